@@ -1,0 +1,103 @@
+"""The ``hookd`` command: run the daemon, show the settings, print the hook command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+from typing import Any
+
+from hookd import __version__
+from hookd.config import ConfigError, load, masked, setting_info
+
+
+def _settings_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "settings", "each also reads HOOKD_<NAME> from the environment and <name> from the config file")
+    group.add_argument("--config", metavar="PATH",
+                       help="TOML config file (default $XDG_CONFIG_HOME/hookd/config.toml; HOOKD_CONFIG)")
+    for field in setting_info():
+        default = "" if field.default in ("", None) else f" (default: {field.default})"
+        group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, metavar="VALUE",
+                           help=f"{field.type.extra_json_schema.get('description', '')}{default}"
+                           if hasattr(field.type, "extra_json_schema") else None)
+
+
+def _settings_from(args: argparse.Namespace) -> dict[str, Any]:
+    names = {f.name for f in setting_info()} | {"config"}
+    return {k: v for k, v in vars(args).items() if k in names and v is not None}
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import uvloop
+
+    from hookd import logs
+    from hookd.daemon import Daemon, StateDirLocked
+    from hookd.ingest.server import AlreadyRunning
+    from hookd.paths import UnsafePathError
+
+    config = load(_settings_from(args))
+    logs.configure(config.log_format, config.log_level)
+    try:
+        uvloop.run(Daemon(config).serve())
+    except (AlreadyRunning, StateDirLocked, UnsafePathError) as exc:
+        print(f"hookd: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    values = masked(load(_settings_from(args)))
+    if args.json:
+        print(json.dumps(values, indent=2))
+    else:
+        width = max(map(len, values))
+        for name, value in values.items():
+            print(f"{name:<{width}} = {json.dumps(value)}")
+    return 0
+
+
+def hook_command(event: str | None = None) -> list[str]:
+    """The fast form of the hook command: the real interpreter with -I -S, and the client file."""
+    from hookd_client import hook_send
+
+    argv = [os.path.realpath(sys.executable), "-I", "-S", os.path.realpath(hook_send.__file__)]
+    return argv + ([event] if event else [])
+
+
+def cmd_print_hook_command(args: argparse.Namespace) -> int:
+    print(shlex.join(hook_command(args.event)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hookd", description="Claude Code hook events into a Redis Stream, fast and without loss.")
+    parser.add_argument("--version", action="version", version=f"hookd {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the daemon in the foreground")
+    _settings_flags(run)
+    run.set_defaults(handler=cmd_run)
+
+    config = commands.add_parser("config", help="print the effective settings, passwords masked")
+    config.add_argument("--json", action="store_true", help="print JSON")
+    _settings_flags(config)
+    config.set_defaults(handler=cmd_config)
+
+    hook = commands.add_parser("print-hook-command",
+                               help="print the command line to put in a Claude Code hook")
+    hook.add_argument("event", nargs="?", help="event name to pass as the first argument")
+    hook.set_defaults(handler=cmd_print_hook_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ConfigError as exc:
+        print(f"hookd: {exc}", file=sys.stderr)
+        return 2

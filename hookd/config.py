@@ -1,0 +1,180 @@
+"""hookd's settings: defined once here, filled from file, environment and flags.
+
+Precedence, lowest first: the defaults below, the TOML file, ``HOOKD_<NAME>``
+environment variables, command-line flags. The CLI builds its flags from the
+same fields, so a setting cannot exist in one place and not the others.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket as socket_module
+import tomllib
+from typing import Annotated, Any, Literal, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+import msgspec
+
+from hookd_client.hook_send import default_socket_path, default_state_dir
+
+MiB = 1024 * 1024
+
+
+def _doc(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)
+
+
+class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    socket: Annotated[str, _doc(
+        "Unix socket the daemon listens on "
+        "(default $XDG_RUNTIME_DIR/hookd/hookd.sock, else /tmp/hookd-$UID/hookd.sock)")] = ""
+    state_dir: Annotated[str, _doc(
+        "directory for the spool and the inbox "
+        "(default $XDG_STATE_HOME/hookd, else ~/.local/state/hookd)")] = ""
+    redis_url: Annotated[str, _doc(
+        "Redis to publish to: redis://, rediss:// (TLS) or unix://")] = "redis://127.0.0.1:6379/0"
+    stream: Annotated[str, _doc("Redis Stream key the events go to")] = "hookd:events"
+    stream_maxlen: Annotated[int, _doc(
+        "approximate cap on the stream's length (XADD MAXLEN ~); 0 for no cap"),
+        msgspec.Meta(ge=0)] = 1_000_000
+    host: Annotated[str, _doc("this machine's identity in the stream (default: the host name)")] = ""
+    max_event_bytes: Annotated[int, _doc("largest event body accepted, in bytes"),
+                               msgspec.Meta(ge=1024)] = 8 * MiB
+    client_timeout_s: Annotated[float, _doc(
+        "a client must deliver each frame within this many seconds"), msgspec.Meta(gt=0)] = 5.0
+    drain_timeout_s: Annotated[float, _doc(
+        "on SIGTERM/SIGINT, time allowed to finish in-flight work before exiting"),
+        msgspec.Meta(ge=0)] = 10.0
+    batch_max_events: Annotated[int, _doc("most events published in one batch"),
+                                msgspec.Meta(ge=1)] = 500
+    batch_max_bytes: Annotated[int, _doc("most envelope bytes published in one batch"),
+                               msgspec.Meta(ge=1024)] = 4 * MiB
+    spool_fsync: Annotated[Literal["interval", "never"], _doc(
+        "when the spool is flushed to the disk: 'interval' (every spool_fsync_interval_ms) "
+        "or 'never' (left to the OS; survives a crash of hookd, not of the machine)")] = "interval"
+    spool_fsync_interval_ms: Annotated[int, _doc("fsync period for spool_fsync=interval"),
+                                       msgspec.Meta(ge=1)] = 200
+    spool_segment_bytes: Annotated[int, _doc("size at which the spool starts a new segment file"),
+                                   msgspec.Meta(ge=64 * 1024)] = 64 * MiB
+    redis_connect_timeout_s: Annotated[float, _doc("timeout for connecting to Redis"),
+                                       msgspec.Meta(gt=0)] = 1.0
+    redis_timeout_s: Annotated[float, _doc("timeout for one Redis command or batch"),
+                               msgspec.Meta(gt=0)] = 5.0
+    log_format: Annotated[Literal["auto", "console", "json"], _doc(
+        "log lines on stderr: 'console' for people, 'json' for machines, "
+        "'auto' picks console on a terminal")] = "auto"
+    log_level: Annotated[Literal["debug", "info", "warning", "error"], _doc(
+        "least severe log level written")] = "info"
+
+    @property
+    def inbox_dir(self) -> str:
+        return os.path.join(self.state_dir, "inbox")
+
+    @property
+    def spool_dir(self) -> str:
+        return os.path.join(self.state_dir, "spool")
+
+
+class ConfigError(Exception):
+    """A setting is missing, malformed or out of range; the message says which and where."""
+
+
+def setting_names() -> tuple[str, ...]:
+    return Config.__struct_fields__
+
+
+def setting_info() -> list[msgspec.inspect.Field]:
+    return list(msgspec.inspect.type_info(Config).fields)
+
+
+def default_config_path(environ: Mapping[str, str]) -> str:
+    base = environ.get("XDG_CONFIG_HOME") or os.path.join(
+        environ.get("HOME") or os.path.expanduser("~"), ".config")
+    return os.path.join(base, "hookd", "config.toml")
+
+
+def load(flags: Mapping[str, Any] | None = None,
+         environ: Mapping[str, str] | None = None) -> Config:
+    """Build the effective Config from the file, ``HOOKD_*`` variables and flags."""
+    environ = os.environ if environ is None else environ
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    explicit_path = flags.pop("config", None) or environ.get("HOOKD_CONFIG")
+    path = explicit_path or default_config_path(environ)
+    sources = {
+        f"config file {path}": _read_toml(path, must_exist=bool(explicit_path)),
+        "environment": _read_environ(environ),
+        "command line": flags,
+    }
+    merged: dict[str, Any] = {}
+    for values in sources.values():
+        merged.update(values)
+    try:
+        config = msgspec.convert(merged, Config, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"invalid setting ({_blame(exc, sources)}): {exc}") from None
+    return _with_defaults(config, environ)
+
+
+def _read_toml(path: str, must_exist: bool) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        if must_exist:
+            raise ConfigError(f"config file {path} does not exist; create it or drop --config") from None
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+
+
+def _read_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    values = {}
+    for name in setting_names():
+        value = environ.get(f"HOOKD_{name.upper()}")
+        if value:
+            values[name] = value
+    return values
+
+
+def _blame(exc: msgspec.ValidationError, sources: Mapping[str, Mapping[str, Any]]) -> str:
+    """Name the source that supplied the offending setting, so the user knows what to fix."""
+    text = str(exc)
+    for source in reversed(list(sources)):
+        for name in sources[source]:
+            if f"`$.{name}`" in text or f"`{name}`" in text:
+                flag = f"HOOKD_{name.upper()}" if source == "environment" else name
+                return f"{flag} from the {source}"
+    return "from " + ", ".join(sources)
+
+
+def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:
+    """Fill the settings whose defaults depend on the environment."""
+    return msgspec.structs.replace(
+        config,
+        socket=os.path.abspath(config.socket or default_socket_path(environ)),
+        state_dir=os.path.abspath(config.state_dir or default_state_dir(environ)),
+        host=config.host or socket_module.gethostname(),
+    )
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ``****``, for logs and output."""
+    parts = urlsplit(url)
+    if "password=" in parts.query:
+        parts = parts._replace(query=re.sub(r"(^|&)password=[^&]*", r"\1password=****", parts.query))
+    if parts.password is None:
+        return urlunsplit(parts)
+    userinfo = f"{parts.username}:****" if parts.username else ":****"
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{userinfo}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def masked(config: Config) -> dict[str, Any]:
+    """The settings as a plain dict, safe to print or log."""
+    values = msgspec.structs.asdict(config)
+    values["redis_url"] = mask_url(config.redis_url)
+    return values

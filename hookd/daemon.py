@@ -1,0 +1,137 @@
+"""The daemon's life: start up, serve until told to stop, drain within a time limit.
+
+Signal handlers only set ``should_exit``; the main coroutine does the rest, in
+order: stop accepting, let connections finish the frame in hand, publish what
+Redis will take before the deadline, leave the rest in the spool, exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import signal
+import time
+
+import structlog
+
+from hookd import __version__
+from hookd.config import Config, mask_url
+from hookd.envelope import EnvelopeBuilder
+from hookd.ingest.server import EventConnection, bind_event_socket, remove_socket_if_ours
+from hookd.paths import ensure_private_dir
+from hookd.pipeline import Pipeline
+from hookd.publish.connection import connect
+from hookd.publish.publisher import Publisher
+from hookd.sequence import SequenceAllocator
+from hookd.spool import Spool
+from hookd.state import DaemonState
+
+log = structlog.get_logger("hookd")
+
+
+class StateDirLocked(Exception):
+    """Another hookd uses this state directory."""
+
+
+def lock_state_dir(state_dir: str) -> int:
+    """Hold an exclusive lock on the state directory for the life of the process."""
+    ensure_private_dir(state_dir)
+    path = os.path.join(state_dir, "hookd.lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise StateDirLocked(f"another hookd (pid {owner}) is using the state directory "
+                             f"{state_dir}; stop it first or pass another --state-dir") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+class Daemon:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.state = DaemonState()
+        self.should_exit = asyncio.Event()
+        self.connections: set[EventConnection] = set()
+
+    async def serve(self) -> None:
+        self._install_signal_handlers()
+        await self.startup()
+        try:
+            await self.should_exit.wait()
+        finally:
+            await self.shutdown()
+
+    async def startup(self) -> None:
+        config = self.config
+        self.lock_fd = lock_state_dir(config.state_dir)
+        ensure_private_dir(config.inbox_dir)
+        self.spool = Spool(config.spool_dir, config.spool_segment_bytes, config.spool_fsync,
+                           config.spool_fsync_interval_ms / 1000)
+        sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
+        self.pipeline = Pipeline(EnvelopeBuilder(config.host, sequence), self.spool, self.state)
+        self.redis = connect(config)
+        self.publisher = Publisher(config, self.spool, self.redis, self.state)
+        await self.publisher.check()
+
+        listen_sock = bind_event_socket(config.socket)
+        self.socket_inode = os.stat(config.socket).st_ino
+        loop = asyncio.get_running_loop()
+        self.server = await loop.create_unix_server(
+            lambda: EventConnection(self.pipeline, config.max_event_bytes,
+                                    config.client_timeout_s, self.connections),
+            sock=listen_sock)
+        self.stop_flushing = asyncio.Event()
+        self.tasks = [
+            asyncio.create_task(self.publisher.run(), name="publisher"),
+            asyncio.create_task(self.spool.run_fsync(self.stop_flushing), name="spool-fsync"),
+        ]
+        log.info("hookd_started", version=__version__, pid=os.getpid(), socket=config.socket,
+                 redis=mask_url(config.redis_url), redis_state=self.state.redis.state,
+                 stream=config.stream, host=config.host, state_dir=config.state_dir,
+                 spooled=self.spool.pending_events)
+
+    async def shutdown(self) -> None:
+        started = time.monotonic()
+        deadline = started + self.config.drain_timeout_s
+        log.info("hookd_stopping", connections=len(self.connections),
+                 spooled=self.spool.pending_events, drain_timeout_s=self.config.drain_timeout_s)
+        self.server.close()
+        remove_socket_if_ours(self.config.socket, self.socket_inode)
+        await self._wait_for_connections(deadline)
+        self.pipeline.accepting = False
+        for conn in list(self.connections):
+            conn.shut()
+        publisher_task = self.tasks[0]
+        publisher_task.cancel()
+        await asyncio.gather(publisher_task, return_exceptions=True)
+        await self.publisher.drain(max(0.0, deadline - time.monotonic()))
+        self.stop_flushing.set()
+        await asyncio.gather(*self.tasks[1:], return_exceptions=True)
+        self.spool.close()
+        await self.redis.aclose()
+        os.close(self.lock_fd)
+        log.info("hookd_stopped", published=self.state.published, spooled=self.spool.pending_events,
+                 took_s=round(time.monotonic() - started, 3))
+
+    async def _wait_for_connections(self, deadline: float) -> None:
+        """Give connections in the middle of a frame the time left to finish it."""
+        while any(c.mid_frame for c in self.connections) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    def _install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        if self.should_exit.is_set():
+            log.warning("second_signal_ignored", signal=sig.name,
+                        hint="hookd is already draining; it exits within drain_timeout_s")
+            return
+        log.info("signal_received", signal=sig.name)
+        self.should_exit.set()

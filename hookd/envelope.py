@@ -1,0 +1,178 @@
+"""From a frame's header and body to the envelope that is spooled and published.
+
+The payload is validated here (one JSON object, UTF-8) and then embedded byte
+for byte, so every field Claude Code sent, known or not, reaches Redis as it
+was; only the few fields the envelope lifts out are decoded.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+import time
+from typing import Any
+
+import msgspec
+
+from hookd.ingest.protocol import Header, Reason, Rejected
+from hookd.sequence import SequenceAllocator
+
+ENVELOPE_VERSION = 1
+UNKNOWN_HOOK = "unknown"
+
+
+class PayloadHead(msgspec.Struct):
+    """The payload fields the envelope lifts out; anything else is only validated."""
+
+    hook_event_name: Any = None
+    session_id: Any = None
+    tool_name: Any = None
+
+
+class ClientInfo(msgspec.Struct):
+    pid: int | None
+    ppid: int | None
+    handoff_id: str | None
+
+
+class Envelope(msgspec.Struct):
+    v: int
+    event_id: str
+    seq: int
+    host: str
+    hook: str
+    session_id: str | None
+    tool_name: str | None
+    received_at: datetime.datetime
+    sent_at: datetime.datetime | None
+    client: ClientInfo | None
+    project_dir: str | None
+    payload: msgspec.Raw
+
+
+class Event(msgspec.Struct, array_like=True, frozen=True):
+    """One accepted event as the spool keeps it: the envelope and the fields Redis indexes."""
+
+    seq: int
+    host: str
+    event_id: str
+    hook: str
+    session: str
+    tool: str
+    envelope: bytes
+
+
+_head_decoder = msgspec.json.Decoder(PayloadHead)
+_encoder = msgspec.json.Encoder()
+
+
+def read_payload_head(body: bytes) -> PayloadHead:
+    """Validate the body as one UTF-8 JSON object; return the fields the envelope needs."""
+    if not body.strip():
+        raise Rejected(Reason.EMPTY, "the event body is empty; send the hook's JSON object")
+    try:
+        head = _head_decoder.decode(body)
+    except RecursionError:
+        raise Rejected(Reason.TOO_DEEP, "the JSON nests too deeply (limit about 1000 levels)") from None
+    except UnicodeDecodeError:
+        raise Rejected(Reason.INVALID_UTF8, "the body is not valid UTF-8") from None
+    except msgspec.ValidationError as exc:
+        raise Rejected(Reason.NOT_OBJECT, f"the body must be a JSON object: {exc}") from None
+    except msgspec.DecodeError as exc:
+        head = _decode_with_stdlib(body, exc)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Rejected(Reason.INVALID_UTF8,
+                       f"the body is not valid UTF-8 (byte {exc.start})") from None
+    return head
+
+
+def _decode_with_stdlib(body: bytes, error: msgspec.DecodeError) -> PayloadHead:
+    """Second opinion for what msgspec refuses but JSON allows.
+
+    JavaScript's JSON.stringify writes a lone surrogate (a string cut in the
+    middle of an emoji) as ``\\ud83d``; that is valid JSON which msgspec refuses,
+    and such an event must not be lost.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Rejected(Reason.INVALID_UTF8, f"the body is not valid UTF-8 (byte {exc.start})") from None
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise Rejected(Reason.TOO_DEEP, "the JSON nests too deeply") from None
+    except ValueError:
+        raise Rejected(Reason.NOT_JSON, f"the body is not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise Rejected(Reason.NOT_OBJECT, f"the body must be a JSON object, not {type(value).__name__}")
+    return PayloadHead(value.get("hook_event_name"), value.get("session_id"), value.get("tool_name"))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+class EventIds:
+    """UUIDv7 ids: time-ordered to the millisecond, and strictly increasing within a process."""
+
+    def __init__(self) -> None:
+        self._last_ms = 0
+        self._counter = 0
+
+    def next(self, now_ns: int) -> str:
+        ms = now_ns // 1_000_000
+        if ms > self._last_ms:
+            self._last_ms, self._counter = ms, random.getrandbits(10)
+        else:
+            self._counter += 1
+            if self._counter > 0xFFF:
+                self._last_ms, self._counter = self._last_ms + 1, 0
+        value = (self._last_ms << 80) | (0x7 << 76) | (self._counter << 64) \
+            | (0b10 << 62) | random.getrandbits(62)
+        h = f"{value:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class EnvelopeBuilder:
+    """Turns a validated frame into an Event, stamping id, sequence, host and times."""
+
+    def __init__(self, host: str, sequence: SequenceAllocator) -> None:
+        self.host = host
+        self.sequence = sequence
+        self.ids = EventIds()
+
+    def build(self, header: Header, body: bytes) -> Event:
+        head = read_payload_head(body)
+        now_ns = time.time_ns()
+        hook = _text(head.hook_event_name) or header.hook or UNKNOWN_HOOK
+        session = _text(head.session_id)
+        tool = _text(head.tool_name)
+        client = None
+        if header.pid is not None or header.handoff_id is not None:
+            client = ClientInfo(header.pid, header.ppid, header.handoff_id)
+        envelope = Envelope(
+            v=ENVELOPE_VERSION,
+            event_id=self.ids.next(now_ns),
+            seq=self.sequence.next(),
+            host=self.host,
+            hook=hook,
+            session_id=session,
+            tool_name=tool,
+            received_at=_utc(now_ns),
+            sent_at=None if header.sent_ns is None else _utc(header.sent_ns),
+            client=client,
+            project_dir=header.project,
+            payload=msgspec.Raw(body),
+        )
+        return Event(envelope.seq, self.host, envelope.event_id, hook, session or "", tool or "",
+                     _encoder.encode(envelope))
+
+
+def _utc(ns: int) -> datetime.datetime | None:
+    try:
+        return datetime.datetime.fromtimestamp(ns / 1e9, datetime.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

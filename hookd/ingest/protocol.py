@@ -1,0 +1,128 @@
+"""The wire protocol's pieces: the header line, the reasons for refusal, the reply lines.
+
+Pure functions and plain data, so the connection handler stays a small state
+machine and the inbox pick-up can read the same frames from files.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from urllib.parse import unquote_to_bytes
+
+import msgspec
+
+MAGIC = b"HOOKD/1"
+MAX_HEADER_BYTES = 4096
+TO_EOF = -1
+_HANDOFF_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+_KEY = re.compile(rb"[a-z_]{1,32}\Z")
+
+
+class Reason(enum.Enum):
+    """Why a frame was not taken. The value is the word on the wire."""
+
+    EMPTY = "empty"
+    NOT_JSON = "not_json"
+    INVALID_UTF8 = "invalid_utf8"
+    NOT_OBJECT = "not_object"
+    TOO_DEEP = "too_deep"
+    TOO_LARGE = "too_large"
+    BAD_HEADER = "bad_header"
+    TIMEOUT = "timeout"
+    UNAVAILABLE = "unavailable"
+
+    @property
+    def closes_connection(self) -> bool:
+        """After these the byte stream cannot be trusted to resume at a frame boundary."""
+        return self in _CLOSING
+
+
+_CLOSING = {Reason.TOO_LARGE, Reason.BAD_HEADER, Reason.TIMEOUT, Reason.UNAVAILABLE}
+
+
+class Rejected(Exception):
+    def __init__(self, reason: Reason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class Header(msgspec.Struct, frozen=True):
+    """What the sender told us besides the body; every field optional."""
+
+    length: int = TO_EOF
+    sent_ns: int | None = None
+    pid: int | None = None
+    ppid: int | None = None
+    hook: str | None = None
+    project: str | None = None
+    handoff_id: str | None = None
+
+
+BARE = Header()
+
+
+def parse_header(line: bytes) -> Header:
+    """Parse ``HOOKD/1 <length|-> key=value ...`` (without the newline)."""
+    parts = line.split(b" ")
+    if parts[0] != MAGIC:
+        raise Rejected(Reason.BAD_HEADER, f"header must start with {MAGIC.decode()}")
+    if len(parts) < 2:
+        raise Rejected(Reason.BAD_HEADER, "header has no body length")
+    length = _parse_length(parts[1])
+    fields: dict[str, bytes] = {}
+    for item in parts[2:]:
+        if not item:
+            continue
+        key, sep, value = item.partition(b"=")
+        if not sep or not _KEY.match(key):
+            raise Rejected(Reason.BAD_HEADER, f"malformed header item {item[:40]!r}")
+        fields[key.decode()] = unquote_to_bytes(value)
+    return Header(
+        length=length,
+        sent_ns=_int_field(fields, "sent"),
+        pid=_int_field(fields, "pid"),
+        ppid=_int_field(fields, "ppid"),
+        hook=_text_field(fields, "hook"),
+        project=_text_field(fields, "project"),
+        handoff_id=_handoff_id(fields),
+    )
+
+
+def _parse_length(token: bytes) -> int:
+    if token == b"-":
+        return TO_EOF
+    if not token.isdigit() or len(token) > 18:
+        raise Rejected(Reason.BAD_HEADER, f"body length {token[:20]!r} is not a byte count or '-'")
+    return int(token)
+
+
+def _int_field(fields: dict[str, bytes], key: str) -> int | None:
+    raw = fields.get(key)
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 20:
+        raise Rejected(Reason.BAD_HEADER, f"header {key}= must be a non-negative integer")
+    return int(raw)
+
+
+def _text_field(fields: dict[str, bytes], key: str) -> str | None:
+    raw = fields.get(key)
+    return None if not raw else raw.decode("utf-8", "replace")
+
+
+def _handoff_id(fields: dict[str, bytes]) -> str | None:
+    raw = _text_field(fields, "id")
+    if raw is not None and not _HANDOFF_ID.match(raw):
+        raise Rejected(Reason.BAD_HEADER, "header id= must be 1-64 of A-Z a-z 0-9 _ -")
+    return raw
+
+
+def ok_line(event_id: str) -> bytes:
+    return b"OK " + event_id.encode() + b"\n"
+
+
+def error_line(reason: Reason, message: str) -> bytes:
+    text = message.replace("\n", " ").replace("\r", " ")
+    return f"ERR {reason.value} {text}\n".encode("utf-8", "replace")

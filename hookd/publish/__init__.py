@@ -1,0 +1,1 @@
+"""Publish: from the spool to the Redis Stream, in order, exactly once."""

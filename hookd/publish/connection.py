@@ -1,0 +1,41 @@
+"""The Redis client, with every timeout pinned so that failures surface in seconds."""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+import redis.exceptions
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from hookd.config import Config, mask_url
+
+
+def connect(config: Config) -> aioredis.Redis:
+    """A pooled client. redis-py's own retries are off: the publisher decides when to retry."""
+    return aioredis.Redis.from_url(
+        config.redis_url,
+        socket_connect_timeout=config.redis_connect_timeout_s,
+        socket_timeout=config.redis_timeout_s,
+        retry=Retry(NoBackoff(), 0),
+        retry_on_timeout=False,
+        max_connections=4,
+        client_name="hookd",
+        health_check_interval=30,
+    )
+
+
+def describe_failure(config: Config, exc: BaseException) -> str:
+    """One sentence naming what went wrong with Redis, with the password masked."""
+    where = f"redis at {mask_url(config.redis_url)}"
+    text = str(exc).replace(config.redis_url, mask_url(config.redis_url))
+    if isinstance(exc, redis.exceptions.AuthenticationError):
+        return f"{where} refused the credentials ({text}); check the user and password in redis_url"
+    if isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
+        return f"{where} did not answer within {config.redis_timeout_s:g}s"
+    if isinstance(exc, (redis.exceptions.ConnectionError, OSError)):
+        if "refused" in text.lower():
+            return f"{where} refused the connection (is redis-server running?)"
+        return f"{where} cannot be reached: {text}"
+    if isinstance(exc, redis.exceptions.ResponseError):
+        return f"{where} answered with an error: {text}"
+    return f"{where} failed: {type(exc).__name__}: {text}"

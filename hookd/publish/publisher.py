@@ -1,0 +1,153 @@
+"""Drains the spool into the Redis Stream, in order, one pipelined batch at a time.
+
+Each batch goes through one Lua script that skips events at or below the
+host's high-water mark, XADDs the rest and raises the mark, atomically. The
+spool's position moves only after Redis has answered, so a batch is sent again
+after any failure or crash, and the mark makes the repeat harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+import redis.asyncio as aioredis
+import redis.exceptions
+import structlog
+
+from hookd.config import Config, mask_url
+from hookd.publish.connection import describe_failure
+from hookd.spool import Batch, Spool
+from hookd.state import DaemonState
+
+log = structlog.get_logger("hookd.publish")
+
+# KEYS[1] stream, KEYS[2] high-water-mark hash; ARGV[1] maxlen (0: none),
+# ARGV[2] host, then per event: seq, event_id, hook, session, tool, envelope.
+PUBLISH_BATCH = """
+local stream, marks = KEYS[1], KEYS[2]
+local maxlen, host = tonumber(ARGV[1]), ARGV[2]
+local mark = tonumber(redis.call('HGET', marks, host) or '0')
+local added, skipped = 0, 0
+for i = 3, #ARGV, 6 do
+  local seq = tonumber(ARGV[i])
+  if seq > mark then
+    local fields = {'envelope', ARGV[i + 5], 'event_id', ARGV[i + 1], 'hook', ARGV[i + 2],
+                    'session', ARGV[i + 3], 'host', host, 'tool', ARGV[i + 4], 'seq', ARGV[i]}
+    if maxlen > 0 then
+      redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(fields))
+    else
+      redis.call('XADD', stream, '*', unpack(fields))
+    end
+    mark = seq
+    added = added + 1
+  else
+    skipped = skipped + 1
+  end
+end
+if added > 0 then
+  redis.call('HSET', marks, host, string.format('%d', mark))
+end
+return {added, skipped}
+"""
+
+BACKOFF_START_S = 0.1
+BACKOFF_MAX_S = 30.0
+
+
+def marks_key(stream: str) -> str:
+    """The high-water-mark hash, in the stream's hash slot (the braces make it so)."""
+    return "{" + stream + "}:hwm"
+
+
+class Publisher:
+    def __init__(self, config: Config, spool: Spool, client: aioredis.Redis,
+                 state: DaemonState) -> None:
+        self.config = config
+        self.spool = spool
+        self.client = client
+        self.state = state
+        self.script = client.register_script(PUBLISH_BATCH)
+        self.keys = [config.stream, marks_key(config.stream)]
+        self._backoff = BACKOFF_START_S
+
+    async def check(self) -> bool:
+        """Ping Redis once and record the outcome; used at start-up to say where we stand."""
+        try:
+            await self.client.ping()
+        except (redis.exceptions.RedisError, OSError) as exc:
+            self._record_failure(exc)
+            return False
+        self._record_success(0)
+        return True
+
+    async def run(self) -> None:
+        """Publish forever; cancel to stop. Events not yet published stay in the spool."""
+        while True:
+            batch = await self.spool.next_batch(self.config.batch_max_events,
+                                                self.config.batch_max_bytes)
+            await self._publish_until_accepted(batch)
+
+    async def drain(self, timeout_s: float) -> None:
+        """Publish what is spooled until nothing is left or the time is up.
+
+        Starts again from the committed position: a batch that ``run`` was
+        sending when it was cancelled must not be skipped.
+        """
+        self.spool.rewind()
+        try:
+            async with asyncio.timeout(timeout_s):
+                while self.spool.pending_events > 0 and self.state.redis.state != "down":
+                    batch = await self.spool.next_batch(self.config.batch_max_events,
+                                                        self.config.batch_max_bytes)
+                    if not await self.publish(batch):
+                        return
+        except TimeoutError:
+            pass
+
+    async def _publish_until_accepted(self, batch: Batch) -> None:
+        while not await self.publish(batch):
+            delay = random.uniform(self._backoff / 2, self._backoff)
+            self._backoff = min(self._backoff * 2, BACKOFF_MAX_S)
+            await asyncio.sleep(delay)
+
+    async def publish(self, batch: Batch) -> bool:
+        """Send one batch; True once Redis has it (and the spool's position has moved)."""
+        args: list[object] = [self.config.stream_maxlen, batch.events[0].host]
+        for event in batch.events:
+            args += (event.seq, event.event_id, event.hook, event.session, event.tool,
+                     event.envelope)
+        try:
+            added, skipped = await self.script(keys=self.keys, args=args)
+        except (redis.exceptions.RedisError, OSError) as exc:
+            self._record_failure(exc)
+            return False
+        self.spool.commit(batch)
+        self.state.published += added
+        self.state.deduplicated += skipped
+        self._record_success(len(batch.events))
+        return True
+
+    def _record_success(self, sent: int) -> None:
+        health = self.state.redis
+        if health.state != "up":
+            log.info(f"redis at {mask_url(self.config.redis_url)} is up; publishing",
+                     redis="up", backlog=self.spool.pending_events,
+                     down_for_s=None if health.down_since is None
+                     else round(time.time() - health.down_since, 1))
+        health.state = "up"
+        health.last_ok_at = time.time()
+        health.down_since = None
+        self._backoff = BACKOFF_START_S
+
+    def _record_failure(self, exc: BaseException) -> None:
+        health = self.state.redis
+        message = describe_failure(self.config, exc)
+        if health.state != "down" or message != health.last_error:
+            log.warning(f"{message}; events are spooling ({self.spool.pending_events} so far)",
+                        redis="down")
+        if health.state != "down":
+            health.down_since = time.time()
+        health.state = "down"
+        health.last_error = message

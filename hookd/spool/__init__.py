@@ -1,0 +1,5 @@
+"""Spool: the on-disk write-ahead log between accepting an event and publishing it."""
+
+from hookd.spool.spool import Batch, Position, Spool, SpoolFull
+
+__all__ = ["Batch", "Position", "Spool", "SpoolFull"]

@@ -1,0 +1,119 @@
+"""The spool's on-disk record format, and reading records back from a segment file.
+
+A record is ``<u32 length><u32 crc32 of the data><data>``, little-endian. A
+record whose header or checksum does not hold is never returned as data: the
+reader skips forward to the next position where a whole record checks out,
+and counts the bytes it skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from collections.abc import Iterator
+
+HEADER = struct.Struct("<II")
+MAX_RECORD_BYTES = 256 * 1024 * 1024
+READ_CHUNK = 1024 * 1024
+
+
+def encode_record(data: bytes) -> bytes:
+    return HEADER.pack(len(data), zlib.crc32(data)) + data
+
+
+def _record_at(buf: bytes | memoryview, pos: int) -> tuple[int, int] | None:
+    """(data start, data end) of a whole, valid record at ``pos``, or None."""
+    if pos + HEADER.size > len(buf):
+        return None
+    length, crc = HEADER.unpack_from(buf, pos)
+    start, end = pos + HEADER.size, pos + HEADER.size + length
+    if length > MAX_RECORD_BYTES or end > len(buf):
+        return None
+    if zlib.crc32(buf[start:end]) != crc:
+        return None
+    return start, end
+
+
+class SegmentReader:
+    """Reads records from one segment file between two offsets, a chunk at a time."""
+
+    def __init__(self, path: str, offset: int = 0) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_RDONLY)
+        self.offset = offset
+        self.skipped_bytes = 0
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def records(self, limit: int, end: int | None = None) -> Iterator[tuple[bytes, int]]:
+        """Yield (data, offset after it) for up to ``limit`` records before ``end``.
+
+        ``end`` is where valid data is known to stop (the writer's position);
+        None means the file's size (a finished segment).
+        """
+        if end is None:
+            end = os.fstat(self.fd).st_size
+        count = 0
+        while count < limit and self.offset < end:
+            base = self.offset
+            buf = os.pread(self.fd, min(READ_CHUNK, end - base), base)
+            pos = 0
+            while count < limit and (found := _record_at(buf, pos)) is not None:
+                start, pos = found
+                self.offset = base + pos
+                count += 1
+                yield buf[start:pos], self.offset
+            if pos > 0:
+                continue
+            large = self._large_record(end)
+            if large is not None:
+                count += 1
+                yield large, self.offset
+            else:
+                self._skip_damage(end)
+
+    def _large_record(self, end: int) -> bytes | None:
+        """A valid record at the offset that is larger than one read chunk."""
+        head = os.pread(self.fd, HEADER.size, self.offset)
+        if len(head) < HEADER.size:
+            return None
+        length, _ = HEADER.unpack(head)
+        total = HEADER.size + length
+        if length > MAX_RECORD_BYTES or total <= READ_CHUNK or self.offset + total > end:
+            return None
+        buf = os.pread(self.fd, total, self.offset)
+        if _record_at(buf, 0) is None:
+            return None
+        self.offset += total
+        return buf[HEADER.size:]
+
+    def _skip_damage(self, end: int) -> None:
+        """Move to the next offset at which a whole record checks out, or to ``end``."""
+        window = os.pread(self.fd, end - self.offset, self.offset)
+        for pos in range(1, len(window)):
+            if _record_at(window, pos) is not None:
+                self.skipped_bytes += pos
+                self.offset += pos
+                return
+        self.skipped_bytes += len(window)
+        self.offset = end
+
+
+def valid_end(path: str) -> tuple[int, int, int]:
+    """Scan a segment: (offset after its last valid record, records, bytes skipped inside).
+
+    Damage followed by valid records is skipped and counted; damage that runs
+    to the end of the file is a torn tail, and the end returned stops before it.
+    """
+    reader = SegmentReader(path)
+    try:
+        last_end, count = 0, 0
+        skipped_before = 0
+        for _, after in reader.records(limit=2**62):
+            last_end, count = after, count + 1
+            skipped_before = reader.skipped_bytes
+        return last_end, count, skipped_before
+    finally:
+        reader.close()

@@ -1,0 +1,289 @@
+"""The write-ahead spool: every accepted event is on disk before its sender is told OK.
+
+Segment files ``<id>.seg`` hold records (see records.py) in arrival order. The
+publisher reads ahead from the committed position and calls ``commit`` only
+after Redis has acknowledged a batch; the committed position lives in the file
+``cursor``, and segments wholly before it are deleted.
+
+Crash safety rests on order and idempotence rather than on atomic multi-file
+updates: the cursor is written (atomically, by rename) only after Redis has
+the batch, segments are deleted only after the cursor moved past them, and a
+cursor naming a deleted segment resumes at the oldest segment left. Whatever
+is published twice because of a crash between these steps is skipped by the
+high-water mark in Redis (see publish/).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import NamedTuple
+
+import msgspec
+import structlog
+
+from hookd.envelope import Event
+from hookd.paths import ensure_private_dir
+from hookd.spool.records import SegmentReader, encode_record, valid_end
+
+log = structlog.get_logger("hookd.spool")
+
+SUFFIX = ".seg"
+
+
+class Position(NamedTuple):
+    segment: int
+    offset: int
+
+
+class Batch(NamedTuple):
+    events: list[Event]
+    end: Position
+    size: int
+
+
+class SpoolFull(Exception):
+    """The spool cannot take the event (disk full or write error); the sender must keep it."""
+
+
+class Spool:
+    def __init__(self, directory: str, segment_bytes: int, fsync: str,
+                 fsync_interval_s: float) -> None:
+        self.directory = ensure_private_dir(directory)
+        self.segment_bytes = segment_bytes
+        self.fsync_policy = fsync
+        self.fsync_interval_s = fsync_interval_s
+        self.torn_bytes = 0
+        self.appended = 0
+        self.committed = 0
+        self._encoder = msgspec.msgpack.Encoder()
+        self._decoder = msgspec.msgpack.Decoder(Event)
+        self._data_ready = asyncio.Event()
+        self._retired_fds: list[int] = []
+        self._dirty = False
+        self._sizes: dict[int, int] = {}
+        self._recover()
+        self._reader: SegmentReader | None = None
+        self._lookahead: tuple[Event, Position] | None = None
+        self._read_pos = self._cursor
+
+    # -- start-up ---------------------------------------------------------
+
+    def _recover(self) -> None:
+        segments = self._list_segments()
+        if not segments:
+            segments = [1]
+            os.close(self._create_segment(1))
+        for seg in segments[:-1]:
+            self._sizes[seg] = os.path.getsize(self._path(seg))
+        last = segments[-1]
+        path = self._path(last)
+        end, _, _ = valid_end(path)
+        size = os.path.getsize(path)
+        if size > end:
+            self.torn_bytes = size - end
+            log.warning("spool_torn_tail_dropped", segment=path, bytes=self.torn_bytes,
+                        hint="the previous run stopped mid-write; the incomplete record was never acknowledged")
+            os.truncate(path, end)
+        self._sizes[last] = end
+        self._write_seg = last
+        self._write_fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        self._cursor = self._read_cursor(segments)
+        self.backlog_at_start = self._count_pending()
+        self._data_ready.set()
+
+    def _list_segments(self) -> list[int]:
+        ids = []
+        for name in os.listdir(self.directory):
+            if name.endswith(SUFFIX) and name[: -len(SUFFIX)].isdigit():
+                ids.append(int(name[: -len(SUFFIX)]))
+        return sorted(ids)
+
+    def _path(self, segment: int) -> str:
+        return os.path.join(self.directory, f"{segment:020d}{SUFFIX}")
+
+    def _create_segment(self, segment: int) -> int:
+        return os.open(self._path(segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+    def _read_cursor(self, segments: list[int]) -> Position:
+        try:
+            with open(os.path.join(self.directory, "cursor"), "rb") as fh:
+                seg, offset = (int(x) for x in fh.read().split())
+        except (FileNotFoundError, ValueError):
+            return Position(segments[0], 0)
+        if seg not in self._sizes:
+            # Deleted after the cursor moved past it: resume at the oldest segment
+            # left after it (or at the very oldest); any repeat is skipped in Redis.
+            later = [s for s in segments if s >= seg]
+            return Position(later[0] if later else segments[0], 0)
+        return Position(seg, min(offset, self._sizes[seg]))
+
+    def _count_pending(self) -> int:
+        count = 0
+        for seg in sorted(self._sizes):
+            if seg < self._cursor.segment:
+                continue
+            reader = SegmentReader(self._path(seg), self._cursor.offset if seg == self._cursor.segment else 0)
+            try:
+                count += sum(1 for _ in reader.records(limit=2**62, end=self._sizes[seg]))
+            finally:
+                reader.close()
+        return count
+
+    # -- writing ----------------------------------------------------------
+
+    def append(self, event: Event) -> None:
+        """Write one event; once this returns, a crash of hookd cannot lose it."""
+        record = encode_record(self._encoder.encode(event))
+        start = self._sizes[self._write_seg]
+        try:
+            view = memoryview(record)
+            while view:
+                written = os.write(self._write_fd, view)
+                view = view[written:]
+        except OSError as exc:
+            os.ftruncate(self._write_fd, start)
+            raise SpoolFull(f"cannot write to the spool in {self.directory}: {exc.strerror}") from exc
+        self._sizes[self._write_seg] = start + len(record)
+        self.appended += 1
+        self._dirty = True
+        self._data_ready.set()
+        if self._sizes[self._write_seg] >= self.segment_bytes:
+            self._rotate()
+
+    def _rotate(self) -> None:
+        self._retired_fds.append(self._write_fd)
+        self._write_seg += 1
+        self._write_fd = self._create_segment(self._write_seg)
+        self._sizes[self._write_seg] = 0
+        if self.fsync_policy == "never":
+            self._close_retired()
+
+    async def run_fsync(self, stop: asyncio.Event) -> None:
+        """Flush to the disk every interval, off the event loop, until ``stop`` is set."""
+        if self.fsync_policy == "never":
+            return
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), self.fsync_interval_s)
+            except TimeoutError:
+                pass
+            await asyncio.to_thread(self.flush)
+
+    def flush(self) -> None:
+        if self.fsync_policy == "never":
+            return
+        retired, self._retired_fds = self._retired_fds, []
+        for fd in retired:
+            os.fsync(fd)
+            os.close(fd)
+        if self._dirty or retired:
+            self._dirty = False
+            os.fsync(self._write_fd)
+            dir_fd = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+    def _close_retired(self) -> None:
+        for fd in self._retired_fds:
+            os.close(fd)
+        self._retired_fds = []
+
+    # -- reading and committing ---------------------------------------------
+
+    async def next_batch(self, max_events: int, max_bytes: int) -> Batch:
+        """The next events after those already handed out, waiting until there is one."""
+        while True:
+            batch = self._read_batch(max_events, max_bytes)
+            if batch.events:
+                return batch
+            self._data_ready.clear()
+            if self._has_unread():
+                continue
+            await self._data_ready.wait()
+
+    def rewind(self) -> None:
+        """Hand out again everything after the committed position (after a failed publish)."""
+        self._close_reader()
+        self._lookahead = None
+        self._read_pos = self._cursor
+
+    def _has_unread(self) -> bool:
+        return self._lookahead is not None or self._read_pos != Position(
+            self._write_seg, self._sizes[self._write_seg])
+
+    def _read_batch(self, max_events: int, max_bytes: int) -> Batch:
+        events: list[Event] = []
+        size = 0
+        end = self._read_pos
+        for event, after in self._unread():
+            if events and (size + len(event.envelope) > max_bytes or event.host != events[0].host):
+                self._lookahead = (event, after)
+                break
+            events.append(event)
+            size += len(event.envelope)
+            end = after
+            if len(events) >= max_events:
+                break
+        return Batch(events, end, size)
+
+    def _unread(self):
+        if self._lookahead is not None:
+            event, after = self._lookahead
+            self._lookahead = None
+            self._read_pos = after
+            yield event, after
+        while True:
+            seg, offset = self._read_pos
+            if self._reader is None:
+                self._reader = SegmentReader(self._path(seg), offset)
+            active = seg == self._write_seg
+            for data, after in self._reader.records(limit=2**62, end=self._sizes[seg]):
+                self._read_pos = Position(seg, after)
+                try:
+                    event = self._decoder.decode(data)
+                except msgspec.DecodeError:
+                    log.error("spool_record_undecodable", segment=seg, offset=after - len(data))
+                    continue
+                yield event, self._read_pos
+            if active:
+                return
+            self._close_reader()
+            self._read_pos = Position(min(s for s in self._sizes if s > seg), 0)
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def commit(self, batch: Batch) -> None:
+        """Record that Redis has every event up to ``batch.end``; drop segments before it."""
+        tmp = os.path.join(self.directory, "cursor.tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(b"%d %d\n" % batch.end)
+        os.replace(tmp, os.path.join(self.directory, "cursor"))
+        self._cursor = batch.end
+        self.committed += len(batch.events)
+        for seg in [s for s in self._sizes if s < batch.end.segment]:
+            os.unlink(self._path(seg))
+            del self._sizes[seg]
+
+    # -- state ----------------------------------------------------------------
+
+    @property
+    def pending_events(self) -> int:
+        return self.backlog_at_start + self.appended - self.committed
+
+    @property
+    def pending_bytes(self) -> int:
+        seg, offset = self._cursor
+        return sum(size for s, size in self._sizes.items() if s >= seg) - offset
+
+    def close(self) -> None:
+        self._close_reader()
+        if self.fsync_policy != "never":
+            self.flush()
+        self._close_retired()
+        os.close(self._write_fd)
