@@ -19,10 +19,9 @@ def _settings_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--config", metavar="PATH",
                        help="TOML config file (default $XDG_CONFIG_HOME/hookd/config.toml; HOOKD_CONFIG)")
     for field in setting_info():
-        default = "" if field.default in ("", None) else f" (default: {field.default})"
+        default = "" if field.default == "" else f" (default: {field.default})"
         group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, metavar="VALUE",
-                           help=f"{field.type.extra_json_schema.get('description', '')}{default}"
-                           if hasattr(field.type, "extra_json_schema") else None)
+                           help=f"{_description(field)}{default}")
 
 
 def _settings_from(args: argparse.Namespace) -> dict[str, Any]:
@@ -48,7 +47,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def settings_reference() -> str:
+    """The settings as a Markdown table, for the README (a test keeps the two equal)."""
+    rows = ["| setting | environment | flag | default | meaning |", "|---|---|---|---|---|"]
+    for field in setting_info():
+        default = json.dumps(field.default) if field.default != "" else "(see meaning)"
+        rows.append(f"| `{field.name}` | `HOOKD_{field.name.upper()}` | "
+                    f"`--{field.name.replace('_', '-')}` | `{default}` | {_description(field)} |")
+    return "\n".join(rows)
+
+
+def _description(field) -> str:
+    return field.type.extra_json_schema["description"]
+
+
 def cmd_config(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(settings_reference())
+        return 0
     values = masked(load(_settings_from(args)))
     if args.json:
         print(json.dumps(values, indent=2))
@@ -84,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     config = commands.add_parser("config", help="print the effective settings, passwords masked")
     config.add_argument("--json", action="store_true", help="print JSON")
+    config.add_argument("--markdown", action="store_true",
+                        help="print the reference table of all settings (as in the README)")
     _settings_flags(config)
     config.set_defaults(handler=cmd_config)
 

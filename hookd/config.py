@@ -67,6 +67,11 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     log_level: Annotated[Literal["debug", "info", "warning", "error"], _doc(
         "least severe log level written")] = "info"
 
+    def __post_init__(self) -> None:
+        from hookd.publish.publisher import marks_key
+
+        marks_key(self.stream)  # raises ValueError for a name no companion key can share a slot with
+
     @property
     def inbox_dir(self) -> str:
         return os.path.join(self.state_dir, "inbox")

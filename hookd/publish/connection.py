@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import redis.asyncio as aioredis
 import redis.exceptions
 from redis.asyncio.retry import Retry
@@ -24,6 +26,17 @@ def connect(config: Config) -> aioredis.Redis:
     )
 
 
+def _refused(exc: BaseException | None) -> bool:
+    """Whether a connection refusal lies anywhere in the exception's chain."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, ConnectionRefusedError) or getattr(exc, "errno", None) == errno.ECONNREFUSED \
+                or f"Error {errno.ECONNREFUSED} " in str(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 def describe_failure(config: Config, exc: BaseException) -> str:
     """One sentence naming what went wrong with Redis, with the password masked."""
     where = f"redis at {mask_url(config.redis_url)}"
@@ -33,7 +46,7 @@ def describe_failure(config: Config, exc: BaseException) -> str:
     if isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
         return f"{where} did not answer within {config.redis_timeout_s:g}s"
     if isinstance(exc, (redis.exceptions.ConnectionError, OSError)):
-        if "refused" in text.lower():
+        if _refused(exc):
             return f"{where} refused the connection (is redis-server running?)"
         return f"{where} cannot be reached: {text}"
     if isinstance(exc, redis.exceptions.ResponseError):

@@ -57,8 +57,22 @@ BACKOFF_MAX_S = 30.0
 
 
 def marks_key(stream: str) -> str:
-    """The high-water-mark hash, in the stream's hash slot (the braces make it so)."""
+    """The high-water-mark hash, in the stream's Redis Cluster hash slot.
+
+    A stream name with a hash tag keeps it (the tag alone picks the slot);
+    otherwise the whole name becomes the tag.
+    """
+    if has_hash_tag(stream):
+        return stream + ":hwm"
+    if "}" in stream:
+        raise ValueError(f"stream name {stream!r} has a '}}' but no hash tag: "
+                         "use a name without braces, or one with a tag such as 'team:{hookd}:events'")
     return "{" + stream + "}:hwm"
+
+
+def has_hash_tag(key: str) -> bool:
+    start = key.find("{")
+    return start >= 0 and key.find("}", start + 1) > start + 1
 
 
 class Publisher:

@@ -1,0 +1,29 @@
+# Everything the project needs is installed from here: a virtualenv with hookd
+# and its test tools, and Debian's redis-server when it is missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: setup run test bench clean
+
+$(BIN)/hookd: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+setup: $(BIN)/hookd
+	scripts/install-redis-server
+
+run: setup
+	scripts/dev-redis
+	exec $(BIN)/hookd run
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/client_startup.py
+	$(BIN)/python bench/throughput.py
+
+clean:
+	rm -rf $(VENV) .run *.egg-info

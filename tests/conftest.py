@@ -1,0 +1,199 @@
+"""Real processes for the tests: a redis-server on a free loopback port, and hookd daemons."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+CLIENT = REPO / "client" / "hook_send.py"
+# The client runs on the bare interpreter, as in a hook; the daemon in this environment.
+BARE_PYTHON = os.path.realpath(sys.executable)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class RedisServer:
+    """A real redis-server that a test can stop and start again on the same port."""
+
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not os.path.exists(binary):
+            pytest.fail("redis-server is not installed; run `make test`, which installs it")
+        self.binary = binary
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir), "--logfile",
+             str(self.workdir / "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self._answers, what=f"redis-server on port {self.port}")
+
+    def _answers(self) -> bool:
+        try:
+            return redis.Redis(port=self.port, socket_timeout=0.5).ping()
+        except redis.exceptions.ConnectionError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_db(redis_server):
+    """The session's Redis, emptied for this test."""
+    client = redis_server.client()
+    client.flushall()
+    yield client
+    client.close()
+
+
+class Hookd:
+    """A real ``hookd run`` process with its own socket and state directory."""
+
+    def __init__(self, base: Path, redis_url: str, **settings: str) -> None:
+        # Unix socket paths are limited to about 100 bytes; pytest's tmp paths can be longer.
+        self.base = base
+        base.mkdir(parents=True, exist_ok=True)
+        self.socket = Path(f"/tmp/hookd-test-{os.getpid()}-{id(self):x}") / "hookd.sock"
+        self.state_dir = base / "state"
+        self.log_path = base / "hookd.log"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("HOOKD_")},
+            "HOOKD_SOCKET": str(self.socket),
+            "HOOKD_STATE_DIR": str(self.state_dir),
+            "HOOKD_REDIS_URL": redis_url,
+            "HOOKD_CONFIG": str(base / "config.toml"),
+            "HOOKD_LOG_FORMAT": "json",
+            **{f"HOOKD_{k.upper()}": str(v) for k, v in settings.items()},
+        }
+        (base / "config.toml").write_text("")
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, wait: bool = True) -> Hookd:
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "hookd", "run"], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=self.log, cwd=REPO)
+        if wait:
+            wait_until(self._serving, what="hookd to serve its socket")
+        return self
+
+    def _serving(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"hookd exited with {self.proc.returncode}:\n{self.log_text()}")
+        try:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.connect(str(self.socket))
+            return True
+        except OSError:
+            return False
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        self.proc.send_signal(sig)
+        code = self.proc.wait(timeout)
+        self.log.close()
+        return code
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def send(self, body: bytes, *args: str, **env: str) -> subprocess.CompletedProcess:
+        """Run the real client, in its fast form, as Claude Code would."""
+        return subprocess.run([BARE_PYTHON, "-I", "-S", str(CLIENT), *args], input=body,
+                              capture_output=True, timeout=30,
+                              env={**self.env, **env})
+
+    def request(self, data: bytes, shut_write: bool = True, timeout: float = 10) -> bytes:
+        """Send raw bytes on one connection and return everything the daemon answers."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(timeout)
+            s.connect(str(self.socket))
+            s.sendall(data)
+            if shut_write:
+                s.shutdown(socket.SHUT_WR)
+            chunks = []
+            while chunk := s.recv(65536):
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+    def inbox(self) -> list[Path]:
+        inbox = self.state_dir / "inbox"
+        return sorted(inbox.glob("*.hookd")) if inbox.exists() else []
+
+
+@pytest.fixture
+def hookd_factory(tmp_path, redis_server):
+    started: list[Hookd] = []
+
+    def make(redis_url: str | None = None, start: bool = True, **settings: str) -> Hookd:
+        daemon = Hookd(tmp_path / f"hookd{len(started)}", redis_url or redis_server.url, **settings)
+        started.append(daemon)
+        return daemon.start() if start else daemon
+
+    yield make
+    for daemon in started:
+        if daemon.proc is not None and daemon.proc.poll() is None:
+            daemon.proc.kill()
+            daemon.proc.wait()
+        shutil.rmtree(daemon.socket.parent, ignore_errors=True)
+
+
+@pytest.fixture
+def hookd(hookd_factory, redis_db):
+    return hookd_factory()
+
+
+def stream_entries(client: redis.Redis, stream: str = "hookd:events") -> list[dict[str, bytes]]:
+    return [fields for _, fields in client.xrange(stream)]
+
+
+def wait_for_entries(client: redis.Redis, count: int, stream: str = "hookd:events",
+                     timeout: float = 20) -> list[dict[bytes, bytes]]:
+    wait_until(lambda: client.xlen(stream) >= count, timeout=timeout,
+               what=f"{count} entries in {stream}")
+    return stream_entries(client, stream)

@@ -1,0 +1,181 @@
+"""The spool keeps events in order across restarts, and never returns damage as data."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import msgspec
+import pytest
+
+from hookd.envelope import Event
+from hookd.spool import Spool
+from hookd.spool.records import HEADER, SegmentReader, encode_record
+
+
+def event(n: int, size: int = 100, host: str = "h") -> Event:
+    return Event(seq=n, host=host, event_id=f"id-{n}", hook="Stop", session="s", tool="",
+                 envelope=b'{"n": %d, "pad": "%s"}' % (n, b"x" * size))
+
+
+def open_spool(path, segment_bytes: int = 1 << 20) -> Spool:
+    return Spool(str(path), segment_bytes=segment_bytes, fsync="interval", fsync_interval_s=0.2)
+
+
+def drain(spool: Spool, max_events: int = 1000, commit: bool = True) -> list[int]:
+    """Every event the spool hands out, committing each batch."""
+    seqs = []
+    while spool._has_unread():
+        batch = asyncio.run(spool.next_batch(max_events, 1 << 30))
+        seqs += [e.seq for e in batch.events]
+        if commit:
+            spool.commit(batch)
+    return seqs
+
+
+def test_events_come_back_in_append_order_across_segments(tmp_path):
+    spool = open_spool(tmp_path, segment_bytes=64 * 1024)
+    for n in range(2000):
+        spool.append(event(n))
+    assert len(list(tmp_path.glob("*.seg"))) > 3
+    assert drain(spool, max_events=77) == list(range(2000))
+    assert spool.pending_events == 0
+
+
+def test_committed_segments_are_deleted(tmp_path):
+    spool = open_spool(tmp_path, segment_bytes=64 * 1024)
+    for n in range(2000):
+        spool.append(event(n))
+    drain(spool)
+    assert len(list(tmp_path.glob("*.seg"))) == 1
+
+
+def test_a_restart_resumes_after_the_last_commit(tmp_path):
+    spool = open_spool(tmp_path, segment_bytes=64 * 1024)
+    for n in range(1000):
+        spool.append(event(n))
+    batch = asyncio.run(spool.next_batch(600, 1 << 30))
+    spool.commit(batch)
+    asyncio.run(spool.next_batch(100, 1 << 30))  # read but never committed
+    spool.close()
+
+    reopened = open_spool(tmp_path, segment_bytes=64 * 1024)
+    assert reopened.pending_events == 400
+    assert drain(reopened) == list(range(600, 1000))
+
+
+def test_uncommitted_batches_are_handed_out_again_after_rewind(tmp_path):
+    spool = open_spool(tmp_path)
+    for n in range(10):
+        spool.append(event(n))
+    first = asyncio.run(spool.next_batch(4, 1 << 30))
+    asyncio.run(spool.next_batch(4, 1 << 30))
+    spool.commit(first)
+    spool.rewind()
+    assert drain(spool) == list(range(4, 10))
+
+
+def test_a_batch_never_mixes_hosts(tmp_path):
+    spool = open_spool(tmp_path)
+    for n in range(6):
+        spool.append(event(n, host="a" if n < 3 else "b"))
+    batch = asyncio.run(spool.next_batch(100, 1 << 30))
+    assert [e.host for e in batch.events] == ["a", "a", "a"]
+    spool.commit(batch)
+    assert drain(spool) == [3, 4, 5]
+
+
+def test_a_batch_respects_the_byte_limit_but_always_holds_one_event(tmp_path):
+    spool = open_spool(tmp_path)
+    spool.append(event(0, size=5000))
+    spool.append(event(1, size=10))
+    batch = asyncio.run(spool.next_batch(100, 1024))
+    assert [e.seq for e in batch.events] == [0]
+
+
+def test_records_larger_than_a_read_chunk_come_back_whole(tmp_path):
+    spool = open_spool(tmp_path, segment_bytes=64 << 20)
+    big = event(1, size=3 << 20)
+    spool.append(event(0))
+    spool.append(big)
+    spool.append(event(2))
+    batch = asyncio.run(spool.next_batch(100, 1 << 30))
+    assert [e.seq for e in batch.events] == [0, 1, 2]
+    assert batch.events[1].envelope == big.envelope
+
+
+def test_a_torn_tail_is_cut_off_and_counted_at_start(tmp_path):
+    spool = open_spool(tmp_path)
+    for n in range(5):
+        spool.append(event(n))
+    spool.close()
+    (segment,) = tmp_path.glob("*.seg")
+    whole = segment.stat().st_size
+    with open(segment, "ab") as fh:
+        fh.write(encode_record(b"half a record")[:-5])
+
+    reopened = open_spool(tmp_path)
+    assert reopened.torn_bytes == len(encode_record(b"half a record")) - 5
+    assert segment.stat().st_size == whole
+    reopened.append(event(5))
+    assert drain(reopened) == list(range(6))
+
+
+def test_a_flipped_byte_skips_that_record_only(tmp_path):
+    spool = open_spool(tmp_path)
+    for n in range(5):
+        spool.append(event(n))
+    spool.close()
+    (segment,) = tmp_path.glob("*.seg")
+    record_size = segment.stat().st_size // 5
+    data = bytearray(segment.read_bytes())
+    data[2 * record_size + HEADER.size + 10] ^= 0xFF
+    segment.write_bytes(bytes(data))
+
+    reader = SegmentReader(str(segment))
+    offsets = [after for _, after in reader.records(limit=100)]
+    assert len(offsets) == 4
+    assert reader.skipped_bytes == record_size
+    reader.close()
+
+    reopened = open_spool(tmp_path)
+    assert drain(reopened) == [0, 1, 3, 4]
+
+
+def test_a_cursor_naming_a_deleted_segment_resumes_at_the_oldest_left(tmp_path):
+    spool = open_spool(tmp_path, segment_bytes=64 * 1024)
+    for n in range(2000):
+        spool.append(event(n))
+    spool.close()
+    segments = sorted(tmp_path.glob("*.seg"))
+    (tmp_path / "cursor").write_text("1 0\n")
+    os.unlink(segments[0])  # as if the crash fell between deleting it and writing the cursor
+    reader = SegmentReader(str(segments[1]))
+    first_left = msgspec.msgpack.decode(next(reader.records(limit=1))[0], type=Event).seq
+    reader.close()
+
+    reopened = open_spool(tmp_path, segment_bytes=64 * 1024)
+    assert drain(reopened) == list(range(first_left, 2000))
+
+
+@pytest.mark.parametrize("policy", ["interval", "never"])
+def test_fsync_loop_stops_when_told(tmp_path, policy):
+    spool = Spool(str(tmp_path), 1 << 20, policy, 0.01)
+    spool.append(event(0))
+
+    async def run():
+        stop = asyncio.Event()
+        task = asyncio.create_task(spool.run_fsync(stop))
+        await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(run())
+    spool.close()
+
+
+def test_the_spool_directory_is_private(tmp_path):
+    open_spool(tmp_path / "spool")
+    assert (tmp_path / "spool").stat().st_mode & 0o777 == 0o700
+    (segment,) = (tmp_path / "spool").glob("*.seg")
+    assert segment.stat().st_mode & 0o777 == 0o600
