@@ -173,6 +173,7 @@ class EnvelopeBuilder:
 
 def _utc(ns: int) -> datetime.datetime | None:
     try:
-        return datetime.datetime.fromtimestamp(ns / 1e9, datetime.UTC)
+        seconds, rest = divmod(ns, 1_000_000_000)
+        return datetime.datetime.fromtimestamp(seconds, datetime.UTC).replace(microsecond=rest // 1000)
     except (OverflowError, OSError, ValueError):
         return None

@@ -1,0 +1,100 @@
+"""Envelope building: validation verdicts, ids, sequence numbers."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import msgspec
+import pytest
+
+from hookd.envelope import EnvelopeBuilder, EventIds, read_payload_head
+from hookd.ingest.protocol import Header, Reason, Rejected
+from hookd.sequence import SequenceAllocator
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b"", Reason.EMPTY),
+    (b"  \n", Reason.EMPTY),
+    (b"not json", Reason.NOT_JSON),
+    (b'{"a": [1, 2', Reason.NOT_JSON),
+    (b'{"a": 1} trailing', Reason.NOT_JSON),
+    (b'{"a": "\xff"}', Reason.INVALID_UTF8),
+    (b'{"session_id": "\xff"}', Reason.INVALID_UTF8),
+    (b"[1, 2]", Reason.NOT_OBJECT),
+    (b'"a string"', Reason.NOT_OBJECT),
+    (b'{"x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}", Reason.TOO_DEEP),
+    (b"[" * 10_000 + b"]" * 10_000, Reason.NOT_OBJECT),
+])
+def test_bad_bodies_are_refused_with_their_reason(body, reason):
+    with pytest.raises(Rejected) as caught:
+        read_payload_head(body)
+    assert caught.value.reason is reason
+
+
+def test_a_lone_surrogate_escape_is_valid_json_and_accepted():
+    head = read_payload_head(b'{"session_id": "s", "text": "cut emoji \\ud83d"}')
+    assert head.session_id == "s"
+
+
+def test_fields_of_unexpected_types_do_not_reject_the_event(tmp_path):
+    builder = EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq")))
+    event = builder.build(Header(hook="Stop"), b'{"session_id": 5, "tool_name": {"x": 1}}')
+    assert (event.hook, event.session, event.tool) == ("Stop", "", "")
+    envelope = json.loads(event.envelope)
+    assert envelope["payload"] == {"session_id": 5, "tool_name": {"x": 1}}
+    assert envelope["session_id"] is None
+
+
+def test_the_payload_is_embedded_byte_for_byte(tmp_path):
+    builder = EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq")))
+    body = b'{"b": 1,   "a": "\\u00e9\\n",\n "n": 1.50}'
+    event = builder.build(Header(), body)
+    assert body in event.envelope
+    assert json.loads(event.envelope)["hook"] == "unknown"
+
+
+def test_event_ids_are_uuid7_and_strictly_increasing_within_a_millisecond():
+    ids = EventIds()
+    now = time.time_ns()
+    values = [ids.next(now) for _ in range(5000)]
+    assert values == sorted(values) and len(set(values)) == 5000
+    assert all(v[14] == "7" and v[19] in "89ab" for v in values)
+
+
+def test_event_ids_never_go_backwards_when_the_clock_does():
+    ids = EventIds()
+    later = ids.next(2_000_000_000_000_000_000)
+    earlier_clock = ids.next(1_000_000_000_000_000_000)
+    assert earlier_clock > later
+
+
+def test_sequence_numbers_increase_across_restarts_and_block_boundaries(tmp_path):
+    path = str(tmp_path / "seq")
+    first = SequenceAllocator(path, block=10)
+    issued = [first.next() for _ in range(25)]
+    second = SequenceAllocator(path, block=10)  # a restart, or a kill -9 after any of those
+    assert second.next() > issued[-1]
+    assert issued == list(range(issued[0], issued[0] + 25))
+
+
+def test_sequence_numbers_start_above_the_clock_when_the_state_is_wiped(tmp_path):
+    before = time.time_ns() // 1000
+    seq = SequenceAllocator(str(tmp_path / "seq")).next()
+    assert seq >= before
+
+
+def test_a_torn_sequence_file_does_not_stop_the_daemon(tmp_path):
+    path = tmp_path / "seq"
+    path.write_bytes(b"12x")
+    assert SequenceAllocator(str(path)).next() >= time.time_ns() // 1000 - 1_000_000
+
+
+def test_envelope_round_trips_through_msgspec(tmp_path):
+    builder = EnvelopeBuilder("host-1", SequenceAllocator(str(tmp_path / "seq")))
+    header = Header(length=10, sent_ns=1_763_720_000_123_456_789, pid=10, ppid=9,
+                    hook="Stop", project="/p", handoff_id="abc")
+    envelope = msgspec.json.decode(builder.build(header, b'{"a": 1}').envelope)
+    assert envelope["sent_at"] == "2025-11-21T10:13:20.123456Z"
+    assert envelope["client"] == {"pid": 10, "ppid": 9, "handoff_id": "abc"}
+    assert envelope["project_dir"] == "/p" and envelope["host"] == "host-1"
