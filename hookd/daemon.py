@@ -69,6 +69,10 @@ class Daemon:
     async def startup(self) -> None:
         config = self.config
         self.lock_fd = lock_state_dir(config.state_dir)
+        # Bind before anything slow, so a second daemon fails at once; clients that
+        # connect meanwhile wait in the backlog until the server below serves them.
+        listen_sock = bind_event_socket(config.socket)
+        self.socket_inode = os.stat(config.socket).st_ino
         ensure_private_dir(config.inbox_dir)
         self.spool = Spool(config.spool_dir, config.spool_segment_bytes, config.spool_fsync,
                            config.spool_fsync_interval_ms / 1000)
@@ -76,10 +80,7 @@ class Daemon:
         self.pipeline = Pipeline(EnvelopeBuilder(config.host, sequence), self.spool, self.state)
         self.redis = connect(config)
         self.publisher = Publisher(config, self.spool, self.redis, self.state)
-        await self.publisher.check()
 
-        listen_sock = bind_event_socket(config.socket)
-        self.socket_inode = os.stat(config.socket).st_ino
         loop = asyncio.get_running_loop()
         self.server = await loop.create_unix_server(
             lambda: EventConnection(self.pipeline, config.max_event_bytes,
@@ -91,9 +92,8 @@ class Daemon:
             asyncio.create_task(self.spool.run_fsync(self.stop_flushing), name="spool-fsync"),
         ]
         log.info("hookd_started", version=__version__, pid=os.getpid(), socket=config.socket,
-                 redis=mask_url(config.redis_url), redis_state=self.state.redis.state,
-                 stream=config.stream, host=config.host, state_dir=config.state_dir,
-                 spooled=self.spool.pending_events)
+                 redis=mask_url(config.redis_url), stream=config.stream, host=config.host,
+                 state_dir=config.state_dir, spooled=self.spool.pending_events)
 
     async def shutdown(self) -> None:
         started = time.monotonic()

@@ -98,6 +98,7 @@ class Publisher:
 
     async def run(self) -> None:
         """Publish forever; cancel to stop. Events not yet published stay in the spool."""
+        await self.check()
         while True:
             batch = await self.spool.next_batch(self.config.batch_max_events,
                                                 self.config.batch_max_bytes)
