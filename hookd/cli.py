@@ -76,11 +76,20 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def hook_command(event: str | None = None) -> list[str]:
-    """The fast form of the hook command: the real interpreter with -I -S, and the client file."""
+    """The fast form of the hook command.
+
+    The real interpreter (not a venv or pyenv shim) with -I -S, importing the
+    client by name from its directory: an import uses the cached bytecode, where
+    running the file would compile it every time; and a missing client then
+    exits 1, a non-blocking error for Claude Code, where a missing script file
+    exits 2, which blocks the tool call.
+    """
     from hookd_client import hook_send
 
-    argv = [os.path.realpath(sys.executable), "-I", "-S", os.path.realpath(hook_send.__file__)]
-    return argv + ([event] if event else [])
+    client_dir = os.path.dirname(os.path.realpath(hook_send.__file__))
+    code = (f"import sys;sys.path[:0]=[{json.dumps(client_dir)}];"
+            "import hook_send;hook_send.exit_after_main()")
+    return [os.path.realpath(sys.executable), "-I", "-S", "-c", code] + ([event] if event else [])
 
 
 def cmd_print_hook_command(args: argparse.Namespace) -> int:

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""How much does hook-send cost Claude Code per hook, compared with a bare interpreter?
+
+Measures whole-process wall time (time.perf_counter_ns around subprocess.run)
+of the hook command that `hookd print-hook-command` prints (`python -I -S -c
+"import hook_send; ..."`, which loads the client's cached bytecode) against
+`python -I -S -c pass` on the same interpreter, runs interleaved so drift hits both alike, for a small and
+a 2 MB payload, in three situations:
+
+- bare:   `python -I -S -c pass`, same stdin
+- daemon: a listener thread in this process reads each frame fully and
+          answers `OK x`, so the client does the whole hand-off
+- absent: no socket; the client falls back to the inbox in a temporary state
+          directory (HOOKD_INBOX_FSYNC left on, so each run fsyncs)
+
+and, for information, the daemon and absent cases again with the client run
+as a script (`python -I -S hook_send.py`): Python compiles a script given by
+its path on every run, and for this file that is most of the client's cost.
+
+Run it with the project's environment (make bench), which has hookd installed. Usage: python3 bench/client_startup.py [--runs N] [--python PY] [--corpus DIR]
+"""
+
+import argparse
+import math
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from hookd.cli import hook_command
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+CLIENT = os.path.join(REPO, "client", "hook_send.py")
+PAYLOADS = [("small", "pre_tool_use_bash.json"), ("huge", "post_tool_use_bash_huge.json")]
+GOAL = 1.15
+
+
+class Listener:
+    """Answers every frame with `OK x`; counts what it took."""
+
+    def __init__(self, path):
+        self.frames = 0
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(64)
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                self._serve(conn)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    def _serve(self, conn):
+        conn.settimeout(5)
+        buf = b""
+        while b"\n" not in buf:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            buf += chunk
+        header, _, rest = buf.partition(b"\n")
+        left = int(header.split(b" ")[1]) - len(rest)
+        while left > 0:
+            chunk = conn.recv(min(left, 1 << 20))
+            if not chunk:
+                return
+            left -= len(chunk)
+        conn.sendall(b"OK x\n")
+        self.frames += 1
+
+    def close(self):
+        self.sock.close()
+
+
+def timed(cmd, stdin_path, env):
+    with open(stdin_path, "rb") as f:
+        t0 = time.perf_counter_ns()
+        subprocess.run(cmd, stdin=f, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
+        return (time.perf_counter_ns() - t0) / 1e6
+
+
+def p95(values):
+    s = sorted(values)
+    return s[max(0, math.ceil(0.95 * len(s)) - 1)]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--python", default=os.path.realpath(sys.executable), help="interpreter to measure (default: this one, resolved)")
+    ap.add_argument("--runs", type=int, default=200, help="interleaved runs per variant (default 200)")
+    ap.add_argument("--corpus", default=os.path.join(REPO, "..", "shared", "corpus"), help="directory of payload files")
+    ap.add_argument("--warmup", type=int, default=5)
+    args = ap.parse_args()
+
+    work = tempfile.mkdtemp(prefix="hkb", dir="/tmp")  # short: Unix socket paths are limited
+    try:
+        sock_path = os.path.join(work, "hookd.sock")
+        absent_sock = os.path.join(work, "absent.sock")
+        state_dir = os.path.join(work, "state")
+        inbox = os.path.join(state_dir, "inbox")
+        base_env = {"HOME": work, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        env_daemon = dict(base_env, HOOKD_SOCKET=sock_path, HOOKD_STATE_DIR=os.path.join(work, "state-daemon"))
+        env_absent = dict(base_env, HOOKD_SOCKET=absent_sock, HOOKD_STATE_DIR=state_dir)
+        listener = Listener(sock_path)
+
+        py = args.python
+        bare = [py, "-I", "-S", "-c", "pass"]
+        client = [py] + hook_command("PreToolUse")[1:]
+        client_script = [py, "-I", "-S", CLIENT, "PreToolUse"]
+        variants = [("bare", bare, base_env), ("daemon", client, env_daemon), ("absent", client, env_absent),
+                    ("daemon.py", client_script, env_daemon), ("absent.py", client_script, env_absent)]
+
+        version = subprocess.run([py, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True).stdout.strip()
+        print("interpreter: %s (Python %s); %d interleaved runs per variant; %d CPUs" % (py, version, args.runs, os.cpu_count()))
+        print("hook command: %s" % " ".join(client))
+
+        results = {}
+        inbox_files = 0
+        for label, name in PAYLOADS:
+            path = os.path.join(args.corpus, name)
+            size = os.path.getsize(path)
+            times = {v[0]: [] for v in variants}
+            frames_before = listener.frames
+            for i in range(args.warmup + args.runs):
+                for vname, cmd, env in variants:
+                    ms = timed(cmd, path, env)
+                    if i >= args.warmup:
+                        times[vname].append(ms)
+                    if vname.startswith("absent"):
+                        for f in os.listdir(inbox):
+                            inbox_files += 1
+                            os.unlink(os.path.join(inbox, f))
+            delivered = listener.frames - frames_before
+            results[(label, name, size)] = (times, delivered)
+
+        listener.close()
+        daemon_inbox = os.path.join(work, "state-daemon", "inbox")
+        fell_back = len(os.listdir(daemon_inbox)) if os.path.isdir(daemon_inbox) else 0
+
+        print()
+        print("%-44s %-11s %9s %9s %13s" % ("payload", "variant", "median", "p95", "median/bare"))
+        ok = True
+        for (label, name, size), (times, delivered) in results.items():
+            bare_med = statistics.median(times["bare"])
+            for vname, _, _ in variants:
+                med = statistics.median(times[vname])
+                ratio = med / bare_med
+                print("%-44s %-11s %7.2fms %7.2fms %12.3fx" % ("%s: %s (%d B)" % (label, name, size), vname, med, p95(times[vname]), ratio))
+                if vname in ("daemon", "absent") and ratio > GOAL:
+                    ok = False
+            print("%-44s frames answered OK by the listener: %d of %d" % ("", delivered, 2 * (args.warmup + args.runs)))
+        print()
+        print("daemon runs that fell back to the inbox: %d; absent runs that wrote an inbox file: %d of %d"
+              % (fell_back, inbox_files, 2 * len(PAYLOADS) * (args.warmup + args.runs)))
+        print("goal: hook command (daemon and absent) median within %.2fx of bare -> %s"
+              % (GOAL, "met" if ok else "NOT met"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,586 @@
+"""hook-send, the hook command: run as Claude Code runs it, against a scripted peer.
+
+The client runs as a real subprocess (`python -I -S client/hook_send.py`); a
+small Unix-socket server in a thread plays the daemon's part. Path logic and
+the encoder are tested in-process on the module loaded from its file.
+"""
+
+import importlib.util
+import os
+import re
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CLIENT = REPO / "client" / "hook_send.py"
+PY39 = "/root/.pyenv/versions/3.9.18/bin/python3.9"
+
+HEADER_RE = re.compile(
+    rb"HOOKD/1 (?P<len>\d+) sent=(?P<sent>\d+) pid=(?P<pid>\d+) ppid=(?P<ppid>\d+) id=(?P<id>[0-9a-f]{16})"
+    rb"(?: hook=(?P<hook>[^ \n]+))?(?: project=(?P<project>[^ \n]+))?\n"
+)
+BODY = b'{"hook_event_name":"PreToolUse","session_id":"s1","tool_name":"Bash","tool_input":{"command":"ls"}}'
+
+
+def _load_client():
+    spec = importlib.util.spec_from_file_location("hook_send_under_test", CLIENT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+hs = _load_client()
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def parse_frame(data):
+    """Split a frame into (header fields with decoded values, body); assert its shape."""
+    m = HEADER_RE.match(data)
+    assert m, "not a HOOKD/1 frame: %r" % data[:200]
+    fields = {k: v for k, v in m.groupdict().items() if v is not None}
+    for k in ("hook", "project"):
+        if k in fields:
+            fields[k] = unquote_to_bytes(fields[k])
+    body = data[m.end():]
+    assert int(fields["len"]) == len(body)
+    return fields, body
+
+
+class Peer:
+    """A one-connection stand-in for the daemon: reads one frame, answers `reply`.
+
+    reply=None: accept and read, then never answer (until closed).
+    reply=b"": close without answering.
+    early=True: answer after the header line, without reading the body, and close.
+    """
+
+    def __init__(self, path, reply=b"OK 019aa5f4-8c3e-7a01-9b2f-5d1c0e7f4a21\n", early=False):
+        self.reply = reply
+        self.early = early
+        self.received = None
+        self.got_frame = threading.Event()
+        self._release = threading.Event()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(str(path))
+        self.sock.listen(8)
+        self.sock.settimeout(5)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(5)
+            data = b""
+            try:
+                while b"\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                head = data.split(b"\n", 1)[0].split(b" ")
+                if len(head) > 1 and head[1].isdigit() and not self.early:
+                    need = len(data.split(b"\n", 1)[0]) + 1 + int(head[1])
+                    while len(data) < need:
+                        chunk = conn.recv(need - len(data))
+                        if not chunk:
+                            break
+                        data += chunk
+            except OSError:
+                pass
+            self.received = data
+            self.got_frame.set()
+            if self.reply is None:
+                self._release.wait(5)
+            elif self.reply:
+                try:
+                    conn.sendall(self.reply)
+                except OSError:
+                    pass
+
+    def close(self):
+        self._release.set()
+        self.sock.close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def sockdir():
+    # Unix socket paths are limited to ~104 bytes: tmp_path can be longer.
+    d = tempfile.mkdtemp(prefix="hk", dir="/tmp")
+    yield Path(d)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def env(tmp_path, sockdir):
+    home = tmp_path / "home"
+    home.mkdir()
+    return {
+        "HOME": str(home),
+        "HOOKD_SOCKET": str(sockdir / "hookd.sock"),
+        "HOOKD_STATE_DIR": str(tmp_path / "state"),
+    }
+
+
+@pytest.fixture
+def peer_factory(env):
+    peers = []
+
+    def make(reply=b"OK 019aa5f4-8c3e-7a01-9b2f-5d1c0e7f4a21\n", path=None, early=False):
+        p = Peer(path or env["HOOKD_SOCKET"], reply, early)
+        peers.append(p)
+        return p
+
+    yield make
+    for p in peers:
+        p.close()
+
+
+def run_client(env, stdin=BODY, args=(), python=None):
+    return subprocess.run(
+        [python or sys.executable, "-I", "-S", str(CLIENT), *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        timeout=10,
+    )
+
+
+def inbox_files(state_dir):
+    box = Path(state_dir) / "inbox"
+    return sorted(box.iterdir()) if box.exists() else []
+
+
+def assert_quiet_success(proc):
+    assert proc.returncode == 0
+    assert proc.stdout == b""
+    assert proc.stderr == b""
+
+
+def assert_single_inbox_frame(state_dir, expected_body=BODY):
+    """The inbox holds exactly one well-formed frame file; return its bytes."""
+    box = Path(state_dir) / "inbox"
+    files = inbox_files(state_dir)
+    assert len(files) == 1, files
+    assert not [f for f in files if f.name.startswith(".tmp-")]
+    f = files[0]
+    data = f.read_bytes()
+    fields, body = parse_frame(data)
+    assert body == expected_body
+    assert f.name == "%020d-%s-%s.hookd" % (int(fields["sent"]), int(fields["pid"]), fields["id"].decode())
+    assert stat.S_IMODE(f.stat().st_mode) == 0o600
+    assert stat.S_IMODE(box.stat().st_mode) == 0o700
+    return data
+
+
+# ---------------------------------------------------------------- the hand-off
+
+
+def test_ok_reply_delivers_the_frame_and_leaves_no_inbox_file(env, peer_factory):
+    peer = peer_factory()
+    before = time.time_ns()
+    proc = run_client(env, args=["PreToolUse"])
+    assert_quiet_success(proc)
+    assert peer.got_frame.wait(2)
+    fields, body = parse_frame(peer.received)
+    assert body == BODY
+    assert before <= int(fields["sent"]) <= time.time_ns()
+    assert int(fields["ppid"]) == os.getpid()
+    assert int(fields["pid"]) != os.getpid()
+    assert fields["hook"] == b"PreToolUse"
+    assert "project" not in fields
+    assert inbox_files(env["HOOKD_STATE_DIR"]) == []
+
+
+def test_each_event_gets_its_own_handoff_id(env, peer_factory):
+    ids = set()
+    for _ in range(2):
+        peer = peer_factory()
+        assert_quiet_success(run_client(env))
+        assert peer.got_frame.wait(2)
+        ids.add(parse_frame(peer.received)[0]["id"])
+        peer.close()
+        os.unlink(env["HOOKD_SOCKET"])
+    assert len(ids) == 2
+
+
+def test_a_two_megabyte_payload_is_delivered_whole(env, peer_factory):
+    body = b'{"tool_response":"' + b"x" * (2 * 1024 * 1024) + b'"}'
+    peer = peer_factory()
+    proc = run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="5000"), stdin=body)
+    assert_quiet_success(proc)
+    assert peer.got_frame.wait(2)
+    assert parse_frame(peer.received)[1] == body
+    assert inbox_files(env["HOOKD_STATE_DIR"]) == []
+
+
+def test_a_rejection_sent_before_the_body_was_read_is_still_final(env, peer_factory):
+    # The daemon answers `ERR too_large` after the header and closes: the client's
+    # send fails (EPIPE), but the answer is waiting to be read.
+    body = b'{"x":"' + b"y" * (3 * 1024 * 1024) + b'"}'
+    peer = peer_factory(reply=b"ERR too_large over 8 MiB\n", early=True)
+    proc = run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="5000", HOOKD_DEBUG="1"), stdin=body)
+    assert proc.returncode == 0 and proc.stdout == b""
+    assert peer.got_frame.wait(2)
+    assert b"too_large" in proc.stderr and b"rejected" in proc.stderr
+    assert inbox_files(env["HOOKD_STATE_DIR"]) == []
+
+
+def test_a_two_megabyte_payload_is_saved_whole_when_the_daemon_is_absent(env):
+    body = b'{"tool_response":"' + b"x" * (2 * 1024 * 1024) + b'"}'
+    assert_quiet_success(run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="5000"), stdin=body))
+    assert_single_inbox_frame(env["HOOKD_STATE_DIR"], expected_body=body)
+
+
+@pytest.mark.parametrize("reason", ["empty", "not_json", "invalid_utf8", "not_object", "too_deep", "too_large", "bad_header"])
+def test_a_final_rejection_is_not_saved_to_the_inbox(env, peer_factory, reason):
+    peer = peer_factory(reply=b"ERR %s the message\n" % reason.encode())
+    proc = run_client(env)
+    assert_quiet_success(proc)
+    assert peer.got_frame.wait(2)
+    assert inbox_files(env["HOOKD_STATE_DIR"]) == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [b"ERR unavailable shutting down\n", b"ERR timeout frame too slow\n", b"ERR brand_new_reason x\n",
+     b"WHAT\n", b"OK but no newline", b""],
+    ids=["unavailable", "timeout", "unknown-reason", "unknown-reply", "incomplete-line", "closed-without-reply"],
+)
+def test_a_retryable_or_missing_reply_saves_the_same_frame_to_the_inbox(env, peer_factory, reply):
+    peer = peer_factory(reply=reply)
+    proc = run_client(env, args=["Stop"])
+    assert_quiet_success(proc)
+    assert peer.got_frame.wait(2)
+    assert assert_single_inbox_frame(env["HOOKD_STATE_DIR"]) == peer.received
+
+
+def test_a_peer_that_never_answers_ends_in_the_inbox_and_the_client_exits_0(env, peer_factory):
+    peer = peer_factory(reply=None)
+    proc = run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="200"))
+    assert_quiet_success(proc)
+    assert peer.got_frame.wait(2)
+    assert assert_single_inbox_frame(env["HOOKD_STATE_DIR"]) == peer.received
+
+
+def test_the_deadline_ends_a_client_stuck_on_stdin_with_status_0(env, tmp_path):
+    # stdin is a pipe nobody writes to or closes: only the SIGALRM deadline can end this.
+    out, err = tmp_path / "out", tmp_path / "err"
+    with open(out, "wb") as o, open(err, "wb") as e:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(CLIENT)], stdin=subprocess.PIPE, stdout=o, stderr=e,
+            env=dict(env, HOOKD_SEND_TIMEOUT_MS="100"),
+        )
+    try:
+        assert proc.wait(5) == 0
+    finally:
+        proc.kill()
+        proc.stdin.close()
+    assert out.read_bytes() == b"" and err.read_bytes() == b""
+
+
+def test_no_socket_at_all_saves_to_the_inbox(env):
+    proc = run_client(env, args=["PreToolUse"])
+    assert_quiet_success(proc)
+    fields, _ = parse_frame(assert_single_inbox_frame(env["HOOKD_STATE_DIR"]))
+    assert fields["hook"] == b"PreToolUse"
+
+
+def test_a_socket_path_that_is_a_directory_saves_to_the_inbox(env):
+    os.mkdir(env["HOOKD_SOCKET"])
+    proc = run_client(env)
+    assert_quiet_success(proc)
+    assert_single_inbox_frame(env["HOOKD_STATE_DIR"])
+
+
+def test_a_socket_file_nobody_listens_on_saves_to_the_inbox(env):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(env["HOOKD_SOCKET"])  # bound, never listening: ECONNREFUSED
+    try:
+        proc = run_client(env)
+    finally:
+        s.close()
+    assert_quiet_success(proc)
+    assert_single_inbox_frame(env["HOOKD_STATE_DIR"])
+
+
+def test_inbox_fsync_can_be_turned_off_and_the_file_is_still_written(env):
+    proc = run_client(dict(env, HOOKD_INBOX_FSYNC="0"))
+    assert_quiet_success(proc)
+    assert_single_inbox_frame(env["HOOKD_STATE_DIR"])
+
+
+def test_an_unwritable_inbox_loses_the_event_quietly_and_exits_0(env, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_bytes(b"")
+    proc = run_client(dict(env, HOOKD_STATE_DIR=str(blocker)))
+    assert_quiet_success(proc)
+    assert blocker.read_bytes() == b""
+
+
+def test_the_state_directory_is_created_when_missing(env, tmp_path):
+    deep = tmp_path / "a" / "b" / "state"
+    proc = run_client(dict(env, HOOKD_STATE_DIR=str(deep)))
+    assert_quiet_success(proc)
+    assert_single_inbox_frame(deep)
+
+
+# ---------------------------------------------------------------- odd input
+
+
+def test_empty_stdin_is_still_sent(env, peer_factory):
+    peer = peer_factory(reply=b"ERR empty the body is empty\n")
+    proc = run_client(env, stdin=b"")
+    assert_quiet_success(proc)
+    assert peer.got_frame.wait(2)
+    fields, body = parse_frame(peer.received)
+    assert fields["len"] == b"0" and body == b""
+    assert inbox_files(env["HOOKD_STATE_DIR"]) == []
+
+
+def test_a_closed_stdin_is_sent_as_an_empty_body(env, peer_factory):
+    peer = peer_factory(reply=b"ERR empty the body is empty\n")
+    proc = subprocess.run(
+        ["/bin/sh", "-c", 'exec "$0" -I -S "$1" <&-', sys.executable, str(CLIENT)],
+        env=env, capture_output=True, timeout=10,
+    )
+    assert_quiet_success(proc)
+    assert peer.got_frame.wait(2)
+    assert parse_frame(peer.received)[1] == b""
+
+
+def test_invalid_utf8_is_sent_as_is(env, peer_factory):
+    body = b'{"prompt":"\xff\xfe caf\xc3\xa9 \xed\xa0\x80"}'
+    peer = peer_factory(reply=b"ERR invalid_utf8 bad byte at 11\n")
+    proc = run_client(env, stdin=body)
+    assert_quiet_success(proc)
+    assert peer.got_frame.wait(2)
+    assert parse_frame(peer.received)[1] == body
+
+
+def test_invalid_utf8_is_saved_as_is_when_the_daemon_is_absent(env):
+    body = b"\x00\xff not json \x80"
+    assert_quiet_success(run_client(env, stdin=body))
+    assert_single_inbox_frame(env["HOOKD_STATE_DIR"], expected_body=body)
+
+
+# ---------------------------------------------------------------- header values
+
+
+def test_hook_and_project_are_percent_encoded_and_round_trip(env, peer_factory):
+    project = "/home/me/my shop %20/caf\u00e9\t\x7f=x"
+    hook = "Pre Tool%Use\u00fc"
+    peer = peer_factory()
+    proc = run_client(dict(env, CLAUDE_PROJECT_DIR=project), args=[hook])
+    assert_quiet_success(proc)
+    assert peer.got_frame.wait(2)
+    header = peer.received.split(b"\n", 1)[0]
+    assert all(0x20 < c < 0x7F for c in header.replace(b" ", b"")), header
+    fields, _ = parse_frame(peer.received)
+    assert fields["project"] == os.fsencode(project)
+    assert fields["hook"] == os.fsencode(hook)
+
+
+def test_hook_and_project_are_omitted_when_not_given(env, peer_factory):
+    peer = peer_factory()
+    proc = run_client(dict(env, CLAUDE_PROJECT_DIR=""))
+    assert_quiet_success(proc)
+    assert peer.got_frame.wait(2)
+    header = peer.received.split(b"\n", 1)[0]
+    assert b"hook=" not in header and b"project=" not in header
+
+
+def test_an_absurdly_long_project_is_dropped_so_the_header_stays_readable():
+    header = hs.make_header(b"{}", hook="Stop", project="/" + "p" * 5000)[0]
+    assert len(header) <= 4096
+    fields, body = parse_frame(header + b"{}")
+    assert fields["hook"] == b"Stop" and "project" not in fields and body == b"{}"
+
+
+def test_percent_encoding_covers_every_byte_and_round_trips():
+    every = bytes(range(256))
+    encoded = hs.pct_encode(every)
+    assert unquote_to_bytes(encoded.decode("ascii")) == every
+    assert all(0x20 < c < 0x7F for c in encoded)
+    assert hs.pct_encode("plain/Path-1_x.y") == b"plain/Path-1_x.y"
+    assert hs.pct_encode("a b%") == b"a%20b%25"
+
+
+def test_make_header_uses_the_given_identity():
+    header, sent, pid, hid = hs.make_header(b"{}", hook="Stop", project="/p", sent_ns=5, pid=7, ppid=1, handoff_id="00ff00ff00ff00ff")
+    assert header == b"HOOKD/1 2 sent=5 pid=7 ppid=1 id=00ff00ff00ff00ff hook=Stop project=/p\n"
+    assert (sent, pid, hid) == (5, 7, "00ff00ff00ff00ff")
+    assert hs.inbox_filename(sent, pid, hid) == "00000000000000000005-7-00ff00ff00ff00ff.hookd"
+
+
+# ---------------------------------------------------------------- stderr
+
+
+def test_debug_mode_explains_the_inbox_fallback_on_stderr_only(env):
+    proc = run_client(dict(env, HOOKD_DEBUG="1"))
+    assert proc.returncode == 0 and proc.stdout == b""
+    (saved,) = inbox_files(env["HOOKD_STATE_DIR"])
+    expected = "hook-send: daemon at %s unreachable (ENOENT); event saved to inbox %s\n" % (env["HOOKD_SOCKET"], saved)
+    assert proc.stderr == expected.encode()
+
+
+def test_debug_mode_names_the_refused_connection(env):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(env["HOOKD_SOCKET"])
+    try:
+        proc = run_client(dict(env, HOOKD_DEBUG="1"))
+    finally:
+        s.close()
+    assert proc.returncode == 0 and proc.stdout == b""
+    assert b"unreachable (ECONNREFUSED); event saved to inbox " in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+
+
+def test_debug_mode_names_a_retryable_answer(env, peer_factory):
+    peer_factory(reply=b"ERR unavailable shutting down\n")
+    proc = run_client(dict(env, HOOKD_DEBUG="1"))
+    assert proc.returncode == 0 and proc.stdout == b""
+    assert b"answered 'ERR unavailable shutting down'; event saved to inbox " in proc.stderr
+
+
+def test_debug_mode_reports_a_rejection(env, peer_factory):
+    peer_factory(reply=b"ERR not_json expected value at 1\n")
+    proc = run_client(dict(env, HOOKD_DEBUG="1"))
+    assert proc.returncode == 0 and proc.stdout == b""
+    assert b"rejected" in proc.stderr and b"not_json" in proc.stderr
+
+
+def test_debug_values_other_than_1_stay_quiet(env):
+    assert_quiet_success(run_client(dict(env, HOOKD_DEBUG="yes")))
+
+
+# ---------------------------------------------------------------- paths and settings
+
+
+def test_socket_path_precedence():
+    uid = os.getuid()
+    assert hs.default_socket_path({"HOOKD_SOCKET": "/s/x.sock", "XDG_RUNTIME_DIR": "/run/user/1"}) == "/s/x.sock"
+    assert hs.default_socket_path({"HOOKD_SOCKET": "", "XDG_RUNTIME_DIR": "/run/user/1"}) == "/run/user/1/hookd/hookd.sock"
+    assert hs.default_socket_path({"XDG_RUNTIME_DIR": ""}) == "/tmp/hookd-%d/hookd.sock" % uid
+    assert hs.default_socket_path({}) == "/tmp/hookd-%d/hookd.sock" % uid
+
+
+def test_state_dir_precedence():
+    env = {"HOOKD_STATE_DIR": "/st", "XDG_STATE_HOME": "/xdg", "HOME": "/home/me"}
+    assert hs.default_state_dir(env) == "/st"
+    assert hs.default_state_dir(dict(env, HOOKD_STATE_DIR="")) == "/xdg/hookd"
+    assert hs.default_state_dir({"XDG_STATE_HOME": "", "HOME": "/home/me"}) == "/home/me/.local/state/hookd"
+    assert hs.default_state_dir({}) == os.path.join(os.path.expanduser("~"), ".local/state/hookd")
+    assert hs.inbox_dir("/st") == os.path.join("/st", "inbox")
+
+
+def test_xdg_directories_are_used_by_the_real_process(tmp_path, sockdir):
+    runtime, state_home = sockdir, tmp_path / "xdg-state"
+    (runtime / "hookd").mkdir()
+    env = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(runtime), "XDG_STATE_HOME": str(state_home)}
+    peer = Peer(runtime / "hookd" / "hookd.sock", reply=b"ERR unavailable spool full\n")
+    try:
+        assert_quiet_success(run_client(env))
+        assert peer.got_frame.wait(2)
+    finally:
+        peer.close()
+    assert assert_single_inbox_frame(state_home / "hookd") == peer.received
+
+
+def test_home_is_the_last_resort_for_the_state_dir(tmp_path, sockdir):
+    env = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(sockdir)}
+    assert_quiet_success(run_client(env))
+    assert_single_inbox_frame(tmp_path / ".local" / "state" / "hookd")
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(None, 250), ("", 250), ("100", 100), ("abc", 250), ("1.5", 250), ("1", 10), ("-5", 10), ("999999", 60000)],
+)
+def test_send_timeout_is_parsed_and_clamped(value, expected):
+    env = {} if value is None else {"HOOKD_SEND_TIMEOUT_MS": value}
+    assert hs.send_timeout_ms(env) == expected
+
+
+def test_the_socket_phase_leaves_time_for_the_inbox():
+    assert hs.socket_reserve_ms(250) == 50
+    assert hs.socket_reserve_ms(100) == 20
+    assert 0 < hs.socket_reserve_ms(10) < 10
+
+
+# ---------------------------------------------------------------- as a library
+
+
+def test_main_in_process_returns_0_and_disarms_its_alarm(env, monkeypatch):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BODY)))
+    handler = signal.getsignal(signal.SIGALRM)
+    assert hs.main(["SessionStart"], env) == 0
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) == handler
+    data = assert_single_inbox_frame(env["HOOKD_STATE_DIR"])
+    assert parse_frame(data)[0]["hook"] == b"SessionStart"
+
+
+def test_send_frame_reports_delivery_rejection_and_retry(env, peer_factory):
+    body = b"[]"
+    header = hs.make_header(body)[0]
+
+    def send():
+        return hs.send_frame(header, body, env["HOOKD_SOCKET"], time.monotonic() + 2)[0]
+
+    assert send() == hs.RETRY
+    peer = peer_factory()
+    assert send() == hs.DELIVERED
+    assert peer.got_frame.wait(2) and peer.received == header + body
+    peer.close()
+    os.unlink(env["HOOKD_SOCKET"])
+    peer_factory(reply=b"ERR not_object x\n")
+    assert send() == hs.REJECTED
+
+
+# ---------------------------------------------------------------- portability and startup cost
+
+
+@pytest.mark.skipif(not os.path.exists(PY39), reason="no Python 3.9 at " + PY39)
+def test_runs_on_python_3_9(env, peer_factory):
+    peer = peer_factory()
+    assert_quiet_success(run_client(env, args=["Stop"], python=PY39))
+    assert peer.got_frame.wait(2)
+    assert parse_frame(peer.received)[1] == BODY
+    peer.close()
+    os.unlink(env["HOOKD_SOCKET"])
+    assert_quiet_success(run_client(dict(env, CLAUDE_PROJECT_DIR="/p q"), python=PY39))
+    fields, _ = parse_frame(assert_single_inbox_frame(env["HOOKD_STATE_DIR"]))
+    assert fields["project"] == b"/p q"
+
+
+def test_imports_no_costly_modules(env):
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-X", "importtime", str(CLIENT), "Stop"],
+        input=BODY, env=env, capture_output=True, timeout=10,
+    )
+    assert proc.returncode == 0 and proc.stdout == b""
+    imported = {line.rsplit(b"|", 1)[-1].strip().decode() for line in proc.stderr.splitlines() if line.startswith(b"import time:")}
+    assert "_socket" in imported  # the report is really there
+    forbidden = {"os", "socket", "json", "urllib", "tempfile", "random", "uuid", "pathlib", "logging", "signal"}
+    assert not {name.split(".")[0] for name in imported} & forbidden
+    assert_single_inbox_frame(env["HOOKD_STATE_DIR"])
