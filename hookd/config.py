@@ -61,6 +61,15 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
                                        msgspec.Meta(gt=0)] = 1.0
     redis_timeout_s: Annotated[float, _doc("timeout for one Redis command or batch"),
                                msgspec.Meta(gt=0)] = 5.0
+    breaker_failures: Annotated[int, _doc(
+        "consecutive Redis failures that open the circuit breaker"), msgspec.Meta(ge=1)] = 5
+    breaker_backoff_min_s: Annotated[float, _doc(
+        "first wait of an open breaker before a trial batch (doubles per failed trial, with jitter)"),
+        msgspec.Meta(gt=0)] = 0.1
+    breaker_backoff_max_s: Annotated[float, _doc("longest wait of an open breaker"),
+                                     msgspec.Meta(gt=0)] = 30.0
+    breaker_trial_timeout_s: Annotated[float, _doc("time limit of a half-open breaker's trial batch"),
+                                       msgspec.Meta(gt=0)] = 2.0
     log_format: Annotated[Literal["auto", "console", "json"], _doc(
         "log lines on stderr: 'console' for people, 'json' for machines, "
         "'auto' picks console on a terminal")] = "auto"

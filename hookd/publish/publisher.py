@@ -9,7 +9,6 @@ after any failure or crash, and the mark makes the repeat harmless.
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 
 import redis.asyncio as aioredis
@@ -17,6 +16,7 @@ import redis.exceptions
 import structlog
 
 from hookd.config import Config, mask_url
+from hookd.publish.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from hookd.publish.connection import describe_failure
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState
@@ -52,10 +52,6 @@ end
 return {added, skipped}
 """
 
-BACKOFF_START_S = 0.1
-BACKOFF_MAX_S = 30.0
-
-
 def marks_key(stream: str) -> str:
     """The high-water-mark hash, in the stream's Redis Cluster hash slot.
 
@@ -84,7 +80,8 @@ class Publisher:
         self.state = state
         self.script = client.register_script(PUBLISH_BATCH)
         self.keys = [config.stream, marks_key(config.stream)]
-        self._backoff = BACKOFF_START_S
+        self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_backoff_min_s,
+                                      config.breaker_backoff_max_s)
 
     async def check(self) -> bool:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""
@@ -122,10 +119,12 @@ class Publisher:
             pass
 
     async def _publish_until_accepted(self, batch: Batch) -> None:
-        while not await self.publish(batch):
-            delay = random.uniform(self._backoff / 2, self._backoff)
-            self._backoff = min(self._backoff * 2, BACKOFF_MAX_S)
-            await asyncio.sleep(delay)
+        while True:
+            wait = self.breaker.wait_s()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            elif await self.publish(batch):
+                return
 
     async def publish(self, batch: Batch) -> bool:
         """Send one batch; True once Redis has it (and the spool's position has moved)."""
@@ -133,9 +132,11 @@ class Publisher:
         for event in batch.events:
             args += (event.seq, event.event_id, event.hook, event.session, event.tool,
                      event.envelope)
+        trial = self.breaker.state == HALF_OPEN
         try:
-            added, skipped = await self.script(keys=self.keys, args=args)
-        except (redis.exceptions.RedisError, OSError) as exc:
+            async with asyncio.timeout(self.config.breaker_trial_timeout_s if trial else None):
+                added, skipped = await self.script(keys=self.keys, args=args)
+        except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
             self._record_failure(exc)
             return False
         self.spool.commit(batch)
@@ -154,11 +155,17 @@ class Publisher:
         health.state = "up"
         health.last_ok_at = time.time()
         health.down_since = None
-        self._backoff = BACKOFF_START_S
+        self.breaker.record_success()
 
     def _record_failure(self, exc: BaseException) -> None:
         health = self.state.redis
         message = describe_failure(self.config, exc)
+        previous = self.breaker.state
+        self.breaker.record_failure()
+        if previous == CLOSED and self.breaker.state == OPEN:
+            log.warning(f"circuit breaker open after {self.breaker.failures} consecutive failures; "
+                        f"next trial in {self.breaker.next_attempt_in_s:.1f}s",
+                        breaker="open", spooled=self.spool.pending_events)
         if health.state != "down" or message != health.last_error:
             log.warning(f"{message}; events are spooling ({self.spool.pending_events} so far)",
                         redis="down")
