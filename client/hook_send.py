@@ -42,7 +42,7 @@ def read_environ():
 def default_socket_path(environ):
     if environ.get("HOOKD_SOCKET"):
         return environ["HOOKD_SOCKET"]
-    if environ.get("XDG_RUNTIME_DIR"):
+    if environ.get("XDG_RUNTIME_DIR", "").startswith("/"):  # relative XDG paths are to be ignored
         return _join(environ["XDG_RUNTIME_DIR"], "hookd/hookd.sock")
     return "/tmp/hookd-%d/hookd.sock" % posix.getuid()
 
@@ -50,7 +50,7 @@ def default_socket_path(environ):
 def default_state_dir(environ):
     if environ.get("HOOKD_STATE_DIR"):
         return environ["HOOKD_STATE_DIR"]
-    if environ.get("XDG_STATE_HOME"):
+    if environ.get("XDG_STATE_HOME", "").startswith("/"):
         return _join(environ["XDG_STATE_HOME"], "hookd")
     home = environ.get("HOME")
     if not home:

@@ -12,7 +12,7 @@ import re
 import socket as socket_module
 import tomllib
 from typing import Annotated, Any, Literal, Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -76,11 +76,6 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     log_level: Annotated[Literal["debug", "info", "warning", "error"], _doc(
         "least severe log level written")] = "info"
 
-    def __post_init__(self) -> None:
-        from hookd.publish.publisher import marks_key
-
-        marks_key(self.stream)  # raises ValueError for a name no companion key can share a slot with
-
     @property
     def inbox_dir(self) -> str:
         return os.path.join(self.state_dir, "inbox")
@@ -125,9 +120,20 @@ def load(flags: Mapping[str, Any] | None = None,
         merged.update(values)
     try:
         config = msgspec.convert(merged, Config, strict=False)
-    except msgspec.ValidationError as exc:
+        _check_stream_name(config.stream)
+    except (msgspec.ValidationError, ValueError) as exc:
         raise ConfigError(f"invalid setting ({_blame(exc, sources)}): {exc}") from None
     return _with_defaults(config, environ)
+
+
+def _check_stream_name(stream: str) -> None:
+    """The high-water-mark key must share the stream's cluster slot; some names make that impossible."""
+    from hookd.publish.publisher import marks_key
+
+    try:
+        marks_key(stream)
+    except ValueError as exc:
+        raise ValueError(f"{exc} - at `$.stream`") from None
 
 
 def _read_toml(path: str, must_exist: bool) -> dict[str, Any]:
@@ -151,7 +157,7 @@ def _read_environ(environ: Mapping[str, str]) -> dict[str, str]:
     return values
 
 
-def _blame(exc: msgspec.ValidationError, sources: Mapping[str, Mapping[str, Any]]) -> str:
+def _blame(exc: Exception, sources: Mapping[str, Mapping[str, Any]]) -> str:
     """Name the source that supplied the offending setting, so the user knows what to fix."""
     text = str(exc)
     for source in reversed(list(sources)):
@@ -173,18 +179,22 @@ def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password replaced by ``****``, for logs and output."""
+    """The URL with any password replaced by ``****``, for logs and output.
+
+    Only the password's text is replaced, so that the rest reads exactly as
+    configured (urlunsplit would rewrite ``unix:///path`` as ``unix:/path``).
+    """
     parts = urlsplit(url)
+    masked_url = url
+    if parts.password:
+        userinfo, _, hostinfo = parts.netloc.rpartition("@")
+        user = userinfo.partition(":")[0]
+        netloc = f"{user}:****@{hostinfo}"
+        masked_url = masked_url.replace(parts.netloc, netloc, 1)
     if "password=" in parts.query:
-        parts = parts._replace(query=re.sub(r"(^|&)password=[^&]*", r"\1password=****", parts.query))
-    if parts.password is None:
-        return urlunsplit(parts)
-    userinfo = f"{parts.username}:****" if parts.username else ":****"
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{userinfo}@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+        query = re.sub(r"(^|&)password=[^&]*", r"\1password=****", parts.query)
+        masked_url = masked_url.replace("?" + parts.query, "?" + query, 1)
+    return masked_url
 
 
 def masked(config: Config) -> dict[str, Any]:

@@ -51,6 +51,18 @@ def lock_state_dir(state_dir: str) -> int:
     return fd
 
 
+async def cancel_and_wait(task: asyncio.Task, deadline: float) -> None:
+    """Cancel a task and wait for it until ``deadline``, cancelling again as needed.
+
+    Once is not enough: on Python 3.11 ``asyncio.wait_for``, which redis-py uses
+    to send commands, can swallow a cancellation that lands as the send
+    completes (CPython gh-86296), and the task would run on.
+    """
+    while not task.done() and time.monotonic() < deadline:
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.05)
+
+
 class Daemon:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -106,10 +118,8 @@ class Daemon:
         self.pipeline.accepting = False
         for conn in list(self.connections):
             conn.shut()
-        publisher_task = self.tasks[0]
-        publisher_task.cancel()
-        await asyncio.gather(publisher_task, return_exceptions=True)
-        await self.publisher.drain(max(0.0, deadline - time.monotonic()))
+        await cancel_and_wait(self.tasks[0], deadline)
+        await self.publisher.drain(deadline)
         self.stop_flushing.set()
         await asyncio.gather(*self.tasks[1:], return_exceptions=True)
         self.spool.close()

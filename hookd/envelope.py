@@ -61,6 +61,7 @@ class Event(msgspec.Struct, array_like=True, frozen=True):
     session: str
     tool: str
     envelope: bytes
+    handoff_id: str = ""
 
 
 _head_decoder = msgspec.json.Decoder(PayloadHead)
@@ -77,10 +78,12 @@ def read_payload_head(body: bytes) -> PayloadHead:
         raise Rejected(Reason.TOO_DEEP, "the JSON nests too deeply (limit about 1000 levels)") from None
     except UnicodeDecodeError:
         raise Rejected(Reason.INVALID_UTF8, "the body is not valid UTF-8") from None
-    except msgspec.ValidationError as exc:
-        raise Rejected(Reason.NOT_OBJECT, f"the body must be a JSON object: {exc}") from None
-    except msgspec.DecodeError as exc:
-        head = _decode_with_stdlib(body, exc)
+    except msgspec.ValidationError:
+        # msgspec stops at the first byte that is not '{'; parse it all to tell
+        # "valid JSON, wrong type" from "not JSON at all".
+        head = _decode_with_stdlib(body)
+    except msgspec.DecodeError:
+        head = _decode_with_stdlib(body)
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -89,30 +92,40 @@ def read_payload_head(body: bytes) -> PayloadHead:
     return head
 
 
-def _decode_with_stdlib(body: bytes, error: msgspec.DecodeError) -> PayloadHead:
-    """Second opinion for what msgspec refuses but JSON allows.
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _decode_with_stdlib(body: bytes) -> PayloadHead:
+    """Second opinion for what msgspec refuses, and the verdict when the body is not an object.
 
     JavaScript's JSON.stringify writes a lone surrogate (a string cut in the
     middle of an emoji) as ``\\ud83d``; that is valid JSON which msgspec refuses,
-    and such an event must not be lost.
+    and such an event must not be lost. NaN and Infinity, which the stdlib
+    would take, are not JSON and stay refused.
     """
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Rejected(Reason.INVALID_UTF8, f"the body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
-        raise Rejected(Reason.TOO_DEEP, "the JSON nests too deeply") from None
-    except ValueError:
-        raise Rejected(Reason.NOT_JSON, f"the body is not JSON: {error}") from None
+        raise Rejected(Reason.TOO_DEEP, "the JSON nests too deeply (limit about 1000 levels)") from None
+    except ValueError as exc:
+        raise Rejected(Reason.NOT_JSON, f"the body is not JSON: {exc}") from None
     if not isinstance(value, dict):
         raise Rejected(Reason.NOT_OBJECT, f"the body must be a JSON object, not {type(value).__name__}")
     return PayloadHead(value.get("hook_event_name"), value.get("session_id"), value.get("tool_name"))
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    """A lifted field as text; a lone surrogate (possible after the stdlib fallback) becomes U+FFFD."""
+    if not isinstance(value, str) or not value:
+        return None
+    if value.isascii():
+        return value
+    return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 class EventIds:
@@ -168,7 +181,7 @@ class EnvelopeBuilder:
             payload=msgspec.Raw(body),
         )
         return Event(envelope.seq, self.host, envelope.event_id, hook, session or "", tool or "",
-                     _encoder.encode(envelope))
+                     _encoder.encode(envelope), header.handoff_id or "")
 
 
 def _utc(ns: int) -> datetime.datetime | None:

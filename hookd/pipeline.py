@@ -34,6 +34,12 @@ class Pipeline:
         except Rejected as exc:
             self._count(exc, header, len(body))
             raise
+        except Exception as exc:
+            # A bug, not the sender's fault: the sender keeps the event (hook-send in its
+            # inbox) rather than have it refused for good, and the log has the traceback.
+            log.exception("event_failed_internally", sender_pid=header.pid, bytes=len(body))
+            raise self.refuse(Reason.UNAVAILABLE, f"internal error ({type(exc).__name__}); "
+                              "keep the event and resend it", header, len(body)) from exc
         try:
             self.spool.append(event)
         except SpoolFull as exc:

@@ -584,3 +584,9 @@ def test_imports_no_costly_modules(env):
     forbidden = {"os", "socket", "json", "urllib", "tempfile", "random", "uuid", "pathlib", "logging", "signal"}
     assert not {name.split(".")[0] for name in imported} & forbidden
     assert_single_inbox_frame(env["HOOKD_STATE_DIR"])
+
+
+def test_relative_xdg_directories_are_ignored_as_the_xdg_spec_says():
+    env = {"XDG_RUNTIME_DIR": "run", "XDG_STATE_HOME": "state", "HOME": "/home/u"}
+    assert hs.default_socket_path(env) == "/tmp/hookd-%d/hookd.sock" % os.getuid()
+    assert hs.default_state_dir(env) == "/home/u/.local/state/hookd"

@@ -24,7 +24,9 @@ from hookd.sequence import SequenceAllocator
     (b"[1, 2]", Reason.NOT_OBJECT),
     (b'"a string"', Reason.NOT_OBJECT),
     (b'{"x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}", Reason.TOO_DEEP),
-    (b"[" * 10_000 + b"]" * 10_000, Reason.NOT_OBJECT),
+    (b"[" * 10_000 + b"]" * 10_000, Reason.TOO_DEEP),
+    (b"[1, \"x\"", Reason.NOT_JSON),
+    (b"{\"a\": NaN}", Reason.NOT_JSON),
 ])
 def test_bad_bodies_are_refused_with_their_reason(body, reason):
     with pytest.raises(Rejected) as caught:

@@ -119,6 +119,17 @@ def _handoff_id(fields: dict[str, bytes]) -> str | None:
     return raw
 
 
+def split_frame(data: bytes) -> tuple[Header, bytes]:
+    """A whole frame held in memory (an inbox file) as header and body."""
+    line, newline, body = data.partition(b"\n")
+    if not newline:
+        raise Rejected(Reason.BAD_HEADER, "no header line")
+    header = parse_header(line)
+    if header.length != TO_EOF and header.length != len(body):
+        raise Rejected(Reason.NOT_JSON, f"the frame holds {len(body)} of {header.length} body bytes")
+    return header, body
+
+
 def ok_line(event_id: str) -> bytes:
     return b"OK " + event_id.encode() + b"\n"
 

@@ -141,6 +141,8 @@ class EventConnection(asyncio.Protocol):
             self._reply(error_line(exc.reason, exc.message))
             if exc.reason.closes_connection:
                 self._close()
+            else:
+                self._arm_timer()
             return
         self._reply(ok_line(event_id))
         self._arm_timer()

@@ -101,16 +101,20 @@ class Publisher:
                                                 self.config.batch_max_bytes)
             await self._publish_until_accepted(batch)
 
-    async def drain(self, timeout_s: float) -> None:
-        """Publish what is spooled until nothing is left or the time is up.
+    async def drain(self, deadline: float) -> None:
+        """Publish what is spooled until nothing is left, Redis fails, or ``deadline`` passes.
 
         Starts again from the committed position: a batch that ``run`` was
-        sending when it was cancelled must not be skipped.
+        sending when it was cancelled must not be skipped. The deadline is
+        checked on every turn as well as enforced by a timeout, because a
+        cancellation can be lost inside redis-py (see daemon.cancel_and_wait).
         """
         self.spool.rewind()
         try:
-            async with asyncio.timeout(timeout_s):
-                while self.spool.pending_events > 0 and self.state.redis.state != "down":
+            async with asyncio.timeout_at(asyncio.get_running_loop().time()
+                                          + max(0.0, deadline - time.monotonic())):
+                while (self.spool.pending_events > 0 and self.state.redis.state != "down"
+                       and time.monotonic() < deadline):
                     batch = await self.spool.next_batch(self.config.batch_max_events,
                                                         self.config.batch_max_bytes)
                     if not await self.publish(batch):

@@ -1,0 +1,317 @@
+"""hookd.config.load: defaults, precedence, conversion, errors that name their source; mask_url."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+
+import pytest
+
+from hookd.cli import main
+from hookd.config import Config, ConfigError, load, mask_url, setting_info, setting_names
+
+
+@pytest.fixture
+def env(tmp_path):
+    """A minimal, private environment: no HOOKD_* variables, a home and XDG dirs under tmp_path."""
+    return {"HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "xdg-config")}
+
+
+def write_toml(tmp_path, text: str, name: str = "config.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def default_file(env) -> str:
+    path = os.path.join(env["XDG_CONFIG_HOME"], "hookd", "config.toml")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return path
+
+
+# ---------------------------------------------------------------- defaults
+
+
+def test_defaults_without_file_environment_or_flags(env):
+    config = load({}, environ=env)
+    assert config.redis_url == "redis://127.0.0.1:6379/0"
+    assert config.stream == "hookd:events"
+    assert config.stream_maxlen == 1_000_000
+    assert config.max_event_bytes == 8 * 1024 * 1024
+    assert config.client_timeout_s == 5.0
+    assert config.drain_timeout_s == 10.0
+    assert config.batch_max_events == 500
+    assert config.spool_fsync == "interval"
+    assert config.log_format == "auto" and config.log_level == "info"
+    assert config.host == socket.gethostname()
+    assert config.socket == f"/tmp/hookd-{os.getuid()}/hookd.sock"
+    assert config.state_dir == os.path.join(env["HOME"], ".local/state/hookd")
+    assert config.inbox_dir == os.path.join(config.state_dir, "inbox")
+    assert config.spool_dir == os.path.join(config.state_dir, "spool")
+
+
+def test_socket_default_follows_xdg_runtime_dir(env, tmp_path):
+    config = load({}, environ={**env, "XDG_RUNTIME_DIR": str(tmp_path / "run")})
+    assert config.socket == str(tmp_path / "run" / "hookd" / "hookd.sock")
+
+
+def test_socket_default_falls_back_to_tmp_per_uid(env):
+    assert load({}, environ=env).socket == f"/tmp/hookd-{os.getuid()}/hookd.sock"
+    assert load({}, environ={**env, "XDG_RUNTIME_DIR": ""}).socket == f"/tmp/hookd-{os.getuid()}/hookd.sock"
+
+
+def test_state_dir_default_follows_xdg_state_home_then_home(env, tmp_path):
+    assert load({}, environ={**env, "XDG_STATE_HOME": str(tmp_path / "st")}).state_dir == \
+        str(tmp_path / "st" / "hookd")
+    assert load({}, environ=env).state_dir == os.path.join(env["HOME"], ".local", "state", "hookd")
+
+
+def test_explicit_socket_and_state_dir_win_over_xdg(env, tmp_path):
+    environ = {**env, "XDG_RUNTIME_DIR": "/run/user/1", "XDG_STATE_HOME": "/var/st",
+               "HOOKD_SOCKET": str(tmp_path / "s.sock"), "HOOKD_STATE_DIR": str(tmp_path / "state")}
+    config = load({}, environ=environ)
+    assert config.socket == str(tmp_path / "s.sock")
+    assert config.state_dir == str(tmp_path / "state")
+
+
+def test_relative_paths_are_made_absolute(env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load({"socket": "rel/hookd.sock", "state_dir": "rel-state"}, environ=env)
+    assert config.socket == str(tmp_path / "rel" / "hookd.sock")
+    assert config.state_dir == str(tmp_path / "rel-state")
+
+
+def test_host_setting_overrides_the_host_name(env):
+    assert load({"host": "laptop-7"}, environ=env).host == "laptop-7"
+
+
+# ---------------------------------------------------------------- precedence and conversion
+
+
+def test_precedence_is_file_then_environment_then_flags(env, tmp_path):
+    path = write_toml(tmp_path, """
+        stream = "from-file"
+        stream_maxlen = 11
+        client_timeout_s = 1.5
+        log_level = "debug"
+        batch_max_events = 7
+    """)
+    environ = {**env, "HOOKD_CONFIG": str(path), "HOOKD_STREAM": "from-env",
+               "HOOKD_STREAM_MAXLEN": "22", "HOOKD_CLIENT_TIMEOUT_S": "2.5"}
+    flags = {"stream": "from-flag", "client_timeout_s": "3.5", "redis_url": None}
+    config = load(flags, environ=environ)
+    assert config.stream == "from-flag"          # file < env < flag
+    assert config.client_timeout_s == 3.5        # file < env < flag
+    assert config.stream_maxlen == 22            # file < env
+    assert config.log_level == "debug"           # file only
+    assert config.batch_max_events == 7          # file only
+    assert config.redis_url == "redis://127.0.0.1:6379/0"  # a None flag is "not given"
+
+
+def test_default_config_file_is_read_from_xdg_config_home(env):
+    with open(default_file(env), "w") as fh:
+        fh.write('stream = "from-default-file"\n')
+    assert load({}, environ=env).stream == "from-default-file"
+
+
+def test_config_flag_wins_over_hookd_config_variable(env, tmp_path):
+    a = write_toml(tmp_path, 'stream = "a"\n', "a.toml")
+    b = write_toml(tmp_path, 'stream = "b"\n', "b.toml")
+    assert load({}, environ={**env, "HOOKD_CONFIG": str(a)}).stream == "a"
+    assert load({"config": str(b)}, environ={**env, "HOOKD_CONFIG": str(a)}).stream == "b"
+
+
+def test_numbers_from_the_environment_and_flags_are_converted(env):
+    environ = {**env, "HOOKD_STREAM_MAXLEN": "0", "HOOKD_MAX_EVENT_BYTES": "4096",
+               "HOOKD_CLIENT_TIMEOUT_S": "0.25", "HOOKD_DRAIN_TIMEOUT_S": "0",
+               "HOOKD_SPOOL_FSYNC_INTERVAL_MS": "50"}
+    config = load({"batch_max_events": "3", "redis_timeout_s": "2"}, environ=environ)
+    assert (config.stream_maxlen, config.max_event_bytes) == (0, 4096)
+    assert type(config.stream_maxlen) is int and type(config.max_event_bytes) is int
+    assert config.client_timeout_s == 0.25 and config.drain_timeout_s == 0.0
+    assert config.spool_fsync_interval_ms == 50
+    assert config.batch_max_events == 3 and type(config.batch_max_events) is int
+    assert config.redis_timeout_s == 2.0 and type(config.redis_timeout_s) is float
+
+
+def test_empty_environment_variables_count_as_unset(env):
+    config = load({}, environ={**env, "HOOKD_STREAM": "", "HOOKD_STREAM_MAXLEN": ""})
+    assert config.stream == "hookd:events" and config.stream_maxlen == 1_000_000
+
+
+def test_other_environment_variables_are_ignored(env):
+    config = load({}, environ={**env, "HOOKD_NO_SUCH_SETTING": "x", "STREAM": "y"})
+    assert config.stream == "hookd:events"
+
+
+# ---------------------------------------------------------------- errors name their source
+
+
+def test_unknown_key_in_the_file_is_an_error_naming_the_file_and_key(env, tmp_path):
+    path = write_toml(tmp_path, 'stream = "ok"\nstreem_maxlen = 5\n')
+    with pytest.raises(ConfigError) as caught:
+        load({}, environ={**env, "HOOKD_CONFIG": str(path)})
+    assert str(path) in str(caught.value) and "streem_maxlen" in str(caught.value)
+
+
+def test_unknown_table_in_the_file_is_an_error(env, tmp_path):
+    path = write_toml(tmp_path, '[redis]\nurl = "redis://x"\n')
+    with pytest.raises(ConfigError, match=re.escape(str(path))):
+        load({}, environ={**env, "HOOKD_CONFIG": str(path)})
+
+
+def test_toml_syntax_error_names_the_file(env, tmp_path):
+    path = write_toml(tmp_path, "stream = \n")
+    with pytest.raises(ConfigError, match=re.escape(str(path))):
+        load({}, environ={**env, "HOOKD_CONFIG": str(path)})
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1.5"])
+def test_bad_number_from_the_environment_names_the_variable(env, value):
+    with pytest.raises(ConfigError) as caught:
+        load({}, environ={**env, "HOOKD_STREAM_MAXLEN": value})
+    message = str(caught.value)
+    assert "HOOKD_STREAM_MAXLEN" in message and "environment" in message
+
+
+def test_bad_value_in_the_file_names_the_file_and_setting(env, tmp_path):
+    path = write_toml(tmp_path, 'max_event_bytes = "lots"\n')
+    with pytest.raises(ConfigError) as caught:
+        load({}, environ={**env, "HOOKD_CONFIG": str(path)})
+    assert "max_event_bytes" in str(caught.value) and str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("log_format", "xml"), ("spool_fsync", "always"), ("client_timeout_s", "0"),
+    ("max_event_bytes", "100"), ("batch_max_events", "0"), ("log_level", "verbose"),
+])
+def test_bad_flag_names_the_setting_and_the_command_line(env, name, value):
+    with pytest.raises(ConfigError) as caught:
+        load({name: value}, environ=env)
+    assert name in str(caught.value) and "command line" in str(caught.value)
+
+
+def test_the_source_actually_used_is_blamed(env, tmp_path):
+    # A bad value in the file is harmless when the environment overrides it...
+    path = write_toml(tmp_path, 'stream_maxlen = "bad"\n')
+    environ = {**env, "HOOKD_CONFIG": str(path)}
+    assert load({}, environ={**environ, "HOOKD_STREAM_MAXLEN": "5"}).stream_maxlen == 5
+    # ...and a bad environment value over a good file value is the environment's fault.
+    path.write_text("stream_maxlen = 5\n")
+    with pytest.raises(ConfigError, match="HOOKD_STREAM_MAXLEN from the environment"):
+        load({}, environ={**environ, "HOOKD_STREAM_MAXLEN": "bad"})
+
+
+def test_bad_stream_name_from_the_environment_names_the_variable(env):
+    with pytest.raises(ConfigError, match="HOOKD_STREAM from the environment"):
+        load({}, environ={**env, "HOOKD_STREAM": "bad}name"})
+
+
+def test_bad_stream_name_is_refused(env):
+    with pytest.raises(ConfigError, match="bad}name"):
+        load({}, environ={**env, "HOOKD_STREAM": "bad}name"})
+
+
+def test_missing_explicit_config_file_is_an_error(env, tmp_path):
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError, match=re.escape(str(missing))):
+        load({"config": str(missing)}, environ=env)
+    with pytest.raises(ConfigError, match=re.escape(str(missing))):
+        load({}, environ={**env, "HOOKD_CONFIG": str(missing)})
+
+
+def test_missing_default_config_file_is_fine(env):
+    assert not os.path.exists(os.path.join(env["XDG_CONFIG_HOME"], "hookd", "config.toml"))
+    assert load({}, environ=env).stream == "hookd:events"
+
+
+# ---------------------------------------------------------------- masking passwords
+
+
+@pytest.mark.parametrize("url, masked", [
+    ("redis://user:s3cret@127.0.0.1:6379/0", "redis://user:****@127.0.0.1:6379/0"),
+    ("rediss://default:s3cret@redis.example.com:6380/2", "rediss://default:****@redis.example.com:6380/2"),
+    ("redis://:s3cret@127.0.0.1:6379/0", "redis://:****@127.0.0.1:6379/0"),
+    ("redis://:s3cret@localhost", "redis://:****@localhost"),
+    ("redis://user:s3cret@[::1]:6379/0", "redis://user:****@[::1]:6379/0"),
+    ("redis://user:p%40ss%3Aword@host:6379/0", "redis://user:****@host:6379/0"),
+    ("redis://127.0.0.1:6379/0?password=s3cret", "redis://127.0.0.1:6379/0?password=****"),
+    ("redis://127.0.0.1:6379/0?db=1&password=s3cret&ssl=false",
+     "redis://127.0.0.1:6379/0?db=1&password=****&ssl=false"),
+    ("redis://u:s3cret@127.0.0.1:6379/0?password=s3cret2", "redis://u:****@127.0.0.1:6379/0?password=****"),
+])
+def test_mask_url_hides_the_password(url, masked):
+    assert mask_url(url) == masked
+    assert "s3cret" not in mask_url(url)
+
+
+@pytest.mark.parametrize("url", [
+    "redis://127.0.0.1:6379/0",
+    "redis://user@127.0.0.1:6379/0",
+    "rediss://redis.example.com:6380/1?ssl_cert_reqs=none",
+    "unix:///run/redis/redis.sock?db=0",
+])
+def test_mask_url_leaves_a_url_without_password_unchanged(url):
+    assert mask_url(url) == url
+
+
+# ---------------------------------------------------------------- the settings and the CLI
+
+
+def test_every_setting_has_a_description():
+    for field in setting_info():
+        description = getattr(field.type, "extra_json_schema", {}).get("description", "")
+        assert description.strip(), f"setting {field.name} has no description"
+
+
+@pytest.mark.parametrize("command", ["run", "config"])
+def test_help_shows_every_setting_as_a_flag_with_its_description(command, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main([command, "--help"])
+    assert caught.value.code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    for field in setting_info():
+        assert f"--{field.name.replace('_', '-')}" in help_text
+        description = " ".join(field.type.extra_json_schema["description"].split())
+        assert description in help_text, field.name
+
+
+def test_setting_names_are_the_config_fields():
+    assert list(setting_names()) == [f.name for f in setting_info()]
+    assert set(setting_names()) == set(Config.__struct_fields__)
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith("HOOKD_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    return tmp_path
+
+
+def test_hookd_config_prints_every_setting(cli_env, capsys):
+    assert main(["config"]) == 0
+    out = capsys.readouterr().out
+    printed = {line.split("=", 1)[0].strip() for line in out.splitlines() if "=" in line}
+    assert printed == set(setting_names())
+
+
+def test_hookd_config_json_prints_every_setting_with_effective_values(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("HOOKD_STREAM_MAXLEN", "42")
+    monkeypatch.setenv("HOOKD_REDIS_URL", "redis://me:s3cret@127.0.0.1:6379/0")
+    assert main(["config", "--json", "--stream", "flagged"]) == 0
+    values = json.loads(capsys.readouterr().out)
+    assert set(values) == set(setting_names())
+    assert values["stream_maxlen"] == 42 and values["stream"] == "flagged"
+    assert values["redis_url"] == "redis://me:****@127.0.0.1:6379/0"
+
+
+def test_hookd_config_with_a_bad_setting_exits_2_naming_it(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("HOOKD_STREAM_MAXLEN", "many")
+    assert main(["config"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "HOOKD_STREAM_MAXLEN" in captured.err
