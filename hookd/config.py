@@ -61,6 +61,9 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
                                        msgspec.Meta(gt=0)] = 1.0
     redis_timeout_s: Annotated[float, _doc("timeout for one Redis command or batch"),
                                msgspec.Meta(gt=0)] = 5.0
+    inbox_poll_ms: Annotated[int, _doc(
+        "how often the inbox that hook-send falls back to is swept into the spool"),
+        msgspec.Meta(ge=10, le=1000)] = 500
     breaker_failures: Annotated[int, _doc(
         "consecutive Redis failures that open the circuit breaker"), msgspec.Meta(ge=1)] = 5
     breaker_backoff_min_s: Annotated[float, _doc(

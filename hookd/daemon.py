@@ -18,6 +18,7 @@ import structlog
 from hookd import __version__
 from hookd.config import Config, mask_url
 from hookd.envelope import EnvelopeBuilder
+from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection, bind_event_socket, remove_socket_if_ours
 from hookd.paths import ensure_private_dir
 from hookd.pipeline import Pipeline
@@ -92,6 +93,8 @@ class Daemon:
         self.pipeline = Pipeline(EnvelopeBuilder(config.host, sequence), self.spool, self.state)
         self.redis = connect(config)
         self.publisher = Publisher(config, self.spool, self.redis, self.state)
+        self.inbox = Inbox(config.inbox_dir, self.pipeline)
+        self._take_inbox_at_start()
 
         loop = asyncio.get_running_loop()
         self.server = await loop.create_unix_server(
@@ -101,11 +104,25 @@ class Daemon:
         self.stop_flushing = asyncio.Event()
         self.tasks = [
             asyncio.create_task(self.publisher.run(), name="publisher"),
+            asyncio.create_task(self.inbox.run(config.inbox_poll_ms / 1000), name="inbox"),
             asyncio.create_task(self.spool.run_fsync(self.stop_flushing), name="spool-fsync"),
         ]
         log.info("hookd_started", version=__version__, pid=os.getpid(), socket=config.socket,
                  redis=mask_url(config.redis_url), stream=config.stream, host=config.host,
                  state_dir=config.state_dir, spooled=self.spool.pending_events)
+
+    def _take_inbox_at_start(self) -> None:
+        """Spool what hook-send left while hookd was away, before serving anything newer.
+
+        An inbox copy of an event that reached the spool just before a crash is
+        recognised by its hand-off id, found in the spool's segments.
+        """
+        waiting = self.inbox.handoff_ids()
+        self.pipeline.remember_handoffs(self.spool.scan_handoff_ids(waiting))
+        taken = self.inbox.sweep()
+        if waiting or taken:
+            log.info("inbox_taken", events=taken, duplicates=self.state.deduplicated_handoffs,
+                     left=self.inbox.waiting)
 
     async def shutdown(self) -> None:
         started = time.monotonic()
@@ -118,10 +135,12 @@ class Daemon:
         self.pipeline.accepting = False
         for conn in list(self.connections):
             conn.shut()
-        await cancel_and_wait(self.tasks[0], deadline)
+        publisher, inbox, fsync = self.tasks
+        await cancel_and_wait(inbox, deadline)
+        await cancel_and_wait(publisher, deadline)
         await self.publisher.drain(deadline)
         self.stop_flushing.set()
-        await asyncio.gather(*self.tasks[1:], return_exceptions=True)
+        await asyncio.gather(fsync, return_exceptions=True)
         self.spool.close()
         await self.redis.aclose()
         os.close(self.lock_fd)

@@ -6,6 +6,9 @@ Every way in (the socket now, the inbox and HTTP later) hands its frames to
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
+
 import structlog
 
 from hookd.envelope import EnvelopeBuilder
@@ -15,6 +18,12 @@ from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.pipeline")
 
+# Hand-off ids of recent events, to recognise an inbox copy of an event that also
+# reached the socket (the client gave up waiting for OK just as it was sent). The
+# inbox is swept every half second, so a minute is ample; the cap bounds memory.
+HANDOFF_MEMORY_S = 60.0
+HANDOFF_MEMORY_MAX = 200_000
+
 
 class Pipeline:
     def __init__(self, builder: EnvelopeBuilder, spool: Spool, state: DaemonState) -> None:
@@ -22,10 +31,35 @@ class Pipeline:
         self.spool = spool
         self.state = state
         self.accepting = True
+        self.recent_handoffs: OrderedDict[str, float] = OrderedDict()
 
-    def take(self, header: Header, body: bytes) -> str:
-        """Take responsibility for one event and return its id, or raise Rejected."""
+    def seen_before(self, handoff_id: str | None) -> bool:
+        return handoff_id is not None and handoff_id in self.recent_handoffs
+
+    def remember_handoffs(self, handoff_ids) -> None:
+        for handoff_id in handoff_ids:
+            self._remember(handoff_id)
+
+    def _remember(self, handoff_id: str) -> None:
+        now = time.monotonic()
+        memory = self.recent_handoffs
+        memory[handoff_id] = now
+        while memory and (len(memory) > HANDOFF_MEMORY_MAX
+                          or next(iter(memory.values())) < now - HANDOFF_MEMORY_S):
+            memory.popitem(last=False)
+
+    def take(self, header: Header, body: bytes, duplicate_ok: bool = False) -> str | None:
+        """Take responsibility for one event and return its id, or raise Rejected.
+
+        With ``duplicate_ok`` (the inbox), an event whose hand-off id was already
+        taken is dropped as the duplicate it is, and None is returned.
+        """
         self.state.received += 1
+        if duplicate_ok and self.seen_before(header.handoff_id):
+            self.state.deduplicated_handoffs += 1
+            log.info("inbox_duplicate_dropped", handoff_id=header.handoff_id,
+                     hint="this event reached hookd over the socket too; the copy is not kept twice")
+            return None
         if not self.accepting:
             raise self.refuse(Reason.UNAVAILABLE, "hookd is shutting down; keep the event and resend it",
                               header)
@@ -38,14 +72,18 @@ class Pipeline:
             # A bug, not the sender's fault: the sender keeps the event (hook-send in its
             # inbox) rather than have it refused for good, and the log has the traceback.
             log.exception("event_failed_internally", sender_pid=header.pid, bytes=len(body))
-            raise self.refuse(Reason.UNAVAILABLE, f"internal error ({type(exc).__name__}); "
-                              "keep the event and resend it", header, len(body)) from exc
+            rejected = self.refuse(Reason.UNAVAILABLE, f"internal error ({type(exc).__name__}); "
+                                   "keep the event and resend it", header, len(body))
+            rejected.internal = True
+            raise rejected from exc
         try:
             self.spool.append(event)
         except SpoolFull as exc:
             raise self.refuse(Reason.UNAVAILABLE, f"{exc}; keep the event and resend it", header) from exc
         self.state.accepted += 1
         self.state.by_hook[event.hook] += 1
+        if header.handoff_id is not None:
+            self._remember(header.handoff_id)
         return event.event_id
 
     def refuse(self, reason: Reason, message: str, header: Header | None = None,

@@ -23,6 +23,7 @@ class DaemonState(msgspec.Struct):
     accepted: int = 0
     published: int = 0
     deduplicated: int = 0
+    deduplicated_handoffs: int = 0
     rejected: Counter = msgspec.field(default_factory=Counter)
     by_hook: Counter = msgspec.field(default_factory=Counter)
     redis: RedisHealth = msgspec.field(default_factory=RedisHealth)

@@ -18,8 +18,9 @@ def event(n: int, size: int = 100, host: str = "h") -> Event:
                  envelope=b'{"n": %d, "pad": "%s"}' % (n, b"x" * size))
 
 
-def open_spool(path, segment_bytes: int = 1 << 20) -> Spool:
-    return Spool(str(path), segment_bytes=segment_bytes, fsync="interval", fsync_interval_s=0.2)
+def open_spool(path, segment_bytes: int = 1 << 20, retain_published_s: float = 0) -> Spool:
+    return Spool(str(path), segment_bytes=segment_bytes, fsync="interval", fsync_interval_s=0.2,
+                 retain_published_s=retain_published_s)
 
 
 def drain(spool: Spool, max_events: int = 1000, commit: bool = True) -> list[int]:
@@ -48,6 +49,31 @@ def test_committed_segments_are_deleted(tmp_path):
         spool.append(event(n))
     drain(spool)
     assert len(list(tmp_path.glob("*.seg"))) == 1
+
+
+def test_recently_published_segments_are_kept_for_a_while(tmp_path):
+    spool = open_spool(tmp_path, segment_bytes=64 * 1024, retain_published_s=3600)
+    for n in range(2000):
+        spool.append(event(n))
+    drain(spool)
+    segments = sorted(tmp_path.glob("*.seg"))
+    assert len(segments) > 3
+    assert spool.pending_bytes == 0
+    old = segments[0].stat().st_mtime - 7200
+    os.utime(segments[0], (old, old))
+    spool.append(event(2000))
+    drain(spool)
+    assert not segments[0].exists() and segments[1].exists()
+
+
+def test_handoff_ids_are_found_in_published_and_pending_records(tmp_path):
+    spool = open_spool(tmp_path, segment_bytes=64 * 1024, retain_published_s=3600)
+    for n in range(1000):
+        spool.append(msgspec.structs.replace(event(n), handoff_id=f"h{n}"))
+    batch = asyncio.run(spool.next_batch(500, 1 << 30))
+    spool.commit(batch)
+    assert spool.scan_handoff_ids({"h3", "h700", "h999", "nope"}) == {"h3", "h700", "h999"}
+    assert spool.scan_handoff_ids(set()) == set()
 
 
 def test_a_restart_resumes_after_the_last_commit(tmp_path):

@@ -42,10 +42,11 @@ _CLOSING = {Reason.TOO_LARGE, Reason.BAD_HEADER, Reason.TIMEOUT, Reason.UNAVAILA
 
 
 class Rejected(Exception):
-    def __init__(self, reason: Reason, message: str) -> None:
+    def __init__(self, reason: Reason, message: str, internal: bool = False) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.internal = internal  # hookd's own failure, not the sender's nor a passing state
 
 
 class Header(msgspec.Struct, frozen=True):

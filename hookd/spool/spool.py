@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from typing import NamedTuple
 
 import msgspec
@@ -29,6 +30,9 @@ from hookd.spool.records import SegmentReader, encode_record, valid_end
 log = structlog.get_logger("hookd.spool")
 
 SUFFIX = ".seg"
+# Published segments stay this long, so that at start-up an inbox copy of an event
+# that reached the spool just before a crash can still be recognised (scan_handoff_ids).
+RETAIN_PUBLISHED_S = 120.0
 
 
 class Position(NamedTuple):
@@ -48,8 +52,9 @@ class SpoolFull(Exception):
 
 class Spool:
     def __init__(self, directory: str, segment_bytes: int, fsync: str,
-                 fsync_interval_s: float) -> None:
+                 fsync_interval_s: float, retain_published_s: float = RETAIN_PUBLISHED_S) -> None:
         self.directory = ensure_private_dir(directory)
+        self.retain_published_s = retain_published_s
         self.segment_bytes = segment_bytes
         self.fsync_policy = fsync
         self.fsync_interval_s = fsync_interval_s
@@ -266,9 +271,32 @@ class Spool:
         os.replace(tmp, os.path.join(self.directory, "cursor"))
         self._cursor = batch.end
         self.committed += len(batch.events)
-        for seg in [s for s in self._sizes if s < batch.end.segment]:
-            os.unlink(self._path(seg))
+        self._delete_published()
+
+    def _delete_published(self) -> None:
+        cutoff = time.time() - self.retain_published_s
+        for seg in sorted(s for s in self._sizes if s < self._cursor.segment):
+            path = self._path(seg)
+            if self.retain_published_s > 0 and os.path.getmtime(path) > cutoff:
+                break
+            os.unlink(path)
             del self._sizes[seg]
+
+    def scan_handoff_ids(self, wanted: set[str]) -> set[str]:
+        """Which of ``wanted`` are in the spool's segments, published or not."""
+        found: set[str] = set()
+        if not wanted:
+            return found
+        for seg in sorted(self._sizes):
+            reader = SegmentReader(self._path(seg))
+            try:
+                for data, _ in reader.records(limit=2**62, end=self._sizes[seg]):
+                    event = self._decoder.decode(data)
+                    if event.handoff_id in wanted:
+                        found.add(event.handoff_id)
+            finally:
+                reader.close()
+        return found
 
     # -- state ----------------------------------------------------------------
 
@@ -280,6 +308,10 @@ class Spool:
     def pending_bytes(self) -> int:
         seg, offset = self._cursor
         return sum(size for s, size in self._sizes.items() if s >= seg) - offset
+
+    @property
+    def disk_bytes(self) -> int:
+        return sum(self._sizes.values())
 
     def close(self) -> None:
         self._close_reader()

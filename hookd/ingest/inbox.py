@@ -1,0 +1,130 @@
+"""Inbox pick-up: the events hook-send left on disk when hookd could not take them in time.
+
+Each file holds one frame exactly as it would have been sent. Files are taken
+in the order they were sent (their names start with the send time), through
+the same pipeline as socket events, and deleted only once spooled. A frame
+the pipeline refuses for good is moved to ``inbox/rejected/`` rather than
+deleted, so that nothing handed over disappears without a trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import structlog
+
+from hookd.ingest.protocol import MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
+from hookd.paths import ensure_private_dir
+from hookd.pipeline import Pipeline
+
+log = structlog.get_logger("hookd.inbox")
+
+SUFFIX = ".hookd"
+TMP_PREFIX = ".tmp-"
+# hook-send renames its temporary file within its deadline (250 ms by default);
+# one this old belongs to a client that was killed before the rename.
+ABANDONED_TMP_S = 60.0
+
+
+class Inbox:
+    def __init__(self, directory: str, pipeline: Pipeline) -> None:
+        self.directory = ensure_private_dir(directory)
+        self.rejected_dir = os.path.join(directory, "rejected")
+        self.pipeline = pipeline
+        self.taken = 0
+        self.waiting = 0
+
+    def handoff_ids(self) -> set[str]:
+        """Hand-off ids of the frames waiting here, read from their headers."""
+        ids = set()
+        for name in self._pending_names():
+            try:
+                with open(os.path.join(self.directory, name), "rb") as fh:
+                    line = fh.readline(MAX_HEADER_BYTES + 1).rstrip(b"\n")
+                handoff_id = parse_header(line).handoff_id
+            except (OSError, Rejected):
+                continue
+            if handoff_id:
+                ids.add(handoff_id)
+        return ids
+
+    def _pending_names(self) -> list[str]:
+        try:
+            names = os.listdir(self.directory)
+        except FileNotFoundError:
+            return []
+        return sorted(n for n in names if n.endswith(SUFFIX) and not n.startswith("."))
+
+    def sweep(self) -> int:
+        """Take every waiting frame into the spool, oldest first; return how many were taken."""
+        taken = 0
+        names = self._pending_names()
+        for index, name in enumerate(names):
+            outcome = self._take_file(os.path.join(self.directory, name))
+            if outcome is None:
+                # The pipeline cannot take events now (spool full, shutting down):
+                # stop here, so that order is kept, and try again on the next sweep.
+                self.waiting = len(names) - index
+                return taken
+            taken += outcome
+        self.waiting = 0
+        self._salvage_abandoned_tmp_files()
+        self.taken += taken
+        return taken
+
+    def _take_file(self, path: str) -> int | None:
+        """1 if taken, 0 if refused for good (set aside), None if it must wait."""
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError:
+            return 0
+        try:
+            header, body = split_frame(data)
+        except Rejected as exc:
+            self.pipeline.refuse(exc.reason, f"inbox file {os.path.basename(path)}: {exc.message}")
+            self._set_aside(path)
+            return 0
+        try:
+            self.pipeline.take(header, body, duplicate_ok=True)
+        except Rejected as exc:
+            if exc.reason is Reason.UNAVAILABLE and not exc.internal:
+                return None
+            self._set_aside(path)
+            return 0
+        os.unlink(path)
+        return 1
+
+    def _set_aside(self, path: str) -> None:
+        ensure_private_dir(self.rejected_dir)
+        target = os.path.join(self.rejected_dir, os.path.basename(path).lstrip("."))
+        os.replace(path, target)
+        log.warning("inbox_file_set_aside", file=target,
+                    hint="hookd refused this frame (see the event_rejected line before); "
+                         "it is kept for inspection and can be deleted")
+
+    def _salvage_abandoned_tmp_files(self) -> None:
+        """Take a temporary file whose writer died before renaming it, if it holds a whole frame."""
+        now = time.time()
+        for name in os.listdir(self.directory):
+            if not name.startswith(TMP_PREFIX):
+                continue
+            path = os.path.join(self.directory, name)
+            try:
+                if now - os.stat(path).st_mtime < ABANDONED_TMP_S:
+                    continue
+            except FileNotFoundError:
+                continue
+            log.info("inbox_abandoned_tmp_file", file=path)
+            self._take_file(path)
+
+    async def run(self, interval_s: float) -> None:
+        """Sweep every ``interval_s`` until cancelled."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                self.sweep()
+            except OSError as exc:
+                log.error("inbox_sweep_failed", directory=self.directory, error=str(exc))
