@@ -47,9 +47,9 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         "on SIGTERM/SIGINT, time allowed to finish in-flight work before exiting"),
         msgspec.Meta(ge=0)] = 10.0
     batch_max_events: Annotated[int, _doc("most events published in one batch"),
-                                msgspec.Meta(ge=1)] = 500
+                                msgspec.Meta(ge=1)] = 5000
     batch_max_bytes: Annotated[int, _doc("most envelope bytes published in one batch"),
-                               msgspec.Meta(ge=1024)] = 4 * MiB
+                               msgspec.Meta(ge=1024)] = 16 * MiB
     spool_fsync: Annotated[Literal["interval", "never"], _doc(
         "when the spool is flushed to the disk: 'interval' (every spool_fsync_interval_ms) "
         "or 'never' (left to the OS; survives a crash of hookd, not of the machine)")] = "interval"

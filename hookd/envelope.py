@@ -44,8 +44,8 @@ class Envelope(msgspec.Struct):
     hook: str
     session_id: str | None
     tool_name: str | None
-    received_at: datetime.datetime
-    sent_at: datetime.datetime | None
+    received_at: str
+    sent_at: str | None
     client: ClientInfo | None
     project_dir: str | None
     payload: msgspec.Raw
@@ -156,6 +156,7 @@ class EnvelopeBuilder:
         self.host = host
         self.sequence = sequence
         self.ids = EventIds()
+        self.utc = UtcText()
 
     def build(self, header: Header, body: bytes) -> Event:
         head = read_payload_head(body)
@@ -174,8 +175,8 @@ class EnvelopeBuilder:
             hook=hook,
             session_id=session,
             tool_name=tool,
-            received_at=_utc(now_ns),
-            sent_at=None if header.sent_ns is None else _utc(header.sent_ns),
+            received_at=self.utc(now_ns),
+            sent_at=None if header.sent_ns is None else self.utc(header.sent_ns),
             client=client,
             project_dir=header.project,
             payload=msgspec.Raw(body),
@@ -184,9 +185,22 @@ class EnvelopeBuilder:
                      _encoder.encode(envelope), header.handoff_id or "")
 
 
-def _utc(ns: int) -> datetime.datetime | None:
-    try:
-        seconds, rest = divmod(ns, 1_000_000_000)
-        return datetime.datetime.fromtimestamp(seconds, datetime.UTC).replace(microsecond=rest // 1000)
-    except (OverflowError, OSError, ValueError):
-        return None
+class UtcText:
+    """RFC 3339 UTC text with microseconds, formatting date and time once per second."""
+
+    def __init__(self) -> None:
+        self._prefixes: dict[int, str] = {}
+
+    def __call__(self, ns: int) -> str | None:
+        second, rest = divmod(ns, 1_000_000_000)
+        prefix = self._prefixes.get(second)
+        if prefix is None:
+            try:
+                prefix = datetime.datetime.fromtimestamp(second, datetime.UTC).strftime(
+                    "%Y-%m-%dT%H:%M:%S")
+            except (OverflowError, OSError, ValueError):
+                return None
+            if len(self._prefixes) >= 4:  # received and sent times: a few recent seconds
+                self._prefixes.clear()
+            self._prefixes[second] = prefix
+        return f"{prefix}.{rest // 1000:06d}Z"

@@ -11,8 +11,8 @@ from collections import OrderedDict
 
 import structlog
 
-from hookd.envelope import EnvelopeBuilder
-from hookd.ingest.protocol import Header, Reason, Rejected
+from hookd.envelope import EnvelopeBuilder, Event
+from hookd.ingest.protocol import Header, Reason, Rejected, error_line, ok_line
 from hookd.spool import Spool, SpoolFull
 from hookd.state import DaemonState
 
@@ -33,9 +33,6 @@ class Pipeline:
         self.accepting = True
         self.recent_handoffs: OrderedDict[str, float] = OrderedDict()
 
-    def seen_before(self, handoff_id: str | None) -> bool:
-        return handoff_id is not None and handoff_id in self.recent_handoffs
-
     def remember_handoffs(self, handoff_ids) -> None:
         for handoff_id in handoff_ids:
             self._remember(handoff_id)
@@ -48,23 +45,56 @@ class Pipeline:
                           or next(iter(memory.values())) < now - HANDOFF_MEMORY_S):
             memory.popitem(last=False)
 
+    def take_all(self, frames: list[tuple[Header, bytes]]) -> tuple[list[bytes], bool]:
+        """Take a run of frames from one connection: one reply line each, in order.
+
+        The accepted events are spooled with a single write before any OK is
+        returned. The flag says whether the connection must be closed after the
+        replies (the daemon cannot take events now).
+        """
+        replies: list[bytes | None] = []
+        events: list[Event] = []
+        close = False
+        for header, body in frames:
+            try:
+                events.append(self._build(header, body))
+                replies.append(None)
+            except Rejected as exc:
+                replies.append(error_line(exc.reason, exc.message))
+                close = close or exc.reason.closes_connection
+        if events:
+            try:
+                self._spool(events)
+            except Rejected as exc:
+                refusal = error_line(exc.reason, exc.message)
+                return [refusal if r is None else r for r in replies], True
+            accepted = iter(events)
+            replies = [ok_line(next(accepted).event_id) if r is None else r for r in replies]
+        return replies, close  # type: ignore[return-value]
+
     def take(self, header: Header, body: bytes, duplicate_ok: bool = False) -> str | None:
         """Take responsibility for one event and return its id, or raise Rejected.
 
         With ``duplicate_ok`` (the inbox), an event whose hand-off id was already
         taken is dropped as the duplicate it is, and None is returned.
         """
-        self.state.received += 1
-        if duplicate_ok and self.seen_before(header.handoff_id):
+        if duplicate_ok and header.handoff_id is not None and header.handoff_id in self.recent_handoffs:
+            self.state.received += 1
             self.state.deduplicated_handoffs += 1
             log.info("inbox_duplicate_dropped", handoff_id=header.handoff_id,
                      hint="this event reached hookd over the socket too; the copy is not kept twice")
             return None
+        event = self._build(header, body)
+        self._spool([event])
+        return event.event_id
+
+    def _build(self, header: Header, body: bytes) -> Event:
+        self.state.received += 1
         if not self.accepting:
             raise self.refuse(Reason.UNAVAILABLE, "hookd is shutting down; keep the event and resend it",
                               header)
         try:
-            event = self.builder.build(header, body)
+            return self.builder.build(header, body)
         except Rejected as exc:
             self._count(exc, header, len(body))
             raise
@@ -76,15 +106,20 @@ class Pipeline:
                                    "keep the event and resend it", header, len(body))
             rejected.internal = True
             raise rejected from exc
+
+    def _spool(self, events: list[Event]) -> None:
         try:
-            self.spool.append(event)
+            self.spool.append_many(events)
         except SpoolFull as exc:
-            raise self.refuse(Reason.UNAVAILABLE, f"{exc}; keep the event and resend it", header) from exc
-        self.state.accepted += 1
-        self.state.by_hook[event.hook] += 1
-        if header.handoff_id is not None:
-            self._remember(header.handoff_id)
-        return event.event_id
+            for _ in events:
+                rejected = self.refuse(Reason.UNAVAILABLE, f"{exc}; keep the event and resend it")
+            raise rejected from exc
+        state = self.state
+        state.accepted += len(events)
+        for event in events:
+            state.by_hook[event.hook] += 1
+            if event.handoff_id:
+                self._remember(event.handoff_id)
 
     def refuse(self, reason: Reason, message: str, header: Header | None = None,
                size: int | None = None) -> Rejected:

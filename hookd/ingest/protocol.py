@@ -17,6 +17,7 @@ MAX_HEADER_BYTES = 4096
 TO_EOF = -1
 _HANDOFF_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 _KEY = re.compile(rb"[a-z_]{1,32}\Z")
+_KNOWN_KEYS = {key.encode(): key for key in ("sent", "pid", "ppid", "hook", "project", "id")}
 
 
 class Reason(enum.Enum):
@@ -77,9 +78,14 @@ def parse_header(line: bytes) -> Header:
         if not item:
             continue
         key, sep, value = item.partition(b"=")
-        if not sep or not _KEY.match(key):
-            raise Rejected(Reason.BAD_HEADER, f"malformed header item {item[:40]!r}")
-        fields[key.decode()] = unquote_to_bytes(value)
+        name = _KNOWN_KEYS.get(key)
+        if name is None:
+            if not sep or not _KEY.match(key):
+                raise Rejected(Reason.BAD_HEADER, f"malformed header item {item[:40]!r}")
+            continue  # unknown keys are ignored, for senders newer than this daemon
+        if not sep:
+            raise Rejected(Reason.BAD_HEADER, f"header item {name} has no '='")
+        fields[name] = unquote_to_bytes(value) if b"%" in value else value
     return Header(
         length=length,
         sent_ns=_int_field(fields, "sent"),

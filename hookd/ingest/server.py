@@ -16,8 +16,7 @@ import stat
 import structlog
 
 from hookd.ingest.protocol import (
-    BARE, MAGIC, MAX_HEADER_BYTES, TO_EOF, Header, Reason, Rejected, error_line, ok_line,
-    parse_header)
+    BARE, MAGIC, MAX_HEADER_BYTES, TO_EOF, Header, Reason, Rejected, error_line, parse_header)
 from hookd.paths import ensure_private_dir
 from hookd.pipeline import Pipeline
 
@@ -29,6 +28,13 @@ class AlreadyRunning(Exception):
 
 
 class EventConnection(asyncio.Protocol):
+    """One client connection: frames in, one reply line per frame out.
+
+    All the frames that one read brings are taken together: one spool write
+    and one reply write for the lot, which is what makes a busy connection
+    cheap. Every reply still follows the spool write it vouches for.
+    """
+
     def __init__(self, pipeline: Pipeline, max_body: int, timeout_s: float,
                  connections: set[EventConnection]) -> None:
         self.pipeline = pipeline
@@ -36,10 +42,13 @@ class EventConnection(asyncio.Protocol):
         self.timeout_s = timeout_s
         self.connections = connections
         self.buffer = bytearray()
+        self.pos = 0  # start of the unparsed part of buffer
         self.header: Header | None = None
         self.frames = 0
         self.closing = False
         self.transport: asyncio.Transport | None = None
+        self.loop = asyncio.get_running_loop()
+        self.deadline = 0.0
         self.timer: asyncio.TimerHandle | None = None
 
     # -- asyncio callbacks ------------------------------------------------
@@ -47,7 +56,8 @@ class EventConnection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         self.connections.add(self)
-        self._arm_timer()
+        self.deadline = self.loop.time() + self.timeout_s
+        self.timer = self.loop.call_at(self.deadline, self._on_timer)
 
     def data_received(self, data: bytes) -> None:
         if self.closing:
@@ -71,55 +81,72 @@ class EventConnection(asyncio.Protocol):
 
     @property
     def mid_frame(self) -> bool:
-        return bool(self.buffer) or self.header is not None
+        return len(self.buffer) > self.pos or self.header is not None
 
     def _process(self, eof: bool) -> None:
+        frames: list[tuple[Header, bytes]] = []
+        refusal: Rejected | None = None
         try:
-            while not self.closing and self._next_frame(eof):
-                pass
+            while (frame := self._next_frame(eof)) is not None:
+                frames.append(frame)
+                if frame[0].length == TO_EOF:
+                    break
         except Rejected as exc:
-            self._reply(error_line(exc.reason, exc.message))
-            if exc.reason.closes_connection:
-                self._close()
+            refusal = exc
+        del self.buffer[: self.pos]
+        self.pos = 0
+        replies: list[bytes] = []
+        close = False
+        if frames:
+            replies, close = self.pipeline.take_all(frames)
+            self.deadline = self.loop.time() + self.timeout_s
+        if refusal is not None:
+            replies.append(error_line(refusal.reason, refusal.message))
+            close = close or refusal.reason.closes_connection
+        if replies:
+            self._reply(b"".join(replies))
+        if close:
+            self._close()
 
-    def _next_frame(self, eof: bool) -> bool:
-        """Handle one complete frame if the buffer holds one; False when more bytes are needed."""
+    def _next_frame(self, eof: bool) -> tuple[Header, bytes] | None:
+        """The next complete frame in the buffer, or None when more bytes are needed."""
+        buffer, pos = self.buffer, self.pos
         if self.header is None:
-            if not self.buffer:
-                return False
-            if self.frames == 0 and not self.buffer.startswith(MAGIC[:1]):
+            if len(buffer) == pos:
+                return None
+            if self.frames == 0 and buffer[pos] != MAGIC[0]:
                 self.header = BARE
             else:
-                line_end = self.buffer.find(b"\n", 0, MAX_HEADER_BYTES + 1)
+                line_end = buffer.find(b"\n", pos, pos + MAX_HEADER_BYTES + 1)
                 if line_end < 0:
-                    if len(self.buffer) > MAX_HEADER_BYTES or eof:
+                    if len(buffer) - pos > MAX_HEADER_BYTES or eof:
                         raise self.pipeline.refuse(
                             Reason.BAD_HEADER, "no complete header line (at most 4096 bytes)")
-                    return False
-                self.header = self._parse(bytes(self.buffer[:line_end]))
-                del self.buffer[: line_end + 1]
+                    return None
+                self.header = self._parse(bytes(buffer[pos:line_end]))
+                self.pos = pos = line_end + 1
         header = self.header
+        available = len(buffer) - pos
         if header.length == TO_EOF:
-            if len(self.buffer) > self.max_body:
-                raise self.pipeline.refuse(Reason.TOO_LARGE, self._too_large(len(self.buffer)), header)
+            if available > self.max_body:
+                raise self.pipeline.refuse(Reason.TOO_LARGE, self._too_large(available), header)
             if not eof:
-                return False
-            body = bytes(self.buffer)
-            self.buffer.clear()
+                return None
+            length = available
+        elif available < header.length:
+            if eof:
+                raise self.pipeline.refuse(
+                    Reason.NOT_JSON,
+                    f"the connection ended after {available} of {header.length} body bytes",
+                    header, available)
+            return None
         else:
-            if len(self.buffer) < header.length:
-                if eof:
-                    raise self.pipeline.refuse(
-                        Reason.NOT_JSON,
-                        f"the connection ended after {len(self.buffer)} of {header.length} body bytes",
-                        header, len(self.buffer))
-                return False
-            body = bytes(self.buffer[: header.length])
-            del self.buffer[: header.length]
+            length = header.length
+        body = bytes(buffer[pos:pos + length])
+        self.pos = pos + length
         self.header = None
         self.frames += 1
-        self._take(header, body)
-        return header.length != TO_EOF
+        return header, body
 
     def _parse(self, line: bytes) -> Header:
         try:
@@ -134,24 +161,11 @@ class EventConnection(asyncio.Protocol):
         return (f"the body is {size} bytes or more, over the limit of {self.max_body} "
                 "(max_event_bytes)")
 
-    def _take(self, header: Header, body: bytes) -> None:
-        try:
-            event_id = self.pipeline.take(header, body)
-        except Rejected as exc:
-            self._reply(error_line(exc.reason, exc.message))
-            if exc.reason.closes_connection:
-                self._close()
-            else:
-                self._arm_timer()
-            return
-        self._reply(ok_line(event_id))
-        self._arm_timer()
-
     # -- plumbing -------------------------------------------------------------
 
-    def _reply(self, line: bytes) -> None:
+    def _reply(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(line)
+            self.transport.write(data)
 
     def _close(self) -> None:
         self.closing = True
@@ -160,19 +174,18 @@ class EventConnection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
-    def _arm_timer(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-        self.timer = asyncio.get_running_loop().call_later(self.timeout_s, self._on_timeout)
-
-    def _on_timeout(self) -> None:
+    def _on_timer(self) -> None:
+        """Fires at the deadline set when the timer was armed; frames since may have moved it."""
         if self.closing:
+            return
+        if self.loop.time() < self.deadline:
+            self.timer = self.loop.call_at(self.deadline, self._on_timer)
             return
         if self.mid_frame or self.frames == 0:
             rejected = self.pipeline.refuse(
                 Reason.TIMEOUT,
                 f"no complete frame within {self.timeout_s:g}s (client_timeout_s)",
-                self.header, len(self.buffer))
+                self.header, len(self.buffer) - self.pos)
             self._reply(error_line(rejected.reason, rejected.message))
         self._close()
 

@@ -8,12 +8,34 @@ import redis.asyncio as aioredis
 import redis.exceptions
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.connection import HiredisRespSerializer
 
 from hookd.config import Config, mask_url
 
 
+class HiredisPacking:
+    """Pack commands with hiredis, as redis-py's synchronous client does.
+
+    The asyncio client packs in pure Python, which costs about 10 us per event
+    of a publish batch; hiredis does the same in about 3.
+    """
+
+    _serializer = HiredisRespSerializer()
+
+    def pack_command(self, *args):
+        return self._serializer.pack(*args)
+
+
 def connect(config: Config) -> aioredis.Redis:
     """A pooled client. redis-py's own retries are off: the publisher decides when to retry."""
+    client = _from_url(config)
+    pool = client.connection_pool
+    base = pool.connection_class
+    pool.connection_class = type(f"Hiredis{base.__name__}", (HiredisPacking, base), {})
+    return client
+
+
+def _from_url(config: Config) -> aioredis.Redis:
     return aioredis.Redis.from_url(
         config.redis_url,
         socket_connect_timeout=config.redis_connect_timeout_s,

@@ -138,19 +138,23 @@ class Spool:
     # -- writing ----------------------------------------------------------
 
     def append(self, event: Event) -> None:
-        """Write one event; once this returns, a crash of hookd cannot lose it."""
-        record = encode_record(self._encoder.encode(event))
+        self.append_many([event])
+
+    def append_many(self, events: list[Event]) -> None:
+        """Write events with one system call; once this returns, a crash of hookd cannot lose them."""
+        encode = self._encoder.encode
+        data = b"".join([encode_record(encode(event)) for event in events])
         start = self._sizes[self._write_seg]
         try:
-            view = memoryview(record)
+            view = memoryview(data)
             while view:
                 written = os.write(self._write_fd, view)
                 view = view[written:]
         except OSError as exc:
             os.ftruncate(self._write_fd, start)
             raise SpoolFull(f"cannot write to the spool in {self.directory}: {exc.strerror}") from exc
-        self._sizes[self._write_seg] = start + len(record)
-        self.appended += 1
+        self._sizes[self._write_seg] = start + len(data)
+        self.appended += len(events)
         self._dirty = True
         self._data_ready.set()
         if self._sizes[self._write_seg] >= self.segment_bytes:
