@@ -42,7 +42,7 @@ def test_defaults_without_file_environment_or_flags(env):
     assert config.max_event_bytes == 8 * 1024 * 1024
     assert config.client_timeout_s == 5.0
     assert config.drain_timeout_s == 10.0
-    assert config.batch_max_events == 500
+    assert config.batch_max_events == 5000
     assert config.spool_fsync == "interval"
     assert config.log_format == "auto" and config.log_level == "info"
     assert config.host == socket.gethostname()
