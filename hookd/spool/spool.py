@@ -50,6 +50,33 @@ class SpoolFull(Exception):
     """The spool cannot take the event (disk full or write error); the sender must keep it."""
 
 
+def list_segments(directory: str) -> list[int]:
+    ids = []
+    for name in os.listdir(directory):
+        if name.endswith(SUFFIX) and name[: -len(SUFFIX)].isdigit():
+            ids.append(int(name[: -len(SUFFIX)]))
+    return sorted(ids)
+
+
+def segment_path(directory: str, segment: int) -> str:
+    return os.path.join(directory, f"{segment:020d}{SUFFIX}")
+
+
+def read_cursor(directory: str, segments: list[int]) -> Position:
+    """Where publishing resumes: the committed position, or the oldest segment left after it."""
+    try:
+        with open(os.path.join(directory, "cursor"), "rb") as fh:
+            seg, offset = (int(x) for x in fh.read().split())
+    except (FileNotFoundError, ValueError):
+        return Position(segments[0], 0)
+    if seg not in segments:
+        # Deleted after the cursor moved past it: resume at the oldest segment
+        # left after it (or at the very oldest); any repeat is skipped in Redis.
+        later = [s for s in segments if s >= seg]
+        return Position(later[0] if later else segments[0], 0)
+    return Position(seg, min(offset, os.path.getsize(segment_path(directory, seg))))
+
+
 class Spool:
     def __init__(self, directory: str, segment_bytes: int, fsync: str,
                  fsync_interval_s: float, retain_published_s: float = RETAIN_PUBLISHED_S) -> None:
@@ -75,7 +102,7 @@ class Spool:
     # -- start-up ---------------------------------------------------------
 
     def _recover(self) -> None:
-        segments = self._list_segments()
+        segments = list_segments(self.directory)
         if not segments:
             segments = [1]
             os.close(self._create_segment(1))
@@ -93,35 +120,15 @@ class Spool:
         self._sizes[last] = end
         self._write_seg = last
         self._write_fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-        self._cursor = self._read_cursor(segments)
+        self._cursor = read_cursor(self.directory, segments)
         self.backlog_at_start = self._count_pending()
         self._data_ready.set()
 
-    def _list_segments(self) -> list[int]:
-        ids = []
-        for name in os.listdir(self.directory):
-            if name.endswith(SUFFIX) and name[: -len(SUFFIX)].isdigit():
-                ids.append(int(name[: -len(SUFFIX)]))
-        return sorted(ids)
-
     def _path(self, segment: int) -> str:
-        return os.path.join(self.directory, f"{segment:020d}{SUFFIX}")
+        return segment_path(self.directory, segment)
 
     def _create_segment(self, segment: int) -> int:
         return os.open(self._path(segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-
-    def _read_cursor(self, segments: list[int]) -> Position:
-        try:
-            with open(os.path.join(self.directory, "cursor"), "rb") as fh:
-                seg, offset = (int(x) for x in fh.read().split())
-        except (FileNotFoundError, ValueError):
-            return Position(segments[0], 0)
-        if seg not in self._sizes:
-            # Deleted after the cursor moved past it: resume at the oldest segment
-            # left after it (or at the very oldest); any repeat is skipped in Redis.
-            later = [s for s in segments if s >= seg]
-            return Position(later[0] if later else segments[0], 0)
-        return Position(seg, min(offset, self._sizes[seg]))
 
     def _count_pending(self) -> int:
         count = 0

@@ -1,0 +1,58 @@
+"""Read-only views of a spool directory, safe while a daemon is writing to it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import msgspec
+
+from hookd.envelope import Event
+from hookd.spool.records import SegmentReader
+from hookd.spool.spool import list_segments, read_cursor, segment_path
+
+
+class SpoolSummary(NamedTuple):
+    events: int
+    bytes: int
+    oldest_received_at: str | None
+    segments: int
+
+
+def waiting_events(directory: str) -> Iterator[Event]:
+    """The events not yet published, oldest first."""
+    if not os.path.isdir(directory):
+        return
+    segments = list_segments(directory)
+    if not segments:
+        return
+    cursor = read_cursor(directory, segments)
+    decoder = msgspec.msgpack.Decoder(Event)
+    for seg in segments:
+        if seg < cursor.segment:
+            continue
+        reader = SegmentReader(segment_path(directory, seg),
+                               cursor.offset if seg == cursor.segment else 0)
+        try:
+            for data, _ in reader.records(limit=2**62):
+                yield decoder.decode(data)
+        finally:
+            reader.close()
+
+
+class _ReceivedAt(msgspec.Struct):
+    received_at: str | None = None
+
+
+def summarize(directory: str) -> SpoolSummary:
+    """How many events wait, how many bytes they take, and when the oldest arrived."""
+    count = size = 0
+    oldest = None
+    for event in waiting_events(directory):
+        if oldest is None:
+            oldest = msgspec.json.decode(event.envelope, type=_ReceivedAt).received_at
+        count += 1
+        size += len(event.envelope)
+    segments = len(list_segments(directory)) if os.path.isdir(directory) else 0
+    return SpoolSummary(count, size, oldest, segments)
