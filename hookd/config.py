@@ -50,13 +50,19 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
                                 msgspec.Meta(ge=1)] = 5000
     batch_max_bytes: Annotated[int, _doc("most envelope bytes published in one batch"),
                                msgspec.Meta(ge=1024)] = 16 * MiB
-    spool_fsync: Annotated[Literal["interval", "never"], _doc(
-        "when the spool is flushed to the disk: 'interval' (every spool_fsync_interval_ms) "
-        "or 'never' (left to the OS; survives a crash of hookd, not of the machine)")] = "interval"
+    spool_fsync: Annotated[Literal["interval", "batch", "never"], _doc(
+        "when the spool is flushed to the disk: 'interval' (every spool_fsync_interval_ms), "
+        "'batch' (before each acknowledgement) or 'never' (left to the OS); see Durability")] = "interval"
     spool_fsync_interval_ms: Annotated[int, _doc("fsync period for spool_fsync=interval"),
                                        msgspec.Meta(ge=1)] = 200
-    spool_segment_bytes: Annotated[int, _doc("size at which the spool starts a new segment file"),
-                                   msgspec.Meta(ge=64 * 1024)] = 64 * MiB
+    spool_segment_bytes: Annotated[int, _doc(
+        "size at which the spool starts a new segment file (at most an eighth of spool_max_bytes)"),
+        msgspec.Meta(ge=64 * 1024)] = 64 * MiB
+    spool_max_bytes: Annotated[int, _doc("most disk space the spool may take"),
+                               msgspec.Meta(ge=1 * MiB)] = 1024 * MiB
+    spool_full_policy: Annotated[Literal["refuse", "drop_oldest"], _doc(
+        "when the spool is full: 'refuse' new events (hook-send keeps them in its inbox) "
+        "or 'drop_oldest' unpublished events to make room (counted and logged)")] = "refuse"
     redis_connect_timeout_s: Annotated[float, _doc("timeout for connecting to Redis"),
                                        msgspec.Meta(gt=0)] = 1.0
     redis_timeout_s: Annotated[float, _doc("timeout for one Redis command or batch"),

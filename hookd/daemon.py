@@ -26,6 +26,7 @@ from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
 from hookd.sequence import SequenceAllocator
 from hookd.spool import Spool
+from hookd.spool.flusher import Flusher
 from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd")
@@ -88,9 +89,12 @@ class Daemon:
         self.socket_inode = os.stat(config.socket).st_ino
         ensure_private_dir(config.inbox_dir)
         self.spool = Spool(config.spool_dir, config.spool_segment_bytes, config.spool_fsync,
-                           config.spool_fsync_interval_ms / 1000)
+                           config.spool_fsync_interval_ms / 1000,
+                           max_bytes=config.spool_max_bytes, full_policy=config.spool_full_policy)
+        self.flusher = Flusher(self.spool, config.spool_fsync, config.spool_fsync_interval_ms / 1000)
         sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
-        self.pipeline = Pipeline(EnvelopeBuilder(config.host, sequence), self.spool, self.state)
+        self.pipeline = Pipeline(EnvelopeBuilder(config.host, sequence), self.spool, self.flusher,
+                                 self.state)
         self.redis = connect(config)
         self.publisher = Publisher(config, self.spool, self.redis, self.state)
         self.inbox = Inbox(config.inbox_dir, self.pipeline)
@@ -101,11 +105,10 @@ class Daemon:
             lambda: EventConnection(self.pipeline, config.max_event_bytes,
                                     config.client_timeout_s, self.connections),
             sock=listen_sock)
-        self.stop_flushing = asyncio.Event()
         self.tasks = [
             asyncio.create_task(self.publisher.run(), name="publisher"),
             asyncio.create_task(self.inbox.run(config.inbox_poll_ms / 1000), name="inbox"),
-            asyncio.create_task(self.spool.run_fsync(self.stop_flushing), name="spool-fsync"),
+            asyncio.create_task(self.flusher.run(), name="spool-flusher"),
         ]
         log.info("hookd_started", version=__version__, pid=os.getpid(), socket=config.socket,
                  redis=mask_url(config.redis_url), stream=config.stream, host=config.host,
@@ -139,7 +142,7 @@ class Daemon:
         await cancel_and_wait(inbox, deadline)
         await cancel_and_wait(publisher, deadline)
         await self.publisher.drain(deadline)
-        self.stop_flushing.set()
+        self.flusher.stop()
         await asyncio.gather(fsync, return_exceptions=True)
         self.spool.close()
         await self.redis.aclose()

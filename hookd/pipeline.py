@@ -6,17 +6,26 @@ Every way in (the socket now, the inbox and HTTP later) hands its frames to
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
+from typing import NamedTuple
 
 import structlog
 
 from hookd.envelope import EnvelopeBuilder, Event
 from hookd.ingest.protocol import Header, Reason, Rejected, error_line, ok_line
 from hookd.spool import Spool, SpoolFull
+from hookd.spool.flusher import Flusher
 from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.pipeline")
+
+
+class Outcome(NamedTuple):
+    replies: list[bytes]
+    close: bool
+    durable: asyncio.Future | None
 
 # Hand-off ids of recent events, to recognise an inbox copy of an event that also
 # reached the socket (the client gave up waiting for OK just as it was sent). The
@@ -26,9 +35,11 @@ HANDOFF_MEMORY_MAX = 200_000
 
 
 class Pipeline:
-    def __init__(self, builder: EnvelopeBuilder, spool: Spool, state: DaemonState) -> None:
+    def __init__(self, builder: EnvelopeBuilder, spool: Spool, flusher: Flusher,
+                 state: DaemonState) -> None:
         self.builder = builder
         self.spool = spool
+        self.flusher = flusher
         self.state = state
         self.accepting = True
         self.recent_handoffs: OrderedDict[str, float] = OrderedDict()
@@ -45,12 +56,13 @@ class Pipeline:
                           or next(iter(memory.values())) < now - HANDOFF_MEMORY_S):
             memory.popitem(last=False)
 
-    def take_all(self, frames: list[tuple[Header, bytes]]) -> tuple[list[bytes], bool]:
+    def take_all(self, frames: list[tuple[Header, bytes]]) -> Outcome:
         """Take a run of frames from one connection: one reply line each, in order.
 
         The accepted events are spooled with a single write before any OK is
-        returned. The flag says whether the connection must be closed after the
-        replies (the daemon cannot take events now).
+        returned; under spool_fsync=batch the replies must also wait for
+        ``durable``. ``close`` says whether the connection must be closed after
+        the replies (the daemon cannot take events now).
         """
         replies: list[bytes | None] = []
         events: list[Event] = []
@@ -67,10 +79,11 @@ class Pipeline:
                 self._spool(events)
             except Rejected as exc:
                 refusal = error_line(exc.reason, exc.message)
-                return [refusal if r is None else r for r in replies], True
+                return Outcome([refusal if r is None else r for r in replies], True, None)
             accepted = iter(events)
             replies = [ok_line(next(accepted).event_id) if r is None else r for r in replies]
-        return replies, close  # type: ignore[return-value]
+            return Outcome(replies, close, self.flusher.durable())  # type: ignore[arg-type]
+        return Outcome(replies, close, None)  # type: ignore[arg-type]
 
     def take(self, header: Header, body: bytes, duplicate_ok: bool = False) -> str | None:
         """Take responsibility for one event and return its id, or raise Rejected.

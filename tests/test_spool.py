@@ -7,9 +7,11 @@ import os
 
 import msgspec
 import pytest
+from structlog.testing import capture_logs
 
 from hookd.envelope import Event
-from hookd.spool import Spool
+from hookd.spool import Spool, SpoolFull
+from hookd.spool.flusher import Flusher
 from hookd.spool.records import HEADER, SegmentReader, encode_record
 
 
@@ -184,20 +186,67 @@ def test_a_cursor_naming_a_deleted_segment_resumes_at_the_oldest_left(tmp_path):
     assert drain(reopened) == list(range(first_left, 2000))
 
 
-@pytest.mark.parametrize("policy", ["interval", "never"])
-def test_fsync_loop_stops_when_told(tmp_path, policy):
+@pytest.mark.parametrize("policy", ["interval", "batch", "never"])
+def test_the_flusher_stops_when_told(tmp_path, policy):
     spool = Spool(str(tmp_path), 1 << 20, policy, 0.01)
     spool.append(event(0))
 
     async def run():
-        stop = asyncio.Event()
-        task = asyncio.create_task(spool.run_fsync(stop))
+        flusher = Flusher(spool, policy, 0.01)
+        task = asyncio.create_task(flusher.run())
         await asyncio.sleep(0.05)
-        stop.set()
+        flusher.stop()
         await asyncio.wait_for(task, 5)
 
     asyncio.run(run())
     spool.close()
+
+
+def test_under_batch_policy_acknowledgements_wait_for_a_flush(tmp_path, monkeypatch):
+    spool = Spool(str(tmp_path), 1 << 20, "batch", 0.2)
+    synced = []
+    real_sync = spool.sync
+    monkeypatch.setattr(spool, "sync", lambda: (synced.append(spool.appended), real_sync()))
+
+    async def run():
+        flusher = Flusher(spool, "batch", 0.2)
+        task = asyncio.create_task(flusher.run())
+        spool.append(event(0))
+        first = flusher.durable()
+        spool.append(event(1))
+        second = flusher.durable()
+        await asyncio.wait_for(asyncio.gather(first, second), 5)
+        flusher.stop()
+        await task
+
+    asyncio.run(run())
+    assert synced and synced[0] == 2  # one flush covered both batches
+    assert Flusher(spool, "interval", 0.2).durable() is None
+
+
+def test_a_full_spool_refuses_and_says_so(tmp_path):
+    spool = Spool(str(tmp_path), 64 * 1024, "never", 1, max_bytes=1 << 20, full_policy="refuse")
+    with capture_logs() as logs:
+        with pytest.raises(SpoolFull, match="the spool is full"):
+            for n in range(100_000):
+                spool.append(event(n, size=1000))
+    assert spool.disk_bytes <= 1 << 20
+    assert [entry["spool"] for entry in logs if entry["log_level"] == "error"] == ["full"]
+    kept = spool.pending_events
+    assert drain(spool) == list(range(kept))
+    spool.append(event(kept))  # room again once published
+    assert drain(spool) == [kept]
+
+
+def test_a_full_spool_with_drop_oldest_keeps_the_newest(tmp_path):
+    spool = Spool(str(tmp_path), 64 * 1024, "never", 1, max_bytes=1 << 20, full_policy="drop_oldest")
+    for n in range(5000):
+        spool.append(event(n, size=1000))
+    assert spool.disk_bytes <= 1 << 20
+    assert spool.dropped > 0
+    seqs = drain(spool)
+    assert seqs == list(range(5000 - len(seqs), 5000))
+    assert spool.dropped + len(seqs) == 5000
 
 
 def test_the_spool_directory_is_private(tmp_path):

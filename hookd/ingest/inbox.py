@@ -59,43 +59,52 @@ class Inbox:
 
     def sweep(self) -> int:
         """Take every waiting frame into the spool, oldest first; return how many were taken."""
-        taken = 0
         names = self._pending_names()
+        done: list[str] = []
+        self.waiting = 0
         for index, name in enumerate(names):
-            outcome = self._take_file(os.path.join(self.directory, name))
+            path = os.path.join(self.directory, name)
+            outcome = self._take_file(path)
             if outcome is None:
                 # The pipeline cannot take events now (spool full, shutting down):
                 # stop here, so that order is kept, and try again on the next sweep.
                 self.waiting = len(names) - index
-                return taken
-            taken += outcome
-        self.waiting = 0
-        self._salvage_abandoned_tmp_files()
-        self.taken += taken
-        return taken
+                break
+            if outcome:
+                done.append(path)
+        if not self.waiting:
+            done += self._salvage_abandoned_tmp_files()
+        if done:
+            # The client fsynced its file; the spool must hold the event as firmly
+            # before the file goes.
+            if self.pipeline.spool.fsync_policy != "never":
+                self.pipeline.spool.sync()
+            for path in done:
+                os.unlink(path)
+        self.taken += len(done)
+        return len(done)
 
-    def _take_file(self, path: str) -> int | None:
-        """1 if taken, 0 if refused for good (set aside), None if it must wait."""
+    def _take_file(self, path: str) -> bool | None:
+        """True if spooled (the caller deletes the file), False if set aside or gone, None to wait."""
         try:
             with open(path, "rb") as fh:
                 data = fh.read()
         except FileNotFoundError:
-            return 0
+            return False
         try:
             header, body = split_frame(data)
         except Rejected as exc:
             self.pipeline.refuse(exc.reason, f"inbox file {os.path.basename(path)}: {exc.message}")
             self._set_aside(path)
-            return 0
+            return False
         try:
             self.pipeline.take(header, body, duplicate_ok=True)
         except Rejected as exc:
             if exc.reason is Reason.UNAVAILABLE and not exc.internal:
                 return None
             self._set_aside(path)
-            return 0
-        os.unlink(path)
-        return 1
+            return False
+        return True
 
     def _set_aside(self, path: str) -> None:
         ensure_private_dir(self.rejected_dir)
@@ -105,8 +114,9 @@ class Inbox:
                     hint="hookd refused this frame (see the event_rejected line before); "
                          "it is kept for inspection and can be deleted")
 
-    def _salvage_abandoned_tmp_files(self) -> None:
-        """Take a temporary file whose writer died before renaming it, if it holds a whole frame."""
+    def _salvage_abandoned_tmp_files(self) -> list[str]:
+        """Take temporary files whose writer died before renaming them, if they hold a whole frame."""
+        taken = []
         now = time.time()
         for name in os.listdir(self.directory):
             if not name.startswith(TMP_PREFIX):
@@ -118,7 +128,9 @@ class Inbox:
             except FileNotFoundError:
                 continue
             log.info("inbox_abandoned_tmp_file", file=path)
-            self._take_file(path)
+            if self._take_file(path):
+                taken.append(path)
+        return taken
 
     async def run(self, interval_s: float) -> None:
         """Sweep every ``interval_s`` until cancelled."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+from collections import deque
 import os
 import socket
 import stat
@@ -50,6 +51,7 @@ class EventConnection(asyncio.Protocol):
         self.loop = asyncio.get_running_loop()
         self.deadline = 0.0
         self.timer: asyncio.TimerHandle | None = None
+        self.outbox: deque[tuple[asyncio.Future | None, list[bytes], bool]] = deque()
 
     # -- asyncio callbacks ------------------------------------------------
 
@@ -97,16 +99,32 @@ class EventConnection(asyncio.Protocol):
         self.pos = 0
         replies: list[bytes] = []
         close = False
+        durable = None
         if frames:
-            replies, close = self.pipeline.take_all(frames)
+            replies, close, durable = self.pipeline.take_all(frames)
             self.deadline = self.loop.time() + self.timeout_s
         if refusal is not None:
             replies.append(error_line(refusal.reason, refusal.message))
             close = close or refusal.reason.closes_connection
-        if replies:
-            self._reply(b"".join(replies))
-        if close:
-            self._close()
+        if replies or close:
+            self.outbox.append((durable, replies, close))
+            if durable is not None:
+                durable.add_done_callback(self._send_ready)
+            self._send_ready()
+
+    def _send_ready(self, _: object = None) -> None:
+        """Write queued replies in order, each once the flush it waits for (if any) is done."""
+        while self.outbox and (self.outbox[0][0] is None or self.outbox[0][0].done()):
+            durable, replies, close = self.outbox.popleft()
+            if durable is not None and durable.exception() is not None:
+                replies = [error_line(Reason.UNAVAILABLE, "the spool could not be flushed to the "
+                                      "disk; keep the event and resend it")
+                           if line.startswith(b"OK ") else line for line in replies]
+                close = True
+            if replies:
+                self._reply(b"".join(replies))
+            if close:
+                self._close()
 
     def _next_frame(self, eof: bool) -> tuple[Header, bytes] | None:
         """The next complete frame in the buffer, or None when more bytes are needed."""

@@ -123,7 +123,7 @@ class Publisher:
             pass
 
     async def _publish_until_accepted(self, batch: Batch) -> None:
-        while True:
+        while not self.spool.was_dropped(batch):
             wait = self.breaker.wait_s()
             if wait > 0:
                 await asyncio.sleep(wait)

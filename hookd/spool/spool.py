@@ -79,12 +79,18 @@ def read_cursor(directory: str, segments: list[int]) -> Position:
 
 class Spool:
     def __init__(self, directory: str, segment_bytes: int, fsync: str,
-                 fsync_interval_s: float, retain_published_s: float = RETAIN_PUBLISHED_S) -> None:
+                 fsync_interval_s: float, retain_published_s: float = RETAIN_PUBLISHED_S,
+                 max_bytes: int = 1 << 62, full_policy: str = "refuse") -> None:
         self.directory = ensure_private_dir(directory)
         self.retain_published_s = retain_published_s
-        self.segment_bytes = segment_bytes
+        # Segments are the unit of deletion and of dropping: keep several within the bound.
+        self.segment_bytes = max(64 * 1024, min(segment_bytes, max_bytes // 8))
+        self.max_bytes = max_bytes
+        self.full_policy = full_policy
         self.fsync_policy = fsync
         self.fsync_interval_s = fsync_interval_s
+        self.full_since: float | None = None
+        self.dropped = 0
         self.torn_bytes = 0
         self.appended = 0
         self.committed = 0
@@ -151,6 +157,12 @@ class Spool:
         """Write events with one system call; once this returns, a crash of hookd cannot lose them."""
         encode = self._encoder.encode
         data = b"".join([encode_record(encode(event)) for event in events])
+        if self.disk_bytes + len(data) > self.max_bytes:
+            self._make_room(len(data))
+        elif self.full_since is not None:
+            log.info("spool has room again; taking events", full_for_s=round(time.time() - self.full_since, 1),
+                     spool="ok")
+            self.full_since = None
         start = self._sizes[self._write_seg]
         try:
             view = memoryview(data)
@@ -167,6 +179,46 @@ class Spool:
         if self._sizes[self._write_seg] >= self.segment_bytes:
             self._rotate()
 
+    def _make_room(self, needed: int) -> None:
+        """Free ``needed`` bytes under the bound: published segments first, then per policy."""
+        self._delete_published(keep_recent=False)
+        if self.full_policy == "drop_oldest":
+            while self.disk_bytes + needed > self.max_bytes and self._drop_oldest_segment():
+                pass
+        if self.disk_bytes + needed <= self.max_bytes:
+            return
+        message = (f"the spool is full ({self.disk_bytes >> 20} MiB of spool_max_bytes "
+                   f"{self.max_bytes >> 20} MiB, {self.pending_events} events waiting for Redis)")
+        if self.full_since is None:
+            self.full_since = time.time()
+            log.error(f"{message}; refusing new events: hook-send keeps them in its inbox "
+                      "until the spool drains; raise spool_max_bytes or bring Redis back",
+                      spool="full", policy=self.full_policy)
+        raise SpoolFull(message)
+
+    def _drop_oldest_segment(self) -> bool:
+        """Delete the oldest unpublished segment (never the one being written); False if none."""
+        candidates = sorted(s for s in self._sizes if self._cursor.segment <= s < self._write_seg)
+        if not candidates:
+            return False
+        seg = candidates[0]
+        start = self._cursor.offset if seg == self._cursor.segment else 0
+        reader = SegmentReader(self._path(seg), start)
+        try:
+            lost = sum(1 for _ in reader.records(limit=2**62, end=self._sizes[seg]))
+        finally:
+            reader.close()
+        self._write_cursor(Position(min(s for s in self._sizes if s > seg), 0))
+        os.unlink(self._path(seg))
+        del self._sizes[seg]
+        self.dropped += lost
+        if self._read_pos.segment <= seg:
+            self.rewind()
+        log.error(f"the spool is full: dropped the {lost} oldest events not yet in Redis "
+                  f"({self.dropped} dropped so far; spool_full_policy=drop_oldest)",
+                  spool="full", policy="drop_oldest", dropped=self.dropped)
+        return True
+
     def _rotate(self) -> None:
         self._retired_fds.append(self._write_fd)
         self._write_seg += 1
@@ -175,20 +227,8 @@ class Spool:
         if self.fsync_policy == "never":
             self._close_retired()
 
-    async def run_fsync(self, stop: asyncio.Event) -> None:
-        """Flush to the disk every interval, off the event loop, until ``stop`` is set."""
-        if self.fsync_policy == "never":
-            return
-        while not stop.is_set():
-            try:
-                await asyncio.wait_for(stop.wait(), self.fsync_interval_s)
-            except TimeoutError:
-                pass
-            await asyncio.to_thread(self.flush)
-
-    def flush(self) -> None:
-        if self.fsync_policy == "never":
-            return
+    def sync(self) -> None:
+        """Flush everything written so far to the disk (called from a worker thread)."""
         retired, self._retired_fds = self._retired_fds, []
         for fd in retired:
             os.fsync(fd)
@@ -276,19 +316,31 @@ class Spool:
 
     def commit(self, batch: Batch) -> None:
         """Record that Redis has every event up to ``batch.end``; drop segments before it."""
-        tmp = os.path.join(self.directory, "cursor.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(b"%d %d\n" % batch.end)
-        os.replace(tmp, os.path.join(self.directory, "cursor"))
-        self._cursor = batch.end
+        if self.was_dropped(batch):
+            # Dropped to make room while it was in flight, and yet it reached Redis.
+            self.dropped -= len(batch.events)
+            self.committed += len(batch.events)
+            return
+        self._write_cursor(batch.end)
         self.committed += len(batch.events)
         self._delete_published()
 
-    def _delete_published(self) -> None:
+    def was_dropped(self, batch: Batch) -> bool:
+        """Whether the spool let go of this batch's events (spool_full_policy=drop_oldest)."""
+        return batch.end <= self._cursor
+
+    def _write_cursor(self, position: Position) -> None:
+        tmp = os.path.join(self.directory, "cursor.tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(b"%d %d\n" % position)
+        os.replace(tmp, os.path.join(self.directory, "cursor"))
+        self._cursor = position
+
+    def _delete_published(self, keep_recent: bool = True) -> None:
         cutoff = time.time() - self.retain_published_s
         for seg in sorted(s for s in self._sizes if s < self._cursor.segment):
             path = self._path(seg)
-            if self.retain_published_s > 0 and os.path.getmtime(path) > cutoff:
+            if keep_recent and self.retain_published_s > 0 and os.path.getmtime(path) > cutoff:
                 break
             os.unlink(path)
             del self._sizes[seg]
@@ -313,7 +365,7 @@ class Spool:
 
     @property
     def pending_events(self) -> int:
-        return self.backlog_at_start + self.appended - self.committed
+        return self.backlog_at_start + self.appended - self.committed - self.dropped
 
     @property
     def pending_bytes(self) -> int:
@@ -327,6 +379,6 @@ class Spool:
     def close(self) -> None:
         self._close_reader()
         if self.fsync_policy != "never":
-            self.flush()
+            self.sync()
         self._close_retired()
         os.close(self._write_fd)
