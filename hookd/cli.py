@@ -97,6 +97,13 @@ def cmd_print_hook_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from hookd import replay
+
+    return replay.run(load(_settings_from(args)), file=args.file, export_to=args.export,
+                      dry_run=args.dry_run, as_json=args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hookd", description="Claude Code hook events into a Redis Stream, fast and without loss.")
@@ -118,6 +125,29 @@ def build_parser() -> argparse.ArgumentParser:
                                help="print the command line to put in a Claude Code hook")
     hook.add_argument("event", nargs="?", help="event name to pass as the first argument")
     hook.set_defaults(handler=cmd_print_hook_command)
+
+    replay = commands.add_parser(
+        "replay", help="show what waits to be published; re-publish a file of envelopes",
+        description="Without options: show what waits in the spool (events, bytes, the oldest) "
+        "and in the inbox. Only hookd run publishes the spool; this command only reads it. "
+        "--export writes the waiting envelopes as JSONL; --file publishes such a file through "
+        "the same Lua script as the daemon, with each envelope's own host and seq. An event at "
+        "or below its host's high-water mark is skipped (that is the dedupe): re-publishing "
+        "what the stream has adds nothing, and a file can only add events newer than the mark.")
+    source = replay.add_mutually_exclusive_group()
+    source.add_argument("--file", metavar="PATH",
+                        help="publish this JSONL file of envelopes (one JSON object per line, "
+                             "as in the stream's envelope field; - for stdin); bad lines are "
+                             "reported and skipped")
+    source.add_argument("--export", metavar="PATH",
+                        help="write the envelopes waiting in the spool to PATH as JSONL (- for "
+                             "stdout), the format --file takes; the spool keeps them")
+    replay.add_argument("--dry-run", action="store_true",
+                        help="write nothing; with --file, read each host's mark from Redis and "
+                             "say how many would be added and skipped")
+    replay.add_argument("--json", action="store_true", help="print JSON")
+    _settings_flags(replay)
+    replay.set_defaults(handler=cmd_replay)
     return parser
 
 

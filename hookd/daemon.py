@@ -31,6 +31,8 @@ from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd")
 
+LOCK_FILE = "hookd.lock"
+
 
 class StateDirLocked(Exception):
     """Another hookd uses this state directory."""
@@ -39,7 +41,7 @@ class StateDirLocked(Exception):
 def lock_state_dir(state_dir: str) -> int:
     """Hold an exclusive lock on the state directory for the life of the process."""
     ensure_private_dir(state_dir)
-    path = os.path.join(state_dir, "hookd.lock")
+    path = os.path.join(state_dir, LOCK_FILE)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -63,6 +65,29 @@ async def cancel_and_wait(task: asyncio.Task, deadline: float) -> None:
     while not task.done() and time.monotonic() < deadline:
         task.cancel()
         await asyncio.wait({task}, timeout=0.05)
+
+
+def daemon_pid(state_dir: str) -> int | None:
+    """The pid of the hookd holding the state directory's lock, or None if none holds it.
+
+    The probe takes a shared lock without blocking and drops it at once; it
+    never creates the lock file.
+    """
+    path = os.path.join(state_dir, LOCK_FILE)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 class Daemon:

@@ -92,7 +92,8 @@ def read_payload_head(body: bytes) -> PayloadHead:
     return head
 
 
-def _reject_constant(name: str) -> None:
+def reject_constant(name: str) -> None:
+    """For json.loads: NaN and Infinity are not JSON."""
     raise ValueError(f"{name} is not JSON")
 
 
@@ -109,7 +110,7 @@ def _decode_with_stdlib(body: bytes) -> PayloadHead:
     except UnicodeDecodeError as exc:
         raise Rejected(Reason.INVALID_UTF8, f"the body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=reject_constant)
     except RecursionError:
         raise Rejected(Reason.TOO_DEEP, "the JSON nests too deeply (limit about 1000 levels)") from None
     except ValueError as exc:

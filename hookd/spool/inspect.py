@@ -32,11 +32,17 @@ def waiting_events(directory: str) -> Iterator[Event]:
     for seg in segments:
         if seg < cursor.segment:
             continue
-        reader = SegmentReader(segment_path(directory, seg),
-                               cursor.offset if seg == cursor.segment else 0)
+        try:
+            reader = SegmentReader(segment_path(directory, seg),
+                                   cursor.offset if seg == cursor.segment else 0)
+        except FileNotFoundError:
+            continue  # published (or dropped) and deleted by the daemon since the listing
         try:
             for data, _ in reader.records(limit=2**62):
-                yield decoder.decode(data)
+                try:
+                    yield decoder.decode(data)
+                except msgspec.DecodeError:
+                    continue  # as the daemon does: a record it cannot read is skipped
         finally:
             reader.close()
 

@@ -1,0 +1,311 @@
+"""Re-publishing a JSONL file of envelopes through the daemon's own Lua script.
+
+Host by host in file order, with each envelope's own host and seq. The
+per-host high-water mark applies as it does for the daemon: an event at or
+below its host's mark is skipped, so re-publishing what the stream already has
+adds nothing, and a file can only add events newer than the mark. ``--dry-run``
+asks Redis for the marks (read-only) and says what would be added.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple, TextIO
+
+import redis.exceptions
+
+from hookd.config import Config, mask_url
+from hookd.envelope import UNKNOWN_HOOK, Event, reject_constant
+from hookd.publish.connection import connect, describe_failure
+from hookd.publish.publisher import PUBLISH_BATCH, marks_key
+from hookd.replay.errors import ReplayError
+from hookd.replay.waiting import plural
+from hookd.spool.inspect import waiting_events
+
+# The mark is a Lua number (a double): larger sequence numbers would not compare exactly.
+MAX_SEQ = 2**53 - 1
+BAD_LINES_SHOWN = 20
+
+
+class BadLine(NamedTuple):
+    line: int
+    error: str
+
+
+class Parsed(NamedTuple):
+    events: list[Event]
+    lines: list[int]        # the file line of each event
+    bad: list[BadLine]
+
+
+def _text_field(envelope: dict, key: str) -> str:
+    value = envelope.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string or null, not {type(value).__name__}")
+    if not value.isascii():
+        # A lone surrogate (from a \\ud83d escape) cannot go to Redis as UTF-8; the
+        # daemon makes it U+FFFD as well.
+        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
+
+
+def parse_line(raw: bytes) -> Event:
+    """One line of a file into the event to publish; ValueError names what is wrong."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not valid UTF-8 (byte {exc.start})") from None
+    try:
+        envelope = json.loads(text, parse_constant=reject_constant)
+    except RecursionError:
+        raise ValueError("the JSON nests too deeply") from None
+    except ValueError as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+    if not isinstance(envelope, dict):
+        raise ValueError(f"not an envelope: a JSON object is expected, not {type(envelope).__name__}")
+    seq = envelope.get("seq")
+    if seq is None:
+        raise ValueError("the envelope has no seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq <= MAX_SEQ:
+        raise ValueError(f"seq must be a whole number from 1 to {MAX_SEQ}, not {seq!r}")
+    host = envelope.get("host")
+    if host is None or host == "":
+        raise ValueError("the envelope has no host")
+    if not isinstance(host, str):
+        raise ValueError(f"host must be a string, not {type(host).__name__}")
+    host = _text_field(envelope, "host")
+    return Event(seq=seq, host=host, event_id=_text_field(envelope, "event_id"),
+                 hook=_text_field(envelope, "hook") or UNKNOWN_HOOK,
+                 session=_text_field(envelope, "session_id"),
+                 tool=_text_field(envelope, "tool_name"), envelope=raw)
+
+
+def parse_lines(lines: Iterable[bytes]) -> Parsed:
+    events, numbers, bad = [], [], []
+    for number, line in enumerate(lines, 1):
+        line = line.strip(b" \t\r\n")
+        if not line:
+            continue
+        try:
+            events.append(parse_line(line))
+            numbers.append(number)
+        except ValueError as exc:
+            bad.append(BadLine(number, str(exc)))
+    return Parsed(events, numbers, bad)
+
+
+def read_file(path: str) -> Parsed:
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read()
+    except OSError as exc:
+        raise ReplayError(f"cannot read {path}: {exc.strerror or exc}; give the path of a JSONL "
+                          "file of envelopes, such as one written by hookd replay --export") from None
+    # Split on LF only: CR is stripped with the line, and no other byte ends a line.
+    return parse_lines(data.split(b"\n"))
+
+
+# -- publishing -----------------------------------------------------------------
+
+
+def batches(events: list[Event], max_events: int, max_bytes: int) -> Iterator[list[Event]]:
+    """Runs of consecutive events of one host, cut at the batch limits; file order is kept."""
+    batch: list[Event] = []
+    size = 0
+    for event in events:
+        if batch and (event.host != batch[0].host or len(batch) >= max_events
+                      or size + len(event.envelope) > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(event)
+        size += len(event.envelope)
+    if batch:
+        yield batch
+
+
+class HostCounts(NamedTuple):
+    events: int
+    added: int
+    skipped: int
+    mark: int | None  # the host's mark before (dry run: as Redis has it now)
+
+
+def predict(events: list[Event], marks: dict[str, int]) -> dict[str, HostCounts]:
+    """What the Lua script would do with these events, given each host's mark."""
+    current = dict(marks)
+    counts: dict[str, list[int]] = {}
+    for event in events:
+        c = counts.setdefault(event.host, [0, 0, 0])
+        c[0] += 1
+        if event.seq > current.get(event.host, 0):
+            current[event.host] = event.seq
+            c[1] += 1
+        else:
+            c[2] += 1
+    return {h: HostCounts(c[0], c[1], c[2], marks.get(h, 0)) for h, c in counts.items()}
+
+
+async def read_marks(config: Config, hosts: list[str]) -> dict[str, int]:
+    """Each host's high-water mark (HMGET, read-only); 0 for a host Redis has not seen."""
+    client = connect(config)
+    try:
+        values = await client.hmget(marks_key(config.stream), hosts) if hosts else []
+    finally:
+        await client.aclose()
+    return {h: int(v) if v is not None else 0 for h, v in zip(hosts, values)}
+
+
+class PublishFailed(Exception):
+    def __init__(self, message: str, counts: dict[str, HostCounts]) -> None:
+        super().__init__(message)
+        self.counts = counts
+
+
+async def publish(config: Config, events: list[Event]) -> dict[str, HostCounts]:
+    """Send the events through the daemon's script, batch by batch; per-host counts."""
+    counts: dict[str, list[int]] = {}
+    for event in events:
+        counts.setdefault(event.host, [0, 0, 0])[0] += 1
+
+    def result() -> dict[str, HostCounts]:
+        return {h: HostCounts(c[0], c[1], c[2], None) for h, c in counts.items()}
+
+    client = connect(config)
+    script = client.register_script(PUBLISH_BATCH)
+    keys = [config.stream, marks_key(config.stream)]
+    try:
+        for batch in batches(events, config.batch_max_events, config.batch_max_bytes):
+            args: list[object] = [config.stream_maxlen, batch[0].host]
+            for event in batch:
+                args += (event.seq, event.event_id, event.hook, event.session, event.tool,
+                         event.envelope)
+            try:
+                added, skipped = await script(keys=keys, args=args)
+            except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
+                raise PublishFailed(describe_failure(config, exc), result()) from None
+            counts[batch[0].host][1] += int(added)
+            counts[batch[0].host][2] += int(skipped)
+    finally:
+        await client.aclose()
+    return result()
+
+
+def _conflicts(config: Config, events: list[Event]) -> dict[str, int]:
+    """Per host: waiting spool events that this file's higher seqs would hide from hookd run.
+
+    Publishing raises the host's mark to the file's highest seq; a spooled
+    event of that host with a lower seq that the file does not hold would then
+    be skipped by the daemon as already published.
+    """
+    highest: dict[str, int] = {}
+    in_file: dict[str, set[int]] = {}
+    for event in events:
+        highest[event.host] = max(highest.get(event.host, 0), event.seq)
+        in_file.setdefault(event.host, set()).add(event.seq)
+    hidden: dict[str, int] = {}
+    try:
+        for event in waiting_events(config.spool_dir):
+            if event.seq < highest.get(event.host, 0) and event.seq not in in_file[event.host]:
+                hidden[event.host] = hidden.get(event.host, 0) + 1
+    except (OSError, ValueError):
+        return {}
+    return hidden
+
+
+# -- the command ----------------------------------------------------------------
+
+
+def _totals(counts: dict[str, HostCounts]) -> tuple[int, int]:
+    return sum(c.added for c in counts.values()), sum(c.skipped for c in counts.values())
+
+
+def replay_file(config: Config, path: str, dry_run: bool, as_json: bool,
+                out: TextIO, err: TextIO) -> int:
+    parsed = read_file(path)
+    where = f"{config.stream} at {mask_url(config.redis_url)}"
+    report: dict[str, Any] = {
+        "file": path, "dry_run": dry_run, "envelopes": len(parsed.events), "bad": len(parsed.bad),
+        "bad_lines": [{"line": b.line, "error": b.error} for b in parsed.bad],
+        "added": None, "skipped": None, "hosts": {}, "redis_url": mask_url(config.redis_url),
+        "stream": config.stream, "redis_error": None, "spool_events_hidden": {},
+    }
+    if not as_json:
+        for bad in parsed.bad[:BAD_LINES_SHOWN]:
+            print(f"hookd: {path} line {bad.line}: {bad.error}; skipped", file=err)
+        if len(parsed.bad) > BAD_LINES_SHOWN:
+            print(f"hookd: ... and {len(parsed.bad) - BAD_LINES_SHOWN} more bad lines "
+                  "(--json lists them all)", file=err)
+    hidden = _conflicts(config, parsed.events) if parsed.events else {}
+    report["spool_events_hidden"] = hidden
+    if hidden and not as_json:
+        hosts = ", ".join(f"{n} of host {h}" for h, n in sorted(hidden.items()))
+        verb = "would hide" if dry_run else "hides"
+        print(f"hookd: warning: this file {verb} events still waiting in the spool "
+              f"{config.spool_dir} ({hosts}): their seq is below the file's highest, so once "
+              "the file raises the mark, hookd run publishing that spool to the same stream "
+              "skips them as already published. Let hookd run publish the spool first.", file=err)
+
+    bad_text = plural(len(parsed.bad), "bad line")
+    read_text = f"{path}: {plural(len(parsed.events), 'envelope')} read, {bad_text} skipped"
+    if not parsed.events:
+        report["added"] = report["skipped"] = 0
+        if as_json:
+            print(json.dumps(report, indent=2), file=out)
+        else:
+            print(f"{read_text}; nothing to publish", file=out)
+        return 0
+
+    if dry_run:
+        hosts = sorted({e.host for e in parsed.events})
+        try:
+            marks = asyncio.run(read_marks(config, hosts))
+        except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
+            report["redis_error"] = describe_failure(config, exc)
+            if as_json:
+                print(json.dumps(report, indent=2), file=out)
+            else:
+                print(read_text, file=out)
+                print(f"dry run: could not ask Redis how many would be added: "
+                      f"{report['redis_error']}; nothing was written", file=out)
+            return 0
+        counts = predict(parsed.events, marks)
+    else:
+        try:
+            counts = asyncio.run(publish(config, parsed.events))
+        except PublishFailed as exc:
+            added, _ = _totals(exc.counts)
+            progress = (f"{added} of {len(parsed.events)} events were added before it failed"
+                        if added else "nothing was published")
+            raise ReplayError(f"{exc}; {progress}. Start Redis or fix --redis-url, then run this "
+                              "again: events already in the stream are skipped") from None
+
+    added, skipped = _totals(counts)
+    report["added"], report["skipped"] = added, skipped
+    report["hosts"] = {h: c._asdict() if dry_run else {k: v for k, v in c._asdict().items()
+                                                        if k != "mark"}
+                       for h, c in counts.items()}
+    if as_json:
+        print(json.dumps(report, indent=2), file=out)
+        return 0
+    print(read_text, file=out)
+    if dry_run:
+        print(f"dry run: would add {added} and skip {skipped} (at or below their host's mark) "
+              f"to {where}; nothing was written", file=out)
+    else:
+        print(f"added {added}, skipped {skipped} already in the stream (at or below their "
+              f"host's mark), {bad_text}: {where}", file=out)
+    if added == 0:
+        print(f"nothing {'would be' if dry_run else 'was'} added: every envelope's seq is at or "
+              f"below its host's high-water mark in {marks_key(config.stream)}, so the stream "
+              "has these events already, or newer ones of the same host (a file can only add "
+              "events newer than the host's mark)", file=out)
+    return 0
+

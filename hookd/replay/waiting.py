@@ -1,0 +1,184 @@
+"""What waits to be published: the spool and the inbox, read-only; and exporting the spool as JSONL.
+
+The spool is published by ``hookd run`` and by nothing else: two publishers on
+one spool would race over its cursor.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+import time
+from typing import Any, TextIO
+
+from hookd.config import Config, mask_url
+from hookd.daemon import daemon_pid
+from hookd.ingest.inbox import SUFFIX as INBOX_SUFFIX
+from hookd.replay.errors import ReplayError
+from hookd.spool.inspect import SpoolSummary, summarize, waiting_events
+
+
+def inbox_frames(config: Config) -> int:
+    try:
+        names = os.listdir(config.inbox_dir)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    return sum(1 for n in names if n.endswith(INBOX_SUFFIX) and not n.startswith("."))
+
+
+def _summarize(directory: str) -> SpoolSummary:
+    # A running daemon may delete a segment between listing and reading it; look again.
+    for attempt in range(3):
+        try:
+            return summarize(directory)
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+def _age_s(received_at: str | None, now: float) -> float | None:
+    if not received_at:
+        return None
+    try:
+        then = datetime.datetime.fromisoformat(received_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max(0.0, now - then.timestamp())
+
+
+def format_age(seconds: float) -> str:
+    """``45s``, ``3m12s``, ``2h05m``, ``3d04h``."""
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 86400}d{s % 86400 // 3600:02d}h"
+
+
+def format_bytes(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    value, unit = n / 1024, "KiB"
+    for bigger in ("MiB", "GiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:.1f} {unit} ({n} bytes)"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def waiting(config: Config, now: float | None = None) -> dict[str, Any]:
+    """What waits to be published, as a plain dict (the ``--json`` output)."""
+    now = time.time() if now is None else now
+    spool = _summarize(config.spool_dir)
+    pid = daemon_pid(config.state_dir)
+    age = _age_s(spool.oldest_received_at, now)
+    return {
+        "state_dir": config.state_dir,
+        "spool": {
+            "directory": config.spool_dir,
+            "events": spool.events,
+            "bytes": spool.bytes,
+            "segments": spool.segments,
+            "oldest_received_at": spool.oldest_received_at,
+            "oldest_age_s": None if age is None else round(age, 3),
+        },
+        "inbox": {"directory": config.inbox_dir, "frames": inbox_frames(config)},
+        "daemon": {"running": pid is not None, "pid": pid if pid and pid > 0 else None},
+        "redis_url": mask_url(config.redis_url),
+        "stream": config.stream,
+    }
+
+
+def print_waiting(info: dict[str, Any], out: TextIO) -> None:
+    spool, inbox, daemon = info["spool"], info["inbox"], info["daemon"]
+    if spool["events"] == 0 and inbox["frames"] == 0:
+        print(f"nothing waits: no events in the spool ({spool['directory']}) "
+              f"and no frames in the inbox ({inbox['directory']})", file=out)
+        return
+    print(f"spool:  {plural(spool['events'], 'event')}, {format_bytes(spool['bytes'])}, "
+          f"in {plural(spool['segments'], 'segment file')} ({spool['directory']})", file=out)
+    if spool["oldest_received_at"]:
+        age = spool["oldest_age_s"]
+        ago = "" if age is None else f"{format_age(age)} ago, "
+        print(f"oldest: {ago}received {spool['oldest_received_at']}", file=out)
+    print(f"inbox:  {plural(inbox['frames'], 'frame')} ({inbox['directory']})", file=out)
+    if daemon["running"]:
+        who = f"pid {daemon['pid']}" if daemon["pid"] else "pid unknown"
+        print(f"daemon: hookd is running on this state directory ({who})", file=out)
+    else:
+        print("daemon: no hookd is running on this state directory; start `hookd run` "
+              "to publish what waits", file=out)
+    print(f"hookd run publishes these to {info['stream']} at {info['redis_url']} when Redis is "
+          "reachable (inbox frames go into the spool first);", file=out)
+    print("hookd replay never publishes the spool itself. To send what waits to another Redis: "
+          "hookd replay --export FILE, then hookd replay --file FILE --redis-url URL", file=out)
+
+
+# -- export -----------------------------------------------------------------
+
+
+def _one_line(envelope: bytes) -> bytes:
+    """The envelope on one line.
+
+    A raw CR or LF in valid JSON can only be whitespace between tokens (inside
+    strings they are escaped, and no UTF-8 sequence contains those bytes), so
+    a space in its place keeps the JSON the same and everything else byte for
+    byte. The payload is embedded as Claude Code sent it, which may be
+    pretty-printed.
+    """
+    if b"\n" in envelope or b"\r" in envelope:
+        return envelope.replace(b"\r", b" ").replace(b"\n", b" ")
+    return envelope
+
+
+def export(config: Config, path: str, dry_run: bool = False) -> tuple[int, int]:
+    """Write the spool's waiting envelopes to ``path`` (``-``: stdout); (events, bytes)."""
+    count = size = 0
+    if dry_run:
+        for event in waiting_events(config.spool_dir):
+            count += 1
+            size += len(event.envelope) + 1
+        return count, size
+    if path == "-":
+        out = sys.stdout.buffer
+        for event in waiting_events(config.spool_dir):
+            line = _one_line(event.envelope) + b"\n"
+            out.write(line)
+            count, size = count + 1, size + len(line)
+        out.flush()
+        return count, size
+    target = os.path.abspath(path)
+    tmp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.tmp-{os.getpid()}")
+    try:
+        # The payloads are whatever the agent saw: keep the file as private as the spool.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "wb") as fh:
+            for event in waiting_events(config.spool_dir):
+                line = _one_line(event.envelope) + b"\n"
+                fh.write(line)
+                count, size = count + 1, size + len(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise ReplayError(f"cannot write {path}: {exc.strerror or exc}; "
+                          "choose a path in a directory you can write to") from None
+    return count, size
+
+
+# -- reading a file of envelopes ------------------------------------------------
+
