@@ -44,6 +44,7 @@ class Batch(NamedTuple):
     events: list[Event]
     end: Position
     size: int
+    start: Position
 
 
 class SpoolFull(Exception):
@@ -212,8 +213,9 @@ class Spool:
         os.unlink(self._path(seg))
         del self._sizes[seg]
         self.dropped += lost
-        if self._read_pos.segment <= seg:
-            self.rewind()
+        # A batch handed out before the drop may span the dropped segment and the next:
+        # the publisher lets it go (was_dropped) and reads again from the new cursor.
+        self.rewind()
         log.error(f"the spool is full: dropped the {lost} oldest events not yet in Redis "
                   f"({self.dropped} dropped so far; spool_full_policy=drop_oldest)",
                   spool="full", policy="drop_oldest", dropped=self.dropped)
@@ -273,7 +275,7 @@ class Spool:
     def _read_batch(self, max_events: int, max_bytes: int) -> Batch:
         events: list[Event] = []
         size = 0
-        end = self._read_pos
+        start = end = self._read_pos
         for event, after in self._unread():
             if events and (size + len(event.envelope) > max_bytes or event.host != events[0].host):
                 self._lookahead = (event, after)
@@ -283,7 +285,7 @@ class Spool:
             end = after
             if len(events) >= max_events:
                 break
-        return Batch(events, end, size)
+        return Batch(events, end, size, start)
 
     def _unread(self):
         if self._lookahead is not None:
@@ -316,18 +318,17 @@ class Spool:
 
     def commit(self, batch: Batch) -> None:
         """Record that Redis has every event up to ``batch.end``; drop segments before it."""
-        if self.was_dropped(batch):
-            # Dropped to make room while it was in flight, and yet it reached Redis.
-            self.dropped -= len(batch.events)
-            self.committed += len(batch.events)
+        if self.was_dropped(batch) and batch.end <= self._cursor:
+            # Dropped to make room while Redis was taking it. ``dropped`` counts what was
+            # deleted from the disk, so these count there, and reached Redis all the same.
             return
         self._write_cursor(batch.end)
         self.committed += len(batch.events)
         self._delete_published()
 
     def was_dropped(self, batch: Batch) -> bool:
-        """Whether the spool let go of this batch's events (spool_full_policy=drop_oldest)."""
-        return batch.end <= self._cursor
+        """Whether the spool let go of some of this batch's events (spool_full_policy=drop_oldest)."""
+        return batch.start < self._cursor
 
     def _write_cursor(self, position: Position) -> None:
         tmp = os.path.join(self.directory, "cursor.tmp")
