@@ -104,6 +104,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
                       dry_run=args.dry_run, as_json=args.json)
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from hookd.control import status
+
+    return status.run(load(_settings_from(args)), as_json=args.json, watch_s=args.watch)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hookd", description="Claude Code hook events into a Redis Stream, fast and without loss.")
@@ -125,6 +131,16 @@ def build_parser() -> argparse.ArgumentParser:
                                help="print the command line to put in a Claude Code hook")
     hook.add_argument("event", nargs="?", help="event name to pass as the first argument")
     hook.set_defaults(handler=cmd_print_hook_command)
+
+    status = commands.add_parser(
+        "status", help="is hookd running, are events arriving, what is waiting",
+        description="Exit codes: 0 healthy, 1 degraded (Redis down or breaker open while "
+        "spooling, spool over 80%%, events dropped), 2 not running, 3 could not tell.")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.add_argument("--watch", nargs="?", type=float, const=2.0, metavar="SECONDS",
+                        help="refresh in place every SECONDS (default 2)")
+    _settings_flags(status)
+    status.set_defaults(handler=cmd_status)
 
     replay = commands.add_parser(
         "replay", help="show what waits to be published; re-publish a file of envelopes",

@@ -29,6 +29,11 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     socket: Annotated[str, _doc(
         "Unix socket the daemon listens on "
         "(default $XDG_RUNTIME_DIR/hookd/hookd.sock, else /tmp/hookd-$UID/hookd.sock)")] = ""
+    control_socket: Annotated[str, _doc(
+        "Unix socket that answers `hookd status` (default: control.sock beside the event socket)")] = ""
+    metrics_addr: Annotated[str, _doc(
+        "serve Prometheus metrics on HOST:PORT, e.g. 127.0.0.1:9464 (default: off; "
+        "a non-loopback host must be given explicitly)")] = ""
     state_dir: Annotated[str, _doc(
         "directory for the spool and the inbox "
         "(default $XDG_STATE_HOME/hookd, else ~/.local/state/hookd)")] = ""
@@ -179,9 +184,12 @@ def _blame(exc: Exception, sources: Mapping[str, Mapping[str, Any]]) -> str:
 
 def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:
     """Fill the settings whose defaults depend on the environment."""
+    socket = os.path.abspath(config.socket or default_socket_path(environ))
     return msgspec.structs.replace(
         config,
-        socket=os.path.abspath(config.socket or default_socket_path(environ)),
+        socket=socket,
+        control_socket=os.path.abspath(config.control_socket
+                                       or os.path.join(os.path.dirname(socket), "control.sock")),
         state_dir=os.path.abspath(config.state_dir or default_state_dir(environ)),
         host=config.host or socket_module.gethostname(),
     )

@@ -13,13 +13,16 @@ import os
 import signal
 import time
 
+import psutil
 import structlog
 
 from hookd import __version__
 from hookd.config import Config, mask_url
+from hookd.control.metrics import start_metrics
+from hookd.control.server import ControlServer
 from hookd.envelope import EnvelopeBuilder
 from hookd.ingest.inbox import Inbox
-from hookd.ingest.server import EventConnection, bind_event_socket, remove_socket_if_ours
+from hookd.ingest.server import EventConnection, bind_private_socket, remove_socket_if_ours
 from hookd.paths import ensure_private_dir
 from hookd.pipeline import Pipeline
 from hookd.publish.connection import connect
@@ -110,8 +113,11 @@ class Daemon:
         self.lock_fd = lock_state_dir(config.state_dir)
         # Bind before anything slow, so a second daemon fails at once; clients that
         # connect meanwhile wait in the backlog until the server below serves them.
-        listen_sock = bind_event_socket(config.socket)
-        self.socket_inode = os.stat(config.socket).st_ino
+        listen_sock = bind_private_socket(config.socket)
+        control_sock = bind_private_socket(config.control_socket)
+        self.socket_inodes = {path: os.stat(path).st_ino for path in (config.socket, config.control_socket)}
+        self.process = psutil.Process()
+        self.process.cpu_percent(None)  # the first call only starts the measurement
         ensure_private_dir(config.inbox_dir)
         self.spool = Spool(config.spool_dir, config.spool_segment_bytes, config.spool_fsync,
                            config.spool_fsync_interval_ms / 1000,
@@ -130,6 +136,9 @@ class Daemon:
             lambda: EventConnection(self.pipeline, config.max_event_bytes,
                                     config.client_timeout_s, self.connections),
             sock=listen_sock)
+        self.control = ControlServer(self)
+        await self.control.start(control_sock)
+        self.metrics = start_metrics(config.metrics_addr, self) if config.metrics_addr else None
         self.tasks = [
             asyncio.create_task(self.publisher.run(), name="publisher"),
             asyncio.create_task(self.inbox.run(config.inbox_poll_ms / 1000), name="inbox"),
@@ -158,7 +167,7 @@ class Daemon:
         log.info("hookd_stopping", connections=len(self.connections),
                  spooled=self.spool.pending_events, drain_timeout_s=self.config.drain_timeout_s)
         self.server.close()
-        remove_socket_if_ours(self.config.socket, self.socket_inode)
+        remove_socket_if_ours(self.config.socket, self.socket_inodes[self.config.socket])
         await self._wait_for_connections(deadline)
         self.pipeline.accepting = False
         for conn in list(self.connections):
@@ -171,6 +180,10 @@ class Daemon:
         await asyncio.gather(fsync, return_exceptions=True)
         self.spool.close()
         await self.redis.aclose()
+        self.control.close()
+        remove_socket_if_ours(self.config.control_socket, self.socket_inodes[self.config.control_socket])
+        if self.metrics is not None:
+            self.metrics.shutdown()
         os.close(self.lock_fd)
         log.info("hookd_stopped", published=self.state.published, spooled=self.spool.pending_events,
                  took_s=round(time.monotonic() - started, 3))

@@ -62,6 +62,7 @@ class Event(msgspec.Struct, array_like=True, frozen=True):
     tool: str
     envelope: bytes
     handoff_id: str = ""
+    received_ns: int = 0
 
 
 _head_decoder = msgspec.json.Decoder(PayloadHead)
@@ -183,7 +184,7 @@ class EnvelopeBuilder:
             payload=msgspec.Raw(body),
         )
         return Event(envelope.seq, self.host, envelope.event_id, hook, session or "", tool or "",
-                     _encoder.encode(envelope), header.handoff_id or "")
+                     _encoder.encode(envelope), header.handoff_id or "", now_ns)
 
 
 class UtcText:

@@ -129,6 +129,7 @@ class Pipeline:
             raise rejected from exc
         state = self.state
         state.accepted += len(events)
+        state.accepted_rate.add(len(events))
         for event in events:
             state.by_hook[event.hook] += 1
             if event.handoff_id:

@@ -1,9 +1,9 @@
-"""What the daemon knows about itself: counters and states that status and logs read."""
+"""What the daemon knows about itself: counters, states and recent timings that status reads."""
 
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, deque
 
 import msgspec
 
@@ -15,8 +15,55 @@ class RedisHealth(msgspec.Struct):
     down_since: float | None = None
 
 
+class RateWindow:
+    """Events per second over the last minutes, from per-second buckets."""
+
+    def __init__(self, seconds: int = 300, clock=time.monotonic) -> None:
+        self.clock = clock
+        self.buckets: deque[list[int]] = deque(maxlen=seconds)  # [second, count]
+
+    def add(self, count: int = 1) -> None:
+        second = int(self.clock())
+        if self.buckets and self.buckets[-1][0] == second:
+            self.buckets[-1][1] += count
+        else:
+            self.buckets.append([second, count])
+
+    def per_second(self, window_s: int) -> float:
+        now = int(self.clock())
+        total = sum(count for second, count in self.buckets if second > now - window_s)
+        return total / window_s
+
+
+class LatencyWindow:
+    """The most recent samples of a duration, for percentiles."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.samples: deque[float] = deque(maxlen=size)
+        self.histogram = None  # a prometheus_client Histogram, when metrics are served
+
+    def add(self, seconds: float) -> None:
+        self.samples.append(seconds)
+        if self.histogram is not None:
+            self.histogram.observe(seconds)
+
+    def extend(self, seconds) -> None:
+        values = list(seconds)
+        self.samples.extend(values)
+        if self.histogram is not None:
+            for value in values:
+                self.histogram.observe(value)
+
+    def percentiles_ms(self) -> dict[str, float | None]:
+        ordered = sorted(self.samples)
+        if not ordered:
+            return {"p50": None, "p95": None, "p99": None, "samples": 0}
+        pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)  # noqa: E731
+        return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "samples": len(ordered)}
+
+
 class DaemonState(msgspec.Struct):
-    """Shared, single-threaded state: written by the pipeline, read by status."""
+    """Shared state: written by the pipeline on the event loop, read by status and metrics."""
 
     started_at: float = msgspec.field(default_factory=time.time)
     received: int = 0
@@ -24,6 +71,10 @@ class DaemonState(msgspec.Struct):
     published: int = 0
     deduplicated: int = 0
     deduplicated_handoffs: int = 0
+    redacted: int = 0  # redaction is not built yet; it will count here
     rejected: Counter = msgspec.field(default_factory=Counter)
     by_hook: Counter = msgspec.field(default_factory=Counter)
     redis: RedisHealth = msgspec.field(default_factory=RedisHealth)
+    accepted_rate: RateWindow = msgspec.field(default_factory=RateWindow)
+    accept_latency: LatencyWindow = msgspec.field(default_factory=LatencyWindow)
+    publish_latency: LatencyWindow = msgspec.field(default_factory=LatencyWindow)

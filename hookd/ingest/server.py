@@ -13,6 +13,7 @@ from collections import deque
 import os
 import socket
 import stat
+import time
 
 import structlog
 
@@ -86,6 +87,7 @@ class EventConnection(asyncio.Protocol):
         return len(self.buffer) > self.pos or self.header is not None
 
     def _process(self, eof: bool) -> None:
+        started = time.perf_counter()
         frames: list[tuple[Header, bytes]] = []
         refusal: Rejected | None = None
         try:
@@ -111,6 +113,8 @@ class EventConnection(asyncio.Protocol):
             if durable is not None:
                 durable.add_done_callback(self._send_ready)
             self._send_ready()
+        if frames:
+            self.pipeline.state.accept_latency.add(time.perf_counter() - started)
 
     def _send_ready(self, _: object = None) -> None:
         """Write queued replies in order, each once the flush it waits for (if any) is done."""
@@ -214,8 +218,8 @@ class EventConnection(asyncio.Protocol):
         self._close()
 
 
-def bind_event_socket(path: str) -> socket.socket:
-    """Bind the socket 0600 inside a 0700 directory, replacing only a dead daemon's socket."""
+def bind_private_socket(path: str) -> socket.socket:
+    """Bind a Unix socket 0600 inside a 0700 directory, replacing only a dead daemon's socket."""
     ensure_private_dir(os.path.dirname(path))
     _remove_stale_socket(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

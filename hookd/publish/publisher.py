@@ -144,6 +144,8 @@ class Publisher:
             self._record_failure(exc)
             return False
         self.spool.commit(batch)
+        now_ns = time.time_ns()
+        self.state.publish_latency.extend((now_ns - e.received_ns) / 1e9 for e in batch.events)
         self.state.published += added
         self.state.deduplicated += skipped
         self._record_success(len(batch.events))

@@ -373,6 +373,23 @@ class Spool:
         seg, offset = self._cursor
         return sum(size for s, size in self._sizes.items() if s >= seg) - offset
 
+    def oldest_pending_received_ns(self) -> int | None:
+        """When the oldest event not yet in Redis arrived (reads one record)."""
+        for seg in sorted(s for s in self._sizes if s >= self._cursor.segment):
+            start = self._cursor.offset if seg == self._cursor.segment else 0
+            try:
+                reader = SegmentReader(self._path(seg), start)
+            except FileNotFoundError:
+                continue
+            try:
+                for data, _ in reader.records(limit=1, end=self._sizes[seg]):
+                    return self._decoder.decode(data).received_ns or None
+            except msgspec.DecodeError:
+                return None
+            finally:
+                reader.close()
+        return None
+
     @property
     def disk_bytes(self) -> int:
         return sum(self._sizes.values())

@@ -1,0 +1,1 @@
+"""Control: the daemon answering questions about itself (status), beside the event pipeline."""

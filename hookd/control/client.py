@@ -1,0 +1,46 @@
+"""Asking a running daemon over its control socket."""
+
+from __future__ import annotations
+
+import errno
+import socket
+from typing import Any
+
+import msgspec
+
+
+class NotRunning(Exception):
+    """Nothing answers on the control socket."""
+
+
+class CannotTell(Exception):
+    """Something is there, but it could not be asked (permissions, a hang, garbage)."""
+
+
+def request(path: str, command: str, timeout_s: float = 3.0) -> dict[str, Any]:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout_s)
+        try:
+            sock.connect(path)
+        except (FileNotFoundError, ConnectionRefusedError):
+            raise NotRunning(f"nothing answers on {path}") from None
+        except PermissionError:
+            raise CannotTell(f"permission denied on {path}: it belongs to another user, "
+                             "or its directory is not yours") from None
+        except OSError as exc:
+            if exc.errno in (errno.ENOTDIR, errno.ENOENT):
+                raise NotRunning(f"nothing answers on {path}") from None
+            raise CannotTell(f"cannot connect to {path}: {exc.strerror}") from None
+        try:
+            sock.sendall(command.encode() + b"\n")
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except TimeoutError:
+            raise CannotTell(f"the daemon on {path} did not answer within {timeout_s:g}s") from None
+        except OSError as exc:
+            raise CannotTell(f"the connection to {path} failed: {exc.strerror}") from None
+    try:
+        return msgspec.json.decode(b"".join(chunks))
+    except msgspec.DecodeError:
+        raise CannotTell(f"the answer on {path} is not JSON; is it really hookd's control socket?") from None

@@ -1,0 +1,80 @@
+"""Prometheus metrics over HTTP, read from the same state that `hookd status` shows.
+
+prometheus_client serves them from its own thread; the collector reads the
+daemon's counters there, copying each mapping in one step.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING
+
+import structlog
+from prometheus_client import CollectorRegistry, Histogram, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+if TYPE_CHECKING:
+    from hookd.daemon import Daemon
+
+log = structlog.get_logger("hookd.metrics")
+
+LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                   0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+
+class DaemonCollector:
+    def __init__(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+
+    def collect(self):
+        state, spool = self.daemon.state, self.daemon.spool
+        yield CounterMetricFamily("hookd_events_received", "Frames received", value=state.received)
+        yield CounterMetricFamily("hookd_events_accepted", "Events spooled", value=state.accepted)
+        yield CounterMetricFamily("hookd_events_published", "Events added to the stream",
+                                  value=state.published)
+        yield CounterMetricFamily("hookd_events_deduplicated", "Repeats skipped",
+                                  value=state.deduplicated + state.deduplicated_handoffs)
+        yield CounterMetricFamily("hookd_events_redacted", "Events with secrets redacted",
+                                  value=state.redacted)
+        rejected = CounterMetricFamily("hookd_events_rejected", "Frames refused", labels=["reason"])
+        for reason, count in dict(state.rejected).items():
+            rejected.add_metric([reason], count)
+        yield rejected
+        by_hook = CounterMetricFamily("hookd_events_by_hook", "Events spooled per hook event",
+                                      labels=["hook"])
+        for hook, count in dict(state.by_hook).items():
+            by_hook.add_metric([hook], count)
+        yield by_hook
+        yield CounterMetricFamily("hookd_spool_dropped_events", "Events dropped from a full spool",
+                                  value=spool.dropped)
+        yield GaugeMetricFamily("hookd_spool_events", "Events waiting in the spool",
+                                value=spool.pending_events)
+        yield GaugeMetricFamily("hookd_spool_bytes", "Bytes waiting in the spool",
+                                value=spool.pending_bytes)
+        yield GaugeMetricFamily("hookd_spool_disk_bytes", "Disk taken by the spool",
+                                value=spool.disk_bytes)
+        yield GaugeMetricFamily("hookd_redis_up", "1 when the last Redis call succeeded",
+                                value=1 if state.redis.state == "up" else 0)
+        breaker = GaugeMetricFamily("hookd_breaker_state", "Circuit breaker state", labels=["state"])
+        for name in ("closed", "open", "half_open"):
+            breaker.add_metric([name], 1 if self.daemon.publisher.breaker.state == name else 0)
+        yield breaker
+
+
+def start_metrics(addr: str, daemon: Daemon):
+    """Serve /metrics on ``addr`` (HOST:PORT); returns the server, to shut down at exit."""
+    host, _, port = addr.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    if not ipaddress.ip_address(host).is_loopback:
+        log.warning("metrics served beyond this machine", addr=addr,
+                    hint="anyone who can reach it can read hookd's counters")
+    registry = CollectorRegistry()
+    registry.register(DaemonCollector(daemon))
+    for name, window in (("accept", daemon.state.accept_latency),
+                         ("publish", daemon.state.publish_latency)):
+        window.histogram = Histogram(f"hookd_{name}_latency_seconds",
+                                     f"Time to {name} events", buckets=LATENCY_BUCKETS,
+                                     registry=registry)
+    server, _thread = start_http_server(int(port), addr=host, registry=registry)
+    log.info("metrics_serving", url=f"http://{addr}/metrics")
+    return server

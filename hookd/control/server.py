@@ -1,0 +1,56 @@
+"""The control socket: one request line in, one JSON document out.
+
+It sits beside the event socket, owner-only like it, so that a status query
+never queues behind events and an event never waits for a status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import TYPE_CHECKING
+
+import msgspec
+import structlog
+
+from hookd.control import snapshot
+
+if TYPE_CHECKING:
+    from hookd.daemon import Daemon
+
+log = structlog.get_logger("hookd.control")
+
+COMMANDS = ("status", "ping")
+REQUEST_TIMEOUT_S = 2.0
+
+
+class ControlServer:
+    def __init__(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+        self.server: asyncio.base_events.Server | None = None
+
+    async def start(self, sock: socket.socket) -> None:
+        self.server = await asyncio.start_unix_server(self._handle, sock=sock)
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            line = await asyncio.wait_for(reader.readline(), REQUEST_TIMEOUT_S)
+            writer.write(msgspec.json.encode(self.answer(line.strip().decode(errors="replace"))) + b"\n")
+            await writer.drain()
+        except (TimeoutError, ConnectionError):
+            pass
+        except Exception:
+            log.exception("control_request_failed")
+        finally:
+            writer.close()
+
+    def answer(self, command: str) -> object:
+        if command == "status":
+            return snapshot.take(self.daemon)
+        if command == "ping":
+            return {"pong": True}
+        return {"error": f"unknown command {command[:40]!r}; known: {', '.join(COMMANDS)}"}

@@ -1,0 +1,100 @@
+"""The daemon's state as one JSON-able dict, and the health verdict drawn from it."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+
+from hookd import __version__
+from hookd.config import mask_url
+from hookd.ingest.inbox import SUFFIX as INBOX_SUFFIX
+
+if TYPE_CHECKING:
+    from hookd.daemon import Daemon
+
+HEALTHY, DEGRADED, NOT_RUNNING, UNKNOWN = 0, 1, 2, 3
+SPOOL_WARN_FRACTION = 0.8
+
+
+def count_inbox(inbox_dir: str) -> int:
+    try:
+        return sum(1 for n in os.listdir(inbox_dir) if n.endswith(INBOX_SUFFIX) and not n.startswith("."))
+    except FileNotFoundError:
+        return 0
+
+
+def take(daemon: Daemon) -> dict[str, Any]:
+    """Everything `hookd status` shows, as of now."""
+    config, state, spool = daemon.config, daemon.state, daemon.spool
+    breaker = daemon.publisher.breaker
+    now = time.time()
+    oldest_ns = spool.oldest_pending_received_ns()
+    process = daemon.process
+    with process.oneshot():
+        proc = {"rss_bytes": process.memory_info().rss, "cpu_percent": process.cpu_percent(None),
+                "open_fds": process.num_fds(), "threads": process.num_threads()}
+    return {
+        "version": __version__,
+        "pid": os.getpid(),
+        "uptime_s": round(now - state.started_at, 1),
+        "socket": config.socket,
+        "control_socket": config.control_socket,
+        "host": config.host,
+        "stream": config.stream,
+        "redis": {
+            "url": mask_url(config.redis_url),
+            "state": state.redis.state,
+            "last_error": state.redis.last_error,
+            "last_ok_at": state.redis.last_ok_at,
+            "down_for_s": None if state.redis.down_since is None
+            else round(now - state.redis.down_since, 1),
+        },
+        "breaker": {"state": breaker.state, "failures": breaker.failures,
+                    "next_attempt_in_s": round(breaker.next_attempt_in_s, 3)},
+        "spool": {
+            "events": spool.pending_events,
+            "bytes": spool.pending_bytes,
+            "disk_bytes": spool.disk_bytes,
+            "max_bytes": spool.max_bytes,
+            "oldest_age_s": None if oldest_ns is None else round(now - oldest_ns / 1e9, 3),
+            "dropped": spool.dropped,
+            "full": spool.full_since is not None,
+            "full_policy": spool.full_policy,
+            "fsync": spool.fsync_policy,
+            "torn_bytes": spool.torn_bytes,
+        },
+        "inbox": {"events": count_inbox(config.inbox_dir), "taken": daemon.inbox.taken},
+        "counters": {
+            "received": state.received,
+            "accepted": state.accepted,
+            "published": state.published,
+            "rejected": dict(state.rejected),
+            "redacted": state.redacted,
+            "deduplicated": state.deduplicated + state.deduplicated_handoffs,
+        },
+        "rates": {"1m": round(state.accepted_rate.per_second(60), 3),
+                  "5m": round(state.accepted_rate.per_second(300), 3)},
+        "latency_ms": {"accept": state.accept_latency.percentiles_ms(),
+                       "publish": state.publish_latency.percentiles_ms()},
+        "by_hook": dict(state.by_hook.most_common()),
+        "process": proc,
+    }
+
+
+def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
+    """The exit code for a status, and the reasons when it is not healthy."""
+    reasons = []
+    spool = status["spool"]
+    if status["redis"]["state"] == "down":
+        reasons.append(f"redis is down ({status['redis']['last_error']}); "
+                       f"{spool['events']} events spooled")
+    elif status["breaker"]["state"] != "closed" and spool["events"]:
+        reasons.append(f"the circuit breaker is {status['breaker']['state']}; "
+                       f"{spool['events']} events spooled")
+    if spool["disk_bytes"] > SPOOL_WARN_FRACTION * spool["max_bytes"]:
+        reasons.append(f"the spool is {spool['disk_bytes'] * 100 // spool['max_bytes']}% full")
+    if spool["dropped"]:
+        reasons.append(f"{spool['dropped']} events were dropped from a full spool")
+    return (DEGRADED if reasons else HEALTHY), reasons

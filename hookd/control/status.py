@@ -1,0 +1,150 @@
+"""`hookd status`: ask the daemon, or say it is not running and show what the disk holds.
+
+Exit codes: 0 healthy, 1 degraded, 2 not running, 3 could not tell.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any, TextIO
+
+from hookd.config import Config
+from hookd.control import snapshot
+from hookd.control.client import CannotTell, NotRunning, request
+from hookd.spool.inspect import summarize
+
+GREEN, YELLOW, RED, RESET = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
+
+
+def gather(config: Config) -> tuple[int, dict[str, Any]]:
+    """(exit code, status document) for the daemon this config points at."""
+    try:
+        status = request(config.control_socket, "status")
+    except NotRunning as exc:
+        return snapshot.NOT_RUNNING, offline(config, str(exc))
+    except CannotTell as exc:
+        return snapshot.UNKNOWN, {"running": None, "error": str(exc),
+                                  "control_socket": config.control_socket}
+    if "error" in status:
+        return snapshot.UNKNOWN, {"running": None, "error": status["error"],
+                                  "control_socket": config.control_socket}
+    code, reasons = snapshot.verdict(status)
+    return code, {"running": True, "health": "healthy" if code == 0 else "degraded",
+                  "reasons": reasons, **status}
+
+
+def offline(config: Config, why: str) -> dict[str, Any]:
+    """What can be read from the disk when no daemon answers."""
+    try:
+        spool = summarize(config.spool_dir)
+        oldest = spool.oldest_received_at
+        spool_info: dict[str, Any] = {"events": spool.events, "bytes": spool.bytes,
+                                      "oldest_received_at": oldest}
+    except OSError as exc:
+        spool_info = {"error": f"cannot read {config.spool_dir}: {exc.strerror}"}
+    return {"running": False, "error": why, "socket": config.socket,
+            "control_socket": config.control_socket, "state_dir": config.state_dir,
+            "spool": spool_info, "inbox": {"events": snapshot.count_inbox(config.inbox_dir)}}
+
+
+def run(config: Config, as_json: bool, watch_s: float | None, out: TextIO = sys.stdout) -> int:
+    color = out.isatty() and "NO_COLOR" not in os.environ
+    while True:
+        code, status = gather(config)
+        text = json.dumps(status, indent=2) if as_json else render(status, code, color)
+        if watch_s is None:
+            print(text, file=out)
+            return code
+        out.write("\x1b[H\x1b[2J" + text + f"\n\n(every {watch_s:g}s; Ctrl-C to stop)\n")
+        out.flush()
+        try:
+            time.sleep(watch_s)
+        except KeyboardInterrupt:
+            return code
+
+
+def render(status: dict[str, Any], code: int, color: bool) -> str:
+    paint = (lambda text, c: f"{c}{text}{RESET}") if color else (lambda text, c: text)
+    if status.get("running") is None:
+        return f"hookd: {paint('cannot tell', RED)}: {status['error']}"
+    if status["running"] is False:
+        return _render_offline(status, paint)
+    verdict = paint("healthy", GREEN) if code == 0 else paint("degraded", YELLOW)
+    rows = [("hookd", f"{status['version']}, pid {status['pid']}, up {_age(status['uptime_s'])}: {verdict}")]
+    rows += [("", paint(f"! {reason}", YELLOW)) for reason in status["reasons"]]
+    redis = status["redis"]
+    state = paint("up", GREEN) if redis["state"] == "up" else paint(redis["state"], RED)
+    line = f"{redis['url']}  {state}"
+    if redis["state"] != "up" and redis["last_error"]:
+        line += f" for {_age(redis['down_for_s'] or 0)}: {redis['last_error']}"
+    rows.append(("redis", line))
+    breaker = status["breaker"]
+    text = breaker["state"].replace("_", "-")
+    if breaker["state"] != "closed":
+        text = paint(text, YELLOW) + (f", {breaker['failures']} failures in a row, "
+                                      f"next try in {breaker['next_attempt_in_s']:.1f}s")
+    rows.append(("breaker", text))
+    spool = status["spool"]
+    oldest = "" if spool["oldest_age_s"] is None else f", oldest {_age(spool['oldest_age_s'])} old"
+    rows.append(("spool", f"{spool['events']:,} events waiting, {_size(spool['bytes'])}{oldest}; "
+                          f"{_size(spool['disk_bytes'])} of {_size(spool['max_bytes'])} on disk; "
+                          f"fsync {spool['fsync']}" + (f"; {spool['dropped']:,} dropped" if spool["dropped"] else "")))
+    rows.append(("inbox", f"{status['inbox']['events']:,} waiting, {status['inbox']['taken']:,} taken"))
+    counters = status["counters"]
+    rejected = ", ".join(f"{k} {v:,}" for k, v in sorted(counters["rejected"].items())) or "none"
+    rows.append(("events", f"received {counters['received']:,}, published {counters['published']:,}, "
+                           f"deduplicated {counters['deduplicated']:,}, redacted {counters['redacted']:,}"))
+    rows.append(("rejected", rejected))
+    rows.append(("rate", f"{status['rates']['1m']:.2f}/s over 1 min, {status['rates']['5m']:.2f}/s over 5 min"))
+    for name, lat in status["latency_ms"].items():
+        rows.append((f"{name} ms", "no samples yet" if not lat["samples"] else
+                     f"p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}  ({lat['samples']} samples)"))
+    hooks = ", ".join(f"{k} {v:,}" for k, v in status["by_hook"].items()) or "none yet"
+    rows.append(("hooks", hooks))
+    proc = status["process"]
+    rows.append(("process", f"rss {_size(proc['rss_bytes'])}, cpu {proc['cpu_percent']:.1f}%, "
+                            f"{proc['open_fds']} fds, {proc['threads']} threads"))
+    rows.append(("socket", status["socket"]))
+    return _table(rows)
+
+
+def _render_offline(status: dict[str, Any], paint) -> str:
+    spool = status["spool"]
+    if "error" in spool:
+        spool_text = spool["error"]
+    else:
+        spool_text = f"{spool['events']:,} events waiting, {_size(spool['bytes'])}"
+        if spool["oldest_received_at"]:
+            spool_text += f", oldest received {spool['oldest_received_at']}"
+    return _table([
+        ("hookd", paint("not running", RED) + f" ({status['error']})"),
+        ("spool", spool_text),
+        ("inbox", f"{status['inbox']['events']:,} events waiting"),
+        ("state", status["state_dir"]),
+        ("start", "hookd run  (or: systemctl --user start hookd)"),
+    ])
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def _age(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
