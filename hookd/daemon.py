@@ -155,7 +155,8 @@ class Daemon:
         recognised by its hand-off id, found in the spool's segments.
         """
         waiting = self.inbox.handoff_ids()
-        self.pipeline.remember_handoffs(self.spool.scan_handoff_ids(waiting))
+        for handoff_id, event_id in self.spool.scan_handoff_ids(waiting).items():
+            self.pipeline.handoffs.add(handoff_id, event_id)
         taken = self.inbox.sweep()
         if waiting or taken:
             log.info("inbox_taken", events=taken, duplicates=self.state.deduplicated_handoffs,

@@ -7,13 +7,12 @@ Every way in (the socket now, the inbox and HTTP later) hands its frames to
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import OrderedDict
 from typing import NamedTuple
 
 import structlog
 
 from hookd.envelope import EnvelopeBuilder, Event
+from hookd.handoffs import RecentHandoffs
 from hookd.ingest.protocol import Header, Reason, Rejected, error_line, ok_line
 from hookd.spool import Spool, SpoolFull
 from hookd.spool.flusher import Flusher
@@ -21,6 +20,11 @@ from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.pipeline")
 
+
+class Outcome(NamedTuple):
+    replies: list[bytes]
+    close: bool
+    durable: asyncio.Future | None
 
 class Outcome(NamedTuple):
     replies: list[bytes]
@@ -42,19 +46,7 @@ class Pipeline:
         self.flusher = flusher
         self.state = state
         self.accepting = True
-        self.recent_handoffs: OrderedDict[str, float] = OrderedDict()
-
-    def remember_handoffs(self, handoff_ids) -> None:
-        for handoff_id in handoff_ids:
-            self._remember(handoff_id)
-
-    def _remember(self, handoff_id: str) -> None:
-        now = time.monotonic()
-        memory = self.recent_handoffs
-        memory[handoff_id] = now
-        while memory and (len(memory) > HANDOFF_MEMORY_MAX
-                          or next(iter(memory.values())) < now - HANDOFF_MEMORY_S):
-            memory.popitem(last=False)
+        self.handoffs = RecentHandoffs()
 
     def take_all(self, frames: list[tuple[Header, bytes]]) -> Outcome:
         """Take a run of frames from one connection: one reply line each, in order.
@@ -68,6 +60,10 @@ class Pipeline:
         events: list[Event] = []
         close = False
         for header, body in frames:
+            earlier = self._earlier_copy(header)
+            if earlier is not None:
+                replies.append(ok_line(earlier))
+                continue
             try:
                 events.append(self._build(header, body))
                 replies.append(None)
@@ -85,17 +81,30 @@ class Pipeline:
             return Outcome(replies, close, self.flusher.durable())  # type: ignore[arg-type]
         return Outcome(replies, close, None)  # type: ignore[arg-type]
 
-    def take(self, header: Header, body: bytes, duplicate_ok: bool = False) -> str | None:
-        """Take responsibility for one event and return its id, or raise Rejected.
+    def _earlier_copy(self, header: Header) -> str | None:
+        """The event id given to an earlier hand-off of the same event, if there was one.
 
-        With ``duplicate_ok`` (the inbox), an event whose hand-off id was already
-        taken is dropped as the duplicate it is, and None is returned.
+        hook-send writes an event to its inbox when it gives up waiting for OK, and
+        the socket frame it gave up on may still be taken (a stalled daemon), or
+        may have been (the OK was lost): whichever copy comes second is dropped.
         """
-        if duplicate_ok and header.handoff_id is not None and header.handoff_id in self.recent_handoffs:
+        if header.handoff_id is None:
+            return None
+        earlier = self.handoffs.get(header.handoff_id)
+        if earlier is not None:
             self.state.received += 1
             self.state.deduplicated_handoffs += 1
-            log.info("inbox_duplicate_dropped", handoff_id=header.handoff_id,
-                     hint="this event reached hookd over the socket too; the copy is not kept twice")
+            log.info("handoff_duplicate_dropped", handoff_id=header.handoff_id, event_id=earlier,
+                     hint="this event reached hookd twice (socket and inbox); it is kept once")
+        return earlier
+
+    def take(self, header: Header, body: bytes) -> str | None:
+        """Take responsibility for one event (from the inbox) and return its id, or raise Rejected.
+
+        An event whose hand-off id was already taken is dropped as the copy it
+        is, and None is returned.
+        """
+        if self._earlier_copy(header) is not None:
             return None
         event = self._build(header, body)
         self._spool([event])
@@ -133,7 +142,7 @@ class Pipeline:
         for event in events:
             state.by_hook[event.hook] += 1
             if event.handoff_id:
-                self._remember(event.handoff_id)
+                self.handoffs.add(event.handoff_id, event.event_id)
 
     def refuse(self, reason: Reason, message: str, header: Header | None = None,
                size: int | None = None) -> Rejected:

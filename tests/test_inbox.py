@@ -62,7 +62,7 @@ def test_an_inbox_copy_of_an_event_that_reached_the_socket_is_dropped(hookd, red
     hookd.request(frame(8, "other00000000001"))
     wait_for_entries(redis_db, 2)
     assert sessions(redis_db) == ["s7", "s8"]
-    assert "inbox_duplicate_dropped" in hookd.log_text()
+    assert "handoff_duplicate_dropped" in hookd.log_text()
 
 
 def test_the_duplicate_is_recognised_after_a_crash_and_restart(hookd_factory, redis_db):

@@ -74,8 +74,8 @@ def test_handoff_ids_are_found_in_published_and_pending_records(tmp_path):
         spool.append(msgspec.structs.replace(event(n), handoff_id=f"h{n}"))
     batch = asyncio.run(spool.next_batch(500, 1 << 30))
     spool.commit(batch)
-    assert spool.scan_handoff_ids({"h3", "h700", "h999", "nope"}) == {"h3", "h700", "h999"}
-    assert spool.scan_handoff_ids(set()) == set()
+    assert spool.scan_handoff_ids({"h3", "h700", "h999", "nope"}) == {"h3": "id-3", "h700": "id-700", "h999": "id-999"}
+    assert spool.scan_handoff_ids(set()) == {}
 
 
 def test_a_restart_resumes_after_the_last_commit(tmp_path):

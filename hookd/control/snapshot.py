@@ -64,6 +64,7 @@ def take(daemon: Daemon) -> dict[str, Any]:
             "full_policy": spool.full_policy,
             "fsync": spool.fsync_policy,
             "torn_bytes": spool.torn_bytes,
+            "damaged_bytes": spool.damaged_bytes,
         },
         "inbox": {"events": count_inbox(config.inbox_dir), "taken": daemon.inbox.taken},
         "counters": {

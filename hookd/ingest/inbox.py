@@ -98,7 +98,7 @@ class Inbox:
             self._set_aside(path)
             return False
         try:
-            self.pipeline.take(header, body, duplicate_ok=True)
+            self.pipeline.take(header, body)
         except Rejected as exc:
             if exc.reason is Reason.UNAVAILABLE and not exc.internal:
                 return None

@@ -72,5 +72,5 @@ def describe_failure(config: Config, exc: BaseException) -> str:
             return f"{where} refused the connection (is redis-server running?)"
         return f"{where} cannot be reached: {text}"
     if isinstance(exc, redis.exceptions.ResponseError):
-        return f"{where} answered with an error: {text}"
+        return f"{where} answered with an error ({type(exc).__name__}): {text}"
     return f"{where} failed: {type(exc).__name__}: {text}"

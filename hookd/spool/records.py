@@ -43,6 +43,7 @@ class SegmentReader:
         self.fd = os.open(path, os.O_RDONLY)
         self.offset = offset
         self.skipped_bytes = 0
+        self.reported_bytes = 0
 
     def close(self) -> None:
         os.close(self.fd)

@@ -93,6 +93,7 @@ class Spool:
         self.full_since: float | None = None
         self.dropped = 0
         self.torn_bytes = 0
+        self.damaged_bytes = 0
         self.appended = 0
         self.committed = 0
         self._encoder = msgspec.msgpack.Encoder()
@@ -147,6 +148,9 @@ class Spool:
                 count += sum(1 for _ in reader.records(limit=2**62, end=self._sizes[seg]))
             finally:
                 reader.close()
+            if reader.skipped_bytes:
+                log.warning("spool_damage_found", segment=self._path(seg), bytes=reader.skipped_bytes,
+                            hint="records that fail their checksum will be skipped, not published")
         return count
 
     # -- writing ----------------------------------------------------------
@@ -299,6 +303,7 @@ class Spool:
                 self._reader = SegmentReader(self._path(seg), offset)
             active = seg == self._write_seg
             for data, after in self._reader.records(limit=2**62, end=self._sizes[seg]):
+                self._note_damage(self._reader, seg)
                 self._read_pos = Position(seg, after)
                 try:
                     event = self._decoder.decode(data)
@@ -306,10 +311,21 @@ class Spool:
                     log.error("spool_record_undecodable", segment=seg, offset=after - len(data))
                     continue
                 yield event, self._read_pos
+            self._note_damage(self._reader, seg)
             if active:
                 return
             self._close_reader()
             self._read_pos = Position(min(s for s in self._sizes if s > seg), 0)
+
+    def _note_damage(self, reader: SegmentReader, seg: int) -> None:
+        """Log damage the reader skipped since last asked: never silent, never data."""
+        new = reader.skipped_bytes - reader.reported_bytes
+        if new:
+            reader.reported_bytes = reader.skipped_bytes
+            self.damaged_bytes += new
+            log.warning("spool_damage_skipped", segment=self._path(seg), offset=reader.offset,
+                        bytes=new, damaged_so_far=self.damaged_bytes,
+                        hint="a record failed its checksum (disk or file damage); it was skipped")
 
     def _close_reader(self) -> None:
         if self._reader is not None:
@@ -346,9 +362,9 @@ class Spool:
             os.unlink(path)
             del self._sizes[seg]
 
-    def scan_handoff_ids(self, wanted: set[str]) -> set[str]:
-        """Which of ``wanted`` are in the spool's segments, published or not."""
-        found: set[str] = set()
+    def scan_handoff_ids(self, wanted: set[str]) -> dict[str, str]:
+        """Which of ``wanted`` are in the spool's segments, published or not, with their event ids."""
+        found: dict[str, str] = {}
         if not wanted:
             return found
         for seg in sorted(self._sizes):
@@ -357,7 +373,7 @@ class Spool:
                 for data, _ in reader.records(limit=2**62, end=self._sizes[seg]):
                     event = self._decoder.decode(data)
                     if event.handoff_id in wanted:
-                        found.add(event.handoff_id)
+                        found[event.handoff_id] = event.event_id
             finally:
                 reader.close()
         return found

@@ -1,0 +1,39 @@
+"""Recent hand-off ids, to keep one copy of an event that reached hookd twice.
+
+hook-send gives each event an id. If it gives up waiting for OK it also writes
+the event to its inbox, so the socket frame and the inbox file can both reach
+the spool. The inbox is swept every half second and a client waits at most
+its deadline (250 ms by default), so a minute of memory is ample; the cap
+bounds memory under a flood.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+
+KEEP_S = 60.0
+MOST = 100_000
+
+
+class RecentHandoffs:
+    def __init__(self, keep_s: float = KEEP_S, most: int = MOST, clock=time.monotonic) -> None:
+        self.keep_s = keep_s
+        self.most = most
+        self.clock = clock
+        self._ids: OrderedDict[str, tuple[float, str]] = OrderedDict()
+
+    def get(self, handoff_id: str) -> str | None:
+        """The event id of an earlier hand-off with this id, if it is remembered."""
+        entry = self._ids.get(handoff_id)
+        return None if entry is None else entry[1]
+
+    def add(self, handoff_id: str, event_id: str) -> None:
+        now = self.clock()
+        ids = self._ids
+        ids[handoff_id] = (now, event_id)
+        while ids and (len(ids) > self.most or next(iter(ids.values()))[0] < now - self.keep_s):
+            ids.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._ids)
