@@ -24,6 +24,8 @@ test: setup
 bench: setup
 	$(BIN)/python bench/client_startup.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/replay.py
+	$(BIN)/python bench/memory.py
 
 clean:
 	rm -rf $(VENV) .run *.egg-info
