@@ -3,8 +3,9 @@
 hook-send gives each event an id. If it gives up waiting for OK it also writes
 the event to its inbox, so the socket frame and the inbox file can both reach
 the spool. The inbox is swept every half second and a client waits at most
-its deadline (250 ms by default), so a minute of memory is ample; the cap
-bounds memory under a flood.
+its deadline (250 ms by default), so a minute of memory is ample. The cap
+bounds memory under a flood (10,000 ids take about 2 MiB); the inbox sweep
+trims by age, so a burst does not stay in memory.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from collections import OrderedDict
 
 KEEP_S = 60.0
-MOST = 100_000
+MOST = 10_000
 
 
 class RecentHandoffs:
@@ -29,10 +30,14 @@ class RecentHandoffs:
         return None if entry is None else entry[1]
 
     def add(self, handoff_id: str, event_id: str) -> None:
-        now = self.clock()
+        self._ids[handoff_id] = (self.clock(), event_id)
+        self.trim()
+
+    def trim(self) -> None:
+        """Forget ids past their time, and the oldest beyond the cap."""
         ids = self._ids
-        ids[handoff_id] = (now, event_id)
-        while ids and (len(ids) > self.most or next(iter(ids.values()))[0] < now - self.keep_s):
+        oldest_kept = self.clock() - self.keep_s
+        while ids and (len(ids) > self.most or next(iter(ids.values()))[0] < oldest_kept):
             ids.popitem(last=False)
 
     def __len__(self) -> int:

@@ -28,7 +28,7 @@ def open_spool(path, segment_bytes: int = 1 << 20, retain_published_s: float = 0
 def drain(spool: Spool, max_events: int = 1000, commit: bool = True) -> list[int]:
     """Every event the spool hands out, committing each batch."""
     seqs = []
-    while spool._has_unread():
+    while spool.has_unread():
         batch = asyncio.run(spool.next_batch(max_events, 1 << 30))
         seqs += [e.seq for e in batch.events]
         if commit:
@@ -254,3 +254,17 @@ def test_the_spool_directory_is_private(tmp_path):
     assert (tmp_path / "spool").stat().st_mode & 0o777 == 0o700
     (segment,) = (tmp_path / "spool").glob("*.seg")
     assert segment.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_backlog_is_counted_from_count_files_or_by_reading_when_they_are_gone(tmp_path):
+    spool = open_spool(tmp_path, segment_bytes=64 * 1024)
+    for n in range(3000):
+        spool.append(event(n))
+    spool.close()
+    count_files = sorted(tmp_path.glob("*.count"))
+    assert len(count_files) == len(list(tmp_path.glob("*.seg"))) - 1
+    assert open_spool(tmp_path, segment_bytes=64 * 1024).pending_events == 3000
+    for path in count_files[::2]:
+        path.unlink()
+    count_files[1].write_text("garbage")
+    assert open_spool(tmp_path, segment_bytes=64 * 1024).pending_events == 3000

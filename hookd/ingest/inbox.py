@@ -136,6 +136,7 @@ class Inbox:
         """Sweep every ``interval_s`` until cancelled."""
         while True:
             await asyncio.sleep(interval_s)
+            self.pipeline.handoffs.trim()
             try:
                 self.sweep()
             except OSError as exc:

@@ -94,12 +94,22 @@ class Publisher:
         return True
 
     async def run(self) -> None:
-        """Publish forever; cancel to stop. Events not yet published stay in the spool."""
+        """Publish forever; cancel to stop. Events not yet published stay in the spool.
+
+        After a failure the batch is not held: the spool rewinds to its committed
+        position, and until a batch goes through again each trial carries one
+        event, so an outage costs neither memory nor a large resend.
+        """
         await self.check()
         while True:
-            batch = await self.spool.next_batch(self.config.batch_max_events,
-                                                self.config.batch_max_bytes)
-            await self._publish_until_accepted(batch)
+            wait = self.breaker.wait_s()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            size = self.config.batch_max_events if self.breaker.failures == 0 else 1
+            batch = await self.spool.next_batch(size, self.config.batch_max_bytes)
+            if not await self.publish(batch):
+                self.spool.rewind()
 
     async def drain(self, deadline: float) -> None:
         """Publish what is spooled until nothing is left, Redis fails, or ``deadline`` passes.
@@ -113,7 +123,7 @@ class Publisher:
         try:
             async with asyncio.timeout_at(asyncio.get_running_loop().time()
                                           + max(0.0, deadline - time.monotonic())):
-                while (self.spool.pending_events > 0 and self.state.redis.state != "down"
+                while (self.spool.has_unread() and self.state.redis.state != "down"
                        and time.monotonic() < deadline):
                     batch = await self.spool.next_batch(self.config.batch_max_events,
                                                         self.config.batch_max_bytes)
@@ -121,14 +131,6 @@ class Publisher:
                         return
         except TimeoutError:
             pass
-
-    async def _publish_until_accepted(self, batch: Batch) -> None:
-        while not self.spool.was_dropped(batch):
-            wait = self.breaker.wait_s()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            elif await self.publish(batch):
-                return
 
     async def publish(self, batch: Batch) -> bool:
         """Send one batch; True once Redis has it (and the spool's position has moved)."""

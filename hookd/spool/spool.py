@@ -102,6 +102,7 @@ class Spool:
         self._retired_fds: list[int] = []
         self._dirty = False
         self._sizes: dict[int, int] = {}
+        self._counts: dict[int, int] = {}  # records per segment, from count files or a scan
         self._recover()
         self._reader: SegmentReader | None = None
         self._lookahead: tuple[Event, Position] | None = None
@@ -118,7 +119,7 @@ class Spool:
             self._sizes[seg] = os.path.getsize(self._path(seg))
         last = segments[-1]
         path = self._path(last)
-        end, _, _ = valid_end(path)
+        end, self._counts[last], _ = valid_end(path)
         size = os.path.getsize(path)
         if size > end:
             self.torn_bytes = size - end
@@ -139,19 +140,50 @@ class Spool:
         return os.open(self._path(segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
     def _count_pending(self) -> int:
+        """Events after the cursor: counted in the cursor's segment, read from count files after it.
+
+        A segment's count file is written when it is finished, so that a start
+        on a large backlog does not read every record just to count them.
+        """
         count = 0
-        for seg in sorted(self._sizes):
-            if seg < self._cursor.segment:
-                continue
-            reader = SegmentReader(self._path(seg), self._cursor.offset if seg == self._cursor.segment else 0)
-            try:
-                count += sum(1 for _ in reader.records(limit=2**62, end=self._sizes[seg]))
-            finally:
-                reader.close()
-            if reader.skipped_bytes:
-                log.warning("spool_damage_found", segment=self._path(seg), bytes=reader.skipped_bytes,
-                            hint="records that fail their checksum will be skipped, not published")
+        for seg in sorted(s for s in self._sizes if s >= self._cursor.segment):
+            if seg == self._cursor.segment and self._cursor.offset:
+                count += self._count_records(seg, self._cursor.offset)
+            else:
+                count += self._records_in(seg)
         return count
+
+    def _records_in(self, seg: int) -> int:
+        if seg not in self._counts:
+            try:
+                with open(self._count_path(seg), "rb") as fh:
+                    self._counts[seg] = int(fh.read())
+            except (FileNotFoundError, ValueError):
+                self._counts[seg] = self._count_records(seg, 0)
+        return self._counts[seg]
+
+    def _count_records(self, seg: int, offset: int) -> int:
+        reader = SegmentReader(self._path(seg), offset)
+        try:
+            count = sum(1 for _ in reader.records(limit=2**62, end=self._sizes[seg]))
+        finally:
+            reader.close()
+        if reader.skipped_bytes:
+            log.warning("spool_damage_found", segment=self._path(seg), bytes=reader.skipped_bytes,
+                        hint="records that fail their checksum will be skipped, not published")
+        return count
+
+    def _count_path(self, seg: int) -> str:
+        return self._path(seg)[: -len(SUFFIX)] + ".count"
+
+    def _remove_segment(self, seg: int) -> None:
+        os.unlink(self._path(seg))
+        try:
+            os.unlink(self._count_path(seg))
+        except FileNotFoundError:
+            pass
+        del self._sizes[seg]
+        self._counts.pop(seg, None)
 
     # -- writing ----------------------------------------------------------
 
@@ -178,6 +210,7 @@ class Spool:
             os.ftruncate(self._write_fd, start)
             raise SpoolFull(f"cannot write to the spool in {self.directory}: {exc.strerror}") from exc
         self._sizes[self._write_seg] = start + len(data)
+        self._counts[self._write_seg] += len(events)
         self.appended += len(events)
         self._dirty = True
         self._data_ready.set()
@@ -207,15 +240,12 @@ class Spool:
         if not candidates:
             return False
         seg = candidates[0]
-        start = self._cursor.offset if seg == self._cursor.segment else 0
-        reader = SegmentReader(self._path(seg), start)
-        try:
-            lost = sum(1 for _ in reader.records(limit=2**62, end=self._sizes[seg]))
-        finally:
-            reader.close()
+        if seg == self._cursor.segment and self._cursor.offset:
+            lost = self._count_records(seg, self._cursor.offset)
+        else:
+            lost = self._records_in(seg)
         self._write_cursor(Position(min(s for s in self._sizes if s > seg), 0))
-        os.unlink(self._path(seg))
-        del self._sizes[seg]
+        self._remove_segment(seg)
         self.dropped += lost
         # A batch handed out before the drop may span the dropped segment and the next:
         # the publisher lets it go (was_dropped) and reads again from the new cursor.
@@ -226,10 +256,15 @@ class Spool:
         return True
 
     def _rotate(self) -> None:
+        tmp = self._count_path(self._write_seg) + ".tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(b"%d\n" % self._counts[self._write_seg])
+        os.replace(tmp, self._count_path(self._write_seg))
         self._retired_fds.append(self._write_fd)
         self._write_seg += 1
         self._write_fd = self._create_segment(self._write_seg)
         self._sizes[self._write_seg] = 0
+        self._counts[self._write_seg] = 0
         if self.fsync_policy == "never":
             self._close_retired()
 
@@ -262,7 +297,7 @@ class Spool:
             if batch.events:
                 return batch
             self._data_ready.clear()
-            if self._has_unread():
+            if self.has_unread():
                 continue
             await self._data_ready.wait()
 
@@ -272,7 +307,7 @@ class Spool:
         self._lookahead = None
         self._read_pos = self._cursor
 
-    def _has_unread(self) -> bool:
+    def has_unread(self) -> bool:
         return self._lookahead is not None or self._read_pos != Position(
             self._write_seg, self._sizes[self._write_seg])
 
@@ -359,8 +394,7 @@ class Spool:
             path = self._path(seg)
             if keep_recent and self.retain_published_s > 0 and os.path.getmtime(path) > cutoff:
                 break
-            os.unlink(path)
-            del self._sizes[seg]
+            self._remove_segment(seg)
 
     def scan_handoff_ids(self, wanted: set[str]) -> dict[str, str]:
         """Which of ``wanted`` are in the spool's segments, published or not, with their event ids."""
