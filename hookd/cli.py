@@ -105,9 +105,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from hookd.control import status
+    from hookd.control import snapshot, status
 
-    return status.run(load(_settings_from(args)), as_json=args.json, watch_s=args.watch)
+    try:
+        config = load(_settings_from(args))
+    except ConfigError as exc:
+        # Exit 2 means "not running" to a monitoring script; a bad setting is "could not tell".
+        print(f"hookd: {exc}", file=sys.stderr)
+        return snapshot.UNKNOWN
+    return status.run(config, as_json=args.json, watch_s=args.watch)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -135,9 +135,25 @@ def load(flags: Mapping[str, Any] | None = None,
     try:
         config = msgspec.convert(merged, Config, strict=False)
         _check_stream_name(config.stream)
+        _check_redis_url(config.redis_url)
     except (msgspec.ValidationError, ValueError) as exc:
         raise ConfigError(f"invalid setting ({_blame(exc, sources)}): {exc}") from None
     return _with_defaults(config, environ)
+
+
+def _check_redis_url(url: str) -> None:
+    """A URL redis-py can use; the message never repeats the URL, which may hold a password."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError("redis_url is malformed (check the host and port) - at `$.redis_url`") from None
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(f"redis_url must start with redis://, rediss:// or unix://, "
+                         f"not {parts.scheme or 'nothing'}:// - at `$.redis_url`")
+    if parts.scheme == "unix" and not parts.path:
+        raise ValueError("a unix:// redis_url needs a socket path, e.g. unix:///run/redis.sock "
+                         "- at `$.redis_url`")
 
 
 def _check_stream_name(stream: str) -> None:

@@ -26,17 +26,6 @@ class Outcome(NamedTuple):
     close: bool
     durable: asyncio.Future | None
 
-class Outcome(NamedTuple):
-    replies: list[bytes]
-    close: bool
-    durable: asyncio.Future | None
-
-# Hand-off ids of recent events, to recognise an inbox copy of an event that also
-# reached the socket (the client gave up waiting for OK just as it was sent). The
-# inbox is swept every half second, so a minute is ample; the cap bounds memory.
-HANDOFF_MEMORY_S = 60.0
-HANDOFF_MEMORY_MAX = 200_000
-
 
 class Pipeline:
     def __init__(self, builder: EnvelopeBuilder, spool: Spool, flusher: Flusher,

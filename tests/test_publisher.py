@@ -14,7 +14,7 @@ from conftest import free_port
 from hookd.config import Config, ConfigError, load
 from hookd.envelope import Event
 from hookd.publish.connection import connect
-from hookd.publish.publisher import Publisher, marks_key
+from hookd.publish.publisher import Publisher, batch_args, marks_key
 from hookd.spool import Spool
 from hookd.state import DaemonState
 
@@ -65,9 +65,7 @@ def test_a_batch_sent_twice_is_added_once(tmp_path, redis_server, redis_db):
 
     async def crash_after_xadd_then_resend():
         batch = await spool.next_batch(100, 1 << 30)
-        await publisher.script(keys=publisher.keys,
-                               args=[0, "laptop"] + [x for e in batch.events for x in (
-                                   e.seq, e.event_id, e.hook, e.session, e.tool, e.envelope)])
+        await publisher.script(keys=publisher.keys, args=batch_args(0, batch.events))
         # The position was never recorded: the same batch goes out again.
         spool.rewind()
         again = await spool.next_batch(100, 1 << 30)
@@ -137,3 +135,38 @@ def test_uncapped_and_capped_streams_both_work(tmp_path, redis_server, redis_db,
     spool.append(make_event(1))
     run(publish_all(publisher, spool))
     assert redis_db.xlen("hookd:events") == 1
+
+
+def test_a_batch_sent_behind_one_that_did_not_land_is_refused(tmp_path, redis_server, redis_db):
+    publisher, spool = setup(tmp_path, redis_server.url)
+    events = [make_event(seq) for seq in (11, 12)]
+
+    async def send():
+        refused = await publisher.script(keys=publisher.keys, args=batch_args(0, events, after=10))
+        first = await publisher.script(keys=publisher.keys, args=batch_args(0, [make_event(10)]))
+        accepted = await publisher.script(keys=publisher.keys, args=batch_args(0, events, after=10))
+        await publisher.client.aclose()
+        return refused, first, accepted
+
+    refused, first, accepted = run(send())
+    assert refused == [-1, 0]
+    assert first == [1, 0] and accepted == [2, 0]
+    assert [int(f[b"seq"]) for _, f in redis_db.xrange("hookd:events")] == [10, 11, 12]
+
+
+def test_streaming_publishes_every_batch_in_order(tmp_path, redis_server, redis_db):
+    publisher, spool = setup(tmp_path, redis_server.url, batch_max_events=100)
+    for seq in range(1, 2001):
+        spool.append(make_event(seq))
+
+    async def stream_until_drained():
+        task = asyncio.create_task(publisher.stream())
+        while spool.pending_events:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await publisher.client.aclose()
+
+    run(stream_until_drained())
+    assert [int(f[b"seq"]) for _, f in redis_db.xrange("hookd:events")] == list(range(1, 2001))
+    assert publisher.state.published == 2000

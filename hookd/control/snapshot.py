@@ -94,8 +94,10 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     elif status["breaker"]["state"] != "closed" and spool["events"]:
         reasons.append(f"the circuit breaker is {status['breaker']['state']}; "
                        f"{spool['events']} events spooled")
-    if spool["disk_bytes"] > SPOOL_WARN_FRACTION * spool["max_bytes"]:
-        reasons.append(f"the spool is {spool['disk_bytes'] * 100 // spool['max_bytes']}% full")
+    # Published segments kept for dedupe are freed the moment room is needed: only
+    # what waits for Redis counts towards full.
+    if spool["bytes"] > SPOOL_WARN_FRACTION * spool["max_bytes"]:
+        reasons.append(f"the spool is {spool['bytes'] * 100 // spool['max_bytes']}% full")
     if spool["dropped"]:
         reasons.append(f"{spool['dropped']} events were dropped from a full spool")
     return (DEGRADED if reasons else HEALTHY), reasons

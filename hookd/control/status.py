@@ -28,12 +28,20 @@ def gather(config: Config) -> tuple[int, dict[str, Any]]:
     except CannotTell as exc:
         return snapshot.UNKNOWN, {"running": None, "error": str(exc),
                                   "control_socket": config.control_socket}
-    if "error" in status:
-        return snapshot.UNKNOWN, {"running": None, "error": status["error"],
-                                  "control_socket": config.control_socket}
-    code, reasons = snapshot.verdict(status)
-    return code, {"running": True, "health": "healthy" if code == 0 else "degraded",
-                  "reasons": reasons, **status}
+    if not isinstance(status, dict) or "error" in status:
+        error = status.get("error") if isinstance(status, dict) else None
+        return snapshot.UNKNOWN, {"running": None, "control_socket": config.control_socket,
+                                  "error": error or "the answer is not a status document"}
+    try:
+        code, reasons = snapshot.verdict(status)
+        document = {"running": True, "health": "healthy" if code == 0 else "degraded",
+                    "reasons": reasons, **status}
+        render(document, code, color=False)  # a document it cannot show is not a status
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return snapshot.UNKNOWN, {"running": None, "control_socket": config.control_socket,
+                                  "error": "the answer is not a status document "
+                                           "(a daemon of another hookd version?)"}
+    return code, document
 
 
 def offline(config: Config, why: str) -> dict[str, Any]:

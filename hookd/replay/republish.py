@@ -20,7 +20,7 @@ import redis.exceptions
 from hookd.config import Config, mask_url
 from hookd.envelope import UNKNOWN_HOOK, Event, reject_constant
 from hookd.publish.connection import connect, describe_failure
-from hookd.publish.publisher import PUBLISH_BATCH, marks_key
+from hookd.publish.publisher import PUBLISH_BATCH, batch_args, marks_key
 from hookd.replay.errors import ReplayError
 from hookd.replay.waiting import plural
 from hookd.spool.inspect import waiting_events
@@ -183,10 +183,7 @@ async def publish(config: Config, events: list[Event]) -> dict[str, HostCounts]:
     keys = [config.stream, marks_key(config.stream)]
     try:
         for batch in batches(events, config.batch_max_events, config.batch_max_bytes):
-            args: list[object] = [config.stream_maxlen, batch[0].host]
-            for event in batch:
-                args += (event.seq, event.event_id, event.hook, event.session, event.tool,
-                         event.envelope)
+            args = batch_args(config.stream_maxlen, batch)
             try:
                 added, skipped = await script(keys=keys, args=args)
             except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:

@@ -207,7 +207,12 @@ class Spool:
                 written = os.write(self._write_fd, view)
                 view = view[written:]
         except OSError as exc:
-            os.ftruncate(self._write_fd, start)
+            try:
+                os.ftruncate(self._write_fd, start)
+            except OSError:
+                # The partial record stays: count its bytes so that offsets stay true
+                # and readers skip it as damage.
+                self._sizes[self._write_seg] = os.fstat(self._write_fd).st_size
             raise SpoolFull(f"cannot write to the spool in {self.directory}: {exc.strerror}") from exc
         self._sizes[self._write_seg] = start + len(data)
         self._counts[self._write_seg] += len(events)
@@ -256,13 +261,23 @@ class Spool:
         return True
 
     def _rotate(self) -> None:
-        tmp = self._count_path(self._write_seg) + ".tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(b"%d\n" % self._counts[self._write_seg])
-        os.replace(tmp, self._count_path(self._write_seg))
+        """Start the next segment; if it cannot be created, keep writing this one and retry later."""
+        try:
+            fd = self._create_segment(self._write_seg + 1)
+        except OSError as exc:
+            log.error(f"cannot create a new spool segment: {exc.strerror}; "
+                      "writing on in the current one", spool="error", directory=self.directory)
+            return
+        try:
+            tmp = self._count_path(self._write_seg) + ".tmp"
+            with open(tmp, "wb") as fh:
+                fh.write(b"%d\n" % self._counts[self._write_seg])
+            os.replace(tmp, self._count_path(self._write_seg))
+        except OSError:
+            pass  # only a start-up shortcut: without it the segment is counted by reading it
         self._retired_fds.append(self._write_fd)
         self._write_seg += 1
-        self._write_fd = self._create_segment(self._write_seg)
+        self._write_fd = fd
         self._sizes[self._write_seg] = 0
         self._counts[self._write_seg] = 0
         if self.fsync_policy == "never":
@@ -293,7 +308,7 @@ class Spool:
     async def next_batch(self, max_events: int, max_bytes: int) -> Batch:
         """The next events after those already handed out, waiting until there is one."""
         while True:
-            batch = self._read_batch(max_events, max_bytes)
+            batch = self.read_batch(max_events, max_bytes)
             if batch.events:
                 return batch
             self._data_ready.clear()
@@ -311,7 +326,8 @@ class Spool:
         return self._lookahead is not None or self._read_pos != Position(
             self._write_seg, self._sizes[self._write_seg])
 
-    def _read_batch(self, max_events: int, max_bytes: int) -> Batch:
+    def read_batch(self, max_events: int, max_bytes: int) -> Batch:
+        """The next events after those already handed out, possibly none; never waits."""
         events: list[Event] = []
         size = 0
         start = end = self._read_pos
@@ -347,6 +363,9 @@ class Spool:
                     continue
                 yield event, self._read_pos
             self._note_damage(self._reader, seg)
+            # Damage at the end is skipped too: the position must reach the end, or
+            # next_batch would find "unread" bytes it can never hand out.
+            self._read_pos = Position(seg, self._reader.offset)
             if active:
                 return
             self._close_reader()
