@@ -276,7 +276,7 @@ class Replay(Processes):
         script = r.register_script(PUBLISH_BATCH)
 
         def lua(key: str, lo: int, hi: int) -> None:
-            args: list[object] = [1_000_000, fields0[b"host"]]
+            args: list[object] = [1_000_000, fields0[b"host"], 0]
             for i in range(lo, hi):
                 args += (i + 1, fields0[b"event_id"], fields0[b"hook"], fields0[b"session"],
                          fields0[b"tool"], pre + maker.body(i) + post)
