@@ -8,6 +8,8 @@ of the hook command that `hookd print-hook-command` prints (`python -I -S -c
 a 2 MB payload, in three situations:
 
 - bare:   `python -I -S -c pass`, same stdin
+- bare+stdin: a bare interpreter that reads its stdin, for reference: the least
+          any hook pays to take a 2 MB payload
 - daemon: a listener thread in this process reads each frame fully and
           answers `OK x`, so the client does the whole hand-off
 - absent: no socket; the client falls back to the inbox in a temporary state
@@ -121,7 +123,10 @@ def main():
         bare = [py, "-I", "-S", "-c", "pass"]
         client = [py] + hook_command("PreToolUse")[1:]
         client_script = [py, "-I", "-S", CLIENT, "PreToolUse"]
-        variants = [("bare", bare, base_env), ("daemon", client, env_daemon), ("absent", client, env_absent),
+        # What any hook pays to read its stdin at all: the floor for a 2 MB payload.
+        bare_read = [py, "-I", "-S", "-c", "import sys; sys.stdin.buffer.read()"]
+        variants = [("bare", bare, base_env), ("bare+stdin", bare_read, base_env),
+                    ("daemon", client, env_daemon), ("absent", client, env_absent),
                     ("daemon.py", client_script, env_daemon), ("absent.py", client_script, env_absent)]
 
         version = subprocess.run([py, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True).stdout.strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -186,6 +187,19 @@ def hookd_factory(tmp_path, redis_server):
 @pytest.fixture
 def hookd(hookd_factory, redis_db):
     return hookd_factory()
+
+
+def log_records(text: str) -> list[dict]:
+    """A daemon's JSON log lines (anything else, such as a traceback, is skipped)."""
+    records = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
 
 
 def stream_entries(client: redis.Redis, stream: str = "hookd:events") -> list[dict[str, bytes]]:

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import stream_entries, wait_for_entries
+from conftest import log_records, stream_entries, wait_for_entries
 
 MARKER = "PAYLOAD-MARKER-5e1f9c"
 M = MARKER.encode()
@@ -73,19 +73,6 @@ def ok_id(line: bytes) -> str:
     words = line.split(b" ")
     assert words[0] == b"OK" and len(words) == 2, line
     return words[1].decode()
-
-
-def log_records(text: str) -> list[dict]:
-    """The daemon's JSON log lines (anything else, such as a traceback, is skipped)."""
-    records = []
-    for line in text.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
 
 
 def rejections(daemon) -> list[str]:

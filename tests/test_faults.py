@@ -34,6 +34,7 @@ import msgspec
 import pytest
 import redis
 from conftest import RedisServer, free_port, wait_until
+from conftest import log_records as json_log_records
 
 STREAM = "hookd:events"
 SEED = int(os.environ.get("HOOKD_FAULT_SEED", "20251121"))
@@ -336,15 +337,7 @@ def assert_each_sender_exactly_once_in_order(entries, expected: dict[str, list[i
 
 
 def log_records(daemon) -> list[dict]:
-    records = []
-    for line in daemon.log_text().splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
+    return json_log_records(daemon.log_text())
 
 
 def log_mentions(daemon, text: str) -> bool:

@@ -15,22 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, RedisServer, free_port, stream_entries, wait_for_entries, wait_until
+from conftest import REPO, RedisServer, free_port, log_records, stream_entries, wait_for_entries, wait_until
 
 PASSWORD = "s3cret-pw"
-
-
-def log_records(text: str) -> list[dict]:
-    """The daemon's JSON log lines (anything else is skipped)."""
-    records = []
-    for line in text.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
 
 
 def log_events(daemon) -> list[str]:

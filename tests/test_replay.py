@@ -9,7 +9,7 @@ import pytest
 
 from conftest import free_port, wait_until
 from hookd.cli import main
-from hookd.replay.waiting import format_age
+from hookd.units import format_age
 from hookd.spool.inspect import summarize, waiting_events
 
 MARKS = "{hookd:events}:hwm"

@@ -15,6 +15,7 @@ from hookd.config import Config
 from hookd.control import snapshot
 from hookd.control.client import CannotTell, NotRunning, request
 from hookd.spool.inspect import summarize
+from hookd.units import format_age, format_bytes
 
 GREEN, YELLOW, RED, RESET = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
 
@@ -81,13 +82,13 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     if status["running"] is False:
         return _render_offline(status, paint)
     verdict = paint("healthy", GREEN) if code == 0 else paint("degraded", YELLOW)
-    rows = [("hookd", f"{status['version']}, pid {status['pid']}, up {_age(status['uptime_s'])}: {verdict}")]
+    rows = [("hookd", f"{status['version']}, pid {status['pid']}, up {format_age(status['uptime_s'])}: {verdict}")]
     rows += [("", paint(f"! {reason}", YELLOW)) for reason in status["reasons"]]
     redis = status["redis"]
     state = paint("up", GREEN) if redis["state"] == "up" else paint(redis["state"], RED)
     line = f"{redis['url']}  {state}"
     if redis["state"] != "up" and redis["last_error"]:
-        line += f" for {_age(redis['down_for_s'] or 0)}: {redis['last_error']}"
+        line += f" for {format_age(redis['down_for_s'] or 0)}: {redis['last_error']}"
     rows.append(("redis", line))
     breaker = status["breaker"]
     text = breaker["state"].replace("_", "-")
@@ -96,9 +97,9 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
                                       f"next try in {breaker['next_attempt_in_s']:.1f}s")
     rows.append(("breaker", text))
     spool = status["spool"]
-    oldest = "" if spool["oldest_age_s"] is None else f", oldest {_age(spool['oldest_age_s'])} old"
-    rows.append(("spool", f"{spool['events']:,} events waiting, {_size(spool['bytes'])}{oldest}; "
-                          f"{_size(spool['disk_bytes'])} of {_size(spool['max_bytes'])} on disk; "
+    oldest = "" if spool["oldest_age_s"] is None else f", oldest {format_age(spool['oldest_age_s'])} old"
+    rows.append(("spool", f"{spool['events']:,} events waiting, {format_bytes(spool['bytes'])}{oldest}; "
+                          f"{format_bytes(spool['disk_bytes'])} of {format_bytes(spool['max_bytes'])} on disk; "
                           f"fsync {spool['fsync']}" + (f"; {spool['dropped']:,} dropped" if spool["dropped"] else "")))
     rows.append(("inbox", f"{status['inbox']['events']:,} waiting, {status['inbox']['taken']:,} taken"))
     counters = status["counters"]
@@ -113,7 +114,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     hooks = ", ".join(f"{k} {v:,}" for k, v in status["by_hook"].items()) or "none yet"
     rows.append(("hooks", hooks))
     proc = status["process"]
-    rows.append(("process", f"rss {_size(proc['rss_bytes'])}, cpu {proc['cpu_percent']:.1f}%, "
+    rows.append(("process", f"rss {format_bytes(proc['rss_bytes'])}, cpu {proc['cpu_percent']:.1f}%, "
                             f"{proc['open_fds']} fds, {proc['threads']} threads"))
     rows.append(("socket", status["socket"]))
     return _table(rows)
@@ -124,7 +125,7 @@ def _render_offline(status: dict[str, Any], paint) -> str:
     if "error" in spool:
         spool_text = spool["error"]
     else:
-        spool_text = f"{spool['events']:,} events waiting, {_size(spool['bytes'])}"
+        spool_text = f"{spool['events']:,} events waiting, {format_bytes(spool['bytes'])}"
         if spool["oldest_received_at"]:
             spool_text += f", oldest received {spool['oldest_received_at']}"
     return _table([
@@ -139,20 +140,3 @@ def _render_offline(status: dict[str, Any], paint) -> str:
 def _table(rows: list[tuple[str, str]]) -> str:
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
-
-
-def _age(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"

@@ -16,7 +16,8 @@ from typing import TextIO
 from hookd.config import Config
 from hookd.replay.errors import ReplayError
 from hookd.replay.republish import replay_file
-from hookd.replay.waiting import export, format_bytes, inbox_frames, plural, print_waiting, waiting
+from hookd.replay.waiting import export, inbox_frames, print_waiting, waiting
+from hookd.units import format_bytes, plural
 
 
 def run(config: Config, file: str | None = None, export_to: str | None = None,

@@ -22,7 +22,7 @@ from hookd.envelope import UNKNOWN_HOOK, Event, reject_constant
 from hookd.publish.connection import connect, describe_failure
 from hookd.publish.publisher import PUBLISH_BATCH, batch_args, marks_key
 from hookd.replay.errors import ReplayError
-from hookd.replay.waiting import plural
+from hookd.units import plural
 from hookd.spool.inspect import waiting_events
 
 # The mark is a Lua number (a double): larger sequence numbers would not compare exactly.

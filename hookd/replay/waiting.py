@@ -16,6 +16,7 @@ from hookd.config import Config, mask_url
 from hookd.daemon import daemon_pid
 from hookd.ingest.inbox import SUFFIX as INBOX_SUFFIX
 from hookd.replay.errors import ReplayError
+from hookd.units import format_age, format_bytes, plural
 from hookd.spool.inspect import SpoolSummary, summarize, waiting_events
 
 
@@ -47,33 +48,6 @@ def _age_s(received_at: str | None, now: float) -> float | None:
     except ValueError:
         return None
     return max(0.0, now - then.timestamp())
-
-
-def format_age(seconds: float) -> str:
-    """``45s``, ``3m12s``, ``2h05m``, ``3d04h``."""
-    s = int(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
-    if s < 86400:
-        return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    return f"{s // 86400}d{s % 86400 // 3600:02d}h"
-
-
-def format_bytes(n: int) -> str:
-    if n < 1024:
-        return f"{n} bytes"
-    value, unit = n / 1024, "KiB"
-    for bigger in ("MiB", "GiB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, bigger
-    return f"{value:.1f} {unit} ({n} bytes)"
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def waiting(config: Config, now: float | None = None) -> dict[str, Any]:
