@@ -30,6 +30,7 @@ from hookd.publish.publisher import Publisher
 from hookd.sequence import SequenceAllocator
 from hookd.spool import Spool
 from hookd.spool.flusher import Flusher
+from hookd.spool.inspect import find_handoffs
 from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd")
@@ -120,7 +121,6 @@ class Daemon:
         self.process.cpu_percent(None)  # the first call only starts the measurement
         ensure_private_dir(config.inbox_dir)
         self.spool = Spool(config.spool_dir, config.spool_segment_bytes, config.spool_fsync,
-                           config.spool_fsync_interval_ms / 1000,
                            max_bytes=config.spool_max_bytes, full_policy=config.spool_full_policy)
         self.flusher = Flusher(self.spool, config.spool_fsync, config.spool_fsync_interval_ms / 1000)
         sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
@@ -155,7 +155,7 @@ class Daemon:
         recognised by its hand-off id, found in the spool's segments.
         """
         waiting = self.inbox.handoff_ids()
-        for handoff_id, event_id in self.spool.scan_handoff_ids(waiting).items():
+        for handoff_id, event_id in find_handoffs(self.config.spool_dir, waiting).items():
             self.pipeline.handoffs.add(handoff_id, event_id)
         taken = self.inbox.sweep()
         if waiting or taken:

@@ -282,7 +282,7 @@ class Run:
         for _ in range(20):
             try:
                 spool = Spool(self.directory, segment_bytes=SEGMENT_BYTES, fsync=self.fsync,
-                              fsync_interval_s=0.2, retain_published_s=self.retain_s)
+                              retain_published_s=self.retain_s)
             except Crash:
                 kill_files(self.directory)
                 continue
@@ -672,7 +672,7 @@ async def handed_out(spool: Spool) -> list[int]:
 def test_a_segment_that_cannot_be_created_leaves_the_spool_working(tmp_path, monkeypatch):
     failing = FailingOs("open", errno.EMFILE)
     monkeypatch.setattr(spool_module, "os", failing)
-    spool = Spool(str(tmp_path), segment_bytes=SEGMENT_BYTES, fsync="never", fsync_interval_s=1,
+    spool = Spool(str(tmp_path), segment_bytes=SEGMENT_BYTES, fsync="never",
                   retain_published_s=0)
     spool.segment_bytes = 300
     spool.append_many([small_event(0), small_event(1)])  # fills the segment
@@ -694,7 +694,7 @@ def test_a_failed_write_whose_undo_also_fails_neither_stalls_nor_hides_later_eve
         tmp_path, monkeypatch):
     failing = FailingOs("ftruncate", errno.EIO, partial=50)
     monkeypatch.setattr(spool_module, "os", failing)
-    spool = Spool(str(tmp_path), segment_bytes=1 << 20, fsync="never", fsync_interval_s=1,
+    spool = Spool(str(tmp_path), segment_bytes=1 << 20, fsync="never",
                   retain_published_s=0)
     spool.append(small_event(0))
     failing.armed = True

@@ -27,7 +27,7 @@ def make_event(seq: int, host: str = "laptop") -> Event:
 def setup(tmp_path, redis_url: str, **settings) -> tuple[Publisher, Spool]:
     config = Config(redis_url=redis_url, state_dir=str(tmp_path), redis_timeout_s=2,
                     redis_connect_timeout_s=0.5, **settings)
-    spool = Spool(config.spool_dir, 1 << 20, "never", 1)
+    spool = Spool(config.spool_dir, 1 << 20, "never")
     return Publisher(config, spool, connect(config), DaemonState()), spool
 
 

@@ -12,6 +12,7 @@ from structlog.testing import capture_logs
 from hookd.envelope import Event
 from hookd.spool import Spool, SpoolFull
 from hookd.spool.flusher import Flusher
+from hookd.spool.inspect import find_handoffs
 from hookd.spool.records import HEADER, SegmentReader, encode_record
 
 
@@ -21,7 +22,7 @@ def event(n: int, size: int = 100, host: str = "h") -> Event:
 
 
 def open_spool(path, segment_bytes: int = 1 << 20, retain_published_s: float = 0) -> Spool:
-    return Spool(str(path), segment_bytes=segment_bytes, fsync="interval", fsync_interval_s=0.2,
+    return Spool(str(path), segment_bytes=segment_bytes, fsync="interval",
                  retain_published_s=retain_published_s)
 
 
@@ -74,8 +75,8 @@ def test_handoff_ids_are_found_in_published_and_pending_records(tmp_path):
         spool.append(msgspec.structs.replace(event(n), handoff_id=f"h{n}"))
     batch = asyncio.run(spool.next_batch(500, 1 << 30))
     spool.commit(batch)
-    assert spool.scan_handoff_ids({"h3", "h700", "h999", "nope"}) == {"h3": "id-3", "h700": "id-700", "h999": "id-999"}
-    assert spool.scan_handoff_ids(set()) == {}
+    assert find_handoffs(str(tmp_path), {"h3", "h700", "h999", "nope"}) == {"h3": "id-3", "h700": "id-700", "h999": "id-999"}
+    assert find_handoffs(str(tmp_path), set()) == {}
 
 
 def test_a_restart_resumes_after_the_last_commit(tmp_path):
@@ -188,7 +189,7 @@ def test_a_cursor_naming_a_deleted_segment_resumes_at_the_oldest_left(tmp_path):
 
 @pytest.mark.parametrize("policy", ["interval", "batch", "never"])
 def test_the_flusher_stops_when_told(tmp_path, policy):
-    spool = Spool(str(tmp_path), 1 << 20, policy, 0.01)
+    spool = Spool(str(tmp_path), 1 << 20, policy)
     spool.append(event(0))
 
     async def run():
@@ -203,7 +204,7 @@ def test_the_flusher_stops_when_told(tmp_path, policy):
 
 
 def test_under_batch_policy_acknowledgements_wait_for_a_flush(tmp_path, monkeypatch):
-    spool = Spool(str(tmp_path), 1 << 20, "batch", 0.2)
+    spool = Spool(str(tmp_path), 1 << 20, "batch")
     synced = []
     real_sync = spool.sync
     monkeypatch.setattr(spool, "sync", lambda: (synced.append(spool.appended), real_sync()))
@@ -225,7 +226,7 @@ def test_under_batch_policy_acknowledgements_wait_for_a_flush(tmp_path, monkeypa
 
 
 def test_a_full_spool_refuses_and_says_so(tmp_path):
-    spool = Spool(str(tmp_path), 64 * 1024, "never", 1, max_bytes=1 << 20, full_policy="refuse")
+    spool = Spool(str(tmp_path), 64 * 1024, "never", max_bytes=1 << 20, full_policy="refuse")
     with capture_logs() as logs:
         with pytest.raises(SpoolFull, match="the spool is full"):
             for n in range(100_000):
@@ -239,7 +240,7 @@ def test_a_full_spool_refuses_and_says_so(tmp_path):
 
 
 def test_a_full_spool_with_drop_oldest_keeps_the_newest(tmp_path):
-    spool = Spool(str(tmp_path), 64 * 1024, "never", 1, max_bytes=1 << 20, full_policy="drop_oldest")
+    spool = Spool(str(tmp_path), 64 * 1024, "never", max_bytes=1 << 20, full_policy="drop_oldest")
     for n in range(5000):
         spool.append(event(n, size=1000))
     assert spool.disk_bytes <= 1 << 20

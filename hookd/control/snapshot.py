@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from hookd import __version__
 from hookd.config import mask_url
 from hookd.ingest.inbox import SUFFIX as INBOX_SUFFIX
+from hookd.spool.inspect import oldest_waiting_received_ns
 
 if TYPE_CHECKING:
     from hookd.daemon import Daemon
@@ -30,7 +31,7 @@ def take(daemon: Daemon) -> dict[str, Any]:
     config, state, spool = daemon.config, daemon.state, daemon.spool
     breaker = daemon.publisher.breaker
     now = time.time()
-    oldest_ns = spool.oldest_pending_received_ns()
+    oldest_ns = oldest_waiting_received_ns(config.spool_dir)
     process = daemon.process
     with process.oneshot():
         proc = {"rss_bytes": process.memory_info().rss, "cpu_percent": process.cpu_percent(None),

@@ -1,5 +1,6 @@
 """Spool: the on-disk write-ahead log between accepting an event and publishing it."""
 
-from hookd.spool.spool import Batch, Position, Spool, SpoolFull
+from hookd.spool.segments import Position
+from hookd.spool.spool import Batch, Spool, SpoolFull
 
 __all__ = ["Batch", "Position", "Spool", "SpoolFull"]

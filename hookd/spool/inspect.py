@@ -10,7 +10,7 @@ import msgspec
 
 from hookd.envelope import Event
 from hookd.spool.records import SegmentReader
-from hookd.spool.spool import list_segments, read_cursor, segment_path
+from hookd.spool.segments import list_segments, read_cursor, segment_path
 
 
 class SpoolSummary(NamedTuple):
@@ -47,6 +47,13 @@ def waiting_events(directory: str) -> Iterator[Event]:
             reader.close()
 
 
+def oldest_waiting_received_ns(directory: str) -> int | None:
+    """When the oldest event not yet in Redis arrived (reads one record)."""
+    for event in waiting_events(directory):
+        return event.received_ns or None
+    return None
+
+
 class _ReceivedAt(msgspec.Struct):
     received_at: str | None = None
 
@@ -62,3 +69,25 @@ def summarize(directory: str) -> SpoolSummary:
         size += len(event.envelope)
     segments = len(list_segments(directory)) if os.path.isdir(directory) else 0
     return SpoolSummary(count, size, oldest, segments)
+
+
+def find_handoffs(directory: str, wanted: set[str]) -> dict[str, str]:
+    """Which of ``wanted`` hand-off ids are in the spool's segments, published or not, with
+    their event ids. Read at start-up, before anything is appended."""
+    found: dict[str, str] = {}
+    if not wanted or not os.path.isdir(directory):
+        return found
+    decoder = msgspec.msgpack.Decoder(Event)
+    for seg in list_segments(directory):
+        reader = SegmentReader(segment_path(directory, seg))
+        try:
+            for data, _ in reader.records(limit=2**62):
+                try:
+                    event = decoder.decode(data)
+                except msgspec.DecodeError:
+                    continue
+                if event.handoff_id in wanted:
+                    found[event.handoff_id] = event.event_id
+        finally:
+            reader.close()
+    return found

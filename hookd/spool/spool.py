@@ -26,18 +26,14 @@ import structlog
 from hookd.envelope import Event
 from hookd.paths import ensure_private_dir
 from hookd.spool.records import SegmentReader, encode_record, valid_end
+from hookd.spool.segments import (
+    Position, count_path, list_segments, read_count, read_cursor, segment_path)
 
 log = structlog.get_logger("hookd.spool")
 
-SUFFIX = ".seg"
 # Published segments stay this long, so that at start-up an inbox copy of an event
-# that reached the spool just before a crash can still be recognised (scan_handoff_ids).
+# that reached the spool just before a crash can still be recognised (inspect.find_handoffs).
 RETAIN_PUBLISHED_S = 120.0
-
-
-class Position(NamedTuple):
-    segment: int
-    offset: int
 
 
 class Batch(NamedTuple):
@@ -51,36 +47,9 @@ class SpoolFull(Exception):
     """The spool cannot take the event (disk full or write error); the sender must keep it."""
 
 
-def list_segments(directory: str) -> list[int]:
-    ids = []
-    for name in os.listdir(directory):
-        if name.endswith(SUFFIX) and name[: -len(SUFFIX)].isdigit():
-            ids.append(int(name[: -len(SUFFIX)]))
-    return sorted(ids)
-
-
-def segment_path(directory: str, segment: int) -> str:
-    return os.path.join(directory, f"{segment:020d}{SUFFIX}")
-
-
-def read_cursor(directory: str, segments: list[int]) -> Position:
-    """Where publishing resumes: the committed position, or the oldest segment left after it."""
-    try:
-        with open(os.path.join(directory, "cursor"), "rb") as fh:
-            seg, offset = (int(x) for x in fh.read().split())
-    except (FileNotFoundError, ValueError):
-        return Position(segments[0], 0)
-    if seg not in segments:
-        # Deleted after the cursor moved past it: resume at the oldest segment
-        # left after it (or at the very oldest); any repeat is skipped in Redis.
-        later = [s for s in segments if s >= seg]
-        return Position(later[0] if later else segments[0], 0)
-    return Position(seg, min(offset, os.path.getsize(segment_path(directory, seg))))
-
-
 class Spool:
-    def __init__(self, directory: str, segment_bytes: int, fsync: str,
-                 fsync_interval_s: float, retain_published_s: float = RETAIN_PUBLISHED_S,
+    def __init__(self, directory: str, segment_bytes: int, fsync: str, *,
+                 retain_published_s: float = RETAIN_PUBLISHED_S,
                  max_bytes: int = 1 << 62, full_policy: str = "refuse") -> None:
         self.directory = ensure_private_dir(directory)
         self.retain_published_s = retain_published_s
@@ -89,7 +58,6 @@ class Spool:
         self.max_bytes = max_bytes
         self.full_policy = full_policy
         self.fsync_policy = fsync
-        self.fsync_interval_s = fsync_interval_s
         self.full_since: float | None = None
         self.dropped = 0
         self.torn_bytes = 0
@@ -145,21 +113,17 @@ class Spool:
         A segment's count file is written when it is finished, so that a start
         on a large backlog does not read every record just to count them.
         """
-        count = 0
-        for seg in sorted(s for s in self._sizes if s >= self._cursor.segment):
-            if seg == self._cursor.segment and self._cursor.offset:
-                count += self._count_records(seg, self._cursor.offset)
-            else:
-                count += self._records_in(seg)
-        return count
+        return sum(self._pending_in(seg) for seg in self._sizes if seg >= self._cursor.segment)
+
+    def _pending_in(self, seg: int) -> int:
+        if seg == self._cursor.segment and self._cursor.offset:
+            return self._count_records(seg, self._cursor.offset)
+        return self._records_in(seg)
 
     def _records_in(self, seg: int) -> int:
         if seg not in self._counts:
-            try:
-                with open(self._count_path(seg), "rb") as fh:
-                    self._counts[seg] = int(fh.read())
-            except (FileNotFoundError, ValueError):
-                self._counts[seg] = self._count_records(seg, 0)
+            counted = read_count(self.directory, seg)
+            self._counts[seg] = self._count_records(seg, 0) if counted is None else counted
         return self._counts[seg]
 
     def _count_records(self, seg: int, offset: int) -> int:
@@ -174,7 +138,7 @@ class Spool:
         return count
 
     def _count_path(self, seg: int) -> str:
-        return self._path(seg)[: -len(SUFFIX)] + ".count"
+        return count_path(self.directory, seg)
 
     def _remove_segment(self, seg: int) -> None:
         os.unlink(self._path(seg))
@@ -245,10 +209,7 @@ class Spool:
         if not candidates:
             return False
         seg = candidates[0]
-        if seg == self._cursor.segment and self._cursor.offset:
-            lost = self._count_records(seg, self._cursor.offset)
-        else:
-            lost = self._records_in(seg)
+        lost = self._pending_in(seg)
         self._write_cursor(Position(min(s for s in self._sizes if s > seg), 0))
         self._remove_segment(seg)
         self.dropped += lost
@@ -415,22 +376,6 @@ class Spool:
                 break
             self._remove_segment(seg)
 
-    def scan_handoff_ids(self, wanted: set[str]) -> dict[str, str]:
-        """Which of ``wanted`` are in the spool's segments, published or not, with their event ids."""
-        found: dict[str, str] = {}
-        if not wanted:
-            return found
-        for seg in sorted(self._sizes):
-            reader = SegmentReader(self._path(seg))
-            try:
-                for data, _ in reader.records(limit=2**62, end=self._sizes[seg]):
-                    event = self._decoder.decode(data)
-                    if event.handoff_id in wanted:
-                        found[event.handoff_id] = event.event_id
-            finally:
-                reader.close()
-        return found
-
     # -- state ----------------------------------------------------------------
 
     @property
@@ -441,23 +386,6 @@ class Spool:
     def pending_bytes(self) -> int:
         seg, offset = self._cursor
         return sum(size for s, size in self._sizes.items() if s >= seg) - offset
-
-    def oldest_pending_received_ns(self) -> int | None:
-        """When the oldest event not yet in Redis arrived (reads one record)."""
-        for seg in sorted(s for s in self._sizes if s >= self._cursor.segment):
-            start = self._cursor.offset if seg == self._cursor.segment else 0
-            try:
-                reader = SegmentReader(self._path(seg), start)
-            except FileNotFoundError:
-                continue
-            try:
-                for data, _ in reader.records(limit=1, end=self._sizes[seg]):
-                    return self._decoder.decode(data).received_ns or None
-            except msgspec.DecodeError:
-                return None
-            finally:
-                reader.close()
-        return None
 
     @property
     def disk_bytes(self) -> int:
