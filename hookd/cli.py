@@ -9,6 +9,8 @@ import shlex
 import sys
 from typing import Any
 
+import msgspec
+
 from hookd import __version__
 from hookd.config import ConfigError, load, masked, setting_info
 
@@ -19,7 +21,7 @@ def _settings_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--config", metavar="PATH",
                        help="TOML config file (default $XDG_CONFIG_HOME/hookd/config.toml; HOOKD_CONFIG)")
     for field in setting_info():
-        default = "" if field.default == "" else f" (default: {field.default})"
+        default = "" if field.default in ("", msgspec.NODEFAULT) else f" (default: {field.default})"
         group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, metavar="VALUE",
                            help=f"{_description(field)}{default}")
 
@@ -51,7 +53,8 @@ def settings_reference() -> str:
     """The settings as a Markdown table, for the README (a test keeps the two equal)."""
     rows = ["| setting | environment | flag | default | meaning |", "|---|---|---|---|---|"]
     for field in setting_info():
-        default = json.dumps(field.default) if field.default != "" else "(see meaning)"
+        value = field.default_factory() if field.default is msgspec.NODEFAULT else field.default
+        default = json.dumps(msgspec.to_builtins(value)) if value != "" else "(see meaning)"
         rows.append(f"| `{field.name}` | `HOOKD_{field.name.upper()}` | "
                     f"`--{field.name.replace('_', '-')}` | `{default}` | {_description(field)} |")
     return "\n".join(rows)
@@ -116,6 +119,26 @@ def cmd_status(args: argparse.Namespace) -> int:
     return status.run(config, as_json=args.json, watch_s=args.watch)
 
 
+def cmd_redact(args: argparse.Namespace) -> int:
+    """Redact one JSON document from stdin with the daemon's own code and settings."""
+    from hookd.redact import build_redactor
+
+    config = load(_settings_from(args))
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8")
+        json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        print(f"hookd: stdin is not one UTF-8 JSON document: {exc}", file=sys.stderr)
+        return 1
+    redactor = build_redactor(True, config.redact_disable, config.redact_allow, config.redact_rules)
+    redacted, counts = redactor.redact(text)
+    sys.stdout.write(redacted)
+    summary = ", ".join(f"{name} {n}" for name, n in sorted(counts.items())) or "nothing"
+    print(f"hookd: redacted {summary}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hookd", description="Claude Code hook events into a Redis Stream, fast and without loss.")
@@ -147,6 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="refresh in place every SECONDS (default 2)")
     _settings_flags(status)
     status.set_defaults(handler=cmd_status)
+
+    redact = commands.add_parser(
+        "redact", help="redact a JSON document from stdin to stdout, as the daemon would",
+        description="Reads one JSON document on stdin and writes it redacted on stdout, through "
+        "the daemon's own code and the redaction settings (redact_disable, redact_allow, "
+        "redact_rules); a summary of what was redacted goes to stderr.")
+    _settings_flags(redact)
+    redact.set_defaults(handler=cmd_redact)
 
     replay = commands.add_parser(
         "replay", help="show what waits to be published; re-publish a file of envelopes",

@@ -25,6 +25,16 @@ def _doc(text: str) -> msgspec.Meta:
     return msgspec.Meta(description=text)
 
 
+class UserRule(msgspec.Struct, forbid_unknown_fields=True):
+    """A redaction rule of the user's (``[[redact_rules]]`` in the config file)."""
+
+    name: str
+    pattern: str
+    keywords: list[str] = msgspec.field(default_factory=list)
+    ignore_case: bool = False
+    group: int | str = 0
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     socket: Annotated[str, _doc(
         "Unix socket the daemon listens on "
@@ -72,6 +82,17 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
                                        msgspec.Meta(gt=0)] = 1.0
     redis_timeout_s: Annotated[float, _doc("timeout for one Redis command or batch"),
                                msgspec.Meta(gt=0)] = 5.0
+    redact: Annotated[bool, _doc(
+        "redact secrets from every payload before it is spooled (see Redaction)")] = True
+    redact_disable: Annotated[list[str], _doc(
+        "built-in redaction rules to turn off, by name (JSON list in the environment)")] = \
+        msgspec.field(default_factory=list)
+    redact_allow: Annotated[list[str], _doc(
+        "regular expressions: a would-be secret matching one is left alone")] = \
+        msgspec.field(default_factory=list)
+    redact_rules: Annotated[list[UserRule], _doc(
+        "extra redaction rules: [[redact_rules]] tables with name, pattern, keywords, "
+        "ignore_case, group")] = msgspec.field(default_factory=list)
     inbox_poll_ms: Annotated[int, _doc(
         "how often the inbox that hook-send falls back to is swept into the spool"),
         msgspec.Meta(ge=10, le=1000)] = 500
@@ -127,7 +148,7 @@ def load(flags: Mapping[str, Any] | None = None,
     sources = {
         f"config file {path}": _read_toml(path, must_exist=bool(explicit_path)),
         "environment": _read_environ(environ),
-        "command line": flags,
+        "command line": _decode_lists(dict(flags)),
     }
     merged: dict[str, Any] = {}
     for values in sources.values():
@@ -136,9 +157,24 @@ def load(flags: Mapping[str, Any] | None = None,
         config = msgspec.convert(merged, Config, strict=False)
         _check_stream_name(config.stream)
         _check_redis_url(config.redis_url)
+        _check_redaction(config)
     except (msgspec.ValidationError, ValueError) as exc:
         raise ConfigError(f"invalid setting ({_blame(exc, sources)}): {exc}") from None
     return _with_defaults(config, environ)
+
+
+def _check_redaction(config: Config) -> None:
+    """Each redaction setting on its own, so that an error names the one to fix."""
+    from hookd.redact import build_redactor
+
+    checks = (("redact_disable", lambda: build_redactor(True, disable=config.redact_disable)),
+              ("redact_allow", lambda: build_redactor(True, allow=config.redact_allow)),
+              ("redact_rules", lambda: build_redactor(True, extra=config.redact_rules)))
+    for name, check in checks:
+        try:
+            check()
+        except (ValueError, re.error) as exc:
+            raise ValueError(f"{exc} - at `$.{name}`") from None
 
 
 def _check_redis_url(url: str) -> None:
@@ -178,13 +214,29 @@ def _read_toml(path: str, must_exist: bool) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
 
 
-def _read_environ(environ: Mapping[str, str]) -> dict[str, str]:
+def _read_environ(environ: Mapping[str, str]) -> dict[str, Any]:
     values = {}
     for name in setting_names():
         value = environ.get(f"HOOKD_{name.upper()}")
         if value:
             values[name] = value
+    return _decode_lists(values)
+
+
+def _decode_lists(values: dict[str, Any]) -> dict[str, Any]:
+    """List settings given as text (environment, flags) are JSON: '["jwt", "payment_card"]'."""
+    for field in setting_info():
+        value = values.get(field.name)
+        if isinstance(value, str) and isinstance(_unwrap(field.type), msgspec.inspect.ListType):
+            try:
+                values[field.name] = msgspec.json.decode(value)
+            except msgspec.DecodeError:
+                pass  # left as text, so that validation names the setting and its source
     return values
+
+
+def _unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
+    return info.type if isinstance(info, msgspec.inspect.Metadata) else info
 
 
 def _blame(exc: Exception, sources: Mapping[str, Mapping[str, Any]]) -> str:

@@ -21,6 +21,7 @@ from hookd.config import Config, mask_url
 from hookd.control.metrics import start_metrics
 from hookd.control.server import ControlServer
 from hookd.envelope import EnvelopeBuilder
+from hookd.redact import build_redactor
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection, bind_private_socket, remove_socket_if_ours
 from hookd.paths import ensure_private_dir
@@ -124,8 +125,10 @@ class Daemon:
                            max_bytes=config.spool_max_bytes, full_policy=config.spool_full_policy)
         self.flusher = Flusher(self.spool, config.spool_fsync, config.spool_fsync_interval_ms / 1000)
         sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
-        self.pipeline = Pipeline(EnvelopeBuilder(config.host, sequence), self.spool, self.flusher,
-                                 self.state)
+        redactor = build_redactor(config.redact, config.redact_disable, config.redact_allow,
+                                  config.redact_rules)
+        self.builder = EnvelopeBuilder(config.host, sequence, redactor, self.state.redactions)
+        self.pipeline = Pipeline(self.builder, self.spool, self.flusher, self.state)
         self.redis = connect(config)
         self.publisher = Publisher(config, self.spool, self.redis, self.state)
         self.inbox = Inbox(config.inbox_dir, self.pipeline)

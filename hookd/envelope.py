@@ -11,11 +11,13 @@ import datetime
 import json
 import random
 import time
+from collections import Counter
 from typing import Any
 
 import msgspec
 
 from hookd.ingest.protocol import Header, Reason, Rejected
+from hookd.redact import Redactor
 from hookd.sequence import SequenceAllocator
 
 ENVELOPE_VERSION = 1
@@ -48,6 +50,7 @@ class Envelope(msgspec.Struct):
     sent_at: str | None
     client: ClientInfo | None
     project_dir: str | None
+    redactions: int
     payload: msgspec.Raw
 
 
@@ -71,6 +74,11 @@ _encoder = msgspec.json.Encoder()
 
 def read_payload_head(body: bytes) -> PayloadHead:
     """Validate the body as one UTF-8 JSON object; return the fields the envelope needs."""
+    return read_payload(body)[0]
+
+
+def read_payload(body: bytes) -> tuple[PayloadHead, str]:
+    """Validate the body as one UTF-8 JSON object: the fields the envelope needs, and its text."""
     if not body.strip():
         raise Rejected(Reason.EMPTY, "the event body is empty; send the hook's JSON object")
     try:
@@ -86,11 +94,11 @@ def read_payload_head(body: bytes) -> PayloadHead:
     except msgspec.DecodeError:
         head = _decode_with_stdlib(body)
     try:
-        body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Rejected(Reason.INVALID_UTF8,
                        f"the body is not valid UTF-8 (byte {exc.start})") from None
-    return head
+    return head, text
 
 
 def reject_constant(name: str) -> None:
@@ -154,14 +162,26 @@ class EventIds:
 class EnvelopeBuilder:
     """Turns a validated frame into an Event, stamping id, sequence, host and times."""
 
-    def __init__(self, host: str, sequence: SequenceAllocator) -> None:
+    def __init__(self, host: str, sequence: SequenceAllocator, redactor: Redactor | None = None,
+                 redactions: Counter | None = None) -> None:
         self.host = host
         self.sequence = sequence
+        self.redactor = redactor
+        self.redactions = Counter() if redactions is None else redactions  # per rule, for status
+        self.events_redacted = 0
         self.ids = EventIds()
         self.utc = UtcText()
 
     def build(self, header: Header, body: bytes) -> Event:
-        head = read_payload_head(body)
+        head, text = read_payload(body)
+        redactions = 0
+        if self.redactor is not None:
+            redacted, counts = self.redactor.redact(text)
+            if counts:
+                body = redacted.encode()
+                redactions = sum(counts.values())
+                self.redactions.update(counts)
+                self.events_redacted += 1
         now_ns = time.time_ns()
         hook = _text(head.hook_event_name) or header.hook or UNKNOWN_HOOK
         session = _text(head.session_id)
@@ -181,6 +201,7 @@ class EnvelopeBuilder:
             sent_at=None if header.sent_ns is None else self.utc(header.sent_ns),
             client=client,
             project_dir=header.project,
+            redactions=redactions,
             payload=msgspec.Raw(body),
         )
         return Event(envelope.seq, self.host, envelope.event_id, hook, session or "", tool or "",

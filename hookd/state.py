@@ -71,7 +71,7 @@ class DaemonState(msgspec.Struct):
     published: int = 0
     deduplicated: int = 0
     deduplicated_handoffs: int = 0
-    redacted: int = 0  # redaction is not built yet; it will count here
+    redactions: Counter = msgspec.field(default_factory=Counter)  # per redaction rule
     rejected: Counter = msgspec.field(default_factory=Counter)
     by_hook: Counter = msgspec.field(default_factory=Counter)
     redis: RedisHealth = msgspec.field(default_factory=RedisHealth)

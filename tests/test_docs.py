@@ -21,3 +21,9 @@ def test_readme_documents_every_refusal_reason():
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (REPO / "README.md").read_text()
     assert "make test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_readme_lists_the_built_in_redaction_rules():
+    from hookd.redact import rules_reference
+
+    assert rules_reference() in (REPO / "README.md").read_text()

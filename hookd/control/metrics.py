@@ -35,7 +35,12 @@ class DaemonCollector:
         yield CounterMetricFamily("hookd_events_deduplicated", "Repeats skipped",
                                   value=state.deduplicated + state.deduplicated_handoffs)
         yield CounterMetricFamily("hookd_events_redacted", "Events with secrets redacted",
-                                  value=state.redacted)
+                                  value=self.daemon.builder.events_redacted)
+        redactions = CounterMetricFamily("hookd_redactions", "Secrets redacted, per rule",
+                                         labels=["rule"])
+        for rule, count in dict(state.redactions).items():
+            redactions.add_metric([rule], count)
+        yield redactions
         rejected = CounterMetricFamily("hookd_events_rejected", "Frames refused", labels=["reason"])
         for reason, count in dict(state.rejected).items():
             rejected.add_metric([reason], count)

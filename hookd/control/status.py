@@ -107,6 +107,8 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     rows.append(("events", f"received {counters['received']:,}, published {counters['published']:,}, "
                            f"deduplicated {counters['deduplicated']:,}, redacted {counters['redacted']:,}"))
     rows.append(("rejected", rejected))
+    redactions = counters.get("redactions") or {}
+    rows.append(("redacted", ", ".join(f"{k} {v:,}" for k, v in sorted(redactions.items())) or "none"))
     rows.append(("rate", f"{status['rates']['1m']:.2f}/s over 1 min, {status['rates']['5m']:.2f}/s over 5 min"))
     for name, lat in status["latency_ms"].items():
         rows.append((f"{name} ms", "no samples yet" if not lat["samples"] else

@@ -1,0 +1,40 @@
+"""What a redaction rule is. The built-in table is in rules.py; users add theirs in the config."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+MARKER = "[REDACTED:{name}]"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of secret: where it is, and which part of the match the marker replaces.
+
+    The redactor runs over the payload's JSON text as received (escapes and
+    all), so a pattern must match secrets as they appear inside JSON strings
+    (a PEM block's newlines are the two characters backslash and n), and the
+    replaced part must lie inside one JSON string and never split an escape
+    sequence, so that the result stays valid JSON.
+    """
+
+    name: str
+    pattern: str
+    replaces: str  # for people: what the marker stands in for
+    group: int | str = 0  # the part of the match replaced by the marker
+    keywords: tuple[str, ...] = ()  # the text must contain one of these for the rule to run at all
+    ignore_case_keywords: bool = False  # compare keywords with the lower-cased text
+    flags: int = 0
+    validate: Callable[[str], bool] | None = None  # the replaced text must pass (Luhn, ...)
+    compiled: re.Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", re.compile(self.pattern, self.flags))
+        if self.ignore_case_keywords:
+            object.__setattr__(self, "keywords", tuple(k.lower() for k in self.keywords))
+
+    @property
+    def marker(self) -> str:
+        return MARKER.format(name=self.name)
