@@ -634,3 +634,39 @@ if __name__ == "__main__":
         sys.exit("usage: _harness.py --generator SOCKET TOTAL CONNECTIONS WINDOW EVENT_BYTES "
                  "[FIRST_SEQ [HANDOFF_IDS]]  (the benchmarks run this; see bench/*.py)")
     sys.exit(generator_main(sys.argv[2:]))
+
+
+def run_to_completion(bench, keep: bool, as_json: bool, render, command=None) -> int:
+    """Run a benchmark object and print its result; stop and clean up whatever happens.
+
+    SIGTERM and SIGINT stop it like Ctrl-C (exit 130); a failed verification
+    exits 1 and keeps the work directory for a look.
+    """
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
+    failed, interrupted = True, False
+    try:
+        result = bench.run()
+        verification = result.get("verification")
+        failed = bool(verification) and not verification["ok"]
+    except KeyboardInterrupt:
+        interrupted = True
+        print("interrupted; stopping hookd and redis-server", file=sys.stderr)
+        return 130
+    except BenchError as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        bench.stop_all()
+        kept = keep or (failed and not interrupted)
+        bench.cleanup(keep=kept)
+        if kept:
+            print(f"(kept {bench.workdir}: hookd.log, state/, redis/)", file=sys.stderr)
+    result["workdir"] = bench.workdir if keep else None
+    if command is not None:
+        result["command"] = command
+    print(json.dumps(result, indent=2) if as_json else render(result))
+    return 1 if failed else 0

@@ -42,9 +42,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
-import signal
 import sys
 import threading
 import time
@@ -52,6 +50,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _harness import (  # noqa: E402
+    run_to_completion,
     CORPUS_EVENT, BenchError, Processes, environment, render_environment, render_verification,
     run_generator, settings_env, verify)
 
@@ -374,31 +373,9 @@ def main(argv: list[str] | None = None) -> int:
     if not os.path.exists(CORPUS_EVENT):
         parser.error(f"the corpus event {CORPUS_EVENT} is missing")
 
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     bench = MemoryBench(args)
-    failed = True
-    try:
-        result = bench.run()
-        failed = bool(result["verification"] and not result["verification"]["ok"])
-    except KeyboardInterrupt:
-        print("interrupted; stopping hookd and redis-server", file=sys.stderr)
-        return 130
-    except BenchError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        bench.stop_all()
-        bench.cleanup(keep=args.keep)
-        if args.keep:
-            print(f"(kept {bench.workdir}: hookd.log, state/, redis/)", file=sys.stderr)
-    result["workdir"] = bench.workdir if args.keep else None
-    result["command"] = [sys.executable, os.path.abspath(__file__)] + argv
-    print(json.dumps(result, indent=2) if args.json else render(result, argv))
-    return 0 if not failed else 1
+    return run_to_completion(bench, args.keep, args.json, lambda result: render(result, argv),
+                             [sys.executable, os.path.abspath(__file__)] + argv)
 
 
 if __name__ == "__main__":

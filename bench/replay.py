@@ -57,15 +57,14 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
-import signal
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _harness import (  # noqa: E402
+    run_to_completion,
     CORPUS_EVENT, DEFAULT_STREAM_MAXLEN, BenchError, EventMaker, Processes, environment,
     render_environment, render_verification, run_generator, settings_env, verify)
 
@@ -403,31 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     if not os.path.exists(CORPUS_EVENT):
         parser.error(f"the corpus event {CORPUS_EVENT} is missing")
 
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     bench = Replay(args)
-    failed = True
-    try:
-        result = bench.run()
-        failed = not result["verification"]["ok"]
-    except KeyboardInterrupt:
-        print("interrupted; stopping hookd and redis-server", file=sys.stderr)
-        return 130
-    except BenchError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        bench.stop_all()
-        bench.cleanup(keep=args.keep)
-        if args.keep:
-            print(f"(kept {bench.workdir}: hookd.log, state/, redis/)", file=sys.stderr)
-    result["workdir"] = bench.workdir if args.keep else None
-    result["command"] = [sys.executable, os.path.abspath(__file__)] + argv
-    print(json.dumps(result, indent=2) if args.json else render(result, argv))
-    return 0 if not failed else 1
+    return run_to_completion(bench, args.keep, args.json, lambda result: render(result, argv),
+                             [sys.executable, os.path.abspath(__file__)] + argv)
 
 
 if __name__ == "__main__":

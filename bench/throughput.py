@@ -47,7 +47,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -55,6 +54,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _harness import (  # noqa: E402
+    run_to_completion,
     CORPUS_EVENT, DEFAULT_STREAM_MAXLEN, REPO, BenchError, Processes, environment,
     generator_command, generator_main, render_verification, settings_env, verify)
 
@@ -249,33 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     if not os.path.exists(CORPUS_EVENT):
         parser.error(f"the corpus event {CORPUS_EVENT} is missing")
 
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     bench = Bench(args)
-    failed = True
-    interrupted = False
-    try:
-        result = bench.run()
-        failed = not result["verification"]["ok"]
-    except KeyboardInterrupt:
-        interrupted = True
-        print("interrupted; stopping hookd and redis-server", file=sys.stderr)
-        return 130
-    except BenchError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        bench.stop_all()
-        keep = args.keep or (failed and not interrupted)
-        bench.cleanup(keep=keep)
-        if keep:
-            print(f"(kept {bench.workdir}: hookd.log, state/, redis/)", file=sys.stderr)
-    result["workdir"] = bench.workdir if args.keep else None
-    print(json.dumps(result, indent=2) if args.json else render(result))
-    return 0 if not failed else 1
+    return run_to_completion(bench, args.keep, args.json, render)
 
 
 if __name__ == "__main__":
