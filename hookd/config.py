@@ -284,6 +284,6 @@ def mask_url(url: str) -> str:
 
 def masked(config: Config) -> dict[str, Any]:
     """The settings as a plain dict, safe to print or log."""
-    values = msgspec.structs.asdict(config)
+    values = msgspec.to_builtins(config)
     values["redis_url"] = mask_url(config.redis_url)
     return values

@@ -315,3 +315,16 @@ def test_hookd_config_with_a_bad_setting_exits_2_naming_it(cli_env, capsys, monk
     assert main(["config"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "HOOKD_STREAM_MAXLEN" in captured.err
+
+
+def test_config_prints_user_redaction_rules(tmp_path, capsys):
+    from hookd.cli import main
+
+    path = tmp_path / "config.toml"
+    path.write_text('[[redact_rules]]\nname = "ticket"\npattern = "tkt_[0-9]+"\nkeywords = ["tkt_"]\n')
+    assert main(["config", "--json", "--config", str(path)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["redact_rules"] == [{"name": "ticket", "pattern": "tkt_[0-9]+", "keywords": ["tkt_"],
+                                        "ignore_case": False, "group": 0}]
+    assert main(["config", "--config", str(path)]) == 0
+    assert '"ticket"' in capsys.readouterr().out
