@@ -394,7 +394,10 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"(?P<value>(?:[^\"\\]|\\.){1,65536}+)\""
         ),
         group="value",
-        keywords=("pass", "pwd", "secret", "token", "credential", "key", "auth", "cookie"),
+        # The key ends right before its closing quote: these endings (lower-cased) are
+        # rare in payloads, where the bare words ("author", "tokens", "monkey") are not.
+        keywords=('pass"', 'word"', 'wd"', 'phrase"', 'secret"', 'token"', 'tial"', 'tials"',
+                  'key"', 'auth"', 'authorization"', 'cookie"'),
         ignore_case_keywords=True,
         validate=plausible_secret,
     ),
