@@ -396,7 +396,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         group="value",
         # The key ends right before its closing quote: these endings (lower-cased) are
         # rare in payloads, where the bare words ("author", "tokens", "monkey") are not.
-        keywords=('pass"', 'word"', 'wd"', 'phrase"', 'secret"', 'token"', 'tial"', 'tials"',
+        keywords=('pass"', 'word"', 'passwd"', 'pwd"', 'phrase"', 'secret"', 'token"', 'tial"', 'tials"',
                   'key"', 'auth"', 'authorization"', 'cookie"'),
         ignore_case_keywords=True,
         validate=plausible_secret,
