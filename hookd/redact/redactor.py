@@ -86,9 +86,10 @@ class KeywordGate:
                 automaton.make_automaton()
 
     def present(self, text: str) -> set[str]:
-        found = {char for char, fold in self._chars if char in (text.lower() if fold else text)}
+        lower = text.lower() if self._has["folded"] or any(fold for _, fold in self._chars) else text
+        found = {char for char, fold in self._chars if char in (lower if fold else text)}
         if self._has["exact"]:
             found.update(keyword for _, keyword in self._exact.iter(text))
         if self._has["folded"]:
-            found.update(keyword for _, keyword in self._folded.iter(text.lower()))
+            found.update(keyword for _, keyword in self._folded.iter(lower))
         return found
