@@ -102,19 +102,18 @@ class SegmentReader:
         self.offset = end
 
 
-def valid_end(path: str) -> tuple[int, int, int]:
-    """Scan a segment: (offset after its last valid record, records, bytes skipped inside).
+def valid_end(path: str) -> tuple[int, int]:
+    """Scan a segment: (offset after its last valid record, valid records).
 
-    Damage followed by valid records is skipped and counted; damage that runs
-    to the end of the file is a torn tail, and the end returned stops before it.
+    Damage followed by valid records is skipped (the reader logs it when it
+    reads there); damage that runs to the end of the file is a torn tail, and
+    the end returned stops before it.
     """
     reader = SegmentReader(path)
     try:
-        last_end, count = 0, 0
-        skipped_before = 0
+        last_end = count = 0
         for _, after in reader.records(limit=2**62):
             last_end, count = after, count + 1
-            skipped_before = reader.skipped_bytes
-        return last_end, count, skipped_before
+        return last_end, count
     finally:
         reader.close()

@@ -40,7 +40,6 @@ class Batch(NamedTuple):
     events: list[Event]
     end: Position
     size: int
-    start: Position
 
 
 class SpoolFull(Exception):
@@ -87,7 +86,7 @@ class Spool:
             self._sizes[seg] = os.path.getsize(self._path(seg))
         last = segments[-1]
         path = self._path(last)
-        end, self._counts[last], _ = valid_end(path)
+        end, self._counts[last] = valid_end(path)
         size = os.path.getsize(path)
         if size > end:
             self.torn_bytes = size - end
@@ -213,8 +212,8 @@ class Spool:
         self._write_cursor(Position(min(s for s in self._sizes if s > seg), 0))
         self._remove_segment(seg)
         self.dropped += lost
-        # A batch handed out before the drop may span the dropped segment and the next:
-        # the publisher lets it go (was_dropped) and reads again from the new cursor.
+        # Hand out again from the new cursor: what was read ahead may lie in the dropped
+        # segment. A batch already on its way to Redis is skipped there if sent twice.
         self.rewind()
         log.error(f"the spool is full: dropped the {lost} oldest events not yet in Redis "
                   f"({self.dropped} dropped so far; spool_full_policy=drop_oldest)",
@@ -291,7 +290,7 @@ class Spool:
         """The next events after those already handed out, possibly none; never waits."""
         events: list[Event] = []
         size = 0
-        start = end = self._read_pos
+        end = self._read_pos
         for event, after in self._unread():
             if events and (size + len(event.envelope) > max_bytes or event.host != events[0].host):
                 self._lookahead = (event, after)
@@ -301,7 +300,7 @@ class Spool:
             end = after
             if len(events) >= max_events:
                 break
-        return Batch(events, end, size, start)
+        return Batch(events, end, size)
 
     def _unread(self):
         if self._lookahead is not None:
@@ -349,17 +348,13 @@ class Spool:
 
     def commit(self, batch: Batch) -> None:
         """Record that Redis has every event up to ``batch.end``; drop segments before it."""
-        if self.was_dropped(batch) and batch.end <= self._cursor:
+        if batch.end <= self._cursor:
             # Dropped to make room while Redis was taking it. ``dropped`` counts what was
             # deleted from the disk, so these count there, and reached Redis all the same.
             return
         self._write_cursor(batch.end)
         self.committed += len(batch.events)
         self._delete_published()
-
-    def was_dropped(self, batch: Batch) -> bool:
-        """Whether the spool let go of some of this batch's events (spool_full_policy=drop_oldest)."""
-        return batch.start < self._cursor
 
     def _write_cursor(self, position: Position) -> None:
         tmp = os.path.join(self.directory, "cursor.tmp")
