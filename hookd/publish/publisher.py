@@ -1,4 +1,4 @@
-"""Drains the spool into the Redis Stream, in order, one pipelined batch at a time.
+"""Drains the spool into the Redis Stream, in order, in batches (two in flight on one connection).
 
 Each batch goes through one Lua script that skips events at or below the
 host's high-water mark, XADDs the rest and raises the mark, atomically. The
