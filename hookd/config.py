@@ -44,6 +44,12 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     metrics_addr: Annotated[str, _doc(
         "serve Prometheus metrics on HOST:PORT, e.g. 127.0.0.1:9464 (default: off; "
         "a non-loopback host must be given explicitly)")] = ""
+    http_addr: Annotated[str, _doc(
+        "serve `type: \"http\"` Claude Code hooks on HOST:PORT, e.g. 127.0.0.1:8787 "
+        "(default: off; loopback only unless http_allow_public)")] = ""
+    http_token_file: Annotated[str, _doc(
+        "file with the bearer token HTTP hooks must send, created 0600 when missing "
+        "(default: http.token in state_dir)")] = ""
     state_dir: Annotated[str, _doc(
         "directory for the spool and the inbox "
         "(default $XDG_STATE_HOME/hookd, else ~/.local/state/hookd)")] = ""
@@ -253,12 +259,15 @@ def _blame(exc: Exception, sources: Mapping[str, Mapping[str, Any]]) -> str:
 def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:
     """Fill the settings whose defaults depend on the environment."""
     socket = os.path.abspath(config.socket or default_socket_path(environ))
+    state_dir = os.path.abspath(config.state_dir or default_state_dir(environ))
     return msgspec.structs.replace(
         config,
         socket=socket,
         control_socket=os.path.abspath(config.control_socket
                                        or os.path.join(os.path.dirname(socket), "control.sock")),
-        state_dir=os.path.abspath(config.state_dir or default_state_dir(environ)),
+        state_dir=state_dir,
+        http_token_file=os.path.abspath(config.http_token_file
+                                        or os.path.join(state_dir, "http.token")),
         host=config.host or socket_module.gethostname(),
     )
 
