@@ -176,7 +176,7 @@ class EnvelopeBuilder:
         head, text = read_payload(body)
         redactions = 0
         if self.redactor is not None:
-            redacted, counts = self.redactor.redact(text)
+            redacted, counts = self.redactor.redact(text, body)
             if counts:
                 body = redacted.encode()
                 redactions = sum(counts.values())

@@ -1,10 +1,10 @@
 """The built-in redaction rules, pinned without the engine.
 
-`apply` below runs the table exactly as the engine is specified to: rules in
-order over the JSON text; a rule runs only if one of its keywords occurs (in
-the lower-cased text when ignore_case_keywords); each match's group span is
-replaced by the marker, right to left, unless the group text already starts
-with "[REDACTED:" or fails the rule's validator.
+`reference` below is what the table means: rules in order, each regex over
+the whole JSON text; each match's group span is replaced by the marker,
+unless the group text already starts with "[REDACTED:" or fails the rule's
+validator. `apply` checks that the engine, which runs a rule only near its
+keywords or trigger, gives exactly that, on every text in this file.
 
 The fake secrets are built from pieces at run time, so no scanner mistakes
 this file for a leak.
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from hookd.redact import Redactor
 from hookd.redact.rules import BUILTIN_RULES, looks_like_credential, luhn_ok, plausible_secret
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
@@ -26,18 +27,9 @@ MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
 RULES = {r.name: r for r in BUILTIN_RULES}
 
 
-def apply(text: str, rules=BUILTIN_RULES) -> str:
-    lowered = None
+def reference(text: str, rules=BUILTIN_RULES) -> str:
+    """The table's meaning, without any of the engine's shortcuts: every rule's regex over the whole text."""
     for rule in rules:
-        if rule.keywords:
-            if rule.ignore_case_keywords:
-                if lowered is None:
-                    lowered = text.lower()
-                hay = lowered
-            else:
-                hay = text
-            if not any(k in hay for k in rule.keywords):
-                continue
         spans = []
         for m in rule.compiled.finditer(text):
             start, end = m.span(rule.group)
@@ -49,11 +41,19 @@ def apply(text: str, rules=BUILTIN_RULES) -> str:
             if rule.validate is not None and not rule.validate(found):
                 continue
             spans.append((start, end))
-        if spans:
-            for start, end in reversed(spans):
-                text = text[:start] + rule.marker + text[end:]
-            lowered = None
+        for start, end in reversed(spans):
+            text = text[:start] + rule.marker + text[end:]
     return text
+
+
+ENGINE = Redactor(BUILTIN_RULES)
+
+
+def apply(text: str) -> str:
+    """The table applied to the text; the engine (triggers, windows) must give exactly the same."""
+    expected = reference(text)
+    assert ENGINE.redact(text)[0] == expected
+    return expected
 
 
 # --- fake secrets ------------------------------------------------------------
@@ -288,7 +288,8 @@ def test_every_rule_has_keywords_and_a_unique_name():
     assert len(names) == len(set(names))
     for rule in BUILTIN_RULES:
         assert re.fullmatch(r"[a-z][a-z0-9_]*", rule.name)
-        assert rule.keywords and all(rule.keywords), rule.name
+        assert (rule.keywords and all(rule.keywords)) or rule.trigger, rule.name
+        assert rule.lead is not None, rule.name
         assert rule.replaces.strip(), rule.name
         if rule.ignore_case_keywords:
             assert all(k == k.lower() for k in rule.keywords)
@@ -475,6 +476,33 @@ def test_benign_set_survives():
         assert apply(doc) == doc, text
     whole = as_json("\n".join(BENIGN))
     assert apply(whole) == whole
+
+
+# Secrets at the edge of what each rule's lead allows: the longest names, options
+# and labels, the shortest cards, mixed case. The engine must still find them.
+LONGEST = [
+    ("json_secret_key", json.dumps({"a" * 60 + "_password": "hunter2x", "b" * 60 + "_authorization": "zz9-x",
+                                    "c" * 60 + "Authorization": "yy8-x", "d" * 60 + "_credentials": "q7"})),
+    ("json_secret_key", '{"' + "f" * 60 + 'encryption_key"    :    "k3y-v4lue"}'),
+    ("json_secret_key", '{"x": {"' + "e" * 59 + '_api_key"  :    "k3y-v4lue"}}'),
+    ("cli_password", json.dumps({"command": "tool --" + "-".join(["a" * 20, "b" * 20, "c" * 20]) + "-password=hunter2x"})),
+    ("cli_password", json.dumps({"command": "x --" + "-".join(["a" * 20] * 3) + "-api-key hunter2x"})),
+    ("payment_card", json.dumps({"note": "card 4222222222222 on file"})),
+    ("payment_card", json.dumps({"note": "amex 3782 822463 10005 and 6011-1111-1111-1117"})),
+    ("aws_secret_access_key", f"aws-secret-key = {AWS_SECRET}\nSecret-Access-Key: {AWS_SECRET}"),
+    ("twilio_key", f"TwIlIo_Auth_Token={TWILIO_AUTH}"),
+    ("url_password", '{"url": "postgres:\\/\\/app:hunter2x@db:5432\\/shop"}'),
+    ("gitlab_token", json.dumps({"t": "glagent-" + fake(ALNUM, 40)})),
+    ("pem_private_key", json.dumps({"key": pem("ENCRYPTED " + "X" * 28 + " PRIVATE KEY")})),
+    ("authorization_header", json.dumps({"h": "Proxy-Authorization: token dXNlcjpwYXNzd29yZA=="})),
+    ("secret_assignment", json.dumps({"yaml": "db:\n  client.key: 'hunter2x'\n  Api.Key \\\": \\\"abc123x\\\""})),
+]
+
+
+@pytest.mark.parametrize("rule,text", LONGEST, ids=[f"{r}-{i}" for i, (r, _) in enumerate(LONGEST)])
+def test_secrets_at_the_edge_of_a_rules_lead_are_found(rule, text):
+    out = apply(text)
+    assert out.count(f"[REDACTED:{rule}]") >= 1, out
 
 
 @pytest.mark.parametrize("path", sorted(CORPUS.glob("*.json")), ids=lambda p: p.name)

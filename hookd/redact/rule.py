@@ -25,7 +25,14 @@ class Rule:
     replaces: str  # for people: what the marker stands in for
     group: int | str = 0  # the part of the match replaced by the marker
     keywords: tuple[str, ...] = ()  # the text must contain one of these for the rule to run at all
-    ignore_case_keywords: bool = False  # compare keywords with the lower-cased text
+    ignore_case_keywords: bool = False  # compare keywords ignoring (ASCII) case
+    # A Hyperscan pattern that every match of the rule contains, used instead of the
+    # keywords when a literal is too common to gate on (digits, "key", "token").
+    trigger: str = ""
+    # The most characters from the start of a match to the end of the keyword or
+    # trigger it contains. With it, the rule's regex is tried only at the start
+    # positions that reach a hit; without it (user rules), over the whole text.
+    lead: int | None = None
     flags: int = 0
     validate: Callable[[str], bool] | None = None  # the replaced text must pass (Luhn, ...)
     compiled: re.Pattern = field(init=False, repr=False, compare=False)
@@ -34,6 +41,10 @@ class Rule:
         object.__setattr__(self, "compiled", re.compile(self.pattern, self.flags))
         if self.ignore_case_keywords:
             object.__setattr__(self, "keywords", tuple(k.lower() for k in self.keywords))
+
+    @property
+    def gates(self) -> bool:
+        return bool(self.keywords or self.trigger)
 
     @property
     def marker(self) -> str:

@@ -144,6 +144,17 @@ _JSON_KEY = (
 )
 
 
+# What an assignment's name ends with, and what may stand between it and the = or :.
+_SECRET_NAMES = ["password", "passwd", "passphrase", "secret", "token", "credential", "credentials"]
+_SECRET_NAMES += [p + sep + "key" for p in _KEY_PREFIXES[3:-1].split("|") for sep in ("", "_", "-", ".")]
+_SECRET_NAMES += [sep + w for w in ("pass", "pwd") for sep in "_-."]
+_NAME_SUFFIXES = ["", " ", "'", '\\\\"', "' ", '\\\\" ']
+_SECRET_NAME_TRIGGER = (
+    "(?i)(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES) + ")"
+    "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?[=:]"
+)
+
+
 def _after_secret_name() -> str:
     """Lookbehinds, checked just after an assignment's = or :, that the name before it says secret.
 
@@ -152,17 +163,13 @@ def _after_secret_name() -> str:
     may be followed by its closing quote (\\" or ') and one space, and must
     not follow a word and a space ("reset the password: ..." is prose).
     """
-    words = ["password", "passwd", "passphrase", "secret", "token", "credential", "credentials"]
-    words += [p + sep + "key" for p in _KEY_PREFIXES[3:-1].split("|") for sep in ("", "_", "-", ".")]
-    words += [sep + w for w in ("pass", "pwd") for sep in "_-."]
     by_width: dict[int, list[str]] = {}
-    for w in words:
+    for w in _SECRET_NAMES:
         by_width.setdefault(len(w), []).append(re.escape(w))
-    suffixes = ["", " ", "'", '\\\\"', "' ", '\\\\" ']
     looks = [
         rf"(?<=(?<![A-Za-z0-9,.;:!?)] )(?i:{'|'.join(alts)}){suffix}.)"
         for alts in by_width.values()
-        for suffix in suffixes
+        for suffix in _NAME_SUFFIXES
     ]
     return r"(?<=[A-Za-z\"' ].)(?:" + "|".join(looks) + ")"
 
@@ -191,12 +198,14 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             + _PEM_END
         ),
         keywords=("PRIVATE KEY",),
+        lead=64,
     ),
     Rule(
         name="aws_access_key_id",
         replaces="an AWS access key id (AKIA/ASIA...)",
         pattern=rf"A{_B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{_E}",
         keywords=("AKIA", "ASIA", "ABIA", "ACCA"),
+        lead=6,
     ),
     Rule(
         name="aws_secret_access_key",
@@ -207,14 +216,15 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             + r"(?P<value>(?=[0-9]{0,39}[A-Za-z/+])[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
         group="value",
-        keywords=("secret_access_key", "secretaccesskey", "secret-access-key", "aws_secret_key"),
-        ignore_case_keywords=True,
+        trigger=r"(?i)aws[_-]?secret[_-]?key|secret[_-]?access[_-]?key",
+        lead=20,
     ),
     Rule(
         name="github_token",
         replaces="a GitHub token (ghp_, gho_, ghs_, ghu_, ghr_, github_pat_)",
         pattern=rf"g{_B1}(?:h[pousr]_[A-Za-z0-9]{{36,251}}|ithub_pat_[A-Za-z0-9_]{{22,255}}){_E}",
         keywords=("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"),
+        lead=12,
     ),
     Rule(
         name="gitlab_token",
@@ -225,6 +235,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ),
         keywords=("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "glimt-", "glft-", "glsoat-",
                   "glagent-", "gloas-"),
+        lead=10,
     ),
     Rule(
         name="slack_webhook",
@@ -235,12 +246,14 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ),
         group="value",
         keywords=("hooks.slack.com",),
+        lead=16,
     ),
     Rule(
         name="slack_token",
         replaces="a Slack token (xoxb-, xoxp-, xoxa-, ..., xapp-)",
         pattern=rf"x{_B1}(?:ox[abposr]-|app-\d-)[A-Za-z0-9-]{{8,250}}[A-Za-z0-9]{_E_DASH}",
         keywords=("xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xapp-"),
+        lead=6,
     ),
     Rule(
         name="stripe_key",
@@ -250,12 +263,14 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             rf"|(?<=w)hsec_[A-Za-z0-9+/=]{{20,100}}){_E}"
         ),
         keywords=("sk_live_", "rk_live_", "sk_test_", "rk_test_", "whsec_"),
+        lead=9,
     ),
     Rule(
         name="anthropic_api_key",
         replaces="an Anthropic key (sk-ant-api03-..., sk-ant-admin01-...)",
         pattern=rf"s{_B1}k-ant-[a-z]{{2,10}}\d{{2}}-[A-Za-z0-9_-]{{20,300}}{_E_DASH}",
         keywords=("sk-ant-",),
+        lead=8,
     ),
     Rule(
         name="openai_api_key",
@@ -266,30 +281,35 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             rf"|[A-Za-z0-9_-]{{0,100}}T3BlbkFJ[A-Za-z0-9_-]{{0,200}}){_E_DASH}"
         ),
         keywords=("sk-",),
+        lead=4,
     ),
     Rule(
         name="google_api_key",
         replaces="a Google API key (AIza...)",
         pattern=rf"A{_B1}Iza[0-9A-Za-z_-]{{35}}{_E_DASH}",
         keywords=("AIza",),
+        lead=5,
     ),
     Rule(
         name="npm_token",
         replaces="an npm access token (npm_...)",
         pattern=rf"n{_B1}pm_[A-Za-z0-9]{{36}}{_E}",
         keywords=("npm_",),
+        lead=5,
     ),
     Rule(
         name="vault_token",
         replaces="a HashiCorp Vault token (hvs., hvb., hvr.)",
         pattern=rf"h{_B1}v[sbr]\.[A-Za-z0-9_-]{{24,512}}{_E_DASH}",
         keywords=("hvs.", "hvb.", "hvr."),
+        lead=5,
     ),
     Rule(
         name="sendgrid_key",
         replaces="a SendGrid API key (SG.x.y)",
         pattern=rf"S{_B1}G\.[A-Za-z0-9_-]{{16,32}}\.[A-Za-z0-9_-]{{30,64}}{_E_DASH}",
         keywords=("SG.",),
+        lead=4,
     ),
     Rule(
         name="twilio_key",
@@ -300,8 +320,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             + rf"(?P<value>(?:SK)?(?=[0-9]{{0,31}}[a-fA-F])[0-9a-fA-F]{{32}}){_E}"
         ),
         group="value",
-        # "SK" alone is in SKIPPED, TASK, ASK: name the hex digit after it.
-        keywords=("twilio", "Twilio", "TWILIO") + tuple("SK" + c for c in "0123456789abcdefABCDEF"),
+        # "SK" alone is in SKIPPED, TASK, ASK: the hex digit after it must follow.
+        trigger=r"(?i:twilio)|SK[0-9a-fA-F]",
+        lead=7,
     ),
     Rule(
         name="azure_storage_key",
@@ -313,6 +334,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         group="value",
         keywords=("accountkey=", "sharedaccesskey=", "sig="),
         ignore_case_keywords=True,
+        lead=2,
     ),
     Rule(
         name="jwt",
@@ -322,6 +344,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             rf"{_E_DASH}"
         ),
         keywords=("eyJ",),
+        lead=4,
     ),
     Rule(
         name="authorization_header",
@@ -337,6 +360,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         group="value",
         keywords=("authorization", "bearer", "basic"),
         ignore_case_keywords=True,
+        lead=21,
         validate=looks_like_credential,
     ),
     Rule(
@@ -348,6 +372,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ),
         group="value",
         keywords=("://", ":\\/\\/"),
+        lead=6,
         validate=plausible_secret,
     ),
     Rule(
@@ -369,6 +394,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         keywords=("mysql", "mariadb", "sshpass", "redis-cli", "curl", "-pass", "-token", "-secret",
                   "-api"),
         ignore_case_keywords=True,
+        lead=72,  # --a-b-c-password: three words of 20 before the keyword
         validate=plausible_secret,
     ),
     Rule(
@@ -382,8 +408,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             + _VALUE
         ),
         group="value",
-        keywords=("pass", "pwd", "secret", "token", "credential", "key"),
-        ignore_case_keywords=True,
+        # The name and the separator: "key" or "token" alone is everywhere in code.
+        trigger=_SECRET_NAME_TRIGGER,
+        lead=2,
         validate=plausible_secret,
     ),
     Rule(
@@ -394,11 +421,11 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"(?P<value>(?:[^\"\\]|\\.){1,65536}+)\""
         ),
         group="value",
-        # The key ends right before its closing quote: these endings (lower-cased) are
-        # rare in payloads, where the bare words ("author", "tokens", "monkey") are not.
-        keywords=('pass"', 'word"', 'passwd"', 'pwd"', 'phrase"', 'secret"', 'token"', 'tial"', 'tials"',
-                  'key"', 'auth"', 'authorization"', 'cookie"'),
-        ignore_case_keywords=True,
+        # The end of the key, its colon and the value's opening quote, between raw quotes:
+        # structure, where JSON allows only ASCII white space. Not "wd": every payload has cwd.
+        trigger=(r'(?i)(?:password|passwd|passphrase|pass|pwd|secret|token|credentials?|key|auth'
+                 r'|authorization|cookie)"\s{0,4}:\s{0,4}"'),
+        lead=90,  # the key's 74 characters at most, its quotes, colon and spaces
         validate=plausible_secret,
     ),
     Rule(
@@ -410,13 +437,15 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             # since a marker there would not be valid JSON.
             r"(?P<value>[2-6](?:(?<![0-9A-Za-z_.\\-].)|(?<=\\[nrt].))"
             r"(?>(?P<jv>(?<=[:\[,].)|(?<=[:\[,] .)|" + _AFTER_RAW_INDENT + r")|)"
-            r"(?:\d{12,18}+(?(jv)(?!\s*[,}\]]|\s*$))"
-            r"|\d{3}(?P<s1>[ -])\d{4}(?P=s1)\d{4}(?P=s1)\d{4}"
-            r"|(?<=3)\d{3}(?P<s2>[ -])\d{6}(?P=s2)\d{5}))"
-            r"(?![0-9A-Za-z_]|[.,]\d)"
+            r"(?:[0-9]{12,18}+(?(jv)(?!\s*[,}\]]|\s*$))"
+            r"|[0-9]{3}(?P<s1>[ -])[0-9]{4}(?P=s1)[0-9]{4}(?P=s1)[0-9]{4}"
+            r"|(?<=3)[0-9]{3}(?P<s2>[ -])[0-9]{6}(?P=s2)[0-9]{5}))"
+            r"(?![0-9A-Za-z_]|[.,][0-9])"
         ),
         group="value",
-        keywords=("2", "3", "4", "5", "6"),
+        trigger=(r"[2-6][0-9]{12}|[2-6][0-9]{3}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}"
+                 r"|3[0-9]{3}[ -][0-9]{6}[ -][0-9]{5}"),
+        lead=20,
         validate=luhn_ok,
     ),
 )
