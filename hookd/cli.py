@@ -122,6 +122,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_redact(args: argparse.Namespace) -> int:
     """Redact one JSON document from stdin with the daemon's own code and settings."""
     from hookd.redact import build_redactor
+    from hookd.redact.truncate import truncate_strings
 
     config = load(_settings_from(args))
     data = sys.stdin.buffer.read()
@@ -133,9 +134,11 @@ def cmd_redact(args: argparse.Namespace) -> int:
         return 1
     redactor = build_redactor(True, config.redact_disable, config.redact_allow, config.redact_rules)
     redacted, counts = redactor.redact(text)
+    redacted, truncated = truncate_strings(redacted, config.truncate_strings_at)
     sys.stdout.write(redacted)
     summary = ", ".join(f"{name} {n}" for name, n in sorted(counts.items())) or "nothing"
-    print(f"hookd: redacted {summary}", file=sys.stderr)
+    cut = f"; cut {truncated} strings to {config.truncate_strings_at} characters" if truncated else ""
+    print(f"hookd: redacted {summary}{cut}", file=sys.stderr)
     return 0
 
 

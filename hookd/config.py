@@ -99,6 +99,10 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     redact_rules: Annotated[list[UserRule], _doc(
         "extra redaction rules: [[redact_rules]] tables with name, pattern, keywords, "
         "ignore_case, group")] = msgspec.field(default_factory=list)
+    truncate_strings_at: Annotated[int, _doc(
+        "cut every JSON string in a payload that is longer than this many characters (as "
+        "written), after redaction, marking its original length; 0 never cuts"),
+        msgspec.Meta(ge=0)] = 0
     inbox_poll_ms: Annotated[int, _doc(
         "how often the inbox that hook-send falls back to is swept into the spool"),
         msgspec.Meta(ge=10, le=1000)] = 500

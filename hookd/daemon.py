@@ -127,7 +127,8 @@ class Daemon:
         sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
         redactor = build_redactor(config.redact, config.redact_disable, config.redact_allow,
                                   config.redact_rules)
-        self.builder = EnvelopeBuilder(config.host, sequence, redactor, self.state.redactions)
+        self.builder = EnvelopeBuilder(config.host, sequence, redactor, self.state.redactions,
+                                       truncate_at=config.truncate_strings_at)
         self.pipeline = Pipeline(self.builder, self.spool, self.flusher, self.state)
         self.redis = connect(config)
         self.publisher = Publisher(config, self.spool, self.redis, self.state)

@@ -18,6 +18,7 @@ import msgspec
 
 from hookd.ingest.protocol import Header, Reason, Rejected
 from hookd.redact import Redactor
+from hookd.redact.truncate import truncate_strings
 from hookd.sequence import SequenceAllocator
 
 ENVELOPE_VERSION = 1
@@ -51,6 +52,7 @@ class Envelope(msgspec.Struct):
     client: ClientInfo | None
     project_dir: str | None
     redactions: int
+    truncated: int  # strings cut to truncate_strings_at
     payload: msgspec.Raw
 
 
@@ -163,8 +165,9 @@ class EnvelopeBuilder:
     """Turns a validated frame into an Event, stamping id, sequence, host and times."""
 
     def __init__(self, host: str, sequence: SequenceAllocator, redactor: Redactor | None = None,
-                 redactions: Counter | None = None) -> None:
+                 redactions: Counter | None = None, truncate_at: int = 0) -> None:
         self.host = host
+        self.truncate_at = truncate_at
         self.sequence = sequence
         self.redactor = redactor
         self.redactions = Counter() if redactions is None else redactions  # per rule, for status
@@ -182,6 +185,12 @@ class EnvelopeBuilder:
                 redactions = sum(counts.values())
                 self.redactions.update(counts)
                 self.events_redacted += 1
+                text = redacted
+        truncated = 0
+        if self.truncate_at and len(body) > self.truncate_at:
+            shortened, truncated = truncate_strings(text, self.truncate_at)
+            if truncated:
+                body = shortened.encode()
         now_ns = time.time_ns()
         hook = _text(head.hook_event_name) or header.hook or UNKNOWN_HOOK
         session = _text(head.session_id)
@@ -202,6 +211,7 @@ class EnvelopeBuilder:
             client=client,
             project_dir=header.project,
             redactions=redactions,
+            truncated=truncated,
             payload=msgspec.Raw(body),
         )
         return Event(envelope.seq, self.host, envelope.event_id, hook, session or "", tool or "",
