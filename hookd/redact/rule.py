@@ -36,16 +36,13 @@ class Rule:
     flags: int = 0
     validate: Callable[[str], bool] | None = None  # the replaced text must pass (Luhn, ...)
     compiled: re.Pattern = field(init=False, repr=False, compare=False)
+    marker: str = field(init=False, repr=False, compare=False)  # what replaces the secret
+    gates: bool = field(init=False, repr=False, compare=False)  # runs only where it has hits
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "compiled", re.compile(self.pattern, self.flags))
+        object.__setattr__(self, "marker", MARKER.format(name=self.name))
+        object.__setattr__(self, "gates", bool(self.keywords or self.trigger))
         if self.ignore_case_keywords:
             object.__setattr__(self, "keywords", tuple(k.lower() for k in self.keywords))
 
-    @property
-    def gates(self) -> bool:
-        return bool(self.keywords or self.trigger)
-
-    @property
-    def marker(self) -> str:
-        return MARKER.format(name=self.name)
