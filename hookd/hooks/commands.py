@@ -66,7 +66,8 @@ def _apply(settings: SettingsFile, new: dict[str, Any], dry_run: bool, out: Text
 
 
 def install(config: Config, path: str, mode: str, names: list[str] | None, dry_run: bool,
-            out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+            out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     settings = load(path)
     chosen, note = events.choose(names, None if names else claude_version())
     handler_for, url = _handler_factory(mode, config)
@@ -103,8 +104,9 @@ def _token_advice(config: Config) -> str:
             "blocks the switch, so these keep the command hook.")
 
 
-def uninstall(config: Config, path: str, dry_run: bool, out: TextIO = sys.stdout,
-              err: TextIO = sys.stderr) -> int:
+def uninstall(config: Config, path: str, dry_run: bool, out: TextIO | None = None,
+              err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     settings = load(path)
     url = entries.http_url(config.http_addr) if config.http_addr else None
     if not settings.exists:
@@ -146,8 +148,9 @@ def describe(config: Config, path: str) -> dict[str, Any]:
     return {**info, "events": list(handlers), "modes": modes, "urls": urls, "problems": problems}
 
 
-def status(config: Config, paths: list[str], as_json: bool, out: TextIO = sys.stdout) -> int:
+def status(config: Config, paths: list[str], as_json: bool, out: TextIO | None = None) -> int:
     """0: installed somewhere and sound; 1: a problem found; 3: installed nowhere."""
+    out = out or sys.stdout
     files = [describe(config, p) for p in paths]
     if as_json:
         print(json.dumps({"files": files}, indent=2), file=out)

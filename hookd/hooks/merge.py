@@ -12,13 +12,13 @@ import copy
 from typing import Any, Callable
 
 from hookd.hooks import entries
-from hookd.hooks.settings import SettingsError
+from hookd.hooks.settings import SettingsError, json_type
 
 
 def _hooks_of(data: dict[str, Any], path: str) -> dict[str, Any] | None:
     hooks = data.get("hooks")
     if hooks is not None and not isinstance(hooks, dict):
-        raise SettingsError(f"{path}: \"hooks\" is a JSON {type(hooks).__name__}, not an object; "
+        raise SettingsError(f"{path}: \"hooks\" is a JSON {json_type(hooks)}, not an object; "
                             "fix it by hand (nothing was changed)")
     return hooks
 
@@ -53,8 +53,8 @@ def install(data: dict[str, Any], path: str, events: list[str],
     for event in events:
         groups = hooks.get(event)
         if groups is not None and not isinstance(groups, list):
-            raise SettingsError(f"{path}: hooks.{event} is a JSON {type(groups).__name__}, not a "
-                                "list of matcher groups; fix it by hand (nothing was changed)")
+            raise SettingsError(f"{path}: hooks.{event} is a JSON {json_type(groups)}, not an "
+                                "array of matcher groups; fix it by hand (nothing was changed)")
     for event, groups in list(hooks.items()):
         if event not in events and isinstance(groups, list):
             kept, stripped = _strip(groups, url)

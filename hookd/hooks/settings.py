@@ -36,7 +36,9 @@ class SettingsFile:
     bom: bool = False
 
     def render(self, data: dict[str, Any]) -> str:
-        text = json.dumps(data, indent=self.indent, ensure_ascii=False)
+        # A file that spells non-ASCII characters as \u escapes keeps doing so.
+        escaped = self.text.isascii() and "\\u" in self.text
+        text = json.dumps(data, indent=self.indent, ensure_ascii=escaped)
         return text + "\n" if self.newline_at_end else text
 
     def diff(self, new_text: str) -> str:
@@ -89,9 +91,14 @@ def load(path: str) -> SettingsFile:
     except ValueError as exc:
         raise SettingsError(f"{path} is not valid JSON: {exc}; nothing was changed") from None
     if not isinstance(data, dict):
-        raise SettingsError(f"{path} holds a JSON {type(data).__name__}, not an object; a Claude "
-                            "Code settings file is one object. Nothing was changed")
+        raise SettingsError(f"{path} holds a JSON {json_type(data)}, not an object; a Claude "
+                            "Code settings file is one object (nothing was changed)")
     return SettingsFile(path, True, text, data, _indent_of(text), text.endswith("\n"), bom)
+
+
+def json_type(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
 
 
 def _indent_of(text: str) -> str | int:
