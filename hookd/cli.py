@@ -142,6 +142,35 @@ def cmd_redact(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hooks(args: argparse.Namespace) -> int:
+    from hookd.hooks import commands
+    from hookd.hooks.settings import SettingsError
+
+    config = load(_settings_from(args))
+    paths = [args.settings] if getattr(args, "settings", None) else \
+        [commands.scope_path(s) for s in ([args.scope] if getattr(args, "scope", None) else commands.SCOPES)]
+    try:
+        if args.action == "install":
+            names = [n.strip() for n in args.events.split(",") if n.strip()] if args.events else None
+            return commands.install(config, paths[0], args.mode, names, args.dry_run)
+        if args.action == "uninstall":
+            return commands.uninstall(config, paths[0], args.dry_run)
+        return commands.status(config, paths, args.json)
+    except (SettingsError, ValueError) as exc:
+        print(f"hookd: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"hookd: cannot write {exc.filename or paths[0]}: {exc.strerror}; nothing was changed",
+              file=sys.stderr)
+        return 1
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    from hookd.tail import follow
+
+    return follow.run(load(_settings_from(args)), args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hookd", description="Claude Code hook events into a Redis Stream, fast and without loss.")
@@ -204,6 +233,48 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--json", action="store_true", help="print JSON")
     _settings_flags(replay)
     replay.set_defaults(handler=cmd_replay)
+
+    hooks = commands.add_parser("hooks", help="install, remove or check hookd's hooks in Claude Code settings")
+    hook_actions = hooks.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, text in (("install", "add hookd's hooks to a settings file (idempotent)"),
+                         ("uninstall", "remove hookd's hooks, and nothing else, from a settings file"),
+                         ("status", "which settings files hold hookd's hooks, and are they sound")):
+        sub = hook_actions.add_parser(action, help=text)
+        where = sub.add_mutually_exclusive_group()
+        where.add_argument("--scope", choices=("user", "project", "local"),
+                           help="~/.claude/settings.json, .claude/settings.json or "
+                                ".claude/settings.local.json" + (" (default: user)" if action != "status"
+                                                                 else " (default: all three)"))
+        where.add_argument("--settings", metavar="PATH", help="this settings file instead")
+        if action == "status":
+            sub.add_argument("--json", action="store_true", help="print JSON")
+        else:
+            sub.add_argument("--dry-run", action="store_true",
+                             help="print the change as a unified diff; write nothing")
+        if action == "install":
+            sub.add_argument("--mode", choices=("command", "http"), default="command",
+                             help="command: run hook-send (default); http: post to hookd's HTTP "
+                                  "listener (http_addr), command hooks where HTTP is not accepted")
+            sub.add_argument("--events", metavar="LIST",
+                             help="comma-separated events (default: every documented event hookd "
+                                  "can observe safely)")
+        _settings_flags(sub)
+        sub.set_defaults(handler=cmd_hooks, scope=None if action == "status" else "user")
+
+    tail = commands.add_parser("tail", help="follow the event stream, one line per event",
+                               description="Reads the stream with XREAD BLOCK. Filters combine.")
+    tail.add_argument("--session", metavar="ID", help="only this session (a prefix is enough)")
+    tail.add_argument("--hook", metavar="LIST", help="only these hook events (comma-separated)")
+    tail.add_argument("--tool", metavar="LIST", help="only these tools (comma-separated)")
+    tail.add_argument("--risk", choices=("low", "medium", "high"),
+                      help="only events at this risk or above (events without a risk are left out)")
+    tail.add_argument("--since", metavar="WHEN",
+                      help="start this far back (10m, 2h, 1d) or at this time "
+                           "(2026-11-21T13:10, 13:10); default: new events only")
+    tail.add_argument("--count", "-n", type=int, metavar="N", help="stop after N events")
+    tail.add_argument("--json", action="store_true", help="print each raw envelope as one JSON line")
+    _settings_flags(tail)
+    tail.set_defaults(handler=cmd_tail)
     return parser
 
 

@@ -1,0 +1,179 @@
+"""The ``hookd hooks`` subcommands: which file, which events, what to tell the user."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from typing import Any, Callable, TextIO
+
+from hookd.config import Config
+from hookd.hooks import entries, events, merge
+from hookd.hooks.settings import SettingsError, SettingsFile, load, write
+
+SCOPES = ("user", "project", "local")
+
+
+def scope_path(scope: str, environ=os.environ, cwd: str | None = None) -> str:
+    if scope == "user":
+        base = environ.get("CLAUDE_CONFIG_DIR") or os.path.join(
+            environ.get("HOME") or os.path.expanduser("~"), ".claude")
+        return os.path.join(base, "settings.json")
+    name = "settings.json" if scope == "project" else "settings.local.json"
+    return os.path.join(cwd or os.getcwd(), ".claude", name)
+
+
+def claude_version() -> tuple[int, ...] | None:
+    """The installed Claude Code's version, from ``claude --version``; None if it cannot be told."""
+    claude = shutil.which("claude")
+    if claude is None:
+        return None
+    try:
+        out = subprocess.run([claude, "--version"], capture_output=True, text=True, timeout=15).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"(\d+)\.(\d+)\.(\d+)", out)
+    return tuple(int(n) for n in match.groups()) if match else None
+
+
+def _handler_factory(mode: str, config: Config) -> tuple[Callable[[str], dict[str, Any]], str | None]:
+    from hookd.cli import hook_command
+
+    if mode == "command":
+        return (lambda event: entries.command_handler(hook_command(event))), None
+    if not config.http_addr:
+        raise SettingsError("--mode http needs hookd's HTTP listener: set http_addr (for example "
+                            "http_addr = \"127.0.0.1:8787\" in the config file, or --http-addr), "
+                            "restart hookd run, then install again (nothing was changed)")
+    url = entries.http_url(config.http_addr)
+
+    def handler(event: str) -> dict[str, Any]:
+        if events.BY_NAME[event].http and event not in events.COMMAND_IN_HTTP_MODE:
+            return entries.http_handler(url)
+        return entries.command_handler(hook_command(event))
+    return handler, url
+
+
+def _apply(settings: SettingsFile, new: dict[str, Any], dry_run: bool, out: TextIO) -> str | None:
+    text = settings.render(new)
+    if dry_run:
+        out.write(settings.diff(text))
+        return None
+    return write(settings, text)
+
+
+def install(config: Config, path: str, mode: str, names: list[str] | None, dry_run: bool,
+            out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    settings = load(path)
+    chosen, note = events.choose(names, None if names else claude_version())
+    handler_for, url = _handler_factory(mode, config)
+    if note:
+        print(f"hookd: {note}", file=err)
+    if not names and not shutil.which("claude"):
+        print("hookd: note: `claude` is not on PATH, so its version was not checked; Claude Code "
+              "older than 2.1.101 rejects a settings file that names an event it does not know "
+              "(use --events to name fewer)", file=err)
+    new, changed = merge.install(settings.data, path, chosen, handler_for, url)
+    if not changed:
+        print(f"hookd's hooks are already installed in {path} ({mode} mode, {len(chosen)} events); "
+              "nothing to change", file=err if dry_run else out)
+        return 0
+    backup = _apply(settings, new, dry_run, out)
+    if dry_run:
+        return 0
+    print(f"installed hookd's hooks in {path}: {mode} mode, {len(chosen)} events"
+          + (f" (backup: {backup})" if backup else ""), file=out)
+    if mode == "http":
+        print(_token_advice(config), file=out)
+    print("Claude Code reads hooks when a session starts: restart running sessions "
+          "(or review them in /hooks).", file=out)
+    return 0
+
+
+def _token_advice(config: Config) -> str:
+    return ("HTTP hooks send the header `Authorization: Bearer $HOOKD_HTTP_TOKEN`; Claude Code "
+            "fills it from its environment, so start Claude Code with the variable set, e.g. in "
+            "your shell profile:\n"
+            f"    export {entries.TOKEN_VAR}=\"$(cat {config.http_token_file})\"\n"
+            f"(the token file is created by hookd run when its HTTP listener starts). "
+            "SessionStart and Setup take no HTTP hooks, and a PreModelSwitch hook that times out "
+            "blocks the switch, so these keep the command hook.")
+
+
+def uninstall(config: Config, path: str, dry_run: bool, out: TextIO | None = None,
+              err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    settings = load(path)
+    url = entries.http_url(config.http_addr) if config.http_addr else None
+    if not settings.exists:
+        print(f"{path} does not exist; nothing to remove", file=err if dry_run else out)
+        return 0
+    new, changed = merge.uninstall(settings.data, path, url)
+    if not changed:
+        print(f"no hookd hooks in {path}; nothing to remove", file=err if dry_run else out)
+        return 0
+    count = sum(len(h) for h in merge.found(settings.data, url).values())
+    backup = _apply(settings, new, dry_run, out)
+    if not dry_run:
+        print(f"removed {count} hookd hook entries from {path} (backup: {backup})", file=out)
+    return 0
+
+
+def describe(config: Config, path: str) -> dict[str, Any]:
+    """What one settings file holds of hookd's, for ``hooks status``."""
+    url = entries.http_url(config.http_addr) if config.http_addr else None
+    info: dict[str, Any] = {"path": path, "exists": os.path.exists(path)}
+    try:
+        settings = load(path)
+    except SettingsError as exc:
+        return {**info, "error": str(exc)}
+    handlers = merge.found(settings.data, url)
+    modes = sorted({entries.mode_of(h) for hs in handlers.values() for h in hs})
+    missing = sorted({p for hs in handlers.values() for h in hs for p in entries.missing_paths(h)})
+    urls = sorted({h["url"] for hs in handlers.values() for h in hs if h.get("type") == "http"})
+    problems = [f"names paths that no longer exist: {', '.join(missing)}"] if missing else []
+    if urls and url not in urls:
+        problems.append(f"posts to {', '.join(urls)}, but http_addr is "
+                        f"{config.http_addr or 'not set (the listener is off)'}")
+    if urls and not os.environ.get(entries.TOKEN_VAR):
+        problems.append(f"{entries.TOKEN_VAR} is not set in this environment; Claude Code started "
+                        "from here would send an empty token")
+    doubled = [e for e, hs in handlers.items() if len(hs) > 1]
+    if doubled:
+        problems.append(f"more than one hookd entry for {', '.join(doubled)} (install again to fix)")
+    return {**info, "events": list(handlers), "modes": modes, "urls": urls, "problems": problems}
+
+
+def status(config: Config, paths: list[str], as_json: bool, out: TextIO | None = None) -> int:
+    """0: installed somewhere and sound; 1: a problem found; 3: installed nowhere."""
+    out = out or sys.stdout
+    files = [describe(config, p) for p in paths]
+    if as_json:
+        print(json.dumps({"files": files}, indent=2), file=out)
+    else:
+        for f in files:
+            print(_render(f), file=out)
+    if any(f.get("error") or f.get("problems") for f in files):
+        return 1
+    return 0 if any(f.get("events") for f in files) else 3
+
+
+def _render(f: dict[str, Any]) -> str:
+    head = f["path"]
+    if f.get("error"):
+        return f"{head}\n  ! {f['error']}"
+    if not f["exists"]:
+        return f"{head}\n  (no such file)"
+    if not f["events"]:
+        return f"{head}\n  no hookd hooks"
+    lines = [head, f"  {' + '.join(f['modes'])} mode, {len(f['events'])} events: {', '.join(f['events'])}"]
+    lines += [f"  url {u}" for u in f["urls"]]
+    left = [e for e in events.DEFAULT_EVENTS if e not in f["events"]]
+    if left:
+        lines.append(f"  not hooked: {', '.join(left)}")
+    lines += [f"  ! {p}" for p in f["problems"]] or ["  paths ok"]
+    return "\n".join(lines)

@@ -1,0 +1,95 @@
+"""hookd's hook handlers: how they are written, and how they are recognised later.
+
+A handler is recognised by what it runs, not by an exact string, so that
+uninstall and status also find the entries of an older install whose
+interpreter, checkout or port has changed since: a command handler is hookd's
+when it runs the client (``import hook_send``, ``hook_send.py`` or the
+``hook-send`` script); an http handler is hookd's when it sends the
+``HOOKD_HTTP_TOKEN`` variable or posts to the configured listener.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+from typing import Any
+
+from hookd.hooks.events import BY_NAME
+
+TOKEN_VAR = "HOOKD_HTTP_TOKEN"
+HTTP_PATH = "/hook"
+# hook-send exits within its own deadline (250 ms by default); this only bounds a process that
+# cannot even start (a hung disk), so that Claude Code never waits long on hookd.
+COMMAND_TIMEOUT_S = 5
+# A listener that accepts but never answers costs the agent this much per event.
+HTTP_TIMEOUT_S = 2
+
+_CLIENT = re.compile(r"import hook_send\b|(?:^|[\s/\"'=])hook(?:_send\.py|-send)(?=$|[\s\"';&|])")
+_CLIENT_DIR = re.compile(r"sys\.path\[:0\]=\[(\"(?:[^\"\\]|\\.)*\")\]")
+
+
+def command_handler(argv: list[str]) -> dict[str, Any]:
+    return {"type": "command", "command": shlex.join(argv), "timeout": COMMAND_TIMEOUT_S}
+
+
+def http_handler(url: str) -> dict[str, Any]:
+    return {"type": "http", "url": url, "timeout": HTTP_TIMEOUT_S,
+            "headers": {"Authorization": f"Bearer ${TOKEN_VAR}"}, "allowedEnvVars": [TOKEN_VAR]}
+
+
+def http_url(http_addr: str) -> str:
+    return f"http://{http_addr}{HTTP_PATH}"
+
+
+def group(event: str, handler: dict[str, Any]) -> dict[str, Any]:
+    """The matcher group hookd adds for one event: every occurrence, one handler."""
+    info = BY_NAME.get(event)
+    if info is not None and not info.matcher:
+        return {"hooks": [handler]}
+    return {"matcher": "*", "hooks": [handler]}
+
+
+def is_hookd(handler: Any, url: str | None = None) -> bool:
+    if not isinstance(handler, dict):
+        return False
+    if handler.get("type") == "command":
+        command = handler.get("command")
+        return isinstance(command, str) and bool(_CLIENT.search(command))
+    if handler.get("type") == "http":
+        env = handler.get("allowedEnvVars")
+        return (isinstance(env, list) and TOKEN_VAR in env) or (url is not None and handler.get("url") == url)
+    return False
+
+
+def mode_of(handler: dict[str, Any]) -> str:
+    return "http" if handler.get("type") == "http" else "command"
+
+
+def missing_paths(handler: dict[str, Any]) -> list[str]:
+    """What a command handler names that no longer exists (the interpreter, the client)."""
+    if handler.get("type") != "command":
+        return []
+    command = handler.get("command", "")
+    try:
+        argv = shlex.split(command)
+    except ValueError:
+        return [f"(the command cannot be parsed: {command!r})"]
+    missing = []
+    if argv and os.path.isabs(argv[0]) and not os.access(argv[0], os.X_OK):
+        missing.append(argv[0])
+    for word in argv[1:]:
+        found = _CLIENT_DIR.search(word)
+        if found:
+            try:
+                client = os.path.join(json.loads(found.group(1)), "hook_send.py")
+            except (ValueError, TypeError):
+                continue
+        elif os.path.isabs(word) and word.endswith(("hook_send.py", "hook-send")):
+            client = word
+        else:
+            continue
+        if not os.path.isfile(client):
+            missing.append(client)
+    return missing

@@ -1,0 +1,105 @@
+"""The Claude Code hook events hookd installs itself for, and what each accepts.
+
+Source: the Claude Code hooks reference, https://code.claude.com/docs/en/hooks
+(as fetched 2026-10-08): the event table under "Hook lifecycle", the matcher
+table under "Matcher patterns", and the hook types per event under
+"Prompt-based hooks" ("SessionStart and Setup support command and mcp_tool
+hooks. They don't support http, prompt, or agent hooks.").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HookEvent:
+    name: str
+    matcher: bool = True  # the event filters on a matcher; "*" is written so that it fires on all
+    http: bool = True  # the event accepts type "http" handlers
+
+
+EVENTS: tuple[HookEvent, ...] = (
+    HookEvent("SessionStart", http=False),
+    HookEvent("Setup", http=False),
+    HookEvent("UserPromptSubmit", matcher=False),
+    HookEvent("UserPromptExpansion"),
+    HookEvent("PreToolUse"),
+    HookEvent("PermissionRequest"),
+    HookEvent("PermissionDenied"),
+    HookEvent("PostToolUse"),
+    HookEvent("PostToolUseFailure"),
+    HookEvent("PostToolBatch", matcher=False),
+    HookEvent("Notification"),
+    HookEvent("MessageDisplay", matcher=False),
+    HookEvent("SubagentStart"),
+    HookEvent("SubagentStop"),
+    HookEvent("TaskCreated", matcher=False),
+    HookEvent("TaskCompleted", matcher=False),
+    HookEvent("Stop", matcher=False),
+    HookEvent("StopFailure"),
+    HookEvent("TeammateIdle", matcher=False),
+    HookEvent("InstructionsLoaded"),
+    HookEvent("ConfigChange"),
+    HookEvent("CwdChanged", matcher=False),
+    HookEvent("DirectoryAdded"),
+    HookEvent("FileChanged"),
+    HookEvent("WorktreeCreate", matcher=False),
+    HookEvent("WorktreeRemove", matcher=False),
+    HookEvent("PreCompact"),
+    HookEvent("PostCompact"),
+    HookEvent("PreModelSwitch"),
+    HookEvent("PostModelSwitch"),
+    HookEvent("Elicitation"),
+    HookEvent("ElicitationResult"),
+    HookEvent("SessionEnd"),
+)
+BY_NAME = {event.name: event for event in EVENTS}
+
+# Events where a hook that only observes would change what Claude Code does.
+NEVER = {
+    "WorktreeCreate": "a WorktreeCreate hook replaces git's worktree creation and must print the "
+                      "new worktree's path; hook-send prints nothing, so creation would fail",
+    "FileChanged": "a FileChanged hook's matcher is the list of files Claude Code watches; hookd "
+                   "has no files to choose (add such a hook by hand if you want one)",
+}
+# Documented events left out unless asked for by name (--events).
+NOT_BY_DEFAULT = {
+    "MessageDisplay": "it runs for every batch of streamed lines and Claude Code holds the "
+                      "display until the hook returns; the same text is in the transcript",
+}
+# Events that keep the command hook in --mode http although they accept http hooks.
+COMMAND_IN_HTTP_MODE = {
+    "PreModelSwitch": "a hook cancelled at its timeout blocks the model switch; hook-send ends "
+                      "within its own deadline, a listener that hangs would not",
+}
+DEFAULT_EVENTS = tuple(e.name for e in EVENTS if e.name not in NEVER and e.name not in NOT_BY_DEFAULT)
+
+# Claude Code before 2.1.101 rejects a whole settings file that names a hook event it does not
+# know ("Invalid key in record ... Files with errors are skipped entirely"); these nine are the
+# events every version with matcher-group hooks knows.
+TOLERANT_SINCE = (2, 1, 101)
+BASE_EVENTS = ("PreToolUse", "PostToolUse", "Notification", "UserPromptSubmit", "Stop",
+               "SubagentStop", "PreCompact", "SessionStart", "SessionEnd")
+
+
+def choose(names: list[str] | None, claude_version: tuple[int, ...] | None) -> tuple[list[str], str | None]:
+    """The events to install, and a note for the user when the choice was narrowed.
+
+    Raises ValueError, naming the event, for an unknown or never-installed name.
+    """
+    if names:
+        for name in names:
+            if name in NEVER:
+                raise ValueError(f"hookd does not install a {name} hook: {NEVER[name]}")
+            if name not in BY_NAME:
+                raise ValueError(f"{name} is not a Claude Code hook event this hookd knows "
+                                 f"(known: {', '.join(BY_NAME)})")
+        return list(dict.fromkeys(names)), None
+    if claude_version is not None and claude_version < TOLERANT_SINCE:
+        version = ".".join(map(str, claude_version))
+        return list(BASE_EVENTS), (
+            f"Claude Code {version} rejects a whole settings file that names an event it does not "
+            f"know, so only its {len(BASE_EVENTS)} base events are installed; update Claude Code "
+            f"(2.1.101 or later) and install again for all {len(DEFAULT_EVENTS)}")
+    return list(DEFAULT_EVENTS), None

@@ -1,0 +1,157 @@
+"""A Claude Code settings file: read it strictly, write it back as it was written.
+
+The file is data the user owns, so a change keeps everything else exactly:
+key order (the stdlib json keeps it), the indentation the file uses, its
+trailing newline and BOM, and its mode. Writes are atomic (a temporary file in
+the same directory, fsync, rename, fsync of the directory) and a changed file
+is first copied to ``<file>.hookd-backup-<time>``. A symlinked file (a dotfiles
+checkout) is written through the link, so the link stays.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+
+class SettingsError(Exception):
+    """The file cannot be used as it is; the message names the file, the place and the fix."""
+
+
+@dataclass
+class SettingsFile:
+    path: str  # as the user named it
+    exists: bool
+    text: str  # the file's text without a BOM; "" when missing
+    data: dict[str, Any]
+    indent: str | int = 2
+    newline_at_end: bool = True
+    bom: bool = False
+
+    def render(self, data: dict[str, Any]) -> str:
+        # A file that spells non-ASCII characters as \u escapes keeps doing so.
+        escaped = self.text.isascii() and "\\u" in self.text
+        text = json.dumps(data, indent=self.indent, ensure_ascii=escaped)
+        return text + "\n" if self.newline_at_end else text
+
+    def diff(self, new_text: str) -> str:
+        old = self.text.splitlines(keepends=True) if self.exists else []
+        name = os.path.abspath(self.path)
+        return "".join(difflib.unified_diff(old, new_text.splitlines(keepends=True),
+                                             fromfile=name if self.exists else "/dev/null", tofile=name))
+
+
+def _no_duplicates(path: str):
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                raise SettingsError(f"{path} has the key {key!r} twice in one object; Claude Code "
+                                    "would keep only one of them. Remove the duplicate, then run "
+                                    "this again (nothing was changed)")
+            seen[key] = value
+        return seen
+    return hook
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def load(path: str) -> SettingsFile:
+    """Read and check a settings file; a missing or empty file is an empty object."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        return SettingsFile(path, False, "", {})
+    except OSError as exc:
+        raise SettingsError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path} is not UTF-8 text (byte {exc.start}); nothing was changed") from None
+    bom = text.startswith("\ufeff")
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        return SettingsFile(path, True, text, {}, bom=bom)
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates(path), parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column "
+                            f"{exc.colno}. Fix the file (Claude Code skips a settings file it "
+                            "cannot read), then run this again; nothing was changed") from None
+    except ValueError as exc:
+        raise SettingsError(f"{path} is not valid JSON: {exc}; nothing was changed") from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path} holds a JSON {json_type(data)}, not an object; a Claude "
+                            "Code settings file is one object (nothing was changed)")
+    return SettingsFile(path, True, text, data, _indent_of(text), text.endswith("\n"), bom)
+
+
+def json_type(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
+
+
+def _indent_of(text: str) -> str | int:
+    """The indentation unit of the first indented line; 2 for a file on one line."""
+    match = re.search(r"[{\[]\s*?\n([ \t]+)\S", text)
+    if not match:
+        return 2
+    unit = match.group(1)
+    return unit if "\t" in unit else len(unit)
+
+
+def backup_path(path: str, now: datetime.datetime | None = None) -> str:
+    stamp = (now or datetime.datetime.now()).strftime("%Y%m%dT%H%M%S")
+    candidate = f"{path}.hookd-backup-{stamp}"
+    n = 1
+    while os.path.exists(candidate):
+        n += 1
+        candidate = f"{path}.hookd-backup-{stamp}-{n}"
+    return candidate
+
+
+def write(settings: SettingsFile, new_text: str) -> str | None:
+    """Replace the file's content atomically; returns the backup's path (None for a new file)."""
+    target = os.path.realpath(settings.path)
+    directory = os.path.dirname(target)
+    os.makedirs(directory, exist_ok=True)
+    backup = None
+    if os.path.exists(target):
+        backup = backup_path(target)
+        shutil.copy2(target, backup)
+        mode = os.stat(target).st_mode & 0o7777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    data = (("\ufeff" if settings.bom else "") + new_text).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=".hookd-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fchmod(fh.fileno(), mode)
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return backup

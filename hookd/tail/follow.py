@@ -1,0 +1,185 @@
+"""Follow the stream with XREAD BLOCK, filter, print; survive a Redis restart; stop on Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import fnmatch
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import redis
+import redis.exceptions
+
+from hookd.config import Config
+from hookd.publish.connection import describe_failure
+from hookd.tail.summary import line
+
+BLOCK_MS = 1000
+RISK_RANK = {"low": 0, "medium": 1, "high": 2}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)\s*$")
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+# The largest sequence part of a stream id: "<ms>-<this>" sorts after every entry of that ms.
+MAX_SEQ = 2**64 - 1
+
+
+def parse_since(text: str, now: datetime.datetime | None = None) -> datetime.datetime:
+    """A duration back from now (10m, 2h, 1d) or a local or explicit time, as an aware datetime."""
+    now = now or datetime.datetime.now().astimezone()
+    match = _DURATION.match(text)
+    if match:
+        return now - datetime.timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    try:
+        when = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            clock = datetime.time.fromisoformat(text.strip())
+        except ValueError:
+            raise ValueError(f"--since {text!r}: give a duration (30s, 10m, 2h, 1d) or a time "
+                             "(13:10, 2026-11-21T13:10, 2026-11-21T13:10:00Z)") from None
+        when = datetime.datetime.combine(now.date(), clock, tzinfo=clock.tzinfo or now.tzinfo)
+        if when > now:  # a clock time still ahead means yesterday's
+            when -= datetime.timedelta(days=1)
+    return when.astimezone() if when.tzinfo is None else when
+
+
+@dataclass
+class Filters:
+    session: str | None = None
+    hooks: list[str] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+    risk: str | None = None
+    since: datetime.datetime | None = None
+
+    def fields_match(self, fields: dict[bytes, bytes]) -> bool:
+        """The cheap test on the entry's own fields, before the envelope is decoded."""
+        if self.session and not fields.get(b"session", b"").decode("utf-8", "replace").startswith(self.session):
+            return False
+        if self.hooks and not _any_match(fields.get(b"hook", b""), self.hooks):
+            return False
+        return not self.tools or _any_match(fields.get(b"tool", b""), self.tools)
+
+    def envelope_match(self, envelope: dict[str, Any]) -> bool:
+        if self.risk and RISK_RANK.get(envelope.get("risk"), -1) < RISK_RANK[self.risk]:
+            return False
+        if self.since is not None:
+            try:
+                received = datetime.datetime.fromisoformat(str(envelope.get("received_at")).replace("Z", "+00:00"))
+            except ValueError:
+                return True
+            return received >= self.since
+        return True
+
+
+def _any_match(value: bytes, patterns: list[str]) -> bool:
+    text = value.decode("utf-8", "replace").lower()
+    return any(fnmatch.fnmatchcase(text, p) for p in patterns)
+
+
+def _names(text: str | None) -> list[str]:
+    return [n.strip().lower() for n in (text or "").split(",") if n.strip()]
+
+
+class Tail:
+    def __init__(self, config: Config, filters: Filters, as_json: bool, out: TextIO,
+                 err: TextIO, count: int | None = None) -> None:
+        self.config = config
+        self.filters = filters
+        self.as_json = as_json
+        self.out = out
+        self.err = err
+        self.count = count
+        self.shown = 0
+        self.colour = out.isatty() and "NO_COLOR" not in os.environ
+        self.client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=config.redis_connect_timeout_s,
+                                           socket_timeout=BLOCK_MS / 1000 + config.redis_timeout_s)
+
+    def start_id(self) -> str:
+        if self.filters.since is not None:
+            ms = int(self.filters.since.timestamp() * 1000)
+            return f"{ms - 1}-{MAX_SEQ}" if ms > 0 else "0-0"
+        last = self.client.xrevrange(self.config.stream, count=1)
+        return last[0][0].decode() if last else "0-0"
+
+    def run(self) -> int:
+        try:
+            position = self.start_id()
+        except redis.exceptions.RedisError as exc:
+            print(f"hookd tail: {describe_failure(self.config, exc)}. Start Redis, or point "
+                  "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
+                  "publishes to.", file=self.err)
+            return 1
+        lost = False
+        while self.count is None or self.shown < self.count:
+            try:
+                reply = self.client.xread({self.config.stream: position}, count=500, block=BLOCK_MS)
+            except redis.exceptions.RedisError as exc:
+                if not lost:
+                    print(f"hookd tail: {describe_failure(self.config, exc)}; retrying every second",
+                          file=self.err)
+                    lost = True
+                time.sleep(1)
+                continue
+            if lost:
+                print("hookd tail: redis is back", file=self.err)
+                lost = False
+            for _stream, entries in reply or []:
+                for entry_id, fields in entries:
+                    position = entry_id.decode()
+                    if self.show(fields) and self.count is not None and self.shown >= self.count:
+                        return 0
+        return 0
+
+    def show(self, fields: dict[bytes, bytes]) -> bool:
+        if not self.filters.fields_match(fields):
+            return False
+        raw = fields.get(b"envelope", b"")
+        try:
+            envelope = json.loads(raw)
+        except ValueError:
+            envelope = None
+        if not isinstance(envelope, dict):
+            print(f"hookd tail: an entry without a readable envelope (event_id "
+                  f"{fields.get(b'event_id', b'?').decode('utf-8', 'replace')}) was skipped", file=self.err)
+            return False
+        if not self.filters.envelope_match(envelope):
+            return False
+        if self.as_json:
+            self.out.write(raw.decode("utf-8", "replace") + "\n")
+        else:
+            width = shutil.get_terminal_size().columns if self.out.isatty() else None
+            self.out.write(line(envelope, self.colour, width) + "\n")
+        self.out.flush()
+        self.shown += 1
+        return True
+
+
+def run(config: Config, args: argparse.Namespace, out: TextIO | None = None,
+        err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as exc:
+        print(f"hookd tail: {exc}", file=err)
+        return 2
+    filters = Filters(session=args.session, hooks=_names(args.hook), tools=_names(args.tool),
+                      risk=args.risk, since=since)
+    tail = Tail(config, filters, args.json, out, err, args.count)
+    try:
+        return tail.run()
+    except KeyboardInterrupt:
+        return 0
+    except BrokenPipeError:  # the reader went away (| head); nothing left to say
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
+    finally:
+        tail.client.close()

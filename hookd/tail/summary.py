@@ -1,0 +1,113 @@
+"""One readable line per envelope: time, session, hook, tool, what it was about, risk.
+
+Payload text is shown, never interpreted: control characters (a newline in a
+command, an escape sequence in a file name) are made visible, so that an
+event cannot rewrite the terminal it is shown on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from typing import Any
+
+RESET, DIM, BOLD = "\x1b[0m", "\x1b[2m", "\x1b[1m"
+RISK_COLOURS = {"high": "\x1b[1;31m", "medium": "\x1b[33m", "low": "\x1b[32m"}
+HOOK_COLOUR = "\x1b[36m"
+
+# The tool_input field that says what a call is about, by tool.
+TOOL_FIELDS = {
+    "Bash": ("command",), "PowerShell": ("command",),
+    "Read": ("file_path",), "Write": ("file_path",), "Edit": ("file_path",),
+    "MultiEdit": ("file_path",), "NotebookEdit": ("notebook_path",), "NotebookRead": ("notebook_path",),
+    "Grep": ("pattern", "path"), "Glob": ("pattern", "path"),
+    "WebFetch": ("url",), "WebSearch": ("query",),
+    "Task": ("description", "subagent_type"), "Agent": ("description", "subagent_type"),
+    "Skill": ("skill", "command"), "SlashCommand": ("command",),
+}
+GENERIC_FIELDS = ("file_path", "path", "url", "command", "query", "pattern", "description", "prompt")
+# The payload field that says what a non-tool event is about.
+EVENT_FIELDS = {
+    "UserPromptSubmit": ("prompt",), "UserPromptExpansion": ("command_name", "prompt"),
+    "Notification": ("message",), "SessionStart": ("source", "model"), "SessionEnd": ("reason",),
+    "Setup": ("trigger",), "PreCompact": ("trigger",), "PostCompact": ("trigger",),
+    "SubagentStart": ("agent_type",), "SubagentStop": ("agent_type",),
+    "StopFailure": ("error_type", "error"), "Stop": ("last_assistant_message",),
+    "InstructionsLoaded": ("file_path", "load_reason"), "ConfigChange": ("source", "file_path"),
+    "CwdChanged": ("new_cwd",), "DirectoryAdded": ("path", "directory"), "FileChanged": ("file_path",),
+    "WorktreeCreate": ("name",), "WorktreeRemove": ("worktree_path",),
+    "PreModelSwitch": ("to_model",), "PostModelSwitch": ("to_model",),
+    "Elicitation": ("mcp_server_name", "message"), "ElicitationResult": ("mcp_server_name", "action"),
+    "TaskCreated": ("task_subject", "task_title", "task_id"),
+    "TaskCompleted": ("task_subject", "task_title", "task_id"),
+    "TeammateIdle": ("teammate_name",),
+}
+# C0 and C1 controls, and the bidirectional overrides that could reorder what a line shows.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """Text on one line: a newline shown as ⏎, any other control character as \\xNN or \\uNNNN."""
+    text = text.strip().replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\t", " ")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", text)
+
+
+def _first(source: dict[str, Any], fields: tuple[str, ...]) -> str:
+    parts = [source[f] for f in fields if isinstance(source.get(f), (str, int, float)) and source.get(f) != ""]
+    return " ".join(str(p) for p in parts[:2])
+
+
+def summary(envelope: dict[str, Any]) -> str:
+    payload = envelope.get("payload") if isinstance(envelope.get("payload"), dict) else {}
+    hook = envelope.get("hook") or payload.get("hook_event_name") or ""
+    tool = envelope.get("tool_name") or payload.get("tool_name")
+    text = ""
+    tool_input = payload.get("tool_input")
+    if tool and isinstance(tool_input, dict):
+        if tool == "TodoWrite" and isinstance(tool_input.get("todos"), list):
+            text = f"{len(tool_input['todos'])} todos"
+        else:
+            text = _first(tool_input, TOOL_FIELDS.get(tool, GENERIC_FIELDS))
+            if tool == "Grep" and tool_input.get("path"):
+                text = f"{tool_input.get('pattern', '')} in {tool_input['path']}"
+            if not text and tool_input:
+                text = json.dumps(tool_input, ensure_ascii=False, separators=(",", ":"))
+    elif hook in EVENT_FIELDS:
+        text = _first(payload, EVENT_FIELDS[hook])
+    if hook == "PostToolUseFailure" and isinstance(payload.get("error"), str):
+        text = f"{text} ✗ {payload['error']}" if text else f"✗ {payload['error']}"
+    return visible(text)
+
+
+def local_time(received_at: Any, today: datetime.date | None = None) -> str:
+    try:
+        when = datetime.datetime.fromisoformat(str(received_at).replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return "??:??:??.???"
+    clock = when.strftime("%H:%M:%S.") + f"{when.microsecond // 1000:03d}"
+    return clock if when.date() == (today or datetime.date.today()) else when.strftime("%m-%d ") + clock
+
+
+def line(envelope: dict[str, Any], colour: bool, width: int | None = None) -> str:
+    """The event as one line; ``width`` cuts the summary so the line fits a terminal."""
+    session = str(envelope.get("session_id") or "-")[:8]
+    hook = visible(str(envelope.get("hook") or "?"))
+    tool = visible(str(envelope.get("tool_name") or ""))
+    risk = envelope.get("risk") if envelope.get("risk") in RISK_COLOURS else ""
+    reasons = envelope.get("risk_reasons")
+    risk_text = risk
+    if risk and isinstance(reasons, list) and reasons and risk != "low":
+        risk_text = f"{risk} ({visible(', '.join(str(r) for r in reasons))})"
+    head = f"{local_time(envelope.get('received_at'))}  {session:<8}  {hook:<18}  {tool:<10}"
+    text = summary(envelope)
+    room = 200 if width is None else max(10, width - len(head) - len(risk_text) - 4)
+    if len(text) > room:
+        text = text[:room - 1] + "…"
+    if not colour:
+        return (f"{head}  {text}" + (f"  [{risk_text}]" if risk_text else "")).rstrip()
+    head = (f"{DIM}{local_time(envelope.get('received_at'))}{RESET}  {session:<8}  "
+            f"{HOOK_COLOUR}{hook:<18}{RESET}  {BOLD}{tool:<10}{RESET}")
+    tail = f"  {RISK_COLOURS[risk]}[{risk_text}]{RESET}" if risk_text else ""
+    return f"{head}  {text}{tail}"

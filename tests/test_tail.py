@@ -1,0 +1,241 @@
+"""hookd tail: a real daemon publishing to a real Redis, read back by the real command.
+
+`hookd tail` runs as a subprocess with a bounded --count (or is stopped with
+SIGINT) and a timeout. Enriched envelopes (risk, risk_reasons), which the
+daemon of this branch does not write yet, are added to the stream with XADD
+in the publisher's field layout.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from conftest import REPO, free_port, wait_for_entries, wait_until
+from hookd.tail import summary
+from hookd.tail.follow import Filters, Tail, parse_since
+
+
+def tail(hookd, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hookd", "tail", *args], capture_output=True,
+                          text=True, env=hookd.env, cwd=REPO, timeout=timeout)
+
+
+def event(hook: str, session: str, **fields) -> bytes:
+    return json.dumps({"hook_event_name": hook, "session_id": session, **fields}).encode()
+
+
+BASH = event("PreToolUse", "aaaa1111-session", tool_name="Bash",
+             tool_input={"command": "npm test -- --watch=false"})
+READ = event("PostToolUse", "aaaa1111-session", tool_name="Read",
+             tool_input={"file_path": "/home/me/shop/app.py"})
+PROMPT = event("UserPromptSubmit", "bbbb2222-session", prompt="Please fix the failing checkout test")
+
+
+@pytest.fixture
+def published(hookd, redis_db):
+    for body in (BASH, READ, PROMPT):
+        assert hookd.send(body).returncode == 0
+    wait_for_entries(redis_db, 3)
+    return hookd
+
+
+def test_tail_shows_one_readable_line_per_event_in_stream_order(published):
+    done = tail(published, "--since", "1h", "--count", "3")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 3
+    assert lines[0].split()[1:4] == ["aaaa1111", "PreToolUse", "Bash"]
+    assert lines[0].endswith("npm test -- --watch=false")
+    assert lines[1].split()[2:4] == ["PostToolUse", "Read"] and lines[1].endswith("/home/me/shop/app.py")
+    assert lines[2].split()[1:3] == ["bbbb2222", "UserPromptSubmit"]
+    assert lines[2].endswith("Please fix the failing checkout test")
+    assert "\x1b[" not in done.stdout  # not a terminal: no colour
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--hook", "pretooluse,posttooluse"], ["PreToolUse", "PostToolUse"]),
+    (["--tool", "read"], ["PostToolUse"]),
+    (["--tool", "B*"], ["PreToolUse"]),
+    (["--session", "bbbb"], ["UserPromptSubmit"]),
+    (["--session", "aaaa", "--hook", "PostToolUse"], ["PostToolUse"]),
+])
+def test_tail_filters_by_hook_tool_and_session(published, args, expected):
+    done = tail(published, "--since", "1h", "--count", str(len(expected)), *args)
+    assert done.returncode == 0, done.stderr
+    assert [line.split()[2] for line in done.stdout.splitlines()] == expected
+
+
+def test_tail_json_prints_the_raw_envelopes(published, redis_db):
+    done = tail(published, "--since", "1h", "--count", "3", "--json")
+    assert done.returncode == 0, done.stderr
+    stored = [fields[b"envelope"].decode() for _, fields in redis_db.xrange("hookd:events")]
+    assert done.stdout.splitlines() == stored
+    assert json.loads(done.stdout.splitlines()[0])["payload"]["tool_input"]["command"].startswith("npm")
+
+
+def test_tail_without_since_shows_only_new_events(hookd, redis_db):
+    assert hookd.send(event("Stop", "old00000-session")).returncode == 0
+    wait_for_entries(redis_db, 1)
+    proc = subprocess.Popen([sys.executable, "-m", "hookd", "tail", "--count", "1"], env=hookd.env,
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # Send until tail, which may still be starting, has seen one.
+        wait_until(lambda: proc.poll() is not None
+                   or hookd.send(event("Stop", "new11111-session")).returncode != 0,
+                   timeout=60, interval=0.2, what="tail to show a new event")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    [line] = out.splitlines()
+    assert line.split()[1:3] == ["new11111", "Stop"]
+
+
+def xadd_envelope(client, seq: int, **envelope_fields) -> None:
+    envelope = {"v": 1, "event_id": f"e{seq}", "seq": seq, "host": "h", "hook": "PreToolUse",
+                "session_id": "cccc3333", "tool_name": "Bash",
+                "received_at": datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z"),
+                "payload": {"tool_input": {"command": f"cmd{seq}"}}, **envelope_fields}
+    client.xadd("hookd:events", {"envelope": json.dumps(envelope), "event_id": f"e{seq}",
+                                 "hook": "PreToolUse", "session": "cccc3333", "host": "h",
+                                 "tool": "Bash", "seq": seq})
+
+
+def test_tail_risk_shows_that_level_and_above(hookd, redis_db):
+    xadd_envelope(redis_db, 1)  # an older envelope, without enrichment
+    xadd_envelope(redis_db, 2, risk="low", risk_reasons=[])
+    xadd_envelope(redis_db, 3, risk="high", risk_reasons=["rm -rf", "sudo"], operation="delete")
+    xadd_envelope(redis_db, 4, risk="medium", risk_reasons=["network"])
+    done = tail(hookd, "--since", "1h", "--count", "2", "--risk", "medium")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[4] for line in lines] == ["cmd3", "cmd4"]
+    assert lines[0].endswith("[high (rm -rf, sudo)]") and lines[1].endswith("[medium (network)]")
+
+
+def test_tail_since_starts_at_that_time(hookd, redis_db):
+    old = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=3)).isoformat()
+    xadd_envelope(redis_db, 1, received_at=old.replace("+00:00", "Z"))  # late-published backlog
+    xadd_envelope(redis_db, 2)
+    done = tail(hookd, "--since", "2h", "--count", "1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[4] == "cmd2"
+
+
+def test_tail_names_the_redis_it_cannot_reach_without_its_password(hookd):
+    url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
+    done = tail(hookd, "--redis-url", url)
+    assert done.returncode == 1
+    assert "redis://:****@127.0.0.1" in done.stderr and "hunter2" not in done.stderr
+    assert "refused the connection" in done.stderr and "redis_url" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_tail_stops_cleanly_on_ctrl_c(hookd, redis_db):
+    proc = subprocess.Popen([sys.executable, "-m", "hookd", "tail"], env=hookd.env, cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first_line: list[str] = []
+    reader = threading.Thread(target=lambda: first_line.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    try:
+        # Once a line is out, tail is in its read loop.
+        wait_until(lambda: first_line or hookd.send(event("Stop", "dddd4444-session")).returncode != 0,
+                   timeout=60, interval=0.2, what="tail to show an event")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert "dddd4444" in first_line[0]
+
+
+def test_tail_waits_out_a_redis_restart(hookd, redis_server, redis_db):
+    proc = subprocess.Popen([sys.executable, "-m", "hookd", "tail", "--count", "1"], env=hookd.env,
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        redis_server.stop()
+        redis_server.start()
+        wait_until(lambda: proc.poll() is not None
+                   or hookd.send(event("Stop", "eeee5555-session")).returncode != 0,
+                   timeout=60, interval=0.2, what="tail to show an event after the restart")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert out.split()[1:3] == ["eeee5555", "Stop"]
+
+
+# ---------------------------------------------------------------- pieces
+
+
+NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("10m", NOW - datetime.timedelta(minutes=10)),
+    ("2h", NOW - datetime.timedelta(hours=2)),
+    ("1.5d", NOW - datetime.timedelta(hours=36)),
+    ("30s", NOW - datetime.timedelta(seconds=30)),
+    ("2026-11-21T09:30:00Z", datetime.datetime(2026, 11, 21, 9, 30, tzinfo=datetime.UTC)),
+    ("11:15", NOW.replace(hour=11, minute=15)),
+    ("13:15", NOW.replace(hour=13, minute=15) - datetime.timedelta(days=1)),  # ahead: yesterday
+])
+def test_since_takes_a_duration_or_a_time(text, expected):
+    assert parse_since(text, NOW) == expected
+
+
+def test_since_names_what_it_accepts():
+    with pytest.raises(ValueError, match="duration .* or a time"):
+        parse_since("last tuesday", NOW)
+
+
+def test_a_bad_since_is_refused_before_redis_is_asked(hookd):
+    done = tail(hookd, "--since", "yesterday-ish")
+    assert done.returncode == 2 and "--since 'yesterday-ish'" in done.stderr
+
+
+@pytest.mark.parametrize("payload, expected", [
+    ({"tool_name": "Bash", "tool_input": {"command": "ls -la"}}, "ls -la"),
+    ({"tool_name": "Edit", "tool_input": {"file_path": "/a/b.py", "old_string": "x"}}, "/a/b.py"),
+    ({"tool_name": "Grep", "tool_input": {"pattern": "TODO", "path": "src"}}, "TODO in src"),
+    ({"tool_name": "Glob", "tool_input": {"pattern": "**/*.ts"}}, "**/*.ts"),
+    ({"tool_name": "WebFetch", "tool_input": {"url": "https://x.test", "prompt": "p"}}, "https://x.test"),
+    ({"tool_name": "TodoWrite", "tool_input": {"todos": [{}, {}]}}, "2 todos"),
+    ({"tool_name": "mcp__gh__create_issue", "tool_input": {"title": "t"}}, '{"title":"t"}'),
+    ({"hook_event_name": "SessionStart", "source": "resume", "model": "opus"}, "resume opus"),
+    ({"hook_event_name": "PostToolUseFailure", "tool_name": "Bash",
+      "tool_input": {"command": "make"}, "error": "exit 2"}, "make ✗ exit 2"),
+    ({"tool_name": "Bash", "tool_input": {"command": "echo a\nprintf '\x1b[2J'"}},
+     "echo a ⏎ printf '\\x1b[2J'"),
+])
+def test_summary_says_what_each_event_is_about(payload, expected):
+    envelope = {"hook": payload.get("hook_event_name", "PreToolUse"),
+                "tool_name": payload.get("tool_name"), "payload": payload}
+    assert summary.summary(envelope) == expected
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch, hookd):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    from hookd.config import load
+    config = load(environ=hookd.env)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert Tail(config, Filters(), False, Terminal(), io.StringIO()).colour is True
+    assert Tail(config, Filters(), False, io.StringIO(), io.StringIO()).colour is False
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert Tail(config, Filters(), False, Terminal(), io.StringIO()).colour is False
+    envelope = {"hook": "PreToolUse", "tool_name": "Bash", "risk": "high", "risk_reasons": ["x"],
+                "received_at": "2026-11-21T13:10:00.123456Z", "payload": {"tool_input": {"command": "ls"}}}
+    assert "\x1b[1;31m[high (x)]" in summary.line(envelope, colour=True)
+    assert "\x1b" not in summary.line(envelope, colour=False)
