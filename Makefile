@@ -27,6 +27,7 @@ bench: setup
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/memory.py
+	$(BIN)/python bench/restart_window.py
 
 clean:
 	rm -rf $(VENV) .run *.egg-info
