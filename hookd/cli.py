@@ -143,6 +143,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
 def cmd_service(args: argparse.Namespace) -> int:
     """Install, remove or inspect the user service (systemd or launchd) for this installation."""
     from hookd.config import default_config_path
+    from hookd.paths import UnsafePathError
     from hookd.service import manager, units
 
     settings = _settings_from(args)
@@ -153,12 +154,16 @@ def cmd_service(args: argparse.Namespace) -> int:
     installation = units.Installation.of(
         config, os.path.abspath(config_file) if config_file else None)
     service = manager.manager_for(args.manager, installation, os.environ)
-    if args.action == "status":
-        return manager.status(service)
-    if args.action == "install":
-        return manager.install(service, dry_run=args.dry_run, files_only=args.files_only,
-                               environ=os.environ)
-    return manager.uninstall(service, dry_run=args.dry_run, files_only=args.files_only)
+    try:
+        if args.action == "status":
+            return manager.status(service)
+        if args.action == "install":
+            return manager.install(service, dry_run=args.dry_run, files_only=args.files_only,
+                                   environ=os.environ)
+        return manager.uninstall(service, dry_run=args.dry_run, files_only=args.files_only)
+    except (OSError, UnsafePathError) as exc:
+        print(f"hookd: {exc}", file=sys.stderr)
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:

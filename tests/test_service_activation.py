@@ -240,3 +240,10 @@ def test_closing_a_server_on_a_passed_socket_leaves_it_listening_for_the_next_ho
         if os.path.exists(path):
             os.unlink(path)
         os.rmdir(base)
+
+
+def test_launchd_fds_is_empty_where_the_call_does_not_exist():
+    class OldLibc:  # before macOS 10.10
+        pass
+
+    assert launchd_fds("Listeners", OldLibc()) == []

@@ -183,3 +183,12 @@ def test_settings_the_service_cannot_see_are_pointed_out(home):
                              "--manager", "systemd"], capture_output=True, text=True, env=env,
                             cwd=REPO, timeout=60)
     assert "the service will not see HOOKD_REDIS_URL" in result.stdout
+
+
+def test_a_state_directory_that_cannot_be_created_is_a_clear_error(home):
+    home.record("systemctl")
+    blocker = home.root / "file"
+    blocker.write_text("")
+    result = home.hookd("install", "--manager", "systemd", "--state-dir", str(blocker / "state"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("hookd: ") and "Traceback" not in result.stderr

@@ -66,7 +66,9 @@ def launchd_fds(name: str, libc: ctypes.CDLL | None = None) -> list[int]:
     process, and ENOENT when the plist has no such entry: both mean none.
     """
     libc = libc or ctypes.CDLL(None, use_errno=True)
-    call = libc.launch_activate_socket
+    call = getattr(libc, "launch_activate_socket", None)
+    if call is None:  # before macOS 10.10: launchd cannot hand sockets over this way
+        return []
     call.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(ctypes.c_int)),
                      ctypes.POINTER(ctypes.c_size_t)]
     call.restype = ctypes.c_int
