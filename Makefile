@@ -1,5 +1,5 @@
 # Everything the project needs is installed from here: a virtualenv with hookd
-# and its test tools, and Debian's redis-server when it is missing.
+# and its test tools, and Debian's redis-server and systemd tools when they are missing.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -13,6 +13,7 @@ $(BIN)/hookd: pyproject.toml
 
 setup: $(BIN)/hookd
 	scripts/install-redis-server
+	scripts/install-systemd-tools
 
 run: setup
 	scripts/dev-redis
@@ -26,6 +27,7 @@ bench: setup
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/memory.py
+	$(BIN)/python bench/restart_window.py
 
 clean:
 	rm -rf $(VENV) .run *.egg-info

@@ -38,12 +38,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from hookd.daemon import Daemon, StateDirLocked
     from hookd.ingest.server import AlreadyRunning
     from hookd.paths import UnsafePathError
+    from hookd.service.activation import ActivationError
 
     config = load(_settings_from(args))
     logs.configure(config.log_format, config.log_level)
     try:
         uvloop.run(Daemon(config).serve())
-    except (AlreadyRunning, StateDirLocked, UnsafePathError) as exc:
+    except (AlreadyRunning, StateDirLocked, UnsafePathError, ActivationError) as exc:
         print(f"hookd: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -171,6 +172,32 @@ def cmd_tail(args: argparse.Namespace) -> int:
     return follow.run(load(_settings_from(args)), args)
 
 
+def cmd_service(args: argparse.Namespace) -> int:
+    """Install, remove or inspect the user service (systemd or launchd) for this installation."""
+    from hookd.config import default_config_path
+    from hookd.paths import UnsafePathError
+    from hookd.service import manager, units
+
+    settings = _settings_from(args)
+    config = load(settings)
+    config_file = settings.get("config") or os.environ.get("HOOKD_CONFIG")
+    if not config_file and os.path.exists(default_config_path(os.environ)):
+        config_file = default_config_path(os.environ)
+    installation = units.Installation.of(
+        config, os.path.abspath(config_file) if config_file else None)
+    service = manager.manager_for(args.manager, installation, os.environ)
+    try:
+        if args.action == "status":
+            return manager.status(service)
+        if args.action == "install":
+            return manager.install(service, dry_run=args.dry_run, files_only=args.files_only,
+                                   environ=os.environ)
+        return manager.uninstall(service, dry_run=args.dry_run, files_only=args.files_only)
+    except (OSError, UnsafePathError) as exc:
+        print(f"hookd: {exc}", file=sys.stderr)
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hookd", description="Claude Code hook events into a Redis Stream, fast and without loss.")
@@ -275,6 +302,27 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--json", action="store_true", help="print each raw envelope as one JSON line")
     _settings_flags(tail)
     tail.set_defaults(handler=cmd_tail)
+
+
+    service = commands.add_parser(
+        "service", help="install, remove or inspect hookd as a user service (systemd, launchd)",
+        description="install renders hookd.socket and hookd.service (systemd, into "
+        "~/.config/systemd/user/) or com.hookd.agent.plist (launchd, into ~/Library/LaunchAgents/) "
+        "with this installation's interpreter, sockets, state directory and config file, writes "
+        "those that changed, and enables and starts them (systemctl --user / launchctl); safe to "
+        "repeat. uninstall stops and removes them (the spool is kept). status compares the "
+        "installed files with what this installation renders. Exit status 1 when the service "
+        "manager cannot be reached (the files are written all the same).")
+    service.add_argument("action", choices=("install", "uninstall", "status"))
+    service.add_argument("--manager", choices=("auto", "systemd", "launchd"), default="auto",
+                         help="which service manager (default: launchd on macOS, else systemd)")
+    service.add_argument("--dry-run", action="store_true",
+                         help="write and run nothing; print the files and the commands")
+    service.add_argument("--files-only", action="store_true",
+                         help="write (or remove) the files only; print the service manager's "
+                              "commands instead of running them")
+    _settings_flags(service)
+    service.set_defaults(handler=cmd_service)
     return parser
 
 

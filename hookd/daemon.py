@@ -29,6 +29,8 @@ from hookd.pipeline import Pipeline
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
 from hookd.sequence import SequenceAllocator
+from hookd.service.activation import take_passed_sockets
+from hookd.service.notify import Notifier
 from hookd.spool import Spool
 from hookd.spool.flusher import Flusher
 from hookd.spool.inspect import find_handoffs
@@ -37,6 +39,10 @@ from hookd.state import DaemonState
 log = structlog.get_logger("hookd")
 
 LOCK_FILE = "hookd.lock"
+# At a stop, a connection that has not sent its first frame yet gets this long to send
+# it: hook-send writes as soon as it is connected, and would otherwise fall back to its
+# inbox where the next hookd (socket activation) could have taken the event.
+FIRST_FRAME_GRACE_S = 0.5
 
 
 class StateDirLocked(Exception):
@@ -113,11 +119,17 @@ class Daemon:
     async def startup(self) -> None:
         config = self.config
         self.lock_fd = lock_state_dir(config.state_dir)
-        # Bind before anything slow, so a second daemon fails at once; clients that
-        # connect meanwhile wait in the backlog until the server below serves them.
-        listen_sock = bind_private_socket(config.socket)
-        control_sock = bind_private_socket(config.control_socket)
-        self.socket_inodes = {path: os.stat(path).st_ino for path in (config.socket, config.control_socket)}
+        self.notifier = Notifier.from_environ()
+        # Sockets the service manager passed are served as they are; the others are bound
+        # before anything slow, so a second daemon fails at once. Clients that connect
+        # meanwhile wait in the backlog until the server below serves them.
+        paths = {"events": config.socket, "control": config.control_socket}
+        passed = take_passed_sockets(paths)
+        listen_sock = passed.get("events") or bind_private_socket(config.socket)
+        control_sock = passed.get("control") or bind_private_socket(config.control_socket)
+        # Only what hookd bound is its to unlink; a passed socket belongs to the manager.
+        self.socket_inodes = {path: os.stat(path).st_ino for role, path in paths.items()
+                              if role not in passed}
         self.process = psutil.Process()
         self.process.cpu_percent(None)  # the first call only starts the measurement
         ensure_private_dir(config.inbox_dir)
@@ -150,7 +162,17 @@ class Daemon:
         ]
         log.info("hookd_started", version=__version__, pid=os.getpid(), socket=config.socket,
                  redis=mask_url(config.redis_url), stream=config.stream, host=config.host,
-                 state_dir=config.state_dir, spooled=self.spool.pending_events)
+                 state_dir=config.state_dir, spooled=self.spool.pending_events,
+                 socket_activated=sorted(passed))
+        self.notifier.ready(self.describe())
+        self.notifier_task = (asyncio.create_task(self.notifier.keep_informing(self.describe),
+                                                  name="notifier")
+                              if self.notifier.enabled else None)
+
+    def describe(self) -> str:
+        """One line for the service manager's STATUS= (systemctl --user status hookd)."""
+        return (f"{self.spool.pending_events} events spooled, {self.state.published} published; "
+                f"redis {self.state.redis.state}")
 
     def _take_inbox_at_start(self) -> None:
         """Spool what hook-send left while hookd was away, before serving anything newer.
@@ -171,8 +193,11 @@ class Daemon:
         deadline = started + self.config.drain_timeout_s
         log.info("hookd_stopping", connections=len(self.connections),
                  spooled=self.spool.pending_events, drain_timeout_s=self.config.drain_timeout_s)
+        if self.notifier_task is not None:
+            self.notifier_task.cancel()
+        self.notifier.stopping(f"draining; {self.describe()}")
         self.server.close()
-        remove_socket_if_ours(self.config.socket, self.socket_inodes[self.config.socket])
+        self._remove_socket_if_bound(self.config.socket)
         await self._wait_for_connections(deadline)
         self.pipeline.accepting = False
         for conn in list(self.connections):
@@ -186,16 +211,26 @@ class Daemon:
         self.spool.close()
         await self.redis.aclose()
         self.control.close()
-        remove_socket_if_ours(self.config.control_socket, self.socket_inodes[self.config.control_socket])
+        self._remove_socket_if_bound(self.config.control_socket)
         if self.metrics is not None:
             self.metrics.shutdown()
         os.close(self.lock_fd)
+        self.notifier.close()
         log.info("hookd_stopped", published=self.state.published, spooled=self.spool.pending_events,
                  took_s=round(time.monotonic() - started, 3))
 
+    def _remove_socket_if_bound(self, path: str) -> None:
+        if path in self.socket_inodes:
+            remove_socket_if_ours(path, self.socket_inodes[path])
+
     async def _wait_for_connections(self, deadline: float) -> None:
-        """Give connections in the middle of a frame the time left to finish it."""
-        while any(c.mid_frame for c in self.connections) and time.monotonic() < deadline:
+        """Give connections in the middle of a frame the time left to finish it, and new ones
+        a moment (FIRST_FRAME_GRACE_S) to send their first frame."""
+        first_frame_by = min(deadline, time.monotonic() + FIRST_FRAME_GRACE_S)
+        while (now := time.monotonic()) < deadline:
+            if not any(c.mid_frame or (now < first_frame_by and c.frames == 0 and not c.closing)
+                       for c in self.connections):
+                return
             await asyncio.sleep(0.01)
 
     def _install_signal_handlers(self) -> None:

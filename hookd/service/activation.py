@@ -1,0 +1,172 @@
+"""Sockets handed over by the service manager: systemd's LISTEN_FDS protocol, launchd's
+``launch_activate_socket``.
+
+A passed socket belongs to the manager. It exists before hookd starts, and
+while hookd restarts the kernel queues new connections on it for the next
+hookd; so hookd takes it as it is, never binds or unlinks its path, and only
+closes its own copy. Each passed socket is matched to a role (event socket,
+control socket) by the path it is bound to, so a unit whose paths disagree
+with hookd's settings is refused rather than served on the wrong path.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import socket
+import stat
+import sys
+from collections.abc import Callable, Mapping, MutableMapping
+
+import structlog
+
+log = structlog.get_logger("hookd.service")
+
+SD_LISTEN_FDS_START = 3
+SYSTEMD_VARIABLES = ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES")
+# The plist's Sockets keys (launchd/com.hookd.agent.plist), by role.
+LAUNCHD_SOCKET_NAMES = {"events": "Listeners", "control": "Control"}
+
+
+class ActivationError(Exception):
+    """The service manager passed sockets hookd cannot serve; the message says how to fix it."""
+
+
+def systemd_fds(environ: MutableMapping[str, str] | None = None) -> list[tuple[int, str]]:
+    """The (fd, name) pairs passed to this process with LISTEN_FDS, first fd 3.
+
+    As sd_listen_fds(3) with unset_environment: the variables are removed
+    whatever they say, so that no child takes them for its own; a LISTEN_PID
+    that is not ours means they were meant for another process, and nothing was
+    passed to us. The fds are made close-on-exec.
+    """
+    environ = os.environ if environ is None else environ
+    pid, count, names = (environ.pop(name, None) for name in SYSTEMD_VARIABLES)
+    if not count or not pid:
+        return []
+    if not pid.isdigit() or int(pid) != os.getpid():
+        log.info("listen_fds_not_ours", listen_pid=pid, pid=os.getpid())
+        return []
+    if not count.isdigit():
+        raise ActivationError(f"LISTEN_FDS={count!r} is not a number of file descriptors")
+    fds = list(range(SD_LISTEN_FDS_START, SD_LISTEN_FDS_START + int(count)))
+    labels = names.split(":") if names else []
+    if len(labels) != len(fds):
+        labels = ["unknown"] * len(fds)
+    for fd in fds:
+        os.set_inheritable(fd, False)
+    return list(zip(fds, labels))
+
+
+def launchd_fds(name: str, libc: ctypes.CDLL | None = None) -> list[int]:
+    """The fds launchd holds for the plist's ``Sockets`` entry ``name`` (macOS 10.10+).
+
+    launch_activate_socket returns ESRCH when launchd did not start this
+    process, and ENOENT when the plist has no such entry: both mean none.
+    """
+    libc = libc or ctypes.CDLL(None, use_errno=True)
+    call = getattr(libc, "launch_activate_socket", None)
+    if call is None:  # before macOS 10.10: launchd cannot hand sockets over this way
+        return []
+    call.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(ctypes.c_int)),
+                     ctypes.POINTER(ctypes.c_size_t)]
+    call.restype = ctypes.c_int
+    fds = ctypes.POINTER(ctypes.c_int)()
+    count = ctypes.c_size_t(0)
+    error = call(name.encode(), ctypes.pointer(fds), ctypes.pointer(count))
+    if error in (errno.ESRCH, errno.ENOENT):
+        return []
+    if error:
+        raise ActivationError(f"launchd could not hand over the socket {name!r}: "
+                              f"{os.strerror(error)}")
+    try:
+        return [fds[i] for i in range(count.value)]
+    finally:
+        libc.free(fds)
+
+
+def adopt(fd: int, label: str) -> socket.socket:
+    """The passed fd as a socket, if it is one hookd can serve: a listening AF_UNIX stream socket."""
+    try:
+        sock = socket.socket(fileno=fd)
+    except OSError as exc:
+        raise ActivationError(f"passed file descriptor {fd} ({label}) is not a socket: "
+                              f"{exc.strerror}") from None
+    what = f"passed socket {fd} ({label})"
+    if sock.family != socket.AF_UNIX or sock.type != socket.SOCK_STREAM:
+        sock.detach()
+        raise ActivationError(f"{what} is {sock.family.name} {sock.type.name}; hookd serves "
+                              "Unix stream sockets only (ListenStream=<path> in the socket unit)")
+    if not sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+        sock.detach()
+        raise ActivationError(f"{what} is not listening; pass a listening socket "
+                              "(ListenStream=, without Accept=yes)")
+    sock.setblocking(False)
+    return sock
+
+
+def _check_path(path: str) -> None:
+    """A passed socket's file must be ours and owner-only, as one hookd binds would be.
+
+    Tightened to 0600 when it is looser (systemd-socket-activate creates 0644),
+    refused when it belongs to someone else. A path hookd cannot see (another
+    mount namespace, PrivateTmp=) has the mode its unit gave it.
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        log.info("passed_socket_path_not_visible", socket=path)
+        return
+    if info.st_uid != os.getuid():
+        raise ActivationError(f"passed socket {path} belongs to uid {info.st_uid}, not to you "
+                              f"(uid {os.getuid()}); hookd will not serve it")
+    parent = os.lstat(os.path.dirname(path))
+    if parent.st_uid != os.getuid():
+        raise ActivationError(f"the directory of passed socket {path} belongs to uid "
+                              f"{parent.st_uid}; use a directory of your own")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        try:
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            raise ActivationError(f"passed socket {path} is mode {stat.S_IMODE(info.st_mode):o} "
+                                  f"and cannot be made 0600 ({exc.strerror}); set SocketMode=0600 "
+                                  "in the socket unit") from None
+        log.warning("passed_socket_mode_tightened", socket=path,
+                    mode=f"{stat.S_IMODE(info.st_mode):o}", now="600")
+
+
+def take_passed_sockets(paths: Mapping[str, str],
+                        environ: MutableMapping[str, str] | None = None,
+                        platform: str = sys.platform,
+                        launchd: Callable[[str], list[int]] = launchd_fds) -> dict[str, socket.socket]:
+    """The sockets the service manager passed, by role (``paths`` maps role to configured path).
+
+    Empty when hookd was not socket-activated. A role with no passed socket is
+    left out: hookd binds that one itself.
+    """
+    if platform == "darwin":
+        passed = [(fd, LAUNCHD_SOCKET_NAMES.get(role, role)) for role in paths
+                  for fd in launchd(LAUNCHD_SOCKET_NAMES.get(role, role))]
+    else:
+        passed = systemd_fds(environ)
+    roles = {os.path.abspath(path): role for role, path in paths.items()}
+    taken: dict[str, socket.socket] = {}
+    for fd, label in passed:
+        sock = adopt(fd, label)
+        path = sock.getsockname()
+        role = roles.get(path) if isinstance(path, str) and path else None
+        if role is None:
+            sock.detach()
+            expected = ", ".join(f"{role} {p}" for role, p in paths.items())
+            raise ActivationError(
+                f"the service manager passed a socket bound to {path!r}, which is none of "
+                f"hookd's sockets ({expected}); make the socket unit's paths and hookd's "
+                "socket settings agree (hookd service install renders both)")
+        if role in taken:
+            sock.detach()
+            raise ActivationError(f"the service manager passed two sockets for {path}")
+        _check_path(path)
+        taken[role] = sock
+        log.info("socket_passed", role=role, socket=path, fd=fd, name=label)
+    return taken

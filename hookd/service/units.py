@@ -1,0 +1,122 @@
+"""The service manager's files, rendered from the templates in ``templates/`` with this
+installation's paths.
+
+systemd/ and launchd/ at the top of the repository are links to the same
+templates, so there is one copy of each. Every value is escaped for the file it
+lands in: systemd specifiers (%) and variables ($), quotes for words with
+spaces, XML for the plist.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+import sys
+from collections.abc import Mapping
+from importlib import resources
+from typing import NamedTuple
+from xml.sax.saxutils import escape as xml_escape
+
+from hookd.config import Config
+
+SYSTEMD_UNITS = ("hookd.socket", "hookd.service")
+LAUNCHD_LABEL = "com.hookd.agent"
+LAUNCHD_PLIST = f"{LAUNCHD_LABEL}.plist"
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9/._+:=@%,-]+")
+
+
+class Template(string.Template):
+    delimiter = "@"
+
+
+class Installation(NamedTuple):
+    """The paths a unit needs: where hookd runs from and what it serves."""
+
+    python: str
+    socket: str
+    control_socket: str
+    state_dir: str
+    config_file: str | None  # None: hookd looks in its default place
+    runtime_dir: str | None  # $XDG_RUNTIME_DIR, written as %t in systemd units
+
+    @classmethod
+    def of(cls, config: Config, config_file: str | None,
+           environ: Mapping[str, str] | None = None) -> Installation:
+        environ = os.environ if environ is None else environ
+        runtime = environ.get("XDG_RUNTIME_DIR", "")
+        return cls(python=os.path.abspath(sys.executable), socket=config.socket,
+                   control_socket=config.control_socket, state_dir=config.state_dir,
+                   config_file=config_file,
+                   runtime_dir=runtime.rstrip("/") if runtime.startswith("/") else None)
+
+    def run_arguments(self) -> list[str]:
+        """hookd run with every path the service manager and hookd must agree on."""
+        args = [self.python, "-m", "hookd", "run", "--socket", self.socket,
+                "--control-socket", self.control_socket, "--state-dir", self.state_dir]
+        if self.config_file:
+            args += ["--config", self.config_file]
+        return args + ["--log-format", "json"]
+
+
+def template_text(name: str) -> str:
+    return resources.files("hookd.service").joinpath("templates", name).read_text()
+
+
+def render(name: str, values: Mapping[str, str]) -> str:
+    return Template(template_text(name)).substitute(values)
+
+
+# -- systemd ----------------------------------------------------------------------------
+
+
+def systemd_path(path: str, installation: Installation) -> str:
+    """A path as a unit file writes it: under the runtime directory as %t, % doubled elsewhere."""
+    runtime = installation.runtime_dir
+    if runtime and path.startswith(runtime + "/"):
+        return "%t" + path[len(runtime):].replace("%", "%%")
+    return path.replace("%", "%%")
+
+
+def systemd_word(word: str, expand_variables: bool = True) -> str:
+    """One word of ExecStart= (or a path list): quoted when it needs to be, $ doubled."""
+    if expand_variables:
+        word = word.replace("$", "$$")
+    if _PLAIN_WORD.fullmatch(word):
+        return word
+    return '"' + word.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def systemd_units(installation: Installation) -> dict[str, str]:
+    """hookd.socket and hookd.service, by file name."""
+    paths = {installation.socket, installation.control_socket}
+    words = []
+    for arg in installation.run_arguments():
+        text = systemd_path(arg, installation) if arg in paths else arg.replace("%", "%%")
+        words.append(systemd_word(text))
+    values = {
+        "socket": systemd_path(installation.socket, installation),
+        "control_socket": systemd_path(installation.control_socket, installation),
+        "exec_start": " ".join(words),
+        "state_dir": systemd_word(installation.state_dir.replace("%", "%%"),
+                                  expand_variables=False),
+    }
+    return {name: render(name, values) for name in SYSTEMD_UNITS}
+
+
+# -- launchd ----------------------------------------------------------------------------
+
+
+def launchd_log_dir(home: str) -> str:
+    return os.path.join(home, "Library", "Logs", "hookd")
+
+
+def launchd_plist(installation: Installation, home: str) -> str:
+    values = {
+        "program_arguments": "\n".join(f"    <string>{xml_escape(arg)}</string>"
+                                       for arg in installation.run_arguments()),
+        "socket": xml_escape(installation.socket),
+        "control_socket": xml_escape(installation.control_socket),
+        "log_dir": xml_escape(launchd_log_dir(home)),
+    }
+    return render(LAUNCHD_PLIST, values)
