@@ -9,8 +9,8 @@ import ctypes
 import errno
 import json
 import os
+import shutil
 import socket
-import stat
 import subprocess
 import sys
 import textwrap
@@ -47,6 +47,7 @@ CHILD = textwrap.dedent("""
         "taken": {role: [s.fileno(), s.getsockname(), os.get_inheritable(s.fileno())]
                   for role, s in taken.items()},
         "environ_left": sorted(k for k in os.environ if k.startswith("LISTEN_")),
+        "modes": {os.path.basename(p): oct(os.stat(p).st_mode & 0o777) for _, p in spec["sockets"]},
     }))
 """)
 
@@ -54,17 +55,19 @@ CHILD = textwrap.dedent("""
 def run_child(tmp_path, sockets, names=None, paths=None, pid=None) -> dict:
     # Unix socket paths must be short; pytest's tmp paths can be long.
     base = f"/tmp/hookd-act-{os.getpid()}"
-    os.makedirs(base, mode=0o700, exist_ok=True)
-    for name in os.listdir(base):
-        os.unlink(os.path.join(base, name))
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(base, mode=0o700)
     spec = {
         "sockets": [(kind, f"{base}/{name}") for kind, name in sockets],
         "names": names or ["hookd"] * len(sockets),
         "paths": paths or {"events": f"{base}/hookd.sock", "control": f"{base}/control.sock"},
         "pid": pid,
     }
-    result = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)], capture_output=True,
-                            text=True, timeout=30)
+    try:
+        result = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)],
+                                capture_output=True, text=True, timeout=30)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1]) | {"base": base}
 
@@ -77,7 +80,7 @@ def test_passed_sockets_are_matched_to_their_roles_by_path_and_the_variables_cle
                             "events": [4, f"{base}/hookd.sock", False]}
     assert got["environ_left"] == []
     # systemd-socket-activate binds 0644; hookd tightens what it is passed to 0600.
-    assert stat.S_IMODE(os.stat(f"{base}/hookd.sock").st_mode) == 0o600
+    assert got["modes"] == {"control.sock": "0o600", "hookd.sock": "0o600"}
 
 
 def test_a_role_that_is_not_passed_is_left_for_hookd_to_bind(tmp_path):
