@@ -22,6 +22,7 @@ from hookd.control.metrics import start_metrics
 from hookd.control.server import ControlServer
 from hookd.envelope import EnvelopeBuilder
 from hookd.redact import build_redactor
+from hookd.ingest.http import HttpListener
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection, bind_private_socket, remove_socket_if_ours
 from hookd.paths import ensure_private_dir
@@ -118,6 +119,7 @@ class Daemon:
         listen_sock = bind_private_socket(config.socket)
         control_sock = bind_private_socket(config.control_socket)
         self.socket_inodes = {path: os.stat(path).st_ino for path in (config.socket, config.control_socket)}
+        self.http = HttpListener.bind(config) if config.http_addr else None
         self.process = psutil.Process()
         self.process.cpu_percent(None)  # the first call only starts the measurement
         ensure_private_dir(config.inbox_dir)
@@ -139,6 +141,8 @@ class Daemon:
             lambda: EventConnection(self.pipeline, config.max_event_bytes,
                                     config.client_timeout_s, self.connections),
             sock=listen_sock)
+        if self.http is not None:
+            await self.http.start(self.pipeline)
         self.control = ControlServer(self)
         await self.control.start(control_sock)
         self.metrics = start_metrics(config.metrics_addr, self) if config.metrics_addr else None
@@ -171,11 +175,15 @@ class Daemon:
         log.info("hookd_stopping", connections=len(self.connections),
                  spooled=self.spool.pending_events, drain_timeout_s=self.config.drain_timeout_s)
         self.server.close()
+        if self.http is not None:
+            self.http.stop_listening()
         remove_socket_if_ours(self.config.socket, self.socket_inodes[self.config.socket])
         await self._wait_for_connections(deadline)
         self.pipeline.accepting = False
         for conn in list(self.connections):
             conn.shut()
+        if self.http is not None:
+            self.http.shut()
         publisher, inbox, fsync = self.tasks
         await cancel_and_wait(inbox, deadline)
         await cancel_and_wait(publisher, deadline)
@@ -194,7 +202,8 @@ class Daemon:
 
     async def _wait_for_connections(self, deadline: float) -> None:
         """Give connections in the middle of a frame the time left to finish it."""
-        while any(c.mid_frame for c in self.connections) and time.monotonic() < deadline:
+        while (any(c.mid_frame for c in self.connections) or (self.http and self.http.mid_request)) \
+                and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
 
     def _install_signal_handlers(self) -> None:
