@@ -187,6 +187,22 @@ def test_pipelined_requests_are_answered_in_order(http_hookd, redis_db):
     assert sessions == [b"1", b"3"]
 
 
+def test_nothing_after_a_request_that_asks_to_close_is_taken(http_hookd, redis_db):
+    def request(body: bytes, connection: bytes) -> bytes:
+        return (b"POST /hook HTTP/1.1\r\nAuthorization: Bearer %s\r\nConnection: %s\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (http_hookd.token.encode(), connection, len(body), body))
+
+    with socket.create_connection(("127.0.0.1", http_hookd.http_port), timeout=10) as s:
+        s.sendall(request(b'{"session_id": "first"}', b"close") + request(b'{"session_id": "2"}', b"keep-alive"))
+        answer = b"".join(iter(lambda: s.recv(65536), b""))
+    assert answer.count(b"HTTP/1.1 ") == 1 and answer.startswith(b"HTTP/1.1 200 ")
+    assert b"Connection: close" in answer
+    (fields,) = wait_for_entries(redis_db, 1)
+    assert fields[b"session"] == b"first"
+    assert http_hookd.stop() == 0  # everything spooled has been published by the drain
+    assert redis_db.xlen("hookd:events") == 1
+
+
 def test_a_slow_client_gets_408_and_a_silent_one_is_closed(hookd_factory, redis_db):
     daemon = start_http_hookd(hookd_factory, client_timeout_s="0.5")
     with socket.create_connection(("127.0.0.1", daemon.http_port), timeout=10) as s:

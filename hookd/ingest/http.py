@@ -210,6 +210,8 @@ class HookConnection(asyncio.Protocol):
             self.parsed.append(Request(Header(length=len(body), hook=self.hook), body, keep_alive))
         self.in_request = False
         self._reset()
+        if not keep_alive:
+            raise _Stop  # nothing sent after a request that asked to close is taken
 
     # -- deciding ------------------------------------------------------------
 
