@@ -50,6 +50,9 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     http_token_file: Annotated[str, _doc(
         "file with the bearer token HTTP hooks must send, created 0600 when missing "
         "(default: http.token in state_dir)")] = ""
+    http_allow_public: Annotated[bool, _doc(
+        "let http_addr be a non-loopback address (anyone who can reach it and learns the token "
+        "can add events; the token crosses the network in clear text)")] = False
     state_dir: Annotated[str, _doc(
         "directory for the spool and the inbox "
         "(default $XDG_STATE_HOME/hookd, else ~/.local/state/hookd)")] = ""
@@ -168,6 +171,7 @@ def load(flags: Mapping[str, Any] | None = None,
         _check_stream_name(config.stream)
         _check_redis_url(config.redis_url)
         _check_redaction(config)
+        _check_http_addr(config)
     except (msgspec.ValidationError, ValueError) as exc:
         raise ConfigError(f"invalid setting ({_blame(exc, sources)}): {exc}") from None
     return _with_defaults(config, environ)
@@ -185,6 +189,16 @@ def _check_redaction(config: Config) -> None:
             check()
         except (ValueError, re.error) as exc:
             raise ValueError(f"{exc} - at `$.{name}`") from None
+
+
+def _check_http_addr(config: Config) -> None:
+    from hookd.ingest.http_setup import check_addr
+
+    if config.http_addr:
+        try:
+            check_addr(config.http_addr, config.http_allow_public)
+        except ValueError as exc:
+            raise ValueError(f"{exc} - at `$.http_addr`") from None
 
 
 def _check_redis_url(url: str) -> None:

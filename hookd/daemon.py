@@ -22,6 +22,7 @@ from hookd.control.metrics import start_metrics
 from hookd.control.server import ControlServer
 from hookd.envelope import EnvelopeBuilder
 from hookd.redact import build_redactor
+from hookd.ingest.http import HttpListener
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection, bind_private_socket, remove_socket_if_ours
 from hookd.paths import ensure_private_dir
@@ -130,6 +131,7 @@ class Daemon:
         # Only what hookd bound is its to unlink; a passed socket belongs to the manager.
         self.socket_inodes = {path: os.stat(path).st_ino for role, path in paths.items()
                               if role not in passed}
+        self.http = HttpListener.bind(config) if config.http_addr else None
         self.process = psutil.Process()
         self.process.cpu_percent(None)  # the first call only starts the measurement
         ensure_private_dir(config.inbox_dir)
@@ -152,6 +154,8 @@ class Daemon:
             lambda: EventConnection(self.pipeline, config.max_event_bytes,
                                     config.client_timeout_s, self.connections),
             sock=listen_sock)
+        if self.http is not None:
+            await self.http.start(self.pipeline)
         self.control = ControlServer(self)
         await self.control.start(control_sock)
         self.metrics = start_metrics(config.metrics_addr, self) if config.metrics_addr else None
@@ -197,11 +201,15 @@ class Daemon:
             self.notifier_task.cancel()
         self.notifier.stopping(f"draining; {self.describe()}")
         self.server.close()
+        if self.http is not None:
+            self.http.stop_listening()
         self._remove_socket_if_bound(self.config.socket)
         await self._wait_for_connections(deadline)
         self.pipeline.accepting = False
         for conn in list(self.connections):
             conn.shut()
+        if self.http is not None:
+            self.http.shut()
         publisher, inbox, fsync = self.tasks
         await cancel_and_wait(inbox, deadline)
         await cancel_and_wait(publisher, deadline)
@@ -224,12 +232,12 @@ class Daemon:
             remove_socket_if_ours(path, self.socket_inodes[path])
 
     async def _wait_for_connections(self, deadline: float) -> None:
-        """Give connections in the middle of a frame the time left to finish it, and new ones
-        a moment (FIRST_FRAME_GRACE_S) to send their first frame."""
+        """Give connections in the middle of a frame (or an HTTP request) the time left to finish
+        it, and new ones a moment (FIRST_FRAME_GRACE_S) to send their first frame."""
         first_frame_by = min(deadline, time.monotonic() + FIRST_FRAME_GRACE_S)
         while (now := time.monotonic()) < deadline:
             if not any(c.mid_frame or (now < first_frame_by and c.frames == 0 and not c.closing)
-                       for c in self.connections):
+                       for c in self.connections) and not (self.http and self.http.mid_request):
                 return
             await asyncio.sleep(0.01)
 

@@ -119,6 +119,11 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     rows.append(("process", f"rss {format_bytes(proc['rss_bytes'])}, cpu {proc['cpu_percent']:.1f}%, "
                             f"{proc['open_fds']} fds, {proc['threads']} threads"))
     rows.append(("socket", status["socket"]))
+    if status.get("http"):
+        http = status["http"]
+        answers = ", ".join(f"{s} {n:,}" for s, n in http["by_status"].items()) or "none yet"
+        rows.append(("http", f"http://{http['addr']}/hook, {http['connections']} connections; "
+                             f"answers {answers}"))
     return _table(rows)
 
 

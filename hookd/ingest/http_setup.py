@@ -1,0 +1,122 @@
+"""What the HTTP listener needs before it serves: its address, checked, and its token.
+
+Kept apart from the listener so that the config check (which runs for every
+hookd command) and `hookd hooks install --mode http` (which reads the token)
+need neither httptools nor the event loop.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import stat
+import string
+
+from hookd.paths import UnsafePathError, ensure_private_dir
+
+MIN_TOKEN_CHARS = 16
+# A token travels in an HTTP header: visible ASCII, no spaces or quotes to escape in settings.json.
+_TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "-._~+/=")
+
+
+class HttpSetupError(UnsafePathError):
+    """The HTTP listener cannot start as configured (token file, address); the message names the fix.
+
+    A kind of UnsafePathError so that `hookd run` reports it the same way: one
+    line, exit 1.
+    """
+
+
+def split_addr(addr: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) as (host, port); ValueError says what is wrong."""
+    host, sep, port = addr.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"http_addr {addr!r} must be HOST:PORT with a port from 1 to 65535, "
+                         "e.g. 127.0.0.1:8787")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_addr(addr: str, allow_public: bool) -> None:
+    """Refuse an address other local machines could reach, unless the user said so explicitly."""
+    host, _ = split_addr(addr)
+    if host != "localhost":
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise ValueError(f"http_addr host {host!r} must be an IP address or localhost "
+                             "(a name could resolve to an address beyond this machine)") from None
+    if not is_loopback(host) and not allow_public:
+        raise ValueError(
+            f"http_addr {addr} is not a loopback address: HTTP hooks come from this machine, so "
+            "127.0.0.1:PORT is enough; to serve other machines anyway set http_allow_public = true "
+            "(anyone who can reach it and learns the token can add events, and the token crosses "
+            "the network in clear text)")
+
+
+def load_or_create_token(path: str) -> str:
+    """The bearer token in ``path``; a new random one, written 0600, when the file is missing.
+
+    A token file that others could read is refused rather than fixed: the
+    token may already have leaked, and only the user can say whether to
+    replace it.
+    """
+    ensure_private_dir(os.path.dirname(path))
+    try:
+        return _read_token(path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # a symbolic link (O_NOFOLLOW), no permission, ...
+        raise HttpSetupError(f"cannot read the HTTP token file {path}: {exc.strerror}; "
+                             "remove it and hookd creates a token") from None
+    token = secrets.token_urlsafe(32)
+    temporary = f"{path}.tmp-{os.getpid()}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, token.encode() + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(temporary, path)  # never replaces a token someone else just wrote
+    except FileExistsError:
+        return _read_token(path)
+    finally:
+        os.unlink(temporary)
+    return token
+
+
+def _read_token(path: str) -> str:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise HttpSetupError(f"{path} is not a regular file; remove it and hookd creates a token")
+        if info.st_uid != os.getuid():
+            raise HttpSetupError(f"{path} belongs to uid {info.st_uid}, not to you; remove it and "
+                                 "hookd creates a token of its own")
+        mode = stat.S_IMODE(info.st_mode)
+        if mode & 0o077:
+            raise HttpSetupError(
+                f"{path} can be read by other users (mode {mode:04o}), so the HTTP token may "
+                f"have leaked: delete it (hookd creates a new one; update your hooks' headers) or, "
+                f"if you are sure, chmod 600 {path}")
+        text = os.read(fd, 4096).decode("ascii", "replace").strip()
+    finally:
+        os.close(fd)
+    if len(text) < MIN_TOKEN_CHARS or not set(text) <= _TOKEN_CHARS:
+        raise HttpSetupError(
+            f"{path} must hold one token of at least {MIN_TOKEN_CHARS} characters "
+            "(letters, digits, - . _ ~ + / =); delete it and hookd creates one")
+    return text
