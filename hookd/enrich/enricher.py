@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, NamedTuple
+from typing import Any
+
+import msgspec
 
 from hookd.enrich.durations import PendingCalls
 from hookd.enrich.operation import classify
@@ -15,7 +17,7 @@ FINISHED_HOOKS = frozenset({"PostToolUse", "PostToolUseFailure"})
 MAX_MODEL_CHARS = 200
 
 
-class Enrichment(NamedTuple):
+class Enrichment(msgspec.Struct, frozen=True, gc=False):
     operation: str | None
     mcp_server: str | None
     mcp_tool: str | None

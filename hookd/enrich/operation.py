@@ -68,6 +68,15 @@ def classify(tool: str | None) -> Operation:
     """The operation of a tool call; all None for an event without a tool or an unknown tool."""
     if not tool:
         return NO_OPERATION
+    found = _classified.get(tool)
+    if found is None:
+        if len(_classified) >= CLASSIFIED_CAP:
+            _classified.clear()
+        found = _classified[tool] = _classify(tool)
+    return found
+
+
+def _classify(tool: str) -> Operation:
     op = TOOL_OPERATIONS.get(tool)
     if op is not None:
         return Operation(op, None, None)
@@ -75,3 +84,8 @@ def classify(tool: str | None) -> Operation:
     if mcp is not None:
         return Operation(mcp_operation(mcp[1]), mcp[0], mcp[1])
     return NO_OPERATION
+
+
+# A session uses a few dozen tool names; the cap only guards against a sender inventing more.
+CLASSIFIED_CAP = 4096
+_classified: dict[str, Operation] = {}

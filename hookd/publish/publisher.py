@@ -1,9 +1,11 @@
 """Drains the spool into the Redis Stream, in order, in batches (two in flight on one connection).
 
 Each batch goes through one Lua script that skips events at or below the
-host's high-water mark, XADDs the rest and raises the mark, atomically. The
-spool's position moves only after Redis has answered, so a batch is sent again
-after any failure or crash, and the mark makes the repeat harmless.
+host's high-water mark, XADDs the rest and raises the mark, atomically; for the
+events it adds it also updates the session index (session_index.py) and, when
+a channel is set, PUBLISHes their envelopes. The spool's position moves only
+after Redis has answered, so a batch is sent again after any failure or crash,
+and the mark makes the repeat harmless.
 """
 
 from __future__ import annotations
