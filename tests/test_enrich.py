@@ -372,6 +372,17 @@ def test_the_model_is_unknown_until_a_session_start_gives_it():
     assert enrich(enricher, corpus("stop.json"), 3).model is None
 
 
+def test_overlong_ids_are_not_remembered():
+    enricher = Enricher()
+    long_id = "t" * 10_000
+    pre = {"hook_event_name": "PreToolUse", "session_id": long_id, "tool_use_id": long_id,
+           "model": "m"}
+    enrich(enricher, json.dumps(pre).encode(), 0)
+    assert len(enricher.pending) == 0 and enricher.models.get(long_id) is None
+    post = dict(pre, hook_event_name="PostToolUse")
+    assert enrich(enricher, json.dumps(post).encode(), 5).duration_ms is None
+
+
 def test_a_megabyte_tool_response_is_measured_not_decoded():
     body = corpus("post_tool_use_bash_huge.json")
     fields = read_fields(body)

@@ -15,6 +15,8 @@ from hookd.enrich.risk import COMMAND_TOOLS, READ_TOOLS, WRITE_TOOLS, assess
 PATH_TOOLS = COMMAND_TOOLS | READ_TOOLS | WRITE_TOOLS
 FINISHED_HOOKS = frozenset({"PostToolUse", "PostToolUseFailure"})
 MAX_MODEL_CHARS = 200
+# Ids are remembered between events; longer ones than Claude Code's are not, so memory stays small.
+MAX_ID_CHARS = 256
 
 
 class Enrichment(msgspec.Struct, frozen=True, gc=False):
@@ -77,7 +79,7 @@ class Enricher:
         tool_input = read_tool_input(fields.tool_input) if tool in PATH_TOOLS else NO_INPUT
         risk = assess(tool, tool_input, fields.cwd)
         model = _model_name(fields.model)
-        if session:
+        if session and len(session) <= MAX_ID_CHARS:
             if model is not None:
                 self.models.remember(session, model)
             else:
@@ -97,7 +99,7 @@ class Enricher:
     def _duration(self, fields: PayloadFields, hook: str, sent_ns: int | None,
                   received_ns: int) -> int | None:
         call = fields.tool_use_id
-        if not isinstance(call, str) or not call:
+        if not isinstance(call, str) or not call or len(call) > MAX_ID_CHARS:
             return None
         if hook == "PreToolUse":
             self.pending.started(call, sent_ns, received_ns)
