@@ -251,7 +251,7 @@ class Replay(Processes):
             cpu = time.process_time() - c0
             rcpu = cpu_seconds(redis_ps) - rc0
             xlen = r.xlen(key)
-            r.delete(key, key + ":hwm")
+            r.delete(key, key + ":hwm", key + ":sessions", *r.keys(key + ":session:*"))
             if xlen != a.events:
                 raise BenchError(f"reference {name}: XLEN {xlen}, expected {a.events}")
             results[name] = {"events_per_s": round(a.events / elapsed), "s": round(elapsed, 3),
@@ -275,11 +275,13 @@ class Replay(Processes):
         script = r.register_script(PUBLISH_BATCH)
 
         def lua(key: str, lo: int, hi: int) -> None:
-            args: list[object] = [1_000_000, fields0[b"host"], 0]
+            # As the daemon sends it by default: with the session index, no PUBLISH.
+            args: list[object] = [1_000_000, fields0[b"host"], 0, 7 * 24 * 3600, key + ":session:", ""]
+            at_ms = time.time_ns() // 1_000_000
             for i in range(lo, hi):
                 args += (i + 1, fields0[b"event_id"], fields0[b"hook"], fields0[b"session"],
-                         fields0[b"tool"], pre + maker.body(i) + post)
-            added, skipped = script(keys=[key, key + ":hwm"], args=args)
+                         fields0[b"tool"], pre + maker.body(i) + post, at_ms, "/bench/cwd", "")
+            added, skipped = script(keys=[key, key + ":hwm", key + ":sessions"], args=args)
             if added != hi - lo:
                 raise BenchError(f"reference script added {added} of {hi - lo}")
 

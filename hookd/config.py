@@ -91,6 +91,15 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
                                        msgspec.Meta(gt=0)] = 1.0
     redis_timeout_s: Annotated[float, _doc("timeout for one Redis command or batch"),
                                msgspec.Meta(gt=0)] = 5.0
+    session_index: Annotated[bool, _doc(
+        "keep a hash per session and a sorted set of sessions in Redis, updated with each "
+        "XADD (see Session index)")] = True
+    session_retention_s: Annotated[int, _doc(
+        "a session's index entry expires this many seconds after its last event (default 7 days)"),
+        msgspec.Meta(ge=60)] = 7 * 24 * 3600
+    publish_channel: Annotated[str, _doc(
+        "also PUBLISH each envelope on this Redis channel, e.g. 'hooksdata' (what consumers "
+        "of the older bash hook subscribe to); empty for none")] = ""
     redact: Annotated[bool, _doc(
         "redact secrets from every payload before it is spooled (see Redaction)")] = True
     redact_disable: Annotated[list[str], _doc(

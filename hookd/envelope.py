@@ -15,7 +15,10 @@ from collections import Counter
 from typing import Any
 
 import msgspec
+import structlog
 
+from hookd.enrich import (NO_ENRICHMENT, Enricher, Enrichment, PayloadFields, fields_from_dict,
+                          normalise_hook, read_fields)
 from hookd.ingest.protocol import Header, Reason, Rejected
 from hookd.redact import Redactor
 from hookd.redact.truncate import truncate_strings
@@ -24,13 +27,11 @@ from hookd.sequence import SequenceAllocator
 ENVELOPE_VERSION = 1
 UNKNOWN_HOOK = "unknown"
 
+log = structlog.get_logger("hookd.envelope")
 
-class PayloadHead(msgspec.Struct):
-    """The payload fields the envelope lifts out; anything else is only validated."""
 
-    hook_event_name: Any = None
-    session_id: Any = None
-    tool_name: Any = None
+# The payload fields the envelope lifts out and enriches from; anything else is only validated.
+PayloadHead = PayloadFields
 
 
 class ClientInfo(msgspec.Struct):
@@ -53,6 +54,16 @@ class Envelope(msgspec.Struct):
     project_dir: str | None
     redactions: int
     truncated: int  # strings cut to truncate_strings_at
+    # Enrichment (hookd/enrich), computed from the redacted payload; see the README.
+    operation: str | None
+    mcp_server: str | None
+    mcp_tool: str | None
+    risk: str | None
+    risk_reasons: list[str]
+    duration_ms: int | None
+    input_bytes: int | None
+    response_bytes: int | None
+    model: str | None
     payload: msgspec.Raw
 
 
@@ -128,7 +139,7 @@ def _decode_with_stdlib(body: bytes) -> PayloadHead:
         raise Rejected(Reason.NOT_JSON, f"the body is not JSON: {exc}") from None
     if not isinstance(value, dict):
         raise Rejected(Reason.NOT_OBJECT, f"the body must be a JSON object, not {type(value).__name__}")
-    return PayloadHead(value.get("hook_event_name"), value.get("session_id"), value.get("tool_name"))
+    return fields_from_dict(value)
 
 
 def _text(value: Any) -> str | None:
@@ -174,14 +185,18 @@ class EnvelopeBuilder:
         self.events_redacted = 0
         self.ids = EventIds()
         self.utc = UtcText()
+        self.enricher = Enricher()
+        self.enrich_failures = 0
 
     def build(self, header: Header, body: bytes) -> Event:
         head, text = read_payload(body)
         redactions = 0
+        fields = head
         if self.redactor is not None:
             redacted, counts = self.redactor.redact(text, body)
             if counts:
                 body = redacted.encode()
+                fields = read_fields(body)  # enrichment must see only the redacted payload
                 redactions = sum(counts.values())
                 self.redactions.update(counts)
                 self.events_redacted += 1
@@ -192,9 +207,10 @@ class EnvelopeBuilder:
             if truncated:
                 body = shortened.encode()
         now_ns = time.time_ns()
-        hook = _text(head.hook_event_name) or header.hook or UNKNOWN_HOOK
-        session = _text(head.session_id)
-        tool = _text(head.tool_name)
+        hook = normalise_hook(_text(fields.hook_event_name) or header.hook or UNKNOWN_HOOK)
+        session = _text(fields.session_id)
+        tool = _text(fields.tool_name)
+        extra = self._enrich(fields, hook, session, tool, header.sent_ns, now_ns)
         client = None
         if header.pid is not None or header.handoff_id is not None:
             client = ClientInfo(header.pid, header.ppid, header.handoff_id)
@@ -212,10 +228,30 @@ class EnvelopeBuilder:
             project_dir=header.project,
             redactions=redactions,
             truncated=truncated,
+            operation=extra.operation,
+            mcp_server=extra.mcp_server,
+            mcp_tool=extra.mcp_tool,
+            risk=extra.risk,
+            risk_reasons=extra.risk_reasons,
+            duration_ms=extra.duration_ms,
+            input_bytes=extra.input_bytes,
+            response_bytes=extra.response_bytes,
+            model=extra.model,
             payload=msgspec.Raw(body),
         )
         return Event(envelope.seq, self.host, envelope.event_id, hook, session or "", tool or "",
                      _encoder.encode(envelope), header.handoff_id or "", now_ns)
+
+    def _enrich(self, fields: PayloadFields, hook: str, session: str | None, tool: str | None,
+                sent_ns: int | None, now_ns: int) -> Enrichment:
+        """The enrichment fields; none (and a logged error) if enrichment fails, never a refusal."""
+        try:
+            return self.enricher.enrich(fields, hook, session, tool, sent_ns, now_ns)
+        except Exception:
+            self.enrich_failures += 1
+            if self.enrich_failures & (self.enrich_failures - 1) == 0:  # 1st, 2nd, 4th, 8th, ...
+                log.exception("enrichment_failed", failures=self.enrich_failures, hook=hook)
+            return NO_ENRICHMENT
 
 
 class UtcText:

@@ -15,6 +15,7 @@ from hookd.config import Config, ConfigError, load
 from hookd.envelope import Event
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher, batch_args, marks_key
+from hookd.publish.session_index import session_key_prefix, sessions_key
 from hookd.spool import Spool
 from hookd.state import DaemonState
 
@@ -65,7 +66,7 @@ def test_a_batch_sent_twice_is_added_once(tmp_path, redis_server, redis_db):
 
     async def crash_after_xadd_then_resend():
         batch = await spool.next_batch(100, 1 << 30)
-        await publisher.script(keys=publisher.keys, args=batch_args(0, batch.events))
+        await publisher.script(keys=publisher.keys, args=batch_args(publisher.config, batch.events))
         # The position was never recorded: the same batch goes out again.
         spool.rewind()
         again = await spool.next_batch(100, 1 << 30)
@@ -88,9 +89,12 @@ def test_hosts_have_independent_marks(tmp_path, redis_server, redis_db):
     assert redis_db.hgetall(marks_key("hookd:events")) == {b"a": b"6", b"b": b"2"}
 
 
-def test_the_mark_shares_the_stream_hash_slot():
+def test_the_mark_and_the_session_index_share_the_stream_hash_slot():
     for stream in ("hookd:events", "team:{x}:events", "s", "odd{", "x{tag}y{z}"):
-        assert key_slot(marks_key(stream).encode()) == key_slot(stream.encode()), stream
+        slot = key_slot(stream.encode())
+        assert key_slot(marks_key(stream).encode()) == slot, stream
+        assert key_slot(sessions_key(stream).encode()) == slot, stream
+        assert key_slot((session_key_prefix(stream) + "any-session").encode()) == slot, stream
 
 
 def test_a_stream_name_no_companion_key_can_share_a_slot_with_is_refused():
@@ -142,9 +146,10 @@ def test_a_batch_sent_behind_one_that_did_not_land_is_refused(tmp_path, redis_se
     events = [make_event(seq) for seq in (11, 12)]
 
     async def send():
-        refused = await publisher.script(keys=publisher.keys, args=batch_args(0, events, after=10))
-        first = await publisher.script(keys=publisher.keys, args=batch_args(0, [make_event(10)]))
-        accepted = await publisher.script(keys=publisher.keys, args=batch_args(0, events, after=10))
+        config, keys = publisher.config, publisher.keys
+        refused = await publisher.script(keys=keys, args=batch_args(config, events, after=10))
+        first = await publisher.script(keys=keys, args=batch_args(config, [make_event(10)]))
+        accepted = await publisher.script(keys=keys, args=batch_args(config, events, after=10))
         await publisher.client.aclose()
         return refused, first, accepted
 

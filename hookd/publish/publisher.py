@@ -1,9 +1,11 @@
 """Drains the spool into the Redis Stream, in order, in batches (two in flight on one connection).
 
 Each batch goes through one Lua script that skips events at or below the
-host's high-water mark, XADDs the rest and raises the mark, atomically. The
-spool's position moves only after Redis has answered, so a batch is sent again
-after any failure or crash, and the mark makes the repeat harmless.
+host's high-water mark, XADDs the rest and raises the mark, atomically; for the
+events it adds it also updates the session index (session_index.py) and, when
+a channel is set, PUBLISHes their envelopes. The spool's position moves only
+after Redis has answered, so a batch is sent again after any failure or crash,
+and the mark makes the repeat harmless.
 """
 
 from __future__ import annotations
@@ -19,24 +21,31 @@ import structlog
 from hookd.config import Config, mask_url
 from hookd.publish.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from hookd.publish.connection import HiredisPacking, describe_failure
+from hookd.publish.session_index import index_fields, session_key_prefix, sessions_key, slot_prefix
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.publish")
 
-# KEYS[1] stream, KEYS[2] high-water-mark hash; ARGV[1] maxlen (0: none), ARGV[2] host,
-# ARGV[3] the seq the host's mark must have reached (0: no check), then per event:
-# seq, event_id, hook, session, tool, envelope. Returns {added, skipped}, or {-1, mark}
-# when the mark is short of ARGV[3]: the batch sent before this one did not land.
+# KEYS[1] stream, KEYS[2] high-water-mark hash, KEYS[3] sorted set of sessions;
+# ARGV[1] maxlen (0: none), ARGV[2] host, ARGV[3] the seq the host's mark must have reached
+# (0: no check), ARGV[4] session retention in seconds (0: no session index), ARGV[5] the
+# prefix of session hashes, ARGV[6] the channel to PUBLISH envelopes on ('': none), then
+# per event: seq, event_id, hook, session, tool, envelope, received ms, cwd, model.
+# Returns {added, skipped}, or {-1, mark} when the mark is short of ARGV[3]: the batch
+# sent before this one did not land. The session index and the PUBLISH see only the
+# events added, so a batch sent again counts nothing twice.
 PUBLISH_BATCH = """
-local stream, marks = KEYS[1], KEYS[2]
+local stream, marks, sessions = KEYS[1], KEYS[2], KEYS[3]
 local maxlen, host, after = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local retention_ms, prefix, channel = tonumber(ARGV[4]) * 1000, ARGV[5], ARGV[6]
 local mark = tonumber(redis.call('HGET', marks, host) or '0')
 if after > 0 and mark < after then
   return {-1, mark}
 end
 local added, skipped = 0, 0
-for i = 4, #ARGV, 6 do
+local touched, order = {}, {}
+for i = 7, #ARGV, 9 do
   local seq = tonumber(ARGV[i])
   if seq > mark then
     local fields = {'envelope', ARGV[i + 5], 'event_id', ARGV[i + 1], 'hook', ARGV[i + 2],
@@ -45,6 +54,31 @@ for i = 4, #ARGV, 6 do
       redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(fields))
     else
       redis.call('XADD', stream, '*', unpack(fields))
+    end
+    if channel ~= '' then
+      redis.call('PUBLISH', channel, ARGV[i + 5])
+    end
+    local session = ARGV[i + 3]
+    if retention_ms > 0 and session ~= '' then
+      local at, hook = tonumber(ARGV[i + 6]), ARGV[i + 2]
+      local s = touched[session]
+      if not s then
+        s = {hooks = {}, events = 0, calls = 0, failures = 0, first = at, last = at}
+        touched[session] = s
+        order[#order + 1] = session
+      end
+      s.hooks[hook] = (s.hooks[hook] or 0) + 1
+      s.events = s.events + 1
+      if hook == 'PostToolUse' or hook == 'PostToolUseFailure' then
+        s.calls = s.calls + 1
+        if hook == 'PostToolUseFailure' then s.failures = s.failures + 1 end
+      end
+      if at < s.first then s.first = at end
+      if at > s.last then s.last = at end
+      s.hook = hook
+      if ARGV[i + 4] ~= '' then s.tool = ARGV[i + 4] end
+      if ARGV[i + 7] ~= '' then s.cwd = ARGV[i + 7] end
+      if ARGV[i + 8] ~= '' then s.model = ARGV[i + 8] end
     end
     mark = seq
     added = added + 1
@@ -55,18 +89,59 @@ end
 if added > 0 then
   redis.call('HSET', marks, host, string.format('%d', mark))
 end
+if #order > 0 then
+  -- Entries expire retention after their session's last event; one whose last event is
+  -- already that old (a replayed file) is not written at all.
+  local time = redis.call('TIME')
+  local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  for _, session in ipairs(order) do
+    local s, key = touched[session], prefix .. session
+    if s.last + retention_ms > now_ms then
+      local last = string.format('%d', s.last)
+      local set = {'host', host, 'last_seen_ms', last, 'last_hook', s.hook}
+      if s.tool then set[#set + 1] = 'last_tool'; set[#set + 1] = s.tool end
+      if s.cwd then set[#set + 1] = 'cwd'; set[#set + 1] = s.cwd end
+      if s.model then set[#set + 1] = 'model'; set[#set + 1] = s.model end
+      redis.call('HSET', key, unpack(set))
+      redis.call('HSETNX', key, 'first_seen_ms', string.format('%d', s.first))
+      redis.call('HINCRBY', key, 'events', s.events)
+      redis.call('HINCRBY', key, 'tool_calls', s.calls)
+      redis.call('HINCRBY', key, 'tool_failures', s.failures)
+      for hook, n in pairs(s.hooks) do
+        redis.call('HINCRBY', key, 'hook:' .. hook, n)
+      end
+      redis.call('PEXPIREAT', key, string.format('%d', s.last + retention_ms))
+      redis.call('ZADD', sessions, last, session)
+    end
+  end
+  redis.call('ZREMRANGEBYSCORE', sessions, '-inf', '(' .. string.format('%d', now_ms - retention_ms))
+  redis.call('PEXPIRE', sessions, string.format('%d', retention_ms))
+end
 return {added, skipped}
 """
 # Batches sent before the previous one's reply: enough to keep Redis and hookd both busy.
 IN_FLIGHT = 2
 
 
-def batch_args(maxlen: int, events: list, after: int = 0) -> list[object]:
+def script_keys(stream: str) -> list[str]:
+    """PUBLISH_BATCH's KEYS for a stream."""
+    return [stream, marks_key(stream), sessions_key(stream)]
+
+
+def batch_args(config: Config, events: list, after: int = 0) -> list[object]:
     """PUBLISH_BATCH's ARGV for events of one host."""
-    args: list[object] = [maxlen, events[0].host, after]
+    indexed = config.session_index
+    args: list[object] = [config.stream_maxlen, events[0].host, after,
+                          config.session_retention_s if indexed else 0,
+                          session_key_prefix(config.stream), config.publish_channel]
     for event in events:
-        args += (event.seq, event.event_id, event.hook, event.session, event.tool, event.envelope)
+        at_ms, cwd, model = index_fields(event.received_ns, event.envelope) if indexed else NOT_INDEXED
+        args += (event.seq, event.event_id, event.hook, event.session, event.tool, event.envelope,
+                 at_ms, cwd, model)
     return args
+
+
+NOT_INDEXED = (0, "", "")
 
 
 class GapError(redis.exceptions.RedisError):
@@ -74,22 +149,8 @@ class GapError(redis.exceptions.RedisError):
 
 
 def marks_key(stream: str) -> str:
-    """The high-water-mark hash, in the stream's Redis Cluster hash slot.
-
-    A stream name with a hash tag keeps it (the tag alone picks the slot);
-    otherwise the whole name becomes the tag.
-    """
-    if has_hash_tag(stream):
-        return stream + ":hwm"
-    if "}" in stream:
-        raise ValueError(f"stream name {stream!r} has a '}}' but no hash tag: "
-                         "use a name without braces, or one with a tag such as 'team:{hookd}:events'")
-    return "{" + stream + "}:hwm"
-
-
-def has_hash_tag(key: str) -> bool:
-    start = key.find("{")
-    return start >= 0 and key.find("}", start + 1) > start + 1
+    """The high-water-mark hash, in the stream's Redis Cluster hash slot (see slot_prefix)."""
+    return slot_prefix(stream) + "hwm"
 
 
 class Publisher:
@@ -100,7 +161,7 @@ class Publisher:
         self.client = client
         self.state = state
         self.script = client.register_script(PUBLISH_BATCH)
-        self.keys = [config.stream, marks_key(config.stream)]
+        self.keys = script_keys(config.stream)
         self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_backoff_min_s,
                                       config.breaker_backoff_max_s)
 
@@ -158,7 +219,7 @@ class Publisher:
 
     async def publish(self, batch: Batch) -> bool:
         """Send one batch; True once Redis has it (and the spool's position has moved)."""
-        args = batch_args(self.config.stream_maxlen, batch.events)
+        args = batch_args(self.config, batch.events)
         trial = self.breaker.state == HALF_OPEN
         try:
             async with asyncio.timeout(self.config.breaker_trial_timeout_s if trial else None):
@@ -226,8 +287,8 @@ class Publisher:
 
     def _pack(self, batch: Batch, after: int) -> list[bytes]:
         return HiredisPacking._serializer.pack(
-            "EVALSHA", self.script.sha, 2, *self.keys,
-            *batch_args(self.config.stream_maxlen, batch.events, after))
+            "EVALSHA", self.script.sha, len(self.keys), *self.keys,
+            *batch_args(self.config, batch.events, after))
 
     async def _load_script(self) -> None:
         try:

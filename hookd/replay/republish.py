@@ -20,7 +20,7 @@ import redis.exceptions
 from hookd.config import Config, mask_url
 from hookd.envelope import UNKNOWN_HOOK, Event, reject_constant
 from hookd.publish.connection import connect, describe_failure
-from hookd.publish.publisher import PUBLISH_BATCH, batch_args, marks_key
+from hookd.publish.publisher import PUBLISH_BATCH, batch_args, marks_key, script_keys
 from hookd.replay.errors import ReplayError
 from hookd.units import plural
 from hookd.spool.inspect import waiting_events
@@ -180,10 +180,10 @@ async def publish(config: Config, events: list[Event]) -> dict[str, HostCounts]:
 
     client = connect(config)
     script = client.register_script(PUBLISH_BATCH)
-    keys = [config.stream, marks_key(config.stream)]
+    keys = script_keys(config.stream)
     try:
         for batch in batches(events, config.batch_max_events, config.batch_max_bytes):
-            args = batch_args(config.stream_maxlen, batch)
+            args = batch_args(config, batch)
             try:
                 added, skipped = await script(keys=keys, args=args)
             except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:

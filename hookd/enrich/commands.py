@@ -1,0 +1,151 @@
+"""Shell commands that raise a Bash call's risk: one table, each rule with its reason and level.
+
+Rules match words in the command's text, quoted or not. A destructive command
+inside a string is flagged (``echo "rm -rf /"``, ``bash -c '...'``,
+``ssh host '...'``, ``xargs rm -rf``): the table cannot tell a string that is
+printed from one that is run, and a missed ``rm -rf`` costs more than a second
+look at an echo. A word must start at a boundary (start, space, ``;&|(`'"{``),
+so text that merely contains the letters (``farm -rf``, ``/docs/rm -rf.md``)
+is not flagged. A rule's pattern runs only when one of its keywords (lower
+case) is in the command; one Aho-Corasick pass finds them all, so an ordinary
+command costs about a microsecond.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import NamedTuple
+
+import ahocorasick
+
+MEDIUM, HIGH = "medium", "high"
+
+# The start of a command word: the start of the text or a shell separator before it.
+W = r"(?:^|(?<=[\s;&|(`'\"{]))"
+# The rest of one simple command: up to the next separator or the end of a line.
+REST = r"([^;&|\n]*)"
+
+
+def _options(args: str) -> list[str]:
+    return [a for a in args.split() if a.startswith("-") and a != "-"]
+
+
+def _rm_recursive_forced(args: str) -> bool:
+    return _rm_recursive(args) and any(
+        o == "--force" or (not o.startswith("--") and "f" in o) for o in _options(args))
+
+
+def _rm_recursive(args: str) -> bool:
+    return any(o == "--recursive" or (not o.startswith("--") and ("r" in o or "R" in o))
+               for o in _options(args))
+
+
+def _rm_recursive_unforced(args: str) -> bool:
+    return _rm_recursive(args) and not _rm_recursive_forced(args)
+
+
+def _push_forced(args: str) -> bool:
+    words = args.split()
+    return any(w == "--force" or (w.startswith("-") and not w.startswith("--") and "f" in w)
+               or (w.startswith("+") and len(w) > 1) for w in words)
+
+
+def _push_with_lease(args: str) -> bool:
+    return any(w.startswith("--force-with-lease") or w == "--force-if-includes"
+               for w in args.split()) and not _push_forced(args)
+
+
+def _push_deletes(args: str) -> bool:
+    words = args.split()
+    return "--delete" in words or "-d" in words or any(w.startswith(":") and len(w) > 1 for w in words)
+
+
+class CommandRule(NamedTuple):
+    reason: str
+    level: str
+    keywords: tuple[str, ...]
+    pattern: re.Pattern
+    check: Callable[[str], bool] | None = None  # on the pattern's first group, when given
+
+
+def rule(reason: str, level: str, keywords: tuple[str, ...], pattern: str,
+         check: Callable[[str], bool] | None = None, flags: int = 0) -> CommandRule:
+    return CommandRule(reason, level, keywords, re.compile(pattern, flags), check)
+
+
+GIT = W + r"git(?:\s+-[Cc]\s+\S+|\s+--[\w-]+(?:=\S+)?)*\s+"
+SHELLS = r"(?:sudo\s+(?:-\S+\s+)*)?(?:ba|z|k|da|fi|c|tc)?sh|python[\d.]*|perl|ruby|node"
+
+COMMAND_RULES: tuple[CommandRule, ...] = (
+    rule("rm -rf", HIGH, ("rm",), W + r"rm\s" + REST, _rm_recursive_forced),
+    rule("recursive rm", MEDIUM, ("rm",), W + r"rm\s" + REST, _rm_recursive_unforced),
+    rule("git push --force", HIGH, ("push",), GIT + r"push\b" + REST, _push_forced),
+    rule("git push --force-with-lease", MEDIUM, ("--force-",), GIT + r"push\b" + REST,
+         _push_with_lease),
+    rule("deletes remote branch", MEDIUM, ("push",), GIT + r"push\b" + REST, _push_deletes),
+    rule("git reset --hard", MEDIUM, ("--hard",), GIT + r"reset\b[^;&|\n]*--hard"),
+    rule("git clean", MEDIUM, ("clean",), GIT + r"clean\b[^;&|\n]*\s-\w*f"),
+    rule("chmod 777", HIGH, ("chmod",),
+         W + r"chmod\s+(?:-\S+\s+)*(?:0?[0-7]?[0-7][0-7][2367]|[ugoa]*[oa][ugoa]*\+[rwxXst]*w[rwxXst]*)(?=\s|$)"),
+    rule("sudo", HIGH, ("sudo", "doas", "su "), W + r"(?:sudo|doas|su(?=\s+(?:-|root\b)))(?=\s|$)"),
+    rule("download piped to shell", HIGH, ("curl", "wget"),
+         W + r"(?:curl|wget)\b[^|\n]*\|\s*(?:" + SHELLS + r")\b"),
+    rule("download run by shell", HIGH, ("curl", "wget"),
+         W + r"(?:(?:" + SHELLS + r")\s+(?:-\S+\s+)*<\(|(?:eval|(?:" + SHELLS + r")\s+-c)\s+[\"']?\$\()"
+         r"\s*(?:curl|wget)\b"),
+    rule("disk overwrite", HIGH, ("mkfs", "wipefs", "shred", "/dev/"),
+         W + r"(?:mkfs(?:\.\w+)?|wipefs|shred)(?=\s)|" + W + r"dd\s[^;&|\n]*\bof=/dev/"
+         r"|>\s*/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk)"),
+    rule("fork bomb", HIGH, (":()",), r":\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:"),
+    rule("shutdown", HIGH, ("shutdown", "reboot", "poweroff", "halt"),
+         W + r"(?:sudo\s+|systemctl\s+)?(?:shutdown|reboot|poweroff|halt)"
+         r"(?:\s+(?:-\S+|now|\+?\d+(?::\d+)?))*\s*(?:$|[;&|])"),
+    rule("SQL drop", HIGH, ("drop", "truncate"),
+         r"\b(?:drop\s+(?:table|database|schema)|truncate\s+table)\b", flags=re.IGNORECASE),
+    rule("kills processes", MEDIUM, ("kill",), W + r"(?:kill\s+-(?:9|KILL|SIGKILL)\b|killall\b|pkill\b)"),
+    rule("publishes a package", MEDIUM, ("publish", "upload"),
+         W + r"(?:(?:npm|pnpm|yarn|cargo|gem|poetry)\s+publish|twine\s+upload)\b"),
+    rule("writes system file", HIGH, ("/etc/",),
+         r"(?:>>?|\btee\s+(?:-a\s+)?)\s*/etc/"),
+    rule("writes shell startup file", HIGH, ("/.bash", "/.profile", "/.z"),
+         r"(?:>>?|\btee\s+(?:-a\s+)?)\s*\S*/\.(?:bashrc|bash_profile|profile|zshrc|zprofile|zshenv)\b"),
+    rule("credential file", HIGH, (".env", ".ssh", ".aws", ".netrc", ".pgpass", ".git-credentials",
+                                   ".npmrc", ".pypirc", ".gnupg", "id_rsa", "id_ed25519", ".kube",
+                                   ".docker/config"),
+         r"(?:^|(?<=[\s'\"=<>/:;|&(]))(?:"
+         r"\.env(?:\.(?!(?:example|sample|template|dist|defaults|tmpl)\b)\w+)?"
+         r"|\.ssh/(?!known_hosts\b|authorized_keys\b|config\b|[\w.-]+\.pub\b)[\w.-]+|\.ssh(?=[\s'\"]|$)"
+         r"|\.aws/(?:credentials|config)|\.netrc|\.pgpass|\.git-credentials|\.npmrc|\.pypirc"
+         r"|\.gnupg\b|id_rsa|id_ed25519|\.kube/config|\.docker/config\.json"
+         r")(?=$|[\s'\";|&)>])"),
+)
+
+
+def _keyword_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for keyword in {k for r in COMMAND_RULES for k in r.keywords}:
+        automaton.add_word(keyword, keyword)
+    automaton.make_automaton()
+    return automaton
+
+
+# One pass finds every rule's keywords; most commands hold none and cost nothing more.
+_KEYWORDS = _keyword_automaton()
+
+
+def command_reasons(command: str) -> list[tuple[str, str]]:
+    """(reason, level) of each rule the command matches, in table order."""
+    present = {keyword for _, keyword in _KEYWORDS.iter(command.lower())}
+    if not present:
+        return []
+    found = []
+    for r in COMMAND_RULES:
+        if present.isdisjoint(r.keywords):
+            continue
+        if r.check is None:
+            if r.pattern.search(command):
+                found.append((r.reason, r.level))
+        elif any(r.check(m.group(1)) for m in r.pattern.finditer(command)):
+            found.append((r.reason, r.level))
+    return found

@@ -1,0 +1,27 @@
+"""Hook event names as Claude Code spells them, whatever case or separators a sender used."""
+
+from __future__ import annotations
+
+KNOWN_HOOKS = (
+    "PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "Notification",
+    "UserPromptSubmit", "Stop", "SubagentStart", "SubagentStop", "PreCompact", "SessionStart",
+    "SessionEnd",
+)
+
+
+def _folded(name: str) -> str:
+    return name.replace("_", "").replace("-", "").replace(" ", "").lower()
+
+
+_BY_FOLDED = {_folded(name): name for name in KNOWN_HOOKS}
+
+
+def normalise_hook(name: str) -> str:
+    """A known event name in its canonical spelling (``pre_tool_use`` -> ``PreToolUse``).
+
+    Names no version of this table knows pass through unchanged: a new event
+    must reach the stream under the name it was sent with.
+    """
+    if name in _BY_FOLDED.values():
+        return name
+    return _BY_FOLDED.get(_folded(name.strip()), name)

@@ -1,0 +1,90 @@
+"""The session index: what PUBLISH_BATCH records per session, and the keys it uses.
+
+Every key lives in the stream's Redis Cluster hash slot (the stream's own
+hash tag, or the stream's name as the tag), so the script that XADDs an event
+can update the index in the same call, exactly once with it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from typing import Any, NamedTuple
+
+import msgspec
+
+
+def has_hash_tag(key: str) -> bool:
+    start = key.find("{")
+    return start >= 0 and key.find("}", start + 1) > start + 1
+
+
+def slot_prefix(stream: str) -> str:
+    """The prefix of every key that must share the stream's hash slot.
+
+    A stream name with a hash tag keeps it (the tag alone picks the slot);
+    otherwise the whole name becomes the tag.
+    """
+    if has_hash_tag(stream):
+        return stream + ":"
+    if "}" in stream:
+        raise ValueError(f"stream name {stream!r} has a '}}' but no hash tag: "
+                         "use a name without braces, or one with a tag such as 'team:{hookd}:events'")
+    return "{" + stream + "}:"
+
+
+def sessions_key(stream: str) -> str:
+    """The sorted set of session ids, scored by their last event (ms since 1970)."""
+    return slot_prefix(stream) + "sessions"
+
+
+def session_key_prefix(stream: str) -> str:
+    """A session's hash is this prefix followed by its session_id."""
+    return slot_prefix(stream) + "session:"
+
+
+class _PayloadCwd(msgspec.Struct, frozen=True):
+    cwd: Any = None
+
+
+class _IndexHead(msgspec.Struct):
+    """The envelope fields the index needs that the spool's Event does not hold."""
+
+    received_at: Any = None
+    model: Any = None
+    payload: _PayloadCwd = _PayloadCwd()
+
+
+_head_decoder = msgspec.json.Decoder(_IndexHead)
+
+
+class IndexFields(NamedTuple):
+    at_ms: int
+    cwd: str
+    model: str
+
+
+def index_fields(received_ns: int, envelope: bytes) -> IndexFields:
+    """When the event arrived, and the session's cwd and model, from an event's envelope.
+
+    Decoding skips over the payload; only ``cwd`` is kept. An envelope this
+    cannot read (not hookd's, or with a lone surrogate) gives empty fields.
+    """
+    try:
+        head = _head_decoder.decode(envelope)
+    except (msgspec.DecodeError, RecursionError):
+        head = _IndexHead()
+    at_ms = received_ns // 1_000_000 if received_ns else _parse_ms(head.received_at)
+    cwd = head.payload.cwd if isinstance(head.payload.cwd, str) else ""
+    model = head.model if isinstance(head.model, str) else ""
+    return IndexFields(at_ms, cwd, model)
+
+
+def _parse_ms(text: Any) -> int:
+    """An envelope's ``received_at`` in ms (a replayed file's events); now when it has none."""
+    if isinstance(text, str):
+        try:
+            return int(datetime.datetime.fromisoformat(text).timestamp() * 1000)
+        except (ValueError, OverflowError, OSError):
+            pass
+    return time.time_ns() // 1_000_000
