@@ -53,7 +53,8 @@ def test_tail_shows_one_readable_line_per_event_in_stream_order(published):
     lines = done.stdout.splitlines()
     assert len(lines) == 3
     assert lines[0].split()[1:4] == ["aaaa1111", "PreToolUse", "Bash"]
-    assert lines[0].endswith("npm test -- --watch=false")
+    # the daemon enriches the event, so its risk follows the command
+    assert lines[0].endswith("npm test -- --watch=false  [low]")
     assert lines[1].split()[2:4] == ["PostToolUse", "Read"] and lines[1].endswith("/home/me/shop/app.py")
     assert lines[2].split()[1:3] == ["bbbb2222", "UserPromptSubmit"]
     assert lines[2].endswith("Please fix the failing checkout test")
