@@ -540,6 +540,14 @@ def render_verification(v: dict) -> list[str]:
     return lines
 
 
+def render_hookd_log(r: dict) -> list[str]:
+    """hookd's exit code, its log lines by level, and its warnings and errors, for a report."""
+    log = r["hookd_log"]
+    lines = [f"  hookd: exit code {r['hookd_exit_code']}, log lines {log['lines_by_level']}"]
+    lines += [f"    {w}" for w in log["warnings_and_errors"]]
+    return lines
+
+
 def read_log(path: str) -> dict:
     levels: collections.Counter = collections.Counter()
     notable = []

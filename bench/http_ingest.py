@@ -43,7 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _harness import (  # noqa: E402
     CORPUS_EVENT, REPO, BenchError, EventMaker, Processes, environment, free_port,
-    render_verification, run_to_completion, settings_env, verify, wait_until)
+    render_hookd_log, render_verification, run_to_completion, settings_env, verify, wait_until)
 
 GOAL_P99_MS = 1.0
 HEADERS = (b"POST /hook HTTP/1.1\r\nhost: 127.0.0.1:%d\r\nconnection: keep-alive\r\n"
@@ -274,9 +274,7 @@ def render(r: dict) -> str:
         f"its first request ({closed['elapsed_s']} s of requests)",
     ]
     lines += render_verification(r["verification"])
-    log = r["hookd_log"]
-    lines.append(f"  hookd: exit code {r['hookd_exit_code']}, log lines {log['lines_by_level']}")
-    lines += [f"    {w}" for w in log["warnings_and_errors"]]
+    lines += render_hookd_log(r)
     lines.append(f"  goal p99 <= {r['goal_p99_ms']} ms at {s['rate']:g} requests/s: "
                  f"{'MET' if r['goal_met'] else 'NOT MET'} (p99 {paced['latency_ms']['p99']} ms)")
     return "\n".join(lines)

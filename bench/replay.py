@@ -66,7 +66,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import (  # noqa: E402
     run_to_completion,
     CORPUS_EVENT, DEFAULT_STREAM_MAXLEN, BenchError, EventMaker, Processes, environment,
-    render_environment, render_verification, run_generator, settings_env, verify)
+    render_environment, render_hookd_log, render_verification, run_generator, settings_env, verify)
 
 GOAL_EVENTS_PER_S = 60_000
 DEFAULT_BATCH_MAX_EVENTS = 5000  # hookd's default batch_max_events
@@ -365,9 +365,7 @@ def render(r: dict, argv: list[str]) -> str:
                      f"client CPU {x['client_cpu_s']} s, redis-server CPU {x['redis_cpu_s']} s)")
     lines.append("")
     lines += render_verification(v)
-    log = r["hookd_log"]
-    lines.append(f"  hookd: exit code {r['hookd_exit_code']}, log lines {log['lines_by_level']}")
-    lines += [f"    {w}" for w in log["warnings_and_errors"]]
+    lines += render_hookd_log(r)
     g = r["goal_met"]
     lines.append(f"  goal >= {goal:,} events/s: (b) drain {'MET' if g['drain'] else 'NOT MET'}, "
                  f"(a) start to end {'MET' if g['start_to_end'] else 'NOT MET'}")

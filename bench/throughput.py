@@ -56,7 +56,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import (  # noqa: E402
     run_to_completion,
     CORPUS_EVENT, DEFAULT_STREAM_MAXLEN, REPO, BenchError, Processes, environment,
-    generator_command, generator_main, render_verification, settings_env, verify)
+    generator_command, generator_main, render_hookd_log, render_verification, settings_env, verify)
 
 GOAL_EVENTS_PER_S = 20_000
 
@@ -207,9 +207,7 @@ def render(r: dict) -> str:
         "",
     ]
     lines += render_verification(v)
-    log = r["hookd_log"]
-    lines.append(f"  hookd: exit code {r['hookd_exit_code']}, log lines {log['lines_by_level']}")
-    lines += [f"    {w}" for w in log["warnings_and_errors"]]
+    lines += render_hookd_log(r)
     lines.append(f"  goal >= {r['goal_events_per_s']:,} events/s end to end: "
                  f"{'MET' if r['goal_met'] else 'NOT MET'}")
     return "\n".join(lines)
