@@ -26,6 +26,7 @@ bench: setup
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/memory.py
+	$(BIN)/python bench/http_ingest.py
 
 clean:
 	rm -rf $(VENV) .run *.egg-info
