@@ -186,7 +186,8 @@ class Bench(Processes):
             result = self._generate(phase, http_port, token, sent, connections, rate, seconds)
             result["hookd_cpu_percent"] = round(
                 100 * (sum(hookd.cpu_times()[:2]) - cpu0) / result["elapsed_s"], 1)
-            result.update(phase=phase, connections=connections)
+            result.update(phase=phase, connections=connections,
+                          hookd_accept_ms=self._accept_latency())
             sent += result["requests"]
             phases.append(result)
         wait_until(lambda: self.redis.xlen(self.stream) >= sent, 120, f"{sent} entries in the stream")
@@ -229,6 +230,16 @@ class Bench(Processes):
         return result
 
 
+    def _accept_latency(self) -> dict:
+        """hookd's own time per read of requests (parse, validate, redact, envelope, spool
+        write), over its last 2048 reads: what is left of the latency is waiting and the wire."""
+        sys.path.insert(0, self.args.hookd_source)
+        from hookd.control.client import request
+
+        status = request(os.path.join(os.path.dirname(self.socket), "control.sock"), "status")
+        return status["latency_ms"]["accept"]
+
+
 def _read(path: str) -> str | None:
     try:
         with open(path) as fh:
@@ -258,17 +269,21 @@ def render(r: dict) -> str:
     before, after = r["load_average_before_after"]
     lines.append(f"  load:        1-minute load average {before} before, {after} after "
                  "(other work on this machine competes for its cores)")
-    lines += ["", "  | load | requests | rate | p50 ms | p90 ms | p99 ms | max ms | hookd CPU |",
-              "  |---|---|---|---|---|---|---|---|"]
+    lines += ["", "  | load | requests | rate | p50 ms | p90 ms | p99 ms | max ms | hookd CPU "
+              "| hookd's own p50 / p99 ms |", "  |---|---|---|---|---|---|---|---|---|"]
     for p in r["phases"]:
         load = (f"paced {s['rate']:g}/s, {p['connections']} connections" if p["phase"] == "paced"
                 else f"closed loop, {p['connections']} connections")
         lat = p["latency_ms"]
         lines.append(f"  | {load} | {p['requests']:,} | {p['rate']:,.0f}/s | {lat['p50']} | "
-                     f"{lat['p90']} | {lat['p99']} | {lat['max']} | {p['hookd_cpu_percent']}% |")
+                     f"{lat['p90']} | {lat['p99']} | {lat['max']} | {p['hookd_cpu_percent']}% | "
+                     f"{p['hookd_accept_ms']['p50']} / {p['hookd_accept_ms']['p99']} |")
     paced, closed = r["phases"]
     lines += [
         "",
+        "  latency: from writing the request to reading the answer, in the generator; hookd's own:",
+        "  its time handling a read of requests (parse, validate, redact, envelope, spool write),",
+        "  from `hookd status` over its last 2048 reads",
         f"  paced sends that left late because the connection was still busy: {paced['late_sends']}",
         f"  closed loop: every event in the stream {r['closed_loop_all_published_after_s']} s after "
         f"its first request ({closed['elapsed_s']} s of requests)",

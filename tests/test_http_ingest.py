@@ -226,6 +226,17 @@ def test_a_non_loopback_address_is_refused_at_startup(hookd_factory):
     assert not daemon.socket.exists()
 
 
+def test_an_address_in_use_stops_the_start_with_a_clear_message(hookd_factory):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        daemon = hookd_factory(start=False, http_addr=f"127.0.0.1:{port}")
+        daemon.start(wait=False)
+        assert daemon.proc.wait(30) == 1
+    assert f"cannot listen on 127.0.0.1:{port} for HTTP hooks: Address already in use" in daemon.log_text()
+
+
 def test_addresses_the_config_accepts_and_refuses(tmp_path):
     base = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}
     for addr in ("127.0.0.1:8787", "[::1]:8787", "localhost:8787", "127.0.0.2:1"):

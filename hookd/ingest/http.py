@@ -24,7 +24,6 @@ in order. Parsing is httptools (llhttp, the parser uvicorn and Node use): about
 from __future__ import annotations
 
 import asyncio
-import errno
 import hmac
 import http
 import re
@@ -39,7 +38,7 @@ import msgspec
 import structlog
 
 from hookd.config import Config
-from hookd.ingest.http_setup import HttpSetupError, load_or_create_token, split_addr
+from hookd.ingest.http_setup import bind_addr, load_or_create_token
 from hookd.ingest.protocol import Header, Reason
 from hookd.pipeline import Pipeline
 
@@ -381,7 +380,7 @@ class HttpListener:
     def bind(cls, config: Config) -> HttpListener:
         """Read or create the token and bind the address, before anything slow, so errors come first."""
         token = load_or_create_token(config.http_token_file)
-        return cls(config, token, _bind(config.http_addr))
+        return cls(config, token, bind_addr(config.http_addr))
 
     async def start(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
@@ -432,37 +431,3 @@ class HttpListener:
         return {"addr": self.addr, "connections": len(self.connections),
                 "requests": sum(self.by_status.values()),
                 "by_status": {str(status): n for status, n in sorted(self.by_status.items())}}
-
-
-def _bind(addr: str) -> list[socket.socket]:
-    host, port = split_addr(addr)
-    sockets: list[socket.socket] = []
-    failure: OSError | None = None
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except OSError as exc:
-        raise HttpSetupError(f"cannot resolve http_addr {addr}: {exc}") from None
-    for family, kind, proto, _, sockaddr in infos:
-        sock = socket.socket(family, kind, proto)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if family == socket.AF_INET6:
-                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            sock.bind(sockaddr)
-            sock.listen(1024)
-            sock.setblocking(False)
-        except OSError as exc:
-            sock.close()
-            # localhost may name an IPv6 address this machine does not have; one address is enough.
-            if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) and host == "localhost":
-                continue
-            failure = exc
-            break
-        sockets.append(sock)
-    if failure is not None or not sockets:
-        for sock in sockets:
-            sock.close()
-        why = failure.strerror if failure is not None else "no address to listen on"
-        raise HttpSetupError(f"cannot listen on {addr} for HTTP hooks: {why}; choose another "
-                             "http_addr or stop what uses it")
-    return sockets

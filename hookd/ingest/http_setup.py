@@ -1,4 +1,4 @@
-"""What the HTTP listener needs before it serves: its address, checked, and its token.
+"""What the HTTP listener needs before it serves: its address, checked and bound, and its token.
 
 Kept apart from the listener so that the config check (which runs for every
 hookd command) and `hookd hooks install --mode http` (which reads the token)
@@ -7,9 +7,11 @@ need neither httptools nor the event loop.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
 import secrets
+import socket
 import stat
 import string
 
@@ -120,3 +122,38 @@ def _read_token(path: str) -> str:
             f"{path} must hold one token of at least {MIN_TOKEN_CHARS} characters "
             "(letters, digits, - . _ ~ + / =); delete it and hookd creates one")
     return text
+
+
+def bind_addr(addr: str) -> list[socket.socket]:
+    """Listening sockets for ``addr`` (both of localhost's addresses when it has two)."""
+    host, port = split_addr(addr)
+    sockets: list[socket.socket] = []
+    failure: OSError | None = None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        raise HttpSetupError(f"cannot resolve http_addr {addr}: {exc}") from None
+    for family, kind, proto, _, sockaddr in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(sockaddr)
+            sock.listen(1024)
+            sock.setblocking(False)
+        except OSError as exc:
+            sock.close()
+            # localhost may name an IPv6 address this machine does not have; one address is enough.
+            if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) and host == "localhost":
+                continue
+            failure = exc
+            break
+        sockets.append(sock)
+    if failure is not None or not sockets:
+        for sock in sockets:
+            sock.close()
+        why = failure.strerror if failure is not None else "no address to listen on"
+        raise HttpSetupError(f"cannot listen on {addr} for HTTP hooks: {why}; choose another "
+                             "http_addr or stop what uses it")
+    return sockets
