@@ -149,6 +149,22 @@ def test_a_batch_sent_twice_is_indexed_once(redis_server, redis_db, tmp_path):
     assert fields["last_seen_ms"] == str((now_ns + 6_000_000) // 1_000_000)
 
 
+def test_interleaved_sessions_in_one_batch_keep_their_own_latest_cwd_and_model(
+        redis_server, redis_db, tmp_path):
+    config = Config(redis_url=redis_server.url, state_dir=str(tmp_path))
+    now_ns = time.time_ns()
+    first = [_event(1, "SessionStart", now_ns, session="a", cwd="/a/1", model="m-a"),
+             _event(2, "SessionStart", now_ns + 1, session="b", cwd="/b/1", model="m-b"),
+             _event(3, "PreToolUse", now_ns + 2, session="a", cwd="/a/2", model="m-a")]
+    # b's latest event has neither: what the hash has is kept, not overwritten.
+    second = [_event(4, "Stop", now_ns + 3, session="b", cwd="", model="")]
+    asyncio.run(_run_script(config, [first, second]))
+    a = decoded(redis_db.hgetall("{hookd:events}:session:a"))
+    b = decoded(redis_db.hgetall("{hookd:events}:session:b"))
+    assert (a["cwd"], a["model"], a["events"], a["last_hook"]) == ("/a/2", "m-a", "2", "PreToolUse")
+    assert (b["cwd"], b["model"], b["events"], b["last_hook"]) == ("/b/1", "m-b", "2", "Stop")
+
+
 def test_sessions_idle_longer_than_the_retention_leave_the_sorted_set(redis_server, redis_db, tmp_path):
     config = Config(redis_url=redis_server.url, state_dir=str(tmp_path), session_retention_s=3600)
     now_ns = time.time_ns()
@@ -206,9 +222,10 @@ def _drain(pubsub, received: list) -> int:
     return len(received)
 
 
-def _event(seq: int, hook: str, received_ns: int, session: str = "s1") -> Event:
+def _event(seq: int, hook: str, received_ns: int, session: str = "s1", cwd: str = "/w",
+           model: str = "m") -> Event:
     envelope = json.dumps({"seq": seq, "host": "h", "hook": hook, "session_id": session,
-                           "model": "m", "payload": {"cwd": "/w"}}).encode()
+                           "model": model or None, "payload": {"cwd": cwd} if cwd else {}}).encode()
     return Event(seq, "h", f"id-{seq}", hook, session, "Bash", envelope, "", received_ns)
 
 

@@ -136,9 +136,10 @@ _KEYWORDS = _keyword_automaton()
 
 def command_reasons(command: str) -> list[tuple[str, str]]:
     """(reason, level) of each rule the command matches, in table order."""
-    present = {keyword for _, keyword in _KEYWORDS.iter(command.lower())}
-    if not present:
+    lowered = command.lower()
+    if next(_KEYWORDS.iter(lowered), None) is None:
         return []
+    present = {keyword for _, keyword in _KEYWORDS.iter(lowered)}
     found = []
     for r in COMMAND_RULES:
         if present.isdisjoint(r.keywords):

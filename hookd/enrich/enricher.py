@@ -75,26 +75,22 @@ class Enricher:
 
     def enrich(self, fields: PayloadFields, hook: str, session: str | None, tool: str | None,
                sent_ns: int | None, received_ns: int) -> Enrichment:
-        operation = classify(tool)
-        tool_input = read_tool_input(fields.tool_input) if tool in PATH_TOOLS else NO_INPUT
-        risk = assess(tool, tool_input, fields.cwd)
         model = _model_name(fields.model)
         if session and len(session) <= MAX_ID_CHARS:
             if model is not None:
                 self.models.remember(session, model)
             else:
                 model = self.models.get(session)
-        return Enrichment(
-            operation=operation.operation,
-            mcp_server=operation.mcp_server,
-            mcp_tool=operation.mcp_tool,
-            risk=risk.level,
-            risk_reasons=list(risk.reasons),
-            duration_ms=self._duration(fields, hook, sent_ns, received_ns),
-            input_bytes=len(fields.tool_input) or None,
-            response_bytes=len(fields.tool_response) or None,
-            model=model,
-        )
+        if not tool:
+            return Enrichment(None, None, None, None, [], None, len(fields.tool_input) or None,
+                              len(fields.tool_response) or None, model)
+        operation = classify(tool)
+        tool_input = read_tool_input(fields.tool_input) if tool in PATH_TOOLS else NO_INPUT
+        risk = assess(tool, tool_input, fields.cwd)
+        return Enrichment(operation.operation, operation.mcp_server, operation.mcp_tool,
+                          risk.level, list(risk.reasons),
+                          self._duration(fields, hook, sent_ns, received_ns),
+                          len(fields.tool_input) or None, len(fields.tool_response) or None, model)
 
     def _duration(self, fields: PayloadFields, hook: str, sent_ns: int | None,
                   received_ns: int) -> int | None:

@@ -134,14 +134,24 @@ def batch_args(config: Config, events: list, after: int = 0) -> list[object]:
     args: list[object] = [config.stream_maxlen, events[0].host, after,
                           config.session_retention_s if indexed else 0,
                           session_key_prefix(config.stream), config.publish_channel]
-    for event in events:
-        at_ms, cwd, model = index_fields(event.received_ns, event.envelope) if indexed else NOT_INDEXED
+    if not indexed:
+        for event in events:
+            args += (event.seq, event.event_id, event.hook, event.session, event.tool,
+                     event.envelope, 0, "", "")
+        return args
+    # The index keeps each session's latest cwd and model, so only the session's last event
+    # in the batch has its envelope read for them; the others give their arrival time only.
+    last = {event.session: n for n, event in enumerate(events)}
+    for n, event in enumerate(events):
+        if last[event.session] == n:
+            at_ms, cwd, model = index_fields(event.received_ns, event.envelope)
+        else:
+            at_ms, cwd, model = event.received_ns // 1_000_000, "", ""
+            if not at_ms:
+                at_ms = index_fields(0, event.envelope)[0]  # a replayed file's event
         args += (event.seq, event.event_id, event.hook, event.session, event.tool, event.envelope,
                  at_ms, cwd, model)
     return args
-
-
-NOT_INDEXED = (0, "", "")
 
 
 class GapError(redis.exceptions.RedisError):
