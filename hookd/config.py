@@ -58,6 +58,16 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         "(default $XDG_STATE_HOME/hookd, else ~/.local/state/hookd)")] = ""
     redis_url: Annotated[str, _doc(
         "Redis to publish to: redis://, rediss:// (TLS) or unix://")] = "redis://127.0.0.1:6379/0"
+    redis_sentinel: Annotated[str, _doc(
+        "find the master through these Redis Sentinels, HOST:PORT,HOST:PORT (redis_url then "
+        "gives only the credentials, TLS and database; see Sentinel and Cluster)")] = ""
+    redis_sentinel_master: Annotated[str, _doc(
+        "the name the sentinels know the master by (required with redis_sentinel)")] = ""
+    redis_cluster: Annotated[bool, _doc(
+        "redis_url names a node of a Redis Cluster; hookd learns the others from it")] = False
+    redis_wait_replicas: Annotated[int, _doc(
+        "after each batch, WAIT for this many replicas to have it before the spool lets it go "
+        "(0: do not wait; see Sentinel and Cluster)"), msgspec.Meta(ge=0)] = 0
     stream: Annotated[str, _doc("Redis Stream key the events go to")] = "hookd:events"
     stream_maxlen: Annotated[int, _doc(
         "approximate cap on the stream's length (XADD MAXLEN ~); 0 for no cap"),
@@ -179,6 +189,7 @@ def load(flags: Mapping[str, Any] | None = None,
         config = msgspec.convert(merged, Config, strict=False)
         _check_stream_name(config.stream)
         _check_redis_url(config.redis_url)
+        _check_topology(config)
         _check_redaction(config)
         _check_http_addr(config)
     except (msgspec.ValidationError, ValueError) as exc:
@@ -223,6 +234,12 @@ def _check_redis_url(url: str) -> None:
     if parts.scheme == "unix" and not parts.path:
         raise ValueError("a unix:// redis_url needs a socket path, e.g. unix:///run/redis.sock "
                          "- at `$.redis_url`")
+
+
+def _check_topology(config: Config) -> None:
+    from hookd.publish.topology import check
+
+    check(config)
 
 
 def _check_stream_name(stream: str) -> None:

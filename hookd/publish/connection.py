@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import errno
+from typing import Any
 
 import redis.asyncio as aioredis
 import redis.exceptions
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
 
 from hookd.config import Config, mask_url
+from hookd.publish import topology
 
 
 class HiredisPacking:
@@ -26,18 +29,25 @@ class HiredisPacking:
         return self._serializer.pack(*args)
 
 
-def connect(config: Config) -> aioredis.Redis:
-    """A pooled client. redis-py's own retries are off: the publisher decides when to retry."""
-    client = _from_url(config)
-    pool = client.connection_pool
-    base = pool.connection_class
-    pool.connection_class = type(f"Hiredis{base.__name__}", (HiredisPacking, base), {})
+def connect(config: Config) -> aioredis.Redis | RedisCluster:
+    """A pooled client. redis-py's own retries are off: the publisher decides when to retry.
+
+    With redis_sentinel or redis_cluster set, a Sentinel or Cluster client (see topology.py).
+    """
+    if config.redis_sentinel or config.redis_cluster:
+        client = topology.client(config, client_kwargs(config))
+    else:
+        client = aioredis.Redis.from_url(config.redis_url, **client_kwargs(config))
+    if not isinstance(client, RedisCluster):  # a Cluster makes its connections per node
+        pool = client.connection_pool
+        base = pool.connection_class
+        pool.connection_class = type(f"Hiredis{base.__name__}", (HiredisPacking, base), {})
     return client
 
 
-def _from_url(config: Config) -> aioredis.Redis:
-    return aioredis.Redis.from_url(
-        config.redis_url,
+def client_kwargs(config: Config) -> dict[str, Any]:
+    """The connection settings every topology's client gets."""
+    return dict(
         socket_connect_timeout=config.redis_connect_timeout_s,
         socket_timeout=config.redis_timeout_s,
         retry=Retry(NoBackoff(), 0),
@@ -61,7 +71,7 @@ def _refused(exc: BaseException | None) -> bool:
 
 def describe_failure(config: Config, exc: BaseException) -> str:
     """One sentence naming what went wrong with Redis, with the password masked."""
-    where = f"redis at {mask_url(config.redis_url)}"
+    where = topology.describe(config)
     text = str(exc).replace(config.redis_url, mask_url(config.redis_url))
     if isinstance(exc, redis.exceptions.AuthenticationError):
         return f"{where} refused the credentials ({text}); check the user and password in redis_url"
