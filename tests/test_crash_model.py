@@ -297,7 +297,7 @@ class Run:
         self.faults.tail_garbage = 0
         self.spool = spool
         self.publisher = Publisher(self.config, spool, self.client, DaemonState())
-        self.publisher.script = FaultyScript(self.publisher.script, self.faults)
+        self.publisher.send = FaultyScript(self.publisher.send, self.faults)
 
     def kill(self) -> None:
         """kill -9: abandon the objects, close their files, flush and commit nothing."""

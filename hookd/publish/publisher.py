@@ -5,7 +5,8 @@ host's high-water mark, XADDs the rest and raises the mark, atomically; for the
 events it adds it also updates the session index (session_index.py) and, when
 a channel is set, PUBLISHes their envelopes. The spool's position moves only
 after Redis has answered, so a batch is sent again after any failure or crash,
-and the mark makes the repeat harmless.
+and the mark makes the repeat harmless. Batches go out on connections from a
+route (topology.py): on a Cluster, to the master serving the stream's slot.
 """
 
 from __future__ import annotations
@@ -13,21 +14,27 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Iterable
 
 import redis.asyncio as aioredis
 import redis.exceptions
 import structlog
 
-from hookd.config import Config, mask_url
+from hookd.config import Config
+from hookd.publish import topology
 from hookd.publish.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from hookd.publish.connection import HiredisPacking, describe_failure
+from hookd.publish.topology import FAILURES
 from hookd.publish.session_index import index_fields, session_key_prefix, sessions_key, slot_prefix
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.publish")
 
-# KEYS[1] stream, KEYS[2] high-water-mark hash, KEYS[3] sorted set of sessions;
+# KEYS[1] stream, KEYS[2] high-water-mark hash, KEYS[3] sorted set of sessions, then the
+# hash of each session the batch has events of (the script names them from ARGV[5]; they
+# are declared so that a Cluster checks them with the others before the script starts:
+# while the slot migrates, the script runs with every key at hand or not at all);
 # ARGV[1] maxlen (0: none), ARGV[2] host, ARGV[3] the seq the host's mark must have reached
 # (0: no check), ARGV[4] session retention in seconds (0: no session index), ARGV[5] the
 # prefix of session hashes, ARGV[6] the channel to PUBLISH envelopes on ('': none), then
@@ -86,7 +93,9 @@ for i = 7, #ARGV, 9 do
     skipped = skipped + 1
   end
 end
-if added > 0 then
+if added + skipped > 0 then
+  -- Written when every event was skipped too: a WAIT after a batch sent again then waits
+  -- for the replicas to have this write, and with it the one that added the events.
   redis.call('HSET', marks, host, string.format('%d', mark))
 end
 if #order > 0 then
@@ -121,11 +130,22 @@ return {added, skipped}
 """
 # Batches sent before the previous one's reply: enough to keep Redis and hookd both busy.
 IN_FLIGHT = 2
+# MOVED replies followed in a row before the next one counts as a failure (a cluster that
+# keeps changing its mind is backed off from like one that is down).
+MAX_REDIRECTS = 5
 
 
-def script_keys(stream: str) -> list[str]:
-    """PUBLISH_BATCH's KEYS for a stream."""
-    return [stream, marks_key(stream), sessions_key(stream)]
+def script_keys(stream: str, sessions: Iterable[str] = ()) -> list[str]:
+    """PUBLISH_BATCH's KEYS for a stream and the sessions whose hashes a batch updates."""
+    prefix = session_key_prefix(stream)
+    return [stream, marks_key(stream), sessions_key(stream), *(prefix + s for s in sessions)]
+
+
+def batch_keys(config: Config, events: list) -> list[str]:
+    """PUBLISH_BATCH's KEYS for events of one host."""
+    if not config.session_index:
+        return script_keys(config.stream)
+    return script_keys(config.stream, {event.session: None for event in events if event.session})
 
 
 def batch_args(config: Config, events: list, after: int = 0) -> list[object]:
@@ -158,6 +178,10 @@ class GapError(redis.exceptions.RedisError):
     """The batch sent before this one did not land; this one was refused so as not to skip it."""
 
 
+class ReplicasBehind(redis.exceptions.RedisError):
+    """Fewer replicas than redis_wait_replicas confirmed a batch in time; it stays in the spool."""
+
+
 def marks_key(stream: str) -> str:
     """The high-water-mark hash, in the stream's Redis Cluster hash slot (see slot_prefix)."""
     return slot_prefix(stream) + "hwm"
@@ -172,14 +196,23 @@ class Publisher:
         self.state = state
         self.script = client.register_script(PUBLISH_BATCH)
         self.keys = script_keys(config.stream)
+        self.route = topology.route_for(client, config.stream)
+        self.redirects = 0
+        # WAIT gives up in half the command timeout, so that its answer beats the socket's.
+        self.wait_ms = max(1, int(config.redis_timeout_s * 500))
         self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_backoff_min_s,
                                       config.breaker_backoff_max_s)
 
     async def check(self) -> bool:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""
         try:
-            await self.client.ping()
-        except (redis.exceptions.RedisError, OSError) as exc:
+            conn = await self.route.acquire()
+            try:
+                await conn.send_command("PING")
+                await conn.read_response()
+            finally:
+                await self.route.release(conn)
+        except FAILURES as exc:
             self._record_failure(exc)
             return False
         self._record_success(0)
@@ -229,16 +262,67 @@ class Publisher:
 
     async def publish(self, batch: Batch) -> bool:
         """Send one batch; True once Redis has it (and the spool's position has moved)."""
-        args = batch_args(self.config, batch.events)
         trial = self.breaker.state == HALF_OPEN
         try:
             async with asyncio.timeout(self.config.breaker_trial_timeout_s if trial else None):
-                added, skipped = await self.script(keys=self.keys, args=args)
-        except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
+                added, skipped = await self.send(batch_keys(self.config, batch.events),
+                                                 batch_args(self.config, batch.events))
+        except FAILURES as exc:
             self._record_failure(exc)
             return False
         self._published(batch, added, skipped)
         return True
+
+    async def send(self, keys: list[str], args: list[object]) -> tuple[int, int]:
+        """PUBLISH_BATCH once, on a connection of its own, past a lost script or a moved slot."""
+        attempts = 3
+        for attempt in range(1, attempts + 1):
+            conn = await self.route.acquire()
+            try:
+                await conn.send_packed_command(self._packed(keys, args))
+                return await self._read_reply(conn)
+            except FAILURES as exc:
+                await conn.disconnect(nowait=True)
+                if attempt == attempts or not await self._get_past(exc):
+                    raise
+            except BaseException:
+                await conn.disconnect(nowait=True)
+                raise
+            finally:
+                await self.route.release(conn)
+        raise AssertionError("unreachable")
+
+    async def _read_reply(self, conn) -> tuple[int, int]:
+        """The script's answer to a batch and, with redis_wait_replicas, WAIT's."""
+        added, skipped = await conn.read_response()
+        if added < 0:
+            raise GapError(f"the batch sent before this one did not land (the mark is at {skipped})")
+        wanted = self.config.redis_wait_replicas
+        if wanted:
+            confirmed = await conn.read_response()
+            if confirmed < wanted:
+                raise ReplicasBehind(
+                    f"{confirmed} of {wanted} replicas confirmed a batch within "
+                    f"{self.wait_ms / 1000:g}s; it stays spooled until they do "
+                    f"(check the replicas, or lower redis_wait_replicas)")
+        return added, skipped
+
+    async def _get_past(self, exc: BaseException) -> bool:
+        """Whether sending again can succeed: the script is loaded, or the moved slot followed.
+
+        After any other failure a Cluster route reads the slots again, and the
+        failure stands.
+        """
+        if isinstance(exc, redis.exceptions.NoScriptError):
+            await self._load_script()
+            return True
+        if isinstance(exc, redis.exceptions.MovedError):
+            await self.route.moved(exc)
+            return True
+        if isinstance(exc, redis.exceptions.ClusterDownError) or not isinstance(
+                exc, (GapError, ReplicasBehind, redis.exceptions.ResponseError)):
+            await self.route.lost()
+        return False
 
     def _published(self, batch: Batch, added: int, skipped: int) -> None:
         self.spool.commit(batch)
@@ -246,6 +330,7 @@ class Publisher:
         self.state.publish_latency.extend((now_ns - e.received_ns) / 1e9 for e in batch.events)
         self.state.published += added
         self.state.deduplicated += skipped
+        self.redirects = 0
         self._record_success(len(batch.events))
 
     async def stream(self) -> None:
@@ -258,58 +343,89 @@ class Publisher:
         never let a later batch raise the mark over an earlier one. Returns on
         the first failure, with the spool rewound to its committed position.
         """
-        pool = self.client.connection_pool
-        conn = await pool.get_connection()
+        conn = None
+        try:
+            conn = await self.route.acquire()
+            await self._stream_on(conn)
+        except FAILURES as exc:
+            if conn is not None:
+                await conn.disconnect(nowait=True)
+            self.spool.rewind()
+            await self._after_stream_failure(exc)
+        except BaseException:
+            if conn is not None:
+                await conn.disconnect(nowait=True)
+            raise
+        finally:
+            if conn is not None:
+                await self.route.release(conn)
+
+    async def _stream_on(self, conn) -> None:
         in_flight: deque[Batch] = deque()
         held: Batch | None = None
-        try:
-            while True:
-                if len(in_flight) < IN_FLIGHT:
-                    if held is None:
-                        held = (self.spool.read_batch(self.config.batch_max_events, self.config.batch_max_bytes)
-                                if in_flight else
-                                await self.spool.next_batch(self.config.batch_max_events,
-                                                            self.config.batch_max_bytes))
-                    if held.events and (not in_flight or in_flight[-1].events[-1].host == held.events[0].host):
-                        after = in_flight[-1].events[-1].seq if in_flight else 0
-                        await conn.send_packed_command(self._pack(held, after), check_health=False)
-                        in_flight.append(held)
-                        held = None
-                        continue
-                    if not held.events:
-                        held = None
-                added, skipped = await conn.read_response()
-                if added < 0:
-                    raise GapError(f"the batch before seq {in_flight[0].events[0].seq} did not land")
-                self._published(in_flight.popleft(), added, skipped)
-        except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
-            await conn.disconnect(nowait=True)
-            if isinstance(exc, redis.exceptions.NoScriptError):
-                await self._load_script()
-            elif not isinstance(exc, GapError):
+        while True:
+            if len(in_flight) < IN_FLIGHT:
+                if held is None:
+                    held = (self.spool.read_batch(self.config.batch_max_events, self.config.batch_max_bytes)
+                            if in_flight else
+                            await self.spool.next_batch(self.config.batch_max_events,
+                                                        self.config.batch_max_bytes))
+                if held.events and (not in_flight or in_flight[-1].events[-1].host == held.events[0].host):
+                    after = in_flight[-1].events[-1].seq if in_flight else 0
+                    await conn.send_packed_command(self._pack(held, after), check_health=False)
+                    in_flight.append(held)
+                    held = None
+                    continue
+                if not held.events:
+                    held = None
+            added, skipped = await self._read_reply(conn)
+            self._published(in_flight.popleft(), added, skipped)
+
+    async def _after_stream_failure(self, exc: BaseException) -> None:
+        """Get past what stopped the stream, or count it as a failure.
+
+        A refused follower (GapError) is not one: the batch before it failed,
+        and that failure was already counted.
+        """
+        if isinstance(exc, redis.exceptions.MovedError):
+            self.redirects += 1
+            if self.redirects > MAX_REDIRECTS:
                 self._record_failure(exc)
-            self.spool.rewind()
+                return
+        try:
+            if await self._get_past(exc) or isinstance(exc, GapError):
+                return
+        except FAILURES as again:
+            exc = again
+        self._record_failure(exc)
+
+    def _pack(self, batch: Batch, after: int) -> list[bytes]:
+        return self._packed(batch_keys(self.config, batch.events),
+                            batch_args(self.config, batch.events, after))
+
+    def _packed(self, keys: list[str], args: list[object]) -> list[bytes]:
+        packed = HiredisPacking._serializer.pack("EVALSHA", self.script.sha, len(keys), *keys, *args)
+        if self.config.redis_wait_replicas:
+            packed += HiredisPacking._serializer.pack("WAIT", self.config.redis_wait_replicas,
+                                                      self.wait_ms)
+        return packed
+
+    async def _load_script(self) -> None:
+        """Load the script where the batches go (a Cluster node, or the master Sentinel names)."""
+        conn = await self.route.acquire()
+        try:
+            await conn.send_command("SCRIPT", "LOAD", PUBLISH_BATCH)
+            await conn.read_response()
         except BaseException:
             await conn.disconnect(nowait=True)
             raise
         finally:
-            await pool.release(conn)
-
-    def _pack(self, batch: Batch, after: int) -> list[bytes]:
-        return HiredisPacking._serializer.pack(
-            "EVALSHA", self.script.sha, len(self.keys), *self.keys,
-            *batch_args(self.config, batch.events, after))
-
-    async def _load_script(self) -> None:
-        try:
-            await self.client.script_load(PUBLISH_BATCH)
-        except (redis.exceptions.RedisError, OSError) as exc:
-            self._record_failure(exc)
+            await self.route.release(conn)
 
     def _record_success(self, sent: int) -> None:
         health = self.state.redis
         if health.state != "up":
-            log.info(f"redis at {mask_url(self.config.redis_url)} is up; publishing",
+            log.info(f"{topology.describe(self.config)} is up; publishing",
                      redis="up", backlog=self.spool.pending_events,
                      down_for_s=None if health.down_since is None
                      else round(time.time() - health.down_since, 1))
