@@ -198,8 +198,9 @@ class Publisher:
         self.keys = script_keys(config.stream)
         self.route = topology.route_for(client, config.stream)
         self.redirects = 0
-        # WAIT gives up in half the command timeout, so that its answer beats the socket's.
-        self.wait_ms = max(1, int(config.redis_timeout_s * 500))
+        # WAIT gives up in half the time a batch may take (a trial's is shorter), so that
+        # its answer comes before the timeout's.
+        self.wait_ms = max(1, int(min(config.redis_timeout_s, config.breaker_trial_timeout_s) * 500))
         self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_backoff_min_s,
                                       config.breaker_backoff_max_s)
 

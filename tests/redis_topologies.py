@@ -1,0 +1,205 @@
+"""Real Redis Cluster and Sentinel deployments on loopback, for the availability tests.
+
+Each server is a redis-server process with its own directory and free port; a
+test can SIGKILL any of them. Nothing here sleeps for a fixed time: every step
+waits until the servers report the state it needs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import redis
+
+from conftest import free_port, wait_until
+
+
+def _binary(name: str) -> str:
+    return shutil.which(name) or f"/usr/bin/{name}"
+
+
+class Server:
+    """One redis-server (or sentinel) process."""
+
+    def __init__(self, workdir: Path, *extra: str, sentinel_conf: Path | None = None) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.extra = extra
+        self.sentinel_conf = sentinel_conf
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        args = [_binary("redis-server")]
+        if self.sentinel_conf is not None:
+            args += [str(self.sentinel_conf), "--sentinel"]
+        args += ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.workdir),
+                 "--logfile", str(self.workdir / "redis.log"), *self.extra]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self.answers, what=f"redis-server on port {self.port}")
+
+    def answers(self) -> bool:
+        try:
+            return self.client(socket_timeout=0.5).ping()
+        except redis.exceptions.RedisError:
+            return False
+
+    def client(self, **kwargs) -> redis.Redis:
+        return redis.Redis(port=self.port, **kwargs)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+
+class Cluster:
+    """``masters`` masters with ``replicas`` replicas each, made by ``redis-cli --cluster create``."""
+
+    def __init__(self, workdir: Path, masters: int = 3, replicas: int = 0) -> None:
+        self.nodes = []
+        for n in range(masters * (1 + replicas)):
+            node_dir = workdir / f"node{n}"
+            bus = free_port()
+            self.nodes.append(Server(
+                node_dir, "--cluster-enabled", "yes", "--cluster-port", str(bus),
+                "--cluster-config-file", str(node_dir / "nodes.conf"),
+                "--cluster-node-timeout", "1000", "--save", "", "--appendonly", "no"))
+        self.replicas = replicas
+
+    def start(self) -> None:
+        for node in self.nodes:
+            node.start()
+        subprocess.run([_binary("redis-cli"), "--cluster", "create",
+                        *(node.address for node in self.nodes),
+                        "--cluster-replicas", str(self.replicas), "--cluster-yes"],
+                       check=True, capture_output=True, timeout=60)
+        wait_until(self.healthy, timeout=30, what="the cluster to report cluster_state:ok")
+        wait_until(self.replicated, timeout=30, what="every replica to be in sync with its master")
+
+    def replicated(self) -> bool:
+        for node in self.live():
+            info = node.client().info("replication")
+            if info["role"] == "master" and info["connected_slaves"] != self.replicas:
+                return False
+            if info["role"] == "slave" and info["master_link_status"] != "up":
+                return False
+        return True
+
+    def healthy(self) -> bool:
+        """Every live node says the cluster is ok and agrees on who serves every slot."""
+        views = set()
+        for node in self.live():
+            try:
+                client = node.client(socket_timeout=1)
+                if client.cluster("info")["cluster_state"] != "ok":
+                    return False
+                views.add(tuple(sorted((s[0], s[1], s[2][1]) for s in client.execute_command(
+                    "CLUSTER", "SLOTS"))))
+            except redis.exceptions.RedisError:
+                return False
+        return len(views) == 1
+
+    def live(self) -> list[Server]:
+        return [node for node in self.nodes if node.proc is not None]
+
+    @property
+    def url(self) -> str:
+        return f"redis://{self.nodes[0].address}"
+
+    def client(self) -> redis.RedisCluster:
+        return redis.RedisCluster(host="127.0.0.1", port=self.live()[0].port)
+
+    def owner(self, key: str) -> Server:
+        """The master serving the key's slot, as the cluster says now."""
+        client = self.live()[0].client()
+        slot = client.cluster("keyslot", key)
+        for start, end, master, *_ in client.execute_command("CLUSTER", "SLOTS"):
+            if start <= slot <= end:
+                return next(n for n in self.nodes if n.port == master[1])
+        raise AssertionError(f"no node serves slot {slot}")
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.kill()
+
+
+class SentinelSetup:
+    """A master, ``replicas`` replicas of it, and one sentinel watching them as ``master_name``."""
+
+    master_name = "hookdmaster"
+
+    def __init__(self, workdir: Path, replicas: int = 1) -> None:
+        common = ("--save", "", "--appendonly", "no")
+        self.master = Server(workdir / "master", *common)
+        self.replicas = [Server(workdir / f"replica{n}", *common) for n in range(replicas)]
+        self.sentinel_conf = workdir / "sentinel" / "sentinel.conf"
+        self.sentinel = Server(workdir / "sentinel", sentinel_conf=self.sentinel_conf)
+
+    def start(self) -> None:
+        self.master.start()
+        for replica in self.replicas:
+            replica.extra += ("--replicaof", "127.0.0.1", str(self.master.port))
+            replica.start()
+        wait_until(lambda: self.in_sync(self.master), what="the replicas to sync with the master")
+        self.sentinel_conf.parent.mkdir(parents=True, exist_ok=True)
+        # Sentinel rewrites its configuration file as it learns, so it must be writable.
+        self.sentinel_conf.write_text(
+            f"sentinel monitor {self.master_name} 127.0.0.1 {self.master.port} 1\n"
+            f"sentinel down-after-milliseconds {self.master_name} 1000\n"
+            f"sentinel failover-timeout {self.master_name} 10000\n")
+        self.sentinel.start()
+        wait_until(lambda: len(self.sentinel.client().sentinel_slaves(self.master_name))
+                   == len(self.replicas), what="the sentinel to discover the replicas")
+
+    def in_sync(self, master: Server, replicas: int | None = None) -> bool:
+        """The master has ``replicas`` (default: all the others) online replicas."""
+        info = master.client().info("replication")
+        online = [v for k, v in info.items() if k.startswith("slave") and isinstance(v, dict)
+                  and v.get("state") == "online"]
+        return len(online) == (len(self.replicas) if replicas is None else replicas)
+
+    @property
+    def sentinels(self) -> str:
+        return self.sentinel.address
+
+    def current_master(self) -> Server:
+        port = int(self.sentinel.client().sentinel_get_master_addr_by_name(self.master_name)[1])
+        return next(s for s in (self.master, *self.replicas) if s.port == port)
+
+    def stop(self) -> None:
+        for server in (self.sentinel, *self.replicas, self.master):
+            server.kill()
+
+
+def assert_lost_at_most_one_window(entries, expected: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Without WAIT a failover may lose what the old master acknowledged and had not yet
+    replicated: per sender, one unbroken run of its numbers. Nothing may be repeated, out of
+    order, or missing anywhere else. Returns what each sender lost."""
+    by_sender: dict[str, list[int]] = {}
+    for sender, n in entries:
+        by_sender.setdefault(sender, []).append(n)
+    lost = {}
+    for sender, numbers in expected.items():
+        got = by_sender.get(sender, [])
+        assert got == sorted(set(got)), f"{sender}: repeated or out of order"
+        assert set(got) <= set(numbers), f"{sender}: numbers that were never handed over"
+        missing = [i for i, n in enumerate(numbers) if n not in set(got)]
+        assert missing == list(range(missing[0], missing[0] + len(missing))) if missing else True, \
+            f"{sender}: lost more than one run of events: {[numbers[i] for i in missing][:40]}"
+        lost[sender] = [numbers[i] for i in missing]
+    return lost
