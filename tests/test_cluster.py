@@ -8,6 +8,9 @@ stream exactly once and in order, and a closing event is waited for rather than 
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -15,13 +18,14 @@ from redis_topologies import Cluster, assert_lost_at_most_one_window
 from test_faults import (FramedSender, assert_each_sender_exactly_once_in_order, finish,
                          log_mentions, running, send_framed)
 
-from conftest import wait_until
+from conftest import REPO, wait_until
 from hookd.config import Config
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher, batch_args, batch_keys
 from hookd.spool import Spool
 from hookd.state import DaemonState
 from test_publisher import make_event
+from test_tail import tail
 
 STREAM = "hookd:events"
 
@@ -163,3 +167,17 @@ def test_events_land_once_when_the_master_of_the_stream_slot_is_killed(
         client.close()
     finally:
         cluster.stop()
+
+
+def test_tail_and_status_work_against_a_cluster(hookd_factory, empty_cluster):
+    cluster, client = empty_cluster
+    daemon = hookd_factory(redis_url=cluster.url, redis_cluster="true")
+    send_framed(daemon, "raw", 5)
+    finish(daemon, client)
+    shown = tail(daemon, "--since", "1h", "--count", "6", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert [json.loads(line)["payload"]["n"] for line in shown.stdout.splitlines()] == [0, 1, 2, 3, 4, 0]
+    status = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env,
+                            cwd=REPO, capture_output=True, text=True, timeout=30)
+    assert json.loads(status.stdout)["redis"]["state"] == "up", status.stdout
+    assert daemon.stop() == 0

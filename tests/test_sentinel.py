@@ -18,6 +18,7 @@ from test_faults import (ClientSender, FramedSender, assert_each_sender_exactly_
                          finish, log_mentions, log_records, running)
 
 from conftest import wait_until
+from test_tail import tail
 
 STREAM = "hookd:events"
 
@@ -97,4 +98,15 @@ def test_a_wait_no_replica_can_satisfy_keeps_events_spooled_until_one_can(hookd_
     wait_until(lambda: log_count(daemon, "is up; publishing") > ups, timeout=30,
                what="hookd to publish again")
     assert master.xlen(STREAM) == 1 and replica.client().xlen(STREAM) == 1
+    assert daemon.stop() == 0
+
+
+def test_tail_follows_the_master_the_sentinel_names(hookd_factory, sentinel_setup):
+    daemon = sentinel_hookd(hookd_factory, sentinel_setup)
+    for n in range(3):
+        assert daemon.request(b'HOOKD/1 %d\n{"n":%d}' % (len(b'{"n":0}'), n)).startswith(b"OK ")
+    wait_until(lambda: sentinel_setup.master.client().xlen(STREAM) == 3, what="three events")
+    shown = tail(daemon, "--since", "1h", "--count", "3", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert [json.loads(line)["payload"]["n"] for line in shown.stdout.splitlines()] == [0, 1, 2]
     assert daemon.stop() == 0

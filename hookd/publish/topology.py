@@ -13,8 +13,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis
 import redis.asyncio as aioredis
+import redis.connection
 import redis.exceptions
+import redis.sentinel
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import Connection, SSLConnection, parse_url
 from redis.asyncio.sentinel import Sentinel
@@ -149,3 +152,40 @@ def route_for(client: aioredis.Redis | RedisCluster, stream: str) -> PoolRoute |
     if isinstance(client, RedisCluster):
         return ClusterRoute(client, stream)
     return PoolRoute(client)
+
+
+def sync_client(config: Config, **kwargs: Any) -> redis.Redis | redis.RedisCluster:
+    """A blocking client for the commands that read the stream (hookd tail), any topology."""
+    if config.redis_sentinel:
+        from_url = {k: v for k, v in redis.connection.parse_url(config.redis_url).items()
+                    if k not in ("host", "port")}
+        if from_url.pop("connection_class", None) is redis.connection.SSLConnection:
+            from_url["ssl"] = True
+        timeouts = {k: v for k, v in kwargs.items() if k.startswith("socket_")}
+        sentinel = redis.sentinel.Sentinel(sentinel_addresses(config.redis_sentinel),
+                                           sentinel_kwargs=timeouts)
+        return sentinel.master_for(config.redis_sentinel_master, **{**kwargs, **from_url})
+    if config.redis_cluster:
+        return LazyCluster(lambda: redis.RedisCluster.from_url(config.redis_url, **kwargs))
+    return redis.Redis.from_url(config.redis_url, **kwargs)
+
+
+class LazyCluster:
+    """A blocking Cluster client made on first use, since making one already asks the nodes;
+    a cluster that cannot be reached is then a ConnectionError like any other."""
+
+    def __init__(self, make) -> None:
+        self._make = make
+        self._client: redis.RedisCluster | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            try:
+                self._client = self._make()
+            except redis.exceptions.RedisClusterException as exc:
+                raise redis.exceptions.ConnectionError(str(exc)) from exc
+        return getattr(self._client, name)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
