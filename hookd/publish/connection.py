@@ -81,6 +81,9 @@ def describe_failure(config: Config, exc: BaseException) -> str:
         if _refused(exc):
             return f"{where} refused the connection (is redis-server running?)"
         return f"{where} cannot be reached: {text}"
+    if isinstance(exc, (redis.exceptions.AskError, redis.exceptions.TryAgainError)) \
+            and not isinstance(exc, redis.exceptions.MovedError):
+        return f"{where} is moving the stream's hash slot to another node; publishing resumes once it is done"
     if isinstance(exc, redis.exceptions.ResponseError):
         return f"{where} answered with an error ({type(exc).__name__}): {text}"
     return f"{where} failed: {type(exc).__name__}: {text}"
