@@ -176,7 +176,9 @@ def test_tail_and_status_work_against_a_cluster(hookd_factory, empty_cluster):
     finish(daemon, client)
     shown = tail(daemon, "--since", "1h", "--count", "6", "--json")
     assert shown.returncode == 0, shown.stderr
-    assert [json.loads(line)["payload"]["n"] for line in shown.stdout.splitlines()] == [0, 1, 2, 3, 4, 0]
+    payloads = [json.loads(line)["payload"] for line in shown.stdout.splitlines()]
+    assert [(p["sender"], p["n"]) for p in payloads[:5]] == [("raw", n) for n in range(5)]
+    assert payloads[5]["sender"] == "end"  # finish's closing event
     status = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env,
                             cwd=REPO, capture_output=True, text=True, timeout=30)
     assert json.loads(status.stdout)["redis"]["state"] == "up", status.stdout
