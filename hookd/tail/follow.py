@@ -168,9 +168,19 @@ def run(config: Config, args: argparse.Namespace, out: TextIO | None = None,
     except ValueError as exc:
         print(f"hookd tail: {exc}", file=err)
         return 2
+    if not getattr(args, "group", None) and (getattr(args, "consumer", None)
+                                             or getattr(args, "claim_idle", 60.0) != 60.0):
+        print("hookd tail: --consumer and --claim-idle go with --group NAME", file=err)
+        return 2
     filters = Filters(session=args.session, hooks=_names(args.hook), tools=_names(args.tool),
                       risk=args.risk, since=since)
-    tail = Tail(config, filters, args.json, out, err, args.count)
+    if getattr(args, "group", None):
+        from hookd.tail.group import GroupTail
+
+        tail = GroupTail(config, filters, args.json, out, err, args.group,
+                         args.consumer or config.host, args.claim_idle, args.count)
+    else:
+        tail = Tail(config, filters, args.json, out, err, args.count)
     try:
         return tail.run()
     except KeyboardInterrupt:
