@@ -293,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--session", metavar="ID", help="only this session (a prefix is enough)")
     tail.add_argument("--hook", metavar="LIST", help="only these hook events (comma-separated)")
     tail.add_argument("--tool", metavar="LIST", help="only these tools (comma-separated)")
+    tail.add_argument("--from-host", dest="host_filter", metavar="LIST",
+                      help="only events from these host identities (comma-separated; * wildcards)")
     tail.add_argument("--risk", choices=("low", "medium", "high"),
                       help="only events at this risk or above (events without a risk are left out)")
     tail.add_argument("--since", metavar="WHEN",
