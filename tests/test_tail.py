@@ -263,6 +263,8 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch, hookd):
     assert Tail(config, Filters(), False, io.StringIO(), io.StringIO()).colour is False
     monkeypatch.setenv("NO_COLOR", "1")
     assert Tail(config, Filters(), False, Terminal(), io.StringIO()).colour is False
+    monkeypatch.setenv("NO_COLOR", "")  # no-color.org: an empty value does not turn colour off
+    assert Tail(config, Filters(), False, Terminal(), io.StringIO()).colour is True
     envelope = {"hook": "PreToolUse", "tool_name": "Bash", "risk": "high", "risk_reasons": ["x"],
                 "received_at": "2026-11-21T13:10:00.123456Z", "payload": {"tool_input": {"command": "ls"}}}
     assert "\x1b[1;31m[high (x)]" in summary.line(envelope, colour=True)

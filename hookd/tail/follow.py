@@ -101,7 +101,7 @@ class Tail:
         self.err = err
         self.count = count
         self.shown = 0
-        self.colour = out.isatty() and "NO_COLOR" not in os.environ
+        self.colour = out.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: set and not empty
         self.client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=config.redis_connect_timeout_s,
                                            socket_timeout=BLOCK_MS / 1000 + config.redis_timeout_s)
 
