@@ -293,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--session", metavar="ID", help="only this session (a prefix is enough)")
     tail.add_argument("--hook", metavar="LIST", help="only these hook events (comma-separated)")
     tail.add_argument("--tool", metavar="LIST", help="only these tools (comma-separated)")
+    tail.add_argument("--from-host", dest="host_filter", metavar="LIST",
+                      help="only events from these host identities (comma-separated; * wildcards)")
     tail.add_argument("--risk", choices=("low", "medium", "high"),
                       help="only events at this risk or above (events without a risk are left out)")
     tail.add_argument("--since", metavar="WHEN",
@@ -300,6 +302,16 @@ def build_parser() -> argparse.ArgumentParser:
                            "(2026-11-21T13:10, 13:10); default: new events only")
     tail.add_argument("--count", "-n", type=int, metavar="N", help="stop after N events")
     tail.add_argument("--json", action="store_true", help="print each raw envelope as one JSON line")
+    tail.add_argument("--group", metavar="NAME",
+                      help="read as a consumer of this consumer group (created if missing, at "
+                           "--since or else at new events), acknowledging each entry once shown: "
+                           "at least once, see the README")
+    tail.add_argument("--consumer", metavar="NAME",
+                      help="this consumer's name in the group; its unacknowledged entries are shown "
+                           "again when it restarts (default: the host identity)")
+    tail.add_argument("--claim-idle", type=float, default=60.0, metavar="SECONDS",
+                      help="take over entries another consumer of the group has left "
+                           "unacknowledged this long (default 60; 0: never)")
     _settings_flags(tail)
     tail.set_defaults(handler=cmd_tail)
 

@@ -33,7 +33,7 @@ from hookd.sequence import SequenceAllocator
 from hookd.service.activation import take_passed_sockets
 from hookd.service.notify import Notifier
 from hookd.spool import Spool
-from hookd.spool.flusher import Flusher
+from hookd.spool.flusher import Flusher, keep_cursor
 from hookd.spool.inspect import find_handoffs
 from hookd.state import DaemonState
 
@@ -163,6 +163,7 @@ class Daemon:
             asyncio.create_task(self.publisher.run(), name="publisher"),
             asyncio.create_task(self.inbox.run(config.inbox_poll_ms / 1000), name="inbox"),
             asyncio.create_task(self.flusher.run(), name="spool-flusher"),
+            asyncio.create_task(keep_cursor(self.spool), name="spool-cursor"),
         ]
         log.info("hookd_started", version=__version__, pid=os.getpid(), socket=config.socket,
                  redis=mask_url(config.redis_url), stream=config.stream, host=config.host,
@@ -210,12 +211,13 @@ class Daemon:
             conn.shut()
         if self.http is not None:
             self.http.shut()
-        publisher, inbox, fsync = self.tasks
+        publisher, inbox, fsync, cursor = self.tasks
         await cancel_and_wait(inbox, deadline)
         await cancel_and_wait(publisher, deadline)
         await self.publisher.drain(deadline)
         self.flusher.stop()
-        await asyncio.gather(fsync, return_exceptions=True)
+        cursor.cancel()
+        await asyncio.gather(fsync, cursor, return_exceptions=True)
         self.spool.close()
         await self.redis.aclose()
         self.control.close()

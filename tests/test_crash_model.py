@@ -8,6 +8,8 @@ state outside the process is a numbered crash point:
   the bytes in the file, down to a torn record), ``os.ftruncate`` after a failed write,
   ``os.open`` of a new segment, the write of ``cursor.tmp``, ``os.replace`` of the cursor,
   each ``os.unlink`` of a published segment, ``os.truncate`` of a torn tail at recovery;
+  the cursor file is written only by ``save_cursor`` (the daemon's keep_cursor task, some
+  time after a commit; a history saves after some publishes and not after others);
 - the publish script: before it is sent, and after Redis applied it but before the reply
   arrived (Redis has the batch, the process never learns it).
 
@@ -42,6 +44,7 @@ import pytest
 import redis.exceptions
 from structlog.testing import capture_logs
 
+import hookd.spool.segments as segments_module
 import hookd.spool.spool as spool_module
 from hookd.config import Config
 from hookd.envelope import Event
@@ -315,6 +318,8 @@ class Run:
             self.append(op[1], op[2], expect_full=True)
         elif kind == "publish":
             await self.publish(*op[1:])
+        elif kind == "save_cursor":
+            self.spool.save_cursor()
         elif kind == "restart":
             self.spool.close()
             self.spool = self.publisher = None
@@ -368,6 +373,7 @@ class Run:
     async def drain(self) -> None:
         while self.spool.pending_events > 0:
             await self.publish(7, 1 << 20)
+        self.spool.save_cursor()
 
     async def hands_out_nothing(self) -> bool:
         try:
@@ -413,7 +419,7 @@ class Run:
                 f"{self.spool.pending_events} events pending after a reopen, all were committed")
             assert await self.hands_out_nothing()
         if self.retain_s == 0:
-            # Segments a crash left behind go at the next commit.
+            # Segments a crash left behind go at the next save of the cursor.
             self.append(HOSTS[0], [5])
             await self.drain()
             segments = list_segments(self.directory)
@@ -480,8 +486,9 @@ def faulty_spool_module(monkeypatch):
     def dispatch_open(*args, **kwargs):
         return holder["open"](*args, **kwargs)
 
-    monkeypatch.setattr(spool_module, "os", Dispatch())
-    monkeypatch.setattr(spool_module, "open", dispatch_open, raising=False)
+    for module in (spool_module, segments_module):
+        monkeypatch.setattr(module, "os", Dispatch())
+        monkeypatch.setattr(module, "open", dispatch_open, raising=False)
 
     def install(faults: Faults) -> None:
         holder["os"] = FaultyOs(faults)
@@ -514,17 +521,20 @@ SCENARIO: list[tuple] = [
     ("append", "laptop", [60]),
     ("append", "ci", [60, 60]),
     ("publish", 50, 1 << 20),                  # 9 laptop events over three segments
-    ("publish", 50, 1 << 20),                  # the ci events
+    ("save_cursor",),
+    ("publish", 50, 1 << 20),                  # the ci events, saved only after later commits
     ("append_full", "laptop", [100, 100], 150),  # ENOSPC after 150 bytes: undone, refused
     ("append", "laptop", [70, 70, 70]),
     ("publish", 2, 1 << 20, "reply lost", "retry"),
     ("publish", 50, 1 << 20, "refused", "rewind"),
     ("publish", 50, 1 << 20),
+    ("save_cursor",),
     ("append", "ci", [30, 30, 30, 30, 30, 30]),
     ("publish", 3, 1 << 20),
-    ("restart",),
+    ("restart",),                              # a graceful stop saves the cursor
     ("append", "laptop", [20]),
     ("publish", 50, 1 << 20),
+    ("save_cursor",),
 ]
 
 
@@ -546,7 +556,7 @@ def test_every_crash_point_of_a_history_loses_and_repeats_nothing(
         assert kind in names, kind
     unlink = "os.unlink (published segment)"
     if retain_s == 0:
-        assert any(a == b == unlink for a, b in itertools.pairwise(names)), "no commit deletes two segments"
+        assert any(a == b == unlink for a, b in itertools.pairwise(names)), "no save of the cursor deletes two segments"
     else:
         assert unlink not in names
 
@@ -584,6 +594,8 @@ def random_ops(rng: random.Random, count: int) -> list[tuple]:
             failure = rng.choice([None, None, None, None, "refused", "reply lost"])
             ops.append(("publish", rng.choice([1, 2, 3, 5, 100]), rng.choice([300, 1 << 20]),
                         failure, rng.choice(["retry", "rewind"])))
+            if rng.random() < 0.6:
+                ops.append(("save_cursor",))
         elif r < 0.94:
             ops.append(("restart",))
         else:

@@ -3,14 +3,17 @@
 The CLI runs in-process (``hookd.cli.main``) with HOME, the working directory
 and PATH pointed at the test's own directory, so that ``--scope user``,
 ``project`` and ``local`` and the ``claude --version`` check all land there.
-One test runs the installed command as Claude Code would, against a real
-daemon and Redis.
+Two tests run the installed entries as Claude Code would, against a real
+daemon and Redis: the command entry, and every entry of an http install
+against hookd's own HTTP listener.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import re
 import shlex
 import stat
 import subprocess
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import wait_for_entries
+from conftest import CORPUS, free_port, stream_entries, wait_for_entries, wait_until
 from hookd.cli import hook_command, main
 from hookd.hooks import entries, events
 
@@ -392,3 +395,61 @@ def test_the_installed_command_delivers_the_event_through_a_real_daemon(home, ho
     assert (done.returncode, done.stdout) == (0, b"")
     [entry] = wait_for_entries(redis_db, 1)
     assert entry[b"hook"] == b"PreToolUse" and entry[b"session"] == b"s-install"
+
+
+def run_as_claude_code(handler: dict, payload: bytes, env: dict[str, str]) -> tuple[int, bytes]:
+    """What Claude Code does with one handler: a command gets the payload on stdin; an http
+    handler is POSTed the payload, with ``$VAR``/``${VAR}`` in its headers filled from the
+    environment for the variables it lists in allowedEnvVars, others left empty."""
+    if handler["type"] == "command":
+        done = subprocess.run(["/bin/sh", "-c", handler["command"]], input=payload,
+                              capture_output=True, env=env, timeout=30)
+        return (200 if done.returncode == 0 else 500), done.stdout
+    allowed = set(handler.get("allowedEnvVars", []))
+
+    def fill(value: str) -> str:
+        return re.sub(r"\$\{(\w+)\}|\$(\w+)",
+                      lambda m: env.get(m[1] or m[2], "") if (m[1] or m[2]) in allowed else "", value)
+
+    url = handler["url"].removeprefix("http://")
+    host_port, _, path = url.partition("/")
+    host, _, port = host_port.rpartition(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=handler["timeout"])
+    try:
+        conn.request("POST", "/" + path, body=payload,
+                     headers={"Content-Type": "application/json",
+                              **{k: fill(v) for k, v in handler.get("headers", {}).items()}})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_every_entry_of_an_http_install_delivers_through_the_real_listener(home, hookd_factory,
+                                                                           redis_db):
+    daemon = hookd_factory(http_addr=f"127.0.0.1:{free_port()}")
+    token_file = daemon.state_dir / "http.token"
+    wait_until(token_file.exists, what="the HTTP listener's token file")
+    assert run_hooks("install", "--mode", "http", "--http-addr", daemon.env["HOOKD_HTTP_ADDR"],
+                     "--http-token-file", str(token_file)) == 0
+    installed = hookd_handlers(json.loads(user_settings(home).read_text()))
+    corpus = {}
+    for path in sorted(CORPUS.glob("*.json")):
+        corpus.setdefault(json.loads(path.read_bytes()).get("hook_event_name"), path.read_bytes())
+    env = {**daemon.env, "HOOKD_HTTP_TOKEN": token_file.read_text().strip()}
+    sent = []
+    for event, [handler] in installed.items():
+        payload = corpus.get(event) or json.dumps(
+            {"session_id": "s-http-install", "hook_event_name": event, "cwd": "/tmp"}).encode()
+        status, answer = run_as_claude_code(handler, payload, env)
+        # A command says nothing; an http hook answers 2xx with an empty JSON object, never
+        # text that Claude Code would add to the model's context, nor a decision.
+        assert (status, answer) == ((200, b"{}") if handler["type"] == "http" else (200, b"")), event
+        sent.append(event)
+    kinds = {h["type"] for [h] in installed.values()}
+    assert kinds == {"http", "command"}, kinds
+    wait_for_entries(redis_db, len(sent))
+    assert sorted(e[b"hook"].decode() for e in stream_entries(redis_db)) == sorted(sent)
+    # Without the variable in Claude Code's environment the header is empty: refused, not kept.
+    [stop] = installed["Stop"]
+    assert run_as_claude_code(stop, corpus["Stop"], daemon.env)[0] == 401

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from hookd.spool.inspect import waiting_events
+
 from conftest import REPO, RedisServer, free_port, log_records, stream_entries, wait_for_entries, wait_until
 
 PASSWORD = "s3cret-pw"
@@ -82,6 +84,25 @@ def test_stale_socket_of_a_killed_daemon_is_replaced(hookd_factory, redis_db):
     wait_for_entries(redis_db, 3)
     assert sessions(redis_db) == ["s1", "s2", "s3"]
     assert daemon.inbox() == []
+
+
+def test_a_running_daemon_records_what_redis_has_so_a_kill_resends_nothing(hookd_factory, redis_db):
+    daemon = hookd_factory()
+    for n in range(5):
+        send_ok(daemon, body(n))
+    wait_for_entries(redis_db, 5)
+    spool = str(daemon.state_dir / "spool")
+    # the cursor file follows the publisher while hookd runs, not only when it stops
+    wait_until(lambda: not list(waiting_events(spool)), what="the spool's cursor file to pass the 5 events")
+    daemon.proc.kill()
+    daemon.proc.wait()
+    daemon.log.close()
+    daemon.start()
+    send_ok(daemon, body(5))
+    wait_for_entries(redis_db, 6)
+    status = json.loads(hookd_command("status", "--json", env=daemon.env).stdout)
+    assert status["counters"]["deduplicated"] == 0, "events Redis had were sent again"
+    assert sessions(redis_db) == [f"s{n}" for n in range(6)]
 
 
 def test_second_daemon_on_the_same_socket_refuses_and_leaves_the_first_alone(hookd_factory, redis_db):

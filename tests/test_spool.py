@@ -11,7 +11,7 @@ from structlog.testing import capture_logs
 
 from hookd.envelope import Event
 from hookd.spool import Spool, SpoolFull
-from hookd.spool.flusher import Flusher
+from hookd.spool.flusher import Flusher, keep_cursor
 from hookd.spool.inspect import find_handoffs
 from hookd.spool.records import HEADER, SegmentReader, encode_record
 
@@ -27,13 +27,15 @@ def open_spool(path, segment_bytes: int = 1 << 20, retain_published_s: float = 0
 
 
 def drain(spool: Spool, max_events: int = 1000, commit: bool = True) -> list[int]:
-    """Every event the spool hands out, committing each batch."""
+    """Every event the spool hands out, committing each batch, then saving the cursor
+    as the daemon's keep_cursor task would."""
     seqs = []
     while spool.has_unread():
         batch = asyncio.run(spool.next_batch(max_events, 1 << 30))
         seqs += [e.seq for e in batch.events]
         if commit:
             spool.commit(batch)
+    spool.save_cursor()
     return seqs
 
 
@@ -91,6 +93,67 @@ def test_a_restart_resumes_after_the_last_commit(tmp_path):
     reopened = open_spool(tmp_path, segment_bytes=64 * 1024)
     assert reopened.pending_events == 400
     assert drain(reopened) == list(range(600, 1000))
+
+
+def test_a_commit_reaches_the_cursor_file_only_when_the_cursor_is_saved(tmp_path):
+    spool = open_spool(tmp_path, segment_bytes=64 * 1024)
+    for n in range(1000):
+        spool.append(event(n))
+    spool.commit(asyncio.run(spool.next_batch(600, 1 << 30)))
+    assert spool.pending_events == 400
+    # kill -9 before the save: the next run sends the 600 again (Redis's mark skips them)
+    assert open_spool(tmp_path, segment_bytes=64 * 1024).pending_events == 1000
+    spool.save_cursor()
+    assert open_spool(tmp_path, segment_bytes=64 * 1024).pending_events == 400
+
+
+def test_published_segments_stay_until_the_cursor_file_has_passed_them(tmp_path):
+    spool = open_spool(tmp_path, segment_bytes=64 * 1024)
+    for n in range(2000):
+        spool.append(event(n))
+    segments = len(list(tmp_path.glob("*.seg")))
+    while spool.has_unread():
+        spool.commit(asyncio.run(spool.next_batch(1000, 1 << 30)))
+    assert len(list(tmp_path.glob("*.seg"))) == segments
+    spool.save_cursor()
+    assert len(list(tmp_path.glob("*.seg"))) == 1
+
+
+def test_the_cursor_file_never_goes_back(tmp_path):
+    spool = open_spool(tmp_path)
+    for n in range(10):
+        spool.append(event(n))
+    first = asyncio.run(spool.next_batch(4, 1 << 30))
+    second = asyncio.run(spool.next_batch(4, 1 << 30))
+    spool.commit(first)
+    spool.commit(second)
+    spool.write_cursor_file(second.end)
+    spool.write_cursor_file(first.end)  # a slower save of an older position finishing late
+    assert open_spool(tmp_path).pending_events == 2
+
+
+def test_keep_cursor_saves_each_commit_off_the_event_loop(tmp_path):
+    spool = open_spool(tmp_path, segment_bytes=64 * 1024)
+    for n in range(2000):
+        spool.append(event(n))
+
+    async def publish_and_wait() -> int:
+        keeper = asyncio.create_task(keep_cursor(spool, interval_s=0.01))
+        spool.commit(await spool.next_batch(1500, 1 << 30))
+        for _ in range(500):
+            await asyncio.sleep(0.01)
+            if open_spool(tmp_path, segment_bytes=64 * 1024).pending_events == 500:
+                break
+        spool.commit(await spool.next_batch(1000, 1 << 30))
+        for _ in range(500):
+            await asyncio.sleep(0.01)
+            if open_spool(tmp_path, segment_bytes=64 * 1024).pending_events == 0:
+                break
+        keeper.cancel()
+        return len(list(tmp_path.glob("*.seg")))
+
+    assert asyncio.run(publish_and_wait()) == 1
+    assert open_spool(tmp_path, segment_bytes=64 * 1024).pending_events == 0
 
 
 def test_uncommitted_batches_are_handed_out_again_after_rewind(tmp_path):

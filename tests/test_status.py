@@ -460,6 +460,8 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(hookd_factory):
     code, text = on_a_terminal({**daemon.env, "NO_COLOR": "1"})
     assert code == NOT_RUNNING
     assert "not running" in text and not ANSI.search(text)
+    code, text = on_a_terminal({**daemon.env, "NO_COLOR": ""})  # empty: colour stays on
+    assert "\x1b[31mnot running\x1b[0m" in text
 
 
 # ---------------------------------------------------------------- secrets

@@ -1,9 +1,8 @@
 """hookd tail: a real daemon publishing to a real Redis, read back by the real command.
 
 `hookd tail` runs as a subprocess with a bounded --count (or is stopped with
-SIGINT) and a timeout. Enriched envelopes (risk, risk_reasons), which the
-daemon of this branch does not write yet, are added to the stream with XADD
-in the publisher's field layout.
+SIGINT) and a timeout. Envelopes with a chosen enrichment (a given risk and its
+reasons) are added to the stream with XADD in the publisher's field layout.
 """
 
 from __future__ import annotations
@@ -33,42 +32,49 @@ def event(hook: str, session: str, **fields) -> bytes:
     return json.dumps({"hook_event_name": hook, "session_id": session, **fields}).encode()
 
 
-BASH = event("PreToolUse", "aaaa1111-session", tool_name="Bash",
+BASH = event("PreToolUse", "aaaa1111-session", tool_name="Bash", tool_use_id="toolu_bash",
              tool_input={"command": "npm test -- --watch=false"})
-READ = event("PostToolUse", "aaaa1111-session", tool_name="Read",
-             tool_input={"file_path": "/home/me/shop/app.py"})
+# Claude Code's own duration_ms wins over hookd's pairing
+READ = event("PostToolUse", "aaaa1111-session", tool_name="Read", tool_use_id="toolu_read",
+             duration_ms=1234, tool_input={"file_path": "/home/me/shop/app.py"})
+BASH_DONE = event("PostToolUse", "aaaa1111-session", tool_name="Bash", tool_use_id="toolu_bash",
+                  tool_input={"command": "npm test -- --watch=false"}, tool_response={"stdout": "ok"})
 PROMPT = event("UserPromptSubmit", "bbbb2222-session", prompt="Please fix the failing checkout test")
 
 
 @pytest.fixture
 def published(hookd, redis_db):
-    for body in (BASH, READ, PROMPT):
+    for body in (BASH, READ, BASH_DONE, PROMPT):
         assert hookd.send(body).returncode == 0
-    wait_for_entries(redis_db, 3)
+    wait_for_entries(redis_db, 4)
     return hookd
 
 
 def test_tail_shows_one_readable_line_per_event_in_stream_order(published):
-    done = tail(published, "--since", "1h", "--count", "3")
+    done = tail(published, "--since", "1h", "--count", "4")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == 3
-    # the daemon enriches each event, so a line may end with its risk
-    lines = [re.sub(r"  \[(low|medium|high)\]$", "", line) for line in lines]
-    assert lines[0].split()[1:4] == ["aaaa1111", "PreToolUse", "Bash"]
-    assert lines[0].endswith("npm test -- --watch=false")
-    assert lines[1].split()[2:4] == ["PostToolUse", "Read"] and lines[1].endswith("/home/me/shop/app.py")
-    assert lines[2].split()[1:3] == ["bbbb2222", "UserPromptSubmit"]
-    assert lines[2].endswith("Please fix the failing checkout test")
+    assert len(lines) == 4
+    # time, session, hook, tool, operation, what it is about, (how long it took), [risk]
+    assert lines[0].split()[1:5] == ["aaaa1111", "PreToolUse", "Bash", "execute"]
+    assert lines[0].endswith("  npm test -- --watch=false  [low]")
+    assert lines[1].split()[1:5] == ["aaaa1111", "PostToolUse", "Read", "read"]
+    assert lines[1].endswith("  /home/me/shop/app.py  (1.2s)  [low]")
+    # paired with its PreToolUse by tool_use_id: the time between the two, by the senders' clocks
+    assert lines[2].split()[2:5] == ["PostToolUse", "Bash", "execute"]
+    assert re.search(r"  npm test -- --watch=false  \((\d+ms|\d+\.\ds)\)  \[low\]$", lines[2]), lines[2]
+    assert lines[3].split()[1:3] == ["bbbb2222", "UserPromptSubmit"]
+    assert lines[3].endswith("  Please fix the failing checkout test")  # no tool: no risk
     assert "\x1b[" not in done.stdout  # not a terminal: no colour
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--hook", "pretooluse,posttooluse"], ["PreToolUse", "PostToolUse"]),
+    (["--hook", "pretooluse,posttooluse"], ["PreToolUse", "PostToolUse", "PostToolUse"]),
+    (["--hook", "Post*"], ["PostToolUse", "PostToolUse"]),
     (["--tool", "read"], ["PostToolUse"]),
-    (["--tool", "B*"], ["PreToolUse"]),
+    (["--tool", "B*"], ["PreToolUse", "PostToolUse"]),
     (["--session", "bbbb"], ["UserPromptSubmit"]),
-    (["--session", "aaaa", "--hook", "PostToolUse"], ["PostToolUse"]),
+    (["--session", "aaaa", "--hook", "PostToolUse", "--tool", "bash"], ["PostToolUse"]),
 ])
 def test_tail_filters_by_hook_tool_and_session(published, args, expected):
     done = tail(published, "--since", "1h", "--count", str(len(expected)), *args)
@@ -76,8 +82,27 @@ def test_tail_filters_by_hook_tool_and_session(published, args, expected):
     assert [line.split()[2] for line in done.stdout.splitlines()] == expected
 
 
+def test_tail_warns_of_a_hook_name_it_does_not_know_and_filters_all_the_same(published):
+    done = tail(published, "--since", "1h", "--count", "1", "--hook", "Stopp,UserPromptSubmit")
+    assert done.returncode == 0, done.stderr
+    assert "--hook stopp: not a hook event hookd knows" in done.stderr
+    assert done.stdout.split()[2] == "UserPromptSubmit"
+
+
+def test_tail_from_host_shows_the_events_of_those_hosts(hookd_factory, redis_db):
+    daemons = {host: hookd_factory(host=host) for host in ("laptop", "ci-1", "ci-2")}
+    for host, daemon in daemons.items():
+        assert daemon.send(event("Stop", f"{host}-session")).returncode == 0
+    wait_for_entries(redis_db, 3)
+    done = tail(daemons["laptop"], "--since", "1h", "--count", "2", "--from-host", "ci-*")
+    assert done.returncode == 0, done.stderr
+    assert sorted(line.split()[1] for line in done.stdout.splitlines()) == ["ci-1-ses", "ci-2-ses"]
+    done = tail(daemons["laptop"], "--since", "1h", "--count", "1", "--from-host", "LAPTOP", "--json")
+    assert json.loads(done.stdout)["host"] == "laptop"
+
+
 def test_tail_json_prints_the_raw_envelopes(published, redis_db):
-    done = tail(published, "--since", "1h", "--count", "3", "--json")
+    done = tail(published, "--since", "1h", "--count", "4", "--json")
     assert done.returncode == 0, done.stderr
     stored = [fields[b"envelope"].decode() for _, fields in redis_db.xrange("hookd:events")]
     assert done.stdout.splitlines() == stored
@@ -120,8 +145,8 @@ def test_tail_risk_shows_that_level_and_above(hookd, redis_db):
     done = tail(hookd, "--since", "1h", "--count", "2", "--risk", "medium")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert [line.split()[4] for line in lines] == ["cmd3", "cmd4"]
-    assert lines[0].endswith("[high (rm -rf, sudo)]") and lines[1].endswith("[medium (network)]")
+    assert re.search(r" Bash +delete +cmd3  \[high \(rm -rf, sudo\)\]$", lines[0]), lines[0]
+    assert re.search(r" Bash +cmd4  \[medium \(network\)\]$", lines[1]), lines[1]
 
 
 def test_tail_since_starts_at_that_time(hookd, redis_db):
@@ -238,7 +263,35 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch, hookd):
     assert Tail(config, Filters(), False, io.StringIO(), io.StringIO()).colour is False
     monkeypatch.setenv("NO_COLOR", "1")
     assert Tail(config, Filters(), False, Terminal(), io.StringIO()).colour is False
+    monkeypatch.setenv("NO_COLOR", "")  # no-color.org: an empty value does not turn colour off
+    assert Tail(config, Filters(), False, Terminal(), io.StringIO()).colour is True
     envelope = {"hook": "PreToolUse", "tool_name": "Bash", "risk": "high", "risk_reasons": ["x"],
                 "received_at": "2026-11-21T13:10:00.123456Z", "payload": {"tool_input": {"command": "ls"}}}
     assert "\x1b[1;31m[high (x)]" in summary.line(envelope, colour=True)
     assert "\x1b" not in summary.line(envelope, colour=False)
+
+
+@pytest.mark.parametrize("ms, expected", [
+    (0, "0ms"), (340, "340ms"), (999, "999ms"), (1234, "1.2s"), (59_949, "59.9s"), (187_000, "3m07s"),
+    (None, ""), (-5, ""), ("12", ""), (True, ""),
+])
+def test_durations_are_short(ms, expected):
+    assert summary.duration(ms) == expected
+
+
+def test_a_line_keeps_its_columns_for_events_with_and_without_enrichment():
+    at = "2026-11-21T13:10:00.123456Z"
+    edit = {"hook": "PostToolUse", "tool_name": "Edit", "session_id": "abc12345-x", "received_at": at,
+            "operation": "write", "duration_ms": 1234, "risk": "low", "risk_reasons": [],
+            "payload": {"tool_input": {"file_path": "/home/me/shop/app.py"}}}
+    prompt = {"hook": "UserPromptSubmit", "session_id": "abc12345-x", "received_at": at,
+              "operation": None, "duration_ms": None, "risk": None, "payload": {"prompt": "go on"}}
+    old = {"hook": "PreToolUse", "tool_name": "Bash", "session_id": "abc12345-x", "received_at": at,
+           "payload": {"tool_input": {"command": "ls"}}}  # from before enrichment
+    lines = [summary.line(e, colour=False) for e in (edit, prompt, old)]
+    assert lines[0].endswith("  Edit        write     /home/me/shop/app.py  (1.2s)  [low]")
+    assert lines[1].endswith("  UserPromptSubmit                          go on")
+    assert lines[2].endswith("  Bash                  ls")
+    assert len({line.index(text) for line, text in zip(lines, ("/home", "go on", "ls"))}) == 1
+    cut = summary.line({**edit, "payload": {"tool_input": {"file_path": "/x" * 100}}}, False, width=100)
+    assert len(cut) == 100 and cut.endswith("…  (1.2s)  [low]")

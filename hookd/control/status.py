@@ -60,7 +60,7 @@ def offline(config: Config, why: str) -> dict[str, Any]:
 
 
 def run(config: Config, as_json: bool, watch_s: float | None, out: TextIO = sys.stdout) -> int:
-    color = out.isatty() and "NO_COLOR" not in os.environ
+    color = out.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: set and not empty
     while True:
         code, status = gather(config)
         text = json.dumps(status, indent=2) if as_json else render(status, code, color)

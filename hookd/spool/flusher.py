@@ -8,6 +8,9 @@
   acknowledged event survives a power loss; acknowledgements cost an fsync.
 - ``never``: left to the operating system. Survives a crash of hookd, not of
   the machine.
+
+The cursor file (how far Redis has the spool) is written by ``keep_cursor``,
+also off the event loop, whatever the policy.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ import asyncio
 import structlog
 
 from hookd.spool.spool import Spool
+
+# A crash loses at most this much of the cursor's progress; what it costs is a resend
+# that the high-water mark in Redis skips.
+CURSOR_SAVE_INTERVAL_S = 0.1
 
 log = structlog.get_logger("hookd.spool")
 
@@ -69,3 +76,20 @@ class Flusher:
             await asyncio.wait_for(event.wait(), timeout)
         except TimeoutError:
             pass
+
+
+async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) -> None:
+    """Write the spool's committed position to the disk from a worker thread, after each
+    commit but at most every ``interval_s``, and delete the segments it has passed.
+    Cancel to stop; Spool.close writes the last position."""
+    while True:
+        await spool.cursor_moved.wait()
+        spool.cursor_moved.clear()
+        try:
+            await asyncio.to_thread(spool.write_cursor_file, spool.cursor)
+            spool.delete_published()
+        except OSError as exc:
+            log.error(f"cannot record the spool's position: {exc.strerror}; events already in "
+                      "Redis will be sent again after a restart (Redis skips them)",
+                      spool="error", directory=spool.directory)
+        await asyncio.sleep(interval_s)

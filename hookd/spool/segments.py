@@ -1,4 +1,4 @@
-"""The spool directory's files: segments, their count files, and the cursor (read side)."""
+"""The spool directory's files: segments, their count files, and the cursor."""
 
 from __future__ import annotations
 
@@ -51,3 +51,11 @@ def read_cursor(directory: str, segments: list[int]) -> Position:
         later = [s for s in segments if s >= seg]
         return Position(later[0] if later else segments[0], 0)
     return Position(seg, min(offset, os.path.getsize(segment_path(directory, seg))))
+
+
+def write_cursor(directory: str, position: Position) -> None:
+    """Replace the cursor file atomically: a crash leaves the old position or the new one."""
+    tmp = os.path.join(directory, "cursor.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(b"%d %d\n" % position)
+    os.replace(tmp, os.path.join(directory, "cursor"))

@@ -7,16 +7,23 @@ after Redis has acknowledged a batch; the committed position lives in the file
 
 Crash safety rests on order and idempotence rather than on atomic multi-file
 updates: the cursor is written (atomically, by rename) only after Redis has
-the batch, segments are deleted only after the cursor moved past them, and a
-cursor naming a deleted segment resumes at the oldest segment left. Whatever
-is published twice because of a crash between these steps is skipped by the
-high-water mark in Redis (see publish/).
+the batch, segments are deleted only after the written cursor moved past them,
+and a cursor naming a deleted segment resumes at the oldest segment left.
+Whatever is published twice because of a crash between these steps is skipped
+by the high-water mark in Redis (see publish/).
+
+That same mark makes a cursor file that lags behind Redis harmless, so
+``commit`` only moves the position in memory and ``save_cursor`` writes it:
+the daemon does that from a worker thread a few times a second (see
+flusher.keep_cursor), because a rename on ext4 can hold the event loop, and
+every request waiting on it, for milliseconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from typing import NamedTuple
 
@@ -27,7 +34,7 @@ from hookd.envelope import Event
 from hookd.paths import ensure_private_dir
 from hookd.spool.records import SegmentReader, encode_record, valid_end
 from hookd.spool.segments import (
-    Position, count_path, list_segments, read_count, read_cursor, segment_path)
+    Position, count_path, list_segments, read_count, read_cursor, segment_path, write_cursor)
 
 log = structlog.get_logger("hookd.spool")
 
@@ -97,6 +104,9 @@ class Spool:
         self._write_seg = last
         self._write_fd = os.open(path, os.O_WRONLY | os.O_APPEND)
         self._cursor = read_cursor(self.directory, segments)
+        self._saved_cursor = self._cursor
+        self._cursor_file_lock = threading.Lock()
+        self.cursor_moved = asyncio.Event()
         self.backlog_at_start = self._count_pending()
         self._data_ready.set()
 
@@ -187,7 +197,8 @@ class Spool:
 
     def _make_room(self, needed: int) -> None:
         """Free ``needed`` bytes under the bound: published segments first, then per policy."""
-        self._delete_published(keep_recent=False)
+        self.write_cursor_file(self._cursor)
+        self.delete_published(keep_recent=False)
         if self.full_policy == "drop_oldest":
             while self.disk_bytes + needed > self.max_bytes and self._drop_oldest_segment():
                 pass
@@ -209,7 +220,9 @@ class Spool:
             return False
         seg = candidates[0]
         lost = self._pending_in(seg)
-        self._write_cursor(Position(min(s for s in self._sizes if s > seg), 0))
+        # Written at once: the segment must not be deleted while the cursor file still names it.
+        self._cursor = Position(min(s for s in self._sizes if s > seg), 0)
+        self.write_cursor_file(self._cursor)
         self._remove_segment(seg)
         self.dropped += lost
         # Hand out again from the new cursor: what was read ahead may lie in the dropped
@@ -352,20 +365,31 @@ class Spool:
             # Dropped to make room while Redis was taking it. ``dropped`` counts what was
             # deleted from the disk, so these count there, and reached Redis all the same.
             return
-        self._write_cursor(batch.end)
+        self._cursor = batch.end
         self.committed += len(batch.events)
-        self._delete_published()
+        self.cursor_moved.set()
 
-    def _write_cursor(self, position: Position) -> None:
-        tmp = os.path.join(self.directory, "cursor.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(b"%d %d\n" % position)
-        os.replace(tmp, os.path.join(self.directory, "cursor"))
-        self._cursor = position
+    @property
+    def cursor(self) -> Position:
+        """The committed position: Redis has every event before it."""
+        return self._cursor
 
-    def _delete_published(self, keep_recent: bool = True) -> None:
+    def save_cursor(self) -> None:
+        """Write the committed position to the disk now, then delete the segments it has passed."""
+        self.write_cursor_file(self._cursor)
+        self.delete_published()
+
+    def write_cursor_file(self, position: Position) -> None:
+        """Record ``position`` in the cursor file unless a later one is there; safe from a thread."""
+        with self._cursor_file_lock:
+            if position > self._saved_cursor:
+                write_cursor(self.directory, position)
+                self._saved_cursor = position
+
+    def delete_published(self, keep_recent: bool = True) -> None:
+        """Delete the segments before the cursor file's position (kept a while if retaining)."""
         cutoff = time.time() - self.retain_published_s
-        for seg in sorted(s for s in self._sizes if s < self._cursor.segment):
+        for seg in sorted(s for s in self._sizes if s < self._saved_cursor.segment):
             path = self._path(seg)
             if keep_recent and self.retain_published_s > 0 and os.path.getmtime(path) > cutoff:
                 break
@@ -387,6 +411,7 @@ class Spool:
         return sum(self._sizes.values())
 
     def close(self) -> None:
+        self.save_cursor()
         self._close_reader()
         if self.fsync_policy != "never":
             self.sync()

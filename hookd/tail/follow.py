@@ -18,11 +18,13 @@ import redis
 import redis.exceptions
 
 from hookd.config import Config
+from hookd.hooks.events import BY_NAME
 from hookd.publish import topology
 from hookd.publish.connection import describe_failure
 from hookd.tail.summary import line
 
 BLOCK_MS = 1000
+KNOWN_HOOKS = {name.lower() for name in BY_NAME} | {"unknown"}
 RISK_RANK = {"low": 0, "medium": 1, "high": 2}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)\s*$")
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
@@ -55,6 +57,7 @@ class Filters:
     session: str | None = None
     hooks: list[str] = field(default_factory=list)
     tools: list[str] = field(default_factory=list)
+    hosts: list[str] = field(default_factory=list)
     risk: str | None = None
     since: datetime.datetime | None = None
 
@@ -63,6 +66,8 @@ class Filters:
         if self.session and not fields.get(b"session", b"").decode("utf-8", "replace").startswith(self.session):
             return False
         if self.hooks and not _any_match(fields.get(b"hook", b""), self.hooks):
+            return False
+        if self.hosts and not _any_match(fields.get(b"host", b""), self.hosts):
             return False
         return not self.tools or _any_match(fields.get(b"tool", b""), self.tools)
 
@@ -97,7 +102,7 @@ class Tail:
         self.err = err
         self.count = count
         self.shown = 0
-        self.colour = out.isatty() and "NO_COLOR" not in os.environ
+        self.colour = out.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: set and not empty
         self.client = topology.sync_client(config, socket_connect_timeout=config.redis_connect_timeout_s,
                                            socket_timeout=BLOCK_MS / 1000 + config.redis_timeout_s)
 
@@ -169,9 +174,23 @@ def run(config: Config, args: argparse.Namespace, out: TextIO | None = None,
     except ValueError as exc:
         print(f"hookd tail: {exc}", file=err)
         return 2
+    if not getattr(args, "group", None) and (getattr(args, "consumer", None)
+                                             or getattr(args, "claim_idle", 60.0) != 60.0):
+        print("hookd tail: --consumer and --claim-idle go with --group NAME", file=err)
+        return 2
     filters = Filters(session=args.session, hooks=_names(args.hook), tools=_names(args.tool),
-                      risk=args.risk, since=since)
-    tail = Tail(config, filters, args.json, out, err, args.count)
+                      hosts=_names(getattr(args, "host_filter", None)), risk=args.risk, since=since)
+    unknown = [h for h in filters.hooks if h not in KNOWN_HOOKS and not any(c in h for c in "*?[")]
+    if unknown:  # a warning only: a newer Claude Code may send events hookd does not know
+        print(f"hookd tail: --hook {', '.join(unknown)}: not a hook event hookd knows (a typo?); "
+              f"the known ones are {', '.join(sorted(BY_NAME))}", file=err)
+    if getattr(args, "group", None):
+        from hookd.tail.group import GroupTail
+
+        tail = GroupTail(config, filters, args.json, out, err, args.group,
+                         args.consumer or config.host, args.claim_idle, args.count)
+    else:
+        tail = Tail(config, filters, args.json, out, err, args.count)
     try:
         return tail.run()
     except KeyboardInterrupt:

@@ -1,4 +1,5 @@
-"""One readable line per envelope: time, session, hook, tool, what it was about, risk.
+"""One readable line per envelope: time, session, hook, tool, operation, what it was about,
+how long the call took, risk.
 
 Payload text is shown, never interpreted: control characters (a newline in a
 command, an escape sequence in a file name) are made visible, so that an
@@ -90,24 +91,40 @@ def local_time(received_at: Any, today: datetime.date | None = None) -> str:
     return clock if when.date() == (today or datetime.date.today()) else when.strftime("%m-%d ") + clock
 
 
+def duration(ms: Any) -> str:
+    """A tool call's duration_ms, short: 340ms, 4.2s, 3m07s; empty when unknown."""
+    if isinstance(ms, bool) or not isinstance(ms, (int, float)) or ms < 0:
+        return ""
+    if ms < 1000:
+        return f"{int(ms)}ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f}s"
+    return f"{int(ms) // 60_000}m{int(ms) // 1000 % 60:02d}s"
+
+
 def line(envelope: dict[str, Any], colour: bool, width: int | None = None) -> str:
     """The event as one line; ``width`` cuts the summary so the line fits a terminal."""
     session = str(envelope.get("session_id") or "-")[:8]
     hook = visible(str(envelope.get("hook") or "?"))
     tool = visible(str(envelope.get("tool_name") or ""))
+    operation = visible(str(envelope.get("operation") or ""))[:8]
+    took = duration(envelope.get("duration_ms"))
+    took_text = f"  ({took})" if took else ""
     risk = envelope.get("risk") if envelope.get("risk") in RISK_COLOURS else ""
     reasons = envelope.get("risk_reasons")
     risk_text = risk
     if risk and isinstance(reasons, list) and reasons and risk != "low":
         risk_text = f"{risk} ({visible(', '.join(str(r) for r in reasons))})"
-    head = f"{local_time(envelope.get('received_at'))}  {session:<8}  {hook:<18}  {tool:<10}"
+    head = f"{local_time(envelope.get('received_at'))}  {session:<8}  {hook:<18}  {tool:<10}  {operation:<8}"
     text = summary(envelope)
-    room = 200 if width is None else max(10, width - len(head) - len(risk_text) - 4)
+    risk_room = len(risk_text) + 4 if risk_text else 0  # "  [...]"
+    room = 200 if width is None else max(10, width - len(head) - 2 - len(took_text) - risk_room)
     if len(text) > room:
         text = text[:room - 1] + "…"
     if not colour:
-        return (f"{head}  {text}" + (f"  [{risk_text}]" if risk_text else "")).rstrip()
+        return (f"{head}  {text}{took_text}" + (f"  [{risk_text}]" if risk_text else "")).rstrip()
     head = (f"{DIM}{local_time(envelope.get('received_at'))}{RESET}  {session:<8}  "
-            f"{HOOK_COLOUR}{hook:<18}{RESET}  {BOLD}{tool:<10}{RESET}")
+            f"{HOOK_COLOUR}{hook:<18}{RESET}  {BOLD}{tool:<10}{RESET}  {DIM}{operation:<8}{RESET}")
+    took_text = f"  {DIM}({took}){RESET}" if took else ""
     tail = f"  {RISK_COLOURS[risk]}[{risk_text}]{RESET}" if risk_text else ""
-    return f"{head}  {text}{tail}"
+    return f"{head}  {text}{took_text}{tail}"

@@ -1,0 +1,170 @@
+"""``hookd tail --group``: read the stream as one consumer of a Redis consumer group.
+
+Delivery is at least once. An entry is acknowledged (XACK) only after its line has
+been written and flushed, so a consumer that dies in between shows it again: its own
+pending entries are read first (XREADGROUP from ID 0) whenever it starts or reconnects,
+and entries another consumer has left pending longer than ``claim_idle_s`` are taken
+over with XAUTOCLAIM. Entries the filters leave out are acknowledged too: the group's
+consumers share one view of the stream, so a different filter needs its own group.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TextIO
+
+import redis
+import redis.exceptions
+
+from hookd.config import Config
+from hookd.publish.connection import describe_failure
+from hookd.tail.follow import BLOCK_MS, MAX_SEQ, Filters, Tail
+
+READ_COUNT = 500
+
+
+class GroupTail(Tail):
+    def __init__(self, config: Config, filters: Filters, as_json: bool, out: TextIO, err: TextIO,
+                 group: str, consumer: str, claim_idle_s: float, count: int | None = None) -> None:
+        super().__init__(config, filters, as_json, out, err, count)
+        self.group = group
+        self.consumer = consumer
+        self.claim_idle_ms = int(claim_idle_s * 1000)
+        # --since says where a new group starts; the group's own position rules after that.
+        self.start_at = self._since_id(filters.since)
+        filters.since = None
+        self.next_claim = 0.0
+        self.position = "0"  # the last entry this consumer handled, where a lost group restarts
+
+    @staticmethod
+    def _since_id(since) -> str:
+        if since is None:
+            return "$"
+        ms = int(since.timestamp() * 1000)
+        return f"{ms - 1}-{MAX_SEQ}" if ms > 0 else "0"
+
+    def create_group(self, start: str) -> bool:
+        """Create the group at ``start`` (making the stream if need be); False if it exists."""
+        try:
+            self.client.xgroup_create(self.config.stream, self.group, id=start, mkstream=True)
+            return True
+        except redis.exceptions.ResponseError as exc:
+            if "BUSYGROUP" in str(exc):
+                return False
+            raise
+
+    def run(self) -> int:
+        try:
+            created = self.create_group(self.start_at)
+            self.position = self.group_position()
+        except redis.exceptions.RedisError as exc:
+            print(f"hookd tail: {describe_failure(self.config, exc)}. Start Redis, or point "
+                  "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
+                  "publishes to.", file=self.err)
+            return 1
+        if not created and self.start_at != "$":
+            print(f"hookd tail: group {self.group!r} exists; it carries on from its own position "
+                  "(--since only applies when the group is created)", file=self.err)
+        lost = False
+        pending = True  # first this consumer's own unacknowledged entries, then new ones
+        while not self.done():
+            try:
+                if pending:
+                    entries = self.read("0", block=None)
+                    pending = bool(entries)
+                elif self.claim_idle_ms and time.monotonic() >= self.next_claim:
+                    entries = self.claim()
+                else:
+                    entries = self.read(">", block=BLOCK_MS)
+                if lost:
+                    print("hookd tail: redis is back", file=self.err)
+                    lost = False
+                self.handle(entries)
+            except redis.exceptions.RedisError as exc:
+                if not lost:
+                    print(f"hookd tail: {describe_failure(self.config, exc)}; retrying every second",
+                          file=self.err)
+                    lost = True
+                # A reply lost on the way may have delivered entries: they are pending now.
+                pending = True
+                time.sleep(1)
+        return 0
+
+    def done(self) -> bool:
+        return self.count is not None and self.shown >= self.count
+
+    def read(self, position: str, block: int | None) -> list:
+        count = READ_COUNT if self.count is None else max(1, min(READ_COUNT, self.count - self.shown))
+        try:
+            reply = self.client.xreadgroup(self.group, self.consumer, {self.config.stream: position},
+                                           count=count, block=block)
+        except redis.exceptions.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            self.recreate()
+            return []
+        return [entry for _stream, entries in reply or [] for entry in entries]
+
+    def group_position(self) -> str:
+        for group in self.client.xinfo_groups(self.config.stream):
+            if group["name"].decode() == self.group:
+                return group["last-delivered-id"].decode()
+        return "0"
+
+    def recreate(self) -> None:
+        """The group is gone (deleted, or Redis restarted without its data): create it again
+        after the last entry this consumer handled, so that nothing newer is missed."""
+        self.create_group(self.position)
+        print(f"hookd tail: the group {self.group!r} of {self.config.stream} was gone (deleted, or "
+              "Redis restarted without its data); it is created again after the last entry this "
+              "consumer showed", file=self.err)
+
+    def claim(self) -> list:
+        """Take over the entries other consumers left unacknowledged for claim_idle_ms."""
+        self.next_claim = time.monotonic() + max(1.0, self.claim_idle_ms / 2000)
+        claimed, cursor = [], "0-0"
+        while True:
+            try:
+                reply = self.client.xautoclaim(self.config.stream, self.group, self.consumer,
+                                               self.claim_idle_ms, start_id=cursor, count=100)
+            except redis.exceptions.ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                self.recreate()
+                return []
+            cursor, entries = reply[0], reply[1]
+            deleted = reply[2] if len(reply) > 2 else []
+            claimed += entries
+            if deleted:
+                self.report_trimmed(len(deleted))
+            if cursor in (b"0-0", "0-0"):
+                return claimed
+
+    def handle(self, entries: list) -> None:
+        """Show the entries, then acknowledge those shown or filtered out, in one XACK."""
+        done: list[bytes] = []
+        trimmed = 0
+        try:
+            for entry_id, fields in entries:
+                if self.done():
+                    break  # left pending: shown first by this consumer's next start
+                if not fields:
+                    trimmed += 1  # trimmed from the stream (MAXLEN) before it was shown
+                else:
+                    self.show(fields)
+                done.append(entry_id)
+                self.position = max(self.position, entry_id.decode(), key=_id_key)
+        finally:
+            if done:
+                self.client.xack(self.config.stream, self.group, *done)
+            if trimmed:
+                self.report_trimmed(trimmed)
+
+    def report_trimmed(self, n: int) -> None:
+        print(f"hookd tail: {n} pending entries of group {self.group!r} were trimmed from the stream "
+              "(stream_maxlen) before they were shown", file=self.err)
+
+
+def _id_key(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
