@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+from typing import Any
 
+import redis
 import redis.asyncio as aioredis
 import redis.exceptions
 from redis.asyncio.retry import Retry
@@ -11,6 +13,15 @@ from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
 
 from hookd.config import Config, mask_url
+from hookd.publish.access import explain, login, url_credentials, uses_tls
+
+
+try:  # No CLIENT SETINFO on connect: one command fewer for the ACL to grant (see acl.py).
+    import redis.driver_info  # noqa: F401 - redis-py 7.1 and later
+
+    _NO_SETINFO: dict[str, Any] = {"driver_info": None}
+except ImportError:
+    _NO_SETINFO = {"lib_name": None, "lib_version": None}
 
 
 class HiredisPacking:
@@ -26,20 +37,79 @@ class HiredisPacking:
         return self._serializer.pack(*args)
 
 
+class ServerName:
+    """Check the server's certificate against ``server_name`` (also sent as SNI), not the URL's host.
+
+    redis-py has no setting for it: its asyncio connection passes the
+    arguments of asyncio.open_connection from ``_connection_arguments``, and
+    its synchronous one wraps the socket with ``server_hostname=self.host``.
+    """
+
+    server_name = ""
+
+    def _connection_arguments(self):
+        return {**super()._connection_arguments(), "server_hostname": self.server_name}
+
+    def _wrap_socket_with_ssl(self, sock):
+        host, self.host = self.host, self.server_name
+        try:
+            return super()._wrap_socket_with_ssl(sock)
+        finally:
+            self.host = host
+
+
+def connection_kwargs(config: Config, tls: bool | None = None) -> dict[str, Any]:
+    """redis-py keyword arguments for any of hookd's clients: timeouts, the login, and TLS.
+
+    They suit the synchronous and asyncio clients, and Sentinel and Cluster
+    ones. ``tls`` defaults to whether redis_url is rediss://; the ssl_ arguments
+    are only for TLS connections (redis-py refuses them otherwise). A user or
+    password in the URL itself is read by redis-py's from_url.
+    """
+    kwargs: dict[str, Any] = {
+        "socket_connect_timeout": config.redis_connect_timeout_s,
+        "socket_timeout": config.redis_timeout_s,
+        **_NO_SETINFO,
+        **login(config),
+    }
+    if uses_tls(config) if tls is None else tls:
+        kwargs.update(
+            ssl_cert_reqs="required" if config.redis_tls_verify else "none",
+            ssl_check_hostname=config.redis_tls_verify,
+            ssl_ca_certs=config.redis_tls_ca_file or None,
+            ssl_certfile=config.redis_tls_cert_file or None,
+            ssl_keyfile=config.redis_tls_key_file or None,
+        )
+    return kwargs
+
+
 def connect(config: Config) -> aioredis.Redis:
     """A pooled client. redis-py's own retries are off: the publisher decides when to retry."""
     client = _from_url(config)
-    pool = client.connection_pool
-    base = pool.connection_class
-    pool.connection_class = type(f"Hiredis{base.__name__}", (HiredisPacking, base), {})
+    _specialise(client.connection_pool, config, HiredisPacking)
     return client
+
+
+def connect_sync(config: Config, **overrides: Any) -> redis.Redis:
+    """A synchronous client with the same login and TLS settings (hookd tail)."""
+    client = redis.Redis.from_url(config.redis_url, **{**connection_kwargs(config), **overrides})
+    _specialise(client.connection_pool, config)
+    return client
+
+
+def _specialise(pool, config: Config, *mixins: type) -> None:
+    if config.redis_tls_server_name and uses_tls(config):
+        mixins = (ServerName, *mixins)
+    if mixins:
+        base = pool.connection_class
+        pool.connection_class = type(f"Hookd{base.__name__}", (*mixins, base),
+                                     {"server_name": config.redis_tls_server_name})
 
 
 def _from_url(config: Config) -> aioredis.Redis:
     return aioredis.Redis.from_url(
         config.redis_url,
-        socket_connect_timeout=config.redis_connect_timeout_s,
-        socket_timeout=config.redis_timeout_s,
+        **connection_kwargs(config),
         retry=Retry(NoBackoff(), 0),
         retry_on_timeout=False,
         max_connections=4,
@@ -60,13 +130,19 @@ def _refused(exc: BaseException | None) -> bool:
 
 
 def describe_failure(config: Config, exc: BaseException) -> str:
-    """One sentence naming what went wrong with Redis, with the password masked."""
+    """One sentence naming what went wrong with Redis and what to do, with the password masked."""
     where = f"redis at {mask_url(config.redis_url)}"
     text = str(exc).replace(config.redis_url, mask_url(config.redis_url))
-    if isinstance(exc, redis.exceptions.AuthenticationError):
-        return f"{where} refused the credentials ({text}); check the user and password in redis_url"
+    for secret in (url_credentials(config.redis_url)[1], config.redis_password):
+        if secret:
+            text = text.replace(secret, "****")
+    access = explain(config, exc, text)
+    if access is not None:
+        return f"{where}: {access}"
     if isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
-        return f"{where} did not answer within {config.redis_timeout_s:g}s"
+        hint = (" (if that port speaks plain Redis, not TLS, use redis://)"
+                if uses_tls(config) and "connecting" in text else "")
+        return f"{where} did not answer within {config.redis_timeout_s:g}s{hint}"
     if isinstance(exc, (redis.exceptions.ConnectionError, OSError)):
         if _refused(exc):
             return f"{where} refused the connection (is redis-server running?)"

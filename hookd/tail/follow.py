@@ -18,7 +18,7 @@ import redis
 import redis.exceptions
 
 from hookd.config import Config
-from hookd.publish.connection import describe_failure
+from hookd.publish.connection import connect_sync, describe_failure
 from hookd.tail.summary import line
 
 BLOCK_MS = 1000
@@ -97,8 +97,7 @@ class Tail:
         self.count = count
         self.shown = 0
         self.colour = out.isatty() and "NO_COLOR" not in os.environ
-        self.client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=config.redis_connect_timeout_s,
-                                           socket_timeout=BLOCK_MS / 1000 + config.redis_timeout_s)
+        self.client = connect_sync(config, socket_timeout=BLOCK_MS / 1000 + config.redis_timeout_s)
 
     def start_id(self) -> str:
         if self.filters.since is not None:
