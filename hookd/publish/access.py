@@ -126,7 +126,8 @@ def password_flag_warning(flags: dict[str, object]) -> str | None:
 # -- what a failure to get in means ---------------------------------------------
 
 
-def _chain(exc: BaseException | None):
+def exception_chain(exc: BaseException | None):
+    """The exception and those it was raised from or during, the first ten."""
     seen = 0
     while exc is not None and seen < 10:
         yield exc
@@ -153,9 +154,9 @@ def explain(config: Config, exc: BaseException, text: str) -> str | None:
                     "put it in redis_url)")
         return (f"it refused the credentials of user '{user}' ({text}); check the user and "
                 f"the password in {_password_source(config)}")
-    for link in _chain(exc):
+    for link in exception_chain(exc):
         if isinstance(link, ssl.SSLCertVerificationError):
-            reason = link.verify_message or str(link)
+            reason = (link.verify_message or str(link)).rstrip(".")
             if "mismatch" in reason:
                 return (f"TLS certificate verify failed: {reason}; connect by a name the "
                         "server's certificate holds, or set redis_tls_server_name to one")
@@ -167,10 +168,11 @@ def explain(config: Config, exc: BaseException, text: str) -> str | None:
                     f"certificate (PEM) that signed the server's certificate{now}")
         if isinstance(link, ssl.SSLError):
             return _explain_ssl(config, link)
-    if uses_tls(config) and isinstance(exc, (redis.exceptions.ConnectionError, OSError)) \
-            and any(isinstance(link, ConnectionResetError) for link in _chain(exc)) \
-            and not config.redis_tls_cert_file:
-        return ("it closed the TLS connection at the start; a server that requires client "
+    if uses_tls(config) and any(isinstance(link, ConnectionResetError) for link in exception_chain(exc)):
+        if config.redis_tls_cert_file:
+            return (f"it closed the TLS connection ({text}); check that it trusts the CA that "
+                    f"signed redis_tls_cert_file {config.redis_tls_cert_file}")
+        return (f"it closed the TLS connection ({text}); a server that requires client "
                 "certificates does that: set redis_tls_cert_file and redis_tls_key_file")
     return None
 

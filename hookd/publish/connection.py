@@ -13,7 +13,7 @@ from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
 
 from hookd.config import Config, mask_url
-from hookd.publish.access import explain, login, url_credentials, uses_tls
+from hookd.publish.access import exception_chain, explain, login, url_credentials, uses_tls
 
 
 try:  # No CLIENT SETINFO on connect: one command fewer for the ACL to grant (see acl.py).
@@ -118,15 +118,15 @@ def _from_url(config: Config) -> aioredis.Redis:
     )
 
 
-def _refused(exc: BaseException | None) -> bool:
+def _refused(exc: BaseException) -> bool:
     """Whether a connection refusal lies anywhere in the exception's chain."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, ConnectionRefusedError) or getattr(exc, "errno", None) == errno.ECONNREFUSED \
-                or f"Error {errno.ECONNREFUSED} " in str(exc):
-            return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
+    return any(isinstance(link, ConnectionRefusedError) or getattr(link, "errno", None) == errno.ECONNREFUSED
+               or f"Error {errno.ECONNREFUSED} " in str(link) for link in exception_chain(exc))
+
+
+def _reset(exc: BaseException) -> bool:
+    """Whether the server reset the connection: what a TLS-only port does to plain Redis."""
+    return any(isinstance(link, ConnectionResetError) for link in exception_chain(exc))
 
 
 def describe_failure(config: Config, exc: BaseException) -> str:
@@ -140,13 +140,15 @@ def describe_failure(config: Config, exc: BaseException) -> str:
     if access is not None:
         return f"{where}: {access}"
     if isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
-        hint = (" (if that port speaks plain Redis, not TLS, use redis://)"
-                if uses_tls(config) and "connecting" in text else "")
-        return f"{where} did not answer within {config.redis_timeout_s:g}s{hint}"
+        connecting = "connecting" in text
+        hint = " (if that port speaks plain Redis, not TLS, use redis://)" if uses_tls(config) and connecting else ""
+        timeout = config.redis_connect_timeout_s if connecting else config.redis_timeout_s
+        return f"{where} did not answer within {timeout:g}s{hint}"
     if isinstance(exc, (redis.exceptions.ConnectionError, OSError)):
         if _refused(exc):
             return f"{where} refused the connection (is redis-server running?)"
-        return f"{where} cannot be reached: {text}"
+        hint = " (if that port speaks TLS only, use rediss://)" if _reset(exc) and not uses_tls(config) else ""
+        return f"{where} cannot be reached: {text}{hint}"
     if isinstance(exc, redis.exceptions.ResponseError):
         return f"{where} answered with an error ({type(exc).__name__}): {text}"
     return f"{where} failed: {type(exc).__name__}: {text}"
