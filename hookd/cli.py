@@ -21,11 +21,19 @@ def _settings_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--config", metavar="PATH",
                        help="TOML config file (default $XDG_CONFIG_HOME/hookd/config.toml; HOOKD_CONFIG)")
     for field in setting_info():
-        if field.name in SECRET_SETTINGS:
-            continue  # a flag's value is visible to every user in the process list
+        if field.name in SECRET_SETTINGS:  # a flag's value is visible to every user in ps
+            group.add_argument(f"--{field.name.replace('_', '-')}", action=_RefusedSecretFlag,
+                               help=argparse.SUPPRESS)  # so that no abbreviation of another matches
+            continue
         default = "" if field.default in ("", msgspec.NODEFAULT) else f" (default: {field.default})"
         group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, metavar="VALUE",
                            help=f"{_description(field)}{default}")
+
+
+class _RefusedSecretFlag(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f"{option_string} is not accepted, as every user can read process arguments; "
+                     f"set HOOKD_{self.dest.upper()} or {self.dest}_file instead")
 
 
 def _settings_from(args: argparse.Namespace) -> dict[str, Any]:
