@@ -11,7 +11,7 @@ import sys
 import pytest
 import redis
 
-from conftest import REPO, wait_for_entries, wait_until
+from conftest import REPO, stream_entries, wait_for_entries, wait_until
 from hookd.config import ConfigError, load
 from hookd.publish.acl import publisher_rule, reader_rule
 from secure_redis import (assert_exactly_once, hookd_cli, live_status, send_events, wait_for_error,
@@ -60,7 +60,7 @@ def rule_without(rule: str, word: str) -> str:
 
 
 def test_hookd_publishes_everything_with_only_the_documented_rule(hookd_factory, redis_server, redis_db,
-                                                                  acl_users, password_file):
+                                                                  acl_users, password_file, tmp_path):
     user = acl_users("hookd-pub", publisher_rule(STREAM, channel="hooksdata"))
     listener = redis_db.pubsub()
     listener.subscribe("hooksdata")
@@ -77,9 +77,16 @@ def test_hookd_publishes_everything_with_only_the_documented_rule(hookd_factory,
                what="20 envelopes on the channel")
     assert len(messages) == 20
     listener.close()
+    # hookd replay, as the same user: the dry run reads the marks, the real one runs the script.
+    exported = tmp_path / "stream.jsonl"
+    exported.write_bytes(b"".join(f[b"envelope"] + b"\n" for f in stream_entries(redis_db)))
+    for args in (("--dry-run", "--json"), ("--json",)):
+        replay = hookd_cli(daemon.env, "replay", "--file", str(exported), *args)
+        assert replay.returncode == 0, replay.stderr
+        report = json.loads(replay.stdout)
+        assert (report["added"], report["skipped"], report["redis_error"]) == (0, 20, None)
     # Redis refused hookd nothing: not a command, not a key, not a channel.
     assert redis_db.execute_command("ACL", "LOG") == []
-    assert hookd_cli(daemon.env, "replay", "--file", "/dev/null").returncode == 0
     status = live_status(daemon)
     assert status["redis"]["state"] == "up" and status["counters"]["published"] == 20
     assert daemon.stop() == 0
