@@ -13,6 +13,8 @@ import stat
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from hookd.config import ConfigError
+
 if TYPE_CHECKING:
     from hookd.config import Config
 
@@ -20,8 +22,12 @@ TLS_FILES = ("redis_tls_ca_file", "redis_tls_cert_file", "redis_tls_key_file")
 TLS_SETTINGS = TLS_FILES + ("redis_tls_server_name",)
 
 
-class AccessError(ValueError):
-    """A credential or TLS setting cannot be used; the message names it and the fix."""
+class AccessError(ConfigError, ValueError):
+    """A credential or TLS setting cannot be used; the message names it and the fix.
+
+    A ValueError for config.load, which names the setting's source; a ConfigError
+    when the password file goes wrong after that, as hookd connects.
+    """
 
 
 def uses_tls(config: Config) -> bool:
