@@ -17,7 +17,7 @@ from hookd.publish.access import exception_chain, explain, login, url_credential
 
 
 try:  # No CLIENT SETINFO on connect: one command fewer for the ACL to grant (see acl.py).
-    import redis.driver_info  # noqa: F401 - redis-py 7.1 and later
+    import redis.driver_info  # noqa: F401 - newer redis-py; older ones take lib_name, lib_version
 
     _NO_SETINFO: dict[str, Any] = {"driver_info": None}
 except ImportError:
