@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from hookd import __version__
-from hookd.config import ConfigError, load, masked, setting_info
+from hookd.config import SECRET_SETTINGS, ConfigError, load, masked, setting_info
 
 
 def _settings_flags(parser: argparse.ArgumentParser) -> None:
@@ -21,14 +21,32 @@ def _settings_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--config", metavar="PATH",
                        help="TOML config file (default $XDG_CONFIG_HOME/hookd/config.toml; HOOKD_CONFIG)")
     for field in setting_info():
+        if field.name in SECRET_SETTINGS:  # a flag's value is visible to every user in ps
+            group.add_argument(f"--{field.name.replace('_', '-')}", action=_RefusedSecretFlag,
+                               help=argparse.SUPPRESS)  # so that no abbreviation of another matches
+            continue
         default = "" if field.default in ("", msgspec.NODEFAULT) else f" (default: {field.default})"
         group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, metavar="VALUE",
                            help=f"{_description(field)}{default}")
 
 
+class _RefusedSecretFlag(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f"{option_string} is not accepted, as every user can read process arguments; "
+                     f"set HOOKD_{self.dest.upper()} or {self.dest}_file instead")
+
+
 def _settings_from(args: argparse.Namespace) -> dict[str, Any]:
+    from hookd.publish.access import password_flag_warning
+
     names = {f.name for f in setting_info()} | {"config"}
-    return {k: v for k, v in vars(args).items() if k in names and v is not None}
+    settings = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    warning = password_flag_warning(settings)
+    if warning and args.handler is cmd_run:  # a daemon's arguments stay in the process list
+        raise ConfigError(f"refusing to run: {warning}")
+    if warning:
+        print(f"hookd: warning: {warning}", file=sys.stderr)
+    return settings
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -56,8 +74,9 @@ def settings_reference() -> str:
     for field in setting_info():
         value = field.default_factory() if field.default is msgspec.NODEFAULT else field.default
         default = json.dumps(msgspec.to_builtins(value)) if value != "" else "(see meaning)"
+        flag = "(none)" if field.name in SECRET_SETTINGS else f"`--{field.name.replace('_', '-')}`"
         rows.append(f"| `{field.name}` | `HOOKD_{field.name.upper()}` | "
-                    f"`--{field.name.replace('_', '-')}` | `{default}` | {_description(field)} |")
+                    f"{flag} | `{default}` | {_description(field)} |")
     return "\n".join(rows)
 
 

@@ -19,6 +19,8 @@ import msgspec
 from hookd_client.hook_send import default_socket_path, default_state_dir
 
 MiB = 1024 * 1024
+# Settings that hold a secret: masked in output, and never a flag (process arguments are public).
+SECRET_SETTINGS = frozenset({"redis_password"})
 
 
 def _doc(text: str) -> msgspec.Meta:
@@ -68,6 +70,28 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     redis_wait_replicas: Annotated[int, _doc(
         "after each batch, WAIT for this many replicas to have it before the spool lets it go "
         "(0: do not wait; see Sentinel and Cluster)"), msgspec.Meta(ge=0)] = 0
+    # How hookd logs in to Redis and checks whose Redis it is; see hookd/publish/access.py.
+    redis_username: Annotated[str, _doc(
+        "ACL user to log in as, when redis_url names none")] = ""
+    redis_password: Annotated[str, _doc(
+        "password of the Redis user, when redis_url has none; from HOOKD_REDIS_PASSWORD or the "
+        "config file only: there is no flag, as process arguments are visible to every user")] = ""
+    redis_password_file: Annotated[str, _doc(
+        "file holding the Redis user's password (one line), when redis_url has none; hookd "
+        "refuses a file that other users can read (chmod 600)")] = ""
+    redis_tls_ca_file: Annotated[str, _doc(
+        "rediss://: the CA certificates (PEM) that the server's certificate must chain to "
+        "(default: the system's trusted CAs)")] = ""
+    redis_tls_cert_file: Annotated[str, _doc(
+        "rediss://: a client certificate (PEM), for a server that requires one")] = ""
+    redis_tls_key_file: Annotated[str, _doc(
+        "rediss://: the private key of redis_tls_cert_file (default: in that file)")] = ""
+    redis_tls_server_name: Annotated[str, _doc(
+        "rediss://: the name the server's certificate must hold, also sent as SNI "
+        "(default: the host in redis_url)")] = ""
+    redis_tls_verify: Annotated[bool, _doc(
+        "rediss://: verify the server's certificate and name; false lets anyone on the "
+        "network path read and change what hookd sends")] = True
     stream: Annotated[str, _doc("Redis Stream key the events go to")] = "hookd:events"
     stream_maxlen: Annotated[int, _doc(
         "approximate cap on the stream's length (XADD MAXLEN ~); 0 for no cap"),
@@ -190,6 +214,7 @@ def load(flags: Mapping[str, Any] | None = None,
         _check_stream_name(config.stream)
         _check_redis_url(config.redis_url)
         _check_topology(config)
+        _check_redis_access(config)
         _check_redaction(config)
         _check_http_addr(config)
     except (msgspec.ValidationError, ValueError) as exc:
@@ -240,6 +265,10 @@ def _check_topology(config: Config) -> None:
     from hookd.publish.topology import check
 
     check(config)
+def _check_redis_access(config: Config) -> None:
+    from hookd.publish.access import check_settings
+
+    check_settings(config)
 
 
 def _check_stream_name(stream: str) -> None:
@@ -339,4 +368,7 @@ def masked(config: Config) -> dict[str, Any]:
     """The settings as a plain dict, safe to print or log."""
     values = msgspec.to_builtins(config)
     values["redis_url"] = mask_url(config.redis_url)
+    for name in SECRET_SETTINGS:
+        if values[name]:
+            values[name] = "****"
     return values

@@ -42,7 +42,7 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02, what: s
 class RedisServer:
     """A real redis-server that a test can stop and start again on the same port."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, extra_args: tuple[str, ...] = ()) -> None:
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         if not os.path.exists(binary):
             pytest.fail("redis-server is not installed; run `make test`, which installs it")
@@ -50,6 +50,7 @@ class RedisServer:
         self.workdir = workdir
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.extra_args = extra_args  # e.g. a TLS port (tests/secure_redis.py)
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -57,7 +58,7 @@ class RedisServer:
         self.proc = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.workdir), "--logfile",
-             str(self.workdir / "redis.log")],
+             str(self.workdir / "redis.log"), *self.extra_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until(self._answers, what=f"redis-server on port {self.port}")
 

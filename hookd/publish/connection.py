@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 from typing import Any
 
+import redis
 import redis.asyncio as aioredis
 import redis.exceptions
 from redis.asyncio.cluster import RedisCluster
@@ -14,6 +15,15 @@ from redis.connection import HiredisRespSerializer
 
 from hookd.config import Config, mask_url
 from hookd.publish import topology
+from hookd.publish.access import exception_chain, explain, login, url_credentials, uses_tls
+
+
+try:  # No CLIENT SETINFO on connect: one command fewer for the ACL to grant (see acl.py).
+    import redis.driver_info  # noqa: F401 - newer redis-py; older ones take lib_name, lib_version
+
+    _NO_SETINFO: dict[str, Any] = {"driver_info": None}
+except ImportError:
+    _NO_SETINFO = {"lib_name": None, "lib_version": None}
 
 
 class HiredisPacking:
@@ -29,6 +39,52 @@ class HiredisPacking:
         return self._serializer.pack(*args)
 
 
+class ServerName:
+    """Check the server's certificate against ``server_name`` (also sent as SNI), not the URL's host.
+
+    redis-py has no setting for it: its asyncio connection passes the
+    arguments of asyncio.open_connection from ``_connection_arguments``, and
+    its synchronous one wraps the socket with ``server_hostname=self.host``.
+    """
+
+    server_name = ""
+
+    def _connection_arguments(self):
+        return {**super()._connection_arguments(), "server_hostname": self.server_name}
+
+    def _wrap_socket_with_ssl(self, sock):
+        host, self.host = self.host, self.server_name
+        try:
+            return super()._wrap_socket_with_ssl(sock)
+        finally:
+            self.host = host
+
+
+def connection_kwargs(config: Config, tls: bool | None = None) -> dict[str, Any]:
+    """redis-py keyword arguments for any of hookd's clients: timeouts, the login, and TLS.
+
+    They suit the synchronous and asyncio clients, and Sentinel and Cluster
+    ones. ``tls`` defaults to whether redis_url is rediss://; the ssl_ arguments
+    are only for TLS connections (redis-py refuses them otherwise). A user or
+    password in the URL itself is read by redis-py's from_url.
+    """
+    kwargs: dict[str, Any] = {
+        "socket_connect_timeout": config.redis_connect_timeout_s,
+        "socket_timeout": config.redis_timeout_s,
+        **_NO_SETINFO,
+        **login(config),
+    }
+    if uses_tls(config) if tls is None else tls:
+        kwargs.update(
+            ssl_cert_reqs="required" if config.redis_tls_verify else "none",
+            ssl_check_hostname=config.redis_tls_verify,
+            ssl_ca_certs=config.redis_tls_ca_file or None,
+            ssl_certfile=config.redis_tls_cert_file or None,
+            ssl_keyfile=config.redis_tls_key_file or None,
+        )
+    return kwargs
+
+
 def connect(config: Config) -> aioredis.Redis | RedisCluster:
     """A pooled client. redis-py's own retries are off: the publisher decides when to retry.
 
@@ -39,17 +95,34 @@ def connect(config: Config) -> aioredis.Redis | RedisCluster:
     else:
         client = aioredis.Redis.from_url(config.redis_url, **client_kwargs(config))
     if not isinstance(client, RedisCluster):  # a Cluster makes its connections per node
-        pool = client.connection_pool
-        base = pool.connection_class
-        pool.connection_class = type(f"Hiredis{base.__name__}", (HiredisPacking, base), {})
+        _specialise(client.connection_pool, config, HiredisPacking)
     return client
 
 
+def connect_sync(config: Config, **overrides: Any) -> redis.Redis | redis.RedisCluster:
+    """A synchronous client with the same login and TLS settings (hookd tail), any topology."""
+    kwargs = {**connection_kwargs(config), **overrides}
+    if config.redis_sentinel or config.redis_cluster:
+        return topology.sync_client(config, **kwargs)
+    client = redis.Redis.from_url(config.redis_url, **kwargs)
+    _specialise(client.connection_pool, config)
+    return client
+
+
+def _specialise(pool, config: Config, *mixins: type) -> None:
+    if config.redis_tls_server_name and uses_tls(config):
+        mixins = (ServerName, *mixins)
+    if mixins:
+        base = pool.connection_class
+        pool.connection_class = type(f"Hookd{base.__name__}", (*mixins, base),
+                                     {"server_name": config.redis_tls_server_name})
+
+
 def client_kwargs(config: Config) -> dict[str, Any]:
-    """The connection settings every topology's client gets."""
+    """The publisher's client settings, for every topology: connection_kwargs, with redis-py's
+    own retries off."""
     return dict(
-        socket_connect_timeout=config.redis_connect_timeout_s,
-        socket_timeout=config.redis_timeout_s,
+        **connection_kwargs(config),
         retry=Retry(NoBackoff(), 0),
         retry_on_timeout=False,
         max_connections=4,
@@ -58,29 +131,37 @@ def client_kwargs(config: Config) -> dict[str, Any]:
     )
 
 
-def _refused(exc: BaseException | None) -> bool:
+def _refused(exc: BaseException) -> bool:
     """Whether a connection refusal lies anywhere in the exception's chain."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, ConnectionRefusedError) or getattr(exc, "errno", None) == errno.ECONNREFUSED \
-                or f"Error {errno.ECONNREFUSED} " in str(exc):
-            return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
+    return any(isinstance(link, ConnectionRefusedError) or getattr(link, "errno", None) == errno.ECONNREFUSED
+               or f"Error {errno.ECONNREFUSED} " in str(link) for link in exception_chain(exc))
+
+
+def _reset(exc: BaseException) -> bool:
+    """Whether the server reset the connection: what a TLS-only port does to plain Redis."""
+    return any(isinstance(link, ConnectionResetError) for link in exception_chain(exc))
 
 
 def describe_failure(config: Config, exc: BaseException) -> str:
-    """One sentence naming what went wrong with Redis, with the password masked."""
+    """One sentence naming what went wrong with Redis and what to do, with the password masked."""
     where = topology.describe(config)
     text = str(exc).replace(config.redis_url, mask_url(config.redis_url))
-    if isinstance(exc, redis.exceptions.AuthenticationError):
-        return f"{where} refused the credentials ({text}); check the user and password in redis_url"
+    for secret in (url_credentials(config.redis_url)[1], config.redis_password):
+        if secret:
+            text = text.replace(secret, "****")
+    access = explain(config, exc, text)
+    if access is not None:
+        return f"{where}: {access}"
     if isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
-        return f"{where} did not answer within {config.redis_timeout_s:g}s"
+        connecting = "connecting" in text
+        hint = " (if that port speaks plain Redis, not TLS, use redis://)" if uses_tls(config) and connecting else ""
+        timeout = config.redis_connect_timeout_s if connecting else config.redis_timeout_s
+        return f"{where} did not answer within {timeout:g}s{hint}"
     if isinstance(exc, (redis.exceptions.ConnectionError, OSError)):
         if _refused(exc):
             return f"{where} refused the connection (is redis-server running?)"
-        return f"{where} cannot be reached: {text}"
+        hint = " (if that port speaks TLS only, use rediss://)" if _reset(exc) and not uses_tls(config) else ""
+        return f"{where} cannot be reached: {text}{hint}"
     if isinstance(exc, (redis.exceptions.AskError, redis.exceptions.TryAgainError)) \
             and not isinstance(exc, redis.exceptions.MovedError):
         return f"{where} is moving the stream's hash slot to another node; publishing resumes once it is done"

@@ -23,6 +23,7 @@ import structlog
 
 from hookd.config import Config
 from hookd.publish import topology
+from hookd.publish.acl import ACL_CHECK
 from hookd.publish.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from hookd.publish.connection import describe_failure
 from hookd.publish.topology import FAILURES
@@ -43,7 +44,7 @@ log = structlog.get_logger("hookd.publish")
 # Returns {added, skipped}, or {-1, mark} when the mark is short of ARGV[3]: the batch
 # sent before this one did not land. The session index and the PUBLISH see only the
 # events added, so a batch sent again counts nothing twice.
-PUBLISH_BATCH = """
+PUBLISH_BATCH = ACL_CHECK + """
 local stream, marks, sessions = KEYS[1], KEYS[2], KEYS[3]
 local maxlen, host, after = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local retention_ms, prefix, channel = tonumber(ARGV[4]) * 1000, ARGV[5], ARGV[6]

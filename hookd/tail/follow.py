@@ -19,8 +19,7 @@ import redis.exceptions
 
 from hookd.config import Config
 from hookd.hooks.events import BY_NAME
-from hookd.publish import topology
-from hookd.publish.connection import describe_failure
+from hookd.publish.connection import connect_sync, describe_failure
 from hookd.tail.summary import line
 
 BLOCK_MS = 1000
@@ -103,8 +102,7 @@ class Tail:
         self.count = count
         self.shown = 0
         self.colour = out.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: set and not empty
-        self.client = topology.sync_client(config, socket_connect_timeout=config.redis_connect_timeout_s,
-                                           socket_timeout=BLOCK_MS / 1000 + config.redis_timeout_s)
+        self.client = connect_sync(config, socket_timeout=BLOCK_MS / 1000 + config.redis_timeout_s)
 
     def start_id(self) -> str:
         if self.filters.since is not None:

@@ -1,0 +1,104 @@
+"""Redis servers with TLS and ACL users for the tests, and what the tests read back from hookd."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from conftest import REPO, RedisServer, free_port, log_records, stream_entries, wait_until
+from hookd.control.client import CannotTell, NotRunning, request
+from tls_certs import CertificateAuthority, Issued
+
+
+@dataclass
+class Certs:
+    ca: CertificateAuthority
+    other_ca: CertificateAuthority  # signed nothing the servers use: the "wrong CA"
+    server: Issued  # for 127.0.0.1 and localhost
+    named_server: Issued  # for redis.test only: the URL's host does not match it
+    client: Issued
+    stranger: Issued  # a client certificate from the other CA
+
+    @classmethod
+    def make(cls, directory: Path) -> Certs:
+        ca = CertificateAuthority("hookd-test-ca", directory / "ca")
+        other = CertificateAuthority("unrelated-ca", directory / "other")
+        return cls(ca=ca, other_ca=other,
+                   server=ca.issue("server", dns=("localhost",), ips=("127.0.0.1",)),
+                   named_server=ca.issue("named-server", dns=("redis.test",)),
+                   client=ca.issue("client", client=True),
+                   stranger=other.issue("stranger", client=True))
+
+    def client_settings(self) -> dict[str, str]:
+        """hookd's settings for a server that requires a client certificate from our CA."""
+        return {"redis_tls_ca_file": str(self.ca.cert), "redis_tls_cert_file": str(self.client.cert),
+                "redis_tls_key_file": str(self.client.key)}
+
+
+class TlsRedis(RedisServer):
+    """A redis-server with a TLS port beside its plain one; the plain port is the tests' own."""
+
+    def __init__(self, workdir: Path, certs: Certs, server: Issued, require_client_cert: bool) -> None:
+        self.tls_port = free_port()
+        super().__init__(workdir, extra_args=(
+            "--tls-port", str(self.tls_port), "--tls-cert-file", str(server.cert),
+            "--tls-key-file", str(server.key), "--tls-ca-cert-file", str(certs.ca.cert),
+            "--tls-auth-clients", "yes" if require_client_cert else "no"))
+        self.tls_url = f"rediss://127.0.0.1:{self.tls_port}/0"
+
+
+def hookd_cli(env: dict[str, str], *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hookd", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout, cwd=REPO)
+
+
+def live_status(daemon) -> dict | None:
+    try:
+        return request(str(daemon.socket.parent / "control.sock"), "status", timeout_s=2)
+    except (NotRunning, CannotTell):
+        return None
+
+
+def wait_status(daemon, predicate, what: str, timeout: float = 20) -> dict:
+    def check():
+        status = live_status(daemon)
+        return status if status is not None and predicate(status) else None
+    return wait_until(check, timeout=timeout, interval=0.05, what=what)
+
+
+def wait_for_error(daemon, *parts: str, timeout: float = 20) -> dict:
+    """The daemon's status once Redis is down with an error that says all of ``parts``."""
+    return wait_status(daemon, lambda s: s["redis"]["state"] == "down" and s["redis"]["last_error"]
+                       and all(p in s["redis"]["last_error"] for p in parts),
+                       f"redis down with an error saying {parts}", timeout)
+
+
+def event(n: int, session: str = "s1") -> bytes:
+    hook = "PostToolUse" if n % 2 else "PreToolUse"
+    return json.dumps({"hook_event_name": hook, "session_id": session, "tool_name": "Bash",
+                       "tool_input": {"command": f"echo {n}"}, "cwd": "/tmp"}).encode()
+
+
+def send_events(daemon, numbers) -> None:
+    for n in numbers:
+        result = daemon.send(event(n))
+        assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
+
+
+def assert_exactly_once(client: redis.Redis, count: int) -> None:
+    """The stream holds events 0..count-1 as send_events sent them, each once, in order."""
+    entries = stream_entries(client)
+    numbers = [int(json.loads(f[b"envelope"])["payload"]["tool_input"]["command"].split()[1])
+               for f in entries]
+    assert numbers == list(range(count)), numbers
+    seqs = [int(f[b"seq"]) for f in entries]
+    assert seqs == sorted(set(seqs)), seqs
+
+
+def warnings_logged(daemon) -> list[str]:
+    return [r["event"] for r in log_records(daemon.log_text()) if r.get("redis") == "down"]
