@@ -45,6 +45,7 @@ class Envelope(msgspec.Struct):
     event_id: str
     seq: int
     host: str
+    instance: str | None  # with host, whose sequence seq belongs to
     hook: str
     session_id: str | None
     tool_name: str | None
@@ -79,6 +80,9 @@ class Event(msgspec.Struct, array_like=True, frozen=True):
     envelope: bytes
     handoff_id: str = ""
     received_ns: int = 0
+    # The state directory that numbered it (see hookd/identity.py); "" in spools written
+    # before there was one, and for envelopes that name none.
+    instance: str = ""
 
 
 _head_decoder = msgspec.json.Decoder(PayloadHead)
@@ -178,6 +182,7 @@ class EnvelopeBuilder:
     def __init__(self, host: str, sequence: SequenceAllocator, redactor: Redactor | None = None,
                  redactions: Counter | None = None, truncate_at: int = 0) -> None:
         self.host = host
+        self.instance = sequence.instance
         self.truncate_at = truncate_at
         self.sequence = sequence
         self.redactor = redactor
@@ -219,6 +224,7 @@ class EnvelopeBuilder:
             event_id=self.ids.next(now_ns),
             seq=self.sequence.next(),
             host=self.host,
+            instance=self.instance,
             hook=hook,
             session_id=session,
             tool_name=tool,
@@ -240,7 +246,7 @@ class EnvelopeBuilder:
             payload=msgspec.Raw(body),
         )
         return Event(envelope.seq, self.host, envelope.event_id, hook, session or "", tool or "",
-                     _encoder.encode(envelope), header.handoff_id or "", now_ns)
+                     _encoder.encode(envelope), header.handoff_id or "", now_ns, self.instance)
 
     def _enrich(self, fields: PayloadFields, hook: str, session: str | None, tool: str | None,
                 sent_ns: int | None, now_ns: int) -> Enrichment:

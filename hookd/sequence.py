@@ -5,11 +5,17 @@ mark, so a number must never be handed out twice. Numbers are reserved in
 blocks written to disk before use (a crash leaves a gap, never a repeat), and
 each run starts at least at the clock in microseconds, so even a wiped state
 directory cannot restart below numbers already published.
+
+Numbers are unique only within one sequence file, so each file comes with an
+instance id (random, made once, kept beside it): Redis keeps a mark per host
+and instance, and two daemons that share a host name never hide each other's
+events.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import time
 
 BLOCK = 100_000
@@ -19,6 +25,7 @@ class SequenceAllocator:
     def __init__(self, path: str, block: int = BLOCK) -> None:
         self.path = path
         self.block = block
+        self.instance = _instance_id(f"{path}.instance")
         self._next = max(self._read_ceiling(), time.time_ns() // 1000)
         self._ceiling = self._next
         self._reserve()
@@ -55,3 +62,28 @@ class SequenceAllocator:
         finally:
             os.close(fd)
         os.replace(tmp, self.path)
+
+
+def _instance_id(path: str) -> str:
+    """The id kept in ``path``, made (12 hex digits) the first time; O_EXCL, so that two
+    processes racing to make it agree on the one that won."""
+    for _ in range(2):
+        try:
+            with open(path, "rb") as fh:
+                text = fh.read().strip().decode("ascii", "replace")
+            if text.isalnum() and len(text) <= 32:
+                return text
+            os.unlink(path)  # damaged: no event can carry it yet, as it was never read
+        except FileNotFoundError:
+            pass
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        try:
+            os.write(fd, secrets.token_hex(6).encode() + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    with open(path, "rb") as fh:
+        return fh.read().strip().decode("ascii")

@@ -88,8 +88,46 @@ def test_two_hosts_sending_at_once_each_arrive_once_in_their_own_order(hookd_fac
                                                      if s.sender.startswith(host)})
     # each host's mark is its own last seq: neither holds the other back
     marks = redis_db.hgetall("{hookd:events}:hwm")
-    assert set(marks) == {b"alpha", b"beta"}
-    assert {int(marks[h.encode()]) for h in HOSTS} == {host_entries(redis_db)[h][-1][0] for h in HOSTS}
+    assert set(marks) == {f"{h}/{instance_of(daemons[h])}".encode() for h in HOSTS}
+    assert {int(marks[f"{h}/{instance_of(daemons[h])}".encode()]) for h in HOSTS} == {
+        host_entries(redis_db)[h][-1][0] for h in HOSTS}
+
+
+def instance_of(daemon) -> str:
+    return (daemon.state_dir / "sequence.instance").read_text().strip()
+
+
+def test_two_daemons_sharing_a_host_name_each_arrive_once_in_their_own_order(hookd_factory, redis_db):
+    # Two users on one machine, both with the default identity (the host name): each daemon
+    # numbers its events on its own, and neither's numbers may hide the other's events.
+    daemons = {name: hookd_factory(host="shared") for name in ("first", "second")}
+    instances = {name: instance_of(d) for name, d in daemons.items()}
+    assert len(set(instances.values())) == 2
+    senders = [ClientSender(daemons[name], f"{name}-{i}", count=30) for name in daemons for i in range(2)]
+    with running(*senders):
+        wait_until(lambda: not any(s.is_alive() for s in senders), timeout=300, interval=0.2,
+                   what="the senders to finish")
+    assert [p for s in senders for p in s.problems] == []
+    for name, daemon in daemons.items():
+        assert client_send(daemon, f"end-{name}", 0) == "delivered"
+    by_instance: dict[str, list[tuple[int, str, int]]] = collections.defaultdict(list)
+
+    def closed() -> bool:
+        by_instance.clear()
+        for _, fields in redis_db.xrange(STREAM):
+            envelope = json.loads(fields[b"envelope"])
+            assert fields[b"host"] == b"shared" and envelope["host"] == "shared"
+            assert fields[b"instance"].decode() == envelope["instance"]
+            payload = envelope["payload"]
+            by_instance[envelope["instance"]].append((envelope["seq"], payload["sender"], payload["n"]))
+        return all(any(s == f"end-{n}" for _, s, _ in by_instance.get(i, [])) for n, i in instances.items())
+
+    wait_until(closed, timeout=60, interval=0.1, what="each daemon's closing event")
+    for name, instance in instances.items():
+        rows = by_instance[instance]
+        assert rows[-1][1] == f"end-{name}"
+        assert_exactly_once_in_order(rows[:-1], {s.sender: s.handed for s in senders
+                                                 if s.sender.startswith(name)})
 
 
 def test_a_host_killed_and_restarted_mid_flow_still_publishes_each_event_once(hookd_factory, redis_db):

@@ -37,10 +37,13 @@ log = structlog.get_logger("hookd.publish")
 # hash of each session the batch has events of (the script names them from ARGV[5]; they
 # are declared so that a Cluster checks them with the others before the script starts:
 # while the slot migrates, the script runs with every key at hand or not at all);
-# ARGV[1] maxlen (0: none), ARGV[2] host, ARGV[3] the seq the host's mark must have reached
+# ARGV[1] maxlen (0: none), ARGV[2] host, ARGV[3] the seq the sender's mark must have reached
 # (0: no check), ARGV[4] session retention in seconds (0: no session index), ARGV[5] the
-# prefix of session hashes, ARGV[6] the channel to PUBLISH envelopes on ('': none), then
-# per event: seq, event_id, hook, session, tool, envelope, received ms, cwd, model.
+# prefix of session hashes, ARGV[6] the channel to PUBLISH envelopes on ('': none), ARGV[7]
+# the instance (the state directory) that numbered the events ('': none), then per event:
+# seq, event_id, hook, session, tool, envelope, received ms, cwd, model. The sender, whose
+# mark the hash keeps, is "host/instance": two daemons that share a host name number their
+# events each on their own, and one's numbers must not hide the other's.
 # Returns {added, skipped}, or {-1, mark} when the mark is short of ARGV[3]: the batch
 # sent before this one did not land. The session index and the PUBLISH see only the
 # events added, so a batch sent again counts nothing twice.
@@ -48,17 +51,23 @@ PUBLISH_BATCH = ACL_CHECK + """
 local stream, marks, sessions = KEYS[1], KEYS[2], KEYS[3]
 local maxlen, host, after = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local retention_ms, prefix, channel = tonumber(ARGV[4]) * 1000, ARGV[5], ARGV[6]
-local mark = tonumber(redis.call('HGET', marks, host) or '0')
+local instance, sender = ARGV[7], host
+if instance ~= '' then sender = host .. '/' .. instance end
+local mark = tonumber(redis.call('HGET', marks, sender) or '0')
 if after > 0 and mark < after then
   return {-1, mark}
 end
 local added, skipped = 0, 0
 local touched, order = {}, {}
-for i = 7, #ARGV, 9 do
+for i = 8, #ARGV, 9 do
   local seq = tonumber(ARGV[i])
   if seq > mark then
     local fields = {'envelope', ARGV[i + 5], 'event_id', ARGV[i + 1], 'hook', ARGV[i + 2],
                     'session', ARGV[i + 3], 'host', host, 'tool', ARGV[i + 4], 'seq', ARGV[i]}
+    if instance ~= '' then
+      fields[#fields + 1] = 'instance'
+      fields[#fields + 1] = instance
+    end
     if maxlen > 0 then
       redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(fields))
     else
@@ -98,7 +107,7 @@ end
 if added + skipped > 0 then
   -- Written when every event was skipped too: a WAIT after a batch sent again then waits
   -- for the replicas to have this write, and with it the one that added the events.
-  redis.call('HSET', marks, host, string.format('%d', mark))
+  redis.call('HSET', marks, sender, string.format('%d', mark))
 end
 if #order > 0 then
   -- Entries expire retention after their session's last event; one whose last event is
@@ -155,7 +164,8 @@ def batch_args(config: Config, events: list, after: int = 0) -> list[object]:
     indexed = config.session_index
     args: list[object] = [config.stream_maxlen, events[0].host, after,
                           config.session_retention_s if indexed else 0,
-                          session_key_prefix(config.stream), config.publish_channel]
+                          session_key_prefix(config.stream), config.publish_channel,
+                          events[0].instance]
     if not indexed:
         for event in events:
             args += (event.seq, event.event_id, event.hook, event.session, event.tool,
@@ -182,6 +192,11 @@ class GapError(redis.exceptions.RedisError):
 
 class ReplicasBehind(redis.exceptions.RedisError):
     """Fewer replicas than redis_wait_replicas confirmed a batch in time; it stays in the spool."""
+
+
+def sender(event) -> str:
+    """The field of the high-water-mark hash that holds this event's sender's mark."""
+    return f"{event.host}/{event.instance}" if event.instance else event.host
 
 
 def marks_key(stream: str) -> str:
@@ -373,7 +388,7 @@ class Publisher:
                             if in_flight else
                             await self.spool.next_batch(self.config.batch_max_events,
                                                         self.config.batch_max_bytes))
-                if held.events and (not in_flight or in_flight[-1].events[-1].host == held.events[0].host):
+                if held.events and (not in_flight or sender(in_flight[-1].events[-1]) == sender(held.events[0])):
                     after = in_flight[-1].events[-1].seq if in_flight else 0
                     await conn.send_packed_command(self._pack(held, after), check_health=False)
                     in_flight.append(held)

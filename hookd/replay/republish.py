@@ -20,7 +20,7 @@ import redis.exceptions
 from hookd.config import Config, mask_url
 from hookd.envelope import UNKNOWN_HOOK, Event, reject_constant
 from hookd.publish.connection import connect, describe_failure
-from hookd.publish.publisher import PUBLISH_BATCH, batch_args, marks_key, script_keys
+from hookd.publish.publisher import PUBLISH_BATCH, batch_args, marks_key, script_keys, sender
 from hookd.replay.errors import ReplayError
 from hookd.units import plural
 from hookd.spool.inspect import waiting_events
@@ -79,10 +79,13 @@ def parse_line(raw: bytes) -> Event:
     if not isinstance(host, str):
         raise ValueError(f"host must be a string, not {type(host).__name__}")
     host = _text_field(envelope, "host")
+    instance = _text_field(envelope, "instance")
+    if instance and not (instance.isascii() and instance.isalnum()):
+        raise ValueError(f"instance must be letters and digits, not {instance[:40]!r}")
     return Event(seq=seq, host=host, event_id=_text_field(envelope, "event_id"),
                  hook=_text_field(envelope, "hook") or UNKNOWN_HOOK,
                  session=_text_field(envelope, "session_id"),
-                 tool=_text_field(envelope, "tool_name"), envelope=raw)
+                 tool=_text_field(envelope, "tool_name"), envelope=raw, instance=instance)
 
 
 def parse_lines(lines: Iterable[bytes]) -> Parsed:
@@ -121,7 +124,7 @@ def batches(events: list[Event], max_events: int, max_bytes: int) -> Iterator[li
     batch: list[Event] = []
     size = 0
     for event in events:
-        if batch and (event.host != batch[0].host or len(batch) >= max_events
+        if batch and (sender(event) != sender(batch[0]) or len(batch) >= max_events
                       or size + len(event.envelope) > max_bytes):
             yield batch
             batch, size = [], 0
@@ -143,10 +146,10 @@ def predict(events: list[Event], marks: dict[str, int]) -> dict[str, HostCounts]
     current = dict(marks)
     counts: dict[str, list[int]] = {}
     for event in events:
-        c = counts.setdefault(event.host, [0, 0, 0])
+        c = counts.setdefault(sender(event), [0, 0, 0])
         c[0] += 1
-        if event.seq > current.get(event.host, 0):
-            current[event.host] = event.seq
+        if event.seq > current.get(sender(event), 0):
+            current[sender(event)] = event.seq
             c[1] += 1
         else:
             c[2] += 1
@@ -173,7 +176,7 @@ async def publish(config: Config, events: list[Event]) -> dict[str, HostCounts]:
     """Send the events through the daemon's script, batch by batch; per-host counts."""
     counts: dict[str, list[int]] = {}
     for event in events:
-        counts.setdefault(event.host, [0, 0, 0])[0] += 1
+        counts.setdefault(sender(event), [0, 0, 0])[0] += 1
 
     def result() -> dict[str, HostCounts]:
         return {h: HostCounts(c[0], c[1], c[2], None) for h, c in counts.items()}
@@ -188,8 +191,8 @@ async def publish(config: Config, events: list[Event]) -> dict[str, HostCounts]:
                 added, skipped = await script(keys=keys, args=args)
             except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
                 raise PublishFailed(describe_failure(config, exc), result()) from None
-            counts[batch[0].host][1] += int(added)
-            counts[batch[0].host][2] += int(skipped)
+            counts[sender(batch[0])][1] += int(added)
+            counts[sender(batch[0])][2] += int(skipped)
     finally:
         await client.aclose()
     return result()
@@ -205,13 +208,13 @@ def _conflicts(config: Config, events: list[Event]) -> dict[str, int]:
     highest: dict[str, int] = {}
     in_file: dict[str, set[int]] = {}
     for event in events:
-        highest[event.host] = max(highest.get(event.host, 0), event.seq)
-        in_file.setdefault(event.host, set()).add(event.seq)
+        highest[sender(event)] = max(highest.get(sender(event), 0), event.seq)
+        in_file.setdefault(sender(event), set()).add(event.seq)
     hidden: dict[str, int] = {}
     try:
         for event in waiting_events(config.spool_dir):
-            if event.seq < highest.get(event.host, 0) and event.seq not in in_file[event.host]:
-                hidden[event.host] = hidden.get(event.host, 0) + 1
+            if event.seq < highest.get(sender(event), 0) and event.seq not in in_file[sender(event)]:
+                hidden[sender(event)] = hidden.get(sender(event), 0) + 1
     except (OSError, ValueError):
         return {}
     return hidden
@@ -261,7 +264,7 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool,
         return 0
 
     if dry_run:
-        hosts = sorted({e.host for e in parsed.events})
+        hosts = sorted({sender(e) for e in parsed.events})
         try:
             marks = asyncio.run(read_marks(config, hosts))
         except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:

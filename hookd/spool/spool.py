@@ -305,7 +305,7 @@ class Spool:
         size = 0
         end = self._read_pos
         for event, after in self._unread():
-            if events and (size + len(event.envelope) > max_bytes or event.host != events[0].host):
+            if events and (size + len(event.envelope) > max_bytes or (event.host, event.instance) != (events[0].host, events[0].instance)):
                 self._lookahead = (event, after)
                 break
             events.append(event)
