@@ -273,12 +273,20 @@ def test_a_file_that_would_hide_spooled_events_is_flagged(hookd_factory, redis_s
     daemon = spooled(hookd_factory, [stop_body(1), stop_body(2)])
     waiting = [json.loads(e.envelope) for e in waiting_events(str(daemon.state_dir / "spool"))]
     newer = tmp_path / "newer.jsonl"
-    write_jsonl(newer, [envelope(waiting[0]["host"], waiting[-1]["seq"] + 100)])
+    # the same host and instance as the spool's events: their mark would pass them
+    sender = f"{waiting[0]['host']}/{waiting[0]['instance']}"
+    write_jsonl(newer, [{**envelope(waiting[0]["host"], waiting[-1]["seq"] + 100),
+                         "instance": waiting[0]["instance"]}])
     code, _, err = replay(capsys, daemon.state_dir, redis_server.url, "--file", str(newer),
                           "--dry-run")
     assert code == 0
     assert "would hide events still waiting in the spool" in err
-    assert f"2 of host {waiting[0]['host']}" in err
+    assert f"2 of host {sender}" in err
+    # Another daemon's numbers (no instance, or another one) hide nothing of this one's.
+    write_jsonl(newer, [envelope(waiting[0]["host"], waiting[-1]["seq"] + 100)])
+    code, _, err = replay(capsys, daemon.state_dir, redis_server.url, "--file", str(newer),
+                          "--dry-run")
+    assert (code, err) == (0, "")
     # A file holding exactly what waits hides nothing.
     export = tmp_path / "export.jsonl"
     replay(capsys, daemon.state_dir, redis_server.url, "--export", str(export))
