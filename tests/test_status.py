@@ -150,6 +150,7 @@ def test_healthy_daemon_reports_every_counter_and_exits_0(hookd, redis_db):
     assert status["pid"] == hookd.proc.pid
     assert status["uptime_s"] >= 0
     assert status["socket"] == str(hookd.socket)
+    assert status["instance"] == (hookd.state_dir / "sequence.instance").read_text().strip()
     assert status["redis"]["url"] == hookd.env["HOOKD_REDIS_URL"]
     assert status["redis"]["state"] == "up"
     assert status["redis"]["last_error"] is None

@@ -43,6 +43,7 @@ def take(daemon: Daemon) -> dict[str, Any]:
         "socket": config.socket,
         "control_socket": config.control_socket,
         "host": config.host,
+        "instance": daemon.builder.instance,
         "stream": config.stream,
         "redis": {
             "url": mask_url(config.redis_url),
