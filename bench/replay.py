@@ -227,7 +227,7 @@ class Replay(Processes):
         """What redis-py alone reaches: pipelined XADDs, and hookd's script, same Redis."""
         import psutil
 
-        from hookd.publish.publisher import PUBLISH_BATCH
+        from hookd.publish.script import PUBLISH_BATCH
 
         a = self.args
         r = self.redis

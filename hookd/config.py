@@ -273,7 +273,7 @@ def _check_redis_access(config: Config) -> None:
 
 def _check_stream_name(stream: str) -> None:
     """The high-water-mark key must share the stream's cluster slot; some names make that impossible."""
-    from hookd.publish.publisher import marks_key
+    from hookd.publish.script import marks_key
 
     try:
         marks_key(stream)

@@ -21,7 +21,8 @@ from test_faults import (FramedSender, assert_each_sender_exactly_once_in_order,
 from conftest import REPO, wait_until
 from hookd.config import Config
 from hookd.publish.connection import connect
-from hookd.publish.publisher import Publisher, batch_args, batch_keys
+from hookd.publish.publisher import Publisher
+from hookd.publish.script import batch_args, batch_keys
 from hookd.spool import Spool
 from hookd.state import DaemonState
 from test_publisher import make_event

@@ -49,7 +49,8 @@ import hookd.spool.spool as spool_module
 from hookd.config import Config
 from hookd.envelope import Event
 from hookd.publish.connection import connect
-from hookd.publish.publisher import Publisher, marks_key
+from hookd.publish.publisher import Publisher
+from hookd.publish.script import marks_key
 from hookd.spool import Spool, SpoolFull
 from hookd.spool.inspect import waiting_events
 from hookd.spool.records import HEADER

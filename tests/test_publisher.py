@@ -14,7 +14,8 @@ from conftest import free_port
 from hookd.config import Config, ConfigError, load
 from hookd.envelope import Event
 from hookd.publish.connection import connect
-from hookd.publish.publisher import Publisher, batch_args, marks_key
+from hookd.publish.publisher import Publisher
+from hookd.publish.script import batch_args, marks_key
 from hookd.publish.session_index import session_key_prefix, sessions_key
 from hookd.spool import Spool
 from hookd.state import DaemonState

@@ -15,7 +15,7 @@ from hookd.cli import main
 from hookd.config import Config
 from hookd.envelope import Event
 from hookd.publish.connection import connect
-from hookd.publish.publisher import PUBLISH_BATCH, batch_args, script_keys
+from hookd.publish.script import PUBLISH_BATCH, batch_args, script_keys
 
 SESSION = json.loads((CORPUS / "stop.json").read_bytes())["session_id"]
 HASH = "{hookd:events}:session:" + SESSION

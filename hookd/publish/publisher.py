@@ -1,7 +1,7 @@
 """Drains the spool into the Redis Stream, in order, in batches (two in flight on one connection).
 
-Each batch goes through one Lua script that skips events at or below the
-host's high-water mark, XADDs the rest and raises the mark, atomically; for the
+Each batch goes through one Lua script (script.py) that skips events at or
+below their sender's high-water mark, XADDs the rest and raises the mark, atomically; for the
 events it adds it also updates the session index (session_index.py) and, when
 a channel is set, PUBLISHes their envelopes. The spool's position moves only
 after Redis has answered, so a batch is sent again after any failure or crash,
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Iterable
 
 import hiredis
 import redis.asyncio as aioredis
@@ -23,167 +22,20 @@ import structlog
 
 from hookd.config import Config
 from hookd.publish import topology
-from hookd.publish.acl import ACL_CHECK
 from hookd.publish.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from hookd.publish.connection import describe_failure
 from hookd.publish.topology import FAILURES
-from hookd.publish.session_index import index_fields, session_key_prefix, sessions_key, slot_prefix
+from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, script_keys, sender
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.publish")
 
-# KEYS[1] stream, KEYS[2] high-water-mark hash, KEYS[3] sorted set of sessions, then the
-# hash of each session the batch has events of (the script names them from ARGV[5]; they
-# are declared so that a Cluster checks them with the others before the script starts:
-# while the slot migrates, the script runs with every key at hand or not at all);
-# ARGV[1] maxlen (0: none), ARGV[2] host, ARGV[3] the seq the sender's mark must have reached
-# (0: no check), ARGV[4] session retention in seconds (0: no session index), ARGV[5] the
-# prefix of session hashes, ARGV[6] the channel to PUBLISH envelopes on ('': none), ARGV[7]
-# the instance (the state directory) that numbered the events ('': none), then per event:
-# seq, event_id, hook, session, tool, envelope, received ms, cwd, model. The sender, whose
-# mark the hash keeps, is "host/instance": two daemons that share a host name number their
-# events each on their own, and one's numbers must not hide the other's.
-# Returns {added, skipped}, or {-1, mark} when the mark is short of ARGV[3]: the batch
-# sent before this one did not land. The session index and the PUBLISH see only the
-# events added, so a batch sent again counts nothing twice.
-PUBLISH_BATCH = ACL_CHECK + """
-local stream, marks, sessions = KEYS[1], KEYS[2], KEYS[3]
-local maxlen, host, after = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
-local retention_ms, prefix, channel = tonumber(ARGV[4]) * 1000, ARGV[5], ARGV[6]
-local instance, sender = ARGV[7], host
-if instance ~= '' then sender = host .. '/' .. instance end
-local mark = tonumber(redis.call('HGET', marks, sender) or '0')
-if after > 0 and mark < after then
-  return {-1, mark}
-end
-local added, skipped = 0, 0
-local touched, order = {}, {}
-for i = 8, #ARGV, 9 do
-  local seq = tonumber(ARGV[i])
-  if seq > mark then
-    local fields = {'envelope', ARGV[i + 5], 'event_id', ARGV[i + 1], 'hook', ARGV[i + 2],
-                    'session', ARGV[i + 3], 'host', host, 'tool', ARGV[i + 4], 'seq', ARGV[i]}
-    if instance ~= '' then
-      fields[#fields + 1] = 'instance'
-      fields[#fields + 1] = instance
-    end
-    if maxlen > 0 then
-      redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(fields))
-    else
-      redis.call('XADD', stream, '*', unpack(fields))
-    end
-    if channel ~= '' then
-      redis.call('PUBLISH', channel, ARGV[i + 5])
-    end
-    local session = ARGV[i + 3]
-    if retention_ms > 0 and session ~= '' then
-      local at, hook = tonumber(ARGV[i + 6]), ARGV[i + 2]
-      local s = touched[session]
-      if not s then
-        s = {hooks = {}, events = 0, calls = 0, failures = 0, first = at, last = at}
-        touched[session] = s
-        order[#order + 1] = session
-      end
-      s.hooks[hook] = (s.hooks[hook] or 0) + 1
-      s.events = s.events + 1
-      if hook == 'PostToolUse' or hook == 'PostToolUseFailure' then
-        s.calls = s.calls + 1
-        if hook == 'PostToolUseFailure' then s.failures = s.failures + 1 end
-      end
-      if at < s.first then s.first = at end
-      if at > s.last then s.last = at end
-      s.hook = hook
-      if ARGV[i + 4] ~= '' then s.tool = ARGV[i + 4] end
-      if ARGV[i + 7] ~= '' then s.cwd = ARGV[i + 7] end
-      if ARGV[i + 8] ~= '' then s.model = ARGV[i + 8] end
-    end
-    mark = seq
-    added = added + 1
-  else
-    skipped = skipped + 1
-  end
-end
-if added + skipped > 0 then
-  -- Written when every event was skipped too: a WAIT after a batch sent again then waits
-  -- for the replicas to have this write, and with it the one that added the events.
-  redis.call('HSET', marks, sender, string.format('%d', mark))
-end
-if #order > 0 then
-  -- Entries expire retention after their session's last event; one whose last event is
-  -- already that old (a replayed file) is not written at all.
-  local time = redis.call('TIME')
-  local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-  for _, session in ipairs(order) do
-    local s, key = touched[session], prefix .. session
-    if s.last + retention_ms > now_ms then
-      local last = string.format('%d', s.last)
-      local set = {'host', host, 'last_seen_ms', last, 'last_hook', s.hook}
-      if s.tool then set[#set + 1] = 'last_tool'; set[#set + 1] = s.tool end
-      if s.cwd then set[#set + 1] = 'cwd'; set[#set + 1] = s.cwd end
-      if s.model then set[#set + 1] = 'model'; set[#set + 1] = s.model end
-      redis.call('HSET', key, unpack(set))
-      redis.call('HSETNX', key, 'first_seen_ms', string.format('%d', s.first))
-      redis.call('HINCRBY', key, 'events', s.events)
-      redis.call('HINCRBY', key, 'tool_calls', s.calls)
-      redis.call('HINCRBY', key, 'tool_failures', s.failures)
-      for hook, n in pairs(s.hooks) do
-        redis.call('HINCRBY', key, 'hook:' .. hook, n)
-      end
-      redis.call('PEXPIREAT', key, string.format('%d', s.last + retention_ms))
-      redis.call('ZADD', sessions, last, session)
-    end
-  end
-  redis.call('ZREMRANGEBYSCORE', sessions, '-inf', '(' .. string.format('%d', now_ms - retention_ms))
-  redis.call('PEXPIRE', sessions, string.format('%d', retention_ms))
-end
-return {added, skipped}
-"""
 # Batches sent before the previous one's reply: enough to keep Redis and hookd both busy.
 IN_FLIGHT = 2
 # MOVED replies followed in a row before the next one counts as a failure (a cluster that
 # keeps changing its mind is backed off from like one that is down).
 MAX_REDIRECTS = 5
-
-
-def script_keys(stream: str, sessions: Iterable[str] = ()) -> list[str]:
-    """PUBLISH_BATCH's KEYS for a stream and the sessions whose hashes a batch updates."""
-    prefix = session_key_prefix(stream)
-    return [stream, marks_key(stream), sessions_key(stream), *(prefix + s for s in sessions)]
-
-
-def batch_keys(config: Config, events: list) -> list[str]:
-    """PUBLISH_BATCH's KEYS for events of one host."""
-    if not config.session_index:
-        return script_keys(config.stream)
-    return script_keys(config.stream, {event.session: None for event in events if event.session})
-
-
-def batch_args(config: Config, events: list, after: int = 0) -> list[object]:
-    """PUBLISH_BATCH's ARGV for events of one host."""
-    indexed = config.session_index
-    args: list[object] = [config.stream_maxlen, events[0].host, after,
-                          config.session_retention_s if indexed else 0,
-                          session_key_prefix(config.stream), config.publish_channel,
-                          events[0].instance]
-    if not indexed:
-        for event in events:
-            args += (event.seq, event.event_id, event.hook, event.session, event.tool,
-                     event.envelope, 0, "", "")
-        return args
-    # The index keeps each session's latest cwd and model, so only the session's last event
-    # in the batch has its envelope read for them; the others give their arrival time only.
-    last = {event.session: n for n, event in enumerate(events)}
-    for n, event in enumerate(events):
-        if last[event.session] == n:
-            at_ms, cwd, model = index_fields(event.received_ns, event.envelope)
-        else:
-            at_ms, cwd, model = event.received_ns // 1_000_000, "", ""
-            if not at_ms:
-                at_ms = index_fields(0, event.envelope)[0]  # a replayed file's event
-        args += (event.seq, event.event_id, event.hook, event.session, event.tool, event.envelope,
-                 at_ms, cwd, model)
-    return args
 
 
 class GapError(redis.exceptions.RedisError):
@@ -192,16 +44,6 @@ class GapError(redis.exceptions.RedisError):
 
 class ReplicasBehind(redis.exceptions.RedisError):
     """Fewer replicas than redis_wait_replicas confirmed a batch in time; it stays in the spool."""
-
-
-def sender(event) -> str:
-    """The field of the high-water-mark hash that holds this event's sender's mark."""
-    return f"{event.host}/{event.instance}" if event.instance else event.host
-
-
-def marks_key(stream: str) -> str:
-    """The high-water-mark hash, in the stream's Redis Cluster hash slot (see slot_prefix)."""
-    return slot_prefix(stream) + "hwm"
 
 
 class Publisher:

@@ -20,7 +20,7 @@ import redis.exceptions
 from hookd.config import Config, mask_url
 from hookd.envelope import UNKNOWN_HOOK, Event, reject_constant
 from hookd.publish.connection import connect, describe_failure
-from hookd.publish.publisher import PUBLISH_BATCH, batch_args, marks_key, script_keys, sender
+from hookd.publish.script import PUBLISH_BATCH, batch_args, marks_key, script_keys, sender
 from hookd.replay.errors import ReplayError
 from hookd.units import plural
 from hookd.spool.inspect import waiting_events
