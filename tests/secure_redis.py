@@ -10,8 +10,8 @@ from pathlib import Path
 
 import redis
 
-from conftest import REPO, RedisServer, free_port, log_records, stream_entries, wait_until
-from hookd.control.client import CannotTell, NotRunning, request
+from conftest import REPO, RedisServer, free_port, log_records, stream_entries
+from test_status import wait_status
 from tls_certs import CertificateAuthority, Issued
 
 
@@ -55,20 +55,6 @@ class TlsRedis(RedisServer):
 def hookd_cli(env: dict[str, str], *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "hookd", *args], env=env, capture_output=True,
                           text=True, timeout=timeout, cwd=REPO)
-
-
-def live_status(daemon) -> dict | None:
-    try:
-        return request(str(daemon.socket.parent / "control.sock"), "status", timeout_s=2)
-    except (NotRunning, CannotTell):
-        return None
-
-
-def wait_status(daemon, predicate, what: str, timeout: float = 20) -> dict:
-    def check():
-        status = live_status(daemon)
-        return status if status is not None and predicate(status) else None
-    return wait_until(check, timeout=timeout, interval=0.05, what=what)
 
 
 def wait_for_error(daemon, *parts: str, timeout: float = 20) -> dict:

@@ -91,7 +91,7 @@ def live_status(daemon) -> dict | None:
         return None
 
 
-def wait_status(daemon, predicate, what: str, timeout: float = 15) -> dict:
+def wait_status(daemon, predicate, what: str, timeout: float = 20) -> dict:
     def check():
         status = live_status(daemon)
         return status if status is not None and predicate(status) else None
