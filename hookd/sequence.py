@@ -73,7 +73,7 @@ def _instance_id(path: str) -> str:
                 text = fh.read().strip().decode("ascii", "replace")
             if text.isalnum() and len(text) <= 32:
                 return text
-            os.unlink(path)  # damaged: no event can carry it yet, as it was never read
+            os.unlink(path)  # damaged: a new id starts a new mark; spooled events keep theirs
         except FileNotFoundError:
             pass
         try:
