@@ -14,8 +14,8 @@ import redis
 from conftest import REPO, stream_entries, wait_for_entries, wait_until
 from hookd.config import ConfigError, load
 from hookd.publish.acl import publisher_rule, reader_rule
-from secure_redis import (assert_exactly_once, hookd_cli, live_status, send_events, wait_for_error,
-                          wait_status)
+from secure_redis import assert_exactly_once, hookd_cli, send_events, wait_for_error
+from test_status import live_status, wait_status
 
 PASSWORD = "Zq8-acl-pw-4d1e"
 STREAM = "hookd:events"

@@ -17,7 +17,8 @@ from conftest import stream_entries, wait_for_entries
 from hookd.config import load
 from hookd.publish.connection import connect, connect_sync, describe_failure
 from secure_redis import (Certs, TlsRedis, assert_exactly_once, hookd_cli, send_events, wait_for_error,
-                          wait_status, warnings_logged)
+                          warnings_logged)
+from test_status import wait_status
 
 
 @pytest.fixture(scope="module")
