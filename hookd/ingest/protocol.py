@@ -65,8 +65,29 @@ class Header(msgspec.Struct, frozen=True):
 BARE = Header()
 
 
+# The header as hook-send writes it (and the benchmarks): its fields in their usual order,
+# none empty or percent-encoded. One match reads it in a fifth of the time the general
+# parser takes; any other header goes to the general parser, which gives the same result
+# for this form (tests/test_protocol.py compares the two).
+_CANONICAL = re.compile(rb"HOOKD/1 ([0-9]{1,18}) sent=([0-9]{1,20}) pid=([0-9]{1,20}) "
+                        rb"ppid=([0-9]{1,20}) id=([A-Za-z0-9_-]{1,64})"
+                        rb"(?: hook=([^ %]+))?(?: project=([^ %]+))?")
+
+
 def parse_header(line: bytes) -> Header:
     """Parse ``HOOKD/1 <length|-> key=value ...`` (without the newline)."""
+    match = _CANONICAL.fullmatch(line)
+    if match is None:
+        return parse_any_header(line)
+    length, sent, pid, ppid, handoff_id, hook, project = match.groups()
+    return Header(length=int(length), sent_ns=int(sent), pid=int(pid), ppid=int(ppid),
+                  hook=None if hook is None else hook.decode("utf-8", "replace"),
+                  project=None if project is None else project.decode("utf-8", "replace"),
+                  handoff_id=handoff_id.decode())
+
+
+def parse_any_header(line: bytes) -> Header:
+    """parse_header for any header: fields in any order, empty, percent-encoded or unknown."""
     parts = line.split(b" ")
     if parts[0] != MAGIC:
         raise Rejected(Reason.BAD_HEADER, f"header must start with {MAGIC.decode()}")
