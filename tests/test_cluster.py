@@ -183,4 +183,5 @@ def test_tail_and_status_work_against_a_cluster(hookd_factory, empty_cluster):
     status = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env,
                             cwd=REPO, capture_output=True, text=True, timeout=30)
     assert json.loads(status.stdout)["redis"]["state"] == "up", status.stdout
+    assert json.loads(status.stdout)["redis"]["url"] == f"redis cluster at {cluster.url}"
     assert daemon.stop() == 0

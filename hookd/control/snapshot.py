@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from hookd import __version__
 from hookd.config import mask_url
 from hookd.ingest.inbox import SUFFIX as INBOX_SUFFIX
+from hookd.publish import topology
 from hookd.spool.inspect import oldest_waiting_received_ns
 
 if TYPE_CHECKING:
@@ -46,7 +47,9 @@ def take(daemon: Daemon) -> dict[str, Any]:
         "instance": daemon.builder.instance,
         "stream": config.stream,
         "redis": {
-            "url": mask_url(config.redis_url),
+            # Behind Sentinel or a Cluster the URL's host is not where hookd publishes.
+            "url": (topology.describe(config) if config.redis_sentinel or config.redis_cluster
+                    else mask_url(config.redis_url)),
             "state": state.redis.state,
             "last_error": state.redis.last_error,
             "last_ok_at": state.redis.last_ok_at,
