@@ -12,7 +12,7 @@ from structlog.testing import capture_logs
 from hookd.envelope import Event
 from hookd.spool import Spool, SpoolFull
 from hookd.spool.flusher import Flusher, keep_cursor
-from hookd.spool.inspect import find_handoffs
+from hookd.spool.inspect import find_handoffs, oldest_waiting_received_ns, waiting_events
 from hookd.spool.records import HEADER, SegmentReader, encode_record
 
 
@@ -105,6 +105,18 @@ def test_a_commit_reaches_the_cursor_file_only_when_the_cursor_is_saved(tmp_path
     assert open_spool(tmp_path, segment_bytes=64 * 1024).pending_events == 1000
     spool.save_cursor()
     assert open_spool(tmp_path, segment_bytes=64 * 1024).pending_events == 400
+
+
+def test_a_running_spools_waiting_events_start_at_its_position_not_the_lagging_file(tmp_path):
+    spool = open_spool(tmp_path)
+    for n in range(10):
+        spool.append(msgspec.structs.replace(event(n), received_ns=1000 + n))
+    spool.commit(asyncio.run(spool.next_batch(6, 1 << 30)))
+    assert [e.seq for e in waiting_events(str(tmp_path))] == list(range(10))  # the file lags
+    assert [e.seq for e in waiting_events(str(tmp_path), spool.cursor)] == [6, 7, 8, 9]
+    assert oldest_waiting_received_ns(str(tmp_path), spool.cursor) == 1006
+    spool.commit(asyncio.run(spool.next_batch(10, 1 << 30)))
+    assert oldest_waiting_received_ns(str(tmp_path), spool.cursor) is None
 
 
 def test_published_segments_stay_until_the_cursor_file_has_passed_them(tmp_path):

@@ -32,7 +32,8 @@ def take(daemon: Daemon) -> dict[str, Any]:
     config, state, spool = daemon.config, daemon.state, daemon.spool
     breaker = daemon.publisher.breaker
     now = time.time()
-    oldest_ns = oldest_waiting_received_ns(config.spool_dir)
+    # From the position in memory: the cursor file lags it by up to keep_cursor's interval.
+    oldest_ns = oldest_waiting_received_ns(config.spool_dir, spool.cursor)
     process = daemon.process
     with process.oneshot():
         proc = {"rss_bytes": process.memory_info().rss, "cpu_percent": process.cpu_percent(None),

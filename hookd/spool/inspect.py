@@ -10,7 +10,7 @@ import msgspec
 
 from hookd.envelope import Event
 from hookd.spool.records import SegmentReader
-from hookd.spool.segments import list_segments, read_cursor, segment_path
+from hookd.spool.segments import Position, list_segments, read_cursor, segment_path
 
 
 class SpoolSummary(NamedTuple):
@@ -20,14 +20,16 @@ class SpoolSummary(NamedTuple):
     segments: int
 
 
-def waiting_events(directory: str) -> Iterator[Event]:
-    """The events not yet published, oldest first."""
+def waiting_events(directory: str, cursor: Position | None = None) -> Iterator[Event]:
+    """The events not yet published, oldest first: from ``cursor`` (a running daemon's
+    committed position), else from the cursor file, which may lag behind it."""
     if not os.path.isdir(directory):
         return
     segments = list_segments(directory)
     if not segments:
         return
-    cursor = read_cursor(directory, segments)
+    if cursor is None:
+        cursor = read_cursor(directory, segments)
     decoder = msgspec.msgpack.Decoder(Event)
     for seg in segments:
         if seg < cursor.segment:
@@ -47,9 +49,9 @@ def waiting_events(directory: str) -> Iterator[Event]:
             reader.close()
 
 
-def oldest_waiting_received_ns(directory: str) -> int | None:
+def oldest_waiting_received_ns(directory: str, cursor: Position | None = None) -> int | None:
     """When the oldest event not yet in Redis arrived (reads one record)."""
-    for event in waiting_events(directory):
+    for event in waiting_events(directory, cursor):
         return event.received_ns or None
     return None
 
