@@ -9,7 +9,7 @@ place writes nothing.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 from hookd.hooks import entries
 from hookd.hooks.settings import SettingsError, json_type
@@ -49,21 +49,12 @@ def install(data: dict[str, Any], path: str, events: list[str],
     hooks = _hooks_of(new, path)
     if hooks is None:
         hooks = new["hooks"] = {}
-    changed = False
     for event in events:
         groups = hooks.get(event)
         if groups is not None and not isinstance(groups, list):
             raise SettingsError(f"{path}: hooks.{event} is a JSON {json_type(groups)}, not an "
                                 "array of matcher groups; fix it by hand (nothing was changed)")
-    for event, groups in list(hooks.items()):
-        if event not in events and isinstance(groups, list):
-            kept, stripped = _strip(groups, url)
-            if stripped:
-                changed = True
-                if kept:
-                    hooks[event] = kept
-                else:
-                    del hooks[event]
+    changed = _strip_events(hooks, url, keep=set(events))
     for event in events:
         wanted = entries.group(event, handler_for(event))
         groups = hooks.get(event) or []
@@ -73,6 +64,23 @@ def install(data: dict[str, Any], path: str, events: list[str],
         changed = True
         hooks[event] = kept + [wanted]
     return new, changed
+
+
+def _strip_events(hooks: dict[str, Any], url: str | None, keep: Collection[str] = ()) -> bool:
+    """Remove hookd's handlers from every event but those in ``keep``, and the events that
+    leaves empty; whether anything was removed."""
+    changed = False
+    for event, groups in list(hooks.items()):
+        if event in keep or not isinstance(groups, list):
+            continue
+        kept, stripped = _strip(groups, url)
+        if stripped:
+            changed = True
+            if kept:
+                hooks[event] = kept
+            else:
+                del hooks[event]
+    return changed
 
 
 def _count_hookd(groups: list[Any], url: str | None) -> int:
@@ -86,17 +94,7 @@ def uninstall(data: dict[str, Any], path: str, url: str | None) -> tuple[dict[st
     hooks = _hooks_of(new, path)
     if not hooks:
         return new, False
-    changed = False
-    for event, groups in list(hooks.items()):
-        if not isinstance(groups, list):
-            continue
-        kept, stripped = _strip(groups, url)
-        if stripped:
-            changed = True
-            if kept:
-                hooks[event] = kept
-            else:
-                del hooks[event]
+    changed = _strip_events(hooks, url)
     if changed and not hooks:
         del new["hooks"]
     return new, changed
