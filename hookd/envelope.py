@@ -80,7 +80,7 @@ class Event(msgspec.Struct, array_like=True, frozen=True):
     envelope: bytes
     handoff_id: str = ""
     received_ns: int = 0
-    # The state directory that numbered it (see hookd/identity.py); "" in spools written
+    # The state directory that numbered it (see hookd/sequence.py); "" in spools written
     # before there was one, and for envelopes that name none.
     instance: str = ""
 
