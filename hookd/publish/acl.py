@@ -25,7 +25,7 @@ if redis.acl_check_cmd then
   if ARGV[6] ~= '' then checks[#checks + 1] = {'PUBLISH', ARGV[6], ''} end
   local session
   if tonumber(ARGV[4]) > 0 then
-    for i = 11, #ARGV, 9 do
+    for i = 12, #ARGV, 9 do
       if ARGV[i] ~= '' then session = ARGV[5] .. ARGV[i]; break end
     end
   end

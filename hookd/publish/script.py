@@ -21,10 +21,9 @@ from hookd.publish.session_index import index_fields, session_key_prefix, sessio
 # ARGV[1] maxlen (0: none), ARGV[2] host, ARGV[3] the seq the sender's mark must have reached
 # (0: no check), ARGV[4] session retention in seconds (0: no session index), ARGV[5] the
 # prefix of session hashes, ARGV[6] the channel to PUBLISH envelopes on ('': none), ARGV[7]
-# the instance (the state directory) that numbered the events ('': none), then per event:
-# seq, event_id, hook, session, tool, envelope, received ms, cwd, model. The sender, whose
-# mark the hash keeps, is "host/instance": two daemons that share a host name number their
-# events each on their own, and one's numbers must not hide the other's.
+# the instance (the state directory) that numbered the events ('': none), ARGV[8] the
+# sender, the field of the hash that keeps its mark (see ``sender``), then per event:
+# seq, event_id, hook, session, tool, envelope, received ms, cwd, model.
 # Returns {added, skipped}, or {-1, mark} when the mark is short of ARGV[3]: the batch
 # sent before this one did not land. The session index and the PUBLISH see only the
 # events added, so a batch sent again counts nothing twice.
@@ -32,15 +31,14 @@ PUBLISH_BATCH = ACL_CHECK + """
 local stream, marks, sessions = KEYS[1], KEYS[2], KEYS[3]
 local maxlen, host, after = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local retention_ms, prefix, channel = tonumber(ARGV[4]) * 1000, ARGV[5], ARGV[6]
-local instance, sender = ARGV[7], host
-if instance ~= '' then sender = host .. '/' .. instance end
+local instance, sender = ARGV[7], ARGV[8]
 local mark = tonumber(redis.call('HGET', marks, sender) or '0')
 if after > 0 and mark < after then
   return {-1, mark}
 end
 local added, skipped = 0, 0
 local touched, order = {}, {}
-for i = 8, #ARGV, 9 do
+for i = 9, #ARGV, 9 do
   local seq = tonumber(ARGV[i])
   if seq > mark then
     local fields = {'envelope', ARGV[i + 5], 'event_id', ARGV[i + 1], 'hook', ARGV[i + 2],
@@ -141,7 +139,7 @@ def batch_args(config: Config, events: list, after: int = 0) -> list[object]:
     args: list[object] = [config.stream_maxlen, events[0].host, after,
                           config.session_retention_s if indexed else 0,
                           session_key_prefix(config.stream), config.publish_channel,
-                          events[0].instance]
+                          events[0].instance, sender(events[0])]
     if not indexed:
         for event in events:
             args += (event.seq, event.event_id, event.hook, event.session, event.tool,
@@ -163,7 +161,13 @@ def batch_args(config: Config, events: list, after: int = 0) -> list[object]:
 
 
 def sender(event) -> str:
-    """The field of the high-water-mark hash that holds this event's sender's mark."""
+    """The field of the high-water-mark hash that holds this event's sender's mark.
+
+    "host/instance": two daemons that share a host name number their events each
+    on their own, and one's numbers must not hide the other's. Events that name no
+    instance (spooled before there were instances, or replayed from envelopes
+    without one) keep the host's own mark.
+    """
     return f"{event.host}/{event.instance}" if event.instance else event.host
 
 
