@@ -85,15 +85,24 @@ class SentinelMasterClient(aioredis.Redis):
         await self.connection_pool.sentinel_manager.aclose()
 
 
+def _master_options(url_options: dict[str, Any], ssl_class: type) -> dict[str, Any]:
+    """What redis_url gives a master that Sentinel names: its credentials, database and TLS,
+    not its host. ``url_options`` is redis-py's parse_url of it (asyncio or blocking)."""
+    options = {k: v for k, v in url_options.items() if k not in ("host", "port")}
+    if options.pop("connection_class", None) is ssl_class:
+        options["ssl"] = True
+    return options
+
+
+def _timeouts(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The sentinels get hookd's timeouts, and no login or TLS (see the README)."""
+    return {k: v for k, v in kwargs.items() if k.startswith("socket_")}
+
+
 def _sentinel_client(config: Config, kwargs: dict[str, Any]) -> aioredis.Redis:
-    # The URL gives the master's credentials, database and TLS; its host is not used.
-    from_url = {k: v for k, v in parse_url(config.redis_url).items() if k not in ("host", "port")}
-    if from_url.pop("connection_class", None) is SSLConnection:
-        from_url["ssl"] = True
-    timeouts = {k: v for k, v in kwargs.items() if k.startswith("socket_")}
-    sentinel = Sentinel(sentinel_addresses(config.redis_sentinel), sentinel_kwargs=timeouts)
+    sentinel = Sentinel(sentinel_addresses(config.redis_sentinel), sentinel_kwargs=_timeouts(kwargs))
     return sentinel.master_for(config.redis_sentinel_master, redis_class=SentinelMasterClient,
-                               **{**kwargs, **from_url})
+                               **{**kwargs, **_master_options(parse_url(config.redis_url), SSLConnection)})
 
 
 def _cluster_client(config: Config, kwargs: dict[str, Any]) -> RedisCluster:
@@ -154,20 +163,16 @@ def route_for(client: aioredis.Redis | RedisCluster, stream: str) -> PoolRoute |
     return PoolRoute(client)
 
 
-def sync_client(config: Config, **kwargs: Any) -> redis.Redis | redis.RedisCluster:
-    """A blocking client for the commands that read the stream (hookd tail), any topology."""
+def sync_client(config: Config, **kwargs: Any) -> redis.Redis | LazyCluster:
+    """A blocking Sentinel or Cluster client for the commands that read the stream (hookd
+    tail); connection.connect_sync makes the one-server kind."""
     if config.redis_sentinel:
-        from_url = {k: v for k, v in redis.connection.parse_url(config.redis_url).items()
-                    if k not in ("host", "port")}
-        if from_url.pop("connection_class", None) is redis.connection.SSLConnection:
-            from_url["ssl"] = True
-        timeouts = {k: v for k, v in kwargs.items() if k.startswith("socket_")}
         sentinel = redis.sentinel.Sentinel(sentinel_addresses(config.redis_sentinel),
-                                           sentinel_kwargs=timeouts)
-        return sentinel.master_for(config.redis_sentinel_master, **{**kwargs, **from_url})
-    if config.redis_cluster:
-        return LazyCluster(lambda: redis.RedisCluster.from_url(config.redis_url, **kwargs))
-    return redis.Redis.from_url(config.redis_url, **kwargs)
+                                           sentinel_kwargs=_timeouts(kwargs))
+        options = _master_options(redis.connection.parse_url(config.redis_url),
+                                  redis.connection.SSLConnection)
+        return sentinel.master_for(config.redis_sentinel_master, **{**kwargs, **options})
+    return LazyCluster(lambda: redis.RedisCluster.from_url(config.redis_url, **kwargs))
 
 
 class LazyCluster:
