@@ -236,6 +236,9 @@ class Daemon:
     async def _wait_for_connections(self, deadline: float) -> None:
         """Give connections in the middle of a frame (or an HTTP request) the time left to finish
         it, and new ones a moment (FIRST_FRAME_GRACE_S) to send their first frame."""
+        # A connection the loop accepted just before server.close() only joins
+        # self.connections in a callback already queued; one turn of the loop lets it.
+        await asyncio.sleep(0)
         first_frame_by = min(deadline, time.monotonic() + FIRST_FRAME_GRACE_S)
         while (now := time.monotonic()) < deadline:
             if not any(c.mid_frame or (now < first_frame_by and c.frames == 0 and not c.closing)
