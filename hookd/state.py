@@ -69,6 +69,7 @@ class DaemonState(msgspec.Struct):
     received: int = 0
     accepted: int = 0
     published: int = 0
+    batches: int = 0  # publish calls that succeeded: published / batches is the batching
     deduplicated: int = 0
     deduplicated_handoffs: int = 0
     redactions: Counter = msgspec.field(default_factory=Counter)  # per redaction rule

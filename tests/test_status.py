@@ -44,7 +44,7 @@ REQUIRED = {
     "breaker": {"state": None, "failures": None, "next_attempt_in_s": None},
     "spool": {"events": None, "bytes": None, "oldest_age_s": None, "dropped": None},
     "inbox": {"events": None},
-    "counters": {"received": None, "published": None, "rejected": None, "redacted": None,
+    "counters": {"received": None, "published": None, "batches": None, "rejected": None, "redacted": None,
                  "deduplicated": None},
     "rates": {"1m": None, "5m": None},
     "latency_ms": {"accept": {"p50": None, "p95": None, "p99": None},
@@ -162,6 +162,7 @@ def test_healthy_daemon_reports_every_counter_and_exits_0(hookd, redis_db):
     counters = status["counters"]
     assert counters["received"] == len(names)
     assert counters["published"] == len(names)
+    assert 1 <= counters["batches"] <= len(names)
     assert counters["rejected"] == {}
     assert counters["deduplicated"] == 0
     assert status["by_hook"] == dict(sent_hooks)
@@ -610,6 +611,7 @@ def test_metrics_endpoint_serves_counters_gauges_and_latency_histograms(hookd_fa
     samples = scrape(port)
     assert samples[("hookd_events_received_total", ())] == 5
     assert samples[("hookd_events_published_total", ())] == 4
+    assert 1 <= samples[("hookd_batches_published_total", ())] <= 4
     assert samples[("hookd_events_rejected_total", (("reason", "not_json"),))] == 1
     assert samples[("hookd_events_by_hook_total", (("hook", "PostToolUse"),))] == 4
     assert samples[("hookd_spool_events", ())] == 0

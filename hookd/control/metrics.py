@@ -32,6 +32,8 @@ class DaemonCollector:
         yield CounterMetricFamily("hookd_events_accepted", "Events spooled", value=state.accepted)
         yield CounterMetricFamily("hookd_events_published", "Events added to the stream",
                                   value=state.published)
+        yield CounterMetricFamily("hookd_batches_published", "Publish calls that went through",
+                                  value=state.batches)
         yield CounterMetricFamily("hookd_events_deduplicated", "Repeats skipped",
                                   value=state.deduplicated + state.deduplicated_handoffs)
         yield CounterMetricFamily("hookd_events_redacted", "Events with secrets redacted",

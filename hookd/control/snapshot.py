@@ -77,6 +77,7 @@ def take(daemon: Daemon) -> dict[str, Any]:
             "received": state.received,
             "accepted": state.accepted,
             "published": state.published,
+            "batches": state.batches,
             "rejected": dict(state.rejected),
             "redacted": daemon.builder.events_redacted,
             "redactions": dict(state.redactions),

@@ -104,7 +104,8 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     rows.append(("inbox", f"{status['inbox']['events']:,} waiting, {status['inbox']['taken']:,} taken"))
     counters = status["counters"]
     rejected = ", ".join(f"{k} {v:,}" for k, v in sorted(counters["rejected"].items())) or "none"
-    rows.append(("events", f"received {counters['received']:,}, published {counters['published']:,}, "
+    rows.append(("events", f"received {counters['received']:,}, published {counters['published']:,} "
+                           f"in {counters['batches']:,} batches, "
                            f"deduplicated {counters['deduplicated']:,}, redacted {counters['redacted']:,}"))
     rows.append(("rejected", rejected))
     redactions = counters.get("redactions") or {}

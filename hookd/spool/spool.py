@@ -284,9 +284,14 @@ class Spool:
             batch = self.read_batch(max_events, max_bytes)
             if batch.events:
                 return batch
+            await self.wait_for_unread()
+
+    async def wait_for_unread(self) -> None:
+        """Return once there are events not yet handed out (at once if there are)."""
+        while not self.has_unread():
             self._data_ready.clear()
             if self.has_unread():
-                continue
+                return
             await self._data_ready.wait()
 
     def rewind(self) -> None:
