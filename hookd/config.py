@@ -109,10 +109,11 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     batch_max_bytes: Annotated[int, _doc("most envelope bytes published in one batch"),
                                msgspec.Meta(ge=1024)] = 16 * MiB
     publish_linger_ms: Annotated[float, _doc(
-        "when the publisher is idle and an event arrives, wait this long for more to join its "
-        "batch: fewer Redis calls and wake-ups at tens to hundreds of events a second, for at "
-        "most this much delay into Redis; 0 sends each event at once"),
-        msgspec.Meta(ge=0, le=1000)] = 2.0
+        "an event that arrives less than this long after the publisher last started a batch "
+        "waits until then, so that events a few ms apart share a Redis call: fewer round trips "
+        "and wake-ups at hundreds of events a second, for at most this much delay into Redis; "
+        "an event after a quiet spell goes at once; 0 never waits"),
+        msgspec.Meta(ge=0, le=10000)] = 10.0
     spool_fsync: Annotated[Literal["interval", "batch", "never"], _doc(
         "when the spool is flushed to the disk: 'interval' (every spool_fsync_interval_ms), "
         "'batch' (before each acknowledgement) or 'never' (left to the OS); see Durability")] = "interval"

@@ -1,4 +1,4 @@
-"""publish_linger_ms: events that arrive while the publisher waits go to Redis together.
+"""publish_linger_ms: events that arrive soon after a batch was started go to Redis together.
 
 Each event is handed over on its own connection and acknowledged before the next is sent,
 so without the linger every one would be a batch of its own; `batches` in `hookd status`
@@ -36,7 +36,7 @@ def published_alone(daemon, n: int) -> None:
 
 
 def test_events_arriving_within_the_linger_go_to_redis_in_one_batch(hookd_factory, redis_db):
-    daemon = hookd_factory(publish_linger_ms="1000")
+    daemon = hookd_factory(publish_linger_ms="3000")
     published_alone(daemon, 0)
     hand_over(daemon, range(1, 6))
     status = wait_status(daemon, lambda s: s["counters"]["published"] == 6, "6 events published")
@@ -55,7 +55,7 @@ def test_without_a_linger_each_event_published_before_the_next_goes_alone(hookd_
 
 
 def test_a_stop_during_the_linger_publishes_the_waiting_events_before_exiting(hookd_factory, redis_db):
-    daemon = hookd_factory(publish_linger_ms="1000")
+    daemon = hookd_factory(publish_linger_ms="3000")
     hand_over(daemon, range(3))
 
     assert daemon.stop(signal.SIGTERM) == 0

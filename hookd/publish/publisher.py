@@ -58,6 +58,7 @@ class Publisher:
         self.route = topology.route_for(client, config.stream)
         self.redirects = 0
         self.linger_s = config.publish_linger_ms / 1000
+        self.batch_started_at = float("-inf")
         # WAIT gives up in half the time a batch may take (a trial's is shorter), so that
         # its answer comes before the timeout's.
         self.wait_ms = max(1, int(min(config.redis_timeout_s, config.breaker_trial_timeout_s) * 500))
@@ -242,15 +243,20 @@ class Publisher:
             self._published(in_flight.popleft(), added, skipped)
 
     async def _next_batch(self) -> Batch:
-        """The next batch; when none was waiting, first give events publish_linger_ms to join it.
+        """The next batch, started at most once every publish_linger_ms while events trickle in.
 
         At hundreds of events a second each would otherwise go alone, and a Redis round
         trip costs hookd more than the event does: batching them cuts hookd's CPU there
-        and wakes Redis less, which leaves the cores to the hooks being answered.
+        and wakes Redis less, which leaves the cores to the hooks being answered. An
+        event after a quiet spell goes at once.
         """
+        loop = asyncio.get_running_loop()
         if self.linger_s and not self.spool.has_unread():
             await self.spool.wait_for_unread()
-            await asyncio.sleep(self.linger_s)
+            wait = self.batch_started_at + self.linger_s - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        self.batch_started_at = loop.time()
         return await self.spool.next_batch(self.config.batch_max_events, self.config.batch_max_bytes)
 
     async def _after_stream_failure(self, exc: BaseException) -> None:
