@@ -22,7 +22,7 @@ from hookd.control.metrics import start_metrics
 from hookd.control.server import ControlServer
 from hookd.envelope import EnvelopeBuilder
 from hookd.redact import build_redactor
-from hookd.ingest.http import HttpListener
+from hookd.ingest.http_listener import HttpListener
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection, bind_private_socket, remove_socket_if_ours
 from hookd.paths import ensure_private_dir
