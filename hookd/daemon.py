@@ -18,7 +18,6 @@ import structlog
 
 from hookd import __version__
 from hookd.config import Config, mask_url
-from hookd.control.metrics import start_metrics
 from hookd.control.server import ControlServer
 from hookd.envelope import EnvelopeBuilder
 from hookd.redact import build_redactor
@@ -158,7 +157,10 @@ class Daemon:
             await self.http.start(self.pipeline)
         self.control = ControlServer(self)
         await self.control.start(control_sock)
-        self.metrics = start_metrics(config.metrics_addr, self) if config.metrics_addr else None
+        self.metrics = None
+        if config.metrics_addr:  # prometheus_client takes 50 ms to import: only when asked for
+            from hookd.control.metrics import start_metrics
+            self.metrics = start_metrics(config.metrics_addr, self)
         self.tasks = [
             asyncio.create_task(self.publisher.run(), name="publisher"),
             asyncio.create_task(self.inbox.run(config.inbox_poll_ms / 1000), name="inbox"),
