@@ -8,6 +8,7 @@ stream exactly once and in order, and a closing event is waited for rather than 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import subprocess
 import sys
@@ -25,7 +26,10 @@ from hookd.publish.publisher import Publisher
 from hookd.publish.script import batch_args, batch_keys
 from hookd.spool import Spool
 from hookd.state import DaemonState
+from secure_redis import hookd_cli
+from test_cluster_migration import SlotMove
 from test_publisher import make_event
+from test_replay import envelope, write_jsonl
 from test_tail import tail
 
 STREAM = "hookd:events"
@@ -185,3 +189,79 @@ def test_tail_and_status_work_against_a_cluster(hookd_factory, empty_cluster):
     assert json.loads(status.stdout)["redis"]["state"] == "up", status.stdout
     assert json.loads(status.stdout)["redis"]["url"] == f"redis cluster at {cluster.url}"
     assert daemon.stop() == 0
+
+
+# ---------------------------------------------------------------- hookd replay --file
+
+
+def fresh_envelopes(host: str, seqs, session: str) -> list[dict]:
+    """Envelopes received now, so that the session index keeps them."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return [{**envelope(host, seq, session), "received_at": now} for seq in seqs]
+
+
+def replay_file(daemon, path, *args: str) -> dict:
+    result = hookd_cli(daemon.env, "replay", "--file", str(path), "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_replay_file_publishes_to_a_cluster_once_with_its_index_in_the_stream_slot(
+        hookd_factory, empty_cluster, tmp_path):
+    cluster, client = empty_cluster
+    daemon = hookd_factory(redis_url=cluster.url, redis_cluster="true")
+    send_framed(daemon, "raw", 20)
+    finish(daemon, client)
+    exported = tmp_path / "stream.jsonl"
+    exported.write_bytes(b"".join(f[b"envelope"] + b"\n" for _, f in client.xrange(STREAM)))
+    for args in (("--dry-run",), ()):  # what the daemon published is skipped, by its mark
+        report = replay_file(daemon, exported, *args)
+        assert (report["added"], report["skipped"], report["redis_error"]) == (0, 21, None)
+
+    other = tmp_path / "other.jsonl"
+    write_jsonl(other, fresh_envelopes("elsewhere", range(1, 31), "replayed-session"))
+    assert replay_file(daemon, other, "--dry-run")["added"] == 30
+    assert replay_file(daemon, other)["added"] == 30
+    assert replay_file(daemon, other)["skipped"] == 30  # a second time adds nothing
+    assert client.xlen(STREAM) == 21 + 30
+    assert [json.loads(f[b"envelope"])["seq"] for _, f in client.xrange(STREAM)][21:] == list(range(1, 31))
+    owner = cluster.owner(STREAM)
+    assert owner.client().hget("{hookd:events}:session:replayed-session", "events") == b"30"
+    assert [n.client().dbsize() for n in cluster.live() if n is not owner] == [0, 0]
+    assert daemon.stop() == 0
+
+
+def refused_scripts(node) -> int:
+    """How many EVALSHAs the node has refused (TRYAGAIN, ASK, MOVED) since it started."""
+    return node.client().info("commandstats").get("cmdstat_evalsha", {}).get("rejected_calls", 0)
+
+
+def test_replay_waits_out_a_slot_move_and_writes_each_batch_whole(hookd_factory, empty_cluster,
+                                                                  tmp_path):
+    """A batch with a session new to the index, while the slot is MIGRATING: Redis refuses it
+    before the script starts (TRYAGAIN), not in its middle after the XADDs, and replay sends
+    it again until the move is done."""
+    cluster, client = empty_cluster
+    daemon = hookd_factory(redis_url=cluster.url, redis_cluster="true", start=False)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    write_jsonl(first, fresh_envelopes("elsewhere", range(1, 6), "known"))
+    write_jsonl(second, fresh_envelopes("elsewhere", range(6, 11), "new"))
+    assert replay_file(daemon, first)["added"] == 5
+    move = SlotMove(cluster, next(n for n in cluster.live() if n is not cluster.owner(STREAM)))
+    refused_before = refused_scripts(move.source)
+    move.begin()
+    try:
+        replay = subprocess.Popen([sys.executable, "-m", "hookd", "replay", "--file", str(second),
+                                   "--json"], env=daemon.env, cwd=REPO, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        wait_until(lambda: refused_scripts(move.source) > refused_before, timeout=30,
+                   what="the source to refuse the replayed batch")
+        assert replay.poll() is None  # still waiting
+        assert move.src.xlen(STREAM) == 5 and move.src.hget("{hookd:events}:hwm", "elsewhere") == b"5"
+    finally:
+        move.finish()
+    out, err = replay.communicate(timeout=60)
+    assert replay.returncode == 0, err
+    assert json.loads(out)["added"] == 5
+    assert [json.loads(f[b"envelope"])["seq"] for _, f in client.xrange(STREAM)] == list(range(1, 11))
+    assert client.hget("{hookd:events}:session:new", "events") == b"5"

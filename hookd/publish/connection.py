@@ -15,6 +15,7 @@ from redis.connection import HiredisRespSerializer
 
 from hookd.config import Config, mask_url
 from hookd.publish import sentinel, topology
+from hookd.publish.migration import redirected_too_often
 from hookd.publish.access import exception_chain, explain, login, tls_kwargs, url_credentials, uses_tls
 
 
@@ -168,7 +169,7 @@ def describe_failure(config: Config, exc: BaseException) -> str:
         return f"{where} cannot be reached: {text}{hint}"
     if isinstance(exc, redis.exceptions.AskError) and not isinstance(exc, redis.exceptions.MovedError):
         return f"{where} is moving the stream's hash slot to another node; publishing resumes once it is done"
-    if isinstance(exc, redis.exceptions.TryAgainError):
+    if isinstance(exc, redis.exceptions.TryAgainError) or redirected_too_often(exc):
         return (f"{where} is moving the stream's hash slot to another node, and some of the keys a "
                 "batch needs have moved and some not (TRYAGAIN) for a while; publishing resumes "
                 "once the move is done (a reshard stopped half way is finished by "

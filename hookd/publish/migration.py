@@ -25,6 +25,7 @@ the events spool, and the message says how to finish the move.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import redis.exceptions
@@ -83,3 +84,24 @@ class SlotMove:
         if not redirected and self.moving:
             log.info(f"{self.where}: the stream's hash slot is no longer moving; publishing as usual")
             self.moving = self.following = False
+
+
+def redirected_too_often(exc: BaseException) -> bool:
+    """redis-py's Cluster client gave up on a command after its own TRYAGAIN and ASK retries."""
+    return isinstance(exc, redis.exceptions.ClusterError) and "TTL exhausted" in str(exc)
+
+
+async def through_a_move(send):
+    """``await send()``, sent again after short pauses while the stream's slot is half moved,
+    for up to PATIENCE_S (for redis-py's own Cluster client, as `hookd replay` uses)."""
+    deadline = time.monotonic() + PATIENCE_S
+    pause = FIRST_PAUSE_S
+    while True:
+        try:
+            return await send()
+        except (redis.exceptions.TryAgainError, redis.exceptions.ClusterError) as exc:
+            if not (isinstance(exc, redis.exceptions.TryAgainError) or redirected_too_often(exc)) \
+                    or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, LONGEST_PAUSE_S)
