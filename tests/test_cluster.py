@@ -19,8 +19,8 @@ from redis_topologies import Cluster, assert_lost_at_most_one_window
 from test_faults import (FramedSender, assert_each_sender_exactly_once_in_order, finish,
                          log_mentions, running, send_framed)
 
-from conftest import REPO, wait_until
-from hookd.config import Config
+from conftest import REPO, free_port, wait_until
+from hookd.config import Config, ConfigError, load
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
 from hookd.publish.script import batch_args, batch_keys
@@ -30,6 +30,7 @@ from secure_redis import hookd_cli
 from test_cluster_migration import SlotMove
 from test_publisher import make_event
 from test_replay import envelope, write_jsonl
+from test_status import wait_status
 from test_tail import tail
 
 STREAM = "hookd:events"
@@ -265,3 +266,54 @@ def test_replay_waits_out_a_slot_move_and_writes_each_batch_whole(hookd_factory,
     assert json.loads(out)["added"] == 5
     assert [json.loads(f[b"envelope"])["seq"] for _, f in client.xrange(STREAM)] == list(range(1, 11))
     assert client.hget("{hookd:events}:session:new", "events") == b"5"
+
+
+# ---------------------------------------------------------------- more than one seed node
+
+
+def test_hookd_tail_and_replay_find_the_cluster_through_another_seed_when_the_first_is_down(
+        hookd_factory, empty_cluster, tmp_path):
+    cluster, client = empty_cluster
+    down = [f"127.0.0.1:{free_port()}" for _ in range(2)]  # nothing listens there
+    seeds = f"{down[1]},{cluster.nodes[1].address}"
+    daemon = hookd_factory(redis_url=f"redis://{down[0]}", redis_cluster="true",
+                           redis_cluster_nodes=seeds)
+    sender = send_framed(daemon, "raw", 50)
+    entries = finish(daemon, client)
+    assert_each_sender_exactly_once_in_order(entries, {sender.sender: sender.handed})
+    status = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env,
+                            cwd=REPO, capture_output=True, text=True, timeout=30)
+    redis_status = json.loads(status.stdout)["redis"]
+    assert redis_status["state"] == "up", status.stdout
+    assert redis_status["url"] == f"redis cluster at redis://{down[0]} (or {seeds})"
+    shown = tail(daemon, "--since", "1h", "--count", "51", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert len(shown.stdout.splitlines()) == 51
+    exported = tmp_path / "stream.jsonl"
+    exported.write_bytes(b"".join(f[b"envelope"] + b"\n" for _, f in client.xrange(STREAM)))
+    for args in (("--dry-run",), ()):
+        report = replay_file(daemon, exported, *args)
+        assert (report["added"], report["skipped"], report["redis_error"]) == (0, 51, None)
+    assert daemon.stop() == 0
+
+
+def test_without_another_seed_a_cluster_whose_only_seed_is_down_keeps_events_spooled(
+        hookd_factory, empty_cluster):
+    cluster, client = empty_cluster
+    daemon = hookd_factory(redis_url=f"redis://127.0.0.1:{free_port()}", redis_cluster="true")
+    assert daemon.request(b"HOOKD/1 2\n{}").startswith(b"OK ")
+    wait_status(daemon, lambda s: s["redis"]["state"] == "down" and s["spool"]["events"] == 1,
+                "redis down with the event spooled")
+    assert client.xlen(STREAM) == 0
+    assert daemon.stop() == 0
+
+
+@pytest.mark.parametrize("values, says", [
+    ({"redis_cluster_nodes": "10.0.0.6:7000"}, "set redis_cluster = true"),
+    ({"redis_cluster": "true", "redis_cluster_nodes": "10.0.0.6:7000,node-b"},
+     "redis_cluster_nodes entry 'node-b' is not HOST:PORT"),
+])
+def test_seed_node_settings_that_cannot_work_are_refused(values, says):
+    with pytest.raises(ConfigError) as caught:
+        load(values, environ={})
+    assert says in str(caught.value)

@@ -20,7 +20,8 @@ from redis_topologies import Cluster, Server, _binary
 from test_faults import (FramedSender, assert_each_sender_exactly_once_in_order, finish,
                          log_mentions, running)
 
-from conftest import free_port, wait_until
+from conftest import REPO, free_port, wait_until
+from hookd.publish.acl import publisher_rule
 from hookd.envelope import Event
 from hookd.config import Config
 from hookd.publish import migration
@@ -126,9 +127,30 @@ def test_redis_runs_the_publish_script_only_where_all_its_keys_are_while_the_slo
 # ---------------------------------------------------------------- hookd through a move
 
 
-def test_events_land_once_in_order_while_the_stream_slot_is_migrating(hookd_factory, empty_cluster):
+CLUSTER_RULE = publisher_rule() + " +cluster|slots +command +asking"  # as the README's 'Redis ACL' says
+
+
+@pytest.fixture
+def cluster_user(cluster):
+    """An ACL user with CLUSTER_RULE on every node (a Cluster does not share its users)."""
+    for node in cluster.live():
+        node.client().execute_command("ACL", "SETUSER", "hookd-pub", "reset", "on", ">pub-pw-5e1",
+                                      *CLUSTER_RULE.split())
+    yield "redis://hookd-pub:pub-pw-5e1@"
+    for node in cluster.live():
+        node.client().execute_command("ACL", "DELUSER", "hookd-pub")
+
+
+@pytest.mark.parametrize("login", ["default", "acl user"])
+def test_events_land_once_in_order_while_the_stream_slot_is_migrating(hookd_factory, empty_cluster,
+                                                                      request, login):
     cluster, client = empty_cluster
-    daemon = hookd_factory(redis_url=cluster.url, redis_cluster="true")
+    url = cluster.url
+    if login == "acl user":
+        url = url.replace("redis://", request.getfixturevalue("cluster_user"))
+        for node in cluster.live():
+            node.client().execute_command("ACL", "LOG", "RESET")
+    daemon = hookd_factory(redis_url=url, redis_cluster="true")
     stop = threading.Event()
     senders = [FramedSender(daemon, f"raw{i}", chunk=10, rate=300, stop=stop) for i in range(2)]
     move = SlotMove(cluster, next(n for n in cluster.live() if n is not cluster.owner(STREAM)))
@@ -163,7 +185,12 @@ def test_events_land_once_in_order_while_the_stream_slot_is_migrating(hookd_fact
     assert not log_mentions(daemon, "circuit breaker open")
     assert client.hget("{hookd:events}:session:fault-raw0", "events") == \
         str(len(senders[0].handed)).encode()
+    assert all(node.client().execute_command("ACL", "LOG") == [] for node in cluster.live())
     assert daemon.stop() == 0
+
+
+def test_the_readme_names_what_a_cluster_user_needs_beside_the_rule():
+    assert "add `+cluster|slots +command +asking`" in " ".join((REPO / "README.md").read_text().split())
 
 
 def test_batches_follow_an_ask_to_a_new_master_that_serves_no_slot_yet(hookd_factory, empty_cluster,
