@@ -21,7 +21,7 @@ from hookd_client.hook_send import default_socket_path, default_state_dir
 
 MiB = 1024 * 1024
 # Settings that hold a secret: masked in output, and never a flag (process arguments are public).
-SECRET_SETTINGS = frozenset({"redis_password"})
+SECRET_SETTINGS = frozenset({"redis_password", "redis_sentinel_password"})
 
 
 def _doc(text: str) -> msgspec.Meta:
@@ -66,8 +66,24 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         "gives only the credentials, TLS and database; see Sentinel and Cluster)")] = ""
     redis_sentinel_master: Annotated[str, _doc(
         "the name the sentinels know the master by (required with redis_sentinel)")] = ""
+    # How hookd logs in to the sentinels and whether they speak TLS; see hookd/publish/sentinel.py.
+    redis_sentinel_username: Annotated[str, _doc(
+        "ACL user to log in to the sentinels as (default: none, or 'default' with a password)")] = ""
+    redis_sentinel_password: Annotated[str, _doc(
+        "the sentinels' password (their requirepass, or redis_sentinel_username's); not the "
+        "master's, which they never get; from HOOKD_REDIS_SENTINEL_PASSWORD or the config file "
+        "only")] = ""
+    redis_sentinel_password_file: Annotated[str, _doc(
+        "file holding the sentinels' password (one line); hookd refuses a file that other users "
+        "can read (chmod 600)")] = ""
+    redis_sentinel_tls: Annotated[Literal["auto", "on", "off"], _doc(
+        "TLS to the sentinels, with the redis_tls_* settings: 'auto' when redis_url is "
+        "rediss://, 'on' or 'off' to say otherwise")] = "auto"
     redis_cluster: Annotated[bool, _doc(
         "redis_url names a node of a Redis Cluster; hookd learns the others from it")] = False
+    redis_cluster_nodes: Annotated[str, _doc(
+        "more Cluster nodes to discover the cluster from when redis_url's node does not answer, "
+        "HOST:PORT,HOST:PORT (needs redis_cluster)")] = ""
     redis_wait_replicas: Annotated[int, _doc(
         "after each batch, WAIT for this many replicas to have it before the spool lets it go "
         "(0: do not wait; see Sentinel and Cluster)"), msgspec.Meta(ge=0)] = 0

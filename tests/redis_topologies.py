@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 from pathlib import Path
+from typing import NamedTuple
 
 import redis
 
@@ -21,14 +22,26 @@ def _binary(name: str) -> str:
     return shutil.which(name) or f"/usr/bin/{name}"
 
 
-class Server:
-    """One redis-server (or sentinel) process."""
+class TlsFiles(NamedTuple):
+    """What a TLS-only server is started with: its certificate and key, and the CA of both sides."""
 
-    def __init__(self, workdir: Path, *extra: str, sentinel_conf: Path | None = None) -> None:
+    ca: Path
+    cert: Path
+    key: Path
+
+
+class Server:
+    """One redis-server (or sentinel) process. With ``tls`` it speaks TLS only, on ``port``;
+    with ``password``, the tests' own clients log in with it."""
+
+    def __init__(self, workdir: Path, *extra: str, sentinel_conf: Path | None = None,
+                 tls: TlsFiles | None = None, password: str | None = None) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.extra = extra
         self.sentinel_conf = sentinel_conf
+        self.tls = tls
+        self.password = password
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -41,7 +54,12 @@ class Server:
         if self.sentinel_conf is not None:
             args += [str(self.sentinel_conf), "--sentinel"]
         args += ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.workdir),
-                 "--logfile", str(self.workdir / "redis.log"), *self.extra]
+                 "--logfile", str(self.workdir / "redis.log")]
+        if self.tls is not None:  # the plain port off; TLS to masters too (replicas, sentinels)
+            args += ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", str(self.tls.cert),
+                     "--tls-key-file", str(self.tls.key), "--tls-ca-cert-file", str(self.tls.ca),
+                     "--tls-auth-clients", "no", "--tls-replication", "yes"]
+        args += self.extra
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until(self.answers, what=f"redis-server on port {self.port}")
 
@@ -52,6 +70,10 @@ class Server:
             return False
 
     def client(self, **kwargs) -> redis.Redis:
+        if self.tls is not None:
+            kwargs = {"ssl": True, "ssl_ca_certs": str(self.tls.ca), **kwargs}
+        if self.password is not None:
+            kwargs.setdefault("password", self.password)
         return redis.Redis(port=self.port, **kwargs)
 
     def kill(self) -> None:
@@ -139,16 +161,29 @@ class Cluster:
 
 
 class SentinelSetup:
-    """A master, ``replicas`` replicas of it, and one sentinel watching them as ``master_name``."""
+    """A master, ``replicas`` replicas of it, and one sentinel watching them as ``master_name``.
+
+    ``master_password`` is the master's and the replicas' requirepass; ``sentinel_conf``
+    lines are added to the sentinel's configuration (its requirepass, users); with ``tls``
+    every server speaks TLS only.
+    """
 
     master_name = "hookdmaster"
 
-    def __init__(self, workdir: Path, replicas: int = 1) -> None:
+    def __init__(self, workdir: Path, replicas: int = 1, master_password: str | None = None,
+                 sentinel_conf: tuple[str, ...] = (), sentinel_password: str | None = None,
+                 tls: TlsFiles | None = None) -> None:
         common = ("--save", "", "--appendonly", "no")
-        self.master = Server(workdir / "master", *common)
-        self.replicas = [Server(workdir / f"replica{n}", *common) for n in range(replicas)]
+        if master_password is not None:
+            common += ("--requirepass", master_password, "--masterauth", master_password)
+        self.master = Server(workdir / "master", *common, tls=tls, password=master_password)
+        self.replicas = [Server(workdir / f"replica{n}", *common, tls=tls, password=master_password)
+                         for n in range(replicas)]
+        self.master_password = master_password
+        self.sentinel_lines = sentinel_conf
         self.sentinel_conf = workdir / "sentinel" / "sentinel.conf"
-        self.sentinel = Server(workdir / "sentinel", sentinel_conf=self.sentinel_conf)
+        self.sentinel = Server(workdir / "sentinel", sentinel_conf=self.sentinel_conf, tls=tls,
+                               password=sentinel_password)
 
     def start(self) -> None:
         self.master.start()
@@ -161,7 +196,10 @@ class SentinelSetup:
         self.sentinel_conf.write_text(
             f"sentinel monitor {self.master_name} 127.0.0.1 {self.master.port} 1\n"
             f"sentinel down-after-milliseconds {self.master_name} 1000\n"
-            f"sentinel failover-timeout {self.master_name} 10000\n")
+            f"sentinel failover-timeout {self.master_name} 10000\n"
+            + (f"sentinel auth-pass {self.master_name} {self.master_password}\n"
+               if self.master_password else "")
+            + "".join(line + "\n" for line in self.sentinel_lines))
         self.sentinel.start()
         wait_until(lambda: len(self.sentinel.client().sentinel_slaves(self.master_name))
                    == len(self.replicas), what="the sentinel to discover the replicas")

@@ -88,3 +88,20 @@ def assert_exactly_once(client: redis.Redis, count: int) -> None:
 
 def warnings_logged(daemon) -> list[str]:
     return [r["event"] for r in log_records(daemon.log_text()) if r.get("redis") == "down"]
+
+
+def assert_secret_hidden(daemon, secret: str) -> dict[str, subprocess.CompletedProcess]:
+    """``secret`` is nowhere in hookd status and hookd config (text and JSON), in the
+    daemon's process arguments, or in its log; the daemon is stopped to read the whole log.
+    Returns the outputs, by command."""
+    outputs = {" ".join(args): hookd_cli(daemon.env, *args)
+               for args in (("status",), ("status", "--json"), ("config",), ("config", "--json"))}
+    for name, result in outputs.items():
+        assert result.returncode in (0, 1), (name, result.stderr)
+        assert secret not in result.stdout + result.stderr, name
+    with open(f"/proc/{daemon.proc.pid}/cmdline", "rb") as fh:
+        assert secret.encode() not in fh.read()
+    assert daemon.stop() == 0
+    log = daemon.log_text()
+    assert log.strip() and secret not in log
+    return outputs

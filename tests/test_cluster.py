@@ -8,6 +8,7 @@ stream exactly once and in order, and a closing event is waited for rather than 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import subprocess
 import sys
@@ -18,14 +19,18 @@ from redis_topologies import Cluster, assert_lost_at_most_one_window
 from test_faults import (FramedSender, assert_each_sender_exactly_once_in_order, finish,
                          log_mentions, running, send_framed)
 
-from conftest import REPO, wait_until
-from hookd.config import Config
+from conftest import REPO, free_port, wait_until
+from hookd.config import Config, ConfigError, load
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
 from hookd.publish.script import batch_args, batch_keys
 from hookd.spool import Spool
 from hookd.state import DaemonState
+from secure_redis import hookd_cli
+from test_cluster_migration import SlotMove
 from test_publisher import make_event
+from test_replay import envelope, write_jsonl
+from test_status import wait_status
 from test_tail import tail
 
 STREAM = "hookd:events"
@@ -185,3 +190,130 @@ def test_tail_and_status_work_against_a_cluster(hookd_factory, empty_cluster):
     assert json.loads(status.stdout)["redis"]["state"] == "up", status.stdout
     assert json.loads(status.stdout)["redis"]["url"] == f"redis cluster at {cluster.url}"
     assert daemon.stop() == 0
+
+
+# ---------------------------------------------------------------- hookd replay --file
+
+
+def fresh_envelopes(host: str, seqs, session: str) -> list[dict]:
+    """Envelopes received now, so that the session index keeps them."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return [{**envelope(host, seq, session), "received_at": now} for seq in seqs]
+
+
+def replay_file(daemon, path, *args: str) -> dict:
+    result = hookd_cli(daemon.env, "replay", "--file", str(path), "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_replay_file_publishes_to_a_cluster_once_with_its_index_in_the_stream_slot(
+        hookd_factory, empty_cluster, tmp_path):
+    cluster, client = empty_cluster
+    daemon = hookd_factory(redis_url=cluster.url, redis_cluster="true")
+    send_framed(daemon, "raw", 20)
+    finish(daemon, client)
+    exported = tmp_path / "stream.jsonl"
+    exported.write_bytes(b"".join(f[b"envelope"] + b"\n" for _, f in client.xrange(STREAM)))
+    for args in (("--dry-run",), ()):  # what the daemon published is skipped, by its mark
+        report = replay_file(daemon, exported, *args)
+        assert (report["added"], report["skipped"], report["redis_error"]) == (0, 21, None)
+
+    other = tmp_path / "other.jsonl"
+    write_jsonl(other, fresh_envelopes("elsewhere", range(1, 31), "replayed-session"))
+    assert replay_file(daemon, other, "--dry-run")["added"] == 30
+    assert replay_file(daemon, other)["added"] == 30
+    assert replay_file(daemon, other)["skipped"] == 30  # a second time adds nothing
+    assert client.xlen(STREAM) == 21 + 30
+    assert [json.loads(f[b"envelope"])["seq"] for _, f in client.xrange(STREAM)][21:] == list(range(1, 31))
+    owner = cluster.owner(STREAM)
+    assert owner.client().hget("{hookd:events}:session:replayed-session", "events") == b"30"
+    assert [n.client().dbsize() for n in cluster.live() if n is not owner] == [0, 0]
+    assert daemon.stop() == 0
+
+
+def refused_scripts(node) -> int:
+    """How many EVALSHAs the node has refused (TRYAGAIN, ASK, MOVED) since it started."""
+    return node.client().info("commandstats").get("cmdstat_evalsha", {}).get("rejected_calls", 0)
+
+
+def test_replay_waits_out_a_slot_move_and_writes_each_batch_whole(hookd_factory, empty_cluster,
+                                                                  tmp_path):
+    """A batch with a session new to the index, while the slot is MIGRATING: Redis refuses it
+    before the script starts (TRYAGAIN), not in its middle after the XADDs, and replay sends
+    it again until the move is done."""
+    cluster, client = empty_cluster
+    daemon = hookd_factory(redis_url=cluster.url, redis_cluster="true", start=False)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    write_jsonl(first, fresh_envelopes("elsewhere", range(1, 6), "known"))
+    write_jsonl(second, fresh_envelopes("elsewhere", range(6, 11), "new"))
+    assert replay_file(daemon, first)["added"] == 5
+    move = SlotMove(cluster, next(n for n in cluster.live() if n is not cluster.owner(STREAM)))
+    refused_before = refused_scripts(move.source)
+    move.begin()
+    try:
+        replay = subprocess.Popen([sys.executable, "-m", "hookd", "replay", "--file", str(second),
+                                   "--json"], env=daemon.env, cwd=REPO, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        wait_until(lambda: refused_scripts(move.source) > refused_before, timeout=30,
+                   what="the source to refuse the replayed batch")
+        assert replay.poll() is None  # still waiting
+        assert move.src.xlen(STREAM) == 5 and move.src.hget("{hookd:events}:hwm", "elsewhere") == b"5"
+    finally:
+        move.finish()
+    out, err = replay.communicate(timeout=60)
+    assert replay.returncode == 0, err
+    assert json.loads(out)["added"] == 5
+    assert [json.loads(f[b"envelope"])["seq"] for _, f in client.xrange(STREAM)] == list(range(1, 11))
+    assert client.hget("{hookd:events}:session:new", "events") == b"5"
+
+
+# ---------------------------------------------------------------- more than one seed node
+
+
+def test_hookd_tail_and_replay_find_the_cluster_through_another_seed_when_the_first_is_down(
+        hookd_factory, empty_cluster, tmp_path):
+    cluster, client = empty_cluster
+    down = [f"127.0.0.1:{free_port()}" for _ in range(2)]  # nothing listens there
+    seeds = f"{down[1]},{cluster.nodes[1].address}"
+    daemon = hookd_factory(redis_url=f"redis://{down[0]}", redis_cluster="true",
+                           redis_cluster_nodes=seeds)
+    sender = send_framed(daemon, "raw", 50)
+    entries = finish(daemon, client)
+    assert_each_sender_exactly_once_in_order(entries, {sender.sender: sender.handed})
+    status = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env,
+                            cwd=REPO, capture_output=True, text=True, timeout=30)
+    redis_status = json.loads(status.stdout)["redis"]
+    assert redis_status["state"] == "up", status.stdout
+    assert redis_status["url"] == f"redis cluster at redis://{down[0]} (or {seeds})"
+    shown = tail(daemon, "--since", "1h", "--count", "51", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert len(shown.stdout.splitlines()) == 51
+    exported = tmp_path / "stream.jsonl"
+    exported.write_bytes(b"".join(f[b"envelope"] + b"\n" for _, f in client.xrange(STREAM)))
+    for args in (("--dry-run",), ()):
+        report = replay_file(daemon, exported, *args)
+        assert (report["added"], report["skipped"], report["redis_error"]) == (0, 51, None)
+    assert daemon.stop() == 0
+
+
+def test_without_another_seed_a_cluster_whose_only_seed_is_down_keeps_events_spooled(
+        hookd_factory, empty_cluster):
+    cluster, client = empty_cluster
+    daemon = hookd_factory(redis_url=f"redis://127.0.0.1:{free_port()}", redis_cluster="true")
+    assert daemon.request(b"HOOKD/1 2\n{}").startswith(b"OK ")
+    wait_status(daemon, lambda s: s["redis"]["state"] == "down" and s["spool"]["events"] == 1,
+                "redis down with the event spooled")
+    assert client.xlen(STREAM) == 0
+    assert daemon.stop() == 0
+
+
+@pytest.mark.parametrize("values, says", [
+    ({"redis_cluster_nodes": "10.0.0.6:7000"}, "set redis_cluster = true"),
+    ({"redis_cluster": "true", "redis_cluster_nodes": "10.0.0.6:7000,node-b"},
+     "redis_cluster_nodes entry 'node-b' is not HOST:PORT"),
+])
+def test_seed_node_settings_that_cannot_work_are_refused(values, says):
+    with pytest.raises(ConfigError) as caught:
+        load(values, environ={})
+    assert says in str(caught.value)

@@ -46,24 +46,26 @@ def url_credentials(url: str) -> tuple[str | None, str | None]:
             unquote(password) if password else None)
 
 
-def read_password_file(path: str) -> str:
-    """The password in ``path``: its first line. Refused if other users can read or change the file."""
+def read_password_file(path: str, setting: str = "redis_password_file") -> str:
+    """The password in ``path``: its first line. Refused if other users can read or change the file.
+
+    ``setting`` is the name messages give the file by."""
     try:
         with open(path, "rb") as fh:
             mode = os.fstat(fh.fileno()).st_mode
             if mode & (stat.S_IRWXG | stat.S_IRWXO):
                 raise AccessError(
-                    f"redis_password_file {path} is open to other users (mode "
+                    f"{setting} {path} is open to other users (mode "
                     f"{stat.S_IMODE(mode):04o}); make it readable by its owner only: chmod 600 {path}")
             text = fh.read(64 * 1024)
     except OSError as exc:
-        raise AccessError(f"cannot read redis_password_file {path}: {exc.strerror}") from None
+        raise AccessError(f"cannot read {setting} {path}: {exc.strerror}") from None
     try:
         password = text.decode("utf-8").splitlines()[0] if text.strip() else ""
     except UnicodeDecodeError:
-        raise AccessError(f"redis_password_file {path} is not UTF-8 text") from None
+        raise AccessError(f"{setting} {path} is not UTF-8 text") from None
     if not password:
-        raise AccessError(f"redis_password_file {path} is empty; its first line must be the password")
+        raise AccessError(f"{setting} {path} is empty; its first line must be the password")
     return password
 
 
@@ -101,7 +103,7 @@ def check_settings(config: Config) -> None:
         except AccessError as exc:
             _fail("redis_password_file", str(exc))
     tls_given = [name for name in TLS_SETTINGS if getattr(config, name)]
-    if tls_given and not uses_tls(config):
+    if tls_given and not uses_tls(config) and config.redis_sentinel_tls != "on":
         # Most likely a forgotten rediss://, which would send the password in clear text.
         _fail(tls_given[0], f"{tls_given[0]} is set but redis_url does not start with rediss://; "
               "use rediss:// to connect with TLS")
@@ -113,6 +115,17 @@ def check_settings(config: Config) -> None:
         if path and not os.access(path, os.R_OK):
             reason = "does not exist" if not os.path.exists(path) else "cannot be read"
             _fail(name, f"{name} {path} {reason}")
+
+
+def tls_kwargs(config: Config) -> dict[str, object]:
+    """redis-py's ssl_ arguments from the redis_tls_* settings (for rediss://, or TLS sentinels)."""
+    return dict(
+        ssl_cert_reqs="required" if config.redis_tls_verify else "none",
+        ssl_check_hostname=config.redis_tls_verify,
+        ssl_ca_certs=config.redis_tls_ca_file or None,
+        ssl_certfile=config.redis_tls_cert_file or None,
+        ssl_keyfile=config.redis_tls_key_file or None,
+    )
 
 
 def _fail(setting: str, message: str) -> None:

@@ -60,6 +60,9 @@ READER_COMMANDS = ("ping", "client|setname", "xread", "xrange", "xrevrange",
                    "xlen", "xinfo|stream", "hget", "hgetall", "zrange", "zrevrange",
                    "zrangebyscore", "zrevrangebyscore", "zcard")
 
+# A sentinel user's: SENTINEL MASTERS is how redis-py finds the master (and sees it is up).
+SENTINEL_COMMANDS = ("sentinel|masters",)
+
 
 def key_patterns(stream: str, read_only: bool = False) -> list[str]:
     """The stream, and every key in its slot: the high-water marks and the session index."""
@@ -79,6 +82,11 @@ def reader_rule(stream: str = "hookd:events", channel: str = "") -> str:
     """A read-only consumer's rule: it can read the stream and the index, and change nothing."""
     commands = READER_COMMANDS + (("subscribe",) if channel else ())
     return _rule(key_patterns(stream, read_only=True), channel, commands)
+
+
+def sentinel_rule() -> str:
+    """The rule of the sentinels' user (redis_sentinel_username): no key, one question."""
+    return _rule([], "", SENTINEL_COMMANDS)
 
 
 def _rule(keys: list[str], channel: str, commands: tuple[str, ...]) -> str:

@@ -14,8 +14,9 @@ from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
 
 from hookd.config import Config, mask_url
-from hookd.publish import topology
-from hookd.publish.access import exception_chain, explain, login, url_credentials, uses_tls
+from hookd.publish import sentinel, topology
+from hookd.publish.migration import redirected_too_often
+from hookd.publish.access import exception_chain, explain, login, tls_kwargs, url_credentials, uses_tls
 
 
 try:  # No CLIENT SETINFO on connect: one command fewer for the ACL to grant (see acl.py).
@@ -75,13 +76,7 @@ def connection_kwargs(config: Config, tls: bool | None = None) -> dict[str, Any]
         **login(config),
     }
     if uses_tls(config) if tls is None else tls:
-        kwargs.update(
-            ssl_cert_reqs="required" if config.redis_tls_verify else "none",
-            ssl_check_hostname=config.redis_tls_verify,
-            ssl_ca_certs=config.redis_tls_ca_file or None,
-            ssl_certfile=config.redis_tls_cert_file or None,
-            ssl_keyfile=config.redis_tls_key_file or None,
-        )
+        kwargs.update(tls_kwargs(config))
     return kwargs
 
 
@@ -142,13 +137,23 @@ def _reset(exc: BaseException) -> bool:
     return any(isinstance(link, ConnectionResetError) for link in exception_chain(exc))
 
 
+def _masked(config: Config, text: str) -> str:
+    """The text with redis_url's password and the password settings' values as ****."""
+    text = text.replace(config.redis_url, mask_url(config.redis_url))
+    for secret in (url_credentials(config.redis_url)[1], config.redis_password,
+                   config.redis_sentinel_password):
+        if secret:
+            text = text.replace(secret, "****")
+    return text
+
+
 def describe_failure(config: Config, exc: BaseException) -> str:
     """One sentence naming what went wrong with Redis and what to do, with the password masked."""
     where = topology.describe(config)
-    text = str(exc).replace(config.redis_url, mask_url(config.redis_url))
-    for secret in (url_credentials(config.redis_url)[1], config.redis_password):
-        if secret:
-            text = text.replace(secret, "****")
+    text = _masked(config, str(exc))
+    no_master = next((link for link in exception_chain(exc) if isinstance(link, sentinel.NoMaster)), None)
+    if no_master is not None:
+        return _masked(config, f"{where}: {sentinel.explain(config, no_master)}")
     access = explain(config, exc, text)
     if access is not None:
         return f"{where}: {access}"
@@ -162,9 +167,13 @@ def describe_failure(config: Config, exc: BaseException) -> str:
             return f"{where} refused the connection (is redis-server running?)"
         hint = " (if that port speaks TLS only, use rediss://)" if _reset(exc) and not uses_tls(config) else ""
         return f"{where} cannot be reached: {text}{hint}"
-    if isinstance(exc, (redis.exceptions.AskError, redis.exceptions.TryAgainError)) \
-            and not isinstance(exc, redis.exceptions.MovedError):
+    if isinstance(exc, redis.exceptions.AskError) and not isinstance(exc, redis.exceptions.MovedError):
         return f"{where} is moving the stream's hash slot to another node; publishing resumes once it is done"
+    if isinstance(exc, redis.exceptions.TryAgainError) or redirected_too_often(exc):
+        return (f"{where} is moving the stream's hash slot to another node, and some of the keys a "
+                "batch needs have moved and some not (TRYAGAIN) for a while; publishing resumes "
+                "once the move is done (a reshard stopped half way is finished by "
+                "`redis-cli --cluster fix`)")
     if isinstance(exc, redis.exceptions.ResponseError):
         return f"{where} answered with an error ({type(exc).__name__}): {text}"
     return f"{where} failed: {type(exc).__name__}: {text}"

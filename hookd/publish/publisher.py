@@ -24,6 +24,7 @@ from hookd.config import Config
 from hookd.publish import topology
 from hookd.publish.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from hookd.publish.connection import describe_failure
+from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.topology import FAILURES
 from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, script_keys, sender
 from hookd.spool import Batch, Spool
@@ -59,6 +60,7 @@ class Publisher:
         self.redirects = 0
         self.linger_s = config.publish_linger_ms / 1000
         self.batch_started_at = float("-inf")
+        self.slot_move = SlotMove(topology.describe(config))
         # WAIT gives up in half the time a batch may take (a trial's is shorter), so that
         # its answer comes before the timeout's.
         self.wait_ms = max(1, int(min(config.redis_timeout_s, config.breaker_trial_timeout_s) * 500))
@@ -122,30 +124,45 @@ class Publisher:
         except TimeoutError:
             pass
 
-    async def publish(self, batch: Batch) -> bool:
-        """Send one batch; True once Redis has it (and the spool's position has moved)."""
+    async def publish(self, batch: Batch, ask: redis.exceptions.AskError | None = None) -> bool:
+        """Send one batch (to the node ``ask`` names, if given); True once Redis has it (and
+        the spool's position has moved)."""
         trial = self.breaker.state == HALF_OPEN
         try:
             async with asyncio.timeout(self.config.breaker_trial_timeout_s if trial else None):
                 added, skipped = await self.send(batch_keys(self.config, batch.events),
-                                                 batch_args(self.config, batch.events))
+                                                 batch_args(self.config, batch.events), ask)
         except FAILURES as exc:
-            self._record_failure(exc)
+            await self._failed(exc)
             return False
         self._published(batch, added, skipped)
         return True
 
-    async def send(self, keys: list[str], args: list[object]) -> tuple[int, int]:
-        """PUBLISH_BATCH once, on a connection of its own, past a lost script or a moved slot."""
-        attempts = 3
+    async def send(self, keys: list[str], args: list[object],
+                   ask: redis.exceptions.AskError | None = None) -> tuple[int, int]:
+        """PUBLISH_BATCH once, on a connection of its own, past a lost script, a moved slot or
+        an ASK (which sends this batch, with ASKING, to the node it names; see migration.py)."""
+        attempts = 4
         for attempt in range(1, attempts + 1):
-            conn = await self.route.acquire()
+            conn = await self.route.acquire(ask)
             try:
-                await conn.send_packed_command(self._packed(keys, args))
-                return await self._read_reply(conn)
+                await conn.send_packed_command(self._packed(keys, args, asking=ask is not None))
+                if ask is not None:
+                    await conn.read_response()  # ASKING's OK
+                reply = await self._read_reply(conn)
+                self.slot_move.went_through(redirected=ask is not None)
+                return reply
             except FAILURES as exc:
                 await conn.disconnect(nowait=True)
-                if attempt == attempts or not await self._get_past(exc):
+                if attempt == attempts:
+                    raise
+                if is_ask(exc):
+                    self.slot_move.asked(exc)
+                    ask = exc
+                    continue
+                if not isinstance(exc, redis.exceptions.NoScriptError):
+                    ask = None  # an ASK is for one command; a lost script is loaded where it went
+                if not await self._get_past(exc, ask):
                     raise
             except BaseException:
                 await conn.disconnect(nowait=True)
@@ -169,14 +186,15 @@ class Publisher:
                     f"(check the replicas, or lower redis_wait_replicas)")
         return added, skipped
 
-    async def _get_past(self, exc: BaseException) -> bool:
-        """Whether sending again can succeed: the script is loaded, or the moved slot followed.
+    async def _get_past(self, exc: BaseException, ask: redis.exceptions.AskError | None = None) -> bool:
+        """Whether sending again can succeed: the script is loaded (where ``ask`` points, if
+        given), or the moved slot followed.
 
         After any other failure a Cluster route reads the slots again, and the
         failure stands.
         """
         if isinstance(exc, redis.exceptions.NoScriptError):
-            await self._load_script()
+            await self._load_script(ask)
             return True
         if isinstance(exc, redis.exceptions.MovedError):
             await self.route.moved(exc)
@@ -240,6 +258,7 @@ class Publisher:
                 if not held.events:
                     held = None
             added, skipped = await self._read_reply(conn)
+            self.slot_move.went_through(redirected=False)
             self._published(in_flight.popleft(), added, skipped)
 
     async def _next_batch(self) -> Batch:
@@ -263,8 +282,19 @@ class Publisher:
         """Get past what stopped the stream, or count it as a failure.
 
         A refused follower (GapError) is not one: the batch before it failed,
-        and that failure was already counted.
+        and that failure was already counted. Nor is the stream's slot on the move
+        (migration.py): an ASK sends the first batch to the node it names, and on
+        TRYAGAIN hookd waits a moment.
         """
+        if is_ask(exc):
+            self.slot_move.asked(exc)
+            batch = await self.spool.next_batch(self.config.batch_max_events, self.config.batch_max_bytes)
+            if not await self.publish(batch, ask=exc):
+                self.spool.rewind()
+            return
+        if isinstance(exc, redis.exceptions.TryAgainError):
+            await self._failed(exc)
+            return
         if isinstance(exc, redis.exceptions.MovedError):
             self.redirects += 1
             if self.redirects > MAX_REDIRECTS:
@@ -281,17 +311,19 @@ class Publisher:
         return self._packed(batch_keys(self.config, batch.events),
                             batch_args(self.config, batch.events, after))
 
-    def _packed(self, keys: list[str], args: list[object]) -> list[bytes]:
+    def _packed(self, keys: list[str], args: list[object], asking: bool = False) -> list[bytes]:
         # Straight to hiredis: redis-py's serializer first copies every argument through a
         # generator (for bytearrays and memoryviews, which a batch never has), about 4 us an event.
-        packed = [hiredis.pack_command(("EVALSHA", self.script.sha, len(keys), *keys, *args))]
+        packed = [hiredis.pack_command(("ASKING",))] if asking else []
+        packed.append(hiredis.pack_command(("EVALSHA", self.script.sha, len(keys), *keys, *args)))
         if self.config.redis_wait_replicas:
             packed.append(hiredis.pack_command(("WAIT", self.config.redis_wait_replicas, self.wait_ms)))
         return packed
 
-    async def _load_script(self) -> None:
-        """Load the script where the batches go (a Cluster node, or the master Sentinel names)."""
-        conn = await self.route.acquire()
+    async def _load_script(self, ask: redis.exceptions.AskError | None = None) -> None:
+        """Load the script where the batches go (a Cluster node, the node an ASK names, or the
+        master Sentinel names)."""
+        conn = await self.route.acquire(ask)
         try:
             await conn.send_command("SCRIPT", "LOAD", PUBLISH_BATCH)
             await conn.read_response()
@@ -300,6 +332,14 @@ class Publisher:
             raise
         finally:
             await self.route.release(conn)
+
+    async def _failed(self, exc: BaseException) -> None:
+        """Count a failure; but while the stream's slot is half moved (TRYAGAIN), wait a moment."""
+        pause = self.slot_move.pause_for(exc)
+        if pause is None:
+            self._record_failure(exc)
+        else:
+            await asyncio.sleep(pause)
 
     def _record_success(self, sent: int) -> None:
         health = self.state.redis

@@ -1,7 +1,7 @@
 """Where hookd's Redis lives: one server, a master that Sentinel names, or a Cluster.
 
-``connection.connect`` asks ``client`` here for the Sentinel and Cluster
-clients. The publisher sends its batches on connections from a route
+``connection.connect`` asks ``client`` here for the Sentinel (sentinel.py) and
+Cluster clients. The publisher sends its batches on connections from a route
 (``route_for``): the client's own pool for one server or a Sentinel master
 (whose pool asks the sentinels for the master on every new connection), or,
 on a Cluster, a connection to the master that serves the stream's hash slot,
@@ -15,14 +15,15 @@ from urllib.parse import urlsplit
 
 import redis
 import redis.asyncio as aioredis
-import redis.connection
+import redis.cluster
 import redis.exceptions
-import redis.sentinel
 from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.asyncio.connection import Connection, SSLConnection, parse_url
-from redis.asyncio.sentinel import Sentinel
+from redis.asyncio.connection import Connection, parse_url
 
 from hookd.config import Config, mask_url
+from hookd.publish import sentinel
+from hookd.publish.addresses import host_ports
+from hookd.publish.sentinel import sentinel_addresses
 
 # What a Redis call can raise. A Cluster client's topology errors are not RedisErrors.
 FAILURES = (redis.exceptions.RedisError, redis.exceptions.RedisClusterException, OSError, TimeoutError)
@@ -33,6 +34,7 @@ def check(config: Config) -> None:
     if config.redis_sentinel and config.redis_cluster:
         raise ValueError("redis_sentinel and redis_cluster cannot both be set: a Cluster fails over "
                          "by itself - at `$.redis_cluster`")
+    sentinel.check(config)
     if config.redis_sentinel:
         sentinel_addresses(config.redis_sentinel)
         if not config.redis_sentinel_master:
@@ -43,22 +45,13 @@ def check(config: Config) -> None:
         setting = "redis_sentinel" if config.redis_sentinel else "redis_cluster"
         raise ValueError(f"{setting} needs a redis:// or rediss:// redis_url (for the credentials, "
                          f"TLS and database), not unix:// - at `$.redis_url`")
+    if config.redis_cluster_nodes:
+        if not config.redis_cluster:
+            raise ValueError("redis_cluster_nodes names Cluster nodes but redis_cluster is not set; "
+                             "set redis_cluster = true - at `$.redis_cluster_nodes`")
+        cluster_seeds(config)
     if config.redis_cluster and parse_url(config.redis_url).get("db"):
         raise ValueError("a Redis Cluster has only database 0: drop the /N from redis_url - at `$.redis_url`")
-
-
-def sentinel_addresses(text: str) -> list[tuple[str, int]]:
-    """``host:port,host:port`` as pairs; a ValueError names the entry that is wrong."""
-    addresses = []
-    for entry in filter(None, (part.strip() for part in text.split(","))):
-        host, sep, port = entry.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"redis_sentinel entry {entry!r} is not HOST:PORT "
-                             f"(e.g. 10.0.0.5:26379) - at `$.redis_sentinel`")
-        addresses.append((host.strip("[]"), int(port)))
-    if not addresses:
-        raise ValueError("redis_sentinel names no sentinel; give HOST:PORT,HOST:PORT - at `$.redis_sentinel`")
-    return addresses
 
 
 def describe(config: Config) -> str:
@@ -66,49 +59,31 @@ def describe(config: Config) -> str:
     if config.redis_sentinel:
         return f"redis master {config.redis_sentinel_master!r} (sentinels {config.redis_sentinel})"
     if config.redis_cluster:
-        return f"redis cluster at {mask_url(config.redis_url)}"
+        seeds = f" (or {config.redis_cluster_nodes})" if config.redis_cluster_nodes else ""
+        return f"redis cluster at {mask_url(config.redis_url)}{seeds}"
     return f"redis at {mask_url(config.redis_url)}"
 
 
 def client(config: Config, kwargs: dict[str, Any]) -> aioredis.Redis | RedisCluster:
     """A Sentinel or Cluster client with the given connection settings."""
     if config.redis_sentinel:
-        return _sentinel_client(config, kwargs)
+        return sentinel.master_client(config, kwargs)
     return _cluster_client(config, kwargs)
 
 
-class SentinelMasterClient(aioredis.Redis):
-    """The master's client; closing it also closes the connections to the sentinels."""
-
-    async def aclose(self, close_connection_pool: bool | None = None) -> None:
-        await super().aclose(close_connection_pool)
-        await self.connection_pool.sentinel_manager.aclose()
-
-
-def _master_options(url_options: dict[str, Any], ssl_class: type) -> dict[str, Any]:
-    """What redis_url gives a master that Sentinel names: its credentials, database and TLS,
-    not its host. ``url_options`` is redis-py's parse_url of it (asyncio or blocking)."""
-    options = {k: v for k, v in url_options.items() if k not in ("host", "port")}
-    if options.pop("connection_class", None) is ssl_class:
-        options["ssl"] = True
-    return options
-
-
-def _timeouts(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The sentinels get hookd's timeouts, and no login or TLS (see the README)."""
-    return {k: v for k, v in kwargs.items() if k.startswith("socket_")}
-
-
-def _sentinel_client(config: Config, kwargs: dict[str, Any]) -> aioredis.Redis:
-    sentinel = Sentinel(sentinel_addresses(config.redis_sentinel), sentinel_kwargs=_timeouts(kwargs))
-    return sentinel.master_for(config.redis_sentinel_master, redis_class=SentinelMasterClient,
-                               **{**kwargs, **_master_options(parse_url(config.redis_url), SSLConnection)})
+def cluster_seeds(config: Config) -> list[tuple[str, int]]:
+    """redis_cluster_nodes as pairs: the nodes asked for the slots besides redis_url's."""
+    if not config.redis_cluster_nodes:
+        return []
+    return host_ports(config.redis_cluster_nodes, "redis_cluster_nodes", "10.0.0.6:7000")
 
 
 def _cluster_client(config: Config, kwargs: dict[str, Any]) -> RedisCluster:
     # The cluster client retries on its own after reloading the slots; hookd's breaker does that.
     options = {k: v for k, v in kwargs.items() if k != "retry_on_timeout"}
-    return RedisCluster.from_url(config.redis_url, **options)
+    # redis-py asks redis_url's node and these in turn (in a random order) until one answers.
+    seeds = [ClusterNode(host, port) for host, port in cluster_seeds(config)]
+    return RedisCluster.from_url(config.redis_url, startup_nodes=seeds or None, **options)
 
 
 class PoolRoute:
@@ -117,8 +92,8 @@ class PoolRoute:
     def __init__(self, client: aioredis.Redis) -> None:
         self.pool = client.connection_pool
 
-    async def acquire(self) -> Connection:
-        return await self.pool.get_connection()
+    async def acquire(self, ask: redis.exceptions.AskError | None = None) -> Connection:
+        return await self.pool.get_connection()  # only a Cluster asks
 
     async def release(self, conn: Connection) -> None:
         await self.pool.release(conn)
@@ -137,10 +112,12 @@ class ClusterRoute:
         self.client = client
         self.stream = stream
         self.nodes: dict[Connection, ClusterNode] = {}
+        self.strangers: dict[str, ClusterNode] = {}  # nodes an ASK named that serve no slot yet
 
-    async def acquire(self) -> Connection:
+    async def acquire(self, ask: redis.exceptions.AskError | None = None) -> Connection:
+        """A connection to the slot's master, or to the node ``ask`` names."""
         await self.client.initialize()
-        node = self.client.get_node_from_key(self.stream)
+        node = self.client.get_node_from_key(self.stream) if ask is None else self._node(ask.host, ask.port)
         conn = node.acquire_connection()
         self.nodes[conn] = node
         return conn
@@ -155,6 +132,20 @@ class ClusterRoute:
     async def lost(self) -> None:
         """A node failed or timed out: read the slots again, from any node that answers."""
         await self.client.aclose()
+        strangers, self.strangers = self.strangers, {}
+        for node in strangers.values():
+            await node.disconnect()
+
+    def _node(self, host: str, port: int) -> ClusterNode:
+        """The node at host:port; a master being given its first slot is in no slot map yet."""
+        node = self.client.get_node(host=host, port=port)
+        if node is None:
+            name = f"{host}:{port}"
+            node = self.strangers.get(name)
+            if node is None:
+                node = self.strangers[name] = ClusterNode(
+                    host, port, "primary", **self.client.nodes_manager.connection_kwargs)
+        return node
 
 
 def route_for(client: aioredis.Redis | RedisCluster, stream: str) -> PoolRoute | ClusterRoute:
@@ -167,12 +158,10 @@ def sync_client(config: Config, **kwargs: Any) -> redis.Redis | LazyCluster:
     """A blocking Sentinel or Cluster client for the commands that read the stream (hookd
     tail); connection.connect_sync makes the one-server kind."""
     if config.redis_sentinel:
-        sentinel = redis.sentinel.Sentinel(sentinel_addresses(config.redis_sentinel),
-                                           sentinel_kwargs=_timeouts(kwargs))
-        options = _master_options(redis.connection.parse_url(config.redis_url),
-                                  redis.connection.SSLConnection)
-        return sentinel.master_for(config.redis_sentinel_master, **{**kwargs, **options})
-    return LazyCluster(lambda: redis.RedisCluster.from_url(config.redis_url, **kwargs))
+        return sentinel.sync_master_client(config, kwargs)
+    seeds = [redis.cluster.ClusterNode(host, port) for host, port in cluster_seeds(config)]
+    return LazyCluster(lambda: redis.RedisCluster.from_url(config.redis_url, startup_nodes=seeds,
+                                                           **kwargs))
 
 
 class LazyCluster:

@@ -20,7 +20,8 @@ import redis.exceptions
 from hookd.config import Config, mask_url
 from hookd.envelope import UNKNOWN_HOOK, Event, reject_constant
 from hookd.publish.connection import connect, describe_failure
-from hookd.publish.script import PUBLISH_BATCH, batch_args, marks_key, script_keys, sender
+from hookd.publish.migration import through_a_move
+from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, marks_key, sender
 from hookd.replay.errors import ReplayError
 from hookd.units import plural
 from hookd.spool.inspect import waiting_events
@@ -183,12 +184,13 @@ async def publish(config: Config, events: list[Event]) -> dict[str, HostCounts]:
 
     client = connect(config)
     script = client.register_script(PUBLISH_BATCH)
-    keys = script_keys(config.stream)
     try:
         for batch in batches(events, config.batch_max_events, config.batch_max_bytes):
-            args = batch_args(config, batch)
+            # Every key the script writes, session hashes included, as the daemon declares them:
+            # while a Cluster slot moves, Redis then runs a batch whole or not at all.
+            keys, args = batch_keys(config, batch), batch_args(config, batch)
             try:
-                added, skipped = await script(keys=keys, args=args)
+                added, skipped = await through_a_move(lambda: script(keys=keys, args=args))
             except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
                 raise PublishFailed(describe_failure(config, exc), result()) from None
             counts[sender(batch[0])][1] += int(added)

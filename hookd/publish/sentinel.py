@@ -1,0 +1,243 @@
+"""Redis Sentinel: how hookd asks the sentinels for the master, and what it says when they fail.
+
+The sentinels get a login of their own (redis_sentinel_username, redis_sentinel_password
+or redis_sentinel_password_file), never the master's: a sentinel has its own requirepass
+and users, and one without a password refuses an AUTH. They speak TLS when
+redis_sentinel_tls says so ('auto': when redis_url is rediss://), with the redis_tls_*
+settings, and each sentinel's certificate must hold the name redis_sentinel gives it
+(redis_tls_server_name is the master's, whose address the sentinels hand out).
+
+redis-py's MasterNotFoundError keeps only the text of what each sentinel answered; the
+clients here keep the exceptions, so that hookd can name the cause and the fix.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import redis
+import redis.asyncio as aioredis
+import redis.connection
+import redis.exceptions
+import redis.sentinel
+from redis.asyncio.connection import SSLConnection, parse_url
+from redis.asyncio.sentinel import Sentinel
+
+from hookd.config import Config
+from hookd.publish import access
+from hookd.publish.addresses import host_ports
+
+LOGIN_SETTINGS = ("redis_sentinel_username", "redis_sentinel_password", "redis_sentinel_password_file")
+
+
+def sentinel_addresses(text: str) -> list[tuple[str, int]]:
+    return host_ports(text, "redis_sentinel", "10.0.0.5:26379")
+
+
+def check(config: Config) -> None:
+    """The sentinels' own settings; a ValueError names the one to change."""
+    given = [name for name in LOGIN_SETTINGS if getattr(config, name)]
+    if config.redis_sentinel_tls != "auto":
+        given.append("redis_sentinel_tls")
+    if given and not config.redis_sentinel:
+        raise ValueError(f"{given[0]} is set but redis_sentinel is not; name the sentinels in "
+                         f"redis_sentinel, or drop {given[0]} - at `$.{given[0]}`")
+    if config.redis_sentinel_password and config.redis_sentinel_password_file:
+        raise ValueError("the sentinels' password is given twice, by redis_sentinel_password "
+                         "(HOOKD_REDIS_SENTINEL_PASSWORD) and by redis_sentinel_password_file; "
+                         "keep one - at `$.redis_sentinel_password_file`")
+    if config.redis_sentinel_password_file:
+        try:
+            access.read_password_file(config.redis_sentinel_password_file, "redis_sentinel_password_file")
+        except access.AccessError as exc:
+            raise ValueError(f"{exc} - at `$.redis_sentinel_password_file`") from None
+
+
+def uses_tls(config: Config) -> bool:
+    mode = config.redis_sentinel_tls
+    return mode == "on" or (mode == "auto" and access.uses_tls(config))
+
+
+def login(config: Config) -> dict[str, str]:
+    values = {}
+    if config.redis_sentinel_username:
+        values["username"] = config.redis_sentinel_username
+    if config.redis_sentinel_password:
+        values["password"] = config.redis_sentinel_password
+    elif config.redis_sentinel_password_file:
+        values["password"] = access.read_password_file(config.redis_sentinel_password_file,
+                                                       "redis_sentinel_password_file")
+    return values
+
+
+def sentinel_kwargs(config: Config, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """What each sentinel is connected with: hookd's timeouts and no CLIENT SETINFO (from the
+    master's ``kwargs``), the sentinels' own login, and TLS when they speak it."""
+    options = {k: v for k, v in kwargs.items()
+               if k.startswith("socket_") or k in ("driver_info", "lib_name", "lib_version")}
+    options.update(login(config))
+    if uses_tls(config):
+        options.update(ssl=True, **access.tls_kwargs(config))
+    return options
+
+
+def _master_options(url_options: dict[str, Any], ssl_class: type) -> dict[str, Any]:
+    """What redis_url gives a master that Sentinel names: its credentials, database and TLS,
+    not its host. ``url_options`` is redis-py's parse_url of it (asyncio or blocking)."""
+    options = {k: v for k, v in url_options.items() if k not in ("host", "port")}
+    if options.pop("connection_class", None) is ssl_class:
+        options["ssl"] = True
+    return options
+
+
+class NoMaster(redis.exceptions.ConnectionError):
+    """No sentinel named the master; ``errors`` holds each sentinel's failure (None: it
+    answered, but knew no such master that is up)."""
+
+    def __init__(self, name: str, errors: list[tuple[str, BaseException | None]]) -> None:
+        said = "; ".join(f"{address}: " + (f"{type(error).__name__}: {error}" if error is not None
+                                           else "no such master up") for address, error in errors)
+        super().__init__(f"no sentinel named a master {name!r} ({said})")
+        self.name = name
+        self.errors = errors
+
+
+def _address(client) -> str:
+    kwargs = client.connection_pool.connection_kwargs
+    return f"{kwargs['host']}:{kwargs['port']}"
+
+
+class _AskedSentinel(aioredis.Redis):
+    """A sentinel's client that keeps the last exception it raised."""
+
+    error: BaseException | None = None
+
+    async def execute_command(self, *args, **options):
+        try:
+            return await super().execute_command(*args, **options)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+
+class _Sentinels(Sentinel):
+    def __init__(self, addresses: list[tuple[str, int]], kwargs: dict[str, Any]) -> None:
+        super().__init__(addresses, sentinel_kwargs=kwargs)
+        # The same clients redis-py made (they have not connected yet), keeping their errors.
+        self.sentinels = [_AskedSentinel(host=h, port=p, **kwargs) for h, p in addresses]
+
+    async def discover_master(self, service_name: str):
+        for sentinel in self.sentinels:
+            sentinel.error = None
+        try:
+            return await super().discover_master(service_name)
+        except redis.exceptions.RedisError as exc:  # NOPERM comes through redis-py as it is
+            raise NoMaster(service_name, [(_address(s), s.error) for s in self.sentinels]) from exc
+
+
+class _AskedSyncSentinel(redis.Redis):
+    error: BaseException | None = None
+
+    def execute_command(self, *args, **options):
+        try:
+            return super().execute_command(*args, **options)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+
+class _SyncSentinels(redis.sentinel.Sentinel):
+    def __init__(self, addresses: list[tuple[str, int]], kwargs: dict[str, Any]) -> None:
+        super().__init__(addresses, sentinel_kwargs=kwargs)
+        self.sentinels = [_AskedSyncSentinel(host=h, port=p, **kwargs) for h, p in addresses]
+
+    def discover_master(self, service_name: str):
+        for sentinel in self.sentinels:
+            sentinel.error = None
+        try:
+            return super().discover_master(service_name)
+        except redis.exceptions.RedisError as exc:
+            raise NoMaster(service_name, [(_address(s), s.error) for s in self.sentinels]) from exc
+
+
+class SentinelMasterClient(aioredis.Redis):
+    """The master's client; closing it also closes the connections to the sentinels."""
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        await super().aclose(close_connection_pool)
+        await self.connection_pool.sentinel_manager.aclose()
+
+
+def master_client(config: Config, kwargs: dict[str, Any]) -> aioredis.Redis:
+    """The asyncio client of the master the sentinels name, with the master's ``kwargs``."""
+    sentinels = _Sentinels(sentinel_addresses(config.redis_sentinel), sentinel_kwargs(config, kwargs))
+    return sentinels.master_for(config.redis_sentinel_master, redis_class=SentinelMasterClient,
+                                **{**kwargs, **_master_options(parse_url(config.redis_url), SSLConnection)})
+
+
+def sync_master_client(config: Config, kwargs: dict[str, Any]) -> redis.Redis:
+    """The blocking client of the master the sentinels name (hookd tail)."""
+    sentinels = _SyncSentinels(sentinel_addresses(config.redis_sentinel), sentinel_kwargs(config, kwargs))
+    options = _master_options(redis.connection.parse_url(config.redis_url), redis.connection.SSLConnection)
+    return sentinels.master_for(config.redis_sentinel_master, **{**kwargs, **options})
+
+
+# -- what a failure means ------------------------------------------------------
+
+
+def explain(config: Config, exc: NoMaster) -> str:
+    """Why no sentinel named the master, and what to change."""
+    failed = [(address, error) for address, error in exc.errors if error is not None]
+    if not failed:
+        return (f"the sentinels answered, but none names a master {exc.name!r} that is up; check "
+                "redis_sentinel_master against `SENTINEL MASTERS` on a sentinel, or wait for the "
+                "failover in progress to finish")
+    address, error = failed[0]
+    others = f" (and {len(failed) - 1} more of the sentinels failed)" if len(failed) > 1 else ""
+    return f"sentinel {address}: {_reason(config, error)}{others}"
+
+
+def _reason(config: Config, error: BaseException) -> str:
+    text = str(error)
+    user = config.redis_sentinel_username or "default"
+    chain = list(access.exception_chain(error))
+    if isinstance(error, redis.exceptions.NoPermissionError) or text.startswith("NOPERM"):
+        return (f"the sentinel user '{user}' lacks a permission hookd needs ({text}); give it the "
+                "sentinels' rule in the README's 'Redis ACL' section")
+    if "without any password configured" in text:
+        return (f"it has no password, but hookd sent one ({text}); drop redis_sentinel_password "
+                "and redis_sentinel_password_file, or set requirepass on the sentinels")
+    if isinstance(error, redis.exceptions.AuthenticationError):
+        if not (config.redis_sentinel_password or config.redis_sentinel_password_file):
+            return ("it requires a password: set redis_sentinel_password_file (or "
+                    "HOOKD_REDIS_SENTINEL_PASSWORD) to the sentinels' requirepass, and "
+                    "redis_sentinel_username for an ACL user")
+        return (f"it refused the credentials of user '{user}' ({text}); check "
+                f"redis_sentinel_username and the password in {_password_source(config)}")
+    for link in chain:
+        if isinstance(link, ssl.SSLCertVerificationError) and "mismatch" in str(link.verify_message):
+            return (f"TLS certificate verify failed: {link.verify_message}; name the sentinels in "
+                    "redis_sentinel by a name their certificates hold")
+        if isinstance(link, ssl.SSLError) and "WRONG_VERSION_NUMBER" in str(link).upper():
+            return (f"that port does not speak TLS ({link}); set redis_sentinel_tls = \"off\", or "
+                    "name the sentinels' TLS ports in redis_sentinel")
+    if not uses_tls(config) and any(isinstance(link, ConnectionResetError) for link in chain):
+        return (f"it closed the connection ({text}); if the sentinels speak TLS only, set "
+                "redis_sentinel_tls = \"on\"")
+    explained = access.explain(config, error, text)
+    if explained is not None:
+        return explained
+    if isinstance(error, (redis.exceptions.TimeoutError, TimeoutError)):
+        return f"it did not answer within {config.redis_connect_timeout_s:g}s"
+    if any(isinstance(link, ConnectionRefusedError) for link in chain) or "refused" in text:
+        return "it refused the connection (is the sentinel running, on that port?)"
+    return f"{type(error).__name__}: {text}"
+
+
+def _password_source(config: Config) -> str:
+    if config.redis_sentinel_password:
+        return "redis_sentinel_password (HOOKD_REDIS_SENTINEL_PASSWORD)"
+    if config.redis_sentinel_password_file:
+        return f"redis_sentinel_password_file {config.redis_sentinel_password_file}"
+    return "redis_sentinel_password_file or HOOKD_REDIS_SENTINEL_PASSWORD (none is set)"
