@@ -28,6 +28,7 @@ bench: setup
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/restart_window.py
+	$(BIN)/python bench/http_floor.py --runs 3
 	$(BIN)/python bench/http_ingest.py
 
 clean:
