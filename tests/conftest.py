@@ -189,6 +189,26 @@ def hookd_factory(tmp_path, redis_server):
 def hookd(hookd_factory, redis_db):
     return hookd_factory()
 
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A real three-master Cluster (redis_topologies.Cluster), one per test module."""
+    from redis_topologies import Cluster
+
+    cluster = Cluster(tmp_path_factory.mktemp("cluster"))
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def empty_cluster(cluster):
+    """The module's Cluster with every node flushed, and a client of it."""
+    for node in cluster.live():
+        node.client().flushall()
+    client = cluster.client()
+    yield cluster, client
+    client.close()
+
 
 def log_records(text: str) -> list[dict]:
     """A daemon's JSON log lines (anything else, such as a traceback, is skipped)."""

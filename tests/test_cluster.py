@@ -36,23 +36,6 @@ from test_tail import tail
 STREAM = "hookd:events"
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    cluster = Cluster(tmp_path_factory.mktemp("cluster"))
-    cluster.start()
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture
-def empty_cluster(cluster):
-    for node in cluster.live():
-        node.client().flushall()
-    client = cluster.client()
-    yield cluster, client
-    client.close()
-
-
 def test_events_published_to_a_cluster_land_once_with_their_index_in_the_stream_slot(
         hookd_factory, empty_cluster):
     cluster, client = empty_cluster

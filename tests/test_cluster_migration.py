@@ -30,23 +30,6 @@ from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys
 STREAM = "hookd:events"
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    cluster = Cluster(tmp_path_factory.mktemp("moving-cluster"))
-    cluster.start()
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture
-def empty_cluster(cluster):
-    for node in cluster.live():
-        node.client().flushall()
-    client = cluster.client()
-    yield cluster, client
-    client.close()
-
-
 class SlotMove:
     """The stream's slot moved from its master to ``target`` step by step."""
 

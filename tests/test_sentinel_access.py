@@ -10,19 +10,18 @@ server speaking TLS only.
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
-import redis
 
 from conftest import REPO
 from hookd.config import ConfigError, load
 from hookd.publish.acl import sentinel_rule
-from hookd.publish.connection import connect, connect_sync, describe_failure
+from hookd.publish.connection import connect_sync
 from redis_topologies import SentinelSetup, TlsFiles
 from secure_redis import (Certs, assert_exactly_once, assert_secret_hidden, hookd_cli, send_events,
                           wait_for_error)
+from test_redis_tls import ping as ping_config
 from test_status import wait_status
 
 MASTER_PASSWORD = "mAster-pw-71c2"
@@ -77,18 +76,7 @@ def sentinel_acl_log(setup: SentinelSetup) -> list:
 
 def ping(settings: dict) -> str:
     """'PONG' from the master, or what hookd would say about the failure."""
-    config = load({"redis_connect_timeout_s": "2", **settings}, environ={})
-
-    async def go():
-        client = connect(config)
-        try:
-            await client.ping()
-            return "PONG"
-        except (redis.exceptions.RedisError, OSError) as exc:
-            return describe_failure(config, exc)
-        finally:
-            await client.aclose()
-    return asyncio.run(go())
+    return ping_config(load({"redis_connect_timeout_s": "2", **settings}, environ={}))
 
 
 # ---------------------------------------------------------------- a sentinel with a password

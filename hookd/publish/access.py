@@ -75,13 +75,19 @@ def login(config: Config) -> dict[str, str]:
     A user or password in redis_url is left to redis-py, which reads it there;
     check_settings makes sure a setting does not say otherwise.
     """
+    return credentials(config.redis_username, config.redis_password, config.redis_password_file,
+                       "redis_password_file")
+
+
+def credentials(username: str, password: str, password_file: str, file_setting: str) -> dict[str, str]:
+    """redis-py's ``username`` and ``password`` arguments from one set of login settings."""
     values = {}
-    if config.redis_username:
-        values["username"] = config.redis_username
-    if config.redis_password:
-        values["password"] = config.redis_password
-    elif config.redis_password_file:
-        values["password"] = read_password_file(config.redis_password_file)
+    if username:
+        values["username"] = username
+    if password:
+        values["password"] = password
+    elif password_file:
+        values["password"] = read_password_file(password_file, file_setting)
     return values
 
 

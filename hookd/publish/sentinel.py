@@ -60,15 +60,8 @@ def uses_tls(config: Config) -> bool:
 
 
 def login(config: Config) -> dict[str, str]:
-    values = {}
-    if config.redis_sentinel_username:
-        values["username"] = config.redis_sentinel_username
-    if config.redis_sentinel_password:
-        values["password"] = config.redis_sentinel_password
-    elif config.redis_sentinel_password_file:
-        values["password"] = access.read_password_file(config.redis_sentinel_password_file,
-                                                       "redis_sentinel_password_file")
-    return values
+    return access.credentials(config.redis_sentinel_username, config.redis_sentinel_password,
+                              config.redis_sentinel_password_file, "redis_sentinel_password_file")
 
 
 def sentinel_kwargs(config: Config, kwargs: dict[str, Any]) -> dict[str, Any]:
