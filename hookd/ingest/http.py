@@ -303,7 +303,9 @@ class HookConnection(asyncio.Protocol):
                                    "to the disk", True)
                 answers = [Answer(503, unflushed, True) if a.status == 200 else a for a in answers]
                 close = True
-            self.listener.by_status.update(a.status for a in answers)
+            by_status = self.listener.by_status
+            for answer in answers:  # Counter.update cost 3% of a request, in its ABC checks
+                by_status[answer.status] += 1
             if self.transport is not None and not self.transport.is_closing():
                 self.transport.write(b"".join(a.data for a in answers))
             if close:
