@@ -43,7 +43,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _harness import (  # noqa: E402
     CORPUS_EVENT, REPO, BenchError, EventMaker, Processes, environment, free_port,
-    render_hookd_log, render_verification, run_to_completion, settings_env, verify, wait_until)
+    render_hookd_log, render_verification, run_to_completion, settings_env, steal_percent, verify,
+    wait_until)
 
 GOAL_P99_MS = 1.0
 HEADERS = (b"POST /hook HTTP/1.1\r\nhost: 127.0.0.1:%d\r\nconnection: keep-alive\r\n"
@@ -183,9 +184,12 @@ class Bench(Processes):
                 ("paced", a.connections, a.rate, a.seconds),
                 ("closed", a.max_connections, 0, a.max_seconds)):
             cpu0 = sum(hookd.cpu_times()[:2])
+            machine0 = psutil.cpu_times()
             result = self._generate(phase, http_port, token, sent, connections, rate, seconds)
-            result["hookd_cpu_percent"] = round(
-                100 * (sum(hookd.cpu_times()[:2]) - cpu0) / result["elapsed_s"], 1)
+            hookd_cpu_s = sum(hookd.cpu_times()[:2]) - cpu0
+            result["hookd_cpu_percent"] = round(100 * hookd_cpu_s / result["elapsed_s"], 1)
+            result["hookd_cpu_us_per_request"] = round(1e6 * hookd_cpu_s / result["requests"])
+            result["steal_percent"] = steal_percent(machine0, psutil.cpu_times())
             result.update(phase=phase, connections=connections,
                           hookd_accept_ms=self._accept_latency())
             sent += result["requests"]
@@ -270,20 +274,24 @@ def render(r: dict) -> str:
     lines.append(f"  load:        1-minute load average {before} before, {after} after "
                  "(other work on this machine competes for its cores)")
     lines += ["", "  | load | requests | rate | p50 ms | p90 ms | p99 ms | max ms | hookd CPU "
-              "| hookd's own p50 / p99 ms |", "  |---|---|---|---|---|---|---|---|---|"]
+              "| hookd CPU per request | hookd's own p50 / p99 ms | CPU stolen |",
+              "  |---|---|---|---|---|---|---|---|---|---|---|"]
     for p in r["phases"]:
         load = (f"paced {s['rate']:g}/s, {p['connections']} connections" if p["phase"] == "paced"
                 else f"closed loop, {p['connections']} connections")
         lat = p["latency_ms"]
         lines.append(f"  | {load} | {p['requests']:,} | {p['rate']:,.0f}/s | {lat['p50']} | "
                      f"{lat['p90']} | {lat['p99']} | {lat['max']} | {p['hookd_cpu_percent']}% | "
-                     f"{p['hookd_accept_ms']['p50']} / {p['hookd_accept_ms']['p99']} |")
+                     f"{p['hookd_cpu_us_per_request']} us | "
+                     f"{p['hookd_accept_ms']['p50']} / {p['hookd_accept_ms']['p99']} | "
+                     f"{'n/a' if p['steal_percent'] is None else str(p['steal_percent']) + '%'} |")
     paced, closed = r["phases"]
     lines += [
         "",
         "  latency: from writing the request to reading the answer, in the generator; hookd's own:",
         "  its time handling a read of requests (parse, validate, redact, envelope, spool write),",
-        "  from `hookd status` over its last 2048 reads",
+        "  from `hookd status` over its last 2048 reads; CPU stolen: the machine's CPU time that",
+        "  the hypervisor gave to other guests during the phase (each stolen slice stalls a core)",
         f"  paced sends that left late because the connection was still busy: {paced['late_sends']}",
         f"  closed loop: every event in the stream {r['closed_loop_all_published_after_s']} s after "
         f"its first request ({closed['elapsed_s']} s of requests)",
