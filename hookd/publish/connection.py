@@ -15,7 +15,7 @@ from redis.connection import HiredisRespSerializer
 
 from hookd.config import Config, mask_url
 from hookd.publish import sentinel, topology
-from hookd.publish.migration import redirected_too_often
+from hookd.publish.migration import is_ask, redirected_too_often
 from hookd.publish.access import exception_chain, explain, login, tls_kwargs, url_credentials, uses_tls
 
 
@@ -167,7 +167,7 @@ def describe_failure(config: Config, exc: BaseException) -> str:
             return f"{where} refused the connection (is redis-server running?)"
         hint = " (if that port speaks TLS only, use rediss://)" if _reset(exc) and not uses_tls(config) else ""
         return f"{where} cannot be reached: {text}{hint}"
-    if isinstance(exc, redis.exceptions.AskError) and not isinstance(exc, redis.exceptions.MovedError):
+    if is_ask(exc):
         return f"{where} is moving the stream's hash slot to another node; publishing resumes once it is done"
     if isinstance(exc, redis.exceptions.TryAgainError) or redirected_too_often(exc):
         return (f"{where} is moving the stream's hash slot to another node, and some of the keys a "
