@@ -12,7 +12,8 @@ same rate cannot be below it, and the gap between the two is hookd's work.
 ``--work-us N`` makes the server spin N microseconds of CPU before each answer:
 the same server, costing what a real one costs. How the p99 grows with N is what
 this machine charges for each microsecond a server spends on a request (on the
-2-core VM of bench/README, 150 us took the p99 from about 0.5 ms to 1.7-2.0 ms).
+2-core VM of bench/README, up to 100 us kept the p99 near 1 ms; 200 us took it
+past 2 ms).
 
 Usage:
     .venv/bin/python bench/http_floor.py [--rate 500] [--seconds 20] [--connections 4] [--runs 1]
@@ -77,6 +78,8 @@ def _listening(port: int) -> bool:
 
 
 def run_once(args: argparse.Namespace) -> dict:
+    import psutil
+
     port = free_port()
     server = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--serve", str(port),
                                str(args.work_us)], cwd=REPO)
@@ -85,8 +88,6 @@ def run_once(args: argparse.Namespace) -> dict:
         generator = [sys.executable, os.path.join(REPO, "bench", "http_ingest.py"), "--generator", "paced",
                      str(port), "unused-token", "0", str(args.connections), str(args.rate),
                      str(args.seconds), str(args.event_bytes)]
-        import psutil
-
         cpu = psutil.Process(server.pid)
         cpu0, machine0 = sum(cpu.cpu_times()[:2]), psutil.cpu_times()
         out = subprocess.run(generator, capture_output=True, check=True, cwd=REPO).stdout
