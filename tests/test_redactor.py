@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO, wait_for_entries
 from hookd.redact import Redactor, Rule
 
@@ -96,3 +98,47 @@ def test_an_unknown_rule_name_in_redact_disable_is_a_config_error():
         assert "no_such_rule" in str(exc) and "HOOKD_REDACT_DISABLE from the environment" in str(exc)
     else:
         raise AssertionError("an unknown rule name was accepted")
+
+
+def _load_with_rules(rules: list[dict]):
+    from hookd.config import load
+
+    return load({}, environ={"HOOKD_REDACT_RULES": json.dumps(rules), "HOME": "/nonexistent"})
+
+
+@pytest.mark.parametrize("rule, problem", [
+    # each of these was accepted before, and then failed on events or crashed the start
+    ({"name": "t", "pattern": "tkt_[0-9]+", "group": 1}, "group 1 is not in its pattern"),
+    ({"name": "t", "pattern": "(?P<id>tkt_[0-9]+)", "group": "token"}, "group 'token' is not in its pattern"),
+    ({"name": "t", "pattern": "tkt_[0-9]+", "keywords": ["tkt_", ""]}, "a keyword is empty"),
+    ({"name": 'my "ticket"', "pattern": "tkt_[0-9]+"}, "must be 1-64 of A-Z a-z 0-9 _ . -"),
+    ({"name": "t", "pattern": "tkt_([0-9]+"}, "missing ), unterminated subpattern"),
+])
+def test_a_user_rule_that_could_not_work_is_a_config_error_naming_redact_rules(rule, problem):
+    from hookd.config import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        _load_with_rules([rule])
+    assert problem in str(caught.value) and "`$.redact_rules`" in str(caught.value)
+    assert "HOOKD_REDACT_RULES from the environment" in str(caught.value)
+
+
+def test_a_user_rule_on_a_named_group_is_accepted_and_replaces_that_group():
+    from hookd.redact import build_redactor
+
+    config = _load_with_rules([{"name": "ticket.id", "pattern": "tkt_(?P<id>[0-9]+)", "group": "id",
+                                "keywords": ["tkt_"]}])
+    redactor = build_redactor(True, extra=config.redact_rules)
+    assert redactor.redact('{"a": "tkt_42"}')[0] == '{"a": "tkt_[REDACTED:ticket.id]"}'
+
+
+def test_checking_the_settings_does_not_build_the_scanner(monkeypatch):
+    """Every hookd command loads the settings; the scanner's compile is the daemon's to pay."""
+    import hookd.redact.redactor as redactor_module
+
+    def no_scanner(*args, **kwargs):
+        raise AssertionError("the settings check compiled the scanner")
+
+    monkeypatch.setattr(redactor_module, "TriggerScan", no_scanner)
+    config = _load_with_rules([{"name": "t", "pattern": "tkt_[0-9]+", "keywords": ["tkt_"]}])
+    assert [rule.name for rule in config.redact_rules] == ["t"]

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from hookd.redact.redactor import Redactor
 from hookd.redact.rule import Rule
 
-__all__ = ["Redactor", "Rule", "build_redactor", "rules_reference"]
+__all__ = ["Redactor", "Rule", "build_redactor", "check_disable", "rules_reference", "user_rules"]
+
+# The name goes into the marker, [REDACTED:<name>], inside a JSON string: nothing that
+# JSON would have to escape.
+RULE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")
 
 
 def rules_reference() -> str:
@@ -23,13 +29,35 @@ def build_redactor(enabled: bool, disable=(), allow=(), extra=()) -> Redactor | 
         return None
     from hookd.redact.rules import BUILTIN_RULES
 
-    known = {rule.name for rule in BUILTIN_RULES}
-    unknown = set(disable) - known
+    check_disable(disable)
+    rules = [rule for rule in BUILTIN_RULES if rule.name not in set(disable)]
+    return Redactor(rules + user_rules(extra), allow)
+
+
+def check_disable(disable) -> None:
+    """Raise ValueError if redact_disable names a rule that does not exist."""
+    from hookd.redact.rules import BUILTIN_RULES
+
+    unknown = set(disable) - {rule.name for rule in BUILTIN_RULES}
     if unknown:
         raise ValueError(f"redact_disable names no such rule: {', '.join(sorted(unknown))}; "
                          f"the rules are: {', '.join(rule.name for rule in BUILTIN_RULES)}")
-    rules = [rule for rule in BUILTIN_RULES if rule.name not in set(disable)]
-    rules += [Rule(name=r.name, pattern=r.pattern, replaces="a user rule", group=r.group,
-                   keywords=tuple(r.keywords), ignore_case_keywords=r.ignore_case)
-              for r in extra]
-    return Redactor(rules, allow)
+
+
+def user_rules(extra) -> list[Rule]:
+    """The [[redact_rules]] as Rules; ValueError or re.error names what is wrong with one.
+
+    Everything that could fail later, on an event or in the scanner's compile, is
+    refused here: the settings are checked without building the scanner.
+    """
+    rules = []
+    for r in extra:
+        if not RULE_NAME.match(r.name):
+            raise ValueError(f"the rule name {r.name!r} must be 1-64 of A-Z a-z 0-9 _ . - "
+                             "(it is written into the payload as [REDACTED:<name>])")
+        if any(not keyword for keyword in r.keywords):
+            raise ValueError(f"rule {r.name!r}: a keyword is empty; every payload would contain "
+                             "it (leave keywords out to run the rule on every payload)")
+        rules.append(Rule(name=r.name, pattern=r.pattern, replaces="a user rule", group=r.group,
+                          keywords=tuple(r.keywords), ignore_case_keywords=r.ignore_case))
+    return rules

@@ -41,8 +41,20 @@ class Rule:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "compiled", re.compile(self.pattern, self.flags))
+        self._check_group()
         object.__setattr__(self, "marker", MARKER.format(name=self.name))
         object.__setattr__(self, "gates", bool(self.keywords or self.trigger))
         if self.ignore_case_keywords:
             object.__setattr__(self, "keywords", tuple(k.lower() for k in self.keywords))
+
+    def _check_group(self) -> None:
+        """The group the marker replaces must be one the pattern has (else every match fails)."""
+        compiled = self.compiled
+        if isinstance(self.group, int) and 0 <= self.group <= compiled.groups:
+            return
+        if isinstance(self.group, str) and self.group in compiled.groupindex:
+            return
+        named = f", named {', '.join(compiled.groupindex)}" if compiled.groupindex else ""
+        raise ValueError(f"rule {self.name!r}: group {self.group!r} is not in its pattern, which "
+                         f"has {compiled.groups} numbered group(s){named}; 0 is the whole match")
 
