@@ -144,7 +144,7 @@ class Daemon:
         self.flusher = Flusher(self.spool, config.spool_fsync, config.spool_fsync_interval_ms / 1000)
         sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
         redactor = build_redactor(config.redact, config.redact_disable, config.redact_allow,
-                                  config.redact_rules)
+                                  config.redact_rules, cache_dir=config.state_dir)
         self.builder = EnvelopeBuilder(config.host, sequence, redactor, self.state.redactions,
                                        truncate_at=config.truncate_strings_at)
         self.pipeline = Pipeline(self.builder, self.spool, self.flusher, self.state)

@@ -23,15 +23,18 @@ def rules_reference() -> str:
     return "\n".join(rows)
 
 
-def build_redactor(enabled: bool, disable=(), allow=(), extra=()) -> Redactor | None:
-    """The redactor the settings ask for: the built-in table less the disabled rules, plus extras."""
+def build_redactor(enabled: bool, disable=(), allow=(), extra=(), cache_dir: str | None = None) -> Redactor | None:
+    """The redactor the settings ask for: the built-in table less the disabled rules, plus extras.
+
+    ``cache_dir`` keeps the compiled scanner between starts (the daemon's state directory).
+    """
     if not enabled:
         return None
     from hookd.redact.rules import BUILTIN_RULES
 
     check_disable(disable)
     rules = [rule for rule in BUILTIN_RULES if rule.name not in set(disable)]
-    return Redactor(rules + user_rules(extra), allow)
+    return Redactor(rules + user_rules(extra), allow, cache_dir)
 
 
 def check_disable(disable) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 import hyperscan
 
 from hookd.redact.rule import Rule
+from hookd.redact.scanner_cache import compiled
 
 REDACTED_PREFIX = "[REDACTED:"
 WHOLE = "hookd_match"  # the group around a windowed rule's own pattern
@@ -30,10 +31,10 @@ TRIGGER_REACH = 64  # bytes: no built-in trigger matches more
 
 
 class Redactor:
-    def __init__(self, rules: Iterable[Rule], allow: Iterable[str] = ()) -> None:
+    def __init__(self, rules: Iterable[Rule], allow: Iterable[str] = (), cache_dir: str | None = None) -> None:
         self.rules = tuple(rules)
         self.allow = tuple(re.compile(pattern) for pattern in allow)
-        self._triggers = TriggerScan(self.rules)
+        self._triggers = TriggerScan(self.rules, cache_dir)
         self._every_rule_gates = all(rule.gates for rule in self.rules)
         self._anchored = {rule.name: _anchored(rule) for rule in self.rules if rule.lead is not None}
 
@@ -128,7 +129,8 @@ class TriggerScan:
     most TRIGGER_REACH bytes long.
     """
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule], cache_dir: str | None = None) -> None:
+        """``cache_dir``: where the compiled database is kept between starts (scanner_cache)."""
         expressions: list[bytes] = []
         flags: list[int] = []
         self._rule_of: list[int] = []
@@ -144,11 +146,7 @@ class TriggerScan:
                 flags.append(hyperscan.HS_FLAG_CASELESS if rule.ignore_case_keywords else 0)
                 self._rule_of.append(index)
                 self.reach = max(self.reach, len(keyword.encode()))
-        self._database = None
-        if expressions:
-            self._database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            self._database.compile(expressions=expressions, ids=list(range(len(expressions))),
-                                   elements=len(expressions), flags=flags)
+        self._database = compiled(expressions, flags, cache_dir) if expressions else None
 
     def scan(self, text: str, data: bytes | None = None) -> dict[int, list[int]]:
         """Per rule with a hit: the character offsets where its hits end."""

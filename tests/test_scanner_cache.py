@@ -1,0 +1,73 @@
+"""The redaction scanner's compiled database, kept in the state directory between starts."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import hyperscan
+import pytest
+
+import hookd.redact.scanner_cache as scanner_cache
+from hookd.redact import Rule, build_redactor
+
+SECRETS = ('{"cmd": "curl -u admin:hunter2 https://x", "key": "ghp_' + "a" * 36 + '", '
+           '"url": "postgres://app:s3cret@db:5432/shop"}')
+
+
+def cached_files(directory) -> list[str]:
+    return sorted(name for name in os.listdir(directory) if name.startswith(scanner_cache.PREFIX))
+
+
+def test_a_second_start_loads_the_scanner_instead_of_compiling_it(tmp_path, monkeypatch):
+    expected = build_redactor(True).redact(SECRETS)
+    assert expected[1]  # the text does hold secrets
+    assert build_redactor(True, cache_dir=str(tmp_path)).redact(SECRETS) == expected
+    [saved] = cached_files(tmp_path)
+    assert stat.S_IMODE(os.stat(tmp_path / saved).st_mode) == 0o600
+
+    class NoCompiling(hyperscan.Database):
+        def compile(self, *args, **kwargs):
+            raise AssertionError("compiled although the database was saved")
+
+    monkeypatch.setattr(hyperscan, "Database", NoCompiling)
+    assert build_redactor(True, cache_dir=str(tmp_path)).redact(SECRETS) == expected
+
+
+def garbage(data: bytes) -> bytes:
+    return b"not a database" * 100
+
+
+def one_byte_flipped(data: bytes) -> bytes:
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0xFF
+    return bytes(flipped)
+
+
+@pytest.mark.parametrize("damage", [garbage, one_byte_flipped, lambda data: data[: len(data) // 2]])
+def test_a_damaged_file_is_compiled_over(tmp_path, damage):
+    expected = build_redactor(True).redact(SECRETS)
+    build_redactor(True, cache_dir=str(tmp_path))
+    [saved] = cached_files(tmp_path)
+    (tmp_path / saved).write_bytes(damage((tmp_path / saved).read_bytes()))
+    assert build_redactor(True, cache_dir=str(tmp_path)).redact(SECRETS) == expected
+    assert hyperscan.loadb((tmp_path / saved).read_bytes(), hyperscan.HS_MODE_BLOCK) is not None
+
+
+def test_other_rules_get_their_own_file_and_the_old_one_goes(tmp_path):
+    build_redactor(True, cache_dir=str(tmp_path))
+    [first] = cached_files(tmp_path)
+    ticket = Rule("ticket", r"tkt_[0-9]+", "a ticket", keywords=("tkt_",))
+    from hookd.redact.redactor import Redactor
+
+    redactor = Redactor([ticket], cache_dir=str(tmp_path))
+    [second] = cached_files(tmp_path)
+    assert second != first
+    assert redactor.redact('{"a": "tkt_42"}') == ('{"a": "[REDACTED:ticket]"}', {"ticket": 1})
+
+
+def test_a_directory_it_cannot_write_costs_only_the_compile(tmp_path):
+    missing = tmp_path / "gone"
+    expected = build_redactor(True).redact(SECRETS)
+    assert build_redactor(True, cache_dir=str(missing)).redact(SECRETS) == expected
+    assert not missing.exists()
