@@ -32,6 +32,7 @@ import structlog
 
 from hookd.envelope import Event
 from hookd.paths import ensure_private_dir
+from hookd.spool.recent import RecentEvents
 from hookd.spool.records import SegmentReader, encode_record, valid_end
 from hookd.spool.segments import (
     Position, count_path, list_segments, read_count, read_cursor, segment_path, write_cursor)
@@ -79,6 +80,7 @@ class Spool:
         self._counts: dict[int, int] = {}  # records per segment, from count files or a scan
         self._recover()
         self._reader: SegmentReader | None = None
+        self._recent = RecentEvents()
         self._lookahead: tuple[Event, Position] | None = None
         self._read_pos = self._cursor
 
@@ -166,7 +168,8 @@ class Spool:
     def append_many(self, events: list[Event]) -> None:
         """Write events with one system call; once this returns, a crash of hookd cannot lose them."""
         encode = self._encoder.encode
-        data = b"".join([encode_record(encode(event)) for event in events])
+        records = [encode_record(encode(event)) for event in events]
+        data = b"".join(records)
         if self.disk_bytes + len(data) > self.max_bytes:
             self._make_room(len(data))
         elif self.full_since is not None:
@@ -187,8 +190,12 @@ class Spool:
                 # and readers skip it as damage.
                 self._sizes[self._write_seg] = os.fstat(self._write_fd).st_size
             raise SpoolFull(f"cannot write to the spool in {self.directory}: {exc.strerror}") from exc
-        self._sizes[self._write_seg] = start + len(data)
-        self._counts[self._write_seg] += len(events)
+        seg = self._write_seg
+        for event, record in zip(events, records):
+            self._recent.add(Position(seg, start), event, Position(seg, start + len(record)))
+            start += len(record)
+        self._sizes[seg] = start
+        self._counts[seg] += len(events)
         self.appended += len(events)
         self._dirty = True
         self._data_ready.set()
@@ -327,10 +334,21 @@ class Spool:
             self._read_pos = after
             yield event, after
         while True:
+            recent = self._recent.take(self._read_pos)
+            if recent is not None:
+                self._close_reader()  # its offset is behind the events taken from memory
+                self._read_pos = recent[1]
+                yield recent
+                continue
             seg, offset = self._read_pos
+            active = seg == self._write_seg
+            if offset == self._sizes[seg] and self._reader is None:  # read to its end already
+                if active:
+                    return
+                self._read_pos = Position(min(s for s in self._sizes if s > seg), 0)
+                continue
             if self._reader is None:
                 self._reader = SegmentReader(self._path(seg), offset)
-            active = seg == self._write_seg
             for data, after in self._reader.records(limit=2**62, end=self._sizes[seg]):
                 self._note_damage(self._reader, seg)
                 self._read_pos = Position(seg, after)

@@ -1,0 +1,73 @@
+"""The publisher gets just-written events from memory, and from the file whenever memory cannot say."""
+
+from __future__ import annotations
+
+import pytest
+
+import hookd.spool.spool as spool_module
+from hookd.spool.recent import RecentEvents
+from test_spool import drain, event, open_spool
+
+
+@pytest.fixture
+def file_reads(monkeypatch):
+    """How many times the spool opened a segment to read events back."""
+    opened = []
+
+    class CountingReader(spool_module.SegmentReader):
+        def __init__(self, path, offset=0):
+            opened.append((path, offset))
+            super().__init__(path, offset)
+
+    monkeypatch.setattr(spool_module, "SegmentReader", CountingReader)
+    return opened
+
+
+def test_events_just_appended_are_handed_out_without_reading_the_file(tmp_path, file_reads):
+    spool = open_spool(tmp_path)
+    appended = [event(n) for n in range(1, 6)]
+    spool.append_many(appended[:2])
+    spool.append_many(appended[2:])
+    batch = spool.read_batch(100, 1 << 20)
+    assert batch.events == appended
+    assert file_reads == []
+
+
+def test_across_a_new_segment_memory_goes_on(tmp_path, file_reads):
+    spool = open_spool(tmp_path, segment_bytes=64 * 1024)
+    for n in range(1, 201):  # about 250 KB: several segments
+        spool.append(event(n, size=1200))
+    assert drain(spool) == list(range(1, 201))
+    assert file_reads == []
+
+
+def test_after_a_rewind_the_same_events_come_from_the_file(tmp_path, file_reads):
+    spool = open_spool(tmp_path)
+    spool.append_many([event(n) for n in range(1, 4)])
+    from_memory = spool.read_batch(100, 1 << 20)
+    spool.rewind()  # the publish failed
+    from_file = spool.read_batch(100, 1 << 20)
+    assert from_file.events == from_memory.events and from_file.end == from_memory.end
+    assert len(file_reads) == 1
+    spool.append(event(4))
+    assert [e.seq for e in spool.read_batch(100, 1 << 20).events] == [4]
+
+
+def test_past_its_bound_memory_forgets_the_oldest_and_the_file_fills_in(tmp_path, monkeypatch):
+    monkeypatch.setattr(spool_module, "RecentEvents", lambda: RecentEvents(max_bytes=2000))
+    spool = open_spool(tmp_path)
+    for n in range(1, 51):  # Redis away: nothing is handed out while 50 events arrive
+        spool.append(event(n))
+    assert drain(spool, max_events=7) == list(range(1, 51))
+
+
+def test_a_damaged_record_in_the_file_is_skipped_there_but_memory_holds_the_good_copy(tmp_path):
+    spool = open_spool(tmp_path)
+    spool.append_many([event(n) for n in range(1, 4)])
+    path = next(tmp_path.glob("*.seg"))
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    assert [e.seq for e in spool.read_batch(100, 1 << 20).events] == [1, 2, 3]
+    spool.rewind()  # read from the file: the damaged record is skipped, never returned as data
+    assert [e.seq for e in spool.read_batch(100, 1 << 20).events] == [1, 3]
