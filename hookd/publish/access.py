@@ -8,6 +8,7 @@ message.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from typing import TYPE_CHECKING
@@ -159,6 +160,18 @@ def exception_chain(exc: BaseException | None):
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
 
 
+def refused(exc: BaseException) -> bool:
+    """Whether a connection refusal lies anywhere in the exception's chain."""
+    return any(isinstance(link, ConnectionRefusedError) or getattr(link, "errno", None) == errno.ECONNREFUSED
+               or f"Error {errno.ECONNREFUSED} " in str(link) for link in exception_chain(exc))
+
+
+def was_reset(exc: BaseException) -> bool:
+    """Whether the server reset the connection: what a TLS-only port does to plain text, and a
+    server that refuses the client's certificate to TLS."""
+    return any(isinstance(link, ConnectionResetError) for link in exception_chain(exc))
+
+
 def login_user(config: Config) -> str:
     return url_credentials(config.redis_url)[0] or config.redis_username or "default"
 
@@ -193,7 +206,7 @@ def explain(config: Config, exc: BaseException, text: str) -> str | None:
                     f"certificate (PEM) that signed the server's certificate{now}")
         if isinstance(link, ssl.SSLError):
             return _explain_ssl(config, link)
-    if uses_tls(config) and any(isinstance(link, ConnectionResetError) for link in exception_chain(exc)):
+    if uses_tls(config) and was_reset(exc):
         if config.redis_tls_cert_file:
             return (f"it closed the TLS connection ({text}); check that it trusts the CA that "
                     f"signed redis_tls_cert_file {config.redis_tls_cert_file}")

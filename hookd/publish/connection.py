@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 from typing import Any
 
 import redis
@@ -16,7 +15,8 @@ from redis.connection import HiredisRespSerializer
 from hookd.config import Config, mask_url
 from hookd.publish import sentinel, topology
 from hookd.publish.migration import is_ask, redirected_too_often
-from hookd.publish.access import exception_chain, explain, login, tls_kwargs, url_credentials, uses_tls
+from hookd.publish.access import (
+    exception_chain, explain, login, refused, tls_kwargs, url_credentials, uses_tls, was_reset)
 
 
 try:  # No CLIENT SETINFO on connect: one command fewer for the ACL to grant (see acl.py).
@@ -126,17 +126,6 @@ def client_kwargs(config: Config) -> dict[str, Any]:
     )
 
 
-def _refused(exc: BaseException) -> bool:
-    """Whether a connection refusal lies anywhere in the exception's chain."""
-    return any(isinstance(link, ConnectionRefusedError) or getattr(link, "errno", None) == errno.ECONNREFUSED
-               or f"Error {errno.ECONNREFUSED} " in str(link) for link in exception_chain(exc))
-
-
-def _reset(exc: BaseException) -> bool:
-    """Whether the server reset the connection: what a TLS-only port does to plain Redis."""
-    return any(isinstance(link, ConnectionResetError) for link in exception_chain(exc))
-
-
 def _masked(config: Config, text: str) -> str:
     """The text with redis_url's password and the password settings' values as ****."""
     text = text.replace(config.redis_url, mask_url(config.redis_url))
@@ -163,9 +152,9 @@ def describe_failure(config: Config, exc: BaseException) -> str:
         timeout = config.redis_connect_timeout_s if connecting else config.redis_timeout_s
         return f"{where} did not answer within {timeout:g}s{hint}"
     if isinstance(exc, (redis.exceptions.ConnectionError, OSError)):
-        if _refused(exc):
+        if refused(exc):
             return f"{where} refused the connection (is redis-server running?)"
-        hint = " (if that port speaks TLS only, use rediss://)" if _reset(exc) and not uses_tls(config) else ""
+        hint = " (if that port speaks TLS only, use rediss://)" if was_reset(exc) and not uses_tls(config) else ""
         return f"{where} cannot be reached: {text}{hint}"
     if is_ask(exc):
         return f"{where} is moving the stream's hash slot to another node; publishing resumes once it is done"

@@ -215,7 +215,7 @@ def _reason(config: Config, error: BaseException) -> str:
         if isinstance(link, ssl.SSLError) and "WRONG_VERSION_NUMBER" in str(link).upper():
             return (f"that port does not speak TLS ({link}); set redis_sentinel_tls = \"off\", or "
                     "name the sentinels' TLS ports in redis_sentinel")
-    if not uses_tls(config) and any(isinstance(link, ConnectionResetError) for link in chain):
+    if not uses_tls(config) and access.was_reset(error):
         return (f"it closed the connection ({text}); if the sentinels speak TLS only, set "
                 "redis_sentinel_tls = \"on\"")
     explained = access.explain(config, error, text)
@@ -223,7 +223,7 @@ def _reason(config: Config, error: BaseException) -> str:
         return explained
     if isinstance(error, (redis.exceptions.TimeoutError, TimeoutError)):
         return f"it did not answer within {config.redis_connect_timeout_s:g}s"
-    if any(isinstance(link, ConnectionRefusedError) for link in chain) or "refused" in text:
+    if access.refused(error) or "refused" in text:
         return "it refused the connection (is the sentinel running, on that port?)"
     return f"{type(error).__name__}: {text}"
 
