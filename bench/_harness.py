@@ -38,7 +38,7 @@ import msgspec
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-CORPUS_EVENT = os.path.join(os.path.dirname(REPO), "shared", "corpus", "post_tool_use_bash.json")
+CORPUS_EVENT = os.path.join(REPO, "tests", "corpus", "post_tool_use_bash.json")
 STREAM = "hookd:events"
 DEFAULT_STREAM_MAXLEN = 1_000_000
 

@@ -104,7 +104,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--python", default=os.path.realpath(sys.executable), help="interpreter to measure (default: this one, resolved)")
     ap.add_argument("--runs", type=int, default=200, help="interleaved runs per variant (default 200)")
-    ap.add_argument("--corpus", default=os.path.join(REPO, "..", "shared", "corpus"), help="directory of payload files")
+    ap.add_argument("--corpus", default=os.path.join(REPO, "tests", "corpus"), help="directory of payload files")
     ap.add_argument("--warmup", type=int, default=5)
     args = ap.parse_args()
 

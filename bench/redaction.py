@@ -45,7 +45,7 @@ def with_secrets(text: str) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=20)
-    ap.add_argument("--corpus", default=os.path.join(HERE, "..", "..", "shared", "corpus"))
+    ap.add_argument("--corpus", default=os.path.join(HERE, "..", "tests", "corpus"))
     args = ap.parse_args()
     redactor = build_redactor(True)
     print(f"{len(redactor.rules)} built-in rules; {os.cpu_count()} CPUs; median of {args.repeat} runs")

@@ -16,7 +16,11 @@ import pytest
 import redis
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "tests" / "corpus"  # the project's own payloads (tests/corpus/generate.py)
+# Realistic payloads that may sit beside a checkout: an extra set, run when present, never required.
+EXTRA_CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS_FILES = sorted(CORPUS.glob("*.json"))
+ALL_CORPUS_FILES = CORPUS_FILES + (sorted(EXTRA_CORPUS.glob("*.json")) if EXTRA_CORPUS.is_dir() else [])
 CLIENT = REPO / "client" / "hook_send.py"
 # The client runs on the bare interpreter, as in a hook; the daemon in this environment.
 BARE_PYTHON = os.path.realpath(sys.executable)

@@ -6,23 +6,24 @@ import json
 
 import pytest
 
-from conftest import CORPUS, wait_for_entries
+from conftest import ALL_CORPUS_FILES, CORPUS, CORPUS_FILES, wait_for_entries
+from hookd.hooks.events import EVENTS
 
-CORPUS_FILES = sorted(CORPUS.glob("*.json"))
 
-
-def test_corpus_is_present():
-    assert len(CORPUS_FILES) >= 20, f"expected the shared hook corpus in {CORPUS}"
+def test_the_projects_own_corpus_covers_every_hook_event():
+    names = {json.loads(path.read_bytes())["hook_event_name"] for path in CORPUS_FILES}
+    assert {event.name for event in EVENTS} <= names, f"tests/corpus lacks {sorted({e.name for e in EVENTS} - names)}"
+    assert max(path.stat().st_size for path in CORPUS_FILES) > 2_000_000
 
 
 def test_every_corpus_event_arrives_in_the_stream_intact(hookd, redis_db):
-    for path in CORPUS_FILES:
+    for path in ALL_CORPUS_FILES:
         result = hookd.send(path.read_bytes())
         assert (result.returncode, result.stdout, result.stderr) == (0, b"", b""), path.name
-    entries = wait_for_entries(redis_db, len(CORPUS_FILES))
-    assert len(entries) == len(CORPUS_FILES)
+    entries = wait_for_entries(redis_db, len(ALL_CORPUS_FILES))
+    assert len(entries) == len(ALL_CORPUS_FILES)
     assert hookd.inbox() == []
-    for path, fields in zip(CORPUS_FILES, entries):
+    for path, fields in zip(ALL_CORPUS_FILES, entries):
         sent = json.loads(path.read_bytes())
         envelope = json.loads(fields[b"envelope"])
         assert envelope["payload"] == sent, path.name

@@ -14,10 +14,9 @@ import time
 
 import pytest
 
-from conftest import CORPUS, REPO, RedisServer, free_port, log_records, wait_for_entries, wait_until
+from conftest import ALL_CORPUS_FILES, CORPUS, REPO, RedisServer, free_port, log_records, wait_for_entries, wait_until
 from hookd.config import ConfigError, load
 
-CORPUS_FILES = sorted(CORPUS.glob("*.json"))
 
 
 def start_http_hookd(hookd_factory, **settings):
@@ -56,16 +55,16 @@ def http_hookd(hookd_factory, redis_db):
 def test_every_corpus_event_posted_on_one_keep_alive_connection_arrives_intact(http_hookd, redis_db):
     conn = connect(http_hookd)
     first_socket = None
-    for path in CORPUS_FILES:
+    for path in ALL_CORPUS_FILES:
         response, body = post(conn, path.read_bytes(), http_hookd.token)
         assert (response.status, body) == (200, b"{}"), (path.name, body)
         assert response.getheader("Content-Type") == "application/json"
         first_socket = first_socket or conn.sock
         assert conn.sock is first_socket, "the connection was not kept alive"
     conn.close()
-    entries = wait_for_entries(redis_db, len(CORPUS_FILES))
-    assert len(entries) == len(CORPUS_FILES)
-    for path, fields in zip(CORPUS_FILES, entries):
+    entries = wait_for_entries(redis_db, len(ALL_CORPUS_FILES))
+    assert len(entries) == len(ALL_CORPUS_FILES)
+    for path, fields in zip(ALL_CORPUS_FILES, entries):
         sent = json.loads(path.read_bytes())
         envelope = json.loads(fields[b"envelope"])
         assert envelope["payload"] == sent, path.name

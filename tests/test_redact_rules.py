@@ -15,14 +15,13 @@ from __future__ import annotations
 import json
 import random
 import re
-from pathlib import Path
 
 import pytest
 
+from conftest import ALL_CORPUS_FILES
 from hookd.redact import Redactor
 from hookd.redact.rules import BUILTIN_RULES, looks_like_credential, luhn_ok, plausible_secret
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
 RULES = {r.name: r for r in BUILTIN_RULES}
 
@@ -505,7 +504,7 @@ def test_secrets_at_the_edge_of_a_rules_lead_are_found(rule, text):
     assert out.count(f"[REDACTED:{rule}]") >= 1, out
 
 
-@pytest.mark.parametrize("path", sorted(CORPUS.glob("*.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ALL_CORPUS_FILES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
 def test_corpus_unchanged(path):
     text = path.read_text(encoding="utf-8")
     assert apply(text) == text

@@ -17,7 +17,7 @@ from hookd.envelope import Event
 from hookd.publish.connection import connect
 from hookd.publish.script import PUBLISH_BATCH, batch_args, script_keys
 
-SESSION = json.loads((CORPUS / "stop.json").read_bytes())["session_id"]
+SESSION, CWD = (json.loads((CORPUS / "stop.json").read_bytes())[key] for key in ("session_id", "cwd"))
 HASH = "{hookd:events}:session:" + SESSION
 SESSIONS = "{hookd:events}:sessions"
 RETENTION = 7 * 24 * 3600
@@ -64,7 +64,7 @@ def test_a_scripted_session_fills_its_hash_and_the_sorted_set(hookd_factory, red
     hooks = {k.removeprefix("hook:"): int(v) for k, v in fields.items() if k.startswith("hook:")}
     assert hooks == HOOK_COUNTS
     assert fields["host"] == "laptop-7"
-    assert fields["cwd"] == "/home/dev/src/acme-billing"
+    assert fields["cwd"] == CWD
     assert fields["model"] == "claude-sonnet-4-5"
     assert int(fields["events"]) == len(SCRIPT)
     assert int(fields["tool_calls"]) == 4        # PostToolUse and PostToolUseFailure
