@@ -417,7 +417,8 @@ def test_the_envelope_carries_the_enrichment_fields(tmp_path):
     envelope = json.loads(builder.build(Header(), corpus("pre_tool_use_mcp.json")).envelope)
     assert {k: envelope[k] for k in ENRICHED} == {
         "operation": "write", "mcp_server": "github", "mcp_tool": "create_issue", "risk": "low",
-        "risk_reasons": [], "duration_ms": None, "input_bytes": 123, "response_bytes": None,
+        "risk_reasons": [], "duration_ms": None,
+        "input_bytes": json_size(corpus("pre_tool_use_mcp.json"), "tool_input"), "response_bytes": None,
         "model": None}
     stop = json.loads(builder.build(Header(hook="stop"), b'{}').envelope)
     assert stop["hook"] == "Stop" and stop["risk"] is None and stop["operation"] is None
