@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test lint bench clean
 
 $(BIN)/hookd: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,10 @@ run: setup
 	exec $(BIN)/hookd run
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
 
 bench: setup
 	$(BIN)/python bench/client_startup.py
