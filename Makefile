@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test lint types bench clean
 
 $(BIN)/hookd: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,14 @@ run: setup
 	exec $(BIN)/hookd run
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+# mypy over hookd/ (settings in pyproject.toml); not yet clean, so not yet in .ci/run (issue 18)
+types: setup
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python bench/client_startup.py

@@ -207,7 +207,7 @@ def setting_names() -> tuple[str, ...]:
     return Config.__struct_fields__
 
 
-@functools.cache  # every subcommand's flags come from it; inspecting takes 2 ms each time
+@functools.cache  # every subcommand's flags come from it; inspecting is slow
 def setting_info() -> tuple[msgspec.inspect.Field, ...]:
     return msgspec.inspect.type_info(Config).fields
 

@@ -113,8 +113,8 @@ class Daemon:
         self._install_signal_handlers()
         await self.startup()
         # What start-up built (modules, the redaction tables, settings: 40,000 objects) lives
-        # as long as the process. Frozen, a full collection no longer walks it: 0 ms instead
-        # of 17, a stall that every request in flight would wait out.
+        # as long as the process. Frozen, a full collection no longer walks it, so requests in
+        # flight do not wait out that stall (bench/README.md, HTTP hooks).
         gc.freeze()
         try:
             await self.should_exit.wait()
@@ -163,7 +163,7 @@ class Daemon:
         self.control = ControlServer(self)
         await self.control.start(control_sock)
         self.metrics = None
-        if config.metrics_addr:  # prometheus_client takes 50 ms to import: only when asked for
+        if config.metrics_addr:  # prometheus_client is slow to import: only when asked for
             from hookd.control.metrics import start_metrics
             self.metrics = start_metrics(config.metrics_addr, self)
         self.tasks = [

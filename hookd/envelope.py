@@ -55,7 +55,7 @@ class Envelope(msgspec.Struct):
     project_dir: str | None
     redactions: int
     truncated: int  # strings cut to truncate_strings_at
-    # Enrichment (hookd/enrich), computed from the redacted payload; see the README.
+    # Enrichment (hookd/enrich), computed from the redacted payload; see docs/envelope.md.
     operation: str | None
     mcp_server: str | None
     mcp_tool: str | None

@@ -1,6 +1,6 @@
 """The daemon's one path for an event: validate, envelope, spool; count and log refusals.
 
-Every way in (the socket now, the inbox and HTTP later) hands its frames to
+Every way in (the socket, the inbox and HTTP) hands its frames to
 ``Pipeline.take``, so they all get the same checks, counters and log lines.
 """
 

@@ -1,6 +1,6 @@
 """Bad input against a real daemon: raw connections and the real client.
 
-Every refusal must carry the reason word from the README's table, be logged
+Every refusal must carry the reason word from the table in docs/protocol.md, be logged
 exactly once without the payload, leave the daemon serving, and (for the
 sender's faults) be final: the client drops the event instead of keeping it
 in its inbox.

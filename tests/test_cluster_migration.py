@@ -110,7 +110,7 @@ def test_redis_runs_the_publish_script_only_where_all_its_keys_are_while_the_slo
 # ---------------------------------------------------------------- hookd through a move
 
 
-CLUSTER_RULE = publisher_rule() + " +cluster|slots +command +asking"  # as the README's 'Redis ACL' says
+CLUSTER_RULE = publisher_rule() + " +cluster|slots +command +asking"  # as docs/redis.md's 'Redis ACL' says
 
 
 @pytest.fixture
@@ -172,8 +172,8 @@ def test_events_land_once_in_order_while_the_stream_slot_is_migrating(hookd_fact
     assert daemon.stop() == 0
 
 
-def test_the_readme_names_what_a_cluster_user_needs_beside_the_rule():
-    assert "add `+cluster|slots +command +asking`" in " ".join((REPO / "README.md").read_text().split())
+def test_the_docs_name_what_a_cluster_user_needs_beside_the_rule():
+    assert "add `+cluster|slots +command +asking`" in " ".join((REPO / "docs" / "redis.md").read_text().split())
 
 
 def test_batches_follow_an_ask_to_a_new_master_that_serves_no_slot_yet(hookd_factory, empty_cluster,

@@ -147,8 +147,8 @@ def test_a_consumer_with_the_read_only_rule_tails_the_stream_and_can_change_noth
     assert redis_db.xlen(STREAM) == 5
 
 
-def test_the_readme_documents_both_rules_as_the_code_has_them():
-    readme = (REPO / "README.md").read_text()
+def test_the_docs_document_both_rules_as_the_code_has_them():
+    readme = (REPO / "docs" / "redis.md").read_text()
     assert publisher_rule() in readme
     assert reader_rule() in readme
 

@@ -4,7 +4,7 @@ password stays secret.
 
 Real servers: a master with a password of its own and a replica, and a sentinel that
 requires another password (requirepass for its default user, and an ACL user with exactly
-the README's sentinel rule); and, with certificates from tls_certs.py, the same with every
+the sentinel rule in docs/redis.md); and, with certificates from tls_certs.py, the same with every
 server speaking TLS only.
 """
 
@@ -185,8 +185,8 @@ def test_the_sentinel_password_never_shows_in_logs_status_config_or_process_argu
     assert settings["redis_password"] == "****"
 
 
-def test_the_readme_documents_the_sentinel_rule_as_the_code_has_it():
-    readme = (REPO / "README.md").read_text()
+def test_the_docs_document_the_sentinel_rule_as_the_code_has_it():
+    readme = (REPO / "docs" / "redis.md").read_text()
     assert f"user hookd-sentinel on >PASSWORD {sentinel_rule()}" in readme
 
 

@@ -1,1 +1,1 @@
-"""Ingest: how events reach the daemon (the Unix socket protocol, and later the inbox)."""
+"""Ingest: how events reach the daemon (the Unix socket, the inbox hook-send falls back to, and HTTP hooks)."""

@@ -17,8 +17,8 @@ Claude Code only reports it as a non-blocking error.
 Each request is answered only once its event is in the spool (and, under
 spool_fsync=batch, flushed), exactly as the socket's ``OK``. Requests that one
 read brings go through ``Pipeline.take_all`` together, and their answers go out
-in order. Parsing is httptools (llhttp, the parser uvicorn and Node use): about
-4 us a request here, where h11 took 160 us, a sixth of the 1 ms p99 goal.
+in order. Parsing is httptools (llhttp, the parser uvicorn and Node use): a parser
+in pure Python alone would spend much of the 1 ms p99 goal (bench/README.md).
 """
 
 from __future__ import annotations

@@ -185,7 +185,7 @@ def explain(config: Config, exc: BaseException, text: str) -> str | None:
     user = login_user(config)
     if isinstance(exc, redis.exceptions.NoPermissionError) or text.startswith("NOPERM"):
         return (f"the Redis user '{user}' lacks a permission hookd needs ({text}); give it the "
-                "rule in the README's 'Redis ACL' section (`ACL SETUSER` takes effect at once)")
+                "rule in the 'Redis ACL' section of docs/redis.md (`ACL SETUSER` takes effect at once)")
     if isinstance(exc, redis.exceptions.AuthenticationError):
         if "required" in text.lower():
             return ("it requires a password: set redis_password_file (or HOOKD_REDIS_PASSWORD, or "

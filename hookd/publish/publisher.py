@@ -313,7 +313,7 @@ class Publisher:
 
     def _packed(self, keys: list[str], args: list[object], asking: bool = False) -> list[bytes]:
         # Straight to hiredis: redis-py's serializer first copies every argument through a
-        # generator (for bytearrays and memoryviews, which a batch never has), about 4 us an event.
+        # generator (for bytearrays and memoryviews, which a batch never has), per event.
         packed = [hiredis.pack_command(("ASKING",))] if asking else []
         packed.append(hiredis.pack_command(("EVALSHA", self.script.sha, len(keys), *keys, *args)))
         if self.config.redis_wait_replicas:

@@ -197,7 +197,7 @@ def _reason(config: Config, error: BaseException) -> str:
     chain = list(access.exception_chain(error))
     if isinstance(error, redis.exceptions.NoPermissionError) or text.startswith("NOPERM"):
         return (f"the sentinel user '{user}' lacks a permission hookd needs ({text}); give it the "
-                "sentinels' rule in the README's 'Redis ACL' section")
+                "sentinels' rule in the 'Redis ACL' section of docs/redis.md")
     if "without any password configured" in text:
         return (f"it has no password, but hookd sent one ({text}); drop redis_sentinel_password "
                 "and redis_sentinel_password_file, or set requirepass on the sentinels")

@@ -15,7 +15,7 @@ RULE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")
 
 
 def rules_reference() -> str:
-    """The built-in rules as a Markdown table, for the README (a test keeps the two equal)."""
+    """The built-in rules as a Markdown table, for docs/redaction-reference.md (a test keeps the two equal)."""
     from hookd.redact.rules import BUILTIN_RULES
 
     rows = ["| rule | what it replaces |", "|---|---|"]

@@ -1,0 +1,233 @@
+"""hookd's packages import in one direction only, and never in a circle.
+
+The layers, top to bottom (docs/architecture.md draws them). A module may import its own
+package and anything in a lower layer; packages that share a layer are independent of each
+other unless the layer says otherwise:
+
+    cli                                   argparse and the commands' entry points
+    hooks, tail, replay                   commands the CLI runs beside the daemon (may share)
+    daemon                                wires the parts together and runs them
+    control, service                      beside the event path: status and metrics; socket
+                                          activation, notifications and the service files
+    ingest                                the socket, the inbox, HTTP
+    pipeline                              one path for every event: envelope, spool, reply
+    envelope                              the envelope, from a frame
+    redact, enrich                        what the envelope builder applies to a payload
+    publish                               reads the spool and writes Redis
+    spool                                 the write-ahead log on disk
+    config, paths, state, sequence, ...   leaves: they import no other part of hookd
+
+The spool sits below the publisher because the publisher reads it; the spool knows nothing of
+Redis. Imports made inside functions and under ``TYPE_CHECKING`` count too: they are
+dependencies all the same, and a lazy import is how a cycle usually hides.
+
+Today's code breaks these rules in known places (issue 18 names them and is removing them).
+They are listed below, so that this test fails on any NEW upward import or cycle; when a fix
+lands, delete its line (a test below says which lines no longer match anything).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from conftest import REPO
+
+PACKAGE = REPO / "hookd"
+
+LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may they import each other)
+    ({"cli", "__main__"}, True),
+    ({"hooks", "tail", "replay"}, True),
+    ({"daemon"}, False),
+    ({"control", "service"}, False),
+    ({"ingest"}, False),
+    ({"pipeline"}, False),
+    ({"envelope"}, False),
+    ({"redact", "enrich"}, False),
+    ({"publish"}, False),
+    ({"spool"}, False),
+    ({"config", "paths", "logs", "units", "state", "sequence", "handoffs", "hookd"}, False),
+]
+
+# Upward or sideways imports that exist today (issue 18): (importing module, imported module).
+KNOWN_VIOLATIONS = {
+    # config.py checks other packages' settings (issue 18, step 1: config becomes a leaf)
+    ("hookd.config", "hookd.ingest.http_setup"),
+    ("hookd.config", "hookd.publish.access"),
+    ("hookd.config", "hookd.publish.script"),
+    ("hookd.config", "hookd.publish.topology"),
+    ("hookd.config", "hookd.redact"),
+    # shared types in a transport (step 3: Header, Reason, Rejected move down)
+    ("hookd.envelope", "hookd.ingest.protocol"),
+    ("hookd.pipeline", "hookd.ingest.protocol"),
+    # domain code in the CLI (step 3)
+    ("hookd.hooks.commands", "hookd.cli"),
+    # control reads the Daemon itself rather than a state it is given (step 4)
+    ("hookd.control.metrics", "hookd.daemon"),
+    ("hookd.control.server", "hookd.daemon"),
+    ("hookd.control.snapshot", "hookd.daemon"),
+    # the spool stores the envelope's type, which lives above it in envelope.py
+    ("hookd.spool.inspect", "hookd.envelope"),
+    ("hookd.spool.recent", "hookd.envelope"),
+    ("hookd.spool.spool", "hookd.envelope"),
+}
+
+# Import cycles that exist today (issue 18), each as the set of modules in it. A cycle found in
+# the code must lie within one of these sets.
+KNOWN_CYCLES = [
+    # config <-> the packages whose settings it checks (step 1)
+    {"hookd.config", "hookd.publish.access", "hookd.publish.script", "hookd.publish.sentinel",
+     "hookd.publish.topology"},
+    # the CLI <-> the hooks commands (step 3)
+    {"hookd.cli", "hookd.hooks.commands"},
+    # the daemon <-> control (step 4)
+    {"hookd.daemon", "hookd.control.metrics", "hookd.control.server", "hookd.control.snapshot"},
+    # tail's two readers use each other (step 3: tail takes plain arguments)
+    {"hookd.tail.follow", "hookd.tail.group"},
+    # the HTTP protocol and its listener import each other
+    {"hookd.ingest.http", "hookd.ingest.http_listener"},
+]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """The hookd modules that ``name`` imports, wherever in the file (functions and
+    ``TYPE_CHECKING`` blocks included); ``from hookd.x import y`` counts as hookd.x.y when y is
+    a module, else as hookd.x."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            for alias in node.names:
+                submodule = f"{source}.{alias.name}"
+                found.add(submodule if submodule in known else source)
+    return {module for module in found if module in known and module != name}
+
+
+def import_graph() -> dict[str, set[str]]:
+    found = modules()
+    return {name: imports(name, path, set(found)) for name, path in found.items()}
+
+
+def part(module: str) -> str:
+    """The top-level part of hookd a module belongs to: hookd.publish.script -> publish."""
+    pieces = module.split(".")
+    return pieces[1] if len(pieces) > 1 else "hookd"
+
+
+def layer_of(module: str) -> int:
+    for index, (parts, _) in enumerate(LAYERS):
+        if part(module) in parts:
+            return index
+    raise AssertionError(f"{module} is in no layer: add {part(module)!r} to LAYERS in tests/test_layers.py "
+                         "and to docs/architecture.md")
+
+
+def allowed(importer: str, imported: str) -> bool:
+    if part(importer) == part(imported):
+        return True
+    above, below = layer_of(importer), layer_of(imported)
+    return below > above or (below == above and LAYERS[above][1])
+
+
+def violations(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
+    return {(importer, imported) for importer, targets in graph.items() for imported in targets
+            if not allowed(importer, imported)}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The graph's strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.add(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(component)
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_every_part_of_hookd_has_a_layer():
+    for name in modules():
+        layer_of(name)
+
+
+def test_imports_go_down_the_layers():
+    new = sorted(violations(import_graph()) - KNOWN_VIOLATIONS)
+    assert not new, ("imports that go up or sideways between layers (see docs/architecture.md; "
+                     f"move the shared code down instead): {new}")
+
+
+def test_there_is_no_new_import_cycle():
+    new = [sorted(cycle) for cycle in cycles(import_graph())
+           if not any(cycle <= known for known in KNOWN_CYCLES)]
+    assert not new, f"import cycles: {new}"
+
+
+def test_the_known_exceptions_are_still_needed():
+    """When a fix removes one of the imports listed above, its line goes too, so that the import
+    cannot come back unnoticed."""
+    graph = import_graph()
+    stale = sorted(KNOWN_VIOLATIONS - violations(graph))
+    assert not stale, f"no longer found, delete from KNOWN_VIOLATIONS: {stale}"
+    found = cycles(graph)
+    stale_cycles = [sorted(known) for known in KNOWN_CYCLES if not any(cycle <= known for cycle in found)]
+    assert not stale_cycles, f"no longer found, delete from KNOWN_CYCLES: {stale_cycles}"
+
+
+# The checker itself, on graphs made up for the purpose: it must be able to fail.
+
+def test_the_checker_finds_an_upward_import_and_a_cycle():
+    graph = {"hookd.spool.spool": {"hookd.publish.publisher"}, "hookd.publish.publisher": {"hookd.spool.spool"},
+             "hookd.cli": {"hookd.daemon"}, "hookd.daemon": set()}
+    assert violations(graph) == {("hookd.spool.spool", "hookd.publish.publisher")}
+    assert cycles(graph) == [{"hookd.spool.spool", "hookd.publish.publisher"}]
+
+
+def test_the_checker_reads_every_form_of_import(tmp_path):
+    source = tmp_path / "mod.py"
+    source.write_text("import hookd.spool\nfrom hookd import config\nfrom . import segments\n"
+                      "from .records import x\ndef f():\n    from hookd.publish.script import PUBLISH_BATCH\n")
+    known = {"hookd.spool", "hookd.config", "hookd.spool.segments", "hookd.spool.records",
+             "hookd.publish.script", "hookd.spool.mod"}
+    assert imports("hookd.spool.mod", source, known) == known - {"hookd.spool.mod"}
