@@ -7,7 +7,9 @@ same fields, so a setting cannot exist in one place and not the others.
 
 from __future__ import annotations
 
+import difflib
 import functools
+import ipaddress
 import os
 import re
 import socket as socket_module
@@ -200,7 +202,16 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class ConfigError(Exception):
-    """A setting is missing, malformed or out of range; the message says which and where."""
+    """A setting is missing, malformed or out of range; the message says which and where.
+
+    ``setting`` and ``source`` (e.g. ``config file /x.toml, line 3``, ``HOOKD_STREAM from the
+    environment``, ``--stream on the command line``) are set when known.
+    """
+
+    def __init__(self, message: str, setting: str | None = None, source: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.source = source
 
 
 def setting_names() -> tuple[str, ...]:
@@ -237,12 +248,13 @@ def load(flags: Mapping[str, Any] | None = None,
         config = msgspec.convert(merged, Config, strict=False)
         _check_stream_name(config.stream)
         _check_redis_url(config.redis_url)
+        config = _check_metrics_addr(config)
         _check_topology(config)
         _check_redis_access(config)
         _check_redaction(config)
         _check_http_addr(config)
     except (msgspec.ValidationError, ValueError) as exc:
-        raise ConfigError(f"invalid setting ({_blame(exc, sources)}): {exc}") from None
+        raise explain(exc, sources) from None
     return _with_defaults(config, environ)
 
 
@@ -274,6 +286,10 @@ def _check_http_addr(config: Config) -> None:
             raise ValueError(f"{exc} - at `$.http_addr`") from None
 
 
+_HOST_PORT = re.compile(r"[A-Za-z0-9.\-]+:[0-9]{1,5}(/[0-9]{1,2})?|\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}(/[0-9]{1,2})?")
+_DB_PATH = re.compile(r"/[0-9]{1,5}")
+
+
 def _check_redis_url(url: str) -> None:
     """A URL redis-py can use; the message never repeats the URL, which may hold a password."""
     try:
@@ -282,11 +298,40 @@ def _check_redis_url(url: str) -> None:
     except ValueError:
         raise ValueError("redis_url is malformed (check the host and port) - at `$.redis_url`") from None
     if parts.scheme not in ("redis", "rediss", "unix"):
+        if _HOST_PORT.fullmatch(url):  # no secret in it: HOST:PORT[/DB] without a user
+            raise ValueError(f"redis_url {url!r} has no scheme; did you mean redis://{url}? "
+                             "(rediss:// for TLS, unix:///path for a socket) - at `$.redis_url`")
         raise ValueError(f"redis_url must start with redis://, rediss:// or unix://, "
                          f"not {parts.scheme or 'nothing'}:// - at `$.redis_url`")
+    if parts.scheme != "unix" and parts.path not in ("", "/") and not _DB_PATH.fullmatch(parts.path):
+        raise ValueError("redis_url's path must be a database number (redis://HOST:PORT/0), "
+                         "not text: Redis would silently use database 0 - at `$.redis_url`")
     if parts.scheme == "unix" and not parts.path:
         raise ValueError("a unix:// redis_url needs a socket path, e.g. unix:///run/redis.sock "
                          "- at `$.redis_url`")
+
+
+def _check_metrics_addr(config: Config) -> Config:
+    """HOST:PORT with an IP address (or localhost); a bare port means 127.0.0.1:PORT."""
+    addr = config.metrics_addr.strip()
+    if not addr:
+        return config
+    if addr.isdigit() or (addr.startswith(":") and addr[1:].isdigit()):
+        addr = f"127.0.0.1:{addr.lstrip(':')}"
+    host, _, port = addr.rpartition(":")
+    host = host.strip("[]")
+    if host == "localhost":
+        host = "127.0.0.1"
+    try:
+        ipaddress.ip_address(host)
+        if not 0 < int(port) < 65536:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"metrics_addr {config.metrics_addr!r} is not HOST:PORT with an IP address "
+                         "and a port from 1 to 65535, e.g. 127.0.0.1:9464 (a bare port means "
+                         "127.0.0.1:PORT) - at `$.metrics_addr`") from None
+    shown = f"[{host}]" if ":" in host else host
+    return msgspec.structs.replace(config, metrics_addr=f"{shown}:{port}")
 
 
 def _check_topology(config: Config) -> None:
@@ -346,15 +391,83 @@ def _unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
     return info.type if isinstance(info, msgspec.inspect.Metadata) else info
 
 
-def _blame(exc: Exception, sources: Mapping[str, Mapping[str, Any]]) -> str:
-    """Name the source that supplied the offending setting, so the user knows what to fix."""
+_AT = re.compile(r" - at `\$\.([A-Za-z0-9_]+)[^`]*`")
+_UNKNOWN = re.compile(r"unknown field `([^`]+)`(?: - at `\$\.?([^`]*)`)?")
+
+
+def explain(exc: Exception, sources: Mapping[str, Mapping[str, Any]]) -> ConfigError:
+    """A validation error as the user should read it: where, which setting, what, the fix."""
     text = str(exc)
+    unknown = _UNKNOWN.search(text)
+    if unknown and not unknown.group(2):
+        name = unknown.group(1)
+        source = _source_of(name, sources)
+        return ConfigError(f"{source}: {name} is not a setting{_did_you_mean(name)}",
+                           setting=name, source=source)
+    found = _AT.search(text)
+    if found is None:
+        return ConfigError(f"invalid setting (from {', '.join(sources)}): {text}")
+    name = found.group(1)
+    source = _source_of(name, sources)
+    what = _AT.sub("", text).rstrip(".")
+    given = _given(name, sources)
+    for expected, meaning in (("int", "a whole number"), ("float", "a number"),
+                              ("bool", "true or false")):
+        if what.startswith(f"Expected `{expected}`, got `str`") and given is not None:
+            what = f"{given!r} is not {meaning}"
+    hint = _valid_values(name)
+    if hint and hint not in what:
+        what += f"; {hint}"
+    return ConfigError(f"{source}: {name}: {what}", setting=name, source=source)
+
+
+def _given(name: str, sources: Mapping[str, Mapping[str, Any]]) -> Any:
+    if name in SECRET_SETTINGS:
+        return None
     for source in reversed(list(sources)):
-        for name in sources[source]:
-            if f"`$.{name}`" in text or f"`{name}`" in text:
-                flag = f"HOOKD_{name.upper()}" if source == "environment" else name
-                return f"{flag} from the {source}"
+        if name in sources[source]:
+            return sources[source][name]
+    return None
+
+
+def _did_you_mean(name: str) -> str:
+    close = difflib.get_close_matches(name.replace("-", "_").lower(), setting_names(), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else " (`hookd config --markdown` lists them all)"
+
+
+def _valid_values(name: str) -> str:
+    info = next((f for f in setting_info() if f.name == name), None)
+    literal = _unwrap(info.type) if info else None
+    if isinstance(literal, msgspec.inspect.LiteralType):
+        return "valid values: " + ", ".join(map(str, literal.values))
+    if isinstance(literal, msgspec.inspect.BoolType):
+        return "valid values: true, false"
+    return ""
+
+
+def _source_of(name: str, sources: Mapping[str, Mapping[str, Any]]) -> str:
+    """The source that supplied ``name`` (the last one wins, as in load)."""
+    for source in reversed(list(sources)):
+        if name in sources[source]:
+            if source == "environment":
+                return f"HOOKD_{name.upper()} from the environment"
+            if source == "command line":
+                return f"--{name.replace('_', '-')} on the command line"
+            return _file_line(source, name)
     return "from " + ", ".join(sources)
+
+
+def _file_line(source: str, name: str) -> str:
+    """``config file PATH, line N``: the line where ``name`` is set (or its first table)."""
+    path = source.removeprefix("config file ")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, 1):
+                if re.match(rf"\s*(\[\[?\s*)?[\"']?{re.escape(name)}[\"']?\s*(=|\]|\.)", line):
+                    return f"{source}, line {number}"
+    except OSError:
+        pass
+    return source
 
 
 def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:
