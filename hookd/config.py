@@ -418,7 +418,9 @@ def explain(exc: Exception, sources: Mapping[str, Mapping[str, Any]]) -> ConfigE
     hint = _valid_values(name)
     if hint and hint not in what:
         what += f"; {hint}"
-    return ConfigError(f"{source}: {name}: {what}", setting=name, source=source)
+    if not what.startswith(name):
+        what = f"{name}: {what}"
+    return ConfigError(f"{source}: {what}", setting=name, source=source)
 
 
 def _given(name: str, sources: Mapping[str, Mapping[str, Any]]) -> Any:

@@ -185,7 +185,7 @@ def status(config: Config, paths: list[str], as_json: bool, out: TextIO | None =
     out = out or sys.stdout
     files = [describe(config, p) for p in paths]
     if as_json:
-        print(json.dumps({"files": files}, indent=2), file=out)
+        print(json.dumps({"files": files}), file=out)
     else:
         for f in files:
             print(_render(f), file=out)

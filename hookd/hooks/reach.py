@@ -134,3 +134,25 @@ def _peer_uid(sock: socket.socket) -> int | None:
         return struct.unpack("3i", creds)[1]
     except (AttributeError, OSError):
         return None  # not Linux: hook-send checks it itself
+
+
+def annotate(code: int, status: dict[str, Any], config: Any,
+             config_file: str | None = None) -> tuple[int, dict[str, Any]]:
+    """`hookd status` with the installed hooks checked against the daemon it found.
+
+    The running daemon's own socket and state dir are the truth (another process may
+    have been started with other settings than this command's); a healthy daemon
+    with hooks that miss it or cannot run is degraded.
+    """
+    from hookd.hooks.commands import SCOPES, scope_path
+
+    socket_path = status.get("socket") or config.socket
+    state_dir = status.get("state_dir") or config.state_dir
+    found = check([scope_path(s) for s in SCOPES], socket_path, state_dir, config_file)
+    status["hooks_problems"] = [f.text() for f in found.findings]
+    if found.findings and status.get("running") and code == 0:
+        status["health"] = "degraded"
+        status.setdefault("reasons", []).append(
+            f"{len(found.findings)} installed hook group(s) would lose events (see hooks)")
+        code = 1
+    return code, status
