@@ -13,14 +13,15 @@ from hookd.console.reference import settings_reference  # noqa: F401 - scripts i
 
 STATUS_CODES = (f"{exits.OK} healthy, {exits.FAILURE} degraded (Redis down or breaker open while "
                 "spooling, spool over 80%, events dropped, installed hooks that are broken or "
-                "would miss this daemon), 2 not running, 3 could not tell")
+                "would miss this daemon), 2 not running, 3 could not tell (a bad setting too, named on stderr)")
 
 
 def _command(commands: Any, name: str, help_text: str, handler: Any, description: str | None = None,
-             codes: str | None = None, settings: bool = True) -> argparse.ArgumentParser:
+             codes: str | None = None, settings: bool = True,
+             config_code: bool = True) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         name, help=help_text, description=description or help_text[0].upper() + help_text[1:] + ".",
-        epilog=exits.epilog(codes) if codes else exits.epilog())
+        epilog=exits.epilog(codes, config_code) if codes else exits.epilog(config=config_code))
     if settings:
         options.add(parser, name)
     parser.set_defaults(handler=handler)
@@ -67,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = _command(
         commands, "status", "is hookd running, are events arriving, what is waiting",
-        handlers.cmd_status, codes=STATUS_CODES,
+        handlers.cmd_status, codes=STATUS_CODES, config_code=False,
         description="Asks the daemon over its control socket (or reads the disk when it is not "
         "running), and checks that the installed hooks reach it.")
     status.add_argument("--json", action="store_true", help="print one JSON object on one line "
@@ -190,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     completion = _command(
         commands, "completion", "print a shell completion script (bash, zsh, fish)",
-        handlers.cmd_completion, settings=False,
+        handlers.cmd_completion, settings=False, config_code=False,
         description="Prints the completion script for SHELL, generated from this parser. "
         "bash: `hookd completion bash > ~/.local/share/bash-completion/completions/hookd`; "
         "zsh: `hookd completion zsh > ~/.zfunc/_hookd` (with ~/.zfunc in fpath); "

@@ -314,9 +314,9 @@ def test_hookd_config_json_prints_every_setting_with_effective_values(cli_env, c
     assert values["redis_url"] == "redis://me:****@127.0.0.1:6379/0"
 
 
-def test_hookd_config_with_a_bad_setting_exits_2_naming_it(cli_env, capsys, monkeypatch):
+def test_hookd_config_with_a_bad_setting_exits_78_naming_it(cli_env, capsys, monkeypatch):
     monkeypatch.setenv("HOOKD_STREAM_MAXLEN", "many")
-    assert main(["config"]) == 2
+    assert main(["config"]) == 78  # EX_CONFIG: not a usage error (2)
     captured = capsys.readouterr()
     assert captured.out == "" and "HOOKD_STREAM_MAXLEN" in captured.err
 

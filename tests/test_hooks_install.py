@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, free_port, stream_entries, wait_for_entries, wait_until
-from hookd.cli import hook_command, main
+from hookd.cli import main
+from hookd.hooks.command import hook_command
 from hookd.hooks import entries, events
 
 OTHER_HOOK = {"type": "command", "command": "~/bin/lint.sh", "timeout": 30}

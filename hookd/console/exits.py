@@ -14,14 +14,15 @@ from typing import Callable
 OK, FAILURE, USAGE, CONFIG = 0, 1, 2, 78
 INTERRUPTED, BROKEN_PIPE = 130, 141
 
-COMMON = (f"{USAGE} usage error (a bad flag or argument), {CONFIG} bad setting (the message names "
-          f"the setting and where it came from), {INTERRUPTED} interrupted (Ctrl-C), "
-          f"{BROKEN_PIPE} output closed early (| head)")
+USAGE_TEXT = f"{USAGE} usage error (a bad flag or argument)"
+CONFIG_TEXT = f"{CONFIG} bad setting (the message names the setting and where it came from)"
+SIGNALS_TEXT = f"{INTERRUPTED} interrupted (Ctrl-C), {BROKEN_PIPE} output closed early (| head)"
 
 
-def epilog(codes: str = f"{OK} success, {FAILURE} failure") -> str:
+def epilog(codes: str = f"{OK} success, {FAILURE} failure", config: bool = True) -> str:
     """The exit-code paragraph of a command's --help."""
-    return f"exit status: {codes}; {COMMON}."
+    common = [USAGE_TEXT] + ([CONFIG_TEXT] if config else []) + [SIGNALS_TEXT]
+    return f"exit status: {codes}; {', '.join(common)}."
 
 
 def silence_stdout() -> None:

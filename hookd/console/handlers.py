@@ -106,7 +106,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from hookd.control import status
 
-    config = load(_settings(args))
+    from hookd.control import snapshot
+
+    try:
+        config = load(_settings(args))
+    except ConfigError as exc:
+        # Exit 2 means "not running" to a monitoring script; a bad setting is "could not tell".
+        print(f"hookd: {exc}", file=sys.stderr)
+        return snapshot.UNKNOWN
     return status.run(config, as_json=args.json, watch_s=args.watch,
                       config_file=config_file_of(args))
 

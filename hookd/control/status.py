@@ -72,7 +72,7 @@ def run(config: Config, as_json: bool, watch_s: float | None, out: TextIO | None
         if watch_s is None:
             print(text, file=out)
             return code
-        if as_json or not out.isatty():  # a pipe gets one document per refresh, no screen codes
+        if as_json:  # one document per line and refresh, for a script
             print(text, file=out)
         else:
             out.write("\x1b[H\x1b[2J" + text + f"\n\n(every {watch_s:g}s; Ctrl-C to stop)\n")
