@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
+from hookd.hooks import textedit
+
 
 class SettingsError(Exception):
     """The file cannot be used as it is; the message names the file, the place and the fix."""
@@ -38,6 +40,11 @@ class SettingsFile:
     def render(self, data: dict[str, Any]) -> str:
         # A file that spells non-ASCII characters as \u escapes keeps doing so.
         escaped = self.text.isascii() and "\\u" in self.text
+        if self.text.strip():
+            try:  # only what changed: the rest keeps its bytes (one-line, inline arrays, spacing)
+                return textedit.edit(self.text, self.data, data, self.indent, escaped)
+            except (textedit.Unsupported, ValueError, RecursionError):
+                pass
         text = json.dumps(data, indent=self.indent, ensure_ascii=escaped)
         return text + "\n" if self.newline_at_end else text
 
