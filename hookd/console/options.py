@@ -8,6 +8,7 @@ a few values lists them (argparse's choices), and a secret is never a flag.
 from __future__ import annotations
 
 import argparse
+import typing
 from typing import Any, Iterable
 
 import msgspec
@@ -131,10 +132,20 @@ def _add_flag(group: Any, name: str, field: msgspec.inspect.Field) -> None:
         group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
                            help=f"{description} (default: {'on' if field.default else 'off'})")
         return
-    choices = list(kind.values) if isinstance(kind, msgspec.inspect.LiteralType) else None
+    choices = _declared_values(name) if isinstance(kind, msgspec.inspect.LiteralType) else None
     group.add_argument(flag, dest=name, choices=choices,
                        metavar=None if choices else _metavar(name, field),
                        help=f"{description}{_default_text(field)}")
+
+
+def _declared_values(name: str) -> list[Any]:
+    """A Literal setting's values in the order written (msgspec sorts them)."""
+    from hookd.config import Config
+
+    hint = typing.get_type_hints(Config, include_extras=True)[name]
+    while typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]
+    return list(typing.get_args(hint))
 
 
 def settings_from(args: argparse.Namespace) -> dict[str, Any]:
