@@ -152,6 +152,10 @@ def line(envelope: dict[str, Any], colour: bool, width: int | None = None) -> st
         text = fit(text, 200)
     else:
         room = width - columns(head) - 2 - columns(took_text) - columns(risk_part)
+        if room < 10 and risk_text != risk:  # the reasons go first, the level stays
+            risk_text = risk
+            risk_part = f"  [{risk_text}]"
+            room = width - columns(head) - 2 - columns(took_text) - columns(risk_part)
         if room < 10:  # a narrow terminal: the plain line, cut at its edge
             return fit(f"{head}  {text}{took_text}{risk_part}".rstrip(), width)
         text = fit(text, room)
