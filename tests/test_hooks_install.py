@@ -559,3 +559,31 @@ def test_a_hook_whose_interpreter_is_gone_is_reported_by_run_and_status(home, ho
                             capture_output=True, text=True, timeout=30)
     assert status.returncode == 1 and gone in status.stdout and "no longer exists" in status.stdout
     assert f"hookd hooks install --settings {settings}" in status.stdout
+
+
+def test_the_hook_command_names_the_venv_python_not_the_interpreter_it_resolves_to():
+    """A venv's bin/python outlives a patch upgrade of the Python it was made from
+    (Homebrew, uv and pyenv keep each version in a directory of its own)."""
+    from hookd.hooks.command import python_argv
+
+    argv = python_argv("Stop")
+    assert argv[0] == os.path.abspath(sys.executable)
+    if sys.prefix != sys.base_prefix and os.path.islink(sys.executable):
+        assert argv[0] != os.path.realpath(sys.executable)
+    assert argv[1:4] == ["-I", "-S", "-c"] and argv[-1] == "Stop"
+
+
+def test_a_route_is_read_back_from_a_command(tmp_path):
+    from hookd.hooks.command import hook_command_line, route
+
+    environ = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": "/run/user/1000"}
+    line = hook_command_line("Stop", str(tmp_path / "my sock" / "h.sock"), str(tmp_path / "state"),
+                             environ)
+    assert line.startswith("env ")
+    where = route(line, environ)
+    assert where.socket == str(tmp_path / "my sock" / "h.sock")
+    assert where.inbox == str(tmp_path / "state" / "inbox")
+    # On hook-send's defaults the command carries nothing.
+    plain = hook_command_line("Stop", "/run/user/1000/hookd/hookd.sock",
+                              str(tmp_path / ".local" / "state" / "hookd"), environ)
+    assert not plain.startswith("env ")
