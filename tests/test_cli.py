@@ -347,3 +347,28 @@ def test_parser_builds_every_command():
         assert parser.parse_known_args([*command.split(), "--help"][:-1] +
                                        (["bash"] if command == "completion" else
                                         ["install"] if command == "service" else []))
+
+
+def test_a_big_spool_at_start_shows_its_drain_on_a_terminal():
+    import asyncio
+
+    from hookd.console.drain import show_drain
+
+    class Spool:
+        pending_events = 20_000
+
+    async def publish(spool: Spool) -> None:
+        while spool.pending_events:
+            await asyncio.sleep(0.01)
+            spool.pending_events = max(0, spool.pending_events - 2_000)
+
+    async def both(stream) -> None:
+        spool = Spool()
+        await asyncio.gather(show_drain(spool, stream, interval_s=0.005), publish(spool))
+
+    terminal = FakeTerminal()
+    asyncio.run(both(terminal))
+    assert "publishing the spool" in terminal.getvalue() and "of 20,000 events" in terminal.getvalue()
+    pipe = io.StringIO()
+    asyncio.run(both(pipe))
+    assert pipe.getvalue() == ""
