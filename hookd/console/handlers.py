@@ -64,9 +64,13 @@ def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
     from hookd.hooks import reach
     from hookd.hooks.commands import SCOPES, scope_path
 
-    found = reach.check([scope_path(s) for s in SCOPES], config.socket, config.state_dir,
-                        config_file_of(args))
     log = structlog.get_logger("hookd.hooks")
+    try:
+        found = reach.check([scope_path(s) for s in SCOPES], config.socket, config.state_dir,
+                            config_file_of(args))
+    except Exception:  # a check of other files must never keep the daemon from starting
+        log.exception("hooks_check_failed")
+        return
     for finding in found.findings:
         log.warning("hooks_would_miss", settings=finding.path, events=finding.events,
                     problem=finding.problem, repair=finding.repair)
