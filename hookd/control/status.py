@@ -6,7 +6,6 @@ Exit codes: 0 healthy, 1 degraded, 2 not running, 3 could not tell.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from typing import Any, TextIO
