@@ -372,3 +372,18 @@ def test_a_big_spool_at_start_shows_its_drain_on_a_terminal():
     pipe = io.StringIO()
     asyncio.run(both(pipe))
     assert pipe.getvalue() == ""
+
+
+def test_ctrl_c_stops_status_watch_quietly_with_130(cli_env):
+    proc = subprocess.Popen([sys.executable, "-m", "hookd", "status", "--watch", "0.1"],
+                            env=env_of(cli_env), cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.read(1)  # the first screen is out: the loop runs
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == exits.INTERRUPTED
+    assert b"Traceback" not in err and b"KeyboardInterrupt" not in err

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import os
 import re
 import signal
 import subprocess
@@ -354,3 +355,16 @@ def test_a_line_never_wraps_at_any_width_with_wide_characters(width, colour):
 def test_display_width_counts_wide_characters_as_two_columns():
     assert summary.columns("日本") == 4 and summary.columns("ab") == 2
     assert summary.columns(summary.fit("日本語日本語", 5)) <= 5
+
+
+def test_tail_json_into_a_closed_pipe_ends_quietly_with_141(published):
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "hookd", "tail", "--since", "1h", "--json"],
+                              env=published.env, cwd=REPO, stdout=write_end, stderr=subprocess.PIPE,
+                              timeout=60)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141
+    assert b"Traceback" not in done.stderr and b"BrokenPipeError" not in done.stderr
