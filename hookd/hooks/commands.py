@@ -13,7 +13,7 @@ from typing import Any, Callable, TextIO
 from hookd.config import Config
 from hookd.hooks import entries, events, merge
 from hookd.hooks import reach
-from hookd.hooks.command import Route, hook_command, route
+from hookd.hooks.command import Route, hook_command, route, route_env
 from hookd.hooks.settings import SettingsError, SettingsFile, load, write
 
 SCOPES = ("user", "project", "local")
@@ -90,6 +90,10 @@ def install(config: Config, path: str, mode: str, names: list[str] | None, dry_r
         return 0
     print(f"installed hookd's hooks in {path}: {mode} mode, {len(chosen)} events"
           + (f" (backup: {backup})" if backup else ""), file=out)
+    carried = route_env(config.socket, config.state_dir)
+    if carried:
+        print("the hook command sets " + " ".join(f"{k}={v}" for k, v in carried.items())
+              + ": this daemon's paths are not the ones hook-send finds by itself", file=out)
     if mode == "http":
         print(_token_advice(config), file=out)
     print("Claude Code reads hooks when a session starts: restart running sessions "
