@@ -387,3 +387,16 @@ def test_ctrl_c_stops_status_watch_quietly_with_130(cli_env):
         proc.wait()
     assert proc.returncode == exits.INTERRUPTED
     assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
+
+
+def test_replay_export_into_a_closed_pipe_ends_quietly_with_141(hookd_factory):
+    from conftest import free_port
+
+    daemon = hookd_factory(redis_url=f"redis://127.0.0.1:{free_port()}/0", drain_timeout_s="0.5")
+    for n in range(3):  # Redis is not there: the events stay in the spool
+        assert daemon.send(json.dumps({"hook_event_name": "Stop", "session_id": f"p{n}"}).encode()
+                           ).returncode == 0
+    assert daemon.stop() == 0
+    code, err = closed_pipe_run(["replay", "--export", "-"], daemon.env)
+    assert code == exits.BROKEN_PIPE, err
+    assert "Traceback" not in err and "cannot read" not in err

@@ -196,6 +196,8 @@ def cmd_service(args: argparse.Namespace) -> int:
             return manager.install(service, dry_run=args.dry_run, files_only=args.files_only,
                                    environ=os.environ)
         return manager.uninstall(service, dry_run=args.dry_run, files_only=args.files_only)
+    except BrokenPipeError:
+        raise
     except (OSError, UnsafePathError) as exc:
         print(f"hookd: {exc}", file=sys.stderr)
         return exits.FAILURE

@@ -40,6 +40,8 @@ def run(config: Config, file: str | None = None, export_to: str | None = None,
     except ReplayError as exc:
         print(f"hookd: {exc}", file=err)
         return 1
+    except BrokenPipeError:
+        raise  # the reader of our output went away: the command ends quietly (141)
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"hookd: cannot read{where}: {exc.strerror or exc}; check --state-dir and the "
