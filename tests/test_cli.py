@@ -400,3 +400,22 @@ def test_replay_export_into_a_closed_pipe_ends_quietly_with_141(hookd_factory):
     code, err = closed_pipe_run(["replay", "--export", "-"], daemon.env)
     assert code == exits.BROKEN_PIPE, err
     assert "Traceback" not in err and "cannot read" not in err
+
+
+def test_fish_completion_completes_commands_flags_and_choices(cli_env, tmp_path):
+    fish = shutil.which("fish")
+    if fish is None:
+        pytest.skip("fish is not installed")
+    script = tmp_path / "hookd.fish"
+    script.write_text(hookd("completion", "fish", env=env_of(cli_env)).stdout)
+
+    def complete(line: str) -> list[str]:
+        done = subprocess.run([fish, "--no-config", "-c", f"source {script}; complete -C '{line}'"],
+                              capture_output=True, text=True, timeout=30,
+                              env={**env_of(cli_env), "HOME": str(tmp_path)})
+        return [row.split("\t")[0] for row in done.stdout.splitlines()]
+
+    assert "status" in complete("hookd st")
+    assert "--watch" in complete("hookd status --w")
+    assert {"install", "uninstall", "status"} <= set(complete("hookd hooks "))
+    assert {"debug", "info", "warning", "error"} <= set(complete("hookd run --log-level "))
