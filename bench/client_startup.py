@@ -34,7 +34,7 @@ import tempfile
 import threading
 import time
 
-from hookd.cli import hook_command
+from hookd.hooks.command import python_argv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -121,7 +121,7 @@ def main():
 
         py = args.python
         bare = [py, "-I", "-S", "-c", "pass"]
-        client = [py] + hook_command("PreToolUse")[1:]
+        client = [py] + python_argv("PreToolUse")[1:]
         client_script = [py, "-I", "-S", CLIENT, "PreToolUse"]
         # What any hook pays to read its stdin at all: the floor for a 2 MB payload.
         bare_read = [py, "-I", "-S", "-c", "import sys; sys.stdin.buffer.read()"]

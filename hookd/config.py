@@ -8,6 +8,7 @@ same fields, so a setting cannot exist in one place and not the others.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 import re
 import socket as socket_module
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from hookd_client.hook_send import default_socket_path, default_state_dir
+from hookd.config_errors import ConfigError, explain
 
 MiB = 1024 * 1024
 # Settings that hold a secret: masked in output, and never a flag (process arguments are public).
@@ -199,10 +201,6 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return os.path.join(self.state_dir, "spool")
 
 
-class ConfigError(Exception):
-    """A setting is missing, malformed or out of range; the message says which and where."""
-
-
 def setting_names() -> tuple[str, ...]:
     return Config.__struct_fields__
 
@@ -237,12 +235,13 @@ def load(flags: Mapping[str, Any] | None = None,
         config = msgspec.convert(merged, Config, strict=False)
         _check_stream_name(config.stream)
         _check_redis_url(config.redis_url)
+        config = _check_metrics_addr(config)
         _check_topology(config)
         _check_redis_access(config)
         _check_redaction(config)
         _check_http_addr(config)
     except (msgspec.ValidationError, ValueError) as exc:
-        raise ConfigError(f"invalid setting ({_blame(exc, sources)}): {exc}") from None
+        raise explain(exc, sources, setting_info(), SECRET_SETTINGS) from None
     return _with_defaults(config, environ)
 
 
@@ -274,6 +273,10 @@ def _check_http_addr(config: Config) -> None:
             raise ValueError(f"{exc} - at `$.http_addr`") from None
 
 
+_HOST_PORT = re.compile(r"[A-Za-z0-9.\-]+:[0-9]{1,5}(/[0-9]{1,2})?|\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}(/[0-9]{1,2})?")
+_DB_PATH = re.compile(r"/[0-9]{1,5}")
+
+
 def _check_redis_url(url: str) -> None:
     """A URL redis-py can use; the message never repeats the URL, which may hold a password."""
     try:
@@ -282,11 +285,40 @@ def _check_redis_url(url: str) -> None:
     except ValueError:
         raise ValueError("redis_url is malformed (check the host and port) - at `$.redis_url`") from None
     if parts.scheme not in ("redis", "rediss", "unix"):
+        if _HOST_PORT.fullmatch(url):  # no secret in it: HOST:PORT[/DB] without a user
+            raise ValueError(f"redis_url {url!r} has no scheme; did you mean redis://{url}? "
+                             "(rediss:// for TLS, unix:///path for a socket) - at `$.redis_url`")
         raise ValueError(f"redis_url must start with redis://, rediss:// or unix://, "
                          f"not {parts.scheme or 'nothing'}:// - at `$.redis_url`")
+    if parts.scheme != "unix" and parts.path not in ("", "/") and not _DB_PATH.fullmatch(parts.path):
+        raise ValueError("redis_url's path must be a database number (redis://HOST:PORT/0), "
+                         "not text: Redis would silently use database 0 - at `$.redis_url`")
     if parts.scheme == "unix" and not parts.path:
         raise ValueError("a unix:// redis_url needs a socket path, e.g. unix:///run/redis.sock "
                          "- at `$.redis_url`")
+
+
+def _check_metrics_addr(config: Config) -> Config:
+    """HOST:PORT with an IP address (or localhost); a bare port means 127.0.0.1:PORT."""
+    addr = config.metrics_addr.strip()
+    if not addr:
+        return config
+    if addr.isdigit() or (addr.startswith(":") and addr[1:].isdigit()):
+        addr = f"127.0.0.1:{addr.lstrip(':')}"
+    host, _, port = addr.rpartition(":")
+    host = host.strip("[]")
+    if host == "localhost":
+        host = "127.0.0.1"
+    try:
+        ipaddress.ip_address(host)
+        if not 0 < int(port) < 65536:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"metrics_addr {config.metrics_addr!r} is not HOST:PORT with an IP address "
+                         "and a port from 1 to 65535, e.g. 127.0.0.1:9464 (a bare port means "
+                         "127.0.0.1:PORT) - at `$.metrics_addr`") from None
+    shown = f"[{host}]" if ":" in host else host
+    return msgspec.structs.replace(config, metrics_addr=f"{shown}:{port}")
 
 
 def _check_topology(config: Config) -> None:
@@ -344,17 +376,6 @@ def _decode_lists(values: dict[str, Any]) -> dict[str, Any]:
 
 def _unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
     return info.type if isinstance(info, msgspec.inspect.Metadata) else info
-
-
-def _blame(exc: Exception, sources: Mapping[str, Mapping[str, Any]]) -> str:
-    """Name the source that supplied the offending setting, so the user knows what to fix."""
-    text = str(exc)
-    for source in reversed(list(sources)):
-        for name in sources[source]:
-            if f"`$.{name}`" in text or f"`{name}`" in text:
-                flag = f"HOOKD_{name.upper()}" if source == "environment" else name
-                return f"{flag} from the {source}"
-    return "from " + ", ".join(sources)
 
 
 def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:

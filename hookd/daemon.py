@@ -12,6 +12,7 @@ import fcntl
 import gc
 import os
 import signal
+import sys
 import time
 
 import psutil
@@ -176,6 +177,10 @@ class Daemon:
                  redis=mask_url(config.redis_url), stream=config.stream, host=config.host,
                  state_dir=config.state_dir, spooled=self.spool.pending_events,
                  socket_activated=sorted(passed))
+        if sys.stderr.isatty():  # a progress bar while a big spool drains, on a terminal only
+            from hookd.terminal.drain import show_drain
+
+            self.drain_progress = asyncio.create_task(show_drain(self.spool), name="drain-progress")
         self.notifier.ready(self.describe())
         self.notifier_task = (asyncio.create_task(self.notifier.keep_informing(self.describe),
                                                   name="notifier")

@@ -10,7 +10,9 @@ import structlog
 
 def configure(log_format: str = "auto", level: str = "info") -> None:
     use_console = log_format == "console" or (log_format == "auto" and sys.stderr.isatty())
-    renderer = (structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()) if use_console
+    from hookd.terminal.color import enabled
+
+    renderer = (structlog.dev.ConsoleRenderer(colors=enabled(sys.stderr)) if use_console
                 else structlog.processors.JSONRenderer())
     structlog.configure(
         processors=[

@@ -314,9 +314,9 @@ def test_hookd_config_json_prints_every_setting_with_effective_values(cli_env, c
     assert values["redis_url"] == "redis://me:****@127.0.0.1:6379/0"
 
 
-def test_hookd_config_with_a_bad_setting_exits_2_naming_it(cli_env, capsys, monkeypatch):
+def test_hookd_config_with_a_bad_setting_exits_78_naming_it(cli_env, capsys, monkeypatch):
     monkeypatch.setenv("HOOKD_STREAM_MAXLEN", "many")
-    assert main(["config"]) == 2
+    assert main(["config"]) == 78  # EX_CONFIG: not a usage error (2)
     captured = capsys.readouterr()
     assert captured.out == "" and "HOOKD_STREAM_MAXLEN" in captured.err
 
@@ -332,3 +332,75 @@ def test_config_prints_user_redaction_rules(tmp_path, capsys):
                                         "ignore_case": False, "group": 0}]
     assert main(["config", "--config", str(path)]) == 0
     assert '"ticket"' in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- errors say where, what and the fix
+
+
+def test_an_error_carries_the_setting_and_its_source_with_the_file_line(env, tmp_path):
+    path = write_toml(tmp_path, 'stream = "ok"\n# a comment\nspool_fsync = "always"\n')
+    with pytest.raises(ConfigError) as caught:
+        load({}, environ={**env, "HOOKD_CONFIG": str(path)})
+    assert caught.value.setting == "spool_fsync"
+    assert caught.value.source == f"config file {path}, line 3"
+    assert "valid values: batch, interval, never" in str(caught.value)
+
+
+def test_an_unknown_setting_gets_a_did_you_mean(env, tmp_path):
+    path = write_toml(tmp_path, 'stream = "ok"\nredis_ulr = "redis://x"\n')
+    with pytest.raises(ConfigError, match=r"line 2: redis_ulr is not a setting; did you mean redis_url\?"):
+        load({}, environ={**env, "HOOKD_CONFIG": str(path)})
+    path.write_text('zzzzzz = 1\n')
+    with pytest.raises(ConfigError, match="hookd config --markdown"):  # nothing close: where to look
+        load({}, environ={**env, "HOOKD_CONFIG": str(path)})
+
+
+def test_a_table_in_the_file_is_found_by_its_header_line(env, tmp_path):
+    path = write_toml(tmp_path, 'stream = "ok"\n\n[[redact_rules]]\nname = "x"\n')
+    with pytest.raises(ConfigError) as caught:
+        load({}, environ={**env, "HOOKD_CONFIG": str(path)})
+    assert caught.value.setting == "redact_rules" and caught.value.source.endswith("line 3")
+
+
+@pytest.mark.parametrize("value, expected", [("true", True), ("false", False), ("1", True), ("0", False)])
+def test_booleans_from_the_environment(env, value, expected):
+    assert load({}, environ={**env, "HOOKD_REDACT": value}).redact is expected
+
+
+def test_a_bad_boolean_says_what_it_accepts(env):
+    with pytest.raises(ConfigError, match="'yes' is not true or false; valid values: true, false"):
+        load({}, environ={**env, "HOOKD_REDACT": "yes"})
+
+
+@pytest.mark.parametrize("url, message", [
+    ("127.0.0.1:6379", "did you mean redis://127.0.0.1:6379?"),
+    ("redis://localhost/abc", "must be a database number"),
+    ("redis://localhost:6379/", None), ("redis://localhost:6379/15", None),
+    ("unix:///run/redis.sock", None),
+])
+def test_redis_url_shapes(env, url, message):
+    if message is None:
+        assert load({"redis_url": url}, environ=env).redis_url == url
+    else:
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            load({"redis_url": url}, environ=env)
+
+
+def test_a_password_in_a_url_without_scheme_is_never_repeated(env):
+    with pytest.raises(ConfigError) as caught:
+        load({}, environ={**env, "HOOKD_REDIS_URL": "me:s3cret@db.example:6379"})
+    assert "s3cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("9464", "127.0.0.1:9464"), (":9464", "127.0.0.1:9464"), ("localhost:9464", "127.0.0.1:9464"),
+    ("0.0.0.0:9464", "0.0.0.0:9464"), ("[::1]:9464", "[::1]:9464"),
+])
+def test_metrics_addr_forms(env, value, expected):
+    assert load({"metrics_addr": value}, environ=env).metrics_addr == expected
+
+
+@pytest.mark.parametrize("value", ["metrics.example:9464", "127.0.0.1", "127.0.0.1:99999"])
+def test_bad_metrics_addr_is_refused(env, value):
+    with pytest.raises(ConfigError, match="metrics_addr"):
+        load({"metrics_addr": value}, environ=env)

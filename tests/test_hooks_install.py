@@ -17,12 +17,14 @@ import re
 import shlex
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import CORPUS, free_port, stream_entries, wait_for_entries, wait_until
-from hookd.cli import hook_command, main
+from hookd.cli import main
+from hookd.hooks.command import hook_command
 from hookd.hooks import entries, events
 
 OTHER_HOOK = {"type": "command", "command": "~/bin/lint.sh", "timeout": 30}
@@ -150,21 +152,33 @@ def test_a_second_install_changes_nothing(home, capsys):
     assert "already installed" in capsys.readouterr().out
 
 
+def inline_styled(text: str) -> str:
+    """Short arrays and flat objects on one line, as prettier and people write them."""
+    text = re.sub(r'\[\n\s+("[^"\n]*")\n\s+\]', r"[\1]", text)
+    return re.sub(r'\{\n\s+("[^"\n]+": "[^"\n]*"(?:,\n\s+"[^"\n]+": "[^"\n]*")*)\n\s+\}',
+                  lambda m: "{" + re.sub(r",\n\s+", ", ", m.group(1)) + "}", text)
+
+
 @pytest.mark.parametrize("render", [
     lambda d: json.dumps(d, indent=2) + "\n",
     lambda d: json.dumps(d, indent=4),
     lambda d: json.dumps(d, indent="\t", ensure_ascii=False) + "\n",
     lambda d: json.dumps(d, indent=2, ensure_ascii=False) + "\n",
-], ids=["2-spaces-escaped", "4-spaces-no-newline", "tabs", "2-spaces-utf8"])
+    lambda d: json.dumps(d) + "\n",
+    lambda d: json.dumps(d, separators=(",", ":")),
+    lambda d: inline_styled(json.dumps(d, indent=2)) + "\n",
+    lambda d: "{ " + json.dumps(d)[1:-1] + " }\r\n",
+], ids=["2-spaces-escaped", "4-spaces-no-newline", "tabs", "2-spaces-utf8", "one-line",
+        "one-line-compact", "inline-arrays", "spaced-braces-crlf"])
 def test_install_then_uninstall_gives_back_the_original_bytes(home, render):
     path = user_settings(home)
     path.parent.mkdir()
-    original = render({**EXISTING, "note": "naïve ✓"})
-    path.write_text(original)
+    original = render({**EXISTING, "note": "naïve ✓"}).encode()
+    path.write_bytes(original)
     assert run_hooks("install") == 0
-    assert path.read_text() != original
+    assert path.read_bytes() != original
     assert run_hooks("uninstall") == 0
-    assert path.read_text() == original
+    assert path.read_bytes() == original
 
 
 def test_uninstall_of_a_file_hookd_created_leaves_no_hooks_key(home):
@@ -453,3 +467,123 @@ def test_every_entry_of_an_http_install_delivers_through_the_real_listener(home,
     # Without the variable in Claude Code's environment the header is empty: refused, not kept.
     [stop] = installed["Stop"]
     assert run_as_claude_code(stop, corpus["Stop"], daemon.env)[0] == 401
+
+
+# ---------------------------------------------------------------- the hook reaches its daemon
+
+
+def daemon_with_paths_in_its_config_file(home: Path, hookd_factory, monkeypatch):
+    """A real daemon whose socket and state dir are set only in its config file."""
+    daemon = hookd_factory(start=False)
+    config = daemon.base / "config.toml"
+    config.write_text(f'socket = "{daemon.socket}"\nstate_dir = "{daemon.state_dir}"\n')
+    for name in ("HOOKD_SOCKET", "HOOKD_STATE_DIR"):
+        daemon.env.pop(name)
+    daemon.start()
+    monkeypatch.setenv("HOOKD_CONFIG", str(config))
+    return daemon
+
+
+def claude_code_env(daemon) -> dict[str, str]:
+    """Claude Code's environment: nothing of hookd's."""
+    return {k: v for k, v in daemon.env.items() if not k.startswith("HOOKD_")}
+
+
+def test_paths_set_only_in_the_config_file_reach_the_daemon_through_hook_send(
+        home, hookd_factory, redis_db, monkeypatch, capsys):
+    daemon = daemon_with_paths_in_its_config_file(home, hookd_factory, monkeypatch)
+    assert main(["hooks", "install", "--events", "PreToolUse,Stop"]) == 0
+    found = hookd_handlers(json.loads(user_settings(home).read_text()))
+    command = found["PreToolUse"][0]["command"]
+    assert f"HOOKD_SOCKET={daemon.socket}" in command and f"HOOKD_STATE_DIR={daemon.state_dir}" in command
+
+    body = b'{"session_id":"s-config-paths","tool_name":"Bash","tool_input":{"command":"ls"}}'
+    assert run_as_claude_code(found["PreToolUse"][0], body, claude_code_env(daemon)) == (200, b"")
+    [entry] = wait_for_entries(redis_db, 1)
+    assert entry[b"session"] == b"s-config-paths"
+    default_inbox = home / "home" / ".local" / "state" / "hookd" / "inbox"
+    assert not default_inbox.exists() or not list(default_inbox.iterdir())
+
+    capsys.readouterr()
+    assert main(["hooks", "status", "--scope", "user", "--json"]) == 0
+    [described] = json.loads(capsys.readouterr().out)["files"]
+    [where] = described["routes"]
+    assert where["this_daemon"] and where["reachable"] and described["problems"] == []
+
+    status = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env,
+                            capture_output=True, text=True, timeout=30)
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["hooks_problems"] == []
+
+
+def test_hooks_that_would_miss_the_daemon_are_named_with_their_repair(
+        home, hookd_factory, redis_db, monkeypatch, capsys):
+    daemon = daemon_with_paths_in_its_config_file(home, hookd_factory, monkeypatch)
+    settings = user_settings(home)
+    settings.parent.mkdir(parents=True)
+    # What an older hookd installed: no paths, so hook-send's defaults, which this daemon does not use.
+    old = entries.command_handler(hook_command("Stop"))
+    settings.write_text(json.dumps({"hooks": {"Stop": [{"hooks": [old]}]}}))
+
+    assert main(["hooks", "status", "--scope", "user"]) == 1
+    out = capsys.readouterr().out
+    assert "would miss it" in out and f"hookd hooks install --settings {settings}" in out
+
+    status = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env,
+                            capture_output=True, text=True, timeout=30)
+    assert status.returncode == 1, status.stderr  # degraded: its events go elsewhere
+    document = json.loads(status.stdout)
+    [problem] = document["hooks_problems"]
+    assert "Stop" in problem and str(settings) in problem and "hookd hooks install" in problem
+
+    # The repair it names fixes it.
+    assert main(["hooks", "install", "--settings", str(settings), "--events", "Stop"]) == 0
+    capsys.readouterr()
+    assert main(["hooks", "status", "--scope", "user"]) == 0
+
+
+def test_a_hook_whose_interpreter_is_gone_is_reported_by_run_and_status(home, hookd_factory,
+                                                                       redis_db):
+    settings = user_settings(home)
+    settings.parent.mkdir(parents=True)
+    gone = str(home / "pyenv" / "versions" / "3.11.4" / "bin" / "python3.11")
+    argv = [gone] + hook_command("PreToolUse")[1:]
+    settings.write_text(json.dumps({"hooks": {"PreToolUse": [
+        {"matcher": "*", "hooks": [entries.command_handler(argv)]}]}}, indent=2))
+    daemon = hookd_factory()
+    wait_until(lambda: "hooks_would_miss" in daemon.log_text(), what="the warning at start")
+    [record] = [json.loads(line) for line in daemon.log_text().splitlines()
+                if "hooks_would_miss" in line and gone in line]
+    assert record["events"] == ["PreToolUse"] and record["repair"].startswith("hookd hooks install")
+    status = subprocess.run([sys.executable, "-m", "hookd", "status"], env=daemon.env,
+                            capture_output=True, text=True, timeout=30)
+    assert status.returncode == 1 and gone in status.stdout and "no longer exists" in status.stdout
+    assert f"hookd hooks install --settings {settings}" in status.stdout
+
+
+def test_the_hook_command_names_the_venv_python_not_the_interpreter_it_resolves_to():
+    """A venv's bin/python outlives a patch upgrade of the Python it was made from
+    (Homebrew, uv and pyenv keep each version in a directory of its own)."""
+    from hookd.hooks.command import python_argv
+
+    argv = python_argv("Stop")
+    assert argv[0] == os.path.abspath(sys.executable)
+    if sys.prefix != sys.base_prefix and os.path.islink(sys.executable):
+        assert argv[0] != os.path.realpath(sys.executable)
+    assert argv[1:4] == ["-I", "-S", "-c"] and argv[-1] == "Stop"
+
+
+def test_a_route_is_read_back_from_a_command(tmp_path):
+    from hookd.hooks.command import hook_command_line, route
+
+    environ = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": "/run/user/1000"}
+    line = hook_command_line("Stop", str(tmp_path / "my sock" / "h.sock"), str(tmp_path / "state"),
+                             environ)
+    assert line.startswith("env ")
+    where = route(line, environ)
+    assert where.socket == str(tmp_path / "my sock" / "h.sock")
+    assert where.inbox == str(tmp_path / "state" / "inbox")
+    # On hook-send's defaults the command carries nothing.
+    plain = hook_command_line("Stop", "/run/user/1000/hookd/hookd.sock",
+                              str(tmp_path / ".local" / "state" / "hookd"), environ)
+    assert not plain.startswith("env ")

@@ -218,7 +218,7 @@ def test_a_slow_client_gets_408_and_a_silent_one_is_closed(hookd_factory, redis_
 def test_a_non_loopback_address_is_refused_at_startup(hookd_factory):
     daemon = hookd_factory(start=False, http_addr=f"0.0.0.0:{free_port()}")
     daemon.start(wait=False)
-    assert daemon.proc.wait(30) == 2
+    assert daemon.proc.wait(30) == 78  # EX_CONFIG
     log = daemon.log_text()
     assert "http_addr 0.0.0.0" in log and "not a loopback address" in log
     assert "http_allow_public = true" in log

@@ -278,14 +278,20 @@ def client_of(argv: list[str]) -> Path:
 def test_print_hook_command_prints_a_fast_command_that_delivers(hookd, redis_db):
     result = hookd_command("print-hook-command", env=hookd.env)
     assert result.returncode == 0 and result.stderr == b""
-    argv = shlex.split(result.stdout.decode())
+    command = shlex.split(result.stdout.decode())
+    # The daemon's paths are not hook-send's defaults: the command carries them.
+    assert command[0] == "env" and command[1:3] == [f"HOOKD_STATE_DIR={hookd.env['HOOKD_STATE_DIR']}",
+                                                     f"HOOKD_SOCKET={hookd.env['HOOKD_SOCKET']}"]
+    argv = command[3:]
     assert os.path.isabs(argv[0]) and os.access(argv[0], os.X_OK)
     assert argv[1:3] == ["-I", "-S"]
     client = client_of(argv)
     assert client.is_absolute() and client.is_file()
 
     payload = b'{"hook_event_name": "Notification", "session_id": "via-hook-command"}'
-    run = subprocess.run(argv, input=payload, env=hookd.env, capture_output=True, timeout=30)
+    # Run as Claude Code would, from an environment that knows nothing of hookd's paths.
+    bare = {k: v for k, v in hookd.env.items() if k not in ("HOOKD_SOCKET", "HOOKD_STATE_DIR")}
+    run = subprocess.run(command, input=payload, env=bare, capture_output=True, timeout=30)
     assert (run.returncode, run.stdout, run.stderr) == (0, b"", b"")
     (fields,) = wait_for_entries(redis_db, 1)
     assert json.loads(fields[b"envelope"])["payload"] == json.loads(payload)
@@ -295,7 +301,7 @@ def test_print_hook_command_prints_a_fast_command_that_delivers(hookd, redis_db)
 def test_print_hook_command_with_an_event_name_passes_it_on(hookd, redis_db):
     result = hookd_command("print-hook-command", "SessionStart", env=hookd.env)
     argv = shlex.split(result.stdout.decode())
-    assert argv[1:3] == ["-I", "-S"] and argv[-1] == "SessionStart"
+    assert argv[4:6] == ["-I", "-S"] and argv[-1] == "SessionStart"
     run = subprocess.run(argv, input=b'{"session_id": "no-name"}', env=hookd.env,
                          capture_output=True, timeout=30)
     assert (run.returncode, run.stdout, run.stderr) == (0, b"", b"")

@@ -119,7 +119,8 @@ def test_a_user_rule_that_could_not_work_is_a_config_error_naming_redact_rules(r
 
     with pytest.raises(ConfigError) as caught:
         _load_with_rules([rule])
-    assert problem in str(caught.value) and "`$.redact_rules`" in str(caught.value)
+    assert problem in str(caught.value) and "redact_rules: " in str(caught.value)
+    assert caught.value.setting == "redact_rules"
     assert "HOOKD_REDACT_RULES from the environment" in str(caught.value)
 
 

@@ -182,7 +182,7 @@ def test_there_is_no_password_flag_and_a_password_in_a_redis_url_flag_is_refused
     url = url_for(redis_server, "someone", PASSWORD)
     run = subprocess.run([sys.executable, "-m", "hookd", "run", "--redis-url", url], env=daemon.env,
                          capture_output=True, text=True, timeout=30, cwd=REPO)
-    assert run.returncode == 2
+    assert run.returncode == 78  # EX_CONFIG
     assert "refusing to run" in run.stderr and "redis_password_file" in run.stderr
     assert PASSWORD not in run.stdout + run.stderr
     config = hookd_cli(daemon.env, "config", "--redis-url", url)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import os
 import re
 import signal
 import subprocess
@@ -181,7 +182,7 @@ def test_tail_stops_cleanly_on_ctrl_c(hookd, redis_db):
         _, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
-    assert proc.returncode == 0
+    assert proc.returncode == 130  # as a shell reports SIGINT, without a traceback
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert "dddd4444" in first_line[0]
 
@@ -295,3 +296,75 @@ def test_a_line_keeps_its_columns_for_events_with_and_without_enrichment():
     assert len({line.index(text) for line, text in zip(lines, ("/home", "go on", "ls"))}) == 1
     cut = summary.line({**edit, "payload": {"tool_input": {"file_path": "/x" * 100}}}, False, width=100)
     assert len(cut) == 100 and cut.endswith("…  (1.2s)  [low]")
+
+
+# ---------------------------------------------------------------- scripts can trust it
+
+
+PRETTY = json.dumps({"hook_event_name": "PreToolUse", "session_id": "cccc3333-session",
+                     "tool_name": "Bash", "tool_input": {"command": "printf 'a\\nb'"},
+                     "note": "wide: 日本語 ✓"}, indent=2, ensure_ascii=False).encode()
+
+
+def test_tail_json_is_one_envelope_per_line_that_replay_file_reads_back(hookd, redis_db, tmp_path):
+    # Claude Code may send a pretty-printed payload: the envelope embeds it as sent, newlines and all.
+    bodies = [PRETTY] * 3 + [BASH, READ]
+    for body in bodies:
+        assert hookd.send(body).returncode == 0
+    wait_for_entries(redis_db, len(bodies))
+    done = tail(hookd, "--since", "1h", "--count", str(len(bodies)), "--json")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(bodies)
+    stored = [json.loads(f[b"envelope"]) for _, f in redis_db.xrange("hookd:events")]
+    assert [json.loads(line) for line in lines] == stored
+    assert stored[0]["payload"]["note"] == "wide: 日本語 ✓"
+
+    exported = tmp_path / "tail.jsonl"
+    exported.write_text(done.stdout)
+    replayed = subprocess.run([sys.executable, "-m", "hookd", "replay", "--file", str(exported),
+                               "--stream", "hookd:copy", "--json"], env=hookd.env, cwd=REPO,
+                              capture_output=True, text=True, timeout=60)
+    assert replayed.returncode == 0, replayed.stderr
+    report = json.loads(replayed.stdout)
+    assert (report["envelopes"], report["bad"], report["added"]) == (len(bodies), 0, len(bodies))
+    copied = [json.loads(f[b"envelope"]) for _, f in redis_db.xrange("hookd:copy")]
+    assert copied == stored
+    assert "\r" not in replayed.stderr  # no progress bar in a pipe
+
+
+WIDE = {"hook": "PostToolUse", "tool_name": "Bash", "session_id": "abc12345-x",
+        "received_at": "2026-11-21T13:10:00.123456Z", "operation": "execute", "duration_ms": 64000,
+        "risk": "high", "risk_reasons": ["rm -rf", "sudo"],
+        "payload": {"tool_input": {"command": "echo 日本語の長いコマンド 🚀🚀 " * 8}}}
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 100, 132, 200])
+@pytest.mark.parametrize("colour", [False, True])
+def test_a_line_never_wraps_at_any_width_with_wide_characters(width, colour):
+    for envelope in (WIDE, {**WIDE, "risk": None, "duration_ms": None},
+                     {**WIDE, "hook": "ツール使用後", "tool_name": "編集"}):
+        text = summary.line(envelope, colour, width)
+        shown = re.sub(r"\x1b\[[0-9;]*m", "", text)
+        assert summary.columns(shown) <= width, (width, shown)
+        if width >= 100:  # room enough: risk and duration are kept, the summary is cut
+            assert "…" in shown and ("[high" in shown) == bool(envelope["risk"])
+            assert ("(1m04s)" in shown) == bool(envelope["duration_ms"])
+
+
+def test_display_width_counts_wide_characters_as_two_columns():
+    assert summary.columns("日本") == 4 and summary.columns("ab") == 2
+    assert summary.columns(summary.fit("日本語日本語", 5)) <= 5
+
+
+def test_tail_json_into_a_closed_pipe_ends_quietly_with_141(published):
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "hookd", "tail", "--since", "1h", "--json"],
+                              env=published.env, cwd=REPO, stdout=write_end, stderr=subprocess.PIPE,
+                              timeout=60)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141
+    assert b"Traceback" not in done.stderr and b"BrokenPipeError" not in done.stderr

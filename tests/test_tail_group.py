@@ -162,7 +162,7 @@ def test_two_live_consumers_share_the_entries_without_repeating_one(hookd, redis
             proc.wait(30)
     shown = [json.loads(line)["event_id"] for name in outputs for line in outputs[name]]
     assert sorted(shown) == sorted(e["event_id"] for e in stored(redis_db))
-    assert all(proc.returncode == 0 for proc in procs.values())
+    assert all(proc.returncode == 130 for proc in procs.values())  # Ctrl-C, without a traceback
 
 
 def test_consumer_without_group_is_refused(hookd):

@@ -44,6 +44,7 @@ def take(daemon: Daemon) -> dict[str, Any]:
         "uptime_s": round(now - state.started_at, 1),
         "socket": config.socket,
         "control_socket": config.control_socket,
+        "state_dir": config.state_dir,
         "host": config.host,
         "instance": daemon.builder.instance,
         "stream": config.stream,

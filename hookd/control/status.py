@@ -6,10 +6,9 @@ Exit codes: 0 healthy, 1 degraded, 2 not running, 3 could not tell.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 from hookd.config import Config
 from hookd.control import snapshot
@@ -59,20 +58,28 @@ def offline(config: Config, why: str) -> dict[str, Any]:
             "spool": spool_info, "inbox": {"events": snapshot.count_inbox(config.inbox_dir)}}
 
 
-def run(config: Config, as_json: bool, watch_s: float | None, out: TextIO = sys.stdout) -> int:
-    color = out.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: set and not empty
+def run(config: Config, as_json: bool, watch_s: float | None, out: TextIO | None = None,
+        check: Callable[[int, dict[str, Any]], tuple[int, dict[str, Any]]] | None = None) -> int:
+    """Print the daemon's status (``watch_s``: again and again); ``check`` may add findings
+    of the caller's, such as installed hooks that would miss this daemon."""
+    from hookd.terminal.color import enabled
+
+    out = out or sys.stdout
+    color = enabled(out)
     while True:
         code, status = gather(config)
-        text = json.dumps(status, indent=2) if as_json else render(status, code, color)
+        if check is not None:
+            code, status = check(code, status)
+        text = json.dumps(status) if as_json else render(status, code, color)
         if watch_s is None:
             print(text, file=out)
             return code
-        out.write("\x1b[H\x1b[2J" + text + f"\n\n(every {watch_s:g}s; Ctrl-C to stop)\n")
+        if as_json:  # one document per line and refresh, for a script
+            print(text, file=out)
+        else:
+            out.write("\x1b[H\x1b[2J" + text + f"\n\n(every {watch_s:g}s; Ctrl-C to stop)\n")
         out.flush()
-        try:
-            time.sleep(watch_s)
-        except KeyboardInterrupt:
-            return code
+        time.sleep(watch_s)  # Ctrl-C ends it: 130, as for any command
 
 
 def render(status: dict[str, Any], code: int, color: bool) -> str:
@@ -120,6 +127,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     rows.append(("process", f"rss {format_bytes(proc['rss_bytes'])}, cpu {proc['cpu_percent']:.1f}%, "
                             f"{proc['open_fds']} fds, {proc['threads']} threads"))
     rows.append(("socket", status["socket"]))
+    rows += [("hooks", paint(f"! {problem}", YELLOW)) for problem in status.get("hooks_problems", [])]
     if status.get("http"):
         http = status["http"]
         answers = ", ".join(f"{s} {n:,}" for s, n in http["by_status"].items()) or "none yet"
@@ -141,6 +149,7 @@ def _render_offline(status: dict[str, Any], paint) -> str:
         ("spool", spool_text),
         ("inbox", f"{status['inbox']['events']:,} events waiting"),
         ("state", status["state_dir"]),
+        *[("hooks", paint(f"! {problem}", YELLOW)) for problem in status.get("hooks_problems", [])],
         ("start", "hookd run  (or: systemctl --user start hookd)"),
     ])
 

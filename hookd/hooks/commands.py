@@ -12,18 +12,9 @@ from typing import Any, Callable, TextIO
 
 from hookd.config import Config
 from hookd.hooks import entries, events, merge
+from hookd.hooks import reach
+from hookd.hooks.command import Route, hook_command, route, route_env
 from hookd.hooks.settings import SettingsError, SettingsFile, load, write
-
-SCOPES = ("user", "project", "local")
-
-
-def scope_path(scope: str, environ=os.environ, cwd: str | None = None) -> str:
-    if scope == "user":
-        base = environ.get("CLAUDE_CONFIG_DIR") or os.path.join(
-            environ.get("HOME") or os.path.expanduser("~"), ".claude")
-        return os.path.join(base, "settings.json")
-    name = "settings.json" if scope == "project" else "settings.local.json"
-    return os.path.join(cwd or os.getcwd(), ".claude", name)
 
 
 def claude_version() -> tuple[int, ...] | None:
@@ -40,10 +31,11 @@ def claude_version() -> tuple[int, ...] | None:
 
 
 def _handler_factory(mode: str, config: Config) -> tuple[Callable[[str], dict[str, Any]], str | None]:
-    from hookd.cli import hook_command
+    def command(event: str) -> dict[str, Any]:
+        return entries.command_handler(hook_command(event, config.socket, config.state_dir))
 
     if mode == "command":
-        return (lambda event: entries.command_handler(hook_command(event))), None
+        return command, None
     if not config.http_addr:
         raise SettingsError("--mode http needs hookd's HTTP listener: set http_addr (for example "
                             "http_addr = \"127.0.0.1:8787\" in the config file, or --http-addr), "
@@ -53,7 +45,7 @@ def _handler_factory(mode: str, config: Config) -> tuple[Callable[[str], dict[st
     def handler(event: str) -> dict[str, Any]:
         if events.BY_NAME[event].http and event not in events.COMMAND_IN_HTTP_MODE:
             return entries.http_handler(url)
-        return entries.command_handler(hook_command(event))
+        return command(event)
     return handler, url
 
 
@@ -87,6 +79,10 @@ def install(config: Config, path: str, mode: str, names: list[str] | None, dry_r
         return 0
     print(f"installed hookd's hooks in {path}: {mode} mode, {len(chosen)} events"
           + (f" (backup: {backup})" if backup else ""), file=out)
+    carried = route_env(config.socket, config.state_dir)
+    if carried:
+        print("the hook command sets " + " ".join(f"{k}={v}" for k, v in carried.items())
+              + ": this daemon's paths are not the ones hook-send finds by itself", file=out)
     if mode == "http":
         print(_token_advice(config), file=out)
     print("Claude Code reads hooks when a session starts: restart running sessions "
@@ -142,10 +138,39 @@ def describe(config: Config, path: str) -> dict[str, Any]:
     if urls and not os.environ.get(entries.TOKEN_VAR):
         problems.append(f"{entries.TOKEN_VAR} is not set in this environment; Claude Code started "
                         "from here would send an empty token")
+    routes = _routes(config, path, handlers)
+    problems += [r["problem"] for r in routes if r["problem"]]
     doubled = [e for e, hs in handlers.items() if len(hs) > 1]
     if doubled:
         problems.append(f"more than one hookd entry for {', '.join(doubled)} (install again to fix)")
-    return {**info, "events": list(handlers), "modes": modes, "urls": urls, "problems": problems}
+    return {**info, "events": list(handlers), "modes": modes, "urls": urls, "routes": routes,
+            "problems": problems}
+
+
+def _routes(config: Config, path: str, handlers: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Where the command hooks send, each route checked end to end: is it this daemon's socket
+    and inbox, and does a process of this user accept on the socket (nothing is sent)."""
+    by_route: dict[Route, list[str]] = {}
+    for event, hs in handlers.items():
+        for h in hs:
+            where = route(h.get("command", "")) if h.get("type") == "command" else None
+            if where is not None:
+                by_route.setdefault(where, []).append(event)
+    found = []
+    for where, names in by_route.items():
+        ours = reach.same_place(where, config.socket, config.state_dir)
+        unreachable = reach.probe(where)
+        if not ours:
+            problem = (f"hooks for {reach.events_text(names)} send to {where.socket} and "
+                       f"{where.inbox}, not to {config.socket} and {config.inbox_dir} (this "
+                       "config's daemon): their events would miss it; repair: "
+                       f"{reach.repair_command(os.path.abspath(path))}")
+        else:
+            problem = None
+        found.append({"socket": where.socket, "inbox": where.inbox, "events": names,
+                      "this_daemon": ours, "reachable": unreachable is None,
+                      "problem": problem, "note": unreachable})
+    return found
 
 
 def status(config: Config, paths: list[str], as_json: bool, out: TextIO | None = None) -> int:
@@ -153,7 +178,7 @@ def status(config: Config, paths: list[str], as_json: bool, out: TextIO | None =
     out = out or sys.stdout
     files = [describe(config, p) for p in paths]
     if as_json:
-        print(json.dumps({"files": files}, indent=2), file=out)
+        print(json.dumps({"files": files}), file=out)
     else:
         for f in files:
             print(_render(f), file=out)
@@ -172,6 +197,9 @@ def _render(f: dict[str, Any]) -> str:
         return f"{head}\n  no hookd hooks"
     lines = [head, f"  {' + '.join(f['modes'])} mode, {len(f['events'])} events: {', '.join(f['events'])}"]
     lines += [f"  url {u}" for u in f["urls"]]
+    for r in f.get("routes", []):
+        state = "a daemon accepts there" if r["reachable"] else r["note"]
+        lines.append(f"  sends to {r['socket']} (inbox {r['inbox']}): {state}")
     left = [e for e in events.DEFAULT_EVENTS if e not in f["events"]]
     if left:
         lines.append(f"  not hooked: {', '.join(left)}")

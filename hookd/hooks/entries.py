@@ -76,6 +76,9 @@ def missing_paths(handler: dict[str, Any]) -> list[str]:
         argv = shlex.split(command)
     except ValueError:
         return [f"(the command cannot be parsed: {command!r})"]
+    from hookd.hooks.command import split_env
+
+    argv = split_env(argv)[1]
     missing = []
     if argv and os.path.isabs(argv[0]) and not os.access(argv[0], os.X_OK):
         missing.append(argv[0])

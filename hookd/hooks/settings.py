@@ -20,9 +20,23 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
+from hookd.hooks import textedit
+
 
 class SettingsError(Exception):
     """The file cannot be used as it is; the message names the file, the place and the fix."""
+
+
+SCOPES = ("user", "project", "local")
+
+
+def scope_path(scope: str, environ=os.environ, cwd: str | None = None) -> str:
+    if scope == "user":
+        base = environ.get("CLAUDE_CONFIG_DIR") or os.path.join(
+            environ.get("HOME") or os.path.expanduser("~"), ".claude")
+        return os.path.join(base, "settings.json")
+    name = "settings.json" if scope == "project" else "settings.local.json"
+    return os.path.join(cwd or os.getcwd(), ".claude", name)
 
 
 @dataclass
@@ -38,6 +52,11 @@ class SettingsFile:
     def render(self, data: dict[str, Any]) -> str:
         # A file that spells non-ASCII characters as \u escapes keeps doing so.
         escaped = self.text.isascii() and "\\u" in self.text
+        if self.text.strip():
+            try:  # only what changed: the rest keeps its bytes (one-line, inline arrays, spacing)
+                return textedit.edit(self.text, self.data, data, self.indent, escaped)
+            except (textedit.Unsupported, ValueError, RecursionError):
+                pass
         text = json.dumps(data, indent=self.indent, ensure_ascii=escaped)
         return text + "\n" if self.newline_at_end else text
 

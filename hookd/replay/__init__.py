@@ -33,13 +33,15 @@ def run(config: Config, file: str | None = None, export_to: str | None = None,
             return _run_export(config, export_to, dry_run, as_json, out, err)
         info = waiting(config)
         if as_json:
-            print(json.dumps(info, indent=2), file=out)
+            print(json.dumps(info), file=out)
         else:
             print_waiting(info, out)
         return 0
     except ReplayError as exc:
         print(f"hookd: {exc}", file=err)
         return 1
+    except BrokenPipeError:
+        raise  # the reader of our output went away: the command ends quietly (141)
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"hookd: cannot read{where}: {exc.strerror or exc}; check --state-dir and the "
@@ -49,14 +51,14 @@ def run(config: Config, file: str | None = None, export_to: str | None = None,
 
 def _run_export(config: Config, path: str, dry_run: bool, as_json: bool,
                 out: TextIO, err: TextIO) -> int:
-    count, size = export(config, path, dry_run)
+    count, size = export(config, path, dry_run, err)
     frames = inbox_frames(config)
     report = {"file": path, "dry_run": dry_run, "events": count, "bytes": size,
               "inbox_frames_not_included": frames, "spool_dir": config.spool_dir}
     # With --export -, stdout carries the envelopes: the report goes to stderr.
     stream = err if path == "-" and not dry_run else out
     if as_json:
-        print(json.dumps(report, indent=2), file=stream)
+        print(json.dumps(report), file=stream)
         return 0
     verb = "would export" if dry_run else "exported"
     target = "stdout" if path == "-" else path

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple, TextIO
 
 import redis.exceptions
 
 from hookd.config import Config, mask_url
+from hookd.terminal.progress import Progress
 from hookd.envelope import UNKNOWN_HOOK, Event, reject_constant
 from hookd.publish.connection import connect, describe_failure
 from hookd.publish.migration import through_a_move
@@ -89,9 +90,11 @@ def parse_line(raw: bytes) -> Event:
                  tool=_text_field(envelope, "tool_name"), envelope=raw, instance=instance)
 
 
-def parse_lines(lines: Iterable[bytes]) -> Parsed:
+def parse_lines(lines: Iterable[bytes], on_line: Callable[[int], None] | None = None) -> Parsed:
     events, numbers, bad = [], [], []
     for number, line in enumerate(lines, 1):
+        if on_line is not None and not number % 1000:
+            on_line(number)
         line = line.strip(b" \t\r\n")
         if not line:
             continue
@@ -103,7 +106,7 @@ def parse_lines(lines: Iterable[bytes]) -> Parsed:
     return Parsed(events, numbers, bad)
 
 
-def read_file(path: str) -> Parsed:
+def read_file(path: str, err: TextIO | None = None) -> Parsed:
     try:
         if path == "-":
             data = sys.stdin.buffer.read()
@@ -114,7 +117,9 @@ def read_file(path: str) -> Parsed:
         raise ReplayError(f"cannot read {path}: {exc.strerror or exc}; give the path of a JSONL "
                           "file of envelopes, such as one written by hookd replay --export") from None
     # Split on LF only: CR is stripped with the line, and no other byte ends a line.
-    return parse_lines(data.split(b"\n"))
+    lines = data.split(b"\n")
+    with Progress("reading", len(lines), unit="lines", stream=err) as progress:
+        return parse_lines(lines, progress.update)
 
 
 # -- publishing -----------------------------------------------------------------
@@ -173,8 +178,13 @@ class PublishFailed(Exception):
         self.counts = counts
 
 
-async def publish(config: Config, events: list[Event]) -> dict[str, HostCounts]:
-    """Send the events through the daemon's script, batch by batch; per-host counts."""
+async def publish(config: Config, events: list[Event],
+                  on_batch: Callable[[int], None] | None = None) -> dict[str, HostCounts]:
+    """Send the events through the daemon's script, batch by batch; per-host counts.
+
+    ``on_batch`` is told how many events have been sent so far, after each batch.
+    """
+    sent = 0
     counts: dict[str, list[int]] = {}
     for event in events:
         counts.setdefault(sender(event), [0, 0, 0])[0] += 1
@@ -195,6 +205,9 @@ async def publish(config: Config, events: list[Event]) -> dict[str, HostCounts]:
                 raise PublishFailed(describe_failure(config, exc), result()) from None
             counts[sender(batch[0])][1] += int(added)
             counts[sender(batch[0])][2] += int(skipped)
+            sent += len(batch)
+            if on_batch is not None:
+                on_batch(sent)
     finally:
         await client.aclose()
     return result()
@@ -231,7 +244,7 @@ def _totals(counts: dict[str, HostCounts]) -> tuple[int, int]:
 
 def replay_file(config: Config, path: str, dry_run: bool, as_json: bool,
                 out: TextIO, err: TextIO) -> int:
-    parsed = read_file(path)
+    parsed = read_file(path, err)
     where = f"{config.stream} at {mask_url(config.redis_url)}"
     report: dict[str, Any] = {
         "file": path, "dry_run": dry_run, "envelopes": len(parsed.events), "bad": len(parsed.bad),
@@ -260,7 +273,7 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool,
     if not parsed.events:
         report["added"] = report["skipped"] = 0
         if as_json:
-            print(json.dumps(report, indent=2), file=out)
+            print(json.dumps(report), file=out)
         else:
             print(f"{read_text}; nothing to publish", file=out)
         return 0
@@ -272,7 +285,7 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool,
         except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
             report["redis_error"] = describe_failure(config, exc)
             if as_json:
-                print(json.dumps(report, indent=2), file=out)
+                print(json.dumps(report), file=out)
             else:
                 print(read_text, file=out)
                 print(f"dry run: could not ask Redis how many would be added: "
@@ -281,7 +294,8 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool,
         counts = predict(parsed.events, marks)
     else:
         try:
-            counts = asyncio.run(publish(config, parsed.events))
+            with Progress("publishing", len(parsed.events), stream=err) as progress:
+                counts = asyncio.run(publish(config, parsed.events, progress.update))
         except PublishFailed as exc:
             added, _ = _totals(exc.counts)
             progress = (f"{added} of {len(parsed.events)} events were added before it failed"
@@ -295,7 +309,7 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool,
                                                         if k != "mark"}
                        for h, c in counts.items()}
     if as_json:
-        print(json.dumps(report, indent=2), file=out)
+        print(json.dumps(report), file=out)
         return 0
     print(read_text, file=out)
     if dry_run:

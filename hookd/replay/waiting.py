@@ -15,6 +15,8 @@ from typing import Any, TextIO
 from hookd.config import Config, mask_url
 from hookd.daemon import daemon_pid
 from hookd.ingest.inbox import SUFFIX as INBOX_SUFFIX
+from hookd.terminal.progress import Progress
+from hookd.jsonl import one_line
 from hookd.replay.errors import ReplayError
 from hookd.units import format_age, format_bytes, plural
 from hookd.spool.inspect import SpoolSummary, summarize, waiting_events
@@ -101,34 +103,34 @@ def print_waiting(info: dict[str, Any], out: TextIO) -> None:
 # -- export -----------------------------------------------------------------
 
 
-def _one_line(envelope: bytes) -> bytes:
-    """The envelope on one line.
+def export(config: Config, path: str, dry_run: bool = False,
+           err: TextIO | None = None) -> tuple[int, int]:
+    """Write the spool's waiting envelopes to ``path`` (``-``: stdout); (events, bytes).
 
-    A raw CR or LF in valid JSON can only be whitespace between tokens (inside
-    strings they are escaped, and no UTF-8 sequence contains those bytes), so
-    a space in its place keeps the JSON the same and everything else byte for
-    byte. The payload is embedded as Claude Code sent it, which may be
-    pretty-printed.
-    """
-    if b"\n" in envelope or b"\r" in envelope:
-        return envelope.replace(b"\r", b" ").replace(b"\n", b" ")
-    return envelope
-
-
-def export(config: Config, path: str, dry_run: bool = False) -> tuple[int, int]:
-    """Write the spool's waiting envelopes to ``path`` (``-``: stdout); (events, bytes)."""
+    A progress bar on ``err`` when it is a terminal."""
+    if not dry_run:
+        try:
+            total = _summarize(config.spool_dir).events
+        except OSError:
+            total = None
+        with Progress("exporting", total, stream=err) as progress:
+            return _export(config, path, progress)
     count = size = 0
-    if dry_run:
-        for event in waiting_events(config.spool_dir):
-            count += 1
-            size += len(event.envelope) + 1
-        return count, size
+    for event in waiting_events(config.spool_dir):
+        count += 1
+        size += len(event.envelope) + 1
+    return count, size
+
+
+def _export(config: Config, path: str, progress: Progress) -> tuple[int, int]:
+    count = size = 0
     if path == "-":
         out = sys.stdout.buffer
         for event in waiting_events(config.spool_dir):
-            line = _one_line(event.envelope) + b"\n"
+            line = one_line(event.envelope) + b"\n"
             out.write(line)
             count, size = count + 1, size + len(line)
+            progress.update(count)
         out.flush()
         return count, size
     target = os.path.abspath(path)
@@ -138,9 +140,10 @@ def export(config: Config, path: str, dry_run: bool = False) -> tuple[int, int]:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with open(fd, "wb") as fh:
             for event in waiting_events(config.spool_dir):
-                line = _one_line(event.envelope) + b"\n"
+                line = one_line(event.envelope) + b"\n"
                 fh.write(line)
                 count, size = count + 1, size + len(line)
+                progress.update(count)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

@@ -6,7 +6,6 @@ import argparse
 import datetime
 import fnmatch
 import json
-import os
 import re
 import shutil
 import sys
@@ -20,6 +19,8 @@ import redis.exceptions
 from hookd.config import Config
 from hookd.hooks.events import BY_NAME
 from hookd.publish.connection import connect_sync, describe_failure
+from hookd.terminal.color import enabled as colour_enabled
+from hookd.jsonl import one_line
 from hookd.tail.summary import line
 
 BLOCK_MS = 1000
@@ -101,7 +102,7 @@ class Tail:
         self.err = err
         self.count = count
         self.shown = 0
-        self.colour = out.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: set and not empty
+        self.colour = colour_enabled(out)
         self.client = connect_sync(config, socket_timeout=BLOCK_MS / 1000 + config.redis_timeout_s)
 
     def start_id(self) -> str:
@@ -155,7 +156,7 @@ class Tail:
         if not self.filters.envelope_match(envelope):
             return False
         if self.as_json:
-            self.out.write(raw.decode("utf-8", "replace") + "\n")
+            self.out.write(one_line(raw).decode("utf-8", "replace") + "\n")
         else:
             width = shutil.get_terminal_size().columns if self.out.isatty() else None
             self.out.write(line(envelope, self.colour, width) + "\n")
@@ -190,14 +191,6 @@ def run(config: Config, args: argparse.Namespace, out: TextIO | None = None,
     else:
         tail = Tail(config, filters, args.json, out, err, args.count)
     try:
-        return tail.run()
-    except KeyboardInterrupt:
-        return 0
-    except BrokenPipeError:  # the reader went away (| head); nothing left to say
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
-        return 0
+        return tail.run()  # Ctrl-C (130) and a closed pipe (141) end it in exits.quietly
     finally:
         tail.client.close()

@@ -13,6 +13,8 @@ import json
 import re
 from typing import Any
 
+from wcwidth import wcswidth, wcwidth
+
 RESET, DIM, BOLD = "\x1b[0m", "\x1b[2m", "\x1b[1m"
 RISK_COLOURS = {"high": "\x1b[1;31m", "medium": "\x1b[33m", "low": "\x1b[32m"}
 HOOK_COLOUR = "\x1b[36m"
@@ -102,8 +104,34 @@ def duration(ms: Any) -> str:
     return f"{int(ms) // 60_000}m{int(ms) // 1000 % 60:02d}s"
 
 
+def columns(text: str) -> int:
+    """The text's width on a terminal: a wide (CJK, emoji) character takes two columns."""
+    width = wcswidth(text)
+    return width if width >= 0 else sum(max(wcwidth(c), 0) for c in text)
+
+
+def fit(text: str, room: int) -> str:
+    """The text cut to at most ``room`` columns, ending in … when cut."""
+    if columns(text) <= room:
+        return text
+    if room <= 0:
+        return ""
+    kept, used = [], 0
+    for char in text:
+        w = max(wcwidth(char), 0)
+        if used + w > room - 1:
+            break
+        kept.append(char)
+        used += w
+    return "".join(kept) + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - columns(text))
+
+
 def line(envelope: dict[str, Any], colour: bool, width: int | None = None) -> str:
-    """The event as one line; ``width`` cuts the summary so the line fits a terminal."""
+    """The event as one line; ``width`` (terminal columns) cuts the summary so the line fits."""
     session = str(envelope.get("session_id") or "-")[:8]
     hook = visible(str(envelope.get("hook") or "?"))
     tool = visible(str(envelope.get("tool_name") or ""))
@@ -115,16 +143,26 @@ def line(envelope: dict[str, Any], colour: bool, width: int | None = None) -> st
     risk_text = risk
     if risk and isinstance(reasons, list) and reasons and risk != "low":
         risk_text = f"{risk} ({visible(', '.join(str(r) for r in reasons))})"
-    head = f"{local_time(envelope.get('received_at'))}  {session:<8}  {hook:<18}  {tool:<10}  {operation:<8}"
+    when = local_time(envelope.get("received_at"))
+    cells = (when, _pad(session, 8), _pad(hook, 18), _pad(tool, 10), _pad(operation, 8))
+    head = "  ".join(cells)
     text = summary(envelope)
-    risk_room = len(risk_text) + 4 if risk_text else 0  # "  [...]"
-    room = 200 if width is None else max(10, width - len(head) - 2 - len(took_text) - risk_room)
-    if len(text) > room:
-        text = text[:room - 1] + "…"
+    risk_part = f"  [{risk_text}]" if risk_text else ""
+    if width is None:
+        text = fit(text, 200)
+    else:
+        room = width - columns(head) - 2 - columns(took_text) - columns(risk_part)
+        if room < 10 and risk_text != risk:  # the reasons go first, the level stays
+            risk_text = risk
+            risk_part = f"  [{risk_text}]"
+            room = width - columns(head) - 2 - columns(took_text) - columns(risk_part)
+        if room < 10:  # a narrow terminal: the plain line, cut at its edge
+            return fit(f"{head}  {text}{took_text}{risk_part}".rstrip(), width)
+        text = fit(text, room)
     if not colour:
-        return (f"{head}  {text}{took_text}" + (f"  [{risk_text}]" if risk_text else "")).rstrip()
-    head = (f"{DIM}{local_time(envelope.get('received_at'))}{RESET}  {session:<8}  "
-            f"{HOOK_COLOUR}{hook:<18}{RESET}  {BOLD}{tool:<10}{RESET}  {DIM}{operation:<8}{RESET}")
+        return f"{head}  {text}{took_text}{risk_part}".rstrip()
+    head = (f"{DIM}{when}{RESET}  {cells[1]}  {HOOK_COLOUR}{cells[2]}{RESET}  "
+            f"{BOLD}{cells[3]}{RESET}  {DIM}{cells[4]}{RESET}")
     took_text = f"  {DIM}({took}){RESET}" if took else ""
     tail = f"  {RISK_COLOURS[risk]}[{risk_text}]{RESET}" if risk_text else ""
     return f"{head}  {text}{took_text}{tail}"

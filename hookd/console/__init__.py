@@ -1,0 +1,1 @@
+"""What every hookd command shares at the terminal: exit codes, quiet pipes, colour, progress."""

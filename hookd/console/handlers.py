@@ -1,0 +1,213 @@
+"""What each ``hookd`` subcommand does with its parsed arguments (the parser is in cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from hookd.config import ConfigError, load, masked
+from hookd.console import exits
+from hookd.console.options import settings_from
+
+
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    from hookd.publish.access import password_flag_warning
+
+    settings = settings_from(args)
+    warning = password_flag_warning(settings)
+    if warning and args.handler is cmd_run:  # a daemon's arguments stay in the process list
+        raise ConfigError(f"refusing to run: {warning}", setting="redis_url",
+                          source="--redis-url on the command line")
+    if warning:
+        print(f"hookd: warning: {warning}", file=sys.stderr)
+    return settings
+
+
+def config_file_of(args: argparse.Namespace) -> str | None:
+    """The config file this command reads, when one was named or exists in the default place."""
+    from hookd.config import default_config_path
+
+    named = getattr(args, "config", None) or os.environ.get("HOOKD_CONFIG")
+    if named:
+        return os.path.abspath(named)
+    default = default_config_path(os.environ)
+    return default if os.path.exists(default) else None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import uvloop
+
+    from hookd import logs
+    from hookd.daemon import Daemon, StateDirLocked
+    from hookd.ingest.server import AlreadyRunning
+    from hookd.paths import UnsafePathError
+    from hookd.service.activation import ActivationError
+
+    config = load(_settings(args))
+    logs.configure(config.log_format, config.log_level)
+    _warn_about_hooks(config, args)
+    try:
+        uvloop.run(Daemon(config).serve())
+    except (AlreadyRunning, StateDirLocked, UnsafePathError, ActivationError) as exc:
+        print(f"hookd: {exc}", file=sys.stderr)
+        return exits.FAILURE
+    return exits.OK
+
+
+def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
+    """At start: installed hooks that are broken or send elsewhere, each with its repair."""
+    import structlog
+
+    from hookd.hooks import reach
+    from hookd.hooks.settings import SCOPES, scope_path
+
+    log = structlog.get_logger("hookd.hooks")
+    try:
+        found = reach.check([scope_path(s) for s in SCOPES], config.socket, config.state_dir,
+                            config_file_of(args))
+    except Exception:  # a check of other files must never keep the daemon from starting
+        log.exception("hooks_check_failed")
+        return
+    for finding in found.findings:
+        log.warning("hooks_would_miss", settings=finding.path, events=finding.events,
+                    problem=finding.problem, repair=finding.repair)
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from hookd.console.reference import settings_reference
+
+    if args.markdown:
+        print(settings_reference())
+        return exits.OK
+    values = masked(load(_settings(args)))
+    if args.json:
+        print(json.dumps(values))
+    else:
+        width = max(map(len, values))
+        for name, value in values.items():
+            print(f"{name:<{width}} = {json.dumps(value)}")
+    return exits.OK
+
+
+def cmd_print_hook_command(args: argparse.Namespace) -> int:
+    from hookd.hooks.command import hook_command_line
+
+    config = load(_settings(args))
+    print(hook_command_line(args.event, config.socket, config.state_dir))
+    return exits.OK
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from hookd import replay
+
+    return replay.run(load(_settings(args)), file=args.file, export_to=args.export,
+                      dry_run=args.dry_run, as_json=args.json)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from hookd.control import status
+
+    from hookd.control import snapshot
+
+    try:
+        config = load(_settings(args))
+    except ConfigError as exc:
+        # Exit 2 means "not running" to a monitoring script; a bad setting is "could not tell".
+        print(f"hookd: {exc}", file=sys.stderr)
+        return snapshot.UNKNOWN
+    from hookd.hooks.reach import annotate
+
+    config_file = config_file_of(args)
+    return status.run(config, as_json=args.json, watch_s=args.watch,
+                      check=lambda code, found: annotate(code, found, config, config_file))
+
+
+def cmd_redact(args: argparse.Namespace) -> int:
+    """Redact one JSON document from stdin with the daemon's own code and settings."""
+    from hookd.redact import build_redactor
+    from hookd.redact.truncate import truncate_strings
+
+    config = load(_settings(args))
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8")
+        json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        print(f"hookd: stdin is not one UTF-8 JSON document: {exc}", file=sys.stderr)
+        return exits.FAILURE
+    redactor = build_redactor(True, config.redact_disable, config.redact_allow, config.redact_rules)
+    redacted, counts = redactor.redact(text)
+    redacted, truncated = truncate_strings(redacted, config.truncate_strings_at)
+    sys.stdout.write(redacted)
+    sys.stdout.flush()
+    summary = ", ".join(f"{name} {n}" for name, n in sorted(counts.items())) or "nothing"
+    cut = f"; cut {truncated} strings to {config.truncate_strings_at} characters" if truncated else ""
+    print(f"hookd: redacted {summary}{cut}", file=sys.stderr)
+    return exits.OK
+
+
+def cmd_hooks(args: argparse.Namespace) -> int:
+    from hookd.hooks import commands
+    from hookd.hooks.settings import SCOPES, SettingsError, scope_path
+
+    config = load(_settings(args))
+    paths = [args.settings] if getattr(args, "settings", None) else \
+        [scope_path(s) for s in ([args.scope] if getattr(args, "scope", None) else SCOPES)]
+    try:
+        if args.action == "install":
+            names = [n.strip() for n in args.events.split(",") if n.strip()] if args.events else None
+            return commands.install(config, paths[0], args.mode, names, args.dry_run)
+        if args.action == "uninstall":
+            return commands.uninstall(config, paths[0], args.dry_run)
+        return commands.status(config, paths, args.json)
+    except (SettingsError, ValueError) as exc:
+        print(f"hookd: {exc}", file=sys.stderr)
+        return exits.FAILURE
+    except BrokenPipeError:
+        raise  # the reader went away: not a file hookd failed to write
+    except OSError as exc:
+        if args.action == "status":
+            print(f"hookd: cannot read {exc.filename or ', '.join(paths)}: {exc.strerror}",
+                  file=sys.stderr)
+        else:
+            print(f"hookd: cannot write {exc.filename or paths[0]}: {exc.strerror}; nothing was "
+                  "changed", file=sys.stderr)
+        return exits.FAILURE
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    from hookd.tail import follow
+
+    return follow.run(load(_settings(args)), args)
+
+
+def cmd_service(args: argparse.Namespace) -> int:
+    """Install, remove or inspect the user service (systemd or launchd) for this installation."""
+    from hookd.paths import UnsafePathError
+    from hookd.service import manager, units
+
+    config = load(_settings(args))
+    installation = units.Installation.of(config, config_file_of(args))
+    service = manager.manager_for(args.manager, installation, os.environ)
+    try:
+        if args.action == "status":
+            return manager.status(service)
+        if args.action == "install":
+            return manager.install(service, dry_run=args.dry_run, files_only=args.files_only,
+                                   environ=os.environ)
+        return manager.uninstall(service, dry_run=args.dry_run, files_only=args.files_only)
+    except BrokenPipeError:
+        raise
+    except (OSError, UnsafePathError) as exc:
+        print(f"hookd: {exc}", file=sys.stderr)
+        return exits.FAILURE
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    from hookd.console.completion import script
+
+    sys.stdout.write(script(args.parser, args.shell))
+    return exits.OK

@@ -1,0 +1,129 @@
+"""The hook command: what Claude Code runs for each event, and where it sends it.
+
+One function builds it (``hook_command``), so that another client (a native
+one) plugs in here. The command reaches the daemon it was installed for: when
+that daemon's socket or state directory is not what hook-send would find by
+itself, the command carries them as ``env HOOKD_STATE_DIR=... HOOKD_SOCKET=...``.
+``route`` reads a command back: the socket and inbox it would use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from typing import Mapping
+
+# What hook-send reads to find the daemon; the hook command sets them when needed.
+ROUTE_VARS = ("HOOKD_STATE_DIR", "HOOKD_SOCKET")
+
+
+def interpreter() -> str:
+    """The Python that runs the hook, by a path that outlives an interpreter upgrade.
+
+    In a virtualenv, the venv's own ``bin/python`` (not resolved): it is where hookd
+    is installed, it survives a patch upgrade of the base Python (Homebrew, uv and
+    pyenv put each version in its own directory, which resolving would name), and
+    it costs only the read of ``pyvenv.cfg``. Outside one, ``sys.executable`` as
+    the system names it (``/usr/bin/python3``, which a distribution upgrade keeps).
+    A shim (pyenv's is a shell script) is never used: it would
+    cost a process per event.
+    """
+    return os.path.abspath(sys.executable)
+
+
+def client_dir() -> str:
+    from hookd_client import hook_send
+
+    return os.path.dirname(os.path.realpath(hook_send.__file__))
+
+
+def python_argv(event: str | None = None) -> list[str]:
+    """The fast form: the interpreter with -I -S, importing the client by name.
+
+    An import uses the cached bytecode, where running the file would compile it
+    every time; and a missing client then exits 1, a non-blocking error for Claude
+    Code, where a missing script file exits 2, which blocks the tool call.
+    """
+    code = (f"import sys;sys.path[:0]=[{json.dumps(client_dir())}];"
+            "import hook_send;hook_send.exit_after_main()")
+    return [interpreter(), "-I", "-S", "-c", code] + ([event] if event else [])
+
+
+def route_env(socket: str | None, state_dir: str | None,
+              environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables the command must set for hook-send to reach this socket and state dir.
+
+    Compared with what hook-send finds in an environment without ``HOOKD_*`` routing
+    variables (Claude Code's own environment is not known at install time), so a
+    daemon on the defaults gets a command without any.
+    """
+    from hookd_client.hook_send import default_socket_path, default_state_dir
+
+    base = {k: v for k, v in (os.environ if environ is None else environ).items()
+            if k not in ROUTE_VARS}
+    wanted: dict[str, str] = {}
+    if state_dir and os.path.abspath(default_state_dir(base)) != os.path.abspath(state_dir):
+        wanted["HOOKD_STATE_DIR"] = os.path.abspath(state_dir)
+    if socket and os.path.abspath(default_socket_path({**base, **wanted})) != os.path.abspath(socket):
+        wanted["HOOKD_SOCKET"] = os.path.abspath(socket)
+    return wanted
+
+
+def hook_command(event: str | None = None, socket: str | None = None, state_dir: str | None = None,
+                 environ: Mapping[str, str] | None = None) -> list[str]:
+    """The hook command as argv, for the daemon at ``socket`` with ``state_dir``."""
+    variables = route_env(socket, state_dir, environ)
+    prefix = ["env", *(f"{k}={v}" for k, v in variables.items())] if variables else []
+    return prefix + python_argv(event)
+
+
+def hook_command_line(event: str | None = None, socket: str | None = None,
+                      state_dir: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    return shlex.join(hook_command(event, socket, state_dir, environ))
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a hook command sends: the socket, the state directory (its inbox), the program."""
+
+    socket: str
+    state_dir: str
+    program: str  # argv[0] after any env prefix
+
+    @property
+    def inbox(self) -> str:
+        return os.path.join(self.state_dir, "inbox")
+
+
+def split_env(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    """(variables set by a leading ``env A=B`` or ``A=B``, the rest of argv)."""
+    variables: dict[str, str] = {}
+    rest = list(argv)
+    if rest and os.path.basename(rest[0]) == "env":
+        rest = rest[1:]
+    while rest and "=" in rest[0] and rest[0].split("=", 1)[0].replace("_", "").isalnum() \
+            and not rest[0].startswith("-"):
+        key, value = rest.pop(0).split("=", 1)
+        variables[key] = value
+    return variables, rest
+
+
+def route(command: str, environ: Mapping[str, str] | None = None) -> Route | None:
+    """The socket and state dir a hook command sends to, as hook-send would find them.
+
+    Variables the command sets win over ``environ`` (this shell's, standing in for
+    Claude Code's). None when the command cannot be parsed.
+    """
+    from hookd_client.hook_send import default_socket_path, default_state_dir
+
+    try:
+        argv = shlex.split(command)
+    except ValueError:
+        return None
+    variables, rest = split_env(argv)
+    env = {**(os.environ if environ is None else environ), **variables}
+    state_dir = os.path.abspath(default_state_dir(env))
+    return Route(os.path.abspath(default_socket_path(env)), state_dir, rest[0] if rest else "")

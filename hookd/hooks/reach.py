@@ -1,0 +1,156 @@
+"""Do the installed hooks reach this daemon? Checked by `hookd run`, `hookd status`, `hooks status`.
+
+Two ways a hook loses events without a word: its command names an interpreter or
+client that is gone (an interpreter upgrade; Claude Code then sees exit 127 for
+every event), or it sends to a socket and inbox that this daemon does not use
+(its paths set in hookd's config file only). Each finding names the hooks, the
+settings file and the one command that repairs them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from hookd.hooks import entries, merge
+from hookd.hooks.command import Route, route
+from hookd.hooks.settings import SCOPES, SettingsError, load, scope_path
+
+
+@dataclass
+class Finding:
+    path: str  # the settings file
+    events: list[str]
+    problem: str
+    repair: str
+
+    def text(self) -> str:
+        return (f"{self.path}: hooks for {events_text(self.events)} {self.problem}; "
+                f"repair: {self.repair}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "events": self.events, "problem": self.problem,
+                "repair": self.repair}
+
+
+@dataclass
+class Reach:
+    findings: list[Finding] = field(default_factory=list)
+    hooked: int = 0  # command hooks seen
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def events_text(events: list[str]) -> str:
+    return ", ".join(events) if len(events) <= 4 else f"{', '.join(events[:3])} and {len(events) - 3} more"
+
+
+def _same(a: str, b: str) -> bool:
+    if os.path.abspath(a) == os.path.abspath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def same_place(where: Route, socket_path: str, state_dir: str) -> bool:
+    return _same(where.socket, socket_path) and _same(where.state_dir, state_dir)
+
+
+def repair_command(path: str, config_file: str | None = None) -> str:
+    extra = f" --config {config_file}" if config_file else ""
+    return f"hookd hooks install --settings {path}{extra}"
+
+
+def command_handlers(path: str) -> dict[str, list[dict[str, Any]]]:
+    """hookd's command handlers per event in one settings file ({} when unreadable or missing)."""
+    try:
+        settings = load(path)
+    except SettingsError:
+        return {}
+    return {event: [h for h in handlers if h.get("type") == "command"]
+            for event, handlers in merge.found(settings.data, None).items()}
+
+
+def check(paths: Iterable[str], socket_path: str, state_dir: str, config_file: str | None = None,
+          environ: Mapping[str, str] | None = None) -> Reach:
+    """What stops the hooks in ``paths`` from reaching the daemon at ``socket_path``/``state_dir``."""
+    reach = Reach()
+    for path in paths:
+        broken: dict[str, list[str]] = {}  # missing path -> events
+        missing_daemon: dict[tuple[str, str], list[str]] = {}  # (socket, inbox) -> events
+        for event, handlers in command_handlers(path).items():
+            for handler in handlers:
+                reach.hooked += 1
+                for gone in entries.missing_paths(handler):
+                    broken.setdefault(gone, []).append(event)
+                where = route(handler.get("command", ""), environ)
+                if where is None:
+                    continue
+                if not same_place(where, socket_path, state_dir):
+                    missing_daemon.setdefault((where.socket, where.inbox), []).append(event)
+        repair = repair_command(path, config_file)
+        for gone, events in broken.items():
+            reach.findings.append(Finding(
+                path, events, f"run {gone}, which no longer exists (an interpreter upgrade or a "
+                "moved checkout): Claude Code gets exit 127 and the events are lost", repair))
+        for (sock, inbox), events in missing_daemon.items():
+            reach.findings.append(Finding(
+                path, events, f"send to {sock} and {inbox}, not to this daemon's "
+                f"{socket_path} and {os.path.join(state_dir, 'inbox')}: their events would miss it",
+                repair))
+    return reach
+
+
+def probe(where: Route, timeout_s: float = 1.0) -> str | None:
+    """Connect to the socket a hook would use, as hook-send would, and send nothing.
+
+    None when a process of this user accepts there; else why not. A connection
+    closed before its first byte is not an event: the daemon counts nothing.
+    """
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout_s)
+        try:
+            sock.connect(where.socket)
+        except OSError as exc:
+            return (f"nothing accepts on {where.socket} ({exc.strerror}): events wait in "
+                    f"{where.inbox} until a hookd reading that state directory runs")
+        peer_uid = _peer_uid(sock)
+        if peer_uid is not None and peer_uid != os.getuid():
+            return (f"{where.socket} is served by uid {peer_uid}, not by you: hook-send "
+                    "refuses it and keeps events in the inbox")
+    return None
+
+
+def _peer_uid(sock: socket.socket) -> int | None:
+    try:
+        creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        return struct.unpack("3i", creds)[1]
+    except (AttributeError, OSError):
+        return None  # not Linux: hook-send checks it itself
+
+
+def annotate(code: int, status: dict[str, Any], config: Any,
+             config_file: str | None = None) -> tuple[int, dict[str, Any]]:
+    """`hookd status` with the installed hooks checked against the daemon it found.
+
+    The running daemon's own socket and state dir are the truth (another process may
+    have been started with other settings than this command's); a healthy daemon
+    with hooks that miss it or cannot run is degraded.
+    """
+    socket_path = status.get("socket") or config.socket
+    state_dir = status.get("state_dir") or config.state_dir
+    found = check([scope_path(s) for s in SCOPES], socket_path, state_dir, config_file)
+    status["hooks_problems"] = [f.text() for f in found.findings]
+    if found.findings and status.get("running") and code == 0:
+        status["health"] = "degraded"
+        status.setdefault("reasons", []).append(
+            f"{len(found.findings)} installed hook group(s) would lose events (see hooks)")
+        code = 1
+    return code, status
