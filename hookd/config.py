@@ -41,7 +41,7 @@ class UserRule(msgspec.Struct, forbid_unknown_fields=True):
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     socket: Annotated[str, _doc(
         "Unix socket the daemon listens on "
-        "(default $XDG_RUNTIME_DIR/hookd/hookd.sock, else /tmp/hookd-$UID/hookd.sock)")] = ""
+        "(default $XDG_RUNTIME_DIR/hookd/hookd.sock, else run/hookd.sock in state_dir)")] = ""
     control_socket: Annotated[str, _doc(
         "Unix socket that answers `hookd status` (default: control.sock beside the event socket)")] = ""
     metrics_addr: Annotated[str, _doc(
@@ -359,8 +359,9 @@ def _blame(exc: Exception, sources: Mapping[str, Mapping[str, Any]]) -> str:
 
 def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:
     """Fill the settings whose defaults depend on the environment."""
-    socket = os.path.abspath(config.socket or default_socket_path(environ))
     state_dir = os.path.abspath(config.state_dir or default_state_dir(environ))
+    # Never a shared /tmp name that another user could create first (docs/security.md).
+    socket = os.path.abspath(config.socket or default_socket_path(environ, state_dir))
     return msgspec.structs.replace(
         config,
         socket=socket,

@@ -15,7 +15,7 @@ import socket
 import stat
 import string
 
-from hookd.paths import UnsafePathError, ensure_private_dir
+from hookd.paths import UnsafePathError, create_private, ensure_private_dir
 
 MIN_TOKEN_CHARS = 16
 # A token travels in an HTTP header: visible ASCII, no spaces or quotes to escape in settings.json.
@@ -84,7 +84,7 @@ def load_or_create_token(path: str) -> str:
                              "remove it and hookd creates a token") from None
     token = secrets.token_urlsafe(32)
     temporary = f"{path}.tmp-{os.getpid()}"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = create_private(temporary)
     try:
         os.write(fd, token.encode() + b"\n")
         os.fsync(fd)
