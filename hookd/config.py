@@ -56,6 +56,10 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     http_allow_public: Annotated[bool, _doc(
         "let http_addr be a non-loopback address (anyone who can reach it and learns the token "
         "can add events; the token crosses the network in clear text)")] = False
+    http_public_name: Annotated[str, _doc(
+        "with http_allow_public: the host name(s), comma-separated, that other machines use to "
+        "reach http_addr; a request whose Host header names anything else (or no loopback "
+        "name) is refused with 421")] = ""
     state_dir: Annotated[str, _doc(
         "directory for the spool and the inbox "
         "(default $XDG_STATE_HOME/hookd, else ~/.local/state/hookd)")] = ""
