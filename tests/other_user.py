@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import threading
+import time
 
 import pytest
 
@@ -122,6 +123,7 @@ class NobodyListener:
 
         threading.Thread(target=accept, daemon=True).start()
         os.read(self._stop_r, 1)  # until the parent says stop
+        time.sleep(0.3)  # connections still in the backlog are accepted and read first
         listener.close()
         with lock:
             os.write(out_w, json.dumps(got).encode())

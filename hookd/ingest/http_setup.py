@@ -115,6 +115,9 @@ def load_or_create_token(path: str) -> str:
     except FileNotFoundError:
         pass
     except OSError as exc:  # a symbolic link (O_NOFOLLOW), no permission, ...
+        if exc.errno == errno.ELOOP:
+            raise HttpSetupError(f"{path} is a symbolic link; hookd never reads its token through "
+                                 "one: remove it and hookd creates a token") from None
         raise HttpSetupError(f"cannot read the HTTP token file {path}: {exc.strerror}; "
                              "remove it and hookd creates a token") from None
     token = secrets.token_urlsafe(32)
