@@ -26,6 +26,7 @@ from other_user import NOBODY, NobodyListener, make_dir_as_nobody, needs_root, r
 
 VICTIM_TEXT = b"precious: never written by hookd\n"
 MARKER = "planted-7c1e"
+WRITES = 200  # settings writes raced by the watcher; the old copy-then-chmod lost 1 to 234 of 60
 
 
 @pytest.fixture
@@ -323,7 +324,7 @@ def test_a_settings_backup_is_never_readable_by_another_user_not_even_for_a_mome
     path = project / "settings.json"
     path.write_text('{"env": {"ANTHROPIC_API_KEY": "sk-ant-secret"}}\n')
     path.chmod(0o600)
-    stop_file = str(tmp_path / "stop")
+    stop_file = str(shared / "stop")  # where the watcher can see it
     result = {}
     watcher = threading.Thread(target=lambda: result.update(
         run_as_nobody(_watch_for_backups, str(project), stop_file)))
@@ -331,7 +332,7 @@ def test_a_settings_backup_is_never_readable_by_another_user_not_even_for_a_mome
     watcher.start()
     try:
         time.sleep(0.3)
-        for n in range(60):
+        for n in range(WRITES):
             settings_file.write(settings_file.load(str(path)),
                                 '{"env": {"ANTHROPIC_API_KEY": "sk-ant-secret"}, "n": %d}\n' % n)
     finally:
@@ -339,7 +340,7 @@ def test_a_settings_backup_is_never_readable_by_another_user_not_even_for_a_mome
         Path(stop_file).touch()
         watcher.join(70)
     backups = list(project.glob("settings.json.hookd-backup-*"))
-    assert len(backups) == 60
+    assert len(backups) == WRITES
     assert all(stat.S_IMODE(b.stat().st_mode) == 0o600 for b in backups)
     assert result["seen"] > 0, "the watcher must have seen backups for the test to mean anything"
     assert result["read"] == 0
