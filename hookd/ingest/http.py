@@ -18,7 +18,8 @@ Who may send (docs/security.md): the bearer token is checked first, in constant
 time, as soon as the head has arrived and before anything else about the request
 (its size, its body, its JSON); then ``Host`` must name this machine (a loopback
 name or address, or the public name configured), which a DNS-rebinding page in a
-browser cannot fake. A refused request's body is never kept or parsed: it is
+browser cannot fake, and a request with an ``Origin`` (which only browsers send)
+is refused. A refused request's body is never kept or parsed: it is
 skipped when small, and the connection closed at once when it is large. No CORS
 header is ever sent, so no browser page may read an answer or send a preflighted
 request. Refusals before the token is known are counted per reason and logged
@@ -122,6 +123,7 @@ class HookConnection(asyncio.Protocol):
         self.authorization: bytes | None = None
         self.authorized = False  # the token checked out: refusals from here are event rejections
         self.host: bytes | None = None
+        self.origin = False
         self.content_length: int | None = None
         self.expect_continue = False
         self.body: list[bytes] = []
@@ -194,6 +196,8 @@ class HookConnection(asyncio.Protocol):
             self.authorization = value
         elif name == b"host":
             self.host = value
+        elif name == b"origin":
+            self.origin = True
         elif name == b"expect":
             self.expect_continue = value.lower() == b"100-continue"
         elif name == b"content-length" and value.isdigit():
@@ -248,6 +252,9 @@ class HookConnection(asyncio.Protocol):
         problem = self.listener.host_problem(self.host)
         if problem is not None:
             return self._refused_request(421, "misdirected", problem)
+        if self.origin:  # only browsers send it; Claude Code's hooks do not
+            return self._refused_request(403, "forbidden_origin", "requests from web pages "
+                                         "(with an Origin header) are not served")
         self.authorized = True
         path = self.url.partition(b"?")[0]
         if path == b"/hook" or path == b"/hook/":
