@@ -12,6 +12,8 @@ import os
 import shutil
 import socket
 import stat
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -269,6 +271,9 @@ def test_another_users_connections_are_closed_unread_counted_and_logged_once(hoo
     status = _status(hookd)  # the owner is still answered
     assert status["counters"]["refused_peers"] == {"events": 25, "control": 5}
     assert status["counters"]["received"] == 0
+    shown = subprocess.run([sys.executable, "-m", "hookd", "status"], env=hookd.env,
+                           capture_output=True, text=True, timeout=30).stdout
+    assert "control socket 5, events socket 25" in shown, shown
     assert hookd.send(b'{"hook_event_name": "Stop", "session_id": "owner"}').returncode == 0
     (fields,) = wait_for_entries(redis_db, 1)
     assert fields[b"session"] == b"owner"
