@@ -89,7 +89,11 @@ def ensure_private_dir(path: str) -> str:
     someone else could change. Ours but readable by others: tightened to 0700.
     """
     path = os.path.abspath(path)
-    _makedirs(path)
+    try:
+        _makedirs(path)
+    except OSError as exc:
+        raise UnsafePathError(f"cannot create the directory {path}: {exc.strerror}; choose "
+                              "another path or create it yourself (mode 0700)") from None
     try:
         fd = os.open(path, _DIR_FLAGS)
     except OSError as exc:

@@ -349,3 +349,41 @@ def test_a_settings_backup_is_never_readable_by_another_user_not_even_for_a_mome
     assert all(stat.S_IMODE(b.stat().st_mode) == 0o600 for b in backups)
     assert result["seen"] > 0, "the watcher must have seen backups for the test to mean anything"
     assert result["read"] == 0
+
+
+# ---------------------------------------------------------------- the helpers, on their own
+
+
+def test_replace_private_never_writes_through_a_link_at_either_name(tmp_path, victim):
+    from hookd.paths import replace_private
+
+    (tmp_path / "cursor.tmp").symlink_to(victim)
+    (tmp_path / "cursor").symlink_to(victim)
+    replace_private(str(tmp_path / "cursor"), b"1 2\n")
+    assert untouched(victim)
+    assert (tmp_path / "cursor").read_bytes() == b"1 2\n" and not (tmp_path / "cursor").is_symlink()
+    assert stat.S_IMODE((tmp_path / "cursor").stat().st_mode) == 0o600
+    assert not (tmp_path / "cursor.tmp").exists()
+
+
+@needs_root
+def test_open_private_refuses_a_link_and_another_users_file(tmp_path, victim):
+    from hookd.paths import UnsafePathError, open_private
+
+    (tmp_path / "link").symlink_to(victim)
+    with pytest.raises(UnsafePathError, match="link is a symbolic link"):
+        open_private(str(tmp_path / "link"), os.O_RDWR, create=True)
+    theirs = tmp_path / "theirs"
+    theirs.write_bytes(b"x")
+    os.chown(theirs, NOBODY, NOBODY)
+    with pytest.raises(UnsafePathError, match=f"belongs to uid {NOBODY}"):
+        open_private(str(theirs))
+    assert untouched(victim)
+
+
+def test_a_directory_under_a_file_is_refused_with_a_message_not_a_traceback(tmp_path):
+    from hookd.paths import UnsafePathError, ensure_private_dir
+
+    (tmp_path / "file").write_bytes(b"")
+    with pytest.raises(UnsafePathError, match="cannot create the directory .*: Not a directory"):
+        ensure_private_dir(str(tmp_path / "file" / "state"))
