@@ -223,6 +223,26 @@ def test_a_squatted_default_spare_inbox_is_refused_too_and_the_loss_is_said(env,
     assert f"{spare_parent}: owned by another user" in line
 
 
+@needs_root
+def test_a_full_disk_sends_the_event_to_the_spare_inbox_and_says_so(env, tmp_path):
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(state)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        (state / "filler").write_bytes(b"x" * 60_000)  # what is left cannot hold the event
+        body = b'{"hook_event_name":"Stop","pad":"' + b"p" * 20_000 + b'"}'
+        proc = run_client(dict(env, HOOKD_SOCKET=str(tmp_path / "none.sock")), stdin=body)
+        assert [p.name for p in (state / "inbox").iterdir()] == []  # the temporary file was removed
+    finally:
+        subprocess.run(["umount", str(state)], check=True)
+    (saved,) = kept_files(tmp_path / "spare")
+    assert saved.read_bytes().endswith(body)
+    assert one_stderr_line(proc) == f"hook-send: cannot write to {state / 'inbox'} (ENOSPC); event kept in {saved}"
+
+
 def test_directories_the_client_makes_are_0700_parents_included(env, tmp_path):
     deep = tmp_path / "a" / "b" / "state"
     proc = run_client(dict(env, HOOKD_STATE_DIR=str(deep), HOOKD_SOCKET=str(tmp_path / "none.sock")))

@@ -387,3 +387,18 @@ def test_a_directory_under_a_file_is_refused_with_a_message_not_a_traceback(tmp_
     (tmp_path / "file").write_bytes(b"")
     with pytest.raises(UnsafePathError, match="cannot create the directory .*: Not a directory"):
         ensure_private_dir(str(tmp_path / "file" / "state"))
+
+
+def test_the_default_socket_is_in_the_state_directory_and_hook_send_finds_it(hookd_factory, redis_db):
+    daemon = hookd_factory(start=False)
+    for name in ("HOOKD_SOCKET", "XDG_RUNTIME_DIR"):
+        daemon.env.pop(name, None)
+    daemon.socket = daemon.state_dir / "run" / "hookd.sock"
+    daemon.start()
+    assert stat.S_IMODE((daemon.state_dir / "run").stat().st_mode) == 0o700
+    assert stat.S_IMODE(daemon.socket.lstat().st_mode) == 0o600
+    proc = daemon.send(b'{"hook_event_name": "Stop", "session_id": "found"}')
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"", b"")
+    (fields,) = wait_for_entries(redis_db, 1)
+    assert fields[b"session"] == b"found" and daemon.inbox() == []
+    assert daemon.stop() == 0
