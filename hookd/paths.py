@@ -46,12 +46,14 @@ def _why_untrusted(info: os.stat_result) -> str | None:
 
 def _check_ancestors(path: str) -> None:
     """Refuse a directory that someone else could rename or swap: every directory above it must be
-    ours or root's, and not writable by others unless sticky (/tmp)."""
+    ours or root's, and not writable by others unless sticky (/tmp). Writable by its group is
+    accepted when that group is our own primary group (user private groups, umask 002)."""
     here = os.path.realpath(os.path.dirname(path))
     for directory in [here] + _parents(here):
         info = os.stat(directory)
         owner_ok = info.st_uid in (os.getuid(), 0)
-        open_to_others = info.st_mode & 0o022 and not info.st_mode & stat.S_ISVTX
+        writable = info.st_mode & (0o002 if info.st_gid == os.getgid() else 0o022)
+        open_to_others = writable and not info.st_mode & stat.S_ISVTX
         if not owner_ok or open_to_others:
             raise UnsafePathError(
                 f"{path} is inside {directory} ({_describe(info)}), which "
