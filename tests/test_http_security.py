@@ -166,3 +166,18 @@ def test_the_throttle_writes_one_line_per_interval_carrying_the_count():
     # first at once; then every 10 s, each line standing for all it held back (itself included)
     assert lines == [(0, 1), (10, 30), (20, 30), (30, 30)]
     assert throttle.ready("other") == 1
+
+
+def test_which_host_headers_name_this_listener():
+    from hookd.ingest.http_setup import allowed_hosts, host_of
+
+    loopback = [b"localhost", b"LOCALHOST:8787", b"localhost.", b"127.0.0.1", b"127.0.0.1:80",
+                b"127.9.9.9:1", b"[::1]", b"[::1]:8787"]
+    assert all(host_of(v, loopback_only=True) for v in loopback)
+    others = [b"evil.example", b"127.0.0.1.evil.example", b"localhost.evil.example:80", b"[::1]x",
+              b"::1", b"0.0.0.0", b"10.0.0.1:8787", b"", b"localhost:80:80"]
+    assert not any(host_of(v, loopback_only=True) for v in others)
+    assert allowed_hosts("127.0.0.1:8787", False, "box.lan") == frozenset()  # only when public
+    assert allowed_hosts("0.0.0.0:8787", True, "Box.LAN, other.") == {"box.lan", "other"}
+    assert allowed_hosts("192.168.1.5:8787", True) == {"192.168.1.5"}
+    assert host_of(b"BOX.lan:8787") in allowed_hosts("0.0.0.0:8787", True, "box.lan")

@@ -32,7 +32,7 @@ class HttpListener:
         # Compared as digests: equal lengths, so the time taken says nothing of the token.
         self.token_digest = hashlib.sha256(token.encode()).digest()
         self.hosts = allowed_hosts(config.http_addr, config.http_allow_public,
-                                   getattr(config, "http_public_name", ""))
+                                   config.http_public_name)
         self.sockets = sockets
         self.max_body = config.max_event_bytes
         self.timeout_s = config.client_timeout_s
