@@ -57,7 +57,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         "let http_addr be a non-loopback address (anyone who can reach it and learns the token "
         "can add events; the token crosses the network in clear text)")] = False
     http_public_name: Annotated[str, _doc(
-        "with http_allow_public: the host name(s), comma-separated, that other machines use to "
+        "with http_allow_public: the host names (separated by commas) that other machines use to "
         "reach http_addr; a request whose Host header names anything else (or no loopback "
         "name) is refused with 421")] = ""
     state_dir: Annotated[str, _doc(

@@ -202,25 +202,33 @@ def test_a_state_directory_open_to_others_is_refused(env, tmp_path):
 
 @needs_root
 def test_a_squatted_default_spare_inbox_is_refused_too_and_the_loss_is_said(env, tmp_path, shared_tmp):
-    # No XDG_RUNTIME_DIR: the spare inbox is /dev/shm/hookd-<uid>/inbox, which anyone could make first.
-    if not os.path.isdir("/dev/shm"):
-        pytest.skip("no /dev/shm on this machine")
-    spare_parent = f"/dev/shm/hookd-{os.getuid()}"
-    if os.path.lexists(spare_parent):
-        pytest.skip(f"{spare_parent} exists on this machine; not touching it")
-    make_dir_as_nobody(spare_parent)
+    # The default spare inbox is <runtime>/hookd/inbox ($XDG_RUNTIME_DIR, else /dev/shm/hookd-<uid>):
+    # here a runtime directory where another user made "hookd" first.
+    runtime = shared_tmp()
+    os.mkdir(runtime, 0o1777)
+    os.chmod(runtime, 0o1777)
+    spare_parent = make_dir_as_nobody(os.path.join(runtime, "hookd"))
     squatted_state = make_dir_as_nobody(shared_tmp())
     environ = {k: v for k, v in env.items() if k != "HOOKD_SPARE_INBOX"}
-    try:
-        proc = run_client(dict(environ, HOOKD_STATE_DIR=squatted_state,
-                               HOOKD_SOCKET=str(tmp_path / "none.sock")))
-        assert os.listdir(spare_parent) == [] and os.listdir(squatted_state) == []
-    finally:
-        shutil.rmtree(spare_parent, ignore_errors=True)
+    proc = run_client(dict(environ, XDG_RUNTIME_DIR=runtime, HOOKD_STATE_DIR=squatted_state,
+                           HOOKD_SOCKET=str(tmp_path / "none.sock")))
+    assert os.listdir(spare_parent) == [] and os.listdir(squatted_state) == []
     line = one_stderr_line(proc)
     assert line.startswith("hook-send: event lost: ")
-    assert f"{squatted_state}: owned by another user" in line
-    assert f"{spare_parent}: owned by another user" in line
+    assert f"{squatted_state}: owned by another user (owner uid {NOBODY}, mode 0777)" in line
+    assert f"{spare_parent}: owned by another user (owner uid {NOBODY}, mode 0777)" in line
+
+
+def test_the_spare_inbox_defaults(monkeypatch):
+    sys.path.insert(0, str(CLIENT.parent))
+    try:
+        import hook_send
+    finally:
+        sys.path.pop(0)
+    assert hook_send.spare_inbox_dir({"HOOKD_SPARE_INBOX": "/s", "XDG_RUNTIME_DIR": "/r"}) == "/s"
+    assert hook_send.spare_inbox_dir({"XDG_RUNTIME_DIR": "/r"}) == "/r/hookd/inbox"
+    expected = f"/dev/shm/hookd-{os.getuid()}/inbox" if os.path.isdir("/dev/shm") else None
+    assert hook_send.spare_inbox_dir({"XDG_RUNTIME_DIR": "relative"}) == expected
 
 
 @needs_root
