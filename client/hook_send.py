@@ -4,11 +4,18 @@ Claude Code runs this once per hook event and waits for it, so the process's
 whole life is added to the agent's latency. Hence one standard-library file,
 run as `python3 -I -S hook_send.py`, that imports only modules the interpreter
 has already loaded (posix, sys, time, _signal) plus _socket: not even os,
-whose import costs a quarter of a bare start. Python parses this file on every
-run, so it is kept short. The payload is forwarded as bytes, never parsed.
-A hook's stdout and exit status mean something to Claude Code: this never
-writes to stdout and always exits 0, by SIGALRM at the deadline if need be.
-stderr is used only with HOOKD_DEBUG=1. Runs on CPython 3.9 to 3.13.
+whose import costs a quarter of a bare start. The payload is forwarded as
+bytes, never parsed. A hook's stdout and exit status mean something to Claude
+Code: this never writes to stdout and always exits 0, by SIGALRM at the
+deadline if need be. stderr carries one line when the client refuses a socket
+or a directory (another user's, or open to others) or loses an event; the rest
+only with HOOKD_DEBUG=1. Runs on CPython 3.9 to 3.13.
+
+Trust (docs/security.md): the payload goes only to a process of this user
+(the peer's uid, read from the connected socket) found in a directory only this
+user can change; the inbox is written only in such directories, each opened
+without following a symbolic link. The contract is notes' CLIENT_SPEC v2,
+mirrored by the native client.
 """
 
 import posix
@@ -18,15 +25,43 @@ import time
 import _signal
 import _socket
 
+__version__ = "0.1.0"
 # ERR reasons that are the sender's fault: resending the same bytes cannot help.
 FINAL = (b"empty", b"not_json", b"invalid_utf8", b"not_object", b"too_deep", b"too_large", b"bad_header")
-DELIVERED, REJECTED, RETRY = "delivered", "rejected", "retry"
+DELIVERED, REJECTED, RETRY, REFUSED = "delivered", "rejected", "retry", "refused"
 _SAFE = bytes(range(0x21, 0x25)) + bytes(range(0x26, 0x7F))  # sent as is in header values
+_DIR_FLAGS = posix.O_RDONLY | posix.O_DIRECTORY | posix.O_NOFOLLOW | posix.O_CLOEXEC
 _debug = False
+USAGE = """usage: hook-send [EVENT_NAME] < payload.json
+
+Hands one Claude Code hook event (read from stdin) to hookd and exits 0 at once;
+when hookd cannot take it in time, keeps it in the inbox that hookd sweeps.
+Never writes to stdout; one line on stderr when it refuses a socket or a directory.
+
+environment:
+  HOOKD_SOCKET           the daemon's socket (default $XDG_RUNTIME_DIR/hookd/hookd.sock,
+                         else <state dir>/run/hookd.sock)
+  HOOKD_STATE_DIR        state directory, whose inbox/ is the fallback (default
+                         $XDG_STATE_HOME/hookd, else ~/.local/state/hookd)
+  HOOKD_SPARE_INBOX      where events go when the inbox cannot be written (default
+                         $XDG_RUNTIME_DIR/hookd/inbox, else /dev/shm/hookd-$UID/inbox)
+  HOOKD_SEND_TIMEOUT_MS  hard deadline for the whole run (default 250, 10..60000)
+  HOOKD_INBOX_FSYNC=0    do not fsync inbox files
+  HOOKD_DEBUG=1          explain every outcome on stderr
+"""
+
+
+class Refused(Exception):
+    """A directory or a peer this user cannot trust: (path, why, fix)."""
 
 
 def _join(a, b):
     return a + b if not a or a.endswith("/") else a + "/" + b  # os.path.join for a relative b
+
+
+def _dirname(path):
+    head = path.rpartition("/")[0]
+    return head or ("/" if path.startswith("/") else ".")
 
 
 def _fsencode(s):
@@ -39,12 +74,17 @@ def read_environ():
     return {k.decode(enc, "surrogateescape"): v.decode(enc, "surrogateescape") for k, v in posix.environ.items()}
 
 
-def default_socket_path(environ):
+def default_socket_path(environ, state_dir=None):
+    """$HOOKD_SOCKET, $XDG_RUNTIME_DIR/hookd/hookd.sock, else <state_dir>/run/hookd.sock.
+
+    The last is in a directory only this user can create: a shared /tmp name
+    could be made first, and listened on, by anyone.
+    """
     if environ.get("HOOKD_SOCKET"):
         return environ["HOOKD_SOCKET"]
     if environ.get("XDG_RUNTIME_DIR", "").startswith("/"):  # relative XDG paths are to be ignored
         return _join(environ["XDG_RUNTIME_DIR"], "hookd/hookd.sock")
-    return "/tmp/hookd-%d/hookd.sock" % posix.getuid()
+    return _join(state_dir or default_state_dir(environ), "run/hookd.sock")
 
 
 def default_state_dir(environ):
@@ -62,6 +102,26 @@ def default_state_dir(environ):
 
 def inbox_dir(state_dir):
     return _join(state_dir, "inbox")
+
+
+def _spare_parts(environ):
+    """(base, sub) of the spare inbox: base is opened (made) with its parents, sub inside it."""
+    if environ.get("HOOKD_SPARE_INBOX"):
+        return environ["HOOKD_SPARE_INBOX"], None
+    if environ.get("XDG_RUNTIME_DIR", "").startswith("/"):
+        return _join(environ["XDG_RUNTIME_DIR"], "hookd"), "inbox"
+    try:
+        if posix.stat("/dev/shm").st_mode & 0o170000 == 0o040000:
+            return "/dev/shm/hookd-%d" % posix.getuid(), "inbox"
+    except OSError:
+        pass
+    return None, None
+
+
+def spare_inbox_dir(environ):
+    """Where events go when the inbox cannot be written or trusted, or None; the daemon sweeps it too."""
+    base, sub = _spare_parts(environ)
+    return base if base is None or sub is None else _join(base, sub)
 
 
 def send_timeout_ms(environ):
@@ -99,23 +159,71 @@ def make_header(body, hook=None, project=None, sent_ns=None, pid=None, ppid=None
     return head + b"\n", sent_ns, pid, handoff_id
 
 
-def _err_name(e):
-    if not _debug:  # only ever shown in debug messages
-        return ""
-    import errno  # builtin
+def err_name(e):
+    import errno  # builtin; only on a failure
 
     code = getattr(e, "errno", None)
     return (errno.errorcode.get(code) if type(code) is int else None) or type(e).__name__
 
 
+def _err_name(e):
+    return err_name(e) if _debug else ""  # debug messages only
+
+
+# -- trust ---------------------------------------------------------------------
+
+def untrusted(st):
+    """Why a directory with this (l)stat cannot be trusted, or None: ours, a directory, not writable by others."""
+    kind = st.st_mode & 0o170000
+    if kind != 0o040000:
+        why = "a symbolic link" if kind == 0o120000 else "not a directory"
+    elif st.st_uid != posix.getuid():
+        why = "owned by another user"
+    elif st.st_mode & 0o022:
+        why = "writable by other users"
+    else:
+        return None
+    return "%s (owner uid %d, mode 0%03o)" % (why, st.st_uid, st.st_mode & 0o7777)
+
+
+def check_socket_dir(sock_path):
+    """Refuse a socket whose directory exists and is not this user's alone (lstat: a link is refused)."""
+    d = _dirname(sock_path)
+    try:
+        st = posix.lstat(d)
+    except OSError:
+        return  # connect() fails on its own
+    why = untrusted(st)
+    if why:
+        raise Refused(d, why, "remove it if it is not yours, or set HOOKD_SOCKET to hookd's socket in a directory of your own")
+
+
+def peer_uid(s):
+    """The uid of the process at the other end of a connected Unix socket (None if unknown); one getsockopt."""
+    opt = getattr(_socket, "SO_PEERCRED", None)
+    if opt is not None:
+        raw = s.getsockopt(_socket.SOL_SOCKET, opt, 12)  # Linux struct ucred {pid, uid, gid}
+        at = 0 if sys.platform.startswith("openbsd") else 4  # OpenBSD: struct sockpeercred {uid, gid, pid}
+    elif sys.platform == "darwin" or "bsd" in sys.platform:
+        raw = s.getsockopt(0, 1, 76)  # SOL_LOCAL, LOCAL_PEERCRED: struct xucred {u_int version; uid_t uid; ...}
+        at = 4
+    else:
+        return None
+    return int.from_bytes(raw[at : at + 4], sys.byteorder) if len(raw) >= at + 4 else None
+
+
 def send_frame(header, body, sock_path, deadline):
-    """Hand the frame to the daemon by time.monotonic() == deadline -> (DELIVERED|REJECTED|RETRY, detail)."""
+    """Hand the frame to the daemon by time.monotonic() == deadline -> (DELIVERED|REJECTED|RETRY|REFUSED, detail)."""
     buf, send_error = b"", None
     try:
         s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
         try:
             s.settimeout(max(deadline - time.monotonic(), 0.001))
             s.connect(sock_path)
+            uid = peer_uid(s)
+            if uid != posix.getuid():  # not a byte to another user's process
+                who = "the peer's uid cannot be read" if uid is None else "the process listening on it is not yours"
+                return REFUSED, Refused(sock_path, "%s (peer uid %s)" % (who, uid), "stop that process and remove the socket, then start hookd")
             s.settimeout(max(deadline - time.monotonic(), 0.001))
             try:
                 for part in (header, body) if len(body) > 65536 else (header + body,):  # no 2nd copy of a big body
@@ -145,56 +253,122 @@ def send_frame(header, body, sock_path, deadline):
     return RETRY, detail if buf else "gave no reply"
 
 
+# -- the inbox -----------------------------------------------------------------
+
 def inbox_filename(sent_ns, pid, handoff_id):
     return "%020d-%d-%s.hookd" % (sent_ns, pid, handoff_id)
 
 
-def _makedirs(path, mode):
+def _makedirs(path):
+    """mkdir -p, 0700 for every directory made here."""
     try:
-        posix.mkdir(path, mode)
+        posix.mkdir(path, 0o700)
     except FileNotFoundError:
-        parent = path.rstrip("/").rpartition("/")[0]
-        if not parent:
+        parent = _dirname(path)
+        if parent == path:
             raise
-        _makedirs(parent, 0o777)  # like os.makedirs: mode applies to the leaf only
-        _makedirs(path, mode)
+        _makedirs(parent)
+        _makedirs(path)
     except FileExistsError:
         pass
 
 
-def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True):
-    """Write the frame to <state_dir>/inbox/ via a temporary file -> its final path. Raises OSError."""
-    box = inbox_dir(state_dir)
-    _makedirs(box, 0o700)
-    tmp = _join(box, ".tmp-" + handoff_id)
-    fd = posix.open(tmp, posix.O_WRONLY | posix.O_CREAT | posix.O_EXCL, 0o600)
+def _open_trusted(path, name=None, dir_fd=None):
+    """Open a directory (made 0700 if missing) without following a link; refuse it unless trusted -> fd."""
+    where = path if name is None else _join(path, name)
     try:
+        if name is None:
+            _makedirs(path)
+        else:
+            posix.mkdir(name, 0o700, dir_fd=dir_fd)
+    except FileExistsError:
+        pass
+    try:
+        fd = posix.open(where if name is None else name, _DIR_FLAGS, dir_fd=dir_fd)
+    except OSError as e:  # ELOOP: a symbolic link; ENOTDIR: a file
         try:
-            for part in (header, body):
-                view = memoryview(part)
-                while view:
-                    view = view[posix.write(fd, view) :]
-            if fsync:
-                posix.fsync(fd)
-        finally:
-            posix.close(fd)
-        final = _join(box, inbox_filename(sent_ns, pid, handoff_id))
-        posix.rename(tmp, final)
-        return final
-    except BaseException:
-        try:
-            posix.unlink(tmp)
+            st = posix.lstat(where)
         except OSError:
-            pass
-        raise
+            raise e from None
+        raise Refused(where, untrusted(st) or err_name(e), "remove it and let hook-send create it") from None
+    why = untrusted(posix.fstat(fd))
+    if why:
+        posix.close(fd)
+        raise Refused(where, why, "make it yours and private (chmod 700), or set HOOKD_STATE_DIR elsewhere")
+    return fd
+
+
+def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, sub="inbox"):
+    """Write the frame to <state_dir>/<sub>/ via a temporary file -> its final path.
+
+    Raises Refused for a directory that is not this user's alone, OSError otherwise.
+    """
+    base_fd = _open_trusted(state_dir)
+    box = state_dir
+    try:
+        box_fd = base_fd
+        if sub:
+            box, box_fd = _join(state_dir, sub), _open_trusted(state_dir, sub, base_fd)
+        try:
+            tmp, final = ".tmp-" + handoff_id, inbox_filename(sent_ns, pid, handoff_id)
+            fd = posix.open(tmp, posix.O_WRONLY | posix.O_CREAT | posix.O_EXCL | posix.O_NOFOLLOW | posix.O_CLOEXEC, 0o600, dir_fd=box_fd)
+            try:
+                try:
+                    for part in (header, body):
+                        view = memoryview(part)
+                        while view:
+                            view = view[posix.write(fd, view) :]
+                    if fsync:
+                        posix.fsync(fd)
+                finally:
+                    posix.close(fd)
+                posix.rename(tmp, final, src_dir_fd=box_fd, dst_dir_fd=box_fd)
+                return _join(box, final)
+            except BaseException:
+                try:
+                    posix.unlink(tmp, dir_fd=box_fd)
+                except OSError:
+                    pass
+                raise
+        finally:
+            if box_fd != base_fd:
+                posix.close(box_fd)
+    finally:
+        posix.close(base_fd)
+
+
+def keep(env, header, body, sent_ns, pid, hid):
+    """Write the frame to the inbox, else the spare inbox -> (path or None, [(dir, why, fix or None), ...]).
+
+    fix is None for a write that failed (disk full, read-only, ...) rather than a refusal.
+    """
+    fsync = env.get("HOOKD_INBOX_FSYNC") != "0"
+    failures = []
+    for base, sub in ((default_state_dir(env), "inbox"), _spare_parts(env)):
+        if base is None:
+            failures.append(("(no spare inbox)", "none found", None))
+            continue
+        try:
+            return write_inbox(base, header, body, sent_ns, pid, hid, fsync, sub), failures
+        except Refused as r:
+            failures.append(r.args)
+        except OSError as e:
+            failures.append((_join(base, sub) if sub else base, err_name(e), None))
+    return None, failures
+
+
+# -- output ---------------------------------------------------------------------
+
+def say(msg):
+    try:
+        posix.write(2, ("hook-send: %s\n" % msg).encode("utf-8", "replace"))
+    except OSError:
+        pass
 
 
 def log(msg):
     if _debug:
-        try:
-            posix.write(2, ("hook-send: %s\n" % msg).encode("utf-8", "replace"))
-        except OSError:
-            pass
+        say(msg)
 
 
 def _on_alarm(signum, frame):
@@ -214,16 +388,27 @@ def run(argv, env, deadline):
         body = b""
     header, sent_ns, pid, hid = make_header(body, argv[0] if argv else None, env.get("CLAUDE_PROJECT_DIR"))
     path = default_socket_path(env)
-    outcome, detail = send_frame(header, body, path, deadline)
+    refused = None
+    try:
+        check_socket_dir(path)
+        outcome, detail = send_frame(header, body, path, deadline)
+    except Refused as r:
+        outcome, detail = REFUSED, r
     if outcome == DELIVERED:
         return log("daemon at %s %s; event delivered" % (path, detail))
     if outcome == REJECTED:
         return log("daemon at %s %s; event rejected, not saved" % (path, detail))
-    state = default_state_dir(env)
-    try:
-        saved = write_inbox(state, header, body, sent_ns, pid, hid, env.get("HOOKD_INBOX_FSYNC") != "0")
-    except OSError as e:
-        return log("daemon at %s %s; event lost: cannot write to %s (%s)" % (path, detail, inbox_dir(state), _err_name(e)))
+    if outcome == REFUSED:
+        refused, detail = detail.args, "refused"
+    saved, failures = keep(env, header, body, sent_ns, pid, hid)
+    kept = ("event kept in %s" % saved) if saved else "event not kept"
+    for place, why, fix in ([refused] if refused else []) + failures[: 1 if saved else 0]:
+        if fix is None:
+            say("cannot write to %s (%s); %s" % (place, why, kept))
+        else:
+            say("refused %s: %s; %s; fix: %s" % (place, why, kept, fix))
+    if not saved:
+        return say("event lost: " + "; ".join("%s: %s" % (p, w) for p, w, _ in failures))
     log("daemon at %s %s; event saved to inbox %s" % (path, detail, saved))
 
 
@@ -231,6 +416,13 @@ def main(argv=None, env=None):
     """The hook command; argv excludes the program name. Always returns 0."""
     global _debug
     old = None
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--help"] or argv[:1] == ["--version"]:  # a person asking: answer here, read nothing
+        try:
+            posix.write(1, (USAGE if argv[0] == "--help" else "hook-send %s (HOOKD/1)\n" % __version__).encode())
+        except OSError:
+            pass
+        return 0
     try:
         start = time.monotonic()
         env = read_environ() if env is None else env
@@ -241,7 +433,7 @@ def main(argv=None, env=None):
             _signal.setitimer(_signal.ITIMER_REAL, timeout / 1000)
         except Exception:
             pass
-        run(sys.argv[1:] if argv is None else argv, env, start + (timeout - socket_reserve_ms(timeout)) / 1000)
+        run(argv, env, start + (timeout - socket_reserve_ms(timeout)) / 1000)
     except BaseException as e:
         try:
             log("unexpected %s: %s" % (type(e).__name__, e))

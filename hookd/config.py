@@ -43,7 +43,7 @@ class UserRule(msgspec.Struct, forbid_unknown_fields=True):
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     socket: Annotated[str, _doc(
         "Unix socket the daemon listens on "
-        "(default $XDG_RUNTIME_DIR/hookd/hookd.sock, else /tmp/hookd-$UID/hookd.sock)")] = ""
+        "(default $XDG_RUNTIME_DIR/hookd/hookd.sock, else run/hookd.sock in state_dir)")] = ""
     control_socket: Annotated[str, _doc(
         "Unix socket that answers `hookd status` (default: control.sock beside the event socket)")] = ""
     metrics_addr: Annotated[str, _doc(
@@ -58,6 +58,10 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     http_allow_public: Annotated[bool, _doc(
         "let http_addr be a non-loopback address (anyone who can reach it and learns the token "
         "can add events; the token crosses the network in clear text)")] = False
+    http_public_name: Annotated[str, _doc(
+        "with http_allow_public: the host names (separated by commas) that other machines use to "
+        "reach http_addr; a request whose Host header names anything else (or no loopback "
+        "name) is refused with 421")] = ""
     state_dir: Annotated[str, _doc(
         "directory for the spool and the inbox "
         "(default $XDG_STATE_HOME/hookd, else ~/.local/state/hookd)")] = ""
@@ -380,8 +384,9 @@ def _unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
 
 def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:
     """Fill the settings whose defaults depend on the environment."""
-    socket = os.path.abspath(config.socket or default_socket_path(environ))
     state_dir = os.path.abspath(config.state_dir or default_state_dir(environ))
+    # Never a shared /tmp name that another user could create first (docs/security.md).
+    socket = os.path.abspath(config.socket or default_socket_path(environ, state_dir))
     return msgspec.structs.replace(
         config,
         socket=socket,

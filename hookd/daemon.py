@@ -26,7 +26,8 @@ from hookd.redact import build_redactor
 from hookd.ingest.http_listener import HttpListener
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection, bind_private_socket, remove_socket_if_ours
-from hookd.paths import ensure_private_dir
+from hookd.paths import UnsafePathError, ensure_private_dir, open_private
+from hookd.peers import PeerGuard
 from hookd.pipeline import Pipeline
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
@@ -55,7 +56,7 @@ def lock_state_dir(state_dir: str) -> int:
     """Hold an exclusive lock on the state directory for the life of the process."""
     ensure_private_dir(state_dir)
     path = os.path.join(state_dir, LOCK_FILE)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_private(path, os.O_RDWR, create=True)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -88,8 +89,8 @@ def daemon_pid(state_dir: str) -> int | None:
     """
     path = os.path.join(state_dir, LOCK_FILE)
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
+        fd = open_private(path)
+    except (OSError, UnsafePathError):
         return None
     try:
         try:
@@ -155,9 +156,10 @@ class Daemon:
         self._take_inbox_at_start()
 
         loop = asyncio.get_running_loop()
+        peers = PeerGuard(self.state.refused_peers)
         self.server = await loop.create_unix_server(
             lambda: EventConnection(self.pipeline, config.max_event_bytes,
-                                    config.client_timeout_s, self.connections),
+                                    config.client_timeout_s, self.connections, peers),
             sock=listen_sock)
         if self.http is not None:
             await self.http.start(self.pipeline)

@@ -1,29 +1,201 @@
-"""Private directories: created 0700, refused when another user owns them."""
+"""Private directories and files: what hookd keeps is its user's alone from the moment it exists.
+
+Every directory hookd uses is checked before use: ours, a real directory (not a
+symbolic link), not writable by others, and reached only through directories
+that others cannot rename or replace (each ancestor owned by us or root, and
+not writable by others unless sticky, like /tmp). One that fails is refused
+with a message naming the path and the fix; a directory of ours that others may
+only read or enter (0755) is tightened to 0700, through a descriptor.
+
+Every file hookd creates is created 0600 in the one ``os.open`` that makes it
+(``O_CREAT | O_EXCL | O_NOFOLLOW``), never widened or tightened later; a file
+it reads or appends to is opened ``O_NOFOLLOW``, so a symbolic link planted at
+any of these names is refused, never followed. See docs/security.md.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
+PRIVATE_FILE = 0o600
+_NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW
+
 
 class UnsafePathError(Exception):
-    """A directory hookd must keep private is owned by someone else or open to others."""
+    """A path hookd must keep private is someone else's, open to others, or a symbolic link."""
+
+
+def _describe(info: os.stat_result) -> str:
+    return f"owner uid {info.st_uid}, mode {stat.S_IMODE(info.st_mode):04o}"
+
+
+def _why_untrusted(info: os.stat_result) -> str | None:
+    if stat.S_ISLNK(info.st_mode):
+        return "is a symbolic link"
+    if not stat.S_ISDIR(info.st_mode):
+        return "is not a directory"
+    if info.st_uid != os.getuid():
+        return f"belongs to uid {info.st_uid}, not to you (uid {os.getuid()})"
+    if info.st_mode & 0o022:
+        return "is writable by other users"
+    return None
+
+
+def _check_ancestors(path: str) -> None:
+    """Refuse a directory that someone else could rename or swap: every directory above it must be
+    ours or root's, and not writable by others unless sticky (/tmp). Writable by its group is
+    accepted when that group is our own primary group (user private groups, umask 002)."""
+    here = os.path.realpath(os.path.dirname(path))
+    for directory in [here] + _parents(here):
+        info = os.stat(directory)
+        owner_ok = info.st_uid in (os.getuid(), 0)
+        writable = info.st_mode & (0o002 if info.st_gid == os.getgid() else 0o022)
+        open_to_others = writable and not info.st_mode & stat.S_ISVTX
+        if not owner_ok or open_to_others:
+            raise UnsafePathError(
+                f"{path} is inside {directory} ({_describe(info)}), which "
+                f"{'another user owns' if not owner_ok else 'other users can write'}: they could "
+                f"replace {path}; choose a path under a directory of your own")
+
+
+def _parents(path: str) -> list[str]:
+    out = []
+    while (up := os.path.dirname(path)) != path:
+        out.append(up)
+        path = up
+    return out
+
+
+def _makedirs(path: str) -> None:
+    """mkdir -p, each directory made here 0700 (os.makedirs gives parents the umask's mode)."""
+    try:
+        os.mkdir(path, 0o700)
+    except FileNotFoundError:
+        parent = os.path.dirname(path)
+        if parent == path:
+            raise
+        _makedirs(parent)
+        _makedirs(path)
+    except FileExistsError:
+        pass
 
 
 def ensure_private_dir(path: str) -> str:
-    """Create ``path`` (and parents) as 0700, or check that an existing one is ours and private.
+    """Create ``path`` (and parents) 0700, or check that an existing one is ours and private.
 
-    A directory open to other users is tightened to 0700; one owned by another
-    user is refused, since they could swap the socket or read the spool.
+    Refused (UnsafePathError naming the path and the fix): a symbolic link, not a
+    directory, another user's, writable by others, or under a directory that
+    someone else could change. Ours but readable by others: tightened to 0700.
     """
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    info = os.lstat(path)
-    if not stat.S_ISDIR(info.st_mode):
-        raise UnsafePathError(f"{path} is not a directory; remove it or choose another path")
-    if info.st_uid != os.getuid():
-        raise UnsafePathError(
-            f"{path} belongs to uid {info.st_uid}, not to you (uid {os.getuid()}); "
-            "another user may be squatting it: choose another path with --socket/--state-dir")
-    if stat.S_IMODE(info.st_mode) & 0o077:
-        os.chmod(path, 0o700)
+    path = os.path.abspath(path)
+    try:
+        _makedirs(path)
+    except OSError as exc:
+        raise UnsafePathError(f"cannot create the directory {path}: {exc.strerror}; choose "
+                              "another path or create it yourself (mode 0700)") from None
+    try:
+        fd = os.open(path, _DIR_FLAGS)
+    except OSError as exc:
+        if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+            raise UnsafePathError(f"cannot open the directory {path}: {exc.strerror}") from None
+        fd = None
+    try:
+        info = os.fstat(fd) if fd is not None else os.lstat(path)
+        why = _why_untrusted(info)
+        if why:
+            fix = ("remove it (another user may be squatting it) or choose another path with "
+                   "--state-dir/--socket" if "uid" in why or "link" in why or "not a dir" in why
+                   else f"check what is in it, then chmod 700 {path}")
+            raise UnsafePathError(f"{path} {why} ({_describe(info)}); hookd keeps its files only in "
+                                  f"a directory of yours that others cannot write: {fix}")
+        _check_ancestors(path)
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            os.fchmod(fd, 0o700)  # only read or enter: nothing can have been planted
+    finally:
+        if fd is not None:
+            os.close(fd)
     return path
+
+
+def _refuse_file(path: str, exc: OSError) -> UnsafePathError:
+    if exc.errno == errno.ELOOP:
+        return UnsafePathError(f"{path} is a symbolic link; hookd never follows one where it keeps "
+                               f"its files: remove it (hookd recreates the file)")
+    return UnsafePathError(f"cannot open {path}: {exc.strerror}")
+
+
+def _check_file(fd: int, path: str) -> int:
+    info = os.fstat(fd)
+    problem = None
+    if not stat.S_ISREG(info.st_mode):
+        problem = "is not a regular file"
+    elif info.st_uid != os.getuid():
+        problem = f"belongs to uid {info.st_uid}, not to you"
+    # A looser mode is not refused: the directory (0700) keeps others out, and files written
+    # before hookd made every file 0600 (a cursor) are replaced by 0600 ones at the next write.
+    if problem:
+        os.close(fd)
+        raise UnsafePathError(f"{path} {problem} ({_describe(info)}); hookd's files are yours "
+                              f"alone: remove it (hookd recreates it)")
+    return fd
+
+
+def create_private(path: str, flags: int = os.O_WRONLY, dir_fd: int | None = None) -> int:
+    """A new file, 0600 from its creation; fails (FileExistsError) if anything is at ``path``."""
+    return os.open(path, flags | os.O_CREAT | os.O_EXCL | _NOFOLLOW, PRIVATE_FILE, dir_fd=dir_fd)
+
+
+def open_private(path: str, flags: int = os.O_RDONLY, create: bool = False) -> int:
+    """Open one of hookd's files without following a link; refuse one that is not ours alone.
+
+    With ``create``, a missing file is created 0600 (never one at a planted link).
+    Raises FileNotFoundError for a missing file, UnsafePathError for a refused one.
+    """
+    try:
+        fd = os.open(path, flags | _NOFOLLOW | (os.O_CREAT if create else 0), PRIVATE_FILE)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise _refuse_file(path, exc) from None
+    return _check_file(fd, path)
+
+
+def read_private(path: str, limit: int = -1) -> bytes:
+    """The content of one of hookd's files (FileNotFoundError if missing; never through a link)."""
+    fd = open_private(path)
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(limit)
+
+
+def replace_private(path: str, data: bytes, fsync: bool = True) -> None:
+    """Replace ``path`` atomically with ``data``, through ``<path>.tmp`` created 0600 and renamed.
+
+    Whatever a crash (or anyone) left at the temporary name is removed first:
+    unlink removes a link itself, never its target.
+    """
+    tmp = f"{path}.tmp"
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+    try:
+        fd = create_private(tmp)
+    except FileExistsError:
+        raise UnsafePathError(f"{tmp} reappeared while hookd was replacing it; something else "
+                              "writes in this directory") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)  # a rename replaces a link at path, never what it points to
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -18,6 +18,8 @@ import os
 import secrets
 import time
 
+from hookd.paths import create_private, read_private, replace_private
+
 BLOCK = 100_000
 
 
@@ -43,8 +45,7 @@ class SequenceAllocator:
 
     def _read_ceiling(self) -> int:
         try:
-            with open(self.path, "rb") as fh:
-                return int(fh.read().strip() or 0)
+            return int(read_private(self.path).strip() or 0)
         except FileNotFoundError:
             return 0
         except ValueError:
@@ -54,14 +55,7 @@ class SequenceAllocator:
 
     def _reserve(self) -> None:
         self._ceiling = self._next + self.block
-        tmp = f"{self.path}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, b"%d\n" % self._ceiling)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.path)
+        replace_private(self.path, b"%d\n" % self._ceiling)
 
 
 def _instance_id(path: str) -> str:
@@ -69,15 +63,14 @@ def _instance_id(path: str) -> str:
     processes racing to make it agree on the one that won."""
     for _ in range(2):
         try:
-            with open(path, "rb") as fh:
-                text = fh.read().strip().decode("ascii", "replace")
+            text = read_private(path).strip().decode("ascii", "replace")
             if text.isalnum() and len(text) <= 32:
                 return text
             os.unlink(path)  # damaged: a new id starts a new mark; spooled events keep theirs
         except FileNotFoundError:
             pass
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = create_private(path)
         except FileExistsError:
             continue
         try:
@@ -85,5 +78,4 @@ def _instance_id(path: str) -> str:
             os.fsync(fd)
         finally:
             os.close(fd)
-    with open(path, "rb") as fh:
-        return fh.read().strip().decode("ascii")
+    return read_private(path).strip().decode("ascii")

@@ -74,6 +74,7 @@ class DaemonState(msgspec.Struct):
     deduplicated_handoffs: int = 0
     redactions: Counter = msgspec.field(default_factory=Counter)  # per redaction rule
     rejected: Counter = msgspec.field(default_factory=Counter)
+    refused_peers: Counter = msgspec.field(default_factory=Counter)  # per socket: other users' connections
     by_hook: Counter = msgspec.field(default_factory=Counter)
     redis: RedisHealth = msgspec.field(default_factory=RedisHealth)
     accepted_rate: RateWindow = msgspec.field(default_factory=RateWindow)

@@ -113,6 +113,8 @@ class Hookd:
             **{k: v for k, v in os.environ.items() if not k.startswith("HOOKD_")},
             "HOOKD_SOCKET": str(self.socket),
             "HOOKD_STATE_DIR": str(self.state_dir),
+            # hook-send's fallback when the inbox fails: kept out of the machine's /dev/shm.
+            "HOOKD_SPARE_INBOX": str(base / "spare-inbox"),
             "HOOKD_REDIS_URL": redis_url,
             "HOOKD_CONFIG": str(base / "config.toml"),
             "HOOKD_LOG_FORMAT": "json",

@@ -136,6 +136,7 @@ def env(tmp_path, sockdir):
         "HOME": str(home),
         "HOOKD_SOCKET": str(sockdir / "hookd.sock"),
         "HOOKD_STATE_DIR": str(tmp_path / "state"),
+        "HOOKD_SPARE_INBOX": str(tmp_path / "spare"),
     }
 
 
@@ -327,12 +328,27 @@ def test_inbox_fsync_can_be_turned_off_and_the_file_is_still_written(env):
     assert_single_inbox_frame(env["HOOKD_STATE_DIR"])
 
 
-def test_an_unwritable_inbox_loses_the_event_quietly_and_exits_0(env, tmp_path):
+def test_a_state_dir_that_is_a_file_is_refused_and_the_event_goes_to_the_spare_inbox(env, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_bytes(b"")
     proc = run_client(dict(env, HOOKD_STATE_DIR=str(blocker)))
-    assert_quiet_success(proc)
+    assert proc.returncode == 0 and proc.stdout == b""
     assert blocker.read_bytes() == b""
+    (saved,) = (tmp_path / "spare").iterdir()
+    assert parse_frame(saved.read_bytes())[1] == BODY
+    assert proc.stderr == ("hook-send: refused %s: not a directory (owner uid %d, mode 0644); event kept in %s; "
+                           "fix: remove it and let hook-send create it\n" % (blocker, os.getuid(), saved)).encode()
+
+
+def test_an_event_neither_inbox_can_take_is_reported_lost_and_the_client_exits_0(env, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_bytes(b"")
+    proc = run_client(dict(env, HOOKD_STATE_DIR=str(blocker), HOOKD_SPARE_INBOX=str(blocker / "x")))
+    assert proc.returncode == 0 and proc.stdout == b""
+    assert blocker.read_bytes() == b""
+    lines = proc.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hook-send: event lost: ")
+    assert str(blocker) + ": not a directory" in lines[0] and str(blocker / "x") + ": ENOTDIR" in lines[0]
 
 
 def test_the_state_directory_is_created_when_missing(env, tmp_path):
@@ -478,8 +494,10 @@ def test_socket_path_precedence():
     uid = os.getuid()
     assert hs.default_socket_path({"HOOKD_SOCKET": "/s/x.sock", "XDG_RUNTIME_DIR": "/run/user/1"}) == "/s/x.sock"
     assert hs.default_socket_path({"HOOKD_SOCKET": "", "XDG_RUNTIME_DIR": "/run/user/1"}) == "/run/user/1/hookd/hookd.sock"
-    assert hs.default_socket_path({"XDG_RUNTIME_DIR": ""}) == "/tmp/hookd-%d/hookd.sock" % uid
-    assert hs.default_socket_path({}) == "/tmp/hookd-%d/hookd.sock" % uid
+    assert hs.default_socket_path({"XDG_RUNTIME_DIR": "", "HOME": "/h"}) == "/h/.local/state/hookd/run/hookd.sock"
+    assert hs.default_socket_path({"HOOKD_STATE_DIR": "/st"}) == "/st/run/hookd.sock"
+    assert hs.default_socket_path({"XDG_STATE_HOME": "/x"}, state_dir="/given") == "/given/run/hookd.sock"
+    assert not hs.default_socket_path({}).startswith("/tmp/hookd-%d" % uid)
 
 
 def test_state_dir_precedence():
@@ -588,5 +606,5 @@ def test_imports_no_costly_modules(env):
 
 def test_relative_xdg_directories_are_ignored_as_the_xdg_spec_says():
     env = {"XDG_RUNTIME_DIR": "run", "XDG_STATE_HOME": "state", "HOME": "/home/u"}
-    assert hs.default_socket_path(env) == "/tmp/hookd-%d/hookd.sock" % os.getuid()
+    assert hs.default_socket_path(env) == "/home/u/.local/state/hookd/run/hookd.sock"
     assert hs.default_state_dir(env) == "/home/u/.local/state/hookd"

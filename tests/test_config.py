@@ -47,7 +47,7 @@ def test_defaults_without_file_environment_or_flags(env):
     assert config.spool_fsync == "interval"
     assert config.log_format == "auto" and config.log_level == "info"
     assert config.host == socket.gethostname()
-    assert config.socket == f"/tmp/hookd-{os.getuid()}/hookd.sock"
+    assert config.socket == os.path.join(config.state_dir, "run", "hookd.sock")
     assert config.state_dir == os.path.join(env["HOME"], ".local/state/hookd")
     assert config.inbox_dir == os.path.join(config.state_dir, "inbox")
     assert config.spool_dir == os.path.join(config.state_dir, "spool")
@@ -58,9 +58,13 @@ def test_socket_default_follows_xdg_runtime_dir(env, tmp_path):
     assert config.socket == str(tmp_path / "run" / "hookd" / "hookd.sock")
 
 
-def test_socket_default_falls_back_to_tmp_per_uid(env):
-    assert load({}, environ=env).socket == f"/tmp/hookd-{os.getuid()}/hookd.sock"
-    assert load({}, environ={**env, "XDG_RUNTIME_DIR": ""}).socket == f"/tmp/hookd-{os.getuid()}/hookd.sock"
+def test_socket_default_falls_back_to_the_state_dir_never_a_shared_tmp_name(env, tmp_path):
+    # A /tmp/hookd-$UID name could be created first, and listened on, by another user.
+    expected = os.path.join(env["HOME"], ".local", "state", "hookd", "run", "hookd.sock")
+    assert load({}, environ=env).socket == expected
+    assert load({}, environ={**env, "XDG_RUNTIME_DIR": ""}).socket == expected
+    # The daemon's rule is the client's, applied to the state_dir it resolved (here a flag).
+    assert load({"state_dir": str(tmp_path / "s")}, environ=env).socket == str(tmp_path / "s" / "run" / "hookd.sock")
 
 
 def test_state_dir_default_follows_xdg_state_home_then_home(env, tmp_path):

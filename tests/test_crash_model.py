@@ -44,6 +44,7 @@ import pytest
 import redis.exceptions
 from structlog.testing import capture_logs
 
+import hookd.paths as paths_module
 import hookd.spool.segments as segments_module
 import hookd.spool.spool as spool_module
 from hookd.config import Config
@@ -164,7 +165,15 @@ class FaultyOs:
         self._faults.tail_garbage = 0
 
     def open(self, path, flags, mode=0o777, **kwargs):
-        if flags & os.O_CREAT and self._faults.step("os.open (new segment)") is not None:
+        if str(path).endswith("cursor.tmp"):  # hookd.paths.replace_private's temporary file
+            cut = self._faults.step("write cursor.tmp", (0, 1))
+            if cut is not None:
+                if cut:  # created and half written
+                    fd = os.open(path, flags, mode, **kwargs)
+                    os.write(fd, b"9")
+                    os.close(fd)
+                raise Crash
+        elif flags & os.O_CREAT and self._faults.step("os.open (new segment)") is not None:
             raise Crash
         return os.open(path, flags, mode, **kwargs)
 
@@ -174,6 +183,8 @@ class FaultyOs:
         os.replace(src, dst)
 
     def unlink(self, path):
+        if str(path).endswith(".tmp"):  # a temporary file cleared before it is made: no state changes
+            return os.unlink(path)
         if self._faults.step("os.unlink (published segment)") is not None:
             raise Crash
         os.unlink(path)
@@ -487,7 +498,7 @@ def faulty_spool_module(monkeypatch):
     def dispatch_open(*args, **kwargs):
         return holder["open"](*args, **kwargs)
 
-    for module in (spool_module, segments_module):
+    for module in (spool_module, segments_module, paths_module):
         monkeypatch.setattr(module, "os", Dispatch())
         monkeypatch.setattr(module, "open", dispatch_open, raising=False)
 
@@ -685,6 +696,7 @@ async def handed_out(spool: Spool) -> list[int]:
 def test_a_segment_that_cannot_be_created_leaves_the_spool_working(tmp_path, monkeypatch):
     failing = FailingOs("open", errno.EMFILE)
     monkeypatch.setattr(spool_module, "os", failing)
+    monkeypatch.setattr(paths_module, "os", failing)  # segments are created through hookd.paths
     spool = Spool(str(tmp_path), segment_bytes=SEGMENT_BYTES, fsync="never",
                   retain_published_s=0)
     spool.segment_bytes = 300

@@ -159,6 +159,10 @@ def test_a_body_over_the_limit_gets_413_and_the_connection_is_closed(hookd_facto
 def test_other_methods_and_paths_are_refused_and_the_connection_stays_usable(http_hookd, redis_db):
     conn = connect(http_hookd)
     conn.request("GET", "/hook")
+    response = conn.getresponse()  # the token first: without it, nothing else is said
+    assert (response.status, response.getheader("Allow")) == (401, None)
+    response.read()
+    conn.request("GET", "/hook", headers={"Authorization": f"Bearer {http_hookd.token}"})
     response = conn.getresponse()
     assert (response.status, response.getheader("Allow")) == (405, "POST")
     response.read()
@@ -172,7 +176,7 @@ def test_other_methods_and_paths_are_refused_and_the_connection_stays_usable(htt
 
 def test_pipelined_requests_are_answered_in_order(http_hookd, redis_db):
     def request(body: bytes) -> bytes:
-        return (b"POST /hook HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+        return (b"POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
                 b"Content-Length: %d\r\n\r\n%s" % (http_hookd.token.encode(), len(body), body))
 
     with socket.create_connection(("127.0.0.1", http_hookd.http_port), timeout=10) as s:
@@ -188,7 +192,7 @@ def test_pipelined_requests_are_answered_in_order(http_hookd, redis_db):
 
 def test_nothing_after_a_request_that_asks_to_close_is_taken(http_hookd, redis_db):
     def request(body: bytes, connection: bytes) -> bytes:
-        return (b"POST /hook HTTP/1.1\r\nAuthorization: Bearer %s\r\nConnection: %s\r\n"
+        return (b"POST /hook HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\nConnection: %s\r\n"
                 b"Content-Length: %d\r\n\r\n%s" % (http_hookd.token.encode(), connection, len(body), body))
 
     with socket.create_connection(("127.0.0.1", http_hookd.http_port), timeout=10) as s:
@@ -205,7 +209,8 @@ def test_nothing_after_a_request_that_asks_to_close_is_taken(http_hookd, redis_d
 def test_a_slow_client_gets_408_and_a_silent_one_is_closed(hookd_factory, redis_db):
     daemon = start_http_hookd(hookd_factory, client_timeout_s="0.5")
     with socket.create_connection(("127.0.0.1", daemon.http_port), timeout=10) as s:
-        s.sendall(b"POST /hook HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"hook")
+        s.sendall(b"POST /hook HTTP/1.1\r\nHost: [::1]\r\nAuthorization: Bearer %s\r\n"
+                  b"Content-Length: 100\r\n\r\n{\"hook" % daemon.token.encode())
         answer = b"".join(iter(lambda: s.recv(65536), b""))
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"] == "timeout"
@@ -317,7 +322,7 @@ def test_a_request_arriving_during_shutdown_is_finished_and_kept(hookd_factory, 
     daemon = start_http_hookd(hookd_factory)
     body = b'{"hook_event_name": "Stop", "session_id": "in-flight"}'
     with socket.create_connection(("127.0.0.1", daemon.http_port), timeout=10) as s:
-        s.sendall(b"POST /hook HTTP/1.1\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s"
+        s.sendall(b"POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s"
                   % (daemon.token.encode(), len(body), body[:10]))
         time.sleep(0.3)
         daemon.proc.send_signal(signal.SIGTERM)

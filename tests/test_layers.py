@@ -18,7 +18,7 @@ other unless the layer says otherwise:
     spool                                 the write-ahead log on disk
     config, paths, state, sequence, ...   leaves: they import no other part of hookd above
     terminal                              colour and progress bars on a terminal
-    config_errors, units                  a settings error as the user reads it; number formats
+    config_errors, paths, units           a settings error; private files and directories; numbers
 
 The spool sits below the publisher because the publisher reads it; the spool knows nothing of
 Redis. Imports made inside functions and under ``TYPE_CHECKING`` count too: they are
@@ -49,9 +49,9 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ({"redact", "enrich"}, False),
     ({"publish"}, False),
     ({"spool"}, False),
-    ({"config", "jsonl", "paths", "logs", "state", "sequence", "handoffs", "hookd"}, False),
+    ({"config", "jsonl", "peers", "logs", "state", "sequence", "handoffs", "hookd"}, False),
     ({"terminal"}, False),
-    ({"config_errors", "units"}, False),
+    ({"config_errors", "paths", "units"}, False),
 ]
 
 # Upward or sideways imports that exist today (issue 18): (importing module, imported module).

@@ -88,9 +88,9 @@ def test_the_units_run_this_interpreter_on_the_sockets_the_socket_unit_holds(tmp
 
 def test_a_socket_outside_the_runtime_directory_is_written_as_it_is(tmp_path):
     rendered = units.systemd_units(installation(tmp_path, runtime_dir=""))
-    uid = os.getuid()
-    assert f"ListenStream=/tmp/hookd-{uid}/hookd.sock" in rendered["hookd.socket"]
-    assert f"--socket /tmp/hookd-{uid}/hookd.sock" in rendered["hookd.service"]
+    sock = tmp_path / "state" / "run" / "hookd.sock"  # the state directory's, never a /tmp name
+    assert f"ListenStream={sock}" in rendered["hookd.socket"]
+    assert f"--socket {sock}" in rendered["hookd.service"]
 
 
 def test_the_launchd_plist_parses_and_holds_the_sockets_and_this_installation(tmp_path):

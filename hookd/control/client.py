@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 from typing import Any
 
 import msgspec
+
+from hookd_client.hook_send import peer_uid
 
 
 class NotRunning(Exception):
@@ -31,6 +34,11 @@ def request(path: str, command: str, timeout_s: float = 3.0) -> dict[str, Any]:
             if exc.errno in (errno.ENOTDIR, errno.ENOENT):
                 raise NotRunning(f"nothing answers on {path}") from None
             raise CannotTell(f"cannot connect to {path}: {exc.strerror}") from None
+        uid = peer_uid(sock)
+        if uid != os.getuid():  # only our own daemon's answer is believed, and sees our request
+            raise CannotTell(f"the process listening on {path} runs as uid {uid}, not as you "
+                             f"(uid {os.getuid()}); it is not your hookd: stop it and remove "
+                             f"{path}")
         try:
             sock.sendall(command.encode() + b"\n")
             chunks = []

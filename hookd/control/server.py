@@ -14,6 +14,7 @@ import msgspec
 import structlog
 
 from hookd.control import snapshot
+from hookd.peers import PeerGuard
 
 if TYPE_CHECKING:
     from hookd.daemon import Daemon
@@ -27,6 +28,7 @@ REQUEST_TIMEOUT_S = 2.0
 class ControlServer:
     def __init__(self, daemon: Daemon) -> None:
         self.daemon = daemon
+        self.guard = PeerGuard(daemon.state.refused_peers)
         self.server: asyncio.base_events.Server | None = None
 
     async def start(self, sock: socket.socket) -> None:
@@ -37,6 +39,9 @@ class ControlServer:
             self.server.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self.guard.admit(writer.get_extra_info("socket"), "control"):
+            writer.transport.abort()  # the status names paths and counts: our user's only
+            return
         try:
             line = await asyncio.wait_for(reader.readline(), REQUEST_TIMEOUT_S)
             writer.write(msgspec.json.encode(self.answer(line.strip().decode(errors="replace"))) + b"\n")

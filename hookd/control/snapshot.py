@@ -80,6 +80,7 @@ def take(daemon: Daemon) -> dict[str, Any]:
             "published": state.published,
             "batches": state.batches,
             "rejected": dict(state.rejected),
+            "refused_peers": dict(state.refused_peers),
             "redacted": daemon.builder.events_redacted,
             "redactions": dict(state.redactions),
             "deduplicated": state.deduplicated + state.deduplicated_handoffs,

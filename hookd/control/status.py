@@ -115,6 +115,11 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
                            f"in {counters['batches']:,} batches, "
                            f"deduplicated {counters['deduplicated']:,}, redacted {counters['redacted']:,}"))
     rows.append(("rejected", rejected))
+    # Other users' connections and untokened HTTP requests (docs/security.md): shown once there are any.
+    refused = {f"{k} socket": v for k, v in (counters.get("refused_peers") or {}).items()}
+    refused.update({f"http {k}": v for k, v in ((status.get("http") or {}).get("refused") or {}).items()})
+    if refused:
+        rows.append(("refused", ", ".join(f"{k} {v:,}" for k, v in sorted(refused.items()))))
     redactions = counters.get("redactions") or {}
     rows.append(("redacted", ", ".join(f"{k} {v:,}" for k, v in sorted(redactions.items())) or "none"))
     rows.append(("rate", f"{status['rates']['1m']:.2f}/s over 1 min, {status['rates']['5m']:.2f}/s over 5 min"))

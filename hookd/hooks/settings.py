@@ -15,7 +15,6 @@ import difflib
 import json
 import os
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass
 from typing import Any
@@ -133,10 +132,36 @@ def backup_path(path: str, now: datetime.datetime | None = None) -> str:
     stamp = (now or datetime.datetime.now()).strftime("%Y%m%dT%H%M%S")
     candidate = f"{path}.hookd-backup-{stamp}"
     n = 1
-    while os.path.exists(candidate):
+    while os.path.lexists(candidate):  # a dangling link too: never written through
         n += 1
         candidate = f"{path}.hookd-backup-{stamp}-{n}"
     return candidate
+
+
+def _write_backup(target: str) -> str:
+    """Copy ``target`` to a new backup file that is 0600 from the moment it exists.
+
+    Settings files hold API keys (``env``): a copy made with the umask's mode and
+    tightened afterwards could be opened by another user in between. O_EXCL and
+    O_NOFOLLOW: never an existing file, never through a planted link.
+    """
+    with open(target, "rb") as src:
+        data = src.read()
+        times = os.fstat(src.fileno())
+    for _ in range(100):
+        backup = backup_path(target)
+        try:
+            fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                         0o600)
+        except FileExistsError:  # taken since backup_path looked: pick the next name
+            continue
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.utime(fh.fileno(), ns=(times.st_atime_ns, times.st_mtime_ns))
+            os.fsync(fh.fileno())
+        return backup
+    raise OSError(f"cannot find a free backup name beside {target}")
 
 
 def write(settings: SettingsFile, new_text: str) -> str | None:
@@ -146,8 +171,7 @@ def write(settings: SettingsFile, new_text: str) -> str | None:
     os.makedirs(directory, exist_ok=True)
     backup = None
     if os.path.exists(target):
-        backup = backup_path(target)
-        shutil.copy2(target, backup)
+        backup = _write_backup(target)
         mode = os.stat(target).st_mode & 0o7777
     else:
         umask = os.umask(0)

@@ -14,6 +14,18 @@ set, so no decision and nothing for the model; never text. A refused request
 gets a 4xx/5xx status with a small JSON error for whoever debugs it with curl;
 Claude Code only reports it as a non-blocking error.
 
+Who may send (docs/security.md): the bearer token is checked first, in constant
+time, as soon as the head has arrived and before anything else about the request
+(its size, its body, its JSON); then ``Host`` must name this machine (a loopback
+name or address, or the public name configured), which a DNS-rebinding page in a
+browser cannot fake, and a request with an ``Origin`` (which only browsers send)
+is refused. A refused request's body is never kept or parsed: it is
+skipped when small, and the connection closed at once when it is large. No CORS
+header is ever sent, so no browser page may read an answer or send a preflighted
+request. Refusals before the token is known are counted per reason and logged
+at most once per interval (anyone on the machine can send them); those of a
+tokened request are the pipeline's event rejections, as on the socket.
+
 Each request is answered only once its event is in the spool (and, under
 spool_fsync=batch, flushed), exactly as the socket's ``OK``. Requests that one
 read brings go through ``Pipeline.take_all`` together, and their answers go out
@@ -109,6 +121,10 @@ class HookConnection(asyncio.Protocol):
         self.url = b""
         self.head_bytes = 0
         self.authorization: bytes | None = None
+        self.authorized = False  # the token checked out: refusals from here are event rejections
+        self.host: bytes | None = None
+        self.origin = False
+        self.content_length: int | None = None
         self.expect_continue = False
         self.body: list[bytes] = []
         self.body_bytes = 0
@@ -150,8 +166,8 @@ class HookConnection(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         if self.in_request and not self.closing:
-            self._answer([self._refuse(Reason.NOT_JSON, 400, "the connection ended in the middle "
-                                       "of a request")], stop=True)
+            self._answer([self.refusal or self._refuse(Reason.NOT_JSON, 400, "the connection ended "
+                                                       "in the middle of a request")], stop=True)
         self.eof = True
         if not self.outbox:
             self._close()
@@ -178,25 +194,37 @@ class HookConnection(asyncio.Protocol):
         name = name.lower()
         if name == b"authorization":
             self.authorization = value
+        elif name == b"host":
+            self.host = value
+        elif name == b"origin":
+            self.origin = True
         elif name == b"expect":
             self.expect_continue = value.lower() == b"100-continue"
-        elif name == b"content-length" and value.isdigit() and int(value) > self.max_body:
-            self._stop(self._too_large(int(value)))
+        elif name == b"content-length" and value.isdigit():
+            self.content_length = int(value)  # judged once the token is known, never before
 
     def on_headers_complete(self) -> None:
         self.refusal = self._check_head()
-        if self.expect_continue:
-            if self.refusal is not None:
+        large = self.content_length is not None and self.content_length > self.max_body
+        if self.refusal is not None:
+            # A big body is not waited for: the answer goes now and the connection closes.
+            if self.expect_continue or large:
                 self._stop(self.refusal._replace(close=True))
-            if not self.outbox and self.transport is not None:
-                self.transport.write(CONTINUE)
+            return
+        if large:
+            self._stop(self._too_large(self.content_length))
+        if self.expect_continue and not self.outbox and self.transport is not None:
+            self.transport.write(CONTINUE)
 
     def on_body(self, chunk: bytes) -> None:
         self.body_bytes += len(chunk)
+        if self.refusal is not None:  # skipped unread, up to the size a request may have
+            if self.body_bytes > self.max_body:
+                self._stop(self.refusal._replace(close=True))
+            return
         if self.body_bytes > self.max_body:
             self._stop(self._too_large(self.body_bytes))
-        if self.refusal is None:
-            self.body.append(chunk)
+        self.body.append(chunk)
 
     def on_message_complete(self) -> None:
         keep_alive = self.parser.should_keep_alive()
@@ -213,7 +241,21 @@ class HookConnection(asyncio.Protocol):
     # -- deciding ------------------------------------------------------------
 
     def _check_head(self) -> Answer | None:
-        """The answer a request gets whatever its body is, or None to take the body."""
+        """The answer a request gets whatever its body is, or None to take the body.
+
+        The token first: nothing else about the request is looked at for a sender
+        without it (not even whether its path exists)."""
+        problem = self.listener.authorization_problem(self.authorization)
+        if problem is not None:
+            return self._refused_request(401, "unauthorized", problem,
+                                         b"WWW-Authenticate: Bearer\r\n")
+        problem = self.listener.host_problem(self.host)
+        if problem is not None:
+            return self._refused_request(421, "misdirected", problem)
+        if self.origin:  # only browsers send it; Claude Code's hooks do not
+            return self._refused_request(403, "forbidden_origin", "requests from web pages "
+                                         "(with an Origin header) are not served")
+        self.authorized = True
         path = self.url.partition(b"?")[0]
         if path == b"/hook" or path == b"/hook/":
             self.hook = None
@@ -227,10 +269,6 @@ class HookConnection(asyncio.Protocol):
         if self.parser.get_method() != b"POST":
             return self._refused_request(405, "method_not_allowed", "send hook events with POST",
                                          b"Allow: POST\r\n")
-        problem = self.listener.authorization_problem(self.authorization)
-        if problem is not None:
-            return self._refused_request(401, "unauthorized", problem,
-                                         b"WWW-Authenticate: Bearer\r\n")
         return None
 
     def _refused_request(self, status: int, reason: str, message: str, extra: bytes = b"") -> Answer:
@@ -238,7 +276,11 @@ class HookConnection(asyncio.Protocol):
         return Answer(status, _error(status, reason, message, False, extra), False)
 
     def _refuse(self, reason: Reason, status: int, message: str, close: bool = True) -> Answer:
-        """Count and log a refusal with the socket's reasons; the HTTP answer for it."""
+        """Count and log a refusal: a tokened request's as an event rejection (the socket's
+        reasons); anyone else's in the listener's counts, its log lines rate-limited."""
+        if not self.authorized:
+            self.listener.log_refusal(status, reason.value, message)
+            return Answer(status, _error(status, reason.value, message, close), close)
         rejected = self.pipeline.refuse(reason, message, Header(hook=self.hook), self.body_bytes)
         return Answer(status, _error(status, reason.value, rejected.message, close), close)
 
@@ -335,9 +377,10 @@ class HookConnection(asyncio.Protocol):
                                else self.deadline)
             return
         if self.in_request:
-            answer = self._refuse(Reason.TIMEOUT, 408, f"the request did not arrive within "
-                                  f"{self.timeout_s:g}s (client_timeout_s)")
-            self.listener.by_status[408] += 1
+            answer = self.refusal._replace(close=True) if self.refusal is not None else \
+                self._refuse(Reason.TIMEOUT, 408, f"the request did not arrive within "
+                             f"{self.timeout_s:g}s (client_timeout_s)")
+            self.listener.by_status[answer.status] += 1
             if self.transport is not None:
                 self.transport.write(answer.data)
         self._close()  # an idle keep-alive connection closes quietly

@@ -6,19 +6,22 @@ Each accepted connection is a ``HookConnection`` (http.py), which parses and ans
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import socket
-import time
 from collections import Counter
 
 import structlog
 
 from hookd.config import Config
 from hookd.ingest.http import HookConnection
-from hookd.ingest.http_setup import bind_addr, load_or_create_token
+from hookd.ingest.http_setup import allowed_hosts, bind_addr, host_of, load_or_create_token
+from hookd.peers import Throttle
 from hookd.pipeline import Pipeline
 
 log = structlog.get_logger("hookd.http")
+
+REFUSAL_LOG_INTERVAL_S = 10.0
 
 
 class HttpListener:
@@ -26,7 +29,10 @@ class HttpListener:
 
     def __init__(self, config: Config, token: str, sockets: list[socket.socket]) -> None:
         self.addr = config.http_addr
-        self.token = token.encode()
+        # Compared as digests: equal lengths, so the time taken says nothing of the token.
+        self.token_digest = hashlib.sha256(token.encode()).digest()
+        self.hosts = allowed_hosts(config.http_addr, config.http_allow_public,
+                                   config.http_public_name)
         self.sockets = sockets
         self.max_body = config.max_event_bytes
         self.timeout_s = config.client_timeout_s
@@ -34,7 +40,8 @@ class HttpListener:
         self.servers: list[asyncio.Server] = []
         self.connections: set[HookConnection] = set()
         self.by_status: Counter[int] = Counter()
-        self._logged_at: dict[int, float] = {}
+        self.refused: Counter[str] = Counter()  # refusals before the token was known, by reason
+        self.throttle = Throttle(REFUSAL_LOG_INTERVAL_S)
 
     @classmethod
     def bind(cls, config: Config) -> HttpListener:
@@ -60,18 +67,31 @@ class HttpListener:
         if not credentials:
             return ("the bearer token is empty (Claude Code sends an empty string for a header "
                     "variable that allowedEnvVars does not list)")
-        if not hmac.compare_digest(credentials, self.token):
+        if not hmac.compare_digest(hashlib.sha256(credentials).digest(), self.token_digest):
             return "the bearer token is not the one in http_token_file"
         return None
 
+    def host_problem(self, value: bytes | None) -> str | None:
+        """Why the Host header does not name this listener (a DNS-rebinding page's would not), or None."""
+        if value is None:
+            return "no Host header; HTTP/1.1 requests must name the host they are for"
+        host = host_of(value)
+        if host in self.hosts or host_of(value, loopback_only=True) is not None:
+            return None
+        return ("the Host header must name this machine (localhost, 127.0.0.1 or [::1]"
+                + (", or http_public_name" if self.hosts else "") + "); a page in a browser "
+                "that re-pointed its own name at this address is refused")
+
     def log_refusal(self, status: int, reason: str, message: str) -> None:
-        """Log refusals that never reach the pipeline; at most once a second per status,
-        since anyone on this machine can send them."""
-        now = time.monotonic()
-        if now - self._logged_at.get(status, -2.0) >= 1.0:
-            self._logged_at[status] = now
+        """Count a refusal that never reached the pipeline, and log it at most once per reason
+        per REFUSAL_LOG_INTERVAL_S with the count since the last line: anyone on this machine
+        can send them, and must not be able to flood the log."""
+        self.refused[reason] += 1
+        count = self.throttle.ready(reason)
+        if count is not None:
             log.warning("http_request_refused", status=status, reason=reason, detail=message,
-                        refused_so_far=self.by_status[status] + 1)
+                        refused=count, refused_total=self.refused[reason],
+                        interval_s=REFUSAL_LOG_INTERVAL_S)
 
     @property
     def mid_request(self) -> bool:
@@ -90,4 +110,5 @@ class HttpListener:
     def snapshot(self) -> dict:
         return {"addr": self.addr, "connections": len(self.connections),
                 "requests": sum(self.by_status.values()),
-                "by_status": {str(status): n for status, n in sorted(self.by_status.items())}}
+                "by_status": {str(status): n for status, n in sorted(self.by_status.items())},
+                "refused": dict(sorted(self.refused.items()))}

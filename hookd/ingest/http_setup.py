@@ -15,7 +15,7 @@ import socket
 import stat
 import string
 
-from hookd.paths import UnsafePathError, ensure_private_dir
+from hookd.paths import UnsafePathError, create_private, ensure_private_dir
 
 MIN_TOKEN_CHARS = 16
 # A token travels in an HTTP header: visible ASCII, no spaces or quotes to escape in settings.json.
@@ -67,6 +67,41 @@ def check_addr(addr: str, allow_public: bool) -> None:
             "the network in clear text)")
 
 
+def host_of(value: bytes, loopback_only: bool = False) -> str | None:
+    """The host named by a Host header (lower case, no port, no brackets); with ``loopback_only``,
+    that host if it is a loopback name or address, else None."""
+    text = value.decode("latin-1").strip().lower()
+    if text.startswith("["):
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not (rest[:1] == ":" and rest[1:].isdigit())):
+            return None
+    else:
+        host, colon, port = text.rpartition(":")
+        if not colon:
+            host = text
+        elif not port.isdigit():
+            return None
+    host = host.removesuffix(".")
+    if loopback_only:
+        return host if host and is_loopback(host) else None
+    return host
+
+
+def allowed_hosts(addr: str, allow_public: bool, public_name: str = "") -> frozenset[str]:
+    """Host names besides the loopback ones that requests may name: none unless allow_public."""
+    if not allow_public or not addr:
+        return frozenset()
+    names = {name.strip().lower().strip("[]").removesuffix(".")
+             for name in public_name.split(",") if name.strip()}
+    host, _ = split_addr(addr)
+    try:
+        if not ipaddress.ip_address(host).is_unspecified:  # 0.0.0.0 names no one
+            names.add(host.lower())
+    except ValueError:
+        pass
+    return frozenset(names)
+
+
 def load_or_create_token(path: str) -> str:
     """The bearer token in ``path``; a new random one, written 0600, when the file is missing.
 
@@ -80,11 +115,14 @@ def load_or_create_token(path: str) -> str:
     except FileNotFoundError:
         pass
     except OSError as exc:  # a symbolic link (O_NOFOLLOW), no permission, ...
+        if exc.errno == errno.ELOOP:
+            raise HttpSetupError(f"{path} is a symbolic link; hookd never reads its token through "
+                                 "one: remove it and hookd creates a token") from None
         raise HttpSetupError(f"cannot read the HTTP token file {path}: {exc.strerror}; "
                              "remove it and hookd creates a token") from None
     token = secrets.token_urlsafe(32)
     temporary = f"{path}.tmp-{os.getpid()}"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = create_private(temporary)
     try:
         os.write(fd, token.encode() + b"\n")
         os.fsync(fd)

@@ -16,7 +16,7 @@ import time
 import structlog
 
 from hookd.ingest.protocol import MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
-from hookd.paths import ensure_private_dir
+from hookd.paths import UnsafePathError, ensure_private_dir, open_private, read_private
 from hookd.pipeline import Pipeline
 
 log = structlog.get_logger("hookd.inbox")
@@ -41,10 +41,10 @@ class Inbox:
         ids = set()
         for name in self._pending_names():
             try:
-                with open(os.path.join(self.directory, name), "rb") as fh:
+                with os.fdopen(open_private(os.path.join(self.directory, name)), "rb") as fh:
                     line = fh.readline(MAX_HEADER_BYTES + 1).rstrip(b"\n")
                 handoff_id = parse_header(line).handoff_id
-            except (OSError, Rejected):
+            except (OSError, UnsafePathError, Rejected):
                 continue
             if handoff_id:
                 ids.add(handoff_id)
@@ -87,9 +87,12 @@ class Inbox:
     def _take_file(self, path: str) -> bool | None:
         """True if spooled (the caller deletes the file), False if set aside or gone, None to wait."""
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            data = read_private(path)  # never through a link: its target would be published
         except FileNotFoundError:
+            return False
+        except UnsafePathError as exc:
+            self.pipeline.refuse(Reason.BAD_HEADER, f"inbox file {os.path.basename(path)}: {exc}")
+            self._set_aside(path)
             return False
         try:
             header, body = split_frame(data)

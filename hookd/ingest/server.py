@@ -20,6 +20,7 @@ import structlog
 from hookd.ingest.protocol import (
     BARE, MAGIC, MAX_HEADER_BYTES, TO_EOF, Header, Reason, Rejected, error_line, parse_header)
 from hookd.paths import ensure_private_dir
+from hookd.peers import PeerGuard
 from hookd.pipeline import Pipeline
 
 log = structlog.get_logger("hookd.ingest")
@@ -38,8 +39,9 @@ class EventConnection(asyncio.Protocol):
     """
 
     def __init__(self, pipeline: Pipeline, max_body: int, timeout_s: float,
-                 connections: set[EventConnection]) -> None:
+                 connections: set[EventConnection], guard: PeerGuard | None = None) -> None:
         self.pipeline = pipeline
+        self.guard = guard
         self.max_body = max_body
         self.timeout_s = timeout_s
         self.connections = connections
@@ -57,6 +59,10 @@ class EventConnection(asyncio.Protocol):
     # -- asyncio callbacks ------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self.guard is not None and not self.guard.admit(transport.get_extra_info("socket"), "events"):
+            self.closing = True  # another user's process: not a byte read or answered
+            transport.abort()
+            return
         self.transport = transport  # type: ignore[assignment]
         self.connections.add(self)
         self.deadline = self.loop.time() + self.timeout_s
@@ -223,7 +229,7 @@ def bind_private_socket(path: str) -> socket.socket:
     ensure_private_dir(os.path.dirname(path))
     _remove_stale_socket(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    old_umask = os.umask(0o177)
+    old_umask = os.umask(0o177)  # the socket file is born 0600: no chmod on a path afterwards
     try:
         sock.bind(path)
     except OSError:
@@ -231,7 +237,6 @@ def bind_private_socket(path: str) -> socket.socket:
         raise
     finally:
         os.umask(old_umask)
-    os.chmod(path, 0o600)
     sock.listen(1024)
     sock.setblocking(False)
     return sock

@@ -17,6 +17,8 @@ import os
 
 import hyperscan
 
+from hookd.paths import UnsafePathError, read_private, replace_private
+
 PREFIX = "redact-scanner-"
 SUFFIX = ".hsdb"
 
@@ -29,11 +31,10 @@ def compiled(expressions: list[bytes], flags: list[int], cache_dir: str | None) 
         key = hashlib.sha256(repr((hyperscan.__version__, expressions, flags)).encode()).hexdigest()
         path = os.path.join(cache_dir, f"{PREFIX}{key[:32]}{SUFFIX}")
         try:
-            with open(path, "rb") as fh:
-                database = hyperscan.loadb(fh.read(), hyperscan.HS_MODE_BLOCK)
+            database = hyperscan.loadb(read_private(path), hyperscan.HS_MODE_BLOCK)
             database.scratch = hyperscan.Scratch(database)  # compile makes one; loadb does not
             return database
-        except (OSError, hyperscan.error):
+        except (OSError, UnsafePathError, hyperscan.error):
             pass
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     database.compile(expressions=expressions, ids=list(range(len(expressions))),
@@ -45,17 +46,10 @@ def compiled(expressions: list[bytes], flags: list[int], cache_dir: str | None) 
 
 def _save(database: hyperscan.Database, path: str) -> None:
     """Write the database for the next start, replacing those of other rules; never fails the start."""
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(hyperscan.dumpb(database))
-        os.replace(tmp, path)
+        replace_private(path, hyperscan.dumpb(database), fsync=False)
         for old in glob.glob(os.path.join(glob.escape(os.path.dirname(path)), f"{PREFIX}*")):
             if old != path:
                 os.unlink(old)
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+    except (OSError, UnsafePathError):
+        pass

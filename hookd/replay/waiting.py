@@ -137,7 +137,7 @@ def _export(config: Config, path: str, progress: Progress) -> tuple[int, int]:
     tmp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.tmp-{os.getpid()}")
     try:
         # The payloads are whatever the agent saw: keep the file as private as the spool.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with open(fd, "wb") as fh:
             for event in waiting_events(config.spool_dir):
                 line = one_line(event.envelope) + b"\n"

@@ -121,10 +121,17 @@ def _check_path(path: str) -> None:
     if info.st_uid != os.getuid():
         raise ActivationError(f"passed socket {path} belongs to uid {info.st_uid}, not to you "
                               f"(uid {os.getuid()}); hookd will not serve it")
+    if not stat.S_ISSOCK(info.st_mode):  # a link or a file: the chmod below would follow it
+        raise ActivationError(f"passed socket {path} is not a socket (a symbolic link?); "
+                              "hookd will not serve it")
     parent = os.lstat(os.path.dirname(path))
     if parent.st_uid != os.getuid():
         raise ActivationError(f"the directory of passed socket {path} belongs to uid "
                               f"{parent.st_uid}; use a directory of your own")
+    if parent.st_mode & 0o022:
+        raise ActivationError(f"the directory of passed socket {path} is writable by other users "
+                              f"(mode {stat.S_IMODE(parent.st_mode):04o}); set DirectoryMode=0700 "
+                              "in the socket unit")
     if stat.S_IMODE(info.st_mode) & 0o077:
         try:
             os.chmod(path, 0o600)

@@ -13,6 +13,8 @@ import struct
 import zlib
 from collections.abc import Iterator
 
+from hookd.paths import open_private
+
 HEADER = struct.Struct("<II")
 MAX_RECORD_BYTES = 256 * 1024 * 1024
 READ_CHUNK = 1024 * 1024
@@ -40,7 +42,7 @@ class SegmentReader:
 
     def __init__(self, path: str, offset: int = 0) -> None:
         self.path = path
-        self.fd = os.open(path, os.O_RDONLY)
+        self.fd = open_private(path)  # never through a link planted among the segments
         self.offset = offset
         self.skipped_bytes = 0
         self.reported_bytes = 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
+from hookd.paths import read_private, replace_private
+
 SUFFIX = ".seg"
 
 
@@ -32,8 +34,7 @@ def count_path(directory: str, segment: int) -> str:
 
 def read_count(directory: str, segment: int) -> int | None:
     try:
-        with open(count_path(directory, segment), "rb") as fh:
-            return int(fh.read())
+        return int(read_private(count_path(directory, segment)))
     except (FileNotFoundError, ValueError):
         return None
 
@@ -41,8 +42,7 @@ def read_count(directory: str, segment: int) -> int | None:
 def read_cursor(directory: str, segments: list[int]) -> Position:
     """Where publishing resumes: the committed position, or the oldest segment left after it."""
     try:
-        with open(os.path.join(directory, "cursor"), "rb") as fh:
-            seg, offset = (int(x) for x in fh.read().split())
+        seg, offset = (int(x) for x in read_private(os.path.join(directory, "cursor")).split())
     except (FileNotFoundError, ValueError):
         return Position(segments[0], 0)
     if seg not in segments:
@@ -55,7 +55,4 @@ def read_cursor(directory: str, segments: list[int]) -> Position:
 
 def write_cursor(directory: str, position: Position) -> None:
     """Replace the cursor file atomically: a crash leaves the old position or the new one."""
-    tmp = os.path.join(directory, "cursor.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(b"%d %d\n" % position)
-    os.replace(tmp, os.path.join(directory, "cursor"))
+    replace_private(os.path.join(directory, "cursor"), b"%d %d\n" % position, fsync=False)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import stat
 import threading
 import time
 from typing import NamedTuple
@@ -31,7 +32,7 @@ import msgspec
 import structlog
 
 from hookd.envelope import Event
-from hookd.paths import ensure_private_dir
+from hookd.paths import UnsafePathError, create_private, ensure_private_dir, open_private, replace_private
 from hookd.spool.recent import RecentEvents
 from hookd.spool.records import SegmentReader, encode_record, valid_end
 from hookd.spool.segments import (
@@ -48,6 +49,14 @@ class Batch(NamedTuple):
     events: list[Event]
     end: Position
     size: int
+
+
+def _regular_size(path: str) -> int:
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise UnsafePathError(f"{path} is not a regular file (a symbolic link?); hookd never follows "
+                              "one among its segments: remove it")
+    return info.st_size
 
 
 class SpoolFull(Exception):
@@ -92,7 +101,7 @@ class Spool:
             segments = [1]
             os.close(self._create_segment(1))
         for seg in segments[:-1]:
-            self._sizes[seg] = os.path.getsize(self._path(seg))
+            self._sizes[seg] = _regular_size(self._path(seg))
         last = segments[-1]
         path = self._path(last)
         end, self._counts[last] = valid_end(path)
@@ -104,7 +113,7 @@ class Spool:
             os.truncate(path, end)
         self._sizes[last] = end
         self._write_seg = last
-        self._write_fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        self._write_fd = open_private(path, os.O_WRONLY | os.O_APPEND)
         self._cursor = read_cursor(self.directory, segments)
         self._saved_cursor = self._cursor
         self._cursor_file_lock = threading.Lock()
@@ -116,7 +125,7 @@ class Spool:
         return segment_path(self.directory, segment)
 
     def _create_segment(self, segment: int) -> int:
-        return os.open(self._path(segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return create_private(self._path(segment), os.O_WRONLY | os.O_APPEND)
 
     def _count_pending(self) -> int:
         """Events after the cursor: counted in the cursor's segment, read from count files after it.
@@ -249,11 +258,9 @@ class Spool:
                       "writing on in the current one", spool="error", directory=self.directory)
             return
         try:
-            tmp = self._count_path(self._write_seg) + ".tmp"
-            with open(tmp, "wb") as fh:
-                fh.write(b"%d\n" % self._counts[self._write_seg])
-            os.replace(tmp, self._count_path(self._write_seg))
-        except OSError:
+            replace_private(self._count_path(self._write_seg),
+                            b"%d\n" % self._counts[self._write_seg], fsync=False)
+        except (OSError, UnsafePathError):
             pass  # only a start-up shortcut: without it the segment is counted by reading it
         self._retired_fds.append(self._write_fd)
         self._write_seg += 1
