@@ -98,8 +98,8 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def hook_command(event: str | None = None) -> list[str]:
-    """The fast form of the hook command.
+def hook_command(event: str | None = None, native: str | None = None) -> list[str]:
+    """The fast form of the hook command; with ``native``, that binary (hookd/hooks/native.py).
 
     The real interpreter (not a venv or pyenv shim) with -I -S, importing the
     client by name from its directory: an import uses the cached bytecode, where
@@ -107,6 +107,8 @@ def hook_command(event: str | None = None) -> list[str]:
     exits 1, a non-blocking error for Claude Code, where a missing script file
     exits 2, which blocks the tool call.
     """
+    if native:
+        return [native] + ([event] if event else [])
     from hookd_client import hook_send
 
     client_dir = os.path.dirname(os.path.realpath(hook_send.__file__))

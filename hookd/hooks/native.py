@@ -186,11 +186,22 @@ def ensure(state_dir: str, source: str | None = None, environ=os.environ) -> Bui
     return Build(final, f"native hook-send {final} (built from {source} and self-tested)")
 
 
-def for_hooks(choice: str, state_dir: str) -> Build:
-    """The client ``hookd hooks install`` writes (hook_client setting): a native path, or None."""
+def for_hooks(choice: str, state_dir: str, dry_run: bool = False) -> Build:
+    """The client ``hookd hooks install`` writes (hook_client setting): a native path, or None.
+
+    A dry run builds nothing: it names the binary a real install would build, if a compiler is there.
+    """
     if choice == "python":
         return Build(None, "hook_client = python")
-    return ensure(state_dir)
+    if not dry_run:
+        return ensure(state_dir)
+    try:
+        final = binary_path(state_dir)
+    except OSError as exc:
+        return Build(None, f"the client's source cannot be read: {exc}")
+    if os.path.isfile(final) or compiler():
+        return Build(final, f"native hook-send {final} (dry run: not built or tested now)")
+    return Build(None, "no C compiler (cc, or $CC) on PATH")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
