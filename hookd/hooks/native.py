@@ -58,10 +58,11 @@ def binary_path(state_dir: str, source: str | None = None) -> str:
 
 def compiler(environ=os.environ) -> list[str] | None:
     """$CC (a command line, as make takes it), else cc on PATH."""
+    path = environ.get("PATH", os.defpath)
     if environ.get("CC"):
         argv = shlex.split(environ["CC"])
-        return argv if argv and shutil.which(argv[0]) else None
-    cc = shutil.which("cc")
+        return argv if argv and shutil.which(argv[0], path=path) else None
+    cc = shutil.which("cc", path=path)
     return [cc] if cc else None
 
 
@@ -186,7 +187,7 @@ def ensure(state_dir: str, source: str | None = None, environ=os.environ) -> Bui
     return Build(final, f"native hook-send {final} (built from {source} and self-tested)")
 
 
-def for_hooks(choice: str, state_dir: str, dry_run: bool = False) -> Build:
+def for_hooks(choice: str, state_dir: str, dry_run: bool = False, environ=os.environ) -> Build:
     """The client ``hookd hooks install`` writes (hook_client setting): a native path, or None.
 
     A dry run builds nothing: it names the binary a real install would build, if a compiler is there.
@@ -194,12 +195,12 @@ def for_hooks(choice: str, state_dir: str, dry_run: bool = False) -> Build:
     if choice == "python":
         return Build(None, "hook_client = python")
     if not dry_run:
-        return ensure(state_dir)
+        return ensure(state_dir, environ=environ)
     try:
         final = binary_path(state_dir)
     except OSError as exc:
         return Build(None, f"the client's source cannot be read: {exc}")
-    if os.path.isfile(final) or compiler():
+    if os.path.isfile(final) or compiler(environ):
         return Build(final, f"native hook-send {final} (dry run: not built or tested now)")
     return Build(None, "no C compiler (cc, or $CC) on PATH")
 
