@@ -121,8 +121,11 @@ def answer(reply: bytes, early: bool = False):
 
 
 def hold(conn):
+    """Read the frame, never answer; let go when the client does (its deadline), or after 0.5 s."""
     read_frame(conn)
-    time.sleep(1)
+    conn.settimeout(0.5)
+    while conn.recv(4096):
+        pass
 
 
 def reset(conn):
@@ -239,7 +242,7 @@ def random_daemon(rng: random.Random):
         lambda conn: None,  # accept and close
         lambda conn: conn.recv(rng.randint(1, 300)),  # read part of the frame, close
         lambda conn: (read_frame(conn), conn.sendall(blob)),  # random bytes
-        lambda conn: (read_frame(conn), conn.sendall(line), time.sleep(0.3)),  # a partial line, held open
+        lambda conn: (read_frame(conn), conn.sendall(line), hold(conn)),  # a partial line, held open
         lambda conn: (read_frame(conn), conn.sendall(line + b"\n" + blob)),  # a line of random words
         hold,  # never answers
         drip,  # the answer two bytes at a time
