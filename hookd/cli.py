@@ -107,8 +107,8 @@ def hook_command(event: str | None = None, native: str | None = None) -> list[st
     exits 1, a non-blocking error for Claude Code, where a missing script file
     exits 2, which blocks the tool call.
     """
-    if native:
-        return [native] + ([event] if event else [])
+    if native:  # `exec`: /bin/sh (dash) would otherwise fork for it and wait, a third of its cost
+        return ["exec", native] + ([event] if event else [])
     from hookd_client import hook_send
 
     client_dir = os.path.dirname(os.path.realpath(hook_send.__file__))

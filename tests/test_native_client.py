@@ -140,11 +140,16 @@ def test_install_writes_the_native_client_and_says_so_and_status_names_it(home, 
     binary = str(home / "home" / ".local" / "state" / "hookd" / "bin" / f"hook-send-{native.source_id()}")
     assert f"hook client: native hook-send {binary}" in out
     found = installed(home)
-    assert found == {e: [entries.command_handler([binary, e])] for e in ("PreToolUse", "Stop")}
+    assert found == {e: [entries.command_handler(["exec", binary, e])] for e in ("PreToolUse", "Stop")}
     assert main(["hooks", "status", "--settings", str(home / "home" / ".claude" / "settings.json")]) == 0
     assert "  native hook-send: PreToolUse, Stop" in capsys.readouterr().out
     assert main(["hooks", "status", "--json", "--settings", str(home / "home" / ".claude" / "settings.json")]) == 0
     assert json.loads(capsys.readouterr().out)["files"][0]["clients"] == {"PreToolUse": "native", "Stop": "native"}
+    # A binary removed since (a cleaned state dir) is named as a problem.
+    os.rename(binary, binary + ".away")
+    assert main(["hooks", "status", "--settings", str(home / "home" / ".claude" / "settings.json")]) == 1
+    assert f"names paths that no longer exist: {binary}" in capsys.readouterr().out
+    os.rename(binary + ".away", binary)
     # Installing again finds it in place; uninstall recognises the native entries as hookd's.
     assert main(["hooks", "install", "--events", "PreToolUse,Stop"]) == 0
     assert "nothing to change" in capsys.readouterr().out
