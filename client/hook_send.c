@@ -32,6 +32,9 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __APPLE__
+#include <sys/random.h> /* getentropy */
+#endif
 
 #ifndef HOOK_SEND_SOURCE_ID
 #define HOOK_SEND_SOURCE_ID "unknown" /* native.py passes the first 12 hex digits of the source's sha256 */
@@ -216,12 +219,16 @@ static void handoff_id(char out[17])
 {
     unsigned char r[8];
     ssize_t got = -1;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+#if defined(__linux__) || defined(__APPLE__)
+    if (getentropy(r, sizeof r) == 0) /* one system call, where /dev/urandom takes three */
+        got = (ssize_t)sizeof r;
+#endif
+    int fd = got < 0 ? open("/dev/urandom", O_RDONLY | O_CLOEXEC) : -1;
     if (fd >= 0) {
         got = read(fd, r, sizeof r);
         close(fd);
     }
-    if (got != (ssize_t)sizeof r) { /* no /dev/urandom: the clock and pid still make it unique */
+    if (got != (ssize_t)sizeof r) { /* no entropy at all: the clock and pid still make it unique */
         unsigned long long x = (unsigned long long)now_ns(CLOCK_REALTIME) ^ ((unsigned long long)getpid() << 40);
         for (int i = 0; i < 8; i++)
             r[i] = (unsigned char)(x >> (8 * i));
