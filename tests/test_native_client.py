@@ -78,6 +78,21 @@ def test_a_damaged_or_open_binary_is_built_again(tmp_path, damage):
     assert subprocess.run([path, "--version"], capture_output=True, timeout=10).stdout.startswith(b"hook-send (native)")
 
 
+@needs_cc
+def test_a_prebuilt_binary_beside_the_source_is_used_in_place_without_a_compiler(tmp_path):
+    package = tmp_path / "hookd_client"
+    package.mkdir()
+    source = package / "hook_send.c"
+    source.write_bytes(Path(native.source_path()).read_bytes())
+    prebuilt = package / f"hook-send-{native.source_id(str(source))}"
+    assert native.compile_to(str(prebuilt), source=str(source)) is None  # as a distributor would
+    build = native.ensure(str(tmp_path / "state"), source=str(source), environ={"PATH": str(tmp_path)})
+    assert build.path == str(prebuilt) and "prebuilt" in build.reason
+    assert not (tmp_path / "state" / "bin").exists()
+    os.chmod(prebuilt, 0o777)  # one anybody could replace is not used
+    assert native.ensure(str(tmp_path / "state"), source=str(source), environ={"PATH": str(tmp_path)}).path is None
+
+
 def test_without_a_compiler_there_is_no_binary_and_a_reason(tmp_path):
     build = native.ensure(str(tmp_path / "state"), environ={"PATH": str(tmp_path)})
     assert build.path is None and "no C compiler" in build.reason
