@@ -46,7 +46,7 @@ enum { DELIVERED, REJECTED, RETRY, REFUSED };
 /* ERR reasons that are the sender's fault: resending the same bytes cannot help. */
 static const char *const FINAL[] = {"empty", "not_json", "invalid_utf8", "not_object", "too_deep",
                                     "too_large", "bad_header", NULL};
-static volatile sig_atomic_t debug;
+static volatile sig_atomic_t debug, no_stderr;
 
 struct refusal { char path[PATHCAP]; const char *why, *fix; long uid; unsigned mode; int peer; };
 static struct refusal refusals[4];
@@ -75,6 +75,8 @@ static void say(const char *fmt, ...)
 {
     char buf[3 * PATHCAP];
     va_list ap;
+    if (no_stderr)
+        return;
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
     va_end(ap);
@@ -97,7 +99,7 @@ static void on_alarm(int sig)
 {
     static const char msg[] = "hook-send: deadline reached; exiting\n";
     (void)sig;
-    if (debug && write(2, msg, sizeof msg - 1) < 0)
+    if (debug && !no_stderr && write(2, msg, sizeof msg - 1) < 0)
         _exit(0);
     _exit(0);
 }
@@ -705,7 +707,7 @@ int main(int argc, char **argv)
     }
     for (int fd = 0; fd < 3; fd++) /* a closed 0-2 would be reused by the socket or a file */
         if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
-            return 0;
+            no_stderr |= fd == 2; /* then stderr could be the socket or an inbox file: stay silent */
     const char *dbg = getenv("HOOKD_DEBUG");
     debug = dbg && strcmp(dbg, "1") == 0;
     int timeout = send_timeout_ms();

@@ -373,6 +373,20 @@ def test_a_closed_stdin_is_sent_as_an_empty_body(env, peer_factory, client_cmd):
     assert parse_frame(peer.received)[1] == b""
 
 
+@pytest.mark.parametrize("daemon", ["answers", "absent"])
+def test_closed_stdout_and_stderr_leave_a_clean_frame_even_in_debug_mode(env, peer_factory, client_cmd, daemon):
+    # A descriptor 0-2 left closed is the next one opened: debug text must not end up in the frame.
+    peer = peer_factory() if daemon == "answers" else None
+    proc = subprocess.run(["/bin/sh", "-c", 'exec "$@" >&- 2>&-', "sh", *client_cmd, "Stop"], input=BODY,
+                          env=dict(env, HOOKD_DEBUG="1"), capture_output=True, timeout=10)
+    assert proc.returncode == 0
+    if peer:
+        assert peer.got_frame.wait(2) and parse_frame(peer.received)[1] == BODY
+        assert inbox_files(env["HOOKD_STATE_DIR"]) == []
+    else:
+        assert_single_inbox_frame(env["HOOKD_STATE_DIR"])
+
+
 def test_invalid_utf8_is_sent_as_is(env, peer_factory, client_cmd):
     body = b'{"prompt":"\xff\xfe caf\xc3\xa9 \xed\xa0\x80"}'
     peer = peer_factory(reply=b"ERR invalid_utf8 bad byte at 11\n")
