@@ -48,9 +48,12 @@ static const char *const FINAL[] = {"empty", "not_json", "invalid_utf8", "not_ob
                                     "too_large", "bad_header", NULL};
 static volatile sig_atomic_t debug, no_stderr;
 
-struct refusal { char path[PATHCAP]; const char *why, *fix; long uid; unsigned mode; int peer; };
-static struct refusal refusals[4];
-static int nrefusals;
+/* A place the event could not go: refused (fix says how to repair it) or a failed write (fix NULL). */
+struct failure { char place[PATHCAP]; char why[200]; const char *fix; };
+static const char FIX_SOCKET_DIR[] = "remove it if it is not yours, or set HOOKD_SOCKET to hookd's socket in a directory of your own";
+static const char FIX_PEER[] = "stop that process and remove the socket, then start hookd";
+static const char FIX_REPLACE[] = "remove it and let hook-send create it";
+static const char FIX_PRIVATE[] = "make it yours and private (chmod 700), or set HOOKD_STATE_DIR elsewhere";
 
 static const char *errname(int e)
 {
@@ -278,55 +281,35 @@ static char *read_stdin(size_t *len)
     return buf ? buf : (char *)"";
 }
 
-/* 0: lstat shows a directory of ours that others cannot write; 1: it does not (refusal filled); -1: errno */
-static int untrusted(const char *path, struct refusal *r)
+/* Why a directory with this (l)stat cannot be trusted, into why (0), or 1 if it can: ours, a directory,
+ * not writable by others. */
+static int trusted(const struct stat *st, char *why, size_t cap)
 {
-    char p[PATHCAP];
-    struct stat st;
-    size_t n = strlen(path);
-    while (n > 1 && path[n - 1] == '/') /* "dir/" would follow a symbolic link */
-        n--;
-    if (n >= sizeof p) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(p, path, n);
-    p[n] = 0;
-    if (lstat(p, &st) != 0)
-        return -1;
-    if (S_ISLNK(st.st_mode))
-        r->why = "a symbolic link, not a directory";
-    else if (!S_ISDIR(st.st_mode))
-        r->why = "not a directory";
-    else if (st.st_uid != getuid())
-        r->why = "owned by another user";
-    else if (st.st_mode & 022)
-        r->why = "writable by other users";
+    const char *w;
+    if (S_ISLNK(st->st_mode))
+        w = "a symbolic link";
+    else if (!S_ISDIR(st->st_mode))
+        w = "not a directory";
+    else if (st->st_uid != getuid())
+        w = "owned by another user";
+    else if (st->st_mode & 022)
+        w = "writable by other users";
     else
-        return 0;
-    snprintf(r->path, sizeof r->path, "%s", p);
-    r->uid = (long)st.st_uid;
-    r->mode = (unsigned)(st.st_mode & 07777);
-    r->peer = 0;
-    return 1;
+        return 1;
+    snprintf(why, cap, "%s (owner uid %ld, mode 0%03o)", w, (long)st->st_uid, (unsigned)(st->st_mode & 07777));
+    return 0;
 }
 
-static void refuse(const struct refusal *r, const char *setting)
+/* os.path.dirname as the Python client takes it: what is before the last '/', else "/" or "." */
+static void dirname_of(char *out, const char *path)
 {
-    static char fixes[4][160];
-    if (nrefusals >= 4)
-        return;
-    char *fix = fixes[nrefusals];
-    if (r->peer)
-        snprintf(fix, 160, "stop the process listening there, remove the socket and start hookd as yourself, or set %s", setting);
-    else if (r->why[0] == 'w')
-        snprintf(fix, 160, "run chmod go-w on it (hookd's directories are 0700), or set %s", setting);
-    else if (r->why[0] == 'o')
-        snprintf(fix, 160, "another user may be squatting it: have it removed, or set %s to a directory of yours", setting);
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(out, PATHCAP, ".");
+    else if (slash == path)
+        snprintf(out, PATHCAP, "/");
     else
-        snprintf(fix, 160, "replace it with a directory of yours (mode 0700), or set %s", setting);
-    refusals[nrefusals] = *r;
-    refusals[nrefusals++].fix = fix;
+        snprintf(out, PATHCAP, "%.*s", (int)(slash - path), path);
 }
 
 /* mkdir -p, every directory it creates 0700 */
@@ -368,39 +351,78 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-/* Keep the frame in `box` (parent: a directory to check too, or NULL): 0 and `final`;
- * 1: refused (recorded); -1: errno. */
-static int save(const char *box, const char *parent, const char *setting, const char *head, size_t hlen,
-                const char *body, size_t blen, const char *name, const char *id, char *final)
+static void fail(struct failure *f, const char *place, const char *why, const char *fix)
 {
-    struct refusal r;
-    char tmp[PATHCAP], tmpname[32];
-    int u;
-    if (parent && (u = untrusted(parent, &r)) == 1) /* a directory of someone else's: do not create in it */
-        return refuse(&r, setting), 1;
-    if (makedirs(box) != 0)
-        return -1;
-    if ((parent && (u = untrusted(parent, &r)) != 0) || (u = untrusted(box, &r)) != 0)
-        return u == 1 ? (refuse(&r, setting), 1) : -1;
-    snprintf(tmpname, sizeof tmpname, ".tmp-%s", id);
-    if (join(tmp, box, tmpname) != 0 || join(final, box, name) != 0)
-        return -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
-    const char *fs = getenv("HOOKD_INBOX_FSYNC");
-    int bad = write_all(fd, head, hlen) != 0 || write_all(fd, body, blen) != 0
-              || ((!fs || strcmp(fs, "0") != 0) && fsync(fd) != 0);
-    int err = errno;
-    if (close(fd) != 0 && !bad)
-        bad = 1, err = errno;
-    if (!bad && rename(tmp, final) != 0)
-        bad = 1, err = errno;
-    if (bad) {
-        unlink(tmp);
-        errno = err;
-        return -1;
+    snprintf(f->place, sizeof f->place, "%s", place);
+    snprintf(f->why, sizeof f->why, "%s", why);
+    f->fix = fix;
+}
+
+/* Open the directory `path` (made 0700 with its parents if missing), or `name` in dirfd (made 0700),
+ * without following a link, and only if it is trusted -> fd; else -1 and *f filled. */
+static int open_trusted(const char *path, const char *name, int dirfd, struct failure *f)
+{
+    char where[PATHCAP], why[200];
+    struct stat st;
+    int fd, e;
+    if ((name ? join(where, path, name) : snprintf(where, sizeof where, "%s", path) >= (int)sizeof where) != 0)
+        return fail(f, path, errname(ENAMETOOLONG), NULL), -1;
+    if ((name ? mkdirat(dirfd, name, 0700) : makedirs(path)) != 0 && errno != EEXIST)
+        return fail(f, where, errname(errno), NULL), -1;
+    fd = name ? openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+              : open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) { /* ELOOP: a symbolic link; ENOTDIR: a file */
+        e = errno;
+        if (lstat(where, &st) != 0)
+            return fail(f, where, errname(e), NULL), -1;
+        if (trusted(&st, why, sizeof why))
+            snprintf(why, sizeof why, "%s", errname(e));
+        return fail(f, where, why, FIX_REPLACE), -1;
     }
+    if (fstat(fd, &st) != 0 || !trusted(&st, why, sizeof why)) {
+        close(fd);
+        return fail(f, where, why, FIX_PRIVATE), -1;
+    }
+    return fd;
+}
+
+/* Write the frame to <base>/<sub>/ (or <base>/) via a temporary file -> 0 and its path in `saved`,
+ * or -1 and *f filled. */
+static int write_inbox(const char *base, const char *sub, const char *head, size_t hlen, const char *body,
+                       size_t blen, const char *name, const char *id, char *saved, struct failure *f)
+{
+    char box[PATHCAP], tmp[32];
+    int base_fd, box_fd, fd, bad, err = 0;
+    if (sub ? join(box, base, sub) != 0 : snprintf(box, sizeof box, "%s", base) >= (int)sizeof box)
+        return fail(f, base, errname(ENAMETOOLONG), NULL), -1;
+    if ((base_fd = open_trusted(base, NULL, -1, f)) < 0) /* a failed write is named by the inbox's path */
+        return f->fix ? -1 : (snprintf(f->place, sizeof f->place, "%s", box), -1);
+    box_fd = base_fd;
+    if (sub && (box_fd = open_trusted(base, sub, base_fd, f)) < 0) {
+        close(base_fd);
+        return f->fix ? -1 : (snprintf(f->place, sizeof f->place, "%s", box), -1);
+    }
+    snprintf(tmp, sizeof tmp, ".tmp-%s", id);
+    fd = openat(box_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        err = errno;
+    } else {
+        const char *fs = getenv("HOOKD_INBOX_FSYNC");
+        bad = write_all(fd, head, hlen) != 0 || write_all(fd, body, blen) != 0
+              || ((!fs || strcmp(fs, "0") != 0) && fsync(fd) != 0);
+        err = bad ? errno : 0;
+        if (close(fd) != 0 && !err)
+            err = errno;
+        if (!err && renameat(box_fd, tmp, box_fd, name) != 0)
+            err = errno;
+        if (err)
+            unlinkat(box_fd, tmp, 0);
+    }
+    if (box_fd != base_fd)
+        close(box_fd);
+    close(base_fd);
+    if (err || join(saved, box, name) != 0)
+        return fail(f, box, errname(err ? err : ENAMETOOLONG), NULL), -1;
     return 0;
 }
 
@@ -464,21 +486,17 @@ static void quote(char *out, size_t cap, const unsigned char *s, size_t n)
 
 /* Hand header + body to the daemon at `path` by the monotonic `deadline`. */
 static int send_frame(const char *path, const char *head, size_t hlen, const char *body, size_t blen,
-                      long long deadline, char *detail, size_t dcap)
+                      long long deadline, char *detail, size_t dcap, struct failure *refused)
 {
-    char dir[PATHCAP], buf[4097];
-    struct refusal r;
+    char dir[PATHCAP], buf[4097], why[200];
+    struct stat st;
     struct sockaddr_un addr;
     size_t got = 0, plen = strlen(path);
     int fd = -1, send_err = 0, err = 0, eof = 0;
-    const char *slash = strrchr(path, '/');
-    size_t dn = slash ? (size_t)(slash - path) : 0;
-    while (dn > 1 && path[dn - 1] == '/')
-        dn--;
-    snprintf(dir, sizeof dir, "%.*s", (int)(slash ? (dn ? dn : 1) : 1), slash ? path : ".");
-    if (untrusted(dir, &r) == 1) {
-        refuse(&r, "HOOKD_SOCKET");
-        snprintf(detail, dcap, "refused (its directory is %s)", r.why);
+    dirname_of(dir, path);
+    if (lstat(dir, &st) == 0 && !trusted(&st, why, sizeof why)) { /* connect() fails on its own if it is missing */
+        fail(refused, dir, why, FIX_SOCKET_DIR);
+        snprintf(detail, dcap, "refused");
         return REFUSED;
     }
     memset(&addr, 0, sizeof addr);
@@ -510,13 +528,12 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
     int known = peer_uid(fd, &uid) == 0;
     if (!known || uid != getuid()) { /* not a byte to another user's process */
         close(fd);
-        snprintf(r.path, sizeof r.path, "%s", path);
-        r.why = known ? "the process listening on it runs as another user" : "its peer's uid cannot be read";
-        r.uid = known ? (long)uid : -1;
-        r.mode = 0;
-        r.peer = 1;
-        refuse(&r, "HOOKD_SOCKET");
-        snprintf(detail, dcap, "refused (peer uid %ld)", r.uid);
+        if (known)
+            snprintf(why, sizeof why, "the process listening on it is not yours (peer uid %ld)", (long)uid);
+        else
+            snprintf(why, sizeof why, "the peer's uid cannot be read (peer uid None)");
+        fail(refused, path, why, FIX_PEER);
+        snprintf(detail, dcap, "refused");
         return REFUSED;
     }
     struct iovec iov[2] = {{(void *)head, hlen}, {(void *)body, blen}};
@@ -602,20 +619,20 @@ unreachable:
     return RETRY;
 }
 
-/* The spare inbox, for when the inbox cannot be written or is not trusted; 0 if there is none. */
-static int spare_inbox(char *box, char *parent)
+/* The spare inbox, for when the inbox cannot be written or trusted: base, made with its parents,
+ * and sub inside it (or none); 0 if there is none. */
+static int spare_inbox(char *base, const char **sub)
 {
     const char *v = env("HOOKD_SPARE_INBOX"), *xdg = getenv("XDG_RUNTIME_DIR");
     struct stat st;
-    parent[0] = 0;
+    *sub = NULL;
     if (v)
-        return snprintf(box, PATHCAP, "%s", v), 1;
+        return snprintf(base, PATHCAP, "%s", v), 1;
+    *sub = "inbox";
     if (xdg && xdg[0] == '/')
-        return join(parent, xdg, "hookd") == 0 && join(box, parent, "inbox") == 0;
-    if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(parent, PATHCAP, "/dev/shm/hookd-%ld", (long)getuid());
-        return join(box, parent, "inbox") == 0;
-    }
+        return join(base, xdg, "hookd") == 0;
+    if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode))
+        return snprintf(base, PATHCAP, "/dev/shm/hookd-%ld", (long)getuid()), 1;
     return 0;
 }
 
@@ -634,8 +651,9 @@ static void usage(void)
 /* Read the event, send it, or keep it in the inbox; say only what must be said. */
 static void run(const char *hook, long long start, int timeout)
 {
-    char state[PATHCAP], sock[PATHCAP], box[PATHCAP], final[PATHCAP], spare[PATHCAP], sparent[PATHCAP];
+    char state[PATHCAP], sock[PATHCAP], final[PATHCAP], spare[PATHCAP];
     char head[HEADER_MAX + 64], id[17], name[96], detail[1200];
+    const char *sub;
     int reserve = timeout / 5 > 20 ? timeout / 5 : 20; /* kept from the socket phase for the inbox */
     reserve = reserve < timeout / 2 ? reserve : timeout / 2;
     size_t blen;
@@ -650,8 +668,9 @@ static void run(const char *hook, long long start, int timeout)
 
     state_dir(state);
     socket_path(sock, state);
+    struct failure refused = {"", "", NULL}, failures[2];
     int outcome = send_frame(sock, head, len, body, blen, start + (long long)(timeout - reserve) * 1000000LL,
-                             detail, sizeof detail);
+                             detail, sizeof detail, &refused);
     if (outcome == DELIVERED || outcome == REJECTED) {
         if (debug)
             say("hook-send: daemon at %s %s; event %s", sock, detail,
@@ -659,40 +678,37 @@ static void run(const char *hook, long long start, int timeout)
         free(body);
         return;
     }
+    /* The inbox, else the spare inbox: as the Python client's keep() */
     snprintf(name, sizeof name, "%020lld-%ld-%s.hookd", sent, (long)getpid(), id);
-    int r1 = join(box, state, "inbox") == 0
-             ? save(box, state, "HOOKD_STATE_DIR", head, len, body, blen, name, id, final) : -1;
-    int e1 = errno, r2 = -1, e2 = 0, has_spare = 0;
-    const char *kept = box;
-    if (r1 != 0) {
-        has_spare = spare_inbox(spare, sparent);
-        r2 = has_spare ? save(spare, sparent[0] ? sparent : NULL, "HOOKD_SPARE_INBOX", head, len, body, blen,
-                              name, id, final) : -1;
-        e2 = errno;
-        kept = spare;
-    }
+    int nfail = 0, saved = 0;
+    if (write_inbox(state, "inbox", head, len, body, blen, name, id, final, &failures[nfail]) == 0)
+        saved = 1;
+    else if (nfail++, !spare_inbox(spare, &sub))
+        fail(&failures[nfail++], "(no spare inbox)", "none found", NULL);
+    else if (write_inbox(spare, sub, head, len, body, blen, name, id, final, &failures[nfail]) == 0)
+        saved = 1;
+    else
+        nfail++;
     free(body);
-    int saved = r1 == 0 || r2 == 0;
-    for (int i = 0; i < nrefusals; i++) {
-        struct refusal *r = &refusals[i];
-        char owner[64];
-        if (r->peer)
-            snprintf(owner, sizeof owner, "peer uid %ld, you are uid %ld", r->uid, (long)getuid());
+    char kept[PATHCAP + 20];
+    snprintf(kept, sizeof kept, saved ? "event kept in %s" : "event not kept", final);
+    struct failure *lines[2];
+    int nlines = 0;
+    if (outcome == REFUSED)
+        lines[nlines++] = &refused;
+    if (saved && nfail)
+        lines[nlines++] = &failures[0];
+    for (int i = 0; i < nlines; i++) {
+        if (lines[i]->fix)
+            say("hook-send: refused %s: %s; %s; fix: %s", lines[i]->place, lines[i]->why, kept, lines[i]->fix);
         else
-            snprintf(owner, sizeof owner, "owner uid %ld, mode 0%03o", r->uid, r->mode);
-        say("hook-send: refused %s: %s (%s); %s%s; to fix: %s", r->path, r->why, owner,
-            saved ? "event kept in " : "event not kept", saved ? kept : "", r->fix);
+            say("hook-send: cannot write to %s (%s); %s", lines[i]->place, lines[i]->why, kept);
     }
-    if (saved) {
-        if (debug)
-            say("hook-send: daemon at %s %s; event saved to %sinbox %s", sock, detail, r1 == 0 ? "" : "spare ", final);
-    } else if (has_spare) {
-        say("hook-send: event lost: daemon at %s %s; cannot write to the inbox %s (%s) nor to the spare inbox %s (%s)",
-            sock, detail, box, r1 == 1 ? "refused" : errname(e1), spare, r2 == 1 ? "refused" : errname(e2));
-    } else {
-        say("hook-send: event lost: daemon at %s %s; cannot write to the inbox %s (%s) and there is no spare "
-            "inbox (set HOOKD_SPARE_INBOX)", sock, detail, box, r1 == 1 ? "refused" : errname(e1));
-    }
+    if (!saved)
+        say("hook-send: event lost: %s: %s; %s: %s", failures[0].place, failures[0].why, failures[1].place,
+            failures[1].why);
+    else if (debug)
+        say("hook-send: daemon at %s %s; event saved to inbox %s", sock, detail, final);
 }
 
 int main(int argc, char **argv)

@@ -12,13 +12,16 @@ or mount a tmpfs need root, as in CI.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from conftest import BARE_PYTHON, CLIENT, PYTHON_HAS_V2, V2_PENDING
 from test_client import (BODY, Peer, assert_single_inbox_frame, env, inbox_files,  # noqa: F401 -- fixtures
                          parse_frame, peer_factory, run_client, sockdir)
 
@@ -262,3 +265,94 @@ def test_help_and_version_answer_on_stdout_without_stdin_or_the_daemon(env, v2_c
         listener.close()
     assert proc.returncode == 0 and proc.stdout.strip() and proc.stderr == b""
     assert inbox_files(env["HOOKD_STATE_DIR"]) == []
+
+
+# ---------------------------------------------------------------- both clients say the same
+
+
+def same_words(proc, env) -> list[str]:
+    """stderr with what differs between any two runs (file names, pids) replaced."""
+    text = proc.stderr.decode(errors="replace")
+    text = re.sub(r"\d{20}-\d+-[0-9a-f]{16}\.hookd", "<file>", text)
+    return text.replace(env["HOOKD_SOCKET"], "<socket>").replace(env["HOME"], "<dir>").splitlines()
+
+
+def situation(name, tmp_path, sockdir) -> dict:
+    """A fresh set of directories for one run, arranged as ``name`` says -> env."""
+    base = Path(tempfile.mkdtemp(dir=sockdir))
+    env = {"HOME": str(base), "HOOKD_SOCKET": str(base / "run" / "hookd.sock"), "HOOKD_STATE_DIR": str(base / "st"),
+           "HOOKD_SPARE_INBOX": str(base / "spare")}
+    (base / "run").mkdir(mode=0o700)
+    if name == "socket-dir-open":
+        os.chmod(base / "run", 0o777)
+    elif name == "socket-dir-link":
+        os.rmdir(base / "run")
+        (base / "elsewhere").mkdir(mode=0o700)
+        (base / "run").symlink_to(base / "elsewhere")
+    elif name == "state-file":
+        (base / "st").write_bytes(b"")
+    elif name == "state-open":
+        (base / "st").mkdir()
+        os.chmod(base / "st", 0o757)
+    elif name == "inbox-link":
+        (base / "st").mkdir(mode=0o700)
+        (base / "st" / "inbox").symlink_to(base)
+    elif name == "both-fail":
+        (base / "st").write_bytes(b"")
+        (base / "spare").write_bytes(b"")
+    elif name == "no-spare":
+        (base / "st").write_bytes(b"")
+        env["HOOKD_SPARE_INBOX"] = str(base / "st" / "x")  # below a file
+    return env
+
+
+SITUATIONS = ["absent", "socket-dir-open", "socket-dir-link", "state-file", "state-open", "inbox-link",
+              "both-fail", "no-spare", "delivered", "rejected", "retry", "no-reply",
+              pytest.param("peer-nobody", marks=needs_root), pytest.param("inbox-full", marks=needs_root)]
+SAYS = {"socket-dir-open": "hook-send: refused <dir>/run: writable by other users (owner uid",
+        "socket-dir-link": "hook-send: refused <dir>/run: a symbolic link", "state-file": "hook-send: refused <dir>/st:",
+        "state-open": "hook-send: refused <dir>/st:", "inbox-link": "hook-send: refused <dir>/st/inbox: a symbolic link",
+        "both-fail": "hook-send: event lost: <dir>/st: not a directory", "no-spare": "hook-send: event lost: ",
+        "peer-nobody": "hook-send: refused <socket>: the process listening on it is not yours (peer uid 65534)",
+        "inbox-full": "hook-send: cannot write to <dir>/st/inbox (ENOSPC); event kept in <dir>/spare/<file>"}
+ANSWERS = {"delivered": b"OK 1\n", "rejected": b"ERR not_json x\n", "retry": b"ERR unavailable x\n", "no-reply": b""}
+
+
+@pytest.mark.skipif(not PYTHON_HAS_V2, reason=V2_PENDING)
+@pytest.mark.parametrize("debug", ["0", "1"])
+@pytest.mark.parametrize("name", SITUATIONS)
+def test_both_clients_print_the_same_lines(tmp_path, sockdir, native_client, name, debug):
+    said = {}
+    for client, cmd in (("python", [BARE_PYTHON, "-I", "-S", str(CLIENT)]), ("native", [native_client])):
+        env = dict(situation(name, tmp_path, sockdir), HOOKD_DEBUG=debug)
+        peer = Peer(env["HOOKD_SOCKET"], reply=ANSWERS[name]) if name in ANSWERS else None
+        other = subprocess.Popen([sys.executable, "-c", LISTENER_AS_NOBODY, env["HOOKD_SOCKET"]],
+                                 stdout=subprocess.PIPE, text=True) if name == "peer-nobody" else None
+        full = Path(env["HOOKD_STATE_DIR"])
+        if name == "inbox-full":
+            full.mkdir(mode=0o700)
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k,mode=0700", "tmpfs", str(full)], check=True)
+            (full / "inbox").mkdir(mode=0o700)
+            with open(full / "filler", "wb") as f:
+                try:
+                    f.write(b"x" * 65536)
+                    f.flush()
+                except OSError:
+                    pass
+        try:
+            if other:
+                assert other.stdout.readline().strip() == "ready"
+            proc = run_client(env, args=["Stop"], cmd=cmd, stdin=BODY * 200)
+        finally:
+            if peer:
+                peer.close()
+            if other:
+                other.kill()
+                other.wait()
+            if name == "inbox-full":
+                subprocess.run(["umount", str(full)], check=True)
+        assert proc.returncode == 0 and proc.stdout == b""
+        said[client] = same_words(proc, env)
+    assert said["native"] == said["python"]
+    if name in SAYS:  # what is said always, whatever HOOKD_DEBUG
+        assert said["native"] and said["native"][0].startswith(SAYS[name]), said["native"]
