@@ -43,6 +43,7 @@
 #define HEADER_MAX 4096 /* the daemon's header limit: an item that would pass it is dropped */
 
 enum { DELIVERED, REJECTED, RETRY, REFUSED };
+#define TIMED_OUT (-1) /* the deadline passed during a socket operation (not an errno) */
 /* ERR reasons that are the sender's fault: resending the same bytes cannot help. */
 static const char *const FINAL[] = {"empty", "not_json", "invalid_utf8", "not_object", "too_deep",
                                     "too_large", "bad_header", NULL};
@@ -64,8 +65,14 @@ static const char *errname(int e)
         {EISDIR, "EISDIR"}, {ENOSPC, "ENOSPC"}, {EDQUOT, "EDQUOT"}, {EROFS, "EROFS"}, {EIO, "EIO"},
         {EEXIST, "EEXIST"}, {ELOOP, "ELOOP"}, {ENAMETOOLONG, "ENAMETOOLONG"}, {ENOTSOCK, "ENOTSOCK"},
         {EPROTOTYPE, "EPROTOTYPE"}, {EBADF, "EBADF"}, {EMFILE, "EMFILE"}, {ENFILE, "ENFILE"},
-        {ENOMEM, "ENOMEM"}, {EINVAL, "EINVAL"}, {ENXIO, "ENXIO"}, {EFBIG, "EFBIG"},
-        {ETIMEDOUT, "TimeoutError"}, /* what the Python client names its socket timeout */
+        {ENOMEM, "ENOMEM"}, {EINVAL, "EINVAL"}, {ENXIO, "ENXIO"}, {EFBIG, "EFBIG"}, {ETIMEDOUT, "ETIMEDOUT"},
+        {ESTALE, "ESTALE"}, {ENOTEMPTY, "ENOTEMPTY"}, {EXDEV, "EXDEV"}, {EOVERFLOW, "EOVERFLOW"},
+        {ETXTBSY, "ETXTBSY"}, {EBUSY, "EBUSY"}, {EMLINK, "EMLINK"}, {ENOLCK, "ENOLCK"}, {EFAULT, "EFAULT"},
+        {EINPROGRESS, "EINPROGRESS"}, {EALREADY, "EALREADY"}, {ECONNABORTED, "ECONNABORTED"},
+        {ENETDOWN, "ENETDOWN"}, {EHOSTUNREACH, "EHOSTUNREACH"}, {EADDRINUSE, "EADDRINUSE"},
+        {ENOBUFS, "ENOBUFS"}, {EISCONN, "EISCONN"}, {ENOTCONN, "ENOTCONN"}, {ENOSYS, "ENOSYS"},
+        {ENODEV, "ENODEV"}, {ESPIPE, "ESPIPE"}, {EILSEQ, "EILSEQ"}, {ENOTSUP, "ENOTSUP"},
+        {TIMED_OUT, "TimeoutError"}, /* what the Python client names its socket timeout */
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (names[i].code == e)
@@ -379,7 +386,12 @@ static int open_trusted(const char *path, const char *name, int dirfd, struct fa
             snprintf(why, sizeof why, "%s", errname(e));
         return fail(f, where, why, FIX_REPLACE), -1;
     }
-    if (fstat(fd, &st) != 0 || !trusted(&st, why, sizeof why)) {
+    if (fstat(fd, &st) != 0) {
+        e = errno;
+        close(fd);
+        return fail(f, where, errname(e), NULL), -1;
+    }
+    if (!trusted(&st, why, sizeof why)) {
         close(fd);
         return fail(f, where, why, FIX_PRIVATE), -1;
     }
@@ -518,7 +530,7 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
         if (e != EINPROGRESS && e != EINTR)
             err = e;
         else if (!wait_fd(fd, POLLOUT, deadline))
-            err = ETIMEDOUT;
+            err = TIMED_OUT;
         else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0 || e != 0)
             err = e ? e : errno;
         if (err)
@@ -546,7 +558,7 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
         if (w < 0 && errno == EAGAIN) {
             if (wait_fd(fd, POLLOUT, deadline))
                 continue;
-            send_err = ETIMEDOUT;
+            send_err = TIMED_OUT;
             break;
         }
         if (w < 0) { /* the daemon may have answered and closed early (too_large): read on */
@@ -560,7 +572,7 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
     }
     while (got < 4096 && !memchr(buf, '\n', got)) {
         if (!wait_fd(fd, POLLIN, deadline)) {
-            err = ETIMEDOUT;
+            err = TIMED_OUT;
             break;
         }
         ssize_t n = recv(fd, buf + got, 4096 - got, 0);
