@@ -10,8 +10,8 @@ a 2 MB payload, in three situations:
 - bare:   `python -I -S -c pass`, same stdin
 - bare+stdin: a bare interpreter that reads its stdin, for reference: the least
           any hook pays to take a 2 MB payload
-- daemon: a listener thread in this process reads each frame fully and
-          answers `OK x`, so the client does the whole hand-off
+- daemon: a listener process reads each frame fully and answers `OK x`,
+          so the client does the whole hand-off
 - absent: no socket; the client falls back to the inbox in a temporary state
           directory (HOOKD_INBOX_FSYNC left on, so each run fsyncs)
 
@@ -28,12 +28,14 @@ is measured in the same run as Claude Code runs every command hook, through
   writes), goals 1.3x and 2x of sh-true
 - py.sh daemon: `sh -c '<python hook command>'`, for comparison
 - sh-cat: `sh -c 'exec cat >/dev/null'`, for reference: what any hook pays to read the payload
+- native.sh absent, no fsync: HOOKD_INBOX_FSYNC=0, for reference: what the fsync costs
 
 Run it with the project's environment (make bench), which has hookd installed. Usage: python3 bench/client_startup.py [--runs N] [--python PY] [--corpus DIR]
 """
 
 import argparse
 import math
+import multiprocessing
 import shlex
 import os
 import shutil
@@ -42,7 +44,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 from hookd.cli import hook_command
@@ -57,14 +58,21 @@ NATIVE_GOALS = {"native.sh daemon": 1.3, "native.sh absent": 2.0}  # median / sh
 
 
 class Listener:
-    """Answers every frame with `OK x`; counts what it took."""
+    """Answers every frame with `OK x` from a process of its own, as hookd does; counts what it took."""
 
     def __init__(self, path):
-        self.frames = 0
+        ctx = multiprocessing.get_context("fork")
+        self._frames = ctx.Value("i", 0)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(path)
         self.sock.listen(64)
-        threading.Thread(target=self._loop, daemon=True).start()
+        self.proc = ctx.Process(target=self._loop, daemon=True)
+        self.proc.start()
+        self.sock.close()  # the listener process has its own copy
+
+    @property
+    def frames(self):
+        return self._frames.value
 
     def _loop(self):
         while True:
@@ -94,11 +102,13 @@ class Listener:
             if not chunk:
                 return
             left -= len(chunk)
-        self.frames += 1  # before answering: the client may exit, and the run end, as soon as it is read
+        with self._frames.get_lock():  # before answering: the run may end as soon as the client has it
+            self._frames.value += 1
         conn.sendall(b"OK x\n")
 
     def close(self):
-        self.sock.close()
+        self.proc.terminate()
+        self.proc.join(5)
 
 
 def timed(cmd, stdin_path, env):
@@ -147,6 +157,7 @@ def main():
             variants += [("sh-true", ["/bin/sh", "-c", "exec /bin/true"], base_env),
                          ("sh-cat", ["/bin/sh", "-c", "exec cat >/dev/null"], base_env),
                          ("native.sh daemon", sh_native, env_daemon), ("native.sh absent", sh_native, env_absent),
+                         ("native.sh absent, no fsync", sh_native, dict(env_absent, HOOKD_INBOX_FSYNC="0")),
                          ("py.sh daemon", ["/bin/sh", "-c", shlex.join(client)], env_daemon)]
         else:
             print("native client not measured: %s" % build.reason)
@@ -179,7 +190,7 @@ def main():
         fell_back = len(os.listdir(daemon_inbox)) if os.path.isdir(daemon_inbox) else 0
 
         print()
-        print("%-44s %-16s %9s %9s %13s %13s" % ("payload", "variant", "median", "p95", "median/bare", "/sh-true"))
+        print("%-44s %-27s %9s %9s %13s %13s" % ("payload", "variant", "median", "p95", "median/bare", "/sh-true"))
         ok, native_ok = True, {(k, label): True for k in NATIVE_GOALS for label, _ in PAYLOADS}
         daemon_runs = sum(1 for v in variants if "daemon" in v[0]) * (args.warmup + args.runs)
         absent_runs = sum(1 for v in variants if "absent" in v[0]) * (args.warmup + args.runs)
@@ -190,7 +201,7 @@ def main():
                 med = statistics.median(times[vname])
                 ratio = med / bare_med
                 sh_ratio = "%12.3fx" % (med / floor) if floor else ""
-                print("%-44s %-16s %7.2fms %7.2fms %12.3fx %s" % ("%s: %s (%d B)" % (label, name, size), vname, med,
+                print("%-44s %-27s %7.2fms %7.2fms %12.3fx %s" % ("%s: %s (%d B)" % (label, name, size), vname, med,
                                                                  p95(times[vname]), ratio, sh_ratio))
                 if vname in ("daemon", "absent") and ratio > GOAL:
                     ok = False
