@@ -117,6 +117,17 @@ def test_a_build_that_fails_its_self_test_is_not_installed(tmp_path):
     assert os.listdir(tmp_path / "state" / "bin") == []
 
 
+def test_the_setup_step_builds_it_or_says_why_and_never_fails(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no compiler
+    monkeypatch.delenv("CC", raising=False)
+    assert native.main([str(tmp_path / "state")]) == 0
+    assert "not built (no C compiler" in capsys.readouterr().err
+    if native.compiler(os.environ | {"PATH": "/usr/bin:/bin"}):
+        monkeypatch.setenv("PATH", "/usr/bin:/bin")
+        assert native.main([str(tmp_path / "state")]) == 0
+        assert f"bin/hook-send-{native.source_id()} (built from" in capsys.readouterr().err
+
+
 def test_the_wheel_carries_the_source():
     config = tomllib.loads((REPO / "pyproject.toml").read_text())
     tool = config["tool"]["setuptools"]
