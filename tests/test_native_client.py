@@ -268,8 +268,8 @@ def test_the_stream_cannot_tell_which_client_sent_an_event(hookd_factory, redis_
     for name, cmd in (("python", PYTHON_CMD), ("native", [native_client])):
         stream = f"hookd:{name}"
         daemon = hookd_factory(stream=stream)
-        for hook, body in events:
-            done = send(cmd, daemon, body, hook)
+        for hook, body in events:  # a generous deadline: a slow machine must not reorder them via the inbox
+            done = send(cmd, daemon, body, hook, HOOKD_SEND_TIMEOUT_MS="10000")
             assert (done.returncode, done.stdout, done.stderr) == (0, b"", b""), (name, hook)
         seen[name] = wait_for_entries(redis_db, len(events), stream=stream)
         assert daemon.inbox() == [] and len(seen[name]) == len(events)
