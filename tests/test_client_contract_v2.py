@@ -66,7 +66,8 @@ def test_without_hookd_socket_or_xdg_runtime_dir_the_socket_is_in_the_state_dir(
         pytest.skip("a client without v2 would send this test's event to the socket in /tmp/hookd-<uid>")
     state = sockdir / "st"
     (state / "run").mkdir(parents=True, mode=0o700)
-    env = {"HOME": str(tmp_path), "HOOKD_STATE_DIR": str(state), "HOOKD_SPARE_INBOX": str(tmp_path / "spare")}
+    env = {"HOME": str(tmp_path), "HOOKD_STATE_DIR": str(state), "HOOKD_SPARE_INBOX": str(tmp_path / "spare"),
+           "HOOKD_SEND_TIMEOUT_MS": "10000"}
     peer = Peer(state / "run" / "hookd.sock")
     try:
         proc = run_client(env, args=["Stop"], cmd=v2_client_cmd)
@@ -281,7 +282,7 @@ def situation(name, tmp_path, sockdir) -> dict:
     """A fresh set of directories for one run, arranged as ``name`` says -> env."""
     base = Path(tempfile.mkdtemp(dir=sockdir))
     env = {"HOME": str(base), "HOOKD_SOCKET": str(base / "run" / "hookd.sock"), "HOOKD_STATE_DIR": str(base / "st"),
-           "HOOKD_SPARE_INBOX": str(base / "spare")}
+           "HOOKD_SPARE_INBOX": str(base / "spare"), "HOOKD_SEND_TIMEOUT_MS": "10000"}  # no deadline races
     (base / "run").mkdir(mode=0o700)
     if name == "socket-dir-open":
         os.chmod(base / "run", 0o777)

@@ -297,7 +297,7 @@ def test_events_both_clients_left_in_the_inbox_arrive_in_send_order(hookd_factor
 
 def test_an_event_the_native_client_gave_up_on_while_hookd_stalled_is_published_once(hookd, redis_db,
                                                                                      native_client):
-    def one(n, timeout_ms="2000"):
+    def one(n, timeout_ms="10000"):
         body = json.dumps({"hook_event_name": "Stop", "session_id": f"s{n}"}).encode()
         done = send([native_client], hookd, body, "Stop", HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS=timeout_ms)
         assert (done.returncode, done.stdout) == (0, b"")
