@@ -61,9 +61,29 @@ def check(done: subprocess.CompletedProcess, what: str) -> None:
 class FakeDaemon:
     """One connection, handled by ``behave(conn)``, on a listening socket at ``path``."""
 
-    def __init__(self, path: str, behave) -> None:
+    def __init__(self, path: str, behave, as_nobody: bool = False) -> None:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(path)
+        if as_nobody:  # the credentials a client reads are the listener's at listen(): a forked child's
+            ready_r, ready_w = os.pipe()
+            self.child = os.fork()
+            if self.child == 0:
+                try:
+                    os.setgid(65534)
+                    os.setuid(65534)
+                    self.sock.listen(4)
+                    os.write(ready_w, b"x")
+                    self.sock.settimeout(5)
+                    conn, _ = self.sock.accept()
+                    conn.close()
+                finally:
+                    os._exit(0)
+            os.read(ready_r, 1)
+            os.close(ready_r)
+            os.close(ready_w)
+            self.behave = None
+            self.thread = None
+            return
         self.sock.listen(4)
         self.sock.settimeout(5)
         self.behave = behave
@@ -83,6 +103,10 @@ class FakeDaemon:
                 pass
 
     def close(self) -> None:
+        if self.thread is None:
+            self.sock.close()
+            os.waitpid(self.child, 0)
+            return
         try:  # wake an accept() that is still waiting
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
                 s.settimeout(0.2)
@@ -150,6 +174,12 @@ SCENARIOS = {
     "lost": dict(env={"HOOKD_STATE_DIR": "/dev/null", "HOOKD_SPARE_INBOX": "/dev/null/x"}),
     "no-spare": dict(env={"HOOKD_STATE_DIR": "/dev/null", "HOOKD_SPARE_INBOX": ""}, unset=("XDG_RUNTIME_DIR",)),
     "refused-dir": dict(daemon=answer(b"OK 1\n"), open_dir=True),
+    "state-open-inbox-link": dict(setup=lambda w: ((w / "state").mkdir(), os.chmod(w / "state", 0o777),
+                                                   (w / "spare").symlink_to(w))),
+    "peer-refused": dict(daemon=answer(b"OK 1\n"), env={"HOOKD_DEBUG": "1"}, peer_nobody=True,
+                         expect=b"(peer uid 65534)"),
+    "inbox-link-expect": dict(setup=lambda w: ((w / "state").mkdir(mode=0o700),
+                                               (w / "state" / "inbox").symlink_to(w)), expect=b"a symbolic link"),
     "long-values": dict(daemon=answer(b"OK 1\n"), args=["H" * 5000], env={"CLAUDE_PROJECT_DIR": "/p" * 3000}),
     "long-paths": dict(env={"HOOKD_SOCKET": "/" + "s" * 5000, "HOOKD_STATE_DIR": "/" + "d" * 5000,
                             "HOOKD_SPARE_INBOX": "/" + "e/" * 3000, "HOOKD_DEBUG": "1"}),
@@ -171,9 +201,15 @@ def test_the_client_suite_situations_leave_no_sanitizer_report(sanitized, work, 
            **SAN_ENV, **s.get("env", {})}
     for key in s.get("unset", ()):
         env.pop(key, None)
+    if "setup" in s:
+        s["setup"](work)
     if s.get("bare"):
         env = {**SAN_ENV, "HOOKD_STATE_DIR": str(work / "state")}
-    daemon = FakeDaemon(env["HOOKD_SOCKET"], s["daemon"]) if "daemon" in s else None
+    if s.get("peer_nobody"):
+        if os.getuid() != 0:
+            pytest.skip("needs root, to listen as uid 65534")
+        os.chmod(work, 0o755)  # let nobody reach the socket's directory... which stays ours
+    daemon = FakeDaemon(env["HOOKD_SOCKET"], s["daemon"], as_nobody=s.get("peer_nobody")) if "daemon" in s else None
     try:
         if s.get("stdin", BODY) is None:  # a pipe nobody writes to or closes: only the deadline ends it
             read_end, write_end = os.pipe()
@@ -193,6 +229,7 @@ def test_the_client_suite_situations_leave_no_sanitizer_report(sanitized, work, 
         assert done.stdout.strip() and done.returncode == 0
         done = subprocess.CompletedProcess(done.args, 0, b"", done.stderr)
     check(done, name)
+    assert s.get("expect", b"") in done.stderr, done.stderr
 
 
 # ---------------------------------------------------------------- fuzzing
