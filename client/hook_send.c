@@ -9,7 +9,8 @@
  * `cc -O2 -std=c99 -Wall -Wextra -Werror`. Rules it keeps, as the Python client does: never a
  * byte on stdout (except --help/--version, run by a person), exit status 0 always, the whole
  * run bounded by HOOKD_SEND_TIMEOUT_MS (SIGALRM ends it with _exit(0)), the payload forwarded
- * as bytes and never parsed, stderr only for refusals, a lost event, and HOOKD_DEBUG=1.
+ * as bytes and never parsed, stderr only for a refusal, a failed inbox write, a lost event and
+ * HOOKD_DEBUG=1, in the Python client's words.
  */
 #ifdef __linux__
 #define _POSIX_C_SOURCE 200809L /* -std=c99 hides POSIX on glibc; elsewhere it would hide BSD calls */
