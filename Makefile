@@ -1,5 +1,6 @@
 # Everything the project needs is installed from here: a virtualenv with hookd
-# and its test tools, and Debian's redis-server and systemd tools when they are missing.
+# and its test tools, Debian's redis-server, systemd tools and a C compiler when they are missing,
+# and the native hook-send (built and self-tested, or a note that hooks will use the Python client).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -14,6 +15,8 @@ $(BIN)/hookd: pyproject.toml
 setup: $(BIN)/hookd
 	scripts/install-redis-server
 	scripts/install-systemd-tools
+	scripts/install-c-compiler
+	$(BIN)/python -m hookd.hooks.native
 
 run: setup
 	scripts/dev-redis

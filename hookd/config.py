@@ -120,6 +120,10 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         "approximate cap on the stream's length (XADD MAXLEN ~); 0 for no cap"),
         msgspec.Meta(ge=0)] = 1_000_000
     host: Annotated[str, _doc("this machine's identity in the stream (default: the host name)")] = ""
+    hook_client: Annotated[Literal["auto", "native", "python"], _doc(
+        "the hook-send that `hookd hooks install` writes into command hooks: native (built from "
+        "client/hook_send.c with the system's C compiler into state_dir/bin), python, or auto "
+        "(native when it builds and passes its self-test, else python)")] = "auto"
     max_event_bytes: Annotated[int, _doc("largest event body accepted, in bytes"),
                                msgspec.Meta(ge=1024)] = 8 * MiB
     client_timeout_s: Annotated[float, _doc(

@@ -238,3 +238,28 @@ def wait_for_entries(client: redis.Redis, count: int, stream: str = "hookd:event
     wait_until(lambda: client.xlen(stream) >= count, timeout=timeout,
                what=f"{count} entries in {stream}")
     return stream_entries(client, stream)
+
+
+# ---------------------------------------------------------------- both hook-send clients
+
+
+@pytest.fixture(scope="session")
+def native_client(tmp_path_factory) -> str:
+    """The native hook-send (client/hook_send.c), built once per session with the project's flags."""
+    from hookd.hooks import native
+
+    out = str(tmp_path_factory.mktemp("native") / "hook-send-native")
+    why = native.compile_to(out)
+    if why:
+        pytest.skip(f"the native hook-send cannot be built here ({why}); `make setup` installs a C compiler")
+    return out
+
+
+@pytest.fixture(params=["python", "native"])
+def client_cmd(request) -> list[str]:
+    """The argv of one hook-send, each client in turn: the same tests hold for both."""
+    if request.param == "python":
+        return [BARE_PYTHON, "-I", "-S", str(CLIENT)]
+    return [request.getfixturevalue("native_client")]
+
+

@@ -1,7 +1,8 @@
 """hook-send, the hook command: run as Claude Code runs it, against a scripted peer.
 
-The client runs as a real subprocess (`python -I -S client/hook_send.py`); a
-small Unix-socket server in a thread plays the daemon's part. Path logic and
+The client runs as a real subprocess (`python -I -S client/hook_send.py`, and the
+native client built from client/hook_send.c: the client_cmd fixture runs each test
+that starts a process with both); a small Unix-socket server in a thread plays the daemon's part. Path logic and
 the encoder are tested in-process on the module loaded from its file.
 """
 
@@ -136,7 +137,7 @@ def env(tmp_path, sockdir):
         "HOME": str(home),
         "HOOKD_SOCKET": str(sockdir / "hookd.sock"),
         "HOOKD_STATE_DIR": str(tmp_path / "state"),
-        "HOOKD_SPARE_INBOX": str(tmp_path / "spare"),
+        "HOOKD_SPARE_INBOX": str(tmp_path / "spare"),  # contract v2: else /dev/shm/hookd-<uid>/inbox
     }
 
 
@@ -154,9 +155,10 @@ def peer_factory(env):
         p.close()
 
 
-def run_client(env, stdin=BODY, args=(), python=None):
+def run_client(env, stdin=BODY, args=(), python=None, cmd=None):
+    """Run a hook-send as Claude Code would; cmd: its argv (the client_cmd fixture), else the Python one."""
     return subprocess.run(
-        [python or sys.executable, "-I", "-S", str(CLIENT), *args],
+        [*(cmd or [python or sys.executable, "-I", "-S", str(CLIENT)]), *args],
         input=stdin,
         env=env,
         capture_output=True,
@@ -175,10 +177,10 @@ def assert_quiet_success(proc):
     assert proc.stderr == b""
 
 
-def assert_single_inbox_frame(state_dir, expected_body=BODY):
+def assert_single_inbox_frame(state_dir, expected_body=BODY, box_name="inbox"):
     """The inbox holds exactly one well-formed frame file; return its bytes."""
-    box = Path(state_dir) / "inbox"
-    files = inbox_files(state_dir)
+    box = Path(state_dir) / box_name
+    files = sorted(box.iterdir()) if box.exists() else []
     assert len(files) == 1, files
     assert not [f for f in files if f.name.startswith(".tmp-")]
     f = files[0]
@@ -194,10 +196,10 @@ def assert_single_inbox_frame(state_dir, expected_body=BODY):
 # ---------------------------------------------------------------- the hand-off
 
 
-def test_ok_reply_delivers_the_frame_and_leaves_no_inbox_file(env, peer_factory):
+def test_ok_reply_delivers_the_frame_and_leaves_no_inbox_file(env, peer_factory, client_cmd):
     peer = peer_factory()
     before = time.time_ns()
-    proc = run_client(env, args=["PreToolUse"])
+    proc = run_client(env, args=["PreToolUse"], cmd=client_cmd)
     assert_quiet_success(proc)
     assert peer.got_frame.wait(2)
     fields, body = parse_frame(peer.received)
@@ -210,11 +212,11 @@ def test_ok_reply_delivers_the_frame_and_leaves_no_inbox_file(env, peer_factory)
     assert inbox_files(env["HOOKD_STATE_DIR"]) == []
 
 
-def test_each_event_gets_its_own_handoff_id(env, peer_factory):
+def test_each_event_gets_its_own_handoff_id(env, peer_factory, client_cmd):
     ids = set()
     for _ in range(2):
         peer = peer_factory()
-        assert_quiet_success(run_client(env))
+        assert_quiet_success(run_client(env, cmd=client_cmd))
         assert peer.got_frame.wait(2)
         ids.add(parse_frame(peer.received)[0]["id"])
         peer.close()
@@ -222,38 +224,38 @@ def test_each_event_gets_its_own_handoff_id(env, peer_factory):
     assert len(ids) == 2
 
 
-def test_a_two_megabyte_payload_is_delivered_whole(env, peer_factory):
+def test_a_two_megabyte_payload_is_delivered_whole(env, peer_factory, client_cmd):
     body = b'{"tool_response":"' + b"x" * (2 * 1024 * 1024) + b'"}'
     peer = peer_factory()
-    proc = run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="5000"), stdin=body)
+    proc = run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="5000"), stdin=body, cmd=client_cmd)
     assert_quiet_success(proc)
     assert peer.got_frame.wait(2)
     assert parse_frame(peer.received)[1] == body
     assert inbox_files(env["HOOKD_STATE_DIR"]) == []
 
 
-def test_a_rejection_sent_before_the_body_was_read_is_still_final(env, peer_factory):
+def test_a_rejection_sent_before_the_body_was_read_is_still_final(env, peer_factory, client_cmd):
     # The daemon answers `ERR too_large` after the header and closes: the client's
     # send fails (EPIPE), but the answer is waiting to be read.
     body = b'{"x":"' + b"y" * (3 * 1024 * 1024) + b'"}'
     peer = peer_factory(reply=b"ERR too_large over 8 MiB\n", early=True)
-    proc = run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="5000", HOOKD_DEBUG="1"), stdin=body)
+    proc = run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="5000", HOOKD_DEBUG="1"), stdin=body, cmd=client_cmd)
     assert proc.returncode == 0 and proc.stdout == b""
     assert peer.got_frame.wait(2)
     assert b"too_large" in proc.stderr and b"rejected" in proc.stderr
     assert inbox_files(env["HOOKD_STATE_DIR"]) == []
 
 
-def test_a_two_megabyte_payload_is_saved_whole_when_the_daemon_is_absent(env):
+def test_a_two_megabyte_payload_is_saved_whole_when_the_daemon_is_absent(env, client_cmd):
     body = b'{"tool_response":"' + b"x" * (2 * 1024 * 1024) + b'"}'
-    assert_quiet_success(run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="5000"), stdin=body))
+    assert_quiet_success(run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="5000"), stdin=body, cmd=client_cmd))
     assert_single_inbox_frame(env["HOOKD_STATE_DIR"], expected_body=body)
 
 
 @pytest.mark.parametrize("reason", ["empty", "not_json", "invalid_utf8", "not_object", "too_deep", "too_large", "bad_header"])
-def test_a_final_rejection_is_not_saved_to_the_inbox(env, peer_factory, reason):
+def test_a_final_rejection_is_not_saved_to_the_inbox(env, peer_factory, reason, client_cmd):
     peer = peer_factory(reply=b"ERR %s the message\n" % reason.encode())
-    proc = run_client(env)
+    proc = run_client(env, cmd=client_cmd)
     assert_quiet_success(proc)
     assert peer.got_frame.wait(2)
     assert inbox_files(env["HOOKD_STATE_DIR"]) == []
@@ -265,28 +267,28 @@ def test_a_final_rejection_is_not_saved_to_the_inbox(env, peer_factory, reason):
      b"WHAT\n", b"OK but no newline", b""],
     ids=["unavailable", "timeout", "unknown-reason", "unknown-reply", "incomplete-line", "closed-without-reply"],
 )
-def test_a_retryable_or_missing_reply_saves_the_same_frame_to_the_inbox(env, peer_factory, reply):
+def test_a_retryable_or_missing_reply_saves_the_same_frame_to_the_inbox(env, peer_factory, reply, client_cmd):
     peer = peer_factory(reply=reply)
-    proc = run_client(env, args=["Stop"])
+    proc = run_client(env, args=["Stop"], cmd=client_cmd)
     assert_quiet_success(proc)
     assert peer.got_frame.wait(2)
     assert assert_single_inbox_frame(env["HOOKD_STATE_DIR"]) == peer.received
 
 
-def test_a_peer_that_never_answers_ends_in_the_inbox_and_the_client_exits_0(env, peer_factory):
+def test_a_peer_that_never_answers_ends_in_the_inbox_and_the_client_exits_0(env, peer_factory, client_cmd):
     peer = peer_factory(reply=None)
-    proc = run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="200"))
+    proc = run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="200"), cmd=client_cmd)
     assert_quiet_success(proc)
     assert peer.got_frame.wait(2)
     assert assert_single_inbox_frame(env["HOOKD_STATE_DIR"]) == peer.received
 
 
-def test_the_deadline_ends_a_client_stuck_on_stdin_with_status_0(env, tmp_path):
+def test_the_deadline_ends_a_client_stuck_on_stdin_with_status_0(env, tmp_path, client_cmd):
     # stdin is a pipe nobody writes to or closes: only the SIGALRM deadline can end this.
     out, err = tmp_path / "out", tmp_path / "err"
     with open(out, "wb") as o, open(err, "wb") as e:
         proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(CLIENT)], stdin=subprocess.PIPE, stdout=o, stderr=e,
+            client_cmd, stdin=subprocess.PIPE, stdout=o, stderr=e,
             env=dict(env, HOOKD_SEND_TIMEOUT_MS="100"),
         )
     try:
@@ -297,41 +299,41 @@ def test_the_deadline_ends_a_client_stuck_on_stdin_with_status_0(env, tmp_path):
     assert out.read_bytes() == b"" and err.read_bytes() == b""
 
 
-def test_no_socket_at_all_saves_to_the_inbox(env):
-    proc = run_client(env, args=["PreToolUse"])
+def test_no_socket_at_all_saves_to_the_inbox(env, client_cmd):
+    proc = run_client(env, args=["PreToolUse"], cmd=client_cmd)
     assert_quiet_success(proc)
     fields, _ = parse_frame(assert_single_inbox_frame(env["HOOKD_STATE_DIR"]))
     assert fields["hook"] == b"PreToolUse"
 
 
-def test_a_socket_path_that_is_a_directory_saves_to_the_inbox(env):
+def test_a_socket_path_that_is_a_directory_saves_to_the_inbox(env, client_cmd):
     os.mkdir(env["HOOKD_SOCKET"])
-    proc = run_client(env)
+    proc = run_client(env, cmd=client_cmd)
     assert_quiet_success(proc)
     assert_single_inbox_frame(env["HOOKD_STATE_DIR"])
 
 
-def test_a_socket_file_nobody_listens_on_saves_to_the_inbox(env):
+def test_a_socket_file_nobody_listens_on_saves_to_the_inbox(env, client_cmd):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.bind(env["HOOKD_SOCKET"])  # bound, never listening: ECONNREFUSED
     try:
-        proc = run_client(env)
+        proc = run_client(env, cmd=client_cmd)
     finally:
         s.close()
     assert_quiet_success(proc)
     assert_single_inbox_frame(env["HOOKD_STATE_DIR"])
 
 
-def test_inbox_fsync_can_be_turned_off_and_the_file_is_still_written(env):
-    proc = run_client(dict(env, HOOKD_INBOX_FSYNC="0"))
+def test_inbox_fsync_can_be_turned_off_and_the_file_is_still_written(env, client_cmd):
+    proc = run_client(dict(env, HOOKD_INBOX_FSYNC="0"), cmd=client_cmd)
     assert_quiet_success(proc)
     assert_single_inbox_frame(env["HOOKD_STATE_DIR"])
 
 
-def test_a_state_dir_that_is_a_file_is_refused_and_the_event_goes_to_the_spare_inbox(env, tmp_path):
+def test_a_state_dir_that_is_a_file_is_refused_and_the_event_goes_to_the_spare_inbox(env, tmp_path, client_cmd):
     blocker = tmp_path / "not-a-dir"
     blocker.write_bytes(b"")
-    proc = run_client(dict(env, HOOKD_STATE_DIR=str(blocker)))
+    proc = run_client(dict(env, HOOKD_STATE_DIR=str(blocker)), cmd=client_cmd)
     assert proc.returncode == 0 and proc.stdout == b""
     assert blocker.read_bytes() == b""
     (saved,) = (tmp_path / "spare").iterdir()
@@ -340,10 +342,11 @@ def test_a_state_dir_that_is_a_file_is_refused_and_the_event_goes_to_the_spare_i
                            "fix: remove it and let hook-send create it\n" % (blocker, os.getuid(), saved)).encode()
 
 
-def test_an_event_neither_inbox_can_take_is_reported_lost_and_the_client_exits_0(env, tmp_path):
+def test_an_event_neither_inbox_can_take_is_reported_lost_and_the_client_exits_0(env, tmp_path, client_cmd):
     blocker = tmp_path / "not-a-dir"
     blocker.write_bytes(b"")
-    proc = run_client(dict(env, HOOKD_STATE_DIR=str(blocker), HOOKD_SPARE_INBOX=str(blocker / "x")))
+    proc = run_client(dict(env, HOOKD_STATE_DIR=str(blocker), HOOKD_SPARE_INBOX=str(blocker / "x")),
+                      cmd=client_cmd)
     assert proc.returncode == 0 and proc.stdout == b""
     assert blocker.read_bytes() == b""
     lines = proc.stderr.decode().splitlines()
@@ -351,9 +354,21 @@ def test_an_event_neither_inbox_can_take_is_reported_lost_and_the_client_exits_0
     assert str(blocker) + ": not a directory" in lines[0] and str(blocker / "x") + ": ENOTDIR" in lines[0]
 
 
-def test_the_state_directory_is_created_when_missing(env, tmp_path):
+def test_a_state_dir_that_is_a_file_keeps_the_event_in_the_spare_inbox_and_says_so(env, tmp_path, client_cmd):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_bytes(b"")
+    proc = run_client(dict(env, HOOKD_STATE_DIR=str(blocker)), cmd=client_cmd)
+    assert proc.returncode == 0 and proc.stdout == b""
+    assert blocker.read_bytes() == b""
+    assert proc.stderr.startswith(b"hook-send: refused %s: " % bytes(blocker)), proc.stderr
+    assert b"event kept in " + env["HOOKD_SPARE_INBOX"].encode() in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+    assert_single_inbox_frame(Path(env["HOOKD_SPARE_INBOX"]).parent, box_name="spare")
+
+
+def test_the_state_directory_is_created_when_missing(env, tmp_path, client_cmd):
     deep = tmp_path / "a" / "b" / "state"
-    proc = run_client(dict(env, HOOKD_STATE_DIR=str(deep)))
+    proc = run_client(dict(env, HOOKD_STATE_DIR=str(deep)), cmd=client_cmd)
     assert_quiet_success(proc)
     assert_single_inbox_frame(deep)
 
@@ -361,9 +376,9 @@ def test_the_state_directory_is_created_when_missing(env, tmp_path):
 # ---------------------------------------------------------------- odd input
 
 
-def test_empty_stdin_is_still_sent(env, peer_factory):
+def test_empty_stdin_is_still_sent(env, peer_factory, client_cmd):
     peer = peer_factory(reply=b"ERR empty the body is empty\n")
-    proc = run_client(env, stdin=b"")
+    proc = run_client(env, stdin=b"", cmd=client_cmd)
     assert_quiet_success(proc)
     assert peer.got_frame.wait(2)
     fields, body = parse_frame(peer.received)
@@ -371,10 +386,10 @@ def test_empty_stdin_is_still_sent(env, peer_factory):
     assert inbox_files(env["HOOKD_STATE_DIR"]) == []
 
 
-def test_a_closed_stdin_is_sent_as_an_empty_body(env, peer_factory):
+def test_a_closed_stdin_is_sent_as_an_empty_body(env, peer_factory, client_cmd):
     peer = peer_factory(reply=b"ERR empty the body is empty\n")
     proc = subprocess.run(
-        ["/bin/sh", "-c", 'exec "$0" -I -S "$1" <&-', sys.executable, str(CLIENT)],
+        ["/bin/sh", "-c", 'exec "$@" <&-', "sh", *client_cmd],
         env=env, capture_output=True, timeout=10,
     )
     assert_quiet_success(proc)
@@ -382,29 +397,43 @@ def test_a_closed_stdin_is_sent_as_an_empty_body(env, peer_factory):
     assert parse_frame(peer.received)[1] == b""
 
 
-def test_invalid_utf8_is_sent_as_is(env, peer_factory):
+@pytest.mark.parametrize("daemon", ["answers", "absent"])
+def test_closed_stdout_and_stderr_leave_a_clean_frame_even_in_debug_mode(env, peer_factory, client_cmd, daemon):
+    # A descriptor 0-2 left closed is the next one opened: debug text must not end up in the frame.
+    peer = peer_factory() if daemon == "answers" else None
+    proc = subprocess.run(["/bin/sh", "-c", 'exec "$@" >&- 2>&-', "sh", *client_cmd, "Stop"], input=BODY,
+                          env=dict(env, HOOKD_DEBUG="1"), capture_output=True, timeout=10)
+    assert proc.returncode == 0
+    if peer:
+        assert peer.got_frame.wait(2) and parse_frame(peer.received)[1] == BODY
+        assert inbox_files(env["HOOKD_STATE_DIR"]) == []
+    else:
+        assert_single_inbox_frame(env["HOOKD_STATE_DIR"])
+
+
+def test_invalid_utf8_is_sent_as_is(env, peer_factory, client_cmd):
     body = b'{"prompt":"\xff\xfe caf\xc3\xa9 \xed\xa0\x80"}'
     peer = peer_factory(reply=b"ERR invalid_utf8 bad byte at 11\n")
-    proc = run_client(env, stdin=body)
+    proc = run_client(env, stdin=body, cmd=client_cmd)
     assert_quiet_success(proc)
     assert peer.got_frame.wait(2)
     assert parse_frame(peer.received)[1] == body
 
 
-def test_invalid_utf8_is_saved_as_is_when_the_daemon_is_absent(env):
+def test_invalid_utf8_is_saved_as_is_when_the_daemon_is_absent(env, client_cmd):
     body = b"\x00\xff not json \x80"
-    assert_quiet_success(run_client(env, stdin=body))
+    assert_quiet_success(run_client(env, stdin=body, cmd=client_cmd))
     assert_single_inbox_frame(env["HOOKD_STATE_DIR"], expected_body=body)
 
 
 # ---------------------------------------------------------------- header values
 
 
-def test_hook_and_project_are_percent_encoded_and_round_trip(env, peer_factory):
+def test_hook_and_project_are_percent_encoded_and_round_trip(env, peer_factory, client_cmd):
     project = "/home/me/my shop %20/caf\u00e9\t\x7f=x"
     hook = "Pre Tool%Use\u00fc"
     peer = peer_factory()
-    proc = run_client(dict(env, CLAUDE_PROJECT_DIR=project), args=[hook])
+    proc = run_client(dict(env, CLAUDE_PROJECT_DIR=project), args=[hook], cmd=client_cmd)
     assert_quiet_success(proc)
     assert peer.got_frame.wait(2)
     header = peer.received.split(b"\n", 1)[0]
@@ -414,9 +443,9 @@ def test_hook_and_project_are_percent_encoded_and_round_trip(env, peer_factory):
     assert fields["hook"] == os.fsencode(hook)
 
 
-def test_hook_and_project_are_omitted_when_not_given(env, peer_factory):
+def test_hook_and_project_are_omitted_when_not_given(env, peer_factory, client_cmd):
     peer = peer_factory()
-    proc = run_client(dict(env, CLAUDE_PROJECT_DIR=""))
+    proc = run_client(dict(env, CLAUDE_PROJECT_DIR=""), cmd=client_cmd)
     assert_quiet_success(proc)
     assert peer.got_frame.wait(2)
     header = peer.received.split(b"\n", 1)[0]
@@ -449,19 +478,19 @@ def test_make_header_uses_the_given_identity():
 # ---------------------------------------------------------------- stderr
 
 
-def test_debug_mode_explains_the_inbox_fallback_on_stderr_only(env):
-    proc = run_client(dict(env, HOOKD_DEBUG="1"))
+def test_debug_mode_explains_the_inbox_fallback_on_stderr_only(env, client_cmd):
+    proc = run_client(dict(env, HOOKD_DEBUG="1"), cmd=client_cmd)
     assert proc.returncode == 0 and proc.stdout == b""
     (saved,) = inbox_files(env["HOOKD_STATE_DIR"])
     expected = "hook-send: daemon at %s unreachable (ENOENT); event saved to inbox %s\n" % (env["HOOKD_SOCKET"], saved)
     assert proc.stderr == expected.encode()
 
 
-def test_debug_mode_names_the_refused_connection(env):
+def test_debug_mode_names_the_refused_connection(env, client_cmd):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.bind(env["HOOKD_SOCKET"])
     try:
-        proc = run_client(dict(env, HOOKD_DEBUG="1"))
+        proc = run_client(dict(env, HOOKD_DEBUG="1"), cmd=client_cmd)
     finally:
         s.close()
     assert proc.returncode == 0 and proc.stdout == b""
@@ -469,22 +498,22 @@ def test_debug_mode_names_the_refused_connection(env):
     assert len(proc.stderr.splitlines()) == 1
 
 
-def test_debug_mode_names_a_retryable_answer(env, peer_factory):
+def test_debug_mode_names_a_retryable_answer(env, peer_factory, client_cmd):
     peer_factory(reply=b"ERR unavailable shutting down\n")
-    proc = run_client(dict(env, HOOKD_DEBUG="1"))
+    proc = run_client(dict(env, HOOKD_DEBUG="1"), cmd=client_cmd)
     assert proc.returncode == 0 and proc.stdout == b""
     assert b"answered 'ERR unavailable shutting down'; event saved to inbox " in proc.stderr
 
 
-def test_debug_mode_reports_a_rejection(env, peer_factory):
+def test_debug_mode_reports_a_rejection(env, peer_factory, client_cmd):
     peer_factory(reply=b"ERR not_json expected value at 1\n")
-    proc = run_client(dict(env, HOOKD_DEBUG="1"))
+    proc = run_client(dict(env, HOOKD_DEBUG="1"), cmd=client_cmd)
     assert proc.returncode == 0 and proc.stdout == b""
     assert b"rejected" in proc.stderr and b"not_json" in proc.stderr
 
 
-def test_debug_values_other_than_1_stay_quiet(env):
-    assert_quiet_success(run_client(dict(env, HOOKD_DEBUG="yes")))
+def test_debug_values_other_than_1_stay_quiet(env, client_cmd):
+    assert_quiet_success(run_client(dict(env, HOOKD_DEBUG="yes"), cmd=client_cmd))
 
 
 # ---------------------------------------------------------------- paths and settings
@@ -509,22 +538,22 @@ def test_state_dir_precedence():
     assert hs.inbox_dir("/st") == os.path.join("/st", "inbox")
 
 
-def test_xdg_directories_are_used_by_the_real_process(tmp_path, sockdir):
+def test_xdg_directories_are_used_by_the_real_process(tmp_path, sockdir, client_cmd):
     runtime, state_home = sockdir, tmp_path / "xdg-state"
     (runtime / "hookd").mkdir()
     env = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(runtime), "XDG_STATE_HOME": str(state_home)}
     peer = Peer(runtime / "hookd" / "hookd.sock", reply=b"ERR unavailable spool full\n")
     try:
-        assert_quiet_success(run_client(env))
+        assert_quiet_success(run_client(env, cmd=client_cmd))
         assert peer.got_frame.wait(2)
     finally:
         peer.close()
     assert assert_single_inbox_frame(state_home / "hookd") == peer.received
 
 
-def test_home_is_the_last_resort_for_the_state_dir(tmp_path, sockdir):
+def test_home_is_the_last_resort_for_the_state_dir(tmp_path, sockdir, client_cmd):
     env = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(sockdir)}
-    assert_quiet_success(run_client(env))
+    assert_quiet_success(run_client(env, cmd=client_cmd))
     assert_single_inbox_frame(tmp_path / ".local" / "state" / "hookd")
 
 

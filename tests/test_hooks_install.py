@@ -42,6 +42,7 @@ def home(tmp_path, monkeypatch):
     (tmp_path / "config.toml").write_text("")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HOOKD_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("HOOKD_HOOK_CLIENT", "python")  # the native client has its own tests (test_native_client.py)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
     monkeypatch.chdir(tmp_path / "project")
     return tmp_path

@@ -120,7 +120,11 @@ def test_the_console_scripts_work_from_the_wheel_in_a_fresh_terminal(installed, 
     assert (hooked.returncode, hooked.stdout) == (0, b"")
     assert len(list(inbox.glob("*.hookd"))) == 2
 
+    # The wheel carries the native client's source: with a compiler, the hooks would run it.
     dry = run(env, tmp_path, "hookd", "hooks", "install", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert b"+++" in dry.stdout and b"/.local/state/hookd/bin/hook-send-" in dry.stdout, dry.stdout
+    dry = run(dict(env, HOOKD_HOOK_CLIENT="python"), tmp_path, "hookd", "hooks", "install", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert b"+++" in dry.stdout and str(installed).encode() in dry.stdout
     assert not (tmp_path / "home" / ".claude").exists()

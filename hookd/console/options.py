@@ -44,7 +44,7 @@ USES: dict[str, tuple[str, ...]] = {
     "config": EVERYTHING,
     "status": ("paths",),
     "print-hook-command": ("paths",),
-    "hooks": ("paths", "http_addr", "http_token_file"),
+    "hooks": ("paths", "http_addr", "http_token_file", "hook_client"),
     "redact": ("redaction",),
     "replay": ("paths", "redis", "stream", "batch_max_events", "batch_max_bytes"),
     "tail": ("redis", "stream"),

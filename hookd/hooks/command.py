@@ -73,16 +73,20 @@ def route_env(socket: str | None, state_dir: str | None,
 
 
 def hook_command(event: str | None = None, socket: str | None = None, state_dir: str | None = None,
-                 environ: Mapping[str, str] | None = None) -> list[str]:
-    """The hook command as argv, for the daemon at ``socket`` with ``state_dir``."""
+                 environ: Mapping[str, str] | None = None, native: str | None = None) -> list[str]:
+    """The hook command as argv, for the daemon at ``socket`` with ``state_dir``; with
+    ``native``, that binary (hookd/hooks/native.py) instead of the Python client."""
     variables = route_env(socket, state_dir, environ)
     prefix = ["env", *(f"{k}={v}" for k, v in variables.items())] if variables else []
+    if native:  # `exec`: /bin/sh (dash) would otherwise fork for the command and wait for it
+        return ["exec", *prefix, native] + ([event] if event else [])
     return prefix + python_argv(event)
 
 
 def hook_command_line(event: str | None = None, socket: str | None = None,
-                      state_dir: str | None = None, environ: Mapping[str, str] | None = None) -> str:
-    return shlex.join(hook_command(event, socket, state_dir, environ))
+                      state_dir: str | None = None, environ: Mapping[str, str] | None = None,
+                      native: str | None = None) -> str:
+    return shlex.join(hook_command(event, socket, state_dir, environ, native))
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ def split_env(argv: list[str]) -> tuple[dict[str, str], list[str]]:
     """(variables set by a leading ``env A=B`` or ``A=B``, the rest of argv)."""
     variables: dict[str, str] = {}
     rest = list(argv)
+    if rest and rest[0] == "exec":
+        rest = rest[1:]
     if rest and os.path.basename(rest[0]) == "env":
         rest = rest[1:]
     while rest and "=" in rest[0] and rest[0].split("=", 1)[0].replace("_", "").isalnum() \

@@ -30,9 +30,11 @@ def claude_version() -> tuple[int, ...] | None:
     return tuple(int(n) for n in match.groups()) if match else None
 
 
-def _handler_factory(mode: str, config: Config) -> tuple[Callable[[str], dict[str, Any]], str | None]:
+def _handler_factory(mode: str, config: Config, native_client: str | None = None
+                     ) -> tuple[Callable[[str], dict[str, Any]], str | None]:
     def command(event: str) -> dict[str, Any]:
-        return entries.command_handler(hook_command(event, config.socket, config.state_dir))
+        return entries.command_handler(hook_command(event, config.socket, config.state_dir,
+                                                    native=native_client))
 
     if mode == "command":
         return command, None
@@ -49,6 +51,19 @@ def _handler_factory(mode: str, config: Config) -> tuple[Callable[[str], dict[st
     return handler, url
 
 
+def _client(config: Config, dry_run: bool) -> tuple[str | None, str]:
+    """The native client's path (None: the Python client) and a line saying which, and why."""
+    from hookd.hooks import native
+
+    build = native.for_hooks(config.hook_client, config.state_dir, dry_run)
+    if build.path:
+        return build.path, f"hook client: {build.reason}"
+    if config.hook_client == "native":
+        raise SettingsError(f"hook_client = native, but the native hook-send is not available: {build.reason}; "
+                            "install a C compiler or set hook_client = python (nothing was changed)")
+    return None, f"hook client: Python ({build.reason})"
+
+
 def _apply(settings: SettingsFile, new: dict[str, Any], dry_run: bool, out: TextIO) -> str | None:
     text = settings.render(new)
     if dry_run:
@@ -62,7 +77,8 @@ def install(config: Config, path: str, mode: str, names: list[str] | None, dry_r
     out, err = out or sys.stdout, err or sys.stderr
     settings = load(path)
     chosen, note = events.choose(names, None if names else claude_version())
-    handler_for, url = _handler_factory(mode, config)
+    native_client, client_note = _client(config, dry_run)
+    handler_for, url = _handler_factory(mode, config, native_client)
     if note:
         print(f"hookd: {note}", file=err)
     if not names and not shutil.which("claude"):
@@ -70,6 +86,7 @@ def install(config: Config, path: str, mode: str, names: list[str] | None, dry_r
               "older than 2.1.101 rejects a settings file that names an event it does not know "
               "(use --events to name fewer)", file=err)
     new, changed = merge.install(settings.data, path, chosen, handler_for, url)
+    print(f"hookd: {client_note}", file=err if dry_run else out)
     if not changed:
         print(f"hookd's hooks are already installed in {path} ({mode} mode, {len(chosen)} events); "
               "nothing to change", file=err if dry_run else out)
@@ -129,6 +146,7 @@ def describe(config: Config, path: str) -> dict[str, Any]:
         return {**info, "error": str(exc)}
     handlers = merge.found(settings.data, url)
     modes = sorted({entries.mode_of(h) for hs in handlers.values() for h in hs})
+    clients = {e: sorted({entries.client_of(h) for h in hs} - {"http"}) for e, hs in handlers.items()}
     missing = sorted({p for hs in handlers.values() for h in hs for p in entries.missing_paths(h)})
     urls = sorted({h["url"] for hs in handlers.values() for h in hs if h.get("type") == "http"})
     problems = [f"names paths that no longer exist: {', '.join(missing)}"] if missing else []
@@ -144,7 +162,8 @@ def describe(config: Config, path: str) -> dict[str, Any]:
     if doubled:
         problems.append(f"more than one hookd entry for {', '.join(doubled)} (install again to fix)")
     return {**info, "events": list(handlers), "modes": modes, "urls": urls, "routes": routes,
-            "problems": problems}
+            "problems": problems,
+            "clients": {e: c[0] if len(c) == 1 else "+".join(c) for e, c in clients.items() if c}}
 
 
 def _routes(config: Config, path: str, handlers: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -200,6 +219,10 @@ def _render(f: dict[str, Any]) -> str:
     for r in f.get("routes", []):
         state = "a daemon accepts there" if r["reachable"] else r["note"]
         lines.append(f"  sends to {r['socket']} (inbox {r['inbox']}): {state}")
+    by_client: dict[str, list[str]] = {}
+    for event, client in f.get("clients", {}).items():
+        by_client.setdefault(client, []).append(event)
+    lines += [f"  {client} hook-send: {', '.join(names)}" for client, names in sorted(by_client.items())]
     left = [e for e in events.DEFAULT_EVENTS if e not in f["events"]]
     if left:
         lines.append(f"  not hooked: {', '.join(left)}")

@@ -3,8 +3,8 @@
 A handler is recognised by what it runs, not by an exact string, so that
 uninstall and status also find the entries of an older install whose
 interpreter, checkout or port has changed since: a command handler is hookd's
-when it runs the client (``import hook_send``, ``hook_send.py`` or the
-``hook-send`` script); an http handler is hookd's when it sends the
+when it runs the client (``import hook_send``, ``hook_send.py``, the
+``hook-send`` script or a native ``hook-send-<hash>``); an http handler is hookd's when it sends the
 ``HOOKD_HTTP_TOKEN`` variable or posts to the configured listener.
 """
 
@@ -26,7 +26,8 @@ COMMAND_TIMEOUT_S = 5
 # A listener that accepts but never answers costs the agent this much per event.
 HTTP_TIMEOUT_S = 2
 
-_CLIENT = re.compile(r"import hook_send\b|(?:^|[\s/\"'=])hook(?:_send\.py|-send)(?=$|[\s\"';&|])")
+_CLIENT = re.compile(r"import hook_send\b|(?:^|[\s/\"'=])hook(?:_send\.py|-send(?:-[0-9a-f]{12})?)(?=$|[\s\"';&|])")
+_NATIVE = re.compile(r"(?:^|/)hook-send-[0-9a-f]{12}$")  # hookd/hooks/native.py's binaries
 _CLIENT_DIR = re.compile(r"sys\.path\[:0\]=\[(\"(?:[^\"\\]|\\.)*\")\]")
 
 
@@ -67,6 +68,17 @@ def mode_of(handler: dict[str, Any]) -> str:
     return "http" if handler.get("type") == "http" else "command"
 
 
+def client_of(handler: dict[str, Any]) -> str:
+    """Which hook-send a handler runs: native, python, or http (no client)."""
+    if handler.get("type") != "command":
+        return "http"
+    try:
+        argv = shlex.split(handler.get("command", ""))
+    except ValueError:
+        return "python"
+    return "native" if any(_NATIVE.search(word) for word in argv) else "python"
+
+
 def missing_paths(handler: dict[str, Any]) -> list[str]:
     """What a command handler names that no longer exists (the interpreter, the client)."""
     if handler.get("type") != "command":
@@ -89,7 +101,7 @@ def missing_paths(handler: dict[str, Any]) -> list[str]:
                 client = os.path.join(json.loads(found.group(1)), "hook_send.py")
             except (ValueError, TypeError):
                 continue
-        elif os.path.isabs(word) and word.endswith(("hook_send.py", "hook-send")):
+        elif os.path.isabs(word) and (word.endswith(("hook_send.py", "hook-send")) or _NATIVE.search(word)):
             client = word
         else:
             continue

@@ -1,0 +1,752 @@
+/* hook-send, native: hand one Claude Code hook event to hookd, or keep it in the inbox.
+ *
+ * The same contract as hook_send.py beside it (the reference; client contract v2 in
+ * docs/native-client.md): a user must not be able to tell from the stream which of the two
+ * sent an event. It exists because Claude Code waits for every command hook, and starting a
+ * Python interpreter costs about 10 ms per hook where starting this costs well under one.
+ *
+ * One C99 + POSIX file, no dependencies, Linux and macOS; built by hookd/hooks/native.py with
+ * `cc -O2 -std=c99 -Wall -Wextra -Werror`. Rules it keeps, as the Python client does: never a
+ * byte on stdout (except --help/--version, run by a person), exit status 0 always, the whole
+ * run bounded by HOOKD_SEND_TIMEOUT_MS (SIGALRM ends it with _exit(0)), the payload forwarded
+ * as bytes and never parsed, stderr only for a refusal, a failed inbox write, a lost event and
+ * HOOKD_DEBUG=1, in the Python client's words.
+ */
+#ifdef __linux__
+#define _POSIX_C_SOURCE 200809L /* -std=c99 hides POSIX on glibc; elsewhere it would hide BSD calls */
+#define _DEFAULT_SOURCE /* SO_PEERCRED */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __APPLE__
+#include <sys/random.h> /* getentropy */
+#endif
+
+#ifndef HOOK_SEND_SOURCE_ID
+#define HOOK_SEND_SOURCE_ID "unknown" /* native.py passes the first 12 hex digits of the source's sha256 */
+#endif
+#define PATHCAP 4200 /* PATH_MAX (4096) and room for a file name */
+#define HEADER_MAX 4096 /* the daemon's header limit: an item that would pass it is dropped */
+
+enum { DELIVERED, REJECTED, RETRY, REFUSED };
+#define TIMED_OUT (-1) /* the deadline passed during a socket operation (not an errno) */
+/* ERR reasons that are the sender's fault: resending the same bytes cannot help. */
+static const char *const FINAL[] = {"empty", "not_json", "invalid_utf8", "not_object", "too_deep",
+                                    "too_large", "bad_header", NULL};
+static volatile sig_atomic_t debug, no_stderr;
+
+/* A place the event could not go: refused (fix says how to repair it) or a failed write (fix NULL). */
+struct failure { char place[PATHCAP]; char why[200]; const char *fix; };
+static const char FIX_SOCKET_DIR[] = "remove it if it is not yours, or set HOOKD_SOCKET to hookd's socket in a directory of your own";
+static const char FIX_PEER[] = "stop that process and remove the socket, then start hookd";
+static const char FIX_REPLACE[] = "remove it and let hook-send create it";
+static const char FIX_PRIVATE[] = "make it yours and private (chmod 700), or set HOOKD_STATE_DIR elsewhere";
+
+static const char *errname(int e)
+{
+    static char other[32];
+    static const struct { int code; const char *name; } names[] = {
+        {ENOENT, "ENOENT"}, {ECONNREFUSED, "ECONNREFUSED"}, {EACCES, "EACCES"}, {EPERM, "EPERM"},
+        {EPIPE, "EPIPE"}, {ECONNRESET, "ECONNRESET"}, {EAGAIN, "EAGAIN"}, {ENOTDIR, "ENOTDIR"},
+        {EISDIR, "EISDIR"}, {ENOSPC, "ENOSPC"}, {EDQUOT, "EDQUOT"}, {EROFS, "EROFS"}, {EIO, "EIO"},
+        {EEXIST, "EEXIST"}, {ELOOP, "ELOOP"}, {ENAMETOOLONG, "ENAMETOOLONG"}, {ENOTSOCK, "ENOTSOCK"},
+        {EPROTOTYPE, "EPROTOTYPE"}, {EBADF, "EBADF"}, {EMFILE, "EMFILE"}, {ENFILE, "ENFILE"},
+        {ENOMEM, "ENOMEM"}, {EINVAL, "EINVAL"}, {ENXIO, "ENXIO"}, {EFBIG, "EFBIG"}, {ETIMEDOUT, "ETIMEDOUT"},
+        {ESTALE, "ESTALE"}, {ENOTEMPTY, "ENOTEMPTY"}, {EXDEV, "EXDEV"}, {EOVERFLOW, "EOVERFLOW"},
+        {ETXTBSY, "ETXTBSY"}, {EBUSY, "EBUSY"}, {EMLINK, "EMLINK"}, {ENOLCK, "ENOLCK"}, {EFAULT, "EFAULT"},
+        {EINPROGRESS, "EINPROGRESS"}, {EALREADY, "EALREADY"}, {ECONNABORTED, "ECONNABORTED"},
+        {ENETDOWN, "ENETDOWN"}, {EHOSTUNREACH, "EHOSTUNREACH"}, {EADDRINUSE, "EADDRINUSE"},
+        {ENOBUFS, "ENOBUFS"}, {EISCONN, "EISCONN"}, {ENOTCONN, "ENOTCONN"}, {ENOSYS, "ENOSYS"},
+        {ENODEV, "ENODEV"}, {ESPIPE, "ESPIPE"}, {EILSEQ, "EILSEQ"}, {ENOTSUP, "ENOTSUP"},
+        {TIMED_OUT, "TimeoutError"}, /* what the Python client names its socket timeout */
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].code == e)
+            return names[i].name;
+    snprintf(other, sizeof other, "errno %d", e);
+    return other;
+}
+
+static void say(const char *fmt, ...)
+{
+    char buf[3 * PATHCAP];
+    va_list ap;
+    if (no_stderr)
+        return;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof buf - 2)
+        n = sizeof buf - 2;
+    buf[n++] = '\n';
+    for (char *p = buf; n > 0;) {
+        ssize_t w = write(2, p, (size_t)n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        p += w, n -= (int)w;
+    }
+}
+
+static void on_alarm(int sig)
+{
+    static const char msg[] = "hook-send: deadline reached; exiting\n";
+    (void)sig;
+    if (debug && !no_stderr && write(2, msg, sizeof msg - 1) < 0)
+        _exit(0);
+    _exit(0);
+}
+
+static long long now_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static const char *env(const char *name) /* unset and empty are alike, as in the Python client */
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* int() of the Python client: spaces around, a sign, digits with single underscores between. */
+static int send_timeout_ms(void)
+{
+    const char *s = env("HOOKD_SEND_TIMEOUT_MS");
+    long long v = 0;
+    int neg = 0, digits = 0;
+    if (!s)
+        return 250;
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+        s++;
+    if (*s == '+' || *s == '-')
+        neg = *s++ == '-';
+    for (; *s; s++) {
+        if (*s >= '0' && *s <= '9') {
+            v = v > 1000000000LL ? v : v * 10 + (*s - '0');
+            digits++;
+        } else if (*s == '_' && digits && s[1] >= '0' && s[1] <= '9') {
+            continue;
+        } else {
+            break;
+        }
+    }
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+        s++;
+    if (!digits || *s)
+        return 250;
+    v = neg ? -v : v;
+    return v < 10 ? 10 : v > 60000 ? 60000 : (int)v;
+}
+
+/* os.path.join(a, b) for a relative b; 0, or -1 (ENAMETOOLONG) */
+static int join(char *out, const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    int w = snprintf(out, PATHCAP, "%s%s%s", a, (n == 0 || a[n - 1] == '/') ? "" : "/", b);
+    if (w < 0 || w >= PATHCAP) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+static void state_dir(char *out)
+{
+    const char *v = env("HOOKD_STATE_DIR"), *xdg = getenv("XDG_STATE_HOME"), *home = env("HOME");
+    if (v) {
+        snprintf(out, PATHCAP, "%s", v);
+        return;
+    }
+    if (xdg && xdg[0] == '/') { /* relative XDG paths are to be ignored */
+        join(out, xdg, "hookd");
+        return;
+    }
+    if (!home) { /* os.path.expanduser("~") without HOME: the password database */
+        struct passwd *pw = getpwuid(getuid());
+        home = pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "~";
+    }
+    join(out, home, ".local/state/hookd");
+}
+
+static void socket_path(char *out, const char *state)
+{
+    const char *v = env("HOOKD_SOCKET"), *xdg = getenv("XDG_RUNTIME_DIR");
+    if (v)
+        snprintf(out, PATHCAP, "%s", v);
+    else if (xdg && xdg[0] == '/')
+        join(out, xdg, "hookd/hookd.sock");
+    else
+        join(out, state, "run/hookd.sock");
+}
+
+/* The percent-encoded length of s: bytes 0x21..0x7E but '%' go as they are. */
+static size_t pct_len(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p > 0x20 && *p < 0x7F && *p != '%') ? 1 : 3;
+    return n;
+}
+
+static size_t add_item(char *head, size_t len, const char *key, const char *value)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t klen = strlen(key);
+    if (!value || !*value || len + klen + pct_len(value) >= HEADER_MAX)
+        return len;
+    memcpy(head + len, key, klen);
+    len += klen;
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (*p > 0x20 && *p < 0x7F && *p != '%') {
+            head[len++] = (char)*p;
+        } else {
+            head[len++] = '%';
+            head[len++] = hex[*p >> 4];
+            head[len++] = hex[*p & 15];
+        }
+    }
+    return len;
+}
+
+static void handoff_id(char out[17])
+{
+    unsigned char r[8];
+    ssize_t got = -1;
+#if defined(__linux__) || defined(__APPLE__)
+    if (getentropy(r, sizeof r) == 0) /* one system call, where /dev/urandom takes three */
+        got = (ssize_t)sizeof r;
+#endif
+    int fd = got < 0 ? open("/dev/urandom", O_RDONLY | O_CLOEXEC) : -1;
+    if (fd >= 0) {
+        got = read(fd, r, sizeof r);
+        close(fd);
+    }
+    if (got != (ssize_t)sizeof r) { /* no entropy at all: the clock and pid still make it unique */
+        unsigned long long x = (unsigned long long)now_ns(CLOCK_REALTIME) ^ ((unsigned long long)getpid() << 40);
+        for (int i = 0; i < 8; i++)
+            r[i] = (unsigned char)(x >> (8 * i));
+    }
+    for (int i = 0; i < 8; i++)
+        snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
+/* All of stdin, or an empty body (debug note) if it cannot be read or held. */
+static char *read_stdin(size_t *len)
+{
+    struct stat st;
+    size_t cap = 65536, n = 0;
+    if (fstat(0, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (unsigned long long)st.st_size < ((size_t)-1) / 4)
+        cap = (size_t)st.st_size + 1;
+    char *buf = malloc(cap);
+    int err = buf ? 0 : ENOMEM;
+    while (!err) {
+        if (n == cap) {
+            char *more = cap < ((size_t)-1) / 4 ? realloc(buf, cap * 2) : NULL;
+            if (!more) {
+                err = ENOMEM;
+                break;
+            }
+            buf = more, cap *= 2;
+        }
+        ssize_t r = read(0, buf + n, cap - n);
+        if (r > 0) {
+            n += (size_t)r;
+        } else if (r == 0) {
+            break;
+        } else if (errno == EAGAIN) { /* a non-blocking stdin: wait; the deadline ends a stuck one */
+            struct pollfd p = {0, POLLIN, 0};
+            poll(&p, 1, -1);
+        } else if (errno != EINTR) {
+            err = errno;
+        }
+    }
+    if (err) {
+        if (debug)
+            say("hook-send: cannot read stdin (%s); sending an empty event", errname(err));
+        n = 0;
+    }
+    *len = n;
+    return buf ? buf : (char *)"";
+}
+
+/* Why a directory with this (l)stat cannot be trusted, into why (0), or 1 if it can: ours, a directory,
+ * not writable by others. */
+static int trusted(const struct stat *st, char *why, size_t cap)
+{
+    const char *w;
+    if (S_ISLNK(st->st_mode))
+        w = "a symbolic link";
+    else if (!S_ISDIR(st->st_mode))
+        w = "not a directory";
+    else if (st->st_uid != getuid())
+        w = "owned by another user";
+    else if (st->st_mode & 022)
+        w = "writable by other users";
+    else
+        return 1;
+    snprintf(why, cap, "%s (owner uid %ld, mode 0%03o)", w, (long)st->st_uid, (unsigned)(st->st_mode & 07777));
+    return 0;
+}
+
+/* os.path.dirname as the Python client takes it: what is before the last '/', else "/" or "." */
+static void dirname_of(char *out, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(out, PATHCAP, ".");
+    else if (slash == path)
+        snprintf(out, PATHCAP, "/");
+    else
+        snprintf(out, PATHCAP, "%.*s", (int)(slash - path), path);
+}
+
+/* mkdir -p, every directory it creates 0700 */
+static int makedirs(const char *path)
+{
+    if (mkdir(path, 0700) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return -1;
+    char parent[PATHCAP];
+    size_t n = strlen(path);
+    while (n > 0 && path[n - 1] == '/')
+        n--;
+    while (n > 0 && path[n - 1] != '/')
+        n--;
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    if (n == 0 || n >= sizeof parent || (n == 1 && path[0] == '/')) {
+        errno = ENOENT;
+        return -1;
+    }
+    memcpy(parent, path, n);
+    parent[n] = 0;
+    if (makedirs(parent) != 0)
+        return -1;
+    return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        p += w, n -= (size_t)w;
+    }
+    return 0;
+}
+
+static void fail(struct failure *f, const char *place, const char *why, const char *fix)
+{
+    snprintf(f->place, sizeof f->place, "%s", place);
+    snprintf(f->why, sizeof f->why, "%s", why);
+    f->fix = fix;
+}
+
+/* Open the directory `path` (made 0700 with its parents if missing), or `name` in dirfd (made 0700),
+ * without following a link, and only if it is trusted -> fd; else -1 and *f filled. */
+static int open_trusted(const char *path, const char *name, int dirfd, struct failure *f)
+{
+    char where[PATHCAP], why[200];
+    struct stat st;
+    int fd, e;
+    if ((name ? join(where, path, name) : snprintf(where, sizeof where, "%s", path) >= (int)sizeof where) != 0)
+        return fail(f, path, errname(ENAMETOOLONG), NULL), -1;
+    if ((name ? mkdirat(dirfd, name, 0700) : makedirs(path)) != 0 && errno != EEXIST)
+        return fail(f, where, errname(errno), NULL), -1;
+    fd = name ? openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+              : open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) { /* ELOOP: a symbolic link; ENOTDIR: a file */
+        e = errno;
+        if (lstat(where, &st) != 0)
+            return fail(f, where, errname(e), NULL), -1;
+        if (trusted(&st, why, sizeof why))
+            snprintf(why, sizeof why, "%s", errname(e));
+        return fail(f, where, why, FIX_REPLACE), -1;
+    }
+    if (fstat(fd, &st) != 0) {
+        e = errno;
+        close(fd);
+        return fail(f, where, errname(e), NULL), -1;
+    }
+    if (!trusted(&st, why, sizeof why)) {
+        close(fd);
+        return fail(f, where, why, FIX_PRIVATE), -1;
+    }
+    return fd;
+}
+
+/* Write the frame to <base>/<sub>/ (or <base>/) via a temporary file -> 0 and its path in `saved`,
+ * or -1 and *f filled. */
+static int write_inbox(const char *base, const char *sub, const char *head, size_t hlen, const char *body,
+                       size_t blen, const char *name, const char *id, char *saved, struct failure *f)
+{
+    char box[PATHCAP], tmp[32];
+    int base_fd, box_fd, fd, bad, err = 0;
+    if (sub ? join(box, base, sub) != 0 : snprintf(box, sizeof box, "%s", base) >= (int)sizeof box)
+        return fail(f, base, errname(ENAMETOOLONG), NULL), -1;
+    if ((base_fd = open_trusted(base, NULL, -1, f)) < 0) /* a failed write is named by the inbox's path */
+        return f->fix ? -1 : (snprintf(f->place, sizeof f->place, "%s", box), -1);
+    box_fd = base_fd;
+    if (sub && (box_fd = open_trusted(base, sub, base_fd, f)) < 0) {
+        close(base_fd);
+        return f->fix ? -1 : (snprintf(f->place, sizeof f->place, "%s", box), -1);
+    }
+    snprintf(tmp, sizeof tmp, ".tmp-%s", id);
+    fd = openat(box_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        err = errno;
+    } else {
+        const char *fs = getenv("HOOKD_INBOX_FSYNC");
+        bad = write_all(fd, head, hlen) != 0 || write_all(fd, body, blen) != 0
+              || ((!fs || strcmp(fs, "0") != 0) && fsync(fd) != 0);
+        err = bad ? errno : 0;
+        if (close(fd) != 0 && !err)
+            err = errno;
+        if (!err && renameat(box_fd, tmp, box_fd, name) != 0)
+            err = errno;
+        if (err)
+            unlinkat(box_fd, tmp, 0);
+    }
+    if (box_fd != base_fd)
+        close(box_fd);
+    close(base_fd);
+    if (err || join(saved, box, name) != 0)
+        return fail(f, box, errname(err ? err : ENAMETOOLONG), NULL), -1;
+    return 0;
+}
+
+/* Wait for fd to be ready until the monotonic deadline (at least 1 ms, as the Python client) -> 1, or 0 */
+static int wait_fd(int fd, short events, long long deadline)
+{
+    for (;;) {
+        long long left = (deadline - now_ns(CLOCK_MONOTONIC) + 999999) / 1000000;
+        struct pollfd p = {fd, events, 0};
+        int r = poll(&p, 1, left < 1 ? 1 : left > 60000 ? 60000 : (int)left);
+        if (r > 0)
+            return 1;
+        if (r == 0 || errno != EINTR)
+            return 0;
+    }
+}
+
+static int peer_uid(int fd, uid_t *uid)
+{
+#if defined(__linux__)
+    int cred[3]; /* struct ucred {pid, uid, gid}, without _GNU_SOURCE */
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) != 0 || len < sizeof cred)
+        return -1;
+    *uid = (uid_t)cred[1];
+    return 0;
+#else
+    gid_t gid;
+    return getpeereid(fd, uid, &gid);
+#endif
+}
+
+/* Python's repr() of the answer's first line (at most 200 bytes), decoded as UTF-8 with replacement. */
+static void quote(char *out, size_t cap, const unsigned char *s, size_t n)
+{
+    char q = memchr(s, '\'', n) && !memchr(s, '"', n) ? '"' : '\'';
+    size_t o = 0;
+    out[o++] = q;
+    for (size_t i = 0; i < n && o + 12 < cap; i++) {
+        unsigned c = s[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        int ok = len > 0 && i + len <= n;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = (s[i + k] & 0xC0) == 0x80;
+        if (c == '\\' || c == (unsigned)q)
+            o += (size_t)snprintf(out + o, cap - o, "\\%c", c);
+        else if (c == '\t' || c == '\r' || c == '\n')
+            o += (size_t)snprintf(out + o, cap - o, "\\%c", c == '\t' ? 't' : c == '\r' ? 'r' : 'n');
+        else if (c < 0x20 || c == 0x7F || (c == 0xC2 && ok && s[i + 1] < 0xA0))
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c == 0xC2 ? s[++i] : c);
+        else if (c < 0x80)
+            out[o++] = (char)c;
+        else if (ok)
+            memcpy(out + o, s + i, len), o += len, i += len - 1;
+        else
+            memcpy(out + o, "\xef\xbf\xbd", 3), o += 3;
+    }
+    out[o++] = q;
+    out[o] = 0;
+}
+
+/* Hand header + body to the daemon at `path` by the monotonic `deadline`. */
+static int send_frame(const char *path, const char *head, size_t hlen, const char *body, size_t blen,
+                      long long deadline, char *detail, size_t dcap, struct failure *refused)
+{
+    char dir[PATHCAP], buf[4097], why[200];
+    struct stat st;
+    struct sockaddr_un addr;
+    size_t got = 0, plen = strlen(path);
+    int fd = -1, send_err = 0, err = 0, eof = 0;
+    dirname_of(dir, path);
+    if (lstat(dir, &st) == 0 && !trusted(&st, why, sizeof why)) { /* connect() fails on its own if it is missing */
+        fail(refused, dir, why, FIX_SOCKET_DIR);
+        snprintf(detail, dcap, "refused");
+        return REFUSED;
+    }
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    if (plen >= sizeof addr.sun_path) {
+        err = ENAMETOOLONG;
+        goto unreachable;
+    }
+    memcpy(addr.sun_path, path, plen);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) {
+        err = errno;
+        goto unreachable;
+    }
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        int e = errno;
+        socklen_t len = sizeof e;
+        if (e != EINPROGRESS && e != EINTR)
+            err = e;
+        else if (!wait_fd(fd, POLLOUT, deadline))
+            err = TIMED_OUT;
+        else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0 || e != 0)
+            err = e ? e : errno;
+        if (err)
+            goto unreachable;
+    }
+    uid_t uid;
+    int known = peer_uid(fd, &uid) == 0;
+    if (!known || uid != getuid()) { /* not a byte to another user's process */
+        close(fd);
+        if (known)
+            snprintf(why, sizeof why, "the process listening on it is not yours (peer uid %ld)", (long)uid);
+        else
+            snprintf(why, sizeof why, "the peer's uid cannot be read (peer uid None)");
+        fail(refused, path, why, FIX_PEER);
+        snprintf(detail, dcap, "refused");
+        return REFUSED;
+    }
+    struct iovec iov[2] = {{(void *)head, hlen}, {(void *)body, blen}};
+    struct iovec *v = iov;
+    int nv = blen ? 2 : 1;
+    while (nv > 0) {
+        ssize_t w = writev(fd, v, nv);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && errno == EAGAIN) {
+            if (wait_fd(fd, POLLOUT, deadline))
+                continue;
+            send_err = TIMED_OUT;
+            break;
+        }
+        if (w < 0) { /* the daemon may have answered and closed early (too_large): read on */
+            send_err = errno;
+            break;
+        }
+        while (nv > 0 && (size_t)w >= v->iov_len)
+            w -= (ssize_t)v->iov_len, v++, nv--;
+        if (nv > 0)
+            v->iov_base = (char *)v->iov_base + w, v->iov_len -= (size_t)w;
+    }
+    while (got < 4096 && !memchr(buf, '\n', got)) {
+        if (!wait_fd(fd, POLLIN, deadline)) {
+            err = TIMED_OUT;
+            break;
+        }
+        ssize_t n = recv(fd, buf + got, 4096 - got, 0);
+        if (n == 0) {
+            eof = 1;
+            break;
+        }
+        if (n < 0 && errno != EINTR && errno != EAGAIN) {
+            err = errno;
+            break;
+        }
+        if (n > 0)
+            got += (size_t)n;
+    }
+    close(fd);
+    fd = -1;
+    if (!got && !eof) {
+        err = send_err ? send_err : err;
+        goto unreachable;
+    }
+    char *nl = memchr(buf, '\n', got);
+    size_t line = nl ? (size_t)(nl - buf) : got;
+    char q[1024];
+    quote(q, sizeof q, (unsigned char *)buf, line < 200 ? line : 200);
+    if (got)
+        snprintf(detail, dcap, "answered %s", q);
+    else
+        snprintf(detail, dcap, "gave no reply");
+    if (!nl)
+        return RETRY;
+    /* bytes.split(): words are separated by runs of ASCII whitespace */
+    const char *ws = " \t\n\r\v\f", *w1 = buf, *end = buf + line;
+    while (w1 < end && strchr(ws, *w1) && *w1)
+        w1++;
+    size_t l1 = 0;
+    while (w1 + l1 < end && !(w1[l1] && strchr(ws, w1[l1])))
+        l1++;
+    if (l1 == 2 && memcmp(w1, "OK", 2) == 0)
+        return DELIVERED;
+    if (l1 != 3 || memcmp(w1, "ERR", 3) != 0)
+        return RETRY;
+    const char *w2 = w1 + l1;
+    while (w2 < end && *w2 && strchr(ws, *w2))
+        w2++;
+    size_t l2 = 0;
+    while (w2 + l2 < end && !(w2[l2] && strchr(ws, w2[l2])))
+        l2++;
+    for (int i = 0; FINAL[i]; i++)
+        if (l2 == strlen(FINAL[i]) && memcmp(w2, FINAL[i], l2) == 0)
+            return REJECTED;
+    return RETRY;
+unreachable:
+    if (fd >= 0)
+        close(fd);
+    snprintf(detail, dcap, "unreachable (%s)", errname(err));
+    return RETRY;
+}
+
+/* The spare inbox, for when the inbox cannot be written or trusted: base, made with its parents,
+ * and sub inside it (or none); 0 if there is none. */
+static int spare_inbox(char *base, const char **sub)
+{
+    const char *v = env("HOOKD_SPARE_INBOX"), *xdg = getenv("XDG_RUNTIME_DIR");
+    struct stat st;
+    *sub = NULL;
+    if (v)
+        return snprintf(base, PATHCAP, "%s", v), 1;
+    *sub = "inbox";
+    if (xdg && xdg[0] == '/')
+        return join(base, xdg, "hookd") == 0;
+    if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode))
+        return snprintf(base, PATHCAP, "/dev/shm/hookd-%ld", (long)getuid()), 1;
+    return 0;
+}
+
+static void usage(void)
+{
+    fputs("usage: hook-send [EVENT] < event.json\n\n"
+          "Hands one Claude Code hook event (read from stdin) to hookd over its Unix socket, or\n"
+          "keeps it in the inbox for hookd to take later. Installed as a command hook by\n"
+          "`hookd hooks install`. Never writes to stdout, always exits 0, gives up after\n"
+          "HOOKD_SEND_TIMEOUT_MS (default 250).\n\n"
+          "environment: HOOKD_SOCKET, HOOKD_STATE_DIR, HOOKD_SPARE_INBOX, XDG_RUNTIME_DIR,\n"
+          "XDG_STATE_HOME, HOME, HOOKD_SEND_TIMEOUT_MS, HOOKD_INBOX_FSYNC=0, HOOKD_DEBUG=1,\n"
+          "CLAUDE_PROJECT_DIR (sent with the event)\n", stdout);
+}
+
+/* Read the event, send it, or keep it in the inbox; say only what must be said. */
+static void run(const char *hook, long long start, int timeout)
+{
+    char state[PATHCAP], sock[PATHCAP], final[PATHCAP], spare[PATHCAP];
+    char head[HEADER_MAX + 64], id[17], name[96], detail[1200];
+    const char *sub;
+    int reserve = timeout / 5 > 20 ? timeout / 5 : 20; /* kept from the socket phase for the inbox */
+    reserve = reserve < timeout / 2 ? reserve : timeout / 2;
+    size_t blen;
+    char *body = read_stdin(&blen);
+    long long sent = now_ns(CLOCK_REALTIME);
+    handoff_id(id);
+    int hlen = snprintf(head, sizeof head, "HOOKD/1 %zu sent=%lld pid=%ld ppid=%ld id=%s", blen, sent,
+                        (long)getpid(), (long)getppid(), id);
+    size_t len = add_item(head, (size_t)hlen, " hook=", hook);
+    len = add_item(head, len, " project=", env("CLAUDE_PROJECT_DIR"));
+    head[len++] = '\n';
+
+    state_dir(state);
+    socket_path(sock, state);
+    struct failure refused = {"", "", NULL}, failures[2];
+    int outcome = send_frame(sock, head, len, body, blen, start + (long long)(timeout - reserve) * 1000000LL,
+                             detail, sizeof detail, &refused);
+    if (outcome == DELIVERED || outcome == REJECTED) {
+        if (debug)
+            say("hook-send: daemon at %s %s; event %s", sock, detail,
+                outcome == DELIVERED ? "delivered" : "rejected, not saved");
+        free(body);
+        return;
+    }
+    /* The inbox, else the spare inbox: as the Python client's keep() */
+    snprintf(name, sizeof name, "%020lld-%ld-%s.hookd", sent, (long)getpid(), id);
+    int nfail = 0, saved = 0;
+    if (write_inbox(state, "inbox", head, len, body, blen, name, id, final, &failures[nfail]) == 0)
+        saved = 1;
+    else if (nfail++, !spare_inbox(spare, &sub))
+        fail(&failures[nfail++], "(no spare inbox)", "none found", NULL);
+    else if (write_inbox(spare, sub, head, len, body, blen, name, id, final, &failures[nfail]) == 0)
+        saved = 1;
+    else
+        nfail++;
+    free(body);
+    char kept[PATHCAP + 20];
+    snprintf(kept, sizeof kept, saved ? "event kept in %s" : "event not kept", final);
+    struct failure *lines[2];
+    int nlines = 0;
+    if (outcome == REFUSED)
+        lines[nlines++] = &refused;
+    if (saved && nfail)
+        lines[nlines++] = &failures[0];
+    for (int i = 0; i < nlines; i++) {
+        if (lines[i]->fix)
+            say("hook-send: refused %s: %s; %s; fix: %s", lines[i]->place, lines[i]->why, kept, lines[i]->fix);
+        else
+            say("hook-send: cannot write to %s (%s); %s", lines[i]->place, lines[i]->why, kept);
+    }
+    if (!saved)
+        say("hook-send: event lost: %s: %s; %s: %s", failures[0].place, failures[0].why, failures[1].place,
+            failures[1].why);
+    else if (debug)
+        say("hook-send: daemon at %s %s; event saved to inbox %s", sock, detail, final);
+}
+
+int main(int argc, char **argv)
+{
+    long long start = now_ns(CLOCK_MONOTONIC);
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "--version") == 0)) {
+        if (argv[1][2] == 'h')
+            usage();
+        else
+            fputs("hook-send (native) " HOOK_SEND_SOURCE_ID ", client contract v2, protocol HOOKD/1\n", stdout);
+        return 0;
+    }
+    for (int fd = 0; fd < 3; fd++) /* a closed 0-2 would be reused by the socket or a file */
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+            no_stderr |= fd == 2; /* then stderr could be the socket or an inbox file: stay silent */
+    const char *dbg = getenv("HOOKD_DEBUG");
+    debug = dbg && strcmp(dbg, "1") == 0;
+    int timeout = send_timeout_ms();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = {{0, 0}, {timeout / 1000, (timeout % 1000) * 1000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    run(argc > 1 ? argv[1] : NULL, start, timeout);
+    return 0;
+}
