@@ -1,5 +1,5 @@
 # Everything the project needs is installed from here: a virtualenv with hookd
-# and its test tools, and Debian's redis-server and systemd tools when they are missing.
+# and its test tools, and Debian's redis-server, systemd tools and chromium (the UI's browser tests) when they are missing.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -14,6 +14,7 @@ $(BIN)/hookd: pyproject.toml
 setup: $(BIN)/hookd
 	scripts/install-redis-server
 	scripts/install-systemd-tools
+	scripts/install-chromium
 
 run: setup
 	scripts/dev-redis
