@@ -191,6 +191,16 @@ def cmd_tail(args: argparse.Namespace) -> int:
     return follow.run(load(_settings_from(args)), args)
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Serve the web UI over the stream (docs/ui.md)."""
+    from hookd import logs
+    from hookd.ui import server
+
+    config = load(_settings_from(args))
+    logs.configure(config.log_format, config.log_level)
+    return server.run(config, args.addr, args.history)
+
+
 def cmd_service(args: argparse.Namespace) -> int:
     """Install, remove or inspect the user service (systemd or launchd) for this installation."""
     from hookd.config import default_config_path
@@ -334,6 +344,18 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_flags(tail)
     tail.set_defaults(handler=cmd_tail)
 
+    ui = commands.add_parser(
+        "ui", help="watch every session live in a browser (sessions, tool calls, tokens, cost)",
+        description="Serves a web app over the stream hookd writes (the same Redis and stream "
+        "settings). The first line printed is the URL to open; its token is good for one "
+        "browser (kill -USR1 the process for another). See docs/ui.md.")
+    ui.add_argument("--addr", metavar="HOST:PORT",
+                    help="where to listen (default: ui_addr, 127.0.0.1:8790)")
+    ui.add_argument("--history", type=int, default=20_000, metavar="N",
+                    help="events kept in memory for the views (default 20000); older ones are "
+                         "read from Redis on demand")
+    _settings_flags(ui)
+    ui.set_defaults(handler=cmd_ui)
 
     service = commands.add_parser(
         "service", help="install, remove or inspect hookd as a user service (systemd, launchd)",
