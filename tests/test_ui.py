@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import wait_for_entries, wait_until
 from ui_stack import Ui, event, open_ui, browser, screenshot  # noqa: F401 - fixtures
@@ -23,6 +24,13 @@ def stack(hookd_factory, redis_db, tmp_path):
     ui = Ui(alpha.env, tmp_path / "ui.log")
     yield alpha, ui
     ui.stop()
+
+
+def at_least(page, selector: str, n: int, timeout: float = 10) -> None:
+    """Wait (polling from here: the page's CSP forbids the evaluated predicates of
+    wait_for_function) until the page has n elements matching selector."""
+    wait_until(lambda: page.locator(selector).count() >= n, timeout=timeout,
+               what=f"{n} x {selector}")
 
 
 def send(daemon, *bodies: bytes, **env: str) -> None:
@@ -46,7 +54,7 @@ def test_live_feed_two_hosts_filters_pause_and_the_envelope(stack, hookd_factory
                      tool_input={"command": "rm -rf /tmp/build"}))
     send(alpha, event("PreToolUse", "sess-a", tool_name="Read", tool_use_id="a1", cwd="/src/parser",
                       tool_input={"file_path": "/src/parser/lexer.py"}))
-    page.wait_for_function("document.querySelectorAll('#feed-body tr').length >= 3")
+    at_least(page, "#feed-body tr", 3)
     shown = rows(page)
     assert any("alpha" in r and "refactor the parser" in r for r in shown)
     assert any("beta" in r and "rm -rf /tmp/build" in r for r in shown)
@@ -75,11 +83,10 @@ def test_live_feed_two_hosts_filters_pause_and_the_envelope(stack, hookd_factory
 
     page.click("#pause")
     send(alpha, event("Notification", "sess-a", message="while paused", cwd="/src/parser"))
-    page.wait_for_function("document.getElementById('pending').textContent.includes('1 new')")
+    expect(page.locator("#pending")).to_contain_text("1 new")
     assert not any("while paused" in r for r in rows(page))
     page.click("#pause")
-    page.wait_for_function("[...document.querySelectorAll('#feed-body tr')]"
-                           ".some(r => r.textContent.includes('while paused'))")
+    expect(page.locator("#feed-body tr", has_text="while paused")).to_have_count(1)
 
     secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
     send(alpha, event("UserPromptSubmit", "sess-a", prompt=f"use {secret} please", cwd="/src/parser"))
@@ -195,13 +202,13 @@ def test_an_xss_corpus_renders_as_inert_text(stack, open_ui, redis_db, tmp_path)
              event("PostToolUse", sid, tool_name="Bash", tool_use_id=f"x{n}", cwd="/x",
                    tool_input={"command": text}, tool_response={"stdout": text}))
     wait_for_entries(redis_db, 3 * len(XSS))
-    page.wait_for_function(f"document.querySelectorAll('#feed-body tr').length >= {3 * len(XSS)}")
+    at_least(page, "#feed-body tr", 3 * len(XSS))
     feed = page.locator("#feed-body").inner_text()
     for text in XSS:
         assert text.strip() in feed, text
     for needle in ("xss-img", "xss-mark", "xss-script"):
         page.locator("#feed-body tr", has_text=needle).first.click()
-        page.wait_for_function(f"document.getElementById('detail-json').textContent.includes('{needle}')")
+        expect(page.locator("#detail-json")).to_contain_text(needle)
     assert "<script>alert('xss-script')</script>" in page.locator("#detail-json").inner_text()
     page.goto(ui.base + "/#/session/" + sid.replace("<", "%3C").replace(">", "%3E"))
     page.wait_for_selector("#s-timeline .tl-row.call")
@@ -264,3 +271,29 @@ def test_token_cookie_host_check_and_headers(stack):
     another = ui.new_url()
     assert another != ui.url and _get(ui.base, another[len(ui.base):]).status == 303
     wait_until(lambda: ui.proc.poll() is None, what="hookd ui to keep running")
+
+
+def test_history_beyond_memory_comes_from_redis(hookd_factory, redis_db, open_ui, tmp_path):
+    daemon = hookd_factory(host="gamma")
+    for n in range(30):
+        send(daemon, event("PreToolUse", "sess-old" if n < 15 else "sess-new", tool_name="Read",
+                           tool_use_id=f"r{n}", tool_input={"file_path": f"/f/{n}.py"}, cwd="/f"))
+    wait_for_entries(redis_db, 30)
+    ui = Ui(daemon.env, tmp_path / "ui.log", history=10)  # memory keeps the last 10
+    try:
+        watched = open_ui(ui)
+        page = watched.page
+        # The first page (500) is the 10 kept in memory, then XREVRANGE below them.
+        expect(page.locator("#feed-body tr")).to_have_count(30)
+        status = page.request.get(ui.base + "/api/status").json()
+        assert status["kept"] == 10 and status["read"] == 10
+        page.click("#older")
+        expect(page.locator("#feed-body tr")).to_have_count(30)
+        assert "/f/0.py" in page.locator("#feed-body tr").last.inner_text()
+        page.goto(ui.base + "/#/session/sess-old")  # none of its events are in memory
+        expect(page.locator("#s-timeline .tl-row.call")).to_have_count(15)
+        page.goto(ui.base + "/#/sessions")
+        page.wait_for_selector("#sessions-body tr[data-session='sess-old']")
+        watched.assert_clean()
+    finally:
+        ui.stop()

@@ -122,9 +122,9 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         if summary is not None and store.covers(first):
             found = store.of_session(sid)
         else:
-            row = {}
-            with contextlib.suppress(Exception):
-                row = next((r for r in await reader.indexed_sessions(5000) if r["s"] == sid), {})
+            row = await reader.indexed_session(sid)
+            if not row and summary is None:
+                return _json({"error": "no such session in the index or in memory"}, 404)
             found = await reader.session_events(sid, _int(row.get("first_seen_ms")),
                                                 _int(row.get("last_seen_ms")))
         head = _encoder.encode(summary.as_dict() if summary else {"s": sid})

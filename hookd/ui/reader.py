@@ -127,6 +127,11 @@ class StreamReader:
                 break
         return found
 
+    async def indexed_session(self, session: str) -> dict:
+        """One session's entry in hookd's session index ({} when it has none)."""
+        row = await self.client.hgetall(session_key_prefix(self.stream) + session)
+        return {k.decode(): v.decode("utf-8", "replace") for k, v in (row or {}).items()}
+
     async def indexed_sessions(self, limit: int = 500) -> list[dict]:
         """hookd's session index (publish/session_index.py): the most recently active sessions."""
         ids = await self.client.zrevrange(sessions_key(self.stream), 0, limit - 1)

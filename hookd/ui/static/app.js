@@ -379,7 +379,7 @@ function renderAgents(sid, events, box) {
 function renderChart(events, box) {
   box.replaceChildren();
   if (!events.length) return;
-  const W = 800, H = 140, N = 60;
+  const W = Math.max(400, box.clientWidth - 14), H = 140, N = 60;
   const t0 = events[0].t, t1 = events[events.length - 1].t;
   const span = Math.max(1, t1 - t0);
   const buckets = new Array(N).fill(0);
@@ -432,12 +432,13 @@ async function renderSession(sid) {
 
 function stacked(series, minutes, box) {
   box.replaceChildren();
-  const W = 800, H = 120;
+  const W = Math.max(400, box.clientWidth - 14), H = 120;
   const names = Object.keys(series).sort();
   const totals = new Array(minutes).fill(0);
   for (const n of names) series[n].forEach((v, i) => { totals[i] += v; });
   const max = Math.max(1, ...totals);
-  const chart = svg("svg", { viewBox: `0 0 ${W} ${H + 24}`, class: "svgchart", role: "img" });
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H + 16}`, class: "svgchart", role: "img" });
+  const legend = el("div", { class: "legend-row" });
   const base = new Array(minutes).fill(0);
   names.forEach((n, k) => {
     series[n].forEach((v, i) => {
@@ -447,10 +448,12 @@ function stacked(series, minutes, box) {
       chart.append(svg("rect", { x: (i * W) / minutes + 1, y: H - base[i], width: W / minutes - 2,
                                  height: h, class: `c${k % 8}` }));
     });
-    chart.append(svg("text", { x: 4 + k * 130, y: H + 18, class: `legend c${k % 8}t` }, n));
+    legend.append(el("span", { class: "key" }, el("span", { class: `swatch s${k % 8}` }), n));
   });
   chart.append(svg("text", { x: W - 4, y: 12, "text-anchor": "end", class: "legend" }, `max ${max}/min`));
-  box.append(chart);
+  chart.append(svg("text", { x: 0, y: H + 13, class: "legend" }, "60 min ago"));
+  chart.append(svg("text", { x: W, y: H + 13, "text-anchor": "end", class: "legend" }, "now"));
+  box.append(chart, legend);
 }
 
 function recordItem(r, extra) {
