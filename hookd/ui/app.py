@@ -118,15 +118,16 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
     async def session(request: Request) -> Response:
         sid = request.path_params["sid"]
         summary = store.sessions.get(sid)
-        first = summary.first_ms if summary else 0
-        if summary is not None and store.covers(first):
-            found = store.of_session(sid)
-        else:
+        row = {}
+        with contextlib.suppress(Exception):  # no index (session_index off), or Redis away
             row = await reader.indexed_session(sid)
-            if not row and summary is None:
-                return _json({"error": "no such session in the index or in memory"}, 404)
-            found = await reader.session_events(sid, _int(row.get("first_seen_ms")),
-                                                _int(row.get("last_seen_ms")))
+        first = _int(row.get("first_seen_ms")) or None
+        if store.covers(first):
+            found = store.of_session(sid)
+        elif not row and summary is None and store.whole_stream:
+            return _json({"error": "no such session in the index or in the stream"}, 404)
+        else:
+            found = await reader.session_events(sid, first or 0, _int(row.get("last_seen_ms")))
         head = _encoder.encode(summary.as_dict() if summary else {"s": sid})
         return _raw(b'{"summary":' + head + b',"events":' + join(found) + b"}")
 

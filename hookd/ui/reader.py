@@ -66,6 +66,7 @@ class StreamReader:
             upper = "(" + last
             if len(entries) < PAGE:
                 break
+        self.store.whole_stream = got < want
         if pages:
             newest_first = [item for page in pages for item in page]
             self.store.add(newest_first[::-1], live=False)
@@ -111,7 +112,8 @@ class StreamReader:
 
     async def session_events(self, session: str, first_ms: int, last_ms: int) -> list[Record]:
         """A session's events from the stream, between its first and last event."""
-        lower, upper = f"{max(0, first_ms - 1000)}-0", f"{last_ms + 1000}-0" if last_ms else "+"
+        lower = f"{max(0, first_ms - 1000)}-0" if first_ms else "-"
+        upper = f"{last_ms + 1000}-0" if last_ms else "+"
         wanted = session.encode()
         found: list[Record] = []
         scanned = 0

@@ -77,6 +77,8 @@ class Store:
         self.subscribers: set[asyncio.Queue] = set()
         self.by_host: Counter = Counter()
         self.read = 0
+        self.evicted = 0
+        self.whole_stream = False  # the first load reached the stream's first entry
 
     @property
     def oldest_id(self) -> str | None:
@@ -89,6 +91,8 @@ class Store:
     def add(self, records: list[tuple[Record, dict]], live: bool = True) -> None:
         """Records in stream order (oldest first); live ones also go to every browser."""
         for rec, data in records:
+            if len(self.records) == self.records.maxlen:
+                self.evicted += 1
             self.records.append(rec)
             self.by_host[rec.host] += 1
             self.read += 1
@@ -145,10 +149,12 @@ class Store:
     def of_session(self, session: str) -> list[Record]:
         return [rec for rec in self.records if rec.session == session]
 
-    def covers(self, first_ms: int) -> bool:
-        """Whether every event since first_ms is kept (then a session needs no Redis read)."""
-        return bool(self.records) and (len(self.records) < (self.records.maxlen or 0)
-                                       or self.records[0].ms <= first_ms)
+    def covers(self, first_ms: int | None) -> bool:
+        """Whether every event of a session that started at first_ms (None: not known) is kept,
+        so that opening it needs no read of the stream."""
+        if self.whole_stream and self.evicted == 0:
+            return True
+        return bool(first_ms) and bool(self.records) and self.records[0].ms < first_ms
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:

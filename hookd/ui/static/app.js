@@ -408,7 +408,13 @@ function renderChart(events, box) {
 
 async function renderSession(sid) {
   if (!sid) return;
-  const data = await getJSON(`/api/session/${encodeURIComponent(sid)}`);
+  let data;
+  try {
+    data = await getJSON(`/api/session/${encodeURIComponent(sid)}`);
+  } catch (err) {
+    $("s-title").textContent = `Session ${sid}: not found (${err.message})`;
+    return;
+  }
   if (currentSession !== sid) return;
   const events = data.events;
   const s = data.summary;
@@ -487,8 +493,13 @@ function route() {
   if (state.view === "sessions") renderSessions();
   if (state.view === "overview") renderOverview();
   if (state.view === "session") {
-    currentSession = decodeURIComponent(rest.join("/"));
-    renderSession(currentSession);
+    const sid = decodeURIComponent(rest.join("/"));
+    if (sid !== currentSession) {  // no other session's facts while this one loads
+      for (const id of ["s-facts", "s-chart", "s-timeline", "s-agents"]) $(id).replaceChildren();
+      $("s-title").textContent = `Session ${sid}`;
+    }
+    currentSession = sid;
+    renderSession(sid);
   }
 }
 
