@@ -151,7 +151,7 @@ def bench_latency(browser, rate: float, seconds: float) -> dict:
                                "tool_input": {"command": f"echo bench-{i}"}}).encode()
             returned[i] = stack.send(body)
 
-        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        with concurrent.futures.ThreadPoolExecutor(48) as pool:
             list(pool.map(one, range(total)))
         sent_for = time.monotonic() - start
         wait_until(lambda: page.evaluate("Object.keys(window.__seen).length") >= total, 30,

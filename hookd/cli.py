@@ -196,9 +196,18 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from hookd import logs
     from hookd.ui import server
 
-    config = load(_settings_from(args))
+    settings = _settings_from(args)
+    config = load(settings)
+    if args.print_service:
+        from hookd.service import ui_units
+
+        config_file = settings.get("config") or os.environ.get("HOOKD_CONFIG")
+        config_file = os.path.abspath(config_file) if config_file else None
+        print(ui_units.systemd_unit(config, config_file) if args.print_service == "systemd"
+              else ui_units.launchd_plist(config, config_file, os.path.expanduser("~")), end="")
+        return 0
     logs.configure(config.log_format, config.log_level)
-    return server.run(config, args.addr, args.history)
+    return server.run(config, args.addr, args.history, url_file=args.url_file)
 
 
 def cmd_service(args: argparse.Namespace) -> int:
@@ -354,6 +363,12 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--history", type=int, default=20_000, metavar="N",
                     help="events kept in memory for the views (default 20000); older ones are "
                          "read from Redis on demand")
+    ui.add_argument("--url-file", metavar="PATH",
+                    help="also write the URL to open to this file (created 0600), as the user "
+                         "service does")
+    ui.add_argument("--print-service", choices=("systemd", "launchd"),
+                    help="print the user service file that runs hookd ui beside hookd, and exit "
+                         "(see docs/ui.md)")
     _settings_flags(ui)
     ui.set_defaults(handler=cmd_ui)
 

@@ -28,10 +28,12 @@ SHOTS_ENV = "HOOKD_UI_SCREENSHOTS"
 class Ui:
     """A `hookd ui` process reading the stream the given hookd writes to."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, history: int = 20000) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, history: int = 20000,
+                 extra: tuple[str, ...] = ()) -> None:
         self.log = open(log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hookd", "ui", "--addr", "127.0.0.1:0", "--history", str(history)],
+            [sys.executable, "-m", "hookd", "ui", "--addr", "127.0.0.1:0", "--history", str(history),
+             *extra],
             env=env, stdout=subprocess.PIPE, stderr=self.log, cwd=REPO)
         self.url = self.next_line()
         parts = urlsplit(self.url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import os
 import signal
 import socket
 import sys
@@ -13,6 +14,7 @@ from typing import TextIO
 import structlog
 
 from hookd.config import Config
+from hookd.paths import ensure_private_dir
 from hookd.publish.connection import connect
 
 log = structlog.get_logger("hookd.ui")
@@ -54,7 +56,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def run(config: Config, addr: str | None, history: int = DEFAULT_HISTORY,
-        out: TextIO | None = None) -> int:
+        out: TextIO | None = None, url_file: str | None = None) -> int:
     out = out or sys.stdout
     try:
         host, port = parse_addr(addr or config.ui_addr)
@@ -70,13 +72,26 @@ def run(config: Config, addr: str | None, history: int = DEFAULT_HISTORY,
         print(f"hookd ui: warning: listening on {host}, beyond this machine; the token and the "
               "events cross the network in clear text", file=sys.stderr)
     try:
-        asyncio.run(_serve(config, sock, history, out))
+        asyncio.run(_serve(config, sock, history, out, url_file))
     except KeyboardInterrupt:
         pass
     return 0
 
 
-async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO) -> None:
+def write_private(path: str, text: str) -> None:
+    """Replace path with text, private from creation (0600), never through a symbolic link."""
+    ensure_private_dir(os.path.dirname(path))
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
+                 url_file: str | None) -> None:
     import uvicorn
 
     from hookd.ui.app import build_app
@@ -96,8 +111,14 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO)
     app = Guard(build_app(reader, store), tokens, allowed)
 
     def print_url() -> None:
-        out.write(f"{base}?token={tokens.new_token()}\n")
+        url = f"{base}?token={tokens.new_token()}\n"
+        out.write(url)
         out.flush()
+        if url_file:
+            try:
+                write_private(url_file, url)
+            except OSError as exc:
+                log.error("ui_url_file_failed", path=url_file, error=str(exc))
 
     print_url()
     loop = asyncio.get_running_loop()
