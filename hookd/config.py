@@ -193,8 +193,9 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         "longest an event waits for its transcript reading; what is not read by then goes "
         "with the session's next such event"), msgspec.Meta(ge=0, le=1000)] = 50.0
     usage_read_max_bytes: Annotated[int, _doc(
-        "most transcript bytes one reading takes (the rest is read by the next)"),
-        msgspec.Meta(ge=64 * 1024)] = 8 * MiB
+        "most transcript bytes one reading takes; a transcript further behind is read on in "
+        "the same worker, a reading at a time"),
+        msgspec.Meta(ge=64 * 1024)] = 2 * MiB
     usage_prices: Annotated[dict[str, ModelPrice], _doc(
         "USD per million tokens by model id prefix, added to (or replacing) the built-in "
         f"prices of {PRICES_AS_OF}: [usage_prices.\"claude-x-1\"] with input, output, cache_read, "

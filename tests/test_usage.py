@@ -170,3 +170,15 @@ def test_hookd_adds_usage_and_model_from_the_transcript(hookd_factory, redis_db,
     assert not any(b"NEVER_LEAVES" in f[b"envelope"] for _, f in redis_db.xrange("hookd:events"))
     index = redis_db.hgetall("{hookd:events}:session:sess-usage")
     assert index[b"model"].decode() == SONNET
+
+
+def test_a_long_transcript_is_caught_up_a_bounded_reading_at_a_time(tmp_path):
+    path = tmp_path / "t.jsonl"
+    filler = json.dumps({"type": "user", "message": {"content": "z" * 1000}}) + "\n"
+    path.write_text(filler * 300 + FIXTURE.read_text())  # about 300 KB before the usage lines
+    tracker = UsageTracker(PriceTable(), budget_s=5, max_bytes=64 * 1024)
+    try:
+        usage = tracker.observe("s", "Stop", (str(path),))
+        assert usage.caught_up and usage.total[SONNET].output_tokens == 300
+    finally:
+        tracker.close()

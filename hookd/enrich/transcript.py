@@ -141,7 +141,7 @@ class TranscriptCursor:
             chunk = os.pread(fd, want, self.offset)
         finally:
             os.close(fd)
-        reading.caught_up = self.offset + len(chunk) >= info.st_size
+        reading.caught_up = reading.caught_up and self.offset + len(chunk) >= info.st_size
         self._take(chunk, max_bytes, reading)
 
     def _take(self, chunk: bytes, max_bytes: int, reading: Reading) -> None:

@@ -30,6 +30,8 @@ MAX_PATH_CHARS = 4096
 BACKGROUND_EVERY_S = 2.0
 MAX_SESSIONS = 2000
 MAX_FILES_PER_SESSION = 64
+# Readings one job may chain to catch up with a long transcript (each at most max_bytes).
+CATCH_UP_READINGS = 16
 
 
 class ModelUsage(msgspec.Struct, gc=False):
@@ -60,7 +62,7 @@ class _Session:
 
 
 class UsageTracker:
-    def __init__(self, prices: PriceTable, budget_s: float = 0.05, max_bytes: int = 8 << 20,
+    def __init__(self, prices: PriceTable, budget_s: float = 0.05, max_bytes: int = 2 << 20,
                  workers: int = 2) -> None:
         self.prices = prices
         self.budget_s = budget_s
@@ -119,15 +121,26 @@ class UsageTracker:
         return state.job
 
     def _read(self, state: _Session, cursors: list[TranscriptCursor]) -> None:
-        """In a worker thread: read each transcript's new lines and add them to the session."""
-        reading = Reading()
-        for cursor in cursors:
-            try:
-                cursor.read(self.max_bytes, reading)
-            except TranscriptRefused as exc:
-                self._refused(cursor.path, str(exc))
-            except Exception:
-                log.exception("transcript_read_failed", path=cursor.path)
+        """In a worker thread: read each transcript's new lines and add them to the session.
+
+        Each reading takes at most max_bytes; a transcript further behind (hookd started
+        late in a long session) is read on in the same job, up to CATCH_UP_READINGS, with
+        what each reading found added to the session at once.
+        """
+        for _ in range(CATCH_UP_READINGS):
+            reading = Reading()
+            for cursor in cursors:
+                try:
+                    cursor.read(self.max_bytes, reading)
+                except TranscriptRefused as exc:
+                    self._refused(cursor.path, str(exc))
+                except Exception:
+                    log.exception("transcript_read_failed", path=cursor.path)
+            self._add(state, reading)
+            if reading.caught_up:
+                return
+
+    def _add(self, state: _Session, reading: Reading) -> None:
         with self.lock:
             for model, counts in reading.counts.items():
                 state.total.setdefault(model, Counts()).add(counts)

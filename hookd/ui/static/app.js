@@ -456,7 +456,7 @@ function stacked(series, minutes, box) {
     });
     legend.append(el("span", { class: "key" }, el("span", { class: `swatch s${k % 8}` }), n));
   });
-  chart.append(svg("text", { x: W - 4, y: 12, "text-anchor": "end", class: "legend" }, `max ${max}/min`));
+  chart.append(svg("text", { x: 4, y: 12, class: "legend" }, `max ${max}/min`));
   chart.append(svg("text", { x: 0, y: H + 13, class: "legend" }, "60 min ago"));
   chart.append(svg("text", { x: W, y: H + 13, "text-anchor": "end", class: "legend" }, "now"));
   box.append(chart, legend);
