@@ -308,6 +308,9 @@ const MARK_KIND = {
   SessionEnd: "session",
 };
 
+const TIMELINE_PAGE = 500;
+let timelineRows = TIMELINE_PAGE;
+
 function renderTimeline(events, box) {
   const { calls, marks } = pairCalls(events);
   box.replaceChildren();
@@ -318,9 +321,15 @@ function renderTimeline(events, box) {
   const items = [...calls.map((c) => ({ t: c.start, call: c })), ...marks.map((m) => ({ t: m.t, mark: m }))];
   items.sort((a, b) => a.t - b.t);
   const frag = document.createDocumentFragment();
-  let shown = 0;
-  for (const item of items) {
-    if (shown++ >= 3000) { frag.append(el("div", { class: "muted", text: `${items.length - 3000} more not shown` })); break; }
+  // A long session shows its latest rows; earlier ones come on demand (a 10,000-event
+  // session would otherwise build 30,000 elements before anything is on screen).
+  const first = Math.max(0, items.length - timelineRows);
+  if (first > 0) {
+    frag.append(el("button", { type: "button", class: "earlier", "data-testid": "earlier",
+      text: `Show ${Math.min(TIMELINE_PAGE, first)} earlier (${first} not shown)`,
+      onclick: () => { timelineRows += TIMELINE_PAGE; renderTimeline(events, box); } }));
+  }
+  for (const item of items.slice(first)) {
     if (item.call) {
       const c = item.call;
       const bar = el("span", { class: `bar risk-${c.risk || "none"}${c.failed ? " failed" : ""}${c.end === null ? " open" : ""}` });
@@ -495,6 +504,7 @@ function route() {
   if (state.view === "session") {
     const sid = decodeURIComponent(rest.join("/"));
     if (sid !== currentSession) {  // no other session's facts while this one loads
+      timelineRows = TIMELINE_PAGE;
       for (const id of ["s-facts", "s-chart", "s-timeline", "s-agents"]) $(id).replaceChildren();
       $("s-title").textContent = `Session ${sid}`;
     }
