@@ -199,7 +199,7 @@ def bench_latency(browser, rate: float, seconds: float, processes: bool = False)
                 "page_count": page.locator("#counts").inner_text(),
                 "rate_target": rate, "rate_achieved": round(total / sent_for, 1),
                 "p50_ms": pct(lat, 0.5), "p95_ms": pct(lat, 0.95), "p99_ms": pct(lat, 0.99),
-                "max_ms": round(max(lat), 1)}
+                "max_ms": round(max(lat), 1), "load_average": os.getloadavg()[0]}
     finally:
         stack.close()
 
@@ -239,7 +239,8 @@ def bench_keep_up(browser, rate: int, seconds: float) -> dict:
         return {"entries": total, "rate_target": rate, "rate_achieved": round(total / sent_for),
                 "received_by_page": total, "behind_at_end_ms": round(caught_up_ms),
                 "marked_on_screen": len(lat), "marked_sent": len(added),
-                "p50_ms": pct(lat, 0.5), "p95_ms": pct(lat, 0.95), "max_ms": round(max(lat), 1)}
+                "p50_ms": pct(lat, 0.5), "p95_ms": pct(lat, 0.95), "max_ms": round(max(lat), 1),
+                "load_average": os.getloadavg()[0]}
     finally:
         stack.close()
 
@@ -301,7 +302,7 @@ def bench_memory(browser, entries: int) -> dict:
         return {"stream_entries": r.xlen("hookd:events"), "fill_s": fill_s,
                 "redis_used_mb": round(r.info("memory")["used_memory"] / 2**20),
                 "history": stack.history, "rss_after_start_mb": round(after_start / 2**20, 1),
-                "rss_after_views_mb": round(after_views / 2**20, 1)}
+                "rss_after_views_mb": round(after_views / 2**20, 1), "load_average": os.getloadavg()[0]}
     finally:
         stack.close()
 
