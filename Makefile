@@ -31,6 +31,7 @@ bench: setup
 	$(BIN)/python bench/restart_window.py
 	$(BIN)/python bench/http_floor.py --runs 3
 	$(BIN)/python bench/http_ingest.py
+	$(BIN)/python bench/ui.py
 
 clean:
 	rm -rf $(VENV) .run *.egg-info
