@@ -139,6 +139,8 @@ def test_session_timeline_agents_tokens_and_the_sessions_list(stack, open_ui, tm
     marks = page.locator("#s-timeline .tl-row.mark").all_inner_texts()
     assert any("UserPromptSubmit" in m and "add a checkout page" in m for m in marks)
     assert any("PreCompact" in m for m in marks) and any("Stop" in m for m in marks)
+    grep = page.locator(".tl-row.call[data-tool=Grep]")
+    assert grep.get_attribute("data-agent") == "ag-1" and "Grep · Explore" in grep.inner_text()
     agent = page.locator("#s-agents li[data-agent='ag-1']")
     assert "Explore" in agent.inner_text() and "1 tool calls" in agent.inner_text()
     assert "2 tool calls" in page.locator("#s-agents li[data-agent=main] > span.muted").inner_text()

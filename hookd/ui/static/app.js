@@ -313,6 +313,7 @@ let timelineRows = TIMELINE_PAGE;
 
 function renderTimeline(events, box) {
   const { calls, marks } = pairCalls(events);
+  const agentTypes = new Map(events.filter((e) => e.agent && e.atype).map((e) => [e.agent, e.atype]));
   box.replaceChildren();
   if (!events.length) return;
   const t0 = events[0].t;
@@ -335,10 +336,12 @@ function renderTimeline(events, box) {
       const bar = el("span", { class: `bar risk-${c.risk || "none"}${c.failed ? " failed" : ""}${c.end === null ? " open" : ""}` });
       bar.style.left = `${((c.start - t0) / span) * 100}%`;
       bar.style.width = `${Math.max(0.3, (((c.end ?? t1) - c.start) / span) * 100)}%`;
+      const label = c.agent ? `${c.tool} · ${agentTypes.get(c.agent) || "agent"}` : c.tool;
       const row = el("div", { class: "tl-row call", "data-tool": c.tool, "data-duration": c.dur ?? "",
-                              "data-risk": c.risk || "", "data-failed": c.failed ? "1" : "0" },
+                              "data-risk": c.risk || "", "data-failed": c.failed ? "1" : "0",
+                              "data-agent": c.agent || "main" },
         el("span", { class: "tl-time", text: clock(c.start) }),
-        el("span", { class: "tl-label", text: c.tool, title: c.sum }),
+        el("span", { class: "tl-label", text: label, title: c.sum }),
         el("span", { class: "tl-track" }, bar),
         el("span", { class: "tl-dur", text: c.dur === undefined || c.dur === null ? "…" : `${c.dur} ms` }),
         el("span", { class: "risk", text: c.risk || "" }),
