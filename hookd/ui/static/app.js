@@ -138,7 +138,7 @@ function flush() {
   const batch = state.queued; state.queued = [];
   const fresh = take(batch);
   $("counts").textContent = `${state.records.length} events`;
-  if (state.view === "session") refreshSessionSoon();
+  if (state.view === "session" && fresh.some((r) => r.s === currentSession)) refreshSessionSoon();
   if (state.view === "sessions") refreshSessionsSoon();
   if (state.paused) {
     state.pending.push(...fresh);
