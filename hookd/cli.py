@@ -199,12 +199,13 @@ def cmd_ui(args: argparse.Namespace) -> int:
     settings = _settings_from(args)
     config = load(settings)
     if args.print_service:
-        from hookd.service import ui_units
+        from hookd.service import ui_units, units
 
         config_file = settings.get("config") or os.environ.get("HOOKD_CONFIG")
-        config_file = os.path.abspath(config_file) if config_file else None
-        print(ui_units.systemd_unit(config, config_file) if args.print_service == "systemd"
-              else ui_units.launchd_plist(config, config_file, os.path.expanduser("~")), end="")
+        installation = units.Installation.of(config, os.path.abspath(config_file)
+                                             if config_file else None)
+        print(ui_units.systemd_unit(installation) if args.print_service == "systemd"
+              else ui_units.launchd_plist(installation, os.path.expanduser("~")), end="")
         return 0
     logs.configure(config.log_format, config.log_level)
     return server.run(config, args.addr, args.history, url_file=args.url_file)
@@ -224,6 +225,10 @@ def cmd_service(args: argparse.Namespace) -> int:
     installation = units.Installation.of(
         config, os.path.abspath(config_file) if config_file else None)
     service = manager.manager_for(args.manager, installation, os.environ)
+    if getattr(args, "ui", False):  # hookd ui's own service, beside hookd's
+        from hookd.service import ui_units
+
+        service = ui_units.for_ui(service, os.environ)
     try:
         if args.action == "status":
             return manager.status(service)
@@ -384,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     service.add_argument("action", choices=("install", "uninstall", "status"))
     service.add_argument("--manager", choices=("auto", "systemd", "launchd"), default="auto",
                          help="which service manager (default: launchd on macOS, else systemd)")
+    service.add_argument("--ui", action="store_true",
+                         help="the service of hookd ui (hookd-ui.service, com.hookd.ui.plist) "
+                              "instead of hookd's; see docs/ui.md")
     service.add_argument("--dry-run", action="store_true",
                          help="write and run nothing; print the files and the commands")
     service.add_argument("--files-only", action="store_true",

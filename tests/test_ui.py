@@ -300,28 +300,3 @@ def test_history_beyond_memory_comes_from_redis(hookd_factory, redis_db, open_ui
     finally:
         ui.stop()
 
-
-def test_the_user_service_runs_hookd_ui_and_writes_its_url_privately(hookd_factory, redis_db,
-                                                                      tmp_path):
-    import os
-    import stat
-    import subprocess
-    import sys
-
-    daemon = hookd_factory()
-    unit = subprocess.run([sys.executable, "-m", "hookd", "ui", "--print-service", "systemd"],
-                          env=daemon.env, capture_output=True, text=True, check=True).stdout
-    url_file = daemon.state_dir / "ui.url"
-    assert f"-m hookd ui --url-file {url_file}" in unit and "UMask=0077" in unit
-    plist = subprocess.run([sys.executable, "-m", "hookd", "ui", "--print-service", "launchd"],
-                           env=daemon.env, capture_output=True, text=True, check=True).stdout
-    assert f"<string>{url_file}</string>" in plist and "<string>ui</string>" in plist
-    ui = Ui(daemon.env, tmp_path / "ui.log", extra=("--url-file", str(url_file)))
-    try:
-        wait_until(lambda: url_file.exists(), what="the URL file")
-        assert url_file.read_text().strip() == ui.url
-        assert stat.S_IMODE(os.stat(url_file).st_mode) == 0o600
-        again = ui.new_url()
-        wait_until(lambda: url_file.read_text().strip() == again, what="the new URL in the file")
-    finally:
-        ui.stop()
