@@ -120,9 +120,9 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
             except OSError as exc:
                 log.error("ui_url_file_failed", path=url_file, error=str(exc))
 
+    # The handler first: a SIGUSR1 sent as soon as the first URL is out must not kill us.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, print_url)
     print_url()
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGUSR1, print_url)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
                                            server_header=False, date_header=False, lifespan="off",
                                            timeout_graceful_shutdown=1))
