@@ -408,7 +408,11 @@ function renderChart(events, box) {
     chart.append(svg("rect", { x: (i * W) / N + 1, y: H - h, width: W / N - 2, height: h, class: "ev" },));
   });
   if (tokens.length) {
-    const pts = [[t0, 0], ...tokens].map(([t, v]) => `${((t - t0) / span) * W},${H - (v / maxT) * H}`);
+    // A step line: tokens are known only at the events that carry usage (Stop, PreCompact, ...).
+    const steps = [[t0, 0]];
+    for (const [t, v] of tokens) steps.push([t, steps[steps.length - 1][1]], [t, v]);
+    steps.push([t1, steps[steps.length - 1][1]]);
+    const pts = steps.map(([t, v]) => `${((t - t0) / span) * W},${H - (v / maxT) * H}`);
     chart.append(svg("polyline", { points: pts.join(" "), class: "tok" }));
     chart.append(svg("text", { x: W - 4, y: 12, "text-anchor": "end", class: "legend" }, `tokens ${num(maxT)}`));
   }
