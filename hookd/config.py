@@ -357,7 +357,8 @@ def _decode_lists(values: dict[str, Any]) -> dict[str, Any]:
     """List settings given as text (environment, flags) are JSON: '["jwt", "payment_card"]'."""
     for field in setting_info():
         value = values.get(field.name)
-        if isinstance(value, str) and isinstance(_unwrap(field.type), msgspec.inspect.ListType):
+        if isinstance(value, str) and isinstance(_unwrap(field.type),
+                                                 (msgspec.inspect.ListType, msgspec.inspect.DictType)):
             try:
                 values[field.name] = msgspec.json.decode(value)
             except msgspec.DecodeError:

@@ -182,3 +182,18 @@ def test_a_long_transcript_is_caught_up_a_bounded_reading_at_a_time(tmp_path):
         assert usage.caught_up and usage.total[SONNET].output_tokens == 300
     finally:
         tracker.close()
+
+
+def test_prices_come_from_the_config_file_or_the_environment_as_json(tmp_path):
+    from hookd.config import load
+
+    config_file = tmp_path / "config.toml"
+    config_file.write_text('[usage_prices."claude-new-1"]\ninput = 1\noutput = 2\n'
+                           'cache_read = 0.1\ncache_write = 1.25\n')
+    config = load({"config": str(config_file)}, environ={})
+    assert config.usage_prices["claude-new-1"].output == 2
+    table = PriceTable(config.usage_prices)
+    assert table.cost("claude-new-1-20270101", 1_000_000, 0, 0, 0, 0) == 1.0
+    from_env = load({}, environ={"HOOKD_USAGE_PRICES": '{"claude-x": {"input": 1, "output": 2, '
+                                                        '"cache_read": 0, "cache_write": 0}}'})
+    assert from_env.usage_prices["claude-x"].input == 1
