@@ -1,6 +1,7 @@
 # Everything the project needs is installed from here: a virtualenv with hookd
-# and its test tools, Debian's redis-server, systemd tools and a C compiler when they are missing,
-# and the native hook-send (built and self-tested, or a note that hooks will use the Python client).
+# and its test tools; Debian's redis-server, systemd tools, a C compiler and chromium (the UI's
+# browser tests) when they are missing; and the native hook-send (built and self-tested, or a
+# note that hooks will use the Python client).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -16,6 +17,7 @@ setup: $(BIN)/hookd
 	scripts/install-redis-server
 	scripts/install-systemd-tools
 	scripts/install-c-compiler
+	scripts/install-chromium
 	$(BIN)/python -m hookd.hooks.native
 
 run: setup
@@ -40,6 +42,7 @@ bench: setup
 	$(BIN)/python bench/restart_window.py
 	$(BIN)/python bench/http_floor.py --runs 3
 	$(BIN)/python bench/http_ingest.py
+	$(BIN)/python bench/ui.py
 
 clean:
 	rm -rf $(VENV) .run *.egg-info

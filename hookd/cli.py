@@ -169,6 +169,21 @@ def build_parser() -> argparse.ArgumentParser:
                       help="take over entries another consumer of the group has left "
                            "unacknowledged this long (default 60; 0: never)")
 
+    ui = _command(commands, "ui", "watch every session live in a browser (sessions, tool calls, tokens, cost)",
+                  handlers.cmd_ui, codes="0 stopped (Ctrl-C or SIGTERM), 1 it could not listen or reach Redis",
+                  description="Serves a web app over the stream hookd writes (the same Redis and stream "
+                  "settings). The first line printed is the URL to open; its token is good for one "
+                  "browser (kill -USR1 the process for another). See docs/ui.md.")
+    ui.add_argument("--addr", metavar="HOST:PORT", help="where to listen (default: ui_addr, 127.0.0.1:8790)")
+    ui.add_argument("--history", type=int, default=20_000, metavar="N",
+                    help="events kept in memory for the views (default 20000); older ones are "
+                         "read from Redis on demand")
+    ui.add_argument("--url-file", metavar="PATH",
+                    help="also write the URL to open to this file (created 0600), as the user service does")
+    ui.add_argument("--print-service", choices=("systemd", "launchd"),
+                    help="print the user service file that runs hookd ui beside hookd, and exit "
+                         "(see docs/ui.md)")
+
     service = _command(
         commands, "service", "install, remove or inspect hookd as a user service (systemd, launchd)",
         handlers.cmd_service,
@@ -183,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     service.add_argument("action", choices=("install", "uninstall", "status"))
     service.add_argument("--manager", choices=("auto", "systemd", "launchd"), default="auto",
                          help="which service manager (default: launchd on macOS, else systemd)")
+    service.add_argument("--ui", action="store_true",
+                         help="the service of hookd ui (hookd-ui.service, com.hookd.ui.plist) "
+                              "instead of hookd's; see docs/ui.md")
     service.add_argument("--dry-run", action="store_true",
                          help="write and run nothing; print the files and the commands")
     service.add_argument("--files-only", action="store_true",

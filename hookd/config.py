@@ -30,6 +30,17 @@ def _doc(text: str) -> msgspec.Meta:
     return msgspec.Meta(description=text)
 
 
+class ModelPrice(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """USD per million tokens of one model (``usage_prices``; the built-in table is in
+    hookd/enrich/prices.py)."""
+
+    input: float
+    output: float
+    cache_read: float
+    cache_write: float  # 5-minute cache lifetime
+    cache_write_1h: float | None = None  # default: twice input
+
+
 class UserRule(msgspec.Struct, forbid_unknown_fields=True):
     """A redaction rule of the user's (``[[redact_rules]]`` in the config file)."""
 
@@ -194,6 +205,28 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
                                      msgspec.Meta(gt=0)] = 30.0
     breaker_trial_timeout_s: Annotated[float, _doc("time limit of a half-open breaker's trial batch"),
                                        msgspec.Meta(gt=0)] = 2.0
+    usage: Annotated[bool, _doc(
+        "at Stop, SubagentStop, PreCompact and SessionEnd, add the session's tokens and cost "
+        "(`usage`) from its transcript_path, and fill `model` from it when the payload has none; "
+        "only numbers and model names are read out of the transcript (see docs/ui.md)")] = True
+    usage_budget_ms: Annotated[float, _doc(
+        "longest an event waits for its transcript reading; what is not read by then goes "
+        "with the session's next such event"), msgspec.Meta(ge=0, le=1000)] = 50.0
+    usage_read_max_bytes: Annotated[int, _doc(
+        "most transcript bytes one reading takes; a transcript further behind is read on in "
+        "the same worker, a reading at a time"),
+        msgspec.Meta(ge=64 * 1024)] = 2 * MiB
+    usage_prices: Annotated[dict[str, ModelPrice], _doc(
+        "USD per million tokens by model id prefix, added to (or replacing) the built-in "
+        "prices (dated in docs/ui.md): [usage_prices.\"claude-x-1\"] with input, output, cache_read, "
+        "cache_write and optionally cache_write_1h")] = msgspec.field(default_factory=dict)
+    ui_addr: Annotated[str, _doc(
+        "where `hookd ui` serves the web app, HOST:PORT (any host but a loopback one also needs "
+        "ui_allow_hosts)")] = "127.0.0.1:8790"
+    ui_allow_hosts: Annotated[list[str], _doc(
+        "Host header names `hookd ui` answers besides loopback ones (localhost, 127.0.0.1, ::1), "
+        "e.g. a name it is reached by through an SSH tunnel or proxy")] = \
+        msgspec.field(default_factory=list)
     log_format: Annotated[Literal["auto", "console", "json"], _doc(
         "log lines on stderr: 'console' for people, 'json' for machines, "
         "'auto' picks console on a terminal")] = "auto"
@@ -374,7 +407,8 @@ def _decode_lists(values: dict[str, Any]) -> dict[str, Any]:
     """List settings given as text (environment, flags) are JSON: '["jwt", "payment_card"]'."""
     for field in setting_info():
         value = values.get(field.name)
-        if isinstance(value, str) and isinstance(_unwrap(field.type), msgspec.inspect.ListType):
+        if isinstance(value, str) and isinstance(_unwrap(field.type),
+                                                 (msgspec.inspect.ListType, msgspec.inspect.DictType)):
             try:
                 values[field.name] = msgspec.json.decode(value)
             except msgspec.DecodeError:

@@ -147,8 +147,15 @@ class Daemon:
         sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
         redactor = build_redactor(config.redact, config.redact_disable, config.redact_allow,
                                   config.redact_rules, cache_dir=config.state_dir)
+        self.usage = None
+        if config.usage:
+            from hookd.enrich.prices import PriceTable
+            from hookd.enrich.usage import UsageTracker
+
+            self.usage = UsageTracker(PriceTable(config.usage_prices), config.usage_budget_ms / 1000,
+                                      config.usage_read_max_bytes)
         self.builder = EnvelopeBuilder(config.host, sequence, redactor, self.state.redactions,
-                                       truncate_at=config.truncate_strings_at)
+                                       truncate_at=config.truncate_strings_at, usage=self.usage)
         self.pipeline = Pipeline(self.builder, self.spool, self.flusher, self.state)
         self.redis = connect(config)
         self.publisher = Publisher(config, self.spool, self.redis, self.state)
@@ -233,6 +240,8 @@ class Daemon:
         cursor.cancel()
         await asyncio.gather(fsync, cursor, return_exceptions=True)
         self.spool.close()
+        if self.usage is not None:
+            self.usage.close()
         await self.redis.aclose()
         self.control.close()
         self._remove_socket_if_bound(self.config.control_socket)

@@ -19,6 +19,7 @@ import structlog
 
 from hookd.enrich import (NO_ENRICHMENT, Enricher, Enrichment, PayloadFields, fields_from_dict,
                           normalise_hook, read_fields)
+from hookd.enrich.usage import Usage, UsageTracker, transcript_paths
 from hookd.ingest.protocol import Header, Reason, Rejected
 from hookd.redact import Redactor
 from hookd.redact.truncate import truncate_strings
@@ -65,6 +66,7 @@ class Envelope(msgspec.Struct):
     input_bytes: int | None
     response_bytes: int | None
     model: str | None
+    usage: Usage | None  # tokens and cost from the transcript (hookd/enrich/usage.py)
     payload: msgspec.Raw
 
 
@@ -180,7 +182,8 @@ class EnvelopeBuilder:
     """Turns a validated frame into an Event, stamping id, sequence, host and times."""
 
     def __init__(self, host: str, sequence: SequenceAllocator, redactor: Redactor | None = None,
-                 redactions: Counter | None = None, truncate_at: int = 0) -> None:
+                 redactions: Counter | None = None, truncate_at: int = 0,
+                 usage: UsageTracker | None = None) -> None:
         self.host = host
         self.instance = sequence.instance
         self.truncate_at = truncate_at
@@ -192,6 +195,7 @@ class EnvelopeBuilder:
         self.utc = UtcText()
         self.enricher = Enricher()
         self.enrich_failures = 0
+        self.usage = usage
 
     def build(self, header: Header, body: bytes) -> Event:
         head, text = read_payload(body)
@@ -216,6 +220,7 @@ class EnvelopeBuilder:
         session = _text(fields.session_id)
         tool = _text(fields.tool_name)
         extra = self._enrich(fields, hook, session, tool, header.sent_ns, now_ns)
+        usage, model = self._usage(fields, hook, session, extra.model)
         client = None
         if header.pid is not None or header.handoff_id is not None:
             client = ClientInfo(header.pid, header.ppid, header.handoff_id)
@@ -242,7 +247,8 @@ class EnvelopeBuilder:
             duration_ms=extra.duration_ms,
             input_bytes=extra.input_bytes,
             response_bytes=extra.response_bytes,
-            model=extra.model,
+            model=model,
+            usage=usage,
             payload=msgspec.Raw(body),
         )
         return Event(envelope.seq, self.host, envelope.event_id, hook, session or "", tool or "",
@@ -258,6 +264,21 @@ class EnvelopeBuilder:
             if self.enrich_failures & (self.enrich_failures - 1) == 0:  # 1st, 2nd, 4th, 8th, ...
                 log.exception("enrichment_failed", failures=self.enrich_failures, hook=hook)
             return NO_ENRICHMENT
+
+    def _usage(self, fields: PayloadFields, hook: str, session: str | None,
+               model: str | None) -> tuple[Usage | None, str | None]:
+        """The event's usage (Stop and the like) and the model, from the transcript when the
+        payload and the session's SessionStart gave none; never a refusal."""
+        if self.usage is None:
+            return None, model
+        try:
+            usage = self.usage.observe(session, hook, transcript_paths(
+                fields.transcript_path, fields.agent_transcript_path))
+            return usage, model or self.usage.model_of(session)
+        except Exception:
+            self.enrich_failures += 1
+            log.exception("usage_failed", hook=hook)
+            return None, model
 
 
 class UtcText:

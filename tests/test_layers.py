@@ -40,7 +40,7 @@ PACKAGE = REPO / "hookd"
 
 LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may they import each other)
     ({"cli", "__main__"}, True),
-    ({"console", "hooks", "tail", "replay"}, True),
+    ({"console", "hooks", "tail", "replay", "ui"}, True),
     ({"daemon"}, False),
     ({"control", "service"}, False),
     ({"ingest"}, False),

@@ -192,6 +192,10 @@ def cmd_service(args: argparse.Namespace) -> int:
     config = load(_settings(args))
     installation = units.Installation.of(config, config_file_of(args))
     service = manager.manager_for(args.manager, installation, os.environ)
+    if args.ui:  # hookd ui's own service, beside hookd's
+        from hookd.service import ui_units
+
+        service = ui_units.for_ui(service, os.environ)
     try:
         if args.action == "status":
             return manager.status(service)
@@ -204,6 +208,23 @@ def cmd_service(args: argparse.Namespace) -> int:
     except (OSError, UnsafePathError) as exc:
         print(f"hookd: {exc}", file=sys.stderr)
         return exits.FAILURE
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Serve the web UI over the stream (docs/ui.md)."""
+    from hookd import logs
+    from hookd.ui import server
+
+    config = load(_settings(args))
+    if args.print_service:
+        from hookd.service import ui_units, units
+
+        installation = units.Installation.of(config, config_file_of(args))
+        print(ui_units.systemd_unit(installation) if args.print_service == "systemd"
+              else ui_units.launchd_plist(installation, os.path.expanduser("~")), end="")
+        return exits.OK
+    logs.configure(config.log_format, config.log_level)
+    return server.run(config, args.addr, args.history, url_file=args.url_file)
 
 
 def cmd_completion(args: argparse.Namespace) -> int:

@@ -49,6 +49,7 @@ USES: dict[str, tuple[str, ...]] = {
     "replay": ("paths", "redis", "stream", "batch_max_events", "batch_max_bytes"),
     "tail": ("redis", "stream"),
     "service": ("paths", "http_addr", "metrics_addr"),
+    "ui": ("redis", "stream", "ui_addr", "ui_allow_hosts", "logging"),
 }
 
 

@@ -24,6 +24,8 @@ class PayloadFields(msgspec.Struct):
     cwd: Any = None
     model: Any = None
     duration_ms: Any = None
+    transcript_path: Any = None
+    agent_transcript_path: Any = None
     tool_input: msgspec.Raw = ABSENT
     tool_response: msgspec.Raw = ABSENT
 
@@ -61,8 +63,9 @@ def fields_from_dict(value: dict) -> PayloadFields:
            for key in ("tool_input", "tool_response")}
     return PayloadFields(value.get("hook_event_name"), value.get("session_id"),
                          value.get("tool_name"), value.get("tool_use_id"), value.get("cwd"),
-                         value.get("model"), value.get("duration_ms"), raw["tool_input"],
-                         raw["tool_response"])
+                         value.get("model"), value.get("duration_ms"),
+                         value.get("transcript_path"), value.get("agent_transcript_path"),
+                         raw["tool_input"], raw["tool_response"])
 
 
 def read_tool_input(raw: msgspec.Raw) -> ToolInput:

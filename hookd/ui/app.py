@@ -1,0 +1,211 @@
+"""The web app: the page and its assets, the JSON API, and the Server-Sent Events stream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.resources
+import time
+from collections import Counter, defaultdict
+
+import msgspec
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from hookd.ui.reader import StreamReader
+from hookd.ui.store import Store, join
+
+STATIC = importlib.resources.files("hookd.ui") / "static"
+PING_S = 15.0
+MAX_PAGE = 2000
+_encoder = msgspec.json.Encoder()
+
+
+def _json(value, status: int = 200) -> Response:
+    return Response(_encoder.encode(value), status, media_type="application/json",
+                    headers={"cache-control": "no-store"})
+
+
+def _raw(body: bytes) -> Response:
+    return Response(body, media_type="application/json", headers={"cache-control": "no-store"})
+
+
+def _limit(request: Request, default: int) -> int:
+    try:
+        return max(1, min(MAX_PAGE, int(request.query_params.get("limit", default))))
+    except ValueError:
+        return default
+
+
+def build_app(reader: StreamReader, store: Store) -> Starlette:
+    async def index(request: Request) -> Response:
+        return FileResponse(str(STATIC / "index.html"), headers={"cache-control": "no-store"})
+
+    async def status(request: Request) -> Response:
+        return _json({"stream": reader.stream, "error": reader.error, "read": store.read,
+                      "kept": len(store.records), "oldest": store.oldest_id,
+                      "newest": store.newest_id, "hosts": dict(store.by_host),
+                      "browsers": len(store.subscribers)})
+
+    async def events(request: Request) -> Response:
+        """A page of history, newest first: from memory, then from Redis (XREVRANGE)."""
+        before = request.query_params.get("before") or None
+        limit = _limit(request, 500)
+        found = store.before(before, limit)
+        if len(found) < limit:  # older than what memory keeps
+            start = found[-1].entry_id if found else before
+            found += [rec for rec, _ in await reader.page_before(start, limit - len(found))]
+        return _raw(join(found))
+
+    async def stream(request: Request) -> Response:
+        after = request.headers.get("last-event-id") or request.query_params.get("after")
+        queue = store.subscribe()
+
+        async def body():
+            try:
+                yield b"retry: 1000\n\n"
+                if after:
+                    caught_up = store.after(after)
+                    if caught_up:
+                        yield _event(caught_up[-1].entry_id, join(caught_up))
+                while True:
+                    try:
+                        item = await asyncio.wait_for(queue.get(), PING_S)
+                    except asyncio.TimeoutError:
+                        yield b": ping\n\n"
+                        continue
+                    if item is None:
+                        return
+                    last_id, batches = item[0], [item[1]]
+                    while not queue.empty():  # what piled up goes as one message
+                        more = queue.get_nowait()
+                        if more is None:
+                            return
+                        last_id = more[0]
+                        batches.append(more[1])
+                    yield _event(last_id, b"[" + b",".join(b[1:-1] for b in batches) + b"]")
+            finally:
+                store.unsubscribe(queue)
+
+        return StreamingResponse(body(), media_type="text/event-stream",
+                                 headers={"cache-control": "no-store", "x-accel-buffering": "no"})
+
+    async def sessions(request: Request) -> Response:
+        indexed = {}
+        if not reader.error:
+            with contextlib.suppress(Exception):
+                indexed = {row["s"]: row for row in await reader.indexed_sessions()}
+        rows = {}
+        for sid, summary in store.sessions.items():
+            rows[sid] = summary.as_dict()
+        for sid, row in indexed.items():
+            mine = rows.setdefault(sid, {"s": sid, "state": _state(row.get("last_hook", "")),
+                                         "tok": None})
+            mine["host"] = row.get("host") or mine.get("host", "")
+            mine["cwd"] = row.get("cwd") or mine.get("cwd", "")
+            mine["model"] = mine.get("model") or row.get("model", "")
+            mine["first"] = _int(row.get("first_seen_ms")) or mine.get("first", 0)
+            mine["last"] = max(_int(row.get("last_seen_ms")), mine.get("last", 0))
+            mine["events"] = max(_int(row.get("events")), mine.get("events", 0))
+            mine["calls"] = max(_int(row.get("tool_calls")), mine.get("calls", 0))
+            mine["failures"] = max(_int(row.get("tool_failures")), mine.get("failures", 0))
+        ordered = sorted(rows.values(), key=lambda r: r.get("last", 0), reverse=True)
+        return _json(ordered[:_limit(request, 500)])
+
+    async def session(request: Request) -> Response:
+        sid = request.path_params["sid"]
+        summary = store.sessions.get(sid)
+        row = {}
+        with contextlib.suppress(Exception):  # no index (session_index off), or Redis away
+            row = await reader.indexed_session(sid)
+        first = _int(row.get("first_seen_ms")) or None
+        if store.covers(first):
+            found = store.of_session(sid)
+        elif not row and summary is None and store.whole_stream:
+            return _json({"error": "no such session in the index or in the stream"}, 404)
+        else:
+            found = await reader.session_events(sid, first or 0, _int(row.get("last_seen_ms")))
+        head = _encoder.encode(summary.as_dict() if summary else {"s": sid})
+        return _raw(b'{"summary":' + head + b',"events":' + join(found) + b"}")
+
+    async def envelope(request: Request) -> Response:
+        entry_id = request.path_params["entry_id"]
+        if not _is_entry_id(entry_id):
+            return _json({"error": "not a stream entry id"}, 400)
+        entries = await reader.client.xrange(reader.stream, entry_id, entry_id, count=1)
+        if not entries:
+            return _json({"error": "no such entry (trimmed from the stream?)"}, 404)
+        return _raw(entries[0][1].get(b"envelope", b"null"))
+
+    async def overview(request: Request) -> Response:
+        return _json(overview_of(store))
+
+    routes = [
+        Route("/", index),
+        Route("/api/status", status),
+        Route("/api/events", events),
+        Route("/api/stream", stream),
+        Route("/api/sessions", sessions),
+        Route("/api/session/{sid:path}", session),
+        Route("/api/envelope/{entry_id}", envelope),
+        Route("/api/overview", overview),
+        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+    ]
+    return Starlette(routes=routes)
+
+
+def _event(last_id: str, data: bytes) -> bytes:
+    return b"id: " + last_id.encode() + b"\ndata: " + data + b"\n\n"
+
+
+def _is_entry_id(text: str) -> bool:
+    ms, _, seq = text.partition("-")
+    return ms.isdigit() and seq.isdigit() and len(text) < 48
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _state(last_hook: str) -> str:
+    return {"Stop": "stopped", "SessionEnd": "ended", "StopFailure": "failed"}.get(last_hook, "running")
+
+
+def overview_of(store: Store, minutes: int = 60) -> dict:
+    """Events per minute by host and hook, the slowest and riskiest calls, failures, top tools."""
+    now_min = int(time.time() // 60)
+    since = (now_min - minutes + 1) * 60_000
+    by_host: dict[str, Counter] = defaultdict(Counter)
+    by_hook: dict[str, Counter] = defaultdict(Counter)
+    tools: Counter = Counter()
+    slowest, risky, failures = [], [], []
+    for rec in store.records:
+        if rec.ms >= since:
+            minute = rec.ms // 60_000 - now_min + minutes - 1
+            by_host[rec.host][minute] += 1
+            by_hook[rec.hook][minute] += 1
+        if rec.hook == "PreToolUse" and rec.tool:
+            tools[rec.tool] += 1
+        if rec.duration_ms is not None:
+            slowest.append(rec)
+        if rec.risk == "high" and rec.hook == "PreToolUse":
+            risky.append(rec)
+        if rec.hook in ("PostToolUseFailure", "StopFailure", "PermissionDenied"):
+            failures.append(rec)
+    slowest.sort(key=lambda r: r.duration_ms or 0, reverse=True)
+
+    def series(counts: dict[str, Counter]) -> dict[str, list[int]]:
+        return {name: [c.get(i, 0) for i in range(minutes)] for name, c in counts.items()}
+
+    return {"minutes": minutes, "end_ms": (now_min + 1) * 60_000,
+            "by_host": series(by_host), "by_hook": series(by_hook),
+            "slowest": [msgspec.Raw(r.json) for r in slowest[:15]],
+            "riskiest": [msgspec.Raw(r.json) for r in risky[-15:][::-1]],
+            "failures": [msgspec.Raw(r.json) for r in failures[-15:][::-1]],
+            "top_tools": tools.most_common(15)}

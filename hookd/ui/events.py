@@ -1,0 +1,163 @@
+"""From a stream entry to the small record the UI sends to browsers and keeps in memory.
+
+The record carries the envelope's own fields, a one-line summary of the payload
+(a command, a path, a prompt, a message: cut to ``SUMMARY_CHARS``) and the
+session's token totals when the event has ``usage``. The whole envelope is only
+ever fetched from Redis when a browser asks for one event.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, NamedTuple
+
+import msgspec
+
+SUMMARY_CHARS = 240
+
+
+class _ToolInput(msgspec.Struct):
+    command: Any = None
+    file_path: Any = None
+    notebook_path: Any = None
+    path: Any = None
+    pattern: Any = None
+    url: Any = None
+    query: Any = None
+    description: Any = None
+    prompt: Any = None
+    subagent_type: Any = None
+
+
+class _Payload(msgspec.Struct):
+    cwd: Any = None
+    prompt: Any = None
+    message: Any = None
+    notification_type: Any = None
+    source: Any = None
+    reason: Any = None
+    trigger: Any = None
+    error: Any = None
+    agent_id: Any = None
+    agent_type: Any = None
+    tool_use_id: Any = None
+    tool_input: msgspec.Raw = msgspec.Raw(b"null")
+
+
+class _ModelUsage(msgspec.Struct):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float | None = None
+
+
+class _Usage(msgspec.Struct):
+    total: dict[str, _ModelUsage] = {}
+    total_cost_usd: float = 0.0
+
+
+class _Envelope(msgspec.Struct):
+    event_id: Any = None
+    host: Any = None
+    hook: Any = None
+    session_id: Any = None
+    tool_name: Any = None
+    received_at: Any = None
+    project_dir: Any = None
+    redactions: Any = 0
+    truncated: Any = 0
+    operation: Any = None
+    risk: Any = None
+    risk_reasons: Any = None
+    duration_ms: Any = None
+    model: Any = None
+    usage: _Usage | None = None
+    payload: _Payload = msgspec.field(default_factory=_Payload)
+
+
+_envelope_decoder = msgspec.json.Decoder(_Envelope)
+_input_decoder = msgspec.json.Decoder(_ToolInput)
+_encoder = msgspec.json.Encoder()
+
+
+class Record(NamedTuple):
+    """One event as the UI keeps it: the fields it sorts and groups by, and the JSON it sends."""
+
+    entry_id: str
+    ms: int
+    host: str
+    session: str
+    hook: str
+    tool: str
+    risk: str
+    duration_ms: int | None
+    json: bytes
+
+
+def _s(value: Any, limit: int = 200) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _ms(entry_id: str, received_at: Any) -> int:
+    if isinstance(received_at, str):
+        try:
+            return int(datetime.datetime.fromisoformat(received_at.replace("Z", "+00:00"))
+                       .timestamp() * 1000)
+        except ValueError:
+            pass
+    return int(entry_id.split("-", 1)[0])
+
+
+def _summary(hook: str, p: _Payload) -> str:
+    raw = bytes(p.tool_input) if len(p.tool_input) < 65536 else b""
+    if raw.lstrip()[:1] == b"{":
+        try:
+            ti = _input_decoder.decode(raw)
+        except (msgspec.DecodeError, RecursionError):
+            ti = _ToolInput()
+        for value in (ti.command, ti.file_path, ti.notebook_path, ti.url, ti.pattern, ti.query,
+                      ti.description, ti.prompt, ti.path):
+            if isinstance(value, str) and value:
+                return value[:SUMMARY_CHARS]
+    for value in (p.prompt, p.message, p.error, p.reason, p.source, p.trigger):
+        if isinstance(value, str) and value:
+            return value[:SUMMARY_CHARS]
+    return ""
+
+
+def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict] | None:
+    """The record of one stream entry and its fields, or None when it holds no readable envelope."""
+    raw = fields.get(b"envelope")
+    if not raw:
+        return None
+    try:
+        env = _envelope_decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    p = env.payload
+    hook = _s(env.hook, 64) or "unknown"
+    session = _s(env.session_id)
+    host = _s(env.host)
+    tool = _s(env.tool_name)
+    risk = _s(env.risk, 16)
+    duration = env.duration_ms if isinstance(env.duration_ms, int) else None
+    ms = _ms(entry_id, env.received_at)
+    tokens = None
+    if env.usage is not None:
+        total = env.usage.total.values()
+        tokens = {"in": sum(u.input_tokens for u in total), "out": sum(u.output_tokens for u in total),
+                  "cr": sum(u.cache_read_tokens for u in total),
+                  "cw": sum(u.cache_write_tokens for u in total),
+                  "cost": env.usage.total_cost_usd}
+    data = {
+        "id": entry_id, "t": ms, "host": host, "s": session, "hook": hook, "tool": tool,
+        "risk": risk, "dur": duration, "cwd": _s(p.cwd, 400) or _s(env.project_dir, 400),
+        "model": _s(env.model), "op": _s(env.operation, 32),
+        "why": [r for r in env.risk_reasons if isinstance(r, str)][:5]
+        if isinstance(env.risk_reasons, list) else [],
+        "sum": _summary(hook, p), "tu": _s(p.tool_use_id), "agent": _s(p.agent_id),
+        "atype": _s(p.agent_type), "ntype": _s(p.notification_type, 64),
+        "red": env.redactions if isinstance(env.redactions, int) else 0, "tok": tokens,
+    }
+    return Record(entry_id, ms, host, session, hook, tool, risk, duration, _encoder.encode(data)), data

@@ -1,0 +1,152 @@
+"""The one reader of the stream: the latest events at start, then XREAD BLOCK for every browser.
+
+However many browsers are open, Redis sees one blocking read; each reply is one
+batch that the store fans out. History beyond what is kept in memory is read
+with XREVRANGE (paging back) and XRANGE (a session's events), on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import redis.exceptions
+import structlog
+
+from hookd.config import Config
+from hookd.publish.connection import describe_failure
+from hookd.publish.session_index import session_key_prefix, sessions_key
+from hookd.ui.events import Record, record
+from hookd.ui.store import Store
+
+log = structlog.get_logger("hookd.ui")
+
+BLOCK_MS = 1000
+READ_COUNT = 2000
+PAGE = 1000
+# Opening an old session reads the stream between its first and last event; this many
+# entries at most (its events are picked by the entry's session field before decoding).
+MAX_SESSION_SCAN = 500_000
+
+
+def _decoded(entries) -> list[tuple[Record, dict]]:
+    out = []
+    for entry_id, fields in entries:
+        try:
+            got = record(entry_id.decode() if isinstance(entry_id, bytes) else entry_id, fields)
+        except Exception:  # an envelope this version cannot read is left out, not fatal
+            log.exception("ui_entry_unreadable", entry_id=entry_id)
+            got = None
+        if got is not None:
+            out.append(got)
+    return out
+
+
+class StreamReader:
+    def __init__(self, config: Config, store: Store, client) -> None:
+        self.config = config
+        self.store = store
+        self.client = client
+        self.stream = config.stream
+        self.position = "0-0"
+        self.error: str | None = None
+        self.started = asyncio.Event()
+
+    async def bootstrap(self) -> None:
+        """Fill the store with the newest events (up to its size), oldest first."""
+        want = self.store.records.maxlen or 0
+        pages: list[list[tuple[Record, dict]]] = []
+        upper, got = "+", 0
+        while got < want:
+            entries = await self.client.xrevrange(self.stream, upper, "-", count=min(PAGE, want - got))
+            if not entries:
+                break
+            pages.append(_decoded(entries))
+            got += len(entries)
+            last = entries[-1][0].decode()
+            upper = "(" + last
+            if len(entries) < PAGE:
+                break
+        self.store.whole_stream = got < want
+        if pages:
+            newest_first = [item for page in pages for item in page]
+            self.store.add(newest_first[::-1], live=False)
+            self.position = self.store.newest_id or "0-0"
+        else:
+            last = await self.client.xrevrange(self.stream, "+", "-", count=1)
+            self.position = last[0][0].decode() if last else "0-0"
+
+    async def run(self) -> None:
+        while True:
+            try:
+                if not self.started.is_set():
+                    await self.bootstrap()
+                    self.started.set()
+                reply = await self.client.xread({self.stream: self.position}, count=READ_COUNT,
+                                                block=BLOCK_MS)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis, or a bug: the reader must go on either way
+                if isinstance(exc, (redis.exceptions.RedisError, OSError)):
+                    message = describe_failure(self.config, exc)
+                else:
+                    log.exception("ui_read_failed")
+                    message = f"hookd ui could not read the stream ({type(exc).__name__})"
+                if message != self.error:
+                    log.warning("ui_redis_failed", error=message, hint="retrying every second")
+                self.error = message
+                await asyncio.sleep(1)
+                continue
+            if self.error:
+                log.info("ui_redis_back")
+                self.error = None
+            for _stream, entries in reply or []:
+                if entries:
+                    self.position = entries[-1][0].decode()
+                    self.store.add(_decoded(entries), live=True)
+
+    async def page_before(self, entry_id: str | None, limit: int) -> list[tuple[Record, dict]]:
+        """Events older than entry_id (or the newest), newest first, read from Redis."""
+        upper = "(" + entry_id if entry_id else "+"
+        entries = await self.client.xrevrange(self.stream, upper, "-", count=limit)
+        return _decoded(entries)
+
+    async def session_events(self, session: str, first_ms: int, last_ms: int) -> list[Record]:
+        """A session's events from the stream, between its first and last event."""
+        lower = f"{max(0, first_ms - 1000)}-0" if first_ms else "-"
+        upper = f"{last_ms + 1000}-0" if last_ms else "+"
+        wanted = session.encode()
+        found: list[Record] = []
+        scanned = 0
+        while scanned < MAX_SESSION_SCAN:
+            entries = await self.client.xrange(self.stream, lower, upper, count=PAGE)
+            if not entries:
+                break
+            scanned += len(entries)
+            found.extend(rec for rec, _ in _decoded(
+                (i, f) for i, f in entries if f.get(b"session") == wanted))
+            lower = "(" + entries[-1][0].decode()
+            if len(entries) < PAGE:
+                break
+        return found
+
+    async def indexed_session(self, session: str) -> dict:
+        """One session's entry in hookd's session index ({} when it has none)."""
+        row = await self.client.hgetall(session_key_prefix(self.stream) + session)
+        return {k.decode(): v.decode("utf-8", "replace") for k, v in (row or {}).items()}
+
+    async def indexed_sessions(self, limit: int = 500) -> list[dict]:
+        """hookd's session index (publish/session_index.py): the most recently active sessions."""
+        ids = await self.client.zrevrange(sessions_key(self.stream), 0, limit - 1)
+        if not ids:
+            return []
+        prefix = session_key_prefix(self.stream)
+        pipe = self.client.pipeline(transaction=False)
+        for sid in ids:
+            pipe.hgetall(prefix + sid.decode("utf-8", "replace"))
+        rows = await pipe.execute()
+        out = []
+        for sid, row in zip(ids, rows):
+            if row:
+                out.append({"s": sid.decode("utf-8", "replace"),
+                            **{k.decode(): v.decode("utf-8", "replace") for k, v in row.items()}})
+        return out

@@ -1,0 +1,123 @@
+"""Who may see the UI: a token printed once, a cookie for the browser that used it, a Host check,
+and headers that keep payload text inert (every response).
+
+The token in the printed URL is good for one exchange: the browser that opens it
+gets a random HttpOnly, SameSite=Strict cookie and is redirected to the bare URL
+(the token leaves the address bar and history; Referrer-Policy keeps it from
+leaking meanwhile). SIGUSR1 prints a new URL for another browser. Host names
+other than loopback ones are refused, so that a web page cannot reach the UI
+by pointing its own name at 127.0.0.1 (DNS rebinding).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
+
+COOKIE = "hookd_ui"
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'none'; frame-ancestors 'none'")
+HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+
+class Tokens:
+    def __init__(self) -> None:
+        self.unused: set[str] = set()
+        self.cookies: set[str] = set()
+
+    def new_token(self) -> str:
+        token = secrets.token_urlsafe(24)
+        self.unused.add(token)
+        return token
+
+    def exchange(self, token: str) -> str | None:
+        """A new cookie value for an unused token (which is then used up), else None."""
+        for known in list(self.unused):
+            if hmac.compare_digest(known.encode(), token.encode()):
+                self.unused.discard(known)
+                cookie = secrets.token_urlsafe(32)
+                self.cookies.add(cookie)
+                return cookie
+        return None
+
+    def valid_cookie(self, value: str) -> bool:
+        return any(hmac.compare_digest(c.encode(), value.encode()) for c in self.cookies)
+
+
+def host_name(host_header: str) -> str:
+    """The name in a Host header, without its port (IPv6 literals keep their brackets)."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[:host.find("]") + 1] if "]" in host else host
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+class Guard:
+    """ASGI middleware: Host check, token exchange, cookie check, security headers."""
+
+    def __init__(self, app, tokens: Tokens, allowed_hosts: set[str]) -> None:
+        self.app = app
+        self.tokens = tokens
+        self.allowed = LOOPBACK_NAMES | {h.lower() for h in allowed_hosts}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+
+        async def secured_send(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + HEADERS
+            await send(message)
+
+        host = host_name(headers.get(b"host", b"").decode("latin-1"))
+        if host not in self.allowed:
+            return await _plain(secured_send, 421, "hookd ui: this Host name is not allowed; "
+                                "open the URL hookd ui printed, or add the name to ui_allow_hosts\n")
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        if scope["path"] == "/" and "token" in query:
+            cookie = self.tokens.exchange(query["token"][0])
+            if cookie is None:
+                return await _plain(secured_send, 403, "hookd ui: this link was already used or is "
+                                    "not current; send hookd ui SIGUSR1 for a new one, or restart it\n")
+            return await _redirect(secured_send, cookie)
+        jar = SimpleCookie()
+        try:
+            jar.load(headers.get(b"cookie", b"").decode("latin-1"))
+        except Exception:
+            jar = SimpleCookie()
+        morsel = jar.get(COOKIE)
+        if morsel is None or not self.tokens.valid_cookie(morsel.value):
+            return await _plain(secured_send, 401, "hookd ui: open the URL that hookd ui printed "
+                                "(it carries a one-time token)\n")
+        await self.app(scope, receive, secured_send)
+
+
+async def _plain(send, status: int, text: str) -> None:
+    body = text.encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"cache-control", b"no-store")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _redirect(send, cookie: str) -> None:
+    await send({"type": "http.response.start", "status": 303,
+                "headers": [(b"location", b"/"), (b"cache-control", b"no-store"),
+                            (b"content-length", b"0"),
+                            (b"set-cookie", f"{COOKIE}={cookie}; Path=/; HttpOnly; "
+                                            "SameSite=Strict".encode())]})
+    await send({"type": "http.response.body", "body": b""})

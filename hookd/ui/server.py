@@ -1,0 +1,137 @@
+"""`hookd ui`: bind, print the URL to open (with its one-time token), serve until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import os
+import signal
+import socket
+import sys
+from typing import TextIO
+
+import structlog
+
+from hookd.config import Config
+from hookd.paths import ensure_private_dir
+from hookd.publish.connection import connect
+
+log = structlog.get_logger("hookd.ui")
+DEFAULT_HISTORY = 20_000
+
+
+def parse_addr(addr: str) -> tuple[str, int]:
+    """HOST:PORT ([v6]:PORT for IPv6) as a host and a port; ValueError naming the problem."""
+    host, sep, port = addr.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"--addr {addr!r}: give HOST:PORT, e.g. 127.0.0.1:8790")
+    host = host.strip("[]") or "127.0.0.1"
+    return host, int(port)
+
+
+def url_host(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def run(config: Config, addr: str | None, history: int = DEFAULT_HISTORY,
+        out: TextIO | None = None, url_file: str | None = None) -> int:
+    out = out or sys.stdout
+    try:
+        host, port = parse_addr(addr or config.ui_addr)
+        sock = bind(host, port)
+    except ValueError as exc:
+        print(f"hookd ui: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"hookd ui: cannot listen on {addr or config.ui_addr}: {exc.strerror}; pass another "
+              "--addr (or set ui_addr)", file=sys.stderr)
+        return 1
+    if not is_loopback(host):
+        print(f"hookd ui: warning: listening on {host}, beyond this machine; the token and the "
+              "events cross the network in clear text", file=sys.stderr)
+    try:
+        asyncio.run(_serve(config, sock, history, out, url_file))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def write_private(path: str, text: str) -> None:
+    """Replace path with text, private from creation (0600), never through a symbolic link."""
+    ensure_private_dir(os.path.dirname(path))
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
+                 url_file: str | None) -> None:
+    import uvicorn
+
+    from hookd.ui.app import build_app
+    from hookd.ui.reader import StreamReader
+    from hookd.ui.security import Guard, Tokens
+    from hookd.ui.store import Store
+
+    host, port = sock.getsockname()[:2]
+    base = f"http://{url_host(host)}:{port}/"
+    tokens = Tokens()
+    store = Store(history)
+    client = connect(config)
+    reader = StreamReader(config, store, client)
+    allowed = set(config.ui_allow_hosts)
+    if host not in ("0.0.0.0", "::"):
+        allowed.add(url_host(host).lower())
+    app = Guard(build_app(reader, store), tokens, allowed)
+
+    def print_url() -> None:
+        url = f"{base}?token={tokens.new_token()}\n"
+        out.write(url)
+        out.flush()
+        if url_file:
+            try:
+                write_private(url_file, url)
+            except OSError as exc:
+                log.error("ui_url_file_failed", path=url_file, error=str(exc))
+
+    # The handler first: a SIGUSR1 sent as soon as the first URL is out must not kill us.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, print_url)
+    print_url()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
+                                           server_header=False, date_header=False, lifespan="off",
+                                           timeout_graceful_shutdown=1))
+    reading = asyncio.create_task(reader.run(), name="ui-reader")
+    log.info("ui_started", url=base, stream=config.stream, history=history)
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        reading.cancel()
+        with contextlib.suppress(BaseException):
+            await reading
+        await client.aclose()
