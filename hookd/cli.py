@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import shlex
+import signal
 import sys
 from typing import Any
 
@@ -59,13 +60,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     from hookd.service.activation import ActivationError
 
     config = load(_settings_from(args))
-    logs.configure(config.log_format, config.log_level)
+    # A closed stderr must cost log lines, not the process: EPIPE is an error to handle
+    # (hookd/logs.py), never a signal that kills.
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    logs.configure(config.log_format, config.log_level, fallback_dir=config.state_dir,
+                   take_stderr=True)
     try:
-        uvloop.run(Daemon(config).serve())
+        code = uvloop.run(Daemon(config).serve())
     except (AlreadyRunning, StateDirLocked, UnsafePathError, ActivationError) as exc:
-        print(f"hookd: {exc}", file=sys.stderr)
+        logs.release_stderr()
+        _say(f"hookd: {exc}")
         return 1
-    return 0
+    logs.release_stderr()
+    return code or 0
+
+
+def _say(text: str) -> None:
+    """A last line on stderr, which may be gone by now."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except OSError:
+        pass
 
 
 def settings_reference() -> str:

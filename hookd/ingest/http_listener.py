@@ -30,6 +30,7 @@ class HttpListener:
         self.sockets = sockets
         self.max_body = config.max_event_bytes
         self.timeout_s = config.client_timeout_s
+        self.backlog = config.listen_backlog
         self.pipeline: Pipeline | None = None
         self.servers: list[asyncio.Server] = []
         self.connections: set[HookConnection] = set()
@@ -46,7 +47,8 @@ class HttpListener:
         self.pipeline = pipeline
         loop = asyncio.get_running_loop()
         for sock in self.sockets:
-            self.servers.append(await loop.create_server(lambda: HookConnection(self), sock=sock))
+            self.servers.append(await loop.create_server(lambda: HookConnection(self), sock=sock,
+                                                         backlog=self.backlog))
         log.info("http_serving", url=f"http://{self.addr}/hook")
 
     def authorization_problem(self, value: bytes | None) -> str | None:

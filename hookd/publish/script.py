@@ -32,6 +32,7 @@ local stream, marks, sessions = KEYS[1], KEYS[2], KEYS[3]
 local maxlen, host, after = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local retention_ms, prefix, channel = tonumber(ARGV[4]) * 1000, ARGV[5], ARGV[6]
 local instance, sender = ARGV[7], ARGV[8]
+local max_fields = 64
 local mark = tonumber(redis.call('HGET', marks, sender) or '0')
 if after > 0 and mark < after then
   return {-1, mark}
@@ -107,7 +108,13 @@ if #order > 0 then
       redis.call('HINCRBY', key, 'tool_calls', s.calls)
       redis.call('HINCRBY', key, 'tool_failures', s.failures)
       for hook, n in pairs(s.hooks) do
-        redis.call('HINCRBY', key, 'hook:' .. hook, n)
+        -- Hook names come from senders: past max_fields a new name is counted as 'hook:other'.
+        local field = 'hook:' .. hook
+        if #hook > 64 or (redis.call('HEXISTS', key, field) == 0
+                          and redis.call('HLEN', key) >= max_fields) then
+          field = 'hook:other'
+        end
+        redis.call('HINCRBY', key, field, n)
       end
       redis.call('PEXPIREAT', key, string.format('%d', s.last + retention_ms))
       redis.call('ZADD', sessions, last, session)
