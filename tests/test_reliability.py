@@ -193,7 +193,9 @@ def test_a_restartable_task_that_raises_is_restarted_with_back_off_and_counted(
     with open(log_path, "wb") as log:
         proc = popen_hookd(daemon, stderr=log, argv=("-c", RUN_WITH_FAULT.format(patch=patch)))
         wait_serving(daemon.socket, proc)
-        # The poller's first sweep fails; the next one, after the back-off, takes the file.
+        # Once started (the start-up sweep done), the poller's first sweep fails; the next one,
+        # after the back-off, takes the file.
+        wait_status(daemon, lambda c, d: True, "the control socket to answer")
         inbox = daemon.state_dir / "inbox"
         body = event(7)
         (inbox / "1-restart.hookd").write_bytes(frame(body))
