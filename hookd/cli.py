@@ -71,7 +71,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         logs.release_stderr()
         _say(f"hookd: {exc}")
         return 1
-    logs.release_stderr()
+    finally:
+        # Before any traceback is printed: the queued lines first, and stderr given back.
+        logs.release_stderr()
     return code or 0
 
 

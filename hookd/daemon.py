@@ -190,6 +190,7 @@ class Daemon:
                                     config.client_timeout_s, self.connections, self.budget),
             sock=listen_sock, backlog=config.listen_backlog)
         if self.http is not None:
+            self.http.budget = self.budget
             await self.http.start(self.pipeline)
         self.control = ControlServer(self)
         await self.control.start(control_sock)

@@ -357,11 +357,22 @@ def test_twenty_thousand_distinct_hook_names_stay_bounded(hookd_factory, redis_d
     assert daemon.stop() == 0
 
 
-def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_factory, redis_db):
-    """40 connections each send 7 MiB of a frame they never finish: memory stays near the
-    budget, an ordinary event still gets through, and memory is given back afterwards."""
+@pytest.mark.parametrize("way", ["socket", "http"])
+def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_factory, redis_db, way):
+    """40 connections each send 7 MiB of a frame (or an HTTP request) they never finish: memory
+    stays near the budget, an ordinary event still gets through, and memory is given back."""
     budget = 16 * 2**20
-    daemon = hookd_factory(pending_frame_bytes=str(budget), client_timeout_s="6")
+    port = free_port()
+    daemon = hookd_factory(pending_frame_bytes=str(budget), client_timeout_s="6",
+                           http_addr=f"127.0.0.1:{port}")
+    wait_status(daemon, lambda c, d: True, "hookd to have started")
+    token = (daemon.state_dir / "http.token").read_text().strip()
+    length = 8 * 2**20 - 1024
+    if way == "socket":
+        head = b"HOOKD/1 %d\n" % length
+    else:
+        head = (b"POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+                b"Content-Length: %d\r\n\r\n" % (token.encode(), length))
     proc = psutil.Process(daemon.proc.pid)
     assert daemon.send(event(0)).returncode == 0
     rss_before = proc.memory_info().rss
@@ -373,7 +384,7 @@ def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_fact
         sock.settimeout(0.2)
         sent = 0
         try:
-            sock.sendall(b"HOOKD/1 %d\n{\"a\":\"" % (8 * 2**20 - 1024))
+            sock.sendall(head + b'{"a":"')
             while sent < 7 * 2**20 and not stop.is_set():
                 try:
                     sent += sock.send(chunk)
@@ -384,8 +395,11 @@ def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_fact
 
     threads = []
     for _ in range(40):
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(str(daemon.socket))
+        if way == "socket":
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(str(daemon.socket))
+        else:
+            s = socket.create_connection(("127.0.0.1", port))
         socks.append(s)
         threads.append(threading.Thread(target=hold, args=(s,), daemon=True))
     for t in threads:
@@ -428,6 +442,7 @@ NOT_JSON = b'{"hook_event_name":"Stop","x":NaN}'
 
 def test_the_same_bytes_get_the_same_answer_on_the_socket_http_and_the_inbox(hookd_factory, redis_db):
     daemon = hookd_factory(http_addr=f"127.0.0.1:{free_port()}")
+    wait_status(daemon, lambda c, d: True, "hookd to have started")
     port = int(daemon.env["HOOKD_HTTP_ADDR"].rpartition(":")[2])
     token = (daemon.state_dir / "http.token").read_text().strip()
     inbox = daemon.state_dir / "inbox"

@@ -14,6 +14,7 @@ from collections import Counter
 import structlog
 
 from hookd.config import Config
+from hookd.ingest.budget import FrameBudget
 from hookd.ingest.http import HookConnection
 from hookd.ingest.http_setup import bind_addr, load_or_create_token
 from hookd.pipeline import Pipeline
@@ -31,6 +32,7 @@ class HttpListener:
         self.max_body = config.max_event_bytes
         self.timeout_s = config.client_timeout_s
         self.backlog = config.listen_backlog
+        self.budget: FrameBudget | None = None  # shared with the socket's connections (budget.py)
         self.pipeline: Pipeline | None = None
         self.servers: list[asyncio.Server] = []
         self.connections: set[HookConnection] = set()
