@@ -1,9 +1,11 @@
 """structlog set-up: human lines on a terminal, JSON lines otherwise, on stderr; never blocking.
 
-A log line must never stop the daemon. Lines are queued (bounded) and written
-by a thread of their own, so a full pipe on stderr (a log shipper that stalls)
-never blocks the event loop: once the queue is full, lines are dropped and
-counted. When stderr breaks (EPIPE from a reader that went away, EIO from a
+A log line must never stop the daemon. When stderr is a pipe, a socket or a
+terminal, lines are queued (bounded) and written by a thread of their own, so
+a full pipe (a log shipper that stalls) never blocks the event loop: once the
+queue is full, lines are dropped and counted. When stderr is a regular file,
+which cannot stay full, lines are written at once, in order with everything
+else the process does. When stderr breaks (EPIPE from a reader that went away, EIO from a
 terminal that closed), lines go to a file in the state directory instead,
 rotated and bounded. Nothing here raises into its caller; `hookd status` shows
 where lines go and how many were dropped.
@@ -52,8 +54,10 @@ class LogSink:
         self.file_bytes = 0
         self.busy = False  # the writer holds lines it has taken off the queue
         self.cond = threading.Condition()
-        self.thread = threading.Thread(target=self._run, name="hookd-log", daemon=True)
-        self.thread.start()
+        self.direct = _is_regular_file(fd)
+        if not self.direct:
+            self.thread = threading.Thread(target=self._run, name="hookd-log", daemon=True)
+            self.thread.start()
 
     @property
     def fallback_path(self) -> str | None:
@@ -67,6 +71,13 @@ class LogSink:
                 data = data[:MAX_LINE_BYTES] + b"...(cut)"
             data += b"\n"
             with self.cond:
+                if self.direct:
+                    try:
+                        self._write(data)
+                        self.written += 1
+                    except Exception:  # noqa: BLE001
+                        self.dropped += 1
+                    return
                 if self.queued_bytes + len(data) > self.max_queued_bytes:
                     self.dropped += 1
                     return
@@ -163,6 +174,13 @@ def open_private_append(path: str) -> int:
     if stat.S_IMODE(info.st_mode) & 0o077:
         os.fchmod(fd, 0o600)
     return fd
+
+
+def _is_regular_file(fd: int) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        return False
 
 
 def _write_all(fd: int, data: bytes) -> None:

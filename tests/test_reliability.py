@@ -134,6 +134,23 @@ def test_a_full_log_pipe_never_blocks_events_and_dropped_lines_are_counted(hookd
         os.close(read_end)
 
 
+def test_stderr_on_a_full_device_sends_log_lines_to_the_state_directory(hookd_factory, redis_db):
+    """ENOSPC on every write to stderr (/dev/full), from the first line on."""
+    daemon = hookd_factory(start=False)
+    with open("/dev/full", "wb") as full:
+        proc = popen_hookd(daemon, stderr=full)
+    wait_serving(daemon.socket, proc)
+    assert daemon.send(event(1)).returncode == 0
+    wait_for_entries(redis_db, 1)
+    _, doc = status(daemon)
+    assert doc["logging"]["stderr_error"] == "ENOSPC"
+    records = log_records((daemon.state_dir / "hookd.log").read_text())
+    assert records[0]["event"] == "log_fallback"
+    assert any(r.get("event") == "hookd_started" for r in records)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(STOP_S) == 0
+
+
 # ---------------------------------------------------------------- supervision
 
 
