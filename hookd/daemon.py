@@ -217,8 +217,10 @@ class Daemon:
 
     def describe(self) -> str:
         """One line for the service manager's STATUS= (systemctl --user status hookd)."""
-        return (f"{self.spool.pending_events} events spooled, {self.state.published} published; "
+        text = (f"{self.spool.pending_events} events spooled, {self.state.published} published; "
                 f"redis {self.state.redis.state}")
+        stalled = self.stall_reasons()
+        return f"stalled: {stalled[0]}; {text}" if stalled else text
 
     def _take_inbox_at_start(self) -> None:
         """Spool what hook-send left while hookd was away, before serving anything newer.

@@ -1,6 +1,6 @@
 """`hookd status`: ask the daemon, or say it is not running and show what the disk holds.
 
-Exit codes: 0 healthy, 1 degraded, 2 not running, 3 could not tell.
+Exit codes: 0 healthy, 1 degraded or stalled (docs/reliability.md), 2 not running, 3 could not tell.
 """
 
 from __future__ import annotations
