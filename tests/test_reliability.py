@@ -226,6 +226,29 @@ def test_a_restartable_task_that_raises_is_restarted_with_back_off_and_counted(
     assert len(failed) == 1 and failed[0]["task"] == "inbox" and "restarting_in_s" in failed[0]
 
 
+def test_a_stop_that_hangs_still_ends_the_process_after_its_deadline(hookd_factory, redis_db):
+    """SIGTERM must always end hookd: here the drain awaits something that never comes."""
+    daemon = hookd_factory(start=False, drain_timeout_s="1")
+    patch = textwrap.dedent("""
+        from hookd.publish import publisher
+        async def wedged_drain(self, deadline):
+            await asyncio.get_running_loop().create_future()  # never done
+        publisher.Publisher.drain = wedged_drain
+    """)
+    log_path = daemon.base / "fault.log"
+    with open(log_path, "wb") as log:
+        proc = popen_hookd(daemon, stderr=log, argv=("-c", RUN_WITH_FAULT.format(patch=patch)))
+        wait_serving(daemon.socket, proc)
+        wait_status(daemon, lambda c, d: True, "hookd to have started")
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(20)
+    took = time.monotonic() - started
+    assert code == 1 and took < 10, (code, took)
+    records = log_records(log_path.read_text())
+    assert any(r.get("event") == "hookd_stop_overran" for r in records)
+
+
 # ---------------------------------------------------------------- health from progress
 
 

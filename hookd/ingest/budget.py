@@ -12,7 +12,6 @@ budget. A frame that arrives whole in one read never holds the budget at all.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from collections import deque
 from typing import Protocol
 
@@ -77,11 +76,7 @@ class FrameBudget:
 def give_back_large_buffers() -> None:
     """Make large buffers (a frame in the making) separate mappings, returned to the system when
     freed; glibc would otherwise raise its threshold after the first and keep the memory."""
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
     try:
-        libc = ctypes.CDLL(name)
-        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)  # the process's own libc
     except (OSError, AttributeError):
         pass  # not glibc: its allocator keeps its own policy
