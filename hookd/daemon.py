@@ -22,6 +22,7 @@ from hookd import __version__
 from hookd import liveness, logs
 from hookd.config import Config, mask_url
 from hookd.control.server import ControlServer
+from hookd.control.snapshot import count_inbox
 from hookd.envelope import EnvelopeBuilder
 from hookd.redact import build_redactor
 from hookd.ingest.http_listener import HttpListener
@@ -143,9 +144,16 @@ class Daemon:
     def stall_reasons(self) -> list[str]:
         """Why hookd is not making progress (liveness.py); [] while it is."""
         config = self.config
-        return liveness.stall_reasons(self.state.progress, self.spool.pending_events,
-                                      config.stall_after_s, config.spool_fsync,
-                                      config.spool_fsync_interval_ms / 1000)
+        reasons = liveness.stall_reasons(self.state.progress, self.spool.pending_events,
+                                         config.stall_after_s, config.spool_fsync,
+                                         config.spool_fsync_interval_ms / 1000)
+        unswept_s = time.monotonic() - self.inbox.swept_at
+        if unswept_s > config.stall_after_s + config.inbox_poll_ms / 1000:
+            waiting = count_inbox(config.inbox_dir)  # only looked at when sweeps have stopped
+            if waiting:
+                reasons.append(f"the inbox holds {waiting} events and has not been swept for "
+                               f"{unswept_s:.1f}s")
+        return reasons
 
     def alive(self) -> bool:
         """Whether the watchdog may be fed: no task failed and nothing is stalled."""

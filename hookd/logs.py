@@ -143,13 +143,15 @@ class LogSink:
         if self.fallback_dir is None:
             raise OSError(errno.ENOENT, "no state directory for a log file")
         try:
-            if self.file_fd is not None and self.file_bytes + len(data) > self.fallback_max_bytes:
-                os.close(self.file_fd)
-                self.file_fd = None
-                os.replace(self.fallback_path, self.fallback_path + ".1")
             if self.file_fd is None:
                 self.file_fd = open_private_append(self.fallback_path)
                 self.file_bytes = os.fstat(self.file_fd).st_size
+            if self.file_bytes and self.file_bytes + len(data) > self.fallback_max_bytes:
+                os.close(self.file_fd)
+                self.file_fd = None
+                os.replace(self.fallback_path, self.fallback_path + ".1")
+                self.file_fd = open_private_append(self.fallback_path)
+                self.file_bytes = 0
             _write_all(self.file_fd, data)
             self.file_bytes += len(data)
             self.file_error = None
