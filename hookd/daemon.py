@@ -12,14 +12,12 @@ import fcntl
 import gc
 import os
 import signal
-import threading
 import time
 
 import psutil
 import structlog
 
-from hookd import __version__
-from hookd import liveness, logs
+from hookd import __version__, liveness
 from hookd.config import Config, mask_url
 from hookd.control.server import ControlServer
 from hookd.control.snapshot import count_inbox
@@ -40,7 +38,7 @@ from hookd.spool import Spool
 from hookd.spool.flusher import Flusher, keep_cursor
 from hookd.spool.inspect import find_handoffs
 from hookd.state import DaemonState
-from hookd.supervisor import Supervisor
+from hookd.supervisor import Supervisor, start_hard_stop
 
 log = structlog.get_logger("hookd")
 
@@ -52,8 +50,6 @@ FIRST_FRAME_GRACE_S = 0.5
 # After a task failed, the drain is this short: the service manager should start a sound
 # hookd soon, and everything not published is on the disk.
 FATAL_DRAIN_S = 0.5
-# A stop that has not finished this long after its drain deadline ends the process anyway.
-HARD_STOP_MARGIN_S = 5.0
 
 
 class StateDirLocked(Exception):
@@ -250,10 +246,7 @@ class Daemon:
         drain_s = min(self.config.drain_timeout_s, FATAL_DRAIN_S) if self.supervisor.failed \
             else self.config.drain_timeout_s
         deadline = started + drain_s
-        # Whatever hangs in the stop (a wedged await), the process ends, loudly.
-        hard_stop = threading.Timer(drain_s + HARD_STOP_MARGIN_S, _hard_stop, (drain_s,))
-        hard_stop.daemon = True
-        hard_stop.start()
+        hard_stop = start_hard_stop(drain_s)  # whatever hangs in the stop, the process ends
         log.info("hookd_stopping", connections=len(self.connections),
                  spooled=self.spool.pending_events, drain_timeout_s=self.config.drain_timeout_s)
         if self.notifier_task is not None:
@@ -319,12 +312,3 @@ class Daemon:
             return
         log.info("signal_received", signal=sig.name)
         self.should_exit.set()
-
-
-def _hard_stop(drain_s: float) -> None:
-    """From a timer thread: the stop overran its deadline; end the process, non-zero."""
-    log.critical("hookd_stop_overran", drain_s=drain_s, margin_s=HARD_STOP_MARGIN_S,
-                 hint="the stop did not finish in time; exiting now (events stay in the spool)")
-    if logs.SINK is not None:
-        logs.SINK.flush(0.5)
-    os._exit(1)

@@ -15,6 +15,7 @@ Exceptions that escape callbacks rather than tasks (a protocol's
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -27,6 +28,8 @@ BACKOFF_MIN_S = 0.1
 BACKOFF_MAX_S = 30.0
 # A restartable task that ran this long before failing starts again from the shortest back-off.
 STEADY_S = 60.0
+# A stop that has not finished this long after its drain deadline ends the process anyway.
+HARD_STOP_MARGIN_S = 5.0
 
 
 class Supervisor:
@@ -126,3 +129,22 @@ class Supervisor:
                 loop.call_soon_threadsafe(self.on_fatal, name)
             except RuntimeError:
                 pass
+
+
+def start_hard_stop(drain_s: float) -> threading.Timer:
+    """A timer that ends the process (exit 1) if the stop is not over ``HARD_STOP_MARGIN_S``
+    after its drain deadline, whatever the event loop is stuck on; cancel it once stopped."""
+    timer = threading.Timer(drain_s + HARD_STOP_MARGIN_S, _hard_stop, (drain_s,))
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _hard_stop(drain_s: float) -> None:
+    from hookd import logs
+
+    log.critical("hookd_stop_overran", drain_s=drain_s, margin_s=HARD_STOP_MARGIN_S,
+                 hint="the stop did not finish in time; exiting now (events stay in the spool)")
+    if logs.SINK is not None:
+        logs.SINK.flush(0.5)
+    os._exit(1)
