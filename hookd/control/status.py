@@ -147,6 +147,11 @@ def _liveness_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
             text += f", waiting {format_age(progress['publish_waiting_s'])} for Redis"
         text += f"; spool flushed {ago(progress['flush_s'])}"
         rows.append(("progress", text))
+    frames = status.get("pending_frames")
+    if frames and (frames["bytes"] or frames["pauses"]):
+        rows.append(("frames", f"{format_bytes(frames['bytes'])} of {format_bytes(frames['limit'])} "
+                               f"held in unfinished frames by {frames['connections']} connections, "
+                               f"{frames['waiting']} waiting; budget full {frames['pauses']:,} times"))
     logging = status.get("logging")
     if logging:
         text = f"to {logging['file']}" if logging["stderr_error"] else "to stderr"
