@@ -452,6 +452,7 @@ def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_fact
         time.sleep(0.05)
     _, doc = status(daemon)
     held.append(doc.get("pending_frames"))
+    assert "held in unfinished frames" in hookd_cli(daemon.env, "status").stdout
     assert peak - rss_before < 100 * 2**20, "40 x 7 MiB were held, not a budget of 16 MiB"
     assert daemon.send(event(1)).returncode == 0
     stop.set()
