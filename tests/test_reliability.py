@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -349,6 +350,9 @@ def _connections_queued(path, count: int) -> tuple[int, list[socket.socket]]:
 def test_every_listening_socket_queues_1024_connections(hookd_factory, redis_db):
     """While hookd cannot accept (stopped), 300 clients connect at once: all must be queued,
     not 100 of them (the loop's default backlog) with the rest falling back to the inbox."""
+    somaxconn = int(open("/proc/sys/net/core/somaxconn").read())
+    if somaxconn < 300:
+        pytest.skip(f"net.core.somaxconn is {somaxconn}: the kernel caps every backlog below 300")
     daemon = hookd_factory(http_addr=f"127.0.0.1:{free_port()}")
     # Bound sockets queue connections before hookd serves them: wait until it has started.
     assert daemon.send(event(0)).returncode == 0
@@ -361,9 +365,10 @@ def test_every_listening_socket_queues_1024_connections(hookd_factory, redis_db)
             socks += opened
             assert taken == 300, f"{path.name}: {taken} of 300 connections queued"
         port = int(daemon.env["HOOKD_HTTP_ADDR"].rpartition(":")[2])
-        listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True,
-                                   text=True).stdout.split()
-        assert listening and int(listening[2]) == 1024, listening  # Send-Q: the backlog
+        if shutil.which("ss"):  # iproute2; the TCP backlog is read from the kernel's table
+            listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True,
+                                       text=True).stdout.split()
+            assert listening and int(listening[2]) == min(1024, somaxconn), listening
     finally:
         os.kill(daemon.proc.pid, signal.SIGCONT)
         for s in socks:
