@@ -228,6 +228,35 @@ def test_a_restartable_task_that_raises_is_restarted_with_back_off_and_counted(
     assert len(failed) == 1 and failed[0]["task"] == "inbox" and "restarting_in_s" in failed[0]
 
 
+def test_a_connection_handler_that_raises_is_logged_counted_and_the_daemon_goes_on(
+        hookd_factory, redis_db):
+    daemon = hookd_factory(start=False)
+    patch = textwrap.dedent("""
+        from hookd import pipeline
+        original = pipeline.Pipeline.take_all
+        def take_all(self, frames):
+            if any(b"boom" in body for _, body in frames):
+                raise RuntimeError("injected fault in a connection handler")
+            return original(self, frames)
+        pipeline.Pipeline.take_all = take_all
+    """)
+    log_path = daemon.base / "fault.log"
+    with open(log_path, "wb") as log:
+        proc = popen_hookd(daemon, stderr=log, argv=("-c", RUN_WITH_FAULT.format(patch=patch)))
+        wait_serving(daemon.socket, proc)
+        wait_status(daemon, lambda c, d: True, "hookd to have started")
+        assert not daemon.request(frame(b'{"boom": 1}')).startswith(b"OK")
+        assert daemon.request(frame(event(1))).startswith(b"OK ")
+        wait_for_entries(redis_db, 1)
+        code, doc = status(daemon)
+        assert code == 1 and doc["tasks"]["callback_errors"] == 1
+        assert any("1 internal errors in connection handlers" in r for r in doc["reasons"])
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(STOP_S) == 0
+    failed = [r for r in log_records(log_path.read_text()) if r.get("event") == "callback_failed"]
+    assert len(failed) == 1 and "injected fault in a connection handler" in failed[0]["exception"]
+
+
 def test_a_stop_that_hangs_still_ends_the_process_after_its_deadline(hookd_factory, redis_db):
     """SIGTERM must always end hookd: here the drain awaits something that never comes."""
     daemon = hookd_factory(start=False, drain_timeout_s="1")
