@@ -139,6 +139,17 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
                                msgspec.Meta(ge=1024)] = 8 * MiB
     client_timeout_s: Annotated[float, _doc(
         "a client must deliver each frame within this many seconds"), msgspec.Meta(gt=0)] = 5.0
+    listen_backlog: Annotated[int, _doc(
+        "connections each listening socket (events, control, HTTP) queues before hookd accepts "
+        "them; the kernel caps it at net.core.somaxconn"), msgspec.Meta(ge=16, le=65535)] = 1024
+    pending_frame_bytes: Annotated[int, _doc(
+        "most bytes held across all connections' unfinished frames; past it, connections "
+        "wait to be read (and new ones are refused) until frames complete"),
+        msgspec.Meta(ge=1024 * 1024)] = 64 * MiB
+    stall_after_s: Annotated[float, _doc(
+        "events waiting and no publish attempt (or no answer to one) for this long is a stall: "
+        "`hookd status` says stalled and the systemd watchdog stops being fed; keep it above "
+        "redis_timeout_s"), msgspec.Meta(gt=0)] = 10.0
     drain_timeout_s: Annotated[float, _doc(
         "on SIGTERM/SIGINT, time allowed to finish in-flight work before exiting"),
         msgspec.Meta(ge=0)] = 10.0

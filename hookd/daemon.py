@@ -18,12 +18,14 @@ import time
 import psutil
 import structlog
 
-from hookd import __version__
+from hookd import __version__, liveness
 from hookd.config import Config, mask_url
 from hookd.control.server import ControlServer
+from hookd.control.snapshot import count_inbox
 from hookd.envelope import EnvelopeBuilder
 from hookd.redact import build_redactor
 from hookd.ingest.http_listener import HttpListener
+from hookd.ingest.budget import FrameBudget, give_back_large_buffers
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection, bind_private_socket, remove_socket_if_ours
 from hookd.paths import UnsafePathError, ensure_private_dir, open_private
@@ -38,6 +40,7 @@ from hookd.spool import Spool
 from hookd.spool.flusher import Flusher, keep_cursor
 from hookd.spool.inspect import find_handoffs
 from hookd.state import DaemonState
+from hookd.supervisor import Supervisor, start_hard_stop
 
 log = structlog.get_logger("hookd")
 
@@ -46,6 +49,9 @@ LOCK_FILE = "hookd.lock"
 # it: hook-send writes as soon as it is connected, and would otherwise fall back to its
 # inbox where the next hookd (socket activation) could have taken the event.
 FIRST_FRAME_GRACE_S = 0.5
+# After a task failed, the drain is this short: the service manager should start a sound
+# hookd soon, and everything not published is on the disk.
+FATAL_DRAIN_S = 0.5
 
 
 class StateDirLocked(Exception):
@@ -110,8 +116,13 @@ class Daemon:
         self.state = DaemonState()
         self.should_exit = asyncio.Event()
         self.connections: set[EventConnection] = set()
+        self.supervisor = Supervisor(self._on_task_failed)
+        self.budget = FrameBudget(config.pending_frame_bytes)
 
-    async def serve(self) -> None:
+    async def serve(self) -> int:
+        """Serve until a signal or a failed task; the exit code: 0, or 1 after a failure."""
+        self.supervisor.install_handlers(asyncio.get_running_loop())
+        give_back_large_buffers()
         self._install_signal_handlers()
         await self.startup()
         # What start-up built (modules, the redaction tables, settings: 40,000 objects) lives
@@ -122,6 +133,29 @@ class Daemon:
             await self.should_exit.wait()
         finally:
             await self.shutdown()
+        return 1 if self.supervisor.failed else 0
+
+    def _on_task_failed(self, name: str) -> None:
+        if not self.should_exit.is_set():
+            self.should_exit.set()
+
+    def stall_reasons(self) -> list[str]:
+        """Why hookd is not making progress (liveness.py); [] while it is."""
+        config = self.config
+        reasons = liveness.stall_reasons(self.state.progress, self.spool.pending_events,
+                                         config.stall_after_s, config.spool_fsync,
+                                         config.spool_fsync_interval_ms / 1000)
+        unswept_s = time.monotonic() - self.inbox.swept_at
+        if unswept_s > config.stall_after_s + config.inbox_poll_ms / 1000:
+            waiting = count_inbox(config.inbox_dir)  # only looked at when sweeps have stopped
+            if waiting:
+                reasons.append(f"the inbox holds {waiting} events and has not been swept for "
+                               f"{unswept_s:.1f}s")
+        return reasons
+
+    def alive(self) -> bool:
+        """Whether the watchdog may be fed: no task failed and nothing is stalled."""
+        return not self.supervisor.failed and not self.stall_reasons()
 
     async def startup(self) -> None:
         config = self.config
@@ -143,7 +177,8 @@ class Daemon:
         ensure_private_dir(config.inbox_dir)
         self.spool = Spool(config.spool_dir, config.spool_segment_bytes, config.spool_fsync,
                            max_bytes=config.spool_max_bytes, full_policy=config.spool_full_policy)
-        self.flusher = Flusher(self.spool, config.spool_fsync, config.spool_fsync_interval_ms / 1000)
+        self.flusher = Flusher(self.spool, config.spool_fsync, config.spool_fsync_interval_ms / 1000,
+                               self.state.progress)
         sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
         redactor = build_redactor(config.redact, config.redact_disable, config.redact_allow,
                                   config.redact_rules, cache_dir=config.state_dir)
@@ -166,9 +201,10 @@ class Daemon:
         peers = PeerGuard(self.state.refused_peers)
         self.server = await loop.create_unix_server(
             lambda: EventConnection(self.pipeline, config.max_event_bytes,
-                                    config.client_timeout_s, self.connections, peers),
-            sock=listen_sock)
+                                    config.client_timeout_s, self.connections, peers, self.budget),
+            sock=listen_sock, backlog=config.listen_backlog)
         if self.http is not None:
+            self.http.budget = self.budget
             await self.http.start(self.pipeline)
         self.control = ControlServer(self)
         await self.control.start(control_sock)
@@ -176,12 +212,14 @@ class Daemon:
         if config.metrics_addr:  # prometheus_client is slow to import: only when asked for
             from hookd.control.metrics import start_metrics
             self.metrics = start_metrics(config.metrics_addr, self)
+        start = self.supervisor.start
         self.tasks = [
-            asyncio.create_task(self.publisher.run(), name="publisher"),
-            asyncio.create_task(self.inbox.run(config.inbox_poll_ms / 1000), name="inbox"),
-            asyncio.create_task(self.flusher.run(), name="spool-flusher"),
-            asyncio.create_task(keep_cursor(self.spool), name="spool-cursor"),
+            start("publisher", self.publisher.run),
+            start("inbox", lambda: self.inbox.run(config.inbox_poll_ms / 1000), restartable=True),
+            start("spool-flusher", self.flusher.run, may_finish=config.spool_fsync == "never"),
+            start("spool-cursor", lambda: keep_cursor(self.spool)),
         ]
+        self.lag_task = start("loop-lag", self.state.loop_lag.run, restartable=True)
         log.info("hookd_started", version=__version__, pid=os.getpid(), socket=config.socket,
                  redis=mask_url(config.redis_url), stream=config.stream, host=config.host,
                  state_dir=config.state_dir, spooled=self.spool.pending_events,
@@ -191,14 +229,16 @@ class Daemon:
 
             self.drain_progress = asyncio.create_task(show_drain(self.spool), name="drain-progress")
         self.notifier.ready(self.describe())
-        self.notifier_task = (asyncio.create_task(self.notifier.keep_informing(self.describe),
-                                                  name="notifier")
+        self.notifier_task = (start("notifier", lambda: self.notifier.keep_informing(
+                                  self.describe, self.alive), restartable=True)
                               if self.notifier.enabled else None)
 
     def describe(self) -> str:
         """One line for the service manager's STATUS= (systemctl --user status hookd)."""
-        return (f"{self.spool.pending_events} events spooled, {self.state.published} published; "
+        text = (f"{self.spool.pending_events} events spooled, {self.state.published} published; "
                 f"redis {self.state.redis.state}")
+        stalled = self.stall_reasons()
+        return f"stalled: {stalled[0]}; {text}" if stalled else text
 
     def _take_inbox_at_start(self) -> None:
         """Spool what hook-send left while hookd was away, before serving anything newer.
@@ -215,8 +255,12 @@ class Daemon:
                      left=self.inbox.waiting)
 
     async def shutdown(self) -> None:
+        self.supervisor.stop()
         started = time.monotonic()
-        deadline = started + self.config.drain_timeout_s
+        drain_s = min(self.config.drain_timeout_s, FATAL_DRAIN_S) if self.supervisor.failed \
+            else self.config.drain_timeout_s
+        deadline = started + drain_s
+        hard_stop = start_hard_stop(drain_s)  # whatever hangs in the stop, the process ends
         log.info("hookd_stopping", connections=len(self.connections),
                  spooled=self.spool.pending_events, drain_timeout_s=self.config.drain_timeout_s)
         if self.notifier_task is not None:
@@ -238,7 +282,8 @@ class Daemon:
         await self.publisher.drain(deadline)
         self.flusher.stop()
         cursor.cancel()
-        await asyncio.gather(fsync, cursor, return_exceptions=True)
+        self.lag_task.cancel()
+        await asyncio.gather(fsync, cursor, self.lag_task, return_exceptions=True)
         self.spool.close()
         if self.usage is not None:
             self.usage.close()
@@ -249,8 +294,10 @@ class Daemon:
             self.metrics.shutdown()
         os.close(self.lock_fd)
         self.notifier.close()
+        hard_stop.cancel()
         log.info("hookd_stopped", published=self.state.published, spooled=self.spool.pending_events,
-                 took_s=round(time.monotonic() - started, 3))
+                 took_s=round(time.monotonic() - started, 3),
+                 failed_tasks=self.supervisor.failed or None)
 
     def _remove_socket_if_bound(self, path: str) -> None:
         if path in self.socket_inodes:

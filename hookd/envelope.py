@@ -8,7 +8,6 @@ was; only the few fields the envelope lifts out are decoded.
 from __future__ import annotations
 
 import datetime
-import json
 import random
 import time
 from collections import Counter
@@ -19,6 +18,7 @@ import structlog
 
 from hookd.enrich import (NO_ENRICHMENT, Enricher, Enrichment, PayloadFields, fields_from_dict,
                           normalise_hook, read_fields)
+from hookd.enrich.payload import loads as loads_any
 from hookd.enrich.usage import Usage, UsageTracker, transcript_paths
 from hookd.ingest.protocol import Header, Reason, Rejected
 from hookd.redact import Redactor
@@ -138,7 +138,7 @@ def _decode_with_stdlib(body: bytes) -> PayloadHead:
     except UnicodeDecodeError as exc:
         raise Rejected(Reason.INVALID_UTF8, f"the body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        value = json.loads(text, parse_constant=reject_constant)
+        value = loads_any(text)
     except RecursionError:
         raise Rejected(Reason.TOO_DEEP, "the JSON nests too deeply (limit about 1000 levels)") from None
     except ValueError as exc:

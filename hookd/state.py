@@ -7,6 +7,16 @@ from collections import Counter, deque
 
 import msgspec
 
+from hookd.hook_names import KNOWN_HOOKS
+from hookd.liveness import LoopLag, Progress
+
+# Distinct names a per-name counter keeps (the known hook events always have their own);
+# the rest are counted together under OTHER, so that senders choosing names cannot grow
+# hookd's memory, its status or its metrics.
+MAX_COUNTED_NAMES = 64
+MAX_NAME_CHARS = 64
+OTHER = "other"
+
 
 class RedisHealth(msgspec.Struct):
     state: str = "unknown"  # up / down / unknown
@@ -33,6 +43,24 @@ class RateWindow:
         now = int(self.clock())
         total = sum(count for second, count in self.buckets if second > now - window_s)
         return total / window_s
+
+
+class CappedCounter(Counter):
+    """A Counter of at most ``cap`` names (and those in ``always``), the rest counted as OTHER."""
+
+    def __init__(self, cap: int = MAX_COUNTED_NAMES, always=frozenset(KNOWN_HOOKS)) -> None:
+        super().__init__()
+        self.cap = cap
+        self.always = always
+
+    def __setitem__(self, key, value) -> None:
+        if key not in self and key not in self.always and (
+                len(self) >= self.cap or not isinstance(key, str) or len(key) > MAX_NAME_CHARS):
+            key, value = OTHER, self.get(OTHER, 0) + value
+        super().__setitem__(key, value)
+
+    def __reduce__(self):
+        return type(self), (self.cap, self.always), None, None, iter(self.items())
 
 
 class LatencyWindow:
@@ -75,8 +103,10 @@ class DaemonState(msgspec.Struct):
     redactions: Counter = msgspec.field(default_factory=Counter)  # per redaction rule
     rejected: Counter = msgspec.field(default_factory=Counter)
     refused_peers: Counter = msgspec.field(default_factory=Counter)  # per socket: other users' connections
-    by_hook: Counter = msgspec.field(default_factory=Counter)
+    by_hook: Counter = msgspec.field(default_factory=CappedCounter)
     redis: RedisHealth = msgspec.field(default_factory=RedisHealth)
     accepted_rate: RateWindow = msgspec.field(default_factory=RateWindow)
     accept_latency: LatencyWindow = msgspec.field(default_factory=LatencyWindow)
     publish_latency: LatencyWindow = msgspec.field(default_factory=LatencyWindow)
+    progress: Progress = msgspec.field(default_factory=Progress)
+    loop_lag: LoopLag = msgspec.field(default_factory=LoopLag)

@@ -260,7 +260,7 @@ def test_force_color_paints_status_in_a_pipe_and_no_color_wins(cli_env):
     assert not ANSI.search(both.stdout)
 
 
-def test_logs_follow_no_color_and_force_color(cli_env, monkeypatch, capsys):
+def test_logs_follow_no_color_and_force_color(cli_env, monkeypatch, capfd):
     import structlog
 
     from hookd import logs
@@ -269,11 +269,13 @@ def test_logs_follow_no_color_and_force_color(cli_env, monkeypatch, capsys):
         monkeypatch.setenv("FORCE_COLOR", "1")
         logs.configure("console", "info")
         structlog.get_logger("t").warning("painted_event")
-        assert ANSI.search(capsys.readouterr().err)
+        logs.release_stderr()  # the log lines go through a sink to fd 2: written out by now
+        assert ANSI.search(capfd.readouterr().err)
         monkeypatch.setenv("NO_COLOR", "1")
         logs.configure("console", "info")
         structlog.get_logger("t").warning("plain_event")
-        err = capsys.readouterr().err
+        logs.release_stderr()
+        err = capfd.readouterr().err
         assert "plain_event" in err and not ANSI.search(err)
     finally:
         structlog.reset_defaults()

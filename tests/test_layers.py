@@ -8,6 +8,7 @@ other unless the layer says otherwise:
     console, hooks, tail, replay          the commands' handlers and what they run beside the
                                           daemon (may share)
     daemon                                wires the parts together and runs them
+    supervisor                            runs the daemon's long-lived tasks, ends it if one fails
     control, service                      beside the event path: status and metrics; socket
                                           activation, notifications and the service files
     ingest                                the socket, the inbox, HTTP
@@ -18,7 +19,7 @@ other unless the layer says otherwise:
     spool                                 the write-ahead log on disk
     config, paths, state, sequence, ...   leaves: they import no other part of hookd above
     terminal                              colour and progress bars on a terminal
-    config_errors, paths, units           a settings error; private files and directories; numbers
+    config_errors, liveness, paths, units a settings error; progress and loop lag; private files; numbers
 
 The spool sits below the publisher because the publisher reads it; the spool knows nothing of
 Redis. Imports made inside functions and under ``TYPE_CHECKING`` count too: they are
@@ -42,6 +43,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ({"cli", "__main__"}, True),
     ({"console", "hooks", "tail", "replay", "ui"}, True),
     ({"daemon"}, False),
+    ({"supervisor"}, False),
     ({"control", "service"}, False),
     ({"ingest"}, False),
     ({"pipeline"}, False),
@@ -51,7 +53,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ({"spool"}, False),
     ({"config", "jsonl", "peers", "logs", "state", "sequence", "handoffs", "hookd"}, False),
     ({"terminal"}, False),
-    ({"config_errors", "paths", "units"}, False),
+    ({"config_errors", "hook_names", "liveness", "paths", "units"}, False),
 ]
 
 # Upward or sideways imports that exist today (issue 18): (importing module, imported module).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from typing import Any
 
@@ -47,14 +48,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     from hookd.service.activation import ActivationError
 
     config = load(_settings(args))
-    logs.configure(config.log_format, config.log_level)
+    # A closed stderr must cost log lines, not the process: EPIPE is an error to handle
+    # (hookd/logs.py), never a signal that kills.
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    logs.configure(config.log_format, config.log_level, fallback_dir=config.state_dir,
+                   take_stderr=True)
     _warn_about_hooks(config, args)
     try:
-        uvloop.run(Daemon(config).serve())
+        code = uvloop.run(Daemon(config).serve())
     except (AlreadyRunning, StateDirLocked, UnsafePathError, ActivationError) as exc:
-        print(f"hookd: {exc}", file=sys.stderr)
+        logs.release_stderr()
+        _say(f"hookd: {exc}")
         return exits.FAILURE
-    return exits.OK
+    finally:
+        # Before any traceback is printed: the queued lines first, and stderr given back.
+        logs.release_stderr()
+    return code or exits.OK
+
+
+def _say(text: str) -> None:
+    """A last line on stderr, which may be gone by now."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except OSError:
+        pass
 
 
 def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:

@@ -13,6 +13,8 @@ import structlog
 from prometheus_client import CollectorRegistry, Histogram, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from hookd import logs
+
 if TYPE_CHECKING:
     from hookd.daemon import Daemon
 
@@ -62,6 +64,19 @@ class DaemonCollector:
                                 value=spool.disk_bytes)
         yield GaugeMetricFamily("hookd_redis_up", "1 when the last Redis call succeeded",
                                 value=1 if state.redis.state == "up" else 0)
+        yield GaugeMetricFamily("hookd_stalled", "1 while events wait and nothing moves them "
+                                "(see docs/reliability.md)", value=1 if self.daemon.stall_reasons() else 0)
+        lag = self.daemon.state.loop_lag.summary_ms()
+        yield GaugeMetricFamily("hookd_loop_lag_p99_seconds", "Event loop lag, p99 over the last minute",
+                                value=(lag["p99"] or 0) / 1000)
+        if logs.SINK is not None:
+            yield CounterMetricFamily("hookd_log_lines_dropped", "Log lines dropped (stderr blocked or gone)",
+                                      value=logs.SINK.dropped)
+        restarts = CounterMetricFamily("hookd_task_restarts", "Restarts of a task after it failed",
+                                       labels=["task"])
+        for task, count in dict(self.daemon.supervisor.restarts).items():
+            restarts.add_metric([task], count)
+        yield restarts
         breaker = GaugeMetricFamily("hookd_breaker_state", "Circuit breaker state", labels=["state"])
         for name in ("closed", "open", "half_open"):
             breaker.add_metric([name], 1 if self.daemon.publisher.breaker.state == name else 0)

@@ -32,7 +32,8 @@ class ControlServer:
         self.server: asyncio.base_events.Server | None = None
 
     async def start(self, sock: socket.socket) -> None:
-        self.server = await asyncio.start_unix_server(self._handle, sock=sock)
+        self.server = await asyncio.start_unix_server(
+            self._handle, sock=sock, backlog=self.daemon.config.listen_backlog)
 
     def close(self) -> None:
         if self.server is not None:

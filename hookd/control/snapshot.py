@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 
-from hookd import __version__
+from hookd import __version__, liveness, logs
 from hookd.config import mask_url
 from hookd.ingest.inbox import SUFFIX as INBOX_SUFFIX
 from hookd.publish import topology
@@ -92,6 +92,21 @@ def take(daemon: Daemon) -> dict[str, Any]:
         "by_hook": dict(state.by_hook.most_common()),
         "process": proc,
         "http": daemon.http.snapshot() if getattr(daemon, "http", None) else None,
+        **liveness_section(daemon),
+    }
+
+
+def liveness_section(daemon: Daemon) -> dict[str, Any]:
+    """Progress, not flags: what status and the watchdog judge health by (hookd/liveness.py)."""
+    supervisor = daemon.supervisor
+    return {
+        "stalled": daemon.stall_reasons(),
+        "progress": liveness.ages(daemon.state.progress),
+        "loop_lag_ms": daemon.state.loop_lag.summary_ms(),
+        "logging": logs.SINK.snapshot() if logs.SINK is not None else None,
+        "tasks": {"failed": list(supervisor.failed), "restarts": dict(supervisor.restarts),
+                  "callback_errors": supervisor.callback_errors},
+        "pending_frames": daemon.budget.snapshot(),
     }
 
 
@@ -111,4 +126,34 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
         reasons.append(f"the spool is {spool['bytes'] * 100 // spool['max_bytes']}% full")
     if spool["dropped"]:
         reasons.append(f"{spool['dropped']} events were dropped from a full spool")
+    reasons += _liveness_reasons(status)
     return (DEGRADED if reasons else HEALTHY), reasons
+
+
+def health(status: dict[str, Any], code: int) -> str:
+    """healthy, degraded, or stalled: events wait and nothing moves them (hookd/liveness.py)."""
+    if status.get("stalled"):
+        return "stalled"
+    return "healthy" if code == HEALTHY else "degraded"
+
+
+def _liveness_reasons(status: dict[str, Any]) -> list[str]:
+    """Reasons from the progress section; a daemon older than it has none of them."""
+    reasons = [f"stalled: {reason}" for reason in status.get("stalled") or ()]
+    lag = status.get("loop_lag_ms") or {}
+    if lag.get("p99") is not None and lag["p99"] > liveness.LAG_WARN_S * 1000:
+        reasons.append(f"the event loop runs late: p99 {lag['p99']:.0f} ms, at worst "
+                       f"{lag['max']:.0f} ms over the last minute")
+    logging = status.get("logging") or {}
+    if logging.get("stderr_error"):
+        where = logging["file"] if not logging.get("file_error") else f"nowhere ({logging['file_error']})"
+        reasons.append(f"stderr failed ({logging['stderr_error']}); log lines go to {where}")
+    if logging.get("dropped"):
+        reasons.append(f"{logging['dropped']} log lines were dropped (stderr blocked or gone)")
+    tasks = status.get("tasks") or {}
+    if tasks.get("restarts"):
+        reasons.append("tasks restarted after failing: " + ", ".join(
+            f"{name} {n}x" for name, n in sorted(tasks["restarts"].items())) + " (see the log)")
+    if tasks.get("callback_errors"):
+        reasons.append(f"{tasks['callback_errors']} internal errors in connection handlers (see the log)")
+    return reasons

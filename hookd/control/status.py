@@ -1,6 +1,6 @@
 """`hookd status`: ask the daemon, or say it is not running and show what the disk holds.
 
-Exit codes: 0 healthy, 1 degraded, 2 not running, 3 could not tell.
+Exit codes: 0 healthy, 1 degraded or stalled (docs/reliability.md), 2 not running, 3 could not tell.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def gather(config: Config) -> tuple[int, dict[str, Any]]:
                                   "error": error or "the answer is not a status document"}
     try:
         code, reasons = snapshot.verdict(status)
-        document = {"running": True, "health": "healthy" if code == 0 else "degraded",
+        document = {"running": True, "health": snapshot.health(status, code),
                     "reasons": reasons, **status}
         render(document, code, color=False)  # a document it cannot show is not a status
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -89,6 +89,8 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     if status["running"] is False:
         return _render_offline(status, paint)
     verdict = paint("healthy", GREEN) if code == 0 else paint("degraded", YELLOW)
+    if status.get("health") == "stalled":
+        verdict = paint("stalled", RED)
     rows = [("hookd", f"{status['version']}, pid {status['pid']}, up {format_age(status['uptime_s'])}: {verdict}")]
     rows += [("", paint(f"! {reason}", YELLOW)) for reason in status["reasons"]]
     redis = status["redis"]
@@ -126,6 +128,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     for name, lat in status["latency_ms"].items():
         rows.append((f"{name} ms", "no samples yet" if not lat["samples"] else
                      f"p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}  ({lat['samples']} samples)"))
+    rows += _liveness_rows(status)
     hooks = ", ".join(f"{k} {v:,}" for k, v in status["by_hook"].items()) or "none yet"
     rows.append(("hooks", hooks))
     proc = status["process"]
@@ -139,6 +142,36 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
         rows.append(("http", f"http://{http['addr']}/hook, {http['connections']} connections; "
                              f"answers {answers}"))
     return _table(rows)
+
+
+def _liveness_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
+    """Loop lag and progress (hookd/liveness.py); nothing for a daemon older than them."""
+    rows = []
+    lag = status.get("loop_lag_ms")
+    if lag:
+        rows.append(("loop lag", "no samples yet" if not lag["samples"] else
+                     f"p50 {lag['p50']} ms  p99 {lag['p99']} ms  max {lag['max']} ms over 1 min"))
+    progress = status.get("progress")
+    if progress:
+        ago = lambda s: "never" if s is None else f"{format_age(s)} ago"  # noqa: E731
+        text = (f"publish tried {ago(progress['publish_attempt_s'])}, "
+                f"succeeded {ago(progress['publish_success_s'])}")
+        if progress["publish_waiting_s"] is not None and progress["publish_waiting_s"] >= 1:
+            text += f", waiting {format_age(progress['publish_waiting_s'])} for Redis"
+        text += f"; spool flushed {ago(progress['flush_s'])}"
+        rows.append(("progress", text))
+    frames = status.get("pending_frames")
+    if frames and (frames["bytes"] or frames["pauses"]):
+        rows.append(("frames", f"{format_bytes(frames['bytes'])} of {format_bytes(frames['limit'])} "
+                               f"held in unfinished frames by {frames['connections']} connections, "
+                               f"{frames['waiting']} waiting; budget full {frames['pauses']:,} times"))
+    logging = status.get("logging")
+    if logging:
+        text = f"to {logging['file']}" if logging["stderr_error"] else "to stderr"
+        if logging["dropped"]:
+            text += f", {logging['dropped']:,} lines dropped"
+        rows.append(("logging", text))
+    return rows
 
 
 def _render_offline(status: dict[str, Any], paint) -> str:

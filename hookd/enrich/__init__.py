@@ -7,7 +7,7 @@ this package, without touching the filesystem or running anything.
 from __future__ import annotations
 
 from hookd.enrich.enricher import NO_ENRICHMENT, Enricher, Enrichment
-from hookd.enrich.hooks import normalise_hook
+from hookd.hook_names import normalise_hook
 from hookd.enrich.payload import PayloadFields, fields_from_dict, read_fields
 
 __all__ = ["NO_ENRICHMENT", "Enricher", "Enrichment", "PayloadFields", "fields_from_dict", "normalise_hook",

@@ -34,6 +34,9 @@ class Enrichment(msgspec.Struct, frozen=True, gc=False):
 NO_ENRICHMENT = Enrichment(None, None, None, None, [], None, None, None, None)
 
 
+MAX_KEPT_CHARS = 256
+
+
 class SessionModels:
     """The model each recent session started with (SessionStart gives it; later events do not)."""
 
@@ -42,6 +45,9 @@ class SessionModels:
         self._models: OrderedDict[str, str] = OrderedDict()
 
     def remember(self, session: str, model: str) -> None:
+        # The cap counts entries; this bounds each one (ids and names are short when genuine).
+        if len(session) > MAX_KEPT_CHARS or len(model) > MAX_KEPT_CHARS:
+            return
         self._models[session] = model
         self._models.move_to_end(session)
         if len(self._models) > self.cap:

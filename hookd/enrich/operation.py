@@ -70,6 +70,8 @@ def classify(tool: str | None) -> Operation:
         return NO_OPERATION
     found = _classified.get(tool)
     if found is None:
+        if len(tool) > CACHED_NAME_CHARS:  # a name this long is no tool's; not worth its memory
+            return _classify(tool)
         if len(_classified) >= CLASSIFIED_CAP:
             _classified.clear()
         found = _classified[tool] = _classify(tool)
@@ -88,4 +90,5 @@ def _classify(tool: str) -> Operation:
 
 # A session uses a few dozen tool names; the cap only guards against a sender inventing more.
 CLASSIFIED_CAP = 4096
+CACHED_NAME_CHARS = 256
 _classified: dict[str, Operation] = {}

@@ -163,6 +163,8 @@ class HookConnection(asyncio.Protocol):
             self.pipeline.state.accept_latency.add(time.perf_counter() - started)
         elif stop:
             self._close()
+        if self.listener.budget is not None:
+            self.listener.budget.update(self, self.body_bytes if self.in_request else 0)
 
     def eof_received(self) -> bool:
         if self.in_request and not self.closing:
@@ -178,6 +180,18 @@ class HookConnection(asyncio.Protocol):
         self.listener.connections.discard(self)
         if self.timer is not None:
             self.timer.cancel()
+        self.body = []
+        if self.listener.budget is not None:
+            self.listener.budget.release(self)
+
+    def pause(self) -> None:
+        """Asked by the budget of unfinished requests (budget.py): read no more for now."""
+        if self.transport is not None and not self.closing:
+            self.transport.pause_reading()
+
+    def resume(self) -> None:
+        if self.transport is not None and not self.closing:
+            self.transport.resume_reading()
 
     # -- httptools callbacks (during feed_data) ------------------------------
 

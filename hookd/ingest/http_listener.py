@@ -14,6 +14,7 @@ from collections import Counter
 import structlog
 
 from hookd.config import Config
+from hookd.ingest.budget import FrameBudget
 from hookd.ingest.http import HookConnection
 from hookd.ingest.http_setup import allowed_hosts, bind_addr, host_of, load_or_create_token
 from hookd.peers import Throttle
@@ -36,6 +37,8 @@ class HttpListener:
         self.sockets = sockets
         self.max_body = config.max_event_bytes
         self.timeout_s = config.client_timeout_s
+        self.backlog = config.listen_backlog
+        self.budget: FrameBudget | None = None  # shared with the socket's connections (budget.py)
         self.pipeline: Pipeline | None = None
         self.servers: list[asyncio.Server] = []
         self.connections: set[HookConnection] = set()
@@ -53,7 +56,8 @@ class HttpListener:
         self.pipeline = pipeline
         loop = asyncio.get_running_loop()
         for sock in self.sockets:
-            self.servers.append(await loop.create_server(lambda: HookConnection(self), sock=sock))
+            self.servers.append(await loop.create_server(lambda: HookConnection(self), sock=sock,
+                                                         backlog=self.backlog))
         log.info("http_serving", url=f"http://{self.addr}/hook")
 
     def authorization_problem(self, value: bytes | None) -> str | None:

@@ -35,6 +35,7 @@ class Inbox:
         self.pipeline = pipeline
         self.taken = 0
         self.waiting = 0
+        self.swept_at = time.monotonic()  # the last sweep that ran to its end (for liveness)
 
     def handoff_ids(self) -> set[str]:
         """Hand-off ids of the frames waiting here, read from their headers."""
@@ -142,5 +143,6 @@ class Inbox:
             self.pipeline.handoffs.trim()
             try:
                 self.sweep()
+                self.swept_at = time.monotonic()
             except OSError as exc:
                 log.error("inbox_sweep_failed", directory=self.directory, error=str(exc))

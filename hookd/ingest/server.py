@@ -17,6 +17,7 @@ import time
 
 import structlog
 
+from hookd.ingest.budget import FrameBudget
 from hookd.ingest.protocol import (
     BARE, MAGIC, MAX_HEADER_BYTES, TO_EOF, Header, Reason, Rejected, error_line, parse_header)
 from hookd.paths import ensure_private_dir
@@ -39,9 +40,11 @@ class EventConnection(asyncio.Protocol):
     """
 
     def __init__(self, pipeline: Pipeline, max_body: int, timeout_s: float,
-                 connections: set[EventConnection], guard: PeerGuard | None = None) -> None:
+                 connections: set[EventConnection], guard: PeerGuard | None = None,
+                 budget: FrameBudget | None = None) -> None:
         self.pipeline = pipeline
         self.guard = guard
+        self.budget = budget
         self.max_body = max_body
         self.timeout_s = timeout_s
         self.connections = connections
@@ -85,6 +88,19 @@ class EventConnection(asyncio.Protocol):
         self.connections.discard(self)
         if self.timer is not None:
             self.timer.cancel()
+        self.buffer = bytearray()
+        if self.budget is not None:
+            self.budget.release(self)
+
+    # -- the budget of unfinished frames (budget.py) -----------------------------
+
+    def pause(self) -> None:
+        if self.transport is not None and not self.closing:
+            self.transport.pause_reading()
+
+    def resume(self) -> None:
+        if self.transport is not None and not self.closing:
+            self.transport.resume_reading()
 
     # -- framing ------------------------------------------------------------
 
@@ -105,6 +121,8 @@ class EventConnection(asyncio.Protocol):
             refusal = exc
         del self.buffer[: self.pos]
         self.pos = 0
+        if self.budget is not None:
+            self.budget.update(self, len(self.buffer))
         replies: list[bytes] = []
         close = False
         durable = None

@@ -64,11 +64,13 @@ class Publisher:
         # WAIT gives up in half the time a batch may take (a trial's is shorter), so that
         # its answer comes before the timeout's.
         self.wait_ms = max(1, int(min(config.redis_timeout_s, config.breaker_trial_timeout_s) * 500))
+        self.progress = state.progress
         self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_backoff_min_s,
                                       config.breaker_backoff_max_s)
 
     async def check(self) -> bool:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""
+        self.progress.attempting()
         try:
             conn = await self.route.acquire()
             try:
@@ -77,8 +79,10 @@ class Publisher:
             finally:
                 await self.route.release(conn)
         except FAILURES as exc:
+            self.progress.answered(False)
             self._record_failure(exc)
             return False
+        self.progress.answered(True)
         self._record_success(0)
         return True
 
@@ -94,6 +98,7 @@ class Publisher:
         while True:
             wait = self.breaker.wait_s()
             if wait > 0:
+                self.progress.backing_off(wait)
                 await asyncio.sleep(wait)
                 continue
             if self.breaker.failures == 0:
@@ -128,13 +133,16 @@ class Publisher:
         """Send one batch (to the node ``ask`` names, if given); True once Redis has it (and
         the spool's position has moved)."""
         trial = self.breaker.state == HALF_OPEN
+        self.progress.attempting()
         try:
             async with asyncio.timeout(self.config.breaker_trial_timeout_s if trial else None):
                 added, skipped = await self.send(batch_keys(self.config, batch.events),
                                                  batch_args(self.config, batch.events), ask)
         except FAILURES as exc:
+            self.progress.answered(False)
             await self._failed(exc)
             return False
+        self.progress.answered(True)
         self._published(batch, added, skipped)
         return True
 
@@ -229,6 +237,7 @@ class Publisher:
             conn = await self.route.acquire()
             await self._stream_on(conn)
         except FAILURES as exc:
+            self.progress.answered(False)
             if conn is not None:
                 await conn.disconnect(nowait=True)
             self.spool.rewind()
@@ -252,6 +261,7 @@ class Publisher:
                 if held.events and (not in_flight or sender(in_flight[-1].events[-1]) == sender(held.events[0])):
                     after = in_flight[-1].events[-1].seq if in_flight else 0
                     await conn.send_packed_command(self._pack(held, after), check_health=False)
+                    self.progress.attempting()
                     in_flight.append(held)
                     held = None
                     continue
@@ -259,7 +269,9 @@ class Publisher:
                     held = None
             added, skipped = await self._read_reply(conn)
             self.slot_move.went_through(redirected=False)
-            self._published(in_flight.popleft(), added, skipped)
+            batch = in_flight.popleft()
+            self.progress.answered(True, still_waiting=bool(in_flight))
+            self._published(batch, added, skipped)
 
     async def _next_batch(self) -> Batch:
         """The next batch, started at most once every publish_linger_ms while events trickle in.

@@ -32,6 +32,7 @@ local stream, marks, sessions = KEYS[1], KEYS[2], KEYS[3]
 local maxlen, host, after = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local retention_ms, prefix, channel = tonumber(ARGV[4]) * 1000, ARGV[5], ARGV[6]
 local instance, sender = ARGV[7], ARGV[8]
+local max_hook_names = 64
 local mark = tonumber(redis.call('HGET', marks, sender) or '0')
 if after > 0 and mark < after then
   return {-1, mark}
@@ -107,7 +108,20 @@ if #order > 0 then
       redis.call('HINCRBY', key, 'tool_calls', s.calls)
       redis.call('HINCRBY', key, 'tool_failures', s.failures)
       for hook, n in pairs(s.hooks) do
-        redis.call('HINCRBY', key, 'hook:' .. hook, n)
+        -- Hook names come from senders: past max_hook_names distinct names (counted in the
+        -- hash's hook_names), or over 64 bytes, a name is counted as 'hook:other'. HGET and
+        -- HINCRBY only: the commands the documented ACL rule already grants.
+        local field = 'hook:' .. hook
+        if #hook > 64 then
+          field = 'hook:other'
+        elseif not redis.call('HGET', key, field) then
+          if tonumber(redis.call('HGET', key, 'hook_names') or '0') >= max_hook_names then
+            field = 'hook:other'
+          else
+            redis.call('HINCRBY', key, 'hook_names', 1)
+          end
+        end
+        redis.call('HINCRBY', key, field, n)
       end
       redis.call('PEXPIREAT', key, string.format('%d', s.last + retention_ms))
       redis.call('ZADD', sessions, last, session)

@@ -89,17 +89,29 @@ class Notifier:
             self.sock.close()
             self.sock = None
 
-    async def keep_informing(self, describe: Callable[[], str]) -> None:
+    async def keep_informing(self, describe: Callable[[], str],
+                             alive: Callable[[], bool] = lambda: True) -> None:
         """STATUS= when it changes (checked every few seconds), WATCHDOG=1 at half the timeout.
 
         Both come from the event loop, so a loop that hangs stops the watchdog
-        pings and systemd restarts hookd.
+        pings and systemd restarts hookd; so does a daemon whose loop runs but
+        which makes no progress (``alive`` is false: hookd/liveness.py).
         """
         interval = STATUS_EVERY_S
         if self.watchdog_interval_s is not None:
             interval = min(interval, self.watchdog_interval_s)
+        withheld = False
         while True:
             if self.watchdog_usec is not None:
-                self.send("WATCHDOG=1")
+                if alive():
+                    if withheld:
+                        log.info("watchdog_resumed")
+                    withheld = False
+                    self.send("WATCHDOG=1")
+                elif not withheld:
+                    withheld = True
+                    log.error("watchdog_withheld",
+                              hint="hookd is stalled (see `hookd status`); the service manager "
+                                   "restarts it if this lasts WatchdogSec")
             self.status(describe())
             await asyncio.sleep(interval)

@@ -16,9 +16,11 @@ also off the event loop, whatever the policy.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import structlog
 
+from hookd.liveness import Progress
 from hookd.spool.spool import Spool
 
 # A crash loses at most this much of the cursor's progress; what it costs is a resend
@@ -29,8 +31,10 @@ log = structlog.get_logger("hookd.spool")
 
 
 class Flusher:
-    def __init__(self, spool: Spool, policy: str, interval_s: float) -> None:
+    def __init__(self, spool: Spool, policy: str, interval_s: float,
+                 progress: Progress | None = None) -> None:
         self.spool = spool
+        self.progress = Progress() if progress is None else progress
         self.policy = policy
         self.interval_s = interval_s
         self._waiters: list[asyncio.Future] = []
@@ -58,14 +62,18 @@ class Flusher:
             await self._wait(self._wanted, None if self.policy == "batch" else self.interval_s)
             self._wanted.clear()
             waiters, self._waiters = self._waiters, []
+            self.progress.flush_busy_since = time.monotonic()
             try:
                 await asyncio.to_thread(self.spool.sync)
             except OSError as exc:
+                self.progress.flush_busy_since = None
                 log.error(f"cannot flush the spool to the disk: {exc.strerror}", spool="error")
                 for future in waiters:
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            self.progress.flush_busy_since = None
+            self.progress.flush_at = time.monotonic()
             for future in waiters:
                 if not future.done():
                     future.set_result(None)

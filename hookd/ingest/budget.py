@@ -1,0 +1,82 @@
+"""A cap on the bytes held across all connections' unfinished frames, and memory given back after.
+
+One connection may hold up to max_event_bytes of a frame it has not finished
+sending; many such connections would otherwise hold many times that. Past the
+budget (``pending_frame_bytes``), the connection whose data went over stops
+being read (the kernel's socket buffer then fills and its sender waits) until
+frames complete or connections close; its client_timeout_s still runs, so
+one that never finishes is refused and closed, and its bytes return to the
+budget. A frame that arrives whole in one read never holds the budget at all.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections import deque
+from typing import Protocol
+
+import structlog
+
+log = structlog.get_logger("hookd.ingest")
+
+# glibc's mallopt(M_MMAP_THRESHOLD): buffers at least this large get their own mapping,
+# which free() returns to the system at once.
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 1024 * 1024
+
+
+class Holder(Protocol):
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+
+
+class FrameBudget:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self.held: dict[Holder, int] = {}
+        self.paused: deque[Holder] = deque()
+        self.pauses = 0  # times a connection was made to wait, for status
+
+    def update(self, holder: Holder, holding: int) -> None:
+        """``holder`` now holds ``holding`` bytes of unfinished frames."""
+        before = self.held.pop(holder, 0)
+        if holding:
+            self.held[holder] = holding
+        self.used += holding - before
+        if holding and self.used > self.limit and holder not in self.paused:
+            self.pauses += 1
+            if self.pauses & (self.pauses - 1) == 0:  # 1st, 2nd, 4th, ...: not a line per read
+                log.warning("frame_budget_full", used=self.used, limit=self.limit,
+                            connections=len(self.held), pauses=self.pauses,
+                            hint="connections holding unfinished frames wait until others "
+                                 "finish (pending_frame_bytes)")
+            self.paused.append(holder)
+            holder.pause()
+        elif holding < before:
+            self._resume()
+
+    def release(self, holder: Holder) -> None:
+        """``holder`` is gone: its bytes return to the budget."""
+        try:
+            self.paused.remove(holder)
+        except ValueError:
+            pass
+        self.update(holder, 0)
+
+    def _resume(self) -> None:
+        while self.paused and self.used < self.limit:
+            self.paused.popleft().resume()
+
+    def snapshot(self) -> dict:
+        return {"bytes": self.used, "limit": self.limit, "connections": len(self.held),
+                "waiting": len(self.paused), "pauses": self.pauses}
+
+
+def give_back_large_buffers() -> None:
+    """Make large buffers (a frame in the making) separate mappings, returned to the system when
+    freed; glibc would otherwise raise its threshold after the first and keep the memory."""
+    try:
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)  # the process's own libc
+    except (OSError, AttributeError):
+        pass  # not glibc: its allocator keeps its own policy

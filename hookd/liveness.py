@@ -1,0 +1,123 @@
+"""Health from progress: when the publisher last tried and succeeded, how late the loop runs,
+when the spool was last flushed; and the verdict `stalled` drawn from them.
+
+Flags such as "Redis is up" say what was true at the last event; they cannot
+tell a publisher that is wedged from one with nothing to do. These times can:
+events wait and nothing was tried for a while is a stall, whatever the flags say.
+Times are ``time.monotonic()`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+
+import msgspec
+
+# The loop-lag probe's period: lag is how late this timer fires.
+LAG_PROBE_S = 0.1
+LAG_WINDOW_S = 60.0
+# A loop whose p99 lag over the last minute is above this is reported (degraded, not stalled).
+LAG_WARN_S = 0.25
+
+
+class Progress(msgspec.Struct):
+    """Written by the publisher and the flusher as they work; read by status and the watchdog."""
+
+    publish_attempt_at: float | None = None  # a batch, a trial or a ping was sent
+    publish_success_at: float | None = None
+    publish_busy_since: float | None = None  # an attempt is waiting for Redis's answer since
+    publish_backoff_until: float | None = None  # a deliberate wait (the breaker) ends then
+    flush_at: float | None = None  # the last fsync of the spool that completed
+    flush_busy_since: float | None = None  # an fsync is running since
+
+    def attempting(self) -> None:
+        now = time.monotonic()
+        self.publish_attempt_at = now
+        if self.publish_busy_since is None:
+            self.publish_busy_since = now
+
+    def answered(self, ok: bool, still_waiting: bool = False) -> None:
+        now = time.monotonic()
+        if ok:
+            self.publish_success_at = now
+        self.publish_busy_since = now if still_waiting else None
+
+    def backing_off(self, seconds: float) -> None:
+        self.publish_backoff_until = time.monotonic() + seconds
+
+
+class LoopLag:
+    """How late a periodic timer fires, over the last minute: the event loop's lag."""
+
+    def __init__(self) -> None:
+        self.samples: deque[tuple[float, float]] = deque(maxlen=int(LAG_WINDOW_S / LAG_PROBE_S) + 1)
+        self.last_tick: float | None = None
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + LAG_PROBE_S
+            await asyncio.sleep(LAG_PROBE_S)
+            now = time.monotonic()
+            self.samples.append((now, max(0.0, loop.time() - due)))
+            self.last_tick = now
+
+    def summary_ms(self) -> dict[str, float | int | None]:
+        """p50, p99 and the largest lag over the last minute, in ms."""
+        cutoff = time.monotonic() - LAG_WINDOW_S
+        lags = sorted(lag for at, lag in self.samples if at >= cutoff)
+        if not lags:
+            return {"p50": None, "p99": None, "max": None, "samples": 0}
+        pick = lambda q: round(lags[min(len(lags) - 1, int(q * len(lags)))] * 1000, 3)  # noqa: E731
+        return {"p50": pick(0.5), "p99": pick(0.99), "max": round(lags[-1] * 1000, 3),
+                "samples": len(lags)}
+
+
+def stall_reasons(progress: Progress, waiting_events: int, stall_after_s: float,
+                  fsync_policy: str, fsync_interval_s: float,
+                  now: float | None = None) -> list[str]:
+    """Why hookd is not making progress, or [] when it is.
+
+    The publisher is stalled when events wait and it has sent nothing for
+    ``stall_after_s``, or has waited that long for one answer, unless it is in a
+    back-off it chose (an open circuit breaker) that has not run out. The
+    flusher is stalled when an fsync has run that long, or under
+    ``spool_fsync=interval`` none has completed for that long past its period.
+    """
+    now = time.monotonic() if now is None else now
+    reasons = []
+    if waiting_events:
+        backoff_end = progress.publish_backoff_until or 0.0
+        busy = progress.publish_busy_since
+        if busy is not None and now - busy > stall_after_s:
+            reasons.append(f"the publisher has waited {now - busy:.1f}s for Redis's answer to one "
+                           f"batch while {waiting_events} events wait (stall_after_s="
+                           f"{stall_after_s:g})")
+        elif busy is None and now - backoff_end > stall_after_s:
+            last = progress.publish_attempt_at
+            if last is None or now - last > stall_after_s:
+                since = "since it started" if last is None else f"for {now - last:.1f}s"
+                reasons.append(f"the publisher has not tried to publish {since} while "
+                               f"{waiting_events} events wait (stall_after_s={stall_after_s:g})")
+    if progress.flush_busy_since is not None and now - progress.flush_busy_since > stall_after_s:
+        reasons.append(f"an fsync of the spool has run for {now - progress.flush_busy_since:.1f}s; "
+                       "the disk is not answering")
+    elif fsync_policy == "interval" and progress.flush_at is not None \
+            and now - progress.flush_at > fsync_interval_s + stall_after_s:
+        reasons.append(f"the spool was last flushed to the disk {now - progress.flush_at:.1f}s "
+                       f"ago (spool_fsync_interval_ms={fsync_interval_s * 1000:g})")
+    return reasons
+
+
+def ages(progress: Progress, now: float | None = None) -> dict[str, float | None]:
+    """The progress times as ages in seconds, for status."""
+    now = time.monotonic() if now is None else now
+    age = lambda t: None if t is None else round(now - t, 3)  # noqa: E731
+    return {"publish_attempt_s": age(progress.publish_attempt_at),
+            "publish_success_s": age(progress.publish_success_at),
+            "publish_waiting_s": age(progress.publish_busy_since),
+            "backoff_left_s": None if progress.publish_backoff_until is None
+            else round(max(0.0, progress.publish_backoff_until - now), 3),
+            "flush_s": age(progress.flush_at)}
