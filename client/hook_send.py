@@ -64,6 +64,20 @@ def inbox_dir(state_dir):
     return _join(state_dir, "inbox")
 
 
+def spare_inbox_dir(environ):
+    """The spare inbox (CLIENT_SPEC.md), for when the inbox cannot take a file; None if there is none."""
+    if environ.get("HOOKD_SPARE_INBOX"):
+        return environ["HOOKD_SPARE_INBOX"]
+    if environ.get("XDG_RUNTIME_DIR", "").startswith("/"):
+        return _join(environ["XDG_RUNTIME_DIR"], "hookd/inbox")
+    try:
+        if posix.stat("/dev/shm").st_mode & 0o170000 == 0o040000:
+            return "/dev/shm/hookd-%d/inbox" % posix.getuid()
+    except OSError:
+        pass
+    return None
+
+
 def send_timeout_ms(environ):
     try:
         return min(max(int(environ.get("HOOKD_SEND_TIMEOUT_MS") or 250), 10), 60000)
@@ -162,10 +176,29 @@ def _makedirs(path, mode):
         pass
 
 
-def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True):
-    """Write the frame to <state_dir>/inbox/ via a temporary file -> its final path. Raises OSError."""
-    box = inbox_dir(state_dir)
+def write_spare_inbox(env, header, body, sent_ns, pid, handoff_id, fsync=True):
+    """Write the frame to the spare inbox (made 0700 with its parent), if it passes the ownership
+    checks: a directory, not a link, ours, not group/world-writable -> its final path. Raises OSError."""
+    box = spare_inbox_dir(env)
+    if not box:
+        raise FileNotFoundError(2, "no spare inbox (set HOOKD_SPARE_INBOX or XDG_RUNTIME_DIR)")
+    parent = box.rstrip("/").rpartition("/")[0]
+    if parent:
+        _makedirs(parent, 0o700)
     _makedirs(box, 0o700)
+    for path in (parent, box) if parent else (box,):
+        st = posix.lstat(path)
+        if st.st_mode & 0o170000 != 0o040000 or st.st_uid != posix.getuid() or st.st_mode & 0o022:
+            raise PermissionError(1, "refused %s: not a private directory of ours (owner uid %d, mode 0%o)"
+                                  % (path, st.st_uid, st.st_mode & 0o7777))
+    return write_inbox(None, header, body, sent_ns, pid, handoff_id, fsync, box)
+
+
+def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, box=None):
+    """Write the frame to <state_dir>/inbox/ (or ``box``) via a temporary file -> its final path. Raises OSError."""
+    if box is None:
+        box = inbox_dir(state_dir)
+        _makedirs(box, 0o700)
     tmp = _join(box, ".tmp-" + handoff_id)
     fd = posix.open(tmp, posix.O_WRONLY | posix.O_CREAT | posix.O_EXCL, 0o600)
     try:
@@ -220,10 +253,22 @@ def run(argv, env, deadline):
     if outcome == REJECTED:
         return log("daemon at %s %s; event rejected, not saved" % (path, detail))
     state = default_state_dir(env)
+    fsync = env.get("HOOKD_INBOX_FSYNC") != "0"
     try:
-        saved = write_inbox(state, header, body, sent_ns, pid, hid, env.get("HOOKD_INBOX_FSYNC") != "0")
+        saved = write_inbox(state, header, body, sent_ns, pid, hid, fsync)
     except OSError as e:
-        return log("daemon at %s %s; event lost: cannot write to %s (%s)" % (path, detail, inbox_dir(state), _err_name(e)))
+        try:  # the inbox's filesystem is full, read-only, ...: the spare inbox, usually a tmpfs
+            saved = write_spare_inbox(env, header, body, sent_ns, pid, hid, fsync)
+        except OSError as e2:
+            msg = "hook-send: event lost: cannot write to %s (%s) nor to the spare inbox %s (%s)\n" % (
+                inbox_dir(state), e.strerror or e, spare_inbox_dir(env), e2.strerror or e2)
+            try:  # always said, not only with HOOKD_DEBUG
+                posix.write(2, msg.encode("utf-8", "replace"))
+            except OSError:
+                pass
+            return
+        return log("daemon at %s %s; inbox %s failed (%s); event saved to spare inbox %s"
+                   % (path, detail, inbox_dir(state), e.strerror or e, saved))
     log("daemon at %s %s; event saved to inbox %s" % (path, detail, saved))
 
 

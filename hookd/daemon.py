@@ -36,6 +36,7 @@ from hookd.spool import Spool
 from hookd.spool.flusher import Flusher, keep_cursor
 from hookd.spool.inspect import find_handoffs
 from hookd.state import DaemonState
+from hookd.worker import Worker
 
 log = structlog.get_logger("hookd")
 
@@ -140,18 +141,20 @@ class Daemon:
         self.process.cpu_percent(None)  # the first call only starts the measurement
         ensure_private_dir(config.inbox_dir)
         self.spool = Spool(config.spool_dir, config.spool_segment_bytes, config.spool_fsync,
-                           max_bytes=config.spool_max_bytes, full_policy=config.spool_full_policy)
+                           max_bytes=config.spool_max_bytes, full_policy=config.spool_full_policy,
+                           reserve_bytes=config.spool_reserve_bytes)
         self.flusher = Flusher(self.spool, config.spool_fsync, config.spool_fsync_interval_ms / 1000)
         sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
         redactor = build_redactor(config.redact, config.redact_disable, config.redact_allow,
                                   config.redact_rules, cache_dir=config.state_dir)
         self.builder = EnvelopeBuilder(config.host, sequence, redactor, self.state.redactions,
                                        truncate_at=config.truncate_strings_at)
-        self.pipeline = Pipeline(self.builder, self.spool, self.flusher, self.state)
+        self.worker = Worker(self.builder, config.work_budget_ms / 1000)
+        self.pipeline = Pipeline(self.builder, self.spool, self.flusher, self.state, self.worker)
         self.redis = connect(config)
         self.publisher = Publisher(config, self.spool, self.redis, self.state)
-        self.inbox = Inbox(config.inbox_dir, self.pipeline)
-        self._take_inbox_at_start()
+        self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
+        await self._take_inbox_at_start()
 
         loop = asyncio.get_running_loop()
         self.server = await loop.create_unix_server(
@@ -186,7 +189,7 @@ class Daemon:
         return (f"{self.spool.pending_events} events spooled, {self.state.published} published; "
                 f"redis {self.state.redis.state}")
 
-    def _take_inbox_at_start(self) -> None:
+    async def _take_inbox_at_start(self) -> None:
         """Spool what hook-send left while hookd was away, before serving anything newer.
 
         An inbox copy of an event that reached the spool just before a crash is
@@ -195,7 +198,7 @@ class Daemon:
         waiting = self.inbox.handoff_ids()
         for handoff_id, event_id in find_handoffs(self.config.spool_dir, waiting).items():
             self.pipeline.handoffs.add(handoff_id, event_id)
-        taken = self.inbox.sweep()
+        taken = await self.inbox.sweep()
         if waiting or taken:
             log.info("inbox_taken", events=taken, duplicates=self.state.deduplicated_handoffs,
                      left=self.inbox.waiting)
@@ -213,6 +216,7 @@ class Daemon:
             self.http.stop_listening()
         self._remove_socket_if_bound(self.config.socket)
         await self._wait_for_connections(deadline)
+        await self.pipeline.settle(deadline)  # large events being prepared: spooled, or refused
         self.pipeline.accepting = False
         for conn in list(self.connections):
             conn.shut()
@@ -226,6 +230,7 @@ class Daemon:
         cursor.cancel()
         await asyncio.gather(fsync, cursor, return_exceptions=True)
         self.spool.close()
+        self.worker.close()
         await self.redis.aclose()
         self.control.close()
         self._remove_socket_if_bound(self.config.control_socket)

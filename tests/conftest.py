@@ -112,6 +112,8 @@ class Hookd:
             "HOOKD_REDIS_URL": redis_url,
             "HOOKD_CONFIG": str(base / "config.toml"),
             "HOOKD_LOG_FORMAT": "json",
+            # Each test's own: the default (/dev/shm/hookd-$UID/inbox) is shared by every test.
+            "HOOKD_SPARE_INBOX": str(base / "spare-inbox"),
             **{f"HOOKD_{k.upper()}": str(v) for k, v in settings.items()},
         }
         (base / "config.toml").write_text("")

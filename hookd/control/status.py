@@ -102,6 +102,9 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
                           f"{format_bytes(spool['disk_bytes'])} of {format_bytes(spool['max_bytes'])} on disk; "
                           f"fsync {spool['fsync']}" + (f"; {spool['dropped']:,} dropped" if spool["dropped"] else "")))
     rows.append(("inbox", f"{status['inbox']['events']:,} waiting, {status['inbox']['taken']:,} taken"))
+    if spool.get("disk_full"):
+        rows.append(("disk", paint(f"DISK FULL, reserve {format_bytes(spool['reserve_bytes'])} of "
+                                   f"{format_bytes(spool['reserve_target_bytes'])} left", RED)))
     counters = status["counters"]
     rejected = ", ".join(f"{k} {v:,}" for k, v in sorted(counters["rejected"].items())) or "none"
     rows.append(("events", f"received {counters['received']:,}, published {counters['published']:,} "
