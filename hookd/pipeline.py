@@ -157,14 +157,18 @@ class Pipeline:
             raise
 
     async def take_async(self, header: Header, body: bytes) -> str | None:
-        """``take``, with a large body prepared in the worker process (the inbox's way in)."""
+        """``take``, with a large body prepared in the worker process (the inbox's way in).
+
+        A refusal because the spool cannot take events now (full disk) is not counted:
+        the file stays in the inbox and is tried again, and no sender was refused.
+        """
         if self._earlier_copy(header) is not None:
             return None
         prepared = await self._prepare(header, body)
         if self._earlier_copy(header) is not None:
             return None
         event = self.builder.finish(header, prepared)
-        self._spool([event])
+        self._spool([event], count_refusal=False)
         return event.event_id
 
     async def settle(self, deadline: float) -> None:
@@ -228,13 +232,16 @@ class Pipeline:
             rejected.internal = True
             raise rejected from exc
 
-    def _spool(self, events: list[Event]) -> None:
+    def _spool(self, events: list[Event], count_refusal: bool = True) -> None:
         try:
             self.spool.append_many(events)
         except SpoolFull as exc:
             reason = Reason.DISK_FULL if exc.disk_full else Reason.UNAVAILABLE
+            message = f"{exc}; keep the event and resend it"
+            if not count_refusal:
+                raise Rejected(reason, message) from exc
             for _ in events:
-                rejected = self.refuse(reason, f"{exc}; keep the event and resend it")
+                rejected = self.refuse(reason, message)
             raise rejected from exc
         state = self.state
         state.accepted += len(events)
