@@ -130,13 +130,14 @@ class Daemon:
         # before anything slow, so a second daemon fails at once. Clients that connect
         # meanwhile wait in the backlog until the server below serves them.
         paths = {"events": config.socket, "control": config.control_socket}
-        passed = take_passed_sockets(paths)
+        passed = take_passed_sockets(paths, http_addr=config.http_addr)
+        http_passed = passed.pop("http", None)
         listen_sock = passed.get("events") or bind_private_socket(config.socket)
         control_sock = passed.get("control") or bind_private_socket(config.control_socket)
         # Only what hookd bound is its to unlink; a passed socket belongs to the manager.
         self.socket_inodes = {path: os.stat(path).st_ino for role, path in paths.items()
                               if role not in passed}
-        self.http = HttpListener.bind(config) if config.http_addr else None
+        self.http = HttpListener.bind(config, http_passed) if config.http_addr else None
         self.process = psutil.Process()
         self.process.cpu_percent(None)  # the first call only starts the measurement
         ensure_private_dir(config.inbox_dir)
@@ -178,7 +179,7 @@ class Daemon:
         log.info("hookd_started", version=__version__, pid=os.getpid(), socket=config.socket,
                  redis=mask_url(config.redis_url), stream=config.stream, host=config.host,
                  state_dir=config.state_dir, spooled=self.spool.pending_events,
-                 socket_activated=sorted(passed))
+                 socket_activated=sorted(passed) + (["http"] if http_passed else []))
         self.notifier.ready(self.describe())
         self.notifier_task = (asyncio.create_task(self.notifier.keep_informing(self.describe),
                                                   name="notifier")

@@ -37,10 +37,14 @@ class HttpListener:
         self._logged_at: dict[int, float] = {}
 
     @classmethod
-    def bind(cls, config: Config) -> HttpListener:
-        """Read or create the token and bind the address, before anything slow, so errors come first."""
+    def bind(cls, config: Config, passed: list[socket.socket] | None = None) -> HttpListener:
+        """Read or create the token and bind the address, before anything slow, so errors come first.
+
+        ``passed``: sockets the service manager holds on http_addr (socket activation),
+        served as they are instead of binding.
+        """
         token = load_or_create_token(config.http_token_file)
-        return cls(config, token, bind_addr(config.http_addr))
+        return cls(config, token, passed or bind_addr(config.http_addr))
 
     async def start(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline

@@ -88,10 +88,13 @@ async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) 
     take back the reserve space a full disk cost once there is room again.
     Cancel to stop; Spool.close writes the last position."""
     while True:
+        # Not asyncio.wait_for: on Python 3.11 it can swallow the cancellation that stops
+        # this task (CPython gh-86296), and the shutdown would wait for it for ever.
+        waiter = asyncio.ensure_future(spool.cursor_moved.wait())
         try:
-            await asyncio.wait_for(spool.cursor_moved.wait(), RESERVE_CHECK_S)
-        except TimeoutError:
-            pass
+            await asyncio.wait({waiter}, timeout=RESERVE_CHECK_S)
+        finally:
+            waiter.cancel()
         if spool.reserve.size < spool.reserve.target or spool.disk_full:
             await asyncio.to_thread(spool.refill_reserve)
         if not spool.cursor_moved.is_set():
