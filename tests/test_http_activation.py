@@ -134,3 +134,24 @@ def socket_connect(port: int):
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     time.sleep(0.05)
     return sock
+
+
+def test_the_rendered_units_hold_the_http_port_when_http_addr_is_set(tmp_path):
+    import plistlib
+
+    from test_service_units import installation, verify
+
+    from hookd.service import units
+
+    inst = installation(tmp_path)._replace(http_addr="localhost:8787")
+    rendered = units.systemd_units(inst)
+    assert "\nListenStream=127.0.0.1:8787\n" in rendered["hookd.socket"]
+    result = verify(tmp_path, rendered)
+    assert result.returncode == 0, result.stderr
+    plist = plistlib.loads(units.launchd_plist(inst, "/Users/me").encode())
+    assert plist["Sockets"]["Http"] == {"SockNodeName": "127.0.0.1", "SockServiceName": "8787",
+                                        "SockType": "stream"}
+    plain = units.systemd_units(installation(tmp_path))
+    assert "ListenStream=127" not in plain["hookd.socket"]
+    assert "Http" not in plistlib.loads(units.launchd_plist(installation(tmp_path), "/Users/me")
+                                        .encode())["Sockets"]
