@@ -102,3 +102,44 @@ def test_large_events_are_redacted_by_the_worker_and_keep_their_order(hookd, red
     state = status(hookd)
     assert state["work"]["prepared"] == 3 and state["work"]["over_budget"] == 0
     assert state["counters"]["redactions"].get("aws_access_key_id") == 3
+
+
+def test_large_http_posts_are_prepared_by_the_worker_and_answered_in_order(hookd_factory, redis_db):
+    import http.client
+
+    from conftest import free_port
+
+    daemon = hookd_factory(http_addr=f"127.0.0.1:{free_port()}")
+    wait_until(lambda: "http_serving" in daemon.log_text(), what="the HTTP listener")
+    token = (daemon.state_dir / "http.token").read_text().strip()
+    port = int(daemon.env["HOOKD_HTTP_ADDR"].rpartition(":")[2])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    sessions = []
+    for n in range(4):  # one keep-alive connection: large, small, large, small
+        body = (json.dumps({"hook_event_name": "PostToolUse", "session_id": f"h{n}", "tool_name": "Bash",
+                            "tool_response": "z" * (300 << 10) + " key " + SECRET}).encode()
+                if n % 2 == 0 else small(n).replace(b"small-", b"h"))
+        conn.request("POST", "/hook", body=body, headers={"Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        assert (response.status, response.read()) == (200, b"{}")
+        sessions.append(f"h{n}")
+    conn.close()
+    wait_for_entries(redis_db, 4)
+    got = envelopes(redis_db)
+    assert [e["session_id"] for e in got] == sessions
+    assert all(SECRET not in json.dumps(e["payload"]) for e in got)
+    assert status(daemon)["work"]["prepared"] == 2
+
+
+def test_a_stop_while_a_large_event_is_prepared_answers_it_and_exits_0(hookd_factory, redis_db):
+    daemon = hookd_factory(work_budget_ms="3000")
+    big = hostile(1 << 20)
+    replies: list[bytes] = []
+    sender = threading.Thread(target=exchange, args=(daemon, b"HOOKD/1 %d\n" % len(big) + big, replies))
+    sender.start()
+    wait_until(lambda: status(daemon)["work"]["busy_for_s"] is not None, timeout=20,
+               what="the worker to be busy with the large event")
+    assert daemon.stop() == 0
+    sender.join(30)
+    assert len(replies) == 1 and replies[0].startswith(b"OK "), replies  # within drain_timeout_s
+    assert len(envelopes(redis_db)) == 1
