@@ -14,6 +14,7 @@ numbering and spooling, so the spool holds every host's events in sequence.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import NamedTuple
 
 import structlog
@@ -173,7 +174,7 @@ class Pipeline:
 
     async def settle(self, deadline: float) -> None:
         """Wait until the deferred takes finish, or cancel them at ``deadline`` (at shutdown)."""
-        while self.in_flight and (left := deadline - asyncio.get_running_loop().time()) > 0:
+        while self.in_flight and (left := deadline - time.monotonic()) > 0:
             await asyncio.wait(set(self.in_flight), timeout=left)
         for task in list(self.in_flight):
             task.cancel()
@@ -194,18 +195,6 @@ class Pipeline:
             log.info("handoff_duplicate_dropped", handoff_id=header.handoff_id, event_id=earlier,
                      hint="this event reached hookd twice (socket and inbox); it is kept once")
         return earlier
-
-    def take(self, header: Header, body: bytes) -> str | None:
-        """Take responsibility for one event (from the inbox) and return its id, or raise Rejected.
-
-        An event whose hand-off id was already taken is dropped as the copy it
-        is, and None is returned.
-        """
-        if self._earlier_copy(header) is not None:
-            return None
-        event = self._build(header, body)
-        self._spool([event])
-        return event.event_id
 
     def _build(self, header: Header, body: bytes) -> Event:
         return self._check_and(header, body, lambda body: self.builder.build(header, body))
