@@ -76,6 +76,9 @@ def test_a_spare_inbox_open_to_others_is_not_swept_and_status_says_why(hookd_fac
     assert "writable by other users" in status(daemon)["inbox"]["spare_problem"]
     assert any(r.get("event") == "spare_inbox_untrusted" for r in log_records(daemon.log_text()))
     assert redis_db.xlen("hookd:events") == 0 and len(list(spare.glob("*.hookd"))) == 1
+    table = subprocess.run([sys.executable, "-m", "hookd", "status"], env=daemon.env,
+                           capture_output=True, text=True, timeout=30).stdout
+    assert "not swept: writable by other users" in table, table
     os.chmod(spare, 0o700)
     wait_for_entries(redis_db, 1)
 
