@@ -21,6 +21,7 @@ import structlog
 
 from hookd.envelope import EnvelopeBuilder, Event
 from hookd.handoffs import RecentHandoffs
+from hookd.held_back import HeldBack
 from hookd.ingest.protocol import Header, Reason, Rejected, error_line, ok_line
 from hookd.spool import Spool, SpoolFull
 from hookd.spool.flusher import Flusher
@@ -50,6 +51,7 @@ class Pipeline:
         self.state = state
         self.accepting = True
         self.handoffs = RecentHandoffs()
+        self.held_back = HeldBack()
 
     def take_all(self, frames: list[tuple[Header, bytes]],
                  after: asyncio.Future | None = None) -> Outcome:
@@ -146,11 +148,11 @@ class Pipeline:
                                                "resend the event")] * len(frames), True))
             raise
 
-    async def _prepare(self, header: Header, body: bytes):
+    async def _prepare(self, header: Header, body: bytes, from_inbox: bool = False):
         """Prepared for the builder's finish: in the worker when large; counted like _build."""
         if self.worker is None or len(body) <= INLINE_BYTES:
-            return self._check_and(header, body, self.builder.prepare)
-        self._check_and(header, body, None)
+            return self._check_and(header, body, self.builder.prepare, from_inbox)
+        self._check_and(header, body, None, from_inbox)
         try:
             return await self.worker.prepare(body)
         except Rejected as exc:
@@ -164,12 +166,15 @@ class Pipeline:
         the file stays in the inbox and is tried again, and no sender was refused.
         """
         if self._earlier_copy(header) is not None:
+            self.held_back.taken(header.handoff_id)
             return None
-        prepared = await self._prepare(header, body)
+        prepared = await self._prepare(header, body, from_inbox=True)
         if self._earlier_copy(header) is not None:
+            self.held_back.taken(header.handoff_id)
             return None
         event = self.builder.finish(header, prepared)
         self._spool([event], count_refusal=False)
+        self.held_back.taken(header.handoff_id)
         return event.event_id
 
     async def settle(self, deadline: float) -> None:
@@ -199,12 +204,18 @@ class Pipeline:
     def _build(self, header: Header, body: bytes) -> Event:
         return self._check_and(header, body, lambda body: self.builder.build(header, body))
 
-    def _check_and(self, header: Header, body: bytes, work):
-        """Count the event received, refuse it when shutting down, then ``work(body)`` (if any)."""
+    def _check_and(self, header: Header, body: bytes, work, from_inbox: bool = False):
+        """Count the event received, refuse it when shutting down or held back (held_back.py),
+        then ``work(body)`` (if any)."""
         self.state.received += 1
         if not self.accepting:
             raise self.refuse(Reason.UNAVAILABLE, "hookd is shutting down; keep the event and resend it",
                               header)
+        if not from_inbox and header.handoff_id is not None and self.held_back.active():
+            self.held_back.refused(header.handoff_id)
+            raise self.refuse(Reason.DISK_FULL if self.spool.disk_full else Reason.UNAVAILABLE,
+                              "events refused before wait in the inbox; keep this one, it is "
+                              "taken after them", header)
         if work is None:
             return None
         try:
@@ -229,8 +240,10 @@ class Pipeline:
             message = f"{exc}; keep the event and resend it"
             if not count_refusal:
                 raise Rejected(reason, message) from exc
-            for _ in events:
+            for event in events:
                 rejected = self.refuse(reason, message)
+                if event.handoff_id:
+                    self.held_back.refused(event.handoff_id)
             raise rejected from exc
         state = self.state
         state.accepted += len(events)

@@ -118,6 +118,7 @@ class Inbox:
                 break
             if outcome:
                 done.append(path)
+        self.pipeline.held_back.inbox_waiting = self.waiting
         if not self.waiting:
             done += await self._salvage_abandoned_tmp_files()
         if done:
