@@ -255,7 +255,8 @@ class Daemon:
         first_frame_by = min(deadline, time.monotonic() + FIRST_FRAME_GRACE_S)
         while (now := time.monotonic()) < deadline:
             if not any(c.mid_frame or (now < first_frame_by and c.frames == 0 and not c.closing)
-                       for c in self.connections) and not (self.http and self.http.mid_request):
+                       for c in self.connections) and not (self.http and self.http.mid_request) \
+                    and not (self.http and now < first_frame_by and self.http.awaiting_first_request):
                 return
             await asyncio.sleep(0.01)
 

@@ -99,6 +99,7 @@ class HookConnection(asyncio.Protocol):
         self.closing = False
         self.eof = False
         self.in_request = False
+        self.fresh = True  # connected, nothing received yet: at a stop it gets a moment to send
         self.parsed: list[Request | Answer] = []
         self.outbox: deque[tuple[asyncio.Future | None, list, bool]] = deque()
         self.deferred: asyncio.Future | None = None  # a large event's answers, still to come
@@ -127,6 +128,7 @@ class HookConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closing:
             return
+        self.fresh = False
         started = time.perf_counter()
         stop = False
         try:

@@ -81,6 +81,11 @@ class HttpListener:
     def mid_request(self) -> bool:
         return any(c.in_request for c in self.connections)
 
+    @property
+    def awaiting_first_request(self) -> bool:
+        """A connection accepted but not sent on yet (an http hook that connected just now)."""
+        return any(c.fresh and not c.closing for c in self.connections)
+
     def stop_listening(self) -> None:
         for server in self.servers:
             server.close()
