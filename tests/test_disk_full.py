@@ -119,12 +119,17 @@ def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_
     assert "disk_full" in daemon.log_text()
 
     filler.unlink()
+    # Sent at once, while the kept events still wait in the spare inbox: they must not
+    # overtake them (held_back.py), whichever way they go in.
+    after = list(range(120, 125))
+    later = [outcome(daemon.send(body(n), HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS="5000")) for n in after]
+    assert set(later) <= {"delivered", "inbox", "spare"}, later
     redis.start()
     client = redis.client()
-    wait_until(lambda: client.xlen("hookd:events") >= len(delivered) + len(kept), timeout=60,
-               what="the spool and the spare inbox to drain")
+    wait_until(lambda: client.xlen("hookd:events") >= len(delivered) + len(kept) + len(after),
+               timeout=60, what="the spool and the spare inbox to drain")
     numbers = [json.loads(f[b"envelope"])["payload"]["n"] for _, f in client.xrange("hookd:events")]
-    assert numbers == delivered + kept  # each once, in send order; the lost ones absent
+    assert numbers == delivered + kept + after  # each once, in send order; the lost ones absent
     wait_until(lambda: not list((spare / "inbox").glob("*.hookd")), what="the spare inbox emptied")
 
     def reserve_back():
@@ -133,7 +138,7 @@ def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_
 
     wait_until(reserve_back, timeout=20, interval=0.5, what="the reserve to be refilled")
     code, state = status(daemon)
-    assert state["inbox"]["spare_taken"] == len(kept)
+    assert state["inbox"]["spare_taken"] >= len([o for o in outcomes if o == "spare"])
     assert "room again" in daemon.log_text()
     daemon.stop()
     redis.stop()
