@@ -40,6 +40,7 @@ class HttpActivatedHookd(ActivatedHookd):
                  "--control-socket", str(self.control_socket), "--state-dir", str(self.state_dir),
                  "--redis-url", self.env["HOOKD_REDIS_URL"], "--config", self.env["HOOKD_CONFIG"],
                  "--spare-inbox", self.env["HOOKD_SPARE_INBOX"],
+                 "--spool-reserve-bytes", self.env["HOOKD_SPOOL_RESERVE_BYTES"],
                  "--http-addr", self.http_addr, "--log-format", "json"]
         self.log = open(self.log_path, "ab")
         from test_socket_activation import SUPERVISOR
