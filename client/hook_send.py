@@ -8,7 +8,8 @@ whose import costs a quarter of a bare start. Python parses this file on every
 run, so it is kept short. The payload is forwarded as bytes, never parsed.
 A hook's stdout and exit status mean something to Claude Code: this never
 writes to stdout and always exits 0, by SIGALRM at the deadline if need be.
-stderr is used only with HOOKD_DEBUG=1. Runs on CPython 3.9 to 3.13.
+stderr is used with HOOKD_DEBUG=1, and always for an event given up (neither
+the inbox nor the spare inbox took it). Runs on CPython 3.9 to 3.13.
 """
 
 import posix
