@@ -370,6 +370,8 @@ class Processes:
             "HOOKD_REDIS_URL": f"redis://127.0.0.1:{self.port}/0",
             "HOOKD_CONFIG": config_path,
             "HOOKD_LOG_FORMAT": "json",
+            # Its own: the default spare inbox (/dev/shm/hookd-$UID/inbox) is shared.
+            "HOOKD_SPARE_INBOX": os.path.join(self.workdir, "spare-inbox"),
         })
         env.update(settings or {})
         self.stream = env.get("HOOKD_STREAM") or STREAM

@@ -68,7 +68,8 @@ def main() -> int:
     open(config, "w").close()
     hookd = [sys.executable, "-m", "hookd", "run", "--socket", sock, "--control-socket", control,
              "--state-dir", procs.state_dir, "--redis-url", f"redis://127.0.0.1:{procs.port}/0",
-             "--config", config, "--log-format", "json"]
+             "--config", config, "--log-format", "json",
+             "--spare-inbox", os.path.join(procs.workdir, "spare-inbox")]
     log = open(os.path.join(procs.workdir, "hookd.log"), "ab")
     activator = subprocess.Popen(
         [shutil.which("systemd-socket-activate"), "-l", sock, "-l", control,

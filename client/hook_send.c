@@ -721,7 +721,8 @@ static void run(const char *hook, long long start, int timeout)
         say("hook-send: event lost: %s: %s; %s: %s", failures[0].place, failures[0].why, failures[1].place,
             failures[1].why);
     else if (debug)
-        say("hook-send: daemon at %s %s; event saved to inbox %s", sock, detail, final);
+        say("hook-send: daemon at %s %s; event saved to %s %s", sock, detail, nfail ? "spare inbox" : "inbox",
+            final);
 }
 
 int main(int argc, char **argv)

@@ -409,7 +409,7 @@ def run(argv, env, deadline):
             say("refused %s: %s; %s; fix: %s" % (place, why, kept, fix))
     if not saved:
         return say("event lost: " + "; ".join("%s: %s" % (p, w) for p, w, _ in failures))
-    log("daemon at %s %s; event saved to inbox %s" % (path, detail, saved))
+    log("daemon at %s %s; event saved to %s %s" % (path, detail, "spare inbox" if failures else "inbox", saved))
 
 
 def main(argv=None, env=None):

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from hookd_client.hook_send import default_socket_path, default_state_dir
+from hookd_client.hook_send import default_socket_path, default_state_dir, spare_inbox_dir
 from hookd.config_errors import ConfigError, explain
 
 MiB = 1024 * 1024
@@ -176,6 +176,19 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     spool_full_policy: Annotated[Literal["refuse", "drop_oldest"], _doc(
         "when the spool is full: 'refuse' new events (hook-send keeps them in its inbox) "
         "or 'drop_oldest' unpublished events to make room (counted and logged)")] = "refuse"
+    spool_reserve_bytes: Annotated[int, _doc(
+        "disk space the spool allocates ahead (a file 'reserve' in the spool directory) and gives "
+        "back when its filesystem fills up, so that events are still taken for a while; then "
+        "hookd refuses with disk_full and hook-send keeps events in its (spare) inbox; 0 for none "
+        "(see docs/durability.md)"), msgspec.Meta(ge=0)] = 64 * MiB
+    spare_inbox: Annotated[str, _doc(
+        "the second inbox the client writes to when the inbox cannot take a file (full disk), "
+        "swept with it; the client reads HOOKD_SPARE_INBOX (default $XDG_RUNTIME_DIR/hookd/inbox, "
+        "else /dev/shm/hookd-$UID/inbox)")] = ""
+    work_budget_ms: Annotated[int, _doc(
+        "most time the worker process may take to prepare (validate, redact, assess) one event "
+        "over 64 KiB; past it the event is kept with a marker in place of its payload, never "
+        "unredacted (see docs/durability.md)"), msgspec.Meta(ge=10)] = 2000
     redis_connect_timeout_s: Annotated[float, _doc("timeout for connecting to Redis"),
                                        msgspec.Meta(gt=0)] = 1.0
     redis_timeout_s: Annotated[float, _doc("timeout for one Redis command or batch"),
@@ -445,6 +458,7 @@ def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:
         http_token_file=os.path.abspath(config.http_token_file
                                         or os.path.join(state_dir, "http.token")),
         host=config.host or socket_module.gethostname(),
+        spare_inbox=_absolute(config.spare_inbox or spare_inbox_dir(environ) or ""),
     )
 
 
@@ -475,3 +489,7 @@ def masked(config: Config) -> dict[str, Any]:
         if values[name]:
             values[name] = "****"
     return values
+
+
+def _absolute(path: str) -> str:
+    return os.path.abspath(path) if path else ""

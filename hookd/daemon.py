@@ -41,6 +41,7 @@ from hookd.spool.flusher import Flusher, keep_cursor
 from hookd.spool.inspect import find_handoffs
 from hookd.state import DaemonState
 from hookd.supervisor import Supervisor, start_hard_stop
+from hookd.worker import Worker
 
 log = structlog.get_logger("hookd")
 
@@ -165,18 +166,20 @@ class Daemon:
         # before anything slow, so a second daemon fails at once. Clients that connect
         # meanwhile wait in the backlog until the server below serves them.
         paths = {"events": config.socket, "control": config.control_socket}
-        passed = take_passed_sockets(paths)
+        passed = take_passed_sockets(paths, http_addr=config.http_addr)
+        http_passed = passed.pop("http", None)
         listen_sock = passed.get("events") or bind_private_socket(config.socket)
         control_sock = passed.get("control") or bind_private_socket(config.control_socket)
         # Only what hookd bound is its to unlink; a passed socket belongs to the manager.
         self.socket_inodes = {path: os.stat(path).st_ino for role, path in paths.items()
                               if role not in passed}
-        self.http = HttpListener.bind(config) if config.http_addr else None
+        self.http = HttpListener.bind(config, http_passed) if config.http_addr else None
         self.process = psutil.Process()
         self.process.cpu_percent(None)  # the first call only starts the measurement
         ensure_private_dir(config.inbox_dir)
         self.spool = Spool(config.spool_dir, config.spool_segment_bytes, config.spool_fsync,
-                           max_bytes=config.spool_max_bytes, full_policy=config.spool_full_policy)
+                           max_bytes=config.spool_max_bytes, full_policy=config.spool_full_policy,
+                           reserve_bytes=config.spool_reserve_bytes)
         self.flusher = Flusher(self.spool, config.spool_fsync, config.spool_fsync_interval_ms / 1000,
                                self.state.progress)
         sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
@@ -191,11 +194,12 @@ class Daemon:
                                       config.usage_read_max_bytes)
         self.builder = EnvelopeBuilder(config.host, sequence, redactor, self.state.redactions,
                                        truncate_at=config.truncate_strings_at, usage=self.usage)
-        self.pipeline = Pipeline(self.builder, self.spool, self.flusher, self.state)
+        self.worker = Worker(self.builder, config.work_budget_ms / 1000)
+        self.pipeline = Pipeline(self.builder, self.spool, self.flusher, self.state, self.worker)
         self.redis = connect(config)
         self.publisher = Publisher(config, self.spool, self.redis, self.state)
-        self.inbox = Inbox(config.inbox_dir, self.pipeline)
-        self._take_inbox_at_start()
+        self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
+        await self._take_inbox_at_start()
 
         loop = asyncio.get_running_loop()
         peers = PeerGuard(self.state.refused_peers)
@@ -223,7 +227,7 @@ class Daemon:
         log.info("hookd_started", version=__version__, pid=os.getpid(), socket=config.socket,
                  redis=mask_url(config.redis_url), stream=config.stream, host=config.host,
                  state_dir=config.state_dir, spooled=self.spool.pending_events,
-                 socket_activated=sorted(passed))
+                 socket_activated=sorted(passed) + (["http"] if http_passed else []))
         if sys.stderr.isatty():  # a progress bar while a big spool drains, on a terminal only
             from hookd.terminal.drain import show_drain
 
@@ -240,7 +244,7 @@ class Daemon:
         stalled = self.stall_reasons()
         return f"stalled: {stalled[0]}; {text}" if stalled else text
 
-    def _take_inbox_at_start(self) -> None:
+    async def _take_inbox_at_start(self) -> None:
         """Spool what hook-send left while hookd was away, before serving anything newer.
 
         An inbox copy of an event that reached the spool just before a crash is
@@ -249,7 +253,7 @@ class Daemon:
         waiting = self.inbox.handoff_ids()
         for handoff_id, event_id in find_handoffs(self.config.spool_dir, waiting).items():
             self.pipeline.handoffs.add(handoff_id, event_id)
-        taken = self.inbox.sweep()
+        taken = await self.inbox.sweep()
         if waiting or taken:
             log.info("inbox_taken", events=taken, duplicates=self.state.deduplicated_handoffs,
                      left=self.inbox.waiting)
@@ -271,6 +275,7 @@ class Daemon:
             self.http.stop_listening()
         self._remove_socket_if_bound(self.config.socket)
         await self._wait_for_connections(deadline)
+        await self.pipeline.settle(deadline)  # large events being prepared: spooled, or refused
         self.pipeline.accepting = False
         for conn in list(self.connections):
             conn.shut()
@@ -287,6 +292,7 @@ class Daemon:
         self.spool.close()
         if self.usage is not None:
             self.usage.close()
+        self.worker.close()
         await self.redis.aclose()
         self.control.close()
         self._remove_socket_if_bound(self.config.control_socket)
@@ -312,7 +318,8 @@ class Daemon:
         first_frame_by = min(deadline, time.monotonic() + FIRST_FRAME_GRACE_S)
         while (now := time.monotonic()) < deadline:
             if not any(c.mid_frame or (now < first_frame_by and c.frames == 0 and not c.closing)
-                       for c in self.connections) and not (self.http and self.http.mid_request):
+                       for c in self.connections) and not (self.http and self.http.mid_request) \
+                    and not (self.http and now < first_frame_by and self.http.awaiting_first_request):
                 return
             await asyncio.sleep(0.01)
 

@@ -18,6 +18,7 @@ import structlog
 
 from hookd.enrich import (NO_ENRICHMENT, Enricher, Enrichment, PayloadFields, fields_from_dict,
                           normalise_hook, read_fields)
+from hookd.enrich.enricher import Assessed, assess_payload
 from hookd.enrich.payload import loads as loads_any
 from hookd.enrich.usage import Usage, UsageTracker, transcript_paths
 from hookd.ingest.protocol import Header, Reason, Rejected
@@ -85,6 +86,25 @@ class Event(msgspec.Struct, array_like=True, frozen=True):
     # The state directory that numbered it (see hookd/sequence.py); "" in spools written
     # before there was one, and for envelopes that name none.
     instance: str = ""
+
+
+class Prepared(msgspec.Struct, array_like=True, frozen=True):
+    """An event's payload made ready to spool: validated, redacted, cut, assessed.
+
+    This is the work whose cost grows with the payload, and it needs no memory of
+    other events, so a large event is prepared in the worker process (hookd/worker.py)
+    and only ``EnvelopeBuilder.finish`` (numbers, times, encoding) runs in the daemon.
+    """
+
+    body: bytes
+    redactions: dict[str, int]
+    truncated: int
+    hook_name: str | None
+    session: str | None
+    tool: str | None
+    assessed: Assessed | None  # None: enrichment failed (logged where it ran)
+    transcript_path: str | None = None  # where usage is read from (Stop and the like)
+    agent_transcript_path: str | None = None
 
 
 _head_decoder = msgspec.json.Decoder(PayloadHead)
@@ -178,49 +198,78 @@ class EventIds:
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-class EnvelopeBuilder:
-    """Turns a validated frame into an Event, stamping id, sequence, host and times."""
+class Preparer:
+    """``prepare``: the part of building an envelope that needs no state (see Prepared)."""
 
-    def __init__(self, host: str, sequence: SequenceAllocator, redactor: Redactor | None = None,
-                 redactions: Counter | None = None, truncate_at: int = 0,
-                 usage: UsageTracker | None = None) -> None:
-        self.host = host
-        self.instance = sequence.instance
-        self.truncate_at = truncate_at
-        self.sequence = sequence
+    def __init__(self, redactor: Redactor | None = None, truncate_at: int = 0) -> None:
         self.redactor = redactor
-        self.redactions = Counter() if redactions is None else redactions  # per rule, for status
-        self.events_redacted = 0
-        self.ids = EventIds()
-        self.utc = UtcText()
-        self.enricher = Enricher()
+        self.truncate_at = truncate_at
         self.enrich_failures = 0
-        self.usage = usage
 
-    def build(self, header: Header, body: bytes) -> Event:
+    def prepare(self, body: bytes) -> Prepared:
+        """Validate, redact, cut and assess a payload; raises Rejected."""
         head, text = read_payload(body)
-        redactions = 0
+        counts: dict[str, int] = {}
         fields = head
         if self.redactor is not None:
-            redacted, counts = self.redactor.redact(text, body)
-            if counts:
+            redacted, found = self.redactor.redact(text, body)
+            if found:
                 body = redacted.encode()
                 fields = read_fields(body)  # enrichment must see only the redacted payload
-                redactions = sum(counts.values())
-                self.redactions.update(counts)
-                self.events_redacted += 1
+                counts = dict(found)
                 text = redacted
         truncated = 0
         if self.truncate_at and len(body) > self.truncate_at:
             shortened, truncated = truncate_strings(text, self.truncate_at)
             if truncated:
                 body = shortened.encode()
-        now_ns = time.time_ns()
-        hook = normalise_hook(_text(fields.hook_event_name) or header.hook or UNKNOWN_HOOK)
-        session = _text(fields.session_id)
         tool = _text(fields.tool_name)
-        extra = self._enrich(fields, hook, session, tool, header.sent_ns, now_ns)
-        usage, model = self._usage(fields, hook, session, extra.model)
+        try:
+            assessed = assess_payload(fields, tool)
+        except Exception:
+            self.enrich_failures += 1
+            if self.enrich_failures & (self.enrich_failures - 1) == 0:  # 1st, 2nd, 4th, 8th, ...
+                log.exception("enrichment_failed", failures=self.enrich_failures)
+            assessed = None
+        return Prepared(body, counts, truncated, _text(fields.hook_event_name),
+                        _text(fields.session_id), tool, assessed, _text(fields.transcript_path),
+                        _text(fields.agent_transcript_path))
+
+
+class EnvelopeBuilder(Preparer):
+    """Turns a validated frame into an Event, stamping id, sequence, host and times."""
+
+    def __init__(self, host: str, sequence: SequenceAllocator, redactor: Redactor | None = None,
+                 redactions: Counter | None = None, truncate_at: int = 0,
+                 usage: UsageTracker | None = None) -> None:
+        super().__init__(redactor, truncate_at)
+        self.usage = usage
+        self.host = host
+        self.instance = sequence.instance
+        self.sequence = sequence
+        self.redactions = Counter() if redactions is None else redactions  # per rule, for status
+        self.events_redacted = 0
+        self.ids = EventIds()
+        self.utc = UtcText()
+        self.enricher = Enricher()
+
+    def build(self, header: Header, body: bytes) -> Event:
+        return self.finish(header, self.prepare(body))
+
+
+    def finish(self, header: Header, prepared: Prepared) -> Event:
+        """Number, time and encode a prepared payload: cheap, and in arrival order."""
+        body = prepared.body
+        redactions = sum(prepared.redactions.values())
+        if redactions:
+            self.redactions.update(prepared.redactions)
+            self.events_redacted += 1
+        now_ns = time.time_ns()
+        hook = normalise_hook(prepared.hook_name or header.hook or UNKNOWN_HOOK)
+        session = prepared.session
+        tool = prepared.tool
+        extra = self._enrich(prepared.assessed, hook, session, tool, header.sent_ns, now_ns)
+        usage, model = self._usage(prepared, hook, session, extra.model)
         client = None
         if header.pid is not None or header.handoff_id is not None:
             client = ClientInfo(header.pid, header.ppid, header.handoff_id)
@@ -238,7 +287,7 @@ class EnvelopeBuilder:
             client=client,
             project_dir=header.project,
             redactions=redactions,
-            truncated=truncated,
+            truncated=prepared.truncated,
             operation=extra.operation,
             mcp_server=extra.mcp_server,
             mcp_tool=extra.mcp_tool,
@@ -254,18 +303,22 @@ class EnvelopeBuilder:
         return Event(envelope.seq, self.host, envelope.event_id, hook, session or "", tool or "",
                      _encoder.encode(envelope), header.handoff_id or "", now_ns, self.instance)
 
-    def _enrich(self, fields: PayloadFields, hook: str, session: str | None, tool: str | None,
-                sent_ns: int | None, now_ns: int) -> Enrichment:
+    def _enrich(self, assessed: Assessed | None, hook: str, session: str | None,
+                tool: str | None, sent_ns: int | None, now_ns: int) -> Enrichment:
         """The enrichment fields; none (and a logged error) if enrichment fails, never a refusal."""
+        if assessed is None:
+            return NO_ENRICHMENT
         try:
-            return self.enricher.enrich(fields, hook, session, tool, sent_ns, now_ns)
+            return self.enricher.complete(assessed, hook, session, tool, sent_ns, now_ns)
         except Exception:
             self.enrich_failures += 1
             if self.enrich_failures & (self.enrich_failures - 1) == 0:  # 1st, 2nd, 4th, 8th, ...
                 log.exception("enrichment_failed", failures=self.enrich_failures, hook=hook)
             return NO_ENRICHMENT
 
-    def _usage(self, fields: PayloadFields, hook: str, session: str | None,
+
+
+    def _usage(self, prepared: Prepared, hook: str, session: str | None,
                model: str | None) -> tuple[Usage | None, str | None]:
         """The event's usage (Stop and the like) and the model, from the transcript when the
         payload and the session's SessionStart gave none; never a refusal."""
@@ -273,7 +326,7 @@ class EnvelopeBuilder:
             return None, model
         try:
             usage = self.usage.observe(session, hook, transcript_paths(
-                fields.transcript_path, fields.agent_transcript_path))
+                prepared.transcript_path, prepared.agent_transcript_path))
             return usage, model or self.usage.model_of(session)
         except Exception:
             self.enrich_failures += 1

@@ -1,50 +1,75 @@
 """The daemon's one path for an event: validate, envelope, spool; count and log refusals.
 
-Every way in (the socket, the inbox and HTTP) hands its frames to
-``Pipeline.take``, so they all get the same checks, counters and log lines.
+Every way in (the socket, the inbox and HTTP) hands its frames to the
+pipeline, so they all get the same checks, counters and log lines.
+
+A frame whose body is over worker.INLINE_BYTES is prepared in the worker
+process (hookd/worker.py) while the loop serves others; the frames of that
+read, and later ones of the same connection, wait for it, so that each
+connection's replies and events keep their order. Events are numbered and
+spooled only once all of a read's frames are prepared, with no wait between
+numbering and spooling, so the spool holds every host's events in sequence.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import NamedTuple
 
 import structlog
 
 from hookd.envelope import EnvelopeBuilder, Event
 from hookd.handoffs import RecentHandoffs
+from hookd.held_back import HeldBack
 from hookd.ingest.protocol import Header, Reason, Rejected, error_line, ok_line
 from hookd.spool import Spool, SpoolFull
 from hookd.spool.flusher import Flusher
 from hookd.state import DaemonState
+from hookd.worker import INLINE_BYTES, Worker
 
 log = structlog.get_logger("hookd.pipeline")
 
 
 class Outcome(NamedTuple):
-    replies: list[bytes]
+    """The replies to a run of frames. ``replies`` is None when they are not known yet: then
+    ``durable`` resolves to (replies, close) once the frames are prepared and spooled."""
+
+    replies: list[bytes] | None
     close: bool
     durable: asyncio.Future | None
 
 
 class Pipeline:
     def __init__(self, builder: EnvelopeBuilder, spool: Spool, flusher: Flusher,
-                 state: DaemonState) -> None:
+                 state: DaemonState, worker: Worker | None = None) -> None:
         self.builder = builder
+        self.worker = worker
+        self.in_flight: set[asyncio.Task] = set()
         self.spool = spool
         self.flusher = flusher
         self.state = state
         self.accepting = True
         self.handoffs = RecentHandoffs()
+        self.held_back = HeldBack()
 
-    def take_all(self, frames: list[tuple[Header, bytes]]) -> Outcome:
+    def take_all(self, frames: list[tuple[Header, bytes]],
+                 after: asyncio.Future | None = None) -> Outcome:
         """Take a run of frames from one connection: one reply line each, in order.
 
         The accepted events are spooled with a single write before any OK is
         returned; under spool_fsync=batch the replies must also wait for
         ``durable``. ``close`` says whether the connection must be closed after
-        the replies (the daemon cannot take events now).
+        the replies (the daemon cannot take events now). ``after``: the
+        connection's previous deferred Outcome, still pending, to wait for.
         """
+        if self.worker is not None and (after is not None
+                                        or any(len(body) > INLINE_BYTES for _, body in frames)):
+            future = asyncio.get_running_loop().create_future()
+            task = asyncio.ensure_future(self._take_later(frames, after, future))
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+            return Outcome(None, False, future)
         replies: list[bytes | None] = []
         events: list[Event] = []
         close = False
@@ -70,6 +95,95 @@ class Pipeline:
             return Outcome(replies, close, self.flusher.durable())  # type: ignore[arg-type]
         return Outcome(replies, close, None)  # type: ignore[arg-type]
 
+    async def _take_later(self, frames: list[tuple[Header, bytes]], after: asyncio.Future | None,
+                          future: asyncio.Future) -> None:
+        """take_all for frames that include a large one: prepared off the loop, then spooled."""
+        try:
+            if after is not None:
+                await asyncio.wait({after})
+            replies: list[bytes | None] = []
+            ready: list[tuple[int, Header, object]] = []
+            close = False
+            for header, body in frames:
+                earlier = self._earlier_copy(header)
+                if earlier is not None:
+                    replies.append(ok_line(earlier))
+                    continue
+                try:
+                    ready.append((len(replies), header, await self._prepare(header, body)))
+                    replies.append(None)
+                except Rejected as exc:
+                    replies.append(error_line(exc.reason, exc.message))
+                    close = close or exc.reason.closes_connection
+            # From here to the spool write nothing waits: events are numbered in spool order.
+            events = []
+            for index, header, prepared in ready:
+                earlier = self._earlier_copy(header)  # it may have come by the inbox meanwhile
+                if earlier is not None:
+                    replies[index] = ok_line(earlier)
+                else:
+                    events.append((index, self.builder.finish(header, prepared)))
+            if events:
+                try:
+                    self._spool([event for _, event in events])
+                except Rejected as exc:
+                    refusal = error_line(exc.reason, exc.message)
+                    future.set_result(([refusal if r is None else r for r in replies], True))
+                    return
+                for index, event in events:
+                    replies[index] = ok_line(event.event_id)
+                durable = self.flusher.durable()
+                if durable is not None:
+                    try:
+                        await durable
+                    except OSError:
+                        unflushed = error_line(Reason.UNAVAILABLE, "the spool could not be flushed "
+                                               "to the disk; keep the event and resend it")
+                        replies = [unflushed if r.startswith(b"OK ") else r for r in replies]
+                        close = True
+            future.set_result((replies, close))
+        except BaseException:
+            if not future.done():  # cancelled at shutdown: the senders keep their events
+                future.set_result(([error_line(Reason.UNAVAILABLE, "hookd is shutting down; "
+                                               "resend the event")] * len(frames), True))
+            raise
+
+    async def _prepare(self, header: Header, body: bytes, from_inbox: bool = False):
+        """Prepared for the builder's finish: in the worker when large; counted like _build."""
+        if self.worker is None or len(body) <= INLINE_BYTES:
+            return self._check_and(header, body, self.builder.prepare, from_inbox)
+        self._check_and(header, body, None, from_inbox)
+        try:
+            return await self.worker.prepare(body)
+        except Rejected as exc:
+            self._count(exc, header, len(body))
+            raise
+
+    async def take_async(self, header: Header, body: bytes) -> str | None:
+        """``take``, with a large body prepared in the worker process (the inbox's way in).
+
+        A refusal because the spool cannot take events now (full disk) is not counted:
+        the file stays in the inbox and is tried again, and no sender was refused.
+        """
+        if self._earlier_copy(header) is not None:
+            self.held_back.taken(header.handoff_id)
+            return None
+        prepared = await self._prepare(header, body, from_inbox=True)
+        if self._earlier_copy(header) is not None:
+            self.held_back.taken(header.handoff_id)
+            return None
+        event = self.builder.finish(header, prepared)
+        self._spool([event], count_refusal=False)
+        self.held_back.taken(header.handoff_id)
+        return event.event_id
+
+    async def settle(self, deadline: float) -> None:
+        """Wait until the deferred takes finish, or cancel them at ``deadline`` (at shutdown)."""
+        while self.in_flight and (left := deadline - time.monotonic()) > 0:
+            await asyncio.wait(set(self.in_flight), timeout=left)
+        for task in list(self.in_flight):
+            task.cancel()
+
     def _earlier_copy(self, header: Header) -> str | None:
         """The event id given to an earlier hand-off of the same event, if there was one.
 
@@ -87,25 +201,25 @@ class Pipeline:
                      hint="this event reached hookd twice (socket and inbox); it is kept once")
         return earlier
 
-    def take(self, header: Header, body: bytes) -> str | None:
-        """Take responsibility for one event (from the inbox) and return its id, or raise Rejected.
-
-        An event whose hand-off id was already taken is dropped as the copy it
-        is, and None is returned.
-        """
-        if self._earlier_copy(header) is not None:
-            return None
-        event = self._build(header, body)
-        self._spool([event])
-        return event.event_id
-
     def _build(self, header: Header, body: bytes) -> Event:
+        return self._check_and(header, body, lambda body: self.builder.build(header, body))
+
+    def _check_and(self, header: Header, body: bytes, work, from_inbox: bool = False):
+        """Count the event received, refuse it when shutting down or held back (held_back.py),
+        then ``work(body)`` (if any)."""
         self.state.received += 1
         if not self.accepting:
             raise self.refuse(Reason.UNAVAILABLE, "hookd is shutting down; keep the event and resend it",
                               header)
+        if not from_inbox and header.handoff_id is not None and self.held_back.active():
+            self.held_back.refused(header.handoff_id)
+            raise self.refuse(Reason.DISK_FULL if self.spool.disk_full else Reason.UNAVAILABLE,
+                              "events refused before wait in the inbox; keep this one, it is "
+                              "taken after them", header)
+        if work is None:
+            return None
         try:
-            return self.builder.build(header, body)
+            return work(body)
         except Rejected as exc:
             self._count(exc, header, len(body))
             raise
@@ -118,12 +232,18 @@ class Pipeline:
             rejected.internal = True
             raise rejected from exc
 
-    def _spool(self, events: list[Event]) -> None:
+    def _spool(self, events: list[Event], count_refusal: bool = True) -> None:
         try:
             self.spool.append_many(events)
         except SpoolFull as exc:
-            for _ in events:
-                rejected = self.refuse(Reason.UNAVAILABLE, f"{exc}; keep the event and resend it")
+            reason = Reason.DISK_FULL if exc.disk_full else Reason.UNAVAILABLE
+            message = f"{exc}; keep the event and resend it"
+            if not count_refusal:
+                raise Rejected(reason, message) from exc
+            for event in events:
+                rejected = self.refuse(reason, message)
+                if event.handoff_id:
+                    self.held_back.refused(event.handoff_id)
             raise rejected from exc
         state = self.state
         state.accepted += len(events)

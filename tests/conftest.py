@@ -113,11 +113,14 @@ class Hookd:
             **{k: v for k, v in os.environ.items() if not k.startswith("HOOKD_")},
             "HOOKD_SOCKET": str(self.socket),
             "HOOKD_STATE_DIR": str(self.state_dir),
-            # hook-send's fallback when the inbox fails: kept out of the machine's /dev/shm.
-            "HOOKD_SPARE_INBOX": str(base / "spare-inbox"),
             "HOOKD_REDIS_URL": redis_url,
             "HOOKD_CONFIG": str(base / "config.toml"),
             "HOOKD_LOG_FORMAT": "json",
+            # Each test's own: the default (/dev/shm/hookd-$UID/inbox) is shared by every test.
+            "HOOKD_SPARE_INBOX": str(base / "spare-inbox"),
+            # 1 MiB, not the 64 MiB default: pytest keeps the last runs' directories, and
+            # hundreds of daemons' reserves would take gigabytes (test_disk_full sets its own).
+            "HOOKD_SPOOL_RESERVE_BYTES": str(1 << 20),
             **{f"HOOKD_{k.upper()}": str(v) for k, v in settings.items()},
         }
         (base / "config.toml").write_text("")

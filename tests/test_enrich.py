@@ -445,7 +445,7 @@ def test_a_failing_enrichment_leaves_the_fields_empty_and_the_event_accepted(tmp
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(builder.enricher, "enrich", broken)
+    monkeypatch.setattr(builder.enricher, "complete", broken)
     envelope = json.loads(builder.build(Header(), corpus("pre_tool_use_bash.json")).envelope)
     assert envelope["risk"] is None and envelope["risk_reasons"] == [] and envelope["tool_name"] == "Bash"
     assert builder.enrich_failures == 1

@@ -94,7 +94,10 @@ def test_two_hosts_sending_at_once_each_arrive_once_in_their_own_order(hookd_fac
 
 
 def instance_of(daemon) -> str:
-    return (daemon.state_dir / "sequence.instance").read_text().strip()
+    # The socket accepts (its backlog holds clients) before start-up has made the instance id.
+    path = daemon.state_dir / "sequence.instance"
+    wait_until(path.exists, what=f"{path} to be made")
+    return path.read_text().strip()
 
 
 def test_two_daemons_sharing_a_host_name_each_arrive_once_in_their_own_order(hookd_factory, redis_db):

@@ -234,10 +234,10 @@ def test_a_connection_handler_that_raises_is_logged_counted_and_the_daemon_goes_
     patch = textwrap.dedent("""
         from hookd import pipeline
         original = pipeline.Pipeline.take_all
-        def take_all(self, frames):
+        def take_all(self, frames, *args, **kwargs):
             if any(b"boom" in body for _, body in frames):
                 raise RuntimeError("injected fault in a connection handler")
-            return original(self, frames)
+            return original(self, frames, *args, **kwargs)
         pipeline.Pipeline.take_all = take_all
     """)
     log_path = daemon.base / "fault.log"

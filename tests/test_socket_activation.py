@@ -60,6 +60,8 @@ class ActivatedHookd(Hookd):
         hookd = [sys.executable, "-m", "hookd", "run", "--socket", str(self.socket),
                  "--control-socket", str(self.control_socket), "--state-dir", str(self.state_dir),
                  "--redis-url", self.env["HOOKD_REDIS_URL"], "--config", self.env["HOOKD_CONFIG"],
+                 "--spare-inbox", self.env["HOOKD_SPARE_INBOX"],
+                 "--spool-reserve-bytes", self.env["HOOKD_SPOOL_RESERVE_BYTES"],
                  "--log-format", "json"]
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(

@@ -23,7 +23,7 @@ SPOOL_WARN_FRACTION = 0.8
 def count_inbox(inbox_dir: str) -> int:
     try:
         return sum(1 for n in os.listdir(inbox_dir) if n.endswith(INBOX_SUFFIX) and not n.startswith("."))
-    except FileNotFoundError:
+    except OSError:
         return 0
 
 
@@ -72,8 +72,17 @@ def take(daemon: Daemon) -> dict[str, Any]:
             "fsync": spool.fsync_policy,
             "torn_bytes": spool.torn_bytes,
             "damaged_bytes": spool.damaged_bytes,
+            "disk_full": spool.disk_full,
+            "reserve_bytes": spool.reserve.size,
+            "reserve_target_bytes": spool.reserve.target,
         },
-        "inbox": {"events": count_inbox(config.inbox_dir), "taken": daemon.inbox.taken},
+        "inbox": {"events": count_inbox(config.inbox_dir), "taken": daemon.inbox.taken,
+                  "spare": config.spare_inbox or None,
+                  "spare_events": count_inbox(config.spare_inbox) if config.spare_inbox else 0,
+                  "spare_taken": daemon.inbox.spare_taken,
+                  "spare_problem": daemon.inbox.spare_problem
+                  if daemon.inbox.spare_problem != "absent" else None},
+        "work": daemon.worker.snapshot(),
         "counters": {
             "received": state.received,
             "accepted": state.accepted,
@@ -127,6 +136,12 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     if spool["dropped"]:
         reasons.append(f"{spool['dropped']} events were dropped from a full spool")
     reasons += _liveness_reasons(status)
+    if spool.get("disk_full"):
+        refused = status["counters"]["rejected"].get("disk_full", 0)
+        reasons.append(f"DISK FULL: the spool's filesystem has no space; "
+                       f"{spool['reserve_bytes'] >> 20} of {spool['reserve_target_bytes'] >> 20} MiB "
+                       f"of reserve left; {refused} events refused (kept by hook-send in its inbox "
+                       "or spare inbox); free space there")
     return (DEGRADED if reasons else HEALTHY), reasons
 
 

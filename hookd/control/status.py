@@ -111,6 +111,19 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
                           f"{format_bytes(spool['disk_bytes'])} of {format_bytes(spool['max_bytes'])} on disk; "
                           f"fsync {spool['fsync']}" + (f"; {spool['dropped']:,} dropped" if spool["dropped"] else "")))
     rows.append(("inbox", f"{status['inbox']['events']:,} waiting, {status['inbox']['taken']:,} taken"))
+    inbox = status["inbox"]
+    if inbox.get("spare_events") or inbox.get("spare_problem"):
+        rows.append(("spare inbox", f"{inbox['spare']}: {inbox.get('spare_events', 0):,} waiting"
+                     + (paint(f"; not swept: {inbox['spare_problem']}", RED) if inbox.get("spare_problem")
+                        else "")))
+    work = status.get("work") or {}
+    if work.get("over_budget") or work.get("worker_failed"):
+        rows.append(("work", paint(f"{work['over_budget']:,} events over work_budget_ms, "
+                                   f"{work['worker_failed']:,} the worker failed on: payloads withheld",
+                                   YELLOW)))
+    if spool.get("disk_full"):
+        rows.append(("disk", paint(f"DISK FULL, reserve {format_bytes(spool['reserve_bytes'])} of "
+                                   f"{format_bytes(spool['reserve_target_bytes'])} left", RED)))
     counters = status["counters"]
     rejected = ", ".join(f"{k} {v:,}" for k, v in sorted(counters["rejected"].items())) or "none"
     rows.append(("events", f"received {counters['received']:,}, published {counters['published']:,} "

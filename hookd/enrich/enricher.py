@@ -72,6 +72,36 @@ def _payload_duration(value: Any) -> int | None:
     return None
 
 
+class Assessed(msgspec.Struct, array_like=True, frozen=True):
+    """What enrichment reads from one payload, without memory of other events.
+
+    Computed apart from ``Enricher.complete`` so that it can run in the worker
+    process (hookd/worker.py) for a large event: the risk rules scan the command.
+    """
+
+    model: str | None
+    tool_use_id: str | None
+    own_duration: int | None
+    input_bytes: int | None
+    response_bytes: int | None
+    risk: str | None
+    risk_reasons: list[str]
+
+
+def assess_payload(fields: PayloadFields, tool: str | None) -> Assessed:
+    call = fields.tool_use_id
+    if not isinstance(call, str) or not call or len(call) > MAX_ID_CHARS:
+        call = None
+    risk_level, reasons = None, []
+    if tool:
+        tool_input = read_tool_input(fields.tool_input) if tool in PATH_TOOLS else NO_INPUT
+        risk = assess(tool, tool_input, fields.cwd)
+        risk_level, reasons = risk.level, list(risk.reasons)
+    return Assessed(_model_name(fields.model), call, _payload_duration(fields.duration_ms),
+                    len(fields.tool_input) or None, len(fields.tool_response) or None,
+                    risk_level, reasons)
+
+
 class Enricher:
     """Holds what enrichment remembers between events: pending tool calls, session models."""
 
@@ -81,27 +111,30 @@ class Enricher:
 
     def enrich(self, fields: PayloadFields, hook: str, session: str | None, tool: str | None,
                sent_ns: int | None, received_ns: int) -> Enrichment:
-        model = _model_name(fields.model)
+        return self.complete(assess_payload(fields, tool), hook, session, tool, sent_ns, received_ns)
+
+    def complete(self, assessed: Assessed, hook: str, session: str | None, tool: str | None,
+                 sent_ns: int | None, received_ns: int) -> Enrichment:
+        """The enrichment of an assessed payload, with what earlier events left (models, calls)."""
+        model = assessed.model
         if session and len(session) <= MAX_ID_CHARS:
             if model is not None:
                 self.models.remember(session, model)
             else:
                 model = self.models.get(session)
         if not tool:
-            return Enrichment(None, None, None, None, [], None, len(fields.tool_input) or None,
-                              len(fields.tool_response) or None, model)
+            return Enrichment(None, None, None, None, [], None, assessed.input_bytes,
+                              assessed.response_bytes, model)
         operation = classify(tool)
-        tool_input = read_tool_input(fields.tool_input) if tool in PATH_TOOLS else NO_INPUT
-        risk = assess(tool, tool_input, fields.cwd)
         return Enrichment(operation.operation, operation.mcp_server, operation.mcp_tool,
-                          risk.level, list(risk.reasons),
-                          self._duration(fields, hook, sent_ns, received_ns),
-                          len(fields.tool_input) or None, len(fields.tool_response) or None, model)
+                          assessed.risk, list(assessed.risk_reasons),
+                          self._duration(assessed, hook, sent_ns, received_ns),
+                          assessed.input_bytes, assessed.response_bytes, model)
 
-    def _duration(self, fields: PayloadFields, hook: str, sent_ns: int | None,
+    def _duration(self, assessed: Assessed, hook: str, sent_ns: int | None,
                   received_ns: int) -> int | None:
-        call = fields.tool_use_id
-        if not isinstance(call, str) or not call or len(call) > MAX_ID_CHARS:
+        call = assessed.tool_use_id
+        if call is None:
             return None
         if hook == "PreToolUse":
             self.pending.started(call, sent_ns, received_ns)
@@ -109,5 +142,5 @@ class Enricher:
         if hook not in FINISHED_HOOKS:
             return None
         paired = self.pending.finished(call, sent_ns, received_ns)
-        own = _payload_duration(fields.duration_ms)
+        own = assessed.own_duration
         return own if own is not None else paired

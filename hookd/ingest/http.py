@@ -61,6 +61,7 @@ KEEPALIVE_IDLE_S = 60
 _EVENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")
 _STATUS_FOR_REASON = {
     Reason.TOO_LARGE: 413, Reason.TIMEOUT: 408, Reason.UNAVAILABLE: 503, Reason.BAD_HEADER: 400,
+    Reason.DISK_FULL: 507,
 }  # the other reasons (empty, not_json, invalid_utf8, not_object, too_deep) are 400
 _encode = msgspec.json.Encoder().encode
 
@@ -110,8 +111,10 @@ class HookConnection(asyncio.Protocol):
         self.closing = False
         self.eof = False
         self.in_request = False
+        self.fresh = True  # connected, nothing received yet: at a stop it gets a moment to send
         self.parsed: list[Request | Answer] = []
-        self.outbox: deque[tuple[asyncio.Future | None, list[Answer], bool]] = deque()
+        self.outbox: deque[tuple[asyncio.Future | None, list, bool]] = deque()
+        self.deferred: asyncio.Future | None = None  # a large event's answers, still to come
         self.deadline = 0.0
         self.timer: asyncio.TimerHandle | None = None
         self.timer_at = 0.0
@@ -141,6 +144,7 @@ class HookConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closing:
             return
+        self.fresh = False
         started = time.perf_counter()
         stop = False
         try:
@@ -321,9 +325,24 @@ class HookConnection(asyncio.Protocol):
         """Queue the answers to one read's requests, in order, behind the flush they wait for."""
         frames = [(item.header, item.body) for item in parsed if isinstance(item, Request)]
         durable = None
-        replies: list[bytes] = []
+        replies: list[bytes] | None = []
         if frames:
-            replies, _, durable = self.pipeline.take_all(frames)
+            after = self.deferred if self.deferred is not None and not self.deferred.done() else None
+            replies, _, durable = self.pipeline.take_all(frames, after)
+        if replies is None:  # prepared off the loop: answered when its replies come
+            self.deferred = durable
+            if not stop and not self.in_request:
+                self._set_deadline(self.loop.time() + KEEPALIVE_IDLE_S)
+            self.outbox.append((durable, (parsed, stop), stop))
+            durable.add_done_callback(self._send_ready)
+            return
+        self.outbox.append(self._answers(parsed, replies, stop, durable))
+        if durable is not None:
+            durable.add_done_callback(self._send_ready)
+        self._send_ready()
+
+    def _answers(self, parsed: list, replies: list[bytes], stop: bool,
+                 durable: asyncio.Future | None) -> tuple[asyncio.Future | None, list[Answer], bool]:
         answers: list[Answer] = []
         pending = iter(replies)
         for item in parsed:
@@ -335,10 +354,7 @@ class HookConnection(asyncio.Protocol):
         close = stop or answers[-1].close
         if not close and not self.in_request:
             self._set_deadline(self.loop.time() + KEEPALIVE_IDLE_S)
-        self.outbox.append((durable, answers, close))
-        if durable is not None:
-            durable.add_done_callback(self._send_ready)
-        self._send_ready()
+        return durable, answers, close
 
     @staticmethod
     def _from_reply(line: bytes, keep_alive: bool) -> Answer:
@@ -353,6 +369,9 @@ class HookConnection(asyncio.Protocol):
     def _send_ready(self, _: object = None) -> None:
         while self.outbox and (self.outbox[0][0] is None or self.outbox[0][0].done()):
             durable, answers, close = self.outbox.popleft()
+            if isinstance(answers, tuple):  # deferred: the replies are the future's result
+                parsed, stop = answers
+                durable, answers, close = self._answers(parsed, durable.result()[0], stop, None)
             if durable is not None and durable.exception() is not None:
                 # Fail the events of a flush that failed: Claude Code reports an error.
                 unflushed = _error(503, Reason.UNAVAILABLE.value, "the spool could not be flushed "

@@ -47,10 +47,14 @@ class HttpListener:
         self.throttle = Throttle(REFUSAL_LOG_INTERVAL_S)
 
     @classmethod
-    def bind(cls, config: Config) -> HttpListener:
-        """Read or create the token and bind the address, before anything slow, so errors come first."""
+    def bind(cls, config: Config, passed: list[socket.socket] | None = None) -> HttpListener:
+        """Read or create the token and bind the address, before anything slow, so errors come first.
+
+        ``passed``: sockets the service manager holds on http_addr (socket activation),
+        served as they are instead of binding.
+        """
         token = load_or_create_token(config.http_token_file)
-        return cls(config, token, bind_addr(config.http_addr))
+        return cls(config, token, passed or bind_addr(config.http_addr))
 
     async def start(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
@@ -100,6 +104,11 @@ class HttpListener:
     @property
     def mid_request(self) -> bool:
         return any(c.in_request for c in self.connections)
+
+    @property
+    def awaiting_first_request(self) -> bool:
+        """A connection accepted but not sent on yet (an http hook that connected just now)."""
+        return any(c.fresh and not c.closing for c in self.connections)
 
     def stop_listening(self) -> None:
         for server in self.servers:

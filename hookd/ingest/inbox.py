@@ -5,12 +5,21 @@ in the order they were sent (their names start with the send time), through
 the same pipeline as socket events, and deleted only once spooled. A frame
 the pipeline refuses for good is moved to ``inbox/rejected/`` rather than
 deleted, so that nothing handed over disappears without a trace.
+
+The spare inbox (spare_inbox: $HOOKD_SPARE_INBOX, else $XDG_RUNTIME_DIR/hookd/inbox,
+else /dev/shm/hookd-<uid>/inbox) is where hook-send writes when the inbox cannot
+take a file (its filesystem is full, or it fails the ownership checks). It is
+swept with the inbox, all files in one order by name (the send time), only
+while it is a directory of ours that no other user can write to; hookd never
+creates it. A file whose body is over max_event_bytes is refused as on the
+socket (reason too_large) and set aside, without being read whole.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import stat
 import time
 
 import structlog
@@ -29,20 +38,53 @@ ABANDONED_TMP_S = 60.0
 
 
 class Inbox:
-    def __init__(self, directory: str, pipeline: Pipeline) -> None:
+    def __init__(self, directory: str, pipeline: Pipeline, max_body: int = 8 << 20,
+                 spare: str | None = None) -> None:
         self.directory = ensure_private_dir(directory)
-        self.rejected_dir = os.path.join(directory, "rejected")
+        self.spare = os.path.abspath(spare) if spare and os.path.abspath(spare) != os.path.abspath(directory) else None
         self.pipeline = pipeline
+        self.max_body = max_body
         self.taken = 0
         self.waiting = 0
+        self.spare_taken = 0
+        self.spare_problem: str | None = None  # why the spare inbox is not swept, for status
         self.swept_at = time.monotonic()  # the last sweep that ran to its end (for liveness)
+
+    def _sources(self) -> list[str]:
+        """The inbox, and the spare inbox when it exists and is trusted."""
+        sources = [self.directory]
+        if self.spare is not None:
+            problem = self._spare_problem()
+            if problem != self.spare_problem and problem is not None and problem != "absent":
+                log.error("spare_inbox_untrusted", directory=self.spare, problem=problem,
+                          hint="hookd does not take events from it; make it a directory of "
+                               "yours that only you can write to (chmod 700), or set spare_inbox")
+            self.spare_problem = problem
+            if problem is None:
+                sources.append(self.spare)
+        return sources
+
+    def _spare_problem(self) -> str | None:
+        try:
+            info = os.lstat(self.spare)
+        except FileNotFoundError:
+            return "absent"
+        except OSError as exc:
+            return exc.strerror
+        if not stat.S_ISDIR(info.st_mode):
+            return "not a directory (a symbolic link or a file)"
+        if info.st_uid != os.getuid():
+            return f"owned by uid {info.st_uid}, not {os.getuid()}"
+        if info.st_mode & 0o022:
+            return f"writable by other users (mode {stat.S_IMODE(info.st_mode):04o})"
+        return None
 
     def handoff_ids(self) -> set[str]:
         """Hand-off ids of the frames waiting here, read from their headers."""
         ids = set()
-        for name in self._pending_names():
+        for path in self._pending_paths():
             try:
-                with os.fdopen(open_private(os.path.join(self.directory, name)), "rb") as fh:
+                with os.fdopen(open_private(path), "rb") as fh:
                     line = fh.readline(MAX_HEADER_BYTES + 1).rstrip(b"\n")
                 handoff_id = parse_header(line).handoff_id
             except (OSError, UnsafePathError, Rejected):
@@ -51,30 +93,34 @@ class Inbox:
                 ids.add(handoff_id)
         return ids
 
-    def _pending_names(self) -> list[str]:
-        try:
-            names = os.listdir(self.directory)
-        except FileNotFoundError:
-            return []
-        return sorted(n for n in names if n.endswith(SUFFIX) and not n.startswith("."))
+    def _pending_paths(self) -> list[str]:
+        """Every waiting file of the inbox and the spare inbox, in one order: by name (send time)."""
+        named = []
+        for directory in self._sources():
+            try:
+                names = os.listdir(directory)
+            except FileNotFoundError:
+                continue
+            named += [(n, directory) for n in names if n.endswith(SUFFIX) and not n.startswith(".")]
+        return [os.path.join(directory, name) for name, directory in sorted(named)]
 
-    def sweep(self) -> int:
+    async def sweep(self) -> int:
         """Take every waiting frame into the spool, oldest first; return how many were taken."""
-        names = self._pending_names()
+        paths = self._pending_paths()
         done: list[str] = []
         self.waiting = 0
-        for index, name in enumerate(names):
-            path = os.path.join(self.directory, name)
-            outcome = self._take_file(path)
+        for index, path in enumerate(paths):
+            outcome = await self._take_file(path)
             if outcome is None:
                 # The pipeline cannot take events now (spool full, shutting down):
                 # stop here, so that order is kept, and try again on the next sweep.
-                self.waiting = len(names) - index
+                self.waiting = len(paths) - index
                 break
             if outcome:
                 done.append(path)
+        self.pipeline.held_back.inbox_waiting = self.waiting
         if not self.waiting:
-            done += self._salvage_abandoned_tmp_files()
+            done += await self._salvage_abandoned_tmp_files()
         if done:
             # The client fsynced its file; the spool must hold the event as firmly
             # before the file goes.
@@ -82,13 +128,19 @@ class Inbox:
                 self.pipeline.spool.sync()
             for path in done:
                 os.unlink(path)
+                if self.spare is not None and os.path.dirname(path) == self.spare:
+                    self.spare_taken += 1
         self.taken += len(done)
         return len(done)
 
-    def _take_file(self, path: str) -> bool | None:
+    async def _take_file(self, path: str) -> bool | None:
         """True if spooled (the caller deletes the file), False if set aside or gone, None to wait."""
+        # A frame is a header line (at most MAX_HEADER_BYTES and its newline) and a body:
+        # reading one byte past the largest possible frame tells a file that is too large.
+        limit = self.max_body + MAX_HEADER_BYTES + 1
         try:
-            data = read_private(path)  # never through a link: its target would be published
+            # Never through a link (its target would be published), only a regular file of ours.
+            data = read_private(path, limit + 1)
         except FileNotFoundError:
             return False
         except UnsafePathError as exc:
@@ -96,44 +148,58 @@ class Inbox:
             self._set_aside(path)
             return False
         try:
+            if len(data) > limit:
+                raise Rejected(Reason.TOO_LARGE, f"the body is over the limit of {self.max_body} "
+                               "bytes (max_event_bytes)")
             header, body = split_frame(data)
+            if len(body) > self.max_body:
+                raise Rejected(Reason.TOO_LARGE, f"the body is {len(body)} bytes, over the limit "
+                               f"of {self.max_body} (max_event_bytes)")
         except Rejected as exc:
-            self.pipeline.refuse(exc.reason, f"inbox file {os.path.basename(path)}: {exc.message}")
+            self.pipeline.refuse(exc.reason, f"inbox file {os.path.basename(path)}: {exc.message}",
+                                 size=len(data))
             self._set_aside(path)
             return False
+        del data
         try:
-            self.pipeline.take(header, body)
+            await self.pipeline.take_async(header, body)
         except Rejected as exc:
-            if exc.reason is Reason.UNAVAILABLE and not exc.internal:
+            if exc.reason.passing and not exc.internal:
                 return None
             self._set_aside(path)
             return False
         return True
 
     def _set_aside(self, path: str) -> None:
-        ensure_private_dir(self.rejected_dir)
-        target = os.path.join(self.rejected_dir, os.path.basename(path).lstrip("."))
+        rejected_dir = os.path.join(os.path.dirname(path), "rejected")
+        ensure_private_dir(rejected_dir)
+        target = os.path.join(rejected_dir, os.path.basename(path).lstrip("."))
         os.replace(path, target)
         log.warning("inbox_file_set_aside", file=target,
                     hint="hookd refused this frame (see the event_rejected line before); "
                          "it is kept for inspection and can be deleted")
 
-    def _salvage_abandoned_tmp_files(self) -> list[str]:
+    async def _salvage_abandoned_tmp_files(self) -> list[str]:
         """Take temporary files whose writer died before renaming them, if they hold a whole frame."""
         taken = []
         now = time.time()
-        for name in os.listdir(self.directory):
-            if not name.startswith(TMP_PREFIX):
-                continue
-            path = os.path.join(self.directory, name)
+        for directory in self._sources():
             try:
-                if now - os.stat(path).st_mtime < ABANDONED_TMP_S:
-                    continue
+                names = os.listdir(directory)
             except FileNotFoundError:
                 continue
-            log.info("inbox_abandoned_tmp_file", file=path)
-            if self._take_file(path):
-                taken.append(path)
+            for name in names:
+                if not name.startswith(TMP_PREFIX):
+                    continue
+                path = os.path.join(directory, name)
+                try:
+                    if now - os.lstat(path).st_mtime < ABANDONED_TMP_S:
+                        continue
+                except FileNotFoundError:
+                    continue
+                log.info("inbox_abandoned_tmp_file", file=path)
+                if await self._take_file(path):
+                    taken.append(path)
         return taken
 
     async def run(self, interval_s: float) -> None:
@@ -142,7 +208,7 @@ class Inbox:
             await asyncio.sleep(interval_s)
             self.pipeline.handoffs.trim()
             try:
-                self.sweep()
+                await self.sweep()
                 self.swept_at = time.monotonic()
             except OSError as exc:
                 log.error("inbox_sweep_failed", directory=self.directory, error=str(exc))

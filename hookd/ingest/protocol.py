@@ -32,14 +32,22 @@ class Reason(enum.Enum):
     BAD_HEADER = "bad_header"
     TIMEOUT = "timeout"
     UNAVAILABLE = "unavailable"
+    # The spool's filesystem is full and its reserve used up. Not final: hook-send keeps the
+    # event in its inbox, or its spare inbox when the inbox is on the same full filesystem.
+    DISK_FULL = "disk_full"
 
     @property
     def closes_connection(self) -> bool:
         """After these the byte stream cannot be trusted to resume at a frame boundary."""
         return self in _CLOSING
 
+    @property
+    def passing(self) -> bool:
+        """A state of hookd's, not a fault of the event: the sender keeps it and tries again."""
+        return self in (Reason.UNAVAILABLE, Reason.DISK_FULL)
 
-_CLOSING = {Reason.TOO_LARGE, Reason.BAD_HEADER, Reason.TIMEOUT, Reason.UNAVAILABLE}
+
+_CLOSING = {Reason.TOO_LARGE, Reason.BAD_HEADER, Reason.TIMEOUT, Reason.UNAVAILABLE, Reason.DISK_FULL}
 
 
 class Rejected(Exception):

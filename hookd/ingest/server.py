@@ -57,7 +57,9 @@ class EventConnection(asyncio.Protocol):
         self.loop = asyncio.get_running_loop()
         self.deadline = 0.0
         self.timer: asyncio.TimerHandle | None = None
-        self.outbox: deque[tuple[asyncio.Future | None, list[bytes], bool]] = deque()
+        self.outbox: deque[tuple[asyncio.Future | None, list[bytes] | None, bool]] = deque()
+        self.deferred: asyncio.Future | None = None  # a large event's replies, still to come
+        self.eof = False
 
     # -- asyncio callbacks ------------------------------------------------
 
@@ -81,6 +83,9 @@ class EventConnection(asyncio.Protocol):
         if not self.closing:
             self._process(eof=True)
         if not self.closing:
+            if self.outbox:  # replies still being prepared: close once they are written
+                self.eof = True
+                return True
             self._close()
         return False
 
@@ -127,8 +132,14 @@ class EventConnection(asyncio.Protocol):
         close = False
         durable = None
         if frames:
-            replies, close, durable = self.pipeline.take_all(frames)
+            after = self.deferred if self.deferred is not None and not self.deferred.done() else None
+            replies, close, durable = self.pipeline.take_all(frames, after)
             self.deadline = self.loop.time() + self.timeout_s
+            if replies is None:  # prepared off the loop; later frames of this connection wait
+                self.deferred = durable
+                self.outbox.append((durable, None, False))
+                durable.add_done_callback(self._send_ready)
+                replies, durable = [], None
         if refusal is not None:
             replies.append(error_line(refusal.reason, refusal.message))
             close = close or refusal.reason.closes_connection
@@ -144,7 +155,9 @@ class EventConnection(asyncio.Protocol):
         """Write queued replies in order, each once the flush it waits for (if any) is done."""
         while self.outbox and (self.outbox[0][0] is None or self.outbox[0][0].done()):
             durable, replies, close = self.outbox.popleft()
-            if durable is not None and durable.exception() is not None:
+            if replies is None:
+                replies, close = durable.result()
+            elif durable is not None and durable.exception() is not None:
                 replies = [error_line(Reason.UNAVAILABLE, "the spool could not be flushed to the "
                                       "disk; keep the event and resend it")
                            if line.startswith(b"OK ") else line for line in replies]
@@ -153,6 +166,8 @@ class EventConnection(asyncio.Protocol):
                 self._reply(b"".join(replies))
             if close:
                 self._close()
+        if self.eof and not self.outbox and not self.closing:
+            self._close()
 
     def _next_frame(self, eof: bool) -> tuple[Header, bytes] | None:
         """The next complete frame in the buffer, or None when more bytes are needed."""
@@ -224,7 +239,8 @@ class EventConnection(asyncio.Protocol):
         """Fires at the deadline set when the timer was armed; frames since may have moved it."""
         if self.closing:
             return
-        if self.loop.time() < self.deadline:
+        if self.loop.time() < self.deadline or self.outbox:  # waiting on hookd is not the client's fault
+            self.deadline = max(self.deadline, self.loop.time() + (self.timeout_s if self.outbox else 0))
             self.timer = self.loop.call_at(self.deadline, self._on_timer)
             return
         if self.mid_frame or self.frames == 0:

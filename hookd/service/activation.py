@@ -7,12 +7,18 @@ hookd; so hookd takes it as it is, never binds or unlinks its path, and only
 closes its own copy. Each passed socket is matched to a role (event socket,
 control socket) by the path it is bound to, so a unit whose paths disagree
 with hookd's settings is refused rather than served on the wrong path.
+
+With http_addr set, TCP sockets bound to that address are taken for the
+HTTP listener (role ``http``, a list: localhost may have two addresses), so
+that Claude Code's http hooks posted while hookd restarts wait in the queue
+instead of being refused.
 """
 
 from __future__ import annotations
 
 import ctypes
 import errno
+import ipaddress
 import os
 import socket
 import stat
@@ -26,7 +32,7 @@ log = structlog.get_logger("hookd.service")
 SD_LISTEN_FDS_START = 3
 SYSTEMD_VARIABLES = ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES")
 # The plist's Sockets keys (launchd/com.hookd.agent.plist), by role.
-LAUNCHD_SOCKET_NAMES = {"events": "Listeners", "control": "Control"}
+LAUNCHD_SOCKET_NAMES = {"events": "Listeners", "control": "Control", "http": "Http"}
 
 
 class ActivationError(Exception):
@@ -86,18 +92,21 @@ def launchd_fds(name: str, libc: ctypes.CDLL | None = None) -> list[int]:
         libc.free(fds)
 
 
-def adopt(fd: int, label: str) -> socket.socket:
-    """The passed fd as a socket, if it is one hookd can serve: a listening AF_UNIX stream socket."""
+def adopt(fd: int, label: str, tcp: bool = False) -> socket.socket:
+    """The passed fd as a socket, if it is one hookd can serve: a listening AF_UNIX stream socket
+    (or, when ``tcp``, a TCP one for the HTTP listener)."""
     try:
         sock = socket.socket(fileno=fd)
     except OSError as exc:
         raise ActivationError(f"passed file descriptor {fd} ({label}) is not a socket: "
                               f"{exc.strerror}") from None
     what = f"passed socket {fd} ({label})"
-    if sock.family != socket.AF_UNIX or sock.type != socket.SOCK_STREAM:
+    families = (socket.AF_UNIX, socket.AF_INET, socket.AF_INET6) if tcp else (socket.AF_UNIX,)
+    if sock.family not in families or sock.type != socket.SOCK_STREAM:
         sock.detach()
         raise ActivationError(f"{what} is {sock.family.name} {sock.type.name}; hookd serves "
-                              "Unix stream sockets only (ListenStream=<path> in the socket unit)")
+                              "Unix stream sockets only (ListenStream=<path> in the socket unit), "
+                              "and a TCP socket on http_addr when that is set")
     if not sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
         sock.detach()
         raise ActivationError(f"{what} is not listening; pass a listening socket "
@@ -143,24 +152,51 @@ def _check_path(path: str) -> None:
                     mode=f"{stat.S_IMODE(info.st_mode):o}", now="600")
 
 
+def _same_address(sockname: tuple, http_addr: str) -> bool:
+    """Whether a TCP socket's address is http_addr's (localhost: either loopback address)."""
+    from hookd.ingest.http_setup import split_addr
+
+    host, port = split_addr(http_addr)
+    if sockname[1] != port:
+        return False
+    if host == "localhost":
+        return ipaddress.ip_address(sockname[0]).is_loopback
+    return ipaddress.ip_address(sockname[0]) == ipaddress.ip_address(host)
+
+
 def take_passed_sockets(paths: Mapping[str, str],
                         environ: MutableMapping[str, str] | None = None,
                         platform: str = sys.platform,
-                        launchd: Callable[[str], list[int]] = launchd_fds) -> dict[str, socket.socket]:
+                        launchd: Callable[[str], list[int]] = launchd_fds,
+                        http_addr: str = "") -> dict[str, socket.socket]:
     """The sockets the service manager passed, by role (``paths`` maps role to configured path).
 
     Empty when hookd was not socket-activated. A role with no passed socket is
-    left out: hookd binds that one itself.
+    left out: hookd binds that one itself. With ``http_addr``, the TCP sockets
+    bound to it are under ``http``, as a list.
     """
     if platform == "darwin":
-        passed = [(fd, LAUNCHD_SOCKET_NAMES.get(role, role)) for role in paths
+        roles_wanted = list(paths) + (["http"] if http_addr else [])
+        passed = [(fd, LAUNCHD_SOCKET_NAMES.get(role, role)) for role in roles_wanted
                   for fd in launchd(LAUNCHD_SOCKET_NAMES.get(role, role))]
     else:
         passed = systemd_fds(environ)
     roles = {os.path.abspath(path): role for role, path in paths.items()}
-    taken: dict[str, socket.socket] = {}
+    taken: dict = {}
     for fd, label in passed:
-        sock = adopt(fd, label)
+        sock = adopt(fd, label, tcp=bool(http_addr))
+        if sock.family != socket.AF_UNIX:
+            address = sock.getsockname()
+            if not _same_address(address, http_addr):
+                sock.detach()
+                raise ActivationError(
+                    f"the service manager passed a TCP socket on {address[0]}:{address[1]}, "
+                    f"which is not http_addr {http_addr}; make the socket unit's ListenStream= "
+                    "and http_addr agree (hookd service install renders both)")
+            taken.setdefault("http", []).append(sock)
+            log.info("socket_passed", role="http", address=f"{address[0]}:{address[1]}", fd=fd,
+                     name=label)
+            continue
         path = sock.getsockname()
         role = roles.get(path) if isinstance(path, str) and path else None
         if role is None:

@@ -39,6 +39,7 @@ class Installation(NamedTuple):
     state_dir: str
     config_file: str | None  # None: hookd looks in its default place
     runtime_dir: str | None  # $XDG_RUNTIME_DIR, written as %t in systemd units
+    http_addr: str = ""  # HOST:PORT the manager holds for HTTP hooks too, when set
 
     @classmethod
     def of(cls, config: Config, config_file: str | None,
@@ -48,7 +49,8 @@ class Installation(NamedTuple):
         return cls(python=os.path.abspath(sys.executable), socket=config.socket,
                    control_socket=config.control_socket, state_dir=config.state_dir,
                    config_file=config_file,
-                   runtime_dir=runtime.rstrip("/") if runtime.startswith("/") else None)
+                   runtime_dir=runtime.rstrip("/") if runtime.startswith("/") else None,
+                   http_addr=config.http_addr)
 
     def run_arguments(self) -> list[str]:
         """hookd run with every path the service manager and hookd must agree on."""
@@ -100,8 +102,22 @@ def systemd_units(installation: Installation) -> dict[str, str]:
         "exec_start": " ".join(words),
         "state_dir": systemd_word(installation.state_dir.replace("%", "%%"),
                                   expand_variables=False),
+        "http_listen": (f"# HTTP hooks (http_addr): requests made while hookd restarts wait here.\n"
+                        f"ListenStream={listen_address(installation.http_addr)}"
+                        if installation.http_addr else "# No http_addr: no HTTP socket."),
     }
     return {name: render(name, values) for name in SYSTEMD_UNITS}
+
+
+def listen_address(http_addr: str) -> str:
+    """http_addr as the socket unit's ListenStream= takes it: an IP address (systemd resolves
+    no names), so localhost is 127.0.0.1, and an IPv6 address in brackets."""
+    from hookd.ingest.http_setup import split_addr
+
+    host, port = split_addr(http_addr)
+    if host == "localhost":
+        host = "127.0.0.1"
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 # -- launchd ----------------------------------------------------------------------------
@@ -118,5 +134,18 @@ def launchd_plist(installation: Installation, home: str) -> str:
         "socket": xml_escape(installation.socket),
         "control_socket": xml_escape(installation.control_socket),
         "log_dir": xml_escape(launchd_log_dir(home)),
+        "http_socket": _launchd_http_socket(installation.http_addr),
     }
     return render(LAUNCHD_PLIST, values)
+
+
+def _launchd_http_socket(http_addr: str) -> str:
+    """The plist's Sockets entry for HTTP hooks (Http), or nothing without http_addr."""
+    if not http_addr:
+        return ""
+    host, _, port = listen_address(http_addr).rpartition(":")
+    return ("    <key>Http</key>\n    <dict>\n"
+            f"      <key>SockNodeName</key>\n      <string>{xml_escape(host.strip('[]'))}</string>\n"
+            f"      <key>SockServiceName</key>\n      <string>{port}</string>\n"
+            "      <key>SockType</key>\n      <string>stream</string>\n"
+            "    </dict>")

@@ -86,12 +86,27 @@ class Flusher:
             pass
 
 
+# How often the spool's reserve is topped up when the disk has room again (spool/reserve.py).
+RESERVE_CHECK_S = 1.0
+
+
 async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) -> None:
     """Write the spool's committed position to the disk from a worker thread, after each
-    commit but at most every ``interval_s``, and delete the segments it has passed.
+    commit but at most every ``interval_s``, and delete the segments it has passed; and
+    take back the reserve space a full disk cost once there is room again.
     Cancel to stop; Spool.close writes the last position."""
     while True:
-        await spool.cursor_moved.wait()
+        # Not asyncio.wait_for: on Python 3.11 it can swallow the cancellation that stops
+        # this task (CPython gh-86296), and the shutdown would wait for it for ever.
+        waiter = asyncio.ensure_future(spool.cursor_moved.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=RESERVE_CHECK_S)
+        finally:
+            waiter.cancel()
+        if spool.reserve.size < spool.reserve.target or spool.disk_full:
+            await asyncio.to_thread(spool.refill_reserve)
+        if not spool.cursor_moved.is_set():
+            continue
         spool.cursor_moved.clear()
         try:
             await asyncio.to_thread(spool.write_cursor_file, spool.cursor)

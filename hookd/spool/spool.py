@@ -34,6 +34,7 @@ import structlog
 from hookd.envelope import Event
 from hookd.paths import UnsafePathError, create_private, ensure_private_dir, open_private, replace_private
 from hookd.spool.recent import RecentEvents
+from hookd.spool.reserve import DISK_FULL_ERRNOS, Reserve
 from hookd.spool.records import SegmentReader, encode_record, valid_end
 from hookd.spool.segments import (
     Position, count_path, list_segments, read_count, read_cursor, segment_path, write_cursor)
@@ -62,12 +63,22 @@ def _regular_size(path: str) -> int:
 class SpoolFull(Exception):
     """The spool cannot take the event (disk full or write error); the sender must keep it."""
 
+    disk_full = False
+
+
+class DiskFull(SpoolFull):
+    """The filesystem is full and the reserve is used up (reason ``disk_full``)."""
+
+    disk_full = True
+
 
 class Spool:
     def __init__(self, directory: str, segment_bytes: int, fsync: str, *,
                  retain_published_s: float = RETAIN_PUBLISHED_S,
-                 max_bytes: int = 1 << 62, full_policy: str = "refuse") -> None:
+                 max_bytes: int = 1 << 62, full_policy: str = "refuse",
+                 reserve_bytes: int = 0) -> None:
         self.directory = ensure_private_dir(directory)
+        self.reserve = Reserve(self.directory, reserve_bytes)
         self.retain_published_s = retain_published_s
         # Segments are the unit of deletion and of dropping: keep several within the bound.
         self.segment_bytes = max(64 * 1024, min(segment_bytes, max_bytes // 8))
@@ -185,20 +196,7 @@ class Spool:
             log.info("spool has room again; taking events", full_for_s=round(time.time() - self.full_since, 1),
                      spool="ok")
             self.full_since = None
-        start = self._sizes[self._write_seg]
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(self._write_fd, view)
-                view = view[written:]
-        except OSError as exc:
-            try:
-                os.ftruncate(self._write_fd, start)
-            except OSError:
-                # The partial record stays: count its bytes so that offsets stay true
-                # and readers skip it as damage.
-                self._sizes[self._write_seg] = os.fstat(self._write_fd).st_size
-            raise SpoolFull(f"cannot write to the spool in {self.directory}: {exc.strerror}") from exc
+        start = self._write_all(data)
         seg = self._write_seg
         for event, record in zip(events, records):
             self._recent.add(Position(seg, start), event, Position(seg, start + len(record)))
@@ -210,6 +208,51 @@ class Spool:
         self._data_ready.set()
         if self._sizes[self._write_seg] >= self.segment_bytes:
             self._rotate()
+
+    def _write_all(self, data: bytes) -> int:
+        """Append ``data`` to the segment being written; return where it starts.
+
+        A full filesystem is met with the reserve: part of it is given back and
+        the write tried again, until the reserve is used up (DiskFull).
+        """
+        while True:
+            start = self._sizes[self._write_seg]
+            try:
+                view = memoryview(data)
+                while view:
+                    written = os.write(self._write_fd, view)
+                    view = view[written:]
+                return start
+            except OSError as exc:
+                try:
+                    os.ftruncate(self._write_fd, start)
+                except OSError:
+                    # The partial record stays: count its bytes so that offsets stay true
+                    # and readers skip it as damage.
+                    self._sizes[self._write_seg] = os.fstat(self._write_fd).st_size
+                if exc.errno not in DISK_FULL_ERRNOS:
+                    raise SpoolFull(f"cannot write to the spool in {self.directory}: "
+                                    f"{exc.strerror}") from exc
+                if not self.reserve.release(len(data)):
+                    self.reserve.mark_exhausted()
+                    raise DiskFull(
+                        f"disk full: the filesystem of {self.directory} has no space left and "
+                        f"hookd's reserve (spool_reserve_bytes) is used up; free space there") from exc
+
+    @property
+    def disk_full(self) -> bool:
+        return self.reserve.disk_full_since is not None
+
+    def refill_reserve(self) -> None:
+        """Take back reserve space the filesystem has free again (from a worker thread)."""
+        self.reserve.refill()
+        if self.reserve.target <= 0 and self.reserve.disk_full_since is not None:
+            try:
+                free = os.statvfs(self.directory)
+            except OSError:
+                return
+            if free.f_bavail * free.f_frsize > self.segment_bytes:
+                self.reserve.disk_full_since = None
 
     def _make_room(self, needed: int) -> None:
         """Free ``needed`` bytes under the bound: published segments first, then per policy."""
@@ -447,3 +490,4 @@ class Spool:
             self.sync()
         self._close_retired()
         os.close(self._write_fd)
+        self.reserve.close()

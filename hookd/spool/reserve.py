@@ -1,0 +1,122 @@
+"""Disk space the spool holds back for when the filesystem fills up.
+
+A file in the spool directory (``reserve``) is allocated to ``spool_reserve_bytes``
+at start. When a spool write fails because the filesystem is full (ENOSPC,
+EDQUOT), the spool gives back part of the reserve and writes again, so events
+keep being accepted for a while after the disk fills (hook-send's inbox, on
+the same filesystem, could take nothing then). Once the reserve is used up the
+spool refuses with ``disk_full`` and hook-send keeps the event in its inbox or
+its spare inbox (usually a tmpfs). ``refill`` takes the space back, a piece at
+a time, once the filesystem has room again.
+
+Released in pieces (an eighth of the target, or what the write needs if more),
+so that a brief fill does not spend it all at once.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+
+import structlog
+
+log = structlog.get_logger("hookd.spool")
+
+NAME = "reserve"
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+# Left free on the filesystem when refilling: the spool's next writes need room too.
+REFILL_SLACK = 1 << 20
+
+
+class Reserve:
+    def __init__(self, directory: str, target: int) -> None:
+        self.path = os.path.join(directory, NAME)
+        self.directory = directory
+        self.target = target
+        self.disk_full_since: float | None = None
+        self.released_times = 0
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self.size = 0
+        if target <= 0:
+            self._remove()
+            return
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        self.size = os.fstat(self._fd).st_size
+        if self.size > target:
+            os.ftruncate(self._fd, target)
+            self.size = target
+        self.refill(at_start=True)
+
+    def _remove(self) -> None:
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
+    @property
+    def piece(self) -> int:
+        return max(64 * 1024, self.target // 8)
+
+    def release(self, needed: int) -> bool:
+        """Give back at least ``needed`` bytes (a write just hit a full disk); False if none is left."""
+        with self._lock:
+            if self._fd is None or self.size == 0:
+                return False
+            if self.disk_full_since is None:
+                self.disk_full_since = time.time()
+            new_size = max(0, self.size - max(needed + 64 * 1024, self.piece))
+            os.ftruncate(self._fd, new_size)
+            released, self.size = self.size - new_size, new_size
+            self.released_times += 1
+        log.error(f"the disk holding the spool is full; hookd gave back {released >> 10} KiB of "
+                  f"its reserve to keep taking events ({self.size >> 10} KiB of the reserve left); "
+                  "free space on that filesystem", spool="disk_full", directory=self.directory,
+                  reserve_left_bytes=self.size)
+        return True
+
+    def refill(self, at_start: bool = False) -> None:
+        """Grow the reserve back towards its target with space the filesystem has free (thread-safe)."""
+        if self._fd is None or self.size >= self.target:
+            return
+        try:
+            info = os.statvfs(self.directory)
+        except OSError:
+            return
+        free = info.f_bavail * info.f_frsize
+        grow = min(self.target - self.size, free - REFILL_SLACK)
+        if grow < min(self.piece, self.target - self.size):
+            if at_start:
+                log.error(f"the disk holding the spool has {free >> 20} MiB free, too little for "
+                          f"the {self.target >> 20} MiB reserve (spool_reserve_bytes); hookd keeps "
+                          f"{self.size >> 20} MiB; free space on that filesystem",
+                          spool="disk_full", directory=self.directory)
+            return
+        with self._lock:
+            try:
+                os.posix_fallocate(self._fd, self.size, grow)
+            except OSError as exc:
+                self.size = min(os.fstat(self._fd).st_size, self.target)  # a partial allocation
+                if exc.errno not in DISK_FULL_ERRNOS:
+                    log.error(f"cannot allocate the spool's reserve: {exc.strerror}",
+                              spool="error", directory=self.directory)
+                return
+            self.size += grow
+            back = self.size >= self.target and self.disk_full_since is not None
+            full_for = time.time() - self.disk_full_since if back else 0.0
+            if back:
+                self.disk_full_since = None
+        if back:
+            log.info("the disk holding the spool has room again; the reserve is whole",
+                     spool="ok", full_for_s=round(full_for, 1), reserve_bytes=self.size)
+
+    def mark_exhausted(self) -> None:
+        if self.disk_full_since is None:
+            self.disk_full_since = time.time()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,226 @@
+"""Chaos, CI-sized: random faults while senders run the real hook-send without pause.
+
+Faults, one at a time, each for a second or a few, in a random order from a fixed seed
+(HOOKD_CHAOS_SEED to change it; HOOKD_CHAOS_SECONDS for the length, default 60):
+
+- hookd killed (SIGKILL) and started again, as a service manager would;
+- hookd stopped (SIGSTOP) and continued: hook-send gives up waiting and uses its inbox;
+- Redis shut down (its data saved) and started again;
+- hookd's stderr closed (a dead log pipe); at the end of the fault hookd is stopped with
+  SIGTERM (SIGKILL if it does not go) and started again, as a service manager would;
+- the state directory's filesystem (a tmpfs) filled, then freed: the spool's reserve,
+  then ``disk_full`` and the spare inbox (on another filesystem);
+- hostile payloads: 2 MiB events of repeated `curl ` sent alongside.
+
+At the end every event hook-send handed over (acknowledged, or kept in the inbox or the
+spare inbox) is in Redis exactly once, each sender's in order, with seq increasing along
+the stream; hook-send never said "event lost". Needs root for the tmpfs (CI runs as root).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+import test_faults as faults
+from conftest import RedisServer, wait_until
+from test_disk_full import fill
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root (CI runs as root)")
+
+SEED = int(os.environ.get("HOOKD_CHAOS_SEED", "15"))
+SECONDS = float(os.environ.get("HOOKD_CHAOS_SECONDS", "60"))
+STREAM = "hookd:events"
+
+
+def client_outcome(daemon, sender: str, n: int) -> str:
+    result = daemon.send(faults.body(sender, n), HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS="1000")
+    err = result.stderr.decode(errors="replace")
+    if result.returncode != 0 or result.stdout:
+        return f"exit {result.returncode} stdout {result.stdout[:80]!r}"
+    for marker, name in (("event delivered", "delivered"), ("saved to spare inbox", "spare"),
+                         ("saved to inbox", "inbox"), ("event lost", "lost")):
+        if marker in err:
+            return name
+    return f"unexpected {err.strip()[:200]!r}"
+
+
+class Sender(threading.Thread):
+    def __init__(self, daemon, name: str, stop: threading.Event) -> None:
+        super().__init__(name=f"chaos-{name}", daemon=True)
+        self.daemon_, self.sender, self.stop_event = daemon, name, stop
+        self.handed: list[int] = []
+        self.outcomes: collections.Counter = collections.Counter()
+        self.problems: list[str] = []
+
+    def run(self) -> None:
+        n = 0
+        while not self.stop_event.is_set():
+            outcome = client_outcome(self.daemon_, self.sender, n)
+            self.outcomes[outcome] += 1
+            if outcome in ("delivered", "inbox", "spare"):
+                self.handed.append(n)
+            else:
+                self.problems.append(f"{self.sender} {n}: {outcome}")
+            n += 1
+
+
+class HostileSender(threading.Thread):
+    def __init__(self, daemon, stop: threading.Event) -> None:
+        super().__init__(name="chaos-hostile", daemon=True)
+        self.daemon_, self.stop_event = daemon, stop
+        self.acknowledged = 0
+
+    def run(self) -> None:
+        body = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash", "session_id": "hostile",
+                           "tool_input": {"command": "curl " * ((2 << 20) // 5)}}).encode()
+        while not self.stop_event.wait(1.0):
+            try:
+                reply = self.daemon_.request(b"HOOKD/1 %d\n" % len(body) + body, timeout=30)
+            except OSError:
+                continue
+            if reply.startswith(b"OK "):
+                self.acknowledged += 1
+
+
+def published(client) -> tuple[list[tuple[str, int]], int]:
+    """(sender, n) of the senders' entries in stream order, and the count of hostile ones."""
+    entries, hostile, last_seq, ids = [], 0, 0, set()
+    for entry_id, fields in client.xrange(STREAM):
+        envelope = json.loads(fields[b"envelope"])
+        assert envelope["seq"] > last_seq, f"{entry_id}: seq does not increase"
+        last_seq = envelope["seq"]
+        assert envelope["event_id"] not in ids, f"{entry_id}: event_id repeated"
+        ids.add(envelope["event_id"])
+        payload = envelope["payload"]
+        if "hookd_withheld" in payload or envelope["session_id"] == "hostile":
+            assert "curl curl" not in fields[b"envelope"].decode(), "a hostile payload was kept"
+            hostile += 1
+            continue
+        entries.append((payload["sender"], payload["n"]))
+    return entries, hostile
+
+
+@pytest.mark.timeout(SECONDS + 240)
+def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_path):
+    from test_disk_full import mount_tmpfs
+
+    rng = random.Random(SEED)
+    print(f"chaos seed {SEED} (HOOKD_CHAOS_SEED), {SECONDS:g} s")
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    daemon = hookd_factory(redis_url=redis.url, start=False, spool_reserve_bytes=str(16 << 10),
+                           spool_segment_bytes=str(1 << 20), work_budget_ms="1000")
+    mount_tmpfs(daemon.state_dir, "24m")
+    state = {"stderr": None}
+
+    def start_hookd() -> None:
+        daemon.log = open(daemon.log_path, "ab")
+        # stderr through a pipe the test can close (the "dead log pipe" fault)
+        daemon.proc = subprocess.Popen([os.sys.executable, "-m", "hookd", "run"], env=daemon.env,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                       cwd=faults.Path(__file__).parent.parent)
+        proc = daemon.proc
+
+        def copy() -> None:
+            try:
+                for line in proc.stderr:
+                    if state["stderr"] is proc:
+                        daemon.log.write(line)
+                        daemon.log.flush()
+            except (ValueError, OSError):
+                pass  # the test closed the pipe: the fault
+        state["stderr"] = proc
+        threading.Thread(target=copy, daemon=True).start()
+        wait_until(daemon._serving, timeout=30, what="hookd to serve its socket")
+
+    def restart_hookd(sig: int) -> None:
+        daemon.proc.send_signal(sig)
+        try:
+            daemon.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            daemon.proc.kill()
+            daemon.proc.wait()
+        start_hookd()
+
+    def fault_kill() -> None:
+        restart_hookd(signal.SIGKILL)
+
+    def fault_stop() -> None:
+        daemon.proc.send_signal(signal.SIGSTOP)
+        time.sleep(rng.uniform(0.5, 2.5))
+        daemon.proc.send_signal(signal.SIGCONT)
+
+    def fault_redis() -> None:
+        faults.shutdown_keeping_data(redis)
+        time.sleep(rng.uniform(0.5, 3))
+        redis.start()
+
+    def fault_stderr() -> None:
+        proc = daemon.proc
+        state["stderr"] = None
+        proc.stderr.close()
+        time.sleep(rng.uniform(1, 3))
+        restart_hookd(signal.SIGTERM)
+
+    def fault_disk() -> None:
+        filler = fill(daemon.state_dir)
+        time.sleep(rng.uniform(1, 4))
+        filler.unlink()
+
+    chosen = os.environ.get("HOOKD_CHAOS_FAULTS", "kill,stop,redis,stderr,disk").split(",")
+    mix = {"kill": fault_kill, "stop": fault_stop, "redis": fault_redis, "stderr": fault_stderr,
+           "disk": fault_disk}
+    start_hookd()
+    stop = threading.Event()
+    senders = [Sender(daemon, f"c{i}", stop) for i in range(3)]
+    hostile = HostileSender(daemon, stop)
+    applied: list[str] = []
+    try:
+        for t in senders + [hostile]:
+            t.start()
+        end = time.monotonic() + SECONDS
+        while time.monotonic() < end:
+            time.sleep(rng.uniform(0.5, 2.0))
+            name = rng.choice(chosen)
+            applied.append(name)
+            mix[name]()
+    finally:
+        stop.set()
+        for t in senders + [hostile]:
+            t.join(90)
+    print("faults:", collections.Counter(applied), "outcomes:",
+          [dict(s.outcomes) for s in senders], "hostile acknowledged:", hostile.acknowledged)
+    try:
+        assert [p for s in senders for p in s.problems] == []
+        client = redis.client()
+        spare = faults.Path(daemon.env["HOOKD_SPARE_INBOX"])
+        wait_until(lambda: not daemon.inbox() and not list(spare.glob("*.hookd")), timeout=60,
+                   what="both inboxes to be swept")
+        n = 10**9
+        reply = daemon.request(faults.frame("end", n, time.time_ns()))
+        assert reply.startswith(b"OK "), reply
+
+        def closing_event_is_last() -> bool:
+            last = client.xrevrange(STREAM, count=1)
+            return bool(last) and json.loads(last[0][1][b"envelope"])["payload"].get("sender") == "end"
+
+        wait_until(closing_event_is_last, timeout=90, interval=0.1, what="the closing event")
+        entries, hostile_published = published(client)
+        assert entries[-1] == ("end", n)
+        faults.assert_each_sender_exactly_once_in_order(entries[:-1], {s.sender: s.handed for s in senders})
+        assert hostile_published >= hostile.acknowledged
+        assert sum(s.outcomes["lost"] for s in senders) == 0
+    finally:
+        daemon.proc.send_signal(signal.SIGCONT)
+        daemon.proc.kill()
+        daemon.proc.wait()
+        subprocess.run(["umount", "-l", str(daemon.state_dir)], check=False)
+        redis.stop()

@@ -1,0 +1,144 @@
+"""A full disk on real processes: the state directory on a small tmpfs, Redis down, the
+filesystem filled; events sent through the real hook-send.
+
+The spool's reserve takes events for a while after the disk fills; then hookd refuses
+with ``disk_full`` and hook-send keeps each event in its spare inbox (here on a second,
+even smaller tmpfs, which fills too: then hook-send says "event lost"). Once space is
+freed and Redis is back, every event that was acknowledged or kept arrives exactly once,
+in order, and the ones given up are exactly those hook-send said it lost, and as many as
+hookd counted refused beyond what the spare inbox kept.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import RedisServer, wait_until
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root (CI runs as root)")
+
+EVENT_BYTES = 30 * 1024
+
+
+def body(n: int) -> bytes:
+    return json.dumps({"hook_event_name": "PostToolUse", "session_id": "disk", "n": n,
+                       "tool_response": "x" * EVENT_BYTES}).encode()
+
+
+def mount_tmpfs(path, size: str) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
+                   check=True)
+
+
+def fill(directory) -> object:
+    """Write a file until the filesystem is full; return its path."""
+    path = directory / "filler"
+    with open(path, "wb") as fh:
+        chunk = b"\0" * 65536
+        try:
+            while True:
+                fh.write(chunk)
+                fh.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+    for size in (4096, 512, 1):  # the last pieces
+        try:
+            with open(path, "ab") as fh:
+                while True:
+                    fh.write(b"\0" * size)
+                    fh.flush()
+        except OSError:
+            pass
+    return path
+
+
+def outcome(result: subprocess.CompletedProcess) -> str:
+    err = result.stderr.decode(errors="replace")
+    assert (result.returncode, result.stdout) == (0, b""), err
+    for marker, name in (("event delivered", "delivered"), ("saved to spare inbox", "spare"),
+                         ("saved to inbox", "inbox"), ("event lost", "lost")):
+        if marker in err:
+            return name
+    raise AssertionError(f"unexpected: {err!r}")
+
+
+def status(daemon) -> tuple[int, dict]:
+    result = subprocess.run([os.sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env,
+                            capture_output=True, timeout=30)
+    return result.returncode, json.loads(result.stdout)
+
+
+@pytest.fixture
+def mounts():
+    mounted = []
+
+    def mount(path, size):
+        mount_tmpfs(path, size)
+        mounted.append(path)
+
+    yield mount
+    for path in reversed(mounted):
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_up(
+        hookd_factory, tmp_path, mounts):
+    redis = RedisServer(tmp_path / "redis")  # not started: Redis is down throughout the fill
+    daemon = hookd_factory(redis_url=redis.url, start=False, spool_reserve_bytes=str(2 << 20),
+                           spool_segment_bytes=str(1 << 20))
+    mounts(daemon.state_dir, "12m")
+    spare = tmp_path / "spare"
+    mounts(spare, "1m")
+    daemon.env["HOOKD_SPARE_INBOX"] = str(spare / "inbox")
+    daemon.start()
+    assert os.path.getsize(daemon.state_dir / "spool" / "reserve") == 2 << 20
+    filler = fill(daemon.state_dir)
+
+    outcomes = []
+    for n in range(120):
+        outcomes.append(outcome(daemon.send(body(n), HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS="5000")))
+    delivered = [n for n, o in enumerate(outcomes) if o == "delivered"]
+    kept = [n for n, o in enumerate(outcomes) if o in ("inbox", "spare")]
+    lost = [n for n, o in enumerate(outcomes) if o == "lost"]
+    # The reserve (2 MiB) took events after the disk filled; then the spare inbox; then none.
+    assert len(delivered) >= 40, outcomes
+    assert outcomes == sorted(outcomes, key=["delivered", "inbox", "spare", "lost"].index), outcomes
+    assert kept and lost, outcomes
+
+    code, state = status(daemon)
+    assert code != 0 and state["spool"]["disk_full"] is True
+    assert state["spool"]["reserve_bytes"] == 0
+    assert any("DISK FULL" in reason for reason in state["reasons"]), state["reasons"]
+    # Every refusal counted, exactly: one per event hook-send then kept or gave up.
+    assert state["counters"]["rejected"].get("disk_full") == len(kept) + len(lost)
+    assert "disk_full" in daemon.log_text()
+
+    filler.unlink()
+    # Sent at once, while the kept events still wait in the spare inbox: they must not
+    # overtake them (held_back.py), whichever way they go in.
+    after = list(range(120, 125))
+    later = [outcome(daemon.send(body(n), HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS="5000")) for n in after]
+    assert set(later) <= {"delivered", "inbox", "spare"}, later
+    redis.start()
+    client = redis.client()
+    wait_until(lambda: client.xlen("hookd:events") >= len(delivered) + len(kept) + len(after),
+               timeout=60, what="the spool and the spare inbox to drain")
+    numbers = [json.loads(f[b"envelope"])["payload"]["n"] for _, f in client.xrange("hookd:events")]
+    assert numbers == delivered + kept + after  # each once, in send order; the lost ones absent
+    wait_until(lambda: not list((spare / "inbox").glob("*.hookd")), what="the spare inbox emptied")
+
+    def reserve_back():
+        code, state = status(daemon)
+        return state["spool"]["reserve_bytes"] == 2 << 20 and not state["spool"]["disk_full"]
+
+    wait_until(reserve_back, timeout=20, interval=0.5, what="the reserve to be refilled")
+    code, state = status(daemon)
+    assert state["inbox"]["spare_taken"] >= len([o for o in outcomes if o == "spare"])
+    assert "room again" in daemon.log_text()
+    daemon.stop()
+    redis.stop()
