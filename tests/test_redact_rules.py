@@ -12,6 +12,7 @@ this file for a leak.
 
 from __future__ import annotations
 
+import binascii
 import json
 import random
 import re
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from hookd.redact import Redactor
+from hookd.redact.checks import base62
 from hookd.redact.rules import BUILTIN_RULES, looks_like_credential, luhn_ok, plausible_secret
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
@@ -27,23 +29,12 @@ MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
 RULES = {r.name: r for r in BUILTIN_RULES}
 
 
-def reference(text: str, rules=BUILTIN_RULES) -> str:
-    """The table's meaning, without any of the engine's shortcuts: every rule's regex over the whole text."""
-    for rule in rules:
-        spans = []
-        for m in rule.compiled.finditer(text):
-            start, end = m.span(rule.group)
-            if start < 0 or start == end:
-                continue
-            found = text[start:end]
-            if found.startswith("[REDACTED:"):
-                continue
-            if rule.validate is not None and not rule.validate(found):
-                continue
-            spans.append((start, end))
-        for start, end in reversed(spans):
-            text = text[:start] + rule.marker + text[end:]
-    return text
+REFERENCE = Redactor(BUILTIN_RULES, exhaustive=True)
+
+
+def reference(text: str) -> str:
+    """The table's meaning, without the engine's shortcuts: every rule's regex over the whole text."""
+    return REFERENCE.redact(text)[0]
 
 
 ENGINE = Redactor(BUILTIN_RULES)
@@ -68,6 +59,12 @@ def fake(alphabet: str, n: int) -> str:
     return "".join(_rng.choice(alphabet) for _ in range(n))
 
 
+def crc_token(prefix: str) -> str:
+    """A token in GitHub's and npm's format: 30 random base62 characters and their CRC32."""
+    body = fake(ALNUM, 30)
+    return prefix + body + base62(binascii.crc32(body.encode()), 6)
+
+
 def pem(label: str, body_lines: int = 6, headers: str = "") -> str:
     body = "\n".join(fake(B64, 64) for _ in range(body_lines))
     return f"-----BEGIN {label}-----\n{headers}{body}\n{fake(B64, 20)}==\n-----END {label}-----\n"
@@ -76,8 +73,8 @@ def pem(label: str, body_lines: int = 6, headers: str = "") -> str:
 AWS_ID = "AK" + "IA" + "IOSFODNN7EXAMPLE"
 AWS_STS_ID = "AS" + "IA" + fake("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY"
-GH_CLASSIC = "gh" + "p_" + fake(ALNUM, 36)
-GH_SERVER = "gh" + "s_" + fake(ALNUM, 36)
+GH_CLASSIC = crc_token("gh" + "p_")
+GH_SERVER = crc_token("gh" + "s_")
 GH_FINE = "github" + "_pat_" + fake(ALNUM, 22) + "_" + fake(ALNUM, 59)
 GITLAB = "gl" + "pat-" + fake(ALNUM, 20)
 SLACK_HOOK_PATH = "services/T" + fake("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 8) + "/B" + fake(
@@ -91,7 +88,7 @@ OPENAI_PROJ = "sk-" + "proj-" + fake(ALNUM + "_-", 120)
 OPENAI_LEGACY = "sk-" + fake(ALNUM, 48)
 OPENAI_T3 = "sk-" + "svcacct-" + fake(ALNUM, 20) + "T3Blbk" + "FJ" + fake(ALNUM, 20)
 GOOGLE = "AI" + "za" + fake(ALNUM + "_-", 35)
-NPM = "np" + "m_" + fake(ALNUM, 36)
+NPM = crc_token("np" + "m_")
 VAULT = "hv" + "s." + fake(ALNUM + "_-", 90)
 SENDGRID = "S" + "G." + fake(ALNUM + "_-", 22) + "." + fake(ALNUM + "_-", 43)
 TWILIO_SK = "S" + "K" + fake(HEX, 32)
@@ -289,7 +286,7 @@ def test_every_rule_has_keywords_and_a_unique_name():
     for rule in BUILTIN_RULES:
         assert re.fullmatch(r"[a-z][a-z0-9_]*", rule.name)
         assert (rule.keywords and all(rule.keywords)) or rule.trigger, rule.name
-        assert rule.lead is not None, rule.name
+        assert rule.reach is not None, rule.name
         assert rule.replaces.strip(), rule.name
         if rule.ignore_case_keywords:
             assert all(k == k.lower() for k in rule.keywords)
