@@ -182,6 +182,18 @@ def is_type_or_reference(value: str) -> bool:
                 and (v.lower() in _TYPE_NAMES or "_" in v or any(c.isupper() for c in v[1:]) or len(v) <= 8))
 
 
+def not_a_call(match: re.Match) -> bool:
+    """A bare value right before ``(`` or ``[`` is code (``get_password()``, ``os.environ["X"]``)."""
+    if match.group("dq") or match.group("sq"):
+        return True
+    end = match.end("value")
+    return match.string[end:end + 1] not in ("(", "[")
+
+
+def option_value_ok(match: re.Match) -> bool:
+    return plausible_secret(match.group("value")) and not_a_call(match)
+
+
 def assigned_value_ok(match: re.Match) -> bool:
     """The value in ``name: value`` / ``name = value`` is a secret, not a type, reference or placeholder.
 
@@ -189,7 +201,7 @@ def assigned_value_ok(match: re.Match) -> bool:
     one is code when it reads as a type or a reference to something else.
     """
     value = match.group("value")
-    if not plausible_secret(value):
+    if not plausible_secret(value) or not not_a_call(match):
         return False
     if match.group("dq") or match.group("sq"):
         return True

@@ -22,11 +22,23 @@ regex does a bounded amount of work from each position.
 
 from __future__ import annotations
 
+import re
+
 # Start of a token, checked just after its first character (a leading
 # lookbehind would stop the regex engine from scanning fast for that
 # character): the token is not inside a word and not right after a backslash
 # (which would split an escape), but may follow an escaped newline, CR or tab.
 B1 = r"(?:(?<![A-Za-z0-9_\\].)|(?<=\\[nrt].))"
+
+
+def b1(extra: str) -> str:
+    """B1 that also refuses to start right after one of ``extra`` (regex class syntax): a token whose
+    body has those characters is tried only where a run of them begins, never at each of its positions."""
+    return rf"(?:(?<![A-Za-z0-9_\\{extra}].)|(?<=\\[nrt].))"
+
+
+B1_DASH = b1("-")
+B1_DOT = b1(".-")
 # End of a token: no further token character.
 E = r"(?![A-Za-z0-9_])"
 E_DASH = r"(?![A-Za-z0-9_-])"
@@ -38,13 +50,28 @@ KV_SEP = r"""(?:\\?["'])?\s{0,4}[:=]{1,2}>?\s{0,4}(?:\\?["'])?"""
 # otherwise an unquoted shell/env/YAML word. The value never starts with "["
 # (a marker) or "$" (a variable reference) and stops at quotes, spaces,
 # separators and lone backslashes; "\\" pairs (a real backslash) are kept.
+# Once it has begun, a value never fails to match (a bare word followed by "("
+# is a call, which checks.not_a_call rejects afterwards), so reading one costs
+# its length.
 VALUE = (
     r"(?:(?P<dq>\\\")|(?P<sq>'))?"
     r"(?P<value>"
     r"(?(dq)(?:[^\"\\]|\\[^\"]){1,1024}+"
     r"|(?(sq)(?:[^'\"\\]|\\.){1,1024}+"
-    r"|(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\)(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\){0,1023}+(?![(\[])"
+    r"|(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\)(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\){0,1023}+"
     r")))"
     r"(?(dq)\\\"|(?(sq)'))"
 )
 VALUE_REACH = 2 * 1024 + 8  # a value of 1024 escaped characters and its quotes
+
+
+def hyperscan_shape(pattern: str) -> str:
+    """The pattern as Hyperscan reads it: the same token, with its end taken as a character that cannot
+    continue it (Hyperscan has no lookaround), so it reports once per candidate, at that end."""
+    shape = pattern
+    for piece, replacement in ((B1_DOT, ""), (B1_DASH, ""), (B1, ""),
+                               (E_DASH, "(?:[^A-Za-z0-9_-]|$)"), (E, "(?:[^A-Za-z0-9_]|$)")):
+        shape = shape.replace(piece, replacement)
+    shape = re.sub(r"\(\?<[=!][^()]*\)", "", shape)  # (?<=[sr]), (?<=[A-Za-z0-9]): checked by the regex
+    shape = re.sub(r"([}*?])\+", r"\1", shape)  # possessive: a regex engine's concern
+    return shape.replace("(?P<value>", "(")

@@ -25,12 +25,13 @@ import hyperscan
 
 from hookd.redact.rule import Rule
 from hookd.redact.scanner_cache import compiled
-from hookd.redact.view import View, needs_view
+from hookd.redact.view import VIEW_TRIGGERS, View
 
 REDACTED_PREFIX = "[REDACTED:"
 NOTHING: Counter = Counter()  # what most events get; callers only read it
 CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
 OVERLAP = 512  # characters: the longest trigger match, so one across a chunk border is seen
+VIEW = -1  # the rule index of the view's triggers
 MAX_DEPTH = 2  # decoded text inside decoded text inside the payload
 
 
@@ -58,13 +59,14 @@ class Redactor:
 
     def _redact(self, text: str, data: bytes | None, depth: int) -> tuple[str, Counter]:
         view = None
-        if needs_view(text):
+        scanned = self._triggers.scan(text, data)
+        if scanned[2]:  # escapes or joints to decode: the rules read the view
             view = View(text)
             if view.changed:
-                data = None
+                scanned = self._triggers.scan(view.text)
             else:
                 view = None
-        spans = self._find(view.text if view else text, data, depth)
+        spans = self._find(view.text if view else text, scanned[:2], depth)
         if not spans:
             return text, NOTHING
         if view is not None:
@@ -79,9 +81,9 @@ class Redactor:
         pieces.append(text[last:])
         return "".join(pieces), counts
 
-    def _find(self, text: str, data: bytes | None, depth: int) -> list[tuple[int, int, str]]:
+    def _find(self, text: str, scanned: tuple[dict, dict], depth: int) -> list[tuple[int, int, str]]:
         """The spans to replace, in order, overlapping finds merged (named by the earlier rule)."""
-        gated, reports = self._triggers.scan(text, data)
+        gated, reports = scanned
         if not gated and not reports and all(rule.gates for rule in self.rules) and not self.exhaustive:
             return []
         found: list[tuple[int, int, int]] = []
@@ -90,9 +92,15 @@ class Redactor:
                 if index in reports:
                     self._anchored(index, rule, text, reports[index], found, depth)
                 continue
-            if rule.gates and index not in gated and not self.exhaustive:
+            if self.exhaustive:
+                windows = [(0, len(text))]
+            elif rule.exact:
+                windows = _around(reports.get(index, ()), rule.reach, len(text))
+            elif rule.gates and index not in gated:
                 continue
-            for low, high in self._windows(rule, text, None if self.exhaustive else gated.get(index)):
+            else:
+                windows = self._windows(rule, text, gated.get(index))
+            for low, high in windows:
                 self.examined[rule.name] += high - low
                 for match in rule.compiled.finditer(text, low, high):
                     self._take(index, rule, match, found, depth)
@@ -116,13 +124,15 @@ class Redactor:
         """Read the value where each trigger ends; a trigger inside a value already read is skipped."""
         read_to = 0
         for end in ends:
-            if end < read_to:
+            start = end - rule.back
+            if start < read_to:
                 continue
-            high = min(len(text), end + rule.reach)
-            self.examined[rule.name] += high - end
-            match = rule.compiled.match(text, end, high)
+            high = min(len(text), start + rule.reach)
+            match = rule.compiled.match(text, start, high)
             if match is None:
+                self.examined[rule.name] += high - start  # all it may have read
                 continue
+            self.examined[rule.name] += match.end() - start + 1
             read_to = match.end()
             self._take(index, rule, match, found, depth)
 
@@ -145,6 +155,18 @@ class Redactor:
 
     def _allowed(self, value: str) -> bool:
         return any(pattern.search(value) for pattern in self.allow)
+
+
+def _around(ends, reach: int, length: int) -> list[tuple[int, int]]:
+    """Per match of an exact trigger (its end just past the token): the stretch that holds the token."""
+    windows: list[tuple[int, int]] = []
+    for end in ends:
+        low, high = max(0, end - reach), min(length, end + 4)
+        if windows and low <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], high)
+        else:
+            windows.append((low, high))
+    return windows
 
 
 def _merged(found: list[tuple[int, int, int]], rules: tuple[Rule, ...]) -> list[tuple[int, int, str]]:
@@ -178,10 +200,10 @@ class TriggerScan:
 
     def __init__(self, rules: Iterable[Rule], cache_dir: str | None = None) -> None:
         """``cache_dir``: where the compiled database is kept between starts (scanner_cache)."""
-        expressions: list[bytes] = []
-        flags: list[int] = []
-        self._rule_of: list[int] = []
-        self._anchored: list[bool] = []
+        expressions: list[bytes] = [expression.encode() for expression in VIEW_TRIGGERS]
+        flags: list[int] = [hyperscan.HS_FLAG_SINGLEMATCH] * len(VIEW_TRIGGERS)
+        self._rule_of: list[int] = [VIEW] * len(VIEW_TRIGGERS)
+        self._anchored: list[bool] = [False] * len(VIEW_TRIGGERS)
         for index, rule in enumerate(rules):
             if rule.trigger:
                 patterns = [(rule.trigger.encode(), 0)]
@@ -190,21 +212,22 @@ class TriggerScan:
                 patterns = [(_literal(keyword), caseless) for keyword in rule.keywords]
             for expression, flag in patterns:
                 expressions.append(expression)
-                flags.append(flag if rule.anchored else flag | hyperscan.HS_FLAG_SINGLEMATCH)
+                every = rule.anchored or rule.exact
+                flags.append(flag if every else flag | hyperscan.HS_FLAG_SINGLEMATCH)
                 self._rule_of.append(index)
-                self._anchored.append(rule.anchored)
-        self._database = compiled(expressions, flags, cache_dir) if expressions else None
+                self._anchored.append(every)
+        self._database = compiled(expressions, flags, cache_dir)
 
-    def scan(self, text: str, data: bytes | None = None) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
-        """Per rule: the chunks holding its keywords; per context rule: where its triggers end."""
+    def scan(self, text: str, data: bytes | None = None) -> tuple[dict[int, list[int]], dict[int, list[int]], bool]:
+        """Per rule: the chunks holding its keywords; per context or exact rule: where its triggers end;
+        and whether the text has escapes or joints for the view to decode."""
         gated: dict[int, list[int]] = {}
         reports: dict[int, list[int]] = {}
-        if self._database is None:
-            return gated, reports
         ascii_data = data if data is not None and len(data) == len(text) else None
         if ascii_data is None and text.isascii():
             ascii_data = text.encode()
         found: list[tuple[int, int]] = []
+        view = False
         for chunk, low in enumerate(range(0, max(len(text), 1), CHUNK)):
             begin = max(0, low - OVERLAP)
             high = low + CHUNK
@@ -215,16 +238,26 @@ class TriggerScan:
                 continue
             for expression, end in found:
                 rule = self._rule_of[expression]
+                if rule == VIEW:
+                    view = True
+                    continue
                 if not self._anchored[expression]:
                     chunks = gated.setdefault(rule, [])
                     if not chunks or chunks[-1] != chunk:
                         chunks.append(chunk)
                     continue
                 if ascii_data is None and len(piece) != min(high, len(text)) - begin:
-                    end = len(piece[:end].decode("utf-8", "surrogatepass"))
+                    end = _characters(piece, end)
                 reports.setdefault(rule, set()).add(begin + end)
             found.clear()
-        return gated, {rule: sorted(ends) for rule, ends in reports.items()}
+        return gated, {rule: sorted(ends) for rule, ends in reports.items()}, view
+
+
+def _characters(data: bytes, end: int) -> int:
+    """How many characters the first ``end`` bytes hold, a character cut at ``end`` counted whole."""
+    while end < len(data) and data[end] & 0xC0 == 0x80:
+        end += 1
+    return len(data[:end].decode("utf-8", "surrogatepass"))
 
 
 def _collect(expression: int, _start: int, end: int, _flags: int, found: list) -> None:

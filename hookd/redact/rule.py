@@ -40,7 +40,9 @@ class Rule:
     # trigger hit. With it, the regex runs only near hits; without it (user
     # rules), over the whole text.
     reach: int | None = None
-    anchored: bool = False  # the regex is matched exactly where the trigger ends
+    anchored: bool = False  # the regex is matched exactly where the trigger ends (less ``back``)
+    exact: bool = False  # the trigger is the token's whole shape: the regex runs only around its matches
+    back: int = 0  # characters of the value that the trigger takes (to know a value begins there)
     flags: int = 0
     validate: Callable[[str], bool] | None = None  # the replaced text must pass (Luhn, ...)
     check: Callable[[re.Match], bool] | None = None  # the match in its context must pass

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import (assigned_value_ok, card_context_ok, card_issuer_ok, looks_like_credential,
+from hookd.redact.checks import (assigned_value_ok, option_value_ok, card_context_ok, card_issuer_ok, looks_like_credential,
                                  luhn_ok, plausible_secret)
 from hookd.redact.patterns import B1, E, E_DASH, KV_SEP, VALUE, VALUE_REACH
 from hookd.redact.providers import PROVIDER_RULES
@@ -93,14 +93,14 @@ _PEM_END = r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=-----BEGIN
 _CMD = r"""(?:[^"\\\n]|\\["\\/ t])"""
 _NOT_WORD = r"""(?:^|[^A-Za-z0-9_\\-]|\\[nrt])"""
 _CLI_TRIGGER = (
-    r"(?i)" + _NOT_WORD + r"(?:mysql(?:dump|admin|import|check|show|pump|sh)?|mariadb(?:-dump|-admin)?)"
+    r"(?i)(?:" + _NOT_WORD + r"(?:mysql(?:dump|admin|import|check|show|pump|sh)?|mariadb(?:-dump|-admin)?)"
     + _CMD + r"{0,300}\s-p"
     r"|" + _NOT_WORD + r"sshpass\s{1,4}-p\s{0,4}"
     r"|" + _NOT_WORD + r"redis-cli" + _CMD + r"{0,300}\s-a\s{1,4}"
     r"|" + _NOT_WORD + r"curl" + _CMD + r"""{0,300}\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{1,128}:"""
     r"|--(?:[A-Za-z0-9]{1,20}-){0,3}(?:password|passwd|passphrase|pass|token|secret|api-?key|cookie)"
     r"(?:=|\s{1,4})"
-)
+) + r")[^\s\-]"  # the value's first character: not an option, not a prompt for the password
 _AWS_KEY_ID = re.compile(r"A(?:KIA|SIA)[A-Z0-9]{16}")
 
 
@@ -157,8 +157,8 @@ CONTEXT_RULES: tuple[Rule, ...] = (
     Rule(
         name="cli_password",
         replaces="a password given on a command line (mysql -p..., --password=..., curl -u user:..., --cookie)",
-        pattern=r"(?!-)" + VALUE,
-        group="value", trigger=_CLI_TRIGGER, anchored=True, reach=VALUE_REACH, validate=plausible_secret,
+        pattern=VALUE,
+        group="value", trigger=_CLI_TRIGGER, anchored=True, back=1, reach=VALUE_REACH, check=option_value_ok,
         example="`mysql -u root -p<password>`, `--password=<password>`, `curl -u user:<password>`",
     ),
     Rule(

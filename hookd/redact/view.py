@@ -25,11 +25,8 @@ _EDIT = re.compile(
     r"(?<!\\)(?P<run>\\+)u00(?P<hex>[2-7][0-9A-Fa-f])"
     r"|(?<![\\\w])(?P<q>\\\"|')(?:[ \t]|\\[nt]){0,8}\+(?:[ \t]|\\[nt]){0,8}(?P=q)"
 )
-_QUICK = re.compile(r"\\u00[2-7]|(?:\\\"|')(?:[ \t]|\\[nt]){0,8}\+")
-
-
-def needs_view(text: str) -> bool:
-    return _QUICK.search(text) is not None
+# Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
+VIEW_TRIGGERS = (r"\\u00[2-7]", r"""(?:\\"|')(?:[ \t]|\\[nt]){0,8}\+""")
 
 
 class View:
