@@ -109,7 +109,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
            "`MTk…` (base64 of digits, 24-26) + `.` + 6 + `.` + 27", reach=90,
            trigger=r"[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27}", validate=discord_ok),
     _token("telegram_bot_token", "a Telegram bot token (bot id : AA + 33)", (),
-           rf"[0-9]{B1}[0-9]{{7,9}}+:AA[A-Za-z0-9_-]{{33}}{E_DASH}", "`123456789:AA` + 33 of `[A-Za-z0-9_-]`",
+           rf"[0-9](?:{B1}|(?<=bot.))[0-9]{{7,9}}+:AA[A-Za-z0-9_-]{{33}}{E_DASH}", "`123456789:AA` + 33 of `[A-Za-z0-9_-]`",
            reach=60),
     _token("linear_api_key", "a Linear API key (lin_api_...)", ("lin_api_",),
            rf"l{B1}in_api_[A-Za-z0-9]{{40}}{E}", "`lin_api_` + 40 alphanumerics"),

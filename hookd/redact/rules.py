@@ -77,7 +77,7 @@ def _after_secret_name() -> str:
 
 
 # A type annotation between a name and its =: "password: str = ..." assigns what follows the =.
-_ANNOTATION = (r"(?:(?<=:)\s{0,4}(?>[A-Za-z_][\w.]{0,40}(?:\[[\w\[\]., |]{0,60}\])?"
+_ANNOTATION = (r"(?:(?:(?<=:)|(?<=:\s)|(?<=:\s\s))(?>[A-Za-z_][\w.]{0,40}(?:\[[\w\[\]., |]{0,60}\])?"
                r"(?:\s{0,2}\|\s{0,2}[\w.\[\]]{1,40}){0,3})\s{0,4}=(?![=~])\s{0,4})?")
 
 # Just after a digit that follows a raw newline (or tab) and indentation: a
@@ -96,6 +96,8 @@ _CLI_TRIGGER = (
     r"(?i)(?:" + _NOT_WORD + r"(?:mysql(?:dump|admin|import|check|show|pump|sh)?|mariadb(?:-dump|-admin)?)"
     + _CMD + r"{0,300}\s-p"
     r"|" + _NOT_WORD + r"sshpass\s{1,4}-p\s{0,4}"
+    r"|" + _NOT_WORD + r"(?:docker|podman|nerdctl|helm|buildah|skopeo)\s{1,4}(?:registry\s{1,4})?login" + _CMD
+    + r"{0,300}\s(?:-p|--password)(?:\s{1,4}|=)"
     r"|" + _NOT_WORD + r"redis-cli" + _CMD + r"{0,300}\s-a\s{1,4}"
     r"|" + _NOT_WORD + r"curl" + _CMD + r"""{0,300}\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{1,128}:"""
     r"|--(?:[A-Za-z0-9]{1,20}-){0,3}(?:password|passwd|passphrase|pass|token|secret|api-?key|cookie)"
@@ -137,9 +139,10 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         name="cookie_header",
         replaces="cookie values in a Cookie: or Set-Cookie: header, or after --cookie (names kept)",
         pattern=(
-            r"(?i:(?<![A-Za-z0-9_])(?:set-)?cookie)(?:\\?[\"'])?\s{0,4}:\s{0,4}(?:\\?[\"'])?"
+            r"(?i:(?<![A-Za-z0-9_])(?P<set>set-)?cookie)(?:\\?[\"'])?\s{0,4}:\s{0,4}(?:\\?[\"'])?"
             r"[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}="
-            r"(?P<value>[^\s;\"'\\,]{1,4096}(?:;\s?[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]{1,4096}){0,32})"
+            # Set-Cookie: one cookie, then its attributes (kept); Cookie: every pair.
+            r"(?P<value>[^\s;\"'\\,]{1,4096}+(?(set)|(?:;\s?[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]{1,4096}+){0,32}+))"
         ),
         group="value", keywords=("cookie",), ignore_case_keywords=True, reach=8400, check=_cookie_ok,
         example="`Cookie: session=<value>; csrftoken=<value>`",
@@ -160,6 +163,14 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         pattern=VALUE,
         group="value", trigger=_CLI_TRIGGER, anchored=True, back=1, reach=VALUE_REACH, check=option_value_ok,
         example="`mysql -u root -p<password>`, `--password=<password>`, `curl -u user:<password>`",
+    ),
+    Rule(
+        name="stdin_password",
+        replaces="a password echoed into a login that reads it from stdin (echo ... | docker login --password-stdin)",
+        pattern=(r"e(?:(?<![A-Za-z0-9_\\-].)|(?<=\\[nrt].))cho\s{1,4}" + VALUE
+                 + r"\s{0,4}\|\s{0,4}[A-Za-z0-9_./ -]{0,60}?login(?:[^\"\\]|\\[\"\\/]){0,300}?--password-stdin"),
+        group="value", keywords=("--password-stdin",), reach=VALUE_REACH + 400, check=option_value_ok,
+        example="`echo <password> | docker login -u bob --password-stdin`",
     ),
     Rule(
         name="secret_assignment",
