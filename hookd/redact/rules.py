@@ -89,8 +89,8 @@ _AFTER_RAW_INDENT = "|".join(rf"(?<=[\n\r\t] {{{k}}}.)" for k in range(41))
 # at the end of the JSON string.
 _PEM_END = r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=-----BEGIN )|(?=\"))"
 
-# A character of one command line in JSON text: no quote, no escaped newline (Hyperscan syntax).
-_CMD = r"""(?:[^"\\\n]|\\["\\/ t])"""
+# A character of one command in JSON text: no quote, no escaped newline (Hyperscan syntax).
+_CMD = r"""(?:[^"\\\n;|&]|\\["\\/ t])"""  # and not past ; | && to the next command
 _NOT_WORD = r"""(?:^|[^A-Za-z0-9_\\-]|\\[nrt])"""
 _CLI_TRIGGER = (
     r"(?i)(?:" + _NOT_WORD + r"(?:mysql(?:dump|admin|import|check|show|pump|sh)?|mariadb(?:-dump|-admin)?)"
@@ -205,20 +205,20 @@ CONTEXT_RULES: tuple[Rule, ...] = (
 
 WRAPPER_RULES: tuple[Rule, ...] = (
     Rule(
-        name="encoded_secret",
-        replaces="a base64 or hex run that decodes to text holding a secret (the whole run)",
-        pattern=(r"(?:(?<![A-Za-z0-9+/=_\\-])|(?<=\\[nrt]))"
-                 r"(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_-])"),
-        group="value", keywords=wrappers.keywords(), reach=8300, unwrap=wrappers.unwrap_encoded,
-        example="`Z2hwX…` (base64 of a GitHub token), `6768705f…` (hex), base64 of `PASSWORD=…`",
-    ),
-    Rule(
         name="data_url",
         replaces="the payload of a data: URL (not an image, font, audio or video) that holds a secret",
         pattern=(r"data:(?!image/|font/|audio/|video/)[\w.+-]{0,40}/?[\w.+-]{0,80}(?:;[\w.+=-]{1,60}){0,3};base64,"
                  r"(?P<value>[A-Za-z0-9+/]{4,65536}+={0,2})"),
         group="value", keywords=(";base64,",), reach=65536 + 300, unwrap=wrappers.unwrap_data_url,
         example="`data:text/plain;base64,<base64 of an .env file>`",
+    ),
+    Rule(
+        name="encoded_secret",
+        replaces="a base64 or hex run that decodes to text holding a secret (the whole run)",
+        pattern=(r"(?:(?<![A-Za-z0-9+/=_\\-])|(?<=\\[nrt]))"
+                 r"(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_-])"),
+        group="value", keywords=wrappers.keywords(), reach=8300, unwrap=wrappers.unwrap_encoded,
+        example="`Z2hwX…` (base64 of a GitHub token), `6768705f…` (hex), base64 of `PASSWORD=…`",
     ),
 )
 
