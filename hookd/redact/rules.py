@@ -34,13 +34,15 @@ _SECRET_WORDS = (
 
 # JSON keys (the whole key is in view between raw quotes): the same last
 # words, camelCase too (accessToken, apiKey, dbPass), plus auth, authorization
-# and cookie as whole or separated words.
-_JSON_KEY = (
-    r"(?:"
-    rf"[A-Za-z0-9_.-]{{0,60}}?(?i:{_SECRET_WORDS})"
-    r"|(?:[A-Za-z0-9_.-]{0,60}[_.-])?(?i:auth|authorization|cookie)"
-    r"|[a-z0-9]{1,60}(?:Pass|Pwd|Auth|Authorization|Cookie)"
-    r")"
+# and cookie as whole or separated words, as a Hyperscan pattern from the
+# key's opening quote to the value's ("cwd" is no "pwd").
+_KEY_PREFIX_WORDS = _KEY_PREFIXES[3:-1]
+_JSON_KEY_TRIGGER = (
+    r'(?:^|[^\\])"(?:[A-Za-z0-9_.-]{0,60}(?i:pass(?:word|wd|phrase)|secret|token|credentials?'
+    rf'|(?:{_KEY_PREFIX_WORDS})[_.-]?key)'
+    r'|[A-Za-z0-9_.-]{0,60}[_.-](?i:pass|pwd)'
+    r'|(?:[A-Za-z0-9_.-]{0,60}[_.-])?(?i:auth|authorization|cookie)'
+    r'|[a-z0-9]{1,60}(?:Pass|Pwd|Auth|Authorization|Cookie))"\s{0,4}:\s{0,4}"'
 )
 
 # What an assignment's name ends with, and what may stand between it and the = or :.
@@ -189,16 +191,10 @@ CONTEXT_RULES: tuple[Rule, ...] = (
     Rule(
         name="json_secret_key",
         replaces="the string value of a JSON field whose name says secret (quotes kept)",
-        pattern=(
-            r"(?<!\\)\"" + _JSON_KEY + r"\"\s{0,4}:\s{0,4}\""
-            r"(?P<value>(?:[^\"\\]|\\.){1,65536}+)\""
-        ),
-        group="value",
-        # The end of the key, its colon and the value's opening quote, between raw quotes:
-        # structure, where JSON allows only ASCII white space. Not "wd": every payload has cwd.
-        trigger=(r'(?i)(?:password|passwd|passphrase|pass|pwd|secret|token|credentials?|key|auth'
-                 r'|authorization|cookie)"\s{0,4}:\s{0,4}"'),
-        reach=2 * 65536 + 100, validate=plausible_secret,
+        # Hyperscan reads the whole key, its colon and the value's opening quote, between raw quotes:
+        # structure, where JSON allows only ASCII white space; the value is read where that ends.
+        pattern=r"(?P<value>(?:[^\"\\]|\\.){1,65536}+)\"",
+        group="value", trigger=_JSON_KEY_TRIGGER, anchored=True, reach=2 * 65536 + 4, validate=plausible_secret,
         example='`{"password": "<value>"}`, `{"accessToken": "<value>"}`',
     ),
 )
