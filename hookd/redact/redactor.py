@@ -30,7 +30,7 @@ from hookd.redact.view import VIEW_TRIGGERS, View
 REDACTED_PREFIX = "[REDACTED:"
 NOTHING: Counter = Counter()  # what most events get; callers only read it
 CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
-OVERLAP = 512  # characters: the longest trigger match, so one across a chunk border is seen
+OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk border (a command line's context)
 VIEW = -1  # the rule index of the view's triggers
 MAX_DEPTH = 2  # decoded text inside decoded text inside the payload
 

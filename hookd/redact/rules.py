@@ -25,20 +25,13 @@ __all__ = ["BUILTIN_RULES", "looks_like_credential", "luhn_ok", "plausible_secre
 # separator (DB_PASS, but not bypass, PWD or OLDPWD); "key" only after a word
 # that makes it a secret (api_key, private_key; not cache_key, primary_key).
 _KEY_PREFIXES = r"(?:api|private|secret|access|signing|encryption|client|master|app|account)"
-_SECRET_WORDS = (
-    r"pass(?:word|wd|phrase)"
-    r"|(?<=[_.-])(?:pass|pwd)"
-    r"|secret|token|credentials?"
-    rf"|{_KEY_PREFIXES}[_.-]?key"
-)
-
 # JSON keys (the whole key is in view between raw quotes): the same last
 # words, camelCase too (accessToken, apiKey, dbPass), plus auth, authorization
 # and cookie as whole or separated words, as a Hyperscan pattern from the
 # key's opening quote to the value's ("cwd" is no "pwd").
 _KEY_PREFIX_WORDS = _KEY_PREFIXES[3:-1]
 _JSON_KEY_TRIGGER = (
-    r'(?:^|[^\\])"(?:[A-Za-z0-9_.-]{0,60}(?i:pass(?:word|wd|phrase)|secret|token|credentials?'
+    r'(?:^|[^\\])"(?:[A-Za-z0-9_.-]*(?i:pass(?:word|wd|phrase)|secret|token|credentials?'
     rf'|(?:{_KEY_PREFIX_WORDS})[_.-]?key)'
     r'|[A-Za-z0-9_.-]{0,60}[_.-](?i:pass|pwd)'
     r'|(?:[A-Za-z0-9_.-]{0,60}[_.-])?(?i:auth|authorization|cookie)'
@@ -96,12 +89,12 @@ _CMD = r"""(?:[^"\\\n;|&]|\\["\\/ t])"""  # and not past ; | && to the next comm
 _NOT_WORD = r"""(?:^|[^A-Za-z0-9_\\-]|\\[nrt])"""
 _CLI_TRIGGER = (
     r"(?i)(?:" + _NOT_WORD + r"(?:mysql(?:dump|admin|import|check|show|pump|sh)?|mariadb(?:-dump|-admin)?)"
-    + _CMD + r"{0,300}\s-p"
+    + _CMD + r"*\s-p"
     r"|" + _NOT_WORD + r"sshpass\s{1,4}-p\s{0,4}"
     r"|" + _NOT_WORD + r"(?:docker|podman|nerdctl|helm|buildah|skopeo)\s{1,4}(?:registry\s{1,4})?login" + _CMD
-    + r"{0,300}\s(?:-p|--password)(?:\s{1,4}|=)"
-    r"|" + _NOT_WORD + r"redis-cli" + _CMD + r"{0,300}\s-a\s{1,4}"
-    r"|" + _NOT_WORD + r"curl" + _CMD + r"""{0,300}\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{1,128}:"""
+    + r"*\s(?:-p|--password)(?:\s{1,4}|=)"
+    r"|" + _NOT_WORD + r"redis-cli" + _CMD + r"*\s-a\s{1,4}"
+    r"|" + _NOT_WORD + r"curl" + _CMD + r"""*\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{1,128}:"""
     r"|--(?:[A-Za-z0-9]{1,20}-){0,3}(?:password|passwd|passphrase|pass|token|secret|api-?key|cookie)"
     r"(?:=|\s{1,4})"
 ) + r")[^\s\-]"  # the value's first character: not an option, not a prompt for the password
