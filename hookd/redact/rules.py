@@ -186,7 +186,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         replaces="the string value of a JSON field whose name says secret (quotes kept)",
         # Hyperscan reads the whole key, its colon and the value's opening quote, between raw quotes:
         # structure, where JSON allows only ASCII white space; the value is read where that ends.
-        pattern=r"(?P<value>(?:[^\"\\]|\\.){1,65536}+)\"",
+        pattern=r"(?P<value>(?:[^\"\\]|\\.){0,65536}+)\"",  # never fails once begun: costs its length
         group="value", trigger=_JSON_KEY_TRIGGER, anchored=True, reach=2 * 65536 + 4, validate=plausible_secret,
         example='`{"password": "<value>"}`, `{"accessToken": "<value>"}`',
     ),

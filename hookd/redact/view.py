@@ -23,7 +23,7 @@ import re
 # belongs to is its length: odd, the payload's own; 2 mod 4, a JSON string inside a string.
 _EDIT = re.compile(
     r"(?<!\\)(?P<run>\\+)u00(?P<hex>[2-7][0-9A-Fa-f])"
-    r"|(?<![\\\w])(?P<q>\\\"|')(?:[ \t]|\\[nt]){0,8}\+(?:[ \t]|\\[nt]){0,8}(?P=q)"
+    r"|(?<!\\)(?P<q>\\\"|')(?:[ \t]|\\[nt]){0,8}\+(?:[ \t]|\\[nt]){0,8}(?P=q)"
 )
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 VIEW_TRIGGERS = (r"\\u00[2-7]", r"""(?:\\"|')(?:[ \t]|\\[nt]){0,8}\+""")
