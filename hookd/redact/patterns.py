@@ -51,8 +51,8 @@ KV_SEP = r"""(?:\\?["'])?\s{0,4}[:=]{1,2}>?\s{0,4}(?:\\?["'])?"""
 # (a marker) or "$" (a variable reference) and stops at quotes, spaces,
 # separators and lone backslashes; "\\" pairs (a real backslash) are kept.
 # Once it has begun, a value never fails to match (a bare word followed by "("
-# is a call, which checks.not_a_call rejects afterwards), so reading one costs
-# its length.
+# is a call, which checks.not_a_call rejects afterwards; a quoted one that does
+# not close runs to the end of its JSON string), so reading one costs its length.
 VALUE = (
     r"(?:(?P<dq>\\\")|(?P<sq>'))?"
     r"(?P<value>"
@@ -60,7 +60,7 @@ VALUE = (
     r"|(?(sq)(?:[^'\"\\]|\\.){1,1024}+"
     r"|(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\)(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\){0,1023}+"
     r")))"
-    r"(?(dq)\\\"|(?(sq)'))"
+    r"(?(dq)(?:\\\")?|(?(sq)'?))"
 )
 VALUE_REACH = 2 * 1024 + 8  # a value of 1024 escaped characters and its quotes
 

@@ -31,6 +31,9 @@ REDACTED_PREFIX = "[REDACTED:"
 NOTHING: Counter = Counter()  # what most events get; callers only read it
 CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
 OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk border (a command line's context)
+# What an anchored rule may read before it knows no value begins: separators and spaces, then a
+# type annotation's characters (secret_assignment's), then the character that ends them.
+_HEAD_RUN = re.compile(r"[=>\s]{0,8}[\w.\[\]|,\s]{0,250}")
 VIEW = -1  # the rule index of the view's triggers
 MAX_DEPTH = 2  # decoded text inside decoded text inside the payload
 
@@ -131,6 +134,9 @@ class Redactor:
             match = rule.compiled.match(text, start, high)
             if match is None:
                 self.examined[rule.name] += high - start  # all it may have read
+                continue
+            if match.end() == start:  # no value begins here; it read at most the run _HEAD_RUN takes
+                self.examined[rule.name] += _HEAD_RUN.match(text, start, high).end() - start + 2
                 continue
             self.examined[rule.name] += match.end() - start + 1
             read_to = match.end()

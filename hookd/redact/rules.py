@@ -43,32 +43,13 @@ _SECRET_NAMES = ["password", "passwd", "passphrase", "secret", "token", "credent
 _SECRET_NAMES += [p + sep + "key" for p in _KEY_PREFIXES[3:-1].split("|") for sep in ("", "_", "-", ".")]
 _SECRET_NAMES += [sep + w for w in ("pass", "pwd", "auth") for sep in "_-."]
 _NAME_SUFFIXES = ["", " ", "'", '\\\\"', "' ", '\\\\" ']
-_SECRET_NAME_TRIGGER = (
-    "(?i)(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES) + ")"
-    "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?[=:]"
-    r"|(?:\\\"|')auth(?:\\\"|')\s{0,4}:"
+_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES) + ")"
+_SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
+# Not right after a word (or punctuation) and a space: "reset the password: ..." is prose.
+_NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] )"
+_ASSIGNMENT_TRIGGER = (
+    "(?i)" + _NOT_PROSE + "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)[=:]"
 )
-
-
-def _after_secret_name() -> str:
-    """Lookbehinds, checked just after an assignment's = or :, that the name before it says secret.
-
-    The regex starts at the separator (a rare character the engine finds
-    fast) and looks back: equal-width names share one lookbehind. The name
-    may be followed by its closing quote (\\" or ') and one space, and must
-    not follow a word and a space ("reset the password: ..." is prose).
-    A key named just ``auth`` counts when quoted (docker's config.json).
-    """
-    by_width: dict[int, list[str]] = {}
-    for w in _SECRET_NAMES:
-        by_width.setdefault(len(w), []).append(re.escape(w))
-    looks = [
-        rf"(?<=(?<![A-Za-z0-9,.;:!?)] )(?i:{'|'.join(alts)}){suffix}.)"
-        for alts in by_width.values()
-        for suffix in _NAME_SUFFIXES
-    ]
-    looks += [r"(?<=\\\"auth\\\".)", r"(?<=\\\"auth\\\" .)", r"(?<='auth'.)", r"(?<='auth' .)"]
-    return r"(?<=[A-Za-z\"' ].)(?:" + "|".join(looks) + ")"
 
 
 # A type annotation between a name and its =: "password: str = ..." assigns what follows the =.
@@ -171,14 +152,14 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         name="secret_assignment",
         replaces="the value assigned to a secret-named variable or key (.env, export, YAML, TOML, "
         "JSON inside a string), unless it is a type, a reference or a placeholder",
+        # Hyperscan reads the name and the = or : (not after a word and a space: prose); the
+        # regex starts after them. It matches empty where no value begins, so it never fails late.
         pattern=(
-            r"(?:=(?![=~])|:(?=[\s=']|\\\"))"
-            + _after_secret_name()
-            + r"(?:(?<=:)=|(?<==)>)?\s{0,4}"
-            + _ANNOTATION
-            + VALUE
+            r"(?:(?:(?<==)(?![=~])|(?<=:)(?=[\s=']|\\\"))(?:(?<=:)=|(?<==)>)?\s{0,4}"
+            + _ANNOTATION + VALUE + "|)"
         ),
-        group="value", trigger=_SECRET_NAME_TRIGGER, reach=VALUE_REACH + 200, check=assigned_value_ok,
+        group="value", trigger=_ASSIGNMENT_TRIGGER, anchored=True, reach=VALUE_REACH + 200,
+        check=assigned_value_ok,
         example="`DB_PASSWORD=<value>`, `api_key: '<value>'` (not `password: str`)",
     ),
     Rule(
