@@ -579,3 +579,42 @@ def test_validators():
     assert plausible_secret("hunter2")
     for v in ["$DB_PASS", "${X}", "<password>", "null", "None", "********", "{{ token }}", "%(pw)s"]:
         assert not plausible_secret(v), v
+
+
+# --- issue 16: context, decoding -----------------------------------------------
+
+
+@pytest.mark.parametrize("code", [
+    "interface C { password: string; }", "password: str", "token: bytes", "api_key: SecretStr",
+    "secret: Optional[str] = None", "password=${VAR}", "api_key = os.environ['API_KEY']",
+    "token = process.env.X", "password = get_password()", 'password="test"',
+])
+def test_type_annotations_references_and_placeholders_survive(code):
+    for doc in (as_json(code), as_json("class C:\n    " + code + "\n")):
+        assert apply(doc) == doc
+
+
+def test_random_18_digit_ids_survive_and_cards_in_context_do_not():
+    rng = random.Random(16)
+    ids = " ".join(str(rng.randrange(10**17, 10**18)) for _ in range(300))
+    assert apply(as_json(ids)) == as_json(ids)
+    assert "[REDACTED:payment_card]" in apply(as_json("card number 4111111111111111"))
+
+
+def test_a_u_escaped_secret_is_found_and_its_whole_escaped_span_replaced():
+    escaped = "".join(f"\\u{ord(c):04x}" for c in GH_CLASSIC[:6]) + GH_CLASSIC[6:]
+    doc = '{"prompt": "use ' + escaped + ' now", "other": "caf\\u00e9"}'
+    out = apply(doc)
+    assert out == '{"prompt": "use [REDACTED:github_token] now", "other": "caf\\u00e9"}'
+    assert json.loads(out)["other"] == "café"
+
+
+def test_a_secret_split_by_concatenation_is_found():
+    doc = as_json('key = "sk-" + "proj-' + fake(ALNUM, 40) + '"')
+    assert json.loads(apply(doc))["tool_response"]["stdout"] == 'key = "[REDACTED:openai_api_key]"'
+
+
+def test_a_github_token_whose_checksum_fails_is_kept():
+    wrong = GH_CLASSIC[:-1] + ("A" if GH_CLASSIC[-1] != "A" else "B")
+    doc = as_json(f"example {wrong} and {GH_CLASSIC}")
+    assert json.loads(apply(doc))["tool_response"]["stdout"] == f"example {wrong} and [REDACTED:github_token]"
