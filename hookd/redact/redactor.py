@@ -98,7 +98,7 @@ class Redactor:
             if self.exhaustive:
                 windows = [(0, len(text))]
             elif rule.exact:
-                windows = _around(reports.get(index, ()), rule.reach, len(text))
+                windows = _around(reports.get(index, ()), rule.reach, rule.ahead, len(text))
             elif rule.gates and index not in gated:
                 continue
             else:
@@ -163,11 +163,11 @@ class Redactor:
         return any(pattern.search(value) for pattern in self.allow)
 
 
-def _around(ends, reach: int, length: int) -> list[tuple[int, int]]:
+def _around(ends, reach: int, ahead: int, length: int) -> list[tuple[int, int]]:
     """Per match of an exact trigger (its end just past the token): the stretch that holds the token."""
     windows: list[tuple[int, int]] = []
     for end in ends:
-        low, high = max(0, end - reach), min(length, end + 4)
+        low, high = max(0, end - reach), min(length, end + ahead)
         if windows and low <= windows[-1][1]:
             windows[-1] = (windows[-1][0], high)
         else:

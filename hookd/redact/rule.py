@@ -42,6 +42,7 @@ class Rule:
     reach: int | None = None
     anchored: bool = False  # the regex is matched exactly where the trigger ends (less ``back``)
     exact: bool = False  # the trigger is the token's whole shape: the regex runs only around its matches
+    ahead: int = 4  # for an exact trigger: how far past its end a match may reach
     back: int = 0  # characters of the value that the trigger takes (to know a value begins there)
     flags: int = 0
     validate: Callable[[str], bool] | None = None  # the replaced text must pass (Luhn, ...)

@@ -14,7 +14,7 @@ import re
 
 from hookd.redact.checks import (assigned_value_ok, option_value_ok, card_context_ok, card_issuer_ok, looks_like_credential,
                                  luhn_ok, plausible_secret)
-from hookd.redact.patterns import B1, E, E_DASH, KV_SEP, VALUE, VALUE_REACH
+from hookd.redact.patterns import B1, E, E_DASH, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact import wrappers
 from hookd.redact.rule import Rule
@@ -208,7 +208,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         name="aws_access_key_id",
         replaces="an AWS access key id (AKIA/ASIA...)",
         pattern=rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E}",
-        keywords=("AKIA", "ASIA", "ABIA", "ACCA"), reach=30,
+        keywords=("AKIA", "ASIA", "ABIA", "ACCA"), reach=30, exact=True,
+        trigger=hyperscan_shape(rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E}"),
         example="`AKIA` + 16 of `[A-Z0-9]`",
     ),
     Rule(
@@ -227,7 +228,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         replaces="a bare 40-character AWS secret key within 250 characters of an access key id",
         pattern=(r"(?:(?<![A-Za-z0-9/+=\\])|(?<=\\[nrt]))"
                  r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
-        group="value", keywords=("AKIA", "ASIA"), reach=300, check=_near_key_id,
+        group="value", keywords=("AKIA", "ASIA"), reach=300, ahead=300, check=_near_key_id, exact=True,
+        trigger=r"A(?:KIA|SIA)[A-Z0-9]{16}(?:[^A-Za-z0-9_]|$)",  # around each key id: 250 either side
         example="`AKIA…  <40 characters>` (two columns of a credentials CSV)",
     ),
     *PROVIDER_RULES,
