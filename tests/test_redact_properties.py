@@ -54,11 +54,14 @@ def with_insertions(draw):
         if isinstance(value, list) and where < 3:
             value.insert(draw(st.integers(0, len(value))), piece)
             return value
-        if isinstance(value, dict) and where == 1:
+        if isinstance(value, dict) and where == 1 and piece not in value:
             value[piece] = draw(scalars)
             return value
         if isinstance(value, dict) and where == 2:
-            value[draw(st.text(max_size=5))] = piece
+            key = draw(st.text(max_size=5))
+            while key in value:  # never overwrite what an earlier insertion put there
+                key += "_"
+            value[key] = piece
             return value
         return [value, piece]
 
