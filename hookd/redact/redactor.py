@@ -47,6 +47,7 @@ class Redactor:
         self.exhaustive = exhaustive
         self.allow = tuple(re.compile(pattern) for pattern in allow)
         self._triggers = TriggerScan(self.rules, cache_dir)
+        self._every_rule_gates = all(rule.gates for rule in self.rules)
         self.examined: Counter = Counter()  # per rule: characters its regex was given
 
     def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter]:
@@ -87,7 +88,7 @@ class Redactor:
     def _find(self, text: str, scanned: tuple[dict, dict], depth: int) -> list[tuple[int, int, str]]:
         """The spans to replace, in order, overlapping finds merged (named by the earlier rule)."""
         gated, reports = scanned
-        if not gated and not reports and all(rule.gates for rule in self.rules) and not self.exhaustive:
+        if not gated and not reports and self._every_rule_gates and not self.exhaustive:
             return []
         found: list[tuple[int, int, int]] = []
         for index, rule in enumerate(self.rules):
@@ -237,8 +238,11 @@ class TriggerScan:
         for chunk, low in enumerate(range(0, max(len(text), 1), CHUNK)):
             begin = max(0, low - OVERLAP)
             high = low + CHUNK
-            piece = ascii_data[begin:high] if ascii_data is not None else \
-                text[begin:high].encode("utf-8", "surrogatepass")
+            if len(text) <= CHUNK:  # most events: one chunk, no copy
+                piece = ascii_data if ascii_data is not None else text.encode("utf-8", "surrogatepass")
+            else:
+                piece = ascii_data[begin:high] if ascii_data is not None else \
+                    text[begin:high].encode("utf-8", "surrogatepass")
             self._database.scan(piece, match_event_handler=_collect, context=found)
             if not found:
                 continue
