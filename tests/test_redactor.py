@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import json
 import subprocess
 import sys
@@ -10,12 +11,19 @@ import pytest
 
 from conftest import REPO, wait_for_entries
 from hookd.redact import Redactor, Rule
+from hookd.redact.checks import base62
 
 DIGITS = Rule("digits", r"\bPIN(\d{4})\b", "a PIN", group=1, keywords=("PIN",))
 WORD = Rule("word", r"(?i)secret-(\w+)", "a secret word", group=1, keywords=("secret",),
             ignore_case_keywords=True)
 EVEN = Rule("even", r"\bN(\d+)\b", "even numbers", group=1, keywords=("N",),
             validate=lambda value: int(value) % 2 == 0)
+
+
+def github_token() -> str:
+    """A token of GitHub's format (its CRC32 holds), assembled here so no scanner takes the file for a leak."""
+    body = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5"
+    return "gh" + "p_" + body + base62(binascii.crc32(body.encode()), 6)
 
 
 def test_the_marker_replaces_only_the_group_and_counts_per_rule():
@@ -44,7 +52,7 @@ def test_redaction_is_idempotent():
 
 
 def test_a_secret_never_reaches_the_spool_or_redis_and_the_envelope_counts_it(hookd, redis_db):
-    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    token = github_token()
     body = json.dumps({"hook_event_name": "UserPromptSubmit", "session_id": "s1",
                        "prompt": f"use {token} for the push"}).encode()
     assert hookd.send(body).returncode == 0
@@ -63,7 +71,7 @@ def test_a_secret_never_reaches_the_spool_or_redis_and_the_envelope_counts_it(ho
 
 def test_redaction_can_be_turned_off(hookd_factory, redis_db):
     daemon = hookd_factory(redact="false")
-    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    token = github_token()
     daemon.send(json.dumps({"prompt": token}).encode())
     (fields,) = wait_for_entries(redis_db, 1)
     assert token.encode() in fields[b"envelope"]

@@ -11,7 +11,7 @@ import pytest
 import hookd.redact.scanner_cache as scanner_cache
 from hookd.redact import Rule, build_redactor
 
-SECRETS = ('{"cmd": "curl -u admin:hunter2 https://x", "key": "ghp_' + "a" * 36 + '", '
+SECRETS = ('{"cmd": "curl -u admin:hunter2 https://x", "key": "AKIA' + "A" * 16 + '", '
            '"url": "postgres://app:s3cret@db:5432/shop"}')
 
 

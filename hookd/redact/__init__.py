@@ -18,8 +18,11 @@ def rules_reference() -> str:
     """The built-in rules as a Markdown table, for docs/redaction-reference.md (a test keeps the two equal)."""
     from hookd.redact.rules import BUILTIN_RULES
 
-    rows = ["| rule | what it replaces |", "|---|---|"]
-    rows += [f"| `{rule.name}` | {rule.replaces} |" for rule in BUILTIN_RULES]
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    rows = ["| rule | what it replaces | example (shape) |", "|---|---|---|"]
+    rows += [f"| `{rule.name}` | {cell(rule.replaces)} | {cell(rule.example)} |" for rule in BUILTIN_RULES]
     return "\n".join(rows)
 
 

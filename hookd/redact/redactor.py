@@ -1,20 +1,22 @@
-"""Running the rules over a payload: one Hyperscan pass finds where rules may apply, regexes confirm.
+"""Running the rules over a payload: Hyperscan finds where each rule can apply, regexes confirm.
 
 The payload's JSON text is redacted as it is, without decoding and
-re-encoding it, so everything that is not a secret stays byte for byte.
+re-encoding it, so everything that is not a secret stays byte for byte. The
+rules read a view of it with printable ``\\u`` escapes decoded and split
+string pieces joined (view.py); what they find maps back to the original.
 
-Python's ``re`` scans a few tens of MB/s, too slow to run some twenty rules
-over a tool response of megabytes. So one Hyperscan pass (GB/s) over the
-UTF-8 bytes finds each rule's keywords or trigger; a rule with no hit is
-skipped; a built-in rule (which knows its ``lead``) is tried only at the
-start positions that can reach one of its hits; a user's rule runs over the
-whole text. The result is the same as running every rule's regex over the
-whole text (tests/test_redact_rules.py checks the two against each other).
+Cost is linear in the text, however many keywords it holds. One Hyperscan
+pass, chunk by chunk, says which chunks hold each rule's keywords (once per
+chunk and rule, however many times they occur) and where each context
+trigger ends. A rule's regex then runs once over the merged stretches around
+its chunks (never over a character twice), or, for a context rule, reads
+just the value where its trigger ends, skipping triggers inside a value it
+already read. ``examined`` counts, per rule, the characters handed to its
+regex: tests/test_redact_linear.py holds it to the text's length.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -23,203 +25,253 @@ import hyperscan
 
 from hookd.redact.rule import Rule
 from hookd.redact.scanner_cache import compiled
+from hookd.redact.view import VIEW_TRIGGERS, View
 
 REDACTED_PREFIX = "[REDACTED:"
-WHOLE = "hookd_match"  # the group around a windowed rule's own pattern
 NOTHING: Counter = Counter()  # what most events get; callers only read it
-TRIGGER_REACH = 64  # bytes: no built-in trigger matches more
+CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
+OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk border (a command line's context)
+# What an anchored rule may read before it knows no value begins: separators and spaces, then a
+# type annotation's characters (secret_assignment's), then the character that ends them.
+_HEAD_RUN = re.compile(r"[=>\s]{0,8}[\w.\[\]|,\s]{0,250}")
+VIEW = -1  # the rule index of the view's triggers
+MAX_DEPTH = 2  # decoded text inside decoded text inside the payload
 
 
 class Redactor:
-    def __init__(self, rules: Iterable[Rule], allow: Iterable[str] = (), cache_dir: str | None = None) -> None:
+    def __init__(self, rules: Iterable[Rule], allow: Iterable[str] = (), cache_dir: str | None = None,
+                 exhaustive: bool = False) -> None:
+        """``exhaustive``: run every rule's regex over the whole text, whatever the scan found (the
+        meaning of the table, which tests compare the fast path against)."""
         self.rules = tuple(rules)
+        self.exhaustive = exhaustive
         self.allow = tuple(re.compile(pattern) for pattern in allow)
         self._triggers = TriggerScan(self.rules, cache_dir)
         self._every_rule_gates = all(rule.gates for rule in self.rules)
-        self._anchored = {rule.name: _anchored(rule) for rule in self.rules if rule.lead is not None}
+        self.examined: Counter = Counter()  # per rule: characters its regex was given
 
     def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter]:
         """The text with every secret replaced by its rule's marker, and the count per rule.
 
         ``data`` is the text's UTF-8 encoding, when the caller has it already.
         """
-        hits = self._triggers.scan(text, data)
-        if not hits and self._every_rule_gates:
-            return text, NOTHING
-        counts: Counter = Counter()
-        for index, rule in enumerate(self.rules):
-            if rule.gates and index not in hits:
-                continue
-            if rule.lead is None:
-                matches, group = rule.compiled.finditer(text), rule.group
+        return self._redact(text, data, 0)
+
+    def holds_secret(self, text: str, depth: int) -> bool:
+        """Whether decoded text (from inside a wrapper) holds anything a rule would redact."""
+        return depth <= MAX_DEPTH and bool(self._redact(text, None, depth)[1])
+
+    def _redact(self, text: str, data: bytes | None, depth: int) -> tuple[str, Counter]:
+        view = None
+        scanned = self._triggers.scan(text, data)
+        if scanned[2]:  # escapes or joints to decode: the rules read the view
+            view = View(text)
+            if view.changed:
+                scanned = self._triggers.scan(view.text)
             else:
-                matches, group = self._near(rule, text, hits[index]), _windowed_group(rule.group)
-            spans = self._replaced_spans(rule, text, matches, group)
-            if spans:
-                counts[rule.name] += len(spans)
-                text, hits = self._replace(rule, text, spans, hits)
-        return text, counts
-
-    def _near(self, rule: Rule, text: str, ends: list[int]) -> Iterable[re.Match]:
-        """The matches that ``finditer`` over the whole text would yield, looking only near hits.
-
-        Every match contains a hit and starts at most ``lead`` characters before
-        the hit's end, so only the start positions in [end - lead, end] can begin
-        one; the anchored pattern tries exactly those, leftmost first.
-        """
-        anchored = self._anchored[rule.name]
-        resume = tried = 0  # finditer resumes at the last match's end; starts below `tried` failed
-        for end in sorted(set(ends)):
-            start = max(resume, tried, end - rule.lead)
-            while start <= end:
-                match = anchored.match(text, start)
-                if match is None:
-                    tried = start + rule.lead + 1
-                    break
-                yield match
-                resume = start = max(match.end(), match.start(WHOLE) + 1)
-
-    def _replaced_spans(self, rule: Rule, text: str, matches: Iterable[re.Match],
-                        group: int | str) -> list[tuple[int, int]]:
-        spans = []
-        for match in matches:
-            start, end = match.span(group)
-            if start < 0 or end <= start:
-                continue
-            value = text[start:end]
-            if value.startswith(REDACTED_PREFIX) or self._allowed(value) \
-                    or (rule.validate is not None and not rule.validate(value)):
-                continue
-            spans.append((start, end))
-        return spans
-
-    def _replace(self, rule: Rule, text: str, spans: list[tuple[int, int]],
-                 hits: dict[int, list[int]]) -> tuple[str, dict[int, list[int]]]:
-        """The text with the spans replaced by the marker, and the hits moved to match it."""
+                view = None
+        spans = self._find(view.text if view else text, scanned[:2], depth)
+        if not spans:
+            return text, NOTHING
+        if view is not None:
+            spans = [(*view.span(start, end), name) for start, end, name in spans]
         pieces: list[str] = []
+        counts: Counter = Counter()
         last = 0
-        for start, end in spans:
-            pieces += (text[last:start], rule.marker)
+        for start, end, name in spans:
+            pieces += (text[last:start], f"[REDACTED:{name}]")
+            counts[name] += 1
             last = end
         pieces.append(text[last:])
-        changed = "".join(pieces)
-        return changed, self._triggers.after_replacing(changed, hits, spans, len(rule.marker))
+        return "".join(pieces), counts
 
-    def _allowed(self, value: str) -> bool:
-        return any(pattern.search(value) for pattern in self.allow)
-
-
-def _anchored(rule: Rule) -> re.Pattern:
-    """The rule's pattern tried at each of the ``lead + 1`` positions from where the match begins."""
-    return re.compile(rf"(?s:.{{0,{rule.lead}}}?)(?P<{WHOLE}>{rule.pattern})", rule.flags)
-
-
-def _windowed_group(group: int | str) -> int | str:
-    """The rule's group in the anchored pattern, whose own group 1 wraps the rule's pattern."""
-    if group == 0:
-        return WHOLE
-    return group + 1 if isinstance(group, int) else group
-
-
-class TriggerScan:
-    """Where each rule's keywords or trigger occur: one Hyperscan pass over the UTF-8 text.
-
-    Keywords are literals (ASCII case folded when the rule says so); a trigger
-    is a Hyperscan pattern, whose matches end on a whole character and are at
-    most TRIGGER_REACH bytes long.
-    """
-
-    def __init__(self, rules: Iterable[Rule], cache_dir: str | None = None) -> None:
-        """``cache_dir``: where the compiled database is kept between starts (scanner_cache)."""
-        expressions: list[bytes] = []
-        flags: list[int] = []
-        self._rule_of: list[int] = []
-        self.reach = TRIGGER_REACH  # the longest a hit can be, in bytes (so also in characters)
-        for index, rule in enumerate(rules):
-            if rule.trigger:
-                expressions.append(rule.trigger.encode())
-                flags.append(0)
-                self._rule_of.append(index)
+    def _find(self, text: str, scanned: tuple[dict, dict], depth: int) -> list[tuple[int, int, str]]:
+        """The spans to replace, in order, overlapping finds merged (named by the earlier rule)."""
+        gated, reports = scanned
+        if not gated and not reports and self._every_rule_gates and not self.exhaustive:
+            return []
+        found: list[tuple[int, int, int]] = []
+        for index, rule in enumerate(self.rules):
+            if rule.anchored:
+                if index in reports:
+                    self._anchored(index, rule, text, reports[index], found, depth)
                 continue
-            for keyword in rule.keywords:
-                expressions.append(_literal(keyword))
-                flags.append(hyperscan.HS_FLAG_CASELESS if rule.ignore_case_keywords else 0)
-                self._rule_of.append(index)
-                self.reach = max(self.reach, len(keyword.encode()))
-        self._database = compiled(expressions, flags, cache_dir) if expressions else None
+            if self.exhaustive:
+                windows = [(0, len(text))]
+            elif rule.exact:
+                windows = _around(reports.get(index, ()), rule.reach, rule.ahead, len(text))
+            elif rule.gates and index not in gated:
+                continue
+            else:
+                windows = self._windows(rule, text, gated.get(index))
+            for low, high in windows:
+                self.examined[rule.name] += high - low
+                for match in rule.compiled.finditer(text, low, high):
+                    self._take(index, rule, match, found, depth)
+        return _merged(found, self.rules)
 
-    def scan(self, text: str, data: bytes | None = None) -> dict[int, list[int]]:
-        """Per rule with a hit: the character offsets where its hits end."""
-        if self._database is None:
-            return {}
-        if data is None:
-            data = text.encode("utf-8", "surrogatepass")
-        found: list[tuple[int, int]] = []
-        self._database.scan(data, match_event_handler=_collect, context=found)
-        if not found:
-            return {}
-        hits: dict[int, list[int]] = {}
-        for expression, end in found:
-            hits.setdefault(self._rule_of[expression], []).append(end)
-        if len(data) != len(text):
-            hits = _as_character_offsets(data, hits)
-        return hits
-
-    def after_replacing(self, text: str, hits: dict[int, list[int]], spans: list[tuple[int, int]],
-                        marker_length: int) -> dict[int, list[int]]:
-        """The hits in ``text``, which is the old text with each span replaced by a marker.
-
-        Scanning all of a large text again after each rule that redacted
-        something would cost more than the rules. A hit can change only if its
-        match (at most ``reach`` characters) touches a replaced span; the others
-        move by the length the text gained or lost before them, and the text
-        around each marker is scanned again for the rest.
-        """
-        starts = [start for start, _ in spans]
-        shift = [0]
-        for start, end in spans:
-            shift.append(shift[-1] + marker_length - (end - start))
-        moved: dict[int, list[int]] = {}
-        for rule, ends in hits.items():
-            kept = []
-            for end in ends:
-                before = bisect.bisect_left(starts, end)  # spans that start before the hit ends
-                if before and end <= spans[before - 1][1] + self.reach:
-                    continue
-                kept.append(end + shift[before])
-            if kept:
-                moved[rule] = kept
-        for low, high in self._windows(text, spans, shift, marker_length):
-            for rule, ends in self.scan(text[low:high]).items():
-                moved.setdefault(rule, []).extend(low + end for end in ends)
-        return moved
-
-    def _windows(self, text: str, spans, shift, marker_length: int) -> list[tuple[int, int]]:
-        """The stretches of the new text within ``reach`` of a marker, overlapping ones merged."""
+    def _windows(self, rule: Rule, text: str, chunks: list[int] | None) -> list[tuple[int, int]]:
+        """The stretches of text the rule's regex must see: around its chunks, merged; or all of it."""
+        if rule.reach is None or chunks is None:
+            return [(0, len(text))]
         windows: list[tuple[int, int]] = []
-        for (start, _), moved_by in zip(spans, shift):
-            low = max(0, start + moved_by - self.reach)
-            high = min(len(text), start + moved_by + marker_length + self.reach)
+        for chunk in chunks:
+            low = max(0, chunk * CHUNK - OVERLAP - rule.reach)
+            high = min(len(text), (chunk + 1) * CHUNK + rule.reach)
             if windows and low <= windows[-1][1]:
                 windows[-1] = (windows[-1][0], high)
             else:
                 windows.append((low, high))
         return windows
 
+    def _anchored(self, index: int, rule: Rule, text: str, ends: list[int], found: list, depth: int) -> None:
+        """Read the value where each trigger ends; a trigger inside a value already read is skipped."""
+        read_to = 0
+        for end in ends:
+            start = end - rule.back
+            if start < read_to:
+                continue
+            high = min(len(text), start + rule.reach)
+            match = rule.compiled.match(text, start, high)
+            if match is None:
+                self.examined[rule.name] += high - start  # all it may have read
+                continue
+            if match.end() == start:  # no value begins here; it read at most the run _HEAD_RUN takes
+                self.examined[rule.name] += _HEAD_RUN.match(text, start, high).end() - start + 2
+                continue
+            self.examined[rule.name] += match.end() - start + 1
+            read_to = match.end()
+            self._take(index, rule, match, found, depth)
+
+    def _take(self, index: int, rule: Rule, match: re.Match, found: list, depth: int) -> None:
+        start, end = match.span(rule.group)
+        if start < 0 or end <= start:
+            return
+        value = match.string[start:end]
+        if value.startswith(REDACTED_PREFIX) or self._allowed(value):
+            return
+        if rule.validate is not None and not rule.validate(value):
+            return
+        if rule.check is not None and not rule.check(match):
+            return
+        if rule.unwrap is not None:
+            inner = rule.unwrap(value)
+            if inner is None or not self.holds_secret(inner, depth + 1):
+                return
+        found.append((start, end, index))
+
+    def _allowed(self, value: str) -> bool:
+        return any(pattern.search(value) for pattern in self.allow)
+
+
+def _around(ends, reach: int, ahead: int, length: int) -> list[tuple[int, int]]:
+    """Per match of an exact trigger (its end just past the token): the stretch that holds the token."""
+    windows: list[tuple[int, int]] = []
+    for end in ends:
+        low, high = max(0, end - reach), min(length, end + ahead)
+        if windows and low <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], high)
+        else:
+            windows.append((low, high))
+    return windows
+
+
+def _merged(found: list[tuple[int, int, int]], rules: tuple[Rule, ...]) -> list[tuple[int, int, str]]:
+    """Overlapping spans become one, named by the earliest rule among them (the most specific).
+
+    A later rule's find that starts where an earlier rule's does is the same
+    secret seen through its context (``password=<token>``): it is dropped,
+    so that what follows the token in a quoted value is judged on its own.
+    """
+    spans: list[list] = []  # start, end, best rule index
+    for start, end, index in sorted(found):
+        if spans and start < spans[-1][1]:
+            last = spans[-1]
+            if start == last[0] and index > last[2]:
+                continue
+            last[1] = max(last[1], end)
+            last[2] = min(last[2], index)
+        else:
+            spans.append([start, end, index])
+    return [(start, end, rules[index].name) for start, end, index in spans]
+
+
+class TriggerScan:
+    """Per chunk of text, which rules' keywords occur; and where each context trigger ends.
+
+    Keyword and trigger expressions of ordinary rules are compiled with
+    Hyperscan's single-match flag: a chunk costs one report per rule at
+    most, however often its keywords repeat. Context triggers report every
+    end, which the anchored rules read from.
+    """
+
+    def __init__(self, rules: Iterable[Rule], cache_dir: str | None = None) -> None:
+        """``cache_dir``: where the compiled database is kept between starts (scanner_cache)."""
+        expressions: list[bytes] = [expression.encode() for expression in VIEW_TRIGGERS]
+        flags: list[int] = [hyperscan.HS_FLAG_SINGLEMATCH] * len(VIEW_TRIGGERS)
+        self._rule_of: list[int] = [VIEW] * len(VIEW_TRIGGERS)
+        self._anchored: list[bool] = [False] * len(VIEW_TRIGGERS)
+        for index, rule in enumerate(rules):
+            if rule.trigger:
+                patterns = [(rule.trigger.encode(), 0)]
+            else:
+                caseless = hyperscan.HS_FLAG_CASELESS if rule.ignore_case_keywords else 0
+                patterns = [(_literal(keyword), caseless) for keyword in rule.keywords]
+            for expression, flag in patterns:
+                expressions.append(expression)
+                every = rule.anchored or rule.exact
+                flags.append(flag if every else flag | hyperscan.HS_FLAG_SINGLEMATCH)
+                self._rule_of.append(index)
+                self._anchored.append(every)
+        self._database = compiled(expressions, flags, cache_dir)
+
+    def scan(self, text: str, data: bytes | None = None) -> tuple[dict[int, list[int]], dict[int, list[int]], bool]:
+        """Per rule: the chunks holding its keywords; per context or exact rule: where its triggers end;
+        and whether the text has escapes or joints for the view to decode."""
+        gated: dict[int, list[int]] = {}
+        reports: dict[int, list[int]] = {}
+        ascii_data = data if data is not None and len(data) == len(text) else None
+        if ascii_data is None and text.isascii():
+            ascii_data = text.encode()
+        found: list[tuple[int, int]] = []
+        view = False
+        for chunk, low in enumerate(range(0, max(len(text), 1), CHUNK)):
+            begin = max(0, low - OVERLAP)
+            high = low + CHUNK
+            if len(text) <= CHUNK:  # most events: one chunk, no copy
+                piece = ascii_data if ascii_data is not None else text.encode("utf-8", "surrogatepass")
+            else:
+                piece = ascii_data[begin:high] if ascii_data is not None else \
+                    text[begin:high].encode("utf-8", "surrogatepass")
+            self._database.scan(piece, match_event_handler=_collect, context=found)
+            if not found:
+                continue
+            for expression, end in found:
+                rule = self._rule_of[expression]
+                if rule == VIEW:
+                    view = True
+                    continue
+                if not self._anchored[expression]:
+                    chunks = gated.setdefault(rule, [])
+                    if not chunks or chunks[-1] != chunk:
+                        chunks.append(chunk)
+                    continue
+                if ascii_data is None and len(piece) != min(high, len(text)) - begin:
+                    end = _characters(piece, end)
+                reports.setdefault(rule, set()).add(begin + end)
+            found.clear()
+        return gated, {rule: sorted(ends) for rule, ends in reports.items()}, view
+
+
+def _characters(data: bytes, end: int) -> int:
+    """How many characters the first ``end`` bytes hold, a character cut at ``end`` counted whole."""
+    while end < len(data) and data[end] & 0xC0 == 0x80:
+        end += 1
+    return len(data[:end].decode("utf-8", "surrogatepass"))
+
 
 def _collect(expression: int, _start: int, end: int, _flags: int, found: list) -> None:
     found.append((expression, end))
-
-
-def _as_character_offsets(data: bytes, hits: dict[int, list[int]]) -> dict[int, list[int]]:
-    """Byte offsets (each on a character boundary) as offsets into the decoded text."""
-    characters: dict[int, int] = {}
-    count = previous = 0
-    for end in sorted({end for ends in hits.values() for end in ends}):
-        count += len(data[previous:end].decode("utf-8", "surrogatepass"))
-        characters[end] = count
-        previous = end
-    return {rule: [characters[end] for end in ends] for rule, ends in hits.items()}
 
 
 def _literal(keyword: str) -> bytes:

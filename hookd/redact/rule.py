@@ -13,11 +13,18 @@ MARKER = "[REDACTED:{name}]"
 class Rule:
     """One kind of secret: where it is, and which part of the match the marker replaces.
 
-    The redactor runs over the payload's JSON text as received (escapes and
-    all), so a pattern must match secrets as they appear inside JSON strings
-    (a PEM block's newlines are the two characters backslash and n), and the
-    replaced part must lie inside one JSON string and never split an escape
-    sequence, so that the result stays valid JSON.
+    The redactor runs over the payload's JSON text (with printable ``\\u``
+    escapes decoded, see view.py), so a pattern must match secrets as they
+    appear inside JSON strings (a PEM block's newlines are the two characters
+    backslash and n), and the replaced part must lie inside one JSON string
+    and never split an escape sequence, so that the result stays valid JSON.
+
+    A built-in rule says how far it reaches, which is what keeps its cost
+    linear: either ``reach`` (every match lies within that many characters of
+    one of its keywords or trigger matches, so its regex runs only over the
+    stretches of text around them) or ``anchored`` (its trigger is the whole
+    context, a Hyperscan pattern, and its regex reads only the value that
+    starts where the trigger ends, at most ``reach`` characters).
     """
 
     name: str
@@ -29,12 +36,20 @@ class Rule:
     # A Hyperscan pattern that every match of the rule contains, used instead of the
     # keywords when a literal is too common to gate on (digits, "key", "token").
     trigger: str = ""
-    # The most characters from the start of a match to the end of the keyword or
-    # trigger it contains. With it, the rule's regex is tried only at the start
-    # positions that reach a hit; without it (user rules), over the whole text.
-    lead: int | None = None
+    # How far a match (with what its lookarounds read) extends from a keyword or
+    # trigger hit. With it, the regex runs only near hits; without it (user
+    # rules), over the whole text.
+    reach: int | None = None
+    anchored: bool = False  # the regex is matched exactly where the trigger ends (less ``back``)
+    exact: bool = False  # the trigger is the token's whole shape: the regex runs only around its matches
+    ahead: int = 4  # for an exact trigger: how far past its end a match may reach
+    back: int = 0  # characters of the value that the trigger takes (to know a value begins there)
     flags: int = 0
     validate: Callable[[str], bool] | None = None  # the replaced text must pass (Luhn, ...)
+    check: Callable[[re.Match], bool] | None = None  # the match in its context must pass
+    # Decodes the replaced text (base64, hex...); it is a secret if the decoded text holds one.
+    unwrap: Callable[[str], str | None] | None = None
+    example: str = ""  # for people: what it catches, written so that no scanner takes it for a key
     compiled: re.Pattern = field(init=False, repr=False, compare=False)
     marker: str = field(init=False, repr=False, compare=False)  # what replaces the secret
     gates: bool = field(init=False, repr=False, compare=False)  # runs only where it has hits

@@ -1,0 +1,208 @@
+"""What a candidate must also be, beyond its shape: checksums, card issuers, values rather than code.
+
+Each check sees the candidate (and, for the context checks, the match with
+the text around it) and answers whether it is a secret worth hiding. They
+cost a bounded amount per candidate: none looks further than a fixed number
+of characters from the match.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_BASE62_INDEX = {c: i for i, c in enumerate(BASE62)}
+
+
+def base62(number: int, width: int) -> str:
+    digits = []
+    while number:
+        number, rest = divmod(number, 62)
+        digits.append(BASE62[rest])
+    return "".join(reversed(digits)).rjust(width, "0")
+
+
+def crc32_suffix_ok(token: str, prefix_length: int = 4) -> bool:
+    """GitHub's and npm's token format: 30 random base62 characters, then their CRC32 in 6 base62 digits."""
+    body, check = token[prefix_length:-6], token[-6:]
+    if len(body) != 30 or len(check) != 6:
+        return False
+    value = 0
+    for c in check:
+        if c not in _BASE62_INDEX:
+            return False
+        value = value * 62 + _BASE62_INDEX[c]
+    return value == binascii.crc32(body.encode())
+
+
+# --- payment cards -------------------------------------------------------------
+
+
+def luhn_ok(text: str) -> bool:
+    """A card number: 13 to 19 digits (spaces and dashes ignored) passing the Luhn check."""
+    digits = [int(c) for c in text if c.isdigit()]
+    if not 12 <= len(digits) <= 19:
+        return False
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+# (first digits, lengths): the issuers' number ranges (ISO/IEC 7812 as the networks publish them).
+_ISSUERS = (
+    (re.compile(r"4"), (13, 16, 19)),                                      # Visa
+    (re.compile(r"5[1-5]|2(?:2[2-9]|[3-6][0-9]|7[01]|720)"), (16,)),       # Mastercard
+    (re.compile(r"3[47]"), (15,)),                                         # American Express
+    (re.compile(r"6(?:011|5|4[4-9]|22)"), (16, 17, 18, 19)),               # Discover
+    (re.compile(r"35(?:2[89]|[3-8])"), (16, 17, 18, 19)),                  # JCB
+    (re.compile(r"3(?:0[0-5]|[689])"), (14, 15, 16, 17, 18, 19)),          # Diners Club
+    (re.compile(r"62"), (16, 17, 18, 19)),                                 # UnionPay
+    (re.compile(r"5018|5020|5038|6304|6759|676[1-3]"), tuple(range(12, 20))),  # Maestro
+)
+
+
+def card_issuer_ok(value: str) -> bool:
+    """The digits start like a card network's numbers and have one of its lengths, and pass Luhn."""
+    digits = "".join(c for c in value if c.isdigit())
+    if not luhn_ok(digits):
+        return False
+    return any(prefix.match(digits) and len(digits) in lengths for prefix, lengths in _ISSUERS)
+
+
+_START = r"(?:(?<![A-Za-z])|(?<=\\[nrt]))"  # a word's start, also right after an escaped newline
+_CARD_WORDS = re.compile(r"(?i)card|visa|master|amex|american express|discover|jcb|diners|unionpay|maestro"
+                         rf"|credit|debit|payment|billing|cvv|cvc|cc_?num|{_START}(?:pan|cc|exp)(?![A-Za-z])")
+
+
+def card_context_ok(match: re.Match) -> bool:
+    """A number in groups (4111 1111 ...) is a card; a bare run of digits needs a card word just before it.
+
+    Without the word, an 18-digit id that happens to pass Luhn (one in ten do)
+    and starts like a Discover card would be redacted.
+    """
+    value = match.group("value")
+    if not value.isdigit():
+        return True
+    text = match.string
+    start = match.start("value")
+    return _CARD_WORDS.search(text, max(0, start - 40), start) is not None
+
+
+# --- values, not code ----------------------------------------------------------
+
+_CREDENTIAL_PUNCT = frozenset("._~+=")
+# YOUR_TOKEN_HERE, or the name in NAME=value: a placeholder, not a credential.
+_CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+
+
+def looks_like_credential(value: str) -> bool:
+    """A Bearer/Basic value rather than prose ("basic authentication", "Bearer tokens").
+
+    At least 6 characters, not an ALL_CAPS_NAME, and one of: a digit next
+    to letters, credential punctuation (``. _ ~ + =``), or a long mixed-case
+    run (base64 of ``user:pass``), which ordinary words never are.
+    """
+    v = value.rstrip("=")
+    if len(v) < 6 or _CONSTANT_NAME.fullmatch(v):
+        return False
+    has_digit = any(c.isdigit() for c in v)
+    has_alpha = any(c.isalpha() for c in v)
+    if has_digit and has_alpha:
+        return True
+    if any(c in _CREDENTIAL_PUNCT for c in v) and has_alpha:
+        return True
+    uppers = sum(1 for c in v[1:] if c.isupper())
+    lowers = sum(1 for c in v if c.islower())
+    return len(v) >= 12 and uppers >= 2 and lowers >= 2
+
+
+_NOT_SECRETS = frozenset(
+    {"null", "none", "nil", "true", "false", "undefined", "required", "optional", "empty"}
+)
+# Values that stand in for a secret in examples and tests: kept, deliberately (docs/redaction.md).
+PLACEHOLDERS = frozenset(
+    {"test", "testing", "password", "passwd", "secret", "token", "changeme", "change-me", "example",
+     "dummy", "fake", "foo", "bar", "foobar", "xxx", "placeholder", "redacted", "string", "sample",
+     "mypassword", "yourpassword", "your-password", "your_password", "your-token", "your_token",
+     "your-api-key", "your_api_key", "api-key", "apikey", "pass", "pw", "todo", "tbd"}
+)
+
+
+def plausible_secret(value: str) -> bool:
+    """A value worth hiding: not a variable reference, template, placeholder or mask.
+
+    ``$DB_PASS``, ``${{ secrets.X }}``, ``%(password)s``, ``<password>``,
+    ``{{ token }}``, ``null``/``true``, ``****``, ``xxx`` and the
+    placeholder words (``test``, ``changeme``, ...) are left alone.
+    """
+    v = value.strip()
+    if not v or v[0] in "$%<{[" or v.startswith("\\u003c"):
+        return False
+    low = v.lower()
+    if low in _NOT_SECRETS or low in PLACEHOLDERS:
+        return False
+    return not set(v) <= set("*xX.•-_")
+
+
+# Type names that follow "password:" in code: TypeScript, Python, Rust, Go, Kotlin, Swift...
+_TYPE_NAMES = frozenset(
+    {"str", "string", "bytes", "bytearray", "int", "integer", "bool", "boolean", "number", "float", "double",
+     "any", "unknown", "object", "none", "null", "undefined", "void", "never", "char", "text", "varchar",
+     "secret", "secretstr", "secretbytes", "optional", "list", "dict", "array", "uuid", "password", "token",
+     "&str", "[]byte", "vec<u8>", "u8", "i32", "i64", "u32", "u64"}
+)
+# A type expression: Optional[str], str | None, list[str], typing.Optional[SecretStr], Mapped[str].
+_TYPE_EXPR = re.compile(r"[A-Za-z_][\w.]*(?:\[[\w\[\]., |]*\])?(?:\s*\|\s*[\w.]+(?:\[[\w\[\]., |]*\])?)*\??")
+_CAMEL = re.compile(r"[A-Z][A-Za-z_]*(?:\.[A-Z][A-Za-z_]*)*")
+# process.env.X, os.environ, self.password, settings.SECRET_KEY: a reference in code, not a value.
+_CODE_PATH = re.compile(r"[a-z][a-z_]{1,30}(?:\.[A-Za-z_]\w*)+")
+_SECRET_WORD = re.compile(r"(?i)pass(?:word|wd)?|pwd|token|secret|key|credentials?|auth")
+_IDENTIFIER_WITH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+|[a-z]+")
+
+
+def is_type_or_reference(value: str) -> bool:
+    """``str``, ``Optional[str]``, ``SecretStr``, ``process.env.X``, ``user_password``: code, not a value."""
+    v = value.rstrip(";,")
+    if v.lower() in _TYPE_NAMES:
+        return True
+    if _TYPE_EXPR.fullmatch(v) and any(c in v for c in "[|?"):
+        return True
+    if _CAMEL.fullmatch(v):
+        return True
+    if _CODE_PATH.fullmatch(v):
+        return True
+    # token = new_token, password = userPassword: a variable named for what it holds.
+    return bool(_IDENTIFIER_WITH_WORD.fullmatch(v) and _SECRET_WORD.search(v)
+                and (v.lower() in _TYPE_NAMES or "_" in v or any(c.isupper() for c in v[1:]) or len(v) <= 8))
+
+
+def not_a_call(match: re.Match) -> bool:
+    """A bare value right before ``(`` or ``[`` is code (``get_password()``, ``os.environ["X"]``)."""
+    if match.group("dq") or match.group("sq"):
+        return True
+    end = match.end("value")
+    return match.string[end:end + 1] not in ("(", "[")
+
+
+def option_value_ok(match: re.Match) -> bool:
+    return plausible_secret(match.group("value")) and not_a_call(match)
+
+
+def assigned_value_ok(match: re.Match) -> bool:
+    """The value in ``name: value`` / ``name = value`` is a secret, not a type, reference or placeholder.
+
+    A quoted value is a literal: a secret unless it is a placeholder. A bare
+    one is code when it reads as a type or a reference to something else.
+    """
+    value = match.group("value")
+    if not plausible_secret(value) or not not_a_call(match):
+        return False
+    if match.group("dq") or match.group("sq"):
+        return True
+    return not is_type_or_reference(value)

@@ -1,0 +1,77 @@
+"""Pattern pieces shared by the rules (rules.py, providers.py).
+
+Every rule runs over the payload's JSON text, so the patterns see secrets as
+they sit inside JSON strings: a newline is the two characters backslash and
+n, a quote inside a string is backslash-quote, and a string embedded in a
+string doubles its escapes. Three conventions keep the result valid JSON and
+make redaction idempotent:
+
+* The replaced part never contains a raw ``"``, never starts right after a
+  backslash (it would split an escape such as ``\\n``) and never ends on a
+  lone backslash: value classes exclude ``"`` and ``\\``, or take
+  backslashes only as whole escape pairs.
+* A token is recognised only at a boundary: not right after a letter, digit,
+  ``_`` or backslash, except right after an escaped ``\\n``, ``\\r`` or ``\\t``
+  (a token at the start of a line of a file that a tool read).
+* Value classes never start with ``[``, so a second pass leaves markers alone.
+
+Every repetition is bounded or possessive, and a pattern that can start
+anywhere begins with a lookbehind that fails at once inside a run, so the
+regex does a bounded amount of work from each position.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Start of a token, checked just after its first character (a leading
+# lookbehind would stop the regex engine from scanning fast for that
+# character): the token is not inside a word and not right after a backslash
+# (which would split an escape), but may follow an escaped newline, CR or tab.
+B1 = r"(?:(?<![A-Za-z0-9_\\].)|(?<=\\[nrt].))"
+
+
+def b1(extra: str) -> str:
+    """B1 that also refuses to start right after one of ``extra`` (regex class syntax): a token whose
+    body has those characters is tried only where a run of them begins, never at each of its positions."""
+    return rf"(?:(?<![A-Za-z0-9_\\{extra}].)|(?<=\\[nrt].))"
+
+
+B1_DASH = b1("-")
+B1_DOT = b1(".-")
+# End of a token: no further token character.
+E = r"(?![A-Za-z0-9_])"
+E_DASH = r"(?![A-Za-z0-9_-])"
+# Key/value separators, with the key's closing quote possibly escaped (\")
+# or single, as in TOML, YAML, JSON embedded in a string, or Python.
+KV_SEP = r"""(?:\\?["'])?\s{0,4}[:=]{1,2}>?\s{0,4}(?:\\?["'])?"""
+
+# A quoted value in JSON text: \"...\" (escaped double quotes) or '...';
+# otherwise an unquoted shell/env/YAML word. The value never starts with "["
+# (a marker) or "$" (a variable reference) and stops at quotes, spaces,
+# separators and lone backslashes; "\\" pairs (a real backslash) are kept.
+# Once it has begun, a value never fails to match (a bare word followed by "("
+# is a call, which checks.not_a_call rejects afterwards; a quoted one that does
+# not close runs to the end of its JSON string), so reading one costs its length.
+VALUE = (
+    r"(?:(?P<dq>\\\")|(?P<sq>'))?"
+    r"(?P<value>"
+    r"(?(dq)(?:[^\"\\]|\\[^\"]){1,1024}+"
+    r"|(?(sq)(?:[^'\"\\]|\\.){1,1024}+"
+    r"|(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\)(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\){0,1023}+"
+    r")))"
+    r"(?(dq)(?:\\\")?|(?(sq)'?))"
+)
+VALUE_REACH = 2 * 1024 + 8  # a value of 1024 escaped characters and its quotes
+
+
+def hyperscan_shape(pattern: str) -> str:
+    """The pattern as Hyperscan reads it: the same token, with its end taken as a character that cannot
+    continue it (Hyperscan has no lookaround), so it reports once per candidate, at that end."""
+    shape = pattern
+    for piece, replacement in ((B1_DOT, ""), (B1_DASH, ""), (B1, ""),
+                               (E_DASH, "(?:[^A-Za-z0-9_-]|$)"), (E, "(?:[^A-Za-z0-9_]|$)")):
+        shape = shape.replace(piece, replacement)
+    shape = re.sub(r"\(\?<[=!][^()]*\)", "", shape)  # (?<=[sr]), (?<=[A-Za-z0-9]): checked by the regex
+    shape = re.sub(r"([}*?])\+", r"\1", shape)  # possessive: a regex engine's concern
+    return shape.replace("(?P<value>", "(")

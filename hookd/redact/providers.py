@@ -1,0 +1,143 @@
+"""Provider tokens: a fixed prefix, a body of known characters and length, sometimes a checksum.
+
+The facts (prefixes, alphabets, lengths, checksums) follow the gitleaks and
+trufflehog rule sets and the providers' own announcements. Each token is
+recognised only at a boundary (not inside a longer word; see patterns.py),
+and the whole token is replaced.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from hookd.redact.checks import crc32_suffix_ok
+from hookd.redact.patterns import B1, B1_DASH, B1_DOT, E, E_DASH, hyperscan_shape
+from hookd.redact.rule import Rule
+
+
+def _token(name: str, replaces: str, keywords: tuple[str, ...], pattern: str, example: str,
+           reach: int = 300, trigger: str = "", **more) -> Rule:
+    """A token rule: Hyperscan matches its whole shape, so keywords alone (``sk-sk-sk-``) cost nothing."""
+    return Rule(name=name, replaces=replaces, pattern=pattern, keywords=keywords, reach=reach, example=example,
+                trigger=trigger or hyperscan_shape(pattern), exact=True, **more)
+
+
+def github_ok(token: str) -> bool:
+    """Classic-format GitHub tokens (40 characters) end in the CRC32 of their random part."""
+    return token.startswith("github_pat_") or len(token) != 40 or crc32_suffix_ok(token)
+
+
+def discord_ok(token: str) -> bool:
+    """A Discord bot token's first part is the bot's numeric id in base64."""
+    head = token.split(".", 1)[0]
+    try:
+        return base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)).isdigit()
+    except (binascii.Error, ValueError):
+        return False
+
+
+PROVIDER_RULES: tuple[Rule, ...] = (
+    _token("github_token", "a GitHub token (ghp_, gho_, ghs_, ghu_, ghr_ with their CRC32; github_pat_)",
+           ("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"),
+           rf"g{B1}(?:h[pousr]_[A-Za-z0-9]{{36,251}}+|ithub_pat_[A-Za-z0-9]{{22}}_[A-Za-z0-9]{{59}}){E}",
+           "`ghp_` + 30 base62 + 6 base62 of their CRC32", validate=github_ok),
+    _token("gitlab_token", "a GitLab token (glpat-, gldt-, glrt-, glptt-, glsoat-, ...)",
+           ("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "glimt-", "glft-", "glsoat-", "glagent-", "gloas-"),
+           rf"g{B1_DOT}l(?:pat|dt|rt|ptt|cbt|imt|ft|soat|agent|oas)-[A-Za-z0-9_-]{{20,200}}+"
+           rf"(?:\.[A-Za-z0-9_-]{{2,100}}+){{0,2}}+{E_DASH}",
+           "`glpat-` + 20 or more of `[A-Za-z0-9_-]`"),
+    _token("slack_webhook", "the secret path of a Slack webhook URL (services/T.../B.../...)",
+           ("hooks.slack.com",),
+           r"hooks\.slack\.com\\?/(?P<value>(?:services|workflows|triggers)(?:\\?/[A-Za-z0-9_-]{1,64}){2,4})",
+           "`https://hooks.slack.com/services/T…/B…/…`", group="value"),
+    _token("slack_token", "a Slack token (xoxb-, xoxp-, xoxa-, xoxe-, ..., xapp-)",
+           ("xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xoxe", "xapp-"),
+           rf"x{B1_DASH}(?:ox[abposr]-|oxe(?:\.xox[bp])?-\d-|app-\d-)[A-Za-z0-9-]{{9,251}}+(?<=[A-Za-z0-9]){E_DASH}",
+           "`xoxb-` + digits-digits-alphanumerics"),
+    _token("stripe_key", "a Stripe secret or restricted key, or a webhook secret",
+           ("sk_live_", "rk_live_", "sk_test_", "rk_test_", "whsec_"),
+           rf"[srw]{B1}(?:(?<=[sr])k_(?:live|test)_[A-Za-z0-9]{{10,247}}+|(?<=w)hsec_[A-Za-z0-9+/=]{{20,100}}+){E}",
+           "`sk_live_` + 24 or more alphanumerics"),
+    _token("anthropic_api_key", "an Anthropic key (sk-ant-api03-..., sk-ant-admin01-...)", ("sk-ant-",),
+           rf"s{B1_DASH}k-ant-[a-z]{{2,10}}+\d{{2}}-[A-Za-z0-9_-]{{20,300}}+{E_DASH}",
+           "`sk-ant-api03-` + 95 of `[A-Za-z0-9_-]`", reach=330),
+    _token("openai_api_key", "an OpenAI key (sk-proj-, sk-svcacct-, sk-admin-, legacy sk-..., T3BlbkFJ)", ("sk-",),
+           rf"s{B1_DASH}k-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{{20,300}}+|[A-Za-z0-9]{{48}}"
+           rf"|[A-Za-z0-9_-]{{0,100}}T3BlbkFJ[A-Za-z0-9_-]{{0,200}}){E_DASH}",
+           "`sk-proj-` + 20 or more of `[A-Za-z0-9_-]`", reach=330),
+    _token("llm_api_key", "an OpenRouter, Groq, xAI, Perplexity or Replicate key",
+           ("sk-or-v1-", "gsk_", "xai-", "pplx-", "r8_"),
+           rf"(?:s{B1_DASH}k-or-v1-[a-f0-9]{{64}}|g{B1}sk_[A-Za-z0-9]{{52}}|x{B1_DASH}ai-[A-Za-z0-9]{{80}}"
+           rf"|p{B1_DASH}plx-[A-Za-z0-9]{{48}}|r{B1}8_[A-Za-z0-9]{{37}}){E_DASH}",
+           "`sk-or-v1-` + 64 hex, `gsk_` + 52, `xai-` + 80, `pplx-` + 48, `r8_` + 37"),
+    _token("google_api_key", "a Google API key (AIza...)", ("AIza",),
+           rf"A{B1_DASH}Iza[0-9A-Za-z_-]{{35}}{E_DASH}", "`AIza` + 35 of `[0-9A-Za-z_-]`"),
+    _token("npm_token", "an npm access token (npm_ with its CRC32)", ("npm_",),
+           rf"n{B1}pm_[A-Za-z0-9]{{36}}{E}", "`npm_` + 30 base62 + 6 base62 of their CRC32",
+           validate=crc32_suffix_ok),
+    _token("pypi_token", "a PyPI or TestPyPI upload token (a macaroon for pypi.org)", ("pypi-AgE",),
+           rf"p{B1_DASH}ypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{{50,1000}}+{E_DASH}",
+           "`pypi-AgEIcHlwaS5vcmc` + 50 or more of `[A-Za-z0-9_-]`", reach=1030),
+    _token("huggingface_token", "a Hugging Face token (hf_..., api_org_...)", ("hf_", "api_org_"),
+           rf"(?:h{B1}f_[A-Za-z]{{34}}|a{B1}pi_org_[A-Za-z]{{34}}){E}", "`hf_` + 34 letters"),
+    _token("vault_token", "a HashiCorp Vault token (hvs., hvb., hvr.)", ("hvs.", "hvb.", "hvr."),
+           rf"h{B1_DOT}v[sbr]\.[A-Za-z0-9_-]{{24,512}}+{E_DASH}", "`hvs.` + 24 or more of `[A-Za-z0-9_-]`", reach=530),
+    _token("sendgrid_key", "a SendGrid API key (SG.x.y)", ("SG.",),
+           rf"S{B1_DOT}G\.[A-Za-z0-9_-]{{16,32}}+\.[A-Za-z0-9_-]{{30,64}}+{E_DASH}", "`SG.` + 22 + `.` + 43"),
+    _token("mailgun_key", "a Mailgun private API key (key- + 32 hex)", ("key-",),
+           rf"k{B1_DASH}ey-[0-9a-f]{{32}}{E_DASH}", "`key-` + 32 hex"),
+    _token("shopify_token", "a Shopify access token or shared secret (shpat_, shpca_, shppa_, shpss_)",
+           ("shpat_", "shpca_", "shppa_", "shpss_"),
+           rf"s{B1}hp(?:at|ca|pa|ss)_[a-fA-F0-9]{{32}}{E}", "`shpat_` + 32 hex"),
+    _token("square_token", "a Square access token or application secret (EAAA..., sq0atp-, sq0csp-)",
+           ("EAAA", "sq0atp-", "sq0csp-"),
+           rf"(?:E{B1_DASH}AAA[A-Za-z0-9_-]{{56,100}}+|s{B1_DASH}q0(?:atp|csp)-[A-Za-z0-9_-]{{22,60}}+){E_DASH}",
+           "`EAAA` + 60 of `[A-Za-z0-9_-]`, `sq0csp-` + 43"),
+    _token("digitalocean_token", "a DigitalOcean token (dop_v1_, doo_v1_, dor_v1_)", ("dop_v1_", "doo_v1_", "dor_v1_"),
+           rf"d{B1}o[opr]_v1_[a-f0-9]{{64}}{E}", "`dop_v1_` + 64 hex"),
+    _token("heroku_key", "a Heroku API key (HRKU-...)", ("HRKU-",),
+           rf"H{B1_DASH}RKU-[A-Za-z0-9_-]{{60}}{E_DASH}", "`HRKU-AA` + 58 of `[A-Za-z0-9_-]`"),
+    _token("supabase_key", "a Supabase access token or secret key (sbp_, sb_secret_)", ("sbp_", "sb_secret_"),
+           rf"s{B1_DASH}b(?:p_[a-f0-9]{{40}}|_secret_[A-Za-z0-9_-]{{31,64}}+){E_DASH}", "`sbp_` + 40 hex"),
+    _token("discord_webhook", "the secret path of a Discord webhook URL",
+           ("discord",),
+           r"discord(?:app)?\.com\\?/api\\?/webhooks\\?/[0-9]{17,20}\\?/(?P<value>[A-Za-z0-9_-]{60,68})",
+           "`https://discord.com/api/webhooks/<id>/<68 characters>`", group="value"),
+    _token("discord_bot_token", "a Discord bot token (base64 of the bot id, then two dotted parts)", (),
+           rf"[MNO]{B1_DOT}[A-Za-z0-9_-]{{23,25}}+\.[A-Za-z0-9_-]{{6}}\.[A-Za-z0-9_-]{{27,38}}+{E_DASH}",
+           "`MTk…` (base64 of digits, 24-26) + `.` + 6 + `.` + 27", reach=90,
+           trigger=r"[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27}", validate=discord_ok),
+    _token("telegram_bot_token", "a Telegram bot token (bot id : AA + 33)", (),
+           rf"[0-9](?:{B1}|(?<=bot.))[0-9]{{7,9}}+:AA[A-Za-z0-9_-]{{33}}{E_DASH}", "`123456789:AA` + 33 of `[A-Za-z0-9_-]`",
+           reach=60),
+    _token("linear_api_key", "a Linear API key (lin_api_...)", ("lin_api_",),
+           rf"l{B1}in_api_[A-Za-z0-9]{{40}}{E}", "`lin_api_` + 40 alphanumerics"),
+    _token("notion_token", "a Notion integration token (secret_..., ntn_...)", ("secret_", "ntn_"),
+           rf"(?:s{B1}ecret_[A-Za-z0-9]{{43}}|n{B1}tn_[0-9]{{11}}[A-Za-z0-9]{{35}}){E}",
+           "`ntn_` + 11 digits + 35 alphanumerics, `secret_` + 43"),
+    _token("doppler_token", "a Doppler token (dp.st., dp.sa., dp.ct., dp.pt., ...)", ("dp.",),
+           rf"d{B1_DOT}p\.(?:st|sa|ct|scim|audit|pt)\.[A-Za-z0-9_.-]{{40,44}}+{E_DASH}", "`dp.st.` + 40-44"),
+    _token("age_secret_key", "an age secret key (AGE-SECRET-KEY-1...)", ("AGE-SECRET-KEY-1",),
+           rf"A{B1_DASH}GE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{{58}}{E}", "`AGE-SECRET-KEY-1` + 58 bech32"),
+    _token("grafana_token", "a Grafana service-account or cloud token (glsa_, glc_)", ("glsa_", "glc_"),
+           rf"g{B1}l(?:sa_[A-Za-z0-9]{{32}}_[A-Fa-f0-9]{{8}}|c_[A-Za-z0-9+/]{{32,400}}+={{0,2}}+){E}",
+           "`glsa_` + 32 + `_` + 8 hex", reach=430),
+    _token("databricks_token", "a Databricks token (dapi + 32 hex)", ("dapi",),
+           rf"d{B1_DASH}api[a-f0-9]{{32}}(?:-[0-9])?{E_DASH}", "`dapi` + 32 hex"),
+    _token("postman_key", "a Postman API key (PMAK-...)", ("PMAK-",),
+           rf"P{B1_DASH}MAK-[a-fA-F0-9]{{24}}-[a-fA-F0-9]{{34}}{E_DASH}", "`PMAK-` + 24 hex + `-` + 34 hex"),
+    _token("atlassian_token", "an Atlassian API token (ATATT3..., ATCTT3...)", ("ATATT3", "ATCTT3"),
+           rf"A{B1_DASH}T[AC]TT3[A-Za-z0-9_=-]{{186}}{E_DASH}", "`ATATT3` + 186"),
+    _token("sentry_token", "a Sentry auth token (sntrys_, sntryu_)", ("sntrys_", "sntryu_"),
+           rf"s{B1_DASH}ntry(?:s_eyJ[A-Za-z0-9+/=_-]{{80,400}}+|u_[a-f0-9]{{64}}){E_DASH}", "`sntryu_` + 64 hex",
+           reach=430),
+    _token("pulumi_token", "a Pulumi access token (pul- + 40 hex)", ("pul-",),
+           rf"p{B1_DASH}ul-[a-f0-9]{{40}}{E_DASH}", "`pul-` + 40 hex"),
+    _token("newrelic_key", "a New Relic user API key (NRAK-...)", ("NRAK-",),
+           rf"N{B1_DASH}RAK-[A-Z0-9]{{27}}{E_DASH}", "`NRAK-` + 27"),
+    _token("azure_client_secret", "an Azure AD (Entra) client secret (xxx8Q~...)", ("Q~",),
+           r"(?<![A-Za-z0-9_~.\\-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])",
+           "3 + digit + `Q~` + 31-34 of `[A-Za-z0-9_~.-]`", reach=50,
+           trigger=r"[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?:[^A-Za-z0-9_~.-]|$)"),
+)

@@ -1,0 +1,94 @@
+"""Fake secrets of every shape the corpus uses, made at load time from a seeded generator.
+
+Nothing in the repository is a credential, and nothing a secret scanner
+would take for one: each value is assembled here, with valid shapes and
+checksums (GitHub's and npm's CRC32, Luhn), from random characters.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import random
+
+from hookd.redact.checks import base62
+
+UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LOWER = UPPER.lower()
+DIGITS = "0123456789"
+ALNUM = UPPER + LOWER + DIGITS
+HEX = "0123456789abcdef"
+B64 = ALNUM + "+/"
+URLSAFE = ALNUM + "_-"
+
+
+class Fakes:
+    def __init__(self, seed: int = 16) -> None:
+        self.rng = random.Random(seed)
+
+    def pick(self, alphabet: str, n: int) -> str:
+        while True:
+            value = "".join(self.rng.choice(alphabet) for _ in range(n))
+            # Real keys mix cases and digits; so do these (a run of one kind is a placeholder).
+            kinds = [str.isupper, str.islower, str.isdigit]
+            needed = [kind for kind in kinds if any(kind(c) for c in alphabet)]
+            if n < 12 or len(needed) < 3 or all(any(kind(c) for c in value) for kind in needed):
+                return value
+
+    def crc(self, prefix: str) -> str:
+        body = self.pick(ALNUM, 30)
+        return prefix + body + base62(binascii.crc32(body.encode()), 6)
+
+    def card(self) -> str:
+        digits = [4] + [self.rng.randrange(10) for _ in range(14)]
+        total = 0
+        for i, d in enumerate(reversed(digits)):
+            d = d * 2 if i % 2 == 0 else d
+            total += d - 9 if d > 9 else d
+        return "".join(map(str, digits)) + str((10 - total % 10) % 10)
+
+    def pem(self, label: str = "RSA PRIVATE KEY") -> str:
+        body = "\n".join(self.pick(B64, 64) for _ in range(5))
+        return f"-----BEGIN {label}-----\n{body}\n{self.pick(B64, 20)}==\n-----END {label}-----\n"
+
+    def discord(self) -> str:
+        bot_id = str(self.rng.randrange(10**17, 10**18))
+        head = base64.urlsafe_b64encode(bot_id.encode()).decode().rstrip("=")
+        return f"{head}.{self.pick(URLSAFE, 6)}.{self.pick(URLSAFE, 27)}"
+
+    def all(self) -> dict[str, str]:
+        p = self.pick
+        return {
+            "gh": self.crc("gh" + "p_"), "gho": self.crc("gh" + "o_"), "ghs": self.crc("gh" + "s_"),
+            "ghfine": "github" + "_pat_" + p(ALNUM, 22) + "_" + p(ALNUM, 59),
+            "glpat": "gl" + "pat-" + p(URLSAFE, 20),
+            "slackbot": "xo" + "xb-" + p(DIGITS, 12) + "-" + p(DIGITS, 13) + "-" + p(ALNUM, 24),
+            "slackhook": "T" + p(UPPER + DIGITS, 8) + "/B" + p(UPPER + DIGITS, 10) + "/" + p(ALNUM, 24),
+            "stripe": "sk" + "_live_" + p(ALNUM, 24), "stripewh": "wh" + "sec_" + p(ALNUM, 32),
+            "anthropic": "sk-" + "ant-api03-" + p(URLSAFE, 93) + "AA",
+            "openai": "sk-" + "proj-" + p(URLSAFE, 64), "openaiold": "sk-" + p(ALNUM, 48),
+            "openai_tail": p(URLSAFE, 40),
+            "groq": "gs" + "k_" + p(ALNUM, 52),
+            "google": "AI" + "za" + p(URLSAFE, 35), "npm": self.crc("np" + "m_"),
+            "pypi": "py" + "pi-AgEIcHlwaS5vcmc" + p(URLSAFE, 70),
+            "hf": "h" + "f_" + p(UPPER + LOWER, 34), "vault": "hv" + "s." + p(URLSAFE, 90),
+            "sendgrid": "S" + "G." + p(URLSAFE, 22) + "." + p(URLSAFE, 43),
+            "mailgun": "ke" + "y-" + p(HEX, 32), "shopify": "sh" + "pat_" + p(HEX, 32),
+            "square": "EA" + "AA" + p(URLSAFE, 60), "sqsecret": "sq" + "0csp-" + p(URLSAFE, 43),
+            "do": "do" + "p_v1_" + p(HEX, 64), "heroku": "HR" + "KU-AA" + p(URLSAFE, 58),
+            "supabase": "sb" + "p_" + p(HEX, 40), "discord": self.discord(),
+            "discordhook": p(URLSAFE, 68), "telegram": p(DIGITS, 9) + ":AA" + p(URLSAFE, 33),
+            "linear": "lin" + "_api_" + p(ALNUM, 40), "notion": "nt" + "n_" + p(DIGITS, 11) + p(ALNUM, 35),
+            "doppler": "dp" + ".st." + p(ALNUM, 40), "age": "AGE-" + "SECRET-KEY-1" + p(
+                "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 58),
+            "grafana": "gl" + "sa_" + p(ALNUM, 32) + "_" + p(HEX, 8), "databricks": "da" + "pi" + p(HEX, 32),
+            "postman": "PM" + "AK-" + p(HEX, 24) + "-" + p(HEX, 34), "sentry": "sn" + "tryu_" + p(HEX, 64),
+            "pulumi": "pu" + "l-" + p(HEX, 40), "newrelic": "NR" + "AK-" + p(UPPER + DIGITS, 27),
+            "atlassian": "AT" + "ATT3" + p(URLSAFE, 186), "azurecs": p(ALNUM, 3) + "8Q~" + p(URLSAFE, 34),
+            "awsid": "AK" + "IA" + p(UPPER + "234567", 16), "awssecret": p(B64, 40),
+            "twiliosk": "S" + "K" + p(HEX, 32), "twilioauth": p(HEX, 32), "azurekey": p(B64, 86) + "==",
+            "jwt": "ey" + "JhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.ey" + "J" + p(URLSAFE, 40) + "." + p(URLSAFE, 43),
+            "pem": self.pem(), "pemec": self.pem("EC PRIVATE KEY"), "pemssh": self.pem("OPENSSH PRIVATE KEY"),
+            "pw": p(ALNUM, 6) + "-" + p(ALNUM, 6), "pw2": p(ALNUM + "!@#%^*", 14), "bearer": p(ALNUM, 40),
+            "cookie": p(ALNUM, 32), "card": self.card(), "basicpw": p(ALNUM, 12),
+        }

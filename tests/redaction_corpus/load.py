@@ -1,0 +1,121 @@
+"""The adversarial corpus: templates (secrets.jsonl, benign.jsonl) filled with fakes.py's values.
+
+A template's ``{name}`` or ``{name|transform}`` is a fake secret, written as
+the transform says (base64, hex, \\u escapes...). A "text" template is a
+string inside a hook payload; a "raw" one is the whole payload's JSON text
+(``{{``/``}}`` stand for braces). ``score`` runs a redactor over every case
+and counts: a secret case passes when none of its secrets survives, a benign
+case when the payload comes back byte for byte.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fakes import Fakes
+
+HERE = Path(__file__).resolve().parent
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)(?:\|([a-z0-9]+))?\}")
+
+
+def _u_escaped(value: str) -> str:
+    """Every other character as a \\u escape, as some encoders write text."""
+    return "".join(f"\\u{ord(c):04x}" if i % 2 == 0 else c for i, c in enumerate(value))
+
+
+TRANSFORMS = {
+    None: lambda v: v,
+    "b64": lambda v: base64.b64encode(v.encode()).decode(),
+    "hex": lambda v: v.encode().hex(),
+    "u": _u_escaped,
+    "json": lambda v: json.dumps(v)[1:-1],
+    "basic": lambda v: base64.b64encode(f"admin:{v}".encode()).decode(),
+    "envb64": lambda v: base64.b64encode(f"ANTHROPIC_API_KEY={v}\n".encode()).decode(),
+    "envfileb64": lambda v: base64.b64encode(f"DEBUG=1\nDB_PASSWORD={v}\nPORT=8080\n".encode()).decode(),
+    "tail4": lambda v: v[4:],
+}
+
+
+@dataclass
+class Case:
+    id: str
+    kind: str
+    where: str
+    payload: str  # the JSON text handed to the redactor
+    secrets: list[str]  # what must not survive (decoded)
+
+
+def _payload(entry: dict, fill) -> str:
+    if "raw" in entry:
+        text = _PLACEHOLDER.sub(fill, entry["raw"]).replace("{{", "{").replace("}}", "}")
+        json.loads(text)
+        return text
+    return json.dumps({"hook_event_name": "PostToolUse", "tool_name": "Bash",
+                       "tool_response": {"stdout": _PLACEHOLDER.sub(fill, entry["text"]), "stderr": ""}})
+
+
+def cases(seed: int = 16) -> list[Case]:
+    fakes = Fakes(seed)
+    values = fakes.all()
+    values["ids18"] = " ".join(str(fakes.rng.randrange(10**17, 10**18)) for _ in range(30))
+    out = []
+    for name in ("secrets.jsonl", "benign.jsonl"):
+        for line in (HERE / name).read_text().splitlines():
+            entry = json.loads(line)
+
+            rendered: list[str] = []
+
+            def fill(m: re.Match) -> str:
+                if m.group(1) not in values:
+                    return m.group()
+                text = TRANSFORMS[m.group(2)](values[m.group(1)])
+                if m.group(2) and m.group(1) in entry.get("secrets", ()):
+                    rendered.append(text)  # the encoded form must go too
+                return text
+
+            payload = _payload(entry, fill)
+            secrets = [values[n] if not n.startswith("pem") else values[n].split("\n")[2]
+                       for n in entry.get("secrets", ())] + entry.get("literal", []) + rendered
+            out.append(Case(entry["id"], entry["kind"], entry["where"], payload, secrets))
+    return out
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *_strings(v)]]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def survived(case: Case, out: str) -> list[str]:
+    """The case's secrets still readable in the redacted payload (decoded, and nested JSON decoded)."""
+    texts = _strings(json.loads(out))
+    return [s for s in case.secrets if any(s in t for t in texts) or s in out]
+
+
+def score(redactor) -> dict:
+    """Recall over the secret cases, survival over the benign ones, and what failed."""
+    found = kept = n_secret = n_benign = 0
+    missed, harmed = [], []
+    for case in cases():
+        out, _ = redactor.redact(case.payload)
+        json.loads(out)
+        if case.kind == "secret":
+            n_secret += 1
+            if survived(case, out):
+                missed.append((case.id, case.where))
+            else:
+                found += 1
+        else:
+            n_benign += 1
+            if out == case.payload:
+                kept += 1
+            else:
+                harmed.append((case.id, case.where, out))
+    return {"recall": found / n_secret, "benign_kept": kept / n_benign, "secrets": n_secret,
+            "benign": n_benign, "missed": missed, "harmed": harmed}

@@ -1,0 +1,64 @@
+"""Redaction's work is bounded by the text's length, however many keywords the text holds.
+
+A rule's regex is handed only stretches of text (merged windows around its
+keyword chunks or trigger matches, or the value after a context trigger), and
+the redactor counts, per rule, the characters it hands over (``examined``).
+Fed each rule's keywords repeated to 8 MiB, no rule may be handed more than
+twice the text's length and its own reach (a stretch is handed once; a value
+read after a context also counts the character that ends it). Before this
+count existed, the command-line rule read 300 characters after every "curl "
+(3 s for 1 MB): 60 times the text.
+Wall time is measured by bench/redaction.py, not here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hookd.redact import build_redactor
+from hookd.redact.rules import BUILTIN_RULES
+
+FLOODS = json.loads((Path(__file__).parent / "redaction_corpus" / "floods.json").read_text())
+SIZE = 8 << 20
+REDACTOR = build_redactor(True)
+
+
+def units(rule) -> list[str]:
+    listed = FLOODS["keywords"].get(rule.name)
+    if listed:
+        return listed
+    return [keyword + " " for keyword in rule.keywords] + list(rule.keywords)
+
+
+def flood(unit: str, size: int) -> str:
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def assert_linear(text: str) -> None:
+    REDACTOR.examined.clear()
+    out, _ = REDACTOR.redact(text)
+    for rule in REDACTOR.rules:
+        handed = REDACTOR.examined[rule.name]
+        assert handed <= 2 * len(text) + 2 * (rule.reach or 0) + 4096, (rule.name, handed, len(text))
+
+
+@pytest.mark.parametrize("rule", BUILTIN_RULES, ids=lambda rule: rule.name)
+def test_a_rules_keywords_repeated_to_8_mib_cost_no_more_than_the_text(rule):
+    text = flood(" ".join(units(rule)) + " ", SIZE)
+    assert_linear(text)
+
+
+@pytest.mark.parametrize("name", sorted(FLOODS["keywords"]))
+def test_each_listed_flood_alone_costs_no_more_than_the_text(name):
+    for unit in FLOODS["keywords"][name]:
+        assert_linear(flood(unit, 256 << 10))
+
+
+@pytest.mark.parametrize("name", sorted(FLOODS["candidates"]))
+def test_whole_secret_shapes_repeated_cost_no_more_than_the_text(name):
+    """Every repetition is a candidate the rule must confirm; the work per character stays bounded."""
+    for unit in FLOODS["candidates"][name]:
+        assert_linear(flood(unit, 64 << 10))
