@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import json
 import os
 import shutil
@@ -15,6 +16,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from hookd.redact.checks import base62
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus"  # the project's own payloads (tests/corpus/generate.py)
 # Realistic payloads that may sit beside a checkout: an extra set, run when present, never required.
@@ -24,6 +27,12 @@ ALL_CORPUS_FILES = CORPUS_FILES + (sorted(EXTRA_CORPUS.glob("*.json")) if EXTRA_
 CLIENT = REPO / "client" / "hook_send.py"
 # The client runs on the bare interpreter, as in a hook; the daemon in this environment.
 BARE_PYTHON = os.path.realpath(sys.executable)
+
+
+def github_token() -> str:
+    """A token of GitHub's format (its CRC32 holds), assembled here so no scanner takes the file for a leak."""
+    body = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5"
+    return "gh" + "p_" + body + base62(binascii.crc32(body.encode()), 6)
 
 
 def free_port() -> int:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from conftest import wait_for_entries, wait_until
+from conftest import github_token, wait_for_entries, wait_until
 from ui_stack import Ui, event, open_ui, browser, screenshot  # noqa: F401 - fixtures
 
 FIXTURE = Path(__file__).parent / "fixtures" / "transcript.jsonl"
@@ -88,7 +88,7 @@ def test_live_feed_two_hosts_filters_pause_and_the_envelope(stack, hookd_factory
     page.click("#pause")
     expect(page.locator("#feed-body tr", has_text="while paused")).to_have_count(1)
 
-    secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+    secret = github_token()  # a checksum that holds: a token redaction cannot mistake
     send(alpha, event("UserPromptSubmit", "sess-a", prompt=f"use {secret} please", cwd="/src/parser"))
     page.locator("#feed-body tr", has_text="REDACTED").first.click()
     page.wait_for_selector("#detail-json mark.redacted")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import os
 import signal
 import socket
@@ -14,6 +13,7 @@ from typing import TextIO
 import structlog
 
 from hookd.config import Config
+from hookd.ingest.http_setup import is_loopback
 from hookd.paths import ensure_private_dir
 from hookd.publish.connection import connect
 
@@ -34,15 +34,6 @@ def url_host(host: str) -> str:
     if host in ("0.0.0.0", "::", ""):
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def bind(host: str, port: int) -> socket.socket:
