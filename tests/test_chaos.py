@@ -198,6 +198,14 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
     chosen = os.environ.get("HOOKD_CHAOS_FAULTS", "kill,stop,redis,stderr,disk").split(",")
     mix = {"kill": fault_kill, "stop": fault_stop, "redis": fault_redis, "stderr": fault_stderr,
            "disk": fault_disk}
+    def cleanup() -> None:
+        sampler.stop_event.set()
+        daemon.proc.send_signal(signal.SIGCONT)
+        daemon.proc.kill()
+        daemon.proc.wait()
+        subprocess.run(["umount", "-l", str(daemon.state_dir)], check=False)
+        redis.stop()
+
     start_hookd()
     stop = threading.Event()
     senders = [Sender(daemon, f"c{i}", stop) for i in range(3)]
@@ -219,6 +227,9 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
             mix[name]()
             applied.append(health.Fault(name, start, time.monotonic()))
         time.sleep(calm_s)
+    except BaseException:
+        cleanup()
+        raise
     finally:
         stop.set()
         for t in senders + [hostile]:
@@ -264,12 +275,7 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
         if any(f.name == "redis" for f in applied):
             assert health.degraded_during(samples, applied, "redis") > 0, "Redis down, never degraded"
     finally:
-        sampler.stop_event.set()
-        daemon.proc.send_signal(signal.SIGCONT)
-        daemon.proc.kill()
-        daemon.proc.wait()
-        subprocess.run(["umount", "-l", str(daemon.state_dir)], check=False)
-        redis.stop()
+        cleanup()
 
 
 def test_the_health_check_finds_a_status_unhealthy_outside_the_faults():
