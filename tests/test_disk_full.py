@@ -89,7 +89,10 @@ def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_
     mounts(spare, "1m")
     daemon.env["HOOKD_SPARE_INBOX"] = str(spare / "inbox")
     daemon.start()
-    assert os.path.getsize(daemon.state_dir / "spool" / "reserve") == 2 << 20
+    # The socket is bound before the spool (and its reserve) is opened: wait for the reserve.
+    reserve = daemon.state_dir / "spool" / "reserve"
+    wait_until(lambda: reserve.exists() and os.path.getsize(reserve) == 2 << 20,
+               what="the spool's 2 MiB reserve")
     filler = fill(daemon.state_dir)
 
     outcomes = []
