@@ -12,9 +12,20 @@ Faults, one at a time, each for a second or a few, in a random order from a fixe
   then ``disk_full`` and the spare inbox (on another filesystem);
 - hostile payloads: 2 MiB events of repeated `curl ` sent alongside.
 
+After every few faults, and at the end, a calm stretch longer than the recovery grace.
+
 At the end every event hook-send handed over (acknowledged, or kept in the inbox or the
 spare inbox) is in Redis exactly once, each sender's in order, with seq increasing along
 the stream; hook-send never said "event lost". Needs root for the tmpfs (CI runs as root).
+
+And `hookd status`, asked every 250 ms throughout (tests/chaos_health.py), said `degraded`
+or `stalled` only during a fault or within the recovery grace after it: the breaker's
+longest back-off and its trial timeout (set to 1 s each here), the spool reserve's check
+period and a sampling margin, 4.5 s in all. One reason is allowed longer: "the event loop
+runs late" is the p99 over the last minute, and a stopped hookd's loop is late by the
+whole stop, so it may last a minute after a SIGSTOP. It said "not running" or could not
+tell only while hookd was killed, stopped or restarted. It said `degraded` at least once
+while Redis was down, and `healthy` at the end.
 """
 
 from __future__ import annotations
@@ -28,16 +39,20 @@ import subprocess
 import threading
 import time
 
+import chaos_health as health
 import pytest
 import test_faults as faults
 from conftest import RedisServer, wait_until
 from test_disk_full import fill
+
+from hookd.spool.flusher import RESERVE_CHECK_S
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root (CI runs as root)")
 
 SEED = int(os.environ.get("HOOKD_CHAOS_SEED", "15"))
 SECONDS = float(os.environ.get("HOOKD_CHAOS_SECONDS", "60"))
 STREAM = "hookd:events"
+CALM_EVERY = 3
 
 
 def client_outcome(daemon, sender: str, n: int) -> str:
@@ -116,8 +131,13 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
     print(f"chaos seed {SEED} (HOOKD_CHAOS_SEED), {SECONDS:g} s")
     redis = RedisServer(tmp_path / "redis")
     redis.start()
+    # Short back-offs and stall time: hookd is back to healthy within a few seconds of a
+    # fault's end (health.recovery_grace_s), so that a status stuck unhealthy is seen.
+    recovery = {"breaker_backoff_max_s": "1", "breaker_trial_timeout_s": "1", "stall_after_s": "3",
+                "redis_timeout_s": "2"}
     daemon = hookd_factory(redis_url=redis.url, start=False, spool_reserve_bytes=str(16 << 10),
-                           spool_segment_bytes=str(1 << 20), work_budget_ms="1000")
+                           spool_segment_bytes=str(1 << 20), work_budget_ms="1000", **recovery)
+    grace_s = health.recovery_grace_s(recovery, RESERVE_CHECK_S)
     mount_tmpfs(daemon.state_dir, "24m")
     state = {"stderr": None}
 
@@ -178,25 +198,43 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
     chosen = os.environ.get("HOOKD_CHAOS_FAULTS", "kill,stop,redis,stderr,disk").split(",")
     mix = {"kill": fault_kill, "stop": fault_stop, "redis": fault_redis, "stderr": fault_stderr,
            "disk": fault_disk}
+    def cleanup() -> None:
+        sampler.stop_event.set()
+        daemon.proc.send_signal(signal.SIGCONT)
+        daemon.proc.kill()
+        daemon.proc.wait()
+        subprocess.run(["umount", "-l", str(daemon.state_dir)], check=False)
+        redis.stop()
+
     start_hookd()
     stop = threading.Event()
     senders = [Sender(daemon, f"c{i}", stop) for i in range(3)]
     hostile = HostileSender(daemon, stop)
-    applied: list[str] = []
+    applied: list[health.Fault] = []
+    sampler = health.HealthSampler(daemon.env)
+    origin = time.monotonic()
     try:
-        for t in senders + [hostile]:
+        for t in senders + [hostile, sampler]:
             t.start()
-        end = time.monotonic() + SECONDS
+        # Calm stretches, longer than the grace, after every few faults and at the end:
+        # there hookd must say healthy again, or the health check would have nothing to judge.
+        calm_s = grace_s + 2
+        end = time.monotonic() + SECONDS - calm_s
         while time.monotonic() < end:
-            time.sleep(rng.uniform(0.5, 2.0))
+            time.sleep(calm_s if applied and len(applied) % CALM_EVERY == 0 else rng.uniform(0.5, 2.0))
             name = rng.choice(chosen)
-            applied.append(name)
+            start = time.monotonic()
             mix[name]()
+            applied.append(health.Fault(name, start, time.monotonic()))
+        time.sleep(calm_s)
+    except BaseException:
+        cleanup()
+        raise
     finally:
         stop.set()
         for t in senders + [hostile]:
             t.join(90)
-    print("faults:", collections.Counter(applied), "outcomes:",
+    print("faults:", collections.Counter(f.name for f in applied), "outcomes:",
           [dict(s.outcomes) for s in senders], "hostile acknowledged:", hostile.acknowledged)
     try:
         assert [p for s in senders for p in s.problems] == []
@@ -218,9 +256,44 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
         faults.assert_each_sender_exactly_once_in_order(entries[:-1], {s.sender: s.handed for s in senders})
         assert hostile_published >= hostile.acknowledged
         assert sum(s.outcomes["lost"] for s in senders) == 0
+        # Healthy again once the faults are over, and unhealthy only while one was active.
+        last = []
+
+        def settled() -> bool:
+            last.append(sampler.sample())
+            return health.settled(last[-1], applied)
+
+        try:
+            wait_until(settled, timeout=grace_s, interval=0.25, what="status to say healthy")
+        except AssertionError:
+            raise AssertionError(f"not healthy after the faults: {last[-1]}") from None
+        finally:
+            samples = sampler.finish()
+            print(f"health samples: {collections.Counter(s.health for s in samples)}, grace {grace_s:g}s")
+            print(health.timeline(samples, applied, origin))
+        assert health.violations(samples, applied, grace_s) == []
+        if any(f.name == "redis" for f in applied):
+            assert health.degraded_during(samples, applied, "redis") > 0, "Redis down, never degraded"
     finally:
-        daemon.proc.send_signal(signal.SIGCONT)
-        daemon.proc.kill()
-        daemon.proc.wait()
-        subprocess.run(["umount", "-l", str(daemon.state_dir)], check=False)
-        redis.stop()
+        cleanup()
+
+
+def test_the_health_check_finds_a_status_unhealthy_outside_the_faults():
+    """The verdict on the samples can fail: degraded after the grace, absent outside a stop or
+    a kill, the loop-lag reason beside another one; and it lets each of them pass in its place."""
+    def sample(at: float, state: str, *reasons: str) -> health.Sample:
+        return health.Sample(at, at + 0.01, state, list(reasons))
+
+    redis_down, late = "redis is down (refused); 3 events spooled", "the event loop runs late: p99 300 ms"
+    applied = [health.Fault("redis", 10.0, 12.0), health.Fault("stop", 20.0, 21.0)]
+    fine = [sample(11.0, "degraded", redis_down), sample(15.9, "degraded", redis_down),
+            sample(20.5, "unknown", "timed out"), sample(60.0, "degraded", late),
+            sample(30.0, "healthy")]
+    assert health.violations(fine, applied, grace_s=4.0) == []
+    wrong = [sample(16.1, "degraded", redis_down), sample(5.0, "stalled", "stalled: x"),
+             sample(15.0, "not running", "nothing answers"), sample(60.0, "degraded", late, redis_down),
+             sample(85.0, "degraded", late)]
+    assert len(health.violations(wrong, applied, grace_s=4.0)) == len(wrong)
+    assert health.degraded_during(fine, applied, "redis") == 1
+    assert health.settled(sample(60.0, "degraded", late), applied)
+    assert not health.settled(sample(60.0, "degraded", redis_down), applied)

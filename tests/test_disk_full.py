@@ -38,22 +38,15 @@ def mount_tmpfs(path, size: str) -> None:
 def fill(directory) -> object:
     """Write a file until the filesystem is full; return its path."""
     path = directory / "filler"
-    with open(path, "wb") as fh:
-        chunk = b"\0" * 65536
-        try:
-            while True:
-                fh.write(chunk)
-                fh.flush()
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC, exc
-    for size in (4096, 512, 1):  # the last pieces
-        try:
-            with open(path, "ab") as fh:
+    # Unbuffered: a buffered file keeps what a full disk refused and raises ENOSPC again
+    # when it is closed.
+    with open(path, "wb", buffering=0) as fh:
+        for size in (65536, 4096, 512, 1):  # then the last pieces
+            try:
                 while True:
                     fh.write(b"\0" * size)
-                    fh.flush()
-        except OSError:
-            pass
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC, exc
     return path
 
 
@@ -96,7 +89,10 @@ def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_
     mounts(spare, "1m")
     daemon.env["HOOKD_SPARE_INBOX"] = str(spare / "inbox")
     daemon.start()
-    assert os.path.getsize(daemon.state_dir / "spool" / "reserve") == 2 << 20
+    # The socket is bound before the spool (and its reserve) is opened: wait for the reserve.
+    reserve = daemon.state_dir / "spool" / "reserve"
+    wait_until(lambda: reserve.exists() and os.path.getsize(reserve) == 2 << 20,
+               what="the spool's 2 MiB reserve")
     filler = fill(daemon.state_dir)
 
     outcomes = []
