@@ -18,8 +18,12 @@ import msgspec
 # The loop-lag probe's period: lag is how late this timer fires.
 LAG_PROBE_S = 0.1
 LAG_WINDOW_S = 60.0
-# A loop whose p99 lag over the last minute is above this is reported (degraded, not stalled).
+# A loop whose recent p99 lag is above this is reported (degraded, not stalled).
 LAG_WARN_S = 0.25
+# Health is judged on the lag of the last seconds, with enough samples to have a p99:
+# status shows the minute, but a stall long over must not keep hookd degraded.
+LAG_VERDICT_S = 10.0
+LAG_VERDICT_MIN_SAMPLES = 50
 
 
 class Progress(msgspec.Struct):
@@ -65,14 +69,21 @@ class LoopLag:
             self.last_tick = now
 
     def summary_ms(self) -> dict[str, float | int | None]:
-        """p50, p99 and the largest lag over the last minute, in ms."""
-        cutoff = time.monotonic() - LAG_WINDOW_S
-        lags = sorted(lag for at, lag in self.samples if at >= cutoff)
+        """p50, p99 and the largest lag over the last minute, in ms; and ``recent_p99``, the
+        p99 of the last LAG_VERDICT_S (None until it has LAG_VERDICT_MIN_SAMPLES), which
+        health is judged by."""
+        now = time.monotonic()
+        lags = sorted(lag for at, lag in self.samples if at >= now - LAG_WINDOW_S)
         if not lags:
-            return {"p50": None, "p99": None, "max": None, "samples": 0}
-        pick = lambda q: round(lags[min(len(lags) - 1, int(q * len(lags)))] * 1000, 3)  # noqa: E731
-        return {"p50": pick(0.5), "p99": pick(0.99), "max": round(lags[-1] * 1000, 3),
-                "samples": len(lags)}
+            return {"p50": None, "p99": None, "max": None, "samples": 0, "recent_p99": None}
+        recent = sorted(lag for at, lag in self.samples if at >= now - LAG_VERDICT_S)
+        return {"p50": _pick(lags, 0.5), "p99": _pick(lags, 0.99), "max": round(lags[-1] * 1000, 3),
+                "samples": len(lags),
+                "recent_p99": _pick(recent, 0.99) if len(recent) >= LAG_VERDICT_MIN_SAMPLES else None}
+
+
+def _pick(ordered: list[float], q: float) -> float:
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)
 
 
 def stall_reasons(progress: Progress, waiting_events: int, stall_after_s: float,

@@ -26,8 +26,8 @@ SILENCING = ("kill", "stop", "stderr")
 # Added to every window: a sample is asked every 250 ms and takes a moment to answer, and
 # the control socket is served a moment after the event socket that tells the test hookd is up.
 MARGIN_S = 1.5
-# The loop-lag reason is a statistic over the last minute (docs/reliability.md): a stopped
-# hookd's loop fires its probe late by the whole stop, and that sample counts for a minute.
+# The loop-lag reason is a statistic over the last seconds (liveness.LAG_VERDICT_S): a stopped
+# hookd's loop fires its probe late by the whole stop, and that sample counts for that long.
 LAG_REASON = "the event loop runs late"
 
 
@@ -98,7 +98,7 @@ def explained(sample: Sample, faults: list[Fault], grace_s: float) -> bool:
     """Whether a degraded or stalled sample lies within a fault (and its grace) that explains it."""
     if any(f.overlaps(sample, grace_s) for f in faults):
         return True
-    return only_lag(sample) and any(f.overlaps(sample, liveness.LAG_WINDOW_S + MARGIN_S)
+    return only_lag(sample) and any(f.overlaps(sample, liveness.LAG_VERDICT_S + MARGIN_S)
                                     for f in faults if f.name == "stop")
 
 
@@ -138,5 +138,5 @@ def timeline(samples: list[Sample], faults: list[Fault], origin: float) -> str:
 
 
 def settled(sample: Sample, faults: list[Fault]) -> bool:
-    """Healthy; or degraded only by the loop-lag statistic of a stop less than a minute ago."""
+    """Healthy; or degraded only by the loop-lag statistic of a recent stop (liveness.LAG_VERDICT_S)."""
     return sample.health == "healthy" or (only_lag(sample) and explained(sample, faults, 0.0))

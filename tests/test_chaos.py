@@ -287,13 +287,13 @@ def test_the_health_check_finds_a_status_unhealthy_outside_the_faults():
     redis_down, late = "redis is down (refused); 3 events spooled", "the event loop runs late: p99 300 ms"
     applied = [health.Fault("redis", 10.0, 12.0), health.Fault("stop", 20.0, 21.0)]
     fine = [sample(11.0, "degraded", redis_down), sample(15.9, "degraded", redis_down),
-            sample(20.5, "unknown", "timed out"), sample(60.0, "degraded", late),
-            sample(30.0, "healthy")]
+            sample(20.5, "unknown", "timed out"), sample(30.0, "degraded", late),
+            sample(40.0, "healthy")]
     assert health.violations(fine, applied, grace_s=4.0) == []
     wrong = [sample(16.1, "degraded", redis_down), sample(5.0, "stalled", "stalled: x"),
-             sample(15.0, "not running", "nothing answers"), sample(60.0, "degraded", late, redis_down),
-             sample(85.0, "degraded", late)]
+             sample(15.0, "not running", "nothing answers"), sample(30.0, "degraded", late, redis_down),
+             sample(35.0, "degraded", late)]
     assert len(health.violations(wrong, applied, grace_s=4.0)) == len(wrong)
     assert health.degraded_during(fine, applied, "redis") == 1
-    assert health.settled(sample(60.0, "degraded", late), applied)
-    assert not health.settled(sample(60.0, "degraded", redis_down), applied)
+    assert health.settled(sample(30.0, "degraded", late), applied)
+    assert not health.settled(sample(30.0, "degraded", redis_down), applied)

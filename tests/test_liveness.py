@@ -124,3 +124,20 @@ def test_a_full_pipe_drops_lines_without_blocking_the_caller(tmp_path):
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+def test_health_judges_loop_lag_by_the_last_seconds_not_the_whole_minute():
+    from hookd import liveness
+
+    lag = liveness.LoopLag()
+    now = time.monotonic()
+    lag.samples.append((now - 30, 2.0))  # a stop 30 s ago: still in the minute's figures
+    for i in range(100):
+        lag.samples.append((now - 9 + i * 0.09, 0.001))
+    summary = lag.summary_ms()
+    assert summary["max"] == 2000.0 and summary["recent_p99"] is not None
+    assert summary["recent_p99"] < liveness.LAG_WARN_S * 1000
+    lag.samples.append((now, 1.0))
+    lag.samples.append((now, 1.0))
+    assert lag.summary_ms()["recent_p99"] > liveness.LAG_WARN_S * 1000
+    assert liveness.LoopLag().summary_ms()["recent_p99"] is None

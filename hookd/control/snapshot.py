@@ -156,9 +156,9 @@ def _liveness_reasons(status: dict[str, Any]) -> list[str]:
     """Reasons from the progress section; a daemon older than it has none of them."""
     reasons = [f"stalled: {reason}" for reason in status.get("stalled") or ()]
     lag = status.get("loop_lag_ms") or {}
-    if lag.get("p99") is not None and lag["p99"] > liveness.LAG_WARN_S * 1000:
-        reasons.append(f"the event loop runs late: p99 {lag['p99']:.0f} ms, at worst "
-                       f"{lag['max']:.0f} ms over the last minute")
+    if lag.get("recent_p99") is not None and lag["recent_p99"] > liveness.LAG_WARN_S * 1000:
+        reasons.append(f"the event loop runs late: p99 {lag['recent_p99']:.0f} ms over the last "
+                       f"{liveness.LAG_VERDICT_S:.0f} s, at worst {lag['max']:.0f} ms over the last minute")
     logging = status.get("logging") or {}
     if logging.get("stderr_error"):
         where = logging["file"] if not logging.get("file_error") else f"nowhere ({logging['file_error']})"
