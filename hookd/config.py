@@ -259,7 +259,9 @@ def setting_names() -> tuple[str, ...]:
 
 @functools.cache  # every subcommand's flags come from it; inspecting is slow
 def setting_info() -> tuple[msgspec.inspect.Field, ...]:
-    return msgspec.inspect.type_info(Config).fields
+    info = msgspec.inspect.type_info(Config)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return info.fields
 
 
 def default_config_path(environ: Mapping[str, str]) -> str:

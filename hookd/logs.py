@@ -140,17 +140,18 @@ class LogSink:
         self._write_file(data)
 
     def _write_file(self, data: bytes) -> None:
-        if self.fallback_dir is None:
+        path = self.fallback_path
+        if path is None:
             raise OSError(errno.ENOENT, "no state directory for a log file")
         try:
             if self.file_fd is None:
-                self.file_fd = open_private_append(self.fallback_path)
+                self.file_fd = open_private_append(path)
                 self.file_bytes = os.fstat(self.file_fd).st_size
             if self.file_bytes and self.file_bytes + len(data) > self.fallback_max_bytes:
                 os.close(self.file_fd)
                 self.file_fd = None
-                os.replace(self.fallback_path, self.fallback_path + ".1")
-                self.file_fd = open_private_append(self.fallback_path)
+                os.replace(path, path + ".1")
+                self.file_fd = open_private_append(path)
                 self.file_bytes = 0
             _write_all(self.file_fd, data)
             self.file_bytes += len(data)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from hookd.hook_names import KNOWN_HOOKS
 from hookd.liveness import LoopLag, Progress
+
+if TYPE_CHECKING:  # imported only where metrics are served
+    from prometheus_client import Histogram
 
 # Distinct names a per-name counter keeps (the known hook events always have their own);
 # the rest are counted together under OTHER, so that senders choosing names cannot grow
@@ -68,7 +72,7 @@ class LatencyWindow:
 
     def __init__(self, size: int = 2048) -> None:
         self.samples: deque[float] = deque(maxlen=size)
-        self.histogram = None  # a prometheus_client Histogram, when metrics are served
+        self.histogram: Histogram | None = None  # when metrics are served
 
     def add(self, seconds: float) -> None:
         self.samples.append(seconds)

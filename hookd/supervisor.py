@@ -18,7 +18,8 @@ import asyncio
 import os
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import structlog
 
@@ -42,11 +43,11 @@ class Supervisor:
         self.callback_errors = 0
         self.loop: asyncio.AbstractEventLoop | None = None
 
-    def start(self, name: str, factory: Callable[[], Awaitable[None]], *,
+    def start(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]], *,
               restartable: bool = False, may_finish: bool = False) -> asyncio.Task:
         """Run ``factory()`` as a task named ``name``; ``may_finish``: returning is not a failure."""
         coro = self._restarting(name, factory) if restartable else factory()
-        task = asyncio.get_running_loop().create_task(coro, name=name)  # type: ignore[arg-type]
+        task = asyncio.get_running_loop().create_task(coro, name=name)
         task.add_done_callback(lambda t: self._ended(name, may_finish, t))
         self.tasks[name] = task
         return task

@@ -154,7 +154,7 @@ class Store:
         so that opening it needs no read of the stream."""
         if self.whole_stream and self.evicted == 0:
             return True
-        return bool(first_ms) and bool(self.records) and self.records[0].ms < first_ms
+        return bool(first_ms and self.records and self.records[0].ms < first_ms)
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:
