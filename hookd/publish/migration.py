@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import TypeGuard
 
 import redis.exceptions
 import structlog
@@ -38,7 +39,7 @@ FIRST_PAUSE_S = 0.02
 LONGEST_PAUSE_S = 0.5
 
 
-def is_ask(exc: BaseException) -> bool:
+def is_ask(exc: BaseException) -> TypeGuard[redis.exceptions.AskError]:
     return isinstance(exc, redis.exceptions.AskError) and not isinstance(exc, redis.exceptions.MovedError)
 
 

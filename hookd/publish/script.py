@@ -14,6 +14,8 @@ from hookd.config import Config
 from hookd.publish.acl import ACL_CHECK
 from hookd.publish.session_index import index_fields, session_key_prefix, sessions_key, slot_prefix
 
+ScriptArg = bytes | str | int | float  # what redis-py and hiredis encode
+
 # KEYS[1] stream, KEYS[2] high-water-mark hash, KEYS[3] sorted set of sessions, then the
 # hash of each session the batch has events of (the script names them from ARGV[5]; they
 # are declared so that a Cluster checks them with the others before the script starts:
@@ -147,13 +149,13 @@ def batch_keys(config: Config, events: list) -> list[str]:
     return script_keys(config.stream, {event.session: None for event in events if event.session})
 
 
-def batch_args(config: Config, events: list, after: int = 0) -> list[object]:
+def batch_args(config: Config, events: list, after: int = 0) -> list[ScriptArg]:
     """PUBLISH_BATCH's ARGV for events of one host."""
     indexed = config.session_index
-    args: list[object] = [config.stream_maxlen, events[0].host, after,
-                          config.session_retention_s if indexed else 0,
-                          session_key_prefix(config.stream), config.publish_channel,
-                          events[0].instance, sender(events[0])]
+    args: list[ScriptArg] = [config.stream_maxlen, events[0].host, after,
+                             config.session_retention_s if indexed else 0,
+                             session_key_prefix(config.stream), config.publish_channel,
+                             events[0].instance, sender(events[0])]
     if not indexed:
         for event in events:
             args += (event.seq, event.event_id, event.hook, event.session, event.tool,

@@ -11,7 +11,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import redis
 import redis.exceptions
@@ -30,6 +30,9 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)\s*$")
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 # The largest sequence part of a stream id: "<ms>-<this>" sorts after every entry of that ms.
 MAX_SEQ = 2**64 - 1
+# Stream replies as hookd's clients get them (RESP2, bytes): redis-py types every protocol and decoding.
+Entry = tuple[bytes, dict[bytes, bytes]]
+StreamsReply = list[tuple[bytes, list[Entry]]]
 
 
 def parse_since(text: str, now: datetime.datetime | None = None) -> datetime.datetime:
@@ -72,7 +75,7 @@ class Filters:
         return not self.tools or _any_match(fields.get(b"tool", b""), self.tools)
 
     def envelope_match(self, envelope: dict[str, Any]) -> bool:
-        if self.risk and RISK_RANK.get(envelope.get("risk"), -1) < RISK_RANK[self.risk]:
+        if self.risk and RISK_RANK.get(envelope.get("risk", ""), -1) < RISK_RANK[self.risk]:
             return False
         if self.since is not None:
             try:
@@ -109,7 +112,7 @@ class Tail:
         if self.filters.since is not None:
             ms = int(self.filters.since.timestamp() * 1000)
             return f"{ms - 1}-{MAX_SEQ}" if ms > 0 else "0-0"
-        last = self.client.xrevrange(self.config.stream, count=1)
+        last = cast(list[Entry], self.client.xrevrange(self.config.stream, count=1))
         return last[0][0].decode() if last else "0-0"
 
     def run(self) -> int:
@@ -123,7 +126,8 @@ class Tail:
         lost = False
         while self.count is None or self.shown < self.count:
             try:
-                reply = self.client.xread({self.config.stream: position}, count=500, block=BLOCK_MS)
+                reply = cast(StreamsReply, self.client.xread({self.config.stream: position}, count=500,
+                                                             block=BLOCK_MS))
             except redis.exceptions.RedisError as exc:
                 if not lost:
                     print(f"hookd tail: {describe_failure(self.config, exc)}; retrying every second",
@@ -186,7 +190,7 @@ def run(config: Config, args: argparse.Namespace, out: TextIO | None = None,
     if getattr(args, "group", None):
         from hookd.tail.group import GroupTail
 
-        tail = GroupTail(config, filters, args.json, out, err, args.group,
+        tail: Tail = GroupTail(config, filters, args.json, out, err, args.group,
                          args.consumer or config.host, args.claim_idle, args.count)
     else:
         tail = Tail(config, filters, args.json, out, err, args.count)

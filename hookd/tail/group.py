@@ -11,14 +11,14 @@ consumers share one view of the stream, so a different filter needs its own grou
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from typing import TextIO, cast
 
 import redis
 import redis.exceptions
 
 from hookd.config import Config
 from hookd.publish.connection import describe_failure
-from hookd.tail.follow import BLOCK_MS, MAX_SEQ, Filters, Tail
+from hookd.tail.follow import BLOCK_MS, MAX_SEQ, Entry, Filters, StreamsReply, Tail
 
 READ_COUNT = 500
 
@@ -93,11 +93,12 @@ class GroupTail(Tail):
     def done(self) -> bool:
         return self.count is not None and self.shown >= self.count
 
-    def read(self, position: str, block: int | None) -> list:
+    def read(self, position: str, block: int | None) -> list[Entry]:
         count = READ_COUNT if self.count is None else max(1, min(READ_COUNT, self.count - self.shown))
         try:
-            reply = self.client.xreadgroup(self.group, self.consumer, {self.config.stream: position},
-                                           count=count, block=block)
+            reply = cast(StreamsReply, self.client.xreadgroup(self.group, self.consumer,
+                                                              {self.config.stream: position},
+                                                              count=count, block=block))
         except redis.exceptions.ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
