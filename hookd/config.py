@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 import msgspec
 
 from hookd_client.hook_send import default_socket_path, default_state_dir
-from hookd.config_errors import ConfigError, explain
+from hookd.config_errors import ConfigError as ConfigError  # re-exported: callers import it from here
+from hookd.config_errors import explain
 
 MiB = 1024 * 1024
 # Settings that hold a secret: masked in output, and never a flag (process arguments are public).
@@ -471,7 +472,7 @@ def mask_url(url: str) -> str:
 
 def masked(config: Config) -> dict[str, Any]:
     """The settings as a plain dict, safe to print or log."""
-    values = msgspec.to_builtins(config)
+    values: dict[str, Any] = msgspec.to_builtins(config)
     values["redis_url"] = mask_url(config.redis_url)
     for name in SECRET_SETTINGS:
         if values[name]:

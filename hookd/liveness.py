@@ -70,7 +70,10 @@ class LoopLag:
         lags = sorted(lag for at, lag in self.samples if at >= cutoff)
         if not lags:
             return {"p50": None, "p99": None, "max": None, "samples": 0}
-        pick = lambda q: round(lags[min(len(lags) - 1, int(q * len(lags)))] * 1000, 3)  # noqa: E731
+
+        def pick(q: float) -> float:
+            return round(lags[min(len(lags) - 1, int(q * len(lags)))] * 1000, 3)
+
         return {"p50": pick(0.5), "p99": pick(0.99), "max": round(lags[-1] * 1000, 3),
                 "samples": len(lags)}
 
@@ -114,7 +117,10 @@ def stall_reasons(progress: Progress, waiting_events: int, stall_after_s: float,
 def ages(progress: Progress, now: float | None = None) -> dict[str, float | None]:
     """The progress times as ages in seconds, for status."""
     now = time.monotonic() if now is None else now
-    age = lambda t: None if t is None else round(now - t, 3)  # noqa: E731
+
+    def age(t: float | None) -> float | None:
+        return None if t is None else round(now - t, 3)
+
     return {"publish_attempt_s": age(progress.publish_attempt_at),
             "publish_success_s": age(progress.publish_success_at),
             "publish_waiting_s": age(progress.publish_busy_since),
