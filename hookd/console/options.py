@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import typing
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import msgspec
 
@@ -87,7 +87,8 @@ def _default_text(field: msgspec.inspect.Field) -> str:
 
 
 class _RefusedSecretFlag(argparse.Action):
-    def __call__(self, parser, namespace, values, option_string=None):
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
         parser.error(f"{option_string} is not accepted, as every user can read process arguments; "
                      f"set HOOKD_{self.dest.upper()} or {self.dest}_file instead")
 

@@ -148,7 +148,7 @@ def _join(text: str, node: Node, items: list[tuple[int | None, str]], style: Sty
     return "".join(out)
 
 
-def _patch_object(text: str, node: Node, old: dict, new: dict, style: Style, level: int) -> str:
+def _patch_object(text: str, node: Node, old: dict[str, Any], new: dict[str, Any], style: Style, level: int) -> str:
     kept = [k for k in old if k in new]
     if list(new)[:len(kept)] != kept:
         raise Unsupported("the keys moved")
@@ -167,7 +167,7 @@ def _patch_object(text: str, node: Node, old: dict, new: dict, style: Style, lev
     return _join(text, node, items, style, level)
 
 
-def _patch_array(text: str, node: Node, old: list, new: list, style: Style, level: int) -> str:
+def _patch_array(text: str, node: Node, old: list[Any], new: list[Any], style: Style, level: int) -> str:
     a, b = [_canonical(v) for v in old], [_canonical(v) for v in new]
     items: list[tuple[int | None, str]] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TypeGuard
+from collections.abc import Awaitable, Callable
+from typing import TypeGuard, TypeVar
 
 import redis.exceptions
 import structlog
@@ -37,6 +38,9 @@ log = structlog.get_logger("hookd.publish")
 PATIENCE_S = 30.0
 FIRST_PAUSE_S = 0.02
 LONGEST_PAUSE_S = 0.5
+
+
+T = TypeVar("T")
 
 
 def is_ask(exc: BaseException) -> TypeGuard[redis.exceptions.AskError]:
@@ -92,7 +96,7 @@ def redirected_too_often(exc: BaseException) -> bool:
     return isinstance(exc, redis.exceptions.ClusterError) and "TTL exhausted" in str(exc)
 
 
-async def through_a_move(send):
+async def through_a_move(send: Callable[[], Awaitable[T]]) -> T:
     """``await send()``, sent again after short pauses while the stream's slot is half moved,
     for up to PATIENCE_S (for redis-py's own Cluster client, as `hookd replay` uses)."""
     deadline = time.monotonic() + PATIENCE_S
