@@ -22,6 +22,7 @@ import stat
 import sys
 import threading
 import time
+from typing import Any, TextIO
 
 import structlog
 
@@ -98,7 +99,7 @@ class LogSink:
                 self.cond.wait(min(left, 0.05))
         return True
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         """What `hookd status` shows about logging."""
         return {"to": "file" if self.stderr_error else "stderr",
                 "stderr_error": self.stderr_error,
@@ -280,14 +281,14 @@ def release_stderr(timeout_s: float = 1.0) -> None:
         SINK.flush(timeout_s)
 
 
-def _isatty(stream) -> bool:
+def _isatty(stream: TextIO) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError, OSError):
         return False
 
 
-def _has_fd(stream) -> bool:
+def _has_fd(stream: TextIO) -> bool:
     try:
         stream.fileno()
         return True
