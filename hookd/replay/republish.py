@@ -43,7 +43,7 @@ class Parsed(NamedTuple):
     bad: list[BadLine]
 
 
-def _text_field(envelope: dict, key: str) -> str:
+def _text_field(envelope: dict[str, Any], key: str) -> str:
     value = envelope.get(key)
     if value is None:
         return ""
