@@ -18,7 +18,7 @@ import redis.exceptions
 
 from hookd.config import Config
 from hookd.hooks.events import BY_NAME
-from hookd.publish.connection import connect_sync, describe_failure
+from hookd.publish.connection import Entry, StreamsReply, connect_sync, describe_failure
 from hookd.terminal.color import enabled as colour_enabled
 from hookd.jsonl import one_line
 from hookd.tail.summary import line
@@ -30,9 +30,6 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)\s*$")
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 # The largest sequence part of a stream id: "<ms>-<this>" sorts after every entry of that ms.
 MAX_SEQ = 2**64 - 1
-# Stream replies as hookd's clients get them (RESP2, bytes): redis-py types every protocol and decoding.
-Entry = tuple[bytes, dict[bytes, bytes]]
-StreamsReply = list[tuple[bytes, list[Entry]]]
 
 
 def parse_since(text: str, now: datetime.datetime | None = None) -> datetime.datetime:

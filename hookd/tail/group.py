@@ -18,8 +18,8 @@ import redis
 import redis.exceptions
 
 from hookd.config import Config
-from hookd.publish.connection import describe_failure
-from hookd.tail.follow import BLOCK_MS, MAX_SEQ, Entry, Filters, StreamsReply, Tail
+from hookd.publish.connection import Entry, StreamsReply, describe_failure
+from hookd.tail.follow import BLOCK_MS, MAX_SEQ, Filters, Tail
 
 READ_COUNT = 500
 
