@@ -18,6 +18,7 @@ from collections import deque
 import hiredis
 import redis.asyncio as aioredis
 import redis.exceptions
+from redis.asyncio.connection import Connection
 import structlog
 
 from hookd.config import Config
@@ -179,7 +180,7 @@ class Publisher:
                 await self.route.release(conn)
         raise AssertionError("unreachable")
 
-    async def _read_reply(self, conn) -> tuple[int, int]:
+    async def _read_reply(self, conn: Connection) -> tuple[int, int]:
         """The script's answer to a batch and, with redis_wait_replicas, WAIT's."""
         added, skipped = await conn.read_response()
         if added < 0:
@@ -250,7 +251,7 @@ class Publisher:
             if conn is not None:
                 await self.route.release(conn)
 
-    async def _stream_on(self, conn) -> None:
+    async def _stream_on(self, conn: Connection) -> None:
         in_flight: deque[Batch] = deque()
         held: Batch | None = None
         while True:

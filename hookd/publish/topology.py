@@ -10,6 +10,7 @@ which a MOVED reply or a lost node makes it look up again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -169,7 +170,7 @@ class LazyCluster:
     """A blocking Cluster client made on first use, since making one already asks the nodes;
     a cluster that cannot be reached is then a ConnectionError like any other."""
 
-    def __init__(self, make) -> None:
+    def __init__(self, make: Callable[[], redis.RedisCluster]) -> None:
         self._make = make
         self._client: redis.RedisCluster | None = None
 
