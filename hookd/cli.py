@@ -7,7 +7,7 @@ import sys
 from typing import Any, NoReturn
 
 from hookd import __version__
-from hookd.config import ConfigError
+from hookd.config_errors import ConfigError
 from hookd.console import exits, handlers, options
 from hookd.console.reference import settings_reference  # noqa: F401 - scripts import it from here
 

@@ -19,8 +19,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from hookd_client.hook_send import default_socket_path, default_state_dir
-from hookd.config_errors import ConfigError as ConfigError  # re-exported: callers import it from here
-from hookd.config_errors import explain
+from hookd.config_errors import ConfigError, explain
 
 MiB = 1024 * 1024
 # Settings that hold a secret: masked in output, and never a flag (process arguments are public).

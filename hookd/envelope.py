@@ -182,7 +182,7 @@ class EnvelopeBuilder:
     """Turns a validated frame into an Event, stamping id, sequence, host and times."""
 
     def __init__(self, host: str, sequence: SequenceAllocator, redactor: Redactor | None = None,
-                 redactions: Counter[str] | None = None, truncate_at: int = 0,
+                 redactions: Counter | None = None, truncate_at: int = 0,
                  usage: UsageTracker | None = None) -> None:
         self.host = host
         self.instance = sequence.instance

@@ -9,7 +9,8 @@ import signal
 import sys
 from typing import Any
 
-from hookd.config import ConfigError, load, masked
+from hookd.config import load, masked
+from hookd.config_errors import ConfigError
 from hookd.console import exits
 from hookd.console.options import settings_from
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from hookd.config import ConfigError
+from hookd.config_errors import ConfigError
 
 if TYPE_CHECKING:
     from hookd.config import Config

@@ -17,8 +17,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable
 
 import hyperscan
 
@@ -51,18 +50,17 @@ class Redactor:
         for index, rule in enumerate(self.rules):
             if rule.gates and index not in hits:
                 continue
-            matches: Iterable[re.Match[str]]
             if rule.lead is None:
                 matches, group = rule.compiled.finditer(text), rule.group
             else:
-                matches, group = self._near(rule, rule.lead, text, hits[index]), _windowed_group(rule.group)
+                matches, group = self._near(rule, text, hits[index]), _windowed_group(rule.group)
             spans = self._replaced_spans(rule, text, matches, group)
             if spans:
                 counts[rule.name] += len(spans)
                 text, hits = self._replace(rule, text, spans, hits)
         return text, counts
 
-    def _near(self, rule: Rule, lead: int, text: str, ends: list[int]) -> Iterator[re.Match[str]]:
+    def _near(self, rule: Rule, text: str, ends: list[int]) -> Iterable[re.Match]:
         """The matches that ``finditer`` over the whole text would yield, looking only near hits.
 
         Every match contains a hit and starts at most ``lead`` characters before
@@ -72,11 +70,11 @@ class Redactor:
         anchored = self._anchored[rule.name]
         resume = tried = 0  # finditer resumes at the last match's end; starts below `tried` failed
         for end in sorted(set(ends)):
-            start = max(resume, tried, end - lead)
+            start = max(resume, tried, end - rule.lead)
             while start <= end:
                 match = anchored.match(text, start)
                 if match is None:
-                    tried = start + lead + 1
+                    tried = start + rule.lead + 1
                     break
                 yield match
                 resume = start = max(match.end(), match.start(WHOLE) + 1)
@@ -209,8 +207,7 @@ class TriggerScan:
         return windows
 
 
-def _collect(expression: int, _start: int, end: int, _flags: int, found: Any) -> None:
-    # found: the list scan() passed as context, typed object in hyperscan's stub
+def _collect(expression: int, _start: int, end: int, _flags: int, found: list) -> None:
     found.append((expression, end))
 
 
