@@ -30,7 +30,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 
-# mypy over hookd/ (settings in pyproject.toml); not yet clean, so not yet in .ci/run (issue 18)
+# mypy over hookd/ (settings in pyproject.toml); .ci/run runs it after lint
 types: setup
 	$(BIN)/mypy
 

@@ -7,7 +7,7 @@ import sys
 from typing import Any, NoReturn
 
 from hookd import __version__
-from hookd.config import ConfigError
+from hookd.config_errors import ConfigError
 from hookd.console import exits, handlers, options
 from hookd.console.reference import settings_reference  # noqa: F401 - scripts import it from here
 
@@ -19,7 +19,7 @@ STATUS_CODES = (f"{exits.OK} healthy, {exits.FAILURE} degraded (Redis down or br
 def _command(commands: Any, name: str, help_text: str, handler: Any, description: str | None = None,
              codes: str | None = None, settings: bool = True,
              config_code: bool = True) -> argparse.ArgumentParser:
-    parser = commands.add_parser(
+    parser: argparse.ArgumentParser = commands.add_parser(
         name, help=help_text, description=description or help_text[0].upper() + help_text[1:] + ".",
         epilog=exits.epilog(codes, config_code) if codes else exits.epilog(config=config_code))
     if settings:
@@ -226,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def run() -> int:
         try:
-            return args.handler(args)
+            code: int = args.handler(args)
+            return code
         except ConfigError as exc:
             print(f"hookd: {exc}", file=sys.stderr)
             return exits.CONFIG

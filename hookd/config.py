@@ -272,7 +272,9 @@ def setting_names() -> tuple[str, ...]:
 
 @functools.cache  # every subcommand's flags come from it; inspecting is slow
 def setting_info() -> tuple[msgspec.inspect.Field, ...]:
-    return msgspec.inspect.type_info(Config).fields
+    info = msgspec.inspect.type_info(Config)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return info.fields
 
 
 def default_config_path(environ: Mapping[str, str]) -> str:
@@ -483,7 +485,7 @@ def mask_url(url: str) -> str:
 
 def masked(config: Config) -> dict[str, Any]:
     """The settings as a plain dict, safe to print or log."""
-    values = msgspec.to_builtins(config)
+    values: dict[str, Any] = msgspec.to_builtins(config)
     values["redis_url"] = mask_url(config.redis_url)
     for name in SECRET_SETTINGS:
         if values[name]:

@@ -273,6 +273,8 @@ class EnvelopeBuilder(Preparer):
         client = None
         if header.pid is not None or header.handoff_id is not None:
             client = ClientInfo(header.pid, header.ppid, header.handoff_id)
+        received_at = self.utc(now_ns)
+        assert received_at is not None  # this machine's clock now: always a date datetime can hold
         envelope = Envelope(
             v=ENVELOPE_VERSION,
             event_id=self.ids.next(now_ns),
@@ -282,7 +284,7 @@ class EnvelopeBuilder(Preparer):
             hook=hook,
             session_id=session,
             tool_name=tool,
-            received_at=self.utc(now_ns),
+            received_at=received_at,
             sent_at=None if header.sent_ns is None else self.utc(header.sent_ns),
             client=client,
             project_dir=header.project,

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 KEEP_S = 60.0
 MOST = 10_000
 
 
 class RecentHandoffs:
-    def __init__(self, keep_s: float = KEEP_S, most: int = MOST, clock=time.monotonic) -> None:
+    def __init__(self, keep_s: float = KEEP_S, most: int = MOST, clock: Callable[[], float] = time.monotonic) -> None:
         self.keep_s = keep_s
         self.most = most
         self.clock = clock

@@ -125,7 +125,10 @@ def stall_reasons(progress: Progress, waiting_events: int, stall_after_s: float,
 def ages(progress: Progress, now: float | None = None) -> dict[str, float | None]:
     """The progress times as ages in seconds, for status."""
     now = time.monotonic() if now is None else now
-    age = lambda t: None if t is None else round(now - t, 3)  # noqa: E731
+
+    def age(t: float | None) -> float | None:
+        return None if t is None else round(now - t, 3)
+
     return {"publish_attempt_s": age(progress.publish_attempt_at),
             "publish_success_s": age(progress.publish_success_at),
             "publish_waiting_s": age(progress.publish_busy_since),

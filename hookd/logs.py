@@ -22,6 +22,7 @@ import stat
 import sys
 import threading
 import time
+from typing import Any, TextIO
 
 import structlog
 
@@ -98,7 +99,7 @@ class LogSink:
                 self.cond.wait(min(left, 0.05))
         return True
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         """What `hookd status` shows about logging."""
         return {"to": "file" if self.stderr_error else "stderr",
                 "stderr_error": self.stderr_error,
@@ -140,17 +141,18 @@ class LogSink:
         self._write_file(data)
 
     def _write_file(self, data: bytes) -> None:
-        if self.fallback_dir is None:
+        path = self.fallback_path
+        if path is None:
             raise OSError(errno.ENOENT, "no state directory for a log file")
         try:
             if self.file_fd is None:
-                self.file_fd = open_private_append(self.fallback_path)
+                self.file_fd = open_private_append(path)
                 self.file_bytes = os.fstat(self.file_fd).st_size
             if self.file_bytes and self.file_bytes + len(data) > self.fallback_max_bytes:
                 os.close(self.file_fd)
                 self.file_fd = None
-                os.replace(self.fallback_path, self.fallback_path + ".1")
-                self.file_fd = open_private_append(self.fallback_path)
+                os.replace(path, path + ".1")
+                self.file_fd = open_private_append(path)
                 self.file_bytes = 0
             _write_all(self.file_fd, data)
             self.file_bytes += len(data)
@@ -279,14 +281,14 @@ def release_stderr(timeout_s: float = 1.0) -> None:
         SINK.flush(timeout_s)
 
 
-def _isatty(stream) -> bool:
+def _isatty(stream: TextIO) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError, OSError):
         return False
 
 
-def _has_fd(stream) -> bool:
+def _has_fd(stream: TextIO) -> bool:
     try:
         stream.fileno()
         return True

@@ -113,6 +113,7 @@ def ensure_private_dir(path: str) -> str:
                                   f"a directory of yours that others cannot write: {fix}")
         _check_ancestors(path)
         if stat.S_IMODE(info.st_mode) & 0o077:
+            assert fd is not None  # unopened means a link or not a directory: refused above
             os.fchmod(fd, 0o700)  # only read or enter: nothing can have been planted
     finally:
         if fd is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -33,11 +34,11 @@ def allowed_uids() -> frozenset[int]:
 class Throttle:
     """One log line per key per interval; the lines in between are counted, not written."""
 
-    def __init__(self, interval_s: float = 10.0, clock=time.monotonic) -> None:
+    def __init__(self, interval_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.interval_s = interval_s
         self.clock = clock
         self._last: dict[Any, float] = {}
-        self._held: Counter = Counter()
+        self._held: Counter[Any] = Counter()
 
     def ready(self, key: Any) -> int | None:
         """None to stay quiet; else how many occurrences (this one included) the line stands for."""
@@ -53,7 +54,7 @@ class Throttle:
 class PeerGuard:
     """Checks the peer of each accepted connection; counts and logs those refused."""
 
-    def __init__(self, refused: Counter, throttle: Throttle | None = None) -> None:
+    def __init__(self, refused: Counter[str], throttle: Throttle | None = None) -> None:
         self.refused = refused  # DaemonState.refused_peers: socket role -> count
         self.allowed = allowed_uids()
         self.throttle = throttle or Throttle()

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from hookd.hook_names import KNOWN_HOOKS
 from hookd.liveness import LoopLag, Progress
+
+if TYPE_CHECKING:  # imported only where metrics are served
+    from prometheus_client import Histogram
 
 # Distinct names a per-name counter keeps (the known hook events always have their own);
 # the rest are counted together under OTHER, so that senders choosing names cannot grow
@@ -28,7 +33,7 @@ class RedisHealth(msgspec.Struct):
 class RateWindow:
     """Events per second over the last minutes, from per-second buckets."""
 
-    def __init__(self, seconds: int = 300, clock=time.monotonic) -> None:
+    def __init__(self, seconds: int = 300, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self.buckets: deque[list[int]] = deque(maxlen=seconds)  # [second, count]
 
@@ -45,21 +50,21 @@ class RateWindow:
         return total / window_s
 
 
-class CappedCounter(Counter):
+class CappedCounter(Counter[str]):
     """A Counter of at most ``cap`` names (and those in ``always``), the rest counted as OTHER."""
 
-    def __init__(self, cap: int = MAX_COUNTED_NAMES, always=frozenset(KNOWN_HOOKS)) -> None:
+    def __init__(self, cap: int = MAX_COUNTED_NAMES, always: frozenset[str] = frozenset(KNOWN_HOOKS)) -> None:
         super().__init__()
         self.cap = cap
         self.always = always
 
-    def __setitem__(self, key, value) -> None:
+    def __setitem__(self, key: str, value: int) -> None:
         if key not in self and key not in self.always and (
                 len(self) >= self.cap or not isinstance(key, str) or len(key) > MAX_NAME_CHARS):
             key, value = OTHER, self.get(OTHER, 0) + value
         super().__setitem__(key, value)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return type(self), (self.cap, self.always), None, None, iter(self.items())
 
 
@@ -68,14 +73,14 @@ class LatencyWindow:
 
     def __init__(self, size: int = 2048) -> None:
         self.samples: deque[float] = deque(maxlen=size)
-        self.histogram = None  # a prometheus_client Histogram, when metrics are served
+        self.histogram: Histogram | None = None  # when metrics are served
 
     def add(self, seconds: float) -> None:
         self.samples.append(seconds)
         if self.histogram is not None:
             self.histogram.observe(seconds)
 
-    def extend(self, seconds) -> None:
+    def extend(self, seconds: Iterable[float]) -> None:
         values = list(seconds)
         self.samples.extend(values)
         if self.histogram is not None:
@@ -86,7 +91,10 @@ class LatencyWindow:
         ordered = sorted(self.samples)
         if not ordered:
             return {"p50": None, "p95": None, "p99": None, "samples": 0}
-        pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)  # noqa: E731
+
+        def pick(q: float) -> float:
+            return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)
+
         return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "samples": len(ordered)}
 
 
@@ -100,10 +108,10 @@ class DaemonState(msgspec.Struct):
     batches: int = 0  # publish calls that succeeded: published / batches is the batching
     deduplicated: int = 0
     deduplicated_handoffs: int = 0
-    redactions: Counter = msgspec.field(default_factory=Counter)  # per redaction rule
-    rejected: Counter = msgspec.field(default_factory=Counter)
-    refused_peers: Counter = msgspec.field(default_factory=Counter)  # per socket: other users' connections
-    by_hook: Counter = msgspec.field(default_factory=CappedCounter)
+    redactions: Counter[str] = msgspec.field(default_factory=Counter)  # per redaction rule
+    rejected: Counter[str] = msgspec.field(default_factory=Counter)
+    refused_peers: Counter[str] = msgspec.field(default_factory=Counter)  # per socket: other users' connections
+    by_hook: Counter[str] = msgspec.field(default_factory=CappedCounter)
     redis: RedisHealth = msgspec.field(default_factory=RedisHealth)
     accepted_rate: RateWindow = msgspec.field(default_factory=RateWindow)
     accept_latency: LatencyWindow = msgspec.field(default_factory=LatencyWindow)

@@ -18,7 +18,8 @@ import asyncio
 import os
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import structlog
 
@@ -35,18 +36,18 @@ HARD_STOP_MARGIN_S = 5.0
 class Supervisor:
     def __init__(self, on_fatal: Callable[[str], None]) -> None:
         self.on_fatal = on_fatal
-        self.tasks: dict[str, asyncio.Task] = {}
+        self.tasks: dict[str, asyncio.Task[None]] = {}
         self.stopping = False
         self.failed: list[str] = []
         self.restarts: Counter[str] = Counter()
         self.callback_errors = 0
         self.loop: asyncio.AbstractEventLoop | None = None
 
-    def start(self, name: str, factory: Callable[[], Awaitable[None]], *,
-              restartable: bool = False, may_finish: bool = False) -> asyncio.Task:
+    def start(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]], *,
+              restartable: bool = False, may_finish: bool = False) -> asyncio.Task[None]:
         """Run ``factory()`` as a task named ``name``; ``may_finish``: returning is not a failure."""
         coro = self._restarting(name, factory) if restartable else factory()
-        task = asyncio.get_running_loop().create_task(coro, name=name)  # type: ignore[arg-type]
+        task = asyncio.get_running_loop().create_task(coro, name=name)
         task.add_done_callback(lambda t: self._ended(name, may_finish, t))
         self.tasks[name] = task
         return task
@@ -79,7 +80,7 @@ class Supervisor:
             await asyncio.sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX_S)
 
-    def _ended(self, name: str, may_finish: bool, task: asyncio.Task) -> None:
+    def _ended(self, name: str, may_finish: bool, task: asyncio.Task[None]) -> None:
         if task.cancelled():
             if self.stopping:
                 return
@@ -107,7 +108,7 @@ class Supervisor:
         loop.set_exception_handler(self._loop_exception)
         threading.excepthook = self._thread_exception
 
-    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         # One connection's callback failing closes that connection (its sender keeps the
         # event); the daemon goes on, and status counts it.
         self.callback_errors += 1

@@ -9,7 +9,8 @@ import signal
 import sys
 from typing import Any
 
-from hookd.config import ConfigError, load, masked
+from hookd.config import load, masked
+from hookd.config_errors import ConfigError
 from hookd.console import exits
 from hookd.console.options import settings_from
 
@@ -156,6 +157,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
         print(f"hookd: stdin is not one UTF-8 JSON document: {exc}", file=sys.stderr)
         return exits.FAILURE
     redactor = build_redactor(True, config.redact_disable, config.redact_allow, config.redact_rules)
+    assert redactor is not None  # enabled: always built
     redacted, counts = redactor.redact(text)
     redacted, truncated = truncate_strings(redacted, config.truncate_strings_at)
     sys.stdout.write(redacted)

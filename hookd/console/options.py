@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import typing
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import msgspec
 
 from hookd.config import SECRET_SETTINGS, setting_info
+from hookd.console.reference import description as setting_description
 
 # Help groups, in the order shown. A setting in none of them goes to "other settings".
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -86,7 +87,8 @@ def _default_text(field: msgspec.inspect.Field) -> str:
 
 
 class _RefusedSecretFlag(argparse.Action):
-    def __call__(self, parser, namespace, values, option_string=None):
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
         parser.error(f"{option_string} is not accepted, as every user can read process arguments; "
                      f"set HOOKD_{self.dest.upper()} or {self.dest}_file instead")
 
@@ -114,11 +116,11 @@ def add(parser: argparse.ArgumentParser, command: str) -> None:
     grouped = {n for names in GROUPS.values() for n in names}
     sections = list(GROUPS.items()) + [("other", tuple(n for n in fields if n not in grouped))]
     for title, names in sections:
-        names = [n for n in names if n in offered]
-        if not names:
+        shown = [n for n in names if n in offered]
+        if not shown:
             continue
         group = parser.add_argument_group(f"{title} settings")
-        for name in names:
+        for name in shown:
             _add_flag(group, name, fields[name])
 
 
@@ -127,7 +129,7 @@ def _add_flag(group: Any, name: str, field: msgspec.inspect.Field) -> None:
     if name in SECRET_SETTINGS:  # a flag's value is visible to every user in ps
         group.add_argument(flag, action=_RefusedSecretFlag, dest=name, help=argparse.SUPPRESS)
         return
-    description = field.type.extra_json_schema["description"]
+    description = setting_description(field)
     kind = field.type.type if isinstance(field.type, msgspec.inspect.Metadata) else field.type
     if isinstance(kind, msgspec.inspect.BoolType):
         group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None,

@@ -10,7 +10,10 @@ from hookd.config import SECRET_SETTINGS, setting_info
 
 
 def description(field: msgspec.inspect.Field) -> str:
-    return field.type.extra_json_schema["description"]
+    meta = field.type
+    if not isinstance(meta, msgspec.inspect.Metadata) or not meta.extra_json_schema:
+        raise TypeError(f"the setting {field.name} has no description: give it Meta(description=...)")
+    return str(meta.extra_json_schema["description"])
 
 
 def settings_reference() -> str:

@@ -49,6 +49,7 @@ def request(path: str, command: str, timeout_s: float = 3.0) -> dict[str, Any]:
         except OSError as exc:
             raise CannotTell(f"the connection to {path} failed: {exc.strerror}") from None
     try:
-        return msgspec.json.decode(b"".join(chunks))
+        reply: dict[str, Any] = msgspec.json.decode(b"".join(chunks))
+        return reply
     except msgspec.DecodeError:
         raise CannotTell(f"the answer on {path} is not JSON; is it really hookd's control socket?") from None

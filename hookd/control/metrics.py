@@ -7,11 +7,13 @@ daemon's counters there, copying each mapping in one step.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
+from wsgiref.simple_server import WSGIServer
 
 import structlog
 from prometheus_client import CollectorRegistry, Histogram, start_http_server
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from hookd import logs
 
@@ -28,7 +30,7 @@ class DaemonCollector:
     def __init__(self, daemon: Daemon) -> None:
         self.daemon = daemon
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         state, spool = self.daemon.state, self.daemon.spool
         yield CounterMetricFamily("hookd_events_received", "Frames received", value=state.received)
         yield CounterMetricFamily("hookd_events_accepted", "Events spooled", value=state.accepted)
@@ -83,7 +85,7 @@ class DaemonCollector:
         yield breaker
 
 
-def start_metrics(addr: str, daemon: Daemon):
+def start_metrics(addr: str, daemon: Daemon) -> WSGIServer:
     """Serve /metrics on ``addr`` (HOST:PORT); returns the server, to shut down at exit."""
     host, _, port = addr.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"

@@ -100,7 +100,7 @@ def take(daemon: Daemon) -> dict[str, Any]:
                        "publish": state.publish_latency.percentiles_ms()},
         "by_hook": dict(state.by_hook.most_common()),
         "process": proc,
-        "http": daemon.http.snapshot() if getattr(daemon, "http", None) else None,
+        "http": http.snapshot() if (http := getattr(daemon, "http", None)) else None,
         **liveness_section(daemon),
     }
 

@@ -65,7 +65,7 @@ class CommandRule(NamedTuple):
     reason: str
     level: str
     keywords: tuple[str, ...]
-    pattern: re.Pattern
+    pattern: re.Pattern[str]
     check: Callable[[str], bool] | None = None  # on the pattern's first group, when given
 
 

@@ -27,7 +27,7 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def loads(text: str | bytes):
+def loads(text: str | bytes) -> Any:
     """The standard library's JSON reader for any valid JSON: lone surrogates, integers of any
     length (in linear time); NaN and Infinity, which are not JSON, raise ValueError."""
     return json.loads(text, parse_int=_parse_int, parse_constant=_no_constant)
@@ -70,7 +70,7 @@ def read_fields(body: bytes) -> PayloadFields:
         return fields_from_dict(loads(body))
 
 
-def fields_from_dict(value: dict) -> PayloadFields:
+def fields_from_dict(value: dict[str, Any]) -> PayloadFields:
     """The fields of a payload that only the standard library could decode.
 
     ``tool_input`` and ``tool_response`` are encoded again (sizes close to the

@@ -56,7 +56,7 @@ class _Session:
         self.total: dict[str, Counts] = {}
         self.reported: dict[str, Counts] = {}
         self.model: str | None = None
-        self.job: concurrent.futures.Future | None = None
+        self.job: concurrent.futures.Future[None] | None = None
         self.last_started = 0.0
         self.caught_up = True
 
@@ -106,7 +106,7 @@ class UsageTracker:
         state = self.sessions.get(session) if session else None
         return state.model if state is not None else None
 
-    def _start(self, state: _Session, paths: list[str], now: float) -> concurrent.futures.Future | None:
+    def _start(self, state: _Session, paths: list[str], now: float) -> concurrent.futures.Future[None] | None:
         if state.job is not None and not state.job.done():
             return state.job  # one reading per session at a time; it continues where it is
         for path in paths:

@@ -37,7 +37,8 @@ def interpreter() -> str:
 def client_dir() -> str:
     from hookd_client import hook_send
 
-    return os.path.dirname(os.path.realpath(hook_send.__file__))
+    path: str = hook_send.__file__
+    return os.path.dirname(os.path.realpath(path))
 
 
 def python_argv(event: str | None = None) -> list[str]:

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from typing import NamedTuple, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 from hookd.paths import UnsafePathError, ensure_private_dir
 
@@ -57,7 +57,7 @@ def binary_path(state_dir: str, source: str | None = None) -> str:
     return os.path.join(state_dir, "bin", f"hook-send-{source_id(source)}")
 
 
-def compiler(environ=os.environ) -> list[str] | None:
+def compiler(environ: Mapping[str, str] = os.environ) -> list[str] | None:
     """$CC (a command line, as make takes it), else cc on PATH."""
     path = environ.get("PATH", os.defpath)
     if environ.get("CC"):
@@ -68,7 +68,7 @@ def compiler(environ=os.environ) -> list[str] | None:
 
 
 def compile_to(out: str, extra_flags: Sequence[str] = (), source: str | None = None,
-               environ=os.environ) -> str | None:
+               environ: Mapping[str, str] = os.environ) -> str | None:
     """Compile the client to ``out`` -> None, or why it could not be built."""
     source = source or source_path()
     if not os.path.isfile(source):
@@ -106,7 +106,7 @@ def _serve_once(listener: socket.socket, got: list[bytes]) -> None:
 
 def self_test(binary: str, expected_id: str | None = None) -> str | None:
     """Run the binary as a hook would, three ways -> None, or what went wrong."""
-    def run(args: list[str], env: dict[str, str], stdin: bytes = b"") -> subprocess.CompletedProcess:
+    def run(args: list[str], env: dict[str, str], stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
         return subprocess.run([binary, *args], input=stdin, capture_output=True, env=env, timeout=20)
 
     try:
@@ -157,7 +157,7 @@ def _ours(path: str, also_root: bool = False) -> bool:
             and not info.st_mode & 0o022 and os.access(path, os.X_OK))
 
 
-def ensure(state_dir: str, source: str | None = None, environ=os.environ) -> Build:
+def ensure(state_dir: str, source: str | None = None, environ: Mapping[str, str] = os.environ) -> Build:
     """The native client for hooks, built and tested if it is not there yet."""
     try:
         source = source or source_path()
@@ -192,7 +192,7 @@ def ensure(state_dir: str, source: str | None = None, environ=os.environ) -> Bui
     return Build(final, f"native hook-send {final} (built from {source} and self-tested)")
 
 
-def for_hooks(choice: str, state_dir: str, dry_run: bool = False, environ=os.environ) -> Build:
+def for_hooks(choice: str, state_dir: str, dry_run: bool = False, environ: Mapping[str, str] = os.environ) -> Build:
     """The client ``hookd hooks install`` writes (hook_client setting): a native path, or None.
 
     A dry run builds nothing: it names the binary a real install would build, if a compiler is there.

@@ -131,7 +131,8 @@ def probe(where: Route, timeout_s: float = 1.0) -> str | None:
 def _peer_uid(sock: socket.socket) -> int | None:
     try:
         creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-        return struct.unpack("3i", creds)[1]
+        uid: int = struct.unpack("3i", creds)[1]
+        return uid
     except (AttributeError, OSError):
         return None  # not Linux: hook-send checks it itself
 

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ class SettingsError(Exception):
 SCOPES = ("user", "project", "local")
 
 
-def scope_path(scope: str, environ=os.environ, cwd: str | None = None) -> str:
+def scope_path(scope: str, environ: Mapping[str, str] = os.environ, cwd: str | None = None) -> str:
     if scope == "user":
         base = environ.get("CLAUDE_CONFIG_DIR") or os.path.join(
             environ.get("HOME") or os.path.expanduser("~"), ".claude")
@@ -66,7 +67,7 @@ class SettingsFile:
                                              fromfile=name if self.exists else "/dev/null", tofile=name))
 
 
-def _no_duplicates(path: str):
+def _no_duplicates(path: str) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
     def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: dict[str, Any] = {}
         for key, value in pairs:

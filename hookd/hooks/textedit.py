@@ -21,6 +21,20 @@ _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|nu
 _SPACE = re.compile(r"[ \t\r\n]*")
 
 
+def _skip(text: str, i: int) -> int:
+    """Where the white space from ``i`` ends (the pattern matches the empty string too)."""
+    match = _SPACE.match(text, i)
+    assert match is not None
+    return match.end()
+
+
+def _key_end(text: str, start: int) -> int:
+    """Where the key that ``_value`` parsed at ``start`` ends."""
+    match = _STRING.match(text, start)
+    assert match is not None
+    return match.end()
+
+
 class Unsupported(Exception):
     """The edit cannot be made in place."""
 
@@ -35,17 +49,17 @@ class Node:
 
 
 def _value(text: str, i: int) -> Node:
-    i = _SPACE.match(text, i).end()
+    i = _skip(text, i)
     char = text[i:i + 1]
     if char in "{[":
         closing = "}" if char == "{" else "]"
         node = Node(i, i, kind="object" if char == "{" else "array")
-        j = _SPACE.match(text, i + 1).end()
+        j = _skip(text, i + 1)
         if text[j:j + 1] == closing:
             node.end = j + 1
             return node
         while True:
-            j = _SPACE.match(text, j).end()
+            j = _skip(text, j)
             start = j
             key = None
             if node.kind == "object":
@@ -53,13 +67,13 @@ def _value(text: str, i: int) -> Node:
                 if not match:
                     raise Unsupported("a key is expected")
                 key = json.loads(match.group())
-                j = _SPACE.match(text, match.end()).end()
+                j = _skip(text, match.end())
                 if text[j:j + 1] != ":":
                     raise Unsupported("a colon is expected")
                 j += 1
             child = _value(text, j)
             node.members.append((start, key, child))
-            j = _SPACE.match(text, child.end).end()
+            j = _skip(text, child.end)
             if text[j:j + 1] == ",":
                 j += 1
                 continue
@@ -134,14 +148,14 @@ def _join(text: str, node: Node, items: list[tuple[int | None, str]], style: Sty
     return "".join(out)
 
 
-def _patch_object(text: str, node: Node, old: dict, new: dict, style: Style, level: int) -> str:
+def _patch_object(text: str, node: Node, old: dict[str, Any], new: dict[str, Any], style: Style, level: int) -> str:
     kept = [k for k in old if k in new]
     if list(new)[:len(kept)] != kept:
         raise Unsupported("the keys moved")
     items: list[tuple[int | None, str]] = []
     colon = ": "
     for index, (start, key, child) in enumerate(node.members):
-        key_end = _STRING.match(text, start).end()
+        key_end = _key_end(text, start)
         colon = text[key_end:child.start]
         if key not in new:
             continue
@@ -153,7 +167,7 @@ def _patch_object(text: str, node: Node, old: dict, new: dict, style: Style, lev
     return _join(text, node, items, style, level)
 
 
-def _patch_array(text: str, node: Node, old: list, new: list, style: Style, level: int) -> str:
+def _patch_array(text: str, node: Node, old: list[Any], new: list[Any], style: Style, level: int) -> str:
     a, b = [_canonical(v) for v in old], [_canonical(v) for v in new]
     items: list[tuple[int | None, str]] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
@@ -170,7 +184,7 @@ def _patch_array(text: str, node: Node, old: list, new: list, style: Style, leve
 def edit(text: str, old: Any, new: Any, unit: str | int, ascii_only: bool) -> str:
     """``text`` (the JSON of ``old``) changed to hold ``new``, touching only what differs."""
     root = _value(text, 0)
-    if _SPACE.match(text, root.end).end() != len(text):
+    if _skip(text, root.end) != len(text):
         raise Unsupported("text after the value")
     one_line = "\n" not in text[root.start:root.end]
     style = Style(None if one_line else (" " * unit if isinstance(unit, int) else unit), ascii_only)

@@ -102,7 +102,9 @@ class HookConnection(asyncio.Protocol):
 
     def __init__(self, listener: HttpListener) -> None:
         self.listener = listener
-        self.pipeline = listener.pipeline
+        pipeline = listener.pipeline
+        assert pipeline is not None  # connections come only once start() has given it
+        self.pipeline = pipeline
         self.max_body = listener.max_body
         self.timeout_s = listener.timeout_s
         self.parser = httptools.HttpRequestParser(self)
@@ -229,7 +231,7 @@ class HookConnection(asyncio.Protocol):
             if self.expect_continue or large:
                 self._stop(self.refusal._replace(close=True))
             return
-        if large:
+        if large and self.content_length is not None:  # large: it is known
             self._stop(self._too_large(self.content_length))
         if self.expect_continue and not self.outbox and self.transport is not None:
             self.transport.write(CONTINUE)

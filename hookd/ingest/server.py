@@ -14,6 +14,7 @@ import os
 import socket
 import stat
 import time
+from typing import cast
 
 import structlog
 
@@ -63,12 +64,13 @@ class EventConnection(asyncio.Protocol):
 
     # -- asyncio callbacks ------------------------------------------------
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+    def connection_made(self, base: asyncio.BaseTransport) -> None:
+        transport = cast(asyncio.Transport, base)  # a stream server's: always a Transport
         if self.guard is not None and not self.guard.admit(transport.get_extra_info("socket"), "events"):
             self.closing = True  # another user's process: not a byte read or answered
             transport.abort()
             return
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = transport
         self.connections.add(self)
         self.deadline = self.loop.time() + self.timeout_s
         self.timer = self.loop.call_at(self.deadline, self._on_timer)

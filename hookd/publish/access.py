@@ -11,10 +11,11 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from hookd.config import ConfigError
+from hookd.config_errors import ConfigError
 
 if TYPE_CHECKING:
     from hookd.config import Config
@@ -152,7 +153,7 @@ def password_flag_warning(flags: dict[str, object]) -> str | None:
 # -- what a failure to get in means ---------------------------------------------
 
 
-def exception_chain(exc: BaseException | None):
+def exception_chain(exc: BaseException | None) -> Iterator[BaseException]:
     """The exception and those it was raised from or during, the first ten."""
     seen = 0
     while exc is not None and seen < 10:

@@ -26,6 +26,11 @@ try:  # No CLIENT SETINFO on connect: one command fewer for the ACL to grant (se
 except ImportError:
     _NO_SETINFO = {"lib_name": None, "lib_version": None}
 
+# Stream replies as hookd's clients get them (RESP2, bytes): redis-py types every protocol and
+# decoding at once, so the readers (tail, ui) say which one they get.
+Entry = tuple[bytes, dict[bytes, bytes]]
+StreamsReply = list[tuple[bytes, list[Entry]]]
+
 
 class HiredisPacking:
     """Pack commands with hiredis, as redis-py's synchronous client does.

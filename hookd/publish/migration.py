@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeGuard, TypeVar
 
 import redis.exceptions
 import structlog
@@ -38,7 +40,10 @@ FIRST_PAUSE_S = 0.02
 LONGEST_PAUSE_S = 0.5
 
 
-def is_ask(exc: BaseException) -> bool:
+T = TypeVar("T")
+
+
+def is_ask(exc: BaseException) -> TypeGuard[redis.exceptions.AskError]:
     return isinstance(exc, redis.exceptions.AskError) and not isinstance(exc, redis.exceptions.MovedError)
 
 
@@ -91,7 +96,7 @@ def redirected_too_often(exc: BaseException) -> bool:
     return isinstance(exc, redis.exceptions.ClusterError) and "TTL exhausted" in str(exc)
 
 
-async def through_a_move(send):
+async def through_a_move(send: Callable[[], Awaitable[T]]) -> T:
     """``await send()``, sent again after short pauses while the stream's slot is half moved,
     for up to PATIENCE_S (for redis-py's own Cluster client, as `hookd replay` uses)."""
     deadline = time.monotonic() + PATIENCE_S

@@ -18,6 +18,7 @@ from collections import deque
 import hiredis
 import redis.asyncio as aioredis
 import redis.exceptions
+from redis.asyncio.connection import Connection
 import structlog
 
 from hookd.config import Config
@@ -26,7 +27,7 @@ from hookd.publish.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from hookd.publish.connection import describe_failure
 from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.topology import FAILURES
-from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, script_keys, sender
+from hookd.publish.script import PUBLISH_BATCH, ScriptArg, batch_args, batch_keys, script_keys, sender
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState
 
@@ -48,7 +49,7 @@ class ReplicasBehind(redis.exceptions.RedisError):
 
 
 class Publisher:
-    def __init__(self, config: Config, spool: Spool, client: aioredis.Redis,
+    def __init__(self, config: Config, spool: Spool, client: aioredis.Redis | aioredis.RedisCluster,
                  state: DaemonState) -> None:
         self.config = config
         self.spool = spool
@@ -146,7 +147,7 @@ class Publisher:
         self._published(batch, added, skipped)
         return True
 
-    async def send(self, keys: list[str], args: list[object],
+    async def send(self, keys: list[str], args: list[ScriptArg],
                    ask: redis.exceptions.AskError | None = None) -> tuple[int, int]:
         """PUBLISH_BATCH once, on a connection of its own, past a lost script, a moved slot or
         an ASK (which sends this batch, with ASKING, to the node it names; see migration.py)."""
@@ -179,7 +180,7 @@ class Publisher:
                 await self.route.release(conn)
         raise AssertionError("unreachable")
 
-    async def _read_reply(self, conn) -> tuple[int, int]:
+    async def _read_reply(self, conn: Connection) -> tuple[int, int]:
         """The script's answer to a batch and, with redis_wait_replicas, WAIT's."""
         added, skipped = await conn.read_response()
         if added < 0:
@@ -250,7 +251,7 @@ class Publisher:
             if conn is not None:
                 await self.route.release(conn)
 
-    async def _stream_on(self, conn) -> None:
+    async def _stream_on(self, conn: Connection) -> None:
         in_flight: deque[Batch] = deque()
         held: Batch | None = None
         while True:
@@ -323,13 +324,16 @@ class Publisher:
         return self._packed(batch_keys(self.config, batch.events),
                             batch_args(self.config, batch.events, after))
 
-    def _packed(self, keys: list[str], args: list[object], asking: bool = False) -> list[bytes]:
+    def _packed(self, keys: list[str], args: list[ScriptArg], asking: bool = False) -> list[bytes]:
         # Straight to hiredis: redis-py's serializer first copies every argument through a
         # generator (for bytearrays and memoryviews, which a batch never has), per event.
+        # hiredis's stub types the command as a tuple of one item: any length is packed.
         packed = [hiredis.pack_command(("ASKING",))] if asking else []
-        packed.append(hiredis.pack_command(("EVALSHA", self.script.sha, len(keys), *keys, *args)))
+        packed.append(hiredis.pack_command(("EVALSHA", self.script.sha, len(keys), *keys,  # type: ignore[arg-type]
+                                            *args)))
         if self.config.redis_wait_replicas:
-            packed.append(hiredis.pack_command(("WAIT", self.config.redis_wait_replicas, self.wait_ms)))
+            packed.append(hiredis.pack_command(("WAIT", self.config.redis_wait_replicas,  # type: ignore[arg-type]
+                                                self.wait_ms)))
         return packed
 
     async def _load_script(self, ask: redis.exceptions.AskError | None = None) -> None:

@@ -8,11 +8,46 @@ PUBLISHes their envelopes. publisher.py sends it; `hookd replay --file` too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from hookd.config import Config
 from hookd.publish.acl import ACL_CHECK
 from hookd.publish.session_index import index_fields, session_key_prefix, sessions_key, slot_prefix
+
+ScriptArg = bytes | str | int | float  # what redis-py and hiredis encode
+
+
+class ScriptEvent(Protocol):
+    """What the script is given of an event: hookd.envelope.Event (a layer above publish)."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def host(self) -> str: ...
+
+    @property
+    def instance(self) -> str: ...
+
+    @property
+    def event_id(self) -> str: ...
+
+    @property
+    def hook(self) -> str: ...
+
+    @property
+    def session(self) -> str: ...
+
+    @property
+    def tool(self) -> str: ...
+
+    @property
+    def envelope(self) -> bytes: ...
+
+    @property
+    def received_ns(self) -> int: ...
+
 
 # KEYS[1] stream, KEYS[2] high-water-mark hash, KEYS[3] sorted set of sessions, then the
 # hash of each session the batch has events of (the script names them from ARGV[5]; they
@@ -140,20 +175,20 @@ def script_keys(stream: str, sessions: Iterable[str] = ()) -> list[str]:
     return [stream, marks_key(stream), sessions_key(stream), *(prefix + s for s in sessions)]
 
 
-def batch_keys(config: Config, events: list) -> list[str]:
+def batch_keys(config: Config, events: Sequence[ScriptEvent]) -> list[str]:
     """PUBLISH_BATCH's KEYS for events of one host."""
     if not config.session_index:
         return script_keys(config.stream)
     return script_keys(config.stream, {event.session: None for event in events if event.session})
 
 
-def batch_args(config: Config, events: list, after: int = 0) -> list[object]:
+def batch_args(config: Config, events: Sequence[ScriptEvent], after: int = 0) -> list[ScriptArg]:
     """PUBLISH_BATCH's ARGV for events of one host."""
     indexed = config.session_index
-    args: list[object] = [config.stream_maxlen, events[0].host, after,
-                          config.session_retention_s if indexed else 0,
-                          session_key_prefix(config.stream), config.publish_channel,
-                          events[0].instance, sender(events[0])]
+    args: list[ScriptArg] = [config.stream_maxlen, events[0].host, after,
+                             config.session_retention_s if indexed else 0,
+                             session_key_prefix(config.stream), config.publish_channel,
+                             events[0].instance, sender(events[0])]
     if not indexed:
         for event in events:
             args += (event.seq, event.event_id, event.hook, event.session, event.tool,
@@ -174,7 +209,7 @@ def batch_args(config: Config, events: list, after: int = 0) -> list[object]:
     return args
 
 
-def sender(event) -> str:
+def sender(event: ScriptEvent) -> str:
     """The field of the high-water-mark hash that holds this event's sender's mark.
 
     "host/instance": two daemons that share a host name number their events each

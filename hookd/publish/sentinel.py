@@ -14,7 +14,8 @@ clients here keep the exceptions, so that hookd can name the cause and the fix.
 from __future__ import annotations
 
 import ssl
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import redis
 import redis.asyncio as aioredis
@@ -22,7 +23,7 @@ import redis.connection
 import redis.exceptions
 import redis.sentinel
 from redis.asyncio.connection import SSLConnection, parse_url
-from redis.asyncio.sentinel import Sentinel
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 
 from hookd.config import Config
 from hookd.publish import access
@@ -75,7 +76,7 @@ def sentinel_kwargs(config: Config, kwargs: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def _master_options(url_options: dict[str, Any], ssl_class: type) -> dict[str, Any]:
+def _master_options(url_options: Mapping[str, Any], ssl_class: type) -> dict[str, Any]:
     """What redis_url gives a master that Sentinel names: its credentials, database and TLS,
     not its host. ``url_options`` is redis-py's parse_url of it (asyncio or blocking)."""
     options = {k: v for k, v in url_options.items() if k not in ("host", "port")}
@@ -159,7 +160,8 @@ class SentinelMasterClient(aioredis.Redis):
 
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
         await super().aclose(close_connection_pool)
-        await self.connection_pool.sentinel_manager.aclose()
+        pool = cast(SentinelConnectionPool, self.connection_pool)  # master_for gives it one
+        await pool.sentinel_manager.aclose()
 
 
 def master_client(config: Config, kwargs: dict[str, Any]) -> aioredis.Redis:

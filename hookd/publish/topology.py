@@ -10,7 +10,8 @@ which a MOVED reply or a lost node makes it look up again.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import redis
@@ -118,6 +119,7 @@ class ClusterRoute:
         """A connection to the slot's master, or to the node ``ask`` names."""
         await self.client.initialize()
         node = self.client.get_node_from_key(self.stream) if ask is None else self._node(ask.host, ask.port)
+        assert node is not None  # a primary's: redis-py raises SlotNotCoveredError when there is none
         conn = node.acquire_connection()
         self.nodes[conn] = node
         return conn
@@ -154,21 +156,21 @@ def route_for(client: aioredis.Redis | RedisCluster, stream: str) -> PoolRoute |
     return PoolRoute(client)
 
 
-def sync_client(config: Config, **kwargs: Any) -> redis.Redis | LazyCluster:
+def sync_client(config: Config, **kwargs: Any) -> redis.Redis | redis.RedisCluster:
     """A blocking Sentinel or Cluster client for the commands that read the stream (hookd
     tail); connection.connect_sync makes the one-server kind."""
     if config.redis_sentinel:
         return sentinel.sync_master_client(config, kwargs)
     seeds = [redis.cluster.ClusterNode(host, port) for host, port in cluster_seeds(config)]
-    return LazyCluster(lambda: redis.RedisCluster.from_url(config.redis_url, startup_nodes=seeds,
-                                                           **kwargs))
+    lazy = LazyCluster(lambda: redis.RedisCluster.from_url(config.redis_url, startup_nodes=seeds, **kwargs))
+    return cast(redis.RedisCluster, lazy)  # it stands for one: every attribute is the client's
 
 
 class LazyCluster:
     """A blocking Cluster client made on first use, since making one already asks the nodes;
     a cluster that cannot be reached is then a ConnectionError like any other."""
 
-    def __init__(self, make) -> None:
+    def __init__(self, make: Callable[[], redis.RedisCluster]) -> None:
         self._make = make
         self._client: redis.RedisCluster | None = None
 

@@ -28,7 +28,8 @@ def compiled(expressions: list[bytes], flags: list[int], cache_dir: str | None) 
     (and saved there)."""
     path = None
     if cache_dir:
-        key = hashlib.sha256(repr((hyperscan.__version__, expressions, flags)).encode()).hexdigest()
+        version = hyperscan.__version__  # type: ignore[attr-defined]  # set at import; its stub lacks it
+        key = hashlib.sha256(repr((version, expressions, flags)).encode()).hexdigest()
         path = os.path.join(cache_dir, f"{PREFIX}{key[:32]}{SUFFIX}")
         try:
             database = hyperscan.loadb(read_private(path), hyperscan.HS_MODE_BLOCK)

@@ -43,7 +43,7 @@ class Parsed(NamedTuple):
     bad: list[BadLine]
 
 
-def _text_field(envelope: dict, key: str) -> str:
+def _text_field(envelope: dict[str, Any], key: str) -> str:
     value = envelope.get(key)
     if value is None:
         return ""
@@ -279,9 +279,9 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool,
         return 0
 
     if dry_run:
-        hosts = sorted({sender(e) for e in parsed.events})
+        senders = sorted({sender(e) for e in parsed.events})
         try:
-            marks = asyncio.run(read_marks(config, hosts))
+            marks = asyncio.run(read_marks(config, senders))
         except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
             report["redis_error"] = describe_failure(config, exc)
             if as_json:
@@ -298,9 +298,9 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool,
                 counts = asyncio.run(publish(config, parsed.events, progress.update))
         except PublishFailed as exc:
             added, _ = _totals(exc.counts)
-            progress = (f"{added} of {len(parsed.events)} events were added before it failed"
-                        if added else "nothing was published")
-            raise ReplayError(f"{exc}; {progress}. Start Redis or fix --redis-url, then run this "
+            done = (f"{added} of {len(parsed.events)} events were added before it failed"
+                    if added else "nothing was published")
+            raise ReplayError(f"{exc}; {done}. Start Redis or fix --redis-url, then run this "
                               "again: events already in the stream are skipped") from None
 
     added, skipped = _totals(counts)

@@ -250,11 +250,11 @@ def _would(state: str) -> str:
     return {"missing": "would create", "differs": "would replace", "up to date": "unchanged"}[state]
 
 
-def _run(command: list[str]) -> subprocess.CompletedProcess:
+def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=60)
 
 
-def _first_line(result: subprocess.CompletedProcess) -> str:
+def _first_line(result: subprocess.CompletedProcess[str]) -> str:
     text = (result.stderr or result.stdout).strip()
     return text.splitlines()[0] if text else f"exit status {result.returncode}"
 

@@ -61,7 +61,7 @@ class Notifier:
         return None if self.watchdog_usec is None else self.watchdog_usec / 2e6
 
     def send(self, *assignments: str) -> bool:
-        if self.sock is None:
+        if self.sock is None or self.address is None:  # both set, or neither
             return False
         target = "\0" + self.address[1:] if self.address.startswith("@") else self.address
         try:

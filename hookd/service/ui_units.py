@@ -5,6 +5,7 @@ file and state directory, and the service manager's commands for it (`hookd serv
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from xml.sax.saxutils import escape as xml_escape
 
 from hookd.paths import ensure_private_dir
@@ -66,7 +67,7 @@ class UiSystemd(Systemd):
 
 
 class UiLaunchd(Launchd):
-    def __init__(self, installation, environ) -> None:
+    def __init__(self, installation: units.Installation, environ: Mapping[str, str]) -> None:
         super().__init__(installation, environ)
         self.plist = os.path.join(self.home, "Library", "LaunchAgents", LAUNCHD_PLIST)
         self.target = f"{self.domain}/{LAUNCHD_LABEL}"
@@ -90,7 +91,7 @@ class UiLaunchd(Launchd):
         os.makedirs(units.launchd_log_dir(self.home), mode=0o700, exist_ok=True)
 
 
-def for_ui(manager: Systemd | Launchd, environ) -> UiSystemd | UiLaunchd:
+def for_ui(manager: Systemd | Launchd, environ: Mapping[str, str]) -> UiSystemd | UiLaunchd:
     """The same service manager, for hookd ui's service instead of hookd's."""
     cls = UiLaunchd if isinstance(manager, Launchd) else UiSystemd
     return cls(manager.installation, environ)

@@ -11,14 +11,14 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import redis
 import redis.exceptions
 
 from hookd.config import Config
 from hookd.hooks.events import BY_NAME
-from hookd.publish.connection import connect_sync, describe_failure
+from hookd.publish.connection import Entry, StreamsReply, connect_sync, describe_failure
 from hookd.terminal.color import enabled as colour_enabled
 from hookd.jsonl import one_line
 from hookd.tail.summary import line
@@ -72,7 +72,7 @@ class Filters:
         return not self.tools or _any_match(fields.get(b"tool", b""), self.tools)
 
     def envelope_match(self, envelope: dict[str, Any]) -> bool:
-        if self.risk and RISK_RANK.get(envelope.get("risk"), -1) < RISK_RANK[self.risk]:
+        if self.risk and RISK_RANK.get(envelope.get("risk", ""), -1) < RISK_RANK[self.risk]:
             return False
         if self.since is not None:
             try:
@@ -109,7 +109,7 @@ class Tail:
         if self.filters.since is not None:
             ms = int(self.filters.since.timestamp() * 1000)
             return f"{ms - 1}-{MAX_SEQ}" if ms > 0 else "0-0"
-        last = self.client.xrevrange(self.config.stream, count=1)
+        last = cast(list[Entry], self.client.xrevrange(self.config.stream, count=1))
         return last[0][0].decode() if last else "0-0"
 
     def run(self) -> int:
@@ -123,7 +123,8 @@ class Tail:
         lost = False
         while self.count is None or self.shown < self.count:
             try:
-                reply = self.client.xread({self.config.stream: position}, count=500, block=BLOCK_MS)
+                reply = cast(StreamsReply, self.client.xread({self.config.stream: position}, count=500,
+                                                             block=BLOCK_MS))
             except redis.exceptions.RedisError as exc:
                 if not lost:
                     print(f"hookd tail: {describe_failure(self.config, exc)}; retrying every second",
@@ -186,7 +187,7 @@ def run(config: Config, args: argparse.Namespace, out: TextIO | None = None,
     if getattr(args, "group", None):
         from hookd.tail.group import GroupTail
 
-        tail = GroupTail(config, filters, args.json, out, err, args.group,
+        tail: Tail = GroupTail(config, filters, args.json, out, err, args.group,
                          args.consumer or config.host, args.claim_idle, args.count)
     else:
         tail = Tail(config, filters, args.json, out, err, args.count)

@@ -10,14 +10,15 @@ consumers share one view of the stream, so a different filter needs its own grou
 
 from __future__ import annotations
 
+import datetime
 import time
-from typing import TextIO
+from typing import Any, TextIO, cast
 
 import redis
 import redis.exceptions
 
 from hookd.config import Config
-from hookd.publish.connection import describe_failure
+from hookd.publish.connection import Entry, StreamsReply, describe_failure
 from hookd.tail.follow import BLOCK_MS, MAX_SEQ, Filters, Tail
 
 READ_COUNT = 500
@@ -37,7 +38,7 @@ class GroupTail(Tail):
         self.position = "0"  # the last entry this consumer handled, where a lost group restarts
 
     @staticmethod
-    def _since_id(since) -> str:
+    def _since_id(since: datetime.datetime | None) -> str:
         if since is None:
             return "$"
         ms = int(since.timestamp() * 1000)
@@ -93,11 +94,12 @@ class GroupTail(Tail):
     def done(self) -> bool:
         return self.count is not None and self.shown >= self.count
 
-    def read(self, position: str, block: int | None) -> list:
+    def read(self, position: str, block: int | None) -> list[Entry]:
         count = READ_COUNT if self.count is None else max(1, min(READ_COUNT, self.count - self.shown))
         try:
-            reply = self.client.xreadgroup(self.group, self.consumer, {self.config.stream: position},
-                                           count=count, block=block)
+            reply = cast(StreamsReply, self.client.xreadgroup(self.group, self.consumer,
+                                                              {self.config.stream: position},
+                                                              count=count, block=block))
         except redis.exceptions.ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
@@ -108,7 +110,8 @@ class GroupTail(Tail):
     def group_position(self) -> str:
         for group in self.client.xinfo_groups(self.config.stream):
             if group["name"].decode() == self.group:
-                return group["last-delivered-id"].decode()
+                last: bytes = group["last-delivered-id"]
+                return last.decode()
         return "0"
 
     def recreate(self) -> None:
@@ -119,14 +122,16 @@ class GroupTail(Tail):
               "Redis restarted without its data); it is created again after the last entry this "
               "consumer showed", file=self.err)
 
-    def claim(self) -> list:
+    def claim(self) -> list[Entry]:
         """Take over the entries other consumers left unacknowledged for claim_idle_ms."""
         self.next_claim = time.monotonic() + max(1.0, self.claim_idle_ms / 2000)
-        claimed, cursor = [], "0-0"
+        claimed: list[Entry] = []
+        cursor = "0-0"
         while True:
             try:
-                reply = self.client.xautoclaim(self.config.stream, self.group, self.consumer,
-                                               self.claim_idle_ms, start_id=cursor, count=100)
+                # [next cursor, entries, ids deleted meanwhile (Redis 7+)], as hookd's clients get it
+                reply: list[Any] = self.client.xautoclaim(self.config.stream, self.group, self.consumer,
+                                                          self.claim_idle_ms, start_id=cursor, count=100)
             except redis.exceptions.ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
@@ -140,7 +145,7 @@ class GroupTail(Tail):
             if cursor in (b"0-0", "0-0"):
                 return claimed
 
-    def handle(self, entries: list) -> None:
+    def handle(self, entries: list[Entry]) -> None:
         """Show the entries, then acknowledge those shown or filtered out, in one XACK."""
         done: list[bytes] = []
         trimmed = 0

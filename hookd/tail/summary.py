@@ -63,7 +63,8 @@ def _first(source: dict[str, Any], fields: tuple[str, ...]) -> str:
 
 
 def summary(envelope: dict[str, Any]) -> str:
-    payload = envelope.get("payload") if isinstance(envelope.get("payload"), dict) else {}
+    given = envelope.get("payload")
+    payload: dict[str, Any] = given if isinstance(given, dict) else {}
     hook = envelope.get("hook") or payload.get("hook_event_name") or ""
     tool = envelope.get("tool_name") or payload.get("tool_name")
     text = ""
@@ -138,7 +139,7 @@ def line(envelope: dict[str, Any], colour: bool, width: int | None = None) -> st
     operation = visible(str(envelope.get("operation") or ""))[:8]
     took = duration(envelope.get("duration_ms"))
     took_text = f"  ({took})" if took else ""
-    risk = envelope.get("risk") if envelope.get("risk") in RISK_COLOURS else ""
+    risk: str = envelope["risk"] if envelope.get("risk") in RISK_COLOURS else ""
     reasons = envelope.get("risk_reasons")
     risk_text = risk
     if risk and isinstance(reasons, list) and reasons and risk != "low":

@@ -7,6 +7,8 @@ import contextlib
 import importlib.resources
 import time
 from collections import Counter, defaultdict
+from collections.abc import AsyncIterator
+from typing import Any, cast
 
 import msgspec
 from starlette.applications import Starlette
@@ -15,6 +17,7 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from hookd.publish.connection import Entry
 from hookd.ui.reader import StreamReader
 from hookd.ui.store import Store, join
 
@@ -24,7 +27,7 @@ MAX_PAGE = 2000
 _encoder = msgspec.json.Encoder()
 
 
-def _json(value, status: int = 200) -> Response:
+def _json(value: Any, status: int = 200) -> Response:
     return Response(_encoder.encode(value), status, media_type="application/json",
                     headers={"cache-control": "no-store"})
 
@@ -64,7 +67,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         after = request.headers.get("last-event-id") or request.query_params.get("after")
         queue = store.subscribe()
 
-        async def body():
+        async def body() -> AsyncIterator[bytes]:
             try:
                 yield b"retry: 1000\n\n"
                 if after:
@@ -135,7 +138,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         entry_id = request.path_params["entry_id"]
         if not _is_entry_id(entry_id):
             return _json({"error": "not a stream entry id"}, 400)
-        entries = await reader.client.xrange(reader.stream, entry_id, entry_id, count=1)
+        entries = cast(list[Entry], await reader.client.xrange(reader.stream, entry_id, entry_id, count=1))
         if not entries:
             return _json({"error": "no such entry (trimmed from the stream?)"}, 404)
         return _raw(entries[0][1].get(b"envelope", b"null"))
@@ -166,7 +169,7 @@ def _is_entry_id(text: str) -> bool:
     return ms.isdigit() and seq.isdigit() and len(text) < 48
 
 
-def _int(value) -> int:
+def _int(value: Any) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -177,13 +180,13 @@ def _state(last_hook: str) -> str:
     return {"Stop": "stopped", "SessionEnd": "ended", "StopFailure": "failed"}.get(last_hook, "running")
 
 
-def overview_of(store: Store, minutes: int = 60) -> dict:
+def overview_of(store: Store, minutes: int = 60) -> dict[str, Any]:
     """Events per minute by host and hook, the slowest and riskiest calls, failures, top tools."""
     now_min = int(time.time() // 60)
     since = (now_min - minutes + 1) * 60_000
-    by_host: dict[str, Counter] = defaultdict(Counter)
-    by_hook: dict[str, Counter] = defaultdict(Counter)
-    tools: Counter = Counter()
+    by_host: dict[str, Counter[int]] = defaultdict(Counter)  # per minute
+    by_hook: dict[str, Counter[int]] = defaultdict(Counter)
+    tools: Counter[str] = Counter()
     slowest, risky, failures = [], [], []
     for rec in store.records:
         if rec.ms >= since:
@@ -200,7 +203,7 @@ def overview_of(store: Store, minutes: int = 60) -> dict:
             failures.append(rec)
     slowest.sort(key=lambda r: r.duration_ms or 0, reverse=True)
 
-    def series(counts: dict[str, Counter]) -> dict[str, list[int]]:
+    def series(counts: dict[str, Counter[int]]) -> dict[str, list[int]]:
         return {name: [c.get(i, 0) for i in range(minutes)] for name, c in counts.items()}
 
     return {"minutes": minutes, "end_ms": (now_min + 1) * 60_000,

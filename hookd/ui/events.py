@@ -126,7 +126,7 @@ def _summary(hook: str, p: _Payload) -> str:
     return ""
 
 
-def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict] | None:
+def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str, Any]] | None:
     """The record of one stream entry and its fields, or None when it holds no readable envelope."""
     raw = fields.get(b"envelope")
     if not raw:

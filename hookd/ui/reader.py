@@ -8,12 +8,15 @@ with XREVRANGE (paging back) and XRANGE (a session's events), on demand.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
+from typing import Any, cast
 
+import redis.asyncio as aioredis
 import redis.exceptions
 import structlog
 
 from hookd.config import Config
-from hookd.publish.connection import describe_failure
+from hookd.publish.connection import Entry, StreamsReply, describe_failure
 from hookd.publish.session_index import session_key_prefix, sessions_key
 from hookd.ui.events import Record, record
 from hookd.ui.store import Store
@@ -28,7 +31,7 @@ PAGE = 1000
 MAX_SESSION_SCAN = 500_000
 
 
-def _decoded(entries) -> list[tuple[Record, dict]]:
+def _decoded(entries: Iterable[Entry]) -> list[tuple[Record, dict[str, Any]]]:
     out = []
     for entry_id, fields in entries:
         try:
@@ -42,7 +45,7 @@ def _decoded(entries) -> list[tuple[Record, dict]]:
 
 
 class StreamReader:
-    def __init__(self, config: Config, store: Store, client) -> None:
+    def __init__(self, config: Config, store: Store, client: aioredis.Redis | aioredis.RedisCluster) -> None:
         self.config = config
         self.store = store
         self.client = client
@@ -54,10 +57,11 @@ class StreamReader:
     async def bootstrap(self) -> None:
         """Fill the store with the newest events (up to its size), oldest first."""
         want = self.store.records.maxlen or 0
-        pages: list[list[tuple[Record, dict]]] = []
+        pages: list[list[tuple[Record, dict[str, Any]]]] = []
         upper, got = "+", 0
         while got < want:
-            entries = await self.client.xrevrange(self.stream, upper, "-", count=min(PAGE, want - got))
+            entries = cast(list[Entry], await self.client.xrevrange(self.stream, upper, "-",
+                                                                    count=min(PAGE, want - got)))
             if not entries:
                 break
             pages.append(_decoded(entries))
@@ -72,8 +76,8 @@ class StreamReader:
             self.store.add(newest_first[::-1], live=False)
             self.position = self.store.newest_id or "0-0"
         else:
-            last = await self.client.xrevrange(self.stream, "+", "-", count=1)
-            self.position = last[0][0].decode() if last else "0-0"
+            newest = cast(list[Entry], await self.client.xrevrange(self.stream, "+", "-", count=1))
+            self.position = newest[0][0].decode() if newest else "0-0"
 
     async def run(self) -> None:
         while True:
@@ -81,8 +85,8 @@ class StreamReader:
                 if not self.started.is_set():
                     await self.bootstrap()
                     self.started.set()
-                reply = await self.client.xread({self.stream: self.position}, count=READ_COUNT,
-                                                block=BLOCK_MS)
+                reply = cast(StreamsReply, await self.client.xread({self.stream: self.position},
+                                                                   count=READ_COUNT, block=BLOCK_MS))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Redis, or a bug: the reader must go on either way
@@ -104,10 +108,10 @@ class StreamReader:
                     self.position = entries[-1][0].decode()
                     self.store.add(_decoded(entries), live=True)
 
-    async def page_before(self, entry_id: str | None, limit: int) -> list[tuple[Record, dict]]:
+    async def page_before(self, entry_id: str | None, limit: int) -> list[tuple[Record, dict[str, Any]]]:
         """Events older than entry_id (or the newest), newest first, read from Redis."""
         upper = "(" + entry_id if entry_id else "+"
-        entries = await self.client.xrevrange(self.stream, upper, "-", count=limit)
+        entries = cast(list[Entry], await self.client.xrevrange(self.stream, upper, "-", count=limit))
         return _decoded(entries)
 
     async def session_events(self, session: str, first_ms: int, last_ms: int) -> list[Record]:
@@ -118,7 +122,7 @@ class StreamReader:
         found: list[Record] = []
         scanned = 0
         while scanned < MAX_SESSION_SCAN:
-            entries = await self.client.xrange(self.stream, lower, upper, count=PAGE)
+            entries = cast(list[Entry], await self.client.xrange(self.stream, lower, upper, count=PAGE))
             if not entries:
                 break
             scanned += len(entries)
@@ -129,21 +133,21 @@ class StreamReader:
                 break
         return found
 
-    async def indexed_session(self, session: str) -> dict:
+    async def indexed_session(self, session: str) -> dict[str, str]:
         """One session's entry in hookd's session index ({} when it has none)."""
-        row = await self.client.hgetall(session_key_prefix(self.stream) + session)
+        row = cast(dict[bytes, bytes], await self.client.hgetall(session_key_prefix(self.stream) + session))
         return {k.decode(): v.decode("utf-8", "replace") for k, v in (row or {}).items()}
 
-    async def indexed_sessions(self, limit: int = 500) -> list[dict]:
+    async def indexed_sessions(self, limit: int = 500) -> list[dict[str, str]]:
         """hookd's session index (publish/session_index.py): the most recently active sessions."""
-        ids = await self.client.zrevrange(sessions_key(self.stream), 0, limit - 1)
+        ids = cast(list[bytes], await self.client.zrevrange(sessions_key(self.stream), 0, limit - 1))
         if not ids:
             return []
         prefix = session_key_prefix(self.stream)
         pipe = self.client.pipeline(transaction=False)
         for sid in ids:
             pipe.hgetall(prefix + sid.decode("utf-8", "replace"))
-        rows = await pipe.execute()
+        rows: list[dict[bytes, bytes]] = await pipe.execute()
         out = []
         for sid, row in zip(ids, rows):
             if row:

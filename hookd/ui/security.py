@@ -14,7 +14,11 @@ from __future__ import annotations
 import hmac
 import secrets
 from http.cookies import SimpleCookie
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE = "hookd_ui"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
@@ -67,17 +71,17 @@ def host_name(host_header: str) -> str:
 class Guard:
     """ASGI middleware: Host check, token exchange, cookie check, security headers."""
 
-    def __init__(self, app, tokens: Tokens, allowed_hosts: set[str]) -> None:
+    def __init__(self, app: ASGIApp, tokens: Tokens, allowed_hosts: set[str]) -> None:
         self.app = app
         self.tokens = tokens
         self.allowed = LOOPBACK_NAMES | {h.lower() for h in allowed_hosts}
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
 
-        async def secured_send(message):
+        async def secured_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = list(message.get("headers", [])) + HEADERS
             await send(message)
@@ -105,7 +109,7 @@ class Guard:
         await self.app(scope, receive, secured_send)
 
 
-async def _plain(send, status: int, text: str) -> None:
+async def _plain(send: Send, status: int, text: str) -> None:
     body = text.encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8"),
@@ -114,7 +118,7 @@ async def _plain(send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def _redirect(send, cookie: str) -> None:
+async def _redirect(send: Send, cookie: str) -> None:
     await send({"type": "http.response.start", "status": 303,
                 "headers": [(b"location", b"/"), (b"cache-control", b"no-store"),
                             (b"content-length", b"0"),

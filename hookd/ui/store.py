@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from hookd.ui.events import Record
 
@@ -19,6 +19,9 @@ MAX_SESSIONS = 5000
 # catches up from the history (EventSource does this by itself).
 MAX_QUEUED_BATCHES = 200
 WAITING_NOTIFICATIONS = ("permission_prompt", "elicitation_dialog")
+# What a browser's queue receives: the last entry's id and the new records as one JSON array;
+# None ends its stream.
+Batch = tuple[str, bytes]
 
 
 @dataclass
@@ -34,7 +37,7 @@ class SessionSummary:
     events: int = 0
     tool_calls: int = 0
     failures: int = 0
-    tokens: dict = field(default_factory=dict)
+    tokens: dict[str, Any] = field(default_factory=dict)
 
     @property
     def state(self) -> str:
@@ -43,7 +46,7 @@ class SessionSummary:
         return {"Stop": "stopped", "SessionEnd": "ended", "StopFailure": "failed"}.get(
             self.last_hook, "running")
 
-    def add(self, rec: Record, data: dict) -> None:
+    def add(self, rec: Record, data: dict[str, Any]) -> None:
         self.events += 1
         if rec.ms >= self.last_ms:
             self.last_ms, self.last_hook = rec.ms, rec.hook
@@ -63,7 +66,7 @@ class SessionSummary:
         if data.get("tok"):
             self.tokens = data["tok"]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"s": self.session, "host": self.host, "cwd": self.cwd, "model": self.model,
                 "first": self.first_ms, "last": self.last_ms, "state": self.state,
                 "events": self.events, "calls": self.tool_calls, "failures": self.failures,
@@ -74,8 +77,8 @@ class Store:
     def __init__(self, history: int) -> None:
         self.records: deque[Record] = deque(maxlen=history)
         self.sessions: OrderedDict[str, SessionSummary] = OrderedDict()
-        self.subscribers: set[asyncio.Queue] = set()
-        self.by_host: Counter = Counter()
+        self.subscribers: set[asyncio.Queue[Batch | None]] = set()
+        self.by_host: Counter[str] = Counter()
         self.read = 0
         self.evicted = 0
         self.whole_stream = False  # the first load reached the stream's first entry
@@ -88,7 +91,7 @@ class Store:
     def newest_id(self) -> str | None:
         return self.records[-1].entry_id if self.records else None
 
-    def add(self, records: list[tuple[Record, dict]], live: bool = True) -> None:
+    def add(self, records: list[tuple[Record, dict[str, Any]]], live: bool = True) -> None:
         """Records in stream order (oldest first); live ones also go to every browser."""
         for rec, data in records:
             if len(self.records) == self.records.maxlen:
@@ -113,12 +116,12 @@ class Store:
                 else:
                     queue.put_nowait((records[-1][0].entry_id, batch))
 
-    def subscribe(self) -> asyncio.Queue:
-        queue: asyncio.Queue = asyncio.Queue()
+    def subscribe(self) -> asyncio.Queue[Batch | None]:
+        queue: asyncio.Queue[Batch | None] = asyncio.Queue()
         self.subscribers.add(queue)
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue) -> None:
+    def unsubscribe(self, queue: asyncio.Queue[Batch | None]) -> None:
         self.subscribers.discard(queue)
 
     def after(self, entry_id: str, limit: int = 5000) -> list[Record]:
@@ -154,7 +157,7 @@ class Store:
         so that opening it needs no read of the stream."""
         if self.whole_stream and self.evicted == 0:
             return True
-        return bool(first_ms) and bool(self.records) and self.records[0].ms < first_ms
+        return bool(first_ms and self.records and self.records[0].ms < first_ms)
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:
