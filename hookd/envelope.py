@@ -216,7 +216,8 @@ class EnvelopeBuilder:
             if truncated:
                 body = shortened.encode()
         now_ns = time.time_ns()
-        hook = normalise_hook(_text(fields.hook_event_name) or header.hook or UNKNOWN_HOOK)
+        hook = normalise_hook(_text(fields.hook_event_name) or self._header_text(header.hook)
+                              or UNKNOWN_HOOK)
         session = _text(fields.session_id)
         tool = _text(fields.tool_name)
         extra = self._enrich(fields, hook, session, tool, header.sent_ns, now_ns)
@@ -236,7 +237,7 @@ class EnvelopeBuilder:
             received_at=self.utc(now_ns),
             sent_at=None if header.sent_ns is None else self.utc(header.sent_ns),
             client=client,
-            project_dir=header.project,
+            project_dir=self._header_text(header.project),
             redactions=redactions,
             truncated=truncated,
             operation=extra.operation,
@@ -253,6 +254,15 @@ class EnvelopeBuilder:
         )
         return Event(envelope.seq, self.host, envelope.event_id, hook, session or "", tool or "",
                      _encoder.encode(envelope), header.handoff_id or "", now_ns, self.instance)
+
+    def _header_text(self, value: str | None) -> str | None:
+        """hook= or project= of the frame's header, redacted: the sender wrote it, as it wrote the body."""
+        if not value or self.redactor is None:
+            return value
+        redacted, counts = self.redactor.redact(value)
+        if counts:
+            self.redactions.update(counts)
+        return redacted
 
     def _enrich(self, fields: PayloadFields, hook: str, session: str | None, tool: str | None,
                 sent_ns: int | None, now_ns: int) -> Enrichment:
