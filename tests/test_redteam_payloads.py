@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
-from conftest import wait_for_entries
+from conftest import REPO, wait_for_entries
 
 SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
 
@@ -31,3 +33,17 @@ def test_a_secret_in_the_frame_headers_hook_or_project_is_redacted_before_redis(
     envelope = json.loads(redis_db.xrange("hookd:events")[0][1][b"envelope"])
     assert "[REDACTED:" in envelope["hook"] and "[REDACTED:" in envelope["project_dir"]
 
+
+def test_hookd_tail_shows_a_session_id_s_control_characters_not_their_effect(hookd, redis_db):
+    """A payload's session_id reaches the terminal through `hookd tail`: an escape sequence in
+    it (clear screen, reset, retitle) must be shown, not sent to the terminal."""
+    for session in ("\x1bc\x1b[2J", "\x1b]0;x\x07"):
+        body = json.dumps({"hook_event_name": "Stop", "session_id": session}).encode()
+        assert hookd.send(body).returncode == 0
+    wait_for_entries(redis_db, 2)
+    tail = subprocess.run([sys.executable, "-m", "hookd", "tail", "--since", "1h", "--count", "2"],
+                          env=hookd.env, capture_output=True, cwd=REPO, timeout=30)
+    assert tail.returncode == 0, tail.stderr
+    lines = tail.stdout.decode().splitlines()
+    assert len(lines) == 2 and all("Stop" in line for line in lines), lines
+    assert b"\x1b" not in tail.stdout and b"\x07" not in tail.stdout, tail.stdout

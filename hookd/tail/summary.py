@@ -132,7 +132,7 @@ def _pad(text: str, width: int) -> str:
 
 def line(envelope: dict[str, Any], colour: bool, width: int | None = None) -> str:
     """The event as one line; ``width`` (terminal columns) cuts the summary so the line fits."""
-    session = str(envelope.get("session_id") or "-")[:8]
+    session = visible(str(envelope.get("session_id") or "-"))[:8]
     hook = visible(str(envelope.get("hook") or "?"))
     tool = visible(str(envelope.get("tool_name") or ""))
     operation = visible(str(envelope.get("operation") or ""))[:8]
