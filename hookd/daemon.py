@@ -194,7 +194,7 @@ class Daemon:
         self.pipeline = Pipeline(self.builder, self.spool, self.flusher, self.state)
         self.redis = connect(config)
         self.publisher = Publisher(config, self.spool, self.redis, self.state)
-        self.inbox = Inbox(config.inbox_dir, self.pipeline)
+        self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes)
         self._take_inbox_at_start()
 
         loop = asyncio.get_running_loop()

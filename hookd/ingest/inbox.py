@@ -29,8 +29,9 @@ ABANDONED_TMP_S = 60.0
 
 
 class Inbox:
-    def __init__(self, directory: str, pipeline: Pipeline) -> None:
+    def __init__(self, directory: str, pipeline: Pipeline, max_body: int = 8 << 20) -> None:
         self.directory = ensure_private_dir(directory)
+        self.max_body = max_body  # max_event_bytes, as on the socket
         self.rejected_dir = os.path.join(directory, "rejected")
         self.pipeline = pipeline
         self.taken = 0
@@ -88,11 +89,18 @@ class Inbox:
     def _take_file(self, path: str) -> bool | None:
         """True if spooled (the caller deletes the file), False if set aside or gone, None to wait."""
         try:
-            data = read_private(path)  # never through a link: its target would be published
+            # Never through a link (its target would be published); never more than a frame can
+            # hold (a sparse file of gigabytes would be read whole, on the event loop).
+            data = read_private(path, MAX_HEADER_BYTES + 2 + self.max_body)
         except FileNotFoundError:
             return False
         except UnsafePathError as exc:
             self.pipeline.refuse(Reason.BAD_HEADER, f"inbox file {os.path.basename(path)}: {exc}")
+            self._set_aside(path)
+            return False
+        if len(data.partition(b"\n")[2]) > self.max_body:
+            self.pipeline.refuse(Reason.TOO_LARGE, f"inbox file {os.path.basename(path)}: the body is "
+                                 f"over the limit of {self.max_body} bytes (max_event_bytes)")
             self._set_aside(path)
             return False
         try:
