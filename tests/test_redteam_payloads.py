@@ -47,3 +47,17 @@ def test_hookd_tail_shows_a_session_id_s_control_characters_not_their_effect(hoo
     lines = tail.stdout.decode().splitlines()
     assert len(lines) == 2 and all("Stop" in line for line in lines), lines
     assert b"\x1b" not in tail.stdout and b"\x07" not in tail.stdout, tail.stdout
+
+
+def test_hookd_status_shows_hook_names_from_payloads_as_text(hookd, redis_db):
+    """The per-hook counts in `hookd status` are named by payloads: an escape sequence must not
+    reach the terminal, and a newline must not forge a row of the table."""
+    name = "X\x1b]0;pwn\x07\x1bc\nhealth      healthy"
+    body = json.dumps({"hook_event_name": name, "session_id": "s"}).encode()
+    assert hookd.request(f"HOOKD/1 {len(body)}\n".encode() + body).startswith(b"OK ")
+    wait_for_entries(redis_db, 1)
+    status = subprocess.run([sys.executable, "-m", "hookd", "status"], env=hookd.env,
+                            capture_output=True, cwd=REPO, timeout=30)
+    assert status.returncode == 0, status.stderr
+    assert b"\x1b" not in status.stdout and b"\x07" not in status.stdout, status.stdout
+    assert not any(line.startswith(b"health ") for line in status.stdout.splitlines())
