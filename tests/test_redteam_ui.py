@@ -62,3 +62,16 @@ def test_the_host_check_reads_the_whole_header_and_only_one_of_them(ui_cookie):
     # framework in front use the other.
     assert _get(ui, cookie, "evil.example", "127.0.0.1") in (400, 421)
     assert _get(ui, cookie, "127.0.0.1", "evil.example") in (400, 421)
+
+
+
+def test_odd_query_values_get_an_answer_not_an_internal_error(ui_cookie):
+    ui, cookie = ui_cookie
+    for path, expected in (("/api/events?before=zzz", 400), ("/api/events?before=(", 400),
+                           ("/api/events?before=1-1%0D%0A", 400), ("/api/events?limit=abc", 200),
+                           ("/api/events?limit=-5&before=1-0", 200), ("/api/envelope/zzz", 400),
+                           ("/api/stream?after=zzz", 200)):
+        # The stream never ends: its status line is all that is waited for.
+        answer = raw(ui.base, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
+                              "Connection: close\r\n\r\n".encode(), timeout=1.5)
+        assert status(answer) == expected, (path, answer[:200])
