@@ -75,3 +75,16 @@ def test_odd_query_values_get_an_answer_not_an_internal_error(ui_cookie):
         answer = raw(ui.base, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
                               "Connection: close\r\n\r\n".encode(), timeout=1.5)
         assert status(answer) == expected, (path, answer[:200])
+
+
+def test_the_user_service_keeps_the_one_time_url_out_of_the_journal(hookd_factory):
+    """hookd ui prints its URL (a token that buys the cookie) on stdout; under systemd that is the
+    journal, readable by the adm and systemd-journal groups: someone there could use it first."""
+    import subprocess
+    import sys
+
+    daemon = hookd_factory(start=False)
+    unit = subprocess.run([sys.executable, "-m", "hookd", "ui", "--print-service", "systemd"],
+                          env=daemon.env, capture_output=True, text=True, check=True).stdout
+    assert "--url-file" in unit
+    assert "\nStandardOutput=null\n" in unit
