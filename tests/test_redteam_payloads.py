@@ -8,7 +8,7 @@ import sys
 
 from conftest import REPO, wait_for_entries
 
-SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+SECRET = "glpat-" + "A1b2C3d4E5f6G7h8I9j0"  # a GitLab token: redacted before and after issue 16
 
 
 def test_a_secret_in_the_frame_headers_hook_or_project_is_redacted_before_redis(hookd, redis_db):
