@@ -378,11 +378,30 @@ def _on_alarm(signum, frame):
         posix._exit(0)
 
 
+def read_stdin(f):
+    """All of stdin, in chunks: the deadline's handler runs between two of them, where one
+    read() of a source that never ends nor blocks (/dev/zero) held it off until memory ran out."""
+    try:
+        fd = f.fileno()
+    except Exception:  # not a file: a stream given by an in-process caller
+        return f.buffer.read()
+    chunks = []
+    while True:
+        try:
+            chunk = posix.read(fd, 1 << 20)
+        except BlockingIOError:  # a non-blocking stdin: wait; the deadline ends a stuck one
+            time.sleep(0.001)
+            continue
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 def run(argv, env, deadline):
     """Read the event, send it, or keep it in the inbox. May raise."""
     f = sys.stdin
     try:
-        body = f.buffer.read() if f is not None else b""
+        body = read_stdin(f) if f is not None else b""
     except Exception as e:
         log("cannot read stdin (%s); sending an empty event" % _err_name(e))
         body = b""

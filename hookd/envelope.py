@@ -265,7 +265,8 @@ class EnvelopeBuilder(Preparer):
             self.redactions.update(prepared.redactions)
             self.events_redacted += 1
         now_ns = time.time_ns()
-        hook = normalise_hook(prepared.hook_name or header.hook or UNKNOWN_HOOK)
+        hook = normalise_hook(prepared.hook_name or self._header_text(header.hook)
+                              or UNKNOWN_HOOK)
         session = prepared.session
         tool = prepared.tool
         extra = self._enrich(prepared.assessed, hook, session, tool, header.sent_ns, now_ns)
@@ -287,7 +288,7 @@ class EnvelopeBuilder(Preparer):
             received_at=received_at,
             sent_at=None if header.sent_ns is None else self.utc(header.sent_ns),
             client=client,
-            project_dir=header.project,
+            project_dir=self._header_text(header.project),
             redactions=redactions,
             truncated=prepared.truncated,
             operation=extra.operation,
@@ -304,6 +305,15 @@ class EnvelopeBuilder(Preparer):
         )
         return Event(envelope.seq, self.host, envelope.event_id, hook, session or "", tool or "",
                      _encoder.encode(envelope), header.handoff_id or "", now_ns, self.instance)
+
+    def _header_text(self, value: str | None) -> str | None:
+        """hook= or project= of the frame's header, redacted: the sender wrote it, as it wrote the body."""
+        if not value or self.redactor is None:
+            return value
+        redacted, counts = self.redactor.redact(value)
+        if counts:
+            self.redactions.update(counts)
+        return redacted
 
     def _enrich(self, assessed: Assessed | None, hook: str, session: str | None,
                 tool: str | None, sent_ns: int | None, now_ns: int) -> Enrichment:

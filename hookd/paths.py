@@ -156,7 +156,8 @@ def open_private(path: str, flags: int = os.O_RDONLY, create: bool = False) -> i
     Raises FileNotFoundError for a missing file, UnsafePathError for a refused one.
     """
     try:
-        fd = os.open(path, flags | _NOFOLLOW | (os.O_CREAT if create else 0), PRIVATE_FILE)
+        # O_NONBLOCK: a FIFO put in place of a file must not hang the open (it is refused below).
+        fd = os.open(path, flags | _NOFOLLOW | os.O_NONBLOCK | (os.O_CREAT if create else 0), PRIVATE_FILE)
     except FileNotFoundError:
         raise
     except OSError as exc:

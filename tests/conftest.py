@@ -140,17 +140,21 @@ class Hookd:
         self.proc = subprocess.Popen([sys.executable, "-m", "hookd", "run"], env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=self.log, cwd=REPO)
         if wait:
-            wait_until(self._serving, what="hookd to serve its socket")
+            wait_until(self._serving, timeout=30, what="hookd to serve its socket")
         return self
 
     def _serving(self) -> bool:
+        """Start-up done: the control socket answers, which it does only once the event socket is
+        served (both are bound, and take connections into their backlog, long before)."""
+        from hookd.control.client import request
+
         if self.proc.poll() is not None:
             raise AssertionError(f"hookd exited with {self.proc.returncode}:\n{self.log_text()}")
+        control = self.env.get("HOOKD_CONTROL_SOCKET") or str(self.socket.parent / "control.sock")
         try:
-            with socket.socket(socket.AF_UNIX) as s:
-                s.connect(str(self.socket))
+            request(control, "status", timeout_s=0.5)
             return True
-        except OSError:
+        except Exception:
             return False
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:

@@ -14,6 +14,7 @@ from hookd.config import Config
 from hookd.control import snapshot
 from hookd.control.client import CannotTell, NotRunning, request
 from hookd.spool.inspect import summarize
+from hookd.terminal.text import visible
 from hookd.units import format_age, format_bytes
 
 GREEN, YELLOW, RED, RESET = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
@@ -142,7 +143,8 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
         rows.append((f"{name} ms", "no samples yet" if not lat["samples"] else
                      f"p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}  ({lat['samples']} samples)"))
     rows += _liveness_rows(status)
-    hooks = ", ".join(f"{k} {v:,}" for k, v in status["by_hook"].items()) or "none yet"
+    # Hook names come from payloads: shown, never acted on (an escape sequence, a newline forging a row).
+    hooks = ", ".join(f"{visible(k)} {v:,}" for k, v in status["by_hook"].items()) or "none yet"
     rows.append(("hooks", hooks))
     proc = status["process"]
     rows.append(("process", f"rss {format_bytes(proc['rss_bytes'])}, cpu {proc['cpu_percent']:.1f}%, "

@@ -58,6 +58,10 @@ MAX_HEAD_BYTES = 64 * 1024
 # An idle keep-alive connection is closed after this; the Keep-Alive header says so, so
 # that clients which honour it (Node's) close theirs first and never send into a closing one.
 KEEPALIVE_IDLE_S = 60
+# Anyone on this machine can connect before the token is known: past this many connections at
+# once a new one is answered 503 and closed, so that no one can take every file descriptor hookd
+# has (the event socket's connections, the inbox, the spool would then fail with EMFILE).
+MAX_CONNECTIONS = 256
 _EVENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")
 _STATUS_FOR_REASON = {
     Reason.TOO_LARGE: 413, Reason.TIMEOUT: 408, Reason.UNAVAILABLE: 503, Reason.BAD_HEADER: 400,
@@ -140,6 +144,13 @@ class HookConnection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        if len(self.listener.connections) >= MAX_CONNECTIONS:
+            self.closing = True
+            message = f"over {MAX_CONNECTIONS} connections at once; try again"
+            self.listener.log_refusal(503, "too_many_connections", message)
+            transport.write(_error(503, "too_many_connections", message, True))  # type: ignore[attr-defined]
+            transport.close()
+            return
         self.listener.connections.add(self)
         self._set_deadline(self.loop.time() + self.timeout_s)
 

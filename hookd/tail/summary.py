@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 from typing import Any
 
 from wcwidth import wcswidth, wcwidth
+
+from hookd.terminal.text import visible
 
 RESET, DIM, BOLD = "\x1b[0m", "\x1b[2m", "\x1b[1m"
 RISK_COLOURS = {"high": "\x1b[1;31m", "medium": "\x1b[33m", "low": "\x1b[32m"}
@@ -46,17 +47,6 @@ EVENT_FIELDS = {
     "TaskCompleted": ("task_subject", "task_title", "task_id"),
     "TeammateIdle": ("teammate_name",),
 }
-# C0 and C1 controls, and the bidirectional overrides that could reorder what a line shows.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def visible(text: str) -> str:
-    """Text on one line: a newline shown as ⏎, any other control character as \\xNN or \\uNNNN."""
-    text = text.strip().replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\t", " ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                        else f"\\u{ord(m.group()):04x}", text)
-
-
 def _first(source: dict[str, Any], fields: tuple[str, ...]) -> str:
     parts = [source[f] for f in fields if isinstance(source.get(f), (str, int, float)) and source.get(f) != ""]
     return " ".join(str(p) for p in parts[:2])
@@ -133,7 +123,7 @@ def _pad(text: str, width: int) -> str:
 
 def line(envelope: dict[str, Any], colour: bool, width: int | None = None) -> str:
     """The event as one line; ``width`` (terminal columns) cuts the summary so the line fits."""
-    session = str(envelope.get("session_id") or "-")[:8]
+    session = visible(str(envelope.get("session_id") or "-"))[:8]
     hook = visible(str(envelope.get("hook") or "?"))
     tool = visible(str(envelope.get("tool_name") or ""))
     operation = visible(str(envelope.get("operation") or ""))[:8]

@@ -56,6 +56,8 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
     async def events(request: Request) -> Response:
         """A page of history, newest first: from memory, then from Redis (XREVRANGE)."""
         before = request.query_params.get("before") or None
+        if before is not None and not _is_entry_id(before):  # Redis would refuse it: a 500
+            return _json({"error": "before= must be a stream entry id (ms-seq)"}, 400)
         limit = _limit(request, 500)
         found = store.before(before, limit)
         if len(found) < limit:  # older than what memory keeps

@@ -61,11 +61,18 @@ class Tokens:
 
 
 def host_name(host_header: str) -> str:
-    """The name in a Host header, without its port (IPv6 literals keep their brackets)."""
+    """The name in a Host header, without its port (IPv6 literals keep their brackets); "" when
+    what follows the name is not ``:PORT`` (``[::1]evil.example``, ``localhost:80@evil``)."""
     host = host_header.strip().lower()
     if host.startswith("["):
-        return host[:host.find("]") + 1] if "]" in host else host
-    return host.rsplit(":", 1)[0] if ":" in host else host
+        name, _, rest = host.partition("]")
+        name += "]"
+    else:
+        name, _, port = host.partition(":")
+        rest = ":" + port if _ else ""
+    if rest and not (rest.startswith(":") and rest[1:].isdigit() and rest[1:].isascii()):
+        return ""
+    return name
 
 
 class Guard:
@@ -80,13 +87,15 @@ class Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
+        hosts = [value for name, value in scope["headers"] if name == b"host"]
 
         async def secured_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = list(message.get("headers", [])) + HEADERS
             await send(message)
 
-        host = host_name(headers.get(b"host", b"").decode("latin-1"))
+        # One Host header only (RFC 9112): with two, this check and whatever reads the other disagree.
+        host = host_name(hosts[0].decode("latin-1")) if len(hosts) == 1 else ""
         if host not in self.allowed:
             return await _plain(secured_send, 421, "hookd ui: this Host name is not allowed; "
                                 "open the URL hookd ui printed, or add the name to ui_allow_hosts\n")
