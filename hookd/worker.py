@@ -93,8 +93,10 @@ class Worker:
             finally:
                 self.busy_since = None
         if outcome == "ok":
+            assert reply is not None  # _call pairs "ok" with the decoded Reply
             if reply.reason is not None:
                 raise Rejected(Reason(reply.reason), reply.message)
+            assert reply.prepared is not None  # the worker sends prepared whenever it does not refuse
             self.prepared += 1
             return reply.prepared
         if outcome == "over_budget":

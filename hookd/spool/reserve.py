@@ -104,8 +104,9 @@ class Reserve:
                               spool="error", directory=self.directory)
                 return
             self.size += grow
-            back = self.size >= self.target and self.disk_full_since is not None
-            full_for = time.time() - self.disk_full_since if back else 0.0
+            since = self.disk_full_since if self.size >= self.target else None
+            back = since is not None
+            full_for = time.time() - since if since is not None else 0.0
             if back:
                 self.disk_full_since = None
         if back:
