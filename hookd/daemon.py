@@ -167,7 +167,7 @@ class Daemon:
         # meanwhile wait in the backlog until the server below serves them.
         paths = {"events": config.socket, "control": config.control_socket}
         passed = take_passed_sockets(paths, http_addr=config.http_addr)
-        http_passed = passed.pop("http", None)
+        http_passed = passed.http or None
         listen_sock = passed.get("events") or bind_private_socket(config.socket)
         control_sock = passed.get("control") or bind_private_socket(config.control_socket)
         # Only what hookd bound is its to unlink; a passed socket belongs to the manager.

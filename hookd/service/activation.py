@@ -152,7 +152,7 @@ def _check_path(path: str) -> None:
                     mode=f"{stat.S_IMODE(info.st_mode):o}", now="600")
 
 
-def _same_address(sockname: tuple, http_addr: str) -> bool:
+def _same_address(sockname: tuple[str, int] | tuple[str, int, int, int], http_addr: str) -> bool:
     """Whether a TCP socket's address is http_addr's (localhost: either loopback address)."""
     from hookd.ingest.http_setup import split_addr
 
@@ -164,16 +164,25 @@ def _same_address(sockname: tuple, http_addr: str) -> bool:
     return ipaddress.ip_address(sockname[0]) == ipaddress.ip_address(host)
 
 
+class PassedSockets(dict[str, socket.socket]):
+    """The passed Unix sockets by role; ``http``: the TCP sockets on http_addr (a list: an
+    address such as localhost may be served on more than one socket)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.http: list[socket.socket] = []
+
+
 def take_passed_sockets(paths: Mapping[str, str],
                         environ: MutableMapping[str, str] | None = None,
                         platform: str = sys.platform,
                         launchd: Callable[[str], list[int]] = launchd_fds,
-                        http_addr: str = "") -> dict[str, socket.socket]:
+                        http_addr: str = "") -> PassedSockets:
     """The sockets the service manager passed, by role (``paths`` maps role to configured path).
 
     Empty when hookd was not socket-activated. A role with no passed socket is
     left out: hookd binds that one itself. With ``http_addr``, the TCP sockets
-    bound to it are under ``http``, as a list.
+    bound to it are in ``.http``.
     """
     if platform == "darwin":
         roles_wanted = list(paths) + (["http"] if http_addr else [])
@@ -182,7 +191,7 @@ def take_passed_sockets(paths: Mapping[str, str],
     else:
         passed = systemd_fds(environ)
     roles = {os.path.abspath(path): role for role, path in paths.items()}
-    taken: dict = {}
+    taken = PassedSockets()
     for fd, label in passed:
         sock = adopt(fd, label, tcp=bool(http_addr))
         if sock.family != socket.AF_UNIX:
@@ -193,7 +202,7 @@ def take_passed_sockets(paths: Mapping[str, str],
                     f"the service manager passed a TCP socket on {address[0]}:{address[1]}, "
                     f"which is not http_addr {http_addr}; make the socket unit's ListenStream= "
                     "and http_addr agree (hookd service install renders both)")
-            taken.setdefault("http", []).append(sock)
+            taken.http.append(sock)
             log.info("socket_passed", role="http", address=f"{address[0]}:{address[1]}", fd=fd,
                      name=label)
             continue
