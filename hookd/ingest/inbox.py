@@ -54,7 +54,7 @@ class Inbox:
         """The inbox, and the spare inbox when it exists and is trusted."""
         sources = [self.directory]
         if self.spare is not None:
-            problem = self._spare_problem()
+            problem = self._spare_problem(self.spare)
             if problem != self.spare_problem and problem is not None and problem != "absent":
                 log.error("spare_inbox_untrusted", directory=self.spare, problem=problem,
                           hint="hookd does not take events from it; make it a directory of "
@@ -64,9 +64,9 @@ class Inbox:
                 sources.append(self.spare)
         return sources
 
-    def _spare_problem(self) -> str | None:
+    def _spare_problem(self, spare: str) -> str | None:
         try:
-            info = os.lstat(self.spare)
+            info = os.lstat(spare)
         except FileNotFoundError:
             return "absent"
         except OSError as exc:
