@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import structlog
 
-from hookd.envelope import EnvelopeBuilder, Event
+from hookd.envelope import EnvelopeBuilder, Event, Prepared
 from hookd.handoffs import RecentHandoffs
 from hookd.held_back import HeldBack
 from hookd.ingest.protocol import Header, Reason, Rejected, error_line, ok_line
@@ -102,7 +102,7 @@ class Pipeline:
             if after is not None:
                 await asyncio.wait({after})
             replies: list[bytes | None] = []
-            ready: list[tuple[int, Header, object]] = []
+            ready: list[tuple[int, Header, Prepared]] = []
             close = False
             for header, body in frames:
                 earlier = self._earlier_copy(header)
@@ -132,6 +132,10 @@ class Pipeline:
                     return
                 for index, event in events:
                     replies[index] = ok_line(event.event_id)
+            # Each None stood for a ready event; each has its OK now (its own, or its earlier copy's).
+            answered = [r for r in replies if r is not None]
+            assert len(answered) == len(replies), "an event was left without a reply"
+            if events:
                 durable = self.flusher.durable()
                 if durable is not None:
                     try:
@@ -139,16 +143,16 @@ class Pipeline:
                     except OSError:
                         unflushed = error_line(Reason.UNAVAILABLE, "the spool could not be flushed "
                                                "to the disk; keep the event and resend it")
-                        replies = [unflushed if r.startswith(b"OK ") else r for r in replies]
+                        answered = [unflushed if r.startswith(b"OK ") else r for r in answered]
                         close = True
-            future.set_result((replies, close))
+            future.set_result((answered, close))
         except BaseException:
             if not future.done():  # cancelled at shutdown: the senders keep their events
                 future.set_result(([error_line(Reason.UNAVAILABLE, "hookd is shutting down; "
                                                "resend the event")] * len(frames), True))
             raise
 
-    async def _prepare(self, header: Header, body: bytes, from_inbox: bool = False):
+    async def _prepare(self, header: Header, body: bytes, from_inbox: bool = False) -> Prepared:
         """Prepared for the builder's finish: in the worker when large; counted like _build."""
         if self.worker is None or len(body) <= INLINE_BYTES:
             return self._check_and(header, body, self.builder.prepare, from_inbox)
