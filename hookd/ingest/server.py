@@ -132,16 +132,19 @@ class EventConnection(asyncio.Protocol):
             self.budget.update(self, len(self.buffer))
         replies: list[bytes] = []
         close = False
-        durable = None
+        durable: asyncio.Future | None = None
         if frames:
             after = self.deferred if self.deferred is not None and not self.deferred.done() else None
-            replies, close, durable = self.pipeline.take_all(frames, after)
+            taken, close, durable = self.pipeline.take_all(frames, after)
             self.deadline = self.loop.time() + self.timeout_s
-            if replies is None:  # prepared off the loop; later frames of this connection wait
+            if taken is None:  # prepared off the loop; later frames of this connection wait
+                assert durable is not None  # an Outcome without replies has the future that brings them
                 self.deferred = durable
                 self.outbox.append((durable, None, False))
                 durable.add_done_callback(self._send_ready)
-                replies, durable = [], None
+                durable = None
+            else:
+                replies = taken
         if refusal is not None:
             replies.append(error_line(refusal.reason, refusal.message))
             close = close or refusal.reason.closes_connection
@@ -158,6 +161,7 @@ class EventConnection(asyncio.Protocol):
         while self.outbox and (self.outbox[0][0] is None or self.outbox[0][0].done()):
             durable, replies, close = self.outbox.popleft()
             if replies is None:
+                assert durable is not None  # queued without replies only with the future bringing them
                 replies, close = durable.result()
             elif durable is not None and durable.exception() is not None:
                 replies = [error_line(Reason.UNAVAILABLE, "the spool could not be flushed to the "
