@@ -97,6 +97,11 @@ class Request(NamedTuple):
     keep_alive: bool
 
 
+# One read's answers, queued in order: (the flush they wait for, the answers, close after them).
+# Frames prepared off the loop queue (the future bringing their replies, (parsed, stop), stop).
+_Queued = tuple[asyncio.Future | None, list[Answer] | tuple[list[Request | Answer], bool], bool]
+
+
 class _Stop(Exception):
     """Raised in a parser callback: the answer is queued and the connection ends after it."""
 
@@ -119,7 +124,7 @@ class HookConnection(asyncio.Protocol):
         self.in_request = False
         self.fresh = True  # connected, nothing received yet: at a stop it gets a moment to send
         self.parsed: list[Request | Answer] = []
-        self.outbox: deque[tuple[asyncio.Future | None, list, bool]] = deque()
+        self.outbox: deque[_Queued] = deque()
         self.deferred: asyncio.Future | None = None  # a large event's answers, still to come
         self.deadline = 0.0
         self.timer: asyncio.TimerHandle | None = None
@@ -343,6 +348,7 @@ class HookConnection(asyncio.Protocol):
             after = self.deferred if self.deferred is not None and not self.deferred.done() else None
             replies, _, durable = self.pipeline.take_all(frames, after)
         if replies is None:  # prepared off the loop: answered when its replies come
+            assert durable is not None  # an Outcome without replies has the future that brings them
             self.deferred = durable
             if not stop and not self.in_request:
                 self._set_deadline(self.loop.time() + KEEPALIVE_IDLE_S)
@@ -384,6 +390,7 @@ class HookConnection(asyncio.Protocol):
             durable, answers, close = self.outbox.popleft()
             if isinstance(answers, tuple):  # deferred: the replies are the future's result
                 parsed, stop = answers
+                assert durable is not None  # queued so only with the future bringing the replies
                 durable, answers, close = self._answers(parsed, durable.result()[0], stop, None)
             if durable is not None and durable.exception() is not None:
                 # Fail the events of a flush that failed: Claude Code reports an error.
