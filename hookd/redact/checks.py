@@ -151,7 +151,7 @@ def plausible_secret(value: str) -> bool:
 
 
 # Type names that follow "password:" in code: TypeScript, Python, Rust, Go, Kotlin, Swift...
-_TYPE_NAMES = frozenset(
+TYPE_NAMES = frozenset(
     {"str", "string", "bytes", "bytearray", "int", "integer", "bool", "boolean", "number", "float", "double",
      "any", "unknown", "object", "none", "null", "undefined", "void", "never", "char", "text", "varchar",
      "secret", "secretstr", "secretbytes", "optional", "list", "dict", "array", "uuid", "password", "token",
@@ -169,7 +169,7 @@ _IDENTIFIER_WITH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z
 def is_type_or_reference(value: str) -> bool:
     """``str``, ``Optional[str]``, ``SecretStr``, ``process.env.X``, ``user_password``: code, not a value."""
     v = value.rstrip(";,")
-    if v.lower() in _TYPE_NAMES:
+    if v.lower() in TYPE_NAMES:
         return True
     if _TYPE_EXPR.fullmatch(v) and any(c in v for c in "[|?"):
         return True
@@ -179,7 +179,7 @@ def is_type_or_reference(value: str) -> bool:
         return True
     # token = new_token, password = userPassword: a variable named for what it holds.
     return bool(_IDENTIFIER_WITH_WORD.fullmatch(v) and _SECRET_WORD.search(v)
-                and (v.lower() in _TYPE_NAMES or "_" in v or any(c.isupper() for c in v[1:]) or len(v) <= 8))
+                and (v.lower() in TYPE_NAMES or "_" in v or any(c.isupper() for c in v[1:]) or len(v) <= 8))
 
 
 def not_a_call(match: re.Match) -> bool:

@@ -35,6 +35,7 @@ OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk bord
 # type annotation's characters (secret_assignment's), then the character that ends them.
 _HEAD_RUN = re.compile(r"[=>\s]{0,8}[\w.\[\]|,\s]{0,250}")
 VIEW = -1  # the rule index of the view's triggers
+GATE, EVERY, CONFIRM = 0, 1, 2  # a scanner expression reports once per chunk; every end; a confirm's ends
 MAX_DEPTH = 2  # decoded text inside decoded text inside the payload
 
 
@@ -70,7 +71,7 @@ class Redactor:
                 scanned = self._triggers.scan(view.text)
             else:
                 view = None
-        spans = self._find(view.text if view else text, scanned[:2], depth)
+        spans = self._find(view.text if view else text, scanned, depth)
         if not spans:
             return text, NOTHING
         if view is not None:
@@ -85,16 +86,19 @@ class Redactor:
         pieces.append(text[last:])
         return "".join(pieces), counts
 
-    def _find(self, text: str, scanned: tuple[dict, dict], depth: int) -> list[tuple[int, int, str]]:
+    def _find(self, text: str, scanned: tuple, depth: int) -> list[tuple[int, int, str]]:
         """The spans to replace, in order, overlapping finds merged (named by the earlier rule)."""
-        gated, reports = scanned
-        if not gated and not reports and self._every_rule_gates and not self.exhaustive:
+        gated, reports, _, confirms = scanned
+        if not gated and not reports and not confirms and self._every_rule_gates and not self.exhaustive:
             return []
         found: list[tuple[int, int, int]] = []
         for index, rule in enumerate(self.rules):
             if rule.anchored:
-                if index in reports:
-                    self._anchored(index, rule, text, reports[index], found, depth)
+                ends = reports.get(index, [])
+                if index in confirms:
+                    ends = sorted(set(ends).union(self._contexts(rule, text, confirms[index])))
+                if ends:
+                    self._anchored(index, rule, text, ends, found, depth)
                 continue
             if self.exhaustive:
                 windows = [(0, len(text))]
@@ -123,6 +127,15 @@ class Redactor:
             else:
                 windows.append((low, high))
         return windows
+
+    def _contexts(self, rule: Rule, text: str, reports: list[int]) -> list[int]:
+        """Where the rule's contexts end, for the reports of its ``confirm`` pattern."""
+        ends = []
+        for end in reports:
+            at = text.rfind(rule.confirm_after, max(0, end - 1 - rule.confirm_reach), end - 1)
+            if at >= 0:
+                ends.append(at + 1)
+        return ends
 
     def _anchored(self, index: int, rule: Rule, text: str, ends: list[int], found: list, depth: int) -> None:
         """Read the value where each trigger ends; a trigger inside a value already read is skipped."""
@@ -210,26 +223,31 @@ class TriggerScan:
         expressions: list[bytes] = [expression.encode() for expression in VIEW_TRIGGERS]
         flags: list[int] = [hyperscan.HS_FLAG_SINGLEMATCH] * len(VIEW_TRIGGERS)
         self._rule_of: list[int] = [VIEW] * len(VIEW_TRIGGERS)
-        self._anchored: list[bool] = [False] * len(VIEW_TRIGGERS)
+        self._anchored: list[int] = [GATE] * len(VIEW_TRIGGERS)
         for index, rule in enumerate(rules):
             if rule.trigger:
                 patterns = [(rule.trigger.encode(), 0)]
             else:
                 caseless = hyperscan.HS_FLAG_CASELESS if rule.ignore_case_keywords else 0
                 patterns = [(_literal(keyword), caseless) for keyword in rule.keywords]
-            for expression, flag in patterns:
+            every = EVERY if rule.anchored or rule.exact else GATE
+            patterns = [(expression, flag, every) for expression, flag in patterns]
+            if rule.confirm:
+                patterns.append((rule.confirm.encode(), 0, CONFIRM))
+            for expression, flag, kind in patterns:
                 expressions.append(expression)
-                every = rule.anchored or rule.exact
-                flags.append(flag if every else flag | hyperscan.HS_FLAG_SINGLEMATCH)
+                flags.append(flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH)
                 self._rule_of.append(index)
-                self._anchored.append(every)
+                self._anchored.append(kind)
         self._database = compiled(expressions, flags, cache_dir)
 
-    def scan(self, text: str, data: bytes | None = None) -> tuple[dict[int, list[int]], dict[int, list[int]], bool]:
+    def scan(self, text: str, data: bytes | None = None) -> tuple[dict, dict, bool, dict]:
         """Per rule: the chunks holding its keywords; per context or exact rule: where its triggers end;
-        and whether the text has escapes or joints for the view to decode."""
+        whether the text has escapes or joints for the view to decode; per rule with a ``confirm``
+        pattern: where that ends."""
         gated: dict[int, list[int]] = {}
         reports: dict[int, list[int]] = {}
+        confirms: dict[int, set[int]] = {}
         ascii_data = data if data is not None and len(data) == len(text) else None
         if ascii_data is None and text.isascii():
             ascii_data = text.encode()
@@ -258,9 +276,10 @@ class TriggerScan:
                     continue
                 if ascii_data is None and len(piece) != min(high, len(text)) - begin:
                     end = _characters(piece, end)
-                reports.setdefault(rule, set()).add(begin + end)
+                (reports if self._anchored[expression] == EVERY else confirms).setdefault(rule, set()).add(begin + end)
             found.clear()
-        return gated, {rule: sorted(ends) for rule, ends in reports.items()}, view
+        return (gated, {rule: sorted(ends) for rule, ends in reports.items()}, view,
+                {rule: sorted(ends) for rule, ends in confirms.items()})
 
 
 def _characters(data: bytes, end: int) -> int:

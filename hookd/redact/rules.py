@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import (assigned_value_ok, option_value_ok, card_context_ok, card_issuer_ok, looks_like_credential,
+from hookd.redact.checks import (TYPE_NAMES, assigned_value_ok, option_value_ok, card_context_ok, card_issuer_ok, looks_like_credential,
                                  luhn_ok, plausible_secret)
-from hookd.redact.patterns import B1, E, E_DASH, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
+from hookd.redact.patterns import B1, E, E_DASH, HS_KV_SEP, HS_WS, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact import wrappers
 from hookd.redact.rule import Rule
@@ -47,10 +47,45 @@ _NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES) + ")"
 _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 # Not right after a word (or punctuation) and a space: "reset the password: ..." is prose.
 _NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] )"
-_ASSIGNMENT_TRIGGER = (
-    "(?i)" + _NOT_PROSE + "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)[=:]"
-)
+_ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
+_ASSIGNMENT_TRIGGER = "(?i)" + _NOT_PROSE + _ASSIGNED_NAME + "="
 
+
+
+
+def _not_a_type_name(words: tuple[str, ...]) -> str:
+    """A Hyperscan pattern for a bare word that may start a value: it matches unless the word is one
+    of ``words`` (ignoring case) and what follows ends the value there (so the regex would read the
+    type name alone, which assigned_value_ok refuses), or white space not followed by = or |
+    (which would make it the annotation of an assignment)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def alternatives(node: dict) -> str:
+        kids = sorted(k for k in node if k)
+        found = [re.escape(k) + alternatives(node[k]) for k in kids]
+        if "" in node:  # a whole type name: a value only if something continues it
+            found += ["[^" + "".join(kids) + r"""\\;,)}\]"'&<>`{( \t\r\n]""", r"\\(?:\\|$)",
+                      r"[ \t\r\n]{1,6}[=|\x0b\x0c\x1c-\x1f\x80-\xff]", r"[ \t\r\n]{7}", "$"]
+        else:  # not a type name (yet): whatever is not the next letter of one makes it a value
+            found += ["[^" + "".join(kids) + (r" \t\r\n" if node is trie else "") + "]", "$"]
+        return "(?:" + "|".join(found) + ")"
+
+    return alternatives(trie)
+
+
+# What may follow "name:" when a value can begin there (the regex's lookahead, then its
+# white space and value): =, a quote, other white space, or after 1-4 spaces anything
+# but a type name that ends there. "token: str" in code then costs nothing.
+_BARE_TYPE_NAMES = tuple(sorted(w for w in TYPE_NAMES if re.fullmatch(r"[a-z][a-z0-9]*", w)))
+_MAY_BE_ASSIGNED = (
+    r"""(?:[=']|\\"|[\x0b\x0c\x1c-\x1f\x80-\xff]|[ \t\r\n]{1,4}""" + _not_a_type_name(_BARE_TYPE_NAMES) + ")"
+)
+_MAY_BE_ASSIGNED_LENGTH = 4 + max(map(len, _BARE_TYPE_NAMES)) + 7  # the most it reads, none of it a colon
 
 # A type annotation between a name and its =: "password: str = ..." assigns what follows the =.
 _ANNOTATION = (r"(?:(?:(?<=:)|(?<=:\s)|(?<=:\s\s))(?>[A-Za-z_][\w.]{0,40}(?:\[[\w\[\]., |]{0,60}\])?"
@@ -91,6 +126,17 @@ def _near_key_id(match: re.Match) -> bool:
     return _AWS_KEY_ID.search(text, max(0, match.start() - 250), match.end() + 250) is not None
 
 
+# The header's whole shape for Hyperscan, its value up to the character that ends it: a flood of
+# "authorization: " or "Bearer " with no credential after it reports nothing.
+# (what ends it: the regex's class, with \x1c-\x1f and the lead bytes of the Unicode spaces for its \s)
+_AUTH_VALUE = r"[A-Za-z0-9._~+/-]*={0,3}\.?(?:[\s\x1c-\x1f\"'\\,;)\]}&|<>\xc2\xe1-\xe3]|$)"
+_AUTHORIZATION_SHAPE = (
+    r"(?i:authorization|proxy-authorization)" + HS_KV_SEP + HS_WS + r"{0,4}(?:(?i:bearer|basic|token|bot)"
+    + HS_WS + r"{1,4})?[A-Za-z0-9._~+/-]" + _AUTH_VALUE
+    + r"|(?i:bearer|basic)" + HS_WS + r"{1,4}[A-Za-z0-9._~+/-]{16}" + _AUTH_VALUE
+)
+
+
 def _cookie_ok(match: re.Match) -> bool:
     return plausible_secret(match.group("value"))
 
@@ -108,7 +154,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             r"(?=\.?(?:[\s\"'\\,;)\]}&|<>]|$))"
         ),
         group="value", keywords=("authorization", "bearer", "basic"), ignore_case_keywords=True,
-        reach=4200, validate=looks_like_credential,
+        trigger=_AUTHORIZATION_SHAPE, exact=True, reach=4200, validate=looks_like_credential,
         example="`Authorization: Bearer <credential>`, `Basic dXNlcjpwYXNz`",
     ),
     Rule(
@@ -120,7 +166,11 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             # Set-Cookie: one cookie, then its attributes (kept); Cookie: every pair.
             r"(?P<value>[^\s;\"'\\,]{1,4096}+(?(set)|(?:;\s?[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]{1,4096}+){0,32}+))"
         ),
-        group="value", keywords=("cookie",), ignore_case_keywords=True, reach=8400, check=_cookie_ok,
+        group="value", keywords=("cookie",), ignore_case_keywords=True, check=_cookie_ok,
+        # Hyperscan reads up to the value's first character; the regex reads the rest around it.
+        trigger=(r"(?i:cookie)(?:\\?[\"'])?" + HS_WS + "{0,4}:" + HS_WS + r"{0,4}(?:\\?[\"'])?"
+                 r"[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]"),
+        exact=True, reach=160, ahead=8400,
         example="`Cookie: session=<value>; csrftoken=<value>`",
     ),
     Rule(
@@ -130,7 +180,8 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             r":(?:\\?/){2}[^\s:/@\"\\?#]{0,128}:"
             r"(?P<value>[^\s/\"\\?#]{1,256})@(?=[A-Za-z0-9\[])"
         ),
-        group="value", keywords=("://", ":\\/\\/"), reach=400, validate=plausible_secret,
+        group="value", keywords=("://", ":\\/\\/"), validate=plausible_secret,
+        trigger=r":(?:\\?/){2}[^\s:/@\"\\?#]*:[^\s/\"\\?#]+@[A-Za-z0-9\[]", exact=True, reach=400, ahead=1,
         example="`postgres://app:<password>@db:5432/shop`",
     ),
     Rule(
@@ -159,6 +210,8 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             + _ANNOTATION + VALUE + "|)"
         ),
         group="value", trigger=_ASSIGNMENT_TRIGGER, anchored=True, reach=VALUE_REACH + 200,
+        confirm="(?i)" + _NOT_PROSE + _ASSIGNED_NAME + ":" + _MAY_BE_ASSIGNED, confirm_after=":",
+        confirm_reach=_MAY_BE_ASSIGNED_LENGTH,
         check=assigned_value_ok,
         example="`DB_PASSWORD=<value>`, `api_key: '<value>'` (not `password: str`)",
     ),
@@ -220,7 +273,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             + KV_SEP
             + r"(?P<value>(?=[0-9]{0,39}[A-Za-z/+])[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
-        group="value", trigger=r"(?i)aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_-]?access[_-]?key", reach=100,
+        group="value", reach=100, exact=True,
+        trigger=(r"(?i:aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_-]?access[_-]?key)" + HS_KV_SEP
+                 + r"[A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+=]|$)"),
         example="`aws_secret_access_key = <40 characters>`",
     ),
     Rule(
@@ -242,8 +297,11 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             + rf"(?P<value>(?:SK)?(?=[0-9]{{0,31}}[a-fA-F])[0-9a-fA-F]{{32}}){E}"
         ),
         group="value",
-        # "SK" alone is in SKIPPED, TASK, ASK: the hex digit after it must follow.
-        trigger=r"(?i:twilio)|SK[0-9a-fA-F]", reach=120,
+        # Hyperscan matches the whole shape (name, separator, 32 hex; or SK and 32 hex), so a flood of
+        # TWILIO_TOKEN= or SKIPPED reports nothing.
+        trigger=(r"(?:(?i:twilio)[A-Za-z0-9_-]{0,40}" + HS_KV_SEP + r"|SK)(?:SK)?[0-9a-fA-F]{32}"
+                 r"(?:[^A-Za-z0-9_]|$)"),
+        exact=True, reach=120,
         example="`SK` + 32 hex, `TWILIO_AUTH_TOKEN=<32 hex>`",
     ),
     Rule(
@@ -254,7 +312,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"(?P<value>(?:[A-Za-z0-9+/]|%2[BbFf]){20,400}(?:=|%3[Dd]){0,2})"
         ),
         group="value", keywords=("accountkey=", "sharedaccesskey=", "sig="), ignore_case_keywords=True,
-        reach=1300, example="`AccountKey=<base64>`, `?sv=…&sig=<signature>`",
+        # The name and the value's first 20 characters; the regex reads the rest around it.
+        trigger=r"(?:(?i:accountkey|sharedaccesskey)|(?:[?&;]|\\u0026)sig)=(?:[A-Za-z0-9+/]|%2[BbFf]){20}",
+        exact=True, reach=80, ahead=1200, example="`AccountKey=<base64>`, `?sv=…&sig=<signature>`",
     ),
     Rule(
         name="jwt",
