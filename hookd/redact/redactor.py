@@ -224,6 +224,7 @@ class TriggerScan:
         flags: list[int] = [hyperscan.HS_FLAG_SINGLEMATCH] * len(VIEW_TRIGGERS)
         self._rule_of: list[int] = [VIEW] * len(VIEW_TRIGGERS)
         self._anchored: list[int] = [GATE] * len(VIEW_TRIGGERS)
+        self._short: list[bool] = [False] * len(VIEW_TRIGGERS)
         for index, rule in enumerate(rules):
             if rule.trigger:
                 patterns = [(rule.trigger.encode(), 0)]
@@ -239,6 +240,7 @@ class TriggerScan:
                 flags.append(flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH)
                 self._rule_of.append(index)
                 self._anchored.append(kind)
+                self._short.append(rule.short_trigger and kind == EVERY)
         self._database = compiled(expressions, flags, cache_dir)
 
     def scan(self, text: str, data: bytes | None = None) -> tuple[dict, dict, bool, dict]:
@@ -274,6 +276,8 @@ class TriggerScan:
                     if not chunks or chunks[-1] != chunk:
                         chunks.append(chunk)
                     continue
+                if end == len(piece) and high < len(text) and self._short[expression]:
+                    continue  # the next chunk holds it whole
                 if ascii_data is None and len(piece) != min(high, len(text)) - begin:
                     end = _characters(piece, end)
                 (reports if self._anchored[expression] == EVERY else confirms).setdefault(rule, set()).add(begin + end)

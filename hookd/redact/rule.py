@@ -43,6 +43,10 @@ class Rule:
     anchored: bool = False  # the regex is matched exactly where the trigger ends (less ``back``)
     exact: bool = False  # the trigger is the token's whole shape: the regex runs only around its matches
     ahead: int = 4  # for an exact trigger: how far past its end a match may reach
+    # Every match of the trigger fits in the scanner's overlap between chunks (2048 characters):
+    # one that ends where a chunk ends is dropped, since the next chunk holds it whole (and a $
+    # there is the chunk's end, not the text's).
+    short_trigger: bool = False
     back: int = 0  # characters of the value that the trigger takes (to know a value begins there)
     # For an anchored rule: a Hyperscan pattern for its contexts that end with ``confirm_after``
     # together with the start of a value that may pass (``password: str`` does not), reported

@@ -127,13 +127,23 @@ def _near_key_id(match: re.Match) -> bool:
 
 
 # The header's whole shape for Hyperscan, its value up to the character that ends it: a flood of
-# "authorization: " or "Bearer " with no credential after it reports nothing.
-# (what ends it: the regex's class, with \x1c-\x1f and the lead bytes of the Unicode spaces for its \s)
-_AUTH_VALUE = r"[A-Za-z0-9._~+/-]*={0,3}\.?(?:[\s\x1c-\x1f\"'\\,;)\]}&|<>\xc2\xe1-\xe3]|$)"
+# "authorization: " or "Bearer " with no credential after it reports nothing. A value longer than
+# 256 characters is reported at its 256th (the regex reads the rest, ``ahead``), so that every
+# match fits in the scanner's overlap between chunks (``short_trigger``).
+# (What ends it: the regex's class, with \x1c-\x1f and the lead bytes of the Unicode spaces for its \s.)
+
+
+def _auth_value(first: int) -> str:
+    """The value: ``first`` characters, then up to 256 in all and what ends it; or its first 256."""
+    return (rf"[A-Za-z0-9._~+/-]{{{first}}}(?:[A-Za-z0-9._~+/-]{{0,{256 - first}}}={{0,3}}\.?"
+            r"""(?:[\s\x1c-\x1f"'\\,;)\]}&|<>\xc2\xe1-\xe3]|$)"""
+            rf"|[A-Za-z0-9._~+/-]{{{256 - first}}})")
+
+
 _AUTHORIZATION_SHAPE = (
     r"(?i:authorization|proxy-authorization)" + HS_KV_SEP + HS_WS + r"{0,4}(?:(?i:bearer|basic|token|bot)"
-    + HS_WS + r"{1,4})?[A-Za-z0-9._~+/-]" + _AUTH_VALUE
-    + r"|(?i:bearer|basic)" + HS_WS + r"{1,4}[A-Za-z0-9._~+/-]{16}" + _AUTH_VALUE
+    + HS_WS + r"{1,4})?" + _auth_value(1)
+    + r"|(?i:bearer|basic)" + HS_WS + r"{1,4}" + _auth_value(16)
 )
 
 
@@ -154,7 +164,8 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             r"(?=\.?(?:[\s\"'\\,;)\]}&|<>]|$))"
         ),
         group="value", keywords=("authorization", "bearer", "basic"), ignore_case_keywords=True,
-        trigger=_AUTHORIZATION_SHAPE, exact=True, reach=4200, validate=looks_like_credential,
+        trigger=_AUTHORIZATION_SHAPE, exact=True, short_trigger=True, reach=4200, ahead=4200,
+        validate=looks_like_credential,
         example="`Authorization: Bearer <credential>`, `Basic dXNlcjpwYXNz`",
     ),
     Rule(
