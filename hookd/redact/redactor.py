@@ -37,6 +37,8 @@ _HEAD_RUN = re.compile(r"[=>\s]{0,8}[\w.\[\]|,\s]{0,250}")
 VIEW = -1  # the rule index of the view's triggers
 GATE, EVERY, CONFIRM = 0, 1, 2  # a scanner expression reports once per chunk; every end; a confirm's ends
 MAX_DEPTH = 2  # decoded text inside decoded text inside the payload
+VALID_CACHE_SIZE = 4096  # per rule: validated values remembered (then forgotten all at once)
+VALID_CACHE_VALUE = 256  # characters: longer values are validated every time
 
 
 class Redactor:
@@ -50,6 +52,7 @@ class Redactor:
         self._triggers = TriggerScan(self.rules, cache_dir)
         self._every_rule_gates = all(rule.gates for rule in self.rules)
         self.examined: Counter = Counter()  # per rule: characters its regex was given
+        self._validated: list[dict[str, bool]] = [{} for _ in self.rules]
 
     def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter]:
         """The text with every secret replaced by its rule's marker, and the count per rule.
@@ -163,7 +166,7 @@ class Redactor:
         value = match.string[start:end]
         if value.startswith(REDACTED_PREFIX) or self._allowed(value):
             return
-        if rule.validate is not None and not rule.validate(value):
+        if rule.validate is not None and not self._valid(index, rule, value):
             return
         if rule.check is not None and not rule.check(match):
             return
@@ -172,6 +175,19 @@ class Redactor:
             if inner is None or not self.holds_secret(inner, depth + 1):
                 return
         found.append((start, end, index))
+
+    def _valid(self, index: int, rule: Rule, value: str) -> bool:
+        """``rule.validate(value)``, remembered for short values: a text that repeats one candidate
+        (a card number, a header) pays for its check once."""
+        if len(value) > VALID_CACHE_VALUE:
+            return rule.validate(value)
+        cache = self._validated[index]
+        ok = cache.get(value)
+        if ok is None:
+            if len(cache) >= VALID_CACHE_SIZE:
+                cache.clear()
+            ok = cache[value] = rule.validate(value)
+        return ok
 
     def _allowed(self, value: str) -> bool:
         return any(pattern.search(value) for pattern in self.allow)

@@ -232,7 +232,10 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         # Hyperscan reads the whole key, its colon and the value's opening quote, between raw quotes:
         # structure, where JSON allows only ASCII white space; the value is read where that ends.
         pattern=r"(?P<value>(?:[^\"\\]|\\.){0,65536}+)\"",  # never fails once begun: costs its length
-        group="value", trigger=_JSON_KEY_TRIGGER, anchored=True, reach=2 * 65536 + 4, validate=plausible_secret,
+        # The trigger also takes the value's first character (an empty value is no secret), so a
+        # flood of '"token": "' reports nothing.
+        group="value", trigger=_JSON_KEY_TRIGGER + '[^"]', back=1, anchored=True, reach=2 * 65536 + 4,
+        validate=plausible_secret,
         example='`{"password": "<value>"}`, `{"accessToken": "<value>"}`',
     ),
 )
