@@ -53,6 +53,7 @@ class Redactor:
         self._every_rule_gates = all(rule.gates for rule in self.rules)
         self.examined: Counter = Counter()  # per rule: characters its regex was given
         self._validated: list[dict[str, bool]] = [{} for _ in self.rules]
+        self._unwrapped: list[dict[tuple[int, str], bool]] = [{} for _ in self.rules]
 
     def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter]:
         """The text with every secret replaced by its rule's marker, and the count per rule.
@@ -170,10 +171,8 @@ class Redactor:
             return
         if rule.check is not None and not rule.check(match):
             return
-        if rule.unwrap is not None:
-            inner = rule.unwrap(value)
-            if inner is None or not self.holds_secret(inner, depth + 1):
-                return
+        if rule.unwrap is not None and not self._wraps_secret(index, rule, value, depth):
+            return
         found.append((start, end, index))
 
     def _valid(self, index: int, rule: Rule, value: str) -> bool:
@@ -187,6 +186,21 @@ class Redactor:
             if len(cache) >= VALID_CACHE_SIZE:
                 cache.clear()
             ok = cache[value] = rule.validate(value)
+        return ok
+
+    def _wraps_secret(self, index: int, rule: Rule, value: str, depth: int) -> bool:
+        """Whether the decoded wrapper holds a secret; remembered for short values like ``_valid``."""
+        if len(value) > VALID_CACHE_VALUE:
+            inner = rule.unwrap(value)
+            return inner is not None and self.holds_secret(inner, depth + 1)
+        cache = self._unwrapped[index]
+        key = (depth, value)
+        ok = cache.get(key)
+        if ok is None:
+            if len(cache) >= VALID_CACHE_SIZE:
+                cache.clear()
+            inner = rule.unwrap(value)
+            ok = cache[key] = inner is not None and self.holds_secret(inner, depth + 1)
         return ok
 
     def _allowed(self, value: str) -> bool:
