@@ -254,12 +254,7 @@ WRAPPER_RULES: tuple[Rule, ...] = (
         replaces="a base64 or hex run that decodes to text holding a secret (the whole run)",
         pattern=(r"(?:(?<![A-Za-z0-9+/=_\\-])|(?<=\\[nrt]))"
                  r"(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_-])"),
-        # A run of 16 or more holding a fragment (4 or more characters) has 6 of the run's
-        # characters on one side of it: only such a fragment switches the rule on for its chunk.
-        group="value", keywords=wrappers.keywords(), reach=8300,
-        trigger=(r"[A-Za-z0-9+/_-]{6}(?:" + "|".join(map(re.escape, wrappers.keywords())) + ")|(?:"
-                 + "|".join(map(re.escape, wrappers.keywords())) + r")[A-Za-z0-9+/_-]{6}"),
-        unwrap=wrappers.unwrap_encoded,
+        group="value", keywords=wrappers.keywords(), reach=8300, unwrap=wrappers.unwrap_encoded,
         example="`Z2hwX…` (base64 of a GitHub token), `6768705f…` (hex), base64 of `PASSWORD=…`",
     ),
 )
