@@ -18,7 +18,7 @@ regex: tests/test_redact_linear.py holds it to the text's length.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 import hyperscan
@@ -283,7 +283,7 @@ class TriggerScan:
         ascii_data = data if data is not None and len(data) == len(text) else None
         if ascii_data is None and text.isascii():
             ascii_data = text.encode()
-        found: list[tuple[int, int]] = []
+        found: defaultdict[int, list[int]] = defaultdict(list)  # per expression: where it ended, in order
         view = False
         for chunk, low in enumerate(range(0, max(len(text), 1), CHUNK)):
             begin = max(0, low - OVERLAP)
@@ -296,7 +296,7 @@ class TriggerScan:
             self._database.scan(piece, match_event_handler=_collect, context=found)
             if not found:
                 continue
-            for expression, end in found:
+            for expression, ends in found.items():
                 rule = self._rule_of[expression]
                 if rule == VIEW:
                     view = True
@@ -306,11 +306,12 @@ class TriggerScan:
                     if not chunks or chunks[-1] != chunk:
                         chunks.append(chunk)
                     continue
-                if end == len(piece) and high < len(text) and self._short[expression]:
-                    continue  # the next chunk holds it whole
+                if ends[-1] == len(piece) and high < len(text) and self._short[expression]:
+                    ends.pop()  # the next chunk holds it whole
                 if ascii_data is None and len(piece) != min(high, len(text)) - begin:
-                    end = _characters(piece, end)
-                (reports if self._anchored[expression] == EVERY else confirms).setdefault(rule, set()).add(begin + end)
+                    ends = [_characters(piece, end) for end in ends]
+                into = (reports if self._anchored[expression] == EVERY else confirms).setdefault(rule, set())
+                into.update([begin + end for end in ends] if begin else ends)
             found.clear()
         return (gated, {rule: sorted(ends) for rule, ends in reports.items()}, view,
                 {rule: sorted(ends) for rule, ends in confirms.items()})
@@ -323,8 +324,8 @@ def _characters(data: bytes, end: int) -> int:
     return len(data[:end].decode("utf-8", "surrogatepass"))
 
 
-def _collect(expression: int, _start: int, end: int, _flags: int, found: list) -> None:
-    found.append((expression, end))
+def _collect(expression: int, _start: int, end: int, _flags: int, found: defaultdict) -> None:
+    found[expression].append(end)
 
 
 def _literal(keyword: str) -> bytes:
