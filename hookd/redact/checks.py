@@ -79,6 +79,10 @@ _START = r"(?:(?<![A-Za-z])|(?<=\\[nrt]))"  # a word's start, also right after a
 _CARD_WORDS = re.compile(r"(?i)card|visa|master|amex|american express|discover|jcb|diners|unionpay|maestro"
                          rf"|credit|debit|payment|billing|cvv|cvc|cc_?num|{_START}(?:pan|cc|exp)(?![A-Za-z])")
 
+# What every card word holds (ASCII, lower case): a cheap test before the search.
+_CARD_WORD_PARTS = ("card", "visa", "master", "amex", "american express", "discover", "jcb", "diners", "unionpay",
+                    "maestro", "credit", "debit", "payment", "billing", "cvv", "cvc", "cc", "pan", "exp")
+
 
 def card_context_ok(match: re.Match) -> bool:
     """A number in groups (4111 1111 ...) is a card; a bare run of digits needs a card word just before it.
@@ -91,6 +95,9 @@ def card_context_ok(match: re.Match) -> bool:
         return True
     text = match.string
     start = match.start("value")
+    before = text[max(0, start - 40):start]
+    if before.isascii() and not any(part in before.lower() for part in _CARD_WORD_PARTS):
+        return False  # the words' letters are not there: no need for the (slow) search
     return _CARD_WORDS.search(text, max(0, start - 40), start) is not None
 
 
@@ -151,7 +158,7 @@ def plausible_secret(value: str) -> bool:
 
 
 # Type names that follow "password:" in code: TypeScript, Python, Rust, Go, Kotlin, Swift...
-_TYPE_NAMES = frozenset(
+TYPE_NAMES = frozenset(
     {"str", "string", "bytes", "bytearray", "int", "integer", "bool", "boolean", "number", "float", "double",
      "any", "unknown", "object", "none", "null", "undefined", "void", "never", "char", "text", "varchar",
      "secret", "secretstr", "secretbytes", "optional", "list", "dict", "array", "uuid", "password", "token",
@@ -169,7 +176,7 @@ _IDENTIFIER_WITH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z
 def is_type_or_reference(value: str) -> bool:
     """``str``, ``Optional[str]``, ``SecretStr``, ``process.env.X``, ``user_password``: code, not a value."""
     v = value.rstrip(";,")
-    if v.lower() in _TYPE_NAMES:
+    if v.lower() in TYPE_NAMES:
         return True
     if _TYPE_EXPR.fullmatch(v) and any(c in v for c in "[|?"):
         return True
@@ -179,7 +186,7 @@ def is_type_or_reference(value: str) -> bool:
         return True
     # token = new_token, password = userPassword: a variable named for what it holds.
     return bool(_IDENTIFIER_WITH_WORD.fullmatch(v) and _SECRET_WORD.search(v)
-                and (v.lower() in _TYPE_NAMES or "_" in v or any(c.isupper() for c in v[1:]) or len(v) <= 8))
+                and (v.lower() in TYPE_NAMES or "_" in v or any(c.isupper() for c in v[1:]) or len(v) <= 8))
 
 
 def not_a_call(match: re.Match) -> bool:

@@ -75,3 +75,10 @@ def hyperscan_shape(pattern: str) -> str:
     shape = re.sub(r"\(\?<[=!][^()]*\)", "", shape)  # (?<=[sr]), (?<=[A-Za-z0-9]): checked by the regex
     shape = re.sub(r"([}*?])\+", r"\1", shape)  # possessive: a regex engine's concern
     return shape.replace("(?P<value>", "(")
+
+# Hyperscan reads UTF-8 bytes and its \s is ASCII; Python's \s is also \x1c-\x1f and the Unicode
+# spaces (U+0085, U+00A0, U+1680, U+2000-U+3000). A trigger that stands for a regex's \s must
+# match at least as much, so it takes any character whose UTF-8 form could be one of them.
+HS_WS = r"(?:[\s\x1c-\x1f]|\xc2[\x85\xa0]|[\xe1-\xe3][\x80-\xbf][\x80-\xbf])"
+# What KV_SEP matches, as a Hyperscan pattern (the same or more).
+HS_KV_SEP = r"""(?:\\?["'])?""" + HS_WS + r"{0,4}[:=]{1,2}>?" + HS_WS + r"""{0,4}(?:\\?["'])?"""

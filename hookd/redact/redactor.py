@@ -21,21 +21,18 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-import hyperscan
-
 from hookd.redact.rule import Rule
-from hookd.redact.scanner_cache import compiled
-from hookd.redact.view import VIEW_TRIGGERS, View
+from hookd.redact.scan import CHUNK, OVERLAP, TriggerScan
+from hookd.redact.view import View
 
 REDACTED_PREFIX = "[REDACTED:"
 NOTHING: Counter = Counter()  # what most events get; callers only read it
-CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
-OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk border (a command line's context)
 # What an anchored rule may read before it knows no value begins: separators and spaces, then a
 # type annotation's characters (secret_assignment's), then the character that ends them.
 _HEAD_RUN = re.compile(r"[=>\s]{0,8}[\w.\[\]|,\s]{0,250}")
-VIEW = -1  # the rule index of the view's triggers
 MAX_DEPTH = 2  # decoded text inside decoded text inside the payload
+VALID_CACHE_SIZE = 4096  # per rule: validated values remembered (then forgotten all at once)
+VALID_CACHE_VALUE = 256  # characters: longer values are validated every time
 
 
 class Redactor:
@@ -49,6 +46,8 @@ class Redactor:
         self._triggers = TriggerScan(self.rules, cache_dir)
         self._every_rule_gates = all(rule.gates for rule in self.rules)
         self.examined: Counter = Counter()  # per rule: characters its regex was given
+        self._validated: list[dict[str, bool]] = [{} for _ in self.rules]
+        self._unwrapped: list[dict[tuple[int, str], bool]] = [{} for _ in self.rules]
 
     def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter]:
         """The text with every secret replaced by its rule's marker, and the count per rule.
@@ -70,7 +69,7 @@ class Redactor:
                 scanned = self._triggers.scan(view.text)
             else:
                 view = None
-        spans = self._find(view.text if view else text, scanned[:2], depth)
+        spans = self._find(view.text if view else text, scanned, depth)
         if not spans:
             return text, NOTHING
         if view is not None:
@@ -85,16 +84,19 @@ class Redactor:
         pieces.append(text[last:])
         return "".join(pieces), counts
 
-    def _find(self, text: str, scanned: tuple[dict, dict], depth: int) -> list[tuple[int, int, str]]:
+    def _find(self, text: str, scanned: tuple, depth: int) -> list[tuple[int, int, str]]:
         """The spans to replace, in order, overlapping finds merged (named by the earlier rule)."""
-        gated, reports = scanned
-        if not gated and not reports and self._every_rule_gates and not self.exhaustive:
+        gated, reports, _, confirms = scanned
+        if not gated and not reports and not confirms and self._every_rule_gates and not self.exhaustive:
             return []
         found: list[tuple[int, int, int]] = []
         for index, rule in enumerate(self.rules):
             if rule.anchored:
-                if index in reports:
-                    self._anchored(index, rule, text, reports[index], found, depth)
+                ends = reports.get(index, [])
+                if index in confirms:
+                    ends = sorted(set(ends).union(self._contexts(rule, text, confirms[index])))
+                if ends:
+                    self._anchored(index, rule, text, ends, found, depth)
                 continue
             if self.exhaustive:
                 windows = [(0, len(text))]
@@ -124,6 +126,15 @@ class Redactor:
                 windows.append((low, high))
         return windows
 
+    def _contexts(self, rule: Rule, text: str, reports: list[int]) -> list[int]:
+        """Where the rule's contexts end, for the reports of its ``confirm`` pattern."""
+        ends = []
+        for end in reports:
+            at = text.rfind(rule.confirm_after, max(0, end - 1 - rule.confirm_reach), end - 1)
+            if at >= 0:
+                ends.append(at + 1)
+        return ends
+
     def _anchored(self, index: int, rule: Rule, text: str, ends: list[int], found: list, depth: int) -> None:
         """Read the value where each trigger ends; a trigger inside a value already read is skipped."""
         read_to = 0
@@ -150,15 +161,41 @@ class Redactor:
         value = match.string[start:end]
         if value.startswith(REDACTED_PREFIX) or self._allowed(value):
             return
-        if rule.validate is not None and not rule.validate(value):
+        if rule.validate is not None and not self._valid(index, rule, value):
             return
         if rule.check is not None and not rule.check(match):
             return
-        if rule.unwrap is not None:
-            inner = rule.unwrap(value)
-            if inner is None or not self.holds_secret(inner, depth + 1):
-                return
+        if rule.unwrap is not None and not self._wraps_secret(index, rule, value, depth):
+            return
         found.append((start, end, index))
+
+    def _valid(self, index: int, rule: Rule, value: str) -> bool:
+        """``rule.validate(value)``, remembered for short values: a text that repeats one candidate
+        (a card number, a header) pays for its check once."""
+        if len(value) > VALID_CACHE_VALUE:
+            return rule.validate(value)
+        cache = self._validated[index]
+        ok = cache.get(value)
+        if ok is None:
+            if len(cache) >= VALID_CACHE_SIZE:
+                cache.clear()
+            ok = cache[value] = rule.validate(value)
+        return ok
+
+    def _wraps_secret(self, index: int, rule: Rule, value: str, depth: int) -> bool:
+        """Whether the decoded wrapper holds a secret; remembered for short values like ``_valid``."""
+        if len(value) > VALID_CACHE_VALUE:
+            inner = rule.unwrap(value)
+            return inner is not None and self.holds_secret(inner, depth + 1)
+        cache = self._unwrapped[index]
+        key = (depth, value)
+        ok = cache.get(key)
+        if ok is None:
+            if len(cache) >= VALID_CACHE_SIZE:
+                cache.clear()
+            inner = rule.unwrap(value)
+            ok = cache[key] = inner is not None and self.holds_secret(inner, depth + 1)
+        return ok
 
     def _allowed(self, value: str) -> bool:
         return any(pattern.search(value) for pattern in self.allow)
@@ -194,86 +231,3 @@ def _merged(found: list[tuple[int, int, int]], rules: tuple[Rule, ...]) -> list[
         else:
             spans.append([start, end, index])
     return [(start, end, rules[index].name) for start, end, index in spans]
-
-
-class TriggerScan:
-    """Per chunk of text, which rules' keywords occur; and where each context trigger ends.
-
-    Keyword and trigger expressions of ordinary rules are compiled with
-    Hyperscan's single-match flag: a chunk costs one report per rule at
-    most, however often its keywords repeat. Context triggers report every
-    end, which the anchored rules read from.
-    """
-
-    def __init__(self, rules: Iterable[Rule], cache_dir: str | None = None) -> None:
-        """``cache_dir``: where the compiled database is kept between starts (scanner_cache)."""
-        expressions: list[bytes] = [expression.encode() for expression in VIEW_TRIGGERS]
-        flags: list[int] = [hyperscan.HS_FLAG_SINGLEMATCH] * len(VIEW_TRIGGERS)
-        self._rule_of: list[int] = [VIEW] * len(VIEW_TRIGGERS)
-        self._anchored: list[bool] = [False] * len(VIEW_TRIGGERS)
-        for index, rule in enumerate(rules):
-            if rule.trigger:
-                patterns = [(rule.trigger.encode(), 0)]
-            else:
-                caseless = hyperscan.HS_FLAG_CASELESS if rule.ignore_case_keywords else 0
-                patterns = [(_literal(keyword), caseless) for keyword in rule.keywords]
-            for expression, flag in patterns:
-                expressions.append(expression)
-                every = rule.anchored or rule.exact
-                flags.append(flag if every else flag | hyperscan.HS_FLAG_SINGLEMATCH)
-                self._rule_of.append(index)
-                self._anchored.append(every)
-        self._database = compiled(expressions, flags, cache_dir)
-
-    def scan(self, text: str, data: bytes | None = None) -> tuple[dict[int, list[int]], dict[int, list[int]], bool]:
-        """Per rule: the chunks holding its keywords; per context or exact rule: where its triggers end;
-        and whether the text has escapes or joints for the view to decode."""
-        gated: dict[int, list[int]] = {}
-        reports: dict[int, list[int]] = {}
-        ascii_data = data if data is not None and len(data) == len(text) else None
-        if ascii_data is None and text.isascii():
-            ascii_data = text.encode()
-        found: list[tuple[int, int]] = []
-        view = False
-        for chunk, low in enumerate(range(0, max(len(text), 1), CHUNK)):
-            begin = max(0, low - OVERLAP)
-            high = low + CHUNK
-            if len(text) <= CHUNK:  # most events: one chunk, no copy
-                piece = ascii_data if ascii_data is not None else text.encode("utf-8", "surrogatepass")
-            else:
-                piece = ascii_data[begin:high] if ascii_data is not None else \
-                    text[begin:high].encode("utf-8", "surrogatepass")
-            self._database.scan(piece, match_event_handler=_collect, context=found)
-            if not found:
-                continue
-            for expression, end in found:
-                rule = self._rule_of[expression]
-                if rule == VIEW:
-                    view = True
-                    continue
-                if not self._anchored[expression]:
-                    chunks = gated.setdefault(rule, [])
-                    if not chunks or chunks[-1] != chunk:
-                        chunks.append(chunk)
-                    continue
-                if ascii_data is None and len(piece) != min(high, len(text)) - begin:
-                    end = _characters(piece, end)
-                reports.setdefault(rule, set()).add(begin + end)
-            found.clear()
-        return gated, {rule: sorted(ends) for rule, ends in reports.items()}, view
-
-
-def _characters(data: bytes, end: int) -> int:
-    """How many characters the first ``end`` bytes hold, a character cut at ``end`` counted whole."""
-    while end < len(data) and data[end] & 0xC0 == 0x80:
-        end += 1
-    return len(data[:end].decode("utf-8", "surrogatepass"))
-
-
-def _collect(expression: int, _start: int, end: int, _flags: int, found: list) -> None:
-    found.append((expression, end))
-
-
-def _literal(keyword: str) -> bytes:
-    """A keyword as a Hyperscan pattern that matches exactly its UTF-8 bytes."""
-    return "".join(f"\\x{byte:02x}" for byte in keyword.encode()).encode()

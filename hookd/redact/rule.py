@@ -43,7 +43,19 @@ class Rule:
     anchored: bool = False  # the regex is matched exactly where the trigger ends (less ``back``)
     exact: bool = False  # the trigger is the token's whole shape: the regex runs only around its matches
     ahead: int = 4  # for an exact trigger: how far past its end a match may reach
+    # Every match of the trigger fits in the scanner's overlap between chunks (2048 characters):
+    # one that ends where a chunk ends is dropped, since the next chunk holds it whole (and a $
+    # there is the chunk's end, not the text's).
+    short_trigger: bool = False
     back: int = 0  # characters of the value that the trigger takes (to know a value begins there)
+    # For an anchored rule: a Hyperscan pattern for its contexts that end with ``confirm_after``
+    # together with the start of a value that may pass (``password: str`` does not), reported
+    # instead of those contexts alone. The context ends just past the last ``confirm_after`` among
+    # the ``confirm_reach`` characters before the report's last one (what follows the context in
+    # the pattern never holds that character). Contexts whose value cannot pass then cost nothing.
+    confirm: str = ""
+    confirm_after: str = ""
+    confirm_reach: int = 0
     flags: int = 0
     validate: Callable[[str], bool] | None = None  # the replaced text must pass (Luhn, ...)
     check: Callable[[re.Match], bool] | None = None  # the match in its context must pass

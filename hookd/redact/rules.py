@@ -14,8 +14,9 @@ import re
 
 from hookd.redact.checks import (assigned_value_ok, option_value_ok, card_context_ok, card_issuer_ok, looks_like_credential,
                                  luhn_ok, plausible_secret)
-from hookd.redact.patterns import B1, E, E_DASH, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
+from hookd.redact.patterns import B1, E, E_DASH, HS_KV_SEP, HS_WS, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
 from hookd.redact.providers import PROVIDER_RULES
+from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
 from hookd.redact import wrappers
 from hookd.redact.rule import Rule
 
@@ -47,9 +48,10 @@ _NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES) + ")"
 _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 # Not right after a word (or punctuation) and a space: "reset the password: ..." is prose.
 _NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] )"
-_ASSIGNMENT_TRIGGER = (
-    "(?i)" + _NOT_PROSE + "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)[=:]"
-)
+_ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
+_ASSIGNMENT_TRIGGER = "(?i)" + _NOT_PROSE + _ASSIGNED_NAME + "="
+
+
 
 
 # A type annotation between a name and its =: "password: str = ..." assigns what follows the =.
@@ -108,7 +110,8 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             r"(?=\.?(?:[\s\"'\\,;)\]}&|<>]|$))"
         ),
         group="value", keywords=("authorization", "bearer", "basic"), ignore_case_keywords=True,
-        reach=4200, validate=looks_like_credential,
+        trigger=AUTHORIZATION_SHAPE, exact=True, short_trigger=True, reach=4200, ahead=4200,
+        validate=looks_like_credential,
         example="`Authorization: Bearer <credential>`, `Basic dXNlcjpwYXNz`",
     ),
     Rule(
@@ -120,7 +123,11 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             # Set-Cookie: one cookie, then its attributes (kept); Cookie: every pair.
             r"(?P<value>[^\s;\"'\\,]{1,4096}+(?(set)|(?:;\s?[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]{1,4096}+){0,32}+))"
         ),
-        group="value", keywords=("cookie",), ignore_case_keywords=True, reach=8400, check=_cookie_ok,
+        group="value", keywords=("cookie",), ignore_case_keywords=True, check=_cookie_ok,
+        # Hyperscan reads up to the value's first character; the regex reads the rest around it.
+        trigger=(r"(?i:cookie)(?:\\?[\"'])?" + HS_WS + "{0,4}:" + HS_WS + r"{0,4}(?:\\?[\"'])?"
+                 r"[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]"),
+        exact=True, reach=160, ahead=8400,
         example="`Cookie: session=<value>; csrftoken=<value>`",
     ),
     Rule(
@@ -130,7 +137,8 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             r":(?:\\?/){2}[^\s:/@\"\\?#]{0,128}:"
             r"(?P<value>[^\s/\"\\?#]{1,256})@(?=[A-Za-z0-9\[])"
         ),
-        group="value", keywords=("://", ":\\/\\/"), reach=400, validate=plausible_secret,
+        group="value", keywords=("://", ":\\/\\/"), validate=plausible_secret,
+        trigger=r":(?:\\?/){2}[^\s:/@\"\\?#]*:[^\s/\"\\?#]+@[A-Za-z0-9\[]", exact=True, reach=400, ahead=1,
         example="`postgres://app:<password>@db:5432/shop`",
     ),
     Rule(
@@ -159,6 +167,8 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             + _ANNOTATION + VALUE + "|)"
         ),
         group="value", trigger=_ASSIGNMENT_TRIGGER, anchored=True, reach=VALUE_REACH + 200,
+        confirm="(?i)" + _NOT_PROSE + _ASSIGNED_NAME + ":" + MAY_BE_ASSIGNED, confirm_after=":",
+        confirm_reach=MAY_BE_ASSIGNED_LENGTH,
         check=assigned_value_ok,
         example="`DB_PASSWORD=<value>`, `api_key: '<value>'` (not `password: str`)",
     ),
@@ -168,7 +178,10 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         # Hyperscan reads the whole key, its colon and the value's opening quote, between raw quotes:
         # structure, where JSON allows only ASCII white space; the value is read where that ends.
         pattern=r"(?P<value>(?:[^\"\\]|\\.){0,65536}+)\"",  # never fails once begun: costs its length
-        group="value", trigger=_JSON_KEY_TRIGGER, anchored=True, reach=2 * 65536 + 4, validate=plausible_secret,
+        # The trigger also takes the value's first character (an empty value is no secret), so a
+        # flood of '"token": "' reports nothing.
+        group="value", trigger=_JSON_KEY_TRIGGER + '[^"]', back=1, anchored=True, reach=2 * 65536 + 4,
+        validate=plausible_secret,
         example='`{"password": "<value>"}`, `{"accessToken": "<value>"}`',
     ),
 )
@@ -220,7 +233,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             + KV_SEP
             + r"(?P<value>(?=[0-9]{0,39}[A-Za-z/+])[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
-        group="value", trigger=r"(?i)aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_-]?access[_-]?key", reach=100,
+        group="value", reach=100, exact=True,
+        trigger=(r"(?i:aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_-]?access[_-]?key)" + HS_KV_SEP
+                 + r"[A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+=]|$)"),
         example="`aws_secret_access_key = <40 characters>`",
     ),
     Rule(
@@ -242,8 +257,11 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             + rf"(?P<value>(?:SK)?(?=[0-9]{{0,31}}[a-fA-F])[0-9a-fA-F]{{32}}){E}"
         ),
         group="value",
-        # "SK" alone is in SKIPPED, TASK, ASK: the hex digit after it must follow.
-        trigger=r"(?i:twilio)|SK[0-9a-fA-F]", reach=120,
+        # Hyperscan matches the whole shape (name, separator, 32 hex; or SK and 32 hex), so a flood of
+        # TWILIO_TOKEN= or SKIPPED reports nothing.
+        trigger=(r"(?:(?i:twilio)[A-Za-z0-9_-]{0,40}" + HS_KV_SEP + r"|SK)(?:SK)?[0-9a-fA-F]{32}"
+                 r"(?:[^A-Za-z0-9_]|$)"),
+        exact=True, reach=120,
         example="`SK` + 32 hex, `TWILIO_AUTH_TOKEN=<32 hex>`",
     ),
     Rule(
@@ -254,7 +272,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"(?P<value>(?:[A-Za-z0-9+/]|%2[BbFf]){20,400}(?:=|%3[Dd]){0,2})"
         ),
         group="value", keywords=("accountkey=", "sharedaccesskey=", "sig="), ignore_case_keywords=True,
-        reach=1300, example="`AccountKey=<base64>`, `?sv=…&sig=<signature>`",
+        # The name and the value's first 20 characters; the regex reads the rest around it.
+        trigger=r"(?:(?i:accountkey|sharedaccesskey)|(?:[?&;]|\\u0026)sig)=(?:[A-Za-z0-9+/]|%2[BbFf]){20}",
+        exact=True, reach=80, ahead=1200, example="`AccountKey=<base64>`, `?sv=…&sig=<signature>`",
     ),
     Rule(
         name="jwt",

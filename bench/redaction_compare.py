@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Two redaction engines side by side on the worst input per rule: the one in this checkout and an
+older tree, both loaded in one process, each input timed on both (best of 3, 1 MiB each).
+
+The floods are bench/redaction.py's (tests/redaction_corpus/floods.json). Prints one Markdown row
+per rule: the slowest keyword flood before and after (with the input), the slowest candidate flood
+before and after, in MB/s.
+
+Usage: git archive <rev> hookd | tar -x -C /tmp/old && python bench/redaction_compare.py /tmp/old [rule ...]
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SIZE = 1 << 20
+
+
+def load(path: str):
+    for name in [k for k in sys.modules if k == "hookd" or k.startswith("hookd.")]:
+        del sys.modules[name]
+    sys.path.insert(0, path)
+    try:
+        return importlib.import_module("hookd.redact").build_redactor(True)
+    finally:
+        sys.path.remove(path)
+
+
+def rate(redactor, unit: str) -> float:
+    text = (unit * (SIZE // len(unit) + 1))[:SIZE]
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        redactor.redact(text)
+        best = min(best, time.perf_counter() - started)
+    return SIZE / best / 1e6
+
+
+def main() -> None:
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    old, new = load(sys.argv[1]), load(os.path.join(HERE, ".."))
+    floods = json.load(open(os.path.join(HERE, "..", "tests", "redaction_corpus", "floods.json")))
+    print("| rule | keyword flood before | after | candidate flood before | after |\n|---|---|---|---|---|")
+    for rule in new.rules:
+        if sys.argv[2:] and rule.name not in sys.argv[2:]:
+            continue
+        units = floods["keywords"].get(rule.name) or [k + " " for k in rule.keywords] + list(rule.keywords)
+        keyword = [(rate(old, u), rate(new, u), u) for u in units]
+        before, after = min(keyword), min(keyword, key=lambda r: r[1])
+        candidate = [(rate(old, u), rate(new, u)) for u in floods["candidates"].get(rule.name, ())]
+        cells = (f"{min(c[0] for c in candidate):.1f} | {min(c[1] for c in candidate):.1f}"
+                 if candidate else "- | -")
+        print(f"| `{rule.name}` | {before[0]:.1f} (`{json.dumps(before[2])[1:-1]}`) | "
+              f"{after[1]:.1f} (`{json.dumps(after[2])[1:-1]}`) | {cells} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

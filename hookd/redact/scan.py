@@ -1,0 +1,112 @@
+"""The one Hyperscan pass over a payload: per chunk, which rules' keywords occur, and where the
+context and shape triggers end (redactor.py reads the rules' regexes where this says)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import hyperscan
+
+from hookd.redact.rule import Rule
+from hookd.redact.scanner_cache import compiled
+from hookd.redact.view import VIEW_TRIGGERS
+
+CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
+OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk border (a command line's context)
+VIEW = -1  # the rule index of the view's triggers
+GATE, EVERY, CONFIRM = 0, 1, 2  # a scanner expression reports once per chunk; every end; a confirm's ends
+
+
+class TriggerScan:
+    """Per chunk of text, which rules' keywords occur; and where each context trigger ends.
+
+    Keyword and trigger expressions of ordinary rules are compiled with
+    Hyperscan's single-match flag: a chunk costs one report per rule at
+    most, however often its keywords repeat. Context triggers report every
+    end, which the anchored rules read from.
+    """
+
+    def __init__(self, rules: Iterable[Rule], cache_dir: str | None = None) -> None:
+        """``cache_dir``: where the compiled database is kept between starts (scanner_cache)."""
+        expressions: list[bytes] = [expression.encode() for expression in VIEW_TRIGGERS]
+        flags: list[int] = [hyperscan.HS_FLAG_SINGLEMATCH] * len(VIEW_TRIGGERS)
+        self._rule_of: list[int] = [VIEW] * len(VIEW_TRIGGERS)
+        self._anchored: list[int] = [GATE] * len(VIEW_TRIGGERS)
+        self._short: list[bool] = [False] * len(VIEW_TRIGGERS)
+        for index, rule in enumerate(rules):
+            if rule.trigger:
+                patterns = [(rule.trigger.encode(), 0)]
+            else:
+                caseless = hyperscan.HS_FLAG_CASELESS if rule.ignore_case_keywords else 0
+                patterns = [(_literal(keyword), caseless) for keyword in rule.keywords]
+            every = EVERY if rule.anchored or rule.exact else GATE
+            patterns = [(expression, flag, every) for expression, flag in patterns]
+            if rule.confirm:
+                patterns.append((rule.confirm.encode(), 0, CONFIRM))
+            for expression, flag, kind in patterns:
+                expressions.append(expression)
+                flags.append(flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH)
+                self._rule_of.append(index)
+                self._anchored.append(kind)
+                self._short.append(rule.short_trigger and kind == EVERY)
+        self._database = compiled(expressions, flags, cache_dir)
+
+    def scan(self, text: str, data: bytes | None = None) -> tuple[dict, dict, bool, dict]:
+        """Per rule: the chunks holding its keywords; per context or exact rule: where its triggers end;
+        whether the text has escapes or joints for the view to decode; per rule with a ``confirm``
+        pattern: where that ends."""
+        gated: dict[int, list[int]] = {}
+        reports: dict[int, list[int]] = {}
+        confirms: dict[int, set[int]] = {}
+        ascii_data = data if data is not None and len(data) == len(text) else None
+        if ascii_data is None and text.isascii():
+            ascii_data = text.encode()
+        found: defaultdict[int, list[int]] = defaultdict(list)  # per expression: where it ended, in order
+        view = False
+        for chunk, low in enumerate(range(0, max(len(text), 1), CHUNK)):
+            begin = max(0, low - OVERLAP)
+            high = low + CHUNK
+            if len(text) <= CHUNK:  # most events: one chunk, no copy
+                piece = ascii_data if ascii_data is not None else text.encode("utf-8", "surrogatepass")
+            else:
+                piece = ascii_data[begin:high] if ascii_data is not None else \
+                    text[begin:high].encode("utf-8", "surrogatepass")
+            self._database.scan(piece, match_event_handler=_collect, context=found)
+            if not found:
+                continue
+            for expression, ends in found.items():
+                rule = self._rule_of[expression]
+                if rule == VIEW:
+                    view = True
+                    continue
+                if not self._anchored[expression]:
+                    chunks = gated.setdefault(rule, [])
+                    if not chunks or chunks[-1] != chunk:
+                        chunks.append(chunk)
+                    continue
+                if ends[-1] == len(piece) and high < len(text) and self._short[expression]:
+                    ends.pop()  # the next chunk holds it whole
+                if ascii_data is None and len(piece) != min(high, len(text)) - begin:
+                    ends = [_characters(piece, end) for end in ends]
+                into = (reports if self._anchored[expression] == EVERY else confirms).setdefault(rule, set())
+                into.update([begin + end for end in ends] if begin else ends)
+            found.clear()
+        return (gated, {rule: sorted(ends) for rule, ends in reports.items()}, view,
+                {rule: sorted(ends) for rule, ends in confirms.items()})
+
+
+def _characters(data: bytes, end: int) -> int:
+    """How many characters the first ``end`` bytes hold, a character cut at ``end`` counted whole."""
+    while end < len(data) and data[end] & 0xC0 == 0x80:
+        end += 1
+    return len(data[:end].decode("utf-8", "surrogatepass"))
+
+
+def _collect(expression: int, _start: int, end: int, _flags: int, found: defaultdict) -> None:
+    found[expression].append(end)
+
+
+def _literal(keyword: str) -> bytes:
+    """A keyword as a Hyperscan pattern that matches exactly its UTF-8 bytes."""
+    return "".join(f"\\x{byte:02x}" for byte in keyword.encode()).encode()
