@@ -101,6 +101,7 @@ class Redactor:
             if self.exhaustive:
                 windows = [(0, len(text))]
             elif rule.exact:
+                assert rule.reach is not None  # Rule requires a reach of an exact rule
                 windows = _around(reports.get(index, ()), rule.reach, rule.ahead, len(text))
             elif rule.gates and index not in gated:
                 continue
@@ -138,17 +139,20 @@ class Redactor:
     def _anchored(self, index: int, rule: Rule, text: str, ends: list[int], found: list, depth: int) -> None:
         """Read the value where each trigger ends; a trigger inside a value already read is skipped."""
         read_to = 0
+        reach = rule.reach
+        assert reach is not None  # Rule requires a reach of an anchored rule
         for end in ends:
             start = end - rule.back
             if start < read_to:
                 continue
-            high = min(len(text), start + rule.reach)
+            high = min(len(text), start + reach)
             match = rule.compiled.match(text, start, high)
             if match is None:
                 self.examined[rule.name] += high - start  # all it may have read
                 continue
             if match.end() == start:  # no value begins here; it read at most the run _HEAD_RUN takes
-                self.examined[rule.name] += _HEAD_RUN.match(text, start, high).end() - start + 2
+                head = _HEAD_RUN.match(text, start, high)
+                self.examined[rule.name] += (head.end() if head else start) - start + 2
                 continue
             self.examined[rule.name] += match.end() - start + 1
             read_to = match.end()
@@ -172,20 +176,24 @@ class Redactor:
     def _valid(self, index: int, rule: Rule, value: str) -> bool:
         """``rule.validate(value)``, remembered for short values: a text that repeats one candidate
         (a card number, a header) pays for its check once."""
+        validate = rule.validate
+        assert validate is not None  # called only for rules that have one
         if len(value) > VALID_CACHE_VALUE:
-            return rule.validate(value)
+            return validate(value)
         cache = self._validated[index]
         ok = cache.get(value)
         if ok is None:
             if len(cache) >= VALID_CACHE_SIZE:
                 cache.clear()
-            ok = cache[value] = rule.validate(value)
+            ok = cache[value] = validate(value)
         return ok
 
     def _wraps_secret(self, index: int, rule: Rule, value: str, depth: int) -> bool:
         """Whether the decoded wrapper holds a secret; remembered for short values like ``_valid``."""
+        unwrap = rule.unwrap
+        assert unwrap is not None  # called only for rules that have one
         if len(value) > VALID_CACHE_VALUE:
-            inner = rule.unwrap(value)
+            inner = unwrap(value)
             return inner is not None and self.holds_secret(inner, depth + 1)
         cache = self._unwrapped[index]
         key = (depth, value)
@@ -193,7 +201,7 @@ class Redactor:
         if ok is None:
             if len(cache) >= VALID_CACHE_SIZE:
                 cache.clear()
-            inner = rule.unwrap(value)
+            inner = unwrap(value)
             ok = cache[key] = inner is not None and self.holds_secret(inner, depth + 1)
         return ok
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 import hyperscan
 
@@ -35,13 +36,12 @@ class TriggerScan:
         self._anchored: list[int] = [GATE] * len(VIEW_TRIGGERS)
         self._short: list[bool] = [False] * len(VIEW_TRIGGERS)
         for index, rule in enumerate(rules):
+            every = EVERY if rule.anchored or rule.exact else GATE
             if rule.trigger:
-                patterns = [(rule.trigger.encode(), 0)]
+                patterns = [(rule.trigger.encode(), 0, every)]
             else:
                 caseless = hyperscan.HS_FLAG_CASELESS if rule.ignore_case_keywords else 0
-                patterns = [(_literal(keyword), caseless) for keyword in rule.keywords]
-            every = EVERY if rule.anchored or rule.exact else GATE
-            patterns = [(expression, flag, every) for expression, flag in patterns]
+                patterns = [(_literal(keyword), caseless, every) for keyword in rule.keywords]
             if rule.confirm:
                 patterns.append((rule.confirm.encode(), 0, CONFIRM))
             for expression, flag, kind in patterns:
@@ -57,7 +57,7 @@ class TriggerScan:
         whether the text has escapes or joints for the view to decode; per rule with a ``confirm``
         pattern: where that ends."""
         gated: dict[int, list[int]] = {}
-        reports: dict[int, list[int]] = {}
+        reports: dict[int, set[int]] = {}
         confirms: dict[int, set[int]] = {}
         ascii_data = data if data is not None and len(data) == len(text) else None
         if ascii_data is None and text.isascii():
@@ -103,8 +103,8 @@ def _characters(data: bytes, end: int) -> int:
     return len(data[:end].decode("utf-8", "surrogatepass"))
 
 
-def _collect(expression: int, _start: int, end: int, _flags: int, found: defaultdict) -> None:
-    found[expression].append(end)
+def _collect(expression: int, _start: int, end: int, _flags: int, found: Any) -> None:
+    found[expression].append(end)  # found: the defaultdict(list) given to scan() as its context
 
 
 def _literal(keyword: str) -> bytes:
