@@ -28,11 +28,13 @@ class UnsafePathError(Exception):
     """A path hookd must keep private is someone else's, open to others, or a symbolic link."""
 
 
-def _describe(info: os.stat_result) -> str:
+def describe(info: os.stat_result) -> str:
+    """Owner and mode, for a message about a path."""
     return f"owner uid {info.st_uid}, mode {stat.S_IMODE(info.st_mode):04o}"
 
 
-def _why_untrusted(info: os.stat_result) -> str | None:
+def why_untrusted(info: os.stat_result) -> str | None:
+    """Why a directory (its lstat) is not one only this user can change, or None."""
     if stat.S_ISLNK(info.st_mode):
         return "is a symbolic link"
     if not stat.S_ISDIR(info.st_mode):
@@ -56,7 +58,7 @@ def _check_ancestors(path: str) -> None:
         open_to_others = writable and not info.st_mode & stat.S_ISVTX
         if not owner_ok or open_to_others:
             raise UnsafePathError(
-                f"{path} is inside {directory} ({_describe(info)}), which "
+                f"{path} is inside {directory} ({describe(info)}), which "
                 f"{'another user owns' if not owner_ok else 'other users can write'}: they could "
                 f"replace {path}; choose a path under a directory of your own")
 
@@ -104,12 +106,12 @@ def ensure_private_dir(path: str) -> str:
         fd = None
     try:
         info = os.fstat(fd) if fd is not None else os.lstat(path)
-        why = _why_untrusted(info)
+        why = why_untrusted(info)
         if why:
             fix = ("remove it (another user may be squatting it) or choose another path with "
                    "--state-dir/--socket" if "uid" in why or "link" in why or "not a dir" in why
                    else f"check what is in it, then chmod 700 {path}")
-            raise UnsafePathError(f"{path} {why} ({_describe(info)}); hookd keeps its files only in "
+            raise UnsafePathError(f"{path} {why} ({describe(info)}); hookd keeps its files only in "
                                   f"a directory of yours that others cannot write: {fix}")
         _check_ancestors(path)
         if stat.S_IMODE(info.st_mode) & 0o077:
@@ -139,7 +141,7 @@ def _check_file(fd: int, path: str) -> int:
     # before hookd made every file 0600 (a cursor) are replaced by 0600 ones at the next write.
     if problem:
         os.close(fd)
-        raise UnsafePathError(f"{path} {problem} ({_describe(info)}); hookd's files are yours "
+        raise UnsafePathError(f"{path} {problem} ({describe(info)}); hookd's files are yours "
                               f"alone: remove it (hookd recreates it)")
     return fd
 

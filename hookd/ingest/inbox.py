@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import stat
 import time
 
 import structlog
 
 from hookd.ingest.protocol import MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
-from hookd.paths import UnsafePathError, ensure_private_dir, open_private, read_private
+from hookd.paths import (UnsafePathError, describe, ensure_private_dir, open_private, read_private,
+                         why_untrusted)
 from hookd.pipeline import Pipeline
 
 log = structlog.get_logger("hookd.inbox")
@@ -71,13 +71,8 @@ class Inbox:
             return "absent"
         except OSError as exc:
             return exc.strerror
-        if not stat.S_ISDIR(info.st_mode):
-            return "not a directory (a symbolic link or a file)"
-        if info.st_uid != os.getuid():
-            return f"owned by uid {info.st_uid}, not {os.getuid()}"
-        if info.st_mode & 0o022:
-            return f"writable by other users (mode {stat.S_IMODE(info.st_mode):04o})"
-        return None
+        why = why_untrusted(info)
+        return None if why is None else f"{why.removeprefix('is ')} ({describe(info)})"
 
     def handoff_ids(self) -> set[str]:
         """Hand-off ids of the frames waiting here, read from their headers."""
