@@ -33,7 +33,7 @@ def ui_cookie(hookd_factory, redis_db, tmp_path):
     daemon = hookd_factory()
     ui = Ui(daemon.env, tmp_path / "ui.log")
     try:
-        answer = raw(ui.base, f"GET {ui.url[len(ui.base):]} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        answer = raw(ui.base, f"GET {ui.url[len(ui.origin):]} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                               "Connection: close\r\n\r\n".encode())
         assert status(answer) == 303
         cookie = next(line.split(b": ", 1)[1].split(b";")[0] for line in answer.split(b"\r\n")
@@ -45,7 +45,7 @@ def ui_cookie(hookd_factory, redis_db, tmp_path):
 
 def _get(ui: Ui, cookie: str, *hosts: str) -> int:
     head = "".join(f"Host: {h}\r\n" for h in hosts)
-    return status(raw(ui.base, f"GET /api/status HTTP/1.1\r\n{head}Cookie: {cookie}\r\n"
+    return status(raw(ui.base, f"GET {urlsplit(ui.base).path}/api/status HTTP/1.1\r\n{head}Cookie: {cookie}\r\n"
                                "Connection: close\r\n\r\n".encode()))
 
 
@@ -72,7 +72,7 @@ def test_odd_query_values_get_an_answer_not_an_internal_error(ui_cookie):
                            ("/api/events?limit=-5&before=1-0", 200), ("/api/envelope/zzz", 400),
                            ("/api/stream?after=zzz", 200)):
         # The stream never ends: its status line is all that is waited for.
-        answer = raw(ui.base, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
+        answer = raw(ui.base, f"GET {urlsplit(ui.base).path}{path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
                               "Connection: close\r\n\r\n".encode(), timeout=1.5)
         assert status(answer) == expected, (path, answer[:200])
 

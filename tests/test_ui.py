@@ -234,7 +234,8 @@ def test_an_xss_corpus_renders_as_inert_text(stack, open_ui, redis_db, tmp_path)
     watched.assert_clean()
 
 
-def _get(base: str, path: str, host: str | None = None, cookie: str | None = None):
+def _get(base: str, path: str, host: str | None = None, cookie: str | None = None,
+         origin: str | None = None):
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
     headers = {}
@@ -242,6 +243,8 @@ def _get(base: str, path: str, host: str | None = None, cookie: str | None = Non
         headers["Host"] = host
     if cookie:
         headers["Cookie"] = cookie
+    if origin:
+        headers["Origin"] = origin
     conn.request("GET", path, headers=headers)
     response = conn.getresponse()
     response.read()
@@ -249,29 +252,49 @@ def _get(base: str, path: str, host: str | None = None, cookie: str | None = Non
     return response
 
 
-def test_token_cookie_host_check_and_headers(stack):
+def test_secret_path_token_cookie_host_and_origin_checks_and_headers(stack):
     _, ui = stack
-    token_path = ui.url[len(ui.base):]
-    assert _get(ui.base, "/api/status").status == 401  # no cookie
+    root = urlsplit(ui.base).path  # /<secret>
+    port = urlsplit(ui.base).port
+    assert len(root) > 20 and ui.url == f"{ui.base}/?token=" + ui.url.rpartition("=")[2]
+    token_path = ui.url[len(ui.origin):]
+    assert _get(ui.base, f"{root}/api/status").status == 401  # no cookie
     assert _get(ui.base, token_path, host="attacker.example").status == 421  # DNS rebinding
     first = _get(ui.base, token_path)
-    assert first.status == 303 and first.getheader("location") == "/"
+    assert first.status == 303 and first.getheader("location") == f"{root}/"
     cookie = first.getheader("set-cookie")
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    # Scoped to the secret path: a browser sends it to every port of 127.0.0.1, but only there.
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and f"Path={root}/;" in cookie
     assert _get(ui.base, token_path).status == 403  # the token is good once
     value = cookie.split(";")[0]
-    page = _get(ui.base, "/", cookie=value)
+    page = _get(ui.base, f"{root}/", cookie=value)
     assert page.status == 200
     csp = page.getheader("content-security-policy")
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe" not in csp
     assert page.getheader("x-content-type-options") == "nosniff"
     assert page.getheader("referrer-policy") == "no-referrer"
-    assert _get(ui.base, "/api/status", host="evil.example", cookie=value).status == 421
-    assert _get(ui.base, "/api/status", host=f"localhost:{urlsplit(ui.base).port}",
-                cookie=value).status == 200
-    assert _get(ui.base, "/api/status", cookie="hookd_ui=forged").status == 401
+    assert _get(ui.base, f"{root}/static/app.js", cookie=value).status == 200
+    bare = _get(ui.base, root, cookie=value)
+    assert bare.status == 303 and bare.getheader("location") == f"{root}/"
+    # Nothing outside the secret path, cookie or not; nor under a path that only starts like it.
+    for path in ("/", "/api/status", "/static/app.js", f"/?token={ui.url.rpartition('=')[2]}",
+                 f"{root}x/api/status", f"{root[:-1]}/api/status", f"/x{root}/api/status"):
+        assert _get(ui.base, path, cookie=value).status == 404, path
+    assert _get(ui.base, f"{root}/api/status", host="evil.example", cookie=value).status == 421
+    assert _get(ui.base, f"{root}/api/status", host=f"localhost:{port}", cookie=value).status == 200
+    assert _get(ui.base, f"{root}/api/status", cookie="hookd_ui=forged").status == 401
+    # A cookie of the same name that another server on this host set for every path does not
+    # shadow the UI's own.
+    assert _get(ui.base, f"{root}/api/status", cookie=f"{value}; hookd_ui=tossed").status == 200
+    assert _get(ui.base, f"{root}/api/status", cookie=f"hookd_ui=tossed; {value}").status == 200
+    # A page of another origin (another port of this host) is refused even with the cookie.
+    for other in (f"http://127.0.0.1:{port + 1}", "http://evil.example", "null"):
+        assert _get(ui.base, f"{root}/api/status", cookie=value, origin=other).status == 403, other
+    assert _get(ui.base, f"{root}/api/status", cookie=value,
+                origin=f"http://127.0.0.1:{port}").status == 200
     another = ui.new_url()
-    assert another != ui.url and _get(ui.base, another[len(ui.base):]).status == 303
+    assert another != ui.url and _get(ui.base, another[len(ui.origin):]).status == 303
+    assert another.startswith(ui.base + "/?token=")  # one root per instance
     wait_until(lambda: ui.proc.poll() is None, what="hookd ui to keep running")
 
 

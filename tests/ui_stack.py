@@ -37,7 +37,9 @@ class Ui:
             env=env, stdout=subprocess.PIPE, stderr=self.log, cwd=REPO)
         self.url = self.next_line()
         parts = urlsplit(self.url)
-        self.base = f"{parts.scheme}://{parts.netloc}"
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        # Where the UI is served: the origin and the secret path before the token.
+        self.base = self.origin + parts.path.rstrip("/")
 
     def next_line(self, timeout: float = 15) -> str:
         deadline = time.monotonic() + timeout

@@ -1,19 +1,22 @@
-"""Who may see the UI: a token printed once, a cookie for the browser that used it, a Host check,
-and headers that keep payload text inert (every response).
+"""Who may see the UI: a secret path, a token printed once, a cookie for the browser that used
+it, a Host and an Origin check, and headers that keep payload text inert (every response).
 
-The token in the printed URL is good for one exchange: the browser that opens it
-gets a random HttpOnly, SameSite=Strict cookie and is redirected to the bare URL
-(the token leaves the address bar and history; Referrer-Policy keeps it from
-leaking meanwhile). SIGUSR1 prints a new URL for another browser. Host names
-other than loopback ones are refused, so that a web page cannot reach the UI
-by pointing its own name at 127.0.0.1 (DNS rebinding).
+Everything the UI serves is under a random path made at start (``/<root>/``); any other path
+is 404. The token in the printed URL is good for one exchange: the browser that opens it gets
+a random HttpOnly, SameSite=Strict cookie scoped to that path (``Path=/<root>/``) and is
+redirected to the bare path (the token leaves the address bar and history; Referrer-Policy
+keeps it from leaking meanwhile). A browser sends a cookie to every port of a host, so a
+cookie for all of 127.0.0.1 would also reach any other server there (another local user's,
+on another port); scoped to a path that server cannot guess, it reaches none. SIGUSR1 prints
+a new URL for another browser. Host names other than loopback ones are refused, so that a web
+page cannot reach the UI by pointing its own name at 127.0.0.1 (DNS rebinding), and so is a
+request a page of another origin sent (its Origin header).
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
@@ -40,6 +43,8 @@ class Tokens:
     def __init__(self) -> None:
         self.unused: set[str] = set()
         self.cookies: set[str] = set()
+        # The path everything is served under; secret like the cookie that is scoped to it.
+        self.root = "/" + secrets.token_urlsafe(18)
 
     def new_token(self) -> str:
         token = secrets.token_urlsafe(24)
@@ -58,6 +63,12 @@ class Tokens:
 
     def valid_cookie(self, value: str) -> bool:
         return any(hmac.compare_digest(c.encode(), value.encode()) for c in self.cookies)
+
+    def under_root(self, path: str) -> bool:
+        """Is path the root or below it (compared in constant time)?"""
+        head = path[:len(self.root)].encode("utf-8", "replace")
+        return (hmac.compare_digest(head, self.root.encode())
+                and (len(path) == len(self.root) or path[len(self.root)] == "/"))
 
 
 def host_name(host_header: str) -> str:
@@ -99,23 +110,44 @@ class Guard:
         if host not in self.allowed:
             return await _plain(secured_send, 421, "hookd ui: this Host name is not allowed; "
                                 "open the URL hookd ui printed, or add the name to ui_allow_hosts\n")
+        # A page of another origin (another port of this host included) gets nothing: browsers
+        # name it in Origin on the requests they let a page send elsewhere.
+        origin = headers.get(b"origin")
+        if origin is not None and origin.lower() != b"http://" + hosts[0].strip().lower():
+            return await _plain(secured_send, 403, "hookd ui: requests from other sites' pages "
+                                "are refused\n")
+        root = self.tokens.root
+        path = scope["path"]
+        if not self.tokens.under_root(path):
+            return await _plain(secured_send, 404, "hookd ui: nothing here; open the URL hookd ui "
+                                "printed (its path is part of it)\n")
+        if path == root:
+            return await _redirect(secured_send, root + "/")
+        scope = dict(scope, root_path=root)  # the app routes on what follows the root
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        if scope["path"] == "/" and "token" in query:
+        if path == root + "/" and "token" in query:
             cookie = self.tokens.exchange(query["token"][0])
             if cookie is None:
                 return await _plain(secured_send, 403, "hookd ui: this link was already used or is "
                                     "not current; send hookd ui SIGUSR1 for a new one, or restart it\n")
-            return await _redirect(secured_send, cookie)
-        jar = SimpleCookie()
-        try:
-            jar.load(headers.get(b"cookie", b"").decode("latin-1"))
-        except Exception:
-            jar = SimpleCookie()
-        morsel = jar.get(COOKIE)
-        if morsel is None or not self.tokens.valid_cookie(morsel.value):
+            return await _redirect(secured_send, root + "/", f"{COOKIE}={cookie}; Path={root}/; "
+                                   "HttpOnly; SameSite=Strict")
+        if not any(self.tokens.valid_cookie(value) for value in cookie_values(headers.get(b"cookie"))):
             return await _plain(secured_send, 401, "hookd ui: open the URL that hookd ui printed "
                                 "(it carries a one-time token)\n")
         await self.app(scope, receive, secured_send)
+
+
+def cookie_values(header: bytes | None) -> list[str]:
+    """Every value the Cookie header gives the UI's cookie. Another server on this host can set
+    a cookie of the same name for every path (cookies ignore ports); the UI's own is the one
+    that is valid, wherever it stands."""
+    values = []
+    for item in (header or b"").decode("latin-1").split(";"):
+        name, sep, value = item.strip().partition("=")
+        if sep and name == COOKIE:
+            values.append(value.strip().strip('"'))
+    return values
 
 
 async def _plain(send: Send, status: int, text: str) -> None:
@@ -127,10 +159,10 @@ async def _plain(send: Send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def _redirect(send: Send, cookie: str) -> None:
-    await send({"type": "http.response.start", "status": 303,
-                "headers": [(b"location", b"/"), (b"cache-control", b"no-store"),
-                            (b"content-length", b"0"),
-                            (b"set-cookie", f"{COOKIE}={cookie}; Path=/; HttpOnly; "
-                                            "SameSite=Strict".encode())]})
+async def _redirect(send: Send, location: str, cookie: str | None = None) -> None:
+    headers = [(b"location", location.encode()), (b"cache-control", b"no-store"),
+               (b"content-length", b"0")]
+    if cookie is not None:
+        headers.append((b"set-cookie", cookie.encode()))
+    await send({"type": "http.response.start", "status": 303, "headers": headers})
     await send({"type": "http.response.body", "body": b""})

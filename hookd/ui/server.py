@@ -102,7 +102,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
     app = Guard(build_app(reader, store), tokens, allowed)
 
     def print_url() -> None:
-        url = f"{base}?token={tokens.new_token()}\n"
+        url = f"{base}{tokens.root[1:]}/?token={tokens.new_token()}\n"
         out.write(url)
         out.flush()
         if url_file:
@@ -118,6 +118,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
                                            server_header=False, date_header=False, lifespan="off",
                                            timeout_graceful_shutdown=1))
     reading = asyncio.create_task(reader.run(), name="ui-reader")
+    # The origin only: the path and the token are secrets, and logs are read by others (a journal).
     log.info("ui_started", url=base, stream=config.stream, history=history)
     try:
         await server.serve(sockets=[sock])

@@ -184,7 +184,7 @@ function setPaused(paused) {
 
 async function loadOlder() {
   const oldest = state.records.length ? state.records[0].id : "";
-  const page = await getJSON(`/api/events?limit=500&before=${encodeURIComponent(oldest)}`);
+  const page = await getJSON(`api/events?limit=500&before=${encodeURIComponent(oldest)}`);
   const fresh = page.filter((r) => !state.seen.has(r.id)).reverse();
   for (const r of fresh) state.seen.add(r.id);
   state.records.unshift(...fresh);
@@ -192,7 +192,7 @@ async function loadOlder() {
 }
 
 function connect() {
-  const url = state.lastId ? `/api/stream?after=${encodeURIComponent(state.lastId)}` : "/api/stream";
+  const url = state.lastId ? `api/stream?after=${encodeURIComponent(state.lastId)}` : "api/stream";
   const source = new EventSource(url);
   source.onopen = () => { $("conn").textContent = "live"; $("conn").className = "conn ok"; };
   source.onmessage = (ev) => {
@@ -223,7 +223,7 @@ async function showEnvelope(r) {
   const pre = $("detail-json");
   pre.textContent = "loading…";
   try {
-    const envelope = await getJSON(`/api/envelope/${encodeURIComponent(r.id)}`);
+    const envelope = await getJSON(`api/envelope/${encodeURIComponent(r.id)}`);
     pre.replaceChildren(highlighted(JSON.stringify(envelope, null, 2)));
   } catch (err) {
     pre.textContent = String(err);
@@ -238,7 +238,7 @@ function refreshSessionsSoon() {
 }
 
 async function renderSessions() {
-  const rows = await getJSON("/api/sessions");
+  const rows = await getJSON("api/sessions");
   const body = $("sessions-body");
   const frag = document.createDocumentFragment();
   for (const s of rows) {
@@ -426,7 +426,7 @@ async function renderSession(sid) {
   if (!sid) return;
   let data;
   try {
-    data = await getJSON(`/api/session/${encodeURIComponent(sid)}`);
+    data = await getJSON(`api/session/${encodeURIComponent(sid)}`);
   } catch (err) {
     $("s-title").textContent = `Session ${sid}: not found (${err.message})`;
     return;
@@ -487,7 +487,7 @@ function recordItem(r, extra) {
 }
 
 async function renderOverview() {
-  const o = await getJSON("/api/overview");
+  const o = await getJSON("api/overview");
   stacked(o.by_host, o.minutes, $("o-hosts"));
   stacked(o.by_hook, o.minutes, $("o-hooks"));
   $("o-slowest").replaceChildren(...o.slowest.map((r) => recordItem(r, `${r.dur} ms`)));
@@ -522,7 +522,7 @@ function route() {
 
 async function checkStatus() {
   try {
-    const s = await getJSON("/api/status");
+    const s = await getJSON("api/status");
     const banner = $("banner");
     banner.hidden = !s.error;
     banner.textContent = s.error ? `Redis: ${s.error}` : "";
@@ -537,7 +537,7 @@ async function start() {
   $("older").addEventListener("click", loadOlder);
   $("detail-close").addEventListener("click", () => { $("detail").hidden = true; });
   window.addEventListener("hashchange", route);
-  const recent = await getJSON("/api/events?limit=500");
+  const recent = await getJSON("api/events?limit=500");
   take(recent.reverse());
   renderFeed();
   route();
