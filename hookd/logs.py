@@ -26,6 +26,8 @@ from typing import Any, TextIO
 
 import structlog
 
+from hookd.terminal.text import escaped, one_line_fields
+
 FALLBACK_NAME = "hookd.log"
 # The fallback file is rotated to hookd.log.1 at this size: at most twice this on the disk.
 FALLBACK_MAX_BYTES = 8 * 1024 * 1024
@@ -227,12 +229,12 @@ class SinkStream(io.TextIOBase):
         lines = (self._partial + text).split("\n")
         self._partial = lines.pop()
         for line in lines:
-            self._sink.write_line(line)
+            self._sink.write_line(escaped(line))
         return len(text)
 
     def flush(self) -> None:
         if self._partial:
-            self._sink.write_line(self._partial)
+            self._sink.write_line(escaped(self._partial))
             self._partial = ""
 
 
@@ -247,8 +249,11 @@ def configure(log_format: str = "auto", level: str = "info", fallback_dir: str |
     use_console = log_format == "console" or (log_format == "auto" and on_tty)
     from hookd.terminal.color import enabled  # NO_COLOR / FORCE_COLOR, as everywhere
 
-    renderer = (structlog.dev.ConsoleRenderer(colors=enabled(sys.stderr)) if use_console
-                else structlog.processors.JSONRenderer())
+    # Console lines: each value escaped to one printable line first (values come from the
+    # network). JSON lines are one line already: json.dumps escapes controls and non-ASCII.
+    rendering: list[Any] = [structlog.processors.JSONRenderer()]
+    if use_console:
+        rendering = [one_line_fields, structlog.dev.ConsoleRenderer(colors=enabled(sys.stderr))]
     if SINK is None:
         SINK = LogSink(sys.stderr.fileno() if _has_fd(sys.stderr) else 2, fallback_dir)
     else:
@@ -260,7 +265,7 @@ def configure(log_format: str = "auto", level: str = "info", fallback_dir: str |
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
-            renderer,
+            *rendering,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # C0 and C1 controls, and the bidirectional overrides and isolates (which reorder what is shown).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -13,3 +14,50 @@ def visible(text: str) -> str:
     text = text.strip().replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\t", " ")
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
                         else f"\\u{ord(m.group()):04x}", text)
+
+
+def escaped(text: str) -> str:
+    """Text with every character that is not printable (C0 and C1 controls, DEL, line and
+    paragraph separators, bidirectional overrides and other format characters) written as its
+    Python escape (\\n, \\x1b, \\u2028): what is left is one line that shows what it holds."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+class Shown:
+    """A log value as it is to be printed (already escaped): the console renderer prints its
+    repr, which is that text."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+
+BLOCKS = ("exception", "stack")  # printed under the line, indented, one escaped line each
+
+
+def one_line_fields(logger: object, method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor for the console format: every key and value printable on one line,
+    so that a value from the network (a hook name, a path) cannot start a line of its own or
+    send an escape sequence to the terminal. A string that needs it is shown as its repr (quoted,
+    escaped), any other value as its repr escaped. A traceback keeps its lines, each indented
+    (no line of it starts where a log line does) and escaped."""
+    out: dict[str, Any] = {}
+    for key, value in event_dict.items():
+        if key in BLOCKS and isinstance(value, str):
+            out[key] = "\n".join("    " + escaped(line) for line in value.split("\n"))
+            continue
+        if not isinstance(key, str) or not key.isprintable():
+            key = escaped(str(key))
+        if isinstance(value, str):
+            out[key] = value if value.isprintable() else Shown(repr(value))
+        else:
+            out[key] = Shown(escaped(repr(value)))
+    return out
