@@ -80,6 +80,7 @@ def test_odd_query_values_get_an_answer_not_an_internal_error(ui_cookie):
 def test_the_user_service_keeps_the_one_time_url_out_of_the_journal(hookd_factory):
     """hookd ui prints its URL (a token that buys the cookie) on stdout; under systemd that is the
     journal, readable by the adm and systemd-journal groups: someone there could use it first."""
+    import plistlib
     import subprocess
     import sys
 
@@ -88,3 +89,9 @@ def test_the_user_service_keeps_the_one_time_url_out_of_the_journal(hookd_factor
                           env=daemon.env, capture_output=True, text=True, check=True).stdout
     assert "--url-file" in unit
     assert "\nStandardOutput=null\n" in unit
+    # launchd: stdout (the URL) to /dev/null, not to the log file beside stderr.
+    plist = plistlib.loads(subprocess.run(
+        [sys.executable, "-m", "hookd", "ui", "--print-service", "launchd"], env=daemon.env,
+        capture_output=True, check=True).stdout)
+    assert "--url-file" in plist["ProgramArguments"]
+    assert plist["StandardOutPath"] == "/dev/null" and plist["StandardErrorPath"].endswith(".log")

@@ -139,7 +139,11 @@ def test_the_url_s_secrets_appear_in_no_log_and_no_command_line(hookd_factory, r
         ui.stop()
     log = (tmp_path / "ui.log").read_text(errors="replace")
     assert "ui_started" in log  # the log was written, in the console format asked for
-    unit = subprocess.run([sys.executable, "-m", "hookd", "ui", "--print-service", "systemd"],
-                          env=daemon.env, capture_output=True, text=True, check=True).stdout
     for secret in (root.strip("/"), token, second, cookie.partition("=")[2]):
-        assert secret not in log and secret not in cmdline and secret not in unit, secret
+        assert secret not in log and secret not in cmdline, secret
+    # The services run `hookd ui --url-file PATH`: no URL on their command line, in the unit or
+    # the plist (each run makes its own secrets; the file is where the URL goes).
+    for manager in ("systemd", "launchd"):
+        unit = subprocess.run([sys.executable, "-m", "hookd", "ui", "--print-service", manager],
+                              env=daemon.env, capture_output=True, text=True, check=True).stdout
+        assert "url-file" in unit and "token=" not in unit and "127.0.0.1:" not in unit, unit
