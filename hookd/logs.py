@@ -26,6 +26,8 @@ from typing import Any, TextIO
 
 import structlog
 
+from hookd.policies import LogFormat, LogLevel
+
 FALLBACK_NAME = "hookd.log"
 # The fallback file is rotated to hookd.log.1 at this size: at most twice this on the disk.
 FALLBACK_MAX_BYTES = 8 * 1024 * 1024
@@ -239,12 +241,13 @@ class SinkStream(io.TextIOBase):
 SINK: LogSink | None = None
 
 
-def configure(log_format: str = "auto", level: str = "info", fallback_dir: str | None = None,
+def configure(log_format: LogFormat | str = LogFormat.AUTO, level: LogLevel | str = LogLevel.INFO,
+              fallback_dir: str | None = None,
               take_stderr: bool = False) -> LogSink:
     """Set up structlog over a sink; with ``take_stderr``, sys.stderr writes into it too."""
     global SINK
     on_tty = _isatty(sys.stderr)
-    use_console = log_format == "console" or (log_format == "auto" and on_tty)
+    use_console = log_format == LogFormat.CONSOLE or (log_format == LogFormat.AUTO and on_tty)
     from hookd.terminal.color import enabled  # NO_COLOR / FORCE_COLOR, as everywhere
 
     renderer = (structlog.dev.ConsoleRenderer(colors=enabled(sys.stderr)) if use_console

@@ -12,7 +12,8 @@ import pytest
 import redis
 
 from conftest import REPO, stream_entries, wait_for_entries, wait_until
-from hookd.config import ConfigError, load
+from hookd.config import ConfigError
+from hookd.console.settings import load
 from hookd.publish.acl import publisher_rule, reader_rule
 from secure_redis import assert_exactly_once, assert_secret_hidden, hookd_cli, send_events, wait_for_error
 from test_status import live_status, wait_status

@@ -11,6 +11,7 @@ import sys
 from typing import Any, Callable, TextIO
 
 from hookd.config import Config
+from hookd.policies import HookClient
 from hookd.hooks import entries, events, merge
 from hookd.hooks import reach
 from hookd.hooks.command import Route, hook_command, route, route_env
@@ -58,7 +59,7 @@ def _client(config: Config, dry_run: bool) -> tuple[str | None, str]:
     build = native.for_hooks(config.hook_client, config.state_dir, dry_run)
     if build.path:
         return build.path, f"hook client: {build.reason}"
-    if config.hook_client == "native":
+    if config.hook_client is HookClient.NATIVE:
         raise SettingsError(f"hook_client = native, but the native hook-send is not available: {build.reason}; "
                             "install a C compiler or set hook_client = python (nothing was changed)")
     return None, f"hook client: Python ({build.reason})"
