@@ -27,9 +27,9 @@ class SettingError(Exception):
 
     def located(self, source: str) -> SettingError:
         """The same error, prefixed with the source of its setting (and the setting's name,
-        when the message does not start with it)."""
+        when the message does not say it)."""
         what = str(self)
-        if self.setting and not what.startswith(self.setting):
+        if self.setting and not re.search(rf"\b{re.escape(self.setting)}\b", what):
             what = f"{self.setting}: {what}"
         return SettingError(f"{source}: {what}", setting=self.setting, source=source)
 

@@ -42,6 +42,13 @@ class HookClient(StrEnum):
     PYTHON = "python"
 
 
+class HookMode(StrEnum):
+    """`hookd hooks install --mode`: how the installed hooks reach hookd."""
+
+    COMMAND = "command"  # run hook-send
+    HTTP = "http"  # post to http_addr
+
+
 class LogFormat(StrEnum):
     AUTO = "auto"  # console on a terminal, else json
     CONSOLE = "console"

@@ -216,8 +216,9 @@ def test_a_password_file_is_read_as_its_first_line(tmp_path):
     path.chmod(0o600)
     assert read_password_file(str(path)) == "first line"
     path.write_text("\n")
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ConfigError, match="empty") as caught:
         read_password_file(str(path))
+    assert caught.value.setting == "redis_password_file"
 
 
 @pytest.mark.parametrize("values, named", [

@@ -57,7 +57,9 @@ def read_password_file(path: str, setting: str = "redis_password_file") -> str:
                     setting=setting)
             text = fh.read(64 * 1024)
     except OSError as exc:
-        raise SettingError(f"cannot read {setting} {path}: {exc.strerror}", setting=setting) from None
+        raise SettingError(f"cannot read {setting} {path}: {exc.strerror}; point {setting} at the "
+                           "file that holds the password (its first line), or unset it",
+                           setting=setting) from None
     try:
         password = text.decode("utf-8").splitlines()[0] if text.strip() else ""
     except UnicodeDecodeError:
