@@ -19,11 +19,10 @@ from urllib.parse import urlsplit
 import msgspec
 
 from hookd_client.hook_send import default_socket_path, default_state_dir, spare_inbox_dir
-from hookd.config_errors import ConfigError, SettingError, explain, source_of
+# SettingError (and its older name) from here too, beside load, which raises it.
+from hookd.config_errors import ConfigError as ConfigError, SettingError as SettingError
+from hookd.config_errors import explain, source_of
 from hookd.policies import FsyncPolicy, FullPolicy, HookClient, LogFormat, LogLevel, SentinelTls
-
-__all__ = ["Config", "ConfigError", "SettingError", "Section", "Sources", "load", "load_sourced",
-           "masked", "mask_url"]
 
 MiB = 1024 * 1024
 # Settings that hold a secret: masked in output, and never a flag (process arguments are public).
