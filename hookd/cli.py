@@ -7,7 +7,7 @@ import sys
 from typing import Any, NoReturn
 
 from hookd import __version__
-from hookd.config_errors import ConfigError
+from hookd.config_errors import SettingError
 from hookd.console import exits, handlers, options
 from hookd.console.reference import settings_reference  # noqa: F401 - scripts import it from here
 
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             code: int = args.handler(args)
             return code
-        except ConfigError as exc:
+        except SettingError as exc:
             print(f"hookd: {exc}", file=sys.stderr)
             return exits.CONFIG
 

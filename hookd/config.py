@@ -13,13 +13,16 @@ import os
 import re
 import socket as socket_module
 import tomllib
-from typing import Annotated, Any, Literal, Mapping
+from typing import Annotated, Any, ClassVar, Mapping, Self
 from urllib.parse import urlsplit
 
 import msgspec
 
 from hookd_client.hook_send import default_socket_path, default_state_dir, spare_inbox_dir
-from hookd.config_errors import ConfigError, explain
+# SettingError (and its older name) from here too, beside load, which raises it.
+from hookd.config_errors import ConfigError as ConfigError, SettingError as SettingError
+from hookd.config_errors import explain, source_of
+from hookd.policies import FsyncPolicy, FullPolicy, HookClient, LogFormat, LogLevel, SentinelTls
 
 MiB = 1024 * 1024
 # Settings that hold a secret: masked in output, and never a flag (process arguments are public).
@@ -93,9 +96,9 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     redis_sentinel_password_file: Annotated[str, _doc(
         "file holding the sentinels' password (one line); hookd refuses a file that other users "
         "can read (chmod 600)")] = ""
-    redis_sentinel_tls: Annotated[Literal["auto", "on", "off"], _doc(
+    redis_sentinel_tls: Annotated[SentinelTls, _doc(
         "TLS to the sentinels, with the redis_tls_* settings: 'auto' when redis_url is "
-        "rediss://, 'on' or 'off' to say otherwise")] = "auto"
+        "rediss://, 'on' or 'off' to say otherwise")] = SentinelTls.AUTO
     redis_cluster: Annotated[bool, _doc(
         "redis_url names a node of a Redis Cluster; hookd learns the others from it")] = False
     redis_cluster_nodes: Annotated[str, _doc(
@@ -131,10 +134,10 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         "approximate cap on the stream's length (XADD MAXLEN ~); 0 for no cap"),
         msgspec.Meta(ge=0)] = 1_000_000
     host: Annotated[str, _doc("this machine's identity in the stream (default: the host name)")] = ""
-    hook_client: Annotated[Literal["auto", "native", "python"], _doc(
+    hook_client: Annotated[HookClient, _doc(
         "the hook-send that `hookd hooks install` writes into command hooks: native (built from "
         "client/hook_send.c with the system's C compiler into state_dir/bin), python, or auto "
-        "(native when it builds and passes its self-test, else python)")] = "auto"
+        "(native when it builds and passes its self-test, else python)")] = HookClient.AUTO
     max_event_bytes: Annotated[int, _doc("largest event body accepted, in bytes"),
                                msgspec.Meta(ge=1024)] = 8 * MiB
     client_timeout_s: Annotated[float, _doc(
@@ -163,9 +166,9 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         "and wake-ups at hundreds of events a second, for at most this much delay into Redis; "
         "an event after a quiet spell goes at once; 0 never waits"),
         msgspec.Meta(ge=0, le=10000)] = 10.0
-    spool_fsync: Annotated[Literal["interval", "batch", "never"], _doc(
+    spool_fsync: Annotated[FsyncPolicy, _doc(
         "when the spool is flushed to the disk: 'interval' (every spool_fsync_interval_ms), "
-        "'batch' (before each acknowledgement) or 'never' (left to the OS); see Durability")] = "interval"
+        "'batch' (before each acknowledgement) or 'never' (left to the OS); see Durability")] = FsyncPolicy.INTERVAL
     spool_fsync_interval_ms: Annotated[int, _doc("fsync period for spool_fsync=interval"),
                                        msgspec.Meta(ge=1)] = 200
     spool_segment_bytes: Annotated[int, _doc(
@@ -173,9 +176,9 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         msgspec.Meta(ge=64 * 1024)] = 64 * MiB
     spool_max_bytes: Annotated[int, _doc("most disk space the spool may take"),
                                msgspec.Meta(ge=1 * MiB)] = 1024 * MiB
-    spool_full_policy: Annotated[Literal["refuse", "drop_oldest"], _doc(
+    spool_full_policy: Annotated[FullPolicy, _doc(
         "when the spool is full: 'refuse' new events (hook-send keeps them in its inbox) "
-        "or 'drop_oldest' unpublished events to make room (counted and logged)")] = "refuse"
+        "or 'drop_oldest' unpublished events to make room (counted and logged)")] = FullPolicy.REFUSE
     spool_reserve_bytes: Annotated[int, _doc(
         "disk space the spool allocates ahead (a file 'reserve' in the spool directory) and gives "
         "back when its filesystem fills up, so that events are still taken for a while; then "
@@ -251,11 +254,11 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         "Host header names `hookd ui` answers besides loopback ones (localhost, 127.0.0.1, ::1), "
         "e.g. a name it is reached by through an SSH tunnel or proxy")] = \
         msgspec.field(default_factory=list)
-    log_format: Annotated[Literal["auto", "console", "json"], _doc(
+    log_format: Annotated[LogFormat, _doc(
         "log lines on stderr: 'console' for people, 'json' for machines, "
-        "'auto' picks console on a terminal")] = "auto"
-    log_level: Annotated[Literal["debug", "info", "warning", "error"], _doc(
-        "least severe log level written")] = "info"
+        "'auto' picks console on a terminal")] = LogFormat.AUTO
+    log_level: Annotated[LogLevel, _doc(
+        "least severe log level written")] = LogLevel.INFO
 
     @property
     def inbox_dir(self) -> str:
@@ -283,86 +286,72 @@ def default_config_path(environ: Mapping[str, str]) -> str:
     return os.path.join(base, "hookd", "config.toml")
 
 
+class Sources:
+    """Where the settings came from: each source's values, in the order they apply."""
+
+    def __init__(self, values: dict[str, dict[str, Any]]) -> None:
+        self.values = values
+
+    def of(self, name: str) -> str:
+        """Where ``name`` was set (``HOOKD_X from the environment``, ``config file P, line N``...)."""
+        return source_of(name, self.values)
+
+
 def load(flags: Mapping[str, Any] | None = None,
          environ: Mapping[str, str] | None = None) -> Config:
-    """Build the effective Config from the file, ``HOOKD_*`` variables and flags."""
+    """Build the effective Config from the file, ``HOOKD_*`` variables and flags.
+
+    Checks each value's type, range and syntax; whether the settings of a part work
+    together (Redis, redaction, HTTP) is checked by that part, for the commands that use
+    it (hookd/console/settings.py).
+    """
+    return load_sourced(flags, environ)[0]
+
+
+def load_sourced(flags: Mapping[str, Any] | None = None,
+                 environ: Mapping[str, str] | None = None) -> tuple[Config, Sources]:
+    """``load``, and where each setting came from (for the errors of later checks)."""
     environ = os.environ if environ is None else environ
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     explicit_path = flags.pop("config", None) or environ.get("HOOKD_CONFIG")
     path = explicit_path or default_config_path(environ)
-    sources = {
+    sources = Sources({
         f"config file {path}": _read_toml(path, must_exist=bool(explicit_path)),
         "environment": _read_environ(environ),
         "command line": _decode_lists(dict(flags)),
-    }
+    })
     merged: dict[str, Any] = {}
-    for values in sources.values():
+    for values in sources.values.values():
         merged.update(values)
     try:
         config = msgspec.convert(merged, Config, strict=False)
-        _check_stream_name(config.stream)
-        _check_redis_url(config.redis_url)
-        config = _check_metrics_addr(config)
-        _check_topology(config)
-        _check_redis_access(config)
-        _check_redaction(config)
-        _check_http_addr(config)
-    except (msgspec.ValidationError, ValueError) as exc:
-        raise explain(exc, sources, setting_info(), SECRET_SETTINGS) from None
-    return _with_defaults(config, environ)
-
-
-def _check_redaction(config: Config) -> None:
-    """Each redaction setting on its own, so that an error names the one to fix.
-
-    Without compiling the scanner (70 to 100 ms each time), which every hookd command
-    would otherwise pay for; what the scanner could refuse is refused here.
-    """
-    from hookd.redact import check_disable, user_rules
-
-    checks = (("redact_disable", lambda: check_disable(config.redact_disable)),
-              ("redact_allow", lambda: [re.compile(pattern) for pattern in config.redact_allow]),
-              ("redact_rules", lambda: user_rules(config.redact_rules)))
-    for name, check in checks:
-        try:
-            check()
-        except (ValueError, re.error) as exc:
-            raise ValueError(f"{exc} - at `$.{name}`") from None
-
-
-def _check_http_addr(config: Config) -> None:
-    from hookd.ingest.http_setup import check_addr
-
-    if config.http_addr:
-        try:
-            check_addr(config.http_addr, config.http_allow_public)
-        except ValueError as exc:
-            raise ValueError(f"{exc} - at `$.http_addr`") from None
-
-
-_HOST_PORT = re.compile(r"[A-Za-z0-9.\-]+:[0-9]{1,5}(/[0-9]{1,2})?|\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}(/[0-9]{1,2})?")
-_DB_PATH = re.compile(r"/[0-9]{1,5}")
-
-
-def _check_redis_url(url: str) -> None:
-    """A URL redis-py can use; the message never repeats the URL, which may hold a password."""
+    except msgspec.ValidationError as exc:
+        raise explain(exc, sources.values, setting_info(), SECRET_SETTINGS) from None
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        raise ValueError("redis_url is malformed (check the host and port) - at `$.redis_url`") from None
-    if parts.scheme not in ("redis", "rediss", "unix"):
-        if _HOST_PORT.fullmatch(url):  # no secret in it: HOST:PORT[/DB] without a user
-            raise ValueError(f"redis_url {url!r} has no scheme; did you mean redis://{url}? "
-                             "(rediss:// for TLS, unix:///path for a socket) - at `$.redis_url`")
-        raise ValueError(f"redis_url must start with redis://, rediss:// or unix://, "
-                         f"not {parts.scheme or 'nothing'}:// - at `$.redis_url`")
-    if parts.scheme != "unix" and parts.path not in ("", "/") and not _DB_PATH.fullmatch(parts.path):
-        raise ValueError("redis_url's path must be a database number (redis://HOST:PORT/0), "
-                         "not text: Redis would silently use database 0 - at `$.redis_url`")
-    if parts.scheme == "unix" and not parts.path:
-        raise ValueError("a unix:// redis_url needs a socket path, e.g. unix:///run/redis.sock "
-                         "- at `$.redis_url`")
+        config = _check_metrics_addr(config)
+    except SettingError as exc:
+        raise exc.located(sources.of(exc.setting or "")) from None
+    return _with_defaults(config, environ), sources
+
+
+class Section(msgspec.Struct, frozen=True, kw_only=True):
+    """The settings one part of hookd reads, and nothing else: built once from the Config
+    (``from_config``) and handed to that part in place of it.
+
+    Each field is the setting named ``prefix`` + the field's name (RedisSettings.url is
+    redis_url), of the same type; a subclass is defined next to the code that reads it.
+    """
+
+    prefix: ClassVar[str] = ""
+
+    @classmethod
+    def from_config(cls, config: Config) -> Self:
+        return cls(**{name: getattr(config, cls.prefix + name) for name in cls.__struct_fields__})
+
+    @classmethod
+    def setting_names(cls) -> tuple[str, ...]:
+        """The settings this part reads, as the config file names them."""
+        return tuple(cls.prefix + name for name in cls.__struct_fields__)
 
 
 def _check_metrics_addr(config: Config) -> Config:
@@ -381,31 +370,11 @@ def _check_metrics_addr(config: Config) -> Config:
         if not 0 < int(port) < 65536:
             raise ValueError
     except ValueError:
-        raise ValueError(f"metrics_addr {config.metrics_addr!r} is not HOST:PORT with an IP address "
-                         "and a port from 1 to 65535, e.g. 127.0.0.1:9464 (a bare port means "
-                         "127.0.0.1:PORT) - at `$.metrics_addr`") from None
+        raise SettingError(f"metrics_addr {config.metrics_addr!r} is not HOST:PORT with an IP "
+                           "address and a port from 1 to 65535, e.g. 127.0.0.1:9464 (a bare port "
+                           "means 127.0.0.1:PORT)", setting="metrics_addr") from None
     shown = f"[{host}]" if ":" in host else host
     return msgspec.structs.replace(config, metrics_addr=f"{shown}:{port}")
-
-
-def _check_topology(config: Config) -> None:
-    from hookd.publish.topology import check
-
-    check(config)
-def _check_redis_access(config: Config) -> None:
-    from hookd.publish.access import check_settings
-
-    check_settings(config)
-
-
-def _check_stream_name(stream: str) -> None:
-    """The high-water-mark key must share the stream's cluster slot; some names make that impossible."""
-    from hookd.publish.script import marks_key
-
-    try:
-        marks_key(stream)
-    except ValueError as exc:
-        raise ValueError(f"{exc} - at `$.stream`") from None
 
 
 def _read_toml(path: str, must_exist: bool) -> dict[str, Any]:

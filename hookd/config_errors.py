@@ -10,17 +10,32 @@ from typing import Any, Mapping, Sequence
 import msgspec
 
 
-class ConfigError(Exception):
-    """A setting is missing, malformed or out of range; the message says which and where.
+class SettingError(Exception):
+    """A setting is missing, malformed, out of range or cannot be used; the message says which,
+    where it came from, and the fix.
 
-    ``setting`` and ``source`` (e.g. ``config file /x.toml, line 3``, ``HOOKD_STREAM from the
-    environment``, ``--stream on the command line``) are set when known.
+    Whoever raises it sets ``setting`` (the setting's name, as in the config file) when one
+    setting is at fault; ``source`` (e.g. ``config file /x.toml, line 3``, ``HOOKD_STREAM from
+    the environment``, ``--stream on the command line``) is set by the settings loader, which
+    knows where each value came from (see ``located``).
     """
 
     def __init__(self, message: str, setting: str | None = None, source: str | None = None) -> None:
         super().__init__(message)
         self.setting = setting
         self.source = source
+
+    def located(self, source: str) -> SettingError:
+        """The same error, prefixed with the source of its setting (and the setting's name,
+        when the message does not say it)."""
+        what = str(self)
+        if self.setting and not re.search(rf"\b{re.escape(self.setting)}\b", what):
+            what = f"{self.setting}: {what}"
+        return SettingError(f"{source}: {what}", setting=self.setting, source=source)
+
+
+# The older name, kept for code and tests that catch it.
+ConfigError = SettingError
 
 
 def _unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
@@ -32,7 +47,7 @@ _UNKNOWN = re.compile(r"unknown field `([^`]+)`(?: - at `\$\.?([^`]*)`)?")
 
 
 def explain(exc: Exception, sources: Mapping[str, Mapping[str, Any]],
-            fields: Sequence[msgspec.inspect.Field], secrets: frozenset[str]) -> ConfigError:
+            fields: Sequence[msgspec.inspect.Field], secrets: frozenset[str]) -> SettingError:
     """A validation error as the user should read it: where, which setting, what, the fix.
 
     ``fields`` are the settings' schema and ``secrets`` the settings whose values are never
@@ -42,14 +57,14 @@ def explain(exc: Exception, sources: Mapping[str, Mapping[str, Any]],
     unknown = _UNKNOWN.search(text)
     if unknown and not unknown.group(2):
         name = unknown.group(1)
-        source = _source_of(name, sources)
-        return ConfigError(f"{source}: {name} is not a setting{_did_you_mean(name, fields)}",
+        source = source_of(name, sources)
+        return SettingError(f"{source}: {name} is not a setting{_did_you_mean(name, fields)}",
                            setting=name, source=source)
     found = _AT.search(text)
     if found is None:
-        return ConfigError(f"invalid setting (from {', '.join(sources)}): {text}")
+        return SettingError(f"invalid setting (from {', '.join(sources)}): {text}")
     name = found.group(1)
-    source = _source_of(name, sources)
+    source = source_of(name, sources)
     what = _AT.sub("", text).rstrip(".")
     given = None if name in secrets else _given(name, sources)
     for expected, meaning in (("int", "a whole number"), ("float", "a number"),
@@ -61,7 +76,7 @@ def explain(exc: Exception, sources: Mapping[str, Mapping[str, Any]],
         what += f"; {hint}"
     if not what.startswith(name):
         what = f"{name}: {what}"
-    return ConfigError(f"{source}: {what}", setting=name, source=source)
+    return SettingError(f"{source}: {what}", setting=name, source=source)
 
 
 def _given(name: str, sources: Mapping[str, Mapping[str, Any]]) -> Any:
@@ -82,12 +97,14 @@ def _valid_values(name: str, fields: Sequence[msgspec.inspect.Field]) -> str:
     literal = _unwrap(info.type) if info else None
     if isinstance(literal, msgspec.inspect.LiteralType):
         return "valid values: " + ", ".join(map(str, literal.values))
+    if isinstance(literal, msgspec.inspect.EnumType):
+        return "valid values: " + ", ".join(str(member.value) for member in literal.cls)
     if isinstance(literal, msgspec.inspect.BoolType):
         return "valid values: true, false"
     return ""
 
 
-def _source_of(name: str, sources: Mapping[str, Mapping[str, Any]]) -> str:
+def source_of(name: str, sources: Mapping[str, Mapping[str, Any]]) -> str:
     """The source that supplied ``name`` (the last one wins, as in load)."""
     for source in reversed(list(sources)):
         if name in sources[source]:

@@ -25,20 +25,24 @@ from hookd.control.snapshot import count_inbox
 from hookd.envelope import EnvelopeBuilder
 from hookd.redact import build_redactor
 from hookd.ingest.http_listener import HttpListener
+from hookd.ingest.http_setup import HttpSettings
 from hookd.ingest.budget import FrameBudget, give_back_large_buffers
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection, bind_private_socket, remove_socket_if_ours
 from hookd.paths import UnsafePathError, ensure_private_dir, open_private
 from hookd.peers import PeerGuard
+from hookd.policies import FsyncPolicy
 from hookd.pipeline import Pipeline
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
+from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.sequence import SequenceAllocator
 from hookd.service.activation import take_passed_sockets
 from hookd.service.notify import Notifier
 from hookd.spool import Spool
 from hookd.spool.flusher import Flusher, keep_cursor
 from hookd.spool.inspect import find_handoffs
+from hookd.spool.settings import SpoolSettings
 from hookd.state import DaemonState
 from hookd.supervisor import Supervisor, start_hard_stop
 from hookd.worker import Worker
@@ -173,14 +177,14 @@ class Daemon:
         # Only what hookd bound is its to unlink; a passed socket belongs to the manager.
         self.socket_inodes = {path: os.stat(path).st_ino for role, path in paths.items()
                               if role not in passed}
-        self.http = HttpListener.bind(config, http_passed) if config.http_addr else None
+        self.http = HttpListener.bind(HttpSettings.from_config(config), http_passed) if config.http_addr else None
         self.process = psutil.Process()
         self.process.cpu_percent(None)  # the first call only starts the measurement
         ensure_private_dir(config.inbox_dir)
-        self.spool = Spool(config.spool_dir, config.spool_segment_bytes, config.spool_fsync,
-                           max_bytes=config.spool_max_bytes, full_policy=config.spool_full_policy,
-                           reserve_bytes=config.spool_reserve_bytes)
-        self.flusher = Flusher(self.spool, config.spool_fsync, config.spool_fsync_interval_ms / 1000,
+        spool = SpoolSettings.from_config(config)
+        self.spool = Spool(spool.dir, spool.segment_bytes, spool.fsync, max_bytes=spool.max_bytes,
+                           full_policy=spool.full_policy, reserve_bytes=spool.reserve_bytes)
+        self.flusher = Flusher(self.spool, spool.fsync, spool.fsync_interval_ms / 1000,
                                self.state.progress)
         sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
         redactor = build_redactor(config.redact, config.redact_disable, config.redact_allow,
@@ -196,8 +200,10 @@ class Daemon:
                                        truncate_at=config.truncate_strings_at, usage=self.usage)
         self.worker = Worker(self.builder, config.work_budget_ms / 1000)
         self.pipeline = Pipeline(self.builder, self.spool, self.flusher, self.state, self.worker)
-        self.redis = connect(config)
-        self.publisher = Publisher(config, self.spool, self.redis, self.state)
+        redis_settings = RedisSettings.from_config(config)
+        self.redis = connect(redis_settings)
+        self.publisher = Publisher(PublishSettings.from_config(config), redis_settings, self.spool,
+                                   self.redis, self.state)
         self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
         await self._take_inbox_at_start()
 
@@ -220,7 +226,7 @@ class Daemon:
         self.tasks = [
             start("publisher", self.publisher.run),
             start("inbox", lambda: self.inbox.run(config.inbox_poll_ms / 1000), restartable=True),
-            start("spool-flusher", self.flusher.run, may_finish=config.spool_fsync == "never"),
+            start("spool-flusher", self.flusher.run, may_finish=spool.fsync is FsyncPolicy.NEVER),
             start("spool-cursor", lambda: keep_cursor(self.spool)),
         ]
         self.lag_task = start("loop-lag", self.state.loop_lag.run, restartable=True)

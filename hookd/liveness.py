@@ -15,6 +15,8 @@ from collections import deque
 
 import msgspec
 
+from hookd.policies import FsyncPolicy
+
 # The loop-lag probe's period: lag is how late this timer fires.
 LAG_PROBE_S = 0.1
 LAG_WINDOW_S = 60.0
@@ -87,7 +89,7 @@ def _pick(ordered: list[float], q: float) -> float:
 
 
 def stall_reasons(progress: Progress, waiting_events: int, stall_after_s: float,
-                  fsync_policy: str, fsync_interval_s: float,
+                  fsync_policy: FsyncPolicy, fsync_interval_s: float,
                   now: float | None = None) -> list[str]:
     """Why hookd is not making progress, or [] when it is.
 
@@ -115,7 +117,7 @@ def stall_reasons(progress: Progress, waiting_events: int, stall_after_s: float,
     if progress.flush_busy_since is not None and now - progress.flush_busy_since > stall_after_s:
         reasons.append(f"an fsync of the spool has run for {now - progress.flush_busy_since:.1f}s; "
                        "the disk is not answering")
-    elif fsync_policy == "interval" and progress.flush_at is not None \
+    elif fsync_policy == FsyncPolicy.INTERVAL and progress.flush_at is not None \
             and now - progress.flush_at > fsync_interval_s + stall_after_s:
         reasons.append(f"the spool was last flushed to the disk {now - progress.flush_at:.1f}s "
                        f"ago (spool_fsync_interval_ms={fsync_interval_s * 1000:g})")

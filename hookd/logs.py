@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 import structlog
 
+from hookd.policies import LogFormat, LogLevel
 from hookd.terminal.text import escaped, one_line_fields
 
 FALLBACK_NAME = "hookd.log"
@@ -241,12 +242,13 @@ class SinkStream(io.TextIOBase):
 SINK: LogSink | None = None
 
 
-def configure(log_format: str = "auto", level: str = "info", fallback_dir: str | None = None,
+def configure(log_format: LogFormat | str = LogFormat.AUTO, level: LogLevel | str = LogLevel.INFO,
+              fallback_dir: str | None = None,
               take_stderr: bool = False) -> LogSink:
     """Set up structlog over a sink; with ``take_stderr``, sys.stderr writes into it too."""
     global SINK
     on_tty = _isatty(sys.stderr)
-    use_console = log_format == "console" or (log_format == "auto" and on_tty)
+    use_console = log_format == LogFormat.CONSOLE or (log_format == LogFormat.AUTO and on_tty)
     from hookd.terminal.color import enabled  # NO_COLOR / FORCE_COLOR, as everywhere
 
     # Console lines: each value escaped to one printable line first (values come from the

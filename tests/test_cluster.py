@@ -20,10 +20,12 @@ from test_faults import (FramedSender, assert_each_sender_exactly_once_in_order,
                          log_mentions, running, send_framed)
 
 from conftest import REPO, free_port, wait_until
-from hookd.config import Config, ConfigError, load
+from hookd.config import Config, ConfigError
+from hookd.console.settings import load
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
 from hookd.publish.script import batch_args, batch_keys
+from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.spool import Spool
 from hookd.state import DaemonState
 from secure_redis import hookd_cli
@@ -59,13 +61,14 @@ def test_a_batch_sent_again_to_a_cluster_is_added_once(tmp_path, empty_cluster):
     config = Config(redis_url=cluster.url, redis_cluster=True, state_dir=str(tmp_path),
                     redis_timeout_s=2, redis_connect_timeout_s=0.5)
     spool = Spool(config.spool_dir, 1 << 20, "never")
-    publisher = Publisher(config, spool, connect(config), DaemonState())
+    redis, settings = RedisSettings.from_config(config), PublishSettings.from_config(config)
+    publisher = Publisher(settings, redis, spool, connect(redis), DaemonState())
     for seq in range(1, 11):
         spool.append(make_event(seq))
 
     async def send_twice():
         batch = await spool.next_batch(100, 1 << 30)
-        first = await publisher.send(batch_keys(config, batch.events), batch_args(config, batch.events))
+        first = await publisher.send(batch_keys(settings, batch.events), batch_args(settings, batch.events))
         spool.rewind()  # as after a crash before the position was recorded
         assert await publisher.publish(await spool.next_batch(100, 1 << 30))
         await publisher.client.aclose()

@@ -26,6 +26,7 @@ from hookd.envelope import Event
 from hookd.config import Config
 from hookd.publish import migration
 from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys
+from hookd.publish.settings import PublishSettings
 
 STREAM = "hookd:events"
 
@@ -73,7 +74,8 @@ class SlotMove:
 def answer(node: Server, config: Config, seq: int, session: str, asking: bool = False):
     """What the node answers hookd's publish script for one event of ``session``."""
     event = Event(seq, "h", f"id{seq}", "PreToolUse", session, "Bash", b"{}", received_ns=time.time_ns())
-    keys, args = batch_keys(config, [event]), batch_args(config, [event])
+    settings = PublishSettings.from_config(config)
+    keys, args = batch_keys(settings, [event]), batch_args(settings, [event])
     pipe = node.client().pipeline(transaction=False)
     if asking:
         pipe.execute_command("ASKING")

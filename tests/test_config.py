@@ -1,4 +1,8 @@
-"""hookd.config.load: defaults, precedence, conversion, errors that name their source; mask_url."""
+"""Loading the settings: defaults, precedence, conversion, errors that name their source; mask_url.
+
+``load`` here is hookd.console.settings.load, what the commands call: hookd.config.load and
+then every part's check (tests/test_config_parts.py tests which checks run when).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ import socket
 import pytest
 
 from hookd.cli import main
-from hookd.config import (SECRET_SETTINGS, Config, ConfigError, load, mask_url, setting_info,
-                          setting_names)
+from hookd.config import SECRET_SETTINGS, Config, ConfigError, mask_url, setting_info, setting_names
+from hookd.console.settings import load
 
 
 @pytest.fixture
@@ -347,7 +351,7 @@ def test_an_error_carries_the_setting_and_its_source_with_the_file_line(env, tmp
         load({}, environ={**env, "HOOKD_CONFIG": str(path)})
     assert caught.value.setting == "spool_fsync"
     assert caught.value.source == f"config file {path}, line 3"
-    assert "valid values: batch, interval, never" in str(caught.value)
+    assert "valid values: interval, batch, never" in str(caught.value)  # in the order written
 
 
 def test_an_unknown_setting_gets_a_did_you_mean(env, tmp_path):

@@ -52,6 +52,7 @@ from hookd.envelope import Event
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
 from hookd.publish.script import marks_key
+from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.spool import Spool, SpoolFull
 from hookd.spool.inspect import waiting_events
 from hookd.spool.records import HEADER
@@ -311,7 +312,8 @@ class Run:
             f"({self.faults.tail_garbage} bytes), not {spool.torn_bytes}")
         self.faults.tail_garbage = 0
         self.spool = spool
-        self.publisher = Publisher(self.config, spool, self.client, DaemonState())
+        self.publisher = Publisher(PublishSettings.from_config(self.config), RedisSettings.from_config(self.config),
+                                   spool, self.client, DaemonState())
         self.publisher.send = FaultyScript(self.publisher.send, self.faults)
 
     def kill(self) -> None:
@@ -399,7 +401,7 @@ class Run:
 
     async def play(self, ops: list[tuple]) -> None:
         self.redis = redis.Redis.from_url(self.config.redis_url)
-        self.client = connect(self.config)
+        self.client = connect(RedisSettings.from_config(self.config))
         try:
             self.open()
             for op in ops:

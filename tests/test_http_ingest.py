@@ -15,7 +15,8 @@ import time
 import pytest
 
 from conftest import ALL_CORPUS_FILES, CORPUS, REPO, RedisServer, free_port, log_records, wait_for_entries, wait_until
-from hookd.config import ConfigError, load
+from hookd.config import ConfigError
+from hookd.console.settings import load
 
 
 

@@ -11,11 +11,13 @@ from redis.crc import key_slot
 from structlog.testing import capture_logs
 
 from conftest import free_port
-from hookd.config import Config, ConfigError, load
+from hookd.config import Config, ConfigError
+from hookd.console.settings import load
 from hookd.envelope import Event
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
 from hookd.publish.script import batch_args, marks_key
+from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.session_index import session_key_prefix, sessions_key
 from hookd.spool import Spool
 from hookd.state import DaemonState
@@ -30,7 +32,8 @@ def setup(tmp_path, redis_url: str, **settings) -> tuple[Publisher, Spool]:
     config = Config(redis_url=redis_url, state_dir=str(tmp_path), redis_timeout_s=2,
                     redis_connect_timeout_s=0.5, **settings)
     spool = Spool(config.spool_dir, 1 << 20, "never")
-    return Publisher(config, spool, connect(config), DaemonState()), spool
+    redis = RedisSettings.from_config(config)
+    return Publisher(PublishSettings.from_config(config), redis, spool, connect(redis), DaemonState()), spool
 
 
 def run(coro):
@@ -67,7 +70,7 @@ def test_a_batch_sent_twice_is_added_once(tmp_path, redis_server, redis_db):
 
     async def crash_after_xadd_then_resend():
         batch = await spool.next_batch(100, 1 << 30)
-        await publisher.script(keys=publisher.keys, args=batch_args(publisher.config, batch.events))
+        await publisher.script(keys=publisher.keys, args=batch_args(publisher.settings, batch.events))
         # The position was never recorded: the same batch goes out again.
         spool.rewind()
         again = await spool.next_batch(100, 1 << 30)
@@ -147,7 +150,7 @@ def test_a_batch_sent_behind_one_that_did_not_land_is_refused(tmp_path, redis_se
     events = [make_event(seq) for seq in (11, 12)]
 
     async def send():
-        config, keys = publisher.config, publisher.keys
+        config, keys = publisher.settings, publisher.keys
         refused = await publisher.script(keys=keys, args=batch_args(config, events, after=10))
         first = await publisher.script(keys=keys, args=batch_args(config, [make_event(10)]))
         accepted = await publisher.script(keys=keys, args=batch_args(config, events, after=10))

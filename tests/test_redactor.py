@@ -90,7 +90,8 @@ def test_hookd_redact_refuses_what_is_not_json():
 
 
 def test_an_unknown_rule_name_in_redact_disable_is_a_config_error():
-    from hookd.config import ConfigError, load
+    from hookd.config import ConfigError
+    from hookd.console.settings import load
 
     try:
         load({}, environ={"HOOKD_REDACT_DISABLE": '["no_such_rule"]', "HOME": "/nonexistent"})
@@ -101,7 +102,7 @@ def test_an_unknown_rule_name_in_redact_disable_is_a_config_error():
 
 
 def _load_with_rules(rules: list[dict]):
-    from hookd.config import load
+    from hookd.console.settings import load
 
     return load({}, environ={"HOOKD_REDACT_RULES": json.dumps(rules), "HOME": "/nonexistent"})
 

@@ -12,7 +12,8 @@ import pytest
 import redis
 
 from conftest import REPO, stream_entries, wait_for_entries, wait_until
-from hookd.config import ConfigError, load
+from hookd.config import ConfigError
+from hookd.console.settings import load
 from hookd.publish.acl import publisher_rule, reader_rule
 from secure_redis import assert_exactly_once, assert_secret_hidden, hookd_cli, send_events, wait_for_error
 from test_status import live_status, wait_status
@@ -215,8 +216,9 @@ def test_a_password_file_is_read_as_its_first_line(tmp_path):
     path.chmod(0o600)
     assert read_password_file(str(path)) == "first line"
     path.write_text("\n")
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ConfigError, match="empty") as caught:
         read_password_file(str(path))
+    assert caught.value.setting == "redis_password_file"
 
 
 @pytest.mark.parametrize("values, named", [

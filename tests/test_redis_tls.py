@@ -14,8 +14,9 @@ import pytest
 import redis
 
 from conftest import stream_entries, wait_for_entries
-from hookd.config import load
+from hookd.console.settings import load
 from hookd.publish.connection import connect, connect_sync, describe_failure
+from hookd.publish.settings import RedisSettings
 from secure_redis import (Certs, TlsRedis, assert_exactly_once, hookd_cli, send_events, wait_for_error,
                           warnings_logged)
 from test_status import wait_status
@@ -60,6 +61,8 @@ def settings(url: str, **values: str):
 
 def ping(config) -> str:
     """'PONG', or what hookd would say about the failure."""
+    config = RedisSettings.from_config(config)
+
     async def go():
         client = connect(config)
         try:
@@ -147,7 +150,8 @@ def test_a_certificate_for_another_name_is_refused_and_redis_tls_server_name_acc
     wrong_name = ping(settings(named_redis.tls_url, redis_tls_ca_file=ca, redis_tls_server_name="other.test"))
     assert "mismatch" in wrong_name
     # hookd tail's synchronous client takes the same server name.
-    sync = connect_sync(settings(named_redis.tls_url, redis_tls_ca_file=ca, redis_tls_server_name="redis.test"))
+    sync = connect_sync(RedisSettings.from_config(
+        settings(named_redis.tls_url, redis_tls_ca_file=ca, redis_tls_server_name="redis.test")))
     try:
         assert sync.ping() is True
     finally:

@@ -15,9 +15,11 @@ import json
 import pytest
 
 from conftest import REPO
-from hookd.config import ConfigError, load
+from hookd.config import ConfigError
+from hookd.console.settings import load
 from hookd.publish.acl import sentinel_rule
 from hookd.publish.connection import connect_sync
+from hookd.publish.settings import RedisSettings
 from redis_topologies import SentinelSetup, TlsFiles
 from secure_redis import (Certs, assert_exactly_once, assert_secret_hidden, hookd_cli, send_events,
                           wait_for_error)
@@ -282,7 +284,7 @@ def test_tls_settings_with_a_plain_master_are_accepted_for_tls_sentinels(certs):
 
 def test_the_blocking_client_finds_the_master_through_tls_sentinels(tls_sentinel, certs):
     config = load(tls_settings(tls_sentinel, certs), environ={})
-    client = connect_sync(config)
+    client = connect_sync(RedisSettings.from_config(config))
     try:
         assert client.ping() is True
     finally:

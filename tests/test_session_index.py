@@ -16,6 +16,7 @@ from hookd.config import Config
 from hookd.envelope import Event
 from hookd.publish.connection import connect
 from hookd.publish.script import PUBLISH_BATCH, batch_args, script_keys
+from hookd.publish.settings import PublishSettings, RedisSettings
 
 SESSION, CWD = (json.loads((CORPUS / "stop.json").read_bytes())[key] for key in ("session_id", "cwd"))
 HASH = "{hookd:events}:session:" + SESSION
@@ -230,10 +231,11 @@ def _event(seq: int, hook: str, received_ns: int, session: str = "s1", cwd: str 
 
 
 async def _run_script(config: Config, batches: list[list[Event]]) -> list:
-    client = connect(config)
+    client = connect(RedisSettings.from_config(config))
     script = client.register_script(PUBLISH_BATCH)
+    settings = PublishSettings.from_config(config)
     try:
-        return [await script(keys=script_keys(config.stream), args=batch_args(config, batch))
+        return [await script(keys=script_keys(config.stream), args=batch_args(settings, batch))
                 for batch in batches]
     finally:
         await client.aclose()

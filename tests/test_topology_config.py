@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 import redis.exceptions
 
-from hookd.config import ConfigError, load
+from hookd.config import ConfigError
+from hookd.console.settings import load
 from hookd.publish.connection import describe_failure
+from hookd.publish.settings import RedisSettings
 from hookd.publish.topology import describe, sentinel_addresses
 
 
@@ -37,15 +39,15 @@ def test_settings_that_cannot_work_name_what_to_change(environ, blamed, says):
 
 
 def test_where_hookd_publishes_is_described_without_the_password():
-    cluster = config(redis_cluster="true", redis_url="redis://hookd:s3cret@node:7000")
+    cluster = RedisSettings.from_config(config(redis_cluster="true", redis_url="redis://hookd:s3cret@node:7000"))
     assert describe(cluster) == "redis cluster at redis://hookd:****@node:7000"
-    sentinel = config(redis_sentinel="a:26379,b:26379", redis_sentinel_master="main",
-                      redis_url="redis://hookd:s3cret@ignored/2")
+    sentinel = RedisSettings.from_config(config(redis_sentinel="a:26379,b:26379", redis_sentinel_master="main",
+                                                redis_url="redis://hookd:s3cret@ignored/2"))
     assert describe(sentinel) == "redis master 'main' (sentinels a:26379,b:26379)"
     assert "s3cret" not in describe_failure(sentinel, redis.exceptions.ConnectionError("x"))
 
 
 def test_a_slot_on_the_move_is_named_as_such():
-    cluster = config(redis_cluster="true", redis_url="redis://node:7000")
+    cluster = RedisSettings.from_config(config(redis_cluster="true", redis_url="redis://node:7000"))
     message = describe_failure(cluster, redis.exceptions.AskError("3999 127.0.0.1:7001"))
     assert "moving the stream's hash slot" in message

@@ -9,23 +9,28 @@ import signal
 import sys
 from typing import Any
 
-from hookd.config import load, masked
-from hookd.config_errors import ConfigError
-from hookd.console import exits
-from hookd.console.options import settings_from
+from hookd.config import Config, masked
+from hookd.config_errors import SettingError
+from hookd.console import exits, settings
+from hookd.console.options import USES, chosen, settings_from
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
     from hookd.publish.access import password_flag_warning
 
-    settings = settings_from(args)
-    warning = password_flag_warning(settings)
+    given = settings_from(args)
+    warning = password_flag_warning(given)
     if warning and args.handler is cmd_run:  # a daemon's arguments stay in the process list
-        raise ConfigError(f"refusing to run: {warning}", setting="redis_url",
-                          source="--redis-url on the command line")
+        raise SettingError(f"refusing to run: {warning}", setting="redis_url",
+                           source="--redis-url on the command line")
     if warning:
         print(f"hookd: warning: {warning}", file=sys.stderr)
-    return settings
+    return given
+
+
+def load(args: argparse.Namespace) -> Config:
+    """The settings, with those of the parts this command uses checked (console/settings.py)."""
+    return settings.load(_settings(args), uses=chosen(USES.get(args.command, ())))
 
 
 def config_file_of(args: argparse.Namespace) -> str | None:
@@ -48,7 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from hookd.paths import UnsafePathError
     from hookd.service.activation import ActivationError
 
-    config = load(_settings(args))
+    config = load(args)
     # A closed stderr must cost log lines, not the process: EPIPE is an error to handle
     # (hookd/logs.py), never a signal that kills.
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
@@ -100,7 +105,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     if args.markdown:
         print(settings_reference())
         return exits.OK
-    values = masked(load(_settings(args)))
+    values = masked(load(args))
     if args.json:
         print(json.dumps(values))
     else:
@@ -113,7 +118,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_print_hook_command(args: argparse.Namespace) -> int:
     from hookd.hooks.command import hook_command_line
 
-    config = load(_settings(args))
+    config = load(args)
     print(hook_command_line(args.event, config.socket, config.state_dir))
     return exits.OK
 
@@ -121,7 +126,7 @@ def cmd_print_hook_command(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from hookd import replay
 
-    return replay.run(load(_settings(args)), file=args.file, export_to=args.export,
+    return replay.run(load(args), file=args.file, export_to=args.export,
                       dry_run=args.dry_run, as_json=args.json)
 
 
@@ -131,8 +136,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from hookd.control import snapshot
 
     try:
-        config = load(_settings(args))
-    except ConfigError as exc:
+        config = load(args)
+    except SettingError as exc:
         # Exit 2 means "not running" to a monitoring script; a bad setting is "could not tell".
         print(f"hookd: {exc}", file=sys.stderr)
         return snapshot.UNKNOWN
@@ -148,7 +153,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
     from hookd.redact import build_redactor
     from hookd.redact.truncate import truncate_strings
 
-    config = load(_settings(args))
+    config = load(args)
     data = sys.stdin.buffer.read()
     try:
         text = data.decode("utf-8")
@@ -172,7 +177,7 @@ def cmd_hooks(args: argparse.Namespace) -> int:
     from hookd.hooks import commands
     from hookd.hooks.settings import SCOPES, SettingsError, scope_path
 
-    config = load(_settings(args))
+    config = load(args)
     paths = [args.settings] if getattr(args, "settings", None) else \
         [scope_path(s) for s in ([args.scope] if getattr(args, "scope", None) else SCOPES)]
     try:
@@ -200,7 +205,7 @@ def cmd_hooks(args: argparse.Namespace) -> int:
 def cmd_tail(args: argparse.Namespace) -> int:
     from hookd.tail import follow
 
-    return follow.run(load(_settings(args)), args)
+    return follow.run(load(args), args)
 
 
 def cmd_service(args: argparse.Namespace) -> int:
@@ -208,7 +213,7 @@ def cmd_service(args: argparse.Namespace) -> int:
     from hookd.paths import UnsafePathError
     from hookd.service import manager, units
 
-    config = load(_settings(args))
+    config = load(args)
     installation = units.Installation.of(config, config_file_of(args))
     service = manager.manager_for(args.manager, installation, os.environ)
     if args.ui:  # hookd ui's own service, beside hookd's
@@ -234,7 +239,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from hookd import logs
     from hookd.ui import server
 
-    config = load(_settings(args))
+    config = load(args)
     if args.print_service:
         from hookd.service import ui_units, units
 

@@ -8,7 +8,6 @@ a few values lists them (argparse's choices), and a secret is never a flag.
 from __future__ import annotations
 
 import argparse
-import typing
 from typing import Any, Iterable, Sequence
 
 import msgspec
@@ -39,7 +38,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "logging": ("log_format", "log_level"),
 }
 EVERYTHING = ("*",)
-# What each command offers as flags: group names, or single settings.
+# The settings each command uses, as group names or single settings: it offers them as flags,
+# and the parts they belong to check them before it runs (console/settings.py).
 USES: dict[str, tuple[str, ...]] = {
     "run": EVERYTHING,
     "config": EVERYTHING,
@@ -135,20 +135,11 @@ def _add_flag(group: Any, name: str, field: msgspec.inspect.Field) -> None:
         group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
                            help=f"{description} (default: {'on' if field.default else 'off'})")
         return
-    choices = _declared_values(name) if isinstance(kind, msgspec.inspect.LiteralType) else None
+    # A setting of a few values is an Enum (hookd/policies.py), listed in the order written.
+    choices = [member.value for member in kind.cls] if isinstance(kind, msgspec.inspect.EnumType) else None
     group.add_argument(flag, dest=name, choices=choices,
                        metavar=None if choices else _metavar(name, field),
                        help=f"{description}{_default_text(field)}")
-
-
-def _declared_values(name: str) -> list[Any]:
-    """A Literal setting's values in the order written (msgspec sorts them)."""
-    from hookd.config import Config
-
-    hint = typing.get_type_hints(Config, include_extras=True)[name]
-    while typing.get_origin(hint) is typing.Annotated:
-        hint = typing.get_args(hint)[0]
-    return list(typing.get_args(hint))
 
 
 def settings_from(args: argparse.Namespace) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from hookd import __version__, liveness, logs
 from hookd.config import mask_url
 from hookd.ingest.inbox import SUFFIX as INBOX_SUFFIX
 from hookd.publish import topology
+from hookd.publish.settings import RedisSettings
 from hookd.spool.inspect import oldest_waiting_received_ns
 
 if TYPE_CHECKING:
@@ -50,8 +51,8 @@ def take(daemon: Daemon) -> dict[str, Any]:
         "stream": config.stream,
         "redis": {
             # Behind Sentinel or a Cluster the URL's host is not where hookd publishes.
-            "url": (topology.describe(config) if config.redis_sentinel or config.redis_cluster
-                    else mask_url(config.redis_url)),
+            "url": (topology.describe(RedisSettings.from_config(config))
+                    if config.redis_sentinel or config.redis_cluster else mask_url(config.redis_url)),
             "state": state.redis.state,
             "last_error": state.redis.last_error,
             "last_ok_at": state.redis.last_ok_at,

@@ -11,6 +11,7 @@ import sys
 from typing import Any, Callable, TextIO
 
 from hookd.config import Config
+from hookd.policies import HookClient, HookMode
 from hookd.hooks import entries, events, merge
 from hookd.hooks import reach
 from hookd.hooks.command import Route, hook_command, route, route_env
@@ -30,13 +31,13 @@ def claude_version() -> tuple[int, ...] | None:
     return tuple(int(n) for n in match.groups()) if match else None
 
 
-def _handler_factory(mode: str, config: Config, native_client: str | None = None
+def _handler_factory(mode: HookMode, config: Config, native_client: str | None = None
                      ) -> tuple[Callable[[str], dict[str, Any]], str | None]:
     def command(event: str) -> dict[str, Any]:
         return entries.command_handler(hook_command(event, config.socket, config.state_dir,
                                                     native=native_client))
 
-    if mode == "command":
+    if mode is HookMode.COMMAND:
         return command, None
     if not config.http_addr:
         raise SettingsError("--mode http needs hookd's HTTP listener: set http_addr (for example "
@@ -58,7 +59,7 @@ def _client(config: Config, dry_run: bool) -> tuple[str | None, str]:
     build = native.for_hooks(config.hook_client, config.state_dir, dry_run)
     if build.path:
         return build.path, f"hook client: {build.reason}"
-    if config.hook_client == "native":
+    if config.hook_client is HookClient.NATIVE:
         raise SettingsError(f"hook_client = native, but the native hook-send is not available: {build.reason}; "
                             "install a C compiler or set hook_client = python (nothing was changed)")
     return None, f"hook client: Python ({build.reason})"
@@ -72,12 +73,13 @@ def _apply(settings: SettingsFile, new: dict[str, Any], dry_run: bool, out: Text
     return write(settings, text)
 
 
-def install(config: Config, path: str, mode: str, names: list[str] | None, dry_run: bool,
+def install(config: Config, path: str, mode: HookMode | str, names: list[str] | None, dry_run: bool,
             out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     settings = load(path)
     chosen, note = events.choose(names, None if names else claude_version())
     native_client, client_note = _client(config, dry_run)
+    mode = HookMode(mode)
     handler_for, url = _handler_factory(mode, config, native_client)
     if note:
         print(f"hookd: {note}", file=err)
@@ -100,7 +102,7 @@ def install(config: Config, path: str, mode: str, names: list[str] | None, dry_r
     if carried:
         print("the hook command sets " + " ".join(f"{k}={v}" for k, v in carried.items())
               + ": this daemon's paths are not the ones hook-send finds by itself", file=out)
-    if mode == "http":
+    if mode is HookMode.HTTP:
         print(_token_advice(config), file=out)
     print("Claude Code reads hooks when a session starts: restart running sessions "
           "(or review them in /hooks).", file=out)

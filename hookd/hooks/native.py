@@ -30,6 +30,7 @@ import threading
 from typing import Mapping, NamedTuple, Sequence
 
 from hookd.paths import UnsafePathError, ensure_private_dir
+from hookd.policies import HookClient
 
 FLAGS = ("-O2", "-std=c99", "-Wall", "-Wextra", "-Werror")
 NAME = re.compile(r"hook-send-[0-9a-f]{12}$")
@@ -192,12 +193,12 @@ def ensure(state_dir: str, source: str | None = None, environ: Mapping[str, str]
     return Build(final, f"native hook-send {final} (built from {source} and self-tested)")
 
 
-def for_hooks(choice: str, state_dir: str, dry_run: bool = False, environ: Mapping[str, str] = os.environ) -> Build:
+def for_hooks(choice: HookClient | str, state_dir: str, dry_run: bool = False, environ: Mapping[str, str] = os.environ) -> Build:
     """The client ``hookd hooks install`` writes (hook_client setting): a native path, or None.
 
     A dry run builds nothing: it names the binary a real install would build, if a compiler is there.
     """
-    if choice == "python":
+    if choice == HookClient.PYTHON:
         return Build(None, "hook_client = python")
     if not dry_run:
         return ensure(state_dir, environ=environ)

@@ -13,10 +13,9 @@ from collections import Counter
 
 import structlog
 
-from hookd.config import Config
 from hookd.ingest.budget import FrameBudget
 from hookd.ingest.http import HookConnection
-from hookd.ingest.http_setup import allowed_hosts, bind_addr, host_of, load_or_create_token
+from hookd.ingest.http_setup import HttpSettings, allowed_hosts, bind_addr, host_of, load_or_create_token
 from hookd.peers import Throttle
 from hookd.pipeline import Pipeline
 
@@ -28,16 +27,16 @@ REFUSAL_LOG_INTERVAL_S = 10.0
 class HttpListener:
     """The listening sockets, the token and the counters `hookd status` shows."""
 
-    def __init__(self, config: Config, token: str, sockets: list[socket.socket]) -> None:
-        self.addr = config.http_addr
+    def __init__(self, settings: HttpSettings, token: str, sockets: list[socket.socket]) -> None:
+        self.addr = settings.http_addr
         # Compared as digests: equal lengths, so the time taken says nothing of the token.
         self.token_digest = hashlib.sha256(token.encode()).digest()
-        self.hosts = allowed_hosts(config.http_addr, config.http_allow_public,
-                                   config.http_public_name)
+        self.hosts = allowed_hosts(settings.http_addr, settings.http_allow_public,
+                                   settings.http_public_name)
         self.sockets = sockets
-        self.max_body = config.max_event_bytes
-        self.timeout_s = config.client_timeout_s
-        self.backlog = config.listen_backlog
+        self.max_body = settings.max_event_bytes
+        self.timeout_s = settings.client_timeout_s
+        self.backlog = settings.listen_backlog
         self.budget: FrameBudget | None = None  # shared with the socket's connections (budget.py)
         self.pipeline: Pipeline | None = None
         self.servers: list[asyncio.Server] = []
@@ -47,14 +46,14 @@ class HttpListener:
         self.throttle = Throttle(REFUSAL_LOG_INTERVAL_S)
 
     @classmethod
-    def bind(cls, config: Config, passed: list[socket.socket] | None = None) -> HttpListener:
+    def bind(cls, settings: HttpSettings, passed: list[socket.socket] | None = None) -> HttpListener:
         """Read or create the token and bind the address, before anything slow, so errors come first.
 
         ``passed``: sockets the service manager holds on http_addr (socket activation),
         served as they are instead of binding.
         """
-        token = load_or_create_token(config.http_token_file)
-        return cls(config, token, passed or bind_addr(config.http_addr))
+        token = load_or_create_token(settings.http_token_file)
+        return cls(settings, token, passed or bind_addr(settings.http_addr))
 
     async def start(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline

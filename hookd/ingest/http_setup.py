@@ -1,8 +1,8 @@
 """What the HTTP listener needs before it serves: its address, checked and bound, and its token.
 
-Kept apart from the listener so that the config check (which runs for every
-hookd command) and `hookd hooks install --mode http` (which reads the token)
-need neither httptools nor the event loop.
+Kept apart from the listener so that the settings check (``check_settings``, run
+for the commands that use http_addr) and `hookd hooks install --mode http` (which
+reads the token) need neither httptools nor the event loop.
 """
 
 from __future__ import annotations
@@ -15,11 +15,25 @@ import socket
 import stat
 import string
 
+from hookd.config import Section
+from hookd.config_errors import SettingError
 from hookd.paths import UnsafePathError, create_private, ensure_private_dir
 
 MIN_TOKEN_CHARS = 16
 # A token travels in an HTTP header: visible ASCII, no spaces or quotes to escape in settings.json.
 _TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "-._~+/=")
+
+
+class HttpSettings(Section, frozen=True, kw_only=True):
+    """What the HTTP listener reads: where it listens, its token, whom it answers, its limits."""
+
+    http_addr: str
+    http_token_file: str
+    http_allow_public: bool
+    http_public_name: str
+    max_event_bytes: int
+    client_timeout_s: float
+    listen_backlog: int
 
 
 class HttpSetupError(UnsafePathError):
@@ -65,6 +79,15 @@ def check_addr(addr: str, allow_public: bool) -> None:
             "127.0.0.1:PORT is enough; to serve other machines anyway set http_allow_public = true "
             "(anyone who can reach it and learns the token can add events, and the token crosses "
             "the network in clear text)")
+
+
+def check_settings(addr: str, allow_public: bool) -> None:
+    """http_addr, with http_allow_public: a SettingError names http_addr and the fix."""
+    if addr:
+        try:
+            check_addr(addr, allow_public)
+        except ValueError as exc:
+            raise SettingError(str(exc), setting="http_addr") from None
 
 
 def host_of(value: bytes, loopback_only: bool = False) -> str | None:

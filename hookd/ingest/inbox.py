@@ -27,6 +27,7 @@ from hookd.ingest.protocol import MAX_HEADER_BYTES, Reason, Rejected, parse_head
 from hookd.paths import (UnsafePathError, describe, ensure_private_dir, open_private, read_private,
                          why_untrusted)
 from hookd.pipeline import Pipeline
+from hookd.policies import FsyncPolicy
 
 log = structlog.get_logger("hookd.inbox")
 
@@ -119,7 +120,7 @@ class Inbox:
         if done:
             # The client fsynced its file; the spool must hold the event as firmly
             # before the file goes.
-            if self.pipeline.spool.fsync_policy != "never":
+            if self.pipeline.spool.fsync_policy is not FsyncPolicy.NEVER:
                 self.pipeline.spool.sync()
             for path in done:
                 os.unlink(path)

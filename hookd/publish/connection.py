@@ -12,11 +12,12 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
 
-from hookd.config import Config, mask_url
+from hookd.config import mask_url
 from hookd.publish import sentinel, topology
 from hookd.publish.migration import is_ask, redirected_too_often
 from hookd.publish.access import (
     exception_chain, explain, login, refused, tls_kwargs, url_credentials, uses_tls, was_reset)
+from hookd.publish.settings import RedisSettings
 
 
 try:  # No CLIENT SETINFO on connect: one command fewer for the ACL to grant (see acl.py).
@@ -66,7 +67,7 @@ class ServerName:
             self.host = host
 
 
-def connection_kwargs(config: Config, tls: bool | None = None) -> dict[str, Any]:
+def connection_kwargs(settings: RedisSettings, tls: bool | None = None) -> dict[str, Any]:
     """redis-py keyword arguments for any of hookd's clients: timeouts, the login, and TLS.
 
     They suit the synchronous and asyncio clients, and Sentinel and Cluster
@@ -75,54 +76,54 @@ def connection_kwargs(config: Config, tls: bool | None = None) -> dict[str, Any]
     password in the URL itself is read by redis-py's from_url.
     """
     kwargs: dict[str, Any] = {
-        "socket_connect_timeout": config.redis_connect_timeout_s,
-        "socket_timeout": config.redis_timeout_s,
+        "socket_connect_timeout": settings.connect_timeout_s,
+        "socket_timeout": settings.timeout_s,
         **_NO_SETINFO,
-        **login(config),
+        **login(settings),
     }
-    if uses_tls(config) if tls is None else tls:
-        kwargs.update(tls_kwargs(config))
+    if uses_tls(settings) if tls is None else tls:
+        kwargs.update(tls_kwargs(settings))
     return kwargs
 
 
-def connect(config: Config) -> aioredis.Redis | RedisCluster:
+def connect(settings: RedisSettings) -> aioredis.Redis | RedisCluster:
     """A pooled client. redis-py's own retries are off: the publisher decides when to retry.
 
     With redis_sentinel or redis_cluster set, a Sentinel or Cluster client (see topology.py).
     """
-    if config.redis_sentinel or config.redis_cluster:
-        client = topology.client(config, client_kwargs(config))
+    if settings.sentinel or settings.cluster:
+        client = topology.client(settings, client_kwargs(settings))
     else:
-        client = aioredis.Redis.from_url(config.redis_url, **client_kwargs(config))
+        client = aioredis.Redis.from_url(settings.url, **client_kwargs(settings))
     if not isinstance(client, RedisCluster):  # a Cluster makes its connections per node
-        _specialise(client.connection_pool, config, HiredisPacking)
+        _specialise(client.connection_pool, settings, HiredisPacking)
     return client
 
 
-def connect_sync(config: Config, **overrides: Any) -> redis.Redis | redis.RedisCluster:
+def connect_sync(settings: RedisSettings, **overrides: Any) -> redis.Redis | redis.RedisCluster:
     """A synchronous client with the same login and TLS settings (hookd tail), any topology."""
-    kwargs = {**connection_kwargs(config), **overrides}
-    if config.redis_sentinel or config.redis_cluster:
-        return topology.sync_client(config, **kwargs)
-    client = redis.Redis.from_url(config.redis_url, **kwargs)
-    _specialise(client.connection_pool, config)
+    kwargs = {**connection_kwargs(settings), **overrides}
+    if settings.sentinel or settings.cluster:
+        return topology.sync_client(settings, **kwargs)
+    client = redis.Redis.from_url(settings.url, **kwargs)
+    _specialise(client.connection_pool, settings)
     return client
 
 
-def _specialise(pool, config: Config, *mixins: type) -> None:
-    if config.redis_tls_server_name and uses_tls(config):
+def _specialise(pool, settings: RedisSettings, *mixins: type) -> None:
+    if settings.tls_server_name and uses_tls(settings):
         mixins = (ServerName, *mixins)
     if mixins:
         base = pool.connection_class
         pool.connection_class = type(f"Hookd{base.__name__}", (*mixins, base),
-                                     {"server_name": config.redis_tls_server_name})
+                                     {"server_name": settings.tls_server_name})
 
 
-def client_kwargs(config: Config) -> dict[str, Any]:
+def client_kwargs(settings: RedisSettings) -> dict[str, Any]:
     """The publisher's client settings, for every topology: connection_kwargs, with redis-py's
     own retries off."""
     return dict(
-        **connection_kwargs(config),
+        **connection_kwargs(settings),
         retry=Retry(NoBackoff(), 0),
         retry_on_timeout=False,
         max_connections=4,
@@ -131,35 +132,35 @@ def client_kwargs(config: Config) -> dict[str, Any]:
     )
 
 
-def _masked(config: Config, text: str) -> str:
+def _masked(settings: RedisSettings, text: str) -> str:
     """The text with redis_url's password and the password settings' values as ****."""
-    text = text.replace(config.redis_url, mask_url(config.redis_url))
-    for secret in (url_credentials(config.redis_url)[1], config.redis_password,
-                   config.redis_sentinel_password):
+    text = text.replace(settings.url, mask_url(settings.url))
+    for secret in (url_credentials(settings.url)[1], settings.password,
+                   settings.sentinel_password):
         if secret:
             text = text.replace(secret, "****")
     return text
 
 
-def describe_failure(config: Config, exc: BaseException) -> str:
+def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
     """One sentence naming what went wrong with Redis and what to do, with the password masked."""
-    where = topology.describe(config)
-    text = _masked(config, str(exc))
+    where = topology.describe(settings)
+    text = _masked(settings, str(exc))
     no_master = next((link for link in exception_chain(exc) if isinstance(link, sentinel.NoMaster)), None)
     if no_master is not None:
-        return _masked(config, f"{where}: {sentinel.explain(config, no_master)}")
-    access = explain(config, exc, text)
+        return _masked(settings, f"{where}: {sentinel.explain(settings, no_master)}")
+    access = explain(settings, exc, text)
     if access is not None:
         return f"{where}: {access}"
     if isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
         connecting = "connecting" in text
-        hint = " (if that port speaks plain Redis, not TLS, use redis://)" if uses_tls(config) and connecting else ""
-        timeout = config.redis_connect_timeout_s if connecting else config.redis_timeout_s
+        hint = " (if that port speaks plain Redis, not TLS, use redis://)" if uses_tls(settings) and connecting else ""
+        timeout = settings.connect_timeout_s if connecting else settings.timeout_s
         return f"{where} did not answer within {timeout:g}s{hint}"
     if isinstance(exc, (redis.exceptions.ConnectionError, OSError)):
         if refused(exc):
             return f"{where} refused the connection (is redis-server running?)"
-        hint = " (if that port speaks TLS only, use rediss://)" if was_reset(exc) and not uses_tls(config) else ""
+        hint = " (if that port speaks TLS only, use rediss://)" if was_reset(exc) and not uses_tls(settings) else ""
         return f"{where} cannot be reached: {text}{hint}"
     if is_ask(exc):
         return f"{where} is moving the stream's hash slot to another node; publishing resumes once it is done"

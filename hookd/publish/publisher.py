@@ -21,13 +21,13 @@ import redis.exceptions
 from redis.asyncio.connection import Connection
 import structlog
 
-from hookd.config import Config
 from hookd.publish import topology
 from hookd.publish.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from hookd.publish.connection import describe_failure
 from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.topology import FAILURES
 from hookd.publish.script import PUBLISH_BATCH, ScriptArg, batch_args, batch_keys, script_keys, sender
+from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState
 
@@ -49,25 +49,26 @@ class ReplicasBehind(redis.exceptions.RedisError):
 
 
 class Publisher:
-    def __init__(self, config: Config, spool: Spool, client: aioredis.Redis | aioredis.RedisCluster,
-                 state: DaemonState) -> None:
-        self.config = config
+    def __init__(self, settings: PublishSettings, redis_settings: RedisSettings, spool: Spool,
+                 client: aioredis.Redis | aioredis.RedisCluster, state: DaemonState) -> None:
+        self.settings = settings
+        self.redis_settings = redis_settings
         self.spool = spool
         self.client = client
         self.state = state
         self.script = client.register_script(PUBLISH_BATCH)
-        self.keys = script_keys(config.stream)
-        self.route = topology.route_for(client, config.stream)
+        self.keys = script_keys(settings.stream)
+        self.route = topology.route_for(client, settings.stream)
         self.redirects = 0
-        self.linger_s = config.publish_linger_ms / 1000
+        self.linger_s = settings.publish_linger_ms / 1000
         self.batch_started_at = float("-inf")
-        self.slot_move = SlotMove(topology.describe(config))
+        self.slot_move = SlotMove(topology.describe(redis_settings))
         # WAIT gives up in half the time a batch may take (a trial's is shorter), so that
         # its answer comes before the timeout's.
-        self.wait_ms = max(1, int(min(config.redis_timeout_s, config.breaker_trial_timeout_s) * 500))
+        self.wait_ms = max(1, int(min(redis_settings.timeout_s, settings.breaker_trial_timeout_s) * 500))
         self.progress = state.progress
-        self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_backoff_min_s,
-                                      config.breaker_backoff_max_s)
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_backoff_min_s,
+                                      settings.breaker_backoff_max_s)
 
     async def check(self) -> bool:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""
@@ -105,7 +106,7 @@ class Publisher:
             if self.breaker.failures == 0:
                 await self.stream()
                 continue
-            batch = await self.spool.next_batch(1, self.config.batch_max_bytes)
+            batch = await self.spool.next_batch(1, self.settings.batch_max_bytes)
             if not await self.publish(batch):
                 self.spool.rewind()
 
@@ -123,8 +124,8 @@ class Publisher:
                                           + max(0.0, deadline - time.monotonic())):
                 while (self.spool.has_unread() and self.state.redis.state != "down"
                        and time.monotonic() < deadline):
-                    batch = await self.spool.next_batch(self.config.batch_max_events,
-                                                        self.config.batch_max_bytes)
+                    batch = await self.spool.next_batch(self.settings.batch_max_events,
+                                                        self.settings.batch_max_bytes)
                     if not await self.publish(batch):
                         return
         except TimeoutError:
@@ -136,9 +137,9 @@ class Publisher:
         trial = self.breaker.state == HALF_OPEN
         self.progress.attempting()
         try:
-            async with asyncio.timeout(self.config.breaker_trial_timeout_s if trial else None):
-                added, skipped = await self.send(batch_keys(self.config, batch.events),
-                                                 batch_args(self.config, batch.events), ask)
+            async with asyncio.timeout(self.settings.breaker_trial_timeout_s if trial else None):
+                added, skipped = await self.send(batch_keys(self.settings, batch.events),
+                                                 batch_args(self.settings, batch.events), ask)
         except FAILURES as exc:
             self.progress.answered(False)
             await self._failed(exc)
@@ -185,7 +186,7 @@ class Publisher:
         added, skipped = await conn.read_response()
         if added < 0:
             raise GapError(f"the batch sent before this one did not land (the mark is at {skipped})")
-        wanted = self.config.redis_wait_replicas
+        wanted = self.settings.redis_wait_replicas
         if wanted:
             confirmed = await conn.read_response()
             if confirmed < wanted:
@@ -257,7 +258,7 @@ class Publisher:
         while True:
             if len(in_flight) < IN_FLIGHT:
                 if held is None:
-                    held = (self.spool.read_batch(self.config.batch_max_events, self.config.batch_max_bytes)
+                    held = (self.spool.read_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
                             if in_flight else await self._next_batch())
                 if held.events and (not in_flight or sender(in_flight[-1].events[-1]) == sender(held.events[0])):
                     after = in_flight[-1].events[-1].seq if in_flight else 0
@@ -289,7 +290,7 @@ class Publisher:
             if wait > 0:
                 await asyncio.sleep(wait)
         self.batch_started_at = loop.time()
-        return await self.spool.next_batch(self.config.batch_max_events, self.config.batch_max_bytes)
+        return await self.spool.next_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
 
     async def _after_stream_failure(self, exc: BaseException) -> None:
         """Get past what stopped the stream, or count it as a failure.
@@ -301,7 +302,7 @@ class Publisher:
         """
         if is_ask(exc):
             self.slot_move.asked(exc)
-            batch = await self.spool.next_batch(self.config.batch_max_events, self.config.batch_max_bytes)
+            batch = await self.spool.next_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
             if not await self.publish(batch, ask=exc):
                 self.spool.rewind()
             return
@@ -321,8 +322,8 @@ class Publisher:
         self._record_failure(exc)
 
     def _pack(self, batch: Batch, after: int) -> list[bytes]:
-        return self._packed(batch_keys(self.config, batch.events),
-                            batch_args(self.config, batch.events, after))
+        return self._packed(batch_keys(self.settings, batch.events),
+                            batch_args(self.settings, batch.events, after))
 
     def _packed(self, keys: list[str], args: list[ScriptArg], asking: bool = False) -> list[bytes]:
         # Straight to hiredis: redis-py's serializer first copies every argument through a
@@ -331,8 +332,8 @@ class Publisher:
         packed = [hiredis.pack_command(("ASKING",))] if asking else []
         packed.append(hiredis.pack_command(("EVALSHA", self.script.sha, len(keys), *keys,  # type: ignore[arg-type]
                                             *args)))
-        if self.config.redis_wait_replicas:
-            packed.append(hiredis.pack_command(("WAIT", self.config.redis_wait_replicas,  # type: ignore[arg-type]
+        if self.settings.redis_wait_replicas:
+            packed.append(hiredis.pack_command(("WAIT", self.settings.redis_wait_replicas,  # type: ignore[arg-type]
                                                 self.wait_ms)))
         return packed
 
@@ -360,7 +361,7 @@ class Publisher:
     def _record_success(self, sent: int) -> None:
         health = self.state.redis
         if health.state != "up":
-            log.info(f"{topology.describe(self.config)} is up; publishing",
+            log.info(f"{topology.describe(self.redis_settings)} is up; publishing",
                      redis="up", backlog=self.spool.pending_events,
                      down_for_s=None if health.down_since is None
                      else round(time.time() - health.down_since, 1))
@@ -371,7 +372,7 @@ class Publisher:
 
     def _record_failure(self, exc: BaseException) -> None:
         health = self.state.redis
-        message = describe_failure(self.config, exc)
+        message = describe_failure(self.redis_settings, exc)
         previous = self.breaker.state
         self.breaker.record_failure()
         if previous == CLOSED and self.breaker.state == OPEN:

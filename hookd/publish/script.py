@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from hookd.config import Config
+from hookd.config_errors import SettingError
 from hookd.publish.acl import ACL_CHECK
 from hookd.publish.session_index import index_fields, session_key_prefix, sessions_key, slot_prefix
+from hookd.publish.settings import PublishSettings
 
 ScriptArg = bytes | str | int | float  # what redis-py and hiredis encode
 
@@ -175,19 +176,19 @@ def script_keys(stream: str, sessions: Iterable[str] = ()) -> list[str]:
     return [stream, marks_key(stream), sessions_key(stream), *(prefix + s for s in sessions)]
 
 
-def batch_keys(config: Config, events: Sequence[ScriptEvent]) -> list[str]:
+def batch_keys(settings: PublishSettings, events: Sequence[ScriptEvent]) -> list[str]:
     """PUBLISH_BATCH's KEYS for events of one host."""
-    if not config.session_index:
-        return script_keys(config.stream)
-    return script_keys(config.stream, {event.session: None for event in events if event.session})
+    if not settings.session_index:
+        return script_keys(settings.stream)
+    return script_keys(settings.stream, {event.session: None for event in events if event.session})
 
 
-def batch_args(config: Config, events: Sequence[ScriptEvent], after: int = 0) -> list[ScriptArg]:
+def batch_args(settings: PublishSettings, events: Sequence[ScriptEvent], after: int = 0) -> list[ScriptArg]:
     """PUBLISH_BATCH's ARGV for events of one host."""
-    indexed = config.session_index
-    args: list[ScriptArg] = [config.stream_maxlen, events[0].host, after,
-                             config.session_retention_s if indexed else 0,
-                             session_key_prefix(config.stream), config.publish_channel,
+    indexed = settings.session_index
+    args: list[ScriptArg] = [settings.stream_maxlen, events[0].host, after,
+                             settings.session_retention_s if indexed else 0,
+                             session_key_prefix(settings.stream), settings.publish_channel,
                              events[0].instance, sender(events[0])]
     if not indexed:
         for event in events:
@@ -223,3 +224,12 @@ def sender(event: ScriptEvent) -> str:
 def marks_key(stream: str) -> str:
     """The high-water-mark hash, in the stream's Redis Cluster hash slot (see slot_prefix)."""
     return slot_prefix(stream) + "hwm"
+
+
+def check_stream(stream: str) -> None:
+    """The high-water-mark key must share the stream's cluster slot; some names make that
+    impossible (a SettingError names the stream setting)."""
+    try:
+        marks_key(stream)
+    except ValueError as exc:
+        raise SettingError(str(exc), setting="stream") from None

@@ -25,54 +25,53 @@ import redis.sentinel
 from redis.asyncio.connection import SSLConnection, parse_url
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 
-from hookd.config import Config
+from hookd.config_errors import SettingError
+from hookd.policies import SentinelTls
 from hookd.publish import access
 from hookd.publish.addresses import host_ports
+from hookd.publish.settings import RedisSettings
 
-LOGIN_SETTINGS = ("redis_sentinel_username", "redis_sentinel_password", "redis_sentinel_password_file")
+LOGIN_FIELDS = ("sentinel_username", "sentinel_password", "sentinel_password_file")
 
 
 def sentinel_addresses(text: str) -> list[tuple[str, int]]:
     return host_ports(text, "redis_sentinel", "10.0.0.5:26379")
 
 
-def check(config: Config) -> None:
-    """The sentinels' own settings; a ValueError names the one to change."""
-    given = [name for name in LOGIN_SETTINGS if getattr(config, name)]
-    if config.redis_sentinel_tls != "auto":
+def check(settings: RedisSettings) -> None:
+    """The sentinels' own settings; a SettingError names the one to change."""
+    given = ["redis_" + name for name in LOGIN_FIELDS if getattr(settings, name)]
+    if settings.sentinel_tls is not SentinelTls.AUTO:
         given.append("redis_sentinel_tls")
-    if given and not config.redis_sentinel:
-        raise ValueError(f"{given[0]} is set but redis_sentinel is not; name the sentinels in "
-                         f"redis_sentinel, or drop {given[0]} - at `$.{given[0]}`")
-    if config.redis_sentinel_password and config.redis_sentinel_password_file:
-        raise ValueError("the sentinels' password is given twice, by redis_sentinel_password "
-                         "(HOOKD_REDIS_SENTINEL_PASSWORD) and by redis_sentinel_password_file; "
-                         "keep one - at `$.redis_sentinel_password_file`")
-    if config.redis_sentinel_password_file:
-        try:
-            access.read_password_file(config.redis_sentinel_password_file, "redis_sentinel_password_file")
-        except access.AccessError as exc:
-            raise ValueError(f"{exc} - at `$.redis_sentinel_password_file`") from None
+    if given and not settings.sentinel:
+        raise SettingError(f"{given[0]} is set but redis_sentinel is not; name the sentinels in "
+                           f"redis_sentinel, or drop {given[0]}", setting=given[0])
+    if settings.sentinel_password and settings.sentinel_password_file:
+        raise SettingError("the sentinels' password is given twice, by redis_sentinel_password "
+                           "(HOOKD_REDIS_SENTINEL_PASSWORD) and by redis_sentinel_password_file; "
+                           "keep one", setting="redis_sentinel_password_file")
+    if settings.sentinel_password_file:
+        access.read_password_file(settings.sentinel_password_file, "redis_sentinel_password_file")
 
 
-def uses_tls(config: Config) -> bool:
-    mode = config.redis_sentinel_tls
-    return mode == "on" or (mode == "auto" and access.uses_tls(config))
+def uses_tls(settings: RedisSettings) -> bool:
+    mode = settings.sentinel_tls
+    return mode is SentinelTls.ON or (mode is SentinelTls.AUTO and access.uses_tls(settings))
 
 
-def login(config: Config) -> dict[str, str]:
-    return access.credentials(config.redis_sentinel_username, config.redis_sentinel_password,
-                              config.redis_sentinel_password_file, "redis_sentinel_password_file")
+def login(settings: RedisSettings) -> dict[str, str]:
+    return access.credentials(settings.sentinel_username, settings.sentinel_password,
+                              settings.sentinel_password_file, "redis_sentinel_password_file")
 
 
-def sentinel_kwargs(config: Config, kwargs: dict[str, Any]) -> dict[str, Any]:
+def sentinel_kwargs(settings: RedisSettings, kwargs: dict[str, Any]) -> dict[str, Any]:
     """What each sentinel is connected with: hookd's timeouts and no CLIENT SETINFO (from the
     master's ``kwargs``), the sentinels' own login, and TLS when they speak it."""
     options = {k: v for k, v in kwargs.items()
                if k.startswith("socket_") or k in ("driver_info", "lib_name", "lib_version")}
-    options.update(login(config))
-    if uses_tls(config):
-        options.update(ssl=True, **access.tls_kwargs(config))
+    options.update(login(settings))
+    if uses_tls(settings):
+        options.update(ssl=True, **access.tls_kwargs(settings))
     return options
 
 
@@ -164,24 +163,24 @@ class SentinelMasterClient(aioredis.Redis):
         await pool.sentinel_manager.aclose()
 
 
-def master_client(config: Config, kwargs: dict[str, Any]) -> aioredis.Redis:
+def master_client(settings: RedisSettings, kwargs: dict[str, Any]) -> aioredis.Redis:
     """The asyncio client of the master the sentinels name, with the master's ``kwargs``."""
-    sentinels = _Sentinels(sentinel_addresses(config.redis_sentinel), sentinel_kwargs(config, kwargs))
-    return sentinels.master_for(config.redis_sentinel_master, redis_class=SentinelMasterClient,
-                                **{**kwargs, **_master_options(parse_url(config.redis_url), SSLConnection)})
+    sentinels = _Sentinels(sentinel_addresses(settings.sentinel), sentinel_kwargs(settings, kwargs))
+    return sentinels.master_for(settings.sentinel_master, redis_class=SentinelMasterClient,
+                                **{**kwargs, **_master_options(parse_url(settings.url), SSLConnection)})
 
 
-def sync_master_client(config: Config, kwargs: dict[str, Any]) -> redis.Redis:
+def sync_master_client(settings: RedisSettings, kwargs: dict[str, Any]) -> redis.Redis:
     """The blocking client of the master the sentinels name (hookd tail)."""
-    sentinels = _SyncSentinels(sentinel_addresses(config.redis_sentinel), sentinel_kwargs(config, kwargs))
-    options = _master_options(redis.connection.parse_url(config.redis_url), redis.connection.SSLConnection)
-    return sentinels.master_for(config.redis_sentinel_master, **{**kwargs, **options})
+    sentinels = _SyncSentinels(sentinel_addresses(settings.sentinel), sentinel_kwargs(settings, kwargs))
+    options = _master_options(redis.connection.parse_url(settings.url), redis.connection.SSLConnection)
+    return sentinels.master_for(settings.sentinel_master, **{**kwargs, **options})
 
 
 # -- what a failure means ------------------------------------------------------
 
 
-def explain(config: Config, exc: NoMaster) -> str:
+def explain(settings: RedisSettings, exc: NoMaster) -> str:
     """Why no sentinel named the master, and what to change."""
     failed = [(address, error) for address, error in exc.errors if error is not None]
     if not failed:
@@ -190,12 +189,12 @@ def explain(config: Config, exc: NoMaster) -> str:
                 "failover in progress to finish")
     address, error = failed[0]
     others = f" (and {len(failed) - 1} more of the sentinels failed)" if len(failed) > 1 else ""
-    return f"sentinel {address}: {_reason(config, error)}{others}"
+    return f"sentinel {address}: {_reason(settings, error)}{others}"
 
 
-def _reason(config: Config, error: BaseException) -> str:
+def _reason(settings: RedisSettings, error: BaseException) -> str:
     text = str(error)
-    user = config.redis_sentinel_username or "default"
+    user = settings.sentinel_username or "default"
     chain = list(access.exception_chain(error))
     if isinstance(error, redis.exceptions.NoPermissionError) or text.startswith("NOPERM"):
         return (f"the sentinel user '{user}' lacks a permission hookd needs ({text}); give it the "
@@ -204,12 +203,12 @@ def _reason(config: Config, error: BaseException) -> str:
         return (f"it has no password, but hookd sent one ({text}); drop redis_sentinel_password "
                 "and redis_sentinel_password_file, or set requirepass on the sentinels")
     if isinstance(error, redis.exceptions.AuthenticationError):
-        if not (config.redis_sentinel_password or config.redis_sentinel_password_file):
+        if not (settings.sentinel_password or settings.sentinel_password_file):
             return ("it requires a password: set redis_sentinel_password_file (or "
                     "HOOKD_REDIS_SENTINEL_PASSWORD) to the sentinels' requirepass, and "
                     "redis_sentinel_username for an ACL user")
         return (f"it refused the credentials of user '{user}' ({text}); check "
-                f"redis_sentinel_username and the password in {_password_source(config)}")
+                f"redis_sentinel_username and the password in {_password_source(settings)}")
     for link in chain:
         if isinstance(link, ssl.SSLCertVerificationError) and "mismatch" in str(link.verify_message):
             return (f"TLS certificate verify failed: {link.verify_message}; name the sentinels in "
@@ -217,22 +216,22 @@ def _reason(config: Config, error: BaseException) -> str:
         if isinstance(link, ssl.SSLError) and "WRONG_VERSION_NUMBER" in str(link).upper():
             return (f"that port does not speak TLS ({link}); set redis_sentinel_tls = \"off\", or "
                     "name the sentinels' TLS ports in redis_sentinel")
-    if not uses_tls(config) and access.was_reset(error):
+    if not uses_tls(settings) and access.was_reset(error):
         return (f"it closed the connection ({text}); if the sentinels speak TLS only, set "
                 "redis_sentinel_tls = \"on\"")
-    explained = access.explain(config, error, text)
+    explained = access.explain(settings, error, text)
     if explained is not None:
         return explained
     if isinstance(error, (redis.exceptions.TimeoutError, TimeoutError)):
-        return f"it did not answer within {config.redis_connect_timeout_s:g}s"
+        return f"it did not answer within {settings.connect_timeout_s:g}s"
     if access.refused(error) or "refused" in text:
         return "it refused the connection (is the sentinel running, on that port?)"
     return f"{type(error).__name__}: {text}"
 
 
-def _password_source(config: Config) -> str:
-    if config.redis_sentinel_password:
+def _password_source(settings: RedisSettings) -> str:
+    if settings.sentinel_password:
         return "redis_sentinel_password (HOOKD_REDIS_SENTINEL_PASSWORD)"
-    if config.redis_sentinel_password_file:
-        return f"redis_sentinel_password_file {config.redis_sentinel_password_file}"
+    if settings.sentinel_password_file:
+        return f"redis_sentinel_password_file {settings.sentinel_password_file}"
     return "redis_sentinel_password_file or HOOKD_REDIS_SENTINEL_PASSWORD (none is set)"

@@ -10,6 +10,7 @@ which a MOVED reply or a lost node makes it look up again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -21,70 +22,101 @@ import redis.exceptions
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import Connection, parse_url
 
-from hookd.config import Config, mask_url
+from hookd.config import mask_url
+from hookd.config_errors import SettingError
 from hookd.publish import sentinel
 from hookd.publish.addresses import host_ports
 from hookd.publish.sentinel import sentinel_addresses
+from hookd.publish.settings import RedisSettings
 
 # What a Redis call can raise. A Cluster client's topology errors are not RedisErrors.
 FAILURES = (redis.exceptions.RedisError, redis.exceptions.RedisClusterException, OSError, TimeoutError)
 
 
-def check(config: Config) -> None:
-    """Settings that cannot work together, named so the user knows which to change."""
-    if config.redis_sentinel and config.redis_cluster:
-        raise ValueError("redis_sentinel and redis_cluster cannot both be set: a Cluster fails over "
-                         "by itself - at `$.redis_cluster`")
-    sentinel.check(config)
-    if config.redis_sentinel:
-        sentinel_addresses(config.redis_sentinel)
-        if not config.redis_sentinel_master:
-            raise ValueError("redis_sentinel needs redis_sentinel_master, the name the sentinels "
-                             "monitor the master by (`sentinel monitor NAME ...`) - at `$.redis_sentinel`")
-    scheme = urlsplit(config.redis_url).scheme
-    if (config.redis_sentinel or config.redis_cluster) and scheme == "unix":
-        setting = "redis_sentinel" if config.redis_sentinel else "redis_cluster"
-        raise ValueError(f"{setting} needs a redis:// or rediss:// redis_url (for the credentials, "
-                         f"TLS and database), not unix:// - at `$.redis_url`")
-    if config.redis_cluster_nodes:
-        if not config.redis_cluster:
-            raise ValueError("redis_cluster_nodes names Cluster nodes but redis_cluster is not set; "
-                             "set redis_cluster = true - at `$.redis_cluster_nodes`")
-        cluster_seeds(config)
-    if config.redis_cluster and parse_url(config.redis_url).get("db"):
-        raise ValueError("a Redis Cluster has only database 0: drop the /N from redis_url - at `$.redis_url`")
+def check(settings: RedisSettings) -> None:
+    """redis_url, and the settings that cannot work together, named so the user knows which to
+    change (a SettingError)."""
+    check_url(settings.url)
+    if settings.sentinel and settings.cluster:
+        raise SettingError("redis_sentinel and redis_cluster cannot both be set: a Cluster fails over "
+                           "by itself", setting="redis_cluster")
+    sentinel.check(settings)
+    if settings.sentinel:
+        sentinel_addresses(settings.sentinel)
+        if not settings.sentinel_master:
+            raise SettingError("redis_sentinel needs redis_sentinel_master, the name the sentinels "
+                               "monitor the master by (`sentinel monitor NAME ...`)",
+                               setting="redis_sentinel")
+    scheme = urlsplit(settings.url).scheme
+    if (settings.sentinel or settings.cluster) and scheme == "unix":
+        setting = "redis_sentinel" if settings.sentinel else "redis_cluster"
+        raise SettingError(f"{setting} needs a redis:// or rediss:// redis_url (for the credentials, "
+                           f"TLS and database), not unix://", setting="redis_url")
+    if settings.cluster_nodes:
+        if not settings.cluster:
+            raise SettingError("redis_cluster_nodes names Cluster nodes but redis_cluster is not set; "
+                               "set redis_cluster = true", setting="redis_cluster_nodes")
+        cluster_seeds(settings)
+    if settings.cluster and parse_url(settings.url).get("db"):
+        raise SettingError("a Redis Cluster has only database 0: drop the /N from redis_url",
+                           setting="redis_url")
 
 
-def describe(config: Config) -> str:
+_HOST_PORT = re.compile(r"[A-Za-z0-9.\-]+:[0-9]{1,5}(/[0-9]{1,2})?|\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}(/[0-9]{1,2})?")
+_DB_PATH = re.compile(r"/[0-9]{1,5}")
+
+
+def check_url(url: str) -> None:
+    """A URL redis-py can use; the message never repeats the URL, which may hold a password."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise SettingError("redis_url is malformed (check the host and port)", setting="redis_url") from None
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        if _HOST_PORT.fullmatch(url):  # no secret in it: HOST:PORT[/DB] without a user
+            raise SettingError(f"redis_url {url!r} has no scheme; did you mean redis://{url}? "
+                               "(rediss:// for TLS, unix:///path for a socket)", setting="redis_url")
+        raise SettingError(f"redis_url must start with redis://, rediss:// or unix://, "
+                           f"not {parts.scheme or 'nothing'}://", setting="redis_url")
+    if parts.scheme != "unix" and parts.path not in ("", "/") and not _DB_PATH.fullmatch(parts.path):
+        raise SettingError("redis_url's path must be a database number (redis://HOST:PORT/0), "
+                           "not text: Redis would silently use database 0", setting="redis_url")
+    if parts.scheme == "unix" and not parts.path:
+        raise SettingError("a unix:// redis_url needs a socket path, e.g. unix:///run/redis.sock",
+                           setting="redis_url")
+
+
+def describe(settings: RedisSettings) -> str:
     """Where hookd publishes, for logs, status and error messages (never with the password)."""
-    if config.redis_sentinel:
-        return f"redis master {config.redis_sentinel_master!r} (sentinels {config.redis_sentinel})"
-    if config.redis_cluster:
-        seeds = f" (or {config.redis_cluster_nodes})" if config.redis_cluster_nodes else ""
-        return f"redis cluster at {mask_url(config.redis_url)}{seeds}"
-    return f"redis at {mask_url(config.redis_url)}"
+    if settings.sentinel:
+        return f"redis master {settings.sentinel_master!r} (sentinels {settings.sentinel})"
+    if settings.cluster:
+        seeds = f" (or {settings.cluster_nodes})" if settings.cluster_nodes else ""
+        return f"redis cluster at {mask_url(settings.url)}{seeds}"
+    return f"redis at {mask_url(settings.url)}"
 
 
-def client(config: Config, kwargs: dict[str, Any]) -> aioredis.Redis | RedisCluster:
+def client(settings: RedisSettings, kwargs: dict[str, Any]) -> aioredis.Redis | RedisCluster:
     """A Sentinel or Cluster client with the given connection settings."""
-    if config.redis_sentinel:
-        return sentinel.master_client(config, kwargs)
-    return _cluster_client(config, kwargs)
+    if settings.sentinel:
+        return sentinel.master_client(settings, kwargs)
+    return _cluster_client(settings, kwargs)
 
 
-def cluster_seeds(config: Config) -> list[tuple[str, int]]:
+def cluster_seeds(settings: RedisSettings) -> list[tuple[str, int]]:
     """redis_cluster_nodes as pairs: the nodes asked for the slots besides redis_url's."""
-    if not config.redis_cluster_nodes:
+    if not settings.cluster_nodes:
         return []
-    return host_ports(config.redis_cluster_nodes, "redis_cluster_nodes", "10.0.0.6:7000")
+    return host_ports(settings.cluster_nodes, "redis_cluster_nodes", "10.0.0.6:7000")
 
 
-def _cluster_client(config: Config, kwargs: dict[str, Any]) -> RedisCluster:
+def _cluster_client(settings: RedisSettings, kwargs: dict[str, Any]) -> RedisCluster:
     # The cluster client retries on its own after reloading the slots; hookd's breaker does that.
     options = {k: v for k, v in kwargs.items() if k != "retry_on_timeout"}
     # redis-py asks redis_url's node and these in turn (in a random order) until one answers.
-    seeds = [ClusterNode(host, port) for host, port in cluster_seeds(config)]
-    return RedisCluster.from_url(config.redis_url, startup_nodes=seeds or None, **options)
+    seeds = [ClusterNode(host, port) for host, port in cluster_seeds(settings)]
+    return RedisCluster.from_url(settings.url, startup_nodes=seeds or None, **options)
 
 
 class PoolRoute:
@@ -156,13 +188,13 @@ def route_for(client: aioredis.Redis | RedisCluster, stream: str) -> PoolRoute |
     return PoolRoute(client)
 
 
-def sync_client(config: Config, **kwargs: Any) -> redis.Redis | redis.RedisCluster:
+def sync_client(settings: RedisSettings, **kwargs: Any) -> redis.Redis | redis.RedisCluster:
     """A blocking Sentinel or Cluster client for the commands that read the stream (hookd
     tail); connection.connect_sync makes the one-server kind."""
-    if config.redis_sentinel:
-        return sentinel.sync_master_client(config, kwargs)
-    seeds = [redis.cluster.ClusterNode(host, port) for host, port in cluster_seeds(config)]
-    lazy = LazyCluster(lambda: redis.RedisCluster.from_url(config.redis_url, startup_nodes=seeds, **kwargs))
+    if settings.sentinel:
+        return sentinel.sync_master_client(settings, kwargs)
+    seeds = [redis.cluster.ClusterNode(host, port) for host, port in cluster_seeds(settings)]
+    lazy = LazyCluster(lambda: redis.RedisCluster.from_url(settings.url, startup_nodes=seeds, **kwargs))
     return cast(redis.RedisCluster, lazy)  # it stands for one: every attribute is the client's
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
+from hookd.config_errors import SettingError
 from hookd.redact.redactor import Redactor
 from hookd.redact.rule import Rule
 
-__all__ = ["Redactor", "Rule", "build_redactor", "check_disable", "rules_reference", "user_rules"]
+__all__ = ["Redactor", "Rule", "build_redactor", "check_disable", "check_settings", "rules_reference",
+           "user_rules"]
 
 # The name goes into the marker, [REDACTED:<name>], inside a JSON string: nothing that
 # JSON would have to escape.
@@ -38,6 +42,24 @@ def build_redactor(enabled: bool, disable=(), allow=(), extra=(), cache_dir: str
     check_disable(disable)
     rules = [rule for rule in BUILTIN_RULES if rule.name not in set(disable)]
     return Redactor(rules + user_rules(extra), allow, cache_dir)
+
+
+def check_settings(disable: Iterable[str], allow: Iterable[str], rules: Sequence[Any]) -> None:
+    """redact_disable, redact_allow and redact_rules, each on its own, so that a SettingError
+    names the one to fix.
+
+    Without compiling the scanner (70 to 100 ms each time), which every command that
+    redacts would otherwise pay for; what the scanner could refuse is refused here.
+    """
+    checks: tuple[tuple[str, Callable[[], object]], ...] = (
+        ("redact_disable", lambda: check_disable(disable)),
+        ("redact_allow", lambda: [re.compile(pattern) for pattern in allow]),
+        ("redact_rules", lambda: user_rules(rules)))
+    for name, check in checks:
+        try:
+            check()
+        except (ValueError, re.error) as exc:
+            raise SettingError(str(exc), setting=name) from None
 
 
 def check_disable(disable) -> None:

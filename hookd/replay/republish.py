@@ -23,6 +23,7 @@ from hookd.envelope import UNKNOWN_HOOK, Event, reject_constant
 from hookd.publish.connection import connect, describe_failure
 from hookd.publish.migration import through_a_move
 from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, marks_key, sender
+from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.replay.errors import ReplayError
 from hookd.units import plural
 from hookd.spool.inspect import waiting_events
@@ -164,7 +165,7 @@ def predict(events: list[Event], marks: dict[str, int]) -> dict[str, HostCounts]
 
 async def read_marks(config: Config, hosts: list[str]) -> dict[str, int]:
     """Each host's high-water mark (HMGET, read-only); 0 for a host Redis has not seen."""
-    client = connect(config)
+    client = connect(RedisSettings.from_config(config))
     try:
         values = await client.hmget(marks_key(config.stream), hosts) if hosts else []
     finally:
@@ -192,17 +193,18 @@ async def publish(config: Config, events: list[Event],
     def result() -> dict[str, HostCounts]:
         return {h: HostCounts(c[0], c[1], c[2], None) for h, c in counts.items()}
 
-    client = connect(config)
+    client = connect(RedisSettings.from_config(config))
+    settings = PublishSettings.from_config(config)
     script = client.register_script(PUBLISH_BATCH)
     try:
         for batch in batches(events, config.batch_max_events, config.batch_max_bytes):
             # Every key the script writes, session hashes included, as the daemon declares them:
             # while a Cluster slot moves, Redis then runs a batch whole or not at all.
-            keys, args = batch_keys(config, batch), batch_args(config, batch)
+            keys, args = batch_keys(settings, batch), batch_args(settings, batch)
             try:
                 added, skipped = await through_a_move(lambda: script(keys=keys, args=args))
             except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
-                raise PublishFailed(describe_failure(config, exc), result()) from None
+                raise PublishFailed(describe_failure(RedisSettings.from_config(config), exc), result()) from None
             counts[sender(batch[0])][1] += int(added)
             counts[sender(batch[0])][2] += int(skipped)
             sent += len(batch)
@@ -283,7 +285,7 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool,
         try:
             marks = asyncio.run(read_marks(config, senders))
         except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
-            report["redis_error"] = describe_failure(config, exc)
+            report["redis_error"] = describe_failure(RedisSettings.from_config(config), exc)
             if as_json:
                 print(json.dumps(report), file=out)
             else:

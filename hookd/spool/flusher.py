@@ -21,6 +21,7 @@ import time
 import structlog
 
 from hookd.liveness import Progress
+from hookd.policies import FsyncPolicy
 from hookd.spool.spool import Spool
 
 # A crash loses at most this much of the cursor's progress; what it costs is a resend
@@ -31,11 +32,11 @@ log = structlog.get_logger("hookd.spool")
 
 
 class Flusher:
-    def __init__(self, spool: Spool, policy: str, interval_s: float,
+    def __init__(self, spool: Spool, policy: FsyncPolicy | str, interval_s: float,
                  progress: Progress | None = None) -> None:
         self.spool = spool
         self.progress = Progress() if progress is None else progress
-        self.policy = policy
+        self.policy = FsyncPolicy(policy)
         self.interval_s = interval_s
         self._waiters: list[asyncio.Future] = []
         self._wanted = asyncio.Event()
@@ -43,7 +44,7 @@ class Flusher:
 
     def durable(self) -> asyncio.Future | None:
         """Under ``batch``: a future resolved once everything written so far is on the disk."""
-        if self.policy != "batch":
+        if self.policy is not FsyncPolicy.BATCH:
             return None
         future = asyncio.get_running_loop().create_future()
         self._waiters.append(future)
@@ -56,10 +57,10 @@ class Flusher:
         self._wanted.set()
 
     async def run(self) -> None:
-        if self.policy == "never":
+        if self.policy is FsyncPolicy.NEVER:
             return
         while not self._stopping:
-            await self._wait(self._wanted, None if self.policy == "batch" else self.interval_s)
+            await self._wait(self._wanted, None if self.policy is FsyncPolicy.BATCH else self.interval_s)
             self._wanted.clear()
             waiters, self._waiters = self._waiters, []
             self.progress.flush_busy_since = time.monotonic()

@@ -33,6 +33,7 @@ import structlog
 
 from hookd.envelope import Event
 from hookd.paths import UnsafePathError, create_private, ensure_private_dir, open_private, replace_private
+from hookd.policies import FsyncPolicy, FullPolicy
 from hookd.spool.recent import RecentEvents
 from hookd.spool.reserve import DISK_FULL_ERRNOS, Reserve
 from hookd.spool.records import SegmentReader, encode_record, valid_end
@@ -73,9 +74,9 @@ class DiskFull(SpoolFull):
 
 
 class Spool:
-    def __init__(self, directory: str, segment_bytes: int, fsync: str, *,
+    def __init__(self, directory: str, segment_bytes: int, fsync: FsyncPolicy | str, *,
                  retain_published_s: float = RETAIN_PUBLISHED_S,
-                 max_bytes: int = 1 << 62, full_policy: str = "refuse",
+                 max_bytes: int = 1 << 62, full_policy: FullPolicy | str = FullPolicy.REFUSE,
                  reserve_bytes: int = 0) -> None:
         self.directory = ensure_private_dir(directory)
         self.reserve = Reserve(self.directory, reserve_bytes)
@@ -83,8 +84,8 @@ class Spool:
         # Segments are the unit of deletion and of dropping: keep several within the bound.
         self.segment_bytes = max(64 * 1024, min(segment_bytes, max_bytes // 8))
         self.max_bytes = max_bytes
-        self.full_policy = full_policy
-        self.fsync_policy = fsync
+        self.full_policy = FullPolicy(full_policy)
+        self.fsync_policy = FsyncPolicy(fsync)
         self.full_since: float | None = None
         self.dropped = 0
         self.torn_bytes = 0
@@ -258,7 +259,7 @@ class Spool:
         """Free ``needed`` bytes under the bound: published segments first, then per policy."""
         self.write_cursor_file(self._cursor)
         self.delete_published(keep_recent=False)
-        if self.full_policy == "drop_oldest":
+        if self.full_policy is FullPolicy.DROP_OLDEST:
             while self.disk_bytes + needed > self.max_bytes and self._drop_oldest_segment():
                 pass
         if self.disk_bytes + needed <= self.max_bytes:
@@ -289,7 +290,7 @@ class Spool:
         self.rewind()
         log.error(f"the spool is full: dropped the {lost} oldest events not yet in Redis "
                   f"({self.dropped} dropped so far; spool_full_policy=drop_oldest)",
-                  spool="full", policy="drop_oldest", dropped=self.dropped)
+                  spool="full", policy=FullPolicy.DROP_OLDEST, dropped=self.dropped)
         return True
 
     def _rotate(self) -> None:
@@ -310,7 +311,7 @@ class Spool:
         self._write_fd = fd
         self._sizes[self._write_seg] = 0
         self._counts[self._write_seg] = 0
-        if self.fsync_policy == "never":
+        if self.fsync_policy is FsyncPolicy.NEVER:
             self._close_retired()
 
     def sync(self) -> None:
@@ -486,7 +487,7 @@ class Spool:
     def close(self) -> None:
         self.save_cursor()
         self._close_reader()
-        if self.fsync_policy != "never":
+        if self.fsync_policy is not FsyncPolicy.NEVER:
             self.sync()
         self._close_retired()
         os.close(self._write_fd)

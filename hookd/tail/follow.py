@@ -19,6 +19,7 @@ import redis.exceptions
 from hookd.config import Config
 from hookd.hooks.events import BY_NAME
 from hookd.publish.connection import Entry, StreamsReply, connect_sync, describe_failure
+from hookd.publish.settings import RedisSettings
 from hookd.terminal.color import enabled as colour_enabled
 from hookd.jsonl import one_line
 from hookd.tail.summary import line
@@ -96,6 +97,7 @@ class Tail:
     def __init__(self, config: Config, filters: Filters, as_json: bool, out: TextIO,
                  err: TextIO, count: int | None = None) -> None:
         self.config = config
+        self.redis_settings = RedisSettings.from_config(config)
         self.filters = filters
         self.as_json = as_json
         self.out = out
@@ -103,7 +105,8 @@ class Tail:
         self.count = count
         self.shown = 0
         self.colour = colour_enabled(out)
-        self.client = connect_sync(config, socket_timeout=BLOCK_MS / 1000 + config.redis_timeout_s)
+        self.client = connect_sync(self.redis_settings,
+                                   socket_timeout=BLOCK_MS / 1000 + self.redis_settings.timeout_s)
 
     def start_id(self) -> str:
         if self.filters.since is not None:
@@ -116,7 +119,7 @@ class Tail:
         try:
             position = self.start_id()
         except redis.exceptions.RedisError as exc:
-            print(f"hookd tail: {describe_failure(self.config, exc)}. Start Redis, or point "
+            print(f"hookd tail: {describe_failure(self.redis_settings, exc)}. Start Redis, or point "
                   "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
                   "publishes to.", file=self.err)
             return 1
@@ -127,7 +130,7 @@ class Tail:
                                                              block=BLOCK_MS))
             except redis.exceptions.RedisError as exc:
                 if not lost:
-                    print(f"hookd tail: {describe_failure(self.config, exc)}; retrying every second",
+                    print(f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second",
                           file=self.err)
                     lost = True
                 time.sleep(1)

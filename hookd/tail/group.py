@@ -59,7 +59,7 @@ class GroupTail(Tail):
             created = self.create_group(self.start_at)
             self.position = self.group_position()
         except redis.exceptions.RedisError as exc:
-            print(f"hookd tail: {describe_failure(self.config, exc)}. Start Redis, or point "
+            print(f"hookd tail: {describe_failure(self.redis_settings, exc)}. Start Redis, or point "
                   "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
                   "publishes to.", file=self.err)
             return 1
@@ -83,7 +83,7 @@ class GroupTail(Tail):
                 self.handle(entries)
             except redis.exceptions.RedisError as exc:
                 if not lost:
-                    print(f"hookd tail: {describe_failure(self.config, exc)}; retrying every second",
+                    print(f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second",
                           file=self.err)
                     lost = True
                 # A reply lost on the way may have delivered entries: they are pending now.

@@ -17,6 +17,7 @@ import structlog
 
 from hookd.config import Config
 from hookd.publish.connection import Entry, StreamsReply, describe_failure
+from hookd.publish.settings import RedisSettings
 from hookd.publish.session_index import session_key_prefix, sessions_key
 from hookd.ui.events import Record, record
 from hookd.ui.store import Store
@@ -91,7 +92,7 @@ class StreamReader:
                 raise
             except Exception as exc:  # Redis, or a bug: the reader must go on either way
                 if isinstance(exc, (redis.exceptions.RedisError, OSError)):
-                    message = describe_failure(self.config, exc)
+                    message = describe_failure(RedisSettings.from_config(self.config), exc)
                 else:
                     log.exception("ui_read_failed")
                     message = f"hookd ui could not read the stream ({type(exc).__name__})"

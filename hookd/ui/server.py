@@ -16,6 +16,7 @@ from hookd.config import Config
 from hookd.ingest.http_setup import is_loopback
 from hookd.paths import ensure_private_dir
 from hookd.publish.connection import connect
+from hookd.publish.settings import RedisSettings
 
 log = structlog.get_logger("hookd.ui")
 DEFAULT_HISTORY = 20_000
@@ -94,7 +95,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
     base = f"http://{url_host(host)}:{port}/"
     tokens = Tokens()
     store = Store(history)
-    client = connect(config)
+    client = connect(RedisSettings.from_config(config))
     reader = StreamReader(config, store, client)
     allowed = set(config.ui_allow_hosts)
     if host not in ("0.0.0.0", "::"):
