@@ -20,7 +20,8 @@ other unless the layer says otherwise:
     spool                                 the write-ahead log on disk
     config, paths, state, sequence, ...   leaves: they import no other part of hookd above
     terminal                              colour and progress bars on a terminal
-    config_errors, liveness, paths, units a settings error; progress and loop lag; private files; numbers
+    config_errors, liveness, paths,       a settings error; progress and loop lag; private files;
+    refusals, units                       the header, refusal reasons and reply lines; numbers
 
 The spool sits below the publisher because the publisher reads it; the spool knows nothing of
 Redis. Imports made inside functions and under ``TYPE_CHECKING`` count too: they are
@@ -55,7 +56,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ({"spool"}, False),
     ({"config", "held_back", "jsonl", "peers", "logs", "state", "sequence", "handoffs", "hookd"}, False),
     ({"terminal"}, False),
-    ({"config_errors", "hook_names", "liveness", "paths", "units"}, False),
+    ({"config_errors", "hook_names", "liveness", "paths", "refusals", "units"}, False),
 ]
 
 # Upward or sideways imports that exist today (issue 18): (importing module, imported module).
@@ -66,18 +67,10 @@ KNOWN_VIOLATIONS = {
     ("hookd.config", "hookd.publish.script"),
     ("hookd.config", "hookd.publish.topology"),
     ("hookd.config", "hookd.redact"),
-    # shared types in a transport (step 3: Header, Reason, Rejected move down)
-    ("hookd.envelope", "hookd.ingest.protocol"),
-    ("hookd.pipeline", "hookd.ingest.protocol"),
-    ("hookd.worker", "hookd.ingest.protocol"),
     # control reads the Daemon itself rather than a state it is given (step 4)
     ("hookd.control.metrics", "hookd.daemon"),
     ("hookd.control.server", "hookd.daemon"),
     ("hookd.control.snapshot", "hookd.daemon"),
-    # the spool stores the envelope's type, which lives above it in envelope.py
-    ("hookd.spool.inspect", "hookd.envelope"),
-    ("hookd.spool.recent", "hookd.envelope"),
-    ("hookd.spool.spool", "hookd.envelope"),
 }
 
 # Import cycles that exist today (issue 18), each as the set of modules in it. A cycle found in
@@ -88,10 +81,6 @@ KNOWN_CYCLES = [
      "hookd.publish.topology"},
     # the daemon <-> control (step 4)
     {"hookd.daemon", "hookd.control.metrics", "hookd.control.server", "hookd.control.snapshot"},
-    # tail's two readers use each other (step 3: tail takes plain arguments)
-    {"hookd.tail.follow", "hookd.tail.group"},
-    # the HTTP protocol and its listener import each other
-    {"hookd.ingest.http", "hookd.ingest.http_listener"},
 ]
 
 
