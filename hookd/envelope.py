@@ -26,6 +26,7 @@ from hookd.redact import Redactor
 from hookd.redact.truncate import truncate_strings
 from hookd.sequence import SequenceAllocator
 from hookd.spool.event import Event
+from hookd.state import BuilderStats
 
 ENVELOPE_VERSION = 1
 UNKNOWN_HOOK = "unknown"
@@ -236,6 +237,9 @@ class EnvelopeBuilder(Preparer):
         self.ids = EventIds()
         self.utc = UtcText()
         self.enricher = Enricher()
+
+    def stats(self) -> BuilderStats:
+        return BuilderStats(self.instance, self.events_redacted)
 
     def build(self, header: Header, body: bytes) -> Event:
         return self.finish(header, self.prepare(body))

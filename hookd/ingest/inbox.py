@@ -27,6 +27,7 @@ from hookd.ingest.protocol import MAX_HEADER_BYTES, Reason, Rejected, parse_head
 from hookd.paths import (UnsafePathError, describe, ensure_private_dir, open_private, read_private,
                          why_untrusted)
 from hookd.pipeline import Pipeline
+from hookd.state import InboxStats
 
 log = structlog.get_logger("hookd.inbox")
 
@@ -73,6 +74,10 @@ class Inbox:
             return exc.strerror
         why = why_untrusted(info)
         return None if why is None else f"{why.removeprefix('is ')} ({describe(info)})"
+
+    def stats(self) -> InboxStats:
+        """What status shows of the files taken (hookd/state.py)."""
+        return InboxStats(self.taken, self.spare_taken, self.spare_problem)
 
     def handoff_ids(self) -> set[str]:
         """Hand-off ids of the frames waiting here, read from their headers."""
