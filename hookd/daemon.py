@@ -15,7 +15,6 @@ import signal
 import sys
 import time
 
-import psutil
 import structlog
 
 from hookd import __version__, liveness
@@ -43,7 +42,7 @@ from hookd.spool import Spool
 from hookd.spool.flusher import Flusher, keep_cursor
 from hookd.spool.inspect import find_handoffs
 from hookd.spool.settings import SpoolSettings
-from hookd.state import DaemonState
+from hookd.state import DaemonState, Reports
 from hookd.supervisor import Supervisor, start_hard_stop
 from hookd.worker import Worker
 
@@ -178,8 +177,6 @@ class Daemon:
         self.socket_inodes = {path: os.stat(path).st_ino for role, path in paths.items()
                               if role not in passed}
         self.http = HttpListener.bind(HttpSettings.from_config(config), http_passed) if config.http_addr else None
-        self.process = psutil.Process()
-        self.process.cpu_percent(None)  # the first call only starts the measurement
         ensure_private_dir(config.inbox_dir)
         spool = SpoolSettings.from_config(config)
         self.spool = Spool(spool.dir, spool.segment_bytes, spool.fsync, max_bytes=spool.max_bytes,
@@ -216,12 +213,17 @@ class Daemon:
         if self.http is not None:
             self.http.budget = self.budget
             await self.http.start(self.pipeline)
-        self.control = ControlServer(self)
+        self.state.reports = Reports(
+            spool=self.spool.stats, oldest_waiting_ns=self.spool.oldest_waiting_ns,
+            publisher=self.publisher.health, inbox=self.inbox.stats, builder=self.builder.stats,
+            tasks=self.supervisor.stats, work=self.worker.snapshot, pending_frames=self.budget.snapshot,
+            stalled=self.stall_reasons, http=self.http.stats if self.http is not None else None)
+        self.control = ControlServer(config, self.state)
         await self.control.start(control_sock)
         self.metrics = None
         if config.metrics_addr:  # prometheus_client is slow to import: only when asked for
             from hookd.control.metrics import start_metrics
-            self.metrics = start_metrics(config.metrics_addr, self)
+            self.metrics = start_metrics(config.metrics_addr, self.state)
         start = self.supervisor.start
         self.tasks = [
             start("publisher", self.publisher.run),

@@ -21,10 +21,12 @@ from hookd.enrich import (NO_ENRICHMENT, Enricher, Enrichment, PayloadFields, fi
 from hookd.enrich.enricher import Assessed, assess_payload
 from hookd.enrich.payload import loads as loads_any
 from hookd.enrich.usage import Usage, UsageTracker, transcript_paths
-from hookd.ingest.protocol import Header, Reason, Rejected
+from hookd.refusals import Header, Reason, Rejected
 from hookd.redact import Redactor
 from hookd.redact.truncate import truncate_strings
 from hookd.sequence import SequenceAllocator
+from hookd.spool.event import Event
+from hookd.state import BuilderStats
 
 ENVELOPE_VERSION = 1
 UNKNOWN_HOOK = "unknown"
@@ -69,23 +71,6 @@ class Envelope(msgspec.Struct):
     model: str | None
     usage: Usage | None  # tokens and cost from the transcript (hookd/enrich/usage.py)
     payload: msgspec.Raw
-
-
-class Event(msgspec.Struct, array_like=True, frozen=True):
-    """One accepted event as the spool keeps it: the envelope and the fields Redis indexes."""
-
-    seq: int
-    host: str
-    event_id: str
-    hook: str
-    session: str
-    tool: str
-    envelope: bytes
-    handoff_id: str = ""
-    received_ns: int = 0
-    # The state directory that numbered it (see hookd/sequence.py); "" in spools written
-    # before there was one, and for envelopes that name none.
-    instance: str = ""
 
 
 class Prepared(msgspec.Struct, array_like=True, frozen=True):
@@ -252,6 +237,9 @@ class EnvelopeBuilder(Preparer):
         self.ids = EventIds()
         self.utc = UtcText()
         self.enricher = Enricher()
+
+    def stats(self) -> BuilderStats:
+        return BuilderStats(self.instance, self.events_redacted)
 
     def build(self, header: Header, body: bytes) -> Event:
         return self.finish(header, self.prepare(body))

@@ -19,11 +19,12 @@ from typing import NamedTuple
 
 import structlog
 
-from hookd.envelope import EnvelopeBuilder, Event, Prepared
+from hookd.envelope import EnvelopeBuilder, Prepared
 from hookd.handoffs import RecentHandoffs
 from hookd.held_back import HeldBack
-from hookd.ingest.protocol import Header, Reason, Rejected, error_line, ok_line
+from hookd.refusals import Header, Reason, Rejected, error_line, ok_line
 from hookd.spool import Spool, SpoolFull
+from hookd.spool.event import Event
 from hookd.spool.flusher import Flusher
 from hookd.state import DaemonState
 from hookd.worker import INLINE_BYTES, Worker

@@ -1,19 +1,24 @@
-"""What the daemon knows about itself: counters, states and recent timings that status reads."""
+"""What the daemon knows about itself: counters, states and recent timings that status reads.
+
+The pipeline and the publisher write their counters into DaemonState as events pass. The
+other parts report their own numbers when asked, each through a public method that returns
+one of the small frozen records below (``Spool.stats``, ``Publisher.health``...); the daemon
+hands those methods over once, as ``DaemonState.reports``. hookd/control reads only this
+state, never the daemon or a part's attributes (the model is uvicorn's ServerState).
+"""
 
 from __future__ import annotations
 
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 
 from hookd.hook_names import KNOWN_HOOKS
 from hookd.liveness import LoopLag, Progress
-
-if TYPE_CHECKING:  # imported only where metrics are served
-    from prometheus_client import Histogram
 
 # Distinct names a per-name counter keeps (the known hook events always have their own);
 # the rest are counted together under OTHER, so that senders choosing names cannot grow
@@ -73,19 +78,23 @@ class LatencyWindow:
 
     def __init__(self, size: int = 2048) -> None:
         self.samples: deque[float] = deque(maxlen=size)
-        self.histogram: Histogram | None = None  # when metrics are served
+        self.observers: list[Callable[[float], None]] = []  # a histogram, when metrics are served
+
+    def watch(self, observer: Callable[[float], None]) -> None:
+        """Give ``observer`` every sample from now on (prometheus_client's Histogram.observe)."""
+        self.observers.append(observer)
 
     def add(self, seconds: float) -> None:
         self.samples.append(seconds)
-        if self.histogram is not None:
-            self.histogram.observe(seconds)
+        for observe in self.observers:
+            observe(seconds)
 
     def extend(self, seconds: Iterable[float]) -> None:
         values = list(seconds)
         self.samples.extend(values)
-        if self.histogram is not None:
+        for observe in self.observers:
             for value in values:
-                self.histogram.observe(value)
+                observe(value)
 
     def percentiles_ms(self) -> dict[str, float | None]:
         ordered = sorted(self.samples)
@@ -96,6 +105,80 @@ class LatencyWindow:
             return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)
 
         return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "samples": len(ordered)}
+
+
+@dataclass(frozen=True, slots=True)
+class SpoolStats:
+    """Spool.stats(): what waits, what the disk holds, what was lost or refused."""
+
+    events: int  # waiting for Redis
+    bytes: int
+    disk_bytes: int  # waiting, and published but kept for a while
+    max_bytes: int
+    dropped: int
+    full: bool
+    full_policy: str
+    fsync: str
+    torn_bytes: int
+    damaged_bytes: int
+    disk_full: bool
+    reserve_bytes: int
+    reserve_target_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class PublisherHealth:
+    """Publisher.health(): its circuit breaker (Redis's own state is DaemonState.redis)."""
+
+    breaker: str  # closed / open / half_open
+    failures: int
+    next_attempt_in_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class InboxStats:
+    """Inbox.stats(): the files taken from the inbox and the spare inbox."""
+
+    taken: int
+    spare_taken: int
+    spare_problem: str | None  # why the spare inbox is not swept ("absent" when there is none)
+
+
+@dataclass(frozen=True, slots=True)
+class BuilderStats:
+    """EnvelopeBuilder.stats()."""
+
+    instance: str | None  # the state directory's identity, beside the host's
+    events_redacted: int
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStats:
+    """Supervisor.stats(): the long-lived tasks that failed, or were restarted."""
+
+    failed: tuple[str, ...]
+    restarts: dict[str, int]
+    callback_errors: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reports:
+    """Each part's own report, handed over by the daemon once the parts exist."""
+
+    spool: Callable[[], SpoolStats]
+    oldest_waiting_ns: Callable[[], int | None]  # reads the spool's segments: status only
+    publisher: Callable[[], PublisherHealth]
+    inbox: Callable[[], InboxStats]
+    builder: Callable[[], BuilderStats]
+    tasks: Callable[[], TaskStats]
+    work: Callable[[], dict[str, Any]]  # the worker process for large events
+    pending_frames: Callable[[], dict[str, Any]]  # the memory held by frames being read
+    stalled: Callable[[], list[str]]  # why nothing moves (liveness.py); [] while things do
+    http: Callable[[], dict[str, Any]] | None = None  # None: http_addr is not set
+
+
+class NotReported(RuntimeError):
+    """A report was asked for before the daemon's parts were there to give it."""
 
 
 class DaemonState(msgspec.Struct):
@@ -118,3 +201,10 @@ class DaemonState(msgspec.Struct):
     publish_latency: LatencyWindow = msgspec.field(default_factory=LatencyWindow)
     progress: Progress = msgspec.field(default_factory=Progress)
     loop_lag: LoopLag = msgspec.field(default_factory=LoopLag)
+    reports: Reports | None = None  # set by the daemon once its parts exist
+
+    def report(self) -> Reports:
+        """The parts' reports; NotReported before start-up has built the parts."""
+        if self.reports is None:
+            raise NotReported("hookd is still starting: its parts have not reported yet")
+        return self.reports

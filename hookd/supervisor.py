@@ -23,6 +23,8 @@ from typing import Any
 
 import structlog
 
+from hookd.state import TaskStats
+
 log = structlog.get_logger("hookd.supervisor")
 
 BACKOFF_MIN_S = 0.1
@@ -51,6 +53,10 @@ class Supervisor:
         task.add_done_callback(lambda t: self._ended(name, may_finish, t))
         self.tasks[name] = task
         return task
+
+    def stats(self) -> TaskStats:
+        """The tasks that failed or were restarted, for status and metrics (hookd/state.py)."""
+        return TaskStats(tuple(self.failed), dict(self.restarts), self.callback_errors)
 
     def stop(self) -> None:
         """From now on, tasks ending (cancelled by the shutdown) are expected."""

@@ -41,7 +41,7 @@ import msgspec
 import structlog
 
 from hookd.envelope import Prepared, Preparer
-from hookd.ingest.protocol import Reason, Rejected
+from hookd.refusals import Reason, Rejected
 
 log = structlog.get_logger("hookd.worker")
 

@@ -22,7 +22,7 @@ from test_faults import (FramedSender, assert_each_sender_exactly_once_in_order,
 
 from conftest import REPO, free_port, wait_until
 from hookd.publish.acl import publisher_rule
-from hookd.envelope import Event
+from hookd.spool.event import Event
 from hookd.config import Config
 from hookd.publish import migration
 from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys

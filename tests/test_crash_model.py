@@ -48,7 +48,7 @@ import hookd.paths as paths_module
 import hookd.spool.segments as segments_module
 import hookd.spool.spool as spool_module
 from hookd.config import Config
-from hookd.envelope import Event
+from hookd.spool.event import Event
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
 from hookd.publish.script import marks_key

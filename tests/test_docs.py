@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import REPO
 from hookd.cli import settings_reference
-from hookd.ingest.protocol import Reason
+from hookd.refusals import Reason
 
 DOCS = REPO / "docs"
 README_MAX_LINES = 250  # the README is a newcomer's page; the reference is in docs/

@@ -16,7 +16,7 @@ from hookd.enrich.paths import is_credential_path, resolve
 from hookd.enrich.payload import ToolInput
 from hookd.enrich.risk import PATH_RULES, assess
 from hookd.envelope import EnvelopeBuilder
-from hookd.ingest.protocol import Header
+from hookd.refusals import Header
 from hookd.redact import build_redactor
 from hookd.sequence import SequenceAllocator
 

@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from hookd.envelope import EnvelopeBuilder, EventIds, read_payload_head
-from hookd.ingest.protocol import Header, Reason, Rejected
+from hookd.refusals import Header, Reason, Rejected
 from hookd.sequence import SequenceAllocator
 
 

@@ -13,7 +13,7 @@ from structlog.testing import capture_logs
 from conftest import free_port
 from hookd.config import Config, ConfigError
 from hookd.console.settings import load
-from hookd.envelope import Event
+from hookd.spool.event import Event
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
 from hookd.publish.script import batch_args, marks_key

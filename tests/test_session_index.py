@@ -13,7 +13,7 @@ import pytest
 from conftest import CORPUS, wait_for_entries, wait_until
 from hookd.cli import main
 from hookd.config import Config
-from hookd.envelope import Event
+from hookd.spool.event import Event
 from hookd.publish.connection import connect
 from hookd.publish.script import PUBLISH_BATCH, batch_args, script_keys
 from hookd.publish.settings import PublishSettings, RedisSettings

@@ -9,7 +9,7 @@ import msgspec
 import pytest
 from structlog.testing import capture_logs
 
-from hookd.envelope import Event
+from hookd.spool.event import Event
 from hookd.spool import Spool, SpoolFull
 from hookd.spool.flusher import Flusher, keep_cursor
 from hookd.spool.inspect import find_handoffs, oldest_waiting_received_ns, waiting_events

@@ -368,3 +368,23 @@ def test_tail_json_into_a_closed_pipe_ends_quietly_with_141(published):
         os.close(write_end)
     assert done.returncode == 141
     assert b"Traceback" not in done.stderr and b"BrokenPipeError" not in done.stderr
+
+
+def test_tail_takes_plain_options_not_a_command_line(tmp_path):
+    """tail.command.run is given a TailOptions, which anything can build; no Redis is reached
+    when the options themselves are wrong."""
+    from hookd.config import load
+    from hookd.tail.command import TailOptions, run
+
+    (tmp_path / "config.toml").write_text("")
+    config = load(environ={"HOOKD_CONFIG": str(tmp_path / "config.toml"), "HOOKD_STATE_DIR": str(tmp_path),
+                           "HOOKD_REDIS_URL": "redis://127.0.0.1:1/0"})
+    err = io.StringIO()
+    assert run(config, TailOptions(consumer="me"), io.StringIO(), err) == 2
+    assert "--consumer and --claim-idle go with --group NAME" in err.getvalue()
+    err = io.StringIO()
+    assert run(config, TailOptions(claim_idle_s=5.0), io.StringIO(), err) == 2
+    assert "go with --group" in err.getvalue()
+    err = io.StringIO()
+    assert run(config, TailOptions(since="last tuesday"), io.StringIO(), err) == 2
+    assert "--since 'last tuesday'" in err.getvalue()

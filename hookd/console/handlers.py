@@ -203,9 +203,12 @@ def cmd_hooks(args: argparse.Namespace) -> int:
 
 
 def cmd_tail(args: argparse.Namespace) -> int:
-    from hookd.tail import follow
+    from hookd.tail.command import TailOptions, run
 
-    return follow.run(load(args), args)
+    options = TailOptions(session=args.session, hooks=args.hook, tools=args.tool, hosts=args.host_filter,
+                          risk=args.risk, since=args.since, count=args.count, as_json=args.json,
+                          group=args.group, consumer=args.consumer, claim_idle_s=args.claim_idle)
+    return run(load(args), options)
 
 
 def cmd_service(args: argparse.Namespace) -> int:

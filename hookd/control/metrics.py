@@ -1,14 +1,13 @@
 """Prometheus metrics over HTTP, read from the same state that `hookd status` shows.
 
 prometheus_client serves them from its own thread; the collector reads the
-daemon's counters there, copying each mapping in one step.
+DaemonState's counters and the parts' reports there, copying each mapping in one step.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
 
 import structlog
@@ -16,9 +15,7 @@ from prometheus_client import CollectorRegistry, Histogram, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from hookd import logs
-
-if TYPE_CHECKING:
-    from hookd.daemon import Daemon
+from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.metrics")
 
@@ -27,11 +24,13 @@ LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0
 
 
 class DaemonCollector:
-    def __init__(self, daemon: Daemon) -> None:
-        self.daemon = daemon
+    def __init__(self, state: DaemonState) -> None:
+        self.state = state
 
     def collect(self) -> Iterator[Metric]:
-        state, spool = self.daemon.state, self.daemon.spool
+        state = self.state
+        reports = state.report()
+        spool = reports.spool()
         yield CounterMetricFamily("hookd_events_received", "Frames received", value=state.received)
         yield CounterMetricFamily("hookd_events_accepted", "Events spooled", value=state.accepted)
         yield CounterMetricFamily("hookd_events_published", "Events added to the stream",
@@ -41,7 +40,7 @@ class DaemonCollector:
         yield CounterMetricFamily("hookd_events_deduplicated", "Repeats skipped",
                                   value=state.deduplicated + state.deduplicated_handoffs)
         yield CounterMetricFamily("hookd_events_redacted", "Events with secrets redacted",
-                                  value=self.daemon.builder.events_redacted)
+                                  value=reports.builder().events_redacted)
         redactions = CounterMetricFamily("hookd_redactions", "Secrets redacted, per rule",
                                          labels=["rule"])
         for rule, count in dict(state.redactions).items():
@@ -59,16 +58,16 @@ class DaemonCollector:
         yield CounterMetricFamily("hookd_spool_dropped_events", "Events dropped from a full spool",
                                   value=spool.dropped)
         yield GaugeMetricFamily("hookd_spool_events", "Events waiting in the spool",
-                                value=spool.pending_events)
+                                value=spool.events)
         yield GaugeMetricFamily("hookd_spool_bytes", "Bytes waiting in the spool",
-                                value=spool.pending_bytes)
+                                value=spool.bytes)
         yield GaugeMetricFamily("hookd_spool_disk_bytes", "Disk taken by the spool",
                                 value=spool.disk_bytes)
         yield GaugeMetricFamily("hookd_redis_up", "1 when the last Redis call succeeded",
                                 value=1 if state.redis.state == "up" else 0)
         yield GaugeMetricFamily("hookd_stalled", "1 while events wait and nothing moves them "
-                                "(see docs/reliability.md)", value=1 if self.daemon.stall_reasons() else 0)
-        lag = self.daemon.state.loop_lag.summary_ms()
+                                "(see docs/reliability.md)", value=1 if reports.stalled() else 0)
+        lag = state.loop_lag.summary_ms()
         yield GaugeMetricFamily("hookd_loop_lag_p99_seconds", "Event loop lag, p99 over the last minute",
                                 value=(lag["p99"] or 0) / 1000)
         if logs.SINK is not None:
@@ -76,16 +75,17 @@ class DaemonCollector:
                                       value=logs.SINK.dropped)
         restarts = CounterMetricFamily("hookd_task_restarts", "Restarts of a task after it failed",
                                        labels=["task"])
-        for task, count in dict(self.daemon.supervisor.restarts).items():
+        for task, count in reports.tasks().restarts.items():
             restarts.add_metric([task], count)
         yield restarts
         breaker = GaugeMetricFamily("hookd_breaker_state", "Circuit breaker state", labels=["state"])
+        breaker_state = reports.publisher().breaker
         for name in ("closed", "open", "half_open"):
-            breaker.add_metric([name], 1 if self.daemon.publisher.breaker.state == name else 0)
+            breaker.add_metric([name], 1 if breaker_state == name else 0)
         yield breaker
 
 
-def start_metrics(addr: str, daemon: Daemon) -> WSGIServer:
+def start_metrics(addr: str, state: DaemonState) -> WSGIServer:
     """Serve /metrics on ``addr`` (HOST:PORT); returns the server, to shut down at exit."""
     host, _, port = addr.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
@@ -93,12 +93,10 @@ def start_metrics(addr: str, daemon: Daemon) -> WSGIServer:
         log.warning("metrics served beyond this machine", addr=addr,
                     hint="anyone who can reach it can read hookd's counters")
     registry = CollectorRegistry()
-    registry.register(DaemonCollector(daemon))
-    for name, window in (("accept", daemon.state.accept_latency),
-                         ("publish", daemon.state.publish_latency)):
-        window.histogram = Histogram(f"hookd_{name}_latency_seconds",
-                                     f"Time to {name} events", buckets=LATENCY_BUCKETS,
-                                     registry=registry)
+    registry.register(DaemonCollector(state))
+    for name, window in (("accept", state.accept_latency), ("publish", state.publish_latency)):
+        window.watch(Histogram(f"hookd_{name}_latency_seconds", f"Time to {name} events",
+                               buckets=LATENCY_BUCKETS, registry=registry).observe)
     server, _thread = start_http_server(int(port), addr=host, registry=registry)
     log.info("metrics_serving", url=f"http://{addr}/metrics")
     return server

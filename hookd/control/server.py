@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from typing import TYPE_CHECKING
 
 import msgspec
+import psutil
 import structlog
 
+from hookd.config import Config
 from hookd.control import snapshot
 from hookd.peers import PeerGuard
-
-if TYPE_CHECKING:
-    from hookd.daemon import Daemon
+from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.control")
 
@@ -26,14 +25,19 @@ REQUEST_TIMEOUT_S = 2.0
 
 
 class ControlServer:
-    def __init__(self, daemon: Daemon) -> None:
-        self.daemon = daemon
-        self.guard = PeerGuard(daemon.state.refused_peers)
+    """Answers from the config and the DaemonState it is given; it never sees the daemon."""
+
+    def __init__(self, config: Config, state: DaemonState) -> None:
+        self.config = config
+        self.state = state
+        self.guard = PeerGuard(state.refused_peers)
         self.server: asyncio.base_events.Server | None = None
+        self.process = psutil.Process()
+        self.process.cpu_percent(None)  # the first call only starts the measurement
 
     async def start(self, sock: socket.socket) -> None:
         self.server = await asyncio.start_unix_server(
-            self._handle, sock=sock, backlog=self.daemon.config.listen_backlog)
+            self._handle, sock=sock, backlog=self.config.listen_backlog)
 
     def close(self) -> None:
         if self.server is not None:
@@ -56,7 +60,7 @@ class ControlServer:
 
     def answer(self, command: str) -> object:
         if command == "status":
-            return snapshot.take(self.daemon)
+            return snapshot.take(self.config, self.state, self.process)
         if command == "ping":
             return {"pong": True}
         return {"error": f"unknown command {command[:40]!r}; known: {', '.join(COMMANDS)}"}

@@ -1,21 +1,23 @@
-"""The daemon's state as one JSON-able dict, and the health verdict drawn from it."""
+"""The daemon's state as one JSON-able dict, and the health verdict drawn from it.
+
+Read from the config and the DaemonState alone (hookd/state.py): the counters there, and
+each part's own report.
+"""
 
 from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import psutil
 
 from hookd import __version__, liveness, logs
-from hookd.config import mask_url
+from hookd.config import Config, mask_url
 from hookd.ingest.inbox import SUFFIX as INBOX_SUFFIX
 from hookd.publish import topology
 from hookd.publish.settings import RedisSettings
-from hookd.spool.inspect import oldest_waiting_received_ns
-
-if TYPE_CHECKING:
-    from hookd.daemon import Daemon
+from hookd.state import DaemonState
 
 HEALTHY, DEGRADED, NOT_RUNNING, UNKNOWN = 0, 1, 2, 3
 SPOOL_WARN_FRACTION = 0.8
@@ -28,14 +30,13 @@ def count_inbox(inbox_dir: str) -> int:
         return 0
 
 
-def take(daemon: Daemon) -> dict[str, Any]:
-    """Everything `hookd status` shows, as of now."""
-    config, state, spool = daemon.config, daemon.state, daemon.spool
-    breaker = daemon.publisher.breaker
+def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[str, Any]:
+    """Everything `hookd status` shows, as of now: the config, the counters, each part's report."""
+    reports = state.report()
+    spool, breaker, inbox = reports.spool(), reports.publisher(), reports.inbox()
+    builder = reports.builder()
     now = time.time()
-    # From the position in memory: the cursor file lags it by up to keep_cursor's interval.
-    oldest_ns = oldest_waiting_received_ns(config.spool_dir, spool.cursor)
-    process = daemon.process
+    oldest_ns = reports.oldest_waiting_ns()
     with process.oneshot():
         proc = {"rss_bytes": process.memory_info().rss, "cpu_percent": process.cpu_percent(None),
                 "open_fds": process.num_fds(), "threads": process.num_threads()}
@@ -47,7 +48,7 @@ def take(daemon: Daemon) -> dict[str, Any]:
         "control_socket": config.control_socket,
         "state_dir": config.state_dir,
         "host": config.host,
-        "instance": daemon.builder.instance,
+        "instance": builder.instance,
         "stream": config.stream,
         "redis": {
             # Behind Sentinel or a Cluster the URL's host is not where hookd publishes.
@@ -59,31 +60,30 @@ def take(daemon: Daemon) -> dict[str, Any]:
             "down_for_s": None if state.redis.down_since is None
             else round(now - state.redis.down_since, 1),
         },
-        "breaker": {"state": breaker.state, "failures": breaker.failures,
+        "breaker": {"state": breaker.breaker, "failures": breaker.failures,
                     "next_attempt_in_s": round(breaker.next_attempt_in_s, 3)},
         "spool": {
-            "events": spool.pending_events,
-            "bytes": spool.pending_bytes,
+            "events": spool.events,
+            "bytes": spool.bytes,
             "disk_bytes": spool.disk_bytes,
             "max_bytes": spool.max_bytes,
             "oldest_age_s": None if oldest_ns is None else round(now - oldest_ns / 1e9, 3),
             "dropped": spool.dropped,
-            "full": spool.full_since is not None,
+            "full": spool.full,
             "full_policy": spool.full_policy,
-            "fsync": spool.fsync_policy,
+            "fsync": spool.fsync,
             "torn_bytes": spool.torn_bytes,
             "damaged_bytes": spool.damaged_bytes,
             "disk_full": spool.disk_full,
-            "reserve_bytes": spool.reserve.size,
-            "reserve_target_bytes": spool.reserve.target,
+            "reserve_bytes": spool.reserve_bytes,
+            "reserve_target_bytes": spool.reserve_target_bytes,
         },
-        "inbox": {"events": count_inbox(config.inbox_dir), "taken": daemon.inbox.taken,
+        "inbox": {"events": count_inbox(config.inbox_dir), "taken": inbox.taken,
                   "spare": config.spare_inbox or None,
                   "spare_events": count_inbox(config.spare_inbox) if config.spare_inbox else 0,
-                  "spare_taken": daemon.inbox.spare_taken,
-                  "spare_problem": daemon.inbox.spare_problem
-                  if daemon.inbox.spare_problem != "absent" else None},
-        "work": daemon.worker.snapshot(),
+                  "spare_taken": inbox.spare_taken,
+                  "spare_problem": inbox.spare_problem if inbox.spare_problem != "absent" else None},
+        "work": reports.work(),
         "counters": {
             "received": state.received,
             "accepted": state.accepted,
@@ -91,7 +91,7 @@ def take(daemon: Daemon) -> dict[str, Any]:
             "batches": state.batches,
             "rejected": dict(state.rejected),
             "refused_peers": dict(state.refused_peers),
-            "redacted": daemon.builder.events_redacted,
+            "redacted": builder.events_redacted,
             "redactions": dict(state.redactions),
             "deduplicated": state.deduplicated + state.deduplicated_handoffs,
         },
@@ -101,22 +101,23 @@ def take(daemon: Daemon) -> dict[str, Any]:
                        "publish": state.publish_latency.percentiles_ms()},
         "by_hook": dict(state.by_hook.most_common()),
         "process": proc,
-        "http": http.snapshot() if (http := getattr(daemon, "http", None)) else None,
-        **liveness_section(daemon),
+        "http": reports.http() if reports.http is not None else None,
+        **liveness_section(state),
     }
 
 
-def liveness_section(daemon: Daemon) -> dict[str, Any]:
+def liveness_section(state: DaemonState) -> dict[str, Any]:
     """Progress, not flags: what status and the watchdog judge health by (hookd/liveness.py)."""
-    supervisor = daemon.supervisor
+    reports = state.report()
+    tasks = reports.tasks()
     return {
-        "stalled": daemon.stall_reasons(),
-        "progress": liveness.ages(daemon.state.progress),
-        "loop_lag_ms": daemon.state.loop_lag.summary_ms(),
+        "stalled": reports.stalled(),
+        "progress": liveness.ages(state.progress),
+        "loop_lag_ms": state.loop_lag.summary_ms(),
         "logging": logs.SINK.snapshot() if logs.SINK is not None else None,
-        "tasks": {"failed": list(supervisor.failed), "restarts": dict(supervisor.restarts),
-                  "callback_errors": supervisor.callback_errors},
-        "pending_frames": daemon.budget.snapshot(),
+        "tasks": {"failed": list(tasks.failed), "restarts": dict(tasks.restarts),
+                  "callback_errors": tasks.callback_errors},
+        "pending_frames": reports.pending_frames(),
     }
 
 

@@ -39,18 +39,19 @@ import asyncio
 import http
 import re
 import time
-from collections import deque
-from typing import TYPE_CHECKING, NamedTuple
+from collections import Counter, deque
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 from urllib.parse import unquote
 
 import httptools
 import msgspec
 import structlog
 
-from hookd.ingest.protocol import Header, Reason
+from hookd.refusals import Header, Reason
 
 if TYPE_CHECKING:
-    from hookd.ingest.http_listener import HttpListener
+    from hookd.ingest.budget import FrameBudget
+    from hookd.pipeline import Pipeline
 
 log = structlog.get_logger("hookd.http")
 
@@ -106,10 +107,28 @@ class _Stop(Exception):
     """Raised in a parser callback: the answer is queued and the connection ends after it."""
 
 
+class Listener(Protocol):
+    """What a connection uses of the listener that accepted it (http_listener.HttpListener,
+    which imports this module: named here as a protocol, so the import goes one way)."""
+
+    pipeline: Pipeline | None
+    max_body: int
+    timeout_s: float
+    budget: FrameBudget | None
+    connections: set[HookConnection]
+    by_status: Counter[int]
+
+    def authorization_problem(self, value: bytes | None) -> str | None: ...
+
+    def host_problem(self, value: bytes | None) -> str | None: ...
+
+    def log_refusal(self, status: int, reason: str, message: str) -> None: ...
+
+
 class HookConnection(asyncio.Protocol):
     """One client connection: HTTP/1.1 requests in, one answer each, in order, keep-alive."""
 
-    def __init__(self, listener: HttpListener) -> None:
+    def __init__(self, listener: Listener) -> None:
         self.listener = listener
         pipeline = listener.pipeline
         assert pipeline is not None  # connections come only once start() has given it

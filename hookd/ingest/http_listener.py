@@ -119,7 +119,8 @@ class HttpListener:
         for connection in list(self.connections):
             connection.shut()
 
-    def snapshot(self) -> dict:
+    def stats(self) -> dict[str, object]:
+        """What status shows of HTTP hooks."""
         return {"addr": self.addr, "connections": len(self.connections),
                 "requests": sum(self.by_status.values()),
                 "by_status": {str(status): n for status, n in sorted(self.by_status.items())},

@@ -28,6 +28,7 @@ from hookd.paths import (UnsafePathError, describe, ensure_private_dir, open_pri
                          why_untrusted)
 from hookd.pipeline import Pipeline
 from hookd.policies import FsyncPolicy
+from hookd.state import InboxStats
 
 log = structlog.get_logger("hookd.inbox")
 
@@ -74,6 +75,10 @@ class Inbox:
             return exc.strerror
         why = why_untrusted(info)
         return None if why is None else f"{why.removeprefix('is ')} ({describe(info)})"
+
+    def stats(self) -> InboxStats:
+        """What status shows of the files taken (hookd/state.py)."""
+        return InboxStats(self.taken, self.spare_taken, self.spare_problem)
 
     def handoff_ids(self) -> set[str]:
         """Hand-off ids of the frames waiting here, read from their headers."""

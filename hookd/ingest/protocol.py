@@ -1,76 +1,26 @@
-"""The wire protocol's pieces: the header line, the reasons for refusal, the reply lines.
+"""The socket's wire format: the header line and whole frames, read into hookd.refusals' types.
 
 Pure functions and plain data, so the connection handler stays a small state
-machine and the inbox pick-up can read the same frames from files.
+machine and the inbox pick-up can read the same frames from files. The reasons for refusal,
+the header and the reply lines are shared with the rest of the event path (hookd/refusals.py).
 """
 
 from __future__ import annotations
 
-import enum
 import re
 from urllib.parse import unquote_to_bytes
 
-import msgspec
+from hookd.refusals import BARE, TO_EOF, Header, Reason, Rejected, error_line, ok_line
+
+# The shared types are named here too, for the socket and inbox code that reads frames.
+__all__ = ["BARE", "MAGIC", "MAX_HEADER_BYTES", "TO_EOF", "Header", "Reason", "Rejected", "error_line",
+           "ok_line", "parse_any_header", "parse_header", "split_frame"]
 
 MAGIC = b"HOOKD/1"
 MAX_HEADER_BYTES = 4096
-TO_EOF = -1
 _HANDOFF_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 _KEY = re.compile(rb"[a-z_]{1,32}\Z")
 _KNOWN_KEYS = {key.encode(): key for key in ("sent", "pid", "ppid", "hook", "project", "id")}
-
-
-class Reason(enum.Enum):
-    """Why a frame was not taken. The value is the word on the wire."""
-
-    EMPTY = "empty"
-    NOT_JSON = "not_json"
-    INVALID_UTF8 = "invalid_utf8"
-    NOT_OBJECT = "not_object"
-    TOO_DEEP = "too_deep"
-    TOO_LARGE = "too_large"
-    BAD_HEADER = "bad_header"
-    TIMEOUT = "timeout"
-    UNAVAILABLE = "unavailable"
-    # The spool's filesystem is full and its reserve used up. Not final: hook-send keeps the
-    # event in its inbox, or its spare inbox when the inbox is on the same full filesystem.
-    DISK_FULL = "disk_full"
-
-    @property
-    def closes_connection(self) -> bool:
-        """After these the byte stream cannot be trusted to resume at a frame boundary."""
-        return self in _CLOSING
-
-    @property
-    def passing(self) -> bool:
-        """A state of hookd's, not a fault of the event: the sender keeps it and tries again."""
-        return self in (Reason.UNAVAILABLE, Reason.DISK_FULL)
-
-
-_CLOSING = {Reason.TOO_LARGE, Reason.BAD_HEADER, Reason.TIMEOUT, Reason.UNAVAILABLE, Reason.DISK_FULL}
-
-
-class Rejected(Exception):
-    def __init__(self, reason: Reason, message: str, internal: bool = False) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-        self.internal = internal  # hookd's own failure, not the sender's nor a passing state
-
-
-class Header(msgspec.Struct, frozen=True):
-    """What the sender told us besides the body; every field optional."""
-
-    length: int = TO_EOF
-    sent_ns: int | None = None
-    pid: int | None = None
-    ppid: int | None = None
-    hook: str | None = None
-    project: str | None = None
-    handoff_id: str | None = None
-
-
-BARE = Header()
 
 
 # The header as hook-send writes it (and the benchmarks): its fields in their usual order,
@@ -165,11 +115,3 @@ def split_frame(data: bytes) -> tuple[Header, bytes]:
         raise Rejected(Reason.NOT_JSON, f"the frame holds {len(body)} of {header.length} body bytes")
     return header, body
 
-
-def ok_line(event_id: str) -> bytes:
-    return b"OK " + event_id.encode() + b"\n"
-
-
-def error_line(reason: Reason, message: str) -> bytes:
-    text = message.replace("\n", " ").replace("\r", " ")
-    return f"ERR {reason.value} {text}\n".encode("utf-8", "replace")

@@ -23,6 +23,7 @@ import structlog
 
 from hookd.publish import topology
 from hookd.publish.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
+from hookd.state import PublisherHealth
 from hookd.publish.connection import describe_failure
 from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.topology import FAILURES
@@ -87,6 +88,11 @@ class Publisher:
         self.progress.answered(True)
         self._record_success(0)
         return True
+
+    def health(self) -> PublisherHealth:
+        """What status and metrics show of publishing: the circuit breaker (hookd/state.py)."""
+        breaker = self.breaker
+        return PublisherHealth(breaker.state, breaker.failures, breaker.next_attempt_in_s)
 
     async def run(self) -> None:
         """Publish forever; cancel to stop. Events not yet published stay in the spool.

@@ -20,7 +20,7 @@ ScriptArg = bytes | str | int | float  # what redis-py and hiredis encode
 
 
 class ScriptEvent(Protocol):
-    """What the script is given of an event: hookd.envelope.Event (a layer above publish)."""
+    """What the script is given of an event: the fields of hookd.spool.event.Event."""
 
     @property
     def seq(self) -> int: ...

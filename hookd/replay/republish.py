@@ -19,7 +19,8 @@ import redis.exceptions
 
 from hookd.config import Config, mask_url
 from hookd.terminal.progress import Progress
-from hookd.envelope import UNKNOWN_HOOK, Event, reject_constant
+from hookd.envelope import UNKNOWN_HOOK, reject_constant
+from hookd.spool.event import Event
 from hookd.publish.connection import connect, describe_failure
 from hookd.publish.migration import through_a_move
 from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, marks_key, sender

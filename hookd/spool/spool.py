@@ -31,7 +31,9 @@ from typing import NamedTuple
 import msgspec
 import structlog
 
-from hookd.envelope import Event
+from hookd.spool.event import Event
+from hookd.spool.inspect import oldest_waiting_received_ns
+from hookd.state import SpoolStats
 from hookd.paths import UnsafePathError, create_private, ensure_private_dir, open_private, replace_private
 from hookd.policies import FsyncPolicy, FullPolicy
 from hookd.spool.recent import RecentEvents
@@ -483,6 +485,19 @@ class Spool:
     @property
     def disk_bytes(self) -> int:
         return sum(self._sizes.values())
+
+    def stats(self) -> SpoolStats:
+        """What status and metrics show of the spool (hookd/state.py)."""
+        return SpoolStats(events=self.pending_events, bytes=self.pending_bytes, disk_bytes=self.disk_bytes,
+                          max_bytes=self.max_bytes, dropped=self.dropped, full=self.full_since is not None,
+                          full_policy=self.full_policy, fsync=self.fsync_policy, torn_bytes=self.torn_bytes,
+                          damaged_bytes=self.damaged_bytes, disk_full=self.disk_full,
+                          reserve_bytes=self.reserve.size, reserve_target_bytes=self.reserve.target)
+
+    def oldest_waiting_ns(self) -> int | None:
+        """When the oldest event not yet in Redis was received (reads one record)."""
+        # From the position in memory: the cursor file lags it by up to keep_cursor's interval.
+        return oldest_waiting_received_ns(self.directory, self._cursor)
 
     def close(self) -> None:
         self.save_cursor()

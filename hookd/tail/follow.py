@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import fnmatch
 import json
 import re
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO, cast
@@ -89,10 +87,6 @@ def _any_match(value: bytes, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(text, p) for p in patterns)
 
 
-def _names(text: str | None) -> list[str]:
-    return [n.strip().lower() for n in (text or "").split(",") if n.strip()]
-
-
 class Tail:
     def __init__(self, config: Config, filters: Filters, as_json: bool, out: TextIO,
                  err: TextIO, count: int | None = None) -> None:
@@ -168,33 +162,3 @@ class Tail:
         self.shown += 1
         return True
 
-
-def run(config: Config, args: argparse.Namespace, out: TextIO | None = None,
-        err: TextIO | None = None) -> int:
-    out, err = out or sys.stdout, err or sys.stderr
-    try:
-        since = parse_since(args.since) if args.since else None
-    except ValueError as exc:
-        print(f"hookd tail: {exc}", file=err)
-        return 2
-    if not getattr(args, "group", None) and (getattr(args, "consumer", None)
-                                             or getattr(args, "claim_idle", 60.0) != 60.0):
-        print("hookd tail: --consumer and --claim-idle go with --group NAME", file=err)
-        return 2
-    filters = Filters(session=args.session, hooks=_names(args.hook), tools=_names(args.tool),
-                      hosts=_names(getattr(args, "host_filter", None)), risk=args.risk, since=since)
-    unknown = [h for h in filters.hooks if h not in KNOWN_HOOKS and not any(c in h for c in "*?[")]
-    if unknown:  # a warning only: a newer Claude Code may send events hookd does not know
-        print(f"hookd tail: --hook {', '.join(unknown)}: not a hook event hookd knows (a typo?); "
-              f"the known ones are {', '.join(sorted(BY_NAME))}", file=err)
-    if getattr(args, "group", None):
-        from hookd.tail.group import GroupTail
-
-        tail: Tail = GroupTail(config, filters, args.json, out, err, args.group,
-                         args.consumer or config.host, args.claim_idle, args.count)
-    else:
-        tail = Tail(config, filters, args.json, out, err, args.count)
-    try:
-        return tail.run()  # Ctrl-C (130) and a closed pipe (141) end it in exits.quietly
-    finally:
-        tail.client.close()
