@@ -360,8 +360,7 @@ class Publisher:
     def _record_success(self, sent: int) -> None:
         health = self.state.redis
         if health.state != "up":
-            log.info(f"{topology.describe(self.config)} is up; publishing",
-                     redis="up", backlog=self.spool.pending_events,
+            log.info("redis_up", redis=topology.describe(self.config), backlog=self.spool.pending_events,
                      down_for_s=None if health.down_since is None
                      else round(time.time() - health.down_since, 1))
         health.state = "up"
@@ -375,12 +374,12 @@ class Publisher:
         previous = self.breaker.state
         self.breaker.record_failure()
         if previous == CLOSED and self.breaker.state == OPEN:
-            log.warning(f"circuit breaker open after {self.breaker.failures} consecutive failures; "
-                        f"next trial in {self.breaker.next_attempt_in_s:.1f}s",
-                        breaker="open", spooled=self.spool.pending_events)
+            log.warning("breaker_open", failures=self.breaker.failures,
+                        next_trial_in_s=round(self.breaker.next_attempt_in_s, 1),
+                        spooled=self.spool.pending_events)
         if health.state != "down" or message != health.last_error:
-            log.warning(f"{message}; events are spooling ({self.spool.pending_events} so far)",
-                        redis="down")
+            log.warning("redis_down", error=message, spooled=self.spool.pending_events,
+                        hint="events are spooling until Redis takes them")
         if health.state != "down":
             health.down_since = time.time()
         health.state = "down"

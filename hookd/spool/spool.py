@@ -193,8 +193,7 @@ class Spool:
         if self.disk_bytes + len(data) > self.max_bytes:
             self._make_room(len(data))
         elif self.full_since is not None:
-            log.info("spool has room again; taking events", full_for_s=round(time.time() - self.full_since, 1),
-                     spool="ok")
+            log.info("spool_room_again", full_for_s=round(time.time() - self.full_since, 1))
             self.full_since = None
         start = self._write_all(data)
         seg = self._write_seg
@@ -267,9 +266,10 @@ class Spool:
                    f"{self.max_bytes >> 20} MiB, {self.pending_events} events waiting for Redis)")
         if self.full_since is None:
             self.full_since = time.time()
-            log.error(f"{message}; refusing new events: hook-send keeps them in its inbox "
-                      "until the spool drains; raise spool_max_bytes or bring Redis back",
-                      spool="full", policy=self.full_policy)
+            log.error("spool_full", disk_bytes=self.disk_bytes, max_bytes=self.max_bytes,
+                      pending_events=self.pending_events, policy=self.full_policy,
+                      hint="new events are refused: hook-send keeps them in its inbox until the spool "
+                           "drains; raise spool_max_bytes or bring Redis back")
         raise SpoolFull(message)
 
     def _drop_oldest_segment(self) -> bool:
@@ -287,9 +287,8 @@ class Spool:
         # Hand out again from the new cursor: what was read ahead may lie in the dropped
         # segment. A batch already on its way to Redis is skipped there if sent twice.
         self.rewind()
-        log.error(f"the spool is full: dropped the {lost} oldest events not yet in Redis "
-                  f"({self.dropped} dropped so far; spool_full_policy=drop_oldest)",
-                  spool="full", policy="drop_oldest", dropped=self.dropped)
+        log.error("spool_full_dropped", lost=lost, dropped=self.dropped, policy="drop_oldest",
+                  hint="the oldest events not yet in Redis were deleted to make room")
         return True
 
     def _rotate(self) -> None:
@@ -297,8 +296,8 @@ class Spool:
         try:
             fd = self._create_segment(self._write_seg + 1)
         except OSError as exc:
-            log.error(f"cannot create a new spool segment: {exc.strerror}; "
-                      "writing on in the current one", spool="error", directory=self.directory)
+            log.error("spool_segment_create_failed", error=exc.strerror, directory=self.directory,
+                      hint="writing on in the current segment; rotation is tried again later")
             return
         try:
             replace_private(self._count_path(self._write_seg),
