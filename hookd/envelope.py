@@ -25,6 +25,7 @@ from hookd.ingest.protocol import Header, Reason, Rejected
 from hookd.redact import Redactor
 from hookd.redact.truncate import truncate_strings
 from hookd.sequence import SequenceAllocator
+from hookd.spool.event import Event as Event  # the spool's record; built here
 
 ENVELOPE_VERSION = 1
 UNKNOWN_HOOK = "unknown"
@@ -69,23 +70,6 @@ class Envelope(msgspec.Struct):
     model: str | None
     usage: Usage | None  # tokens and cost from the transcript (hookd/enrich/usage.py)
     payload: msgspec.Raw
-
-
-class Event(msgspec.Struct, array_like=True, frozen=True):
-    """One accepted event as the spool keeps it: the envelope and the fields Redis indexes."""
-
-    seq: int
-    host: str
-    event_id: str
-    hook: str
-    session: str
-    tool: str
-    envelope: bytes
-    handoff_id: str = ""
-    received_ns: int = 0
-    # The state directory that numbered it (see hookd/sequence.py); "" in spools written
-    # before there was one, and for envelopes that name none.
-    instance: str = ""
 
 
 class Prepared(msgspec.Struct, array_like=True, frozen=True):

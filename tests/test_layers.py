@@ -74,10 +74,6 @@ KNOWN_VIOLATIONS = {
     ("hookd.control.metrics", "hookd.daemon"),
     ("hookd.control.server", "hookd.daemon"),
     ("hookd.control.snapshot", "hookd.daemon"),
-    # the spool stores the envelope's type, which lives above it in envelope.py
-    ("hookd.spool.inspect", "hookd.envelope"),
-    ("hookd.spool.recent", "hookd.envelope"),
-    ("hookd.spool.spool", "hookd.envelope"),
 }
 
 # Import cycles that exist today (issue 18), each as the set of modules in it. A cycle found in

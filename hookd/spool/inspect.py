@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import msgspec
 
-from hookd.envelope import Event
+from hookd.spool.event import Event
 from hookd.spool.records import SegmentReader
 from hookd.spool.segments import Position, list_segments, read_cursor, segment_path
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from hookd.envelope import Event
+from hookd.spool.event import Event
 from hookd.spool.segments import Position
 
 MAX_BYTES = 4 << 20  # a few thousand events; during an outage the oldest go, read from the file later

@@ -31,7 +31,7 @@ from typing import NamedTuple
 import msgspec
 import structlog
 
-from hookd.envelope import Event
+from hookd.spool.event import Event
 from hookd.paths import UnsafePathError, create_private, ensure_private_dir, open_private, replace_private
 from hookd.spool.recent import RecentEvents
 from hookd.spool.reserve import DISK_FULL_ERRNOS, Reserve
