@@ -25,17 +25,23 @@ LEVELS = {"debug", "info", "warning", "warn", "error", "exception", "critical", 
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 
+def _is_get_logger(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name)
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "get_logger")
+
+
 def structlog_calls(tree: ast.AST) -> list[ast.Call]:
-    """Calls like ``log.info(...)`` on a name bound to ``structlog.get_logger(...)`` in the module."""
+    """Calls like ``log.info(...)`` on a name bound to ``structlog.get_logger(...)`` in the module,
+    or on ``get_logger(...)`` itself."""
     loggers = set()
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-                and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "get_logger"):
+        if isinstance(node, ast.Assign) and _is_get_logger(node.value):
             loggers.update(target.id for target in node.targets if isinstance(target, ast.Name))
     return [node for node in ast.walk(tree)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr in LEVELS and isinstance(node.func.value, ast.Name)
-            and node.func.value.id in loggers]
+            and node.func.attr in LEVELS
+            and ((isinstance(node.func.value, ast.Name) and node.func.value.id in loggers)
+                 or _is_get_logger(node.func.value))]
 
 
 def bad_events(source: str, name: str = "<test>") -> list[str]:
@@ -65,6 +71,7 @@ def test_every_log_event_in_hookd_is_a_snake_case_literal():
     'import structlog\nlog = structlog.get_logger("x")\nlog.error("the spool is full", n=1)\n',
     'import structlog\nlog = structlog.get_logger("x")\nwhat = "a"\nlog.critical(what)\n',
     'import structlog\ndef f():\n    log = structlog.get_logger("x")\n    log.warning("Bad-Id")\n',
+    'import structlog\nstructlog.get_logger("x").info("hookd is up")\n',
 ])
 def test_the_check_catches_sentences_f_strings_and_variables(source):
     assert len(bad_events(source)) == 1
