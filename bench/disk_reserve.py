@@ -93,7 +93,7 @@ def main() -> int:
                            "seconds_to_refusal": round(after_s, 2),
                            "refusal": refusal.decode(errors="replace").strip()[:160]},
             "reserve_given_back_times": sum(1 for line in open(procs.hookd_log_path, "rb")
-                                            if b"gave back" in line),
+                                            if b'"spool_disk_full"' in line),
         }, indent=2))
     finally:
         procs.stop_hookd()

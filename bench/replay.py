@@ -170,7 +170,7 @@ class Replay(Processes):
 
         new_lines = self.log_lines()[lines_before:]
         started = next((x for x in new_lines if x.get("event") == "hookd_started"), None)
-        up = next((x for x in new_lines if x.get("redis") == "up"), None)
+        up = next((x for x in new_lines if x.get("event") == "redis_up"), None)
         start_to_serving_s = iso_to_epoch(started["timestamp"]) - wall0 if started else None
         start_to_redis_up_s = iso_to_epoch(up["timestamp"]) - wall0 if up else None
 

@@ -25,7 +25,7 @@ from hookd.refusals import Header, Reason, Rejected
 from hookd.redact import Redactor
 from hookd.redact.truncate import truncate_strings
 from hookd.sequence import SequenceAllocator
-from hookd.spool.event import Event
+from hookd.spool.event import Event as Event  # the spool's record; built here
 from hookd.state import BuilderStats
 
 ENVELOPE_VERSION = 1
@@ -44,33 +44,29 @@ class ClientInfo(msgspec.Struct):
     handoff_id: str | None
 
 
-class Envelope(msgspec.Struct):
-    v: int
-    event_id: str
-    seq: int
-    host: str
-    instance: str | None  # with host, whose sequence seq belongs to
-    hook: str
-    session_id: str | None
-    tool_name: str | None
-    received_at: str
-    sent_at: str | None
-    client: ClientInfo | None
-    project_dir: str | None
-    redactions: int
-    truncated: int  # strings cut to truncate_strings_at
+# The envelope's fields, in the order they are written. The enrichment's come from its
+# Struct (hookd/enrich/enricher.py), so that they are defined in one place.
+ENVELOPE_FIELDS: list[tuple[str, Any]] = [
+    ("v", int),
+    ("event_id", str),
+    ("seq", int),
+    ("host", str),
+    ("instance", str | None),  # with host, whose sequence seq belongs to
+    ("hook", str),
+    ("session_id", str | None),
+    ("tool_name", str | None),
+    ("received_at", str),
+    ("sent_at", str | None),
+    ("client", ClientInfo | None),
+    ("project_dir", str | None),
+    ("redactions", int),
+    ("truncated", int),  # strings cut to truncate_strings_at
     # Enrichment (hookd/enrich), computed from the redacted payload; see docs/envelope.md.
-    operation: str | None
-    mcp_server: str | None
-    mcp_tool: str | None
-    risk: str | None
-    risk_reasons: list[str]
-    duration_ms: int | None
-    input_bytes: int | None
-    response_bytes: int | None
-    model: str | None
-    usage: Usage | None  # tokens and cost from the transcript (hookd/enrich/usage.py)
-    payload: msgspec.Raw
+    *((field.name, field.type) for field in msgspec.structs.fields(Enrichment)),
+    ("usage", Usage | None),  # tokens and cost from the transcript (hookd/enrich/usage.py)
+    ("payload", msgspec.Raw),
+]
+Envelope = msgspec.defstruct("Envelope", ENVELOPE_FIELDS, module=__name__)
 
 
 class Prepared(msgspec.Struct, array_like=True, frozen=True):
@@ -264,10 +260,14 @@ class EnvelopeBuilder(Preparer):
             client = ClientInfo(header.pid, header.ppid, header.handoff_id)
         received_at = self.utc(now_ns)
         assert received_at is not None  # this machine's clock now: always a date datetime can hold
+        if model != extra.model:
+            extra = msgspec.structs.replace(extra, model=model)
+        event_id = self.ids.next(now_ns)
+        seq = self.sequence.next()
         envelope = Envelope(
             v=ENVELOPE_VERSION,
-            event_id=self.ids.next(now_ns),
-            seq=self.sequence.next(),
+            event_id=event_id,
+            seq=seq,
             host=self.host,
             instance=self.instance,
             hook=hook,
@@ -279,19 +279,11 @@ class EnvelopeBuilder(Preparer):
             project_dir=self._header_text(header.project),
             redactions=redactions,
             truncated=prepared.truncated,
-            operation=extra.operation,
-            mcp_server=extra.mcp_server,
-            mcp_tool=extra.mcp_tool,
-            risk=extra.risk,
-            risk_reasons=extra.risk_reasons,
-            duration_ms=extra.duration_ms,
-            input_bytes=extra.input_bytes,
-            response_bytes=extra.response_bytes,
-            model=model,
+            **msgspec.structs.asdict(extra),
             usage=usage,
             payload=msgspec.Raw(body),
         )
-        return Event(envelope.seq, self.host, envelope.event_id, hook, session or "", tool or "",
+        return Event(seq, self.host, event_id, hook, session or "", tool or "",
                      _encoder.encode(envelope), header.handoff_id or "", now_ns, self.instance)
 
     def _header_text(self, value: str | None) -> str | None:

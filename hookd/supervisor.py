@@ -33,6 +33,9 @@ BACKOFF_MAX_S = 30.0
 STEADY_S = 60.0
 # A stop that has not finished this long after its drain deadline ends the process anyway.
 HARD_STOP_MARGIN_S = 5.0
+# What the log says when a task the daemon needs stops: why it exits, and that nothing is lost.
+FATAL_HINT = ("hookd stops and exits non-zero so that its service manager starts it again; "
+              "events are kept in the spool and the inbox")
 
 
 class Supervisor:
@@ -88,22 +91,21 @@ class Supervisor:
 
     def _ended(self, name: str, may_finish: bool, task: asyncio.Task[None]) -> None:
         if task.cancelled():
-            if self.stopping:
-                return
-            self._fatal(name, "task_cancelled", None)
+            if not self.stopping:
+                log.critical("task_cancelled", task=name, hint=FATAL_HINT)
+                self._fatal(name)
             return
         exc = task.exception()
         if exc is None:
             if not (may_finish or self.stopping):
-                self._fatal(name, "task_ended", None)
+                log.critical("task_ended", task=name, hint=FATAL_HINT)
+                self._fatal(name)
             return
-        self._fatal(name, "task_failed", exc)
+        log.critical("task_failed", task=name, exc_info=exc, hint=FATAL_HINT)
+        self._fatal(name)
 
-    def _fatal(self, name: str, what: str, exc: BaseException | None) -> None:
+    def _fatal(self, name: str) -> None:
         self.failed.append(name)
-        log.critical(what, task=name, exc_info=exc,
-                     hint="hookd stops and exits non-zero so that its service manager starts it "
-                          "again; events are kept in the spool and the inbox")
         self.on_fatal(name)
 
     # -- exceptions outside tasks ---------------------------------------------------

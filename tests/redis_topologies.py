@@ -254,5 +254,5 @@ def assert_failover_outcome(daemon, client: redis.Redis, senders, wait: int) -> 
         assert_each_sender_exactly_once_in_order(entries, expected)
     else:
         print("lost with the killed master:", assert_lost_at_most_one_window(entries, expected))
-    assert log_mentions(daemon, "is up; publishing")
+    assert log_mentions(daemon, '"redis_up"')
     assert daemon.stop() == 0

@@ -87,7 +87,7 @@ def assert_exactly_once(client: redis.Redis, count: int) -> None:
 
 
 def warnings_logged(daemon) -> list[str]:
-    return [r["event"] for r in log_records(daemon.log_text()) if r.get("redis") == "down"]
+    return [r["error"] for r in log_records(daemon.log_text()) if r.get("event") == "redis_down"]
 
 
 def assert_secret_hidden(daemon, secret: str) -> dict[str, subprocess.CompletedProcess]:

@@ -139,7 +139,7 @@ def test_events_land_once_when_the_master_of_the_stream_slot_is_killed(
             wait_until(lambda: client.xlen(STREAM) >= 300, timeout=30, what="events before the kill")
             doomed = cluster.owner(STREAM)
             doomed.kill()
-            wait_until(lambda: log_mentions(daemon, "events are spooling"), timeout=30,
+            wait_until(lambda: log_mentions(daemon, '"redis_down"'), timeout=30,
                        what="hookd to notice the master is gone")
             wait_until(lambda: cluster.healthy() and cluster.owner(STREAM) is not doomed,
                        timeout=60, what="a replica to take over the slot")

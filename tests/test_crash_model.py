@@ -45,8 +45,12 @@ import redis.exceptions
 from structlog.testing import capture_logs
 
 import hookd.paths as paths_module
+import hookd.spool.cursor as cursor_module
+import hookd.spool.files as files_module
+import hookd.spool.recovery as recovery_module
 import hookd.spool.segments as segments_module
 import hookd.spool.spool as spool_module
+import hookd.spool.writer as writer_module
 from hookd.config import Config
 from hookd.spool.event import Event
 from hookd.publish.connection import connect
@@ -56,7 +60,7 @@ from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.spool import Spool, SpoolFull
 from hookd.spool.inspect import waiting_events
 from hookd.spool.records import HEADER
-from hookd.spool.spool import list_segments
+from hookd.spool.segments import list_segments
 from hookd.state import DaemonState
 
 # Records here are 100-350 bytes: a segment fills after two or three of them, so
@@ -488,9 +492,14 @@ async def play(run: Run, ops: list[tuple]) -> Run:
     return run
 
 
+# Every module whose ``os`` calls change the spool directory (each one a crash point).
+SPOOL_OS_MODULES = (spool_module, recovery_module, files_module, writer_module, cursor_module,
+                    segments_module, paths_module)
+
+
 @pytest.fixture
 def faulty_spool_module(monkeypatch):
-    """Routes the spool module's ``os`` and ``open`` through the run's Faults."""
+    """Routes the spool modules' ``os`` and ``open`` through the run's Faults."""
     holder = {}
 
     class Dispatch:
@@ -500,7 +509,7 @@ def faulty_spool_module(monkeypatch):
     def dispatch_open(*args, **kwargs):
         return holder["open"](*args, **kwargs)
 
-    for module in (spool_module, segments_module, paths_module):
+    for module in SPOOL_OS_MODULES:
         monkeypatch.setattr(module, "os", Dispatch())
         monkeypatch.setattr(module, "open", dispatch_open, raising=False)
 
@@ -697,8 +706,8 @@ async def handed_out(spool: Spool) -> list[int]:
 
 def test_a_segment_that_cannot_be_created_leaves_the_spool_working(tmp_path, monkeypatch):
     failing = FailingOs("open", errno.EMFILE)
-    monkeypatch.setattr(spool_module, "os", failing)
-    monkeypatch.setattr(paths_module, "os", failing)  # segments are created through hookd.paths
+    for module in SPOOL_OS_MODULES:  # segments are created through hookd.paths
+        monkeypatch.setattr(module, "os", failing)
     spool = Spool(str(tmp_path), segment_bytes=SEGMENT_BYTES, fsync="never",
                   retain_published_s=0)
     spool.segment_bytes = 300
@@ -720,7 +729,7 @@ def test_a_segment_that_cannot_be_created_leaves_the_spool_working(tmp_path, mon
 def test_a_failed_write_whose_undo_also_fails_neither_stalls_nor_hides_later_events(
         tmp_path, monkeypatch):
     failing = FailingOs("ftruncate", errno.EIO, partial=50)
-    monkeypatch.setattr(spool_module, "os", failing)
+    monkeypatch.setattr(writer_module, "os", failing)  # where appends are written
     spool = Spool(str(tmp_path), segment_bytes=1 << 20, fsync="never",
                   retain_published_s=0)
     spool.append(small_event(0))

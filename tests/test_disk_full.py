@@ -112,7 +112,7 @@ def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_
     assert any("DISK FULL" in reason for reason in state["reasons"]), state["reasons"]
     # Every refusal counted, exactly: one per event hook-send then kept or gave up.
     assert state["counters"]["rejected"].get("disk_full") == len(kept) + len(lost)
-    assert "disk_full" in daemon.log_text()
+    assert '"spool_disk_full"' in daemon.log_text()
 
     filler.unlink()
     # Sent at once, while the kept events still wait in the spare inbox: they must not
@@ -135,6 +135,6 @@ def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_
     wait_until(reserve_back, timeout=20, interval=0.5, what="the reserve to be refilled")
     code, state = status(daemon)
     assert state["inbox"]["spare_taken"] >= len([o for o in outcomes if o == "spare"])
-    assert "room again" in daemon.log_text()
+    assert '"spool_disk_room_again"' in daemon.log_text()
     daemon.stop()
     redis.stop()

@@ -100,3 +100,21 @@ def test_envelope_round_trips_through_msgspec(tmp_path):
     assert envelope["sent_at"] == "2025-11-21T10:13:20.123456Z"
     assert envelope["client"] == {"pid": 10, "ppid": 9, "handoff_id": "abc"}
     assert envelope["project_dir"] == "/p" and envelope["host"] == "host-1"
+
+
+def test_the_envelope_writes_its_fields_in_the_documented_order_with_the_enrichment_in_place(tmp_path):
+    builder = EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq")))
+    builder.build(Header(), b'{"hook_event_name": "SessionStart", "session_id": "s", "model": "m1"}')
+    event = builder.build(Header(), b'{"hook_event_name": "PostToolUse", "session_id": "s", '
+                                    b'"tool_name": "Bash", "tool_use_id": "t", "duration_ms": 7, '
+                                    b'"tool_input": {"command": "ls"}, "tool_response": "x"}')
+    envelope = json.loads(event.envelope)
+    assert list(envelope) == [
+        "v", "event_id", "seq", "host", "instance", "hook", "session_id", "tool_name", "received_at",
+        "sent_at", "client", "project_dir", "redactions", "truncated", "operation", "mcp_server",
+        "mcp_tool", "risk", "risk_reasons", "duration_ms", "input_bytes", "response_bytes", "model",
+        "usage", "payload"]
+    # The model comes from the session's SessionStart; the rest from this event's enrichment.
+    assert envelope["model"] == "m1" and envelope["duration_ms"] == 7
+    assert envelope["input_bytes"] == len(b'{"command": "ls"}') and envelope["response_bytes"] == 3
+    assert envelope["operation"] is not None and envelope["risk"] is not None

@@ -408,7 +408,7 @@ def test_twenty_thousand_events_arrive_once_in_order_across_a_redis_outage(hookd
     assert len(entries) == 20_000
     assert_each_sender_exactly_once_in_order(
         entries, {s.sender: s.handed for s in (real, *raws)})
-    assert log_mentions(daemon, "is up; publishing")
+    assert log_mentions(daemon, '"redis_up"')
     assert daemon.stop() == 0
 
 

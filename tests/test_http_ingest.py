@@ -316,7 +316,7 @@ def test_a_full_spool_answers_503(hookd_factory, tmp_path):
             assert response.getheader("Connection") == "close"
             break
     assert statuses[0] == 200 and statuses[-1] == 503
-    assert "the spool is full" in daemon.log_text()
+    assert '"spool_full"' in daemon.log_text()
 
 
 def test_a_request_arriving_during_shutdown_is_finished_and_kept(hookd_factory, redis_db):

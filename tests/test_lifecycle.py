@@ -221,7 +221,7 @@ def test_redis_down_at_start_events_are_accepted_and_arrive_when_it_comes_up(hoo
     assert daemon.inbox() == [], "the daemon took the events while Redis was down"
 
     def refused_logged():
-        return any(r.get("redis") == "down" and "refused the connection" in r["event"] and url in r["event"]
+        return any(r.get("event") == "redis_down" and "refused the connection" in r["error"] and url in r["error"]
                    for r in log_records(daemon.log_text()))
     wait_until(refused_logged, what="a log line saying Redis refused the connection")
 
@@ -248,7 +248,7 @@ def test_redis_password_is_never_logged_or_printed(hookd_factory, redis_server, 
     url = f"redis://user:{PASSWORD}@127.0.0.1:{port}/0"
     daemon = hookd_factory(redis_url=url)
     send_ok(daemon, body(1))
-    wait_until(lambda: sum(r.get("redis") == "down" for r in log_records(daemon.log_text())) >= 1,
+    wait_until(lambda: sum(r.get("event") == "redis_down" for r in log_records(daemon.log_text())) >= 1,
                what="a log line about Redis being down")
 
     for args in (["config"], ["config", "--json"], ["config", "--redis-url", url]):

@@ -131,10 +131,10 @@ def test_an_unreachable_redis_is_reported_and_nothing_is_committed(tmp_path):
     assert spool.pending_events == 1
     assert publisher.state.redis.state == "down"
     (line,) = [entry for entry in logs if entry["log_level"] == "warning"]
-    assert "refused the connection" in line["event"]
-    assert "events are spooling (1 so far)" in line["event"]
+    assert line["event"] == "redis_down" and line["spooled"] == 1
+    assert "refused the connection" in line["error"]
     assert "hunter2-secret" not in repr(logs)
-    assert "****" in line["event"]
+    assert "****" in line["error"]
 
 
 @pytest.mark.parametrize("maxlen", [0, 10])
@@ -179,3 +179,26 @@ def test_streaming_publishes_every_batch_in_order(tmp_path, redis_server, redis_
     run(stream_until_drained())
     assert [int(f[b"seq"]) for _, f in redis_db.xrange("hookd:events")] == list(range(1, 2001))
     assert publisher.state.published == 2000
+
+
+def test_a_connection_that_fails_in_use_is_dropped_and_never_answers_the_next_command(
+        tmp_path, redis_server, redis_db):
+    publisher, _ = setup(tmp_path, redis_server.url)
+
+    async def history():
+        with pytest.raises(RuntimeError):
+            async with publisher.writer.connection() as failed:
+                await failed.send_command("PING")  # its PONG is never read
+                raise RuntimeError("a failure while the reply is on its way")
+        dropped = not failed.is_connected
+        async with publisher.writer.connection() as conn:
+            await conn.send_command("ECHO", "mine")
+            answer = await conn.read_response()
+        kept = conn.is_connected
+        await publisher.client.aclose()
+        return dropped, answer, kept
+
+    dropped, answer, kept = run(history())
+    assert dropped, "a connection with a reply in flight went back to the pool connected"
+    assert answer == b"mine"
+    assert kept, "a connection used without error is kept for the next batch"

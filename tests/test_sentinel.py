@@ -53,7 +53,7 @@ def test_events_flow_through_a_sentinel_failover_once_and_in_order(hookd_factory
     with running(real, *raws):
         wait_until(lambda: old.client().xlen(STREAM) >= 300, timeout=30, what="events before the kill")
         old.kill()
-        wait_until(lambda: log_mentions(daemon, "events are spooling"), timeout=30,
+        wait_until(lambda: log_mentions(daemon, '"redis_down"'), timeout=30,
                    what="hookd to notice the master is gone")
         wait_until(lambda: setup.current_master() is not old, timeout=60,
                    what="the sentinel to promote a replica")
@@ -84,10 +84,10 @@ def test_a_wait_no_replica_can_satisfy_keeps_events_spooled_until_one_can(hookd_
                what="hookd to say the replica did not confirm")
     # The script ran on the master; the spool keeps the event until a replica has it.
     assert master.xlen(STREAM) == 1
-    ups = log_count(daemon, "is up; publishing")
+    ups = log_count(daemon, '"redis_up"')
     replica.start()
     wait_until(lambda: setup.in_sync(setup.master), timeout=30, what="the replica to come back")
-    wait_until(lambda: log_count(daemon, "is up; publishing") > ups, timeout=30,
+    wait_until(lambda: log_count(daemon, '"redis_up"') > ups, timeout=30,
                what="hookd to publish again")
     assert master.xlen(STREAM) == 1 and replica.client().xlen(STREAM) == 1
     assert daemon.stop() == 0

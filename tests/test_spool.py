@@ -307,7 +307,7 @@ def test_a_full_spool_refuses_and_says_so(tmp_path):
             for n in range(100_000):
                 spool.append(event(n, size=1000))
     assert spool.disk_bytes <= 1 << 20
-    assert [entry["spool"] for entry in logs if entry["log_level"] == "error"] == ["full"]
+    assert [entry["event"] for entry in logs if entry["log_level"] == "error"] == ["spool_full"]
     kept = spool.pending_events
     assert drain(spool) == list(range(kept))
     spool.append(event(kept))  # room again once published

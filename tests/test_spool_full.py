@@ -51,7 +51,7 @@ def test_a_full_spool_refuses_so_hook_send_keeps_events_in_its_inbox(hookd_facto
         result = daemon.send(body(n))
         assert (result.returncode, result.stdout) == (0, b"")
     assert len(daemon.inbox()) == 5
-    assert "the spool is full" in daemon.log_text()
+    assert '"spool_full"' in daemon.log_text()
 
     redis.start()
     client = redis.client()
@@ -59,7 +59,7 @@ def test_a_full_spool_refuses_so_hook_send_keeps_events_in_its_inbox(hookd_facto
                what="the spool and the inbox to drain")
     assert numbers_in_stream(client) == list(range(accepted + 5))
     wait_until(lambda: daemon.inbox() == [], what="the inbox to be emptied")
-    assert "spool has room again" in daemon.log_text()
+    assert '"spool_room_again"' in daemon.log_text()
     redis.stop()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import hookd.spool.reader as reader_module
 import hookd.spool.spool as spool_module
 from hookd.spool.recent import RecentEvents
 from test_spool import drain, event, open_spool
@@ -14,12 +15,12 @@ def file_reads(monkeypatch):
     """How many times the spool opened a segment to read events back."""
     opened = []
 
-    class CountingReader(spool_module.SegmentReader):
+    class CountingReader(reader_module.SegmentReader):
         def __init__(self, path, offset=0):
             opened.append((path, offset))
             super().__init__(path, offset)
 
-    monkeypatch.setattr(spool_module, "SegmentReader", CountingReader)
+    monkeypatch.setattr(reader_module, "SegmentReader", CountingReader)
     return opened
 
 

@@ -90,7 +90,7 @@ def start_metrics(addr: str, state: DaemonState) -> WSGIServer:
     host, _, port = addr.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
     if not ipaddress.ip_address(host).is_loopback:
-        log.warning("metrics served beyond this machine", addr=addr,
+        log.warning("metrics_not_local", addr=addr,
                     hint="anyone who can reach it can read hookd's counters")
     registry = CollectorRegistry()
     registry.register(DaemonCollector(state))

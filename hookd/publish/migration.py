@@ -60,9 +60,8 @@ class SlotMove:
     def asked(self, exc: redis.exceptions.AskError) -> None:
         """A batch follows an ASK to the node it names."""
         if not self.following:
-            log.info(f"{self.where} is moving the stream's hash slot {exc.slot_id} to "
-                     f"{exc.host}:{exc.port}; batches follow it there (ASK) until the move is done",
-                     slot=exc.slot_id, target=f"{exc.host}:{exc.port}")
+            log.info("slot_moving_ask", redis=self.where, slot=exc.slot_id, target=f"{exc.host}:{exc.port}",
+                     hint="batches follow the slot to its new node (ASK) until the move is done")
         self.moving = self.following = True
 
     def pause_for(self, exc: BaseException) -> float | None:
@@ -73,9 +72,9 @@ class SlotMove:
         now = time.monotonic()
         if self.stuck_since is None:
             self.stuck_since = now
-            log.info(f"{self.where} is moving the stream's hash slot: some of the keys a batch "
-                     "needs have moved and some not yet (TRYAGAIN); sending again in moments, "
-                     f"for up to {PATIENCE_S:g}s")
+            log.info("slot_moving_tryagain", redis=self.where, patience_s=PATIENCE_S,
+                     hint="some of the keys a batch needs have moved and some not yet (TRYAGAIN); "
+                          "sending again in moments")
         self.moving = True
         if now - self.stuck_since > PATIENCE_S:
             return None
@@ -87,7 +86,7 @@ class SlotMove:
         self.stuck_since = None
         self.pause = FIRST_PAUSE_S
         if not redirected and self.moving:
-            log.info(f"{self.where}: the stream's hash slot is no longer moving; publishing as usual")
+            log.info("slot_move_done", redis=self.where)
             self.moving = self.following = False
 
 

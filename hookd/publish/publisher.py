@@ -1,11 +1,11 @@
 """Drains the spool into the Redis Stream, in order, in batches (two in flight on one connection).
 
-Each batch goes through one Lua script (script.py) that skips events at or
-below their sender's high-water mark, XADDs the rest and raises the mark, atomically; for the
-events it adds it also updates the session index (session_index.py) and, when
-a channel is set, PUBLISHes their envelopes. The spool's position moves only
-after Redis has answered, so a batch is sent again after any failure or crash,
-and the mark makes the repeat harmless. Batches go out on connections from a
+The loop lives here: batching (with publish_linger_ms), the circuit breaker's waits, retries
+after a failure, and the draining at shutdown. Each batch is written by writer.py (one Lua
+script that skips events at or below their sender's high-water mark, XADDs the rest and
+raises the mark, atomically); what Redis answers is reported by health.py. The spool's
+position moves only after Redis has answered, so a batch is sent again after any failure
+or crash, and the mark makes the repeat harmless. Batches go out on connections from a
 route (topology.py): on a Cluster, to the master serving the stream's slot.
 """
 
@@ -15,38 +15,28 @@ import asyncio
 import time
 from collections import deque
 
-import hiredis
 import redis.asyncio as aioredis
 import redis.exceptions
 from redis.asyncio.connection import Connection
-import structlog
 
 from hookd.publish import topology
-from hookd.publish.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
-from hookd.state import PublisherHealth
-from hookd.publish.connection import describe_failure
-from hookd.publish.migration import SlotMove, is_ask
-from hookd.publish.topology import FAILURES
-from hookd.publish.script import PUBLISH_BATCH, ScriptArg, batch_args, batch_keys, script_keys, sender
+from hookd.publish.breaker import HALF_OPEN
+from hookd.publish.health import HealthReport
 from hookd.publish.settings import PublishSettings, RedisSettings
+from hookd.publish.migration import SlotMove, is_ask
+from hookd.publish.script import ScriptArg, batch_args, batch_keys, sender
+from hookd.publish.topology import FAILURES
+from hookd.publish.writer import BatchWriter, GapError, ReplicasBehind
 from hookd.spool import Batch, Spool
-from hookd.state import DaemonState
+from hookd.state import DaemonState, PublisherHealth
 
-log = structlog.get_logger("hookd.publish")
+__all__ = ["GapError", "Publisher", "ReplicasBehind"]
 
 # Batches sent before the previous one's reply: enough to keep Redis and hookd both busy.
 IN_FLIGHT = 2
 # MOVED replies followed in a row before the next one counts as a failure (a cluster that
 # keeps changing its mind is backed off from like one that is down).
 MAX_REDIRECTS = 5
-
-
-class GapError(redis.exceptions.RedisError):
-    """The batch sent before this one did not land; this one was refused so as not to skip it."""
-
-
-class ReplicasBehind(redis.exceptions.RedisError):
-    """Fewer replicas than redis_wait_replicas confirmed a batch in time; it stays in the spool."""
 
 
 class Publisher:
@@ -57,36 +47,29 @@ class Publisher:
         self.spool = spool
         self.client = client
         self.state = state
-        self.script = client.register_script(PUBLISH_BATCH)
-        self.keys = script_keys(settings.stream)
-        self.route = topology.route_for(client, settings.stream)
+        self.slot_move = SlotMove(topology.describe(redis_settings))
+        self.writer = BatchWriter(settings, redis_settings, client, self.slot_move)
+        self.script = self.writer.script
+        self.keys = self.writer.keys
+        self.route = self.writer.route
+        self.report = HealthReport(settings, redis_settings, spool, state)
+        self.breaker = self.report.breaker
         self.redirects = 0
         self.linger_s = settings.publish_linger_ms / 1000
         self.batch_started_at = float("-inf")
-        self.slot_move = SlotMove(topology.describe(redis_settings))
-        # WAIT gives up in half the time a batch may take (a trial's is shorter), so that
-        # its answer comes before the timeout's.
-        self.wait_ms = max(1, int(min(redis_settings.timeout_s, settings.breaker_trial_timeout_s) * 500))
         self.progress = state.progress
-        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_backoff_min_s,
-                                      settings.breaker_backoff_max_s)
 
     async def check(self) -> bool:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""
         self.progress.attempting()
         try:
-            conn = await self.route.acquire()
-            try:
-                await conn.send_command("PING")
-                await conn.read_response()
-            finally:
-                await self.route.release(conn)
+            await self.writer.ping()
         except FAILURES as exc:
             self.progress.answered(False)
-            self._record_failure(exc)
+            self.report.failed(exc)
             return False
         self.progress.answered(True)
-        self._record_success(0)
+        self.report.succeeded()
         return True
 
     def health(self) -> PublisherHealth:
@@ -156,69 +139,8 @@ class Publisher:
 
     async def send(self, keys: list[str], args: list[ScriptArg],
                    ask: redis.exceptions.AskError | None = None) -> tuple[int, int]:
-        """PUBLISH_BATCH once, on a connection of its own, past a lost script, a moved slot or
-        an ASK (which sends this batch, with ASKING, to the node it names; see migration.py)."""
-        attempts = 4
-        for attempt in range(1, attempts + 1):
-            conn = await self.route.acquire(ask)
-            try:
-                await conn.send_packed_command(self._packed(keys, args, asking=ask is not None))
-                if ask is not None:
-                    await conn.read_response()  # ASKING's OK
-                reply = await self._read_reply(conn)
-                self.slot_move.went_through(redirected=ask is not None)
-                return reply
-            except FAILURES as exc:
-                await conn.disconnect(nowait=True)
-                if attempt == attempts:
-                    raise
-                if is_ask(exc):
-                    self.slot_move.asked(exc)
-                    ask = exc
-                    continue
-                if not isinstance(exc, redis.exceptions.NoScriptError):
-                    ask = None  # an ASK is for one command; a lost script is loaded where it went
-                if not await self._get_past(exc, ask):
-                    raise
-            except BaseException:
-                await conn.disconnect(nowait=True)
-                raise
-            finally:
-                await self.route.release(conn)
-        raise AssertionError("unreachable")
-
-    async def _read_reply(self, conn: Connection) -> tuple[int, int]:
-        """The script's answer to a batch and, with redis_wait_replicas, WAIT's."""
-        added, skipped = await conn.read_response()
-        if added < 0:
-            raise GapError(f"the batch sent before this one did not land (the mark is at {skipped})")
-        wanted = self.settings.redis_wait_replicas
-        if wanted:
-            confirmed = await conn.read_response()
-            if confirmed < wanted:
-                raise ReplicasBehind(
-                    f"{confirmed} of {wanted} replicas confirmed a batch within "
-                    f"{self.wait_ms / 1000:g}s; it stays spooled until they do "
-                    f"(check the replicas, or lower redis_wait_replicas)")
-        return added, skipped
-
-    async def _get_past(self, exc: BaseException, ask: redis.exceptions.AskError | None = None) -> bool:
-        """Whether sending again can succeed: the script is loaded (where ``ask`` points, if
-        given), or the moved slot followed.
-
-        After any other failure a Cluster route reads the slots again, and the
-        failure stands.
-        """
-        if isinstance(exc, redis.exceptions.NoScriptError):
-            await self._load_script(ask)
-            return True
-        if isinstance(exc, redis.exceptions.MovedError):
-            await self.route.moved(exc)
-            return True
-        if isinstance(exc, redis.exceptions.ClusterDownError) or not isinstance(
-                exc, (GapError, ReplicasBehind, redis.exceptions.ResponseError)):
-            await self.route.lost()
-        return False
+        """Write one batch (see BatchWriter.send); ``publish`` goes through here."""
+        return await self.writer.send(keys, args, ask)
 
     def _published(self, batch: Batch, added: int, skipped: int) -> None:
         self.spool.commit(batch)
@@ -228,7 +150,7 @@ class Publisher:
         self.state.batches += 1
         self.state.deduplicated += skipped
         self.redirects = 0
-        self._record_success(len(batch.events))
+        self.report.succeeded()
 
     async def stream(self) -> None:
         """Publish batch after batch on one connection, the next sent before the last's reply.
@@ -240,23 +162,13 @@ class Publisher:
         never let a later batch raise the mark over an earlier one. Returns on
         the first failure, with the spool rewound to its committed position.
         """
-        conn = None
         try:
-            conn = await self.route.acquire()
-            await self._stream_on(conn)
+            async with self.writer.connection() as conn:
+                await self._stream_on(conn)
         except FAILURES as exc:
             self.progress.answered(False)
-            if conn is not None:
-                await conn.disconnect(nowait=True)
             self.spool.rewind()
             await self._after_stream_failure(exc)
-        except BaseException:
-            if conn is not None:
-                await conn.disconnect(nowait=True)
-            raise
-        finally:
-            if conn is not None:
-                await self.route.release(conn)
 
     async def _stream_on(self, conn: Connection) -> None:
         in_flight: deque[Batch] = deque()
@@ -268,14 +180,14 @@ class Publisher:
                             if in_flight else await self._next_batch())
                 if held.events and (not in_flight or sender(in_flight[-1].events[-1]) == sender(held.events[0])):
                     after = in_flight[-1].events[-1].seq if in_flight else 0
-                    await conn.send_packed_command(self._pack(held, after), check_health=False)
+                    await conn.send_packed_command(self.writer.pack(held, after), check_health=False)
                     self.progress.attempting()
                     in_flight.append(held)
                     held = None
                     continue
                 if not held.events:
                     held = None
-            added, skipped = await self._read_reply(conn)
+            added, skipped = await self.writer.read_reply(conn)
             self.slot_move.went_through(redirected=False)
             batch = in_flight.popleft()
             self.progress.answered(True, still_waiting=bool(in_flight))
@@ -318,77 +230,19 @@ class Publisher:
         if isinstance(exc, redis.exceptions.MovedError):
             self.redirects += 1
             if self.redirects > MAX_REDIRECTS:
-                self._record_failure(exc)
+                self.report.failed(exc)
                 return
         try:
-            if await self._get_past(exc) or isinstance(exc, GapError):
+            if await self.writer.get_past(exc) or isinstance(exc, GapError):
                 return
         except FAILURES as again:
             exc = again
-        self._record_failure(exc)
-
-    def _pack(self, batch: Batch, after: int) -> list[bytes]:
-        return self._packed(batch_keys(self.settings, batch.events),
-                            batch_args(self.settings, batch.events, after))
-
-    def _packed(self, keys: list[str], args: list[ScriptArg], asking: bool = False) -> list[bytes]:
-        # Straight to hiredis: redis-py's serializer first copies every argument through a
-        # generator (for bytearrays and memoryviews, which a batch never has), per event.
-        # hiredis's stub types the command as a tuple of one item: any length is packed.
-        packed = [hiredis.pack_command(("ASKING",))] if asking else []
-        packed.append(hiredis.pack_command(("EVALSHA", self.script.sha, len(keys), *keys,  # type: ignore[arg-type]
-                                            *args)))
-        if self.settings.redis_wait_replicas:
-            packed.append(hiredis.pack_command(("WAIT", self.settings.redis_wait_replicas,  # type: ignore[arg-type]
-                                                self.wait_ms)))
-        return packed
-
-    async def _load_script(self, ask: redis.exceptions.AskError | None = None) -> None:
-        """Load the script where the batches go (a Cluster node, the node an ASK names, or the
-        master Sentinel names)."""
-        conn = await self.route.acquire(ask)
-        try:
-            await conn.send_command("SCRIPT", "LOAD", PUBLISH_BATCH)
-            await conn.read_response()
-        except BaseException:
-            await conn.disconnect(nowait=True)
-            raise
-        finally:
-            await self.route.release(conn)
+        self.report.failed(exc)
 
     async def _failed(self, exc: BaseException) -> None:
         """Count a failure; but while the stream's slot is half moved (TRYAGAIN), wait a moment."""
         pause = self.slot_move.pause_for(exc)
         if pause is None:
-            self._record_failure(exc)
+            self.report.failed(exc)
         else:
             await asyncio.sleep(pause)
-
-    def _record_success(self, sent: int) -> None:
-        health = self.state.redis
-        if health.state != "up":
-            log.info(f"{topology.describe(self.redis_settings)} is up; publishing",
-                     redis="up", backlog=self.spool.pending_events,
-                     down_for_s=None if health.down_since is None
-                     else round(time.time() - health.down_since, 1))
-        health.state = "up"
-        health.last_ok_at = time.time()
-        health.down_since = None
-        self.breaker.record_success()
-
-    def _record_failure(self, exc: BaseException) -> None:
-        health = self.state.redis
-        message = describe_failure(self.redis_settings, exc)
-        previous = self.breaker.state
-        self.breaker.record_failure()
-        if previous == CLOSED and self.breaker.state == OPEN:
-            log.warning(f"circuit breaker open after {self.breaker.failures} consecutive failures; "
-                        f"next trial in {self.breaker.next_attempt_in_s:.1f}s",
-                        breaker="open", spooled=self.spool.pending_events)
-        if health.state != "down" or message != health.last_error:
-            log.warning(f"{message}; events are spooling ({self.spool.pending_events} so far)",
-                        redis="down")
-        if health.state != "down":
-            health.down_since = time.time()
-        health.state = "down"
-        health.last_error = message

@@ -68,7 +68,7 @@ class Flusher:
                 await asyncio.to_thread(self.spool.sync)
             except OSError as exc:
                 self.progress.flush_busy_since = None
-                log.error(f"cannot flush the spool to the disk: {exc.strerror}", spool="error")
+                log.error("spool_flush_failed", error=exc.strerror, directory=self.spool.directory)
                 for future in waiters:
                     if not future.done():
                         future.set_exception(exc)
@@ -113,7 +113,6 @@ async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) 
             await asyncio.to_thread(spool.write_cursor_file, spool.cursor)
             spool.delete_published()
         except OSError as exc:
-            log.error(f"cannot record the spool's position: {exc.strerror}; events already in "
-                      "Redis will be sent again after a restart (Redis skips them)",
-                      spool="error", directory=spool.directory)
+            log.error("spool_cursor_save_failed", error=exc.strerror, directory=spool.directory,
+                      hint="events already in Redis will be sent again after a restart (Redis skips them)")
         await asyncio.sleep(interval_s)

@@ -71,10 +71,9 @@ class Reserve:
             os.ftruncate(self._fd, new_size)
             released, self.size = self.size - new_size, new_size
             self.released_times += 1
-        log.error(f"the disk holding the spool is full; hookd gave back {released >> 10} KiB of "
-                  f"its reserve to keep taking events ({self.size >> 10} KiB of the reserve left); "
-                  "free space on that filesystem", spool="disk_full", directory=self.directory,
-                  reserve_left_bytes=self.size)
+        log.error("spool_disk_full", directory=self.directory, released_bytes=released,
+                  reserve_left_bytes=self.size,
+                  hint="hookd gave back part of its reserve to keep taking events; free space on that filesystem")
         return True
 
     def refill(self, at_start: bool = False) -> None:
@@ -89,10 +88,9 @@ class Reserve:
         grow = min(self.target - self.size, free - REFILL_SLACK)
         if grow < min(self.piece, self.target - self.size):
             if at_start:
-                log.error(f"the disk holding the spool has {free >> 20} MiB free, too little for "
-                          f"the {self.target >> 20} MiB reserve (spool_reserve_bytes); hookd keeps "
-                          f"{self.size >> 20} MiB; free space on that filesystem",
-                          spool="disk_full", directory=self.directory)
+                log.error("spool_reserve_short", directory=self.directory, free_bytes=free,
+                          reserve_target_bytes=self.target, reserve_bytes=self.size,
+                          hint="too little free space for spool_reserve_bytes; free space on that filesystem")
             return
         with self._lock:
             try:
@@ -100,8 +98,7 @@ class Reserve:
             except OSError as exc:
                 self.size = min(os.fstat(self._fd).st_size, self.target)  # a partial allocation
                 if exc.errno not in DISK_FULL_ERRNOS:
-                    log.error(f"cannot allocate the spool's reserve: {exc.strerror}",
-                              spool="error", directory=self.directory)
+                    log.error("spool_reserve_failed", error=exc.strerror, directory=self.directory)
                 return
             self.size += grow
             since = self.disk_full_since if self.size >= self.target else None
@@ -110,8 +107,8 @@ class Reserve:
             if back:
                 self.disk_full_since = None
         if back:
-            log.info("the disk holding the spool has room again; the reserve is whole",
-                     spool="ok", full_for_s=round(full_for, 1), reserve_bytes=self.size)
+            log.info("spool_disk_room_again", directory=self.directory, full_for_s=round(full_for, 1),
+                     reserve_bytes=self.size)
 
     def mark_exhausted(self) -> None:
         if self.disk_full_since is None:

@@ -1,0 +1,63 @@
+"""What the publisher reports of Redis: up or down since when, the last error, the breaker.
+
+Every answer Redis gives (or fails to give) comes here: ``succeeded`` and ``failed`` keep the
+circuit breaker (breaker.py) and the state `hookd status` shows (state.RedisHealth) in step,
+and log a change once, not on every batch: ``redis_up`` when publishing starts again,
+``redis_down`` on a new failure (its message names the fix, with the password masked),
+``breaker_open`` when failures in a row stop publishing for a while.
+"""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+
+from hookd.publish import topology
+from hookd.publish.breaker import CLOSED, OPEN, CircuitBreaker
+from hookd.publish.connection import describe_failure
+from hookd.publish.settings import PublishSettings, RedisSettings
+from hookd.spool import Spool
+from hookd.state import DaemonState
+
+log = structlog.get_logger("hookd.publish")
+
+
+class HealthReport:
+    def __init__(self, settings: PublishSettings, redis_settings: RedisSettings, spool: Spool, state: DaemonState) -> None:
+        self.settings = settings
+        self.redis_settings = redis_settings
+        self.spool = spool
+        self.state = state
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_backoff_min_s,
+                                      settings.breaker_backoff_max_s)
+
+    def succeeded(self) -> None:
+        """Redis took a batch (or answered a PING)."""
+        health = self.state.redis
+        if health.state != "up":
+            log.info("redis_up", redis=topology.describe(self.redis_settings), backlog=self.spool.pending_events,
+                     down_for_s=None if health.down_since is None
+                     else round(time.time() - health.down_since, 1))
+        health.state = "up"
+        health.last_ok_at = time.time()
+        health.down_since = None
+        self.breaker.record_success()
+
+    def failed(self, exc: BaseException) -> None:
+        """A batch (or a PING) failed with ``exc``: count it against the breaker."""
+        health = self.state.redis
+        message = describe_failure(self.redis_settings, exc)
+        previous = self.breaker.state
+        self.breaker.record_failure()
+        if previous == CLOSED and self.breaker.state == OPEN:
+            log.warning("breaker_open", failures=self.breaker.failures,
+                        next_trial_in_s=round(self.breaker.next_attempt_in_s, 1),
+                        spooled=self.spool.pending_events)
+        if health.state != "down" or message != health.last_error:
+            log.warning("redis_down", error=message, spooled=self.spool.pending_events,
+                        hint="events are spooling until Redis takes them")
+        if health.state != "down":
+            health.down_since = time.time()
+        health.state = "down"
+        health.last_error = message

@@ -1,0 +1,163 @@
+"""Writing batches into the stream: the publish script on a connection, and getting past what
+Redis answers instead of running it.
+
+Each batch is one EVALSHA of PUBLISH_BATCH (script.py), which skips events at or below their
+sender's high-water mark, XADDs the rest and raises the mark, atomically: that mark is what
+makes sending a batch twice harmless. With redis_wait_replicas a WAIT follows it. A lost
+script is loaded again, a moved slot followed, an ASK obeyed for one batch (migration.py).
+The publisher (publisher.py) decides when to send and what a failure costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import hiredis
+import redis.asyncio as aioredis
+import redis.exceptions
+from redis.asyncio.connection import Connection
+
+from hookd.publish import topology
+from hookd.publish.migration import SlotMove, is_ask
+from hookd.publish.script import PUBLISH_BATCH, ScriptArg, batch_args, batch_keys, script_keys
+from hookd.publish.topology import FAILURES, ClusterRoute, PoolRoute
+from hookd.publish.settings import PublishSettings, RedisSettings
+from hookd.spool import Batch
+
+# Sends of one batch past a lost script, a moved slot or an ASK before its failure stands.
+ATTEMPTS = 4
+
+
+class GapError(redis.exceptions.RedisError):
+    """The batch sent before this one did not land; this one was refused so as not to skip it."""
+
+
+class ReplicasBehind(redis.exceptions.RedisError):
+    """Fewer replicas than redis_wait_replicas confirmed a batch in time; it stays in the spool."""
+
+
+@asynccontextmanager
+async def leased(route: PoolRoute | ClusterRoute,
+                 ask: redis.exceptions.AskError | None = None) -> AsyncIterator[Connection]:
+    """A connection from ``route`` (to the node ``ask`` names, if given), given back after use.
+
+    On any error, cancellation included, it is dropped rather than reused: a command may be
+    half sent or a reply still unread on it, and the next batch must not read that reply.
+    """
+    conn = await route.acquire(ask)
+    try:
+        yield conn
+    except BaseException:
+        await conn.disconnect(nowait=True)
+        raise
+    finally:
+        await route.release(conn)
+
+
+class BatchWriter:
+    def __init__(self, settings: PublishSettings, redis_settings: RedisSettings, client: aioredis.Redis | aioredis.RedisCluster,
+                 slot_move: SlotMove) -> None:
+        self.settings = settings
+        self.redis_settings = redis_settings
+        self.script = client.register_script(PUBLISH_BATCH)
+        self.keys = script_keys(settings.stream)
+        self.route = topology.route_for(client, settings.stream)
+        self.slot_move = slot_move
+        # WAIT gives up in half the time a batch may take (a trial's is shorter), so that
+        # its answer comes before the timeout's.
+        self.wait_ms = max(1, int(min(redis_settings.timeout_s, settings.breaker_trial_timeout_s) * 500))
+
+    def connection(self, ask: redis.exceptions.AskError | None = None
+                   ) -> AbstractAsyncContextManager[Connection]:
+        """A connection where batches go (see ``leased``)."""
+        return leased(self.route, ask)
+
+    async def ping(self) -> None:
+        async with self.connection() as conn:
+            await conn.send_command("PING")
+            await conn.read_response()
+
+    async def send(self, keys: list[str], args: list[ScriptArg],
+                   ask: redis.exceptions.AskError | None = None) -> tuple[int, int]:
+        """PUBLISH_BATCH once, on a connection of its own, past a lost script, a moved slot or
+        an ASK (which sends this batch, with ASKING, to the node it names; see migration.py)."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                async with self.connection(ask) as conn:
+                    await conn.send_packed_command(self.packed(keys, args, asking=ask is not None))
+                    if ask is not None:
+                        await conn.read_response()  # ASKING's OK
+                    reply = await self.read_reply(conn)
+            except FAILURES as exc:
+                if attempt == ATTEMPTS:
+                    raise
+                if is_ask(exc):
+                    self.slot_move.asked(exc)
+                    ask = exc
+                    continue
+                if not isinstance(exc, redis.exceptions.NoScriptError):
+                    ask = None  # an ASK is for one command; a lost script is loaded where it went
+                if not await self.get_past(exc, ask):
+                    raise
+                continue
+            self.slot_move.went_through(redirected=ask is not None)
+            return reply
+        raise AssertionError("unreachable")
+
+    async def read_reply(self, conn: Connection) -> tuple[int, int]:
+        """The script's answer to a batch and, with redis_wait_replicas, WAIT's."""
+        added, skipped = await conn.read_response()
+        if added < 0:
+            raise GapError(f"the batch sent before this one did not land (the mark is at {skipped})")
+        wanted = self.settings.redis_wait_replicas
+        if wanted:
+            confirmed = await conn.read_response()
+            if confirmed < wanted:
+                raise ReplicasBehind(
+                    f"{confirmed} of {wanted} replicas confirmed a batch within "
+                    f"{self.wait_ms / 1000:g}s; it stays spooled until they do "
+                    f"(check the replicas, or lower redis_wait_replicas)")
+        return added, skipped
+
+    async def get_past(self, exc: BaseException, ask: redis.exceptions.AskError | None = None) -> bool:
+        """Whether sending again can succeed: the script is loaded (where ``ask`` points, if
+        given), or the moved slot followed.
+
+        After any other failure a Cluster route reads the slots again, and the
+        failure stands.
+        """
+        if isinstance(exc, redis.exceptions.NoScriptError):
+            await self.load_script(ask)
+            return True
+        if isinstance(exc, redis.exceptions.MovedError):
+            await self.route.moved(exc)
+            return True
+        if isinstance(exc, redis.exceptions.ClusterDownError) or not isinstance(
+                exc, (GapError, ReplicasBehind, redis.exceptions.ResponseError)):
+            await self.route.lost()
+        return False
+
+    async def load_script(self, ask: redis.exceptions.AskError | None = None) -> None:
+        """Load the script where the batches go (a Cluster node, the node an ASK names, or the
+        master Sentinel names)."""
+        async with self.connection(ask) as conn:
+            await conn.send_command("SCRIPT", "LOAD", PUBLISH_BATCH)
+            await conn.read_response()
+
+    def pack(self, batch: Batch, after: int) -> list[bytes]:
+        """The commands for a batch sent behind the one ending with seq ``after`` (0: none)."""
+        return self.packed(batch_keys(self.settings, batch.events),
+                           batch_args(self.settings, batch.events, after))
+
+    def packed(self, keys: list[str], args: list[ScriptArg], asking: bool = False) -> list[bytes]:
+        # Straight to hiredis: redis-py's serializer first copies every argument through a
+        # generator (for bytearrays and memoryviews, which a batch never has), per event.
+        # hiredis's stub types the command as a tuple of one item: any length is packed.
+        packed = [hiredis.pack_command(("ASKING",))] if asking else []
+        packed.append(hiredis.pack_command(("EVALSHA", self.script.sha, len(keys), *keys,  # type: ignore[arg-type]
+                                            *args)))
+        if self.settings.redis_wait_replicas:
+            packed.append(hiredis.pack_command(("WAIT", self.settings.redis_wait_replicas,  # type: ignore[arg-type]
+                                                self.wait_ms)))
+        return packed

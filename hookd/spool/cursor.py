@@ -1,0 +1,57 @@
+"""How far Redis has the spool: the committed position in memory, and the cursor file.
+
+``commit`` moves the position in memory once Redis has acknowledged a batch; the cursor file
+follows it (``write_file``, by rename, so a crash leaves the old position or the new one),
+from a worker thread a few times a second (flusher.keep_cursor), because a rename on ext4
+can hold the event loop, and every request waiting on it, for milliseconds. A cursor file
+that lags behind Redis is harmless: what is sent again is skipped by the high-water mark.
+Segments are deleted only once the cursor file has moved past them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+
+from hookd.spool.files import SegmentFiles
+from hookd.spool.reader import Batch
+from hookd.spool.segments import Position, write_cursor
+
+
+class Cursor:
+    def __init__(self, files: SegmentFiles, position: Position, retain_published_s: float) -> None:
+        self.files = files
+        self.position = position  # committed: Redis has every event before it
+        self.saved = position  # what the cursor file says
+        self.retain_published_s = retain_published_s
+        self.committed = 0
+        self.moved = asyncio.Event()
+        self._file_lock = threading.Lock()
+
+    def commit(self, batch: Batch) -> None:
+        """Record that Redis has every event up to ``batch.end``."""
+        if batch.end <= self.position:
+            # Dropped to make room while Redis was taking it. ``dropped`` counts what was
+            # deleted from the disk, so these count there, and reached Redis all the same.
+            return
+        self.position = batch.end
+        self.committed += len(batch.events)
+        self.moved.set()
+
+    def write_file(self, position: Position) -> None:
+        """Record ``position`` in the cursor file unless a later one is there; safe from a thread."""
+        with self._file_lock:
+            if position > self.saved:
+                write_cursor(self.files.directory, position)
+                self.saved = position
+
+    def delete_published(self, keep_recent: bool = True) -> None:
+        """Delete the segments before the cursor file's position (kept a while if retaining)."""
+        cutoff = time.time() - self.retain_published_s
+        for seg in sorted(s for s in self.files.sizes if s < self.saved.segment):
+            path = self.files.path(seg)
+            if keep_recent and self.retain_published_s > 0 and os.path.getmtime(path) > cutoff:
+                break
+            self.files.remove(seg)

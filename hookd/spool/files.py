@@ -1,0 +1,89 @@
+"""The spool's segments as it tracks them: each one's size and record count, and the newest.
+
+Sizes are what the spool has written (the file may hold less after a failed write's undo,
+or more while a write is under way); counts come from a segment's count file, written when
+it is finished, or from reading its records, so that a start on a large backlog does not
+read every record just to count them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import structlog
+
+from hookd.paths import create_private
+from hookd.spool.records import SegmentReader
+from hookd.spool.segments import Position, count_path, read_count, segment_path
+
+log = structlog.get_logger("hookd.spool")
+
+
+class SegmentFiles:
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.sizes: dict[int, int] = {}
+        self.counts: dict[int, int] = {}  # records per segment, from count files or a scan
+        self.write_seg = 0  # the newest segment, the one being written
+
+    def path(self, segment: int) -> str:
+        return segment_path(self.directory, segment)
+
+    def count_path(self, segment: int) -> str:
+        return count_path(self.directory, segment)
+
+    def create(self, segment: int) -> int:
+        """A new, empty segment file, open for appending."""
+        return create_private(self.path(segment), os.O_WRONLY | os.O_APPEND)
+
+    def remove(self, seg: int) -> None:
+        os.unlink(self.path(seg))
+        try:
+            os.unlink(self.count_path(seg))
+        except FileNotFoundError:
+            pass
+        del self.sizes[seg]
+        self.counts.pop(seg, None)
+
+    def after(self, seg: int) -> int:
+        """The segment that follows ``seg``."""
+        return min(s for s in self.sizes if s > seg)
+
+    @property
+    def end(self) -> Position:
+        """Just after the last record written."""
+        return Position(self.write_seg, self.sizes[self.write_seg])
+
+    @property
+    def disk_bytes(self) -> int:
+        return sum(self.sizes.values())
+
+    def bytes_from(self, position: Position) -> int:
+        seg, offset = position
+        return sum(size for s, size in self.sizes.items() if s >= seg) - offset
+
+    def pending_from(self, position: Position) -> int:
+        """Events after ``position``: counted in its segment, read from count files after it."""
+        return sum(self.pending_in(seg, position) for seg in self.sizes if seg >= position.segment)
+
+    def pending_in(self, seg: int, position: Position) -> int:
+        if seg == position.segment and position.offset:
+            return self.count_records(seg, position.offset)
+        return self.records_in(seg)
+
+    def records_in(self, seg: int) -> int:
+        if seg not in self.counts:
+            counted = read_count(self.directory, seg)
+            self.counts[seg] = self.count_records(seg, 0) if counted is None else counted
+        return self.counts[seg]
+
+    def count_records(self, seg: int, offset: int) -> int:
+        reader = SegmentReader(self.path(seg), offset)
+        try:
+            count = sum(1 for _ in reader.records(limit=2**62, end=self.sizes[seg]))
+        finally:
+            reader.close()
+        if reader.skipped_bytes:
+            log.warning("spool_damage_found", segment=self.path(seg), bytes=reader.skipped_bytes,
+                        hint="records that fail their checksum will be skipped, not published")
+        return count

@@ -1,0 +1,95 @@
+"""The spool's bound (spool_max_bytes) and what happens at it (spool_full_policy).
+
+An append that would pass the bound first deletes the segments Redis already has. If that
+is not enough: ``refuse`` refuses the append (SpoolFull; hook-send keeps the event in its
+inbox until the spool drains), and ``drop_oldest`` deletes the oldest unpublished segments,
+counting and logging what it dropped. The filesystem itself filling up is reserve.py's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import structlog
+
+from hookd.policies import FullPolicy
+from hookd.spool.cursor import Cursor
+from hookd.spool.files import SegmentFiles
+from hookd.spool.reader import SpoolReader
+from hookd.spool.segments import Position
+
+log = structlog.get_logger("hookd.spool")
+
+
+class SpoolFull(Exception):
+    """The spool cannot take the event (disk full or write error); the sender must keep it."""
+
+    disk_full = False
+
+
+class DiskFull(SpoolFull):
+    """The filesystem is full and the reserve is used up (reason ``disk_full``)."""
+
+    disk_full = True
+
+
+class SpoolBound:
+    def __init__(self, files: SegmentFiles, cursor: Cursor, reader: SpoolReader, max_bytes: int,
+                 policy: FullPolicy, pending_events: Callable[[], int]) -> None:
+        self.files = files
+        self.cursor = cursor
+        self.reader = reader
+        self.max_bytes = max_bytes
+        self.policy = policy
+        self.pending_events = pending_events
+        self.full_since: float | None = None
+        self.dropped = 0
+
+    def make_room_for(self, needed: int) -> None:
+        """Make room for ``needed`` more bytes under the bound, or raise SpoolFull."""
+        if self.files.disk_bytes + needed > self.max_bytes:
+            self._make_room(needed)
+        elif self.full_since is not None:
+            log.info("spool_room_again", full_for_s=round(time.time() - self.full_since, 1))
+            self.full_since = None
+
+    def _make_room(self, needed: int) -> None:
+        """Free ``needed`` bytes under the bound: published segments first, then per policy."""
+        self.cursor.write_file(self.cursor.position)
+        self.cursor.delete_published(keep_recent=False)
+        if self.policy is FullPolicy.DROP_OLDEST:
+            while self.files.disk_bytes + needed > self.max_bytes and self._drop_oldest_segment():
+                pass
+        disk_bytes = self.files.disk_bytes
+        if disk_bytes + needed <= self.max_bytes:
+            return
+        message = (f"the spool is full ({disk_bytes >> 20} MiB of spool_max_bytes "
+                   f"{self.max_bytes >> 20} MiB, {self.pending_events()} events waiting for Redis)")
+        if self.full_since is None:
+            self.full_since = time.time()
+            log.error("spool_full", disk_bytes=disk_bytes, max_bytes=self.max_bytes,
+                      pending_events=self.pending_events(), policy=self.policy,
+                      hint="new events are refused: hook-send keeps them in its inbox until the spool "
+                           "drains; raise spool_max_bytes or bring Redis back")
+        raise SpoolFull(message)
+
+    def _drop_oldest_segment(self) -> bool:
+        """Delete the oldest unpublished segment (never the one being written); False if none."""
+        files, cursor = self.files, self.cursor
+        candidates = sorted(s for s in files.sizes if cursor.position.segment <= s < files.write_seg)
+        if not candidates:
+            return False
+        seg = candidates[0]
+        lost = files.pending_in(seg, cursor.position)
+        # Written at once: the segment must not be deleted while the cursor file still names it.
+        cursor.position = Position(files.after(seg), 0)
+        cursor.write_file(cursor.position)
+        files.remove(seg)
+        self.dropped += lost
+        # Hand out again from the new cursor: what was read ahead may lie in the dropped
+        # segment. A batch already on its way to Redis is skipped there if sent twice.
+        self.reader.rewind(cursor.position)
+        log.error("spool_full_dropped", lost=lost, dropped=self.dropped, policy=FullPolicy.DROP_OLDEST,
+                  hint="the oldest events not yet in Redis were deleted to make room")
+        return True

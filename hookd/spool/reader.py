@@ -1,0 +1,126 @@
+"""Handing events out to the publisher, in order, ahead of the committed position.
+
+Events just appended come from memory (recent.py); anything memory cannot say (after a
+rewind, or past its bound) is read back from the segment files. A record that fails its
+checksum is skipped and logged, never handed out. ``rewind`` starts again from the
+committed position after a failed publish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import msgspec
+import structlog
+
+from hookd.spool.event import Event
+from hookd.spool.files import SegmentFiles
+from hookd.spool.recent import RecentEvents
+from hookd.spool.records import SegmentReader
+from hookd.spool.segments import Position
+
+log = structlog.get_logger("hookd.spool")
+
+
+class Batch(NamedTuple):
+    events: list[Event]
+    end: Position
+    size: int
+
+
+class SpoolReader:
+    def __init__(self, files: SegmentFiles, recent: RecentEvents, position: Position) -> None:
+        self.files = files
+        self.recent = recent
+        self.position = position  # just after the last event handed out
+        self.damaged_bytes = 0
+        self._decoder = msgspec.msgpack.Decoder(Event)
+        self._reader: SegmentReader | None = None
+        self._lookahead: tuple[Event, Position] | None = None
+
+    def rewind(self, position: Position) -> None:
+        """Hand out again everything after ``position``."""
+        self.close()
+        self._lookahead = None
+        self.position = position
+
+    def has_unread(self) -> bool:
+        return self._lookahead is not None or self.position != self.files.end
+
+    def read_batch(self, max_events: int, max_bytes: int) -> Batch:
+        """The next events after those already handed out, possibly none; never waits.
+
+        A batch holds one sender's events (host and instance), so that the script can
+        check them against one high-water mark.
+        """
+        events: list[Event] = []
+        size = 0
+        end = self.position
+        for event, after in self._unread():
+            if events and (size + len(event.envelope) > max_bytes
+                           or (event.host, event.instance) != (events[0].host, events[0].instance)):
+                self._lookahead = (event, after)
+                break
+            events.append(event)
+            size += len(event.envelope)
+            end = after
+            if len(events) >= max_events:
+                break
+        return Batch(events, end, size)
+
+    def _unread(self) -> Iterator[tuple[Event, Position]]:
+        files = self.files
+        if self._lookahead is not None:
+            event, position = self._lookahead
+            self._lookahead = None
+            self.position = position
+            yield event, position
+        while True:
+            recent = self.recent.take(self.position)
+            if recent is not None:
+                self.close()  # its offset is behind the events taken from memory
+                self.position = recent[1]
+                yield recent
+                continue
+            seg, offset = self.position
+            active = seg == files.write_seg
+            if offset == files.sizes[seg] and self._reader is None:  # read to its end already
+                if active:
+                    return
+                self.position = Position(files.after(seg), 0)
+                continue
+            if self._reader is None:
+                self._reader = SegmentReader(files.path(seg), offset)
+            for data, after in self._reader.records(limit=2**62, end=files.sizes[seg]):
+                self._note_damage(self._reader, seg)
+                self.position = Position(seg, after)
+                try:
+                    event = self._decoder.decode(data)
+                except msgspec.DecodeError:
+                    log.error("spool_record_undecodable", segment=seg, offset=after - len(data))
+                    continue
+                yield event, self.position
+            self._note_damage(self._reader, seg)
+            # Damage at the end is skipped too: the position must reach the end, or
+            # next_batch would find "unread" bytes it can never hand out.
+            self.position = Position(seg, self._reader.offset)
+            if active:
+                return
+            self.close()
+            self.position = Position(files.after(seg), 0)
+
+    def _note_damage(self, reader: SegmentReader, seg: int) -> None:
+        """Log damage the reader skipped since last asked: never silent, never data."""
+        new = reader.skipped_bytes - reader.reported_bytes
+        if new:
+            reader.reported_bytes = reader.skipped_bytes
+            self.damaged_bytes += new
+            log.warning("spool_damage_skipped", segment=self.files.path(seg), offset=reader.offset,
+                        bytes=new, damaged_so_far=self.damaged_bytes,
+                        hint="a record failed its checksum (disk or file damage); it was skipped")
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None

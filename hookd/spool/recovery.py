@@ -1,0 +1,61 @@
+"""Opening a spool directory: what a previous run (or a crash) left, made safe to go on from.
+
+A crash can leave a record half written at the end of the newest segment: it was never
+acknowledged, so it is cut off (and counted, and logged). Every other segment is taken as
+it is; a record that fails its checksum there is skipped when read (reader.py). The cursor
+file says where publishing resumes (segments.read_cursor).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import NamedTuple
+
+import structlog
+
+from hookd.paths import UnsafePathError, open_private
+from hookd.spool.files import SegmentFiles
+from hookd.spool.records import valid_end
+from hookd.spool.segments import Position, list_segments, read_cursor
+
+log = structlog.get_logger("hookd.spool")
+
+
+class Recovered(NamedTuple):
+    files: SegmentFiles
+    write_fd: int  # the newest segment, open for appending
+    cursor: Position
+    torn_bytes: int  # cut off the newest segment's end
+
+
+def _regular_size(path: str) -> int:
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise UnsafePathError(f"{path} is not a regular file (a symbolic link?); hookd never follows "
+                              "one among its segments: remove it")
+    return info.st_size
+
+
+def recover(directory: str) -> Recovered:
+    files = SegmentFiles(directory)
+    segments = list_segments(directory)
+    if not segments:
+        segments = [1]
+        os.close(files.create(1))
+    for seg in segments[:-1]:
+        files.sizes[seg] = _regular_size(files.path(seg))
+    last = segments[-1]
+    path = files.path(last)
+    end, files.counts[last] = valid_end(path)
+    size = os.path.getsize(path)
+    torn_bytes = 0
+    if size > end:
+        torn_bytes = size - end
+        log.warning("spool_torn_tail_dropped", segment=path, bytes=torn_bytes,
+                    hint="the previous run stopped mid-write; the incomplete record was never acknowledged")
+        os.truncate(path, end)
+    files.sizes[last] = end
+    files.write_seg = last
+    write_fd = open_private(path, os.O_WRONLY | os.O_APPEND)
+    return Recovered(files, write_fd, read_cursor(directory, segments), torn_bytes)

@@ -1,0 +1,138 @@
+"""Appending to the spool: records onto the newest segment, a new segment when it is full,
+and the fsync that puts them on the disk.
+
+An append is one write(2) of every record it carries, so once it returns a crash of hookd
+cannot lose them; ``sync`` (called from a worker thread by flusher.py, as spool_fsync says)
+makes them survive a crash of the machine. A full filesystem is met with the reserve
+(reserve.py); any other write error refuses the append.
+"""
+
+from __future__ import annotations
+
+import os
+
+import msgspec
+import structlog
+
+from hookd.paths import UnsafePathError, replace_private
+from hookd.policies import FsyncPolicy
+from hookd.spool.event import Event
+from hookd.spool.files import SegmentFiles
+from hookd.spool.full import DiskFull, SpoolFull
+from hookd.spool.recent import RecentEvents
+from hookd.spool.records import encode_record
+from hookd.spool.reserve import DISK_FULL_ERRNOS, Reserve
+from hookd.spool.segments import Position
+
+log = structlog.get_logger("hookd.spool")
+
+
+class SegmentWriter:
+    def __init__(self, files: SegmentFiles, write_fd: int, reserve: Reserve, recent: RecentEvents,
+                 segment_bytes: int, fsync_policy: FsyncPolicy) -> None:
+        self.files = files
+        self.write_fd = write_fd
+        self.reserve = reserve
+        self.recent = recent
+        self.segment_bytes = segment_bytes
+        self.fsync_policy = fsync_policy
+        self.appended = 0
+        self.retired_fds: list[int] = []
+        self.dirty = False
+        self._encoder = msgspec.msgpack.Encoder()
+
+    def encode(self, events: list[Event]) -> list[bytes]:
+        encode = self._encoder.encode
+        return [encode_record(encode(event)) for event in events]
+
+    def write(self, events: list[Event], records: list[bytes]) -> None:
+        """Write the events' records with one system call; then rotate if the segment is full."""
+        files = self.files
+        start = self._write_all(b"".join(records))
+        seg = files.write_seg
+        for event, record in zip(events, records):
+            self.recent.add(Position(seg, start), event, Position(seg, start + len(record)))
+            start += len(record)
+        files.sizes[seg] = start
+        files.counts[seg] += len(events)
+        self.appended += len(events)
+        self.dirty = True
+        if files.sizes[files.write_seg] >= self.segment_bytes:
+            self._rotate()
+
+    def _write_all(self, data: bytes) -> int:
+        """Append ``data`` to the segment being written; return where it starts.
+
+        A full filesystem is met with the reserve: part of it is given back and
+        the write tried again, until the reserve is used up (DiskFull).
+        """
+        files = self.files
+        while True:
+            start = files.sizes[files.write_seg]
+            try:
+                view = memoryview(data)
+                while view:
+                    written = os.write(self.write_fd, view)
+                    view = view[written:]
+                return start
+            except OSError as exc:
+                try:
+                    os.ftruncate(self.write_fd, start)
+                except OSError:
+                    # The partial record stays: count its bytes so that offsets stay true
+                    # and readers skip it as damage.
+                    files.sizes[files.write_seg] = os.fstat(self.write_fd).st_size
+                if exc.errno not in DISK_FULL_ERRNOS:
+                    raise SpoolFull(f"cannot write to the spool in {files.directory}: "
+                                    f"{exc.strerror}") from exc
+                if not self.reserve.release(len(data)):
+                    self.reserve.mark_exhausted()
+                    raise DiskFull(
+                        f"disk full: the filesystem of {files.directory} has no space left and "
+                        f"hookd's reserve (spool_reserve_bytes) is used up; free space there") from exc
+
+    def _rotate(self) -> None:
+        """Start the next segment; if it cannot be created, keep writing this one and retry later."""
+        files = self.files
+        try:
+            fd = files.create(files.write_seg + 1)
+        except OSError as exc:
+            log.error("spool_segment_create_failed", error=exc.strerror, directory=files.directory,
+                      hint="writing on in the current segment; rotation is tried again later")
+            return
+        try:
+            replace_private(files.count_path(files.write_seg),
+                            b"%d\n" % files.counts[files.write_seg], fsync=False)
+        except (OSError, UnsafePathError):
+            pass  # only a start-up shortcut: without it the segment is counted by reading it
+        self.retired_fds.append(self.write_fd)
+        files.write_seg += 1
+        self.write_fd = fd
+        files.sizes[files.write_seg] = 0
+        files.counts[files.write_seg] = 0
+        if self.fsync_policy is FsyncPolicy.NEVER:
+            self.close_retired()
+
+    def sync(self) -> None:
+        """Flush everything written so far to the disk (called from a worker thread)."""
+        retired, self.retired_fds = self.retired_fds, []
+        for fd in retired:
+            os.fsync(fd)
+            os.close(fd)
+        if self.dirty or retired:
+            self.dirty = False
+            os.fsync(self.write_fd)
+            dir_fd = os.open(self.files.directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+    def close_retired(self) -> None:
+        for fd in self.retired_fds:
+            os.close(fd)
+        self.retired_fds = []
+
+    def close(self) -> None:
+        self.close_retired()
+        os.close(self.write_fd)
