@@ -118,9 +118,10 @@ class Inbox:
             done += await self._salvage_abandoned_tmp_files()
         if done:
             # The client fsynced its file; the spool must hold the event as firmly
-            # before the file goes.
-            if self.pipeline.spool.fsync_policy != "never":
-                self.pipeline.spool.sync()
+            # before the file goes (invariant 2). The Flusher fsyncs off the loop; a failed
+            # flush raises OSError here and the files stay for the next sweep.
+            flusher = self.pipeline.flusher
+            await flusher.wait_durable(flusher.written)
             for path in done:
                 os.unlink(path)
                 if self.spare is not None and os.path.dirname(path) == self.spare:
