@@ -39,7 +39,6 @@ import asyncio
 import http
 import re
 import time
-from collections import deque
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote
 
@@ -47,7 +46,9 @@ import httptools
 import msgspec
 import structlog
 
+from hookd.ingest.budget import PausesReading
 from hookd.ingest.protocol import Header, Reason
+from hookd.ingest.replies import ReplyQueue
 
 if TYPE_CHECKING:
     from hookd.ingest.http_listener import HttpListener
@@ -91,22 +92,26 @@ class Answer(NamedTuple):
     close: bool
 
 
+# The answer to a request whose event's flush failed: Claude Code reports an error.
+UNFLUSHED = Answer(503, _error(503, Reason.UNAVAILABLE.value, "the spool could not be flushed to "
+                               "the disk", True), True)
+
+
+def _unflushed(answers: list[Answer]) -> list[Answer]:
+    return [UNFLUSHED if answer.status == 200 else answer for answer in answers]
+
+
 class Request(NamedTuple):
     header: Header
     body: bytes
     keep_alive: bool
 
 
-# One read's answers, queued in order: (the flush they wait for, the answers, close after them).
-# Frames prepared off the loop queue (the future bringing their replies, (parsed, stop), stop).
-_Queued = tuple[asyncio.Future | None, list[Answer] | tuple[list[Request | Answer], bool], bool]
-
-
 class _Stop(Exception):
     """Raised in a parser callback: the answer is queued and the connection ends after it."""
 
 
-class HookConnection(asyncio.Protocol):
+class HookConnection(PausesReading, asyncio.Protocol):
     """One client connection: HTTP/1.1 requests in, one answer each, in order, keep-alive."""
 
     def __init__(self, listener: HttpListener) -> None:
@@ -124,8 +129,8 @@ class HookConnection(asyncio.Protocol):
         self.in_request = False
         self.fresh = True  # connected, nothing received yet: at a stop it gets a moment to send
         self.parsed: list[Request | Answer] = []
-        self.outbox: deque[_Queued] = deque()
-        self.deferred: asyncio.Future | None = None  # a large event's answers, still to come
+        self.replies: ReplyQueue[Answer] = ReplyQueue(
+            self._write_answers, self._close, _unflushed, self._on_answers_sent)
         self.deadline = 0.0
         self.timer: asyncio.TimerHandle | None = None
         self.timer_at = 0.0
@@ -193,7 +198,7 @@ class HookConnection(asyncio.Protocol):
             self._answer([self.refusal or self._refuse(Reason.NOT_JSON, 400, "the connection ended "
                                                        "in the middle of a request")], stop=True)
         self.eof = True
-        if not self.outbox:
+        if not self.replies:
             self._close()
         return True  # answers still waiting for a flush go out before the close
 
@@ -205,15 +210,6 @@ class HookConnection(asyncio.Protocol):
         self.body = []
         if self.listener.budget is not None:
             self.listener.budget.release(self)
-
-    def pause(self) -> None:
-        """Asked by the budget of unfinished requests (budget.py): read no more for now."""
-        if self.transport is not None and not self.closing:
-            self.transport.pause_reading()
-
-    def resume(self) -> None:
-        if self.transport is not None and not self.closing:
-            self.transport.resume_reading()
 
     # -- httptools callbacks (during feed_data) ------------------------------
 
@@ -249,7 +245,7 @@ class HookConnection(asyncio.Protocol):
             return
         if large and self.content_length is not None:  # large: it is known
             self._stop(self._too_large(self.content_length))
-        if self.expect_continue and not self.outbox and self.transport is not None:
+        if self.expect_continue and not self.replies and self.transport is not None:
             self.transport.write(CONTINUE)
 
     def on_body(self, chunk: bytes) -> None:
@@ -345,23 +341,17 @@ class HookConnection(asyncio.Protocol):
         durable = None
         replies: list[bytes] | None = []
         if frames:
-            after = self.deferred if self.deferred is not None and not self.deferred.done() else None
-            replies, _, durable = self.pipeline.take_all(frames, after)
+            replies, _, durable = self.pipeline.take_all(frames, self.replies.after)
         if replies is None:  # prepared off the loop: answered when its replies come
             assert durable is not None  # an Outcome without replies has the future that brings them
-            self.deferred = durable
             if not stop and not self.in_request:
                 self._set_deadline(self.loop.time() + KEEPALIVE_IDLE_S)
-            self.outbox.append((durable, (parsed, stop), stop))
-            durable.add_done_callback(self._send_ready)
+            self.replies.add_later(durable, lambda result: self._answers(parsed, result[0], stop))
             return
-        self.outbox.append(self._answers(parsed, replies, stop, durable))
-        if durable is not None:
-            durable.add_done_callback(self._send_ready)
-        self._send_ready()
+        answers, close = self._answers(parsed, replies, stop)
+        self.replies.add(answers, close, durable)
 
-    def _answers(self, parsed: list, replies: list[bytes], stop: bool,
-                 durable: asyncio.Future | None) -> tuple[asyncio.Future | None, list[Answer], bool]:
+    def _answers(self, parsed: list, replies: list[bytes], stop: bool) -> tuple[list[Answer], bool]:
         answers: list[Answer] = []
         pending = iter(replies)
         for item in parsed:
@@ -373,7 +363,7 @@ class HookConnection(asyncio.Protocol):
         close = stop or answers[-1].close
         if not close and not self.in_request:
             self._set_deadline(self.loop.time() + KEEPALIVE_IDLE_S)
-        return durable, answers, close
+        return answers, close
 
     @staticmethod
     def _from_reply(line: bytes, keep_alive: bool) -> Answer:
@@ -385,28 +375,15 @@ class HookConnection(asyncio.Protocol):
         status = _STATUS_FOR_REASON.get(reason, 400)
         return Answer(status, _error(status, reason.value, message, close), close)
 
-    def _send_ready(self, _: object = None) -> None:
-        while self.outbox and (self.outbox[0][0] is None or self.outbox[0][0].done()):
-            durable, answers, close = self.outbox.popleft()
-            if isinstance(answers, tuple):  # deferred: the replies are the future's result
-                parsed, stop = answers
-                assert durable is not None  # queued so only with the future bringing the replies
-                durable, answers, close = self._answers(parsed, durable.result()[0], stop, None)
-            if durable is not None and durable.exception() is not None:
-                # Fail the events of a flush that failed: Claude Code reports an error.
-                unflushed = _error(503, Reason.UNAVAILABLE.value, "the spool could not be flushed "
-                                   "to the disk", True)
-                answers = [Answer(503, unflushed, True) if a.status == 200 else a for a in answers]
-                close = True
-            by_status = self.listener.by_status
-            for answer in answers:  # Counter.update cost 3% of a request, in its ABC checks
-                by_status[answer.status] += 1
-            if self.transport is not None and not self.transport.is_closing():
-                self.transport.write(b"".join(a.data for a in answers))
-            if close:
-                self._close()
-                return
-        if self.eof and not self.outbox:
+    def _write_answers(self, answers: list[Answer]) -> None:
+        by_status = self.listener.by_status
+        for answer in answers:  # Counter.update cost 3% of a request, in its ABC checks
+            by_status[answer.status] += 1
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(a.data for a in answers))
+
+    def _on_answers_sent(self) -> None:
+        if self.eof:
             self._close()
 
     # -- time limits and closing -------------------------------------------------
@@ -425,8 +402,8 @@ class HookConnection(asyncio.Protocol):
         if self.closing:
             return
         now = self.loop.time()
-        if now < self.deadline or self.outbox:  # waiting on our own flush is not the client's fault
-            self._set_deadline(max(self.deadline, now + self.timeout_s) if self.outbox
+        if now < self.deadline or self.replies:  # waiting on our own flush is not the client's fault
+            self._set_deadline(max(self.deadline, now + self.timeout_s) if self.replies
                                else self.deadline)
             return
         if self.in_request:
@@ -450,7 +427,7 @@ class HookConnection(asyncio.Protocol):
         """Close at shutdown: a request in the middle of arriving is told hookd is stopping."""
         if self.closing:
             return
-        if self.in_request and not self.outbox and self.transport is not None:
+        if self.in_request and not self.replies and self.transport is not None:
             self.listener.by_status[503] += 1
             self.transport.write(_error(503, Reason.UNAVAILABLE.value, "hookd is shutting down",
                                         True))
