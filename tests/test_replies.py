@@ -12,7 +12,7 @@ import json
 import pytest
 
 from hookd.envelope import EnvelopeBuilder
-from hookd.ingest.http import UNFLUSHED, Answer, _unflushed
+from hookd.ingest.http_answers import UNFLUSHED, Answer, unflushed
 from hookd.ingest.replies import ReplyQueue
 from hookd.ingest.server import EventConnection
 from hookd.pipeline import Pipeline, fail_unflushed
@@ -139,7 +139,7 @@ def test_each_protocol_turns_acceptances_of_a_failed_flush_into_refusals():
     assert refused[0] == refused[2]
     assert refused[0].startswith(b"ERR unavailable the spool could not be flushed to the disk")
     answers = [Answer(200, b"{}", False), Answer(400, b"bad", False)]
-    assert _unflushed(answers) == [UNFLUSHED, answers[1]]
+    assert unflushed(answers) == [UNFLUSHED, answers[1]]
     assert UNFLUSHED.status == 503 and UNFLUSHED.close
 
 

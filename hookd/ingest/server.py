@@ -20,9 +20,9 @@ import structlog
 from hookd.ingest.budget import FrameBudget, PausesReading
 from hookd.ingest.protocol import (
     BARE, MAGIC, MAX_HEADER_BYTES, TO_EOF, Header, Reason, Rejected, error_line, parse_header)
+from hookd.ingest.replies import ReplyQueue
 from hookd.paths import ensure_private_dir
 from hookd.peers import PeerGuard
-from hookd.ingest.replies import ReplyQueue
 from hookd.pipeline import Pipeline, fail_unflushed
 
 log = structlog.get_logger("hookd.ingest")
