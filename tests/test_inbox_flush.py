@@ -179,3 +179,56 @@ def test_durable_through_waits_for_a_flush_then_answers_at_once(tmp_path):
 
     asyncio.run(run())
     spool.close()
+
+
+def test_a_rotation_while_the_thread_flushes_does_not_leave_the_events_segment_behind(
+        tmp_path, monkeypatch):
+    """The fsync runs in a thread while the loop writes on. If the spool starts a new segment
+    during the flush, after sync took its list of retired segments, the segment that holds the
+    events waited for is retired unflushed; "durable through N" must still mean it is on disk."""
+    spool = Spool(str(tmp_path / "spool"), 64 * 1024, "batch")
+    flusher = Flusher(spool, "batch", 60)
+    n = 0
+
+    def append_until_rotation() -> None:
+        nonlocal n
+        segment = spool.writing_segment
+        while spool.writing_segment == segment:
+            n += 1
+            spool.append(Event(seq=n, host="h", event_id=f"e{n}", hook="Stop", session="s",
+                               tool="", envelope=b'{"pad": "%s"}' % (b"x" * 1000)))
+
+    append_until_rotation()  # segment 0 retired, not yet flushed: the thread's first fsync
+    spool.append(Event(seq=0, host="h", event_id="waited", hook="Stop", session="s", tool="",
+                       envelope=b"{}"))
+    holding = os.path.realpath(os.path.join(spool.directory, sorted(
+        name for name in os.listdir(spool.directory) if name.endswith(".seg"))[-1]))
+    through = spool.appended
+    fsynced: list[str] = []
+    real_fsync = os.fsync
+    rotated = threading.Event()
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+
+        def rotate() -> None:
+            append_until_rotation()
+            rotated.set()
+
+        def fsync(fd: int) -> None:
+            path = os.readlink(f"/proc/self/fd/{fd}")
+            if not rotated.is_set() and threading.get_ident() != main:
+                loop.call_soon_threadsafe(rotate)  # the loop writes on: segment 1 is retired
+                assert rotated.wait(10)
+            fsynced.append(path)
+            real_fsync(fd)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+        await asyncio.wait_for(flusher.wait_durable(through), 10)
+
+    main = threading.get_ident()
+    asyncio.run(run())
+    monkeypatch.undo()
+    assert rotated.is_set()
+    assert holding in fsynced, f"the segment holding the events was not flushed: {fsynced}"
+    spool.close()

@@ -108,9 +108,15 @@ class Flusher:
     async def _flush(self, raise_error: bool = False) -> None:
         """Flush in a worker thread; settle the waiters the flush covers."""
         through = self.written  # read on the loop: every event counted here is written already
+        segment = self.spool.writing_segment
         self.progress.flush_busy_since = time.monotonic()
         try:
             await asyncio.to_thread(self.spool.sync)
+            if self.spool.writing_segment != segment:
+                # The spool rotated while the thread flushed: the segment holding these events
+                # may have been retired after sync took its list of retired files, and been
+                # left for the next flush. This one takes it.
+                await asyncio.to_thread(self.spool.sync)
         except OSError as exc:
             self.progress.flush_busy_since = None
             log.error(f"cannot flush the spool to the disk: {exc.strerror}", spool="error")

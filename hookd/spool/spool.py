@@ -443,6 +443,11 @@ class Spool:
         self.cursor_moved.set()
 
     @property
+    def writing_segment(self) -> int:
+        """The number of the segment being written; it grows by one at each rotation."""
+        return self._write_seg
+
+    @property
     def cursor(self) -> Position:
         """The committed position: Redis has every event before it."""
         return self._cursor
