@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from collections import Counter
 
 import pytest
 
@@ -248,6 +250,105 @@ def test_a_failed_spool_write_answers_the_right_refusal(tmp_path, monkeypatch, e
         assert str(error) in lines[0].decode()
         assert transport.closed
         assert conn.pipeline.state.rejected[word] == 2
+        monkeypatch.undo()
+        spool.close()
+
+    run(go)
+
+
+# -- HTTP's connection over the real pipeline ----------------------------------------------
+
+
+class Listener:
+    """What a HookConnection asks of its listener (http_listener.py), with every request let in."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.max_body = 1 << 20
+        self.timeout_s = 60.0
+        self.budget = None
+        self.connections: set = set()
+        self.by_status: Counter[int] = Counter()
+
+    def authorization_problem(self, value):
+        return None
+
+    def host_problem(self, value):
+        return None
+
+    def log_refusal(self, status, reason, message):
+        raise AssertionError("no request here is refused before the pipeline")
+
+
+def posts(*numbers: int) -> bytes:
+    out = b""
+    for n in numbers:
+        body = json.dumps({"hook_event_name": "Stop", "session_id": f"s{n}"}).encode()
+        out += (b"POST /hook HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer t\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    return out
+
+
+def statuses(data: bytes) -> list[int]:
+    return [int(status) for status in re.findall(rb"HTTP/1\.1 (\d{3}) ", data)]
+
+
+def http_connection(tmp_path, policy: str):
+    spool, flusher, _, _ = connection(tmp_path, policy)
+    from hookd.ingest.http import HookConnection
+
+    listener = Listener(Pipeline(EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq2"))),
+                                 spool, flusher, DaemonState()))
+    conn = HookConnection(listener)  # type: ignore[arg-type]
+    transport = Transport()
+    conn.connection_made(transport)
+    return spool, flusher, listener, transport, conn
+
+
+def test_http_answers_200_only_after_the_batch_flush_and_503_when_it_fails(tmp_path, monkeypatch):
+    async def go():
+        spool, flusher, listener, transport, conn = http_connection(tmp_path, "batch")
+        conn.data_received(posts(1, 2))
+        await asyncio.sleep(0.05)
+        assert transport.data == b""
+        task = asyncio.create_task(flusher.run())
+        for _ in range(100):
+            if len(statuses(transport.data)) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert statuses(transport.data) == [200, 200] and not transport.closed
+
+        def failing_sync() -> None:
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(spool, "sync", failing_sync)
+        conn.data_received(posts(3))
+        for _ in range(100):
+            if transport.closed:
+                break
+            await asyncio.sleep(0.01)
+        assert statuses(transport.data) == [200, 200, 503] and transport.closed
+        assert b"the spool could not be flushed to the disk" in transport.data
+        assert listener.by_status == Counter({200: 2, 503: 1})
+        flusher.stop()
+        await task
+        monkeypatch.undo()
+        spool.close()
+
+    run(go)
+
+
+def test_http_answers_507_when_the_disk_is_full(tmp_path, monkeypatch):
+    async def go():
+        spool, flusher, listener, transport, conn = http_connection(tmp_path, "interval")
+
+        def full(events) -> None:
+            raise DiskFull("disk full: the filesystem has no space left")
+
+        monkeypatch.setattr(spool, "append_many", full)
+        conn.data_received(posts(1))
+        assert statuses(transport.data) == [507] and transport.closed
+        assert b'"error":"disk_full"' in transport.data
         monkeypatch.undo()
         spool.close()
 
