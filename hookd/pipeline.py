@@ -31,6 +31,15 @@ from hookd.worker import INLINE_BYTES, Worker
 
 log = structlog.get_logger("hookd.pipeline")
 
+_UNFLUSHED = error_line(Reason.UNAVAILABLE, "the spool could not be flushed to the disk; keep "
+                        "the event and resend it")
+
+
+def fail_unflushed(replies: list[bytes]) -> list[bytes]:
+    """The replies to give when the flush their events waited for failed: each OK becomes a
+    refusal, so that the sender keeps its event."""
+    return [_UNFLUSHED if line.startswith(b"OK ") else line for line in replies]
+
 
 class Outcome(NamedTuple):
     """The replies to a run of frames. ``replies`` is None when they are not known yet: then
@@ -39,6 +48,40 @@ class Outcome(NamedTuple):
     replies: list[bytes] | None
     close: bool
     durable: asyncio.Future | None
+
+
+class _Run:
+    """The replies to one run of frames as they are decided: a line each, in order, where None
+    holds the place of an event until it is spooled; ``close``: the connection ends after them."""
+
+    def __init__(self) -> None:
+        self.lines: list[bytes | None] = []
+        self.close = False
+        self.events: list[tuple[int, Event]] = []  # (its place in lines, the event)
+
+    def duplicate(self, earlier: str | None) -> bool:
+        """An earlier copy was taken (``earlier``, its event id): this one gets its OK."""
+        if earlier is None:
+            return False
+        self.lines.append(ok_line(earlier))
+        return True
+
+    def refused(self, exc: Rejected) -> None:
+        self.lines.append(error_line(exc.reason, exc.message))
+        self.close = self.close or exc.reason.closes_connection
+
+    def hold(self) -> int:
+        """Keep a place for a reply decided later; return it."""
+        self.lines.append(None)
+        return len(self.lines) - 1
+
+    def add(self, event: Event) -> None:
+        self.events.append((self.hold(), event))
+
+    def answered(self) -> list[bytes]:
+        """The replies, once every event has its own (or its earlier copy's) OK or a refusal."""
+        assert None not in self.lines, "an event was left without a reply"
+        return self.lines  # type: ignore[return-value]
 
 
 class Pipeline:
@@ -71,30 +114,16 @@ class Pipeline:
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
             return Outcome(None, False, future)
-        replies: list[bytes | None] = []
-        events: list[Event] = []
-        close = False
+        run = _Run()
         for header, body in frames:
-            earlier = self._earlier_copy(header)
-            if earlier is not None:
-                replies.append(ok_line(earlier))
+            if run.duplicate(self._earlier_copy(header)):
                 continue
             try:
-                events.append(self._build(header, body))
-                replies.append(None)
+                run.add(self._build(header, body))
             except Rejected as exc:
-                replies.append(error_line(exc.reason, exc.message))
-                close = close or exc.reason.closes_connection
-        if events:
-            try:
-                self._spool(events)
-            except Rejected as exc:
-                refusal = error_line(exc.reason, exc.message)
-                return Outcome([refusal if r is None else r for r in replies], True, None)
-            accepted = iter(events)
-            replies = [ok_line(next(accepted).event_id) if r is None else r for r in replies]
-            return Outcome(replies, close, self.flusher.durable())  # type: ignore[arg-type]
-        return Outcome(replies, close, None)  # type: ignore[arg-type]
+                run.refused(exc)
+        durable = self.flusher.durable() if run.events and self._spool_run(run) else None
+        return Outcome(run.answered(), run.close, durable)
 
     async def _take_later(self, frames: list[tuple[Header, bytes]], after: asyncio.Future | None,
                           future: asyncio.Future) -> None:
@@ -102,56 +131,51 @@ class Pipeline:
         try:
             if after is not None:
                 await asyncio.wait({after})
-            replies: list[bytes | None] = []
+            run = _Run()
             ready: list[tuple[int, Header, Prepared]] = []
-            close = False
             for header, body in frames:
-                earlier = self._earlier_copy(header)
-                if earlier is not None:
-                    replies.append(ok_line(earlier))
+                if run.duplicate(self._earlier_copy(header)):
                     continue
                 try:
-                    ready.append((len(replies), header, await self._prepare(header, body)))
-                    replies.append(None)
+                    prepared = await self._prepare(header, body)
                 except Rejected as exc:
-                    replies.append(error_line(exc.reason, exc.message))
-                    close = close or exc.reason.closes_connection
+                    run.refused(exc)
+                    continue
+                ready.append((run.hold(), header, prepared))
             # From here to the spool write nothing waits: events are numbered in spool order.
-            events = []
             for index, header, prepared in ready:
                 earlier = self._earlier_copy(header)  # it may have come by the inbox meanwhile
                 if earlier is not None:
-                    replies[index] = ok_line(earlier)
+                    run.lines[index] = ok_line(earlier)
                 else:
-                    events.append((index, self.builder.finish(header, prepared)))
-            if events:
+                    run.events.append((index, self.builder.finish(header, prepared)))
+            durable = self.flusher.durable() if run.events and self._spool_run(run) else None
+            replies, close = run.answered(), run.close
+            if durable is not None:
                 try:
-                    self._spool([event for _, event in events])
-                except Rejected as exc:
-                    refusal = error_line(exc.reason, exc.message)
-                    future.set_result(([refusal if r is None else r for r in replies], True))
-                    return
-                for index, event in events:
-                    replies[index] = ok_line(event.event_id)
-            # Each None stood for a ready event; each has its OK now (its own, or its earlier copy's).
-            answered = [r for r in replies if r is not None]
-            assert len(answered) == len(replies), "an event was left without a reply"
-            if events:
-                durable = self.flusher.durable()
-                if durable is not None:
-                    try:
-                        await durable
-                    except OSError:
-                        unflushed = error_line(Reason.UNAVAILABLE, "the spool could not be flushed "
-                                               "to the disk; keep the event and resend it")
-                        answered = [unflushed if r.startswith(b"OK ") else r for r in answered]
-                        close = True
-            future.set_result((answered, close))
+                    await durable
+                except OSError:
+                    replies, close = fail_unflushed(replies), True
+            future.set_result((replies, close))
         except BaseException:
             if not future.done():  # cancelled at shutdown: the senders keep their events
                 future.set_result(([error_line(Reason.UNAVAILABLE, "hookd is shutting down; "
                                                "resend the event")] * len(frames), True))
             raise
+
+    def _spool_run(self, run: _Run) -> bool:
+        """Spool a run's events with one write and give each its OK; or, when the spool cannot
+        take them, give each the refusal and close the connection after it. True if spooled."""
+        try:
+            self._spool([event for _, event in run.events])
+        except Rejected as exc:
+            refusal = error_line(exc.reason, exc.message)
+            run.lines = [refusal if line is None else line for line in run.lines]
+            run.close = True
+            return False
+        for index, event in run.events:
+            run.lines[index] = ok_line(event.event_id)
+        return True
 
     async def _prepare(self, header: Header, body: bytes, from_inbox: bool = False) -> Prepared:
         """Prepared for the builder's finish: in the worker when large; counted like _build."""

@@ -11,6 +11,7 @@ budget. A frame that arrives whole in one read never holds the budget at all.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 from collections import deque
 from typing import Protocol
@@ -28,6 +29,23 @@ MMAP_THRESHOLD = 1024 * 1024
 class Holder(Protocol):
     def pause(self) -> None: ...
     def resume(self) -> None: ...
+
+
+class PausesReading:
+    """A connection's side of the budget: reading its transport stops and starts again.
+
+    For asyncio protocols that keep their ``transport`` and set ``closing`` when they close."""
+
+    transport: asyncio.Transport | None
+    closing: bool
+
+    def pause(self) -> None:
+        if self.transport is not None and not self.closing:
+            self.transport.pause_reading()
+
+    def resume(self) -> None:
+        if self.transport is not None and not self.closing:
+            self.transport.resume_reading()
 
 
 class FrameBudget:

@@ -27,7 +27,6 @@ from hookd.ingest.protocol import MAX_HEADER_BYTES, Reason, Rejected, parse_head
 from hookd.paths import (UnsafePathError, describe, ensure_private_dir, open_private, read_private,
                          why_untrusted)
 from hookd.pipeline import Pipeline
-from hookd.policies import FsyncPolicy
 from hookd.state import InboxStats
 
 log = structlog.get_logger("hookd.inbox")
@@ -124,9 +123,10 @@ class Inbox:
             done += await self._salvage_abandoned_tmp_files()
         if done:
             # The client fsynced its file; the spool must hold the event as firmly
-            # before the file goes.
-            if self.pipeline.spool.fsync_policy is not FsyncPolicy.NEVER:
-                self.pipeline.spool.sync()
+            # before the file goes (invariant 2). The Flusher fsyncs off the loop; a failed
+            # flush raises OSError here and the files stay for the next sweep.
+            flusher = self.pipeline.flusher
+            await flusher.wait_durable(flusher.written)
             for path in done:
                 os.unlink(path)
                 if self.spare is not None and os.path.dirname(path) == self.spare:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-from collections import deque
 import os
 import socket
 import stat
@@ -18,12 +17,13 @@ from typing import cast
 
 import structlog
 
-from hookd.ingest.budget import FrameBudget
+from hookd.ingest.budget import FrameBudget, PausesReading
 from hookd.ingest.protocol import (
     BARE, MAGIC, MAX_HEADER_BYTES, TO_EOF, Header, Reason, Rejected, error_line, parse_header)
+from hookd.ingest.replies import ReplyQueue
 from hookd.paths import ensure_private_dir
 from hookd.peers import PeerGuard
-from hookd.pipeline import Pipeline
+from hookd.pipeline import Pipeline, fail_unflushed
 
 log = structlog.get_logger("hookd.ingest")
 
@@ -32,7 +32,7 @@ class AlreadyRunning(Exception):
     """Another daemon answers on the socket; we must not steal it."""
 
 
-class EventConnection(asyncio.Protocol):
+class EventConnection(PausesReading, asyncio.Protocol):
     """One client connection: frames in, one reply line per frame out.
 
     All the frames that one read brings are taken together: one spool write
@@ -58,8 +58,8 @@ class EventConnection(asyncio.Protocol):
         self.loop = asyncio.get_running_loop()
         self.deadline = 0.0
         self.timer: asyncio.TimerHandle | None = None
-        self.outbox: deque[tuple[asyncio.Future | None, list[bytes] | None, bool]] = deque()
-        self.deferred: asyncio.Future | None = None  # a large event's replies, still to come
+        self.replies: ReplyQueue[bytes] = ReplyQueue(
+            self._reply_lines, self._close, fail_unflushed, self._on_replies_sent)
         self.eof = False
 
     # -- asyncio callbacks ------------------------------------------------
@@ -85,7 +85,7 @@ class EventConnection(asyncio.Protocol):
         if not self.closing:
             self._process(eof=True)
         if not self.closing:
-            if self.outbox:  # replies still being prepared: close once they are written
+            if self.replies:  # replies still being prepared: close once they are written
                 self.eof = True
                 return True
             self._close()
@@ -98,16 +98,6 @@ class EventConnection(asyncio.Protocol):
         self.buffer = bytearray()
         if self.budget is not None:
             self.budget.release(self)
-
-    # -- the budget of unfinished frames (budget.py) -----------------------------
-
-    def pause(self) -> None:
-        if self.transport is not None and not self.closing:
-            self.transport.pause_reading()
-
-    def resume(self) -> None:
-        if self.transport is not None and not self.closing:
-            self.transport.resume_reading()
 
     # -- framing ------------------------------------------------------------
 
@@ -134,14 +124,11 @@ class EventConnection(asyncio.Protocol):
         close = False
         durable: asyncio.Future | None = None
         if frames:
-            after = self.deferred if self.deferred is not None and not self.deferred.done() else None
-            taken, close, durable = self.pipeline.take_all(frames, after)
+            taken, close, durable = self.pipeline.take_all(frames, self.replies.after)
             self.deadline = self.loop.time() + self.timeout_s
             if taken is None:  # prepared off the loop; later frames of this connection wait
                 assert durable is not None  # an Outcome without replies has the future that brings them
-                self.deferred = durable
-                self.outbox.append((durable, None, False))
-                durable.add_done_callback(self._send_ready)
+                self.replies.add_later(durable)
                 durable = None
             else:
                 replies = taken
@@ -149,31 +136,9 @@ class EventConnection(asyncio.Protocol):
             replies.append(error_line(refusal.reason, refusal.message))
             close = close or refusal.reason.closes_connection
         if replies or close:
-            self.outbox.append((durable, replies, close))
-            if durable is not None:
-                durable.add_done_callback(self._send_ready)
-            self._send_ready()
+            self.replies.add(replies, close, durable)
         if frames:
             self.pipeline.state.accept_latency.add(time.perf_counter() - started)
-
-    def _send_ready(self, _: object = None) -> None:
-        """Write queued replies in order, each once the flush it waits for (if any) is done."""
-        while self.outbox and (self.outbox[0][0] is None or self.outbox[0][0].done()):
-            durable, replies, close = self.outbox.popleft()
-            if replies is None:
-                assert durable is not None  # queued without replies only with the future bringing them
-                replies, close = durable.result()
-            elif durable is not None and durable.exception() is not None:
-                replies = [error_line(Reason.UNAVAILABLE, "the spool could not be flushed to the "
-                                      "disk; keep the event and resend it")
-                           if line.startswith(b"OK ") else line for line in replies]
-                close = True
-            if replies:
-                self._reply(b"".join(replies))
-            if close:
-                self._close()
-        if self.eof and not self.outbox and not self.closing:
-            self._close()
 
     def _next_frame(self, eof: bool) -> tuple[Header, bytes] | None:
         """The next complete frame in the buffer, or None when more bytes are needed."""
@@ -230,6 +195,13 @@ class EventConnection(asyncio.Protocol):
 
     # -- plumbing -------------------------------------------------------------
 
+    def _reply_lines(self, lines: list[bytes]) -> None:
+        self._reply(b"".join(lines))
+
+    def _on_replies_sent(self) -> None:
+        if self.eof and not self.closing:
+            self._close()
+
     def _reply(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
@@ -245,8 +217,8 @@ class EventConnection(asyncio.Protocol):
         """Fires at the deadline set when the timer was armed; frames since may have moved it."""
         if self.closing:
             return
-        if self.loop.time() < self.deadline or self.outbox:  # waiting on hookd is not the client's fault
-            self.deadline = max(self.deadline, self.loop.time() + (self.timeout_s if self.outbox else 0))
+        if self.loop.time() < self.deadline or self.replies:  # waiting on hookd is not the client's fault
+            self.deadline = max(self.deadline, self.loop.time() + (self.timeout_s if self.replies else 0))
             self.timer = self.loop.call_at(self.deadline, self._on_timer)
             return
         if self.mid_frame or self.frames == 0:

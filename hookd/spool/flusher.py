@@ -32,24 +32,61 @@ log = structlog.get_logger("hookd.spool")
 
 
 class Flusher:
+    """Flushes the spool as the policy says, and tells who waits when their events are durable.
+
+    Events are counted as the spool appends them (``Spool.appended``): "durable up
+    to N" means a flush that began after the Nth event was written has finished.
+    """
+
     def __init__(self, spool: Spool, policy: FsyncPolicy | str, interval_s: float,
                  progress: Progress | None = None) -> None:
         self.spool = spool
         self.progress = Progress() if progress is None else progress
         self.policy = FsyncPolicy(policy)
         self.interval_s = interval_s
-        self._waiters: list[asyncio.Future] = []
+        self.flushed_through = 0  # events appended before the last flush that succeeded began
+        self._waiters: list[tuple[int, asyncio.Future]] = []
         self._wanted = asyncio.Event()
         self._stopping = False
+        self._running = False
+        self._flushing = asyncio.Lock()
+
+    @property
+    def written(self) -> int:
+        """How many events the spool has appended: what a flush starting now would cover."""
+        return self.spool.appended
 
     def durable(self) -> asyncio.Future | None:
         """Under ``batch``: a future resolved once everything written so far is on the disk."""
         if self.policy is not FsyncPolicy.BATCH:
             return None
+        return self.durable_through(self.written)
+
+    def durable_through(self, through: int) -> asyncio.Future:
+        """A future resolved once the first ``through`` events are on the disk (at once if they
+        are already); it fails with the OSError of a flush that should have covered them."""
         future = asyncio.get_running_loop().create_future()
-        self._waiters.append(future)
+        if through <= self.flushed_through:
+            future.set_result(None)
+            return future
+        self._waiters.append((through, future))
         self._wanted.set()
         return future
+
+    async def wait_durable(self, through: int) -> None:
+        """Return once the first ``through`` events are on the disk, flushing now rather than at
+        the next interval; at once under ``never``. Raises the OSError of a failed flush.
+
+        Before ``run`` has started (the inbox taken at start-up) the flush runs here, in a
+        worker thread all the same."""
+        if self.policy is FsyncPolicy.NEVER or through <= self.flushed_through:
+            return
+        if self._running:
+            await self.durable_through(through)
+        else:
+            async with self._flushing:
+                if through > self.flushed_through:
+                    await self._flush(raise_error=True)
 
     def stop(self) -> None:
         """Let ``run`` finish its flush in progress and return; Spool.close flushes the rest."""
@@ -59,25 +96,51 @@ class Flusher:
     async def run(self) -> None:
         if self.policy is FsyncPolicy.NEVER:
             return
-        while not self._stopping:
-            await self._wait(self._wanted, None if self.policy is FsyncPolicy.BATCH else self.interval_s)
-            self._wanted.clear()
-            waiters, self._waiters = self._waiters, []
-            self.progress.flush_busy_since = time.monotonic()
-            try:
+        self._running = True
+        try:
+            while not self._stopping:
+                await self._wait(self._wanted, None if self.policy is FsyncPolicy.BATCH else self.interval_s)
+                self._wanted.clear()
+                async with self._flushing:
+                    await self._flush()
+        finally:
+            self._running = False
+
+    async def _flush(self, raise_error: bool = False) -> None:
+        """Flush in a worker thread; settle the waiters the flush covers."""
+        through = self.written  # read on the loop: every event counted here is written already
+        segment = self.spool.writing_segment
+        self.progress.flush_busy_since = time.monotonic()
+        try:
+            await asyncio.to_thread(self.spool.sync)
+            if self.spool.writing_segment != segment:
+                # The spool rotated while the thread flushed: the segment holding these events
+                # may have been retired after sync took its list of retired files, and been
+                # left for the next flush. This one takes it.
                 await asyncio.to_thread(self.spool.sync)
-            except OSError as exc:
-                self.progress.flush_busy_since = None
-                log.error("spool_flush_failed", error=exc.strerror, directory=self.spool.directory)
-                for future in waiters:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
+        except OSError as exc:
             self.progress.flush_busy_since = None
-            self.progress.flush_at = time.monotonic()
-            for future in waiters:
-                if not future.done():
+            log.error("spool_flush_failed", error=exc.strerror, directory=self.spool.directory)
+            self._settle(through, exc)
+            if raise_error:
+                raise
+            return
+        self.progress.flush_busy_since = None
+        self.progress.flush_at = time.monotonic()
+        self.flushed_through = max(self.flushed_through, through)
+        self._settle(through, None)
+
+    def _settle(self, through: int, error: OSError | None) -> None:
+        covered = [future for wanted, future in self._waiters if wanted <= through]
+        self._waiters = [(wanted, future) for wanted, future in self._waiters if wanted > through]
+        if self._waiters:
+            self._wanted.set()  # written during this flush: the next one covers them
+        for future in covered:
+            if not future.done():
+                if error is None:
                     future.set_result(None)
+                else:
+                    future.set_exception(error)
 
     @staticmethod
     async def _wait(event: asyncio.Event, timeout: float | None) -> None:

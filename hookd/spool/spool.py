@@ -134,6 +134,11 @@ class Spool:
         self._cursor.commit(batch)
 
     @property
+    def writing_segment(self) -> int:
+        """The number of the segment being written; it grows by one at each rotation."""
+        return self._files.write_seg
+
+    @property
     def cursor(self) -> Position:
         """The committed position: Redis has every event before it."""
         return self._cursor.position

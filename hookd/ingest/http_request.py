@@ -1,0 +1,176 @@
+"""Reading HTTP requests off one connection, within the limits: httptools' callbacks.
+
+Parsing is httptools (llhttp, the parser uvicorn and Node use): a parser in pure
+Python alone would spend much of the 1 ms p99 goal (bench/README.md). The head is
+judged as soon as it has arrived (http_checks.py); a refused request's body is
+never kept or parsed: it is skipped when small, and the connection closed at once
+when it is large. Each complete request, or the answer it gets without reaching
+the pipeline, is put in ``parsed`` for the connection (http.py) to answer.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import httptools
+import structlog
+
+from hookd.ingest.http_answers import INTERNAL, Answer, refused
+from hookd.ingest.http_checks import Gate, Head, check_head
+from hookd.refusals import Header, Reason
+from hookd.pipeline import Pipeline
+
+log = structlog.get_logger("hookd.http")
+
+MAX_HEAD_BYTES = 64 * 1024
+
+
+class Request(NamedTuple):
+    header: Header
+    body: bytes
+    keep_alive: bool
+
+
+class _Stop(Exception):
+    """Raised in a parser callback: the answer is queued and the connection ends after it."""
+
+
+class RequestReader:
+    """A connection's requests as they arrive. ``begun`` is called as a request starts (its
+    time limit starts then); ``may_continue`` answers ``Expect: 100-continue`` if it can."""
+
+    def __init__(self, gate: Gate, pipeline: Pipeline, max_body: int,
+                 begun: Callable[[], None], may_continue: Callable[[], None]) -> None:
+        self.gate = gate
+        self.pipeline = pipeline
+        self.max_body = max_body
+        self.begun = begun
+        self.may_continue = may_continue
+        self.parser = httptools.HttpRequestParser(self)
+        self.in_request = False
+        self.parsed: list[Request | Answer] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        self.url = b""
+        self.head_bytes = 0
+        self.authorization: bytes | None = None
+        self.authorized = False  # the token checked out: refusals from here are event rejections
+        self.host: bytes | None = None
+        self.origin = False
+        self.content_length: int | None = None
+        self.expect_continue = False
+        self.body: list[bytes] = []
+        self.body_bytes = 0
+        self.refusal: Answer | None = None  # decided from the head; the body is then skipped
+        self.hook: str | None = None
+
+    def feed(self, data: bytes) -> tuple[list[Request | Answer], bool]:
+        """The requests (or their answers) that ``data`` completes, and whether the
+        connection ends after them (no byte after a malformed request is read)."""
+        stop = False
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserCallbackError as exc:
+            if not isinstance(exc.__context__, _Stop):
+                log.error("http_request_failed_internally", exc_info=exc.__context__ or exc)
+                self.parsed.append(INTERNAL)
+            stop = True
+        except httptools.HttpParserUpgrade:
+            self.parsed.append(self.refuse(Reason.BAD_HEADER, 400, "protocol upgrades are not "
+                                           "served"))
+            stop = True
+        except httptools.HttpParserError as exc:
+            self.parsed.append(self.refuse(Reason.BAD_HEADER, 400, f"malformed HTTP request: {exc}"))
+            stop = True
+        parsed, self.parsed = self.parsed, []
+        return parsed, stop
+
+    def forget(self) -> None:
+        """The connection is gone: let go of a body in the making."""
+        self.body = []
+
+    def refuse(self, reason: Reason, status: int, message: str, close: bool = True) -> Answer:
+        """Count and log a refusal: a tokened request's as an event rejection (the socket's
+        reasons); anyone else's in the listener's counts, its log lines rate-limited."""
+        if not self.authorized:
+            self.gate.log_refusal(status, reason.value, message)
+            return refused(status, reason.value, message, close)
+        rejected = self.pipeline.refuse(reason, message, Header(hook=self.hook), self.body_bytes)
+        return refused(status, reason.value, rejected.message, close)
+
+    # -- httptools callbacks (during feed_data) ------------------------------
+
+    def on_message_begin(self) -> None:
+        self.in_request = True
+        self.begun()
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+        self._count_head(len(url))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value))
+        name = name.lower()
+        if name == b"authorization":
+            self.authorization = value
+        elif name == b"host":
+            self.host = value
+        elif name == b"origin":
+            self.origin = True
+        elif name == b"expect":
+            self.expect_continue = value.lower() == b"100-continue"
+        elif name == b"content-length" and value.isdigit():
+            self.content_length = int(value)  # judged once the token is known, never before
+
+    def on_headers_complete(self) -> None:
+        self.authorized, self.hook, self.refusal = check_head(self.gate, Head(
+            self.parser.get_method(), self.url, self.authorization, self.host, self.origin))
+        large = self.content_length is not None and self.content_length > self.max_body
+        if self.refusal is not None:
+            # A big body is not waited for: the answer goes now and the connection closes.
+            if self.expect_continue or large:
+                self._stop(self.refusal._replace(close=True))
+            return
+        if large and self.content_length is not None:  # large: it is known
+            self._stop(self._too_large(self.content_length))
+        if self.expect_continue:
+            self.may_continue()
+
+    def on_body(self, chunk: bytes) -> None:
+        self.body_bytes += len(chunk)
+        if self.refusal is not None:  # skipped unread, up to the size a request may have
+            if self.body_bytes > self.max_body:
+                self._stop(self.refusal._replace(close=True))
+            return
+        if self.body_bytes > self.max_body:
+            self._stop(self._too_large(self.body_bytes))
+        self.body.append(chunk)
+
+    def on_message_complete(self) -> None:
+        keep_alive = self.parser.should_keep_alive()
+        if self.refusal is not None:
+            self.parsed.append(self.refusal if keep_alive else self.refusal._replace(close=True))
+        else:
+            body = b"".join(self.body)
+            self.parsed.append(Request(Header(length=len(body), hook=self.hook), body, keep_alive))
+        self.in_request = False
+        self._reset()
+        if not keep_alive:
+            raise _Stop  # nothing sent after a request that asked to close is taken
+
+    # -- limits ------------------------------------------------------------------
+
+    def _too_large(self, size: int) -> Answer:
+        return self.refuse(Reason.TOO_LARGE, 413, f"the body is {size} bytes or more, over the "
+                           f"limit of {self.max_body} (max_event_bytes)")
+
+    def _count_head(self, size: int) -> None:
+        self.head_bytes += size
+        if self.head_bytes > MAX_HEAD_BYTES:
+            self._stop(self.refuse(Reason.BAD_HEADER, 431, f"the request line and headers "
+                                   f"exceed {MAX_HEAD_BYTES} bytes"))
+
+    def _stop(self, answer: Answer) -> None:
+        self.parsed.append(answer._replace(close=True))
+        raise _Stop
