@@ -198,10 +198,17 @@ WRAPPER_RULES: tuple[Rule, ...] = (
     Rule(
         name="encoded_secret",
         replaces="a base64 or hex run that decodes to text holding a secret (the whole run)",
-        pattern=(r"(?:(?<![A-Za-z0-9+/=_\\-])|(?<=\\[nrt]))"
+        pattern=(r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"
                  r"(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_-])"),
         group="value", keywords=wrappers.keywords(), reach=8300, unwrap=wrappers.unwrap_encoded,
         example="`Z2hwX…` (base64 of a GitHub token), `6768705f…` (hex), base64 of `PASSWORD=…`",
+    ),
+    Rule(
+        name="base64_user_password",
+        replaces="a bare base64 run of `name:secret` (Basic auth's credential with no header beside it)",
+        pattern=wrappers.BASIC_PATTERN, group="value", trigger=wrappers.BASIC_TRIGGER, exact=True,
+        reach=wrappers.BASIC_MAX + 8, ahead=1, validate=wrappers.user_password,
+        example="`YWxpY2U6…` (base64 of `alice:<password>`; not of `user:pass` or `Note: see…`)",
     ),
 )
 
