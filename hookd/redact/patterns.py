@@ -56,13 +56,14 @@ KV_SEP = r"""(?:\\?["'])?\s{0,4}[:=]{1,2}>?\s{0,4}(?:\\?["'])?"""
 # A bare value's escaped backslash ends it where it begins an escape of JSON nested in a string:
 # a newline or tab (\\n, \\\\n: a line of an .env file or of code there ends) or a quote (\\\").
 _NESTED_BREAK = r'(?:\\\\){0,3}(?:[nrt]|\\")'
+BARE_VALUE = (r"(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\(?!" + _NESTED_BREAK + r"))(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\(?!"
+              + _NESTED_BREAK + r")){0,1023}+")
 VALUE = (
     r"(?:(?P<dq>\\\")|(?P<sq>'))?"
     r"(?P<value>"
     r"(?(dq)(?:[^\"\\]|\\[^\"]){1,1024}+"
     r"|(?(sq)(?:[^'\"\\]|\\.){1,1024}+"
-    r"|(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\(?!" + _NESTED_BREAK + r"))(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\(?!"
-    + _NESTED_BREAK + r")){0,1023}+"
+    r"|" + BARE_VALUE +
     r")))"
     r"(?(dq)(?:\\\")?|(?(sq)'?))"
 )

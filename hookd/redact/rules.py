@@ -15,6 +15,7 @@ import re
 from hookd.redact.checks import (assigned_value_ok, option_value_ok, card_context_ok, card_issuer_ok, looks_like_credential,
                                  luhn_ok, plausible_secret)
 from hookd.redact.patterns import B1, E, E_DASH, HS_KV_SEP, HS_WS, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
+from hookd.redact.files import FILE_RULES
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
 from hookd.redact import wrappers
@@ -42,7 +43,7 @@ _JSON_KEY_TRIGGER = (
 # What an assignment's name ends with, and what may stand between it and the = or :.
 _SECRET_NAMES = ["password", "passwd", "passphrase", "secret", "token", "credential", "credentials"]
 _SECRET_NAMES += [p + sep + "key" for p in _KEY_PREFIXES[3:-1].split("|") for sep in ("", "_", "-", ".")]
-_SECRET_NAMES += [sep + w for w in ("pass", "pwd", "auth") for sep in "_-."]
+_SECRET_NAMES += [sep + w for w in ("pass", "pwd", "auth") for sep in "_-."] + [";pwd"]  # ODBC's ;Pwd=
 _NAME_SUFFIXES = ["", " ", "'", '\\\\"', "' ", '\\\\" ']
 _NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES) + ")"
 _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
@@ -293,6 +294,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         keywords=("eyJ",), reach=14400, example="`eyJ…` `.eyJ…` `.<signature>`",
     ),
     *CONTEXT_RULES,
+    *FILE_RULES,
     *WRAPPER_RULES,
     Rule(
         name="payment_card",

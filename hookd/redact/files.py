@@ -1,0 +1,89 @@
+"""Rules for credential files whose secrets have no `=` or `:` after a telling name.
+
+``~/.netrc`` writes ``machine <host> login <user> password <secret>``;
+``~/.pgpass`` writes ``host:port:database:user:secret``; Kubernetes, ECS
+task definitions and AWS Parameter Store write a secret as a name/value
+pair (``- name: DB_PASSWORD`` then ``value: ...``, or
+``{"name": "DB_PASSWORD", "value": "..."}``). Each rule's trigger is the
+file's whole context up to the value's first character (Hyperscan), and
+its regex reads just the value, like the command-line rule's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hookd.redact.checks import not_a_call, plausible_secret
+from hookd.redact.patterns import BARE_VALUE, VALUE_REACH
+from hookd.redact.rule import Rule
+
+# White space in JSON text: raw (pretty-printed JSON, decoded wrappers) or escaped in a string.
+_WS = r"(?:\s|\\[nrt])"
+_NOT_WORD = r"(?:^|[^A-Za-z0-9_]|\\[nrt])"
+# Where a trigger ends: just past the value's first character, in raw JSON quotes, in \" or ' quotes,
+# or bare (the first character patterns.VALUE's bare value takes). The regex starts there, one back,
+# and reads the value, which then never fails to match: each report costs only the value's length.
+_VALUE_START = r"""(?:"[^"\\]|\\"[^"\\]|'[^'"\\]|[^\s"'\\,;&|<>(){}\[\]`$])"""
+AT_VALUE = (
+    r"""(?:(?P<raw>(?<=")(?<!\\"))|(?P<dq>(?<=\\"))|(?P<sq>(?<=')))?"""
+    r"""(?P<value>(?(raw)(?:[^"\\]|\\.){1,1024}+|(?(dq)(?:[^"\\]|\\[^"]){1,1024}+|(?(sq)(?:[^'"\\]|\\.){1,1024}+|"""
+    + BARE_VALUE + "))))"
+)
+
+_TOKEN = r'[^\s\\"]{1,128}'  # a netrc token: a user name, an account
+_HOST = r"(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}|localhost)"  # a name with dots: not "machine learning"
+_NETRC_FIELDS = rf"{_WS}{{1,8}}(?:login|account){_WS}{{1,8}}{_TOKEN}"
+NETRC_TRIGGER = (
+    rf"{_NOT_WORD}(?:machine{_WS}{{1,8}}{_HOST}(?:{_NETRC_FIELDS}){{0,2}}|default(?:{_NETRC_FIELDS}){{1,2}})"
+    rf"{_WS}{{1,8}}password{_WS}{{1,8}}{_VALUE_START}"
+)
+
+# A .pgpass line: host (a name, not a number: "12:30:00:..." is a time) and port (digits or *),
+# database and user (not only digits), then the password.
+_PG_FIELD = r'[^:\s\\"]'
+PGPASS_TRIGGER = (
+    r"""(?:^|\\[nr]|[\s"'])(?:\*|[A-Za-z0-9.-]{0,252}[A-Za-z][A-Za-z0-9.-]{0,252}):(?:\*|[0-9]{1,5}):"""
+    rf"{_PG_FIELD}{{1,63}}:{_PG_FIELD}{{0,62}}[^:\s\\\"0-9]{_PG_FIELD}{{0,62}}:{_VALUE_START}"
+)
+
+# name/value pairs: a name that ends in a word that says secret, then its value.
+_Q = r"""(?:\\{0,7}["'])?"""
+_SECRET_NAME = (r"[A-Za-z0-9_./-]{0,80}(?i:password|passwd|passphrase|secret|token|credentials?|[_.-]pass|[_.-]pwd"
+                r"|(?:api|private|secret|access|client|signing|encryption)[_-]?key)")
+_COLON = r"\s{0,4}:\s{0,4}"
+_BETWEEN = rf"{_Q}(?:[\s,]|\\[nrt]){{1,16}}-?\s{{0,4}}{_Q}"
+_TYPE_FIELD = rf"(?:(?i:type){_Q}{_COLON}{_Q}[A-Za-z]{{1,20}}{_BETWEEN})?"  # Parameter Store's "Type"
+PAIR_TRIGGER = (
+    rf"{_NOT_WORD}(?i:name|key){_Q}{_COLON}{_Q}{_SECRET_NAME}{_BETWEEN}{_TYPE_FIELD}(?i:value){_Q}{_COLON}"
+    + _VALUE_START
+)
+
+
+def _value_ok(match: re.Match) -> bool:
+    value = match.group("value")
+    return plausible_secret(value) and not value.isdigit() and not_a_call(match)
+
+
+FILE_RULES: tuple[Rule, ...] = (
+    Rule(
+        name="netrc_password",
+        replaces="the password in a .netrc entry (machine <host> login <user> password <secret>)",
+        pattern=AT_VALUE, group="value", trigger=NETRC_TRIGGER, anchored=True, back=1, reach=VALUE_REACH,
+        check=_value_ok,
+        example="`machine api.example.com login bob password <password>` (not `machine learning`)",
+    ),
+    Rule(
+        name="pgpass_password",
+        replaces="the password of a .pgpass line (host:port:database:user:<secret>)",
+        pattern=AT_VALUE, group="value", trigger=PGPASS_TRIGGER, anchored=True, back=1, reach=VALUE_REACH,
+        check=_value_ok,
+        example="`db.example.com:5432:shop:app:<password>` (not a time or a MAC address)",
+    ),
+    Rule(
+        name="secret_name_value",
+        replaces="the value of a name/value pair whose name says secret (Kubernetes env, ECS, Parameter Store)",
+        pattern=AT_VALUE, group="value", trigger=PAIR_TRIGGER, anchored=True, back=1, reach=VALUE_REACH,
+        check=_value_ok,
+        example='`- name: DB_PASSWORD` / `value: <value>`, `{"name": "API_TOKEN", "value": "<value>"}`',
+    ),
+)
