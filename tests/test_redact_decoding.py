@@ -190,13 +190,28 @@ def test_a_run_longer_than_a_credential_is_not_decoded_as_one():
 
 
 def test_a_large_base64_image_costs_no_decoding():
-    """2 MB of base64 with no boundary inside: the scanner reports nothing, the rule reads nothing."""
+    """2 MB of base64 with no boundary inside: nothing in it is decoded, and the rule's regex reads
+    only the stretches around the scanner's reports (a fraction of the blob), each once."""
+    import dataclasses
+
+    from hookd.redact import Redactor
+    from hookd.redact.rules import BUILTIN_RULES
+
+    decoded: list[str] = []
+
+    def counting(value: str) -> bool:
+        decoded.append(value)
+        return user_password(value)
+
+    rule = next(r for r in BUILTIN_RULES if r.name == "base64_user_password")
+    redactor = Redactor([dataclasses.replace(rule, validate=counting)])
     blob = base64.b64encode(bytes(_rng.randrange(256) for _ in range(1_500_000))).decode()
-    text = json.dumps({"stdout": "data:image/png;base64," + blob + " alice " + b64("alice:" + fake())})
-    REDACTOR.examined.clear()
-    out, counts = REDACTOR.redact(text)
-    assert counts == {"base64_user_password": 1}
-    assert REDACTOR.examined["base64_user_password"] < 1000
+    credential = b64("alice:" + fake())
+    text = json.dumps({"stdout": "data:image/png;base64," + blob + " alice " + credential})
+    out, counts = redactor.redact(text)
+    assert counts == {"base64_user_password": 1} and credential not in out
+    assert decoded == [credential]
+    assert redactor.examined["base64_user_password"] < len(text) // 4
 
 
 # --- wrappers: decoded text read as the rules read a payload -------------------------

@@ -43,8 +43,8 @@ S = "{secret}"
     ("netrc_password", f"machine localhost login x account y password {S}"),
     ("netrc_password", f"default login anonymous password {S}"),
     ("netrc_password", f'machine git.example.com login bob password "{S}"'),
-    ("pgpass_password", f"db.example.com:5432:shop:app:{S}\n"),
-    ("pgpass_password", f"*:*:*:replicator:{S}"),
+    ("pgpass_password", f"$ cat ~/.pgpass\ndb.example.com:5432:shop:app:{S}\n"),
+    ("pgpass_password", f"PGPASSFILE=/etc/pg.conf\n*:*:*:replicator:{S}"),
     ("pgpass_password", f"cat ~/.pgpass\nlocalhost:5433:*:postgres:{S}"),
     ("secret_name_value", f"env:\n  - name: DB_PASSWORD\n    value: {S}\n"),
     ("secret_name_value", f'- name: API_TOKEN\n  value: "{S}"'),
@@ -95,6 +95,21 @@ def test_name_value_pairs_in_json_two_and_three_levels_down():
 ])
 def test_look_alikes_are_kept(text):
     assert redact(text) == (text, {})
+
+
+def test_pgpass_look_alikes_near_the_word_are_kept():
+    text = ("$ grep -c . ~/.pgpass\n0\n12:30:45:123:456\naa:bb:cc:dd:ee:ff\nroot:x:0:0:root:/root:/bin/bash\n"
+            "fe80:0:0:0:1\nlocalhost:5432:*:postgres:*\ndb:5432:shop:app:12345\ndb:5432:shop:1000:x9Yz8Wq7\n")
+    assert redact(text) == (text, {})
+
+
+def test_a_pgpass_line_far_from_the_word_is_read_as_text():
+    """The rule's stated limit: without "pgpass" within 4096 characters a line is just text."""
+    secret = fake()
+    line = f"db.example.com:5432:shop:app:{secret}"
+    assert redact(line) == (line, {})
+    assert redact("pgpass" + " " * 5000 + line) == ("pgpass" + " " * 5000 + line, {})
+    assert secret not in redact("pgpass" + " " * 3000 + line)[0]
 
 
 def test_bare_base64_credentials_at_chunk_borders_are_found_as_the_regex_finds_them():

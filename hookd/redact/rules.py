@@ -208,7 +208,7 @@ WRAPPER_RULES: tuple[Rule, ...] = (
         name="base64_user_password",
         replaces="a bare base64 run of `name:secret` (Basic auth's credential with no header beside it)",
         pattern=wrappers.BASIC_PATTERN, group="value", trigger=wrappers.BASIC_TRIGGER, exact=True,
-        reach=wrappers.BASIC_MAX + 8, ahead=1, validate=wrappers.user_password,
+        reach=wrappers.BASIC_MAX + 8, ahead=wrappers.BASIC_MAX + 4, validate=wrappers.user_password,
         example="`YWxpY2U6…` (base64 of `alice:<password>`; not of `user:pass` or `Note: see…`)",
     ),
 )

@@ -90,12 +90,15 @@ def unwrap_data_url(value: str) -> str | None:
 #
 # Basic auth's credential is base64 of "name:secret". Where no "Basic " or
 # '"auth":' stands before it, it is found by its shape alone: every 4
-# characters of base64 encode 3 bytes, and printable ASCII allows only some
-# characters at each place in a group (a random run passes a group one time
-# in 14), and a colon encodes to a few fixed forms at each of its 3 offsets.
-# The scanner looks for whole runs of such groups, one with a colon, between
-# characters that cannot be base64; the run (at most BASIC_MAX characters) is
-# decoded and judged by user_password.
+# characters of base64 encode 3 bytes, printable ASCII allows only some
+# characters at each place in a group (a random group passes one time in
+# 14), and a colon encodes to a few fixed forms at each of its 3 offsets. The
+# scanner looks for a group holding a colon followed by a printable group and
+# one more (the secret's 6 characters or more); the run around it (at most
+# BASIC_MAX characters, between characters that cannot be base64) is decoded
+# and judged by user_password. The trigger is short and bounded on purpose:
+# one that followed the whole run from its start cost the scanner a third of
+# its speed on ordinary text (bench/README.md).
 
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 BASIC_MAX = 344  # characters of base64: 256 bytes of name:secret and a newline
@@ -118,10 +121,8 @@ _COLON_GROUP = "(?:" + "|".join(_group(*(_COLON if i == at else _PRINTABLE for i
                                 for at in range(3)) + ")"
 # The last group may end in a newline (echo's) and padding; any base64 characters will do there.
 _LAST_GROUP = "(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)"
-_NOT_B64 = r"[^A-Za-z0-9+/_\\-]"  # "=" ends a run, so one may begin after it (name=run)
-BASIC_TRIGGER = (rf"(?:^|{_NOT_B64}|\\[nrt])(?:{_TEXT_GROUP})*{_COLON_GROUP}(?:{_TEXT_GROUP})*{_LAST_GROUP}"
-                 r"(?:[^A-Za-z0-9+/=_-]|$)")
-BASIC_PATTERN = (r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"
+BASIC_TRIGGER = _COLON_GROUP + _TEXT_GROUP + _LAST_GROUP
+BASIC_PATTERN = (r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"  # "=" ends a run: one may begin after name=
                  rf"(?P<value>[A-Za-z0-9+/]{{12,{BASIC_MAX}}}+={{0,2}})(?![A-Za-z0-9+/=_-])")
 
 _USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._@+-]{1,63}")
