@@ -30,11 +30,13 @@ MAX_LEVEL = 4  # the payload's JSON and three levels of JSON text nested in its 
 # At level k (1: the payload's own strings) an escape is written with 2**(k-1) backslashes
 # (\u0067, \\u0067, \\\\u0067...), and a quote that ends a string of level k+1 as
 # 2**k - 1 backslashes and a quote (\", \\\", \\\\\\\") or as level k's \u0022.
+# Every alternative starts with a plain character (\\, ' or %) and looks behind only after it, so
+# the regex skips at C speed from one of those characters to the next.
+_JOINT = r"(?:[ \t]|\\[nt]){0,8}\+(?:[ \t]|\\[nt]){0,8}"
 _EDIT = re.compile(
-    r"(?<!\\)(?P<run>\\+)u00(?P<hex>[2-7][0-9A-Fa-f])"
-    r"|(?<!\\)(?P<quote>\\{7}|\\{3})\""
-    r"|(?<=[A-Za-z0-9_])%3[Dd]|(?<=[A-Za-z0-9_.~-])%26(?=[A-Za-z_])"
-    r"|(?<!\\)(?P<q>\\\"|')(?:[ \t]|\\[nt]){0,8}\+(?:[ \t]|\\[nt]){0,8}(?P=q)"
+    r"\\(?<!\\\\)(?:(?P<run>\\*)u00(?P<hex>[2-7][0-9A-Fa-f])|(?P<quote>\\{6}|\\{2})\"|\"" + _JOINT + r"\\\")"
+    r"|'(?<!\\')" + _JOINT + "'"
+    r"|%(?<=[A-Za-z0-9_]%)3[Dd]|%(?<=[A-Za-z0-9_.~-]%)26(?=[A-Za-z_])"
 )
 _PERCENT = {"%3D": "=", "%3d": "=", "%26": "&"}
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
@@ -46,8 +48,8 @@ VIEW_TRIGGERS = (r"\\u00[2-7]", r"""(?:\\"|')(?:[ \t]|\\[nt]){0,8}\+""",
 
 def _edit(m: re.Match) -> tuple[int, str] | None:
     """Where the edit starts in the original, and what the view has there instead; None: no edit."""
-    if m.group("run"):
-        run = len(m.group("run"))
+    if m.group("hex"):
+        run = 1 + len(m.group("run"))
         level_escape = run & -run  # the backslashes of the escape itself; those before are literal
         if level_escape > 2 ** (MAX_LEVEL - 1):
             return None
@@ -59,9 +61,9 @@ def _edit(m: re.Match) -> tuple[int, str] | None:
         return m.start() + run - level_escape, chr(code)
     if m.group("quote"):
         return m.start(), '\\"'
-    if m.group("q"):
-        return m.start(), ""
-    return m.start(), _PERCENT[m.group()]
+    if m.group()[0] == "%":
+        return m.start(), _PERCENT[m.group()]
+    return m.start(), ""  # a joint
 
 
 class View:
