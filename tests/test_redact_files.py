@@ -121,3 +121,25 @@ def test_bare_base64_credentials_at_chunk_borders_are_found_as_the_regex_finds_t
         out, counts = redact(text)
         assert counts == {"base64_user_password": 40}
         assert not any(run in out for run in runs)
+
+
+@pytest.mark.parametrize("payload", [
+    '{"a": "machine a.b.c login x password\\n"}',  # the string ends where a value would begin
+    '{"a": "- name: DB_PASSWORD\\n  value: "}',
+    '{"a": "- name: DB_PASSWORD\\n  value: ", "b": "x"}',
+    '{"t": "{\\"DB_PASSWORD\\": \\"\\\\\\"a \\\\\\"quoted\\\\\\" thing\\\\\\"\\"}"}',  # a value that starts with a quote
+])
+def test_a_value_never_reads_past_its_json_string(payload):
+    out, _ = ENGINE.redact(payload)
+    value = json.loads(out)
+    for text in [v for v in value.values() if isinstance(v, str) and v.startswith("{")]:
+        json.loads(text)  # JSON inside a string stays JSON
+    assert ENGINE.redact(out) == (out, {})
+
+
+def test_two_base64_runs_joined_by_padding_redact_the_same_on_a_second_pass():
+    run = base64.b64encode(f"alice:{fake(14)}".encode()).decode()  # 20 bytes: one "=" of padding
+    assert run.endswith("=") and not run.endswith("==")
+    text = json.dumps({"a": run + run + "%3D x"})
+    once, _ = ENGINE.redact(text)
+    assert ENGINE.redact(once) == (once, {})

@@ -20,13 +20,16 @@ from hookd.redact.rule import Rule
 # White space in JSON text: raw (pretty-printed JSON, decoded wrappers) or escaped in a string.
 _WS = r"(?:\s|\\[nrt])"
 _NOT_WORD = r"(?:^|[^A-Za-z0-9_]|\\[nrt])"
-# Where a trigger ends: just past the value's first character, in raw JSON quotes, in \" or ' quotes,
-# or bare (the first character patterns.VALUE's bare value takes). The regex starts there, one back,
-# and reads the value, which then never fails to match: each report costs only the value's length.
-_VALUE_START = r"""(?:"[^"\\]|\\"[^"\\]|'[^'"\\]|[^\s"'\\,;&|<>(){}\[\]`$])"""
+# Where a trigger ends: just past the value's first character, in \" or ' quotes, or bare (the first
+# character patterns.VALUE's bare value takes); for a name/value pair in raw JSON, also in raw quotes
+# right after a raw-quoted "value" key. The regex starts there, one back, and reads the value, which
+# then never fails to match: each report costs only the value's length.
+_VALUE_START = r"""(?:\\"[^"\\]|'[^'"\\]|[^\s"'\\,;&|<>(){}\[\]`$])"""
+# A raw quote opens a value only after a raw "value" key (one written inside a string ends it).
+_RAW_AFTER_KEY = r'(?:(?<=(?i:value)": ")|(?<=(?i:value)":")|(?<=(?i:value)" : "))'
 AT_VALUE = (
-    r"""(?:(?P<raw>(?<=")(?<!\\"))|(?P<dq>(?<=\\"))|(?P<sq>(?<=')))?"""
-    r"""(?P<value>(?(raw)(?:[^"\\]|\\.){1,1024}+|(?(dq)(?:[^"\\]|\\[^"]){1,1024}+|(?(sq)(?:[^'"\\]|\\.){1,1024}+|"""
+    r"""(?:(?P<raw>""" + _RAW_AFTER_KEY + r""")|(?P<dq>(?<=\\"))|(?P<sq>(?<=')))?"""
+    r"""(?P<value>(?(raw)(?:[^"\\]|\\.){1,1024}+|(?(dq)(?:[^"\\]|\\\\\\"|\\[^"]){1,1024}+|(?(sq)(?:[^'"\\]|\\.){1,1024}+|"""
     + BARE_VALUE + "))))"
 )
 
@@ -70,8 +73,8 @@ _COLON = r"\s{0,4}:\s{0,4}"
 _BETWEEN = rf"{_Q}(?:[\s,]|\\[nrt]){{1,16}}-?\s{{0,4}}{_Q}"
 _TYPE_FIELD = rf"(?:(?i:type){_Q}{_COLON}{_Q}[A-Za-z]{{1,20}}{_BETWEEN})?"  # Parameter Store's "Type"
 PAIR_TRIGGER = (
-    rf"{_NOT_WORD}(?i:name|key){_Q}{_COLON}{_Q}{_SECRET_NAME}{_BETWEEN}{_TYPE_FIELD}(?i:value){_Q}{_COLON}"
-    + _VALUE_START
+    rf"{_NOT_WORD}(?i:name|key){_Q}{_COLON}{_Q}{_SECRET_NAME}{_BETWEEN}{_TYPE_FIELD}(?i:value)"
+    rf"""(?:"{_COLON}"[^"\\]|{_Q}{_COLON}{_VALUE_START})"""
 )
 
 

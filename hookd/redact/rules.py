@@ -200,7 +200,7 @@ WRAPPER_RULES: tuple[Rule, ...] = (
         name="encoded_secret",
         replaces="a base64 or hex run that decodes to text holding a secret (the whole run)",
         pattern=(r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"
-                 r"(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_-])"),
+                 r"(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_\[-])"),
         group="value", keywords=wrappers.keywords(), reach=8300, unwrap=wrappers.unwrap_encoded,
         example="`Z2hwX…` (base64 of a GitHub token), `6768705f…` (hex), base64 of `PASSWORD=…`",
     ),

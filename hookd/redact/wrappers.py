@@ -122,8 +122,10 @@ _COLON_GROUP = "(?:" + "|".join(_group(*(_COLON if i == at else _PRINTABLE for i
 # The last group may end in a newline (echo's) and padding; any base64 characters will do there.
 _LAST_GROUP = "(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)"
 BASIC_TRIGGER = _COLON_GROUP + _TEXT_GROUP + _LAST_GROUP
-BASIC_PATTERN = (r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"  # "=" ends a run: one may begin after name=
-                 rf"(?P<value>[A-Za-z0-9+/]{{12,{BASIC_MAX}}}+={{0,2}})(?![A-Za-z0-9+/=_-])")
+# "=" ends a run, so one may begin after name=; and a run never ends right before "[": in a=b, once b
+# is redacted, a would be followed by a marker, and a second pass would read it differently.
+BASIC_PATTERN = (r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"
+                 rf"(?P<value>[A-Za-z0-9+/]{{12,{BASIC_MAX}}}+={{0,2}})(?![A-Za-z0-9+/=_\[-])")
 
 _USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._@+-]{1,63}")
 # name:value pairs that are not a user and a password: schemes, digests, hosts, kinds of id.
