@@ -53,6 +53,10 @@ S = "{secret}"
     ("secret_name_value", json.dumps({"Name": "/prod/db/password", "Type": "SecureString", "Value": S}, indent=2)),
     ("secret_name_value", f"- key: CLIENT_SECRET\n  value: {S}"),
     ("secret_assignment", f"Server=db;Database=shop;Uid=sa;Pwd={S};"),
+    ("piped_user_password", f"echo -n alice:{S} | base64"),
+    ("piped_user_password", f'curl -H "Authorization: Basic $(echo -n \'ci-bot:{S}\' | base64)" https://x'),
+    ("piped_user_password", f"printf '%s' deploy@example.com:{S} | base64 -w0"),
+    ("piped_user_password", f'base64 <<< "alice:{S}"'),
 ])
 def test_a_credential_file_secret_is_replaced_and_nothing_else(rule, template):
     secret = fake()
@@ -92,6 +96,9 @@ def test_name_value_pairs_in_json_two_and_three_levels_down():
     '{"name": "password", "type": "string", "minLength": 8}',
     "Driver={SQLite3};Database=/tmp/x.db;Trusted_Connection=yes;",
     "cd /tmp;pwd;ls\nOLDPWD=/home/bob PWD=/tmp",
+    "echo -n alice:$PASSWORD | base64",
+    "echo YWxpY2U6eHl6 | base64 -d; echo -n user:pass | base64; echo -n key:value | base64",
+    "echo http://example.com:8080 | base64; echo alice:Zq8vT3mKx9 > creds.txt",
 ])
 def test_look_alikes_are_kept(text):
     assert redact(text) == (text, {})

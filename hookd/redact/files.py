@@ -16,6 +16,7 @@ import re
 from hookd.redact.checks import not_a_call, plausible_secret
 from hookd.redact.patterns import BARE_VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
+from hookd.redact.wrappers import credential_pair
 
 # White space in JSON text: raw (pretty-printed JSON, decoded wrappers) or escaped in a string.
 _WS = r"(?:\s|\\[nrt])"
@@ -78,6 +79,31 @@ PAIR_TRIGGER = (
 )
 
 
+# user:password in clear on its way into base64, to make a Basic auth header: echo -n user:pw | base64,
+# printf '%s' user:pw | base64, base64 <<< user:pw. The trigger runs to the password's first character;
+# the check reads the pipe into base64 after it (a decode, base64 -d, is not making a credential).
+_USER_COLON = r"""(?:\\?["'])?[A-Za-z0-9_][A-Za-z0-9._@+-]{1,63}:"""
+_PIPED_CHAR = r"""[^\s"'\\|;&`$<>(){}\[\]]"""  # a character of the password (the trigger takes the first)
+PIPED_TRIGGER = (
+    rf"""{_NOT_WORD}(?:echo(?:\s{{1,4}}-[neE]{{1,3}}){{0,2}}|printf\s{{1,4}}(?:\\?["'])%s(?:\\?["']))\s{{1,4}}"""
+    rf"""{_USER_COLON}{_PIPED_CHAR}|{_NOT_WORD}base64\s{{0,4}}<<<\s{{0,4}}{_USER_COLON}{_PIPED_CHAR}"""
+)
+PIPED_PATTERN = ("(?P<value>" + _PIPED_CHAR + "{1,200})"
+                 r"""(?P<after>(?:\\?["'])?\s{0,4}\|\s{0,4}base64(?![A-Za-z0-9_])(?!\s{0,4}(?:-d|-D|--decode)))?""")
+_NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-"
+
+
+def _piped_ok(match: re.Match) -> bool:
+    """The pair is a credential, and (for echo and printf) it goes into base64."""
+    text, start = match.string, match.start("value")
+    before = text[max(0, start - 66):start - 1]
+    if not credential_pair(before[len(before.rstrip(_NAME_CHARS)):], match.group("value")):
+        return False
+    if match.group("after"):
+        return True
+    return text.rfind("<<<", max(0, start - 80), start) >= 0 and "base64" in text[max(0, start - 100):start]
+
+
 def _value_ok(match: re.Match) -> bool:
     value = match.group("value")
     return plausible_secret(value) and not value.isdigit() and not_a_call(match)
@@ -97,6 +123,13 @@ FILE_RULES: tuple[Rule, ...] = (
         pattern=PGPASS_PATTERN, group="value", keywords=("pgpass",), ignore_case_keywords=True,
         reach=PGPASS_REACH, check=_pgpass_ok,
         example="`cat ~/.pgpass` … `db.example.com:5432:shop:app:<password>` (not a time or a MAC address)",
+    ),
+    Rule(
+        name="piped_user_password",
+        replaces="the password of user:password on its way into base64 (echo -n user:pw | base64)",
+        pattern=PIPED_PATTERN, group="value", trigger=PIPED_TRIGGER, anchored=True, back=1, reach=300,
+        check=_piped_ok,
+        example="`echo -n alice:<password> | base64` (not `| base64 -d`)",
     ),
     Rule(
         name="secret_name_value",

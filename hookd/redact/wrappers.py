@@ -154,6 +154,11 @@ def user_password(value: str) -> bool:
     if raw.count(b":") != 1 or not all(0x21 <= b < 0x7F for b in raw):
         return False
     name, secret = raw.decode("ascii").split(":")
+    return credential_pair(name, secret)
+
+
+def credential_pair(name: str, secret: str) -> bool:
+    """``name:secret`` is a user and a password (user_password's test, also for one in clear)."""
     if not _USER.fullmatch(name) or name.isdigit() or name.lower() in _NOT_USERS:
         return False
     if not 6 <= len(secret) <= 200 or secret.isdigit() or secret[0] == "/" or secret == name:
