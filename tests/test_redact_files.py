@@ -53,6 +53,8 @@ S = "{secret}"
     ("secret_name_value", json.dumps({"Name": "/prod/db/password", "Type": "SecureString", "Value": S}, indent=2)),
     ("secret_name_value", f"- key: CLIENT_SECRET\n  value: {S}"),
     ("secret_assignment", f"Server=db;Database=shop;Uid=sa;Pwd={S};"),
+    ("cli_password", f"smbclient //fs01/share -U alice%{S} -c 'ls'"),
+    ("cli_password", f'smbclient -L //fs01 -U "CORP\\\\alice%{S}"'),
     ("piped_user_password", f"echo -n alice:{S} | base64"),
     ("piped_user_password", f'curl -H "Authorization: Basic $(echo -n \'ci-bot:{S}\' | base64)" https://x'),
     ("piped_user_password", f"printf '%s' deploy@example.com:{S} | base64 -w0"),
@@ -97,6 +99,7 @@ def test_name_value_pairs_in_json_two_and_three_levels_down():
     "Driver={SQLite3};Database=/tmp/x.db;Trusted_Connection=yes;",
     "cd /tmp;pwd;ls\nOLDPWD=/home/bob PWD=/tmp",
     "echo -n alice:$PASSWORD | base64",
+    "smbclient //fs01/share -U alice -N; smbclient -U bob%$SMB_PASS //fs01/x",
     "echo YWxpY2U6eHl6 | base64 -d; echo -n user:pass | base64; echo -n key:value | base64",
     "echo http://example.com:8080 | base64; echo alice:Zq8vT3mKx9 > creds.txt",
 ])

@@ -79,6 +79,8 @@ _CLI_TRIGGER = (
     + r"*\s(?:-p|--password)(?:\s{1,4}|=)"
     r"|" + _NOT_WORD + r"redis-cli" + _CMD + r"*\s-a\s{1,4}"
     r"|" + _NOT_WORD + r"curl" + _CMD + r"""*\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{1,128}:"""
+    r"|" + _NOT_WORD + r"(?:smbclient|rpcclient|smbmap|smbcacls)" + _CMD  # Samba's -U user%password
+    + r"""*\s(?:-U|--user(?:name)?)(?:\s{1,4}|=)(?:\\?["'])?(?:[^\s%"'\\]|\\\\){1,128}%"""
     r"|--(?:[A-Za-z0-9]{1,20}-){0,3}(?:password|passwd|passphrase|pass|token|secret|api-?key|cookie)"
     r"(?:=|\s{1,4})"
 ) + r")[^\s\-]"  # the value's first character: not an option, not a prompt for the password
@@ -144,7 +146,8 @@ CONTEXT_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         name="cli_password",
-        replaces="a password given on a command line (mysql -p..., --password=..., curl -u user:..., --cookie)",
+        replaces="a password given on a command line (mysql -p..., --password=..., curl -u user:..., "
+        "smbclient -U user%..., --cookie)",
         pattern=VALUE,
         group="value", trigger=_CLI_TRIGGER, anchored=True, back=1, reach=VALUE_REACH, check=option_value_ok,
         example="`mysql -u root -p<password>`, `--password=<password>`, `curl -u user:<password>`",
