@@ -53,12 +53,17 @@ KV_SEP = r"""(?:\\?["'])?\s{0,4}[:=]{1,2}>?\s{0,4}(?:\\?["'])?"""
 # Once it has begun, a value never fails to match (a bare word followed by "("
 # is a call, which checks.not_a_call rejects afterwards; a quoted one that does
 # not close runs to the end of its JSON string), so reading one costs its length.
+# A bare value's escaped backslash ends it where it begins an escape of JSON nested in a string:
+# a newline or tab (\\n, \\\\n: a line of an .env file or of code there ends) or a quote (\\\").
+_NESTED_BREAK = r'(?:\\\\){0,3}(?:[nrt]|\\")'
+BARE_VALUE = (r"(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\(?!" + _NESTED_BREAK + r"))(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\(?!"
+              + _NESTED_BREAK + r")){0,1023}+")
 VALUE = (
     r"(?:(?P<dq>\\\")|(?P<sq>'))?"
     r"(?P<value>"
-    r"(?(dq)(?:[^\"\\]|\\[^\"]){1,1024}+"
+    r"(?(dq)(?:[^\"\\]|\\\\\\\"|\\[^\"]){1,1024}+"  # a quote escaped inside it (\\\") is taken whole
     r"|(?(sq)(?:[^'\"\\]|\\.){1,1024}+"
-    r"|(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\)(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\){0,1023}+"
+    r"|" + BARE_VALUE +
     r")))"
     r"(?(dq)(?:\\\")?|(?(sq)'?))"
 )

@@ -15,6 +15,7 @@ import re
 from hookd.redact.checks import (assigned_value_ok, option_value_ok, card_context_ok, card_issuer_ok, looks_like_credential,
                                  luhn_ok, plausible_secret)
 from hookd.redact.patterns import B1, E, E_DASH, HS_KV_SEP, HS_WS, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
+from hookd.redact.files import FILE_RULES
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
 from hookd.redact import wrappers
@@ -42,7 +43,7 @@ _JSON_KEY_TRIGGER = (
 # What an assignment's name ends with, and what may stand between it and the = or :.
 _SECRET_NAMES = ["password", "passwd", "passphrase", "secret", "token", "credential", "credentials"]
 _SECRET_NAMES += [p + sep + "key" for p in _KEY_PREFIXES[3:-1].split("|") for sep in ("", "_", "-", ".")]
-_SECRET_NAMES += [sep + w for w in ("pass", "pwd", "auth") for sep in "_-."]
+_SECRET_NAMES += [sep + w for w in ("pass", "pwd", "auth") for sep in "_-."] + [";pwd"]  # ODBC's ;Pwd=
 _NAME_SUFFIXES = ["", " ", "'", '\\\\"', "' ", '\\\\" ']
 _NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES) + ")"
 _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
@@ -78,6 +79,8 @@ _CLI_TRIGGER = (
     + r"*\s(?:-p|--password)(?:\s{1,4}|=)"
     r"|" + _NOT_WORD + r"redis-cli" + _CMD + r"*\s-a\s{1,4}"
     r"|" + _NOT_WORD + r"curl" + _CMD + r"""*\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{1,128}:"""
+    r"|" + _NOT_WORD + r"(?:smbclient|rpcclient|smbmap|smbcacls)" + _CMD  # Samba's -U user%password
+    + r"""*\s(?:-U|--user(?:name)?)(?:\s{1,4}|=)(?:\\?["'])?(?:[^\s%"'\\]|\\\\){1,128}%"""
     r"|--(?:[A-Za-z0-9]{1,20}-){0,3}(?:password|passwd|passphrase|pass|token|secret|api-?key|cookie)"
     r"(?:=|\s{1,4})"
 ) + r")[^\s\-]"  # the value's first character: not an option, not a prompt for the password
@@ -143,7 +146,8 @@ CONTEXT_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         name="cli_password",
-        replaces="a password given on a command line (mysql -p..., --password=..., curl -u user:..., --cookie)",
+        replaces="a password given on a command line (mysql -p..., --password=..., curl -u user:..., "
+        "smbclient -U user%..., --cookie)",
         pattern=VALUE,
         group="value", trigger=_CLI_TRIGGER, anchored=True, back=1, reach=VALUE_REACH, check=option_value_ok,
         example="`mysql -u root -p<password>`, `--password=<password>`, `curl -u user:<password>`",
@@ -198,10 +202,17 @@ WRAPPER_RULES: tuple[Rule, ...] = (
     Rule(
         name="encoded_secret",
         replaces="a base64 or hex run that decodes to text holding a secret (the whole run)",
-        pattern=(r"(?:(?<![A-Za-z0-9+/=_\\-])|(?<=\\[nrt]))"
-                 r"(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_-])"),
+        pattern=(r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"
+                 r"(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_\[-])"),
         group="value", keywords=wrappers.keywords(), reach=8300, unwrap=wrappers.unwrap_encoded,
         example="`Z2hwX…` (base64 of a GitHub token), `6768705f…` (hex), base64 of `PASSWORD=…`",
+    ),
+    Rule(
+        name="base64_user_password",
+        replaces="a bare base64 run of `name:secret` (Basic auth's credential with no header beside it)",
+        pattern=wrappers.BASIC_PATTERN, group="value", trigger=wrappers.BASIC_TRIGGER, exact=True,
+        reach=wrappers.BASIC_MAX + 8, ahead=wrappers.BASIC_MAX + 4, validate=wrappers.user_password,
+        example="`YWxpY2U6…` (base64 of `alice:<password>`; not of `user:pass` or `Note: see…`)",
     ),
 )
 
@@ -286,6 +297,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         keywords=("eyJ",), reach=14400, example="`eyJ…` `.eyJ…` `.<signature>`",
     ),
     *CONTEXT_RULES,
+    *FILE_RULES,
     *WRAPPER_RULES,
     Rule(
         name="payment_card",

@@ -37,6 +37,12 @@ TRANSFORMS = {
     "envb64": lambda v: base64.b64encode(f"ANTHROPIC_API_KEY={v}\n".encode()).decode(),
     "envfileb64": lambda v: base64.b64encode(f"DEBUG=1\nDB_PASSWORD={v}\nPORT=8080\n".encode()).decode(),
     "tail4": lambda v: v[4:],
+    "basicnl": lambda v: base64.b64encode(f"deploy:{v}\n".encode()).decode(),  # echo user:pass | base64
+    "envquotedb64": lambda v: base64.b64encode(f'export DB_PASSWORD="{v}"\n'.encode()).decode(),
+    "dockerb64": lambda v: base64.b64encode(json.dumps(
+        {"auths": {"ghcr.io": {"auth": base64.b64encode(f"bot:{v}".encode()).decode()}}}).encode()).decode(),
+    # \u escapes of JSON two levels inside the payload's string: four backslashes in its text
+    "u3": lambda v: "".join(f"\\\\\\\\u{ord(c):04x}" if i % 2 == 0 else c for i, c in enumerate(v)),
 }
 
 

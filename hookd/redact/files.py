@@ -1,0 +1,141 @@
+"""Rules for credential files whose secrets have no `=` or `:` after a telling name.
+
+``~/.netrc`` writes ``machine <host> login <user> password <secret>``;
+``~/.pgpass`` writes ``host:port:database:user:secret``; Kubernetes, ECS
+task definitions and AWS Parameter Store write a secret as a name/value
+pair (``- name: DB_PASSWORD`` then ``value: ...``, or
+``{"name": "DB_PASSWORD", "value": "..."}``). Each rule's trigger is the
+file's whole context up to the value's first character (Hyperscan), and
+its regex reads just the value, like the command-line rule's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hookd.redact.checks import not_a_call, plausible_secret
+from hookd.redact.patterns import BARE_VALUE, VALUE_REACH
+from hookd.redact.rule import Rule
+from hookd.redact.wrappers import credential_pair
+
+# White space in JSON text: raw (pretty-printed JSON, decoded wrappers) or escaped in a string.
+_WS = r"(?:\s|\\[nrt])"
+_NOT_WORD = r"(?:^|[^A-Za-z0-9_]|\\[nrt])"
+# Where a trigger ends: just past the value's first character, in \" or ' quotes, or bare (the first
+# character patterns.VALUE's bare value takes); for a name/value pair in raw JSON, also in raw quotes
+# right after a raw-quoted "value" key. The regex starts there, one back, and reads the value, which
+# then never fails to match: each report costs only the value's length.
+_VALUE_START = r"""(?:\\"[^"\\]|'[^'"\\]|[^\s"'\\,;&|<>(){}\[\]`$])"""
+# A raw quote opens a value only after a raw "value" key (one written inside a string ends it).
+_RAW_AFTER_KEY = r'(?:(?<=(?i:value)": ")|(?<=(?i:value)":")|(?<=(?i:value)" : "))'
+AT_VALUE = (
+    r"""(?:(?P<raw>""" + _RAW_AFTER_KEY + r""")|(?P<dq>(?<=\\"))|(?P<sq>(?<=')))?"""
+    r"""(?P<value>(?(raw)(?:[^"\\]|\\.){1,1024}+|(?(dq)(?:[^"\\]|\\\\\\"|\\[^"]){1,1024}+|(?(sq)(?:[^'"\\]|\\.){1,1024}+|"""
+    + BARE_VALUE + "))))"
+)
+
+_TOKEN = r'[^\s\\"]{1,128}'  # a netrc token: a user name, an account
+_HOST = r"(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}|localhost)"  # a name with dots: not "machine learning"
+_NETRC_FIELDS = rf"{_WS}{{1,8}}(?:login|account){_WS}{{1,8}}{_TOKEN}"
+NETRC_TRIGGER = (
+    rf"{_NOT_WORD}(?:machine{_WS}{{1,8}}{_HOST}(?:{_NETRC_FIELDS}){{0,2}}|default(?:{_NETRC_FIELDS}){{1,2}})"
+    rf"{_WS}{{1,8}}password{_WS}{{1,8}}{_VALUE_START}"
+)
+
+# A .pgpass line: host:port:database:user:password. There is no word in the line to trigger on, and a
+# trigger on its shape (a colon, digits, a colon...) cost the scanner a third of its speed on ordinary
+# payloads; so the rule reads such lines only near the word "pgpass" (~/.pgpass, PGPASSFILE), which
+# is in the payload that shows one: the command or path that read it.
+PGPASS_NEAR = 4096  # characters between a line and the word, either side
+PGPASS_REACH = 2 * PGPASS_NEAR  # the rule's windows around the word hold every line that near it
+_PGPASS_WORD = re.compile("(?i)pgpass")
+PGPASS_PATTERN = (
+    r"""(?:(?<![^\s"'])|(?<=\\[nr]))(?P<host>\*|[A-Za-z0-9.-]{1,253}):(?:\*|[0-9]{1,5}):[^:\s\\"]{1,63}:"""
+    r"""(?P<user>[^:\s\\"]{1,63}):(?P<value>""" + BARE_VALUE + ")"
+)
+
+
+def _pgpass_ok(match: re.Match) -> bool:
+    """Near the word pgpass; a host that is a name, not a number ("12:30:00:..." is a time); a user
+    that is not only digits."""
+    host, value = match.group("host"), match.group("value")
+    if not ((host == "*" or any(c.isalpha() for c in host)) and not match.group("user").isdigit()
+            and plausible_secret(value) and not value.isdigit()):
+        return False
+    near = _PGPASS_WORD.search(match.string, max(0, match.start() - PGPASS_NEAR), match.end() + PGPASS_NEAR)
+    return near is not None
+
+
+# name/value pairs: a name that ends in a word that says secret, then its value.
+_Q = r"""(?:\\{0,7}["'])?"""
+_SECRET_NAME = (r"[A-Za-z0-9_./-]{0,80}(?i:password|passwd|passphrase|secret|token|credentials?|[_.-]pass|[_.-]pwd"
+                r"|(?:api|private|secret|access|client|signing|encryption)[_-]?key)")
+_COLON = r"\s{0,4}:\s{0,4}"
+_BETWEEN = rf"{_Q}(?:[\s,]|\\[nrt]){{1,16}}-?\s{{0,4}}{_Q}"
+_TYPE_FIELD = rf"(?:(?i:type){_Q}{_COLON}{_Q}[A-Za-z]{{1,20}}{_BETWEEN})?"  # Parameter Store's "Type"
+PAIR_TRIGGER = (
+    rf"{_NOT_WORD}(?i:name|key){_Q}{_COLON}{_Q}{_SECRET_NAME}{_BETWEEN}{_TYPE_FIELD}(?i:value)"
+    rf"""(?:"{_COLON}"[^"\\]|{_Q}{_COLON}{_VALUE_START})"""
+)
+
+
+# user:password in clear on its way into base64, to make a Basic auth header: echo -n user:pw | base64,
+# printf '%s' user:pw | base64, base64 <<< user:pw. The trigger runs to the password's first character;
+# the check reads the pipe into base64 after it (a decode, base64 -d, is not making a credential).
+_USER_COLON = r"""(?:\\?["'])?[A-Za-z0-9_][A-Za-z0-9._@+-]{1,63}:"""
+_PIPED_CHAR = r"""[^\s"'\\|;&`$<>(){}\[\]]"""  # a character of the password (the trigger takes the first)
+PIPED_TRIGGER = (
+    rf"""{_NOT_WORD}(?:echo(?:\s{{1,4}}-[neE]{{1,3}}){{0,2}}|printf\s{{1,4}}(?:\\?["'])%s(?:\\?["']))\s{{1,4}}"""
+    rf"""{_USER_COLON}{_PIPED_CHAR}|{_NOT_WORD}base64\s{{0,4}}<<<\s{{0,4}}{_USER_COLON}{_PIPED_CHAR}"""
+)
+PIPED_PATTERN = ("(?P<value>" + _PIPED_CHAR + "{1,200})"
+                 r"""(?P<after>(?:\\?["'])?\s{0,4}\|\s{0,4}base64(?![A-Za-z0-9_])(?!\s{0,4}(?:-d|-D|--decode)))?""")
+_NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-"
+
+
+def _piped_ok(match: re.Match) -> bool:
+    """The pair is a credential, and (for echo and printf) it goes into base64."""
+    text, start = match.string, match.start("value")
+    before = text[max(0, start - 66):start - 1]
+    if not credential_pair(before[len(before.rstrip(_NAME_CHARS)):], match.group("value")):
+        return False
+    if match.group("after"):
+        return True
+    return text.rfind("<<<", max(0, start - 80), start) >= 0 and "base64" in text[max(0, start - 100):start]
+
+
+def _value_ok(match: re.Match) -> bool:
+    value = match.group("value")
+    return plausible_secret(value) and not value.isdigit() and not_a_call(match)
+
+
+FILE_RULES: tuple[Rule, ...] = (
+    Rule(
+        name="netrc_password",
+        replaces="the password in a .netrc entry (machine <host> login <user> password <secret>)",
+        pattern=AT_VALUE, group="value", trigger=NETRC_TRIGGER, anchored=True, back=1, reach=VALUE_REACH,
+        check=_value_ok,
+        example="`machine api.example.com login bob password <password>` (not `machine learning`)",
+    ),
+    Rule(
+        name="pgpass_password",
+        replaces="the password of a .pgpass line (host:port:database:user:<secret>) where the payload says pgpass",
+        pattern=PGPASS_PATTERN, group="value", keywords=("pgpass",), ignore_case_keywords=True,
+        reach=PGPASS_REACH, check=_pgpass_ok,
+        example="`cat ~/.pgpass` … `db.example.com:5432:shop:app:<password>` (not a time or a MAC address)",
+    ),
+    Rule(
+        name="piped_user_password",
+        replaces="the password of user:password on its way into base64 (echo -n user:pw | base64)",
+        pattern=PIPED_PATTERN, group="value", trigger=PIPED_TRIGGER, anchored=True, back=1, reach=300,
+        check=_piped_ok,
+        example="`echo -n alice:<password> | base64` (not `| base64 -d`)",
+    ),
+    Rule(
+        name="secret_name_value",
+        replaces="the value of a name/value pair whose name says secret (Kubernetes env, ECS, Parameter Store)",
+        pattern=AT_VALUE, group="value", trigger=PAIR_TRIGGER, anchored=True, back=1, reach=VALUE_REACH,
+        check=_value_ok,
+        example='`- name: DB_PASSWORD` / `value: <value>`, `{"name": "API_TOKEN", "value": "<value>"}`',
+    ),
+)
