@@ -29,6 +29,17 @@ CLIENT = REPO / "client" / "hook_send.py"
 BARE_PYTHON = os.path.realpath(sys.executable)
 
 
+def pytest_configure(config):
+    """Children get Ctrl-C as a terminal gives it, however pytest was started.
+
+    A shell starts a background job (`make test &`, nohup) with SIGINT ignored, and an ignored
+    signal stays ignored across exec: the tests that press Ctrl-C on a hookd command would then
+    see nothing happen. A handled signal is reset to its default at exec instead.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def github_token() -> str:
     """A token of GitHub's format (its CRC32 holds), assembled here so no scanner takes the file for a leak."""
     body = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5"
