@@ -11,120 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, TextIO
 
 import redis.exceptions
 
 from hookd.config import Config, mask_url
 from hookd.terminal.progress import Progress
-from hookd.envelope import UNKNOWN_HOOK, reject_constant
 from hookd.spool.event import Event
 from hookd.publish.connection import connect, describe_failure
 from hookd.publish.migration import through_a_move
 from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, marks_key, sender
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.replay.errors import ReplayError
+from hookd.replay.lines import BAD_LINES_SHOWN, read_file
 from hookd.units import plural
 from hookd.spool.inspect import waiting_events
-
-# The mark is a Lua number (a double): larger sequence numbers would not compare exactly.
-MAX_SEQ = 2**53 - 1
-BAD_LINES_SHOWN = 20
-
-
-class BadLine(NamedTuple):
-    line: int
-    error: str
-
-
-class Parsed(NamedTuple):
-    events: list[Event]
-    lines: list[int]        # the file line of each event
-    bad: list[BadLine]
-
-
-def _text_field(envelope: dict[str, Any], key: str) -> str:
-    value = envelope.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be a string or null, not {type(value).__name__}")
-    if not value.isascii():
-        # A lone surrogate (from a \\ud83d escape) cannot go to Redis as UTF-8; the
-        # daemon makes it U+FFFD as well.
-        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return value
-
-
-def parse_line(raw: bytes) -> Event:
-    """One line of a file into the event to publish; ValueError names what is wrong."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not valid UTF-8 (byte {exc.start})") from None
-    try:
-        envelope = json.loads(text, parse_constant=reject_constant)
-    except RecursionError:
-        raise ValueError("the JSON nests too deeply") from None
-    except ValueError as exc:
-        raise ValueError(f"not JSON ({exc})") from None
-    if not isinstance(envelope, dict):
-        raise ValueError(f"not an envelope: a JSON object is expected, not {type(envelope).__name__}")
-    seq = envelope.get("seq")
-    if seq is None:
-        raise ValueError("the envelope has no seq")
-    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq <= MAX_SEQ:
-        raise ValueError(f"seq must be a whole number from 1 to {MAX_SEQ}, not {seq!r}")
-    host = envelope.get("host")
-    if host is None or host == "":
-        raise ValueError("the envelope has no host")
-    if not isinstance(host, str):
-        raise ValueError(f"host must be a string, not {type(host).__name__}")
-    host = _text_field(envelope, "host")
-    instance = _text_field(envelope, "instance")
-    if instance and not (instance.isascii() and instance.isalnum()):
-        raise ValueError(f"instance must be letters and digits, not {instance[:40]!r}")
-    return Event(seq=seq, host=host, event_id=_text_field(envelope, "event_id"),
-                 hook=_text_field(envelope, "hook") or UNKNOWN_HOOK,
-                 session=_text_field(envelope, "session_id"),
-                 tool=_text_field(envelope, "tool_name"), envelope=raw, instance=instance)
-
-
-def parse_lines(lines: Iterable[bytes], on_line: Callable[[int], None] | None = None) -> Parsed:
-    events, numbers, bad = [], [], []
-    for number, line in enumerate(lines, 1):
-        if on_line is not None and not number % 1000:
-            on_line(number)
-        line = line.strip(b" \t\r\n")
-        if not line:
-            continue
-        try:
-            events.append(parse_line(line))
-            numbers.append(number)
-        except ValueError as exc:
-            bad.append(BadLine(number, str(exc)))
-    return Parsed(events, numbers, bad)
-
-
-def read_file(path: str, err: TextIO | None = None) -> Parsed:
-    try:
-        if path == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(path, "rb") as fh:
-                data = fh.read()
-    except OSError as exc:
-        raise ReplayError(f"cannot read {path}: {exc.strerror or exc}; give the path of a JSONL "
-                          "file of envelopes, such as one written by hookd replay --export") from None
-    # Split on LF only: CR is stripped with the line, and no other byte ends a line.
-    lines = data.split(b"\n")
-    with Progress("reading", len(lines), unit="lines", stream=err) as progress:
-        return parse_lines(lines, progress.update)
-
-
-# -- publishing -----------------------------------------------------------------
 
 
 def batches(events: list[Event], max_events: int, max_bytes: int) -> Iterator[list[Event]]:
