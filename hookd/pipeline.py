@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import NamedTuple
+from typing import Any, Callable, NamedTuple, TypeVar, overload
 
 import structlog
 
@@ -30,6 +30,8 @@ from hookd.state import DaemonState
 from hookd.worker import INLINE_BYTES, Worker
 
 log = structlog.get_logger("hookd.pipeline")
+
+T = TypeVar("T")
 
 _UNFLUSHED = error_line(Reason.UNAVAILABLE, "the spool could not be flushed to the disk; keep "
                         "the event and resend it")
@@ -47,7 +49,8 @@ class Outcome(NamedTuple):
 
     replies: list[bytes] | None
     close: bool
-    durable: asyncio.Future | None
+    # Resolves to None (the flush the replies wait for) when they are known, else to the pair.
+    durable: asyncio.Future[Any] | None
 
 
 class _Run:
@@ -89,7 +92,7 @@ class Pipeline:
                  state: DaemonState, worker: Worker | None = None) -> None:
         self.builder = builder
         self.worker = worker
-        self.in_flight: set[asyncio.Task] = set()
+        self.in_flight: set[asyncio.Task[None]] = set()
         self.spool = spool
         self.flusher = flusher
         self.state = state
@@ -98,7 +101,7 @@ class Pipeline:
         self.held_back = HeldBack()
 
     def take_all(self, frames: list[tuple[Header, bytes]],
-                 after: asyncio.Future | None = None) -> Outcome:
+                 after: asyncio.Future[Any] | None = None) -> Outcome:
         """Take a run of frames from one connection: one reply line each, in order.
 
         The accepted events are spooled with a single write before any OK is
@@ -109,7 +112,8 @@ class Pipeline:
         """
         if self.worker is not None and (after is not None
                                         or any(len(body) > INLINE_BYTES for _, body in frames)):
-            future = asyncio.get_running_loop().create_future()
+            future: asyncio.Future[tuple[list[bytes], bool]] = \
+                asyncio.get_running_loop().create_future()
             task = asyncio.ensure_future(self._take_later(frames, after, future))
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
@@ -125,8 +129,9 @@ class Pipeline:
         durable = self.flusher.durable() if run.events and self._spool_run(run) else None
         return Outcome(run.answered(), run.close, durable)
 
-    async def _take_later(self, frames: list[tuple[Header, bytes]], after: asyncio.Future | None,
-                          future: asyncio.Future) -> None:
+    async def _take_later(self, frames: list[tuple[Header, bytes]],
+                          after: asyncio.Future[Any] | None,
+                          future: asyncio.Future[tuple[list[bytes], bool]]) -> None:
         """take_all for frames that include a large one: prepared off the loop, then spooled."""
         try:
             if after is not None:
@@ -233,7 +238,16 @@ class Pipeline:
     def _build(self, header: Header, body: bytes) -> Event:
         return self._check_and(header, body, lambda body: self.builder.build(header, body))
 
-    def _check_and(self, header: Header, body: bytes, work, from_inbox: bool = False):
+    @overload
+    def _check_and(self, header: Header, body: bytes, work: Callable[[bytes], T],
+                   from_inbox: bool = False) -> T: ...
+
+    @overload
+    def _check_and(self, header: Header, body: bytes, work: None,
+                   from_inbox: bool = False) -> None: ...
+
+    def _check_and(self, header: Header, body: bytes, work: Callable[[bytes], T] | None,
+                   from_inbox: bool = False) -> T | None:
         """Count the event received, refuse it when shutting down or held back (held_back.py),
         then ``work(body)`` (if any)."""
         self.state.received += 1

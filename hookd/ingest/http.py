@@ -156,7 +156,7 @@ class HookConnection(PausesReading, asyncio.Protocol):
         answers, close = self._answers(parsed, replies, stop)
         self.replies.add(answers, close, durable)
 
-    def _answers(self, parsed: list, replies: list[bytes], stop: bool) -> tuple[list[Answer], bool]:
+    def _answers(self, parsed: list[Request | Answer], replies: list[bytes], stop: bool) -> tuple[list[Answer], bool]:
         answers: list[Answer] = []
         pending = iter(replies)
         for item in parsed:

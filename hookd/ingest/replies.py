@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Callable, Generic, TypeVar, cast
 
 R = TypeVar("R")
 
@@ -34,9 +34,9 @@ class ReplyQueue(Generic[R]):
         self._close = close
         self._unflushed = unflushed  # the replies to give when their flush failed
         self._drained = drained  # called each time the queue is sent out to its end
-        self._queue: deque[tuple[asyncio.Future | None, list[R] | None, bool,
+        self._queue: deque[tuple[asyncio.Future[Any] | None, list[R] | None, bool,
                                  Finish[R] | None]] = deque()
-        self.deferred: asyncio.Future | None = None  # the last replies still being prepared
+        self.deferred: asyncio.Future[Any] | None = None  # the last replies still being prepared
         self.closed = False
 
     def __bool__(self) -> bool:
@@ -47,20 +47,20 @@ class ReplyQueue(Generic[R]):
         return len(self._queue)
 
     @property
-    def after(self) -> asyncio.Future | None:
+    def after(self) -> asyncio.Future[Any] | None:
         """The connection's frames still being prepared off the loop, if any: the next
         ``Pipeline.take_all`` of this connection waits for them, to keep the order."""
         deferred = self.deferred
         return deferred if deferred is not None and not deferred.done() else None
 
-    def add(self, replies: list[R], close: bool, durable: asyncio.Future | None = None) -> None:
+    def add(self, replies: list[R], close: bool, durable: asyncio.Future[None] | None = None) -> None:
         """Queue replies known now; sent once ``durable`` (if any) and all before them are done."""
         self._queue.append((durable, replies, close, None))
         if durable is not None:
             durable.add_done_callback(self.send_ready)
         self.send_ready()
 
-    def add_later(self, future: asyncio.Future, finish: Finish[R] | None = None) -> None:
+    def add_later(self, future: asyncio.Future[Any], finish: Finish[R] | None = None) -> None:
         """Queue the replies ``future`` brings; ``finish`` makes (replies, close) of its result,
         which by default is that pair already."""
         self.deferred = future
@@ -91,5 +91,5 @@ class ReplyQueue(Generic[R]):
             self._drained()
 
 
-def _as_is(result: Any) -> tuple[list, bool]:
-    return result
+def _as_is(result: Any) -> tuple[list[Any], bool]:
+    return cast("tuple[list[Any], bool]", result)

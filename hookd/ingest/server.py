@@ -13,7 +13,7 @@ import os
 import socket
 import stat
 import time
-from typing import cast
+from typing import Any, cast
 
 import structlog
 
@@ -122,7 +122,7 @@ class EventConnection(PausesReading, asyncio.Protocol):
             self.budget.update(self, len(self.buffer))
         replies: list[bytes] = []
         close = False
-        durable: asyncio.Future | None = None
+        durable: asyncio.Future[Any] | None = None
         if frames:
             taken, close, durable = self.pipeline.take_all(frames, self.replies.after)
             self.deadline = self.loop.time() + self.timeout_s

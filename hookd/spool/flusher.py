@@ -45,7 +45,7 @@ class Flusher:
         self.policy = FsyncPolicy(policy)
         self.interval_s = interval_s
         self.flushed_through = 0  # events appended before the last flush that succeeded began
-        self._waiters: list[tuple[int, asyncio.Future]] = []
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._wanted = asyncio.Event()
         self._stopping = False
         self._running = False
@@ -56,13 +56,13 @@ class Flusher:
         """How many events the spool has appended: what a flush starting now would cover."""
         return self.spool.appended
 
-    def durable(self) -> asyncio.Future | None:
+    def durable(self) -> asyncio.Future[None] | None:
         """Under ``batch``: a future resolved once everything written so far is on the disk."""
         if self.policy is not FsyncPolicy.BATCH:
             return None
         return self.durable_through(self.written)
 
-    def durable_through(self, through: int) -> asyncio.Future:
+    def durable_through(self, through: int) -> asyncio.Future[None]:
         """A future resolved once the first ``through`` events are on the disk (at once if they
         are already); it fails with the OSError of a flush that should have covered them."""
         future = asyncio.get_running_loop().create_future()
