@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from typing import Callable
 
 import structlog
 
@@ -28,7 +29,7 @@ MOST = 10_000
 
 
 class HeldBack:
-    def __init__(self, keep_s: float = KEEP_S, most: int = MOST, clock=time.monotonic) -> None:
+    def __init__(self, keep_s: float = KEEP_S, most: int = MOST, clock: Callable[[], float] = time.monotonic) -> None:
         self.keep_s = keep_s
         self.most = most
         self.clock = clock

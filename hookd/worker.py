@@ -36,6 +36,7 @@ import select
 import signal
 import struct
 import time
+from typing import Any
 
 import msgspec
 import structlog
@@ -178,7 +179,7 @@ class Worker:
             time.sleep(0.01)
         self._kill()
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         return {"inline_bytes": INLINE_BYTES, "budget_ms": round(self.budget_s * 1000),
                 "prepared": self.prepared, "over_budget": self.over_budget,
                 "worker_failed": self.failed, "worker_starts": self.restarts,

@@ -83,8 +83,12 @@ def run(config: Config, as_json: bool, watch_s: float | None, out: TextIO | None
         time.sleep(watch_s)  # Ctrl-C ends it: 130, as for any command
 
 
+# Colours a text with a terminal escape (or leaves it plain).
+Paint = Callable[[str, str], str]
+
+
 def render(status: dict[str, Any], code: int, color: bool) -> str:
-    paint = (lambda text, c: f"{c}{text}{RESET}") if color else (lambda text, c: text)
+    paint: Paint = (lambda text, c: f"{c}{text}{RESET}") if color else (lambda text, c: text)
     if status.get("running") is None:
         return f"hookd: {paint('cannot tell', RED)}: {status['error']}"
     if status["running"] is False:
@@ -168,7 +172,9 @@ def _liveness_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
                      f"p50 {lag['p50']} ms  p99 {lag['p99']} ms  max {lag['max']} ms over 1 min"))
     progress = status.get("progress")
     if progress:
-        ago = lambda s: "never" if s is None else f"{format_age(s)} ago"  # noqa: E731
+        def ago(s: float | None) -> str:
+            return "never" if s is None else f"{format_age(s)} ago"
+
         text = (f"publish tried {ago(progress['publish_attempt_s'])}, "
                 f"succeeded {ago(progress['publish_success_s'])}")
         if progress["publish_waiting_s"] is not None and progress["publish_waiting_s"] >= 1:
@@ -189,7 +195,7 @@ def _liveness_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def _render_offline(status: dict[str, Any], paint) -> str:
+def _render_offline(status: dict[str, Any], paint: Paint) -> str:
     spool = status["spool"]
     if "error" in spool:
         spool_text = spool["error"]

@@ -86,7 +86,7 @@ class EnvelopeBuilder(Preparer):
     """Turns a validated frame into an Event, stamping id, sequence, host and times."""
 
     def __init__(self, host: str, sequence: SequenceAllocator, redactor: Redactor | None = None,
-                 redactions: Counter | None = None, truncate_at: int = 0,
+                 redactions: Counter[str] | None = None, truncate_at: int = 0,
                  usage: UsageTracker | None = None) -> None:
         super().__init__(redactor, truncate_at)
         self.usage = usage

@@ -86,7 +86,7 @@ class FrameBudget:
         while self.paused and self.used < self.limit:
             self.paused.popleft().resume()
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, int]:
         return {"bytes": self.used, "limit": self.limit, "connections": len(self.held),
                 "waiting": len(self.paused), "pauses": self.pauses}
 
