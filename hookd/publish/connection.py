@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import socket
+import ssl
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import redis
 import redis.asyncio as aioredis
@@ -11,6 +14,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
+from redis.typing import EncodableT
 
 from hookd.config import mask_url
 from hookd.publish import sentinel, topology
@@ -42,11 +46,27 @@ class HiredisPacking:
 
     _serializer = HiredisRespSerializer()
 
-    def pack_command(self, *args):
-        return self._serializer.pack(*args)
+    def pack_command(self, *args: EncodableT) -> list[bytes]:
+        # redis-py annotates pack's arguments as lists; they are the command's words, as its own
+        # synchronous connection passes them.
+        return cast("list[bytes]", self._serializer.pack(*args))  # type: ignore[arg-type]
 
 
-class ServerName:
+if TYPE_CHECKING:
+    class _TlsConnection:
+        """What ServerName uses of the redis-py connection class it is mixed into (asyncio or
+        blocking; each has one of the two methods)."""
+
+        host: str
+
+        def _connection_arguments(self) -> Mapping[str, Any]: ...
+
+        def _wrap_socket_with_ssl(self, sock: socket.socket) -> ssl.SSLSocket: ...
+else:
+    _TlsConnection = object
+
+
+class ServerName(_TlsConnection):
     """Check the server's certificate against ``server_name`` (also sent as SNI), not the URL's host.
 
     redis-py has no setting for it: its asyncio connection passes the
@@ -56,10 +76,10 @@ class ServerName:
 
     server_name = ""
 
-    def _connection_arguments(self):
+    def _connection_arguments(self) -> Mapping[str, Any]:
         return {**super()._connection_arguments(), "server_hostname": self.server_name}
 
-    def _wrap_socket_with_ssl(self, sock):
+    def _wrap_socket_with_ssl(self, sock: socket.socket) -> ssl.SSLSocket:
         host, self.host = self.host, self.server_name
         try:
             return super()._wrap_socket_with_ssl(sock)
@@ -110,7 +130,7 @@ def connect_sync(settings: RedisSettings, **overrides: Any) -> redis.Redis | red
     return client
 
 
-def _specialise(pool, settings: RedisSettings, *mixins: type) -> None:
+def _specialise(pool: aioredis.ConnectionPool | redis.ConnectionPool, settings: RedisSettings, *mixins: type) -> None:
     if settings.tls_server_name and uses_tls(settings):
         mixins = (ServerName, *mixins)
     if mixins:

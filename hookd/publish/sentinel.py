@@ -96,7 +96,7 @@ class NoMaster(redis.exceptions.ConnectionError):
         self.errors = errors
 
 
-def _address(client) -> str:
+def _address(client: aioredis.Redis | redis.Redis) -> str:
     kwargs = client.connection_pool.connection_kwargs
     return f"{kwargs['host']}:{kwargs['port']}"
 
@@ -106,9 +106,10 @@ class _AskedSentinel(aioredis.Redis):
 
     error: BaseException | None = None
 
-    async def execute_command(self, *args, **options):
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
         try:
-            return await super().execute_command(*args, **options)
+            # redis-py's execute_command has no annotations: its reply is whatever the command's is
+            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
         except BaseException as exc:
             self.error = exc
             raise
@@ -116,25 +117,31 @@ class _AskedSentinel(aioredis.Redis):
 
 class _Sentinels(Sentinel):
     def __init__(self, addresses: list[tuple[str, int]], kwargs: dict[str, Any]) -> None:
-        super().__init__(addresses, sentinel_kwargs=kwargs)
+        super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call]  # redis-py: unannotated
         # The same clients redis-py made (they have not connected yet), keeping their errors.
         self.sentinels = [_AskedSentinel(host=h, port=p, **kwargs) for h, p in addresses]
 
-    async def discover_master(self, service_name: str):
-        for sentinel in self.sentinels:
+    @property
+    def asked(self) -> list[_AskedSentinel]:
+        """``sentinels``, typed as what __init__ put there (redis-py reorders that list in place)."""
+        return cast("list[_AskedSentinel]", self.sentinels)
+
+    async def discover_master(self, service_name: str) -> tuple[str, int]:
+        for sentinel in self.asked:
             sentinel.error = None
         try:
-            return await super().discover_master(service_name)
+            return cast("tuple[str, int]", await super().discover_master(service_name))
         except redis.exceptions.RedisError as exc:  # NOPERM comes through redis-py as it is
-            raise NoMaster(service_name, [(_address(s), s.error) for s in self.sentinels]) from exc
+            raise NoMaster(service_name, [(_address(s), s.error) for s in self.asked]) from exc
 
 
 class _AskedSyncSentinel(redis.Redis):
     error: BaseException | None = None
 
-    def execute_command(self, *args, **options):
+    def execute_command(self, *args: Any, **options: Any) -> Any:
         try:
-            return super().execute_command(*args, **options)
+            # redis-py's execute_command has no annotations: its reply is whatever the command's is
+            return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
         except BaseException as exc:
             self.error = exc
             raise
@@ -142,16 +149,22 @@ class _AskedSyncSentinel(redis.Redis):
 
 class _SyncSentinels(redis.sentinel.Sentinel):
     def __init__(self, addresses: list[tuple[str, int]], kwargs: dict[str, Any]) -> None:
-        super().__init__(addresses, sentinel_kwargs=kwargs)
+        super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call]  # redis-py: unannotated
         self.sentinels = [_AskedSyncSentinel(host=h, port=p, **kwargs) for h, p in addresses]
 
-    def discover_master(self, service_name: str):
-        for sentinel in self.sentinels:
+    @property
+    def asked(self) -> list[_AskedSyncSentinel]:
+        """``sentinels``, typed as what __init__ put there (redis-py reorders that list in place)."""
+        return cast("list[_AskedSyncSentinel]", self.sentinels)
+
+    def discover_master(self, service_name: str) -> tuple[str, int]:
+        for sentinel in self.asked:
             sentinel.error = None
         try:
-            return super().discover_master(service_name)
+            master = super().discover_master(service_name)  # type: ignore[no-untyped-call]  # redis-py: unannotated
+            return cast("tuple[str, int]", master)
         except redis.exceptions.RedisError as exc:
-            raise NoMaster(service_name, [(_address(s), s.error) for s in self.sentinels]) from exc
+            raise NoMaster(service_name, [(_address(s), s.error) for s in self.asked]) from exc
 
 
 class SentinelMasterClient(aioredis.Redis):
@@ -166,15 +179,19 @@ class SentinelMasterClient(aioredis.Redis):
 def master_client(settings: RedisSettings, kwargs: dict[str, Any]) -> aioredis.Redis:
     """The asyncio client of the master the sentinels name, with the master's ``kwargs``."""
     sentinels = _Sentinels(sentinel_addresses(settings.sentinel), sentinel_kwargs(settings, kwargs))
-    return sentinels.master_for(settings.sentinel_master, redis_class=SentinelMasterClient,
-                                **{**kwargs, **_master_options(parse_url(settings.url), SSLConnection)})
+    client = sentinels.master_for(settings.sentinel_master, redis_class=SentinelMasterClient,
+                                  **{**kwargs, **_master_options(parse_url(settings.url), SSLConnection)})
+    return cast(SentinelMasterClient, client)  # an instance of redis_class
 
 
 def sync_master_client(settings: RedisSettings, kwargs: dict[str, Any]) -> redis.Redis:
     """The blocking client of the master the sentinels name (hookd tail)."""
     sentinels = _SyncSentinels(sentinel_addresses(settings.sentinel), sentinel_kwargs(settings, kwargs))
-    options = _master_options(redis.connection.parse_url(settings.url), redis.connection.SSLConnection)
-    return sentinels.master_for(settings.sentinel_master, **{**kwargs, **options})
+    # redis-py's blocking parse_url and master_for have no annotations; master_for makes a redis.Redis
+    url_options = redis.connection.parse_url(settings.url)  # type: ignore[no-untyped-call]
+    options = _master_options(url_options, redis.connection.SSLConnection)
+    client = sentinels.master_for(settings.sentinel_master, **{**kwargs, **options})  # type: ignore[no-untyped-call]
+    return cast(redis.Redis, client)
 
 
 # -- what a failure means ------------------------------------------------------

@@ -126,7 +126,9 @@ class PoolRoute:
         self.pool = client.connection_pool
 
     async def acquire(self, ask: redis.exceptions.AskError | None = None) -> Connection:
-        return await self.pool.get_connection()  # only a Cluster asks
+        # only a Cluster asks; redis-py's ConnectionPool.get_connection has no annotations
+        conn: Connection = await self.pool.get_connection()  # type: ignore[no-untyped-call]
+        return conn
 
     async def release(self, conn: Connection) -> None:
         await self.pool.release(conn)
@@ -193,7 +195,9 @@ def sync_client(settings: RedisSettings, **kwargs: Any) -> redis.Redis | redis.R
     tail); connection.connect_sync makes the one-server kind."""
     if settings.sentinel:
         return sentinel.sync_master_client(settings, kwargs)
-    seeds = [redis.cluster.ClusterNode(host, port) for host, port in cluster_seeds(settings)]
+    # redis-py's blocking ClusterNode has no annotations
+    seeds = [redis.cluster.ClusterNode(host, port)  # type: ignore[no-untyped-call]
+             for host, port in cluster_seeds(settings)]
     lazy = LazyCluster(lambda: redis.RedisCluster.from_url(settings.url, startup_nodes=seeds, **kwargs))
     return cast(redis.RedisCluster, lazy)  # it stands for one: every attribute is the client's
 
