@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import (assigned_value_ok, option_value_ok, card_context_ok, card_issuer_ok, looks_like_credential,
-                                 luhn_ok, plausible_secret)
+from hookd.redact.checks import (CARD_WORD_BEFORE, assigned_value_ok, card_context_ok, card_issuer_ok,
+                                 looks_like_credential, luhn_ok, option_value_ok, plausible_secret)
 from hookd.redact.patterns import B1, E, E_DASH, HS_KV_SEP, HS_WS, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
@@ -199,7 +199,8 @@ WRAPPER_RULES: tuple[Rule, ...] = (
         name="encoded_secret",
         replaces="a base64 or hex run that decodes to text holding a secret (the whole run)",
         pattern=(r"(?:(?<![A-Za-z0-9+/=_\\-])|(?<=\\[nrt]))"
-                 r"(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_-])"),
+                 # (not a lockfile's integrity hash, sha512-<base64>: a digest, and dozens to a page)
+                 r"(?!sha(?:1|256|384|512)-)(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_-])"),
         group="value", keywords=wrappers.keywords(), reach=8300, unwrap=wrappers.unwrap_encoded,
         example="`Z2hwX…` (base64 of a GitHub token), `6768705f…` (hex), base64 of `PASSWORD=…`",
     ),
@@ -303,7 +304,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"(?![0-9A-Za-z_]|[.,][0-9])"
         ),
         group="value",
-        trigger=(r"[2-6][0-9]{11}|[2-6][0-9]{3}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}"
+        trigger=(CARD_WORD_BEFORE + r"[2-6][0-9]{11}|[2-6][0-9]{3}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}"
                  r"|3[0-9]{3}[ -][0-9]{6}[ -][0-9]{5}"),
         reach=30, validate=card_issuer_ok, check=card_context_ok,
         example="`4111 1111 1111 1111`, `card: 4111111111111111` (not an 18-digit id)",

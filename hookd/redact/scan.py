@@ -17,6 +17,10 @@ CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
 OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk border (a command line's context)
 VIEW = -1  # the rule index of the view's triggers
 GATE, EVERY, CONFIRM = 0, 1, 2  # a scanner expression reports once per chunk; every end; a confirm's ends
+# Reports (calls into Python) one chunk's scan may make, its overlap included; past it the scan of that
+# chunk stops and the chunk is dense (redactor.py redacts it in bulk, dense.py). The ordinary payloads
+# of tests/corpus make at most a few dozen per chunk.
+REPORT_LIMIT = 192
 
 
 class TriggerScan:
@@ -52,17 +56,20 @@ class TriggerScan:
                 self._short.append(rule.short_trigger and kind == EVERY)
         self._database = compiled(expressions, flags, cache_dir)
 
-    def scan(self, text: str, data: bytes | None = None) -> tuple[dict, dict, bool, dict]:
+    def scan(self, text: str, data: bytes | None = None, limit: int | None = REPORT_LIMIT) -> tuple:
         """Per rule: the chunks holding its keywords; per context or exact rule: where its triggers end;
         whether the text has escapes or joints for the view to decode; per rule with a ``confirm``
-        pattern: where that ends."""
+        pattern: where that ends; and the dense chunks, whose scan made more than ``limit`` reports
+        (None: no limit) and whose reports are left out."""
         gated: dict[int, list[int]] = {}
         reports: dict[int, set[int]] = {}
         confirms: dict[int, set[int]] = {}
         ascii_data = data if data is not None and len(data) == len(text) else None
         if ascii_data is None and text.isascii():
             ascii_data = text.encode()
-        found: defaultdict[int, list[int]] = defaultdict(list)  # per expression: where it ended, in order
+        found = _Found(limit)  # per expression: where it ended, in order
+        handler = _collect if limit is None else _collect_limited
+        dense: list[int] = []
         view = False
         for chunk, low in enumerate(range(0, max(len(text), 1), CHUNK)):
             begin = max(0, low - OVERLAP)
@@ -72,9 +79,16 @@ class TriggerScan:
             else:
                 piece = ascii_data[begin:high] if ascii_data is not None else \
                     text[begin:high].encode("utf-8", "surrogatepass")
-            self._database.scan(piece, match_event_handler=_collect, context=found)
+            try:
+                self._database.scan(piece, match_event_handler=handler, context=found)
+            except hyperscan.ScanTerminated:  # _collect stopped it: past the limit
+                dense.append(chunk)
+                found.clear()
+                found.left = limit
+                continue
             if not found:
                 continue
+            found.left = limit
             for expression, ends in found.items():
                 rule = self._rule_of[expression]
                 if rule == VIEW:
@@ -93,7 +107,15 @@ class TriggerScan:
                 into.update([begin + end for end in ends] if begin else ends)
             found.clear()
         return (gated, {rule: sorted(ends) for rule, ends in reports.items()}, view,
-                {rule: sorted(ends) for rule, ends in confirms.items()})
+                {rule: sorted(ends) for rule, ends in confirms.items()}, dense)
+
+
+class _Found(defaultdict):
+    """Per expression, where it ended; ``left``: the reports this chunk may still make (None: any)."""
+
+    def __init__(self, limit: int | None) -> None:
+        super().__init__(list)
+        self.left = limit
 
 
 def _characters(data: bytes, end: int) -> int:
@@ -104,7 +126,13 @@ def _characters(data: bytes, end: int) -> int:
 
 
 def _collect(expression: int, _start: int, end: int, _flags: int, found: Any) -> None:
-    found[expression].append(end)  # found: the defaultdict(list) given to scan() as its context
+    found[expression].append(end)  # found: the _Found given to scan() as its context
+
+
+def _collect_limited(expression: int, _start: int, end: int, _flags: int, found: Any) -> bool:
+    found[expression].append(end)
+    found.left -= 1
+    return found.left < 0  # True stops the scan of this chunk
 
 
 def _literal(keyword: str) -> bytes:
