@@ -1,8 +1,8 @@
 """Redaction in bulk of the stretches too dense with candidates to confirm one by one.
 
 A chunk of text (scan.CHUNK characters) whose candidates would cost more
-Python work than its budget (scan.REPORT_LIMIT reports, redactor.CONFIRM_LIMIT
-confirmations) is dense: its candidates are not confirmed, and the stretch
+Python work than its budget (scan.REPORT_LIMIT reports, CONFIRM_LIMIT
+confirmations, below) is dense: its candidates are not confirmed, and the stretch
 is redacted whole, failing closed. The stretch is the dense chunks and the
 BACK characters before them (a secret whose shape only completes inside the
 dense chunk), to the end of the JSON string the last dense chunk ends in (a
@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
+
+from hookd.redact.scan import CHUNK
 
 DENSE = "dense"
 MARK = "[REDACTED:dense]"
@@ -38,8 +41,67 @@ _CLOSED = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
 # followed by structure (two numbers apart only by spaces are plain text, like grouped card digits).
 _JSONISH = re.compile(r'(?:[\s\[\]{},:"]++|(?:-?[0-9]++(?:\.[0-9]++)?(?:[eE][-+]?[0-9]++)?|true|false|null)'
                       r'(?=\s*+(?:[\]},:"]|\Z)))*+')
+# Between strings: what is not structure (a number, a literal; in plain text, a word).
+_WORD = re.compile(r'[^\s"\[\]{},:]*+')
+_WORD_CHARACTERS = "".join(chr(c) for c in range(33, 127) if chr(c) not in '"[]{},:')
 _TWELVE_DIGITS = re.compile(r"[0-9]{12}")
 _LONG_NUMBER = re.compile(r'-?(?=[-+.0-9eE]*?[0-9]{12})[0-9]++(?:\.[0-9]++)?(?:[eE][-+]?[0-9]++)?')
+
+
+# Candidates confirmed one by one per chunk (CHUNK characters), all rules together; one more makes the
+# chunk dense. The payloads of tests/corpus confirm at most 22 in a chunk (30 random 18-digit ids); the
+# secret-rich random documents of tests/test_redact_rules.py 39.
+CONFIRM_LIMIT = 48
+AFTER_DENSE = 4  # a chunk right after a dense one may confirm CONFIRM_LIMIT // AFTER_DENSE (floods run on)
+
+
+class Budget:
+    """Per chunk, the candidates confirmed so far; the dense chunks, whose candidates are not read."""
+
+    __slots__ = ("dense", "limit", "spent", "_seen")
+
+    def __init__(self, dense: Iterable[int], limit: int | None) -> None:
+        self.dense = set(dense)
+        self.limit = limit
+        self.spent: dict[int, int] = {}
+        self._seen: set[int] = set()
+
+    def spend(self, at: int) -> bool:
+        """Whether the candidate starting at ``at`` may be confirmed (and counts it); no if its chunk is
+        dense. Candidates of several rules that start at one place (a token, the same run as a base64
+        candidate, the value of ``TOKEN=``) count once."""
+        if self.limit is None:
+            return True
+        chunk = at // CHUNK
+        if chunk in self.dense:
+            return False
+        if at in self._seen:
+            return True
+        self._seen.add(at)
+        spent = self.spent.get(chunk, 0) + 1
+        if spent > (self.limit // AFTER_DENSE if chunk - 1 in self.dense else self.limit):
+            self.dense.add(chunk)
+            return False
+        self.spent[chunk] = spent
+        return True
+
+    def past(self, at: int) -> int:
+        """Where the run of dense chunks holding ``at`` ends."""
+        chunk = at // CHUNK + 1
+        while chunk in self.dense:
+            chunk += 1
+        return chunk * CHUNK
+
+    def runs(self, length: int) -> list[tuple[int, int]]:
+        """The dense chunks as runs of text: (start, end), in order."""
+        runs: list[tuple[int, int]] = []
+        for chunk in sorted(self.dense):
+            low, high = chunk * CHUNK, min(length, (chunk + 1) * CHUNK)
+            if runs and runs[-1][1] == low:
+                runs[-1] = (runs[-1][0], high)
+            elif low < length:
+                runs.append((low, high))
+        return runs
 
 
 def redact_in_bulk(text: str, spans: list[tuple[int, int, str]],
@@ -133,6 +195,8 @@ def _regions(text: str, runs: list[tuple[int, int]]) -> list[list]:
         else:
             low = _boundary(text, low)
             inside = _inside(text, known, known_inside, low)
+            if not inside:  # not in the middle of a number, a literal or a word
+                low = _word_start(text, low)
             known, known_inside = low, inside
             region = [low, low, inside]
             regions.append(region)
@@ -141,7 +205,7 @@ def _regions(text: str, runs: list[tuple[int, int]]) -> list[list]:
             region[1] = min(len(text), _closing(text, end) + 1)
             known, known_inside = region[1], False
         else:
-            region[1] = max(high, region[1])
+            region[1] = _reach(_WORD, text, max(high, region[1]), len(text))
             known, known_inside = end, False
     return regions
 
@@ -154,7 +218,25 @@ def _closing(text: str, at: int, end: int | None = None) -> int:
         quote = end
     if text.find("\\", at, quote) < 0:  # no escape before it: memchr speed
         return quote
-    return _REST.match(text, at, end).end()
+    return _reach(_REST, text, at, end)
+
+
+def _reach(pattern: re.Pattern, text: str, at: int, end: int) -> int:
+    """Where ``pattern`` (which matches the empty string too) stops, from ``at``, not past ``end``."""
+    match = pattern.match(text, at, end)
+    assert match is not None  # every quantifier in these patterns may repeat zero times
+    return match.end()
+
+
+def _word_start(text: str, at: int) -> int:
+    """The start of the run of _WORD characters that ``at`` is in or just after."""
+    width = 16
+    while True:
+        low = max(0, at - width)
+        kept = text[low:at].rstrip(_WORD_CHARACTERS)
+        if kept or low == 0:
+            return low + len(kept)
+        width *= 4
 
 
 def _boundary(text: str, at: int) -> int:
@@ -184,9 +266,9 @@ def _inside(text: str, known: int, known_inside: bool, at: int) -> bool:
             sign = -sign
         # Quotes after long runs of backslashes: read the strings with a regex instead.
         if known_inside:
-            close = _REST.match(text, known, at).end()
+            close = _reach(_REST, text, known, at)
             if close >= at:
                 return True
             known = close + 1
-        return _OUTSIDE.match(text, known, at).end() != at
+        return _reach(_OUTSIDE, text, known, at) != at
     return known_inside

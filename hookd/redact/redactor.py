@@ -28,7 +28,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from hookd.redact.dense import redact_in_bulk
+from hookd.redact.dense import CONFIRM_LIMIT, Budget, redact_in_bulk
 from hookd.redact.rule import Rule
 from hookd.redact.scan import CHUNK, OVERLAP, REPORT_LIMIT, TriggerScan
 from hookd.redact.view import View
@@ -41,52 +41,6 @@ _HEAD_RUN = re.compile(r"[=>\s]{0,8}[\w.\[\]|,\s]{0,250}")
 MAX_DEPTH = 2  # decoded text inside decoded text inside the payload
 VALID_CACHE_SIZE = 4096  # per rule: validated values remembered (then forgotten all at once)
 VALID_CACHE_VALUE = 256  # characters: longer values are validated every time
-# Candidates confirmed one by one per chunk (CHUNK characters), all rules together; one more makes the
-# chunk dense. The ordinary payloads of tests/corpus confirm at most a handful per chunk.
-CONFIRM_LIMIT = 24
-
-
-class Budget:
-    """Per chunk, the candidates confirmed so far; the dense chunks, whose candidates are not read."""
-
-    __slots__ = ("dense", "limit", "spent")
-
-    def __init__(self, dense: Iterable[int], limit: int | None) -> None:
-        self.dense = set(dense)
-        self.limit = limit
-        self.spent: dict[int, int] = {}
-
-    def spend(self, at: int) -> bool:
-        """Whether the candidate at ``at`` may be confirmed (and counts it); no if its chunk is dense."""
-        if self.limit is None:
-            return True
-        chunk = at // CHUNK
-        if chunk in self.dense:
-            return False
-        spent = self.spent.get(chunk, 0) + 1
-        if spent > self.limit:
-            self.dense.add(chunk)
-            return False
-        self.spent[chunk] = spent
-        return True
-
-    def past(self, at: int) -> int:
-        """Where the run of dense chunks holding ``at`` ends."""
-        chunk = at // CHUNK + 1
-        while chunk in self.dense:
-            chunk += 1
-        return chunk * CHUNK
-
-    def runs(self, length: int) -> list[tuple[int, int]]:
-        """The dense chunks as runs of text: (start, end), in order."""
-        runs: list[tuple[int, int]] = []
-        for chunk in sorted(self.dense):
-            low, high = chunk * CHUNK, min(length, (chunk + 1) * CHUNK)
-            if runs and runs[-1][1] == low:
-                runs[-1] = (runs[-1][0], high)
-            elif low < length:
-                runs.append((low, high))
-        return runs
 
 
 class Redactor:
@@ -222,7 +176,7 @@ class Redactor:
         assert reach is not None  # Rule requires a reach of an anchored rule
         for end in ends:
             start = end - rule.back
-            if start < read_to or not budget.spend(end):
+            if start < read_to or not budget.spend(start):
                 continue
             high = min(len(text), start + reach)
             match = rule.compiled.match(text, start, high)

@@ -199,8 +199,11 @@ WRAPPER_RULES: tuple[Rule, ...] = (
         name="encoded_secret",
         replaces="a base64 or hex run that decodes to text holding a secret (the whole run)",
         pattern=(r"(?:(?<![A-Za-z0-9+/=_\\-])|(?<=\\[nrt]))"
-                 # (not a lockfile's integrity hash, sha512-<base64>: a digest, and dozens to a page)
-                 r"(?!sha(?:1|256|384|512)-)(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_-])"),
+                 # Not a lockfile's integrity hash (sha512-<base64>: a digest, dozens to a page), nor a run
+                 # with no capital letter that is not hex (a path: base64 of text has capitals, its groups'
+                 # first characters among them).
+                 r"(?!sha(?:1|256|384|512)-)(?=[0-9A-Fa-f]{16,8192}+(?![A-Za-z0-9+/=_-])|[a-z0-9+/_-]*+[A-Z])"
+                 r"(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_-])"),
         group="value", keywords=wrappers.keywords(), reach=8300, unwrap=wrappers.unwrap_encoded,
         example="`Z2hwX…` (base64 of a GitHub token), `6768705f…` (hex), base64 of `PASSWORD=…`",
     ),

@@ -18,9 +18,9 @@ OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk bord
 VIEW = -1  # the rule index of the view's triggers
 GATE, EVERY, CONFIRM = 0, 1, 2  # a scanner expression reports once per chunk; every end; a confirm's ends
 # Reports (calls into Python) one chunk's scan may make, its overlap included; past it the scan of that
-# chunk stops and the chunk is dense (redactor.py redacts it in bulk, dense.py). The ordinary payloads
-# of tests/corpus make at most a few dozen per chunk.
-REPORT_LIMIT = 192
+# chunk stops and the chunk is dense (redactor.py redacts it in bulk, dense.py). The payloads of
+# tests/corpus make at most 35 in a chunk (a token shape reports at every end it can have).
+REPORT_LIMIT = 128
 
 
 class TriggerScan:
