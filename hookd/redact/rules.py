@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import (CARD_WORD_BEFORE, assigned_value_ok, card_context_ok, card_issuer_ok,
-                                 looks_like_credential, luhn_ok, option_value_ok, plausible_secret)
+from hookd.redact.checks import (CARD_WORD_BEFORE, NON_ASCII_BEFORE, assigned_value_ok, card_context_ok,
+                                 card_issuer_ok, looks_like_credential, luhn_ok, option_value_ok, plausible_secret)
 from hookd.redact.patterns import B1, E, E_DASH, HS_KV_SEP, HS_WS, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
@@ -307,8 +307,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"(?![0-9A-Za-z_]|[.,][0-9])"
         ),
         group="value",
-        trigger=(CARD_WORD_BEFORE + r"[2-6][0-9]{11}|[2-6][0-9]{3}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}"
-                 r"|3[0-9]{3}[ -][0-9]{6}[ -][0-9]{5}"),
+        trigger=(CARD_WORD_BEFORE + r"[2-6][0-9]{11}|" + NON_ASCII_BEFORE + r"[2-6][0-9]{11}"
+                 r"|[2-6][0-9]{3}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}|3[0-9]{3}[ -][0-9]{6}[ -][0-9]{5}"),
         reach=30, validate=card_issuer_ok, check=card_context_ok,
         example="`4111 1111 1111 1111`, `card: 4111111111111111` (not an 18-digit id)",
     ),
