@@ -82,8 +82,9 @@ class Redactor:
             else:
                 view = None
         read = view.text if view else text
-        budget = Budget(scanned[4], self._confirm_limit)
-        spans = self._find(read, scanned, depth, budget)
+        spans, budget = self._find(read, scanned, depth)
+        if budget is None:
+            return text, NOTHING
         if budget.spent:
             self.most_confirmed = max(self.most_confirmed, max(budget.spent.values()))
         runs = budget.runs(len(read)) if budget.dense else []
@@ -104,11 +105,15 @@ class Redactor:
         pieces.append(text[last:])
         return "".join(pieces), counts
 
-    def _find(self, text: str, scanned: tuple, depth: int, budget: Budget) -> list[tuple[int, int, str]]:
-        """The spans to replace, in order, overlapping finds merged (named by the earlier rule)."""
-        gated, reports, _, confirms, _ = scanned
-        if not gated and not reports and not confirms and self._every_rule_gates and not self.exhaustive:
-            return []
+    def _find(self, text: str, scanned: tuple, depth: int) -> tuple[list[tuple[int, int, str]],
+                                                                    Budget | None]:
+        """The spans to replace, in order, overlapping finds merged (named by the earlier rule); and the
+        budget spent on them (None: nothing to read)."""
+        gated, reports, _, confirms, dense = scanned
+        if not gated and not reports and not confirms and not dense and self._every_rule_gates \
+                and not self.exhaustive:
+            return [], None
+        budget = Budget(dense, self._confirm_limit)
         found: list[tuple[int, int, int]] = []
         for index, rule in enumerate(self.rules):
             if rule.anchored:
@@ -130,7 +135,7 @@ class Redactor:
             for low, high in windows:
                 self.examined[rule.name] += high - low
                 self._matches(index, rule, text, low, high, found, depth, budget)
-        return _merged(found, self.rules)
+        return _merged(found, self.rules), budget
 
     def _matches(self, index: int, rule: Rule, text: str, low: int, high: int, found: list, depth: int,
                  budget: Budget) -> None:

@@ -67,8 +67,9 @@ class TriggerScan:
         ascii_data = data if data is not None and len(data) == len(text) else None
         if ascii_data is None and text.isascii():
             ascii_data = text.encode()
-        found = _Found(limit)  # per expression: where it ended, in order
-        handler = _collect if limit is None else _collect_limited
+        found: defaultdict[int, list[int]] = defaultdict(list)  # per expression: where it ended, in order
+        left = [limit or 0]  # the reports this chunk may still make
+        handler, context = (_collect, found) if limit is None else (_collect_limited, (found, left))
         dense: list[int] = []
         view = False
         for chunk, low in enumerate(range(0, max(len(text), 1), CHUNK)):
@@ -80,15 +81,15 @@ class TriggerScan:
                 piece = ascii_data[begin:high] if ascii_data is not None else \
                     text[begin:high].encode("utf-8", "surrogatepass")
             try:
-                self._database.scan(piece, match_event_handler=handler, context=found)
+                self._database.scan(piece, match_event_handler=handler, context=context)
             except hyperscan.ScanTerminated:  # _collect stopped it: past the limit
                 dense.append(chunk)
                 found.clear()
-                found.left = limit
+                left[0] = limit or 0
                 continue
             if not found:
                 continue
-            found.left = limit
+            left[0] = limit or 0
             for expression, ends in found.items():
                 rule = self._rule_of[expression]
                 if rule == VIEW:
@@ -110,13 +111,6 @@ class TriggerScan:
                 {rule: sorted(ends) for rule, ends in confirms.items()}, dense)
 
 
-class _Found(defaultdict):
-    """Per expression, where it ended; ``left``: the reports this chunk may still make (None: any)."""
-
-    def __init__(self, limit: int | None) -> None:
-        super().__init__(list)
-        self.left = limit
-
 
 def _characters(data: bytes, end: int) -> int:
     """How many characters the first ``end`` bytes hold, a character cut at ``end`` counted whole."""
@@ -126,13 +120,14 @@ def _characters(data: bytes, end: int) -> int:
 
 
 def _collect(expression: int, _start: int, end: int, _flags: int, found: Any) -> None:
-    found[expression].append(end)  # found: the _Found given to scan() as its context
+    found[expression].append(end)  # found: the defaultdict(list) given to scan() as its context
 
 
-def _collect_limited(expression: int, _start: int, end: int, _flags: int, found: Any) -> bool:
+def _collect_limited(expression: int, _start: int, end: int, _flags: int, context: Any) -> bool:
+    found, left = context  # as _collect's, and the reports the chunk may still make
     found[expression].append(end)
-    found.left -= 1
-    return found.left < 0  # True stops the scan of this chunk
+    left[0] -= 1
+    return left[0] < 0  # True stops the scan of this chunk
 
 
 def _literal(keyword: str) -> bytes:
