@@ -165,6 +165,15 @@ def test_card_numbers_outside_strings_in_a_dense_stretch_do_not_survive():
     assert counts["dense"] == 3  # the first string's marker and the two numbers
 
 
+def test_no_user_rule_may_be_named_dense():
+    from types import SimpleNamespace
+
+    from hookd.redact import user_rules
+
+    with pytest.raises(ValueError, match="'dense' is taken"):
+        user_rules([SimpleNamespace(name="dense", pattern="x", group=0, keywords=(), ignore_case=False)])
+
+
 def test_plain_text_in_a_dense_stretch_is_one_marker():
     text = "password=x1 " * 50 + '"quoted" 4111 1111 1111 1111'
     out, counts = redact_in_bulk(text, [], [(0, len(text))])
