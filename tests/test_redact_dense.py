@@ -165,6 +165,21 @@ def test_card_numbers_outside_strings_in_a_dense_stretch_do_not_survive():
     assert counts["dense"] == 3  # the first string's marker and the two numbers
 
 
+PREFIXES = sorted({keyword for rule in BUILTIN_RULES if rule.exact for keyword in rule.keywords
+                   if scan_module._counted(keyword)})
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_a_flood_of_a_token_prefix_alone_is_dense_by_its_reports(prefix, monkeypatch):
+    """A run of prefixes keeps many token shapes alive in Hyperscan; each prefix is a report, so the
+    chunk's scan stops early and the flood is redacted in bulk."""
+    text = json.dumps({"stdout": flood(prefix + " ", 256 << 10), "after": "y " * CHUNK, "session_id": "s1"})
+    reports = Reports(monkeypatch)
+    out, counts = ENGINE.redact(text)
+    assert counts["dense"] >= 1 and prefix not in out and json.loads(out)["session_id"] == "s1"
+    assert reports.calls <= 2 * ((len(text) + CHUNK - 1) // CHUNK) * (REPORT_LIMIT + 1)
+
+
 def test_no_user_rule_may_be_named_dense():
     from types import SimpleNamespace
 
@@ -204,7 +219,8 @@ def _benign_payloads() -> dict[str, str]:
                    f'pkg{i}/-/pkg{i}-1.{i}.0.tgz", "integrity": "sha512-'
                    + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
                              for _ in range(86)) + '=="},\n' for i in range(1500))
-    return {"ids": ids, "epoch_log": log, "lockfile": lock}
+    env = "".join(f"npm_package_dependencies_pkg{i}=^1.{i}.0\nnpm_config_cache_{i}=/home/u/.npm\n" for i in range(400))
+    return {"ids": ids, "epoch_log": log, "lockfile": lock, "npm_env": env}
 
 
 @pytest.mark.parametrize("name", sorted(_benign_payloads()))

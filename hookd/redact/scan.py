@@ -16,7 +16,8 @@ from hookd.redact.view import VIEW_TRIGGERS
 CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
 OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk border (a command line's context)
 VIEW = -1  # the rule index of the view's triggers
-GATE, EVERY, CONFIRM = 0, 1, 2  # a scanner expression reports once per chunk; every end; a confirm's ends
+# A scanner expression reports once per chunk; every end; a confirm's ends; every prefix, only counted.
+GATE, EVERY, CONFIRM, COUNT = 0, 1, 2, 3
 # Reports (calls into Python) one chunk's scan may make, its overlap included; past it the scan of that
 # chunk stops and the chunk is dense (redactor.py redacts it in bulk, dense.py). The payloads of
 # tests/corpus make at most 35 in a chunk (a token shape reports at every end it can have).
@@ -48,6 +49,8 @@ class TriggerScan:
                 patterns = [(_literal(keyword), caseless, every) for keyword in rule.keywords]
             if rule.confirm:
                 patterns.append((rule.confirm.encode(), 0, CONFIRM))
+            if rule.exact:  # a run of token prefixes keeps many shapes alive in Hyperscan: let it count
+                patterns += [(_literal(keyword), 0, COUNT) for keyword in rule.keywords if _counted(keyword)]
             for expression, flag, kind in patterns:
                 expressions.append(expression)
                 flags.append(flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH)
@@ -92,6 +95,8 @@ class TriggerScan:
             left[0] = limit or 0
             for expression, ends in found.items():
                 rule = self._rule_of[expression]
+                if self._anchored[expression] == COUNT:
+                    continue
                 if rule == VIEW:
                     view = True
                     continue
@@ -128,6 +133,18 @@ def _collect_limited(expression: int, _start: int, end: int, _flags: int, contex
     found[expression].append(end)
     left[0] -= 1
     return left[0] < 0  # True stops the scan of this chunk
+
+
+def _counted(keyword: str) -> bool:
+    """Whether a token rule's prefix is distinctive enough to count its every occurrence towards a chunk's
+    budget: 4 characters or more, and not a word or part of words that prose and code use a lot."""
+    return len(keyword) >= 4 and keyword.lower() not in COMMON_PREFIXES \
+        and (not keyword.isalpha() or sum(char.isupper() for char in keyword) >= 2)
+
+
+# npm_: an npm script's environment holds a hundred npm_* variables.
+COMMON_PREFIXES = frozenset({"key-", "secret_", "npm_", "sig=", "accountkey=", "sharedaccesskey=",
+                             "hooks.slack.com", ":\\/\\/"})
 
 
 def _literal(keyword: str) -> bytes:
