@@ -17,7 +17,7 @@ CREDENTIAL = "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5bC7dE9fG1hJ3kL5"
 
 def reports(text: str, rule: str) -> int:
     """How many places the scan reports for the rule (a chunk that switches it on counts one)."""
-    gated, ends, _, confirms = ENGINE._triggers.scan(text)
+    gated, ends, _, confirms = ENGINE._triggers.scan(text, limit=None)[:4]
     index = INDEX[rule]
     return len(gated.get(index, ())) + len(ends.get(index, ())) + len(confirms.get(index, ()))
 

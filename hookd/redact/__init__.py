@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from hookd.config_errors import SettingError
+from hookd.redact.dense import DENSE
 from hookd.redact.redactor import Redactor
 from hookd.redact.rule import Rule
 
@@ -83,6 +84,9 @@ def user_rules(extra) -> list[Rule]:
         if not RULE_NAME.match(r.name):
             raise ValueError(f"the rule name {r.name!r} must be 1-64 of A-Z a-z 0-9 _ . - "
                              "(it is written into the payload as [REDACTED:<name>])")
+        if r.name == DENSE:
+            raise ValueError(f"the rule name {DENSE!r} is taken: it counts the text redacted in bulk "
+                             "because it was too dense with candidates (docs/redaction.md); choose another")
         if any(not keyword for keyword in r.keywords):
             raise ValueError(f"rule {r.name!r}: a keyword is empty; every payload would contain "
                              "it (leave keywords out to run the rule on every payload)")

@@ -13,6 +13,13 @@ its chunks (never over a character twice), or, for a context rule, reads
 just the value where its trigger ends, skipping triggers inside a value it
 already read. ``examined`` counts, per rule, the characters handed to its
 regex: tests/test_redact_linear.py holds it to the text's length.
+
+The Python work per candidate (a report, a regex match, a check) is about
+1-5 us, so a text with a candidate every few bytes would still crawl. Each
+chunk has a budget: the scan makes at most scan.REPORT_LIMIT reports in it,
+and at most CONFIRM_LIMIT candidates in it are confirmed one by one. A chunk
+past either is dense: what is left of its candidates is not read, and
+dense.py redacts the chunk in bulk (fail closed); tests/test_redact_dense.py.
 """
 
 from __future__ import annotations
@@ -21,8 +28,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from hookd.redact.dense import CONFIRM_LIMIT, Budget, redact_in_bulk
 from hookd.redact.rule import Rule
-from hookd.redact.scan import CHUNK, OVERLAP, TriggerScan
+from hookd.redact.scan import CHUNK, OVERLAP, REPORT_LIMIT, TriggerScan
 from hookd.redact.view import View
 
 REDACTED_PREFIX = "[REDACTED:"
@@ -42,6 +50,10 @@ class Redactor:
         meaning of the table, which tests compare the fast path against)."""
         self.rules = tuple(rules)
         self.exhaustive = exhaustive
+        # The exhaustive engine is the reference: it confirms every candidate, however dense.
+        self._report_limit = None if exhaustive else REPORT_LIMIT
+        self._confirm_limit = None if exhaustive else CONFIRM_LIMIT
+        self.most_confirmed = 0  # the most candidates confirmed in one chunk (tests read it)
         self.allow = tuple(re.compile(pattern) for pattern in allow)
         self._triggers = TriggerScan(self.rules, cache_dir)
         self._every_rule_gates = all(rule.gates for rule in self.rules)
@@ -62,18 +74,27 @@ class Redactor:
 
     def _redact(self, text: str, data: bytes | None, depth: int) -> tuple[str, Counter]:
         view = None
-        scanned = self._triggers.scan(text, data)
+        scanned = self._triggers.scan(text, data, self._report_limit)
         if scanned[2]:  # escapes or joints to decode: the rules read the view
             view = View(text)
             if view.changed:
-                scanned = self._triggers.scan(view.text)
+                scanned = self._triggers.scan(view.text, None, self._report_limit)
             else:
                 view = None
-        spans = self._find(view.text if view else text, scanned, depth)
-        if not spans:
+        read = view.text if view else text
+        spans, budget = self._find(read, scanned, depth)
+        if budget is None:
+            return text, NOTHING
+        if budget.spent:
+            self.most_confirmed = max(self.most_confirmed, max(budget.spent.values()))
+        runs = budget.runs(len(read)) if budget.dense else []
+        if not spans and not runs:
             return text, NOTHING
         if view is not None:
             spans = [(*view.span(start, end), name) for start, end, name in spans]
+            runs = [view.span(start, end) for start, end in runs]
+        if runs:
+            return redact_in_bulk(text, spans, runs)
         pieces: list[str] = []
         counts: Counter = Counter()
         last = 0
@@ -84,11 +105,15 @@ class Redactor:
         pieces.append(text[last:])
         return "".join(pieces), counts
 
-    def _find(self, text: str, scanned: tuple, depth: int) -> list[tuple[int, int, str]]:
-        """The spans to replace, in order, overlapping finds merged (named by the earlier rule)."""
-        gated, reports, _, confirms = scanned
-        if not gated and not reports and not confirms and self._every_rule_gates and not self.exhaustive:
-            return []
+    def _find(self, text: str, scanned: tuple, depth: int) -> tuple[list[tuple[int, int, str]],
+                                                                    Budget | None]:
+        """The spans to replace, in order, overlapping finds merged (named by the earlier rule); and the
+        budget spent on them (None: nothing to read)."""
+        gated, reports, _, confirms, dense = scanned
+        if not gated and not reports and not confirms and not dense and self._every_rule_gates \
+                and not self.exhaustive:
+            return [], None
+        budget = Budget(dense, self._confirm_limit)
         found: list[tuple[int, int, int]] = []
         for index, rule in enumerate(self.rules):
             if rule.anchored:
@@ -96,7 +121,7 @@ class Redactor:
                 if index in confirms:
                     ends = sorted(set(ends).union(self._contexts(rule, text, confirms[index])))
                 if ends:
-                    self._anchored(index, rule, text, ends, found, depth)
+                    self._anchored(index, rule, text, ends, found, depth, budget)
                 continue
             if self.exhaustive:
                 windows = [(0, len(text))]
@@ -109,9 +134,21 @@ class Redactor:
                 windows = self._windows(rule, text, gated.get(index))
             for low, high in windows:
                 self.examined[rule.name] += high - low
-                for match in rule.compiled.finditer(text, low, high):
+                self._matches(index, rule, text, low, high, found, depth, budget)
+        return _merged(found, self.rules), budget
+
+    def _matches(self, index: int, rule: Rule, text: str, low: int, high: int, found: list, depth: int,
+                 budget: Budget) -> None:
+        """The rule's matches in text[low:high], confirmed; those starting in dense chunks are skipped."""
+        while low < high:
+            for match in rule.compiled.finditer(text, low, high):
+                if budget.spend(match.start()):
                     self._take(index, rule, match, found, depth)
-        return _merged(found, self.rules)
+                    continue
+                low = budget.past(match.start())
+                break
+            else:
+                return
 
     def _windows(self, rule: Rule, text: str, chunks: list[int] | None) -> list[tuple[int, int]]:
         """The stretches of text the rule's regex must see: around its chunks, merged; or all of it."""
@@ -136,14 +173,15 @@ class Redactor:
                 ends.append(at + 1)
         return ends
 
-    def _anchored(self, index: int, rule: Rule, text: str, ends: list[int], found: list, depth: int) -> None:
+    def _anchored(self, index: int, rule: Rule, text: str, ends: list[int], found: list, depth: int,
+                  budget: Budget) -> None:
         """Read the value where each trigger ends; a trigger inside a value already read is skipped."""
         read_to = 0
         reach = rule.reach
         assert reach is not None  # Rule requires a reach of an anchored rule
         for end in ends:
             start = end - rule.back
-            if start < read_to:
+            if start < read_to or not budget.spend(start):
                 continue
             high = min(len(text), start + reach)
             match = rule.compiled.match(text, start, high)

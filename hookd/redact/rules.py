@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import (assigned_value_ok, option_value_ok, card_context_ok, card_issuer_ok, looks_like_credential,
-                                 luhn_ok, plausible_secret)
+from hookd.redact.checks import (CARD_WORD_BEFORE, NON_ASCII_BEFORE, assigned_value_ok, card_context_ok,
+                                 card_issuer_ok, looks_like_credential, luhn_ok, option_value_ok, plausible_secret)
 from hookd.redact.patterns import B1, E, E_DASH, HS_KV_SEP, HS_WS, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
 from hookd.redact.files import FILE_RULES
 from hookd.redact.providers import PROVIDER_RULES
@@ -203,6 +203,10 @@ WRAPPER_RULES: tuple[Rule, ...] = (
         name="encoded_secret",
         replaces="a base64 or hex run that decodes to text holding a secret (the whole run)",
         pattern=(r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"
+                 # Not a lockfile's integrity hash (sha512-<base64>: a digest, dozens to a page), nor a run
+                 # with no capital letter that is not hex (a path: base64 of text has capitals, its groups'
+                 # first characters among them).
+                 r"(?!sha(?:1|256|384|512)-)(?=[0-9A-Fa-f]{16,8192}+(?![A-Za-z0-9+/=_-])|[a-z0-9+/_-]*+[A-Z])"
                  r"(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_\[-])"),
         group="value", keywords=wrappers.keywords(), reach=8300, unwrap=wrappers.unwrap_encoded,
         example="`Z2hwX…` (base64 of a GitHub token), `6768705f…` (hex), base64 of `PASSWORD=…`",
@@ -315,8 +319,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"(?![0-9A-Za-z_]|[.,][0-9])"
         ),
         group="value",
-        trigger=(r"[2-6][0-9]{11}|[2-6][0-9]{3}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}"
-                 r"|3[0-9]{3}[ -][0-9]{6}[ -][0-9]{5}"),
+        trigger=(CARD_WORD_BEFORE + r"[2-6][0-9]{11}|" + NON_ASCII_BEFORE + r"[2-6][0-9]{11}"
+                 r"|[2-6][0-9]{3}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}|3[0-9]{3}[ -][0-9]{6}[ -][0-9]{5}"),
         reach=30, validate=card_issuer_ok, check=card_context_ok,
         example="`4111 1111 1111 1111`, `card: 4111111111111111` (not an 18-digit id)",
     ),

@@ -16,7 +16,12 @@ from hookd.redact.view import VIEW_TRIGGERS
 CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
 OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk border (a command line's context)
 VIEW = -1  # the rule index of the view's triggers
-GATE, EVERY, CONFIRM = 0, 1, 2  # a scanner expression reports once per chunk; every end; a confirm's ends
+# A scanner expression reports once per chunk; every end; a confirm's ends; every prefix, only counted.
+GATE, EVERY, CONFIRM, COUNT = 0, 1, 2, 3
+# Reports (calls into Python) one chunk's scan may make, its overlap included; past it the scan of that
+# chunk stops and the chunk is dense (redactor.py redacts it in bulk, dense.py). The payloads of
+# tests/corpus make at most 35 in a chunk (a token shape reports at every end it can have).
+REPORT_LIMIT = 128
 
 
 class TriggerScan:
@@ -44,6 +49,8 @@ class TriggerScan:
                 patterns = [(_literal(keyword), caseless, every) for keyword in rule.keywords]
             if rule.confirm:
                 patterns.append((rule.confirm.encode(), 0, CONFIRM))
+            if rule.exact:  # a run of token prefixes keeps many shapes alive in Hyperscan: let it count
+                patterns += [(_literal(keyword), 0, COUNT) for keyword in rule.keywords if _counted(keyword)]
             for expression, flag, kind in patterns:
                 expressions.append(expression)
                 flags.append(flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH)
@@ -52,10 +59,11 @@ class TriggerScan:
                 self._short.append(rule.short_trigger and kind == EVERY)
         self._database = compiled(expressions, flags, cache_dir)
 
-    def scan(self, text: str, data: bytes | None = None) -> tuple[dict, dict, bool, dict]:
+    def scan(self, text: str, data: bytes | None = None, limit: int | None = REPORT_LIMIT) -> tuple:
         """Per rule: the chunks holding its keywords; per context or exact rule: where its triggers end;
         whether the text has escapes or joints for the view to decode; per rule with a ``confirm``
-        pattern: where that ends."""
+        pattern: where that ends; and the dense chunks, whose scan made more than ``limit`` reports
+        (None: no limit) and whose reports are left out."""
         gated: dict[int, list[int]] = {}
         reports: dict[int, set[int]] = {}
         confirms: dict[int, set[int]] = {}
@@ -63,6 +71,9 @@ class TriggerScan:
         if ascii_data is None and text.isascii():
             ascii_data = text.encode()
         found: defaultdict[int, list[int]] = defaultdict(list)  # per expression: where it ended, in order
+        left = [limit or 0]  # the reports this chunk may still make
+        handler, context = (_collect, found) if limit is None else (_collect_limited, (found, left))
+        dense: list[int] = []
         view = False
         for chunk, low in enumerate(range(0, max(len(text), 1), CHUNK)):
             begin = max(0, low - OVERLAP)
@@ -72,11 +83,20 @@ class TriggerScan:
             else:
                 piece = ascii_data[begin:high] if ascii_data is not None else \
                     text[begin:high].encode("utf-8", "surrogatepass")
-            self._database.scan(piece, match_event_handler=_collect, context=found)
+            try:
+                self._database.scan(piece, match_event_handler=handler, context=context)
+            except hyperscan.ScanTerminated:  # _collect stopped it: past the limit
+                dense.append(chunk)
+                found.clear()
+                left[0] = limit or 0
+                continue
             if not found:
                 continue
+            left[0] = limit or 0
             for expression, ends in found.items():
                 rule = self._rule_of[expression]
+                if self._anchored[expression] == COUNT:
+                    continue
                 if rule == VIEW:
                     view = True
                     continue
@@ -93,7 +113,8 @@ class TriggerScan:
                 into.update([begin + end for end in ends] if begin else ends)
             found.clear()
         return (gated, {rule: sorted(ends) for rule, ends in reports.items()}, view,
-                {rule: sorted(ends) for rule, ends in confirms.items()})
+                {rule: sorted(ends) for rule, ends in confirms.items()}, dense)
+
 
 
 def _characters(data: bytes, end: int) -> int:
@@ -105,6 +126,25 @@ def _characters(data: bytes, end: int) -> int:
 
 def _collect(expression: int, _start: int, end: int, _flags: int, found: Any) -> None:
     found[expression].append(end)  # found: the defaultdict(list) given to scan() as its context
+
+
+def _collect_limited(expression: int, _start: int, end: int, _flags: int, context: Any) -> bool:
+    found, left = context  # as _collect's, and the reports the chunk may still make
+    found[expression].append(end)
+    left[0] -= 1
+    return left[0] < 0  # True stops the scan of this chunk
+
+
+def _counted(keyword: str) -> bool:
+    """Whether a token rule's prefix is distinctive enough to count its every occurrence towards a chunk's
+    budget: 4 characters or more, and not a word or part of words that prose and code use a lot."""
+    return len(keyword) >= 4 and keyword.lower() not in COMMON_PREFIXES \
+        and (not keyword.isalpha() or sum(char.isupper() for char in keyword) >= 2)
+
+
+# npm_: an npm script's environment holds a hundred npm_* variables.
+COMMON_PREFIXES = frozenset({"key-", "secret_", "npm_", "sig=", "accountkey=", "sharedaccesskey=",
+                             "hooks.slack.com", ":\\/\\/"})
 
 
 def _literal(keyword: str) -> bytes:
