@@ -318,8 +318,9 @@ class Daemon:
         """Whatever task still runs (after a failed start; after a drain, none): cancelled."""
         self.supervisor.stop()
         tasks = [task for task in self.supervisor.tasks.values() if not task.done()]
-        if getattr(self, "drain_progress", None) is not None:
-            tasks.append(self.drain_progress)
+        progress = getattr(self, "drain_progress", None)
+        if progress is not None:
+            tasks.append(progress)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
