@@ -170,11 +170,15 @@ class Daemon:
                 await self.shutdown()
                 self.stopped.set()
 
-    async def stop(self) -> int:
-        """Stop as a signal would (the same drain), and wait until stopped; the exit code."""
+    def request_stop(self) -> None:
+        """Begin the stop a signal begins (the same drain); running() then stops."""
         if not self.should_exit.is_set():
             log.info("stop_requested")
             self.should_exit.set()
+
+    async def stop(self) -> int:
+        """Stop as a signal would, and wait until stopped; the exit code."""
+        self.request_stop()
         await self.stopped.wait()
         return self.exit_code
 

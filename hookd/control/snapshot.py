@@ -112,7 +112,7 @@ def liveness_section(daemon: Daemon) -> dict[str, Any]:
         "stalled": daemon.stall_reasons(),
         "progress": liveness.ages(daemon.state.progress),
         "loop_lag_ms": daemon.state.loop_lag.summary_ms(),
-        "logging": logs.SINK.snapshot() if logs.SINK is not None else None,
+        "logging": (sink.snapshot() if (sink := logs.current_sink()) is not None else None),
         "tasks": {"failed": list(supervisor.failed), "restarts": dict(supervisor.restarts),
                   "callback_errors": supervisor.callback_errors},
         "pending_frames": daemon.budget.snapshot(),
