@@ -24,7 +24,7 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any, TextIO
 
 import structlog
@@ -283,7 +283,8 @@ def configure_routed() -> None:
     )
 
 
-def _drop_below_route_level(logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+def _drop_below_route_level(logger: Any, method: str,
+                            event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     route = _ROUTE.get()
     level = logging.getLevelNamesMapping().get(method.upper(), logging.CRITICAL)
     if method == "exception":

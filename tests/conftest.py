@@ -213,9 +213,11 @@ def _factory(cls: type[Hookd], tmp_path: Path, redis_server: RedisServer):
 
 
 @pytest.fixture
-def hookd_factory(tmp_path, redis_server):
-    """Daemons in this process, each on its own event loop in a thread, with real sockets."""
-    make, started = _factory(InProcessHookd, tmp_path, redis_server)
+def hookd_factory(request, tmp_path, redis_server):
+    """Daemons in this process, each on its own event loop in a thread, with real sockets; for a
+    test marked ``process``, real ``hookd run`` processes (signals, kills, exit codes, stderr)."""
+    process = request.node.get_closest_marker("process") is not None
+    make, started = _factory(Hookd if process else InProcessHookd, tmp_path, redis_server)
     yield make
     for daemon in started:
         daemon.kill()
@@ -224,7 +226,7 @@ def hookd_factory(tmp_path, redis_server):
 
 @pytest.fixture
 def hookd_process_factory(tmp_path, redis_server):
-    """Real ``hookd run`` processes: for signals, kills, exit codes, stderr, socket activation."""
+    """Real ``hookd run`` processes, whatever the test's marks."""
     make, started = _factory(Hookd, tmp_path, redis_server)
     yield make
     for daemon in started:
