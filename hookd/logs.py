@@ -274,7 +274,7 @@ def configure_routed() -> None:
             structlog.processors.add_log_level,
             _drop_below_route_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
+            structlog.processors.ExceptionRenderer(_format_without_carets),
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
@@ -292,6 +292,28 @@ def _drop_below_route_level(logger: Any, method: str,
     if route is not None and level < route[1]:
         raise structlog.DropEvent
     return event
+
+
+def _format_without_carets(exc_info: Any) -> str:
+    """A traceback as format_exc_info writes it, without the ^^^ under each line: to place them,
+    Python 3.11 parses the line with ast, whose recursion counter is shared by all threads
+    (CPython gh-106905); a daemon's thread formatting while the test's thread parses (pytest
+    showing a failure) would stop the test run with a SystemError."""
+    import traceback
+
+    exc = exc_info[1]
+    first = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    todo, seen = [first], set()
+    while todo:
+        summary = todo.pop()
+        if id(summary) in seen:
+            continue
+        seen.add(id(summary))
+        for frame in summary.stack:
+            frame.colno = None
+        todo += [s for s in (summary.__cause__, summary.__context__) if s is not None]
+        todo += getattr(summary, "exceptions", None) or []
+    return "".join(first.format()).rstrip("\n")
 
 
 class _RoutedLogger:

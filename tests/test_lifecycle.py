@@ -137,6 +137,7 @@ def test_second_daemon_with_the_same_state_dir_refuses(hookd_factory, redis_db):
 # ---------------------------------------------------------------- stopping
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_stops_cleanly_after_publishing_what_was_accepted(hookd_factory, tmp_path, sig):
     # Redis holds the publisher's first batch (CLIENT PAUSE) so that the signal surely comes
