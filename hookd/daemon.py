@@ -157,8 +157,12 @@ class Daemon:
             handlers.callback(self.supervisor.remove_handlers)
             if self.handle_signals:
                 for sig in (signal.SIGTERM, signal.SIGINT):
-                    loop.add_signal_handler(sig, self._on_signal, sig)
+                    # remove_signal_handler would leave SIG_DFL, not what was there before
+                    previous = signal.getsignal(sig)
+                    if previous is not None:  # None: set outside Python, not ours to restore
+                        handlers.callback(signal.signal, sig, previous)
                     handlers.callback(loop.remove_signal_handler, sig)
+                    loop.add_signal_handler(sig, self._on_signal, sig)
             try:
                 await self.startup()
             except BaseException:
