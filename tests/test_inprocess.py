@@ -173,3 +173,14 @@ def test_signals_stop_a_daemon_that_handles_them_and_are_given_back(tmp_path, re
     assert _globals() == before
     assert any(r["event"] == "signal_received" and r["signal"] == "SIGTERM"
                for r in log_records(log_path.read_text()))
+
+
+def test_the_everyday_fixture_is_in_process(hookd):
+    assert hookd.proc is None and hookd.running()
+    assert hookd.stop() == 0 and not hookd.running()
+
+
+@pytest.mark.process
+def test_the_process_mark_gives_a_real_hookd_run(hookd):
+    assert hookd.proc is not None and hookd.proc.poll() is None
+    assert hookd.stop() == 0 and hookd.proc.returncode == 0
