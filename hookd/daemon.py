@@ -137,6 +137,8 @@ class Daemon:
         self.budget = FrameBudget(config.pending_frame_bytes)
         self.given_redis = redis
         self.handle_signals = handle_signals
+        self._runner: asyncio.Task[Any] | None = None  # the task inside running()
+        self._shut_down = False
 
     async def serve(self) -> int:
         """Serve until a signal or a failed task; the exit code: 0, or 1 after a failure."""
@@ -168,11 +170,11 @@ class Daemon:
             except BaseException:
                 self.stopped.set()  # nothing left to stop: startup closed what it opened
                 raise
+            self._runner = asyncio.current_task()
             try:
                 yield self
             finally:
-                await self.shutdown()
-                self.stopped.set()
+                await self._shutdown_once()
 
     def request_stop(self) -> None:
         """Begin the stop a signal begins (the same drain); running() then stops."""
@@ -181,10 +183,21 @@ class Daemon:
             self.should_exit.set()
 
     async def stop(self) -> int:
-        """Stop as a signal would, and wait until stopped; the exit code."""
+        """Stop as a signal would, and wait until stopped (also from within running()); the
+        exit code."""
         self.request_stop()
+        if asyncio.current_task() is self._runner:
+            await self._shutdown_once()  # running() would only stop once this returned
         await self.stopped.wait()
         return self.exit_code
+
+    async def _shutdown_once(self) -> None:
+        if not self._shut_down:
+            self._shut_down = True
+            try:
+                await self.shutdown()
+            finally:
+                self.stopped.set()
 
     def _on_task_failed(self, name: str) -> None:
         if not self.should_exit.is_set():

@@ -143,6 +143,8 @@ def test_running_daemon_on_the_tests_loop_with_a_given_client(tmp_path, redis_se
                     break
                 await asyncio.sleep(0.01)
             assert await client.xlen(config.stream) == 1
+            assert await daemon.stop() == 0  # from within: the drain, then running() ends
+            assert not os.path.exists(config.socket) and daemon.stopped.is_set()
         assert await client.ping()  # a client handed in is its owner's to close
         await client.aclose()
         assert os.path.exists(config.state_dir) and not os.path.exists(config.socket)
