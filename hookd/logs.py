@@ -14,6 +14,8 @@ where lines go and how many were dropped.
 from __future__ import annotations
 
 import collections
+import contextlib
+import contextvars
 import errno
 import io
 import logging
@@ -22,6 +24,7 @@ import stat
 import sys
 import threading
 import time
+from collections.abc import Iterator, MutableMapping
 from typing import Any, TextIO
 
 import structlog
@@ -210,7 +213,8 @@ class SinkLogger:
         self._sink = sink
 
     def msg(self, message: str) -> None:
-        self._sink.write_line(message)
+        route = _ROUTE.get()
+        (route[0] if route is not None else self._sink).write_line(message)
 
     log = debug = info = warn = warning = error = critical = exception = fatal = failure = msg
 
@@ -240,6 +244,90 @@ class SinkStream(io.TextIOBase):
 
 
 SINK: LogSink | None = None
+# A daemon run inside another program (a test) logs to a sink of its own: set in the context
+# its event loop runs in, so its tasks, callbacks and to_thread calls inherit it. (sink, level)
+_ROUTE: contextvars.ContextVar[tuple[LogSink, int] | None] = contextvars.ContextVar(
+    "hookd_log_route", default=None)
+
+
+def current_sink() -> LogSink | None:
+    """Where this context's lines go: its routed sink, or the process's."""
+    route = _ROUTE.get()
+    return route[0] if route is not None else SINK
+
+
+@contextlib.contextmanager
+def routed_to(sink: LogSink, level: str = "info") -> Iterator[None]:
+    """Lines logged in this context (and in tasks and threads started from it) go to ``sink``,
+    those below ``level`` dropped; with ``configure_routed`` in effect."""
+    token = _ROUTE.set((sink, logging.getLevelNamesMapping()[level.upper()]))
+    try:
+        yield
+    finally:
+        _ROUTE.reset(token)
+
+
+def configure_routed() -> None:
+    """structlog for daemons that run in-process (tests): JSON lines, each to the sink its
+    context is routed to (routed_to), or to sys.stderr outside any; restore the previous
+    configuration with ``structlog.configure(**previous)`` from ``structlog.get_config()``."""
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            _drop_below_route_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.ExceptionRenderer(_format_without_carets),
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+        logger_factory=lambda *args: _RoutedLogger(),
+        cache_logger_on_first_use=False,
+    )
+
+
+def _drop_below_route_level(logger: Any, method: str,
+                            event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    route = _ROUTE.get()
+    level = logging.getLevelNamesMapping().get(method.upper(), logging.CRITICAL)
+    if method == "exception":
+        level = logging.ERROR
+    if route is not None and level < route[1]:
+        raise structlog.DropEvent
+    return event
+
+
+def _format_without_carets(exc_info: Any) -> str:
+    """A traceback as format_exc_info writes it, without the ^^^ under each line: to place them,
+    Python 3.11 parses the line with ast, whose recursion counter is shared by all threads
+    (CPython gh-106905); a daemon's thread formatting while the test's thread parses (pytest
+    showing a failure) would stop the test run with a SystemError."""
+    import traceback
+
+    exc = exc_info[1]
+    first = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    todo, seen = [first], set()
+    while todo:
+        summary = todo.pop()
+        if id(summary) in seen:
+            continue
+        seen.add(id(summary))
+        for frame in summary.stack:
+            frame.colno = None
+        todo += [s for s in (summary.__cause__, summary.__context__) if s is not None]
+        todo += getattr(summary, "exceptions", None) or []
+    return "".join(first.format()).rstrip("\n")
+
+
+class _RoutedLogger:
+    def msg(self, message: str) -> None:
+        route = _ROUTE.get()
+        if route is not None:
+            route[0].write_line(message)
+        else:
+            print(message, file=sys.stderr)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = failure = msg
 
 
 def configure(log_format: LogFormat | str = LogFormat.AUTO, level: LogLevel | str = LogLevel.INFO,

@@ -47,6 +47,8 @@ class Supervisor:
         self.restarts: Counter[str] = Counter()
         self.callback_errors = 0
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._previous_loop_handler: Any = None
+        self._previous_thread_hook: Callable[[threading.ExceptHookArgs], Any] | None = None
 
     def start(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]], *,
               restartable: bool = False, may_finish: bool = False) -> asyncio.Task[None]:
@@ -110,11 +112,24 @@ class Supervisor:
 
     # -- exceptions outside tasks ---------------------------------------------------
 
-    def install_handlers(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Log what escapes loop callbacks and threads, with its traceback, instead of losing it."""
+    def install_handlers(self, loop: asyncio.AbstractEventLoop, threads: bool = True) -> None:
+        """Log what escapes loop callbacks and (with ``threads``, which is the process's) threads,
+        with its traceback, instead of losing it; ``remove_handlers`` puts the previous ones back."""
         self.loop = loop
+        self._previous_loop_handler = loop.get_exception_handler()
         loop.set_exception_handler(self._loop_exception)
-        threading.excepthook = self._thread_exception
+        self._previous_thread_hook = None
+        if threads:
+            self._previous_thread_hook = threading.excepthook
+            threading.excepthook = self._thread_exception
+
+    def remove_handlers(self) -> None:
+        loop, self.loop = self.loop, None
+        if loop is not None and not loop.is_closed():
+            loop.set_exception_handler(self._previous_loop_handler)
+        if self._previous_thread_hook is not None:
+            threading.excepthook = self._previous_thread_hook
+            self._previous_thread_hook = None
 
     def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         # One connection's callback failing closes that connection (its sender keeps the

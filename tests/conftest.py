@@ -17,6 +17,7 @@ import pytest
 import redis
 
 from hookd.redact.checks import base62
+from inprocess import InProcessHookd as InProcessMixin
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus"  # the project's own payloads (tests/corpus/generate.py)
@@ -174,6 +175,12 @@ class Hookd:
         self.log.close()
         return code
 
+    def kill(self) -> None:
+        """At the test's end, whatever state it is in."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
 
@@ -201,26 +208,52 @@ class Hookd:
         return sorted(inbox.glob("*.hookd")) if inbox.exists() else []
 
 
-@pytest.fixture
-def hookd_factory(tmp_path, redis_server):
+class InProcessHookd(InProcessMixin, Hookd):
+    """The same daemon in the test process (tests/inprocess.py): no interpreter to start."""
+
+
+def _factory(cls: type[Hookd], tmp_path: Path, redis_server: RedisServer):
     started: list[Hookd] = []
 
     def make(redis_url: str | None = None, start: bool = True, **settings: str) -> Hookd:
-        daemon = Hookd(tmp_path / f"hookd{len(started)}", redis_url or redis_server.url, **settings)
+        daemon = cls(tmp_path / f"hookd{len(started)}", redis_url or redis_server.url, **settings)
         started.append(daemon)
         return daemon.start() if start else daemon
 
+    return make, started
+
+
+@pytest.fixture
+def hookd_factory(request, tmp_path, redis_server):
+    """Daemons in this process, each on its own event loop in a thread, with real sockets; for a
+    test marked ``process``, real ``hookd run`` processes (signals, kills, exit codes, stderr)."""
+    process = request.node.get_closest_marker("process") is not None
+    make, started = _factory(Hookd if process else InProcessHookd, tmp_path, redis_server)
     yield make
     for daemon in started:
-        if daemon.proc is not None and daemon.proc.poll() is None:
-            daemon.proc.kill()
-            daemon.proc.wait()
+        daemon.kill()
+        shutil.rmtree(daemon.socket.parent, ignore_errors=True)
+
+
+@pytest.fixture
+def hookd_process_factory(tmp_path, redis_server):
+    """Real ``hookd run`` processes, whatever the test's marks."""
+    make, started = _factory(Hookd, tmp_path, redis_server)
+    yield make
+    for daemon in started:
+        daemon.kill()
         shutil.rmtree(daemon.socket.parent, ignore_errors=True)
 
 
 @pytest.fixture
 def hookd(hookd_factory, redis_db):
     return hookd_factory()
+
+
+@pytest.fixture
+def hookd_process(hookd_process_factory, redis_db):
+    return hookd_process_factory()
+
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):

@@ -55,6 +55,10 @@ class Server:
             args += [str(self.sentinel_conf), "--sentinel"]
         args += ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.workdir),
                  "--logfile", str(self.workdir / "redis.log")]
+        if self.sentinel_conf is None:
+            # A master waits 5 s (by default) for more replicas before a diskless full sync:
+            # every start of a replica set, and every failover, paid it.
+            args += ["--repl-diskless-sync-delay", "0"]
         if self.tls is not None:  # the plain port off; TLS to masters too (replicas, sentinels)
             args += ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", str(self.tls.cert),
                      "--tls-key-file", str(self.tls.key), "--tls-ca-cert-file", str(self.tls.ca),

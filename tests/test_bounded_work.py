@@ -5,6 +5,7 @@ process, so the event loop keeps serving others; past work_budget_ms a payload i
 
 from __future__ import annotations
 
+import pytest
 import json
 import socket
 import subprocess
@@ -48,6 +49,7 @@ def envelopes(redis_db) -> list[dict]:
     return [json.loads(f[b"envelope"]) for _, f in redis_db.xrange("hookd:events")]
 
 
+@pytest.mark.process
 def test_a_small_event_sent_while_a_hostile_large_one_is_prepared_is_acknowledged(hookd_factory,
                                                                                   redis_db):
     daemon = hookd_factory(work_budget_ms="4000")

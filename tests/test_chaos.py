@@ -123,6 +123,7 @@ def published(client) -> tuple[list[tuple[str, int]], int]:
     return entries, hostile
 
 
+@pytest.mark.process
 @pytest.mark.timeout(SECONDS + 240)
 def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_path):
     from test_disk_full import mount_tmpfs

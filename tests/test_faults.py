@@ -441,6 +441,7 @@ def test_events_spooled_while_redis_restarts_without_its_data_arrive_once_in_ord
     assert daemon.inbox() == []
 
 
+@pytest.mark.process
 def test_redis_out_of_memory_keeps_events_spooled_until_it_has_room(hookd_factory, own_redis):
     daemon = hookd_factory(redis_url=own_redis.url)
     client = own_redis.client()
@@ -524,6 +525,7 @@ def restart_under_load(daemon, raws, real, sig: int, rounds: int, rng: random.Ra
     return codes
 
 
+@pytest.mark.process
 def test_hookd_killed_at_random_moments_under_load_loses_and_repeats_nothing(hookd_factory, redis_db):
     print(f"random seed {SEED} (HOOKD_FAULT_SEED)")
     rng = random.Random(SEED)
@@ -630,6 +632,7 @@ def start_redis_at(tmp_path, url: str) -> RedisServer:
     return server
 
 
+@pytest.mark.process
 def test_a_torn_last_record_is_dropped_and_every_other_event_arrives(hookd_factory, tmp_path):
     url = f"redis://127.0.0.1:{free_port()}/0"
     daemon, records = spool_with_redis_down(hookd_factory, url, 40)
@@ -677,6 +680,7 @@ def flip_a_byte_mid_spool(hookd_factory, tmp_path, where: str):
     return daemon, entries, damaged_n
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("where", ["data", "length"])
 def test_a_flipped_byte_mid_segment_loses_only_the_damaged_event(hookd_factory, tmp_path, where):
     daemon, entries, damaged_n = flip_a_byte_mid_spool(hookd_factory, tmp_path, where)
@@ -697,6 +701,7 @@ def test_a_flipped_byte_mid_segment_is_reported_in_the_log(hookd_factory, tmp_pa
 # ================================================================ hookd stalled
 
 
+@pytest.mark.process
 def test_an_event_the_client_gave_up_on_while_hookd_stalled_is_published_once(hookd, redis_db):
     """hook-send times out on a daemon that does not answer (here stopped with SIGSTOP; in life
     a stalled disk, a starved CPU) and keeps its event in the inbox, while its frame waits in

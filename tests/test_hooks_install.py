@@ -543,6 +543,7 @@ def test_hooks_that_would_miss_the_daemon_are_named_with_their_repair(
     assert main(["hooks", "status", "--scope", "user"]) == 0
 
 
+@pytest.mark.process
 def test_a_hook_whose_interpreter_is_gone_is_reported_by_run_and_status(home, hookd_factory,
                                                                        redis_db):
     settings = user_settings(home)

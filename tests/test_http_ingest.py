@@ -221,6 +221,7 @@ def test_a_slow_client_gets_408_and_a_silent_one_is_closed(hookd_factory, redis_
     assert reasons == ["timeout"]
 
 
+@pytest.mark.process
 def test_a_non_loopback_address_is_refused_at_startup(hookd_factory):
     daemon = hookd_factory(start=False, http_addr=f"0.0.0.0:{free_port()}")
     daemon.start(wait=False)
@@ -231,6 +232,7 @@ def test_a_non_loopback_address_is_refused_at_startup(hookd_factory):
     assert not daemon.socket.exists()
 
 
+@pytest.mark.process
 def test_an_address_in_use_stops_the_start_with_a_clear_message(hookd_factory):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -266,6 +268,7 @@ def test_the_token_file_is_created_0600_in_a_private_directory_and_kept_across_r
     assert post(connect(http_hookd), b'{"hook_event_name": "Stop"}', http_hookd.token)[0].status == 200
 
 
+@pytest.mark.process
 def test_a_token_file_others_can_read_stops_the_start(hookd_factory, tmp_path):
     token_file = tmp_path / "tokens" / "http.token"
     token_file.parent.mkdir(mode=0o700)
@@ -284,6 +287,7 @@ def test_a_token_file_others_can_read_stops_the_start(hookd_factory, tmp_path):
     assert post(connect(daemon), b'{"hook_event_name": "Stop"}', "s" * 40)[0].status == 200
 
 
+@pytest.mark.process
 def test_an_acknowledged_event_survives_redis_down_and_kill_9(hookd_factory, tmp_path):
     redis = RedisServer(tmp_path / "late-redis")
     daemon = start_http_hookd(hookd_factory, redis_url=redis.url, spool_fsync="batch")
@@ -319,6 +323,7 @@ def test_a_full_spool_answers_503(hookd_factory, tmp_path):
     assert '"spool_full"' in daemon.log_text()
 
 
+@pytest.mark.process
 def test_a_request_arriving_during_shutdown_is_finished_and_kept(hookd_factory, redis_db):
     daemon = start_http_hookd(hookd_factory)
     body = b'{"hook_event_name": "Stop", "session_id": "in-flight"}'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 import os
 import signal
@@ -65,6 +66,7 @@ def test_an_inbox_copy_of_an_event_that_reached_the_socket_is_dropped(hookd, red
     assert "handoff_duplicate_dropped" in hookd.log_text()
 
 
+@pytest.mark.process
 def test_the_duplicate_is_recognised_after_a_crash_and_restart(hookd_factory, redis_db):
     daemon = hookd_factory()
     data = frame(1, "crash00000000001")

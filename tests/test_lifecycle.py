@@ -67,6 +67,7 @@ def test_socket_is_owner_only_in_a_private_directory(hookd):
     assert stat.S_IMODE(os.lstat(hookd.state_dir).st_mode) == 0o700
 
 
+@pytest.mark.process
 def test_stale_socket_of_a_killed_daemon_is_replaced(hookd_factory, redis_db):
     daemon = hookd_factory()
     send_ok(daemon, body(1))
@@ -86,6 +87,7 @@ def test_stale_socket_of_a_killed_daemon_is_replaced(hookd_factory, redis_db):
     assert daemon.inbox() == []
 
 
+@pytest.mark.process
 def test_a_running_daemon_records_what_redis_has_so_a_kill_resends_nothing(hookd_factory, redis_db):
     daemon = hookd_factory()
     for n in range(5):
@@ -105,6 +107,7 @@ def test_a_running_daemon_records_what_redis_has_so_a_kill_resends_nothing(hookd
     assert sessions(redis_db) == [f"s{n}" for n in range(6)]
 
 
+@pytest.mark.process
 def test_second_daemon_on_the_same_socket_refuses_and_leaves_the_first_alone(hookd_factory, redis_db):
     first = hookd_factory()
     inode = os.lstat(first.socket).st_ino
@@ -134,6 +137,7 @@ def test_second_daemon_with_the_same_state_dir_refuses(hookd_factory, redis_db):
 # ---------------------------------------------------------------- stopping
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_stops_cleanly_after_publishing_what_was_accepted(hookd_factory, tmp_path, sig):
     # Redis holds the publisher's first batch (CLIENT PAUSE) so that the signal surely comes
@@ -171,6 +175,7 @@ def test_signal_when_idle_stops_at_once(hookd_factory, redis_db):
     assert not (daemon.state_dir / "inbox").exists() or daemon.inbox() == []
 
 
+@pytest.mark.process
 def test_signal_while_the_publisher_is_sending_exits_within_the_drain_timeout(hookd_factory, redis_db):
     # The race needs the signal to land just as a batch has been written to Redis: many small
     # batches keep the publisher writing, and the race is usually hit at the first try.

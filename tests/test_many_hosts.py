@@ -9,6 +9,7 @@ stream, whatever the other host does meanwhile (including being killed with SIGK
 
 from __future__ import annotations
 
+import pytest
 import collections
 import json
 import random
@@ -133,6 +134,7 @@ def test_two_daemons_sharing_a_host_name_each_arrive_once_in_their_own_order(hoo
                                                  if s.sender.startswith(name)})
 
 
+@pytest.mark.process
 def test_a_host_killed_and_restarted_mid_flow_still_publishes_each_event_once(hookd_factory, redis_db):
     rng = random.Random(SEED)
     daemons = two_hosts(hookd_factory)

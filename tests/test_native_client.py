@@ -295,6 +295,7 @@ def test_events_both_clients_left_in_the_inbox_arrive_in_send_order(hookd_factor
     assert daemon.inbox() == []
 
 
+@pytest.mark.process
 def test_an_event_the_native_client_gave_up_on_while_hookd_stalled_is_published_once(hookd, redis_db,
                                                                                      native_client):
     def one(n, timeout_ms="10000"):

@@ -157,6 +157,7 @@ def test_the_docs_document_both_rules_as_the_code_has_them():
 # ---------------------------------------------------------------- the password stays secret
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("source", ["environment", "file", "wrong password in file"])
 def test_the_password_never_shows_in_logs_status_config_or_process_arguments(
         hookd_factory, redis_server, redis_db, acl_users, password_file, source):

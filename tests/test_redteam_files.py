@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 import os
 
 from conftest import wait_for_entries, wait_until
 
 
+@pytest.mark.process
 def test_a_fifo_in_the_inbox_is_set_aside_and_does_not_freeze_the_daemon(hookd, redis_db):
     """Anything running as the user (the agent hookd watches, too) can mkfifo in the inbox:
     opening it for reading must not block the daemon, which would stop taking events."""
@@ -29,6 +31,7 @@ def _vm_hwm_kib(pid: int) -> int:
         return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
 
 
+@pytest.mark.process
 def test_inbox_files_over_max_event_bytes_are_set_aside_without_being_read_whole(hookd_factory,
                                                                                 redis_db):
     """The socket refuses a body over max_event_bytes; an inbox file holding one must be refused

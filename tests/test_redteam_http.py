@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 import os
 import resource
@@ -12,6 +13,7 @@ from conftest import free_port, wait_for_entries
 from other_user import _become_nobody, needs_root
 
 
+@pytest.mark.process
 @needs_root
 def test_another_user_holding_connections_cannot_take_every_file_descriptor(hookd_factory, redis_db):
     """Anyone on the machine can connect to http_addr. Holding 1,500 idle connections against

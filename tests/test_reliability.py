@@ -305,6 +305,7 @@ class NotifyListener:
         os.unlink(self.path)
 
 
+@pytest.mark.process
 def test_a_wedged_publisher_is_stalled_in_status_and_starves_the_watchdog(hookd_factory, tmp_path):
     """Redis stopped (SIGSTOP) mid-connection: the publisher waits for an answer that does not
     come (redis_timeout_s is long here); events wait. Flags still say Redis is up."""
@@ -377,6 +378,7 @@ def _connections_queued(path, count: int) -> tuple[int, list[socket.socket]]:
     return taken, socks
 
 
+@pytest.mark.process
 def test_every_listening_socket_queues_1024_connections(hookd_factory, redis_db):
     """While hookd cannot accept (stopped), 300 clients connect at once: all must be queued,
     not 100 of them (the loop's default backlog) with the rest falling back to the inbox."""
@@ -408,6 +410,7 @@ def test_every_listening_socket_queues_1024_connections(hookd_factory, redis_db)
     assert daemon.stop() == 0
 
 
+@pytest.mark.process
 def test_twenty_thousand_distinct_hook_names_stay_bounded(hookd_factory, redis_db):
     daemon = hookd_factory(client_timeout_s="30")
     frames = b"".join(frame(event(n, hook=f"Custom{n:05d}", session="many-names"))
@@ -432,6 +435,7 @@ def test_twenty_thousand_distinct_hook_names_stay_bounded(hookd_factory, redis_d
     assert daemon.stop() == 0
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("way", ["socket", "http"])
 def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_factory, redis_db, way):
     """40 connections each send 7 MiB of a frame (or an HTTP request) they never finish: memory

@@ -98,6 +98,7 @@ def test_summary_counts_the_spool_and_the_inbox(hookd_factory, capsys):
     assert "hookd run publishes these" in out and "never publishes the spool itself" in out
 
 
+@pytest.mark.process
 def test_summary_names_a_running_daemon_and_publishes_nothing(hookd_factory, redis_db, capsys):
     daemon = hookd_factory(redis_url=unreachable_url())
     daemon.send(stop_body(1))

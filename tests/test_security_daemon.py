@@ -69,6 +69,7 @@ def frame(body: bytes) -> bytes:
 # ---------------------------------------------------------------- directories
 
 
+@pytest.mark.process
 @needs_root
 def test_a_state_directory_made_by_another_user_is_refused(hookd_factory):
     squatted = make_dir_as_nobody(tempfile.mktemp(prefix="hkst", dir="/tmp"), 0o755)
@@ -81,6 +82,7 @@ def test_a_state_directory_made_by_another_user_is_refused(hookd_factory):
     assert "remove it" in line
 
 
+@pytest.mark.process
 @needs_root
 def test_a_socket_directory_made_by_another_user_is_refused(hookd_factory):
     squatted = make_dir_as_nobody(tempfile.mktemp(prefix="hksk", dir="/tmp"), 0o777)
@@ -93,6 +95,7 @@ def test_a_socket_directory_made_by_another_user_is_refused(hookd_factory):
     assert line.startswith(f"hookd: {squatted} belongs to uid {NOBODY}")
 
 
+@pytest.mark.process
 @needs_root
 def test_a_state_directory_inside_another_users_directory_is_refused(hookd_factory):
     parent = make_dir_as_nobody(tempfile.mktemp(prefix="hkpa", dir="/tmp"), 0o755)
@@ -105,6 +108,7 @@ def test_a_state_directory_inside_another_users_directory_is_refused(hookd_facto
     assert line.startswith(f"hookd: {state} is inside {parent} (owner uid {NOBODY}, mode 0755)")
 
 
+@pytest.mark.process
 def test_a_state_directory_others_can_write_is_refused_with_the_fix(hookd_factory):
     daemon = hookd_factory(start=False)
     daemon.state_dir.mkdir(mode=0o700)
@@ -115,6 +119,7 @@ def test_a_state_directory_others_can_write_is_refused_with_the_fix(hookd_factor
     assert list(daemon.state_dir.iterdir()) == []
 
 
+@pytest.mark.process
 def test_a_state_directory_that_is_a_link_is_refused(hookd_factory, tmp_path):
     daemon = hookd_factory(start=False)
     real = tmp_path / "real-state"
@@ -141,6 +146,7 @@ REFUSED_LINKS = ["hookd.lock", "sequence", "sequence.instance", "spool/cursor",
                  "spool/00000000000000000001.seg", "inbox", "spool", "http.token"]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("name", REFUSED_LINKS)
 def test_a_link_planted_where_hookd_keeps_a_file_stops_the_start_and_its_target_is_untouched(
         hookd_factory, victim, tmp_path, name):

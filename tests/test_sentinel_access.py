@@ -159,6 +159,7 @@ def test_the_master_password_is_not_the_sentinels(sentinel):
     assert ping(right) == "PONG"
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("source", ["environment", "file", "wrong password in file"])
 def test_the_sentinel_password_never_shows_in_logs_status_config_or_process_arguments(
         hookd_factory, sentinel, tmp_path, source):

@@ -49,6 +49,7 @@ def listener(request, tmp_path):
     listener.close()
 
 
+@pytest.mark.process
 def test_hookd_reports_ready_status_watchdog_and_stopping(hookd_factory, redis_db, listener):
     daemon = hookd_factory(start=False)
     daemon.env.update(NOTIFY_SOCKET=listener.address, WATCHDOG_USEC="400000")

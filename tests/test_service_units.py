@@ -151,6 +151,7 @@ def test_the_service_is_hardened_to_an_ok_systemd_analyze_security_score(tmp_pat
     assert float(found.group(1)) <= 4.0, result.stdout
 
 
+@pytest.mark.process
 def test_hookd_runs_without_writable_executable_memory(hookd_factory, redis_db):
     """MemoryDenyWriteExecute=yes: the kernel's own MDWE (Linux 6.3+) refuses the same mappings."""
     import ctypes

@@ -243,6 +243,7 @@ def test_clients_sending_through_kill_9_restarts_lose_and_repeat_nothing(activat
     assert activated.exit_codes() == [128 + signal.SIGKILL] * 4 + [0]
 
 
+@pytest.mark.process
 def test_a_client_connected_but_not_yet_sending_when_a_stop_begins_still_gets_ok(hookd, redis_db):
     """hook-send writes as soon as it is connected; a stop must not close such a connection
     unanswered, which would send the event to the inbox though the next hookd could take it."""

@@ -135,6 +135,7 @@ def value_columns(text: str) -> set[int]:
 # ---------------------------------------------------------------- healthy
 
 
+@pytest.mark.process
 def test_healthy_daemon_reports_every_counter_and_exits_0(hookd, redis_db):
     names = HEALTHY_CORPUS
     for name in names:
@@ -354,6 +355,7 @@ def test_absent_daemon_reports_not_running_with_the_spool_and_the_inbox_on_disk(
     assert len(value_columns(text)) == 1, text
 
 
+@pytest.mark.process
 def test_killed_daemon_with_its_sockets_left_behind_is_not_running(hookd_factory, redis_db):
     daemon = hookd_factory()
     daemon.stop(signal.SIGKILL)

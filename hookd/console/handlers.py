@@ -61,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                    take_stderr=True)
     _warn_about_hooks(config, args)
     try:
-        code = uvloop.run(Daemon(config).serve())
+        code = uvloop.run(_serve(Daemon(config, handle_signals=True)))
     except (AlreadyRunning, StateDirLocked, UnsafePathError, ActivationError) as exc:
         logs.release_stderr()
         _say(f"hookd: {exc}")
@@ -70,6 +70,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Before any traceback is printed: the queued lines first, and stderr given back.
         logs.release_stderr()
     return code or exits.OK
+
+
+async def _serve(daemon: Any) -> int:
+    """The daemon as the process's one job: what is process-wide is done here, not in Daemon."""
+    import gc
+
+    from hookd.ingest.budget import give_back_large_buffers
+
+    give_back_large_buffers()
+    async with daemon.running():
+        # What start-up built (modules, the redaction tables, settings: 40,000 objects) lives
+        # as long as the process. Frozen, a full collection no longer walks it, so requests in
+        # flight do not wait out that stall (bench/README.md, HTTP hooks).
+        gc.freeze()
+        await daemon.should_exit.wait()
+    return int(daemon.exit_code)
 
 
 def _say(text: str) -> None:

@@ -114,7 +114,7 @@ def liveness_section(state: DaemonState) -> dict[str, Any]:
         "stalled": reports.stalled(),
         "progress": liveness.ages(state.progress),
         "loop_lag_ms": state.loop_lag.summary_ms(),
-        "logging": logs.SINK.snapshot() if logs.SINK is not None else None,
+        "logging": (sink.snapshot() if (sink := logs.current_sink()) is not None else None),
         "tasks": {"failed": list(tasks.failed), "restarts": dict(tasks.restarts),
                   "callback_errors": tasks.callback_errors},
         "pending_frames": reports.pending_frames(),

@@ -7,6 +7,8 @@ compiled and of the Hyperscan module's version, so a change of rules or of
 Hyperscan compiles afresh; a file that does not load (damaged, or from another
 build of the library, which Hyperscan checks) is compiled over. Only the
 owner can write the state directory (0700), the same trust as the config file.
+A process that starts several daemons (the tests) also keeps the last database
+it compiled in memory, and saves it into each new state directory.
 """
 
 from __future__ import annotations
@@ -21,34 +23,47 @@ from hookd.paths import UnsafePathError, read_private, replace_private
 
 PREFIX = "redact-scanner-"
 SUFFIX = ".hsdb"
+# The last database compiled in this process, serialized: (key, bytes).
+_LAST: tuple[str, bytes] | None = None
 
 
 def compiled(expressions: list[bytes], flags: list[int], cache_dir: str | None) -> hyperscan.Database:
     """The block-mode database for ``expressions``: loaded from ``cache_dir`` if there, else compiled
     (and saved there)."""
+    global _LAST
     path = None
+    version = hyperscan.__version__  # type: ignore[attr-defined]  # set at import; its stub lacks it
+    key = hashlib.sha256(repr((version, expressions, flags)).encode()).hexdigest()
     if cache_dir:
-        version = hyperscan.__version__  # type: ignore[attr-defined]  # set at import; its stub lacks it
-        key = hashlib.sha256(repr((version, expressions, flags)).encode()).hexdigest()
         path = os.path.join(cache_dir, f"{PREFIX}{key[:32]}{SUFFIX}")
         try:
-            database = hyperscan.loadb(read_private(path), hyperscan.HS_MODE_BLOCK)
-            database.scratch = hyperscan.Scratch(database)  # compile makes one; loadb does not
-            return database
+            return _load(read_private(path))
         except (OSError, UnsafePathError, hyperscan.error):
             pass
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(expressions=expressions, ids=list(range(len(expressions))),
-                     elements=len(expressions), flags=flags)
+    if _LAST is not None and _LAST[0] == key:
+        data = _LAST[1]
+        database = _load(data)
+    else:
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        database.compile(expressions=expressions, ids=list(range(len(expressions))),
+                         elements=len(expressions), flags=flags)
+        data = hyperscan.dumpb(database)
+        _LAST = (key, data)
     if path is not None:
-        _save(database, path)
+        _save(data, path)
     return database
 
 
-def _save(database: hyperscan.Database, path: str) -> None:
+def _load(data: bytes) -> hyperscan.Database:
+    database = hyperscan.loadb(data, hyperscan.HS_MODE_BLOCK)
+    database.scratch = hyperscan.Scratch(database)  # compile makes one; loadb does not
+    return database
+
+
+def _save(data: bytes, path: str) -> None:
     """Write the database for the next start, replacing those of other rules; never fails the start."""
     try:
-        replace_private(path, hyperscan.dumpb(database), fsync=False)
+        replace_private(path, data, fsync=False)
         for old in glob.glob(os.path.join(glob.escape(os.path.dirname(path)), f"{PREFIX}*")):
             if old != path:
                 os.unlink(old)
