@@ -29,6 +29,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # mypy over hookd/ (settings in pyproject.toml); .ci/run runs it after lint
 types: setup

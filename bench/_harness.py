@@ -45,10 +45,18 @@ DEFAULT_STREAM_MAXLEN = 1_000_000
 # -- events ----------------------------------------------------------------------
 
 _STATUS_LINES = [
-    " M billing/invoices.py", " M billing/tax/rates.py", "?? billing/refunds_test.py",
-    " M billing/api/views.py", " D billing/legacy/export.py", " M tests/test_ledger.py",
-    "?? billing/migrations/0042_refund_reason.py", " M pyproject.toml", " M README.md",
-    "?? docs/refunds.md", " M billing/models.py", " M billing/serializers.py",
+    " M billing/invoices.py",
+    " M billing/tax/rates.py",
+    "?? billing/refunds_test.py",
+    " M billing/api/views.py",
+    " D billing/legacy/export.py",
+    " M tests/test_ledger.py",
+    "?? billing/migrations/0042_refund_reason.py",
+    " M pyproject.toml",
+    " M README.md",
+    "?? docs/refunds.md",
+    " M billing/models.py",
+    " M billing/serializers.py",
 ]
 
 
@@ -95,15 +103,14 @@ class EventMaker:
     @staticmethod
     def seq_of(body: bytes) -> int:
         start = body.rindex(b'"bench_seq": ') + len(b'"bench_seq": ')
-        return int(body[start:body.index(b"}", start)])
+        return int(body[start : body.index(b"}", start)])
 
 
 # -- the load generator (runs in its own process) ------------------------------------
 
 
 class Generator:
-    def __init__(self, total: int, window: int, event_bytes: int, first_seq: int = 0,
-                 handoff_ids: bool = True) -> None:
+    def __init__(self, total: int, window: int, event_bytes: int, first_seq: int = 0, handoff_ids: bool = True) -> None:
         self.total = total
         self.window = window
         self.maker = EventMaker(event_bytes)
@@ -131,11 +138,15 @@ class Generator:
             self.next_seq = seq + 1
             body = self.maker.body(seq)
             if self.handoff_ids:
-                out.append(b"HOOKD/1 %d sent=%d pid=%d ppid=%d id=b%015x project=%s\n"
-                           % (len(body), time.time_ns(), self.pid, self.ppid, seq, self.project))
+                out.append(
+                    b"HOOKD/1 %d sent=%d pid=%d ppid=%d id=b%015x project=%s\n"
+                    % (len(body), time.time_ns(), self.pid, self.ppid, seq, self.project)
+                )
             else:
-                out.append(b"HOOKD/1 %d sent=%d pid=%d ppid=%d project=%s\n"
-                           % (len(body), time.time_ns(), self.pid, self.ppid, self.project))
+                out.append(
+                    b"HOOKD/1 %d sent=%d pid=%d ppid=%d project=%s\n"
+                    % (len(body), time.time_ns(), self.pid, self.ppid, self.project)
+                )
             out.append(body)
             sent.append(now)
         return b"".join(out)
@@ -168,7 +179,7 @@ class Connection(asyncio.Protocol):
         if last < 0:
             self.buffer = buf
             return
-        complete, self.buffer = buf[:last + 1], buf[last + 1:]
+        complete, self.buffer = buf[: last + 1], buf[last + 1 :]
         n = complete.count(b"\n")
         if complete.count(b"OK ") != n or b"ERR " in complete:
             bad = next(line for line in complete.split(b"\n") if not line.startswith(b"OK "))
@@ -194,8 +205,15 @@ class Connection(asyncio.Protocol):
             self.gen.fail(f"the daemon closed a connection ({exc}) after {self.gen.acked} OKs")
 
 
-async def generate(socket_path: str, total: int, connections: int, window: int,
-                   event_bytes: int, first_seq: int = 0, handoff_ids: bool = True) -> dict:
+async def generate(
+    socket_path: str,
+    total: int,
+    connections: int,
+    window: int,
+    event_bytes: int,
+    first_seq: int = 0,
+    handoff_ids: bool = True,
+) -> dict:
     loop = asyncio.get_running_loop()
     gen = Generator(total, window, event_bytes, first_seq, handoff_ids)
     gen.done = loop.create_future()
@@ -223,18 +241,30 @@ async def generate(socket_path: str, total: int, connections: int, window: int,
         "t_first_send": gen.t_first_send,
         "t_last_ok": gen.t_last_ok,
         "cpu_s": round((r1.user - r0.user) + (r1.system - r0.system), 3),
-        "ack_latency_ms": {"p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99),
-                           "max": round(lat[-1] * 1000, 3) if lat else None},
+        "ack_latency_ms": {
+            "p50": pct(0.50),
+            "p90": pct(0.90),
+            "p99": pct(0.99),
+            "max": round(lat[-1] * 1000, 3) if lat else None,
+        },
     }
 
 
 def generator_main(argv: list[str]) -> int:
     """``SOCKET TOTAL CONNECTIONS WINDOW EVENT_BYTES [FIRST_SEQ [HANDOFF_IDS(1|0)]]``."""
     socket_path, total, connections, window, event_bytes, *more = argv
-    args = (socket_path, int(total), int(connections), int(window), int(event_bytes),
-            int(more[0]) if more else 0, more[1:2] != ["0"])
+    args = (
+        socket_path,
+        int(total),
+        int(connections),
+        int(window),
+        int(event_bytes),
+        int(more[0]) if more else 0,
+        more[1:2] != ["0"],
+    )
     try:
         import uvloop
+
         result = uvloop.run(generate(*args))
         result["loop"] = f"uvloop {uvloop.__version__}"
     except ImportError:
@@ -242,7 +272,6 @@ def generator_main(argv: list[str]) -> int:
         result["loop"] = "asyncio"
     sys.stdout.write(json.dumps(result) + "\n")
     return 0 if result["error"] is None else 1
-
 
 
 # -- the processes under test ----------------------------------------------------------
@@ -289,12 +318,28 @@ def stop_process(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, timeo
         return None
 
 
-def generator_command(socket_path: str, total: int, connections: int, window: int,
-                      event_bytes: int, first_seq: int = 0, handoff_ids: bool = True) -> list[str]:
+def generator_command(
+    socket_path: str,
+    total: int,
+    connections: int,
+    window: int,
+    event_bytes: int,
+    first_seq: int = 0,
+    handoff_ids: bool = True,
+) -> list[str]:
     """The command line that runs the load generator in its own process."""
-    return [sys.executable, os.path.abspath(__file__), "--generator", socket_path, str(total),
-            str(connections), str(window), str(event_bytes), str(first_seq),
-            "1" if handoff_ids else "0"]
+    return [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--generator",
+        socket_path,
+        str(total),
+        str(connections),
+        str(window),
+        str(event_bytes),
+        str(first_seq),
+        "1" if handoff_ids else "0",
+    ]
 
 
 def settings_env(items: list[str]) -> dict[str, str]:
@@ -335,9 +380,25 @@ class Processes:
         rdir = os.path.join(self.workdir, "redis")
         os.makedirs(rdir, exist_ok=True)
         self.redis_proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", rdir, "--logfile", os.path.join(rdir, "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                rdir,
+                "--logfile",
+                os.path.join(rdir, "redis.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.redis = redis.Redis(port=self.port, socket_timeout=30)
 
         def answers() -> bool:
@@ -351,8 +412,13 @@ class Processes:
         wait_until(answers, 10, f"redis-server on port {self.port}")
         self.redis_version = self.redis.info("server")["redis_version"]
 
-    def start_hookd(self, settings: dict[str, str] | None = None, cprofile: str | None = None,
-                    hookd_source: str = REPO, wait: bool = True) -> None:
+    def start_hookd(
+        self,
+        settings: dict[str, str] | None = None,
+        cprofile: str | None = None,
+        hookd_source: str = REPO,
+        wait: bool = True,
+    ) -> None:
         """Start ``hookd run`` publishing to port ``self.port`` (redis-server need not run there).
 
         ``settings`` are ``HOOKD_*`` variables, applied in order after the
@@ -364,19 +430,24 @@ class Processes:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKD_")}
         config_path = os.path.join(self.workdir, "config.toml")
         open(config_path, "w").close()
-        env.update({
-            "HOOKD_SOCKET": self.socket,
-            "HOOKD_STATE_DIR": self.state_dir,
-            "HOOKD_REDIS_URL": f"redis://127.0.0.1:{self.port}/0",
-            "HOOKD_CONFIG": config_path,
-            "HOOKD_LOG_FORMAT": "json",
-            # Its own: the default spare inbox (/dev/shm/hookd-$UID/inbox) is shared.
-            "HOOKD_SPARE_INBOX": os.path.join(self.workdir, "spare-inbox"),
-        })
+        env.update(
+            {
+                "HOOKD_SOCKET": self.socket,
+                "HOOKD_STATE_DIR": self.state_dir,
+                "HOOKD_REDIS_URL": f"redis://127.0.0.1:{self.port}/0",
+                "HOOKD_CONFIG": config_path,
+                "HOOKD_LOG_FORMAT": "json",
+                # Its own: the default spare inbox (/dev/shm/hookd-$UID/inbox) is shared.
+                "HOOKD_SPARE_INBOX": os.path.join(self.workdir, "spare-inbox"),
+            }
+        )
         env.update(settings or {})
         self.stream = env.get("HOOKD_STREAM") or STREAM
-        self.hookd_settings = {k: v for k, v in env.items() if k.startswith("HOOKD_")
-                               and k not in ("HOOKD_SOCKET", "HOOKD_STATE_DIR", "HOOKD_CONFIG")}
+        self.hookd_settings = {
+            k: v
+            for k, v in env.items()
+            if k.startswith("HOOKD_") and k not in ("HOOKD_SOCKET", "HOOKD_STATE_DIR", "HOOKD_CONFIG")
+        }
         cmd = [sys.executable]
         if cprofile:
             cmd += ["-m", "cProfile", "-o", os.path.abspath(cprofile)]
@@ -388,8 +459,9 @@ class Processes:
         if self.hookd_log is None or self.hookd_log.closed:
             self.hookd_log = open(self.hookd_log_path, "ab")
         self.hookd_exit = None
-        self.hookd_proc = subprocess.Popen(cmd, env=env, cwd=source, stdout=subprocess.DEVNULL,
-                                           stderr=self.hookd_log, start_new_session=True)
+        self.hookd_proc = subprocess.Popen(
+            cmd, env=env, cwd=source, stdout=subprocess.DEVNULL, stderr=self.hookd_log, start_new_session=True
+        )
         if wait:
             wait_until(self.hookd_serving, 20, "hookd to serve its socket")
 
@@ -453,12 +525,22 @@ class Processes:
         return read_log(self.hookd_log_path)
 
 
-def run_generator(procs: Processes, total: int, connections: int, window: int, event_bytes: int,
-                  first_seq: int = 0, handoff_ids: bool = True, timeout: float = 3600) -> dict:
+def run_generator(
+    procs: Processes,
+    total: int,
+    connections: int,
+    window: int,
+    event_bytes: int,
+    first_seq: int = 0,
+    handoff_ids: bool = True,
+    timeout: float = 3600,
+) -> dict:
     """Run the load generator to completion against ``procs``' hookd; its result (raises on error)."""
     procs.gen_proc = subprocess.Popen(
-        generator_command(procs.socket, total, connections, window, event_bytes, first_seq,
-                          handoff_ids), stdout=subprocess.PIPE, cwd=REPO)
+        generator_command(procs.socket, total, connections, window, event_bytes, first_seq, handoff_ids),
+        stdout=subprocess.PIPE,
+        cwd=REPO,
+    )
     deadline = time.monotonic() + timeout
     while procs.gen_proc.poll() is None:
         procs.check_hookd_alive()
@@ -522,13 +604,28 @@ def verify(client, stream: str, total: int, event_bytes: int) -> dict:
             event_ids.add(env.event_id)
         start = "(" + page[-1][0].decode()
     missing = total - sum(seen)
-    ok = (xlen == total and count == total and duplicates == 0 and unknown == 0
-          and mismatched == 0 and missing == 0 and out_of_order == 0
-          and len(event_ids) == total)
-    return {"ok": ok, "xlen": xlen, "entries_read": count, "missing": missing,
-            "duplicates": duplicates, "unknown": unknown, "payload_mismatches": mismatched,
-            "seq_not_increasing": out_of_order, "unique_event_ids": len(event_ids),
-            "problems": problems}
+    ok = (
+        xlen == total
+        and count == total
+        and duplicates == 0
+        and unknown == 0
+        and mismatched == 0
+        and missing == 0
+        and out_of_order == 0
+        and len(event_ids) == total
+    )
+    return {
+        "ok": ok,
+        "xlen": xlen,
+        "entries_read": count,
+        "missing": missing,
+        "duplicates": duplicates,
+        "unknown": unknown,
+        "payload_mismatches": mismatched,
+        "seq_not_increasing": out_of_order,
+        "unique_event_ids": len(event_ids),
+        "problems": problems,
+    }
 
 
 def render_verification(v: dict) -> list[str]:
@@ -599,8 +696,9 @@ def cpu_model() -> str:
 
 def git_commit(directory: str) -> str | None:
     try:
-        out = subprocess.run(["git", "-C", directory, "describe", "--always", "--dirty"],
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "-C", directory, "describe", "--always", "--dirty"], capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
@@ -653,8 +751,10 @@ def render_environment(env: dict) -> list[str]:
 
 if __name__ == "__main__":
     if sys.argv[1:2] != ["--generator"]:
-        sys.exit("usage: _harness.py --generator SOCKET TOTAL CONNECTIONS WINDOW EVENT_BYTES "
-                 "[FIRST_SEQ [HANDOFF_IDS]]  (the benchmarks run this; see bench/*.py)")
+        sys.exit(
+            "usage: _harness.py --generator SOCKET TOTAL CONNECTIONS WINDOW EVENT_BYTES "
+            "[FIRST_SEQ [HANDOFF_IDS]]  (the benchmarks run this; see bench/*.py)"
+        )
     sys.exit(generator_main(sys.argv[2:]))
 
 
@@ -664,6 +764,7 @@ def run_to_completion(bench, keep: bool, as_json: bool, render, command=None) ->
     SIGTERM and SIGINT stop it like Ctrl-C (exit 130); a failed verification
     exits 1 and keeps the work directory for a look.
     """
+
     def on_term(signum, frame):
         raise KeyboardInterrupt
 

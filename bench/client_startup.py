@@ -125,7 +125,11 @@ def p95(values):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--python", default=os.path.realpath(sys.executable), help="interpreter to measure (default: this one, resolved)")
+    ap.add_argument(
+        "--python",
+        default=os.path.realpath(sys.executable),
+        help="interpreter to measure (default: this one, resolved)",
+    )
     ap.add_argument("--runs", type=int, default=200, help="interleaved runs per variant (default 200)")
     ap.add_argument("--corpus", default=os.path.join(REPO, "tests", "corpus"), help="directory of payload files")
     ap.add_argument("--warmup", type=int, default=5)
@@ -148,22 +152,35 @@ def main():
         client_script = [py, "-I", "-S", CLIENT, "PreToolUse"]
         # What any hook pays to read its stdin at all: the floor for a 2 MB payload.
         bare_read = [py, "-I", "-S", "-c", "import sys; sys.stdin.buffer.read()"]
-        variants = [("bare", bare, base_env), ("bare+stdin", bare_read, base_env),
-                    ("daemon", client, env_daemon), ("absent", client, env_absent),
-                    ("daemon.py", client_script, env_daemon), ("absent.py", client_script, env_absent)]
+        variants = [
+            ("bare", bare, base_env),
+            ("bare+stdin", bare_read, base_env),
+            ("daemon", client, env_daemon),
+            ("absent", client, env_absent),
+            ("daemon.py", client_script, env_daemon),
+            ("absent.py", client_script, env_absent),
+        ]
         build = native.ensure(os.path.join(work, "native-state"))
         if build.path:
             sh_native = ["/bin/sh", "-c", shlex.join(hook_command("PreToolUse", native=build.path))]
-            variants += [("sh-true", ["/bin/sh", "-c", "exec /bin/true"], base_env),
-                         ("sh-cat", ["/bin/sh", "-c", "exec cat >/dev/null"], base_env),
-                         ("native.sh daemon", sh_native, env_daemon), ("native.sh absent", sh_native, env_absent),
-                         ("native.sh absent, no fsync", sh_native, dict(env_absent, HOOKD_INBOX_FSYNC="0")),
-                         ("py.sh daemon", ["/bin/sh", "-c", shlex.join(client)], env_daemon)]
+            variants += [
+                ("sh-true", ["/bin/sh", "-c", "exec /bin/true"], base_env),
+                ("sh-cat", ["/bin/sh", "-c", "exec cat >/dev/null"], base_env),
+                ("native.sh daemon", sh_native, env_daemon),
+                ("native.sh absent", sh_native, env_absent),
+                ("native.sh absent, no fsync", sh_native, dict(env_absent, HOOKD_INBOX_FSYNC="0")),
+                ("py.sh daemon", ["/bin/sh", "-c", shlex.join(client)], env_daemon),
+            ]
         else:
             print("native client not measured: %s" % build.reason)
 
-        version = subprocess.run([py, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True).stdout.strip()
-        print("interpreter: %s (Python %s); %d interleaved runs per variant; %d CPUs" % (py, version, args.runs, os.cpu_count()))
+        version = subprocess.run(
+            [py, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True
+        ).stdout.strip()
+        print(
+            "interpreter: %s (Python %s); %d interleaved runs per variant; %d CPUs"
+            % (py, version, args.runs, os.cpu_count())
+        )
         print("hook command: %s" % " ".join(client))
 
         results = {}
@@ -201,22 +218,30 @@ def main():
                 med = statistics.median(times[vname])
                 ratio = med / bare_med
                 sh_ratio = "%12.3fx" % (med / floor) if floor else ""
-                print("%-44s %-27s %7.2fms %7.2fms %12.3fx %s" % ("%s: %s (%d B)" % (label, name, size), vname, med,
-                                                                 p95(times[vname]), ratio, sh_ratio))
+                print(
+                    "%-44s %-27s %7.2fms %7.2fms %12.3fx %s"
+                    % ("%s: %s (%d B)" % (label, name, size), vname, med, p95(times[vname]), ratio, sh_ratio)
+                )
                 if vname in ("daemon", "absent") and ratio > GOAL:
                     ok = False
                 if vname in NATIVE_GOALS and med / floor > NATIVE_GOALS[vname]:
                     native_ok[(vname, label)] = False
             print("%-44s frames answered OK by the listener: %d of %d" % ("", delivered, daemon_runs))
         print()
-        print("daemon runs that fell back to the inbox: %d; absent runs that wrote an inbox file: %d of %d"
-              % (fell_back, inbox_files, len(PAYLOADS) * absent_runs))
-        print("goal: hook command (daemon and absent) median within %.2fx of bare -> %s"
-              % (GOAL, "met" if ok else "NOT met"))
+        print(
+            "daemon runs that fell back to the inbox: %d; absent runs that wrote an inbox file: %d of %d"
+            % (fell_back, inbox_files, len(PAYLOADS) * absent_runs)
+        )
+        print(
+            "goal: hook command (daemon and absent) median within %.2fx of bare -> %s"
+            % (GOAL, "met" if ok else "NOT met")
+        )
         for (vname, label), met in native_ok.items():
             if build.path:
-                print("goal: %s median within %.1fx of sh -c 'exec /bin/true', %s payload -> %s"
-                      % (vname, NATIVE_GOALS[vname], label, "met" if met else "NOT met"))
+                print(
+                    "goal: %s median within %.1fx of sh -c 'exec /bin/true', %s payload -> %s"
+                    % (vname, NATIVE_GOALS[vname], label, "met" if met else "NOT met")
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -76,25 +76,41 @@ def main() -> int:
         return 2
     procs = Processes()
     os.makedirs(procs.state_dir, mode=0o700)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={args.tmpfs_mib}m,mode=0700", "tmpfs",
-                    procs.state_dir], check=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={args.tmpfs_mib}m,mode=0700", "tmpfs", procs.state_dir], check=True
+    )
     try:
-        procs.start_hookd({"HOOKD_SPOOL_RESERVE_BYTES": str(args.reserve_mib << 20),
-                           "HOOKD_SPARE_INBOX": os.path.join(procs.workdir, "spare")})
+        procs.start_hookd(
+            {
+                "HOOKD_SPOOL_RESERVE_BYTES": str(args.reserve_mib << 20),
+                "HOOKD_SPARE_INBOX": os.path.join(procs.workdir, "spare"),
+            }
+        )
         maker = EventMaker(args.event_bytes)
         before, before_s, _ = send_until_refused(procs.socket, maker, 0, 20_000)
         fill(procs.state_dir)
         after, after_s, refusal = send_until_refused(procs.socket, maker, before, 10**9)
-        print(json.dumps({
-            "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 1),
-            "reserve_mib": args.reserve_mib, "event_bytes": args.event_bytes,
-            "before_full": {"events": before, "events_per_s": round(before / before_s)},
-            "after_full": {"events": after, "events_per_s": round(after / after_s) if after else 0,
-                           "seconds_to_refusal": round(after_s, 2),
-                           "refusal": refusal.decode(errors="replace").strip()[:160]},
-            "reserve_given_back_times": sum(1 for line in open(procs.hookd_log_path, "rb")
-                                            if b'"spool_disk_full"' in line),
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "cpus": os.cpu_count(),
+                    "load_avg_1m": round(os.getloadavg()[0], 1),
+                    "reserve_mib": args.reserve_mib,
+                    "event_bytes": args.event_bytes,
+                    "before_full": {"events": before, "events_per_s": round(before / before_s)},
+                    "after_full": {
+                        "events": after,
+                        "events_per_s": round(after / after_s) if after else 0,
+                        "seconds_to_refusal": round(after_s, 2),
+                        "refusal": refusal.decode(errors="replace").strip()[:160],
+                    },
+                    "reserve_given_back_times": sum(
+                        1 for line in open(procs.hookd_log_path, "rb") if b'"spool_disk_full"' in line
+                    ),
+                },
+                indent=2,
+            )
+        )
     finally:
         procs.stop_hookd()
         subprocess.run(["umount", "-l", procs.state_dir], check=False)

@@ -31,15 +31,29 @@ CLIENT = os.path.join(REPO, "client", "hook_send.py")
 
 
 def small_frame(n: int) -> bytes:
-    body = json.dumps({"hook_event_name": "PreToolUse", "session_id": "bench-small", "n": n,
-                       "tool_name": "Bash", "tool_input": {"command": f"ls -la /tmp/{n}"}}).encode()
+    body = json.dumps(
+        {
+            "hook_event_name": "PreToolUse",
+            "session_id": "bench-small",
+            "n": n,
+            "tool_name": "Bash",
+            "tool_input": {"command": f"ls -la /tmp/{n}"},
+        }
+    ).encode()
     return b"HOOKD/1 %d sent=%d pid=%d ppid=1 id=s%012d\n" % (len(body), time.time_ns(), os.getpid(), n) + body
 
 
 def hostile_frame(mib: int, n: int) -> bytes:
     size = (mib << 20) - 200
-    body = json.dumps({"hook_event_name": "PreToolUse", "session_id": "bench-hostile", "n": n,
-                       "tool_name": "Bash", "tool_input": {"command": ("curl " * (size // 5))}}).encode()
+    body = json.dumps(
+        {
+            "hook_event_name": "PreToolUse",
+            "session_id": "bench-hostile",
+            "n": n,
+            "tool_name": "Bash",
+            "tool_input": {"command": ("curl " * (size // 5))},
+        }
+    ).encode()
     return b"HOOKD/1 %d\n" % len(body) + body
 
 
@@ -90,11 +104,11 @@ class RealClient(threading.Thread):
         n = 0
         while not self.stop.is_set():
             body = json.dumps({"hook_event_name": "Stop", "session_id": "bench-real", "n": n}).encode()
-            result = subprocess.run([sys.executable, "-I", "-S", CLIENT], input=body, env=self.env,
-                                    capture_output=True, timeout=30)
+            result = subprocess.run(
+                [sys.executable, "-I", "-S", CLIENT], input=body, env=self.env, capture_output=True, timeout=30
+            )
             err = result.stderr.decode(errors="replace")
-            key = ("delivered" if "event delivered" in err else "inbox" if "saved to" in err
-                   else "other")
+            key = "delivered" if "event delivered" in err else "inbox" if "saved to" in err else "other"
             self.outcomes[key] = self.outcomes.get(key, 0) + 1
             n += 1
 
@@ -131,8 +145,9 @@ def pct(values: list[float], q: float) -> float | None:
 
 def phase(procs: Processes, seconds: float, clients: int, hostile_mib: int | None, env: dict) -> dict:
     stop = threading.Event()
-    smalls = [Small(procs.socket, stop, base=i * 10_000_000 + int(time.time()) % 1_000_000 * 10)
-              for i in range(clients)]
+    smalls = [
+        Small(procs.socket, stop, base=i * 10_000_000 + int(time.time()) % 1_000_000 * 10) for i in range(clients)
+    ]
     real = RealClient(env, stop)
     hostile = Hostile(procs.socket, hostile_mib, stop) if hostile_mib else None
     threads = smalls + [real] + ([hostile] if hostile else [])
@@ -149,8 +164,7 @@ def phase(procs: Processes, seconds: float, clients: int, hostile_mib: int | Non
     return {
         "hostile_mib": hostile_mib,
         "ok_exchanges": len(latencies),
-        "ok_latency_ms": {"p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99),
-                          "max": pct(latencies, 1.0)},
+        "ok_latency_ms": {"p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99), "max": pct(latencies, 1.0)},
         "small_errors": sum(len(s.errors) for s in smalls),
         "real_client": real.outcomes,
         "hostile_events": hostile.sent if hostile else 0,
@@ -172,16 +186,31 @@ def main() -> int:
         spare = os.path.join(procs.workdir, "spare")
         procs.start_hookd({"HOOKD_SPARE_INBOX": spare})
         env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKD_")}
-        env.update({"HOOKD_SOCKET": procs.socket, "HOOKD_STATE_DIR": procs.state_dir,
-                    "HOOKD_SPARE_INBOX": spare, "HOOKD_DEBUG": "1"})
-        results = [phase(procs, args.seconds, args.clients, None, env),
-                   phase(procs, args.seconds, args.clients, args.hostile_mib, env)]
-        status = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"],
-                                env={**env, "HOOKD_CONFIG": os.path.join(procs.workdir, "config.toml")},
-                                capture_output=True, timeout=30)
+        env.update(
+            {
+                "HOOKD_SOCKET": procs.socket,
+                "HOOKD_STATE_DIR": procs.state_dir,
+                "HOOKD_SPARE_INBOX": spare,
+                "HOOKD_DEBUG": "1",
+            }
+        )
+        results = [
+            phase(procs, args.seconds, args.clients, None, env),
+            phase(procs, args.seconds, args.clients, args.hostile_mib, env),
+        ]
+        status = subprocess.run(
+            [sys.executable, "-m", "hookd", "status", "--json"],
+            env={**env, "HOOKD_CONFIG": os.path.join(procs.workdir, "config.toml")},
+            capture_output=True,
+            timeout=30,
+        )
         work = json.loads(status.stdout).get("work") if status.stdout else None
-        print(json.dumps({"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 1),
-                          "phases": results, "work": work}, indent=2))
+        print(
+            json.dumps(
+                {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 1), "phases": results, "work": work},
+                indent=2,
+            )
+        )
         procs.check_hookd_alive()
     finally:
         procs.stop_hookd()

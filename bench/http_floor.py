@@ -81,13 +81,24 @@ def run_once(args: argparse.Namespace) -> dict:
     import psutil
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--serve", str(port),
-                               str(args.work_us)], cwd=REPO)
+    server = subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "--serve", str(port), str(args.work_us)], cwd=REPO
+    )
     try:
         wait_until(lambda: _listening(port), 10, "the floor server")
-        generator = [sys.executable, os.path.join(REPO, "bench", "http_ingest.py"), "--generator", "paced",
-                     str(port), "unused-token", "0", str(args.connections), str(args.rate),
-                     str(args.seconds), str(args.event_bytes)]
+        generator = [
+            sys.executable,
+            os.path.join(REPO, "bench", "http_ingest.py"),
+            "--generator",
+            "paced",
+            str(port),
+            "unused-token",
+            "0",
+            str(args.connections),
+            str(args.rate),
+            str(args.seconds),
+            str(args.event_bytes),
+        ]
         cpu = psutil.Process(server.pid)
         cpu0, machine0 = sum(cpu.cpu_times()[:2]), psutil.cpu_times()
         out = subprocess.run(generator, capture_output=True, check=True, cwd=REPO).stdout
@@ -111,21 +122,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=4, help="keep-alive connections (default 4)")
     parser.add_argument("--event-bytes", type=int, default=1024, help="body size (default 1024)")
     parser.add_argument("--runs", type=int, default=1, help="runs, one after the other (default 1)")
-    parser.add_argument("--work-us", type=float, default=0,
-                        help="CPU the server spins before each answer, in microseconds (default 0)")
+    parser.add_argument(
+        "--work-us", type=float, default=0, help="CPU the server spins before each answer, in microseconds (default 0)"
+    )
     args = parser.parse_args(argv)
     work = f", {args.work_us:g} us of CPU spun per request" if args.work_us else ""
-    print(f"floor: nothing server{work}, paced {args.rate:g}/s over {args.connections} connections, "
-          f"{args.seconds:g} s a run")
-    print("| run | requests | p50 ms | p90 ms | p99 ms | max ms | server CPU per request | CPU stolen "
-          "| 1-minute load |")
+    print(
+        f"floor: nothing server{work}, paced {args.rate:g}/s over {args.connections} connections, "
+        f"{args.seconds:g} s a run"
+    )
+    print(
+        "| run | requests | p50 ms | p90 ms | p99 ms | max ms | server CPU per request | CPU stolen | 1-minute load |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for run in range(1, args.runs + 1):
         result = run_once(args)
         lat = result["latency_ms"]
-        print(f"| {run} | {result['requests']:,} | {lat['p50']} | {lat['p90']} | {lat['p99']} | "
-              f"{lat['max']} | {result['server_cpu_us']} us | {result['steal_percent']}% | "
-              f"{os.getloadavg()[0]:.2f} |", flush=True)
+        print(
+            f"| {run} | {result['requests']:,} | {lat['p50']} | {lat['p90']} | {lat['p99']} | "
+            f"{lat['max']} | {result['server_cpu_us']} us | {result['steal_percent']}% | "
+            f"{os.getloadavg()[0]:.2f} |",
+            flush=True,
+        )
     return 0
 
 

@@ -42,15 +42,29 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _harness import (  # noqa: E402
-    CORPUS_EVENT, REPO, BenchError, EventMaker, Processes, environment, free_port,
-    render_hookd_log, render_verification, run_to_completion, settings_env, steal_percent, verify,
-    wait_until)
+    CORPUS_EVENT,
+    REPO,
+    BenchError,
+    EventMaker,
+    Processes,
+    environment,
+    free_port,
+    render_hookd_log,
+    render_verification,
+    run_to_completion,
+    settings_env,
+    steal_percent,
+    verify,
+    wait_until,
+)
 
 GOAL_P99_MS = 1.0
-HEADERS = (b"POST /hook HTTP/1.1\r\nhost: 127.0.0.1:%d\r\nconnection: keep-alive\r\n"
-           b"content-type: application/json\r\nauthorization: Bearer %s\r\naccept: */*\r\n"
-           b"accept-language: *\r\nsec-fetch-mode: cors\r\nuser-agent: node\r\n"
-           b"accept-encoding: gzip, deflate\r\ncontent-length: %d\r\n\r\n")
+HEADERS = (
+    b"POST /hook HTTP/1.1\r\nhost: 127.0.0.1:%d\r\nconnection: keep-alive\r\n"
+    b"content-type: application/json\r\nauthorization: Bearer %s\r\naccept: */*\r\n"
+    b"accept-language: *\r\nsec-fetch-mode: cors\r\nuser-agent: node\r\n"
+    b"accept-encoding: gzip, deflate\r\ncontent-length: %d\r\n\r\n"
+)
 
 
 # -- the load generator (its own process) --------------------------------------------------
@@ -84,8 +98,9 @@ class Client:
         return self.parser.get_status_code(), self.body
 
 
-async def generate(phase: str, port: int, token: bytes, first_seq: int, connections: int,
-                   rate: float, seconds: float, event_bytes: int) -> dict:
+async def generate(
+    phase: str, port: int, token: bytes, first_seq: int, connections: int, rate: float, seconds: float, event_bytes: int
+) -> dict:
     maker = EventMaker(event_bytes)
     clients = [Client(*await asyncio.open_connection("127.0.0.1", port)) for _ in range(connections)]
     latencies: list[float] = []
@@ -138,21 +153,35 @@ async def generate(phase: str, port: int, token: bytes, first_seq: int, connecti
     def pct(p: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 3)
 
-    return {"requests": len(latencies), "elapsed_s": round(elapsed, 3),
-            "rate": round(len(latencies) / elapsed, 1), "late_sends": late,
-            "t_first_send": started_mono, "t_last_answer": time.monotonic(),
-            "latency_ms": {"p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99),
-                           "max": round(ordered[-1] * 1000, 3)},
-            "generator_cpu_s": round((r1.user - r0.user) + (r1.system - r0.system), 3),
-            "errors": errors}
+    return {
+        "requests": len(latencies),
+        "elapsed_s": round(elapsed, 3),
+        "rate": round(len(latencies) / elapsed, 1),
+        "late_sends": late,
+        "t_first_send": started_mono,
+        "t_last_answer": time.monotonic(),
+        "latency_ms": {"p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99), "max": round(ordered[-1] * 1000, 3)},
+        "generator_cpu_s": round((r1.user - r0.user) + (r1.system - r0.system), 3),
+        "errors": errors,
+    }
 
 
 def generator_main(argv: list[str]) -> int:
     phase, port, token, first_seq, connections, rate, seconds, event_bytes = argv
     import uvloop
 
-    result = uvloop.run(generate(phase, int(port), token.encode(), int(first_seq), int(connections),
-                                 float(rate), float(seconds), int(event_bytes)))
+    result = uvloop.run(
+        generate(
+            phase,
+            int(port),
+            token.encode(),
+            int(first_seq),
+            int(connections),
+            float(rate),
+            float(seconds),
+            int(event_bytes),
+        )
+    )
     sys.stdout.write(json.dumps(result) + "\n")
     return 0 if not result["errors"] else 1
 
@@ -175,14 +204,14 @@ class Bench(Processes):
         settings.update(settings_env(a.set))
         self.start_hookd(settings, hookd_source=a.hookd_source)
         load_before = os.getloadavg()
-        token = wait_until(lambda: _read(os.path.join(self.state_dir, "http.token")), 10,
-                           "hookd's HTTP token")
+        token = wait_until(lambda: _read(os.path.join(self.state_dir, "http.token")), 10, "hookd's HTTP token")
         hookd = psutil.Process(self.hookd_proc.pid)
         phases = []
         sent = 0
         for phase, connections, rate, seconds in (
-                ("paced", a.connections, a.rate, a.seconds),
-                ("closed", a.max_connections, 0, a.max_seconds)):
+            ("paced", a.connections, a.rate, a.seconds),
+            ("closed", a.max_connections, 0, a.max_seconds),
+        ):
             cpu0 = sum(hookd.cpu_times()[:2])
             machine0 = psutil.cpu_times()
             result = self._generate(phase, http_port, token, sent, connections, rate, seconds)
@@ -190,8 +219,7 @@ class Bench(Processes):
             result["hookd_cpu_percent"] = round(100 * hookd_cpu_s / result["elapsed_s"], 1)
             result["hookd_cpu_us_per_request"] = round(1e6 * hookd_cpu_s / result["requests"])
             result["steal_percent"] = steal_percent(machine0, psutil.cpu_times())
-            result.update(phase=phase, connections=connections,
-                          hookd_accept_ms=self._accept_latency())
+            result.update(phase=phase, connections=connections, hookd_accept_ms=self._accept_latency())
             sent += result["requests"]
             phases.append(result)
         wait_until(lambda: self.redis.xlen(self.stream) >= sent, 120, f"{sent} entries in the stream")
@@ -203,9 +231,13 @@ class Bench(Processes):
         self.hookd_log.close()
         p99 = phases[0]["latency_ms"]["p99"]
         return {
-            "settings": {"rate": a.rate, "seconds": a.seconds, "event_bytes": a.event_bytes,
-                         "hookd_env": self.hookd_settings,
-                         "hookd_source": os.path.abspath(a.hookd_source)},
+            "settings": {
+                "rate": a.rate,
+                "seconds": a.seconds,
+                "event_bytes": a.event_bytes,
+                "hookd_env": self.hookd_settings,
+                "hookd_source": os.path.abspath(a.hookd_source),
+            },
             "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
             "phases": phases,
             "closed_loop_all_published_after_s": round(published_at - closed_loop["t_first_send"], 3),
@@ -217,11 +249,22 @@ class Bench(Processes):
             "environment": {k: v for k, v in environment(self.redis_version).items()},
         }
 
-    def _generate(self, phase: str, port: int, token: str, first_seq: int, connections: int,
-                  rate: float, seconds: float) -> dict:
-        command = [sys.executable, os.path.abspath(__file__), "--generator", phase, str(port), token,
-                   str(first_seq), str(connections), str(rate), str(seconds),
-                   str(self.args.event_bytes)]
+    def _generate(
+        self, phase: str, port: int, token: str, first_seq: int, connections: int, rate: float, seconds: float
+    ) -> dict:
+        command = [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--generator",
+            phase,
+            str(port),
+            token,
+            str(first_seq),
+            str(connections),
+            str(rate),
+            str(seconds),
+            str(self.args.event_bytes),
+        ]
         self.gen_proc = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=REPO)
         out, _ = self.gen_proc.communicate(timeout=seconds + 120)
         self.check_hookd_alive()
@@ -232,7 +275,6 @@ class Bench(Processes):
         if result["errors"]:
             raise BenchError(f"hookd answered: {result['errors']}\n{self.log_tail()}")
         return result
-
 
     def _accept_latency(self) -> dict:
         """hookd's own time per read of requests (parse, validate, redact, envelope, spool
@@ -271,20 +313,30 @@ def render(r: dict) -> str:
     if s["hookd_source"] != REPO:
         lines.append(f"  hookd from:  {s['hookd_source']}")
     before, after = r["load_average_before_after"]
-    lines.append(f"  load:        1-minute load average {before} before, {after} after "
-                 "(other work on this machine competes for its cores)")
-    lines += ["", "  | load | requests | rate | p50 ms | p90 ms | p99 ms | max ms | hookd CPU "
-              "| hookd CPU per request | hookd's own p50 / p99 ms | CPU stolen |",
-              "  |---|---|---|---|---|---|---|---|---|---|---|"]
+    lines.append(
+        f"  load:        1-minute load average {before} before, {after} after "
+        "(other work on this machine competes for its cores)"
+    )
+    lines += [
+        "",
+        "  | load | requests | rate | p50 ms | p90 ms | p99 ms | max ms | hookd CPU "
+        "| hookd CPU per request | hookd's own p50 / p99 ms | CPU stolen |",
+        "  |---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for p in r["phases"]:
-        load = (f"paced {s['rate']:g}/s, {p['connections']} connections" if p["phase"] == "paced"
-                else f"closed loop, {p['connections']} connections")
+        load = (
+            f"paced {s['rate']:g}/s, {p['connections']} connections"
+            if p["phase"] == "paced"
+            else f"closed loop, {p['connections']} connections"
+        )
         lat = p["latency_ms"]
-        lines.append(f"  | {load} | {p['requests']:,} | {p['rate']:,.0f}/s | {lat['p50']} | "
-                     f"{lat['p90']} | {lat['p99']} | {lat['max']} | {p['hookd_cpu_percent']}% | "
-                     f"{p['hookd_cpu_us_per_request']} us | "
-                     f"{p['hookd_accept_ms']['p50']} / {p['hookd_accept_ms']['p99']} | "
-                     f"{'n/a' if p['steal_percent'] is None else str(p['steal_percent']) + '%'} |")
+        lines.append(
+            f"  | {load} | {p['requests']:,} | {p['rate']:,.0f}/s | {lat['p50']} | "
+            f"{lat['p90']} | {lat['p99']} | {lat['max']} | {p['hookd_cpu_percent']}% | "
+            f"{p['hookd_cpu_us_per_request']} us | "
+            f"{p['hookd_accept_ms']['p50']} / {p['hookd_accept_ms']['p99']} | "
+            f"{'n/a' if p['steal_percent'] is None else str(p['steal_percent']) + '%'} |"
+        )
     paced, closed = r["phases"]
     lines += [
         "",
@@ -298,8 +350,10 @@ def render(r: dict) -> str:
     ]
     lines += render_verification(r["verification"])
     lines += render_hookd_log(r)
-    lines.append(f"  goal p99 <= {r['goal_p99_ms']} ms at {s['rate']:g} requests/s: "
-                 f"{'MET' if r['goal_met'] else 'NOT MET'} (p99 {paced['latency_ms']['p99']} ms)")
+    lines.append(
+        f"  goal p99 <= {r['goal_p99_ms']} ms at {s['rate']:g} requests/s: "
+        f"{'MET' if r['goal_met'] else 'NOT MET'} (p99 {paced['latency_ms']['p99']} ms)"
+    )
     return "\n".join(lines)
 
 
@@ -307,24 +361,35 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--generator"]:
         return generator_main(argv[1:])
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rate", type=float, default=500, help="paced requests/s (default 500)")
     parser.add_argument("--seconds", type=float, default=20, help="paced phase length (default 20)")
-    parser.add_argument("--connections", type=int, default=4,
-                        help="keep-alive connections in the paced phase (default 4)")
-    parser.add_argument("--max-connections", type=int, default=8,
-                        help="keep-alive connections in the closed loop (default 8)")
-    parser.add_argument("--max-seconds", type=float, default=10,
-                        help="closed-loop phase length (default 10)")
+    parser.add_argument(
+        "--connections", type=int, default=4, help="keep-alive connections in the paced phase (default 4)"
+    )
+    parser.add_argument(
+        "--max-connections", type=int, default=8, help="keep-alive connections in the closed loop (default 8)"
+    )
+    parser.add_argument("--max-seconds", type=float, default=10, help="closed-loop phase length (default 10)")
     parser.add_argument("--event-bytes", type=int, default=1024, help="body size (default 1024)")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="any other hookd setting, as HOOKD_<NAME> (e.g. spool_fsync=batch)")
-    parser.add_argument("--hookd-source", default=REPO, metavar="DIR",
-                        help="run the hookd package found in DIR (another checkout, for A/B "
-                        "comparisons; default this repository)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary directory (hookd log, spool, redis dir)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="any other hookd setting, as HOOKD_<NAME> (e.g. spool_fsync=batch)",
+    )
+    parser.add_argument(
+        "--hookd-source",
+        default=REPO,
+        metavar="DIR",
+        help="run the hookd package found in DIR (another checkout, for A/B comparisons; default this repository)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary directory (hookd log, spool, redis dir)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.rate <= 0 or args.connections < 1 or args.max_connections < 1 or args.event_bytes < 700:

@@ -51,8 +51,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _harness import (  # noqa: E402
     run_to_completion,
-    CORPUS_EVENT, BenchError, Processes, environment, render_environment, render_verification,
-    run_generator, settings_env, verify)
+    CORPUS_EVENT,
+    BenchError,
+    Processes,
+    environment,
+    render_environment,
+    render_verification,
+    run_generator,
+    settings_env,
+    verify,
+)
 
 MiB = 2**20
 GOAL_BYTES = 10 * MiB
@@ -226,32 +234,52 @@ class MemoryBench(Processes):
                 time.sleep(0.05)
             t_done = time.monotonic()
             drain_series = sampler.stop()
-            drain = {"s": round(t_done - t0, 3),
-                     "events_per_s_first_entry_to_last": round((total - first[1]) / (t_done - first[0]))
-                     if t_done > first[0] else None,
-                     "hookd_rss_max_while_draining": max(rss for _, rss in drain_series),
-                     "hookd_after_drain": settle(pid, 1.0)}
+            drain = {
+                "s": round(t_done - t0, 3),
+                "events_per_s_first_entry_to_last": round((total - first[1]) / (t_done - first[0]))
+                if t_done > first[0]
+                else None,
+                "hookd_rss_max_while_draining": max(rss for _, rss in drain_series),
+                "hookd_after_drain": settle(pid, 1.0),
+            }
             time.sleep(0.2)
             verification = verify(self.redis, self.stream, total, a.event_bytes)
         exit_last = self.stop_hookd(120)
         self.hookd_log.close()
 
         result = {
-            "settings": {"events": N, "warm_events": W, "event_bytes": a.event_bytes,
-                         "fill": f"{a.connections} connections x window {a.window}",
-                         "handoff_ids": handoff, "settle_s": a.settle,
-                         "hookd_env": self.hookd_settings},
+            "settings": {
+                "events": N,
+                "warm_events": W,
+                "event_bytes": a.event_bytes,
+                "fill": f"{a.connections} connections x window {a.window}",
+                "handoff_ids": handoff,
+                "settle_s": a.settle,
+                "hookd_env": self.hookd_settings,
+            },
             "empty": dict(mem_a, startup_s=round(startup_empty_s, 3)),
-            "backlog": dict(mem_b, accept_events_per_s=round(N / (gen["t_last_ok"] - gen["t_first_send"])),
-                            rss_max_while_filling=max(rss for _, rss in fill_series),
-                            spool_bytes_on_disk=spool_disk),
-            "restart": dict(mem_c, startup_s=round(startup_backlog_s, 3),
-                            stop_s=round(stop_s, 3), spooled_at_start=started_line.get("spooled")),
+            "backlog": dict(
+                mem_b,
+                accept_events_per_s=round(N / (gen["t_last_ok"] - gen["t_first_send"])),
+                rss_max_while_filling=max(rss for _, rss in fill_series),
+                spool_bytes_on_disk=spool_disk,
+            ),
+            "restart": dict(
+                mem_c,
+                startup_s=round(startup_backlog_s, 3),
+                stop_s=round(stop_s, 3),
+                spooled_at_start=started_line.get("spooled"),
+            ),
             "restart_warm": mem_c2,
             "goal_bytes": GOAL_BYTES,
-            "diff": {name: {k: m[k] - mem_a[k] for k in ("rss", "uss", "pss", "RssAnon")
-                            if m.get(k) is not None and mem_a.get(k) is not None}
-                     for name, m in (("backlog", mem_b), ("restart", mem_c), ("restart_warm", mem_c2))},
+            "diff": {
+                name: {
+                    k: m[k] - mem_a[k]
+                    for k in ("rss", "uss", "pss", "RssAnon")
+                    if m.get(k) is not None and mem_a.get(k) is not None
+                }
+                for name, m in (("backlog", mem_b), ("restart", mem_c), ("restart_warm", mem_c2))
+            },
             "drain": drain,
             "verification": verification,
             "hookd_exit_codes": [exit_first, exit_last],
@@ -259,8 +287,10 @@ class MemoryBench(Processes):
             "environment": environment(getattr(self, "redis_version", None) or redis_server_version()),
         }
         d = result["diff"]
-        result["goal_met"] = {"backlog": d["backlog"]["rss"] <= GOAL_BYTES,
-                              "restart": d["restart"]["rss"] <= GOAL_BYTES}
+        result["goal_met"] = {
+            "backlog": d["backlog"]["rss"] <= GOAL_BYTES,
+            "restart": d["restart"]["rss"] <= GOAL_BYTES,
+        }
         return result
 
 
@@ -298,23 +328,33 @@ def render(r: dict, argv: list[str]) -> str:
     ]
     lines += render_environment(env)
     lines.append("  hookd env:   " + " ".join(f"{k}={v}" for k, v in sorted(s["hookd_env"].items())))
-    lines.append(f"  events:      framed as hook-send frames them, "
-                 f"{'with' if s['handoff_ids'] else 'WITHOUT'} a hand-off id (id=); "
-                 f"fill {s['fill']}; measured {s['settle_s']:g} s after the last OK / startup")
+    lines.append(
+        f"  events:      framed as hook-send frames them, "
+        f"{'with' if s['handoff_ids'] else 'WITHOUT'} a hand-off id (id=); "
+        f"fill {s['fill']}; measured {s['settle_s']:g} s after the last OK / startup"
+    )
     lines += ["", f"  {'':34} {'RSS':>8} {'USS':>8} {'PSS':>8} {'RssAnon':>8} {'peak RSS':>9}  (MiB)"]
-    rows = (("(a) empty spool, warm", r["empty"]), ("(b) backlog, same daemon", r["backlog"]),
-            ("(c) restarted on the backlog", r["restart"]), ("(c2) restarted, warm", r["restart_warm"]))
+    rows = (
+        ("(a) empty spool, warm", r["empty"]),
+        ("(b) backlog, same daemon", r["backlog"]),
+        ("(c) restarted on the backlog", r["restart"]),
+        ("(c2) restarted, warm", r["restart_warm"]),
+    )
     for label, m in rows:
-        lines.append(f"  {label:34} {mib(m['rss']):>8} {mib(m['uss']):>8} {mib(m['pss']):>8} "
-                     f"{mib(m.get('RssAnon')):>8} {mib(m.get('VmHWM')):>9}")
+        lines.append(
+            f"  {label:34} {mib(m['rss']):>8} {mib(m['uss']):>8} {mib(m['pss']):>8} "
+            f"{mib(m.get('RssAnon')):>8} {mib(m.get('VmHWM')):>9}"
+        )
     lines.append("")
     for name, label in (("backlog", "(b) - (a)"), ("restart", "(c) - (a)"), ("restart_warm", "(c2) - (a)")):
         d = r["diff"][name]
         verdict = ""
         if name in r["goal_met"]:
             verdict = f"  goal <= {mib(r['goal_bytes'])} MiB: {'MET' if r['goal_met'][name] else 'NOT MET'}"
-        lines.append(f"  {label:11} RSS {signed_mib(d['rss'])} MiB, USS {signed_mib(d.get('uss'))} MiB, "
-                     f"RssAnon {signed_mib(d.get('RssAnon'))} MiB{verdict}")
+        lines.append(
+            f"  {label:11} RSS {signed_mib(d['rss'])} MiB, USS {signed_mib(d.get('uss'))} MiB, "
+            f"RssAnon {signed_mib(d.get('RssAnon'))} MiB{verdict}"
+        )
     b, c = r["backlog"], r["restart"]
     lines += [
         "",
@@ -326,10 +366,12 @@ def render(r: dict, argv: list[str]) -> str:
     ]
     if r["drain"]:
         dr = r["drain"]
-        lines.append(f"  then Redis up: backlog published in {dr['s']} s "
-                     f"({dr['events_per_s_first_entry_to_last']:,} events/s first entry -> last), "
-                     f"hookd RSS at most {mib(dr['hookd_rss_max_while_draining'])} MiB while publishing, "
-                     f"{mib(dr['hookd_after_drain']['rss'])} MiB after")
+        lines.append(
+            f"  then Redis up: backlog published in {dr['s']} s "
+            f"({dr['events_per_s_first_entry_to_last']:,} events/s first entry -> last), "
+            f"hookd RSS at most {mib(dr['hookd_rss_max_while_draining'])} MiB while publishing, "
+            f"{mib(dr['hookd_after_drain']['rss'])} MiB after"
+        )
         lines.append("")
         lines += render_verification(r["verification"])
     else:
@@ -337,35 +379,48 @@ def render(r: dict, argv: list[str]) -> str:
     log = r["hookd_log"]
     lines.append(f"  hookd: exit codes {r['hookd_exit_codes']}, log lines {log['lines_by_level']}")
     g = r["goal_met"]
-    lines.append(f"  goal: RSS within {mib(r['goal_bytes'])} MiB of the empty spool's: "
-                 f"(b) backlog {'MET' if g['backlog'] else 'NOT MET'}, "
-                 f"(c) restart {'MET' if g['restart'] else 'NOT MET'}")
+    lines.append(
+        f"  goal: RSS within {mib(r['goal_bytes'])} MiB of the empty spool's: "
+        f"(b) backlog {'MET' if g['backlog'] else 'NOT MET'}, "
+        f"(c) restart {'MET' if g['restart'] else 'NOT MET'}"
+    )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=1_000_000, help="backlog size (default 1000000)")
-    parser.add_argument("--warm-events", type=int, default=100,
-                        help="events sent before measuring the empty spool (default 100)")
+    parser.add_argument(
+        "--warm-events", type=int, default=100, help="events sent before measuring the empty spool (default 100)"
+    )
     parser.add_argument("--event-bytes", type=int, default=1024, help="body size (default 1024)")
     parser.add_argument("--connections", type=int, default=4, help="connections of the fill (default 4)")
-    parser.add_argument("--window", type=int, default=64,
-                        help="most frames in flight per connection during the fill (default 64)")
-    parser.add_argument("--settle", type=float, default=5.0,
-                        help="seconds to wait before each measurement (default 5)")
-    parser.add_argument("--no-handoff-ids", action="store_true",
-                        help="frames without the id= hand-off id hook-send sends")
-    parser.add_argument("--no-verify", action="store_true",
-                        help="skip publishing the backlog to Redis and checking the stream")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="any hookd setting, as HOOKD_<NAME> (e.g. batch_max_events=1000)")
-    parser.add_argument("--stall-timeout", type=float, default=60,
-                        help="give up when XLEN does not move for this long (default 60 s)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary directory (hookd log, spool, redis dir: GBs)")
+    parser.add_argument(
+        "--window", type=int, default=64, help="most frames in flight per connection during the fill (default 64)"
+    )
+    parser.add_argument("--settle", type=float, default=5.0, help="seconds to wait before each measurement (default 5)")
+    parser.add_argument(
+        "--no-handoff-ids", action="store_true", help="frames without the id= hand-off id hook-send sends"
+    )
+    parser.add_argument(
+        "--no-verify", action="store_true", help="skip publishing the backlog to Redis and checking the stream"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="any hookd setting, as HOOKD_<NAME> (e.g. batch_max_events=1000)",
+    )
+    parser.add_argument(
+        "--stall-timeout", type=float, default=60, help="give up when XLEN does not move for this long (default 60 s)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary directory (hookd log, spool, redis dir: GBs)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.events < 1 or args.warm_events < 1 or args.event_bytes < 700:
@@ -374,8 +429,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"the corpus event {CORPUS_EVENT} is missing")
 
     bench = MemoryBench(args)
-    return run_to_completion(bench, args.keep, args.json, lambda result: render(result, argv),
-                             [sys.executable, os.path.abspath(__file__)] + argv)
+    return run_to_completion(
+        bench,
+        args.keep,
+        args.json,
+        lambda result: render(result, argv),
+        [sys.executable, os.path.abspath(__file__)] + argv,
+    )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,12 @@ CORPUS_TESTS = os.path.join(HERE, "..", "tests", "redaction_corpus")
 LARGE = ("post_tool_use_bash_huge.json", "post_tool_use_read_large.json")  # the goal is on these
 FILES = ("post_tool_use_bash_huge.json", "post_tool_use_read_large.json", "post_tool_use_write.json")
 _BODY = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5"
-SECRETS = ("gh" + "p_" + _BODY + base62(binascii.crc32(_BODY.encode()), 6), "AKIAIOSFODNN7EXAMPL3",
-           "postgres://app:hunter2@db:5432/shop", "Authorization: Bearer abcdef0123456789abcdef")
+SECRETS = (
+    "gh" + "p_" + _BODY + base62(binascii.crc32(_BODY.encode()), 6),
+    "AKIAIOSFODNN7EXAMPL3",
+    "postgres://app:hunter2@db:5432/shop",
+    "Authorization: Bearer abcdef0123456789abcdef",
+)
 
 
 def with_secrets(text: str) -> str:
@@ -46,13 +50,12 @@ def with_secrets(text: str) -> str:
     doc = json.loads(text)
     response = doc.get("tool_response")
     if isinstance(response, dict):
-        key = max((k for k, v in response.items() if isinstance(v, str)), key=lambda k: len(response[k]),
-                  default=None)
+        key = max((k for k, v in response.items() if isinstance(v, str)), key=lambda k: len(response[k]), default=None)
         if key:
             value = response[key]
             step = max(1, len(value) // (len(SECRETS) + 1))
-            parts = [value[i * step:(i + 1) * step] for i in range(len(SECRETS))]
-            response[key] = "".join(p + " " + s + " " for p, s in zip(parts, SECRETS)) + value[len(SECRETS) * step:]
+            parts = [value[i * step : (i + 1) * step] for i in range(len(SECRETS))]
+            response[key] = "".join(p + " " + s + " " for p, s in zip(parts, SECRETS)) + value[len(SECRETS) * step :]
     return json.dumps(doc)
 
 
@@ -94,7 +97,9 @@ def typical(redactor, corpus: str, repeat: int) -> None:
             if name in LARGE:
                 rates.append(mbs)
             print(f"{label:<44} {len(text.encode()):>10,} {mbs:>6.0f} MB/s {redacted:>9}")
-    print(f"typical: slowest large payload {min(rates):.0f} MB/s (goal >= 100: {'MET' if min(rates) >= 100 else 'NOT MET'})")
+    print(
+        f"typical: slowest large payload {min(rates):.0f} MB/s (goal >= 100: {'MET' if min(rates) >= 100 else 'NOT MET'})"
+    )
 
 
 def worst(redactor, size: int, repeat: int) -> None:
@@ -120,8 +125,10 @@ def worst(redactor, size: int, repeat: int) -> None:
         dense = " dense" if slowest[1] else ""
         cand = f"{candidate[0]:>12.1f} MB/s{' dense' if candidate[1] else ''}" if candidate else f"{'-':>17}"
         print(f"{rule.name:<26} {slowest[0]:>10.1f} MB/s {shown:<28}{dense} {cand}  {ratio:.2f}")
-    print(f"worst keyword flood {worst_keyword:.1f} MB/s; worst candidate flood {worst_candidate:.1f} MB/s "
-          f"(goal >= 100 on the worst input: {'MET' if min(worst_keyword, worst_candidate) >= 100 else 'NOT MET'})")
+    print(
+        f"worst keyword flood {worst_keyword:.1f} MB/s; worst candidate flood {worst_candidate:.1f} MB/s "
+        f"(goal >= 100 on the worst input: {'MET' if min(worst_keyword, worst_candidate) >= 100 else 'NOT MET'})"
+    )
 
 
 def quality(redactor) -> None:
@@ -129,8 +136,10 @@ def quality(redactor) -> None:
     from load import score
 
     result = score(redactor)
-    print(f"corpus: recall {result['recall']:.1%} of {result['secrets']} secret cases "
-          f"(goal >= 98%), benign kept {result['benign_kept']:.1%} of {result['benign']} (goal >= 99%)")
+    print(
+        f"corpus: recall {result['recall']:.1%} of {result['secrets']} secret cases "
+        f"(goal >= 98%), benign kept {result['benign_kept']:.1%} of {result['benign']} (goal >= 99%)"
+    )
     for missed in result["missed"]:
         print("  missed:", *missed)
     for harmed in result["harmed"]:

@@ -62,10 +62,12 @@ def main() -> None:
         keyword = [(rate(old, u), rate(new, u), u) for u in units]
         before, after = min(keyword), min(keyword, key=lambda r: r[1])
         candidate = [(rate(old, u), rate(new, u)) for u in floods["candidates"].get(rule.name, ())]
-        cells = (f"{min(c[0] for c in candidate):.1f} | {min(c[1] for c in candidate):.1f}"
-                 if candidate else "- | -")
-        print(f"| `{rule.name}` | {before[0]:.1f} (`{json.dumps(before[2])[1:-1]}`) | "
-              f"{after[1]:.1f} (`{json.dumps(after[2])[1:-1]}`) | {cells} |", flush=True)
+        cells = f"{min(c[0] for c in candidate):.1f} | {min(c[1] for c in candidate):.1f}" if candidate else "- | -"
+        print(
+            f"| `{rule.name}` | {before[0]:.1f} (`{json.dumps(before[2])[1:-1]}`) | "
+            f"{after[1]:.1f} (`{json.dumps(after[2])[1:-1]}`) | {cells} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

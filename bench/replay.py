@@ -65,8 +65,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _harness import (  # noqa: E402
     run_to_completion,
-    CORPUS_EVENT, DEFAULT_STREAM_MAXLEN, BenchError, EventMaker, Processes, environment,
-    render_environment, render_hookd_log, render_verification, run_generator, settings_env, verify)
+    CORPUS_EVENT,
+    DEFAULT_STREAM_MAXLEN,
+    BenchError,
+    EventMaker,
+    Processes,
+    environment,
+    render_environment,
+    render_hookd_log,
+    render_verification,
+    run_generator,
+    settings_env,
+    verify,
+)
 
 GOAL_EVENTS_PER_S = 60_000
 DEFAULT_BATCH_MAX_EVENTS = 5000  # hookd's default batch_max_events
@@ -148,8 +159,9 @@ class Replay(Processes):
             if n != last_len:
                 last_change, last_len = now, n
             elif now - last_change > a.stall_timeout:
-                raise BenchError(f"the stream stalled at {n} of {a.events} entries for "
-                                 f"{a.stall_timeout:g}s\n{self.log_tail()}")
+                raise BenchError(
+                    f"the stream stalled at {n} of {a.events} entries for {a.stall_timeout:g}s\n{self.log_tail()}"
+                )
             self.check_hookd_alive()
             time.sleep(a.poll_interval)
         t_done = samples[-1][0]
@@ -180,41 +192,65 @@ class Replay(Processes):
         self.hookd_log.close()
         log_summary = self.read_log()
 
-        reference = self.reference(a.ref_batch or int(
-            self.settings.get("HOOKD_BATCH_MAX_EVENTS", DEFAULT_BATCH_MAX_EVENTS)))
+        reference = self.reference(
+            a.ref_batch or int(self.settings.get("HOOKD_BATCH_MAX_EVENTS", DEFAULT_BATCH_MAX_EVENTS))
+        )
 
         total_s = t_done - t0
         drain_s = t_done - t_first
         drain_rate = (a.events - n_first) / drain_s if drain_s > 0 else None
         return {
             "settings": {
-                "events": a.events, "event_bytes": a.event_bytes,
+                "events": a.events,
+                "event_bytes": a.event_bytes,
                 "fill": f"{a.connections} connections x window {a.window}",
                 "hookd_env": self.hookd_settings,
                 "cprofile": os.path.abspath(a.cprofile) if a.cprofile else None,
             },
-            "fill": {"events_per_s": round(a.events / fill_s), "s": round(fill_s, 3),
-                     "hookd_stop_s": round(stop_s, 3), "hookd_exit_code": exit_fill,
-                     "spooled_at_stop": spooled_at_stop, "spool_bytes": backlog_bytes},
-            "start_to_end": {"events_per_s": round(a.events / total_s), "s": round(total_s, 3),
-                             "start_to_serving_s": round_or_none(start_to_serving_s),
-                             "start_to_redis_up_s": round_or_none(start_to_redis_up_s),
-                             "start_to_first_entry_s": round(t_first - t0, 3)},
-            "drain": {"events_per_s": round(drain_rate) if drain_rate else None,
-                      "s": round(drain_s, 3), "xlen_at_first_poll": n_first,
-                      "polls": len(samples)},
-            "redis_clock": {"first_id": first_id, "last_id": last_id, "ms": redis_ms,
-                            "events_per_s": round((a.events - 1) * 1000 / redis_ms) if redis_ms else None},
+            "fill": {
+                "events_per_s": round(a.events / fill_s),
+                "s": round(fill_s, 3),
+                "hookd_stop_s": round(stop_s, 3),
+                "hookd_exit_code": exit_fill,
+                "spooled_at_stop": spooled_at_stop,
+                "spool_bytes": backlog_bytes,
+            },
+            "start_to_end": {
+                "events_per_s": round(a.events / total_s),
+                "s": round(total_s, 3),
+                "start_to_serving_s": round_or_none(start_to_serving_s),
+                "start_to_redis_up_s": round_or_none(start_to_redis_up_s),
+                "start_to_first_entry_s": round(t_first - t0, 3),
+            },
+            "drain": {
+                "events_per_s": round(drain_rate) if drain_rate else None,
+                "s": round(drain_s, 3),
+                "xlen_at_first_poll": n_first,
+                "polls": len(samples),
+            },
+            "redis_clock": {
+                "first_id": first_id,
+                "last_id": last_id,
+                "ms": redis_ms,
+                "events_per_s": round((a.events - 1) * 1000 / redis_ms) if redis_ms else None,
+            },
             "goal_events_per_s": GOAL_EVENTS_PER_S,
-            "goal_met": {"start_to_end": a.events / total_s >= GOAL_EVENTS_PER_S,
-                         "drain": bool(drain_rate and drain_rate >= GOAL_EVENTS_PER_S)},
-            "cpu_seconds": {"hookd (start to end)": round(hookd_cpu, 3),
-                            "redis-server (start to end)": round(redis_cpu, 3)},
+            "goal_met": {
+                "start_to_end": a.events / total_s >= GOAL_EVENTS_PER_S,
+                "drain": bool(drain_rate and drain_rate >= GOAL_EVENTS_PER_S),
+            },
+            "cpu_seconds": {
+                "hookd (start to end)": round(hookd_cpu, 3),
+                "redis-server (start to end)": round(redis_cpu, 3),
+            },
             "cpu_percent_of_one_core_over_start_to_end": {
                 "hookd": round(100 * hookd_cpu / total_s, 1),
-                "redis-server": round(100 * redis_cpu / total_s, 1)},
-            "runqueue_wait_s_start_to_end": {"hookd": round_or_none(hookd_wait),
-                                             "redis-server": round_or_none(redis_wait)},
+                "redis-server": round(100 * redis_cpu / total_s, 1),
+            },
+            "runqueue_wait_s_start_to_end": {
+                "hookd": round_or_none(hookd_wait),
+                "redis-server": round_or_none(redis_wait),
+            },
             "hookd_peak_rss_mib": round(hookd_hwm / 2**20, 1) if hookd_hwm else None,
             "reference": reference,
             "verification": verification,
@@ -235,8 +271,12 @@ class Replay(Processes):
         fields0 = r.xrange(self.stream, count=1)[0][1]
         env0, body0 = fields0[b"envelope"], maker.body(0)
         pre, post = env0.split(body0)
-        results = {"batch": batch, "events": a.events, "client": "redis-py (sync), 1 connection, "
-                   "pipeline(transaction=False)", "maxlen": "~ 1000000"}
+        results = {
+            "batch": batch,
+            "events": a.events,
+            "client": "redis-py (sync), 1 connection, pipeline(transaction=False)",
+            "maxlen": "~ 1000000",
+        }
 
         def timed(name: str, send_batch) -> None:
             key = f"bench:ref:{name}"
@@ -254,8 +294,12 @@ class Replay(Processes):
             r.delete(key, key + ":hwm", key + ":sessions", *r.keys(key + ":session:*"))
             if xlen != a.events:
                 raise BenchError(f"reference {name}: XLEN {xlen}, expected {a.events}")
-            results[name] = {"events_per_s": round(a.events / elapsed), "s": round(elapsed, 3),
-                             "client_cpu_s": round(cpu, 3), "redis_cpu_s": round(rcpu, 3)}
+            results[name] = {
+                "events_per_s": round(a.events / elapsed),
+                "s": round(elapsed, 3),
+                "client_cpu_s": round(cpu, 3),
+                "redis_cpu_s": round(rcpu, 3),
+            }
 
         def xadd_payload(key: str, lo: int, hi: int) -> None:
             pipe = r.pipeline(transaction=False)
@@ -279,8 +323,17 @@ class Replay(Processes):
             args: list[object] = [1_000_000, fields0[b"host"], 0, 7 * 24 * 3600, key + ":session:", ""]
             at_ms = time.time_ns() // 1_000_000
             for i in range(lo, hi):
-                args += (i + 1, fields0[b"event_id"], fields0[b"hook"], fields0[b"session"],
-                         fields0[b"tool"], pre + maker.body(i) + post, at_ms, "/bench/cwd", "")
+                args += (
+                    i + 1,
+                    fields0[b"event_id"],
+                    fields0[b"hook"],
+                    fields0[b"session"],
+                    fields0[b"tool"],
+                    pre + maker.body(i) + post,
+                    at_ms,
+                    "/bench/cwd",
+                    "",
+                )
             added, skipped = script(keys=[key, key + ":hwm", key + ":sessions"], args=args)
             if added != hi - lo:
                 raise BenchError(f"reference script added {added} of {hi - lo}")
@@ -357,44 +410,62 @@ def render(r: dict, argv: list[str]) -> str:
         f"  reference, {ref['client']}, {ref['batch']:,} per round trip, "
         f"{ref['events']:,} entries, MAXLEN {ref['maxlen']}:",
     ]
-    for name, label in (("xadd_1kb_payload", "XADD, one 1 KB field"),
-                        ("xadd_hookd_fields", f"XADD, hookd's 7 fields ({ref['envelope_bytes']} B envelope)"),
-                        ("hookd_lua_script", "hookd's Lua script (EVALSHA)")):
+    for name, label in (
+        ("xadd_1kb_payload", "XADD, one 1 KB field"),
+        ("xadd_hookd_fields", f"XADD, hookd's 7 fields ({ref['envelope_bytes']} B envelope)"),
+        ("hookd_lua_script", "hookd's Lua script (EVALSHA)"),
+    ):
         x = ref[name]
-        lines.append(f"    {label + ':':<48} {x['events_per_s']:>9,} events/s  ({x['s']:.3f} s; "
-                     f"client CPU {x['client_cpu_s']} s, redis-server CPU {x['redis_cpu_s']} s)")
+        lines.append(
+            f"    {label + ':':<48} {x['events_per_s']:>9,} events/s  ({x['s']:.3f} s; "
+            f"client CPU {x['client_cpu_s']} s, redis-server CPU {x['redis_cpu_s']} s)"
+        )
     lines.append("")
     lines += render_verification(v)
     lines += render_hookd_log(r)
     g = r["goal_met"]
-    lines.append(f"  goal >= {goal:,} events/s: (b) drain {'MET' if g['drain'] else 'NOT MET'}, "
-                 f"(a) start to end {'MET' if g['start_to_end'] else 'NOT MET'}")
+    lines.append(
+        f"  goal >= {goal:,} events/s: (b) drain {'MET' if g['drain'] else 'NOT MET'}, "
+        f"(a) start to end {'MET' if g['start_to_end'] else 'NOT MET'}"
+    )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=200_000, help="backlog size (default 200000)")
     parser.add_argument("--event-bytes", type=int, default=1024, help="body size (default 1024)")
-    parser.add_argument("--connections", type=int, default=4,
-                        help="connections of the fill (default 4)")
-    parser.add_argument("--window", type=int, default=64,
-                        help="most frames in flight per connection during the fill (default 64)")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="any hookd setting, as HOOKD_<NAME> (e.g. batch_max_events=1000)")
-    parser.add_argument("--ref-batch", type=int, default=0, metavar="N",
-                        help="commands per round trip of the redis-py reference "
-                        "(default: hookd's batch_max_events)")
-    parser.add_argument("--cprofile", metavar="FILE",
-                        help="run the draining hookd under cProfile and write its profile to FILE")
-    parser.add_argument("--poll-interval", type=float, default=0.005,
-                        help="seconds between XLEN polls (default 0.005)")
-    parser.add_argument("--stall-timeout", type=float, default=60,
-                        help="give up when XLEN does not move for this long (default 60 s)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary directory (hookd log, spool, redis dir)")
+    parser.add_argument("--connections", type=int, default=4, help="connections of the fill (default 4)")
+    parser.add_argument(
+        "--window", type=int, default=64, help="most frames in flight per connection during the fill (default 64)"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="any hookd setting, as HOOKD_<NAME> (e.g. batch_max_events=1000)",
+    )
+    parser.add_argument(
+        "--ref-batch",
+        type=int,
+        default=0,
+        metavar="N",
+        help="commands per round trip of the redis-py reference (default: hookd's batch_max_events)",
+    )
+    parser.add_argument(
+        "--cprofile", metavar="FILE", help="run the draining hookd under cProfile and write its profile to FILE"
+    )
+    parser.add_argument("--poll-interval", type=float, default=0.005, help="seconds between XLEN polls (default 0.005)")
+    parser.add_argument(
+        "--stall-timeout", type=float, default=60, help="give up when XLEN does not move for this long (default 60 s)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary directory (hookd log, spool, redis dir)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.events < 2 or args.connections < 1 or args.window < 1 or args.event_bytes < 700:
@@ -403,8 +474,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"the corpus event {CORPUS_EVENT} is missing")
 
     bench = Replay(args)
-    return run_to_completion(bench, args.keep, args.json, lambda result: render(result, argv),
-                             [sys.executable, os.path.abspath(__file__)] + argv)
+    return run_to_completion(
+        bench,
+        args.keep,
+        args.json,
+        lambda result: render(result, argv),
+        [sys.executable, os.path.abspath(__file__)] + argv,
+    )
 
 
 if __name__ == "__main__":

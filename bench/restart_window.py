@@ -66,17 +66,53 @@ def main() -> int:
     stop_file = os.path.join(procs.workdir, "stop")
     config = os.path.join(procs.workdir, "config.toml")
     open(config, "w").close()
-    hookd = [sys.executable, "-m", "hookd", "run", "--socket", sock, "--control-socket", control,
-             "--state-dir", procs.state_dir, "--redis-url", f"redis://127.0.0.1:{procs.port}/0",
-             "--config", config, "--log-format", "json",
-             "--spare-inbox", os.path.join(procs.workdir, "spare-inbox")]
+    hookd = [
+        sys.executable,
+        "-m",
+        "hookd",
+        "run",
+        "--socket",
+        sock,
+        "--control-socket",
+        control,
+        "--state-dir",
+        procs.state_dir,
+        "--redis-url",
+        f"redis://127.0.0.1:{procs.port}/0",
+        "--config",
+        config,
+        "--log-format",
+        "json",
+        "--spare-inbox",
+        os.path.join(procs.workdir, "spare-inbox"),
+    ]
     log = open(os.path.join(procs.workdir, "hookd.log"), "ab")
     activator = subprocess.Popen(
-        [shutil.which("systemd-socket-activate"), "-l", sock, "-l", control,
-         f"--setenv=NOTIFY_SOCKET={notify_path}", "sh", "-c", SUPERVISOR, "supervise", stop_file,
-         *hookd], stdout=subprocess.DEVNULL, stderr=log, cwd=REPO)
-    client_env = {"PATH": os.environ["PATH"], "HOOKD_SOCKET": sock, "HOOKD_STATE_DIR": procs.state_dir,
-                  "HOOKD_SEND_TIMEOUT_MS": "30000", "HOOKD_DEBUG": "1"}
+        [
+            shutil.which("systemd-socket-activate"),
+            "-l",
+            sock,
+            "-l",
+            control,
+            f"--setenv=NOTIFY_SOCKET={notify_path}",
+            "sh",
+            "-c",
+            SUPERVISOR,
+            "supervise",
+            stop_file,
+            *hookd,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        cwd=REPO,
+    )
+    client_env = {
+        "PATH": os.environ["PATH"],
+        "HOOKD_SOCKET": sock,
+        "HOOKD_STATE_DIR": procs.state_dir,
+        "HOOKD_SEND_TIMEOUT_MS": "30000",
+        "HOOKD_DEBUG": "1",
+    }
     body = b'{"hook_event_name":"Stop","session_id":"bench-restart"}'
     results: dict[str, list[tuple[float, float]]] = {"SIGTERM": [], "SIGKILL": []}
     try:
@@ -90,8 +126,9 @@ def main() -> int:
                 time.sleep(0.3)
                 started = time.monotonic()
                 os.kill(pid, sig)
-                client = subprocess.Popen([sys.executable, "-I", "-S", CLIENT], env=client_env,
-                                          stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+                client = subprocess.Popen(
+                    [sys.executable, "-I", "-S", CLIENT], env=client_env, stdin=subprocess.PIPE, stderr=subprocess.PIPE
+                )
                 pid = wait_ready(notify, pid)
                 ready = time.monotonic()
                 _, err = client.communicate(body, timeout=60)
@@ -114,8 +151,10 @@ def main() -> int:
     for name, rows in results.items():
         down = [r[0] * 1000 for r in rows]
         wait = [r[1] * 1000 for r in rows]
-        print(f"| {name} | {statistics.median(down):.0f} ms | {max(down):.0f} ms | "
-              f"{statistics.median(wait):.0f} ms | {max(wait):.0f} ms |")
+        print(
+            f"| {name} | {statistics.median(down):.0f} ms | {max(down):.0f} ms | "
+            f"{statistics.median(wait):.0f} ms | {max(wait):.0f} ms |"
+        )
     return 0
 
 

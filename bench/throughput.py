@@ -55,8 +55,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _harness import (  # noqa: E402
     run_to_completion,
-    CORPUS_EVENT, DEFAULT_STREAM_MAXLEN, REPO, BenchError, Processes, environment,
-    generator_command, generator_main, render_hookd_log, render_verification, settings_env, verify)
+    CORPUS_EVENT,
+    DEFAULT_STREAM_MAXLEN,
+    REPO,
+    BenchError,
+    Processes,
+    environment,
+    generator_command,
+    generator_main,
+    render_hookd_log,
+    render_verification,
+    settings_env,
+    verify,
+)
 
 GOAL_EVENTS_PER_S = 20_000
 
@@ -86,8 +97,7 @@ class Bench(Processes):
         a = self.args
         self.start_redis()
         self.start_hookd()
-        procs = {"hookd": psutil.Process(self.hookd_proc.pid),
-                 "redis-server": psutil.Process(self.redis_proc.pid)}
+        procs = {"hookd": psutil.Process(self.hookd_proc.pid), "redis-server": psutil.Process(self.redis_proc.pid)}
 
         def cpu(p: psutil.Process) -> float:
             t = p.cpu_times()
@@ -96,7 +106,9 @@ class Bench(Processes):
         cpu0 = {name: cpu(p) for name, p in procs.items()}
         self.gen_proc = subprocess.Popen(
             generator_command(self.socket, a.events, a.connections, a.window, a.event_bytes),
-            stdout=subprocess.PIPE, cwd=REPO)
+            stdout=subprocess.PIPE,
+            cwd=REPO,
+        )
 
         samples: list[tuple[float, int]] = []  # (monotonic, XLEN)
         last_change, last_len = time.monotonic(), -1
@@ -109,8 +121,9 @@ class Bench(Processes):
             if n != last_len:
                 last_change, last_len = now, n
             elif now - last_change > a.stall_timeout:
-                raise BenchError(f"the stream stalled at {n} of {a.events} entries for "
-                                 f"{a.stall_timeout:g}s\n{self.log_tail()}")
+                raise BenchError(
+                    f"the stream stalled at {n} of {a.events} entries for {a.stall_timeout:g}s\n{self.log_tail()}"
+                )
             if self.gen_proc.poll() not in (None, 0):
                 out = self.gen_proc.stdout.read().decode(errors="replace")
                 raise BenchError(f"the load generator failed: {out.strip()}\n{self.log_tail()}")
@@ -126,8 +139,7 @@ class Bench(Processes):
 
         accept_s = gen["t_last_ok"] - gen["t_first_send"]
         e2e_s = t_published - gen["t_first_send"]
-        backlog_at_last_ok = a.events - max(
-            (n for t, n in samples if t <= gen["t_last_ok"]), default=0)
+        backlog_at_last_ok = a.events - max((n for t, n in samples if t <= gen["t_last_ok"]), default=0)
         time.sleep(0.2)  # anything extra would show up here
         verification = verify(self.redis, self.stream, a.events, a.event_bytes)
         self.stop_hookd(60)
@@ -137,8 +149,11 @@ class Bench(Processes):
         window = e2e_s
         return {
             "settings": {
-                "events": a.events, "connections": a.connections, "window": a.window,
-                "event_bytes": a.event_bytes, "spool_fsync": a.spool_fsync or "interval (default)",
+                "events": a.events,
+                "connections": a.connections,
+                "window": a.window,
+                "event_bytes": a.event_bytes,
+                "spool_fsync": a.spool_fsync or "interval (default)",
                 "hookd_env": self.hookd_settings,
                 "cprofile": os.path.abspath(a.cprofile) if a.cprofile else None,
                 "hookd_source": os.path.abspath(a.hookd_source),
@@ -165,10 +180,9 @@ class Bench(Processes):
             "hookd_exit_code": self.hookd_exit,
             "hookd_log": log_summary,
             "environment": dict(
-                {k: v for k, v in environment(self.redis_version, a.hookd_source).items()
-                 if k != "packages"},
-                generator=f"1 separate process, {gen['loop']}, {a.connections} connections, "
-                          f"window {a.window}"),
+                {k: v for k, v in environment(self.redis_version, a.hookd_source).items() if k != "packages"},
+                generator=f"1 separate process, {gen['loop']}, {a.connections} connections, window {a.window}",
+            ),
         }
 
 
@@ -195,8 +209,7 @@ def render(r: dict) -> str:
         lines.append(f"  NOTE: hookd ran under cProfile ({s['cprofile']}); rates are deflated by the profiler")
     lines += [
         "",
-        f"  accept rate:      {r['accept_events_per_s']:>9,} events/s  "
-        f"({r['accept_s']:.3f} s first send -> last OK)",
+        f"  accept rate:      {r['accept_events_per_s']:>9,} events/s  ({r['accept_s']:.3f} s first send -> last OK)",
         f"  end-to-end rate:  {r['end_to_end_events_per_s']:>9,} events/s  "
         f"({r['end_to_end_s']:.3f} s first send -> XLEN = {s['events']:,})",
         f"  not yet published at the last OK: {r['publish_backlog_at_last_ok']:,} events",
@@ -208,8 +221,7 @@ def render(r: dict) -> str:
     ]
     lines += render_verification(v)
     lines += render_hookd_log(r)
-    lines.append(f"  goal >= {r['goal_events_per_s']:,} events/s end to end: "
-                 f"{'MET' if r['goal_met'] else 'NOT MET'}")
+    lines.append(f"  goal >= {r['goal_events_per_s']:,} events/s end to end: {'MET' if r['goal_met'] else 'NOT MET'}")
     return "\n".join(lines)
 
 
@@ -217,29 +229,39 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--generator"]:
         return generator_main(argv[1:])
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=200_000, help="events to send (default 200000)")
-    parser.add_argument("--connections", type=int, default=4,
-                        help="concurrent persistent connections (default 4)")
-    parser.add_argument("--window", type=int, default=64,
-                        help="most frames in flight per connection (default 64)")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent persistent connections (default 4)")
+    parser.add_argument("--window", type=int, default=64, help="most frames in flight per connection (default 64)")
     parser.add_argument("--event-bytes", type=int, default=1024, help="body size (default 1024)")
-    parser.add_argument("--spool-fsync", choices=("interval", "never"),
-                        help="passed to hookd as HOOKD_SPOOL_FSYNC (default: hookd's, interval)")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="any other hookd setting, as HOOKD_<NAME> (e.g. batch_max_events=1000)")
-    parser.add_argument("--cprofile", metavar="FILE",
-                        help="run hookd under cProfile and write its profile to FILE")
-    parser.add_argument("--hookd-source", default=REPO, metavar="DIR",
-                        help="run the hookd package found in DIR (another checkout, for A/B "
-                        "comparisons; default this repository)")
-    parser.add_argument("--poll-interval", type=float, default=0.005,
-                        help="seconds between XLEN polls (default 0.005)")
-    parser.add_argument("--stall-timeout", type=float, default=60,
-                        help="give up when XLEN does not move for this long (default 60 s)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary directory (hookd log, spool, redis dir)")
+    parser.add_argument(
+        "--spool-fsync",
+        choices=("interval", "never"),
+        help="passed to hookd as HOOKD_SPOOL_FSYNC (default: hookd's, interval)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="any other hookd setting, as HOOKD_<NAME> (e.g. batch_max_events=1000)",
+    )
+    parser.add_argument("--cprofile", metavar="FILE", help="run hookd under cProfile and write its profile to FILE")
+    parser.add_argument(
+        "--hookd-source",
+        default=REPO,
+        metavar="DIR",
+        help="run the hookd package found in DIR (another checkout, for A/B comparisons; default this repository)",
+    )
+    parser.add_argument("--poll-interval", type=float, default=0.005, help="seconds between XLEN polls (default 0.005)")
+    parser.add_argument(
+        "--stall-timeout", type=float, default=60, help="give up when XLEN does not move for this long (default 60 s)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary directory (hookd log, spool, redis dir)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.events < 1 or args.connections < 1 or args.window < 1 or args.event_bytes < 700:

@@ -39,8 +39,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import REPO, Processes, environment, wait_until  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 CLIENT = os.path.join(REPO, "client", "hook_send.py")
 BARE_PYTHON = os.path.realpath(sys.executable)
 
@@ -83,17 +90,26 @@ class Stack:
         self.procs.start_redis()
         self.procs.start_hookd()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKD_")}
-        self.env.update({"HOOKD_SOCKET": self.procs.socket, "HOOKD_STATE_DIR": self.procs.state_dir,
-                         "HOOKD_REDIS_URL": f"redis://127.0.0.1:{self.procs.port}/0",
-                         "HOOKD_CONFIG": os.path.join(self.procs.workdir, "config.toml"),
-                         "HOOKD_LOG_FORMAT": "json"})
+        self.env.update(
+            {
+                "HOOKD_SOCKET": self.procs.socket,
+                "HOOKD_STATE_DIR": self.procs.state_dir,
+                "HOOKD_REDIS_URL": f"redis://127.0.0.1:{self.procs.port}/0",
+                "HOOKD_CONFIG": os.path.join(self.procs.workdir, "config.toml"),
+                "HOOKD_LOG_FORMAT": "json",
+            }
+        )
         self.ui = None
         self.history = history
 
     def start_ui(self) -> str:
-        self.ui = subprocess.Popen([sys.executable, "-m", "hookd", "ui", "--addr", "127.0.0.1:0",
-                                    "--history", str(self.history)], env=self.env, cwd=REPO,
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.ui = subprocess.Popen(
+            [sys.executable, "-m", "hookd", "ui", "--addr", "127.0.0.1:0", "--history", str(self.history)],
+            env=self.env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         line = b""
         while not line.endswith(b"\n"):
             ready, _, _ = select.select([self.ui.stdout], [], [], 30)
@@ -107,8 +123,13 @@ class Stack:
         # at once on a small machine, some would be stopped before sending (events lost, by
         # design, as a slow hook must not hold the agent). The bench measures the UI, so it
         # gives them 2 s.
-        subprocess.run([BARE_PYTHON, "-I", "-S", CLIENT], input=body, check=True,
-                       env={**self.env, "HOOKD_SEND_TIMEOUT_MS": "2000"}, capture_output=True)
+        subprocess.run(
+            [BARE_PYTHON, "-I", "-S", CLIENT],
+            input=body,
+            check=True,
+            env={**self.env, "HOOKD_SEND_TIMEOUT_MS": "2000"},
+            capture_output=True,
+        )
         return time.time() * 1000
 
     def close(self) -> None:
@@ -129,11 +150,19 @@ def open_page(browser, url: str):
 def template(stack: Stack) -> tuple[dict, dict]:
     """A real PreToolUse and PostToolUse entry as hookd wrote them, to copy."""
     for hook in ("PreToolUse", "PostToolUse"):
-        stack.send(json.dumps({"hook_event_name": hook, "session_id": "tmpl", "tool_name": "Bash",
-                               "tool_use_id": "tmpl-1", "cwd": "/work/shop",
-                               "tool_input": {"command": "pytest -q tests/"},
-                               **({"tool_response": {"stdout": "." * 600}} if hook != "PreToolUse"
-                                  else {})}).encode())
+        stack.send(
+            json.dumps(
+                {
+                    "hook_event_name": hook,
+                    "session_id": "tmpl",
+                    "tool_name": "Bash",
+                    "tool_use_id": "tmpl-1",
+                    "cwd": "/work/shop",
+                    "tool_input": {"command": "pytest -q tests/"},
+                    **({"tool_response": {"stdout": "." * 600}} if hook != "PreToolUse" else {}),
+                }
+            ).encode()
+        )
     wait_until(lambda: stack.procs.redis.xlen("hookd:events") >= 2, 10, "the template events")
     (_, pre), (_, post) = stack.procs.redis.xrange("hookd:events")[:2]
     stack.procs.redis.delete("hookd:events")
@@ -146,8 +175,15 @@ def entry(tmpl: dict, n: int, session: str, host: str = "bench-host", text: str 
     envelope["payload"]["session_id"] = session
     envelope["payload"]["tool_use_id"] = f"call-{n // 2}"
     envelope["payload"]["tool_input"]["command"] = text or f"pytest -q tests/test_{n}.py"
-    return {"seq": n, "event_id": envelope["event_id"], "hook": tmpl["hook"], "session": session,
-            "host": host, "tool": "Bash", "envelope": json.dumps(envelope)}
+    return {
+        "seq": n,
+        "event_id": envelope["event_id"],
+        "hook": tmpl["hook"],
+        "session": session,
+        "host": host,
+        "tool": "Bash",
+        "envelope": json.dumps(envelope),
+    }
 
 
 def client_sender(stack: Stack):
@@ -162,6 +198,7 @@ def client_sender(stack: Stack):
         if outcome != hook_send.DELIVERED:
             raise RuntimeError(f"not delivered: {detail}")
         return time.time() * 1000
+
     return send
 
 
@@ -179,27 +216,41 @@ def bench_latency(browser, rate: float, seconds: float, processes: bool = False)
             delay = start + i / rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            body = json.dumps({"hook_event_name": "PreToolUse", "session_id": f"lat-{i % 10}",
-                               "tool_name": "Bash", "tool_use_id": f"l{i}", "cwd": "/work/shop",
-                               "tool_input": {"command": f"echo bench-{i}"}}).encode()
+            body = json.dumps(
+                {
+                    "hook_event_name": "PreToolUse",
+                    "session_id": f"lat-{i % 10}",
+                    "tool_name": "Bash",
+                    "tool_use_id": f"l{i}",
+                    "cwd": "/work/shop",
+                    "tool_input": {"command": f"echo bench-{i}"},
+                }
+            ).encode()
             returned[i] = send(body)
 
         with concurrent.futures.ThreadPoolExecutor(24) as pool:
             list(pool.map(one, range(total)))
         sent_for = time.monotonic() - start
         try:
-            wait_until(lambda: page.evaluate("Object.keys(window.__seen).length") >= total, 30,
-                       "every event on screen")
+            wait_until(lambda: page.evaluate("Object.keys(window.__seen).length") >= total, 30, "every event on screen")
         except Exception:
             pass  # reported below as missing
         seen = page.evaluate("window.__seen")
         lat = [seen[str(i)] - returned[i] for i in range(total) if str(i) in seen]
-        return {"sender": "hook-send processes" if processes else "hook-send's code in-process",
-                "events": total, "on_screen": len(lat), "in_stream": stack.procs.redis.xlen("hookd:events"),
-                "page_count": page.locator("#counts").inner_text(),
-                "rate_target": rate, "rate_achieved": round(total / sent_for, 1),
-                "p50_ms": pct(lat, 0.5), "p95_ms": pct(lat, 0.95), "p99_ms": pct(lat, 0.99),
-                "max_ms": round(max(lat), 1), "load_average": os.getloadavg()[0]}
+        return {
+            "sender": "hook-send processes" if processes else "hook-send's code in-process",
+            "events": total,
+            "on_screen": len(lat),
+            "in_stream": stack.procs.redis.xlen("hookd:events"),
+            "page_count": page.locator("#counts").inner_text(),
+            "rate_target": rate,
+            "rate_achieved": round(total / sent_for, 1),
+            "p50_ms": pct(lat, 0.5),
+            "p95_ms": pct(lat, 0.95),
+            "p99_ms": pct(lat, 0.99),
+            "max_ms": round(max(lat), 1),
+            "load_average": os.getloadavg()[0],
+        }
     finally:
         stack.close()
 
@@ -212,8 +263,7 @@ def bench_keep_up(browser, rate: int, seconds: float) -> dict:
         page.evaluate(OBSERVER)
         r = stack.procs.redis
         total = int(rate * seconds)
-        bodies = [entry(pre, n, f"fast-{n % 20}", text=f"echo bench-{n}" if n % 100 == 0 else "")
-                  for n in range(total)]
+        bodies = [entry(pre, n, f"fast-{n % 20}", text=f"echo bench-{n}" if n % 100 == 0 else "") for n in range(total)]
         added: dict[int, float] = {}
         tick = 0.01
         start = time.monotonic()
@@ -231,16 +281,23 @@ def bench_keep_up(browser, rate: int, seconds: float) -> dict:
                     added[n] = now
         sent_for = time.monotonic() - start
         last_added = time.time() * 1000
-        wait_until(lambda: page.locator("#counts").inner_text() == f"{total} events", 60,
-                   f"{total} events in the page")
+        wait_until(lambda: page.locator("#counts").inner_text() == f"{total} events", 60, f"{total} events in the page")
         caught_up_ms = time.time() * 1000 - last_added
         seen = page.evaluate("window.__seen")
         lat = [seen[str(n)] - t for n, t in added.items() if str(n) in seen]
-        return {"entries": total, "rate_target": rate, "rate_achieved": round(total / sent_for),
-                "received_by_page": total, "behind_at_end_ms": round(caught_up_ms),
-                "marked_on_screen": len(lat), "marked_sent": len(added),
-                "p50_ms": pct(lat, 0.5), "p95_ms": pct(lat, 0.95), "max_ms": round(max(lat), 1),
-                "load_average": os.getloadavg()[0]}
+        return {
+            "entries": total,
+            "rate_target": rate,
+            "rate_achieved": round(total / sent_for),
+            "received_by_page": total,
+            "behind_at_end_ms": round(caught_up_ms),
+            "marked_on_screen": len(lat),
+            "marked_sent": len(added),
+            "p50_ms": pct(lat, 0.5),
+            "p95_ms": pct(lat, 0.95),
+            "max_ms": round(max(lat), 1),
+            "load_average": os.getloadavg()[0],
+        }
     finally:
         stack.close()
 
@@ -268,9 +325,14 @@ def bench_session(browser, events: int) -> dict:
                 # Timed in the page: from the navigation to the session's facts and timeline
                 # on screen (polled every 5 ms), without the test driver's round trips.
                 timings.append(round(page.evaluate(OPEN_SESSION % events)))
-            results[label] = {"events": events, "history": history, "open_ms": timings,
-                              "first_ms": timings[0], "median_after_first_ms":
-                              statistics.median(timings[1:]), "load_average": os.getloadavg()[0]}
+            results[label] = {
+                "events": events,
+                "history": history,
+                "open_ms": timings,
+                "first_ms": timings[0],
+                "median_after_first_ms": statistics.median(timings[1:]),
+                "load_average": os.getloadavg()[0],
+            }
         finally:
             stack.close()
     return results
@@ -299,10 +361,15 @@ def bench_memory(browser, entries: int) -> dict:
         page.click("#older")
         time.sleep(1)
         after_views = proc.memory_info().rss
-        return {"stream_entries": r.xlen("hookd:events"), "fill_s": fill_s,
-                "redis_used_mb": round(r.info("memory")["used_memory"] / 2**20),
-                "history": stack.history, "rss_after_start_mb": round(after_start / 2**20, 1),
-                "rss_after_views_mb": round(after_views / 2**20, 1), "load_average": os.getloadavg()[0]}
+        return {
+            "stream_entries": r.xlen("hookd:events"),
+            "fill_s": fill_s,
+            "redis_used_mb": round(r.info("memory")["used_memory"] / 2**20),
+            "history": stack.history,
+            "rss_after_start_mb": round(after_start / 2**20, 1),
+            "rss_after_views_mb": round(after_views / 2**20, 1),
+            "load_average": os.getloadavg()[0],
+        }
     finally:
         stack.close()
 
@@ -315,8 +382,7 @@ def main() -> int:
     parser.add_argument("--fast-seconds", type=float, default=9)
     parser.add_argument("--session-events", type=int, default=10000)
     parser.add_argument("--stream-entries", type=int, default=1_000_000)
-    parser.add_argument("--only", choices=("latency", "latency_processes", "keep_up", "session",
-                                           "memory"))
+    parser.add_argument("--only", choices=("latency", "latency_processes", "keep_up", "session", "memory"))
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the bench runs")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -327,11 +393,13 @@ def main() -> int:
     results: dict = {"environment": environment(None)}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        runs = {"latency": lambda: bench_latency(browser, args.rate, args.seconds),
-                "latency_processes": lambda: bench_latency(browser, args.rate, args.seconds, True),
-                "keep_up": lambda: bench_keep_up(browser, args.fast_rate, args.fast_seconds),
-                "session": lambda: bench_session(browser, args.session_events),
-                "memory": lambda: bench_memory(browser, args.stream_entries)}
+        runs = {
+            "latency": lambda: bench_latency(browser, args.rate, args.seconds),
+            "latency_processes": lambda: bench_latency(browser, args.rate, args.seconds, True),
+            "keep_up": lambda: bench_keep_up(browser, args.fast_rate, args.fast_seconds),
+            "session": lambda: bench_session(browser, args.session_events),
+            "memory": lambda: bench_memory(browser, args.stream_entries),
+        }
         for name, run in runs.items():
             if args.only in (None, name):
                 results[name] = run()

@@ -172,6 +172,7 @@ def _err_name(e):
 
 # -- trust ---------------------------------------------------------------------
 
+
 def untrusted(st):
     """Why a directory with this (l)stat cannot be trusted, or None: ours, a directory, not writable by others."""
     kind = st.st_mode & 0o170000
@@ -195,7 +196,9 @@ def check_socket_dir(sock_path):
         return  # connect() fails on its own
     why = untrusted(st)
     if why:
-        raise Refused(d, why, "remove it if it is not yours, or set HOOKD_SOCKET to hookd's socket in a directory of your own")
+        raise Refused(
+            d, why, "remove it if it is not yours, or set HOOKD_SOCKET to hookd's socket in a directory of your own"
+        )
 
 
 def peer_uid(s):
@@ -223,7 +226,11 @@ def send_frame(header, body, sock_path, deadline):
             uid = peer_uid(s)
             if uid != posix.getuid():  # not a byte to another user's process
                 who = "the peer's uid cannot be read" if uid is None else "the process listening on it is not yours"
-                return REFUSED, Refused(sock_path, "%s (peer uid %s)" % (who, uid), "stop that process and remove the socket, then start hookd")
+                return REFUSED, Refused(
+                    sock_path,
+                    "%s (peer uid %s)" % (who, uid),
+                    "stop that process and remove the socket, then start hookd",
+                )
             s.settimeout(max(deadline - time.monotonic(), 0.001))
             try:
                 for part in (header, body) if len(body) > 65536 else (header + body,):  # no 2nd copy of a big body
@@ -254,6 +261,7 @@ def send_frame(header, body, sock_path, deadline):
 
 
 # -- the inbox -----------------------------------------------------------------
+
 
 def inbox_filename(sent_ns, pid, handoff_id):
     return "%020d-%d-%s.hookd" % (sent_ns, pid, handoff_id)
@@ -311,7 +319,12 @@ def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, s
             box, box_fd = _join(state_dir, sub), _open_trusted(state_dir, sub, base_fd)
         try:
             tmp, final = ".tmp-" + handoff_id, inbox_filename(sent_ns, pid, handoff_id)
-            fd = posix.open(tmp, posix.O_WRONLY | posix.O_CREAT | posix.O_EXCL | posix.O_NOFOLLOW | posix.O_CLOEXEC, 0o600, dir_fd=box_fd)
+            fd = posix.open(
+                tmp,
+                posix.O_WRONLY | posix.O_CREAT | posix.O_EXCL | posix.O_NOFOLLOW | posix.O_CLOEXEC,
+                0o600,
+                dir_fd=box_fd,
+            )
             try:
                 try:
                     for part in (header, body):
@@ -358,6 +371,7 @@ def keep(env, header, body, sent_ns, pid, hid):
 
 
 # -- output ---------------------------------------------------------------------
+
 
 def say(msg):
     try:

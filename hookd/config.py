@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from hookd_client.hook_send import default_socket_path, default_state_dir, spare_inbox_dir
+
 # SettingError (and its older name) from here too, beside load, which raises it.
 from hookd.config_errors import ConfigError as ConfigError, SettingError as SettingError
 from hookd.config_errors import explain, source_of
@@ -55,210 +56,365 @@ class UserRule(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    socket: Annotated[str, _doc(
-        "Unix socket the daemon listens on "
-        "(default $XDG_RUNTIME_DIR/hookd/hookd.sock, else run/hookd.sock in state_dir)")] = ""
-    control_socket: Annotated[str, _doc(
-        "Unix socket that answers `hookd status` (default: control.sock beside the event socket)")] = ""
-    metrics_addr: Annotated[str, _doc(
-        "serve Prometheus metrics on HOST:PORT, e.g. 127.0.0.1:9464 (default: off; "
-        "a non-loopback host must be given explicitly)")] = ""
-    http_addr: Annotated[str, _doc(
-        "serve `type: \"http\"` Claude Code hooks on HOST:PORT, e.g. 127.0.0.1:8787 "
-        "(default: off; loopback only unless http_allow_public)")] = ""
-    http_token_file: Annotated[str, _doc(
-        "file with the bearer token HTTP hooks must send, created 0600 when missing "
-        "(default: http.token in state_dir)")] = ""
-    http_allow_public: Annotated[bool, _doc(
-        "let http_addr be a non-loopback address (anyone who can reach it and learns the token "
-        "can add events; the token crosses the network in clear text)")] = False
-    http_public_name: Annotated[str, _doc(
-        "with http_allow_public: the host names (separated by commas) that other machines use to "
-        "reach http_addr; a request whose Host header names anything else (or no loopback "
-        "name) is refused with 421")] = ""
-    state_dir: Annotated[str, _doc(
-        "directory for the spool and the inbox "
-        "(default $XDG_STATE_HOME/hookd, else ~/.local/state/hookd)")] = ""
-    redis_url: Annotated[str, _doc(
-        "Redis to publish to: redis://, rediss:// (TLS) or unix://")] = "redis://127.0.0.1:6379/0"
-    redis_sentinel: Annotated[str, _doc(
-        "find the master through these Redis Sentinels, HOST:PORT,HOST:PORT (redis_url then "
-        "gives only the credentials, TLS and database; see Sentinel and Cluster)")] = ""
-    redis_sentinel_master: Annotated[str, _doc(
-        "the name the sentinels know the master by (required with redis_sentinel)")] = ""
+    socket: Annotated[
+        str,
+        _doc(
+            "Unix socket the daemon listens on "
+            "(default $XDG_RUNTIME_DIR/hookd/hookd.sock, else run/hookd.sock in state_dir)"
+        ),
+    ] = ""
+    control_socket: Annotated[
+        str, _doc("Unix socket that answers `hookd status` (default: control.sock beside the event socket)")
+    ] = ""
+    metrics_addr: Annotated[
+        str,
+        _doc(
+            "serve Prometheus metrics on HOST:PORT, e.g. 127.0.0.1:9464 (default: off; "
+            "a non-loopback host must be given explicitly)"
+        ),
+    ] = ""
+    http_addr: Annotated[
+        str,
+        _doc(
+            'serve `type: "http"` Claude Code hooks on HOST:PORT, e.g. 127.0.0.1:8787 '
+            "(default: off; loopback only unless http_allow_public)"
+        ),
+    ] = ""
+    http_token_file: Annotated[
+        str,
+        _doc(
+            "file with the bearer token HTTP hooks must send, created 0600 when missing "
+            "(default: http.token in state_dir)"
+        ),
+    ] = ""
+    http_allow_public: Annotated[
+        bool,
+        _doc(
+            "let http_addr be a non-loopback address (anyone who can reach it and learns the token "
+            "can add events; the token crosses the network in clear text)"
+        ),
+    ] = False
+    http_public_name: Annotated[
+        str,
+        _doc(
+            "with http_allow_public: the host names (separated by commas) that other machines use to "
+            "reach http_addr; a request whose Host header names anything else (or no loopback "
+            "name) is refused with 421"
+        ),
+    ] = ""
+    state_dir: Annotated[
+        str, _doc("directory for the spool and the inbox (default $XDG_STATE_HOME/hookd, else ~/.local/state/hookd)")
+    ] = ""
+    redis_url: Annotated[str, _doc("Redis to publish to: redis://, rediss:// (TLS) or unix://")] = (
+        "redis://127.0.0.1:6379/0"
+    )
+    redis_sentinel: Annotated[
+        str,
+        _doc(
+            "find the master through these Redis Sentinels, HOST:PORT,HOST:PORT (redis_url then "
+            "gives only the credentials, TLS and database; see Sentinel and Cluster)"
+        ),
+    ] = ""
+    redis_sentinel_master: Annotated[
+        str, _doc("the name the sentinels know the master by (required with redis_sentinel)")
+    ] = ""
     # How hookd logs in to the sentinels and whether they speak TLS; see hookd/publish/sentinel.py.
-    redis_sentinel_username: Annotated[str, _doc(
-        "ACL user to log in to the sentinels as (default: none, or 'default' with a password)")] = ""
-    redis_sentinel_password: Annotated[str, _doc(
-        "the sentinels' password (their requirepass, or redis_sentinel_username's); not the "
-        "master's, which they never get; from HOOKD_REDIS_SENTINEL_PASSWORD or the config file "
-        "only")] = ""
-    redis_sentinel_password_file: Annotated[str, _doc(
-        "file holding the sentinels' password (one line); hookd refuses a file that other users "
-        "can read (chmod 600)")] = ""
-    redis_sentinel_tls: Annotated[SentinelTls, _doc(
-        "TLS to the sentinels, with the redis_tls_* settings: 'auto' when redis_url is "
-        "rediss://, 'on' or 'off' to say otherwise")] = SentinelTls.AUTO
-    redis_cluster: Annotated[bool, _doc(
-        "redis_url names a node of a Redis Cluster; hookd learns the others from it")] = False
-    redis_cluster_nodes: Annotated[str, _doc(
-        "more Cluster nodes to discover the cluster from when redis_url's node does not answer, "
-        "HOST:PORT,HOST:PORT (needs redis_cluster)")] = ""
-    redis_wait_replicas: Annotated[int, _doc(
-        "after each batch, WAIT for this many replicas to have it before the spool lets it go "
-        "(0: do not wait; see Sentinel and Cluster)"), msgspec.Meta(ge=0)] = 0
+    redis_sentinel_username: Annotated[
+        str, _doc("ACL user to log in to the sentinels as (default: none, or 'default' with a password)")
+    ] = ""
+    redis_sentinel_password: Annotated[
+        str,
+        _doc(
+            "the sentinels' password (their requirepass, or redis_sentinel_username's); not the "
+            "master's, which they never get; from HOOKD_REDIS_SENTINEL_PASSWORD or the config file "
+            "only"
+        ),
+    ] = ""
+    redis_sentinel_password_file: Annotated[
+        str,
+        _doc(
+            "file holding the sentinels' password (one line); hookd refuses a file that other users "
+            "can read (chmod 600)"
+        ),
+    ] = ""
+    redis_sentinel_tls: Annotated[
+        SentinelTls,
+        _doc(
+            "TLS to the sentinels, with the redis_tls_* settings: 'auto' when redis_url is "
+            "rediss://, 'on' or 'off' to say otherwise"
+        ),
+    ] = SentinelTls.AUTO
+    redis_cluster: Annotated[
+        bool, _doc("redis_url names a node of a Redis Cluster; hookd learns the others from it")
+    ] = False
+    redis_cluster_nodes: Annotated[
+        str,
+        _doc(
+            "more Cluster nodes to discover the cluster from when redis_url's node does not answer, "
+            "HOST:PORT,HOST:PORT (needs redis_cluster)"
+        ),
+    ] = ""
+    redis_wait_replicas: Annotated[
+        int,
+        _doc(
+            "after each batch, WAIT for this many replicas to have it before the spool lets it go "
+            "(0: do not wait; see Sentinel and Cluster)"
+        ),
+        msgspec.Meta(ge=0),
+    ] = 0
     # How hookd logs in to Redis and checks whose Redis it is; see hookd/publish/access.py.
-    redis_username: Annotated[str, _doc(
-        "ACL user to log in as, when redis_url names none")] = ""
-    redis_password: Annotated[str, _doc(
-        "password of the Redis user, when redis_url has none; from HOOKD_REDIS_PASSWORD or the "
-        "config file only: there is no flag, as process arguments are visible to every user")] = ""
-    redis_password_file: Annotated[str, _doc(
-        "file holding the Redis user's password (one line), when redis_url has none; hookd "
-        "refuses a file that other users can read (chmod 600)")] = ""
-    redis_tls_ca_file: Annotated[str, _doc(
-        "rediss://: the CA certificates (PEM) that the server's certificate must chain to "
-        "(default: the system's trusted CAs)")] = ""
-    redis_tls_cert_file: Annotated[str, _doc(
-        "rediss://: a client certificate (PEM), for a server that requires one")] = ""
-    redis_tls_key_file: Annotated[str, _doc(
-        "rediss://: the private key of redis_tls_cert_file (default: in that file)")] = ""
-    redis_tls_server_name: Annotated[str, _doc(
-        "rediss://: the name the server's certificate must hold, also sent as SNI "
-        "(default: the host in redis_url)")] = ""
-    redis_tls_verify: Annotated[bool, _doc(
-        "rediss://: verify the server's certificate and name; false lets anyone on the "
-        "network path read and change what hookd sends")] = True
+    redis_username: Annotated[str, _doc("ACL user to log in as, when redis_url names none")] = ""
+    redis_password: Annotated[
+        str,
+        _doc(
+            "password of the Redis user, when redis_url has none; from HOOKD_REDIS_PASSWORD or the "
+            "config file only: there is no flag, as process arguments are visible to every user"
+        ),
+    ] = ""
+    redis_password_file: Annotated[
+        str,
+        _doc(
+            "file holding the Redis user's password (one line), when redis_url has none; hookd "
+            "refuses a file that other users can read (chmod 600)"
+        ),
+    ] = ""
+    redis_tls_ca_file: Annotated[
+        str,
+        _doc(
+            "rediss://: the CA certificates (PEM) that the server's certificate must chain to "
+            "(default: the system's trusted CAs)"
+        ),
+    ] = ""
+    redis_tls_cert_file: Annotated[
+        str, _doc("rediss://: a client certificate (PEM), for a server that requires one")
+    ] = ""
+    redis_tls_key_file: Annotated[
+        str, _doc("rediss://: the private key of redis_tls_cert_file (default: in that file)")
+    ] = ""
+    redis_tls_server_name: Annotated[
+        str,
+        _doc(
+            "rediss://: the name the server's certificate must hold, also sent as SNI (default: the host in redis_url)"
+        ),
+    ] = ""
+    redis_tls_verify: Annotated[
+        bool,
+        _doc(
+            "rediss://: verify the server's certificate and name; false lets anyone on the "
+            "network path read and change what hookd sends"
+        ),
+    ] = True
     stream: Annotated[str, _doc("Redis Stream key the events go to")] = "hookd:events"
-    stream_maxlen: Annotated[int, _doc(
-        "approximate cap on the stream's length (XADD MAXLEN ~); 0 for no cap"),
-        msgspec.Meta(ge=0)] = 1_000_000
+    stream_maxlen: Annotated[
+        int, _doc("approximate cap on the stream's length (XADD MAXLEN ~); 0 for no cap"), msgspec.Meta(ge=0)
+    ] = 1_000_000
     host: Annotated[str, _doc("this machine's identity in the stream (default: the host name)")] = ""
-    hook_client: Annotated[HookClient, _doc(
-        "the hook-send that `hookd hooks install` writes into command hooks: native (built from "
-        "client/hook_send.c with the system's C compiler into state_dir/bin), python, or auto "
-        "(native when it builds and passes its self-test, else python)")] = HookClient.AUTO
-    max_event_bytes: Annotated[int, _doc("largest event body accepted, in bytes"),
-                               msgspec.Meta(ge=1024)] = 8 * MiB
-    client_timeout_s: Annotated[float, _doc(
-        "a client must deliver each frame within this many seconds"), msgspec.Meta(gt=0)] = 5.0
-    listen_backlog: Annotated[int, _doc(
-        "connections each listening socket (events, control, HTTP) queues before hookd accepts "
-        "them; the kernel caps it at net.core.somaxconn"), msgspec.Meta(ge=16, le=65535)] = 1024
-    pending_frame_bytes: Annotated[int, _doc(
-        "most bytes held across all connections' unfinished frames; past it, connections "
-        "wait to be read (and new ones are refused) until frames complete"),
-        msgspec.Meta(ge=1024 * 1024)] = 64 * MiB
-    stall_after_s: Annotated[float, _doc(
-        "events waiting and no publish attempt (or no answer to one) for this long is a stall: "
-        "`hookd status` says stalled and the systemd watchdog stops being fed; keep it above "
-        "redis_timeout_s"), msgspec.Meta(gt=0)] = 10.0
-    drain_timeout_s: Annotated[float, _doc(
-        "on SIGTERM/SIGINT, time allowed to finish in-flight work before exiting"),
-        msgspec.Meta(ge=0)] = 10.0
-    batch_max_events: Annotated[int, _doc("most events published in one batch"),
-                                msgspec.Meta(ge=1)] = 5000
-    batch_max_bytes: Annotated[int, _doc("most envelope bytes published in one batch"),
-                               msgspec.Meta(ge=1024)] = 16 * MiB
-    publish_linger_ms: Annotated[float, _doc(
-        "an event that arrives less than this long after the publisher last started a batch "
-        "waits until then, so that events a few ms apart share a Redis call: fewer round trips "
-        "and wake-ups at hundreds of events a second, for at most this much delay into Redis; "
-        "an event after a quiet spell goes at once; 0 never waits"),
-        msgspec.Meta(ge=0, le=10000)] = 10.0
-    spool_fsync: Annotated[FsyncPolicy, _doc(
-        "when the spool is flushed to the disk: 'interval' (every spool_fsync_interval_ms), "
-        "'batch' (before each acknowledgement) or 'never' (left to the OS); see Durability")] = FsyncPolicy.INTERVAL
-    spool_fsync_interval_ms: Annotated[int, _doc("fsync period for spool_fsync=interval"),
-                                       msgspec.Meta(ge=1)] = 200
-    spool_segment_bytes: Annotated[int, _doc(
-        "size at which the spool starts a new segment file (at most an eighth of spool_max_bytes)"),
-        msgspec.Meta(ge=64 * 1024)] = 64 * MiB
-    spool_max_bytes: Annotated[int, _doc("most disk space the spool may take"),
-                               msgspec.Meta(ge=1 * MiB)] = 1024 * MiB
-    spool_full_policy: Annotated[FullPolicy, _doc(
-        "when the spool is full: 'refuse' new events (hook-send keeps them in its inbox) "
-        "or 'drop_oldest' unpublished events to make room (counted and logged)")] = FullPolicy.REFUSE
-    spool_reserve_bytes: Annotated[int, _doc(
-        "disk space the spool allocates ahead (a file 'reserve' in the spool directory) and gives "
-        "back when its filesystem fills up, so that events are still taken for a while; then "
-        "hookd refuses with disk_full and hook-send keeps events in its (spare) inbox; 0 for none "
-        "(see docs/durability.md)"), msgspec.Meta(ge=0)] = 64 * MiB
-    spare_inbox: Annotated[str, _doc(
-        "the second inbox the client writes to when the inbox cannot take a file (full disk), "
-        "swept with it; the client reads HOOKD_SPARE_INBOX (default $XDG_RUNTIME_DIR/hookd/inbox, "
-        "else /dev/shm/hookd-$UID/inbox)")] = ""
-    work_budget_ms: Annotated[int, _doc(
-        "most time the worker process may take to prepare (validate, redact, assess) one event "
-        "over 64 KiB; past it the event is kept with a marker in place of its payload, never "
-        "unredacted (see docs/durability.md)"), msgspec.Meta(ge=10)] = 2000
-    redis_connect_timeout_s: Annotated[float, _doc("timeout for connecting to Redis"),
-                                       msgspec.Meta(gt=0)] = 1.0
-    redis_timeout_s: Annotated[float, _doc("timeout for one Redis command or batch"),
-                               msgspec.Meta(gt=0)] = 5.0
-    session_index: Annotated[bool, _doc(
-        "keep a hash per session and a sorted set of sessions in Redis, updated with each "
-        "XADD (see Session index)")] = True
-    session_retention_s: Annotated[int, _doc(
-        "a session's index entry expires this many seconds after its last event (default 7 days)"),
-        msgspec.Meta(ge=60)] = 7 * 24 * 3600
-    publish_channel: Annotated[str, _doc(
-        "also PUBLISH each envelope on this Redis channel, e.g. 'hooksdata' (what consumers "
-        "of the older bash hook subscribe to); empty for none")] = ""
-    redact: Annotated[bool, _doc(
-        "redact secrets from every payload before it is spooled (see Redaction)")] = True
-    redact_disable: Annotated[list[str], _doc(
-        "built-in redaction rules to turn off, by name (JSON list in the environment)")] = \
+    hook_client: Annotated[
+        HookClient,
+        _doc(
+            "the hook-send that `hookd hooks install` writes into command hooks: native (built from "
+            "client/hook_send.c with the system's C compiler into state_dir/bin), python, or auto "
+            "(native when it builds and passes its self-test, else python)"
+        ),
+    ] = HookClient.AUTO
+    max_event_bytes: Annotated[int, _doc("largest event body accepted, in bytes"), msgspec.Meta(ge=1024)] = 8 * MiB
+    client_timeout_s: Annotated[
+        float, _doc("a client must deliver each frame within this many seconds"), msgspec.Meta(gt=0)
+    ] = 5.0
+    listen_backlog: Annotated[
+        int,
+        _doc(
+            "connections each listening socket (events, control, HTTP) queues before hookd accepts "
+            "them; the kernel caps it at net.core.somaxconn"
+        ),
+        msgspec.Meta(ge=16, le=65535),
+    ] = 1024
+    pending_frame_bytes: Annotated[
+        int,
+        _doc(
+            "most bytes held across all connections' unfinished frames; past it, connections "
+            "wait to be read (and new ones are refused) until frames complete"
+        ),
+        msgspec.Meta(ge=1024 * 1024),
+    ] = 64 * MiB
+    stall_after_s: Annotated[
+        float,
+        _doc(
+            "events waiting and no publish attempt (or no answer to one) for this long is a stall: "
+            "`hookd status` says stalled and the systemd watchdog stops being fed; keep it above "
+            "redis_timeout_s"
+        ),
+        msgspec.Meta(gt=0),
+    ] = 10.0
+    drain_timeout_s: Annotated[
+        float, _doc("on SIGTERM/SIGINT, time allowed to finish in-flight work before exiting"), msgspec.Meta(ge=0)
+    ] = 10.0
+    batch_max_events: Annotated[int, _doc("most events published in one batch"), msgspec.Meta(ge=1)] = 5000
+    batch_max_bytes: Annotated[int, _doc("most envelope bytes published in one batch"), msgspec.Meta(ge=1024)] = (
+        16 * MiB
+    )
+    publish_linger_ms: Annotated[
+        float,
+        _doc(
+            "an event that arrives less than this long after the publisher last started a batch "
+            "waits until then, so that events a few ms apart share a Redis call: fewer round trips "
+            "and wake-ups at hundreds of events a second, for at most this much delay into Redis; "
+            "an event after a quiet spell goes at once; 0 never waits"
+        ),
+        msgspec.Meta(ge=0, le=10000),
+    ] = 10.0
+    spool_fsync: Annotated[
+        FsyncPolicy,
+        _doc(
+            "when the spool is flushed to the disk: 'interval' (every spool_fsync_interval_ms), "
+            "'batch' (before each acknowledgement) or 'never' (left to the OS); see Durability"
+        ),
+    ] = FsyncPolicy.INTERVAL
+    spool_fsync_interval_ms: Annotated[int, _doc("fsync period for spool_fsync=interval"), msgspec.Meta(ge=1)] = 200
+    spool_segment_bytes: Annotated[
+        int,
+        _doc("size at which the spool starts a new segment file (at most an eighth of spool_max_bytes)"),
+        msgspec.Meta(ge=64 * 1024),
+    ] = 64 * MiB
+    spool_max_bytes: Annotated[int, _doc("most disk space the spool may take"), msgspec.Meta(ge=1 * MiB)] = 1024 * MiB
+    spool_full_policy: Annotated[
+        FullPolicy,
+        _doc(
+            "when the spool is full: 'refuse' new events (hook-send keeps them in its inbox) "
+            "or 'drop_oldest' unpublished events to make room (counted and logged)"
+        ),
+    ] = FullPolicy.REFUSE
+    spool_reserve_bytes: Annotated[
+        int,
+        _doc(
+            "disk space the spool allocates ahead (a file 'reserve' in the spool directory) and gives "
+            "back when its filesystem fills up, so that events are still taken for a while; then "
+            "hookd refuses with disk_full and hook-send keeps events in its (spare) inbox; 0 for none "
+            "(see docs/durability.md)"
+        ),
+        msgspec.Meta(ge=0),
+    ] = 64 * MiB
+    spare_inbox: Annotated[
+        str,
+        _doc(
+            "the second inbox the client writes to when the inbox cannot take a file (full disk), "
+            "swept with it; the client reads HOOKD_SPARE_INBOX (default $XDG_RUNTIME_DIR/hookd/inbox, "
+            "else /dev/shm/hookd-$UID/inbox)"
+        ),
+    ] = ""
+    work_budget_ms: Annotated[
+        int,
+        _doc(
+            "most time the worker process may take to prepare (validate, redact, assess) one event "
+            "over 64 KiB; past it the event is kept with a marker in place of its payload, never "
+            "unredacted (see docs/durability.md)"
+        ),
+        msgspec.Meta(ge=10),
+    ] = 2000
+    redis_connect_timeout_s: Annotated[float, _doc("timeout for connecting to Redis"), msgspec.Meta(gt=0)] = 1.0
+    redis_timeout_s: Annotated[float, _doc("timeout for one Redis command or batch"), msgspec.Meta(gt=0)] = 5.0
+    session_index: Annotated[
+        bool,
+        _doc(
+            "keep a hash per session and a sorted set of sessions in Redis, updated with each XADD (see Session index)"
+        ),
+    ] = True
+    session_retention_s: Annotated[
+        int,
+        _doc("a session's index entry expires this many seconds after its last event (default 7 days)"),
+        msgspec.Meta(ge=60),
+    ] = 7 * 24 * 3600
+    publish_channel: Annotated[
+        str,
+        _doc(
+            "also PUBLISH each envelope on this Redis channel, e.g. 'hooksdata' (what consumers "
+            "of the older bash hook subscribe to); empty for none"
+        ),
+    ] = ""
+    redact: Annotated[bool, _doc("redact secrets from every payload before it is spooled (see Redaction)")] = True
+    redact_disable: Annotated[
+        list[str], _doc("built-in redaction rules to turn off, by name (JSON list in the environment)")
+    ] = msgspec.field(default_factory=list)
+    redact_allow: Annotated[list[str], _doc("regular expressions: a would-be secret matching one is left alone")] = (
         msgspec.field(default_factory=list)
-    redact_allow: Annotated[list[str], _doc(
-        "regular expressions: a would-be secret matching one is left alone")] = \
-        msgspec.field(default_factory=list)
-    redact_rules: Annotated[list[UserRule], _doc(
-        "extra redaction rules: [[redact_rules]] tables with name, pattern, keywords, "
-        "ignore_case, group")] = msgspec.field(default_factory=list)
-    truncate_strings_at: Annotated[int, _doc(
-        "cut every JSON string in a payload that is longer than this many characters (as "
-        "written), after redaction, marking its original length; 0 never cuts"),
-        msgspec.Meta(ge=0)] = 0
-    inbox_poll_ms: Annotated[int, _doc(
-        "how often the inbox that hook-send falls back to is swept into the spool"),
-        msgspec.Meta(ge=10, le=1000)] = 500
-    breaker_failures: Annotated[int, _doc(
-        "consecutive Redis failures that open the circuit breaker"), msgspec.Meta(ge=1)] = 5
-    breaker_backoff_min_s: Annotated[float, _doc(
-        "first wait of an open breaker before a trial batch (doubles per failed trial, with jitter)"),
-        msgspec.Meta(gt=0)] = 0.1
-    breaker_backoff_max_s: Annotated[float, _doc("longest wait of an open breaker"),
-                                     msgspec.Meta(gt=0)] = 30.0
-    breaker_trial_timeout_s: Annotated[float, _doc("time limit of a half-open breaker's trial batch"),
-                                       msgspec.Meta(gt=0)] = 2.0
-    usage: Annotated[bool, _doc(
-        "at Stop, SubagentStop, PreCompact and SessionEnd, add the session's tokens and cost "
-        "(`usage`) from its transcript_path, and fill `model` from it when the payload has none; "
-        "only numbers and model names are read out of the transcript (see docs/ui.md)")] = True
-    usage_budget_ms: Annotated[float, _doc(
-        "longest an event waits for its transcript reading; what is not read by then goes "
-        "with the session's next such event"), msgspec.Meta(ge=0, le=1000)] = 50.0
-    usage_read_max_bytes: Annotated[int, _doc(
-        "most transcript bytes one reading takes; a transcript further behind is read on in "
-        "the same worker, a reading at a time"),
-        msgspec.Meta(ge=64 * 1024)] = 2 * MiB
-    usage_prices: Annotated[dict[str, ModelPrice], _doc(
-        "USD per million tokens by model id prefix, added to (or replacing) the built-in "
-        "prices (dated in docs/ui.md): [usage_prices.\"claude-x-1\"] with input, output, cache_read, "
-        "cache_write and optionally cache_write_1h")] = msgspec.field(default_factory=dict)
-    ui_addr: Annotated[str, _doc(
-        "where `hookd ui` serves the web app, HOST:PORT (any host but a loopback one also needs "
-        "ui_allow_hosts)")] = "127.0.0.1:8790"
-    ui_allow_hosts: Annotated[list[str], _doc(
-        "Host header names `hookd ui` answers besides loopback ones (localhost, 127.0.0.1, ::1), "
-        "e.g. a name it is reached by through an SSH tunnel or proxy")] = \
-        msgspec.field(default_factory=list)
-    log_format: Annotated[LogFormat, _doc(
-        "log lines on stderr: 'console' for people, 'json' for machines, "
-        "'auto' picks console on a terminal")] = LogFormat.AUTO
-    log_level: Annotated[LogLevel, _doc(
-        "least severe log level written")] = LogLevel.INFO
+    )
+    redact_rules: Annotated[
+        list[UserRule],
+        _doc("extra redaction rules: [[redact_rules]] tables with name, pattern, keywords, ignore_case, group"),
+    ] = msgspec.field(default_factory=list)
+    truncate_strings_at: Annotated[
+        int,
+        _doc(
+            "cut every JSON string in a payload that is longer than this many characters (as "
+            "written), after redaction, marking its original length; 0 never cuts"
+        ),
+        msgspec.Meta(ge=0),
+    ] = 0
+    inbox_poll_ms: Annotated[
+        int,
+        _doc("how often the inbox that hook-send falls back to is swept into the spool"),
+        msgspec.Meta(ge=10, le=1000),
+    ] = 500
+    breaker_failures: Annotated[
+        int, _doc("consecutive Redis failures that open the circuit breaker"), msgspec.Meta(ge=1)
+    ] = 5
+    breaker_backoff_min_s: Annotated[
+        float,
+        _doc("first wait of an open breaker before a trial batch (doubles per failed trial, with jitter)"),
+        msgspec.Meta(gt=0),
+    ] = 0.1
+    breaker_backoff_max_s: Annotated[float, _doc("longest wait of an open breaker"), msgspec.Meta(gt=0)] = 30.0
+    breaker_trial_timeout_s: Annotated[
+        float, _doc("time limit of a half-open breaker's trial batch"), msgspec.Meta(gt=0)
+    ] = 2.0
+    usage: Annotated[
+        bool,
+        _doc(
+            "at Stop, SubagentStop, PreCompact and SessionEnd, add the session's tokens and cost "
+            "(`usage`) from its transcript_path, and fill `model` from it when the payload has none; "
+            "only numbers and model names are read out of the transcript (see docs/ui.md)"
+        ),
+    ] = True
+    usage_budget_ms: Annotated[
+        float,
+        _doc(
+            "longest an event waits for its transcript reading; what is not read by then goes "
+            "with the session's next such event"
+        ),
+        msgspec.Meta(ge=0, le=1000),
+    ] = 50.0
+    usage_read_max_bytes: Annotated[
+        int,
+        _doc(
+            "most transcript bytes one reading takes; a transcript further behind is read on in "
+            "the same worker, a reading at a time"
+        ),
+        msgspec.Meta(ge=64 * 1024),
+    ] = 2 * MiB
+    usage_prices: Annotated[
+        dict[str, ModelPrice],
+        _doc(
+            "USD per million tokens by model id prefix, added to (or replacing) the built-in "
+            'prices (dated in docs/ui.md): [usage_prices."claude-x-1"] with input, output, cache_read, '
+            "cache_write and optionally cache_write_1h"
+        ),
+    ] = msgspec.field(default_factory=dict)
+    ui_addr: Annotated[
+        str,
+        _doc("where `hookd ui` serves the web app, HOST:PORT (any host but a loopback one also needs ui_allow_hosts)"),
+    ] = "127.0.0.1:8790"
+    ui_allow_hosts: Annotated[
+        list[str],
+        _doc(
+            "Host header names `hookd ui` answers besides loopback ones (localhost, 127.0.0.1, ::1), "
+            "e.g. a name it is reached by through an SSH tunnel or proxy"
+        ),
+    ] = msgspec.field(default_factory=list)
+    log_format: Annotated[
+        LogFormat,
+        _doc("log lines on stderr: 'console' for people, 'json' for machines, 'auto' picks console on a terminal"),
+    ] = LogFormat.AUTO
+    log_level: Annotated[LogLevel, _doc("least severe log level written")] = LogLevel.INFO
 
     @property
     def inbox_dir(self) -> str:
@@ -281,8 +437,7 @@ def setting_info() -> tuple[msgspec.inspect.Field, ...]:
 
 
 def default_config_path(environ: Mapping[str, str]) -> str:
-    base = environ.get("XDG_CONFIG_HOME") or os.path.join(
-        environ.get("HOME") or os.path.expanduser("~"), ".config")
+    base = environ.get("XDG_CONFIG_HOME") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".config")
     return os.path.join(base, "hookd", "config.toml")
 
 
@@ -297,8 +452,7 @@ class Sources:
         return source_of(name, self.values)
 
 
-def load(flags: Mapping[str, Any] | None = None,
-         environ: Mapping[str, str] | None = None) -> Config:
+def load(flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Build the effective Config from the file, ``HOOKD_*`` variables and flags.
 
     Checks each value's type, range and syntax; whether the settings of a part work
@@ -308,18 +462,21 @@ def load(flags: Mapping[str, Any] | None = None,
     return load_sourced(flags, environ)[0]
 
 
-def load_sourced(flags: Mapping[str, Any] | None = None,
-                 environ: Mapping[str, str] | None = None) -> tuple[Config, Sources]:
+def load_sourced(
+    flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[Config, Sources]:
     """``load``, and where each setting came from (for the errors of later checks)."""
     environ = os.environ if environ is None else environ
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     explicit_path = flags.pop("config", None) or environ.get("HOOKD_CONFIG")
     path = explicit_path or default_config_path(environ)
-    sources = Sources({
-        f"config file {path}": _read_toml(path, must_exist=bool(explicit_path)),
-        "environment": _read_environ(environ),
-        "command line": _decode_lists(dict(flags)),
-    })
+    sources = Sources(
+        {
+            f"config file {path}": _read_toml(path, must_exist=bool(explicit_path)),
+            "environment": _read_environ(environ),
+            "command line": _decode_lists(dict(flags)),
+        }
+    )
     merged: dict[str, Any] = {}
     for values in sources.values.values():
         merged.update(values)
@@ -370,9 +527,12 @@ def _check_metrics_addr(config: Config) -> Config:
         if not 0 < int(port) < 65536:
             raise ValueError
     except ValueError:
-        raise SettingError(f"metrics_addr {config.metrics_addr!r} is not HOST:PORT with an IP "
-                           "address and a port from 1 to 65535, e.g. 127.0.0.1:9464 (a bare port "
-                           "means 127.0.0.1:PORT)", setting="metrics_addr") from None
+        raise SettingError(
+            f"metrics_addr {config.metrics_addr!r} is not HOST:PORT with an IP "
+            "address and a port from 1 to 65535, e.g. 127.0.0.1:9464 (a bare port "
+            "means 127.0.0.1:PORT)",
+            setting="metrics_addr",
+        ) from None
     shown = f"[{host}]" if ":" in host else host
     return msgspec.structs.replace(config, metrics_addr=f"{shown}:{port}")
 
@@ -402,8 +562,9 @@ def _decode_lists(values: dict[str, Any]) -> dict[str, Any]:
     """List settings given as text (environment, flags) are JSON: '["jwt", "payment_card"]'."""
     for field in setting_info():
         value = values.get(field.name)
-        if isinstance(value, str) and isinstance(_unwrap(field.type),
-                                                 (msgspec.inspect.ListType, msgspec.inspect.DictType)):
+        if isinstance(value, str) and isinstance(
+            _unwrap(field.type), (msgspec.inspect.ListType, msgspec.inspect.DictType)
+        ):
             try:
                 values[field.name] = msgspec.json.decode(value)
             except msgspec.DecodeError:
@@ -423,11 +584,9 @@ def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:
     return msgspec.structs.replace(
         config,
         socket=socket,
-        control_socket=os.path.abspath(config.control_socket
-                                       or os.path.join(os.path.dirname(socket), "control.sock")),
+        control_socket=os.path.abspath(config.control_socket or os.path.join(os.path.dirname(socket), "control.sock")),
         state_dir=state_dir,
-        http_token_file=os.path.abspath(config.http_token_file
-                                        or os.path.join(state_dir, "http.token")),
+        http_token_file=os.path.abspath(config.http_token_file or os.path.join(state_dir, "http.token")),
         host=config.host or socket_module.gethostname(),
         spare_inbox=_absolute(config.spare_inbox or spare_inbox_dir(environ) or ""),
     )

@@ -46,8 +46,12 @@ _AT = re.compile(r" - at `\$\.([A-Za-z0-9_]+)[^`]*`")
 _UNKNOWN = re.compile(r"unknown field `([^`]+)`(?: - at `\$\.?([^`]*)`)?")
 
 
-def explain(exc: Exception, sources: Mapping[str, Mapping[str, Any]],
-            fields: Sequence[msgspec.inspect.Field], secrets: frozenset[str]) -> SettingError:
+def explain(
+    exc: Exception,
+    sources: Mapping[str, Mapping[str, Any]],
+    fields: Sequence[msgspec.inspect.Field],
+    secrets: frozenset[str],
+) -> SettingError:
     """A validation error as the user should read it: where, which setting, what, the fix.
 
     ``fields`` are the settings' schema and ``secrets`` the settings whose values are never
@@ -58,8 +62,9 @@ def explain(exc: Exception, sources: Mapping[str, Mapping[str, Any]],
     if unknown and not unknown.group(2):
         name = unknown.group(1)
         source = source_of(name, sources)
-        return SettingError(f"{source}: {name} is not a setting{_did_you_mean(name, fields)}",
-                           setting=name, source=source)
+        return SettingError(
+            f"{source}: {name} is not a setting{_did_you_mean(name, fields)}", setting=name, source=source
+        )
     found = _AT.search(text)
     if found is None:
         return SettingError(f"invalid setting (from {', '.join(sources)}): {text}")
@@ -67,8 +72,7 @@ def explain(exc: Exception, sources: Mapping[str, Mapping[str, Any]],
     source = source_of(name, sources)
     what = _AT.sub("", text).rstrip(".")
     given = None if name in secrets else _given(name, sources)
-    for expected, meaning in (("int", "a whole number"), ("float", "a number"),
-                              ("bool", "true or false")):
+    for expected, meaning in (("int", "a whole number"), ("float", "a number"), ("bool", "true or false")):
         if what.startswith(f"Expected `{expected}`, got `str`") and given is not None:
             what = f"{given!r} is not {meaning}"
     hint = _valid_values(name, fields)

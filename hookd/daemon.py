@@ -83,8 +83,10 @@ def lock_state_dir(state_dir: str) -> int:
     except BlockingIOError:
         owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
         os.close(fd)
-        raise StateDirLocked(f"another hookd (pid {owner}) is using the state directory "
-                             f"{state_dir}; stop it first or pass another --state-dir") from None
+        raise StateDirLocked(
+            f"another hookd (pid {owner}) is using the state directory "
+            f"{state_dir}; stop it first or pass another --state-dir"
+        ) from None
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     return fd
@@ -209,15 +211,18 @@ class Daemon:
     def stall_reasons(self) -> list[str]:
         """Why hookd is not making progress (liveness.py); [] while it is."""
         config = self.config
-        reasons = liveness.stall_reasons(self.state.progress, self.spool.pending_events,
-                                         config.stall_after_s, config.spool_fsync,
-                                         config.spool_fsync_interval_ms / 1000)
+        reasons = liveness.stall_reasons(
+            self.state.progress,
+            self.spool.pending_events,
+            config.stall_after_s,
+            config.spool_fsync,
+            config.spool_fsync_interval_ms / 1000,
+        )
         unswept_s = time.monotonic() - self.inbox.swept_at
         if unswept_s > config.stall_after_s + config.inbox_poll_ms / 1000:
             waiting = count_inbox(config.inbox_dir)  # only looked at when sweeps have stopped
             if waiting:
-                reasons.append(f"the inbox holds {waiting} events and has not been swept for "
-                               f"{unswept_s:.1f}s")
+                reasons.append(f"the inbox holds {waiting} events and has not been swept for {unswept_s:.1f}s")
         return reasons
 
     def alive(self) -> bool:
@@ -254,24 +259,37 @@ class Daemon:
             stack.callback(self.http.stop_listening)
         ensure_private_dir(config.inbox_dir)
         spool = SpoolSettings.from_config(config)
-        self.spool = Spool(spool.dir, spool.segment_bytes, spool.fsync, max_bytes=spool.max_bytes,
-                           full_policy=spool.full_policy, reserve_bytes=spool.reserve_bytes)
+        self.spool = Spool(
+            spool.dir,
+            spool.segment_bytes,
+            spool.fsync,
+            max_bytes=spool.max_bytes,
+            full_policy=spool.full_policy,
+            reserve_bytes=spool.reserve_bytes,
+        )
         stack.callback(self.spool.close)
-        self.flusher = Flusher(self.spool, spool.fsync, spool.fsync_interval_ms / 1000,
-                               self.state.progress)
+        self.flusher = Flusher(self.spool, spool.fsync, spool.fsync_interval_ms / 1000, self.state.progress)
         sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
-        redactor = build_redactor(config.redact, config.redact_disable, config.redact_allow,
-                                  config.redact_rules, cache_dir=config.state_dir)
+        redactor = build_redactor(
+            config.redact, config.redact_disable, config.redact_allow, config.redact_rules, cache_dir=config.state_dir
+        )
         self.usage = None
         if config.usage:
             from hookd.enrich.prices import PriceTable
             from hookd.enrich.usage import UsageTracker
 
-            self.usage = UsageTracker(PriceTable(config.usage_prices), config.usage_budget_ms / 1000,
-                                      config.usage_read_max_bytes)
+            self.usage = UsageTracker(
+                PriceTable(config.usage_prices), config.usage_budget_ms / 1000, config.usage_read_max_bytes
+            )
             stack.callback(self.usage.close)
-        self.builder = EnvelopeBuilder(config.host, sequence, redactor, self.state.redactions,
-                                       truncate_at=config.truncate_strings_at, usage=self.usage)
+        self.builder = EnvelopeBuilder(
+            config.host,
+            sequence,
+            redactor,
+            self.state.redactions,
+            truncate_at=config.truncate_strings_at,
+            usage=self.usage,
+        )
         self.worker = Worker(self.builder, config.work_budget_ms / 1000)
         stack.callback(self.worker.close)
         self.pipeline = Pipeline(self.builder, self.spool, self.flusher, self.state, self.worker)
@@ -281,32 +299,44 @@ class Daemon:
             stack.push_async_callback(self.redis.aclose)
         else:
             self.redis = self.given_redis
-        self.publisher = Publisher(PublishSettings.from_config(config), redis_settings, self.spool,
-                                   self.redis, self.state)
+        self.publisher = Publisher(
+            PublishSettings.from_config(config), redis_settings, self.spool, self.redis, self.state
+        )
         self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
         await self._take_inbox_at_start()
 
         loop = asyncio.get_running_loop()
         peers = PeerGuard(self.state.refused_peers)
         self.server = await loop.create_unix_server(
-            lambda: EventConnection(self.pipeline, config.max_event_bytes,
-                                    config.client_timeout_s, self.connections, peers, self.budget),
-            sock=listen_sock, backlog=config.listen_backlog)
+            lambda: EventConnection(
+                self.pipeline, config.max_event_bytes, config.client_timeout_s, self.connections, peers, self.budget
+            ),
+            sock=listen_sock,
+            backlog=config.listen_backlog,
+        )
         stack.callback(self.server.close)
         if self.http is not None:
             self.http.budget = self.budget
             await self.http.start(self.pipeline)
         self.state.reports = Reports(
-            spool=self.spool.stats, oldest_waiting_ns=self.spool.oldest_waiting_ns,
-            publisher=self.publisher.health, inbox=self.inbox.stats, builder=self.builder.stats,
-            tasks=self.supervisor.stats, work=self.worker.snapshot, pending_frames=self.budget.snapshot,
-            stalled=self.stall_reasons, http=self.http.stats if self.http is not None else None)
+            spool=self.spool.stats,
+            oldest_waiting_ns=self.spool.oldest_waiting_ns,
+            publisher=self.publisher.health,
+            inbox=self.inbox.stats,
+            builder=self.builder.stats,
+            tasks=self.supervisor.stats,
+            work=self.worker.snapshot,
+            pending_frames=self.budget.snapshot,
+            stalled=self.stall_reasons,
+            http=self.http.stats if self.http is not None else None,
+        )
         self.control = ControlServer(config, self.state)
         await self.control.start(control_sock)
         stack.callback(self.control.close)
         self.metrics = None
         if config.metrics_addr:  # prometheus_client is slow to import: only when asked for
             from hookd.control.metrics import start_metrics
+
             self.metrics = start_metrics(config.metrics_addr, self.state)
             stack.callback(self._stop_metrics, self.metrics)
         stack.push_async_callback(self._cancel_tasks)
@@ -318,19 +348,29 @@ class Daemon:
             start("spool-cursor", lambda: keep_cursor(self.spool)),
         ]
         self.lag_task = start("loop-lag", self.state.loop_lag.run, restartable=True)
-        log.info("hookd_started", version=__version__, pid=os.getpid(), socket=config.socket,
-                 redis=mask_url(config.redis_url), stream=config.stream, host=config.host,
-                 state_dir=config.state_dir, spooled=self.spool.pending_events,
-                 socket_activated=sorted(passed) + (["http"] if http_passed else []))
+        log.info(
+            "hookd_started",
+            version=__version__,
+            pid=os.getpid(),
+            socket=config.socket,
+            redis=mask_url(config.redis_url),
+            stream=config.stream,
+            host=config.host,
+            state_dir=config.state_dir,
+            spooled=self.spool.pending_events,
+            socket_activated=sorted(passed) + (["http"] if http_passed else []),
+        )
         self.drain_progress = None
         if self.handle_signals and sys.stderr.isatty():  # a progress bar while a big spool drains
             from hookd.terminal.drain import show_drain
 
             self.drain_progress = asyncio.create_task(show_drain(self.spool), name="drain-progress")
         self.notifier.ready(self.describe())
-        self.notifier_task = (start("notifier", lambda: self.notifier.keep_informing(
-                                  self.describe, self.alive), restartable=True)
-                              if self.notifier.enabled else None)
+        self.notifier_task = (
+            start("notifier", lambda: self.notifier.keep_informing(self.describe, self.alive), restartable=True)
+            if self.notifier.enabled
+            else None
+        )
 
     def _bind(self, stack: contextlib.AsyncExitStack, path: str) -> Any:
         sock = bind_private_socket(path)
@@ -356,8 +396,10 @@ class Daemon:
 
     def describe(self) -> str:
         """One line for the service manager's STATUS= (systemctl --user status hookd)."""
-        text = (f"{self.spool.pending_events} events spooled, {self.state.published} published; "
-                f"redis {self.state.redis.state}")
+        text = (
+            f"{self.spool.pending_events} events spooled, {self.state.published} published; "
+            f"redis {self.state.redis.state}"
+        )
         stalled = self.stall_reasons()
         return f"stalled: {stalled[0]}; {text}" if stalled else text
 
@@ -372,20 +414,24 @@ class Daemon:
             self.pipeline.handoffs.add(handoff_id, event_id)
         taken = await self.inbox.sweep()
         if waiting or taken:
-            log.info("inbox_taken", events=taken, duplicates=self.state.deduplicated_handoffs,
-                     left=self.inbox.waiting)
+            log.info("inbox_taken", events=taken, duplicates=self.state.deduplicated_handoffs, left=self.inbox.waiting)
 
     async def shutdown(self) -> None:
         """The drain, in order, within drain_timeout_s; then everything start-up opened is closed."""
         self.supervisor.stop()
         started = time.monotonic()
-        drain_s = min(self.config.drain_timeout_s, FATAL_DRAIN_S) if self.supervisor.failed \
-            else self.config.drain_timeout_s
+        drain_s = (
+            min(self.config.drain_timeout_s, FATAL_DRAIN_S) if self.supervisor.failed else self.config.drain_timeout_s
+        )
         deadline = started + drain_s
         # Whatever hangs in the stop, the process ends (only a daemon that owns the process).
         hard_stop = start_hard_stop(drain_s) if self.handle_signals else None
-        log.info("hookd_stopping", connections=len(self.connections),
-                 spooled=self.spool.pending_events, drain_timeout_s=self.config.drain_timeout_s)
+        log.info(
+            "hookd_stopping",
+            connections=len(self.connections),
+            spooled=self.spool.pending_events,
+            drain_timeout_s=self.config.drain_timeout_s,
+        )
         if self.notifier_task is not None:
             self.notifier_task.cancel()
         self.notifier.stopping(f"draining; {self.describe()}")
@@ -413,9 +459,13 @@ class Daemon:
         await self.resources.aclose()
         if hard_stop is not None:
             hard_stop.cancel()
-        log.info("hookd_stopped", published=self.state.published, spooled=self.spool.pending_events,
-                 took_s=round(time.monotonic() - started, 3),
-                 failed_tasks=self.supervisor.failed or None)
+        log.info(
+            "hookd_stopped",
+            published=self.state.published,
+            spooled=self.spool.pending_events,
+            took_s=round(time.monotonic() - started, 3),
+            failed_tasks=self.supervisor.failed or None,
+        )
 
     def _remove_socket_if_bound(self, path: str) -> None:
         if path in self.socket_inodes:
@@ -429,16 +479,23 @@ class Daemon:
         await asyncio.sleep(0)
         first_frame_by = min(deadline, time.monotonic() + FIRST_FRAME_GRACE_S)
         while (now := time.monotonic()) < deadline:
-            if not any(c.mid_frame or (now < first_frame_by and c.frames == 0 and not c.closing)
-                       for c in self.connections) and not (self.http and self.http.mid_request) \
-                    and not (self.http and now < first_frame_by and self.http.awaiting_first_request):
+            if (
+                not any(
+                    c.mid_frame or (now < first_frame_by and c.frames == 0 and not c.closing) for c in self.connections
+                )
+                and not (self.http and self.http.mid_request)
+                and not (self.http and now < first_frame_by and self.http.awaiting_first_request)
+            ):
                 return
             await asyncio.sleep(0.01)
 
     def _on_signal(self, sig: signal.Signals) -> None:
         if self.should_exit.is_set():
-            log.warning("second_signal_ignored", signal=sig.name,
-                        hint="hookd is already draining; it exits within drain_timeout_s")
+            log.warning(
+                "second_signal_ignored",
+                signal=sig.name,
+                hint="hookd is already draining; it exits within drain_timeout_s",
+            )
             return
         log.info("signal_received", signal=sig.name)
         self.should_exit.set()

@@ -56,7 +56,11 @@ class HeldBack:
             expired += 1
         if expired:
             self.expired += expired
-            log.warning("refused_handoffs_not_seen_again", count=expired, so_far=self.expired,
-                        hint="events refused with a full disk or spool did not come back through "
-                             "an inbox within 10 s (hook-send may have said 'event lost')")
+            log.warning(
+                "refused_handoffs_not_seen_again",
+                count=expired,
+                so_far=self.expired,
+                hint="events refused with a full disk or spool did not come back through "
+                "an inbox within 10 s (hook-send may have said 'event lost')",
+            )
         return bool(self._ids) or self.inbox_waiting > 0

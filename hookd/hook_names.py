@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 KNOWN_HOOKS = (
-    "PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "Notification",
-    "UserPromptSubmit", "Stop", "SubagentStart", "SubagentStop", "PreCompact", "SessionStart",
+    "PreToolUse",
+    "PostToolUse",
+    "PostToolUseFailure",
+    "PermissionRequest",
+    "Notification",
+    "UserPromptSubmit",
+    "Stop",
+    "SubagentStart",
+    "SubagentStop",
+    "PreCompact",
+    "SessionStart",
     "SessionEnd",
 )
 

@@ -79,18 +79,27 @@ class LoopLag:
         if not lags:
             return {"p50": None, "p99": None, "max": None, "samples": 0, "recent_p99": None}
         recent = sorted(lag for at, lag in self.samples if at >= now - LAG_VERDICT_S)
-        return {"p50": _pick(lags, 0.5), "p99": _pick(lags, 0.99), "max": round(lags[-1] * 1000, 3),
-                "samples": len(lags),
-                "recent_p99": _pick(recent, 0.99) if len(recent) >= LAG_VERDICT_MIN_SAMPLES else None}
+        return {
+            "p50": _pick(lags, 0.5),
+            "p99": _pick(lags, 0.99),
+            "max": round(lags[-1] * 1000, 3),
+            "samples": len(lags),
+            "recent_p99": _pick(recent, 0.99) if len(recent) >= LAG_VERDICT_MIN_SAMPLES else None,
+        }
 
 
 def _pick(ordered: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)
 
 
-def stall_reasons(progress: Progress, waiting_events: int, stall_after_s: float,
-                  fsync_policy: FsyncPolicy, fsync_interval_s: float,
-                  now: float | None = None) -> list[str]:
+def stall_reasons(
+    progress: Progress,
+    waiting_events: int,
+    stall_after_s: float,
+    fsync_policy: FsyncPolicy,
+    fsync_interval_s: float,
+    now: float | None = None,
+) -> list[str]:
     """Why hookd is not making progress, or [] when it is.
 
     The publisher is stalled when events wait and it has sent nothing for
@@ -105,22 +114,32 @@ def stall_reasons(progress: Progress, waiting_events: int, stall_after_s: float,
         backoff_end = progress.publish_backoff_until or 0.0
         busy = progress.publish_busy_since
         if busy is not None and now - busy > stall_after_s:
-            reasons.append(f"the publisher has waited {now - busy:.1f}s for Redis's answer to one "
-                           f"batch while {waiting_events} events wait (stall_after_s="
-                           f"{stall_after_s:g})")
+            reasons.append(
+                f"the publisher has waited {now - busy:.1f}s for Redis's answer to one "
+                f"batch while {waiting_events} events wait (stall_after_s="
+                f"{stall_after_s:g})"
+            )
         elif busy is None and now - backoff_end > stall_after_s:
             last = progress.publish_attempt_at
             if last is None or now - last > stall_after_s:
                 since = "since it started" if last is None else f"for {now - last:.1f}s"
-                reasons.append(f"the publisher has not tried to publish {since} while "
-                               f"{waiting_events} events wait (stall_after_s={stall_after_s:g})")
+                reasons.append(
+                    f"the publisher has not tried to publish {since} while "
+                    f"{waiting_events} events wait (stall_after_s={stall_after_s:g})"
+                )
     if progress.flush_busy_since is not None and now - progress.flush_busy_since > stall_after_s:
-        reasons.append(f"an fsync of the spool has run for {now - progress.flush_busy_since:.1f}s; "
-                       "the disk is not answering")
-    elif fsync_policy == FsyncPolicy.INTERVAL and progress.flush_at is not None \
-            and now - progress.flush_at > fsync_interval_s + stall_after_s:
-        reasons.append(f"the spool was last flushed to the disk {now - progress.flush_at:.1f}s "
-                       f"ago (spool_fsync_interval_ms={fsync_interval_s * 1000:g})")
+        reasons.append(
+            f"an fsync of the spool has run for {now - progress.flush_busy_since:.1f}s; the disk is not answering"
+        )
+    elif (
+        fsync_policy == FsyncPolicy.INTERVAL
+        and progress.flush_at is not None
+        and now - progress.flush_at > fsync_interval_s + stall_after_s
+    ):
+        reasons.append(
+            f"the spool was last flushed to the disk {now - progress.flush_at:.1f}s "
+            f"ago (spool_fsync_interval_ms={fsync_interval_s * 1000:g})"
+        )
     return reasons
 
 
@@ -131,9 +150,12 @@ def ages(progress: Progress, now: float | None = None) -> dict[str, float | None
     def age(t: float | None) -> float | None:
         return None if t is None else round(now - t, 3)
 
-    return {"publish_attempt_s": age(progress.publish_attempt_at),
-            "publish_success_s": age(progress.publish_success_at),
-            "publish_waiting_s": age(progress.publish_busy_since),
-            "backoff_left_s": None if progress.publish_backoff_until is None
-            else round(max(0.0, progress.publish_backoff_until - now), 3),
-            "flush_s": age(progress.flush_at)}
+    return {
+        "publish_attempt_s": age(progress.publish_attempt_at),
+        "publish_success_s": age(progress.publish_success_at),
+        "publish_waiting_s": age(progress.publish_busy_since),
+        "backoff_left_s": None
+        if progress.publish_backoff_until is None
+        else round(max(0.0, progress.publish_backoff_until - now), 3),
+        "flush_s": age(progress.flush_at),
+    }

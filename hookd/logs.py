@@ -44,9 +44,13 @@ MAX_LINE_BYTES = 64 * 1024
 class LogSink:
     """A bounded queue of lines and the thread that writes them to stderr, or to the fallback file."""
 
-    def __init__(self, fd: int = 2, fallback_dir: str | None = None,
-                 max_queued_bytes: int = MAX_QUEUED_BYTES,
-                 fallback_max_bytes: int = FALLBACK_MAX_BYTES) -> None:
+    def __init__(
+        self,
+        fd: int = 2,
+        fallback_dir: str | None = None,
+        max_queued_bytes: int = MAX_QUEUED_BYTES,
+        fallback_max_bytes: int = FALLBACK_MAX_BYTES,
+    ) -> None:
         self.fd = fd
         self.fallback_dir = fallback_dir
         self.max_queued_bytes = max_queued_bytes
@@ -107,11 +111,14 @@ class LogSink:
 
     def snapshot(self) -> dict[str, Any]:
         """What `hookd status` shows about logging."""
-        return {"to": "file" if self.stderr_error else "stderr",
-                "stderr_error": self.stderr_error,
-                "file": self.fallback_path if self.stderr_error else None,
-                "file_error": self.file_error,
-                "dropped": self.dropped, "queued_bytes": self.queued_bytes}
+        return {
+            "to": "file" if self.stderr_error else "stderr",
+            "stderr_error": self.stderr_error,
+            "file": self.fallback_path if self.stderr_error else None,
+            "file_error": self.file_error,
+            "dropped": self.dropped,
+            "queued_bytes": self.queued_bytes,
+        }
 
     # -- the writer thread ------------------------------------------------------
 
@@ -142,8 +149,7 @@ class LogSink:
                 # EPIPE, EIO, EBADF...: the reader is gone and will not come back for this
                 # process; everything from here goes to the file.
                 self.stderr_error = errno.errorcode.get(exc.errno or 0, str(exc))
-                data = (_note(f"stderr failed ({self.stderr_error}); log lines continue in this "
-                              "file") + data)
+                data = _note(f"stderr failed ({self.stderr_error}); log lines continue in this file") + data
         self._write_file(data)
 
     def _write_file(self, data: bytes) -> None:
@@ -202,8 +208,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _note(text: str) -> bytes:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    return (f'{{"event": "log_fallback", "level": "warning", "timestamp": "{stamp}", '
-            f'"detail": "{text}"}}\n').encode()
+    return (f'{{"event": "log_fallback", "level": "warning", "timestamp": "{stamp}", "detail": "{text}"}}\n').encode()
 
 
 class SinkLogger:
@@ -246,8 +251,7 @@ class SinkStream(io.TextIOBase):
 SINK: LogSink | None = None
 # A daemon run inside another program (a test) logs to a sink of its own: set in the context
 # its event loop runs in, so its tasks, callbacks and to_thread calls inherit it. (sink, level)
-_ROUTE: contextvars.ContextVar[tuple[LogSink, int] | None] = contextvars.ContextVar(
-    "hookd_log_route", default=None)
+_ROUTE: contextvars.ContextVar[tuple[LogSink, int] | None] = contextvars.ContextVar("hookd_log_route", default=None)
 
 
 def current_sink() -> LogSink | None:
@@ -286,8 +290,7 @@ def configure_routed() -> None:
     )
 
 
-def _drop_below_route_level(logger: Any, method: str,
-                            event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def _drop_below_route_level(logger: Any, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     route = _ROUTE.get()
     level = logging.getLevelNamesMapping().get(method.upper(), logging.CRITICAL)
     if method == "exception":
@@ -330,9 +333,12 @@ class _RoutedLogger:
     log = debug = info = warn = warning = error = critical = exception = fatal = failure = msg
 
 
-def configure(log_format: LogFormat | str = LogFormat.AUTO, level: LogLevel | str = LogLevel.INFO,
-              fallback_dir: str | None = None,
-              take_stderr: bool = False) -> LogSink:
+def configure(
+    log_format: LogFormat | str = LogFormat.AUTO,
+    level: LogLevel | str = LogLevel.INFO,
+    fallback_dir: str | None = None,
+    take_stderr: bool = False,
+) -> LogSink:
     """Set up structlog over a sink; with ``take_stderr``, sys.stderr writes into it too."""
     global SINK
     on_tty = _isatty(sys.stderr)
@@ -357,8 +363,7 @@ def configure(log_format: LogFormat | str = LogFormat.AUTO, level: LogLevel | st
             structlog.processors.format_exc_info,
             *rendering,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping()[level.upper()]),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
         logger_factory=lambda *args: SinkLogger(sink),
         cache_logger_on_first_use=False,
     )

@@ -60,7 +60,8 @@ def _check_ancestors(path: str) -> None:
             raise UnsafePathError(
                 f"{path} is inside {directory} ({describe(info)}), which "
                 f"{'another user owns' if not owner_ok else 'other users can write'}: they could "
-                f"replace {path}; choose a path under a directory of your own")
+                f"replace {path}; choose a path under a directory of your own"
+            )
 
 
 def _parents(path: str) -> list[str]:
@@ -96,8 +97,9 @@ def ensure_private_dir(path: str) -> str:
     try:
         _makedirs(path)
     except OSError as exc:
-        raise UnsafePathError(f"cannot create the directory {path}: {exc.strerror}; choose "
-                              "another path or create it yourself (mode 0700)") from None
+        raise UnsafePathError(
+            f"cannot create the directory {path}: {exc.strerror}; choose another path or create it yourself (mode 0700)"
+        ) from None
     try:
         fd = os.open(path, _DIR_FLAGS)
     except OSError as exc:
@@ -108,11 +110,15 @@ def ensure_private_dir(path: str) -> str:
         info = os.fstat(fd) if fd is not None else os.lstat(path)
         why = why_untrusted(info)
         if why:
-            fix = ("remove it (another user may be squatting it) or choose another path with "
-                   "--state-dir/--socket" if "uid" in why or "link" in why or "not a dir" in why
-                   else f"check what is in it, then chmod 700 {path}")
-            raise UnsafePathError(f"{path} {why} ({describe(info)}); hookd keeps its files only in "
-                                  f"a directory of yours that others cannot write: {fix}")
+            fix = (
+                "remove it (another user may be squatting it) or choose another path with --state-dir/--socket"
+                if "uid" in why or "link" in why or "not a dir" in why
+                else f"check what is in it, then chmod 700 {path}"
+            )
+            raise UnsafePathError(
+                f"{path} {why} ({describe(info)}); hookd keeps its files only in "
+                f"a directory of yours that others cannot write: {fix}"
+            )
         _check_ancestors(path)
         if stat.S_IMODE(info.st_mode) & 0o077:
             assert fd is not None  # unopened means a link or not a directory: refused above
@@ -125,8 +131,10 @@ def ensure_private_dir(path: str) -> str:
 
 def _refuse_file(path: str, exc: OSError) -> UnsafePathError:
     if exc.errno == errno.ELOOP:
-        return UnsafePathError(f"{path} is a symbolic link; hookd never follows one where it keeps "
-                               f"its files: remove it (hookd recreates the file)")
+        return UnsafePathError(
+            f"{path} is a symbolic link; hookd never follows one where it keeps "
+            f"its files: remove it (hookd recreates the file)"
+        )
     return UnsafePathError(f"cannot open {path}: {exc.strerror}")
 
 
@@ -141,8 +149,9 @@ def _check_file(fd: int, path: str) -> int:
     # before hookd made every file 0600 (a cursor) are replaced by 0600 ones at the next write.
     if problem:
         os.close(fd)
-        raise UnsafePathError(f"{path} {problem} ({describe(info)}); hookd's files are yours "
-                              f"alone: remove it (hookd recreates it)")
+        raise UnsafePathError(
+            f"{path} {problem} ({describe(info)}); hookd's files are yours alone: remove it (hookd recreates it)"
+        )
     return fd
 
 
@@ -188,8 +197,9 @@ def replace_private(path: str, data: bytes, fsync: bool = True) -> None:
     try:
         fd = create_private(tmp)
     except FileExistsError:
-        raise UnsafePathError(f"{tmp} reappeared while hookd was replacing it; something else "
-                              "writes in this directory") from None
+        raise UnsafePathError(
+            f"{tmp} reappeared while hookd was replacing it; something else writes in this directory"
+        ) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

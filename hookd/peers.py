@@ -70,8 +70,13 @@ class PeerGuard:
         self.refused[role] += 1
         count = self.throttle.ready(role)
         if count is not None:
-            log.warning("peer_refused", socket=role, peer_uid=uid, refused=count,
-                        refused_total=self.refused[role],
-                        hint="a process of another user connected; its connection was closed "
-                             "unread. Check the socket's mode and directory (0600 in 0700)")
+            log.warning(
+                "peer_refused",
+                socket=role,
+                peer_uid=uid,
+                refused=count,
+                refused_total=self.refused[role],
+                hint="a process of another user connected; its connection was closed "
+                "unread. Check the socket's mode and directory (0600 in 0700)",
+            )
         return False

@@ -33,8 +33,7 @@ log = structlog.get_logger("hookd.pipeline")
 
 T = TypeVar("T")
 
-_UNFLUSHED = error_line(Reason.UNAVAILABLE, "the spool could not be flushed to the disk; keep "
-                        "the event and resend it")
+_UNFLUSHED = error_line(Reason.UNAVAILABLE, "the spool could not be flushed to the disk; keep the event and resend it")
 
 
 def fail_unflushed(replies: list[bytes]) -> list[bytes]:
@@ -88,8 +87,9 @@ class _Run:
 
 
 class Pipeline:
-    def __init__(self, builder: EnvelopeBuilder, spool: Spool, flusher: Flusher,
-                 state: DaemonState, worker: Worker | None = None) -> None:
+    def __init__(
+        self, builder: EnvelopeBuilder, spool: Spool, flusher: Flusher, state: DaemonState, worker: Worker | None = None
+    ) -> None:
         self.builder = builder
         self.worker = worker
         self.in_flight: set[asyncio.Task[None]] = set()
@@ -100,8 +100,7 @@ class Pipeline:
         self.handoffs = RecentHandoffs()
         self.held_back = HeldBack()
 
-    def take_all(self, frames: list[tuple[Header, bytes]],
-                 after: asyncio.Future[Any] | None = None) -> Outcome:
+    def take_all(self, frames: list[tuple[Header, bytes]], after: asyncio.Future[Any] | None = None) -> Outcome:
         """Take a run of frames from one connection: one reply line each, in order.
 
         The accepted events are spooled with a single write before any OK is
@@ -110,10 +109,8 @@ class Pipeline:
         the replies (the daemon cannot take events now). ``after``: the
         connection's previous deferred Outcome, still pending, to wait for.
         """
-        if self.worker is not None and (after is not None
-                                        or any(len(body) > INLINE_BYTES for _, body in frames)):
-            future: asyncio.Future[tuple[list[bytes], bool]] = \
-                asyncio.get_running_loop().create_future()
+        if self.worker is not None and (after is not None or any(len(body) > INLINE_BYTES for _, body in frames)):
+            future: asyncio.Future[tuple[list[bytes], bool]] = asyncio.get_running_loop().create_future()
             task = asyncio.ensure_future(self._take_later(frames, after, future))
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
@@ -129,9 +126,12 @@ class Pipeline:
         durable = self.flusher.durable() if run.events and self._spool_run(run) else None
         return Outcome(run.answered(), run.close, durable)
 
-    async def _take_later(self, frames: list[tuple[Header, bytes]],
-                          after: asyncio.Future[Any] | None,
-                          future: asyncio.Future[tuple[list[bytes], bool]]) -> None:
+    async def _take_later(
+        self,
+        frames: list[tuple[Header, bytes]],
+        after: asyncio.Future[Any] | None,
+        future: asyncio.Future[tuple[list[bytes], bool]],
+    ) -> None:
         """take_all for frames that include a large one: prepared off the loop, then spooled."""
         try:
             if after is not None:
@@ -164,8 +164,9 @@ class Pipeline:
             future.set_result((replies, close))
         except BaseException:
             if not future.done():  # cancelled at shutdown: the senders keep their events
-                future.set_result(([error_line(Reason.UNAVAILABLE, "hookd is shutting down; "
-                                               "resend the event")] * len(frames), True))
+                future.set_result(
+                    ([error_line(Reason.UNAVAILABLE, "hookd is shutting down; resend the event")] * len(frames), True)
+                )
             raise
 
     def _spool_run(self, run: _Run) -> bool:
@@ -231,34 +232,38 @@ class Pipeline:
         if earlier is not None:
             self.state.received += 1
             self.state.deduplicated_handoffs += 1
-            log.info("handoff_duplicate_dropped", handoff_id=header.handoff_id, event_id=earlier,
-                     hint="this event reached hookd twice (socket and inbox); it is kept once")
+            log.info(
+                "handoff_duplicate_dropped",
+                handoff_id=header.handoff_id,
+                event_id=earlier,
+                hint="this event reached hookd twice (socket and inbox); it is kept once",
+            )
         return earlier
 
     def _build(self, header: Header, body: bytes) -> Event:
         return self._check_and(header, body, lambda body: self.builder.build(header, body))
 
     @overload
-    def _check_and(self, header: Header, body: bytes, work: Callable[[bytes], T],
-                   from_inbox: bool = False) -> T: ...
+    def _check_and(self, header: Header, body: bytes, work: Callable[[bytes], T], from_inbox: bool = False) -> T: ...
 
     @overload
-    def _check_and(self, header: Header, body: bytes, work: None,
-                   from_inbox: bool = False) -> None: ...
+    def _check_and(self, header: Header, body: bytes, work: None, from_inbox: bool = False) -> None: ...
 
-    def _check_and(self, header: Header, body: bytes, work: Callable[[bytes], T] | None,
-                   from_inbox: bool = False) -> T | None:
+    def _check_and(
+        self, header: Header, body: bytes, work: Callable[[bytes], T] | None, from_inbox: bool = False
+    ) -> T | None:
         """Count the event received, refuse it when shutting down or held back (held_back.py),
         then ``work(body)`` (if any)."""
         self.state.received += 1
         if not self.accepting:
-            raise self.refuse(Reason.UNAVAILABLE, "hookd is shutting down; keep the event and resend it",
-                              header)
+            raise self.refuse(Reason.UNAVAILABLE, "hookd is shutting down; keep the event and resend it", header)
         if not from_inbox and header.handoff_id is not None and self.held_back.active():
             self.held_back.refused(header.handoff_id)
-            raise self.refuse(Reason.DISK_FULL if self.spool.disk_full else Reason.UNAVAILABLE,
-                              "events refused before wait in the inbox; keep this one, it is "
-                              "taken after them", header)
+            raise self.refuse(
+                Reason.DISK_FULL if self.spool.disk_full else Reason.UNAVAILABLE,
+                "events refused before wait in the inbox; keep this one, it is taken after them",
+                header,
+            )
         if work is None:
             return None
         try:
@@ -270,8 +275,12 @@ class Pipeline:
             # A bug, not the sender's fault: the sender keeps the event (hook-send in its
             # inbox) rather than have it refused for good, and the log has the traceback.
             log.exception("event_failed_internally", sender_pid=header.pid, bytes=len(body))
-            rejected = self.refuse(Reason.UNAVAILABLE, f"internal error ({type(exc).__name__}); "
-                                   "keep the event and resend it", header, len(body))
+            rejected = self.refuse(
+                Reason.UNAVAILABLE,
+                f"internal error ({type(exc).__name__}); keep the event and resend it",
+                header,
+                len(body),
+            )
             rejected.internal = True
             raise rejected from exc
 
@@ -296,8 +305,7 @@ class Pipeline:
             if event.handoff_id:
                 self.handoffs.add(event.handoff_id, event.event_id)
 
-    def refuse(self, reason: Reason, message: str, header: Header | None = None,
-               size: int | None = None) -> Rejected:
+    def refuse(self, reason: Reason, message: str, header: Header | None = None, size: int | None = None) -> Rejected:
         """Count and log a refusal found outside ``take`` (framing, timeouts); return it to raise."""
         rejected = Rejected(reason, message)
         self._count(rejected, header, size)
@@ -305,8 +313,12 @@ class Pipeline:
 
     def _count(self, rejected: Rejected, header: Header | None, size: int | None) -> None:
         self.state.rejected[rejected.reason.value] += 1
-        log.warning("event_rejected", reason=rejected.reason.value, detail=rejected.message,
-                    bytes=size,
-                    sender_pid=header.pid if header else None,
-                    hook=header.hook if header else None,
-                    rejected_so_far=self.state.rejected[rejected.reason.value])
+        log.warning(
+            "event_rejected",
+            reason=rejected.reason.value,
+            detail=rejected.message,
+            bytes=size,
+            sender_pid=header.pid if header else None,
+            hook=header.hook if header else None,
+            rejected_so_far=self.state.rejected[rejected.reason.value],
+        )

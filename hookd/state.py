@@ -64,8 +64,11 @@ class CappedCounter(Counter[str]):
         self.always = always
 
     def __setitem__(self, key: str, value: int) -> None:
-        if key not in self and key not in self.always and (
-                len(self) >= self.cap or not isinstance(key, str) or len(key) > MAX_NAME_CHARS):
+        if (
+            key not in self
+            and key not in self.always
+            and (len(self) >= self.cap or not isinstance(key, str) or len(key) > MAX_NAME_CHARS)
+        ):
             key, value = OTHER, self.get(OTHER, 0) + value
         super().__setitem__(key, value)
 

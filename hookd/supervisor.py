@@ -34,8 +34,10 @@ STEADY_S = 60.0
 # A stop that has not finished this long after its drain deadline ends the process anyway.
 HARD_STOP_MARGIN_S = 5.0
 # What the log says when a task the daemon needs stops: why it exits, and that nothing is lost.
-FATAL_HINT = ("hookd stops and exits non-zero so that its service manager starts it again; "
-              "events are kept in the spool and the inbox")
+FATAL_HINT = (
+    "hookd stops and exits non-zero so that its service manager starts it again; "
+    "events are kept in the spool and the inbox"
+)
 
 
 class Supervisor:
@@ -50,8 +52,14 @@ class Supervisor:
         self._previous_loop_handler: Any = None
         self._previous_thread_hook: Callable[[threading.ExceptHookArgs], Any] | None = None
 
-    def start(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]], *,
-              restartable: bool = False, may_finish: bool = False) -> asyncio.Task[None]:
+    def start(
+        self,
+        name: str,
+        factory: Callable[[], Coroutine[Any, Any, None]],
+        *,
+        restartable: bool = False,
+        may_finish: bool = False,
+    ) -> asyncio.Task[None]:
         """Run ``factory()`` as a task named ``name``; ``may_finish``: returning is not a failure."""
         coro = self._restarting(name, factory) if restartable else factory()
         task = asyncio.get_running_loop().create_task(coro, name=name)
@@ -76,15 +84,18 @@ class Supervisor:
                 await factory()
                 if self.stopping:
                     return
-                log.error("task_ended", task=name, restarting_in_s=delay,
-                          hint="a task that should run until hookd stops returned; this is a bug")
+                log.error(
+                    "task_ended",
+                    task=name,
+                    restarting_in_s=delay,
+                    hint="a task that should run until hookd stops returned; this is a bug",
+                )
             except asyncio.CancelledError:
                 raise
             except Exception:
                 if self.stopping:
                     raise
-                log.exception("task_failed", task=name, restarting_in_s=delay,
-                              restarts=self.restarts[name] + 1)
+                log.exception("task_failed", task=name, restarting_in_s=delay, restarts=self.restarts[name] + 1)
             self.restarts[name] += 1
             if loop.time() - started > STEADY_S:
                 delay = BACKOFF_MIN_S
@@ -136,17 +147,25 @@ class Supervisor:
         # event); the daemon goes on, and status counts it.
         self.callback_errors += 1
         exc = context.get("exception")
-        log.error("callback_failed", detail=str(context.get("message")),
-                  task=getattr(context.get("task"), "get_name", lambda: None)(),
-                  count=self.callback_errors, exc_info=exc)
+        log.error(
+            "callback_failed",
+            detail=str(context.get("message")),
+            task=getattr(context.get("task"), "get_name", lambda: None)(),
+            count=self.callback_errors,
+            exc_info=exc,
+        )
 
     def _thread_exception(self, args: threading.ExceptHookArgs) -> None:
         name = args.thread.name if args.thread is not None else "thread"
         if args.exc_type is SystemExit:
             return
         self.failed.append(name)
-        log.critical("thread_failed", thread=name, exc_info=args.exc_value,
-                     hint="hookd stops and exits non-zero so that its service manager starts it again")
+        log.critical(
+            "thread_failed",
+            thread=name,
+            exc_info=args.exc_value,
+            hint="hookd stops and exits non-zero so that its service manager starts it again",
+        )
         loop = self.loop
         if loop is not None and not loop.is_closed():
             try:
@@ -167,8 +186,12 @@ def start_hard_stop(drain_s: float) -> threading.Timer:
 def _hard_stop(drain_s: float) -> None:
     from hookd import logs
 
-    log.critical("hookd_stop_overran", drain_s=drain_s, margin_s=HARD_STOP_MARGIN_S,
-                 hint="the stop did not finish in time; exiting now (events stay in the spool)")
+    log.critical(
+        "hookd_stop_overran",
+        drain_s=drain_s,
+        margin_s=HARD_STOP_MARGIN_S,
+        hint="the stop did not finish in time; exiting now (events stay in the spool)",
+    )
     if logs.SINK is not None:
         logs.SINK.flush(0.5)
     os._exit(1)

@@ -83,9 +83,13 @@ class Worker:
                         try:
                             self._start()
                         except OSError as exc:
-                            raise Rejected(Reason.UNAVAILABLE, f"the worker process for large "
-                                           f"events cannot start ({exc.strerror}); keep the event "
-                                           "and resend it", internal=True) from None
+                            raise Rejected(
+                                Reason.UNAVAILABLE,
+                                f"the worker process for large "
+                                f"events cannot start ({exc.strerror}); keep the event "
+                                "and resend it",
+                                internal=True,
+                            ) from None
                     outcome, reply = await asyncio.to_thread(self._call, body)
                     if outcome != "not_sent":
                         break
@@ -104,11 +108,16 @@ class Worker:
             self.over_budget += 1
         else:
             self.failed += 1
-        log.error("event_payload_withheld", reason=outcome, bytes=len(body),
-                  budget_ms=round(self.budget_s * 1000), over_budget=self.over_budget,
-                  worker_failed=self.failed,
-                  hint="the payload could not be prepared (redacted) within work_budget_ms; "
-                       "the event is kept with a marker in place of its payload")
+        log.error(
+            "event_payload_withheld",
+            reason=outcome,
+            bytes=len(body),
+            budget_ms=round(self.budget_s * 1000),
+            over_budget=self.over_budget,
+            worker_failed=self.failed,
+            hint="the payload could not be prepared (redacted) within work_budget_ms; "
+            "the event is kept with a marker in place of its payload",
+        )
         return withheld(outcome, len(body), self.budget_s)
 
     def _start(self) -> None:
@@ -180,18 +189,29 @@ class Worker:
         self._kill()
 
     def snapshot(self) -> dict[str, Any]:
-        return {"inline_bytes": INLINE_BYTES, "budget_ms": round(self.budget_s * 1000),
-                "prepared": self.prepared, "over_budget": self.over_budget,
-                "worker_failed": self.failed, "worker_starts": self.restarts,
-                "busy_for_s": None if self.busy_since is None
-                else round(time.monotonic() - self.busy_since, 3)}
+        return {
+            "inline_bytes": INLINE_BYTES,
+            "budget_ms": round(self.budget_s * 1000),
+            "prepared": self.prepared,
+            "over_budget": self.over_budget,
+            "worker_failed": self.failed,
+            "worker_starts": self.restarts,
+            "busy_for_s": None if self.busy_since is None else round(time.monotonic() - self.busy_since, 3),
+        }
 
 
 def withheld(reason: str, size: int, budget_s: float) -> Prepared:
     """A payload in place of one that could not be prepared: never the unredacted original."""
-    marker = msgspec.json.encode({"hookd_withheld": {
-        "reason": reason, "bytes": size, "budget_ms": round(budget_s * 1000),
-        "why": "the payload could not be redacted within work_budget_ms, so it is not kept"}})
+    marker = msgspec.json.encode(
+        {
+            "hookd_withheld": {
+                "reason": reason,
+                "bytes": size,
+                "budget_ms": round(budget_s * 1000),
+                "why": "the payload could not be redacted within work_budget_ms, so it is not kept",
+            }
+        }
+    )
     return Prepared(marker, {}, 0, None, None, None, None)
 
 
@@ -199,7 +219,7 @@ def _send(fd: int, data: bytes) -> None:
     for part in (_LENGTH.pack(len(data)), data):
         view = memoryview(part)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
 
 
 def _receive(fd: int, deadline: float) -> bytes:

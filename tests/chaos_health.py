@@ -59,8 +59,12 @@ def recovery_grace_s(settings: dict[str, str], reserve_check_s: float) -> float:
     prolong one; once the fault is over the publisher tries again within the back-off, and
     a stall still reported after that is hookd's own.
     """
-    return (float(settings["breaker_backoff_max_s"]) + float(settings["breaker_trial_timeout_s"])
-            + reserve_check_s + MARGIN_S)
+    return (
+        float(settings["breaker_backoff_max_s"])
+        + float(settings["breaker_trial_timeout_s"])
+        + reserve_check_s
+        + MARGIN_S
+    )
 
 
 class HealthSampler(threading.Thread):
@@ -98,8 +102,9 @@ def explained(sample: Sample, faults: list[Fault], grace_s: float) -> bool:
     """Whether a degraded or stalled sample lies within a fault (and its grace) that explains it."""
     if any(f.overlaps(sample, grace_s) for f in faults):
         return True
-    return only_lag(sample) and any(f.overlaps(sample, liveness.LAG_VERDICT_S + MARGIN_S)
-                                    for f in faults if f.name == "stop")
+    return only_lag(sample) and any(
+        f.overlaps(sample, liveness.LAG_VERDICT_S + MARGIN_S) for f in faults if f.name == "stop"
+    )
 
 
 def violations(samples: list[Sample], faults: list[Fault], grace_s: float) -> list[str]:
@@ -113,21 +118,22 @@ def violations(samples: list[Sample], faults: list[Fault], grace_s: float) -> li
         else:
             explained_ = any(f.overlaps(s, MARGIN_S) for f in faults if f.name in SILENCING)
         if not explained_:
-            found.append(f"{s.health} at {s.asked:.2f}-{s.answered:.2f} outside every fault "
-                         f"(grace {grace_s:g}s): {s.reasons}")
+            found.append(
+                f"{s.health} at {s.asked:.2f}-{s.answered:.2f} outside every fault (grace {grace_s:g}s): {s.reasons}"
+            )
     return found
 
 
 def degraded_during(samples: list[Sample], faults: list[Fault], name: str) -> int:
     """How many samples taken inside a fault ``name`` (no grace) say degraded or stalled."""
-    return sum(1 for s in samples if s.health in UNHEALTHY
-               and any(f.name == name and f.overlaps(s, 0.0) for f in faults))
+    return sum(
+        1 for s in samples if s.health in UNHEALTHY and any(f.name == name and f.overlaps(s, 0.0) for f in faults)
+    )
 
 
 def timeline(samples: list[Sample], faults: list[Fault], origin: float) -> str:
     """Faults and changes of health in time order, for the test's output."""
-    events = [(f.start, f"{f.name} fault starts") for f in faults] + \
-        [(f.end, f"{f.name} fault ends") for f in faults]
+    events = [(f.start, f"{f.name} fault starts") for f in faults] + [(f.end, f"{f.name} fault ends") for f in faults]
     previous = None
     for s in samples:
         kinds = (s.health, *(reason[:24] for reason in s.reasons))  # not the counts in them

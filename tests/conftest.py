@@ -81,10 +81,25 @@ class RedisServer:
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir), "--logfile",
-             str(self.workdir / "redis.log"), *self.extra_args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+                "--logfile",
+                str(self.workdir / "redis.log"),
+                *self.extra_args,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_until(self._answers, what=f"redis-server on port {self.port}")
 
     def _answers(self) -> bool:
@@ -149,8 +164,9 @@ class Hookd:
 
     def start(self, wait: bool = True) -> Hookd:
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "hookd", "run"], env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=self.log, cwd=REPO)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hookd", "run"], env=self.env, stdout=subprocess.DEVNULL, stderr=self.log, cwd=REPO
+        )
         if wait:
             wait_until(self._serving, timeout=30, what="hookd to serve its socket")
         return self
@@ -186,9 +202,13 @@ class Hookd:
 
     def send(self, body: bytes, *args: str, **env: str) -> subprocess.CompletedProcess:
         """Run the real client, in its fast form, as Claude Code would."""
-        return subprocess.run([BARE_PYTHON, "-I", "-S", str(CLIENT), *args], input=body,
-                              capture_output=True, timeout=30,
-                              env={**self.env, **env})
+        return subprocess.run(
+            [BARE_PYTHON, "-I", "-S", str(CLIENT), *args],
+            input=body,
+            capture_output=True,
+            timeout=30,
+            env={**self.env, **env},
+        )
 
     def request(self, data: bytes, shut_write: bool = True, timeout: float = 10) -> bytes:
         """Send raw bytes on one connection and return everything the daemon answers."""
@@ -293,10 +313,10 @@ def stream_entries(client: redis.Redis, stream: str = "hookd:events") -> list[di
     return [fields for _, fields in client.xrange(stream)]
 
 
-def wait_for_entries(client: redis.Redis, count: int, stream: str = "hookd:events",
-                     timeout: float = 20) -> list[dict[bytes, bytes]]:
-    wait_until(lambda: client.xlen(stream) >= count, timeout=timeout,
-               what=f"{count} entries in {stream}")
+def wait_for_entries(
+    client: redis.Redis, count: int, stream: str = "hookd:events", timeout: float = 20
+) -> list[dict[bytes, bytes]]:
+    wait_until(lambda: client.xlen(stream) >= count, timeout=timeout, what=f"{count} entries in {stream}")
     return stream_entries(client, stream)
 
 
@@ -321,5 +341,3 @@ def client_cmd(request) -> list[str]:
     if request.param == "python":
         return [BARE_PYTHON, "-I", "-S", str(CLIENT)]
     return [request.getfixturevalue("native_client")]
-
-

@@ -52,8 +52,7 @@ def _give_back_logging() -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_daemon(config: Config, log_path: str | None = None,
-                         redis: Any = None) -> AsyncIterator[Daemon]:
+async def running_daemon(config: Config, log_path: str | None = None, redis: Any = None) -> AsyncIterator[Daemon]:
     """A started Daemon on the running loop, stopped (drained) on the way out; its log lines
     appended to ``log_path`` when given."""
     with contextlib.ExitStack() as stack:
@@ -88,8 +87,7 @@ class InProcessHookd:
             if not self.ready.wait(30):
                 raise AssertionError(f"hookd did not start in 30s:\n{self.log_text()}")  # type: ignore[attr-defined]
             if self.error is not None:
-                raise AssertionError(f"hookd failed to start: {self.error!r}:\n"
-                                     f"{self.log_text()}")  # type: ignore[attr-defined]
+                raise AssertionError(f"hookd failed to start: {self.error!r}:\n{self.log_text()}")  # type: ignore[attr-defined]
         return self
 
     def _run(self) -> None:

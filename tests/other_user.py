@@ -18,8 +18,8 @@ import pytest
 NOBODY = 65534
 
 needs_root = pytest.mark.skipif(
-    os.geteuid() != 0,
-    reason="needs root, to act as a second user (uid 65534) against this one; CI runs as root")
+    os.geteuid() != 0, reason="needs root, to act as a second user (uid 65534) against this one; CI runs as root"
+)
 
 
 def _become_nobody() -> None:

@@ -34,8 +34,14 @@ class Server:
     """One redis-server (or sentinel) process. With ``tls`` it speaks TLS only, on ``port``;
     with ``password``, the tests' own clients log in with it."""
 
-    def __init__(self, workdir: Path, *extra: str, sentinel_conf: Path | None = None,
-                 tls: TlsFiles | None = None, password: str | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *extra: str,
+        sentinel_conf: Path | None = None,
+        tls: TlsFiles | None = None,
+        password: str | None = None,
+    ) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.extra = extra
@@ -53,16 +59,37 @@ class Server:
         args = [_binary("redis-server")]
         if self.sentinel_conf is not None:
             args += [str(self.sentinel_conf), "--sentinel"]
-        args += ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.workdir),
-                 "--logfile", str(self.workdir / "redis.log")]
+        args += [
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.workdir),
+            "--logfile",
+            str(self.workdir / "redis.log"),
+        ]
         if self.sentinel_conf is None:
             # A master waits 5 s (by default) for more replicas before a diskless full sync:
             # every start of a replica set, and every failover, paid it.
             args += ["--repl-diskless-sync-delay", "0"]
         if self.tls is not None:  # the plain port off; TLS to masters too (replicas, sentinels)
-            args += ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", str(self.tls.cert),
-                     "--tls-key-file", str(self.tls.key), "--tls-ca-cert-file", str(self.tls.ca),
-                     "--tls-auth-clients", "no", "--tls-replication", "yes"]
+            args += [
+                "--port",
+                "0",
+                "--tls-port",
+                str(self.port),
+                "--tls-cert-file",
+                str(self.tls.cert),
+                "--tls-key-file",
+                str(self.tls.key),
+                "--tls-ca-cert-file",
+                str(self.tls.ca),
+                "--tls-auth-clients",
+                "no",
+                "--tls-replication",
+                "yes",
+            ]
         args += self.extra
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until(self.answers, what=f"redis-server on port {self.port}")
@@ -101,19 +128,42 @@ class Cluster:
         for n in range(masters * (1 + replicas)):
             node_dir = workdir / f"node{n}"
             bus = free_port()
-            self.nodes.append(Server(
-                node_dir, "--cluster-enabled", "yes", "--cluster-port", str(bus),
-                "--cluster-config-file", str(node_dir / "nodes.conf"),
-                "--cluster-node-timeout", "1000", "--save", "", "--appendonly", "no"))
+            self.nodes.append(
+                Server(
+                    node_dir,
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-port",
+                    str(bus),
+                    "--cluster-config-file",
+                    str(node_dir / "nodes.conf"),
+                    "--cluster-node-timeout",
+                    "1000",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                )
+            )
         self.replicas = replicas
 
     def start(self) -> None:
         for node in self.nodes:
             node.start()
-        subprocess.run([_binary("redis-cli"), "--cluster", "create",
-                        *(node.address for node in self.nodes),
-                        "--cluster-replicas", str(self.replicas), "--cluster-yes"],
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [
+                _binary("redis-cli"),
+                "--cluster",
+                "create",
+                *(node.address for node in self.nodes),
+                "--cluster-replicas",
+                str(self.replicas),
+                "--cluster-yes",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         wait_until(self.healthy, timeout=30, what="the cluster to report cluster_state:ok")
         wait_until(self.replicated, timeout=30, what="every replica to be in sync with its master")
 
@@ -134,8 +184,7 @@ class Cluster:
                 client = node.client(socket_timeout=1)
                 if client.cluster("info")["cluster_state"] != "ok":
                     return False
-                views.add(tuple(sorted((s[0], s[1], s[2][1]) for s in client.execute_command(
-                    "CLUSTER", "SLOTS"))))
+                views.add(tuple(sorted((s[0], s[1], s[2][1]) for s in client.execute_command("CLUSTER", "SLOTS"))))
             except redis.exceptions.RedisError:
                 return False
         return len(views) == 1
@@ -174,20 +223,28 @@ class SentinelSetup:
 
     master_name = "hookdmaster"
 
-    def __init__(self, workdir: Path, replicas: int = 1, master_password: str | None = None,
-                 sentinel_conf: tuple[str, ...] = (), sentinel_password: str | None = None,
-                 tls: TlsFiles | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        replicas: int = 1,
+        master_password: str | None = None,
+        sentinel_conf: tuple[str, ...] = (),
+        sentinel_password: str | None = None,
+        tls: TlsFiles | None = None,
+    ) -> None:
         common = ("--save", "", "--appendonly", "no")
         if master_password is not None:
             common += ("--requirepass", master_password, "--masterauth", master_password)
         self.master = Server(workdir / "master", *common, tls=tls, password=master_password)
-        self.replicas = [Server(workdir / f"replica{n}", *common, tls=tls, password=master_password)
-                         for n in range(replicas)]
+        self.replicas = [
+            Server(workdir / f"replica{n}", *common, tls=tls, password=master_password) for n in range(replicas)
+        ]
         self.master_password = master_password
         self.sentinel_lines = sentinel_conf
         self.sentinel_conf = workdir / "sentinel" / "sentinel.conf"
-        self.sentinel = Server(workdir / "sentinel", sentinel_conf=self.sentinel_conf, tls=tls,
-                               password=sentinel_password)
+        self.sentinel = Server(
+            workdir / "sentinel", sentinel_conf=self.sentinel_conf, tls=tls, password=sentinel_password
+        )
 
     def start(self) -> None:
         self.master.start()
@@ -201,18 +258,21 @@ class SentinelSetup:
             f"sentinel monitor {self.master_name} 127.0.0.1 {self.master.port} 1\n"
             f"sentinel down-after-milliseconds {self.master_name} 1000\n"
             f"sentinel failover-timeout {self.master_name} 10000\n"
-            + (f"sentinel auth-pass {self.master_name} {self.master_password}\n"
-               if self.master_password else "")
-            + "".join(line + "\n" for line in self.sentinel_lines))
+            + (f"sentinel auth-pass {self.master_name} {self.master_password}\n" if self.master_password else "")
+            + "".join(line + "\n" for line in self.sentinel_lines)
+        )
         self.sentinel.start()
-        wait_until(lambda: len(self.sentinel.client().sentinel_slaves(self.master_name))
-                   == len(self.replicas), what="the sentinel to discover the replicas")
+        wait_until(
+            lambda: len(self.sentinel.client().sentinel_slaves(self.master_name)) == len(self.replicas),
+            what="the sentinel to discover the replicas",
+        )
 
     def in_sync(self, master: Server, replicas: int | None = None) -> bool:
         """The master has ``replicas`` (default: all the others) online replicas."""
         info = master.client().info("replication")
-        online = [v for k, v in info.items() if k.startswith("slave") and isinstance(v, dict)
-                  and v.get("state") == "online"]
+        online = [
+            v for k, v in info.items() if k.startswith("slave") and isinstance(v, dict) and v.get("state") == "online"
+        ]
         return len(online) == (len(self.replicas) if replicas is None else replicas)
 
     @property
@@ -241,8 +301,9 @@ def assert_lost_at_most_one_window(entries, expected: dict[str, list[int]]) -> d
         assert got == sorted(set(got)), f"{sender}: repeated or out of order"
         assert set(got) <= set(numbers), f"{sender}: numbers that were never handed over"
         missing = [i for i, n in enumerate(numbers) if n not in set(got)]
-        assert missing == list(range(missing[0], missing[0] + len(missing))) if missing else True, \
+        assert missing == list(range(missing[0], missing[0] + len(missing))) if missing else True, (
             f"{sender}: lost more than one run of events: {[numbers[i] for i in missing][:40]}"
+        )
         lost[sender] = [numbers[i] for i in missing]
     return lost
 

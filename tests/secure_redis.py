@@ -28,16 +28,22 @@ class Certs:
     def make(cls, directory: Path) -> Certs:
         ca = CertificateAuthority("hookd-test-ca", directory / "ca")
         other = CertificateAuthority("unrelated-ca", directory / "other")
-        return cls(ca=ca, other_ca=other,
-                   server=ca.issue("server", dns=("localhost",), ips=("127.0.0.1",)),
-                   named_server=ca.issue("named-server", dns=("redis.test",)),
-                   client=ca.issue("client", client=True),
-                   stranger=other.issue("stranger", client=True))
+        return cls(
+            ca=ca,
+            other_ca=other,
+            server=ca.issue("server", dns=("localhost",), ips=("127.0.0.1",)),
+            named_server=ca.issue("named-server", dns=("redis.test",)),
+            client=ca.issue("client", client=True),
+            stranger=other.issue("stranger", client=True),
+        )
 
     def client_settings(self) -> dict[str, str]:
         """hookd's settings for a server that requires a client certificate from our CA."""
-        return {"redis_tls_ca_file": str(self.ca.cert), "redis_tls_cert_file": str(self.client.cert),
-                "redis_tls_key_file": str(self.client.key)}
+        return {
+            "redis_tls_ca_file": str(self.ca.cert),
+            "redis_tls_cert_file": str(self.client.cert),
+            "redis_tls_key_file": str(self.client.key),
+        }
 
 
 class TlsRedis(RedisServer):
@@ -45,29 +51,55 @@ class TlsRedis(RedisServer):
 
     def __init__(self, workdir: Path, certs: Certs, server: Issued, require_client_cert: bool) -> None:
         self.tls_port = free_port()
-        super().__init__(workdir, extra_args=(
-            "--tls-port", str(self.tls_port), "--tls-cert-file", str(server.cert),
-            "--tls-key-file", str(server.key), "--tls-ca-cert-file", str(certs.ca.cert),
-            "--tls-auth-clients", "yes" if require_client_cert else "no"))
+        super().__init__(
+            workdir,
+            extra_args=(
+                "--tls-port",
+                str(self.tls_port),
+                "--tls-cert-file",
+                str(server.cert),
+                "--tls-key-file",
+                str(server.key),
+                "--tls-ca-cert-file",
+                str(certs.ca.cert),
+                "--tls-auth-clients",
+                "yes" if require_client_cert else "no",
+            ),
+        )
         self.tls_url = f"rediss://127.0.0.1:{self.tls_port}/0"
 
 
 def hookd_cli(env: dict[str, str], *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hookd", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "hookd", *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=REPO
+    )
 
 
 def wait_for_error(daemon, *parts: str, timeout: float = 20) -> dict:
     """The daemon's status once Redis is down with an error that says all of ``parts``."""
-    return wait_status(daemon, lambda s: s["redis"]["state"] == "down" and s["redis"]["last_error"]
-                       and all(p in s["redis"]["last_error"] for p in parts),
-                       f"redis down with an error saying {parts}", timeout)
+    return wait_status(
+        daemon,
+        lambda s: (
+            s["redis"]["state"] == "down"
+            and s["redis"]["last_error"]
+            and all(p in s["redis"]["last_error"] for p in parts)
+        ),
+        f"redis down with an error saying {parts}",
+        timeout,
+    )
 
 
 def event(n: int, session: str = "s1") -> bytes:
     hook = "PostToolUse" if n % 2 else "PreToolUse"
-    return json.dumps({"hook_event_name": hook, "session_id": session, "tool_name": "Bash",
-                       "tool_input": {"command": f"echo {n}"}, "cwd": "/tmp"}).encode()
+    return json.dumps(
+        {
+            "hook_event_name": hook,
+            "session_id": session,
+            "tool_name": "Bash",
+            "tool_input": {"command": f"echo {n}"},
+            "cwd": "/tmp",
+        }
+    ).encode()
 
 
 def send_events(daemon, numbers) -> None:
@@ -79,8 +111,7 @@ def send_events(daemon, numbers) -> None:
 def assert_exactly_once(client: redis.Redis, count: int) -> None:
     """The stream holds events 0..count-1 as send_events sent them, each once, in order."""
     entries = stream_entries(client)
-    numbers = [int(json.loads(f[b"envelope"])["payload"]["tool_input"]["command"].split()[1])
-               for f in entries]
+    numbers = [int(json.loads(f[b"envelope"])["payload"]["tool_input"]["command"].split()[1]) for f in entries]
     assert numbers == list(range(count)), numbers
     seqs = [int(f[b"seq"]) for f in entries]
     assert seqs == sorted(set(seqs)), seqs
@@ -94,8 +125,10 @@ def assert_secret_hidden(daemon, secret: str) -> dict[str, subprocess.CompletedP
     """``secret`` is nowhere in hookd status and hookd config (text and JSON), in the
     daemon's process arguments, or in its log; the daemon is stopped to read the whole log.
     Returns the outputs, by command."""
-    outputs = {" ".join(args): hookd_cli(daemon.env, *args)
-               for args in (("status",), ("status", "--json"), ("config",), ("config", "--json"))}
+    outputs = {
+        " ".join(args): hookd_cli(daemon.env, *args)
+        for args in (("status",), ("status", "--json"), ("config",), ("config", "--json"))
+    }
     for name, result in outputs.items():
         assert result.returncode in (0, 1), (name, result.stderr)
         assert secret not in result.stdout + result.stderr, name

@@ -224,8 +224,7 @@ BAD_HEADERS = [
 @pytest.mark.parametrize("data", [c[1] for c in BAD_HEADERS], ids=[c[0] for c in BAD_HEADERS])
 def test_malformed_header_is_bad_header_and_closes(hookd, redis_db, data):
     # The good frame after it is never read: the connection is closed.
-    (line,) = reply_lines(exchange(hookd.socket, data + frame(good_body(1))
-                                   if data.endswith(b"}") else data))
+    (line,) = reply_lines(exchange(hookd.socket, data + frame(good_body(1)) if data.endswith(b"}") else data))
     assert reason_of(line) == "bad_header"
     assert_still_serving(hookd, redis_db, [])
     assert rejections(hookd) == ["bad_header"]
@@ -323,11 +322,16 @@ def test_frames_sent_one_by_one_on_one_connection_each_get_an_ok(hookd, redis_db
 
 
 def test_refusals_that_keep_the_connection_open_allow_more_frames(hookd, redis_db):
-    data = (frame(b"") + frame(b"nope") + frame(b"\xff") + frame(b"[]") + frame(deep_array_in_object())
-            + frame(good_body(1)))
+    data = (
+        frame(b"")
+        + frame(b"nope")
+        + frame(b"\xff")
+        + frame(b"[]")
+        + frame(deep_array_in_object())
+        + frame(good_body(1))
+    )
     lines = reply_lines(exchange(hookd.socket, data))
-    assert [reason_of(line) for line in lines[:-1]] == [
-        "empty", "not_json", "invalid_utf8", "not_object", "too_deep"]
+    assert [reason_of(line) for line in lines[:-1]] == ["empty", "not_json", "invalid_utf8", "not_object", "too_deep"]
     ok_id(lines[-1])
     assert_still_serving(hookd, redis_db, ["good-1"])
     assert rejections(hookd) == ["empty", "not_json", "invalid_utf8", "not_object", "too_deep"]

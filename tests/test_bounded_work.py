@@ -19,8 +19,14 @@ SECRET = "AKIAIOSFODNN7EXAMPLE"
 
 def hostile(size: int) -> bytes:
     """A Bash command of repeated `curl `: costly for the command-risk rules."""
-    return json.dumps({"hook_event_name": "PreToolUse", "session_id": "hostile", "tool_name": "Bash",
-                       "tool_input": {"command": "curl " * (size // 5)}}).encode()
+    return json.dumps(
+        {
+            "hook_event_name": "PreToolUse",
+            "session_id": "hostile",
+            "tool_name": "Bash",
+            "tool_input": {"command": "curl " * (size // 5)},
+        }
+    ).encode()
 
 
 def small(n: int) -> bytes:
@@ -28,8 +34,9 @@ def small(n: int) -> bytes:
 
 
 def status(daemon) -> dict:
-    result = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env,
-                            capture_output=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env, capture_output=True, timeout=30
+    )
     return json.loads(result.stdout)
 
 
@@ -50,15 +57,17 @@ def envelopes(redis_db) -> list[dict]:
 
 
 @pytest.mark.process
-def test_a_small_event_sent_while_a_hostile_large_one_is_prepared_is_acknowledged(hookd_factory,
-                                                                                  redis_db):
+def test_a_small_event_sent_while_a_hostile_large_one_is_prepared_is_acknowledged(hookd_factory, redis_db):
     daemon = hookd_factory(work_budget_ms="4000")
     big = hostile(1 << 20)
     replies: list[bytes] = []
     sender = threading.Thread(target=exchange, args=(daemon, b"HOOKD/1 %d\n" % len(big) + big, replies))
     sender.start()
-    wait_until(lambda: status(daemon)["work"]["busy_for_s"] is not None, timeout=20,
-               what="the worker to be busy with the large event")
+    wait_until(
+        lambda: status(daemon)["work"]["busy_for_s"] is not None,
+        timeout=20,
+        what="the worker to be busy with the large event",
+    )
     result = daemon.send(small(1), HOOKD_DEBUG="1")  # the real client, its default 250 ms deadline
     assert result.returncode == 0 and b"event delivered" in result.stderr, result.stderr
     assert daemon.inbox() == []
@@ -76,8 +85,9 @@ def test_a_small_event_sent_while_a_hostile_large_one_is_prepared_is_acknowledge
     work = status(daemon)["work"]
     assert work["over_budget"] == 1 and work["worker_starts"] >= 1
     assert any(r.get("event") == "event_payload_withheld" for r in log_records(daemon.log_text()))
-    table = subprocess.run([sys.executable, "-m", "hookd", "status"], env=daemon.env,
-                           capture_output=True, text=True, timeout=30).stdout
+    table = subprocess.run(
+        [sys.executable, "-m", "hookd", "status"], env=daemon.env, capture_output=True, text=True, timeout=30
+    ).stdout
     assert "1 events over work_budget_ms" in table, table
 
 
@@ -88,8 +98,14 @@ def test_large_events_are_redacted_by_the_worker_and_keep_their_order(hookd, red
         if n % 2:
             body = small(n)
         else:  # 200 KiB, with a secret near the end
-            body = json.dumps({"hook_event_name": "PostToolUse", "session_id": f"large-{n}",
-                               "tool_name": "Bash", "tool_response": "y" * (200 << 10) + " key " + SECRET}).encode()
+            body = json.dumps(
+                {
+                    "hook_event_name": "PostToolUse",
+                    "session_id": f"large-{n}",
+                    "tool_name": "Bash",
+                    "tool_response": "y" * (200 << 10) + " key " + SECRET,
+                }
+            ).encode()
         bodies.append(body)
         frames += b"HOOKD/1 %d\n" % len(body) + body
     replies: list[bytes] = []
@@ -97,8 +113,7 @@ def test_large_events_are_redacted_by_the_worker_and_keep_their_order(hookd, red
     assert len(replies) == 6 and all(r.startswith(b"OK ") for r in replies), replies
     wait_for_entries(redis_db, 6)
     got = envelopes(redis_db)
-    assert [e["session_id"] for e in got] == ["large-0", "small-1", "large-2", "small-3",
-                                              "large-4", "small-5"]
+    assert [e["session_id"] for e in got] == ["large-0", "small-1", "large-2", "small-3", "large-4", "small-5"]
     assert [e["seq"] for e in got] == sorted(e["seq"] for e in got)
     assert [r.split()[1].decode() for r in replies] == [e["event_id"] for e in got]
     for e in got[::2]:
@@ -121,9 +136,18 @@ def test_large_http_posts_are_prepared_by_the_worker_and_answered_in_order(hookd
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     sessions = []
     for n in range(4):  # one keep-alive connection: large, small, large, small
-        body = (json.dumps({"hook_event_name": "PostToolUse", "session_id": f"h{n}", "tool_name": "Bash",
-                            "tool_response": "z" * (300 << 10) + " key " + SECRET}).encode()
-                if n % 2 == 0 else small(n).replace(b"small-", b"h"))
+        body = (
+            json.dumps(
+                {
+                    "hook_event_name": "PostToolUse",
+                    "session_id": f"h{n}",
+                    "tool_name": "Bash",
+                    "tool_response": "z" * (300 << 10) + " key " + SECRET,
+                }
+            ).encode()
+            if n % 2 == 0
+            else small(n).replace(b"small-", b"h")
+        )
         conn.request("POST", "/hook", body=body, headers={"Authorization": f"Bearer {token}"})
         response = conn.getresponse()
         assert (response.status, response.read()) == (200, b"{}")
@@ -142,8 +166,11 @@ def test_a_stop_while_a_large_event_is_prepared_answers_it_and_exits_0(hookd_fac
     replies: list[bytes] = []
     sender = threading.Thread(target=exchange, args=(daemon, b"HOOKD/1 %d\n" % len(big) + big, replies))
     sender.start()
-    wait_until(lambda: status(daemon)["work"]["busy_for_s"] is not None, timeout=20,
-               what="the worker to be busy with the large event")
+    wait_until(
+        lambda: status(daemon)["work"]["busy_for_s"] is not None,
+        timeout=20,
+        what="the worker to be busy with the large event",
+    )
     assert daemon.stop() == 0
     sender.join(30)
     assert len(replies) == 1 and replies[0].startswith(b"OK "), replies  # within drain_timeout_s

@@ -60,8 +60,12 @@ def client_outcome(daemon, sender: str, n: int) -> str:
     err = result.stderr.decode(errors="replace")
     if result.returncode != 0 or result.stdout:
         return f"exit {result.returncode} stdout {result.stdout[:80]!r}"
-    for marker, name in (("event delivered", "delivered"), ("saved to spare inbox", "spare"),
-                         ("saved to inbox", "inbox"), ("event lost", "lost")):
+    for marker, name in (
+        ("event delivered", "delivered"),
+        ("saved to spare inbox", "spare"),
+        ("saved to inbox", "inbox"),
+        ("event lost", "lost"),
+    ):
         if marker in err:
             return name
     return f"unexpected {err.strip()[:200]!r}"
@@ -94,8 +98,14 @@ class HostileSender(threading.Thread):
         self.acknowledged = 0
 
     def run(self) -> None:
-        body = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash", "session_id": "hostile",
-                           "tool_input": {"command": "curl " * ((2 << 20) // 5)}}).encode()
+        body = json.dumps(
+            {
+                "hook_event_name": "PreToolUse",
+                "tool_name": "Bash",
+                "session_id": "hostile",
+                "tool_input": {"command": "curl " * ((2 << 20) // 5)},
+            }
+        ).encode()
         while not self.stop_event.wait(1.0):
             try:
                 reply = self.daemon_.request(b"HOOKD/1 %d\n" % len(body) + body, timeout=30)
@@ -134,10 +144,20 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
     redis.start()
     # Short back-offs and stall time: hookd is back to healthy within a few seconds of a
     # fault's end (health.recovery_grace_s), so that a status stuck unhealthy is seen.
-    recovery = {"breaker_backoff_max_s": "1", "breaker_trial_timeout_s": "1", "stall_after_s": "3",
-                "redis_timeout_s": "2"}
-    daemon = hookd_factory(redis_url=redis.url, start=False, spool_reserve_bytes=str(16 << 10),
-                           spool_segment_bytes=str(1 << 20), work_budget_ms="1000", **recovery)
+    recovery = {
+        "breaker_backoff_max_s": "1",
+        "breaker_trial_timeout_s": "1",
+        "stall_after_s": "3",
+        "redis_timeout_s": "2",
+    }
+    daemon = hookd_factory(
+        redis_url=redis.url,
+        start=False,
+        spool_reserve_bytes=str(16 << 10),
+        spool_segment_bytes=str(1 << 20),
+        work_budget_ms="1000",
+        **recovery,
+    )
     grace_s = health.recovery_grace_s(recovery, RESERVE_CHECK_S)
     mount_tmpfs(daemon.state_dir, "24m")
     state = {"stderr": None}
@@ -145,9 +165,13 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
     def start_hookd() -> None:
         daemon.log = open(daemon.log_path, "ab")
         # stderr through a pipe the test can close (the "dead log pipe" fault)
-        daemon.proc = subprocess.Popen([os.sys.executable, "-m", "hookd", "run"], env=daemon.env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                       cwd=faults.Path(__file__).parent.parent)
+        daemon.proc = subprocess.Popen(
+            [os.sys.executable, "-m", "hookd", "run"],
+            env=daemon.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=faults.Path(__file__).parent.parent,
+        )
         proc = daemon.proc
 
         def copy() -> None:
@@ -158,6 +182,7 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
                         daemon.log.flush()
             except (ValueError, OSError):
                 pass  # the test closed the pipe: the fault
+
         state["stderr"] = proc
         threading.Thread(target=copy, daemon=True).start()
         wait_until(daemon._serving, timeout=30, what="hookd to serve its socket")
@@ -197,8 +222,8 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
         filler.unlink()
 
     chosen = os.environ.get("HOOKD_CHAOS_FAULTS", "kill,stop,redis,stderr,disk").split(",")
-    mix = {"kill": fault_kill, "stop": fault_stop, "redis": fault_redis, "stderr": fault_stderr,
-           "disk": fault_disk}
+    mix = {"kill": fault_kill, "stop": fault_stop, "redis": fault_redis, "stderr": fault_stderr, "disk": fault_disk}
+
     def cleanup() -> None:
         sampler.stop_event.set()
         daemon.proc.send_signal(signal.SIGCONT)
@@ -235,14 +260,21 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
         stop.set()
         for t in senders + [hostile]:
             t.join(90)
-    print("faults:", collections.Counter(f.name for f in applied), "outcomes:",
-          [dict(s.outcomes) for s in senders], "hostile acknowledged:", hostile.acknowledged)
+    print(
+        "faults:",
+        collections.Counter(f.name for f in applied),
+        "outcomes:",
+        [dict(s.outcomes) for s in senders],
+        "hostile acknowledged:",
+        hostile.acknowledged,
+    )
     try:
         assert [p for s in senders for p in s.problems] == []
         client = redis.client()
         spare = faults.Path(daemon.env["HOOKD_SPARE_INBOX"])
-        wait_until(lambda: not daemon.inbox() and not list(spare.glob("*.hookd")), timeout=60,
-                   what="both inboxes to be swept")
+        wait_until(
+            lambda: not daemon.inbox() and not list(spare.glob("*.hookd")), timeout=60, what="both inboxes to be swept"
+        )
         n = 10**9
         reply = daemon.request(faults.frame("end", n, time.time_ns()))
         assert reply.startswith(b"OK "), reply
@@ -282,18 +314,27 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
 def test_the_health_check_finds_a_status_unhealthy_outside_the_faults():
     """The verdict on the samples can fail: degraded after the grace, absent outside a stop or
     a kill, the loop-lag reason beside another one; and it lets each of them pass in its place."""
+
     def sample(at: float, state: str, *reasons: str) -> health.Sample:
         return health.Sample(at, at + 0.01, state, list(reasons))
 
     redis_down, late = "redis is down (refused); 3 events spooled", "the event loop runs late: p99 300 ms"
     applied = [health.Fault("redis", 10.0, 12.0), health.Fault("stop", 20.0, 21.0)]
-    fine = [sample(11.0, "degraded", redis_down), sample(15.9, "degraded", redis_down),
-            sample(20.5, "unknown", "timed out"), sample(30.0, "degraded", late),
-            sample(40.0, "healthy")]
+    fine = [
+        sample(11.0, "degraded", redis_down),
+        sample(15.9, "degraded", redis_down),
+        sample(20.5, "unknown", "timed out"),
+        sample(30.0, "degraded", late),
+        sample(40.0, "healthy"),
+    ]
     assert health.violations(fine, applied, grace_s=4.0) == []
-    wrong = [sample(16.1, "degraded", redis_down), sample(5.0, "stalled", "stalled: x"),
-             sample(15.0, "not running", "nothing answers"), sample(30.0, "degraded", late, redis_down),
-             sample(35.0, "degraded", late)]
+    wrong = [
+        sample(16.1, "degraded", redis_down),
+        sample(5.0, "stalled", "stalled: x"),
+        sample(15.0, "not running", "nothing answers"),
+        sample(30.0, "degraded", late, redis_down),
+        sample(35.0, "degraded", late),
+    ]
     assert len(health.violations(wrong, applied, grace_s=4.0)) == len(wrong)
     assert health.degraded_during(fine, applied, "redis") == 1
     assert health.settled(sample(30.0, "degraded", late), applied)

@@ -23,8 +23,20 @@ from hookd.terminal.progress import Progress
 
 REPO = Path(__file__).resolve().parent.parent
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-SUBCOMMANDS = ["run", "config", "print-hook-command", "status", "redact", "replay", "tail",
-               "service", "completion", "hooks install", "hooks uninstall", "hooks status"]
+SUBCOMMANDS = [
+    "run",
+    "config",
+    "print-hook-command",
+    "status",
+    "redact",
+    "replay",
+    "tail",
+    "service",
+    "completion",
+    "hooks install",
+    "hooks uninstall",
+    "hooks status",
+]
 
 
 @pytest.fixture
@@ -41,13 +53,16 @@ def cli_env(monkeypatch, tmp_path):
 
 
 def env_of(cli_env: Path, **extra: str) -> dict[str, str]:
-    return {**{k: v for k, v in os.environ.items()
-               if not k.startswith("HOOKD_") and k not in ("NO_COLOR", "FORCE_COLOR")}, **extra}
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("HOOKD_") and k not in ("NO_COLOR", "FORCE_COLOR")},
+        **extra,
+    }
 
 
 def hookd(*args: str, env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hookd", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=60, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "hookd", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60, **kwargs
+    )
 
 
 def help_of(command: str, capsys) -> str:
@@ -70,13 +85,16 @@ def test_every_command_documents_its_exit_codes(command, capsys):
         assert "78 bad setting" in text, command
 
 
-@pytest.mark.parametrize("command, offered, not_offered", [
-    ("status", ["--socket", "--state-dir", "--config"], ["--redis-url", "--spool-fsync", "--redact"]),
-    ("redact", ["--redact-allow", "--truncate-strings-at", "--config"], ["--redis-url", "--socket"]),
-    ("tail", ["--redis-url", "--stream", "--redis-tls-verify"], ["--spool-max-bytes", "--state-dir"]),
-    ("hooks install", ["--state-dir", "--socket", "--http-addr"], ["--redis-url", "--log-level"]),
-    ("replay", ["--redis-url", "--state-dir", "--batch-max-events"], ["--http-addr", "--redact"]),
-])
+@pytest.mark.parametrize(
+    "command, offered, not_offered",
+    [
+        ("status", ["--socket", "--state-dir", "--config"], ["--redis-url", "--spool-fsync", "--redact"]),
+        ("redact", ["--redact-allow", "--truncate-strings-at", "--config"], ["--redis-url", "--socket"]),
+        ("tail", ["--redis-url", "--stream", "--redis-tls-verify"], ["--spool-max-bytes", "--state-dir"]),
+        ("hooks install", ["--state-dir", "--socket", "--http-addr"], ["--redis-url", "--log-level"]),
+        ("replay", ["--redis-url", "--state-dir", "--batch-max-events"], ["--http-addr", "--redact"]),
+    ],
+)
 def test_each_command_offers_only_the_settings_it_uses(command, offered, not_offered, capsys):
     text = help_of(command, capsys)
     for flag in offered:
@@ -92,8 +110,7 @@ def test_help_is_short_for_commands_that_use_few_settings(capsys):
 
 def test_settings_are_grouped_with_real_metavars_choices_and_boolean_flags(capsys):
     text = help_of("run", capsys)
-    for group in ("paths settings:", "redis settings:", "spool settings:", "redaction settings:",
-                  "logging settings:"):
+    for group in ("paths settings:", "redis settings:", "spool settings:", "redaction settings:", "logging settings:"):
         assert group in text
     assert "--redact, --no-redact" in text
     assert "--log-level {debug,info,warning,error}" in text
@@ -147,12 +164,15 @@ def test_a_bad_number_from_a_flag_names_the_flag_and_the_value(cli_env, capsys):
     assert "--stream-maxlen on the command line" in err and "'lots' is not a whole number" in err
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("127.0.0.1:6379", "did you mean redis://127.0.0.1:6379?"),
-    ("localhost:6379/2", "did you mean redis://localhost:6379/2?"),
-    ("redis://host/abc", "must be a database number"),
-    ("redis://host:6379/0/extra", "must be a database number"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("127.0.0.1:6379", "did you mean redis://127.0.0.1:6379?"),
+        ("localhost:6379/2", "did you mean redis://localhost:6379/2?"),
+        ("redis://host/abc", "must be a database number"),
+        ("redis://host:6379/0/extra", "must be a database number"),
+    ],
+)
 def test_redis_url_mistakes_are_explained(cli_env, capsys, url, expected):
     assert main(["config", "--redis-url", url]) == exits.CONFIG
     assert expected in capsys.readouterr().err
@@ -179,25 +199,36 @@ def closed_pipe_run(args: list[str], env: dict[str, str], stdin: bytes = b"") ->
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        done = subprocess.run([sys.executable, "-m", "hookd", *args], env=env, cwd=REPO,
-                              stdout=write_end, stderr=subprocess.PIPE, input=stdin, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "hookd", *args],
+            env=env,
+            cwd=REPO,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            input=stdin,
+            timeout=60,
+        )
     finally:
         os.close(write_end)
     return done.returncode, done.stderr.decode()
 
 
-@pytest.mark.parametrize("args, stdin", [
-    (["config"], b""),
-    (["config", "--json"], b""),
-    (["status"], b""),
-    (["status", "--json"], b""),
-    (["status", "--watch", "0.1"], b""),
-    (["hooks", "status", "--json"], b""),
-    (["print-hook-command"], b""),
-    (["redact"], b'{"a": "b"}'),
-    (["replay", "--export", "-"], b""),
-    (["completion", "bash"], b""),
-], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+@pytest.mark.parametrize(
+    "args, stdin",
+    [
+        (["config"], b""),
+        (["config", "--json"], b""),
+        (["status"], b""),
+        (["status", "--json"], b""),
+        (["status", "--watch", "0.1"], b""),
+        (["hooks", "status", "--json"], b""),
+        (["print-hook-command"], b""),
+        (["redact"], b'{"a": "b"}'),
+        (["replay", "--export", "-"], b""),
+        (["completion", "bash"], b""),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
 def test_a_closed_pipe_ends_quietly_with_141(cli_env, args, stdin):
     code, err = closed_pipe_run(args, env_of(cli_env), stdin)
     if args == ["replay", "--export", "-"] and code == 0:
@@ -226,8 +257,14 @@ def wait_blocked_on_stdin(proc: subprocess.Popen, timeout: float = 30) -> None:
 def test_ctrl_c_while_reading_stdin_ends_quietly_with_130(cli_env, args):
     if not Path("/proc/self/wchan").exists():
         pytest.skip("needs /proc/PID/wchan")
-    proc = subprocess.Popen([sys.executable, "-m", "hookd", *args], env=env_of(cli_env), cwd=REPO,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookd", *args],
+        env=env_of(cli_env),
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_blocked_on_stdin(proc)
         proc.send_signal(signal.SIGINT)
@@ -242,11 +279,18 @@ def test_ctrl_c_while_reading_stdin_ends_quietly_with_130(cli_env, args):
 # ---------------------------------------------------------------- colour
 
 
-@pytest.mark.parametrize("environ, tty, expected", [
-    ({}, True, True), ({}, False, False), ({"NO_COLOR": "1"}, True, False),
-    ({"NO_COLOR": ""}, True, True), ({"FORCE_COLOR": "1"}, False, True),
-    ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False, False), ({"TERM": "dumb"}, True, False),
-])
+@pytest.mark.parametrize(
+    "environ, tty, expected",
+    [
+        ({}, True, True),
+        ({}, False, False),
+        ({"NO_COLOR": "1"}, True, False),
+        ({"NO_COLOR": ""}, True, True),
+        ({"FORCE_COLOR": "1"}, False, True),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False, False),
+        ({"TERM": "dumb"}, True, False),
+    ],
+)
 def test_colour_follows_no_color_and_force_color(environ, tty, expected):
     stream = io.StringIO()
     stream.isatty = lambda: tty  # type: ignore[method-assign]
@@ -294,9 +338,11 @@ def test_bash_completion_completes_commands_and_flags(cli_env, tmp_path):
 
     def complete(*words: str) -> list[str]:
         array = " ".join(f"'{w}'" for w in ("hookd", *words))
-        probe = (f"source {script}; COMP_WORDS=({array}); COMP_CWORD={len(words)}; "
-                 f"COMP_LINE='hookd {' '.join(words)}'; COMP_POINT=${{#COMP_LINE}}; "
-                 "_shtab_hookd hookd; printf '%s\\n' \"${COMPREPLY[@]}\"")
+        probe = (
+            f"source {script}; COMP_WORDS=({array}); COMP_CWORD={len(words)}; "
+            f"COMP_LINE='hookd {' '.join(words)}'; COMP_POINT=${{#COMP_LINE}}; "
+            "_shtab_hookd hookd; printf '%s\\n' \"${COMPREPLY[@]}\""
+        )
         done = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30)
         return done.stdout.split()
 
@@ -316,8 +362,7 @@ def test_zsh_and_fish_completion_scripts(cli_env, shell):
         assert "complete -c hookd" in result.stdout and "-l watch" in result.stdout
     binary = shutil.which(shell)
     if binary:  # a syntax check where the shell is installed
-        check = subprocess.run([binary, "-n"], input=result.stdout, capture_output=True, text=True,
-                               timeout=30)
+        check = subprocess.run([binary, "-n"], input=result.stdout, capture_output=True, text=True, timeout=30)
         assert check.returncode == 0, check.stderr
 
 
@@ -347,9 +392,10 @@ def test_progress_writes_nothing_in_a_pipe():
 def test_parser_builds_every_command():
     parser = build_parser()
     for command in SUBCOMMANDS:
-        assert parser.parse_known_args([*command.split(), "--help"][:-1] +
-                                       (["bash"] if command == "completion" else
-                                        ["install"] if command == "service" else []))
+        assert parser.parse_known_args(
+            [*command.split(), "--help"][:-1]
+            + (["bash"] if command == "completion" else ["install"] if command == "service" else [])
+        )
 
 
 def test_a_big_spool_at_start_shows_its_drain_on_a_terminal():
@@ -378,9 +424,13 @@ def test_a_big_spool_at_start_shows_its_drain_on_a_terminal():
 
 
 def test_ctrl_c_stops_status_watch_quietly_with_130(cli_env):
-    proc = subprocess.Popen([sys.executable, "-m", "hookd", "status", "--watch", "0.1"],
-                            env=env_of(cli_env), cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookd", "status", "--watch", "0.1"],
+        env=env_of(cli_env),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert proc.stdout.read(1)  # the first screen is out: the loop runs
         proc.send_signal(signal.SIGINT)
@@ -397,8 +447,7 @@ def test_replay_export_into_a_closed_pipe_ends_quietly_with_141(hookd_factory):
 
     daemon = hookd_factory(redis_url=f"redis://127.0.0.1:{free_port()}/0", drain_timeout_s="0.5")
     for n in range(3):  # Redis is not there: the events stay in the spool
-        assert daemon.send(json.dumps({"hook_event_name": "Stop", "session_id": f"p{n}"}).encode()
-                           ).returncode == 0
+        assert daemon.send(json.dumps({"hook_event_name": "Stop", "session_id": f"p{n}"}).encode()).returncode == 0
     assert daemon.stop() == 0
     code, err = closed_pipe_run(["replay", "--export", "-"], daemon.env)
     assert code == exits.BROKEN_PIPE, err
@@ -413,9 +462,13 @@ def test_fish_completion_completes_commands_flags_and_choices(cli_env, tmp_path)
     script.write_text(hookd("completion", "fish", env=env_of(cli_env)).stdout)
 
     def complete(line: str) -> list[str]:
-        done = subprocess.run([fish, "--no-config", "-c", f"source {script}; complete -C '{line}'"],
-                              capture_output=True, text=True, timeout=30,
-                              env={**env_of(cli_env), "HOME": str(tmp_path)})
+        done = subprocess.run(
+            [fish, "--no-config", "-c", f"source {script}; complete -C '{line}'"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**env_of(cli_env), "HOME": str(tmp_path)},
+        )
         return [row.split("\t")[0] for row in done.stdout.splitlines()]
 
     assert "status" in complete("hookd st")

@@ -55,7 +55,7 @@ def parse_frame(data):
     for k in ("hook", "project"):
         if k in fields:
             fields[k] = unquote_to_bytes(fields[k])
-    body = data[m.end():]
+    body = data[m.end() :]
     assert int(fields["len"]) == len(body)
     return fields, body
 
@@ -252,7 +252,9 @@ def test_a_two_megabyte_payload_is_saved_whole_when_the_daemon_is_absent(env, cl
     assert_single_inbox_frame(env["HOOKD_STATE_DIR"], expected_body=body)
 
 
-@pytest.mark.parametrize("reason", ["empty", "not_json", "invalid_utf8", "not_object", "too_deep", "too_large", "bad_header"])
+@pytest.mark.parametrize(
+    "reason", ["empty", "not_json", "invalid_utf8", "not_object", "too_deep", "too_large", "bad_header"]
+)
 def test_a_final_rejection_is_not_saved_to_the_inbox(env, peer_factory, reason, client_cmd):
     peer = peer_factory(reply=b"ERR %s the message\n" % reason.encode())
     proc = run_client(env, cmd=client_cmd)
@@ -263,8 +265,14 @@ def test_a_final_rejection_is_not_saved_to_the_inbox(env, peer_factory, reason, 
 
 @pytest.mark.parametrize(
     "reply",
-    [b"ERR unavailable shutting down\n", b"ERR timeout frame too slow\n", b"ERR brand_new_reason x\n",
-     b"WHAT\n", b"OK but no newline", b""],
+    [
+        b"ERR unavailable shutting down\n",
+        b"ERR timeout frame too slow\n",
+        b"ERR brand_new_reason x\n",
+        b"WHAT\n",
+        b"OK but no newline",
+        b"",
+    ],
     ids=["unavailable", "timeout", "unknown-reason", "unknown-reply", "incomplete-line", "closed-without-reply"],
 )
 def test_a_retryable_or_missing_reply_saves_the_same_frame_to_the_inbox(env, peer_factory, reply, client_cmd):
@@ -288,7 +296,10 @@ def test_the_deadline_ends_a_client_stuck_on_stdin_with_status_0(env, tmp_path, 
     out, err = tmp_path / "out", tmp_path / "err"
     with open(out, "wb") as o, open(err, "wb") as e:
         proc = subprocess.Popen(
-            client_cmd, stdin=subprocess.PIPE, stdout=o, stderr=e,
+            client_cmd,
+            stdin=subprocess.PIPE,
+            stdout=o,
+            stderr=e,
             env=dict(env, HOOKD_SEND_TIMEOUT_MS="100"),
         )
     try:
@@ -338,15 +349,19 @@ def test_a_state_dir_that_is_a_file_is_refused_and_the_event_goes_to_the_spare_i
     assert blocker.read_bytes() == b""
     (saved,) = (tmp_path / "spare").iterdir()
     assert parse_frame(saved.read_bytes())[1] == BODY
-    assert proc.stderr == ("hook-send: refused %s: not a directory (owner uid %d, mode 0644); event kept in %s; "
-                           "fix: remove it and let hook-send create it\n" % (blocker, os.getuid(), saved)).encode()
+    assert (
+        proc.stderr
+        == (
+            "hook-send: refused %s: not a directory (owner uid %d, mode 0644); event kept in %s; "
+            "fix: remove it and let hook-send create it\n" % (blocker, os.getuid(), saved)
+        ).encode()
+    )
 
 
 def test_an_event_neither_inbox_can_take_is_reported_lost_and_the_client_exits_0(env, tmp_path, client_cmd):
     blocker = tmp_path / "not-a-dir"
     blocker.write_bytes(b"")
-    proc = run_client(dict(env, HOOKD_STATE_DIR=str(blocker), HOOKD_SPARE_INBOX=str(blocker / "x")),
-                      cmd=client_cmd)
+    proc = run_client(dict(env, HOOKD_STATE_DIR=str(blocker), HOOKD_SPARE_INBOX=str(blocker / "x")), cmd=client_cmd)
     assert proc.returncode == 0 and proc.stdout == b""
     assert blocker.read_bytes() == b""
     lines = proc.stderr.decode().splitlines()
@@ -390,7 +405,9 @@ def test_a_closed_stdin_is_sent_as_an_empty_body(env, peer_factory, client_cmd):
     peer = peer_factory(reply=b"ERR empty the body is empty\n")
     proc = subprocess.run(
         ["/bin/sh", "-c", 'exec "$@" <&-', "sh", *client_cmd],
-        env=env, capture_output=True, timeout=10,
+        env=env,
+        capture_output=True,
+        timeout=10,
     )
     assert_quiet_success(proc)
     assert peer.got_frame.wait(2)
@@ -401,8 +418,13 @@ def test_a_closed_stdin_is_sent_as_an_empty_body(env, peer_factory, client_cmd):
 def test_closed_stdout_and_stderr_leave_a_clean_frame_even_in_debug_mode(env, peer_factory, client_cmd, daemon):
     # A descriptor 0-2 left closed is the next one opened: debug text must not end up in the frame.
     peer = peer_factory() if daemon == "answers" else None
-    proc = subprocess.run(["/bin/sh", "-c", 'exec "$@" >&- 2>&-', "sh", *client_cmd, "Stop"], input=BODY,
-                          env=dict(env, HOOKD_DEBUG="1"), capture_output=True, timeout=10)
+    proc = subprocess.run(
+        ["/bin/sh", "-c", 'exec "$@" >&- 2>&-', "sh", *client_cmd, "Stop"],
+        input=BODY,
+        env=dict(env, HOOKD_DEBUG="1"),
+        capture_output=True,
+        timeout=10,
+    )
     assert proc.returncode == 0
     if peer:
         assert peer.got_frame.wait(2) and parse_frame(peer.received)[1] == BODY
@@ -469,7 +491,9 @@ def test_percent_encoding_covers_every_byte_and_round_trips():
 
 
 def test_make_header_uses_the_given_identity():
-    header, sent, pid, hid = hs.make_header(b"{}", hook="Stop", project="/p", sent_ns=5, pid=7, ppid=1, handoff_id="00ff00ff00ff00ff")
+    header, sent, pid, hid = hs.make_header(
+        b"{}", hook="Stop", project="/p", sent_ns=5, pid=7, ppid=1, handoff_id="00ff00ff00ff00ff"
+    )
     assert header == b"HOOKD/1 2 sent=5 pid=7 ppid=1 id=00ff00ff00ff00ff hook=Stop project=/p\n"
     assert (sent, pid, hid) == (5, 7, "00ff00ff00ff00ff")
     assert hs.inbox_filename(sent, pid, hid) == "00000000000000000005-7-00ff00ff00ff00ff.hookd"
@@ -522,7 +546,9 @@ def test_debug_values_other_than_1_stay_quiet(env, client_cmd):
 def test_socket_path_precedence():
     uid = os.getuid()
     assert hs.default_socket_path({"HOOKD_SOCKET": "/s/x.sock", "XDG_RUNTIME_DIR": "/run/user/1"}) == "/s/x.sock"
-    assert hs.default_socket_path({"HOOKD_SOCKET": "", "XDG_RUNTIME_DIR": "/run/user/1"}) == "/run/user/1/hookd/hookd.sock"
+    assert (
+        hs.default_socket_path({"HOOKD_SOCKET": "", "XDG_RUNTIME_DIR": "/run/user/1"}) == "/run/user/1/hookd/hookd.sock"
+    )
     assert hs.default_socket_path({"XDG_RUNTIME_DIR": "", "HOME": "/h"}) == "/h/.local/state/hookd/run/hookd.sock"
     assert hs.default_socket_path({"HOOKD_STATE_DIR": "/st"}) == "/st/run/hookd.sock"
     assert hs.default_socket_path({"XDG_STATE_HOME": "/x"}, state_dir="/given") == "/given/run/hookd.sock"
@@ -623,10 +649,17 @@ def test_runs_on_python_3_9(env, peer_factory):
 def test_imports_no_costly_modules(env):
     proc = subprocess.run(
         [sys.executable, "-I", "-S", "-X", "importtime", str(CLIENT), "Stop"],
-        input=BODY, env=env, capture_output=True, timeout=10,
+        input=BODY,
+        env=env,
+        capture_output=True,
+        timeout=10,
     )
     assert proc.returncode == 0 and proc.stdout == b""
-    imported = {line.rsplit(b"|", 1)[-1].strip().decode() for line in proc.stderr.splitlines() if line.startswith(b"import time:")}
+    imported = {
+        line.rsplit(b"|", 1)[-1].strip().decode()
+        for line in proc.stderr.splitlines()
+        if line.startswith(b"import time:")
+    }
     assert "_socket" in imported  # the report is really there
     forbidden = {"os", "socket", "json", "urllib", "tempfile", "random", "uuid", "pathlib", "logging", "signal"}
     assert not {name.split(".")[0] for name in imported} & forbidden

@@ -22,12 +22,22 @@ from pathlib import Path
 import pytest
 
 from conftest import BARE_PYTHON, CLIENT
-from test_client import (BODY, Peer, assert_single_inbox_frame, env, inbox_files,  # noqa: F401 -- fixtures
-                         parse_frame, peer_factory, run_client, sockdir)
+from test_client import (  # noqa: F401 -- env, peer_factory and sockdir are fixtures
+    BODY,
+    Peer,
+    assert_single_inbox_frame,
+    env,
+    inbox_files,
+    parse_frame,
+    peer_factory,
+    run_client,
+    sockdir,
+)
 
 NOBODY = 65534
-needs_root = pytest.mark.skipif(os.getuid() != 0, reason="needs root, to give a directory or a process "
-                                                          "to uid 65534 (nobody) or to mount a tmpfs")
+needs_root = pytest.mark.skipif(
+    os.getuid() != 0, reason="needs root, to give a directory or a process to uid 65534 (nobody) or to mount a tmpfs"
+)
 
 
 def refusal(proc, path) -> str:
@@ -66,8 +76,12 @@ def test_without_hookd_socket_or_xdg_runtime_dir_the_socket_is_in_the_state_dir(
         pytest.skip("a client without v2 would send this test's event to the socket in /tmp/hookd-<uid>")
     state = sockdir / "st"
     (state / "run").mkdir(parents=True, mode=0o700)
-    env = {"HOME": str(tmp_path), "HOOKD_STATE_DIR": str(state), "HOOKD_SPARE_INBOX": str(tmp_path / "spare"),
-           "HOOKD_SEND_TIMEOUT_MS": "10000"}
+    env = {
+        "HOME": str(tmp_path),
+        "HOOKD_STATE_DIR": str(state),
+        "HOOKD_SPARE_INBOX": str(tmp_path / "spare"),
+        "HOOKD_SEND_TIMEOUT_MS": "10000",
+    }
     peer = Peer(state / "run" / "hookd.sock")
     try:
         proc = run_client(env, args=["Stop"], cmd=client_cmd)
@@ -208,8 +222,12 @@ def test_an_inbox_that_is_a_symlink_keeps_the_event_in_the_spare_inbox(env, tmp_
 def test_a_full_disk_under_the_inbox_keeps_the_event_in_the_spare_inbox(env, tmp_path, client_cmd):
     state = tmp_path / "small"
     state.mkdir(mode=0o700)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k,mode=0700", "tmpfs", str(state)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=16k,mode=0700", "tmpfs", str(state)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a tmpfs here")
     try:
         with open(state / "filler", "wb") as f:
@@ -240,8 +258,10 @@ def test_the_spare_inbox_defaults_to_xdg_runtime_dir(tmp_path, sockdir, client_c
 def test_an_event_neither_inbox_can_take_is_reported_lost_on_stderr(env, tmp_path, client_cmd):
     (tmp_path / "state-file").write_bytes(b"")
     (tmp_path / "spare-file").write_bytes(b"")
-    proc = run_client(dict(env, HOOKD_STATE_DIR=str(tmp_path / "state-file"),
-                           HOOKD_SPARE_INBOX=str(tmp_path / "spare-file")), cmd=client_cmd)
+    proc = run_client(
+        dict(env, HOOKD_STATE_DIR=str(tmp_path / "state-file"), HOOKD_SPARE_INBOX=str(tmp_path / "spare-file")),
+        cmd=client_cmd,
+    )
     assert proc.returncode == 0 and proc.stdout == b""
     lost = [line for line in proc.stderr.decode().splitlines() if line.startswith("hook-send: event lost: ")]
     assert len(lost) == 1, proc.stderr
@@ -257,8 +277,13 @@ def test_help_and_version_answer_on_stdout_without_stdin_or_the_daemon(env, clie
     listener = listening_socket(env["HOOKD_SOCKET"])
     read_end, write_end = os.pipe()  # stdin stays open and empty: a client reading it waits for its deadline
     try:
-        proc = subprocess.run([*client_cmd, flag], stdin=read_end, capture_output=True, timeout=10,
-                              env=dict(env, HOOKD_SEND_TIMEOUT_MS="2000"))
+        proc = subprocess.run(
+            [*client_cmd, flag],
+            stdin=read_end,
+            capture_output=True,
+            timeout=10,
+            env=dict(env, HOOKD_SEND_TIMEOUT_MS="2000"),
+        )
         assert no_connection_waiting(listener)
     finally:
         os.close(read_end)
@@ -281,8 +306,13 @@ def same_words(proc, env) -> list[str]:
 def situation(name, tmp_path, sockdir) -> dict:
     """A fresh set of directories for one run, arranged as ``name`` says -> env."""
     base = Path(tempfile.mkdtemp(dir=sockdir))
-    env = {"HOME": str(base), "HOOKD_SOCKET": str(base / "run" / "hookd.sock"), "HOOKD_STATE_DIR": str(base / "st"),
-           "HOOKD_SPARE_INBOX": str(base / "spare"), "HOOKD_SEND_TIMEOUT_MS": "10000"}  # no deadline races
+    env = {
+        "HOME": str(base),
+        "HOOKD_SOCKET": str(base / "run" / "hookd.sock"),
+        "HOOKD_STATE_DIR": str(base / "st"),
+        "HOOKD_SPARE_INBOX": str(base / "spare"),
+        "HOOKD_SEND_TIMEOUT_MS": "10000",
+    }  # no deadline races
     (base / "run").mkdir(mode=0o700)
     if name == "socket-dir-open":
         os.chmod(base / "run", 0o777)
@@ -307,15 +337,33 @@ def situation(name, tmp_path, sockdir) -> dict:
     return env
 
 
-SITUATIONS = ["absent", "socket-dir-open", "socket-dir-link", "state-file", "state-open", "inbox-link",
-              "both-fail", "no-spare", "delivered", "rejected", "retry", "no-reply",
-              pytest.param("peer-nobody", marks=needs_root), pytest.param("inbox-full", marks=needs_root)]
-SAYS = {"socket-dir-open": "hook-send: refused <dir>/run: writable by other users (owner uid",
-        "socket-dir-link": "hook-send: refused <dir>/run: a symbolic link", "state-file": "hook-send: refused <dir>/st:",
-        "state-open": "hook-send: refused <dir>/st:", "inbox-link": "hook-send: refused <dir>/st/inbox: a symbolic link",
-        "both-fail": "hook-send: event lost: <dir>/st: not a directory", "no-spare": "hook-send: event lost: ",
-        "peer-nobody": "hook-send: refused <socket>: the process listening on it is not yours (peer uid 65534)",
-        "inbox-full": "hook-send: cannot write to <dir>/st/inbox (ENOSPC); event kept in <dir>/spare/<file>"}
+SITUATIONS = [
+    "absent",
+    "socket-dir-open",
+    "socket-dir-link",
+    "state-file",
+    "state-open",
+    "inbox-link",
+    "both-fail",
+    "no-spare",
+    "delivered",
+    "rejected",
+    "retry",
+    "no-reply",
+    pytest.param("peer-nobody", marks=needs_root),
+    pytest.param("inbox-full", marks=needs_root),
+]
+SAYS = {
+    "socket-dir-open": "hook-send: refused <dir>/run: writable by other users (owner uid",
+    "socket-dir-link": "hook-send: refused <dir>/run: a symbolic link",
+    "state-file": "hook-send: refused <dir>/st:",
+    "state-open": "hook-send: refused <dir>/st:",
+    "inbox-link": "hook-send: refused <dir>/st/inbox: a symbolic link",
+    "both-fail": "hook-send: event lost: <dir>/st: not a directory",
+    "no-spare": "hook-send: event lost: ",
+    "peer-nobody": "hook-send: refused <socket>: the process listening on it is not yours (peer uid 65534)",
+    "inbox-full": "hook-send: cannot write to <dir>/st/inbox (ENOSPC); event kept in <dir>/spare/<file>",
+}
 ANSWERS = {"delivered": b"OK 1\n", "rejected": b"ERR not_json x\n", "retry": b"ERR unavailable x\n", "no-reply": b""}
 
 
@@ -326,8 +374,13 @@ def test_both_clients_print_the_same_lines(tmp_path, sockdir, native_client, nam
     for client, cmd in (("python", [BARE_PYTHON, "-I", "-S", str(CLIENT)]), ("native", [native_client])):
         env = dict(situation(name, tmp_path, sockdir), HOOKD_DEBUG=debug)
         peer = Peer(env["HOOKD_SOCKET"], reply=ANSWERS[name]) if name in ANSWERS else None
-        other = subprocess.Popen([sys.executable, "-c", LISTENER_AS_NOBODY, env["HOOKD_SOCKET"]],
-                                 stdout=subprocess.PIPE, text=True) if name == "peer-nobody" else None
+        other = (
+            subprocess.Popen(
+                [sys.executable, "-c", LISTENER_AS_NOBODY, env["HOOKD_SOCKET"]], stdout=subprocess.PIPE, text=True
+            )
+            if name == "peer-nobody"
+            else None
+        )
         full = Path(env["HOOKD_STATE_DIR"])
         if name == "inbox-full":
             full.mkdir(mode=0o700)

@@ -17,8 +17,7 @@ import time
 import pytest
 import redis
 from redis_topologies import Cluster, Server, _binary
-from test_faults import (FramedSender, assert_each_sender_exactly_once_in_order, finish,
-                         log_mentions, running)
+from test_faults import FramedSender, assert_each_sender_exactly_once_in_order, finish, log_mentions, running
 
 from conftest import REPO, free_port, wait_until
 from hookd.publish.acl import publisher_rule
@@ -55,8 +54,11 @@ class SlotMove:
         if keys := self.keys_left():
             self.move(*keys)
         target_id = self.dst.cluster("myid")
-        for node in (self.target, self.source, *(n for n in self.cluster.live()
-                                                 if n not in (self.source, self.target))):
+        for node in (
+            self.target,
+            self.source,
+            *(n for n in self.cluster.live() if n not in (self.source, self.target)),
+        ):
             node.client().cluster("setslot", self.slot, "node", target_id)
         wait_until(self.cluster.healthy, timeout=30, what="every node to agree on the slot's new master")
 
@@ -84,8 +86,7 @@ def answer(node: Server, config: Config, seq: int, session: str, asking: bool = 
     return type(reply) if isinstance(reply, Exception) else reply
 
 
-def test_redis_runs_the_publish_script_only_where_all_its_keys_are_while_the_slot_moves(
-        empty_cluster):
+def test_redis_runs_the_publish_script_only_where_all_its_keys_are_while_the_slot_moves(empty_cluster):
     cluster, _ = empty_cluster
     config = Config(redis_url=cluster.url, redis_cluster=True)
     move = SlotMove(cluster, next(n for n in cluster.live() if n is not cluster.owner(STREAM)))
@@ -119,16 +120,16 @@ CLUSTER_RULE = publisher_rule() + " +cluster|slots +command +asking"  # as docs/
 def cluster_user(cluster):
     """An ACL user with CLUSTER_RULE on every node (a Cluster does not share its users)."""
     for node in cluster.live():
-        node.client().execute_command("ACL", "SETUSER", "hookd-pub", "reset", "on", ">pub-pw-5e1",
-                                      *CLUSTER_RULE.split())
+        node.client().execute_command(
+            "ACL", "SETUSER", "hookd-pub", "reset", "on", ">pub-pw-5e1", *CLUSTER_RULE.split()
+        )
     yield "redis://hookd-pub:pub-pw-5e1@"
     for node in cluster.live():
         node.client().execute_command("ACL", "DELUSER", "hookd-pub")
 
 
 @pytest.mark.parametrize("login", ["default", "acl user"])
-def test_events_land_once_in_order_while_the_stream_slot_is_migrating(hookd_factory, empty_cluster,
-                                                                      request, login):
+def test_events_land_once_in_order_while_the_stream_slot_is_migrating(hookd_factory, empty_cluster, request, login):
     cluster, client = empty_cluster
     url = cluster.url
     if login == "acl user":
@@ -144,23 +145,32 @@ def test_events_land_once_in_order_while_the_stream_slot_is_migrating(hookd_fact
         move.begin()
         try:
             before = move.src.xlen(STREAM)
-            wait_until(lambda: move.src.xlen(STREAM) >= before + 300, timeout=30,
-                       what="events published on the source while every key is still there")
+            wait_until(
+                lambda: move.src.xlen(STREAM) >= before + 300,
+                timeout=30,
+                what="events published on the source while every key is still there",
+            )
             move.move(b"{hookd:events}:sessions")  # some keys moved, some not: TRYAGAIN
-            wait_until(lambda: log_mentions(daemon, '"slot_moving_tryagain"'), timeout=30,
-                       what="hookd to meet TRYAGAIN")
+            wait_until(
+                lambda: log_mentions(daemon, '"slot_moving_tryagain"'), timeout=30, what="hookd to meet TRYAGAIN"
+            )
             move.move(*move.keys_left())  # all moved: ASK to the target
             before = move.target_xlen()
-            wait_until(lambda: move.target_xlen() >= before + 300, timeout=30,
-                       what="events published on the target through ASK while the slot is importing")
+            wait_until(
+                lambda: move.target_xlen() >= before + 300,
+                timeout=30,
+                what="events published on the target through ASK while the slot is importing",
+            )
             assert log_mentions(daemon, '"slot_moving_ask"')
         finally:
             move.finish()
-        wait_until(lambda: log_mentions(daemon, '"slot_move_done"'), timeout=30,
-                   what="hookd to publish to the slot's new master")
+        wait_until(
+            lambda: log_mentions(daemon, '"slot_move_done"'),
+            timeout=30,
+            what="hookd to publish to the slot's new master",
+        )
         before = client.xlen(STREAM)
-        wait_until(lambda: client.xlen(STREAM) >= before + 300, timeout=30,
-                   what="events published after the move")
+        wait_until(lambda: client.xlen(STREAM) >= before + 300, timeout=30, what="events published after the move")
         stop.set()
     assert all(s.problems == [] and s.inboxed == 0 for s in senders)
     entries = finish(daemon, client)
@@ -168,8 +178,7 @@ def test_events_land_once_in_order_while_the_stream_slot_is_migrating(hookd_fact
     # The move never looked like an outage: no failure counted, nothing waited for the breaker.
     assert not log_mentions(daemon, '"redis_down"')
     assert not log_mentions(daemon, '"breaker_open"')
-    assert client.hget("{hookd:events}:session:fault-raw0", "events") == \
-        str(len(senders[0].handed)).encode()
+    assert client.hget("{hookd:events}:session:fault-raw0", "events") == str(len(senders[0].handed)).encode()
     assert all(node.client().execute_command("ACL", "LOG") == [] for node in cluster.live())
     assert daemon.stop() == 0
 
@@ -178,21 +187,42 @@ def test_the_docs_name_what_a_cluster_user_needs_beside_the_rule():
     assert "add `+cluster|slots +command +asking`" in " ".join((REPO / "docs" / "redis.md").read_text().split())
 
 
-def test_batches_follow_an_ask_to_a_new_master_that_serves_no_slot_yet(hookd_factory, empty_cluster,
-                                                                      tmp_path):
+def test_batches_follow_an_ask_to_a_new_master_that_serves_no_slot_yet(hookd_factory, empty_cluster, tmp_path):
     """A node added to grow the cluster is in no slot map until its first slot is done."""
     cluster, client = empty_cluster
-    newcomer = Server(tmp_path / "newcomer", "--cluster-enabled", "yes", "--cluster-port", str(free_port()),
-                      "--cluster-config-file", str(tmp_path / "newcomer" / "nodes.conf"),
-                      "--cluster-node-timeout", "1000", "--save", "", "--appendonly", "no")
+    newcomer = Server(
+        tmp_path / "newcomer",
+        "--cluster-enabled",
+        "yes",
+        "--cluster-port",
+        str(free_port()),
+        "--cluster-config-file",
+        str(tmp_path / "newcomer" / "nodes.conf"),
+        "--cluster-node-timeout",
+        "1000",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    )
     newcomer.start()
     try:
-        subprocess.run([_binary("redis-cli"), "--cluster", "add-node", newcomer.address,
-                        cluster.nodes[0].address], check=True, capture_output=True, timeout=60)
-        wait_until(lambda: all(len(n.client().cluster("nodes")) == 4 for n in cluster.live()),
-                   timeout=30, what="every node to know the newcomer")
-        wait_until(lambda: newcomer.client().cluster("info")["cluster_state"] == "ok", timeout=30,
-                   what="the newcomer to see the cluster ok")
+        subprocess.run(
+            [_binary("redis-cli"), "--cluster", "add-node", newcomer.address, cluster.nodes[0].address],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        wait_until(
+            lambda: all(len(n.client().cluster("nodes")) == 4 for n in cluster.live()),
+            timeout=30,
+            what="every node to know the newcomer",
+        )
+        wait_until(
+            lambda: newcomer.client().cluster("info")["cluster_state"] == "ok",
+            timeout=30,
+            what="the newcomer to see the cluster ok",
+        )
         daemon = hookd_factory(redis_url=cluster.url, redis_cluster="true")
         stop = threading.Event()
         sender = FramedSender(daemon, "raw", chunk=10, rate=300, stop=stop)
@@ -203,14 +233,20 @@ def test_batches_follow_an_ask_to_a_new_master_that_serves_no_slot_yet(hookd_fac
             try:
                 move.move(*move.keys_left())
                 before = move.target_xlen()
-                wait_until(lambda: move.target_xlen() >= before + 200, timeout=30,
-                           what="events published on the newcomer through ASK")
+                wait_until(
+                    lambda: move.target_xlen() >= before + 200,
+                    timeout=30,
+                    what="events published on the newcomer through ASK",
+                )
             finally:
                 cluster.nodes.append(newcomer)  # so that finish() tells every node
                 move.finish()
             before = newcomer.client().xlen(STREAM)
-            wait_until(lambda: newcomer.client().xlen(STREAM) >= before + 200, timeout=30,
-                       what="events published on the newcomer as the slot's master")
+            wait_until(
+                lambda: newcomer.client().xlen(STREAM) >= before + 200,
+                timeout=30,
+                what="events published on the newcomer as the slot's master",
+            )
             stop.set()
         assert sender.problems == [] and sender.inboxed == 0
         entries = finish(daemon, newcomer.client())

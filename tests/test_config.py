@@ -72,14 +72,18 @@ def test_socket_default_falls_back_to_the_state_dir_never_a_shared_tmp_name(env,
 
 
 def test_state_dir_default_follows_xdg_state_home_then_home(env, tmp_path):
-    assert load({}, environ={**env, "XDG_STATE_HOME": str(tmp_path / "st")}).state_dir == \
-        str(tmp_path / "st" / "hookd")
+    assert load({}, environ={**env, "XDG_STATE_HOME": str(tmp_path / "st")}).state_dir == str(tmp_path / "st" / "hookd")
     assert load({}, environ=env).state_dir == os.path.join(env["HOME"], ".local", "state", "hookd")
 
 
 def test_explicit_socket_and_state_dir_win_over_xdg(env, tmp_path):
-    environ = {**env, "XDG_RUNTIME_DIR": "/run/user/1", "XDG_STATE_HOME": "/var/st",
-               "HOOKD_SOCKET": str(tmp_path / "s.sock"), "HOOKD_STATE_DIR": str(tmp_path / "state")}
+    environ = {
+        **env,
+        "XDG_RUNTIME_DIR": "/run/user/1",
+        "XDG_STATE_HOME": "/var/st",
+        "HOOKD_SOCKET": str(tmp_path / "s.sock"),
+        "HOOKD_STATE_DIR": str(tmp_path / "state"),
+    }
     config = load({}, environ=environ)
     assert config.socket == str(tmp_path / "s.sock")
     assert config.state_dir == str(tmp_path / "state")
@@ -100,22 +104,30 @@ def test_host_setting_overrides_the_host_name(env):
 
 
 def test_precedence_is_file_then_environment_then_flags(env, tmp_path):
-    path = write_toml(tmp_path, """
+    path = write_toml(
+        tmp_path,
+        """
         stream = "from-file"
         stream_maxlen = 11
         client_timeout_s = 1.5
         log_level = "debug"
         batch_max_events = 7
-    """)
-    environ = {**env, "HOOKD_CONFIG": str(path), "HOOKD_STREAM": "from-env",
-               "HOOKD_STREAM_MAXLEN": "22", "HOOKD_CLIENT_TIMEOUT_S": "2.5"}
+    """,
+    )
+    environ = {
+        **env,
+        "HOOKD_CONFIG": str(path),
+        "HOOKD_STREAM": "from-env",
+        "HOOKD_STREAM_MAXLEN": "22",
+        "HOOKD_CLIENT_TIMEOUT_S": "2.5",
+    }
     flags = {"stream": "from-flag", "client_timeout_s": "3.5", "redis_url": None}
     config = load(flags, environ=environ)
-    assert config.stream == "from-flag"          # file < env < flag
-    assert config.client_timeout_s == 3.5        # file < env < flag
-    assert config.stream_maxlen == 22            # file < env
-    assert config.log_level == "debug"           # file only
-    assert config.batch_max_events == 7          # file only
+    assert config.stream == "from-flag"  # file < env < flag
+    assert config.client_timeout_s == 3.5  # file < env < flag
+    assert config.stream_maxlen == 22  # file < env
+    assert config.log_level == "debug"  # file only
+    assert config.batch_max_events == 7  # file only
     assert config.redis_url == "redis://127.0.0.1:6379/0"  # a None flag is "not given"
 
 
@@ -133,9 +145,14 @@ def test_config_flag_wins_over_hookd_config_variable(env, tmp_path):
 
 
 def test_numbers_from_the_environment_and_flags_are_converted(env):
-    environ = {**env, "HOOKD_STREAM_MAXLEN": "0", "HOOKD_MAX_EVENT_BYTES": "4096",
-               "HOOKD_CLIENT_TIMEOUT_S": "0.25", "HOOKD_DRAIN_TIMEOUT_S": "0",
-               "HOOKD_SPOOL_FSYNC_INTERVAL_MS": "50"}
+    environ = {
+        **env,
+        "HOOKD_STREAM_MAXLEN": "0",
+        "HOOKD_MAX_EVENT_BYTES": "4096",
+        "HOOKD_CLIENT_TIMEOUT_S": "0.25",
+        "HOOKD_DRAIN_TIMEOUT_S": "0",
+        "HOOKD_SPOOL_FSYNC_INTERVAL_MS": "50",
+    }
     config = load({"batch_max_events": "3", "redis_timeout_s": "2"}, environ=environ)
     assert (config.stream_maxlen, config.max_event_bytes) == (0, 4096)
     assert type(config.stream_maxlen) is int and type(config.max_event_bytes) is int
@@ -192,10 +209,17 @@ def test_bad_value_in_the_file_names_the_file_and_setting(env, tmp_path):
     assert "max_event_bytes" in str(caught.value) and str(path) in str(caught.value)
 
 
-@pytest.mark.parametrize("name, value", [
-    ("log_format", "xml"), ("spool_fsync", "always"), ("client_timeout_s", "0"),
-    ("max_event_bytes", "100"), ("batch_max_events", "0"), ("log_level", "verbose"),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("log_format", "xml"),
+        ("spool_fsync", "always"),
+        ("client_timeout_s", "0"),
+        ("max_event_bytes", "100"),
+        ("batch_max_events", "0"),
+        ("log_level", "verbose"),
+    ],
+)
 def test_bad_flag_names_the_setting_and_the_command_line(env, name, value):
     with pytest.raises(ConfigError) as caught:
         load({name: value}, environ=env)
@@ -239,29 +263,37 @@ def test_missing_default_config_file_is_fine(env):
 # ---------------------------------------------------------------- masking passwords
 
 
-@pytest.mark.parametrize("url, masked", [
-    ("redis://user:s3cret@127.0.0.1:6379/0", "redis://user:****@127.0.0.1:6379/0"),
-    ("rediss://default:s3cret@redis.example.com:6380/2", "rediss://default:****@redis.example.com:6380/2"),
-    ("redis://:s3cret@127.0.0.1:6379/0", "redis://:****@127.0.0.1:6379/0"),
-    ("redis://:s3cret@localhost", "redis://:****@localhost"),
-    ("redis://user:s3cret@[::1]:6379/0", "redis://user:****@[::1]:6379/0"),
-    ("redis://user:p%40ss%3Aword@host:6379/0", "redis://user:****@host:6379/0"),
-    ("redis://127.0.0.1:6379/0?password=s3cret", "redis://127.0.0.1:6379/0?password=****"),
-    ("redis://127.0.0.1:6379/0?db=1&password=s3cret&ssl=false",
-     "redis://127.0.0.1:6379/0?db=1&password=****&ssl=false"),
-    ("redis://u:s3cret@127.0.0.1:6379/0?password=s3cret2", "redis://u:****@127.0.0.1:6379/0?password=****"),
-])
+@pytest.mark.parametrize(
+    "url, masked",
+    [
+        ("redis://user:s3cret@127.0.0.1:6379/0", "redis://user:****@127.0.0.1:6379/0"),
+        ("rediss://default:s3cret@redis.example.com:6380/2", "rediss://default:****@redis.example.com:6380/2"),
+        ("redis://:s3cret@127.0.0.1:6379/0", "redis://:****@127.0.0.1:6379/0"),
+        ("redis://:s3cret@localhost", "redis://:****@localhost"),
+        ("redis://user:s3cret@[::1]:6379/0", "redis://user:****@[::1]:6379/0"),
+        ("redis://user:p%40ss%3Aword@host:6379/0", "redis://user:****@host:6379/0"),
+        ("redis://127.0.0.1:6379/0?password=s3cret", "redis://127.0.0.1:6379/0?password=****"),
+        (
+            "redis://127.0.0.1:6379/0?db=1&password=s3cret&ssl=false",
+            "redis://127.0.0.1:6379/0?db=1&password=****&ssl=false",
+        ),
+        ("redis://u:s3cret@127.0.0.1:6379/0?password=s3cret2", "redis://u:****@127.0.0.1:6379/0?password=****"),
+    ],
+)
 def test_mask_url_hides_the_password(url, masked):
     assert mask_url(url) == masked
     assert "s3cret" not in mask_url(url)
 
 
-@pytest.mark.parametrize("url", [
-    "redis://127.0.0.1:6379/0",
-    "redis://user@127.0.0.1:6379/0",
-    "rediss://redis.example.com:6380/1?ssl_cert_reqs=none",
-    "unix:///run/redis/redis.sock?db=0",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:6379/0",
+        "redis://user@127.0.0.1:6379/0",
+        "rediss://redis.example.com:6380/1?ssl_cert_reqs=none",
+        "unix:///run/redis/redis.sock?db=0",
+    ],
+)
 def test_mask_url_leaves_a_url_without_password_unchanged(url):
     assert mask_url(url) == url
 
@@ -336,8 +368,9 @@ def test_config_prints_user_redaction_rules(tmp_path, capsys):
     path.write_text('[[redact_rules]]\nname = "ticket"\npattern = "tkt_[0-9]+"\nkeywords = ["tkt_"]\n')
     assert main(["config", "--json", "--config", str(path)]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed["redact_rules"] == [{"name": "ticket", "pattern": "tkt_[0-9]+", "keywords": ["tkt_"],
-                                        "ignore_case": False, "group": 0}]
+    assert printed["redact_rules"] == [
+        {"name": "ticket", "pattern": "tkt_[0-9]+", "keywords": ["tkt_"], "ignore_case": False, "group": 0}
+    ]
     assert main(["config", "--config", str(path)]) == 0
     assert '"ticket"' in capsys.readouterr().out
 
@@ -358,7 +391,7 @@ def test_an_unknown_setting_gets_a_did_you_mean(env, tmp_path):
     path = write_toml(tmp_path, 'stream = "ok"\nredis_ulr = "redis://x"\n')
     with pytest.raises(ConfigError, match=r"line 2: redis_ulr is not a setting; did you mean redis_url\?"):
         load({}, environ={**env, "HOOKD_CONFIG": str(path)})
-    path.write_text('zzzzzz = 1\n')
+    path.write_text("zzzzzz = 1\n")
     with pytest.raises(ConfigError, match="hookd config --markdown"):  # nothing close: where to look
         load({}, environ={**env, "HOOKD_CONFIG": str(path)})
 
@@ -380,12 +413,16 @@ def test_a_bad_boolean_says_what_it_accepts(env):
         load({}, environ={**env, "HOOKD_REDACT": "yes"})
 
 
-@pytest.mark.parametrize("url, message", [
-    ("127.0.0.1:6379", "did you mean redis://127.0.0.1:6379?"),
-    ("redis://localhost/abc", "must be a database number"),
-    ("redis://localhost:6379/", None), ("redis://localhost:6379/15", None),
-    ("unix:///run/redis.sock", None),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("127.0.0.1:6379", "did you mean redis://127.0.0.1:6379?"),
+        ("redis://localhost/abc", "must be a database number"),
+        ("redis://localhost:6379/", None),
+        ("redis://localhost:6379/15", None),
+        ("unix:///run/redis.sock", None),
+    ],
+)
 def test_redis_url_shapes(env, url, message):
     if message is None:
         assert load({"redis_url": url}, environ=env).redis_url == url
@@ -400,10 +437,16 @@ def test_a_password_in_a_url_without_scheme_is_never_repeated(env):
     assert "s3cret" not in str(caught.value)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("9464", "127.0.0.1:9464"), (":9464", "127.0.0.1:9464"), ("localhost:9464", "127.0.0.1:9464"),
-    ("0.0.0.0:9464", "0.0.0.0:9464"), ("[::1]:9464", "[::1]:9464"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("9464", "127.0.0.1:9464"),
+        (":9464", "127.0.0.1:9464"),
+        ("localhost:9464", "127.0.0.1:9464"),
+        ("0.0.0.0:9464", "0.0.0.0:9464"),
+        ("[::1]:9464", "[::1]:9464"),
+    ],
+)
 def test_metrics_addr_forms(env, value, expected):
     assert load({"metrics_addr": value}, environ=env).metrics_addr == expected
 

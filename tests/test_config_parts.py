@@ -33,13 +33,19 @@ BROKEN_REDIS = {"HOOKD_REDIS_PASSWORD_FILE": "/nonexistent"}
 def env(tmp_path) -> dict[str, str]:
     """This machine's environment without its hookd settings: a fresh HOME and XDG dirs."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("HOOKD_")}
-    return {**base, "HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
-            "XDG_STATE_HOME": str(tmp_path / "xdg-state"), "XDG_RUNTIME_DIR": str(tmp_path / "run")}
+    return {
+        **base,
+        "HOME": str(tmp_path / "home"),
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+        "XDG_STATE_HOME": str(tmp_path / "xdg-state"),
+        "XDG_RUNTIME_DIR": str(tmp_path / "run"),
+    }
 
 
 def hookd(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hookd", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "hookd", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
+    )
 
 
 # ---------------------------------------------------------------- the issue's example
@@ -57,9 +63,11 @@ def test_a_command_that_uses_redis_refuses_it_naming_the_setting_source_and_fix(
     result = hookd(*args, env={**env, **BROKEN_REDIS})
     assert result.returncode == 78, result.stderr
     assert "Traceback" not in result.stderr
-    assert ("HOOKD_REDIS_PASSWORD_FILE from the environment: cannot read redis_password_file "
-            "/nonexistent: No such file or directory; point redis_password_file at the file that "
-            "holds the password") in result.stderr
+    assert (
+        "HOOKD_REDIS_PASSWORD_FILE from the environment: cannot read redis_password_file "
+        "/nonexistent: No such file or directory; point redis_password_file at the file that "
+        "holds the password"
+    ) in result.stderr
 
 
 def test_a_check_error_carries_its_setting_and_source_as_attributes():
@@ -80,12 +88,21 @@ def test_a_setting_from_the_config_file_is_blamed_on_its_line(tmp_path):
 
 
 def test_config_load_checks_values_but_not_how_parts_use_them():
-    environ = {**BROKEN_REDIS, "HOOKD_REDACT_DISABLE": '["no_such_rule"]',
-               "HOOKD_HTTP_ADDR": "0.0.0.0:8787", "HOOKD_STREAM": "a}b", "XDG_CONFIG_HOME": "/nonexistent"}
+    environ = {
+        **BROKEN_REDIS,
+        "HOOKD_REDACT_DISABLE": '["no_such_rule"]',
+        "HOOKD_HTTP_ADDR": "0.0.0.0:8787",
+        "HOOKD_STREAM": "a}b",
+        "XDG_CONFIG_HOME": "/nonexistent",
+    }
     config = load(environ=environ)  # the leaf: types, ranges, syntax only
     assert config.redis_password_file == "/nonexistent"
-    for uses, setting in ((["stream"], "stream"), (["redis_password_file"], "redis_password_file"),
-                          (["redact_disable"], "redact_disable"), (["http_addr"], "http_addr")):
+    for uses, setting in (
+        (["stream"], "stream"),
+        (["redis_password_file"], "redis_password_file"),
+        (["redact_disable"], "redact_disable"),
+        (["http_addr"], "http_addr"),
+    ):
         with pytest.raises(SettingError) as caught:
             checked.load(environ=environ, uses=uses)
         assert caught.value.setting == setting
@@ -93,21 +110,28 @@ def test_config_load_checks_values_but_not_how_parts_use_them():
     assert checked.load(environ=environ, uses=chosen(USES["status"])).stream == "a}b"
 
 
-@pytest.mark.parametrize("command, checked_parts", [
-    ("run", {"stream", "redis", "redaction", "http"}),
-    ("config", {"stream", "redis", "redaction", "http"}),
-    ("tail", {"stream", "redis"}),
-    ("replay", {"stream", "redis"}),
-    ("ui", {"stream", "redis"}),
-    ("redact", {"redaction"}),
-    ("hooks", {"http"}),
-    ("service", {"http"}),
-    ("status", set()),
-    ("print-hook-command", set()),
-])
+@pytest.mark.parametrize(
+    "command, checked_parts",
+    [
+        ("run", {"stream", "redis", "redaction", "http"}),
+        ("config", {"stream", "redis", "redaction", "http"}),
+        ("tail", {"stream", "redis"}),
+        ("replay", {"stream", "redis"}),
+        ("ui", {"stream", "redis"}),
+        ("redact", {"redaction"}),
+        ("hooks", {"http"}),
+        ("service", {"http"}),
+        ("status", set()),
+        ("print-hook-command", set()),
+    ],
+)
 def test_each_command_checks_the_parts_it_uses_and_no_other(command, checked_parts):
-    names = {checked._check_stream: "stream", checked._check_redis: "redis",
-             checked._check_redaction: "redaction", checked._check_http: "http"}
+    names = {
+        checked._check_stream: "stream",
+        checked._check_redis: "redis",
+        checked._check_redaction: "redaction",
+        checked._check_http: "http",
+    }
     used = set(chosen(USES[command]))
     assert {names[check] for settings, check in checked.CHECKS if settings & used} == checked_parts
 
@@ -136,16 +160,33 @@ def test_each_settings_object_holds_its_part_s_settings_and_nothing_else():
     redis = set(RedisSettings.setting_names())
     assert redis == {n for n in setting_names() if n.startswith("redis_")} - {"redis_wait_replicas"}
     assert set(PublishSettings.setting_names()) == {
-        "stream", "stream_maxlen", "session_index", "session_retention_s", "publish_channel",
-        "batch_max_events", "batch_max_bytes", "publish_linger_ms", "redis_wait_replicas",
-        "breaker_failures", "breaker_backoff_min_s", "breaker_backoff_max_s", "breaker_trial_timeout_s"}
-    assert set(SpoolSettings.setting_names()) == {n for n in setting_names() if n.startswith("spool_")} | {
-        "spool_dir"}
+        "stream",
+        "stream_maxlen",
+        "session_index",
+        "session_retention_s",
+        "publish_channel",
+        "batch_max_events",
+        "batch_max_bytes",
+        "publish_linger_ms",
+        "redis_wait_replicas",
+        "breaker_failures",
+        "breaker_backoff_min_s",
+        "breaker_backoff_max_s",
+        "breaker_trial_timeout_s",
+    }
+    assert set(SpoolSettings.setting_names()) == {n for n in setting_names() if n.startswith("spool_")} | {"spool_dir"}
     assert set(HttpSettings.setting_names()) == {
-        "http_addr", "http_token_file", "http_allow_public", "http_public_name", "max_event_bytes",
-        "client_timeout_s", "listen_backlog"}
-    settings = RedisSettings.from_config(load(environ={"HOOKD_REDIS_URL": "redis://r:1/2",
-                                                       "XDG_CONFIG_HOME": "/nonexistent"}))
+        "http_addr",
+        "http_token_file",
+        "http_allow_public",
+        "http_public_name",
+        "max_event_bytes",
+        "client_timeout_s",
+        "listen_backlog",
+    }
+    settings = RedisSettings.from_config(
+        load(environ={"HOOKD_REDIS_URL": "redis://r:1/2", "XDG_CONFIG_HOME": "/nonexistent"})
+    )
     assert settings.url == "redis://r:1/2" and not hasattr(settings, "stream")
     with pytest.raises(AttributeError):
         settings.url = "redis://elsewhere"  # type: ignore[misc]  # frozen: built once
@@ -162,8 +203,14 @@ def test_the_publish_code_never_sees_the_config():
 
 
 def test_policies_load_as_enum_members(tmp_path):
-    config = load(environ={"HOOKD_SPOOL_FSYNC": "batch", "HOOKD_SPOOL_FULL_POLICY": "drop_oldest",
-                           "HOOKD_REDIS_SENTINEL_TLS": "on", "XDG_CONFIG_HOME": "/nonexistent"})
+    config = load(
+        environ={
+            "HOOKD_SPOOL_FSYNC": "batch",
+            "HOOKD_SPOOL_FULL_POLICY": "drop_oldest",
+            "HOOKD_REDIS_SENTINEL_TLS": "on",
+            "XDG_CONFIG_HOME": "/nonexistent",
+        }
+    )
     assert config.spool_fsync is FsyncPolicy.BATCH
     assert config.spool_full_policy is FullPolicy.DROP_OLDEST
     assert config.redis_sentinel_tls is SentinelTls.ON
@@ -175,9 +222,14 @@ def test_no_policy_is_compared_as_a_bare_string():
     # the spool's policy words anywhere, and any comparison of a policy setting with text
     values = "|".join(member.value for enum in (FsyncPolicy, FullPolicy) for member in enum)
     policies = "fsync|policy|sentinel_tls|hook_client|log_format|log_level|choice|mode"
-    compared = re.compile(rf"""(==|!=|\bis|\bin)\s*["']({values})["']|["']({values})["']\s*(==|!=)"""
-                          rf"""|({policies})\s*(==|!=|\bis\b|\bin\b)\s*["'(]""")
-    found = [f"{path.relative_to(REPO)}:{n}: {line.strip()}"
-             for path in sorted(Path(REPO / "hookd").rglob("*.py"))
-             for n, line in enumerate(path.read_text().splitlines(), 1) if compared.search(line)]
+    compared = re.compile(
+        rf"""(==|!=|\bis|\bin)\s*["']({values})["']|["']({values})["']\s*(==|!=)"""
+        rf"""|({policies})\s*(==|!=|\bis\b|\bin\b)\s*["'(]"""
+    )
+    found = [
+        f"{path.relative_to(REPO)}:{n}: {line.strip()}"
+        for path in sorted(Path(REPO / "hookd").rglob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if compared.search(line)
+    ]
     assert not found, found

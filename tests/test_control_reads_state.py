@@ -57,19 +57,27 @@ def control_modules() -> list[Path]:
 
 
 def test_control_reads_no_private_field_of_another_object():
-    found = {path.name: reads for path in control_modules()
-             if (reads := private_reads(ast.parse(path.read_text(), str(path))))}
-    assert not found, ("control reads private attributes; give the part a public report in "
-                       f"hookd/state.py instead: {found}")
+    found = {
+        path.name: reads
+        for path in control_modules()
+        if (reads := private_reads(ast.parse(path.read_text(), str(path))))
+    }
+    assert not found, (
+        f"control reads private attributes; give the part a public report in hookd/state.py instead: {found}"
+    )
 
 
 def test_control_does_not_import_the_daemon():
-    found = {path.name: names for path in control_modules()
-             if (names := daemon_imports(ast.parse(path.read_text(), str(path))))}
+    found = {
+        path.name: names
+        for path in control_modules()
+        if (names := daemon_imports(ast.parse(path.read_text(), str(path))))
+    }
     assert not found, f"control imports the daemon; read the DaemonState it is given: {found}"
 
 
 # The checks themselves, on code made up for the purpose: they must be able to fail.
+
 
 def test_the_checks_find_a_private_read_and_a_daemon_import():
     source = ast.parse(
@@ -80,26 +88,42 @@ def test_the_checks_find_a_private_read_and_a_daemon_import():
         "from hookd.daemonish import x\n"
         "def take(daemon):\n"
         "    self._mine, cls._also_mine, daemon.__class__\n"
-        "    return daemon.spool._cursor, getattr(daemon, 'http').x._sizes\n")
-    assert private_reads(source) == ["line 8: daemon.spool._cursor",
-                                     "line 8: getattr(daemon, 'http').x._sizes"]
-    assert daemon_imports(source) == ["line 1: hookd.daemon", "line 2: hookd.daemon",
-                                      "line 3: hookd.daemon", "line 4: hookd.daemon"]
+        "    return daemon.spool._cursor, getattr(daemon, 'http').x._sizes\n"
+    )
+    assert private_reads(source) == ["line 8: daemon.spool._cursor", "line 8: getattr(daemon, 'http').x._sizes"]
+    assert daemon_imports(source) == [
+        "line 1: hookd.daemon",
+        "line 2: hookd.daemon",
+        "line 3: hookd.daemon",
+        "line 4: hookd.daemon",
+    ]
 
 
 # What control is given instead: a DaemonState with each part's report, which a test can fill.
 
+
 def made_up_state(http: bool = True):
-    from hookd.state import (BuilderStats, DaemonState, InboxStats, PublisherHealth, Reports, SpoolStats,
-                             TaskStats)
+    from hookd.state import BuilderStats, DaemonState, InboxStats, PublisherHealth, Reports, SpoolStats, TaskStats
 
     state = DaemonState()
     state.received, state.accepted, state.published = 7, 6, 5
     state.rejected["not_json"] = 1
     state.reports = Reports(
-        spool=lambda: SpoolStats(events=3, bytes=300, disk_bytes=4096, max_bytes=1000, dropped=2, full=True,
-                                 full_policy="refuse", fsync="interval", torn_bytes=0, damaged_bytes=0,
-                                 disk_full=False, reserve_bytes=1 << 20, reserve_target_bytes=1 << 20),
+        spool=lambda: SpoolStats(
+            events=3,
+            bytes=300,
+            disk_bytes=4096,
+            max_bytes=1000,
+            dropped=2,
+            full=True,
+            full_policy="refuse",
+            fsync="interval",
+            torn_bytes=0,
+            damaged_bytes=0,
+            disk_full=False,
+            reserve_bytes=1 << 20,
+            reserve_target_bytes=1 << 20,
+        ),
         oldest_waiting_ns=lambda: None,
         publisher=lambda: PublisherHealth("open", 4, 1.23456),
         inbox=lambda: InboxStats(taken=9, spare_taken=1, spare_problem="absent"),
@@ -108,7 +132,8 @@ def made_up_state(http: bool = True):
         work=lambda: {"prepared": 0},
         pending_frames=lambda: {"bytes": 0},
         stalled=lambda: ["the publisher made no progress"],
-        http=(lambda: {"addr": "127.0.0.1:1", "requests": 0}) if http else None)
+        http=(lambda: {"addr": "127.0.0.1:1", "requests": 0}) if http else None,
+    )
     return state
 
 
@@ -167,4 +192,7 @@ def test_metrics_are_read_from_the_state_and_the_reports():
     assert metrics["hookd_stalled"].samples[0].value == 1
     assert {s.labels["task"]: s.value for s in metrics["hookd_task_restarts"].samples} == {"inbox": 2}
     assert {s.labels["state"]: s.value for s in metrics["hookd_breaker_state"].samples} == {
-        "closed": 0, "open": 1, "half_open": 0}
+        "closed": 0,
+        "open": 1,
+        "half_open": 0,
+    }

@@ -9,6 +9,5 @@ from conftest import CORPUS
 
 
 def test_the_committed_corpus_is_what_the_generator_writes():
-    result = subprocess.run([sys.executable, str(CORPUS / "generate.py"), "--check"],
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, str(CORPUS / "generate.py"), "--check"], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -281,11 +281,18 @@ def kill_files(directory: str) -> None:
 class Run:
     """One process history: operations, crashes, recoveries, on one spool directory."""
 
-    def __init__(self, directory: Path, redis_url: str, stream: str, faults: Faults,
-                 retain_s: float, fsync: str) -> None:
+    def __init__(
+        self, directory: Path, redis_url: str, stream: str, faults: Faults, retain_s: float, fsync: str
+    ) -> None:
         self.directory = str(directory)
-        self.config = Config(redis_url=redis_url, state_dir=str(directory.parent), stream=stream,
-                             stream_maxlen=0, redis_timeout_s=5, redis_connect_timeout_s=2)
+        self.config = Config(
+            redis_url=redis_url,
+            state_dir=str(directory.parent),
+            stream=stream,
+            stream_maxlen=0,
+            redis_timeout_s=5,
+            redis_connect_timeout_s=2,
+        )
         self.faults = faults
         self.retain_s = retain_s
         self.fsync = fsync
@@ -301,8 +308,9 @@ class Run:
         """Start a process on the directory; a crash during recovery starts another."""
         for _ in range(20):
             try:
-                spool = Spool(self.directory, segment_bytes=SEGMENT_BYTES, fsync=self.fsync,
-                              retain_published_s=self.retain_s)
+                spool = Spool(
+                    self.directory, segment_bytes=SEGMENT_BYTES, fsync=self.fsync, retain_published_s=self.retain_s
+                )
             except Crash:
                 kill_files(self.directory)
                 continue
@@ -313,11 +321,17 @@ class Run:
         spool.segment_bytes = SEGMENT_BYTES
         assert spool.torn_bytes == self.faults.tail_garbage, (
             "recovery must cut off exactly the torn record a crash mid-write left "
-            f"({self.faults.tail_garbage} bytes), not {spool.torn_bytes}")
+            f"({self.faults.tail_garbage} bytes), not {spool.torn_bytes}"
+        )
         self.faults.tail_garbage = 0
         self.spool = spool
-        self.publisher = Publisher(PublishSettings.from_config(self.config), RedisSettings.from_config(self.config),
-                                   spool, self.client, DaemonState())
+        self.publisher = Publisher(
+            PublishSettings.from_config(self.config),
+            RedisSettings.from_config(self.config),
+            spool,
+            self.client,
+            DaemonState(),
+        )
         self.publisher.send = FaultyScript(self.publisher.send, self.faults)
 
     def kill(self) -> None:
@@ -364,14 +378,13 @@ class Run:
 
     async def next_batch(self, max_events: int, max_bytes: int):
         try:
-            return await asyncio.wait_for(self.spool.next_batch(max_events, max_bytes),
-                                          HAND_OUT_TIMEOUT_S)
+            return await asyncio.wait_for(self.spool.next_batch(max_events, max_bytes), HAND_OUT_TIMEOUT_S)
         except TimeoutError:
-            raise AssertionError(f"the spool says {self.spool.pending_events} events are pending "
-                                 "but hands none out") from None
+            raise AssertionError(
+                f"the spool says {self.spool.pending_events} events are pending but hands none out"
+            ) from None
 
-    async def publish(self, max_events: int, max_bytes: int, failure: str | None = None,
-                      then: str = "retry") -> None:
+    async def publish(self, max_events: int, max_bytes: int, failure: str | None = None, then: str = "retry") -> None:
         if self.spool.pending_events <= 0:
             return
         batch = await self.next_batch(max_events, max_bytes)
@@ -398,8 +411,7 @@ class Run:
             batch = await asyncio.wait_for(self.spool.next_batch(1000, 1 << 30), 0.001)
         except TimeoutError:
             return True
-        raise AssertionError(f"a reopened, fully committed spool handed out "
-                             f"{[number(e) for e in batch.events]} again")
+        raise AssertionError(f"a reopened, fully committed spool handed out {[number(e) for e in batch.events]} again")
 
     # -- the whole history --------------------------------------------------------
 
@@ -434,7 +446,8 @@ class Run:
             self.kill()
             self.open()
             assert self.spool.pending_events == 0, (
-                f"{self.spool.pending_events} events pending after a reopen, all were committed")
+                f"{self.spool.pending_events} events pending after a reopen, all were committed"
+            )
             assert await self.hands_out_nothing()
         if self.retain_s == 0:
             # Segments a crash left behind go at the next save of the cursor.
@@ -472,12 +485,14 @@ class Run:
         assert not lost, f"acknowledged events lost: {lost}"
         for numbers in model.unanswered:
             kept = [n for n in numbers if n in present]
-            assert kept == numbers[:len(kept)], (
-                f"of an append cut short by a crash {numbers}, {kept} survived: not a prefix")
+            assert kept == numbers[: len(kept)], (
+                f"of an append cut short by a crash {numbers}, {kept} survived: not a prefix"
+            )
         allowed = model.acked.union(*model.unanswered)
         unexpected = sorted(set(in_stream) - allowed)
-        assert not unexpected, ("events in the stream that were neither acknowledged nor in "
-                                f"flight at a crash: {unexpected}")
+        assert not unexpected, (
+            f"events in the stream that were neither acknowledged nor in flight at a crash: {unexpected}"
+        )
 
         marks = self.redis.hgetall(marks_key(self.config.stream))
         for host in HOSTS:
@@ -493,8 +508,15 @@ async def play(run: Run, ops: list[tuple]) -> Run:
 
 
 # Every module whose ``os`` calls change the spool directory (each one a crash point).
-SPOOL_OS_MODULES = (spool_module, recovery_module, files_module, writer_module, cursor_module,
-                    segments_module, paths_module)
+SPOOL_OS_MODULES = (
+    spool_module,
+    recovery_module,
+    files_module,
+    writer_module,
+    cursor_module,
+    segments_module,
+    paths_module,
+)
 
 
 @pytest.fixture
@@ -520,8 +542,16 @@ def faulty_spool_module(monkeypatch):
     return install
 
 
-def history(tmp_path: Path, redis_server, faulty_spool_module, name: str, ops: list[tuple],
-            faults: Faults, retain_s: float = 0, fsync: str = "never") -> Run:
+def history(
+    tmp_path: Path,
+    redis_server,
+    faulty_spool_module,
+    name: str,
+    ops: list[tuple],
+    faults: Faults,
+    retain_s: float = 0,
+    fsync: str = "never",
+) -> Run:
     faulty_spool_module(faults)
     directory = tmp_path / name / "spool"
     run = Run(directory, redis_server.url, f"crash:{name}", faults, retain_s, fsync)
@@ -536,16 +566,16 @@ def history(tmp_path: Path, redis_server, faulty_spool_module, name: str, ops: l
 # -- every crash point of one history -------------------------------------------------
 
 SCENARIO: list[tuple] = [
-    ("append", "laptop", [40, 200, 90]),       # three records in one write
+    ("append", "laptop", [40, 200, 90]),  # three records in one write
     ("append", "laptop", [120]),
     ("append", "laptop", [30]),
     ("append", "laptop", [150]),
     ("append", "laptop", [10, 20]),
     ("append", "laptop", [60]),
     ("append", "ci", [60, 60]),
-    ("publish", 50, 1 << 20),                  # 9 laptop events over three segments
+    ("publish", 50, 1 << 20),  # 9 laptop events over three segments
     ("save_cursor",),
-    ("publish", 50, 1 << 20),                  # the ci events, saved only after later commits
+    ("publish", 50, 1 << 20),  # the ci events, saved only after later commits
     ("append_full", "laptop", [100, 100], 150),  # ENOSPC after 150 bytes: undone, refused
     ("append", "laptop", [70, 70, 70]),
     ("publish", 2, 1 << 20, "reply lost", "retry"),
@@ -554,7 +584,7 @@ SCENARIO: list[tuple] = [
     ("save_cursor",),
     ("append", "ci", [30, 30, 30, 30, 30, 30]),
     ("publish", 3, 1 << 20),
-    ("restart",),                              # a graceful stop saves the cursor
+    ("restart",),  # a graceful stop saves the cursor
     ("append", "laptop", [20]),
     ("publish", 50, 1 << 20),
     ("save_cursor",),
@@ -567,15 +597,21 @@ def crash_points(steps: list[tuple[str, tuple[int, ...]]]) -> list[tuple[int, in
 
 @pytest.mark.parametrize("retain_s", [0, RETAIN_FOREVER], ids=["delete-at-once", "retained"])
 def test_every_crash_point_of_a_history_loses_and_repeats_nothing(
-        tmp_path, redis_server, redis_db, faulty_spool_module, retain_s):
-    clean = history(tmp_path, redis_server, faulty_spool_module, "clean", SCENARIO, Faults(),
-                    retain_s)
-    steps = clean.faults.steps[:clean.scenario_steps]
+    tmp_path, redis_server, redis_db, faulty_spool_module, retain_s
+):
+    clean = history(tmp_path, redis_server, faulty_spool_module, "clean", SCENARIO, Faults(), retain_s)
+    steps = clean.faults.steps[: clean.scenario_steps]
     names = [name for name, _ in steps]
     # The history passes through every kind of step, and deletes segments in runs.
-    for kind in ("os.write (append)", "os.ftruncate (undo a failed write)", "os.open (new segment)",
-                 "write cursor.tmp", "os.replace (cursor.tmp -> cursor)",
-                 "publish script, not yet sent", "publish script applied in Redis, reply lost"):
+    for kind in (
+        "os.write (append)",
+        "os.ftruncate (undo a failed write)",
+        "os.open (new segment)",
+        "write cursor.tmp",
+        "os.replace (cursor.tmp -> cursor)",
+        "publish script, not yet sent",
+        "publish script applied in Redis, reply lost",
+    ):
         assert kind in names, kind
     unlink = "os.unlink (published segment)"
     if retain_s == 0:
@@ -595,13 +631,13 @@ def test_every_crash_point_of_a_history_loses_and_repeats_nothing(
             # The crash left a torn record: crash again while recovery cuts it off.
             torn += 1
             faults = Faults(crash_at=(index, index + 1), cut=cut)
-            history(tmp_path, redis_server, faulty_spool_module, name + "-again", SCENARIO, faults,
-                    retain_s)
+            history(tmp_path, redis_server, faulty_spool_module, name + "-again", SCENARIO, faults, retain_s)
             assert len(faults.crashes) == 2
     assert torn > 10
 
 
 # -- random histories, several crashes each -----------------------------------------------
+
 
 def random_ops(rng: random.Random, count: int) -> list[tuple]:
     ops: list[tuple] = []
@@ -615,8 +651,15 @@ def random_ops(rng: random.Random, count: int) -> list[tuple]:
             ops.append(("append_full", host, pads, rng.randint(0, 300)))
         elif r < 0.88:
             failure = rng.choice([None, None, None, None, "refused", "reply lost"])
-            ops.append(("publish", rng.choice([1, 2, 3, 5, 100]), rng.choice([300, 1 << 20]),
-                        failure, rng.choice(["retry", "rewind"])))
+            ops.append(
+                (
+                    "publish",
+                    rng.choice([1, 2, 3, 5, 100]),
+                    rng.choice([300, 1 << 20]),
+                    failure,
+                    rng.choice(["retry", "rewind"]),
+                )
+            )
             if rng.random() < 0.6:
                 ops.append(("save_cursor",))
         elif r < 0.94:
@@ -630,7 +673,8 @@ SEEDS = range(150)
 
 
 def test_random_histories_with_random_crashes_lose_and_repeat_nothing(
-        tmp_path, redis_server, redis_db, faulty_spool_module):
+    tmp_path, redis_server, redis_db, faulty_spool_module
+):
     crashes = 0
     kinds: set[str] = set()
     for seed in SEEDS:
@@ -638,8 +682,16 @@ def test_random_histories_with_random_crashes_lose_and_repeat_nothing(
         retain_s = 0 if rng.random() < 0.75 else RETAIN_FOREVER
         fsync = rng.choice(["never", "interval"])
         faults = Faults(rng=rng, rate=0.06)
-        history(tmp_path, redis_server, faulty_spool_module, f"seed{seed}",
-                random_ops(rng, rng.randint(10, 35)), faults, retain_s, fsync)
+        history(
+            tmp_path,
+            redis_server,
+            faulty_spool_module,
+            f"seed{seed}",
+            random_ops(rng, rng.randint(10, 35)),
+            faults,
+            retain_s,
+            fsync,
+        )
         crashes += len(faults.crashes)
         kinds.update(name for _, name, _ in faults.crashes)
     assert crashes > 2 * len(SEEDS)
@@ -647,6 +699,7 @@ def test_random_histories_with_random_crashes_lose_and_repeat_nothing(
 
 
 # -- failures that are not crashes: the process lives on and must keep working -------------
+
 
 class FailingOs:
     """The spool module's ``os``, failing the named call with an OSError while armed."""
@@ -660,19 +713,25 @@ class FailingOs:
         if not self.armed:
             return real
         if name == "open" and self.call == "open":
+
             def failing_open(path, flags, mode=0o777, **kwargs):
                 if flags & os.O_CREAT:
                     raise OSError(self.error, os.strerror(self.error))
                 return real(path, flags, mode, **kwargs)
+
             return failing_open
         if name == "write" and self.call == "ftruncate":
+
             def short_then_full(fd, data):  # part of the bytes land, then ENOSPC
-                os.write(fd, bytes(data)[:self.partial])
+                os.write(fd, bytes(data)[: self.partial])
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
             return short_then_full
         if name == self.call:
+
             def failing(*args, **kwargs):
                 raise OSError(self.error, os.strerror(self.error))
+
             return failing
         return real
 
@@ -708,8 +767,7 @@ def test_a_segment_that_cannot_be_created_leaves_the_spool_working(tmp_path, mon
     failing = FailingOs("open", errno.EMFILE)
     for module in SPOOL_OS_MODULES:  # segments are created through hookd.paths
         monkeypatch.setattr(module, "os", failing)
-    spool = Spool(str(tmp_path), segment_bytes=SEGMENT_BYTES, fsync="never",
-                  retain_published_s=0)
+    spool = Spool(str(tmp_path), segment_bytes=SEGMENT_BYTES, fsync="never", retain_published_s=0)
     spool.segment_bytes = 300
     spool.append_many([small_event(0), small_event(1)])  # fills the segment
     failing.armed = True
@@ -726,12 +784,10 @@ def test_a_segment_that_cannot_be_created_leaves_the_spool_working(tmp_path, mon
     spool.close()
 
 
-def test_a_failed_write_whose_undo_also_fails_neither_stalls_nor_hides_later_events(
-        tmp_path, monkeypatch):
+def test_a_failed_write_whose_undo_also_fails_neither_stalls_nor_hides_later_events(tmp_path, monkeypatch):
     failing = FailingOs("ftruncate", errno.EIO, partial=50)
     monkeypatch.setattr(writer_module, "os", failing)  # where appends are written
-    spool = Spool(str(tmp_path), segment_bytes=1 << 20, fsync="never",
-                  retain_published_s=0)
+    spool = Spool(str(tmp_path), segment_bytes=1 << 20, fsync="never", retain_published_s=0)
     spool.append(small_event(0))
     failing.armed = True
 

@@ -25,14 +25,14 @@ EVENT_BYTES = 30 * 1024
 
 
 def body(n: int) -> bytes:
-    return json.dumps({"hook_event_name": "PostToolUse", "session_id": "disk", "n": n,
-                       "tool_response": "x" * EVENT_BYTES}).encode()
+    return json.dumps(
+        {"hook_event_name": "PostToolUse", "session_id": "disk", "n": n, "tool_response": "x" * EVENT_BYTES}
+    ).encode()
 
 
 def mount_tmpfs(path, size: str) -> None:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
-                   check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)], check=True)
 
 
 def fill(directory) -> object:
@@ -53,16 +53,21 @@ def fill(directory) -> object:
 def outcome(result: subprocess.CompletedProcess) -> str:
     err = result.stderr.decode(errors="replace")
     assert (result.returncode, result.stdout) == (0, b""), err
-    for marker, name in (("event delivered", "delivered"), ("saved to spare inbox", "spare"),
-                         ("saved to inbox", "inbox"), ("event lost", "lost")):
+    for marker, name in (
+        ("event delivered", "delivered"),
+        ("saved to spare inbox", "spare"),
+        ("saved to inbox", "inbox"),
+        ("event lost", "lost"),
+    ):
         if marker in err:
             return name
     raise AssertionError(f"unexpected: {err!r}")
 
 
 def status(daemon) -> tuple[int, dict]:
-    result = subprocess.run([os.sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env,
-                            capture_output=True, timeout=30)
+    result = subprocess.run(
+        [os.sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env, capture_output=True, timeout=30
+    )
     return result.returncode, json.loads(result.stdout)
 
 
@@ -79,11 +84,11 @@ def mounts():
         subprocess.run(["umount", "-l", str(path)], check=False)
 
 
-def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_up(
-        hookd_factory, tmp_path, mounts):
+def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_up(hookd_factory, tmp_path, mounts):
     redis = RedisServer(tmp_path / "redis")  # not started: Redis is down throughout the fill
-    daemon = hookd_factory(redis_url=redis.url, start=False, spool_reserve_bytes=str(2 << 20),
-                           spool_segment_bytes=str(1 << 20))
+    daemon = hookd_factory(
+        redis_url=redis.url, start=False, spool_reserve_bytes=str(2 << 20), spool_segment_bytes=str(1 << 20)
+    )
     mounts(daemon.state_dir, "12m")
     spare = tmp_path / "spare"
     mounts(spare, "1m")
@@ -91,8 +96,7 @@ def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_
     daemon.start()
     # The socket is bound before the spool (and its reserve) is opened: wait for the reserve.
     reserve = daemon.state_dir / "spool" / "reserve"
-    wait_until(lambda: reserve.exists() and os.path.getsize(reserve) == 2 << 20,
-               what="the spool's 2 MiB reserve")
+    wait_until(lambda: reserve.exists() and os.path.getsize(reserve) == 2 << 20, what="the spool's 2 MiB reserve")
     filler = fill(daemon.state_dir)
 
     outcomes = []
@@ -122,8 +126,11 @@ def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_
     assert set(later) <= {"delivered", "inbox", "spare"}, later
     redis.start()
     client = redis.client()
-    wait_until(lambda: client.xlen("hookd:events") >= len(delivered) + len(kept) + len(after),
-               timeout=60, what="the spool and the spare inbox to drain")
+    wait_until(
+        lambda: client.xlen("hookd:events") >= len(delivered) + len(kept) + len(after),
+        timeout=60,
+        what="the spool and the spare inbox to drain",
+    )
     numbers = [json.loads(f[b"envelope"])["payload"]["n"] for _, f in client.xrange("hookd:events")]
     assert numbers == delivered + kept + after  # each once, in send order; the lost ones absent
     wait_until(lambda: not list((spare / "inbox").glob("*.hookd")), what="the spare inbox emptied")

@@ -19,15 +19,17 @@ def markdown_files() -> list[Path]:
 
 
 def test_settings_table_matches_the_config():
-    assert settings_reference() in (DOCS / "settings.md").read_text(), \
+    assert settings_reference() in (DOCS / "settings.md").read_text(), (
         "docs/settings.md's settings table is stale: run scripts/update-readme-settings"
+    )
 
 
 def test_the_built_in_redaction_rules_are_listed():
     from hookd.redact import rules_reference
 
-    assert rules_reference() in (DOCS / "redaction-reference.md").read_text(), \
+    assert rules_reference() in (DOCS / "redaction-reference.md").read_text(), (
         "docs/redaction-reference.md's rule table is stale: run scripts/update-readme-settings"
+    )
 
 
 def test_every_refusal_reason_is_documented():
@@ -43,8 +45,9 @@ def test_ci_runs_the_readme_test_command():
 
 def test_the_readme_stays_a_first_page():
     lines = (REPO / "README.md").read_text().count("\n")
-    assert lines < README_MAX_LINES, \
+    assert lines < README_MAX_LINES, (
         f"README.md has {lines} lines: keep it under {README_MAX_LINES}, move the reference into docs/"
+    )
 
 
 def prose(text: str) -> str:
@@ -90,15 +93,16 @@ def broken_links(path: Path) -> list[str]:
 
 
 def test_every_relative_link_leads_to_a_file_and_heading():
-    broken = {str(path.relative_to(REPO)): found for path in markdown_files()
-              if (found := broken_links(path))}
+    broken = {str(path.relative_to(REPO)): found for path in markdown_files() if (found := broken_links(path))}
     assert not broken, f"broken links: {broken}"
 
 
 def test_the_link_check_can_fail(tmp_path):
     (tmp_path / "there.md").write_text("# A heading: with `code`\n\n## Twice\n\n## Twice\n")
     page = tmp_path / "page.md"
-    page.write_text("[ok](there.md) [ok](there.md#a-heading-with-code) [ok](there.md#twice-1)\n"
-                    "[gone](missing.md) [no heading](there.md#nope) [web](https://example.com/x)\n"
-                    "`[not a link](nowhere.md)`\n```\n[in code](nowhere.md)\n```\n")
+    page.write_text(
+        "[ok](there.md) [ok](there.md#a-heading-with-code) [ok](there.md#twice-1)\n"
+        "[gone](missing.md) [no heading](there.md#nope) [web](https://example.com/x)\n"
+        "`[not a link](nowhere.md)`\n```\n[in code](nowhere.md)\n```\n"
+    )
     assert broken_links(page) == ["missing.md (no such file)", "there.md#nope (no such heading there)"]

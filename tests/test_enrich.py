@@ -26,49 +26,55 @@ CWD = "/home/dev/src/acme-billing"
 # -- operation ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tool, operation, server, name", [
-    ("Read", "read", None, None),
-    ("Glob", "read", None, None),
-    ("Grep", "read", None, None),
-    ("Write", "write", None, None),
-    ("Edit", "write", None, None),
-    ("MultiEdit", "write", None, None),
-    ("NotebookEdit", "write", None, None),
-    ("Bash", "execute", None, None),
-    ("WebFetch", "network", None, None),
-    ("WebSearch", "network", None, None),
-    ("Task", "agent", None, None),
-    ("TodoWrite", "metadata", None, None),
-    ("ExitPlanMode", "metadata", None, None),
-    ("mcp__github__create_issue", "write", "github", "create_issue"),
-    ("mcp__github__get_file_contents", "read", "github", "get_file_contents"),
-    ("mcp__github__list_pull_requests", "read", "github", "list_pull_requests"),
-    ("mcp__linear__getIssue", "read", "linear", "getIssue"),
-    ("mcp__db__run_query", "execute", "db", "run_query"),
-    ("mcp__playwright__browser_navigate", "network", "playwright", "browser_navigate"),
-    ("mcp__plugin_acme_tools__search_docs", "read", "plugin_acme_tools", "search_docs"),
-    ("mcp__broken", None, None, None),           # not server__tool: not split
-    ("mcp____x", None, None, None),
-    ("SomeFutureTool", None, None, None),        # unknown: no guess
-    (None, None, None, None),                    # no tool at all
-    ("", None, None, None),
-])
+@pytest.mark.parametrize(
+    "tool, operation, server, name",
+    [
+        ("Read", "read", None, None),
+        ("Glob", "read", None, None),
+        ("Grep", "read", None, None),
+        ("Write", "write", None, None),
+        ("Edit", "write", None, None),
+        ("MultiEdit", "write", None, None),
+        ("NotebookEdit", "write", None, None),
+        ("Bash", "execute", None, None),
+        ("WebFetch", "network", None, None),
+        ("WebSearch", "network", None, None),
+        ("Task", "agent", None, None),
+        ("TodoWrite", "metadata", None, None),
+        ("ExitPlanMode", "metadata", None, None),
+        ("mcp__github__create_issue", "write", "github", "create_issue"),
+        ("mcp__github__get_file_contents", "read", "github", "get_file_contents"),
+        ("mcp__github__list_pull_requests", "read", "github", "list_pull_requests"),
+        ("mcp__linear__getIssue", "read", "linear", "getIssue"),
+        ("mcp__db__run_query", "execute", "db", "run_query"),
+        ("mcp__playwright__browser_navigate", "network", "playwright", "browser_navigate"),
+        ("mcp__plugin_acme_tools__search_docs", "read", "plugin_acme_tools", "search_docs"),
+        ("mcp__broken", None, None, None),  # not server__tool: not split
+        ("mcp____x", None, None, None),
+        ("SomeFutureTool", None, None, None),  # unknown: no guess
+        (None, None, None, None),  # no tool at all
+        ("", None, None, None),
+    ],
+)
 def test_operation_and_mcp_names_come_from_the_tool_table(tool, operation, server, name):
     assert tuple(classify(tool)) == (operation, server, name)
 
 
-@pytest.mark.parametrize("sent, canonical", [
-    ("PreToolUse", "PreToolUse"),
-    ("pretooluse", "PreToolUse"),
-    ("pre_tool_use", "PreToolUse"),
-    ("PRE-TOOL-USE", "PreToolUse"),
-    (" PostToolUseFailure ", "PostToolUseFailure"),
-    ("session_start", "SessionStart"),
-    ("userpromptsubmit", "UserPromptSubmit"),
-    ("MessageDisplay", "MessageDisplay"),        # unknown names pass through as sent
-    ("message_display", "message_display"),
-    ("unknown", "unknown"),
-])
+@pytest.mark.parametrize(
+    "sent, canonical",
+    [
+        ("PreToolUse", "PreToolUse"),
+        ("pretooluse", "PreToolUse"),
+        ("pre_tool_use", "PreToolUse"),
+        ("PRE-TOOL-USE", "PreToolUse"),
+        (" PostToolUseFailure ", "PostToolUseFailure"),
+        ("session_start", "SessionStart"),
+        ("userpromptsubmit", "UserPromptSubmit"),
+        ("MessageDisplay", "MessageDisplay"),  # unknown names pass through as sent
+        ("message_display", "message_display"),
+        ("unknown", "unknown"),
+    ],
+)
 def test_known_hook_names_are_normalised_and_unknown_ones_kept(sent, canonical):
     assert normalise_hook(sent) == canonical
 
@@ -183,15 +189,14 @@ def test_sql_matches_in_any_case_and_shell_commands_only_as_typed():
 
 PATH_CASES = [
     ("Write", {"file_path": f"{CWD}/billing/refunds.py"}, "low", []),
-    ("Edit", {"file_path": "billing/ledger.py"}, "low", []),           # relative: inside the cwd
+    ("Edit", {"file_path": "billing/ledger.py"}, "low", []),  # relative: inside the cwd
     ("Write", {"file_path": "/tmp/scratch.txt"}, "medium", ["write outside cwd"]),
     ("Write", {"file_path": f"{CWD}/../other-repo/x.py"}, "medium", ["write outside cwd"]),
     ("Edit", {"file_path": "../../../../etc/passwd"}, "high", ["writes system file", "write outside cwd"]),
     ("Write", {"file_path": f"{CWD}-evil/x.py"}, "medium", ["write outside cwd"]),  # a sibling, not inside
     ("Write", {"file_path": "~/notes.md"}, "medium", ["write outside cwd"]),
     ("Write", {"file_path": "/etc/hosts"}, "high", ["writes system file", "write outside cwd"]),
-    ("Write", {"file_path": "/home/dev/.ssh/authorized_keys"}, "high",
-     ["writes credential file", "write outside cwd"]),
+    ("Write", {"file_path": "/home/dev/.ssh/authorized_keys"}, "high", ["writes credential file", "write outside cwd"]),
     ("Edit", {"file_path": "/home/dev/.bashrc"}, "high", ["writes shell startup file", "write outside cwd"]),
     ("Write", {"file_path": f"{CWD}/.env"}, "high", ["writes credential file"]),
     ("Write", {"file_path": f"{CWD}/.env.example"}, "low", []),
@@ -204,12 +209,12 @@ PATH_CASES = [
     ("Read", {"file_path": "/home/dev/.aws/credentials"}, "high", ["reads credential file"]),
     ("Read", {"file_path": "/home/dev/.kube/config"}, "high", ["reads credential file"]),
     ("Read", {"file_path": f"{CWD}/certs/server.pem"}, "high", ["reads credential file"]),
-    ("Read", {"file_path": "/etc/hosts"}, "low", []),                   # reading outside is not flagged
+    ("Read", {"file_path": "/etc/hosts"}, "low", []),  # reading outside is not flagged
     ("Read", {"file_path": f"{CWD}/billing/environment.py"}, "low", []),
     ("Grep", {"pattern": "AKIA", "path": "/home/dev/.aws"}, "high", ["reads credential file"]),
     ("Glob", {"pattern": "**/.env"}, "high", ["reads credential file"]),
     ("Glob", {"pattern": "**/*.py", "path": CWD}, "low", []),
-    ("Grep", {"pattern": "\\.env", "path": CWD}, "low", []),            # the regex is not a path
+    ("Grep", {"pattern": "\\.env", "path": CWD}, "low", []),  # the regex is not a path
 ]
 
 
@@ -229,22 +234,32 @@ def test_without_a_cwd_writes_are_not_called_outside_it():
     assert assess("Write", ToolInput(file_path="x.py"), "relative/dir").reasons == ()
 
 
-@pytest.mark.parametrize("tool, level", [
-    ("mcp__github__create_issue", "low"), ("WebFetch", "low"), ("Task", "low"),
-    ("TodoWrite", "low"), ("SomeFutureTool", "low"), (None, None),
-])
+@pytest.mark.parametrize(
+    "tool, level",
+    [
+        ("mcp__github__create_issue", "low"),
+        ("WebFetch", "low"),
+        ("Task", "low"),
+        ("TodoWrite", "low"),
+        ("SomeFutureTool", "low"),
+        (None, None),
+    ],
+)
 def test_other_tools_are_low_and_events_without_a_tool_are_not_rated(tool, level):
     assert assess(tool, ToolInput(command="rm -rf /", file_path="/etc/passwd"), CWD).level == level
 
 
-@pytest.mark.parametrize("path, cwd, resolved", [
-    ("a/b/../c.py", "/w", "/w/a/c.py"),
-    ("/w/./x//y", None, "/w/x/y"),
-    ("//etc/passwd", "/w", "/etc/passwd"),
-    ("../../../../etc", "/w", "/etc"),
-    ("~/x/../y", "/w", "~/y"),
-    ("rel.py", None, None),
-])
+@pytest.mark.parametrize(
+    "path, cwd, resolved",
+    [
+        ("a/b/../c.py", "/w", "/w/a/c.py"),
+        ("/w/./x//y", None, "/w/x/y"),
+        ("//etc/passwd", "/w", "/etc/passwd"),
+        ("../../../../etc", "/w", "/etc"),
+        ("~/x/../y", "/w", "~/y"),
+        ("rel.py", None, None),
+    ],
+)
 def test_paths_are_resolved_by_their_text_alone(path, cwd, resolved):
     assert resolve(path, cwd) == resolved
 
@@ -254,11 +269,23 @@ def test_a_symlink_is_not_followed(tmp_path):
     assert resolve("link/passwd", str(tmp_path)) == f"{tmp_path}/link/passwd"
 
 
-@pytest.mark.parametrize("path, credential", [
-    ("/p/.env", True), ("/p/.env.local", True), ("/p/prod.env", True), ("/p/.env.sample", False),
-    ("/p/.envrc", False), ("/h/.netrc", True), ("/h/.git-credentials", True), ("/h/.ssh/config", False),
-    ("/h/.docker/config.json", True), ("/p/config.json", False), ("/h/.ssh", True), ("/h/.gnupg/x", True),
-])
+@pytest.mark.parametrize(
+    "path, credential",
+    [
+        ("/p/.env", True),
+        ("/p/.env.local", True),
+        ("/p/prod.env", True),
+        ("/p/.env.sample", False),
+        ("/p/.envrc", False),
+        ("/h/.netrc", True),
+        ("/h/.git-credentials", True),
+        ("/h/.ssh/config", False),
+        ("/h/.docker/config.json", True),
+        ("/p/config.json", False),
+        ("/h/.ssh", True),
+        ("/h/.gnupg/x", True),
+    ],
+)
 def test_credential_paths(path, credential):
     assert is_credential_path(path) is credential
 
@@ -328,9 +355,14 @@ def json_size(body: bytes, key: str) -> int:
 
 def enrich(enricher: Enricher, body: bytes, received_ms: int, sent_ms: int | None = None):
     fields = read_fields(body)
-    return enricher.enrich(fields, normalise_hook(fields.hook_event_name or "unknown"), fields.session_id,
-                           fields.tool_name, None if sent_ms is None else sent_ms * MS,
-                           received_ms * MS)
+    return enricher.enrich(
+        fields,
+        normalise_hook(fields.hook_event_name or "unknown"),
+        fields.session_id,
+        fields.tool_name,
+        None if sent_ms is None else sent_ms * MS,
+        received_ms * MS,
+    )
 
 
 def test_corpus_events_are_enriched():
@@ -375,8 +407,7 @@ def test_the_model_is_unknown_until_a_session_start_gives_it():
 def test_overlong_ids_are_not_remembered():
     enricher = Enricher()
     long_id = "t" * 10_000
-    pre = {"hook_event_name": "PreToolUse", "session_id": long_id, "tool_use_id": long_id,
-           "model": "m"}
+    pre = {"hook_event_name": "PreToolUse", "session_id": long_id, "tool_use_id": long_id, "model": "m"}
     enrich(enricher, json.dumps(pre).encode(), 0)
     assert len(enricher.pending) == 0 and enricher.models.get(long_id) is None
     post = dict(pre, hook_event_name="PostToolUse")
@@ -394,12 +425,14 @@ def test_a_megabyte_tool_response_is_measured_not_decoded():
 
 def test_odd_payloads_enrich_to_nulls_without_failing():
     enricher = Enricher()
-    for body in (b'{"tool_name": "Bash", "tool_input": "rm -rf /"}',
-                 b'{"tool_name": "Bash", "tool_input": {"command": ["rm", "-rf"]}}',
-                 b'{"tool_name": "Write", "tool_input": {"file_path": 5}, "cwd": 7}',
-                 b'{"hook_event_name": "PostToolUse", "tool_use_id": {"x": 1}, "duration_ms": -4}',
-                 b'{"hook_event_name": "SessionStart", "session_id": "s", "model": {"id": "m1"}}',
-                 b'{"tool_name": "Bash", "tool_input": {"command": "cut \\ud83d rm -rf /"}}'):
+    for body in (
+        b'{"tool_name": "Bash", "tool_input": "rm -rf /"}',
+        b'{"tool_name": "Bash", "tool_input": {"command": ["rm", "-rf"]}}',
+        b'{"tool_name": "Write", "tool_input": {"file_path": 5}, "cwd": 7}',
+        b'{"hook_event_name": "PostToolUse", "tool_use_id": {"x": 1}, "duration_ms": -4}',
+        b'{"hook_event_name": "SessionStart", "session_id": "s", "model": {"id": "m1"}}',
+        b'{"tool_name": "Bash", "tool_input": {"command": "cut \\ud83d rm -rf /"}}',
+    ):
         result = enrich(enricher, body, 0)
         assert result.duration_ms is None
     assert result.risk == "high"  # the last one: a lone surrogate goes through the stdlib
@@ -408,28 +441,50 @@ def test_odd_payloads_enrich_to_nulls_without_failing():
 
 # -- in the envelope ---------------------------------------------------------------------
 
-ENRICHED = ("operation", "mcp_server", "mcp_tool", "risk", "risk_reasons", "duration_ms",
-            "input_bytes", "response_bytes", "model")
+ENRICHED = (
+    "operation",
+    "mcp_server",
+    "mcp_tool",
+    "risk",
+    "risk_reasons",
+    "duration_ms",
+    "input_bytes",
+    "response_bytes",
+    "model",
+)
 
 
 def test_the_envelope_carries_the_enrichment_fields(tmp_path):
     builder = EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq")))
     envelope = json.loads(builder.build(Header(), corpus("pre_tool_use_mcp.json")).envelope)
     assert {k: envelope[k] for k in ENRICHED} == {
-        "operation": "write", "mcp_server": "github", "mcp_tool": "create_issue", "risk": "low",
-        "risk_reasons": [], "duration_ms": None,
-        "input_bytes": json_size(corpus("pre_tool_use_mcp.json"), "tool_input"), "response_bytes": None,
-        "model": None}
-    stop = json.loads(builder.build(Header(hook="stop"), b'{}').envelope)
+        "operation": "write",
+        "mcp_server": "github",
+        "mcp_tool": "create_issue",
+        "risk": "low",
+        "risk_reasons": [],
+        "duration_ms": None,
+        "input_bytes": json_size(corpus("pre_tool_use_mcp.json"), "tool_input"),
+        "response_bytes": None,
+        "model": None,
+    }
+    stop = json.loads(builder.build(Header(hook="stop"), b"{}").envelope)
     assert stop["hook"] == "Stop" and stop["risk"] is None and stop["operation"] is None
 
 
 def test_enrichment_sees_only_the_redacted_payload(tmp_path):
     secret = "AKIAIOSFODNN7EXAMPLF"
     command = f"AWS_ACCESS_KEY_ID={secret} aws s3 ls s3://bucket && sudo ls"
-    body = json.dumps({"hook_event_name": "PreToolUse", "session_id": "s", "cwd": CWD,
-                       "tool_name": "Bash", "tool_use_id": "t1",
-                       "tool_input": {"command": command}}).encode()
+    body = json.dumps(
+        {
+            "hook_event_name": "PreToolUse",
+            "session_id": "s",
+            "cwd": CWD,
+            "tool_name": "Bash",
+            "tool_use_id": "t1",
+            "tool_input": {"command": command},
+        }
+    ).encode()
     builder = EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq")), build_redactor(True))
     event = builder.build(Header(), body)
     envelope = json.loads(event.envelope)

@@ -13,21 +13,24 @@ from hookd.refusals import Header, Reason, Rejected
 from hookd.sequence import SequenceAllocator
 
 
-@pytest.mark.parametrize("body, reason", [
-    (b"", Reason.EMPTY),
-    (b"  \n", Reason.EMPTY),
-    (b"not json", Reason.NOT_JSON),
-    (b'{"a": [1, 2', Reason.NOT_JSON),
-    (b'{"a": 1} trailing', Reason.NOT_JSON),
-    (b'{"a": "\xff"}', Reason.INVALID_UTF8),
-    (b'{"session_id": "\xff"}', Reason.INVALID_UTF8),
-    (b"[1, 2]", Reason.NOT_OBJECT),
-    (b'"a string"', Reason.NOT_OBJECT),
-    (b'{"x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}", Reason.TOO_DEEP),
-    (b"[" * 10_000 + b"]" * 10_000, Reason.TOO_DEEP),
-    (b"[1, \"x\"", Reason.NOT_JSON),
-    (b"{\"a\": NaN}", Reason.NOT_JSON),
-])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b"", Reason.EMPTY),
+        (b"  \n", Reason.EMPTY),
+        (b"not json", Reason.NOT_JSON),
+        (b'{"a": [1, 2', Reason.NOT_JSON),
+        (b'{"a": 1} trailing', Reason.NOT_JSON),
+        (b'{"a": "\xff"}', Reason.INVALID_UTF8),
+        (b'{"session_id": "\xff"}', Reason.INVALID_UTF8),
+        (b"[1, 2]", Reason.NOT_OBJECT),
+        (b'"a string"', Reason.NOT_OBJECT),
+        (b'{"x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}", Reason.TOO_DEEP),
+        (b"[" * 10_000 + b"]" * 10_000, Reason.TOO_DEEP),
+        (b'[1, "x"', Reason.NOT_JSON),
+        (b'{"a": NaN}', Reason.NOT_JSON),
+    ],
+)
 def test_bad_bodies_are_refused_with_their_reason(body, reason):
     with pytest.raises(Rejected) as caught:
         read_payload_head(body)
@@ -94,8 +97,9 @@ def test_a_torn_sequence_file_does_not_stop_the_daemon(tmp_path):
 
 def test_envelope_round_trips_through_msgspec(tmp_path):
     builder = EnvelopeBuilder("host-1", SequenceAllocator(str(tmp_path / "seq")))
-    header = Header(length=10, sent_ns=1_763_720_000_123_456_789, pid=10, ppid=9,
-                    hook="Stop", project="/p", handoff_id="abc")
+    header = Header(
+        length=10, sent_ns=1_763_720_000_123_456_789, pid=10, ppid=9, hook="Stop", project="/p", handoff_id="abc"
+    )
     envelope = msgspec.json.decode(builder.build(header, b'{"a": 1}').envelope)
     assert envelope["sent_at"] == "2025-11-21T10:13:20.123456Z"
     assert envelope["client"] == {"pid": 10, "ppid": 9, "handoff_id": "abc"}
@@ -105,15 +109,40 @@ def test_envelope_round_trips_through_msgspec(tmp_path):
 def test_the_envelope_writes_its_fields_in_the_documented_order_with_the_enrichment_in_place(tmp_path):
     builder = EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq")))
     builder.build(Header(), b'{"hook_event_name": "SessionStart", "session_id": "s", "model": "m1"}')
-    event = builder.build(Header(), b'{"hook_event_name": "PostToolUse", "session_id": "s", '
-                                    b'"tool_name": "Bash", "tool_use_id": "t", "duration_ms": 7, '
-                                    b'"tool_input": {"command": "ls"}, "tool_response": "x"}')
+    event = builder.build(
+        Header(),
+        b'{"hook_event_name": "PostToolUse", "session_id": "s", '
+        b'"tool_name": "Bash", "tool_use_id": "t", "duration_ms": 7, '
+        b'"tool_input": {"command": "ls"}, "tool_response": "x"}',
+    )
     envelope = json.loads(event.envelope)
     assert list(envelope) == [
-        "v", "event_id", "seq", "host", "instance", "hook", "session_id", "tool_name", "received_at",
-        "sent_at", "client", "project_dir", "redactions", "truncated", "operation", "mcp_server",
-        "mcp_tool", "risk", "risk_reasons", "duration_ms", "input_bytes", "response_bytes", "model",
-        "usage", "payload"]
+        "v",
+        "event_id",
+        "seq",
+        "host",
+        "instance",
+        "hook",
+        "session_id",
+        "tool_name",
+        "received_at",
+        "sent_at",
+        "client",
+        "project_dir",
+        "redactions",
+        "truncated",
+        "operation",
+        "mcp_server",
+        "mcp_tool",
+        "risk",
+        "risk_reasons",
+        "duration_ms",
+        "input_bytes",
+        "response_bytes",
+        "model",
+        "usage",
+        "payload",
+    ]
     # The model comes from the session's SessionStart; the rest from this event's enrichment.
     assert envelope["model"] == "m1" and envelope["duration_ms"] == 7
     assert envelope["input_bytes"] == len(b'{"command": "ls"}') and envelope["response_bytes"] == 3

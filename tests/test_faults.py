@@ -47,8 +47,15 @@ CLIENT_TIMEOUT_MS = "2000"
 
 
 def body(sender: str, n: int) -> bytes:
-    return json.dumps({"hook_event_name": "PreToolUse", "session_id": f"fault-{sender}",
-                       "tool_name": "Bash", "sender": sender, "n": n}).encode()
+    return json.dumps(
+        {
+            "hook_event_name": "PreToolUse",
+            "session_id": f"fault-{sender}",
+            "tool_name": "Bash",
+            "sender": sender,
+            "n": n,
+        }
+    ).encode()
 
 
 def handoff_id(sender: str, n: int) -> str:
@@ -57,8 +64,7 @@ def handoff_id(sender: str, n: int) -> str:
 
 def frame(sender: str, n: int, sent_ns: int) -> bytes:
     b = body(sender, n)
-    return b"HOOKD/1 %d sent=%d pid=%d id=%s\n" % (len(b), sent_ns, os.getpid(),
-                                                     handoff_id(sender, n).encode()) + b
+    return b"HOOKD/1 %d sent=%d pid=%d id=%s\n" % (len(b), sent_ns, os.getpid(), handoff_id(sender, n).encode()) + b
 
 
 def write_inbox_file(daemon, sender: str, n: int, sent_ns: int, data: bytes) -> None:
@@ -84,8 +90,15 @@ class FramedSender(threading.Thread):
     inbox copies are there before the new daemon's start-up sweep.
     """
 
-    def __init__(self, daemon, sender: str, count: int | None = None, chunk: int = 25,
-                 rate: float | None = None, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        daemon,
+        sender: str,
+        count: int | None = None,
+        chunk: int = 25,
+        rate: float | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
         super().__init__(name=f"sender-{sender}", daemon=True)
         self.hookd = daemon
         self.sender = sender
@@ -177,8 +190,9 @@ class ClientSender(threading.Thread):
     daemon's start-up sweep (which would put it behind later events of the same sender).
     """
 
-    def __init__(self, daemon, sender: str, count: int | None = None, interval: float = 0.0,
-                 stop: threading.Event | None = None) -> None:
+    def __init__(
+        self, daemon, sender: str, count: int | None = None, interval: float = 0.0, stop: threading.Event | None = None
+    ) -> None:
         super().__init__(name=f"client-{sender}", daemon=True)
         self.hookd = daemon
         self.sender = sender
@@ -214,9 +228,12 @@ class ClientSender(threading.Thread):
 
 def client_send(daemon, sender: str, n: int, **env: str) -> str:
     """Run hook-send once: 'delivered', 'inbox', or what went wrong."""
-    result = daemon.send(body(sender, n), HOOKD_DEBUG="1",
-                         HOOKD_SEND_TIMEOUT_MS=env.pop("HOOKD_SEND_TIMEOUT_MS", CLIENT_TIMEOUT_MS),
-                         **env)
+    result = daemon.send(
+        body(sender, n),
+        HOOKD_DEBUG="1",
+        HOOKD_SEND_TIMEOUT_MS=env.pop("HOOKD_SEND_TIMEOUT_MS", CLIENT_TIMEOUT_MS),
+        **env,
+    )
     err = result.stderr.decode(errors="replace")
     if result.returncode != 0 or result.stdout:
         return f"exit {result.returncode}, stdout {result.stdout[:100]!r}, stderr {err!r}"
@@ -231,8 +248,11 @@ def send_framed(daemon, sender: str, count: int) -> FramedSender:
     """Send ``count`` framed events on one connection, in the calling thread; all must be OK."""
     sender_ = FramedSender(daemon, sender, count=count, chunk=50)
     sender_.run()
-    assert sender_.problems == [] and (sender_.oks, sender_.inboxed) == (count, 0), \
-        (sender_.problems, sender_.oks, sender_.inboxed)
+    assert sender_.problems == [] and (sender_.oks, sender_.inboxed) == (count, 0), (
+        sender_.problems,
+        sender_.oks,
+        sender_.inboxed,
+    )
     return sender_
 
 
@@ -297,15 +317,15 @@ def finish(daemon, client: redis.Redis, timeout: float = 90) -> list[tuple[str, 
         last = client.xrevrange(STREAM, count=1)
         return bool(last) and json.loads(last[0][1][b"envelope"])["payload"] == json.loads(body("end", n))
 
-    wait_until(closing_event_is_last, timeout=timeout, interval=0.05,
-               what="the closing event to be published")
+    wait_until(closing_event_is_last, timeout=timeout, interval=0.05, what="the closing event to be published")
     entries = published(client)
     assert entries[-1] == ("end", n) and entries.count(("end", n)) == 1
     return entries[:-1]
 
 
-def assert_each_sender_exactly_once_in_order(entries, expected: dict[str, list[int]],
-                                             lost_with_redis: tuple[str, ...] = ()) -> None:
+def assert_each_sender_exactly_once_in_order(
+    entries, expected: dict[str, list[int]], lost_with_redis: tuple[str, ...] = ()
+) -> None:
     """Each sender's entries are exactly its handed-over numbers, in order.
 
     ``lost_with_redis``: senders whose events Redis may have lost with its data; they may
@@ -328,12 +348,14 @@ def assert_each_sender_exactly_once_in_order(entries, expected: dict[str, list[i
         repeated = sorted(n for n, c in counts.items() if c > 1)
         extra = sorted(set(got) - set(numbers))
         first_out_of_order = next((i for i in range(1, len(got)) if got[i] <= got[i - 1]), None)
-        pytest.fail(f"sender {sender}: {len(numbers)} handed over, {len(got)} published; "
-                    f"missing {len(missing)} {missing[:20]}, repeated {len(repeated)} {repeated[:20]}, "
-                    f"never handed over {extra[:20]}, first out of order at position "
-                    f"{first_out_of_order} "
-                    f"({got[first_out_of_order - 1:first_out_of_order + 1] if first_out_of_order else ''})"
-                    f" (seed {SEED})")
+        pytest.fail(
+            f"sender {sender}: {len(numbers)} handed over, {len(got)} published; "
+            f"missing {len(missing)} {missing[:20]}, repeated {len(repeated)} {repeated[:20]}, "
+            f"never handed over {extra[:20]}, first out of order at position "
+            f"{first_out_of_order} "
+            f"({got[first_out_of_order - 1 : first_out_of_order + 1] if first_out_of_order else ''})"
+            f" (seed {SEED})"
+        )
 
 
 def log_records(daemon) -> list[dict]:
@@ -381,16 +403,19 @@ def test_twenty_thousand_events_arrive_once_in_order_across_a_redis_outage(hookd
     real = ClientSender(daemon, "client", count=60, interval=0.12)
     raw_total = 20_000 - real.count
     shares = [raw_total // 3 + (1 if i < raw_total % 3 else 0) for i in range(3)]
-    raws = [FramedSender(daemon, f"raw{i}", count=share, chunk=25, rate=share / 8)
-            for i, share in enumerate(shares)]
+    raws = [FramedSender(daemon, f"raw{i}", count=share, chunk=25, rate=share / 8) for i, share in enumerate(shares)]
 
     with running(real, *raws):
-        wait_until(lambda: sum(s.oks for s in raws) >= 5_000, timeout=60,
-                   what="5,000 events accepted before the outage")
+        wait_until(
+            lambda: sum(s.oks for s in raws) >= 5_000, timeout=60, what="5,000 events accepted before the outage"
+        )
         shutdown_keeping_data(own_redis)
         oks_at_stop = sum(s.oks for s in raws)
-        wait_until(lambda: log_mentions(daemon, "refused the connection"), timeout=30,
-                   what="the daemon to log that Redis refused the connection")
+        wait_until(
+            lambda: log_mentions(daemon, "refused the connection"),
+            timeout=30,
+            what="the daemon to log that Redis refused the connection",
+        )
         time.sleep(3)  # several seconds of outage while events keep coming
         oks_at_restart = sum(s.oks for s in raws)
         print(f"Redis stopped after {oks_at_stop} raw OKs, started again after {oks_at_restart}")
@@ -402,18 +427,15 @@ def test_twenty_thousand_events_arrive_once_in_order_across_a_redis_outage(hookd
     assert problems == []
     assert [s.oks for s in raws] == shares and all(s.inboxed == 0 for s in raws)
     assert real.outcomes == {"delivered": 60}, "hook-send fell back to the inbox while hookd was up"
-    assert oks_at_stop < oks_at_restart < raw_total, \
-        "the outage should have come in the middle of the stream of events"
+    assert oks_at_stop < oks_at_restart < raw_total, "the outage should have come in the middle of the stream of events"
     entries = finish(daemon, client)
     assert len(entries) == 20_000
-    assert_each_sender_exactly_once_in_order(
-        entries, {s.sender: s.handed for s in (real, *raws)})
+    assert_each_sender_exactly_once_in_order(entries, {s.sender: s.handed for s in (real, *raws)})
     assert log_mentions(daemon, '"redis_up"')
     assert daemon.stop() == 0
 
 
-def test_events_spooled_while_redis_restarts_without_its_data_arrive_once_in_order(hookd_factory,
-                                                                                  own_redis):
+def test_events_spooled_while_redis_restarts_without_its_data_arrive_once_in_order(hookd_factory, own_redis):
     daemon = hookd_factory(redis_url=own_redis.url)
     client = own_redis.client()
     send_framed(daemon, "before", 300)
@@ -423,8 +445,11 @@ def test_events_spooled_while_redis_restarts_without_its_data_arrive_once_in_ord
     stop_wiping_data(own_redis)
     during = send_framed(daemon, "during", 400).handed
     during_client = send_with_client(daemon, "client-during", range(5), "delivered")
-    wait_until(lambda: log_mentions(daemon, "refused the connection"), timeout=30,
-               what="the daemon to log that Redis refused the connection")
+    wait_until(
+        lambda: log_mentions(daemon, "refused the connection"),
+        timeout=30,
+        what="the daemon to log that Redis refused the connection",
+    )
     own_redis.start()
     after = send_framed(daemon, "after", 300).handed
     after_client = send_with_client(daemon, "client-after", range(5), "delivered")
@@ -433,11 +458,17 @@ def test_events_spooled_while_redis_restarts_without_its_data_arrive_once_in_ord
     # What Redis had before the wipe is gone with it; a batch whose answer was lost in the
     # wipe may come back once, but nothing from before may come back twice.
     survivors = [e for e in entries if e[0] not in ("before", "client-before")]
-    assert survivors == ([("during", n) for n in during] + [("client-during", n) for n in during_client]
-                         + [("after", n) for n in after] + [("client-after", n) for n in after_client])
+    assert survivors == (
+        [("during", n) for n in during]
+        + [("client-during", n) for n in during_client]
+        + [("after", n) for n in after]
+        + [("client-after", n) for n in after_client]
+    )
     assert_each_sender_exactly_once_in_order(
-        entries, {"during": during, "client-during": during_client, "after": after,
-                  "client-after": after_client}, lost_with_redis=("before", "client-before"))
+        entries,
+        {"during": during, "client-during": during_client, "after": after, "client-after": after_client},
+        lost_with_redis=("before", "client-before"),
+    )
     assert daemon.inbox() == []
 
 
@@ -456,8 +487,11 @@ def test_redis_out_of_memory_keeps_events_spooled_until_it_has_room(hookd_factor
         sent["during"] = send_framed(daemon, "during", 300).handed
         sent["client-during"] = send_with_client(daemon, "client-during", range(5), "delivered")
         # The OOM error, as redis-py words it (it strips the "OOM" code).
-        wait_until(lambda: log_mentions(daemon, "command not allowed when used memory > 'maxmemory'"),
-                   timeout=30, what="the daemon to log Redis's OOM error")
+        wait_until(
+            lambda: log_mentions(daemon, "command not allowed when used memory > 'maxmemory'"),
+            timeout=30,
+            what="the daemon to log Redis's OOM error",
+        )
         assert client.xlen(STREAM) == 203
     finally:
         client.config_set("maxmemory", 0)
@@ -470,8 +504,7 @@ def test_redis_out_of_memory_keeps_events_spooled_until_it_has_room(hookd_factor
     assert daemon.proc.poll() is None
 
 
-def test_a_read_only_replica_keeps_events_spooled_until_it_is_promoted(hookd_factory, own_redis,
-                                                                       tmp_path):
+def test_a_read_only_replica_keeps_events_spooled_until_it_is_promoted(hookd_factory, own_redis, tmp_path):
     master = RedisServer(tmp_path / "master")
     master.start()
     master.client().config_set("repl-diskless-sync-delay", 0)  # sync at once, not after 5 s
@@ -483,13 +516,19 @@ def test_a_read_only_replica_keeps_events_spooled_until_it_is_promoted(hookd_fac
 
         client.execute_command("REPLICAOF", "127.0.0.1", master.port)
         # Once in sync with its (empty) master, the replica's own data is gone.
-        wait_until(lambda: client.info("replication").get("master_link_status") == "up",
-                   timeout=30, what="the replica to sync with its master")
+        wait_until(
+            lambda: client.info("replication").get("master_link_status") == "up",
+            timeout=30,
+            what="the replica to sync with its master",
+        )
         during = send_framed(daemon, "during", 300).handed
         during_client = send_with_client(daemon, "client-during", range(5), "delivered")
         # The READONLY error, as redis-py words it (it strips the "READONLY" code).
-        wait_until(lambda: log_mentions(daemon, "You can't write against a read only replica"),
-                   timeout=30, what="the daemon to log Redis's READONLY error")
+        wait_until(
+            lambda: log_mentions(daemon, "You can't write against a read only replica"),
+            timeout=30,
+            what="the daemon to log Redis's READONLY error",
+        )
         assert client.xlen(STREAM) == 0
 
         client.execute_command("REPLICAOF", "NO", "ONE")
@@ -499,11 +538,17 @@ def test_a_read_only_replica_keeps_events_spooled_until_it_is_promoted(hookd_fac
     finally:
         master.stop()
     survivors = [e for e in entries if e[0] != "before"]
-    assert survivors == ([("during", n) for n in during] + [("client-during", n) for n in during_client]
-                         + [("after", n) for n in after] + [("client-after", n) for n in after_client])
+    assert survivors == (
+        [("during", n) for n in during]
+        + [("client-during", n) for n in during_client]
+        + [("after", n) for n in after]
+        + [("client-after", n) for n in after_client]
+    )
     assert_each_sender_exactly_once_in_order(
-        entries, {"during": during, "client-during": during_client, "after": after,
-                  "client-after": after_client}, lost_with_redis=("before",))
+        entries,
+        {"during": during, "client-during": during_client, "after": after, "client-after": after_client},
+        lost_with_redis=("before",),
+    )
     assert daemon.inbox() == []
 
 
@@ -518,8 +563,11 @@ def restart_under_load(daemon, raws, real, sig: int, rounds: int, rng: random.Ra
         codes.append(daemon.stop(sig))
         time.sleep(rng.uniform(0.0, 0.3))  # senders meet a dead daemon: hook-send uses the inbox
         with real.paused():
-            wait_until(lambda: all(s.down.is_set() for s in raws), timeout=30,
-                       what="the raw senders to notice and keep their unanswered events")
+            wait_until(
+                lambda: all(s.down.is_set() for s in raws),
+                timeout=30,
+                what="the raw senders to notice and keep their unanswered events",
+            )
             daemon.start()
     time.sleep(0.5)
     return codes
@@ -607,7 +655,7 @@ def spool_records(daemon) -> list[tuple[Path, int, int, int]]:
         pos = 0
         while pos < len(data):
             length, crc = RECORD_HEADER.unpack_from(data, pos)
-            payload = data[pos + 8:pos + 8 + length]
+            payload = data[pos + 8 : pos + 8 + length]
             assert zlib.crc32(payload) == crc
             envelope = msgspec.msgpack.decode(payload)[6]  # the Event's envelope field
             records.append((path, pos, length, json.loads(envelope)["payload"]["n"]))
@@ -692,9 +740,13 @@ def test_a_flipped_byte_mid_segment_loses_only_the_damaged_event(hookd_factory, 
 def test_a_flipped_byte_mid_segment_is_reported_in_the_log(hookd_factory, tmp_path):
     daemon, entries, damaged_n = flip_a_byte_mid_spool(hookd_factory, tmp_path, "data")
     assert ("spooled", damaged_n) not in entries and len(entries) == 599
-    reports = [r for r in log_records(daemon)
-               if r.get("level") in ("warning", "error") and "redis" not in r
-               and ("spool" in r.get("event", "") or "segment" in r)]
+    reports = [
+        r
+        for r in log_records(daemon)
+        if r.get("level") in ("warning", "error")
+        and "redis" not in r
+        and ("spool" in r.get("event", "") or "segment" in r)
+    ]
     assert reports, "the log says nothing about the damaged record that was skipped"
 
 

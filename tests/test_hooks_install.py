@@ -99,8 +99,9 @@ def test_install_into_a_missing_file_creates_it_with_one_hookd_entry_per_default
     found = hookd_handlers(data)
     assert list(found) == list(events.DEFAULT_EVENTS)
     for event, handlers in found.items():
-        assert handlers == [{"type": "command", "command": shlex.join(hook_command(event)),
-                             "timeout": entries.COMMAND_TIMEOUT_S}]
+        assert handlers == [
+            {"type": "command", "command": shlex.join(hook_command(event)), "timeout": entries.COMMAND_TIMEOUT_S}
+        ]
     assert "WorktreeCreate" not in data["hooks"] and "FileChanged" not in data["hooks"]
     assert data["hooks"]["PreToolUse"][0]["matcher"] == "*"
     assert "matcher" not in data["hooks"]["Stop"][0]  # Stop takes no matcher
@@ -156,21 +157,36 @@ def test_a_second_install_changes_nothing(home, capsys):
 def inline_styled(text: str) -> str:
     """Short arrays and flat objects on one line, as prettier and people write them."""
     text = re.sub(r'\[\n\s+("[^"\n]*")\n\s+\]', r"[\1]", text)
-    return re.sub(r'\{\n\s+("[^"\n]+": "[^"\n]*"(?:,\n\s+"[^"\n]+": "[^"\n]*")*)\n\s+\}',
-                  lambda m: "{" + re.sub(r",\n\s+", ", ", m.group(1)) + "}", text)
+    return re.sub(
+        r'\{\n\s+("[^"\n]+": "[^"\n]*"(?:,\n\s+"[^"\n]+": "[^"\n]*")*)\n\s+\}',
+        lambda m: "{" + re.sub(r",\n\s+", ", ", m.group(1)) + "}",
+        text,
+    )
 
 
-@pytest.mark.parametrize("render", [
-    lambda d: json.dumps(d, indent=2) + "\n",
-    lambda d: json.dumps(d, indent=4),
-    lambda d: json.dumps(d, indent="\t", ensure_ascii=False) + "\n",
-    lambda d: json.dumps(d, indent=2, ensure_ascii=False) + "\n",
-    lambda d: json.dumps(d) + "\n",
-    lambda d: json.dumps(d, separators=(",", ":")),
-    lambda d: inline_styled(json.dumps(d, indent=2)) + "\n",
-    lambda d: "{ " + json.dumps(d)[1:-1] + " }\r\n",
-], ids=["2-spaces-escaped", "4-spaces-no-newline", "tabs", "2-spaces-utf8", "one-line",
-        "one-line-compact", "inline-arrays", "spaced-braces-crlf"])
+@pytest.mark.parametrize(
+    "render",
+    [
+        lambda d: json.dumps(d, indent=2) + "\n",
+        lambda d: json.dumps(d, indent=4),
+        lambda d: json.dumps(d, indent="\t", ensure_ascii=False) + "\n",
+        lambda d: json.dumps(d, indent=2, ensure_ascii=False) + "\n",
+        lambda d: json.dumps(d) + "\n",
+        lambda d: json.dumps(d, separators=(",", ":")),
+        lambda d: inline_styled(json.dumps(d, indent=2)) + "\n",
+        lambda d: "{ " + json.dumps(d)[1:-1] + " }\r\n",
+    ],
+    ids=[
+        "2-spaces-escaped",
+        "4-spaces-no-newline",
+        "tabs",
+        "2-spaces-utf8",
+        "one-line",
+        "one-line-compact",
+        "inline-arrays",
+        "spaced-braces-crlf",
+    ],
+)
 def test_install_then_uninstall_gives_back_the_original_bytes(home, render):
     path = user_settings(home)
     path.parent.mkdir()
@@ -192,27 +208,33 @@ def test_uninstall_removes_hookd_handlers_and_nothing_else(home):
     path = user_settings(home)
     path.parent.mkdir()
     ours = entries.command_handler(hook_command("PostToolUse"))
-    shared = {"PostToolUse": [{"matcher": "Edit|Write", "hooks": [OTHER_HOOK, ours]}],
-              "Stop": [{"hooks": [{"type": "command", "command": "python3 /opt/hook_sender.py"}]}]}
+    shared = {
+        "PostToolUse": [{"matcher": "Edit|Write", "hooks": [OTHER_HOOK, ours]}],
+        "Stop": [{"hooks": [{"type": "command", "command": "python3 /opt/hook_sender.py"}]}],
+    }
     path.write_text(json.dumps({"hooks": shared}, indent=2) + "\n")
     assert run_hooks("uninstall") == 0
     data = json.loads(path.read_text())
-    assert data == {"hooks": {"PostToolUse": [{"matcher": "Edit|Write", "hooks": [OTHER_HOOK]}],
-                              "Stop": shared["Stop"]}}
+    assert data == {
+        "hooks": {"PostToolUse": [{"matcher": "Edit|Write", "hooks": [OTHER_HOOK]}], "Stop": shared["Stop"]}
+    }
 
 
-@pytest.mark.parametrize("content, expected", [
-    ('{\n  "model": "opus",\n  "hooks": {\n', "line 4 column 1"),
-    ('{"model": "opus",}', "line 1 column 18"),
-    ("[1, 2]", "not an object"),
-    ('{"hooks": []}', '"hooks" is a JSON array'),
-    ('{"hooks": {"PreToolUse": {"matcher": "*"}}}', "hooks.PreToolUse is a JSON object"),
-    ('{"model": "a", "model": "b"}', "'model' twice"),
-    ('{"x": NaN}', "NaN is not JSON"),
-], ids=["truncated", "trailing-comma", "array", "hooks-list", "event-object", "duplicate-key", "nan"])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ('{\n  "model": "opus",\n  "hooks": {\n', "line 4 column 1"),
+        ('{"model": "opus",}', "line 1 column 18"),
+        ("[1, 2]", "not an object"),
+        ('{"hooks": []}', '"hooks" is a JSON array'),
+        ('{"hooks": {"PreToolUse": {"matcher": "*"}}}', "hooks.PreToolUse is a JSON object"),
+        ('{"model": "a", "model": "b"}', "'model' twice"),
+        ('{"x": NaN}', "NaN is not JSON"),
+    ],
+    ids=["truncated", "trailing-comma", "array", "hooks-list", "event-object", "duplicate-key", "nan"],
+)
 @pytest.mark.parametrize("action", ["install", "uninstall"])
-def test_a_file_that_is_not_a_settings_object_is_refused_and_left_alone(home, capsys, content,
-                                                                        expected, action):
+def test_a_file_that_is_not_a_settings_object_is_refused_and_left_alone(home, capsys, content, expected, action):
     path = user_settings(home)
     path.parent.mkdir()
     path.write_text(content)
@@ -250,8 +272,11 @@ def test_scopes_and_an_explicit_path_name_their_files(home):
     assert run_hooks("install", "--scope", "local", "--events", "Stop") == 0
     other = home / "elsewhere" / "my-settings.json"
     assert run_hooks("install", "--settings", str(other), "--events", "Stop") == 0
-    for path in (home / "project" / ".claude" / "settings.json",
-                 home / "project" / ".claude" / "settings.local.json", other):
+    for path in (
+        home / "project" / ".claude" / "settings.json",
+        home / "project" / ".claude" / "settings.local.json",
+        other,
+    ):
         assert list(hookd_handlers(json.loads(path.read_text()))) == ["Stop"]
     assert not user_settings(home).exists()
 
@@ -283,11 +308,19 @@ def test_write_keeps_the_mode_and_a_symlink(home):
 def test_an_older_install_with_other_paths_is_replaced_found_and_removed(home, capsys):
     path = user_settings(home)
     path.parent.mkdir()
-    old = {"type": "command", "timeout": 5, "command": "/opt/py/bin/python3.11 -I -S -c 'import sys;"
-           "sys.path[:0]=[\"/gone/hookd/client\"];import hook_send;hook_send.exit_after_main()'"}
+    old = {
+        "type": "command",
+        "timeout": 5,
+        "command": "/opt/py/bin/python3.11 -I -S -c 'import sys;"
+        'sys.path[:0]=["/gone/hookd/client"];import hook_send;hook_send.exit_after_main()\'',
+    }
     legacy = {"type": "command", "command": "/gone/.venv/bin/hook-send"}
-    path.write_text(json.dumps({"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [old]}],
-                                          "Notification": [{"hooks": [legacy]}]}}, indent=2))
+    path.write_text(
+        json.dumps(
+            {"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [old]}], "Notification": [{"hooks": [legacy]}]}},
+            indent=2,
+        )
+    )
     assert run_hooks("status", "--scope", "user") == 1
     out = capsys.readouterr().out
     assert "PreToolUse, Notification" in out
@@ -317,9 +350,13 @@ def test_http_mode_writes_http_hooks_with_the_token_from_the_environment_never_t
         if event in ("SessionStart", "Setup", "PreModelSwitch"):
             assert handler["type"] == "command", event
         else:
-            assert handler == {"type": "http", "url": "http://127.0.0.1:8787/hook", "timeout": 2,
-                               "headers": {"Authorization": "Bearer $HOOKD_HTTP_TOKEN"},
-                               "allowedEnvVars": ["HOOKD_HTTP_TOKEN"]}, event
+            assert handler == {
+                "type": "http",
+                "url": "http://127.0.0.1:8787/hook",
+                "timeout": 2,
+                "headers": {"Authorization": "Bearer $HOOKD_HTTP_TOKEN"},
+                "allowedEnvVars": ["HOOKD_HTTP_TOKEN"],
+            }, event
     # Back to command mode: the http entries go, one command entry per event stays.
     assert run_hooks("install") == 0
     found = hookd_handlers(json.loads(user_settings(home).read_text()))
@@ -348,9 +385,11 @@ def test_status_says_where_hookd_is_installed_as_json(home, capsys):
     capsys.readouterr()
     assert run_hooks("status", "--json") == 0
     files = json.loads(capsys.readouterr().out)["files"]
-    assert [f["path"] for f in files] == [str(user_settings(home)),
-                                          str(home / "project" / ".claude" / "settings.json"),
-                                          str(home / "project" / ".claude" / "settings.local.json")]
+    assert [f["path"] for f in files] == [
+        str(user_settings(home)),
+        str(home / "project" / ".claude" / "settings.json"),
+        str(home / "project" / ".claude" / "settings.local.json"),
+    ]
     assert files[2]["events"] == ["PreToolUse", "Stop"] and files[2]["modes"] == ["command"]
     assert files[2]["problems"] == [] and files[0]["exists"] is False
 
@@ -373,9 +412,14 @@ def test_an_old_claude_code_gets_only_the_events_it_knows(home, capsys):
     assert sorted(hookd_handlers(json.loads(user_settings(home).read_text()))) == sorted(events.DEFAULT_EVENTS)
 
 
-@pytest.mark.parametrize("name, expected", [("WorktreeCreate", "must print the new worktree's path"),
-                                            ("FileChanged", "list of files"),
-                                            ("PreToolUze", "is not a Claude Code hook event")])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("WorktreeCreate", "must print the new worktree's path"),
+        ("FileChanged", "list of files"),
+        ("PreToolUze", "is not a Claude Code hook event"),
+    ],
+)
 def test_events_that_an_observer_must_not_hook_are_refused(home, capsys, name, expected):
     assert run_hooks("install", "--events", f"Stop,{name}") == 1
     assert expected in capsys.readouterr().err
@@ -405,8 +449,9 @@ def test_the_installed_command_delivers_the_event_through_a_real_daemon(home, ho
     assert main(["hooks", "install", "--events", "PreToolUse"]) == 0
     [handler] = hookd_handlers(json.loads(user_settings(home).read_text()))["PreToolUse"]
     body = b'{"session_id":"s-install","tool_name":"Bash","tool_input":{"command":"ls"}}'
-    done = subprocess.run(["/bin/sh", "-c", handler["command"]], input=body, capture_output=True,
-                          env=hookd.env, timeout=30)
+    done = subprocess.run(
+        ["/bin/sh", "-c", handler["command"]], input=body, capture_output=True, env=hookd.env, timeout=30
+    )
     assert (done.returncode, done.stdout) == (0, b"")
     [entry] = wait_for_entries(redis_db, 1)
     assert entry[b"hook"] == b"PreToolUse" and entry[b"session"] == b"s-install"
@@ -417,36 +462,50 @@ def run_as_claude_code(handler: dict, payload: bytes, env: dict[str, str]) -> tu
     handler is POSTed the payload, with ``$VAR``/``${VAR}`` in its headers filled from the
     environment for the variables it lists in allowedEnvVars, others left empty."""
     if handler["type"] == "command":
-        done = subprocess.run(["/bin/sh", "-c", handler["command"]], input=payload,
-                              capture_output=True, env=env, timeout=30)
+        done = subprocess.run(
+            ["/bin/sh", "-c", handler["command"]], input=payload, capture_output=True, env=env, timeout=30
+        )
         return (200 if done.returncode == 0 else 500), done.stdout
     allowed = set(handler.get("allowedEnvVars", []))
 
     def fill(value: str) -> str:
-        return re.sub(r"\$\{(\w+)\}|\$(\w+)",
-                      lambda m: env.get(m[1] or m[2], "") if (m[1] or m[2]) in allowed else "", value)
+        return re.sub(
+            r"\$\{(\w+)\}|\$(\w+)", lambda m: env.get(m[1] or m[2], "") if (m[1] or m[2]) in allowed else "", value
+        )
 
     url = handler["url"].removeprefix("http://")
     host_port, _, path = url.partition("/")
     host, _, port = host_port.rpartition(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=handler["timeout"])
     try:
-        conn.request("POST", "/" + path, body=payload,
-                     headers={"Content-Type": "application/json",
-                              **{k: fill(v) for k, v in handler.get("headers", {}).items()}})
+        conn.request(
+            "POST",
+            "/" + path,
+            body=payload,
+            headers={"Content-Type": "application/json", **{k: fill(v) for k, v in handler.get("headers", {}).items()}},
+        )
         response = conn.getresponse()
         return response.status, response.read()
     finally:
         conn.close()
 
 
-def test_every_entry_of_an_http_install_delivers_through_the_real_listener(home, hookd_factory,
-                                                                           redis_db):
+def test_every_entry_of_an_http_install_delivers_through_the_real_listener(home, hookd_factory, redis_db):
     daemon = hookd_factory(http_addr=f"127.0.0.1:{free_port()}")
     token_file = daemon.state_dir / "http.token"
     wait_until(token_file.exists, what="the HTTP listener's token file")
-    assert run_hooks("install", "--mode", "http", "--http-addr", daemon.env["HOOKD_HTTP_ADDR"],
-                     "--http-token-file", str(token_file)) == 0
+    assert (
+        run_hooks(
+            "install",
+            "--mode",
+            "http",
+            "--http-addr",
+            daemon.env["HOOKD_HTTP_ADDR"],
+            "--http-token-file",
+            str(token_file),
+        )
+        == 0
+    )
     installed = hookd_handlers(json.loads(user_settings(home).read_text()))
     corpus = {}
     for path in sorted(CORPUS.glob("*.json")):
@@ -454,8 +513,10 @@ def test_every_entry_of_an_http_install_delivers_through_the_real_listener(home,
     env = {**daemon.env, "HOOKD_HTTP_TOKEN": token_file.read_text().strip()}
     sent = []
     for event, [handler] in installed.items():
-        payload = corpus.get(event) or json.dumps(
-            {"session_id": "s-http-install", "hook_event_name": event, "cwd": "/tmp"}).encode()
+        payload = (
+            corpus.get(event)
+            or json.dumps({"session_id": "s-http-install", "hook_event_name": event, "cwd": "/tmp"}).encode()
+        )
         status, answer = run_as_claude_code(handler, payload, env)
         # A command says nothing; an http hook answers 2xx with an empty JSON object, never
         # text that Claude Code would add to the model's context, nor a decision.
@@ -491,7 +552,8 @@ def claude_code_env(daemon) -> dict[str, str]:
 
 
 def test_paths_set_only_in_the_config_file_reach_the_daemon_through_hook_send(
-        home, hookd_factory, redis_db, monkeypatch, capsys):
+    home, hookd_factory, redis_db, monkeypatch, capsys
+):
     daemon = daemon_with_paths_in_its_config_file(home, hookd_factory, monkeypatch)
     assert main(["hooks", "install", "--events", "PreToolUse,Stop"]) == 0
     found = hookd_handlers(json.loads(user_settings(home).read_text()))
@@ -511,14 +573,16 @@ def test_paths_set_only_in_the_config_file_reach_the_daemon_through_hook_send(
     [where] = described["routes"]
     assert where["this_daemon"] and where["reachable"] and described["problems"] == []
 
-    status = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env,
-                            capture_output=True, text=True, timeout=30)
+    status = subprocess.run(
+        [sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env, capture_output=True, text=True, timeout=30
+    )
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["hooks_problems"] == []
 
 
 def test_hooks_that_would_miss_the_daemon_are_named_with_their_repair(
-        home, hookd_factory, redis_db, monkeypatch, capsys):
+    home, hookd_factory, redis_db, monkeypatch, capsys
+):
     daemon = daemon_with_paths_in_its_config_file(home, hookd_factory, monkeypatch)
     settings = user_settings(home)
     settings.parent.mkdir(parents=True)
@@ -530,8 +594,9 @@ def test_hooks_that_would_miss_the_daemon_are_named_with_their_repair(
     out = capsys.readouterr().out
     assert "would miss it" in out and f"hookd hooks install --settings {settings}" in out
 
-    status = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env,
-                            capture_output=True, text=True, timeout=30)
+    status = subprocess.run(
+        [sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env, capture_output=True, text=True, timeout=30
+    )
     assert status.returncode == 1, status.stderr  # degraded: its events go elsewhere
     document = json.loads(status.stdout)
     [problem] = document["hooks_problems"]
@@ -544,21 +609,23 @@ def test_hooks_that_would_miss_the_daemon_are_named_with_their_repair(
 
 
 @pytest.mark.process
-def test_a_hook_whose_interpreter_is_gone_is_reported_by_run_and_status(home, hookd_factory,
-                                                                       redis_db):
+def test_a_hook_whose_interpreter_is_gone_is_reported_by_run_and_status(home, hookd_factory, redis_db):
     settings = user_settings(home)
     settings.parent.mkdir(parents=True)
     gone = str(home / "pyenv" / "versions" / "3.11.4" / "bin" / "python3.11")
     argv = [gone] + hook_command("PreToolUse")[1:]
-    settings.write_text(json.dumps({"hooks": {"PreToolUse": [
-        {"matcher": "*", "hooks": [entries.command_handler(argv)]}]}}, indent=2))
+    settings.write_text(
+        json.dumps({"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [entries.command_handler(argv)]}]}}, indent=2)
+    )
     daemon = hookd_factory()
     wait_until(lambda: "hooks_would_miss" in daemon.log_text(), what="the warning at start")
-    [record] = [json.loads(line) for line in daemon.log_text().splitlines()
-                if "hooks_would_miss" in line and gone in line]
+    [record] = [
+        json.loads(line) for line in daemon.log_text().splitlines() if "hooks_would_miss" in line and gone in line
+    ]
     assert record["events"] == ["PreToolUse"] and record["repair"].startswith("hookd hooks install")
-    status = subprocess.run([sys.executable, "-m", "hookd", "status"], env=daemon.env,
-                            capture_output=True, text=True, timeout=30)
+    status = subprocess.run(
+        [sys.executable, "-m", "hookd", "status"], env=daemon.env, capture_output=True, text=True, timeout=30
+    )
     assert status.returncode == 1 and gone in status.stdout and "no longer exists" in status.stdout
     assert f"hookd hooks install --settings {settings}" in status.stdout
 
@@ -579,13 +646,13 @@ def test_a_route_is_read_back_from_a_command(tmp_path):
     from hookd.hooks.command import hook_command_line, route
 
     environ = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": "/run/user/1000"}
-    line = hook_command_line("Stop", str(tmp_path / "my sock" / "h.sock"), str(tmp_path / "state"),
-                             environ)
+    line = hook_command_line("Stop", str(tmp_path / "my sock" / "h.sock"), str(tmp_path / "state"), environ)
     assert line.startswith("env ")
     where = route(line, environ)
     assert where.socket == str(tmp_path / "my sock" / "h.sock")
     assert where.inbox == str(tmp_path / "state" / "inbox")
     # On hook-send's defaults the command carries nothing.
-    plain = hook_command_line("Stop", "/run/user/1000/hookd/hookd.sock",
-                              str(tmp_path / ".local" / "state" / "hookd"), environ)
+    plain = hook_command_line(
+        "Stop", "/run/user/1000/hookd/hookd.sock", str(tmp_path / ".local" / "state" / "hookd"), environ
+    )
     assert not plain.startswith("env ")

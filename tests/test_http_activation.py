@@ -36,21 +36,58 @@ class HttpActivatedHookd(ActivatedHookd):
         if tool is None:
             pytest.fail("systemd-socket-activate is missing: run `make setup`")
         self.socket.parent.mkdir(mode=0o700)
-        hookd = [sys.executable, "-m", "hookd", "run", "--socket", str(self.socket),
-                 "--control-socket", str(self.control_socket), "--state-dir", str(self.state_dir),
-                 "--redis-url", self.env["HOOKD_REDIS_URL"], "--config", self.env["HOOKD_CONFIG"],
-                 "--spare-inbox", self.env["HOOKD_SPARE_INBOX"],
-                 "--spool-reserve-bytes", self.env["HOOKD_SPOOL_RESERVE_BYTES"],
-                 "--http-addr", self.http_addr, "--log-format", "json"]
+        hookd = [
+            sys.executable,
+            "-m",
+            "hookd",
+            "run",
+            "--socket",
+            str(self.socket),
+            "--control-socket",
+            str(self.control_socket),
+            "--state-dir",
+            str(self.state_dir),
+            "--redis-url",
+            self.env["HOOKD_REDIS_URL"],
+            "--config",
+            self.env["HOOKD_CONFIG"],
+            "--spare-inbox",
+            self.env["HOOKD_SPARE_INBOX"],
+            "--spool-reserve-bytes",
+            self.env["HOOKD_SPOOL_RESERVE_BYTES"],
+            "--http-addr",
+            self.http_addr,
+            "--log-format",
+            "json",
+        ]
         self.log = open(self.log_path, "ab")
         from test_socket_activation import SUPERVISOR
+
         self.proc = subprocess.Popen(
-            [tool, "-l", str(self.socket), "-l", str(self.control_socket), "-l", self.http_addr,
-             "--fdname=hookd:control:http", "sh", "-c", SUPERVISOR, "supervise",
-             str(self.stop_file), *hookd],
-            stdout=subprocess.DEVNULL, stderr=self.log, cwd=REPO)
-        wait_until(lambda: self.socket.exists() and self.control_socket.exists(),
-                   what="systemd-socket-activate to bind the sockets")
+            [
+                tool,
+                "-l",
+                str(self.socket),
+                "-l",
+                str(self.control_socket),
+                "-l",
+                self.http_addr,
+                "--fdname=hookd:control:http",
+                "sh",
+                "-c",
+                SUPERVISOR,
+                "supervise",
+                str(self.stop_file),
+                *hookd,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            cwd=REPO,
+        )
+        wait_until(
+            lambda: self.socket.exists() and self.control_socket.exists(),
+            what="systemd-socket-activate to bind the sockets",
+        )
         return self
 
 
@@ -79,9 +116,16 @@ class Poster(threading.Thread):
         while not self.stop_event.is_set():
             conn = http.client.HTTPConnection("127.0.0.1", self.daemon_.port, timeout=60)
             try:
-                conn.request("POST", "/hook", body=faults.body(self.sender, n),
-                             headers={"Authorization": f"Bearer {self.token}",
-                                      "Content-Type": "application/json", "Connection": "close"})
+                conn.request(
+                    "POST",
+                    "/hook",
+                    body=faults.body(self.sender, n),
+                    headers={
+                        "Authorization": f"Bearer {self.token}",
+                        "Content-Type": "application/json",
+                        "Connection": "close",
+                    },
+                )
                 response = conn.getresponse()
                 answer = response.read()
                 if response.status == 200:
@@ -108,14 +152,24 @@ def test_http_posts_through_graceful_restarts_are_all_answered_and_arrive_once(a
     try:
         for _ in range(3):
             floor = [len(p.handed) + 5 for p in posters]
-            wait_until(lambda: all(len(p.handed) >= f for p, f in zip(posters, floor)), timeout=60,
-                       what="each poster to get five more answers")
+            wait_until(
+                lambda: all(len(p.handed) >= f for p, f in zip(posters, floor)),
+                timeout=60,
+                what="each poster to get five more answers",
+            )
             os.kill(pid, signal.SIGTERM)
-            pid = wait_until(lambda: activated.serving_pid(other_than=pid), timeout=60,
-                             interval=0.005, what="the supervisor to start hookd again")
+            pid = wait_until(
+                lambda: activated.serving_pid(other_than=pid),
+                timeout=60,
+                interval=0.005,
+                what="the supervisor to start hookd again",
+            )
         floor = [len(p.handed) + 5 for p in posters]
-        wait_until(lambda: all(len(p.handed) >= f for p, f in zip(posters, floor)), timeout=60,
-                   what="each poster to get answers after the last restart")
+        wait_until(
+            lambda: all(len(p.handed) >= f for p, f in zip(posters, floor)),
+            timeout=60,
+            what="each poster to get answers after the last restart",
+        )
     finally:
         stop.set()
         for p in posters:
@@ -150,9 +204,7 @@ def test_the_rendered_units_hold_the_http_port_when_http_addr_is_set(tmp_path):
     result = verify(tmp_path, rendered)
     assert result.returncode == 0, result.stderr
     plist = plistlib.loads(units.launchd_plist(inst, "/Users/me").encode())
-    assert plist["Sockets"]["Http"] == {"SockNodeName": "127.0.0.1", "SockServiceName": "8787",
-                                        "SockType": "stream"}
+    assert plist["Sockets"]["Http"] == {"SockNodeName": "127.0.0.1", "SockServiceName": "8787", "SockType": "stream"}
     plain = units.systemd_units(installation(tmp_path))
     assert "ListenStream=127" not in plain["hookd.socket"]
-    assert "Http" not in plistlib.loads(units.launchd_plist(installation(tmp_path), "/Users/me")
-                                        .encode())["Sockets"]
+    assert "Http" not in plistlib.loads(units.launchd_plist(installation(tmp_path), "/Users/me").encode())["Sockets"]

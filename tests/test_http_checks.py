@@ -30,12 +30,15 @@ def head(method: bytes = b"POST", url: bytes = b"/hook", origin: bool = False) -
     return Head(method, url, b"Bearer t", b"localhost", origin)
 
 
-@pytest.mark.parametrize("gate, request_head, status", [
-    # without the token nothing else is looked at: not the path, the method or the Origin
-    (Gate(token_ok=False, host_ok=False), head(b"GET", b"/nowhere", origin=True), 401),
-    (Gate(host_ok=False), head(b"GET", b"/nowhere", origin=True), 421),
-    (Gate(), head(b"GET", b"/nowhere", origin=True), 403),
-])
+@pytest.mark.parametrize(
+    "gate, request_head, status",
+    [
+        # without the token nothing else is looked at: not the path, the method or the Origin
+        (Gate(token_ok=False, host_ok=False), head(b"GET", b"/nowhere", origin=True), 401),
+        (Gate(host_ok=False), head(b"GET", b"/nowhere", origin=True), 421),
+        (Gate(), head(b"GET", b"/nowhere", origin=True), 403),
+    ],
+)
 def test_who_sends_is_judged_before_what_is_sent(gate, request_head, status):
     verdict = check_head(gate, request_head)
     assert verdict.refusal is not None and verdict.refusal.status == status
@@ -49,12 +52,15 @@ def test_a_401_asks_for_a_bearer_token():
     assert verdict.refusal is not None and b"WWW-Authenticate: Bearer\r\n" in verdict.refusal.data
 
 
-@pytest.mark.parametrize("url, method, status, hook", [
-    (b"/other", b"POST", 404, None),
-    (b"/hook/bad%20name", b"POST", 404, "bad name"),
-    (b"/hook", b"GET", 405, None),
-    (b"/hook/Stop", b"PUT", 405, "Stop"),
-])
+@pytest.mark.parametrize(
+    "url, method, status, hook",
+    [
+        (b"/other", b"POST", 404, None),
+        (b"/hook/bad%20name", b"POST", 404, "bad name"),
+        (b"/hook", b"GET", 405, None),
+        (b"/hook/Stop", b"PUT", 405, "Stop"),
+    ],
+)
 def test_a_tokened_request_to_the_wrong_place_is_refused_as_authorized(url, method, status, hook):
     gate = Gate()
     verdict = check_head(gate, head(method, url))
@@ -63,9 +69,10 @@ def test_a_tokened_request_to_the_wrong_place_is_refused_as_authorized(url, meth
     assert gate.logged[0][0] == status
 
 
-@pytest.mark.parametrize("url, hook", [(b"/hook", None), (b"/hook/", None),
-                                       (b"/hook/PreToolUse?x=1", "PreToolUse"),
-                                       (b"/hook/my.event-1", "my.event-1")])
+@pytest.mark.parametrize(
+    "url, hook",
+    [(b"/hook", None), (b"/hook/", None), (b"/hook/PreToolUse?x=1", "PreToolUse"), (b"/hook/my.event-1", "my.event-1")],
+)
 def test_a_good_request_is_taken_with_the_event_name_its_path_gives(url, hook):
     gate = Gate()
     verdict = check_head(gate, head(url=url))

@@ -19,7 +19,6 @@ from hookd.config import ConfigError
 from hookd.console.settings import load
 
 
-
 def start_http_hookd(hookd_factory, **settings):
     daemon = hookd_factory(http_addr=f"127.0.0.1:{free_port()}", **settings)
     daemon.http_port = int(daemon.env["HOOKD_HTTP_ADDR"].rpartition(":")[2])
@@ -96,11 +95,14 @@ def test_the_event_name_in_the_path_is_used_only_when_the_payload_has_none(http_
 def test_a_missing_or_wrong_token_gets_401_and_nothing_is_published(http_hookd, redis_db):
     wrong = "w" * 43
     conn = connect(http_hookd)
-    for headers in ({}, {"Authorization": f"Bearer {wrong}"}, {"Authorization": "Bearer "},
-                    {"Authorization": f"Basic {http_hookd.token}"},
-                    {"Authorization": f"Bearer {http_hookd.token}x"}):
-        response, body = post(conn, b'{"hook_event_name": "Stop", "session_id": "intruder"}',
-                              None, **headers)
+    for headers in (
+        {},
+        {"Authorization": f"Bearer {wrong}"},
+        {"Authorization": "Bearer "},
+        {"Authorization": f"Basic {http_hookd.token}"},
+        {"Authorization": f"Bearer {http_hookd.token}x"},
+    ):
+        response, body = post(conn, b'{"hook_event_name": "Stop", "session_id": "intruder"}', None, **headers)
         assert response.status == 401, headers
         assert json.loads(body)["error"] == "unauthorized"
     response, _ = post(conn, b'{"hook_event_name": "Stop", "session_id": "owner"}', http_hookd.token)
@@ -111,14 +113,17 @@ def test_a_missing_or_wrong_token_gets_401_and_nothing_is_published(http_hookd, 
     assert redis_db.xlen("hookd:events") == 1
     log = http_hookd.log_text()
     assert http_hookd.token not in log and wrong not in log
-    assert any(r.get("event") == "http_request_refused" and r.get("status") == 401
-               for r in log_records(log))
+    assert any(r.get("event") == "http_request_refused" and r.get("status") == 401 for r in log_records(log))
 
 
 def test_bad_json_gets_400_and_the_next_request_on_the_same_connection_goes_through(http_hookd, redis_db):
     conn = connect(http_hookd)
-    for bad, reason in ((b'{"hook_event_name": "Stop",', "not_json"), (b"[1, 2]", "not_object"),
-                        (b"", "empty"), (b'{"a": "\xff"}', "invalid_utf8")):
+    for bad, reason in (
+        (b'{"hook_event_name": "Stop",', "not_json"),
+        (b"[1, 2]", "not_object"),
+        (b"", "empty"),
+        (b'{"a": "\xff"}', "invalid_utf8"),
+    ):
         response, body = post(conn, bad, http_hookd.token)
         assert response.status == 400, bad
         assert json.loads(body)["error"] == reason
@@ -141,15 +146,25 @@ def test_a_body_over_the_limit_gets_413_and_the_connection_is_closed(hookd_facto
     assert response.getheader("Connection") == "close"
     conn.close()
     conn = connect(daemon)  # chunked: no length to check up front
-    conn.request("POST", "/hook", body=iter([big[:1000], big[1000:]]), encode_chunked=True,
-                 headers={"Authorization": f"Bearer {daemon.token}"})
+    conn.request(
+        "POST",
+        "/hook",
+        body=iter([big[:1000], big[1000:]]),
+        encode_chunked=True,
+        headers={"Authorization": f"Bearer {daemon.token}"},
+    )
     response = conn.getresponse()
     assert response.status == 413 and json.loads(response.read())["error"] == "too_large"
     conn.close()
     conn = connect(daemon)
     small = b'{"hook_event_name": "Stop", "session_id": "small"}'
-    conn.request("POST", "/hook", body=iter([small[:10], small[10:]]), encode_chunked=True,
-                 headers={"Authorization": f"Bearer {daemon.token}"})
+    conn.request(
+        "POST",
+        "/hook",
+        body=iter([small[:10], small[10:]]),
+        encode_chunked=True,
+        headers={"Authorization": f"Bearer {daemon.token}"},
+    )
     assert conn.getresponse().status == 200
     (fields,) = wait_for_entries(redis_db, 1)
     assert fields[b"session"] == b"small"
@@ -177,8 +192,11 @@ def test_other_methods_and_paths_are_refused_and_the_connection_stays_usable(htt
 
 def test_pipelined_requests_are_answered_in_order(http_hookd, redis_db):
     def request(body: bytes) -> bytes:
-        return (b"POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
-                b"Content-Length: %d\r\n\r\n%s" % (http_hookd.token.encode(), len(body), body))
+        return b"POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s" % (
+            http_hookd.token.encode(),
+            len(body),
+            body,
+        )
 
     with socket.create_connection(("127.0.0.1", http_hookd.http_port), timeout=10) as s:
         s.sendall(request(b'{"session_id": "1"}') + request(b"nope") + request(b'{"session_id": "3"}'))
@@ -193,8 +211,10 @@ def test_pipelined_requests_are_answered_in_order(http_hookd, redis_db):
 
 def test_nothing_after_a_request_that_asks_to_close_is_taken(http_hookd, redis_db):
     def request(body: bytes, connection: bytes) -> bytes:
-        return (b"POST /hook HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\nConnection: %s\r\n"
-                b"Content-Length: %d\r\n\r\n%s" % (http_hookd.token.encode(), connection, len(body), body))
+        return (
+            b"POST /hook HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\nConnection: %s\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (http_hookd.token.encode(), connection, len(body), body)
+        )
 
     with socket.create_connection(("127.0.0.1", http_hookd.http_port), timeout=10) as s:
         s.sendall(request(b'{"session_id": "first"}', b"close") + request(b'{"session_id": "2"}', b"keep-alive"))
@@ -210,8 +230,10 @@ def test_nothing_after_a_request_that_asks_to_close_is_taken(http_hookd, redis_d
 def test_a_slow_client_gets_408_and_a_silent_one_is_closed(hookd_factory, redis_db):
     daemon = start_http_hookd(hookd_factory, client_timeout_s="0.5")
     with socket.create_connection(("127.0.0.1", daemon.http_port), timeout=10) as s:
-        s.sendall(b"POST /hook HTTP/1.1\r\nHost: [::1]\r\nAuthorization: Bearer %s\r\n"
-                  b"Content-Length: 100\r\n\r\n{\"hook" % daemon.token.encode())
+        s.sendall(
+            b"POST /hook HTTP/1.1\r\nHost: [::1]\r\nAuthorization: Bearer %s\r\n"
+            b'Content-Length: 100\r\n\r\n{"hook' % daemon.token.encode()
+        )
         answer = b"".join(iter(lambda: s.recv(65536), b""))
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"] == "timeout"
@@ -248,8 +270,7 @@ def test_addresses_the_config_accepts_and_refuses(tmp_path):
     base = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}
     for addr in ("127.0.0.1:8787", "[::1]:8787", "localhost:8787", "127.0.0.2:1"):
         assert load(environ={**base, "HOOKD_HTTP_ADDR": addr}).http_addr == addr
-    for addr in ("0.0.0.0:8787", "192.168.1.5:80", "[::]:8787", "example.com:80", "127.0.0.1",
-                 "127.0.0.1:0", ":8787"):
+    for addr in ("0.0.0.0:8787", "192.168.1.5:80", "[::]:8787", "example.com:80", "127.0.0.1", "127.0.0.1:0", ":8787"):
         with pytest.raises(ConfigError, match="http_addr"):
             load(environ={**base, "HOOKD_HTTP_ADDR": addr})
     public = load(environ={**base, "HOOKD_HTTP_ADDR": "0.0.0.0:8787", "HOOKD_HTTP_ALLOW_PUBLIC": "true"})
@@ -274,8 +295,7 @@ def test_a_token_file_others_can_read_stops_the_start(hookd_factory, tmp_path):
     token_file.parent.mkdir(mode=0o700)
     token_file.write_text("s" * 40 + "\n")
     token_file.chmod(0o644)
-    daemon = hookd_factory(start=False, http_addr=f"127.0.0.1:{free_port()}",
-                           http_token_file=str(token_file))
+    daemon = hookd_factory(start=False, http_addr=f"127.0.0.1:{free_port()}", http_token_file=str(token_file))
     daemon.start(wait=False)
     assert daemon.proc.wait(30) == 1
     log = daemon.log_text()
@@ -291,8 +311,7 @@ def test_a_token_file_others_can_read_stops_the_start(hookd_factory, tmp_path):
 def test_an_acknowledged_event_survives_redis_down_and_kill_9(hookd_factory, tmp_path):
     redis = RedisServer(tmp_path / "late-redis")
     daemon = start_http_hookd(hookd_factory, redis_url=redis.url, spool_fsync="batch")
-    response, body = post(connect(daemon), b'{"hook_event_name": "Stop", "session_id": "kept"}',
-                          daemon.token)
+    response, body = post(connect(daemon), b'{"hook_event_name": "Stop", "session_id": "kept"}', daemon.token)
     assert (response.status, body) == (200, b"{}")
     daemon.proc.kill()  # the 200 promised the event was on disk
     daemon.proc.wait()
@@ -328,8 +347,10 @@ def test_a_request_arriving_during_shutdown_is_finished_and_kept(hookd_factory, 
     daemon = start_http_hookd(hookd_factory)
     body = b'{"hook_event_name": "Stop", "session_id": "in-flight"}'
     with socket.create_connection(("127.0.0.1", daemon.http_port), timeout=10) as s:
-        s.sendall(b"POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s"
-                  % (daemon.token.encode(), len(body), body[:10]))
+        s.sendall(
+            b"POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s"
+            % (daemon.token.encode(), len(body), body[:10])
+        )
         time.sleep(0.3)
         daemon.proc.send_signal(signal.SIGTERM)
         time.sleep(0.3)
@@ -345,20 +366,32 @@ def test_status_shows_the_listener_and_its_answers(http_hookd, redis_db):
     conn = connect(http_hookd)
     post(conn, b'{"hook_event_name": "Stop"}', http_hookd.token)
     post(conn, b'{"hook_event_name": "Stop"}', "wrong-token-value-000000")
-    out = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"], env=http_hookd.env,
-                         capture_output=True, timeout=30, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-m", "hookd", "status", "--json"],
+        env=http_hookd.env,
+        capture_output=True,
+        timeout=30,
+        cwd=REPO,
+    )
     status = json.loads(out.stdout)
     assert status["http"]["addr"] == http_hookd.env["HOOKD_HTTP_ADDR"]
     assert status["http"]["by_status"] == {"200": 1, "401": 1}
     assert status["http"]["connections"] == 1
-    text = subprocess.run([sys.executable, "-m", "hookd", "status"], env=http_hookd.env,
-                          capture_output=True, timeout=30, cwd=REPO, text=True).stdout
+    text = subprocess.run(
+        [sys.executable, "-m", "hookd", "status"],
+        env=http_hookd.env,
+        capture_output=True,
+        timeout=30,
+        cwd=REPO,
+        text=True,
+    ).stdout
     assert f"http://{http_hookd.env['HOOKD_HTTP_ADDR']}/hook" in text and "401 1" in text
 
 
 def test_without_http_addr_no_port_is_opened_and_status_says_nothing_of_http(hookd, redis_db):
-    out = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"], env=hookd.env,
-                         capture_output=True, timeout=30, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-m", "hookd", "status", "--json"], env=hookd.env, capture_output=True, timeout=30, cwd=REPO
+    )
     assert json.loads(out.stdout)["http"] is None
     assert not (hookd.state_dir / "http.token").exists()
     assert os.path.exists(hookd.socket)

@@ -26,8 +26,12 @@ BODY = b'{"hook_event_name": "Stop", "session_id": "matrix"}'
 def http_daemon(tmp_path_factory, redis_server):
     from conftest import Hookd
 
-    daemon = Hookd(tmp_path_factory.mktemp("httpsec"), redis_server.url,
-                   http_addr=f"127.0.0.1:{free_port()}", max_event_bytes=str(MAX_BODY))
+    daemon = Hookd(
+        tmp_path_factory.mktemp("httpsec"),
+        redis_server.url,
+        http_addr=f"127.0.0.1:{free_port()}",
+        max_event_bytes=str(MAX_BODY),
+    )
     daemon.start()
     daemon.port = int(daemon.env["HOOKD_HTTP_ADDR"].rpartition(":")[2])
     wait_until(lambda: (daemon.state_dir / "http.token").exists(), what="the token")
@@ -61,8 +65,9 @@ def exchange(port: int, head: bytes, body: bytes = b"") -> tuple[int, dict[str, 
     return int(lines[0].split()[1]), headers, rest
 
 
-def head(port: int, authorization: str | None, host: str | None, length: int,
-         method: str = "POST", extra: str = "") -> bytes:
+def head(
+    port: int, authorization: str | None, host: str | None, length: int, method: str = "POST", extra: str = ""
+) -> bytes:
     lines = [f"{method} /hook HTTP/1.1"]
     if host is not None:
         lines.append(f"Host: {host}".replace("PORT", str(port)))
@@ -74,14 +79,25 @@ def head(port: int, authorization: str | None, host: str | None, length: int,
 
 TOKENS = ["missing", "wrong", "short", "long", "basic", "valid"]
 SIZES = ["small", "oversize"]
-HOSTS = {"127.0.0.1:PORT": True, "localhost": True, "[::1]:PORT": True,
-         "evil.example": False, "127.0.0.1.evil.example:PORT": False, None: False}
+HOSTS = {
+    "127.0.0.1:PORT": True,
+    "localhost": True,
+    "[::1]:PORT": True,
+    "evil.example": False,
+    "127.0.0.1.evil.example:PORT": False,
+    None: False,
+}
 
 
 def authorization(kind: str, token: str) -> str | None:
-    return {"missing": None, "wrong": "Bearer " + "w" * len(token), "short": "Bearer x",
-            "long": "Bearer " + "y" * 10_000, "basic": f"Basic {token}",
-            "valid": f"Bearer {token}"}[kind]
+    return {
+        "missing": None,
+        "wrong": "Bearer " + "w" * len(token),
+        "short": "Bearer x",
+        "long": "Bearer " + "y" * 10_000,
+        "basic": f"Basic {token}",
+        "valid": f"Bearer {token}",
+    }[kind]
 
 
 def test_the_matrix_token_first_then_host_then_size_and_never_cors(http_daemon, redis_db):
@@ -92,8 +108,8 @@ def test_the_matrix_token_first_then_host_then_size_and_never_cors(http_daemon, 
         length = len(BODY) if size == "small" else 50 * MAX_BODY
         body = BODY if size == "small" else b"{" + b"x" * 100  # the rest never needs to come
         status, headers, answer = exchange(
-            http_daemon.port, head(http_daemon.port, authorization(token_kind, http_daemon.token),
-                                   host, length), body)
+            http_daemon.port, head(http_daemon.port, authorization(token_kind, http_daemon.token), host, length), body
+        )
         case = (token_kind, size, host)
         assert not [h for h in headers if h.startswith("access-control-")], case
         if token_kind != "valid":
@@ -117,21 +133,30 @@ def test_the_matrix_token_first_then_host_then_size_and_never_cors(http_daemon, 
     refused = status["http"]["refused"]
     for reason, count in expected_counts.items():
         assert refused.get(reason, 0) - before["http"]["refused"].get(reason, 0) == count, reason
-    assert status["counters"]["rejected"].get("too_large", 0) - \
-        before["counters"]["rejected"].get("too_large", 0) == too_large
+    assert (
+        status["counters"]["rejected"].get("too_large", 0) - before["counters"]["rejected"].get("too_large", 0)
+        == too_large
+    )
     assert redis_db.xlen("hookd:events") == ok
     log = http_daemon.log_text()
     assert http_daemon.token not in log and "y" * 100 not in log
 
 
 def test_a_preflight_and_a_web_page_are_refused_without_cors(http_daemon):
-    preflight = ("OPTIONS /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
-                 "Access-Control-Request-Method: POST\r\n"
-                 "Access-Control-Request-Headers: authorization\r\n\r\n").encode()
+    preflight = (
+        "OPTIONS /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
+        "Access-Control-Request-Method: POST\r\n"
+        "Access-Control-Request-Headers: authorization\r\n\r\n"
+    ).encode()
     status, headers, _ = exchange(http_daemon.port, preflight)
     assert status == 401 and not [h for h in headers if h.startswith("access-control-")]
-    page = head(http_daemon.port, f"Bearer {http_daemon.token}", "localhost", len(BODY),
-                extra="Origin: http://localhost:3000\r\n")
+    page = head(
+        http_daemon.port,
+        f"Bearer {http_daemon.token}",
+        "localhost",
+        len(BODY),
+        extra="Origin: http://localhost:3000\r\n",
+    )
     status, headers, answer = exchange(http_daemon.port, page, BODY)
     assert status == 403 and json.loads(answer)["error"] == "forbidden_origin"
     assert not [h for h in headers if h.startswith("access-control-")]
@@ -146,12 +171,10 @@ def test_a_flood_of_bad_requests_is_counted_exactly_and_logged_once_per_reason(h
     refused = request(str(http_daemon.socket.parent / "control.sock"), "status")["http"]["refused"]
     assert refused["bad_header"] - before.get("bad_header", 0) == 200
     assert refused["unauthorized"] - before.get("unauthorized", 0) == 200
-    new = [r for r in log_records(http_daemon.log_text())[lines_before:]
-           if r.get("event") == "http_request_refused"]
+    new = [r for r in log_records(http_daemon.log_text())[lines_before:] if r.get("event") == "http_request_refused"]
     # One line per reason per interval: the earlier tests' lines may hold this interval's slot.
     assert len(new) <= 2, new
-    assert not [r for r in log_records(http_daemon.log_text())[lines_before:]
-                if r.get("event") == "event_rejected"]
+    assert not [r for r in log_records(http_daemon.log_text())[lines_before:] if r.get("event") == "event_rejected"]
 
 
 def test_the_throttle_writes_one_line_per_interval_carrying_the_count():
@@ -171,11 +194,28 @@ def test_the_throttle_writes_one_line_per_interval_carrying_the_count():
 def test_which_host_headers_name_this_listener():
     from hookd.ingest.http_setup import allowed_hosts, host_of
 
-    loopback = [b"localhost", b"LOCALHOST:8787", b"localhost.", b"127.0.0.1", b"127.0.0.1:80",
-                b"127.9.9.9:1", b"[::1]", b"[::1]:8787"]
+    loopback = [
+        b"localhost",
+        b"LOCALHOST:8787",
+        b"localhost.",
+        b"127.0.0.1",
+        b"127.0.0.1:80",
+        b"127.9.9.9:1",
+        b"[::1]",
+        b"[::1]:8787",
+    ]
     assert all(host_of(v, loopback_only=True) for v in loopback)
-    others = [b"evil.example", b"127.0.0.1.evil.example", b"localhost.evil.example:80", b"[::1]x",
-              b"::1", b"0.0.0.0", b"10.0.0.1:8787", b"", b"localhost:80:80"]
+    others = [
+        b"evil.example",
+        b"127.0.0.1.evil.example",
+        b"localhost.evil.example:80",
+        b"[::1]x",
+        b"::1",
+        b"0.0.0.0",
+        b"10.0.0.1:8787",
+        b"",
+        b"localhost:80:80",
+    ]
     assert not any(host_of(v, loopback_only=True) for v in others)
     assert allowed_hosts("127.0.0.1:8787", False, "box.lan") == frozenset()  # only when public
     assert allowed_hosts("0.0.0.0:8787", True, "Box.LAN, other.") == {"box.lan", "other"}

@@ -165,8 +165,7 @@ def test_durable_through_waits_for_a_flush_then_answers_at_once(tmp_path):
 
     async def run() -> None:
         await asyncio.wait_for(flusher.wait_durable(0), 1)  # nothing written: nothing to wait for
-        spool.append(Event(seq=1, host="h", event_id="e1", hook="Stop", session="s", tool="",
-                           envelope=b"{}"))
+        spool.append(Event(seq=1, host="h", event_id="e1", hook="Stop", session="s", tool="", envelope=b"{}"))
         pending = flusher.durable_through(1)
         await asyncio.sleep(0.05)
         assert not pending.done()  # no flush has run yet
@@ -181,8 +180,7 @@ def test_durable_through_waits_for_a_flush_then_answers_at_once(tmp_path):
     spool.close()
 
 
-def test_a_rotation_while_the_thread_flushes_does_not_leave_the_events_segment_behind(
-        tmp_path, monkeypatch):
+def test_a_rotation_while_the_thread_flushes_does_not_leave_the_events_segment_behind(tmp_path, monkeypatch):
     """The fsync runs in a thread while the loop writes on. If the spool starts a new segment
     during the flush, after sync took its list of retired segments, the segment that holds the
     events waited for is retired unflushed; "durable through N" must still mean it is on disk."""
@@ -195,14 +193,23 @@ def test_a_rotation_while_the_thread_flushes_does_not_leave_the_events_segment_b
         segment = spool.writing_segment
         while spool.writing_segment == segment:
             n += 1
-            spool.append(Event(seq=n, host="h", event_id=f"e{n}", hook="Stop", session="s",
-                               tool="", envelope=b'{"pad": "%s"}' % (b"x" * 1000)))
+            spool.append(
+                Event(
+                    seq=n,
+                    host="h",
+                    event_id=f"e{n}",
+                    hook="Stop",
+                    session="s",
+                    tool="",
+                    envelope=b'{"pad": "%s"}' % (b"x" * 1000),
+                )
+            )
 
     append_until_rotation()  # segment 0 retired, not yet flushed: the thread's first fsync
-    spool.append(Event(seq=0, host="h", event_id="waited", hook="Stop", session="s", tool="",
-                       envelope=b"{}"))
-    holding = os.path.realpath(os.path.join(spool.directory, sorted(
-        name for name in os.listdir(spool.directory) if name.endswith(".seg"))[-1]))
+    spool.append(Event(seq=0, host="h", event_id="waited", hook="Stop", session="s", tool="", envelope=b"{}"))
+    holding = os.path.realpath(
+        os.path.join(spool.directory, sorted(name for name in os.listdir(spool.directory) if name.endswith(".seg"))[-1])
+    )
     through = spool.appended
     fsynced: list[str] = []
     real_fsync = os.fsync

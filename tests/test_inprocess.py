@@ -27,8 +27,12 @@ def _fds() -> set[str]:
 
 
 def _globals() -> dict:
-    return {"sigterm": signal.getsignal(signal.SIGTERM), "sigint": signal.getsignal(signal.SIGINT),
-            "excepthook": threading.excepthook, "structlog": structlog.get_config()}
+    return {
+        "sigterm": signal.getsignal(signal.SIGTERM),
+        "sigint": signal.getsignal(signal.SIGINT),
+        "excepthook": threading.excepthook,
+        "structlog": structlog.get_config(),
+    }
 
 
 def test_twenty_daemons_leave_no_thread_fd_or_handler_behind(hookd_factory, redis_db):
@@ -50,8 +54,12 @@ def test_a_stop_drains_like_a_signal(hookd, redis_db):
     wait_for_entries(redis_db, 1)
     assert hookd.stop() == 0
     events = [r["event"] for r in log_records(hookd.log_text())]
-    assert events.index("hookd_started") < events.index("stop_requested") \
-        < events.index("hookd_stopping") < events.index("hookd_stopped")
+    assert (
+        events.index("hookd_started")
+        < events.index("stop_requested")
+        < events.index("hookd_stopping")
+        < events.index("hookd_stopped")
+    )
 
 
 def test_two_daemons_log_each_to_its_own_lines(hookd_factory, redis_db):
@@ -69,10 +77,15 @@ def _config(tmp_path, redis_url: str, **settings: str):
     base.mkdir(exist_ok=True)
     (base / "config.toml").write_text("")
     sock_dir = f"/tmp/hookd-test-{os.getpid()}-{id(base):x}"
-    env = {"HOOKD_STATE_DIR": str(base / "state"), "HOOKD_SOCKET": f"{sock_dir}/hookd.sock",
-           "HOOKD_REDIS_URL": redis_url, "HOOKD_CONFIG": str(base / "config.toml"),
-           "HOOKD_SPARE_INBOX": str(base / "spare"), "HOOKD_SPOOL_RESERVE_BYTES": str(1 << 20),
-           **{f"HOOKD_{k.upper()}": v for k, v in settings.items()}}
+    env = {
+        "HOOKD_STATE_DIR": str(base / "state"),
+        "HOOKD_SOCKET": f"{sock_dir}/hookd.sock",
+        "HOOKD_REDIS_URL": redis_url,
+        "HOOKD_CONFIG": str(base / "config.toml"),
+        "HOOKD_SPARE_INBOX": str(base / "spare"),
+        "HOOKD_SPOOL_RESERVE_BYTES": str(1 << 20),
+        **{f"HOOKD_{k.upper()}": v for k, v in settings.items()},
+    }
     return load(environ=env)
 
 
@@ -107,8 +120,12 @@ def test_a_start_that_fails_on_the_metrics_port_closes_what_it_opened(tmp_path, 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        config = _config(tmp_path, redis_server.url, http_addr=f"127.0.0.1:{free_port()}",
-                         metrics_addr=f"127.0.0.1:{taken.getsockname()[1]}")
+        config = _config(
+            tmp_path,
+            redis_server.url,
+            http_addr=f"127.0.0.1:{free_port()}",
+            metrics_addr=f"127.0.0.1:{taken.getsockname()[1]}",
+        )
         _failed_start_cleans_up(config, OSError)
 
 
@@ -134,8 +151,13 @@ def test_running_daemon_on_the_tests_loop_with_a_given_client(tmp_path, redis_se
         async with running_daemon(config, log_path=str(log_path), redis=client) as daemon:
             assert daemon.redis is client
             sender = await asyncio.create_subprocess_exec(
-                BARE_PYTHON, "-I", "-S", str(CLIENT), stdin=asyncio.subprocess.PIPE,
-                env={"HOOKD_SOCKET": config.socket, "HOOKD_STATE_DIR": config.state_dir})
+                BARE_PYTHON,
+                "-I",
+                "-S",
+                str(CLIENT),
+                stdin=asyncio.subprocess.PIPE,
+                env={"HOOKD_SOCKET": config.socket, "HOOKD_STATE_DIR": config.state_dir},
+            )
             await sender.communicate(EVENT)
             assert sender.returncode == 0
             for _ in range(500):
@@ -173,8 +195,7 @@ def test_signals_stop_a_daemon_that_handles_them_and_are_given_back(tmp_path, re
     finally:
         structlog.configure(**before["structlog"])
     assert _globals() == before
-    assert any(r["event"] == "signal_received" and r["signal"] == "SIGTERM"
-               for r in log_records(log_path.read_text()))
+    assert any(r["event"] == "signal_received" and r["signal"] == "SIGTERM" for r in log_records(log_path.read_text()))
 
 
 def test_the_everyday_fixture_is_in_process(hookd):

@@ -115,8 +115,9 @@ def layer_of(module: str) -> int:
     for index, (parts, _) in enumerate(LAYERS):
         if part(module) in parts:
             return index
-    raise AssertionError(f"{module} is in no layer: add {part(module)!r} to LAYERS in tests/test_layers.py "
-                         "and to docs/architecture.md")
+    raise AssertionError(
+        f"{module} is in no layer: add {part(module)!r} to LAYERS in tests/test_layers.py and to docs/architecture.md"
+    )
 
 
 def allowed(importer: str, imported: str) -> bool:
@@ -127,8 +128,12 @@ def allowed(importer: str, imported: str) -> bool:
 
 
 def violations(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
-    return {(importer, imported) for importer, targets in graph.items() for imported in targets
-            if not allowed(importer, imported)}
+    return {
+        (importer, imported)
+        for importer, targets in graph.items()
+        for imported in targets
+        if not allowed(importer, imported)
+    }
 
 
 def cycles(graph: dict[str, set[str]]) -> list[set[str]]:
@@ -173,13 +178,14 @@ def test_every_part_of_hookd_has_a_layer():
 
 def test_imports_go_down_the_layers():
     new = sorted(violations(import_graph()) - KNOWN_VIOLATIONS)
-    assert not new, ("imports that go up or sideways between layers (see docs/architecture.md; "
-                     f"move the shared code down instead): {new}")
+    assert not new, (
+        "imports that go up or sideways between layers (see docs/architecture.md; "
+        f"move the shared code down instead): {new}"
+    )
 
 
 def test_there_is_no_new_import_cycle():
-    new = [sorted(cycle) for cycle in cycles(import_graph())
-           if not any(cycle <= known for known in KNOWN_CYCLES)]
+    new = [sorted(cycle) for cycle in cycles(import_graph()) if not any(cycle <= known for known in KNOWN_CYCLES)]
     assert not new, f"import cycles: {new}"
 
 
@@ -196,17 +202,30 @@ def test_the_known_exceptions_are_still_needed():
 
 # The checker itself, on graphs made up for the purpose: it must be able to fail.
 
+
 def test_the_checker_finds_an_upward_import_and_a_cycle():
-    graph = {"hookd.spool.spool": {"hookd.publish.publisher"}, "hookd.publish.publisher": {"hookd.spool.spool"},
-             "hookd.cli": {"hookd.daemon"}, "hookd.daemon": set()}
+    graph = {
+        "hookd.spool.spool": {"hookd.publish.publisher"},
+        "hookd.publish.publisher": {"hookd.spool.spool"},
+        "hookd.cli": {"hookd.daemon"},
+        "hookd.daemon": set(),
+    }
     assert violations(graph) == {("hookd.spool.spool", "hookd.publish.publisher")}
     assert cycles(graph) == [{"hookd.spool.spool", "hookd.publish.publisher"}]
 
 
 def test_the_checker_reads_every_form_of_import(tmp_path):
     source = tmp_path / "mod.py"
-    source.write_text("import hookd.spool\nfrom hookd import config\nfrom . import segments\n"
-                      "from .records import x\ndef f():\n    from hookd.publish.script import PUBLISH_BATCH\n")
-    known = {"hookd.spool", "hookd.config", "hookd.spool.segments", "hookd.spool.records",
-             "hookd.publish.script", "hookd.spool.mod"}
+    source.write_text(
+        "import hookd.spool\nfrom hookd import config\nfrom . import segments\n"
+        "from .records import x\ndef f():\n    from hookd.publish.script import PUBLISH_BATCH\n"
+    )
+    known = {
+        "hookd.spool",
+        "hookd.config",
+        "hookd.spool.segments",
+        "hookd.spool.records",
+        "hookd.publish.script",
+        "hookd.spool.mod",
+    }
     assert imports("hookd.spool.mod", source, known) == known - {"hookd.spool.mod"}

@@ -150,9 +150,10 @@ def test_signal_stops_cleanly_after_publishing_what_was_accepted(hookd_factory, 
         client.execute_command("CLIENT", "PAUSE", "700", "WRITE")
         replies = raw_frames(daemon, [body(i) for i in range(50)])
         assert len(replies) == 50 and all(r.startswith(b"OK ") for r in replies)
-        wait_until(lambda: any(c.get("name") == "hookd" and "b" in c.get("flags", "")
-                               for c in client.client_list()),
-                   what="the publisher to wait on the paused Redis")
+        wait_until(
+            lambda: any(c.get("name") == "hookd" and "b" in c.get("flags", "") for c in client.client_list()),
+            what="the publisher to wait on the paused Redis",
+        )
         assert client.xlen("hookd:events") == 0
 
         assert daemon.stop(sig) == 0
@@ -226,8 +227,11 @@ def test_redis_down_at_start_events_are_accepted_and_arrive_when_it_comes_up(hoo
     assert daemon.inbox() == [], "the daemon took the events while Redis was down"
 
     def refused_logged():
-        return any(r.get("event") == "redis_down" and "refused the connection" in r["error"] and url in r["error"]
-                   for r in log_records(daemon.log_text()))
+        return any(
+            r.get("event") == "redis_down" and "refused the connection" in r["error"] and url in r["error"]
+            for r in log_records(daemon.log_text())
+        )
+
     wait_until(refused_logged, what="a log line saying Redis refused the connection")
 
     server = RedisServer(tmp_path / "late-redis")
@@ -253,8 +257,10 @@ def test_redis_password_is_never_logged_or_printed(hookd_factory, redis_server, 
     url = f"redis://user:{PASSWORD}@127.0.0.1:{port}/0"
     daemon = hookd_factory(redis_url=url)
     send_ok(daemon, body(1))
-    wait_until(lambda: sum(r.get("event") == "redis_down" for r in log_records(daemon.log_text())) >= 1,
-               what="a log line about Redis being down")
+    wait_until(
+        lambda: sum(r.get("event") == "redis_down" for r in log_records(daemon.log_text())) >= 1,
+        what="a log line about Redis being down",
+    )
 
     for args in (["config"], ["config", "--json"], ["config", "--redis-url", url]):
         result = hookd_command(*args, env=daemon.env)
@@ -285,8 +291,10 @@ def test_print_hook_command_prints_a_fast_command_that_delivers(hookd, redis_db)
     assert result.returncode == 0 and result.stderr == b""
     command = shlex.split(result.stdout.decode())
     # The daemon's paths are not hook-send's defaults: the command carries them.
-    assert command[0] == "env" and command[1:3] == [f"HOOKD_STATE_DIR={hookd.env['HOOKD_STATE_DIR']}",
-                                                     f"HOOKD_SOCKET={hookd.env['HOOKD_SOCKET']}"]
+    assert command[0] == "env" and command[1:3] == [
+        f"HOOKD_STATE_DIR={hookd.env['HOOKD_STATE_DIR']}",
+        f"HOOKD_SOCKET={hookd.env['HOOKD_SOCKET']}",
+    ]
     argv = command[3:]
     assert os.path.isabs(argv[0]) and os.access(argv[0], os.X_OK)
     assert argv[1:3] == ["-I", "-S"]
@@ -307,8 +315,7 @@ def test_print_hook_command_with_an_event_name_passes_it_on(hookd, redis_db):
     result = hookd_command("print-hook-command", "SessionStart", env=hookd.env)
     argv = shlex.split(result.stdout.decode())
     assert argv[4:6] == ["-I", "-S"] and argv[-1] == "SessionStart"
-    run = subprocess.run(argv, input=b'{"session_id": "no-name"}', env=hookd.env,
-                         capture_output=True, timeout=30)
+    run = subprocess.run(argv, input=b'{"session_id": "no-name"}', env=hookd.env, capture_output=True, timeout=30)
     assert (run.returncode, run.stdout, run.stderr) == (0, b"", b"")
     (fields,) = wait_for_entries(redis_db, 1)
     assert fields[b"hook"] == b"SessionStart"

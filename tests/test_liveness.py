@@ -19,8 +19,7 @@ NOW = 1000.0
 
 
 def verdict(progress: Progress, waiting: int = 3, policy: str = "interval") -> list[str]:
-    return stall_reasons(progress, waiting, stall_after_s=5, fsync_policy=policy,
-                         fsync_interval_s=0.2, now=NOW)
+    return stall_reasons(progress, waiting, stall_after_s=5, fsync_policy=policy, fsync_interval_s=0.2, now=NOW)
 
 
 def test_a_publisher_that_tried_recently_or_has_nothing_to_do_is_not_stalled():

@@ -27,8 +27,11 @@ SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 
 def _is_get_logger(node: ast.AST) -> bool:
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name)
-            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "get_logger")
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute | ast.Name)
+        and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "get_logger"
+    )
 
 
 def structlog_calls(tree: ast.AST) -> list[ast.Call]:
@@ -38,19 +41,23 @@ def structlog_calls(tree: ast.AST) -> list[ast.Call]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and _is_get_logger(node.value):
             loggers.update(target.id for target in node.targets if isinstance(target, ast.Name))
-    return [node for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr in LEVELS
-            and ((isinstance(node.func.value, ast.Name) and node.func.value.id in loggers)
-                 or _is_get_logger(node.func.value))]
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in LEVELS
+        and (
+            (isinstance(node.func.value, ast.Name) and node.func.value.id in loggers) or _is_get_logger(node.func.value)
+        )
+    ]
 
 
 def bad_events(source: str, name: str = "<test>") -> list[str]:
     found = []
     for call in structlog_calls(ast.parse(source, name)):
         first = call.args[0] if call.args else None
-        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)
-                and SNAKE_CASE.fullmatch(first.value)):
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str) and SNAKE_CASE.fullmatch(first.value)):
             shown = ast.unparse(first) if first is not None else "(no event)"
             found.append(f"{name}:{call.lineno}: {shown[:80]}")
     return found
@@ -60,20 +67,23 @@ def test_every_log_event_in_hookd_is_a_snake_case_literal():
     paths = sorted((REPO / "hookd").rglob("*.py"))
     calls = sum(len(structlog_calls(ast.parse(p.read_text(), str(p)))) for p in paths)
     assert calls > 50, "the check found almost no log calls: it no longer sees them"
-    problems = [problem for path in paths
-                for problem in bad_events(path.read_text(), str(path.relative_to(REPO)))]
-    assert problems == [], ("log events must be snake_case ids with fields, e.g. "
-                            'log.warning("redis_down", error=...); a sentence goes in hint=:\n'
-                            + "\n".join(problems))
+    problems = [problem for path in paths for problem in bad_events(path.read_text(), str(path.relative_to(REPO)))]
+    assert problems == [], (
+        "log events must be snake_case ids with fields, e.g. "
+        'log.warning("redis_down", error=...); a sentence goes in hint=:\n' + "\n".join(problems)
+    )
 
 
-@pytest.mark.parametrize("source", [
-    'import structlog\nlog = structlog.get_logger("x")\nlog.info(f"{1} is up")\n',
-    'import structlog\nlog = structlog.get_logger("x")\nlog.error("the spool is full", n=1)\n',
-    'import structlog\nlog = structlog.get_logger("x")\nwhat = "a"\nlog.critical(what)\n',
-    'import structlog\ndef f():\n    log = structlog.get_logger("x")\n    log.warning("Bad-Id")\n',
-    'import structlog\nstructlog.get_logger("x").info("hookd is up")\n',
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        'import structlog\nlog = structlog.get_logger("x")\nlog.info(f"{1} is up")\n',
+        'import structlog\nlog = structlog.get_logger("x")\nlog.error("the spool is full", n=1)\n',
+        'import structlog\nlog = structlog.get_logger("x")\nwhat = "a"\nlog.critical(what)\n',
+        'import structlog\ndef f():\n    log = structlog.get_logger("x")\n    log.warning("Bad-Id")\n',
+        'import structlog\nstructlog.get_logger("x").info("hookd is up")\n',
+    ],
+)
 def test_the_check_catches_sentences_f_strings_and_variables(source):
     assert len(bad_events(source)) == 1
 
@@ -89,12 +99,18 @@ def events(logs: list[dict], name: str) -> list[dict]:
 
 def test_redis_down_breaker_open_and_redis_up_are_ids_with_fields(tmp_path):
     redis = RedisServer(tmp_path / "redis")  # not started yet: Redis is down
-    config = Config(redis_url=f"redis://:hunter2-secret@127.0.0.1:{redis.port}/0", state_dir=str(tmp_path),
-                    redis_timeout_s=2, redis_connect_timeout_s=0.5, breaker_failures=2)
+    config = Config(
+        redis_url=f"redis://:hunter2-secret@127.0.0.1:{redis.port}/0",
+        state_dir=str(tmp_path),
+        redis_timeout_s=2,
+        redis_connect_timeout_s=0.5,
+        breaker_failures=2,
+    )
     spool = Spool(config.spool_dir, 1 << 20, "never")
     redis_settings = RedisSettings.from_config(config)
-    publisher = Publisher(PublishSettings.from_config(config), redis_settings, spool, connect(redis_settings),
-                          DaemonState())
+    publisher = Publisher(
+        PublishSettings.from_config(config), redis_settings, spool, connect(redis_settings), DaemonState()
+    )
     spool.append_many([make_event(1), make_event(2)])
 
     async def history() -> list[dict]:
@@ -151,8 +167,7 @@ def test_a_full_spool_and_its_recovery_are_ids_with_fields(tmp_path):
 
 
 def test_drop_oldest_names_what_it_dropped(tmp_path):
-    spool = Spool(str(tmp_path / "spool"), 64 * 1024, "never", max_bytes=256 * 1024,
-                  full_policy="drop_oldest")
+    spool = Spool(str(tmp_path / "spool"), 64 * 1024, "never", max_bytes=256 * 1024, full_policy="drop_oldest")
     with capture_logs() as logs:
         for seq in range(1, 200):
             spool.append(Event(seq, "h", f"id-{seq}", "Stop", "s", "", b"x" * 4000))
@@ -165,8 +180,11 @@ def test_drop_oldest_names_what_it_dropped(tmp_path):
 
 def test_the_publisher_and_spool_modules_are_covered(tmp_path):
     """The AST check reads the modules the events above come from (a moved module is still seen)."""
-    sources = [path.read_text() for folder in ("publish", "spool")
-               for path in (REPO / "hookd" / folder).glob("*.py")]
-    ids = {call.args[0].value for source in sources for call in structlog_calls(ast.parse(source))
-           if call.args and isinstance(call.args[0], ast.Constant)}
+    sources = [path.read_text() for folder in ("publish", "spool") for path in (REPO / "hookd" / folder).glob("*.py")]
+    ids = {
+        call.args[0].value
+        for source in sources
+        for call in structlog_calls(ast.parse(source))
+        if call.args and isinstance(call.args[0], ast.Constant)
+    }
     assert {"redis_down", "redis_up", "breaker_open", "spool_full", "spool_room_again"} <= ids

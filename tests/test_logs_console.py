@@ -16,16 +16,36 @@ from conftest import REPO, wait_until
 from hookd.terminal.text import escaped, one_line_fields
 
 # Each breaks a line, moves the cursor, talks to the terminal or reorders what is shown.
-NASTY = ["\n", "\r", "\r\n", "\x0b", "\x0c", "\x1b[2J", "\x1b]0;pwn\x07", "\x00", "\x08", "\x1c",
-         "\x7f", "\x85", "\x9b31m", "\u2028", "\u2029", "\u202e", "\u2066", "\u200f", "\u061c",
-         "\ufeff"]
+NASTY = [
+    "\n",
+    "\r",
+    "\r\n",
+    "\x0b",
+    "\x0c",
+    "\x1b[2J",
+    "\x1b]0;pwn\x07",
+    "\x00",
+    "\x08",
+    "\x1c",
+    "\x7f",
+    "\x85",
+    "\x9b31m",
+    "\u2028",
+    "\u2029",
+    "\u202e",
+    "\u2066",
+    "\u200f",
+    "\u061c",
+    "\ufeff",
+]
 FORGED = "2026-12-03T12:00:00.000000Z [info     ] event_published hook=Stop"
 
 
 def render(event: str = "e", **fields) -> str:
     """The console renderer as logs.configure sets it up (colours off)."""
-    return structlog.dev.ConsoleRenderer(colors=False)(None, "info", one_line_fields(
-        None, "info", {"event": event, "level": "info", **fields}))
+    return structlog.dev.ConsoleRenderer(colors=False)(
+        None, "info", one_line_fields(None, "info", {"event": event, "level": "info", **fields})
+    )
 
 
 def assert_one_printable_line(line: str) -> None:
@@ -35,8 +55,13 @@ def assert_one_printable_line(line: str) -> None:
 @pytest.mark.parametrize("nasty", NASTY)
 def test_a_value_key_or_event_name_is_one_printable_line(nasty):
     value = f"a{nasty}{FORGED}"
-    for line in (render(hook=value), render(value), render(**{value: 1}), render(hook=[value]),
-                 render(hook=f"no{nasty}space")):
+    for line in (
+        render(hook=value),
+        render(value),
+        render(**{value: 1}),
+        render(hook=[value]),
+        render(hook=f"no{nasty}space"),
+    ):
         assert_one_printable_line(line)
         assert repr(nasty)[1:-1] in line  # shown, as its escape
     assert_one_printable_line(render(hook={"k": value.encode()}))
@@ -44,10 +69,12 @@ def test_a_value_key_or_event_name_is_one_printable_line(nasty):
 
 def test_values_render_as_before_when_there_is_nothing_to_escape():
     fields = {"hook": "Stop", "n": 3, "none": None, "path": "/a b", "ids": ["x", 1], "ok": "héllo"}
-    plain = structlog.dev.ConsoleRenderer(colors=False)(None, "info", {"event": "e", "level": "info",
-                                                                       **fields})
-    assert render(**fields) == plain == ("[info     ] e                              hook=Stop ids=['x', 1] "
-                                         "n=3 none=None ok=héllo path='/a b'")
+    plain = structlog.dev.ConsoleRenderer(colors=False)(None, "info", {"event": "e", "level": "info", **fields})
+    assert (
+        render(**fields)
+        == plain
+        == ("[info     ] e                              hook=Stop ids=['x', 1] n=3 none=None ok=héllo path='/a b'")
+    )
 
 
 def test_a_value_whose_repr_holds_a_newline_is_escaped_too():
@@ -64,9 +91,17 @@ def test_a_traceback_keeps_its_lines_each_indented_and_escaped():
     try:
         raise ValueError(f"bad hook\n{FORGED}\x1b[2J")
     except ValueError:
-        out = structlog.dev.ConsoleRenderer(colors=False)(None, "error", one_line_fields(
-            None, "error", structlog.processors.format_exc_info(
-                None, "error", {"event": "failed", "level": "error", "exc_info": True})))
+        out = structlog.dev.ConsoleRenderer(colors=False)(
+            None,
+            "error",
+            one_line_fields(
+                None,
+                "error",
+                structlog.processors.format_exc_info(
+                    None, "error", {"event": "failed", "level": "error", "exc_info": True}
+                ),
+            ),
+        )
     first, *rest = out.split("\n")
     assert first == "[error    ] failed" and len(rest) >= 3
     assert all(line.startswith("    ") and line.isprintable() for line in rest), rest
@@ -99,8 +134,9 @@ def test_logs_configure_writes_one_line_per_event_in_either_format(log_format, t
     value = "x" + "".join(NASTY) + FORGED
     err = tmp_path / "err"
     with open(err, "wb") as fh:
-        subprocess.run([sys.executable, "-c", SCRIPT, log_format, json.dumps(value)], stderr=fh, check=True,
-                       cwd=REPO, timeout=30)
+        subprocess.run(
+            [sys.executable, "-c", SCRIPT, log_format, json.dumps(value)], stderr=fh, check=True, cwd=REPO, timeout=30
+        )
     data = err.read_bytes()
     text = data.decode()
     lines = text.split("\n")
@@ -120,8 +156,10 @@ def test_a_hook_name_from_the_frame_header_forges_no_log_line(hookd_factory, red
     daemon = hookd_factory(log_format=log_format)
     # A new line after a newline; and, with nothing a repr would be asked for (no space, quote
     # or newline), escape sequences, line separators and a bidi override.
-    hooks = [f"Stop\n{FORGED}\x1b[2J\x1b]0;pwn\x07\r\u2028\x85\u202eevil",
-             "Stop\x1b[2J\x1b]0;pwn\x07\x1b[1A\u2028\x85\x0b\u202eevil"]
+    hooks = [
+        f"Stop\n{FORGED}\x1b[2J\x1b]0;pwn\x07\r\u2028\x85\u202eevil",
+        "Stop\x1b[2J\x1b]0;pwn\x07\x1b[1A\u2028\x85\x0b\u202eevil",
+    ]
     body = b"not json"
     for hook in hooks:
         header = f"HOOKD/1 {len(body)} hook={quote(hook, safe='')}\n".encode()

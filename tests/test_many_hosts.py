@@ -66,7 +66,8 @@ def assert_exactly_once_in_order(rows: list[tuple[int, str, int]], handed: dict[
         assert got[sender] == numbers, (
             f"{sender}: {len(numbers)} handed over, {len(got[sender])} published; "
             f"missing {sorted(set(numbers) - set(got[sender]))[:20]}, "
-            f"repeated {sorted(n for n, c in collections.Counter(got[sender]).items() if c > 1)[:20]}")
+            f"repeated {sorted(n for n, c in collections.Counter(got[sender]).items() if c > 1)[:20]}"
+        )
 
 
 def two_hosts(hookd_factory) -> dict:
@@ -80,18 +81,19 @@ def test_two_hosts_sending_at_once_each_arrive_once_in_their_own_order(hookd_fac
     daemons = two_hosts(hookd_factory)
     senders = [ClientSender(daemons[host], f"{host}-{i}", count=30) for host in HOSTS for i in range(2)]
     with running(*senders):
-        wait_until(lambda: not any(s.is_alive() for s in senders), timeout=300, interval=0.2,
-                   what="the senders to finish")
+        wait_until(
+            lambda: not any(s.is_alive() for s in senders), timeout=300, interval=0.2, what="the senders to finish"
+        )
     assert [p for s in senders for p in s.problems] == []
     entries = finish(daemons, redis_db)
     for host in HOSTS:
-        assert_exactly_once_in_order(entries[host], {s.sender: s.handed for s in senders
-                                                     if s.sender.startswith(host)})
+        assert_exactly_once_in_order(entries[host], {s.sender: s.handed for s in senders if s.sender.startswith(host)})
     # each host's mark is its own last seq: neither holds the other back
     marks = redis_db.hgetall("{hookd:events}:hwm")
     assert set(marks) == {f"{h}/{instance_of(daemons[h])}".encode() for h in HOSTS}
     assert {int(marks[f"{h}/{instance_of(daemons[h])}".encode()]) for h in HOSTS} == {
-        host_entries(redis_db)[h][-1][0] for h in HOSTS}
+        host_entries(redis_db)[h][-1][0] for h in HOSTS
+    }
 
 
 def instance_of(daemon) -> str:
@@ -109,8 +111,9 @@ def test_two_daemons_sharing_a_host_name_each_arrive_once_in_their_own_order(hoo
     assert len(set(instances.values())) == 2
     senders = [ClientSender(daemons[name], f"{name}-{i}", count=30) for name in daemons for i in range(2)]
     with running(*senders):
-        wait_until(lambda: not any(s.is_alive() for s in senders), timeout=300, interval=0.2,
-                   what="the senders to finish")
+        wait_until(
+            lambda: not any(s.is_alive() for s in senders), timeout=300, interval=0.2, what="the senders to finish"
+        )
     assert [p for s in senders for p in s.problems] == []
     for name, daemon in daemons.items():
         assert client_send(daemon, f"end-{name}", 0) == "delivered"
@@ -130,8 +133,7 @@ def test_two_daemons_sharing_a_host_name_each_arrive_once_in_their_own_order(hoo
     for name, instance in instances.items():
         rows = by_instance[instance]
         assert rows[-1][1] == f"end-{name}"
-        assert_exactly_once_in_order(rows[:-1], {s.sender: s.handed for s in senders
-                                                 if s.sender.startswith(name)})
+        assert_exactly_once_in_order(rows[:-1], {s.sender: s.handed for s in senders if s.sender.startswith(name)})
 
 
 @pytest.mark.process
@@ -141,13 +143,15 @@ def test_a_host_killed_and_restarted_mid_flow_still_publishes_each_event_once(ho
     # alpha: the real hook-send and a fast raw sender (which keeps unanswered frames in the
     # inbox, as hook-send does); beta: the real hook-send, undisturbed
     raw = FramedSender(daemons["alpha"], "alpha-raw", chunk=20, rate=1000)
-    senders = [ClientSender(daemons["alpha"], "alpha-0", interval=0.005),
-               ClientSender(daemons["beta"], "beta-0", interval=0.005), raw]
+    senders = [
+        ClientSender(daemons["alpha"], "alpha-0", interval=0.005),
+        ClientSender(daemons["beta"], "beta-0", interval=0.005),
+        raw,
+    ]
     with running(*senders):
         restart_under_load(daemons["alpha"], [raw], senders[0], signal.SIGKILL, rounds=3, rng=rng)
     assert [p for s in senders for p in s.problems] == []
-    print(f"seed {SEED}; raw {raw.oks} OK, {raw.inboxed} inbox; "
-          f"clients {[dict(s.outcomes) for s in senders[:2]]}")
+    print(f"seed {SEED}; raw {raw.oks} OK, {raw.inboxed} inbox; clients {[dict(s.outcomes) for s in senders[:2]]}")
     assert raw.oks and senders[0].handed and senders[1].handed
     entries = finish(daemons, redis_db)
     assert_exactly_once_in_order(entries["alpha"], {"alpha-raw": raw.handed, "alpha-0": senders[0].handed})

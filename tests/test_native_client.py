@@ -155,8 +155,9 @@ def home(tmp_path, monkeypatch):
 
 def installed(home: Path) -> dict[str, list[dict]]:
     data = json.loads((home / "home" / ".claude" / "settings.json").read_text())
-    return {event: [h for g in groups for h in g["hooks"] if entries.is_hookd(h)]
-            for event, groups in data["hooks"].items()}
+    return {
+        event: [h for g in groups for h in g["hooks"] if entries.is_hookd(h)] for event, groups in data["hooks"].items()
+    }
 
 
 @needs_cc
@@ -215,8 +216,9 @@ def test_the_installed_native_command_delivers_through_a_real_daemon(home, hookd
     [handler] = installed(home)["PreToolUse"]
     assert entries.client_of(handler) == "native"
     body = b'{"session_id":"s-native","tool_name":"Bash","tool_input":{"command":"ls"}}'
-    done = subprocess.run(["/bin/sh", "-c", handler["command"]], input=body, capture_output=True,
-                          env=hookd.env, timeout=30)
+    done = subprocess.run(
+        ["/bin/sh", "-c", handler["command"]], input=body, capture_output=True, env=hookd.env, timeout=30
+    )
     assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
     [entry] = wait_for_entries(redis_db, 1)
     assert entry[b"hook"] == b"PreToolUse" and entry[b"session"] == b"s-native"
@@ -226,12 +228,20 @@ def test_the_installed_native_command_delivers_through_a_real_daemon(home, hookd
 
 
 BUILT_IN = [
-    ("PreToolUse", b'{"hook_event_name":"PreToolUse","session_id":"s1","tool_name":"Bash",'
-                   b'"tool_input":{"command":"ls -la"},"tool_use_id":"t1"}'),
-    ("PostToolUse", b'{"hook_event_name":"PostToolUse","session_id":"s1","tool_name":"Bash",'
-                    b'"tool_input":{"command":"ls -la"},"tool_response":{"stdout":"x"},"tool_use_id":"t1"}'),
-    ("UserPromptSubmit", '{"hook_event_name":"UserPromptSubmit","session_id":"s1","prompt":"caf\u00e9 \u2028 \\t"}'
-                         .encode()),
+    (
+        "PreToolUse",
+        b'{"hook_event_name":"PreToolUse","session_id":"s1","tool_name":"Bash",'
+        b'"tool_input":{"command":"ls -la"},"tool_use_id":"t1"}',
+    ),
+    (
+        "PostToolUse",
+        b'{"hook_event_name":"PostToolUse","session_id":"s1","tool_name":"Bash",'
+        b'"tool_input":{"command":"ls -la"},"tool_response":{"stdout":"x"},"tool_use_id":"t1"}',
+    ),
+    (
+        "UserPromptSubmit",
+        '{"hook_event_name":"UserPromptSubmit","session_id":"s1","prompt":"caf\u00e9 \u2028 \\t"}'.encode(),
+    ),
     ("Stop", b'{"hook_event_name":"Stop","session_id":"s1"}'),
     ("Future", b'{"hook_event_name":"SomethingNew","session_id":"s2","new_field":[1,2,{"x":null}]}'),
 ]
@@ -241,14 +251,20 @@ VARYING_CLIENT = {"pid", "ppid", "handoff_id"}
 
 
 def events_to_send() -> list[tuple[str, bytes]]:
-    corpus = [(json.loads(p.read_bytes()).get("hook_event_name", "x"), p.read_bytes())
-              for p in sorted(CORPUS.glob("*.json"))]  # a user's clone has no ../shared
+    corpus = [
+        (json.loads(p.read_bytes()).get("hook_event_name", "x"), p.read_bytes()) for p in sorted(CORPUS.glob("*.json"))
+    ]  # a user's clone has no ../shared
     return BUILT_IN + corpus
 
 
 def send(cmd, daemon, body, hook, **env):
-    return subprocess.run([*cmd, hook], input=body, capture_output=True, timeout=30,
-                          env={**daemon.env, "CLAUDE_PROJECT_DIR": "/home/me/my project/\u00e9 %41 100%", **env})
+    return subprocess.run(
+        [*cmd, hook],
+        input=body,
+        capture_output=True,
+        timeout=30,
+        env={**daemon.env, "CLAUDE_PROJECT_DIR": "/home/me/my project/\u00e9 %41 100%", **env},
+    )
 
 
 def comparable(fields: dict[bytes, bytes]) -> dict:
@@ -296,14 +312,19 @@ def test_events_both_clients_left_in_the_inbox_arrive_in_send_order(hookd_factor
 
 
 @pytest.mark.process
-def test_an_event_the_native_client_gave_up_on_while_hookd_stalled_is_published_once(hookd, redis_db,
-                                                                                     native_client):
+def test_an_event_the_native_client_gave_up_on_while_hookd_stalled_is_published_once(hookd, redis_db, native_client):
     def one(n, timeout_ms="10000"):
         body = json.dumps({"hook_event_name": "Stop", "session_id": f"s{n}"}).encode()
         done = send([native_client], hookd, body, "Stop", HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS=timeout_ms)
         assert (done.returncode, done.stdout) == (0, b"")
-        return "delivered" if b"event delivered" in done.stderr else "inbox" if b"saved to inbox" in done.stderr \
+        return (
+            "delivered"
+            if b"event delivered" in done.stderr
+            else "inbox"
+            if b"saved to inbox" in done.stderr
             else done.stderr
+        )
+
     assert one(0) == "delivered"
     os.kill(hookd.proc.pid, signal.SIGSTOP)
     try:
@@ -322,7 +343,12 @@ def test_an_event_the_native_client_gave_up_on_while_hookd_stalled_is_published_
 
 def test_the_native_client_runs_without_any_environment(native_client, tmp_path):
     # Claude Code passes its environment; a bare one must still give a well-formed run, exit 0.
-    done = subprocess.run([native_client, "Stop"], input=b"{}", capture_output=True, timeout=10,
-                          env={"HOOKD_STATE_DIR": str(tmp_path / "state"), "HOOKD_SPARE_INBOX": str(tmp_path / "spare")})
+    done = subprocess.run(
+        [native_client, "Stop"],
+        input=b"{}",
+        capture_output=True,
+        timeout=10,
+        env={"HOOKD_STATE_DIR": str(tmp_path / "state"), "HOOKD_SPARE_INBOX": str(tmp_path / "spare")},
+    )
     assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
     assert len(os.listdir(tmp_path / "state" / "inbox")) == 1

@@ -141,6 +141,7 @@ def answer(reply: bytes, early: bool = False):
         else:
             read_frame(conn)
         conn.sendall(reply)
+
     return behave
 
 
@@ -166,23 +167,36 @@ SCENARIOS = {
     "long-line": dict(daemon=answer(b"X" * 5000), env={"HOOKD_DEBUG": "1"}),
     "odd-answer": dict(daemon=answer(b"'\"\\\t\x00\x7f\xc2\x85\xff\xe2\x82 caf\xc3\xa9\n"), env={"HOOKD_DEBUG": "1"}),
     "reset": dict(daemon=reset, env={"HOOKD_DEBUG": "1"}),
-    "early-too-large": dict(daemon=answer(b"ERR too_large x\n", early=True), stdin=b"[" + b"1," * 1_500_000 + b"1]",
-                            env={"HOOKD_SEND_TIMEOUT_MS": "10000"}),
+    "early-too-large": dict(
+        daemon=answer(b"ERR too_large x\n", early=True),
+        stdin=b"[" + b"1," * 1_500_000 + b"1]",
+        env={"HOOKD_SEND_TIMEOUT_MS": "10000"},
+    ),
     "absent-huge": dict(stdin=b'{"x":"' + b"y" * 2_000_000 + b'"}', env={"HOOKD_SEND_TIMEOUT_MS": "10000"}),
     "absent-empty": dict(stdin=b""),
     "stuck-stdin": dict(stdin=None, env={"HOOKD_SEND_TIMEOUT_MS": "100", "HOOKD_DEBUG": "1"}),
     "lost": dict(env={"HOOKD_STATE_DIR": "/dev/null", "HOOKD_SPARE_INBOX": "/dev/null/x"}),
     "no-spare": dict(env={"HOOKD_STATE_DIR": "/dev/null", "HOOKD_SPARE_INBOX": ""}, unset=("XDG_RUNTIME_DIR",)),
     "refused-dir": dict(daemon=answer(b"OK 1\n"), open_dir=True),
-    "state-open-inbox-link": dict(setup=lambda w: ((w / "state").mkdir(), os.chmod(w / "state", 0o777),
-                                                   (w / "spare").symlink_to(w))),
-    "peer-refused": dict(daemon=answer(b"OK 1\n"), env={"HOOKD_DEBUG": "1"}, peer_nobody=True,
-                         expect=b"(peer uid 65534)"),
-    "inbox-link-expect": dict(setup=lambda w: ((w / "state").mkdir(mode=0o700),
-                                               (w / "state" / "inbox").symlink_to(w)), expect=b"a symbolic link"),
+    "state-open-inbox-link": dict(
+        setup=lambda w: ((w / "state").mkdir(), os.chmod(w / "state", 0o777), (w / "spare").symlink_to(w))
+    ),
+    "peer-refused": dict(
+        daemon=answer(b"OK 1\n"), env={"HOOKD_DEBUG": "1"}, peer_nobody=True, expect=b"(peer uid 65534)"
+    ),
+    "inbox-link-expect": dict(
+        setup=lambda w: ((w / "state").mkdir(mode=0o700), (w / "state" / "inbox").symlink_to(w)),
+        expect=b"a symbolic link",
+    ),
     "long-values": dict(daemon=answer(b"OK 1\n"), args=["H" * 5000], env={"CLAUDE_PROJECT_DIR": "/p" * 3000}),
-    "long-paths": dict(env={"HOOKD_SOCKET": "/" + "s" * 5000, "HOOKD_STATE_DIR": "/" + "d" * 5000,
-                            "HOOKD_SPARE_INBOX": "/" + "e/" * 3000, "HOOKD_DEBUG": "1"}),
+    "long-paths": dict(
+        env={
+            "HOOKD_SOCKET": "/" + "s" * 5000,
+            "HOOKD_STATE_DIR": "/" + "d" * 5000,
+            "HOOKD_SPARE_INBOX": "/" + "e/" * 3000,
+            "HOOKD_DEBUG": "1",
+        }
+    ),
     "no-env": dict(bare=True),
     "help": dict(args=["--help"]),
     "version": dict(args=["--version"]),
@@ -196,9 +210,15 @@ def test_the_client_suite_situations_leave_no_sanitizer_report(sanitized, work, 
     sock_dir.mkdir(mode=0o777 if s.get("open_dir") else 0o700)
     if s.get("open_dir"):
         os.chmod(sock_dir, 0o777)
-    env = {"HOME": str(work), "HOOKD_SOCKET": str(sock_dir / "hookd.sock"), "HOOKD_STATE_DIR": str(work / "state"),
-           "HOOKD_SPARE_INBOX": str(work / "spare"), "CLAUDE_PROJECT_DIR": "/home/me/my project",
-           **SAN_ENV, **s.get("env", {})}
+    env = {
+        "HOME": str(work),
+        "HOOKD_SOCKET": str(sock_dir / "hookd.sock"),
+        "HOOKD_STATE_DIR": str(work / "state"),
+        "HOOKD_SPARE_INBOX": str(work / "spare"),
+        "CLAUDE_PROJECT_DIR": "/home/me/my project",
+        **SAN_ENV,
+        **s.get("env", {}),
+    }
     for key in s.get("unset", ()):
         env.pop(key, None)
     if "setup" in s:
@@ -214,14 +234,24 @@ def test_the_client_suite_situations_leave_no_sanitizer_report(sanitized, work, 
         if s.get("stdin", BODY) is None:  # a pipe nobody writes to or closes: only the deadline ends it
             read_end, write_end = os.pipe()
             try:
-                done = subprocess.run([sanitized, *s.get("args", ["PreToolUse"])], stdin=read_end,
-                                      capture_output=True, env=env, timeout=30)
+                done = subprocess.run(
+                    [sanitized, *s.get("args", ["PreToolUse"])],
+                    stdin=read_end,
+                    capture_output=True,
+                    env=env,
+                    timeout=30,
+                )
             finally:
                 os.close(read_end)
                 os.close(write_end)
         else:
-            done = subprocess.run([sanitized, *s.get("args", ["PreToolUse"])], input=s.get("stdin", BODY),
-                                  capture_output=True, env=env, timeout=30)
+            done = subprocess.run(
+                [sanitized, *s.get("args", ["PreToolUse"])],
+                input=s.get("stdin", BODY),
+                capture_output=True,
+                env=env,
+                timeout=30,
+            )
     finally:
         if daemon:
             daemon.close()
@@ -236,8 +266,23 @@ def test_the_client_suite_situations_leave_no_sanitizer_report(sanitized, work, 
 
 
 SEEDS = [p.read_bytes() for p in sorted(CORPUS.glob("*.json"))[:8]] + [BODY, b"{}", b""]
-TIMEOUTS = ["", "abc", "-1", "0", "1_0_0", " 120 ", "99999999999999999999999", "0x10", "+80", "1e3", "1__0",
-            "_1", "\t90\n", "-", "60"]
+TIMEOUTS = [
+    "",
+    "abc",
+    "-1",
+    "0",
+    "1_0_0",
+    " 120 ",
+    "99999999999999999999999",
+    "0x10",
+    "+80",
+    "1e3",
+    "1__0",
+    "_1",
+    "\t90\n",
+    "-",
+    "60",
+]
 
 
 def mutate(rng: random.Random, data: bytes) -> bytes:
@@ -250,9 +295,9 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
         elif op == 1:
             b[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 16)))
         elif op == 2:
-            del b[at:at + rng.randint(1, 64)]
+            del b[at : at + rng.randint(1, 64)]
         elif op == 3:
-            b[at:at] = b[max(0, at - 64):at] * rng.randint(1, 50)
+            b[at:at] = b[max(0, at - 64) : at] * rng.randint(1, 50)
         else:
             b[at:at] = rng.choice([b"\n", b"\x00", b"%", b"\xff", b"\xc3", b"HOOKD/1 ", b"\\u0000"])
     return bytes(b)
@@ -271,7 +316,7 @@ def random_daemon(rng: random.Random):
     def drip(conn):
         read_frame(conn)
         for i in range(0, len(line) + 1, 2):
-            conn.sendall((line + b"\n")[i:i + 2])
+            conn.sendall((line + b"\n")[i : i + 2])
             time.sleep(0.002)
 
     return kind, [
@@ -300,17 +345,27 @@ def one_fuzz_run(sanitized: str, work: Path, seed: int) -> None:
             stdin = b"[" + b"0," * rng.randint(100_000, 1_500_000) + b"0]"
         else:
             stdin = mutate(rng, rng.choice(SEEDS))
-        env = {"HOME": str(box), "HOOKD_SOCKET": str(box / "s"), "HOOKD_STATE_DIR": str(box / "st"),
-               "HOOKD_SPARE_INBOX": str(box / "sp"), "HOOKD_INBOX_FSYNC": rng.choice(["0", "0", "1"]),
-               "HOOKD_SEND_TIMEOUT_MS": rng.choice(TIMEOUTS + [str(rng.randint(10, 400))] * 5),
-               "HOOKD_DEBUG": rng.choice(["1", "0"]), **SAN_ENV}
+        env = {
+            "HOME": str(box),
+            "HOOKD_SOCKET": str(box / "s"),
+            "HOOKD_STATE_DIR": str(box / "st"),
+            "HOOKD_SPARE_INBOX": str(box / "sp"),
+            "HOOKD_INBOX_FSYNC": rng.choice(["0", "0", "1"]),
+            "HOOKD_SEND_TIMEOUT_MS": rng.choice(TIMEOUTS + [str(rng.randint(10, 400))] * 5),
+            "HOOKD_DEBUG": rng.choice(["1", "0"]),
+            **SAN_ENV,
+        }
         if rng.random() < 0.7:
             env["CLAUDE_PROJECT_DIR"] = random_bytes(rng, rng.choice([1, 20, 2000, 5000]), b"\x00").decode(
-                "utf-8", "surrogateescape")
+                "utf-8", "surrogateescape"
+            )
         if rng.random() < 0.1:
             env["HOOKD_STATE_DIR"] = rng.choice(["/dev/null", "/proc/nope", str(box / "s"), ""])
-        args = [] if rng.random() < 0.2 else [random_bytes(rng, rng.choice([1, 12, 300, 5000]), b"\x00").decode(
-            "utf-8", "surrogateescape")]
+        args = (
+            []
+            if rng.random() < 0.2
+            else [random_bytes(rng, rng.choice([1, 12, 300, 5000]), b"\x00").decode("utf-8", "surrogateescape")]
+        )
         kind, behave = random_daemon(rng)
         daemon = FakeDaemon(env["HOOKD_SOCKET"], behave) if behave else None
         try:
@@ -318,8 +373,7 @@ def one_fuzz_run(sanitized: str, work: Path, seed: int) -> None:
         finally:
             if daemon:
                 daemon.close()
-        check(done, f"fuzz seed {seed} (daemon kind {kind}, stdin {len(stdin)} bytes; "
-                    f"replay: HOOKD_FUZZ_SEED={seed})")
+        check(done, f"fuzz seed {seed} (daemon kind {kind}, stdin {len(stdin)} bytes; replay: HOOKD_FUZZ_SEED={seed})")
     finally:
         shutil.rmtree(box, ignore_errors=True)
 

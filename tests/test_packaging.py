@@ -19,8 +19,7 @@ from conftest import REPO
 
 pytestmark = pytest.mark.packaging
 
-SKIP = shutil.ignore_patterns(".git", ".venv", "__pycache__", "build", "dist", "*.egg-info",
-                              ".pytest_cache", ".run")
+SKIP = shutil.ignore_patterns(".git", ".venv", "__pycache__", "build", "dist", "*.egg-info", ".pytest_cache", ".run")
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +30,12 @@ def dist(tmp_path_factory) -> Path:
     shutil.copytree(REPO, source, ignore=SKIP, symlinks=True)
     out = base / "dist"
     # No build isolation: the test extras hold setuptools, so building downloads nothing.
-    built = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out),
-                            str(source)], capture_output=True, text=True, timeout=300)
+    built = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     return out
 
@@ -40,8 +43,12 @@ def dist(tmp_path_factory) -> Path:
 def test_twine_check_passes_and_the_license_is_in_both(dist):
     files = sorted(dist.iterdir())
     assert {f.suffix for f in files} == {".whl", ".gz"}
-    checked = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *map(str, files)],
-                             capture_output=True, text=True, timeout=120)
+    checked = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     [wheel] = dist.glob("*.whl")
     with zipfile.ZipFile(wheel) as archive:
@@ -67,15 +74,34 @@ def installed(dist, tmp_path_factory) -> Path:
     venv = tmp_path_factory.mktemp("fresh") / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     [wheel] = dist.glob("*.whl")
-    purelib = Path(subprocess.run([str(venv / "bin" / "python"), "-c",
-                                   "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                  capture_output=True, text=True, check=True).stdout.strip())
+    purelib = Path(
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     deps = [p for p in site.getsitepackages() + [sysconfig.get_paths()["purelib"]] if os.path.isdir(p)]
     (purelib / "zz-test-dependencies.pth").write_text("\n".join(dict.fromkeys(deps)) + "\n")
-    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"),
-                           "install", "--quiet", "--no-deps", "--no-index",
-                           "--disable-pip-version-check", str(wheel)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if done.returncode != 0 and "no such option: --python" in done.stderr:
         pytest.skip("this pip cannot install into another environment (pip 22.3 or later can)")
     assert done.returncode == 0, done.stderr
@@ -86,8 +112,12 @@ def fresh_terminal(tmp_path: Path, venv: Path) -> dict[str, str]:
     """A new user's shell: the venv's bin on PATH, a new HOME, nothing of hookd's."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    return {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-            "XDG_RUNTIME_DIR": str(tmp_path / "run")}
+    return {
+        "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "XDG_RUNTIME_DIR": str(tmp_path / "run"),
+    }
 
 
 def run(env: dict[str, str], cwd: Path, *argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
@@ -96,8 +126,9 @@ def run(env: dict[str, str], cwd: Path, *argv: str, stdin: bytes = b"") -> subpr
 
 def test_the_console_scripts_work_from_the_wheel_in_a_fresh_terminal(installed, tmp_path):
     env = fresh_terminal(tmp_path, installed)
-    where = run(env, tmp_path, "python", "-c", "import hookd, hookd_client; "
-                "print(hookd.__file__); print(hookd_client.__file__)")
+    where = run(
+        env, tmp_path, "python", "-c", "import hookd, hookd_client; print(hookd.__file__); print(hookd_client.__file__)"
+    )
     assert where.returncode == 0, where.stderr
     assert all(str(installed) in line for line in where.stdout.decode().splitlines())
     assert str(REPO) not in where.stdout.decode()

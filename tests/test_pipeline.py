@@ -58,9 +58,9 @@ def test_inline_replies_keep_the_frames_order_and_an_earlier_copy_gets_its_id(tm
         pipeline, spool, _ = make(tmp_path)
         first = pipeline.take_all([(Header(handoff_id="a1"), body(1))])
         (ok,) = first.replies
-        replies, close, durable = pipeline.take_all([
-            (Header(), body(2)), (Header(handoff_id="a1"), body(1)), (Header(), b"not json"),
-            (Header(), body(3))])
+        replies, close, durable = pipeline.take_all(
+            [(Header(), body(2)), (Header(handoff_id="a1"), body(1)), (Header(), b"not json"), (Header(), body(3))]
+        )
         assert words(replies) == ["OK", "OK", "not_json", "OK"]
         assert replies[1] == ok  # the earlier copy's event id, not spooled again
         assert not close and durable is None  # interval: nothing to wait for
@@ -119,8 +119,7 @@ def test_a_spool_that_cannot_write_refuses_every_event_of_the_run(tmp_path, monk
             raise DiskFull("disk full: no space left")
 
         monkeypatch.setattr(spool, "append_many", full)
-        frames = [(Header(), body(1, pad=LARGE if large else 0)), (Header(), b"not json"),
-                  (Header(), body(2))]
+        frames = [(Header(), body(1, pad=LARGE if large else 0)), (Header(), b"not json"), (Header(), body(2))]
         replies, close, durable = pipeline.take_all(frames)
         if large:
             replies, close = await asyncio.wait_for(durable, 5)

@@ -27,8 +27,15 @@ def outcome(parse, line: bytes):
 
 
 HOOKS = ["PreToolUse", "Stop", "", "Ünïcode", "a b", "50%", "x" * 300]
-PROJECTS = ["/home/dev/src/acme-billing", "", "/tmp/with space", "/srv/ünï/100%", "/" + "p" * 2000,
-            "relative/dir", "C:\\Users\\dev"]
+PROJECTS = [
+    "/home/dev/src/acme-billing",
+    "",
+    "/tmp/with space",
+    "/srv/ünï/100%",
+    "/" + "p" * 2000,
+    "relative/dir",
+    "C:\\Users\\dev",
+]
 
 
 def test_hook_sends_usual_header_takes_the_fast_path():
@@ -44,10 +51,14 @@ def test_every_header_hook_send_writes_parses_as_the_general_parser_does():
     rng = random.Random(7)
     fast = 0
     for _ in range(3000):
-        line = client.make_header(b"x" * rng.randint(0, 5000), hook=rng.choice(HOOKS + [None]),
-                                  project=rng.choice(PROJECTS + [None]),
-                                  sent_ns=rng.randint(0, 10**19), pid=rng.randint(0, 10**7),
-                                  ppid=rng.randint(0, 10**7))[0].rstrip(b"\n")
+        line = client.make_header(
+            b"x" * rng.randint(0, 5000),
+            hook=rng.choice(HOOKS + [None]),
+            project=rng.choice(PROJECTS + [None]),
+            sent_ns=rng.randint(0, 10**19),
+            pid=rng.randint(0, 10**7),
+            ppid=rng.randint(0, 10**7),
+        )[0].rstrip(b"\n")
         fast += _CANONICAL.fullmatch(line) is not None
         assert outcome(parse_header, line) == outcome(parse_any_header, line), line
     assert 500 < fast < 3000  # both paths were taken
@@ -75,7 +86,7 @@ def mutated(rng: random.Random, line: bytes) -> bytes:
         i = rng.randrange(len(parts))
         parts[i] = parts[i] + bytes([rng.randrange(256)])
     elif kind == 7:
-        parts = parts[:rng.randrange(1, len(parts) + 1)]
+        parts = parts[: rng.randrange(1, len(parts) + 1)]
     line = b" ".join(parts)
     if kind == 8:
         line += b" "
@@ -86,18 +97,22 @@ def test_any_other_header_parses_or_is_refused_as_the_general_parser_does():
     client = load_client()
     rng = random.Random(11)
     for _ in range(5000):
-        line = client.make_header(b"{}", hook=rng.choice(HOOKS + [None]),
-                                  project=rng.choice(PROJECTS + [None]))[0].rstrip(b"\n")
+        line = client.make_header(b"{}", hook=rng.choice(HOOKS + [None]), project=rng.choice(PROJECTS + [None]))[
+            0
+        ].rstrip(b"\n")
         for _ in range(rng.randint(1, 3)):
             line = mutated(rng, line)
         assert outcome(parse_header, line) == outcome(parse_any_header, line), line
 
 
-@pytest.mark.parametrize("line", [
-    b"HOOKD/1 10 sent=1 pid=2 ppid=3 id=abc hook=Stop project=/p",
-    b"HOOKD/1 10 sent=1 pid=2 ppid=3 id=abc",
-    b"HOOKD/1 10 sent=1 pid=2 ppid=3 id=abc project=/p",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"HOOKD/1 10 sent=1 pid=2 ppid=3 id=abc hook=Stop project=/p",
+        b"HOOKD/1 10 sent=1 pid=2 ppid=3 id=abc",
+        b"HOOKD/1 10 sent=1 pid=2 ppid=3 id=abc project=/p",
+    ],
+)
 def test_the_fast_path_reads_each_field(line):
     assert _CANONICAL.fullmatch(line) is not None
     assert parse_header(line) == parse_any_header(line)

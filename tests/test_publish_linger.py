@@ -15,8 +15,14 @@ from test_status import live_status, wait_status
 
 
 def frame(n: int) -> bytes:
-    return json.dumps({"hook_event_name": "PreToolUse", "session_id": "linger",
-                       "tool_name": "Bash", "tool_input": {"command": f"echo {n}"}}).encode()
+    return json.dumps(
+        {
+            "hook_event_name": "PreToolUse",
+            "session_id": "linger",
+            "tool_name": "Bash",
+            "tool_input": {"command": f"echo {n}"},
+        }
+    ).encode()
 
 
 def hand_over(daemon, numbers) -> None:

@@ -29,8 +29,9 @@ def make_event(seq: int, host: str = "laptop") -> Event:
 
 
 def setup(tmp_path, redis_url: str, **settings) -> tuple[Publisher, Spool]:
-    config = Config(redis_url=redis_url, state_dir=str(tmp_path), redis_timeout_s=2,
-                    redis_connect_timeout_s=0.5, **settings)
+    config = Config(
+        redis_url=redis_url, state_dir=str(tmp_path), redis_timeout_s=2, redis_connect_timeout_s=0.5, **settings
+    )
     spool = Spool(config.spool_dir, 1 << 20, "never")
     redis = RedisSettings.from_config(config)
     return Publisher(PublishSettings.from_config(config), redis, spool, connect(redis), DaemonState()), spool
@@ -181,8 +182,7 @@ def test_streaming_publishes_every_batch_in_order(tmp_path, redis_server, redis_
     assert publisher.state.published == 2000
 
 
-def test_a_connection_that_fails_in_use_is_dropped_and_never_answers_the_next_command(
-        tmp_path, redis_server, redis_db):
+def test_a_connection_that_fails_in_use_is_dropped_and_never_answers_the_next_command(tmp_path, redis_server, redis_db):
     publisher, _ = setup(tmp_path, redis_server.url)
 
     async def history():

@@ -132,18 +132,28 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-@pytest.mark.parametrize("where", [
-    "{}",
-    "echo {} | base64 -d",
-    'curl -H "X-Auth: $(echo {} | base64 -d)" https://api.example.com',
-    "CREDS={}\nexport CREDS",
-    "registry:\n  credentials: {}\n",
-    "[{}]",
-])
-@pytest.mark.parametrize("credential", [
-    "alice:{secret}", "deploy:{secret}\n", "alice@example.com:{secret}", "__token__:{secret}",
-    "ci-bot:{secret}!#", "AC0123456789abcdef:{secret}",
-])
+@pytest.mark.parametrize(
+    "where",
+    [
+        "{}",
+        "echo {} | base64 -d",
+        'curl -H "X-Auth: $(echo {} | base64 -d)" https://api.example.com',
+        "CREDS={}\nexport CREDS",
+        "registry:\n  credentials: {}\n",
+        "[{}]",
+    ],
+)
+@pytest.mark.parametrize(
+    "credential",
+    [
+        "alice:{secret}",
+        "deploy:{secret}\n",
+        "alice@example.com:{secret}",
+        "__token__:{secret}",
+        "ci-bot:{secret}!#",
+        "AC0123456789abcdef:{secret}",
+    ],
+)
 def test_bare_base64_of_user_and_password_is_redacted_whole(where, credential):
     secret = fake(14)
     run = b64(credential.format(secret=secret))
@@ -154,13 +164,36 @@ def test_bare_base64_of_user_and_password_is_redacted_whole(where, credential):
     assert json.loads(out)["stdout"] == where.format(marker)
 
 
-@pytest.mark.parametrize("decoded", [
-    "user:pass", "user:password", "admin:admin", "admin:changeme", "Aladdin:open sesame",
-    "Note: see the docs", "http://example.com/x", "https://example.com", "localhost:8080", "db:5432",
-    "image:nginx", "key:value", "com.example:artifact", "12:34:56", "sha256:e3b0c44298fc1c149afbf4c8996fb924",
-    "a:b:c:d", "user:/usr/local/bin", "user:${PASSWORD}", "alice:xxxxxxxx", "user:******", "x:abc123",
-    '{"alg":"HS256"}', "name:value with spaces", "user:12345678", "tel:+14155552671",
-])
+@pytest.mark.parametrize(
+    "decoded",
+    [
+        "user:pass",
+        "user:password",
+        "admin:admin",
+        "admin:changeme",
+        "Aladdin:open sesame",
+        "Note: see the docs",
+        "http://example.com/x",
+        "https://example.com",
+        "localhost:8080",
+        "db:5432",
+        "image:nginx",
+        "key:value",
+        "com.example:artifact",
+        "12:34:56",
+        "sha256:e3b0c44298fc1c149afbf4c8996fb924",
+        "a:b:c:d",
+        "user:/usr/local/bin",
+        "user:${PASSWORD}",
+        "alice:xxxxxxxx",
+        "user:******",
+        "x:abc123",
+        '{"alg":"HS256"}',
+        "name:value with spaces",
+        "user:12345678",
+        "tel:+14155552671",
+    ],
+)
 def test_base64_of_text_that_is_no_credential_is_kept(decoded):
     run = b64(decoded)
     text = json.dumps({"stdout": f"value {run} end"})
@@ -243,7 +276,10 @@ def test_url_encoded_secrets_in_a_query_are_found_and_the_rest_kept():
 
 
 def test_url_encoded_queries_without_secrets_are_kept():
-    for query in ("https://x.example.com/login?next=%2Fhome%3Fpage%3D2%26sort%3Dname",
-                  "password%3D%24%7BDB_PASS%7D token%3D%7B%7Btoken%7D%7D", "keyboard%3Dqwerty"):
+    for query in (
+        "https://x.example.com/login?next=%2Fhome%3Fpage%3D2%26sort%3Dname",
+        "password%3D%24%7BDB_PASS%7D token%3D%7B%7Btoken%7D%7D",
+        "keyboard%3Dqwerty",
+    ):
         text = json.dumps({"stdout": query})
         assert redact(text) == text

@@ -68,8 +68,11 @@ class Reports:
 def test_a_flood_leaves_no_secret_stays_json_and_is_idempotent(unit, form, monkeypatch):
     raw = flood(unit)
     # In a payload, a field after a long string: past the stretch, which ends with the string it ends in.
-    text = json.dumps({"tool_response": {"stdout": raw}, "after": "y " * CHUNK, "session_id": "s1"}) \
-        if form == "json" else raw
+    text = (
+        json.dumps({"tool_response": {"stdout": raw}, "after": "y " * CHUNK, "session_id": "s1"})
+        if form == "json"
+        else raw
+    )
     reports = Reports(monkeypatch)
     ENGINE.most_confirmed = 0
     out, counts = ENGINE.redact(text)
@@ -121,7 +124,7 @@ def test_a_secret_across_the_end_of_a_dense_run_is_redacted(secret, offset):
     out, counts = ENGINE.redact(text)
     assert counts.get("dense"), counts
     value = secret.split("=")[-1]
-    assert value not in out and value[: len(value) // 2] not in out and value[len(value) // 2:] not in out
+    assert value not in out and value[: len(value) // 2] not in out and value[len(value) // 2 :] not in out
     assert json.loads(out)["b"] == "kept"
 
 
@@ -135,7 +138,7 @@ def test_a_secret_across_the_start_of_a_dense_run_is_redacted(secret, offset):
     out, counts = ENGINE.redact(text)
     assert counts.get("dense"), counts
     value = secret.split("=")[-1]
-    assert value not in out and value[: len(value) // 2] not in out and value[len(value) // 2:] not in out
+    assert value not in out and value[: len(value) // 2] not in out and value[len(value) // 2 :] not in out
 
 
 def test_a_long_private_key_that_starts_in_a_dense_run_is_redacted_to_its_end():
@@ -149,8 +152,12 @@ def test_a_long_private_key_that_starts_in_a_dense_run_is_redacted_to_its_end():
 def test_strings_apart_from_the_dense_one_are_kept():
     """The stretch is clipped to the strings it lies in: later strings and keys, and the structure, stay;
     the strings inside it (keys too) are emptied, the first one holding the marker."""
-    doc = {"tool_response": {"stdout": flood(FLOOD, 5 * CHUNK)}, "after": "the rest " * 3000,
-           "tool_name": "Bash", "n": [1, 2, 3]}
+    doc = {
+        "tool_response": {"stdout": flood(FLOOD, 5 * CHUNK)},
+        "after": "the rest " * 3000,
+        "tool_name": "Bash",
+        "n": [1, 2, 3],
+    }
     text = json.dumps(doc)
     out, counts = ENGINE.redact(text)
     result = json.loads(out)
@@ -165,8 +172,9 @@ def test_card_numbers_outside_strings_in_a_dense_stretch_do_not_survive():
     assert counts["dense"] == 3  # the first string's marker and the two numbers
 
 
-PREFIXES = sorted({keyword for rule in BUILTIN_RULES if rule.exact for keyword in rule.keywords
-                   if scan_module._counted(keyword)})
+PREFIXES = sorted(
+    {keyword for rule in BUILTIN_RULES if rule.exact for keyword in rule.keywords if scan_module._counted(keyword)}
+)
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
@@ -196,11 +204,16 @@ def test_plain_text_in_a_dense_stretch_is_one_marker():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=30)),
-                    lambda inner: st.one_of(st.lists(inner, max_size=5),
-                                            st.dictionaries(st.text(max_size=6), inner, max_size=5)),
-                    max_leaves=25),
-       st.booleans(), st.integers(0, 10_000), st.integers(0, 10_000))
+@given(
+    st.recursive(
+        st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=30)),
+        lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=6), inner, max_size=5)),
+        max_leaves=25,
+    ),
+    st.booleans(),
+    st.integers(0, 10_000),
+    st.integers(0, 10_000),
+)
 def test_bulk_redaction_of_any_stretch_keeps_json_valid(doc, ascii_only, first, second):
     text = json.dumps(doc, ensure_ascii=ascii_only)
     low, high = sorted((first % (len(text) + 1), second % (len(text) + 1)))
@@ -213,12 +226,18 @@ def test_bulk_redaction_of_any_stretch_keeps_json_valid(doc, ascii_only, first, 
 def _benign_payloads() -> dict[str, str]:
     rng = random.Random(16)
     ids = " ".join(str(rng.randrange(10**17, 10**18)) for _ in range(4000))
-    log = "".join(f"{1733222222222 + 17 * i} INFO GET /api/v1/items/{rng.randrange(10**6)} 200 "
-                  f"took={rng.randrange(900)}ms req={rng.randrange(10**12):012d}\n" for i in range(6000))
-    lock = "".join(f'"node_modules/pkg{i}": {{"version": "1.{i}.0", "resolved": "https://registry.npmjs.org/'
-                   f'pkg{i}/-/pkg{i}-1.{i}.0.tgz", "integrity": "sha512-'
-                   + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-                             for _ in range(86)) + '=="},\n' for i in range(1500))
+    log = "".join(
+        f"{1733222222222 + 17 * i} INFO GET /api/v1/items/{rng.randrange(10**6)} 200 "
+        f"took={rng.randrange(900)}ms req={rng.randrange(10**12):012d}\n"
+        for i in range(6000)
+    )
+    lock = "".join(
+        f'"node_modules/pkg{i}": {{"version": "1.{i}.0", "resolved": "https://registry.npmjs.org/'
+        f'pkg{i}/-/pkg{i}-1.{i}.0.tgz", "integrity": "sha512-'
+        + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(86))
+        + '=="},\n'
+        for i in range(1500)
+    )
     env = "".join(f"npm_package_dependencies_pkg{i}=^1.{i}.0\nnpm_config_cache_{i}=/home/u/.npm\n" for i in range(400))
     return {"ids": ids, "epoch_log": log, "lockfile": lock, "npm_env": env}
 

@@ -19,22 +19,69 @@ from hookd.redact import build_redactor  # noqa: E402
 REDACTOR = build_redactor(True)
 _VALUES = Fakes(61).all()
 # Tokens redacted wherever they stand, whatever surrounds them.
-SECRETS = [_VALUES[name] for name in (
-    "gh", "gho", "ghfine", "glpat", "slackbot", "stripe", "anthropic", "openai", "openaiold", "groq", "google",
-    "npm", "pypi", "hf", "vault", "sendgrid", "shopify", "do", "heroku", "linear", "notion", "doppler", "age",
-    "grafana", "postman", "sentry", "pulumi", "newrelic", "awsid", "jwt")]
+SECRETS = [
+    _VALUES[name]
+    for name in (
+        "gh",
+        "gho",
+        "ghfine",
+        "glpat",
+        "slackbot",
+        "stripe",
+        "anthropic",
+        "openai",
+        "openaiold",
+        "groq",
+        "google",
+        "npm",
+        "pypi",
+        "hf",
+        "vault",
+        "sendgrid",
+        "shopify",
+        "do",
+        "heroku",
+        "linear",
+        "notion",
+        "doppler",
+        "age",
+        "grafana",
+        "postman",
+        "sentry",
+        "pulumi",
+        "newrelic",
+        "awsid",
+        "jwt",
+    )
+]
 # What agents write that looks like a secret and is not.
-BENIGN = ["9fceb02d0ae598e95dc970b74767f19372d61af8", "123e4567-e89b-12d3-a456-426614174000",
-          "password: str", "token: Optional[str]", "api_key = os.environ['API_KEY']", "password=\"test\"",
-          "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUR4Zmsn1t79cI1UGQ==",
-          "toolu_01ABCxyzDEF123456789abcd", "max_tokens: 4096", "interface C { password: string; }",
-          "687190562512345678", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-          "ghp_short", "sk-learn", "process.env.GITHUB_TOKEN", "${{ secrets.NPM_TOKEN }}"]
+BENIGN = [
+    "9fceb02d0ae598e95dc970b74767f19372d61af8",
+    "123e4567-e89b-12d3-a456-426614174000",
+    "password: str",
+    "token: Optional[str]",
+    "api_key = os.environ['API_KEY']",
+    'password="test"',
+    "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUR4Zmsn1t79cI1UGQ==",
+    "toolu_01ABCxyzDEF123456789abcd",
+    "max_tokens: 4096",
+    "interface C { password: string; }",
+    "687190562512345678",
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "ghp_short",
+    "sk-learn",
+    "process.env.GITHUB_TOKEN",
+    "${{ secrets.NPM_TOKEN }}",
+]
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
-                    st.text(max_size=20))
-documents = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=12)
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20)
+)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 @st.composite

@@ -77,8 +77,14 @@ GH_CLASSIC = crc_token("gh" + "p_")
 GH_SERVER = crc_token("gh" + "s_")
 GH_FINE = "github" + "_pat_" + fake(ALNUM, 22) + "_" + fake(ALNUM, 59)
 GITLAB = "gl" + "pat-" + fake(ALNUM, 20)
-SLACK_HOOK_PATH = "services/T" + fake("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 8) + "/B" + fake(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 10) + "/" + fake(ALNUM, 24)
+SLACK_HOOK_PATH = (
+    "services/T"
+    + fake("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 8)
+    + "/B"
+    + fake("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 10)
+    + "/"
+    + fake(ALNUM, 24)
+)
 SLACK_BOT = "xo" + "xb-" + fake("0123456789", 12) + "-" + fake("0123456789", 13) + "-" + fake(ALNUM, 24)
 STRIPE_LIVE = "sk" + "_live_" + fake(ALNUM, 24)
 STRIPE_RK_TEST = "rk" + "_test_" + fake(ALNUM, 24)
@@ -95,8 +101,13 @@ TWILIO_SK = "S" + "K" + fake(HEX, 32)
 TWILIO_AUTH = fake(HEX, 32)
 AZURE_KEY = fake(B64, 86) + "=="
 AZURE_SIG = fake(ALNUM, 30) + "%2B" + fake(ALNUM, 10) + "%3D"
-JWT = ("eyJ" + "hbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + "eyJ" + "zdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ."
-       + fake(ALNUM + "_-", 43))
+JWT = (
+    "eyJ"
+    + "hbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    + "eyJ"
+    + "zdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ."
+    + fake(ALNUM + "_-", 43)
+)
 BASIC = "dXNlcjpwYXNzd29yZA=="
 BEARER_LONG = fake(ALNUM, 40)
 PEM_RSA = pem("RSA PRIVATE KEY")
@@ -142,18 +153,21 @@ POSITIVES = [
     ("sendgrid_key", f"sg = SendGridAPIClient('{SENDGRID}')", SENDGRID),
     ("twilio_key", f"api key sid {TWILIO_SK} created", TWILIO_SK),
     ("twilio_key", f"TWILIO_AUTH_TOKEN={TWILIO_AUTH}\n", TWILIO_AUTH),
-    ("azure_storage_key",
-     f"DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={AZURE_KEY};EndpointSuffix=core.windows.net",
-     AZURE_KEY),
-    ("azure_storage_key",
-     f"https://acme.blob.core.windows.net/c/f.txt?sv=2022-11-02&ss=b&srt=o&sp=r&se=2030-01-01T00:00:00Z&sig={AZURE_SIG}",
-     AZURE_SIG),
+    (
+        "azure_storage_key",
+        f"DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={AZURE_KEY};EndpointSuffix=core.windows.net",
+        AZURE_KEY,
+    ),
+    (
+        "azure_storage_key",
+        f"https://acme.blob.core.windows.net/c/f.txt?sv=2022-11-02&ss=b&srt=o&sp=r&se=2030-01-01T00:00:00Z&sig={AZURE_SIG}",
+        AZURE_SIG,
+    ),
     ("jwt", f"id_token={JWT}", JWT),
     ("jwt", f"decode this: {JWT}", JWT),
     ("authorization_header", 'curl -H "Authorization: Bearer abc.def" https://api.example.com', "abc.def"),
     ("authorization_header", f"Authorization: Basic {BASIC}", BASIC),
-    ("authorization_header", f"requests.get(url, headers={{'Authorization': 'Bearer {BEARER_LONG}'}})",
-     BEARER_LONG),
+    ("authorization_header", f"requests.get(url, headers={{'Authorization': 'Bearer {BEARER_LONG}'}})", BEARER_LONG),
     ("authorization_header", f"use bearer {BEARER_LONG} for now", BEARER_LONG),
     ("url_password", "DATABASE_URL=postgres://app:s3cr3t-Pw@db:5432/shop", "s3cr3t-Pw"),
     ("url_password", "redis://:hunter2@cache:6379/0", "hunter2"),
@@ -179,7 +193,7 @@ POSITIVES = [
     ("json_secret_key", {"access_token": "at.x.y", "refresh_token": "rt-1"}, "at.x.y"),
     ("json_secret_key", {"refresh_token": "rt-1"}, "rt-1"),
     ("json_secret_key", {"secret": "s", "token": "t0k"}, "t0k"),
-    ("json_secret_key", {"passwd": "pw\"quoted\\"}, 'pw\\"quoted\\\\'),
+    ("json_secret_key", {"passwd": 'pw"quoted\\'}, 'pw\\"quoted\\\\'),
     ("json_secret_key", {"credentials": "user:pw"}, "user:pw"),
     ("json_secret_key", {"accessToken": "camel-tok"}, "camel-tok"),
     ("json_secret_key", {"apiKey": "camel-key"}, "camel-key"),
@@ -210,25 +224,56 @@ NEGATIVES = [
     ("twilio_key", "SK" + fake(HEX, 31) + " and TWILIO_ACCOUNT_SID=AC" + fake(HEX, 32) + " and SKIPPED"),
     ("azure_storage_key", "AccountName=devstoreaccount1;BlobEndpoint=http://127.0.0.1:10000; sig=short"),
     ("jwt", "eyJ" + "hbGciOiJIUzI1NiJ9 alone, no dots"),
-    ("authorization_header",
-     ("Bearer tokens expire after an hour; basic authentication is off. Basic Auth. "
-     "Authorization: Bearer $TOKEN. Use HTTP Basic access authentication.")),
-    ("url_password", ("https://example.com:8443/path http://localhost:3000 postgres://app@db:5432/shop "
-                     "postgres://app:${DB_PASS}@db/shop git@github.com:org/repo.git")),
+    (
+        "authorization_header",
+        (
+            "Bearer tokens expire after an hour; basic authentication is off. Basic Auth. "
+            "Authorization: Bearer $TOKEN. Use HTTP Basic access authentication."
+        ),
+    ),
+    (
+        "url_password",
+        (
+            "https://example.com:8443/path http://localhost:3000 postgres://app@db:5432/shop "
+            "postgres://app:${DB_PASS}@db/shop git@github.com:org/repo.git"
+        ),
+    ),
     ("cli_password", "mysql -u root -p shop; docker login --password-stdin; mkdir -p build; psql -p 5432"),
-    ("secret_assignment",
-     ("reset your password in settings\nthe API token is stored in the keychain\nmax_tokens: 4096\n"
-     "token_count=12\nPASSWORD_FILE=/run/secrets/db\ntoken: ${{ secrets.GITHUB_TOKEN }}\n"
-     "if password == other:\nPWD=/home/alice\nbypass=1\ncache_key=abc\nprimary_key: id\n"
-     "Note the token: we rotate it\npassword = None\n")),
-    ("json_secret_key", {
-        "tool_use_id": "toolu_01ABCxyz0000000000000000", "session_id": "5b0c9f3e-2a41-4d7e-9c55-0e8a7f1b6d23",
-        "token_count": 12, "max_tokens": 4096, "input_tokens": "123", "cache_key": "abc",
-        "primary_key": "id", "keyboard": "us", "password": None, "token_type": "Bearer",
-        "secret": "[REDACTED:json_secret_key]", "tokens": ["a"], "password_hash": "x", "bypass": "yes",
-    }),
-    ("payment_card", ("4111 1111 1111 1112 fails Luhn; 41111111111111111111111 too long; "
-                     "deadbeef4111111111111111cafe hex; 1700000000000 ms; v4111111111111111")),
+    (
+        "secret_assignment",
+        (
+            "reset your password in settings\nthe API token is stored in the keychain\nmax_tokens: 4096\n"
+            "token_count=12\nPASSWORD_FILE=/run/secrets/db\ntoken: ${{ secrets.GITHUB_TOKEN }}\n"
+            "if password == other:\nPWD=/home/alice\nbypass=1\ncache_key=abc\nprimary_key: id\n"
+            "Note the token: we rotate it\npassword = None\n"
+        ),
+    ),
+    (
+        "json_secret_key",
+        {
+            "tool_use_id": "toolu_01ABCxyz0000000000000000",
+            "session_id": "5b0c9f3e-2a41-4d7e-9c55-0e8a7f1b6d23",
+            "token_count": 12,
+            "max_tokens": 4096,
+            "input_tokens": "123",
+            "cache_key": "abc",
+            "primary_key": "id",
+            "keyboard": "us",
+            "password": None,
+            "token_type": "Bearer",
+            "secret": "[REDACTED:json_secret_key]",
+            "tokens": ["a"],
+            "password_hash": "x",
+            "bypass": "yes",
+        },
+    ),
+    (
+        "payment_card",
+        (
+            "4111 1111 1111 1112 fails Luhn; 41111111111111111111111 too long; "
+            "deadbeef4111111111111111cafe hex; 1700000000000 ms; v4111111111111111"
+        ),
+    ),
 ]
 
 
@@ -300,10 +345,15 @@ def test_every_rule_has_keywords_and_a_unique_name():
 
 def test_specific_rules_come_before_generic_ones():
     order = [r.name for r in BUILTIN_RULES]
-    for first, later in [("anthropic_api_key", "openai_api_key"), ("pem_private_key", "secret_assignment"),
-                         ("url_password", "secret_assignment"), ("github_token", "authorization_header"),
-                         ("jwt", "authorization_header"), ("secret_assignment", "json_secret_key"),
-                         ("pem_private_key", "json_secret_key")]:
+    for first, later in [
+        ("anthropic_api_key", "openai_api_key"),
+        ("pem_private_key", "secret_assignment"),
+        ("url_password", "secret_assignment"),
+        ("github_token", "authorization_header"),
+        ("jwt", "authorization_header"),
+        ("secret_assignment", "json_secret_key"),
+        ("pem_private_key", "json_secret_key"),
+    ]:
         assert order.index(first) < order.index(later)
 
 
@@ -335,26 +385,57 @@ def check(doc: dict, secrets: list[str], rules: list[str]) -> str:
 
 
 def test_bash_curl_with_authorization_header():
-    doc = payload(hook_event_name="PreToolUse", tool_name="Bash", tool_use_id="toolu_01HkT9v3QyZ8mLw2Xc4Rb7Ns",
-                  tool_input={"command": 'curl -s -H "Authorization: Bearer abc.def" -H "Accept: application/json" '
-                                         "https://api.example.com/v1/orders",
-                              "description": "List orders"})
+    doc = payload(
+        hook_event_name="PreToolUse",
+        tool_name="Bash",
+        tool_use_id="toolu_01HkT9v3QyZ8mLw2Xc4Rb7Ns",
+        tool_input={
+            "command": 'curl -s -H "Authorization: Bearer abc.def" -H "Accept: application/json" '
+            "https://api.example.com/v1/orders",
+            "description": "List orders",
+        },
+    )
     out = check(doc, ["abc.def"], ["authorization_header"])
     cmd = json.loads(out)["tool_input"]["command"]
-    assert cmd == ('curl -s -H "Authorization: Bearer [REDACTED:authorization_header]" '
-                   '-H "Accept: application/json" https://api.example.com/v1/orders')
+    assert cmd == (
+        'curl -s -H "Authorization: Bearer [REDACTED:authorization_header]" '
+        '-H "Accept: application/json" https://api.example.com/v1/orders'
+    )
 
 
 def test_read_of_a_dotenv_file():
-    env = (f"# local settings\nDEBUG=true\nDB_PASSWORD=hunter2\nDATABASE_URL=postgres://app:s3cret@db:5432/shop\n"
-           f"GITHUB_TOKEN={GH_CLASSIC}\nAWS_ACCESS_KEY_ID={AWS_ID}\nAWS_SECRET_ACCESS_KEY={AWS_SECRET}\n"
-           f"STRIPE_SECRET_KEY={STRIPE_LIVE}\nPORT=8080\nLOG_LEVEL=info\n")
-    doc = payload(hook_event_name="PostToolUse", tool_name="Read", tool_input={"file_path": "/home/alice/src/shop/.env"},
-                  tool_response={"type": "text", "file": {"filePath": "/home/alice/src/shop/.env", "content": env,
-                                                          "numLines": 10, "startLine": 1, "totalLines": 10}})
-    out = check(doc, ["hunter2", "s3cret", GH_CLASSIC, AWS_ID, AWS_SECRET, STRIPE_LIVE],
-                ["secret_assignment", "url_password", "github_token", "aws_access_key_id", "aws_secret_access_key",
-                 "stripe_key"])
+    env = (
+        f"# local settings\nDEBUG=true\nDB_PASSWORD=hunter2\nDATABASE_URL=postgres://app:s3cret@db:5432/shop\n"
+        f"GITHUB_TOKEN={GH_CLASSIC}\nAWS_ACCESS_KEY_ID={AWS_ID}\nAWS_SECRET_ACCESS_KEY={AWS_SECRET}\n"
+        f"STRIPE_SECRET_KEY={STRIPE_LIVE}\nPORT=8080\nLOG_LEVEL=info\n"
+    )
+    doc = payload(
+        hook_event_name="PostToolUse",
+        tool_name="Read",
+        tool_input={"file_path": "/home/alice/src/shop/.env"},
+        tool_response={
+            "type": "text",
+            "file": {
+                "filePath": "/home/alice/src/shop/.env",
+                "content": env,
+                "numLines": 10,
+                "startLine": 1,
+                "totalLines": 10,
+            },
+        },
+    )
+    out = check(
+        doc,
+        ["hunter2", "s3cret", GH_CLASSIC, AWS_ID, AWS_SECRET, STRIPE_LIVE],
+        [
+            "secret_assignment",
+            "url_password",
+            "github_token",
+            "aws_access_key_id",
+            "aws_secret_access_key",
+            "stripe_key",
+        ],
+    )
     content = json.loads(out)["tool_response"]["file"]["content"]
     assert "DATABASE_URL=postgres://app:[REDACTED:url_password]@db:5432/shop\n" in content
     assert "DB_PASSWORD=[REDACTED:secret_assignment]\n" in content
@@ -363,12 +444,21 @@ def test_read_of_a_dotenv_file():
 
 def test_write_of_a_gcp_service_account_file():
     key = PEM_PLAIN
-    account = {"type": "service_account", "project_id": "acme-prod", "private_key_id": fake(HEX, 40),
-               "private_key": key, "client_email": "deployer@acme-prod.iam.gserviceaccount.com",
-               "client_id": "104593827364519283746", "token_uri": "https://oauth2.googleapis.com/token"}
+    account = {
+        "type": "service_account",
+        "project_id": "acme-prod",
+        "private_key_id": fake(HEX, 40),
+        "private_key": key,
+        "client_email": "deployer@acme-prod.iam.gserviceaccount.com",
+        "client_id": "104593827364519283746",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
     content = json.dumps(account, indent=2)
-    doc = payload(hook_event_name="PreToolUse", tool_name="Write",
-                  tool_input={"file_path": "/home/alice/src/shop/sa.json", "content": content})
+    doc = payload(
+        hook_event_name="PreToolUse",
+        tool_name="Write",
+        tool_input={"file_path": "/home/alice/src/shop/sa.json", "content": content},
+    )
     text = json.dumps(doc)
     assert "-----BEGIN PRIVATE KEY-----\\\\n" in text  # escaped twice: a JSON file inside a JSON string
     out = check(doc, [key.split("\n")[1], key.split("\n")[3]], ["pem_private_key"])
@@ -383,27 +473,49 @@ def test_write_of_a_gcp_service_account_file():
 
 
 def test_edit_of_a_connection_string():
-    doc = payload(hook_event_name="PreToolUse", tool_name="Edit", tool_use_id="toolu_01Ed1tAbCdEfGh2345678901",
-                  tool_input={"file_path": "/home/alice/src/shop/settings.py",
-                              "old_string": 'DB = "postgres://app:old-pass@db:5432/shop"',
-                              "new_string": 'DB = "postgres://app:n3w-pass@db:5432/shop"'})
+    doc = payload(
+        hook_event_name="PreToolUse",
+        tool_name="Edit",
+        tool_use_id="toolu_01Ed1tAbCdEfGh2345678901",
+        tool_input={
+            "file_path": "/home/alice/src/shop/settings.py",
+            "old_string": 'DB = "postgres://app:old-pass@db:5432/shop"',
+            "new_string": 'DB = "postgres://app:n3w-pass@db:5432/shop"',
+        },
+    )
     out = check(doc, ["old-pass", "n3w-pass"], ["url_password"])
     assert json.loads(out)["tool_input"]["new_string"] == 'DB = "postgres://app:[REDACTED:url_password]@db:5432/shop"'
 
 
 def test_webfetch_with_a_key_in_the_url_and_the_page():
-    doc = payload(hook_event_name="PostToolUse", tool_name="WebFetch",
-                  tool_input={"url": f"https://maps.googleapis.com/maps/api/geocode/json?address=x&key={GOOGLE}",
-                              "prompt": "Summarise the result"},
-                  tool_response={"result": f"The page shows a sample config: SENDGRID_API_KEY={SENDGRID}",
-                                 "code": 200, "url": "https://example.com"})
+    doc = payload(
+        hook_event_name="PostToolUse",
+        tool_name="WebFetch",
+        tool_input={
+            "url": f"https://maps.googleapis.com/maps/api/geocode/json?address=x&key={GOOGLE}",
+            "prompt": "Summarise the result",
+        },
+        tool_response={
+            "result": f"The page shows a sample config: SENDGRID_API_KEY={SENDGRID}",
+            "code": 200,
+            "url": "https://example.com",
+        },
+    )
     check(doc, [GOOGLE, SENDGRID], ["google_api_key", "sendgrid_key"])
 
 
 def test_mcp_tool_input_with_secret_fields():
-    doc = payload(hook_event_name="PreToolUse", tool_name="mcp__db__connect",
-                  tool_input={"host": "10.0.0.12", "port": 5432, "user": "app", "password": "mcp-pw-55",
-                              "options": {"sslmode": "require", "api_key": "mcp-key-77", "token_count": 3}})
+    doc = payload(
+        hook_event_name="PreToolUse",
+        tool_name="mcp__db__connect",
+        tool_input={
+            "host": "10.0.0.12",
+            "port": 5432,
+            "user": "app",
+            "password": "mcp-pw-55",
+            "options": {"sslmode": "require", "api_key": "mcp-key-77", "token_count": 3},
+        },
+    )
     out = check(doc, ["mcp-pw-55", "mcp-key-77"], ["json_secret_key"])
     after = json.loads(out)
     assert after["tool_input"]["password"] == "[REDACTED:json_secret_key]"
@@ -411,22 +523,38 @@ def test_mcp_tool_input_with_secret_fields():
 
 
 def test_prompt_with_a_pasted_token():
-    doc = payload(hook_event_name="UserPromptSubmit",
-                  prompt=f"Here is my key {ANTHROPIC}, and the slack one is {SLACK_BOT}. Card 4111 1111 1111 1111. "
-                         f"Also use this JWT:\n{JWT}\nThanks!")
-    out = check(doc, [ANTHROPIC, SLACK_BOT, "4111 1111 1111 1111", JWT],
-                ["anthropic_api_key", "slack_token", "payment_card", "jwt"])
+    doc = payload(
+        hook_event_name="UserPromptSubmit",
+        prompt=f"Here is my key {ANTHROPIC}, and the slack one is {SLACK_BOT}. Card 4111 1111 1111 1111. "
+        f"Also use this JWT:\n{JWT}\nThanks!",
+    )
+    out = check(
+        doc,
+        [ANTHROPIC, SLACK_BOT, "4111 1111 1111 1111", JWT],
+        ["anthropic_api_key", "slack_token", "payment_card", "jwt"],
+    )
     assert json.loads(out)["prompt"].startswith("Here is my key [REDACTED:anthropic_api_key], and the slack one")
 
 
 def test_json_text_inside_a_string():
-    doc = payload(hook_event_name="PostToolUse", tool_name="Bash", tool_input={"command": "cat config.json"},
-                  tool_response={"stdout": json.dumps({"user": "bob", "password": "hunter2", "nested": {
-                      "client_secret": "inner-cs"}}, indent=2), "stderr": ""})
+    doc = payload(
+        hook_event_name="PostToolUse",
+        tool_name="Bash",
+        tool_input={"command": "cat config.json"},
+        tool_response={
+            "stdout": json.dumps(
+                {"user": "bob", "password": "hunter2", "nested": {"client_secret": "inner-cs"}}, indent=2
+            ),
+            "stderr": "",
+        },
+    )
     out = check(doc, ["hunter2", "inner-cs"], ["secret_assignment"])
     inner = json.loads(json.loads(out)["tool_response"]["stdout"])
-    assert inner == {"user": "bob", "password": "[REDACTED:secret_assignment]",
-                     "nested": {"client_secret": "[REDACTED:secret_assignment]"}}
+    assert inner == {
+        "user": "bob",
+        "password": "[REDACTED:secret_assignment]",
+        "nested": {"client_secret": "[REDACTED:secret_assignment]"},
+    }
 
 
 def test_url_password_keeps_user_and_host_exactly():
@@ -454,22 +582,49 @@ def test_cut_off_key_followed_by_another_key():
 # --- benign set and corpus ---------------------------------------------------
 
 BENIGN = [
-    "toolu_01ABCxyzDEF123456789abcd", "session 5b0c9f3e-2a41-4d7e-9c55-0e8a7f1b6d23",
-    "commit 9fceb02d0ae598e95dc970b74767f19372d61af8", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "toolu_01ABCxyzDEF123456789abcd",
+    "session 5b0c9f3e-2a41-4d7e-9c55-0e8a7f1b6d23",
+    "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
     "integrity sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUR4Zmsn1t79cI1UGQ==",
-    "/home/alice/.ssh/config", "/Users/bob/project/src/main.rs", "C:\\Users\\carol\\AppData",
-    "192.168.1.20:5432", "[::1]:8080", "10.0.0.1", "version 1.2.3-rc.4+build.5", "v20.11.1",
-    "ThisIsAVeryLongCamelCaseIdentifierName", "aGVsbG9Xb3JsZE1vZHVsZU5hbWVGb3JUZXN0aW5n",
-    "reset your password in settings", "the API token is stored in the keychain", "basic authentication",
-    "Bearer tokens expire", "max_tokens: 4096", "token_count=12", "The password field is required.",
-    "def get_token(self) -> str:", "if not password:\n    raise ValueError('password required')",
-    "Use `--password-stdin` instead.", "SKIPPED [1] tests/test_x.py:12: needs redis", "PASSED",
-    "price 1234567890123 cents", "phone +1 415 555 2671", "2024-05-01T12:34:56.789Z",
-    "timestamp 1714566896789", "uuid 123e4567-e89b-12d3-a456-426614174000", "sk-learn",
-    "password: ${{ secrets.DB_PASSWORD }}", "api_key = os.environ['API_KEY']", "token = get_token()",
-    "export TOKEN=$(cat ~/.token)", "http://localhost:3000/api?page=2", "keyboard shortcuts",
-    "self.password = None", "--max-tokens 512", "Authorization: Bearer YOUR_TOKEN_HERE",
+    "/home/alice/.ssh/config",
+    "/Users/bob/project/src/main.rs",
+    "C:\\Users\\carol\\AppData",
+    "192.168.1.20:5432",
+    "[::1]:8080",
+    "10.0.0.1",
+    "version 1.2.3-rc.4+build.5",
+    "v20.11.1",
+    "ThisIsAVeryLongCamelCaseIdentifierName",
+    "aGVsbG9Xb3JsZE1vZHVsZU5hbWVGb3JUZXN0aW5n",
+    "reset your password in settings",
+    "the API token is stored in the keychain",
+    "basic authentication",
+    "Bearer tokens expire",
+    "max_tokens: 4096",
+    "token_count=12",
+    "The password field is required.",
+    "def get_token(self) -> str:",
+    "if not password:\n    raise ValueError('password required')",
+    "Use `--password-stdin` instead.",
+    "SKIPPED [1] tests/test_x.py:12: needs redis",
+    "PASSED",
+    "price 1234567890123 cents",
+    "phone +1 415 555 2671",
+    "2024-05-01T12:34:56.789Z",
+    "timestamp 1714566896789",
+    "uuid 123e4567-e89b-12d3-a456-426614174000",
+    "sk-learn",
+    "password: ${{ secrets.DB_PASSWORD }}",
+    "api_key = os.environ['API_KEY']",
+    "token = get_token()",
+    "export TOKEN=$(cat ~/.token)",
+    "http://localhost:3000/api?page=2",
+    "keyboard shortcuts",
+    "self.password = None",
+    "--max-tokens 512",
+    "Authorization: Bearer YOUR_TOKEN_HERE",
 ]
 
 
@@ -484,11 +639,23 @@ def test_benign_set_survives():
 # Secrets at the edge of what each rule's lead allows: the longest names, options
 # and labels, the shortest cards, mixed case. The engine must still find them.
 LONGEST = [
-    ("json_secret_key", json.dumps({"a" * 60 + "_password": "hunter2x", "b" * 60 + "_authorization": "zz9-x",
-                                    "c" * 60 + "Authorization": "yy8-x", "d" * 60 + "_credentials": "q7"})),
+    (
+        "json_secret_key",
+        json.dumps(
+            {
+                "a" * 60 + "_password": "hunter2x",
+                "b" * 60 + "_authorization": "zz9-x",
+                "c" * 60 + "Authorization": "yy8-x",
+                "d" * 60 + "_credentials": "q7",
+            }
+        ),
+    ),
     ("json_secret_key", '{"' + "f" * 60 + 'encryption_key"    :    "k3y-v4lue"}'),
     ("json_secret_key", '{"x": {"' + "e" * 59 + '_api_key"  :    "k3y-v4lue"}}'),
-    ("cli_password", json.dumps({"command": "tool --" + "-".join(["a" * 20, "b" * 20, "c" * 20]) + "-password=hunter2x"})),
+    (
+        "cli_password",
+        json.dumps({"command": "tool --" + "-".join(["a" * 20, "b" * 20, "c" * 20]) + "-password=hunter2x"}),
+    ),
     ("cli_password", json.dumps({"command": "x --" + "-".join(["a" * 20] * 3) + "-api-key hunter2x"})),
     ("payment_card", json.dumps({"note": "card 4222222222222 on file"})),
     ("payment_card", json.dumps({"note": "amex 3782 822463 10005 and 6011-1111-1111-1117"})),
@@ -498,7 +665,7 @@ LONGEST = [
     ("gitlab_token", json.dumps({"t": "glagent-" + fake(ALNUM, 40)})),
     ("pem_private_key", json.dumps({"key": pem("ENCRYPTED " + "X" * 28 + " PRIVATE KEY")})),
     ("authorization_header", json.dumps({"h": "Proxy-Authorization: token dXNlcjpwYXNzd29yZA=="})),
-    ("secret_assignment", json.dumps({"yaml": "db:\n  client.key: 'hunter2x'\n  Api.Key \\\": \\\"abc123x\\\""})),
+    ("secret_assignment", json.dumps({"yaml": 'db:\n  client.key: \'hunter2x\'\n  Api.Key \\": \\"abc123x\\"'})),
 ]
 
 
@@ -540,8 +707,21 @@ def random_value(rng: random.Random, depth: int, secrets: list[str]):
     if depth < 4 and roll < 0.25:
         d = {}
         for _ in range(rng.randint(0, 4)):
-            key = rng.choice(["password", "api_key", "token", "session_id", "max_tokens", "data", "x", "é",
-                              "client_secret", "items", "authorization"])
+            key = rng.choice(
+                [
+                    "password",
+                    "api_key",
+                    "token",
+                    "session_id",
+                    "max_tokens",
+                    "data",
+                    "x",
+                    "é",
+                    "client_secret",
+                    "items",
+                    "authorization",
+                ]
+            )
             d[key] = random_value(rng, depth + 1, secrets)
         return d
     if depth < 4 and roll < 0.4:
@@ -584,11 +764,21 @@ def test_validators():
 # --- issue 16: context, decoding -----------------------------------------------
 
 
-@pytest.mark.parametrize("code", [
-    "interface C { password: string; }", "password: str", "token: bytes", "api_key: SecretStr",
-    "secret: Optional[str] = None", "password=${VAR}", "api_key = os.environ['API_KEY']",
-    "token = process.env.X", "password = get_password()", 'password="test"',
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "interface C { password: string; }",
+        "password: str",
+        "token: bytes",
+        "api_key: SecretStr",
+        "secret: Optional[str] = None",
+        "password=${VAR}",
+        "api_key = os.environ['API_KEY']",
+        "token = process.env.X",
+        "password = get_password()",
+        'password="test"',
+    ],
+)
 def test_type_annotations_references_and_placeholders_survive(code):
     for doc in (as_json(code), as_json("class C:\n    " + code + "\n")):
         assert apply(doc) == doc

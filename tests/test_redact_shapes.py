@@ -27,32 +27,76 @@ def quiet(text: str, rule: str) -> bool:
     return reports(text, rule) <= len(text) // 8192
 
 
-@pytest.mark.parametrize("unit", ["token: str\n", "password: string;", "api_key: SecretStr\n", "token: bytes,",
-                                  "secret: Optional[str]".replace("Optional[str]", "int)")])
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "token: str\n",
+        "password: string;",
+        "api_key: SecretStr\n",
+        "token: bytes,",
+        "secret: Optional[str]".replace("Optional[str]", "int)"),
+    ],
+)
 def test_a_flood_of_type_annotations_is_not_reported(unit):
     assert quiet(unit * 2000, "secret_assignment")
 
 
-@pytest.mark.parametrize("unit", ["authorization: ", "Bearer ", "basic basic ", "Set-Cookie: ", "cookie: ", "://a:",
-                                  "AccountKey=", "TWILIO ", "SK0 "])
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "authorization: ",
+        "Bearer ",
+        "basic basic ",
+        "Set-Cookie: ",
+        "cookie: ",
+        "://a:",
+        "AccountKey=",
+        "TWILIO ",
+        "SK0 ",
+    ],
+)
 def test_a_flood_of_a_header_or_key_alone_is_not_reported(unit):
     text = unit * 2000
     for rule in ("authorization_header", "cookie_header", "url_password", "azure_storage_key", "twilio_key"):
         assert quiet(text, rule), rule
 
 
-@pytest.mark.parametrize("text", [
-    "password: hunter2x", "password:\u00a0hunter2x", "password:\u2003hunter2x", "token:\thunter2x",
-    "token: str = 'hunter2x'", "token: str\n= 'hunter2x'", "token: str | None = 'hunter2x'", "token:= hunter2x",
-    "token: 'hunter2x'", "token: stringy2x", "token: str2x", "token: str-x9", "token: strings",
-    "token: str\\\\x9", "PASSWORD: Str$x9", "token:\x1cstrx9", "token: \u00e9t\u00e9x9",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password: hunter2x",
+        "password:\u00a0hunter2x",
+        "password:\u2003hunter2x",
+        "token:\thunter2x",
+        "token: str = 'hunter2x'",
+        "token: str\n= 'hunter2x'",
+        "token: str | None = 'hunter2x'",
+        "token:= hunter2x",
+        "token: 'hunter2x'",
+        "token: stringy2x",
+        "token: str2x",
+        "token: str-x9",
+        "token: strings",
+        "token: str\\\\x9",
+        "PASSWORD: Str$x9",
+        "token:\x1cstrx9",
+        "token: \u00e9t\u00e9x9",
+    ],
+)
 def test_an_assignment_whose_value_may_pass_is_still_read(text):
     assert "[REDACTED:secret_assignment]" in ENGINE.redact(text)[0], text
 
 
-@pytest.mark.parametrize("head,tail", [("Authorization: Bearer ", " end"), ("authorization=", ";"),
-                                        ("Bearer ", "\\n"), ("Cookie: sid=", "; x"), ("Set-Cookie: a=", "; Path=/")])
+@pytest.mark.parametrize(
+    "head,tail",
+    [
+        ("Authorization: Bearer ", " end"),
+        ("authorization=", ";"),
+        ("Bearer ", "\\n"),
+        ("Cookie: sid=", "; x"),
+        ("Set-Cookie: a=", "; Path=/"),
+    ],
+)
 @pytest.mark.parametrize("length", [20, 255, 256, 300, 2100, 4000])
 def test_a_long_credential_across_a_chunk_border_is_found_as_the_table_says(head, tail, length):
     value = (CREDENTIAL * (length // len(CREDENTIAL) + 1))[:length]

@@ -60,22 +60,31 @@ def rule_without(rule: str, word: str) -> str:
 # ---------------------------------------------------------------- the publisher's rule
 
 
-def test_hookd_publishes_everything_with_only_the_documented_rule(hookd_factory, redis_server, redis_db,
-                                                                  acl_users, password_file, tmp_path):
+def test_hookd_publishes_everything_with_only_the_documented_rule(
+    hookd_factory, redis_server, redis_db, acl_users, password_file, tmp_path
+):
     user = acl_users("hookd-pub", publisher_rule(STREAM, channel="hooksdata"))
     listener = redis_db.pubsub()
     listener.subscribe("hooksdata")
-    daemon = hookd_factory(redis_url=url_for(redis_server), redis_username=user,
-                           redis_password_file=str(password_file), publish_channel="hooksdata")
+    daemon = hookd_factory(
+        redis_url=url_for(redis_server),
+        redis_username=user,
+        redis_password_file=str(password_file),
+        publish_channel="hooksdata",
+    )
     send_events(daemon, range(20))
     wait_for_entries(redis_db, 20)
     assert_exactly_once(redis_db, 20)
     assert redis_db.hget("{hookd:events}:session:s1", "events") == b"20"
     assert redis_db.zscore("{hookd:events}:sessions", "s1") is not None
     messages = []
-    wait_until(lambda: messages.extend(m for m in iter(lambda: listener.get_message(timeout=0.1), None)
-                                       if m["type"] == "message") or len(messages) >= 20,
-               what="20 envelopes on the channel")
+    wait_until(
+        lambda: (
+            messages.extend(m for m in iter(lambda: listener.get_message(timeout=0.1), None) if m["type"] == "message")
+            or len(messages) >= 20
+        ),
+        what="20 envelopes on the channel",
+    )
     assert len(messages) == 20
     listener.close()
     # hookd replay, as the same user: the dry run reads the marks, the real one runs the script.
@@ -105,10 +114,10 @@ MISSING = {
 
 @pytest.mark.parametrize("taken, named", MISSING.values(), ids=MISSING.keys())
 def test_a_missing_permission_is_named_nothing_is_written_and_all_arrive_once_after_acl_setuser(
-        hookd_factory, redis_server, redis_db, acl_users, taken, named):
+    hookd_factory, redis_server, redis_db, acl_users, taken, named
+):
     user = acl_users("hookd-short", rule_without(publisher_rule(STREAM), taken))
-    daemon = hookd_factory(redis_url=url_for(redis_server, user), redis_password=PASSWORD,
-                           breaker_backoff_max_s="0.5")
+    daemon = hookd_factory(redis_url=url_for(redis_server, user), redis_password=PASSWORD, breaker_backoff_max_s="0.5")
     send_events(daemon, range(8))
     status = wait_for_error(daemon, f"the Redis user '{user}' lacks a permission", named, "Redis ACL")
     wait_status(daemon, lambda s: s["spool"]["events"] == 8, "8 events spooled")
@@ -129,7 +138,8 @@ def test_a_missing_permission_is_named_nothing_is_written_and_all_arrive_once_af
 
 
 def test_a_consumer_with_the_read_only_rule_tails_the_stream_and_can_change_nothing(
-        hookd, redis_server, redis_db, acl_users):
+    hookd, redis_server, redis_db, acl_users
+):
     send_events(hookd, range(5))
     wait_for_entries(redis_db, 5)
     reader = acl_users("hookd-reader", reader_rule(STREAM))
@@ -140,8 +150,12 @@ def test_a_consumer_with_the_read_only_rule_tails_the_stream_and_can_change_noth
 
     client = redis.Redis(port=redis_server.port, username=reader, password=PASSWORD)
     assert client.xlen(STREAM) == 5 and client.hgetall("{hookd:events}:session:s1")
-    for write in (lambda: client.xadd(STREAM, {"x": "1"}), lambda: client.hset("{hookd:events}:hwm", "h", 1),
-                  lambda: client.delete(STREAM), lambda: client.xtrim(STREAM, 0)):
+    for write in (
+        lambda: client.xadd(STREAM, {"x": "1"}),
+        lambda: client.hset("{hookd:events}:hwm", "h", 1),
+        lambda: client.delete(STREAM),
+        lambda: client.xtrim(STREAM, 0),
+    ):
         with pytest.raises(redis.exceptions.NoPermissionError):
             write()
     client.close()
@@ -160,10 +174,10 @@ def test_the_docs_document_both_rules_as_the_code_has_them():
 @pytest.mark.process
 @pytest.mark.parametrize("source", ["environment", "file", "wrong password in file"])
 def test_the_password_never_shows_in_logs_status_config_or_process_arguments(
-        hookd_factory, redis_server, redis_db, acl_users, password_file, source):
+    hookd_factory, redis_server, redis_db, acl_users, password_file, source
+):
     user = acl_users("hookd-secret", publisher_rule(STREAM))
-    settings = {"redis_password": PASSWORD} if source == "environment" else \
-        {"redis_password_file": str(password_file)}
+    settings = {"redis_password": PASSWORD} if source == "environment" else {"redis_password_file": str(password_file)}
     if source == "wrong password in file":
         acl_users("hookd-secret", publisher_rule(STREAM), password="another-one")
     daemon = hookd_factory(redis_url=url_for(redis_server, user), breaker_backoff_max_s="0.5", **settings)
@@ -178,12 +192,17 @@ def test_the_password_never_shows_in_logs_status_config_or_process_arguments(
         assert json.loads(outputs["config --json"].stdout)["redis_password"] == "****"
 
 
-def test_there_is_no_password_flag_and_a_password_in_a_redis_url_flag_is_refused_by_run(hookd_factory,
-                                                                                       redis_server):
+def test_there_is_no_password_flag_and_a_password_in_a_redis_url_flag_is_refused_by_run(hookd_factory, redis_server):
     daemon = hookd_factory(start=False)
     url = url_for(redis_server, "someone", PASSWORD)
-    run = subprocess.run([sys.executable, "-m", "hookd", "run", "--redis-url", url], env=daemon.env,
-                         capture_output=True, text=True, timeout=30, cwd=REPO)
+    run = subprocess.run(
+        [sys.executable, "-m", "hookd", "run", "--redis-url", url],
+        env=daemon.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=REPO,
+    )
     assert run.returncode == 78  # EX_CONFIG
     assert "refusing to run" in run.stderr and "redis_password_file" in run.stderr
     assert PASSWORD not in run.stdout + run.stderr
@@ -222,13 +241,16 @@ def test_a_password_file_is_read_as_its_first_line(tmp_path):
     assert caught.value.setting == "redis_password_file"
 
 
-@pytest.mark.parametrize("values, named", [
-    ({"redis_url": "redis://u:pw@127.0.0.1:6379/0", "redis_password": "x"}, "given twice"),
-    ({"redis_password": "x", "redis_password_file": "/dev/null"}, "given twice"),
-    ({"redis_url": "redis://alice@127.0.0.1:6379/0", "redis_username": "bob"}, "keep one"),
-    ({"redis_tls_key_file": "/dev/null", "redis_url": "rediss://127.0.0.1:6379/0"}, "redis_tls_cert_file"),
-    ({"redis_password_file": "/nonexistent/pw"}, "cannot read redis_password_file"),
-])
+@pytest.mark.parametrize(
+    "values, named",
+    [
+        ({"redis_url": "redis://u:pw@127.0.0.1:6379/0", "redis_password": "x"}, "given twice"),
+        ({"redis_password": "x", "redis_password_file": "/dev/null"}, "given twice"),
+        ({"redis_url": "redis://alice@127.0.0.1:6379/0", "redis_username": "bob"}, "keep one"),
+        ({"redis_tls_key_file": "/dev/null", "redis_url": "rediss://127.0.0.1:6379/0"}, "redis_tls_cert_file"),
+        ({"redis_password_file": "/nonexistent/pw"}, "cannot read redis_password_file"),
+    ],
+)
 def test_login_settings_that_contradict_each_other_are_refused(values, named):
     with pytest.raises(ConfigError) as caught:
         load(values, environ={})

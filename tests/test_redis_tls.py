@@ -17,8 +17,7 @@ from conftest import stream_entries, wait_for_entries
 from hookd.console.settings import load
 from hookd.publish.connection import connect, connect_sync, describe_failure
 from hookd.publish.settings import RedisSettings
-from secure_redis import (Certs, TlsRedis, assert_exactly_once, hookd_cli, send_events, wait_for_error,
-                          warnings_logged)
+from secure_redis import Certs, TlsRedis, assert_exactly_once, hookd_cli, send_events, wait_for_error, warnings_logged
 from test_status import wait_status
 
 
@@ -39,8 +38,7 @@ def mutual_tls_redis(tmp_path_factory, certs):
 @pytest.fixture(scope="module")
 def named_redis(tmp_path_factory, certs):
     """Its certificate holds only the name redis.test, not 127.0.0.1; no client certificate needed."""
-    server = TlsRedis(tmp_path_factory.mktemp("named-redis"), certs, certs.named_server,
-                      require_client_cert=False)
+    server = TlsRedis(tmp_path_factory.mktemp("named-redis"), certs, certs.named_server, require_client_cert=False)
     server.start()
     yield server
     server.stop()
@@ -72,14 +70,14 @@ def ping(config) -> str:
             return describe_failure(config, exc)
         finally:
             await client.aclose()
+
     return asyncio.run(go())
 
 
 # ---------------------------------------------------------------- publishing over TLS
 
 
-def test_events_arrive_exactly_once_over_mutual_tls_and_tail_reads_them(hookd_factory, mutual_tls_redis,
-                                                                        certs, admin):
+def test_events_arrive_exactly_once_over_mutual_tls_and_tail_reads_them(hookd_factory, mutual_tls_redis, certs, admin):
     daemon = hookd_factory(redis_url=mutual_tls_redis.tls_url, **certs.client_settings())
     send_events(daemon, range(30))
     wait_for_entries(admin, 30)
@@ -98,12 +96,12 @@ def test_events_arrive_exactly_once_over_mutual_tls_and_tail_reads_them(hookd_fa
 
 
 def test_wrong_ca_names_the_setting_spools_the_events_and_they_arrive_once_after_a_restart(
-        hookd_factory, mutual_tls_redis, certs, admin):
+    hookd_factory, mutual_tls_redis, certs, admin
+):
     wrong = {**certs.client_settings(), "redis_tls_ca_file": str(certs.other_ca.cert)}
     daemon = hookd_factory(redis_url=mutual_tls_redis.tls_url, breaker_backoff_max_s="0.5", **wrong)
     send_events(daemon, range(12))
-    status = wait_for_error(daemon, "certificate verify failed", "set redis_tls_ca_file",
-                            str(certs.other_ca.cert))
+    status = wait_for_error(daemon, "certificate verify failed", "set redis_tls_ca_file", str(certs.other_ca.cert))
     wait_status(daemon, lambda s: s["spool"]["events"] == 12, "12 events spooled")
     assert admin.xlen("hookd:events") == 0
     assert status["counters"]["published"] == 0
@@ -116,16 +114,17 @@ def test_wrong_ca_names_the_setting_spools_the_events_and_they_arrive_once_after
     daemon.start()
     send_events(daemon, range(12, 15))
     wait_for_entries(admin, 15)
-    wait_status(daemon, lambda s: s["spool"]["events"] == 0 and s["redis"]["state"] == "up",
-                "the spool drained")
+    wait_status(daemon, lambda s: s["spool"]["events"] == 0 and s["redis"]["state"] == "up", "the spool drained")
     assert_exactly_once(admin, 15)
     assert daemon.stop() == 0
 
 
-def test_missing_client_certificate_names_the_settings_and_the_events_wait(hookd_factory,
-                                                                           mutual_tls_redis, certs, admin):
-    daemon = hookd_factory(redis_url=mutual_tls_redis.tls_url, breaker_backoff_max_s="0.5",
-                           redis_tls_ca_file=str(certs.ca.cert))
+def test_missing_client_certificate_names_the_settings_and_the_events_wait(
+    hookd_factory, mutual_tls_redis, certs, admin
+):
+    daemon = hookd_factory(
+        redis_url=mutual_tls_redis.tls_url, breaker_backoff_max_s="0.5", redis_tls_ca_file=str(certs.ca.cert)
+    )
     send_events(daemon, range(3))
     wait_for_error(daemon, "redis_tls_cert_file", "redis_tls_key_file")
     wait_status(daemon, lambda s: s["spool"]["events"] == 3, "3 events spooled")
@@ -150,8 +149,11 @@ def test_a_certificate_for_another_name_is_refused_and_redis_tls_server_name_acc
     wrong_name = ping(settings(named_redis.tls_url, redis_tls_ca_file=ca, redis_tls_server_name="other.test"))
     assert "mismatch" in wrong_name
     # hookd tail's synchronous client takes the same server name.
-    sync = connect_sync(RedisSettings.from_config(
-        settings(named_redis.tls_url, redis_tls_ca_file=ca, redis_tls_server_name="redis.test")))
+    sync = connect_sync(
+        RedisSettings.from_config(
+            settings(named_redis.tls_url, redis_tls_ca_file=ca, redis_tls_server_name="redis.test")
+        )
+    )
     try:
         assert sync.ping() is True
     finally:
@@ -163,16 +165,26 @@ def test_turning_verification_off_connects_to_any_certificate(named_redis):
 
 
 def test_a_client_certificate_from_a_ca_the_server_does_not_trust_is_named(mutual_tls_redis, certs):
-    message = ping(settings(mutual_tls_redis.tls_url, redis_tls_ca_file=str(certs.ca.cert),
-                            redis_tls_cert_file=str(certs.stranger.cert),
-                            redis_tls_key_file=str(certs.stranger.key)))
+    message = ping(
+        settings(
+            mutual_tls_redis.tls_url,
+            redis_tls_ca_file=str(certs.ca.cert),
+            redis_tls_cert_file=str(certs.stranger.cert),
+            redis_tls_key_file=str(certs.stranger.key),
+        )
+    )
     assert str(certs.stranger.cert) in message and "trust" in message, message
 
 
 def test_a_key_that_does_not_match_the_client_certificate_is_named(mutual_tls_redis, certs):
-    message = ping(settings(mutual_tls_redis.tls_url, redis_tls_ca_file=str(certs.ca.cert),
-                            redis_tls_cert_file=str(certs.client.cert),
-                            redis_tls_key_file=str(certs.stranger.key)))
+    message = ping(
+        settings(
+            mutual_tls_redis.tls_url,
+            redis_tls_ca_file=str(certs.ca.cert),
+            redis_tls_cert_file=str(certs.client.cert),
+            redis_tls_key_file=str(certs.stranger.key),
+        )
+    )
     assert "cannot use the client certificate" in message and str(certs.stranger.key) in message
 
 

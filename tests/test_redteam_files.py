@@ -32,8 +32,7 @@ def _vm_hwm_kib(pid: int) -> int:
 
 
 @pytest.mark.process
-def test_inbox_files_over_max_event_bytes_are_set_aside_without_being_read_whole(hookd_factory,
-                                                                                redis_db):
+def test_inbox_files_over_max_event_bytes_are_set_aside_without_being_read_whole(hookd_factory, redis_db):
     """The socket refuses a body over max_event_bytes; an inbox file holding one must be refused
     too, and a sparse file of gigabytes must not be read into memory (nor block the loop)."""
     daemon = hookd_factory(max_event_bytes=1 << 20)
@@ -47,8 +46,7 @@ def test_inbox_files_over_max_event_bytes_are_set_aside_without_being_read_whole
     with open(tmp, "wb") as fh:
         fh.truncate(2 << 30)
     os.rename(tmp, sparse)
-    wait_until(lambda: not big.exists() and not sparse.exists(), timeout=20,
-               what="both files to be set aside")
+    wait_until(lambda: not big.exists() and not sparse.exists(), timeout=20, what="both files to be set aside")
     assert (inbox / "rejected" / big.name).exists() and (inbox / "rejected" / sparse.name).exists()
     assert _vm_hwm_kib(daemon.proc.pid) < 512 * 1024  # it never held the 2 GiB
     small = json.dumps({"hook_event_name": "Stop", "session_id": "small"}).encode()

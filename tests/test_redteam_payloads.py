@@ -15,8 +15,7 @@ def test_a_secret_in_the_frame_headers_hook_or_project_is_redacted_before_redis(
     """hook= (used when the payload names no hook) and project= come from the sender like the
     body does; a secret in them must not reach Redis (stream, envelope, session index)."""
     body = json.dumps({"session_id": "s-hdr", "note": "nothing here"}).encode()
-    header = (f"HOOKD/1 {len(body)} sent=1 pid=1 ppid=1 id=abc hook={SECRET} "
-              f"project=/home/u/{SECRET}\n").encode()
+    header = (f"HOOKD/1 {len(body)} sent=1 pid=1 ppid=1 id=abc hook={SECRET} project=/home/u/{SECRET}\n").encode()
     assert hookd.request(header + body).startswith(b"OK ")
     wait_for_entries(redis_db, 1)
     for key in redis_db.keys("*"):
@@ -41,8 +40,13 @@ def test_hookd_tail_shows_a_session_id_s_control_characters_not_their_effect(hoo
         body = json.dumps({"hook_event_name": "Stop", "session_id": session}).encode()
         assert hookd.send(body).returncode == 0
     wait_for_entries(redis_db, 2)
-    tail = subprocess.run([sys.executable, "-m", "hookd", "tail", "--since", "1h", "--count", "2"],
-                          env=hookd.env, capture_output=True, cwd=REPO, timeout=30)
+    tail = subprocess.run(
+        [sys.executable, "-m", "hookd", "tail", "--since", "1h", "--count", "2"],
+        env=hookd.env,
+        capture_output=True,
+        cwd=REPO,
+        timeout=30,
+    )
     assert tail.returncode == 0, tail.stderr
     lines = tail.stdout.decode().splitlines()
     assert len(lines) == 2 and all("Stop" in line for line in lines), lines
@@ -56,8 +60,9 @@ def test_hookd_status_shows_hook_names_from_payloads_as_text(hookd, redis_db):
     body = json.dumps({"hook_event_name": name, "session_id": "s"}).encode()
     assert hookd.request(f"HOOKD/1 {len(body)}\n".encode() + body).startswith(b"OK ")
     wait_for_entries(redis_db, 1)
-    status = subprocess.run([sys.executable, "-m", "hookd", "status"], env=hookd.env,
-                            capture_output=True, cwd=REPO, timeout=30)
+    status = subprocess.run(
+        [sys.executable, "-m", "hookd", "status"], env=hookd.env, capture_output=True, cwd=REPO, timeout=30
+    )
     assert status.returncode == 0, status.stderr
     assert b"\x1b" not in status.stdout and b"\x07" not in status.stdout, status.stdout
     assert not any(line.startswith(b"health ") for line in status.stdout.splitlines())

@@ -28,8 +28,9 @@ STOP_S = 15  # a SIGTERM'd hookd with nothing to drain exits well within this
 
 
 def hookd_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hookd", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [sys.executable, "-m", "hookd", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=30
+    )
 
 
 def status(daemon) -> tuple[int, dict]:
@@ -41,6 +42,7 @@ def wait_status(daemon, predicate, what: str, timeout: float = 20) -> tuple[int,
     def check():
         code, doc = status(daemon)
         return (code, doc) if doc.get("running") and predicate(code, doc) else None
+
     return wait_until(check, timeout=timeout, interval=0.1, what=what)
 
 
@@ -62,12 +64,12 @@ def wait_serving(path, proc, timeout: float = 20) -> None:
             return True
         except OSError:
             return False
+
     wait_until(serving, timeout=timeout, what="hookd to serve its socket")
 
 
 def popen_hookd(daemon, *, stderr, argv=("-m", "hookd", "run")) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, *argv], env=daemon.env, cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=stderr)
+    proc = subprocess.Popen([sys.executable, *argv], env=daemon.env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr)
     daemon.proc = proc
     return proc
 
@@ -75,8 +77,7 @@ def popen_hookd(daemon, *, stderr, argv=("-m", "hookd", "run")) -> subprocess.Po
 # ---------------------------------------------------------------- logging
 
 
-def test_a_closed_log_pipe_costs_neither_publishing_nor_sigterm_and_status_says_so(
-        hookd_factory, redis_db):
+def test_a_closed_log_pipe_costs_neither_publishing_nor_sigterm_and_status_says_so(hookd_factory, redis_db):
     """`hookd run 2>&1 | head -1`: the reader of stderr goes away after one line."""
     daemon = hookd_factory(start=False)
     proc = popen_hookd(daemon, stderr=subprocess.PIPE)
@@ -92,8 +93,7 @@ def test_a_closed_log_pipe_costs_neither_publishing_nor_sigterm_and_status_says_
     assert sorted(json.loads(e[b"envelope"])["payload"]["n"] for e in entries) == list(range(5))
     assert daemon.inbox() == []
 
-    code, doc = wait_status(daemon, lambda c, d: d["logging"]["stderr_error"],
-                            "status to report the broken stderr")
+    code, doc = wait_status(daemon, lambda c, d: d["logging"]["stderr_error"], "status to report the broken stderr")
     fallback = daemon.state_dir / "hookd.log"
     assert doc["logging"]["stderr_error"] == "EPIPE" and doc["logging"]["file"] == str(fallback)
     assert code == 1 and doc["health"] == "degraded"
@@ -174,8 +174,7 @@ def test_a_task_that_raises_makes_hookd_exit_non_zero_with_its_traceback(hookd_f
     """)
     log_path = daemon.base / "fault.log"
     with open(log_path, "wb") as log:
-        proc = popen_hookd(daemon, stderr=log,
-                           argv=("-c", RUN_WITH_FAULT.format(patch=patch)))
+        proc = popen_hookd(daemon, stderr=log, argv=("-c", RUN_WITH_FAULT.format(patch=patch)))
         wait_serving(daemon.socket, proc)
         assert daemon.send(event(1)).returncode == 0
         code = proc.wait(10)
@@ -194,8 +193,7 @@ def test_a_task_that_raises_makes_hookd_exit_non_zero_with_its_traceback(hookd_f
     assert daemon.stop() == 0
 
 
-def test_a_restartable_task_that_raises_is_restarted_with_back_off_and_counted(
-        hookd_factory, redis_db):
+def test_a_restartable_task_that_raises_is_restarted_with_back_off_and_counted(hookd_factory, redis_db):
     daemon = hookd_factory(start=False)
     patch = textwrap.dedent("""
         from hookd.ingest import inbox
@@ -228,8 +226,7 @@ def test_a_restartable_task_that_raises_is_restarted_with_back_off_and_counted(
     assert len(failed) == 1 and failed[0]["task"] == "inbox" and "restarting_in_s" in failed[0]
 
 
-def test_a_connection_handler_that_raises_is_logged_counted_and_the_daemon_goes_on(
-        hookd_factory, redis_db):
+def test_a_connection_handler_that_raises_is_logged_counted_and_the_daemon_goes_on(hookd_factory, redis_db):
     daemon = hookd_factory(start=False)
     patch = textwrap.dedent("""
         from hookd import pipeline
@@ -313,8 +310,9 @@ def test_a_wedged_publisher_is_stalled_in_status_and_starves_the_watchdog(hookd_
     redis_server.start()
     listener = NotifyListener(f"/tmp/hookd-rel-notify-{os.getpid()}.sock")
     try:
-        daemon = hookd_factory(redis_url=redis_server.url, start=False, redis_timeout_s="60",
-                               stall_after_s="2", send_timeout_ms="2000")
+        daemon = hookd_factory(
+            redis_url=redis_server.url, start=False, redis_timeout_s="60", stall_after_s="2", send_timeout_ms="2000"
+        )
         daemon.env.update(NOTIFY_SOCKET=listener.path, WATCHDOG_USEC="400000")
         daemon.start()
         assert daemon.send(event(0)).returncode == 0
@@ -327,8 +325,7 @@ def test_a_wedged_publisher_is_stalled_in_status_and_starves_the_watchdog(hookd_
         try:
             for n in range(1, 4):
                 assert daemon.send(event(n)).returncode == 0
-            code, doc = wait_status(daemon, lambda c, d: d["health"] == "stalled",
-                                    "status to say stalled", timeout=15)
+            code, doc = wait_status(daemon, lambda c, d: d["health"] == "stalled", "status to say stalled", timeout=15)
             assert code == 1
             assert any("stalled: the publisher has waited" in r for r in doc["reasons"])
             assert doc["progress"]["publish_waiting_s"] > 2
@@ -398,8 +395,9 @@ def test_every_listening_socket_queues_1024_connections(hookd_factory, redis_db)
             assert taken == 300, f"{path.name}: {taken} of 300 connections queued"
         port = int(daemon.env["HOOKD_HTTP_ADDR"].rpartition(":")[2])
         if shutil.which("ss"):  # iproute2; the TCP backlog is read from the kernel's table
-            listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True,
-                                       text=True).stdout.split()
+            listening = subprocess.run(
+                ["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True
+            ).stdout.split()
             assert listening and int(listening[2]) == min(1024, somaxconn), listening
     finally:
         os.kill(daemon.proc.pid, signal.SIGCONT)
@@ -413,8 +411,7 @@ def test_every_listening_socket_queues_1024_connections(hookd_factory, redis_db)
 @pytest.mark.process
 def test_twenty_thousand_distinct_hook_names_stay_bounded(hookd_factory, redis_db):
     daemon = hookd_factory(client_timeout_s="30")
-    frames = b"".join(frame(event(n, hook=f"Custom{n:05d}", session="many-names"))
-                      for n in range(20_000))
+    frames = b"".join(frame(event(n, hook=f"Custom{n:05d}", session="many-names")) for n in range(20_000))
     rss_before = psutil.Process(daemon.proc.pid).memory_info().rss
     replies = daemon.request(frames, timeout=60)
     assert replies.count(b"OK ") == 20_000
@@ -442,16 +439,17 @@ def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_fact
     stays near the budget, an ordinary event still gets through, and memory is given back."""
     budget = 16 * 2**20
     port = free_port()
-    daemon = hookd_factory(pending_frame_bytes=str(budget), client_timeout_s="6",
-                           http_addr=f"127.0.0.1:{port}")
+    daemon = hookd_factory(pending_frame_bytes=str(budget), client_timeout_s="6", http_addr=f"127.0.0.1:{port}")
     wait_status(daemon, lambda c, d: True, "hookd to have started")
     token = (daemon.state_dir / "http.token").read_text().strip()
     length = 8 * 2**20 - 1024
     if way == "socket":
         head = b"HOOKD/1 %d\n" % length
     else:
-        head = (b"POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
-                b"Content-Length: %d\r\n\r\n" % (token.encode(), length))
+        head = b"POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n" % (
+            token.encode(),
+            length,
+        )
     proc = psutil.Process(daemon.proc.pid)
     assert daemon.send(event(0)).returncode == 0
     rss_before = proc.memory_info().rss
@@ -504,8 +502,7 @@ def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_fact
     wait_status(daemon, lambda c, d: d["pending_frames"]["bytes"] == 0, "the budget given back")
     time.sleep(0.5)
     rss_end = proc.memory_info().rss
-    print(f"rss {rss_before / 2**20:.1f} -> peak {peak / 2**20:.1f} -> {rss_end / 2**20:.1f} MiB; "
-          f"held {held}")
+    print(f"rss {rss_before / 2**20:.1f} -> peak {peak / 2**20:.1f} -> {rss_end / 2**20:.1f} MiB; held {held}")
     assert held[0]["bytes"] <= budget + 40 * 2**20 // 4  # at most one read past it per connection
     assert held[0]["pauses"] > 0
     assert rss_end - rss_before < 24 * 2**20, "memory was not given back"

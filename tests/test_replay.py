@@ -33,32 +33,45 @@ def spooled(hookd_factory, bodies: list[bytes]):
     for body in bodies:
         result = daemon.send(body)
         assert result.returncode == 0, result
-    wait_until(lambda: summarize(str(daemon.state_dir / "spool")).events == len(bodies),
-               what="events in the spool")
+    wait_until(lambda: summarize(str(daemon.state_dir / "spool")).events == len(bodies), what="events in the spool")
     assert daemon.stop() == 0
     return daemon
 
 
 def stop_body(n: int) -> bytes:
-    return json.dumps({"hook_event_name": "PreToolUse", "session_id": f"s{n}",
-                       "tool_name": "Bash", "tool_input": {"command": f"echo {n}"}}).encode()
+    return json.dumps(
+        {
+            "hook_event_name": "PreToolUse",
+            "session_id": f"s{n}",
+            "tool_name": "Bash",
+            "tool_input": {"command": f"echo {n}"},
+        }
+    ).encode()
 
 
 def replay(capsys, state_dir, redis_url: str, *args: str) -> tuple[int, str, str]:
     config = state_dir.parent / "config.toml"
     config.touch()
-    code = main(["replay", "--config", str(config), "--state-dir", str(state_dir),
-                 "--redis-url", redis_url, *args])
+    code = main(["replay", "--config", str(config), "--state-dir", str(state_dir), "--redis-url", redis_url, *args])
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def envelope(host: str, seq: int, session: str = "s", tool: str | None = "Bash",
-             hook: str = "PreToolUse") -> dict:
-    return {"v": 1, "event_id": f"id-{host}-{seq}", "seq": seq, "host": host, "hook": hook,
-            "session_id": session, "tool_name": tool, "received_at": "2026-01-01T00:00:00.000000Z",
-            "sent_at": None, "client": None, "project_dir": None,
-            "payload": {"hook_event_name": hook, "session_id": session}}
+def envelope(host: str, seq: int, session: str = "s", tool: str | None = "Bash", hook: str = "PreToolUse") -> dict:
+    return {
+        "v": 1,
+        "event_id": f"id-{host}-{seq}",
+        "seq": seq,
+        "host": host,
+        "hook": hook,
+        "session_id": session,
+        "tool_name": tool,
+        "received_at": "2026-01-01T00:00:00.000000Z",
+        "sent_at": None,
+        "client": None,
+        "project_dir": None,
+        "payload": {"hook_event_name": hook, "session_id": session},
+    }
 
 
 def write_jsonl(path, items) -> None:
@@ -117,15 +130,13 @@ def test_summary_of_an_empty_state_directory(tmp_path, capsys):
 
 
 def test_age_reads_well():
-    assert [format_age(s) for s in (0, 45, 192, 7500, 3 * 86400 + 4 * 3600)] == \
-        ["0s", "45s", "3m12s", "2h05m", "3d04h"]
+    assert [format_age(s) for s in (0, 45, 192, 7500, 3 * 86400 + 4 * 3600)] == ["0s", "45s", "3m12s", "2h05m", "3d04h"]
 
 
 # -- export and re-publish ----------------------------------------------------------
 
 
-def test_export_then_file_adds_everything_once(hookd_factory, redis_server, redis_db, capsys,
-                                               tmp_path):
+def test_export_then_file_adds_everything_once(hookd_factory, redis_server, redis_db, capsys, tmp_path):
     # One payload is pretty-printed: its newlines must not split its line in the export.
     bodies = [stop_body(n) for n in range(4)] + [b'{\n  "hook_event_name": "Stop",\n  "session_id": "s4"\n}']
     daemon = spooled(hookd_factory, bodies)
@@ -161,8 +172,7 @@ def test_export_then_file_adds_everything_once(hookd_factory, redis_server, redi
     # The daemon, publishing the same spool to the same stream, adds nothing either.
     daemon.env["HOOKD_REDIS_URL"] = redis_server.url
     daemon.start()
-    wait_until(lambda: summarize(str(daemon.state_dir / "spool")).events == 0,
-               what="the daemon to publish its spool")
+    wait_until(lambda: summarize(str(daemon.state_dir / "spool")).events == 0, what="the daemon to publish its spool")
     assert daemon.stop() == 0
     assert redis_db.xlen("hookd:events") == 5
 
@@ -170,8 +180,7 @@ def test_export_then_file_adds_everything_once(hookd_factory, redis_server, redi
 def test_export_json_and_dry_run(hookd_factory, capsys, tmp_path):
     daemon = spooled(hookd_factory, [stop_body(1), stop_body(2)])
     target = tmp_path / "x.jsonl"
-    code, out, _ = replay(capsys, daemon.state_dir, unreachable_url(), "--export", str(target),
-                          "--dry-run", "--json")
+    code, out, _ = replay(capsys, daemon.state_dir, unreachable_url(), "--export", str(target), "--dry-run", "--json")
     assert code == 0 and not target.exists()
     assert json.loads(out)["events"] == 2
 
@@ -182,8 +191,20 @@ def test_a_bad_line_is_reported_and_the_rest_is_published(redis_server, redis_db
     no_host = envelope("a", 1)
     del no_host["host"]
     path = tmp_path / "in.jsonl"
-    write_jsonl(path, [envelope("a", 1), "not json", "", envelope("b", 7, tool=None),
-                       "[1, 2]", no_seq, no_host, envelope("a", 2), '{"seq": 1.5, "host": "a"}'])
+    write_jsonl(
+        path,
+        [
+            envelope("a", 1),
+            "not json",
+            "",
+            envelope("b", 7, tool=None),
+            "[1, 2]",
+            no_seq,
+            no_host,
+            envelope("a", 2),
+            '{"seq": 1.5, "host": "a"}',
+        ],
+    )
 
     code, out, err = replay(capsys, tmp_path / "state", redis_server.url, "--file", str(path))
     assert code == 0
@@ -195,8 +216,11 @@ def test_a_bad_line_is_reported_and_the_rest_is_published(redis_server, redis_db
     assert "3 envelopes read, 5 bad lines skipped" in out
     assert "added 3, skipped 0" in out
     entries = [fields for _, fields in redis_db.xrange("hookd:events")]
-    assert [(e[b"host"], e[b"seq"], e[b"tool"]) for e in entries] == \
-        [(b"a", b"1", b"Bash"), (b"b", b"7", b""), (b"a", b"2", b"Bash")]
+    assert [(e[b"host"], e[b"seq"], e[b"tool"]) for e in entries] == [
+        (b"a", b"1", b"Bash"),
+        (b"b", b"7", b""),
+        (b"a", b"2", b"Bash"),
+    ]
     assert redis_db.hgetall(MARKS) == {b"a": b"2", b"b": b"7"}
 
     code, out, _ = replay(capsys, tmp_path / "state", redis_server.url, "--file", str(path), "--json")
@@ -212,8 +236,18 @@ def test_dry_run_predicts_without_writing(redis_server, redis_db, capsys, tmp_pa
     assert replay(capsys, state, redis_server.url, "--file", str(first))[0] == 0
     # Out of order within a host: 9 is below the mark 11 once 12 is in; 13 is new.
     full = tmp_path / "full.jsonl"
-    write_jsonl(full, [envelope("a", 10), envelope("a", 11), envelope("a", 12), envelope("a", 9),
-                       envelope("b", 5), envelope("b", 5), envelope("a", 13)])
+    write_jsonl(
+        full,
+        [
+            envelope("a", 10),
+            envelope("a", 11),
+            envelope("a", 12),
+            envelope("a", 9),
+            envelope("b", 5),
+            envelope("b", 5),
+            envelope("a", 13),
+        ],
+    )
     length, marks = redis_db.xlen("hookd:events"), redis_db.hgetall(MARKS)
 
     code, out, _ = replay(capsys, state, redis_server.url, "--file", str(full), "--dry-run", "--json")
@@ -257,8 +291,7 @@ def test_unreachable_redis_is_an_error_naming_the_masked_url(capsys, tmp_path):
 
 
 def test_a_missing_file_is_an_error(capsys, tmp_path):
-    code, out, err = replay(capsys, tmp_path / "state", unreachable_url(),
-                            "--file", str(tmp_path / "nope.jsonl"))
+    code, out, err = replay(capsys, tmp_path / "state", unreachable_url(), "--file", str(tmp_path / "nope.jsonl"))
     assert code == 1
     assert "cannot read" in err and "nope.jsonl" in err and "hookd replay --export" in err
 
@@ -269,24 +302,20 @@ def test_file_and_export_exclude_each_other(capsys, tmp_path):
     assert exc.value.code == 2
 
 
-def test_a_file_that_would_hide_spooled_events_is_flagged(hookd_factory, redis_server, redis_db,
-                                                          capsys, tmp_path):
+def test_a_file_that_would_hide_spooled_events_is_flagged(hookd_factory, redis_server, redis_db, capsys, tmp_path):
     daemon = spooled(hookd_factory, [stop_body(1), stop_body(2)])
     waiting = [json.loads(e.envelope) for e in waiting_events(str(daemon.state_dir / "spool"))]
     newer = tmp_path / "newer.jsonl"
     # the same host and instance as the spool's events: their mark would pass them
     sender = f"{waiting[0]['host']}/{waiting[0]['instance']}"
-    write_jsonl(newer, [{**envelope(waiting[0]["host"], waiting[-1]["seq"] + 100),
-                         "instance": waiting[0]["instance"]}])
-    code, _, err = replay(capsys, daemon.state_dir, redis_server.url, "--file", str(newer),
-                          "--dry-run")
+    write_jsonl(newer, [{**envelope(waiting[0]["host"], waiting[-1]["seq"] + 100), "instance": waiting[0]["instance"]}])
+    code, _, err = replay(capsys, daemon.state_dir, redis_server.url, "--file", str(newer), "--dry-run")
     assert code == 0
     assert "would hide events still waiting in the spool" in err
     assert f"2 of host {sender}" in err
     # Another daemon's numbers (no instance, or another one) hide nothing of this one's.
     write_jsonl(newer, [envelope(waiting[0]["host"], waiting[-1]["seq"] + 100)])
-    code, _, err = replay(capsys, daemon.state_dir, redis_server.url, "--file", str(newer),
-                          "--dry-run")
+    code, _, err = replay(capsys, daemon.state_dir, redis_server.url, "--file", str(newer), "--dry-run")
     assert (code, err) == (0, "")
     # A file holding exactly what waits hides nothing.
     export = tmp_path / "export.jsonl"

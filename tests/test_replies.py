@@ -32,8 +32,9 @@ class Sink:
         self.drained = 0
 
     def queue(self) -> ReplyQueue[str]:
-        return ReplyQueue(self.sent.append, self._close,
-                          lambda replies: [f"unflushed({r})" for r in replies], self._drained)
+        return ReplyQueue(
+            self.sent.append, self._close, lambda replies: [f"unflushed({r})" for r in replies], self._drained
+        )
 
     def _close(self) -> None:
         self.closed += 1
@@ -233,9 +234,13 @@ def test_the_socket_refuses_the_events_of_a_failed_flush(tmp_path, monkeypatch):
     run(go)
 
 
-@pytest.mark.parametrize("error, word", [
-    (DiskFull("disk full: the filesystem has no space left"), "disk_full"),
-    (SpoolFull("cannot write to the spool: Input/output error"), "unavailable")])
+@pytest.mark.parametrize(
+    "error, word",
+    [
+        (DiskFull("disk full: the filesystem has no space left"), "disk_full"),
+        (SpoolFull("cannot write to the spool: Input/output error"), "unavailable"),
+    ],
+)
 def test_a_failed_spool_write_answers_the_right_refusal(tmp_path, monkeypatch, error, word):
     async def go():
         spool, flusher, conn, transport = connection(tmp_path, "interval")
@@ -284,8 +289,10 @@ def posts(*numbers: int) -> bytes:
     out = b""
     for n in numbers:
         body = json.dumps({"hook_event_name": "Stop", "session_id": f"s{n}"}).encode()
-        out += (b"POST /hook HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer t\r\n"
-                b"Content-Length: %d\r\n\r\n" % len(body)) + body
+        out += (
+            b"POST /hook HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer t\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)
+        ) + body
     return out
 
 
@@ -297,8 +304,9 @@ def http_connection(tmp_path, policy: str):
     spool, flusher, _, _ = connection(tmp_path, policy)
     from hookd.ingest.http import HookConnection
 
-    listener = Listener(Pipeline(EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq2"))),
-                                 spool, flusher, DaemonState()))
+    listener = Listener(
+        Pipeline(EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq2"))), spool, flusher, DaemonState())
+    )
     conn = HookConnection(listener)  # type: ignore[arg-type]
     transport = Transport()
     conn.connection_made(transport)

@@ -11,8 +11,10 @@ import pytest
 import hookd.redact.scanner_cache as scanner_cache
 from hookd.redact import Rule, build_redactor
 
-SECRETS = ('{"cmd": "curl -u admin:hunter2 https://x", "key": "AKIA' + "A" * 16 + '", '
-           '"url": "postgres://app:s3cret@db:5432/shop"}')
+SECRETS = (
+    '{"cmd": "curl -u admin:hunter2 https://x", "key": "AKIA' + "A" * 16 + '", '
+    '"url": "postgres://app:s3cret@db:5432/shop"}'
+)
 
 
 def cached_files(directory) -> list[str]:

@@ -26,8 +26,9 @@ SECRET = b'{"hook_event_name":"UserPromptSubmit","prompt":"the secret plan 7f3a"
 
 
 def run_client(env, stdin=SECRET, args=(), timeout=10):
-    return subprocess.run([sys.executable, "-I", "-S", str(CLIENT), *args], input=stdin, env=env,
-                          capture_output=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-I", "-S", str(CLIENT), *args], input=stdin, env=env, capture_output=True, timeout=timeout
+    )
 
 
 @pytest.fixture
@@ -49,8 +50,12 @@ def shared_tmp():
 def env(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    return {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOOKD_STATE_DIR": str(tmp_path / "state"), "HOOKD_SPARE_INBOX": str(tmp_path / "spare")}
+    return {
+        "HOME": str(home),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOOKD_STATE_DIR": str(tmp_path / "state"),
+        "HOOKD_SPARE_INBOX": str(tmp_path / "spare"),
+    }
 
 
 def kept_files(directory) -> list[Path]:
@@ -104,8 +109,10 @@ def test_a_socket_in_another_users_directory_is_refused_before_connecting(env, s
     assert got["connections"] == 0 and got["bytes"] == 0
     saved = the_event_is_kept_in(Path(env["HOOKD_STATE_DIR"]) / "inbox")
     line = one_stderr_line(proc)
-    assert line.startswith(f"hook-send: refused {squat_dir}: owned by another user "
-                           f"(owner uid {NOBODY}, mode 0{dir_mode:o}); event kept in {saved}; fix: ")
+    assert line.startswith(
+        f"hook-send: refused {squat_dir}: owned by another user "
+        f"(owner uid {NOBODY}, mode 0{dir_mode:o}); event kept in {saved}; fix: "
+    )
 
 
 @needs_root
@@ -124,8 +131,10 @@ def test_a_listener_of_another_user_in_a_trusted_directory_gets_not_one_byte(env
     assert got["bytes"] == 0 and got["data"] == ""
     saved = the_event_is_kept_in(Path(env["HOOKD_STATE_DIR"]) / "inbox")
     line = one_stderr_line(proc)
-    assert line.startswith(f"hook-send: refused {sock}: the process listening on it is not yours "
-                           f"(peer uid {NOBODY}); event kept in {saved}; fix: ")
+    assert line.startswith(
+        f"hook-send: refused {sock}: the process listening on it is not yours "
+        f"(peer uid {NOBODY}); event kept in {saved}; fix: "
+    )
 
 
 @needs_root
@@ -158,7 +167,8 @@ def test_the_peer_uid_is_read_from_the_connected_socket():
 
 @needs_root
 def test_a_state_directory_made_by_another_user_is_refused_and_the_spare_inbox_keeps_the_event(
-        env, shared_tmp, tmp_path):
+    env, shared_tmp, tmp_path
+):
     squatted = shared_tmp()
     make_dir_as_nobody(squatted)
     assert os.stat(squatted).st_uid == NOBODY
@@ -166,8 +176,10 @@ def test_a_state_directory_made_by_another_user_is_refused_and_the_spare_inbox_k
     assert os.listdir(squatted) == []  # not an inbox, not a temporary file
     saved = the_event_is_kept_in(tmp_path / "spare")
     line = one_stderr_line(proc)
-    assert line.startswith(f"hook-send: refused {squatted}: owned by another user (owner uid {NOBODY}, "
-                           f"mode 0777); event kept in {saved}; fix: ")
+    assert line.startswith(
+        f"hook-send: refused {squatted}: owned by another user (owner uid {NOBODY}, "
+        f"mode 0777); event kept in {saved}; fix: "
+    )
 
 
 @pytest.mark.parametrize("where", ["state", "inbox"])
@@ -185,8 +197,9 @@ def test_a_planted_link_at_the_state_or_inbox_directory_is_not_followed(env, tmp
     proc = run_client(dict(env, HOOKD_SOCKET=str(tmp_path / "none.sock")))
     assert list(target.iterdir()) == []
     saved = the_event_is_kept_in(tmp_path / "spare")
-    assert one_stderr_line(proc).startswith(f"hook-send: refused {link}: a symbolic link (owner uid "
-                                            f"{os.getuid()}, mode 0777); event kept in {saved}")
+    assert one_stderr_line(proc).startswith(
+        f"hook-send: refused {link}: a symbolic link (owner uid {os.getuid()}, mode 0777); event kept in {saved}"
+    )
 
 
 def test_a_state_directory_open_to_others_is_refused(env, tmp_path):
@@ -196,8 +209,10 @@ def test_a_state_directory_open_to_others_is_refused(env, tmp_path):
     proc = run_client(dict(env, HOOKD_SOCKET=str(tmp_path / "none.sock")))
     assert not (state / "inbox").exists()
     saved = the_event_is_kept_in(tmp_path / "spare")
-    assert f"refused {state}: writable by other users (owner uid {os.getuid()}, mode 0770); " \
-           f"event kept in {saved}" in one_stderr_line(proc)
+    assert (
+        f"refused {state}: writable by other users (owner uid {os.getuid()}, mode 0770); "
+        f"event kept in {saved}" in one_stderr_line(proc)
+    )
 
 
 @needs_root
@@ -210,8 +225,9 @@ def test_a_squatted_default_spare_inbox_is_refused_too_and_the_loss_is_said(env,
     spare_parent = make_dir_as_nobody(os.path.join(runtime, "hookd"))
     squatted_state = make_dir_as_nobody(shared_tmp())
     environ = {k: v for k, v in env.items() if k != "HOOKD_SPARE_INBOX"}
-    proc = run_client(dict(environ, XDG_RUNTIME_DIR=runtime, HOOKD_STATE_DIR=squatted_state,
-                           HOOKD_SOCKET=str(tmp_path / "none.sock")))
+    proc = run_client(
+        dict(environ, XDG_RUNTIME_DIR=runtime, HOOKD_STATE_DIR=squatted_state, HOOKD_SOCKET=str(tmp_path / "none.sock"))
+    )
     assert os.listdir(spare_parent) == [] and os.listdir(squatted_state) == []
     line = one_stderr_line(proc)
     assert line.startswith("hook-send: event lost: ")
@@ -235,8 +251,9 @@ def test_the_spare_inbox_defaults(monkeypatch):
 def test_a_full_disk_sends_the_event_to_the_spare_inbox_and_says_so(env, tmp_path):
     state = tmp_path / "state"
     state.mkdir(mode=0o700)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(state)],
-                             capture_output=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(state)], capture_output=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
     try:
@@ -271,9 +288,13 @@ def test_help_and_version_answer_locally_and_read_nothing(env, tmp_path, flag):
     listener.listen(1)
     listener.settimeout(0.2)
     # stdin is a pipe nobody closes: reading it would wait for the deadline.
-    proc = subprocess.Popen([sys.executable, "-I", "-S", str(CLIENT), flag], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=dict(env, HOOKD_SOCKET=str(sock), HOOKD_SEND_TIMEOUT_MS="60000"))
+    proc = subprocess.Popen(
+        [sys.executable, "-I", "-S", str(CLIENT), flag],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(env, HOOKD_SOCKET=str(sock), HOOKD_SEND_TIMEOUT_MS="60000"),
+    )
     try:
         assert proc.wait(5) == 0  # stdin is still open: it did not wait for it
         out, err = proc.stdout.read(), proc.stderr.read()
@@ -290,5 +311,6 @@ def test_help_and_version_answer_locally_and_read_nothing(env, tmp_path, flag):
         assert out.startswith(b"usage: hook-send") and b"HOOKD_SOCKET" in out
     else:
         from hookd import __version__
+
         assert out == f"hook-send {__version__} (HOOKD/1)\n".encode()
     assert not (tmp_path / "state").exists()

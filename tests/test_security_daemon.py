@@ -142,14 +142,23 @@ def test_our_own_readable_state_directory_is_tightened_and_served(hookd_factory)
 # ---------------------------------------------------------------- planted links
 
 
-REFUSED_LINKS = ["hookd.lock", "sequence", "sequence.instance", "spool/cursor",
-                 "spool/00000000000000000001.seg", "inbox", "spool", "http.token"]
+REFUSED_LINKS = [
+    "hookd.lock",
+    "sequence",
+    "sequence.instance",
+    "spool/cursor",
+    "spool/00000000000000000001.seg",
+    "inbox",
+    "spool",
+    "http.token",
+]
 
 
 @pytest.mark.process
 @pytest.mark.parametrize("name", REFUSED_LINKS)
 def test_a_link_planted_where_hookd_keeps_a_file_stops_the_start_and_its_target_is_untouched(
-        hookd_factory, victim, tmp_path, name):
+    hookd_factory, victim, tmp_path, name
+):
     settings = {"http_addr": f"127.0.0.1:{free_port()}"} if name == "http.token" else {}
     daemon = hookd_factory(start=False, **settings)
     (daemon.state_dir / "spool").mkdir(parents=True, mode=0o700)
@@ -172,8 +181,7 @@ def test_a_link_planted_where_hookd_keeps_a_file_stops_the_start_and_its_target_
 
 
 @pytest.mark.parametrize("name", ["sequence.tmp", "spool/cursor.tmp"])
-def test_a_link_at_a_temporary_name_is_removed_never_written_through(
-        hookd_factory, redis_db, victim, name):
+def test_a_link_at_a_temporary_name_is_removed_never_written_through(hookd_factory, redis_db, victim, name):
     daemon = hookd_factory(start=False)
     (daemon.state_dir / "spool").mkdir(parents=True, mode=0o700)
     daemon.state_dir.chmod(0o700)
@@ -277,15 +285,18 @@ def test_another_users_connections_are_closed_unread_counted_and_logged_once(hoo
     status = _status(hookd)  # the owner is still answered
     assert status["counters"]["refused_peers"] == {"events": 25, "control": 5}
     assert status["counters"]["received"] == 0
-    shown = subprocess.run([sys.executable, "-m", "hookd", "status"], env=hookd.env,
-                           capture_output=True, text=True, timeout=30).stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "hookd", "status"], env=hookd.env, capture_output=True, text=True, timeout=30
+    ).stdout
     assert "control socket 5, events socket 25" in shown, shown
     assert hookd.send(b'{"hook_event_name": "Stop", "session_id": "owner"}').returncode == 0
     (fields,) = wait_for_entries(redis_db, 1)
     assert fields[b"session"] == b"owner"
     lines = [r for r in log_records(hookd.log_text()) if r.get("event") == "peer_refused"]
-    assert [(r["socket"], r["peer_uid"], r["refused"]) for r in lines] == \
-        [("events", NOBODY, 1), ("control", NOBODY, 1)]
+    assert [(r["socket"], r["peer_uid"], r["refused"]) for r in lines] == [
+        ("events", NOBODY, 1),
+        ("control", NOBODY, 1),
+    ]
 
 
 @needs_root
@@ -337,15 +348,15 @@ def test_a_settings_backup_is_never_readable_by_another_user_not_even_for_a_mome
     path.chmod(0o600)
     stop_file = str(shared / "stop")  # where the watcher can see it
     result = {}
-    watcher = threading.Thread(target=lambda: result.update(
-        run_as_nobody(_watch_for_backups, str(project), stop_file)))
+    watcher = threading.Thread(target=lambda: result.update(run_as_nobody(_watch_for_backups, str(project), stop_file)))
     old_umask = os.umask(0o022)  # the usual one: a file made with it is readable by all
     watcher.start()
     try:
         time.sleep(0.3)
         for n in range(WRITES):
-            settings_file.write(settings_file.load(str(path)),
-                                '{"env": {"ANTHROPIC_API_KEY": "sk-ant-secret"}, "n": %d}\n' % n)
+            settings_file.write(
+                settings_file.load(str(path)), '{"env": {"ANTHROPIC_API_KEY": "sk-ant-secret"}, "n": %d}\n' % n
+            )
     finally:
         os.umask(old_umask)
         Path(stop_file).touch()

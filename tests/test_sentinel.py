@@ -14,7 +14,7 @@ import threading
 
 import pytest
 from redis_topologies import SentinelSetup, assert_failover_outcome
-from test_faults import (ClientSender, FramedSender, log_mentions, log_records, running)
+from test_faults import ClientSender, FramedSender, log_mentions, log_records, running
 
 from conftest import wait_until
 from test_tail import tail
@@ -36,14 +36,16 @@ def sentinel_setup(request, tmp_path):
 
 def sentinel_hookd(hookd_factory, setup: SentinelSetup, **settings):
     # The URL's host is not used: the sentinel names the master.
-    return hookd_factory(redis_url="redis://unused.invalid:1/0", redis_sentinel=setup.sentinels,
-                         redis_sentinel_master=setup.master_name, **settings)
+    return hookd_factory(
+        redis_url="redis://unused.invalid:1/0",
+        redis_sentinel=setup.sentinels,
+        redis_sentinel_master=setup.master_name,
+        **settings,
+    )
 
 
-@pytest.mark.parametrize("sentinel_setup, wait", [(1, 0), (2, 1)], ids=["async", "wait-1"],
-                         indirect=["sentinel_setup"])
-def test_events_flow_through_a_sentinel_failover_once_and_in_order(hookd_factory, sentinel_setup,
-                                                                   wait):
+@pytest.mark.parametrize("sentinel_setup, wait", [(1, 0), (2, 1)], ids=["async", "wait-1"], indirect=["sentinel_setup"])
+def test_events_flow_through_a_sentinel_failover_once_and_in_order(hookd_factory, sentinel_setup, wait):
     setup = sentinel_setup
     daemon = sentinel_hookd(hookd_factory, setup, redis_wait_replicas=str(wait))
     stop = threading.Event()
@@ -53,25 +55,26 @@ def test_events_flow_through_a_sentinel_failover_once_and_in_order(hookd_factory
     with running(real, *raws):
         wait_until(lambda: old.client().xlen(STREAM) >= 300, timeout=30, what="events before the kill")
         old.kill()
-        wait_until(lambda: log_mentions(daemon, '"redis_down"'), timeout=30,
-                   what="hookd to notice the master is gone")
-        wait_until(lambda: setup.current_master() is not old, timeout=60,
-                   what="the sentinel to promote a replica")
+        wait_until(lambda: log_mentions(daemon, '"redis_down"'), timeout=30, what="hookd to notice the master is gone")
+        wait_until(lambda: setup.current_master() is not old, timeout=60, what="the sentinel to promote a replica")
         new = setup.current_master()
         if wait:
-            wait_until(lambda: setup.in_sync(new, replicas=1), timeout=60,
-                       what="the other replica to follow the new master")
+            wait_until(
+                lambda: setup.in_sync(new, replicas=1), timeout=60, what="the other replica to follow the new master"
+            )
         published_before = new.client().xlen(STREAM)
-        wait_until(lambda: new.client().xlen(STREAM) >= published_before + 300, timeout=60,
-                   what="events published to the new master")
+        wait_until(
+            lambda: new.client().xlen(STREAM) >= published_before + 300,
+            timeout=60,
+            what="events published to the new master",
+        )
         stop.set()
     assert real.problems == [] and all(s.problems == [] for s in raws)
     assert all(s.inboxed == 0 for s in raws) and real.outcomes["inbox"] == 0
     assert_failover_outcome(daemon, new.client(), (real, *raws), wait)
 
 
-def test_a_wait_no_replica_can_satisfy_keeps_events_spooled_until_one_can(hookd_factory,
-                                                                         sentinel_setup):
+def test_a_wait_no_replica_can_satisfy_keeps_events_spooled_until_one_can(hookd_factory, sentinel_setup):
     setup = sentinel_setup
     daemon = sentinel_hookd(hookd_factory, setup, redis_wait_replicas="1")
     replica = setup.replicas[0]
@@ -80,15 +83,17 @@ def test_a_wait_no_replica_can_satisfy_keeps_events_spooled_until_one_can(hookd_
     wait_until(lambda: setup.in_sync(setup.master, replicas=0), what="the master to see no replica")
     reply = daemon.request(b"HOOKD/1 2\n{}")
     assert reply.startswith(b"OK "), reply
-    wait_until(lambda: log_mentions(daemon, "0 of 1 replicas confirmed a batch"), timeout=30,
-               what="hookd to say the replica did not confirm")
+    wait_until(
+        lambda: log_mentions(daemon, "0 of 1 replicas confirmed a batch"),
+        timeout=30,
+        what="hookd to say the replica did not confirm",
+    )
     # The script ran on the master; the spool keeps the event until a replica has it.
     assert master.xlen(STREAM) == 1
     ups = log_count(daemon, '"redis_up"')
     replica.start()
     wait_until(lambda: setup.in_sync(setup.master), timeout=30, what="the replica to come back")
-    wait_until(lambda: log_count(daemon, '"redis_up"') > ups, timeout=30,
-               what="hookd to publish again")
+    wait_until(lambda: log_count(daemon, '"redis_up"') > ups, timeout=30, what="hookd to publish again")
     assert master.xlen(STREAM) == 1 and replica.client().xlen(STREAM) == 1
     assert daemon.stop() == 0
 

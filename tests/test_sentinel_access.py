@@ -21,8 +21,7 @@ from hookd.publish.acl import sentinel_rule
 from hookd.publish.connection import connect_sync
 from hookd.publish.settings import RedisSettings
 from redis_topologies import SentinelSetup, TlsFiles
-from secure_redis import (Certs, assert_exactly_once, assert_secret_hidden, hookd_cli, send_events,
-                          wait_for_error)
+from secure_redis import Certs, assert_exactly_once, assert_secret_hidden, hookd_cli, send_events, wait_for_error
 from test_redis_tls import ping as ping_config
 from test_status import wait_status
 
@@ -35,11 +34,15 @@ STREAM = "hookd:events"
 @pytest.fixture(scope="module")
 def locked(tmp_path_factory):
     setup = SentinelSetup(
-        tmp_path_factory.mktemp("locked-sentinel"), master_password=MASTER_PASSWORD,
+        tmp_path_factory.mktemp("locked-sentinel"),
+        master_password=MASTER_PASSWORD,
         sentinel_password=SENTINEL_PASSWORD,
-        sentinel_conf=(f"requirepass {SENTINEL_PASSWORD}",
-                       f"user {SENTINEL_USER} on >{SENTINEL_PASSWORD} {sentinel_rule()}",
-                       f"user no-sentinel-rights on >{SENTINEL_PASSWORD} -@all +ping"))
+        sentinel_conf=(
+            f"requirepass {SENTINEL_PASSWORD}",
+            f"user {SENTINEL_USER} on >{SENTINEL_PASSWORD} {sentinel_rule()}",
+            f"user no-sentinel-rights on >{SENTINEL_PASSWORD} -@all +ping",
+        ),
+    )
     setup.start()
     yield setup
     setup.stop()
@@ -64,8 +67,7 @@ def password_file(directory, password: str):
 
 def through(setup: SentinelSetup, url: str = "redis://unused.invalid:1/0", **settings) -> dict:
     """hookd's settings for the master behind ``setup``'s sentinel (redis_url's host is unused)."""
-    return {"redis_url": url, "redis_sentinel": setup.sentinels,
-            "redis_sentinel_master": setup.master_name, **settings}
+    return {"redis_url": url, "redis_sentinel": setup.sentinels, "redis_sentinel_master": setup.master_name, **settings}
 
 
 def master_settings(setup: SentinelSetup, **settings) -> dict:
@@ -84,10 +86,10 @@ def ping(settings: dict) -> str:
 # ---------------------------------------------------------------- a sentinel with a password
 
 
-@pytest.mark.parametrize("login", [{}, {"redis_sentinel_username": SENTINEL_USER}],
-                         ids=["requirepass", "acl user with the documented rule"])
-def test_events_arrive_once_through_a_sentinel_that_requires_a_password(hookd_factory, sentinel,
-                                                                        tmp_path, login):
+@pytest.mark.parametrize(
+    "login", [{}, {"redis_sentinel_username": SENTINEL_USER}], ids=["requirepass", "acl user with the documented rule"]
+)
+def test_events_arrive_once_through_a_sentinel_that_requires_a_password(hookd_factory, sentinel, tmp_path, login):
     secret = password_file(tmp_path, SENTINEL_PASSWORD)
     daemon = hookd_factory(**master_settings(sentinel, redis_sentinel_password_file=str(secret), **login))
     send_events(daemon, range(12))
@@ -97,8 +99,9 @@ def test_events_arrive_once_through_a_sentinel_that_requires_a_password(hookd_fa
     # The blocking client (tail) and replay's find the master through the same sentinel.
     tail = hookd_cli(daemon.env, "tail", "--since", "1h", "--count", "12", "--json")
     assert tail.returncode == 0, tail.stderr
-    assert [json.loads(line)["seq"] for line in tail.stdout.splitlines()] == \
-        [int(f[b"seq"]) for _, f in master.xrange(STREAM)]
+    assert [json.loads(line)["seq"] for line in tail.stdout.splitlines()] == [
+        int(f[b"seq"]) for _, f in master.xrange(STREAM)
+    ]
     exported = tmp_path / "stream.jsonl"
     exported.write_bytes(b"".join(f[b"envelope"] + b"\n" for _, f in master.xrange(STREAM)))
     replay = hookd_cli(daemon.env, "replay", "--file", str(exported), "--json")
@@ -108,14 +111,17 @@ def test_events_arrive_once_through_a_sentinel_that_requires_a_password(hookd_fa
     assert daemon.stop() == 0
 
 
-def test_a_wrong_sentinel_password_is_named_and_the_events_wait_in_the_spool(hookd_factory, sentinel,
-                                                                              tmp_path):
+def test_a_wrong_sentinel_password_is_named_and_the_events_wait_in_the_spool(hookd_factory, sentinel, tmp_path):
     secret = password_file(tmp_path, "not-the-password")
-    daemon = hookd_factory(breaker_backoff_max_s="0.5",
-                           **master_settings(sentinel, redis_sentinel_password_file=str(secret)))
+    daemon = hookd_factory(
+        breaker_backoff_max_s="0.5", **master_settings(sentinel, redis_sentinel_password_file=str(secret))
+    )
     send_events(daemon, range(6))
-    status = wait_for_error(daemon, f"sentinel {sentinel.sentinels}: it refused the credentials of "
-                            "user 'default'", f"redis_sentinel_password_file {secret}")
+    status = wait_for_error(
+        daemon,
+        f"sentinel {sentinel.sentinels}: it refused the credentials of user 'default'",
+        f"redis_sentinel_password_file {secret}",
+    )
     wait_status(daemon, lambda s: s["spool"]["events"] == 6, "6 events spooled")
     assert status["counters"]["published"] == 0
     master = sentinel.master.client()
@@ -129,19 +135,26 @@ def test_a_wrong_sentinel_password_is_named_and_the_events_wait_in_the_spool(hoo
     secret.write_text(SENTINEL_PASSWORD + "\n")  # the fix; hookd reads the file when it starts
     daemon.start()
     send_events(daemon, range(6, 8))
-    wait_status(daemon, lambda s: s["spool"]["events"] == 0 and s["counters"]["published"] == 8,
-                "the spool drained")
+    wait_status(daemon, lambda s: s["spool"]["events"] == 0 and s["counters"]["published"] == 8, "the spool drained")
     assert_exactly_once(master, 8)
     assert daemon.stop() == 0
 
 
-@pytest.mark.parametrize("login, says", [
-    ({}, "it requires a password: set redis_sentinel_password_file"),
-    ({"redis_sentinel_username": "nobody", "redis_sentinel_password": SENTINEL_PASSWORD},
-     "it refused the credentials of user 'nobody'"),
-    ({"redis_sentinel_username": "no-sentinel-rights", "redis_sentinel_password": SENTINEL_PASSWORD},
-     "the sentinel user 'no-sentinel-rights' lacks a permission"),
-], ids=["no password", "unknown user", "user without the rule"])
+@pytest.mark.parametrize(
+    "login, says",
+    [
+        ({}, "it requires a password: set redis_sentinel_password_file"),
+        (
+            {"redis_sentinel_username": "nobody", "redis_sentinel_password": SENTINEL_PASSWORD},
+            "it refused the credentials of user 'nobody'",
+        ),
+        (
+            {"redis_sentinel_username": "no-sentinel-rights", "redis_sentinel_password": SENTINEL_PASSWORD},
+            "the sentinel user 'no-sentinel-rights' lacks a permission",
+        ),
+    ],
+    ids=["no password", "unknown user", "user without the rule"],
+)
 def test_each_sentinel_login_mistake_is_named_with_its_fix(sentinel, login, says):
     message = ping(master_settings(sentinel, **login))
     assert f"sentinel {sentinel.sentinels}: {says}" in message, message
@@ -152,8 +165,7 @@ def test_the_master_password_is_not_the_sentinels(sentinel):
     """Each side gets its own: the master's password does not open the sentinel, and the
     sentinels' does not open the master."""
     assert "it requires a password" in ping(master_settings(sentinel))
-    crossed = ping(through(sentinel, redis_password=SENTINEL_PASSWORD,
-                           redis_sentinel_password=MASTER_PASSWORD))
+    crossed = ping(through(sentinel, redis_password=SENTINEL_PASSWORD, redis_sentinel_password=MASTER_PASSWORD))
     assert "sentinel" in crossed and "refused the credentials" in crossed
     right = through(sentinel, redis_password=MASTER_PASSWORD, redis_sentinel_password=SENTINEL_PASSWORD)
     assert ping(right) == "PONG"
@@ -162,13 +174,18 @@ def test_the_master_password_is_not_the_sentinels(sentinel):
 @pytest.mark.process
 @pytest.mark.parametrize("source", ["environment", "file", "wrong password in file"])
 def test_the_sentinel_password_never_shows_in_logs_status_config_or_process_arguments(
-        hookd_factory, sentinel, tmp_path, source):
+    hookd_factory, sentinel, tmp_path, source
+):
     wrong = source == "wrong password in file"
-    given = ({"redis_sentinel_password": SENTINEL_PASSWORD} if source == "environment" else
-             {"redis_sentinel_password_file": str(password_file(tmp_path, SENTINEL_PASSWORD))})
+    given = (
+        {"redis_sentinel_password": SENTINEL_PASSWORD}
+        if source == "environment"
+        else {"redis_sentinel_password_file": str(password_file(tmp_path, SENTINEL_PASSWORD))}
+    )
     if wrong:  # the sentinel's password is now another one, so hookd's is refused
-        sentinel.sentinel.client().execute_command("ACL", "SETUSER", SENTINEL_USER, ">another-one",
-                                                   f"<{SENTINEL_PASSWORD}")
+        sentinel.sentinel.client().execute_command(
+            "ACL", "SETUSER", SENTINEL_USER, ">another-one", f"<{SENTINEL_PASSWORD}"
+        )
         given["redis_sentinel_username"] = SENTINEL_USER
     try:
         daemon = hookd_factory(breaker_backoff_max_s="0.5", **master_settings(sentinel, **given))
@@ -180,8 +197,9 @@ def test_the_sentinel_password_never_shows_in_logs_status_config_or_process_argu
         outputs = assert_secret_hidden(daemon, SENTINEL_PASSWORD)
     finally:
         if wrong:
-            sentinel.sentinel.client().execute_command("ACL", "SETUSER", SENTINEL_USER,
-                                                       f">{SENTINEL_PASSWORD}", "<another-one")
+            sentinel.sentinel.client().execute_command(
+                "ACL", "SETUSER", SENTINEL_USER, f">{SENTINEL_PASSWORD}", "<another-one"
+            )
     settings = json.loads(outputs["config --json"].stdout)
     if source == "environment":
         assert settings["redis_sentinel_password"] == "****"
@@ -200,14 +218,26 @@ def test_there_is_no_sentinel_password_flag(hookd_factory):
     assert SENTINEL_PASSWORD not in flag.stderr and "HOOKD_REDIS_SENTINEL_PASSWORD" in flag.stderr
 
 
-@pytest.mark.parametrize("values, named", [
-    ({"redis_sentinel_password": "x"}, "redis_sentinel is not"),
-    ({"redis_sentinel_tls": "on"}, "redis_sentinel is not"),
-    ({"redis_sentinel": "a:1", "redis_sentinel_master": "m", "redis_sentinel_password": "x",
-      "redis_sentinel_password_file": "/dev/null"}, "given twice"),
-    ({"redis_sentinel": "a:1", "redis_sentinel_master": "m",
-      "redis_sentinel_password_file": "/nonexistent/pw"}, "cannot read redis_sentinel_password_file"),
-])
+@pytest.mark.parametrize(
+    "values, named",
+    [
+        ({"redis_sentinel_password": "x"}, "redis_sentinel is not"),
+        ({"redis_sentinel_tls": "on"}, "redis_sentinel is not"),
+        (
+            {
+                "redis_sentinel": "a:1",
+                "redis_sentinel_master": "m",
+                "redis_sentinel_password": "x",
+                "redis_sentinel_password_file": "/dev/null",
+            },
+            "given twice",
+        ),
+        (
+            {"redis_sentinel": "a:1", "redis_sentinel_master": "m", "redis_sentinel_password_file": "/nonexistent/pw"},
+            "cannot read redis_sentinel_password_file",
+        ),
+    ],
+)
 def test_sentinel_login_settings_that_cannot_work_are_refused(values, named):
     with pytest.raises(ConfigError) as caught:
         load(values, environ={})
@@ -218,8 +248,10 @@ def test_a_sentinel_password_file_other_users_can_read_is_refused_with_the_fix(t
     path = password_file(tmp_path, SENTINEL_PASSWORD)
     path.chmod(0o644)
     with pytest.raises(ConfigError) as caught:
-        load({"redis_sentinel": "a:1", "redis_sentinel_master": "m",
-              "redis_sentinel_password_file": str(path)}, environ={})
+        load(
+            {"redis_sentinel": "a:1", "redis_sentinel_master": "m", "redis_sentinel_password_file": str(path)},
+            environ={},
+        )
     assert f"chmod 600 {path}" in str(caught.value) and "redis_sentinel_password_file" in str(caught.value)
 
 
@@ -234,18 +266,25 @@ def certs(tmp_path_factory) -> Certs:
 @pytest.fixture(scope="module")
 def tls_sentinel(tmp_path_factory, certs):
     """Master, replica and sentinel all speak TLS only; the sentinel also requires a password."""
-    setup = SentinelSetup(tmp_path_factory.mktemp("tls-sentinel"),
-                          tls=TlsFiles(certs.ca.cert, certs.server.cert, certs.server.key),
-                          sentinel_password=SENTINEL_PASSWORD,
-                          sentinel_conf=(f"requirepass {SENTINEL_PASSWORD}",))
+    setup = SentinelSetup(
+        tmp_path_factory.mktemp("tls-sentinel"),
+        tls=TlsFiles(certs.ca.cert, certs.server.cert, certs.server.key),
+        sentinel_password=SENTINEL_PASSWORD,
+        sentinel_conf=(f"requirepass {SENTINEL_PASSWORD}",),
+    )
     setup.start()
     yield setup
     setup.stop()
 
 
 def tls_settings(setup: SentinelSetup, certs: Certs, **settings) -> dict:
-    return through(setup, "rediss://unused.invalid:1/0", redis_tls_ca_file=str(certs.ca.cert),
-                   redis_sentinel_password=SENTINEL_PASSWORD, **settings)
+    return through(
+        setup,
+        "rediss://unused.invalid:1/0",
+        redis_tls_ca_file=str(certs.ca.cert),
+        redis_sentinel_password=SENTINEL_PASSWORD,
+        **settings,
+    )
 
 
 def test_events_arrive_once_through_sentinels_that_speak_tls_only(hookd_factory, tls_sentinel, certs):
@@ -275,12 +314,20 @@ def test_a_sentinel_certificate_from_another_ca_names_redis_tls_ca_file(tls_sent
 
 
 def test_tls_settings_with_a_plain_master_are_accepted_for_tls_sentinels(certs):
-    settings = load({"redis_sentinel": "a:1", "redis_sentinel_master": "m", "redis_sentinel_tls": "on",
-                     "redis_tls_ca_file": str(certs.ca.cert)}, environ={})
+    settings = load(
+        {
+            "redis_sentinel": "a:1",
+            "redis_sentinel_master": "m",
+            "redis_sentinel_tls": "on",
+            "redis_tls_ca_file": str(certs.ca.cert),
+        },
+        environ={},
+    )
     assert settings.redis_sentinel_tls == "on"
     with pytest.raises(ConfigError, match="rediss://"):
-        load({"redis_sentinel": "a:1", "redis_sentinel_master": "m",
-              "redis_tls_ca_file": str(certs.ca.cert)}, environ={})
+        load(
+            {"redis_sentinel": "a:1", "redis_sentinel_master": "m", "redis_tls_ca_file": str(certs.ca.cert)}, environ={}
+        )
 
 
 def test_the_blocking_client_finds_the_master_through_tls_sentinels(tls_sentinel, certs):

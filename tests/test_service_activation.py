@@ -64,8 +64,9 @@ def run_child(tmp_path, sockets, names=None, paths=None, pid=None) -> dict:
         "pid": pid,
     }
     try:
-        result = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)],
-                                capture_output=True, text=True, timeout=30)
+        result = subprocess.run(
+            [sys.executable, "-c", CHILD, json.dumps(spec)], capture_output=True, text=True, timeout=30
+        )
     finally:
         shutil.rmtree(base, ignore_errors=True)
     assert result.returncode == 0, result.stderr
@@ -73,11 +74,9 @@ def run_child(tmp_path, sockets, names=None, paths=None, pid=None) -> dict:
 
 
 def test_passed_sockets_are_matched_to_their_roles_by_path_and_the_variables_cleared(tmp_path):
-    got = run_child(tmp_path, [("listening", "control.sock"), ("listening", "hookd.sock")],
-                    names=["control", "events"])
+    got = run_child(tmp_path, [("listening", "control.sock"), ("listening", "hookd.sock")], names=["control", "events"])
     base = got["base"]
-    assert got["taken"] == {"control": [3, f"{base}/control.sock", False],
-                            "events": [4, f"{base}/hookd.sock", False]}
+    assert got["taken"] == {"control": [3, f"{base}/control.sock", False], "events": [4, f"{base}/hookd.sock", False]}
     assert got["environ_left"] == []
     # systemd-socket-activate binds 0644; hookd tightens what it is passed to 0600.
     assert got["modes"] == {"control.sock": "0o600", "hookd.sock": "0o600"}
@@ -93,11 +92,14 @@ def test_sockets_meant_for_another_process_are_not_taken(tmp_path):
     assert got["taken"] == {} and got["environ_left"] == []
 
 
-@pytest.mark.parametrize("kind, message", [
-    ("dgram", "Unix stream sockets only"),
-    ("bound", "is not listening"),
-    ("tcp", "Unix stream sockets only"),
-])
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("dgram", "Unix stream sockets only"),
+        ("bound", "is not listening"),
+        ("tcp", "Unix stream sockets only"),
+    ],
+)
 def test_a_passed_socket_hookd_cannot_serve_is_refused(tmp_path, kind, message):
     got = run_child(tmp_path, [(kind, "hookd.sock")])
     assert message in got["error"]
@@ -111,9 +113,9 @@ def test_a_passed_socket_at_a_path_hookd_was_not_given_is_refused(tmp_path):
 # ---------------------------------------------------------------- launchd
 
 
-ACTIVATE_SOCKET = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p,
-                                   ctypes.POINTER(ctypes.POINTER(ctypes.c_int)),
-                                   ctypes.POINTER(ctypes.c_size_t))
+ACTIVATE_SOCKET = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(ctypes.c_int)), ctypes.POINTER(ctypes.c_size_t)
+)
 FREE = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 
 
@@ -181,19 +183,26 @@ def test_on_macos_the_plists_sockets_are_taken_by_role(tmp_path):
             sock.bind(path)
             sock.listen(4)
             listeners[name] = sock
-        by_plist_name = {"Listeners": [listeners["hookd.sock"].fileno()],
-                         "Control": [listeners["control.sock"].fileno()]}
+        by_plist_name = {
+            "Listeners": [listeners["hookd.sock"].fileno()],
+            "Control": [listeners["control.sock"].fileno()],
+        }
         fakes = {}
 
         def launchd(name):
             fakes[name] = FakeLaunchd(by_plist_name[name])
             return launchd_fds(name, fakes[name])
 
-        taken = take_passed_sockets({"events": f"{base}/hookd.sock",
-                                     "control": f"{base}/control.sock"},
-                                    environ={}, platform="darwin", launchd=launchd)
+        taken = take_passed_sockets(
+            {"events": f"{base}/hookd.sock", "control": f"{base}/control.sock"},
+            environ={},
+            platform="darwin",
+            launchd=launchd,
+        )
         assert {role: s.getsockname() for role, s in taken.items()} == {
-            "events": f"{base}/hookd.sock", "control": f"{base}/control.sock"}
+            "events": f"{base}/hookd.sock",
+            "control": f"{base}/control.sock",
+        }
         assert sorted(fakes) == ["Control", "Listeners"]
         for sock in taken.values():
             sock.detach()  # the same fds as the listeners above
@@ -208,8 +217,7 @@ def test_on_macos_the_plists_sockets_are_taken_by_role(tmp_path):
 # ---------------------------------------------------------------- servers on a passed socket
 
 
-@pytest.mark.parametrize("loop_factory", [asyncio.new_event_loop, uvloop.new_event_loop],
-                         ids=["asyncio", "uvloop"])
+@pytest.mark.parametrize("loop_factory", [asyncio.new_event_loop, uvloop.new_event_loop], ids=["asyncio", "uvloop"])
 def test_closing_a_server_on_a_passed_socket_leaves_it_listening_for_the_next_hookd(loop_factory):
     base = f"/tmp/hookd-srv-{os.getpid()}"
     os.makedirs(base, mode=0o700, exist_ok=True)

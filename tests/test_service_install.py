@@ -34,10 +34,12 @@ class Home:
         self.path = os.environ["PATH"]
 
     def env(self) -> dict[str, str]:
-        keep = {k: v for k, v in os.environ.items()
-                if not k.startswith(("HOOKD_", "XDG_", "DBUS_")) and k not in ("HOME", "PATH")}
-        return {**keep, "HOME": str(self.home), "XDG_RUNTIME_DIR": str(self.runtime),
-                "PATH": self.path}
+        keep = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("HOOKD_", "XDG_", "DBUS_")) and k not in ("HOME", "PATH")
+        }
+        return {**keep, "HOME": str(self.home), "XDG_RUNTIME_DIR": str(self.runtime), "PATH": self.path}
 
     def record(self, *commands: str) -> None:
         """Put recording stand-ins for these service manager commands first on PATH."""
@@ -52,8 +54,14 @@ class Home:
         self.path = str(self.bin)
 
     def hookd(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "hookd", "service", *args], capture_output=True,
-                              text=True, env=self.env(), cwd=REPO, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "hookd", "service", *args],
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            cwd=REPO,
+            timeout=60,
+        )
 
     def recorded(self) -> list[str]:
         return self.calls.read_text().splitlines() if self.calls.exists() else []
@@ -86,7 +94,8 @@ def test_install_writes_the_units_runs_systemctl_and_a_second_install_changes_no
     assert home.recorded() == [
         "systemctl --user show --property=Version",
         "systemctl --user daemon-reload",
-        "systemctl --user enable --now hookd.socket hookd.service"]
+        "systemctl --user enable --now hookd.socket hookd.service",
+    ]
     mtimes = [p.stat().st_mtime_ns for p in (socket_unit, service_unit)]
 
     again = home.hookd("install", "--manager", "systemd")
@@ -130,7 +139,8 @@ def test_uninstall_stops_and_removes_the_units_and_keeps_the_spool(home):
     assert home.recorded() == [
         "systemctl --user show --property=Version",
         "systemctl --user disable --now hookd.socket hookd.service",
-        "systemctl --user daemon-reload"]
+        "systemctl --user daemon-reload",
+    ]
     again = home.hookd("uninstall", "--manager", "systemd")
     assert again.returncode == 0 and "not installed" in again.stdout
 
@@ -156,9 +166,14 @@ def test_without_systemctl_install_says_so_and_files_only_succeeds(home):
 def test_xdg_config_home_decides_where_the_units_go(home):
     config_home = home.root / "xdg-config"
     env = home.env() | {"XDG_CONFIG_HOME": str(config_home)}
-    result = subprocess.run([sys.executable, "-m", "hookd", "service", "install", "--files-only",
-                             "--manager", "systemd"], capture_output=True, text=True, env=env,
-                            cwd=REPO, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "hookd", "service", "install", "--files-only", "--manager", "systemd"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert (config_home / "systemd" / "user" / "hookd.service").exists()
 
@@ -179,9 +194,14 @@ def test_launchd_install_writes_the_agent_plist_and_its_log_directory(home):
 def test_settings_the_service_cannot_see_are_pointed_out(home):
     home.record("systemctl")
     env = home.env() | {"HOOKD_REDIS_URL": "redis://127.0.0.1:6390/0"}
-    result = subprocess.run([sys.executable, "-m", "hookd", "service", "install", "--dry-run",
-                             "--manager", "systemd"], capture_output=True, text=True, env=env,
-                            cwd=REPO, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "hookd", "service", "install", "--dry-run", "--manager", "systemd"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+    )
     assert "the service will not see HOOKD_REDIS_URL" in result.stdout
 
 

@@ -42,8 +42,7 @@ class NotifyListener:
 
 @pytest.fixture(params=["path", "abstract"])
 def listener(request, tmp_path):
-    address = (f"/tmp/hookd-notify-{os.getpid()}.sock" if request.param == "path"
-               else f"@hookd-notify-{os.getpid()}")
+    address = f"/tmp/hookd-notify-{os.getpid()}.sock" if request.param == "path" else f"@hookd-notify-{os.getpid()}"
     listener = NotifyListener(address)
     yield listener
     listener.close()
@@ -62,8 +61,10 @@ def test_hookd_reports_ready_status_watchdog_and_stopping(hookd_factory, redis_d
     wait_until(lambda: len(listener.seen("WATCHDOG", "1")) >= 3, what="three WATCHDOG=1")
 
     assert daemon.send(b'{"hook_event_name":"Stop","session_id":"n1"}').returncode == 0
-    wait_until(lambda: any("1 published" in m.get("STATUS", "") for m in listener.collect()),
-               what="a STATUS line counting the published event")
+    wait_until(
+        lambda: any("1 published" in m.get("STATUS", "") for m in listener.collect()),
+        what="a STATUS line counting the published event",
+    )
 
     assert daemon.stop(signal.SIGTERM) == 0
     stopping = listener.seen("STOPPING", "1")

@@ -25,16 +25,30 @@ RETENTION = 7 * 24 * 3600
 
 # A session as Claude Code would send it, event by event, from the corpus.
 SCRIPT = [
-    "session_start_startup", "user_prompt_submit",
-    "pre_tool_use_edit", "post_tool_use_edit",
-    "pre_tool_use_write", "post_tool_use_write",
+    "session_start_startup",
+    "user_prompt_submit",
+    "pre_tool_use_edit",
+    "post_tool_use_edit",
+    "pre_tool_use_write",
+    "post_tool_use_write",
     "pre_tool_use_mcp",
-    "pre_tool_use_bash", "post_tool_use_failure",
+    "pre_tool_use_bash",
+    "post_tool_use_failure",
     "post_tool_use_grep",
-    "notification", "stop", "session_end",
+    "notification",
+    "stop",
+    "session_end",
 ]
-HOOK_COUNTS = {"SessionStart": 1, "UserPromptSubmit": 1, "PreToolUse": 4, "PostToolUse": 3,
-               "PostToolUseFailure": 1, "Notification": 1, "Stop": 1, "SessionEnd": 1}
+HOOK_COUNTS = {
+    "SessionStart": 1,
+    "UserPromptSubmit": 1,
+    "PreToolUse": 4,
+    "PostToolUse": 3,
+    "PostToolUseFailure": 1,
+    "Notification": 1,
+    "Stop": 1,
+    "SessionEnd": 1,
+}
 
 
 def send_script(daemon, names=SCRIPT) -> None:
@@ -68,9 +82,9 @@ def test_a_scripted_session_fills_its_hash_and_the_sorted_set(hookd_factory, red
     assert fields["cwd"] == CWD
     assert fields["model"] == "claude-sonnet-4-5"
     assert int(fields["events"]) == len(SCRIPT)
-    assert int(fields["tool_calls"]) == 4        # PostToolUse and PostToolUseFailure
+    assert int(fields["tool_calls"]) == 4  # PostToolUse and PostToolUseFailure
     assert int(fields["tool_failures"]) == 1
-    assert fields["last_tool"] == "Grep"          # the last event that named a tool
+    assert fields["last_tool"] == "Grep"  # the last event that named a tool
     assert fields["last_hook"] == "SessionEnd"
     first, last = int(fields["first_seen_ms"]), int(fields["last_seen_ms"])
     assert before_ms <= first <= last <= after_ms
@@ -118,8 +132,7 @@ def test_sessions_are_counted_apart_and_events_without_a_session_are_not_indexed
     assert redis_db.keys("{hookd:events}:session:") == []
 
 
-def test_a_replayed_duplicate_does_not_double_the_counts(hookd_factory, redis_server, redis_db,
-                                                         tmp_path, capsys):
+def test_a_replayed_duplicate_does_not_double_the_counts(hookd_factory, redis_server, redis_db, tmp_path, capsys):
     daemon = hookd_factory()
     send_script(daemon)
     entries = wait_for_entries(redis_db, len(SCRIPT))
@@ -129,9 +142,19 @@ def test_a_replayed_duplicate_does_not_double_the_counts(hookd_factory, redis_se
     exported = tmp_path / "stream.jsonl"
     exported.write_bytes(b"\n".join(e[b"envelope"] for e in entries) + b"\n")
     (tmp_path / "empty.toml").write_text("")
-    code = main(["replay", "--config", str(tmp_path / "empty.toml"), "--state-dir",
-                 str(tmp_path / "replay-state"), "--redis-url", redis_server.url,
-                 "--file", str(exported)])
+    code = main(
+        [
+            "replay",
+            "--config",
+            str(tmp_path / "empty.toml"),
+            "--state-dir",
+            str(tmp_path / "replay-state"),
+            "--redis-url",
+            redis_server.url,
+            "--file",
+            str(exported),
+        ]
+    )
     assert code == 0 and f"added 0, skipped {len(SCRIPT)}" in capsys.readouterr().out
     assert redis_db.hgetall(HASH) == before
     assert redis_db.xlen("hookd:events") == len(SCRIPT)
@@ -140,8 +163,7 @@ def test_a_replayed_duplicate_does_not_double_the_counts(hookd_factory, redis_se
 def test_a_batch_sent_twice_is_indexed_once(redis_server, redis_db, tmp_path):
     config = Config(redis_url=redis_server.url, state_dir=str(tmp_path))
     now_ns = time.time_ns()
-    events = [_event(seq, "PostToolUse" if seq % 2 else "PreToolUse", now_ns + seq * 1_000_000)
-              for seq in range(1, 7)]
+    events = [_event(seq, "PostToolUse" if seq % 2 else "PreToolUse", now_ns + seq * 1_000_000) for seq in range(1, 7)]
     first, again = asyncio.run(_run_script(config, [events, events]))
     assert (first, again) == ([6, 0], [0, 6])
     fields = decoded(redis_db.hgetall("{hookd:events}:session:s1"))
@@ -150,13 +172,14 @@ def test_a_batch_sent_twice_is_indexed_once(redis_server, redis_db, tmp_path):
     assert fields["last_seen_ms"] == str((now_ns + 6_000_000) // 1_000_000)
 
 
-def test_interleaved_sessions_in_one_batch_keep_their_own_latest_cwd_and_model(
-        redis_server, redis_db, tmp_path):
+def test_interleaved_sessions_in_one_batch_keep_their_own_latest_cwd_and_model(redis_server, redis_db, tmp_path):
     config = Config(redis_url=redis_server.url, state_dir=str(tmp_path))
     now_ns = time.time_ns()
-    first = [_event(1, "SessionStart", now_ns, session="a", cwd="/a/1", model="m-a"),
-             _event(2, "SessionStart", now_ns + 1, session="b", cwd="/b/1", model="m-b"),
-             _event(3, "PreToolUse", now_ns + 2, session="a", cwd="/a/2", model="m-a")]
+    first = [
+        _event(1, "SessionStart", now_ns, session="a", cwd="/a/1", model="m-a"),
+        _event(2, "SessionStart", now_ns + 1, session="b", cwd="/b/1", model="m-b"),
+        _event(3, "PreToolUse", now_ns + 2, session="a", cwd="/a/2", model="m-a"),
+    ]
     # b's latest event has neither: what the hash has is kept, not overwritten.
     second = [_event(4, "Stop", now_ns + 3, session="b", cwd="", model="")]
     asyncio.run(_run_script(config, [first, second]))
@@ -171,7 +194,7 @@ def test_sessions_idle_longer_than_the_retention_leave_the_sorted_set(redis_serv
     now_ns = time.time_ns()
     hour_ns = 3600 * 10**9
     idle = _event(1, "Stop", now_ns - hour_ns + 5 * 10**9, session="idle")  # 5 s left to live
-    gone = _event(2, "Stop", now_ns - 2 * hour_ns, session="long-gone")     # from a replayed file
+    gone = _event(2, "Stop", now_ns - 2 * hour_ns, session="long-gone")  # from a replayed file
     fresh = _event(3, "Stop", now_ns, session="fresh")
     asyncio.run(_run_script(config, [[idle, gone]]))
     assert redis_db.zrange(SESSIONS, 0, -1) == [b"idle"]
@@ -223,10 +246,17 @@ def _drain(pubsub, received: list) -> int:
     return len(received)
 
 
-def _event(seq: int, hook: str, received_ns: int, session: str = "s1", cwd: str = "/w",
-           model: str = "m") -> Event:
-    envelope = json.dumps({"seq": seq, "host": "h", "hook": hook, "session_id": session,
-                           "model": model or None, "payload": {"cwd": cwd} if cwd else {}}).encode()
+def _event(seq: int, hook: str, received_ns: int, session: str = "s1", cwd: str = "/w", model: str = "m") -> Event:
+    envelope = json.dumps(
+        {
+            "seq": seq,
+            "host": "h",
+            "hook": hook,
+            "session_id": session,
+            "model": model or None,
+            "payload": {"cwd": cwd} if cwd else {},
+        }
+    ).encode()
     return Event(seq, "h", f"id-{seq}", hook, session, "Bash", envelope, "", received_ns)
 
 
@@ -235,7 +265,6 @@ async def _run_script(config: Config, batches: list[list[Event]]) -> list:
     script = client.register_script(PUBLISH_BATCH)
     settings = PublishSettings.from_config(config)
     try:
-        return [await script(keys=script_keys(config.stream), args=batch_args(settings, batch))
-                for batch in batches]
+        return [await script(keys=script_keys(config.stream), args=batch_args(settings, batch)) for batch in batches]
     finally:
         await client.aclose()

@@ -54,22 +54,57 @@ class ActivatedHookd(Hookd):
     def start(self, wait: bool = False) -> ActivatedHookd:
         tool = shutil.which("systemd-socket-activate")
         if tool is None:
-            pytest.fail("systemd-socket-activate is missing: run `make setup` "
-                        "(scripts/install-systemd-tools installs Debian's systemd)")
+            pytest.fail(
+                "systemd-socket-activate is missing: run `make setup` "
+                "(scripts/install-systemd-tools installs Debian's systemd)"
+            )
         self.socket.parent.mkdir(mode=0o700)
-        hookd = [sys.executable, "-m", "hookd", "run", "--socket", str(self.socket),
-                 "--control-socket", str(self.control_socket), "--state-dir", str(self.state_dir),
-                 "--redis-url", self.env["HOOKD_REDIS_URL"], "--config", self.env["HOOKD_CONFIG"],
-                 "--spare-inbox", self.env["HOOKD_SPARE_INBOX"],
-                 "--spool-reserve-bytes", self.env["HOOKD_SPOOL_RESERVE_BYTES"],
-                 "--log-format", "json"]
+        hookd = [
+            sys.executable,
+            "-m",
+            "hookd",
+            "run",
+            "--socket",
+            str(self.socket),
+            "--control-socket",
+            str(self.control_socket),
+            "--state-dir",
+            str(self.state_dir),
+            "--redis-url",
+            self.env["HOOKD_REDIS_URL"],
+            "--config",
+            self.env["HOOKD_CONFIG"],
+            "--spare-inbox",
+            self.env["HOOKD_SPARE_INBOX"],
+            "--spool-reserve-bytes",
+            self.env["HOOKD_SPOOL_RESERVE_BYTES"],
+            "--log-format",
+            "json",
+        ]
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [tool, "-l", str(self.socket), "-l", str(self.control_socket), "--fdname=hookd:control",
-             "sh", "-c", SUPERVISOR, "supervise", str(self.stop_file), *hookd],
-            stdout=subprocess.DEVNULL, stderr=self.log, cwd=REPO)
-        wait_until(lambda: self.socket.exists() and self.control_socket.exists(),
-                   what="systemd-socket-activate to bind the sockets")
+            [
+                tool,
+                "-l",
+                str(self.socket),
+                "-l",
+                str(self.control_socket),
+                "--fdname=hookd:control",
+                "sh",
+                "-c",
+                SUPERVISOR,
+                "supervise",
+                str(self.stop_file),
+                *hookd,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            cwd=REPO,
+        )
+        wait_until(
+            lambda: self.socket.exists() and self.control_socket.exists(),
+            what="systemd-socket-activate to bind the sockets",
+        )
         return self
 
     def daemon_pid(self) -> int | None:
@@ -109,8 +144,7 @@ class ActivatedHookd(Hookd):
 
     def exit_codes(self) -> list[int]:
         prefix = "supervisor: hookd exited "
-        return [int(line[len(prefix):]) for line in self.log_text().splitlines()
-                if line.startswith(prefix)]
+        return [int(line[len(prefix) :]) for line in self.log_text().splitlines() if line.startswith(prefix)]
 
 
 @pytest.fixture
@@ -142,8 +176,7 @@ class Sender(threading.Thread):
         try:
             while not self.stop_event.is_set():
                 started = time.monotonic()
-                outcome = faults.client_send(self.hookd, self.sender, n,
-                                             HOOKD_SEND_TIMEOUT_MS=SEND_TIMEOUT_MS)
+                outcome = faults.client_send(self.hookd, self.sender, n, HOOKD_SEND_TIMEOUT_MS=SEND_TIMEOUT_MS)
                 self.sends.append((started, time.monotonic(), outcome))
                 self.outcomes[outcome] += 1
                 if outcome in ("delivered", "inbox"):
@@ -166,30 +199,45 @@ def restart_under_load(daemon: ActivatedHookd, sig: int, rounds: int):
         pid = wait_until(daemon.serving_pid, timeout=30, what="hookd started by the first connection")
         for _ in range(rounds):
             floor = [s.delivered() + 5 for s in senders]
-            wait_until(lambda: all(s.delivered() >= f for s, f in zip(senders, floor)), timeout=60,
-                       what="each sender to deliver five more events")
+            wait_until(
+                lambda: all(s.delivered() >= f for s, f in zip(senders, floor)),
+                timeout=60,
+                what="each sender to deliver five more events",
+            )
             down = time.monotonic()
             os.kill(pid, sig)
-            pid = wait_until(lambda: daemon.serving_pid(other_than=pid), timeout=60, interval=0.005,
-                             what="the supervisor to start hookd again")
+            pid = wait_until(
+                lambda: daemon.serving_pid(other_than=pid),
+                timeout=60,
+                interval=0.005,
+                what="the supervisor to start hookd again",
+            )
             windows.append((down, time.monotonic()))
         floor = [s.delivered() + 5 for s in senders]
-        wait_until(lambda: all(s.delivered() >= f for s, f in zip(senders, floor)), timeout=60,
-                   what="each sender to deliver after the last restart")
+        wait_until(
+            lambda: all(s.delivered() >= f for s, f in zip(senders, floor)),
+            timeout=60,
+            what="each sender to deliver after the last restart",
+        )
     finally:
         stop.set()
         for s in senders:
             s.join(60)
-    print("hookd down (signal to serving again), s:",
-          ", ".join(f"{end - start:.2f}" for start, end in windows))
+    print("hookd down (signal to serving again), s:", ", ".join(f"{end - start:.2f}" for start, end in windows))
     return senders, windows
 
 
 def sends_during(senders, windows) -> list[int]:
     """For each window, how many hook-send runs were under way in it and still got OK."""
-    return [sum(1 for s in senders for started, ended, outcome in s.sends
-                if outcome == "delivered" and started < end and ended > start)
-            for start, end in windows]
+    return [
+        sum(
+            1
+            for s in senders
+            for started, ended, outcome in s.sends
+            if outcome == "delivered" and started < end and ended > start
+        )
+        for start, end in windows
+    ]
 
 
 def test_hookd_starts_on_the_first_connection_and_leaves_the_passed_sockets_in_place(activated):
@@ -208,17 +256,16 @@ def test_hookd_starts_on_the_first_connection_and_leaves_the_passed_sockets_in_p
     assert {p: p.stat().st_ino for p in inodes} == inodes, "hookd unlinked a socket it was passed"
 
 
-def test_clients_sending_through_graceful_restarts_all_get_ok_and_every_event_arrives_once(
-        activated, redis_db):
+def test_clients_sending_through_graceful_restarts_all_get_ok_and_every_event_arrives_once(activated, redis_db):
     activated.start()
     senders, windows = restart_under_load(activated, signal.SIGTERM, rounds=4)
 
     assert [p for s in senders for p in s.problems] == []
-    assert {o for s in senders for o in s.outcomes} == {"delivered"}, \
-        [dict(s.outcomes) for s in senders]
+    assert {o for s in senders for o in s.outcomes} == {"delivered"}, [dict(s.outcomes) for s in senders]
     assert activated.inbox() == []
-    assert all(n > 0 for n in sends_during(senders, windows)), \
+    assert all(n > 0 for n in sends_during(senders, windows)), (
         "some restart had no client waiting on the socket: the test did not test the queue"
+    )
     entries = faults.finish(activated, redis_db)
     faults.assert_each_sender_exactly_once_in_order(entries, {s.sender: s.handed for s in senders})
     assert activated.stop() == 0

@@ -34,13 +34,15 @@ def sessions(redis_db) -> list[str]:
 
 
 def status(daemon) -> dict:
-    result = subprocess.run([sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env,
-                            capture_output=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env, capture_output=True, timeout=30
+    )
     return json.loads(result.stdout)
 
 
 def spare_of(daemon):
     from pathlib import Path
+
     return Path(daemon.env["HOOKD_SPARE_INBOX"])
 
 
@@ -55,8 +57,7 @@ def test_the_spare_inbox_is_swept_with_the_inbox_in_send_order_and_once(hookd_fa
     wait_for_entries(redis_db, 20)
     time.sleep(1)
     assert sessions(redis_db) == [f"s{n}" for n in range(20)]
-    wait_until(lambda: not list(spare.glob("*.hookd")) and not list(inbox.glob("*.hookd")),
-               what="both inboxes emptied")
+    wait_until(lambda: not list(spare.glob("*.hookd")) and not list(inbox.glob("*.hookd")), what="both inboxes emptied")
     assert status(daemon)["inbox"]["spare_taken"] == 13
 
 
@@ -76,8 +77,9 @@ def test_a_spare_inbox_open_to_others_is_not_swept_and_status_says_why(hookd_fac
     assert "writable by other users" in status(daemon)["inbox"]["spare_problem"]
     assert any(r.get("event") == "spare_inbox_untrusted" for r in log_records(daemon.log_text()))
     assert redis_db.xlen("hookd:events") == 0 and len(list(spare.glob("*.hookd"))) == 1
-    table = subprocess.run([sys.executable, "-m", "hookd", "status"], env=daemon.env,
-                           capture_output=True, text=True, timeout=30).stdout
+    table = subprocess.run(
+        [sys.executable, "-m", "hookd", "status"], env=daemon.env, capture_output=True, text=True, timeout=30
+    ).stdout
     assert "not swept: writable by other users" in table, table
     os.chmod(spare, 0o700)
     wait_for_entries(redis_db, 1)
@@ -92,15 +94,19 @@ def test_an_inbox_file_over_max_event_bytes_is_set_aside_and_never_published(hoo
     put(inbox, 3, now + 2)
     daemon.start()
     wait_for_entries(redis_db, 1)
-    wait_until(lambda: len(list((inbox / "rejected").glob("*.hookd"))) == 1
-               and len(list((spare / "rejected").glob("*.hookd"))) == 1, what="both set aside")
+    wait_until(
+        lambda: (
+            len(list((inbox / "rejected").glob("*.hookd"))) == 1
+            and len(list((spare / "rejected").glob("*.hookd"))) == 1
+        ),
+        what="both set aside",
+    )
     time.sleep(1)
     assert sessions(redis_db) == ["s3"]
     assert status(daemon)["counters"]["rejected"] == {"too_large": 2}
 
 
-def test_hook_send_falls_back_to_the_spare_inbox_when_the_inbox_cannot_be_written(hookd_factory,
-                                                                                 redis_db, tmp_path):
+def test_hook_send_falls_back_to_the_spare_inbox_when_the_inbox_cannot_be_written(hookd_factory, redis_db, tmp_path):
     daemon = hookd_factory(start=False)
     blocked = tmp_path / "not-a-dir"
     blocked.write_text("")  # the state directory cannot be made: writing the inbox fails

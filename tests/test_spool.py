@@ -17,13 +17,19 @@ from hookd.spool.records import HEADER, SegmentReader, encode_record
 
 
 def event(n: int, size: int = 100, host: str = "h") -> Event:
-    return Event(seq=n, host=host, event_id=f"id-{n}", hook="Stop", session="s", tool="",
-                 envelope=b'{"n": %d, "pad": "%s"}' % (n, b"x" * size))
+    return Event(
+        seq=n,
+        host=host,
+        event_id=f"id-{n}",
+        hook="Stop",
+        session="s",
+        tool="",
+        envelope=b'{"n": %d, "pad": "%s"}' % (n, b"x" * size),
+    )
 
 
 def open_spool(path, segment_bytes: int = 1 << 20, retain_published_s: float = 0) -> Spool:
-    return Spool(str(path), segment_bytes=segment_bytes, fsync="interval",
-                 retain_published_s=retain_published_s)
+    return Spool(str(path), segment_bytes=segment_bytes, fsync="interval", retain_published_s=retain_published_s)
 
 
 def drain(spool: Spool, max_events: int = 1000, commit: bool = True) -> list[int]:
@@ -77,7 +83,11 @@ def test_handoff_ids_are_found_in_published_and_pending_records(tmp_path):
         spool.append(msgspec.structs.replace(event(n), handoff_id=f"h{n}"))
     batch = asyncio.run(spool.next_batch(500, 1 << 30))
     spool.commit(batch)
-    assert find_handoffs(str(tmp_path), {"h3", "h700", "h999", "nope"}) == {"h3": "id-3", "h700": "id-700", "h999": "id-999"}
+    assert find_handoffs(str(tmp_path), {"h3", "h700", "h999", "nope"}) == {
+        "h3": "id-3",
+        "h700": "id-700",
+        "h999": "id-999",
+    }
     assert find_handoffs(str(tmp_path), set()) == {}
 
 

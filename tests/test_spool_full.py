@@ -9,8 +9,7 @@ from conftest import RedisServer, wait_until
 
 
 def body(n: int) -> bytes:
-    return json.dumps({"hook_event_name": "PostToolUse", "session_id": f"s{n}",
-                       "tool_response": "x" * 900}).encode()
+    return json.dumps({"hook_event_name": "PostToolUse", "session_id": f"s{n}", "tool_response": "x" * 900}).encode()
 
 
 def send_framed(daemon, numbers) -> list[bytes]:
@@ -55,8 +54,7 @@ def test_a_full_spool_refuses_so_hook_send_keeps_events_in_its_inbox(hookd_facto
 
     redis.start()
     client = redis.client()
-    wait_until(lambda: client.xlen("hookd:events") >= accepted + 5, timeout=30,
-               what="the spool and the inbox to drain")
+    wait_until(lambda: client.xlen("hookd:events") >= accepted + 5, timeout=30, what="the spool and the inbox to drain")
     assert numbers_in_stream(client) == list(range(accepted + 5))
     wait_until(lambda: daemon.inbox() == [], what="the inbox to be emptied")
     assert '"spool_room_again"' in daemon.log_text()
@@ -65,8 +63,7 @@ def test_a_full_spool_refuses_so_hook_send_keeps_events_in_its_inbox(hookd_facto
 
 def test_a_full_spool_with_drop_oldest_keeps_the_newest_and_counts_the_rest(hookd_factory, tmp_path):
     redis = RedisServer(tmp_path / "redis")
-    daemon = hookd_factory(redis_url=redis.url, spool_max_bytes=str(1 << 20),
-                           spool_full_policy="drop_oldest")
+    daemon = hookd_factory(redis_url=redis.url, spool_max_bytes=str(1 << 20), spool_full_policy="drop_oldest")
     total = 3000
     replies = send_framed(daemon, range(total))
     assert len(replies) == total and all(r.startswith(b"OK ") for r in replies)
@@ -74,10 +71,10 @@ def test_a_full_spool_with_drop_oldest_keeps_the_newest_and_counts_the_rest(hook
     redis.start()
     client = redis.client()
     log = daemon.log_text()
-    dropped = max(json.loads(line).get("dropped", 0) for line in log.splitlines()
-                  if '"drop_oldest"' in line)
+    dropped = max(json.loads(line).get("dropped", 0) for line in log.splitlines() if '"drop_oldest"' in line)
     assert dropped > 0
-    wait_until(lambda: client.xlen("hookd:events") >= total - dropped, timeout=30,
-               what="the kept events to be published")
+    wait_until(
+        lambda: client.xlen("hookd:events") >= total - dropped, timeout=30, what="the kept events to be published"
+    )
     assert numbers_in_stream(client) == list(range(dropped, total))
     redis.stop()

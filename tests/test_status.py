@@ -39,32 +39,51 @@ VALUE_COLUMN = re.compile(r"^(?:\S+(?: \S+)*)?  +")
 
 # The documented JSON of a running daemon: key -> nested keys (None: any value).
 REQUIRED = {
-    "version": None, "pid": None, "uptime_s": None, "socket": None,
+    "version": None,
+    "pid": None,
+    "uptime_s": None,
+    "socket": None,
     "redis": {"url": None, "state": None, "last_error": None, "last_ok_at": None},
     "breaker": {"state": None, "failures": None, "next_attempt_in_s": None},
     "spool": {"events": None, "bytes": None, "oldest_age_s": None, "dropped": None},
     "inbox": {"events": None},
-    "counters": {"received": None, "published": None, "batches": None, "rejected": None, "redacted": None,
-                 "deduplicated": None},
+    "counters": {
+        "received": None,
+        "published": None,
+        "batches": None,
+        "rejected": None,
+        "redacted": None,
+        "deduplicated": None,
+    },
     "rates": {"1m": None, "5m": None},
-    "latency_ms": {"accept": {"p50": None, "p95": None, "p99": None},
-                   "publish": {"p50": None, "p95": None, "p99": None}},
+    "latency_ms": {
+        "accept": {"p50": None, "p95": None, "p99": None},
+        "publish": {"p50": None, "p95": None, "p99": None},
+    },
     "by_hook": None,
     "process": {"rss_bytes": None, "cpu_percent": None, "open_fds": None, "threads": None},
 }
 
 # Small corpus events, several hooks, some repeated.
-HEALTHY_CORPUS = ["session_start_startup.json", "user_prompt_submit.json", "pre_tool_use_bash.json",
-                  "post_tool_use_bash.json", "pre_tool_use_edit.json", "post_tool_use_edit.json",
-                  "notification.json", "stop.json"]
+HEALTHY_CORPUS = [
+    "session_start_startup.json",
+    "user_prompt_submit.json",
+    "pre_tool_use_bash.json",
+    "post_tool_use_bash.json",
+    "pre_tool_use_edit.json",
+    "post_tool_use_edit.json",
+    "notification.json",
+    "stop.json",
+]
 
 
 # ---------------------------------------------------------------- helpers
 
 
 def hookd_cli(env: dict[str, str], *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hookd", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "hookd", *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=REPO
+    )
 
 
 def status_json(daemon) -> tuple[int, dict]:
@@ -95,6 +114,7 @@ def wait_status(daemon, predicate, what: str, timeout: float = 20) -> dict:
     def check():
         status = live_status(daemon)
         return status if status is not None and predicate(status) else None
+
     return wait_until(check, timeout=timeout, interval=0.05, what=what)
 
 
@@ -192,8 +212,21 @@ def test_healthy_human_output_is_an_aligned_table_without_colour_on_a_pipe(hookd
     assert "degraded" not in text
     assert len(value_columns(text)) == 1, text
     rows = {line.split("  ", 1)[0]: line for line in lines}
-    assert {"hookd", "redis", "breaker", "spool", "inbox", "events", "rejected", "rate",
-            "accept ms", "publish ms", "hooks", "process", "socket"} <= set(rows), text
+    assert {
+        "hookd",
+        "redis",
+        "breaker",
+        "spool",
+        "inbox",
+        "events",
+        "rejected",
+        "rate",
+        "accept ms",
+        "publish ms",
+        "hooks",
+        "process",
+        "socket",
+    } <= set(rows), text
     assert "up" in rows["redis"] and hookd.env["HOOKD_REDIS_URL"] in rows["redis"]
     assert "received 3" in rows["events"] and "published 3" in rows["events"]
     assert "PreToolUse 3" in rows["hooks"]
@@ -215,8 +248,11 @@ def test_redis_down_reports_degraded_with_a_growing_spool_and_an_open_breaker(ho
 
     for n in range(1, 4):
         send_ok(daemon, event(n))
-    wait_status(daemon, lambda s: s["redis"]["state"] == "down" and s["breaker"]["state"] == "open",
-                "redis down and the breaker open")
+    wait_status(
+        daemon,
+        lambda s: s["redis"]["state"] == "down" and s["breaker"]["state"] == "open",
+        "redis down and the breaker open",
+    )
 
     code, first = status_json(daemon)
     assert code == DEGRADED
@@ -271,9 +307,14 @@ def test_half_open_breaker_is_reported_then_closes_and_the_spool_drains(hookd_fa
     server.start()
     admin = server.client()
     try:
-        daemon = hookd_factory(redis_url=server.url, breaker_failures=1,
-                               breaker_backoff_min_s=0.05, breaker_backoff_max_s=0.3,
-                               breaker_trial_timeout_s=15, redis_timeout_s=20)
+        daemon = hookd_factory(
+            redis_url=server.url,
+            breaker_failures=1,
+            breaker_backoff_min_s=0.05,
+            breaker_backoff_max_s=0.3,
+            breaker_trial_timeout_s=15,
+            redis_timeout_s=20,
+        )
         for n in range(2):
             send_ok(daemon, event(n))
         wait_until(lambda: admin.xlen("hookd:events") == 2, what="2 entries in the stream")
@@ -282,8 +323,15 @@ def test_half_open_breaker_is_reported_then_closes_and_the_spool_drains(hookd_fa
         admin.set("hookd:events", "not a stream")
         for n in range(2, 5):
             send_ok(daemon, event(n))
-        wait_status(daemon, lambda s: s["breaker"]["state"] != "closed" and s["spool"]["events"] == 3
-                    and "WRONGTYPE" in (s["redis"]["last_error"] or ""), "the breaker open")
+        wait_status(
+            daemon,
+            lambda s: (
+                s["breaker"]["state"] != "closed"
+                and s["spool"]["events"] == 3
+                and "WRONGTYPE" in (s["redis"]["last_error"] or "")
+            ),
+            "the breaker open",
+        )
 
         with admin.pipeline(transaction=True) as tx:
             tx.delete("hookd:events")
@@ -291,8 +339,11 @@ def test_half_open_breaker_is_reported_then_closes_and_the_spool_drains(hookd_fa
             tx.execute_command("CLIENT", "PAUSE", 20000, "WRITE")
             tx.execute()
         try:
-            wait_status(daemon, lambda s: s["breaker"]["state"] == "half_open",
-                        "the breaker half-open (its trial hanging on the paused Redis)")
+            wait_status(
+                daemon,
+                lambda s: s["breaker"]["state"] == "half_open",
+                "the breaker half-open (its trial hanging on the paused Redis)",
+            )
             code, status = status_json(daemon)
             assert status["breaker"]["state"] == "half_open"
             assert status["breaker"]["next_attempt_in_s"] == 0
@@ -304,8 +355,11 @@ def test_half_open_breaker_is_reported_then_closes_and_the_spool_drains(hookd_fa
         finally:
             admin.client_unpause()
 
-        wait_status(daemon, lambda s: s["breaker"]["state"] == "closed" and s["spool"]["events"] == 0,
-                    "the breaker closed and the spool drained")
+        wait_status(
+            daemon,
+            lambda s: s["breaker"]["state"] == "closed" and s["spool"]["events"] == 0,
+            "the breaker closed and the spool drained",
+        )
         code, status = status_json(daemon)
         assert code == HEALTHY
         assert status["redis"]["state"] == "up"
@@ -401,13 +455,17 @@ class FakeControlSocket:
             conn.close()
 
 
-@pytest.mark.parametrize("answer, error", [
-    (b"HTTP/1.0 400 Bad Request\r\n\r\n", "not JSON"),
-    (b'{"error": "unknown command"}\n', "unknown command"),
-    (None, "did not answer"),
-    (b'{"pong": true}\n', "not a status document"),
-    (b"[]\n", "not a status document"),
-], ids=["garbage", "error-document", "no-answer", "json-object-not-a-status", "json-list"])
+@pytest.mark.parametrize(
+    "answer, error",
+    [
+        (b"HTTP/1.0 400 Bad Request\r\n\r\n", "not JSON"),
+        (b'{"error": "unknown command"}\n', "unknown command"),
+        (None, "did not answer"),
+        (b'{"pong": true}\n', "not a status document"),
+        (b"[]\n", "not a status document"),
+    ],
+    ids=["garbage", "error-document", "no-answer", "json-object-not-a-status", "json-list"],
+)
 def test_control_socket_that_does_not_answer_properly_means_cannot_tell(hookd_factory, answer, error):
     daemon = hookd_factory(start=False)
     fake = FakeControlSocket(control_socket(daemon), answer)
@@ -442,8 +500,14 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(hookd_factory):
     def on_a_terminal(env: dict[str, str]) -> tuple[int, str]:
         leader, follower = pty.openpty()
         try:
-            code = subprocess.run([sys.executable, "-m", "hookd", "status"], env=env, stdout=follower,
-                                  stderr=subprocess.DEVNULL, timeout=30, cwd=REPO).returncode
+            code = subprocess.run(
+                [sys.executable, "-m", "hookd", "status"],
+                env=env,
+                stdout=follower,
+                stderr=subprocess.DEVNULL,
+                timeout=30,
+                cwd=REPO,
+            ).returncode
             os.close(follower)
             chunks = []
             while True:
@@ -488,8 +552,12 @@ def test_redis_password_never_appears_in_status_config_or_the_log(hookd_factory,
     wait_status(daemon, lambda s: s["redis"]["state"] == "down", "redis down")
 
     outputs = {}
-    for name, args in {"status --json": ("status", "--json"), "status": ("status",),
-                       "config": ("config",), "config --json": ("config", "--json")}.items():
+    for name, args in {
+        "status --json": ("status", "--json"),
+        "status": ("status",),
+        "config": ("config",),
+        "config --json": ("config", "--json"),
+    }.items():
         result = hookd_cli(daemon.env, *args)
         outputs[name] = result.stdout + result.stderr
         assert result.returncode in (0, 1), (name, result)
@@ -501,8 +569,7 @@ def test_redis_password_never_appears_in_status_config_or_the_log(hookd_factory,
         assert "credentials" in status["redis"]["last_error"]
 
     assert daemon.stop() == 0
-    for name, args in {"offline status --json": ("status", "--json"),
-                       "offline status": ("status",)}.items():
+    for name, args in {"offline status --json": ("status", "--json"), "offline status": ("status",)}.items():
         result = hookd_cli(daemon.env, *args)
         assert result.returncode == NOT_RUNNING
         outputs[name] = result.stdout + result.stderr
@@ -520,8 +587,13 @@ def test_redis_password_never_appears_in_status_config_or_the_log(hookd_factory,
 
 
 def test_watch_refreshes_in_place_until_stopped(hookd, redis_db):
-    proc = subprocess.Popen([sys.executable, "-m", "hookd", "status", "--watch", "0.2"],
-                            env=hookd.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookd", "status", "--watch", "0.2"],
+        env=hookd.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
     out = b""
     try:
         # Read until three screens have started (two are complete), however slow the start.
@@ -551,23 +623,36 @@ def test_watch_refreshes_in_place_until_stopped(hookd, redis_db):
 
 
 def _document(redis="up", breaker="closed", events=0, disk=0, max_bytes=1000, dropped=0) -> dict:
-    return {"redis": {"state": redis, "last_error": None if redis == "up" else "refused"},
-            "breaker": {"state": breaker},
-            "spool": {"events": events, "bytes": disk, "disk_bytes": disk, "max_bytes": max_bytes,
-                      "dropped": dropped}}
+    return {
+        "redis": {"state": redis, "last_error": None if redis == "up" else "refused"},
+        "breaker": {"state": breaker},
+        "spool": {"events": events, "bytes": disk, "disk_bytes": disk, "max_bytes": max_bytes, "dropped": dropped},
+    }
 
 
-@pytest.mark.parametrize("doc, code, reason", [
-    (_document(), HEALTHY, None),
-    (_document(redis="down"), DEGRADED, "redis is down"),
-    (_document(breaker="open", events=3), DEGRADED, "breaker is open"),
-    (_document(breaker="half_open", events=3), DEGRADED, "breaker is half_open"),
-    (_document(breaker="open", events=0), HEALTHY, None),
-    (_document(disk=801), DEGRADED, "80% full"),
-    (_document(disk=800), HEALTHY, None),
-    (_document(dropped=2), DEGRADED, "2 events were dropped"),
-], ids=["healthy", "redis-down", "breaker-open-spooling", "breaker-half-open-spooling",
-        "breaker-open-nothing-spooled", "spool-over-80%", "spool-at-80%", "drops"])
+@pytest.mark.parametrize(
+    "doc, code, reason",
+    [
+        (_document(), HEALTHY, None),
+        (_document(redis="down"), DEGRADED, "redis is down"),
+        (_document(breaker="open", events=3), DEGRADED, "breaker is open"),
+        (_document(breaker="half_open", events=3), DEGRADED, "breaker is half_open"),
+        (_document(breaker="open", events=0), HEALTHY, None),
+        (_document(disk=801), DEGRADED, "80% full"),
+        (_document(disk=800), HEALTHY, None),
+        (_document(dropped=2), DEGRADED, "2 events were dropped"),
+    ],
+    ids=[
+        "healthy",
+        "redis-down",
+        "breaker-open-spooling",
+        "breaker-half-open-spooling",
+        "breaker-open-nothing-spooled",
+        "spool-over-80%",
+        "spool-at-80%",
+        "drops",
+    ],
+)
 def test_verdict_exit_codes(doc, code, reason):
     got, reasons = snapshot.verdict(doc)
     assert got == code
@@ -620,8 +705,11 @@ def test_metrics_endpoint_serves_counters_gauges_and_latency_histograms(hookd_fa
     assert samples[("hookd_redis_up", ())] == 1
     assert samples[("hookd_breaker_state", (("state", "closed"),))] == 1
     for name in ("accept", "publish"):
-        buckets = {labels: value for (sample, labels), value in samples.items()
-                   if sample == f"hookd_{name}_latency_seconds_bucket"}
+        buckets = {
+            labels: value
+            for (sample, labels), value in samples.items()
+            if sample == f"hookd_{name}_latency_seconds_bucket"
+        }
         assert len(buckets) > 1, name
         assert buckets[(("le", "+Inf"),)] > 0, name
         assert samples[(f"hookd_{name}_latency_seconds_count", ())] > 0, name

@@ -25,21 +25,44 @@ from hookd.tail.follow import Filters, Tail, parse_since
 
 
 def tail(hookd, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hookd", "tail", *args], capture_output=True,
-                          text=True, env=hookd.env, cwd=REPO, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "hookd", "tail", *args],
+        capture_output=True,
+        text=True,
+        env=hookd.env,
+        cwd=REPO,
+        timeout=timeout,
+    )
 
 
 def event(hook: str, session: str, **fields) -> bytes:
     return json.dumps({"hook_event_name": hook, "session_id": session, **fields}).encode()
 
 
-BASH = event("PreToolUse", "aaaa1111-session", tool_name="Bash", tool_use_id="toolu_bash",
-             tool_input={"command": "npm test -- --watch=false"})
+BASH = event(
+    "PreToolUse",
+    "aaaa1111-session",
+    tool_name="Bash",
+    tool_use_id="toolu_bash",
+    tool_input={"command": "npm test -- --watch=false"},
+)
 # Claude Code's own duration_ms wins over hookd's pairing
-READ = event("PostToolUse", "aaaa1111-session", tool_name="Read", tool_use_id="toolu_read",
-             duration_ms=1234, tool_input={"file_path": "/home/me/shop/app.py"})
-BASH_DONE = event("PostToolUse", "aaaa1111-session", tool_name="Bash", tool_use_id="toolu_bash",
-                  tool_input={"command": "npm test -- --watch=false"}, tool_response={"stdout": "ok"})
+READ = event(
+    "PostToolUse",
+    "aaaa1111-session",
+    tool_name="Read",
+    tool_use_id="toolu_read",
+    duration_ms=1234,
+    tool_input={"file_path": "/home/me/shop/app.py"},
+)
+BASH_DONE = event(
+    "PostToolUse",
+    "aaaa1111-session",
+    tool_name="Bash",
+    tool_use_id="toolu_bash",
+    tool_input={"command": "npm test -- --watch=false"},
+    tool_response={"stdout": "ok"},
+)
 PROMPT = event("UserPromptSubmit", "bbbb2222-session", prompt="Please fix the failing checkout test")
 
 
@@ -69,14 +92,17 @@ def test_tail_shows_one_readable_line_per_event_in_stream_order(published):
     assert "\x1b[" not in done.stdout  # not a terminal: no colour
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--hook", "pretooluse,posttooluse"], ["PreToolUse", "PostToolUse", "PostToolUse"]),
-    (["--hook", "Post*"], ["PostToolUse", "PostToolUse"]),
-    (["--tool", "read"], ["PostToolUse"]),
-    (["--tool", "B*"], ["PreToolUse", "PostToolUse"]),
-    (["--session", "bbbb"], ["UserPromptSubmit"]),
-    (["--session", "aaaa", "--hook", "PostToolUse", "--tool", "bash"], ["PostToolUse"]),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--hook", "pretooluse,posttooluse"], ["PreToolUse", "PostToolUse", "PostToolUse"]),
+        (["--hook", "Post*"], ["PostToolUse", "PostToolUse"]),
+        (["--tool", "read"], ["PostToolUse"]),
+        (["--tool", "B*"], ["PreToolUse", "PostToolUse"]),
+        (["--session", "bbbb"], ["UserPromptSubmit"]),
+        (["--session", "aaaa", "--hook", "PostToolUse", "--tool", "bash"], ["PostToolUse"]),
+    ],
+)
 def test_tail_filters_by_hook_tool_and_session(published, args, expected):
     done = tail(published, "--since", "1h", "--count", str(len(expected)), *args)
     assert done.returncode == 0, done.stderr
@@ -113,13 +139,22 @@ def test_tail_json_prints_the_raw_envelopes(published, redis_db):
 def test_tail_without_since_shows_only_new_events(hookd, redis_db):
     assert hookd.send(event("Stop", "old00000-session")).returncode == 0
     wait_for_entries(redis_db, 1)
-    proc = subprocess.Popen([sys.executable, "-m", "hookd", "tail", "--count", "1"], env=hookd.env,
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookd", "tail", "--count", "1"],
+        env=hookd.env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         # Send until tail, which may still be starting, has seen one.
-        wait_until(lambda: proc.poll() is not None
-                   or hookd.send(event("Stop", "new11111-session")).returncode != 0,
-                   timeout=60, interval=0.2, what="tail to show a new event")
+        wait_until(
+            lambda: proc.poll() is not None or hookd.send(event("Stop", "new11111-session")).returncode != 0,
+            timeout=60,
+            interval=0.2,
+            what="tail to show a new event",
+        )
         out, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
@@ -129,13 +164,30 @@ def test_tail_without_since_shows_only_new_events(hookd, redis_db):
 
 
 def xadd_envelope(client, seq: int, **envelope_fields) -> None:
-    envelope = {"v": 1, "event_id": f"e{seq}", "seq": seq, "host": "h", "hook": "PreToolUse",
-                "session_id": "cccc3333", "tool_name": "Bash",
-                "received_at": datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z"),
-                "payload": {"tool_input": {"command": f"cmd{seq}"}}, **envelope_fields}
-    client.xadd("hookd:events", {"envelope": json.dumps(envelope), "event_id": f"e{seq}",
-                                 "hook": "PreToolUse", "session": "cccc3333", "host": "h",
-                                 "tool": "Bash", "seq": seq})
+    envelope = {
+        "v": 1,
+        "event_id": f"e{seq}",
+        "seq": seq,
+        "host": "h",
+        "hook": "PreToolUse",
+        "session_id": "cccc3333",
+        "tool_name": "Bash",
+        "received_at": datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z"),
+        "payload": {"tool_input": {"command": f"cmd{seq}"}},
+        **envelope_fields,
+    }
+    client.xadd(
+        "hookd:events",
+        {
+            "envelope": json.dumps(envelope),
+            "event_id": f"e{seq}",
+            "hook": "PreToolUse",
+            "session": "cccc3333",
+            "host": "h",
+            "tool": "Bash",
+            "seq": seq,
+        },
+    )
 
 
 def test_tail_risk_shows_that_level_and_above(hookd, redis_db):
@@ -169,15 +221,25 @@ def test_tail_names_the_redis_it_cannot_reach_without_its_password(hookd):
 
 
 def test_tail_stops_cleanly_on_ctrl_c(hookd, redis_db):
-    proc = subprocess.Popen([sys.executable, "-m", "hookd", "tail"], env=hookd.env, cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookd", "tail"],
+        env=hookd.env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     first_line: list[str] = []
     reader = threading.Thread(target=lambda: first_line.append(proc.stdout.readline()), daemon=True)
     reader.start()
     try:
         # Once a line is out, tail is in its read loop.
-        wait_until(lambda: first_line or hookd.send(event("Stop", "dddd4444-session")).returncode != 0,
-                   timeout=60, interval=0.2, what="tail to show an event")
+        wait_until(
+            lambda: first_line or hookd.send(event("Stop", "dddd4444-session")).returncode != 0,
+            timeout=60,
+            interval=0.2,
+            what="tail to show an event",
+        )
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
@@ -188,14 +250,23 @@ def test_tail_stops_cleanly_on_ctrl_c(hookd, redis_db):
 
 
 def test_tail_waits_out_a_redis_restart(hookd, redis_server, redis_db):
-    proc = subprocess.Popen([sys.executable, "-m", "hookd", "tail", "--count", "1"], env=hookd.env,
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookd", "tail", "--count", "1"],
+        env=hookd.env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         redis_server.stop()
         redis_server.start()
-        wait_until(lambda: proc.poll() is not None
-                   or hookd.send(event("Stop", "eeee5555-session")).returncode != 0,
-                   timeout=60, interval=0.2, what="tail to show an event after the restart")
+        wait_until(
+            lambda: proc.poll() is not None or hookd.send(event("Stop", "eeee5555-session")).returncode != 0,
+            timeout=60,
+            interval=0.2,
+            what="tail to show an event after the restart",
+        )
         out, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
@@ -209,15 +280,18 @@ def test_tail_waits_out_a_redis_restart(hookd, redis_server, redis_db):
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("10m", NOW - datetime.timedelta(minutes=10)),
-    ("2h", NOW - datetime.timedelta(hours=2)),
-    ("1.5d", NOW - datetime.timedelta(hours=36)),
-    ("30s", NOW - datetime.timedelta(seconds=30)),
-    ("2026-11-21T09:30:00Z", datetime.datetime(2026, 11, 21, 9, 30, tzinfo=datetime.UTC)),
-    ("11:15", NOW.replace(hour=11, minute=15)),
-    ("13:15", NOW.replace(hour=13, minute=15) - datetime.timedelta(days=1)),  # ahead: yesterday
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("10m", NOW - datetime.timedelta(minutes=10)),
+        ("2h", NOW - datetime.timedelta(hours=2)),
+        ("1.5d", NOW - datetime.timedelta(hours=36)),
+        ("30s", NOW - datetime.timedelta(seconds=30)),
+        ("2026-11-21T09:30:00Z", datetime.datetime(2026, 11, 21, 9, 30, tzinfo=datetime.UTC)),
+        ("11:15", NOW.replace(hour=11, minute=15)),
+        ("13:15", NOW.replace(hour=13, minute=15) - datetime.timedelta(days=1)),  # ahead: yesterday
+    ],
+)
 def test_since_takes_a_duration_or_a_time(text, expected):
     assert parse_since(text, NOW) == expected
 
@@ -232,23 +306,35 @@ def test_a_bad_since_is_refused_before_redis_is_asked(hookd):
     assert done.returncode == 2 and "--since 'yesterday-ish'" in done.stderr
 
 
-@pytest.mark.parametrize("payload, expected", [
-    ({"tool_name": "Bash", "tool_input": {"command": "ls -la"}}, "ls -la"),
-    ({"tool_name": "Edit", "tool_input": {"file_path": "/a/b.py", "old_string": "x"}}, "/a/b.py"),
-    ({"tool_name": "Grep", "tool_input": {"pattern": "TODO", "path": "src"}}, "TODO in src"),
-    ({"tool_name": "Glob", "tool_input": {"pattern": "**/*.ts"}}, "**/*.ts"),
-    ({"tool_name": "WebFetch", "tool_input": {"url": "https://x.test", "prompt": "p"}}, "https://x.test"),
-    ({"tool_name": "TodoWrite", "tool_input": {"todos": [{}, {}]}}, "2 todos"),
-    ({"tool_name": "mcp__gh__create_issue", "tool_input": {"title": "t"}}, '{"title":"t"}'),
-    ({"hook_event_name": "SessionStart", "source": "resume", "model": "opus"}, "resume opus"),
-    ({"hook_event_name": "PostToolUseFailure", "tool_name": "Bash",
-      "tool_input": {"command": "make"}, "error": "exit 2"}, "make ✗ exit 2"),
-    ({"tool_name": "Bash", "tool_input": {"command": "echo a\nprintf '\x1b[2J'"}},
-     "echo a ⏎ printf '\\x1b[2J'"),
-])
+@pytest.mark.parametrize(
+    "payload, expected",
+    [
+        ({"tool_name": "Bash", "tool_input": {"command": "ls -la"}}, "ls -la"),
+        ({"tool_name": "Edit", "tool_input": {"file_path": "/a/b.py", "old_string": "x"}}, "/a/b.py"),
+        ({"tool_name": "Grep", "tool_input": {"pattern": "TODO", "path": "src"}}, "TODO in src"),
+        ({"tool_name": "Glob", "tool_input": {"pattern": "**/*.ts"}}, "**/*.ts"),
+        ({"tool_name": "WebFetch", "tool_input": {"url": "https://x.test", "prompt": "p"}}, "https://x.test"),
+        ({"tool_name": "TodoWrite", "tool_input": {"todos": [{}, {}]}}, "2 todos"),
+        ({"tool_name": "mcp__gh__create_issue", "tool_input": {"title": "t"}}, '{"title":"t"}'),
+        ({"hook_event_name": "SessionStart", "source": "resume", "model": "opus"}, "resume opus"),
+        (
+            {
+                "hook_event_name": "PostToolUseFailure",
+                "tool_name": "Bash",
+                "tool_input": {"command": "make"},
+                "error": "exit 2",
+            },
+            "make ✗ exit 2",
+        ),
+        ({"tool_name": "Bash", "tool_input": {"command": "echo a\nprintf '\x1b[2J'"}}, "echo a ⏎ printf '\\x1b[2J'"),
+    ],
+)
 def test_summary_says_what_each_event_is_about(payload, expected):
-    envelope = {"hook": payload.get("hook_event_name", "PreToolUse"),
-                "tool_name": payload.get("tool_name"), "payload": payload}
+    envelope = {
+        "hook": payload.get("hook_event_name", "PreToolUse"),
+        "tool_name": payload.get("tool_name"),
+        "payload": payload,
+    }
     assert summary.summary(envelope) == expected
 
 
@@ -258,6 +344,7 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch, hookd):
             return True
 
     from hookd.config import load
+
     config = load(environ=hookd.env)
     monkeypatch.delenv("NO_COLOR", raising=False)
     assert Tail(config, Filters(), False, Terminal(), io.StringIO()).colour is True
@@ -266,29 +353,66 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch, hookd):
     assert Tail(config, Filters(), False, Terminal(), io.StringIO()).colour is False
     monkeypatch.setenv("NO_COLOR", "")  # no-color.org: an empty value does not turn colour off
     assert Tail(config, Filters(), False, Terminal(), io.StringIO()).colour is True
-    envelope = {"hook": "PreToolUse", "tool_name": "Bash", "risk": "high", "risk_reasons": ["x"],
-                "received_at": "2026-11-21T13:10:00.123456Z", "payload": {"tool_input": {"command": "ls"}}}
+    envelope = {
+        "hook": "PreToolUse",
+        "tool_name": "Bash",
+        "risk": "high",
+        "risk_reasons": ["x"],
+        "received_at": "2026-11-21T13:10:00.123456Z",
+        "payload": {"tool_input": {"command": "ls"}},
+    }
     assert "\x1b[1;31m[high (x)]" in summary.line(envelope, colour=True)
     assert "\x1b" not in summary.line(envelope, colour=False)
 
 
-@pytest.mark.parametrize("ms, expected", [
-    (0, "0ms"), (340, "340ms"), (999, "999ms"), (1234, "1.2s"), (59_949, "59.9s"), (187_000, "3m07s"),
-    (None, ""), (-5, ""), ("12", ""), (True, ""),
-])
+@pytest.mark.parametrize(
+    "ms, expected",
+    [
+        (0, "0ms"),
+        (340, "340ms"),
+        (999, "999ms"),
+        (1234, "1.2s"),
+        (59_949, "59.9s"),
+        (187_000, "3m07s"),
+        (None, ""),
+        (-5, ""),
+        ("12", ""),
+        (True, ""),
+    ],
+)
 def test_durations_are_short(ms, expected):
     assert summary.duration(ms) == expected
 
 
 def test_a_line_keeps_its_columns_for_events_with_and_without_enrichment():
     at = "2026-11-21T13:10:00.123456Z"
-    edit = {"hook": "PostToolUse", "tool_name": "Edit", "session_id": "abc12345-x", "received_at": at,
-            "operation": "write", "duration_ms": 1234, "risk": "low", "risk_reasons": [],
-            "payload": {"tool_input": {"file_path": "/home/me/shop/app.py"}}}
-    prompt = {"hook": "UserPromptSubmit", "session_id": "abc12345-x", "received_at": at,
-              "operation": None, "duration_ms": None, "risk": None, "payload": {"prompt": "go on"}}
-    old = {"hook": "PreToolUse", "tool_name": "Bash", "session_id": "abc12345-x", "received_at": at,
-           "payload": {"tool_input": {"command": "ls"}}}  # from before enrichment
+    edit = {
+        "hook": "PostToolUse",
+        "tool_name": "Edit",
+        "session_id": "abc12345-x",
+        "received_at": at,
+        "operation": "write",
+        "duration_ms": 1234,
+        "risk": "low",
+        "risk_reasons": [],
+        "payload": {"tool_input": {"file_path": "/home/me/shop/app.py"}},
+    }
+    prompt = {
+        "hook": "UserPromptSubmit",
+        "session_id": "abc12345-x",
+        "received_at": at,
+        "operation": None,
+        "duration_ms": None,
+        "risk": None,
+        "payload": {"prompt": "go on"},
+    }
+    old = {
+        "hook": "PreToolUse",
+        "tool_name": "Bash",
+        "session_id": "abc12345-x",
+        "received_at": at,
+        "payload": {"tool_input": {"command": "ls"}},
+    }  # from before enrichment
     lines = [summary.line(e, colour=False) for e in (edit, prompt, old)]
     assert lines[0].endswith("  Edit        write     /home/me/shop/app.py  (1.2s)  [low]")
     assert lines[1].endswith("  UserPromptSubmit                          go on")
@@ -301,9 +425,17 @@ def test_a_line_keeps_its_columns_for_events_with_and_without_enrichment():
 # ---------------------------------------------------------------- scripts can trust it
 
 
-PRETTY = json.dumps({"hook_event_name": "PreToolUse", "session_id": "cccc3333-session",
-                     "tool_name": "Bash", "tool_input": {"command": "printf 'a\\nb'"},
-                     "note": "wide: 日本語 ✓"}, indent=2, ensure_ascii=False).encode()
+PRETTY = json.dumps(
+    {
+        "hook_event_name": "PreToolUse",
+        "session_id": "cccc3333-session",
+        "tool_name": "Bash",
+        "tool_input": {"command": "printf 'a\\nb'"},
+        "note": "wide: 日本語 ✓",
+    },
+    indent=2,
+    ensure_ascii=False,
+).encode()
 
 
 def test_tail_json_is_one_envelope_per_line_that_replay_file_reads_back(hookd, redis_db, tmp_path):
@@ -322,9 +454,14 @@ def test_tail_json_is_one_envelope_per_line_that_replay_file_reads_back(hookd, r
 
     exported = tmp_path / "tail.jsonl"
     exported.write_text(done.stdout)
-    replayed = subprocess.run([sys.executable, "-m", "hookd", "replay", "--file", str(exported),
-                               "--stream", "hookd:copy", "--json"], env=hookd.env, cwd=REPO,
-                              capture_output=True, text=True, timeout=60)
+    replayed = subprocess.run(
+        [sys.executable, "-m", "hookd", "replay", "--file", str(exported), "--stream", "hookd:copy", "--json"],
+        env=hookd.env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert replayed.returncode == 0, replayed.stderr
     report = json.loads(replayed.stdout)
     assert (report["envelopes"], report["bad"], report["added"]) == (len(bodies), 0, len(bodies))
@@ -333,17 +470,27 @@ def test_tail_json_is_one_envelope_per_line_that_replay_file_reads_back(hookd, r
     assert "\r" not in replayed.stderr  # no progress bar in a pipe
 
 
-WIDE = {"hook": "PostToolUse", "tool_name": "Bash", "session_id": "abc12345-x",
-        "received_at": "2026-11-21T13:10:00.123456Z", "operation": "execute", "duration_ms": 64000,
-        "risk": "high", "risk_reasons": ["rm -rf", "sudo"],
-        "payload": {"tool_input": {"command": "echo 日本語の長いコマンド 🚀🚀 " * 8}}}
+WIDE = {
+    "hook": "PostToolUse",
+    "tool_name": "Bash",
+    "session_id": "abc12345-x",
+    "received_at": "2026-11-21T13:10:00.123456Z",
+    "operation": "execute",
+    "duration_ms": 64000,
+    "risk": "high",
+    "risk_reasons": ["rm -rf", "sudo"],
+    "payload": {"tool_input": {"command": "echo 日本語の長いコマンド 🚀🚀 " * 8}},
+}
 
 
 @pytest.mark.parametrize("width", [40, 60, 80, 100, 132, 200])
 @pytest.mark.parametrize("colour", [False, True])
 def test_a_line_never_wraps_at_any_width_with_wide_characters(width, colour):
-    for envelope in (WIDE, {**WIDE, "risk": None, "duration_ms": None},
-                     {**WIDE, "hook": "ツール使用後", "tool_name": "編集"}):
+    for envelope in (
+        WIDE,
+        {**WIDE, "risk": None, "duration_ms": None},
+        {**WIDE, "hook": "ツール使用後", "tool_name": "編集"},
+    ):
         text = summary.line(envelope, colour, width)
         shown = re.sub(r"\x1b\[[0-9;]*m", "", text)
         assert summary.columns(shown) <= width, (width, shown)
@@ -361,9 +508,14 @@ def test_tail_json_into_a_closed_pipe_ends_quietly_with_141(published):
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        done = subprocess.run([sys.executable, "-m", "hookd", "tail", "--since", "1h", "--json"],
-                              env=published.env, cwd=REPO, stdout=write_end, stderr=subprocess.PIPE,
-                              timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "hookd", "tail", "--since", "1h", "--json"],
+            env=published.env,
+            cwd=REPO,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
     finally:
         os.close(write_end)
     assert done.returncode == 141
@@ -377,8 +529,13 @@ def test_tail_takes_plain_options_not_a_command_line(tmp_path):
     from hookd.tail.command import TailOptions, run
 
     (tmp_path / "config.toml").write_text("")
-    config = load(environ={"HOOKD_CONFIG": str(tmp_path / "config.toml"), "HOOKD_STATE_DIR": str(tmp_path),
-                           "HOOKD_REDIS_URL": "redis://127.0.0.1:1/0"})
+    config = load(
+        environ={
+            "HOOKD_CONFIG": str(tmp_path / "config.toml"),
+            "HOOKD_STATE_DIR": str(tmp_path),
+            "HOOKD_REDIS_URL": "redis://127.0.0.1:1/0",
+        }
+    )
     err = io.StringIO()
     assert run(config, TailOptions(consumer="me"), io.StringIO(), err) == 2
     assert "--consumer and --claim-idle go with --group NAME" in err.getvalue()

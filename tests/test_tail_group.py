@@ -39,8 +39,9 @@ def pending(client, group: str = "team") -> int:
 def publish(daemon, client, sender: str, n: int) -> None:
     start = client.xlen(STREAM)
     for i in range(n):
-        assert daemon.send(json.dumps({"hook_event_name": "Stop", "session_id": sender,
-                                       "n": i}).encode()).returncode == 0
+        assert (
+            daemon.send(json.dumps({"hook_event_name": "Stop", "session_id": sender, "n": i}).encode()).returncode == 0
+        )
     wait_for_entries(client, start + n)
 
 
@@ -48,8 +49,9 @@ def test_a_group_reads_every_entry_of_two_hosts_once_and_acknowledges_it(hookd_f
     daemons = {host: hookd_factory(host=host) for host in ("alpha", "beta")}
     senders = [ClientSender(d, f"{host}-0", count=15) for host, d in daemons.items()]
     with running(*senders):
-        wait_until(lambda: not any(s.is_alive() for s in senders), timeout=120, interval=0.2,
-                   what="the senders to finish")
+        wait_until(
+            lambda: not any(s.is_alive() for s in senders), timeout=120, interval=0.2, what="the senders to finish"
+        )
     wait_for_entries(redis_db, 30)
     done = group_tail(daemons["alpha"], "--group", "team", "--since", "1h", "--count", "30")
     shown = envelopes(done)
@@ -70,12 +72,19 @@ def test_a_group_reads_every_entry_of_two_hosts_once_and_acknowledges_it(hookd_f
 
 def test_a_new_group_starts_at_new_events_unless_given_since(hookd, redis_db):
     publish(hookd, redis_db, "old", 2)
-    proc = subprocess.Popen([sys.executable, "-m", "hookd", "tail", "--group", "fresh", "--count", "1",
-                             "--json"], env=hookd.env, cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookd", "tail", "--group", "fresh", "--count", "1", "--json"],
+        env=hookd.env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        wait_until(lambda: redis_db.exists(STREAM) and any(
-            g["name"] == b"fresh" for g in redis_db.xinfo_groups(STREAM)), what="the group")
+        wait_until(
+            lambda: redis_db.exists(STREAM) and any(g["name"] == b"fresh" for g in redis_db.xinfo_groups(STREAM)),
+            what="the group",
+        )
         publish(hookd, redis_db, "new", 1)
         out, err = proc.communicate(timeout=30)
     finally:
@@ -95,13 +104,19 @@ def test_filters_in_a_group_acknowledge_what_they_leave_out(hookd, redis_db):
 def kill_with_entries_pending(hookd, client, consumer: str, events: int) -> None:
     """Start a consumer whose output nobody reads: it blocks writing, holding every entry
     delivered to it unacknowledged; then kill it with SIGKILL."""
-    proc = subprocess.Popen([sys.executable, "-m", "hookd", "tail", "--group", "team", "--consumer",
-                             consumer, "--since", "1h", "--json"], env=hookd.env, cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookd", "tail", "--group", "team", "--consumer", consumer, "--since", "1h", "--json"],
+        env=hookd.env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        wait_until(lambda: client.exists(STREAM) and client.xinfo_groups(STREAM)
-                   and pending(client) == events, timeout=30,
-                   what=f"{events} entries delivered to {consumer} and not acknowledged")
+        wait_until(
+            lambda: client.exists(STREAM) and client.xinfo_groups(STREAM) and pending(client) == events,
+            timeout=30,
+            what=f"{events} entries delivered to {consumer} and not acknowledged",
+        )
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
@@ -113,8 +128,14 @@ def big_events(hookd, client, n: int) -> None:
     # envelopes of about 1 KiB: n of them are more than a pipe holds
     start = client.xlen(STREAM)
     for i in range(n):
-        assert hookd.send(json.dumps({"hook_event_name": "Notification", "session_id": "big",
-                                      "n": i, "message": "x" * 1000}).encode()).returncode == 0
+        assert (
+            hookd.send(
+                json.dumps(
+                    {"hook_event_name": "Notification", "session_id": "big", "n": i, "message": "x" * 1000}
+                ).encode()
+            ).returncode
+            == 0
+        )
     wait_for_entries(client, start + n, timeout=60)
 
 
@@ -129,8 +150,7 @@ def test_a_consumer_killed_before_acknowledging_shows_its_entries_again_when_it_
 def test_another_consumer_takes_over_the_entries_a_killed_one_left_pending(hookd, redis_db):
     big_events(hookd, redis_db, 150)
     kill_with_entries_pending(hookd, redis_db, "c1", 150)
-    done = group_tail(hookd, "--group", "team", "--consumer", "c2", "--claim-idle", "1",
-                      "--count", "150")
+    done = group_tail(hookd, "--group", "team", "--consumer", "c2", "--claim-idle", "1", "--count", "150")
     assert envelopes(done) == stored(redis_db)
     assert pending(redis_db) == 0
     consumers = {c["name"]: c["pending"] for c in redis_db.xinfo_consumers(STREAM, "team")}
@@ -139,21 +159,35 @@ def test_another_consumer_takes_over_the_entries_a_killed_one_left_pending(hookd
 
 def test_two_live_consumers_share_the_entries_without_repeating_one(hookd, redis_db):
     outputs: dict[str, list[str]] = {"c1": [], "c2": []}
-    procs = {name: subprocess.Popen([sys.executable, "-m", "hookd", "tail", "--group", "team",
-                                     "--consumer", name, "--json"], env=hookd.env, cwd=REPO,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for name in outputs}
-    readers = [threading.Thread(target=lambda n=name: outputs[n].extend(procs[n].stdout), daemon=True)
-               for name in outputs]
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "hookd", "tail", "--group", "team", "--consumer", name, "--json"],
+            env=hookd.env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in outputs
+    }
+    readers = [
+        threading.Thread(target=lambda n=name: outputs[n].extend(procs[n].stdout), daemon=True) for name in outputs
+    ]
     for reader in readers:
         reader.start()
     try:
-        wait_until(lambda: redis_db.exists(STREAM) and {c["name"] for c in redis_db.xinfo_consumers(
-            STREAM, "team")} == {b"c1", b"c2"} if redis_db.exists(STREAM) else False,
-            timeout=30, what="both consumers in the group")
+        wait_until(
+            lambda: (
+                redis_db.exists(STREAM)
+                and {c["name"] for c in redis_db.xinfo_consumers(STREAM, "team")} == {b"c1", b"c2"}
+                if redis_db.exists(STREAM)
+                else False
+            ),
+            timeout=30,
+            what="both consumers in the group",
+        )
         publish(hookd, redis_db, "shared", 40)
-        wait_until(lambda: len(outputs["c1"]) + len(outputs["c2"]) >= 40, timeout=30,
-                   what="40 entries shown")
+        wait_until(lambda: len(outputs["c1"]) + len(outputs["c2"]) >= 40, timeout=30, what="40 entries shown")
         wait_until(lambda: pending(redis_db) == 0, what="every entry acknowledged")
     finally:
         for proc in procs.values():
@@ -171,17 +205,27 @@ def test_consumer_without_group_is_refused(hookd):
 
 
 def test_a_group_lost_with_redis_data_is_created_again_and_reading_goes_on(hookd, redis_server, redis_db):
-    proc = subprocess.Popen([sys.executable, "-m", "hookd", "tail", "--group", "team", "--count", "1",
-                             "--json"], env=hookd.env, cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookd", "tail", "--group", "team", "--count", "1", "--json"],
+        env=hookd.env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_until(lambda: redis_db.exists(STREAM), what="the group and its stream")
         redis_server.stop()  # the test's Redis keeps nothing: the stream and the group are gone
         redis_server.start()
-        wait_until(lambda: proc.poll() is not None
-                   or hookd.send(json.dumps({"hook_event_name": "Stop", "session_id": "after"}).encode()
-                                 ).returncode != 0,
-                   timeout=60, interval=0.3, what="tail to show an event after the restart")
+        wait_until(
+            lambda: (
+                proc.poll() is not None
+                or hookd.send(json.dumps({"hook_event_name": "Stop", "session_id": "after"}).encode()).returncode != 0
+            ),
+            timeout=60,
+            interval=0.3,
+            what="tail to show an event after the restart",
+        )
         out, err = proc.communicate(timeout=30)
     finally:
         proc.kill()

@@ -50,8 +50,13 @@ def test_a_cut_never_splits_an_escape_or_a_surrogate_pair(ascii_only):
 def test_hookd_redact_cuts_strings_after_redacting_them(tmp_path):
     token = github_token()
     doc = {"stdout": "log " * 50 + token}  # the secret lies beyond the limit
-    result = subprocess.run([sys.executable, "-m", "hookd", "redact", "--truncate-strings-at", "64"],
-                            input=json.dumps(doc), capture_output=True, text=True, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "hookd", "redact", "--truncate-strings-at", "64"],
+        input=json.dumps(doc),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stderr
     # 223 = 200 + the marker: the length is that of the redacted string
     assert json.loads(result.stdout)["stdout"] == ("log " * 16) + "[TRUNCATED: 223 characters]"
@@ -60,8 +65,9 @@ def test_hookd_redact_cuts_strings_after_redacting_them(tmp_path):
 
 def test_the_daemon_cuts_long_strings_and_the_envelope_counts_them(hookd_factory, redis_db):
     daemon = hookd_factory(truncate_strings_at="1000")
-    body = json.dumps({"hook_event_name": "PostToolUse", "session_id": "s1",
-                       "tool_response": {"stdout": "0123456789" * 1000}}).encode()
+    body = json.dumps(
+        {"hook_event_name": "PostToolUse", "session_id": "s1", "tool_response": {"stdout": "0123456789" * 1000}}
+    ).encode()
     assert daemon.send(body).returncode == 0
     (fields,) = wait_for_entries(redis_db, 1)
     envelope = json.loads(fields[b"envelope"])

@@ -29,8 +29,7 @@ def stack(hookd_factory, redis_db, tmp_path):
 def at_least(page, selector: str, n: int, timeout: float = 10) -> None:
     """Wait (polling from here: the page's CSP forbids the evaluated predicates of
     wait_for_function) until the page has n elements matching selector."""
-    wait_until(lambda: page.locator(selector).count() >= n, timeout=timeout,
-               what=f"{n} x {selector}")
+    wait_until(lambda: page.locator(selector).count() >= n, timeout=timeout, what=f"{n} x {selector}")
 
 
 def send(daemon, *bodies: bytes, **env: str) -> None:
@@ -43,17 +42,34 @@ def rows(page, selector: str = "#feed-body tr") -> list[str]:
     return page.locator(selector).all_inner_texts()
 
 
-def test_live_feed_two_hosts_filters_pause_and_the_envelope(stack, hookd_factory, redis_db,
-                                                            open_ui, tmp_path):
+def test_live_feed_two_hosts_filters_pause_and_the_envelope(stack, hookd_factory, redis_db, open_ui, tmp_path):
     alpha, ui = stack
     beta = hookd_factory(host="beta")
     watched = open_ui(ui)
     page = watched.page
     send(alpha, event("UserPromptSubmit", "sess-a", prompt="refactor the parser", cwd="/src/parser"))
-    send(beta, event("PreToolUse", "sess-b", tool_name="Bash", tool_use_id="b1", cwd="/src/web",
-                     tool_input={"command": "rm -rf /tmp/build"}))
-    send(alpha, event("PreToolUse", "sess-a", tool_name="Read", tool_use_id="a1", cwd="/src/parser",
-                      tool_input={"file_path": "/src/parser/lexer.py"}))
+    send(
+        beta,
+        event(
+            "PreToolUse",
+            "sess-b",
+            tool_name="Bash",
+            tool_use_id="b1",
+            cwd="/src/web",
+            tool_input={"command": "rm -rf /tmp/build"},
+        ),
+    )
+    send(
+        alpha,
+        event(
+            "PreToolUse",
+            "sess-a",
+            tool_name="Read",
+            tool_use_id="a1",
+            cwd="/src/parser",
+            tool_input={"file_path": "/src/parser/lexer.py"},
+        ),
+    )
     at_least(page, "#feed-body tr", 3)
     shown = rows(page)
     assert any("alpha" in r and "refactor the parser" in r for r in shown)
@@ -108,25 +124,58 @@ def test_session_timeline_agents_tokens_and_the_sessions_list(stack, open_ui, tm
     base = {"cwd": "/work/shop", "transcript_path": str(transcript)}
     watched = open_ui(ui)
     page = watched.page
-    send(alpha, event("SessionStart", sid, source="startup", **base),
-         event("UserPromptSubmit", sid, prompt="add a checkout page", **base),
-         event("PreToolUse", sid, tool_name="Bash", tool_use_id="t1",
-               tool_input={"command": "npm test"}, **base),
-         event("PostToolUse", sid, tool_name="Bash", tool_use_id="t1", duration_ms=1234,
-               tool_input={"command": "npm test"}, tool_response={"stdout": "ok"}, **base),
-         event("PreToolUse", sid, tool_name="Edit", tool_use_id="t2",
-               tool_input={"file_path": "/work/shop/cart.js"}, **base))
+    send(
+        alpha,
+        event("SessionStart", sid, source="startup", **base),
+        event("UserPromptSubmit", sid, prompt="add a checkout page", **base),
+        event("PreToolUse", sid, tool_name="Bash", tool_use_id="t1", tool_input={"command": "npm test"}, **base),
+        event(
+            "PostToolUse",
+            sid,
+            tool_name="Bash",
+            tool_use_id="t1",
+            duration_ms=1234,
+            tool_input={"command": "npm test"},
+            tool_response={"stdout": "ok"},
+            **base,
+        ),
+        event(
+            "PreToolUse",
+            sid,
+            tool_name="Edit",
+            tool_use_id="t2",
+            tool_input={"file_path": "/work/shop/cart.js"},
+            **base,
+        ),
+    )
     time.sleep(0.3)  # the daemon times this call itself: hook-send's clock, Pre to Post
-    send(alpha, event("PostToolUseFailure", sid, tool_name="Edit", tool_use_id="t2",
-                      error="file changed on disk", **base),
-         event("SubagentStart", sid, agent_id="ag-1", agent_type="Explore", **base),
-         event("PreToolUse", sid, tool_name="Grep", tool_use_id="t3", agent_id="ag-1",
-               tool_input={"pattern": "checkout"}, **base),
-         event("PostToolUse", sid, tool_name="Grep", tool_use_id="t3", agent_id="ag-1",
-               duration_ms=42, tool_input={"pattern": "checkout"}, **base),
-         event("SubagentStop", sid, agent_id="ag-1", agent_type="Explore", **base),
-         event("PreCompact", sid, trigger="auto", **base),
-         event("Stop", sid, **base))
+    send(
+        alpha,
+        event("PostToolUseFailure", sid, tool_name="Edit", tool_use_id="t2", error="file changed on disk", **base),
+        event("SubagentStart", sid, agent_id="ag-1", agent_type="Explore", **base),
+        event(
+            "PreToolUse",
+            sid,
+            tool_name="Grep",
+            tool_use_id="t3",
+            agent_id="ag-1",
+            tool_input={"pattern": "checkout"},
+            **base,
+        ),
+        event(
+            "PostToolUse",
+            sid,
+            tool_name="Grep",
+            tool_use_id="t3",
+            agent_id="ag-1",
+            duration_ms=42,
+            tool_input={"pattern": "checkout"},
+            **base,
+        ),
+        event("SubagentStop", sid, agent_id="ag-1", agent_type="Explore", **base),
+        event("PreCompact", sid, trigger="auto", **base),
+        event("Stop", sid, **base),
+    )
     page.goto(ui.base + f"/#/session/{sid}")
     page.wait_for_selector("#s-timeline .tl-row.call[data-tool=Grep][data-duration='42']")
     calls = page.locator("#s-timeline .tl-row.call")
@@ -144,8 +193,10 @@ def test_session_timeline_agents_tokens_and_the_sessions_list(stack, open_ui, tm
     agent = page.locator("#s-agents li[data-agent='ag-1']")
     assert "Explore" in agent.inner_text() and "1 tool calls" in agent.inner_text()
     assert "2 tool calls" in page.locator("#s-agents li[data-agent=main] > span.muted").inner_text()
-    facts = {k: page.locator(f"#s-facts dd[data-fact='{k}']").inner_text()
-             for k in ("model", "state", "tokens", "cost", "host", "project")}
+    facts = {
+        k: page.locator(f"#s-facts dd[data-fact='{k}']").inner_text()
+        for k in ("model", "state", "tokens", "cost", "host", "project")
+    }
     assert facts["model"] == "claude-sonnet-4-5-20250929"
     assert facts["state"] == "stopped" and facts["host"] == "alpha" and facts["project"] == "/work/shop"
     assert facts["tokens"].startswith("3500 in · 700 out")
@@ -155,8 +206,16 @@ def test_session_timeline_agents_tokens_and_the_sessions_list(stack, open_ui, tm
     assert page.locator("#s-chart svg polyline.tok").count() == 1
     screenshot(page, "ui-session.png", tmp_path)
 
-    send(alpha, event("Notification", "sess-waiting", notification_type="permission_prompt",
-                      message="Claude needs your permission to use Bash", cwd="/work/other"))
+    send(
+        alpha,
+        event(
+            "Notification",
+            "sess-waiting",
+            notification_type="permission_prompt",
+            message="Claude needs your permission to use Bash",
+            cwd="/work/other",
+        ),
+    )
     page.goto(ui.base + "/#/sessions")
     row = page.locator(f"#sessions-body tr[data-session='{sid}']")
     row.wait_for()
@@ -186,7 +245,7 @@ XSS = [
     "javascript:alert('xss-bare')",
     "\u202egnp.exe\u202c right-to-left override",
     "<svg onload=alert('xss-svg')></svg>",
-    "\"><iframe src=\"https://evil.example/\"></iframe>",
+    '"><iframe src="https://evil.example/"></iframe>',
     "<style>body{display:none}</style>",
     "[REDACTED:<img src=x onerror=alert('xss-mark')>]",
 ]
@@ -198,11 +257,20 @@ def test_an_xss_corpus_renders_as_inert_text(stack, open_ui, redis_db, tmp_path)
     page = watched.page
     sid = "sess-<b>xss</b>"
     for n, text in enumerate(XSS):
-        send(alpha, event("UserPromptSubmit", sid, prompt=text, cwd=f"/x/{text}"),
-             event("PreToolUse", sid, tool_name="Bash", tool_use_id=f"x{n}", cwd="/x",
-                   tool_input={"command": text}),
-             event("PostToolUse", sid, tool_name="Bash", tool_use_id=f"x{n}", cwd="/x",
-                   tool_input={"command": text}, tool_response={"stdout": text}))
+        send(
+            alpha,
+            event("UserPromptSubmit", sid, prompt=text, cwd=f"/x/{text}"),
+            event("PreToolUse", sid, tool_name="Bash", tool_use_id=f"x{n}", cwd="/x", tool_input={"command": text}),
+            event(
+                "PostToolUse",
+                sid,
+                tool_name="Bash",
+                tool_use_id=f"x{n}",
+                cwd="/x",
+                tool_input={"command": text},
+                tool_response={"stdout": text},
+            ),
+        )
     wait_for_entries(redis_db, 3 * len(XSS))
     at_least(page, "#feed-body tr", 3 * len(XSS))
     feed = page.locator("#feed-body").inner_text()
@@ -234,8 +302,7 @@ def test_an_xss_corpus_renders_as_inert_text(stack, open_ui, redis_db, tmp_path)
     watched.assert_clean()
 
 
-def _get(base: str, path: str, host: str | None = None, cookie: str | None = None,
-         origin: str | None = None):
+def _get(base: str, path: str, host: str | None = None, cookie: str | None = None, origin: str | None = None):
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
     headers = {}
@@ -257,7 +324,7 @@ def test_secret_path_token_cookie_host_and_origin_checks_and_headers(stack):
     root = urlsplit(ui.base).path  # /<secret>
     port = urlsplit(ui.base).port
     assert len(root) > 20 and ui.url == f"{ui.base}/?token=" + ui.url.rpartition("=")[2]
-    token_path = ui.url[len(ui.origin):]
+    token_path = ui.url[len(ui.origin) :]
     assert _get(ui.base, f"{root}/api/status").status == 401  # no cookie
     assert _get(ui.base, token_path, host="attacker.example").status == 421  # DNS rebinding
     first = _get(ui.base, token_path)
@@ -277,8 +344,15 @@ def test_secret_path_token_cookie_host_and_origin_checks_and_headers(stack):
     bare = _get(ui.base, root, cookie=value)
     assert bare.status == 303 and bare.getheader("location") == f"{root}/"
     # Nothing outside the secret path, cookie or not; nor under a path that only starts like it.
-    for path in ("/", "/api/status", "/static/app.js", f"/?token={ui.url.rpartition('=')[2]}",
-                 f"{root}x/api/status", f"{root[:-1]}/api/status", f"/x{root}/api/status"):
+    for path in (
+        "/",
+        "/api/status",
+        "/static/app.js",
+        f"/?token={ui.url.rpartition('=')[2]}",
+        f"{root}x/api/status",
+        f"{root[:-1]}/api/status",
+        f"/x{root}/api/status",
+    ):
         assert _get(ui.base, path, cookie=value).status == 404, path
     assert _get(ui.base, f"{root}/api/status", host="evil.example", cookie=value).status == 421
     assert _get(ui.base, f"{root}/api/status", host=f"localhost:{port}", cookie=value).status == 200
@@ -290,10 +364,9 @@ def test_secret_path_token_cookie_host_and_origin_checks_and_headers(stack):
     # A page of another origin (another port of this host) is refused even with the cookie.
     for other in (f"http://127.0.0.1:{port + 1}", "http://evil.example", "null"):
         assert _get(ui.base, f"{root}/api/status", cookie=value, origin=other).status == 403, other
-    assert _get(ui.base, f"{root}/api/status", cookie=value,
-                origin=f"http://127.0.0.1:{port}").status == 200
+    assert _get(ui.base, f"{root}/api/status", cookie=value, origin=f"http://127.0.0.1:{port}").status == 200
     another = ui.new_url()
-    assert another != ui.url and _get(ui.base, another[len(ui.origin):]).status == 303
+    assert another != ui.url and _get(ui.base, another[len(ui.origin) :]).status == 303
     assert another.startswith(ui.base + "/?token=")  # one root per instance
     wait_until(lambda: ui.proc.poll() is None, what="hookd ui to keep running")
 
@@ -301,8 +374,17 @@ def test_secret_path_token_cookie_host_and_origin_checks_and_headers(stack):
 def test_history_beyond_memory_comes_from_redis(hookd_factory, redis_db, open_ui, tmp_path):
     daemon = hookd_factory(host="gamma")
     for n in range(30):
-        send(daemon, event("PreToolUse", "sess-old" if n < 15 else "sess-new", tool_name="Read",
-                           tool_use_id=f"r{n}", tool_input={"file_path": f"/f/{n}.py"}, cwd="/f"))
+        send(
+            daemon,
+            event(
+                "PreToolUse",
+                "sess-old" if n < 15 else "sess-new",
+                tool_name="Read",
+                tool_use_id=f"r{n}",
+                tool_input={"file_path": f"/f/{n}.py"},
+                cwd="/f",
+            ),
+        )
     wait_for_entries(redis_db, 30)
     ui = Ui(daemon.env, tmp_path / "ui.log", history=10)  # memory keeps the last 10
     try:
@@ -322,4 +404,3 @@ def test_history_beyond_memory_comes_from_redis(hookd_factory, redis_db, open_ui
         watched.assert_clean()
     finally:
         ui.stop()
-

@@ -66,8 +66,7 @@ def recorder():
     server.server_close()
 
 
-def test_another_server_on_this_host_gets_none_of_the_uis_secrets(hookd_factory, redis_db,
-                                                                  open_ui, recorder, tmp_path):
+def test_another_server_on_this_host_gets_none_of_the_uis_secrets(hookd_factory, redis_db, open_ui, recorder, tmp_path):
     daemon = hookd_factory()
     ui = Ui(daemon.env, tmp_path / "ui.log")
     try:
@@ -128,11 +127,14 @@ def test_the_url_s_secrets_appear_in_no_log_and_no_command_line(hookd_factory, r
 
         cookie = get(f"{root}/?token={token}").getheader("set-cookie").split(";")[0]
         # Refused and odd requests too: a used token, a path outside the root, a bad Origin.
-        for path, headers in ((f"{root}/?token={token}", {}), (f"/?token={second}", {}),
-                              (f"{root}x/?token={second}", {}), (f"{root}/api/status",
-                              {"Cookie": cookie, "Origin": "http://127.0.0.1:1"}),
-                              (f"{root}/api/events?before=zzz", {"Cookie": cookie}),
-                              (f"{root}/api/status", {"Cookie": cookie + "x"})):
+        for path, headers in (
+            (f"{root}/?token={token}", {}),
+            (f"/?token={second}", {}),
+            (f"{root}x/?token={second}", {}),
+            (f"{root}/api/status", {"Cookie": cookie, "Origin": "http://127.0.0.1:1"}),
+            (f"{root}/api/events?before=zzz", {"Cookie": cookie}),
+            (f"{root}/api/status", {"Cookie": cookie + "x"}),
+        ):
             assert get(path, **headers).status >= 400, path
         cmdline = open(f"/proc/{ui.proc.pid}/cmdline", "rb").read().decode()
     finally:
@@ -144,6 +146,11 @@ def test_the_url_s_secrets_appear_in_no_log_and_no_command_line(hookd_factory, r
     # The services run `hookd ui --url-file PATH`: no URL on their command line, in the unit or
     # the plist (each run makes its own secrets; the file is where the URL goes).
     for manager in ("systemd", "launchd"):
-        unit = subprocess.run([sys.executable, "-m", "hookd", "ui", "--print-service", manager],
-                              env=daemon.env, capture_output=True, text=True, check=True).stdout
+        unit = subprocess.run(
+            [sys.executable, "-m", "hookd", "ui", "--print-service", manager],
+            env=daemon.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert "url-file" in unit and "token=" not in unit and "127.0.0.1:" not in unit, unit

@@ -10,17 +10,27 @@ from hookd.ui.store import MAX_QUEUED_BATCHES, Store
 
 
 def entry(n: int, hook: str = "PreToolUse", session: str = "s", **payload) -> tuple[str, dict]:
-    envelope = {"event_id": f"e{n}", "host": "h", "hook": hook, "session_id": session,
-                "tool_name": "Bash", "received_at": f"2026-12-03T10:00:{n:02d}.000000Z",
-                "risk": "high", "risk_reasons": ["rm -rf"], "duration_ms": None, "model": "m",
-                "usage": None, "payload": {"cwd": "/p", **payload}}
-    return f"{1796292000000 + n * 1000}-0", {b"envelope": json.dumps(envelope).encode(),
-                                             b"session": session.encode()}
+    envelope = {
+        "event_id": f"e{n}",
+        "host": "h",
+        "hook": hook,
+        "session_id": session,
+        "tool_name": "Bash",
+        "received_at": f"2026-12-03T10:00:{n:02d}.000000Z",
+        "risk": "high",
+        "risk_reasons": ["rm -rf"],
+        "duration_ms": None,
+        "model": "m",
+        "usage": None,
+        "payload": {"cwd": "/p", **payload},
+    }
+    return f"{1796292000000 + n * 1000}-0", {b"envelope": json.dumps(envelope).encode(), b"session": session.encode()}
 
 
 def test_a_record_holds_the_fields_a_summary_and_no_more_of_the_payload():
-    entry_id, fields = entry(1, tool_input={"command": "x" * 1000, "secret": "not kept"},
-                             tool_response={"stdout": "not kept either"})
+    entry_id, fields = entry(
+        1, tool_input={"command": "x" * 1000, "secret": "not kept"}, tool_response={"stdout": "not kept either"}
+    )
     rec, data = record(entry_id, fields)
     assert rec.session == "s" and rec.hook == "PreToolUse" and rec.risk == "high"
     assert data["sum"] == "x" * SUMMARY_CHARS and data["cwd"] == "/p" and data["why"] == ["rm -rf"]
@@ -31,9 +41,14 @@ def test_a_record_holds_the_fields_a_summary_and_no_more_of_the_payload():
 def test_unreadable_entries_are_left_out_and_odd_types_are_tolerated():
     assert record("1-0", {b"envelope": b"not json"}) is None
     assert record("1-0", {}) is None
-    rec, data = record("5-0", {b"envelope": json.dumps({"hook": 3, "session_id": ["x"],
-                                                        "payload": {"prompt": {"a": 1}},
-                                                        "usage": None}).encode()})
+    rec, data = record(
+        "5-0",
+        {
+            b"envelope": json.dumps(
+                {"hook": 3, "session_id": ["x"], "payload": {"prompt": {"a": 1}}, "usage": None}
+            ).encode()
+        },
+    )
     assert rec.hook == "unknown" and rec.session == "" and data["sum"] == "" and rec.ms == 5
 
 
@@ -46,8 +61,7 @@ def test_the_store_is_bounded_and_knows_when_it_holds_a_whole_session():
     assert len(store.records) == 5 and store.evicted == 3
     assert not store.covers(None)  # session a's first events are gone
     assert store.covers(1796292004000) and not store.covers(1796292000000)
-    assert [r.entry_id for r in store.after("1796292005000-0")] == ["1796292006000-0",
-                                                                    "1796292007000-0"]
+    assert [r.entry_id for r in store.after("1796292005000-0")] == ["1796292006000-0", "1796292007000-0"]
     assert store.sessions["a"].events == 3 and store.sessions["b"].events == 5
 
 
@@ -63,8 +77,9 @@ def test_a_browser_that_falls_behind_is_cut_off_not_buffered_forever():
 
 def test_session_state_follows_its_last_event():
     store = Store(history=10)
-    for n, (hook, extra) in enumerate([("UserPromptSubmit", {}),
-                                       ("Notification", {"notification_type": "permission_prompt"})]):
+    for n, (hook, extra) in enumerate(
+        [("UserPromptSubmit", {}), ("Notification", {"notification_type": "permission_prompt"})]
+    ):
         store.add([record(*entry(n, hook, **extra))])
     assert store.sessions["s"].state == "waiting"
     store.add([record(*entry(3, "Stop"))])

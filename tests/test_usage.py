@@ -19,10 +19,8 @@ FIXTURE = Path(__file__).parent / "fixtures" / "transcript.jsonl"
 SONNET = "claude-sonnet-4-5-20250929"
 HAIKU = "claude-haiku-4-5-20251001"
 # What the fixture holds: msg_1 twice (one count), msg_2; a sidechain turn on Haiku.
-SONNET_TOKENS = {"input_tokens": 1500, "output_tokens": 300, "cache_read_tokens": 13000,
-                 "cache_write_tokens": 3000}
-HAIKU_TOKENS = {"input_tokens": 2000, "output_tokens": 400, "cache_read_tokens": 0,
-                "cache_write_tokens": 1000}
+SONNET_TOKENS = {"input_tokens": 1500, "output_tokens": 300, "cache_read_tokens": 13000, "cache_write_tokens": 3000}
+HAIKU_TOKENS = {"input_tokens": 2000, "output_tokens": 400, "cache_read_tokens": 0, "cache_write_tokens": 1000}
 SONNET_COST = (1500 * 3 + 300 * 15 + 13000 * 0.3 + 3000 * 3.75) / 1e6
 HAIKU_COST = (2000 * 1 + 400 * 5 + 1000 * 2) / 1e6  # its cache writes are kept 1 hour
 
@@ -188,12 +186,14 @@ def test_prices_come_from_the_config_file_or_the_environment_as_json(tmp_path):
     from hookd.config import load
 
     config_file = tmp_path / "config.toml"
-    config_file.write_text('[usage_prices."claude-new-1"]\ninput = 1\noutput = 2\n'
-                           'cache_read = 0.1\ncache_write = 1.25\n')
+    config_file.write_text(
+        '[usage_prices."claude-new-1"]\ninput = 1\noutput = 2\ncache_read = 0.1\ncache_write = 1.25\n'
+    )
     config = load({"config": str(config_file)}, environ={})
     assert config.usage_prices["claude-new-1"].output == 2
     table = PriceTable(config.usage_prices)
     assert table.cost("claude-new-1-20270101", 1_000_000, 0, 0, 0, 0) == 1.0
-    from_env = load({}, environ={"HOOKD_USAGE_PRICES": '{"claude-x": {"input": 1, "output": 2, '
-                                                        '"cache_read": 0, "cache_write": 0}}'})
+    from_env = load(
+        {}, environ={"HOOKD_USAGE_PRICES": '{"claude-x": {"input": 1, "output": 2, "cache_read": 0, "cache_write": 0}}'}
+    )
     assert from_env.usage_prices["claude-x"].input == 1

@@ -18,8 +18,15 @@ import pytest
 from conftest import REPO
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # Screenshots go to docs/img/ when this is set (to refresh the ones the docs show), else to a
 # temporary directory: a test run leaves the work tree as it was.
 SHOTS_ENV = "HOOKD_UI_SCREENSHOTS"
@@ -28,13 +35,15 @@ SHOTS_ENV = "HOOKD_UI_SCREENSHOTS"
 class Ui:
     """A `hookd ui` process reading the stream the given hookd writes to."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, history: int = 20000,
-                 extra: tuple[str, ...] = ()) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, history: int = 20000, extra: tuple[str, ...] = ()) -> None:
         self.log = open(log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hookd", "ui", "--addr", "127.0.0.1:0", "--history", str(history),
-             *extra],
-            env=env, stdout=subprocess.PIPE, stderr=self.log, cwd=REPO)
+            [sys.executable, "-m", "hookd", "ui", "--addr", "127.0.0.1:0", "--history", str(history), *extra],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            cwd=REPO,
+        )
         self.url = self.next_line()
         parts = urlsplit(self.url)
         self.origin = f"{parts.scheme}://{parts.netloc}"

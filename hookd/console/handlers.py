@@ -21,8 +21,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     given = settings_from(args)
     warning = password_flag_warning(given)
     if warning and args.handler is cmd_run:  # a daemon's arguments stay in the process list
-        raise SettingError(f"refusing to run: {warning}", setting="redis_url",
-                           source="--redis-url on the command line")
+        raise SettingError(f"refusing to run: {warning}", setting="redis_url", source="--redis-url on the command line")
     if warning:
         print(f"hookd: warning: {warning}", file=sys.stderr)
     return given
@@ -57,8 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # A closed stderr must cost log lines, not the process: EPIPE is an error to handle
     # (hookd/logs.py), never a signal that kills.
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    logs.configure(config.log_format, config.log_level, fallback_dir=config.state_dir,
-                   take_stderr=True)
+    logs.configure(config.log_format, config.log_level, fallback_dir=config.state_dir, take_stderr=True)
     _warn_about_hooks(config, args)
     try:
         code = uvloop.run(_serve(Daemon(config, handle_signals=True)))
@@ -105,14 +103,18 @@ def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
 
     log = structlog.get_logger("hookd.hooks")
     try:
-        found = reach.check([scope_path(s) for s in SCOPES], config.socket, config.state_dir,
-                            config_file_of(args))
+        found = reach.check([scope_path(s) for s in SCOPES], config.socket, config.state_dir, config_file_of(args))
     except Exception:  # a check of other files must never keep the daemon from starting
         log.exception("hooks_check_failed")
         return
     for finding in found.findings:
-        log.warning("hooks_would_miss", settings=finding.path, events=finding.events,
-                    problem=finding.problem, repair=finding.repair)
+        log.warning(
+            "hooks_would_miss",
+            settings=finding.path,
+            events=finding.events,
+            problem=finding.problem,
+            repair=finding.repair,
+        )
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -142,8 +144,7 @@ def cmd_print_hook_command(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from hookd import replay
 
-    return replay.run(load(args), file=args.file, export_to=args.export,
-                      dry_run=args.dry_run, as_json=args.json)
+    return replay.run(load(args), file=args.file, export_to=args.export, dry_run=args.dry_run, as_json=args.json)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -160,8 +161,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     from hookd.hooks.reach import annotate
 
     config_file = config_file_of(args)
-    return status.run(config, as_json=args.json, watch_s=args.watch,
-                      check=lambda code, found: annotate(code, found, config, config_file))
+    return status.run(
+        config,
+        as_json=args.json,
+        watch_s=args.watch,
+        check=lambda code, found: annotate(code, found, config, config_file),
+    )
 
 
 def cmd_redact(args: argparse.Namespace) -> int:
@@ -194,8 +199,11 @@ def cmd_hooks(args: argparse.Namespace) -> int:
     from hookd.hooks.settings import SCOPES, SettingsError, scope_path
 
     config = load(args)
-    paths = [args.settings] if getattr(args, "settings", None) else \
-        [scope_path(s) for s in ([args.scope] if getattr(args, "scope", None) else SCOPES)]
+    paths = (
+        [args.settings]
+        if getattr(args, "settings", None)
+        else [scope_path(s) for s in ([args.scope] if getattr(args, "scope", None) else SCOPES)]
+    )
     try:
         if args.action == "install":
             names = [n.strip() for n in args.events.split(",") if n.strip()] if args.events else None
@@ -210,20 +218,30 @@ def cmd_hooks(args: argparse.Namespace) -> int:
         raise  # the reader went away: not a file hookd failed to write
     except OSError as exc:
         if args.action == "status":
-            print(f"hookd: cannot read {exc.filename or ', '.join(paths)}: {exc.strerror}",
-                  file=sys.stderr)
+            print(f"hookd: cannot read {exc.filename or ', '.join(paths)}: {exc.strerror}", file=sys.stderr)
         else:
-            print(f"hookd: cannot write {exc.filename or paths[0]}: {exc.strerror}; nothing was "
-                  "changed", file=sys.stderr)
+            print(
+                f"hookd: cannot write {exc.filename or paths[0]}: {exc.strerror}; nothing was changed", file=sys.stderr
+            )
         return exits.FAILURE
 
 
 def cmd_tail(args: argparse.Namespace) -> int:
     from hookd.tail.command import TailOptions, run
 
-    options = TailOptions(session=args.session, hooks=args.hook, tools=args.tool, hosts=args.host_filter,
-                          risk=args.risk, since=args.since, count=args.count, as_json=args.json,
-                          group=args.group, consumer=args.consumer, claim_idle_s=args.claim_idle)
+    options = TailOptions(
+        session=args.session,
+        hooks=args.hook,
+        tools=args.tool,
+        hosts=args.host_filter,
+        risk=args.risk,
+        since=args.since,
+        count=args.count,
+        as_json=args.json,
+        group=args.group,
+        consumer=args.consumer,
+        claim_idle_s=args.claim_idle,
+    )
     return run(load(args), options)
 
 
@@ -243,8 +261,7 @@ def cmd_service(args: argparse.Namespace) -> int:
         if args.action == "status":
             return manager.status(service)
         if args.action == "install":
-            return manager.install(service, dry_run=args.dry_run, files_only=args.files_only,
-                                   environ=os.environ)
+            return manager.install(service, dry_run=args.dry_run, files_only=args.files_only, environ=os.environ)
         return manager.uninstall(service, dry_run=args.dry_run, files_only=args.files_only)
     except BrokenPipeError:
         raise
@@ -263,8 +280,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
         from hookd.service import ui_units, units
 
         installation = units.Installation.of(config, config_file_of(args))
-        print(ui_units.systemd_unit(installation) if args.print_service == "systemd"
-              else ui_units.launchd_plist(installation, os.path.expanduser("~")), end="")
+        print(
+            ui_units.systemd_unit(installation)
+            if args.print_service == "systemd"
+            else ui_units.launchd_plist(installation, os.path.expanduser("~")),
+            end="",
+        )
         return exits.OK
     logs.configure(config.log_format, config.log_level)
     return server.run(config, args.addr, args.history, url_file=args.url_file)

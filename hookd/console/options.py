@@ -18,23 +18,50 @@ from hookd.console.reference import description as setting_description
 # Help groups, in the order shown. A setting in none of them goes to "other settings".
 GROUPS: dict[str, tuple[str, ...]] = {
     "paths": ("socket", "control_socket", "state_dir"),
-    "redis": ("redis_url", "redis_username", "redis_password", "redis_password_file",
-              "redis_tls_ca_file", "redis_tls_cert_file", "redis_tls_key_file",
-              "redis_tls_server_name", "redis_tls_verify", "redis_sentinel",
-              "redis_sentinel_master", "redis_sentinel_username", "redis_sentinel_password",
-              "redis_sentinel_password_file", "redis_sentinel_tls", "redis_cluster",
-              "redis_cluster_nodes", "redis_wait_replicas", "redis_connect_timeout_s",
-              "redis_timeout_s"),
-    "stream": ("stream", "stream_maxlen", "host", "session_index", "session_retention_s",
-               "publish_channel"),
-    "publishing": ("batch_max_events", "batch_max_bytes", "publish_linger_ms", "breaker_failures",
-                   "breaker_backoff_min_s", "breaker_backoff_max_s", "breaker_trial_timeout_s"),
-    "listeners": ("http_addr", "http_token_file", "http_allow_public", "metrics_addr",
-                  "max_event_bytes", "client_timeout_s", "inbox_poll_ms", "drain_timeout_s"),
-    "spool": ("spool_fsync", "spool_fsync_interval_ms", "spool_segment_bytes", "spool_max_bytes",
-              "spool_full_policy"),
-    "redaction": ("redact", "redact_disable", "redact_allow", "redact_rules",
-                  "truncate_strings_at"),
+    "redis": (
+        "redis_url",
+        "redis_username",
+        "redis_password",
+        "redis_password_file",
+        "redis_tls_ca_file",
+        "redis_tls_cert_file",
+        "redis_tls_key_file",
+        "redis_tls_server_name",
+        "redis_tls_verify",
+        "redis_sentinel",
+        "redis_sentinel_master",
+        "redis_sentinel_username",
+        "redis_sentinel_password",
+        "redis_sentinel_password_file",
+        "redis_sentinel_tls",
+        "redis_cluster",
+        "redis_cluster_nodes",
+        "redis_wait_replicas",
+        "redis_connect_timeout_s",
+        "redis_timeout_s",
+    ),
+    "stream": ("stream", "stream_maxlen", "host", "session_index", "session_retention_s", "publish_channel"),
+    "publishing": (
+        "batch_max_events",
+        "batch_max_bytes",
+        "publish_linger_ms",
+        "breaker_failures",
+        "breaker_backoff_min_s",
+        "breaker_backoff_max_s",
+        "breaker_trial_timeout_s",
+    ),
+    "listeners": (
+        "http_addr",
+        "http_token_file",
+        "http_allow_public",
+        "metrics_addr",
+        "max_event_bytes",
+        "client_timeout_s",
+        "inbox_poll_ms",
+        "drain_timeout_s",
+    ),
+    "spool": ("spool_fsync", "spool_fsync_interval_ms", "spool_segment_bytes", "spool_max_bytes", "spool_full_policy"),
+    "redaction": ("redact", "redact_disable", "redact_allow", "redact_rules", "truncate_strings_at"),
     "logging": ("log_format", "log_level"),
 }
 EVERYTHING = ("*",)
@@ -87,10 +114,17 @@ def _default_text(field: msgspec.inspect.Field) -> str:
 
 
 class _RefusedSecretFlag(argparse.Action):
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
-        parser.error(f"{option_string} is not accepted, as every user can read process arguments; "
-                     f"set HOOKD_{self.dest.upper()} or {self.dest}_file instead")
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        parser.error(
+            f"{option_string} is not accepted, as every user can read process arguments; "
+            f"set HOOKD_{self.dest.upper()} or {self.dest}_file instead"
+        )
 
 
 def chosen(uses: Iterable[str]) -> list[str]:
@@ -107,10 +141,13 @@ def chosen(uses: Iterable[str]) -> list[str]:
 
 def add(parser: argparse.ArgumentParser, command: str) -> None:
     """``--config`` and the command's settings flags, in help groups."""
-    parser.add_argument("--config", metavar="PATH",
-                        help="TOML config file (default $XDG_CONFIG_HOME/hookd/config.toml, or "
-                             "HOOKD_CONFIG); every setting is also read from there and from "
-                             "HOOKD_<NAME>")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="TOML config file (default $XDG_CONFIG_HOME/hookd/config.toml, or "
+        "HOOKD_CONFIG); every setting is also read from there and from "
+        "HOOKD_<NAME>",
+    )
     offered = set(chosen(USES.get(command, ())))
     fields = {f.name: f for f in setting_info()}
     grouped = {n for names in GROUPS.values() for n in names}
@@ -132,14 +169,23 @@ def _add_flag(group: Any, name: str, field: msgspec.inspect.Field) -> None:
     description = setting_description(field)
     kind = field.type.type if isinstance(field.type, msgspec.inspect.Metadata) else field.type
     if isinstance(kind, msgspec.inspect.BoolType):
-        group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
-                           help=f"{description} (default: {'on' if field.default else 'off'})")
+        group.add_argument(
+            flag,
+            dest=name,
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help=f"{description} (default: {'on' if field.default else 'off'})",
+        )
         return
     # A setting of a few values is an Enum (hookd/policies.py), listed in the order written.
     choices = [member.value for member in kind.cls] if isinstance(kind, msgspec.inspect.EnumType) else None
-    group.add_argument(flag, dest=name, choices=choices,
-                       metavar=None if choices else _metavar(name, field),
-                       help=f"{description}{_default_text(field)}")
+    group.add_argument(
+        flag,
+        dest=name,
+        choices=choices,
+        metavar=None if choices else _metavar(name, field),
+        help=f"{description}{_default_text(field)}",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> dict[str, Any]:

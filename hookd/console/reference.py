@@ -23,6 +23,5 @@ def settings_reference() -> str:
         value = field.default_factory() if field.default is msgspec.NODEFAULT else field.default
         default = json.dumps(msgspec.to_builtins(value)) if value != "" else "(see meaning)"
         flag = "(none)" if field.name in SECRET_SETTINGS else f"`--{field.name.replace('_', '-')}`"
-        rows.append(f"| `{field.name}` | `HOOKD_{field.name.upper()}` | "
-                    f"{flag} | `{default}` | {description(field)} |")
+        rows.append(f"| `{field.name}` | `HOOKD_{field.name.upper()}` | {flag} | `{default}` | {description(field)} |")
     return "\n".join(rows)

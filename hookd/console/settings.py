@@ -53,8 +53,9 @@ CHECKS: tuple[tuple[frozenset[str], Callable[[Config], None]], ...] = (
 )
 
 
-def load(flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None,
-         uses: Iterable[str] | None = None) -> Config:
+def load(
+    flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None, uses: Iterable[str] | None = None
+) -> Config:
     """The Config, with the settings in ``uses`` (default: all) checked by their parts.
 
     A SettingError names the setting, where it came from, and the fix.

@@ -28,17 +28,20 @@ def request(path: str, command: str, timeout_s: float = 3.0) -> dict[str, Any]:
         except (FileNotFoundError, ConnectionRefusedError):
             raise NotRunning(f"nothing answers on {path}") from None
         except PermissionError:
-            raise CannotTell(f"permission denied on {path}: it belongs to another user, "
-                             "or its directory is not yours") from None
+            raise CannotTell(
+                f"permission denied on {path}: it belongs to another user, or its directory is not yours"
+            ) from None
         except OSError as exc:
             if exc.errno in (errno.ENOTDIR, errno.ENOENT):
                 raise NotRunning(f"nothing answers on {path}") from None
             raise CannotTell(f"cannot connect to {path}: {exc.strerror}") from None
         uid = peer_uid(sock)
         if uid != os.getuid():  # only our own daemon's answer is believed, and sees our request
-            raise CannotTell(f"the process listening on {path} runs as uid {uid}, not as you "
-                             f"(uid {os.getuid()}); it is not your hookd: stop it and remove "
-                             f"{path}")
+            raise CannotTell(
+                f"the process listening on {path} runs as uid {uid}, not as you "
+                f"(uid {os.getuid()}); it is not your hookd: stop it and remove "
+                f"{path}"
+            )
         try:
             sock.sendall(command.encode() + b"\n")
             chunks = []

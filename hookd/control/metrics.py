@@ -19,8 +19,26 @@ from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.metrics")
 
-LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                   0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+LATENCY_BUCKETS = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2.5,
+    5,
+    10,
+    30,
+    60,
+)
 
 
 class DaemonCollector:
@@ -33,16 +51,15 @@ class DaemonCollector:
         spool = reports.spool()
         yield CounterMetricFamily("hookd_events_received", "Frames received", value=state.received)
         yield CounterMetricFamily("hookd_events_accepted", "Events spooled", value=state.accepted)
-        yield CounterMetricFamily("hookd_events_published", "Events added to the stream",
-                                  value=state.published)
-        yield CounterMetricFamily("hookd_batches_published", "Publish calls that went through",
-                                  value=state.batches)
-        yield CounterMetricFamily("hookd_events_deduplicated", "Repeats skipped",
-                                  value=state.deduplicated + state.deduplicated_handoffs)
-        yield CounterMetricFamily("hookd_events_redacted", "Events with secrets redacted",
-                                  value=reports.builder().events_redacted)
-        redactions = CounterMetricFamily("hookd_redactions", "Secrets redacted, per rule",
-                                         labels=["rule"])
+        yield CounterMetricFamily("hookd_events_published", "Events added to the stream", value=state.published)
+        yield CounterMetricFamily("hookd_batches_published", "Publish calls that went through", value=state.batches)
+        yield CounterMetricFamily(
+            "hookd_events_deduplicated", "Repeats skipped", value=state.deduplicated + state.deduplicated_handoffs
+        )
+        yield CounterMetricFamily(
+            "hookd_events_redacted", "Events with secrets redacted", value=reports.builder().events_redacted
+        )
+        redactions = CounterMetricFamily("hookd_redactions", "Secrets redacted, per rule", labels=["rule"])
         for rule, count in dict(state.redactions).items():
             redactions.add_metric([rule], count)
         yield redactions
@@ -50,31 +67,31 @@ class DaemonCollector:
         for reason, count in dict(state.rejected).items():
             rejected.add_metric([reason], count)
         yield rejected
-        by_hook = CounterMetricFamily("hookd_events_by_hook", "Events spooled per hook event",
-                                      labels=["hook"])
+        by_hook = CounterMetricFamily("hookd_events_by_hook", "Events spooled per hook event", labels=["hook"])
         for hook, count in dict(state.by_hook).items():
             by_hook.add_metric([hook], count)
         yield by_hook
-        yield CounterMetricFamily("hookd_spool_dropped_events", "Events dropped from a full spool",
-                                  value=spool.dropped)
-        yield GaugeMetricFamily("hookd_spool_events", "Events waiting in the spool",
-                                value=spool.events)
-        yield GaugeMetricFamily("hookd_spool_bytes", "Bytes waiting in the spool",
-                                value=spool.bytes)
-        yield GaugeMetricFamily("hookd_spool_disk_bytes", "Disk taken by the spool",
-                                value=spool.disk_bytes)
-        yield GaugeMetricFamily("hookd_redis_up", "1 when the last Redis call succeeded",
-                                value=1 if state.redis.state == "up" else 0)
-        yield GaugeMetricFamily("hookd_stalled", "1 while events wait and nothing moves them "
-                                "(see docs/reliability.md)", value=1 if reports.stalled() else 0)
+        yield CounterMetricFamily("hookd_spool_dropped_events", "Events dropped from a full spool", value=spool.dropped)
+        yield GaugeMetricFamily("hookd_spool_events", "Events waiting in the spool", value=spool.events)
+        yield GaugeMetricFamily("hookd_spool_bytes", "Bytes waiting in the spool", value=spool.bytes)
+        yield GaugeMetricFamily("hookd_spool_disk_bytes", "Disk taken by the spool", value=spool.disk_bytes)
+        yield GaugeMetricFamily(
+            "hookd_redis_up", "1 when the last Redis call succeeded", value=1 if state.redis.state == "up" else 0
+        )
+        yield GaugeMetricFamily(
+            "hookd_stalled",
+            "1 while events wait and nothing moves them (see docs/reliability.md)",
+            value=1 if reports.stalled() else 0,
+        )
         lag = state.loop_lag.summary_ms()
-        yield GaugeMetricFamily("hookd_loop_lag_p99_seconds", "Event loop lag, p99 over the last minute",
-                                value=(lag["p99"] or 0) / 1000)
+        yield GaugeMetricFamily(
+            "hookd_loop_lag_p99_seconds", "Event loop lag, p99 over the last minute", value=(lag["p99"] or 0) / 1000
+        )
         if logs.SINK is not None:
-            yield CounterMetricFamily("hookd_log_lines_dropped", "Log lines dropped (stderr blocked or gone)",
-                                      value=logs.SINK.dropped)
-        restarts = CounterMetricFamily("hookd_task_restarts", "Restarts of a task after it failed",
-                                       labels=["task"])
+            yield CounterMetricFamily(
+                "hookd_log_lines_dropped", "Log lines dropped (stderr blocked or gone)", value=logs.SINK.dropped
+            )
+        restarts = CounterMetricFamily("hookd_task_restarts", "Restarts of a task after it failed", labels=["task"])
         for task, count in reports.tasks().restarts.items():
             restarts.add_metric([task], count)
         yield restarts
@@ -90,13 +107,15 @@ def start_metrics(addr: str, state: DaemonState) -> WSGIServer:
     host, _, port = addr.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
     if not ipaddress.ip_address(host).is_loopback:
-        log.warning("metrics_not_local", addr=addr,
-                    hint="anyone who can reach it can read hookd's counters")
+        log.warning("metrics_not_local", addr=addr, hint="anyone who can reach it can read hookd's counters")
     registry = CollectorRegistry()
     registry.register(DaemonCollector(state))
     for name, window in (("accept", state.accept_latency), ("publish", state.publish_latency)):
-        window.watch(Histogram(f"hookd_{name}_latency_seconds", f"Time to {name} events",
-                               buckets=LATENCY_BUCKETS, registry=registry).observe)
+        window.watch(
+            Histogram(
+                f"hookd_{name}_latency_seconds", f"Time to {name} events", buckets=LATENCY_BUCKETS, registry=registry
+            ).observe
+        )
     server, _thread = start_http_server(int(port), addr=host, registry=registry)
     log.info("metrics_serving", url=f"http://{addr}/metrics")
     return server

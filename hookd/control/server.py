@@ -36,8 +36,7 @@ class ControlServer:
         self.process.cpu_percent(None)  # the first call only starts the measurement
 
     async def start(self, sock: socket.socket) -> None:
-        self.server = await asyncio.start_unix_server(
-            self._handle, sock=sock, backlog=self.config.listen_backlog)
+        self.server = await asyncio.start_unix_server(self._handle, sock=sock, backlog=self.config.listen_backlog)
 
     def close(self) -> None:
         if self.server is not None:

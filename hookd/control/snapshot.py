@@ -38,8 +38,12 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
     now = time.time()
     oldest_ns = reports.oldest_waiting_ns()
     with process.oneshot():
-        proc = {"rss_bytes": process.memory_info().rss, "cpu_percent": process.cpu_percent(None),
-                "open_fds": process.num_fds(), "threads": process.num_threads()}
+        proc = {
+            "rss_bytes": process.memory_info().rss,
+            "cpu_percent": process.cpu_percent(None),
+            "open_fds": process.num_fds(),
+            "threads": process.num_threads(),
+        }
     return {
         "version": __version__,
         "pid": os.getpid(),
@@ -52,16 +56,21 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
         "stream": config.stream,
         "redis": {
             # Behind Sentinel or a Cluster the URL's host is not where hookd publishes.
-            "url": (topology.describe(RedisSettings.from_config(config))
-                    if config.redis_sentinel or config.redis_cluster else mask_url(config.redis_url)),
+            "url": (
+                topology.describe(RedisSettings.from_config(config))
+                if config.redis_sentinel or config.redis_cluster
+                else mask_url(config.redis_url)
+            ),
             "state": state.redis.state,
             "last_error": state.redis.last_error,
             "last_ok_at": state.redis.last_ok_at,
-            "down_for_s": None if state.redis.down_since is None
-            else round(now - state.redis.down_since, 1),
+            "down_for_s": None if state.redis.down_since is None else round(now - state.redis.down_since, 1),
         },
-        "breaker": {"state": breaker.breaker, "failures": breaker.failures,
-                    "next_attempt_in_s": round(breaker.next_attempt_in_s, 3)},
+        "breaker": {
+            "state": breaker.breaker,
+            "failures": breaker.failures,
+            "next_attempt_in_s": round(breaker.next_attempt_in_s, 3),
+        },
         "spool": {
             "events": spool.events,
             "bytes": spool.bytes,
@@ -78,11 +87,14 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
             "reserve_bytes": spool.reserve_bytes,
             "reserve_target_bytes": spool.reserve_target_bytes,
         },
-        "inbox": {"events": count_inbox(config.inbox_dir), "taken": inbox.taken,
-                  "spare": config.spare_inbox or None,
-                  "spare_events": count_inbox(config.spare_inbox) if config.spare_inbox else 0,
-                  "spare_taken": inbox.spare_taken,
-                  "spare_problem": inbox.spare_problem if inbox.spare_problem != "absent" else None},
+        "inbox": {
+            "events": count_inbox(config.inbox_dir),
+            "taken": inbox.taken,
+            "spare": config.spare_inbox or None,
+            "spare_events": count_inbox(config.spare_inbox) if config.spare_inbox else 0,
+            "spare_taken": inbox.spare_taken,
+            "spare_problem": inbox.spare_problem if inbox.spare_problem != "absent" else None,
+        },
         "work": reports.work(),
         "counters": {
             "received": state.received,
@@ -95,10 +107,14 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
             "redactions": dict(state.redactions),
             "deduplicated": state.deduplicated + state.deduplicated_handoffs,
         },
-        "rates": {"1m": round(state.accepted_rate.per_second(60), 3),
-                  "5m": round(state.accepted_rate.per_second(300), 3)},
-        "latency_ms": {"accept": state.accept_latency.percentiles_ms(),
-                       "publish": state.publish_latency.percentiles_ms()},
+        "rates": {
+            "1m": round(state.accepted_rate.per_second(60), 3),
+            "5m": round(state.accepted_rate.per_second(300), 3),
+        },
+        "latency_ms": {
+            "accept": state.accept_latency.percentiles_ms(),
+            "publish": state.publish_latency.percentiles_ms(),
+        },
         "by_hook": dict(state.by_hook.most_common()),
         "process": proc,
         "http": reports.http() if reports.http is not None else None,
@@ -115,8 +131,11 @@ def liveness_section(state: DaemonState) -> dict[str, Any]:
         "progress": liveness.ages(state.progress),
         "loop_lag_ms": state.loop_lag.summary_ms(),
         "logging": (sink.snapshot() if (sink := logs.current_sink()) is not None else None),
-        "tasks": {"failed": list(tasks.failed), "restarts": dict(tasks.restarts),
-                  "callback_errors": tasks.callback_errors},
+        "tasks": {
+            "failed": list(tasks.failed),
+            "restarts": dict(tasks.restarts),
+            "callback_errors": tasks.callback_errors,
+        },
         "pending_frames": reports.pending_frames(),
     }
 
@@ -126,11 +145,9 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     reasons = []
     spool = status["spool"]
     if status["redis"]["state"] == "down":
-        reasons.append(f"redis is down ({status['redis']['last_error']}); "
-                       f"{spool['events']} events spooled")
+        reasons.append(f"redis is down ({status['redis']['last_error']}); {spool['events']} events spooled")
     elif status["breaker"]["state"] != "closed" and spool["events"]:
-        reasons.append(f"the circuit breaker is {status['breaker']['state']}; "
-                       f"{spool['events']} events spooled")
+        reasons.append(f"the circuit breaker is {status['breaker']['state']}; {spool['events']} events spooled")
     # Published segments kept for dedupe are freed the moment room is needed: only
     # what waits for Redis counts towards full.
     if spool["bytes"] > SPOOL_WARN_FRACTION * spool["max_bytes"]:
@@ -140,10 +157,12 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     reasons += _liveness_reasons(status)
     if spool.get("disk_full"):
         refused = status["counters"]["rejected"].get("disk_full", 0)
-        reasons.append(f"DISK FULL: the spool's filesystem has no space; "
-                       f"{spool['reserve_bytes'] >> 20} of {spool['reserve_target_bytes'] >> 20} MiB "
-                       f"of reserve left; {refused} events refused (kept by hook-send in its inbox "
-                       "or spare inbox); free space there")
+        reasons.append(
+            f"DISK FULL: the spool's filesystem has no space; "
+            f"{spool['reserve_bytes'] >> 20} of {spool['reserve_target_bytes'] >> 20} MiB "
+            f"of reserve left; {refused} events refused (kept by hook-send in its inbox "
+            "or spare inbox); free space there"
+        )
     return (DEGRADED if reasons else HEALTHY), reasons
 
 
@@ -159,8 +178,10 @@ def _liveness_reasons(status: dict[str, Any]) -> list[str]:
     reasons = [f"stalled: {reason}" for reason in status.get("stalled") or ()]
     lag = status.get("loop_lag_ms") or {}
     if lag.get("recent_p99") is not None and lag["recent_p99"] > liveness.LAG_WARN_S * 1000:
-        reasons.append(f"the event loop runs late: p99 {lag['recent_p99']:.0f} ms over the last "
-                       f"{liveness.LAG_VERDICT_S:.0f} s, at worst {lag['max']:.0f} ms over the last minute")
+        reasons.append(
+            f"the event loop runs late: p99 {lag['recent_p99']:.0f} ms over the last "
+            f"{liveness.LAG_VERDICT_S:.0f} s, at worst {lag['max']:.0f} ms over the last minute"
+        )
     logging = status.get("logging") or {}
     if logging.get("stderr_error"):
         where = logging["file"] if not logging.get("file_error") else f"nowhere ({logging['file_error']})"
@@ -169,8 +190,11 @@ def _liveness_reasons(status: dict[str, Any]) -> list[str]:
         reasons.append(f"{logging['dropped']} log lines were dropped (stderr blocked or gone)")
     tasks = status.get("tasks") or {}
     if tasks.get("restarts"):
-        reasons.append("tasks restarted after failing: " + ", ".join(
-            f"{name} {n}x" for name, n in sorted(tasks["restarts"].items())) + " (see the log)")
+        reasons.append(
+            "tasks restarted after failing: "
+            + ", ".join(f"{name} {n}x" for name, n in sorted(tasks["restarts"].items()))
+            + " (see the log)"
+        )
     if tasks.get("callback_errors"):
         reasons.append(f"{tasks['callback_errors']} internal errors in connection handlers (see the log)")
     return reasons

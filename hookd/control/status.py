@@ -27,21 +27,24 @@ def gather(config: Config) -> tuple[int, dict[str, Any]]:
     except NotRunning as exc:
         return snapshot.NOT_RUNNING, offline(config, str(exc))
     except CannotTell as exc:
-        return snapshot.UNKNOWN, {"running": None, "error": str(exc),
-                                  "control_socket": config.control_socket}
+        return snapshot.UNKNOWN, {"running": None, "error": str(exc), "control_socket": config.control_socket}
     if not isinstance(status, dict) or "error" in status:
         error = status.get("error") if isinstance(status, dict) else None
-        return snapshot.UNKNOWN, {"running": None, "control_socket": config.control_socket,
-                                  "error": error or "the answer is not a status document"}
+        return snapshot.UNKNOWN, {
+            "running": None,
+            "control_socket": config.control_socket,
+            "error": error or "the answer is not a status document",
+        }
     try:
         code, reasons = snapshot.verdict(status)
-        document = {"running": True, "health": snapshot.health(status, code),
-                    "reasons": reasons, **status}
+        document = {"running": True, "health": snapshot.health(status, code), "reasons": reasons, **status}
         render(document, code, color=False)  # a document it cannot show is not a status
     except (KeyError, TypeError, ValueError, AttributeError):
-        return snapshot.UNKNOWN, {"running": None, "control_socket": config.control_socket,
-                                  "error": "the answer is not a status document "
-                                           "(a daemon of another hookd version?)"}
+        return snapshot.UNKNOWN, {
+            "running": None,
+            "control_socket": config.control_socket,
+            "error": "the answer is not a status document (a daemon of another hookd version?)",
+        }
     return code, document
 
 
@@ -50,17 +53,27 @@ def offline(config: Config, why: str) -> dict[str, Any]:
     try:
         spool = summarize(config.spool_dir)
         oldest = spool.oldest_received_at
-        spool_info: dict[str, Any] = {"events": spool.events, "bytes": spool.bytes,
-                                      "oldest_received_at": oldest}
+        spool_info: dict[str, Any] = {"events": spool.events, "bytes": spool.bytes, "oldest_received_at": oldest}
     except OSError as exc:
         spool_info = {"error": f"cannot read {config.spool_dir}: {exc.strerror}"}
-    return {"running": False, "error": why, "socket": config.socket,
-            "control_socket": config.control_socket, "state_dir": config.state_dir,
-            "spool": spool_info, "inbox": {"events": snapshot.count_inbox(config.inbox_dir)}}
+    return {
+        "running": False,
+        "error": why,
+        "socket": config.socket,
+        "control_socket": config.control_socket,
+        "state_dir": config.state_dir,
+        "spool": spool_info,
+        "inbox": {"events": snapshot.count_inbox(config.inbox_dir)},
+    }
 
 
-def run(config: Config, as_json: bool, watch_s: float | None, out: TextIO | None = None,
-        check: Callable[[int, dict[str, Any]], tuple[int, dict[str, Any]]] | None = None) -> int:
+def run(
+    config: Config,
+    as_json: bool,
+    watch_s: float | None,
+    out: TextIO | None = None,
+    check: Callable[[int, dict[str, Any]], tuple[int, dict[str, Any]]] | None = None,
+) -> int:
     """Print the daemon's status (``watch_s``: again and again); ``check`` may add findings
     of the caller's, such as installed hooks that would miss this daemon."""
     from hookd.terminal.color import enabled
@@ -107,33 +120,63 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     breaker = status["breaker"]
     text = breaker["state"].replace("_", "-")
     if breaker["state"] != "closed":
-        text = paint(text, YELLOW) + (f", {breaker['failures']} failures in a row, "
-                                      f"next try in {breaker['next_attempt_in_s']:.1f}s")
+        text = paint(text, YELLOW) + (
+            f", {breaker['failures']} failures in a row, next try in {breaker['next_attempt_in_s']:.1f}s"
+        )
     rows.append(("breaker", text))
     spool = status["spool"]
     oldest = "" if spool["oldest_age_s"] is None else f", oldest {format_age(spool['oldest_age_s'])} old"
-    rows.append(("spool", f"{spool['events']:,} events waiting, {format_bytes(spool['bytes'])}{oldest}; "
-                          f"{format_bytes(spool['disk_bytes'])} of {format_bytes(spool['max_bytes'])} on disk; "
-                          f"fsync {spool['fsync']}" + (f"; {spool['dropped']:,} dropped" if spool["dropped"] else "")))
+    rows.append(
+        (
+            "spool",
+            f"{spool['events']:,} events waiting, {format_bytes(spool['bytes'])}{oldest}; "
+            f"{format_bytes(spool['disk_bytes'])} of {format_bytes(spool['max_bytes'])} on disk; "
+            f"fsync {spool['fsync']}" + (f"; {spool['dropped']:,} dropped" if spool["dropped"] else ""),
+        )
+    )
     rows.append(("inbox", f"{status['inbox']['events']:,} waiting, {status['inbox']['taken']:,} taken"))
     inbox = status["inbox"]
     if inbox.get("spare_events") or inbox.get("spare_problem"):
-        rows.append(("spare inbox", f"{inbox['spare']}: {inbox.get('spare_events', 0):,} waiting"
-                     + (paint(f"; not swept: {inbox['spare_problem']}", RED) if inbox.get("spare_problem")
-                        else "")))
+        rows.append(
+            (
+                "spare inbox",
+                f"{inbox['spare']}: {inbox.get('spare_events', 0):,} waiting"
+                + (paint(f"; not swept: {inbox['spare_problem']}", RED) if inbox.get("spare_problem") else ""),
+            )
+        )
     work = status.get("work") or {}
     if work.get("over_budget") or work.get("worker_failed"):
-        rows.append(("work", paint(f"{work['over_budget']:,} events over work_budget_ms, "
-                                   f"{work['worker_failed']:,} the worker failed on: payloads withheld",
-                                   YELLOW)))
+        rows.append(
+            (
+                "work",
+                paint(
+                    f"{work['over_budget']:,} events over work_budget_ms, "
+                    f"{work['worker_failed']:,} the worker failed on: payloads withheld",
+                    YELLOW,
+                ),
+            )
+        )
     if spool.get("disk_full"):
-        rows.append(("disk", paint(f"DISK FULL, reserve {format_bytes(spool['reserve_bytes'])} of "
-                                   f"{format_bytes(spool['reserve_target_bytes'])} left", RED)))
+        rows.append(
+            (
+                "disk",
+                paint(
+                    f"DISK FULL, reserve {format_bytes(spool['reserve_bytes'])} of "
+                    f"{format_bytes(spool['reserve_target_bytes'])} left",
+                    RED,
+                ),
+            )
+        )
     counters = status["counters"]
     rejected = ", ".join(f"{k} {v:,}" for k, v in sorted(counters["rejected"].items())) or "none"
-    rows.append(("events", f"received {counters['received']:,}, published {counters['published']:,} "
-                           f"in {counters['batches']:,} batches, "
-                           f"deduplicated {counters['deduplicated']:,}, redacted {counters['redacted']:,}"))
+    rows.append(
+        (
+            "events",
+            f"received {counters['received']:,}, published {counters['published']:,} "
+            f"in {counters['batches']:,} batches, "
+            f"deduplicated {counters['deduplicated']:,}, redacted {counters['redacted']:,}",
+        )
+    )
     rows.append(("rejected", rejected))
     # Other users' connections and untokened HTTP requests (docs/security.md): shown once there are any.
     refused = {f"{k} socket": v for k, v in (counters.get("refused_peers") or {}).items()}
@@ -144,22 +187,32 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     rows.append(("redacted", ", ".join(f"{k} {v:,}" for k, v in sorted(redactions.items())) or "none"))
     rows.append(("rate", f"{status['rates']['1m']:.2f}/s over 1 min, {status['rates']['5m']:.2f}/s over 5 min"))
     for name, lat in status["latency_ms"].items():
-        rows.append((f"{name} ms", "no samples yet" if not lat["samples"] else
-                     f"p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}  ({lat['samples']} samples)"))
+        rows.append(
+            (
+                f"{name} ms",
+                "no samples yet"
+                if not lat["samples"]
+                else f"p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}  ({lat['samples']} samples)",
+            )
+        )
     rows += _liveness_rows(status)
     # Hook names come from payloads: shown, never acted on (an escape sequence, a newline forging a row).
     hooks = ", ".join(f"{visible(k)} {v:,}" for k, v in status["by_hook"].items()) or "none yet"
     rows.append(("hooks", hooks))
     proc = status["process"]
-    rows.append(("process", f"rss {format_bytes(proc['rss_bytes'])}, cpu {proc['cpu_percent']:.1f}%, "
-                            f"{proc['open_fds']} fds, {proc['threads']} threads"))
+    rows.append(
+        (
+            "process",
+            f"rss {format_bytes(proc['rss_bytes'])}, cpu {proc['cpu_percent']:.1f}%, "
+            f"{proc['open_fds']} fds, {proc['threads']} threads",
+        )
+    )
     rows.append(("socket", status["socket"]))
     rows += [("hooks", paint(f"! {problem}", YELLOW)) for problem in status.get("hooks_problems", [])]
     if status.get("http"):
         http = status["http"]
         answers = ", ".join(f"{s} {n:,}" for s, n in http["by_status"].items()) or "none yet"
-        rows.append(("http", f"http://{http['addr']}/hook, {http['connections']} connections; "
-                             f"answers {answers}"))
+        rows.append(("http", f"http://{http['addr']}/hook, {http['connections']} connections; answers {answers}"))
     return _table(rows)
 
 
@@ -168,24 +221,35 @@ def _liveness_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
     rows = []
     lag = status.get("loop_lag_ms")
     if lag:
-        rows.append(("loop lag", "no samples yet" if not lag["samples"] else
-                     f"p50 {lag['p50']} ms  p99 {lag['p99']} ms  max {lag['max']} ms over 1 min"))
+        rows.append(
+            (
+                "loop lag",
+                "no samples yet"
+                if not lag["samples"]
+                else f"p50 {lag['p50']} ms  p99 {lag['p99']} ms  max {lag['max']} ms over 1 min",
+            )
+        )
     progress = status.get("progress")
     if progress:
+
         def ago(s: float | None) -> str:
             return "never" if s is None else f"{format_age(s)} ago"
 
-        text = (f"publish tried {ago(progress['publish_attempt_s'])}, "
-                f"succeeded {ago(progress['publish_success_s'])}")
+        text = f"publish tried {ago(progress['publish_attempt_s'])}, succeeded {ago(progress['publish_success_s'])}"
         if progress["publish_waiting_s"] is not None and progress["publish_waiting_s"] >= 1:
             text += f", waiting {format_age(progress['publish_waiting_s'])} for Redis"
         text += f"; spool flushed {ago(progress['flush_s'])}"
         rows.append(("progress", text))
     frames = status.get("pending_frames")
     if frames and (frames["bytes"] or frames["pauses"]):
-        rows.append(("frames", f"{format_bytes(frames['bytes'])} of {format_bytes(frames['limit'])} "
-                               f"held in unfinished frames by {frames['connections']} connections, "
-                               f"{frames['waiting']} waiting; budget full {frames['pauses']:,} times"))
+        rows.append(
+            (
+                "frames",
+                f"{format_bytes(frames['bytes'])} of {format_bytes(frames['limit'])} "
+                f"held in unfinished frames by {frames['connections']} connections, "
+                f"{frames['waiting']} waiting; budget full {frames['pauses']:,} times",
+            )
+        )
     logging = status.get("logging")
     if logging:
         text = f"to {logging['file']}" if logging["stderr_error"] else "to stderr"
@@ -203,14 +267,16 @@ def _render_offline(status: dict[str, Any], paint: Paint) -> str:
         spool_text = f"{spool['events']:,} events waiting, {format_bytes(spool['bytes'])}"
         if spool["oldest_received_at"]:
             spool_text += f", oldest received {spool['oldest_received_at']}"
-    return _table([
-        ("hookd", paint("not running", RED) + f" ({status['error']})"),
-        ("spool", spool_text),
-        ("inbox", f"{status['inbox']['events']:,} events waiting"),
-        ("state", status["state_dir"]),
-        *[("hooks", paint(f"! {problem}", YELLOW)) for problem in status.get("hooks_problems", [])],
-        ("start", "hookd run  (or: systemctl --user start hookd)"),
-    ])
+    return _table(
+        [
+            ("hookd", paint("not running", RED) + f" ({status['error']})"),
+            ("spool", spool_text),
+            ("inbox", f"{status['inbox']['events']:,} events waiting"),
+            ("state", status["state_dir"]),
+            *[("hooks", paint(f"! {problem}", YELLOW)) for problem in status.get("hooks_problems", [])],
+            ("start", "hookd run  (or: systemctl --user start hookd)"),
+        ]
+    )
 
 
 def _table(rows: list[tuple[str, str]]) -> str:

@@ -10,5 +10,12 @@ from hookd.enrich.enricher import NO_ENRICHMENT, Enricher, Enrichment
 from hookd.hook_names import normalise_hook
 from hookd.enrich.payload import PayloadFields, fields_from_dict, read_fields
 
-__all__ = ["NO_ENRICHMENT", "Enricher", "Enrichment", "PayloadFields", "fields_from_dict", "normalise_hook",
-           "read_fields"]
+__all__ = [
+    "NO_ENRICHMENT",
+    "Enricher",
+    "Enrichment",
+    "PayloadFields",
+    "fields_from_dict",
+    "normalise_hook",
+    "read_fields",
+]

@@ -32,13 +32,11 @@ def _options(args: str) -> list[str]:
 
 
 def _rm_recursive_forced(args: str) -> bool:
-    return _rm_recursive(args) and any(
-        o == "--force" or (not o.startswith("--") and "f" in o) for o in _options(args))
+    return _rm_recursive(args) and any(o == "--force" or (not o.startswith("--") and "f" in o) for o in _options(args))
 
 
 def _rm_recursive(args: str) -> bool:
-    return any(o == "--recursive" or (not o.startswith("--") and ("r" in o or "R" in o))
-               for o in _options(args))
+    return any(o == "--recursive" or (not o.startswith("--") and ("r" in o or "R" in o)) for o in _options(args))
 
 
 def _rm_recursive_unforced(args: str) -> bool:
@@ -47,13 +45,18 @@ def _rm_recursive_unforced(args: str) -> bool:
 
 def _push_forced(args: str) -> bool:
     words = args.split()
-    return any(w == "--force" or (w.startswith("-") and not w.startswith("--") and "f" in w)
-               or (w.startswith("+") and len(w) > 1) for w in words)
+    return any(
+        w == "--force"
+        or (w.startswith("-") and not w.startswith("--") and "f" in w)
+        or (w.startswith("+") and len(w) > 1)
+        for w in words
+    )
 
 
 def _push_with_lease(args: str) -> bool:
-    return any(w.startswith("--force-with-lease") or w == "--force-if-includes"
-               for w in args.split()) and not _push_forced(args)
+    return any(
+        w.startswith("--force-with-lease") or w == "--force-if-includes" for w in args.split()
+    ) and not _push_forced(args)
 
 
 def _push_deletes(args: str) -> bool:
@@ -69,8 +72,14 @@ class CommandRule(NamedTuple):
     check: Callable[[str], bool] | None = None  # on the pattern's first group, when given
 
 
-def rule(reason: str, level: str, keywords: tuple[str, ...], pattern: str,
-         check: Callable[[str], bool] | None = None, flags: int = 0) -> CommandRule:
+def rule(
+    reason: str,
+    level: str,
+    keywords: tuple[str, ...],
+    pattern: str,
+    check: Callable[[str], bool] | None = None,
+    flags: int = 0,
+) -> CommandRule:
     return CommandRule(reason, level, keywords, re.compile(pattern, flags), check)
 
 
@@ -81,44 +90,86 @@ COMMAND_RULES: tuple[CommandRule, ...] = (
     rule("rm -rf", HIGH, ("rm",), W + r"rm\s" + REST, _rm_recursive_forced),
     rule("recursive rm", MEDIUM, ("rm",), W + r"rm\s" + REST, _rm_recursive_unforced),
     rule("git push --force", HIGH, ("push",), GIT + r"push\b" + REST, _push_forced),
-    rule("git push --force-with-lease", MEDIUM, ("--force-",), GIT + r"push\b" + REST,
-         _push_with_lease),
+    rule("git push --force-with-lease", MEDIUM, ("--force-",), GIT + r"push\b" + REST, _push_with_lease),
     rule("deletes remote branch", MEDIUM, ("push",), GIT + r"push\b" + REST, _push_deletes),
     rule("git reset --hard", MEDIUM, ("--hard",), GIT + r"reset\b[^;&|\n]*--hard"),
     rule("git clean", MEDIUM, ("clean",), GIT + r"clean\b[^;&|\n]*\s-\w*f"),
-    rule("chmod 777", HIGH, ("chmod",),
-         W + r"chmod\s+(?:-\S+\s+)*(?:0?[0-7]?[0-7][0-7][2367]|[ugoa]*[oa][ugoa]*\+[rwxXst]*w[rwxXst]*)(?=\s|$)"),
+    rule(
+        "chmod 777",
+        HIGH,
+        ("chmod",),
+        W + r"chmod\s+(?:-\S+\s+)*(?:0?[0-7]?[0-7][0-7][2367]|[ugoa]*[oa][ugoa]*\+[rwxXst]*w[rwxXst]*)(?=\s|$)",
+    ),
     rule("sudo", HIGH, ("sudo", "doas", "su "), W + r"(?:sudo|doas|su(?=\s+(?:-|root\b)))(?=\s|$)"),
-    rule("download piped to shell", HIGH, ("curl", "wget"),
-         W + r"(?:curl|wget)\b[^|\n]*\|\s*(?:" + SHELLS + r")\b"),
-    rule("download run by shell", HIGH, ("curl", "wget"),
-         W + r"(?:(?:" + SHELLS + r")\s+(?:-\S+\s+)*<\(|(?:eval|(?:" + SHELLS + r")\s+-c)\s+[\"']?\$\()"
-         r"\s*(?:curl|wget)\b"),
-    rule("disk overwrite", HIGH, ("mkfs", "wipefs", "shred", "/dev/"),
-         W + r"(?:mkfs(?:\.\w+)?|wipefs|shred)(?=\s)|" + W + r"dd\s[^;&|\n]*\bof=/dev/"
-         r"|>\s*/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk)"),
+    rule("download piped to shell", HIGH, ("curl", "wget"), W + r"(?:curl|wget)\b[^|\n]*\|\s*(?:" + SHELLS + r")\b"),
+    rule(
+        "download run by shell",
+        HIGH,
+        ("curl", "wget"),
+        W + r"(?:(?:" + SHELLS + r")\s+(?:-\S+\s+)*<\(|(?:eval|(?:" + SHELLS + r")\s+-c)\s+[\"']?\$\()"
+        r"\s*(?:curl|wget)\b",
+    ),
+    rule(
+        "disk overwrite",
+        HIGH,
+        ("mkfs", "wipefs", "shred", "/dev/"),
+        W + r"(?:mkfs(?:\.\w+)?|wipefs|shred)(?=\s)|" + W + r"dd\s[^;&|\n]*\bof=/dev/"
+        r"|>\s*/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk)",
+    ),
     rule("fork bomb", HIGH, (":()",), r":\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:"),
-    rule("shutdown", HIGH, ("shutdown", "reboot", "poweroff", "halt"),
-         W + r"(?:sudo\s+|systemctl\s+)?(?:shutdown|reboot|poweroff|halt)"
-         r"(?:\s+(?:-\S+|now|\+?\d+(?::\d+)?))*\s*(?:$|[;&|])"),
-    rule("SQL drop", HIGH, ("drop", "truncate"),
-         r"\b(?:drop\s+(?:table|database|schema)|truncate\s+table)\b", flags=re.IGNORECASE),
+    rule(
+        "shutdown",
+        HIGH,
+        ("shutdown", "reboot", "poweroff", "halt"),
+        W + r"(?:sudo\s+|systemctl\s+)?(?:shutdown|reboot|poweroff|halt)"
+        r"(?:\s+(?:-\S+|now|\+?\d+(?::\d+)?))*\s*(?:$|[;&|])",
+    ),
+    rule(
+        "SQL drop",
+        HIGH,
+        ("drop", "truncate"),
+        r"\b(?:drop\s+(?:table|database|schema)|truncate\s+table)\b",
+        flags=re.IGNORECASE,
+    ),
     rule("kills processes", MEDIUM, ("kill",), W + r"(?:kill\s+-(?:9|KILL|SIGKILL)\b|killall\b|pkill\b)"),
-    rule("publishes a package", MEDIUM, ("publish", "upload"),
-         W + r"(?:(?:npm|pnpm|yarn|cargo|gem|poetry)\s+publish|twine\s+upload)\b"),
-    rule("writes system file", HIGH, ("/etc/",),
-         r"(?:>>?|\btee\s+(?:-a\s+)?)\s*/etc/"),
-    rule("writes shell startup file", HIGH, ("/.bash", "/.profile", "/.z"),
-         r"(?:>>?|\btee\s+(?:-a\s+)?)\s*\S*/\.(?:bashrc|bash_profile|profile|zshrc|zprofile|zshenv)\b"),
-    rule("credential file", HIGH, (".env", ".ssh", ".aws", ".netrc", ".pgpass", ".git-credentials",
-                                   ".npmrc", ".pypirc", ".gnupg", "id_rsa", "id_ed25519", ".kube",
-                                   ".docker/config"),
-         r"(?:^|(?<=[\s'\"=<>/:;|&(]))(?:"
-         r"\.env(?:\.(?!(?:example|sample|template|dist|defaults|tmpl)\b)\w+)?"
-         r"|\.ssh/(?!known_hosts\b|authorized_keys\b|config\b|[\w.-]+\.pub\b)[\w.-]+|\.ssh(?=[\s'\"]|$)"
-         r"|\.aws/(?:credentials|config)|\.netrc|\.pgpass|\.git-credentials|\.npmrc|\.pypirc"
-         r"|\.gnupg\b|id_rsa|id_ed25519|\.kube/config|\.docker/config\.json"
-         r")(?=$|[\s'\";|&)>])"),
+    rule(
+        "publishes a package",
+        MEDIUM,
+        ("publish", "upload"),
+        W + r"(?:(?:npm|pnpm|yarn|cargo|gem|poetry)\s+publish|twine\s+upload)\b",
+    ),
+    rule("writes system file", HIGH, ("/etc/",), r"(?:>>?|\btee\s+(?:-a\s+)?)\s*/etc/"),
+    rule(
+        "writes shell startup file",
+        HIGH,
+        ("/.bash", "/.profile", "/.z"),
+        r"(?:>>?|\btee\s+(?:-a\s+)?)\s*\S*/\.(?:bashrc|bash_profile|profile|zshrc|zprofile|zshenv)\b",
+    ),
+    rule(
+        "credential file",
+        HIGH,
+        (
+            ".env",
+            ".ssh",
+            ".aws",
+            ".netrc",
+            ".pgpass",
+            ".git-credentials",
+            ".npmrc",
+            ".pypirc",
+            ".gnupg",
+            "id_rsa",
+            "id_ed25519",
+            ".kube",
+            ".docker/config",
+        ),
+        r"(?:^|(?<=[\s'\"=<>/:;|&(]))(?:"
+        r"\.env(?:\.(?!(?:example|sample|template|dist|defaults|tmpl)\b)\w+)?"
+        r"|\.ssh/(?!known_hosts\b|authorized_keys\b|config\b|[\w.-]+\.pub\b)[\w.-]+|\.ssh(?=[\s'\"]|$)"
+        r"|\.aws/(?:credentials|config)|\.netrc|\.pgpass|\.git-credentials|\.npmrc|\.pypirc"
+        r"|\.gnupg\b|id_rsa|id_ed25519|\.kube/config|\.docker/config\.json"
+        r")(?=$|[\s'\";|&)>])",
+    ),
 )
 
 

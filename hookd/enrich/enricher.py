@@ -97,9 +97,15 @@ def assess_payload(fields: PayloadFields, tool: str | None) -> Assessed:
         tool_input = read_tool_input(fields.tool_input) if tool in PATH_TOOLS else NO_INPUT
         risk = assess(tool, tool_input, fields.cwd)
         risk_level, reasons = risk.level, list(risk.reasons)
-    return Assessed(_model_name(fields.model), call, _payload_duration(fields.duration_ms),
-                    len(fields.tool_input) or None, len(fields.tool_response) or None,
-                    risk_level, reasons)
+    return Assessed(
+        _model_name(fields.model),
+        call,
+        _payload_duration(fields.duration_ms),
+        len(fields.tool_input) or None,
+        len(fields.tool_response) or None,
+        risk_level,
+        reasons,
+    )
 
 
 class Enricher:
@@ -109,12 +115,26 @@ class Enricher:
         self.pending = PendingCalls()
         self.models = SessionModels()
 
-    def enrich(self, fields: PayloadFields, hook: str, session: str | None, tool: str | None,
-               sent_ns: int | None, received_ns: int) -> Enrichment:
+    def enrich(
+        self,
+        fields: PayloadFields,
+        hook: str,
+        session: str | None,
+        tool: str | None,
+        sent_ns: int | None,
+        received_ns: int,
+    ) -> Enrichment:
         return self.complete(assess_payload(fields, tool), hook, session, tool, sent_ns, received_ns)
 
-    def complete(self, assessed: Assessed, hook: str, session: str | None, tool: str | None,
-                 sent_ns: int | None, received_ns: int) -> Enrichment:
+    def complete(
+        self,
+        assessed: Assessed,
+        hook: str,
+        session: str | None,
+        tool: str | None,
+        sent_ns: int | None,
+        received_ns: int,
+    ) -> Enrichment:
         """The enrichment of an assessed payload, with what earlier events left (models, calls)."""
         model = assessed.model
         if session and len(session) <= MAX_ID_CHARS:
@@ -123,16 +143,21 @@ class Enricher:
             else:
                 model = self.models.get(session)
         if not tool:
-            return Enrichment(None, None, None, None, [], None, assessed.input_bytes,
-                              assessed.response_bytes, model)
+            return Enrichment(None, None, None, None, [], None, assessed.input_bytes, assessed.response_bytes, model)
         operation = classify(tool)
-        return Enrichment(operation.operation, operation.mcp_server, operation.mcp_tool,
-                          assessed.risk, list(assessed.risk_reasons),
-                          self._duration(assessed, hook, sent_ns, received_ns),
-                          assessed.input_bytes, assessed.response_bytes, model)
+        return Enrichment(
+            operation.operation,
+            operation.mcp_server,
+            operation.mcp_tool,
+            assessed.risk,
+            list(assessed.risk_reasons),
+            self._duration(assessed, hook, sent_ns, received_ns),
+            assessed.input_bytes,
+            assessed.response_bytes,
+            model,
+        )
 
-    def _duration(self, assessed: Assessed, hook: str, sent_ns: int | None,
-                  received_ns: int) -> int | None:
+    def _duration(self, assessed: Assessed, hook: str, sent_ns: int | None, received_ns: int) -> int | None:
         call = assessed.tool_use_id
         if call is None:
             return None

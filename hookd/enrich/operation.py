@@ -5,32 +5,108 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-READ, WRITE, EXECUTE, NETWORK, AGENT, METADATA = (
-    "read", "write", "execute", "network", "agent", "metadata")
+READ, WRITE, EXECUTE, NETWORK, AGENT, METADATA = ("read", "write", "execute", "network", "agent", "metadata")
 
 # Claude Code's built-in tools (and their older names).
 TOOL_OPERATIONS = {
-    "Read": READ, "Glob": READ, "Grep": READ, "LS": READ, "NotebookRead": READ,
-    "BashOutput": READ, "ReadMcpResourceTool": READ,
-    "Write": WRITE, "Edit": WRITE, "MultiEdit": WRITE, "NotebookEdit": WRITE,
-    "Bash": EXECUTE, "KillShell": EXECUTE, "KillBash": EXECUTE,
-    "WebFetch": NETWORK, "WebSearch": NETWORK,
-    "Task": AGENT, "Agent": AGENT, "Skill": AGENT, "SlashCommand": AGENT,
-    "TodoWrite": METADATA, "ExitPlanMode": METADATA, "EnterPlanMode": METADATA,
-    "AskUserQuestion": METADATA, "ListMcpResourcesTool": METADATA,
+    "Read": READ,
+    "Glob": READ,
+    "Grep": READ,
+    "LS": READ,
+    "NotebookRead": READ,
+    "BashOutput": READ,
+    "ReadMcpResourceTool": READ,
+    "Write": WRITE,
+    "Edit": WRITE,
+    "MultiEdit": WRITE,
+    "NotebookEdit": WRITE,
+    "Bash": EXECUTE,
+    "KillShell": EXECUTE,
+    "KillBash": EXECUTE,
+    "WebFetch": NETWORK,
+    "WebSearch": NETWORK,
+    "Task": AGENT,
+    "Agent": AGENT,
+    "Skill": AGENT,
+    "SlashCommand": AGENT,
+    "TodoWrite": METADATA,
+    "ExitPlanMode": METADATA,
+    "EnterPlanMode": METADATA,
+    "AskUserQuestion": METADATA,
+    "ListMcpResourcesTool": METADATA,
 }
 
 # An MCP tool's operation comes from the first verb in its name (create_issue,
 # getFileContents); a name without a known verb talks to its server: network.
 MCP_VERBS = {
-    READ: ("get", "list", "read", "search", "find", "fetch", "query", "describe", "view", "show",
-           "lookup", "count", "check", "download", "retrieve", "inspect", "status", "diff"),
-    WRITE: ("create", "update", "delete", "remove", "write", "edit", "add", "set", "put", "post",
-            "push", "merge", "close", "comment", "upload", "send", "insert", "move", "rename",
-            "commit", "publish", "patch", "modify", "assign", "approve", "reopen", "save", "upsert",
-            "fork", "archive", "transfer"),
-    EXECUTE: ("run", "exec", "execute", "eval", "evaluate", "invoke", "start", "stop", "restart",
-              "kill", "deploy", "trigger", "install"),
+    READ: (
+        "get",
+        "list",
+        "read",
+        "search",
+        "find",
+        "fetch",
+        "query",
+        "describe",
+        "view",
+        "show",
+        "lookup",
+        "count",
+        "check",
+        "download",
+        "retrieve",
+        "inspect",
+        "status",
+        "diff",
+    ),
+    WRITE: (
+        "create",
+        "update",
+        "delete",
+        "remove",
+        "write",
+        "edit",
+        "add",
+        "set",
+        "put",
+        "post",
+        "push",
+        "merge",
+        "close",
+        "comment",
+        "upload",
+        "send",
+        "insert",
+        "move",
+        "rename",
+        "commit",
+        "publish",
+        "patch",
+        "modify",
+        "assign",
+        "approve",
+        "reopen",
+        "save",
+        "upsert",
+        "fork",
+        "archive",
+        "transfer",
+    ),
+    EXECUTE: (
+        "run",
+        "exec",
+        "execute",
+        "eval",
+        "evaluate",
+        "invoke",
+        "start",
+        "stop",
+        "restart",
+        "kill",
+        "deploy",
+        "trigger",
+        "install",
+    ),
 }
 _VERB_OPERATION = {verb: op for op, verbs in MCP_VERBS.items() for verb in verbs}
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
@@ -50,7 +126,7 @@ def split_mcp_name(tool: str) -> tuple[str, str] | None:
     """``mcp__github__create_issue`` -> ("github", "create_issue"); None for another name."""
     if not tool.startswith(MCP_PREFIX):
         return None
-    server, sep, name = tool[len(MCP_PREFIX):].partition("__")
+    server, sep, name = tool[len(MCP_PREFIX) :].partition("__")
     if not sep or not server or not name:
         return None
     return server, name

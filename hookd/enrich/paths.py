@@ -13,22 +13,67 @@ import posixpath
 CREDENTIAL_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".azure"})
 # Files inside those directories that are not secret.
 PUBLIC_IN_CREDENTIAL_DIRS = frozenset({"known_hosts", "known_hosts.old", "authorized_keys", "config"})
-CREDENTIAL_FILES = frozenset({
-    ".netrc", "_netrc", ".pgpass", ".git-credentials", ".npmrc", ".pypirc", ".htpasswd",
-    "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "credentials.json", "service-account.json",
-})
+CREDENTIAL_FILES = frozenset(
+    {
+        ".netrc",
+        "_netrc",
+        ".pgpass",
+        ".git-credentials",
+        ".npmrc",
+        ".pypirc",
+        ".htpasswd",
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
+        "credentials.json",
+        "service-account.json",
+    }
+)
 # (parent directory, file name) pairs: ~/.kube/config, ~/.docker/config.json, gcloud's keys.
-CREDENTIAL_PAIRS = frozenset({(".kube", "config"), (".docker", "config.json"),
-                              ("gcloud", "credentials.db"), ("gcloud", "access_tokens.db"),
-                              ("gcloud", "application_default_credentials.json")})
+CREDENTIAL_PAIRS = frozenset(
+    {
+        (".kube", "config"),
+        (".docker", "config.json"),
+        ("gcloud", "credentials.db"),
+        ("gcloud", "access_tokens.db"),
+        ("gcloud", "application_default_credentials.json"),
+    }
+)
 CREDENTIAL_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore")
 # .env.example and the like are templates, committed on purpose.
 ENV_TEMPLATES = frozenset({"example", "sample", "template", "dist", "defaults", "tmpl"})
 
-SYSTEM_DIRS = ("/etc/", "/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/boot/", "/sys/",
-               "/proc/", "/dev/", "/var/lib/", "/System/", "/Library/")
-SHELL_STARTUP_FILES = frozenset({".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc",
-                                 ".zprofile", ".zshenv", ".zlogin", ".cshrc", ".tcshrc", "config.fish"})
+SYSTEM_DIRS = (
+    "/etc/",
+    "/usr/",
+    "/bin/",
+    "/sbin/",
+    "/lib/",
+    "/lib64/",
+    "/boot/",
+    "/sys/",
+    "/proc/",
+    "/dev/",
+    "/var/lib/",
+    "/System/",
+    "/Library/",
+)
+SHELL_STARTUP_FILES = frozenset(
+    {
+        ".bashrc",
+        ".bash_profile",
+        ".bash_login",
+        ".profile",
+        ".zshrc",
+        ".zprofile",
+        ".zshenv",
+        ".zlogin",
+        ".cshrc",
+        ".tcshrc",
+        "config.fish",
+    }
+)
 
 
 def resolve(path: str, cwd: str | None) -> str | None:

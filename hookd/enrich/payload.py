@@ -76,13 +76,23 @@ def fields_from_dict(value: dict[str, Any]) -> PayloadFields:
     ``tool_input`` and ``tool_response`` are encoded again (sizes close to the
     originals, which msgspec could not read).
     """
-    raw = {key: msgspec.Raw(json.dumps(value[key]).encode()) if key in value else ABSENT
-           for key in ("tool_input", "tool_response")}
-    return PayloadFields(value.get("hook_event_name"), value.get("session_id"),
-                         value.get("tool_name"), value.get("tool_use_id"), value.get("cwd"),
-                         value.get("model"), value.get("duration_ms"),
-                         value.get("transcript_path"), value.get("agent_transcript_path"),
-                         raw["tool_input"], raw["tool_response"])
+    raw = {
+        key: msgspec.Raw(json.dumps(value[key]).encode()) if key in value else ABSENT
+        for key in ("tool_input", "tool_response")
+    }
+    return PayloadFields(
+        value.get("hook_event_name"),
+        value.get("session_id"),
+        value.get("tool_name"),
+        value.get("tool_use_id"),
+        value.get("cwd"),
+        value.get("model"),
+        value.get("duration_ms"),
+        value.get("transcript_path"),
+        value.get("agent_transcript_path"),
+        raw["tool_input"],
+        raw["tool_response"],
+    )
 
 
 def read_tool_input(raw: msgspec.Raw) -> ToolInput:
@@ -98,5 +108,10 @@ def read_tool_input(raw: msgspec.Raw) -> ToolInput:
             return NO_INPUT
         if not isinstance(value, dict):
             return NO_INPUT
-        return ToolInput(value.get("command"), value.get("file_path"), value.get("notebook_path"),
-                         value.get("path"), value.get("pattern"))
+        return ToolInput(
+            value.get("command"),
+            value.get("file_path"),
+            value.get("notebook_path"),
+            value.get("path"),
+            value.get("pattern"),
+        )

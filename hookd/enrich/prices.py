@@ -60,23 +60,29 @@ class PriceTable:
             return self._found[model]
         best = None
         for key in self.prices:
-            if (model == key or (model.startswith(key) and model[len(key)] in _SEPARATORS)) \
-                    and (best is None or len(key) > len(best)):
+            if (model == key or (model.startswith(key) and model[len(key)] in _SEPARATORS)) and (
+                best is None or len(key) > len(best)
+            ):
                 best = key
         found = self.prices[best] if best is not None else None
         if len(self._found) < 1000:
             self._found[model] = found
         return found
 
-    def cost(self, model: str, input_tokens: int, output_tokens: int, cache_read: int,
-             cache_write: int, cache_write_1h: int) -> float | None:
+    def cost(
+        self, model: str, input_tokens: int, output_tokens: int, cache_read: int, cache_write: int, cache_write_1h: int
+    ) -> float | None:
         """USD for these tokens (``cache_write_1h`` is the part of ``cache_write`` kept an hour)."""
         price = self.price(model)
         if price is None:
             return None
         long_rate = price.cache_write_1h if price.cache_write_1h is not None else 2 * price.input
         short = max(0, cache_write - cache_write_1h)
-        total = (input_tokens * price.input + output_tokens * price.output
-                 + cache_read * price.cache_read + short * price.cache_write
-                 + cache_write_1h * long_rate) / 1e6
+        total = (
+            input_tokens * price.input
+            + output_tokens * price.output
+            + cache_read * price.cache_read
+            + short * price.cache_write
+            + cache_write_1h * long_rate
+        ) / 1e6
         return round(total, 6)

@@ -36,22 +36,28 @@ def _outside_cwd(path: str, cwd: str | None) -> bool:
 
 
 PATH_RULES: tuple[PathRule, ...] = (
-    PathRule("reads credential file", HIGH, READ_TOOLS,
-             lambda p, cwd: paths.is_credential_path(p)),
-    PathRule("writes credential file", HIGH, WRITE_TOOLS,
-             lambda p, cwd: paths.is_credential_path(p) or paths.in_credential_dir(p)),
+    PathRule("reads credential file", HIGH, READ_TOOLS, lambda p, cwd: paths.is_credential_path(p)),
+    PathRule(
+        "writes credential file",
+        HIGH,
+        WRITE_TOOLS,
+        lambda p, cwd: paths.is_credential_path(p) or paths.in_credential_dir(p),
+    ),
     PathRule("writes system file", HIGH, WRITE_TOOLS, lambda p, cwd: paths.is_system_path(p)),
-    PathRule("writes shell startup file", HIGH, WRITE_TOOLS,
-             lambda p, cwd: paths.is_shell_startup_file(p)),
-    PathRule("writes agent settings", MEDIUM, WRITE_TOOLS,
-             lambda p, cwd: "/.claude/settings" in p or p.startswith("~/.claude/settings")),
+    PathRule("writes shell startup file", HIGH, WRITE_TOOLS, lambda p, cwd: paths.is_shell_startup_file(p)),
+    PathRule(
+        "writes agent settings",
+        MEDIUM,
+        WRITE_TOOLS,
+        lambda p, cwd: "/.claude/settings" in p or p.startswith("~/.claude/settings"),
+    ),
     PathRule("writes git hook", MEDIUM, WRITE_TOOLS, lambda p, cwd: "/.git/hooks/" in p),
     PathRule("write outside cwd", MEDIUM, WRITE_TOOLS, _outside_cwd),
 )
 
 
 class Risk(NamedTuple):
-    level: str | None         # None for an event without a tool
+    level: str | None  # None for an event without a tool
     reasons: tuple[str, ...]
 
 

@@ -86,9 +86,13 @@ class Counts:
         self.cache_write_1h += other.cache_write_1h
 
     def minus(self, other: Counts) -> Counts:
-        return Counts(self.input - other.input, self.output - other.output,
-                      self.cache_read - other.cache_read, self.cache_write - other.cache_write,
-                      self.cache_write_1h - other.cache_write_1h)
+        return Counts(
+            self.input - other.input,
+            self.output - other.output,
+            self.cache_read - other.cache_read,
+            self.cache_write - other.cache_write,
+            self.cache_write_1h - other.cache_write_1h,
+        )
 
     def __bool__(self) -> bool:
         return bool(self.input or self.output or self.cache_read or self.cache_write)
@@ -182,9 +186,13 @@ class TranscriptCursor:
                 self.seen.popitem(last=False)
         usage = message.usage
         write_1h = usage.cache_creation.ephemeral_1h_input_tokens if usage.cache_creation else 0
-        counts = Counts(_count(usage.input_tokens), _count(usage.output_tokens),
-                        _count(usage.cache_read_input_tokens),
-                        _count(usage.cache_creation_input_tokens), _count(write_1h))
+        counts = Counts(
+            _count(usage.input_tokens),
+            _count(usage.output_tokens),
+            _count(usage.cache_read_input_tokens),
+            _count(usage.cache_creation_input_tokens),
+            _count(write_1h),
+        )
         reading.counts.setdefault(model, Counts()).add(counts)
         if not parsed.isSidechain:
             reading.model = model

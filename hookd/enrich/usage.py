@@ -62,8 +62,7 @@ class _Session:
 
 
 class UsageTracker:
-    def __init__(self, prices: PriceTable, budget_s: float = 0.05, max_bytes: int = 2 << 20,
-                 workers: int = 2) -> None:
+    def __init__(self, prices: PriceTable, budget_s: float = 0.05, max_bytes: int = 2 << 20, workers: int = 2) -> None:
         self.prices = prices
         self.budget_s = budget_s
         self.max_bytes = max_bytes
@@ -81,8 +80,9 @@ class UsageTracker:
         """The event's ``usage`` (usage events only); starts the reading the event calls for."""
         if not session:
             return None
-        wanted = [p for p in paths if isinstance(p, str) and p.startswith("/")
-                  and len(p) <= MAX_PATH_CHARS and "\0" not in p]
+        wanted = [
+            p for p in paths if isinstance(p, str) and p.startswith("/") and len(p) <= MAX_PATH_CHARS and "\0" not in p
+        ]
         state = self.sessions.get(session)
         if state is None:
             if not wanted:
@@ -114,8 +114,7 @@ class UsageTracker:
                 state.files[path] = TranscriptCursor(path)
         state.last_started = now
         try:
-            state.job = self.pool.submit(self._read, state, [state.files[p] for p in paths
-                                                             if p in state.files])
+            state.job = self.pool.submit(self._read, state, [state.files[p] for p in paths if p in state.files])
         except RuntimeError:  # the pool is shut down: the daemon is stopping
             return None
         return state.job
@@ -152,8 +151,13 @@ class UsageTracker:
     def _refused(self, path: str, why: str) -> None:
         self.refused += 1
         if self.refused & (self.refused - 1) == 0:  # 1st, 2nd, 4th, 8th, ...
-            log.warning("transcript_refused", path=path, reason=why, refused_so_far=self.refused,
-                        hint="tokens and cost are read only from the user's own regular files")
+            log.warning(
+                "transcript_refused",
+                path=path,
+                reason=why,
+                refused_so_far=self.refused,
+                hint="tokens and cost are read only from the user's own regular files",
+            )
 
     def _report(self, state: _Session) -> Usage:
         with self.lock:
@@ -163,13 +167,16 @@ class UsageTracker:
             caught_up = state.caught_up and (state.job is None or state.job.done())
         since_usage = {m: self._priced(m, c) for m, c in since.items() if c}
         total_usage = {m: self._priced(m, c) for m, c in total.items()}
-        return Usage(since_usage, total_usage, _sum_cost(since_usage), _sum_cost(total_usage),
-                     caught_up)
+        return Usage(since_usage, total_usage, _sum_cost(since_usage), _sum_cost(total_usage), caught_up)
 
     def _priced(self, model: str, c: Counts) -> ModelUsage:
-        return ModelUsage(c.input, c.output, c.cache_read, c.cache_write,
-                          self.prices.cost(model, c.input, c.output, c.cache_read, c.cache_write,
-                                           c.cache_write_1h))
+        return ModelUsage(
+            c.input,
+            c.output,
+            c.cache_read,
+            c.cache_write,
+            self.prices.cost(model, c.input, c.output, c.cache_read, c.cache_write, c.cache_write_1h),
+        )
 
 
 def _sum_cost(usage: dict[str, ModelUsage]) -> float:
@@ -181,4 +188,3 @@ def transcript_paths(transcript_path: object, agent_transcript_path: object) -> 
     if agent_transcript_path and agent_transcript_path != transcript_path:
         return (transcript_path, agent_transcript_path)
     return (transcript_path,)
-

@@ -7,11 +7,33 @@ prepares a payload (the work that grows with its size, done in the worker
 process for large ones); builder.py numbers, times and encodes the envelope.
 """
 
-from hookd.envelope.builder import (ENVELOPE_FIELDS, ENVELOPE_VERSION, UNKNOWN_HOOK, ClientInfo, Envelope,
-                                    EnvelopeBuilder, EventIds, UtcText)
+from hookd.envelope.builder import (
+    ENVELOPE_FIELDS,
+    ENVELOPE_VERSION,
+    UNKNOWN_HOOK,
+    ClientInfo,
+    Envelope,
+    EnvelopeBuilder,
+    EventIds,
+    UtcText,
+)
 from hookd.envelope.payload import PayloadHead, Prepared, Preparer, read_payload, read_payload_head, reject_constant
 from hookd.spool.event import Event
 
-__all__ = ["ENVELOPE_FIELDS", "ENVELOPE_VERSION", "UNKNOWN_HOOK", "ClientInfo", "Envelope", "EnvelopeBuilder",
-           "Event", "EventIds", "PayloadHead", "Prepared", "Preparer", "UtcText", "read_payload",
-           "read_payload_head", "reject_constant"]
+__all__ = [
+    "ENVELOPE_FIELDS",
+    "ENVELOPE_VERSION",
+    "UNKNOWN_HOOK",
+    "ClientInfo",
+    "Envelope",
+    "EnvelopeBuilder",
+    "Event",
+    "EventIds",
+    "PayloadHead",
+    "Prepared",
+    "Preparer",
+    "UtcText",
+    "read_payload",
+    "read_payload_head",
+    "reject_constant",
+]

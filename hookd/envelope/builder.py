@@ -76,8 +76,7 @@ class EventIds:
             self._counter += 1
             if self._counter > 0xFFF:
                 self._last_ms, self._counter = self._last_ms + 1, 0
-        value = (self._last_ms << 80) | (0x7 << 76) | (self._counter << 64) \
-            | (0b10 << 62) | random.getrandbits(62)
+        value = (self._last_ms << 80) | (0x7 << 76) | (self._counter << 64) | (0b10 << 62) | random.getrandbits(62)
         h = f"{value:032x}"
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
@@ -85,9 +84,15 @@ class EventIds:
 class EnvelopeBuilder(Preparer):
     """Turns a validated frame into an Event, stamping id, sequence, host and times."""
 
-    def __init__(self, host: str, sequence: SequenceAllocator, redactor: Redactor | None = None,
-                 redactions: Counter[str] | None = None, truncate_at: int = 0,
-                 usage: UsageTracker | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        sequence: SequenceAllocator,
+        redactor: Redactor | None = None,
+        redactions: Counter[str] | None = None,
+        truncate_at: int = 0,
+        usage: UsageTracker | None = None,
+    ) -> None:
         super().__init__(redactor, truncate_at)
         self.usage = usage
         self.host = host
@@ -105,7 +110,6 @@ class EnvelopeBuilder(Preparer):
     def build(self, header: Header, body: bytes) -> Event:
         return self.finish(header, self.prepare(body))
 
-
     def finish(self, header: Header, prepared: Prepared) -> Event:
         """Number, time and encode a prepared payload: cheap, and in arrival order."""
         body = prepared.body
@@ -114,8 +118,7 @@ class EnvelopeBuilder(Preparer):
             self.redactions.update(prepared.redactions)
             self.events_redacted += 1
         now_ns = time.time_ns()
-        hook = normalise_hook(prepared.hook_name or self._header_text(header.hook)
-                              or UNKNOWN_HOOK)
+        hook = normalise_hook(prepared.hook_name or self._header_text(header.hook) or UNKNOWN_HOOK)
         session = prepared.session
         tool = prepared.tool
         extra = self._enrich(prepared.assessed, hook, session, tool, header.sent_ns, now_ns)
@@ -148,8 +151,18 @@ class EnvelopeBuilder(Preparer):
             usage=usage,
             payload=msgspec.Raw(body),
         )
-        return Event(seq, self.host, event_id, hook, session or "", tool or "",
-                     _encoder.encode(envelope), header.handoff_id or "", now_ns, self.instance)
+        return Event(
+            seq,
+            self.host,
+            event_id,
+            hook,
+            session or "",
+            tool or "",
+            _encoder.encode(envelope),
+            header.handoff_id or "",
+            now_ns,
+            self.instance,
+        )
 
     def _header_text(self, value: str | None) -> str | None:
         """hook= or project= of the frame's header, redacted: the sender wrote it, as it wrote the body."""
@@ -160,8 +173,15 @@ class EnvelopeBuilder(Preparer):
             self.redactions.update(counts)
         return redacted
 
-    def _enrich(self, assessed: Assessed | None, hook: str, session: str | None,
-                tool: str | None, sent_ns: int | None, now_ns: int) -> Enrichment:
+    def _enrich(
+        self,
+        assessed: Assessed | None,
+        hook: str,
+        session: str | None,
+        tool: str | None,
+        sent_ns: int | None,
+        now_ns: int,
+    ) -> Enrichment:
         """The enrichment fields; none (and a logged error) if enrichment fails, never a refusal."""
         if assessed is None:
             return NO_ENRICHMENT
@@ -173,16 +193,17 @@ class EnvelopeBuilder(Preparer):
                 log.exception("enrichment_failed", failures=self.enrich_failures, hook=hook)
             return NO_ENRICHMENT
 
-
-    def _usage(self, prepared: Prepared, hook: str, session: str | None,
-               model: str | None) -> tuple[Usage | None, str | None]:
+    def _usage(
+        self, prepared: Prepared, hook: str, session: str | None, model: str | None
+    ) -> tuple[Usage | None, str | None]:
         """The event's usage (Stop and the like) and the model, from the transcript when the
         payload and the session's SessionStart gave none; never a refusal."""
         if self.usage is None:
             return None, model
         try:
-            usage = self.usage.observe(session, hook, transcript_paths(
-                prepared.transcript_path, prepared.agent_transcript_path))
+            usage = self.usage.observe(
+                session, hook, transcript_paths(prepared.transcript_path, prepared.agent_transcript_path)
+            )
             return usage, model or self.usage.model_of(session)
         except Exception:
             self.enrich_failures += 1
@@ -201,8 +222,7 @@ class UtcText:
         prefix = self._prefixes.get(second)
         if prefix is None:
             try:
-                prefix = datetime.datetime.fromtimestamp(second, datetime.UTC).strftime(
-                    "%Y-%m-%dT%H:%M:%S")
+                prefix = datetime.datetime.fromtimestamp(second, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S")
             except (OverflowError, OSError, ValueError):
                 return None
             if len(self._prefixes) >= 4:  # received and sent times: a few recent seconds

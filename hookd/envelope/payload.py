@@ -68,8 +68,7 @@ def read_payload(body: bytes) -> tuple[PayloadHead, str]:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise Rejected(Reason.INVALID_UTF8,
-                       f"the body is not valid UTF-8 (byte {exc.start})") from None
+        raise Rejected(Reason.INVALID_UTF8, f"the body is not valid UTF-8 (byte {exc.start})") from None
     return head, text
 
 
@@ -143,6 +142,14 @@ class Preparer:
             if self.enrich_failures & (self.enrich_failures - 1) == 0:  # 1st, 2nd, 4th, 8th, ...
                 log.exception("enrichment_failed", failures=self.enrich_failures)
             assessed = None
-        return Prepared(body, counts, truncated, _text(fields.hook_event_name),
-                        _text(fields.session_id), tool, assessed, _text(fields.transcript_path),
-                        _text(fields.agent_transcript_path))
+        return Prepared(
+            body,
+            counts,
+            truncated,
+            _text(fields.hook_event_name),
+            _text(fields.session_id),
+            tool,
+            assessed,
+            _text(fields.transcript_path),
+            _text(fields.agent_transcript_path),
+        )

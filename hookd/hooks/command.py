@@ -48,13 +48,11 @@ def python_argv(event: str | None = None) -> list[str]:
     every time; and a missing client then exits 1, a non-blocking error for Claude
     Code, where a missing script file exits 2, which blocks the tool call.
     """
-    code = (f"import sys;sys.path[:0]=[{json.dumps(client_dir())}];"
-            "import hook_send;hook_send.exit_after_main()")
+    code = f"import sys;sys.path[:0]=[{json.dumps(client_dir())}];import hook_send;hook_send.exit_after_main()"
     return [interpreter(), "-I", "-S", "-c", code] + ([event] if event else [])
 
 
-def route_env(socket: str | None, state_dir: str | None,
-              environ: Mapping[str, str] | None = None) -> dict[str, str]:
+def route_env(socket: str | None, state_dir: str | None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The variables the command must set for hook-send to reach this socket and state dir.
 
     Compared with what hook-send finds in an environment without ``HOOKD_*`` routing
@@ -63,8 +61,7 @@ def route_env(socket: str | None, state_dir: str | None,
     """
     from hookd_client.hook_send import default_socket_path, default_state_dir
 
-    base = {k: v for k, v in (os.environ if environ is None else environ).items()
-            if k not in ROUTE_VARS}
+    base = {k: v for k, v in (os.environ if environ is None else environ).items() if k not in ROUTE_VARS}
     wanted: dict[str, str] = {}
     if state_dir and os.path.abspath(default_state_dir(base)) != os.path.abspath(state_dir):
         wanted["HOOKD_STATE_DIR"] = os.path.abspath(state_dir)
@@ -73,8 +70,13 @@ def route_env(socket: str | None, state_dir: str | None,
     return wanted
 
 
-def hook_command(event: str | None = None, socket: str | None = None, state_dir: str | None = None,
-                 environ: Mapping[str, str] | None = None, native: str | None = None) -> list[str]:
+def hook_command(
+    event: str | None = None,
+    socket: str | None = None,
+    state_dir: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    native: str | None = None,
+) -> list[str]:
     """The hook command as argv, for the daemon at ``socket`` with ``state_dir``; with
     ``native``, that binary (hookd/hooks/native.py) instead of the Python client."""
     variables = route_env(socket, state_dir, environ)
@@ -84,9 +86,13 @@ def hook_command(event: str | None = None, socket: str | None = None, state_dir:
     return prefix + python_argv(event)
 
 
-def hook_command_line(event: str | None = None, socket: str | None = None,
-                      state_dir: str | None = None, environ: Mapping[str, str] | None = None,
-                      native: str | None = None) -> str:
+def hook_command_line(
+    event: str | None = None,
+    socket: str | None = None,
+    state_dir: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    native: str | None = None,
+) -> str:
     return shlex.join(hook_command(event, socket, state_dir, environ, native))
 
 
@@ -111,8 +117,9 @@ def split_env(argv: list[str]) -> tuple[dict[str, str], list[str]]:
         rest = rest[1:]
     if rest and os.path.basename(rest[0]) == "env":
         rest = rest[1:]
-    while rest and "=" in rest[0] and rest[0].split("=", 1)[0].replace("_", "").isalnum() \
-            and not rest[0].startswith("-"):
+    while (
+        rest and "=" in rest[0] and rest[0].split("=", 1)[0].replace("_", "").isalnum() and not rest[0].startswith("-")
+    ):
         key, value = rest.pop(0).split("=", 1)
         variables[key] = value
     return variables, rest

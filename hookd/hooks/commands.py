@@ -31,24 +31,27 @@ def claude_version() -> tuple[int, ...] | None:
     return tuple(int(n) for n in match.groups()) if match else None
 
 
-def _handler_factory(mode: HookMode, config: Config, native_client: str | None = None
-                     ) -> tuple[Callable[[str], dict[str, Any]], str | None]:
+def _handler_factory(
+    mode: HookMode, config: Config, native_client: str | None = None
+) -> tuple[Callable[[str], dict[str, Any]], str | None]:
     def command(event: str) -> dict[str, Any]:
-        return entries.command_handler(hook_command(event, config.socket, config.state_dir,
-                                                    native=native_client))
+        return entries.command_handler(hook_command(event, config.socket, config.state_dir, native=native_client))
 
     if mode is HookMode.COMMAND:
         return command, None
     if not config.http_addr:
-        raise SettingsError("--mode http needs hookd's HTTP listener: set http_addr (for example "
-                            "http_addr = \"127.0.0.1:8787\" in the config file, or --http-addr), "
-                            "restart hookd run, then install again (nothing was changed)")
+        raise SettingsError(
+            "--mode http needs hookd's HTTP listener: set http_addr (for example "
+            'http_addr = "127.0.0.1:8787" in the config file, or --http-addr), '
+            "restart hookd run, then install again (nothing was changed)"
+        )
     url = entries.http_url(config.http_addr)
 
     def handler(event: str) -> dict[str, Any]:
         if events.BY_NAME[event].http and event not in events.COMMAND_IN_HTTP_MODE:
             return entries.http_handler(url)
         return command(event)
+
     return handler, url
 
 
@@ -60,8 +63,10 @@ def _client(config: Config, dry_run: bool) -> tuple[str | None, str]:
     if build.path:
         return build.path, f"hook client: {build.reason}"
     if config.hook_client is HookClient.NATIVE:
-        raise SettingsError(f"hook_client = native, but the native hook-send is not available: {build.reason}; "
-                            "install a C compiler or set hook_client = python (nothing was changed)")
+        raise SettingsError(
+            f"hook_client = native, but the native hook-send is not available: {build.reason}; "
+            "install a C compiler or set hook_client = python (nothing was changed)"
+        )
     return None, f"hook client: Python ({build.reason})"
 
 
@@ -73,8 +78,15 @@ def _apply(settings: SettingsFile, new: dict[str, Any], dry_run: bool, out: Text
     return write(settings, text)
 
 
-def install(config: Config, path: str, mode: HookMode | str, names: list[str] | None, dry_run: bool,
-            out: TextIO | None = None, err: TextIO | None = None) -> int:
+def install(
+    config: Config,
+    path: str,
+    mode: HookMode | str,
+    names: list[str] | None,
+    dry_run: bool,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     settings = load(path)
     chosen, note = events.choose(names, None if names else claude_version())
@@ -84,43 +96,57 @@ def install(config: Config, path: str, mode: HookMode | str, names: list[str] | 
     if note:
         print(f"hookd: {note}", file=err)
     if not names and not shutil.which("claude"):
-        print("hookd: note: `claude` is not on PATH, so its version was not checked; Claude Code "
-              "older than 2.1.101 rejects a settings file that names an event it does not know "
-              "(use --events to name fewer)", file=err)
+        print(
+            "hookd: note: `claude` is not on PATH, so its version was not checked; Claude Code "
+            "older than 2.1.101 rejects a settings file that names an event it does not know "
+            "(use --events to name fewer)",
+            file=err,
+        )
     new, changed = merge.install(settings.data, path, chosen, handler_for, url)
     print(f"hookd: {client_note}", file=err if dry_run else out)
     if not changed:
-        print(f"hookd's hooks are already installed in {path} ({mode} mode, {len(chosen)} events); "
-              "nothing to change", file=err if dry_run else out)
+        print(
+            f"hookd's hooks are already installed in {path} ({mode} mode, {len(chosen)} events); nothing to change",
+            file=err if dry_run else out,
+        )
         return 0
     backup = _apply(settings, new, dry_run, out)
     if dry_run:
         return 0
-    print(f"installed hookd's hooks in {path}: {mode} mode, {len(chosen)} events"
-          + (f" (backup: {backup})" if backup else ""), file=out)
+    print(
+        f"installed hookd's hooks in {path}: {mode} mode, {len(chosen)} events"
+        + (f" (backup: {backup})" if backup else ""),
+        file=out,
+    )
     carried = route_env(config.socket, config.state_dir)
     if carried:
-        print("the hook command sets " + " ".join(f"{k}={v}" for k, v in carried.items())
-              + ": this daemon's paths are not the ones hook-send finds by itself", file=out)
+        print(
+            "the hook command sets "
+            + " ".join(f"{k}={v}" for k, v in carried.items())
+            + ": this daemon's paths are not the ones hook-send finds by itself",
+            file=out,
+        )
     if mode is HookMode.HTTP:
         print(_token_advice(config), file=out)
-    print("Claude Code reads hooks when a session starts: restart running sessions "
-          "(or review them in /hooks).", file=out)
+    print(
+        "Claude Code reads hooks when a session starts: restart running sessions (or review them in /hooks).", file=out
+    )
     return 0
 
 
 def _token_advice(config: Config) -> str:
-    return ("HTTP hooks send the header `Authorization: Bearer $HOOKD_HTTP_TOKEN`; Claude Code "
-            "fills it from its environment, so start Claude Code with the variable set, e.g. in "
-            "your shell profile:\n"
-            f"    export {entries.TOKEN_VAR}=\"$(cat {config.http_token_file})\"\n"
-            f"(the token file is created by hookd run when its HTTP listener starts). "
-            "SessionStart and Setup take no HTTP hooks, and a PreModelSwitch hook that times out "
-            "blocks the switch, so these keep the command hook.")
+    return (
+        "HTTP hooks send the header `Authorization: Bearer $HOOKD_HTTP_TOKEN`; Claude Code "
+        "fills it from its environment, so start Claude Code with the variable set, e.g. in "
+        "your shell profile:\n"
+        f'    export {entries.TOKEN_VAR}="$(cat {config.http_token_file})"\n'
+        f"(the token file is created by hookd run when its HTTP listener starts). "
+        "SessionStart and Setup take no HTTP hooks, and a PreModelSwitch hook that times out "
+        "blocks the switch, so these keep the command hook."
+    )
 
 
-def uninstall(config: Config, path: str, dry_run: bool, out: TextIO | None = None,
-              err: TextIO | None = None) -> int:
+def uninstall(config: Config, path: str, dry_run: bool, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     settings = load(path)
     url = entries.http_url(config.http_addr) if config.http_addr else None
@@ -153,19 +179,28 @@ def describe(config: Config, path: str) -> dict[str, Any]:
     urls = sorted({h["url"] for hs in handlers.values() for h in hs if h.get("type") == "http"})
     problems = [f"names paths that no longer exist: {', '.join(missing)}"] if missing else []
     if urls and url not in urls:
-        problems.append(f"posts to {', '.join(urls)}, but http_addr is "
-                        f"{config.http_addr or 'not set (the listener is off)'}")
+        problems.append(
+            f"posts to {', '.join(urls)}, but http_addr is {config.http_addr or 'not set (the listener is off)'}"
+        )
     if urls and not os.environ.get(entries.TOKEN_VAR):
-        problems.append(f"{entries.TOKEN_VAR} is not set in this environment; Claude Code started "
-                        "from here would send an empty token")
+        problems.append(
+            f"{entries.TOKEN_VAR} is not set in this environment; Claude Code started "
+            "from here would send an empty token"
+        )
     routes = _routes(config, path, handlers)
     problems += [r["problem"] for r in routes if r["problem"]]
     doubled = [e for e, hs in handlers.items() if len(hs) > 1]
     if doubled:
         problems.append(f"more than one hookd entry for {', '.join(doubled)} (install again to fix)")
-    return {**info, "events": list(handlers), "modes": modes, "urls": urls, "routes": routes,
-            "problems": problems,
-            "clients": {e: c[0] if len(c) == 1 else "+".join(c) for e, c in clients.items() if c}}
+    return {
+        **info,
+        "events": list(handlers),
+        "modes": modes,
+        "urls": urls,
+        "routes": routes,
+        "problems": problems,
+        "clients": {e: c[0] if len(c) == 1 else "+".join(c) for e, c in clients.items() if c},
+    }
 
 
 def _routes(config: Config, path: str, handlers: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -182,15 +217,25 @@ def _routes(config: Config, path: str, handlers: dict[str, list[dict[str, Any]]]
         ours = reach.same_place(where, config.socket, config.state_dir)
         unreachable = reach.probe(where)
         if not ours:
-            problem = (f"hooks for {reach.events_text(names)} send to {where.socket} and "
-                       f"{where.inbox}, not to {config.socket} and {config.inbox_dir} (this "
-                       "config's daemon): their events would miss it; repair: "
-                       f"{reach.repair_command(os.path.abspath(path))}")
+            problem = (
+                f"hooks for {reach.events_text(names)} send to {where.socket} and "
+                f"{where.inbox}, not to {config.socket} and {config.inbox_dir} (this "
+                "config's daemon): their events would miss it; repair: "
+                f"{reach.repair_command(os.path.abspath(path))}"
+            )
         else:
             problem = None
-        found.append({"socket": where.socket, "inbox": where.inbox, "events": names,
-                      "this_daemon": ours, "reachable": unreachable is None,
-                      "problem": problem, "note": unreachable})
+        found.append(
+            {
+                "socket": where.socket,
+                "inbox": where.inbox,
+                "events": names,
+                "this_daemon": ours,
+                "reachable": unreachable is None,
+                "problem": problem,
+                "note": unreachable,
+            }
+        )
     return found
 
 

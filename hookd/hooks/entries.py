@@ -36,8 +36,13 @@ def command_handler(argv: list[str]) -> dict[str, Any]:
 
 
 def http_handler(url: str) -> dict[str, Any]:
-    return {"type": "http", "url": url, "timeout": HTTP_TIMEOUT_S,
-            "headers": {"Authorization": f"Bearer ${TOKEN_VAR}"}, "allowedEnvVars": [TOKEN_VAR]}
+    return {
+        "type": "http",
+        "url": url,
+        "timeout": HTTP_TIMEOUT_S,
+        "headers": {"Authorization": f"Bearer ${TOKEN_VAR}"},
+        "allowedEnvVars": [TOKEN_VAR],
+    }
 
 
 def http_url(http_addr: str) -> str:

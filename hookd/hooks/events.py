@@ -59,19 +59,19 @@ BY_NAME = {event.name: event for event in EVENTS}
 # Events where a hook that only observes would change what Claude Code does.
 NEVER = {
     "WorktreeCreate": "a WorktreeCreate hook replaces git's worktree creation and must print the "
-                      "new worktree's path; hook-send prints nothing, so creation would fail",
+    "new worktree's path; hook-send prints nothing, so creation would fail",
     "FileChanged": "a FileChanged hook's matcher is the list of files Claude Code watches; hookd "
-                   "has no files to choose (add such a hook by hand if you want one)",
+    "has no files to choose (add such a hook by hand if you want one)",
 }
 # Documented events left out unless asked for by name (--events).
 NOT_BY_DEFAULT = {
     "MessageDisplay": "it runs for every batch of streamed lines and Claude Code holds the "
-                      "display until the hook returns; the same text is in the transcript",
+    "display until the hook returns; the same text is in the transcript",
 }
 # Events that keep the command hook in --mode http although they accept http hooks.
 COMMAND_IN_HTTP_MODE = {
     "PreModelSwitch": "a hook cancelled at its timeout blocks the model switch; hook-send ends "
-                      "within its own deadline, a listener that hangs would not",
+    "within its own deadline, a listener that hangs would not",
 }
 DEFAULT_EVENTS = tuple(e.name for e in EVENTS if e.name not in NEVER and e.name not in NOT_BY_DEFAULT)
 
@@ -79,8 +79,17 @@ DEFAULT_EVENTS = tuple(e.name for e in EVENTS if e.name not in NEVER and e.name 
 # know ("Invalid key in record ... Files with errors are skipped entirely"); these nine are the
 # events every version with matcher-group hooks knows.
 TOLERANT_SINCE = (2, 1, 101)
-BASE_EVENTS = ("PreToolUse", "PostToolUse", "Notification", "UserPromptSubmit", "Stop",
-               "SubagentStop", "PreCompact", "SessionStart", "SessionEnd")
+BASE_EVENTS = (
+    "PreToolUse",
+    "PostToolUse",
+    "Notification",
+    "UserPromptSubmit",
+    "Stop",
+    "SubagentStop",
+    "PreCompact",
+    "SessionStart",
+    "SessionEnd",
+)
 
 
 def choose(names: list[str] | None, claude_version: tuple[int, ...] | None) -> tuple[list[str], str | None]:
@@ -93,13 +102,15 @@ def choose(names: list[str] | None, claude_version: tuple[int, ...] | None) -> t
             if name in NEVER:
                 raise ValueError(f"hookd does not install a {name} hook: {NEVER[name]}")
             if name not in BY_NAME:
-                raise ValueError(f"{name} is not a Claude Code hook event this hookd knows "
-                                 f"(known: {', '.join(BY_NAME)})")
+                raise ValueError(
+                    f"{name} is not a Claude Code hook event this hookd knows (known: {', '.join(BY_NAME)})"
+                )
         return list(dict.fromkeys(names)), None
     if claude_version is not None and claude_version < TOLERANT_SINCE:
         version = ".".join(map(str, claude_version))
         return list(BASE_EVENTS), (
             f"Claude Code {version} rejects a whole settings file that names an event it does not "
             f"know, so only its {len(BASE_EVENTS)} base events are installed; update Claude Code "
-            f"(2.1.101 or later) and install again for all {len(DEFAULT_EVENTS)}")
+            f"(2.1.101 or later) and install again for all {len(DEFAULT_EVENTS)}"
+        )
     return list(DEFAULT_EVENTS), None

@@ -18,8 +18,9 @@ from hookd.hooks.settings import SettingsError, json_type
 def _hooks_of(data: dict[str, Any], path: str) -> dict[str, Any] | None:
     hooks = data.get("hooks")
     if hooks is not None and not isinstance(hooks, dict):
-        raise SettingsError(f"{path}: \"hooks\" is a JSON {json_type(hooks)}, not an object; "
-                            "fix it by hand (nothing was changed)")
+        raise SettingsError(
+            f'{path}: "hooks" is a JSON {json_type(hooks)}, not an object; fix it by hand (nothing was changed)'
+        )
     return hooks
 
 
@@ -42,8 +43,9 @@ def _strip(groups: list[Any], url: str | None) -> tuple[list[Any], bool]:
     return kept, changed
 
 
-def install(data: dict[str, Any], path: str, events: list[str],
-            handler_for: Callable[[str], dict[str, Any]], url: str | None) -> tuple[dict[str, Any], bool]:
+def install(
+    data: dict[str, Any], path: str, events: list[str], handler_for: Callable[[str], dict[str, Any]], url: str | None
+) -> tuple[dict[str, Any], bool]:
     """Make hookd's handlers in ``data`` exactly one group per event in ``events``."""
     new = copy.deepcopy(data)
     hooks = _hooks_of(new, path)
@@ -52,8 +54,10 @@ def install(data: dict[str, Any], path: str, events: list[str],
     for event in events:
         groups = hooks.get(event)
         if groups is not None and not isinstance(groups, list):
-            raise SettingsError(f"{path}: hooks.{event} is a JSON {json_type(groups)}, not an "
-                                "array of matcher groups; fix it by hand (nothing was changed)")
+            raise SettingsError(
+                f"{path}: hooks.{event} is a JSON {json_type(groups)}, not an "
+                "array of matcher groups; fix it by hand (nothing was changed)"
+            )
     changed = _strip_events(hooks, url, keep=set(events))
     for event in events:
         wanted = entries.group(event, handler_for(event))
@@ -84,8 +88,13 @@ def _strip_events(hooks: dict[str, Any], url: str | None, keep: Collection[str] 
 
 
 def _count_hookd(groups: list[Any], url: str | None) -> int:
-    return sum(1 for g in groups if isinstance(g, dict) and isinstance(g.get("hooks"), list)
-               for h in g["hooks"] if entries.is_hookd(h, url))
+    return sum(
+        1
+        for g in groups
+        if isinstance(g, dict) and isinstance(g.get("hooks"), list)
+        for h in g["hooks"]
+        if entries.is_hookd(h, url)
+    )
 
 
 def uninstall(data: dict[str, Any], path: str, url: str | None) -> tuple[dict[str, Any], bool]:

@@ -68,8 +68,9 @@ def compiler(environ: Mapping[str, str] = os.environ) -> list[str] | None:
     return [cc] if cc else None
 
 
-def compile_to(out: str, extra_flags: Sequence[str] = (), source: str | None = None,
-               environ: Mapping[str, str] = os.environ) -> str | None:
+def compile_to(
+    out: str, extra_flags: Sequence[str] = (), source: str | None = None, environ: Mapping[str, str] = os.environ
+) -> str | None:
     """Compile the client to ``out`` -> None, or why it could not be built."""
     source = source or source_path()
     if not os.path.isfile(source):
@@ -107,6 +108,7 @@ def _serve_once(listener: socket.socket, got: list[bytes]) -> None:
 
 def self_test(binary: str, expected_id: str | None = None) -> str | None:
     """Run the binary as a hook would, three ways -> None, or what went wrong."""
+
     def run(args: list[str], env: dict[str, str], stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
         return subprocess.run([binary, *args], input=stdin, capture_output=True, env=env, timeout=20)
 
@@ -116,9 +118,13 @@ def self_test(binary: str, expected_id: str | None = None) -> str | None:
             return f"{binary} --version printed {version.stdout[:200]!r} (exit {version.returncode})"
         work = tempfile.mkdtemp(prefix="hks", dir="/tmp" if os.path.isdir("/tmp") else None)  # short: socket paths
         try:
-            env = {"HOME": work, "HOOKD_STATE_DIR": os.path.join(work, "state"),
-                   "HOOKD_SPARE_INBOX": os.path.join(work, "spare"), "HOOKD_SEND_TIMEOUT_MS": "5000",
-                   "HOOKD_SOCKET": os.path.join(work, "hookd.sock")}
+            env = {
+                "HOME": work,
+                "HOOKD_STATE_DIR": os.path.join(work, "state"),
+                "HOOKD_SPARE_INBOX": os.path.join(work, "spare"),
+                "HOOKD_SEND_TIMEOUT_MS": "5000",
+                "HOOKD_SOCKET": os.path.join(work, "hookd.sock"),
+            }
             got: list[bytes] = []
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
                 listener.bind(env["HOOKD_SOCKET"])
@@ -129,21 +135,33 @@ def self_test(binary: str, expected_id: str | None = None) -> str | None:
                 sent = run(["SelfTest"], env, _PAYLOAD)
                 server.join(10)
             match = _FRAME.match(got[0]) if got else None
-            if (sent.returncode, sent.stdout, sent.stderr) != (0, b"", b"") or not match \
-                    or got[0][match.end():] != _PAYLOAD or int(match.group(1)) != len(_PAYLOAD):
-                return (f"{binary} did not hand a test event to a test socket as expected (exit "
-                        f"{sent.returncode}, stdout {sent.stdout[:100]!r}, stderr {sent.stderr[:300]!r}, "
-                        f"received {got[0][:200] if got else b''!r})")
+            if (
+                (sent.returncode, sent.stdout, sent.stderr) != (0, b"", b"")
+                or not match
+                or got[0][match.end() :] != _PAYLOAD
+                or int(match.group(1)) != len(_PAYLOAD)
+            ):
+                return (
+                    f"{binary} did not hand a test event to a test socket as expected (exit "
+                    f"{sent.returncode}, stdout {sent.stdout[:100]!r}, stderr {sent.stderr[:300]!r}, "
+                    f"received {got[0][:200] if got else b''!r})"
+                )
             os.unlink(env["HOOKD_SOCKET"])
             kept = run(["SelfTest"], env, _PAYLOAD)
             inbox = os.path.join(env["HOOKD_STATE_DIR"], "inbox")
             files = os.listdir(inbox) if os.path.isdir(inbox) else []
             data = open(os.path.join(inbox, files[0]), "rb").read() if len(files) == 1 else b""
             match = _FRAME.match(data)
-            if (kept.returncode, kept.stdout, kept.stderr) != (0, b"", b"") or not match \
-                    or data[match.end():] != _PAYLOAD or not files[0].endswith(".hookd"):
-                return (f"{binary} did not keep a test event in a test inbox as expected (exit "
-                        f"{kept.returncode}, stderr {kept.stderr[:300]!r}, files {files})")
+            if (
+                (kept.returncode, kept.stdout, kept.stderr) != (0, b"", b"")
+                or not match
+                or data[match.end() :] != _PAYLOAD
+                or not files[0].endswith(".hookd")
+            ):
+                return (
+                    f"{binary} did not keep a test event in a test inbox as expected (exit "
+                    f"{kept.returncode}, stderr {kept.stderr[:300]!r}, files {files})"
+                )
         finally:
             shutil.rmtree(work, ignore_errors=True)
     except (OSError, subprocess.SubprocessError) as exc:
@@ -154,8 +172,12 @@ def self_test(binary: str, expected_id: str | None = None) -> str | None:
 def _ours(path: str, also_root: bool = False) -> bool:
     """A regular file of ours (or root's: a system package's), that nobody else can change, executable."""
     info = os.lstat(path)
-    return (stat.S_ISREG(info.st_mode) and info.st_uid in ((os.getuid(), 0) if also_root else (os.getuid(),))
-            and not info.st_mode & 0o022 and os.access(path, os.X_OK))
+    return (
+        stat.S_ISREG(info.st_mode)
+        and info.st_uid in ((os.getuid(), 0) if also_root else (os.getuid(),))
+        and not info.st_mode & 0o022
+        and os.access(path, os.X_OK)
+    )
 
 
 def ensure(state_dir: str, source: str | None = None, environ: Mapping[str, str] = os.environ) -> Build:
@@ -193,7 +215,9 @@ def ensure(state_dir: str, source: str | None = None, environ: Mapping[str, str]
     return Build(final, f"native hook-send {final} (built from {source} and self-tested)")
 
 
-def for_hooks(choice: HookClient | str, state_dir: str, dry_run: bool = False, environ: Mapping[str, str] = os.environ) -> Build:
+def for_hooks(
+    choice: HookClient | str, state_dir: str, dry_run: bool = False, environ: Mapping[str, str] = os.environ
+) -> Build:
     """The client ``hookd hooks install`` writes (hook_client setting): a native path, or None.
 
     A dry run builds nothing: it names the binary a real install would build, if a compiler is there.
@@ -229,8 +253,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if build.path:
         print(f"hookd: {build.reason}; `hookd hooks install` uses it", file=sys.stderr)
     else:
-        print(f"hookd: the native hook-send was not built ({build.reason}); `hookd hooks install` "
-              "will use the Python client", file=sys.stderr)
+        print(
+            f"hookd: the native hook-send was not built ({build.reason}); `hookd hooks install` "
+            "will use the Python client",
+            file=sys.stderr,
+        )
     return 0
 
 

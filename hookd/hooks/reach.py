@@ -28,12 +28,10 @@ class Finding:
     repair: str
 
     def text(self) -> str:
-        return (f"{self.path}: hooks for {events_text(self.events)} {self.problem}; "
-                f"repair: {self.repair}")
+        return f"{self.path}: hooks for {events_text(self.events)} {self.problem}; repair: {self.repair}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "events": self.events, "problem": self.problem,
-                "repair": self.repair}
+        return {"path": self.path, "events": self.events, "problem": self.problem, "repair": self.repair}
 
 
 @dataclass
@@ -74,12 +72,19 @@ def command_handlers(path: str) -> dict[str, list[dict[str, Any]]]:
         settings = load(path)
     except SettingsError:
         return {}
-    return {event: [h for h in handlers if h.get("type") == "command"]
-            for event, handlers in merge.found(settings.data, None).items()}
+    return {
+        event: [h for h in handlers if h.get("type") == "command"]
+        for event, handlers in merge.found(settings.data, None).items()
+    }
 
 
-def check(paths: Iterable[str], socket_path: str, state_dir: str, config_file: str | None = None,
-          environ: Mapping[str, str] | None = None) -> Reach:
+def check(
+    paths: Iterable[str],
+    socket_path: str,
+    state_dir: str,
+    config_file: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Reach:
     """What stops the hooks in ``paths`` from reaching the daemon at ``socket_path``/``state_dir``."""
     reach = Reach()
     for path in paths:
@@ -97,14 +102,25 @@ def check(paths: Iterable[str], socket_path: str, state_dir: str, config_file: s
                     missing_daemon.setdefault((where.socket, where.inbox), []).append(event)
         repair = repair_command(path, config_file)
         for gone, events in broken.items():
-            reach.findings.append(Finding(
-                path, events, f"run {gone}, which no longer exists (an interpreter upgrade or a "
-                "moved checkout): Claude Code gets exit 127 and the events are lost", repair))
+            reach.findings.append(
+                Finding(
+                    path,
+                    events,
+                    f"run {gone}, which no longer exists (an interpreter upgrade or a "
+                    "moved checkout): Claude Code gets exit 127 and the events are lost",
+                    repair,
+                )
+            )
         for (sock, inbox), events in missing_daemon.items():
-            reach.findings.append(Finding(
-                path, events, f"send to {sock} and {inbox}, not to this daemon's "
-                f"{socket_path} and {os.path.join(state_dir, 'inbox')}: their events would miss it",
-                repair))
+            reach.findings.append(
+                Finding(
+                    path,
+                    events,
+                    f"send to {sock} and {inbox}, not to this daemon's "
+                    f"{socket_path} and {os.path.join(state_dir, 'inbox')}: their events would miss it",
+                    repair,
+                )
+            )
     return reach
 
 
@@ -119,12 +135,16 @@ def probe(where: Route, timeout_s: float = 1.0) -> str | None:
         try:
             sock.connect(where.socket)
         except OSError as exc:
-            return (f"nothing accepts on {where.socket} ({exc.strerror}): events wait in "
-                    f"{where.inbox} until a hookd reading that state directory runs")
+            return (
+                f"nothing accepts on {where.socket} ({exc.strerror}): events wait in "
+                f"{where.inbox} until a hookd reading that state directory runs"
+            )
         peer_uid = _peer_uid(sock)
         if peer_uid is not None and peer_uid != os.getuid():
-            return (f"{where.socket} is served by uid {peer_uid}, not by you: hook-send "
-                    "refuses it and keeps events in the inbox")
+            return (
+                f"{where.socket} is served by uid {peer_uid}, not by you: hook-send "
+                "refuses it and keeps events in the inbox"
+            )
     return None
 
 
@@ -137,8 +157,9 @@ def _peer_uid(sock: socket.socket) -> int | None:
         return None  # not Linux: hook-send checks it itself
 
 
-def annotate(code: int, status: dict[str, Any], config: Any,
-             config_file: str | None = None) -> tuple[int, dict[str, Any]]:
+def annotate(
+    code: int, status: dict[str, Any], config: Any, config_file: str | None = None
+) -> tuple[int, dict[str, Any]]:
     """`hookd status` with the installed hooks checked against the daemon it found.
 
     The running daemon's own socket and state dir are the truth (another process may
@@ -152,6 +173,7 @@ def annotate(code: int, status: dict[str, Any], config: Any,
     if found.findings and status.get("running") and code == 0:
         status["health"] = "degraded"
         status.setdefault("reasons", []).append(
-            f"{len(found.findings)} installed hook group(s) would lose events (see hooks)")
+            f"{len(found.findings)} installed hook group(s) would lose events (see hooks)"
+        )
         code = 1
     return code, status

@@ -33,7 +33,8 @@ SCOPES = ("user", "project", "local")
 def scope_path(scope: str, environ: Mapping[str, str] = os.environ, cwd: str | None = None) -> str:
     if scope == "user":
         base = environ.get("CLAUDE_CONFIG_DIR") or os.path.join(
-            environ.get("HOME") or os.path.expanduser("~"), ".claude")
+            environ.get("HOME") or os.path.expanduser("~"), ".claude"
+        )
         return os.path.join(base, "settings.json")
     name = "settings.json" if scope == "project" else "settings.local.json"
     return os.path.join(cwd or os.getcwd(), ".claude", name)
@@ -63,8 +64,11 @@ class SettingsFile:
     def diff(self, new_text: str) -> str:
         old = self.text.splitlines(keepends=True) if self.exists else []
         name = os.path.abspath(self.path)
-        return "".join(difflib.unified_diff(old, new_text.splitlines(keepends=True),
-                                             fromfile=name if self.exists else "/dev/null", tofile=name))
+        return "".join(
+            difflib.unified_diff(
+                old, new_text.splitlines(keepends=True), fromfile=name if self.exists else "/dev/null", tofile=name
+            )
+        )
 
 
 def _no_duplicates(path: str) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
@@ -72,11 +76,14 @@ def _no_duplicates(path: str) -> Callable[[list[tuple[str, Any]]], dict[str, Any
         seen: dict[str, Any] = {}
         for key, value in pairs:
             if key in seen:
-                raise SettingsError(f"{path} has the key {key!r} twice in one object; Claude Code "
-                                    "would keep only one of them. Remove the duplicate, then run "
-                                    "this again (nothing was changed)")
+                raise SettingsError(
+                    f"{path} has the key {key!r} twice in one object; Claude Code "
+                    "would keep only one of them. Remove the duplicate, then run "
+                    "this again (nothing was changed)"
+                )
             seen[key] = value
         return seen
+
     return hook
 
 
@@ -104,14 +111,18 @@ def load(path: str) -> SettingsFile:
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates(path), parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise SettingsError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column "
-                            f"{exc.colno}. Fix the file (Claude Code skips a settings file it "
-                            "cannot read), then run this again; nothing was changed") from None
+        raise SettingsError(
+            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column "
+            f"{exc.colno}. Fix the file (Claude Code skips a settings file it "
+            "cannot read), then run this again; nothing was changed"
+        ) from None
     except ValueError as exc:
         raise SettingsError(f"{path} is not valid JSON: {exc}; nothing was changed") from None
     if not isinstance(data, dict):
-        raise SettingsError(f"{path} holds a JSON {json_type(data)}, not an object; a Claude "
-                            "Code settings file is one object (nothing was changed)")
+        raise SettingsError(
+            f"{path} holds a JSON {json_type(data)}, not an object; a Claude "
+            "Code settings file is one object (nothing was changed)"
+        )
     return SettingsFile(path, True, text, data, _indent_of(text), text.endswith("\n"), bom)
 
 
@@ -152,8 +163,7 @@ def _write_backup(target: str) -> str:
     for _ in range(100):
         backup = backup_path(target)
         try:
-            fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                         0o600)
+            fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         except FileExistsError:  # taken since backup_path looked: pick the next name
             continue
         with os.fdopen(fd, "wb") as fh:

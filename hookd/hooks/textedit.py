@@ -50,12 +50,12 @@ class Node:
 
 def _value(text: str, i: int) -> Node:
     i = _skip(text, i)
-    char = text[i:i + 1]
+    char = text[i : i + 1]
     if char in "{[":
         closing = "}" if char == "{" else "]"
         node = Node(i, i, kind="object" if char == "{" else "array")
         j = _skip(text, i + 1)
-        if text[j:j + 1] == closing:
+        if text[j : j + 1] == closing:
             node.end = j + 1
             return node
         while True:
@@ -68,16 +68,16 @@ def _value(text: str, i: int) -> Node:
                     raise Unsupported("a key is expected")
                 key = json.loads(match.group())
                 j = _skip(text, match.end())
-                if text[j:j + 1] != ":":
+                if text[j : j + 1] != ":":
                     raise Unsupported("a colon is expected")
                 j += 1
             child = _value(text, j)
             node.members.append((start, key, child))
             j = _skip(text, child.end)
-            if text[j:j + 1] == ",":
+            if text[j : j + 1] == ",":
                 j += 1
                 continue
-            if text[j:j + 1] != closing:
+            if text[j : j + 1] != closing:
                 raise Unsupported(f"{closing} is expected")
             node.end = j + 1
             return node
@@ -105,7 +105,7 @@ def _canonical(value: Any) -> str:
 
 
 def _patch(text: str, node: Node, old: Any, new: Any, style: Style, level: int) -> str:
-    original = text[node.start:node.end]
+    original = text[node.start : node.end]
     if _canonical(old) == _canonical(new) and type(old) is type(new):
         return original
     if node.kind == "object" and isinstance(old, dict) and isinstance(new, dict):
@@ -115,8 +115,7 @@ def _patch(text: str, node: Node, old: Any, new: Any, style: Style, level: int) 
     return _render(new, style, level)
 
 
-def _join(text: str, node: Node, items: list[tuple[int | None, str]], style: Style,
-          level: int) -> str:
+def _join(text: str, node: Node, items: list[tuple[int | None, str]], style: Style, level: int) -> str:
     """The container again: its kept members with their original separators, new ones in style."""
     opening, closing = ("{", "}") if node.kind == "object" else ("[", "]")
     members = node.members
@@ -124,9 +123,9 @@ def _join(text: str, node: Node, items: list[tuple[int | None, str]], style: Sty
         return opening + closing
     if members:
         first_start = members[0][0]
-        head = text[node.start:first_start]
-        tail = text[members[-1][2].end:node.end]
-        seps = [text[members[k - 1][2].end:members[k][0]] for k in range(1, len(members))]
+        head = text[node.start : first_start]
+        tail = text[members[-1][2].end : node.end]
+        seps = [text[members[k - 1][2].end : members[k][0]] for k in range(1, len(members))]
         default_sep = seps[-1] if seps else ("," + head[1:] if "\n" in head else ", ")
     elif style.unit is None:
         head, tail, seps, default_sep = opening, closing, [], ", "
@@ -150,20 +149,19 @@ def _join(text: str, node: Node, items: list[tuple[int | None, str]], style: Sty
 
 def _patch_object(text: str, node: Node, old: dict[str, Any], new: dict[str, Any], style: Style, level: int) -> str:
     kept = [k for k in old if k in new]
-    if list(new)[:len(kept)] != kept:
+    if list(new)[: len(kept)] != kept:
         raise Unsupported("the keys moved")
     items: list[tuple[int | None, str]] = []
     colon = ": "
     for index, (start, key, child) in enumerate(node.members):
         key_end = _key_end(text, start)
-        colon = text[key_end:child.start]
+        colon = text[key_end : child.start]
         if key not in new:
             continue
         value = _patch(text, child, old[key], new[key], style, level + 1)
-        items.append((index, text[start:child.start] + value))
-    for key in list(new)[len(kept):]:
-        items.append((None, json.dumps(key, ensure_ascii=style.ascii) + colon
-                      + _render(new[key], style, level + 1)))
+        items.append((index, text[start : child.start] + value))
+    for key in list(new)[len(kept) :]:
+        items.append((None, json.dumps(key, ensure_ascii=style.ascii) + colon + _render(new[key], style, level + 1)))
     return _join(text, node, items, style, level)
 
 
@@ -172,10 +170,12 @@ def _patch_array(text: str, node: Node, old: list[Any], new: list[Any], style: S
     items: list[tuple[int | None, str]] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
-            items += [(i, text[node.members[i][2].start:node.members[i][2].end]) for i in range(i1, i2)]
+            items += [(i, text[node.members[i][2].start : node.members[i][2].end]) for i in range(i1, i2)]
         elif tag == "replace" and i2 - i1 == j2 - j1:
-            items += [(i, _patch(text, node.members[i][2], old[i], new[j], style, level + 1))
-                      for i, j in zip(range(i1, i2), range(j1, j2))]
+            items += [
+                (i, _patch(text, node.members[i][2], old[i], new[j], style, level + 1))
+                for i, j in zip(range(i1, i2), range(j1, j2))
+            ]
         elif tag in ("insert", "replace"):
             items += [(None, _render(new[j], style, level + 1)) for j in range(j1, j2)]
     return _join(text, node, items, style, level)
@@ -186,9 +186,9 @@ def edit(text: str, old: Any, new: Any, unit: str | int, ascii_only: bool) -> st
     root = _value(text, 0)
     if _skip(text, root.end) != len(text):
         raise Unsupported("text after the value")
-    one_line = "\n" not in text[root.start:root.end]
+    one_line = "\n" not in text[root.start : root.end]
     style = Style(None if one_line else (" " * unit if isinstance(unit, int) else unit), ascii_only)
-    result = text[:root.start] + _patch(text, root, old, new, style, 0) + text[root.end:]
+    result = text[: root.start] + _patch(text, root, old, new, style, 0) + text[root.end :]
     if json.loads(result) != new:
         raise Unsupported("the edit does not give the new value")
     return result

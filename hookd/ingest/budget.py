@@ -65,10 +65,14 @@ class FrameBudget:
         if holding and self.used > self.limit and holder not in self.paused:
             self.pauses += 1
             if self.pauses & (self.pauses - 1) == 0:  # 1st, 2nd, 4th, ...: not a line per read
-                log.warning("frame_budget_full", used=self.used, limit=self.limit,
-                            connections=len(self.held), pauses=self.pauses,
-                            hint="connections holding unfinished frames wait until others "
-                                 "finish (pending_frame_bytes)")
+                log.warning(
+                    "frame_budget_full",
+                    used=self.used,
+                    limit=self.limit,
+                    connections=len(self.held),
+                    pauses=self.pauses,
+                    hint="connections holding unfinished frames wait until others finish (pending_frame_bytes)",
+                )
             self.paused.append(holder)
             holder.pause()
         elif holding < before:
@@ -87,8 +91,13 @@ class FrameBudget:
             self.paused.popleft().resume()
 
     def snapshot(self) -> dict[str, int]:
-        return {"bytes": self.used, "limit": self.limit, "connections": len(self.held),
-                "waiting": len(self.paused), "pauses": self.pauses}
+        return {
+            "bytes": self.used,
+            "limit": self.limit,
+            "connections": len(self.held),
+            "waiting": len(self.paused),
+            "pauses": self.pauses,
+        }
 
 
 def give_back_large_buffers() -> None:

@@ -63,15 +63,15 @@ class HookConnection(PausesReading, asyncio.Protocol):
         assert pipeline is not None  # connections come only once start() has given it
         self.pipeline = pipeline
         self.timeout_s = listener.timeout_s
-        self.reader = RequestReader(listener, pipeline, listener.max_body, self._begun,
-                                    self._may_continue)
+        self.reader = RequestReader(listener, pipeline, listener.max_body, self._begun, self._may_continue)
         self.loop = asyncio.get_running_loop()
         self.transport: asyncio.Transport | None = None
         self.closing = False
         self.eof = False
         self.fresh = True  # connected, nothing received yet: at a stop it gets a moment to send
         self.replies: ReplyQueue[Answer] = ReplyQueue(
-            self._write_answers, self._close, unflushed, self._on_answers_sent)
+            self._write_answers, self._close, unflushed, self._on_answers_sent
+        )
         self.deadline = 0.0
         self.timer: asyncio.TimerHandle | None = None
         self.timer_at = 0.0
@@ -111,8 +111,13 @@ class HookConnection(PausesReading, asyncio.Protocol):
 
     def eof_received(self) -> bool:
         if self.in_request and not self.closing:
-            self._answer([self.reader.refusal or self.reader.refuse(
-                Reason.NOT_JSON, 400, "the connection ended in the middle of a request")], stop=True)
+            self._answer(
+                [
+                    self.reader.refusal
+                    or self.reader.refuse(Reason.NOT_JSON, 400, "the connection ended in the middle of a request")
+                ],
+                stop=True,
+            )
         self.eof = True
         if not self.replies:
             self._close()
@@ -160,8 +165,7 @@ class HookConnection(PausesReading, asyncio.Protocol):
         answers: list[Answer] = []
         pending = iter(replies)
         for item in parsed:
-            answer = from_reply(next(pending), item.keep_alive) \
-                if isinstance(item, Request) else item
+            answer = from_reply(next(pending), item.keep_alive) if isinstance(item, Request) else item
             answers.append(answer)
             if answer.close:
                 break
@@ -198,14 +202,17 @@ class HookConnection(PausesReading, asyncio.Protocol):
             return
         now = self.loop.time()
         if now < self.deadline or self.replies:  # waiting on our own flush is not the client's fault
-            self._set_deadline(max(self.deadline, now + self.timeout_s) if self.replies
-                               else self.deadline)
+            self._set_deadline(max(self.deadline, now + self.timeout_s) if self.replies else self.deadline)
             return
         if self.in_request:
             refusal = self.reader.refusal
-            answer = refusal._replace(close=True) if refusal is not None else self.reader.refuse(
-                Reason.TIMEOUT, 408, f"the request did not arrive within {self.timeout_s:g}s "
-                "(client_timeout_s)")
+            answer = (
+                refusal._replace(close=True)
+                if refusal is not None
+                else self.reader.refuse(
+                    Reason.TIMEOUT, 408, f"the request did not arrive within {self.timeout_s:g}s (client_timeout_s)"
+                )
+            )
             self.listener.by_status[answer.status] += 1
             if self.transport is not None:
                 self.transport.write(answer.data)
@@ -225,6 +232,5 @@ class HookConnection(PausesReading, asyncio.Protocol):
             return
         if self.in_request and not self.replies and self.transport is not None:
             self.listener.by_status[503] += 1
-            self.transport.write(error(503, Reason.UNAVAILABLE.value, "hookd is shutting down",
-                                       True))
+            self.transport.write(error(503, Reason.UNAVAILABLE.value, "hookd is shutting down", True))
         self._close()

@@ -29,7 +29,10 @@ from hookd.refusals import Reason
 # that clients which honour it (Node's) close theirs first and never send into a closing one.
 KEEPALIVE_IDLE_S = 60
 _STATUS_FOR_REASON = {
-    Reason.TOO_LARGE: 413, Reason.TIMEOUT: 408, Reason.UNAVAILABLE: 503, Reason.BAD_HEADER: 400,
+    Reason.TOO_LARGE: 413,
+    Reason.TIMEOUT: 408,
+    Reason.UNAVAILABLE: 503,
+    Reason.BAD_HEADER: 400,
     Reason.DISK_FULL: 507,
 }  # the other reasons (empty, not_json, invalid_utf8, not_object, too_deep) are 400
 _encode = msgspec.json.Encoder().encode
@@ -43,8 +46,10 @@ class Answer(NamedTuple):
 
 def response(status: int, body: bytes, close: bool, extra: bytes = b"") -> bytes:
     connection = b"Connection: close\r\n" if close else b"Keep-Alive: timeout=%d\r\n" % KEEPALIVE_IDLE_S
-    return (b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s%s\r\n"
-            % (status, http.HTTPStatus(status).phrase.encode(), len(body), connection, extra)) + body
+    return (
+        b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s%s\r\n"
+        % (status, http.HTTPStatus(status).phrase.encode(), len(body), connection, extra)
+    ) + body
 
 
 def error(status: int, reason: str, message: str, close: bool, extra: bytes = b"") -> bytes:

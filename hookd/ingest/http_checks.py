@@ -52,14 +52,16 @@ def check_head(gate: Gate, head: Head) -> Verdict:
     without it (not even whether its path exists)."""
     problem = gate.authorization_problem(head.authorization)
     if problem is not None:
-        return Verdict(False, None, _refused(gate, 401, "unauthorized", problem,
-                                             b"WWW-Authenticate: Bearer\r\n"))
+        return Verdict(False, None, _refused(gate, 401, "unauthorized", problem, b"WWW-Authenticate: Bearer\r\n"))
     problem = gate.host_problem(head.host)
     if problem is not None:
         return Verdict(False, None, _refused(gate, 421, "misdirected", problem))
     if head.origin:  # only browsers send it; Claude Code's hooks do not
-        return Verdict(False, None, _refused(gate, 403, "forbidden_origin", "requests from web "
-                                             "pages (with an Origin header) are not served"))
+        return Verdict(
+            False,
+            None,
+            _refused(gate, 403, "forbidden_origin", "requests from web pages (with an Origin header) are not served"),
+        )
     path = head.url.partition(b"?")[0]
     hook = None
     if path == b"/hook" or path == b"/hook/":
@@ -67,13 +69,17 @@ def check_head(gate: Gate, head: Head) -> Verdict:
     elif path.startswith(b"/hook/"):
         hook = unquote(path[6:].decode("latin-1"))
         if not _EVENT_NAME.match(hook):
-            return Verdict(True, hook, _refused(gate, 404, "not_found", "the event name in the "
-                                                "path must be 1-64 of A-Z a-z 0-9 _ . -"))
+            return Verdict(
+                True,
+                hook,
+                _refused(gate, 404, "not_found", "the event name in the path must be 1-64 of A-Z a-z 0-9 _ . -"),
+            )
     else:
         return Verdict(True, None, _refused(gate, 404, "not_found", "hook events go to POST /hook"))
     if head.method != b"POST":
-        return Verdict(True, hook, _refused(gate, 405, "method_not_allowed",
-                                            "send hook events with POST", b"Allow: POST\r\n"))
+        return Verdict(
+            True, hook, _refused(gate, 405, "method_not_allowed", "send hook events with POST", b"Allow: POST\r\n")
+        )
     return Verdict(True, hook, None)
 
 

@@ -31,8 +31,7 @@ class HttpListener:
         self.addr = settings.http_addr
         # Compared as digests: equal lengths, so the time taken says nothing of the token.
         self.token_digest = hashlib.sha256(token.encode()).digest()
-        self.hosts = allowed_hosts(settings.http_addr, settings.http_allow_public,
-                                   settings.http_public_name)
+        self.hosts = allowed_hosts(settings.http_addr, settings.http_allow_public, settings.http_public_name)
         self.sockets = sockets
         self.max_body = settings.max_event_bytes
         self.timeout_s = settings.client_timeout_s
@@ -59,8 +58,7 @@ class HttpListener:
         self.pipeline = pipeline
         loop = asyncio.get_running_loop()
         for sock in self.sockets:
-            self.servers.append(await loop.create_server(lambda: HookConnection(self), sock=sock,
-                                                         backlog=self.backlog))
+            self.servers.append(await loop.create_server(lambda: HookConnection(self), sock=sock, backlog=self.backlog))
         log.info("http_serving", url=f"http://{self.addr}/hook")
 
     def authorization_problem(self, value: bytes | None) -> str | None:
@@ -72,8 +70,10 @@ class HttpListener:
             return "the Authorization header must be Bearer <the token in http_token_file>"
         credentials = credentials.strip()
         if not credentials:
-            return ("the bearer token is empty (Claude Code sends an empty string for a header "
-                    "variable that allowedEnvVars does not list)")
+            return (
+                "the bearer token is empty (Claude Code sends an empty string for a header "
+                "variable that allowedEnvVars does not list)"
+            )
         if not hmac.compare_digest(hashlib.sha256(credentials).digest(), self.token_digest):
             return "the bearer token is not the one in http_token_file"
         return None
@@ -85,9 +85,12 @@ class HttpListener:
         host = host_of(value)
         if host in self.hosts or host_of(value, loopback_only=True) is not None:
             return None
-        return ("the Host header must name this machine (localhost, 127.0.0.1 or [::1]"
-                + (", or http_public_name" if self.hosts else "") + "); a page in a browser "
-                "that re-pointed its own name at this address is refused")
+        return (
+            "the Host header must name this machine (localhost, 127.0.0.1 or [::1]"
+            + (", or http_public_name" if self.hosts else "")
+            + "); a page in a browser "
+            "that re-pointed its own name at this address is refused"
+        )
 
     def log_refusal(self, status: int, reason: str, message: str) -> None:
         """Count a refusal that never reached the pipeline, and log it at most once per reason
@@ -96,9 +99,15 @@ class HttpListener:
         self.refused[reason] += 1
         count = self.throttle.ready(reason)
         if count is not None:
-            log.warning("http_request_refused", status=status, reason=reason, detail=message,
-                        refused=count, refused_total=self.refused[reason],
-                        interval_s=REFUSAL_LOG_INTERVAL_S)
+            log.warning(
+                "http_request_refused",
+                status=status,
+                reason=reason,
+                detail=message,
+                refused=count,
+                refused_total=self.refused[reason],
+                interval_s=REFUSAL_LOG_INTERVAL_S,
+            )
 
     @property
     def mid_request(self) -> bool:
@@ -121,7 +130,10 @@ class HttpListener:
 
     def stats(self) -> dict[str, object]:
         """What status shows of HTTP hooks."""
-        return {"addr": self.addr, "connections": len(self.connections),
-                "requests": sum(self.by_status.values()),
-                "by_status": {str(status): n for status, n in sorted(self.by_status.items())},
-                "refused": dict(sorted(self.refused.items()))}
+        return {
+            "addr": self.addr,
+            "connections": len(self.connections),
+            "requests": sum(self.by_status.values()),
+            "by_status": {str(status): n for status, n in sorted(self.by_status.items())},
+            "refused": dict(sorted(self.refused.items())),
+        }

@@ -39,8 +39,9 @@ class RequestReader:
     """A connection's requests as they arrive. ``begun`` is called as a request starts (its
     time limit starts then); ``may_continue`` answers ``Expect: 100-continue`` if it can."""
 
-    def __init__(self, gate: Gate, pipeline: Pipeline, max_body: int,
-                 begun: Callable[[], None], may_continue: Callable[[], None]) -> None:
+    def __init__(
+        self, gate: Gate, pipeline: Pipeline, max_body: int, begun: Callable[[], None], may_continue: Callable[[], None]
+    ) -> None:
         self.gate = gate
         self.pipeline = pipeline
         self.max_body = max_body
@@ -77,8 +78,7 @@ class RequestReader:
                 self.parsed.append(INTERNAL)
             stop = True
         except httptools.HttpParserUpgrade:
-            self.parsed.append(self.refuse(Reason.BAD_HEADER, 400, "protocol upgrades are not "
-                                           "served"))
+            self.parsed.append(self.refuse(Reason.BAD_HEADER, 400, "protocol upgrades are not served"))
             stop = True
         except httptools.HttpParserError as exc:
             self.parsed.append(self.refuse(Reason.BAD_HEADER, 400, f"malformed HTTP request: {exc}"))
@@ -124,8 +124,9 @@ class RequestReader:
             self.content_length = int(value)  # judged once the token is known, never before
 
     def on_headers_complete(self) -> None:
-        self.authorized, self.hook, self.refusal = check_head(self.gate, Head(
-            self.parser.get_method(), self.url, self.authorization, self.host, self.origin))
+        self.authorized, self.hook, self.refusal = check_head(
+            self.gate, Head(self.parser.get_method(), self.url, self.authorization, self.host, self.origin)
+        )
         large = self.content_length is not None and self.content_length > self.max_body
         if self.refusal is not None:
             # A big body is not waited for: the answer goes now and the connection closes.
@@ -162,14 +163,18 @@ class RequestReader:
     # -- limits ------------------------------------------------------------------
 
     def _too_large(self, size: int) -> Answer:
-        return self.refuse(Reason.TOO_LARGE, 413, f"the body is {size} bytes or more, over the "
-                           f"limit of {self.max_body} (max_event_bytes)")
+        return self.refuse(
+            Reason.TOO_LARGE,
+            413,
+            f"the body is {size} bytes or more, over the limit of {self.max_body} (max_event_bytes)",
+        )
 
     def _count_head(self, size: int) -> None:
         self.head_bytes += size
         if self.head_bytes > MAX_HEAD_BYTES:
-            self._stop(self.refuse(Reason.BAD_HEADER, 431, f"the request line and headers "
-                                   f"exceed {MAX_HEAD_BYTES} bytes"))
+            self._stop(
+                self.refuse(Reason.BAD_HEADER, 431, f"the request line and headers exceed {MAX_HEAD_BYTES} bytes")
+            )
 
     def _stop(self, answer: Answer) -> None:
         self.parsed.append(answer._replace(close=True))

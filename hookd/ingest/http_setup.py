@@ -48,8 +48,7 @@ def split_addr(addr: str) -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:PORT`` for IPv6) as (host, port); ValueError says what is wrong."""
     host, sep, port = addr.rpartition(":")
     if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ValueError(f"http_addr {addr!r} must be HOST:PORT with a port from 1 to 65535, "
-                         "e.g. 127.0.0.1:8787")
+        raise ValueError(f"http_addr {addr!r} must be HOST:PORT with a port from 1 to 65535, e.g. 127.0.0.1:8787")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     return host, int(port)
@@ -71,14 +70,17 @@ def check_addr(addr: str, allow_public: bool) -> None:
         try:
             ipaddress.ip_address(host)
         except ValueError:
-            raise ValueError(f"http_addr host {host!r} must be an IP address or localhost "
-                             "(a name could resolve to an address beyond this machine)") from None
+            raise ValueError(
+                f"http_addr host {host!r} must be an IP address or localhost "
+                "(a name could resolve to an address beyond this machine)"
+            ) from None
     if not is_loopback(host) and not allow_public:
         raise ValueError(
             f"http_addr {addr} is not a loopback address: HTTP hooks come from this machine, so "
             "127.0.0.1:PORT is enough; to serve other machines anyway set http_allow_public = true "
             "(anyone who can reach it and learns the token can add events, and the token crosses "
-            "the network in clear text)")
+            "the network in clear text)"
+        )
 
 
 def check_settings(addr: str, allow_public: bool) -> None:
@@ -114,8 +116,7 @@ def allowed_hosts(addr: str, allow_public: bool, public_name: str = "") -> froze
     """Host names besides the loopback ones that requests may name: none unless allow_public."""
     if not allow_public or not addr:
         return frozenset()
-    names = {name.strip().lower().strip("[]").removesuffix(".")
-             for name in public_name.split(",") if name.strip()}
+    names = {name.strip().lower().strip("[]").removesuffix(".") for name in public_name.split(",") if name.strip()}
     host, _ = split_addr(addr)
     try:
         if not ipaddress.ip_address(host).is_unspecified:  # 0.0.0.0 names no one
@@ -139,10 +140,13 @@ def load_or_create_token(path: str) -> str:
         pass
     except OSError as exc:  # a symbolic link (O_NOFOLLOW), no permission, ...
         if exc.errno == errno.ELOOP:
-            raise HttpSetupError(f"{path} is a symbolic link; hookd never reads its token through "
-                                 "one: remove it and hookd creates a token") from None
-        raise HttpSetupError(f"cannot read the HTTP token file {path}: {exc.strerror}; "
-                             "remove it and hookd creates a token") from None
+            raise HttpSetupError(
+                f"{path} is a symbolic link; hookd never reads its token through "
+                "one: remove it and hookd creates a token"
+            ) from None
+        raise HttpSetupError(
+            f"cannot read the HTTP token file {path}: {exc.strerror}; remove it and hookd creates a token"
+        ) from None
     token = secrets.token_urlsafe(32)
     temporary = f"{path}.tmp-{os.getpid()}"
     fd = create_private(temporary)
@@ -167,21 +171,24 @@ def _read_token(path: str) -> str:
         if not stat.S_ISREG(info.st_mode):
             raise HttpSetupError(f"{path} is not a regular file; remove it and hookd creates a token")
         if info.st_uid != os.getuid():
-            raise HttpSetupError(f"{path} belongs to uid {info.st_uid}, not to you; remove it and "
-                                 "hookd creates a token of its own")
+            raise HttpSetupError(
+                f"{path} belongs to uid {info.st_uid}, not to you; remove it and hookd creates a token of its own"
+            )
         mode = stat.S_IMODE(info.st_mode)
         if mode & 0o077:
             raise HttpSetupError(
                 f"{path} can be read by other users (mode {mode:04o}), so the HTTP token may "
                 f"have leaked: delete it (hookd creates a new one; update your hooks' headers) or, "
-                f"if you are sure, chmod 600 {path}")
+                f"if you are sure, chmod 600 {path}"
+            )
         text = os.read(fd, 4096).decode("ascii", "replace").strip()
     finally:
         os.close(fd)
     if len(text) < MIN_TOKEN_CHARS or not set(text) <= _TOKEN_CHARS:
         raise HttpSetupError(
             f"{path} must hold one token of at least {MIN_TOKEN_CHARS} characters "
-            "(letters, digits, - . _ ~ + / =); delete it and hookd creates one")
+            "(letters, digits, - . _ ~ + / =); delete it and hookd creates one"
+        )
     return text
 
 
@@ -215,6 +222,7 @@ def bind_addr(addr: str) -> list[socket.socket]:
         for sock in sockets:
             sock.close()
         why = failure.strerror if failure is not None else "no address to listen on"
-        raise HttpSetupError(f"cannot listen on {addr} for HTTP hooks: {why}; choose another "
-                             "http_addr or stop what uses it")
+        raise HttpSetupError(
+            f"cannot listen on {addr} for HTTP hooks: {why}; choose another http_addr or stop what uses it"
+        )
     return sockets

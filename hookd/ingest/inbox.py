@@ -24,8 +24,7 @@ import time
 import structlog
 
 from hookd.ingest.protocol import MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
-from hookd.paths import (UnsafePathError, describe, ensure_private_dir, open_private, read_private,
-                         why_untrusted)
+from hookd.paths import UnsafePathError, describe, ensure_private_dir, open_private, read_private, why_untrusted
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
 
@@ -39,8 +38,7 @@ ABANDONED_TMP_S = 60.0
 
 
 class Inbox:
-    def __init__(self, directory: str, pipeline: Pipeline, max_body: int = 8 << 20,
-                 spare: str | None = None) -> None:
+    def __init__(self, directory: str, pipeline: Pipeline, max_body: int = 8 << 20, spare: str | None = None) -> None:
         self.directory = ensure_private_dir(directory)
         self.spare = os.path.abspath(spare) if spare and os.path.abspath(spare) != os.path.abspath(directory) else None
         self.pipeline = pipeline
@@ -57,9 +55,13 @@ class Inbox:
         if self.spare is not None:
             problem = self._spare_problem(self.spare)
             if problem != self.spare_problem and problem is not None and problem != "absent":
-                log.error("spare_inbox_untrusted", directory=self.spare, problem=problem,
-                          hint="hookd does not take events from it; make it a directory of "
-                               "yours that only you can write to (chmod 700), or set spare_inbox")
+                log.error(
+                    "spare_inbox_untrusted",
+                    directory=self.spare,
+                    problem=problem,
+                    hint="hookd does not take events from it; make it a directory of "
+                    "yours that only you can write to (chmod 700), or set spare_inbox",
+                )
             self.spare_problem = problem
             if problem is None:
                 sources.append(self.spare)
@@ -150,15 +152,17 @@ class Inbox:
             return False
         try:
             if len(data) > limit:
-                raise Rejected(Reason.TOO_LARGE, f"the body is over the limit of {self.max_body} "
-                               "bytes (max_event_bytes)")
+                raise Rejected(
+                    Reason.TOO_LARGE, f"the body is over the limit of {self.max_body} bytes (max_event_bytes)"
+                )
             header, body = split_frame(data)
             if len(body) > self.max_body:
-                raise Rejected(Reason.TOO_LARGE, f"the body is {len(body)} bytes, over the limit "
-                               f"of {self.max_body} (max_event_bytes)")
+                raise Rejected(
+                    Reason.TOO_LARGE,
+                    f"the body is {len(body)} bytes, over the limit of {self.max_body} (max_event_bytes)",
+                )
         except Rejected as exc:
-            self.pipeline.refuse(exc.reason, f"inbox file {os.path.basename(path)}: {exc.message}",
-                                 size=len(data))
+            self.pipeline.refuse(exc.reason, f"inbox file {os.path.basename(path)}: {exc.message}", size=len(data))
             self._set_aside(path)
             return False
         del data
@@ -176,9 +180,12 @@ class Inbox:
         ensure_private_dir(rejected_dir)
         target = os.path.join(rejected_dir, os.path.basename(path).lstrip("."))
         os.replace(path, target)
-        log.warning("inbox_file_set_aside", file=target,
-                    hint="hookd refused this frame (see the event_rejected line before); "
-                         "it is kept for inspection and can be deleted")
+        log.warning(
+            "inbox_file_set_aside",
+            file=target,
+            hint="hookd refused this frame (see the event_rejected line before); "
+            "it is kept for inspection and can be deleted",
+        )
 
     async def _salvage_abandoned_tmp_files(self) -> list[str]:
         """Take temporary files whose writer died before renaming them, if they hold a whole frame."""

@@ -13,8 +13,20 @@ from urllib.parse import unquote_to_bytes
 from hookd.refusals import BARE, TO_EOF, Header, Reason, Rejected, error_line, ok_line
 
 # The shared types are named here too, for the socket and inbox code that reads frames.
-__all__ = ["BARE", "MAGIC", "MAX_HEADER_BYTES", "TO_EOF", "Header", "Reason", "Rejected", "error_line",
-           "ok_line", "parse_any_header", "parse_header", "split_frame"]
+__all__ = [
+    "BARE",
+    "MAGIC",
+    "MAX_HEADER_BYTES",
+    "TO_EOF",
+    "Header",
+    "Reason",
+    "Rejected",
+    "error_line",
+    "ok_line",
+    "parse_any_header",
+    "parse_header",
+    "split_frame",
+]
 
 MAGIC = b"HOOKD/1"
 MAX_HEADER_BYTES = 4096
@@ -27,9 +39,11 @@ _KNOWN_KEYS = {key.encode(): key for key in ("sent", "pid", "ppid", "hook", "pro
 # none empty or percent-encoded. One match reads it in a fifth of the time the general
 # parser takes; any other header goes to the general parser, which gives the same result
 # for this form (tests/test_protocol.py compares the two).
-_CANONICAL = re.compile(rb"HOOKD/1 ([0-9]{1,18}) sent=([0-9]{1,20}) pid=([0-9]{1,20}) "
-                        rb"ppid=([0-9]{1,20}) id=([A-Za-z0-9_-]{1,64})"
-                        rb"(?: hook=([^ %]+))?(?: project=([^ %]+))?")
+_CANONICAL = re.compile(
+    rb"HOOKD/1 ([0-9]{1,18}) sent=([0-9]{1,20}) pid=([0-9]{1,20}) "
+    rb"ppid=([0-9]{1,20}) id=([A-Za-z0-9_-]{1,64})"
+    rb"(?: hook=([^ %]+))?(?: project=([^ %]+))?"
+)
 
 
 def parse_header(line: bytes) -> Header:
@@ -38,10 +52,15 @@ def parse_header(line: bytes) -> Header:
     if match is None:
         return parse_any_header(line)
     length, sent, pid, ppid, handoff_id, hook, project = match.groups()
-    return Header(length=int(length), sent_ns=int(sent), pid=int(pid), ppid=int(ppid),
-                  hook=None if hook is None else hook.decode("utf-8", "replace"),
-                  project=None if project is None else project.decode("utf-8", "replace"),
-                  handoff_id=handoff_id.decode())
+    return Header(
+        length=int(length),
+        sent_ns=int(sent),
+        pid=int(pid),
+        ppid=int(ppid),
+        hook=None if hook is None else hook.decode("utf-8", "replace"),
+        project=None if project is None else project.decode("utf-8", "replace"),
+        handoff_id=handoff_id.decode(),
+    )
 
 
 def parse_any_header(line: bytes) -> Header:
@@ -114,4 +133,3 @@ def split_frame(data: bytes) -> tuple[Header, bytes]:
     if header.length != TO_EOF and header.length != len(body):
         raise Rejected(Reason.NOT_JSON, f"the frame holds {len(body)} of {header.length} body bytes")
     return header, body
-

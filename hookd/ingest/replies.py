@@ -27,15 +27,18 @@ Finish = Callable[[Any], tuple[list[R], bool]]
 
 
 class ReplyQueue(Generic[R]):
-    def __init__(self, write: Callable[[list[R]], None], close: Callable[[], None],
-                 unflushed: Callable[[list[R]], list[R]],
-                 drained: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[R]], None],
+        close: Callable[[], None],
+        unflushed: Callable[[list[R]], list[R]],
+        drained: Callable[[], None] | None = None,
+    ) -> None:
         self._write = write  # sends replies (never an empty list)
         self._close = close
         self._unflushed = unflushed  # the replies to give when their flush failed
         self._drained = drained  # called each time the queue is sent out to its end
-        self._queue: deque[tuple[asyncio.Future[Any] | None, list[R] | None, bool,
-                                 Finish[R] | None]] = deque()
+        self._queue: deque[tuple[asyncio.Future[Any] | None, list[R] | None, bool, Finish[R] | None]] = deque()
         self.deferred: asyncio.Future[Any] | None = None  # the last replies still being prepared
         self.closed = False
 

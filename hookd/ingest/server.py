@@ -19,7 +19,16 @@ import structlog
 
 from hookd.ingest.budget import FrameBudget, PausesReading
 from hookd.ingest.protocol import (
-    BARE, MAGIC, MAX_HEADER_BYTES, TO_EOF, Header, Reason, Rejected, error_line, parse_header)
+    BARE,
+    MAGIC,
+    MAX_HEADER_BYTES,
+    TO_EOF,
+    Header,
+    Reason,
+    Rejected,
+    error_line,
+    parse_header,
+)
 from hookd.ingest.replies import ReplyQueue
 from hookd.paths import ensure_private_dir
 from hookd.peers import PeerGuard
@@ -40,9 +49,15 @@ class EventConnection(PausesReading, asyncio.Protocol):
     cheap. Every reply still follows the spool write it vouches for.
     """
 
-    def __init__(self, pipeline: Pipeline, max_body: int, timeout_s: float,
-                 connections: set[EventConnection], guard: PeerGuard | None = None,
-                 budget: FrameBudget | None = None) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        max_body: int,
+        timeout_s: float,
+        connections: set[EventConnection],
+        guard: PeerGuard | None = None,
+        budget: FrameBudget | None = None,
+    ) -> None:
         self.pipeline = pipeline
         self.guard = guard
         self.budget = budget
@@ -59,7 +74,8 @@ class EventConnection(PausesReading, asyncio.Protocol):
         self.deadline = 0.0
         self.timer: asyncio.TimerHandle | None = None
         self.replies: ReplyQueue[bytes] = ReplyQueue(
-            self._reply_lines, self._close, fail_unflushed, self._on_replies_sent)
+            self._reply_lines, self._close, fail_unflushed, self._on_replies_sent
+        )
         self.eof = False
 
     # -- asyncio callbacks ------------------------------------------------
@@ -152,8 +168,7 @@ class EventConnection(PausesReading, asyncio.Protocol):
                 line_end = buffer.find(b"\n", pos, pos + MAX_HEADER_BYTES + 1)
                 if line_end < 0:
                     if len(buffer) - pos > MAX_HEADER_BYTES or eof:
-                        raise self.pipeline.refuse(
-                            Reason.BAD_HEADER, "no complete header line (at most 4096 bytes)")
+                        raise self.pipeline.refuse(Reason.BAD_HEADER, "no complete header line (at most 4096 bytes)")
                     return None
                 self.header = self._parse(bytes(buffer[pos:line_end]))
                 self.pos = pos = line_end + 1
@@ -170,11 +185,13 @@ class EventConnection(PausesReading, asyncio.Protocol):
                 raise self.pipeline.refuse(
                     Reason.NOT_JSON,
                     f"the connection ended after {available} of {header.length} body bytes",
-                    header, available)
+                    header,
+                    available,
+                )
             return None
         else:
             length = header.length
-        body = bytes(buffer[pos:pos + length])
+        body = bytes(buffer[pos : pos + length])
         self.pos = pos + length
         self.header = None
         self.frames += 1
@@ -190,8 +207,7 @@ class EventConnection(PausesReading, asyncio.Protocol):
         return header
 
     def _too_large(self, size: int) -> str:
-        return (f"the body is {size} bytes or more, over the limit of {self.max_body} "
-                "(max_event_bytes)")
+        return f"the body is {size} bytes or more, over the limit of {self.max_body} (max_event_bytes)"
 
     # -- plumbing -------------------------------------------------------------
 
@@ -225,7 +241,9 @@ class EventConnection(PausesReading, asyncio.Protocol):
             rejected = self.pipeline.refuse(
                 Reason.TIMEOUT,
                 f"no complete frame within {self.timeout_s:g}s (client_timeout_s)",
-                self.header, len(self.buffer) - self.pos)
+                self.header,
+                len(self.buffer) - self.pos,
+            )
             self._reply(error_line(rejected.reason, rejected.message))
         self._close()
 
@@ -269,8 +287,10 @@ def _remove_stale_socket(path: str) -> None:
         if exc.errno not in (errno.ECONNREFUSED, errno.ENOENT):
             raise AlreadyRunning(f"cannot tell whether a daemon owns {path}: {exc.strerror}") from exc
     else:
-        raise AlreadyRunning(f"another hookd is already serving {path}; stop it first "
-                             "(or give this one another --socket and --state-dir)")
+        raise AlreadyRunning(
+            f"another hookd is already serving {path}; stop it first "
+            "(or give this one another --socket and --state-dir)"
+        )
     finally:
         probe.close()
     log.info("stale_socket_removed", socket=path)

@@ -39,8 +39,7 @@ def url_credentials(url: str) -> tuple[str | None, str | None]:
         name, _, value = pair.partition("=")
         if name == "password" and value:
             password = value
-    return (unquote(parts.username) if parts.username else None,
-            unquote(password) if password else None)
+    return (unquote(parts.username) if parts.username else None, unquote(password) if password else None)
 
 
 def read_password_file(path: str, setting: str = "redis_password_file") -> str:
@@ -54,19 +53,21 @@ def read_password_file(path: str, setting: str = "redis_password_file") -> str:
                 raise SettingError(
                     f"{setting} {path} is open to other users (mode "
                     f"{stat.S_IMODE(mode):04o}); make it readable by its owner only: chmod 600 {path}",
-                    setting=setting)
+                    setting=setting,
+                )
             text = fh.read(64 * 1024)
     except OSError as exc:
-        raise SettingError(f"cannot read {setting} {path}: {exc.strerror}; point {setting} at the "
-                           "file that holds the password (its first line), or unset it",
-                           setting=setting) from None
+        raise SettingError(
+            f"cannot read {setting} {path}: {exc.strerror}; point {setting} at the "
+            "file that holds the password (its first line), or unset it",
+            setting=setting,
+        ) from None
     try:
         password = text.decode("utf-8").splitlines()[0] if text.strip() else ""
     except UnicodeDecodeError:
         raise SettingError(f"{setting} {path} is not UTF-8 text", setting=setting) from None
     if not password:
-        raise SettingError(f"{setting} {path} is empty; its first line must be the password",
-                           setting=setting)
+        raise SettingError(f"{setting} {path} is empty; its first line must be the password", setting=setting)
     return password
 
 
@@ -76,8 +77,7 @@ def login(settings: RedisSettings) -> dict[str, str]:
     A user or password in redis_url is left to redis-py, which reads it there;
     check_settings makes sure a setting does not say otherwise.
     """
-    return credentials(settings.username, settings.password, settings.password_file,
-                       "redis_password_file")
+    return credentials(settings.username, settings.password, settings.password_file, "redis_password_file")
 
 
 def credentials(username: str, password: str, password_file: str, file_setting: str) -> dict[str, str]:
@@ -96,25 +96,33 @@ def check_settings(settings: RedisSettings) -> None:
     """Raise SettingError, naming the setting, for a login or TLS setting that cannot work."""
     user, password = url_credentials(settings.url)
     if settings.password and settings.password_file:
-        raise SettingError("the password is given twice, by redis_password (HOOKD_REDIS_PASSWORD) "
-                           "and by redis_password_file; keep one", setting="redis_password_file")
+        raise SettingError(
+            "the password is given twice, by redis_password (HOOKD_REDIS_PASSWORD) "
+            "and by redis_password_file; keep one",
+            setting="redis_password_file",
+        )
     given = "redis_password" if settings.password else "redis_password_file"
     if password and (settings.password or settings.password_file):
-        raise SettingError(f"the password is given twice, in redis_url and by {given}; keep one",
-                           setting=given)
+        raise SettingError(f"the password is given twice, in redis_url and by {given}; keep one", setting=given)
     if user and settings.username and user != settings.username:
-        raise SettingError(f"redis_url logs in as {user!r} but redis_username says "
-                           f"{settings.username!r}; keep one", setting="redis_username")
+        raise SettingError(
+            f"redis_url logs in as {user!r} but redis_username says {settings.username!r}; keep one",
+            setting="redis_username",
+        )
     if settings.password_file:
         read_password_file(settings.password_file)
     tls_given = ["redis_" + name for name in TLS_FIELDS if getattr(settings, name)]
     if tls_given and not uses_tls(settings) and settings.sentinel_tls is not SentinelTls.ON:
         # Most likely a forgotten rediss://, which would send the password in clear text.
-        raise SettingError(f"{tls_given[0]} is set but redis_url does not start with rediss://; "
-                           "use rediss:// to connect with TLS", setting=tls_given[0])
+        raise SettingError(
+            f"{tls_given[0]} is set but redis_url does not start with rediss://; use rediss:// to connect with TLS",
+            setting=tls_given[0],
+        )
     if settings.tls_key_file and not settings.tls_cert_file:
-        raise SettingError("redis_tls_key_file is set without redis_tls_cert_file; set the client "
-                           "certificate too", setting="redis_tls_key_file")
+        raise SettingError(
+            "redis_tls_key_file is set without redis_tls_cert_file; set the client certificate too",
+            setting="redis_tls_key_file",
+        )
     for name in TLS_FILES:
         path = getattr(settings, name)
         if path and not os.access(path, os.R_OK):
@@ -138,9 +146,11 @@ def password_flag_warning(flags: dict[str, object]) -> str | None:
     url = flags.get("redis_url")
     if not isinstance(url, str) or url_credentials(url)[1] is None:
         return None
-    return ("the password in --redis-url is visible to every user of this machine in the process "
-            "list; put redis_url in the config file or HOOKD_REDIS_URL, or the password in "
-            "redis_password_file")
+    return (
+        "the password in --redis-url is visible to every user of this machine in the process "
+        "list; put redis_url in the config file or HOOKD_REDIS_URL, or the password in "
+        "redis_password_file"
+    )
 
 
 # -- what a failure to get in means ---------------------------------------------
@@ -156,8 +166,12 @@ def exception_chain(exc: BaseException | None) -> Iterator[BaseException]:
 
 def refused(exc: BaseException) -> bool:
     """Whether a connection refusal lies anywhere in the exception's chain."""
-    return any(isinstance(link, ConnectionRefusedError) or getattr(link, "errno", None) == errno.ECONNREFUSED
-               or f"Error {errno.ECONNREFUSED} " in str(link) for link in exception_chain(exc))
+    return any(
+        isinstance(link, ConnectionRefusedError)
+        or getattr(link, "errno", None) == errno.ECONNREFUSED
+        or f"Error {errno.ECONNREFUSED} " in str(link)
+        for link in exception_chain(exc)
+    )
 
 
 def was_reset(exc: BaseException) -> bool:
@@ -178,34 +192,48 @@ def explain(settings: RedisSettings, exc: BaseException, text: str) -> str | Non
 
     user = login_user(settings)
     if isinstance(exc, redis.exceptions.NoPermissionError) or text.startswith("NOPERM"):
-        return (f"the Redis user '{user}' lacks a permission hookd needs ({text}); give it the "
-                "rule in the 'Redis ACL' section of docs/redis.md (`ACL SETUSER` takes effect at once)")
+        return (
+            f"the Redis user '{user}' lacks a permission hookd needs ({text}); give it the "
+            "rule in the 'Redis ACL' section of docs/redis.md (`ACL SETUSER` takes effect at once)"
+        )
     if isinstance(exc, redis.exceptions.AuthenticationError):
         if "required" in text.lower():
-            return ("it requires a password: set redis_password_file (or HOOKD_REDIS_PASSWORD, or "
-                    "put it in redis_url)")
-        return (f"it refused the credentials of user '{user}' ({text}); check the user and "
-                f"the password in {_password_source(settings)}")
+            return "it requires a password: set redis_password_file (or HOOKD_REDIS_PASSWORD, or put it in redis_url)"
+        return (
+            f"it refused the credentials of user '{user}' ({text}); check the user and "
+            f"the password in {_password_source(settings)}"
+        )
     for link in exception_chain(exc):
         if isinstance(link, ssl.SSLCertVerificationError):
             reason = (link.verify_message or str(link)).rstrip(".")
             if "mismatch" in reason:
-                return (f"TLS certificate verify failed: {reason}; connect by a name the "
-                        "server's certificate holds, or set redis_tls_server_name to one")
+                return (
+                    f"TLS certificate verify failed: {reason}; connect by a name the "
+                    "server's certificate holds, or set redis_tls_server_name to one"
+                )
             if "expired" in reason or "not yet valid" in reason:
                 return f"TLS certificate verify failed: {reason}; the server needs a valid certificate"
-            now = (f" ({settings.tls_ca_file} did not sign it)" if settings.tls_ca_file
-                   else " (the system's CAs did not sign it)")
-            return (f"TLS certificate verify failed: {reason}; set redis_tls_ca_file to the CA "
-                    f"certificate (PEM) that signed the server's certificate{now}")
+            now = (
+                f" ({settings.tls_ca_file} did not sign it)"
+                if settings.tls_ca_file
+                else " (the system's CAs did not sign it)"
+            )
+            return (
+                f"TLS certificate verify failed: {reason}; set redis_tls_ca_file to the CA "
+                f"certificate (PEM) that signed the server's certificate{now}"
+            )
         if isinstance(link, ssl.SSLError):
             return _explain_ssl(settings, link)
     if uses_tls(settings) and was_reset(exc):
         if settings.tls_cert_file:
-            return (f"it closed the TLS connection ({text}); check that it trusts the CA that "
-                    f"signed redis_tls_cert_file {settings.tls_cert_file}")
-        return (f"it closed the TLS connection ({text}); a server that requires client "
-                "certificates does that: set redis_tls_cert_file and redis_tls_key_file")
+            return (
+                f"it closed the TLS connection ({text}); check that it trusts the CA that "
+                f"signed redis_tls_cert_file {settings.tls_cert_file}"
+            )
+        return (
+            f"it closed the TLS connection ({text}); a server that requires client "
+            "certificates does that: set redis_tls_cert_file and redis_tls_key_file"
+        )
     return None
 
 
@@ -213,16 +241,19 @@ def _explain_ssl(settings: RedisSettings, exc: BaseException) -> str:
     text = str(exc)
     upper = text.upper()
     if "CERTIFICATE_REQUIRED" in upper or "CERTIFICATE REQUIRED" in upper:
-        return (f"it requires a client certificate ({text}); set redis_tls_cert_file and "
-                "redis_tls_key_file")
+        return f"it requires a client certificate ({text}); set redis_tls_cert_file and redis_tls_key_file"
     if any(s in upper for s in ("BAD_CERTIFICATE", "BAD CERTIFICATE", "UNKNOWN_CA", "UNKNOWN CA")):
-        return (f"it refused hookd's client certificate {settings.tls_cert_file} ({text}); "
-                "it must be signed by a CA the server trusts (its tls-ca-cert-file)")
+        return (
+            f"it refused hookd's client certificate {settings.tls_cert_file} ({text}); "
+            "it must be signed by a CA the server trusts (its tls-ca-cert-file)"
+        )
     if "WRONG_VERSION_NUMBER" in upper or "RECORD_LAYER_FAILURE" in upper:
         return f"that port does not speak TLS ({text}); use redis:// for it, or the server's tls-port"
     if any(s in upper for s in ("PEM", "KEY_VALUES_MISMATCH", "NO_START_LINE")):
-        return (f"cannot use the client certificate {settings.tls_cert_file} and key "
-                f"{settings.tls_key_file or '(in the same file)'}: {text}")
+        return (
+            f"cannot use the client certificate {settings.tls_cert_file} and key "
+            f"{settings.tls_key_file or '(in the same file)'}: {text}"
+        )
     return f"TLS failed: {text}"
 
 

@@ -52,13 +52,40 @@ end
 # Every command hookd's publishing can send: the connection's own (PING for the health
 # check, CLIENT SETNAME; connection_kwargs turns redis-py's CLIENT SETINFO off, as Redis
 # 7.0 has no such command to grant), the script's, and HMGET for `hookd replay --dry-run`.
-PUBLISHER_COMMANDS = ("ping", "client|setname", "evalsha", "script|load",
-                      "hget", "hmget", "hset", "xadd", "time", "hsetnx", "hincrby", "pexpireat",
-                      "zadd", "zremrangebyscore", "pexpire")
+PUBLISHER_COMMANDS = (
+    "ping",
+    "client|setname",
+    "evalsha",
+    "script|load",
+    "hget",
+    "hmget",
+    "hset",
+    "xadd",
+    "time",
+    "hsetnx",
+    "hincrby",
+    "pexpireat",
+    "zadd",
+    "zremrangebyscore",
+    "pexpire",
+)
 # A consumer's: `hookd tail` (XREVRANGE, XREAD), the rest of reading the stream, the session index.
-READER_COMMANDS = ("ping", "client|setname", "xread", "xrange", "xrevrange",
-                   "xlen", "xinfo|stream", "hget", "hgetall", "zrange", "zrevrange",
-                   "zrangebyscore", "zrevrangebyscore", "zcard")
+READER_COMMANDS = (
+    "ping",
+    "client|setname",
+    "xread",
+    "xrange",
+    "xrevrange",
+    "xlen",
+    "xinfo|stream",
+    "hget",
+    "hgetall",
+    "zrange",
+    "zrevrange",
+    "zrangebyscore",
+    "zrevrangebyscore",
+    "zcard",
+)
 
 # A sentinel user's: SENTINEL MASTERS is how redis-py finds the master (and sees it is up).
 SENTINEL_COMMANDS = ("sentinel|masters",)

@@ -19,10 +19,14 @@ CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 
 
 class CircuitBreaker:
-    def __init__(self, failure_threshold: int = 5, backoff_min_s: float = 0.1,
-                 backoff_max_s: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic,
-                 jitter: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self,
+        failure_threshold: int = 5,
+        backoff_min_s: float = 0.1,
+        backoff_max_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
         self.failure_threshold = failure_threshold
         self.backoff_min_s = backoff_min_s
         self.backoff_max_s = backoff_max_s

@@ -20,7 +20,15 @@ from hookd.config import mask_url
 from hookd.publish import sentinel, topology
 from hookd.publish.migration import is_ask, redirected_too_often
 from hookd.publish.access import (
-    exception_chain, explain, login, refused, tls_kwargs, url_credentials, uses_tls, was_reset)
+    exception_chain,
+    explain,
+    login,
+    refused,
+    tls_kwargs,
+    url_credentials,
+    uses_tls,
+    was_reset,
+)
 from hookd.publish.settings import RedisSettings
 
 
@@ -53,6 +61,7 @@ class HiredisPacking:
 
 
 if TYPE_CHECKING:
+
     class _TlsConnection:
         """What ServerName uses of the redis-py connection class it is mixed into (asyncio or
         blocking; each has one of the two methods)."""
@@ -135,8 +144,9 @@ def _specialise(pool: aioredis.ConnectionPool | redis.ConnectionPool, settings: 
         mixins = (ServerName, *mixins)
     if mixins:
         base = pool.connection_class
-        pool.connection_class = type(f"Hookd{base.__name__}", (*mixins, base),
-                                     {"server_name": settings.tls_server_name})
+        pool.connection_class = type(
+            f"Hookd{base.__name__}", (*mixins, base), {"server_name": settings.tls_server_name}
+        )
 
 
 def client_kwargs(settings: RedisSettings) -> dict[str, Any]:
@@ -155,8 +165,7 @@ def client_kwargs(settings: RedisSettings) -> dict[str, Any]:
 def _masked(settings: RedisSettings, text: str) -> str:
     """The text with redis_url's password and the password settings' values as ****."""
     text = text.replace(settings.url, mask_url(settings.url))
-    for secret in (url_credentials(settings.url)[1], settings.password,
-                   settings.sentinel_password):
+    for secret in (url_credentials(settings.url)[1], settings.password, settings.sentinel_password):
         if secret:
             text = text.replace(secret, "****")
     return text
@@ -185,10 +194,12 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
     if is_ask(exc):
         return f"{where} is moving the stream's hash slot to another node; publishing resumes once it is done"
     if isinstance(exc, redis.exceptions.TryAgainError) or redirected_too_often(exc):
-        return (f"{where} is moving the stream's hash slot to another node, and some of the keys a "
-                "batch needs have moved and some not (TRYAGAIN) for a while; publishing resumes "
-                "once the move is done (a reshard stopped half way is finished by "
-                "`redis-cli --cluster fix`)")
+        return (
+            f"{where} is moving the stream's hash slot to another node, and some of the keys a "
+            "batch needs have moved and some not (TRYAGAIN) for a while; publishing resumes "
+            "once the move is done (a reshard stopped half way is finished by "
+            "`redis-cli --cluster fix`)"
+        )
     if isinstance(exc, redis.exceptions.ResponseError):
         return f"{where} answered with an error ({type(exc).__name__}): {text}"
     return f"{where} failed: {type(exc).__name__}: {text}"

@@ -24,21 +24,27 @@ log = structlog.get_logger("hookd.publish")
 
 
 class HealthReport:
-    def __init__(self, settings: PublishSettings, redis_settings: RedisSettings, spool: Spool, state: DaemonState) -> None:
+    def __init__(
+        self, settings: PublishSettings, redis_settings: RedisSettings, spool: Spool, state: DaemonState
+    ) -> None:
         self.settings = settings
         self.redis_settings = redis_settings
         self.spool = spool
         self.state = state
-        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_backoff_min_s,
-                                      settings.breaker_backoff_max_s)
+        self.breaker = CircuitBreaker(
+            settings.breaker_failures, settings.breaker_backoff_min_s, settings.breaker_backoff_max_s
+        )
 
     def succeeded(self) -> None:
         """Redis took a batch (or answered a PING)."""
         health = self.state.redis
         if health.state != "up":
-            log.info("redis_up", redis=topology.describe(self.redis_settings), backlog=self.spool.pending_events,
-                     down_for_s=None if health.down_since is None
-                     else round(time.time() - health.down_since, 1))
+            log.info(
+                "redis_up",
+                redis=topology.describe(self.redis_settings),
+                backlog=self.spool.pending_events,
+                down_for_s=None if health.down_since is None else round(time.time() - health.down_since, 1),
+            )
         health.state = "up"
         health.last_ok_at = time.time()
         health.down_since = None
@@ -51,12 +57,19 @@ class HealthReport:
         previous = self.breaker.state
         self.breaker.record_failure()
         if previous == CLOSED and self.breaker.state == OPEN:
-            log.warning("breaker_open", failures=self.breaker.failures,
-                        next_trial_in_s=round(self.breaker.next_attempt_in_s, 1),
-                        spooled=self.spool.pending_events)
+            log.warning(
+                "breaker_open",
+                failures=self.breaker.failures,
+                next_trial_in_s=round(self.breaker.next_attempt_in_s, 1),
+                spooled=self.spool.pending_events,
+            )
         if health.state != "down" or message != health.last_error:
-            log.warning("redis_down", error=message, spooled=self.spool.pending_events,
-                        hint="events are spooling until Redis takes them")
+            log.warning(
+                "redis_down",
+                error=message,
+                spooled=self.spool.pending_events,
+                hint="events are spooling until Redis takes them",
+            )
         if health.state != "down":
             health.down_since = time.time()
         health.state = "down"

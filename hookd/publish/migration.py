@@ -60,8 +60,13 @@ class SlotMove:
     def asked(self, exc: redis.exceptions.AskError) -> None:
         """A batch follows an ASK to the node it names."""
         if not self.following:
-            log.info("slot_moving_ask", redis=self.where, slot=exc.slot_id, target=f"{exc.host}:{exc.port}",
-                     hint="batches follow the slot to its new node (ASK) until the move is done")
+            log.info(
+                "slot_moving_ask",
+                redis=self.where,
+                slot=exc.slot_id,
+                target=f"{exc.host}:{exc.port}",
+                hint="batches follow the slot to its new node (ASK) until the move is done",
+            )
         self.moving = self.following = True
 
     def pause_for(self, exc: BaseException) -> float | None:
@@ -72,9 +77,12 @@ class SlotMove:
         now = time.monotonic()
         if self.stuck_since is None:
             self.stuck_since = now
-            log.info("slot_moving_tryagain", redis=self.where, patience_s=PATIENCE_S,
-                     hint="some of the keys a batch needs have moved and some not yet (TRYAGAIN); "
-                          "sending again in moments")
+            log.info(
+                "slot_moving_tryagain",
+                redis=self.where,
+                patience_s=PATIENCE_S,
+                hint="some of the keys a batch needs have moved and some not yet (TRYAGAIN); sending again in moments",
+            )
         self.moving = True
         if now - self.stuck_since > PATIENCE_S:
             return None
@@ -104,8 +112,10 @@ async def through_a_move(send: Callable[[], Awaitable[T]]) -> T:
         try:
             return await send()
         except (redis.exceptions.TryAgainError, redis.exceptions.ClusterError) as exc:
-            if not (isinstance(exc, redis.exceptions.TryAgainError) or redirected_too_often(exc)) \
-                    or time.monotonic() > deadline:
+            if (
+                not (isinstance(exc, redis.exceptions.TryAgainError) or redirected_too_often(exc))
+                or time.monotonic() > deadline
+            ):
                 raise
         await asyncio.sleep(pause)
         pause = min(pause * 2, LONGEST_PAUSE_S)

@@ -40,8 +40,14 @@ MAX_REDIRECTS = 5
 
 
 class Publisher:
-    def __init__(self, settings: PublishSettings, redis_settings: RedisSettings, spool: Spool,
-                 client: aioredis.Redis | aioredis.RedisCluster, state: DaemonState) -> None:
+    def __init__(
+        self,
+        settings: PublishSettings,
+        redis_settings: RedisSettings,
+        spool: Spool,
+        client: aioredis.Redis | aioredis.RedisCluster,
+        state: DaemonState,
+    ) -> None:
         self.settings = settings
         self.redis_settings = redis_settings
         self.spool = spool
@@ -109,12 +115,9 @@ class Publisher:
         """
         self.spool.rewind()
         try:
-            async with asyncio.timeout_at(asyncio.get_running_loop().time()
-                                          + max(0.0, deadline - time.monotonic())):
-                while (self.spool.has_unread() and self.state.redis.state != "down"
-                       and time.monotonic() < deadline):
-                    batch = await self.spool.next_batch(self.settings.batch_max_events,
-                                                        self.settings.batch_max_bytes)
+            async with asyncio.timeout_at(asyncio.get_running_loop().time() + max(0.0, deadline - time.monotonic())):
+                while self.spool.has_unread() and self.state.redis.state != "down" and time.monotonic() < deadline:
+                    batch = await self.spool.next_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
                     if not await self.publish(batch):
                         return
         except TimeoutError:
@@ -127,8 +130,9 @@ class Publisher:
         self.progress.attempting()
         try:
             async with asyncio.timeout(self.settings.breaker_trial_timeout_s if trial else None):
-                added, skipped = await self.send(batch_keys(self.settings, batch.events),
-                                                 batch_args(self.settings, batch.events), ask)
+                added, skipped = await self.send(
+                    batch_keys(self.settings, batch.events), batch_args(self.settings, batch.events), ask
+                )
         except FAILURES as exc:
             self.progress.answered(False)
             await self._failed(exc)
@@ -137,8 +141,9 @@ class Publisher:
         self._published(batch, added, skipped)
         return True
 
-    async def send(self, keys: list[str], args: list[ScriptArg],
-                   ask: redis.exceptions.AskError | None = None) -> tuple[int, int]:
+    async def send(
+        self, keys: list[str], args: list[ScriptArg], ask: redis.exceptions.AskError | None = None
+    ) -> tuple[int, int]:
         """Write one batch (see BatchWriter.send); ``publish`` goes through here."""
         return await self.writer.send(keys, args, ask)
 
@@ -176,8 +181,11 @@ class Publisher:
         while True:
             if len(in_flight) < IN_FLIGHT:
                 if held is None:
-                    held = (self.spool.read_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
-                            if in_flight else await self._next_batch())
+                    held = (
+                        self.spool.read_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
+                        if in_flight
+                        else await self._next_batch()
+                    )
                 if held.events and (not in_flight or sender(in_flight[-1].events[-1]) == sender(held.events[0])):
                     after = in_flight[-1].events[-1].seq if in_flight else 0
                     await conn.send_packed_command(self.writer.pack(held, after), check_health=False)

@@ -63,7 +63,9 @@ class ScriptEvent(Protocol):
 # Returns {added, skipped}, or {-1, mark} when the mark is short of ARGV[3]: the batch
 # sent before this one did not land. The session index and the PUBLISH see only the
 # events added, so a batch sent again counts nothing twice.
-PUBLISH_BATCH = ACL_CHECK + """
+PUBLISH_BATCH = (
+    ACL_CHECK
+    + """
 local stream, marks, sessions = KEYS[1], KEYS[2], KEYS[3]
 local maxlen, host, after = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local retention_ms, prefix, channel = tonumber(ARGV[4]) * 1000, ARGV[5], ARGV[6]
@@ -168,6 +170,7 @@ if #order > 0 then
 end
 return {added, skipped}
 """
+)
 
 
 def script_keys(stream: str, sessions: Iterable[str] = ()) -> list[str]:
@@ -186,14 +189,19 @@ def batch_keys(settings: PublishSettings, events: Sequence[ScriptEvent]) -> list
 def batch_args(settings: PublishSettings, events: Sequence[ScriptEvent], after: int = 0) -> list[ScriptArg]:
     """PUBLISH_BATCH's ARGV for events of one host."""
     indexed = settings.session_index
-    args: list[ScriptArg] = [settings.stream_maxlen, events[0].host, after,
-                             settings.session_retention_s if indexed else 0,
-                             session_key_prefix(settings.stream), settings.publish_channel,
-                             events[0].instance, sender(events[0])]
+    args: list[ScriptArg] = [
+        settings.stream_maxlen,
+        events[0].host,
+        after,
+        settings.session_retention_s if indexed else 0,
+        session_key_prefix(settings.stream),
+        settings.publish_channel,
+        events[0].instance,
+        sender(events[0]),
+    ]
     if not indexed:
         for event in events:
-            args += (event.seq, event.event_id, event.hook, event.session, event.tool,
-                     event.envelope, 0, "", "")
+            args += (event.seq, event.event_id, event.hook, event.session, event.tool, event.envelope, 0, "", "")
         return args
     # The index keeps each session's latest cwd and model, so only the session's last event
     # in the batch has its envelope read for them; the others give their arrival time only.
@@ -205,8 +213,7 @@ def batch_args(settings: PublishSettings, events: Sequence[ScriptEvent], after: 
             at_ms, cwd, model = event.received_ns // 1_000_000, "", ""
             if not at_ms:
                 at_ms = index_fields(0, event.envelope)[0]  # a replayed file's event
-        args += (event.seq, event.event_id, event.hook, event.session, event.tool, event.envelope,
-                 at_ms, cwd, model)
+        args += (event.seq, event.event_id, event.hook, event.session, event.tool, event.envelope, at_ms, cwd, model)
     return args
 
 

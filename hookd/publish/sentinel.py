@@ -44,12 +44,17 @@ def check(settings: RedisSettings) -> None:
     if settings.sentinel_tls is not SentinelTls.AUTO:
         given.append("redis_sentinel_tls")
     if given and not settings.sentinel:
-        raise SettingError(f"{given[0]} is set but redis_sentinel is not; name the sentinels in "
-                           f"redis_sentinel, or drop {given[0]}", setting=given[0])
+        raise SettingError(
+            f"{given[0]} is set but redis_sentinel is not; name the sentinels in redis_sentinel, or drop {given[0]}",
+            setting=given[0],
+        )
     if settings.sentinel_password and settings.sentinel_password_file:
-        raise SettingError("the sentinels' password is given twice, by redis_sentinel_password "
-                           "(HOOKD_REDIS_SENTINEL_PASSWORD) and by redis_sentinel_password_file; "
-                           "keep one", setting="redis_sentinel_password_file")
+        raise SettingError(
+            "the sentinels' password is given twice, by redis_sentinel_password "
+            "(HOOKD_REDIS_SENTINEL_PASSWORD) and by redis_sentinel_password_file; "
+            "keep one",
+            setting="redis_sentinel_password_file",
+        )
     if settings.sentinel_password_file:
         access.read_password_file(settings.sentinel_password_file, "redis_sentinel_password_file")
 
@@ -60,15 +65,20 @@ def uses_tls(settings: RedisSettings) -> bool:
 
 
 def login(settings: RedisSettings) -> dict[str, str]:
-    return access.credentials(settings.sentinel_username, settings.sentinel_password,
-                              settings.sentinel_password_file, "redis_sentinel_password_file")
+    return access.credentials(
+        settings.sentinel_username,
+        settings.sentinel_password,
+        settings.sentinel_password_file,
+        "redis_sentinel_password_file",
+    )
 
 
 def sentinel_kwargs(settings: RedisSettings, kwargs: dict[str, Any]) -> dict[str, Any]:
     """What each sentinel is connected with: hookd's timeouts and no CLIENT SETINFO (from the
     master's ``kwargs``), the sentinels' own login, and TLS when they speak it."""
-    options = {k: v for k, v in kwargs.items()
-               if k.startswith("socket_") or k in ("driver_info", "lib_name", "lib_version")}
+    options = {
+        k: v for k, v in kwargs.items() if k.startswith("socket_") or k in ("driver_info", "lib_name", "lib_version")
+    }
     options.update(login(settings))
     if uses_tls(settings):
         options.update(ssl=True, **access.tls_kwargs(settings))
@@ -89,8 +99,10 @@ class NoMaster(redis.exceptions.ConnectionError):
     answered, but knew no such master that is up)."""
 
     def __init__(self, name: str, errors: list[tuple[str, BaseException | None]]) -> None:
-        said = "; ".join(f"{address}: " + (f"{type(error).__name__}: {error}" if error is not None
-                                           else "no such master up") for address, error in errors)
+        said = "; ".join(
+            f"{address}: " + (f"{type(error).__name__}: {error}" if error is not None else "no such master up")
+            for address, error in errors
+        )
         super().__init__(f"no sentinel named a master {name!r} ({said})")
         self.name = name
         self.errors = errors
@@ -179,8 +191,11 @@ class SentinelMasterClient(aioredis.Redis):
 def master_client(settings: RedisSettings, kwargs: dict[str, Any]) -> aioredis.Redis:
     """The asyncio client of the master the sentinels name, with the master's ``kwargs``."""
     sentinels = _Sentinels(sentinel_addresses(settings.sentinel), sentinel_kwargs(settings, kwargs))
-    client = sentinels.master_for(settings.sentinel_master, redis_class=SentinelMasterClient,
-                                  **{**kwargs, **_master_options(parse_url(settings.url), SSLConnection)})
+    client = sentinels.master_for(
+        settings.sentinel_master,
+        redis_class=SentinelMasterClient,
+        **{**kwargs, **_master_options(parse_url(settings.url), SSLConnection)},
+    )
     return cast(SentinelMasterClient, client)  # an instance of redis_class
 
 
@@ -201,9 +216,11 @@ def explain(settings: RedisSettings, exc: NoMaster) -> str:
     """Why no sentinel named the master, and what to change."""
     failed = [(address, error) for address, error in exc.errors if error is not None]
     if not failed:
-        return (f"the sentinels answered, but none names a master {exc.name!r} that is up; check "
-                "redis_sentinel_master against `SENTINEL MASTERS` on a sentinel, or wait for the "
-                "failover in progress to finish")
+        return (
+            f"the sentinels answered, but none names a master {exc.name!r} that is up; check "
+            "redis_sentinel_master against `SENTINEL MASTERS` on a sentinel, or wait for the "
+            "failover in progress to finish"
+        )
     address, error = failed[0]
     others = f" (and {len(failed) - 1} more of the sentinels failed)" if len(failed) > 1 else ""
     return f"sentinel {address}: {_reason(settings, error)}{others}"
@@ -214,28 +231,39 @@ def _reason(settings: RedisSettings, error: BaseException) -> str:
     user = settings.sentinel_username or "default"
     chain = list(access.exception_chain(error))
     if isinstance(error, redis.exceptions.NoPermissionError) or text.startswith("NOPERM"):
-        return (f"the sentinel user '{user}' lacks a permission hookd needs ({text}); give it the "
-                "sentinels' rule in the 'Redis ACL' section of docs/redis.md")
+        return (
+            f"the sentinel user '{user}' lacks a permission hookd needs ({text}); give it the "
+            "sentinels' rule in the 'Redis ACL' section of docs/redis.md"
+        )
     if "without any password configured" in text:
-        return (f"it has no password, but hookd sent one ({text}); drop redis_sentinel_password "
-                "and redis_sentinel_password_file, or set requirepass on the sentinels")
+        return (
+            f"it has no password, but hookd sent one ({text}); drop redis_sentinel_password "
+            "and redis_sentinel_password_file, or set requirepass on the sentinels"
+        )
     if isinstance(error, redis.exceptions.AuthenticationError):
         if not (settings.sentinel_password or settings.sentinel_password_file):
-            return ("it requires a password: set redis_sentinel_password_file (or "
-                    "HOOKD_REDIS_SENTINEL_PASSWORD) to the sentinels' requirepass, and "
-                    "redis_sentinel_username for an ACL user")
-        return (f"it refused the credentials of user '{user}' ({text}); check "
-                f"redis_sentinel_username and the password in {_password_source(settings)}")
+            return (
+                "it requires a password: set redis_sentinel_password_file (or "
+                "HOOKD_REDIS_SENTINEL_PASSWORD) to the sentinels' requirepass, and "
+                "redis_sentinel_username for an ACL user"
+            )
+        return (
+            f"it refused the credentials of user '{user}' ({text}); check "
+            f"redis_sentinel_username and the password in {_password_source(settings)}"
+        )
     for link in chain:
         if isinstance(link, ssl.SSLCertVerificationError) and "mismatch" in str(link.verify_message):
-            return (f"TLS certificate verify failed: {link.verify_message}; name the sentinels in "
-                    "redis_sentinel by a name their certificates hold")
+            return (
+                f"TLS certificate verify failed: {link.verify_message}; name the sentinels in "
+                "redis_sentinel by a name their certificates hold"
+            )
         if isinstance(link, ssl.SSLError) and "WRONG_VERSION_NUMBER" in str(link).upper():
-            return (f"that port does not speak TLS ({link}); set redis_sentinel_tls = \"off\", or "
-                    "name the sentinels' TLS ports in redis_sentinel")
+            return (
+                f'that port does not speak TLS ({link}); set redis_sentinel_tls = "off", or '
+                "name the sentinels' TLS ports in redis_sentinel"
+            )
     if not uses_tls(settings) and access.was_reset(error):
-        return (f"it closed the connection ({text}); if the sentinels speak TLS only, set "
-                "redis_sentinel_tls = \"on\"")
+        return f'it closed the connection ({text}); if the sentinels speak TLS only, set redis_sentinel_tls = "on"'
     explained = access.explain(settings, error, text)
     if explained is not None:
         return explained

@@ -28,8 +28,10 @@ def slot_prefix(stream: str) -> str:
     if has_hash_tag(stream):
         return stream + ":"
     if "}" in stream:
-        raise ValueError(f"stream name {stream!r} has a '}}' but no hash tag: "
-                         "use a name without braces, or one with a tag such as 'team:{hookd}:events'")
+        raise ValueError(
+            f"stream name {stream!r} has a '}}' but no hash tag: "
+            "use a name without braces, or one with a tag such as 'team:{hookd}:events'"
+        )
     return "{" + stream + "}:"
 
 

@@ -38,28 +38,35 @@ def check(settings: RedisSettings) -> None:
     change (a SettingError)."""
     check_url(settings.url)
     if settings.sentinel and settings.cluster:
-        raise SettingError("redis_sentinel and redis_cluster cannot both be set: a Cluster fails over "
-                           "by itself", setting="redis_cluster")
+        raise SettingError(
+            "redis_sentinel and redis_cluster cannot both be set: a Cluster fails over by itself",
+            setting="redis_cluster",
+        )
     sentinel.check(settings)
     if settings.sentinel:
         sentinel_addresses(settings.sentinel)
         if not settings.sentinel_master:
-            raise SettingError("redis_sentinel needs redis_sentinel_master, the name the sentinels "
-                               "monitor the master by (`sentinel monitor NAME ...`)",
-                               setting="redis_sentinel")
+            raise SettingError(
+                "redis_sentinel needs redis_sentinel_master, the name the sentinels "
+                "monitor the master by (`sentinel monitor NAME ...`)",
+                setting="redis_sentinel",
+            )
     scheme = urlsplit(settings.url).scheme
     if (settings.sentinel or settings.cluster) and scheme == "unix":
         setting = "redis_sentinel" if settings.sentinel else "redis_cluster"
-        raise SettingError(f"{setting} needs a redis:// or rediss:// redis_url (for the credentials, "
-                           f"TLS and database), not unix://", setting="redis_url")
+        raise SettingError(
+            f"{setting} needs a redis:// or rediss:// redis_url (for the credentials, TLS and database), not unix://",
+            setting="redis_url",
+        )
     if settings.cluster_nodes:
         if not settings.cluster:
-            raise SettingError("redis_cluster_nodes names Cluster nodes but redis_cluster is not set; "
-                               "set redis_cluster = true", setting="redis_cluster_nodes")
+            raise SettingError(
+                "redis_cluster_nodes names Cluster nodes but redis_cluster is not set; set redis_cluster = true",
+                setting="redis_cluster_nodes",
+            )
         cluster_seeds(settings)
     if settings.cluster and parse_url(settings.url).get("db"):
-        raise SettingError("a Redis Cluster has only database 0: drop the /N from redis_url",
-                           setting="redis_url")
+        raise SettingError("a Redis Cluster has only database 0: drop the /N from redis_url", setting="redis_url")
 
 
 _HOST_PORT = re.compile(r"[A-Za-z0-9.\-]+:[0-9]{1,5}(/[0-9]{1,2})?|\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}(/[0-9]{1,2})?")
@@ -75,16 +82,23 @@ def check_url(url: str) -> None:
         raise SettingError("redis_url is malformed (check the host and port)", setting="redis_url") from None
     if parts.scheme not in ("redis", "rediss", "unix"):
         if _HOST_PORT.fullmatch(url):  # no secret in it: HOST:PORT[/DB] without a user
-            raise SettingError(f"redis_url {url!r} has no scheme; did you mean redis://{url}? "
-                               "(rediss:// for TLS, unix:///path for a socket)", setting="redis_url")
-        raise SettingError(f"redis_url must start with redis://, rediss:// or unix://, "
-                           f"not {parts.scheme or 'nothing'}://", setting="redis_url")
+            raise SettingError(
+                f"redis_url {url!r} has no scheme; did you mean redis://{url}? "
+                "(rediss:// for TLS, unix:///path for a socket)",
+                setting="redis_url",
+            )
+        raise SettingError(
+            f"redis_url must start with redis://, rediss:// or unix://, not {parts.scheme or 'nothing'}://",
+            setting="redis_url",
+        )
     if parts.scheme != "unix" and parts.path not in ("", "/") and not _DB_PATH.fullmatch(parts.path):
-        raise SettingError("redis_url's path must be a database number (redis://HOST:PORT/0), "
-                           "not text: Redis would silently use database 0", setting="redis_url")
+        raise SettingError(
+            "redis_url's path must be a database number (redis://HOST:PORT/0), "
+            "not text: Redis would silently use database 0",
+            setting="redis_url",
+        )
     if parts.scheme == "unix" and not parts.path:
-        raise SettingError("a unix:// redis_url needs a socket path, e.g. unix:///run/redis.sock",
-                           setting="redis_url")
+        raise SettingError("a unix:// redis_url needs a socket path, e.g. unix:///run/redis.sock", setting="redis_url")
 
 
 def describe(settings: RedisSettings) -> str:
@@ -180,7 +194,8 @@ class ClusterRoute:
             node = self.strangers.get(name)
             if node is None:
                 node = self.strangers[name] = ClusterNode(
-                    host, port, "primary", **self.client.nodes_manager.connection_kwargs)
+                    host, port, "primary", **self.client.nodes_manager.connection_kwargs
+                )
         return node
 
 
@@ -196,8 +211,10 @@ def sync_client(settings: RedisSettings, **kwargs: Any) -> redis.Redis | redis.R
     if settings.sentinel:
         return sentinel.sync_master_client(settings, kwargs)
     # redis-py's blocking ClusterNode has no annotations
-    seeds = [redis.cluster.ClusterNode(host, port)  # type: ignore[no-untyped-call]
-             for host, port in cluster_seeds(settings)]
+    seeds = [
+        redis.cluster.ClusterNode(host, port)  # type: ignore[no-untyped-call]
+        for host, port in cluster_seeds(settings)
+    ]
     lazy = LazyCluster(lambda: redis.RedisCluster.from_url(settings.url, startup_nodes=seeds, **kwargs))
     return cast(redis.RedisCluster, lazy)  # it stands for one: every attribute is the client's
 

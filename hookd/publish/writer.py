@@ -38,8 +38,9 @@ class ReplicasBehind(redis.exceptions.RedisError):
 
 
 @asynccontextmanager
-async def leased(route: PoolRoute | ClusterRoute,
-                 ask: redis.exceptions.AskError | None = None) -> AsyncIterator[Connection]:
+async def leased(
+    route: PoolRoute | ClusterRoute, ask: redis.exceptions.AskError | None = None
+) -> AsyncIterator[Connection]:
     """A connection from ``route`` (to the node ``ask`` names, if given), given back after use.
 
     On any error, cancellation included, it is dropped rather than reused: a command may be
@@ -56,8 +57,13 @@ async def leased(route: PoolRoute | ClusterRoute,
 
 
 class BatchWriter:
-    def __init__(self, settings: PublishSettings, redis_settings: RedisSettings, client: aioredis.Redis | aioredis.RedisCluster,
-                 slot_move: SlotMove) -> None:
+    def __init__(
+        self,
+        settings: PublishSettings,
+        redis_settings: RedisSettings,
+        client: aioredis.Redis | aioredis.RedisCluster,
+        slot_move: SlotMove,
+    ) -> None:
         self.settings = settings
         self.redis_settings = redis_settings
         self.script = client.register_script(PUBLISH_BATCH)
@@ -68,8 +74,7 @@ class BatchWriter:
         # its answer comes before the timeout's.
         self.wait_ms = max(1, int(min(redis_settings.timeout_s, settings.breaker_trial_timeout_s) * 500))
 
-    def connection(self, ask: redis.exceptions.AskError | None = None
-                   ) -> AbstractAsyncContextManager[Connection]:
+    def connection(self, ask: redis.exceptions.AskError | None = None) -> AbstractAsyncContextManager[Connection]:
         """A connection where batches go (see ``leased``)."""
         return leased(self.route, ask)
 
@@ -78,8 +83,9 @@ class BatchWriter:
             await conn.send_command("PING")
             await conn.read_response()
 
-    async def send(self, keys: list[str], args: list[ScriptArg],
-                   ask: redis.exceptions.AskError | None = None) -> tuple[int, int]:
+    async def send(
+        self, keys: list[str], args: list[ScriptArg], ask: redis.exceptions.AskError | None = None
+    ) -> tuple[int, int]:
         """PUBLISH_BATCH once, on a connection of its own, past a lost script, a moved slot or
         an ASK (which sends this batch, with ASKING, to the node it names; see migration.py)."""
         for attempt in range(1, ATTEMPTS + 1):
@@ -117,7 +123,8 @@ class BatchWriter:
                 raise ReplicasBehind(
                     f"{confirmed} of {wanted} replicas confirmed a batch within "
                     f"{self.wait_ms / 1000:g}s; it stays spooled until they do "
-                    f"(check the replicas, or lower redis_wait_replicas)")
+                    f"(check the replicas, or lower redis_wait_replicas)"
+                )
         return added, skipped
 
     async def get_past(self, exc: BaseException, ask: redis.exceptions.AskError | None = None) -> bool:
@@ -134,7 +141,8 @@ class BatchWriter:
             await self.route.moved(exc)
             return True
         if isinstance(exc, redis.exceptions.ClusterDownError) or not isinstance(
-                exc, (GapError, ReplicasBehind, redis.exceptions.ResponseError)):
+            exc, (GapError, ReplicasBehind, redis.exceptions.ResponseError)
+        ):
             await self.route.lost()
         return False
 
@@ -147,17 +155,32 @@ class BatchWriter:
 
     def pack(self, batch: Batch, after: int) -> list[bytes]:
         """The commands for a batch sent behind the one ending with seq ``after`` (0: none)."""
-        return self.packed(batch_keys(self.settings, batch.events),
-                           batch_args(self.settings, batch.events, after))
+        return self.packed(batch_keys(self.settings, batch.events), batch_args(self.settings, batch.events, after))
 
     def packed(self, keys: list[str], args: list[ScriptArg], asking: bool = False) -> list[bytes]:
         # Straight to hiredis: redis-py's serializer first copies every argument through a
         # generator (for bytearrays and memoryviews, which a batch never has), per event.
         # hiredis's stub types the command as a tuple of one item: any length is packed.
         packed = [hiredis.pack_command(("ASKING",))] if asking else []
-        packed.append(hiredis.pack_command(("EVALSHA", self.script.sha, len(keys), *keys,  # type: ignore[arg-type]
-                                            *args)))
+        packed.append(
+            hiredis.pack_command(
+                (
+                    "EVALSHA",
+                    self.script.sha,
+                    len(keys),
+                    *keys,  # type: ignore[arg-type]
+                    *args,
+                )
+            )
+        )
         if self.settings.redis_wait_replicas:
-            packed.append(hiredis.pack_command(("WAIT", self.settings.redis_wait_replicas,  # type: ignore[arg-type]
-                                                self.wait_ms)))
+            packed.append(
+                hiredis.pack_command(
+                    (
+                        "WAIT",
+                        self.settings.redis_wait_replicas,  # type: ignore[arg-type]
+                        self.wait_ms,
+                    )
+                )
+            )
         return packed

@@ -11,8 +11,7 @@ from hookd.redact.dense import DENSE
 from hookd.redact.redactor import Redactor
 from hookd.redact.rule import Rule
 
-__all__ = ["Redactor", "Rule", "build_redactor", "check_disable", "check_settings", "rules_reference",
-           "user_rules"]
+__all__ = ["Redactor", "Rule", "build_redactor", "check_disable", "check_settings", "rules_reference", "user_rules"]
 
 # The name goes into the marker, [REDACTED:<name>], inside a JSON string: nothing that
 # JSON would have to escape.
@@ -55,7 +54,8 @@ def check_settings(disable: Iterable[str], allow: Iterable[str], rules: Sequence
     checks: tuple[tuple[str, Callable[[], object]], ...] = (
         ("redact_disable", lambda: check_disable(disable)),
         ("redact_allow", lambda: [re.compile(pattern) for pattern in allow]),
-        ("redact_rules", lambda: user_rules(rules)))
+        ("redact_rules", lambda: user_rules(rules)),
+    )
     for name, check in checks:
         try:
             check()
@@ -69,8 +69,10 @@ def check_disable(disable) -> None:
 
     unknown = set(disable) - {rule.name for rule in BUILTIN_RULES}
     if unknown:
-        raise ValueError(f"redact_disable names no such rule: {', '.join(sorted(unknown))}; "
-                         f"the rules are: {', '.join(rule.name for rule in BUILTIN_RULES)}")
+        raise ValueError(
+            f"redact_disable names no such rule: {', '.join(sorted(unknown))}; "
+            f"the rules are: {', '.join(rule.name for rule in BUILTIN_RULES)}"
+        )
 
 
 def user_rules(extra) -> list[Rule]:
@@ -82,14 +84,28 @@ def user_rules(extra) -> list[Rule]:
     rules = []
     for r in extra:
         if not RULE_NAME.match(r.name):
-            raise ValueError(f"the rule name {r.name!r} must be 1-64 of A-Z a-z 0-9 _ . - "
-                             "(it is written into the payload as [REDACTED:<name>])")
+            raise ValueError(
+                f"the rule name {r.name!r} must be 1-64 of A-Z a-z 0-9 _ . - "
+                "(it is written into the payload as [REDACTED:<name>])"
+            )
         if r.name == DENSE:
-            raise ValueError(f"the rule name {DENSE!r} is taken: it counts the text redacted in bulk "
-                             "because it was too dense with candidates (docs/redaction.md); choose another")
+            raise ValueError(
+                f"the rule name {DENSE!r} is taken: it counts the text redacted in bulk "
+                "because it was too dense with candidates (docs/redaction.md); choose another"
+            )
         if any(not keyword for keyword in r.keywords):
-            raise ValueError(f"rule {r.name!r}: a keyword is empty; every payload would contain "
-                             "it (leave keywords out to run the rule on every payload)")
-        rules.append(Rule(name=r.name, pattern=r.pattern, replaces="a user rule", group=r.group,
-                          keywords=tuple(r.keywords), ignore_case_keywords=r.ignore_case))
+            raise ValueError(
+                f"rule {r.name!r}: a keyword is empty; every payload would contain "
+                "it (leave keywords out to run the rule on every payload)"
+            )
+        rules.append(
+            Rule(
+                name=r.name,
+                pattern=r.pattern,
+                replaces="a user rule",
+                group=r.group,
+                keywords=tuple(r.keywords),
+                ignore_case_keywords=r.ignore_case,
+            )
+        )
     return rules

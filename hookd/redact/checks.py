@@ -56,13 +56,13 @@ def luhn_ok(text: str) -> bool:
 
 # (first digits, lengths): the issuers' number ranges (ISO/IEC 7812 as the networks publish them).
 _ISSUERS = (
-    (re.compile(r"4"), (13, 16, 19)),                                      # Visa
-    (re.compile(r"5[1-5]|2(?:2[2-9]|[3-6][0-9]|7[01]|720)"), (16,)),       # Mastercard
-    (re.compile(r"3[47]"), (15,)),                                         # American Express
-    (re.compile(r"6(?:011|5|4[4-9]|22)"), (16, 17, 18, 19)),               # Discover
-    (re.compile(r"35(?:2[89]|[3-8])"), (16, 17, 18, 19)),                  # JCB
-    (re.compile(r"3(?:0[0-5]|[689])"), (14, 15, 16, 17, 18, 19)),          # Diners Club
-    (re.compile(r"62"), (16, 17, 18, 19)),                                 # UnionPay
+    (re.compile(r"4"), (13, 16, 19)),  # Visa
+    (re.compile(r"5[1-5]|2(?:2[2-9]|[3-6][0-9]|7[01]|720)"), (16,)),  # Mastercard
+    (re.compile(r"3[47]"), (15,)),  # American Express
+    (re.compile(r"6(?:011|5|4[4-9]|22)"), (16, 17, 18, 19)),  # Discover
+    (re.compile(r"35(?:2[89]|[3-8])"), (16, 17, 18, 19)),  # JCB
+    (re.compile(r"3(?:0[0-5]|[689])"), (14, 15, 16, 17, 18, 19)),  # Diners Club
+    (re.compile(r"62"), (16, 17, 18, 19)),  # UnionPay
     (re.compile(r"5018|5020|5038|6304|6759|676[1-3]"), tuple(range(12, 20))),  # Maestro
 )
 
@@ -76,12 +76,33 @@ def card_issuer_ok(value: str) -> bool:
 
 
 _START = r"(?:(?<![A-Za-z])|(?<=\\[nrt]))"  # a word's start, also right after an escaped newline
-_CARD_WORDS = re.compile(r"(?i)card|visa|master|amex|american express|discover|jcb|diners|unionpay|maestro"
-                         rf"|credit|debit|payment|billing|cvv|cvc|cc_?num|{_START}(?:pan|cc|exp)(?![A-Za-z])")
+_CARD_WORDS = re.compile(
+    r"(?i)card|visa|master|amex|american express|discover|jcb|diners|unionpay|maestro"
+    rf"|credit|debit|payment|billing|cvv|cvc|cc_?num|{_START}(?:pan|cc|exp)(?![A-Za-z])"
+)
 
 # What every card word holds (ASCII, lower case): a cheap test before the search.
-_CARD_WORD_PARTS = ("card", "visa", "master", "amex", "american express", "discover", "jcb", "diners", "unionpay",
-                    "maestro", "credit", "debit", "payment", "billing", "cvv", "cvc", "cc", "pan", "exp")
+_CARD_WORD_PARTS = (
+    "card",
+    "visa",
+    "master",
+    "amex",
+    "american express",
+    "discover",
+    "jcb",
+    "diners",
+    "unionpay",
+    "maestro",
+    "credit",
+    "debit",
+    "payment",
+    "billing",
+    "cvv",
+    "cvc",
+    "cc",
+    "pan",
+    "exp",
+)
 
 # For the rule's Hyperscan trigger, what a bare run of digits needs before it to pass card_context_ok, as a
 # superset: a card word (_CARD_WORDS, the short ones with their word boundaries; or İ, ı or ſ, which the
@@ -89,9 +110,10 @@ _CARD_WORD_PARTS = ("card", "visa", "master", "amex", "american express", "disco
 # request numbers, then costs nothing in Python. (Any byte {0,160} instead of 40 characters made the
 # Hyperscan pass 5 to 20 times slower on prose and on non-ASCII text.)
 _UP_TO_40_CHARACTERS = r"(?:[\x00-\x7f]|[\xc0-\xff][\x80-\xbf]{1,3}){0,40}"
-CARD_WORD_BEFORE = (r"(?i:card|visa|master|amex|american express|discover|jcb|diners|unionpay|maestro|credit|debit"
-                    r"|payment|billing|cvv|cvc|cc_?num|(?:^|[^A-Za-z]|\\[nrt])(?:pan|cc|exp)[^A-Za-z])"
-                    + _UP_TO_40_CHARACTERS)
+CARD_WORD_BEFORE = (
+    r"(?i:card|visa|master|amex|american express|discover|jcb|diners|unionpay|maestro|credit|debit"
+    r"|payment|billing|cvv|cvc|cc_?num|(?:^|[^A-Za-z]|\\[nrt])(?:pan|cc|exp)[^A-Za-z])" + _UP_TO_40_CHARACTERS
+)
 NON_ASCII_BEFORE = r"(?:\xc4[\xb0\xb1]|\xc5\xbf)" + _UP_TO_40_CHARACTERS
 
 
@@ -106,7 +128,7 @@ def card_context_ok(match: re.Match) -> bool:
         return True
     text = match.string
     start = match.start("value")
-    before = text[max(0, start - 40):start]
+    before = text[max(0, start - 40) : start]
     if before.isascii() and not any(part in before.lower() for part in _CARD_WORD_PARTS):
         return False  # the words' letters are not there: no need for the (slow) search
     return _CARD_WORDS.search(text, max(0, start - 40), start) is not None
@@ -140,15 +162,44 @@ def looks_like_credential(value: str) -> bool:
     return len(v) >= 12 and uppers >= 2 and lowers >= 2
 
 
-_NOT_SECRETS = frozenset(
-    {"null", "none", "nil", "true", "false", "undefined", "required", "optional", "empty"}
-)
+_NOT_SECRETS = frozenset({"null", "none", "nil", "true", "false", "undefined", "required", "optional", "empty"})
 # Values that stand in for a secret in examples and tests: kept, deliberately (docs/redaction.md).
 PLACEHOLDERS = frozenset(
-    {"test", "testing", "password", "passwd", "secret", "token", "changeme", "change-me", "example",
-     "dummy", "fake", "foo", "bar", "foobar", "xxx", "placeholder", "redacted", "string", "sample",
-     "mypassword", "yourpassword", "your-password", "your_password", "your-token", "your_token",
-     "your-api-key", "your_api_key", "api-key", "apikey", "pass", "pw", "todo", "tbd"}
+    {
+        "test",
+        "testing",
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "changeme",
+        "change-me",
+        "example",
+        "dummy",
+        "fake",
+        "foo",
+        "bar",
+        "foobar",
+        "xxx",
+        "placeholder",
+        "redacted",
+        "string",
+        "sample",
+        "mypassword",
+        "yourpassword",
+        "your-password",
+        "your_password",
+        "your-token",
+        "your_token",
+        "your-api-key",
+        "your_api_key",
+        "api-key",
+        "apikey",
+        "pass",
+        "pw",
+        "todo",
+        "tbd",
+    }
 )
 
 
@@ -170,10 +221,48 @@ def plausible_secret(value: str) -> bool:
 
 # Type names that follow "password:" in code: TypeScript, Python, Rust, Go, Kotlin, Swift...
 TYPE_NAMES = frozenset(
-    {"str", "string", "bytes", "bytearray", "int", "integer", "bool", "boolean", "number", "float", "double",
-     "any", "unknown", "object", "none", "null", "undefined", "void", "never", "char", "text", "varchar",
-     "secret", "secretstr", "secretbytes", "optional", "list", "dict", "array", "uuid", "password", "token",
-     "&str", "[]byte", "vec<u8>", "u8", "i32", "i64", "u32", "u64"}
+    {
+        "str",
+        "string",
+        "bytes",
+        "bytearray",
+        "int",
+        "integer",
+        "bool",
+        "boolean",
+        "number",
+        "float",
+        "double",
+        "any",
+        "unknown",
+        "object",
+        "none",
+        "null",
+        "undefined",
+        "void",
+        "never",
+        "char",
+        "text",
+        "varchar",
+        "secret",
+        "secretstr",
+        "secretbytes",
+        "optional",
+        "list",
+        "dict",
+        "array",
+        "uuid",
+        "password",
+        "token",
+        "&str",
+        "[]byte",
+        "vec<u8>",
+        "u8",
+        "i32",
+        "i64",
+        "u32",
+        "u64",
+    }
 )
 # A type expression: Optional[str], str | None, list[str], typing.Optional[SecretStr], Mapped[str].
 _TYPE_EXPR = re.compile(r"[A-Za-z_][\w.]*(?:\[[\w\[\]., |]*\])?(?:\s*\|\s*[\w.]+(?:\[[\w\[\]., |]*\])?)*\??")
@@ -196,8 +285,11 @@ def is_type_or_reference(value: str) -> bool:
     if _CODE_PATH.fullmatch(v):
         return True
     # token = new_token, password = userPassword: a variable named for what it holds.
-    return bool(_IDENTIFIER_WITH_WORD.fullmatch(v) and _SECRET_WORD.search(v)
-                and (v.lower() in TYPE_NAMES or "_" in v or any(c.isupper() for c in v[1:]) or len(v) <= 8))
+    return bool(
+        _IDENTIFIER_WITH_WORD.fullmatch(v)
+        and _SECRET_WORD.search(v)
+        and (v.lower() in TYPE_NAMES or "_" in v or any(c.isupper() for c in v[1:]) or len(v) <= 8)
+    )
 
 
 def not_a_call(match: re.Match) -> bool:
@@ -205,7 +297,7 @@ def not_a_call(match: re.Match) -> bool:
     if match.group("dq") or match.group("sq"):
         return True
     end = match.end("value")
-    return match.string[end:end + 1] not in ("(", "[")
+    return match.string[end : end + 1] not in ("(", "[")
 
 
 def option_value_ok(match: re.Match) -> bool:

@@ -39,13 +39,15 @@ _TOKEN = re.compile(r'("[^"\\]*+(?:\\.[^"\\]*+)*+"?)', re.S)  # a string, or its
 _CLOSED = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
 # What lies between JSON strings (joined by quotes): structure, numbers and literals, a number or literal
 # followed by structure (two numbers apart only by spaces are plain text, like grouped card digits).
-_JSONISH = re.compile(r'(?:[\s\[\]{},:"]++|(?:-?[0-9]++(?:\.[0-9]++)?(?:[eE][-+]?[0-9]++)?|true|false|null)'
-                      r'(?=\s*+(?:[\]},:"]|\Z)))*+')
+_JSONISH = re.compile(
+    r'(?:[\s\[\]{},:"]++|(?:-?[0-9]++(?:\.[0-9]++)?(?:[eE][-+]?[0-9]++)?|true|false|null)'
+    r'(?=\s*+(?:[\]},:"]|\Z)))*+'
+)
 # Between strings: what is not structure (a number, a literal; in plain text, a word).
 _WORD = re.compile(r'[^\s"\[\]{},:]*+')
 _WORD_CHARACTERS = "".join(chr(c) for c in range(33, 127) if chr(c) not in '"[]{},:')
 _TWELVE_DIGITS = re.compile(r"[0-9]{12}")
-_LONG_NUMBER = re.compile(r'-?(?=[-+.0-9eE]*?[0-9]{12})[0-9]++(?:\.[0-9]++)?(?:[eE][-+]?[0-9]++)?')
+_LONG_NUMBER = re.compile(r"-?(?=[-+.0-9eE]*?[0-9]{12})[0-9]++(?:\.[0-9]++)?(?:[eE][-+]?[0-9]++)?")
 
 
 # Candidates confirmed one by one per chunk (CHUNK characters), all rules together; one more makes the
@@ -104,8 +106,7 @@ class Budget:
         return runs
 
 
-def redact_in_bulk(text: str, spans: list[tuple[int, int, str]],
-                   runs: list[tuple[int, int]]) -> tuple[str, Counter]:
+def redact_in_bulk(text: str, spans: list[tuple[int, int, str]], runs: list[tuple[int, int]]) -> tuple[str, Counter]:
     """The text with ``spans`` (confirmed secrets: start, end, rule) and the dense ``runs`` (start, end of
     chunks, in order) redacted; a span that overlaps a dense stretch goes with it."""
     regions = _regions(text, runs)
@@ -247,7 +248,7 @@ def _boundary(text: str, at: int) -> int:
     width = 16
     while True:
         low = max(0, j + 1 - width)
-        kept = text[low:j + 1].rstrip("\\")
+        kept = text[low : j + 1].rstrip("\\")
         if kept or low == 0:
             return low + len(kept)
         width *= 4

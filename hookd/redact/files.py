@@ -31,7 +31,8 @@ _RAW_AFTER_KEY = r'(?:(?<=(?i:value)": ")|(?<=(?i:value)":")|(?<=(?i:value)" : "
 AT_VALUE = (
     r"""(?:(?P<raw>""" + _RAW_AFTER_KEY + r""")|(?P<dq>(?<=\\"))|(?P<sq>(?<=')))?"""
     r"""(?P<value>(?(raw)(?:[^"\\]|\\.){1,1024}+|(?(dq)(?:[^"\\]|\\\\\\"|\\[^"]){1,1024}+|(?(sq)(?:[^'"\\]|\\.){1,1024}+|"""
-    + BARE_VALUE + "))))"
+    + BARE_VALUE
+    + "))))"
 )
 
 _TOKEN = r'[^\s\\"]{1,128}'  # a netrc token: a user name, an account
@@ -59,8 +60,12 @@ def _pgpass_ok(match: re.Match) -> bool:
     """Near the word pgpass; a host that is a name, not a number ("12:30:00:..." is a time); a user
     that is not only digits."""
     host, value = match.group("host"), match.group("value")
-    if not ((host == "*" or any(c.isalpha() for c in host)) and not match.group("user").isdigit()
-            and plausible_secret(value) and not value.isdigit()):
+    if not (
+        (host == "*" or any(c.isalpha() for c in host))
+        and not match.group("user").isdigit()
+        and plausible_secret(value)
+        and not value.isdigit()
+    ):
         return False
     near = _PGPASS_WORD.search(match.string, max(0, match.start() - PGPASS_NEAR), match.end() + PGPASS_NEAR)
     return near is not None
@@ -68,8 +73,10 @@ def _pgpass_ok(match: re.Match) -> bool:
 
 # name/value pairs: a name that ends in a word that says secret, then its value.
 _Q = r"""(?:\\{0,7}["'])?"""
-_SECRET_NAME = (r"[A-Za-z0-9_./-]{0,80}(?i:password|passwd|passphrase|secret|token|credentials?|[_.-]pass|[_.-]pwd"
-                r"|(?:api|private|secret|access|client|signing|encryption)[_-]?key)")
+_SECRET_NAME = (
+    r"[A-Za-z0-9_./-]{0,80}(?i:password|passwd|passphrase|secret|token|credentials?|[_.-]pass|[_.-]pwd"
+    r"|(?:api|private|secret|access|client|signing|encryption)[_-]?key)"
+)
 _COLON = r"\s{0,4}:\s{0,4}"
 _BETWEEN = rf"{_Q}(?:[\s,]|\\[nrt]){{1,16}}-?\s{{0,4}}{_Q}"
 _TYPE_FIELD = rf"(?:(?i:type){_Q}{_COLON}{_Q}[A-Za-z]{{1,20}}{_BETWEEN})?"  # Parameter Store's "Type"
@@ -88,20 +95,22 @@ PIPED_TRIGGER = (
     rf"""{_NOT_WORD}(?:echo(?:\s{{1,4}}-[neE]{{1,3}}){{0,2}}|printf\s{{1,4}}(?:\\?["'])%s(?:\\?["']))\s{{1,4}}"""
     rf"""{_USER_COLON}{_PIPED_CHAR}|{_NOT_WORD}base64\s{{0,4}}<<<\s{{0,4}}{_USER_COLON}{_PIPED_CHAR}"""
 )
-PIPED_PATTERN = ("(?P<value>" + _PIPED_CHAR + "{1,200})"
-                 r"""(?P<after>(?:\\?["'])?\s{0,4}\|\s{0,4}base64(?![A-Za-z0-9_])(?!\s{0,4}(?:-d|-D|--decode)))?""")
+PIPED_PATTERN = (
+    "(?P<value>" + _PIPED_CHAR + "{1,200})"
+    r"""(?P<after>(?:\\?["'])?\s{0,4}\|\s{0,4}base64(?![A-Za-z0-9_])(?!\s{0,4}(?:-d|-D|--decode)))?"""
+)
 _NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-"
 
 
 def _piped_ok(match: re.Match) -> bool:
     """The pair is a credential, and (for echo and printf) it goes into base64."""
     text, start = match.string, match.start("value")
-    before = text[max(0, start - 66):start - 1]
-    if not credential_pair(before[len(before.rstrip(_NAME_CHARS)):], match.group("value")):
+    before = text[max(0, start - 66) : start - 1]
+    if not credential_pair(before[len(before.rstrip(_NAME_CHARS)) :], match.group("value")):
         return False
     if match.group("after"):
         return True
-    return text.rfind("<<<", max(0, start - 80), start) >= 0 and "base64" in text[max(0, start - 100):start]
+    return text.rfind("<<<", max(0, start - 80), start) >= 0 and "base64" in text[max(0, start - 100) : start]
 
 
 def _value_ok(match: re.Match) -> bool:
@@ -113,28 +122,47 @@ FILE_RULES: tuple[Rule, ...] = (
     Rule(
         name="netrc_password",
         replaces="the password in a .netrc entry (machine <host> login <user> password <secret>)",
-        pattern=AT_VALUE, group="value", trigger=NETRC_TRIGGER, anchored=True, back=1, reach=VALUE_REACH,
+        pattern=AT_VALUE,
+        group="value",
+        trigger=NETRC_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=VALUE_REACH,
         check=_value_ok,
         example="`machine api.example.com login bob password <password>` (not `machine learning`)",
     ),
     Rule(
         name="pgpass_password",
         replaces="the password of a .pgpass line (host:port:database:user:<secret>) where the payload says pgpass",
-        pattern=PGPASS_PATTERN, group="value", keywords=("pgpass",), ignore_case_keywords=True,
-        reach=PGPASS_REACH, check=_pgpass_ok,
+        pattern=PGPASS_PATTERN,
+        group="value",
+        keywords=("pgpass",),
+        ignore_case_keywords=True,
+        reach=PGPASS_REACH,
+        check=_pgpass_ok,
         example="`cat ~/.pgpass` … `db.example.com:5432:shop:app:<password>` (not a time or a MAC address)",
     ),
     Rule(
         name="piped_user_password",
         replaces="the password of user:password on its way into base64 (echo -n user:pw | base64)",
-        pattern=PIPED_PATTERN, group="value", trigger=PIPED_TRIGGER, anchored=True, back=1, reach=300,
+        pattern=PIPED_PATTERN,
+        group="value",
+        trigger=PIPED_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=300,
         check=_piped_ok,
         example="`echo -n alice:<password> | base64` (not `| base64 -d`)",
     ),
     Rule(
         name="secret_name_value",
         replaces="the value of a name/value pair whose name says secret (Kubernetes env, ECS, Parameter Store)",
-        pattern=AT_VALUE, group="value", trigger=PAIR_TRIGGER, anchored=True, back=1, reach=VALUE_REACH,
+        pattern=AT_VALUE,
+        group="value",
+        trigger=PAIR_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=VALUE_REACH,
         check=_value_ok,
         example='`- name: DB_PASSWORD` / `value: <value>`, `{"name": "API_TOKEN", "value": "<value>"}`',
     ),

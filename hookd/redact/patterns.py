@@ -56,15 +56,19 @@ KV_SEP = r"""(?:\\?["'])?\s{0,4}[:=]{1,2}>?\s{0,4}(?:\\?["'])?"""
 # A bare value's escaped backslash ends it where it begins an escape of JSON nested in a string:
 # a newline or tab (\\n, \\\\n: a line of an .env file or of code there ends) or a quote (\\\").
 _NESTED_BREAK = r'(?:\\\\){0,3}(?:[nrt]|\\")'
-BARE_VALUE = (r"(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\(?!" + _NESTED_BREAK + r"))(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\(?!"
-              + _NESTED_BREAK + r")){0,1023}+")
+BARE_VALUE = (
+    r"(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\(?!"
+    + _NESTED_BREAK
+    + r"))(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\(?!"
+    + _NESTED_BREAK
+    + r")){0,1023}+"
+)
 VALUE = (
     r"(?:(?P<dq>\\\")|(?P<sq>'))?"
     r"(?P<value>"
     r"(?(dq)(?:[^\"\\]|\\\\\\\"|\\[^\"]){1,1024}+"  # a quote escaped inside it (\\\") is taken whole
     r"|(?(sq)(?:[^'\"\\]|\\.){1,1024}+"
-    r"|" + BARE_VALUE +
-    r")))"
+    r"|" + BARE_VALUE + r")))"
     r"(?(dq)(?:\\\")?|(?(sq)'?))"
 )
 VALUE_REACH = 2 * 1024 + 8  # a value of 1024 escaped characters and its quotes
@@ -74,12 +78,18 @@ def hyperscan_shape(pattern: str) -> str:
     """The pattern as Hyperscan reads it: the same token, with its end taken as a character that cannot
     continue it (Hyperscan has no lookaround), so it reports once per candidate, at that end."""
     shape = pattern
-    for piece, replacement in ((B1_DOT, ""), (B1_DASH, ""), (B1, ""),
-                               (E_DASH, "(?:[^A-Za-z0-9_-]|$)"), (E, "(?:[^A-Za-z0-9_]|$)")):
+    for piece, replacement in (
+        (B1_DOT, ""),
+        (B1_DASH, ""),
+        (B1, ""),
+        (E_DASH, "(?:[^A-Za-z0-9_-]|$)"),
+        (E, "(?:[^A-Za-z0-9_]|$)"),
+    ):
         shape = shape.replace(piece, replacement)
     shape = re.sub(r"\(\?<[=!][^()]*\)", "", shape)  # (?<=[sr]), (?<=[A-Za-z0-9]): checked by the regex
     shape = re.sub(r"([}*?])\+", r"\1", shape)  # possessive: a regex engine's concern
     return shape.replace("(?P<value>", "(")
+
 
 # Hyperscan reads UTF-8 bytes and its \s is ASCII; Python's \s is also \x1c-\x1f and the Unicode
 # spaces (U+0085, U+00A0, U+1680, U+2000-U+3000). A trigger that stands for a regex's \s must

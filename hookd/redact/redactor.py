@@ -44,8 +44,9 @@ VALID_CACHE_VALUE = 256  # characters: longer values are validated every time
 
 
 class Redactor:
-    def __init__(self, rules: Iterable[Rule], allow: Iterable[str] = (), cache_dir: str | None = None,
-                 exhaustive: bool = False) -> None:
+    def __init__(
+        self, rules: Iterable[Rule], allow: Iterable[str] = (), cache_dir: str | None = None, exhaustive: bool = False
+    ) -> None:
         """``exhaustive``: run every rule's regex over the whole text, whatever the scan found (the
         meaning of the table, which tests compare the fast path against)."""
         self.rules = tuple(rules)
@@ -105,13 +106,11 @@ class Redactor:
         pieces.append(text[last:])
         return "".join(pieces), counts
 
-    def _find(self, text: str, scanned: tuple, depth: int) -> tuple[list[tuple[int, int, str]],
-                                                                    Budget | None]:
+    def _find(self, text: str, scanned: tuple, depth: int) -> tuple[list[tuple[int, int, str]], Budget | None]:
         """The spans to replace, in order, overlapping finds merged (named by the earlier rule); and the
         budget spent on them (None: nothing to read)."""
         gated, reports, _, confirms, dense = scanned
-        if not gated and not reports and not confirms and not dense and self._every_rule_gates \
-                and not self.exhaustive:
+        if not gated and not reports and not confirms and not dense and self._every_rule_gates and not self.exhaustive:
             return [], None
         budget = Budget(dense, self._confirm_limit)
         found: list[tuple[int, int, int]] = []
@@ -137,8 +136,9 @@ class Redactor:
                 self._matches(index, rule, text, low, high, found, depth, budget)
         return _merged(found, self.rules), budget
 
-    def _matches(self, index: int, rule: Rule, text: str, low: int, high: int, found: list, depth: int,
-                 budget: Budget) -> None:
+    def _matches(
+        self, index: int, rule: Rule, text: str, low: int, high: int, found: list, depth: int, budget: Budget
+    ) -> None:
         """The rule's matches in text[low:high], confirmed; those starting in dense chunks are skipped."""
         while low < high:
             for match in rule.compiled.finditer(text, low, high):
@@ -173,8 +173,9 @@ class Redactor:
                 ends.append(at + 1)
         return ends
 
-    def _anchored(self, index: int, rule: Rule, text: str, ends: list[int], found: list, depth: int,
-                  budget: Budget) -> None:
+    def _anchored(
+        self, index: int, rule: Rule, text: str, ends: list[int], found: list, depth: int, budget: Budget
+    ) -> None:
         """Read the value where each trigger ends; a trigger inside a value already read is skipped."""
         read_to = 0
         reach = rule.reach

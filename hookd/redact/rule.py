@@ -82,6 +82,7 @@ class Rule:
         if isinstance(self.group, str) and self.group in compiled.groupindex:
             return
         named = f", named {', '.join(compiled.groupindex)}" if compiled.groupindex else ""
-        raise ValueError(f"rule {self.name!r}: group {self.group!r} is not in its pattern, which "
-                         f"has {compiled.groups} numbered group(s){named}; 0 is the whole match")
-
+        raise ValueError(
+            f"rule {self.name!r}: group {self.group!r} is not in its pattern, which "
+            f"has {compiled.groups} numbered group(s){named}; 0 is the whole match"
+        )

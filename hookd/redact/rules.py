@@ -12,8 +12,17 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import (CARD_WORD_BEFORE, NON_ASCII_BEFORE, assigned_value_ok, card_context_ok,
-                                 card_issuer_ok, looks_like_credential, luhn_ok, option_value_ok, plausible_secret)
+from hookd.redact.checks import (
+    CARD_WORD_BEFORE,
+    NON_ASCII_BEFORE,
+    assigned_value_ok,
+    card_context_ok,
+    card_issuer_ok,
+    looks_like_credential,
+    luhn_ok,
+    option_value_ok,
+    plausible_secret,
+)
 from hookd.redact.patterns import B1, E, E_DASH, HS_KV_SEP, HS_WS, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
 from hookd.redact.files import FILE_RULES
 from hookd.redact.providers import PROVIDER_RULES
@@ -34,9 +43,9 @@ _KEY_PREFIXES = r"(?:api|private|secret|access|signing|encryption|client|master|
 _KEY_PREFIX_WORDS = _KEY_PREFIXES[3:-1]
 _JSON_KEY_TRIGGER = (
     r'(?:^|[^\\])"(?:[A-Za-z0-9_.-]*(?i:pass(?:word|wd|phrase)|secret|token|credentials?'
-    rf'|(?:{_KEY_PREFIX_WORDS})[_.-]?key)'
-    r'|[A-Za-z0-9_.-]{0,60}[_.-](?i:pass|pwd)'
-    r'|(?:[A-Za-z0-9_.-]{0,60}[_.-])?(?i:auth|authorization|cookie)'
+    rf"|(?:{_KEY_PREFIX_WORDS})[_.-]?key)"
+    r"|[A-Za-z0-9_.-]{0,60}[_.-](?i:pass|pwd)"
+    r"|(?:[A-Za-z0-9_.-]{0,60}[_.-])?(?i:auth|authorization|cookie)"
     r'|[a-z0-9]{1,60}(?:Pass|Pwd|Auth|Authorization|Cookie))"\s{0,4}:\s{0,4}"'
 )
 
@@ -53,11 +62,11 @@ _ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
 _ASSIGNMENT_TRIGGER = "(?i)" + _NOT_PROSE + _ASSIGNED_NAME + "="
 
 
-
-
 # A type annotation between a name and its =: "password: str = ..." assigns what follows the =.
-_ANNOTATION = (r"(?:(?:(?<=:)|(?<=:\s)|(?<=:\s\s))(?>[A-Za-z_][\w.]{0,40}(?:\[[\w\[\]., |]{0,60}\])?"
-               r"(?:\s{0,2}\|\s{0,2}[\w.\[\]]{1,40}){0,3})\s{0,4}=(?![=~])\s{0,4})?")
+_ANNOTATION = (
+    r"(?:(?:(?<=:)|(?<=:\s)|(?<=:\s\s))(?>[A-Za-z_][\w.]{0,40}(?:\[[\w\[\]., |]{0,60}\])?"
+    r"(?:\s{0,2}\|\s{0,2}[\w.\[\]]{1,40}){0,3})\s{0,4}=(?![=~])\s{0,4})?"
+)
 
 # Just after a digit that follows a raw newline (or tab) and indentation: a
 # raw newline cannot be inside a JSON string, so this is pretty-printed JSON
@@ -72,18 +81,30 @@ _PEM_END = r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=-----BEGIN
 _CMD = r"""(?:[^"\\\n;|&]|\\["\\/ t])"""  # and not past ; | && to the next command
 _NOT_WORD = r"""(?:^|[^A-Za-z0-9_\\-]|\\[nrt])"""
 _CLI_TRIGGER = (
-    r"(?i)(?:" + _NOT_WORD + r"(?:mysql(?:dump|admin|import|check|show|pump|sh)?|mariadb(?:-dump|-admin)?)"
-    + _CMD + r"*\s-p"
-    r"|" + _NOT_WORD + r"sshpass\s{1,4}-p\s{0,4}"
-    r"|" + _NOT_WORD + r"(?:docker|podman|nerdctl|helm|buildah|skopeo)\s{1,4}(?:registry\s{1,4})?login" + _CMD
-    + r"*\s(?:-p|--password)(?:\s{1,4}|=)"
-    r"|" + _NOT_WORD + r"redis-cli" + _CMD + r"*\s-a\s{1,4}"
-    r"|" + _NOT_WORD + r"curl" + _CMD + r"""*\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{1,128}:"""
-    r"|" + _NOT_WORD + r"(?:smbclient|rpcclient|smbmap|smbcacls)" + _CMD  # Samba's -U user%password
-    + r"""*\s(?:-U|--user(?:name)?)(?:\s{1,4}|=)(?:\\?["'])?(?:[^\s%"'\\]|\\\\){1,128}%"""
-    r"|--(?:[A-Za-z0-9]{1,20}-){0,3}(?:password|passwd|passphrase|pass|token|secret|api-?key|cookie)"
-    r"(?:=|\s{1,4})"
-) + r")[^\s\-]"  # the value's first character: not an option, not a prompt for the password
+    (
+        r"(?i)(?:"
+        + _NOT_WORD
+        + r"(?:mysql(?:dump|admin|import|check|show|pump|sh)?|mariadb(?:-dump|-admin)?)"
+        + _CMD
+        + r"*\s-p"
+        r"|" + _NOT_WORD + r"sshpass\s{1,4}-p\s{0,4}"
+        r"|"
+        + _NOT_WORD
+        + r"(?:docker|podman|nerdctl|helm|buildah|skopeo)\s{1,4}(?:registry\s{1,4})?login"
+        + _CMD
+        + r"*\s(?:-p|--password)(?:\s{1,4}|=)"
+        r"|" + _NOT_WORD + r"redis-cli" + _CMD + r"*\s-a\s{1,4}"
+        r"|" + _NOT_WORD + r"curl" + _CMD + r"""*\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{1,128}:"""
+        r"|"
+        + _NOT_WORD
+        + r"(?:smbclient|rpcclient|smbmap|smbcacls)"
+        + _CMD  # Samba's -U user%password
+        + r"""*\s(?:-U|--user(?:name)?)(?:\s{1,4}|=)(?:\\?["'])?(?:[^\s%"'\\]|\\\\){1,128}%"""
+        r"|--(?:[A-Za-z0-9]{1,20}-){0,3}(?:password|passwd|passphrase|pass|token|secret|api-?key|cookie)"
+        r"(?:=|\s{1,4})"
+    )
+    + r")[^\s\-]"
+)  # the value's first character: not an option, not a prompt for the password
 _AWS_KEY_ID = re.compile(r"A(?:KIA|SIA)[A-Z0-9]{16}")
 
 
@@ -106,14 +127,21 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         replaces="the credential after Authorization:, Bearer or Basic (scheme kept)",
         pattern=(
             r"[aApPbB](?:(?<![A-Za-z0-9_\\-].)|(?<=\\[nrt].))"
-            r"(?:(?i:(?<=a)uthorization|(?<=p)roxy-authorization)" + KV_SEP
+            r"(?:(?i:(?<=a)uthorization|(?<=p)roxy-authorization)"
+            + KV_SEP
             + r"\s{0,4}(?:(?i:bearer|basic|token|bot)\s{1,4})?"
             + r"|(?i:(?<=b)earer|(?<=b)asic)\s{1,4}(?=[A-Za-z0-9._~+/-]{16}))"
             r"(?P<value>[A-Za-z0-9._~+/-]{1,4096}(?<!\.)={0,3})"
             r"(?=\.?(?:[\s\"'\\,;)\]}&|<>]|$))"
         ),
-        group="value", keywords=("authorization", "bearer", "basic"), ignore_case_keywords=True,
-        trigger=AUTHORIZATION_SHAPE, exact=True, short_trigger=True, reach=4200, ahead=4200,
+        group="value",
+        keywords=("authorization", "bearer", "basic"),
+        ignore_case_keywords=True,
+        trigger=AUTHORIZATION_SHAPE,
+        exact=True,
+        short_trigger=True,
+        reach=4200,
+        ahead=4200,
         validate=looks_like_credential,
         example="`Authorization: Bearer <credential>`, `Basic dXNlcjpwYXNz`",
     ),
@@ -126,11 +154,18 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             # Set-Cookie: one cookie, then its attributes (kept); Cookie: every pair.
             r"(?P<value>[^\s;\"'\\,]{1,4096}+(?(set)|(?:;\s?[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]{1,4096}+){0,32}+))"
         ),
-        group="value", keywords=("cookie",), ignore_case_keywords=True, check=_cookie_ok,
+        group="value",
+        keywords=("cookie",),
+        ignore_case_keywords=True,
+        check=_cookie_ok,
         # Hyperscan reads up to the value's first character; the regex reads the rest around it.
-        trigger=(r"(?i:cookie)(?:\\?[\"'])?" + HS_WS + "{0,4}:" + HS_WS + r"{0,4}(?:\\?[\"'])?"
-                 r"[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]"),
-        exact=True, reach=160, ahead=8400,
+        trigger=(
+            r"(?i:cookie)(?:\\?[\"'])?" + HS_WS + "{0,4}:" + HS_WS + r"{0,4}(?:\\?[\"'])?"
+            r"[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]"
+        ),
+        exact=True,
+        reach=160,
+        ahead=8400,
         example="`Cookie: session=<value>; csrftoken=<value>`",
     ),
     Rule(
@@ -140,8 +175,13 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             r":(?:\\?/){2}[^\s:/@\"\\?#]{0,128}:"
             r"(?P<value>[^\s/\"\\?#]{1,256})@(?=[A-Za-z0-9\[])"
         ),
-        group="value", keywords=("://", ":\\/\\/"), validate=plausible_secret,
-        trigger=r":(?:\\?/){2}[^\s:/@\"\\?#]*:[^\s/\"\\?#]+@[A-Za-z0-9\[]", exact=True, reach=400, ahead=1,
+        group="value",
+        keywords=("://", ":\\/\\/"),
+        validate=plausible_secret,
+        trigger=r":(?:\\?/){2}[^\s:/@\"\\?#]*:[^\s/\"\\?#]+@[A-Za-z0-9\[]",
+        exact=True,
+        reach=400,
+        ahead=1,
         example="`postgres://app:<password>@db:5432/shop`",
     ),
     Rule(
@@ -149,15 +189,26 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         replaces="a password given on a command line (mysql -p..., --password=..., curl -u user:..., "
         "smbclient -U user%..., --cookie)",
         pattern=VALUE,
-        group="value", trigger=_CLI_TRIGGER, anchored=True, back=1, reach=VALUE_REACH, check=option_value_ok,
+        group="value",
+        trigger=_CLI_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=VALUE_REACH,
+        check=option_value_ok,
         example="`mysql -u root -p<password>`, `--password=<password>`, `curl -u user:<password>`",
     ),
     Rule(
         name="stdin_password",
         replaces="a password echoed into a login that reads it from stdin (echo ... | docker login --password-stdin)",
-        pattern=(r"e(?:(?<![A-Za-z0-9_\\-].)|(?<=\\[nrt].))cho\s{1,4}" + VALUE
-                 + r"\s{0,4}\|\s{0,4}[A-Za-z0-9_./ -]{0,60}?login(?:[^\"\\]|\\[\"\\/]){0,300}?--password-stdin"),
-        group="value", keywords=("--password-stdin",), reach=VALUE_REACH + 400, check=option_value_ok,
+        pattern=(
+            r"e(?:(?<![A-Za-z0-9_\\-].)|(?<=\\[nrt].))cho\s{1,4}"
+            + VALUE
+            + r"\s{0,4}\|\s{0,4}[A-Za-z0-9_./ -]{0,60}?login(?:[^\"\\]|\\[\"\\/]){0,300}?--password-stdin"
+        ),
+        group="value",
+        keywords=("--password-stdin",),
+        reach=VALUE_REACH + 400,
+        check=option_value_ok,
         example="`echo <password> | docker login -u bob --password-stdin`",
     ),
     Rule(
@@ -167,11 +218,14 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         # Hyperscan reads the name and the = or : (not after a word and a space: prose); the
         # regex starts after them. It matches empty where no value begins, so it never fails late.
         pattern=(
-            r"(?:(?:(?<==)(?![=~])|(?<=:)(?=[\s=']|\\\"))(?:(?<=:)=|(?<==)>)?\s{0,4}"
-            + _ANNOTATION + VALUE + "|)"
+            r"(?:(?:(?<==)(?![=~])|(?<=:)(?=[\s=']|\\\"))(?:(?<=:)=|(?<==)>)?\s{0,4}" + _ANNOTATION + VALUE + "|)"
         ),
-        group="value", trigger=_ASSIGNMENT_TRIGGER, anchored=True, reach=VALUE_REACH + 200,
-        confirm="(?i)" + _NOT_PROSE + _ASSIGNED_NAME + ":" + MAY_BE_ASSIGNED, confirm_after=":",
+        group="value",
+        trigger=_ASSIGNMENT_TRIGGER,
+        anchored=True,
+        reach=VALUE_REACH + 200,
+        confirm="(?i)" + _NOT_PROSE + _ASSIGNED_NAME + ":" + MAY_BE_ASSIGNED,
+        confirm_after=":",
         confirm_reach=MAY_BE_ASSIGNED_LENGTH,
         check=assigned_value_ok,
         example="`DB_PASSWORD=<value>`, `api_key: '<value>'` (not `password: str`)",
@@ -184,7 +238,11 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         pattern=r"(?P<value>(?:[^\"\\]|\\.){0,65536}+)\"",  # never fails once begun: costs its length
         # The trigger also takes the value's first character (an empty value is no secret), so a
         # flood of '"token": "' reports nothing.
-        group="value", trigger=_JSON_KEY_TRIGGER + '[^"]', back=1, anchored=True, reach=2 * 65536 + 4,
+        group="value",
+        trigger=_JSON_KEY_TRIGGER + '[^"]',
+        back=1,
+        anchored=True,
+        reach=2 * 65536 + 4,
         validate=plausible_secret,
         example='`{"password": "<value>"}`, `{"accessToken": "<value>"}`',
     ),
@@ -194,28 +252,43 @@ WRAPPER_RULES: tuple[Rule, ...] = (
     Rule(
         name="data_url",
         replaces="the payload of a data: URL (not an image, font, audio or video) that holds a secret",
-        pattern=(r"data:(?!image/|font/|audio/|video/)[\w.+-]{0,40}/?[\w.+-]{0,80}(?:;[\w.+=-]{1,60}){0,3};base64,"
-                 r"(?P<value>[A-Za-z0-9+/]{4,65536}+={0,2})"),
-        group="value", keywords=(";base64,",), reach=65536 + 300, unwrap=wrappers.unwrap_data_url,
+        pattern=(
+            r"data:(?!image/|font/|audio/|video/)[\w.+-]{0,40}/?[\w.+-]{0,80}(?:;[\w.+=-]{1,60}){0,3};base64,"
+            r"(?P<value>[A-Za-z0-9+/]{4,65536}+={0,2})"
+        ),
+        group="value",
+        keywords=(";base64,",),
+        reach=65536 + 300,
+        unwrap=wrappers.unwrap_data_url,
         example="`data:text/plain;base64,<base64 of an .env file>`",
     ),
     Rule(
         name="encoded_secret",
         replaces="a base64 or hex run that decodes to text holding a secret (the whole run)",
-        pattern=(r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"
-                 # Not a lockfile's integrity hash (sha512-<base64>: a digest, dozens to a page), nor a run
-                 # with no capital letter that is not hex (a path: base64 of text has capitals, its groups'
-                 # first characters among them).
-                 r"(?!sha(?:1|256|384|512)-)(?=[0-9A-Fa-f]{16,8192}+(?![A-Za-z0-9+/=_-])|[a-z0-9+/_-]*+[A-Z])"
-                 r"(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_\[-])"),
-        group="value", keywords=wrappers.keywords(), reach=8300, unwrap=wrappers.unwrap_encoded,
+        pattern=(
+            r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"
+            # Not a lockfile's integrity hash (sha512-<base64>: a digest, dozens to a page), nor a run
+            # with no capital letter that is not hex (a path: base64 of text has capitals, its groups'
+            # first characters among them).
+            r"(?!sha(?:1|256|384|512)-)(?=[0-9A-Fa-f]{16,8192}+(?![A-Za-z0-9+/=_-])|[a-z0-9+/_-]*+[A-Z])"
+            r"(?P<value>[A-Za-z0-9+/_-]{16,8192}+={0,2})(?![A-Za-z0-9+/=_\[-])"
+        ),
+        group="value",
+        keywords=wrappers.keywords(),
+        reach=8300,
+        unwrap=wrappers.unwrap_encoded,
         example="`Z2hwX…` (base64 of a GitHub token), `6768705f…` (hex), base64 of `PASSWORD=…`",
     ),
     Rule(
         name="base64_user_password",
         replaces="a bare base64 run of `name:secret` (Basic auth's credential with no header beside it)",
-        pattern=wrappers.BASIC_PATTERN, group="value", trigger=wrappers.BASIC_TRIGGER, exact=True,
-        reach=wrappers.BASIC_MAX + 8, ahead=wrappers.BASIC_MAX + 4, validate=wrappers.user_password,
+        pattern=wrappers.BASIC_PATTERN,
+        group="value",
+        trigger=wrappers.BASIC_TRIGGER,
+        exact=True,
+        reach=wrappers.BASIC_MAX + 8,
+        ahead=wrappers.BASIC_MAX + 4,
+        validate=wrappers.user_password,
         example="`YWxpY2U6…` (base64 of `alice:<password>`; not of `user:pass` or `Note: see…`)",
     ),
 )
@@ -226,17 +299,19 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         replaces="a whole BEGIN ... END PRIVATE KEY block (also to the end of the string if cut off)",
         pattern=(
             r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-            r"(?:[^\"\\-]|\\.|-(?!----(?:END|BEGIN) )){0,65536}+"
-            + _PEM_END
+            r"(?:[^\"\\-]|\\.|-(?!----(?:END|BEGIN) )){0,65536}+" + _PEM_END
         ),
-        keywords=("PRIVATE KEY",), reach=2 * 65536 + 200,
+        keywords=("PRIVATE KEY",),
+        reach=2 * 65536 + 200,
         example="`-----BEGIN RSA PRIVATE KEY-----` … `-----END RSA PRIVATE KEY-----`",
     ),
     Rule(
         name="aws_access_key_id",
         replaces="an AWS access key id (AKIA/ASIA...)",
         pattern=rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E}",
-        keywords=("AKIA", "ASIA", "ABIA", "ACCA"), reach=30, exact=True,
+        keywords=("AKIA", "ASIA", "ABIA", "ACCA"),
+        reach=30,
+        exact=True,
         trigger=hyperscan_shape(rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E}"),
         example="`AKIA` + 16 of `[A-Z0-9]`",
     ),
@@ -248,17 +323,29 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             + KV_SEP
             + r"(?P<value>(?=[0-9]{0,39}[A-Za-z/+])[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
-        group="value", reach=100, exact=True,
-        trigger=(r"(?i:aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_-]?access[_-]?key)" + HS_KV_SEP
-                 + r"[A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+=]|$)"),
+        group="value",
+        reach=100,
+        exact=True,
+        trigger=(
+            r"(?i:aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_-]?access[_-]?key)"
+            + HS_KV_SEP
+            + r"[A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+=]|$)"
+        ),
         example="`aws_secret_access_key = <40 characters>`",
     ),
     Rule(
         name="aws_secret_near_key_id",
         replaces="a bare 40-character AWS secret key within 250 characters of an access key id",
-        pattern=(r"(?:(?<![A-Za-z0-9/+=\\])|(?<=\\[nrt]))"
-                 r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
-        group="value", keywords=("AKIA", "ASIA"), reach=300, ahead=300, check=_near_key_id, exact=True,
+        pattern=(
+            r"(?:(?<![A-Za-z0-9/+=\\])|(?<=\\[nrt]))"
+            r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+        ),
+        group="value",
+        keywords=("AKIA", "ASIA"),
+        reach=300,
+        ahead=300,
+        check=_near_key_id,
+        exact=True,
         trigger=r"A(?:KIA|SIA)[A-Z0-9]{16}(?:[^A-Za-z0-9_]|$)",  # around each key id: 250 either side
         example="`AKIA…  <40 characters>` (two columns of a credentials CSV)",
     ),
@@ -267,16 +354,20 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         name="twilio_key",
         replaces="a Twilio API key (SK + 32 hex), or 32 hex next to a TWILIO_... name",
         pattern=(
-            r"(?:(?i:twilio)[A-Za-z0-9_-]{0,40}" + KV_SEP
+            r"(?:(?i:twilio)[A-Za-z0-9_-]{0,40}"
+            + KV_SEP
             + rf"|(?=S{B1}K[0-9a-fA-F]{{32}}{E}))"
             + rf"(?P<value>(?:SK)?(?=[0-9]{{0,31}}[a-fA-F])[0-9a-fA-F]{{32}}){E}"
         ),
         group="value",
         # Hyperscan matches the whole shape (name, separator, 32 hex; or SK and 32 hex), so a flood of
         # TWILIO_TOKEN= or SKIPPED reports nothing.
-        trigger=(r"(?:(?i:twilio)[A-Za-z0-9_-]{0,40}" + HS_KV_SEP + r"|SK)(?:SK)?[0-9a-fA-F]{32}"
-                 r"(?:[^A-Za-z0-9_]|$)"),
-        exact=True, reach=120,
+        trigger=(
+            r"(?:(?i:twilio)[A-Za-z0-9_-]{0,40}" + HS_KV_SEP + r"|SK)(?:SK)?[0-9a-fA-F]{32}"
+            r"(?:[^A-Za-z0-9_]|$)"
+        ),
+        exact=True,
+        reach=120,
         example="`SK` + 32 hex, `TWILIO_AUTH_TOKEN=<32 hex>`",
     ),
     Rule(
@@ -286,10 +377,15 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"=(?:(?<=(?i:accountkey)=)|(?<=(?i:sharedaccesskey)=)|(?<=[?&;]sig=)|(?<=\\u0026sig=))"
             r"(?P<value>(?:[A-Za-z0-9+/]|%2[BbFf]){20,400}(?:=|%3[Dd]){0,2})"
         ),
-        group="value", keywords=("accountkey=", "sharedaccesskey=", "sig="), ignore_case_keywords=True,
+        group="value",
+        keywords=("accountkey=", "sharedaccesskey=", "sig="),
+        ignore_case_keywords=True,
         # The name and the value's first 20 characters; the regex reads the rest around it.
         trigger=r"(?:(?i:accountkey|sharedaccesskey)|(?:[?&;]|\\u0026)sig)=(?:[A-Za-z0-9+/]|%2[BbFf]){20}",
-        exact=True, reach=80, ahead=1200, example="`AccountKey=<base64>`, `?sv=…&sig=<signature>`",
+        exact=True,
+        reach=80,
+        ahead=1200,
+        example="`AccountKey=<base64>`, `?sv=…&sig=<signature>`",
     ),
     Rule(
         name="jwt",
@@ -298,7 +394,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             rf"e{B1}yJ[A-Za-z0-9_-]{{8,4096}}\.eyJ[A-Za-z0-9_-]{{8,8192}}\.[A-Za-z0-9_-]{{0,2048}}"
             rf"{E_DASH}"
         ),
-        keywords=("eyJ",), reach=14400, example="`eyJ…` `.eyJ…` `.<signature>`",
+        keywords=("eyJ",),
+        reach=14400,
+        example="`eyJ…` `.eyJ…` `.<signature>`",
     ),
     *CONTEXT_RULES,
     *FILE_RULES,
@@ -319,9 +417,13 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"(?![0-9A-Za-z_]|[.,][0-9])"
         ),
         group="value",
-        trigger=(CARD_WORD_BEFORE + r"[2-6][0-9]{11}|" + NON_ASCII_BEFORE + r"[2-6][0-9]{11}"
-                 r"|[2-6][0-9]{3}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}|3[0-9]{3}[ -][0-9]{6}[ -][0-9]{5}"),
-        reach=30, validate=card_issuer_ok, check=card_context_ok,
+        trigger=(
+            CARD_WORD_BEFORE + r"[2-6][0-9]{11}|" + NON_ASCII_BEFORE + r"[2-6][0-9]{11}"
+            r"|[2-6][0-9]{3}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}|3[0-9]{3}[ -][0-9]{6}[ -][0-9]{5}"
+        ),
+        reach=30,
+        validate=card_issuer_ok,
+        check=card_context_ok,
         example="`4111 1111 1111 1111`, `card: 4111111111111111` (not an 18-digit id)",
     ),
 )

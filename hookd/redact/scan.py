@@ -81,8 +81,11 @@ class TriggerScan:
             if len(text) <= CHUNK:  # most events: one chunk, no copy
                 piece = ascii_data if ascii_data is not None else text.encode("utf-8", "surrogatepass")
             else:
-                piece = ascii_data[begin:high] if ascii_data is not None else \
-                    text[begin:high].encode("utf-8", "surrogatepass")
+                piece = (
+                    ascii_data[begin:high]
+                    if ascii_data is not None
+                    else text[begin:high].encode("utf-8", "surrogatepass")
+                )
             try:
                 self._database.scan(piece, match_event_handler=handler, context=context)
             except hyperscan.ScanTerminated:  # _collect stopped it: past the limit
@@ -112,9 +115,13 @@ class TriggerScan:
                 into = (reports if self._anchored[expression] == EVERY else confirms).setdefault(rule, set())
                 into.update([begin + end for end in ends] if begin else ends)
             found.clear()
-        return (gated, {rule: sorted(ends) for rule, ends in reports.items()}, view,
-                {rule: sorted(ends) for rule, ends in confirms.items()}, dense)
-
+        return (
+            gated,
+            {rule: sorted(ends) for rule, ends in reports.items()},
+            view,
+            {rule: sorted(ends) for rule, ends in confirms.items()},
+            dense,
+        )
 
 
 def _characters(data: bytes, end: int) -> int:
@@ -138,13 +145,17 @@ def _collect_limited(expression: int, _start: int, end: int, _flags: int, contex
 def _counted(keyword: str) -> bool:
     """Whether a token rule's prefix is distinctive enough to count its every occurrence towards a chunk's
     budget: 4 characters or more, and not a word or part of words that prose and code use a lot."""
-    return len(keyword) >= 4 and keyword.lower() not in COMMON_PREFIXES \
+    return (
+        len(keyword) >= 4
+        and keyword.lower() not in COMMON_PREFIXES
         and (not keyword.isalpha() or sum(char.isupper() for char in keyword) >= 2)
+    )
 
 
 # npm_: an npm script's environment holds a hundred npm_* variables.
-COMMON_PREFIXES = frozenset({"key-", "secret_", "npm_", "sig=", "accountkey=", "sharedaccesskey=",
-                             "hooks.slack.com", ":\\/\\/"})
+COMMON_PREFIXES = frozenset(
+    {"key-", "secret_", "npm_", "sig=", "accountkey=", "sharedaccesskey=", "hooks.slack.com", ":\\/\\/"}
+)
 
 
 def _literal(keyword: str) -> bytes:

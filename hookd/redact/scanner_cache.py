@@ -45,8 +45,9 @@ def compiled(expressions: list[bytes], flags: list[int], cache_dir: str | None) 
         database = _load(data)
     else:
         database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        database.compile(expressions=expressions, ids=list(range(len(expressions))),
-                         elements=len(expressions), flags=flags)
+        database.compile(
+            expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions), flags=flags
+        )
         data = hyperscan.dumpb(database)
         _LAST = (key, data)
     if path is not None:

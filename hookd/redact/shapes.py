@@ -31,8 +31,13 @@ def not_a_type_name(words: tuple[str, ...]) -> str:
         kids = sorted(k for k in node if k)
         found = [re.escape(k) + alternatives(node[k]) for k in kids]
         if "" in node:  # a whole type name: a value only if something continues it
-            found += ["[^" + "".join(kids) + r"""\\;,)}\]"'&<>`{( \t\r\n]""", r"\\(?:\\|$)",
-                      r"[ \t\r\n]{1,6}[=|\x0b\x0c\x1c-\x1f\x80-\xff]", r"[ \t\r\n]{7}", "$"]
+            found += [
+                "[^" + "".join(kids) + r"""\\;,)}\]"'&<>`{( \t\r\n]""",
+                r"\\(?:\\|$)",
+                r"[ \t\r\n]{1,6}[=|\x0b\x0c\x1c-\x1f\x80-\xff]",
+                r"[ \t\r\n]{7}",
+                "$",
+            ]
         else:  # not a type name (yet): whatever is not the next letter of one makes it a value
             found += ["[^" + "".join(kids) + (r" \t\r\n" if node is trie else "") + "]", "$"]
         return "(?:" + "|".join(found) + ")"
@@ -52,9 +57,11 @@ MAY_BE_ASSIGNED_LENGTH = 4 + max(map(len, _BARE_TYPE_NAMES)) + 7  # the most it 
 
 def _auth_value(first: int) -> str:
     """The value: ``first`` characters, then up to 256 in all and what ends it; or its first 256."""
-    return (rf"[A-Za-z0-9._~+/-]{{{first}}}(?:[A-Za-z0-9._~+/-]{{0,{256 - first}}}={{0,3}}\.?"
-            r"""(?:[\s\x1c-\x1f"'\\,;)\]}&|<>\xc2\xe1-\xe3]|$)"""
-            rf"|[A-Za-z0-9._~+/-]{{{256 - first}}})")
+    return (
+        rf"[A-Za-z0-9._~+/-]{{{first}}}(?:[A-Za-z0-9._~+/-]{{0,{256 - first}}}={{0,3}}\.?"
+        r"""(?:[\s\x1c-\x1f"'\\,;)\]}&|<>\xc2\xe1-\xe3]|$)"""
+        rf"|[A-Za-z0-9._~+/-]{{{256 - first}}})"
+    )
 
 
 # The header's whole shape for Hyperscan, its value up to the character that ends it: a flood of
@@ -63,7 +70,15 @@ def _auth_value(first: int) -> str:
 # match fits in the scanner's overlap between chunks (``short_trigger``).
 # (What ends it: the regex's class, with \x1c-\x1f and the lead bytes of the Unicode spaces for its \s.)
 AUTHORIZATION_SHAPE = (
-    r"(?i:authorization|proxy-authorization)" + HS_KV_SEP + HS_WS + r"{0,4}(?:(?i:bearer|basic|token|bot)"
-    + HS_WS + r"{1,4})?" + _auth_value(1)
-    + r"|(?i:bearer|basic)" + HS_WS + r"{1,4}" + _auth_value(16)
+    r"(?i:authorization|proxy-authorization)"
+    + HS_KV_SEP
+    + HS_WS
+    + r"{0,4}(?:(?i:bearer|basic|token|bot)"
+    + HS_WS
+    + r"{1,4})?"
+    + _auth_value(1)
+    + r"|(?i:bearer|basic)"
+    + HS_WS
+    + r"{1,4}"
+    + _auth_value(16)
 )

@@ -54,8 +54,12 @@ def _whole_escapes(text: str, start: int, stop: int) -> int:
                 cut = backslash
                 break
     high = cut - 6
-    if high >= start and text[high:high + 2] == "\\u" and _escaping(text, start, high) \
-            and _is_high_surrogate(text[high + 2:cut]):
+    if (
+        high >= start
+        and text[high : high + 2] == "\\u"
+        and _escaping(text, start, high)
+        and _is_high_surrogate(text[high + 2 : cut])
+    ):
         cut = high
     return cut
 

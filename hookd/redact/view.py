@@ -42,8 +42,12 @@ _PERCENT = {"%3D": "=", "%3d": "=", "%26": "&"}
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
 _NAME_WORD = r"(?i:pass|pwd|secret|token|key|auth|cookie|credential|session)[A-Za-z0-9_.-]{0,40}"
-VIEW_TRIGGERS = (r"\\u00[2-7]", r"""(?:\\"|')(?:[ \t]|\\[nt]){0,8}\+""",
-                 _NAME_WORD + r"""(?:\\\\\\|\\\\\\\\\\\\\\)\"""", _NAME_WORD + "%3[Dd]")
+VIEW_TRIGGERS = (
+    r"\\u00[2-7]",
+    r"""(?:\\"|')(?:[ \t]|\\[nt]){0,8}\+""",
+    _NAME_WORD + r"""(?:\\\\\\|\\\\\\\\\\\\\\)\"""",
+    _NAME_WORD + "%3[Dd]",
+)
 
 
 def _edit(m: re.Match) -> tuple[int, str] | None:

@@ -19,10 +19,42 @@ import re
 from hookd.redact.checks import plausible_secret
 
 # What the encoded forms are looked for: token prefixes and secret names.
-PREFIXES = ("ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "glpat-", "xoxb-", "xoxp-", "sk-ant-", "sk-proj-",
-            "sk_live_", "AKIA", "ASIA", "AIza", "npm_", "hf_", "-----BEGIN", "password", "PASSWORD", "Password",
-            "passwd", "secret", "SECRET", "Secret", "token", "TOKEN", "Token", "_KEY=", "_key=", "api_key",
-            "apiKey", "hvs.", "eyJhbGci", '"auth"')
+PREFIXES = (
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "ghu_",
+    "github_pat_",
+    "glpat-",
+    "xoxb-",
+    "xoxp-",
+    "sk-ant-",
+    "sk-proj-",
+    "sk_live_",
+    "AKIA",
+    "ASIA",
+    "AIza",
+    "npm_",
+    "hf_",
+    "-----BEGIN",
+    "password",
+    "PASSWORD",
+    "Password",
+    "passwd",
+    "secret",
+    "SECRET",
+    "Secret",
+    "token",
+    "TOKEN",
+    "Token",
+    "_KEY=",
+    "_key=",
+    "api_key",
+    "apiKey",
+    "hvs.",
+    "eyJhbGci",
+    '"auth"',
+)
 
 
 def base64_fragments(prefix: str) -> list[str]:
@@ -111,30 +143,92 @@ def _class(values) -> str:
 
 def _group(b0, b1, b2) -> str:
     """A Hyperscan class per character of a base64 group whose three bytes come from the given sets."""
-    return (_class(b >> 2 for b in b0) + _class((a & 3) << 4 | b >> 4 for a in b0 for b in b1)
-            + _class((a & 15) << 2 | b >> 6 for a in b1 for b in b2) + _class(b & 63 for b in b2))
+    return (
+        _class(b >> 2 for b in b0)
+        + _class((a & 3) << 4 | b >> 4 for a in b0 for b in b1)
+        + _class((a & 15) << 2 | b >> 6 for a in b1 for b in b2)
+        + _class(b & 63 for b in b2)
+    )
 
 
 _COLON = (0x3A,)
 _TEXT_GROUP = _group(_PRINTABLE, _PRINTABLE, _PRINTABLE)
-_COLON_GROUP = "(?:" + "|".join(_group(*(_COLON if i == at else _PRINTABLE for i in range(3)))
-                                for at in range(3)) + ")"
+_COLON_GROUP = "(?:" + "|".join(_group(*(_COLON if i == at else _PRINTABLE for i in range(3))) for at in range(3)) + ")"
 # The last group may end in a newline (echo's) and padding; any base64 characters will do there.
 _LAST_GROUP = "(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)"
 BASIC_TRIGGER = _COLON_GROUP + _TEXT_GROUP + _LAST_GROUP
 # "=" ends a run, so one may begin after name=; and a run never ends right before "[": in a=b, once b
 # is redacted, a would be followed by a marker, and a second pass would read it differently.
-BASIC_PATTERN = (r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"
-                 rf"(?P<value>[A-Za-z0-9+/]{{12,{BASIC_MAX}}}+={{0,2}})(?![A-Za-z0-9+/=_\[-])")
+BASIC_PATTERN = (
+    r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"
+    rf"(?P<value>[A-Za-z0-9+/]{{12,{BASIC_MAX}}}+={{0,2}})(?![A-Za-z0-9+/=_\[-])"
+)
 
 _USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._@+-]{1,63}")
 # name:value pairs that are not a user and a password: schemes, digests, hosts, kinds of id.
 _NOT_USERS = frozenset(
-    {"http", "https", "ftp", "ftps", "sftp", "ssh", "git", "file", "mailto", "urn", "data", "tcp", "udp", "ws",
-     "wss", "jdbc", "redis", "rediss", "postgres", "postgresql", "mysql", "mongodb", "amqp", "s3", "gs", "arn",
-     "md5", "sha1", "sha224", "sha256", "sha384", "sha512", "blake2b", "localhost", "docker", "npm", "pkg",
-     "tag", "image", "label", "type", "kind", "name", "key", "id", "ref", "version", "node", "std", "com", "org",
-     "javascript", "doi", "isbn", "tel", "sip", "xmlns", "xml", "xlink", "xsi"}
+    {
+        "http",
+        "https",
+        "ftp",
+        "ftps",
+        "sftp",
+        "ssh",
+        "git",
+        "file",
+        "mailto",
+        "urn",
+        "data",
+        "tcp",
+        "udp",
+        "ws",
+        "wss",
+        "jdbc",
+        "redis",
+        "rediss",
+        "postgres",
+        "postgresql",
+        "mysql",
+        "mongodb",
+        "amqp",
+        "s3",
+        "gs",
+        "arn",
+        "md5",
+        "sha1",
+        "sha224",
+        "sha256",
+        "sha384",
+        "sha512",
+        "blake2b",
+        "localhost",
+        "docker",
+        "npm",
+        "pkg",
+        "tag",
+        "image",
+        "label",
+        "type",
+        "kind",
+        "name",
+        "key",
+        "id",
+        "ref",
+        "version",
+        "node",
+        "std",
+        "com",
+        "org",
+        "javascript",
+        "doi",
+        "isbn",
+        "tel",
+        "sip",
+        "xmlns",
+        "xml",
+        "xlink",
+        "xsi",
+    }
 )
 
 
@@ -165,6 +259,10 @@ def credential_pair(name: str, secret: str) -> bool:
         return False
     if not plausible_secret(secret):
         return False
-    kinds = (any(c.islower() for c in secret) + any(c.isupper() for c in secret) + any(c.isdigit() for c in secret)
-             + any(not c.isalnum() for c in secret))
+    kinds = (
+        any(c.islower() for c in secret)
+        + any(c.isupper() for c in secret)
+        + any(c.isdigit() for c in secret)
+        + any(not c.isalnum() for c in secret)
+    )
     return kinds >= 2

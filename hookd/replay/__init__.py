@@ -20,9 +20,15 @@ from hookd.replay.waiting import export, inbox_frames, print_waiting, waiting
 from hookd.units import format_bytes, plural
 
 
-def run(config: Config, file: str | None = None, export_to: str | None = None,
-        dry_run: bool = False, as_json: bool = False,
-        out: TextIO | None = None, err: TextIO | None = None) -> int:
+def run(
+    config: Config,
+    file: str | None = None,
+    export_to: str | None = None,
+    dry_run: bool = False,
+    as_json: bool = False,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
     """The ``hookd replay`` command; returns the exit status."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
@@ -44,17 +50,25 @@ def run(config: Config, file: str | None = None, export_to: str | None = None,
         raise  # the reader of our output went away: the command ends quietly (141)
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
-        print(f"hookd: cannot read{where}: {exc.strerror or exc}; check --state-dir and the "
-              "permissions of the state directory", file=err)
+        print(
+            f"hookd: cannot read{where}: {exc.strerror or exc}; check --state-dir and the "
+            "permissions of the state directory",
+            file=err,
+        )
         return 1
 
 
-def _run_export(config: Config, path: str, dry_run: bool, as_json: bool,
-                out: TextIO, err: TextIO) -> int:
+def _run_export(config: Config, path: str, dry_run: bool, as_json: bool, out: TextIO, err: TextIO) -> int:
     count, size = export(config, path, dry_run, err)
     frames = inbox_frames(config)
-    report = {"file": path, "dry_run": dry_run, "events": count, "bytes": size,
-              "inbox_frames_not_included": frames, "spool_dir": config.spool_dir}
+    report = {
+        "file": path,
+        "dry_run": dry_run,
+        "events": count,
+        "bytes": size,
+        "inbox_frames_not_included": frames,
+        "spool_dir": config.spool_dir,
+    }
     # With --export -, stdout carries the envelopes: the report goes to stderr.
     stream = err if path == "-" and not dry_run else out
     if as_json:
@@ -62,12 +76,21 @@ def _run_export(config: Config, path: str, dry_run: bool, as_json: bool,
         return 0
     verb = "would export" if dry_run else "exported"
     target = "stdout" if path == "-" else path
-    print(f"{verb} {plural(count, 'event')} waiting in {config.spool_dir} to {target}, "
-          f"{format_bytes(size)}" + ("; nothing was written" if dry_run else ""), file=stream)
+    print(
+        f"{verb} {plural(count, 'event')} waiting in {config.spool_dir} to {target}, "
+        f"{format_bytes(size)}" + ("; nothing was written" if dry_run else ""),
+        file=stream,
+    )
     if frames:
-        print(f"not included: {plural(frames, 'frame')} in the inbox {config.inbox_dir} "
-              "(hookd run takes them into the spool first)", file=stream)
+        print(
+            f"not included: {plural(frames, 'frame')} in the inbox {config.inbox_dir} "
+            "(hookd run takes them into the spool first)",
+            file=stream,
+        )
     if count and not dry_run:
-        print(f"the spool still holds them. To publish them to another Redis: "
-              f"hookd replay --file {target if path != '-' else 'FILE'} --redis-url URL", file=stream)
+        print(
+            f"the spool still holds them. To publish them to another Redis: "
+            f"hookd replay --file {target if path != '-' else 'FILE'} --redis-url URL",
+            file=stream,
+        )
     return 0

@@ -26,7 +26,7 @@ class BadLine(NamedTuple):
 
 class Parsed(NamedTuple):
     events: list[Event]
-    lines: list[int]        # the file line of each event
+    lines: list[int]  # the file line of each event
     bad: list[BadLine]
 
 
@@ -71,10 +71,16 @@ def parse_line(raw: bytes) -> Event:
     instance = _text_field(envelope, "instance")
     if instance and not (instance.isascii() and instance.isalnum()):
         raise ValueError(f"instance must be letters and digits, not {instance[:40]!r}")
-    return Event(seq=seq, host=host, event_id=_text_field(envelope, "event_id"),
-                 hook=_text_field(envelope, "hook") or UNKNOWN_HOOK,
-                 session=_text_field(envelope, "session_id"),
-                 tool=_text_field(envelope, "tool_name"), envelope=raw, instance=instance)
+    return Event(
+        seq=seq,
+        host=host,
+        event_id=_text_field(envelope, "event_id"),
+        hook=_text_field(envelope, "hook") or UNKNOWN_HOOK,
+        session=_text_field(envelope, "session_id"),
+        tool=_text_field(envelope, "tool_name"),
+        envelope=raw,
+        instance=instance,
+    )
 
 
 def parse_lines(lines: Iterable[bytes], on_line: Callable[[int], None] | None = None) -> Parsed:
@@ -101,8 +107,10 @@ def read_file(path: str, err: TextIO | None = None) -> Parsed:
             with open(path, "rb") as fh:
                 data = fh.read()
     except OSError as exc:
-        raise ReplayError(f"cannot read {path}: {exc.strerror or exc}; give the path of a JSONL "
-                          "file of envelopes, such as one written by hookd replay --export") from None
+        raise ReplayError(
+            f"cannot read {path}: {exc.strerror or exc}; give the path of a JSONL "
+            "file of envelopes, such as one written by hookd replay --export"
+        ) from None
     # Split on LF only: CR is stripped with the line, and no other byte ends a line.
     lines = data.split(b"\n")
     with Progress("reading", len(lines), unit="lines", stream=err) as progress:

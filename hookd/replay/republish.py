@@ -34,8 +34,9 @@ def batches(events: list[Event], max_events: int, max_bytes: int) -> Iterator[li
     batch: list[Event] = []
     size = 0
     for event in events:
-        if batch and (sender(event) != sender(batch[0]) or len(batch) >= max_events
-                      or size + len(event.envelope) > max_bytes):
+        if batch and (
+            sender(event) != sender(batch[0]) or len(batch) >= max_events or size + len(event.envelope) > max_bytes
+        ):
             yield batch
             batch, size = [], 0
         batch.append(event)
@@ -82,8 +83,9 @@ class PublishFailed(Exception):
         self.counts = counts
 
 
-async def publish(config: Config, events: list[Event],
-                  on_batch: Callable[[int], None] | None = None) -> dict[str, HostCounts]:
+async def publish(
+    config: Config, events: list[Event], on_batch: Callable[[int], None] | None = None
+) -> dict[str, HostCounts]:
     """Send the events through the daemon's script, batch by batch; per-host counts.
 
     ``on_batch`` is told how many events have been sent so far, after each batch.
@@ -147,31 +149,42 @@ def _totals(counts: dict[str, HostCounts]) -> tuple[int, int]:
     return sum(c.added for c in counts.values()), sum(c.skipped for c in counts.values())
 
 
-def replay_file(config: Config, path: str, dry_run: bool, as_json: bool,
-                out: TextIO, err: TextIO) -> int:
+def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: TextIO, err: TextIO) -> int:
     parsed = read_file(path, err)
     where = f"{config.stream} at {mask_url(config.redis_url)}"
     report: dict[str, Any] = {
-        "file": path, "dry_run": dry_run, "envelopes": len(parsed.events), "bad": len(parsed.bad),
+        "file": path,
+        "dry_run": dry_run,
+        "envelopes": len(parsed.events),
+        "bad": len(parsed.bad),
         "bad_lines": [{"line": b.line, "error": b.error} for b in parsed.bad],
-        "added": None, "skipped": None, "hosts": {}, "redis_url": mask_url(config.redis_url),
-        "stream": config.stream, "redis_error": None, "spool_events_hidden": {},
+        "added": None,
+        "skipped": None,
+        "hosts": {},
+        "redis_url": mask_url(config.redis_url),
+        "stream": config.stream,
+        "redis_error": None,
+        "spool_events_hidden": {},
     }
     if not as_json:
         for bad in parsed.bad[:BAD_LINES_SHOWN]:
             print(f"hookd: {path} line {bad.line}: {bad.error}; skipped", file=err)
         if len(parsed.bad) > BAD_LINES_SHOWN:
-            print(f"hookd: ... and {len(parsed.bad) - BAD_LINES_SHOWN} more bad lines "
-                  "(--json lists them all)", file=err)
+            print(
+                f"hookd: ... and {len(parsed.bad) - BAD_LINES_SHOWN} more bad lines (--json lists them all)", file=err
+            )
     hidden = _conflicts(config, parsed.events) if parsed.events else {}
     report["spool_events_hidden"] = hidden
     if hidden and not as_json:
         hosts = ", ".join(f"{n} of host {h}" for h, n in sorted(hidden.items()))
         verb = "would hide" if dry_run else "hides"
-        print(f"hookd: warning: this file {verb} events still waiting in the spool "
-              f"{config.spool_dir} ({hosts}): their seq is below the file's highest, so once "
-              "the file raises the mark, hookd run publishing that spool to the same stream "
-              "skips them as already published. Let hookd run publish the spool first.", file=err)
+        print(
+            f"hookd: warning: this file {verb} events still waiting in the spool "
+            f"{config.spool_dir} ({hosts}): their seq is below the file's highest, so once "
+            "the file raises the mark, hookd run publishing that spool to the same stream "
+            "skips them as already published. Let hookd run publish the spool first.",
+            file=err,
+        )
 
     bad_text = plural(len(parsed.bad), "bad line")
     read_text = f"{path}: {plural(len(parsed.events), 'envelope')} read, {bad_text} skipped"
@@ -193,8 +206,11 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool,
                 print(json.dumps(report), file=out)
             else:
                 print(read_text, file=out)
-                print(f"dry run: could not ask Redis how many would be added: "
-                      f"{report['redis_error']}; nothing was written", file=out)
+                print(
+                    f"dry run: could not ask Redis how many would be added: "
+                    f"{report['redis_error']}; nothing was written",
+                    file=out,
+                )
             return 0
         counts = predict(parsed.events, marks)
     else:
@@ -203,30 +219,43 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool,
                 counts = asyncio.run(publish(config, parsed.events, progress.update))
         except PublishFailed as exc:
             added, _ = _totals(exc.counts)
-            done = (f"{added} of {len(parsed.events)} events were added before it failed"
-                    if added else "nothing was published")
-            raise ReplayError(f"{exc}; {done}. Start Redis or fix --redis-url, then run this "
-                              "again: events already in the stream are skipped") from None
+            done = (
+                f"{added} of {len(parsed.events)} events were added before it failed"
+                if added
+                else "nothing was published"
+            )
+            raise ReplayError(
+                f"{exc}; {done}. Start Redis or fix --redis-url, then run this "
+                "again: events already in the stream are skipped"
+            ) from None
 
     added, skipped = _totals(counts)
     report["added"], report["skipped"] = added, skipped
-    report["hosts"] = {h: c._asdict() if dry_run else {k: v for k, v in c._asdict().items()
-                                                        if k != "mark"}
-                       for h, c in counts.items()}
+    report["hosts"] = {
+        h: c._asdict() if dry_run else {k: v for k, v in c._asdict().items() if k != "mark"} for h, c in counts.items()
+    }
     if as_json:
         print(json.dumps(report), file=out)
         return 0
     print(read_text, file=out)
     if dry_run:
-        print(f"dry run: would add {added} and skip {skipped} (at or below their host's mark) "
-              f"to {where}; nothing was written", file=out)
+        print(
+            f"dry run: would add {added} and skip {skipped} (at or below their host's mark) "
+            f"to {where}; nothing was written",
+            file=out,
+        )
     else:
-        print(f"added {added}, skipped {skipped} already in the stream (at or below their "
-              f"host's mark), {bad_text}: {where}", file=out)
+        print(
+            f"added {added}, skipped {skipped} already in the stream (at or below their "
+            f"host's mark), {bad_text}: {where}",
+            file=out,
+        )
     if added == 0:
-        print(f"nothing {'would be' if dry_run else 'was'} added: every envelope's seq is at or "
-              f"below its host's high-water mark in {marks_key(config.stream)}, so the stream "
-              "has these events already, or newer ones of the same host (a file can only add "
-              "events newer than the host's mark)", file=out)
+        print(
+            f"nothing {'would be' if dry_run else 'was'} added: every envelope's seq is at or "
+            f"below its host's high-water mark in {marks_key(config.stream)}, so the stream "
+            "has these events already, or newer ones of the same host (a file can only add "
+            "events newer than the host's mark)",
+            file=out,
+        )
     return 0
-

@@ -78,11 +78,17 @@ def waiting(config: Config, now: float | None = None) -> dict[str, Any]:
 def print_waiting(info: dict[str, Any], out: TextIO) -> None:
     spool, inbox, daemon = info["spool"], info["inbox"], info["daemon"]
     if spool["events"] == 0 and inbox["frames"] == 0:
-        print(f"nothing waits: no events in the spool ({spool['directory']}) "
-              f"and no frames in the inbox ({inbox['directory']})", file=out)
+        print(
+            f"nothing waits: no events in the spool ({spool['directory']}) "
+            f"and no frames in the inbox ({inbox['directory']})",
+            file=out,
+        )
         return
-    print(f"spool:  {plural(spool['events'], 'event')}, {format_bytes(spool['bytes'])}, "
-          f"in {plural(spool['segments'], 'segment file')} ({spool['directory']})", file=out)
+    print(
+        f"spool:  {plural(spool['events'], 'event')}, {format_bytes(spool['bytes'])}, "
+        f"in {plural(spool['segments'], 'segment file')} ({spool['directory']})",
+        file=out,
+    )
     if spool["oldest_received_at"]:
         age = spool["oldest_age_s"]
         ago = "" if age is None else f"{format_age(age)} ago, "
@@ -92,19 +98,23 @@ def print_waiting(info: dict[str, Any], out: TextIO) -> None:
         who = f"pid {daemon['pid']}" if daemon["pid"] else "pid unknown"
         print(f"daemon: hookd is running on this state directory ({who})", file=out)
     else:
-        print("daemon: no hookd is running on this state directory; start `hookd run` "
-              "to publish what waits", file=out)
-    print(f"hookd run publishes these to {info['stream']} at {info['redis_url']} when Redis is "
-          "reachable (inbox frames go into the spool first);", file=out)
-    print("hookd replay never publishes the spool itself. To send what waits to another Redis: "
-          "hookd replay --export FILE, then hookd replay --file FILE --redis-url URL", file=out)
+        print("daemon: no hookd is running on this state directory; start `hookd run` to publish what waits", file=out)
+    print(
+        f"hookd run publishes these to {info['stream']} at {info['redis_url']} when Redis is "
+        "reachable (inbox frames go into the spool first);",
+        file=out,
+    )
+    print(
+        "hookd replay never publishes the spool itself. To send what waits to another Redis: "
+        "hookd replay --export FILE, then hookd replay --file FILE --redis-url URL",
+        file=out,
+    )
 
 
 # -- export -----------------------------------------------------------------
 
 
-def export(config: Config, path: str, dry_run: bool = False,
-           err: TextIO | None = None) -> tuple[int, int]:
+def export(config: Config, path: str, dry_run: bool = False, err: TextIO | None = None) -> tuple[int, int]:
     """Write the spool's waiting envelopes to ``path`` (``-``: stdout); (events, bytes).
 
     A progress bar on ``err`` when it is a terminal."""
@@ -152,10 +162,10 @@ def _export(config: Config, path: str, progress: Progress) -> tuple[int, int]:
             os.unlink(tmp)
         except OSError:
             pass
-        raise ReplayError(f"cannot write {path}: {exc.strerror or exc}; "
-                          "choose a path in a directory you can write to") from None
+        raise ReplayError(
+            f"cannot write {path}: {exc.strerror or exc}; choose a path in a directory you can write to"
+        ) from None
     return count, size
 
 
 # -- reading a file of envelopes ------------------------------------------------
-

@@ -75,8 +75,7 @@ def launchd_fds(name: str, libc: ctypes.CDLL | None = None) -> list[int]:
     call = getattr(libc, "launch_activate_socket", None)
     if call is None:  # before macOS 10.10: launchd cannot hand sockets over this way
         return []
-    call.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(ctypes.c_int)),
-                     ctypes.POINTER(ctypes.c_size_t)]
+    call.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(ctypes.c_int)), ctypes.POINTER(ctypes.c_size_t)]
     call.restype = ctypes.c_int
     fds = ctypes.POINTER(ctypes.c_int)()
     count = ctypes.c_size_t(0)
@@ -84,8 +83,7 @@ def launchd_fds(name: str, libc: ctypes.CDLL | None = None) -> list[int]:
     if error in (errno.ESRCH, errno.ENOENT):
         return []
     if error:
-        raise ActivationError(f"launchd could not hand over the socket {name!r}: "
-                              f"{os.strerror(error)}")
+        raise ActivationError(f"launchd could not hand over the socket {name!r}: {os.strerror(error)}")
     try:
         return [fds[i] for i in range(count.value)]
     finally:
@@ -98,19 +96,19 @@ def adopt(fd: int, label: str, tcp: bool = False) -> socket.socket:
     try:
         sock = socket.socket(fileno=fd)
     except OSError as exc:
-        raise ActivationError(f"passed file descriptor {fd} ({label}) is not a socket: "
-                              f"{exc.strerror}") from None
+        raise ActivationError(f"passed file descriptor {fd} ({label}) is not a socket: {exc.strerror}") from None
     what = f"passed socket {fd} ({label})"
     families = (socket.AF_UNIX, socket.AF_INET, socket.AF_INET6) if tcp else (socket.AF_UNIX,)
     if sock.family not in families or sock.type != socket.SOCK_STREAM:
         sock.detach()
-        raise ActivationError(f"{what} is {sock.family.name} {sock.type.name}; hookd serves "
-                              "Unix stream sockets only (ListenStream=<path> in the socket unit), "
-                              "and a TCP socket on http_addr when that is set")
+        raise ActivationError(
+            f"{what} is {sock.family.name} {sock.type.name}; hookd serves "
+            "Unix stream sockets only (ListenStream=<path> in the socket unit), "
+            "and a TCP socket on http_addr when that is set"
+        )
     if not sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
         sock.detach()
-        raise ActivationError(f"{what} is not listening; pass a listening socket "
-                              "(ListenStream=, without Accept=yes)")
+        raise ActivationError(f"{what} is not listening; pass a listening socket (ListenStream=, without Accept=yes)")
     sock.setblocking(False)
     return sock
 
@@ -128,28 +126,33 @@ def _check_path(path: str) -> None:
         log.info("passed_socket_path_not_visible", socket=path)
         return
     if info.st_uid != os.getuid():
-        raise ActivationError(f"passed socket {path} belongs to uid {info.st_uid}, not to you "
-                              f"(uid {os.getuid()}); hookd will not serve it")
+        raise ActivationError(
+            f"passed socket {path} belongs to uid {info.st_uid}, not to you "
+            f"(uid {os.getuid()}); hookd will not serve it"
+        )
     if not stat.S_ISSOCK(info.st_mode):  # a link or a file: the chmod below would follow it
-        raise ActivationError(f"passed socket {path} is not a socket (a symbolic link?); "
-                              "hookd will not serve it")
+        raise ActivationError(f"passed socket {path} is not a socket (a symbolic link?); hookd will not serve it")
     parent = os.lstat(os.path.dirname(path))
     if parent.st_uid != os.getuid():
-        raise ActivationError(f"the directory of passed socket {path} belongs to uid "
-                              f"{parent.st_uid}; use a directory of your own")
+        raise ActivationError(
+            f"the directory of passed socket {path} belongs to uid {parent.st_uid}; use a directory of your own"
+        )
     if parent.st_mode & 0o022:
-        raise ActivationError(f"the directory of passed socket {path} is writable by other users "
-                              f"(mode {stat.S_IMODE(parent.st_mode):04o}); set DirectoryMode=0700 "
-                              "in the socket unit")
+        raise ActivationError(
+            f"the directory of passed socket {path} is writable by other users "
+            f"(mode {stat.S_IMODE(parent.st_mode):04o}); set DirectoryMode=0700 "
+            "in the socket unit"
+        )
     if stat.S_IMODE(info.st_mode) & 0o077:
         try:
             os.chmod(path, 0o600)
         except OSError as exc:
-            raise ActivationError(f"passed socket {path} is mode {stat.S_IMODE(info.st_mode):o} "
-                                  f"and cannot be made 0600 ({exc.strerror}); set SocketMode=0600 "
-                                  "in the socket unit") from None
-        log.warning("passed_socket_mode_tightened", socket=path,
-                    mode=f"{stat.S_IMODE(info.st_mode):o}", now="600")
+            raise ActivationError(
+                f"passed socket {path} is mode {stat.S_IMODE(info.st_mode):o} "
+                f"and cannot be made 0600 ({exc.strerror}); set SocketMode=0600 "
+                "in the socket unit"
+            ) from None
+        log.warning("passed_socket_mode_tightened", socket=path, mode=f"{stat.S_IMODE(info.st_mode):o}", now="600")
 
 
 def _same_address(sockname: tuple[str, int] | tuple[str, int, int, int], http_addr: str) -> bool:
@@ -173,11 +176,13 @@ class PassedSockets(dict[str, socket.socket]):
         self.http: list[socket.socket] = []
 
 
-def take_passed_sockets(paths: Mapping[str, str],
-                        environ: MutableMapping[str, str] | None = None,
-                        platform: str = sys.platform,
-                        launchd: Callable[[str], list[int]] = launchd_fds,
-                        http_addr: str = "") -> PassedSockets:
+def take_passed_sockets(
+    paths: Mapping[str, str],
+    environ: MutableMapping[str, str] | None = None,
+    platform: str = sys.platform,
+    launchd: Callable[[str], list[int]] = launchd_fds,
+    http_addr: str = "",
+) -> PassedSockets:
     """The sockets the service manager passed, by role (``paths`` maps role to configured path).
 
     Empty when hookd was not socket-activated. A role with no passed socket is
@@ -186,8 +191,11 @@ def take_passed_sockets(paths: Mapping[str, str],
     """
     if platform == "darwin":
         roles_wanted = list(paths) + (["http"] if http_addr else [])
-        passed = [(fd, LAUNCHD_SOCKET_NAMES.get(role, role)) for role in roles_wanted
-                  for fd in launchd(LAUNCHD_SOCKET_NAMES.get(role, role))]
+        passed = [
+            (fd, LAUNCHD_SOCKET_NAMES.get(role, role))
+            for role in roles_wanted
+            for fd in launchd(LAUNCHD_SOCKET_NAMES.get(role, role))
+        ]
     else:
         passed = systemd_fds(environ)
     roles = {os.path.abspath(path): role for role, path in paths.items()}
@@ -201,10 +209,10 @@ def take_passed_sockets(paths: Mapping[str, str],
                 raise ActivationError(
                     f"the service manager passed a TCP socket on {address[0]}:{address[1]}, "
                     f"which is not http_addr {http_addr}; make the socket unit's ListenStream= "
-                    "and http_addr agree (hookd service install renders both)")
+                    "and http_addr agree (hookd service install renders both)"
+                )
             taken.http.append(sock)
-            log.info("socket_passed", role="http", address=f"{address[0]}:{address[1]}", fd=fd,
-                     name=label)
+            log.info("socket_passed", role="http", address=f"{address[0]}:{address[1]}", fd=fd, name=label)
             continue
         path = sock.getsockname()
         role = roles.get(path) if isinstance(path, str) and path else None
@@ -214,7 +222,8 @@ def take_passed_sockets(paths: Mapping[str, str],
             raise ActivationError(
                 f"the service manager passed a socket bound to {path!r}, which is none of "
                 f"hookd's sockets ({expected}); make the socket unit's paths and hookd's "
-                "socket settings agree (hookd service install renders both)")
+                "socket settings agree (hookd service install renders both)"
+            )
         if role in taken:
             sock.detach()
             raise ActivationError(f"the service manager passed two sockets for {path}")

@@ -61,8 +61,10 @@ class Systemd:
             return "systemctl is not installed: this system does not run systemd"
         probe = _run(["systemctl", "--user", "show", "--property=Version"])
         if probe.returncode != 0:
-            return ("systemd's user manager is not running for this user (a container, CI, or "
-                    f"a session without one: {_first_line(probe)})")
+            return (
+                "systemd's user manager is not running for this user (a container, CI, or "
+                f"a session without one: {_first_line(probe)})"
+            )
         return None
 
     def install_commands(self, states: dict[str, str]) -> list[list[str]]:
@@ -106,13 +108,14 @@ class Launchd:
             return "launchctl is not installed: launchd runs only on macOS"
         probe = _run(["launchctl", "print", self.domain])
         if probe.returncode != 0:
-            return (f"launchd has no {self.domain} domain (no one is logged in at the screen, "
-                    f"e.g. an ssh session): {_first_line(probe)}")
+            return (
+                f"launchd has no {self.domain} domain (no one is logged in at the screen, "
+                f"e.g. an ssh session): {_first_line(probe)}"
+            )
         return None
 
     def loaded(self) -> bool:
-        return (shutil.which("launchctl") is not None
-                and _run(["launchctl", "print", self.target]).returncode == 0)
+        return shutil.which("launchctl") is not None and _run(["launchctl", "print", self.target]).returncode == 0
 
     def install_commands(self, states: dict[str, str]) -> list[list[str]]:
         commands = []
@@ -139,8 +142,7 @@ class Launchd:
         os.makedirs(units.launchd_log_dir(self.home), mode=0o700, exist_ok=True)
 
 
-def manager_for(name: str, installation: units.Installation,
-                environ: Mapping[str, str]) -> Systemd | Launchd:
+def manager_for(name: str, installation: units.Installation, environ: Mapping[str, str]) -> Systemd | Launchd:
     if name == "auto":
         name = "launchd" if sys.platform == "darwin" else "systemd"
     return Launchd(installation, environ) if name == "launchd" else Systemd(installation, environ)
@@ -149,14 +151,18 @@ def manager_for(name: str, installation: units.Installation,
 # -- the three commands ---------------------------------------------------------------
 
 
-def install(manager: Systemd | Launchd, *, dry_run: bool, files_only: bool,
-            environ: Mapping[str, str], out: TextIO = sys.stdout) -> int:
+def install(
+    manager: Systemd | Launchd, *, dry_run: bool, files_only: bool, environ: Mapping[str, str], out: TextIO = sys.stdout
+) -> int:
     files = manager.files()
     states = {os.path.basename(f.path): f.state() for f in files}
     unseen = sorted(k for k in environ if k.startswith("HOOKD_") and k not in SETTINGS_IN_UNITS)
     if unseen:
-        print(f"note: the service will not see {', '.join(unseen)} from this shell; put those "
-              "settings in the config file", file=out)
+        print(
+            f"note: the service will not see {', '.join(unseen)} from this shell; put those "
+            "settings in the config file",
+            file=out,
+        )
     if dry_run:
         for f in files:
             print(f"# {f.path} ({_would(states[os.path.basename(f.path)])})\n{f.text}", file=out)
@@ -175,8 +181,7 @@ def install(manager: Systemd | Launchd, *, dry_run: bool, files_only: bool,
     return _run_all(commands, out)
 
 
-def uninstall(manager: Systemd | Launchd, *, dry_run: bool, files_only: bool,
-              out: TextIO = sys.stdout) -> int:
+def uninstall(manager: Systemd | Launchd, *, dry_run: bool, files_only: bool, out: TextIO = sys.stdout) -> int:
     files = [f for f in manager.files() if f.current() is not None]
     before, after = manager.uninstall_commands()
     if dry_run:
@@ -193,8 +198,7 @@ def uninstall(manager: Systemd | Launchd, *, dry_run: bool, files_only: bool,
     for f in files:
         os.unlink(f.path)
         print(f"{f.path}: removed", file=out)
-    print("the state directory (spool, inbox) is kept: "
-          f"{manager.installation.state_dir}", file=out)
+    print(f"the state directory (spool, inbox) is kept: {manager.installation.state_dir}", file=out)
     if files_only or reason:
         return _not_run(before + after, reason, out)
     return _run_all(after, out)
@@ -205,8 +209,10 @@ def status(manager: Systemd | Launchd, out: TextIO = sys.stdout) -> int:
     files = manager.files()
     for f in files:
         state = f.state()
-        hint = {"missing": " (run hookd service install)",
-                "differs": " (not what this installation renders: run hookd service install)"}
+        hint = {
+            "missing": " (run hookd service install)",
+            "differs": " (not what this installation renders: run hookd service install)",
+        }
         print(f"{f.path}: {state}{hint.get(state, '')}", file=out)
     reason = manager.unreachable()
     if reason:
@@ -268,10 +274,11 @@ def _print_commands(title: str, commands: list[list[str]], out: TextIO) -> None:
 
 def _not_run(commands: list[list[str]], reason: str | None, out: TextIO) -> int:
     if reason:
-        print(f"hookd: {reason}; nothing was started or stopped (--files-only does just "
-              "this without the error).", file=sys.stderr)
-    _print_commands("run these where the service manager runs" if reason else "to finish, run",
-                    commands, out)
+        print(
+            f"hookd: {reason}; nothing was started or stopped (--files-only does just this without the error).",
+            file=sys.stderr,
+        )
+    _print_commands("run these where the service manager runs" if reason else "to finish, run", commands, out)
     return 1 if reason else 0
 
 

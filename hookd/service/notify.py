@@ -46,8 +46,11 @@ class Notifier:
         if pid and (not pid.isdigit() or int(pid) != os.getpid()):
             watchdog = None
         if address and not address.startswith(("/", "@")):
-            log.warning("notify_socket_unsupported", address=address,
-                        hint="only Unix socket paths and @abstract names are supported")
+            log.warning(
+                "notify_socket_unsupported",
+                address=address,
+                hint="only Unix socket paths and @abstract names are supported",
+            )
             address = None
         return cls(address, watchdog)
 
@@ -89,8 +92,7 @@ class Notifier:
             self.sock.close()
             self.sock = None
 
-    async def keep_informing(self, describe: Callable[[], str],
-                             alive: Callable[[], bool] = lambda: True) -> None:
+    async def keep_informing(self, describe: Callable[[], str], alive: Callable[[], bool] = lambda: True) -> None:
         """STATUS= when it changes (checked every few seconds), WATCHDOG=1 at half the timeout.
 
         Both come from the event loop, so a loop that hangs stops the watchdog
@@ -110,8 +112,10 @@ class Notifier:
                     self.send("WATCHDOG=1")
                 elif not withheld:
                     withheld = True
-                    log.error("watchdog_withheld",
-                              hint="hookd is stalled (see `hookd status`); the service manager "
-                                   "restarts it if this lasts WatchdogSec")
+                    log.error(
+                        "watchdog_withheld",
+                        hint="hookd is stalled (see `hookd status`); the service manager "
+                        "restarts it if this lasts WatchdogSec",
+                    )
             self.status(describe())
             await asyncio.sleep(interval)

@@ -31,18 +31,27 @@ def ui_arguments(installation: units.Installation) -> list[str]:
 
 def systemd_unit(installation: units.Installation) -> str:
     words = [units.systemd_word(arg.replace("%", "%%")) for arg in ui_arguments(installation)]
-    return units.render(SYSTEMD_UNIT, {
-        "exec_start": " ".join(words), "url_file": url_file(installation),
-        "state_dir": units.systemd_word(installation.state_dir.replace("%", "%%"),
-                                        expand_variables=False)})
+    return units.render(
+        SYSTEMD_UNIT,
+        {
+            "exec_start": " ".join(words),
+            "url_file": url_file(installation),
+            "state_dir": units.systemd_word(installation.state_dir.replace("%", "%%"), expand_variables=False),
+        },
+    )
 
 
 def launchd_plist(installation: units.Installation, home: str) -> str:
-    return units.render(LAUNCHD_PLIST, {
-        "program_arguments": "\n".join(f"    <string>{xml_escape(arg)}</string>"
-                                       for arg in ui_arguments(installation)),
-        "url_file": xml_escape(url_file(installation)),
-        "log_dir": xml_escape(units.launchd_log_dir(home))})
+    return units.render(
+        LAUNCHD_PLIST,
+        {
+            "program_arguments": "\n".join(
+                f"    <string>{xml_escape(arg)}</string>" for arg in ui_arguments(installation)
+            ),
+            "url_file": xml_escape(url_file(installation)),
+            "log_dir": xml_escape(units.launchd_log_dir(home)),
+        },
+    )
 
 
 class UiSystemd(Systemd):

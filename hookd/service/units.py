@@ -42,20 +42,33 @@ class Installation(NamedTuple):
     http_addr: str = ""  # HOST:PORT the manager holds for HTTP hooks too, when set
 
     @classmethod
-    def of(cls, config: Config, config_file: str | None,
-           environ: Mapping[str, str] | None = None) -> Installation:
+    def of(cls, config: Config, config_file: str | None, environ: Mapping[str, str] | None = None) -> Installation:
         environ = os.environ if environ is None else environ
         runtime = environ.get("XDG_RUNTIME_DIR", "")
-        return cls(python=os.path.abspath(sys.executable), socket=config.socket,
-                   control_socket=config.control_socket, state_dir=config.state_dir,
-                   config_file=config_file,
-                   runtime_dir=runtime.rstrip("/") if runtime.startswith("/") else None,
-                   http_addr=config.http_addr)
+        return cls(
+            python=os.path.abspath(sys.executable),
+            socket=config.socket,
+            control_socket=config.control_socket,
+            state_dir=config.state_dir,
+            config_file=config_file,
+            runtime_dir=runtime.rstrip("/") if runtime.startswith("/") else None,
+            http_addr=config.http_addr,
+        )
 
     def run_arguments(self) -> list[str]:
         """hookd run with every path the service manager and hookd must agree on."""
-        args = [self.python, "-m", "hookd", "run", "--socket", self.socket,
-                "--control-socket", self.control_socket, "--state-dir", self.state_dir]
+        args = [
+            self.python,
+            "-m",
+            "hookd",
+            "run",
+            "--socket",
+            self.socket,
+            "--control-socket",
+            self.control_socket,
+            "--state-dir",
+            self.state_dir,
+        ]
         if self.config_file:
             args += ["--config", self.config_file]
         return args + ["--log-format", "json"]
@@ -76,7 +89,7 @@ def systemd_path(path: str, installation: Installation) -> str:
     """A path as a unit file writes it: under the runtime directory as %t, % doubled elsewhere."""
     runtime = installation.runtime_dir
     if runtime and path.startswith(runtime + "/"):
-        return "%t" + path[len(runtime):].replace("%", "%%")
+        return "%t" + path[len(runtime) :].replace("%", "%%")
     return path.replace("%", "%%")
 
 
@@ -100,11 +113,13 @@ def systemd_units(installation: Installation) -> dict[str, str]:
         "socket": systemd_path(installation.socket, installation),
         "control_socket": systemd_path(installation.control_socket, installation),
         "exec_start": " ".join(words),
-        "state_dir": systemd_word(installation.state_dir.replace("%", "%%"),
-                                  expand_variables=False),
-        "http_listen": (f"# HTTP hooks (http_addr): requests made while hookd restarts wait here.\n"
-                        f"ListenStream={listen_address(installation.http_addr)}"
-                        if installation.http_addr else "# No http_addr: no HTTP socket."),
+        "state_dir": systemd_word(installation.state_dir.replace("%", "%%"), expand_variables=False),
+        "http_listen": (
+            f"# HTTP hooks (http_addr): requests made while hookd restarts wait here.\n"
+            f"ListenStream={listen_address(installation.http_addr)}"
+            if installation.http_addr
+            else "# No http_addr: no HTTP socket."
+        ),
     }
     return {name: render(name, values) for name in SYSTEMD_UNITS}
 
@@ -129,8 +144,9 @@ def launchd_log_dir(home: str) -> str:
 
 def launchd_plist(installation: Installation, home: str) -> str:
     values = {
-        "program_arguments": "\n".join(f"    <string>{xml_escape(arg)}</string>"
-                                       for arg in installation.run_arguments()),
+        "program_arguments": "\n".join(
+            f"    <string>{xml_escape(arg)}</string>" for arg in installation.run_arguments()
+        ),
         "socket": xml_escape(installation.socket),
         "control_socket": xml_escape(installation.control_socket),
         "log_dir": xml_escape(launchd_log_dir(home)),
@@ -144,8 +160,10 @@ def _launchd_http_socket(http_addr: str) -> str:
     if not http_addr:
         return ""
     host, _, port = listen_address(http_addr).rpartition(":")
-    return ("    <key>Http</key>\n    <dict>\n"
-            f"      <key>SockNodeName</key>\n      <string>{xml_escape(host.strip('[]'))}</string>\n"
-            f"      <key>SockServiceName</key>\n      <string>{port}</string>\n"
-            "      <key>SockType</key>\n      <string>stream</string>\n"
-            "    </dict>")
+    return (
+        "    <key>Http</key>\n    <dict>\n"
+        f"      <key>SockNodeName</key>\n      <string>{xml_escape(host.strip('[]'))}</string>\n"
+        f"      <key>SockServiceName</key>\n      <string>{port}</string>\n"
+        "      <key>SockType</key>\n      <string>stream</string>\n"
+        "    </dict>"
+    )

@@ -84,6 +84,10 @@ class SegmentFiles:
         finally:
             reader.close()
         if reader.skipped_bytes:
-            log.warning("spool_damage_found", segment=self.path(seg), bytes=reader.skipped_bytes,
-                        hint="records that fail their checksum will be skipped, not published")
+            log.warning(
+                "spool_damage_found",
+                segment=self.path(seg),
+                bytes=reader.skipped_bytes,
+                hint="records that fail their checksum will be skipped, not published",
+            )
         return count

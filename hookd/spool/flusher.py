@@ -38,8 +38,9 @@ class Flusher:
     to N" means a flush that began after the Nth event was written has finished.
     """
 
-    def __init__(self, spool: Spool, policy: FsyncPolicy | str, interval_s: float,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self, spool: Spool, policy: FsyncPolicy | str, interval_s: float, progress: Progress | None = None
+    ) -> None:
         self.spool = spool
         self.progress = Progress() if progress is None else progress
         self.policy = FsyncPolicy(policy)
@@ -176,6 +177,10 @@ async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) 
             await asyncio.to_thread(spool.write_cursor_file, spool.cursor)
             spool.delete_published()
         except OSError as exc:
-            log.error("spool_cursor_save_failed", error=exc.strerror, directory=spool.directory,
-                      hint="events already in Redis will be sent again after a restart (Redis skips them)")
+            log.error(
+                "spool_cursor_save_failed",
+                error=exc.strerror,
+                directory=spool.directory,
+                hint="events already in Redis will be sent again after a restart (Redis skips them)",
+            )
         await asyncio.sleep(interval_s)

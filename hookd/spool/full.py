@@ -35,8 +35,15 @@ class DiskFull(SpoolFull):
 
 
 class SpoolBound:
-    def __init__(self, files: SegmentFiles, cursor: Cursor, reader: SpoolReader, max_bytes: int,
-                 policy: FullPolicy, pending_events: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        files: SegmentFiles,
+        cursor: Cursor,
+        reader: SpoolReader,
+        max_bytes: int,
+        policy: FullPolicy,
+        pending_events: Callable[[], int],
+    ) -> None:
         self.files = files
         self.cursor = cursor
         self.reader = reader
@@ -64,14 +71,21 @@ class SpoolBound:
         disk_bytes = self.files.disk_bytes
         if disk_bytes + needed <= self.max_bytes:
             return
-        message = (f"the spool is full ({disk_bytes >> 20} MiB of spool_max_bytes "
-                   f"{self.max_bytes >> 20} MiB, {self.pending_events()} events waiting for Redis)")
+        message = (
+            f"the spool is full ({disk_bytes >> 20} MiB of spool_max_bytes "
+            f"{self.max_bytes >> 20} MiB, {self.pending_events()} events waiting for Redis)"
+        )
         if self.full_since is None:
             self.full_since = time.time()
-            log.error("spool_full", disk_bytes=disk_bytes, max_bytes=self.max_bytes,
-                      pending_events=self.pending_events(), policy=self.policy,
-                      hint="new events are refused: hook-send keeps them in its inbox until the spool "
-                           "drains; raise spool_max_bytes or bring Redis back")
+            log.error(
+                "spool_full",
+                disk_bytes=disk_bytes,
+                max_bytes=self.max_bytes,
+                pending_events=self.pending_events(),
+                policy=self.policy,
+                hint="new events are refused: hook-send keeps them in its inbox until the spool "
+                "drains; raise spool_max_bytes or bring Redis back",
+            )
         raise SpoolFull(message)
 
     def _drop_oldest_segment(self) -> bool:
@@ -90,6 +104,11 @@ class SpoolBound:
         # Hand out again from the new cursor: what was read ahead may lie in the dropped
         # segment. A batch already on its way to Redis is skipped there if sent twice.
         self.reader.rewind(cursor.position)
-        log.error("spool_full_dropped", lost=lost, dropped=self.dropped, policy=FullPolicy.DROP_OLDEST,
-                  hint="the oldest events not yet in Redis were deleted to make room")
+        log.error(
+            "spool_full_dropped",
+            lost=lost,
+            dropped=self.dropped,
+            policy=FullPolicy.DROP_OLDEST,
+            hint="the oldest events not yet in Redis were deleted to make room",
+        )
         return True

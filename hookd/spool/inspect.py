@@ -35,8 +35,7 @@ def waiting_events(directory: str, cursor: Position | None = None) -> Iterator[E
         if seg < cursor.segment:
             continue
         try:
-            reader = SegmentReader(segment_path(directory, seg),
-                                   cursor.offset if seg == cursor.segment else 0)
+            reader = SegmentReader(segment_path(directory, seg), cursor.offset if seg == cursor.segment else 0)
         except FileNotFoundError:
             continue  # published (or dropped) and deleted by the daemon since the listing
         try:

@@ -58,8 +58,10 @@ class SpoolReader:
         size = 0
         end = self.position
         for event, after in self._unread():
-            if events and (size + len(event.envelope) > max_bytes
-                           or (event.host, event.instance) != (events[0].host, events[0].instance)):
+            if events and (
+                size + len(event.envelope) > max_bytes
+                or (event.host, event.instance) != (events[0].host, events[0].instance)
+            ):
                 self._lookahead = (event, after)
                 break
             events.append(event)
@@ -116,9 +118,14 @@ class SpoolReader:
         if new:
             reader.reported_bytes = reader.skipped_bytes
             self.damaged_bytes += new
-            log.warning("spool_damage_skipped", segment=self.files.path(seg), offset=reader.offset,
-                        bytes=new, damaged_so_far=self.damaged_bytes,
-                        hint="a record failed its checksum (disk or file damage); it was skipped")
+            log.warning(
+                "spool_damage_skipped",
+                segment=self.files.path(seg),
+                offset=reader.offset,
+                bytes=new,
+                damaged_so_far=self.damaged_bytes,
+                hint="a record failed its checksum (disk or file damage); it was skipped",
+            )
 
     def close(self) -> None:
         if self._reader is not None:

@@ -90,7 +90,7 @@ class SegmentReader:
         if _record_at(buf, 0) is None:
             return None
         self.offset += total
-        return buf[HEADER.size:]
+        return buf[HEADER.size :]
 
     def _skip_damage(self, end: int) -> None:
         """Move to the next offset at which a whole record checks out, or to ``end``."""

@@ -32,8 +32,9 @@ class Recovered(NamedTuple):
 def _regular_size(path: str) -> int:
     info = os.lstat(path)
     if not stat.S_ISREG(info.st_mode):
-        raise UnsafePathError(f"{path} is not a regular file (a symbolic link?); hookd never follows "
-                              "one among its segments: remove it")
+        raise UnsafePathError(
+            f"{path} is not a regular file (a symbolic link?); hookd never follows one among its segments: remove it"
+        )
     return info.st_size
 
 
@@ -52,8 +53,12 @@ def recover(directory: str) -> Recovered:
     torn_bytes = 0
     if size > end:
         torn_bytes = size - end
-        log.warning("spool_torn_tail_dropped", segment=path, bytes=torn_bytes,
-                    hint="the previous run stopped mid-write; the incomplete record was never acknowledged")
+        log.warning(
+            "spool_torn_tail_dropped",
+            segment=path,
+            bytes=torn_bytes,
+            hint="the previous run stopped mid-write; the incomplete record was never acknowledged",
+        )
         os.truncate(path, end)
     files.sizes[last] = end
     files.write_seg = last

@@ -71,9 +71,13 @@ class Reserve:
             os.ftruncate(self._fd, new_size)
             released, self.size = self.size - new_size, new_size
             self.released_times += 1
-        log.error("spool_disk_full", directory=self.directory, released_bytes=released,
-                  reserve_left_bytes=self.size,
-                  hint="hookd gave back part of its reserve to keep taking events; free space on that filesystem")
+        log.error(
+            "spool_disk_full",
+            directory=self.directory,
+            released_bytes=released,
+            reserve_left_bytes=self.size,
+            hint="hookd gave back part of its reserve to keep taking events; free space on that filesystem",
+        )
         return True
 
     def refill(self, at_start: bool = False) -> None:
@@ -88,9 +92,14 @@ class Reserve:
         grow = min(self.target - self.size, free - REFILL_SLACK)
         if grow < min(self.piece, self.target - self.size):
             if at_start:
-                log.error("spool_reserve_short", directory=self.directory, free_bytes=free,
-                          reserve_target_bytes=self.target, reserve_bytes=self.size,
-                          hint="too little free space for spool_reserve_bytes; free space on that filesystem")
+                log.error(
+                    "spool_reserve_short",
+                    directory=self.directory,
+                    free_bytes=free,
+                    reserve_target_bytes=self.target,
+                    reserve_bytes=self.size,
+                    hint="too little free space for spool_reserve_bytes; free space on that filesystem",
+                )
             return
         with self._lock:
             try:
@@ -107,8 +116,12 @@ class Reserve:
             if back:
                 self.disk_full_since = None
         if back:
-            log.info("spool_disk_room_again", directory=self.directory, full_for_s=round(full_for, 1),
-                     reserve_bytes=self.size)
+            log.info(
+                "spool_disk_room_again",
+                directory=self.directory,
+                full_for_s=round(full_for, 1),
+                reserve_bytes=self.size,
+            )
 
     def mark_exhausted(self) -> None:
         if self.disk_full_since is None:

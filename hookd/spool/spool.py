@@ -46,10 +46,17 @@ RETAIN_PUBLISHED_S = 120.0
 
 
 class Spool:
-    def __init__(self, directory: str, segment_bytes: int, fsync: FsyncPolicy | str, *,
-                 retain_published_s: float = RETAIN_PUBLISHED_S,
-                 max_bytes: int = 1 << 62, full_policy: FullPolicy | str = FullPolicy.REFUSE,
-                 reserve_bytes: int = 0) -> None:
+    def __init__(
+        self,
+        directory: str,
+        segment_bytes: int,
+        fsync: FsyncPolicy | str,
+        *,
+        retain_published_s: float = RETAIN_PUBLISHED_S,
+        max_bytes: int = 1 << 62,
+        full_policy: FullPolicy | str = FullPolicy.REFUSE,
+        reserve_bytes: int = 0,
+    ) -> None:
         self.directory = ensure_private_dir(directory)
         self.reserve = Reserve(self.directory, reserve_bytes)
         self.retain_published_s = retain_published_s
@@ -64,10 +71,12 @@ class Spool:
         recent = RecentEvents()
         self._reader = SpoolReader(files, recent, cursor)
         # Segments are the unit of deletion and of dropping: keep several within the bound.
-        self._writer = SegmentWriter(files, write_fd, self.reserve, recent,
-                                     max(64 * 1024, min(segment_bytes, max_bytes // 8)), self.fsync_policy)
-        self._bound = SpoolBound(files, self._cursor, self._reader, max_bytes, FullPolicy(full_policy),
-                                 lambda: self.pending_events)
+        self._writer = SegmentWriter(
+            files, write_fd, self.reserve, recent, max(64 * 1024, min(segment_bytes, max_bytes // 8)), self.fsync_policy
+        )
+        self._bound = SpoolBound(
+            files, self._cursor, self._reader, max_bytes, FullPolicy(full_policy), lambda: self.pending_events
+        )
 
     # -- writing ----------------------------------------------------------
 
@@ -208,11 +217,21 @@ class Spool:
 
     def stats(self) -> SpoolStats:
         """What status and metrics show of the spool (hookd/state.py)."""
-        return SpoolStats(events=self.pending_events, bytes=self.pending_bytes, disk_bytes=self.disk_bytes,
-                          max_bytes=self.max_bytes, dropped=self.dropped, full=self.full_since is not None,
-                          full_policy=self.full_policy, fsync=self.fsync_policy, torn_bytes=self.torn_bytes,
-                          damaged_bytes=self.damaged_bytes, disk_full=self.disk_full,
-                          reserve_bytes=self.reserve.size, reserve_target_bytes=self.reserve.target)
+        return SpoolStats(
+            events=self.pending_events,
+            bytes=self.pending_bytes,
+            disk_bytes=self.disk_bytes,
+            max_bytes=self.max_bytes,
+            dropped=self.dropped,
+            full=self.full_since is not None,
+            full_policy=self.full_policy,
+            fsync=self.fsync_policy,
+            torn_bytes=self.torn_bytes,
+            damaged_bytes=self.damaged_bytes,
+            disk_full=self.disk_full,
+            reserve_bytes=self.reserve.size,
+            reserve_target_bytes=self.reserve.target,
+        )
 
     def oldest_waiting_ns(self) -> int | None:
         """When the oldest event not yet in Redis was received (reads one record)."""

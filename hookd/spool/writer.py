@@ -28,8 +28,15 @@ log = structlog.get_logger("hookd.spool")
 
 
 class SegmentWriter:
-    def __init__(self, files: SegmentFiles, write_fd: int, reserve: Reserve, recent: RecentEvents,
-                 segment_bytes: int, fsync_policy: FsyncPolicy) -> None:
+    def __init__(
+        self,
+        files: SegmentFiles,
+        write_fd: int,
+        reserve: Reserve,
+        recent: RecentEvents,
+        segment_bytes: int,
+        fsync_policy: FsyncPolicy,
+    ) -> None:
         self.files = files
         self.write_fd = write_fd
         self.reserve = reserve
@@ -83,13 +90,13 @@ class SegmentWriter:
                     # and readers skip it as damage.
                     files.sizes[files.write_seg] = os.fstat(self.write_fd).st_size
                 if exc.errno not in DISK_FULL_ERRNOS:
-                    raise SpoolFull(f"cannot write to the spool in {files.directory}: "
-                                    f"{exc.strerror}") from exc
+                    raise SpoolFull(f"cannot write to the spool in {files.directory}: {exc.strerror}") from exc
                 if not self.reserve.release(len(data)):
                     self.reserve.mark_exhausted()
                     raise DiskFull(
                         f"disk full: the filesystem of {files.directory} has no space left and "
-                        f"hookd's reserve (spool_reserve_bytes) is used up; free space there") from exc
+                        f"hookd's reserve (spool_reserve_bytes) is used up; free space there"
+                    ) from exc
 
     def _rotate(self) -> None:
         """Start the next segment; if it cannot be created, keep writing this one and retry later."""
@@ -97,12 +104,15 @@ class SegmentWriter:
         try:
             fd = files.create(files.write_seg + 1)
         except OSError as exc:
-            log.error("spool_segment_create_failed", error=exc.strerror, directory=files.directory,
-                      hint="writing on in the current segment; rotation is tried again later")
+            log.error(
+                "spool_segment_create_failed",
+                error=exc.strerror,
+                directory=files.directory,
+                hint="writing on in the current segment; rotation is tried again later",
+            )
             return
         try:
-            replace_private(files.count_path(files.write_seg),
-                            b"%d\n" % files.counts[files.write_seg], fsync=False)
+            replace_private(files.count_path(files.write_seg), b"%d\n" % files.counts[files.write_seg], fsync=False)
         except (OSError, UnsafePathError):
             pass  # only a start-up shortcut: without it the segment is counted by reading it
         self.retired_fds.append(self.write_fd)

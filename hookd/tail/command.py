@@ -39,8 +39,7 @@ def names(text: str | None) -> list[str]:
     return [n.strip().lower() for n in (text or "").split(",") if n.strip()]
 
 
-def run(config: Config, options: TailOptions, out: TextIO | None = None,
-        err: TextIO | None = None) -> int:
+def run(config: Config, options: TailOptions, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     try:
         since = parse_since(options.since) if options.since else None
@@ -50,15 +49,33 @@ def run(config: Config, options: TailOptions, out: TextIO | None = None,
     if not options.group and (options.consumer or options.claim_idle_s != DEFAULT_CLAIM_IDLE_S):
         print("hookd tail: --consumer and --claim-idle go with --group NAME", file=err)
         return 2
-    filters = Filters(session=options.session, hooks=names(options.hooks), tools=names(options.tools),
-                      hosts=names(options.hosts), risk=options.risk, since=since)
+    filters = Filters(
+        session=options.session,
+        hooks=names(options.hooks),
+        tools=names(options.tools),
+        hosts=names(options.hosts),
+        risk=options.risk,
+        since=since,
+    )
     unknown = [h for h in filters.hooks if h not in KNOWN_HOOKS and not any(c in h for c in "*?[")]
     if unknown:  # a warning only: a newer Claude Code may send events hookd does not know
-        print(f"hookd tail: --hook {', '.join(unknown)}: not a hook event hookd knows (a typo?); "
-              f"the known ones are {', '.join(sorted(BY_NAME))}", file=err)
+        print(
+            f"hookd tail: --hook {', '.join(unknown)}: not a hook event hookd knows (a typo?); "
+            f"the known ones are {', '.join(sorted(BY_NAME))}",
+            file=err,
+        )
     if options.group:
-        tail: Tail = GroupTail(config, filters, options.as_json, out, err, options.group,
-                               options.consumer or config.host, options.claim_idle_s, options.count)
+        tail: Tail = GroupTail(
+            config,
+            filters,
+            options.as_json,
+            out,
+            err,
+            options.group,
+            options.consumer or config.host,
+            options.claim_idle_s,
+            options.count,
+        )
     else:
         tail = Tail(config, filters, options.as_json, out, err, options.count)
     try:

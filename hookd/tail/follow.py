@@ -43,8 +43,10 @@ def parse_since(text: str, now: datetime.datetime | None = None) -> datetime.dat
         try:
             clock = datetime.time.fromisoformat(text.strip())
         except ValueError:
-            raise ValueError(f"--since {text!r}: give a duration (30s, 10m, 2h, 1d) or a time "
-                             "(13:10, 2026-11-21T13:10, 2026-11-21T13:10:00Z)") from None
+            raise ValueError(
+                f"--since {text!r}: give a duration (30s, 10m, 2h, 1d) or a time "
+                "(13:10, 2026-11-21T13:10, 2026-11-21T13:10:00Z)"
+            ) from None
         when = datetime.datetime.combine(now.date(), clock, tzinfo=clock.tzinfo or now.tzinfo)
         if when > now:  # a clock time still ahead means yesterday's
             when -= datetime.timedelta(days=1)
@@ -88,8 +90,9 @@ def _any_match(value: bytes, patterns: list[str]) -> bool:
 
 
 class Tail:
-    def __init__(self, config: Config, filters: Filters, as_json: bool, out: TextIO,
-                 err: TextIO, count: int | None = None) -> None:
+    def __init__(
+        self, config: Config, filters: Filters, as_json: bool, out: TextIO, err: TextIO, count: int | None = None
+    ) -> None:
         self.config = config
         self.redis_settings = RedisSettings.from_config(config)
         self.filters = filters
@@ -99,8 +102,7 @@ class Tail:
         self.count = count
         self.shown = 0
         self.colour = colour_enabled(out)
-        self.client = connect_sync(self.redis_settings,
-                                   socket_timeout=BLOCK_MS / 1000 + self.redis_settings.timeout_s)
+        self.client = connect_sync(self.redis_settings, socket_timeout=BLOCK_MS / 1000 + self.redis_settings.timeout_s)
 
     def start_id(self) -> str:
         if self.filters.since is not None:
@@ -113,19 +115,23 @@ class Tail:
         try:
             position = self.start_id()
         except redis.exceptions.RedisError as exc:
-            print(f"hookd tail: {describe_failure(self.redis_settings, exc)}. Start Redis, or point "
-                  "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
-                  "publishes to.", file=self.err)
+            print(
+                f"hookd tail: {describe_failure(self.redis_settings, exc)}. Start Redis, or point "
+                "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
+                "publishes to.",
+                file=self.err,
+            )
             return 1
         lost = False
         while self.count is None or self.shown < self.count:
             try:
-                reply = cast(StreamsReply, self.client.xread({self.config.stream: position}, count=500,
-                                                             block=BLOCK_MS))
+                reply = cast(StreamsReply, self.client.xread({self.config.stream: position}, count=500, block=BLOCK_MS))
             except redis.exceptions.RedisError as exc:
                 if not lost:
-                    print(f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second",
-                          file=self.err)
+                    print(
+                        f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second",
+                        file=self.err,
+                    )
                     lost = True
                 time.sleep(1)
                 continue
@@ -148,8 +154,11 @@ class Tail:
         except ValueError:
             envelope = None
         if not isinstance(envelope, dict):
-            print(f"hookd tail: an entry without a readable envelope (event_id "
-                  f"{fields.get(b'event_id', b'?').decode('utf-8', 'replace')}) was skipped", file=self.err)
+            print(
+                f"hookd tail: an entry without a readable envelope (event_id "
+                f"{fields.get(b'event_id', b'?').decode('utf-8', 'replace')}) was skipped",
+                file=self.err,
+            )
             return False
         if not self.filters.envelope_match(envelope):
             return False
@@ -161,4 +170,3 @@ class Tail:
         self.out.flush()
         self.shown += 1
         return True
-

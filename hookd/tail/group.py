@@ -25,8 +25,18 @@ READ_COUNT = 500
 
 
 class GroupTail(Tail):
-    def __init__(self, config: Config, filters: Filters, as_json: bool, out: TextIO, err: TextIO,
-                 group: str, consumer: str, claim_idle_s: float, count: int | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        filters: Filters,
+        as_json: bool,
+        out: TextIO,
+        err: TextIO,
+        group: str,
+        consumer: str,
+        claim_idle_s: float,
+        count: int | None = None,
+    ) -> None:
         super().__init__(config, filters, as_json, out, err, count)
         self.group = group
         self.consumer = consumer
@@ -59,13 +69,19 @@ class GroupTail(Tail):
             created = self.create_group(self.start_at)
             self.position = self.group_position()
         except redis.exceptions.RedisError as exc:
-            print(f"hookd tail: {describe_failure(self.redis_settings, exc)}. Start Redis, or point "
-                  "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
-                  "publishes to.", file=self.err)
+            print(
+                f"hookd tail: {describe_failure(self.redis_settings, exc)}. Start Redis, or point "
+                "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
+                "publishes to.",
+                file=self.err,
+            )
             return 1
         if not created and self.start_at != "$":
-            print(f"hookd tail: group {self.group!r} exists; it carries on from its own position "
-                  "(--since only applies when the group is created)", file=self.err)
+            print(
+                f"hookd tail: group {self.group!r} exists; it carries on from its own position "
+                "(--since only applies when the group is created)",
+                file=self.err,
+            )
         lost = False
         pending = True  # first this consumer's own unacknowledged entries, then new ones
         while not self.done():
@@ -83,8 +99,10 @@ class GroupTail(Tail):
                 self.handle(entries)
             except redis.exceptions.RedisError as exc:
                 if not lost:
-                    print(f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second",
-                          file=self.err)
+                    print(
+                        f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second",
+                        file=self.err,
+                    )
                     lost = True
                 # A reply lost on the way may have delivered entries: they are pending now.
                 pending = True
@@ -97,9 +115,12 @@ class GroupTail(Tail):
     def read(self, position: str, block: int | None) -> list[Entry]:
         count = READ_COUNT if self.count is None else max(1, min(READ_COUNT, self.count - self.shown))
         try:
-            reply = cast(StreamsReply, self.client.xreadgroup(self.group, self.consumer,
-                                                              {self.config.stream: position},
-                                                              count=count, block=block))
+            reply = cast(
+                StreamsReply,
+                self.client.xreadgroup(
+                    self.group, self.consumer, {self.config.stream: position}, count=count, block=block
+                ),
+            )
         except redis.exceptions.ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
@@ -118,9 +139,12 @@ class GroupTail(Tail):
         """The group is gone (deleted, or Redis restarted without its data): create it again
         after the last entry this consumer handled, so that nothing newer is missed."""
         self.create_group(self.position)
-        print(f"hookd tail: the group {self.group!r} of {self.config.stream} was gone (deleted, or "
-              "Redis restarted without its data); it is created again after the last entry this "
-              "consumer showed", file=self.err)
+        print(
+            f"hookd tail: the group {self.group!r} of {self.config.stream} was gone (deleted, or "
+            "Redis restarted without its data); it is created again after the last entry this "
+            "consumer showed",
+            file=self.err,
+        )
 
     def claim(self) -> list[Entry]:
         """Take over the entries other consumers left unacknowledged for claim_idle_ms."""
@@ -130,8 +154,9 @@ class GroupTail(Tail):
         while True:
             try:
                 # [next cursor, entries, ids deleted meanwhile (Redis 7+)], as hookd's clients get it
-                reply: list[Any] = self.client.xautoclaim(self.config.stream, self.group, self.consumer,
-                                                          self.claim_idle_ms, start_id=cursor, count=100)
+                reply: list[Any] = self.client.xautoclaim(
+                    self.config.stream, self.group, self.consumer, self.claim_idle_ms, start_id=cursor, count=100
+                )
             except redis.exceptions.ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
@@ -166,8 +191,11 @@ class GroupTail(Tail):
                 self.report_trimmed(trimmed)
 
     def report_trimmed(self, n: int) -> None:
-        print(f"hookd tail: {n} pending entries of group {self.group!r} were trimmed from the stream "
-              "(stream_maxlen) before they were shown", file=self.err)
+        print(
+            f"hookd tail: {n} pending entries of group {self.group!r} were trimmed from the stream "
+            "(stream_maxlen) before they were shown",
+            file=self.err,
+        )
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:

@@ -22,31 +22,55 @@ HOOK_COLOUR = "\x1b[36m"
 
 # The tool_input field that says what a call is about, by tool.
 TOOL_FIELDS = {
-    "Bash": ("command",), "PowerShell": ("command",),
-    "Read": ("file_path",), "Write": ("file_path",), "Edit": ("file_path",),
-    "MultiEdit": ("file_path",), "NotebookEdit": ("notebook_path",), "NotebookRead": ("notebook_path",),
-    "Grep": ("pattern", "path"), "Glob": ("pattern", "path"),
-    "WebFetch": ("url",), "WebSearch": ("query",),
-    "Task": ("description", "subagent_type"), "Agent": ("description", "subagent_type"),
-    "Skill": ("skill", "command"), "SlashCommand": ("command",),
+    "Bash": ("command",),
+    "PowerShell": ("command",),
+    "Read": ("file_path",),
+    "Write": ("file_path",),
+    "Edit": ("file_path",),
+    "MultiEdit": ("file_path",),
+    "NotebookEdit": ("notebook_path",),
+    "NotebookRead": ("notebook_path",),
+    "Grep": ("pattern", "path"),
+    "Glob": ("pattern", "path"),
+    "WebFetch": ("url",),
+    "WebSearch": ("query",),
+    "Task": ("description", "subagent_type"),
+    "Agent": ("description", "subagent_type"),
+    "Skill": ("skill", "command"),
+    "SlashCommand": ("command",),
 }
 GENERIC_FIELDS = ("file_path", "path", "url", "command", "query", "pattern", "description", "prompt")
 # The payload field that says what a non-tool event is about.
 EVENT_FIELDS = {
-    "UserPromptSubmit": ("prompt",), "UserPromptExpansion": ("command_name", "prompt"),
-    "Notification": ("message",), "SessionStart": ("source", "model"), "SessionEnd": ("reason",),
-    "Setup": ("trigger",), "PreCompact": ("trigger",), "PostCompact": ("trigger",),
-    "SubagentStart": ("agent_type",), "SubagentStop": ("agent_type",),
-    "StopFailure": ("error_type", "error"), "Stop": ("last_assistant_message",),
-    "InstructionsLoaded": ("file_path", "load_reason"), "ConfigChange": ("source", "file_path"),
-    "CwdChanged": ("new_cwd",), "DirectoryAdded": ("path", "directory"), "FileChanged": ("file_path",),
-    "WorktreeCreate": ("name",), "WorktreeRemove": ("worktree_path",),
-    "PreModelSwitch": ("to_model",), "PostModelSwitch": ("to_model",),
-    "Elicitation": ("mcp_server_name", "message"), "ElicitationResult": ("mcp_server_name", "action"),
+    "UserPromptSubmit": ("prompt",),
+    "UserPromptExpansion": ("command_name", "prompt"),
+    "Notification": ("message",),
+    "SessionStart": ("source", "model"),
+    "SessionEnd": ("reason",),
+    "Setup": ("trigger",),
+    "PreCompact": ("trigger",),
+    "PostCompact": ("trigger",),
+    "SubagentStart": ("agent_type",),
+    "SubagentStop": ("agent_type",),
+    "StopFailure": ("error_type", "error"),
+    "Stop": ("last_assistant_message",),
+    "InstructionsLoaded": ("file_path", "load_reason"),
+    "ConfigChange": ("source", "file_path"),
+    "CwdChanged": ("new_cwd",),
+    "DirectoryAdded": ("path", "directory"),
+    "FileChanged": ("file_path",),
+    "WorktreeCreate": ("name",),
+    "WorktreeRemove": ("worktree_path",),
+    "PreModelSwitch": ("to_model",),
+    "PostModelSwitch": ("to_model",),
+    "Elicitation": ("mcp_server_name", "message"),
+    "ElicitationResult": ("mcp_server_name", "action"),
     "TaskCreated": ("task_subject", "task_title", "task_id"),
     "TaskCompleted": ("task_subject", "task_title", "task_id"),
     "TeammateIdle": ("teammate_name",),
 }
+
+
 def _first(source: dict[str, Any], fields: tuple[str, ...]) -> str:
     parts = [source[f] for f in fields if isinstance(source.get(f), (str, int, float)) and source.get(f) != ""]
     return " ".join(str(p) for p in parts[:2])
@@ -152,8 +176,10 @@ def line(envelope: dict[str, Any], colour: bool, width: int | None = None) -> st
         text = fit(text, room)
     if not colour:
         return f"{head}  {text}{took_text}{risk_part}".rstrip()
-    head = (f"{DIM}{when}{RESET}  {cells[1]}  {HOOK_COLOUR}{cells[2]}{RESET}  "
-            f"{BOLD}{cells[3]}{RESET}  {DIM}{cells[4]}{RESET}")
+    head = (
+        f"{DIM}{when}{RESET}  {cells[1]}  {HOOK_COLOUR}{cells[2]}{RESET}  "
+        f"{BOLD}{cells[3]}{RESET}  {DIM}{cells[4]}{RESET}"
+    )
     took_text = f"  {DIM}({took}){RESET}" if took else ""
     tail = f"  {RISK_COLOURS[risk]}[{risk_text}]{RESET}" if risk_text else ""
     return f"{head}  {text}{took_text}{tail}"

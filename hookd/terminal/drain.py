@@ -11,8 +11,9 @@ from hookd.terminal.progress import Progress
 MIN_EVENTS = 10_000  # below this the spool is gone before a bar would be worth drawing
 
 
-async def show_drain(spool: Any, stream: TextIO | None = None, min_events: int = MIN_EVENTS,
-                     interval_s: float = 0.2) -> None:
+async def show_drain(
+    spool: Any, stream: TextIO | None = None, min_events: int = MIN_EVENTS, interval_s: float = 0.2
+) -> None:
     """Draw how much of the spool found at start has been published, until it is."""
     stream = stream or sys.stderr
     total = spool.pending_events

@@ -14,8 +14,9 @@ from hookd.units import format_bytes
 class Progress:
     """``update(done)`` as work goes; ``close()`` clears the line. Redrawn at most 10 times a second."""
 
-    def __init__(self, label: str, total: int | None, unit: str = "events",
-                 stream: TextIO | None = None, min_s: float = 0.3) -> None:
+    def __init__(
+        self, label: str, total: int | None, unit: str = "events", stream: TextIO | None = None, min_s: float = 0.3
+    ) -> None:
         self.stream = stream or sys.stderr
         try:
             self.active = self.stream.isatty() and os.environ.get("TERM") != "dumb"

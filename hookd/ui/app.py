@@ -28,8 +28,9 @@ _encoder = msgspec.json.Encoder()
 
 
 def _json(value: Any, status: int = 200) -> Response:
-    return Response(_encoder.encode(value), status, media_type="application/json",
-                    headers={"cache-control": "no-store"})
+    return Response(
+        _encoder.encode(value), status, media_type="application/json", headers={"cache-control": "no-store"}
+    )
 
 
 def _raw(body: bytes) -> Response:
@@ -48,10 +49,18 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         return FileResponse(str(STATIC / "index.html"), headers={"cache-control": "no-store"})
 
     async def status(request: Request) -> Response:
-        return _json({"stream": reader.stream, "error": reader.error, "read": store.read,
-                      "kept": len(store.records), "oldest": store.oldest_id,
-                      "newest": store.newest_id, "hosts": dict(store.by_host),
-                      "browsers": len(store.subscribers)})
+        return _json(
+            {
+                "stream": reader.stream,
+                "error": reader.error,
+                "read": store.read,
+                "kept": len(store.records),
+                "oldest": store.oldest_id,
+                "newest": store.newest_id,
+                "hosts": dict(store.by_host),
+                "browsers": len(store.subscribers),
+            }
+        )
 
     async def events(request: Request) -> Response:
         """A page of history, newest first: from memory, then from Redis (XREVRANGE)."""
@@ -95,8 +104,9 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
             finally:
                 store.unsubscribe(queue)
 
-        return StreamingResponse(body(), media_type="text/event-stream",
-                                 headers={"cache-control": "no-store", "x-accel-buffering": "no"})
+        return StreamingResponse(
+            body(), media_type="text/event-stream", headers={"cache-control": "no-store", "x-accel-buffering": "no"}
+        )
 
     async def sessions(request: Request) -> Response:
         indexed = {}
@@ -107,8 +117,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         for sid, summary in store.sessions.items():
             rows[sid] = summary.as_dict()
         for sid, row in indexed.items():
-            mine = rows.setdefault(sid, {"s": sid, "state": _state(row.get("last_hook", "")),
-                                         "tok": None})
+            mine = rows.setdefault(sid, {"s": sid, "state": _state(row.get("last_hook", "")), "tok": None})
             mine["host"] = row.get("host") or mine.get("host", "")
             mine["cwd"] = row.get("cwd") or mine.get("cwd", "")
             mine["model"] = mine.get("model") or row.get("model", "")
@@ -118,7 +127,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
             mine["calls"] = max(_int(row.get("tool_calls")), mine.get("calls", 0))
             mine["failures"] = max(_int(row.get("tool_failures")), mine.get("failures", 0))
         ordered = sorted(rows.values(), key=lambda r: r.get("last", 0), reverse=True)
-        return _json(ordered[:_limit(request, 500)])
+        return _json(ordered[: _limit(request, 500)])
 
     async def session(request: Request) -> Response:
         sid = request.path_params["sid"]
@@ -208,9 +217,13 @@ def overview_of(store: Store, minutes: int = 60) -> dict[str, Any]:
     def series(counts: dict[str, Counter[int]]) -> dict[str, list[int]]:
         return {name: [c.get(i, 0) for i in range(minutes)] for name, c in counts.items()}
 
-    return {"minutes": minutes, "end_ms": (now_min + 1) * 60_000,
-            "by_host": series(by_host), "by_hook": series(by_hook),
-            "slowest": [msgspec.Raw(r.json) for r in slowest[:15]],
-            "riskiest": [msgspec.Raw(r.json) for r in risky[-15:][::-1]],
-            "failures": [msgspec.Raw(r.json) for r in failures[-15:][::-1]],
-            "top_tools": tools.most_common(15)}
+    return {
+        "minutes": minutes,
+        "end_ms": (now_min + 1) * 60_000,
+        "by_host": series(by_host),
+        "by_hook": series(by_hook),
+        "slowest": [msgspec.Raw(r.json) for r in slowest[:15]],
+        "riskiest": [msgspec.Raw(r.json) for r in risky[-15:][::-1]],
+        "failures": [msgspec.Raw(r.json) for r in failures[-15:][::-1]],
+        "top_tools": tools.most_common(15),
+    }

@@ -102,8 +102,7 @@ def _s(value: Any, limit: int = 200) -> str:
 def _ms(entry_id: str, received_at: Any) -> int:
     if isinstance(received_at, str):
         try:
-            return int(datetime.datetime.fromisoformat(received_at.replace("Z", "+00:00"))
-                       .timestamp() * 1000)
+            return int(datetime.datetime.fromisoformat(received_at.replace("Z", "+00:00")).timestamp() * 1000)
         except ValueError:
             pass
     return int(entry_id.split("-", 1)[0])
@@ -116,8 +115,17 @@ def _summary(hook: str, p: _Payload) -> str:
             ti = _input_decoder.decode(raw)
         except (msgspec.DecodeError, RecursionError):
             ti = _ToolInput()
-        for value in (ti.command, ti.file_path, ti.notebook_path, ti.url, ti.pattern, ti.query,
-                      ti.description, ti.prompt, ti.path):
+        for value in (
+            ti.command,
+            ti.file_path,
+            ti.notebook_path,
+            ti.url,
+            ti.pattern,
+            ti.query,
+            ti.description,
+            ti.prompt,
+            ti.path,
+        ):
             if isinstance(value, str) and value:
                 return value[:SUMMARY_CHARS]
     for value in (p.prompt, p.message, p.error, p.reason, p.source, p.trigger):
@@ -146,18 +154,32 @@ def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str,
     tokens = None
     if env.usage is not None:
         total = env.usage.total.values()
-        tokens = {"in": sum(u.input_tokens for u in total), "out": sum(u.output_tokens for u in total),
-                  "cr": sum(u.cache_read_tokens for u in total),
-                  "cw": sum(u.cache_write_tokens for u in total),
-                  "cost": env.usage.total_cost_usd}
+        tokens = {
+            "in": sum(u.input_tokens for u in total),
+            "out": sum(u.output_tokens for u in total),
+            "cr": sum(u.cache_read_tokens for u in total),
+            "cw": sum(u.cache_write_tokens for u in total),
+            "cost": env.usage.total_cost_usd,
+        }
     data = {
-        "id": entry_id, "t": ms, "host": host, "s": session, "hook": hook, "tool": tool,
-        "risk": risk, "dur": duration, "cwd": _s(p.cwd, 400) or _s(env.project_dir, 400),
-        "model": _s(env.model), "op": _s(env.operation, 32),
-        "why": [r for r in env.risk_reasons if isinstance(r, str)][:5]
-        if isinstance(env.risk_reasons, list) else [],
-        "sum": _summary(hook, p), "tu": _s(p.tool_use_id), "agent": _s(p.agent_id),
-        "atype": _s(p.agent_type), "ntype": _s(p.notification_type, 64),
-        "red": env.redactions if isinstance(env.redactions, int) else 0, "tok": tokens,
+        "id": entry_id,
+        "t": ms,
+        "host": host,
+        "s": session,
+        "hook": hook,
+        "tool": tool,
+        "risk": risk,
+        "dur": duration,
+        "cwd": _s(p.cwd, 400) or _s(env.project_dir, 400),
+        "model": _s(env.model),
+        "op": _s(env.operation, 32),
+        "why": [r for r in env.risk_reasons if isinstance(r, str)][:5] if isinstance(env.risk_reasons, list) else [],
+        "sum": _summary(hook, p),
+        "tu": _s(p.tool_use_id),
+        "agent": _s(p.agent_id),
+        "atype": _s(p.agent_type),
+        "ntype": _s(p.notification_type, 64),
+        "red": env.redactions if isinstance(env.redactions, int) else 0,
+        "tok": tokens,
     }
     return Record(entry_id, ms, host, session, hook, tool, risk, duration, _encoder.encode(data)), data

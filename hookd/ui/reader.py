@@ -61,8 +61,9 @@ class StreamReader:
         pages: list[list[tuple[Record, dict[str, Any]]]] = []
         upper, got = "+", 0
         while got < want:
-            entries = cast(list[Entry], await self.client.xrevrange(self.stream, upper, "-",
-                                                                    count=min(PAGE, want - got)))
+            entries = cast(
+                list[Entry], await self.client.xrevrange(self.stream, upper, "-", count=min(PAGE, want - got))
+            )
             if not entries:
                 break
             pages.append(_decoded(entries))
@@ -86,8 +87,10 @@ class StreamReader:
                 if not self.started.is_set():
                     await self.bootstrap()
                     self.started.set()
-                reply = cast(StreamsReply, await self.client.xread({self.stream: self.position},
-                                                                   count=READ_COUNT, block=BLOCK_MS))
+                reply = cast(
+                    StreamsReply,
+                    await self.client.xread({self.stream: self.position}, count=READ_COUNT, block=BLOCK_MS),
+                )
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Redis, or a bug: the reader must go on either way
@@ -127,8 +130,7 @@ class StreamReader:
             if not entries:
                 break
             scanned += len(entries)
-            found.extend(rec for rec, _ in _decoded(
-                (i, f) for i, f in entries if f.get(b"session") == wanted))
+            found.extend(rec for rec, _ in _decoded((i, f) for i, f in entries if f.get(b"session") == wanted))
             lower = "(" + entries[-1][0].decode()
             if len(entries) < PAGE:
                 break
@@ -152,6 +154,10 @@ class StreamReader:
         out = []
         for sid, row in zip(ids, rows):
             if row:
-                out.append({"s": sid.decode("utf-8", "replace"),
-                            **{k.decode(): v.decode("utf-8", "replace") for k, v in row.items()}})
+                out.append(
+                    {
+                        "s": sid.decode("utf-8", "replace"),
+                        **{k.decode(): v.decode("utf-8", "replace") for k, v in row.items()},
+                    }
+                )
         return out

@@ -25,9 +25,11 @@ if TYPE_CHECKING:
 
 COOKIE = "hookd_ui"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -66,9 +68,10 @@ class Tokens:
 
     def under_root(self, path: str) -> bool:
         """Is path the root or below it (compared in constant time)?"""
-        head = path[:len(self.root)].encode("utf-8", "replace")
-        return (hmac.compare_digest(head, self.root.encode())
-                and (len(path) == len(self.root) or path[len(self.root)] == "/"))
+        head = path[: len(self.root)].encode("utf-8", "replace")
+        return hmac.compare_digest(head, self.root.encode()) and (
+            len(path) == len(self.root) or path[len(self.root)] == "/"
+        )
 
 
 def host_name(host_header: str) -> str:
@@ -108,19 +111,23 @@ class Guard:
         # One Host header only (RFC 9112): with two, this check and whatever reads the other disagree.
         host = host_name(hosts[0].decode("latin-1")) if len(hosts) == 1 else ""
         if host not in self.allowed:
-            return await _plain(secured_send, 421, "hookd ui: this Host name is not allowed; "
-                                "open the URL hookd ui printed, or add the name to ui_allow_hosts\n")
+            return await _plain(
+                secured_send,
+                421,
+                "hookd ui: this Host name is not allowed; "
+                "open the URL hookd ui printed, or add the name to ui_allow_hosts\n",
+            )
         # A page of another origin (another port of this host included) gets nothing: browsers
         # name it in Origin on the requests they let a page send elsewhere.
         origin = headers.get(b"origin")
         if origin is not None and origin.lower() != b"http://" + hosts[0].strip().lower():
-            return await _plain(secured_send, 403, "hookd ui: requests from other sites' pages "
-                                "are refused\n")
+            return await _plain(secured_send, 403, "hookd ui: requests from other sites' pages are refused\n")
         root = self.tokens.root
         path = scope["path"]
         if not self.tokens.under_root(path):
-            return await _plain(secured_send, 404, "hookd ui: nothing here; open the URL hookd ui "
-                                "printed (its path is part of it)\n")
+            return await _plain(
+                secured_send, 404, "hookd ui: nothing here; open the URL hookd ui printed (its path is part of it)\n"
+            )
         if path == root:
             return await _redirect(secured_send, root + "/")
         scope = dict(scope, root_path=root)  # the app routes on what follows the root
@@ -128,13 +135,19 @@ class Guard:
         if path == root + "/" and "token" in query:
             cookie = self.tokens.exchange(query["token"][0])
             if cookie is None:
-                return await _plain(secured_send, 403, "hookd ui: this link was already used or is "
-                                    "not current; send hookd ui SIGUSR1 for a new one, or restart it\n")
-            return await _redirect(secured_send, root + "/", f"{COOKIE}={cookie}; Path={root}/; "
-                                   "HttpOnly; SameSite=Strict")
+                return await _plain(
+                    secured_send,
+                    403,
+                    "hookd ui: this link was already used or is "
+                    "not current; send hookd ui SIGUSR1 for a new one, or restart it\n",
+                )
+            return await _redirect(
+                secured_send, root + "/", f"{COOKIE}={cookie}; Path={root}/; HttpOnly; SameSite=Strict"
+            )
         if not any(self.tokens.valid_cookie(value) for value in cookie_values(headers.get(b"cookie"))):
-            return await _plain(secured_send, 401, "hookd ui: open the URL that hookd ui printed "
-                                "(it carries a one-time token)\n")
+            return await _plain(
+                secured_send, 401, "hookd ui: open the URL that hookd ui printed (it carries a one-time token)\n"
+            )
         await self.app(scope, receive, secured_send)
 
 
@@ -152,16 +165,22 @@ def cookie_values(header: bytes | None) -> list[str]:
 
 async def _plain(send: Send, status: int, text: str) -> None:
     body = text.encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"cache-control", b"no-store")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 async def _redirect(send: Send, location: str, cookie: str | None = None) -> None:
-    headers = [(b"location", location.encode()), (b"cache-control", b"no-store"),
-               (b"content-length", b"0")]
+    headers = [(b"location", location.encode()), (b"cache-control", b"no-store"), (b"content-length", b"0")]
     if cookie is not None:
         headers.append((b"set-cookie", cookie.encode()))
     await send({"type": "http.response.start", "status": 303, "headers": headers})

@@ -47,8 +47,13 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run(config: Config, addr: str | None, history: int = DEFAULT_HISTORY,
-        out: TextIO | None = None, url_file: str | None = None) -> int:
+def run(
+    config: Config,
+    addr: str | None,
+    history: int = DEFAULT_HISTORY,
+    out: TextIO | None = None,
+    url_file: str | None = None,
+) -> int:
     out = out or sys.stdout
     try:
         host, port = parse_addr(addr or config.ui_addr)
@@ -57,12 +62,18 @@ def run(config: Config, addr: str | None, history: int = DEFAULT_HISTORY,
         print(f"hookd ui: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"hookd ui: cannot listen on {addr or config.ui_addr}: {exc.strerror}; pass another "
-              "--addr (or set ui_addr)", file=sys.stderr)
+        print(
+            f"hookd ui: cannot listen on {addr or config.ui_addr}: {exc.strerror}; pass another "
+            "--addr (or set ui_addr)",
+            file=sys.stderr,
+        )
         return 1
     if not is_loopback(host):
-        print(f"hookd ui: warning: listening on {host}, beyond this machine; the token and the "
-              "events cross the network in clear text", file=sys.stderr)
+        print(
+            f"hookd ui: warning: listening on {host}, beyond this machine; the token and the "
+            "events cross the network in clear text",
+            file=sys.stderr,
+        )
     try:
         asyncio.run(_serve(config, sock, history, out, url_file))
     except KeyboardInterrupt:
@@ -82,8 +93,7 @@ def write_private(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
-async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
-                 url_file: str | None) -> None:
+async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO, url_file: str | None) -> None:
     import uvicorn
 
     from hookd.ui.app import build_app
@@ -115,9 +125,17 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
     # The handler first: a SIGUSR1 sent as soon as the first URL is out must not kill us.
     asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, print_url)
     print_url()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                           server_header=False, date_header=False, lifespan="off",
-                                           timeout_graceful_shutdown=1))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            date_header=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+        )
+    )
     reading = asyncio.create_task(reader.run(), name="ui-reader")
     # The origin only: the path and the token are secrets, and logs are read by others (a journal).
     log.info("ui_started", url=base, stream=config.stream, history=history)

@@ -43,15 +43,15 @@ class SessionSummary:
     def state(self) -> str:
         if self.waiting:
             return "waiting"
-        return {"Stop": "stopped", "SessionEnd": "ended", "StopFailure": "failed"}.get(
-            self.last_hook, "running")
+        return {"Stop": "stopped", "SessionEnd": "ended", "StopFailure": "failed"}.get(self.last_hook, "running")
 
     def add(self, rec: Record, data: dict[str, Any]) -> None:
         self.events += 1
         if rec.ms >= self.last_ms:
             self.last_ms, self.last_hook = rec.ms, rec.hook
-            if rec.hook == "PermissionRequest" or (rec.hook == "Notification"
-                                                   and data.get("ntype") in WAITING_NOTIFICATIONS):
+            if rec.hook == "PermissionRequest" or (
+                rec.hook == "Notification" and data.get("ntype") in WAITING_NOTIFICATIONS
+            ):
                 self.waiting = True
             elif rec.hook not in ("Notification", "PermissionDenied"):
                 self.waiting = False
@@ -67,10 +67,19 @@ class SessionSummary:
             self.tokens = data["tok"]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"s": self.session, "host": self.host, "cwd": self.cwd, "model": self.model,
-                "first": self.first_ms, "last": self.last_ms, "state": self.state,
-                "events": self.events, "calls": self.tool_calls, "failures": self.failures,
-                "tok": self.tokens or None}
+        return {
+            "s": self.session,
+            "host": self.host,
+            "cwd": self.cwd,
+            "model": self.model,
+            "first": self.first_ms,
+            "last": self.last_ms,
+            "state": self.state,
+            "events": self.events,
+            "calls": self.tool_calls,
+            "failures": self.failures,
+            "tok": self.tokens or None,
+        }
 
 
 class Store:

@@ -22,8 +22,14 @@ AGENT = "b41f07c9e2d65a18"
 
 
 def common(event: str, **fields) -> dict:
-    return {"session_id": SESSION, "transcript_path": TRANSCRIPT, "cwd": CWD,
-            "permission_mode": "default", "hook_event_name": event, **fields}
+    return {
+        "session_id": SESSION,
+        "transcript_path": TRANSCRIPT,
+        "cwd": CWD,
+        "permission_mode": "default",
+        "hook_event_name": event,
+        **fields,
+    }
 
 
 def source_file(lines: int, rng: random.Random) -> str:
@@ -42,119 +48,263 @@ def payloads() -> dict[str, dict]:
     edit_old, edit_new = "return total", "return total.quantize(Decimal('0.01'))"
     module = source_file(40, rng)
     big_module = source_file(2900, rng)
-    pytest_lines = "".join(f"tests/test_rates.py::test_zone_{i} PASSED [{i * 100 // 40000:3d}%]\n"
-                           for i in range(40000))
-    edit_id, write_id, bash_id = "toolu_01Kq7Zr2Vw9Xb4Ns6Lm3Pd8Ty", "toolu_01Wr1TeFg5Hj7Kl9Mn2Bv4Cx", "toolu_01Bs3hRn8Tq2Wz6Yp4Lk9Md1"
+    pytest_lines = "".join(
+        f"tests/test_rates.py::test_zone_{i} PASSED [{i * 100 // 40000:3d}%]\n" for i in range(40000)
+    )
+    edit_id, write_id, bash_id = (
+        "toolu_01Kq7Zr2Vw9Xb4Ns6Lm3Pd8Ty",
+        "toolu_01Wr1TeFg5Hj7Kl9Mn2Bv4Cx",
+        "toolu_01Bs3hRn8Tq2Wz6Yp4Lk9Md1",
+    )
     return {
         "session_start_startup": common("SessionStart", source="startup", model="claude-sonnet-4-5"),
         "session_start_resume": common("SessionStart", source="resume"),
         "setup": common("Setup", trigger="init"),
-        "user_prompt_submit": common("UserPromptSubmit", prompt=(
-            "Add a per-zone surcharge to the shipping rates and test it. Keep the Decimal rounding "
-            "rules from rates.py.")),
-        "user_prompt_unicode": common("UserPromptSubmit", prompt=(
-            "Переведи сообщения об ошибках на русский 🇷🇺 и 日本語 — keep \"quotes\", back\\slashes,\t"
-            "a tab, a line\u2028separator and 👩‍💻 intact.")),
-        "user_prompt_expansion": common("UserPromptExpansion", prompt="/review shipping/rates.py",
-                                        expanded_prompt="Review shipping/rates.py for rounding errors."),
-        "pre_tool_use_bash": common("PreToolUse", tool_name="Bash", tool_input={
-            "command": "pytest -x tests/test_rates.py -q", "description": "Run the rate tests", "timeout": 120000},
-            tool_use_id=bash_id),
-        "post_tool_use_bash": common("PostToolUse", tool_name="Bash", tool_input={
-            "command": "git status --short", "description": "Show changes"}, tool_response={
-            "stdout": " M shipping/rates.py\n?? shipping/surcharge.py\n", "stderr": "",
-            "interrupted": False, "isImage": False}, tool_use_id="toolu_01Gs5tAtUs0000000000000b"),
-        "pre_tool_use_edit": common("PreToolUse", tool_name="Edit", tool_input={
-            "file_path": rates, "old_string": edit_old, "new_string": edit_new, "replace_all": False},
-            tool_use_id=edit_id),
-        "post_tool_use_edit": common("PostToolUse", tool_name="Edit", tool_input={
-            "file_path": rates, "old_string": edit_old, "new_string": edit_new}, tool_response={
-            "filePath": rates, "oldString": edit_old, "newString": edit_new, "originalFile": module,
-            "structuredPatch": [{"oldStart": 12, "oldLines": 1, "newStart": 12, "newLines": 1,
-                                 "lines": [f"-    {edit_old}", f"+    {edit_new}"]}],
-            "userModified": False, "replaceAll": False}, tool_use_id=edit_id),
-        "pre_tool_use_write": common("PreToolUse", tool_name="Write", tool_input={
-            "file_path": f"{CWD}/shipping/surcharge.py", "content": module}, tool_use_id=write_id),
-        "post_tool_use_write": common("PostToolUse", tool_name="Write", tool_input={
-            "file_path": f"{CWD}/shipping/surcharge.py", "content": module}, tool_response={
-            "type": "create", "filePath": f"{CWD}/shipping/surcharge.py", "content": module,
-            "structuredPatch": []}, tool_use_id=write_id),
-        "pre_tool_use_mcp": common("PreToolUse", tool_name="mcp__github__create_issue", tool_input={
-            "owner": "orbit", "repo": "shipping", "title": "Surcharge rounding",
-            "body": "Surcharges round half-up; the rate table rounds half-even."},
-            tool_use_id="toolu_01McpGh0000000000000000b"),
-        "pre_tool_use_task": common("PreToolUse", tool_name="Task", tool_input={
-            "description": "Review surcharge logic", "prompt": "Read shipping/surcharge.py and list rounding bugs.",
-            "subagent_type": "code-reviewer"}, tool_use_id="toolu_01TaskQw0987654321abcdef"),
-        "permission_request": common("PermissionRequest", tool_name="Bash", tool_input={
-            "command": "rm -rf dist/", "description": "Clean the build output"}, permission_suggestions=[
-            {"type": "addRules", "rules": [{"toolName": "Bash", "ruleContent": "rm -rf dist/"}],
-             "behavior": "allow", "destination": "localSettings"}]),
-        "permission_denied": common("PermissionDenied", tool_name="Bash", tool_input={
-            "command": "git push --force origin main"}, reason="denied by rule Bash(git push --force:*)"),
-        "post_tool_use_failure": common("PostToolUseFailure", tool_name="Bash", tool_input={
-            "command": "make release", "description": "Build a release"},
+        "user_prompt_submit": common(
+            "UserPromptSubmit",
+            prompt=(
+                "Add a per-zone surcharge to the shipping rates and test it. Keep the Decimal rounding "
+                "rules from rates.py."
+            ),
+        ),
+        "user_prompt_unicode": common(
+            "UserPromptSubmit",
+            prompt=(
+                'Переведи сообщения об ошибках на русский 🇷🇺 и 日本語 — keep "quotes", back\\slashes,\t'
+                "a tab, a line\u2028separator and 👩‍💻 intact."
+            ),
+        ),
+        "user_prompt_expansion": common(
+            "UserPromptExpansion",
+            prompt="/review shipping/rates.py",
+            expanded_prompt="Review shipping/rates.py for rounding errors.",
+        ),
+        "pre_tool_use_bash": common(
+            "PreToolUse",
+            tool_name="Bash",
+            tool_input={
+                "command": "pytest -x tests/test_rates.py -q",
+                "description": "Run the rate tests",
+                "timeout": 120000,
+            },
+            tool_use_id=bash_id,
+        ),
+        "post_tool_use_bash": common(
+            "PostToolUse",
+            tool_name="Bash",
+            tool_input={"command": "git status --short", "description": "Show changes"},
+            tool_response={
+                "stdout": " M shipping/rates.py\n?? shipping/surcharge.py\n",
+                "stderr": "",
+                "interrupted": False,
+                "isImage": False,
+            },
+            tool_use_id="toolu_01Gs5tAtUs0000000000000b",
+        ),
+        "pre_tool_use_edit": common(
+            "PreToolUse",
+            tool_name="Edit",
+            tool_input={"file_path": rates, "old_string": edit_old, "new_string": edit_new, "replace_all": False},
+            tool_use_id=edit_id,
+        ),
+        "post_tool_use_edit": common(
+            "PostToolUse",
+            tool_name="Edit",
+            tool_input={"file_path": rates, "old_string": edit_old, "new_string": edit_new},
+            tool_response={
+                "filePath": rates,
+                "oldString": edit_old,
+                "newString": edit_new,
+                "originalFile": module,
+                "structuredPatch": [
+                    {
+                        "oldStart": 12,
+                        "oldLines": 1,
+                        "newStart": 12,
+                        "newLines": 1,
+                        "lines": [f"-    {edit_old}", f"+    {edit_new}"],
+                    }
+                ],
+                "userModified": False,
+                "replaceAll": False,
+            },
+            tool_use_id=edit_id,
+        ),
+        "pre_tool_use_write": common(
+            "PreToolUse",
+            tool_name="Write",
+            tool_input={"file_path": f"{CWD}/shipping/surcharge.py", "content": module},
+            tool_use_id=write_id,
+        ),
+        "post_tool_use_write": common(
+            "PostToolUse",
+            tool_name="Write",
+            tool_input={"file_path": f"{CWD}/shipping/surcharge.py", "content": module},
+            tool_response={
+                "type": "create",
+                "filePath": f"{CWD}/shipping/surcharge.py",
+                "content": module,
+                "structuredPatch": [],
+            },
+            tool_use_id=write_id,
+        ),
+        "pre_tool_use_mcp": common(
+            "PreToolUse",
+            tool_name="mcp__github__create_issue",
+            tool_input={
+                "owner": "orbit",
+                "repo": "shipping",
+                "title": "Surcharge rounding",
+                "body": "Surcharges round half-up; the rate table rounds half-even.",
+            },
+            tool_use_id="toolu_01McpGh0000000000000000b",
+        ),
+        "pre_tool_use_task": common(
+            "PreToolUse",
+            tool_name="Task",
+            tool_input={
+                "description": "Review surcharge logic",
+                "prompt": "Read shipping/surcharge.py and list rounding bugs.",
+                "subagent_type": "code-reviewer",
+            },
+            tool_use_id="toolu_01TaskQw0987654321abcdef",
+        ),
+        "permission_request": common(
+            "PermissionRequest",
+            tool_name="Bash",
+            tool_input={"command": "rm -rf dist/", "description": "Clean the build output"},
+            permission_suggestions=[
+                {
+                    "type": "addRules",
+                    "rules": [{"toolName": "Bash", "ruleContent": "rm -rf dist/"}],
+                    "behavior": "allow",
+                    "destination": "localSettings",
+                }
+            ],
+        ),
+        "permission_denied": common(
+            "PermissionDenied",
+            tool_name="Bash",
+            tool_input={"command": "git push --force origin main"},
+            reason="denied by rule Bash(git push --force:*)",
+        ),
+        "post_tool_use_failure": common(
+            "PostToolUseFailure",
+            tool_name="Bash",
+            tool_input={"command": "make release", "description": "Build a release"},
             tool_use_id="toolu_01FailQw000000000000000b",
             error="Command failed with exit code 2: make: *** No rule to make target 'release'.",
-            is_interrupt=False, duration_ms=143),
-        "post_tool_use_grep": common("PostToolUse", tool_name="Grep", tool_input={
-            "pattern": "quantize\\(", "path": CWD, "output_mode": "files_with_matches"}, tool_response={
-            "mode": "files_with_matches", "filenames": ["shipping/rates.py", "shipping/surcharge.py"],
-            "numFiles": 2}, tool_use_id="toolu_01GrepQw000000000000000b"),
-        "post_tool_use_todowrite": common("PostToolUse", tool_name="TodoWrite", tool_input={"todos": [
-            {"content": "Add zone surcharge", "status": "in_progress", "activeForm": "Adding zone surcharge"},
-            {"content": "Write tests", "status": "pending", "activeForm": "Writing tests"}]}, tool_response={
-            "oldTodos": [], "newTodos": [
-                {"content": "Add zone surcharge", "status": "in_progress", "activeForm": "Adding zone surcharge"},
-                {"content": "Write tests", "status": "pending", "activeForm": "Writing tests"}]},
-            tool_use_id="toolu_01TodoQw000000000000000b"),
-        "post_tool_use_read_large": common("PostToolUse", tool_name="Read", tool_input={
-            "file_path": f"{CWD}/shipping/generated_rates.py"}, tool_response={"type": "text", "file": {
-                "filePath": f"{CWD}/shipping/generated_rates.py", "content": big_module,
-                "numLines": big_module.count("\n"), "startLine": 1, "totalLines": big_module.count("\n")}},
-            tool_use_id="toolu_01ReadBig00000000000000b"),
-        "post_tool_use_bash_huge": common("PostToolUse", tool_name="Bash", tool_input={
-            "command": "pytest -v", "description": "Run the whole suite verbosely"}, tool_response={
-            "stdout": pytest_lines, "stderr": "", "interrupted": False, "isImage": False},
-            tool_use_id="toolu_01BashHuge0000000000000b"),
+            is_interrupt=False,
+            duration_ms=143,
+        ),
+        "post_tool_use_grep": common(
+            "PostToolUse",
+            tool_name="Grep",
+            tool_input={"pattern": "quantize\\(", "path": CWD, "output_mode": "files_with_matches"},
+            tool_response={
+                "mode": "files_with_matches",
+                "filenames": ["shipping/rates.py", "shipping/surcharge.py"],
+                "numFiles": 2,
+            },
+            tool_use_id="toolu_01GrepQw000000000000000b",
+        ),
+        "post_tool_use_todowrite": common(
+            "PostToolUse",
+            tool_name="TodoWrite",
+            tool_input={
+                "todos": [
+                    {"content": "Add zone surcharge", "status": "in_progress", "activeForm": "Adding zone surcharge"},
+                    {"content": "Write tests", "status": "pending", "activeForm": "Writing tests"},
+                ]
+            },
+            tool_response={
+                "oldTodos": [],
+                "newTodos": [
+                    {"content": "Add zone surcharge", "status": "in_progress", "activeForm": "Adding zone surcharge"},
+                    {"content": "Write tests", "status": "pending", "activeForm": "Writing tests"},
+                ],
+            },
+            tool_use_id="toolu_01TodoQw000000000000000b",
+        ),
+        "post_tool_use_read_large": common(
+            "PostToolUse",
+            tool_name="Read",
+            tool_input={"file_path": f"{CWD}/shipping/generated_rates.py"},
+            tool_response={
+                "type": "text",
+                "file": {
+                    "filePath": f"{CWD}/shipping/generated_rates.py",
+                    "content": big_module,
+                    "numLines": big_module.count("\n"),
+                    "startLine": 1,
+                    "totalLines": big_module.count("\n"),
+                },
+            },
+            tool_use_id="toolu_01ReadBig00000000000000b",
+        ),
+        "post_tool_use_bash_huge": common(
+            "PostToolUse",
+            tool_name="Bash",
+            tool_input={"command": "pytest -v", "description": "Run the whole suite verbosely"},
+            tool_response={"stdout": pytest_lines, "stderr": "", "interrupted": False, "isImage": False},
+            tool_use_id="toolu_01BashHuge0000000000000b",
+        ),
         "post_tool_batch": common("PostToolBatch", tool_use_ids=[edit_id, write_id]),
-        "notification": common("Notification", message="Claude needs your permission to use Bash",
-                               notification_type="permission_prompt"),
-        "notification_idle": common("Notification", message="Claude is waiting for your input",
-                                    notification_type="idle_prompt"),
+        "notification": common(
+            "Notification", message="Claude needs your permission to use Bash", notification_type="permission_prompt"
+        ),
+        "notification_idle": common(
+            "Notification", message="Claude is waiting for your input", notification_type="idle_prompt"
+        ),
         "message_display": common("MessageDisplay", display_id=3, blocks=[{"kind": "text", "text": "Done."}]),
         "subagent_start": common("SubagentStart", agent_id=AGENT, agent_type="code-reviewer"),
-        "subagent_stop": common("SubagentStop", stop_hook_active=False, agent_id=AGENT, agent_type="code-reviewer",
-                                agent_transcript_path=f"{TRANSCRIPT[:-6]}/subagents/agent-{AGENT}.jsonl",
-                                last_assistant_message="One rounding bug in surcharge.py line 18."),
+        "subagent_stop": common(
+            "SubagentStop",
+            stop_hook_active=False,
+            agent_id=AGENT,
+            agent_type="code-reviewer",
+            agent_transcript_path=f"{TRANSCRIPT[:-6]}/subagents/agent-{AGENT}.jsonl",
+            last_assistant_message="One rounding bug in surcharge.py line 18.",
+        ),
         "task_created": common("TaskCreated", task_id="task-7", description="Add zone surcharge"),
         "task_completed": common("TaskCompleted", task_id="task-7", status="completed"),
-        "stop": common("Stop", stop_hook_active=False,
-                       last_assistant_message="Zone surcharge added; 40,000 tests pass."),
+        "stop": common(
+            "Stop", stop_hook_active=False, last_assistant_message="Zone surcharge added; 40,000 tests pass."
+        ),
         "stop_failure": common("StopFailure", error="overloaded_error", error_message="Overloaded"),
         "teammate_idle": common("TeammateIdle", teammate_name="reviewer", team_name="shipping"),
-        "instructions_loaded": common("InstructionsLoaded", file_path=f"{CWD}/CLAUDE.md", memory_type="Project",
-                                      load_reason="session_start"),
-        "config_change": common("ConfigChange", source="user_settings",
-                                file_path="/home/dev/.claude/settings.json"),
+        "instructions_loaded": common(
+            "InstructionsLoaded", file_path=f"{CWD}/CLAUDE.md", memory_type="Project", load_reason="session_start"
+        ),
+        "config_change": common("ConfigChange", source="user_settings", file_path="/home/dev/.claude/settings.json"),
         "cwd_changed": common("CwdChanged", old_cwd=CWD, new_cwd=f"{CWD}/shipping"),
         "directory_added": common("DirectoryAdded", directory="/home/dev/src/orbit-common"),
         "file_changed": common("FileChanged", file_path=f"{CWD}/.env.example", change_type="modified"),
         "worktree_create": common("WorktreeCreate", name="surcharge-spike"),
         "worktree_remove": common("WorktreeRemove", worktree_path="/home/dev/src/orbit-shipping-surcharge-spike"),
         "pre_compact_auto": common("PreCompact", trigger="auto", custom_instructions=""),
-        "pre_compact_manual": common("PreCompact", trigger="manual",
-                                     custom_instructions="Keep the rate table decisions."),
+        "pre_compact_manual": common(
+            "PreCompact", trigger="manual", custom_instructions="Keep the rate table decisions."
+        ),
         "post_compact": common("PostCompact", trigger="auto", compact_summary="Surcharge work in progress."),
         "pre_model_switch": common("PreModelSwitch", from_model="claude-sonnet-4-5", to_model="claude-opus-4-5"),
         "post_model_switch": common("PostModelSwitch", from_model="claude-sonnet-4-5", to_model="claude-opus-4-5"),
-        "elicitation": common("Elicitation", mcp_server_name="tracker", message="Which milestone?",
-                              requested_schema={"type": "object", "properties": {"milestone": {"type": "string"}}}),
-        "elicitation_result": common("ElicitationResult", mcp_server_name="tracker", action="accept",
-                                     content={"milestone": "Q1"}),
+        "elicitation": common(
+            "Elicitation",
+            mcp_server_name="tracker",
+            message="Which milestone?",
+            requested_schema={"type": "object", "properties": {"milestone": {"type": "string"}}},
+        ),
+        "elicitation_result": common(
+            "ElicitationResult", mcp_server_name="tracker", action="accept", content={"milestone": "Q1"}
+        ),
         "session_end": common("SessionEnd", reason="prompt_input_exit"),
-        "future_event_unknown_fields": common("AgentHandoffPlanned", handoff_id=7, targets=[
-            {"kind": "agent", "name": "deployer"}], nested={"a": {"b": {"c": [1, 2.5, None, True, "ü"]}}}),
+        "future_event_unknown_fields": common(
+            "AgentHandoffPlanned",
+            handoff_id=7,
+            targets=[{"kind": "agent", "name": "deployer"}],
+            nested={"a": {"b": {"c": [1, 2.5, None, True, "ü"]}}},
+        ),
     }
 
 

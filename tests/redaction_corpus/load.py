@@ -39,8 +39,9 @@ TRANSFORMS = {
     "tail4": lambda v: v[4:],
     "basicnl": lambda v: base64.b64encode(f"deploy:{v}\n".encode()).decode(),  # echo user:pass | base64
     "envquotedb64": lambda v: base64.b64encode(f'export DB_PASSWORD="{v}"\n'.encode()).decode(),
-    "dockerb64": lambda v: base64.b64encode(json.dumps(
-        {"auths": {"ghcr.io": {"auth": base64.b64encode(f"bot:{v}".encode()).decode()}}}).encode()).decode(),
+    "dockerb64": lambda v: base64.b64encode(
+        json.dumps({"auths": {"ghcr.io": {"auth": base64.b64encode(f"bot:{v}".encode()).decode()}}}).encode()
+    ).decode(),
     # \u escapes of JSON two levels inside the payload's string: four backslashes in its text
     "u3": lambda v: "".join(f"\\\\\\\\u{ord(c):04x}" if i % 2 == 0 else c for i, c in enumerate(v)),
 }
@@ -60,8 +61,13 @@ def _payload(entry: dict, fill) -> str:
         text = _PLACEHOLDER.sub(fill, entry["raw"]).replace("{{", "{").replace("}}", "}")
         json.loads(text)
         return text
-    return json.dumps({"hook_event_name": "PostToolUse", "tool_name": "Bash",
-                       "tool_response": {"stdout": _PLACEHOLDER.sub(fill, entry["text"]), "stderr": ""}})
+    return json.dumps(
+        {
+            "hook_event_name": "PostToolUse",
+            "tool_name": "Bash",
+            "tool_response": {"stdout": _PLACEHOLDER.sub(fill, entry["text"]), "stderr": ""},
+        }
+    )
 
 
 def cases(seed: int = 16) -> list[Case]:
@@ -84,8 +90,11 @@ def cases(seed: int = 16) -> list[Case]:
                 return text
 
             payload = _payload(entry, fill)
-            secrets = [values[n] if not n.startswith("pem") else values[n].split("\n")[2]
-                       for n in entry.get("secrets", ())] + entry.get("literal", []) + rendered
+            secrets = (
+                [values[n] if not n.startswith("pem") else values[n].split("\n")[2] for n in entry.get("secrets", ())]
+                + entry.get("literal", [])
+                + rendered
+            )
             out.append(Case(entry["id"], entry["kind"], entry["where"], payload, secrets))
     return out
 
@@ -123,5 +132,11 @@ def score(redactor) -> dict:
                 kept += 1
             else:
                 harmed.append((case.id, case.where, out))
-    return {"recall": found / n_secret, "benign_kept": kept / n_benign, "secrets": n_secret,
-            "benign": n_benign, "missed": missed, "harmed": harmed}
+    return {
+        "recall": found / n_secret,
+        "benign_kept": kept / n_benign,
+        "secrets": n_secret,
+        "benign": n_benign,
+        "missed": missed,
+        "harmed": harmed,
+    }
