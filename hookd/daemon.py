@@ -92,7 +92,7 @@ def lock_state_dir(state_dir: str) -> int:
     return fd
 
 
-async def cancel_and_wait(task: asyncio.Task, deadline: float) -> None:
+async def cancel_and_wait(task: asyncio.Task[object], deadline: float) -> None:
     """Cancel a task and wait for it until ``deadline``, cancelling again as needed.
 
     Once is not enough: on Python 3.11 ``asyncio.wait_for``, which redis-py uses

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from hookd.config_errors import SettingError
 from hookd.redact.dense import DENSE
 from hookd.redact.redactor import Redactor
 from hookd.redact.rule import Rule
+
+if TYPE_CHECKING:
+    from hookd.config import UserRule
 
 __all__ = ["Redactor", "Rule", "build_redactor", "check_disable", "check_settings", "rules_reference", "user_rules"]
 
@@ -30,7 +33,13 @@ def rules_reference() -> str:
     return "\n".join(rows)
 
 
-def build_redactor(enabled: bool, disable=(), allow=(), extra=(), cache_dir: str | None = None) -> Redactor | None:
+def build_redactor(
+    enabled: bool,
+    disable: Collection[str] = (),
+    allow: Iterable[str] = (),
+    extra: Iterable[UserRule] = (),
+    cache_dir: str | None = None,
+) -> Redactor | None:
     """The redactor the settings ask for: the built-in table less the disabled rules, plus extras.
 
     ``cache_dir`` keeps the compiled scanner between starts (the daemon's state directory).
@@ -44,7 +53,7 @@ def build_redactor(enabled: bool, disable=(), allow=(), extra=(), cache_dir: str
     return Redactor(rules + user_rules(extra), allow, cache_dir)
 
 
-def check_settings(disable: Iterable[str], allow: Iterable[str], rules: Sequence[Any]) -> None:
+def check_settings(disable: Iterable[str], allow: Iterable[str], rules: Sequence[UserRule]) -> None:
     """redact_disable, redact_allow and redact_rules, each on its own, so that a SettingError
     names the one to fix.
 
@@ -63,7 +72,7 @@ def check_settings(disable: Iterable[str], allow: Iterable[str], rules: Sequence
             raise SettingError(str(exc), setting=name) from None
 
 
-def check_disable(disable) -> None:
+def check_disable(disable: Iterable[str]) -> None:
     """Raise ValueError if redact_disable names a rule that does not exist."""
     from hookd.redact.rules import BUILTIN_RULES
 
@@ -75,7 +84,7 @@ def check_disable(disable) -> None:
         )
 
 
-def user_rules(extra) -> list[Rule]:
+def user_rules(extra: Iterable[UserRule]) -> list[Rule]:
     """The [[redact_rules]] as Rules; ValueError or re.error names what is wrong with one.
 
     Everything that could fail later, on an event or in the scanner's compile, is

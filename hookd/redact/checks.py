@@ -117,7 +117,7 @@ CARD_WORD_BEFORE = (
 NON_ASCII_BEFORE = r"(?:\xc4[\xb0\xb1]|\xc5\xbf)" + _UP_TO_40_CHARACTERS
 
 
-def card_context_ok(match: re.Match) -> bool:
+def card_context_ok(match: re.Match[str]) -> bool:
     """A number in groups (4111 1111 ...) is a card; a bare run of digits needs a card word just before it.
 
     Without the word, an 18-digit id that happens to pass Luhn (one in ten do)
@@ -292,7 +292,7 @@ def is_type_or_reference(value: str) -> bool:
     )
 
 
-def not_a_call(match: re.Match) -> bool:
+def not_a_call(match: re.Match[str]) -> bool:
     """A bare value right before ``(`` or ``[`` is code (``get_password()``, ``os.environ["X"]``)."""
     if match.group("dq") or match.group("sq"):
         return True
@@ -300,11 +300,11 @@ def not_a_call(match: re.Match) -> bool:
     return match.string[end : end + 1] not in ("(", "[")
 
 
-def option_value_ok(match: re.Match) -> bool:
+def option_value_ok(match: re.Match[str]) -> bool:
     return plausible_secret(match.group("value")) and not_a_call(match)
 
 
-def assigned_value_ok(match: re.Match) -> bool:
+def assigned_value_ok(match: re.Match[str]) -> bool:
     """The value in ``name: value`` / ``name = value`` is a secret, not a type, reference or placeholder.
 
     A quoted value is a literal: a secret unless it is a placeholder. A bare

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from hookd.redact.scan import CHUNK
 
@@ -106,23 +107,25 @@ class Budget:
         return runs
 
 
-def redact_in_bulk(text: str, spans: list[tuple[int, int, str]], runs: list[tuple[int, int]]) -> tuple[str, Counter]:
+def redact_in_bulk(
+    text: str, spans: list[tuple[int, int, str]], runs: list[tuple[int, int]]
+) -> tuple[str, Counter[str]]:
     """The text with ``spans`` (confirmed secrets: start, end, rule) and the dense ``runs`` (start, end of
     chunks, in order) redacted; a span that overlaps a dense stretch goes with it."""
     regions = _regions(text, runs)
     pieces: list[str] = []
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     last = 0
     r = 0
     for start, end, name in spans:
-        while r < len(regions) and regions[r][1] <= start:
+        while r < len(regions) and regions[r].end <= start:
             last = _emit(text, regions[r], last, pieces, counts)
             r += 1
-        if r < len(regions) and regions[r][0] < end:  # the span overlaps the stretch: one marker for both
+        if r < len(regions) and regions[r].start < end:  # the span overlaps the stretch: one marker for both
             region = regions[r]
-            if start < region[0]:
-                region[0], region[2] = start, True  # a span lies inside one string
-            region[1] = max(region[1], end)
+            if start < region.start:
+                region.start, region.inside = start, True  # a span lies inside one string
+            region.end = max(region.end, end)
             continue
         pieces += (text[last:start], f"[REDACTED:{name}]")
         counts[name] += 1
@@ -133,8 +136,8 @@ def redact_in_bulk(text: str, spans: list[tuple[int, int, str]], runs: list[tupl
     return "".join(pieces), counts
 
 
-def _emit(text: str, region: list, last: int, pieces: list[str], counts: Counter) -> int:
-    low, high, inside = region
+def _emit(text: str, region: _Region, last: int, pieces: list[str], counts: Counter[str]) -> int:
+    low, high, inside = region.start, region.end, region.inside
     low = max(low, last)
     redacted, marks = _bulk(text, low, high, inside)
     pieces += (text[last:low], redacted)
@@ -183,15 +186,24 @@ def _bulk(text: str, low: int, high: int, inside: bool) -> tuple[str, int]:
     return head + "".join(parts), marks
 
 
-def _regions(text: str, runs: list[tuple[int, int]]) -> list[list]:
-    """Per run of dense chunks: [start, end, whether start is inside a string], as the module says."""
-    regions: list[list] = []
+@dataclass(slots=True)
+class _Region:
+    """A stretch redacted in bulk: where it starts and ends, and whether its start is inside a string."""
+
+    start: int
+    end: int
+    inside: bool
+
+
+def _regions(text: str, runs: list[tuple[int, int]]) -> list[_Region]:
+    """Per run of dense chunks: the stretch redacted with it, as the module says."""
+    regions: list[_Region] = []
     known, known_inside = 0, False  # a position not inside a run of backslashes, and its side
     for low, high in runs:
-        if regions and high <= regions[-1][1]:
+        if regions and high <= regions[-1].end:
             continue
         low = max(0, low - BACK)
-        if regions and low <= regions[-1][1]:
+        if regions and low <= regions[-1].end:
             region = regions[-1]
         else:
             low = _boundary(text, low)
@@ -199,14 +211,14 @@ def _regions(text: str, runs: list[tuple[int, int]]) -> list[list]:
             if not inside:  # not in the middle of a number, a literal or a word
                 low = _word_start(text, low)
             known, known_inside = low, inside
-            region = [low, low, inside]
+            region = _Region(low, low, inside)
             regions.append(region)
-        end = _boundary(text, max(high, region[1]))
+        end = _boundary(text, max(high, region.end))
         if _inside(text, known, known_inside, end):
-            region[1] = min(len(text), _closing(text, end) + 1)
-            known, known_inside = region[1], False
+            region.end = min(len(text), _closing(text, end) + 1)
+            known, known_inside = region.end, False
         else:
-            region[1] = _reach(_WORD, text, max(high, region[1]), len(text))
+            region.end = _reach(_WORD, text, max(high, region.end), len(text))
             known, known_inside = end, False
     return regions
 
@@ -222,7 +234,7 @@ def _closing(text: str, at: int, end: int | None = None) -> int:
     return _reach(_REST, text, at, end)
 
 
-def _reach(pattern: re.Pattern, text: str, at: int, end: int) -> int:
+def _reach(pattern: re.Pattern[str], text: str, at: int, end: int) -> int:
     """Where ``pattern`` (which matches the empty string too) stops, from ``at``, not past ``end``."""
     match = pattern.match(text, at, end)
     assert match is not None  # every quantifier in these patterns may repeat zero times

@@ -56,7 +56,7 @@ PGPASS_PATTERN = (
 )
 
 
-def _pgpass_ok(match: re.Match) -> bool:
+def _pgpass_ok(match: re.Match[str]) -> bool:
     """Near the word pgpass; a host that is a name, not a number ("12:30:00:..." is a time); a user
     that is not only digits."""
     host, value = match.group("host"), match.group("value")
@@ -102,7 +102,7 @@ PIPED_PATTERN = (
 _NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-"
 
 
-def _piped_ok(match: re.Match) -> bool:
+def _piped_ok(match: re.Match[str]) -> bool:
     """The pair is a credential, and (for echo and printf) it goes into base64."""
     text, start = match.string, match.start("value")
     before = text[max(0, start - 66) : start - 1]
@@ -113,7 +113,7 @@ def _piped_ok(match: re.Match) -> bool:
     return text.rfind("<<<", max(0, start - 80), start) >= 0 and "base64" in text[max(0, start - 100) : start]
 
 
-def _value_ok(match: re.Match) -> bool:
+def _value_ok(match: re.Match[str]) -> bool:
     value = match.group("value")
     return plausible_secret(value) and not value.isdigit() and not_a_call(match)
 

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
+from typing import TypedDict, Unpack
 
 from hookd.redact.checks import crc32_suffix_ok
 from hookd.redact.patterns import B1, B1_DASH, B1_DOT, E, E_DASH, hyperscan_shape
 from hookd.redact.rule import Rule
+
+
+class _MoreOfRule(TypedDict, total=False):
+    """The Rule fields a token rule may set beyond _token's own parameters."""
+
+    group: int | str
+    validate: Callable[[str], bool] | None
 
 
 def _token(
@@ -24,7 +33,7 @@ def _token(
     example: str,
     reach: int = 300,
     trigger: str = "",
-    **more,
+    **more: Unpack[_MoreOfRule],
 ) -> Rule:
     """A token rule: Hyperscan matches its whole shape, so keywords alone (``sk-sk-sk-``) cost nothing."""
     return Rule(

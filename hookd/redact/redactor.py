@@ -30,11 +30,11 @@ from collections.abc import Iterable
 
 from hookd.redact.dense import CONFIRM_LIMIT, Budget, redact_in_bulk
 from hookd.redact.rule import Rule
-from hookd.redact.scan import CHUNK, OVERLAP, REPORT_LIMIT, TriggerScan
+from hookd.redact.scan import CHUNK, OVERLAP, REPORT_LIMIT, Scanned, TriggerScan
 from hookd.redact.view import View
 
 REDACTED_PREFIX = "[REDACTED:"
-NOTHING: Counter = Counter()  # what most events get; callers only read it
+NOTHING: Counter[str] = Counter()  # what most events get; callers only read it
 # What an anchored rule may read before it knows no value begins: separators and spaces, then a
 # type annotation's characters (secret_assignment's), then the character that ends them.
 _HEAD_RUN = re.compile(r"[=>\s]{0,8}[\w.\[\]|,\s]{0,250}")
@@ -58,11 +58,11 @@ class Redactor:
         self.allow = tuple(re.compile(pattern) for pattern in allow)
         self._triggers = TriggerScan(self.rules, cache_dir)
         self._every_rule_gates = all(rule.gates for rule in self.rules)
-        self.examined: Counter = Counter()  # per rule: characters its regex was given
+        self.examined: Counter[str] = Counter()  # per rule: characters its regex was given
         self._validated: list[dict[str, bool]] = [{} for _ in self.rules]
         self._unwrapped: list[dict[tuple[int, str], bool]] = [{} for _ in self.rules]
 
-    def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter]:
+    def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter[str]]:
         """The text with every secret replaced by its rule's marker, and the count per rule.
 
         ``data`` is the text's UTF-8 encoding, when the caller has it already.
@@ -73,7 +73,7 @@ class Redactor:
         """Whether decoded text (from inside a wrapper) holds anything a rule would redact."""
         return depth <= MAX_DEPTH and bool(self._redact(text, None, depth)[1])
 
-    def _redact(self, text: str, data: bytes | None, depth: int) -> tuple[str, Counter]:
+    def _redact(self, text: str, data: bytes | None, depth: int) -> tuple[str, Counter[str]]:
         view = None
         scanned = self._triggers.scan(text, data, self._report_limit)
         if scanned[2]:  # escapes or joints to decode: the rules read the view
@@ -97,7 +97,7 @@ class Redactor:
         if runs:
             return redact_in_bulk(text, spans, runs)
         pieces: list[str] = []
-        counts: Counter = Counter()
+        counts: Counter[str] = Counter()
         last = 0
         for start, end, name in spans:
             pieces += (text[last:start], f"[REDACTED:{name}]")
@@ -106,7 +106,7 @@ class Redactor:
         pieces.append(text[last:])
         return "".join(pieces), counts
 
-    def _find(self, text: str, scanned: tuple, depth: int) -> tuple[list[tuple[int, int, str]], Budget | None]:
+    def _find(self, text: str, scanned: Scanned, depth: int) -> tuple[list[tuple[int, int, str]], Budget | None]:
         """The spans to replace, in order, overlapping finds merged (named by the earlier rule); and the
         budget spent on them (None: nothing to read)."""
         gated, reports, _, confirms, dense = scanned
@@ -137,7 +137,15 @@ class Redactor:
         return _merged(found, self.rules), budget
 
     def _matches(
-        self, index: int, rule: Rule, text: str, low: int, high: int, found: list, depth: int, budget: Budget
+        self,
+        index: int,
+        rule: Rule,
+        text: str,
+        low: int,
+        high: int,
+        found: list[tuple[int, int, int]],
+        depth: int,
+        budget: Budget,
     ) -> None:
         """The rule's matches in text[low:high], confirmed; those starting in dense chunks are skipped."""
         while low < high:
@@ -174,7 +182,14 @@ class Redactor:
         return ends
 
     def _anchored(
-        self, index: int, rule: Rule, text: str, ends: list[int], found: list, depth: int, budget: Budget
+        self,
+        index: int,
+        rule: Rule,
+        text: str,
+        ends: list[int],
+        found: list[tuple[int, int, int]],
+        depth: int,
+        budget: Budget,
     ) -> None:
         """Read the value where each trigger ends; a trigger inside a value already read is skipped."""
         read_to = 0
@@ -197,7 +212,9 @@ class Redactor:
             read_to = match.end()
             self._take(index, rule, match, found, depth)
 
-    def _take(self, index: int, rule: Rule, match: re.Match, found: list, depth: int) -> None:
+    def _take(
+        self, index: int, rule: Rule, match: re.Match[str], found: list[tuple[int, int, int]], depth: int
+    ) -> None:
         start, end = match.span(rule.group)
         if start < 0 or end <= start:
             return
@@ -248,7 +265,7 @@ class Redactor:
         return any(pattern.search(value) for pattern in self.allow)
 
 
-def _around(ends, reach: int, ahead: int, length: int) -> list[tuple[int, int]]:
+def _around(ends: Iterable[int], reach: int, ahead: int, length: int) -> list[tuple[int, int]]:
     """Per match of an exact trigger (its end just past the token): the stretch that holds the token."""
     windows: list[tuple[int, int]] = []
     for end in ends:
@@ -267,7 +284,7 @@ def _merged(found: list[tuple[int, int, int]], rules: tuple[Rule, ...]) -> list[
     secret seen through its context (``password=<token>``): it is dropped,
     so that what follows the token in a quoted value is judged on its own.
     """
-    spans: list[list] = []  # start, end, best rule index
+    spans: list[list[int]] = []  # start, end, best rule index
     for start, end, index in sorted(found):
         if spans and start < spans[-1][1]:
             last = spans[-1]

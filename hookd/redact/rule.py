@@ -58,11 +58,11 @@ class Rule:
     confirm_reach: int = 0
     flags: int = 0
     validate: Callable[[str], bool] | None = None  # the replaced text must pass (Luhn, ...)
-    check: Callable[[re.Match], bool] | None = None  # the match in its context must pass
+    check: Callable[[re.Match[str]], bool] | None = None  # the match in its context must pass
     # Decodes the replaced text (base64, hex...); it is a secret if the decoded text holds one.
     unwrap: Callable[[str], str | None] | None = None
     example: str = ""  # for people: what it catches, written so that no scanner takes it for a key
-    compiled: re.Pattern = field(init=False, repr=False, compare=False)
+    compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
     marker: str = field(init=False, repr=False, compare=False)  # what replaces the secret
     gates: bool = field(init=False, repr=False, compare=False)  # runs only where it has hits
 

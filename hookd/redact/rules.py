@@ -108,7 +108,7 @@ _CLI_TRIGGER = (
 _AWS_KEY_ID = re.compile(r"A(?:KIA|SIA)[A-Z0-9]{16}")
 
 
-def _near_key_id(match: re.Match) -> bool:
+def _near_key_id(match: re.Match[str]) -> bool:
     """A bare 40-character AWS secret counts within 250 characters of an access key id."""
     value = match.group("value")
     if not (any(c.isupper() for c in value) and any(c.islower() for c in value) and any(c.isdigit() for c in value)):
@@ -117,7 +117,7 @@ def _near_key_id(match: re.Match) -> bool:
     return _AWS_KEY_ID.search(text, max(0, match.start() - 250), match.end() + 250) is not None
 
 
-def _cookie_ok(match: re.Match) -> bool:
+def _cookie_ok(match: re.Match[str]) -> bool:
     return plausible_secret(match.group("value"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeAlias
 
 import hyperscan
 
@@ -22,6 +22,8 @@ GATE, EVERY, CONFIRM, COUNT = 0, 1, 2, 3
 # chunk stops and the chunk is dense (redactor.py redacts it in bulk, dense.py). The payloads of
 # tests/corpus make at most 35 in a chunk (a token shape reports at every end it can have).
 REPORT_LIMIT = 128
+# What TriggerScan.scan returns (its doc string says what each part is).
+Scanned: TypeAlias = tuple[dict[int, list[int]], dict[int, list[int]], bool, dict[int, list[int]], list[int]]
 
 
 class TriggerScan:
@@ -59,7 +61,7 @@ class TriggerScan:
                 self._short.append(rule.short_trigger and kind == EVERY)
         self._database = compiled(expressions, flags, cache_dir)
 
-    def scan(self, text: str, data: bytes | None = None, limit: int | None = REPORT_LIMIT) -> tuple:
+    def scan(self, text: str, data: bytes | None = None, limit: int | None = REPORT_LIMIT) -> Scanned:
         """Per rule: the chunks holding its keywords; per context or exact rule: where its triggers end;
         whether the text has escapes or joints for the view to decode; per rule with a ``confirm``
         pattern: where that ends; and the dense chunks, whose scan made more than ``limit`` reports
@@ -131,11 +133,15 @@ def _characters(data: bytes, end: int) -> int:
     return len(data[:end].decode("utf-8", "surrogatepass"))
 
 
+# The handlers take their context as Any: hyperscan's stubs pass it on as ``object`` (whatever scan() was
+# given), and narrowing it with a cast would cost a call per report.
 def _collect(expression: int, _start: int, end: int, _flags: int, found: Any) -> None:
     found[expression].append(end)  # found: the defaultdict(list) given to scan() as its context
 
 
 def _collect_limited(expression: int, _start: int, end: int, _flags: int, context: Any) -> bool:
+    found: defaultdict[int, list[int]]
+    left: list[int]
     found, left = context  # as _collect's, and the reports the chunk may still make
     found[expression].append(end)
     left[0] -= 1

@@ -10,9 +10,12 @@ What they buy: a flood of the context alone (``authorization: ``,
 from __future__ import annotations
 
 import re
+from typing import TypeAlias
 
 from hookd.redact.checks import TYPE_NAMES
 from hookd.redact.patterns import HS_KV_SEP, HS_WS
+
+_Trie: TypeAlias = dict[str, "_Trie"]  # per next character, the rest of the words; the key "" ends a word
 
 
 def not_a_type_name(words: tuple[str, ...]) -> str:
@@ -20,14 +23,14 @@ def not_a_type_name(words: tuple[str, ...]) -> str:
     of ``words`` (ignoring case) and what follows ends the value there (so the regex would read the
     type name alone, which assigned_value_ok refuses), or white space not followed by = or |
     (which would make it the annotation of an assignment)."""
-    trie: dict = {}
+    trie: _Trie = {}
     for word in words:
         node = trie
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def alternatives(node: dict) -> str:
+    def alternatives(node: _Trie) -> str:
         kids = sorted(k for k in node if k)
         found = [re.escape(k) + alternatives(node[k]) for k in kids]
         if "" in node:  # a whole type name: a value only if something continues it

@@ -50,7 +50,7 @@ VIEW_TRIGGERS = (
 )
 
 
-def _edit(m: re.Match) -> tuple[int, str] | None:
+def _edit(m: re.Match[str]) -> tuple[int, str] | None:
     """Where the edit starts in the original, and what the view has there instead; None: no edit."""
     if m.group("hex"):
         run = 1 + len(m.group("run"))

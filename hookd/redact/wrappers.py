@@ -15,6 +15,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Collection, Iterable
 
 from hookd.redact.checks import plausible_secret
 
@@ -137,11 +138,11 @@ BASIC_MAX = 344  # characters of base64: 256 bytes of name:secret and a newline
 _PRINTABLE = range(0x20, 0x7F)
 
 
-def _class(values) -> str:
+def _class(values: Iterable[int]) -> str:
     return "[" + "".join(re.escape(_B64[v]) for v in sorted(set(values))) + "]"
 
 
-def _group(b0, b1, b2) -> str:
+def _group(b0: Collection[int], b1: Collection[int], b2: Collection[int]) -> str:
     """A Hyperscan class per character of a base64 group whose three bytes come from the given sets."""
     return (
         _class(b >> 2 for b in b0)
