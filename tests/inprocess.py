@@ -75,6 +75,8 @@ class InProcessHookd:
 
     def start(self, wait: bool = True) -> Any:
         self.config = load(environ=self.env)  # type: ignore[attr-defined]
+        if self.config.log_format == "console":  # the in-process sink writes JSON lines only
+            raise AssertionError("log_format=console is rendered by `hookd run`: use hookd_process_factory")
         self.log = open(self.log_path, "ab")  # type: ignore[attr-defined]
         self.code: int | None = None
         self.error: BaseException | None = None

@@ -150,10 +150,11 @@ def test_logs_configure_writes_one_line_per_event_in_either_format(log_format, t
 
 
 @pytest.mark.parametrize("log_format", ["console", "json"])
-def test_a_hook_name_from_the_frame_header_forges_no_log_line(hookd_factory, redis_db, log_format):
+def test_a_hook_name_from_the_frame_header_forges_no_log_line(hookd_process_factory, redis_db, log_format):
     """hook= in the frame header is percent-decoded; with a body that is not JSON the event is
-    refused and the refusal is logged with the hook name."""
-    daemon = hookd_factory(log_format=log_format)
+    refused and the refusal is logged with the hook name. A real ``hookd run``: what is checked
+    is the lines it writes to its stderr in each log format."""
+    daemon = hookd_process_factory(log_format=log_format)
     # A new line after a newline; and, with nothing a repr would be asked for (no space, quote
     # or newline), escape sequences, line separators and a bidi override.
     hooks = [
