@@ -320,7 +320,10 @@ class Replay(Processes):
 
         def lua(key: str, lo: int, hi: int) -> None:
             # As the daemon sends it by default: with the session index, no PUBLISH.
-            args: list[object] = [1_000_000, fields0[b"host"], 0, 7 * 24 * 3600, key + ":session:", ""]
+            # The header hookd.publish.script.batch_args sends: maxlen, host, mark check, session
+            # retention, session prefix, channel, instance ('': none) and the mark's field (the host).
+            host = fields0[b"host"]
+            args: list[object] = [1_000_000, host, 0, 7 * 24 * 3600, key + ":session:", "", "", host]
             at_ms = time.time_ns() // 1_000_000
             for i in range(lo, hi):
                 args += (
