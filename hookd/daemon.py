@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
 import signal
 import sys
@@ -39,7 +38,7 @@ from hookd.ingest.budget import FrameBudget
 from hookd.ingest.http_setup import HttpSettings
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection, bind_private_socket, remove_socket_if_ours
-from hookd.paths import UnsafePathError, ensure_private_dir, open_private
+from hookd.paths import ensure_private_dir
 from hookd.peers import PeerGuard
 from hookd.policies import FsyncPolicy
 from hookd.pipeline import Pipeline
@@ -54,12 +53,12 @@ from hookd.spool.flusher import Flusher, keep_cursor
 from hookd.spool.inspect import find_handoffs
 from hookd.spool.settings import SpoolSettings
 from hookd.state import DaemonState, Reports
+from hookd.statedir import lock_state_dir
 from hookd.supervisor import Supervisor, start_hard_stop
 from hookd.worker import Worker
 
 log = structlog.get_logger("hookd")
 
-LOCK_FILE = "hookd.lock"
 # At a stop, a connection that has not sent its first frame yet gets this long to send
 # it: hook-send writes as soon as it is connected, and would otherwise fall back to its
 # inbox where the next hookd (socket activation) could have taken the event.
@@ -67,29 +66,6 @@ FIRST_FRAME_GRACE_S = 0.5
 # After a task failed, the drain is this short: the service manager should start a sound
 # hookd soon, and everything not published is on the disk.
 FATAL_DRAIN_S = 0.5
-
-
-class StateDirLocked(Exception):
-    """Another hookd uses this state directory."""
-
-
-def lock_state_dir(state_dir: str) -> int:
-    """Hold an exclusive lock on the state directory for the life of the process."""
-    ensure_private_dir(state_dir)
-    path = os.path.join(state_dir, LOCK_FILE)
-    fd = open_private(path, os.O_RDWR, create=True)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-        os.close(fd)
-        raise StateDirLocked(
-            f"another hookd (pid {owner}) is using the state directory "
-            f"{state_dir}; stop it first or pass another --state-dir"
-        ) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    return fd
 
 
 async def cancel_and_wait(task: asyncio.Task[object], deadline: float) -> None:
@@ -102,29 +78,6 @@ async def cancel_and_wait(task: asyncio.Task[object], deadline: float) -> None:
     while not task.done() and time.monotonic() < deadline:
         task.cancel()
         await asyncio.wait({task}, timeout=0.05)
-
-
-def daemon_pid(state_dir: str) -> int | None:
-    """The pid of the hookd holding the state directory's lock, or None if none holds it.
-
-    The probe takes a shared lock without blocking and drops it at once; it
-    never creates the lock file.
-    """
-    path = os.path.join(state_dir, LOCK_FILE)
-    try:
-        fd = open_private(path)
-    except (OSError, UnsafePathError):
-        return None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            text = os.pread(fd, 32, 0).decode(errors="replace").strip()
-            return int(text) if text.isdigit() else -1
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
-        os.close(fd)
 
 
 class Daemon:

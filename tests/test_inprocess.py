@@ -17,7 +17,8 @@ from inprocess import running_daemon
 from hookd import logs
 from hookd.config import load
 from hookd.ingest.http_setup import HttpSetupError
-from hookd.daemon import Daemon, StateDirLocked, lock_state_dir
+from hookd.daemon import Daemon
+from hookd.statedir import StateDirLocked, lock_state_dir
 
 EVENT = json.dumps({"hook_event_name": "Stop", "session_id": "s1"}).encode()
 

@@ -54,7 +54,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ({"redact", "enrich"}, False),
     ({"publish"}, False),
     ({"spool"}, False),
-    ({"config", "held_back", "jsonl", "peers", "logs", "state", "sequence", "handoffs", "hookd"}, False),
+    ({"config", "held_back", "jsonl", "peers", "logs", "state", "statedir", "sequence", "handoffs", "hookd"}, False),
     ({"terminal"}, False),
     ({"config_errors", "hook_names", "liveness", "paths", "refusals", "units"}, False),
     ({"policies"}, False),

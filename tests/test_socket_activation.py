@@ -29,7 +29,7 @@ import test_faults as faults
 from conftest import REPO, Hookd, log_records, wait_until
 
 from hookd.control.client import CannotTell, NotRunning, request
-from hookd.daemon import daemon_pid
+from hookd.statedir import daemon_pid
 
 # Long enough that a client whose connection waits in the queue while hookd restarts (about
 # a second here, longer on a loaded machine) gets its OK rather than falling back to the inbox.

@@ -47,7 +47,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     import uvloop
 
     from hookd import logs
-    from hookd.daemon import Daemon, StateDirLocked
+    from hookd.daemon import Daemon
+    from hookd.statedir import StateDirLocked
     from hookd.ingest.server import AlreadyRunning
     from hookd.paths import UnsafePathError
     from hookd.service.activation import ActivationError

@@ -13,7 +13,7 @@ import time
 from typing import Any, TextIO
 
 from hookd.config import Config, mask_url
-from hookd.daemon import daemon_pid
+from hookd.statedir import daemon_pid
 from hookd.ingest.inbox import SUFFIX as INBOX_SUFFIX
 from hookd.terminal.progress import Progress
 from hookd.jsonl import one_line
