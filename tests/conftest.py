@@ -30,6 +30,9 @@ CLIENT = REPO / "client" / "hook_send.py"
 BARE_PYTHON = os.path.realpath(sys.executable)
 
 
+_SPARE_BEFORE = pytest.StashKey[set[str]]()
+
+
 def pytest_configure(config):
     """Children get Ctrl-C as a terminal gives it, however pytest was started.
 
@@ -39,6 +42,27 @@ def pytest_configure(config):
     """
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    config.stash[_SPARE_BEFORE] = _users_spare_inbox()
+
+
+def _users_spare_inbox() -> set[str]:
+    """The files in the spare inbox of the user running the tests (shared by all of their hookd)."""
+    from hookd_client.hook_send import spare_inbox_dir
+
+    spare = spare_inbox_dir(dict(os.environ))
+    try:
+        return {os.path.join(spare, name) for name in os.listdir(spare)} if spare else set()
+    except OSError:
+        return set()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """No test may leave an event in the user's own spare inbox: their real hookd would take
+    it into their real stream (a test must give hook-send a spare inbox of its own)."""
+    left = sorted(_users_spare_inbox() - session.config.stash.get(_SPARE_BEFORE, set()))
+    if left:
+        print(f"\nthe tests left {len(left)} events in the user's spare inbox: {left[:5]}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def github_token() -> str:

@@ -176,7 +176,8 @@ SCENARIOS = {
     "absent-empty": dict(stdin=b""),
     "stuck-stdin": dict(stdin=None, env={"HOOKD_SEND_TIMEOUT_MS": "100", "HOOKD_DEBUG": "1"}),
     "lost": dict(env={"HOOKD_STATE_DIR": "/dev/null", "HOOKD_SPARE_INBOX": "/dev/null/x"}),
-    "no-spare": dict(env={"HOOKD_STATE_DIR": "/dev/null", "HOOKD_SPARE_INBOX": ""}, unset=("XDG_RUNTIME_DIR",)),
+    # No spare inbox set: the default one, under XDG_RUNTIME_DIR (the test's own, never the user's).
+    "no-spare": dict(env={"HOOKD_STATE_DIR": "/dev/null", "HOOKD_SPARE_INBOX": ""}, runtime_dir=True),
     "refused-dir": dict(daemon=answer(b"OK 1\n"), open_dir=True),
     "state-open-inbox-link": dict(
         setup=lambda w: ((w / "state").mkdir(), os.chmod(w / "state", 0o777), (w / "spare").symlink_to(w))
@@ -219,8 +220,8 @@ def test_the_client_suite_situations_leave_no_sanitizer_report(sanitized, work, 
         **SAN_ENV,
         **s.get("env", {}),
     }
-    for key in s.get("unset", ()):
-        env.pop(key, None)
+    if s.get("runtime_dir"):
+        env["XDG_RUNTIME_DIR"] = str(work / "runtime")
     if "setup" in s:
         s["setup"](work)
     if s.get("bare"):
