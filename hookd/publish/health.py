@@ -27,7 +27,6 @@ class HealthReport:
     def __init__(
         self, settings: PublishSettings, redis_settings: RedisSettings, spool: Spool, state: DaemonState
     ) -> None:
-        self.settings = settings
         self.redis_settings = redis_settings
         self.spool = spool
         self.state = state

@@ -49,7 +49,6 @@ class Publisher:
         state: DaemonState,
     ) -> None:
         self.settings = settings
-        self.redis_settings = redis_settings
         self.spool = spool
         self.client = client
         self.state = state

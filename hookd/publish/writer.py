@@ -65,7 +65,6 @@ class BatchWriter:
         slot_move: SlotMove,
     ) -> None:
         self.settings = settings
-        self.redis_settings = redis_settings
         self.script = client.register_script(PUBLISH_BATCH)
         self.keys = script_keys(settings.stream)
         self.route = topology.route_for(client, settings.stream)
