@@ -14,14 +14,12 @@ import http.client
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 import test_faults as faults
-from conftest import REPO, free_port, log_records, wait_until
+from conftest import free_port, log_records, wait_until
 from test_socket_activation import ActivatedHookd
 
 
@@ -30,65 +28,8 @@ class HttpActivatedHookd(ActivatedHookd):
         super().__init__(base, redis_url)
         self.port = free_port()
         self.http_addr = f"127.0.0.1:{self.port}"
-
-    def start(self, wait: bool = False) -> HttpActivatedHookd:
-        tool = shutil.which("systemd-socket-activate")
-        if tool is None:
-            pytest.fail("systemd-socket-activate is missing: run `make setup`")
-        self.socket.parent.mkdir(mode=0o700)
-        hookd = [
-            sys.executable,
-            "-m",
-            "hookd",
-            "run",
-            "--socket",
-            str(self.socket),
-            "--control-socket",
-            str(self.control_socket),
-            "--state-dir",
-            str(self.state_dir),
-            "--redis-url",
-            self.env["HOOKD_REDIS_URL"],
-            "--config",
-            self.env["HOOKD_CONFIG"],
-            "--spare-inbox",
-            self.env["HOOKD_SPARE_INBOX"],
-            "--spool-reserve-bytes",
-            self.env["HOOKD_SPOOL_RESERVE_BYTES"],
-            "--http-addr",
-            self.http_addr,
-            "--log-format",
-            "json",
-        ]
-        self.log = open(self.log_path, "ab")
-        from test_socket_activation import SUPERVISOR
-
-        self.proc = subprocess.Popen(
-            [
-                tool,
-                "-l",
-                str(self.socket),
-                "-l",
-                str(self.control_socket),
-                "-l",
-                self.http_addr,
-                "--fdname=hookd:control:http",
-                "sh",
-                "-c",
-                SUPERVISOR,
-                "supervise",
-                str(self.stop_file),
-                *hookd,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-            cwd=REPO,
-        )
-        wait_until(
-            lambda: self.socket.exists() and self.control_socket.exists(),
-            what="systemd-socket-activate to bind the sockets",
-        )
-        return self
+        self.more_listen = [(self.http_addr, "http")]
+        self.more_args = ["--http-addr", self.http_addr]
 
 
 @pytest.fixture

@@ -50,6 +50,10 @@ class ActivatedHookd(Hookd):
         super().__init__(base, redis_url)
         self.control_socket = self.socket.parent / "control.sock"
         self.stop_file = base / "stop"
+        # What a subclass passes besides the two Unix sockets: more addresses to listen on (each
+        # with its name for LISTEN_FDNAMES) and more arguments for hookd run.
+        self.more_listen: list[tuple[str, str]] = []
+        self.more_args: list[str] = []
 
     def start(self, wait: bool = False) -> ActivatedHookd:
         tool = shutil.which("systemd-socket-activate")
@@ -78,9 +82,12 @@ class ActivatedHookd(Hookd):
             self.env["HOOKD_SPARE_INBOX"],
             "--spool-reserve-bytes",
             self.env["HOOKD_SPOOL_RESERVE_BYTES"],
+            *self.more_args,
             "--log-format",
             "json",
         ]
+        listen = [arg for address, _ in self.more_listen for arg in ("-l", address)]
+        names = ":".join(["hookd", "control", *(name for _, name in self.more_listen)])
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [
@@ -89,7 +96,8 @@ class ActivatedHookd(Hookd):
                 str(self.socket),
                 "-l",
                 str(self.control_socket),
-                "--fdname=hookd:control",
+                *listen,
+                f"--fdname={names}",
                 "sh",
                 "-c",
                 SUPERVISOR,
