@@ -52,13 +52,9 @@ def exchange(daemon, data: bytes, replies: list) -> None:
     replies.extend(b"".join(chunks).splitlines())
 
 
-def envelopes(redis_db) -> list[dict]:
-    return [json.loads(f[b"envelope"]) for _, f in redis_db.xrange("hookd:events")]
-
-
-@pytest.mark.process
-def test_a_small_event_sent_while_a_hostile_large_one_is_prepared_is_acknowledged(hookd_factory, redis_db):
-    daemon = hookd_factory(work_budget_ms="4000")
+def send_large_until_the_worker_is_busy(daemon) -> tuple[threading.Thread, list[bytes]]:
+    """A hostile 1 MiB event sent on its own connection (in a thread, which fills ``replies``),
+    once the worker process is busy preparing it."""
     big = hostile(1 << 20)
     replies: list[bytes] = []
     sender = threading.Thread(target=exchange, args=(daemon, b"HOOKD/1 %d\n" % len(big) + big, replies))
@@ -68,6 +64,17 @@ def test_a_small_event_sent_while_a_hostile_large_one_is_prepared_is_acknowledge
         timeout=20,
         what="the worker to be busy with the large event",
     )
+    return sender, replies
+
+
+def envelopes(redis_db) -> list[dict]:
+    return [json.loads(f[b"envelope"]) for _, f in redis_db.xrange("hookd:events")]
+
+
+@pytest.mark.process
+def test_a_small_event_sent_while_a_hostile_large_one_is_prepared_is_acknowledged(hookd_factory, redis_db):
+    daemon = hookd_factory(work_budget_ms="4000")
+    sender, replies = send_large_until_the_worker_is_busy(daemon)
     result = daemon.send(small(1), HOOKD_DEBUG="1")  # the real client, its default 250 ms deadline
     assert result.returncode == 0 and b"event delivered" in result.stderr, result.stderr
     assert daemon.inbox() == []
@@ -162,15 +169,7 @@ def test_large_http_posts_are_prepared_by_the_worker_and_answered_in_order(hookd
 
 def test_a_stop_while_a_large_event_is_prepared_answers_it_and_exits_0(hookd_factory, redis_db):
     daemon = hookd_factory(work_budget_ms="3000")
-    big = hostile(1 << 20)
-    replies: list[bytes] = []
-    sender = threading.Thread(target=exchange, args=(daemon, b"HOOKD/1 %d\n" % len(big) + big, replies))
-    sender.start()
-    wait_until(
-        lambda: status(daemon)["work"]["busy_for_s"] is not None,
-        timeout=20,
-        what="the worker to be busy with the large event",
-    )
+    sender, replies = send_large_until_the_worker_is_busy(daemon)
     assert daemon.stop() == 0
     sender.join(30)
     assert len(replies) == 1 and replies[0].startswith(b"OK "), replies  # within drain_timeout_s
