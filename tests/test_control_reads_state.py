@@ -11,6 +11,7 @@ import ast
 from pathlib import Path
 
 from conftest import REPO
+from test_layers import import_statements
 
 CONTROL = REPO / "hookd" / "control"
 OWN = {"self", "cls"}  # a class's own attributes are its business
@@ -33,20 +34,12 @@ def private_reads(tree: ast.AST) -> list[str]:
 def daemon_imports(tree: ast.AST, package: str = "hookd.control") -> list[str]:
     """Imports of hookd.daemon in any form: absolute, ``from hookd import daemon``, relative."""
     found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                source = ".".join(base + ([node.module] if node.module else []))
-            else:
-                source = node.module or ""
-            names = [source] + [f"{source}.{alias.name}" for alias in node.names]
-        else:
-            continue
-        if any(name == "hookd.daemon" or name.startswith("hookd.daemon.") for name in names):
-            found.append(f"line {node.lineno}: hookd.daemon")
+    for line, source, names in import_statements(tree, package):
+        if any(
+            name == "hookd.daemon" or name.startswith("hookd.daemon.")
+            for name in [source] + [f"{source}.{n}" for n in names]
+        ):
+            found.append(f"line {line}: hookd.daemon")
     return found
 
 

@@ -35,6 +35,7 @@ fixed by moving the shared code down (a type both sides need belongs below both)
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 from conftest import REPO
@@ -79,24 +80,34 @@ def modules() -> dict[str, Path]:
     return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
 
 
-def imports(name: str, path: Path, known: set[str]) -> set[str]:
-    """The hookd modules that ``name`` imports, wherever in the file (functions and
-    ``TYPE_CHECKING`` blocks included); ``from hookd.x import y`` counts as hookd.x.y when y is
-    a module, else as hookd.x."""
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+def import_statements(tree: ast.AST, package: str) -> Iterator[tuple[int, str, list[str]]]:
+    """Every import in the tree, wherever it is (functions and ``TYPE_CHECKING`` blocks
+    included): its line, the module it names (a relative one resolved against ``package``) and,
+    for ``from x import a, b``, the names it takes from it."""
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
+            for alias in node.names:
+                yield node.lineno, alias.name, []
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")[: len(package.split(".")) - node.level + 1]
                 source = ".".join(base + ([node.module] if node.module else []))
             else:
                 source = node.module or ""
-            for alias in node.names:
-                submodule = f"{source}.{alias.name}"
-                found.add(submodule if submodule in known else source)
+            yield node.lineno, source, [alias.name for alias in node.names]
+
+
+def imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """The hookd modules that ``name`` imports, wherever in the file; ``from hookd.x import y``
+    counts as hookd.x.y when y is a module, else as hookd.x."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for _, source, names in import_statements(ast.parse(path.read_text(), str(path)), package):
+        if not names:
+            found.add(source)
+        for alias in names:
+            submodule = f"{source}.{alias}"
+            found.add(submodule if submodule in known else source)
     return {module for module in found if module in known and module != name}
 
 
