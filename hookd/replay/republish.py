@@ -67,11 +67,11 @@ def predict(events: list[Event], marks: dict[str, int]) -> dict[str, HostCounts]
     return {h: HostCounts(c[0], c[1], c[2], marks.get(h, 0)) for h, c in counts.items()}
 
 
-async def read_marks(config: Config, hosts: list[str]) -> dict[str, int]:
+async def read_marks(redis_settings: RedisSettings, stream: str, hosts: list[str]) -> dict[str, int]:
     """Each host's high-water mark (HMGET, read-only); 0 for a host Redis has not seen."""
-    client = connect(RedisSettings.from_config(config))
+    client = connect(redis_settings)
     try:
-        values = await client.hmget(marks_key(config.stream), hosts) if hosts else []
+        values = await client.hmget(marks_key(stream), hosts) if hosts else []
     finally:
         await client.aclose()
     return {h: int(v) if v is not None else 0 for h, v in zip(hosts, values)}
@@ -98,7 +98,8 @@ async def publish(
     def result() -> dict[str, HostCounts]:
         return {h: HostCounts(c[0], c[1], c[2], None) for h, c in counts.items()}
 
-    client = connect(RedisSettings.from_config(config))
+    redis_settings = RedisSettings.from_config(config)
+    client = connect(redis_settings)
     settings = PublishSettings.from_config(config)
     script = client.register_script(PUBLISH_BATCH)
     try:
@@ -109,7 +110,7 @@ async def publish(
             try:
                 added, skipped = await through_a_move(lambda: script(keys=keys, args=args))
             except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
-                raise PublishFailed(describe_failure(RedisSettings.from_config(config), exc), result()) from None
+                raise PublishFailed(describe_failure(redis_settings, exc), result()) from None
             counts[sender(batch[0])][1] += int(added)
             counts[sender(batch[0])][2] += int(skipped)
             sent += len(batch)
@@ -198,10 +199,11 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: Te
 
     if dry_run:
         senders = sorted({sender(e) for e in parsed.events})
+        redis_settings = RedisSettings.from_config(config)
         try:
-            marks = asyncio.run(read_marks(config, senders))
+            marks = asyncio.run(read_marks(redis_settings, config.stream, senders))
         except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
-            report["redis_error"] = describe_failure(RedisSettings.from_config(config), exc)
+            report["redis_error"] = describe_failure(redis_settings, exc)
             if as_json:
                 print(json.dumps(report), file=out)
             else:
