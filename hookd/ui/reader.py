@@ -15,7 +15,6 @@ import redis.asyncio as aioredis
 import redis.exceptions
 import structlog
 
-from hookd.config import Config
 from hookd.publish.connection import Entry, StreamsReply, describe_failure
 from hookd.publish.settings import RedisSettings
 from hookd.publish.session_index import session_key_prefix, sessions_key
@@ -46,11 +45,13 @@ def _decoded(entries: Iterable[Entry]) -> list[tuple[Record, dict[str, Any]]]:
 
 
 class StreamReader:
-    def __init__(self, config: Config, store: Store, client: aioredis.Redis | aioredis.RedisCluster) -> None:
-        self.config = config
+    def __init__(
+        self, redis_settings: RedisSettings, stream: str, store: Store, client: aioredis.Redis | aioredis.RedisCluster
+    ) -> None:
+        self.redis_settings = redis_settings
         self.store = store
         self.client = client
-        self.stream = config.stream
+        self.stream = stream
         self.position = "0-0"
         self.error: str | None = None
         self.started = asyncio.Event()
@@ -95,7 +96,7 @@ class StreamReader:
                 raise
             except Exception as exc:  # Redis, or a bug: the reader must go on either way
                 if isinstance(exc, (redis.exceptions.RedisError, OSError)):
-                    message = describe_failure(RedisSettings.from_config(self.config), exc)
+                    message = describe_failure(self.redis_settings, exc)
                 else:
                     log.exception("ui_read_failed")
                     message = f"hookd ui could not read the stream ({type(exc).__name__})"

@@ -105,8 +105,9 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
     base = f"http://{url_host(host)}:{port}/"
     tokens = Tokens()
     store = Store(history)
-    client = connect(RedisSettings.from_config(config))
-    reader = StreamReader(config, store, client)
+    redis_settings = RedisSettings.from_config(config)
+    client = connect(redis_settings)
+    reader = StreamReader(redis_settings, config.stream, store, client)
     allowed = set(config.ui_allow_hosts)
     if host not in ("0.0.0.0", "::"):
         allowed.add(url_host(host).lower())
