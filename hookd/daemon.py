@@ -37,7 +37,8 @@ from hookd.ingest.http_listener import HttpListener
 from hookd.ingest.budget import FrameBudget
 from hookd.ingest.http_setup import HttpSettings
 from hookd.ingest.inbox import Inbox
-from hookd.ingest.server import EventConnection, bind_private_socket, remove_socket_if_ours
+from hookd.ingest.server import EventConnection
+from hookd.ingest.socket_files import bind_private_socket, remove_socket_if_ours
 from hookd.paths import ensure_private_dir
 from hookd.peers import PeerGuard
 from hookd.policies import FsyncPolicy

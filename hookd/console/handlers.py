@@ -49,7 +49,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from hookd import logs
     from hookd.daemon import Daemon
     from hookd.statedir import StateDirLocked
-    from hookd.ingest.server import AlreadyRunning
+    from hookd.ingest.socket_files import AlreadyRunning
     from hookd.paths import UnsafePathError
     from hookd.service.activation import ActivationError
 
