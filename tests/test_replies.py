@@ -17,7 +17,8 @@ from hookd.envelope import EnvelopeBuilder
 from hookd.ingest.http_answers import UNFLUSHED, Answer, unflushed
 from hookd.ingest.replies import ReplyQueue
 from hookd.ingest.server import EventConnection
-from hookd.pipeline import Pipeline, fail_unflushed
+from hookd.pipeline import Pipeline
+from hookd.pipeline.outcome import fail_unflushed
 from hookd.sequence import SequenceAllocator
 from hookd.spool import Spool, SpoolFull
 from hookd.spool.flusher import Flusher

@@ -25,7 +25,8 @@ from hookd.ingest.protocol import (
 )
 from hookd.ingest.replies import ReplyQueue
 from hookd.peers import PeerGuard
-from hookd.pipeline import Pipeline, fail_unflushed
+from hookd.pipeline import Pipeline
+from hookd.pipeline.outcome import fail_unflushed
 
 
 class EventConnection(PausesReading, asyncio.Protocol):

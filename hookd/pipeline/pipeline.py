@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable, NamedTuple, TypeVar, overload
+from typing import Any, Callable, TypeVar, overload
 
 import structlog
 
 from hookd.envelope import EnvelopeBuilder, Prepared
 from hookd.handoffs import RecentHandoffs
 from hookd.held_back import HeldBack
+from hookd.pipeline.outcome import Outcome, RunReplies, fail_unflushed
 from hookd.refusals import Header, Reason, Rejected, error_line, ok_line
 from hookd.spool import Spool, SpoolFull
 from hookd.spool.event import Event
@@ -32,58 +33,6 @@ from hookd.worker import INLINE_BYTES, Worker
 log = structlog.get_logger("hookd.pipeline")
 
 T = TypeVar("T")
-
-_UNFLUSHED = error_line(Reason.UNAVAILABLE, "the spool could not be flushed to the disk; keep the event and resend it")
-
-
-def fail_unflushed(replies: list[bytes]) -> list[bytes]:
-    """The replies to give when the flush their events waited for failed: each OK becomes a
-    refusal, so that the sender keeps its event."""
-    return [_UNFLUSHED if line.startswith(b"OK ") else line for line in replies]
-
-
-class Outcome(NamedTuple):
-    """The replies to a run of frames. ``replies`` is None when they are not known yet: then
-    ``durable`` resolves to (replies, close) once the frames are prepared and spooled."""
-
-    replies: list[bytes] | None
-    close: bool
-    # Resolves to None (the flush the replies wait for) when they are known, else to the pair.
-    durable: asyncio.Future[Any] | None
-
-
-class _Run:
-    """The replies to one run of frames as they are decided: a line each, in order, where None
-    holds the place of an event until it is spooled; ``close``: the connection ends after them."""
-
-    def __init__(self) -> None:
-        self.lines: list[bytes | None] = []
-        self.close = False
-        self.events: list[tuple[int, Event]] = []  # (its place in lines, the event)
-
-    def duplicate(self, earlier: str | None) -> bool:
-        """An earlier copy was taken (``earlier``, its event id): this one gets its OK."""
-        if earlier is None:
-            return False
-        self.lines.append(ok_line(earlier))
-        return True
-
-    def refused(self, exc: Rejected) -> None:
-        self.lines.append(error_line(exc.reason, exc.message))
-        self.close = self.close or exc.reason.closes_connection
-
-    def hold(self) -> int:
-        """Keep a place for a reply decided later; return it."""
-        self.lines.append(None)
-        return len(self.lines) - 1
-
-    def add(self, event: Event) -> None:
-        self.events.append((self.hold(), event))
-
-    def answered(self) -> list[bytes]:
-        """The replies, once every event has its own (or its earlier copy's) OK or a refusal."""
-        assert None not in self.lines, "an event was left without a reply"
-        return self.lines  # type: ignore[return-value]
 
 
 class Pipeline:
@@ -115,7 +64,7 @@ class Pipeline:
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
             return Outcome(None, False, future)
-        run = _Run()
+        run = RunReplies()
         for header, body in frames:
             if run.duplicate(self._earlier_copy(header)):
                 continue
@@ -136,7 +85,7 @@ class Pipeline:
         try:
             if after is not None:
                 await asyncio.wait({after})
-            run = _Run()
+            run = RunReplies()
             ready: list[tuple[int, Header, Prepared]] = []
             for header, body in frames:
                 if run.duplicate(self._earlier_copy(header)):
@@ -169,7 +118,7 @@ class Pipeline:
                 )
             raise
 
-    def _spool_run(self, run: _Run) -> bool:
+    def _spool_run(self, run: RunReplies) -> bool:
         """Spool a run's events with one write and give each its OK; or, when the spool cannot
         take them, give each the refusal and close the connection after it. True if spooled."""
         try:
