@@ -19,6 +19,7 @@ other unless the layer says otherwise:
     publish                               reads the spool and writes Redis
     spool                                 the write-ahead log on disk
     config, paths, state, sequence, ...   leaves: they import no other part of hookd above
+    log_sink                              where log lines go: a bounded queue, a writer thread
     terminal                              colour and progress bars on a terminal
     config_errors, liveness, paths,       a settings error; progress and loop lag; private files;
     refusals, units                       the header, refusal reasons and reply lines; numbers
@@ -56,6 +57,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ({"publish"}, False),
     ({"spool"}, False),
     ({"config", "held_back", "jsonl", "peers", "logs", "state", "statedir", "sequence", "handoffs", "hookd"}, False),
+    ({"log_sink"}, False),
     ({"terminal"}, False),
     ({"config_errors", "hook_names", "liveness", "paths", "refusals", "units"}, False),
     ({"policies"}, False),

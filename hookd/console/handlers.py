@@ -55,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = load(args)
     # A closed stderr must cost log lines, not the process: EPIPE is an error to handle
-    # (hookd/logs.py), never a signal that kills.
+    # (hookd/log_sink.py), never a signal that kills.
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     logs.configure(config.log_format, config.log_level, fallback_dir=config.state_dir, take_stderr=True)
     _warn_about_hooks(config, args)
