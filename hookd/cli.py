@@ -1,4 +1,5 @@
-"""The ``hookd`` command line: the parser, and nothing else (each command is in console/handlers.py)."""
+"""The ``hookd`` command line: the parser, and nothing else (each command's own arguments are in
+console/arguments.py, what it does in console/handlers.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any, NoReturn
 
 from hookd import __version__
 from hookd.config_errors import SettingError
-from hookd.console import exits, handlers, options
+from hookd.console import arguments, exits, handlers, options
 from hookd.console.reference import settings_reference  # noqa: F401 - scripts import it from here
 
 STATUS_CODES = (
@@ -68,10 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     _command(commands, "run", "run the daemon in the foreground", handlers.cmd_run)
 
     config = _command(commands, "config", "print the effective settings, passwords masked", handlers.cmd_config)
-    config.add_argument("--json", action="store_true", help="print one JSON object on one line")
-    config.add_argument(
-        "--markdown", action="store_true", help="print the reference table of all settings (as in the docs)"
-    )
+    arguments.add_config(config)
 
     hook = _command(
         commands,
@@ -82,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "installation's Python running the client, with HOOKD_STATE_DIR and HOOKD_SOCKET "
         "set in front when the configured daemon's differ from hook-send's defaults.",
     )
-    hook.add_argument("event", nargs="?", metavar="EVENT", help="event name to pass as the first argument")
+    arguments.add_print_hook_command(hook)
 
     status = _command(
         commands,
@@ -94,17 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Asks the daemon over its control socket (or reads the disk when it is not "
         "running), and checks that the installed hooks reach it.",
     )
-    status.add_argument(
-        "--json", action="store_true", help="print one JSON object on one line (with --watch, one per refresh)"
-    )
-    status.add_argument(
-        "--watch",
-        nargs="?",
-        type=float,
-        const=2.0,
-        metavar="SECONDS",
-        help="refresh in place every SECONDS (default 2)",
-    )
+    arguments.add_status(status)
 
     _command(
         commands,
@@ -129,26 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(that is the dedupe): re-publishing what the stream has adds nothing, and a file can only "
         "add events newer than the mark. A progress bar shows on a terminal, never in a pipe.",
     )
-    source = replay.add_mutually_exclusive_group()
-    source.add_argument(
-        "--file",
-        metavar="PATH",
-        help="publish this JSONL file of envelopes (one JSON object per line, "
-        "as in the stream's envelope field; - for stdin); bad lines are "
-        "reported and skipped",
-    )
-    source.add_argument(
-        "--export",
-        metavar="PATH",
-        help="write the envelopes waiting in the spool to PATH as JSONL (- for "
-        "stdout), the format --file takes; the spool keeps them",
-    )
-    replay.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="write nothing; with --file, read each host's mark from Redis and say how many would be added and skipped",
-    )
-    replay.add_argument("--json", action="store_true", help="print one JSON object on one line")
+    arguments.add_replay(replay)
 
     hooks = commands.add_parser(
         "hooks",
@@ -175,31 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
             description=text[0].upper() + text[1:] + ".",
             epilog=exits.epilog(codes) if codes else exits.epilog(),
         )
-        where = sub.add_mutually_exclusive_group()
-        where.add_argument(
-            "--scope",
-            choices=("user", "project", "local"),
-            help="~/.claude/settings.json, .claude/settings.json or "
-            ".claude/settings.local.json" + (" (default: user)" if action != "status" else " (default: all three)"),
-        )
-        where.add_argument("--settings", metavar="PATH", help="this settings file instead")
-        if action == "status":
-            sub.add_argument("--json", action="store_true", help="print one JSON object on one line")
-        else:
-            sub.add_argument("--dry-run", action="store_true", help="print the change as a unified diff; write nothing")
-        if action == "install":
-            sub.add_argument(
-                "--mode",
-                choices=("command", "http"),
-                default="command",
-                help="command: run hook-send (default); http: post to hookd's HTTP "
-                "listener (http_addr), command hooks where HTTP is not accepted",
-            )
-            sub.add_argument(
-                "--events",
-                metavar="LIST",
-                help="comma-separated events (default: every documented event hookd can observe safely)",
-            )
+        arguments.add_hooks_action(sub, action)
         options.add(sub, "hooks")
         sub.set_defaults(handler=handlers.cmd_hooks, scope=None if action == "status" else "user")
 
@@ -213,49 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the terminal's width; --json prints one envelope per line, which `hookd "
         "replay --file` reads back.",
     )
-    tail.add_argument("--session", metavar="ID", help="only this session (a prefix is enough)")
-    tail.add_argument("--hook", metavar="LIST", help="only these hook events (comma-separated)")
-    tail.add_argument("--tool", metavar="LIST", help="only these tools (comma-separated)")
-    tail.add_argument(
-        "--from-host",
-        dest="host_filter",
-        metavar="LIST",
-        help="only events from these host identities (comma-separated; * wildcards)",
-    )
-    tail.add_argument(
-        "--risk",
-        choices=("low", "medium", "high"),
-        help="only events at this risk or above (events without a risk are left out)",
-    )
-    tail.add_argument(
-        "--since",
-        metavar="WHEN",
-        help="start this far back (10m, 2h, 1d) or at this time (2026-11-21T13:10, 13:10); default: new events only",
-    )
-    tail.add_argument("--count", "-n", type=int, metavar="N", help="stop after N events")
-    tail.add_argument(
-        "--json", action="store_true", help="print each envelope as one JSON line (the format replay --file takes)"
-    )
-    tail.add_argument(
-        "--group",
-        metavar="NAME",
-        help="read as a consumer of this consumer group (created if missing, at "
-        "--since or else at new events), acknowledging each entry once shown: "
-        "at least once, see the docs",
-    )
-    tail.add_argument(
-        "--consumer",
-        metavar="NAME",
-        help="this consumer's name in the group; its unacknowledged entries are shown "
-        "again when it restarts (default: the host identity)",
-    )
-    tail.add_argument(
-        "--claim-idle",
-        type=float,
-        default=60.0,
-        metavar="SECONDS",
-        help="take over entries another consumer of the group has left unacknowledged this long (default 60; 0: never)",
-    )
+    arguments.add_tail(tail)
 
     ui = _command(
         commands,
@@ -267,24 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         "settings). The first line printed is the URL to open; its token is good for one "
         "browser (kill -USR1 the process for another). See docs/ui.md.",
     )
-    ui.add_argument("--addr", metavar="HOST:PORT", help="where to listen (default: ui_addr, 127.0.0.1:8790)")
-    ui.add_argument(
-        "--history",
-        type=int,
-        default=20_000,
-        metavar="N",
-        help="events kept in memory for the views (default 20000); older ones are read from Redis on demand",
-    )
-    ui.add_argument(
-        "--url-file",
-        metavar="PATH",
-        help="also write the URL to open to this file (created 0600), as the user service does",
-    )
-    ui.add_argument(
-        "--print-service",
-        choices=("systemd", "launchd"),
-        help="print the user service file that runs hookd ui beside hookd, and exit (see docs/ui.md)",
-    )
+    arguments.add_ui(ui)
 
     service = _command(
         commands,
@@ -299,26 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         "repeat. uninstall stops and removes them (the spool is kept). status compares the "
         "installed files with what this installation renders.",
     )
-    service.add_argument("action", choices=("install", "uninstall", "status"))
-    service.add_argument(
-        "--manager",
-        choices=("auto", "systemd", "launchd"),
-        default="auto",
-        help="which service manager (default: launchd on macOS, else systemd)",
-    )
-    service.add_argument(
-        "--ui",
-        action="store_true",
-        help="the service of hookd ui (hookd-ui.service, com.hookd.ui.plist) instead of hookd's; see docs/ui.md",
-    )
-    service.add_argument(
-        "--dry-run", action="store_true", help="write and run nothing; print the files and the commands"
-    )
-    service.add_argument(
-        "--files-only",
-        action="store_true",
-        help="write (or remove) the files only; print the service manager's commands instead of running them",
-    )
+    arguments.add_service(service)
 
     completion = _command(
         commands,
@@ -332,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         "zsh: `hookd completion zsh > ~/.zfunc/_hookd` (with ~/.zfunc in fpath); "
         "fish: `hookd completion fish > ~/.config/fish/completions/hookd.fish`.",
     )
-    completion.add_argument("shell", choices=("bash", "zsh", "fish"), metavar="SHELL", help="bash, zsh or fish")
+    arguments.add_completion(completion)
     return parser
 
 
