@@ -110,7 +110,7 @@ class Publisher:
         Starts again from the committed position: a batch that ``run`` was
         sending when it was cancelled must not be skipped. The deadline is
         checked on every turn as well as enforced by a timeout, because a
-        cancellation can be lost inside redis-py (see daemon.cancel_and_wait).
+        cancellation can be lost inside redis-py (see daemon/drain.py: cancel_and_wait).
         """
         self.spool.rewind()
         try:

@@ -1,0 +1,128 @@
+"""The daemon's life: start up, serve until told to stop, drain within a time limit.
+
+Signal handlers (or ``stop()``) only set ``should_exit``; the main coroutine does
+the rest, in order: stop accepting, let connections finish the frame in hand,
+publish what Redis will take before the deadline, leave the rest in the spool,
+exit 0.
+
+Everything start-up opens is registered on an ``AsyncExitStack`` as it is
+opened: a start that fails half-way closes what it had opened (sockets
+unlinked, the lock released, tasks cancelled) and raises, and the stop closes
+the same things after the drain. A ``Daemon`` leaves nothing behind in the
+process once stopped, so tests run it in-process; what belongs to the process
+(gc.freeze, the allocator's settings) is done by ``hookd run``, and signals
+are handled only with ``handle_signals``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+
+from hookd.config import Config
+from hookd.daemon.drain import DaemonDrain
+from hookd.daemon.startup import DaemonStartup
+from hookd.ingest.budget import FrameBudget
+from hookd.ingest.server import EventConnection
+from hookd.state import DaemonState
+from hookd.supervisor import Supervisor
+
+log = structlog.get_logger("hookd")
+
+
+class Daemon(DaemonStartup, DaemonDrain):
+    """hookd's daemon. ``redis``: a client to publish with instead of one built from the config
+    (its owner closes it). ``handle_signals``: this daemon owns the process: SIGTERM and SIGINT
+    stop it, a thread's failure stops it, and a stop that overruns its deadline ends the process."""
+
+    def __init__(self, config: Config, redis: Any = None, handle_signals: bool = True) -> None:
+        self.config = config
+        self.state = DaemonState()
+        self.should_exit = asyncio.Event()
+        self.stopped = asyncio.Event()
+        self.connections: set[EventConnection] = set()
+        self.supervisor = Supervisor(self._on_task_failed)
+        self.budget = FrameBudget(config.pending_frame_bytes)
+        self.given_redis = redis
+        self.handle_signals = handle_signals
+        self._runner: asyncio.Task[Any] | None = None  # the task inside running()
+        self._shut_down = False
+
+    async def serve(self) -> int:
+        """Serve until a signal or a failed task; the exit code: 0, or 1 after a failure."""
+        async with self.running():
+            await self.should_exit.wait()
+        return self.exit_code
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.supervisor.failed else 0
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Daemon]:
+        """Started inside, stopped (drained) on the way out; a failed start raises, cleaned up."""
+        loop = asyncio.get_running_loop()
+        async with contextlib.AsyncExitStack() as handlers:
+            self.supervisor.install_handlers(loop, threads=self.handle_signals)
+            handlers.callback(self.supervisor.remove_handlers)
+            if self.handle_signals:
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    # remove_signal_handler would leave SIG_DFL, not what was there before
+                    previous = signal.getsignal(sig)
+                    if previous is not None:  # None: set outside Python, not ours to restore
+                        handlers.callback(signal.signal, sig, previous)
+                    handlers.callback(loop.remove_signal_handler, sig)
+                    loop.add_signal_handler(sig, self._on_signal, sig)
+            try:
+                await self.startup()
+            except BaseException:
+                self.stopped.set()  # nothing left to stop: startup closed what it opened
+                raise
+            self._runner = asyncio.current_task()
+            try:
+                yield self
+            finally:
+                await self._shutdown_once()
+
+    def request_stop(self) -> None:
+        """Begin the stop a signal begins (the same drain); running() then stops."""
+        if not self.should_exit.is_set():
+            log.info("stop_requested")
+            self.should_exit.set()
+
+    async def stop(self) -> int:
+        """Stop as a signal would, and wait until stopped (also from within running()); the
+        exit code."""
+        self.request_stop()
+        if asyncio.current_task() is self._runner:
+            await self._shutdown_once()  # running() would only stop once this returned
+        await self.stopped.wait()
+        return self.exit_code
+
+    async def _shutdown_once(self) -> None:
+        if not self._shut_down:
+            self._shut_down = True
+            try:
+                await self.shutdown()
+            finally:
+                self.stopped.set()
+
+    def _on_task_failed(self, name: str) -> None:
+        if not self.should_exit.is_set():
+            self.should_exit.set()
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        if self.should_exit.is_set():
+            log.warning(
+                "second_signal_ignored",
+                signal=sig.name,
+                hint="hookd is already draining; it exits within drain_timeout_s",
+            )
+            return
+        log.info("signal_received", signal=sig.name)
+        self.should_exit.set()

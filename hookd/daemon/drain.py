@@ -1,0 +1,111 @@
+"""The daemon's stop: the drain, in order, within drain_timeout_s; then what start-up opened, closed.
+
+Stop accepting, let connections finish the frame in hand, publish what Redis
+will take before the deadline, leave the rest in the spool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+
+from hookd.daemon.parts import DaemonParts
+from hookd.supervisor import start_hard_stop
+
+log = structlog.get_logger("hookd")
+
+
+# At a stop, a connection that has not sent its first frame yet gets this long to send
+# it: hook-send writes as soon as it is connected, and would otherwise fall back to its
+# inbox where the next hookd (socket activation) could have taken the event.
+FIRST_FRAME_GRACE_S = 0.5
+# After a task failed, the drain is this short: the service manager should start a sound
+# hookd soon, and everything not published is on the disk.
+FATAL_DRAIN_S = 0.5
+
+
+async def cancel_and_wait(task: asyncio.Task[object], deadline: float) -> None:
+    """Cancel a task and wait for it until ``deadline``, cancelling again as needed.
+
+    Once is not enough: on Python 3.11 ``asyncio.wait_for``, which redis-py uses
+    to send commands, can swallow a cancellation that lands as the send
+    completes (CPython gh-86296), and the task would run on.
+    """
+    while not task.done() and time.monotonic() < deadline:
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.05)
+
+
+class DaemonDrain(DaemonParts):
+    """Daemon.shutdown(): the drain."""
+
+    async def shutdown(self) -> None:
+        """The drain, in order, within drain_timeout_s; then everything start-up opened is closed."""
+        self.supervisor.stop()
+        started = time.monotonic()
+        drain_s = (
+            min(self.config.drain_timeout_s, FATAL_DRAIN_S) if self.supervisor.failed else self.config.drain_timeout_s
+        )
+        deadline = started + drain_s
+        # Whatever hangs in the stop, the process ends (only a daemon that owns the process).
+        hard_stop = start_hard_stop(drain_s) if self.handle_signals else None
+        log.info(
+            "hookd_stopping",
+            connections=len(self.connections),
+            spooled=self.spool.pending_events,
+            drain_timeout_s=self.config.drain_timeout_s,
+        )
+        if self.notifier_task is not None:
+            self.notifier_task.cancel()
+        self.notifier.stopping(f"draining; {self.describe()}")
+        self.server.close()
+        if self.http is not None:
+            self.http.stop_listening()
+        self._remove_socket_if_bound(self.config.socket)
+        await self._wait_for_connections(deadline)
+        await self.pipeline.settle(deadline)  # large events being prepared: spooled, or refused
+        self.pipeline.accepting = False
+        for conn in list(self.connections):
+            conn.shut()
+        if self.http is not None:
+            self.http.shut()
+        publisher, inbox, fsync, cursor = self.tasks
+        await cancel_and_wait(inbox, deadline)
+        await cancel_and_wait(publisher, deadline)
+        await self.publisher.drain(deadline)
+        self.flusher.stop()
+        cursor.cancel()
+        self.lag_task.cancel()
+        await asyncio.gather(fsync, cursor, self.lag_task, return_exceptions=True)
+        # The rest in the reverse of its opening: the spool, the worker, Redis, the control
+        # socket, and the state directory's lock last.
+        await self.resources.aclose()
+        if hard_stop is not None:
+            hard_stop.cancel()
+        log.info(
+            "hookd_stopped",
+            published=self.state.published,
+            spooled=self.spool.pending_events,
+            took_s=round(time.monotonic() - started, 3),
+            failed_tasks=self.supervisor.failed or None,
+        )
+
+    async def _wait_for_connections(self, deadline: float) -> None:
+        """Give connections in the middle of a frame (or an HTTP request) the time left to finish
+        it, and new ones a moment (FIRST_FRAME_GRACE_S) to send their first frame."""
+        # A connection the loop accepted just before server.close() only joins
+        # self.connections in a callback already queued; one turn of the loop lets it.
+        await asyncio.sleep(0)
+        first_frame_by = min(deadline, time.monotonic() + FIRST_FRAME_GRACE_S)
+        while (now := time.monotonic()) < deadline:
+            if (
+                not any(
+                    c.mid_frame or (now < first_frame_by and c.frames == 0 and not c.closing) for c in self.connections
+                )
+                and not (self.http and self.http.mid_request)
+                and not (self.http and now < first_frame_by and self.http.awaiting_first_request)
+            ):
+                return
+            await asyncio.sleep(0.01)

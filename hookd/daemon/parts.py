@@ -1,0 +1,106 @@
+"""What a daemon holds once started, and what it says of its own health.
+
+``Daemon`` (daemon.py) is built of a start-up (startup.py) and a stop (drain.py);
+both work on the parts declared here: ``Daemon.__init__`` sets the first group,
+start-up opens the others, in order, and the stop closes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import TYPE_CHECKING, Any
+
+from hookd import liveness
+from hookd.config import Config
+from hookd.control.server import ControlServer
+from hookd.control.snapshot import count_inbox
+from hookd.envelope import EnvelopeBuilder
+from hookd.ingest.budget import FrameBudget
+from hookd.ingest.http_listener import HttpListener
+from hookd.ingest.inbox import Inbox
+from hookd.ingest.server import EventConnection
+from hookd.ingest.socket_files import remove_socket_if_ours
+from hookd.pipeline import Pipeline
+from hookd.publish.publisher import Publisher
+from hookd.service.notify import Notifier
+from hookd.spool import Spool
+from hookd.spool.flusher import Flusher
+from hookd.state import DaemonState
+from hookd.supervisor import Supervisor
+from hookd.worker import Worker
+
+if TYPE_CHECKING:  # imported when the daemon is asked for them (usage, metrics): slow to import
+    from wsgiref.simple_server import WSGIServer
+
+    from hookd.enrich.usage import UsageTracker
+
+
+class DaemonParts:
+    """The parts of a daemon, and its health read from them."""
+
+    # Set by Daemon.__init__.
+    config: Config
+    state: DaemonState
+    connections: set[EventConnection]
+    supervisor: Supervisor
+    budget: FrameBudget
+    given_redis: Any
+    handle_signals: bool
+    # Opened by the start-up, in this order; closed by the stop.
+    lock_fd: int
+    notifier: Notifier
+    socket_inodes: dict[str, int]  # the sockets hookd bound (its to unlink): path -> inode
+    http: HttpListener | None
+    spool: Spool
+    flusher: Flusher
+    usage: UsageTracker | None
+    builder: EnvelopeBuilder
+    worker: Worker
+    pipeline: Pipeline
+    redis: Any
+    publisher: Publisher
+    inbox: Inbox
+    server: asyncio.Server
+    control: ControlServer
+    metrics: WSGIServer | None
+    tasks: list[asyncio.Task[None]]  # publisher, inbox, spool-flusher, spool-cursor
+    lag_task: asyncio.Task[None]
+    drain_progress: asyncio.Task[None] | None
+    notifier_task: asyncio.Task[None] | None
+    resources: contextlib.AsyncExitStack  # what start-up opened, closed last by the stop
+
+    def stall_reasons(self) -> list[str]:
+        """Why hookd is not making progress (liveness.py); [] while it is."""
+        config = self.config
+        reasons = liveness.stall_reasons(
+            self.state.progress,
+            self.spool.pending_events,
+            config.stall_after_s,
+            config.spool_fsync,
+            config.spool_fsync_interval_ms / 1000,
+        )
+        unswept_s = time.monotonic() - self.inbox.swept_at
+        if unswept_s > config.stall_after_s + config.inbox_poll_ms / 1000:
+            waiting = count_inbox(config.inbox_dir)  # only looked at when sweeps have stopped
+            if waiting:
+                reasons.append(f"the inbox holds {waiting} events and has not been swept for {unswept_s:.1f}s")
+        return reasons
+
+    def alive(self) -> bool:
+        """Whether the watchdog may be fed: no task failed and nothing is stalled."""
+        return not self.supervisor.failed and not self.stall_reasons()
+
+    def describe(self) -> str:
+        """One line for the service manager's STATUS= (systemctl --user status hookd)."""
+        text = (
+            f"{self.spool.pending_events} events spooled, {self.state.published} published; "
+            f"redis {self.state.redis.state}"
+        )
+        stalled = self.stall_reasons()
+        return f"stalled: {stalled[0]}; {text}" if stalled else text
+
+    def _remove_socket_if_bound(self, path: str) -> None:
+        if path in self.socket_inodes:
+            remove_socket_if_ours(path, self.socket_inodes.pop(path))

@@ -1,0 +1,229 @@
+"""The daemon's start-up: everything opened in order, each with its release on an exit stack.
+
+A start that fails half-way closes what it had opened (sockets unlinked, the
+lock released, tasks cancelled) and raises; after a good start the stack is
+kept, and the stop (drain.py) closes it after the drain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from typing import Any
+
+import structlog
+
+from hookd import __version__
+from hookd.config import mask_url
+from hookd.control.server import ControlServer
+from hookd.daemon.parts import DaemonParts
+from hookd.envelope import EnvelopeBuilder
+from hookd.ingest.http_listener import HttpListener
+from hookd.ingest.http_setup import HttpSettings
+from hookd.ingest.inbox import Inbox
+from hookd.ingest.server import EventConnection
+from hookd.ingest.socket_files import bind_private_socket
+from hookd.paths import ensure_private_dir
+from hookd.peers import PeerGuard
+from hookd.pipeline import Pipeline
+from hookd.policies import FsyncPolicy
+from hookd.publish.connection import connect
+from hookd.publish.publisher import Publisher
+from hookd.publish.settings import PublishSettings, RedisSettings
+from hookd.redact import build_redactor
+from hookd.sequence import SequenceAllocator
+from hookd.service.activation import take_passed_sockets
+from hookd.service.notify import Notifier
+from hookd.spool import Spool
+from hookd.spool.flusher import Flusher, keep_cursor
+from hookd.spool.inspect import find_handoffs
+from hookd.spool.settings import SpoolSettings
+from hookd.state import Reports
+from hookd.statedir import lock_state_dir
+from hookd.worker import Worker
+
+log = structlog.get_logger("hookd")
+
+
+class DaemonStartup(DaemonParts):
+    """Daemon.startup(), and what it registers to be undone."""
+
+    async def startup(self) -> None:
+        """Open everything, each with its release on a stack: on a failure, released and raised;
+        else kept for shutdown()."""
+        async with contextlib.AsyncExitStack() as stack:
+            await self._open(stack)
+            self.resources = stack.pop_all()
+
+    async def _open(self, stack: contextlib.AsyncExitStack) -> None:
+        config = self.config
+        self.lock_fd = lock_state_dir(config.state_dir)
+        stack.callback(os.close, self.lock_fd)
+        self.notifier = Notifier.from_environ()
+        stack.callback(self.notifier.close)
+        # Sockets the service manager passed are served as they are; the others are bound
+        # before anything slow, so a second daemon fails at once. Clients that connect
+        # meanwhile wait in the backlog until the server below serves them.
+        paths = {"events": config.socket, "control": config.control_socket}
+        passed = take_passed_sockets(paths, http_addr=config.http_addr)
+        http_passed = passed.http or None
+        # Only what hookd bound is its to unlink; a passed socket belongs to the manager.
+        self.socket_inodes: dict[str, int] = {}
+        listen_sock = passed.get("events") or self._bind(stack, config.socket)
+        control_sock = passed.get("control") or self._bind(stack, config.control_socket)
+        stack.callback(listen_sock.close)
+        stack.callback(control_sock.close)
+        self.http = HttpListener.bind(HttpSettings.from_config(config), http_passed) if config.http_addr else None
+        if self.http is not None:
+            stack.callback(self.http.stop_listening)
+        ensure_private_dir(config.inbox_dir)
+        spool = SpoolSettings.from_config(config)
+        self.spool = Spool(
+            spool.dir,
+            spool.segment_bytes,
+            spool.fsync,
+            max_bytes=spool.max_bytes,
+            full_policy=spool.full_policy,
+            reserve_bytes=spool.reserve_bytes,
+        )
+        stack.callback(self.spool.close)
+        self.flusher = Flusher(self.spool, spool.fsync, spool.fsync_interval_ms / 1000, self.state.progress)
+        sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
+        redactor = build_redactor(
+            config.redact, config.redact_disable, config.redact_allow, config.redact_rules, cache_dir=config.state_dir
+        )
+        self.usage = None
+        if config.usage:
+            from hookd.enrich.prices import PriceTable
+            from hookd.enrich.usage import UsageTracker
+
+            self.usage = UsageTracker(
+                PriceTable(config.usage_prices), config.usage_budget_ms / 1000, config.usage_read_max_bytes
+            )
+            stack.callback(self.usage.close)
+        self.builder = EnvelopeBuilder(
+            config.host,
+            sequence,
+            redactor,
+            self.state.redactions,
+            truncate_at=config.truncate_strings_at,
+            usage=self.usage,
+        )
+        self.worker = Worker(self.builder, config.work_budget_ms / 1000)
+        stack.callback(self.worker.close)
+        self.pipeline = Pipeline(self.builder, self.spool, self.flusher, self.state, self.worker)
+        redis_settings = RedisSettings.from_config(config)
+        if self.given_redis is None:
+            self.redis = connect(redis_settings)
+            stack.push_async_callback(self.redis.aclose)
+        else:
+            self.redis = self.given_redis
+        self.publisher = Publisher(
+            PublishSettings.from_config(config), redis_settings, self.spool, self.redis, self.state
+        )
+        self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
+        await self._take_inbox_at_start()
+
+        loop = asyncio.get_running_loop()
+        peers = PeerGuard(self.state.refused_peers)
+        self.server = await loop.create_unix_server(
+            lambda: EventConnection(
+                self.pipeline, config.max_event_bytes, config.client_timeout_s, self.connections, peers, self.budget
+            ),
+            sock=listen_sock,
+            backlog=config.listen_backlog,
+        )
+        stack.callback(self.server.close)
+        if self.http is not None:
+            self.http.budget = self.budget
+            await self.http.start(self.pipeline)
+        self.state.reports = Reports(
+            spool=self.spool.stats,
+            oldest_waiting_ns=self.spool.oldest_waiting_ns,
+            publisher=self.publisher.health,
+            inbox=self.inbox.stats,
+            builder=self.builder.stats,
+            tasks=self.supervisor.stats,
+            work=self.worker.snapshot,
+            pending_frames=self.budget.snapshot,
+            stalled=self.stall_reasons,
+            http=self.http.stats if self.http is not None else None,
+        )
+        self.control = ControlServer(config, self.state)
+        await self.control.start(control_sock)
+        stack.callback(self.control.close)
+        self.metrics = None
+        if config.metrics_addr:  # prometheus_client is slow to import: only when asked for
+            from hookd.control.metrics import start_metrics
+
+            self.metrics = start_metrics(config.metrics_addr, self.state)
+            stack.callback(self._stop_metrics, self.metrics)
+        stack.push_async_callback(self._cancel_tasks)
+        start = self.supervisor.start
+        self.tasks = [
+            start("publisher", self.publisher.run),
+            start("inbox", lambda: self.inbox.run(config.inbox_poll_ms / 1000), restartable=True),
+            start("spool-flusher", self.flusher.run, may_finish=spool.fsync is FsyncPolicy.NEVER),
+            start("spool-cursor", lambda: keep_cursor(self.spool)),
+        ]
+        self.lag_task = start("loop-lag", self.state.loop_lag.run, restartable=True)
+        log.info(
+            "hookd_started",
+            version=__version__,
+            pid=os.getpid(),
+            socket=config.socket,
+            redis=mask_url(config.redis_url),
+            stream=config.stream,
+            host=config.host,
+            state_dir=config.state_dir,
+            spooled=self.spool.pending_events,
+            socket_activated=sorted(passed) + (["http"] if http_passed else []),
+        )
+        self.drain_progress = None
+        if self.handle_signals and sys.stderr.isatty():  # a progress bar while a big spool drains
+            from hookd.terminal.drain import show_drain
+
+            self.drain_progress = asyncio.create_task(show_drain(self.spool), name="drain-progress")
+        self.notifier.ready(self.describe())
+        self.notifier_task = (
+            start("notifier", lambda: self.notifier.keep_informing(self.describe, self.alive), restartable=True)
+            if self.notifier.enabled
+            else None
+        )
+
+    def _bind(self, stack: contextlib.AsyncExitStack, path: str) -> Any:
+        sock = bind_private_socket(path)
+        self.socket_inodes[path] = os.stat(path).st_ino
+        stack.callback(self._remove_socket_if_bound, path)
+        return sock
+
+    @staticmethod
+    def _stop_metrics(server: Any) -> None:
+        server.shutdown()
+        server.server_close()
+
+    async def _cancel_tasks(self) -> None:
+        """Whatever task still runs (after a failed start; after a drain, none): cancelled."""
+        self.supervisor.stop()
+        tasks = [task for task in self.supervisor.tasks.values() if not task.done()]
+        progress = getattr(self, "drain_progress", None)
+        if progress is not None:
+            tasks.append(progress)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _take_inbox_at_start(self) -> None:
+        """Spool what hook-send left while hookd was away, before serving anything newer.
+
+        An inbox copy of an event that reached the spool just before a crash is
+        recognised by its hand-off id, found in the spool's segments.
+        """
+        waiting = self.inbox.handoff_ids()
+        for handoff_id, event_id in find_handoffs(self.config.spool_dir, waiting).items():
+            self.pipeline.handoffs.add(handoff_id, event_id)
+        taken = await self.inbox.sweep()
+        if waiting or taken:
+            log.info("inbox_taken", events=taken, duplicates=self.state.deduplicated_handoffs, left=self.inbox.waiting)
