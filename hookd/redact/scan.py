@@ -22,6 +22,11 @@ GATE, EVERY, CONFIRM, COUNT = 0, 1, 2, 3
 # chunk stops and the chunk is dense (redactor.py redacts it in bulk, dense.py). The payloads of
 # tests/corpus make at most 35 in a chunk (a token shape reports at every end it can have).
 REPORT_LIMIT = 128
+# Right after a dense chunk, a flood usually runs on: the next chunk's first PROBE characters (no overlap)
+# are scanned first, and more than PROBE_LIMIT reports there (the density of REPORT_LIMIT in a chunk and
+# its overlap) make it dense without scanning the rest. Text with no dense chunk is never probed.
+PROBE = CHUNK // 4
+PROBE_LIMIT = REPORT_LIMIT * PROBE // (CHUNK + OVERLAP)
 # What TriggerScan.scan returns (its doc string says what each part is).
 Scanned: TypeAlias = tuple[dict[int, list[int]], dict[int, list[int]], bool, dict[int, list[int]], list[int]]
 
@@ -80,6 +85,9 @@ class TriggerScan:
         for chunk, low in enumerate(range(0, max(len(text), 1), CHUNK)):
             begin = max(0, low - OVERLAP)
             high = low + CHUNK
+            if dense and dense[-1] == chunk - 1 and self._probe(text, ascii_data, low, handler, context, left):
+                dense.append(chunk)
+                continue
             if len(text) <= CHUNK:  # most events: one chunk, no copy
                 piece = ascii_data if ascii_data is not None else text.encode("utf-8", "surrogatepass")
             else:
@@ -124,6 +132,26 @@ class TriggerScan:
             {rule: sorted(ends) for rule, ends in confirms.items()},
             dense,
         )
+
+
+    def _probe(self, text: str, ascii_data: bytes | None, low: int, handler: Any, context: Any, left: list[int]) -> bool:
+        """Whether the chunk starting at ``low``, right after a dense one, makes more than PROBE_LIMIT
+        reports in its first PROBE characters (then it is dense too, and the rest is not scanned)."""
+        piece = (
+            ascii_data[low : low + PROBE]
+            if ascii_data is not None
+            else text[low : low + PROBE].encode("utf-8", "surrogatepass")
+        )
+        limit = left[0]
+        left[0] = PROBE_LIMIT
+        try:
+            self._database.scan(piece, match_event_handler=handler, context=context)
+        except hyperscan.ScanTerminated:
+            return True
+        finally:
+            context[0].clear()
+            left[0] = limit
+        return False
 
 
 def _characters(data: bytes, end: int) -> int:
