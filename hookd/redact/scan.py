@@ -133,8 +133,9 @@ class TriggerScan:
             dense,
         )
 
-
-    def _probe(self, text: str, ascii_data: bytes | None, low: int, handler: Any, context: Any, left: list[int]) -> bool:
+    def _probe(
+        self, text: str, ascii_data: bytes | None, low: int, handler: Any, context: Any, left: list[int]
+    ) -> bool:
         """Whether the chunk starting at ``low``, right after a dense one, makes more than PROBE_LIMIT
         reports in its first PROBE characters (then it is dense too, and the rest is not scanned)."""
         piece = (
