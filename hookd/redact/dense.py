@@ -54,7 +54,7 @@ _LONG_NUMBER = re.compile(r"-?(?=[-+.0-9eE]*?[0-9]{12})[0-9]++(?:\.[0-9]++)?(?:[
 # chunk dense. The payloads of tests/corpus confirm at most 22 in a chunk (30 random 18-digit ids); the
 # secret-rich random documents of tests/test_redact_rules.py 39.
 CONFIRM_LIMIT = 48
-AFTER_DENSE = 4  # a chunk right after a dense one may confirm CONFIRM_LIMIT // AFTER_DENSE (floods run on)
+AFTER_DENSE = 8  # a chunk right after a dense one may confirm CONFIRM_LIMIT // AFTER_DENSE (floods run on)
 
 
 class Budget:
@@ -167,7 +167,7 @@ def _bulk(text: str, low: int, high: int, inside: bool) -> tuple[str, int]:
         return MARK, 1
     marks = 1 if inside else 0
     numbers = 0
-    if _TWELVE_DIGITS.search(between):
+    if any(digit in between for digit in "0123456789") and _TWELVE_DIGITS.search(between):  # memchr first
         between, numbers = _LONG_NUMBER.subn("\x00", between)
         gaps = between.split('"')
     out = '""'.join(gaps) if quotes % 2 == 0 else '""'.join(gaps) + '"'  # every string emptied
