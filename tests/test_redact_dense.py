@@ -27,7 +27,7 @@ import hookd.redact.scan as scan_module
 from hookd.redact.dense import CONFIRM_LIMIT, MARK, redact_in_bulk
 from hookd.redact.redactor import Redactor
 from hookd.redact.rules import BUILTIN_RULES
-from hookd.redact.scan import CHUNK, OVERLAP, REPORT_LIMIT
+from hookd.redact.scan import CHUNK, OVERLAP, PROBE_LIMIT, REPORT_LIMIT
 
 FLOODS = json.loads((Path(__file__).parent / "redaction_corpus" / "floods.json").read_text())
 UNITS = sorted({unit for kind in ("keywords", "candidates") for units in FLOODS[kind].values() for unit in units})
@@ -250,3 +250,24 @@ def test_text_dense_with_look_alikes_but_benign_is_kept(name):
     out, counts = ENGINE.redact(text)
     assert "dense" not in counts
     assert out == text
+
+
+def test_after_a_dense_chunk_a_flood_costs_a_probe_per_chunk(monkeypatch):
+    """The chunks after the first dense one are found dense by their first PROBE characters: the
+    scanner's calls into Python per chunk fall from REPORT_LIMIT to PROBE_LIMIT."""
+    text = flood('"token": "x1", ', 32 * CHUNK)
+    reports = Reports(monkeypatch)
+    scanned = ENGINE._triggers.scan(text)
+    assert scanned[4] == list(range(32))  # every chunk dense
+    assert reports.calls <= (REPORT_LIMIT + 1) + 31 * (PROBE_LIMIT + 1)
+    assert "x1" not in ENGINE.redact(text)[0]
+
+
+def test_text_after_a_dense_run_gets_the_whole_budget_again():
+    """Prose after a flood: its chunks are probed, found not dense, and scanned and confirmed as usual;
+    a secret in them is redacted by its rule, and the prose is kept."""
+    prose = "the quick brown fox jumps over the lazy dog. " * (6 * CHUNK // 45)
+    text = json.dumps({"a": flood(FLOOD, 3 * CHUNK), "b": prose + TOKEN + " " + prose})
+    out, counts = ENGINE.redact(text)
+    assert counts["dense"] >= 1 and counts["github_token"] == 1
+    assert json.loads(out)["b"] == prose + "[REDACTED:github_token] " + prose
