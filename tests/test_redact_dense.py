@@ -271,3 +271,23 @@ def test_text_after_a_dense_run_gets_the_whole_budget_again():
     out, counts = ENGINE.redact(text)
     assert counts["dense"] >= 1 and counts["github_token"] == 1
     assert json.loads(out)["b"] == prose + "[REDACTED:github_token] " + prose
+
+
+def test_a_gated_trigger_is_scanned_only_in_chunks_that_hold_what_it_needs(monkeypatch):
+    """The netrc trigger starts on "machine", which a flood repeats; it needs "password", so its
+    (second) database scans only the chunks holding that word, and the netrc line is still read."""
+    scanner = ENGINE._triggers
+    gated = scanner._gated
+    scans = []
+
+    class Counting:
+        def scan(self, piece, **kwargs):
+            scans.append(len(piece))
+            return gated.scan(piece, **kwargs)
+
+    monkeypatch.setattr(scanner, "_gated", Counting())
+    line = "machine db.example.com login deploy password Zq8vT3mW9xK2pR7n\\n"
+    text = json.dumps({"stdout": flood("machine ", 16 * CHUNK) + line + flood("machine ", 4 * CHUNK)})
+    out, counts = ENGINE.redact(text)
+    assert counts == {"netrc_password": 1} and "Zq8vT3mW9xK2pR7n" not in out
+    assert 1 <= len(scans) <= 2  # the chunk with the line, and the next one's overlap

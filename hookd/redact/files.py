@@ -125,6 +125,7 @@ FILE_RULES: tuple[Rule, ...] = (
         pattern=AT_VALUE,
         group="value",
         trigger=NETRC_TRIGGER,
+        trigger_needs=(("password",),),
         anchored=True,
         back=1,
         reach=VALUE_REACH,

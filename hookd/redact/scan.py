@@ -10,14 +10,15 @@ from typing import Any, TypeAlias
 import hyperscan
 
 from hookd.redact.rule import Rule
-from hookd.redact.scanner_cache import compiled
+from hookd.redact.scanner_cache import GATED_PREFIX, compiled
 from hookd.redact.view import VIEW_TRIGGERS
 
 CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
 OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk border (a command line's context)
 VIEW = -1  # the rule index of the view's triggers
-# A scanner expression reports once per chunk; every end; a confirm's ends; every prefix, only counted.
-GATE, EVERY, CONFIRM, COUNT = 0, 1, 2, 3
+# A scanner expression reports once per chunk; every end; a confirm's ends; every prefix, only counted;
+# once per chunk, that the chunk holds what a gated trigger needs (then the gated database scans it).
+GATE, EVERY, CONFIRM, COUNT, NEEDED = 0, 1, 2, 3, 4
 # Reports (calls into Python) one chunk's scan may make, its overlap included; past it the scan of that
 # chunk stops and the chunk is dense (redactor.py redacts it in bulk, dense.py). The payloads of
 # tests/corpus make at most 35 in a chunk (a token shape reports at every end it can have).
@@ -47,6 +48,23 @@ class TriggerScan:
         self._rule_of: list[int] = [VIEW] * len(VIEW_TRIGGERS)
         self._anchored: list[int] = [GATE] * len(VIEW_TRIGGERS)
         self._short: list[bool] = [False] * len(VIEW_TRIGGERS)
+        ids = list(range(len(VIEW_TRIGGERS)))
+        gated: list[tuple[bytes, int, int]] = []  # expressions of the gated database, with their ids
+        self._needs: list[frozenset[int]] = []  # per group of a gated trigger's needs: their expressions
+        needed: dict[str, int] = {}  # per literal needed: its expression
+
+        def need(literal: str) -> int:
+            literal = literal.lower()
+            if literal not in needed:
+                needed[literal] = len(self._rule_of)
+                expressions.append(_literal(literal))
+                flags.append(hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH)
+                ids.append(len(self._rule_of))
+                self._rule_of.append(VIEW)
+                self._anchored.append(NEEDED)
+                self._short.append(False)
+            return needed[literal]
+
         for index, rule in enumerate(rules):
             every = EVERY if rule.anchored or rule.exact else GATE
             if rule.trigger:
@@ -59,12 +77,27 @@ class TriggerScan:
             if rule.exact:  # a run of token prefixes keeps many shapes alive in Hyperscan: let it count
                 patterns += [(_literal(keyword), 0, COUNT) for keyword in rule.keywords if _counted(keyword)]
             for expression, flag, kind in patterns:
-                expressions.append(expression)
-                flags.append(flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH)
+                flag = flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH
+                if kind in (GATE, EVERY) and rule.trigger and rule.trigger_needs:
+                    gated.append((expression, flag, len(self._rule_of)))
+                else:
+                    expressions.append(expression)
+                    flags.append(flag)
+                    ids.append(len(self._rule_of))
                 self._rule_of.append(index)
                 self._anchored.append(kind)
                 self._short.append(rule.short_trigger and kind == EVERY)
-        self._database = compiled(expressions, flags, cache_dir)
+            if rule.trigger and rule.trigger_needs:
+                self._needs += [frozenset(map(need, group)) for group in rule.trigger_needs]
+        self._needed = frozenset(needed.values())  # every literal's expression
+        self._database = compiled(expressions, flags, cache_dir, ids)
+        self._gated = (
+            compiled(
+                [e for e, _, _ in gated], [f for _, f, _ in gated], cache_dir, [i for _, _, i in gated], GATED_PREFIX
+            )
+            if gated
+            else None
+        )
 
     def scan(self, text: str, data: bytes | None = None, limit: int | None = REPORT_LIMIT) -> Scanned:
         """Per rule: the chunks holding its keywords; per context or exact rule: where its triggers end;
@@ -97,7 +130,7 @@ class TriggerScan:
                     else text[begin:high].encode("utf-8", "surrogatepass")
                 )
             try:
-                self._database.scan(piece, match_event_handler=handler, context=context)
+                self._scan(piece, handler, found, context)
             except hyperscan.ScanTerminated:  # _collect stopped it: past the limit
                 dense.append(chunk)
                 found.clear()
@@ -108,7 +141,7 @@ class TriggerScan:
             left[0] = limit or 0
             for expression, ends in found.items():
                 rule = self._rule_of[expression]
-                if self._anchored[expression] == COUNT:
+                if self._anchored[expression] >= COUNT:
                     continue
                 if rule == VIEW:
                     view = True
@@ -133,6 +166,16 @@ class TriggerScan:
             dense,
         )
 
+    def _scan(self, piece: bytes, handler: Any, found: dict[int, list[int]], context: Any) -> None:
+        """Both databases over a piece: the gated one only if the piece holds what its triggers need."""
+        self._database.scan(piece, match_event_handler=handler, context=context)
+        if (
+            self._gated is not None
+            and not self._needed.isdisjoint(found)
+            and any(group.issubset(found) for group in self._needs)
+        ):
+            self._gated.scan(piece, match_event_handler=handler, context=context)
+
     def _probe(
         self, text: str, ascii_data: bytes | None, low: int, handler: Any, context: Any, left: list[int]
     ) -> bool:
@@ -146,7 +189,7 @@ class TriggerScan:
         limit = left[0]
         left[0] = PROBE_LIMIT
         try:
-            self._database.scan(piece, match_event_handler=handler, context=context)
+            self._scan(piece, handler, context[0], context)
         except hyperscan.ScanTerminated:
             return True
         finally:
