@@ -36,8 +36,8 @@ class Rule:
     # A Hyperscan pattern that every match of the rule contains, used instead of the
     # keywords when a literal is too common to gate on (digits, "key", "token").
     trigger: str = ""
-    # Groups of literals (ASCII case ignored): every match of ``trigger`` holds all the literals of
-    # one group. A trigger that starts on a common word (key, name, machine, curl) keeps Hyperscan
+    # Groups of literals (matched as written, case too): every match of ``trigger`` holds all the
+    # literals of one group. A trigger that starts on a common word (key, name, machine, curl) keeps Hyperscan
     # busy on a flood of that word; with these it is scanned only in the chunks that hold a whole
     # group (scan.py).
     trigger_needs: tuple[tuple[str, ...], ...] = ()

@@ -54,11 +54,10 @@ class TriggerScan:
         needed: dict[str, int] = {}  # per literal needed: its expression
 
         def need(literal: str) -> int:
-            literal = literal.lower()
             if literal not in needed:
                 needed[literal] = len(self._rule_of)
                 expressions.append(_literal(literal))
-                flags.append(hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH)
+                flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
                 ids.append(len(self._rule_of))
                 self._rule_of.append(VIEW)
                 self._anchored.append(NEEDED)
