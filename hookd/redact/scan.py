@@ -221,8 +221,9 @@ def _collect_limited(expression: int, _start: int, end: int, _flags: int, contex
 
 def _counted(keyword: str) -> bool:
     """Whether a token rule's prefix is distinctive enough to count its every occurrence towards a chunk's
-    budget: 4 characters or more, and not a word or part of words that prose and code use a lot."""
-    return (
+    budget: 4 characters or more, and not a word or part of words that prose and code use a lot; or with
+    a character text seldom has after a letter (Azure's ``Q~``)."""
+    return "~" in keyword or (
         len(keyword) >= 4
         and keyword.lower() not in COMMON_PREFIXES
         and (not keyword.isalpha() or sum(char.isupper() for char in keyword) >= 2)
