@@ -8,8 +8,10 @@ before and after, in MB/s.
 
 With --json each flood is the stdout of a JSON payload (as a hook sends it) rather than plain text;
 with --cpu the time is the process's CPU time (on a shared machine, wall time measures the others too).
+With --each: one row per flood instead of per rule, the flood as plain text and as a payload, before
+and after ("d": it went dense), every flood listed.
 
-Usage: git archive <rev> hookd | tar -x -C /tmp/old && python bench/redaction_compare.py [--json] [--cpu] /tmp/old [rule ...]
+Usage: git archive <rev> hookd | tar -x -C /tmp/old && python bench/redaction_compare.py [--json] [--cpu] [--each] /tmp/old [rule ...]
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SIZE = 1 << 20
 JSON = "--json" in sys.argv
 CLOCK = time.process_time if "--cpu" in sys.argv else time.perf_counter
-ARGS = [a for a in sys.argv[1:] if a not in ("--json", "--cpu")]
+EACH = "--each" in sys.argv
+ARGS = [a for a in sys.argv[1:] if a not in ("--json", "--cpu", "--each")]
 
 
 def load(path: str):
@@ -49,11 +52,45 @@ def rate(redactor, unit: str) -> float:
     return len(text.encode()) / best / 1e6
 
 
+def forms(unit: str) -> list[str]:
+    text = (unit * (SIZE // len(unit) + 1))[:SIZE]
+    return [
+        text,
+        json.dumps({"hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_response": {"stdout": text}}),
+    ]
+
+
+def timed(redactor, text: str) -> str:
+    best = float("inf")
+    for _ in range(3):
+        started = CLOCK()
+        _, counts = redactor.redact(text)
+        best = min(best, CLOCK() - started)
+    return f"{len(text.encode()) / best / 1e6:.0f}{' d' if 'dense' in counts else ''}"
+
+
+def each(old, new, floods) -> None:
+    print("| rule | flood | input | text: before | after | payload: before | after |\n|---|---|---|---|---|---|---|")
+    for rule in new.rules:
+        if ARGS[1:] and rule.name not in ARGS[1:]:
+            continue
+        units = floods["keywords"].get(rule.name) or [k + " " for k in rule.keywords] + list(rule.keywords)
+        for kind, unit in [("keyword", u) for u in units] + [
+            ("candidate", u) for u in floods["candidates"].get(rule.name, ())
+        ]:
+            text, payload = forms(unit)
+            cells = [timed(old, text), timed(new, text), timed(old, payload), timed(new, payload)]
+            print(f"| `{rule.name}` | {kind} | `{json.dumps(unit)[1:-1]}` | " + " | ".join(cells) + " |", flush=True)
+
+
 def main() -> None:
     if not ARGS:
         sys.exit(__doc__)
     old, new = load(ARGS[0]), load(os.path.join(HERE, ".."))
     floods = json.load(open(os.path.join(HERE, "..", "tests", "redaction_corpus", "floods.json")))
+    if EACH:
+        each(old, new, floods)
+        return
     print("| rule | keyword flood before | after | candidate flood before | after |\n|---|---|---|---|---|")
     for rule in new.rules:
         if ARGS[1:] and rule.name not in ARGS[1:]:

@@ -3,8 +3,9 @@
 Per chunk of text the redactor confirms at most CONFIRM_LIMIT candidates and the
 scan makes at most REPORT_LIMIT reports; past either, the chunk is dense and
 dense.py redacts it whole (JSON strings emptied, one marker, structure kept).
-Here, for every flood of tests/redaction_corpus/floods.json at 1 MiB, as plain
-text and inside a JSON payload: nothing the exhaustive engine calls a secret
+Here, for every flood of tests/redaction_corpus/floods.json (64 KiB: eight
+chunks, and the budget is per chunk; one at 1 MiB), as plain text and inside
+a JSON payload: nothing the exhaustive engine calls a secret
 is left, JSON stays JSON, a second pass changes nothing, and the counted work
 stays within the budget. Secrets across the border of a dense and a normal
 chunk are redacted; text that is dense with look-alikes but benign is not.
@@ -26,11 +27,12 @@ import hookd.redact.scan as scan_module
 from hookd.redact.dense import CONFIRM_LIMIT, MARK, redact_in_bulk
 from hookd.redact.redactor import Redactor
 from hookd.redact.rules import BUILTIN_RULES
-from hookd.redact.scan import CHUNK, OVERLAP, REPORT_LIMIT
+from hookd.redact.scan import CHUNK, OVERLAP, PROBE_LIMIT, REPORT_LIMIT
 
 FLOODS = json.loads((Path(__file__).parent / "redaction_corpus" / "floods.json").read_text())
 UNITS = sorted({unit for kind in ("keywords", "candidates") for units in FLOODS[kind].values() for unit in units})
-SIZE = 1 << 20
+SIZE = 64 << 10
+LARGE = 1 << 20
 ENGINE = Redactor(BUILTIN_RULES)
 REFERENCE = Redactor(BUILTIN_RULES, exhaustive=True)
 TOKEN = "ghp_" + "Qx7Lm2Rt9Vb4Nc8Kd1Fs6Hj3Wp5Yz0AeGi2" + "Tu8o"  # a GitHub token's shape
@@ -42,9 +44,9 @@ def flood(unit: str, size: int = SIZE) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def secrets_in(unit: str) -> frozenset[str]:
-    """What the exhaustive engine redacts in the flood of ``unit`` (1 MiB, plain text): the secrets it holds."""
-    text = flood(unit)
+def secrets_in(unit: str, size: int = SIZE) -> frozenset[str]:
+    """What the exhaustive engine redacts in the flood of ``unit`` (plain text): the secrets it holds."""
+    text = flood(unit, size)
     spans, _ = REFERENCE._find(text, REFERENCE._triggers.scan(text, None, None), 0)
     return frozenset(text[start:end] for start, end, _ in spans if end - start >= 4)
 
@@ -63,10 +65,10 @@ class Reports:
         monkeypatch.setattr(scan_module, "_collect_limited", counting)
 
 
-@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize(("unit", "size"), [(unit, SIZE) for unit in UNITS] + [(FLOOD, LARGE)])
 @pytest.mark.parametrize("form", ["text", "json"])
-def test_a_flood_leaves_no_secret_stays_json_and_is_idempotent(unit, form, monkeypatch):
-    raw = flood(unit)
+def test_a_flood_leaves_no_secret_stays_json_and_is_idempotent(unit, size, form, monkeypatch):
+    raw = flood(unit, size)
     # In a payload, a field after a long string: past the stretch, which ends with the string it ends in.
     text = (
         json.dumps({"tool_response": {"stdout": raw}, "after": "y " * CHUNK, "session_id": "s1"})
@@ -87,7 +89,7 @@ def test_a_flood_leaves_no_secret_stays_json_and_is_idempotent(unit, form, monke
         # idempotent under the rules themselves: the markers change which values are read).
         assert ENGINE.redact(out)[0] == REFERENCE.redact(out)[0]
         return
-    for secret in secrets_in(unit):  # nothing the reference would redact is left
+    for secret in secrets_in(unit, size):  # nothing the reference would redact is left
         assert (secret if form == "text" else json.dumps(secret)[1:-1]) not in out, (secret, counts)
     assert ENGINE.redact(out)[0] == out
 
@@ -248,3 +250,44 @@ def test_text_dense_with_look_alikes_but_benign_is_kept(name):
     out, counts = ENGINE.redact(text)
     assert "dense" not in counts
     assert out == text
+
+
+def test_after_a_dense_chunk_a_flood_costs_a_probe_per_chunk(monkeypatch):
+    """The chunks after the first dense one are found dense by their first PROBE characters: the
+    scanner's calls into Python per chunk fall from REPORT_LIMIT to PROBE_LIMIT."""
+    text = flood('"token": "x1", ', 32 * CHUNK)
+    reports = Reports(monkeypatch)
+    scanned = ENGINE._triggers.scan(text)
+    assert scanned[4] == list(range(32))  # every chunk dense
+    assert reports.calls <= (REPORT_LIMIT + 1) + 31 * (PROBE_LIMIT + 1)
+    assert "x1" not in ENGINE.redact(text)[0]
+
+
+def test_text_after_a_dense_run_gets_the_whole_budget_again():
+    """Prose after a flood: its chunks are probed, found not dense, and scanned and confirmed as usual;
+    a secret in them is redacted by its rule, and the prose is kept."""
+    prose = "the quick brown fox jumps over the lazy dog. " * (6 * CHUNK // 45)
+    text = json.dumps({"a": flood(FLOOD, 3 * CHUNK), "b": prose + TOKEN + " " + prose})
+    out, counts = ENGINE.redact(text)
+    assert counts["dense"] >= 1 and counts["github_token"] == 1
+    assert json.loads(out)["b"] == prose + "[REDACTED:github_token] " + prose
+
+
+def test_a_gated_trigger_is_scanned_only_in_chunks_that_hold_what_it_needs(monkeypatch):
+    """The netrc trigger starts on "machine", which a flood repeats; it needs "password", so its
+    (second) database scans only the chunks holding that word, and the netrc line is still read."""
+    scanner = ENGINE._triggers
+    gated = scanner._gated
+    scans = []
+
+    class Counting:
+        def scan(self, piece, **kwargs):
+            scans.append(len(piece))
+            return gated.scan(piece, **kwargs)
+
+    monkeypatch.setattr(scanner, "_gated", Counting())
+    line = "machine db.example.com login deploy password Zq8vT3mW9xK2pR7n\\n"
+    text = json.dumps({"stdout": flood("machine ", 16 * CHUNK) + line + flood("machine ", 4 * CHUNK)})
+    out, counts = ENGINE.redact(text)
+    assert counts == {"netrc_password": 1} and "Zq8vT3mW9xK2pR7n" not in out
+    assert 1 <= len(scans) <= 2  # the chunk with the line, and the next one's overlap

@@ -14,7 +14,8 @@ marker: the output is valid JSON when the input was. Text that is not JSON
 between its strings (plain text) is replaced whole by one marker.
 
 All of it is C-speed string and regex work per stretch: ``str.count`` for
-which side of a string a position is on, one regex split for the strings.
+which side of a string a position is on, one split at the quotes (escapes
+neutralised first with str.replace) for the strings.
 """
 
 from __future__ import annotations
@@ -36,8 +37,6 @@ _RUNS_COUNTED = 8  # backslash runs up to this long before a quote are counted w
 _REST = re.compile(r'[^"\\]*+(?:\\.[^"\\]*+)*+', re.S)
 # From outside any string: as far as the strings close (a position inside one stops it at its opening quote).
 _OUTSIDE = re.compile(r'[^"]*+(?:"[^"\\]*+(?:\\.[^"\\]*+)*+"[^"]*+)*+', re.S)
-_TOKEN = re.compile(r'("[^"\\]*+(?:\\.[^"\\]*+)*+"?)', re.S)  # a string, or its start cut off by the end
-_CLOSED = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
 # What lies between JSON strings (joined by quotes): structure, numbers and literals, a number or literal
 # followed by structure (two numbers apart only by spaces are plain text, like grouped card digits).
 _JSONISH = re.compile(
@@ -55,7 +54,7 @@ _LONG_NUMBER = re.compile(r"-?(?=[-+.0-9eE]*?[0-9]{12})[0-9]++(?:\.[0-9]++)?(?:[
 # chunk dense. The payloads of tests/corpus confirm at most 22 in a chunk (30 random 18-digit ids); the
 # secret-rich random documents of tests/test_redact_rules.py 39.
 CONFIRM_LIMIT = 48
-AFTER_DENSE = 4  # a chunk right after a dense one may confirm CONFIRM_LIMIT // AFTER_DENSE (floods run on)
+AFTER_DENSE = 8  # a chunk right after a dense one may confirm CONFIRM_LIMIT // AFTER_DENSE (floods run on)
 
 
 class Budget:
@@ -156,34 +155,29 @@ def _bulk(text: str, low: int, high: int, inside: bool) -> tuple[str, int]:
             return MARK, 1
         head, start = MARK + '"', close + 1
     rest = text[start:high]
-    if "\\" in rest:  # [gap, string, gap, ..., gap], each string with its quotes
-        parts = _TOKEN.split(rest)
-        closed = len(parts) < 2 or _CLOSED.fullmatch(parts[-2]) is not None
-    else:  # no escapes: every quote opens or closes a string; str.split is the fastest way to them
-        parts = rest.split('"')
-        closed = len(parts) % 2 == 1
-        if not closed:
-            parts.append("")
-        parts[1::2] = ['""'] * (len(parts) // 2)
-    gaps = '"'.join(parts[0::2])
-    if _JSONISH.fullmatch(gaps) is None:  # plain text between the strings: none of it is kept
+    if "\\" in rest:
+        # Neutralise the escapes (rest starts at an escape boundary, so pairs line up): afterwards every
+        # quote opens or closes a string. The stand-ins are inside strings, which are emptied, or in a
+        # gap, which then is not JSON (a backslash is never between JSON strings either).
+        rest = rest.replace("\\\\", "\x01\x01").replace('\\"', "\x01\x01")
+    quotes = rest.count('"')
+    gaps = rest.split('"')[0::2]  # what lies between the strings (the last string may be cut off open)
+    between = '"'.join(gaps)
+    if _JSONISH.fullmatch(between) is None:  # plain text between the strings: none of it is kept
         return MARK, 1
     marks = 1 if inside else 0
-    strings = len(parts) // 2
-    if strings:
-        parts[1::2] = ['""'] * strings
-        if not inside:
-            parts[1] = QUOTED_MARK
-            marks = 1
-        if not closed:  # cut off by the end of the text: it stays open, as it was
-            parts[-2] = parts[-2][:-1]
     numbers = 0
-    if _TWELVE_DIGITS.search(gaps):
-        gaps, numbers = _LONG_NUMBER.subn("\x00", gaps)
+    if any(digit in between for digit in "0123456789") and _TWELVE_DIGITS.search(between):  # memchr first
+        between, numbers = _LONG_NUMBER.subn("\x00", between)
+        gaps = between.split('"')
+    out = '""'.join(gaps) if quotes % 2 == 0 else '""'.join(gaps) + '"'  # every string emptied
+    if quotes and not inside:  # the first string holds the marker
+        first = len(gaps[0]) + 1
+        out = out[:first] + MARK + out[first:]
+        marks = 1
     if numbers:  # \x00 is in no gap that passed _JSONISH
-        parts[0::2] = gaps.split('"')
-        return (head + "".join(parts)).replace("\x00", QUOTED_MARK), marks + numbers
-    return head + "".join(parts), marks
+        out = out.replace("\x00", QUOTED_MARK)
+    return head + out, marks + numbers
 
 
 @dataclass(slots=True)

@@ -42,6 +42,9 @@ NETRC_TRIGGER = (
     rf"{_NOT_WORD}(?:machine{_WS}{{1,8}}{_HOST}(?:{_NETRC_FIELDS}){{0,2}}|default(?:{_NETRC_FIELDS}){{1,2}})"
     rf"{_WS}{{1,8}}password{_WS}{{1,8}}{_VALUE_START}"
 )
+# Every entry holds "password" (the trigger is not caseless): a flood of "machine " or "default login x"
+# does not scan the trigger's database.
+NETRC_NEEDS = (("password",),)
 
 # A .pgpass line: host:port:database:user:password. There is no word in the line to trigger on, and a
 # trigger on its shape (a colon, digits, a colon...) cost the scanner a third of its speed on ordinary
@@ -125,6 +128,7 @@ FILE_RULES: tuple[Rule, ...] = (
         pattern=AT_VALUE,
         group="value",
         trigger=NETRC_TRIGGER,
+        trigger_needs=NETRC_NEEDS,
         anchored=True,
         back=1,
         reach=VALUE_REACH,

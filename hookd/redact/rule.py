@@ -36,6 +36,11 @@ class Rule:
     # A Hyperscan pattern that every match of the rule contains, used instead of the
     # keywords when a literal is too common to gate on (digits, "key", "token").
     trigger: str = ""
+    # Groups of literals (matched as written, case too): every match of ``trigger`` holds all the
+    # literals of one group. A trigger that starts on a common word (key, name, machine, curl) keeps Hyperscan
+    # busy on a flood of that word; with these it is scanned only in the chunks that hold a whole
+    # group (scan.py).
+    trigger_needs: tuple[tuple[str, ...], ...] = ()
     # How far a match (with what its lookarounds read) extends from a keyword or
     # trigger hit. With it, the regex runs only near hits; without it (user
     # rules), over the whole text.

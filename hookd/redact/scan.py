@@ -10,18 +10,24 @@ from typing import Any, TypeAlias
 import hyperscan
 
 from hookd.redact.rule import Rule
-from hookd.redact.scanner_cache import compiled
+from hookd.redact.scanner_cache import GATED_PREFIX, compiled
 from hookd.redact.view import VIEW_TRIGGERS
 
 CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
 OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk border (a command line's context)
 VIEW = -1  # the rule index of the view's triggers
-# A scanner expression reports once per chunk; every end; a confirm's ends; every prefix, only counted.
-GATE, EVERY, CONFIRM, COUNT = 0, 1, 2, 3
+# A scanner expression reports once per chunk; every end; a confirm's ends; every prefix, only counted;
+# once per chunk, that the chunk holds what a gated trigger needs (then the gated database scans it).
+GATE, EVERY, CONFIRM, COUNT, NEEDED = 0, 1, 2, 3, 4
 # Reports (calls into Python) one chunk's scan may make, its overlap included; past it the scan of that
 # chunk stops and the chunk is dense (redactor.py redacts it in bulk, dense.py). The payloads of
 # tests/corpus make at most 35 in a chunk (a token shape reports at every end it can have).
 REPORT_LIMIT = 128
+# Right after a dense chunk, a flood usually runs on: the next chunk's first PROBE characters (no overlap)
+# are scanned first, and more than PROBE_LIMIT reports there (the density of REPORT_LIMIT in a chunk and
+# its overlap) make it dense without scanning the rest. Text with no dense chunk is never probed.
+PROBE = CHUNK // 4
+PROBE_LIMIT = REPORT_LIMIT * PROBE // (CHUNK + OVERLAP)
 # What TriggerScan.scan returns (its doc string says what each part is).
 Scanned: TypeAlias = tuple[dict[int, list[int]], dict[int, list[int]], bool, dict[int, list[int]], list[int]]
 
@@ -42,6 +48,22 @@ class TriggerScan:
         self._rule_of: list[int] = [VIEW] * len(VIEW_TRIGGERS)
         self._anchored: list[int] = [GATE] * len(VIEW_TRIGGERS)
         self._short: list[bool] = [False] * len(VIEW_TRIGGERS)
+        ids = list(range(len(VIEW_TRIGGERS)))
+        gated: list[tuple[bytes, int, int]] = []  # expressions of the gated database, with their ids
+        self._needs: list[frozenset[int]] = []  # per group of a gated trigger's needs: their expressions
+        needed: dict[str, int] = {}  # per literal needed: its expression
+
+        def need(literal: str) -> int:
+            if literal not in needed:
+                needed[literal] = len(self._rule_of)
+                expressions.append(_literal(literal))
+                flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
+                ids.append(len(self._rule_of))
+                self._rule_of.append(VIEW)
+                self._anchored.append(NEEDED)
+                self._short.append(False)
+            return needed[literal]
+
         for index, rule in enumerate(rules):
             every = EVERY if rule.anchored or rule.exact else GATE
             if rule.trigger:
@@ -54,12 +76,27 @@ class TriggerScan:
             if rule.exact:  # a run of token prefixes keeps many shapes alive in Hyperscan: let it count
                 patterns += [(_literal(keyword), 0, COUNT) for keyword in rule.keywords if _counted(keyword)]
             for expression, flag, kind in patterns:
-                expressions.append(expression)
-                flags.append(flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH)
+                flag = flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH
+                if kind in (GATE, EVERY) and rule.trigger and rule.trigger_needs:
+                    gated.append((expression, flag, len(self._rule_of)))
+                else:
+                    expressions.append(expression)
+                    flags.append(flag)
+                    ids.append(len(self._rule_of))
                 self._rule_of.append(index)
                 self._anchored.append(kind)
                 self._short.append(rule.short_trigger and kind == EVERY)
-        self._database = compiled(expressions, flags, cache_dir)
+            if rule.trigger and rule.trigger_needs:
+                self._needs += [frozenset(map(need, group)) for group in rule.trigger_needs]
+        self._needed = frozenset(needed.values())  # every literal's expression
+        self._database = compiled(expressions, flags, cache_dir, ids)
+        self._gated = (
+            compiled(
+                [e for e, _, _ in gated], [f for _, f, _ in gated], cache_dir, [i for _, _, i in gated], GATED_PREFIX
+            )
+            if gated
+            else None
+        )
 
     def scan(self, text: str, data: bytes | None = None, limit: int | None = REPORT_LIMIT) -> Scanned:
         """Per rule: the chunks holding its keywords; per context or exact rule: where its triggers end;
@@ -80,6 +117,9 @@ class TriggerScan:
         for chunk, low in enumerate(range(0, max(len(text), 1), CHUNK)):
             begin = max(0, low - OVERLAP)
             high = low + CHUNK
+            if dense and dense[-1] == chunk - 1 and self._probe(text, ascii_data, low, handler, context, left):
+                dense.append(chunk)
+                continue
             if len(text) <= CHUNK:  # most events: one chunk, no copy
                 piece = ascii_data if ascii_data is not None else text.encode("utf-8", "surrogatepass")
             else:
@@ -89,7 +129,7 @@ class TriggerScan:
                     else text[begin:high].encode("utf-8", "surrogatepass")
                 )
             try:
-                self._database.scan(piece, match_event_handler=handler, context=context)
+                self._scan(piece, handler, found, context)
             except hyperscan.ScanTerminated:  # _collect stopped it: past the limit
                 dense.append(chunk)
                 found.clear()
@@ -100,7 +140,7 @@ class TriggerScan:
             left[0] = limit or 0
             for expression, ends in found.items():
                 rule = self._rule_of[expression]
-                if self._anchored[expression] == COUNT:
+                if self._anchored[expression] >= COUNT:
                     continue
                 if rule == VIEW:
                     view = True
@@ -124,6 +164,37 @@ class TriggerScan:
             {rule: sorted(ends) for rule, ends in confirms.items()},
             dense,
         )
+
+    def _scan(self, piece: bytes, handler: Any, found: dict[int, list[int]], context: Any) -> None:
+        """Both databases over a piece: the gated one only if the piece holds what its triggers need."""
+        self._database.scan(piece, match_event_handler=handler, context=context)
+        if (
+            self._gated is not None
+            and not self._needed.isdisjoint(found)
+            and any(group.issubset(found) for group in self._needs)
+        ):
+            self._gated.scan(piece, match_event_handler=handler, context=context)
+
+    def _probe(
+        self, text: str, ascii_data: bytes | None, low: int, handler: Any, context: Any, left: list[int]
+    ) -> bool:
+        """Whether the chunk starting at ``low``, right after a dense one, makes more than PROBE_LIMIT
+        reports in its first PROBE characters (then it is dense too, and the rest is not scanned)."""
+        piece = (
+            ascii_data[low : low + PROBE]
+            if ascii_data is not None
+            else text[low : low + PROBE].encode("utf-8", "surrogatepass")
+        )
+        limit = left[0]
+        left[0] = PROBE_LIMIT
+        try:
+            self._scan(piece, handler, context[0], context)
+        except hyperscan.ScanTerminated:
+            return True
+        finally:
+            context[0].clear()
+            left[0] = limit
+        return False
 
 
 def _characters(data: bytes, end: int) -> int:
@@ -150,8 +221,9 @@ def _collect_limited(expression: int, _start: int, end: int, _flags: int, contex
 
 def _counted(keyword: str) -> bool:
     """Whether a token rule's prefix is distinctive enough to count its every occurrence towards a chunk's
-    budget: 4 characters or more, and not a word or part of words that prose and code use a lot."""
-    return (
+    budget: 4 characters or more, and not a word or part of words that prose and code use a lot; or with
+    a character text seldom has after a letter (Azure's ``Q~``)."""
+    return "~" in keyword or (
         len(keyword) >= 4
         and keyword.lower() not in COMMON_PREFIXES
         and (not keyword.isalpha() or sum(char.isupper() for char in keyword) >= 2)

@@ -22,36 +22,42 @@ import hyperscan
 from hookd.paths import UnsafePathError, read_private, replace_private
 
 PREFIX = "redact-scanner-"
+GATED_PREFIX = "redact-gated-scanner-"  # the second database: triggers scanned only where gated (scan.py)
 SUFFIX = ".hsdb"
-# The last database compiled in this process, serialized: (key, bytes).
-_LAST: tuple[str, bytes] | None = None
+# Per file prefix, the last database compiled in this process, serialized: (key, bytes).
+_LAST: dict[str, tuple[str, bytes]] = {}
 
 
-def compiled(expressions: list[bytes], flags: list[int], cache_dir: str | None) -> hyperscan.Database:
-    """The block-mode database for ``expressions``: loaded from ``cache_dir`` if there, else compiled
-    (and saved there)."""
-    global _LAST
+def compiled(
+    expressions: list[bytes],
+    flags: list[int],
+    cache_dir: str | None,
+    ids: list[int] | None = None,
+    prefix: str = PREFIX,
+) -> hyperscan.Database:
+    """The block-mode database for ``expressions`` (reported as ``ids``, by default their positions):
+    loaded from ``cache_dir`` if there, else compiled (and saved there, under ``prefix``)."""
     path = None
+    ids = list(range(len(expressions))) if ids is None else ids
     version = hyperscan.__version__  # type: ignore[attr-defined]  # set at import; its stub lacks it
-    key = hashlib.sha256(repr((version, expressions, flags)).encode()).hexdigest()
+    key = hashlib.sha256(repr((version, expressions, flags, ids)).encode()).hexdigest()
     if cache_dir:
-        path = os.path.join(cache_dir, f"{PREFIX}{key[:32]}{SUFFIX}")
+        path = os.path.join(cache_dir, f"{prefix}{key[:32]}{SUFFIX}")
         try:
             return _load(read_private(path))
         except (OSError, UnsafePathError, hyperscan.error):
             pass
-    if _LAST is not None and _LAST[0] == key:
-        data = _LAST[1]
+    last = _LAST.get(prefix)
+    if last is not None and last[0] == key:
+        data = last[1]
         database = _load(data)
     else:
         database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        database.compile(
-            expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions), flags=flags
-        )
+        database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
         data = hyperscan.dumpb(database)
-        _LAST = (key, data)
+        _LAST[prefix] = (key, data)
     if path is not None:
-        _save(data, path)
+        _save(data, path, prefix)
     return database
 
 
@@ -61,11 +67,11 @@ def _load(data: bytes) -> hyperscan.Database:
     return database
 
 
-def _save(data: bytes, path: str) -> None:
+def _save(data: bytes, path: str, prefix: str) -> None:
     """Write the database for the next start, replacing those of other rules; never fails the start."""
     try:
         replace_private(path, data, fsync=False)
-        for old in glob.glob(os.path.join(glob.escape(os.path.dirname(path)), f"{PREFIX}*")):
+        for old in glob.glob(os.path.join(glob.escape(os.path.dirname(path)), f"{prefix}*")):
             if old != path:
                 os.unlink(old)
     except (OSError, UnsafePathError):
