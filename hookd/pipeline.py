@@ -319,6 +319,6 @@ class Pipeline:
             detail=rejected.message,
             bytes=size,
             sender_pid=header.pid if header else None,
-            hook=header.hook if header else None,
+            hook=self.builder.loggable(header.hook) if header else None,  # the sender's text: redacted
             rejected_so_far=self.state.rejected[rejected.reason.value],
         )
