@@ -165,6 +165,9 @@ class Transport(asyncio.Transport):
     def is_closing(self) -> bool:
         return self.closed
 
+    def get_write_buffer_size(self) -> int:
+        return 0  # written at once: nothing left for the peer to read
+
     def get_extra_info(self, name, default=None):
         return default
 

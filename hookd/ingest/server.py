@@ -226,8 +226,7 @@ class EventConnection(PausesReading, asyncio.Protocol):
         self.closing = True
         if self.timer is not None:
             self.timer.cancel()
-        if self.transport is not None:
-            self.transport.close()
+        self.close_transport(self.timeout_s)
 
     def _on_timer(self) -> None:
         """Fires at the deadline set when the timer was armed; frames since may have moved it."""

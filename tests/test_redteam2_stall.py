@@ -1,0 +1,103 @@
+"""Red team, second pass: peers that send and never read what hookd answers, on a real `hookd run`.
+
+A peer that pipelines requests and never reads the answers made hookd buffer them without
+end: over HTTP anyone who can reach the port, token or not (a 401 each), took its memory from
+63 MB to 875 MB in 22 s. Now reading stops while the unread answers fill the transport's
+buffer, and a connection closed with answers still unread is cut off after client_timeout_s.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+import pytest
+
+from conftest import free_port, wait_for_entries, wait_until
+from other_user import needs_root, run_as_nobody
+
+pytestmark = pytest.mark.process
+TIMEOUT_S = 1  # client_timeout_s: how long a peer that stopped reading keeps its connection
+LIMIT = 48 << 20  # more memory than this for one peer's unread answers is no bound
+MAX_SENT = 40 << 20
+
+
+def rss(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def flood(connect, chunk: bytes, seconds: float = 20) -> dict:
+    """Send ``chunk`` again and again, never reading, until the sends block for 2 s or fail
+    (hookd stopped reading, or cut the connection), MAX_SENT bytes or ``seconds`` -> what
+    happened, then whether hookd cut the connection within a few client timeouts."""
+    sock = connect()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(2)
+    sent, blocked, start = 0, False, time.monotonic()
+    try:
+        while sent < MAX_SENT and time.monotonic() - start < seconds:
+            sock.sendall(chunk)
+            sent += len(chunk)
+    except TimeoutError:
+        blocked = True
+    except OSError:  # reset: hookd cut a peer that had stopped reading
+        blocked = True
+    cut = False
+    sock.settimeout(0.5)
+    deadline = time.monotonic() + 4 * TIMEOUT_S + 5
+    while time.monotonic() < deadline:  # hookd gives up on a peer that stopped reading
+        try:
+            if not sock.recv(1 << 20):
+                cut = True
+                break
+        except TimeoutError:
+            continue
+        except OSError:  # reset: hookd aborted the connection
+            cut = True
+            break
+    sock.close()
+    return {"sent": sent, "blocked": blocked, "cut": cut}
+
+
+def _flood_http_as_nobody(port: int) -> dict:
+    request = b"POST /hook HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n"
+    return flood(lambda: socket.create_connection(("127.0.0.1", port)), request * 2000)
+
+
+@needs_root
+def test_another_user_pipelining_untokened_requests_without_reading_holds_no_memory(hookd_process_factory, redis_db):
+    port = free_port()
+    daemon = hookd_process_factory(http_addr=f"127.0.0.1:{port}", client_timeout_s=str(TIMEOUT_S))
+    before = rss(daemon.proc.pid)
+    got = run_as_nobody(_flood_http_as_nobody, port, timeout=60)
+    grown = rss(daemon.proc.pid) - before
+    assert grown < LIMIT, f"hookd grew by {grown >> 20} MiB for {got['sent'] >> 20} MiB of unread 401s"
+    assert got["blocked"] and got["cut"], got
+    # and the owner's events still go straight through
+    assert daemon.send(b'{"hook_event_name": "Stop", "session_id": "after"}').returncode == 0
+    assert b"after" in wait_for_entries(redis_db, 1)[0][b"envelope"]
+    assert daemon.inbox() == []
+
+
+def test_a_sender_on_the_socket_that_never_reads_its_replies_holds_no_memory(hookd_process_factory, redis_db):
+    daemon = hookd_process_factory(client_timeout_s=str(TIMEOUT_S))
+    before = rss(daemon.proc.pid)
+    fds = len(os.listdir(f"/proc/{daemon.proc.pid}/fd"))
+
+    def connect() -> socket.socket:
+        sock = socket.socket(socket.AF_UNIX)
+        sock.connect(str(daemon.socket))
+        return sock
+
+    got = flood(connect, b"HOOKD/1 1\n1" * 10000)  # each refused: not_object, a 55-byte reply
+    grown = rss(daemon.proc.pid) - before
+    assert grown < LIMIT, f"hookd grew by {grown >> 20} MiB for {got['sent'] >> 20} MiB of frames"
+    assert got["blocked"] and got["cut"], got
+    wait_until(lambda: len(os.listdir(f"/proc/{daemon.proc.pid}/fd")) <= fds, what="the connection's descriptor back")
+    assert daemon.send(b'{"hook_event_name": "Stop", "session_id": "after"}').returncode == 0
+    assert b"after" in wait_for_entries(redis_db, 1)[0][b"envelope"]
