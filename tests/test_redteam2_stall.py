@@ -101,3 +101,35 @@ def test_a_sender_on_the_socket_that_never_reads_its_replies_holds_no_memory(hoo
     wait_until(lambda: len(os.listdir(f"/proc/{daemon.proc.pid}/fd")) <= fds, what="the connection's descriptor back")
     assert daemon.send(b'{"hook_event_name": "Stop", "session_id": "after"}').returncode == 0
     assert b"after" in wait_for_entries(redis_db, 1)[0][b"envelope"]
+
+
+def _endless_header_as_nobody(port: int) -> dict:
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.settimeout(2)
+    sent, cut, start = 0, False, time.monotonic()
+    try:
+        sock.sendall(b"GET /hook HTTP/1.1\r\nHost: localhost\r\nX-Long: ")
+        chunk = b"a" * (1 << 20)
+        while sent < (32 << 20) and time.monotonic() - start < 3:
+            sock.sendall(chunk)
+            sent += len(chunk)
+    except OSError:
+        cut = True
+    sock.close()
+    return {"sent": sent, "cut": cut}
+
+
+@needs_root
+def test_another_user_sending_a_header_that_never_ends_is_cut_off_at_the_head_limit(hookd_process_factory, redis_db):
+    """httptools keeps a header value to itself until it ends, and the head's size was counted
+    per complete header: one endless value was held whole until client_timeout_s (+67 MiB of
+    hookd's memory in 4 s for one connection, and 256 of them are allowed)."""
+    port = free_port()
+    daemon = hookd_process_factory(http_addr=f"127.0.0.1:{port}", client_timeout_s="5")
+    before = rss(daemon.proc.pid)
+    got = run_as_nobody(_endless_header_as_nobody, port, timeout=60)
+    grown = rss(daemon.proc.pid) - before
+    assert got["cut"] and got["sent"] < (4 << 20), got
+    assert grown < (16 << 20), f"hookd grew by {grown >> 20} MiB"
+    assert daemon.send(b'{"hook_event_name": "Stop", "session_id": "after"}').returncode == 0
+    assert b"after" in wait_for_entries(redis_db, 1)[0][b"envelope"]
