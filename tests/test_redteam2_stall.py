@@ -8,13 +8,16 @@ buffer, and a connection closed with answers still unread is cut off after clien
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
 
-from conftest import free_port, wait_for_entries, wait_until
+from conftest import free_port, log_records, wait_for_entries, wait_until
 from other_user import needs_root, run_as_nobody
 
 pytestmark = pytest.mark.process
@@ -133,3 +136,21 @@ def test_another_user_sending_a_header_that_never_ends_is_cut_off_at_the_head_li
     assert grown < (16 << 20), f"hookd grew by {grown >> 20} MiB"
     assert daemon.send(b'{"hook_event_name": "Stop", "session_id": "after"}').returncode == 0
     assert b"after" in wait_for_entries(redis_db, 1)[0][b"envelope"]
+
+
+def test_a_sender_looping_on_bad_frames_floods_neither_the_log_nor_the_counts(hookd_process_factory, redis_db):
+    """Every refused frame wrote an event_rejected line: 56 MB of log in 4 s from one
+    connection, and the log line cost more than the refusal. Now 20 lines per reason per
+    10 s, the next one saying how many went without; `hookd status` still counts each."""
+    daemon = hookd_process_factory()
+    frames = 5000
+    reply = daemon.request(b"HOOKD/1 1\n1" * frames, timeout=60)
+    assert reply.count(b"ERR not_object") == frames
+    status = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env, capture_output=True, timeout=30
+        ).stdout
+    )
+    assert status["counters"]["rejected"]["not_object"] == frames
+    lines = [r for r in log_records(daemon.log_text()) if r.get("event") == "event_rejected"]
+    assert 1 <= len(lines) <= 20, len(lines)
