@@ -111,3 +111,21 @@ def test_a_secret_in_the_handoff_id_is_redacted_in_redis_and_the_spool(hookd, re
     assert envelope["client"]["handoff_id"] == "[REDACTED:github_token]"
     assert token.encode() not in everything_in_redis(redis_db)
     assert token.encode() not in spool_bytes(hookd)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"<settings><servers><server><id>repo</id><password>{VALUE}</password></server></servers></settings>",
+        f'<configuration>\n  <add key="x"/>\n  <apiKey>{VALUE}</apiKey>\n</configuration>',
+        f"<ns:client_secret>{VALUE}</ns:client_secret>",
+    ],
+)
+def test_a_secret_in_an_xml_element_named_for_it_is_redacted(hookd, redis_db, text):
+    """Maven's settings.xml, NuGet and .NET configs keep passwords as element text, which an
+    agent reads with cat: no rule looked at XML."""
+    body = json.dumps({"hook_event_name": "PostToolUse", "session_id": "s", "tool_response": {"stdout": text}})
+    assert hookd.send(body.encode()).returncode == 0
+    envelope = json.loads(wait_for_entries(redis_db, 1)[0][b"envelope"])
+    assert VALUE not in json.dumps(envelope)
+    assert "[REDACTED:xml_secret_element]" in envelope["payload"]["tool_response"]["stdout"]
