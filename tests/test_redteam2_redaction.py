@@ -129,3 +129,19 @@ def test_a_secret_in_an_xml_element_named_for_it_is_redacted(hookd, redis_db, te
     envelope = json.loads(wait_for_entries(redis_db, 1)[0][b"envelope"])
     assert VALUE not in json.dumps(envelope)
     assert "[REDACTED:xml_secret_element]" in envelope["payload"]["tool_response"]["stdout"]
+
+
+def test_a_checksummed_token_glued_to_a_word_is_redacted_in_values_and_keys(hookd, redis_db):
+    """A GitHub token right after a word character (GH_TOKEN_ghp_..., an object key
+    "k_ghp_...") was kept: the rule wanted a word boundary before it, which its CRC32 makes
+    needless."""
+    token = github_token()
+    body = json.dumps(
+        {
+            "hook_event_name": "PreToolUse",
+            "session_id": "s",
+            "tool_input": {"env": f"GH_TOKEN_{token}", f"k_{token}": 1},
+        }
+    )
+    assert hookd.send(body.encode()).returncode == 0
+    assert token.encode() not in wait_for_entries(redis_db, 1)[0][b"envelope"]
