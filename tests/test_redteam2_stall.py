@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -154,3 +155,35 @@ def test_a_sender_looping_on_bad_frames_floods_neither_the_log_nor_the_counts(ho
     assert status["counters"]["rejected"]["not_object"] == frames
     lines = [r for r in log_records(daemon.log_text()) if r.get("event") == "event_rejected"]
     assert 1 <= len(lines) <= 20, len(lines)
+
+
+def test_one_connection_with_thousands_of_frames_in_one_read_lets_the_others_take_turns(
+    hookd_process_factory, redis_db
+):
+    """All the frames one read brought were taken before any other connection was served:
+    a sender writing small events flat out (one 256 KiB read is thousands of frames) held
+    every other hook-send up for 0.2-0.8 s, and 6 of 10 fell back to the inbox. Now at most
+    FRAMES_PER_TURN frames, then the others' turn. Checked by order, not time: hookd is
+    stopped while both connections write, so their bytes wait together."""
+    daemon = hookd_process_factory()
+    flood_frames = 3000
+    body = b'{"hook_event_name": "Stop", "session_id": "flood"}'
+    flood = socket.socket(socket.AF_UNIX)
+    other = socket.socket(socket.AF_UNIX)
+    for sock in (flood, other):
+        sock.connect(str(daemon.socket))
+        sock.settimeout(30)
+    time.sleep(0.5)  # both accepted before hookd stops
+    daemon.proc.send_signal(signal.SIGSTOP)
+    try:
+        flood.sendall(b"HOOKD/1 %d\n%s" % (len(body), body) * flood_frames)  # < the socket's buffer
+        mine = b'{"hook_event_name": "Stop", "session_id": "other"}'
+        other.sendall(b"HOOKD/1 %d\n%s" % (len(mine), mine))
+    finally:
+        daemon.proc.send_signal(signal.SIGCONT)
+    assert other.recv(100).startswith(b"OK ")
+    entries = wait_for_entries(redis_db, flood_frames + 1, timeout=60)
+    position = next(i for i, e in enumerate(entries) if b'"session_id":"other"' in e[b"envelope"])
+    assert position < 1000, f"the other sender's event came after {position} of the flood's"
+    flood.close()
+    other.close()

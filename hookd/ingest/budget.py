@@ -46,6 +46,7 @@ class PausesReading:
     closing: bool
     _budget_holds = False
     _replies_hold = False
+    turn_held = False  # the protocol's own: frames of the last read wait for their turn
 
     def pause(self) -> None:
         self._budget_holds = True
@@ -66,7 +67,7 @@ class PausesReading:
     def _set_reading(self) -> None:
         if self.transport is None or self.closing:
             return
-        if self._budget_holds or self._replies_hold:
+        if self._budget_holds or self._replies_hold or self.turn_held:
             self.transport.pause_reading()
         else:
             self.transport.resume_reading()
