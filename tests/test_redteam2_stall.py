@@ -187,3 +187,26 @@ def test_one_connection_with_thousands_of_frames_in_one_read_lets_the_others_tak
     assert position < 1000, f"the other sender's event came after {position} of the flood's"
     flood.close()
     other.close()
+
+
+def test_long_session_ids_are_not_remembered_by_the_usage_tracker(hookd_process_factory, redis_db, tmp_path):
+    """The usage tracker keeps a state per session (up to 2,000), keyed by the session id as
+    sent: 60 events with distinct 2 MB ids and a transcript path kept +124 MiB, which 2,000
+    would make 4 GB. Ids longer than the enricher's cap (256) are not remembered."""
+    daemon = hookd_process_factory()
+    transcript = tmp_path / "transcript.jsonl"
+    transcript.write_text("")
+    before = rss(daemon.proc.pid)
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(str(daemon.socket))
+        sock.settimeout(60)
+        for i in range(60):
+            session = f"{i:04d}" + "s" * 2_000_000
+            body = json.dumps(
+                {"hook_event_name": "UserPromptSubmit", "session_id": session, "transcript_path": str(transcript)}
+            ).encode()
+            sock.sendall(b"HOOKD/1 %d\n%s" % (len(body), body))
+            assert sock.recv(200).startswith(b"OK "), i
+    wait_for_entries(redis_db, 60, timeout=60)
+    grown = rss(daemon.proc.pid) - before
+    assert grown < (48 << 20), f"hookd grew by {grown >> 20} MiB for 60 sessions"
