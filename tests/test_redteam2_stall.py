@@ -210,3 +210,35 @@ def test_long_session_ids_are_not_remembered_by_the_usage_tracker(hookd_process_
     wait_for_entries(redis_db, 60, timeout=60)
     grown = rss(daemon.proc.pid) - before
     assert grown < (48 << 20), f"hookd grew by {grown >> 20} MiB for 60 sessions"
+
+
+def test_a_sweep_of_thousands_of_inbox_files_lets_the_socket_take_turns(hookd_process_factory, redis_db):
+    """The inbox sweep took every waiting file, then deleted every one, without giving the
+    loop back: 20,000 files (hook-send's while hookd was down) meant a loop lag of 961 ms and
+    hook-sends falling back to the inbox they were emptying. Checked by order: events sent
+    on the socket during the sweep land among the inbox's, not after the last of them."""
+    daemon = hookd_process_factory()
+    inbox = daemon.state_dir / "inbox"
+    files = 5000
+    daemon.proc.send_signal(signal.SIGSTOP)
+    try:
+        body = b'{"hook_event_name": "Stop", "session_id": "inbox"}'
+        for i in range(files):
+            (inbox / f"{time.time_ns():020d}-1-{i:08d}.hookd").write_bytes(b"HOOKD/1 %d\n%s" % (len(body), body))
+    finally:
+        daemon.proc.send_signal(signal.SIGCONT)
+    probes = 0
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(str(daemon.socket))
+        sock.settimeout(30)
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            probe = b'{"hook_event_name": "Stop", "session_id": "probe"}'
+            sock.sendall(b"HOOKD/1 %d\n%s" % (len(probe), probe))
+            assert sock.recv(100).startswith(b"OK ")
+            probes += 1
+            time.sleep(0.01)
+    entries = wait_for_entries(redis_db, files + probes, timeout=60)
+    sessions = [b'"session_id":"probe"' in e[b"envelope"] for e in entries]
+    first, last = sessions.index(False), len(sessions) - 1 - sessions[::-1].index(False)
+    assert any(sessions[first:last]), "no socket event was taken while the inbox was swept"
