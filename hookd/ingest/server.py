@@ -39,6 +39,11 @@ log = structlog.get_logger("hookd.ingest")
 # Frames taken from one connection before the loop turns to the others: one read can bring
 # 256 KiB, tens of thousands of small frames, which held every other sender up for 0.3-0.8 s.
 FRAMES_PER_TURN = 256
+# Unread replies a connection may leave before it is no longer read (budget.PausesReading):
+# room for about 100,000 OK lines, so that a sender writing a batch before it reads the
+# replies (nc, a script) does not wait on itself; a bound, so that one that never reads costs
+# no more.
+REPLY_BUFFER_BYTES = 4 << 20
 
 
 class AlreadyRunning(Exception):
@@ -91,6 +96,7 @@ class EventConnection(PausesReading, asyncio.Protocol):
             transport.abort()
             return
         self.transport = transport
+        transport.set_write_buffer_limits(high=REPLY_BUFFER_BYTES)
         self.connections.add(self)
         self.deadline = self.loop.time() + self.timeout_s
         self.timer = self.loop.call_at(self.deadline, self._on_timer)
