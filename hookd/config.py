@@ -12,6 +12,7 @@ import ipaddress
 import os
 import re
 import socket as socket_module
+import stat
 import tomllib
 from typing import Annotated, Any, ClassVar, Mapping, Self
 from urllib.parse import urlsplit
@@ -540,6 +541,7 @@ def _check_metrics_addr(config: Config) -> Config:
 def _read_toml(path: str, must_exist: bool) -> dict[str, Any]:
     try:
         with open(path, "rb") as fh:
+            _check_config_file(path, os.fstat(fh.fileno()))
             return tomllib.load(fh)
     except FileNotFoundError:
         if must_exist:
@@ -547,6 +549,30 @@ def _read_toml(path: str, must_exist: bool) -> dict[str, Any]:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
+
+
+def _check_config_file(path: str, info: os.stat_result) -> None:
+    """Refuse a config file another user could have written, or could swap: its settings say
+    where every event goes (redis_url) and whether it is redacted. Checked like hookd's own
+    directories: ours or root's, writable by nobody else (the group only if it is our own
+    primary group), in directories no one else can change (the link's and its target's)."""
+    from hookd.paths import UnsafePathError, check_parents, describe
+
+    if not stat.S_ISREG(info.st_mode):
+        return  # /dev/null and the like: nothing anyone could write into it is kept
+    writable = info.st_mode & (0o002 if info.st_gid == os.getgid() else 0o022)
+    if info.st_uid not in (os.getuid(), 0) or writable:
+        why = "belongs to another user" if info.st_uid not in (os.getuid(), 0) else "is writable by other users"
+        raise ConfigError(
+            f"config file {path} {why} ({describe(info)}): whoever can write it decides where hookd "
+            "sends events (redis_url) and whether they are redacted; make it yours and not writable "
+            "by others (chown, chmod 600), or point --config / HOOKD_CONFIG at a file of your own"
+        )
+    try:
+        for checked in {path, os.path.realpath(path)}:
+            check_parents(checked)
+    except UnsafePathError as exc:
+        raise ConfigError(f"config file: {exc}") from None
 
 
 def _read_environ(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -64,6 +64,11 @@ def _check_ancestors(path: str) -> None:
             )
 
 
+def check_parents(path: str) -> None:
+    """Raise UnsafePathError if someone else could rename or swap a directory above ``path``."""
+    _check_ancestors(path)
+
+
 def _parents(path: str) -> list[str]:
     out = []
     while (up := os.path.dirname(path)) != path:

@@ -32,12 +32,15 @@ def allowed_uids() -> frozenset[int]:
 
 
 class Throttle:
-    """One log line per key per interval; the lines in between are counted, not written."""
+    """``burst`` log lines per key per interval (one by default); the occurrences in between
+    are counted, not written, and the next line says how many it stands for."""
 
-    def __init__(self, interval_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, interval_s: float = 10.0, clock: Callable[[], float] = time.monotonic, burst: int = 1) -> None:
         self.interval_s = interval_s
         self.clock = clock
-        self._last: dict[Any, float] = {}
+        self.burst = burst
+        self._last: dict[Any, float] = {}  # when the key's interval began
+        self._lines: Counter[Any] = Counter()  # lines written in it
         self._held: Counter[Any] = Counter()
 
     def ready(self, key: Any) -> int | None:
@@ -45,9 +48,12 @@ class Throttle:
         now = self.clock()
         self._held[key] += 1
         last = self._last.get(key)
-        if last is not None and now - last < self.interval_s:
+        if last is None or now - last >= self.interval_s:
+            self._last[key] = now
+            self._lines[key] = 0
+        elif self._lines[key] >= self.burst:
             return None
-        self._last[key] = now
+        self._lines[key] += 1
         return self._held.pop(key)
 
 

@@ -198,6 +198,9 @@ POSITIVES = [
     ("json_secret_key", {"accessToken": "camel-tok"}, "camel-tok"),
     ("json_secret_key", {"apiKey": "camel-key"}, "camel-key"),
     ("json_secret_key", {"X-Api-Key": "hdr-key"}, "hdr-key"),
+    ("xml_secret_element", "<server><id>repo</id><password>mvnPw-9x2Q</password></server>", "mvnPw-9x2Q"),
+    ("xml_secret_element", '<ns:client_secret a="1">\n  S3cr3t!val\n</ns:client_secret>', "S3cr3t!val"),
+    ("xml_secret_element", "<apiKey>abcDEF123456ghi</apiKey>", "abcDEF123456ghi"),
     ("payment_card", "card 4111 1111 1111 1111 exp 12/29", "4111 1111 1111 1111"),
     ("payment_card", "pan=4111111111111111", "4111111111111111"),
     ("payment_card", "mc 5555-5555-5555-4444.", "5555-5555-5555-4444"),
@@ -208,6 +211,11 @@ POSITIVES = [
 # (rule, text): nothing in the text may be redacted, by any rule.
 NEGATIVES = [
     ("pem_private_key", pem("PUBLIC KEY") + pem("CERTIFICATE")),
+    (
+        "xml_secret_element",
+        "<password>${env.PW}</password> <Password>Enter your password</Password> <password></password> "
+        '<passwordPolicy>strict</passwordPolicy> <xsd:element name="password" type="xsd:string"/>',
+    ),
     ("aws_access_key_id", "AKIA" + "IOSFODNN7EXAMPL is too short; XAKIAIOSFODNN7EXAMPLE is inside a word"),
     ("aws_secret_access_key", f"a 40-char value alone: {AWS_SECRET[:-1]}Z and aws_secret_access_key = ${{AWS_SECRET}}"),
     ("github_token", "gh" + "p_short and ghx_" + fake(ALNUM, 36) + " and github_pat_ alone"),

@@ -115,10 +115,12 @@ def test_a_full_log_pipe_never_blocks_events_and_dropped_lines_are_counted(hookd
         proc = popen_hookd(daemon, stderr=write_end)
         os.close(write_end)
         wait_serving(daemon.socket, proc)
-        # Each refusal logs a line of about 300 bytes: these fill a 64 KiB pipe many times over.
-        bad = frame(b"[1]") * 2000
+        # Each copy of a hand-off already taken logs a line of about 250 bytes: these fill a
+        # 64 KiB pipe many times over (refusals no longer do: 20 lines per reason per 10 s).
+        body = event(-1)
+        twice = b"HOOKD/1 %d id=seen-before\n%s" % (len(body), body) * 2000
         for _ in range(3):
-            daemon.request(bad)
+            daemon.request(twice)
         started = time.monotonic()
         for n in range(20):
             result = daemon.send(event(n))

@@ -19,6 +19,7 @@ from collections import OrderedDict
 import msgspec
 import structlog
 
+from hookd.enrich.enricher import MAX_ID_CHARS
 from hookd.enrich.prices import PriceTable
 from hookd.enrich.transcript import Counts, Reading, TranscriptCursor, TranscriptRefused
 
@@ -78,7 +79,7 @@ class UsageTracker:
 
     def observe(self, session: str | None, hook: str, paths: tuple[object, ...]) -> Usage | None:
         """The event's ``usage`` (usage events only); starts the reading the event calls for."""
-        if not session:
+        if not session or len(session) > MAX_ID_CHARS:  # remembered per session: only ids of a sane size
             return None
         wanted = [
             p for p in paths if isinstance(p, str) and p.startswith("/") and len(p) <= MAX_PATH_CHARS and "\0" not in p

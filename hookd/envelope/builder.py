@@ -123,9 +123,12 @@ class EnvelopeBuilder(Preparer):
         tool = prepared.tool
         extra = self._enrich(prepared.assessed, hook, session, tool, header.sent_ns, now_ns)
         usage, model = self._usage(prepared, hook, session, extra.model)
+        # id= is the sender's text like hook=: a sender other than hook-send may put anything of
+        # its shape there, and it is written to the spool and into the envelope.
+        handoff_id = self._header_text(header.handoff_id)
         client = None
-        if header.pid is not None or header.handoff_id is not None:
-            client = ClientInfo(header.pid, header.ppid, header.handoff_id)
+        if header.pid is not None or handoff_id is not None:
+            client = ClientInfo(header.pid, header.ppid, handoff_id)
         received_at = self.utc(now_ns)
         assert received_at is not None  # this machine's clock now: always a date datetime can hold
         if model != extra.model:
@@ -159,19 +162,26 @@ class EnvelopeBuilder(Preparer):
             session or "",
             tool or "",
             _encoder.encode(envelope),
-            header.handoff_id or "",
+            handoff_id or "",
             now_ns,
             self.instance,
         )
 
     def _header_text(self, value: str | None) -> str | None:
-        """hook= or project= of the frame's header, redacted: the sender wrote it, as it wrote the body."""
+        """hook=, project= or id= of the frame's header, redacted: the sender wrote it, as it wrote the body."""
         if not value or self.redactor is None:
             return value
         redacted, counts = self.redactor.redact(value)
         if counts:
             self.redactions.update(counts)
         return redacted
+
+    def loggable(self, value: str | None) -> str | None:
+        """A sender's text (a refused frame's hook=) as the log may show it: redacted, not counted
+        (no event carries it)."""
+        if not value or self.redactor is None:
+            return value
+        return self.redactor.redact(value)[0]
 
     def _enrich(
         self,

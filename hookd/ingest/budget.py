@@ -32,20 +32,55 @@ class Holder(Protocol):
 
 
 class PausesReading:
-    """A connection's side of the budget: reading its transport stops and starts again.
+    """A connection's side of the budget, and of its own replies: reading its transport stops
+    and starts again.
+
+    Reading also stops while the replies the peer has not read fill the transport's buffer
+    past its high-water mark (asyncio's ``pause_writing``): a peer that sends without reading
+    (pipelined requests, an HTTP sender without the token getting a 401 each) would otherwise
+    make the daemon buffer answers without end. Reading goes on only once neither holds it.
 
     For asyncio protocols that keep their ``transport`` and set ``closing`` when they close."""
 
     transport: asyncio.Transport | None
     closing: bool
+    _budget_holds = False
+    _replies_hold = False
+    turn_held = False  # the protocol's own: frames of the last read wait for their turn
 
     def pause(self) -> None:
-        if self.transport is not None and not self.closing:
-            self.transport.pause_reading()
+        self._budget_holds = True
+        self._set_reading()
 
     def resume(self) -> None:
-        if self.transport is not None and not self.closing:
+        self._budget_holds = False
+        self._set_reading()
+
+    def pause_writing(self) -> None:
+        self._replies_hold = True
+        self._set_reading()
+
+    def resume_writing(self) -> None:
+        self._replies_hold = False
+        self._set_reading()
+
+    def _set_reading(self) -> None:
+        if self.transport is None or self.closing:
+            return
+        if self._budget_holds or self._replies_hold or self.turn_held:
+            self.transport.pause_reading()
+        else:
             self.transport.resume_reading()
+
+    def close_transport(self, grace_s: float) -> None:
+        """Close after the replies still buffered are sent; a peer that does not read them within
+        ``grace_s`` is cut off, so that it keeps neither its buffer nor its descriptor."""
+        transport = self.transport
+        if transport is None:
+            return
+        transport.close()
+        if transport.get_write_buffer_size():
+            asyncio.get_running_loop().call_later(grace_s, transport.abort)
 
 
 class FrameBudget:

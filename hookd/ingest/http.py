@@ -223,8 +223,7 @@ class HookConnection(PausesReading, asyncio.Protocol):
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-        if self.transport is not None:
-            self.transport.close()
+        self.close_transport(self.timeout_s)
 
     def shut(self) -> None:
         """Close at shutdown: a request in the middle of arriving is told hookd is stopping."""

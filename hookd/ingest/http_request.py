@@ -55,6 +55,8 @@ class RequestReader:
     def _reset(self) -> None:
         self.url = b""
         self.head_bytes = 0
+        self.in_head = False  # a request has begun and its head has not all arrived
+        self.head_arrived = 0  # bytes fed while in the head, counted by the piece
         self.authorization: bytes | None = None
         self.authorized = False  # the token checked out: refusals from here are event rejections
         self.host: bytes | None = None
@@ -71,7 +73,18 @@ class RequestReader:
         connection ends after them (no byte after a malformed request is read)."""
         stop = False
         try:
-            self.parser.feed_data(data)
+            # In pieces: httptools keeps a header line (a value, a name) to itself until it
+            # ends, and on_header counts it only then, so a head still arriving is counted
+            # here, by the piece (at most one piece too many: what preceded the head).
+            for at in range(0, len(data), MAX_HEAD_BYTES):
+                piece = data[at : at + MAX_HEAD_BYTES] if len(data) > MAX_HEAD_BYTES else data
+                self.parser.feed_data(piece)
+                if self.in_head:
+                    self.head_arrived += len(piece)
+                    if self.head_arrived > 2 * MAX_HEAD_BYTES:
+                        self.parsed.append(self._head_too_large())
+                        stop = True
+                        break
         except httptools.HttpParserCallbackError as exc:
             if not isinstance(exc.__context__, _Stop):
                 log.error("http_request_failed_internally", exc_info=exc.__context__ or exc)
@@ -103,6 +116,7 @@ class RequestReader:
 
     def on_message_begin(self) -> None:
         self.in_request = True
+        self.in_head = True
         self.begun()
 
     def on_url(self, url: bytes) -> None:
@@ -124,6 +138,7 @@ class RequestReader:
             self.content_length = int(value)  # judged once the token is known, never before
 
     def on_headers_complete(self) -> None:
+        self.in_head = False
         self.authorized, self.hook, self.refusal = check_head(
             self.gate, Head(self.parser.get_method(), self.url, self.authorization, self.host, self.origin)
         )
@@ -172,9 +187,12 @@ class RequestReader:
     def _count_head(self, size: int) -> None:
         self.head_bytes += size
         if self.head_bytes > MAX_HEAD_BYTES:
-            self._stop(
-                self.refuse(Reason.BAD_HEADER, 431, f"the request line and headers exceed {MAX_HEAD_BYTES} bytes")
-            )
+            self.parsed.append(self._head_too_large())
+            raise _Stop
+
+    def _head_too_large(self) -> Answer:
+        answer = self.refuse(Reason.BAD_HEADER, 431, f"the request line and headers exceed {MAX_HEAD_BYTES} bytes")
+        return answer._replace(close=True)
 
     def _stop(self, answer: Answer) -> None:
         self.parsed.append(answer._replace(close=True))

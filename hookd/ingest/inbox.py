@@ -32,6 +32,9 @@ log = structlog.get_logger("hookd.inbox")
 
 SUFFIX = ".hookd"
 TMP_PREFIX = ".tmp-"
+# Files handled between two turns of the event loop: a sweep of thousands of files (hook-send's
+# while hookd was down) would otherwise hold every connection up until its end.
+FILES_PER_TURN = 64
 # hook-send renames its temporary file within its deadline (250 ms by default);
 # one this old belongs to a client that was killed before the rename.
 ABANDONED_TMP_S = 60.0
@@ -112,6 +115,8 @@ class Inbox:
         done: list[str] = []
         self.waiting = 0
         for index, path in enumerate(paths):
+            if index and index % FILES_PER_TURN == 0:
+                await asyncio.sleep(0)
             outcome = await self._take_file(path)
             if outcome is None:
                 # The pipeline cannot take events now (spool full, shutting down):
@@ -129,7 +134,9 @@ class Inbox:
             # flush raises OSError here and the files stay for the next sweep.
             flusher = self.pipeline.flusher
             await flusher.wait_durable(flusher.written)
-            for path in done:
+            for index, path in enumerate(done):
+                if index and index % (4 * FILES_PER_TURN) == 0:
+                    await asyncio.sleep(0)
                 os.unlink(path)
                 if self.spare is not None and os.path.dirname(path) == self.spare:
                     self.spare_taken += 1

@@ -72,14 +72,19 @@ def parse_any_header(line: bytes) -> Header:
         raise Rejected(Reason.BAD_HEADER, "header has no body length")
     length = _parse_length(parts[1])
     fields: dict[str, bytes] = {}
-    for item in parts[2:]:
+    # Messages name items by position, never quote them: they are logged, and a header is the
+    # sender's text, unredacted at this point.
+    for position, item in enumerate(parts[2:], 1):
         if not item:
             continue
         key, sep, value = item.partition(b"=")
         name = _KNOWN_KEYS.get(key)
         if name is None:
             if not sep or not _KEY.match(key):
-                raise Rejected(Reason.BAD_HEADER, f"malformed header item {item[:40]!r}")
+                raise Rejected(
+                    Reason.BAD_HEADER,
+                    f"malformed header item {position} after the length: not key=value with a lower-case key",
+                )
             continue  # unknown keys are ignored, for senders newer than this daemon
         if not sep:
             raise Rejected(Reason.BAD_HEADER, f"header item {name} has no '='")
@@ -99,7 +104,7 @@ def _parse_length(token: bytes) -> int:
     if token == b"-":
         return TO_EOF
     if not token.isdigit() or len(token) > 18:
-        raise Rejected(Reason.BAD_HEADER, f"body length {token[:20]!r} is not a byte count or '-'")
+        raise Rejected(Reason.BAD_HEADER, f"the body length ({len(token)} bytes) is not a byte count or '-'")
     return int(token)
 
 

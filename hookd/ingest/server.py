@@ -28,6 +28,15 @@ from hookd.peers import PeerGuard
 from hookd.pipeline import Pipeline
 from hookd.pipeline.outcome import fail_unflushed
 
+# Frames taken from one connection before the loop turns to the others: one read can bring
+# tens of thousands of small frames, and taking them all at once holds every other sender up.
+FRAMES_PER_TURN = 256
+# Unread replies a connection may leave before it is no longer read (budget.PausesReading):
+# room for about 100,000 OK lines, so that a sender writing a batch before it reads the
+# replies (nc, a script) does not wait on itself; a bound, so that one that never reads costs
+# no more.
+REPLY_BUFFER_BYTES = 4 << 20
+
 
 class EventConnection(PausesReading, asyncio.Protocol):
     """One client connection: frames in, one reply line per frame out.
@@ -75,6 +84,7 @@ class EventConnection(PausesReading, asyncio.Protocol):
             transport.abort()
             return
         self.transport = transport
+        transport.set_write_buffer_limits(high=REPLY_BUFFER_BYTES)
         self.connections.add(self)
         self.deadline = self.loop.time() + self.timeout_s
         self.timer = self.loop.call_at(self.deadline, self._on_timer)
@@ -113,10 +123,14 @@ class EventConnection(PausesReading, asyncio.Protocol):
         started = time.perf_counter()
         frames: list[tuple[Header, bytes]] = []
         refusal: Rejected | None = None
+        more = False
         try:
             while (frame := self._next_frame(eof)) is not None:
                 frames.append(frame)
                 if frame[0].length == TO_EOF:
+                    break
+                if len(frames) >= FRAMES_PER_TURN and not eof:
+                    more = True
                     break
         except Rejected as exc:
             refusal = exc
@@ -143,6 +157,17 @@ class EventConnection(PausesReading, asyncio.Protocol):
             self.replies.add(replies, close, durable)
         if frames:
             self.pipeline.state.accept_latency.add(time.perf_counter() - started)
+        if more:  # the rest of this read after the other connections' turns
+            self.turn_held = True
+            self._set_reading()
+            self.loop.call_soon(self._next_turn)
+
+    def _next_turn(self) -> None:
+        self.turn_held = False
+        if not self.closing:
+            self._process(eof=False)
+        if not self.turn_held:
+            self._set_reading()
 
     def _next_frame(self, eof: bool) -> tuple[Header, bytes] | None:
         """The next complete frame in the buffer, or None when more bytes are needed."""
@@ -214,8 +239,7 @@ class EventConnection(PausesReading, asyncio.Protocol):
         self.closing = True
         if self.timer is not None:
             self.timer.cancel()
-        if self.transport is not None:
-            self.transport.close()
+        self.close_transport(self.timeout_s)
 
     def _on_timer(self) -> None:
         """Fires at the deadline set when the timer was armed; frames since may have moved it."""

@@ -23,6 +23,7 @@ from hookd.envelope import EnvelopeBuilder, Prepared
 from hookd.handoffs import RecentHandoffs
 from hookd.held_back import HeldBack
 from hookd.pipeline.outcome import Outcome, RunReplies, fail_unflushed
+from hookd.peers import Throttle
 from hookd.refusals import Header, Reason, Rejected, error_line, ok_line
 from hookd.spool import Spool, SpoolFull
 from hookd.spool.event import Event
@@ -31,6 +32,8 @@ from hookd.state import DaemonState
 from hookd.worker import INLINE_BYTES, Worker
 
 log = structlog.get_logger("hookd.pipeline")
+
+REJECTION_LINES_PER_INTERVAL = 20  # per reason per 10 s; then one line per interval with the count
 
 T = TypeVar("T")
 
@@ -48,6 +51,9 @@ class Pipeline:
         self.accepting = True
         self.handoffs = RecentHandoffs()
         self.held_back = HeldBack()
+        # A sender can be refused thousands of times a second (a loop of bad frames): a line
+        # each would flood the log and cost more than the refusal. The counts stay exact.
+        self.rejection_lines = Throttle(burst=REJECTION_LINES_PER_INTERVAL)
 
     def take_all(self, frames: list[tuple[Header, bytes]], after: asyncio.Future[Any] | None = None) -> Outcome:
         """Take a run of frames from one connection: one reply line each, in order.
@@ -262,12 +268,16 @@ class Pipeline:
 
     def _count(self, rejected: Rejected, header: Header | None, size: int | None) -> None:
         self.state.rejected[rejected.reason.value] += 1
+        lines_for = self.rejection_lines.ready(rejected.reason)
+        if lines_for is None:
+            return
         log.warning(
             "event_rejected",
             reason=rejected.reason.value,
             detail=rejected.message,
             bytes=size,
             sender_pid=header.pid if header else None,
-            hook=header.hook if header else None,
+            hook=self.builder.loggable(header.hook) if header else None,  # the sender's text: redacted
             rejected_so_far=self.state.rejected[rejected.reason.value],
+            not_logged_before=lines_for - 1,  # refused since the last line of this reason, without a line
         )

@@ -121,6 +121,24 @@ def _value_ok(match: re.Match[str]) -> bool:
     return plausible_secret(value) and not value.isdigit() and not_a_call(match)
 
 
+# An XML element named for a secret (Maven's settings.xml <password>, NuGet, Spring, .NET
+# configs): Hyperscan reads the opening tag and the text's first character; the regex takes
+# the text up to the next tag (JSON escapes inside it, \" and \n, taken whole).
+XML_SECRET_TRIGGER = (
+    r"(?i)<(?:[A-Za-z0-9_.-]{1,40}:)?[A-Za-z0-9_.-]{0,40}"
+    r"(?:password|passwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key)"
+    r"(?:\s[^<>]{0,200})?>[^<\s]"
+)
+XML_SECRET_VALUE = r"(?P<value>(?:[^<\"\\]|\\.){1,1024}+)</"
+
+
+def _xml_text_ok(match: re.Match[str]) -> bool:
+    """The element's text is one word that may be a secret: not a placeholder, not a number,
+    not words (JSX's <Password>Enter your password</Password> is a component's text)."""
+    value = match.group("value").replace("\\n", " ").replace("\\t", " ").strip()
+    return plausible_secret(value) and not value.isdigit() and " " not in value
+
+
 FILE_RULES: tuple[Rule, ...] = (
     Rule(
         name="netrc_password",
@@ -157,6 +175,18 @@ FILE_RULES: tuple[Rule, ...] = (
         reach=300,
         check=_piped_ok,
         example="`echo -n alice:<password> | base64` (not `| base64 -d`)",
+    ),
+    Rule(
+        name="xml_secret_element",
+        replaces="the text of an XML element named for a secret (<password>, <apiKey>, <client_secret>...)",
+        pattern=XML_SECRET_VALUE,
+        group="value",
+        trigger=XML_SECRET_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=2 * 1024 + 4,
+        check=_xml_text_ok,
+        example="`<server><id>repo</id><password><value></password></server>` (not `<password>${env.PW}</password>`)",
     ),
     Rule(
         name="secret_name_value",

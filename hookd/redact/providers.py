@@ -68,7 +68,9 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "github_token",
         "a GitHub token (ghp_, gho_, ghs_, ghu_, ghr_ with their CRC32; github_pat_)",
         ("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"),
-        rf"g{B1}(?:h[pousr]_[A-Za-z0-9]{{36,251}}+|ithub_pat_[A-Za-z0-9]{{22}}_[A-Za-z0-9]{{59}}){E}",
+        # No left boundary: the CRC32 tells a token from chance, so one glued to a word
+        # (GH_TOKEN_ghp_..., a name and the token joined) is still found.
+        rf"g(?:h[pousr]_[A-Za-z0-9]{{36,251}}+|ithub_pat_[A-Za-z0-9]{{22}}_[A-Za-z0-9]{{59}}){E}",
         "`ghp_` + 30 base62 + 6 base62 of their CRC32",
         validate=github_ok,
     ),
@@ -138,7 +140,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "npm_token",
         "an npm access token (npm_ with its CRC32)",
         ("npm_",),
-        rf"n{B1}pm_[A-Za-z0-9]{{36}}{E}",
+        rf"npm_[A-Za-z0-9]{{36}}{E}",  # no left boundary: the CRC32 holds or it is kept
         "`npm_` + 30 base62 + 6 base62 of their CRC32",
         validate=crc32_suffix_ok,
     ),

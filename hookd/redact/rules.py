@@ -56,10 +56,12 @@ _SECRET_NAMES += [sep + w for w in ("pass", "pwd", "auth") for sep in "_-."] + [
 _NAME_SUFFIXES = ["", " ", "'", '\\\\"', "' ", '\\\\" ']
 _NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES) + ")"
 _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
-# Not right after a word (or punctuation) and a space: "reset the password: ..." is prose.
+# Not right after a word (or punctuation) and a space: "reset the password: ..." is prose. Only
+# for ":": prose does not write "the password=", while a shell does, after a command word
+# (export PASSWORD=..., env TOKEN=... cmd, Dockerfile's ENV API_KEY=..., set SECRET=...).
 _NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] )"
 _ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
-_ASSIGNMENT_TRIGGER = "(?i)" + _NOT_PROSE + _ASSIGNED_NAME + "="
+_ASSIGNMENT_TRIGGER = "(?i)" + _ASSIGNED_NAME + "="
 
 
 # A type annotation between a name and its =: "password: str = ..." assigns what follows the =.

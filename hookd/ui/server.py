@@ -135,6 +135,11 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
             date_header=False,
             lifespan="off",
             timeout_graceful_shutdown=1,
+            # Not httptools: uvicorn's protocol on it keeps a header that never ends and reads
+            # pipelined requests ahead of its answers, without bound (anyone who can reach the
+            # port; tests/test_redteam2_ui.py). h11 caps an unfinished head at 16 KiB and
+            # reads the next request only once it has answered.
+            http="h11",
         )
     )
     reading = asyncio.create_task(reader.run(), name="ui-reader")
