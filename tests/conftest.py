@@ -5,6 +5,7 @@ from __future__ import annotations
 import binascii
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -58,11 +59,50 @@ def _users_spare_inbox() -> set[str]:
 
 def pytest_sessionfinish(session, exitstatus):
     """No test may leave an event in the user's own spare inbox: their real hookd would take
-    it into their real stream (a test must give hook-send a spare inbox of its own)."""
+    it into their real stream (a test must give hook-send a spare inbox of its own).
+
+    Under pytest-xdist the controller checks, once every worker has finished: its snapshot
+    was taken before any of them started."""
+    if _xdist_worker() is not None:
+        return
     left = sorted(_users_spare_inbox() - session.config.stash.get(_SPARE_BEFORE, set()))
     if left:
         print(f"\nthe tests left {len(left)} events in the user's spare inbox: {left[:5]}", file=sys.stderr)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# Under pytest-xdist (pyproject's addopts) these start first, longest first: a test that runs
+# a fixed time (the chaos soak, the fuzzer) or holds a module's Redis topology for a while
+# must not be the last thing a worker starts, or the run waits for it alone.
+START_FIRST = (
+    "test_chaos.py",
+    "test_native_sanitizers.py",
+    "test_faults.py",
+    "test_sentinel_access.py",
+    "test_reliability.py",
+    "test_cluster.py",
+    "test_lifecycle.py",
+    "test_sentinel.py",
+    "test_cluster_migration.py",
+    "test_redis_tls.py",
+    "test_packaging.py",
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the xdist_group marks
+def pytest_collection_modifyitems(session, config, items):
+    """Schedule for pytest-xdist's ``--dist loadgroup``: each test is sent to a worker on its own,
+    except that the tests of a module that share one of its module-scoped fixtures (a Cluster,
+    a sanitizer build, sentinels) go to one worker together, so that it is set up once; and
+    START_FIRST's modules are sent first. In one process (-n 0, -p no:xdist) nothing changes."""
+    if getattr(config.option, "dist", "no") == "no":
+        return
+    for item in items:
+        fixtures = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        if any(d.scope in ("module", "class", "package") for defs in fixtures.values() for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    rank = {name: n for n, name in enumerate(START_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 def github_token() -> str:
@@ -71,10 +111,48 @@ def github_token() -> str:
     return "gh" + "p_" + body + base62(binascii.crc32(body.encode()), 6)
 
 
+def _xdist_worker() -> int | None:
+    """This pytest-xdist worker's number (gw3: 3), or None when the tests run in one process."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else None
+
+
+# Under pytest-xdist each worker takes the ports of its own block, below the kernel's ephemeral
+# range, in turn: two workers never pick the same port, and no outgoing connection can take a
+# port between the moment a test picks it and the moment a server binds it.
+_PORT_BLOCK_START = 10000
+_PORT_BLOCK_SIZE = 1000
+_next_port: list[int] = []
+
+
+def _ephemeral_ports_start() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback TCP port that nothing listens on now."""
+    worker = _xdist_worker()
+    first = None if worker is None else _PORT_BLOCK_START + worker * _PORT_BLOCK_SIZE
+    if first is None or first + _PORT_BLOCK_SIZE > _ephemeral_ports_start():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    if not _next_port:  # a random start: another run of the suite on this machine starts elsewhere
+        _next_port.append(random.SystemRandom().randrange(_PORT_BLOCK_SIZE))
+    for _ in range(_PORT_BLOCK_SIZE):
+        port = first + _next_port[0]
+        _next_port[0] = (_next_port[0] + 1) % _PORT_BLOCK_SIZE
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port in {first}..{first + _PORT_BLOCK_SIZE - 1}")
 
 
 def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02, what: str = "condition"):

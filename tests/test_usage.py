@@ -130,10 +130,11 @@ def test_a_slow_reading_does_not_hold_the_event_and_nothing_is_lost(tmp_path):
     try:
         started = time.monotonic()
         late = tracker.observe("s", "Stop", (str(path),))
-        assert time.monotonic() - started < 0.5
+        # Not held for the reading, which waits 5 s on the gate (the margin is for a loaded machine).
+        assert time.monotonic() - started < 2.5
         assert late.total == {} and not late.caught_up and tracker.late == 1
         gate.set()
-        time.sleep(0.2)
+        tracker.sessions["s"].job.result(timeout=30)  # the late reading finished
         tracker._read = real_read
         later = tracker.observe("s", "Stop", (str(path),))
         assert later.since_last[SONNET].output_tokens == 300
