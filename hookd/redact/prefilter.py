@@ -5,9 +5,10 @@ the pattern at every position there, about 25 ns a character, so a flood of the 
 ``Z2hwX``) crawls at 30-50 MB/s however little of it could be a secret. A ``Prefilter`` is a Hyperscan
 pattern that matches a superset of the rule's matches, with their start (``HS_FLAG_SOM_LEFTMOST``): its
 one pass over a stretch costs about a nanosecond a character, and the regex is then tried only at the
-few places each report names. The places are the report's start and the two characters after it, which
-holds for a pattern that begins with one character (or an escaped ``\\n`` pair, or nothing at the
-stretch's start) before the place where the regex begins.
+place each report names. A pattern begins with the character before that place (which the regex's
+lookbehind reads), or with an escape's two characters (``\\n``), or with nothing at the start of the
+data (``^``): the place is the character after the report's start, the one after the escape, or (at the
+start) the report's start too.
 
 The matches are ``finditer``'s over the stretch (``matches`` tries the places in order and skips those
 inside a match already taken), as long as the pattern reports every place a match can begin: the tests
@@ -25,15 +26,21 @@ import hyperscan
 from hookd.redact.dense import Budget
 from hookd.redact.scan import CHUNK
 
-BEFORE = 2  # characters before a stretch that the scan also reads: what precedes a match's start
-AFTER = 3  # the places a report names: its start and the two characters after
+BEFORE = 2  # characters before a piece that the scan also reads: what precedes a match's start
+# A chunk is scanned in pieces of these sizes, each piece's places tried before the next is scanned: a
+# flood of candidates makes its chunk dense (the confirm budget) within the first piece, and the rest of
+# the chunk is not scanned (the reports, calls into Python, would cost more than the regex did).
+PIECES = (256, 768, 2048, CHUNK - 3072)
 
 
 class Prefilter:
-    """A Hyperscan pattern (Python's \\s and non-ASCII characters are read as '?', one byte each)."""
+    """A Hyperscan pattern (Python's \\s and non-ASCII characters are read as '?', one byte each), and
+    how far past a piece the scan must read to see the pattern's whole match for every place in the
+    piece (or 0: the pattern also reports what reaches the end of the data, ``$``)."""
 
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, pattern: str, ahead: int) -> None:
         self.pattern = pattern
+        self.ahead = ahead
         self._database: Any = None  # compiled when first used: most events never need it
 
     def _compiled(self) -> Any:
@@ -48,39 +55,61 @@ class Prefilter:
             self._database = database
         return self._database
 
-    def starts(self, text: str, low: int, high: int) -> list[int]:
-        """The places in text[low:high] where the rule's regex may begin, in order."""
+    def starts(self, text: str, low: int, high: int, end: int) -> list[int]:
+        """The places in text[low:high] where the rule's regex may begin, in order (the scan reads to
+        ``end``: ``high`` and what ``ahead`` adds, within the stretch)."""
         begin = max(0, low - BEFORE)
         # One byte per character: offsets are the text's. A non-ASCII character becomes '?', which the
         # patterns take wherever a regex could take such a character (or a space).
-        data = text[begin:high].encode("ascii", "replace")
-        found: set[int] = set()
+        data = text[begin:end].encode("ascii", "replace")
+        found: list[int] = []
         self._compiled().scan(data, match_event_handler=_collect, context=found)
-        places = {begin + start + step for start in found for step in range(AFTER)}
-        return sorted(place for place in places if low <= place < high)
+        # A report starts at the character before the place (the regex's lookbehind reads it), or at the
+        # backslash of an escape before it, or at the data's start (^), where the place may be too.
+        places: list[int] = []
+        for start in sorted(found):
+            at = begin + start
+            if text[at] == "\\":
+                places.append(at + 2)
+                continue
+            if not start:
+                places.append(at)
+            places.append(at + 1)
+        return [place for place in places if low <= place < high]
 
     def matches(
         self, compiled: re.Pattern[str], text: str, low: int, high: int, budget: Budget
     ) -> Iterator[re.Match[str]]:
         """The regex's matches in text[low:high] that the budget lets be confirmed: what finditer gives,
-        tried only at ``starts``, in order, past the last match; as the redactor's loop, a match that
-        starts in a dense chunk is not read, and reading resumes where the run of dense chunks ends."""
+        tried only at ``starts``, in order, past the last match. As the redactor's loop, a match that
+        starts in a dense chunk is not read; the stretch is scanned chunk by chunk and piece by piece,
+        dense chunks skipped."""
         read_to = low
-        for place in self.starts(text, low, high):
-            if place < read_to:
+        chunk = low // CHUNK
+        while chunk * CHUNK < high:
+            if chunk in budget.dense:
+                chunk = budget.past(chunk * CHUNK) // CHUNK
                 continue
-            if place // CHUNK in budget.dense:
-                read_to = budget.past(place)
-                continue
-            match = compiled.match(text, place, high)
-            if match is None:
-                continue
-            if budget.spend(place):
-                yield match
-                read_to = match.end()
-            else:
-                read_to = budget.past(place)
+            piece = chunk * CHUNK
+            for size in PIECES:
+                begin, piece = max(low, piece), piece + size
+                if begin >= min(high, piece):
+                    continue
+                for place in self.starts(text, begin, min(high, piece), min(high, piece + self.ahead)):
+                    if place < read_to:
+                        continue
+                    match = compiled.match(text, place, high)
+                    if match is None:
+                        continue
+                    if not budget.spend(place):  # the chunk is dense now
+                        break
+                    yield match
+                    read_to = match.end()
+                else:
+                    continue
+                break
+            chunk += 1
 
 
 def _collect(_expression: int, start: int, _end: int, _flags: int, found: Any) -> None:
-    found.add(start)
+    found.append(start)

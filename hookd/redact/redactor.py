@@ -62,7 +62,7 @@ class Redactor:
         self.examined: Counter[str] = Counter()  # per rule: characters its regex was given
         self._validated: list[dict[str, bool]] = [{} for _ in self.rules]
         self._unwrapped: list[dict[tuple[int, str], bool]] = [{} for _ in self.rules]
-        self._prefilters = [Prefilter(rule.prefilter) if rule.prefilter else None for rule in self.rules]
+        self._prefilters = [Prefilter(*rule.prefilter) if rule.prefilter else None for rule in self.rules]
 
     def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter[str]]:
         """The text with every secret replaced by its rule's marker, and the count per rule.
