@@ -14,9 +14,10 @@ import random
 import pytest
 
 from hookd.redact import prefilter
-from hookd.redact.dense import Budget
+from hookd.redact.dense import CONFIRM_LIMIT, Budget
 from hookd.redact.prefilter import Prefilter
 from hookd.redact.rules import BUILTIN_RULES
+from hookd.redact.scan import CHUNK
 
 RULES = {rule.name: rule for rule in BUILTIN_RULES if rule.prefilter}
 ALPHABETS = {
@@ -65,3 +66,49 @@ def test_a_flood_of_the_keyword_reports_nothing():
         assert rule.prefilter is not None
         text = unit * 4000
         assert Prefilter(*rule.prefilter).starts(text, 0, len(text), len(text)) == []
+
+
+def _redactor_loop(compiled, text: str, low: int, high: int, budget: Budget) -> list[tuple[int, int]]:
+    """The redactor's loop without a prefilter (Redactor._matches): finditer, a refused match skips the
+    run of dense chunks."""
+    spans = []
+    while low < high:
+        for match in compiled.finditer(text, low, high):
+            if budget.spend(match.start()):
+                spans.append(match.span())
+                continue
+            low = budget.past(match.start())
+            break
+        else:
+            break
+    return spans
+
+
+@pytest.mark.parametrize("name", sorted(ALPHABETS))
+def test_with_a_budget_a_prefilter_confirms_what_the_redactor_loop_does(name):
+    """Dense chunks from the scan skipped, chunks going dense as candidates are confirmed, floods running
+    on after a dense chunk (the regex reads their first piece): the same matches, the same dense chunks."""
+    rule, alphabet = RULES[name], ALPHABETS[name]
+    assert rule.prefilter is not None
+    finder = Prefilter(*rule.prefilter)
+    rng = random.Random(f"budget {name}")
+    line = {"pgpass_password": " h:5432:d:u:pw1 ", "encoded_secret": " QUFBQUFBQUFBQUFBQUFB "}[name]
+    went_dense = 0
+    for _ in range(40):
+        parts = []
+        while sum(map(len, parts)) < 40_000:
+            if rng.random() < 0.5:
+                parts.append(line * rng.randint(1, 400))
+            else:
+                parts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 2000))))
+        text = "".join(parts)
+        low = rng.randint(0, 5000)
+        high = rng.randint(len(text) - 5000, len(text))
+        dense = [chunk for chunk in range(len(text) // CHUNK + 1) if rng.random() < 0.2]
+        want_budget, got_budget = Budget(dense, CONFIRM_LIMIT), Budget(dense, CONFIRM_LIMIT)
+        want = _redactor_loop(rule.compiled, text, low, high, want_budget)
+        got = [m.span() for m in finder.matches(rule.compiled, text, low, high, got_budget)]
+        assert got == want
+        assert got_budget.dense == want_budget.dense
+        went_dense += len(want_budget.dense) > len(dense)
+    assert went_dense > 10  # the confirmations made chunks dense

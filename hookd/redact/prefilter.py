@@ -83,31 +83,43 @@ class Prefilter:
         """The regex's matches in text[low:high] that the budget lets be confirmed: what finditer gives,
         tried only at ``starts``, in order, past the last match. As the redactor's loop, a match that
         starts in a dense chunk is not read; the stretch is scanned chunk by chunk and piece by piece,
-        dense chunks skipped."""
+        dense chunks skipped. Right after a dense chunk, where a flood usually runs on, the regex
+        itself reads the first piece, as the redactor's loop would: the few candidates such a chunk may
+        confirm are found sooner than by a scan and its reports."""
         read_to = low
         chunk = low // CHUNK
         while chunk * CHUNK < high:
             if chunk in budget.dense:
                 chunk = budget.past(chunk * CHUNK) // CHUNK
                 continue
-            piece = chunk * CHUNK
+            piece, dense, run_on = chunk * CHUNK, False, chunk - 1 in budget.dense
             for size in PIECES:
                 begin, piece = max(low, piece), piece + size
-                if begin >= min(high, piece):
+                stop = min(high, piece)
+                if begin >= stop or dense:
                     continue
-                for place in self.starts(text, begin, min(high, piece), min(high, piece + self.ahead)):
+                if run_on:
+                    run_on = False
+                    for match in compiled.finditer(text, max(begin, read_to), high):
+                        if match.start() >= stop:
+                            break
+                        if not budget.spend(match.start()):
+                            dense = True
+                            break
+                        yield match
+                        read_to = match.end()
+                    continue
+                for place in self.starts(text, begin, stop, min(high, stop + self.ahead)):
                     if place < read_to:
                         continue
-                    match = compiled.match(text, place, high)
-                    if match is None:
+                    found = compiled.match(text, place, high)
+                    if found is None:
                         continue
-                    if not budget.spend(place):  # the chunk is dense now
+                    if not budget.spend(place):
+                        dense = True
                         break
-                    yield match
-                    read_to = match.end()
-                else:
-                    continue
-                break
+                    yield found
+                    read_to = found.end()
             chunk += 1
 
 
