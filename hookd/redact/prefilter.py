@@ -1,18 +1,19 @@
 """Where a keyword-gated rule's regex can begin, found by Hyperscan instead of by the regex itself.
 
 A rule gated by keywords runs its regex over the stretches around them; Python's regex engine tries
-the pattern at every position there, about 25 ns a character, so a flood of the keyword (``pgpass``,
-``Z2hwX``) crawls at 30-50 MB/s however little of it could be a secret. A ``Prefilter`` is a Hyperscan
-pattern that matches a superset of the rule's matches, with their start (``HS_FLAG_SOM_LEFTMOST``): its
-one pass over a stretch costs about a nanosecond a character, and the regex is then tried only at the
+the pattern at every position there, so a flood of the keyword (``pgpass``, ``Z2hwX``) costs a regex
+attempt per character however little of it could be a secret (bench/README.md has the figures). A
+``Prefilter`` is a Hyperscan pattern that matches a superset of the rule's matches, with their start
+(``HS_FLAG_SOM_LEFTMOST``): one pass over a stretch, in C, and the regex is then tried only at the
 place each report names. A pattern begins with the character before that place (which the regex's
 lookbehind reads), or with an escape's two characters (``\\n``), or with nothing at the start of the
 data (``^``): the place is the character after the report's start, the one after the escape, or (at the
 start) the report's start too.
 
 The matches are ``finditer``'s over the stretch (``matches`` tries the places in order and skips those
-inside a match already taken), as long as the pattern reports every place a match can begin: the tests
-compare the fast path with the exhaustive engine, which still runs the regex everywhere.
+inside a match already taken), as long as the pattern reports every place a match can begin:
+tests/test_redact_prefilter.py compares them on random text, and the rule tests compare the fast path
+with the exhaustive engine, which still runs the regex everywhere.
 """
 
 from __future__ import annotations
