@@ -35,9 +35,9 @@ PIECES = (256, 768, 2048, CHUNK - 3072)
 
 
 class Prefilter:
-    """A Hyperscan pattern (Python's \\s and non-ASCII characters are read as '?', one byte each), and
-    how far past a piece the scan must read to see the pattern's whole match for every place in the
-    piece (or 0: the pattern also reports what reaches the end of the data, ``$``)."""
+    """A Hyperscan pattern (it reads a non-ASCII character as '?', one byte, so that offsets are the
+    text's), and how far past a piece the scan must read to see the pattern's whole match for every
+    place in the piece (or 0: the pattern also reports what reaches the end of the data, ``$``)."""
 
     def __init__(self, pattern: str, ahead: int) -> None:
         self.pattern = pattern
