@@ -58,6 +58,21 @@ PGPASS_PATTERN = (
     r"""(?P<user>[^:\s\\"]{1,63}):(?P<value>""" + BARE_VALUE + ")"
 )
 
+# Where PGPASS_PATTERN can begin, for Hyperscan (prefilter.py): the character before the host (or the
+# \\n before it), the host, the port, two fields and the value's first character, each field as long as
+# it likes (the regex bounds them). A flood of "pgpass" or of "a:1:b:c: " reports nothing. The scan of a
+# piece of text reads on PGPASS_AHEAD characters, as far as the pattern's match can reach for a place in
+# the piece (1 + 253 + 1 + 5 + 1 + 63 + 1 + 63 + 1 + 1).
+PGPASS_AHEAD = 512
+_FIELD = r"""[^:\s\\"]+"""
+PGPASS_PREFILTER = (
+    r"""(?:^|[^A-Za-z0-9.-]|\\[nr])(?:\*|[A-Za-z0-9.-]+):(?:\*|[0-9]{1,5}):"""
+    + _FIELD
+    + ":"
+    + _FIELD
+    + r""":(?:[^\s"'\\,;&|<>(){}\[\]`$]|\\)"""
+)
+
 
 def _pgpass_ok(match: re.Match[str]) -> bool:
     """Near the word pgpass; a host that is a name, not a number ("12:30:00:..." is a time); a user
@@ -161,6 +176,7 @@ FILE_RULES: tuple[Rule, ...] = (
         keywords=("pgpass",),
         ignore_case_keywords=True,
         reach=PGPASS_REACH,
+        prefilter=(PGPASS_PREFILTER, PGPASS_AHEAD),
         check=_pgpass_ok,
         example="`cat ~/.pgpass` … `db.example.com:5432:shop:app:<password>` (not a time or a MAC address)",
     ),

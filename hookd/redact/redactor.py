@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from hookd.redact.dense import CONFIRM_LIMIT, Budget, redact_in_bulk
+from hookd.redact.prefilter import Prefilter
 from hookd.redact.rule import Rule
 from hookd.redact.scan import CHUNK, OVERLAP, REPORT_LIMIT, Scanned, TriggerScan
 from hookd.redact.view import View
@@ -61,6 +62,7 @@ class Redactor:
         self.examined: Counter[str] = Counter()  # per rule: characters its regex was given
         self._validated: list[dict[str, bool]] = [{} for _ in self.rules]
         self._unwrapped: list[dict[tuple[int, str], bool]] = [{} for _ in self.rules]
+        self._prefilters = [Prefilter(*rule.prefilter) if rule.prefilter else None for rule in self.rules]
 
     def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter[str]]:
         """The text with every secret replaced by its rule's marker, and the count per rule.
@@ -148,6 +150,11 @@ class Redactor:
         budget: Budget,
     ) -> None:
         """The rule's matches in text[low:high], confirmed; those starting in dense chunks are skipped."""
+        prefilter = self._prefilters[index]
+        if prefilter is not None and not self.exhaustive:
+            for match in prefilter.matches(rule.compiled, text, low, high, budget):
+                self._take(index, rule, match, found, depth)
+            return
         while low < high:
             for match in rule.compiled.finditer(text, low, high):
                 if budget.spend(match.start()):

@@ -66,6 +66,10 @@ class Rule:
     check: Callable[[re.Match[str]], bool] | None = None  # the match in its context must pass
     # Decodes the replaced text (base64, hex...); it is a secret if the decoded text holds one.
     unwrap: Callable[[str], str | None] | None = None
+    # For a rule gated by keywords: a Hyperscan pattern that finds every place its regex can begin,
+    # and how far past a stretch it must read to see them (prefilter.py); the regex is then tried only
+    # there, not at every character near a keyword.
+    prefilter: tuple[str, int] | None = None
     example: str = ""  # for people: what it catches, written so that no scanner takes it for a key
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
     marker: str = field(init=False, repr=False, compare=False)  # what replaces the secret

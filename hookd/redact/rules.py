@@ -278,6 +278,7 @@ WRAPPER_RULES: tuple[Rule, ...] = (
         group="value",
         keywords=wrappers.keywords(),
         reach=8300,
+        prefilter=(wrappers.ENCODED_PREFILTER, 0),
         unwrap=wrappers.unwrap_encoded,
         example="`Z2hwX…` (base64 of a GitHub token), `6768705f…` (hex), base64 of `PASSWORD=…`",
     ),

@@ -81,6 +81,24 @@ def keywords() -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+# Where encoded_secret's regex (rules.py) can begin, for Hyperscan (prefilter.py): after a character that
+# cannot continue a run (or an escaped \\n, \\r, \\t), a run of 16 or more base64 characters that holds
+# a capital letter (the first one at each of the 16 first places, or later), or of lowercase hex; then at
+# most two '=' and a character that ends the run; or any run that reaches the end of what is scanned (a
+# piece of the text: the regex reads on). A flood of fragments shorter than 16 reports nothing.
+_RUN, _LOW = "[A-Za-z0-9+/_-]", "[a-z0-9+/_-]"
+_BEFORE_RUN = r"(?:^|[^A-Za-z0-9+/_-]|\\[nrt])"
+_END_RUN = r"(?:[^A-Za-z0-9+/=_\[-]|$)"
+_CAPITAL_RUN = "|".join(
+    [f"{_LOW}{{16}}{_LOW}*[A-Z]"]
+    + [(f"{_LOW}{{{k}}}" if k else "") + "[A-Z]" + (f"{_RUN}{{{15 - k}}}" if k < 15 else "") for k in range(16)]
+)
+ENCODED_PREFILTER = (
+    f"{_BEFORE_RUN}(?:(?:{_CAPITAL_RUN}){_RUN}*={{0,2}}|[0-9a-f]{{16}}[0-9a-f]*){_END_RUN}"
+    f"|{_BEFORE_RUN}{_RUN}+={{0,2}}$"
+)
+
+
 _HEX = re.compile(r"(?:[0-9a-f]{2})+|(?:[0-9A-F]{2})+")
 
 
