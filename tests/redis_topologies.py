@@ -203,9 +203,14 @@ class Cluster:
         """The master serving the key's slot, as the cluster says now."""
         client = self.live()[0].client()
         slot = client.cluster("keyslot", key)
-        for start, end, master, *_ in client.execute_command("CLUSTER", "SLOTS"):
+        slots = client.execute_command("CLUSTER", "SLOTS")
+        for start, end, master, *_ in slots:
             if start <= slot <= end:
-                return next(n for n in self.nodes if n.port == master[1])
+                for node in self.nodes:
+                    if node.port == master[1]:
+                        return node
+                ports = [node.port for node in self.nodes]
+                raise AssertionError(f"slot {slot} is served by {master}, not one of {ports}: {slots}")
         raise AssertionError(f"no node serves slot {slot}")
 
     def stop(self) -> None:
