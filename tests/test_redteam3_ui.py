@@ -196,3 +196,24 @@ def test_idle_connections_to_the_metrics_endpoint_are_closed_and_bounded(hookd_p
     assert fds < bound, f"hookd held {fds} descriptors ({before} before) for another user's connections"
     assert got["left_open"] == 0, f"the metrics endpoint left connections that sent no request open: {got}"
     assert daemon.proc.poll() is None
+
+
+def test_the_owners_event_stream_outlives_the_head_timeout(ui):
+    """The deadline is for a request head: an answer that lasts (the event stream) is not cut."""
+    parts = urlsplit(ui.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
+    conn.request("GET", f"{parts.path}?{parts.query}")
+    answer = conn.getresponse()
+    answer.read()
+    cookie = answer.getheader("set-cookie").split(";")[0]
+    conn.request("GET", parts.path.rstrip("/") + "/api/stream", headers={"Cookie": cookie})
+    answer = conn.getresponse()
+    assert answer.status == 200
+    assert b"retry:" in answer.read1(65536)
+    sock = conn.sock
+    deadline = time.monotonic() + HEAD_TIMEOUT_S + 3
+    while time.monotonic() < deadline:
+        if select.select([sock], [], [], 0.5)[0]:
+            assert sock.recv(1, socket.MSG_PEEK), "the UI closed its event stream"
+            answer.read1(65536)
+    conn.close()
