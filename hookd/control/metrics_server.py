@@ -62,7 +62,11 @@ class MetricsServer:
             return _plain(405, b"Method Not Allowed")
         if path not in (b"/", b"/metrics"):
             return _plain(404, b"Not Found")
-        body = generate_latest(self.registry)
+        try:
+            body = generate_latest(self.registry)
+        except Exception:  # a collector's bug: the scraper sees a 500, the log says why
+            log.exception("metrics_collect_failed")
+            return _plain(500, b"Internal Server Error")
         return _response(200, b"OK", CONTENT_TYPE_LATEST.encode(), b"" if method == b"HEAD" else body, len(body))
 
     def _make_room(self) -> None:
