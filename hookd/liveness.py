@@ -22,10 +22,12 @@ LAG_PROBE_S = 0.1
 LAG_WINDOW_S = 60.0
 # A loop whose recent p99 lag is above this is reported (degraded, not stalled).
 LAG_WARN_S = 0.25
-# Health is judged on the lag of the last seconds, with enough samples to have a p99:
-# status shows the minute, but a stall long over must not keep hookd degraded.
+# Health is judged on the lag of the last seconds: status shows the minute, but a stall long
+# over must not keep hookd degraded. A late loop takes fewer samples (one per probe period plus
+# its lag: 25 in 10 s at 300 ms), so the minimum is what a loop late by a second still reaches
+# in a few seconds; fewer would judge a daemon on its first tick.
 LAG_VERDICT_S = 10.0
-LAG_VERDICT_MIN_SAMPLES = 50
+LAG_VERDICT_MIN_SAMPLES = 5
 
 
 class Progress(msgspec.Struct):

@@ -1,20 +1,20 @@
 """Prometheus metrics over HTTP, read from the same state that `hookd status` shows.
 
-prometheus_client serves them from its own thread; the collector reads the
-DaemonState's counters and the parts' reports there, copying each mapping in one step.
+They are served from the event loop (hookd/control/metrics_server.py); the collector reads the
+DaemonState's counters and the parts' reports, copying each mapping in one step.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from wsgiref.simple_server import WSGIServer
 
 import structlog
-from prometheus_client import CollectorRegistry, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from hookd import logs
+from hookd.control.metrics_server import MetricsServer
 from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.metrics")
@@ -102,8 +102,8 @@ class DaemonCollector:
         yield breaker
 
 
-def start_metrics(addr: str, state: DaemonState) -> WSGIServer:
-    """Serve /metrics on ``addr`` (HOST:PORT); returns the server, to shut down at exit."""
+async def start_metrics(addr: str, state: DaemonState) -> MetricsServer:
+    """Serve /metrics on ``addr`` (HOST:PORT) from the event loop; returns the server, to close at exit."""
     host, _, port = addr.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
     if not ipaddress.ip_address(host).is_loopback:
@@ -116,6 +116,7 @@ def start_metrics(addr: str, state: DaemonState) -> WSGIServer:
                 f"hookd_{name}_latency_seconds", f"Time to {name} events", buckets=LATENCY_BUCKETS, registry=registry
             ).observe
         )
-    server, _thread = start_http_server(int(port), addr=host, registry=registry)
+    server = MetricsServer(registry)
+    await server.start(host, int(port))
     log.info("metrics_serving", url=f"http://{addr}/metrics")
     return server

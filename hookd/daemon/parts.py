@@ -32,8 +32,7 @@ from hookd.supervisor import Supervisor
 from hookd.worker import Worker
 
 if TYPE_CHECKING:  # imported when the daemon is asked for them (usage, metrics): slow to import
-    from wsgiref.simple_server import WSGIServer
-
+    from hookd.control.metrics_server import MetricsServer
     from hookd.enrich.usage import UsageTracker
 
 
@@ -64,7 +63,7 @@ class DaemonParts:
     inbox: Inbox
     server: asyncio.Server
     control: ControlServer
-    metrics: WSGIServer | None
+    metrics: MetricsServer | None
     tasks: list[asyncio.Task[None]]  # publisher, inbox, spool-flusher, spool-cursor
     lag_task: asyncio.Task[None]
     drain_progress: asyncio.Task[None] | None

@@ -158,8 +158,8 @@ class DaemonStartup(DaemonParts):
         if config.metrics_addr:  # prometheus_client is slow to import: only when asked for
             from hookd.control.metrics import start_metrics
 
-            self.metrics = start_metrics(config.metrics_addr, self.state)
-            stack.callback(self._stop_metrics, self.metrics)
+            self.metrics = await start_metrics(config.metrics_addr, self.state)
+            stack.callback(self.metrics.close)
         stack.push_async_callback(self._cancel_tasks)
         start = self.supervisor.start
         self.tasks = [
@@ -198,11 +198,6 @@ class DaemonStartup(DaemonParts):
         self.socket_inodes[path] = os.stat(path).st_ino
         stack.callback(self._remove_socket_if_bound, path)
         return sock
-
-    @staticmethod
-    def _stop_metrics(server: Any) -> None:
-        server.shutdown()
-        server.server_close()
 
     async def _cancel_tasks(self) -> None:
         """Whatever task still runs (after a failed start; after a drain, none): cancelled."""

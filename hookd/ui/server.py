@@ -97,6 +97,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
     import uvicorn
 
     from hookd.ui.app import build_app
+    from hookd.ui.connections import BoundedH11Protocol
     from hookd.ui.reader import StreamReader
     from hookd.ui.security import Guard, Tokens
     from hookd.ui.store import Store
@@ -138,8 +139,10 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
             # Not httptools: uvicorn's protocol on it keeps a header that never ends and reads
             # pipelined requests ahead of its answers, without bound (anyone who can reach the
             # port; tests/test_redteam2_ui.py). h11 caps an unfinished head at 16 KiB and
-            # reads the next request only once it has answered.
-            http="h11",
+            # reads the next request only once it has answered. Ours also times out a connection
+            # that sends no request, and caps how many there are (hookd/ui/connections.py).
+            http=BoundedH11Protocol,
+            ws="none",
         )
     )
     reading = asyncio.create_task(reader.run(), name="ui-reader")

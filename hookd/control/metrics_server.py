@@ -1,0 +1,99 @@
+"""The metrics endpoint's HTTP server, on the event loop, bounded against peers that send nothing.
+
+prometheus_client's own server gave each connection a thread that waited for a request for
+good: anyone who could reach the port could hold threads and descriptors of hookd itself, the
+ones its event socket needs (tests/test_redteam3_ui.py). Here a connection has HEAD_TIMEOUT_S
+to send its request head, then WRITE_TIMEOUT_S to take the answer, and is closed after one
+answer; past MAX_CONNECTIONS the oldest is closed to make room, so a scraper is still served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+log = structlog.get_logger("hookd.metrics")
+
+HEAD_TIMEOUT_S = 10.0
+WRITE_TIMEOUT_S = 10.0
+MAX_CONNECTIONS = 64
+MAX_HEAD_BYTES = 16 << 10
+FULL_LOG_EVERY_S = 10.0
+
+
+class MetricsServer:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.server: asyncio.Server | None = None
+        self.connections: dict[asyncio.StreamWriter, float] = {}  # -> when it opened
+        self.closed_to_make_room = 0
+        self.last_full_log = 0.0
+
+    async def start(self, host: str, port: int) -> None:
+        self.server = await asyncio.start_server(self._serve, host, port, limit=MAX_HEAD_BYTES)
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        for writer in list(self.connections):
+            writer.transport.abort()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections[writer] = time.monotonic()
+        if len(self.connections) > MAX_CONNECTIONS:
+            self._make_room()
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HEAD_TIMEOUT_S)
+            writer.write(self._answer(head))
+            await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
+        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            pass
+        finally:
+            self.connections.pop(writer, None)
+            writer.transport.abort()  # one answer per connection; one not taken is dropped
+
+    def _answer(self, head: bytes) -> bytes:
+        method, _, rest = head.partition(b" ")
+        path = rest.split(b" ", 1)[0].split(b"?", 1)[0]
+        if method not in (b"GET", b"HEAD"):
+            return _plain(405, b"Method Not Allowed")
+        if path not in (b"/", b"/metrics"):
+            return _plain(404, b"Not Found")
+        try:
+            body = generate_latest(self.registry)
+        except Exception:  # a collector's bug: the scraper sees a 500, the log says why
+            log.exception("metrics_collect_failed")
+            return _plain(500, b"Internal Server Error")
+        return _response(200, b"OK", CONTENT_TYPE_LATEST.encode(), b"" if method == b"HEAD" else body, len(body))
+
+    def _make_room(self) -> None:
+        oldest = min(self.connections, key=self.connections.__getitem__)
+        self.connections.pop(oldest)
+        oldest.transport.abort()
+        self.closed_to_make_room += 1
+        now = time.monotonic()
+        if now - self.last_full_log >= FULL_LOG_EVERY_S:
+            self.last_full_log = now
+            log.warning(
+                "metrics_connections_full",
+                limit=MAX_CONNECTIONS,
+                closed_total=self.closed_to_make_room,
+                hint="the oldest connection is closed to make room (a scraper that hangs, or another local user?)",
+            )
+
+
+def _plain(status: int, reason: bytes) -> bytes:
+    return _response(status, reason, b"text/plain; charset=utf-8", reason + b"\n")
+
+
+def _response(status: int, reason: bytes, content_type: bytes, body: bytes, length: int | None = None) -> bytes:
+    head = b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % (
+        status,
+        reason,
+        content_type,
+        len(body) if length is None else length,
+    )
+    return head + body

@@ -1,0 +1,89 @@
+"""`hookd ui`'s HTTP connections, bounded in time and number against peers that send nothing.
+
+Anyone who can reach the port can connect. uvicorn's h11 protocol times a connection out
+only after an answer, and every byte received restarts that timer: a connection that sends
+nothing, or a request head one byte at a time, stayed open for good, and 1,500 of them (as
+another local user) took every file descriptor the UI had (tests/test_redteam3_ui.py).
+Here a connection has HEAD_TIMEOUT_S to send a whole request head, from its start and after
+each answer, whatever it sends meanwhile; and past MAX_CONNECTIONS the one that has waited
+longest for a head is closed to make room, so the owner's new connection is served. A
+request being answered (the UI's event stream) is never closed for either reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+log = structlog.get_logger("hookd.ui")
+
+HEAD_TIMEOUT_S = 10.0
+# Well under the usual 1,024 descriptors a process may open.
+MAX_CONNECTIONS = 256
+FULL_LOG_EVERY_S = 10.0
+
+
+class BoundedH11Protocol(H11Protocol):
+    """H11Protocol with a deadline for each request head and a cap on connections."""
+
+    last_full_log = 0.0
+    evicted = 0
+
+    waiting_since: float | None = None
+    head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._await_head()
+        if len(self.connections) > MAX_CONNECTIONS:
+            self._make_room()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_arrived()
+        super().connection_lost(exc)
+
+    def handle_events(self) -> None:
+        cycle = self.cycle
+        super().handle_events()
+        if self.cycle is not cycle:  # a request head arrived: it is being answered
+            self._head_arrived()
+
+    def on_response_complete(self) -> None:
+        if not self.transport.is_closing():
+            self._await_head()  # before the base class reads a pipelined request
+        super().on_response_complete()
+
+    def _await_head(self) -> None:
+        self._head_arrived()
+        self.waiting_since = time.monotonic()
+        self.head_timer = self.loop.call_later(HEAD_TIMEOUT_S, self._head_timed_out)
+
+    def _head_arrived(self) -> None:
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+        self.waiting_since = None
+
+    def _head_timed_out(self) -> None:
+        self.head_timer = None
+        self.transport.abort()  # nothing of ours waits to be sent: we are between answers
+
+    def _make_room(self) -> None:
+        waiting = [c for c in self.connections if isinstance(c, BoundedH11Protocol) and c.waiting_since is not None]
+        victim = min(waiting, key=lambda c: c.waiting_since or 0.0, default=self)
+        victim._head_arrived()
+        victim.transport.abort()
+        cls = BoundedH11Protocol
+        cls.evicted += 1
+        now = time.monotonic()
+        if now - cls.last_full_log >= FULL_LOG_EVERY_S:
+            cls.last_full_log = now
+            log.warning(
+                "ui_connections_full",
+                limit=MAX_CONNECTIONS,
+                closed_total=cls.evicted,
+                hint="connections that sent no request are closed to make room (another local user?)",
+            )
