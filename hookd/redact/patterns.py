@@ -39,6 +39,23 @@ def b1(extra: str) -> str:
 
 B1_DASH = b1("-")
 B1_DOT = b1(".-")
+
+
+def glued(extra: str = "", lower_only: bool = False) -> str:
+    """Like ``b1(extra)``, but the token may also follow a letter: it is glued to a word before it
+    (``tokenxoxb-...``, ``idAKIA...``). Only for prefixes distinctive enough to stand without a left
+    boundary (see providers.py); a token with an upper-case prefix only after a lower-case letter (the
+    case change marks the join: ``XAKIA...`` is one upper-case word). checks.glue_ok then asks that
+    the word it is glued to be short and begin at a boundary, not inside a base64 run."""
+    letters = "A-Z" if lower_only else ""
+    return rf"(?:(?<![{letters}0-9_\\{extra}].)|(?<=\\[nrt].))"
+
+
+GLUED = glued()
+GLUED_DASH = glued("-")
+GLUED_DOT = glued(".-")
+GLUED_LOWER = glued(lower_only=True)
+GLUED_LOWER_DASH = glued("-", lower_only=True)
 # End of a token: no further token character.
 E = r"(?![A-Za-z0-9_])"
 E_DASH = r"(?![A-Za-z0-9_-])"
@@ -79,6 +96,7 @@ def hyperscan_shape(pattern: str) -> str:
     continue it (Hyperscan has no lookaround), so it reports once per candidate, at that end."""
     shape = pattern
     for piece, replacement in (
+        *((g, "") for g in (GLUED_LOWER_DASH, GLUED_LOWER, GLUED_DOT, GLUED_DASH, GLUED)),
         (B1_DOT, ""),
         (B1_DASH, ""),
         (B1, ""),

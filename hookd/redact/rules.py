@@ -18,12 +18,13 @@ from hookd.redact.checks import (
     assigned_value_ok,
     card_context_ok,
     card_issuer_ok,
+    glue_ok,
     looks_like_credential,
     luhn_ok,
     option_value_ok,
     plausible_secret,
 )
-from hookd.redact.patterns import B1, E, E_DASH, HS_KV_SEP, HS_WS, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
+from hookd.redact.patterns import B1, E, E_DASH, GLUED_LOWER, HS_KV_SEP, HS_WS, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
 from hookd.redact.files import FILE_RULES
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
@@ -310,11 +311,14 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     Rule(
         name="aws_access_key_id",
         replaces="an AWS access key id (AKIA/ASIA...)",
-        pattern=rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E}",
+        # Glued to a lower-case word (idAKIA..., accessKeyIdAKIA...): AKIA/ASIA and 16 of base32, the
+        # alphabet AWS's ids use, is distinctive; the case change marks the join (XAKIA... is one word).
+        pattern=rf"A(?:{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}|{GLUED_LOWER}(?:KIA|SIA)[A-Z2-7]{{16}}){E}",
         keywords=("AKIA", "ASIA", "ABIA", "ACCA"),
         reach=30,
         exact=True,
-        trigger=hyperscan_shape(rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E}"),
+        trigger=hyperscan_shape(rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E}"),  # no left boundary: both forms
+        check=glue_ok,
         example="`AKIA` + 16 of `[A-Z0-9]`",
     ),
     Rule(

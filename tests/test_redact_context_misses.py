@@ -1,0 +1,101 @@
+"""Classes a red-team pass found kept in clear (issue 16), and the code each must not touch.
+
+Each case runs through the reference (every rule's regex over the whole text) and the engine
+(Hyperscan triggers, windows, budget), which must agree. The fake secrets are built from pieces
+at run time, so no scanner mistakes this file for a leak.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from hookd.redact import Redactor
+from hookd.redact.rules import BUILTIN_RULES
+
+REFERENCE = Redactor(BUILTIN_RULES, exhaustive=True)
+ENGINE = Redactor(BUILTIN_RULES)
+
+_rng = random.Random(38)
+UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ALNUM = UPPER + UPPER.lower() + "0123456789"
+URLSAFE = ALNUM + "_-"
+
+
+def fake(alphabet: str, n: int) -> str:
+    return "".join(_rng.choice(alphabet) for _ in range(n))
+
+
+AWS_ID = "AK" + "IA" + fake(UPPER + "234567", 16)
+GOOGLE = "AI" + "za" + fake(URLSAFE, 35)
+ANTHROPIC = "sk-" + "ant-api03-" + fake(URLSAFE, 93) + "AA"
+SLACK = "xo" + "xb-" + fake("0123456789", 12) + "-" + fake("0123456789", 13) + "-" + fake(ALNUM, 24)
+GITLAB = "gl" + "pat-" + fake(URLSAFE, 20)
+STRIPE = "sk" + "_live_" + fake(ALNUM, 24)
+PASSWORD = "Xk9mQ2vL" + "8pR4tZw7"  # no provider shape: only its context finds it
+
+
+def apply(payload: str) -> str:
+    expected = REFERENCE.redact(payload)[0]
+    assert ENGINE.redact(payload)[0] == expected
+    return expected
+
+
+def as_json(text: str, ascii_only: bool = True) -> str:
+    return json.dumps({"tool_response": {"stdout": text}}, ensure_ascii=ascii_only)
+
+
+def assert_redacted(text: str, secret: str, rule: str, ascii_only: bool = True) -> None:
+    out = apply(as_json(text, ascii_only))
+    assert secret not in out, out
+    assert f"[REDACTED:{rule}]" in out, out
+    assert apply(out) == out  # idempotent
+    json.loads(out)
+
+
+def assert_kept(text: str, ascii_only: bool = True) -> None:
+    doc = as_json(text, ascii_only)
+    assert apply(doc) == doc
+
+
+# --- tokens glued to a word ----------------------------------------------------
+
+GLUED = [
+    ("aws_access_key_id", "id" + AWS_ID, AWS_ID),
+    ("aws_access_key_id", "aws_key: key" + AWS_ID + ", region eu-west-1", AWS_ID),
+    ("aws_access_key_id", "accessKeyId" + AWS_ID, AWS_ID),
+    ("google_api_key", "key" + GOOGLE, GOOGLE),
+    ("anthropic_api_key", "x" + ANTHROPIC, ANTHROPIC),
+    ("anthropic_api_key", "ANTHROPIC" + ANTHROPIC, ANTHROPIC),
+    ("slack_token", "token" + SLACK, SLACK),
+    ("gitlab_token", "GITLAB" + GITLAB, GITLAB),
+    ("stripe_key", "stripe" + STRIPE, STRIPE),
+    ("aws_access_key_id", "line one\nid" + AWS_ID, AWS_ID),  # after an escaped newline
+]
+
+
+@pytest.mark.parametrize(("rule", "text", "secret"), GLUED, ids=[f"{g[0]}-{i}" for i, g in enumerate(GLUED)])
+def test_token_glued_to_a_word(rule, text, secret):
+    assert_redacted(text, secret, rule)
+
+
+GLUED_KEPT = [
+    # an upper-case prefix inside one upper-case word: no case change marks a join
+    "X" + "AKIA" + "IOSFODNN7EXAMPLE and SOUTHEAST" + "ASIA" + "PACIFICREGIONSX",
+    # inside a base64 run: the letters before it do not begin at a boundary
+    "iVBORw0KGgoAAAANSUhEUgAA+xyz" + GOOGLE + "/AAAA",
+    "data:image/png;base64,Qk0" + "9abc" + GOOGLE + "+Zm9v",
+    # a glue word longer than a name
+    "abcdefghijklmnopqrstuvwxyzabcd" + GOOGLE,
+    # short prefixes stay bounded: gldt-, hvs., key-, dapi
+    "xgl" + "dt-" + fake(URLSAFE, 24) + " myhv" + "s." + fake(URLSAFE, 30),
+    # a glued slack prefix without the numbered shape
+    "tokenxo" + "xb-notatokenbutaslug",
+]
+
+
+@pytest.mark.parametrize("text", GLUED_KEPT)
+def test_glued_look_alikes_are_kept(text):
+    assert_kept(text)
