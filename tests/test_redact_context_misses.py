@@ -99,3 +99,35 @@ GLUED_KEPT = [
 @pytest.mark.parametrize("text", GLUED_KEPT)
 def test_glued_look_alikes_are_kept(text):
     assert_kept(text)
+
+
+# --- Unicode spaces around = and : ------------------------------------------------
+
+SPACES = ["\u00a0", "\u2003", "\u202f", "\u3000", "\u2009\u00a0"]
+
+
+@pytest.mark.parametrize("ascii_only", [True, False], ids=["escaped", "utf8"])
+@pytest.mark.parametrize("space", SPACES, ids=[f"U+{ord(s[0]):04X}" for s in SPACES])
+@pytest.mark.parametrize("form", ["password{s}= {v}", "password{s}: {v}", "DB_PASSWORD={s}{v}", "api_key{s}={s}'{v}'"])
+def test_unicode_space_around_the_separator(form, space, ascii_only):
+    assert_redacted(form.format(s=space, v=PASSWORD), PASSWORD, "secret_assignment", ascii_only)
+
+
+@pytest.mark.parametrize("ascii_only", [True, False], ids=["escaped", "utf8"])
+def test_tab_before_the_separator(ascii_only):
+    assert_redacted(f"password\t= {PASSWORD}", PASSWORD, "secret_assignment", ascii_only)
+
+
+UNICODE_SPACE_KEPT = [
+    "password{s}= input()",
+    "password{s}: str",
+    "token{s}=\u00a0os.environ['TOKEN']",
+    "password{s}={s}${{DB_PASS}}",
+    "reset the password{s}: see the docs",
+]
+
+
+@pytest.mark.parametrize("ascii_only", [True, False], ids=["escaped", "utf8"])
+@pytest.mark.parametrize("form", UNICODE_SPACE_KEPT)
+def test_unicode_space_code_is_kept(form, ascii_only):
+    assert_kept(form.format(s="\u00a0"), ascii_only)

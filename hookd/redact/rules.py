@@ -24,7 +24,21 @@ from hookd.redact.checks import (
     option_value_ok,
     plausible_secret,
 )
-from hookd.redact.patterns import B1, E, E_DASH, GLUED_LOWER, HS_KV_SEP, HS_WS, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
+from hookd.redact.patterns import (
+    B1,
+    E,
+    E_DASH,
+    GLUED_LOWER,
+    HS_KV_SEP,
+    HS_SPACE,
+    HS_WS,
+    KV_SEP,
+    U_SPACE_ESCAPE,
+    VALUE,
+    VALUE_REACH,
+    WS_OR_ESCAPE,
+    hyperscan_shape,
+)
 from hookd.redact.files import FILE_RULES
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
@@ -54,7 +68,9 @@ _JSON_KEY_TRIGGER = (
 _SECRET_NAMES = ["password", "passwd", "passphrase", "secret", "token", "credential", "credentials"]
 _SECRET_NAMES += [p + sep + "key" for p in _KEY_PREFIXES[3:-1].split("|") for sep in ("", "_", "-", ".")]
 _SECRET_NAMES += [sep + w for w in ("pass", "pwd", "auth") for sep in "_-."] + [";pwd"]  # ODBC's ;Pwd=
-_NAME_SUFFIXES = ["", " ", "'", '\\\\"', "' ", '\\\\" ']
+# One or two spaces before the = or :, Unicode ones too (password\u00a0= ...).
+_SP = HS_SPACE + "{1,2}"
+_NAME_SUFFIXES = ["", _SP, "'", '\\\\"', "'" + _SP, '\\\\"' + _SP]
 _NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES) + ")"
 _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 # Not right after a word (or punctuation) and a space: "reset the password: ..." is prose. Only
@@ -221,7 +237,14 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         # Hyperscan reads the name and the = or : (not after a word and a space: prose); the
         # regex starts after them. It matches empty where no value begins, so it never fails late.
         pattern=(
-            r"(?:(?:(?<==)(?![=~])|(?<=:)(?=[\s=']|\\\"))(?:(?<=:)=|(?<==)>)?\s{0,4}" + _ANNOTATION + VALUE + "|)"
+            r"(?:(?:(?<==)(?![=~])|(?<=:)(?=[\s=']|\\\"|"
+            + U_SPACE_ESCAPE
+            + r"))(?:(?<=:)=|(?<==)>)?"
+            + WS_OR_ESCAPE
+            + "{0,4}"
+            + _ANNOTATION
+            + VALUE
+            + "|)"
         ),
         group="value",
         trigger=_ASSIGNMENT_TRIGGER,
