@@ -131,3 +131,40 @@ UNICODE_SPACE_KEPT = [
 @pytest.mark.parametrize("form", UNICODE_SPACE_KEPT)
 def test_unicode_space_code_is_kept(form, ascii_only):
     assert_kept(form.format(s="\u00a0"), ascii_only)
+
+
+# --- XML: a secret named by a key or name attribute -------------------------------
+
+XML_SECRETS = [
+    ("xml_secret_attribute", '<appSettings>\n  <add key="ApiKey" value="{v}"/>\n</appSettings>'),
+    ("xml_secret_attribute", '<add name="password" value="{v}" />'),
+    ("xml_secret_attribute", "<param name='db.password' value='{v}'/>"),
+    ("xml_secret_attribute", '<add key="Stripe:SecretKey"\n     value="{v}" />'),
+    ("xml_secret_attribute", '<input type="hidden" name="csrf_token" value="{v}">'),
+    ("xml_secret_entry", '<properties><entry key="db.password">{v}</entry></properties>'),
+    ("xml_secret_entry", '<setting name="Token" serializeAs="String">\n  <value>{v}</value>\n</setting>'),
+]
+
+
+@pytest.mark.parametrize(("rule", "form"), XML_SECRETS)
+def test_xml_secret_named_by_an_attribute(rule, form):
+    assert_redacted(form.format(v=PASSWORD), PASSWORD, rule)
+
+
+XML_KEPT = [
+    '<appSettings>\n  <add key="Theme" value="dark"/>\n  <add key="PageSize" value="50"/>\n</appSettings>',
+    '<add key="PasswordMinLength" value="12"/> <add key="TokenLifetime" value="3600"/>',
+    '<add key="RequirePassword" value="true"/> <add key="ApiKey" value=""/>',
+    '<add key="ApiKey" value="${API_KEY}"/> <add name="password" value="changeme"/>',
+    '<input type="password" name="password" value="{{ form.password }}">',
+    '<input name="token" value="<?= $token ?>">',
+    '<entry key="db.password">${DB_PASSWORD}</entry> <entry key="db.user">app</entry>',
+    '<setting name="Token" serializeAs="String"><value /></setting>',
+    '<add key="ApiKey" value="x"/>Some text after',
+    '<Field name="password" value={values.password} />',
+]
+
+
+@pytest.mark.parametrize("text", XML_KEPT)
+def test_xml_look_alikes_are_kept(text):
+    assert_kept(text)
