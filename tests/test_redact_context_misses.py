@@ -168,3 +168,51 @@ XML_KEPT = [
 @pytest.mark.parametrize("text", XML_KEPT)
 def test_xml_look_alikes_are_kept(text):
     assert_kept(text)
+
+
+# --- a secret after its name and a space, on a line of its own -------------------
+
+LINE_SECRETS = [
+    "FROM python:3.12\nENV PASSWORD {v}\nRUN make",
+    "ENV DB_PASSWORD {v}",
+    "env api_token {v}",
+    "ARG API_TOKEN {v}",
+    '  ENV\tSECRET_KEY "{v}"',
+    "set -gx GITHUB_TOKEN {v}",
+    "bind 127.0.0.1\nrequirepass {v}\nport 6379",
+    "masterauth {v}",
+    "requirepass foobaredpass",
+    "[client]\nuser app\npassword {v}\n",
+    "passwd {v}",
+    "\tpassword   '{v}'  \n",
+    "auth_token {v}",
+]
+
+
+@pytest.mark.parametrize("form", LINE_SECRETS)
+def test_secret_after_a_name_and_a_space_on_its_line(form):
+    secret = PASSWORD if "{v}" in form else "foobaredpass"
+    assert_redacted(form.format(v=PASSWORD), secret, "secret_line")
+
+
+LINE_KEPT = [
+    "ENV PATH /usr/bin\nENV PASSWORD_FILE /run/secrets/db\nENV TOKEN_TTL 3600",
+    "ENV PASSWORD ${DB_PASSWORD}\nENV API_TOKEN changeme",
+    "password = input()\npassword == other",
+    "The password field is required.\nEnter your password below",
+    "password required\nToken expired\nPassword Protected\nsecret sauce",
+    "password reset link sent to alice",
+    "CREATE TABLE users (\n  id serial,\n  password text NOT NULL,\n  token varchar(64)\n);",
+    "  password text\n  token VARCHAR(255)",
+    "type Config struct {\n\tPassword string\n\tToken *oauth2.Token\n\tSecret []byte\n\tAPIKey sql.NullString\n}",
+    "# requirepass foobared\nrequirepass $REDIS_PASSWORD",
+    "token_count 12\npassword 12345678",
+    "see the password Xk9mQ2vL8pR4tZw7 in the vault",  # not at a line's start
+    "password #comment",
+    "password: str\npassword=",
+]
+
+
+@pytest.mark.parametrize("text", LINE_KEPT)
+def test_line_look_alikes_are_kept(text):
+    assert_kept(text)
