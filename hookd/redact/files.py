@@ -76,11 +76,10 @@ def _pgpass_ok(match: re.Match[str]) -> bool:
 
 # name/value pairs: a name that ends in a word that says secret, then its value.
 _Q = r"""(?:\\{0,7}["'])?"""
-_SECRET_WORDS = (
-    r"(?i:password|passwd|passphrase|secret|token|credentials?|[_.-]pass|[_.-]pwd"
+_SECRET_NAME = (
+    r"[A-Za-z0-9_./-]{0,80}(?i:password|passwd|passphrase|secret|token|credentials?|[_.-]pass|[_.-]pwd"
     r"|(?:api|private|secret|access|client|signing|encryption)[_-]?key)"
 )
-_SECRET_NAME = r"[A-Za-z0-9_./-]{0,80}" + _SECRET_WORDS
 _COLON = r"\s{0,4}:\s{0,4}"
 _BETWEEN = rf"{_Q}(?:[\s,]|\\[nrt]){{1,16}}-?\s{{0,4}}{_Q}"
 _TYPE_FIELD = rf"(?:(?i:type){_Q}{_COLON}{_Q}[A-Za-z]{{1,20}}{_BETWEEN})?"  # Parameter Store's "Type"
@@ -140,22 +139,6 @@ def _xml_text_ok(match: re.Match[str]) -> bool:
     return plausible_secret(value) and not value.isdigit() and " " not in value
 
 
-# A secret named by an attribute: .NET's <add key="ApiKey" value="..."/>, <param name="password"
-# value="..."/>, Java's properties XML <entry key="db.password">...</entry>, .NET settings'
-# <setting name="Token" ...><value>...</value>. The name attribute comes first (value first is not
-# read); the name must end in a word that says secret (key="Theme", name="TokenLifetime" are kept).
-_XQ = r"""(?:\\"|')"""  # an attribute's quote: escaped in a JSON string, or single
-_XWS = r"(?:\s|\\[nrt])"
-_XML_NAMED = (
-    rf"(?i)<[A-Za-z0-9_.:-]{{1,40}}{_XWS}{{1,8}}(?:[^<>]{{0,200}}{_XWS})?(?:key|name){_XWS}{{0,4}}={_XWS}{{0,4}}"
-    rf"{_XQ}[A-Za-z0-9_.:/-]{{0,80}}{_SECRET_WORDS}{_XQ}"  # .NET writes sections with colons (Stripe:SecretKey)
-)
-XML_ATTRIBUTE_TRIGGER = (
-    _XML_NAMED + rf"""(?:{_XWS}[^<>]{{0,200}})?{_XWS}value{_XWS}{{0,4}}={_XWS}{{0,4}}(?:\\"[^"\\]|'[^'"\\])"""
-)
-XML_NAMED_TEXT_TRIGGER = _XML_NAMED + rf"(?:[^<>]{{0,200}}[^<>/])?>(?:{_XWS}{{0,16}}<value>)?[^<\s\\]"
-
-
 FILE_RULES: tuple[Rule, ...] = (
     Rule(
         name="netrc_password",
@@ -204,32 +187,6 @@ FILE_RULES: tuple[Rule, ...] = (
         reach=2 * 1024 + 4,
         check=_xml_text_ok,
         example="`<server><id>repo</id><password><value></password></server>` (not `<password>${env.PW}</password>`)",
-    ),
-    Rule(
-        name="xml_secret_attribute",
-        replaces="the value attribute of an XML element named for a secret by its key or name attribute "
-        '(<add key="ApiKey" value="..."/>)',
-        pattern=AT_VALUE,
-        group="value",
-        trigger=XML_ATTRIBUTE_TRIGGER,
-        anchored=True,
-        back=1,
-        reach=VALUE_REACH,
-        check=_value_ok,
-        example='`<add key="ApiKey" value="<value>"/>`, `<param name="password" value="<value>"/>` (not `key="Theme"`)',
-    ),
-    Rule(
-        name="xml_secret_entry",
-        replaces="the text of an XML element named for a secret by its key or name attribute "
-        '(<entry key="db.password">...</entry>, <setting name="Token"><value>...</value>)',
-        pattern=XML_SECRET_VALUE,
-        group="value",
-        trigger=XML_NAMED_TEXT_TRIGGER,
-        anchored=True,
-        back=1,
-        reach=2 * 1024 + 4,
-        check=_xml_text_ok,
-        example='`<entry key="db.password"><value></entry>` (not `<entry key="db.password">${DB_PW}</entry>`)',
     ),
     Rule(
         name="secret_name_value",

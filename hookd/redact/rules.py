@@ -41,6 +41,7 @@ from hookd.redact.patterns import (
 )
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
+from hookd.redact.xmlpairs import XML_PAIR_RULES
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
 from hookd.redact import wrappers
@@ -430,6 +431,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     ),
     *CONTEXT_RULES,
     *FILE_RULES,
+    *XML_PAIR_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,
     Rule(
