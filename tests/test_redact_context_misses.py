@@ -183,6 +183,7 @@ LINE_SECRETS = [
     "masterauth {v}",
     "requirepass foobaredpass",
     "[client]\nuser app\npassword {v}\n",
+    "ENV MYSQL_ROOT_PASSWD {v}",
     "passwd {v}",
     "\tpassword   '{v}'  \n",
     "auth_token {v}",
@@ -209,6 +210,7 @@ LINE_KEPT = [
     "token_count 12\npassword 12345678",
     "see the password Xk9mQ2vL8pR4tZw7 in the vault",  # not at a line's start
     "password #comment",
+    "passwd alice2\npasswd -l bob\npassword -",  # the passwd command, an option
     "password: str\npassword=",
 ]
 

@@ -37,13 +37,15 @@ _NAME = (
     r"|(?:api|private|secret|access|signing|encryption|client|master|app|account)[_.-]?key"
     r"|[_.-](?:pass|pwd|auth))|" + "|".join(_DIRECTIVES) + ")"
 )
-# The value's first character: not =, : (other rules' separators) or # (a comment), not a reference.
-_FIRST = r"""(?:[^\s"'\\,;&|<>(){}\[\]`$=:#]|\\"[^"\\]|'[^'"\\])"""
+# The value's first character: not =, : (other rules' separators), # (a comment), - (an option), not a
+# reference.
+_FIRST = r"""(?:[^\s"'\\,;&|<>(){}\[\]`$=:#-]|\\"[^"\\]|'[^'"\\])"""
 LINE_TRIGGER = _LINE_START + "(?:" + _KEYWORD + ")?" + _NAME + _SP + "{1,8}" + _FIRST
 
 _NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 _SPACES = " \t"
 _KEYWORD_BEFORE = re.compile(r"(?i)(?:env|arg|set(?:\s{1,4}-[A-Za-z]{1,4}){1,3})$")
+_USER_NAME = re.compile(r"[a-z_][a-z0-9_.-]{0,31}\$?")  # what useradd accepts
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+")  # prose: "password required", "Token Expired"
 # Code after a name and a space: a pointer, slice or package-qualified type (Go's Token *oauth2.Token).
 _TYPE_LIKE = re.compile(r"[*&\[].*|[a-z][a-z0-9]*\.[A-Z]\w*")
@@ -99,6 +101,8 @@ def _line_ok(match: re.Match[str]) -> bool:
     if not _ends_line(text, end):
         return False
     name = head[name_start:].lower()
+    if name == "passwd" and _USER_NAME.fullmatch(value):
+        return False  # the command and a user name (passwd alice2), not a directive and a secret
     return name in _DIRECTIVES or dq or sq or not _WORD.fullmatch(value)
 
 
