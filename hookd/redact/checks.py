@@ -317,3 +317,25 @@ def assigned_value_ok(match: re.Match[str]) -> bool:
     if match.group("dq") or match.group("sq"):
         return True
     return not is_type_or_reference(value)
+
+
+# --- tokens glued to a word ----------------------------------------------------
+
+GLUE_MAX = 24  # letters of the word a token may be glued to (idAKIA..., tokenxoxb-...)
+_NOT_BEFORE_GLUE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-\\")
+
+
+def glue_ok(match: re.Match[str]) -> bool:
+    """A token right after letters is glued to a short word that begins at a boundary (a name, an
+    id: ``keyAIza...``), not found inside a run of base64 or a long identifier by chance."""
+    text, start = match.string, match.start()
+    i = start
+    while i > 0 and start - i <= GLUE_MAX and "a" <= text[i - 1].lower() <= "z":
+        i -= 1
+    if i == start:
+        return True  # not glued: the pattern's own boundary held
+    if start - i > GLUE_MAX:
+        return False
+    if i >= 1 and text[i - 1] == "\\":  # the letters begin with an escape's n, r or t: a new line
+        return text[i] in "nrt" and (i < 2 or text[i - 2] != "\\")
+    return i == 0 or text[i - 1] not in _NOT_BEFORE_GLUE

@@ -39,6 +39,23 @@ def b1(extra: str) -> str:
 
 B1_DASH = b1("-")
 B1_DOT = b1(".-")
+
+
+def glued(extra: str = "", lower_only: bool = False) -> str:
+    """Like ``b1(extra)``, but the token may also follow a letter: it is glued to a word before it
+    (``tokenxoxb-...``, ``idAKIA...``). Only for prefixes distinctive enough to stand without a left
+    boundary (see providers.py); a token with an upper-case prefix only after a lower-case letter (the
+    case change marks the join: ``XAKIA...`` is one upper-case word). checks.glue_ok then asks that
+    the word it is glued to be short and begin at a boundary, not inside a base64 run."""
+    letters = "A-Z" if lower_only else ""
+    return rf"(?:(?<![{letters}0-9_\\{extra}].)|(?<=\\[nrt].))"
+
+
+GLUED = glued()
+GLUED_DASH = glued("-")
+GLUED_DOT = glued(".-")
+GLUED_LOWER = glued(lower_only=True)
+GLUED_LOWER_DASH = glued("-", lower_only=True)
 # End of a token: no further token character.
 E = r"(?![A-Za-z0-9_])"
 E_DASH = r"(?![A-Za-z0-9_-])"
@@ -79,6 +96,7 @@ def hyperscan_shape(pattern: str) -> str:
     continue it (Hyperscan has no lookaround), so it reports once per candidate, at that end."""
     shape = pattern
     for piece, replacement in (
+        *((g, "") for g in (GLUED_LOWER_DASH, GLUED_LOWER, GLUED_DOT, GLUED_DASH, GLUED)),
         (B1_DOT, ""),
         (B1_DASH, ""),
         (B1, ""),
@@ -97,3 +115,12 @@ def hyperscan_shape(pattern: str) -> str:
 HS_WS = r"(?:[\s\x1c-\x1f]|\xc2[\x85\xa0]|[\xe1-\xe3][\x80-\xbf][\x80-\xbf])"
 # What KV_SEP matches, as a Hyperscan pattern (the same or more).
 HS_KV_SEP = r"""(?:\\?["'])?""" + HS_WS + r"{0,4}[:=]{1,2}>?" + HS_WS + r"""{0,4}(?:\\?["'])?"""
+
+# Unicode spaces typed or pasted around = and : (a no-break space after "password", an em space),
+# as JSON escapes (\u00a0: json.dumps and many encoders write them so) and, for Hyperscan, as UTF-8.
+U_SPACE_ESCAPE = r"\\u(?:00[aA]0|1680|200[0-9aA]|202[fF]|205[fF]|3000)"
+HS_SPACE = (
+    r"(?:[ \t]|\\t|\xc2\xa0|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xaf]|\xe2\x81\x9f|\xe3\x80\x80|" + U_SPACE_ESCAPE + ")"
+)
+# Python's \s (every Unicode space) or one of those escapes.
+WS_OR_ESCAPE = r"(?:\s|" + U_SPACE_ESCAPE + ")"

@@ -10,11 +10,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from typing import TypedDict, Unpack
 
-from hookd.redact.checks import crc32_suffix_ok
-from hookd.redact.patterns import B1, B1_DASH, B1_DOT, E, E_DASH, hyperscan_shape
+from hookd.redact.checks import crc32_suffix_ok, glue_ok
+from hookd.redact.patterns import (
+    B1,
+    B1_DASH,
+    B1_DOT,
+    E,
+    E_DASH,
+    GLUED,
+    GLUED_DASH,
+    GLUED_DOT,
+    GLUED_LOWER_DASH,
+    hyperscan_shape,
+)
 from hookd.redact.rule import Rule
 
 
@@ -23,6 +35,7 @@ class _MoreOfRule(TypedDict, total=False):
 
     group: int | str
     validate: Callable[[str], bool] | None
+    check: Callable[[re.Match[str]], bool] | None
 
 
 def _token(
@@ -78,9 +91,12 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "gitlab_token",
         "a GitLab token (glpat-, gldt-, glrt-, glptt-, glsoat-, ...)",
         ("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "glimt-", "glft-", "glsoat-", "glagent-", "gloas-"),
-        rf"g{B1_DOT}l(?:pat|dt|rt|ptt|cbt|imt|ft|soat|agent|oas)-[A-Za-z0-9_-]{{20,200}}+"
+        # Glued to a word only with a prefix of 5 letters or more (not gldt-, glrt-, glft-).
+        rf"g(?:{B1_DOT}l(?:pat|dt|rt|ptt|cbt|imt|ft|soat|agent|oas)|{GLUED_DOT}l(?:pat|ptt|cbt|imt|soat|agent|oas))"
+        rf"-[A-Za-z0-9_-]{{20,200}}+"
         rf"(?:\.[A-Za-z0-9_-]{{2,100}}+){{0,2}}+{E_DASH}",
         "`glpat-` + 20 or more of `[A-Za-z0-9_-]`",
+        check=glue_ok,
     ),
     _token(
         "slack_webhook",
@@ -94,47 +110,56 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "slack_token",
         "a Slack token (xoxb-, xoxp-, xoxa-, xoxe-, ..., xapp-)",
         ("xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xoxe", "xapp-"),
-        rf"x{B1_DASH}(?:ox[abposr]-|oxe(?:\.xox[bp])?-\d-|app-\d-)[A-Za-z0-9-]{{9,251}}+(?<=[A-Za-z0-9]){E_DASH}",
+        # Glued to a word (tokenxoxb-...) only as a bot, user or app token's numbered shape.
+        rf"x(?:{B1_DASH}(?:ox[abposr]-|oxe(?:\.xox[bp])?-\d-|app-\d-)"
+        rf"|{GLUED_DASH}(?:ox[abp]-\d{{8,14}}-|oxe(?:\.xox[bp])?-\d-|app-\d-))[A-Za-z0-9-]{{9,251}}+(?<=[A-Za-z0-9]){E_DASH}",
         "`xoxb-` + digits-digits-alphanumerics",
+        check=glue_ok,
     ),
     _token(
         "stripe_key",
         "a Stripe secret or restricted key, or a webhook secret",
         ("sk_live_", "rk_live_", "sk_test_", "rk_test_", "whsec_"),
-        rf"[srw]{B1}(?:(?<=[sr])k_(?:live|test)_[A-Za-z0-9]{{10,247}}+|(?<=w)hsec_[A-Za-z0-9+/=]{{20,100}}+){E}",
+        rf"[srw]{GLUED}(?:(?<=[sr])k_(?:live|test)_[A-Za-z0-9]{{10,247}}+|(?<=w)hsec_[A-Za-z0-9+/=]{{20,100}}+){E}",
         "`sk_live_` + 24 or more alphanumerics",
+        check=glue_ok,
     ),
     _token(
         "anthropic_api_key",
         "an Anthropic key (sk-ant-api03-..., sk-ant-admin01-...)",
         ("sk-ant-",),
-        rf"s{B1_DASH}k-ant-[a-z]{{2,10}}+\d{{2}}-[A-Za-z0-9_-]{{20,300}}+{E_DASH}",
+        rf"s{GLUED_DASH}k-ant-[a-z]{{2,10}}+\d{{2}}-[A-Za-z0-9_-]{{20,300}}+{E_DASH}",
         "`sk-ant-api03-` + 95 of `[A-Za-z0-9_-]`",
         reach=330,
+        check=glue_ok,
     ),
     _token(
         "openai_api_key",
         "an OpenAI key (sk-proj-, sk-svcacct-, sk-admin-, legacy sk-..., T3BlbkFJ)",
         ("sk-",),
-        rf"s{B1_DASH}k-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{{20,300}}+|[A-Za-z0-9]{{48}}"
-        rf"|[A-Za-z0-9_-]{{0,100}}T3BlbkFJ[A-Za-z0-9_-]{{0,200}}){E_DASH}",
+        rf"s(?:{B1_DASH}k-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{{20,300}}+|[A-Za-z0-9]{{48}}"
+        rf"|[A-Za-z0-9_-]{{0,100}}T3BlbkFJ[A-Za-z0-9_-]{{0,200}})"
+        rf"|{GLUED_DASH}k-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{{20,300}}+){E_DASH}",
         "`sk-proj-` + 20 or more of `[A-Za-z0-9_-]`",
         reach=330,
+        check=glue_ok,
     ),
     _token(
         "llm_api_key",
         "an OpenRouter, Groq, xAI, Perplexity or Replicate key",
         ("sk-or-v1-", "gsk_", "xai-", "pplx-", "r8_"),
-        rf"(?:s{B1_DASH}k-or-v1-[a-f0-9]{{64}}|g{B1}sk_[A-Za-z0-9]{{52}}|x{B1_DASH}ai-[A-Za-z0-9]{{80}}"
+        rf"(?:s{GLUED_DASH}k-or-v1-[a-f0-9]{{64}}|g{B1}sk_[A-Za-z0-9]{{52}}|x{B1_DASH}ai-[A-Za-z0-9]{{80}}"
         rf"|p{B1_DASH}plx-[A-Za-z0-9]{{48}}|r{B1}8_[A-Za-z0-9]{{37}}){E_DASH}",
         "`sk-or-v1-` + 64 hex, `gsk_` + 52, `xai-` + 80, `pplx-` + 48, `r8_` + 37",
+        check=glue_ok,
     ),
     _token(
         "google_api_key",
         "a Google API key (AIza...)",
         ("AIza",),
-        rf"A{B1_DASH}Iza[0-9A-Za-z_-]{{35}}{E_DASH}",
+        rf"A{GLUED_LOWER_DASH}Iza[0-9A-Za-z_-]{{35}}{E_DASH}",
         "`AIza` + 35 of `[0-9A-Za-z_-]`",
+        check=glue_ok,
     ),
     _token(
         "npm_token",
@@ -148,9 +173,10 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "pypi_token",
         "a PyPI or TestPyPI upload token (a macaroon for pypi.org)",
         ("pypi-AgE",),
-        rf"p{B1_DASH}ypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{{50,1000}}+{E_DASH}",
+        rf"p{GLUED_DASH}ypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{{50,1000}}+{E_DASH}",
         "`pypi-AgEIcHlwaS5vcmc` + 50 or more of `[A-Za-z0-9_-]`",
         reach=1030,
+        check=glue_ok,
     ),
     _token(
         "huggingface_token",
@@ -185,8 +211,9 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "shopify_token",
         "a Shopify access token or shared secret (shpat_, shpca_, shppa_, shpss_)",
         ("shpat_", "shpca_", "shppa_", "shpss_"),
-        rf"s{B1}hp(?:at|ca|pa|ss)_[a-fA-F0-9]{{32}}{E}",
+        rf"s{GLUED}hp(?:at|ca|pa|ss)_[a-fA-F0-9]{{32}}{E}",
         "`shpat_` + 32 hex",
+        check=glue_ok,
     ),
     _token(
         "square_token",
@@ -199,15 +226,17 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "digitalocean_token",
         "a DigitalOcean token (dop_v1_, doo_v1_, dor_v1_)",
         ("dop_v1_", "doo_v1_", "dor_v1_"),
-        rf"d{B1}o[opr]_v1_[a-f0-9]{{64}}{E}",
+        rf"d{GLUED}o[opr]_v1_[a-f0-9]{{64}}{E}",
         "`dop_v1_` + 64 hex",
+        check=glue_ok,
     ),
     _token(
         "heroku_key",
         "a Heroku API key (HRKU-...)",
         ("HRKU-",),
-        rf"H{B1_DASH}RKU-[A-Za-z0-9_-]{{60}}{E_DASH}",
+        rf"H{GLUED_LOWER_DASH}RKU-[A-Za-z0-9_-]{{60}}{E_DASH}",
         "`HRKU-AA` + 58 of `[A-Za-z0-9_-]`",
+        check=glue_ok,
     ),
     _token(
         "supabase_key",
@@ -246,8 +275,9 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "linear_api_key",
         "a Linear API key (lin_api_...)",
         ("lin_api_",),
-        rf"l{B1}in_api_[A-Za-z0-9]{{40}}{E}",
+        rf"l{GLUED}in_api_[A-Za-z0-9]{{40}}{E}",
         "`lin_api_` + 40 alphanumerics",
+        check=glue_ok,
     ),
     _token(
         "notion_token",
@@ -267,8 +297,9 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "age_secret_key",
         "an age secret key (AGE-SECRET-KEY-1...)",
         ("AGE-SECRET-KEY-1",),
-        rf"A{B1_DASH}GE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{{58}}{E}",
+        rf"A{GLUED_LOWER_DASH}GE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{{58}}{E}",
         "`AGE-SECRET-KEY-1` + 58 bech32",
+        check=glue_ok,
     ),
     _token(
         "grafana_token",
@@ -289,22 +320,25 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "postman_key",
         "a Postman API key (PMAK-...)",
         ("PMAK-",),
-        rf"P{B1_DASH}MAK-[a-fA-F0-9]{{24}}-[a-fA-F0-9]{{34}}{E_DASH}",
+        rf"P{GLUED_LOWER_DASH}MAK-[a-fA-F0-9]{{24}}-[a-fA-F0-9]{{34}}{E_DASH}",
         "`PMAK-` + 24 hex + `-` + 34 hex",
+        check=glue_ok,
     ),
     _token(
         "atlassian_token",
         "an Atlassian API token (ATATT3..., ATCTT3...)",
         ("ATATT3", "ATCTT3"),
-        rf"A{B1_DASH}T[AC]TT3[A-Za-z0-9_=-]{{186}}{E_DASH}",
+        rf"A{GLUED_LOWER_DASH}T[AC]TT3[A-Za-z0-9_=-]{{186}}{E_DASH}",
         "`ATATT3` + 186",
+        check=glue_ok,
     ),
     _token(
         "sentry_token",
         "a Sentry auth token (sntrys_, sntryu_)",
         ("sntrys_", "sntryu_"),
-        rf"s{B1_DASH}ntry(?:s_eyJ[A-Za-z0-9+/=_-]{{80,400}}+|u_[a-f0-9]{{64}}){E_DASH}",
+        rf"s{GLUED_DASH}ntry(?:s_eyJ[A-Za-z0-9+/=_-]{{80,400}}+|u_[a-f0-9]{{64}}){E_DASH}",
         "`sntryu_` + 64 hex",
+        check=glue_ok,
         reach=430,
     ),
     _token(
@@ -318,8 +352,9 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "newrelic_key",
         "a New Relic user API key (NRAK-...)",
         ("NRAK-",),
-        rf"N{B1_DASH}RAK-[A-Z0-9]{{27}}{E_DASH}",
+        rf"N{GLUED_LOWER_DASH}RAK-[A-Z0-9]{{27}}{E_DASH}",
         "`NRAK-` + 27",
+        check=glue_ok,
     ),
     _token(
         "azure_client_secret",

@@ -18,13 +18,30 @@ from hookd.redact.checks import (
     assigned_value_ok,
     card_context_ok,
     card_issuer_ok,
+    glue_ok,
     looks_like_credential,
     luhn_ok,
     option_value_ok,
     plausible_secret,
 )
-from hookd.redact.patterns import B1, E, E_DASH, HS_KV_SEP, HS_WS, KV_SEP, VALUE, VALUE_REACH, hyperscan_shape
+from hookd.redact.patterns import (
+    B1,
+    E,
+    E_DASH,
+    GLUED_LOWER,
+    HS_KV_SEP,
+    HS_SPACE,
+    HS_WS,
+    KV_SEP,
+    U_SPACE_ESCAPE,
+    VALUE,
+    VALUE_REACH,
+    WS_OR_ESCAPE,
+    hyperscan_shape,
+)
 from hookd.redact.files import FILE_RULES
+from hookd.redact.lines import LINE_RULES
+from hookd.redact.xmlpairs import XML_PAIR_RULES
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
 from hookd.redact import wrappers
@@ -53,7 +70,9 @@ _JSON_KEY_TRIGGER = (
 _SECRET_NAMES = ["password", "passwd", "passphrase", "secret", "token", "credential", "credentials"]
 _SECRET_NAMES += [p + sep + "key" for p in _KEY_PREFIXES[3:-1].split("|") for sep in ("", "_", "-", ".")]
 _SECRET_NAMES += [sep + w for w in ("pass", "pwd", "auth") for sep in "_-."] + [";pwd"]  # ODBC's ;Pwd=
-_NAME_SUFFIXES = ["", " ", "'", '\\\\"', "' ", '\\\\" ']
+# One or two spaces before the = or :, Unicode ones too (password\u00a0= ...).
+_SP = HS_SPACE + "{1,2}"
+_NAME_SUFFIXES = ["", _SP, "'", '\\\\"', "'" + _SP, '\\\\"' + _SP]
 _NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES) + ")"
 _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 # Not right after a word (or punctuation) and a space: "reset the password: ..." is prose. Only
@@ -220,7 +239,14 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         # Hyperscan reads the name and the = or : (not after a word and a space: prose); the
         # regex starts after them. It matches empty where no value begins, so it never fails late.
         pattern=(
-            r"(?:(?:(?<==)(?![=~])|(?<=:)(?=[\s=']|\\\"))(?:(?<=:)=|(?<==)>)?\s{0,4}" + _ANNOTATION + VALUE + "|)"
+            r"(?:(?:(?<==)(?![=~])|(?<=:)(?=[\s=']|\\\"|"
+            + U_SPACE_ESCAPE
+            + r"))(?:(?<=:)=|(?<==)>)?"
+            + WS_OR_ESCAPE
+            + "{0,4}"
+            + _ANNOTATION
+            + VALUE
+            + "|)"
         ),
         group="value",
         trigger=_ASSIGNMENT_TRIGGER,
@@ -311,11 +337,14 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     Rule(
         name="aws_access_key_id",
         replaces="an AWS access key id (AKIA/ASIA...)",
-        pattern=rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E}",
+        # Glued to a lower-case word (idAKIA..., accessKeyIdAKIA...): AKIA/ASIA and 16 of base32, the
+        # alphabet AWS's ids use, is distinctive; the case change marks the join (XAKIA... is one word).
+        pattern=rf"A(?:{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}|{GLUED_LOWER}(?:KIA|SIA)[A-Z2-7]{{16}}){E}",
         keywords=("AKIA", "ASIA", "ABIA", "ACCA"),
         reach=30,
         exact=True,
-        trigger=hyperscan_shape(rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E}"),
+        trigger=hyperscan_shape(rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E}"),  # no left boundary: both forms
+        check=glue_ok,
         example="`AKIA` + 16 of `[A-Z0-9]`",
     ),
     Rule(
@@ -403,6 +432,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     ),
     *CONTEXT_RULES,
     *FILE_RULES,
+    *XML_PAIR_RULES,
+    *LINE_RULES,
     *WRAPPER_RULES,
     Rule(
         name="payment_card",

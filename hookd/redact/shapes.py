@@ -13,7 +13,7 @@ import re
 from typing import TypeAlias
 
 from hookd.redact.checks import TYPE_NAMES
-from hookd.redact.patterns import HS_KV_SEP, HS_WS
+from hookd.redact.patterns import HS_KV_SEP, HS_WS, U_SPACE_ESCAPE
 
 _Trie: TypeAlias = dict[str, "_Trie"]  # per next character, the rest of the words; the key "" ends a word
 
@@ -53,7 +53,11 @@ def not_a_type_name(words: tuple[str, ...]) -> str:
 # but a type name that ends there. "token: str" in code then costs nothing.
 _BARE_TYPE_NAMES = tuple(sorted(w for w in TYPE_NAMES if re.fullmatch(r"[a-z][a-z0-9]*", w)))
 MAY_BE_ASSIGNED = (
-    r"""(?:[=']|\\"|[\x0b\x0c\x1c-\x1f\x80-\xff]|[ \t\r\n]{1,4}""" + not_a_type_name(_BARE_TYPE_NAMES) + ")"
+    r"""(?:[=']|\\"|[\x0b\x0c\x1c-\x1f\x80-\xff]|"""
+    + U_SPACE_ESCAPE
+    + "|[ \\t\\r\\n]{1,4}"
+    + not_a_type_name(_BARE_TYPE_NAMES)
+    + ")"
 )
 MAY_BE_ASSIGNED_LENGTH = 4 + max(map(len, _BARE_TYPE_NAMES)) + 7  # the most it reads, none of it a colon
 

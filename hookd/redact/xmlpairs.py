@@ -1,0 +1,90 @@
+"""XML that names a secret by an attribute, and holds it in another attribute or in the text.
+
+.NET's ``<add key="ApiKey" value="..."/>``, ``<param name="db.password" value="..."/>``,
+Java's properties XML ``<entry key="db.password">...</entry>``, .NET settings'
+``<setting name="Token" serializeAs="String"><value>...</value>``. The ``key`` or
+``name`` attribute must end in a word that says secret (``key="Theme"``,
+``name="TokenLifetime"`` are kept) and come before the value.
+
+Hyperscan reads only the end of the name (its secret word and closing quote) and
+what follows it up to the value's first character: a pattern that also read the
+element's start and the whole name ran at 20-40 MB/s on a flood of ``<a name='token' ``.
+The check then reads the element's opening tag back from the value, once per
+candidate, in at most ``_TAG_REACH`` characters.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hookd.redact.files import AT_VALUE, XML_SECRET_VALUE, _value_ok, _xml_text_ok
+from hookd.redact.patterns import VALUE_REACH
+from hookd.redact.rule import Rule
+
+_WORDS = (
+    r"(?:password|passwd|passphrase|secret|token|credentials?|[_.-]pass|[_.-]pwd"
+    r"|(?:api|private|secret|access|client|signing|encryption)[_-]?key)"
+)
+_Q = r"""(?:\\"|')"""  # an attribute's quote: escaped in a JSON string, or single
+_WS = r"(?:\s|\\[nrt])"
+ATTRIBUTE_TRIGGER = rf"""(?i){_WORDS}{_Q}[^<>]{{0,200}}value\s{{0,2}}=\s{{0,2}}(?:\\"[^"\\]|'[^'"\\])"""
+TEXT_TRIGGER = rf"(?i){_WORDS}{_Q}[^<>]{{0,200}}>(?:{_WS}{{0,16}}<value>)?[^<\s\\]"
+
+# The opening tag, whole, up to where the value begins (the check's fullmatch from the tag's "<").
+_NAMED = (
+    rf"<[A-Za-z0-9_.:-]{{1,40}}{_WS}(?:[^<>]*?{_WS})?(?:key|name){_WS}*={_WS}*"
+    rf"(?P<q>\\\"|')[A-Za-z0-9_.:/-]{{0,80}}{_WORDS}(?P=q)"  # .NET writes sections with colons (Stripe:SecretKey)
+)
+_TAG_WITH_VALUE = re.compile(rf"(?is){_NAMED}[^<>]*?{_WS}value{_WS}*={_WS}*(?:\\\"|')")
+_TAG_THEN_TEXT = re.compile(rf"(?is){_NAMED}(?:[^<>]*[^<>/])?>(?:{_WS}*<value>)?")
+_TAG_REACH = 600  # the tag's start: 40 + 200 + 80 + 200 characters and the separators, at most
+
+
+def _tag_before(match: re.Match[str], tag: re.Pattern[str]) -> bool:
+    """The text from the last "<" before the value up to it is ``tag``: the element's opening tag."""
+    text, start = match.string, match.start()
+    low = max(0, start - _TAG_REACH)
+    lt = text.rfind("<", low, start)
+    if lt >= 0 and text.startswith("<value>", lt):  # .NET's <value> element: its parent's tag is before it
+        lt = text.rfind("<", low, lt)
+    return lt >= 0 and tag.fullmatch(text, lt, start) is not None
+
+
+def _attribute_ok(match: re.Match[str]) -> bool:
+    if not _value_ok(match):
+        return False
+    return _tag_before(match, _TAG_WITH_VALUE)
+
+
+def _text_ok(match: re.Match[str]) -> bool:
+    return _xml_text_ok(match) and _tag_before(match, _TAG_THEN_TEXT)
+
+
+XML_PAIR_RULES: tuple[Rule, ...] = (
+    Rule(
+        name="xml_secret_attribute",
+        replaces="the value attribute of an XML element named for a secret by its key or name attribute "
+        '(<add key="ApiKey" value="..."/>)',
+        pattern=AT_VALUE,
+        group="value",
+        trigger=ATTRIBUTE_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=VALUE_REACH,
+        check=_attribute_ok,
+        example='`<add key="ApiKey" value="<value>"/>`, `<param name="password" value="<value>"/>` (not `key="Theme"`)',
+    ),
+    Rule(
+        name="xml_secret_entry",
+        replaces="the text of an XML element named for a secret by its key or name attribute "
+        '(<entry key="db.password">...</entry>, <setting name="Token"><value>...</value>)',
+        pattern=XML_SECRET_VALUE,
+        group="value",
+        trigger=TEXT_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=2 * 1024 + 4,
+        check=_text_ok,
+        example='`<entry key="db.password"><value></entry>` (not `<entry key="db.password">${DB_PW}</entry>`)',
+    ),
+)
