@@ -12,6 +12,7 @@ import socket
 import time
 from urllib.parse import urlsplit
 
+import psutil
 import pytest
 
 from other_user import needs_root, run_as_nobody
@@ -21,11 +22,7 @@ LIMIT = 24 << 20
 
 
 def rss(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
+    return psutil.Process(pid).memory_info().rss
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ import time
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from hookd.peers import Throttle
+
 log = structlog.get_logger("hookd.metrics")
 
 HEAD_TIMEOUT_S = 10.0
@@ -30,7 +32,7 @@ class MetricsServer:
         self.server: asyncio.Server | None = None
         self.connections: dict[asyncio.StreamWriter, float] = {}  # -> when it opened
         self.closed_to_make_room = 0
-        self.last_full_log = 0.0
+        self.full_lines = Throttle(FULL_LOG_EVERY_S)
 
     async def start(self, host: str, port: int) -> None:
         self.server = await asyncio.start_server(self._serve, host, port, limit=MAX_HEAD_BYTES)
@@ -74,9 +76,7 @@ class MetricsServer:
         self.connections.pop(oldest)
         oldest.transport.abort()
         self.closed_to_make_room += 1
-        now = time.monotonic()
-        if now - self.last_full_log >= FULL_LOG_EVERY_S:
-            self.last_full_log = now
+        if self.full_lines.ready("full") is not None:
             log.warning(
                 "metrics_connections_full",
                 limit=MAX_CONNECTIONS,

@@ -18,6 +18,8 @@ import time
 import structlog
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from hookd.peers import Throttle
+
 log = structlog.get_logger("hookd.ui")
 
 HEAD_TIMEOUT_S = 10.0
@@ -29,7 +31,7 @@ FULL_LOG_EVERY_S = 10.0
 class BoundedH11Protocol(H11Protocol):
     """H11Protocol with a deadline for each request head and a cap on connections."""
 
-    last_full_log = 0.0
+    full_lines = Throttle(FULL_LOG_EVERY_S)
     evicted = 0
 
     waiting_since: float | None = None
@@ -78,9 +80,7 @@ class BoundedH11Protocol(H11Protocol):
         victim.transport.abort()
         cls = BoundedH11Protocol
         cls.evicted += 1
-        now = time.monotonic()
-        if now - cls.last_full_log >= FULL_LOG_EVERY_S:
-            cls.last_full_log = now
+        if cls.full_lines.ready("full") is not None:
             log.warning(
                 "ui_connections_full",
                 limit=MAX_CONNECTIONS,
