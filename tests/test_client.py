@@ -138,6 +138,10 @@ def env(tmp_path, sockdir):
         "HOOKD_SOCKET": str(sockdir / "hookd.sock"),
         "HOOKD_STATE_DIR": str(tmp_path / "state"),
         "HOOKD_SPARE_INBOX": str(tmp_path / "spare"),  # contract v2: else /dev/shm/hookd-<uid>/inbox
+        # Not the 250 ms default: on a loaded machine (parallel workers) the client's own start
+        # can take that long, and it would give up before the peer sees a frame. The tests of
+        # the deadline set their own.
+        "HOOKD_SEND_TIMEOUT_MS": "5000",
     }
 
 
