@@ -237,6 +237,37 @@ def redis_db(redis_server):
     client.close()
 
 
+_SITE = Path(__file__).parent / "process_site"
+
+
+def scanner_seed() -> str:
+    """A file holding the redaction scanner's compiled databases, written once per test process.
+
+    Each `hookd run` of a test starts in a fresh state directory, so it would compile the same
+    Hyperscan databases again (most of a second of CPU; the suite starts some 150). The daemons
+    started through `Hookd` read them from here instead (tests/process_site/sitecustomize.py
+    puts them where hookd keeps the last database it compiled), then save them into their state
+    directory as after a compile: what a test sees of the daemon is unchanged.
+    """
+    if not _SEED:
+        import atexit
+        import pickle
+        import tempfile
+
+        from hookd.redact import build_redactor, scanner_cache
+
+        build_redactor(True)
+        fd, path = tempfile.mkstemp(prefix="hookd-test-scanner-", suffix=".pickle")
+        atexit.register(os.unlink, path)
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(dict(scanner_cache._LAST), f)
+        _SEED.append(path)
+    return _SEED[0]
+
+
+_SEED: list[str] = []
+
+
 class Hookd:
     """A real ``hookd run`` process with its own socket and state directory."""
 
@@ -260,6 +291,8 @@ class Hookd:
             # hundreds of daemons' reserves would take gigabytes (test_disk_full sets its own).
             "HOOKD_SPOOL_RESERVE_BYTES": str(1 << 20),
             **{f"HOOKD_{k.upper()}": str(v) for k, v in settings.items()},
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(_SITE), os.environ.get("PYTHONPATH")])),
+            "HOOKD_TEST_SCANNER_SEED": scanner_seed(),
         }
         (base / "config.toml").write_text("")
         self.proc: subprocess.Popen | None = None
