@@ -556,13 +556,12 @@ def _check_config_file(path: str, info: os.stat_result) -> None:
     where every event goes (redis_url) and whether it is redacted. Checked like hookd's own
     directories: ours or root's, writable by nobody else (the group only if it is our own
     primary group), in directories no one else can change (the link's and its target's)."""
-    from hookd.paths import UnsafePathError, check_parents, describe
+    from hookd.paths import UnsafePathError, check_parents, describe, others_can_write, ours_or_roots
 
     if not stat.S_ISREG(info.st_mode):
         return  # /dev/null and the like: nothing anyone could write into it is kept
-    writable = info.st_mode & (0o002 if info.st_gid == os.getgid() else 0o022)
-    if info.st_uid not in (os.getuid(), 0) or writable:
-        why = "belongs to another user" if info.st_uid not in (os.getuid(), 0) else "is writable by other users"
+    if not ours_or_roots(info) or others_can_write(info):
+        why = "belongs to another user" if not ours_or_roots(info) else "is writable by other users"
         raise ConfigError(
             f"config file {path} {why} ({describe(info)}): whoever can write it decides where hookd "
             "sends events (redis_url) and whether they are redacted; make it yours and not writable "

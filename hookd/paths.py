@@ -46,6 +46,16 @@ def why_untrusted(info: os.stat_result) -> str | None:
     return None
 
 
+def ours_or_roots(info: os.stat_result) -> bool:
+    return info.st_uid in (os.getuid(), 0)
+
+
+def others_can_write(info: os.stat_result) -> bool:
+    """Writable by another user: by all, or by its group unless that group is our own primary
+    group (user private groups, umask 002)."""
+    return bool(info.st_mode & (0o002 if info.st_gid == os.getgid() else 0o022))
+
+
 def _check_ancestors(path: str) -> None:
     """Refuse a directory that someone else could rename or swap: every directory above it must be
     ours or root's, and not writable by others unless sticky (/tmp). Writable by its group is
@@ -53,9 +63,8 @@ def _check_ancestors(path: str) -> None:
     here = os.path.realpath(os.path.dirname(path))
     for directory in [here] + _parents(here):
         info = os.stat(directory)
-        owner_ok = info.st_uid in (os.getuid(), 0)
-        writable = info.st_mode & (0o002 if info.st_gid == os.getgid() else 0o022)
-        open_to_others = writable and not info.st_mode & stat.S_ISVTX
+        owner_ok = ours_or_roots(info)
+        open_to_others = others_can_write(info) and not info.st_mode & stat.S_ISVTX
         if not owner_ok or open_to_others:
             raise UnsafePathError(
                 f"{path} is inside {directory} ({describe(info)}), which "

@@ -187,8 +187,7 @@ class RequestReader:
     def _count_head(self, size: int) -> None:
         self.head_bytes += size
         if self.head_bytes > MAX_HEAD_BYTES:
-            self.parsed.append(self._head_too_large())
-            raise _Stop
+            self._stop(self._head_too_large())
 
     def _head_too_large(self) -> Answer:
         answer = self.refuse(Reason.BAD_HEADER, 431, f"the request line and headers exceed {MAX_HEAD_BYTES} bytes")
