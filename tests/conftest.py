@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import functools
 import json
 import os
 import random
@@ -240,6 +241,7 @@ def redis_db(redis_server):
 _SITE = Path(__file__).parent / "process_site"
 
 
+@functools.cache
 def scanner_seed() -> str:
     """A file holding the redaction scanner's compiled databases, written once per test process.
 
@@ -249,23 +251,18 @@ def scanner_seed() -> str:
     puts them where hookd keeps the last database it compiled), then save them into their state
     directory as after a compile: what a test sees of the daemon is unchanged.
     """
-    if not _SEED:
-        import atexit
-        import pickle
-        import tempfile
+    import atexit
+    import pickle
+    import tempfile
 
-        from hookd.redact import build_redactor, scanner_cache
+    from hookd.redact import build_redactor, scanner_cache
 
-        build_redactor(True)
-        fd, path = tempfile.mkstemp(prefix="hookd-test-scanner-", suffix=".pickle")
-        atexit.register(os.unlink, path)
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(dict(scanner_cache._LAST), f)
-        _SEED.append(path)
-    return _SEED[0]
-
-
-_SEED: list[str] = []
+    build_redactor(True)
+    fd, path = tempfile.mkstemp(prefix="hookd-test-scanner-", suffix=".pickle")
+    atexit.register(os.unlink, path)
+    with os.fdopen(fd, "wb") as f:
+        pickle.dump(dict(scanner_cache._LAST), f)
+    return path
 
 
 class Hookd:
