@@ -115,12 +115,16 @@ def test_a_full_log_pipe_never_blocks_events_and_dropped_lines_are_counted(hookd
         proc = popen_hookd(daemon, stderr=write_end)
         os.close(write_end)
         wait_serving(daemon.socket, proc)
-        # Each copy of a hand-off already taken logs a line of about 250 bytes: these fill a
-        # 64 KiB pipe many times over (refusals no longer do: 20 lines per reason per 10 s).
+        # Each copy of a hand-off already taken logs a line of about 250 bytes (refusals no
+        # longer do: 20 lines per reason per 10 s). Before a line is dropped the pipe (64 KiB),
+        # the queue and the batch the blocked writer holds (1 MiB each) must fill: send copies
+        # until status counts a drop, at most 20 MB of lines.
         body = event(-1)
         twice = b"HOOKD/1 %d id=seen-before\n%s" % (len(body), body) * 2000
-        for _ in range(3):
+        for _ in range(40):
             daemon.request(twice)
+            if status(daemon)[1]["logging"]["dropped"] > 0:
+                break
         started = time.monotonic()
         for n in range(20):
             result = daemon.send(event(n))
