@@ -289,7 +289,7 @@ def test_a_retryable_or_missing_reply_saves_the_same_frame_to_the_inbox(env, pee
 
 def test_a_peer_that_never_answers_ends_in_the_inbox_and_the_client_exits_0(env, peer_factory, client_cmd):
     peer = peer_factory(reply=None)
-    proc = run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="200"), cmd=client_cmd)
+    proc = run_client(dict(env, HOOKD_SEND_TIMEOUT_MS="1000"), cmd=client_cmd)
     assert_quiet_success(proc)
     assert peer.got_frame.wait(2)
     assert assert_single_inbox_frame(env["HOOKD_STATE_DIR"]) == peer.received
