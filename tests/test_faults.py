@@ -40,7 +40,7 @@ STREAM = "hookd:events"
 SEED = int(os.environ.get("HOOKD_FAULT_SEED", "20251121"))
 # The real client's deadline in these tests: generous, so that a busy two-core machine does
 # not turn a slow OK into an inbox copy (the client's deadline is not what is tested here).
-CLIENT_TIMEOUT_MS = "2000"
+CLIENT_TIMEOUT_MS = "5000"
 
 
 # ---------------------------------------------------------------- events and frames
