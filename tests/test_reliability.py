@@ -442,7 +442,8 @@ def test_twenty_thousand_distinct_hook_names_stay_bounded(hookd_factory, redis_d
 @pytest.mark.parametrize("way", ["socket", "http"])
 def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_factory, redis_db, way):
     """40 connections each send 7 MiB of a frame (or an HTTP request) they never finish: memory
-    stays near the budget, an ordinary event still gets through, and memory is given back."""
+    stays near the budget, an ordinary event still gets through, and nothing is kept: a second
+    wave takes no more memory than the first."""
     budget = 16 * 2**20
     port = free_port()
     daemon = hookd_factory(pending_frame_bytes=str(budget), client_timeout_s="6", http_addr=f"127.0.0.1:{port}")
@@ -460,10 +461,8 @@ def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_fact
     assert daemon.send(event(0)).returncode == 0
     rss_before = proc.memory_info().rss
     chunk = b"x" * 65536
-    socks = []
-    stop = threading.Event()
 
-    def hold(sock: socket.socket) -> None:
+    def hold(sock: socket.socket, stop: threading.Event) -> None:
         sock.settimeout(0.2)
         sent = 0
         try:
@@ -476,42 +475,55 @@ def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_fact
         except OSError:
             pass
 
-    threads = []
-    for _ in range(40):
-        if way == "socket":
-            s = socket.socket(socket.AF_UNIX)
-            s.connect(str(daemon.socket))
-        else:
-            s = socket.create_connection(("127.0.0.1", port))
-        socks.append(s)
-        threads.append(threading.Thread(target=hold, args=(s,), daemon=True))
-    for t in threads:
-        t.start()
-    peak = 0
-    held = []
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline:
-        peak = max(peak, proc.memory_info().rss)
-        time.sleep(0.05)
-    _, doc = status(daemon)
-    held.append(doc.get("pending_frames"))
-    assert "held in unfinished frames" in hookd_cli(daemon.env, "status").stdout
-    assert peak - rss_before < 100 * 2**20, "40 x 7 MiB were held, not a budget of 16 MiB"
-    assert daemon.send(event(1)).returncode == 0
-    stop.set()
-    for t in threads:
-        t.join(5)
-    for s in socks:
-        s.close()
-    wait_for_entries(redis_db, 2)
+    def wave(n: int) -> tuple[int, dict, int]:
+        """40 held connections for 3 s, an event through them, all closed: (peak, held, rss after)."""
+        socks = []
+        stop = threading.Event()
+        threads = []
+        for _ in range(40):
+            if way == "socket":
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(str(daemon.socket))
+            else:
+                s = socket.create_connection(("127.0.0.1", port))
+            socks.append(s)
+            threads.append(threading.Thread(target=hold, args=(s, stop), daemon=True))
+        for t in threads:
+            t.start()
+        peak = 0
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            peak = max(peak, proc.memory_info().rss)
+            time.sleep(0.05)
+        _, doc = status(daemon)
+        assert "held in unfinished frames" in hookd_cli(daemon.env, "status").stdout
+        assert peak - rss_before < 100 * 2**20, "40 x 7 MiB were held, not a budget of 16 MiB"
+        assert daemon.send(event(n)).returncode == 0
+        stop.set()
+        for t in threads:
+            t.join(5)
+        for s in socks:
+            s.close()
+        wait_for_entries(redis_db, n + 1)
+        wait_status(daemon, lambda c, d: d["pending_frames"]["bytes"] == 0, "the budget given back")
+        time.sleep(0.5)
+        return peak, doc["pending_frames"], proc.memory_info().rss
+
+    peak, held, rss_after_one = wave(1)
+    peak_two, held_two, rss_after_two = wave(2)
+    print(
+        f"rss {rss_before / 2**20:.1f} -> peak {peak / 2**20:.1f} -> {rss_after_one / 2**20:.1f}"
+        f" -> peak {peak_two / 2**20:.1f} -> {rss_after_two / 2**20:.1f} MiB; held {held}, {held_two}"
+    )
     assert daemon.inbox() == []
-    wait_status(daemon, lambda c, d: d["pending_frames"]["bytes"] == 0, "the budget given back")
-    time.sleep(0.5)
-    rss_end = proc.memory_info().rss
-    print(f"rss {rss_before / 2**20:.1f} -> peak {peak / 2**20:.1f} -> {rss_end / 2**20:.1f} MiB; held {held}")
-    assert held[0]["bytes"] <= budget + 40 * 2**20 // 4  # at most one read past it per connection
-    assert held[0]["pauses"] > 0
-    assert rss_end - rss_before < 24 * 2**20, "memory was not given back"
+    for pending in (held, held_two):
+        assert pending["bytes"] <= budget + 40 * 2**20 // 4  # at most one read past it per connection
+        assert pending["pauses"] > 0
+    # Whether freed memory goes back to the system is the allocator's choice (the RSS after a wave
+    # was anywhere from 1 to 20 MiB above the start); what hookd owns is that nothing is kept: a
+    # second wave reuses what the first freed instead of adding to it.
+    assert peak_two - peak < 8 * 2**20, "memory held by the first wave was kept"
+    assert rss_after_two - peak < 8 * 2**20, "memory held by the waves was kept"
     assert daemon.stop() == 0
 
 
