@@ -49,6 +49,7 @@ class RequestReader:
         self.may_continue = may_continue
         self.parser = httptools.HttpRequestParser(self)
         self.in_request = False
+        self.shown_token = False  # a head on this connection carried the token: the owner's
         self.parsed: list[Request | Answer] = []
         self._reset()
 
@@ -142,6 +143,7 @@ class RequestReader:
         self.authorized, self.hook, self.refusal = check_head(
             self.gate, Head(self.parser.get_method(), self.url, self.authorization, self.host, self.origin)
         )
+        self.shown_token = self.shown_token or self.authorized
         large = self.content_length is not None and self.content_length > self.max_body
         if self.refusal is not None:
             # A big body is not waited for: the answer goes now and the connection closes.
