@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 
+import pytest
+
 from conftest import wait_for_entries, wait_until
+from hookd.control.client import CannotTell, request
 from test_spare_inbox import put, spare_of
 
 
@@ -54,3 +59,62 @@ def test_an_empty_spare_inbox_open_to_others_is_still_named_but_nothing_waits(ho
     wait_until(lambda: status(daemon)[1]["inbox"]["spare_problem"], what="status to name the problem")
     code, document = status(daemon)
     assert code == 0, document.get("reasons")
+
+
+# ---------------------------------------------------------------- the control socket's client
+
+
+class _Answering:
+    """A control socket of the user's own that answers a status request by ``how``: a byte
+    every 200 ms without end (trickle), or endless megabytes (flood)."""
+
+    def __init__(self, path: str, how: str) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(4)
+        self.how = how
+        self.stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        with conn:
+            conn.recv(100)
+            try:
+                while not self.stop.is_set():
+                    if self.how == "trickle":
+                        conn.sendall(b" ")
+                        self.stop.wait(0.2)
+                    else:
+                        conn.sendall(b" " * (1 << 20))
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("how", ["trickle", "flood"])
+def test_status_asking_a_daemon_that_never_finishes_its_answer_gives_up(tmp_path, how):
+    """The client read until the connection closed, each read under the timeout: an answer a
+    byte at a time kept `hookd status` waiting for good, an endless one took its memory."""
+    path = str(tmp_path / "control.sock")
+    server = _Answering(path, how)
+    outcome: list[object] = []
+
+    def ask() -> None:
+        try:
+            outcome.append(request(path, "status", timeout_s=1.0))
+        except CannotTell as exc:
+            outcome.append(exc)
+
+    asking = threading.Thread(target=ask, daemon=True)
+    asking.start()
+    asking.join(20)
+    server.close()
+    assert not asking.is_alive(), f"status still waits on an answer that never ends ({how})"
+    assert isinstance(outcome[0], CannotTell), outcome
