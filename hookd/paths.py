@@ -57,11 +57,24 @@ def others_can_write(info: os.stat_result) -> bool:
 
 
 def _check_ancestors(path: str) -> None:
-    """Refuse a directory that someone else could rename or swap: every directory above it must be
-    ours or root's, and not writable by others unless sticky (/tmp). Writable by its group is
-    accepted when that group is our own primary group (user private groups, umask 002)."""
-    here = os.path.realpath(os.path.dirname(path))
-    for directory in [here] + _parents(here):
+    """Refuse a directory that someone else could rename or swap: every directory looked in to
+    reach it must be ours or root's, and not writable by others unless sticky (/tmp), and every
+    link followed on the way must be ours or root's. Writable by its group is accepted when that
+    group is our own primary group (user private groups, umask 002).
+
+    The directories are those of the path as the kernel resolves it, links followed one by one:
+    judging the resolved path alone passed a link of another user's, or a directory of theirs
+    holding one, which they can re-point once hookd has checked (tests/test_redteam4_paths.py).
+    """
+    looked_in, links = _resolution(os.path.dirname(os.path.abspath(path)))
+    for link, info in links:
+        if not ours_or_roots(info):
+            raise UnsafePathError(
+                f"{path} is reached through the symbolic link {link} ({describe(info)}), which "
+                f"another user owns: they could point it elsewhere; choose a path under a directory "
+                f"of your own"
+            )
+    for directory in looked_in:
         info = os.stat(directory)
         owner_ok = ours_or_roots(info)
         open_to_others = others_can_write(info) and not info.st_mode & stat.S_ISVTX
@@ -73,17 +86,47 @@ def _check_ancestors(path: str) -> None:
             )
 
 
+MAX_LINKS = 40  # as the kernel's own limit on links followed in one lookup
+
+
+def _resolution(path: str) -> tuple[list[str], list[tuple[str, os.stat_result]]]:
+    """Resolve an absolute path as the kernel does -> (every directory a name was looked up in,
+    innermost last, and the path itself once resolved; every link followed, with its lstat).
+    A missing part ends the walk: the rest is to be made in the last directory looked in."""
+    looked_in: list[str] = []
+    links: list[tuple[str, os.stat_result]] = []
+    pending = [part for part in path.split("/") if part]
+    current = "/"
+    while pending:
+        name = pending.pop(0)
+        if name == ".":
+            continue
+        if name == "..":
+            current = os.path.dirname(current)
+            continue
+        looked_in.append(current)
+        candidate = os.path.join(current, name)
+        try:
+            info = os.lstat(candidate)
+        except (FileNotFoundError, NotADirectoryError):  # not made yet: to be made in current
+            return list(dict.fromkeys(looked_in)), links
+        if stat.S_ISLNK(info.st_mode):
+            links.append((candidate, info))
+            if len(links) > MAX_LINKS:
+                raise UnsafePathError(f"{path}: too many symbolic links to follow")
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                current = "/"
+            pending = [part for part in target.split("/") if part] + pending
+            continue
+        current = candidate
+    looked_in.append(current)
+    return list(dict.fromkeys(looked_in)), links
+
+
 def check_parents(path: str) -> None:
     """Raise UnsafePathError if someone else could rename or swap a directory above ``path``."""
     _check_ancestors(path)
-
-
-def _parents(path: str) -> list[str]:
-    out = []
-    while (up := os.path.dirname(path)) != path:
-        out.append(up)
-        path = up
-    return out
 
 
 def _makedirs(path: str) -> None:
@@ -108,6 +151,10 @@ def ensure_private_dir(path: str) -> str:
     someone else could change. Ours but readable by others: tightened to 0700.
     """
     path = os.path.abspath(path)
+    try:  # before anything is made there, and again once it all exists
+        _check_ancestors(path)
+    except OSError:
+        pass  # a file where a directory should be, no search permission: said below
     try:
         _makedirs(path)
     except OSError as exc:

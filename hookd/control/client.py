@@ -5,11 +5,16 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import time
 from typing import Any
 
 import msgspec
 
 from hookd_client.hook_send import peer_uid
+
+
+# A status document is a few KiB (its per-name counts are capped): an answer past this is not one.
+MAX_ANSWER_BYTES = 8 << 20
 
 
 class NotRunning(Exception):
@@ -42,11 +47,22 @@ def request(path: str, command: str, timeout_s: float = 3.0) -> dict[str, Any]:
                 f"(uid {os.getuid()}); it is not your hookd: stop it and remove "
                 f"{path}"
             )
+        # timeout_s is for the whole exchange, not each read: an answer that keeps coming a
+        # byte at a time, or without end, must not hold the caller (tests/test_redteam4_status.py).
+        deadline = time.monotonic() + timeout_s
         try:
             sock.sendall(command.encode() + b"\n")
             chunks = []
+            size = 0
             while chunk := sock.recv(65536):
                 chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    raise CannotTell(f"the answer on {path} is over {MAX_ANSWER_BYTES >> 20} MiB; it is not hookd's")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                sock.settimeout(left)
         except TimeoutError:
             raise CannotTell(f"the daemon on {path} did not answer within {timeout_s:g}s") from None
         except OSError as exc:

@@ -106,7 +106,8 @@ async def start_metrics(addr: str, state: DaemonState) -> MetricsServer:
     """Serve /metrics on ``addr`` (HOST:PORT) from the event loop; returns the server, to close at exit."""
     host, _, port = addr.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
-    if not ipaddress.ip_address(host).is_loopback:
+    local = ipaddress.ip_address(host).is_loopback
+    if not local:
         log.warning("metrics_not_local", addr=addr, hint="anyone who can reach it can read hookd's counters")
     registry = CollectorRegistry()
     registry.register(DaemonCollector(state))
@@ -116,7 +117,7 @@ async def start_metrics(addr: str, state: DaemonState) -> MetricsServer:
                 f"hookd_{name}_latency_seconds", f"Time to {name} events", buckets=LATENCY_BUCKETS, registry=registry
             ).observe
         )
-    server = MetricsServer(registry)
+    server = MetricsServer(registry, local)
     await server.start(host, int(port))
     log.info("metrics_serving", url=f"http://{addr}/metrics")
     return server

@@ -5,6 +5,11 @@ good: anyone who could reach the port could hold threads and descriptors of hook
 ones its event socket needs (tests/test_redteam3_ui.py). Here a connection has HEAD_TIMEOUT_S
 to send its request head, then WRITE_TIMEOUT_S to take the answer, and is closed after one
 answer; past MAX_CONNECTIONS the oldest is closed to make room, so a scraper is still served.
+
+Bound to a loopback address, it serves only requests whose one ``Host`` names this machine and
+that carry no ``Origin``: a web page that pointed its own name at 127.0.0.1 (DNS rebinding) could
+otherwise read the counts as a page of its own origin (tests/test_redteam4_metrics.py). Bound
+beyond the machine (metrics_addr on purpose), scrapers name it as they reach it: no Host check.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import time
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from hookd.ingest.http_setup import host_of
 from hookd.peers import Throttle
 
 log = structlog.get_logger("hookd.metrics")
@@ -27,8 +33,9 @@ FULL_LOG_EVERY_S = 10.0
 
 
 class MetricsServer:
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, local: bool = True) -> None:
         self.registry = registry
+        self.local = local  # bound to loopback: only this machine's names in Host
         self.server: asyncio.Server | None = None
         self.connections: dict[asyncio.StreamWriter, float] = {}  # -> when it opened
         self.closed_to_make_room = 0
@@ -62,6 +69,12 @@ class MetricsServer:
         path = rest.split(b" ", 1)[0].split(b"?", 1)[0]
         if method not in (b"GET", b"HEAD"):
             return _plain(405, b"Method Not Allowed")
+        fields = [line.partition(b":") for line in head.split(b"\r\n")[1:]]
+        if any(name.strip().lower() == b"origin" for name, _, _ in fields):
+            return _plain(403, b"Forbidden: requests from web pages are not served")
+        hosts = [value for name, _, value in fields if name.strip().lower() == b"host"]
+        if self.local and (len(hosts) != 1 or host_of(hosts[0], loopback_only=True) is None):
+            return _plain(421, b"Misdirected Request: the Host header must name this machine")
         if path not in (b"/", b"/metrics"):
             return _plain(404, b"Not Found")
         try:

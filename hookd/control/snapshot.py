@@ -155,6 +155,14 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     if spool["dropped"]:
         reasons.append(f"{spool['dropped']} events were dropped from a full spool")
     reasons += _liveness_reasons(status)
+    inbox = status.get("inbox") or {}
+    if inbox.get("spare_problem") and inbox.get("spare_events"):
+        # Nothing moves them: shown on the spare inbox's line alone, it read as healthy.
+        reasons.append(
+            f"the spare inbox {inbox['spare']} holds {inbox['spare_events']} events that hookd does "
+            f"not take: {inbox['spare_problem']}; make it a directory of yours only you can write "
+            "to (chmod 700)"
+        )
     if spool.get("disk_full"):
         refused = status["counters"]["rejected"].get("disk_full", 0)
         reasons.append(

@@ -31,8 +31,11 @@ if TYPE_CHECKING:
     from hookd.pipeline import Pipeline
 
 # Anyone on this machine can connect before the token is known: past this many connections at
-# once a new one is answered 503 and closed, so that no one can take every file descriptor hookd
-# has (the event socket's connections, the inbox, the spool would then fail with EMFILE).
+# once one is closed, so that no one can take every file descriptor hookd has (the event
+# socket's connections, the inbox, the spool would then fail with EMFILE). The one closed is the
+# oldest that has not shown the token (tests/test_redteam4_http.py): refusing the new one let
+# another user who held the places have every event of the owner's refused, and HTTP hooks have
+# no inbox. Only when every place holds a tokened connection is the new one answered 503.
 MAX_CONNECTIONS = 256
 
 
@@ -75,6 +78,7 @@ class HookConnection(PausesReading, asyncio.Protocol):
         self.deadline = 0.0
         self.timer: asyncio.TimerHandle | None = None
         self.timer_at = 0.0
+        self.opened_at = self.loop.time()
 
     @property
     def in_request(self) -> bool:
@@ -85,7 +89,7 @@ class HookConnection(PausesReading, asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        if len(self.listener.connections) >= MAX_CONNECTIONS:
+        if len(self.listener.connections) >= MAX_CONNECTIONS and not self._make_room():
             self.closing = True
             message = f"over {MAX_CONNECTIONS} connections at once; try again"
             self.listener.log_refusal(503, "too_many_connections", message)
@@ -131,6 +135,25 @@ class HookConnection(PausesReading, asyncio.Protocol):
         self.reader.forget()
         if self.listener.budget is not None:
             self.listener.budget.release(self)
+
+    def _make_room(self) -> bool:
+        """Close the connection that has waited longest without showing the token; False if
+        every one has shown it (they are all the owner's)."""
+        strangers = [c for c in self.listener.connections if not c.reader.shown_token and not c.closing]
+        if not strangers:
+            return False
+        oldest = min(strangers, key=lambda c: c.opened_at)
+        oldest.closing = True
+        self.listener.connections.discard(oldest)
+        if oldest.transport is not None:
+            oldest.transport.abort()
+        self.listener.log_refusal(
+            503,
+            "connections_full",
+            f"over {MAX_CONNECTIONS} connections at once: the oldest that has not shown the token "
+            "was closed to make room (another local user holding connections?)",
+        )
+        return True
 
     # -- asked by the reader (during feed) -----------------------------------
 

@@ -23,6 +23,11 @@ from hookd.pipeline import Pipeline
 log = structlog.get_logger("hookd.http")
 
 MAX_HEAD_BYTES = 64 * 1024
+# What a request may send besides its head and its body's bytes: a chunked body's size lines
+# and its trailers. httptools grows an unfinished trailer field like a header one (by
+# concatenation, unbounded); counted here as it arrives (tests/test_redteam4_http.py).
+MAX_TRAILER_BYTES = 2 * MAX_HEAD_BYTES
+FRAMING_PER_CHUNK = 64
 
 
 class Request(NamedTuple):
@@ -49,6 +54,8 @@ class RequestReader:
         self.may_continue = may_continue
         self.parser = httptools.HttpRequestParser(self)
         self.in_request = False
+        self.shown_token = False  # a head on this connection carried the token: the owner's
+        self.body_total = 0  # body bytes of every request, to tell them from framing and trailers
         self.parsed: list[Request | Answer] = []
         self._reset()
 
@@ -65,6 +72,8 @@ class RequestReader:
         self.expect_continue = False
         self.body: list[bytes] = []
         self.body_bytes = 0
+        self.chunks = 0
+        self.framing = 0  # bytes after the head that are not the body's (chunk sizes, trailers)
         self.refusal: Answer | None = None  # decided from the head; the body is then skipped
         self.hook: str | None = None
 
@@ -78,11 +87,18 @@ class RequestReader:
             # here, by the piece (at most one piece too many: what preceded the head).
             for at in range(0, len(data), MAX_HEAD_BYTES):
                 piece = data[at : at + MAX_HEAD_BYTES] if len(data) > MAX_HEAD_BYTES else data
+                after_head, body_before = self.in_request and not self.in_head, self.body_total
                 self.parser.feed_data(piece)
                 if self.in_head:
                     self.head_arrived += len(piece)
                     if self.head_arrived > 2 * MAX_HEAD_BYTES:
                         self.parsed.append(self._head_too_large())
+                        stop = True
+                        break
+                elif after_head and self.in_request:  # the same request: its body or trailers
+                    self.framing += len(piece) - (self.body_total - body_before)
+                    if self.framing > MAX_TRAILER_BYTES + FRAMING_PER_CHUNK * self.chunks:
+                        self.parsed.append(self._trailers_too_large())
                         stop = True
                         break
         except httptools.HttpParserCallbackError as exc:
@@ -142,6 +158,7 @@ class RequestReader:
         self.authorized, self.hook, self.refusal = check_head(
             self.gate, Head(self.parser.get_method(), self.url, self.authorization, self.host, self.origin)
         )
+        self.shown_token = self.shown_token or self.authorized
         large = self.content_length is not None and self.content_length > self.max_body
         if self.refusal is not None:
             # A big body is not waited for: the answer goes now and the connection closes.
@@ -153,8 +170,12 @@ class RequestReader:
         if self.expect_continue:
             self.may_continue()
 
+    def on_chunk_header(self) -> None:
+        self.chunks += 1
+
     def on_body(self, chunk: bytes) -> None:
         self.body_bytes += len(chunk)
+        self.body_total += len(chunk)
         if self.refusal is not None:  # skipped unread, up to the size a request may have
             if self.body_bytes > self.max_body:
                 self._stop(self.refusal._replace(close=True))
@@ -191,6 +212,12 @@ class RequestReader:
 
     def _head_too_large(self) -> Answer:
         answer = self.refuse(Reason.BAD_HEADER, 431, f"the request line and headers exceed {MAX_HEAD_BYTES} bytes")
+        return answer._replace(close=True)
+
+    def _trailers_too_large(self) -> Answer:
+        answer = self.refuse(
+            Reason.BAD_HEADER, 431, f"the chunked body's framing and trailers exceed {MAX_TRAILER_BYTES} bytes"
+        )
         return answer._replace(close=True)
 
     def _stop(self, answer: Answer) -> None:

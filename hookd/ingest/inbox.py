@@ -24,7 +24,15 @@ import time
 import structlog
 
 from hookd.ingest.protocol import MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
-from hookd.paths import UnsafePathError, describe, ensure_private_dir, open_private, read_private, why_untrusted
+from hookd.paths import (
+    UnsafePathError,
+    check_parents,
+    describe,
+    ensure_private_dir,
+    open_private,
+    read_private,
+    why_untrusted,
+)
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
 
@@ -78,7 +86,13 @@ class Inbox:
         except OSError as exc:
             return exc.strerror
         why = why_untrusted(info)
-        return None if why is None else f"{why.removeprefix('is ')} ({describe(info)})"
+        if why is not None:
+            return f"{why.removeprefix('is ')} ({describe(info)})"
+        try:  # reached through a link or a directory someone else could re-point (redteam4_paths)
+            check_parents(spare)
+        except (UnsafePathError, OSError) as exc:
+            return str(exc)
+        return None
 
     def stats(self) -> InboxStats:
         """What status shows of the files taken (hookd/state.py)."""

@@ -7,7 +7,11 @@ another local user) took every file descriptor the UI had (tests/test_redteam3_u
 Here a connection has HEAD_TIMEOUT_S to send a whole request head, from its start and after
 each answer, whatever it sends meanwhile; and past MAX_CONNECTIONS the one that has waited
 longest for a head is closed to make room, so the owner's new connection is served. A
-request being answered (the UI's event stream) is never closed for either reason.
+request being answered (the UI's event stream) is never closed for either reason; but an answer
+that cannot be written for WRITE_TIMEOUT_S (the peer reads nothing and the transport's buffer
+stays full) closes its connection: a peer that pipelined thousands of requests and never read
+the answers held its connection for good (tests/test_redteam4_ui.py). A browser reads its
+event stream as it comes, and reconnects if cut.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from hookd.peers import Throttle
 log = structlog.get_logger("hookd.ui")
 
 HEAD_TIMEOUT_S = 10.0
+WRITE_TIMEOUT_S = 10.0
 # Well under the usual 1,024 descriptors a process may open.
 MAX_CONNECTIONS = 256
 FULL_LOG_EVERY_S = 10.0
@@ -36,6 +41,7 @@ class BoundedH11Protocol(H11Protocol):
 
     waiting_since: float | None = None
     head_timer: asyncio.TimerHandle | None = None
+    write_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -45,7 +51,26 @@ class BoundedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._head_arrived()
+        self._written()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self.write_timer is None:
+            self.write_timer = self.loop.call_later(WRITE_TIMEOUT_S, self._write_timed_out)
+
+    def resume_writing(self) -> None:
+        self._written()
+        super().resume_writing()
+
+    def _written(self) -> None:
+        if self.write_timer is not None:
+            self.write_timer.cancel()
+            self.write_timer = None
+
+    def _write_timed_out(self) -> None:
+        self.write_timer = None
+        self.transport.abort()  # the peer has read nothing of it for WRITE_TIMEOUT_S
 
     def handle_events(self) -> None:
         cycle = self.cycle

@@ -1,0 +1,123 @@
+"""Red team, fourth pass: a Redis that stops answering in the middle of a reply.
+
+Between hookd and a real redis-server sits a proxy that, once told to, passes Redis's replies
+on only partly: the first byte of each reply and then nothing (``partial``), or a byte at a
+time every 300 ms, each byte inside the read timeout (``trickle``). hookd must keep taking
+events into the spool meanwhile (hook-send's events are acknowledged, not left in the inbox),
+`hookd status` must stop saying healthy within seconds, and once the proxy passes replies
+again every event must reach the stream once.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+
+from conftest import wait_for_entries
+from hookd import config as hookd_config
+from hookd.control import status
+
+
+class StallingProxy:
+    """TCP proxy to ``target``; ``mode``: pass, partial, trickle (see the module's doc)."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.mode = "pass"
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.closed = threading.Event()
+        self.socks: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.closed.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self.socks += [client, server]
+            threading.Thread(target=self._pump, args=(client, server, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, True), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, replies: bool) -> None:
+        try:
+            while chunk := src.recv(65536):
+                if not replies or self.mode == "pass":
+                    dst.sendall(chunk)
+                    continue
+                if self.mode == "partial":
+                    dst.sendall(chunk[:1])
+                    while self.mode == "partial" and not self.closed.wait(0.05):
+                        pass  # the rest waits: Redis has stopped in mid-reply
+                    dst.sendall(chunk[1:])
+                    continue
+                for i in range(len(chunk)):  # trickle: a byte every 300 ms
+                    if self.mode != "trickle":
+                        dst.sendall(chunk[i:])
+                        break
+                    dst.sendall(chunk[i : i + 1])
+                    self.closed.wait(0.3)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.closed.set()
+        self.listener.close()
+        for s in self.socks:
+            s.close()
+
+
+@pytest.mark.parametrize("mode", ["partial", "trickle"])
+def test_a_redis_stalled_mid_reply_is_reported_and_the_spool_keeps_taking_events(
+    hookd_factory, redis_server, redis_db, mode
+):
+    proxy = StallingProxy(("127.0.0.1", redis_server.port))
+    try:
+        daemon = hookd_factory(
+            redis_url=f"redis://127.0.0.1:{proxy.port}/0",
+            redis_timeout_s="1",
+            stall_after_s="3",
+            breaker_backoff_max_s="1",
+        )
+
+        def send(session: str) -> None:
+            body = json.dumps({"hook_event_name": "Stop", "session_id": session}).encode()
+            done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
+            assert done.returncode == 0 and done.stdout == b"" and done.stderr == b"", done.stderr
+
+        send("before")
+        wait_for_entries(redis_db, 1)
+        proxy.mode = mode
+        for i in range(5):
+            send(f"during-{i}")
+        assert daemon.inbox() == [], "hookd stopped acknowledging events while Redis stalled"
+        seen = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            code, document = status.gather(hookd_config.load(environ=daemon.env))
+            seen.append((round(time.monotonic() - deadline + 20, 1), document.get("health"), document.get("reasons")))
+            if document.get("health") not in ("healthy", None) and code != 0:
+                break
+            time.sleep(0.25)
+        else:
+            pytest.fail(f"status said healthy for 20 s while Redis stalled mid-reply: {seen[-3:]}")
+        assert document["spool"]["events"] >= 1, document["spool"]
+        proxy.mode = "pass"
+        entries = wait_for_entries(redis_db, 6, timeout=30)
+        sessions = [json.loads(e[b"envelope"])["session_id"] for e in entries]
+        assert sorted(sessions) == sorted(["before"] + [f"during-{i}" for i in range(5)]), sessions
+        print(f"{mode}: not healthy after {seen[-1][0]} s: {seen[-1][1:]}")
+    finally:
+        proxy.close()
