@@ -23,14 +23,14 @@ import time
 
 import structlog
 
-from hookd.ingest.protocol import MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
+from hookd.ingest.protocol import INBOX_SUFFIX, MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
 from hookd.paths import UnsafePathError, describe, ensure_private_dir, open_private, read_private, why_untrusted
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
 
 log = structlog.get_logger("hookd.inbox")
 
-SUFFIX = ".hookd"
+SUFFIX = INBOX_SUFFIX
 TMP_PREFIX = ".tmp-"
 # Files handled between two turns of the event loop: a sweep of thousands of files (hook-send's
 # while hookd was down) would otherwise hold every connection up until its end.
