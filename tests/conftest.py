@@ -58,6 +58,22 @@ def pytest_configure(config):
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     config.stash[_SPARE_BEFORE] = _users_spare_inbox()
+    _bytecode_caches()
+
+
+def _bytecode_caches() -> None:
+    """The suite's bytecode caches are written even under PYTHONDONTWRITEBYTECODE (a sandbox or
+    CI may set it): without them each pytest-xdist worker rewrites the asserts of every test
+    module again, and each of the hundreds of hookd processes the tests start compiles the
+    modules it imports (bench/README.md, "Suite CPU"). They go where Python keeps them, in
+    __pycache__ (ignored by git); a source changed since is compiled again, as always."""
+    sys.dont_write_bytecode = False  # this process's: pytest's rewritten test modules
+    if _xdist_worker() is None:  # once, before pytest-xdist starts its workers
+        import compileall
+        import py_compile
+
+        for package in ("hookd", "client"):
+            compileall.compile_dir(REPO / package, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
 
 
 def _users_spare_inbox() -> set[str]:
