@@ -22,7 +22,7 @@ from hookd.redact.checks import base62
 from inprocess import InProcessHookd as InProcessMixin
 
 if os.environ.get("HOOKD_TEST_CPU"):  # where the CPU goes, per test (tests/cpu_profile.py)
-    from cpu_profile import pytest_runtest_protocol, pytest_terminal_summary  # noqa: F401
+    from cpu_profile import pytest_runtest_protocol, pytest_sessionstart, pytest_terminal_summary  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus"  # the project's own payloads (tests/corpus/generate.py)

@@ -6,8 +6,8 @@ in-process daemons) and of the children it waited for, with each waited child's 
 (``hookd run``, other ``hookd`` commands, hook-send, redis-server...): ``os.waitpid`` is routed
 through ``os.wait4``, which returns the child's rusage. A child never waited for (a module's
 Cluster until the module ends, the session's redis-server) is charged to the test that reaps it.
-Every process, xdist workers included, appends JSON lines to the file; the process that ends the
-session prints the top tests and the CPU by kind of child.
+The file is emptied at the start; every process, xdist workers included, appends JSON lines to
+it; the process that ends the session prints the top tests and the CPU by kind of child.
 """
 
 from __future__ import annotations
@@ -25,7 +25,19 @@ _OUT = os.environ.get("HOOKD_TEST_CPU", "")
 _kinds: dict[int, str] = {}
 _children: Counter[str] = Counter()
 _spawned: Counter[str] = Counter()
-_real_waitpid = os.waitpid
+_COMMANDS = {
+    "run",
+    "config",
+    "status",
+    "print-hook-command",
+    "redact",
+    "replay",
+    "hooks",
+    "tail",
+    "ui",
+    "service",
+    "completion",
+}
 _real_popen_init = subprocess.Popen.__init__
 
 
@@ -36,8 +48,8 @@ def _kind(args) -> str:
     if "hook_send" in text or "hook-send" in text:
         return "hook-send"
     if "-m hookd" in text or name == "hookd":
-        words = [a for a in argv[1:] if not a.startswith("-") and a not in ("hookd",)]
-        return f"hookd {words[0] if words else ''}".strip()
+        command = next((a for a in argv[1:] if a in _COMMANDS), "")
+        return f"hookd {command}".strip()
     return name
 
 
@@ -62,6 +74,13 @@ def _cpu() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def pytest_sessionstart(session):
+    """The file starts empty: the controller (or the only process) empties it before
+    pytest-xdist's workers start appending to it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        open(_OUT, "w").close()
 
 
 @pytest.hookimpl(hookwrapper=True)
