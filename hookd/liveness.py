@@ -9,7 +9,6 @@ Times are ``time.monotonic()`` seconds.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
 
@@ -64,6 +63,8 @@ class LoopLag:
         self.last_tick: float | None = None
 
     async def run(self) -> None:
+        import asyncio  # here: `hookd status` reads this module's thresholds, and runs no loop
+
         loop = asyncio.get_running_loop()
         while True:
             due = loop.time() + LAG_PROBE_S

@@ -21,6 +21,9 @@ import redis
 from hookd.redact.checks import base62
 from inprocess import InProcessHookd as InProcessMixin
 
+if os.environ.get("HOOKD_TEST_CPU"):  # where the CPU goes, per test (tests/cpu_profile.py)
+    from cpu_profile import pytest_runtest_protocol, pytest_sessionstart, pytest_terminal_summary  # noqa: F401
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus"  # the project's own payloads (tests/corpus/generate.py)
 # Realistic payloads that may sit beside a checkout: an extra set, run when present, never required.
@@ -30,6 +33,16 @@ ALL_CORPUS_FILES = CORPUS_FILES + (sorted(EXTRA_CORPUS.glob("*.json")) if EXTRA_
 CLIENT = REPO / "client" / "hook_send.py"
 # The client runs on the bare interpreter, as in a hook; the daemon in this environment.
 BARE_PYTHON = os.path.realpath(sys.executable)
+# hook-send as `hookd print-hook-command` writes it into the hook (hookd/hooks/command.py): the
+# client imported by name, so its cached bytecode is used instead of compiling the file on
+# every run. tests/test_client.py runs the file itself (`python hook_send.py`).
+CLIENT_ARGV = [
+    BARE_PYTHON,
+    "-I",
+    "-S",
+    "-c",
+    f"import sys;sys.path[:0]=[{json.dumps(str(CLIENT.parent))}];import hook_send;hook_send.exit_after_main()",
+]
 
 
 _SPARE_BEFORE = pytest.StashKey[set[str]]()
@@ -45,6 +58,22 @@ def pytest_configure(config):
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     config.stash[_SPARE_BEFORE] = _users_spare_inbox()
+    _bytecode_caches()
+
+
+def _bytecode_caches() -> None:
+    """The suite's bytecode caches are written even under PYTHONDONTWRITEBYTECODE (a sandbox or
+    CI may set it): without them each pytest-xdist worker rewrites the asserts of every test
+    module again, and each of the hundreds of hookd processes the tests start compiles the
+    modules it imports (bench/README.md, "Suite CPU"). They go where Python keeps them, in
+    __pycache__ (ignored by git); a source changed since is compiled again, as always."""
+    sys.dont_write_bytecode = False  # this process's: pytest's rewritten test modules
+    if _xdist_worker() is None:  # once, before pytest-xdist starts its workers
+        import compileall
+        import py_compile
+
+        for package in ("hookd", "client"):
+            compileall.compile_dir(REPO / package, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
 
 
 def _users_spare_inbox() -> set[str]:
@@ -335,7 +364,7 @@ class Hookd:
     def send(self, body: bytes, *args: str, **env: str) -> subprocess.CompletedProcess:
         """Run the real client, in its fast form, as Claude Code would."""
         return subprocess.run(
-            [BARE_PYTHON, "-I", "-S", str(CLIENT), *args],
+            [*CLIENT_ARGV, *args],
             input=body,
             capture_output=True,
             timeout=30,
@@ -471,5 +500,5 @@ def native_client(tmp_path_factory) -> str:
 def client_cmd(request) -> list[str]:
     """The argv of one hook-send, each client in turn: the same tests hold for both."""
     if request.param == "python":
-        return [BARE_PYTHON, "-I", "-S", str(CLIENT)]
+        return list(CLIENT_ARGV)
     return [request.getfixturevalue("native_client")]

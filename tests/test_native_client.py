@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BARE_PYTHON, CLIENT, CORPUS, REPO, wait_for_entries
+from conftest import CLIENT_ARGV, CORPUS, REPO, wait_for_entries
 from hookd.cli import main
 from hookd.hooks import entries, native
 
 needs_cc = pytest.mark.skipif(native.compiler() is None, reason="no C compiler (cc) here; `make setup` installs one")
-PYTHON_CMD = [BARE_PYTHON, "-I", "-S", str(CLIENT)]
+PYTHON_CMD = CLIENT_ARGV
 
 
 # ---------------------------------------------------------------- the build

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psutil
-
-from hookd import __version__, liveness, logs
+from hookd import __version__, liveness
 from hookd.config import Config, mask_url
-from hookd.ingest.inbox import SUFFIX as INBOX_SUFFIX
-from hookd.publish import topology
-from hookd.publish.settings import RedisSettings
-from hookd.state import DaemonState
+from hookd.ingest.protocol import INBOX_SUFFIX
+
+if TYPE_CHECKING:
+    import psutil
+
+    from hookd.state import DaemonState
 
 HEALTHY, DEGRADED, NOT_RUNNING, UNKNOWN = 0, 1, 2, 3
 SPOOL_WARN_FRACTION = 0.8
@@ -32,6 +32,11 @@ def count_inbox(inbox_dir: str) -> int:
 
 def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[str, Any]:
     """Everything `hookd status` shows, as of now: the config, the counters, each part's report."""
+    # Here, not at the top: `hookd status` imports this module for the verdict alone, and
+    # Redis's client is most of its start-up.
+    from hookd.publish import topology
+    from hookd.publish.settings import RedisSettings
+
     reports = state.report()
     spool, breaker, inbox = reports.spool(), reports.publisher(), reports.inbox()
     builder = reports.builder()
@@ -124,6 +129,8 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
 
 def liveness_section(state: DaemonState) -> dict[str, Any]:
     """Progress, not flags: what status and the watchdog judge health by (hookd/liveness.py)."""
+    from hookd import logs  # structlog: the daemon's, not `hookd status`'s
+
     reports = state.report()
     tasks = reports.tasks()
     return {

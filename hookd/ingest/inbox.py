@@ -23,7 +23,7 @@ import time
 
 import structlog
 
-from hookd.ingest.protocol import MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
+from hookd.ingest.protocol import INBOX_SUFFIX, MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
 from hookd.paths import (
     UnsafePathError,
     check_parents,
@@ -38,7 +38,7 @@ from hookd.state import InboxStats
 
 log = structlog.get_logger("hookd.inbox")
 
-SUFFIX = ".hookd"
+SUFFIX = INBOX_SUFFIX
 TMP_PREFIX = ".tmp-"
 # Files handled between two turns of the event loop: a sweep of thousands of files (hook-send's
 # while hookd was down) would otherwise hold every connection up until its end.

@@ -12,6 +12,9 @@ from urllib.parse import unquote_to_bytes
 
 from hookd.refusals import BARE, TO_EOF, Header, Reason, Rejected, error_line, ok_line
 
+# The name ending of the files hook-send leaves in the inbox, each holding one frame.
+INBOX_SUFFIX = ".hookd"
+
 # The shared types are named here too, for the socket and inbox code that reads frames.
 __all__ = [
     "BARE",

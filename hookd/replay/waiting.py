@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from hookd.config import Config, mask_url
 from hookd.statedir import daemon_pid
-from hookd.ingest.inbox import SUFFIX as INBOX_SUFFIX
+from hookd.ingest.protocol import INBOX_SUFFIX
 from hookd.terminal.progress import Progress
 from hookd.jsonl import one_line
 from hookd.replay.errors import ReplayError
