@@ -103,6 +103,16 @@ PAIR_TRIGGER = (
     rf"""(?:"{_COLON}"[^"\\]|{_Q}{_COLON}{_VALUE_START})"""
 )
 
+# Every pair holds "value" and one of its name's secret words, in any case: a flood of "key" or of
+# "name: x_key value:" (the trigger starts at every key and name) does not scan the trigger's database.
+# Literals only: a needed pattern that starts an engine at every "private" (PRIVATE KEY) costs what it saves.
+_PAIR_WORDS = ["pass", "pwd", "secret", "token", "credential"] + [
+    prefix + sep + "key"
+    for prefix in ("api", "private", "access", "client", "signing", "encryption")
+    for sep in ("", "_", "-")
+]
+PAIR_NEEDS = (("(?i)value", "(?i)" + "|".join(_PAIR_WORDS)),)
+
 
 # user:password in clear on its way into base64, to make a Basic auth header: echo -n user:pw | base64,
 # printf '%s' user:pw | base64, base64 <<< user:pw. The trigger runs to the password's first character;
@@ -210,6 +220,7 @@ FILE_RULES: tuple[Rule, ...] = (
         pattern=AT_VALUE,
         group="value",
         trigger=PAIR_TRIGGER,
+        trigger_needs=PAIR_NEEDS,
         anchored=True,
         back=1,
         reach=VALUE_REACH,
