@@ -101,10 +101,11 @@ _PEM_END = r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=-----BEGIN
 # A character of one command in JSON text: no quote, no escaped newline (Hyperscan syntax).
 _CMD = r"""(?:[^"\\\n;|&]|\\["\\/ t])"""  # and not past ; | && to the next command
 _NOT_WORD = r"""(?:^|[^A-Za-z0-9_\\-]|\\[nrt])"""
-# The command-line trigger's branches, each with an option its matches hold (in any case): a flood of
-# "curl " or "mysql " starts the branch's engine at every repetition, so a branch is scanned only in the
-# chunks that hold its option (scan.py). A literal, and only one: a needed literal costs a little at each
-# occurrence, and a needed pattern starts an engine at each of its first words.
+# The command-line trigger's branches, each with the option its matches hold (in any case, after a
+# space): a flood of "curl " or "mysql " starts the branch's engine at every repetition, so a branch is
+# scanned only in the chunks that hold its option (scan.py). Short literals only: a needed literal costs
+# a little at each occurrence, a needed pattern that starts an engine at each of its first words costs
+# what the gate saves, and "-p" alone is in every other hyphenated word.
 _CLI_BRANCHES = (
     (
         _NOT_WORD + r"(?:mysql(?:dump|admin|import|check|show|pump|sh)?|mariadb(?:-dump|-admin)?)" + _CMD + r"*\s-p"
@@ -114,19 +115,19 @@ _CLI_BRANCHES = (
         + r"(?:docker|podman|nerdctl|helm|buildah|skopeo)\s{1,4}(?:registry\s{1,4})?login"
         + _CMD
         + r"*\s(?:-p|--password)(?:\s{1,4}|=)",
-        ("(?i)-p",),
+        (r"(?i)\s--?p",),
     ),
-    (_NOT_WORD + r"redis-cli" + _CMD + r"*\s-a\s{1,4}", ("(?i)-a",)),
+    (_NOT_WORD + r"redis-cli" + _CMD + r"*\s-a\s{1,4}", (r"(?i)\s-a\s",)),
     (
         _NOT_WORD + r"curl" + _CMD + r"""*\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{1,128}:""",
-        ("(?i)-u",),
+        (r"(?i)\s--?u",),
     ),
     (
         _NOT_WORD
         + r"(?:smbclient|rpcclient|smbmap|smbcacls)"
         + _CMD  # Samba's -U user%password
         + r"""*\s(?:-U|--user(?:name)?)(?:\s{1,4}|=)(?:\\?["'])?(?:[^\s%"'\\]|\\\\){1,128}%""",
-        ("(?i)-u",),
+        (r"(?i)\s--?u",),
     ),
     (
         r"--(?:[A-Za-z0-9]{1,20}-){0,3}(?:password|passwd|passphrase|pass|token|secret|api-?key|cookie)"

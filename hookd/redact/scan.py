@@ -94,6 +94,11 @@ class TriggerScan:
                 self._short.append(rule.short_trigger and kind == EVERY)
         needs = [[frozenset(map(need, group)) for group in groups] for _, groups, _ in gated]
         self._needed = frozenset(needed.values())  # every needed literal's or pattern's expression
+        # Per needed expression: the gated databases with a group that holds it (checked only when found).
+        self._needing: dict[int, list[int]] = {}
+        for at, groups in enumerate(needs):
+            for expression in sorted({e for group in groups for e in group}):
+                self._needing.setdefault(expression, []).append(at)
         self._database = compiled(expressions, flags, cache_dir, ids)
         # Per gated trigger (or part of one): the groups of its needed expressions, its own database, and
         # its rule. A database is scanned only where its needs are met: a trigger whose needs are common
@@ -174,7 +179,9 @@ class TriggerScan:
         """The main database over a piece; a gated rule's only if the piece holds what its trigger needs."""
         self._database.scan(piece, match_event_handler=handler, context=context)
         if self._gated and not self._needed.isdisjoint(found):
-            for groups, database, _ in self._gated:
+            ats = {at for expression in self._needed.intersection(found) for at in self._needing[expression]}
+            for at in sorted(ats):
+                groups, database, _ = self._gated[at]
                 if any(group.issubset(found) for group in groups):
                     database.scan(piece, match_event_handler=handler, context=context)
 
