@@ -97,8 +97,8 @@ class TriggerScan:
         # Per needed expression: the gated databases with a group that holds it (checked only when found).
         self._needing: dict[int, list[int]] = {}
         for at, groups in enumerate(needs):
-            for expression in sorted({e for group in groups for e in group}):
-                self._needing.setdefault(expression, []).append(at)
+            for needed_id in sorted({e for group in groups for e in group}):
+                self._needing.setdefault(needed_id, []).append(at)
         self._database = compiled(expressions, flags, cache_dir, ids)
         # Per gated trigger (or part of one): the groups of its needed expressions, its own database, and
         # its rule. A database is scanned only where its needs are met: a trigger whose needs are common
