@@ -277,7 +277,8 @@ def test_a_gated_trigger_is_scanned_only_in_chunks_that_hold_what_it_needs(monke
     """The netrc trigger starts on "machine", which a flood repeats; it needs "password", so its
     (second) database scans only the chunks holding that word, and the netrc line is still read."""
     scanner = ENGINE._triggers
-    gated = scanner._gated
+    netrc = [rule.name for rule in ENGINE.rules].index("netrc_password")
+    ((at, (groups, gated, _)),) = [(at, entry) for at, entry in enumerate(scanner._gated) if entry[2] == netrc]
     scans = []
 
     class Counting:
@@ -285,7 +286,9 @@ def test_a_gated_trigger_is_scanned_only_in_chunks_that_hold_what_it_needs(monke
             scans.append(len(piece))
             return gated.scan(piece, **kwargs)
 
-    monkeypatch.setattr(scanner, "_gated", Counting())
+    entries = list(scanner._gated)
+    entries[at] = (groups, Counting(), netrc)
+    monkeypatch.setattr(scanner, "_gated", entries)
     line = "machine db.example.com login deploy password Zq8vT3mW9xK2pR7n\\n"
     text = json.dumps({"stdout": flood("machine ", 16 * CHUNK) + line + flood("machine ", 4 * CHUNK)})
     out, counts = ENGINE.redact(text)

@@ -98,9 +98,25 @@ _SECRET_NAME = (
 _COLON = r"\s{0,4}:\s{0,4}"
 _BETWEEN = rf"{_Q}(?:[\s,]|\\[nrt]){{1,16}}-?\s{{0,4}}{_Q}"
 _TYPE_FIELD = rf"(?:(?i:type){_Q}{_COLON}{_Q}[A-Za-z]{{1,20}}{_BETWEEN})?"  # Parameter Store's "Type"
-PAIR_TRIGGER = (
-    rf"{_NOT_WORD}(?i:name|key){_Q}{_COLON}{_Q}{_SECRET_NAME}{_BETWEEN}{_TYPE_FIELD}(?i:value)"
-    rf"""(?:"{_COLON}"[^"\\]|{_Q}{_COLON}{_VALUE_START})"""
+_PAIR_HEAD = rf"{_NOT_WORD}(?i:name|key){_Q}{_COLON}{_Q}{_SECRET_NAME}{_BETWEEN}{_TYPE_FIELD}(?i:value)"
+PAIR_TRIGGER = _PAIR_HEAD + rf"""(?:"{_COLON}"[^"\\]|{_Q}{_COLON}{_VALUE_START})"""
+
+
+def _pair_tail(spaces: str) -> str:
+    """The trigger's end from "value", with these spaces before its colon."""
+    return rf"""(?:"{spaces}:\s{{0,4}}"[^"\\]|{_Q}{spaces}:\s{{0,4}}{_VALUE_START})"""
+
+
+# The trigger starts at every "name" and "key" (caseless), so it is scanned (scan.py) only in the chunks
+# that hold "value" and its colon, as the trigger writes them (literals, which Hyperscan finds at once):
+# with nothing, a quote or one space between them, which YAML and JSON write; or two spaces after
+# "value" (and a quote). Code holds "value" everywhere, but seldom "value:" (a type annotation); a flood
+# of "key" or "name" holds neither.
+_VALUE_QUOTE = r"""(?i)value(?:\\{0,7}["'])?"""
+PAIR_PARTS = (
+    (_PAIR_HEAD + _pair_tail(""), (_VALUE_QUOTE + ":",)),
+    (_PAIR_HEAD + _pair_tail(r"\s"), (_VALUE_QUOTE + r"\s:",)),
+    (_PAIR_HEAD + _pair_tail(r"\s{2,4}"), (_VALUE_QUOTE + r"\s\s",)),
 )
 
 
@@ -210,6 +226,7 @@ FILE_RULES: tuple[Rule, ...] = (
         pattern=AT_VALUE,
         group="value",
         trigger=PAIR_TRIGGER,
+        trigger_parts=PAIR_PARTS,
         anchored=True,
         back=1,
         reach=VALUE_REACH,

@@ -36,11 +36,17 @@ class Rule:
     # A Hyperscan pattern that every match of the rule contains, used instead of the
     # keywords when a literal is too common to gate on (digits, "key", "token").
     trigger: str = ""
-    # Groups of literals (matched as written, case too): every match of ``trigger`` holds all the
-    # literals of one group. A trigger that starts on a common word (key, name, machine, curl) keeps Hyperscan
-    # busy on a flood of that word; with these it is scanned only in the chunks that hold a whole
-    # group (scan.py).
+    # Groups of literals (matched as written, case too), or of Hyperscan patterns (written starting with
+    # "(?", as "(?i)value"): every match of ``trigger`` holds all the literals or matches of one group.
+    # A trigger that starts on a common word (key, name, machine, curl) keeps Hyperscan busy on a flood
+    # of that word; with these it is scanned (in a database of its own) only in the chunks that hold a
+    # whole group (scan.py).
     trigger_needs: tuple[tuple[str, ...], ...] = ()
+    # Or the trigger as parts whose union it is, each with the one group of literals its matches hold:
+    # a part is scanned (in a database of its own) only in the chunks holding its group; a part with an
+    # empty group, in the main database. ``trigger`` is then not scanned. Each needed literal costs a
+    # little at each of its occurrences, so a group names the rarest word its part holds.
+    trigger_parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # How far a match (with what its lookarounds read) extends from a keyword or
     # trigger hit. With it, the regex runs only near hits; without it (user
     # rules), over the whole text.

@@ -101,31 +101,43 @@ _PEM_END = r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=-----BEGIN
 # A character of one command in JSON text: no quote, no escaped newline (Hyperscan syntax).
 _CMD = r"""(?:[^"\\\n;|&]|\\["\\/ t])"""  # and not past ; | && to the next command
 _NOT_WORD = r"""(?:^|[^A-Za-z0-9_\\-]|\\[nrt])"""
-_CLI_TRIGGER = (
+# The command-line trigger's branches, each with the option its matches hold (in any case, after a
+# space): a flood of "curl " or "mysql " starts the branch's engine at every repetition, so a branch is
+# scanned only in the chunks that hold its option (scan.py). Short literals only: a needed literal costs
+# a little at each occurrence, a needed pattern that starts an engine at each of its first words costs
+# what the gate saves, and "-p" alone is in every other hyphenated word.
+_CLI_BRANCHES = (
     (
-        r"(?i)(?:"
-        + _NOT_WORD
-        + r"(?:mysql(?:dump|admin|import|check|show|pump|sh)?|mariadb(?:-dump|-admin)?)"
-        + _CMD
-        + r"*\s-p"
+        _NOT_WORD + r"(?:mysql(?:dump|admin|import|check|show|pump|sh)?|mariadb(?:-dump|-admin)?)" + _CMD + r"*\s-p"
         r"|" + _NOT_WORD + r"sshpass\s{1,4}-p\s{0,4}"
         r"|"
         + _NOT_WORD
         + r"(?:docker|podman|nerdctl|helm|buildah|skopeo)\s{1,4}(?:registry\s{1,4})?login"
         + _CMD
-        + r"*\s(?:-p|--password)(?:\s{1,4}|=)"
-        r"|" + _NOT_WORD + r"redis-cli" + _CMD + r"*\s-a\s{1,4}"
-        r"|" + _NOT_WORD + r"curl" + _CMD + r"""*\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{1,128}:"""
-        r"|"
-        + _NOT_WORD
+        + r"*\s(?:-p|--password)(?:\s{1,4}|=)",
+        (r"(?i)\s--?p",),
+    ),
+    (_NOT_WORD + r"redis-cli" + _CMD + r"*\s-a\s{1,4}", (r"(?i)\s-a\s",)),
+    (
+        _NOT_WORD + r"curl" + _CMD + r"""*\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{1,128}:""",
+        (r"(?i)\s--?u",),
+    ),
+    (
+        _NOT_WORD
         + r"(?:smbclient|rpcclient|smbmap|smbcacls)"
         + _CMD  # Samba's -U user%password
-        + r"""*\s(?:-U|--user(?:name)?)(?:\s{1,4}|=)(?:\\?["'])?(?:[^\s%"'\\]|\\\\){1,128}%"""
-        r"|--(?:[A-Za-z0-9]{1,20}-){0,3}(?:password|passwd|passphrase|pass|token|secret|api-?key|cookie)"
-        r"(?:=|\s{1,4})"
-    )
-    + r")[^\s\-]"
-)  # the value's first character: not an option, not a prompt for the password
+        + r"""*\s(?:-U|--user(?:name)?)(?:\s{1,4}|=)(?:\\?["'])?(?:[^\s%"'\\]|\\\\){1,128}%""",
+        (r"(?i)\s--?u",),
+    ),
+    (
+        r"--(?:[A-Za-z0-9]{1,20}-){0,3}(?:password|passwd|passphrase|pass|token|secret|api-?key|cookie)"
+        r"(?:=|\s{1,4})",
+        (),  # starts on "--" and a secret word: cheap in the main database, as costly as any part apart
+    ),
+)
+_CLI_VALUE_START = r"[^\s\-]"  # the value's first character: not an option, not a prompt for the password
+_CLI_TRIGGER = r"(?i)(?:" + "|".join(branch for branch, _ in _CLI_BRANCHES) + ")" + _CLI_VALUE_START
+_CLI_PARTS = tuple((r"(?i)(?:" + branch + ")" + _CLI_VALUE_START, needs) for branch, needs in _CLI_BRANCHES)
 _AWS_KEY_ID = re.compile(r"A(?:KIA|SIA)[A-Z0-9]{16}")
 
 
@@ -212,6 +224,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         pattern=VALUE,
         group="value",
         trigger=_CLI_TRIGGER,
+        trigger_parts=_CLI_PARTS,
         anchored=True,
         back=1,
         reach=VALUE_REACH,

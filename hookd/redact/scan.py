@@ -49,14 +49,14 @@ class TriggerScan:
         self._anchored: list[int] = [GATE] * len(VIEW_TRIGGERS)
         self._short: list[bool] = [False] * len(VIEW_TRIGGERS)
         ids = list(range(len(VIEW_TRIGGERS)))
-        gated: list[tuple[bytes, int, int]] = []  # expressions of the gated database, with their ids
-        self._needs: list[frozenset[int]] = []  # per group of a gated trigger's needs: their expressions
-        needed: dict[str, int] = {}  # per literal needed: its expression
+        # Per gated database: its rule, the groups of what it needs, and its one expression with its id.
+        gated: list[tuple[int, tuple[tuple[str, ...], ...], tuple[bytes, int, int]]] = []
+        needed: dict[str, int] = {}  # per literal or pattern needed: its expression
 
         def need(literal: str) -> int:
             if literal not in needed:
                 needed[literal] = len(self._rule_of)
-                expressions.append(_literal(literal))
+                expressions.append(literal.encode() if literal.startswith("(?") else _literal(literal))
                 flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
                 ids.append(len(self._rule_of))
                 self._rule_of.append(VIEW)
@@ -66,8 +66,14 @@ class TriggerScan:
 
         for index, rule in enumerate(rules):
             every = EVERY if rule.anchored or rule.exact else GATE
-            if rule.trigger:
+            gates: list[tuple[tuple[str, ...], ...]] = []  # per gated pattern (the first ones): its needs
+            if rule.trigger_parts:  # the trigger's parts, each gated by its own needs (or by none: always)
+                parts = sorted(rule.trigger_parts, key=lambda part: not part[1])
+                patterns = [(part.encode(), 0, every) for part, _ in parts]
+                gates = [(group,) for _, group in parts if group]
+            elif rule.trigger:
                 patterns = [(rule.trigger.encode(), 0, every)]
+                gates = [rule.trigger_needs] if rule.trigger_needs else []
             else:
                 caseless = hyperscan.HS_FLAG_CASELESS if rule.ignore_case_keywords else 0
                 patterns = [(_literal(keyword), caseless, every) for keyword in rule.keywords]
@@ -75,10 +81,10 @@ class TriggerScan:
                 patterns.append((rule.confirm.encode(), 0, CONFIRM))
             if rule.exact:  # a run of token prefixes keeps many shapes alive in Hyperscan: let it count
                 patterns += [(_literal(keyword), 0, COUNT) for keyword in rule.keywords if _counted(keyword)]
-            for expression, flag, kind in patterns:
+            for number, (expression, flag, kind) in enumerate(patterns):
                 flag = flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH
-                if kind in (GATE, EVERY) and rule.trigger and rule.trigger_needs:
-                    gated.append((expression, flag, len(self._rule_of)))
+                if number < len(gates):
+                    gated.append((index, gates[number], (expression, flag, len(self._rule_of))))
                 else:
                     expressions.append(expression)
                     flags.append(flag)
@@ -86,17 +92,21 @@ class TriggerScan:
                 self._rule_of.append(index)
                 self._anchored.append(kind)
                 self._short.append(rule.short_trigger and kind == EVERY)
-            if rule.trigger and rule.trigger_needs:
-                self._needs += [frozenset(map(need, group)) for group in rule.trigger_needs]
-        self._needed = frozenset(needed.values())  # every literal's expression
+        needs = [[frozenset(map(need, group)) for group in groups] for _, groups, _ in gated]
+        self._needed = frozenset(needed.values())  # every needed literal's or pattern's expression
+        # Per needed expression: the gated databases with a group that holds it (checked only when found).
+        self._needing: dict[int, list[int]] = {}
+        for at, groups in enumerate(needs):
+            for needed_id in sorted({e for group in groups for e in group}):
+                self._needing.setdefault(needed_id, []).append(at)
         self._database = compiled(expressions, flags, cache_dir, ids)
-        self._gated = (
-            compiled(
-                [e for e, _, _ in gated], [f for _, f, _ in gated], cache_dir, [i for _, _, i in gated], GATED_PREFIX
-            )
-            if gated
-            else None
-        )
+        # Per gated trigger (or part of one): the groups of its needed expressions, its own database, and
+        # its rule. A database is scanned only where its needs are met: a trigger whose needs are common
+        # (netrc's "password") does not make another's scan every chunk.
+        self._gated: list[tuple[list[frozenset[int]], Any, int]] = [
+            (groups, compiled([expression], [flag], cache_dir, [number], f"{GATED_PREFIX}{at}-"), index)
+            for at, (groups, (index, _, (expression, flag, number))) in enumerate(zip(needs, gated))
+        ]
 
     def scan(self, text: str, data: bytes | None = None, limit: int | None = REPORT_LIMIT) -> Scanned:
         """Per rule: the chunks holding its keywords; per context or exact rule: where its triggers end;
@@ -166,14 +176,14 @@ class TriggerScan:
         )
 
     def _scan(self, piece: bytes, handler: Any, found: dict[int, list[int]], context: Any) -> None:
-        """Both databases over a piece: the gated one only if the piece holds what its triggers need."""
+        """The main database over a piece; a gated rule's only if the piece holds what its trigger needs."""
         self._database.scan(piece, match_event_handler=handler, context=context)
-        if (
-            self._gated is not None
-            and not self._needed.isdisjoint(found)
-            and any(group.issubset(found) for group in self._needs)
-        ):
-            self._gated.scan(piece, match_event_handler=handler, context=context)
+        if self._gated and not self._needed.isdisjoint(found):
+            ats = {at for expression in self._needed.intersection(found) for at in self._needing[expression]}
+            for at in sorted(ats):
+                groups, database, _ = self._gated[at]
+                if any(group.issubset(found) for group in groups):
+                    database.scan(piece, match_event_handler=handler, context=context)
 
     def _probe(
         self, text: str, ascii_data: bytes | None, low: int, handler: Any, context: Any, left: list[int]
