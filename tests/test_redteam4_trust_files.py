@@ -285,3 +285,17 @@ def test_hookd_run_refuses_a_password_file_nobody_owns_at_startup(tmp_path, priv
     assert code == 78, err
     assert "redis_password_file" in err and "chown" in err and "chosen-by-nobody" not in err, err
 
+
+# ---------------------------------------------------------------- the config file itself
+
+
+def test_a_config_file_that_is_nobodys_link_in_a_sticky_directory_is_refused(private, nobodys_link):
+    """The config file's own check judged the directories above the link and above its target,
+    not the link: one of nobody's in /tmp (they may replace it) passed."""
+    from hookd.config import load_sourced
+
+    link = nobodys_link(put(private / "config.toml", 'stream = "s"\n'))
+    with pytest.raises(SettingError, match=f"symbolic link {link}"):
+        load_sourced({}, {"HOOKD_CONFIG": link})
+    (private / "ours.toml").symlink_to(private / "config.toml")  # the control: our own link
+    assert load_sourced({}, {"HOOKD_CONFIG": str(private / "ours.toml")})[0].stream == "s"
