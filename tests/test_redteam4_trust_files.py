@@ -299,3 +299,31 @@ def test_a_config_file_that_is_nobodys_link_in_a_sticky_directory_is_refused(pri
         load_sourced({}, {"HOOKD_CONFIG": link})
     (private / "ours.toml").symlink_to(private / "config.toml")  # the control: our own link
     assert load_sourced({}, {"HOOKD_CONFIG": str(private / "ours.toml")})[0].stream == "s"
+
+
+def _tls_check_as_caller(settings) -> str:
+    from hookd.publish.trusted_files import check_tls_files
+
+    try:
+        check_tls_files(settings, tls=True)
+    except SettingError as exc:
+        return str(exc)
+    return "taken"
+
+
+def test_a_system_ca_directory_the_user_cannot_list_stops_startup_with_the_fix(monkeypatch):
+    """SSL_CERT_DIR may name several directories; one whose files cannot be listed cannot be
+    judged (checked as nobody, for whom a root directory of mode 0711 is such a one)."""
+    from hookd.publish.settings import RedisSettings
+
+    hidden = tempfile.mkdtemp(prefix="hkcas", dir="/tmp")
+    try:
+        os.chmod(hidden, 0o711)
+        monkeypatch.setenv("SSL_CERT_DIR", f"/etc/ssl/certs:{hidden}")
+        settings = RedisSettings.from_config(load({"redis_url": TLS_URL}, environ={}))
+        said = run_as_nobody(_tls_check_as_caller, settings)
+        assert "cannot check the system's CA certificates (SSL_CERT_DIR" in said and hidden in said, said
+        os.chmod(hidden, 0o755)
+        assert run_as_nobody(_tls_check_as_caller, settings) == "taken"
+    finally:
+        os.rmdir(hidden)

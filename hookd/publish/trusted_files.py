@@ -72,6 +72,12 @@ def check_tls_files(settings: RedisSettings, tls: bool) -> None:
                     f"the system's CA certificates ({source}), which rediss:// trusts as well as "
                     f"redis_tls_ca_file: {exc}"
                 ) from None
+            except OSError as exc:  # a CA directory this user cannot list: which CAs it holds is unknown
+                raise SettingError(
+                    f"cannot check the system's CA certificates ({source}) {path}, which rediss:// "
+                    f"trusts as well as redis_tls_ca_file: {exc.strerror}; point SSL_CERT_FILE or "
+                    "SSL_CERT_DIR at CA certificates you can read"
+                ) from None
 
 
 def verifies(settings: RedisSettings, query: dict[str, list[str]]) -> bool:
