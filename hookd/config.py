@@ -556,7 +556,7 @@ def _check_config_file(path: str, info: os.stat_result) -> None:
     where every event goes (redis_url) and whether it is redacted. Checked like hookd's own
     directories: ours or root's, writable by nobody else (the group only if it is our own
     primary group), in directories no one else can change (the link's and its target's)."""
-    from hookd.paths import UnsafePathError, check_parents, describe, others_can_write, ours_or_roots
+    from hookd.paths import UnsafePathError, check_way_to, describe, others_can_write, ours_or_roots
 
     if not stat.S_ISREG(info.st_mode):
         return  # /dev/null and the like: nothing anyone could write into it is kept
@@ -568,8 +568,7 @@ def _check_config_file(path: str, info: os.stat_result) -> None:
             "by others (chown, chmod 600), or point --config / HOOKD_CONFIG at a file of your own"
         )
     try:
-        for checked in {path, os.path.realpath(path)}:
-            check_parents(checked)
+        check_way_to(path)  # the link itself too: one in a sticky directory is its owner's to replace
     except UnsafePathError as exc:
         raise ConfigError(f"config file: {exc}") from None
 

@@ -67,6 +67,12 @@ def _check_ancestors(path: str) -> None:
     holding one, which they can re-point once hookd has checked (tests/test_redteam4_paths.py).
     """
     looked_in, links = _resolution(os.path.dirname(os.path.abspath(path)))
+    _refuse_others(path, looked_in, links)
+
+
+def _refuse_others(path: str, looked_in: list[str], links: list[tuple[str, os.stat_result]]) -> None:
+    """Refuse ``path`` if a link followed or a directory looked in to reach it is another user's
+    or open to them (see _check_ancestors)."""
     for link, info in links:
         if not ours_or_roots(info):
             raise UnsafePathError(
@@ -127,6 +133,56 @@ def _resolution(path: str) -> tuple[list[str], list[tuple[str, os.stat_result]]]
 def check_parents(path: str) -> None:
     """Raise UnsafePathError if someone else could rename or swap a directory above ``path``."""
     _check_ancestors(path)
+
+
+def check_way_to(path: str) -> os.stat_result:
+    """Raise UnsafePathError if a link followed (``path`` itself too, when it is one) or a
+    directory looked in to reach the existing ``path`` is another user's or open to them;
+    -> the stat of what it resolves to (FileNotFoundError if nothing)."""
+    path = os.path.abspath(path)
+    info = os.stat(path)
+    looked_in, links = _resolution(path)
+    _refuse_others(path, looked_in[:-1], links)  # the last is what path resolves to: the caller's to judge
+    return info
+
+
+def check_trusted_file(path: str, what: str, secret: bool = False) -> os.stat_result:
+    """Refuse (UnsafePathError) a file that decides whom hookd trusts or what secret it sends
+    (a CA, a client key, a password file) unless only this user or root could have put its
+    content there: ours or root's, not writable by others (the group only if it is our own
+    primary group), reached only through links that are ours or root's and directories that
+    no one else can change (sticky ones as in _check_ancestors). A ``secret`` must not be
+    readable by group or others either. ``what`` is what whoever can change the file could do,
+    for the message. A directory (a CA directory) is checked likewise, and every file in it.
+
+    Links are followed (dotfile managers, /etc/ssl/certs); FileNotFoundError and other
+    OSErrors from the lookup are left to the caller, which knows the setting.
+    """
+    path = os.path.abspath(path)
+    info = check_way_to(path)
+    is_dir = stat.S_ISDIR(info.st_mode)
+    problem, fix, consequence = None, "", f"whoever can change it could {what}"
+    if not (stat.S_ISREG(info.st_mode) or is_dir):
+        problem, fix = "is not a regular file", "point the setting at a regular file"
+    elif not ours_or_roots(info):
+        problem, fix = "belongs to another user", f"use a file of your own or root's (chown {os.getuid()} {path})"
+    elif others_can_write(info):  # a directory even if sticky: adding a file is enough
+        problem = "is a directory other users can add files to" if is_dir else "is writable by other users"
+        fix = f"chmod go-w {path}"
+    elif secret and info.st_mode & 0o077:
+        problem, fix = "is open to other users", f"make it readable by its owner only: chmod 600 {path}"
+        consequence = "they can read the secret in it"
+    if problem:
+        raise UnsafePathError(f"{path} {problem} ({describe(info)}): {consequence}; fix: {fix}")
+    if is_dir:
+        for entry in sorted(os.listdir(path)):
+            inner = os.path.join(path, entry)
+            try:
+                if not os.path.isdir(inner):  # OpenSSL looks up files by name in it, not directories
+                    check_trusted_file(inner, what, secret)
+            except FileNotFoundError:
+                continue  # a dangling link: OpenSSL finds nothing there either
+    return info
 
 
 def _makedirs(path: str) -> None:

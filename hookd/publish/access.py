@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import errno
 import os
-import stat
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from hookd.config_errors import SettingError
 from hookd.policies import SentinelTls
+from hookd.publish.trusted_files import check_file, check_tls_files
 
 if TYPE_CHECKING:
     from hookd.publish.settings import RedisSettings
@@ -43,18 +43,13 @@ def url_credentials(url: str) -> tuple[str | None, str | None]:
 
 
 def read_password_file(path: str, setting: str = "redis_password_file") -> str:
-    """The password in ``path``: its first line. Refused if other users can read or change the file.
+    """The password in ``path``: its first line. Refused if other users can read or change the file
+    (trusted_files.check_file), since whoever writes it chooses the password hookd sends.
 
     ``setting`` is the name messages give the file by; a SettingError names it."""
     try:
+        check_file(path, setting, "choose the password hookd sends", secret=True)
         with open(path, "rb") as fh:
-            mode = os.fstat(fh.fileno()).st_mode
-            if mode & (stat.S_IRWXG | stat.S_IRWXO):
-                raise SettingError(
-                    f"{setting} {path} is open to other users (mode "
-                    f"{stat.S_IMODE(mode):04o}); make it readable by its owner only: chmod 600 {path}",
-                    setting=setting,
-                )
             text = fh.read(64 * 1024)
     except OSError as exc:
         raise SettingError(
@@ -128,6 +123,7 @@ def check_settings(settings: RedisSettings) -> None:
         if path and not os.access(path, os.R_OK):
             reason = "does not exist" if not os.path.exists(path) else "cannot be read"
             raise SettingError(f"redis_{name} {path} {reason}", setting=f"redis_{name}")
+    check_tls_files(settings, uses_tls(settings) or settings.sentinel_tls is SentinelTls.ON)
 
 
 def tls_kwargs(settings: RedisSettings) -> dict[str, object]:

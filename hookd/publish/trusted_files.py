@@ -1,0 +1,106 @@
+"""The files the Redis settings name that decide whom hookd trusts or what secret it sends.
+
+A CA file or directory decides which server hookd takes for its Redis (and so who sees every
+event and the password); a password file, a client key or certificate decide what hookd proves
+itself with. Each must be one that only the user or root could have written, reached through
+directories and links no one else can change, as the config file is (paths.check_trusted_file);
+the key and password files must not be readable by others either. Checked by access.py before a
+command that uses Redis starts, and again each time a password file is read.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
+
+from hookd.config_errors import SettingError
+from hookd.paths import UnsafePathError, check_trusted_file
+
+if TYPE_CHECKING:
+    from hookd.publish.settings import RedisSettings
+
+# What whoever can change each TLS file could do, by redis-py's argument for it (which is also
+# the redis_url query parameter that names it).
+_TLS_TRUST = {
+    "ssl_ca_certs": "pose as the Redis server, and see every event and the password hookd sends",
+    "ssl_ca_path": "pose as the Redis server, and see every event and the password hookd sends",
+    "ssl_certfile": "choose the client certificate hookd presents to Redis",
+    "ssl_keyfile": "choose the key hookd proves itself with to Redis",
+}
+
+
+def check_file(path: str, setting: str, what: str, secret: bool = False, name: str = "") -> None:
+    """Refuse, naming ``setting`` (or ``name``, e.g. redis_url's ssl_ca_certs), a file that
+    decides whom hookd trusts or what secret it sends unless only the user or root could have
+    written it (paths.check_trusted_file); a ``secret`` must not be readable by others either.
+    ``what`` is what whoever can change it could do. A missing file raises the OSError."""
+    try:
+        check_trusted_file(path, what, secret)
+    except UnsafePathError as exc:
+        raise SettingError(f"{name or setting} {exc}", setting=setting) from None
+
+
+def check_tls_files(settings: RedisSettings, tls: bool) -> None:
+    """The CA, certificate and key files hookd's TLS connections read, wherever they are named:
+    the redis_tls_* settings, redis_url's ssl_ query parameters (redis-py reads those too, over
+    the settings), and, when ``tls`` (rediss://, or sentinels spoken to with TLS) verifies the
+    server, the system's CAs, which redis-py trusts as well as redis_tls_ca_file."""
+    query = parse_qs(urlsplit(settings.url).query)
+    named = [
+        ("redis_tls_ca_file", settings.tls_ca_file, "ssl_ca_certs"),
+        ("redis_tls_cert_file", settings.tls_cert_file, "ssl_certfile"),
+        ("redis_tls_key_file", settings.tls_key_file, "ssl_keyfile"),
+    ]
+    named += [(f"redis_url's {arg}", value, arg) for arg in _TLS_TRUST for value in query.get(arg, [])]
+    key_apart = bool(settings.tls_key_file or query.get("ssl_keyfile"))  # else the certificate holds it
+    for label, path, arg in named:
+        if not path:
+            continue
+        setting = "redis_url" if label.startswith("redis_url") else label
+        secret = arg == "ssl_keyfile" or (arg == "ssl_certfile" and not key_apart)
+        try:
+            check_file(path, setting, _TLS_TRUST[arg], secret, name=label)
+        except OSError as exc:
+            raise SettingError(f"cannot read {label} {path}: {exc.strerror}", setting=setting) from None
+    if tls and verifies(settings, query):
+        for path, source in system_cas():
+            try:
+                check_trusted_file(path, _TLS_TRUST["ssl_ca_certs"])
+            except UnsafePathError as exc:
+                raise SettingError(
+                    f"the system's CA certificates ({source}), which rediss:// trusts as well as "
+                    f"redis_tls_ca_file: {exc}"
+                ) from None
+            except OSError as exc:  # a CA directory this user cannot list: which CAs it holds is unknown
+                raise SettingError(
+                    f"cannot check the system's CA certificates ({source}) {path}, which rediss:// "
+                    f"trusts as well as redis_tls_ca_file: {exc.strerror}; point SSL_CERT_FILE or "
+                    "SSL_CERT_DIR at CA certificates you can read"
+                ) from None
+
+
+def verifies(settings: RedisSettings, query: dict[str, list[str]]) -> bool:
+    """Whether TLS connections check the server's certificate (redis_url may say ssl_cert_reqs=none)."""
+    return settings.tls_verify and query.get("ssl_cert_reqs", ["required"])[0].lower() not in ("none", "cert_none")
+
+
+def system_cas() -> list[tuple[str, str]]:
+    """The CA file and directories OpenSSL trusts by default -> (path, where it is named), those
+    that exist; SSL_CERT_FILE and SSL_CERT_DIR (':'-separated) replace OpenSSL's defaults."""
+    import ssl
+
+    defaults = ssl.get_default_verify_paths()
+    found = []
+    env_file = os.environ.get(defaults.openssl_cafile_env)
+    found.append(
+        (env_file, f"{defaults.openssl_cafile_env} in the environment")
+        if env_file
+        else (defaults.openssl_cafile, "OpenSSL's default CA file")
+    )
+    env_dir = os.environ.get(defaults.openssl_capath_env)
+    if env_dir:
+        found += [(d, f"{defaults.openssl_capath_env} in the environment") for d in env_dir.split(os.pathsep)]
+    else:
+        found.append((defaults.openssl_capath, "OpenSSL's default CA directory"))
+    return [(path, source) for path, source in found if path and os.path.exists(path)]
