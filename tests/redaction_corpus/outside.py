@@ -36,11 +36,19 @@ def values(seed: int = 1609) -> dict[str, str]:
         return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n{p(B64, 30)}=\n-----END {label}-----\n"
 
     grafana_cloud = base64.b64encode(
-        json.dumps({"o": p(DIGITS, 6), "n": "stack-" + p(DIGITS, 6) + "-hm-read", "k": p(ALNUM, 24), "m": {"r": "us"}}).encode()
+        json.dumps(
+            {"o": p(DIGITS, 6), "n": "stack-" + p(DIGITS, 6) + "-hm-read", "k": p(ALNUM, 24), "m": {"r": "us"}}
+        ).encode()
     ).decode()
-    sentry_org = base64.b64encode(
-        json.dumps({"iat": 1717000000, "url": "https://sentry.io", "region_url": "https://us.sentry.io", "org": "acme"}).encode()
-    ).decode().rstrip("=")
+    sentry_org = (
+        base64.b64encode(
+            json.dumps(
+                {"iat": 1717000000, "url": "https://sentry.io", "region_url": "https://us.sentry.io", "org": "acme"}
+            ).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
     mapbox = _b64url(json.dumps({"u": "acme", "a": p(LOWER + DIGITS, 25)}).encode())
     return {
         "o_ghp": f.crc("gh" + "p_"),
@@ -52,7 +60,7 @@ def values(seed: int = 1609) -> dict[str, str]:
         "o_gldt": "gl" + "dt-" + p(URLSAFE, 20),
         "o_glptt": "gl" + "ptt-" + p(HEX, 40),
         "o_glrunner": "GR" + "1348941" + p(URLSAFE, 20),
-        "o_atlassian": "AT" + "ATT3xFfGF0" + p(URLSAFE, 173) + "=" + p(hexu, 8),
+        "o_atlassian": "AT" + "ATT3xFfGF0" + p(URLSAFE, 171) + "=" + p(hexu, 8),
         "o_bitbucket": "AT" + "BB" + p(ALNUM, 28) + p(hexu, 8),
         "o_linear": "lin" + "_api_" + p(ALNUM, 40),
         "o_notion": "nt" + "n_" + p(DIGITS, 11) + p(ALNUM, 35),
@@ -95,9 +103,13 @@ def values(seed: int = 1609) -> dict[str, str]:
         "o_vault_batch": "hv" + "b.AAAAAQ" + p(URLSAFE, 130),
         "o_tfc": p(LOWER + DIGITS, 14) + ".atlas" + "v1." + p(LOWER + DIGITS + "-_", 67),
         "o_op_sa": "op" + "s_eyJ" + p(B64, 300),
-        "o_op_secret": "A3" + "-" + p(UPPER + DIGITS, 6) + "-" + p(UPPER + DIGITS, 11) + "-" + "-".join(
-            p(UPPER + DIGITS, 5) for _ in range(3)
-        ),
+        "o_op_secret": "A3"
+        + "-"
+        + p(UPPER + DIGITS, 6)
+        + "-"
+        + p(UPPER + DIGITS, 11)
+        + "-"
+        + "-".join(p(UPPER + DIGITS, 5) for _ in range(3)),
         "o_age": "AGE-" + "SECRET-KEY-1" + p("QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 58),
         "o_cf_token": p(URLSAFE, 40),
         "o_cf_global": p(HEX, 37),
@@ -162,7 +174,11 @@ def values(seed: int = 1609) -> dict[str, str]:
         "o_putty": p(B64, 64),
         "o_jwt": jwt({"sub": "1234567890", "name": "Ada", "iat": 1733200000, "exp": 1733286400}),
         "o_k8s_jwt": jwt(
-            {"iss": "kubernetes/serviceaccount", "kubernetes.io/serviceaccount/namespace": "prod", "sub": "system:serviceaccount:prod:deployer"},
+            {
+                "iss": "kubernetes/serviceaccount",
+                "kubernetes.io/serviceaccount/namespace": "prod",
+                "sub": "system:serviceaccount:prod:deployer",
+            },
             "RS256",
             342,
         ),
@@ -212,7 +228,9 @@ def values(seed: int = 1609) -> dict[str, str]:
         "b_aida": "AI" + "DA" + p(UPPER + "234567", 17),
         "b_snowflake": "1" + p(DIGITS, 18),
         "b_ipfs": "Qm" + p("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz", 44),
-        "b_b64json": base64.b64encode(json.dumps({"version": 3, "sources": ["src/app.ts"], "mappings": "AAAA;AACA"}).encode()).decode(),
+        "b_b64json": base64.b64encode(
+            json.dumps({"version": 3, "sources": ["src/app.ts"], "mappings": "AAAA;AACA"}).encode()
+        ).decode(),
     }
 
 
