@@ -57,7 +57,7 @@ __all__ = ["BUILTIN_RULES", "looks_like_credential", "luhn_ok", "plausible_secre
 # that makes it a secret (api_key, private_key; not cache_key, primary_key).
 _KEY_PREFIXES = (
     r"(?:api|private|secret|access|signing|encryption|client|master|app|account"
-    r"|application|subscription|license|auth|service|admin|storage)"  # DD_APPLICATION_KEY, Ocp-Apim-Subscription-Key
+    r"|application|subscription)"  # DD_APPLICATION_KEY, Ocp-Apim-Subscription-Key
 )
 # JSON keys (the whole key is in view between raw quotes): the same last
 # words, camelCase too (accessToken, apiKey, dbPass), plus auth, authorization

@@ -33,16 +33,9 @@ MAX_LEVEL = 4  # the payload's JSON and three levels of JSON text nested in its 
 # Every alternative starts with a plain character (\\, ' or %) and looks behind only after it, so
 # the regex skips at C speed from one of those characters to the next.
 _JOINT = r"(?:[ \t]|\\[nt]){0,8}\+(?:[ \t]|\\[nt]){0,8}"
-# Adjacent literals on two lines, which Python and C join: "ghp_ab"\n    "cd..." (a line break is needed:
-# "a" "b" on one line is more often two arguments).
-_IMPLICIT = r"[ \t]{0,8}\\n(?:\\t|[ \t]){0,24}"
 _EDIT = re.compile(
-    r"\\(?<!\\\\)(?:(?P<run>\\*)u00(?P<hex>[2-7][0-9A-Fa-f])|(?P<quote>\\{6}|\\{2})\"|\"(?:"
-    + _JOINT
-    + "|"
-    + _IMPLICIT
-    + r")\\\")"
-    r"|'(?<!\\')(?:" + _JOINT + "|" + _IMPLICIT + ")'"
+    r"\\(?<!\\\\)(?:(?P<run>\\*)u00(?P<hex>[2-7][0-9A-Fa-f])|(?P<quote>\\{6}|\\{2})\"|\"" + _JOINT + r"\\\")"
+    r"|'(?<!\\')" + _JOINT + "'"
     r"|%(?<=[A-Za-z0-9_]%)3[Dd]|%(?<=[A-Za-z0-9_.~-]%)26(?=[A-Za-z_])"
 )
 _PERCENT = {"%3D": "=", "%3d": "=", "%26": "&"}
@@ -52,9 +45,6 @@ _NAME_WORD = r"(?i:pass|pwd|secret|token|key|auth|cookie|credential|session)[A-Z
 VIEW_TRIGGERS = (
     r"\\u00[2-7]",
     r"""(?:\\"|')(?:[ \t]|\\[nt]){0,8}\+""",
-    # (Hyperscan 0.9.1 missed matches of (?:[ \t]|\\t){0,8}\\n(?:[ \t]|\\[nt]){0,24} after a long string;
-    # this form matches what the regex does, on fuzzed text)
-    r"""(?:\\"|')[ \t]{0,8}\\n(?:\\t|[ \t]){0,24}(?:\\"|')""",
     _NAME_WORD + r"""(?:\\\\\\|\\\\\\\\\\\\\\)\"""",
     _NAME_WORD + "%3[Dd]",
 )
