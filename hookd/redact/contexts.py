@@ -34,25 +34,49 @@ _CMD = r"""(?:[^"\\\n;|&]|\\["\\/ t])"""  # a character of one command in JSON t
 _NOT_WORD = r"""(?:^|[^A-Za-z0-9_\\-]|\\[nrt])"""
 
 
-def _after(command: str, option: str) -> str:
-    return _NOT_WORD + command + _CMD + r"*\s" + option
-
-
+# Short options that take a password, and the commands they do so for. Hyperscan reads the option and
+# the value's first character (a pattern from each command word over the rest of its line ran at 40-90
+# MB/s on a flood of "zip " or "7z "); the check reads the command back from the option.
+_SHORT_OPTIONS = {
+    "-w": (
+        "ldapsearch",
+        "ldapmodify",
+        "ldapadd",
+        "ldapdelete",
+        "ldapwhoami",
+        "ldappasswd",
+        "ldapcompare",
+        "ldapmodrdn",
+        "ldapexop",
+    ),
+    "-P": ("sqlcmd", "bcp", "osql", "zip", "unzip", "ssh-keygen"),
+    "-p": (
+        "mongo",
+        "mongosh",
+        "mongodump",
+        "mongorestore",
+        "mongoexport",
+        "mongoimport",
+        "mongostat",
+        "mongotop",
+        "twine",
+        "az",
+        "7z",
+        "7za",
+    ),
+    "-N": ("ssh-keygen",),
+    "-k": ("nuget",),
+    "-apikey": ("nuget",),
+    "/p:": ("xfreerdp", "wlfreerdp"),
+}
+_GLUED = ("7z", "7za")  # -pSECRET, no space
+_SHORT_TRIGGER = r"\s(?:(?:-[wPpNk]|-(?i:apikey))\s{1,4}|/p:|-p)"
 CLI_MORE_TRIGGER = (
     "(?:"
     + "|".join(
         (
-            _after(r"(?i:ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop))", r"-w\s{1,4}"),
-            _after(r"(?i:sqlcmd|bcp|osql)", r"-P\s{1,4}"),
-            _after(r"(?i:mongo(?:sh|dump|restore|export|import|stat|top)?)", r"-p\s{1,4}"),
-            _after(r"(?i:twine)", r"-p\s{1,4}"),
-            _after(r"(?i:az\s{1,4}login)", r"-p\s{1,4}"),
-            _after(r"(?i:nuget)", r"(?:-k|-(?i:apikey))\s{1,4}"),
-            _after(r"(?i:zip|unzip)", r"-P\s{1,4}"),
-            _after(r"7za?", "-p"),
-            _after("ssh-keygen", r"-[NP]\s{1,4}"),
-            _after(r"(?i:xfreerdp|wlfreerdp)", "/p:"),
-            _after(r"gh\s{1,4}secret\s{1,4}set", r"(?:-b|--body)(?:=|\s{1,4})"),
+            _SHORT_TRIGGER,
+            _NOT_WORD + r"gh\s{1,4}secret\s{1,4}set" + _CMD + r"*\s(?:-b|--body)(?:=|\s{1,4})",
             _NOT_WORD + r"(?i:configure\s{1,4}set\s{1,4}(?:[A-Za-z0-9_-]{1,40}\.)?"
             r"(?:aws_secret_access_key|aws_session_token|[A-Za-z0-9_-]{0,40}(?:password|token|secret)))\s{1,4}",
             r"\s-pass(?:in|out)?\s{1,4}pass:",
@@ -64,11 +88,38 @@ CLI_MORE_TRIGGER = (
     + r")[^\s\-]"
 )
 _KEY_FILE = re.compile(r"(?i).*\.(?:pem|key|crt|cer|p12|pfx|jks|json|txt)|[~/.].*")
+_SHORT_BEFORE = re.compile(r"\s(-[wPpNk]|-(?i:apikey)|/p:)\s{0,4}\Z")
+# Where a command begins: a separator, a subshell, a line (raw or escaped), a JSON string's quote.
+_COMMAND_START = re.compile(r'.*(?:[;|&(`\n]|\\n|(?<!\\)")', re.S)
+_COMMAND_REACH = 400
+
+
+def _short_option_ok(match: re.Match[str]) -> bool:
+    """For a short option (-P, -w, -p...): the command it belongs to takes a password there."""
+    text, start = match.string, match.start()
+    head = text[max(0, start - _COMMAND_REACH) : start]
+    option = _SHORT_BEFORE.search(head)
+    if option is None:
+        return True  # not a short option: the trigger's other contexts name their command
+    flag = option.group(1).lower() if option.group(1).lower() == "-apikey" else option.group(1)
+    glued = option.end(1) == len(head)
+    before = head[: option.start()]
+    begin = _COMMAND_START.match(before)
+    words = before[begin.end() if begin else 0 :].split()
+    names = {word.rsplit("/", 1)[-1] for word in words}
+    commands = _SHORT_OPTIONS[flag]
+    if glued and flag == "-p":
+        commands = _GLUED
+    elif not glued and flag == "-p":
+        commands = tuple(c for c in commands if c not in _GLUED)
+    if "az" in names and "login" not in names:
+        names.discard("az")
+    return not names.isdisjoint(commands)
 
 
 def _option_ok(match: re.Match[str]) -> bool:
-    """A password, not a file that holds one (--secret-key ./key.pem)."""
-    return option_value_ok(match) and not _KEY_FILE.fullmatch(match.group("value"))
+    """A password, not a file that holds one (--secret-key ./key.pem), given to a command that takes it."""
+    return option_value_ok(match) and not _KEY_FILE.fullmatch(match.group("value")) and _short_option_ok(match)
 
 
 # Any scheme but Bearer, Basic, Token and Bot (authorization_header's): not a second report per header, which
@@ -164,9 +215,10 @@ def _prose_ok(match: re.Match[str]) -> bool:
 
 
 # A YAML list under a plural secret name (api_keys:, tokens:, passwords:): every item, one per line.
+# (Only the name's last word: a class of name characters before it cost Hyperscan a third of its speed on
+# a flood of "api_keys:", and the match's end is the same.)
 _LIST_NAME = (
-    r"(?i:[A-Za-z0-9_.-]{0,40}(?:api[_-]?key|token|secret|password|passwd|credential|access[_-]?key|auth[_-]?key"
-    r"|private[_-]?key)s)"
+    r"(?i:(?:api[_-]?key|token|secret|password|passwd|credential|access[_-]?key|auth[_-]?key|private[_-]?key)s)"
 )
 _ITEM = r"\\n[ \t]{0,24}-[ \t]{1,4}"  # a line of the string (an escaped newline), indentation, "- "
 LIST_TRIGGER = _LIST_NAME + r":[ \t]{0,4}(?:" + _ITEM + r'[^\s\\"]{1,200}[ \t]{0,4})*' + _ITEM + r"""[^\s\\"'$<{\[#-]"""
