@@ -162,12 +162,16 @@ ARGUMENT_TRIGGER = (
     r"|(?:bearer_?[Aa]uth|set_?(?i:password|api_?key|token|secret|access_?token|auth_?token|bearer_?token)"
     r"|with_?(?i:password|api_?key|token|bearer_?token))\(\s{0,4}"
     # HTTPBasicAuth("user", "..."), basic_auth("user", Some("...")), auth=("user", "...")
-    r"|(?:(?:HTTP)?Basic_?Auth|basic_?[Aa]uth|set_?[Bb]asic_?[Aa]uth|(?:^|[^A-Za-z0-9_])auth\s{0,2}=\s{0,2})\(\s{0,4}"
+    # HTTPBasicAuth("user", "..."), basic_auth("user", Some("...")), auth=("user", "..."), smtp.login("me", "..."),
+    # NetworkCredential("svc", "..."), PasswordAuthentication("u", "...".toCharArray())
+    r"|(?:(?:HTTP)?Basic_?Auth|basic_?[Aa]uth|set_?[Bb]asic_?[Aa]uth|(?:^|[^A-Za-z0-9_])auth\s{0,2}=\s{0,2}"
+    r"|\.login|NetworkCredential|PasswordAuthentication|UsernamePasswordCredentials)\(\s{0,4}"
     + _USER_ARG
     + ")"
     + _FIRST
 )
 _LABEL = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)+")  # "API Key", "Enter your password": a label, not a secret
+_APP_PASSWORD = re.compile(r"[a-z]{4}(?: [a-z]{4}){3}")  # Google's app passwords: four groups of four letters
 
 
 def _argument_ok(match: re.Match[str]) -> bool:
@@ -176,7 +180,7 @@ def _argument_ok(match: re.Match[str]) -> bool:
         plausible_secret(value)
         and not value.startswith("-")
         and not value.isdigit()
-        and not _LABEL.fullmatch(value)
+        and (not _LABEL.fullmatch(value) or _APP_PASSWORD.fullmatch(value) is not None)
         and not is_type_or_reference(value)
     )
 
@@ -187,7 +191,7 @@ def _token_user_ok(value: str) -> bool:
 
 _PROSE_NAME = r"(?i:password|passphrase|passwd|pwd|secret|token|api[ _-]?key|access[ _-]?key|secret[ _-]?key)"
 _PROSE_CHAR = r"""[^\s"'\\<>()\[\]{},;`$]"""
-PROSE_TRIGGER = _PROSE_NAME + r"(?:[ \t]{1,2}(?i:is|was|=)|[ \t]{0,2}:)[ \t]{1,4}" + _PROSE_CHAR + "{8}"
+PROSE_TRIGGER = _PROSE_NAME + r"(?:[ \t]{1,2}(?i:is|was|=):?|[ \t]{0,2}:)[ \t]{1,4}" + _PROSE_CHAR + "{8}"
 _PROSE_BACK = 8
 _VERSION = re.compile(r"[vV]?\d+(?:\.\d+)+[-+\w.]*")
 _PATH_LIKE = re.compile(r".*/.*\.\w{1,5}|[~/.].*|.*://.*|[^@]+@[^@]+\.[A-Za-z]{2,}")
@@ -212,6 +216,15 @@ def random_looking(value: str) -> bool:
 
 def _prose_ok(match: re.Match[str]) -> bool:
     return random_looking(match.group("value"))
+
+
+# A URL query's parameter that carries a credential under a short name the assignment rules do not read
+# (?auth=, &pass=, ?key=, X-Amz-Signature=): only a random-looking value (not ?key=value, ?code=US).
+QUERY_TRIGGER = (
+    r"[?&](?i:auth|pass|pwd|passwd|key|signature|x-amz-signature|x-goog-signature|x-amz-security-token)="
+    r"[A-Za-z0-9%_.~+/-]{8}"
+)
+_QUERY_BACK = 8
 
 
 # A YAML list under a plural secret name (api_keys:, tokens:, passwords:): every item, one per line.
@@ -334,5 +347,17 @@ CONTEXT_MORE_RULES: tuple[Rule, ...] = (
         reach=200,
         check=_prose_ok,
         example="`api_keys:` then `- <value>` lines (not `secrets:` / `- db_password`)",
+    ),
+    Rule(
+        name="url_query_secret",
+        replaces="a random-looking value of a URL query parameter named auth, pass, pwd, key or signature",
+        pattern=r"(?P<value>[A-Za-z0-9%_.~+/-]{8,2048})",
+        group="value",
+        trigger=QUERY_TRIGGER,
+        anchored=True,
+        back=_QUERY_BACK,
+        reach=2050,
+        check=_prose_ok,
+        example="`https://x.firebaseio.com/a.json?auth=<value>`, `?user=u&pass=<value>` (not `?key=value`)",
     ),
 )

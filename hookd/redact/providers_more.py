@@ -101,4 +101,13 @@ MORE_PROVIDER_RULES: tuple[Rule, ...] = (
         reach=1600,
         validate=_mixed,
     ),
+    _token(
+        "webhook_url_secret",
+        "the secret path of a Microsoft Teams (Office 365) or Zapier webhook URL",
+        ("IncomingWebhook/", "hooks.zapier.com"),
+        r"(?:IncomingWebhook\\?/|hooks\.zapier\.com\\?/hooks\\?/catch\\?/)"
+        r"(?P<value>[0-9a-f]{32}\\?/[0-9a-f-]{36}|[0-9]{4,12}\\?/[A-Za-z0-9]{6,12})",
+        "`…/IncomingWebhook/<32 hex>/<guid>`, `hooks.zapier.com/hooks/catch/<id>/<key>`",
+        group="value",
+    ),
 )
