@@ -155,7 +155,7 @@ ARGUMENT_TRIGGER = (
     # {"user": "ci", "pass": "..."}, 'pwd' => '...': a short name, whole between its quotes
     + "|"
     + _Q
-    + r"(?i:pass|pwd|pw)"
+    + r"(?:pass|pwd|pw|Pass|Pwd)"  # (not PWD: the shell's working directory)
     + _Q
     + r"\s{0,4}(?::|=>)\s{0,4}"
     # bearer_auth("..."), setPassword("..."), withToken('...')
@@ -172,15 +172,28 @@ ARGUMENT_TRIGGER = (
 )
 _LABEL = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)+")  # "API Key", "Enter your password": a label, not a secret
 _APP_PASSWORD = re.compile(r"[a-z]{4}(?: [a-z]{4}){3}")  # Google's app passwords: four groups of four letters
+# A name, not a secret, in code's call arguments, tuples and types: ("next_token", "position"),
+# Union["_RSAPrivateKey", "_RSAPublicKey"]
+# (letters only: a literal secret in code has a digit or a symbol; the rules that read names say more)
+_NAME_WORD = re.compile(r"_*[A-Za-z]+(?:[_.-]?[A-Za-z]+)*")
 
 
 def _argument_ok(match: re.Match[str]) -> bool:
+    """A literal that may be a secret: not a label, a name, an option, a path or a number; and the last
+    argument (set_password('service', 'user', ...) and readFile('/etc/passwd', 'utf8', cb) name other
+    things first)."""
     value = match.group("value")
+    close = match.end("value") + (2 if match.group("dq") is not None else 1)  # past the closing quote
+    after = match.string[close : close + 8].lstrip()
+    if after.startswith(","):
+        return False
     return (
-        plausible_secret(value)
+        value[0] not in "(/~."
+        and plausible_secret(value)
         and not value.startswith("-")
         and not value.isdigit()
         and (not _LABEL.fullmatch(value) or _APP_PASSWORD.fullmatch(value) is not None)
+        and not _NAME_WORD.fullmatch(value)
         and not is_type_or_reference(value)
     )
 
@@ -191,7 +204,8 @@ def _token_user_ok(value: str) -> bool:
 
 _PROSE_NAME = r"(?i:password|passphrase|passwd|pwd|secret|token|api[ _-]?key|access[ _-]?key|secret[ _-]?key)"
 _PROSE_CHAR = r"""[^\s"'\\<>()\[\]{},;`$]"""
-PROSE_TRIGGER = _PROSE_NAME + r"(?:[ \t]{1,2}(?i:is|was|=):?|[ \t]{0,2}:)[ \t]{1,4}" + _PROSE_CHAR + "{8}"
+# (not "=": that is code, secret_assignment's, which knows types and references)
+PROSE_TRIGGER = _PROSE_NAME + r"(?:[ \t]{1,2}(?i:is|was):?|[ \t]{0,2}:)[ \t]{1,4}" + _PROSE_CHAR + "{8}"
 _PROSE_BACK = 8
 _VERSION = re.compile(r"[vV]?\d+(?:\.\d+)+[-+\w.]*")
 _PATH_LIKE = re.compile(r".*/.*\.\w{1,5}|[~/.].*|.*://.*|[^@]+@[^@]+\.[A-Za-z]{2,}")
@@ -215,7 +229,8 @@ def random_looking(value: str) -> bool:
 
 
 def _prose_ok(match: re.Match[str]) -> bool:
-    return random_looking(match.group("value"))
+    end = match.end("value")
+    return random_looking(match.group("value")) and match.string[end : end + 1] not in ("(", "[")
 
 
 # A URL query's parameter that carries a credential under a short name the assignment rules do not read
