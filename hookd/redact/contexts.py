@@ -9,7 +9,9 @@
 * a token as a URL's user with no password (a Sentry DSN, https://<token>@host);
 * a secret in prose ("the api key is ...", "Password: ..."), only when the value
   looks random;
-* a Twilio auth token next to its account SID; the private lines of a PuTTY key.
+* a Twilio auth token next to its account SID; the private lines of a PuTTY key;
+* a random-looking item of a YAML list under a plural secret name (api_keys:), and a
+  random-looking URL query value under a short name (?auth=, &pass=, X-Amz-Signature=).
 
 Each anchored rule's trigger is its whole context up to the value's first character
 (Hyperscan) and its regex reads just the value; the exact ones run their regex only
