@@ -244,6 +244,23 @@ QUERY_TRIGGER = (
 _QUERY_BACK = 8
 
 
+# A command that prints a secret, and its output: the Bash tool's stdout after the command in the payload
+# (tool_input comes before tool_response). Hyperscan reads from the command to the stdout's first character
+# (at most 2000 characters between); the regex takes the stdout when it is one token on one line.
+_PRINTS_SECRET = (
+    r"(?:base64(?:\s{1,4}-w\s{0,4}0)?\s{1,4}(?:-d|-D|--decode)|get-secret-value|gh\s{1,4}auth\s{1,4}token"
+    r"|print-(?:access|identity)-token|op\s{1,4}read|vault\s{1,4}(?:kv\s{1,4}get|read)\s{1,4}-field"
+    r"|find-generic-password|auth:token|get-access-token|secrets\s{1,4}versions\s{1,4}access"
+    r"|--with-decryption)"
+)
+PRINTED_TRIGGER = _PRINTS_SECRET + r'[^\n]{0,2000}"stdout"\s{0,4}:\s{0,4}"[^"\\\s]'
+
+
+def _printed_ok(match: re.Match[str]) -> bool:
+    value = match.group("value")
+    return len(value) >= 6 and plausible_secret(value) and not is_type_or_reference(value)
+
+
 # A YAML list under a plural secret name (api_keys:, tokens:, passwords:): every item, one per line.
 # (Only the name's last word: a class of name characters before it cost Hyperscan a third of its speed on
 # a flood of "api_keys:", and the match's end is the same.)
@@ -376,5 +393,18 @@ CONTEXT_MORE_RULES: tuple[Rule, ...] = (
         reach=2050,
         check=_prose_ok,
         example="`https://x.firebaseio.com/a.json?auth=<value>`, `?user=u&pass=<value>` (not `?key=value`)",
+    ),
+    Rule(
+        name="printed_secret",
+        replaces="the output of a command that prints a secret (kubectl ... | base64 -d, op read, "
+        "gcloud auth print-access-token, aws secretsmanager get-secret-value), when it is one token",
+        pattern=r"""(?P<value>(?:[^"\\\s]|\\["\\/]){1,1000}+)(?:\\n)?(?=")""",
+        group="value",
+        trigger=PRINTED_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=2010,
+        check=_printed_ok,
+        example="`kubectl get secret db -o jsonpath={.data.password} | base64 -d` and its stdout `<value>`",
     ),
 )
