@@ -46,7 +46,7 @@ def _prose_ok(match: re.Match[str]) -> bool:
 # A URL query's parameter that carries a credential under a short name the assignment rules do not read
 # (?auth=, &pass=, ?key=, X-Amz-Signature=): only a random-looking value (not ?key=value, ?code=US).
 QUERY_TRIGGER = (
-    r"[?&](?i:auth|pass|pwd|passwd|key|signature|x-amz-signature|x-goog-signature|x-amz-security-token)="
+    r"[?&](?i:auth|pass|pwd|passwd|key|code|signature|x-amz-signature|x-goog-signature|x-amz-security-token)="
     r"[A-Za-z0-9%_.~+/-]{8}"
 )
 _QUERY_BACK = 8
@@ -93,7 +93,7 @@ SECRET_LIST_ITEM = Rule(
 URL_QUERY_SECRET = Rule(
     name="url_query_secret",
     replaces="a random-looking value of a URL query parameter named auth, pass, pwd, key or signature",
-    pattern=r"(?P<value>[A-Za-z0-9%_.~+/-]{8,2048})",
+    pattern=r"(?P<value>[A-Za-z0-9%_.~+/-]{8,2048}={0,2})",
     group="value",
     trigger=QUERY_TRIGGER,
     anchored=True,
