@@ -97,6 +97,7 @@ def _argument_ok(match: re.Match[str]) -> bool:
         return False
     return (
         value[0] not in "(/~."
+        and "\\n" not in value  # a literal does not run over a line's end
         and plausible_secret(value)
         and not value.startswith("-")
         and not value.isdigit()
