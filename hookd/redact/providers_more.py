@@ -122,7 +122,6 @@ MORE_PROVIDER_RULES: tuple[Rule, ...] = (
             "pk_",
             "tfp_",
             "phx_",
-            "access-",
             "xkeysib-",
             "shippo_",
             "pnu_",
