@@ -163,7 +163,7 @@ def looks_like_credential(value: str) -> bool:
     return len(v) >= 12 and uppers >= 2 and lowers >= 2
 
 
-_NOT_SECRETS = frozenset({"null", "none", "nil", "true", "false", "undefined", "required", "optional", "empty"})
+_NOT_SECRETS = frozenset({"null", "none", "nil", "true", "false", "undefined", "required", "optional", "empty", "~"})
 # Values that stand in for a secret in examples and tests: kept, deliberately (docs/redaction.md).
 PLACEHOLDERS = frozenset(
     {
@@ -200,7 +200,50 @@ PLACEHOLDERS = frozenset(
         "pw",
         "todo",
         "tbd",
+        # what a test logs in with to see a login fail
+        "wrong",
+        "invalid",
+        "incorrect",
+        "wrongpassword",
+        "wrong-password",
+        "badpassword",
+        "bad-password",
+        "invalid-password",
     }
+)
+# A value made only of words, one of which says "put yours here": YOUR_API_KEY_HERE, your-openai-api-key,
+# REPLACE_ME, <set-me> (kept, like the placeholder words). A random token is never all words.
+_PLACEHOLDER_WORDS = frozenset(
+    {"your", "here", "replace", "changeme", "change", "placeholder", "example", "insert", "enter", "redacted", "dummy"}
+)
+_WORD_PARTS = re.compile(r"[A-Za-z]+(?:[-_. ][A-Za-z]+)*")
+# A placeholder word and a few digits (password123, test1234, secret1): a test fixture's password, kept
+# deliberately: it is in every list of common passwords, so it hides nothing.
+_PLACEHOLDER_DIGITS = re.compile(r"([a-z]+)[0-9]{1,4}!?")
+# A mask: a provider's prefix and stars or x's (ghp_xxxxxxxx, sk-proj-****abcd), most of the value.
+_MASK_CHARS = frozenset("*xX•")
+
+
+def is_placeholder(value: str) -> bool:
+    """A value that stands in for a secret: a placeholder word (with digits), words saying "yours here",
+    or a mask."""
+    low = value.lower()
+    if low in PLACEHOLDERS:
+        return True
+    digits = _PLACEHOLDER_DIGITS.fullmatch(low)
+    if digits and digits.group(1) in PLACEHOLDERS:
+        return True
+    if _WORD_PARTS.fullmatch(value) and _PLACEHOLDER_WORDS.intersection(re.split(r"[-_. ]", low)):
+        return True
+    masked = sum(1 for c in value if c in _MASK_CHARS)
+    return masked >= 8 and 2 * masked >= len(value) and any(c * 4 in value for c in _MASK_CHARS)
+
+
+# A format or a reference that starts with %: %s, %(password)s, %-8s, %DB_PASS%, %{TOKEN}. (A password may
+# start with %, or be URL-encoded: %25...)
+_FORMAT = re.compile(
+    r"%(?:\([^)]{0,60}\))?[-#0 +]?[0-9]{0,3}(?:\.[0-9]{1,3})?[sdifrxXeEgGcvqp]|%[A-Za-z_]\w{0,60}%|%\{[^}]{0,60}\}"
+    r"|%(?:24|7[Bb]|3[Cc]|5[Bb]).*"  # URL-encoded $, {, <, [: a reference
 )
 
 
@@ -212,10 +255,9 @@ def plausible_secret(value: str) -> bool:
     placeholder words (``test``, ``changeme``, ...) are left alone.
     """
     v = value.strip()
-    if not v or v[0] in "$%<{[" or v.startswith("\\u003c"):
+    if not v or v[0] in "$<{[" or v.startswith("\\u003c") or _FORMAT.fullmatch(v):
         return False
-    low = v.lower()
-    if low in _NOT_SECRETS or low in PLACEHOLDERS:
+    if v.lower() in _NOT_SECRETS or is_placeholder(v):
         return False
     return not set(v) <= set("*xX.•-_")
 
@@ -269,7 +311,7 @@ TYPE_NAMES = frozenset(
 _TYPE_EXPR = re.compile(r"[A-Za-z_][\w.]*(?:\[[\w\[\]., |]*\])?(?:\s*\|\s*[\w.]+(?:\[[\w\[\]., |]*\])?)*\??")
 _CAMEL = re.compile(r"[A-Z][A-Za-z_]*(?:\.[A-Z][A-Za-z_]*)*")
 # process.env.X, os.environ, self.password, settings.SECRET_KEY: a reference in code, not a value.
-_CODE_PATH = re.compile(r"[a-z][a-z_]{1,30}(?:\.[A-Za-z_]\w*)+")
+_CODE_PATH = re.compile(r"[a-z][a-z_]{0,30}(?:\.[A-Za-z_]\w*)+")  # minified code too: t.token
 _SECRET_WORD = re.compile(r"(?i)pass(?:word|wd)?|pwd|token|secret|key|credentials?|auth")
 _IDENTIFIER_WITH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+|[a-z]+")
 
@@ -301,8 +343,21 @@ def not_a_call(match: re.Match[str]) -> bool:
     return match.string[end : end + 1] not in ("(", "[")
 
 
+_MARKER_HEAD = "[REDACTED:"
+
+
+def user_not_a_marker(match: re.Match[str]) -> bool:
+    """In scheme://user:password@, the user is not a marker (scheme://[REDACTED:rule]@host read again)."""
+    start = match.start("value")
+    head = match.string[max(0, start - 140) : start]
+    return _MARKER_HEAD not in head[head.rfind("/") + 1 :]
+
+
 def option_value_ok(match: re.Match[str]) -> bool:
-    return plausible_secret(match.group("value")) and not_a_call(match)
+    value = match.group("value")
+    if match.string.endswith(_MARKER_HEAD, 0, match.start("value")):
+        return False  # the name inside a marker (curl -u [REDACTED:stripe_key]:, read as user:password)
+    return plausible_secret(value) and not_a_call(match)
 
 
 def assigned_value_ok(match: re.Match[str]) -> bool:
@@ -315,8 +370,31 @@ def assigned_value_ok(match: re.Match[str]) -> bool:
     if not plausible_secret(value) or not not_a_call(match):
         return False
     if match.group("dq") or match.group("sq"):
-        return True
+        return not _closes_a_string(match)
+    # A field number or a count (string password = 2; password:  16 bytes): no secret is 1-3 digits.
+    if value.isdigit() and len(value) <= 3 or _FILE_PATH.fullmatch(value):
+        return False
     return not is_type_or_reference(value)
+
+
+# The file that holds the secret, not the secret: --client-key=./u.key, SSL_KEY=/etc/ssl/private/site.pem.
+_FILE_PATH = re.compile(r"(?:\.{1,2}|~)/[^\s]*|/[\w.@+-]+(?:/[\w.@+-]+)*\.(?:pem|key|crt|cer|p12|pfx|jks|json|txt|env)")
+
+
+# In JSON text: an escape pair (\\n, \\"), a raw quote (where a JSON string begins or ends), a raw line break.
+_JSON_TOKENS = re.compile(r'\\.|["\n\r]')
+_LINE_ENDS = frozenset(('"', "\n", "\r", "\\n", "\\r"))
+_CODE_AFTER_STRING = frozenset(" \t)];,+.:")
+
+
+def _closes_a_string(match: re.Match[str]) -> bool:
+    """The quote before the value closes a string that holds the name: ``input("Password: ")``,
+    ``print('Token: ' + t)``, ``label = "Password:";``. What follows it is code: it begins with a space or
+    punctuation that ends an expression, or runs over the end of a line of source."""
+    value = match.group("value")
+    if value[0] in _CODE_AFTER_STRING:
+        return True
+    return any(t.group() in _LINE_ENDS for t in _JSON_TOKENS.finditer(value))
 
 
 # --- tokens glued to a word ----------------------------------------------------

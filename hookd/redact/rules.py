@@ -23,6 +23,7 @@ from hookd.redact.checks import (
     luhn_ok,
     option_value_ok,
     plausible_secret,
+    user_not_a_marker,
 )
 from hookd.redact.patterns import (
     B1,
@@ -43,6 +44,8 @@ from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.xmlpairs import XML_PAIR_RULES
 from hookd.redact.providers import PROVIDER_RULES
+from hookd.redact.providers_more import MORE_PROVIDER_RULES
+from hookd.redact.contexts import CONTEXT_MORE_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
 from hookd.redact import wrappers
 from hookd.redact.rule import Rule
@@ -52,7 +55,10 @@ __all__ = ["BUILTIN_RULES", "looks_like_credential", "luhn_ok", "plausible_secre
 # Names that say "secret" by their last word. "pass"/"pwd" count only after a
 # separator (DB_PASS, but not bypass, PWD or OLDPWD); "key" only after a word
 # that makes it a secret (api_key, private_key; not cache_key, primary_key).
-_KEY_PREFIXES = r"(?:api|private|secret|access|signing|encryption|client|master|app|account)"
+_KEY_PREFIXES = (
+    r"(?:api|private|secret|access|signing|encryption|client|master|app|account"
+    r"|application|subscription)"  # DD_APPLICATION_KEY, Ocp-Apim-Subscription-Key
+)
 # JSON keys (the whole key is in view between raw quotes): the same last
 # words, camelCase too (accessToken, apiKey, dbPass), plus auth, authorization
 # and cookie as whole or separated words, as a Hyperscan pattern from the
@@ -63,13 +69,16 @@ _JSON_KEY_TRIGGER = (
     rf"|(?:{_KEY_PREFIX_WORDS})[_.-]?key)"
     r"|[A-Za-z0-9_.-]{0,60}[_.-](?i:pass|pwd)"
     r"|(?:[A-Za-z0-9_.-]{0,60}[_.-])?(?i:auth|authorization|cookie)"
-    r'|[a-z0-9]{1,60}(?:Pass|Pwd|Auth|Authorization|Cookie))"\s{0,4}:\s{0,4}"'
+    r"|[a-z0-9]{1,60}(?:Pass|Pwd|Auth|Authorization|Cookie)"
+    r"|(?i:pass|pwd))"  # the whole key: {"user": "ci", "pass": "..."}
+    r'"\s{0,4}:\s{0,4}"'
 )
 
 # What an assignment's name ends with, and what may stand between it and the = or :.
 _SECRET_NAMES = ["password", "passwd", "passphrase", "secret", "token", "credential", "credentials"]
 _SECRET_NAMES += [p + sep + "key" for p in _KEY_PREFIXES[3:-1].split("|") for sep in ("", "_", "-", ".")]
 _SECRET_NAMES += [sep + w for w in ("pass", "pwd", "auth") for sep in "_-."] + [";pwd"]  # ODBC's ;Pwd=
+_SECRET_NAMES += [sep + "pat" for sep in "_-"]  # a personal access token: GITHUB_PAT, AZURE_DEVOPS_EXT_PAT
 # One or two spaces before the = or :, Unicode ones too (password\u00a0= ...).
 _SP = HS_SPACE + "{1,2}"
 _NAME_SUFFIXES = ["", _SP, "'", '\\\\"', "'" + _SP, '\\\\"' + _SP]
@@ -182,7 +191,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         name="cookie_header",
         replaces="cookie values in a Cookie: or Set-Cookie: header, or after --cookie (names kept)",
         pattern=(
-            r"(?i:(?<![A-Za-z0-9_])(?P<set>set-)?cookie)(?:\\?[\"'])?\s{0,4}:\s{0,4}(?:\\?[\"'])?"
+            r"(?i:(?:(?<![A-Za-z0-9_])|(?<=\\[nrt]))(?P<set>set-)?cookie)(?:\\?[\"'])?\s{0,4}:\s{0,4}(?:\\?[\"'])?"
             r"[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}="
             # Set-Cookie: one cookie, then its attributes (kept); Cookie: every pair.
             r"(?P<value>[^\s;\"'\\,]{1,4096}+(?(set)|(?:;\s?[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]{1,4096}+){0,32}+))"
@@ -211,6 +220,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         group="value",
         keywords=("://", ":\\/\\/"),
         validate=plausible_secret,
+        check=user_not_a_marker,
         trigger=r":(?:\\?/){2}[^\s:/@\"\\?#]*:[^\s/\"\\?#]+@[A-Za-z0-9\[]",
         exact=True,
         reach=400,
@@ -395,6 +405,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         example="`AKIA…  <40 characters>` (two columns of a credentials CSV)",
     ),
     *PROVIDER_RULES,
+    *MORE_PROVIDER_RULES,
     Rule(
         name="twilio_key",
         replaces="a Twilio API key (SK + 32 hex), or 32 hex next to a TWILIO_... name",
@@ -444,6 +455,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         example="`eyJ…` `.eyJ…` `.<signature>`",
     ),
     *CONTEXT_RULES,
+    *CONTEXT_MORE_RULES,
     *FILE_RULES,
     *XML_PAIR_RULES,
     *LINE_RULES,

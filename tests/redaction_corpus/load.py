@@ -13,12 +13,16 @@ from __future__ import annotations
 import base64
 import json
 import re
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
 from fakes import Fakes
+from outside import values as outside_values
 
 HERE = Path(__file__).resolve().parent
+FIRST = ("secrets.jsonl", "benign.jsonl")
+OUTSIDE = ("outside_secrets.jsonl", "outside_benign.jsonl")  # written as an outside tester (ninth session)
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)(?:\|([a-z0-9]+))?\}")
 
 
@@ -43,6 +47,9 @@ TRANSFORMS = {
         json.dumps({"auths": {"ghcr.io": {"auth": base64.b64encode(f"bot:{v}".encode()).decode()}}}).encode()
     ).decode(),
     # \u escapes of JSON two levels inside the payload's string: four backslashes in its text
+    "h1": lambda v: v[: len(v) // 2],  # a secret split in two by string concatenation
+    "h2": lambda v: v[len(v) // 2 :],
+    "url": lambda v: urllib.parse.quote(v, safe=""),
     "u3": lambda v: "".join(f"\\\\\\\\u{ord(c):04x}" if i % 2 == 0 else c for i, c in enumerate(v)),
 }
 
@@ -70,12 +77,13 @@ def _payload(entry: dict, fill) -> str:
     )
 
 
-def cases(seed: int = 16) -> list[Case]:
+def cases(seed: int = 16, files: tuple[str, ...] = FIRST + OUTSIDE) -> list[Case]:
     fakes = Fakes(seed)
     values = fakes.all()
     values["ids18"] = " ".join(str(fakes.rng.randrange(10**17, 10**18)) for _ in range(30))
+    values.update(outside_values())
     out = []
-    for name in ("secrets.jsonl", "benign.jsonl"):
+    for name in files:
         for line in (HERE / name).read_text().splitlines():
             entry = json.loads(line)
 
@@ -113,11 +121,11 @@ def survived(case: Case, out: str) -> list[str]:
     return [s for s in case.secrets if any(s in t for t in texts) or s in out]
 
 
-def score(redactor) -> dict:
+def score(redactor, files: tuple[str, ...] = FIRST + OUTSIDE) -> dict:
     """Recall over the secret cases, survival over the benign ones, and what failed."""
     found = kept = n_secret = n_benign = 0
     missed, harmed = [], []
-    for case in cases():
+    for case in cases(files=files):
         out, _ = redactor.redact(case.payload)
         json.loads(out)
         if case.kind == "secret":

@@ -1,0 +1,157 @@
+"""Command lines that hand a secret over (ninth session): more commands' password options, and the output of
+commands that print one.
+
+* ``cli_secret_option``: ldapsearch -w, sqlcmd -P, openssl -passin pass:, keytool -storepass,
+  aws configure set ..., --account-key, gh secret set --body; a short option is read back to its command;
+* ``printed_secret``: the stdout of kubectl ... | base64 -d, op read, gcloud auth print-access-token...
+
+The trigger is the context up to the value's first character (Hyperscan); the regex reads the value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hookd.redact.checks import is_type_or_reference, option_value_ok, plausible_secret
+from hookd.redact.patterns import VALUE, VALUE_REACH
+from hookd.redact.rule import Rule
+
+_CMD = r"""(?:[^"\\\n;|&]|\\["\\/ t])"""  # a character of one command in JSON text (as rules.py)
+_NOT_WORD = r"""(?:^|[^A-Za-z0-9_\\-]|\\[nrt])"""
+
+
+# Short options that take a password, and the commands they do so for. Hyperscan reads the option and
+# the value's first character (a pattern from each command word over the rest of its line ran at 40-90
+# MB/s on a flood of "zip " or "7z "); the check reads the command back from the option.
+_SHORT_OPTIONS = {
+    "-w": (
+        "ldapsearch",
+        "ldapmodify",
+        "ldapadd",
+        "ldapdelete",
+        "ldapwhoami",
+        "ldappasswd",
+        "ldapcompare",
+        "ldapmodrdn",
+        "ldapexop",
+    ),
+    "-P": ("sqlcmd", "bcp", "osql", "zip", "unzip", "ssh-keygen"),
+    "-p": (
+        "mongo",
+        "mongosh",
+        "mongodump",
+        "mongorestore",
+        "mongoexport",
+        "mongoimport",
+        "mongostat",
+        "mongotop",
+        "twine",
+        "az",
+        "7z",
+        "7za",
+    ),
+    "-N": ("ssh-keygen",),
+    "-k": ("nuget",),
+    "-apikey": ("nuget",),
+    "/p:": ("xfreerdp", "wlfreerdp"),
+}
+_GLUED = ("7z", "7za")  # -pSECRET, no space
+_SHORT_TRIGGER = r"\s(?:(?:-[wPpNk]|-(?i:apikey))\s{1,4}|/p:|-p)"
+CLI_MORE_TRIGGER = (
+    "(?:"
+    + "|".join(
+        (
+            _SHORT_TRIGGER,
+            _NOT_WORD + r"gh\s{1,4}secret\s{1,4}set" + _CMD + r"*\s(?:-b|--body)(?:=|\s{1,4})",
+            _NOT_WORD + r"(?i:configure\s{1,4}set\s{1,4}(?:[A-Za-z0-9_-]{1,40}\.)?"
+            r"(?:aws_secret_access_key|aws_session_token|[A-Za-z0-9_-]{0,40}(?:password|token|secret)))\s{1,4}",
+            r"\s-pass(?:in|out)?\s{1,4}pass:",
+            r"\s-(?:store|key|srcstore|deststore|srckey|destkey)pass\s{1,4}",
+            r"--(?:[A-Za-z0-9]{1,20}-){0,3}(?i:account-?key|auth-?key|secret-?key|access-?key|storage-?key|master-?key"
+            r"|license-?key|signing-?key|bearer)(?:=|\s{1,4})",
+        )
+    )
+    + r")[^\s\-]"
+)
+_KEY_FILE = re.compile(r"(?i).*\.(?:pem|key|crt|cer|p12|pfx|jks|json|txt)|[~/.].*")
+_SHORT_BEFORE = re.compile(r"\s(-[wPpNk]|-(?i:apikey)|/p:)\s{0,4}\Z")
+# Where a command begins: a separator, a subshell, a line (raw or escaped), a JSON string's quote.
+_COMMAND_START = re.compile(r'.*(?:[;|&(`\n]|\\n|(?<!\\)")', re.S)
+_COMMAND_REACH = 400
+
+
+def _short_option_ok(match: re.Match[str]) -> bool:
+    """For a short option (-P, -w, -p...): the command it belongs to takes a password there."""
+    text, start = match.string, match.start()
+    head = text[max(0, start - _COMMAND_REACH) : start]
+    option = _SHORT_BEFORE.search(head)
+    if option is None:
+        return True  # not a short option: the trigger's other contexts name their command
+    flag = option.group(1).lower() if option.group(1).lower() == "-apikey" else option.group(1)
+    glued = option.end(1) == len(head)
+    before = head[: option.start()]
+    begin = _COMMAND_START.match(before)
+    words = before[begin.end() if begin else 0 :].split()
+    names = {word.rsplit("/", 1)[-1] for word in words}
+    commands = _SHORT_OPTIONS[flag]
+    if glued and flag == "-p":
+        commands = _GLUED
+    elif not glued and flag == "-p":
+        commands = tuple(c for c in commands if c not in _GLUED)
+    if "az" in names and "login" not in names:
+        names.discard("az")
+    return not names.isdisjoint(commands)
+
+
+def _option_ok(match: re.Match[str]) -> bool:
+    """A password, not a file that holds one (--secret-key ./key.pem), given to a command that takes it."""
+    return option_value_ok(match) and not _KEY_FILE.fullmatch(match.group("value")) and _short_option_ok(match)
+
+
+# Any scheme but Bearer, Basic, Token and Bot (authorization_header's): not a second report per header, which
+# a flood of them would spend its chunk's budget on.
+# A command that prints a secret, and its output: the Bash tool's stdout after the command in the payload
+# (tool_input comes before tool_response). Hyperscan reads from the command to the stdout's first character
+# (at most 2000 characters between); the regex takes the stdout when it is one token on one line.
+_PRINTS_SECRET = (
+    r"(?:base64(?:\s{1,4}-w\s{0,4}0)?\s{1,4}(?:-d|-D|--decode)|get-secret-value|gh\s{1,4}auth\s{1,4}token"
+    r"|print-(?:access|identity)-token|op\s{1,4}read|vault\s{1,4}(?:kv\s{1,4}get|read)\s{1,4}-field"
+    r"|find-generic-password|auth:token|get-access-token|secrets\s{1,4}versions\s{1,4}access"
+    r"|--with-decryption)"
+)
+PRINTED_TRIGGER = _PRINTS_SECRET + r'[^\n]{0,2000}"stdout"\s{0,4}:\s{0,4}"[^"\\\s]'
+
+
+def _printed_ok(match: re.Match[str]) -> bool:
+    value = match.group("value")
+    return len(value) >= 6 and plausible_secret(value) and not is_type_or_reference(value)
+
+
+CLI_SECRET_OPTION = Rule(
+    name="cli_secret_option",
+    replaces="a password given to more commands' options (ldapsearch -w, sqlcmd -P, openssl -passin pass:, "
+    "keytool -storepass, aws configure set ..., --account-key, gh secret set --body)",
+    pattern=VALUE,
+    group="value",
+    trigger=CLI_MORE_TRIGGER,
+    anchored=True,
+    back=1,
+    reach=VALUE_REACH,
+    check=_option_ok,
+    example="`ldapsearch -D cn=admin -w <password>`, `openssl ... -passout pass:<password>`",
+)
+
+
+PRINTED_SECRET = Rule(
+    name="printed_secret",
+    replaces="the output of a command that prints a secret (kubectl ... | base64 -d, op read, "
+    "gcloud auth print-access-token, aws secretsmanager get-secret-value), when it is one token",
+    pattern=r"""(?P<value>(?:[^"\\\s]|\\["\\/]){1,1000}+)(?:\\n)?(?=")""",
+    group="value",
+    trigger=PRINTED_TRIGGER,
+    anchored=True,
+    back=1,
+    reach=2010,
+    check=_printed_ok,
+    example="`kubectl get secret db -o jsonpath={.data.password} | base64 -d` and its stdout `<value>`",
+)

@@ -1,0 +1,104 @@
+"""Secrets whose name says little about what follows it (ninth session): prose, YAML lists, URL queries.
+
+``prose_secret`` (the api key is ..., Password: ...), ``secret_list_item`` (api_keys: / - ...) and
+``url_query_secret`` (?auth=, &pass=, X-Amz-Signature=) take a value only when it looks random
+(``random_looking``): the name alone does not make an assignment there.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hookd.redact.checks import is_type_or_reference, plausible_secret
+from hookd.redact.rule import Rule
+
+_PROSE_NAME = r"(?i:password|passphrase|passwd|pwd|secret|token|api[ _-]?key|access[ _-]?key|secret[ _-]?key)"
+_PROSE_CHAR = r"""[^\s"'\\<>()\[\]{},;`$]"""
+# (not "=": that is code, secret_assignment's, which knows types and references)
+PROSE_TRIGGER = _PROSE_NAME + r"(?:[ \t]{1,2}(?i:is|was):?|[ \t]{0,2}:)[ \t]{1,4}" + _PROSE_CHAR + "{8}"
+_PROSE_BACK = 8
+_VERSION = re.compile(r"[vV]?\d+(?:\.\d+)+[-+\w.]*")
+_PATH_LIKE = re.compile(r".*/.*\.\w{1,5}|[~/.].*|.*://.*|[^@]+@[^@]+\.[A-Za-z]{2,}")
+
+
+def random_looking(value: str) -> bool:
+    """A value that only a machine or a password manager writes: 8 or more characters with letters and
+    digits, and mixed case, a symbol or 20 characters; not a word, a path, a URL, an address, a
+    version, code or a placeholder. For prose, where the name alone says little."""
+    if len(value) < 8 or _PATH_LIKE.fullmatch(value) or _VERSION.fullmatch(value):
+        return False
+    if not plausible_secret(value) or is_type_or_reference(value):
+        return False
+    lower = any(c.islower() for c in value)
+    upper = any(c.isupper() for c in value)
+    digit = any(c.isdigit() for c in value)
+    other = any(not c.isalnum() for c in value)
+    if not digit or not (lower or upper):
+        return False
+    return (lower and upper) or other or len(value) >= 20
+
+
+def _prose_ok(match: re.Match[str]) -> bool:
+    end = match.end("value")
+    return random_looking(match.group("value")) and match.string[end : end + 1] not in ("(", "[")
+
+
+# A URL query's parameter that carries a credential under a short name the assignment rules do not read
+# (?auth=, &pass=, ?key=, X-Amz-Signature=): only a random-looking value (not ?key=value, ?code=US).
+QUERY_TRIGGER = (
+    r"[?&](?i:auth|pass|pwd|passwd|key|code|signature|x-amz-signature|x-goog-signature|x-amz-security-token)="
+    r"[A-Za-z0-9%_.~+/-]{8}"
+)
+_QUERY_BACK = 8
+
+
+# A YAML list under a plural secret name (api_keys:, tokens:, passwords:): every item, one per line.
+# (Only the name's last word: a class of name characters before it cost Hyperscan a third of its speed on
+# a flood of "api_keys:", and the match's end is the same.)
+_LIST_NAME = (
+    r"(?i:(?:api[_-]?key|token|secret|password|passwd|credential|access[_-]?key|auth[_-]?key|private[_-]?key)s)"
+)
+_ITEM = r"\\n[ \t]{0,24}-[ \t]{1,4}"  # a line of the string (an escaped newline), indentation, "- "
+LIST_TRIGGER = _LIST_NAME + r":[ \t]{0,4}(?:" + _ITEM + r'[^\s\\"]{1,200}[ \t]{0,4})*' + _ITEM + r"""[^\s\\"'$<{\[#-]"""
+
+
+PROSE_SECRET = Rule(
+    name="prose_secret",
+    replaces="a random-looking value after a secret's name in prose (the api key is ..., Password: ...)",
+    pattern=r"(?P<value>" + _PROSE_CHAR + r"{8,200}(?<![.!?:]))",
+    group="value",
+    trigger=PROSE_TRIGGER,
+    anchored=True,
+    back=_PROSE_BACK,
+    reach=210,
+    check=_prose_ok,
+    example="`here is the db password: <value>`, `the api key is <value>` (not `the token is expired`)",
+)
+
+
+SECRET_LIST_ITEM = Rule(
+    name="secret_list_item",
+    replaces="a random-looking item of a YAML list under a plural secret name (api_keys:, tokens:)",
+    pattern=r"""(?P<value>[^\s\\"',#]{1,200})""",
+    group="value",
+    trigger=LIST_TRIGGER,
+    anchored=True,
+    back=1,
+    reach=200,
+    check=_prose_ok,
+    example="`api_keys:` then `- <value>` lines (not `secrets:` / `- db_password`)",
+)
+
+
+URL_QUERY_SECRET = Rule(
+    name="url_query_secret",
+    replaces="a random-looking value of a URL query parameter named auth, pass, pwd, key or signature",
+    pattern=r"(?P<value>[A-Za-z0-9%_.~+/-]{8,2048}={0,2})",
+    group="value",
+    trigger=QUERY_TRIGGER,
+    anchored=True,
+    back=_QUERY_BACK,
+    reach=2050,
+    check=_prose_ok,
+    example="`https://x.firebaseio.com/a.json?auth=<value>`, `?user=u&pass=<value>` (not `?key=value`)",
+)
