@@ -316,6 +316,9 @@ class Hookd:
             # 1 MiB, not the 64 MiB default: pytest keeps the last runs' directories, and
             # hundreds of daemons' reserves would take gigabytes (test_disk_full sets its own).
             "HOOKD_SPOOL_RESERVE_BYTES": str(1 << 20),
+            # hook-send's deadline (250 ms by default): long enough that a loaded CI worker does
+            # not turn a slow OK into an inbox copy; tests of the deadline set their own.
+            "HOOKD_SEND_TIMEOUT_MS": "2000",
             **{f"HOOKD_{k.upper()}": str(v) for k, v in settings.items()},
             "PYTHONPATH": os.pathsep.join(filter(None, [str(_SITE), os.environ.get("PYTHONPATH")])),
             "HOOKD_TEST_SCANNER_SEED": scanner_seed(),

@@ -113,7 +113,7 @@ def test_wrong_ca_names_the_setting_spools_the_events_and_they_arrive_once_after
     daemon.env["HOOKD_REDIS_TLS_CA_FILE"] = str(certs.ca.cert)
     daemon.start()
     send_events(daemon, range(12, 15))
-    wait_for_entries(admin, 15)
+    wait_for_entries(admin, 15, timeout=60)  # a restart on a loaded CI worker took past 20 s
     wait_status(daemon, lambda s: s["spool"]["events"] == 0 and s["redis"]["state"] == "up", "the spool drained")
     assert_exactly_once(admin, 15)
     assert daemon.stop() == 0
