@@ -21,7 +21,7 @@ import re
 _KEY_PREFIXES = "api|private|secret|access|signing|encryption|client|master|app|account"
 # What the key may end with: the last words of every branch of KEY below.
 KEY_TRIGGER = (
-    rf'(?i:pass(?:word|wd|phrase)?|pwd|secret|token|credentials?|(?:{_KEY_PREFIXES})[_.-]?key|auth(?:orization)?'
+    rf"(?i:pass(?:word|wd|phrase)?|pwd|secret|token|credentials?|(?:{_KEY_PREFIXES})[_.-]?key|auth(?:orization)?"
     r'|cookie)"\s{0,4}:\s{0,4}"[^"]'
 )
 # The whole key between its quotes: the same last words, camelCase too (accessToken, apiKey, dbPass),

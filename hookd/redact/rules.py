@@ -68,6 +68,12 @@ _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 _NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] )"
 _ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
 _ASSIGNMENT_TRIGGER = "(?i)" + _ASSIGNED_NAME + "="
+# The same, one form per character that may follow the name (=, :, a quote, a space), each its own
+# expression: Hyperscan then starts a form only where the name is followed by its character, so a flood
+# of a secret word followed by anything else (secret_secret_, --password --password) starts less. Their
+# union is _ASSIGNED_NAME (tests/test_redact_trigger_parts.py, test_redact_trigger_words.py).
+_ASSIGNED_FORMS = [_NAMES, _NAMES + "'(?:" + _SP + ")?", _NAMES + '\\\\"(?:' + _SP + ")?", _NAMES + _SP]
+_ASSIGNED_FORMS.append(r"(?:\\\"|')auth(?:\\\"|') ?")
 
 
 # A type annotation between a name and its =: "password: str = ..." assigns what follows the =.
@@ -250,6 +256,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         ),
         group="value",
         trigger=_ASSIGNMENT_TRIGGER,
+        trigger_parts=tuple(("(?i)" + form + "=", ()) for form in _ASSIGNED_FORMS),
         anchored=True,
         reach=VALUE_REACH + 200,
         confirm="(?i)" + _NOT_PROSE + _ASSIGNED_NAME + ":" + MAY_BE_ASSIGNED,
