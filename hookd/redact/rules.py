@@ -68,12 +68,12 @@ _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 _NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] )"
 _ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
 _ASSIGNMENT_TRIGGER = "(?i)" + _ASSIGNED_NAME + "="
-# The same, one form per character that may follow the name (=, :, a quote, a space), each its own
-# expression: Hyperscan then starts a form only where the name is followed by its character, so a flood
-# of a secret word followed by anything else (secret_secret_, --password --password) starts less. Their
-# union is _ASSIGNED_NAME (tests/test_redact_trigger_parts.py, test_redact_trigger_words.py).
-_ASSIGNED_FORMS = [_NAMES, _NAMES + "'(?:" + _SP + ")?", _NAMES + '\\\\"(?:' + _SP + ")?", _NAMES + _SP]
-_ASSIGNED_FORMS.append(r"(?:\\\"|')auth(?:\\\"|') ?")
+# The same in three forms, each its own expression: the name right before the =, the name with a
+# quote or space after it, and auth in quotes. A flood of a secret word followed by something else
+# (secret_secret_, --password --password) then starts less of the trigger at each word; more forms (one
+# per quote) made floods of quoted names slower. Their union is _ASSIGNED_NAME
+# (tests/test_redact_trigger_parts.py).
+_ASSIGNED_FORMS = [_NAMES, _NAMES + _SUFFIXES[:-1], r"(?:\\\"|')auth(?:\\\"|') ?"]
 
 
 # A type annotation between a name and its =: "password: str = ..." assigns what follows the =.
