@@ -58,6 +58,9 @@ PIECES = [
     "- name: ",
     "name",
     "Key",
+    "auth",
+    "secret",
+    "\u00a0",
     "DB_PASSWORD",
     "api_key",
     "x_token",
@@ -86,6 +89,8 @@ def texts() -> tuple[str, ...]:
         "key: x_token\\n value : v1",
         "Name: DB_PASSWORD,  Value  :  v1",
         "name: api_key\\n  type: String\\n  value: v1",
+        '{\\"auth\\"=Pw1, \\"auth\\" =Pw1}',
+        "'auth'=Pw1 'auth' =Pw1 password\u00a0=Pw1 secret_key'=Pw1",
     ]
     return tuple(found)
 

@@ -119,6 +119,8 @@ class Redactor:
         for index, rule in enumerate(self.rules):
             if rule.anchored:
                 ends = reports.get(index, [])
+                if rule.trigger_check is not None:
+                    ends = [end for end in ends if rule.trigger_check(text, end)]
                 if index in confirms:
                     ends = sorted(set(ends).union(self._contexts(rule, text, confirms[index])))
                 if ends:

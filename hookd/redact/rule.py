@@ -59,6 +59,10 @@ class Rule:
     # there is the chunk's end, not the text's).
     short_trigger: bool = False
     back: int = 0  # characters of the value that the trigger takes (to know a value begins there)
+    # For an anchored rule whose trigger starts at its context's last words (a trigger that read the whole
+    # context kept Hyperscan busy at every occurrence of those words): whether a report, at that end in the
+    # text, is one of the rule's contexts. Checked before the value is read, in both engines.
+    trigger_check: Callable[[str, int], bool] | None = None
     # For an anchored rule: a Hyperscan pattern for its contexts that end with ``confirm_after``
     # together with the start of a value that may pass (``password: str`` does not), reported
     # instead of those contexts alone. The context ends just past the last ``confirm_after`` among

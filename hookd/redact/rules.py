@@ -47,7 +47,7 @@ from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.providers_more import MORE_PROVIDER_RULES
 from hookd.redact.contexts import CONTEXT_MORE_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
-from hookd.redact import wrappers
+from hookd.redact import jsonkeys, wrappers
 from hookd.redact.rule import Rule
 
 __all__ = ["BUILTIN_RULES", "looks_like_credential", "luhn_ok", "plausible_secret"]
@@ -55,25 +55,7 @@ __all__ = ["BUILTIN_RULES", "looks_like_credential", "luhn_ok", "plausible_secre
 # Names that say "secret" by their last word. "pass"/"pwd" count only after a
 # separator (DB_PASS, but not bypass, PWD or OLDPWD); "key" only after a word
 # that makes it a secret (api_key, private_key; not cache_key, primary_key).
-_KEY_PREFIXES = (
-    r"(?:api|private|secret|access|signing|encryption|client|master|app|account"
-    r"|application|subscription)"  # DD_APPLICATION_KEY, Ocp-Apim-Subscription-Key
-)
-# JSON keys (the whole key is in view between raw quotes): the same last
-# words, camelCase too (accessToken, apiKey, dbPass), plus auth, authorization
-# and cookie as whole or separated words, as a Hyperscan pattern from the
-# key's opening quote to the value's ("cwd" is no "pwd").
-_KEY_PREFIX_WORDS = _KEY_PREFIXES[3:-1]
-_JSON_KEY_TRIGGER = (
-    r'(?:^|[^\\])"(?:[A-Za-z0-9_.-]*(?i:pass(?:word|wd|phrase)|secret|token|credentials?'
-    rf"|(?:{_KEY_PREFIX_WORDS})[_.-]?key)"
-    r"|[A-Za-z0-9_.-]{0,60}[_.-](?i:pass|pwd)"
-    r"|(?:[A-Za-z0-9_.-]{0,60}[_.-])?(?i:auth|authorization|cookie)"
-    r"|[a-z0-9]{1,60}(?:Pass|Pwd|Auth|Authorization|Cookie)"
-    r"|(?i:pass|pwd))"  # the whole key: {"user": "ci", "pass": "..."}
-    r'"\s{0,4}:\s{0,4}"'
-)
-
+_KEY_PREFIXES = "(?:" + jsonkeys.KEY_PREFIX_WORDS + ")"
 # What an assignment's name ends with, and what may stand between it and the = or :.
 _SECRET_NAMES = ["password", "passwd", "passphrase", "secret", "token", "credential", "credentials"]
 _SECRET_NAMES += [p + sep + "key" for p in _KEY_PREFIXES[3:-1].split("|") for sep in ("", "_", "-", ".")]
@@ -90,6 +72,12 @@ _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 _NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] )"
 _ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
 _ASSIGNMENT_TRIGGER = "(?i)" + _ASSIGNED_NAME + "="
+# The same in three forms, each its own expression: the name right before the =, the name with a
+# quote or space after it, and auth in quotes. A flood of a secret word followed by something else
+# (secret_secret_, --password --password) then starts less of the trigger at each word; more forms (one
+# per quote) made floods of quoted names slower. Their union is _ASSIGNED_NAME
+# (tests/test_redact_trigger_parts.py).
+_ASSIGNED_FORMS = [_NAMES, _NAMES + _SUFFIXES[:-1], r"(?:\\\"|')auth(?:\\\"|') ?"]
 
 
 # A type annotation between a name and its =: "password: str = ..." assigns what follows the =.
@@ -273,6 +261,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         ),
         group="value",
         trigger=_ASSIGNMENT_TRIGGER,
+        trigger_parts=tuple(("(?i)" + form + "=", ()) for form in _ASSIGNED_FORMS),
         anchored=True,
         reach=VALUE_REACH + 200,
         confirm="(?i)" + _NOT_PROSE + _ASSIGNED_NAME + ":" + MAY_BE_ASSIGNED,
@@ -284,13 +273,14 @@ CONTEXT_RULES: tuple[Rule, ...] = (
     Rule(
         name="json_secret_key",
         replaces="the string value of a JSON field whose name says secret (quotes kept)",
-        # Hyperscan reads the whole key, its colon and the value's opening quote, between raw quotes:
-        # structure, where JSON allows only ASCII white space; the value is read where that ends.
+        # The key, its colon and the value's opening quote, between raw quotes (structure, where JSON
+        # allows only ASCII white space; jsonkeys.py); the value is read where that ends.
         pattern=r"(?P<value>(?:[^\"\\]|\\.){0,65536}+)\"",  # never fails once begun: costs its length
-        # The trigger also takes the value's first character (an empty value is no secret), so a
-        # flood of '"token": "' reports nothing.
+        # The trigger reads the key's last word to the value's first character (an empty value is no
+        # secret, so a flood of '"token": "' reports nothing); key_ok checks the rest of the key.
         group="value",
-        trigger=_JSON_KEY_TRIGGER + '[^"]',
+        trigger=jsonkeys.KEY_TRIGGER,
+        trigger_check=jsonkeys.key_ok,
         back=1,
         anchored=True,
         reach=2 * 65536 + 4,
