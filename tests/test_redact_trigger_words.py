@@ -13,13 +13,14 @@ from hookd.redact import jsonkeys
 from hookd.redact.rules import BUILTIN_RULES
 
 # The JSON-key trigger as it was, reading the whole key from its opening quote (before the split).
-_PREFIXES = "api|private|secret|access|signing|encryption|client|master|app|account"
+_PREFIXES = "api|private|secret|access|signing|encryption|client|master|app|account|application|subscription"
 WHOLE_KEY_TRIGGER = (
     r'(?:^|[^\\])"(?:[A-Za-z0-9_.-]*(?i:pass(?:word|wd|phrase)|secret|token|credentials?'
     rf"|(?:{_PREFIXES})[_.-]?key)"
     r"|[A-Za-z0-9_.-]{0,60}[_.-](?i:pass|pwd)"
     r"|(?:[A-Za-z0-9_.-]{0,60}[_.-])?(?i:auth|authorization|cookie)"
-    r'|[a-z0-9]{1,60}(?:Pass|Pwd|Auth|Authorization|Cookie))"\s{0,4}:\s{0,4}"[^"]'
+    r"|[a-z0-9]{1,60}(?:Pass|Pwd|Auth|Authorization|Cookie)"
+    r'|(?i:pass|pwd))"\s{0,4}:\s{0,4}"[^"]'
 )
 PIECES = [
     '"',
@@ -50,6 +51,8 @@ PIECES = [
     "Key",
     "_key",
     "access",
+    "application",
+    "Subscription",
     "pass",
     "Pass",
     "pwd",
