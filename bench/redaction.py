@@ -30,7 +30,7 @@ import sys
 import time
 
 from hookd.redact import build_redactor
-from hookd.redact.checks import base62
+from hookd.redact.checksums import base62
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS_TESTS = os.path.join(HERE, "..", "tests", "redaction_corpus")

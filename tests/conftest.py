@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from hookd.redact.checks import base62
+from hookd.redact.checksums import base62
 from inprocess import InProcessHookd as InProcessMixin
 
 if os.environ.get("HOOKD_TEST_CPU"):  # where the CPU goes, per test (tests/cpu_profile.py)

@@ -22,7 +22,7 @@ import pytest
 
 from conftest import ALL_CORPUS_FILES
 from hookd.redact import Redactor
-from hookd.redact.checks import base62
+from hookd.redact.checksums import base62
 from hookd.redact.rules import BUILTIN_RULES, looks_like_credential, luhn_ok, plausible_secret
 
 MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_]+\]")

@@ -14,7 +14,8 @@ import re
 from collections.abc import Callable
 from typing import TypedDict, Unpack
 
-from hookd.redact.checks import crc32_suffix_ok, glue_ok
+from hookd.redact.checks import glue_ok
+from hookd.redact.checksums import crc32_suffix_ok
 from hookd.redact.patterns import (
     B1,
     B1_DASH,

@@ -11,7 +11,7 @@ import base64
 import binascii
 import random
 
-from hookd.redact.checks import base62
+from hookd.redact.checksums import base62
 
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LOWER = UPPER.lower()
