@@ -130,7 +130,9 @@ def test_another_user_sending_a_header_that_never_ends_is_cut_off_at_the_head_li
     before = rss(daemon.proc.pid)
     got = run_as_nobody(_endless_header_as_nobody, port, timeout=60)
     grown = rss(daemon.proc.pid) - before
-    assert got["cut"] and got["sent"] < (4 << 20), got
+    # "sent" counts what the kernel's buffers took before the cut (this side's send buffer alone may
+    # hold 4 MiB): hookd's own memory is what the next line bounds.
+    assert got["cut"] and got["sent"] < (16 << 20), got
     assert grown < (16 << 20), f"hookd grew by {grown >> 20} MiB"
     assert daemon.send(b'{"hook_event_name": "Stop", "session_id": "after"}').returncode == 0
     assert b"after" in wait_for_entries(redis_db, 1)[0][b"envelope"]
