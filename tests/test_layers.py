@@ -23,6 +23,7 @@ other unless the layer says otherwise:
     terminal                              colour and progress bars on a terminal
     config_errors, liveness, paths,       a settings error; progress and loop lag; private files;
     refusals, units                       the header, refusal reasons and reply lines; numbers
+    trust                                 who can change a path: the link-by-link walk, trusted files
     policies                              the Enums of the settings that choose among named ways
 
 The spool sits below the publisher because the publisher reads it; the spool knows nothing of
@@ -60,6 +61,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ({"log_sink"}, False),
     ({"terminal"}, False),
     ({"config_errors", "hook_names", "liveness", "paths", "refusals", "units"}, False),
+    ({"trust"}, False),
     ({"policies"}, False),
 ]
 
