@@ -121,7 +121,7 @@ def _pair_tail(spaces: str) -> str:
 # The optional Type field made each part cost Hyperscan at every "name" or "key" (it kept the pattern
 # from resting on "value"): the pairs with a Type field are parts of their own, which need it as well.
 _VALUE_QUOTE = r"""(?i)value(?:\\{0,7}["'])?"""
-_TYPE_NEED = r"""(?i)type(?:\\{0,7}["'])?\s{0,4}:"""
+_TYPE_NEED = f"{_TYPE}(?i:value)"  # a pattern (it starts "(?"): the Type field and "value" after it
 _VALUE_NEEDS = (("", _VALUE_QUOTE + ":"), (r"\s", _VALUE_QUOTE + r"\s:"), (r"\s{2,4}", _VALUE_QUOTE + r"\s\s"))
 PAIR_PARTS = tuple(
     (_pair_head(type_field) + _pair_tail(spaces), needs)
