@@ -97,9 +97,15 @@ _SECRET_NAME = (
 )
 _COLON = r"\s{0,4}:\s{0,4}"
 _BETWEEN = rf"{_Q}(?:[\s,]|\\[nrt]){{1,16}}-?\s{{0,4}}{_Q}"
-_TYPE_FIELD = rf"(?:(?i:type){_Q}{_COLON}{_Q}[A-Za-z]{{1,20}}{_BETWEEN})?"  # Parameter Store's "Type"
-_PAIR_HEAD = rf"{_NOT_WORD}(?i:name|key){_Q}{_COLON}{_Q}{_SECRET_NAME}{_BETWEEN}{_TYPE_FIELD}(?i:value)"
-PAIR_TRIGGER = _PAIR_HEAD + rf"""(?:"{_COLON}"[^"\\]|{_Q}{_COLON}{_VALUE_START})"""
+_TYPE = rf"(?i:type){_Q}{_COLON}{_Q}[A-Za-z]{{1,20}}{_BETWEEN}"  # Parameter Store's "Type" field
+
+
+def _pair_head(type_field: str) -> str:
+    """From the name's key to "value", with this between the name and "value" (and _BETWEEN)."""
+    return rf"{_NOT_WORD}(?i:name|key){_Q}{_COLON}{_Q}{_SECRET_NAME}{_BETWEEN}{type_field}(?i:value)"
+
+
+PAIR_TRIGGER = _pair_head(f"(?:{_TYPE})?") + rf"""(?:"{_COLON}"[^"\\]|{_Q}{_COLON}{_VALUE_START})"""
 
 
 def _pair_tail(spaces: str) -> str:
@@ -112,11 +118,16 @@ def _pair_tail(spaces: str) -> str:
 # with nothing, a quote or one space between them, which YAML and JSON write; or two spaces after
 # "value" (and a quote). Code holds "value" everywhere, but seldom "value:" (a type annotation); a flood
 # of "key" or "name" holds neither.
+# The optional Type field made each part cost Hyperscan at every "name" or "key" (it kept the pattern
+# from resting on "value"): the pairs with a Type field are parts of their own, which need it as well.
 _VALUE_QUOTE = r"""(?i)value(?:\\{0,7}["'])?"""
-PAIR_PARTS = (
-    (_PAIR_HEAD + _pair_tail(""), (_VALUE_QUOTE + ":",)),
-    (_PAIR_HEAD + _pair_tail(r"\s"), (_VALUE_QUOTE + r"\s:",)),
-    (_PAIR_HEAD + _pair_tail(r"\s{2,4}"), (_VALUE_QUOTE + r"\s\s",)),
+_TYPE_NEED = f"{_TYPE}(?i:value)"  # a pattern (it starts "(?"): the Type field and "value" after it
+_VALUE_NEEDS = (("", _VALUE_QUOTE + ":"), (r"\s", _VALUE_QUOTE + r"\s:"), (r"\s{2,4}", _VALUE_QUOTE + r"\s\s"))
+PAIR_PARTS = tuple(
+    (_pair_head(type_field) + _pair_tail(spaces), needs)
+    for type_field, extra in (("", ()), (_TYPE, (_TYPE_NEED,)))
+    for spaces, need in _VALUE_NEEDS
+    for needs in [(need, *extra)]
 )
 
 
