@@ -553,24 +553,18 @@ def _read_toml(path: str, must_exist: bool) -> dict[str, Any]:
 
 def _check_config_file(path: str, info: os.stat_result) -> None:
     """Refuse a config file another user could have written, or could swap: its settings say
-    where every event goes (redis_url) and whether it is redacted. Checked like hookd's own
-    directories: ours or root's, writable by nobody else (the group only if it is our own
-    primary group), in directories no one else can change (the link's and its target's)."""
-    from hookd.paths import UnsafePathError, check_way_to, describe, others_can_write, ours_or_roots
+    where every event goes (redis_url) and whether it is redacted. The file opened (``info``,
+    its fstat) is judged as the other files that decide whom hookd trusts are
+    (trust.check_trusted_file), and so is the way to it (the link's and its target's)."""
+    from hookd.paths import UnsafePathError, check_way_to, refuse_untrusted
 
     if not stat.S_ISREG(info.st_mode):
         return  # /dev/null and the like: nothing anyone could write into it is kept
-    if not ours_or_roots(info) or others_can_write(info):
-        why = "belongs to another user" if not ours_or_roots(info) else "is writable by other users"
-        raise ConfigError(
-            f"config file {path} {why} ({describe(info)}): whoever can write it decides where hookd "
-            "sends events (redis_url) and whether they are redacted; make it yours and not writable "
-            "by others (chown, chmod 600), or point --config / HOOKD_CONFIG at a file of your own"
-        )
     try:
+        refuse_untrusted(path, info, "decide where hookd sends events (redis_url) and whether they are redacted")
         check_way_to(path)  # the link itself too: one in a sticky directory is its owner's to replace
     except UnsafePathError as exc:
-        raise ConfigError(f"config file: {exc}") from None
+        raise ConfigError(f"config file {exc} (or point --config / HOOKD_CONFIG at a file of your own)") from None
 
 
 def _read_environ(environ: Mapping[str, str]) -> dict[str, Any]:

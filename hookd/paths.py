@@ -29,6 +29,7 @@ from hookd.trust import (  # the checks, kept here too: paths is where callers l
     describe,
     others_can_write,
     ours_or_roots,
+    refuse_untrusted,
     why_untrusted,
 )
 
@@ -46,6 +47,7 @@ __all__ = [
     "others_can_write",
     "ours_or_roots",
     "read_private",
+    "refuse_untrusted",
     "replace_private",
     "why_untrusted",
 ]

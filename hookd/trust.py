@@ -150,6 +150,22 @@ def check_trusted_file(path: str, what: str, secret: bool = False) -> os.stat_re
     """
     path = os.path.abspath(path)
     info = check_way_to(path)
+    refuse_untrusted(path, info, what, secret)
+    if stat.S_ISDIR(info.st_mode):
+        for entry in sorted(os.listdir(path)):
+            inner = os.path.join(path, entry)
+            try:
+                if not os.path.isdir(inner):  # OpenSSL looks up files by name in it, not directories
+                    check_trusted_file(inner, what, secret)
+            except FileNotFoundError:
+                continue  # a dangling link: OpenSSL finds nothing there either
+    return info
+
+
+def refuse_untrusted(path: str, info: os.stat_result, what: str, secret: bool = False) -> None:
+    """Raise UnsafePathError unless the file (or CA directory) ``info`` describes is one only
+    this user or root could have written (see check_trusted_file); the way to it is the
+    caller's to check."""
     is_dir = stat.S_ISDIR(info.st_mode)
     problem, fix, consequence = None, "", f"whoever can change it could {what}"
     if not (stat.S_ISREG(info.st_mode) or is_dir):
@@ -164,12 +180,3 @@ def check_trusted_file(path: str, what: str, secret: bool = False) -> os.stat_re
         consequence = "they can read the secret in it"
     if problem:
         raise UnsafePathError(f"{path} {problem} ({describe(info)}): {consequence}; fix: {fix}")
-    if is_dir:
-        for entry in sorted(os.listdir(path)):
-            inner = os.path.join(path, entry)
-            try:
-                if not os.path.isdir(inner):  # OpenSSL looks up files by name in it, not directories
-                    check_trusted_file(inner, what, secret)
-            except FileNotFoundError:
-                continue  # a dangling link: OpenSSL finds nothing there either
-    return info
