@@ -28,6 +28,7 @@ MAX_HEAD_BYTES = 64 * 1024
 # concatenation, unbounded); counted here as it arrives (tests/test_redteam4_http.py).
 MAX_TRAILER_BYTES = 2 * MAX_HEAD_BYTES
 FRAMING_PER_CHUNK = 64
+_HEAD, _FRAMING = "the request line and headers", "the chunked body's framing and trailers"
 
 
 class Request(NamedTuple):
@@ -92,13 +93,13 @@ class RequestReader:
                 if self.in_head:
                     self.head_arrived += len(piece)
                     if self.head_arrived > 2 * MAX_HEAD_BYTES:
-                        self.parsed.append(self._head_too_large())
+                        self.parsed.append(self._header_too_large(_HEAD, MAX_HEAD_BYTES))
                         stop = True
                         break
                 elif after_head and self.in_request:  # the same request: its body or trailers
                     self.framing += len(piece) - (self.body_total - body_before)
                     if self.framing > MAX_TRAILER_BYTES + FRAMING_PER_CHUNK * self.chunks:
-                        self.parsed.append(self._trailers_too_large())
+                        self.parsed.append(self._header_too_large(_FRAMING, MAX_TRAILER_BYTES))
                         stop = True
                         break
         except httptools.HttpParserCallbackError as exc:
@@ -208,17 +209,11 @@ class RequestReader:
     def _count_head(self, size: int) -> None:
         self.head_bytes += size
         if self.head_bytes > MAX_HEAD_BYTES:
-            self._stop(self._head_too_large())
+            self._stop(self._header_too_large(_HEAD, MAX_HEAD_BYTES))
 
-    def _head_too_large(self) -> Answer:
-        answer = self.refuse(Reason.BAD_HEADER, 431, f"the request line and headers exceed {MAX_HEAD_BYTES} bytes")
-        return answer._replace(close=True)
-
-    def _trailers_too_large(self) -> Answer:
-        answer = self.refuse(
-            Reason.BAD_HEADER, 431, f"the chunked body's framing and trailers exceed {MAX_TRAILER_BYTES} bytes"
-        )
-        return answer._replace(close=True)
+    def _header_too_large(self, what: str, limit: int) -> Answer:
+        """431, and the connection closes: nothing after an oversized head or framing is read."""
+        return self.refuse(Reason.BAD_HEADER, 431, f"{what} exceed {limit} bytes")._replace(close=True)
 
     def _stop(self, answer: Answer) -> None:
         self.parsed.append(answer._replace(close=True))
