@@ -319,6 +319,10 @@ class Hookd:
             # hook-send's deadline (250 ms by default): long enough that a loaded CI worker does
             # not turn a slow OK into an inbox copy; tests of the deadline set their own.
             "HOOKD_SEND_TIMEOUT_MS": "2000",
+            # A usage event waits this long for its transcript reading (50 ms by default); the envelope's
+            # `caught_up` says whether it finished in time, which a loaded worker decided differently
+            # from run to run. Tests of a late reading drive UsageTracker themselves.
+            "HOOKD_USAGE_BUDGET_MS": "1000",
             **{f"HOOKD_{k.upper()}": str(v) for k, v in settings.items()},
             "PYTHONPATH": os.pathsep.join(filter(None, [str(_SITE), os.environ.get("PYTHONPATH")])),
             "HOOKD_TEST_SCANNER_SEED": scanner_seed(),
