@@ -185,7 +185,9 @@ def free_port() -> int:
     raise AssertionError(f"no free port in {first}..{first + _PORT_BLOCK_SIZE - 1}")
 
 
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02, what: str = "condition"):
+# What a test waits for does happen (no test expects a wait to time out), so the bound is how starved a
+# CI worker may be: a daemon's start-up took more than 10 s there while other suites ran.
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.02, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while True:
         result = predicate()
