@@ -164,6 +164,6 @@ def test_the_senders_header_text_is_redacted_and_counted_only_where_an_event_car
     assert envelope["client"]["handoff_id"] == "[REDACTED:github_token]"
     assert envelope["redactions"] == 0  # the payload's own
     assert builder.redactions == {"github_token": 3}
-    assert builder.loggable("Stop " + token) == "Stop [REDACTED:github_token]"
-    assert builder.loggable(None) is None and builder.loggable("") == ""
+    assert builder.header_text("Stop " + token, counted=False) == "Stop [REDACTED:github_token]"
+    assert builder.header_text(None, counted=False) is None and builder.header_text("", counted=False) == ""
     assert builder.redactions == {"github_token": 3}
