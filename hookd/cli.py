@@ -1,5 +1,5 @@
 """The ``hookd`` command line: the parser, and nothing else (each command's own arguments are in
-console/arguments.py, what it does in console/handlers.py)."""
+console/arguments.py, what it does in console/handlers.py and, for ``hookd run``, console/run.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hookd import __version__
 from hookd.config_errors import SettingError
 from hookd.console import arguments, exits, handlers, options
 from hookd.console.reference import settings_reference  # noqa: F401 - scripts import it from here
+from hookd.console.run import cmd_run
 
 STATUS_CODES = (
     f"{exits.OK} healthy, {exits.FAILURE} degraded (Redis down or breaker open while "
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hookd {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    _command(commands, "run", "run the daemon in the foreground", handlers.cmd_run)
+    _command(commands, "run", "run the daemon in the foreground", cmd_run)
 
     config = _command(commands, "config", "print the effective settings, passwords masked", handlers.cmd_config)
     arguments.add_config(config)

@@ -2,7 +2,7 @@
 
 The client runs as a real subprocess (`python -I -S client/hook_send.py`, and the
 native client built from client/hook_send.c: the client_cmd fixture runs each test
-that starts a process with both); a small Unix-socket server in a thread plays the daemon's part. Path logic and
+that starts a process with both); a small Unix-socket server in a thread (tests/fake_peer.py) plays the daemon's part. Path logic and
 the encoder are tested in-process on the module loaded from its file.
 """
 
@@ -16,12 +16,13 @@ import stat
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import pytest
+
+from fake_peer import OK_REPLY, answering
 
 REPO = Path(__file__).resolve().parent.parent
 CLIENT = REPO / "client" / "hook_send.py"
@@ -60,67 +61,6 @@ def parse_frame(data):
     return fields, body
 
 
-class Peer:
-    """A one-connection stand-in for the daemon: reads one frame, answers `reply`.
-
-    reply=None: accept and read, then never answer (until closed).
-    reply=b"": close without answering.
-    early=True: answer after the header line, without reading the body, and close.
-    """
-
-    def __init__(self, path, reply=b"OK 019aa5f4-8c3e-7a01-9b2f-5d1c0e7f4a21\n", early=False):
-        self.reply = reply
-        self.early = early
-        self.received = None
-        self.got_frame = threading.Event()
-        self._release = threading.Event()
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(str(path))
-        self.sock.listen(8)
-        self.sock.settimeout(5)
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(5)
-            data = b""
-            try:
-                while b"\n" not in data:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                head = data.split(b"\n", 1)[0].split(b" ")
-                if len(head) > 1 and head[1].isdigit() and not self.early:
-                    need = len(data.split(b"\n", 1)[0]) + 1 + int(head[1])
-                    while len(data) < need:
-                        chunk = conn.recv(need - len(data))
-                        if not chunk:
-                            break
-                        data += chunk
-            except OSError:
-                pass
-            self.received = data
-            self.got_frame.set()
-            if self.reply is None:
-                self._release.wait(5)
-            elif self.reply:
-                try:
-                    conn.sendall(self.reply)
-                except OSError:
-                    pass
-
-    def close(self):
-        self._release.set()
-        self.sock.close()
-        self.thread.join(5)
-
-
 @pytest.fixture
 def sockdir():
     # Unix socket paths are limited to ~104 bytes: tmp_path can be longer.
@@ -149,8 +89,8 @@ def env(tmp_path, sockdir):
 def peer_factory(env):
     peers = []
 
-    def make(reply=b"OK 019aa5f4-8c3e-7a01-9b2f-5d1c0e7f4a21\n", path=None, early=False):
-        p = Peer(path or env["HOOKD_SOCKET"], reply, early)
+    def make(reply=OK_REPLY, path=None, early=False):
+        p = answering(path or env["HOOKD_SOCKET"], reply, early)
         peers.append(p)
         return p
 
@@ -572,7 +512,7 @@ def test_xdg_directories_are_used_by_the_real_process(tmp_path, sockdir, client_
     runtime, state_home = sockdir, tmp_path / "xdg-state"
     (runtime / "hookd").mkdir()
     env = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(runtime), "XDG_STATE_HOME": str(state_home)}
-    peer = Peer(runtime / "hookd" / "hookd.sock", reply=b"ERR unavailable spool full\n")
+    peer = answering(runtime / "hookd" / "hookd.sock", reply=b"ERR unavailable spool full\n")
     try:
         assert_quiet_success(run_client(env, cmd=client_cmd))
         assert peer.got_frame.wait(2)

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from conftest import BARE_PYTHON, CLIENT
+from fake_peer import answering
 from test_client import (  # noqa: F401 -- env, peer_factory and sockdir are fixtures
     BODY,
-    Peer,
     assert_single_inbox_frame,
     env,
     inbox_files,
@@ -82,7 +82,7 @@ def test_without_hookd_socket_or_xdg_runtime_dir_the_socket_is_in_the_state_dir(
         "HOOKD_SPARE_INBOX": str(tmp_path / "spare"),
         "HOOKD_SEND_TIMEOUT_MS": "10000",
     }
-    peer = Peer(state / "run" / "hookd.sock")
+    peer = answering(state / "run" / "hookd.sock")
     try:
         proc = run_client(env, args=["Stop"], cmd=client_cmd)
         assert peer.got_frame.wait(2)
@@ -373,7 +373,7 @@ def test_both_clients_print_the_same_lines(tmp_path, sockdir, native_client, nam
     said = {}
     for client, cmd in (("python", [BARE_PYTHON, "-I", "-S", str(CLIENT)]), ("native", [native_client])):
         env = dict(situation(name, tmp_path, sockdir), HOOKD_DEBUG=debug)
-        peer = Peer(env["HOOKD_SOCKET"], reply=ANSWERS[name]) if name in ANSWERS else None
+        peer = answering(env["HOOKD_SOCKET"], reply=ANSWERS[name]) if name in ANSWERS else None
         other = (
             subprocess.Popen(
                 [sys.executable, "-c", LISTENER_AS_NOBODY, env["HOOKD_SOCKET"]], stdout=subprocess.PIPE, text=True

@@ -147,3 +147,23 @@ def test_the_envelope_writes_its_fields_in_the_documented_order_with_the_enrichm
     assert envelope["model"] == "m1" and envelope["duration_ms"] == 7
     assert envelope["input_bytes"] == len(b'{"command": "ls"}') and envelope["response_bytes"] == 3
     assert envelope["operation"] is not None and envelope["risk"] is not None
+
+
+def test_the_senders_header_text_is_redacted_and_counted_only_where_an_event_carries_it(tmp_path):
+    """hook=, project= and id= are the sender's text: redacted in the envelope, and their
+    redactions counted for status; a refused frame's hook=, only logged, is redacted, not counted."""
+    from conftest import github_token
+    from hookd.redact import build_redactor
+
+    builder = EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq")), build_redactor(True))
+    token = github_token()
+    event = builder.build(Header(hook=token, project="/p/" + token, handoff_id=token), b'{"session_id": "s"}')
+    envelope = json.loads(event.envelope)
+    assert token not in event.envelope.decode()
+    assert envelope["hook"] == "[REDACTED:github_token]" and envelope["project_dir"] == "/p/[REDACTED:github_token]"
+    assert envelope["client"]["handoff_id"] == "[REDACTED:github_token]"
+    assert envelope["redactions"] == 0  # the payload's own
+    assert builder.redactions == {"github_token": 3}
+    assert builder.header_text("Stop " + token, counted=False) == "Stop [REDACTED:github_token]"
+    assert builder.header_text(None, counted=False) is None and builder.header_text("", counted=False) == ""
+    assert builder.redactions == {"github_token": 3}

@@ -14,16 +14,14 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import socket
-import struct
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
+import fake_peer
 from conftest import CORPUS
 from hookd.hooks import native
 
@@ -58,111 +56,23 @@ def check(done: subprocess.CompletedProcess, what: str) -> None:
     assert done.stdout == b"", f"{what}: wrote to stdout: {done.stdout[:200]!r}"
 
 
-class FakeDaemon:
-    """One connection, handled by ``behave(conn)``, on a listening socket at ``path``."""
-
-    def __init__(self, path: str, behave, as_nobody: bool = False) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        if as_nobody:  # the credentials a client reads are the listener's at listen(): a forked child's
-            ready_r, ready_w = os.pipe()
-            self.child = os.fork()
-            if self.child == 0:
-                try:
-                    os.setgid(65534)
-                    os.setuid(65534)
-                    self.sock.listen(4)
-                    os.write(ready_w, b"x")
-                    self.sock.settimeout(5)
-                    conn, _ = self.sock.accept()
-                    conn.close()
-                finally:
-                    os._exit(0)
-            os.read(ready_r, 1)
-            os.close(ready_r)
-            os.close(ready_w)
-            self.behave = None
-            self.thread = None
-            return
-        self.sock.listen(4)
-        self.sock.settimeout(5)
-        self.behave = behave
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(3)
-            try:
-                self.behave(conn)
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        if self.thread is None:
-            self.sock.close()
-            os.waitpid(self.child, 0)
-            return
-        try:  # wake an accept() that is still waiting
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-                s.settimeout(0.2)
-                s.connect(self.sock.getsockname())
-        except OSError:
-            pass
-        self.sock.close()
-        self.thread.join(5)
-
-
-def read_frame(conn, limit: int = 1 << 24) -> bytes:
-    data = b""
-    while b"\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-    head = data.split(b"\n", 1)[0].split(b" ")
-    need = len(data.split(b"\n", 1)[0]) + 1 + (int(head[1]) if len(head) > 1 and head[1].isdigit() else 0)
-    while len(data) < min(need, limit):
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
 def answer(reply: bytes, early: bool = False):
-    def behave(conn):
-        if early:
-            conn.recv(200)
-        else:
-            read_frame(conn)
-        conn.sendall(reply)
-
-    return behave
+    return fake_peer.answer(reply, read=200 if early else "frame")
 
 
-def hold(conn):
-    """Read the frame, never answer; let go when the client does (its deadline), or after 0.5 s."""
-    read_frame(conn)
-    conn.settimeout(0.5)
-    while conn.recv(4096):
-        pass
+hold = fake_peer.hold(idle=0.5)  # read the frame, never answer; let go when the client does, or after 0.5 s
+reset = fake_peer.reset()
 
 
-def reset(conn):
-    conn.recv(100)
-    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+def serve(path: str, behave) -> fake_peer.FakePeer:
+    return fake_peer.FakePeer(path, behave, conn_timeout=3)
 
 
 SCENARIOS = {
     "delivered": dict(daemon=answer(b"OK 1\n")),
     "rejected": dict(daemon=answer(b"ERR not_json x\n"), env={"HOOKD_DEBUG": "1"}),
     "retry": dict(daemon=answer(b"ERR unavailable x\n"), env={"HOOKD_DEBUG": "1"}),
-    "closed": dict(daemon=lambda conn: None),
+    "closed": dict(daemon=fake_peer.close_at_once),
     "never-answers": dict(daemon=hold, env={"HOOKD_SEND_TIMEOUT_MS": "150"}),
     "long-line": dict(daemon=answer(b"X" * 5000), env={"HOOKD_DEBUG": "1"}),
     "odd-answer": dict(daemon=answer(b"'\"\\\t\x00\x7f\xc2\x85\xff\xe2\x82 caf\xc3\xa9\n"), env={"HOOKD_DEBUG": "1"}),
@@ -230,7 +140,11 @@ def test_the_client_suite_situations_leave_no_sanitizer_report(sanitized, work, 
         if os.getuid() != 0:
             pytest.skip("needs root, to listen as uid 65534")
         os.chmod(work, 0o755)  # let nobody reach the socket's directory... which stays ours
-    daemon = FakeDaemon(env["HOOKD_SOCKET"], s["daemon"], as_nobody=s.get("peer_nobody")) if "daemon" in s else None
+    daemon = None
+    if s.get("peer_nobody"):
+        daemon = fake_peer.ListensAsNobody(env["HOOKD_SOCKET"])
+    elif "daemon" in s:
+        daemon = serve(env["HOOKD_SOCKET"], s["daemon"])
     try:
         if s.get("stdin", BODY) is None:  # a pipe nobody writes to or closes: only the deadline ends it
             read_end, write_end = os.pipe()
@@ -313,25 +227,19 @@ def random_daemon(rng: random.Random):
     blob = random_bytes(rng, rng.choice([0, 1, 5, 100, 4095, 4096, 6000]))
     words = [b"OK", b"ERR", b"empty", b"too_large", b"not_json", b"unavailable", b"", b"\xff", b"\t", b"  "]
     line = b" ".join(rng.choice(words) for _ in range(rng.randint(0, 5)))
-
-    def drip(conn):
-        read_frame(conn)
-        for i in range(0, len(line) + 1, 2):
-            conn.sendall((line + b"\n")[i : i + 2])
-            time.sleep(0.002)
-
+    pieces = [(line + b"\n")[i : i + 2] for i in range(0, len(line) + 1, 2)]
     return kind, [
-        None,  # no daemon at all
-        lambda conn: None,  # accept and close
-        lambda conn: conn.recv(rng.randint(1, 300)),  # read part of the frame, close
-        lambda conn: (read_frame(conn), conn.sendall(blob)),  # random bytes
-        lambda conn: (read_frame(conn), conn.sendall(line), hold(conn)),  # a partial line, held open
-        lambda conn: (read_frame(conn), conn.sendall(line + b"\n" + blob)),  # a line of random words
-        hold,  # never answers
-        drip,  # the answer two bytes at a time
-        reset,  # connection reset
-        answer(b"ERR too_large x\n", early=True),  # answers before reading the body
-    ][kind]
+        lambda: None,  # no daemon at all
+        lambda: fake_peer.close_at_once,  # accept and close
+        lambda: fake_peer.answer(b"", read=rng.randint(1, 300)),  # read part of the frame, close
+        lambda: answer(blob),  # random bytes
+        lambda: fake_peer.in_turn(answer(line), hold),  # a partial line, held open
+        lambda: answer(line + b"\n" + blob),  # a line of random words
+        lambda: hold,  # never answers
+        lambda: fake_peer.stream(pieces, every=0.002),  # the answer two bytes at a time
+        lambda: reset,  # connection reset
+        lambda: answer(b"ERR too_large x\n", early=True),  # answers before reading the body
+    ][kind]()
 
 
 def one_fuzz_run(sanitized: str, work: Path, seed: int) -> None:
@@ -368,7 +276,7 @@ def one_fuzz_run(sanitized: str, work: Path, seed: int) -> None:
             else [random_bytes(rng, rng.choice([1, 12, 300, 5000]), b"\x00").decode("utf-8", "surrogateescape")]
         )
         kind, behave = random_daemon(rng)
-        daemon = FakeDaemon(env["HOOKD_SOCKET"], behave) if behave else None
+        daemon = serve(env["HOOKD_SOCKET"], behave) if behave else None
         try:
             done = subprocess.run([sanitized, *args], input=stdin, capture_output=True, env=env, timeout=60)
         finally:

@@ -11,102 +11,38 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import struct
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
+import fake_peer
+
 BODY = b'{"hook_event_name":"Stop","session_id":"hostile-peer"}'
 BIG = b'{"hook_event_name":"Stop","session_id":"hostile-peer","pad":"' + b"x" * (4 << 20) + b'"}'
 TIMEOUT_MS = 1000  # its last 200 ms are for the inbox write: a 4 MiB fsync on a loaded CI disk
 
+REPLY = b"OK 019aa5f4-8c3e-7a01-9b2f-5d1c0e7f4a21"
+HOSTILE = {  # what the peer does to every connection, after reading the frame's header line
+    "never_reads": fake_peer.hold(read=0),
+    "never_answers": fake_peer.hold(read="head"),
+    "byte_by_byte": fake_peer.in_turn(  # never the newline
+        fake_peer.stream([bytes([b]) for b in REPLY], every=0.03, read="head"), fake_peer.hold(read=0)
+    ),
+    "megabytes": fake_peer.stream([b"x" * 65536] * 256, read="head"),  # 16 MiB without a newline
+    "ok_without_newline_then_close": fake_peer.answer(b"OK 019aa5f4", read="head"),
+    "reset_mid_reply": fake_peer.in_turn(fake_peer.answer(b"OK 01", read="head"), fake_peer.reset(read=0)),
+    "junk_then_ok": fake_peer.answer(b"x" * 8192 + b"\nOK 019aa5f4\n", read="head"),
+}
 
-class HostilePeer:
+
+def hostile_peer(path: str, how: str):
     """A Unix socket server of the user's own that does ``how`` to every connection."""
-
-    def __init__(self, path: str, how: str) -> None:
-        self.how = how
-        self.stop = threading.Event()
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.held: list[socket.socket] = []
-        if how == "never_accepts":
-            self.sock.listen(0)
-            for _ in range(8):  # fill the backlog: a connect() now waits
-                filler = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                filler.setblocking(False)
-                try:
-                    filler.connect(path)
-                except (BlockingIOError, OSError):
-                    filler.close()
-                    break
-                self.held.append(filler)
-            return
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.held.append(conn)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _read_some(self, conn: socket.socket) -> None:
-        conn.settimeout(0.5)
-        try:
-            while b"\n" not in conn.recv(65536):
-                pass
-        except OSError:
-            pass
-
-    def _serve(self, conn: socket.socket) -> None:
-        how = self.how
-        try:
-            if how == "never_reads":
-                self.stop.wait(10)
-                return
-            self._read_some(conn)
-            if how == "never_answers":
-                self.stop.wait(10)
-            elif how == "byte_by_byte":
-                for byte in b"OK 019aa5f4-8c3e-7a01-9b2f-5d1c0e7f4a21":  # never the newline
-                    if self.stop.wait(0.03):
-                        return
-                    conn.send(bytes([byte]))
-                self.stop.wait(10)
-            elif how == "megabytes":
-                conn.settimeout(10)
-                junk = b"x" * 65536
-                for _ in range(256):  # 16 MiB without a newline
-                    conn.sendall(junk)
-            elif how == "ok_without_newline_then_close":
-                conn.sendall(b"OK 019aa5f4")
-            elif how == "reset_mid_reply":
-                conn.sendall(b"OK 01")
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            elif how == "junk_then_ok":
-                conn.sendall(b"x" * 8192 + b"\nOK 019aa5f4\n")
-        except OSError:
-            pass
-        finally:
-            if how not in ("never_reads", "never_answers", "byte_by_byte"):
-                conn.close()
-
-    def close(self) -> None:
-        self.stop.set()
-        self.sock.close()
-        for conn in self.held:
-            conn.close()
+    if how == "never_accepts":
+        return fake_peer.NeverAccepts(path)
+    return fake_peer.FakePeer(path, HOSTILE[how], many=True, conn_timeout=None)
 
 
 @pytest.fixture
@@ -134,7 +70,7 @@ HOW = [
 def test_a_hostile_daemon_never_holds_hook_send_nor_loses_the_event(client_cmd, place, how, body):
     sockdir, tmp = place
     sock = str(sockdir / "hookd.sock")
-    peer = HostilePeer(sock, how)
+    peer = hostile_peer(sock, how)
     env = {
         "HOME": str(tmp),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

@@ -10,9 +10,9 @@ directory, what is wrong with it and how many events wait there.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +20,7 @@ import time
 
 import pytest
 
+import fake_peer
 from conftest import wait_for_entries, wait_until
 from hookd.control.client import CannotTell, request
 from test_spare_inbox import put, spare_of
@@ -64,38 +65,12 @@ def test_an_empty_spare_inbox_open_to_others_is_still_named_but_nothing_waits(ho
 # ---------------------------------------------------------------- the control socket's client
 
 
-class _Answering:
-    """A control socket of the user's own that answers a status request by ``how``: a byte
-    every 200 ms without end (trickle), or endless megabytes (flood)."""
-
-    def __init__(self, path: str, how: str) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.sock.listen(4)
-        self.how = how
-        self.stop = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        with conn:
-            conn.recv(100)
-            try:
-                while not self.stop.is_set():
-                    if self.how == "trickle":
-                        conn.sendall(b" ")
-                        self.stop.wait(0.2)
-                    else:
-                        conn.sendall(b" " * (1 << 20))
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        self.stop.set()
-        self.sock.close()
+# A control socket of the user's own that answers a status request by ``how``: a byte every
+# 200 ms without end (trickle), or endless megabytes (flood).
+ENDLESS = {
+    "trickle": fake_peer.stream(itertools.repeat(b" "), every=0.2, read=100),
+    "flood": fake_peer.stream(itertools.repeat(b" " * (1 << 20)), read=100),
+}
 
 
 @pytest.mark.parametrize("how", ["trickle", "flood"])
@@ -103,7 +78,7 @@ def test_status_asking_a_daemon_that_never_finishes_its_answer_gives_up(tmp_path
     """The client read until the connection closed, each read under the timeout: an answer a
     byte at a time kept `hookd status` waiting for good, an endless one took its memory."""
     path = str(tmp_path / "control.sock")
-    server = _Answering(path, how)
+    server = fake_peer.FakePeer(path, ENDLESS[how], conn_timeout=None)
     outcome: list[object] = []
 
     def ask() -> None:

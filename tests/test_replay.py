@@ -185,6 +185,15 @@ def test_export_json_and_dry_run(hookd_factory, capsys, tmp_path):
     assert json.loads(out)["events"] == 2
 
 
+def test_export_to_stdout_writes_the_lines_a_file_export_holds(hookd_factory, capsys, tmp_path):
+    daemon = spooled(hookd_factory, [stop_body(1), stop_body(2)])
+    target = tmp_path / "x.jsonl"
+    assert replay(capsys, daemon.state_dir, unreachable_url(), "--export", str(target))[0] == 0
+    code, out, err = replay(capsys, daemon.state_dir, unreachable_url(), "--export", "-")
+    assert code == 0 and "exported 2 events" in err, err
+    assert out.encode() == target.read_bytes() and len(out.splitlines()) == 2
+
+
 def test_a_bad_line_is_reported_and_the_rest_is_published(redis_server, redis_db, capsys, tmp_path):
     no_seq = envelope("a", 1)
     del no_seq["seq"]

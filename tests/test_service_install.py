@@ -191,6 +191,21 @@ def test_launchd_install_writes_the_agent_plist_and_its_log_directory(home):
     assert not plist_path.exists()
 
 
+@pytest.mark.parametrize("ui, label", [([], "com.hookd.agent"), (["--ui"], "com.hookd.ui")], ids=["hookd", "ui"])
+def test_launchd_reinstall_of_a_changed_plist_boots_the_loaded_agent_out_first(home, ui, label):
+    home.record("launchctl")  # answers 0 to everything: the agent is loaded
+    assert home.hookd("install", "--manager", "launchd", *ui).returncode == 0
+    plist = home.home / "Library" / "LaunchAgents" / f"{label}.plist"
+    plist.write_text(plist.read_text() + "<!-- changed -->\n")
+    home.calls.write_text("")
+    result = home.hookd("install", "--manager", "launchd", *ui)
+    assert result.returncode == 0, result.stderr
+    target = f"gui/{os.getuid()}/{label}"
+    calls = [c for c in home.recorded() if not c.startswith("launchctl print")]
+    bootstrap = f"launchctl bootstrap gui/{os.getuid()} {plist}"
+    assert calls == [f"launchctl bootout {target}", f"launchctl enable {target}", bootstrap]
+
+
 def test_settings_the_service_cannot_see_are_pointed_out(home):
     home.record("systemctl")
     env = home.env() | {"HOOKD_REDIS_URL": "redis://127.0.0.1:6390/0"}

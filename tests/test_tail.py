@@ -211,9 +211,10 @@ def test_tail_since_starts_at_that_time(hookd, redis_db):
     assert done.stdout.split()[4] == "cmd2"
 
 
-def test_tail_names_the_redis_it_cannot_reach_without_its_password(hookd):
+@pytest.mark.parametrize("group", [[], ["--group", "g"]], ids=["follow", "group"])
+def test_tail_names_the_redis_it_cannot_reach_without_its_password(hookd, group):
     url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
-    done = tail(hookd, "--redis-url", url)
+    done = tail(hookd, "--redis-url", url, *group)
     assert done.returncode == 1
     assert "redis://:****@127.0.0.1" in done.stderr and "hunter2" not in done.stderr
     assert "refused the connection" in done.stderr and "redis_url" in done.stderr

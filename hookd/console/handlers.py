@@ -1,134 +1,17 @@
-"""What each ``hookd`` subcommand does with its parsed arguments (the parser is in cli.py)."""
+"""What each ``hookd`` subcommand does with its parsed arguments (the parser is in cli.py;
+``hookd run`` is in run.py)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import signal
 import sys
-from typing import Any
 
-from hookd.config import Config, masked
+from hookd.config import masked
 from hookd.config_errors import SettingError
-from hookd.console import exits, settings
-from hookd.console.options import USES, chosen, settings_from
-
-
-def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    from hookd.publish.access import password_flag_warning
-
-    given = settings_from(args)
-    warning = password_flag_warning(given)
-    if warning and args.handler is cmd_run:  # a daemon's arguments stay in the process list
-        raise SettingError(f"refusing to run: {warning}", setting="redis_url", source="--redis-url on the command line")
-    if warning:
-        print(f"hookd: warning: {warning}", file=sys.stderr)
-    return given
-
-
-def load(args: argparse.Namespace) -> Config:
-    """The settings, with those of the parts this command uses checked (console/settings.py)."""
-    return settings.load(_settings(args), uses=chosen(USES.get(args.command, ())))
-
-
-def config_file_of(args: argparse.Namespace) -> str | None:
-    """The config file this command reads, when one was named or exists in the default place."""
-    from hookd.config import default_config_path
-
-    named = getattr(args, "config", None) or os.environ.get("HOOKD_CONFIG")
-    if named:
-        return os.path.abspath(named)
-    default = default_config_path(os.environ)
-    return default if os.path.exists(default) else None
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    import uvloop
-
-    from hookd import logs
-    from hookd.daemon import Daemon
-    from hookd.statedir import StateDirLocked
-    from hookd.ingest.socket_files import AlreadyRunning
-    from hookd.paths import UnsafePathError
-    from hookd.service.activation import ActivationError
-
-    config = load(args)
-    # A closed stderr must cost log lines, not the process: EPIPE is an error to handle
-    # (hookd/log_sink.py), never a signal that kills.
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    _no_core_dumps()
-    logs.configure(config.log_format, config.log_level, fallback_dir=config.state_dir, take_stderr=True)
-    _warn_about_hooks(config, args)
-    try:
-        code = uvloop.run(_serve(Daemon(config, handle_signals=True)))
-    except (AlreadyRunning, StateDirLocked, UnsafePathError, ActivationError) as exc:
-        logs.release_stderr()
-        _say(f"hookd: {exc}")
-        return exits.FAILURE
-    finally:
-        # Before any traceback is printed: the queued lines first, and stderr given back.
-        logs.release_stderr()
-    return code or exits.OK
-
-
-def _no_core_dumps() -> None:
-    """A core dump would write the payloads in memory, unredacted, to disk (a core file beside
-    the process, or systemd-coredump's store): none, whatever ``ulimit -c`` the daemon got. The
-    worker process, forked from it, inherits the limit."""
-    import resource
-
-    try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ValueError, OSError):
-        pass
-
-
-async def _serve(daemon: Any) -> int:
-    """The daemon as the process's one job: what is process-wide is done here, not in Daemon."""
-    import gc
-
-    from hookd.ingest.budget import give_back_large_buffers
-
-    give_back_large_buffers()
-    async with daemon.running():
-        # What start-up built (modules, the redaction tables, settings: 40,000 objects) lives
-        # as long as the process. Frozen, a full collection no longer walks it, so requests in
-        # flight do not wait out that stall (bench/README.md, HTTP hooks).
-        gc.freeze()
-        await daemon.should_exit.wait()
-    return int(daemon.exit_code)
-
-
-def _say(text: str) -> None:
-    """A last line on stderr, which may be gone by now."""
-    try:
-        print(text, file=sys.stderr, flush=True)
-    except OSError:
-        pass
-
-
-def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
-    """At start: installed hooks that are broken or send elsewhere, each with its repair."""
-    import structlog
-
-    from hookd.hooks import reach
-    from hookd.hooks.settings import SCOPES, scope_path
-
-    log = structlog.get_logger("hookd.hooks")
-    try:
-        found = reach.check([scope_path(s) for s in SCOPES], config.socket, config.state_dir, config_file_of(args))
-    except Exception:  # a check of other files must never keep the daemon from starting
-        log.exception("hooks_check_failed")
-        return
-    for finding in found.findings:
-        log.warning(
-            "hooks_would_miss",
-            settings=finding.path,
-            events=finding.events,
-            problem=finding.problem,
-            repair=finding.repair,
-        )
+from hookd.console import exits
+from hookd.console.command_settings import config_file_of, load
 
 
 def cmd_config(args: argparse.Namespace) -> int:

@@ -118,14 +118,14 @@ class EnvelopeBuilder(Preparer):
             self.redactions.update(prepared.redactions)
             self.events_redacted += 1
         now_ns = time.time_ns()
-        hook = normalise_hook(prepared.hook_name or self._header_text(header.hook) or UNKNOWN_HOOK)
+        hook = normalise_hook(prepared.hook_name or self.header_text(header.hook, counted=True) or UNKNOWN_HOOK)
         session = prepared.session
         tool = prepared.tool
         extra = self._enrich(prepared.assessed, hook, session, tool, header.sent_ns, now_ns)
         usage, model = self._usage(prepared, hook, session, extra.model)
         # id= is the sender's text like hook=: a sender other than hook-send may put anything of
         # its shape there, and it is written to the spool and into the envelope.
-        handoff_id = self._header_text(header.handoff_id)
+        handoff_id = self.header_text(header.handoff_id, counted=True)
         client = None
         if header.pid is not None or handoff_id is not None:
             client = ClientInfo(header.pid, header.ppid, handoff_id)
@@ -147,7 +147,7 @@ class EnvelopeBuilder(Preparer):
             received_at=received_at,
             sent_at=None if header.sent_ns is None else self.utc(header.sent_ns),
             client=client,
-            project_dir=self._header_text(header.project),
+            project_dir=self.header_text(header.project, counted=True),
             redactions=redactions,
             truncated=prepared.truncated,
             **msgspec.structs.asdict(extra),
@@ -167,21 +167,16 @@ class EnvelopeBuilder(Preparer):
             self.instance,
         )
 
-    def _header_text(self, value: str | None) -> str | None:
-        """hook=, project= or id= of the frame's header, redacted: the sender wrote it, as it wrote the body."""
+    def header_text(self, value: str | None, *, counted: bool) -> str | None:
+        """hook=, project= or id= of a frame's header, redacted: the sender wrote it, as it wrote the
+        body. ``counted``: its redactions go into the counts status shows, as an event carries it;
+        not for a refused frame's hook=, which only the log shows."""
         if not value or self.redactor is None:
             return value
         redacted, counts = self.redactor.redact(value)
-        if counts:
+        if counted:
             self.redactions.update(counts)
         return redacted
-
-    def loggable(self, value: str | None) -> str | None:
-        """A sender's text (a refused frame's hook=) as the log may show it: redacted, not counted
-        (no event carries it)."""
-        if not value or self.redactor is None:
-            return value
-        return self.redactor.redact(value)[0]
 
     def _enrich(
         self,

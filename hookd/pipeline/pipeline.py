@@ -277,7 +277,7 @@ class Pipeline:
             detail=rejected.message,
             bytes=size,
             sender_pid=header.pid if header else None,
-            hook=self.builder.loggable(header.hook) if header else None,  # the sender's text: redacted
+            hook=self.builder.header_text(header.hook, counted=False) if header else None,
             rejected_so_far=self.state.rejected[rejected.reason.value],
             not_logged_before=lines_for - 1,  # refused since the last line of this reason, without a line
         )

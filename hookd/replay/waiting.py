@@ -10,7 +10,7 @@ import datetime
 import os
 import sys
 import time
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from hookd.config import Config, mask_url
 from hookd.statedir import daemon_pid
@@ -132,16 +132,21 @@ def export(config: Config, path: str, dry_run: bool = False, err: TextIO | None 
     return count, size
 
 
-def _export(config: Config, path: str, progress: Progress) -> tuple[int, int]:
+def _write_waiting(spool_dir: str, out: BinaryIO, progress: Progress) -> tuple[int, int]:
+    """Every envelope waiting in the spool into ``out``, one a line: how many, and their bytes."""
     count = size = 0
+    for event in waiting_events(spool_dir):
+        line = one_line(event.envelope) + b"\n"
+        out.write(line)
+        count, size = count + 1, size + len(line)
+        progress.update(count)
+    return count, size
+
+
+def _export(config: Config, path: str, progress: Progress) -> tuple[int, int]:
     if path == "-":
-        out = sys.stdout.buffer
-        for event in waiting_events(config.spool_dir):
-            line = one_line(event.envelope) + b"\n"
-            out.write(line)
-            count, size = count + 1, size + len(line)
-            progress.update(count)
-        out.flush()
+        count, size = _write_waiting(config.spool_dir, sys.stdout.buffer, progress)
+        sys.stdout.buffer.flush()
         return count, size
     target = os.path.abspath(path)
     tmp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.tmp-{os.getpid()}")
@@ -149,11 +154,7 @@ def _export(config: Config, path: str, progress: Progress) -> tuple[int, int]:
         # The payloads are whatever the agent saw: keep the file as private as the spool.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with open(fd, "wb") as fh:
-            for event in waiting_events(config.spool_dir):
-                line = one_line(event.envelope) + b"\n"
-                fh.write(line)
-                count, size = count + 1, size + len(line)
-                progress.update(count)
+            count, size = _write_waiting(config.spool_dir, fh, progress)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

@@ -120,7 +120,7 @@ class Launchd:
     def install_commands(self, states: dict[str, str]) -> list[list[str]]:
         commands = []
         loaded = self.loaded()
-        if loaded and states.get(units.LAUNCHD_PLIST) == "differs":
+        if loaded and states.get(os.path.basename(self.plist)) == "differs":  # hookd's plist, or hookd ui's
             commands.append(["launchctl", "bootout", self.target])
             loaded = False
         commands.append(["launchctl", "enable", self.target])

@@ -84,17 +84,6 @@ class UiLaunchd(Launchd):
     def files(self) -> list[UnitFile]:
         return [UnitFile(self.plist, launchd_plist(self.installation, self.home))]
 
-    def install_commands(self, states: dict[str, str]) -> list[list[str]]:
-        commands = []
-        loaded = self.loaded()
-        if loaded and states.get(LAUNCHD_PLIST) == "differs":
-            commands.append(["launchctl", "bootout", self.target])
-            loaded = False
-        commands.append(["launchctl", "enable", self.target])
-        if not loaded:
-            commands.append(["launchctl", "bootstrap", self.domain, self.plist])
-        return commands
-
     def prepare(self) -> None:
         ensure_private_dir(self.installation.state_dir)
         os.makedirs(units.launchd_log_dir(self.home), mode=0o700, exist_ok=True)

@@ -101,6 +101,7 @@ class Tail:
         self.err = err
         self.count = count
         self.shown = 0
+        self.lost = False  # Redis went away while following, and is not back yet
         self.colour = colour_enabled(out)
         self.client = connect_sync(self.redis_settings, socket_timeout=BLOCK_MS / 1000 + self.redis_settings.timeout_s)
 
@@ -115,35 +116,42 @@ class Tail:
         try:
             position = self.start_id()
         except redis.exceptions.RedisError as exc:
-            print(
-                f"hookd tail: {describe_failure(self.redis_settings, exc)}. Start Redis, or point "
-                "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
-                "publishes to.",
-                file=self.err,
-            )
-            return 1
-        lost = False
+            return self.cannot_start(exc)
         while self.count is None or self.shown < self.count:
             try:
                 reply = cast(StreamsReply, self.client.xread({self.config.stream: position}, count=500, block=BLOCK_MS))
             except redis.exceptions.RedisError as exc:
-                if not lost:
-                    print(
-                        f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second",
-                        file=self.err,
-                    )
-                    lost = True
+                self.redis_lost(exc)
                 time.sleep(1)
                 continue
-            if lost:
-                print("hookd tail: redis is back", file=self.err)
-                lost = False
+            self.redis_back()
             for _stream, entries in reply or []:
                 for entry_id, fields in entries:
                     position = entry_id.decode()
                     if self.show(fields) and self.count is not None and self.shown >= self.count:
                         return 0
         return 0
+
+    def cannot_start(self, exc: redis.exceptions.RedisError) -> int:
+        """Redis cannot be reached at the start: say which, and where to point tail; exit status 1."""
+        print(
+            f"hookd tail: {describe_failure(self.redis_settings, exc)}. Start Redis, or point "
+            "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
+            "publishes to.",
+            file=self.err,
+        )
+        return 1
+
+    def redis_lost(self, exc: redis.exceptions.RedisError) -> None:
+        """Redis went away while following: said once, until it is back."""
+        if not self.lost:
+            print(f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second", file=self.err)
+            self.lost = True
+
+    def redis_back(self) -> None:
+        if self.lost:
+            print("hookd tail: redis is back", file=self.err)
+            self.lost = False
 
     def show(self, fields: dict[bytes, bytes]) -> bool:
         if not self.filters.fields_match(fields):

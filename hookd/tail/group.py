@@ -18,7 +18,7 @@ import redis
 import redis.exceptions
 
 from hookd.config import Config
-from hookd.publish.connection import Entry, StreamsReply, describe_failure
+from hookd.publish.connection import Entry, StreamsReply
 from hookd.tail.follow import BLOCK_MS, MAX_SEQ, Filters, Tail
 
 READ_COUNT = 500
@@ -69,20 +69,13 @@ class GroupTail(Tail):
             created = self.create_group(self.start_at)
             self.position = self.group_position()
         except redis.exceptions.RedisError as exc:
-            print(
-                f"hookd tail: {describe_failure(self.redis_settings, exc)}. Start Redis, or point "
-                "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
-                "publishes to.",
-                file=self.err,
-            )
-            return 1
+            return self.cannot_start(exc)
         if not created and self.start_at != "$":
             print(
                 f"hookd tail: group {self.group!r} exists; it carries on from its own position "
                 "(--since only applies when the group is created)",
                 file=self.err,
             )
-        lost = False
         pending = True  # first this consumer's own unacknowledged entries, then new ones
         while not self.done():
             try:
@@ -93,17 +86,10 @@ class GroupTail(Tail):
                     entries = self.claim()
                 else:
                     entries = self.read(">", block=BLOCK_MS)
-                if lost:
-                    print("hookd tail: redis is back", file=self.err)
-                    lost = False
+                self.redis_back()
                 self.handle(entries)
             except redis.exceptions.RedisError as exc:
-                if not lost:
-                    print(
-                        f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second",
-                        file=self.err,
-                    )
-                    lost = True
+                self.redis_lost(exc)
                 # A reply lost on the way may have delivered entries: they are pending now.
                 pending = True
                 time.sleep(1)
