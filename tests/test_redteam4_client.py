@@ -22,7 +22,9 @@ import fake_peer
 
 BODY = b'{"hook_event_name":"Stop","session_id":"hostile-peer"}'
 BIG = b'{"hook_event_name":"Stop","session_id":"hostile-peer","pad":"' + b"x" * (4 << 20) + b'"}'
-TIMEOUT_MS = 1000  # its last 200 ms are for the inbox write: a 4 MiB fsync on a loaded CI disk
+# The hard deadline; its last fifth is for the inbox write. 4 MiB written and fsynced took more than
+# 200 ms on a CI worker loaded by other suites, so the big event gets 3 s (600 ms to write).
+TIMEOUT_MS = {len(BODY): 1000, len(BIG): 3000}
 
 REPLY = b"OK 019aa5f4-8c3e-7a01-9b2f-5d1c0e7f4a21"
 HOSTILE = {  # what the peer does to every connection, after reading the frame's header line
@@ -77,7 +79,7 @@ def test_a_hostile_daemon_never_holds_hook_send_nor_loses_the_event(client_cmd, 
         "HOOKD_SOCKET": sock,
         "HOOKD_STATE_DIR": str(tmp / "state"),
         "HOOKD_SPARE_INBOX": str(tmp / "spare"),
-        "HOOKD_SEND_TIMEOUT_MS": str(TIMEOUT_MS),
+        "HOOKD_SEND_TIMEOUT_MS": str(TIMEOUT_MS[len(body)]),
     }
     try:
         started = time.monotonic()
@@ -87,7 +89,7 @@ def test_a_hostile_daemon_never_holds_hook_send_nor_loses_the_event(client_cmd, 
         peer.close()
     assert done.returncode == 0 and done.stdout == b"", (done.returncode, done.stdout[:200])
     # Not a timing goal: a generous bound that a client held by its peer (seconds, or for good) breaks.
-    assert took < 5, f"hook-send ran {took:.2f}s against a peer that does {how}"
+    assert took < 8, f"hook-send ran {took:.2f}s against a peer that does {how}"
     box = tmp / "state" / "inbox"
     files = sorted(p for p in box.iterdir() if p.name.endswith(".hookd")) if box.exists() else []
     assert len(files) == 1, (how, files, done.stderr)
