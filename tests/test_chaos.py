@@ -303,7 +303,7 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
 
         def settled() -> bool:
             last.append(sampler.sample())
-            return health.settled(last[-1], applied)
+            return health.settled(last[-1], applied, list(lateness.starved))
 
         try:
             wait_until(settled, timeout=grace_s, interval=0.25, what="status to say healthy")
@@ -356,3 +356,12 @@ def test_the_health_check_finds_a_status_unhealthy_outside_the_faults():
     assert health.degraded_during(fine, applied, "redis") == 1
     assert health.settled(sample(30.0, "degraded", late), applied)
     assert not health.settled(sample(30.0, "degraded", redis_down), applied)
+    # A restart (kill, stderr) explains a loop-lag reason alone as a stop does (the new hookd catches up);
+    # a starved test explains it in the verdict's window; neither explains it later, nor another reason.
+    restarted = [health.Fault("kill", 40.0, 41.0), health.Fault("stderr", 50.0, 52.0)]
+    assert health.settled(sample(49.0, "degraded", late), restarted)
+    assert health.settled(sample(60.0, "degraded", late), restarted)
+    assert not health.settled(sample(70.0, "degraded", late), restarted)
+    assert not health.settled(sample(60.0, "degraded", late, redis_down), restarted)
+    assert health.settled(sample(80.0, "degraded", late), restarted, [75.0])
+    assert not health.settled(sample(90.0, "degraded", late), restarted, [75.0])
