@@ -576,8 +576,11 @@ def test_paths_set_only_in_the_config_file_reach_the_daemon_through_hook_send(
     status = subprocess.run(
         [sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env, capture_output=True, text=True, timeout=30
     )
-    assert status.returncode == 0, status.stderr
-    assert json.loads(status.stdout)["hooks_problems"] == []
+    document = json.loads(status.stdout)
+    assert document["hooks_problems"] == []
+    # Healthy, but for the event loop's lag, which a loaded worker may cause (status says so, exit 1).
+    other_reasons = [r for r in document["reasons"] if not r.startswith("the event loop runs late")]
+    assert (status.returncode, other_reasons) in ((0, []), (1, [])), status.stdout
 
 
 def test_hooks_that_would_miss_the_daemon_are_named_with_their_repair(
