@@ -69,18 +69,16 @@ class GroupTail(Tail):
             created = self.create_group(self.start_at)
             self.position = self.group_position()
         except redis.exceptions.RedisError as exc:
-            print(
+            self.say(
                 f"hookd tail: {describe_failure(self.redis_settings, exc)}. Start Redis, or point "
                 "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
-                "publishes to.",
-                file=self.err,
+                "publishes to."
             )
             return 1
         if not created and self.start_at != "$":
-            print(
+            self.say(
                 f"hookd tail: group {self.group!r} exists; it carries on from its own position "
-                "(--since only applies when the group is created)",
-                file=self.err,
+                "(--since only applies when the group is created)"
             )
         lost = False
         pending = True  # first this consumer's own unacknowledged entries, then new ones
@@ -94,15 +92,12 @@ class GroupTail(Tail):
                 else:
                     entries = self.read(">", block=BLOCK_MS)
                 if lost:
-                    print("hookd tail: redis is back", file=self.err)
+                    self.say("hookd tail: redis is back")
                     lost = False
                 self.handle(entries)
             except redis.exceptions.RedisError as exc:
                 if not lost:
-                    print(
-                        f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second",
-                        file=self.err,
-                    )
+                    self.say(f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second")
                     lost = True
                 # A reply lost on the way may have delivered entries: they are pending now.
                 pending = True
@@ -139,11 +134,10 @@ class GroupTail(Tail):
         """The group is gone (deleted, or Redis restarted without its data): create it again
         after the last entry this consumer handled, so that nothing newer is missed."""
         self.create_group(self.position)
-        print(
+        self.say(
             f"hookd tail: the group {self.group!r} of {self.config.stream} was gone (deleted, or "
             "Redis restarted without its data); it is created again after the last entry this "
-            "consumer showed",
-            file=self.err,
+            "consumer showed"
         )
 
     def claim(self) -> list[Entry]:
@@ -191,10 +185,9 @@ class GroupTail(Tail):
                 self.report_trimmed(trimmed)
 
     def report_trimmed(self, n: int) -> None:
-        print(
+        self.say(
             f"hookd tail: {n} pending entries of group {self.group!r} were trimmed from the stream "
-            "(stream_maxlen) before they were shown",
-            file=self.err,
+            "(stream_maxlen) before they were shown"
         )
 
 
