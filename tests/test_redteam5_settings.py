@@ -110,3 +110,26 @@ def test_a_settings_file_too_large_to_be_one_is_refused_unread(checkout, tmp_pat
     assert done.returncode != 0
     assert "Traceback" not in done.stderr, done.stderr
     assert str(target) in done.stderr and "too large" in done.stderr, done.stderr
+
+
+# ---------------------------------------------------------------- what a settings file says, shown
+
+
+def hostile_settings(repo):
+    """A hookd-looking hook whose event name, socket and paths carry escape sequences."""
+    bad = "\x1b]0;owned\x07\x1b[2J\u009b2J\u202e"
+    command = f"HOOKD_SOCKET=/tmp/x{bad}/s.sock /nonexistent{bad}/python3 -I -S /nonexistent{bad}/hook_send.py Stop"
+    handler = {"type": "command", "command": command}
+    data = {"hooks": {f"Stop{bad}": [{"hooks": [handler]}], "Stop": [{"hooks": [handler]}]}}
+    (repo / ".claude" / "settings.json").write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("command", [["status"], ["hooks", "status"]])
+def test_status_shows_a_checkouts_settings_without_their_control_characters(checkout, command):
+    home, repo = checkout
+    hostile_settings(repo)
+    done = hookd(command, repo, home, timeout=60)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "nonexistent" in done.stdout, done.stdout  # the problem is shown
+    for c in ("\x1b", "\x07", "\u009b", "\u202e"):
+        assert c not in done.stdout + done.stderr, (c, done.stdout)
