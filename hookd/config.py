@@ -207,7 +207,9 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ] = True
     stream: Annotated[str, _doc("Redis Stream key the events go to")] = "hookd:events"
     stream_maxlen: Annotated[
-        int, _doc("approximate cap on the stream's length (XADD MAXLEN ~); 0 for no cap"), msgspec.Meta(ge=0)
+        int,
+        _doc("approximate cap on the stream's length (XADD MAXLEN ~); 0 for no cap"),
+        msgspec.Meta(ge=0, le=2**63 - 1),  # Redis's own limit
     ] = 1_000_000
     host: Annotated[str, _doc("this machine's identity in the stream (default: the host name)")] = ""
     hook_client: Annotated[
@@ -248,7 +250,9 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         msgspec.Meta(gt=0),
     ] = 10.0
     drain_timeout_s: Annotated[
-        float, _doc("on SIGTERM/SIGINT, time allowed to finish in-flight work before exiting"), msgspec.Meta(ge=0)
+        float,
+        _doc("on SIGTERM/SIGINT, time allowed to finish in-flight work before exiting"),
+        msgspec.Meta(ge=0, le=86400),  # the stop's hard-stop timer must be able to wait this long
     ] = 10.0
     batch_max_events: Annotated[int, _doc("most events published in one batch"), msgspec.Meta(ge=1)] = 5000
     batch_max_bytes: Annotated[int, _doc("most envelope bytes published in one batch"), msgspec.Meta(ge=1024)] = (
