@@ -521,7 +521,7 @@ def _check_metrics_addr(config: Config) -> Config:
     addr = config.metrics_addr.strip()
     if not addr:
         return config
-    if addr.isdigit() or (addr.startswith(":") and addr[1:].isdigit()):
+    if addr.isascii() and (addr.isdigit() or (addr.startswith(":") and addr[1:].isdigit())):
         addr = f"127.0.0.1:{addr.lstrip(':')}"
     host, _, port = addr.rpartition(":")
     host = host.strip("[]")

@@ -52,10 +52,10 @@ def systemd_fds(environ: MutableMapping[str, str] | None = None) -> list[tuple[i
     pid, count, names = (environ.pop(name, None) for name in SYSTEMD_VARIABLES)
     if not count or not pid:
         return []
-    if not pid.isdigit() or int(pid) != os.getpid():
+    if not (pid.isascii() and pid.isdigit()) or int(pid) != os.getpid():
         log.info("listen_fds_not_ours", listen_pid=pid, pid=os.getpid())
         return []
-    if not count.isdigit():
+    if not (count.isascii() and count.isdigit()):
         raise ActivationError(f"LISTEN_FDS={count!r} is not a number of file descriptors")
     most = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if int(count) > most > 0:  # more than this process may hold open: some cannot be there
