@@ -133,3 +133,15 @@ def test_status_shows_a_checkouts_settings_without_their_control_characters(chec
     assert "nonexistent" in done.stdout, done.stdout  # the problem is shown
     for c in ("\x1b", "\x07", "\u009b", "\u202e"):
         assert c not in done.stdout + done.stderr, (c, done.stdout)
+
+
+@pytest.mark.parametrize(
+    "command", [["status", "--json"], ["hooks", "status"], ["hooks", "install", "--scope", "project"]]
+)
+def test_settings_nested_too_deep_to_read_are_refused_not_a_traceback(checkout, command):
+    home, repo = checkout
+    (repo / ".claude" / "settings.json").write_text('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    done = hookd(command, repo, home, timeout=60)
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    if command[0] == "hooks":
+        assert done.returncode != 0 and "nested too deeply" in done.stdout + done.stderr, done.stdout + done.stderr

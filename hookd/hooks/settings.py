@@ -31,6 +31,8 @@ class SettingsError(Exception):
 SCOPES = ("user", "project", "local")
 # Claude Code's settings files are a few KiB; one past this is not one (and is not read).
 MAX_BYTES = 16 << 20
+# Nor do they nest more than a few levels; past this, one is refused rather than recursed into.
+MAX_DEPTH = 64
 
 
 def scope_path(scope: str, environ: Mapping[str, str] = os.environ, cwd: str | None = None) -> str:
@@ -155,12 +157,37 @@ def load(path: str) -> SettingsFile:
         ) from None
     except ValueError as exc:
         raise SettingsError(f"{path} is not valid JSON: {exc}; nothing was changed") from None
+    except RecursionError:
+        raise SettingsError(_TOO_DEEP.format(path=path)) from None
+    if _deeper_than(data, MAX_DEPTH):  # what merges and renders it recurses: refused here, in one line
+        raise SettingsError(_TOO_DEEP.format(path=path))
     if not isinstance(data, dict):
         raise SettingsError(
             f"{path} holds a JSON {json_type(data)}, not an object; a Claude "
             "Code settings file is one object (nothing was changed)"
         )
     return SettingsFile(path, True, text, data, _indent_of(text), text.endswith("\n"), bom)
+
+
+_TOO_DEEP = (
+    "{path} is nested too deeply (arrays or objects more than "
+    f"{MAX_DEPTH} levels inside each other); a Claude Code settings file is not: fix or remove it "
+    "(nothing was changed)"
+)
+
+
+def _deeper_than(data: Any, most: int) -> bool:
+    """Whether arrays and objects nest more than ``most`` levels (without recursing)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > most:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def json_type(value: Any) -> str:
