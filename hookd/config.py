@@ -542,17 +542,30 @@ def _check_metrics_addr(config: Config) -> Config:
     return msgspec.structs.replace(config, metrics_addr=f"{shown}:{port}")
 
 
+# A config file is a few KiB; past this, what is read of one (a device, a huge file) is refused.
+MAX_CONFIG_BYTES = 16 * MiB
+
+
 def _read_toml(path: str, must_exist: bool) -> dict[str, Any]:
     try:
-        with open(path, "rb") as fh:
-            _check_config_file(path, os.fstat(fh.fileno()))
-            return tomllib.load(fh)
+        # O_NONBLOCK: a FIFO (nobody writing) reads as empty instead of hanging the open.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            _check_config_file(path, os.fstat(fd))
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"config file {path} is over {MAX_CONFIG_BYTES} bytes: not a config file")
+        return tomllib.loads(data.decode("utf-8"))
     except FileNotFoundError:
         if must_exist:
             raise ConfigError(f"config file {path} does not exist; create it or drop --config") from None
         return {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start})") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path} nests arrays or tables too deeply to be read") from None
 
 
 def _check_config_file(path: str, info: os.stat_result) -> None:
@@ -562,8 +575,10 @@ def _check_config_file(path: str, info: os.stat_result) -> None:
     (trust.check_trusted_file), and so is the way to it (the link's and its target's)."""
     from hookd.paths import UnsafePathError, check_way_to, refuse_untrusted
 
-    if not stat.S_ISREG(info.st_mode):
+    if stat.S_ISCHR(info.st_mode):
         return  # /dev/null and the like: nothing anyone could write into it is kept
+    if not stat.S_ISREG(info.st_mode):  # a FIFO: whoever writes into it would choose the settings
+        raise ConfigError(f"config file {path} is not a regular file; point --config / HOOKD_CONFIG at one")
     try:
         refuse_untrusted(path, info, "decide where hookd sends events (redis_url) and whether they are redacted")
         check_way_to(path)  # the link itself too: one in a sticky directory is its owner's to replace
