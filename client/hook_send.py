@@ -36,6 +36,9 @@ _debug = False
 # acknowledged it nor an inbox kept it (None: nothing to lose yet, or nothing lost). Built
 # before it can be needed, so that the handler only writes it.
 _lost_line = None
+# Whether fd 2 was open at the start: if not, the socket or an inbox file may take it, and
+# nothing is written to it (a line would land in the frame or the file).
+_stderr_open = True
 USAGE = """usage: hook-send [EVENT_NAME] < payload.json
 
 Hands one Claude Code hook event (read from stdin) to hookd and exits 0 at once;
@@ -391,6 +394,8 @@ def keep(env, header, body, sent_ns, pid, hid):
 
 
 def say(msg):
+    if not _stderr_open:
+        return
     try:
         posix.write(2, ("hook-send: %s\n" % msg).encode("utf-8", "replace"))
     except OSError:
@@ -413,7 +418,7 @@ def lost_at_deadline_line(timeout_ms):
 def _on_alarm(signum, frame):
     try:
         line = _lost_line
-        if line is not None:
+        if line is not None and _stderr_open:
             posix.write(2, line)
         log("deadline reached; exiting")
     finally:
@@ -489,7 +494,7 @@ def run(argv, env, deadline, lost_line=None):
 
 def main(argv=None, env=None):
     """The hook command; argv excludes the program name. Always returns 0."""
-    global _debug
+    global _debug, _stderr_open
     old = None
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--help"] or argv[:1] == ["--version"]:  # a person asking: answer here, read nothing
@@ -500,6 +505,11 @@ def main(argv=None, env=None):
         return 0
     try:
         start = time.monotonic()
+        try:
+            posix.fstat(2)
+            _stderr_open = True
+        except OSError:
+            _stderr_open = False
         env = read_environ() if env is None else env
         _debug = env.get("HOOKD_DEBUG") == "1"
         timeout = send_timeout_ms(env)

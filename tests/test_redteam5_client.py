@@ -97,3 +97,53 @@ def test_the_deadline_line_is_the_same_in_both_clients(env, peer_factory, tmp_pa
         said[name] = errb.decode(errors="replace").splitlines()
     assert said["python"] == said["native"]
     assert said["python"] and said["python"][0].startswith(LOST), said
+
+
+def test_with_stderr_closed_the_deadline_line_goes_nowhere_else(env, tmp_path, client_cmd):
+    """Started with fd 2 closed, the client's socket (or an inbox file) can take fd 2: the line
+    the deadline's handler writes must not go into it (the peer would read it as a frame)."""
+    import socket
+    import threading
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(env["HOOKD_SOCKET"])
+    listener.listen(1)
+    got, frame_in = [], threading.Event()
+
+    def serve():
+        conn, _ = listener.accept()
+        with conn:
+            data = b""
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+                if data.endswith(BODY):
+                    frame_in.set()
+            got.append(data)
+            frame_in.set()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    event = tmp_path / "event.json"
+    event.write_bytes(BODY)
+    with open(event, "rb") as stdin:
+        proc = subprocess.Popen(
+            [*client_cmd, "Stop"],
+            stdin=stdin,
+            stdout=subprocess.DEVNULL,
+            env=dict(env, HOOKD_SEND_TIMEOUT_MS="1000"),
+            pass_fds=(),
+            preexec_fn=lambda: os.close(2),
+        )
+    try:
+        assert frame_in.wait(5)
+        _stopped_past_the_deadline(proc, 1.0)
+        assert proc.wait(10) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+    thread.join(5)
+    listener.close()
+    assert got and got[0].endswith(BODY), got  # the frame, and nothing after it
