@@ -23,7 +23,7 @@ from conftest import log_records, wait_until
 pytestmark = pytest.mark.process
 
 
-@pytest.mark.parametrize("maxlen", [str(10**14), str(2**63 - 1)])
+@pytest.mark.parametrize("maxlen", [str(10**14), str(2**63 - 1)])  # 10**14 held before: a guard
 def test_a_large_stream_maxlen_that_is_accepted_publishes(hookd_process_factory, redis_db, maxlen):
     daemon = hookd_process_factory(stream_maxlen=maxlen)
     done = daemon.send(json.dumps({"hook_event_name": "Stop", "session_id": "s1"}).encode(), "Stop")
@@ -49,6 +49,7 @@ def test_a_value_past_what_works_is_refused_at_start_with_its_name(hookd_process
 
 
 def test_the_longest_drain_timeout_accepted_stops_cleanly(hookd_process_factory, redis_db):
+    """A guard (it held before): the new limit is one the hard-stop timer can wait."""
     daemon = hookd_process_factory(drain_timeout_s="86400")
     assert daemon.stop(signal.SIGTERM, timeout=60) == 0
     names = [r["event"] for r in log_records(daemon.log_text())]

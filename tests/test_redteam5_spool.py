@@ -34,6 +34,7 @@ def start_over(daemon):
     )
 
 
+# "１.seg" (fullwidth) held before, as int() read it as the segment 1 that exists: a guard.
 @pytest.mark.parametrize("name", ["\u00b2.seg", "\u0663.seg", "\uff11.seg", "1\u0660.seg"])
 def test_a_name_that_only_looks_like_a_segment_is_left_alone(hookd_process_factory, redis_db, name):
     daemon = hookd_process_factory()
