@@ -49,6 +49,12 @@ enum { DELIVERED, REJECTED, RETRY, REFUSED };
 static const char *const FINAL[] = {"empty", "not_json", "invalid_utf8", "not_object", "too_deep",
                                     "too_large", "bad_header", NULL};
 static volatile sig_atomic_t debug, no_stderr;
+/* Set once the event is read whole, cleared once hookd acknowledged it, an inbox kept it, or its loss
+ * was said: while set, the deadline's handler writes lost_line (built before, as write(2) is all a
+ * handler may do). */
+static volatile sig_atomic_t lost_armed;
+static char lost_line[256];
+static size_t lost_len;
 
 /* A place the event could not go: refused (fix says how to repair it) or a failed write (fix NULL). */
 struct failure { char place[PATHCAP]; char why[200]; const char *fix; };
@@ -110,6 +116,8 @@ static void on_alarm(int sig)
 {
     static const char msg[] = "hook-send: deadline reached; exiting\n";
     (void)sig;
+    if (lost_armed && !no_stderr && write(2, lost_line, lost_len) < 0)
+        _exit(0);
     if (debug && !no_stderr && write(2, msg, sizeof msg - 1) < 0)
         _exit(0);
     _exit(0);
@@ -426,8 +434,17 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
         err = bad ? errno : 0;
         if (close(fd) != 0 && !err)
             err = errno;
-        if (!err && renameat(box_fd, tmp, box_fd, name) != 0)
-            err = errno;
+        if (!err) { /* the deadline is held off between the rename and noting it: no "lost" for a kept event */
+            sigset_t alarm, before;
+            sigemptyset(&alarm);
+            sigaddset(&alarm, SIGALRM);
+            sigprocmask(SIG_BLOCK, &alarm, &before);
+            if (renameat(box_fd, tmp, box_fd, name) != 0)
+                err = errno;
+            else
+                lost_armed = 0;
+            sigprocmask(SIG_SETMASK, &before, NULL);
+        }
         if (err)
             unlinkat(box_fd, tmp, 0);
     }
@@ -671,6 +688,7 @@ static void run(const char *hook, long long start, int timeout)
     reserve = reserve < timeout / 2 ? reserve : timeout / 2;
     size_t blen;
     char *body = read_stdin(&blen);
+    lost_armed = 1;
     long long sent = now_ns(CLOCK_REALTIME);
     handoff_id(id);
     int hlen = snprintf(head, sizeof head, "HOOKD/1 %zu sent=%lld pid=%ld ppid=%ld id=%s", blen, sent,
@@ -685,6 +703,7 @@ static void run(const char *hook, long long start, int timeout)
     int outcome = send_frame(sock, head, len, body, blen, start + (long long)(timeout - reserve) * 1000000LL,
                              detail, sizeof detail, &refused);
     if (outcome == DELIVERED || outcome == REJECTED) {
+        lost_armed = 0;
         if (debug)
             say("hook-send: daemon at %s %s; event %s", sock, detail,
                 outcome == DELIVERED ? "delivered" : "rejected, not saved");
@@ -703,6 +722,7 @@ static void run(const char *hook, long long start, int timeout)
     else
         nfail++;
     free(body);
+    lost_armed = 0; /* kept, or said below */
     char kept[PATHCAP + 20];
     snprintf(kept, sizeof kept, saved ? "event kept in %s" : "event not kept", final);
     struct failure *lines[2];
@@ -741,6 +761,11 @@ int main(int argc, char **argv)
     const char *dbg = getenv("HOOKD_DEBUG");
     debug = dbg && strcmp(dbg, "1") == 0;
     int timeout = send_timeout_ms();
+    int n = snprintf(lost_line, sizeof lost_line,
+                     "hook-send: event lost: deadline reached (HOOKD_SEND_TIMEOUT_MS=%d) before hookd acknowledged"
+                     " the event or an inbox kept it; fix: raise HOOKD_SEND_TIMEOUT_MS, or find what made this run slow\n",
+                     timeout);
+    lost_len = n > 0 && (size_t)n < sizeof lost_line ? (size_t)n : 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_alarm;

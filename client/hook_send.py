@@ -32,6 +32,13 @@ DELIVERED, REJECTED, RETRY, REFUSED = "delivered", "rejected", "retry", "refused
 _SAFE = bytes(range(0x21, 0x25)) + bytes(range(0x26, 0x7F))  # sent as is in header values
 _DIR_FLAGS = posix.O_RDONLY | posix.O_DIRECTORY | posix.O_NOFOLLOW | posix.O_CLOEXEC
 _debug = False
+# The line the deadline's handler writes when the event was read whole but neither hookd
+# acknowledged it nor an inbox kept it (None: nothing to lose yet, or nothing lost). Built
+# before it can be needed, so that the handler only writes it.
+_lost_line = None
+# Whether fd 2 was open at the start: if not, the socket or an inbox file may take it, and
+# nothing is written to it (a line would land in the frame or the file).
+_stderr_open = True
 USAGE = """usage: hook-send [EVENT_NAME] < payload.json
 
 Hands one Claude Code hook event (read from stdin) to hookd and exits 0 at once;
@@ -306,6 +313,19 @@ def _open_trusted(path, name=None, dir_fd=None):
     return fd
 
 
+def _kept_by_rename(tmp, final, box_fd):
+    """Rename the written file into the inbox and settle the event, with the deadline held off
+    between the two: its handler must not call an event lost that the rename kept."""
+    mask = getattr(_signal, "pthread_sigmask", None)
+    before = mask(_signal.SIG_BLOCK, {_signal.SIGALRM}) if mask is not None else None
+    try:
+        posix.rename(tmp, final, src_dir_fd=box_fd, dst_dir_fd=box_fd)
+        _settled()
+    finally:
+        if before is not None:
+            mask(_signal.SIG_SETMASK, before)
+
+
 def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, sub="inbox"):
     """Write the frame to <state_dir>/<sub>/ via a temporary file -> its final path.
 
@@ -335,7 +355,7 @@ def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, s
                         posix.fsync(fd)
                 finally:
                     posix.close(fd)
-                posix.rename(tmp, final, src_dir_fd=box_fd, dst_dir_fd=box_fd)
+                _kept_by_rename(tmp, final, box_fd)
                 return _join(box, final)
             except BaseException:
                 try:
@@ -374,6 +394,8 @@ def keep(env, header, body, sent_ns, pid, hid):
 
 
 def say(msg):
+    if not _stderr_open:
+        return
     try:
         posix.write(2, ("hook-send: %s\n" % msg).encode("utf-8", "replace"))
     except OSError:
@@ -385,11 +407,28 @@ def log(msg):
         say(msg)
 
 
+def lost_at_deadline_line(timeout_ms):
+    return (
+        "hook-send: event lost: deadline reached (HOOKD_SEND_TIMEOUT_MS=%d) before hookd acknowledged"
+        " the event or an inbox kept it; fix: raise HOOKD_SEND_TIMEOUT_MS, or find what made this run slow\n"
+        % timeout_ms
+    ).encode()
+
+
 def _on_alarm(signum, frame):
     try:
+        line = _lost_line
+        if line is not None and _stderr_open:
+            posix.write(2, line)
         log("deadline reached; exiting")
     finally:
         posix._exit(0)
+
+
+def _settled():
+    """The event is acknowledged, kept, or reported: the deadline has nothing more to say."""
+    global _lost_line
+    _lost_line = None
 
 
 def read_stdin(f):
@@ -411,14 +450,19 @@ def read_stdin(f):
         chunks.append(chunk)
 
 
-def run(argv, env, deadline):
-    """Read the event, send it, or keep it in the inbox. May raise."""
+def run(argv, env, deadline, lost_line=None):
+    """Read the event, send it, or keep it in the inbox. May raise.
+
+    lost_line: what the deadline's handler says once the event is read and until it is settled.
+    """
+    global _lost_line
     f = sys.stdin
     try:
         body = read_stdin(f) if f is not None else b""
     except Exception as e:
         log("cannot read stdin (%s); sending an empty event" % _err_name(e))
         body = b""
+    _lost_line = lost_line
     header, sent_ns, pid, hid = make_header(body, argv[0] if argv else None, env.get("CLAUDE_PROJECT_DIR"))
     path = default_socket_path(env)
     refused = None
@@ -427,13 +471,16 @@ def run(argv, env, deadline):
         outcome, detail = send_frame(header, body, path, deadline)
     except Refused as r:
         outcome, detail = REFUSED, r
-    if outcome == DELIVERED:
-        return log("daemon at %s %s; event delivered" % (path, detail))
-    if outcome == REJECTED:
-        return log("daemon at %s %s; event rejected, not saved" % (path, detail))
+    if outcome == DELIVERED or outcome == REJECTED:
+        _settled()
+        return log(
+            "daemon at %s %s; event %s" % (path, detail, "delivered" if outcome == DELIVERED else "rejected, not saved")
+        )
     if outcome == REFUSED:
         refused, detail = detail.args, "refused"
     saved, failures = keep(env, header, body, sent_ns, pid, hid)
+    if not saved:
+        _settled()  # said below, with why
     kept = ("event kept in %s" % saved) if saved else "event not kept"
     for place, why, fix in ([refused] if refused else []) + failures[: 1 if saved else 0]:
         if fix is None:
@@ -447,7 +494,7 @@ def run(argv, env, deadline):
 
 def main(argv=None, env=None):
     """The hook command; argv excludes the program name. Always returns 0."""
-    global _debug
+    global _debug, _stderr_open
     old = None
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--help"] or argv[:1] == ["--version"]:  # a person asking: answer here, read nothing
@@ -458,6 +505,11 @@ def main(argv=None, env=None):
         return 0
     try:
         start = time.monotonic()
+        try:
+            posix.fstat(2)
+            _stderr_open = True
+        except OSError:
+            _stderr_open = False
         env = read_environ() if env is None else env
         _debug = env.get("HOOKD_DEBUG") == "1"
         timeout = send_timeout_ms(env)
@@ -466,13 +518,14 @@ def main(argv=None, env=None):
             _signal.setitimer(_signal.ITIMER_REAL, timeout / 1000)
         except Exception:
             pass
-        run(argv, env, start + (timeout - socket_reserve_ms(timeout)) / 1000)
+        run(argv, env, start + (timeout - socket_reserve_ms(timeout)) / 1000, lost_at_deadline_line(timeout))
     except BaseException as e:
         try:
             log("unexpected %s: %s" % (type(e).__name__, e))
         except BaseException:
             pass
     finally:
+        _settled()
         if old is not None:  # back to how it was: main() may run inside a longer-lived process
             try:
                 _signal.setitimer(_signal.ITIMER_REAL, 0)

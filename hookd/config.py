@@ -207,7 +207,9 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ] = True
     stream: Annotated[str, _doc("Redis Stream key the events go to")] = "hookd:events"
     stream_maxlen: Annotated[
-        int, _doc("approximate cap on the stream's length (XADD MAXLEN ~); 0 for no cap"), msgspec.Meta(ge=0)
+        int,
+        _doc("approximate cap on the stream's length (XADD MAXLEN ~); 0 for no cap"),
+        msgspec.Meta(ge=0, le=2**63 - 1),  # Redis's own limit
     ] = 1_000_000
     host: Annotated[str, _doc("this machine's identity in the stream (default: the host name)")] = ""
     hook_client: Annotated[
@@ -248,7 +250,9 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         msgspec.Meta(gt=0),
     ] = 10.0
     drain_timeout_s: Annotated[
-        float, _doc("on SIGTERM/SIGINT, time allowed to finish in-flight work before exiting"), msgspec.Meta(ge=0)
+        float,
+        _doc("on SIGTERM/SIGINT, time allowed to finish in-flight work before exiting"),
+        msgspec.Meta(ge=0, le=86400),  # the stop's hard-stop timer must be able to wait this long
     ] = 10.0
     batch_max_events: Annotated[int, _doc("most events published in one batch"), msgspec.Meta(ge=1)] = 5000
     batch_max_bytes: Annotated[int, _doc("most envelope bytes published in one batch"), msgspec.Meta(ge=1024)] = (
@@ -517,7 +521,7 @@ def _check_metrics_addr(config: Config) -> Config:
     addr = config.metrics_addr.strip()
     if not addr:
         return config
-    if addr.isdigit() or (addr.startswith(":") and addr[1:].isdigit()):
+    if addr.isascii() and (addr.isdigit() or (addr.startswith(":") and addr[1:].isdigit())):
         addr = f"127.0.0.1:{addr.lstrip(':')}"
     host, _, port = addr.rpartition(":")
     host = host.strip("[]")
@@ -538,17 +542,30 @@ def _check_metrics_addr(config: Config) -> Config:
     return msgspec.structs.replace(config, metrics_addr=f"{shown}:{port}")
 
 
+# A config file is a few KiB; past this, what is read of one (a device, a huge file) is refused.
+MAX_CONFIG_BYTES = 16 * MiB
+
+
 def _read_toml(path: str, must_exist: bool) -> dict[str, Any]:
     try:
-        with open(path, "rb") as fh:
-            _check_config_file(path, os.fstat(fh.fileno()))
-            return tomllib.load(fh)
+        # O_NONBLOCK: a FIFO (nobody writing) reads as empty instead of hanging the open.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            _check_config_file(path, os.fstat(fd))
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"config file {path} is over {MAX_CONFIG_BYTES} bytes: not a config file")
+        return tomllib.loads(data.decode("utf-8"))
     except FileNotFoundError:
         if must_exist:
             raise ConfigError(f"config file {path} does not exist; create it or drop --config") from None
         return {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start})") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path} nests arrays or tables too deeply to be read") from None
 
 
 def _check_config_file(path: str, info: os.stat_result) -> None:
@@ -558,8 +575,10 @@ def _check_config_file(path: str, info: os.stat_result) -> None:
     (trust.check_trusted_file), and so is the way to it (the link's and its target's)."""
     from hookd.paths import UnsafePathError, check_way_to, refuse_untrusted
 
-    if not stat.S_ISREG(info.st_mode):
+    if stat.S_ISCHR(info.st_mode):
         return  # /dev/null and the like: nothing anyone could write into it is kept
+    if not stat.S_ISREG(info.st_mode):  # a FIFO: whoever writes into it would choose the settings
+        raise ConfigError(f"config file {path} is not a regular file; point --config / HOOKD_CONFIG at one")
     try:
         refuse_untrusted(path, info, "decide where hookd sends events (redis_url) and whether they are redacted")
         check_way_to(path)  # the link itself too: one in a sticky directory is its owner's to replace

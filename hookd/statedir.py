@@ -54,7 +54,7 @@ def daemon_pid(state_dir: str) -> int | None:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
             text = os.pread(fd, 32, 0).decode(errors="replace").strip()
-            return int(text) if text.isdigit() else -1
+            return int(text) if text.isascii() and text.isdigit() else -1
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
     finally:

@@ -208,7 +208,8 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
         )
     )
     rows.append(("socket", status["socket"]))
-    rows += [("hooks", paint(f"! {problem}", YELLOW)) for problem in status.get("hooks_problems", [])]
+    # They quote settings files, the project's among them (a checkout's): shown, never acted on.
+    rows += [("hooks", paint(f"! {visible(problem)}", YELLOW)) for problem in status.get("hooks_problems", [])]
     if status.get("http"):
         http = status["http"]
         answers = ", ".join(f"{s} {n:,}" for s, n in http["by_status"].items()) or "none yet"
@@ -273,7 +274,7 @@ def _render_offline(status: dict[str, Any], paint: Paint) -> str:
             ("spool", spool_text),
             ("inbox", f"{status['inbox']['events']:,} events waiting"),
             ("state", status["state_dir"]),
-            *[("hooks", paint(f"! {problem}", YELLOW)) for problem in status.get("hooks_problems", [])],
+            *[("hooks", paint(f"! {visible(problem)}", YELLOW)) for problem in status.get("hooks_problems", [])],
             ("start", "hookd run  (or: systemctl --user start hookd)"),
         ]
     )

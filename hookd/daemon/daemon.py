@@ -37,7 +37,7 @@ log = structlog.get_logger("hookd")
 
 class Daemon(DaemonStartup, DaemonDrain):
     """hookd's daemon. ``redis``: a client to publish with instead of one built from the config
-    (its owner closes it). ``handle_signals``: this daemon owns the process: SIGTERM and SIGINT
+    (its owner closes it). ``handle_signals``: this daemon owns the process: SIGTERM, SIGINT and SIGHUP
     stop it, a thread's failure stops it, and a stop that overruns its deadline ends the process."""
 
     def __init__(self, config: Config, redis: Any = None, handle_signals: bool = True) -> None:
@@ -71,7 +71,7 @@ class Daemon(DaemonStartup, DaemonDrain):
             self.supervisor.install_handlers(loop, threads=self.handle_signals)
             handlers.callback(self.supervisor.remove_handlers)
             if self.handle_signals:
-                for sig in (signal.SIGTERM, signal.SIGINT):
+                for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # HUP: its terminal closed
                     # remove_signal_handler would leave SIG_DFL, not what was there before
                     previous = signal.getsignal(sig)
                     if previous is not None:  # None: set outside Python, not ours to restore

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -80,12 +81,33 @@ class DaemonParts:
             config.spool_fsync,
             config.spool_fsync_interval_ms / 1000,
         )
+        reasons += self.socket_problems()
         unswept_s = time.monotonic() - self.inbox.swept_at
         if unswept_s > config.stall_after_s + config.inbox_poll_ms / 1000:
             waiting = count_inbox(config.inbox_dir)  # only looked at when sweeps have stopped
             if waiting:
                 reasons.append(f"the inbox holds {waiting} events and has not been swept for {unswept_s:.1f}s")
         return reasons
+
+    def socket_problems(self) -> list[str]:
+        """Sockets hookd bound whose file is gone or replaced: it still listens, but nothing can
+        connect (tmpfiles cleaning /tmp, a logout emptying XDG_RUNTIME_DIR, an rm), and hook-send
+        then keeps every event in the inbox while all else looks well. A restart binds them again
+        (under systemd, the withheld watchdog does it). Passed sockets are the manager's: not here."""
+        problems = []
+        for path, inode in self.socket_inodes.items():
+            try:
+                gone = os.lstat(path).st_ino != inode
+            except FileNotFoundError:
+                gone = True
+            except OSError:
+                continue
+            if gone:
+                problems.append(
+                    f"the socket {path} is gone (removed or replaced since hookd bound it): nothing can connect, "
+                    "hook-send keeps every event in the inbox; restart hookd to bind it again"
+                )
+        return problems
 
     def alive(self) -> bool:
         """Whether the watchdog may be fed: no task failed and nothing is stalled."""

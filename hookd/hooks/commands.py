@@ -16,6 +16,7 @@ from hookd.hooks import entries, events, merge
 from hookd.hooks import reach
 from hookd.hooks.command import Route, hook_command, route, route_env
 from hookd.hooks.settings import SettingsError, SettingsFile, load, write
+from hookd.terminal.text import visible
 
 
 def claude_version() -> tuple[int, ...] | None:
@@ -247,10 +248,22 @@ def status(config: Config, paths: list[str], as_json: bool, out: TextIO | None =
         print(json.dumps({"files": files}), file=out)
     else:
         for f in files:
-            print(_render(f), file=out)
+            print(_render(_shown(f)), file=out)
     if any(f.get("error") or f.get("problems") for f in files):
         return 1
     return 0 if any(f.get("events") for f in files) else 3
+
+
+def _shown(value: Any) -> Any:
+    """Every text in ``value`` on one line without control characters: event names, commands
+    and paths come from settings files, a checkout's among them, and are shown, never acted on."""
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, dict):
+        return {_shown(k): _shown(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return value
 
 
 def _render(f: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ import difflib
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ class SettingsError(Exception):
 
 
 SCOPES = ("user", "project", "local")
+# Claude Code's settings files are a few KiB; one past this is not one (and is not read).
+MAX_BYTES = 16 << 20
+# Nor do they nest more than a few levels; past this, one is refused rather than recursed into.
+MAX_DEPTH = 64
 
 
 def scope_path(scope: str, environ: Mapping[str, str] = os.environ, cwd: str | None = None) -> str:
@@ -91,11 +96,45 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
+def _read(path: str) -> bytes:
+    """The file's bytes, if it is a regular file (through links, as dotfile managers make them)
+    of at most MAX_BYTES. Another kind is refused before it is opened, and again by its
+    descriptor (O_NONBLOCK: a FIFO swapped in meanwhile does not hang the open): the project's
+    settings come with a checkout, and a link there to a FIFO, a terminal or /dev/zero made
+    every command that reads them wait for good or read until memory ran out."""
+    _check_kind(path, os.stat(path))
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as fh:
+        _check_kind(path, os.fstat(fd))
+        raw = fh.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise SettingsError(f"{path} grew past {MAX_BYTES} bytes while it was read; nothing was changed")
+    return raw
+
+
+def _check_kind(path: str, info: os.stat_result) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise SettingsError(
+            f"{path} is not a regular file (a {_kind(info.st_mode)}); a Claude Code settings file is "
+            "one JSON file: remove it or replace it with one (nothing was read or changed)"
+        )
+    if info.st_size > MAX_BYTES:
+        raise SettingsError(
+            f"{path} is too large to be a settings file ({info.st_size} bytes, over {MAX_BYTES}); "
+            "nothing was read or changed"
+        )
+
+
+def _kind(mode: int) -> str:
+    kinds = {stat.S_IFDIR: "directory", stat.S_IFIFO: "FIFO", stat.S_IFCHR: "character device"}
+    kinds |= {stat.S_IFBLK: "block device", stat.S_IFSOCK: "socket"}
+    return kinds.get(stat.S_IFMT(mode), "special file")
+
+
 def load(path: str) -> SettingsFile:
     """Read and check a settings file; a missing or empty file is an empty object."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        raw = _read(path)
     except FileNotFoundError:
         return SettingsFile(path, False, "", {})
     except OSError as exc:
@@ -118,12 +157,37 @@ def load(path: str) -> SettingsFile:
         ) from None
     except ValueError as exc:
         raise SettingsError(f"{path} is not valid JSON: {exc}; nothing was changed") from None
+    except RecursionError:
+        raise SettingsError(_TOO_DEEP.format(path=path)) from None
+    if _deeper_than(data, MAX_DEPTH):  # what merges and renders it recurses: refused here, in one line
+        raise SettingsError(_TOO_DEEP.format(path=path))
     if not isinstance(data, dict):
         raise SettingsError(
             f"{path} holds a JSON {json_type(data)}, not an object; a Claude "
             "Code settings file is one object (nothing was changed)"
         )
     return SettingsFile(path, True, text, data, _indent_of(text), text.endswith("\n"), bom)
+
+
+_TOO_DEEP = (
+    "{path} is nested too deeply (arrays or objects more than "
+    f"{MAX_DEPTH} levels inside each other); a Claude Code settings file is not: fix or remove it "
+    "(nothing was changed)"
+)
+
+
+def _deeper_than(data: Any, most: int) -> bool:
+    """Whether arrays and objects nest more than ``most`` levels (without recursing)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > most:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def json_type(value: Any) -> str:

@@ -47,7 +47,7 @@ class HttpSetupError(UnsafePathError):
 def split_addr(addr: str) -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:PORT`` for IPv6) as (host, port); ValueError says what is wrong."""
     host, sep, port = addr.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+    if not sep or not host or not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
         raise ValueError(f"http_addr {addr!r} must be HOST:PORT with a port from 1 to 65535, e.g. 127.0.0.1:8787")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
@@ -98,13 +98,13 @@ def host_of(value: bytes, loopback_only: bool = False) -> str | None:
     text = value.decode("latin-1").strip().lower()
     if text.startswith("["):
         host, bracket, rest = text[1:].partition("]")
-        if not bracket or (rest and not (rest[:1] == ":" and rest[1:].isdigit())):
+        if not bracket or (rest and not (rest[:1] == ":" and rest[1:].isascii() and rest[1:].isdigit())):
             return None
     else:
         host, colon, port = text.rpartition(":")
         if not colon:
             host = text
-        elif not port.isdigit():
+        elif not (port.isascii() and port.isdigit()):
             return None
     host = host.removesuffix(".")
     if loopback_only:

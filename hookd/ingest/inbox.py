@@ -59,6 +59,9 @@ class Inbox:
         self.spare_taken = 0
         self.spare_problem: str | None = None  # why the spare inbox is not swept, for status
         self.swept_at = time.monotonic()  # the last sweep that ran to its end (for liveness)
+        # Refused frames that could not be moved to rejected/ (path -> why): counted and said
+        # once, passed over by later sweeps, which only try the move again.
+        self.not_set_aside: dict[str, str] = {}
 
     def _sources(self) -> list[str]:
         """The inbox, and the spare inbox when it exists and is trusted."""
@@ -128,9 +131,14 @@ class Inbox:
         paths = self._pending_paths()
         done: list[str] = []
         self.waiting = 0
+        for path in [p for p in self.not_set_aside if not os.path.lexists(p)]:
+            del self.not_set_aside[path]  # gone (the user moved it)
         for index, path in enumerate(paths):
             if index and index % FILES_PER_TURN == 0:
                 await asyncio.sleep(0)
+            if path in self.not_set_aside:
+                self._set_aside(path)
+                continue
             outcome = await self._take_file(path)
             if outcome is None:
                 # The pipeline cannot take events now (spool full, shutting down):
@@ -151,7 +159,10 @@ class Inbox:
             for index, path in enumerate(done):
                 if index and index % (4 * FILES_PER_TURN) == 0:
                     await asyncio.sleep(0)
-                os.unlink(path)
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:  # someone else removed it: it is spooled all the same
+                    pass
                 if self.spare is not None and os.path.dirname(path) == self.spare:
                     self.spare_taken += 1
         self.taken += len(done)
@@ -197,16 +208,40 @@ class Inbox:
         return True
 
     def _set_aside(self, path: str) -> None:
+        """Move a refused frame to rejected/ beside it; one that cannot be moved stays where it is,
+        said once (the sweep goes on past it, and tries the move again on each sweep)."""
         rejected_dir = os.path.join(os.path.dirname(path), "rejected")
-        ensure_private_dir(rejected_dir)
         target = os.path.join(rejected_dir, os.path.basename(path).lstrip("."))
-        os.replace(path, target)
+        try:
+            ensure_private_dir(rejected_dir)
+            os.replace(path, target)
+        except FileNotFoundError:
+            if os.path.lexists(path):
+                self._not_set_aside(path, f"cannot create {rejected_dir}")
+            else:
+                self.not_set_aside.pop(path, None)
+            return
+        except (OSError, UnsafePathError) as exc:
+            self._not_set_aside(path, str(exc))
+            return
+        self.not_set_aside.pop(path, None)
         log.warning(
             "inbox_file_set_aside",
             file=target,
             hint="hookd refused this frame (see the event_rejected line before); "
             "it is kept for inspection and can be deleted",
         )
+
+    def _not_set_aside(self, path: str, why: str) -> None:
+        if path not in self.not_set_aside:
+            log.error(
+                "inbox_file_not_set_aside",
+                file=path,
+                error=why,
+                hint="hookd refused this frame (see the event_rejected line before) but cannot move it to "
+                "rejected/ beside it; it stays here, and is moved once rejected/ is a private directory of yours",
+            )
+        self.not_set_aside[path] = why
 
     async def _salvage_abandoned_tmp_files(self) -> list[str]:
         """Take temporary files whose writer died before renaming them, if they hold a whole frame."""
@@ -221,6 +256,9 @@ class Inbox:
                 if not name.startswith(TMP_PREFIX):
                     continue
                 path = os.path.join(directory, name)
+                if path in self.not_set_aside:
+                    self._set_aside(path)
+                    continue
                 try:
                     if now - os.lstat(path).st_mtime < ABANDONED_TMP_S:
                         continue

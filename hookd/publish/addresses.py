@@ -10,7 +10,7 @@ def host_ports(text: str, setting: str, example: str) -> list[tuple[str, int]]:
     addresses = []
     for entry in filter(None, (part.strip() for part in text.split(","))):
         host, sep, port = entry.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        if not sep or not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
             raise SettingError(f"{setting} entry {entry!r} is not HOST:PORT (e.g. {example})", setting=setting)
         addresses.append((host.strip("[]"), int(port)))
     if not addresses:

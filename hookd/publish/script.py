@@ -87,7 +87,7 @@ for i = 9, #ARGV, 9 do
       fields[#fields + 1] = instance
     end
     if maxlen > 0 then
-      redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(fields))
+      redis.call('XADD', stream, 'MAXLEN', '~', ARGV[1], '*', unpack(fields))  -- as written: a Lua number loses digits
     else
       redis.call('XADD', stream, '*', unpack(fields))
     end

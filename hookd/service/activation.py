@@ -20,6 +20,7 @@ import ctypes
 import errno
 import ipaddress
 import os
+import resource
 import socket
 import stat
 import sys
@@ -51,17 +52,30 @@ def systemd_fds(environ: MutableMapping[str, str] | None = None) -> list[tuple[i
     pid, count, names = (environ.pop(name, None) for name in SYSTEMD_VARIABLES)
     if not count or not pid:
         return []
-    if not pid.isdigit() or int(pid) != os.getpid():
+    if not (pid.isascii() and pid.isdigit()) or int(pid) != os.getpid():
         log.info("listen_fds_not_ours", listen_pid=pid, pid=os.getpid())
         return []
-    if not count.isdigit():
+    if not (count.isascii() and count.isdigit()):
         raise ActivationError(f"LISTEN_FDS={count!r} is not a number of file descriptors")
+    most = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if int(count) > most > 0:  # more than this process may hold open: some cannot be there
+        raise ActivationError(
+            f"LISTEN_FDS={count} is more file descriptors than this process can hold ({most}); "
+            "pass hookd exactly the sockets its socket unit listens on"
+        )
     fds = list(range(SD_LISTEN_FDS_START, SD_LISTEN_FDS_START + int(count)))
     labels = names.split(":") if names else []
     if len(labels) != len(fds):
         labels = ["unknown"] * len(fds)
     for fd in fds:
-        os.set_inheritable(fd, False)
+        try:
+            os.set_inheritable(fd, False)
+        except OSError as exc:
+            raise ActivationError(
+                f"LISTEN_FDS={count} says {len(fds)} file descriptors from {SD_LISTEN_FDS_START} on were passed, "
+                f"but descriptor {fd} is not open ({exc.strerror}); pass hookd exactly the sockets its socket "
+                "unit listens on (hookd service install renders both units)"
+            ) from None
     return list(zip(fds, labels))
 
 

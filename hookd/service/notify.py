@@ -42,8 +42,8 @@ class Notifier:
         address = environ.pop("NOTIFY_SOCKET", None) or None
         usec = environ.pop("WATCHDOG_USEC", "")
         pid = environ.pop("WATCHDOG_PID", "")
-        watchdog = int(usec) if usec.isdigit() and int(usec) > 0 else None
-        if pid and (not pid.isdigit() or int(pid) != os.getpid()):
+        watchdog = int(usec) if usec.isascii() and usec.isdigit() and int(usec) > 0 else None
+        if pid and (not (pid.isascii() and pid.isdigit()) or int(pid) != os.getpid()):
             watchdog = None
         if address and not address.startswith(("/", "@")):
             log.warning(

@@ -18,7 +18,7 @@ class Position(NamedTuple):
 def list_segments(directory: str) -> list[int]:
     ids = []
     for name in os.listdir(directory):
-        if name.endswith(SUFFIX) and name[: -len(SUFFIX)].isdigit():
+        if name.endswith(SUFFIX) and name[: -len(SUFFIX)].isascii() and name[: -len(SUFFIX)].isdigit():
             ids.append(int(name[: -len(SUFFIX)]))
     return sorted(ids)
 

@@ -19,6 +19,7 @@ from hookd.hooks.events import BY_NAME
 from hookd.publish.connection import Entry, StreamsReply, connect_sync, describe_failure
 from hookd.publish.settings import RedisSettings
 from hookd.terminal.color import enabled as colour_enabled
+from hookd.terminal.text import escaped, json_visible
 from hookd.jsonl import one_line
 from hookd.tail.summary import line
 
@@ -134,24 +135,27 @@ class Tail:
 
     def cannot_start(self, exc: redis.exceptions.RedisError) -> int:
         """Redis cannot be reached at the start: say which, and where to point tail; exit status 1."""
-        print(
+        self.say(
             f"hookd tail: {describe_failure(self.redis_settings, exc)}. Start Redis, or point "
             "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
-            "publishes to.",
-            file=self.err,
+            "publishes to."
         )
         return 1
 
     def redis_lost(self, exc: redis.exceptions.RedisError) -> None:
         """Redis went away while following: said once, until it is back."""
         if not self.lost:
-            print(f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second", file=self.err)
+            self.say(f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second")
             self.lost = True
 
     def redis_back(self) -> None:
         if self.lost:
-            print("hookd tail: redis is back", file=self.err)
+            self.say("hookd tail: redis is back")
             self.lost = False
+
+    def say(self, text: str) -> None:
+        """One line on stderr, its control characters escaped: it can quote what Redis sent."""
+        print(escaped(text), file=self.err)
 
     def show(self, fields: dict[bytes, bytes]) -> bool:
         if not self.filters.fields_match(fields):
@@ -162,16 +166,15 @@ class Tail:
         except ValueError:
             envelope = None
         if not isinstance(envelope, dict):
-            print(
+            self.say(
                 f"hookd tail: an entry without a readable envelope (event_id "
-                f"{fields.get(b'event_id', b'?').decode('utf-8', 'replace')}) was skipped",
-                file=self.err,
+                f"{fields.get(b'event_id', b'?').decode('utf-8', 'replace')}) was skipped"
             )
             return False
         if not self.filters.envelope_match(envelope):
             return False
         if self.as_json:
-            self.out.write(one_line(raw).decode("utf-8", "replace") + "\n")
+            self.out.write(json_visible(one_line(raw).decode("utf-8", "replace")) + "\n")
         else:
             width = shutil.get_terminal_size().columns if self.out.isatty() else None
             self.out.write(line(envelope, self.colour, width) + "\n")

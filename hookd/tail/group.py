@@ -71,10 +71,9 @@ class GroupTail(Tail):
         except redis.exceptions.RedisError as exc:
             return self.cannot_start(exc)
         if not created and self.start_at != "$":
-            print(
+            self.say(
                 f"hookd tail: group {self.group!r} exists; it carries on from its own position "
-                "(--since only applies when the group is created)",
-                file=self.err,
+                "(--since only applies when the group is created)"
             )
         pending = True  # first this consumer's own unacknowledged entries, then new ones
         while not self.done():
@@ -125,11 +124,10 @@ class GroupTail(Tail):
         """The group is gone (deleted, or Redis restarted without its data): create it again
         after the last entry this consumer handled, so that nothing newer is missed."""
         self.create_group(self.position)
-        print(
+        self.say(
             f"hookd tail: the group {self.group!r} of {self.config.stream} was gone (deleted, or "
             "Redis restarted without its data); it is created again after the last entry this "
-            "consumer showed",
-            file=self.err,
+            "consumer showed"
         )
 
     def claim(self) -> list[Entry]:
@@ -177,10 +175,9 @@ class GroupTail(Tail):
                 self.report_trimmed(trimmed)
 
     def report_trimmed(self, n: int) -> None:
-        print(
+        self.say(
             f"hookd tail: {n} pending entries of group {self.group!r} were trimmed from the stream "
-            "(stream_maxlen) before they were shown",
-            file=self.err,
+            "(stream_maxlen) before they were shown"
         )
 
 

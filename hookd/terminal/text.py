@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# C0 and C1 controls, and the bidirectional overrides and isolates (which reorder what is shown).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, the line and paragraph separators, and the bidirectional marks,
+# overrides and isolates (which reorder what is shown).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def visible(text: str) -> str:
@@ -15,6 +16,13 @@ def visible(text: str) -> str:
     return _CONTROL.sub(
         lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
     )
+
+
+def json_visible(text: str) -> str:
+    """A JSON text with those characters spelled as \\u escapes: the same JSON value, and
+    nothing a terminal acts on (valid JSON has no raw C0 control, so those left are C1 and
+    the like, which can only be inside strings)."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def escaped(text: str) -> str:

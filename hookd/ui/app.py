@@ -177,7 +177,7 @@ def _event(last_id: str, data: bytes) -> bytes:
 
 def _is_entry_id(text: str) -> bool:
     ms, _, seq = text.partition("-")
-    return ms.isdigit() and seq.isdigit() and len(text) < 48
+    return text.isascii() and ms.isdigit() and seq.isdigit() and len(text) < 48
 
 
 def _int(value: Any) -> int:

@@ -25,7 +25,7 @@ DEFAULT_HISTORY = 20_000
 def parse_addr(addr: str) -> tuple[str, int]:
     """HOST:PORT ([v6]:PORT for IPv6) as a host and a port; ValueError naming the problem."""
     host, sep, port = addr.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+    if not sep or not (port.isascii() and port.isdigit()) or not 0 <= int(port) <= 65535:
         raise ValueError(f"--addr {addr!r}: give HOST:PORT, e.g. 127.0.0.1:8790")
     host = host.strip("[]") or "127.0.0.1"
     return host, int(port)
