@@ -70,6 +70,14 @@ PIECES = [
     "value",
     "Value",
     "VALUE",
+    "password",
+    "requirepass",
+    "ENV ",
+    "set -gx ",
+    "\\r",
+    ">",
+    "<value>",
+    "<entry key=",
 ]
 
 

@@ -41,6 +41,18 @@ _NAME = (
 # reference.
 _FIRST = r"""(?:[^\s"'\\,;&|<>(){}\[\]`$=:#-]|\\"[^"\\]|'[^'"\\])"""
 LINE_TRIGGER = _LINE_START + "(?:" + _KEYWORD + ")?" + _NAME + _SP + "{1,8}" + _FIRST
+# The trigger as three parts whose union it is (all in one expression, a backslash after the name's
+# spaces might begin an escaped tab or the value's escaped quote, so on a flood of \\npassword Hyperscan
+# read past every name's spaces): raw spaces and a bare or single-quoted value; raw spaces and a value
+# in escaped quotes (each cheap alone, dear together); and the whole trigger, in a database scanned only
+# in the chunks that hold an escaped tab.
+_RAW = r"[ \t]"
+_RAW_HEAD = _LINE_START.replace(_SP, _RAW) + "(?:" + _KEYWORD.replace(_SP, _RAW) + ")?" + _NAME + _RAW + "{1,8}"
+LINE_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (_RAW_HEAD + _FIRST.replace(r'|\\"[^"\\]', ""), ()),
+    (_RAW_HEAD + r'\\"[^"\\]', ()),
+    (LINE_TRIGGER, ("\\t",)),
+)
 
 _NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 _SPACES = " \t"
@@ -114,6 +126,7 @@ LINE_RULES: tuple[Rule, ...] = (
         pattern=AT_VALUE,
         group="value",
         trigger=LINE_TRIGGER,
+        trigger_parts=LINE_PARTS,
         anchored=True,
         back=1,
         reach=VALUE_REACH,
