@@ -68,9 +68,7 @@ def main() -> None:
     engine = build_redactor(True)
     scanner = engine._triggers
     expressions, flags, ids = _main[0]
-    names = [
-        "view" if scanner._rule_of[i] < 0 else engine.rules[scanner._rule_of[i]].name + f"#{i}" for i in ids
-    ]
+    names = ["view" if scanner._rule_of[i] < 0 else engine.rules[scanner._rule_of[i]].name + f"#{i}" for i in ids]
     for unit in args:
         unit = unit.encode().decode("unicode_escape") if "\\u" in unit else unit
         data = (unit * (SIZE // len(unit) + 1))[:SIZE].encode()
