@@ -43,21 +43,19 @@ _FIRST = r"""(?:[^\s"'\\,;&|<>(){}\[\]`$=:#-]|\\"[^"\\]|'[^'"\\])"""
 LINE_TRIGGER = _LINE_START + "(?:" + _KEYWORD + ")?" + _NAME + _SP + "{1,8}" + _FIRST
 # The trigger as three parts whose union it is. In one expression, a backslash after the name's spaces
 # might begin an escaped tab or the value's escaped quote, so on a flood of \\npassword Hyperscan read past
-# every name's spaces. The main database holds the trigger with raw spaces and a bare or single-quoted
-# value; the whole trigger is also scanned, in databases of its own, in the chunks that hold one of the
-# other two forms' needs: an escaped tab, or a secret word, raw spaces and an escaped quote.
+# every name's spaces. The main database holds the trigger with raw spaces after the name and a bare or
+# single-quoted value; the whole trigger is also scanned, in databases of its own, in the chunks that
+# hold one of the other forms' needs: a name's last word, then raw spaces and an escaped quote, or spaces
+# with an escaped tab among them. (The escaped-quote form in the main database as well cost 2 MB of
+# stdlib source 7-11%, bench/README.md.)
 _RAW = r"[ \t]"
-_RAW_HEAD = _LINE_START.replace(_SP, _RAW) + "(?:" + _KEYWORD.replace(_SP, _RAW) + ")?" + _NAME + _RAW + "{1,8}"
-# An escaped tab never right after a backslash (the line start, a space, a keyword or the name precede
-# it): a JSON string that holds the two characters backslash and t (a payload's \\t, JSON's escape of
-# them) does not open the database.
-_ESCAPED_TAB = r"(?:^|[^\\])\\t"
-# The last word of every name (_NAME, the directives too), raw spaces and the value's escaped quote.
-_QUOTED_AFTER_NAME = r"(?i)(?:password|passwd|passphrase|secret|token|credentials?|key|pass|pwd|auth)[ \t]{1,8}\\\""
+_WORD_ENDS = r"(?i)(?:password|passwd|passphrase|secret|token|credentials?|key|pass|pwd|auth)"  # of every _NAME
+_QUOTED_AFTER_NAME = _WORD_ENDS + _RAW + r'{1,8}\\"'
+_ESCAPED_TAB_AFTER_NAME = _WORD_ENDS + _SP + r"{0,7}\\t"
 LINE_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (_RAW_HEAD + _FIRST.replace(r'|\\"[^"\\]', ""), ()),
+    (_LINE_START + "(?:" + _KEYWORD + ")?" + _NAME + _RAW + "{1,8}" + _FIRST.replace(r'|\\"[^"\\]', ""), ()),
     (LINE_TRIGGER, (_QUOTED_AFTER_NAME,)),
-    (LINE_TRIGGER, (_ESCAPED_TAB,)),
+    (LINE_TRIGGER, (_ESCAPED_TAB_AFTER_NAME,)),
 )
 
 _NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
