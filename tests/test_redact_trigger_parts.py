@@ -70,6 +70,14 @@ PIECES = [
     "value",
     "Value",
     "VALUE",
+    "password",
+    "requirepass",
+    "ENV ",
+    "set -gx ",
+    "\\r",
+    ">",
+    "<value>",
+    "<entry key=",
 ]
 
 
@@ -91,6 +99,18 @@ def texts() -> tuple[str, ...]:
         "name: api_key\\n  type: String\\n  value: v1",
         '{\\"auth\\"=Pw1, \\"auth\\" =Pw1}',
         "'auth'=Pw1 'auth' =Pw1 password\u00a0=Pw1 secret_key'=Pw1",
+    ]
+    # secret_line's parts and needs: every last word of a name, the spacings (raw, escaped tab), the
+    # value's forms, with and without a keyword
+    names = ["password", "passwd", "Passphrase", "SECRET", "token", "credential", "credentials", "api_key"]
+    names += ["privateKey", "DB_PASS", "x-pwd", "x.auth", "requirepass", "masterauth", "ENV X_TOKEN"]
+    names += ["set -gx TOKEN", "ENV\\tDB_PASSWORD"]
+    found += [
+        f"{start}{name}{space}{value}"
+        for start in ("\\n", "\\n\\t", '"')
+        for name in names
+        for space in (" ", "\t", "\\t", " \\t ", "  ")
+        for value in ("v1", '\\"v1', "'v1")
     ]
     return tuple(found)
 

@@ -41,6 +41,22 @@ _NAME = (
 # reference.
 _FIRST = r"""(?:[^\s"'\\,;&|<>(){}\[\]`$=:#-]|\\"[^"\\]|'[^'"\\])"""
 LINE_TRIGGER = _LINE_START + "(?:" + _KEYWORD + ")?" + _NAME + _SP + "{1,8}" + _FIRST
+# The trigger as three parts whose union it is. In one expression, a backslash after the name's spaces
+# might begin an escaped tab or the value's escaped quote, so on a flood of \\npassword Hyperscan read past
+# every name's spaces. The main database holds the trigger with raw spaces after the name and a bare or
+# single-quoted value; the whole trigger is also scanned, in databases of its own, in the chunks that
+# hold one of the other forms' needs: a name's last word, then raw spaces and an escaped quote, or spaces
+# with an escaped tab among them. (The escaped-quote form in the main database as well cost 2 MB of
+# stdlib source 7-11%, bench/README.md.)
+_RAW = r"[ \t]"
+_WORD_ENDS = r"(?i)(?:password|passwd|passphrase|secret|token|credentials?|key|pass|pwd|auth)"  # of every _NAME
+_QUOTED_AFTER_NAME = _WORD_ENDS + _RAW + r'{1,8}\\"'
+_ESCAPED_TAB_AFTER_NAME = _WORD_ENDS + _SP + r"{0,7}\\t"
+LINE_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (_LINE_START + "(?:" + _KEYWORD + ")?" + _NAME + _RAW + "{1,8}" + _FIRST.replace(r'|\\"[^"\\]', ""), ()),
+    (LINE_TRIGGER, (_QUOTED_AFTER_NAME,)),
+    (LINE_TRIGGER, (_ESCAPED_TAB_AFTER_NAME,)),
+)
 
 _NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 _SPACES = " \t"
@@ -114,6 +130,7 @@ LINE_RULES: tuple[Rule, ...] = (
         pattern=AT_VALUE,
         group="value",
         trigger=LINE_TRIGGER,
+        trigger_parts=LINE_PARTS,
         anchored=True,
         back=1,
         reach=VALUE_REACH,

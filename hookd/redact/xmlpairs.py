@@ -29,6 +29,9 @@ _Q = r"""(?:\\"|')"""  # an attribute's quote: escaped in a JSON string, or sing
 _WS = r"(?:\s|\\[nrt])"
 ATTRIBUTE_TRIGGER = rf"""(?i){_WORDS}{_Q}[^<>]{{0,200}}value\s{{0,2}}=\s{{0,2}}(?:\\"[^"\\]|'[^'"\\])"""
 TEXT_TRIGGER = rf"(?i){_WORDS}{_Q}[^<>]{{0,200}}>(?:{_WS}{{0,16}}<value>)?[^<\s\\]"
+# The same, one expression per quote: in one, a backslash after the word (\\npassword\\n...) might
+# begin the escaped quote, and Hyperscan read on past every secret word of a flood of them.
+TEXT_PARTS = tuple((TEXT_TRIGGER.replace(_Q, quote, 1), ()) for quote in (r'\\"', "'"))
 
 # The opening tag, whole, up to where the value begins (the check's fullmatch from the tag's "<").
 _NAMED = (
@@ -81,6 +84,7 @@ XML_PAIR_RULES: tuple[Rule, ...] = (
         pattern=XML_SECRET_VALUE,
         group="value",
         trigger=TEXT_TRIGGER,
+        trigger_parts=TEXT_PARTS,
         anchored=True,
         back=1,
         reach=2 * 1024 + 4,
