@@ -100,39 +100,12 @@ _BETWEEN = rf"{_Q}(?:[\s,]|\\[nrt]){{1,16}}-?\s{{0,4}}{_Q}"
 _TYPE = rf"(?i:type){_Q}{_COLON}{_Q}[A-Za-z]{{1,20}}{_BETWEEN}"  # Parameter Store's "Type" field
 
 
-_KEY_AND_NAME = rf"(?i:name|key){_Q}{_COLON}{_Q}[A-Za-z0-9_./-]{{0,80}}"  # the name's key, the name's start
-_SECRET_WORD = _SECRET_NAME.removeprefix("[A-Za-z0-9_./-]{0,80}")  # the name's end: the word that says secret
-
-
-def _pair_head(type_field: str, key: str = f"{_NOT_WORD}{_KEY_AND_NAME}") -> str:
+def _pair_head(type_field: str) -> str:
     """From the name's key to "value", with this between the name and "value" (and _BETWEEN)."""
-    return rf"{key}{_SECRET_WORD}{_BETWEEN}{type_field}(?i:value)"
+    return rf"{_NOT_WORD}(?i:name|key){_Q}{_COLON}{_Q}{_SECRET_NAME}{_BETWEEN}{type_field}(?i:value)"
 
 
-_PAIR_END = rf"""(?:"{_COLON}"[^"\\]|{_Q}{_COLON}{_VALUE_START})"""
-# The whole context, from the name's key: what the rule means (pair_ok checks it in Python).
-PAIR_CONTEXT = _pair_head(f"(?:{_TYPE})?") + _PAIR_END
-# The trigger starts at the name's secret word (a pair with a Type field: at the key). Read from the key, the free name characters before that
-# word ([A-Za-z0-9_./-]{0,80}) kept Hyperscan busy at every "name" and "key" of a flood of pairs (30 ms
-# per MiB on `name: DB_PASSWORD\n value: `; 4 without them): pair_ok, run on each report in both
-# engines, then checks the key and the name's start before the word, so the rule reads a value only
-# where PAIR_CONTEXT ends (tests/test_redact_pair_check.py compares them). A secret word followed by
-# "value:" without a name key before it is rare outside such pairs: few reports are checked for nothing.
-PAIR_TRIGGER = f"(?:{_pair_head('', key='')}|{_pair_head(_TYPE)}){_PAIR_END}"
-# PAIR_CONTEXT in Python (ASCII classes and case, as Hyperscan reads them), from the name's key to a
-# report's end; the key starts a word (or follows an escaped newline or tab) and is at most PAIR_WIDTH
-# characters before the end (tests check the bound against the pattern).
-_PAIR_KEY = re.compile(r"(?:(?<![A-Za-z0-9_])|(?<=\\[nrt]))(?i:name|key)", re.ASCII)
-_PAIR_FROM_KEY = re.compile(_pair_head(f"(?:{_TYPE})?", key=_KEY_AND_NAME) + _PAIR_END, re.ASCII)
-PAIR_WIDTH = 320
-
-
-def pair_ok(text: str, end: int) -> bool:
-    """Whether PAIR_CONTEXT ends at ``end`` (a report of PAIR_TRIGGER, which ends there too)."""
-    for key in _PAIR_KEY.finditer(text, max(0, end - PAIR_WIDTH), end):
-        if _PAIR_FROM_KEY.fullmatch(text, key.start(), end):
-            return True
-    return False
+PAIR_TRIGGER = _pair_head(f"(?:{_TYPE})?") + rf"""(?:"{_COLON}"[^"\\]|{_Q}{_COLON}{_VALUE_START})"""
 
 
 def _pair_tail(spaces: str) -> str:
@@ -150,12 +123,15 @@ def _pair_tail(spaces: str) -> str:
 _VALUE_QUOTE = r"""(?i)value(?:\\{0,7}["'])?"""
 _TYPE_NEED = f"{_TYPE}(?i:value)"  # a pattern (it starts "(?"): the Type field and "value" after it
 _VALUE_NEEDS = (("", _VALUE_QUOTE + ":"), (r"\s", _VALUE_QUOTE + r"\s:"), (r"\s{2,4}", _VALUE_QUOTE + r"\s\s"))
-# The parts without the Type field start at the secret word (pair_ok checks the rest); those with it start
-# at the key as PAIR_CONTEXT does: started at the word, Hyperscan rests them on "value:" and reads back
-# through the Type field at each one (24 ms per MiB on a flood of `type: String value: `, 0.6 from the key).
+# The parts without the Type field also need the name's secret word with "value" after it (a pattern): the
+# free name characters before that word ([A-Za-z0-9_./-]{0,80}) kept Hyperscan busy at every "name" and
+# "key" of a chunk of pairs (Kubernetes env entries, 12 ms per MiB), now only where a pair's name says
+# secret. A chunk of such pairs still costs what it did.
+_SECRET_WORD = _SECRET_NAME.removeprefix("[A-Za-z0-9_./-]{0,80}")
+_WORD_NEED = f"{_SECRET_WORD}{_BETWEEN}(?i:value)"
 PAIR_PARTS = tuple(
-    (_pair_head(type_field, **({} if type_field else {"key": ""})) + _pair_tail(spaces), needs)
-    for type_field, extra in (("", ()), (_TYPE, (_TYPE_NEED,)))
+    (_pair_head(type_field) + _pair_tail(spaces), needs)
+    for type_field, extra in (("", (_WORD_NEED,)), (_TYPE, (_TYPE_NEED,)))
     for spaces, need in _VALUE_NEEDS
     for needs in [(need, *extra)]
 )
@@ -268,7 +244,6 @@ FILE_RULES: tuple[Rule, ...] = (
         group="value",
         trigger=PAIR_TRIGGER,
         trigger_parts=PAIR_PARTS,
-        trigger_check=pair_ok,
         anchored=True,
         back=1,
         reach=VALUE_REACH,
