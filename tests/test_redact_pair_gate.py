@@ -10,6 +10,7 @@ import json
 import random
 
 from hookd.redact import build_redactor
+from hookd.redact.rule import Rule
 from hookd.redact.rules import BUILTIN_RULES
 from hookd.redact.scan import CHUNK, TriggerScan
 
@@ -154,3 +155,23 @@ def test_a_chunk_of_pairs_that_name_no_secret_does_not_scan_the_parts(monkeypatc
     out, counts = engine.redact(json.dumps({"stdout": pairs + secret + pairs}))
     assert counts == {"secret_name_value": 1} and "Zq8vT3mW9x" not in out
     assert 1 <= len(scans) <= 2  # the chunk with the secret pair (and the next, whose overlap holds it)
+
+
+def test_a_need_scanned_later_waits_for_its_group_and_is_not_counted():
+    """scan.LATER: the need is scanned only where the rest of its group is found, and its report does not
+    count towards the chunk's report budget."""
+    rule = Rule(
+        name="later_demo",
+        replaces="a demo",
+        pattern=r"\w+",
+        trigger_parts=((r"abc=", ("xq", "(?#later)yq")),),
+        anchored=True,
+        reach=16,
+    )
+    scanner = TriggerScan([rule])
+    assert scanner.scan("xq yq abc=v")[1] == {0: [10]}
+    assert scanner.scan("yq abc=v")[1] == {}  # no xq: the part is not scanned
+    assert scanner.scan("xq abc=v")[1] == {}  # no yq: the same
+    # Two reports count (xq, abc=): within a budget of 2; the later need would make three.
+    assert scanner.scan("xq yq abc=v", limit=2)[4] == []
+    assert scanner.scan("xq yq abc=v", limit=1)[4] == [0]
