@@ -16,6 +16,9 @@ from hookd.redact.view import VIEW_TRIGGERS
 CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
 OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk border (a command line's context)
 VIEW = -1  # the rule index of the view's triggers
+# A need written with this first (a pattern) is scanned in a database of its own, and only where the rest of
+# its group is found: one that would cost the main database at every occurrence of its words (files.py).
+LATER = "(?#later)"
 # A scanner expression reports once per chunk; every end; a confirm's ends; every prefix, only counted;
 # once per chunk, that the chunk holds what a gated trigger needs (then the gated database scans it).
 GATE, EVERY, CONFIRM, COUNT, NEEDED = 0, 1, 2, 3, 4
@@ -52,17 +55,21 @@ class TriggerScan:
         # Per gated database: its rule, the groups of what it needs, and its one expression with its id.
         gated: list[tuple[int, tuple[tuple[str, ...], ...], tuple[bytes, int, int]]] = []
         needed: dict[str, int] = {}  # per literal or pattern needed: its expression
+        later: dict[str, int] = {}  # per pattern needed LATER: its expression (in a database of its own)
 
         def need(literal: str) -> int:
-            if literal not in needed:
-                needed[literal] = len(self._rule_of)
-                expressions.append(literal.encode() if literal.startswith("(?") else _literal(literal))
-                flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
-                ids.append(len(self._rule_of))
+            if literal not in needed and literal not in later:
+                if literal.startswith(LATER):
+                    later[literal] = len(self._rule_of)
+                else:
+                    needed[literal] = len(self._rule_of)
+                    expressions.append(literal.encode() if literal.startswith("(?") else _literal(literal))
+                    flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
+                    ids.append(len(self._rule_of))
                 self._rule_of.append(VIEW)
                 self._anchored.append(NEEDED)
                 self._short.append(False)
-            return needed[literal]
+            return needed.get(literal, later.get(literal, -1))
 
         for index, rule in enumerate(rules):
             every = EVERY if rule.anchored or rule.exact else GATE
@@ -97,9 +104,22 @@ class TriggerScan:
         # Per needed expression: the gated databases with a group that holds it (checked only when found).
         self._needing: dict[int, list[int]] = {}
         for at, groups in enumerate(needs):
-            for needed_id in sorted({e for group in groups for e in group}):
+            for needed_id in sorted({e for group in groups for e in group} - set(later.values())):
                 self._needing.setdefault(needed_id, []).append(at)
+            if any(group and group <= set(later.values()) for group in groups):
+                raise ValueError("a group of needs holds one needed in the main database")
         self._database = compiled(expressions, flags, cache_dir, ids)
+        # Per need scanned LATER: its own database, scanned where the rest of a group that holds it is found.
+        self._later: dict[int, Any] = {
+            number: compiled(
+                [pattern.removeprefix(LATER).encode()],
+                [hyperscan.HS_FLAG_SINGLEMATCH],
+                cache_dir,
+                [number],
+                f"{GATED_PREFIX}later{at}-",
+            )
+            for at, (pattern, number) in enumerate(later.items())
+        }
         # Per gated trigger (or part of one): the groups of its needed expressions, its own database, and
         # its rule. A database is scanned only where its needs are met: a trigger whose needs are common
         # (netrc's "password") does not make another's scan every chunk.
@@ -180,8 +200,15 @@ class TriggerScan:
         self._database.scan(piece, match_event_handler=handler, context=context)
         if self._gated and not self._needed.isdisjoint(found):
             ats = {at for expression in self._needed.intersection(found) for at in self._needing[expression]}
+            scanned: set[int] = set()  # the needs scanned LATER in this piece
             for at in sorted(ats):
                 groups, database, _ = self._gated[at]
+                for group in groups:
+                    for number in group.intersection(self._later).difference(scanned):
+                        if (group - self._later.keys()).issubset(found):
+                            # Its reports go to found uncounted: a chunk's budget is what it was without it.
+                            self._later[number].scan(piece, match_event_handler=_collect, context=found)
+                            scanned.add(number)
                 if any(group.issubset(found) for group in groups):
                     database.scan(piece, match_event_handler=handler, context=context)
 
