@@ -197,6 +197,7 @@ class DaemonState(msgspec.Struct):
     redactions: Counter[str] = msgspec.field(default_factory=Counter)  # per redaction rule
     rejected: Counter[str] = msgspec.field(default_factory=Counter)
     refused_peers: Counter[str] = msgspec.field(default_factory=Counter)  # per socket: other users' connections
+    control_unread: int = 0  # control answers dropped, their peer having read nothing for a while
     by_hook: Counter[str] = msgspec.field(default_factory=CappedCounter)
     redis: RedisHealth = msgspec.field(default_factory=RedisHealth)
     accepted_rate: RateWindow = msgspec.field(default_factory=RateWindow)

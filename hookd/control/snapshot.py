@@ -108,6 +108,7 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
             "batches": state.batches,
             "rejected": dict(state.rejected),
             "refused_peers": dict(state.refused_peers),
+            "control_unread": state.control_unread,
             "redacted": builder.events_redacted,
             "redactions": dict(state.redactions),
             "deduplicated": state.deduplicated + state.deduplicated_handoffs,
