@@ -515,6 +515,8 @@ static void quote(char *out, size_t cap, const unsigned char *s, size_t n)
 }
 
 /* Hand header + body to the daemon at `path` by the monotonic `deadline`. */
+static int answer_outcome(const char *buf, size_t got);
+
 static int send_frame(const char *path, const char *head, size_t hlen, const char *body, size_t blen,
                       long long deadline, char *detail, size_t dcap, struct failure *refused)
 {
@@ -593,17 +595,29 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
             err = TIMED_OUT;
             break;
         }
+        /* The deadline is held off from the read until an answer that settles the event is noted:
+         * never "lost" for an event hookd has just acknowledged. The socket is non-blocking, so the
+         * hold lasts a recv(); the wait for the answer (wait_fd above) stays open to the deadline. */
+        sigset_t alarm, before;
+        sigemptyset(&alarm);
+        sigaddset(&alarm, SIGALRM);
+        sigprocmask(SIG_BLOCK, &alarm, &before);
         ssize_t n = recv(fd, buf + got, 4096 - got, 0);
+        int e = errno;
+        if (n > 0) {
+            got += (size_t)n;
+            if (memchr(buf, '\n', got) && answer_outcome(buf, got) != RETRY)
+                lost_armed = 0;
+        }
+        sigprocmask(SIG_SETMASK, &before, NULL);
         if (n == 0) {
             eof = 1;
             break;
         }
-        if (n < 0 && errno != EINTR && errno != EAGAIN) {
-            err = errno;
+        if (n < 0 && e != EINTR && e != EAGAIN) {
+            err = e;
             break;
         }
-        if (n > 0)
-            got += (size_t)n;
     }
     close(fd);
     fd = -1;
@@ -619,8 +633,22 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
         snprintf(detail, dcap, "answered %s", q);
     else
         snprintf(detail, dcap, "gave no reply");
+    return answer_outcome(buf, got);
+unreachable:
+    if (fd >= 0)
+        close(fd);
+    snprintf(detail, dcap, "unreachable (%s)", errname(err));
+    return RETRY;
+}
+
+/* DELIVERED for an OK line, REJECTED for a final ERR, else RETRY (no whole line yet, or another
+ * answer); as the Python client's _outcome(). */
+static int answer_outcome(const char *buf, size_t got)
+{
+    const char *nl = memchr(buf, '\n', got);
     if (!nl)
         return RETRY;
+    size_t line = (size_t)(nl - buf);
     /* bytes.split(): words are separated by runs of ASCII whitespace */
     const char *ws = " \t\n\r\v\f", *w1 = buf, *end = buf + line;
     while (w1 < end && strchr(ws, *w1) && *w1)
@@ -641,11 +669,6 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
     for (int i = 0; FINAL[i]; i++)
         if (l2 == strlen(FINAL[i]) && memcmp(w2, FINAL[i], l2) == 0)
             return REJECTED;
-    return RETRY;
-unreachable:
-    if (fd >= 0)
-        close(fd);
-    snprintf(detail, dcap, "unreachable (%s)", errname(err));
     return RETRY;
 }
 

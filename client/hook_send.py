@@ -246,7 +246,7 @@ def send_frame(header, body, sock_path, deadline):
                 send_error = e
             while b"\n" not in buf and len(buf) < 4096:
                 s.settimeout(max(deadline - time.monotonic(), 0.001))
-                chunk = s.recv(4096 - len(buf))
+                chunk = _answer_part(s, buf)
                 if not chunk:
                     break
                 buf += chunk
@@ -257,14 +257,35 @@ def send_frame(header, body, sock_path, deadline):
             s.close()
     except Exception as e:  # OSError: ENOENT, ECONNREFUSED, EACCES, EPIPE, timeout, ...
         return RETRY, "unreachable (%s)" % _err_name(e)
+    detail = "answered %r" % buf.partition(b"\n")[0][:200].decode("utf-8", "replace")
+    return _outcome(buf), detail if buf else "gave no reply"
+
+
+def _outcome(buf):
+    """DELIVERED for an OK line, REJECTED for a final ERR, else RETRY (no whole line yet, or another answer)."""
     line, nl, _ = buf.partition(b"\n")
     words = line.split()
-    detail = "answered %r" % line[:200].decode("utf-8", "replace")
     if nl and words[:1] == [b"OK"]:
-        return DELIVERED, detail
+        return DELIVERED
     if nl and words[:1] == [b"ERR"] and words[1:2] and words[1] in FINAL:
-        return REJECTED, detail
-    return RETRY, detail if buf else "gave no reply"
+        return REJECTED
+    return RETRY
+
+
+def _answer_part(s, buf):
+    """The next part of hookd's answer. The deadline is held off from the read until an answer
+    that settles the event is noted, so a run never calls an event lost that hookd has just
+    acknowledged; the read itself stays under the socket's timeout, which ends before the deadline."""
+    mask = getattr(_signal, "pthread_sigmask", None)
+    before = mask(_signal.SIG_BLOCK, {_signal.SIGALRM}) if mask is not None else None
+    try:
+        chunk = s.recv(4096 - len(buf))
+        if _outcome(buf + chunk) != RETRY:
+            _settled()
+        return chunk
+    finally:
+        if before is not None:
+            mask(_signal.SIG_SETMASK, before)
 
 
 # -- the inbox -----------------------------------------------------------------
