@@ -1,5 +1,7 @@
-"""Fifth red-team pass, left over: hook-send said "event lost" for an event hookd had
-acknowledged, when its deadline fired between reading hookd's OK and noting it.
+"""Fifth red-team pass, left over: hook-send's "event lost" line in two races.
+
+1. It said "event lost" for an event hookd had acknowledged, when its deadline fired between
+reading hookd's OK and noting it.
 
 Both clients now hold SIGALRM off from each read of the answer until an answer that settles
 the event (OK, or a final ERR) is noted; the read stays under the socket's timeout (which ends
@@ -10,6 +12,13 @@ LD_PRELOAD library (built here with the system's C compiler) whose recv() stops 
 (SIGSTOP) right after a read that returned a whole line: the test keeps it stopped until
 the deadline has passed, then lets it go, so the pending SIGALRM arrives exactly there. The
 same library serves both clients: CPython's socket.recv calls libc's recv().
+
+2. It said "event lost" when the deadline fired while the inbox file, written whole, was
+made durable (a slow fsync: the case the line is for) and the file then stayed behind under
+its temporary name. The deadline's handler now finishes the rename (renameat is
+async-signal-safe): the event is kept, in the inbox under its final name, and nothing is said.
+The same library's fsync() stops the client once the real fsync has returned, until the
+deadline has passed.
 """
 
 from __future__ import annotations
@@ -49,6 +58,16 @@ ssize_t recv(int fd, void *buf, size_t n, int flags)
         raise(SIGSTOP); /* the answer is read: the deadline may fire now */
     return got;
 }
+
+int fsync(int fd)
+{
+    static int (*real)(int);
+    if (!real)
+        real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+    int r = real(fd);
+    raise(SIGSTOP); /* the inbox file is whole and durable: the deadline may fire now */
+    return r;
+}
 """
 
 
@@ -63,6 +82,33 @@ def stop_after_answer(tmp_path_factory):
         [compiler, "-shared", "-fPIC", "-O2", "-o", str(d / "shim.so"), str(d / "shim.c"), "-ldl"], check=True
     )
     return str(d / "shim.so")
+
+
+def _run_stopped_past_the_deadline(cmd, env, err, timeout_ms, shim):
+    with open(err, "wb") as e:
+        proc = subprocess.Popen(
+            [*cmd, "Stop"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=e,
+            env=dict(env, HOOKD_SEND_TIMEOUT_MS=str(timeout_ms), LD_PRELOAD=shim),
+        )
+    try:
+        proc.stdin.write(BODY)
+        proc.stdin.close()
+        deadline = time.monotonic() + 10
+        while _state(proc.pid) != "T":  # stopped by the library
+            assert proc.poll() is None and time.monotonic() < deadline, "the client never stopped"
+            time.sleep(0.005)
+        time.sleep(timeout_ms / 1000 + 0.5)  # the deadline passes while it stands there
+        os.kill(proc.pid, signal.SIGCONT)
+        out = proc.stdout.read()
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return out
 
 
 def _state(pid: int) -> str:
@@ -105,3 +151,17 @@ def test_an_answer_read_when_the_deadline_fires_is_not_called_lost(
     assert inbox_files(env["HOOKD_STATE_DIR"]) == []
     lines = err.read_text(errors="replace").splitlines()
     assert not [line for line in lines if line.startswith(LOST)], lines
+
+
+def test_an_inbox_file_made_durable_when_the_deadline_fires_is_kept_not_called_lost(
+    env, tmp_path, client_cmd, stop_after_answer
+):
+    # No hookd: the event goes to the inbox; the deadline fires as its fsync returns.
+    err = tmp_path / "err"
+    out = _run_stopped_past_the_deadline(client_cmd, env, err, 2000, stop_after_answer)
+    assert out == b""
+    lines = err.read_text(errors="replace").splitlines()
+    assert not [line for line in lines if line.startswith(LOST)], lines
+    files = inbox_files(env["HOOKD_STATE_DIR"])
+    assert [f.name for f in files if f.name.startswith(".tmp-")] == [], "left under its temporary name"
+    assert len(files) == 1 and files[0].read_bytes().endswith(BODY), files
