@@ -55,6 +55,11 @@ static volatile sig_atomic_t debug, no_stderr;
 static volatile sig_atomic_t lost_armed;
 static char lost_line[256];
 static size_t lost_len;
+/* The inbox file written whole and not yet renamed: its directory's fd (-1: none) and names. The
+ * deadline's handler finishes the rename itself (renameat is async-signal-safe), so that a run the
+ * deadline ends while the file is made durable keeps the event instead of calling it lost. */
+static volatile sig_atomic_t whole_fd = -1;
+static char whole_tmp[32], whole_name[96];
 
 /* A place the event could not go: refused (fix says how to repair it) or a failed write (fix NULL). */
 struct failure { char place[PATHCAP]; char why[200]; const char *fix; };
@@ -116,6 +121,8 @@ static void on_alarm(int sig)
 {
     static const char msg[] = "hook-send: deadline reached; exiting\n";
     (void)sig;
+    if (lost_armed && whole_fd >= 0 && renameat(whole_fd, whole_tmp, whole_fd, whole_name) == 0)
+        lost_armed = 0; /* written whole: kept once renamed, as the run would have done next */
     if (lost_armed && !no_stderr && write(2, lost_line, lost_len) < 0)
         _exit(0);
     if (debug && !no_stderr && write(2, msg, sizeof msg - 1) < 0)
@@ -429,8 +436,13 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
         err = errno;
     } else {
         const char *fs = getenv("HOOKD_INBOX_FSYNC");
-        bad = write_all(fd, head, hlen) != 0 || write_all(fd, body, blen) != 0
-              || ((!fs || strcmp(fs, "0") != 0) && fsync(fd) != 0);
+        bad = write_all(fd, head, hlen) != 0 || write_all(fd, body, blen) != 0;
+        if (!bad && snprintf(whole_name, sizeof whole_name, "%s", name) < (int)sizeof whole_name) {
+            memcpy(whole_tmp, tmp, sizeof whole_tmp);
+            __asm__ __volatile__("" ::: "memory"); /* the names are in place before the handler can see the fd */
+            whole_fd = box_fd;
+        }
+        bad = bad || ((!fs || strcmp(fs, "0") != 0) && fsync(fd) != 0);
         err = bad ? errno : 0;
         if (close(fd) != 0 && !err)
             err = errno;
@@ -439,12 +451,14 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
             sigemptyset(&alarm);
             sigaddset(&alarm, SIGALRM);
             sigprocmask(SIG_BLOCK, &alarm, &before);
+            whole_fd = -1;
             if (renameat(box_fd, tmp, box_fd, name) != 0)
                 err = errno;
             else
                 lost_armed = 0;
             sigprocmask(SIG_SETMASK, &before, NULL);
         }
+        whole_fd = -1;
         if (err)
             unlinkat(box_fd, tmp, 0);
     }
@@ -515,6 +529,8 @@ static void quote(char *out, size_t cap, const unsigned char *s, size_t n)
 }
 
 /* Hand header + body to the daemon at `path` by the monotonic `deadline`. */
+static int answer_outcome(const char *buf, size_t got);
+
 static int send_frame(const char *path, const char *head, size_t hlen, const char *body, size_t blen,
                       long long deadline, char *detail, size_t dcap, struct failure *refused)
 {
@@ -593,17 +609,29 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
             err = TIMED_OUT;
             break;
         }
+        /* The deadline is held off from the read until an answer that settles the event is noted:
+         * never "lost" for an event hookd has just acknowledged. The socket is non-blocking, so the
+         * hold lasts a recv(); the wait for the answer (wait_fd above) stays open to the deadline. */
+        sigset_t alarm, before;
+        sigemptyset(&alarm);
+        sigaddset(&alarm, SIGALRM);
+        sigprocmask(SIG_BLOCK, &alarm, &before);
         ssize_t n = recv(fd, buf + got, 4096 - got, 0);
+        int e = errno;
+        if (n > 0) {
+            got += (size_t)n;
+            if (memchr(buf, '\n', got) && answer_outcome(buf, got) != RETRY)
+                lost_armed = 0;
+        }
+        sigprocmask(SIG_SETMASK, &before, NULL);
         if (n == 0) {
             eof = 1;
             break;
         }
-        if (n < 0 && errno != EINTR && errno != EAGAIN) {
-            err = errno;
+        if (n < 0 && e != EINTR && e != EAGAIN) {
+            err = e;
             break;
         }
-        if (n > 0)
-            got += (size_t)n;
     }
     close(fd);
     fd = -1;
@@ -619,8 +647,22 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
         snprintf(detail, dcap, "answered %s", q);
     else
         snprintf(detail, dcap, "gave no reply");
+    return answer_outcome(buf, got);
+unreachable:
+    if (fd >= 0)
+        close(fd);
+    snprintf(detail, dcap, "unreachable (%s)", errname(err));
+    return RETRY;
+}
+
+/* DELIVERED for an OK line, REJECTED for a final ERR, else RETRY (no whole line yet, or another
+ * answer); as the Python client's _outcome(). */
+static int answer_outcome(const char *buf, size_t got)
+{
+    const char *nl = memchr(buf, '\n', got);
     if (!nl)
         return RETRY;
+    size_t line = (size_t)(nl - buf);
     /* bytes.split(): words are separated by runs of ASCII whitespace */
     const char *ws = " \t\n\r\v\f", *w1 = buf, *end = buf + line;
     while (w1 < end && strchr(ws, *w1) && *w1)
@@ -641,11 +683,6 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
     for (int i = 0; FINAL[i]; i++)
         if (l2 == strlen(FINAL[i]) && memcmp(w2, FINAL[i], l2) == 0)
             return REJECTED;
-    return RETRY;
-unreachable:
-    if (fd >= 0)
-        close(fd);
-    snprintf(detail, dcap, "unreachable (%s)", errname(err));
     return RETRY;
 }
 

@@ -34,8 +34,12 @@ _DIR_FLAGS = posix.O_RDONLY | posix.O_DIRECTORY | posix.O_NOFOLLOW | posix.O_CLO
 _debug = False
 # The line the deadline's handler writes when the event was read whole but neither hookd
 # acknowledged it nor an inbox kept it (None: nothing to lose yet, or nothing lost). Built
-# before it can be needed, so that the handler only writes it.
+# before it can be needed, so that the handler only writes it (or finishes the rename of _whole, below).
 _lost_line = None
+# The inbox file written whole and not yet renamed: (temporary name, final name, directory fd).
+# The deadline's handler finishes the rename itself (a rename is all it does), so that a run
+# the deadline ends while the file is made durable keeps the event instead of calling it lost.
+_whole = None
 # Whether fd 2 was open at the start: if not, the socket or an inbox file may take it, and
 # nothing is written to it (a line would land in the frame or the file).
 _stderr_open = True
@@ -246,7 +250,7 @@ def send_frame(header, body, sock_path, deadline):
                 send_error = e
             while b"\n" not in buf and len(buf) < 4096:
                 s.settimeout(max(deadline - time.monotonic(), 0.001))
-                chunk = s.recv(4096 - len(buf))
+                chunk = _answer_part(s, buf)
                 if not chunk:
                     break
                 buf += chunk
@@ -257,14 +261,35 @@ def send_frame(header, body, sock_path, deadline):
             s.close()
     except Exception as e:  # OSError: ENOENT, ECONNREFUSED, EACCES, EPIPE, timeout, ...
         return RETRY, "unreachable (%s)" % _err_name(e)
+    detail = "answered %r" % buf.partition(b"\n")[0][:200].decode("utf-8", "replace")
+    return _outcome(buf), detail if buf else "gave no reply"
+
+
+def _outcome(buf):
+    """DELIVERED for an OK line, REJECTED for a final ERR, else RETRY (no whole line yet, or another answer)."""
     line, nl, _ = buf.partition(b"\n")
     words = line.split()
-    detail = "answered %r" % line[:200].decode("utf-8", "replace")
     if nl and words[:1] == [b"OK"]:
-        return DELIVERED, detail
+        return DELIVERED
     if nl and words[:1] == [b"ERR"] and words[1:2] and words[1] in FINAL:
-        return REJECTED, detail
-    return RETRY, detail if buf else "gave no reply"
+        return REJECTED
+    return RETRY
+
+
+def _answer_part(s, buf):
+    """The next part of hookd's answer. The deadline is held off from the read until an answer
+    that settles the event is noted, so a run never calls an event lost that hookd has just
+    acknowledged; the read itself stays under the socket's timeout, which ends before the deadline."""
+    mask = getattr(_signal, "pthread_sigmask", None)
+    before = mask(_signal.SIG_BLOCK, {_signal.SIGALRM}) if mask is not None else None
+    try:
+        chunk = s.recv(4096 - len(buf))
+        if _outcome(buf + chunk) != RETRY:
+            _settled()
+        return chunk
+    finally:
+        if before is not None:
+            mask(_signal.SIG_SETMASK, before)
 
 
 # -- the inbox -----------------------------------------------------------------
@@ -316,9 +341,11 @@ def _open_trusted(path, name=None, dir_fd=None):
 def _kept_by_rename(tmp, final, box_fd):
     """Rename the written file into the inbox and settle the event, with the deadline held off
     between the two: its handler must not call an event lost that the rename kept."""
+    global _whole
     mask = getattr(_signal, "pthread_sigmask", None)
     before = mask(_signal.SIG_BLOCK, {_signal.SIGALRM}) if mask is not None else None
     try:
+        _whole = None
         posix.rename(tmp, final, src_dir_fd=box_fd, dst_dir_fd=box_fd)
         _settled()
     finally:
@@ -331,6 +358,7 @@ def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, s
 
     Raises Refused for a directory that is not this user's alone, OSError otherwise.
     """
+    global _whole
     base_fd = _open_trusted(state_dir)
     box = state_dir
     try:
@@ -351,6 +379,7 @@ def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, s
                         view = memoryview(part)
                         while view:
                             view = view[posix.write(fd, view) :]
+                    _whole = (tmp, final, box_fd)
                     if fsync:
                         posix.fsync(fd)
                 finally:
@@ -358,6 +387,7 @@ def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, s
                 _kept_by_rename(tmp, final, box_fd)
                 return _join(box, final)
             except BaseException:
+                _whole = None
                 try:
                     posix.unlink(tmp, dir_fd=box_fd)
                 except OSError:
@@ -417,7 +447,13 @@ def lost_at_deadline_line(timeout_ms):
 
 def _on_alarm(signum, frame):
     try:
-        line = _lost_line
+        line, whole = _lost_line, _whole
+        if line is not None and whole is not None:
+            try:  # written whole: kept once renamed, as the run would have done next
+                posix.rename(whole[0], whole[1], src_dir_fd=whole[2], dst_dir_fd=whole[2])
+                line = None
+            except OSError:
+                pass
         if line is not None and _stderr_open:
             posix.write(2, line)
         log("deadline reached; exiting")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -145,6 +145,7 @@ class InboxStats:
     taken: int
     spare_taken: int
     spare_problem: str | None  # why the spare inbox is not swept ("absent" when there is none)
+    unreadable: dict[str, str] = field(default_factory=dict)  # inbox files whose read failed: path -> error
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +198,7 @@ class DaemonState(msgspec.Struct):
     redactions: Counter[str] = msgspec.field(default_factory=Counter)  # per redaction rule
     rejected: Counter[str] = msgspec.field(default_factory=Counter)
     refused_peers: Counter[str] = msgspec.field(default_factory=Counter)  # per socket: other users' connections
+    control_unread: int = 0  # control answers dropped, their peer having read nothing for a while
     by_hook: Counter[str] = msgspec.field(default_factory=CappedCounter)
     redis: RedisHealth = msgspec.field(default_factory=RedisHealth)
     accepted_rate: RateWindow = msgspec.field(default_factory=RateWindow)

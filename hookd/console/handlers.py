@@ -148,7 +148,11 @@ def cmd_service(args: argparse.Namespace) -> int:
     from hookd.service import manager, units
 
     config = load(args)
-    installation = units.Installation.of(config, config_file_of(args))
+    try:
+        installation = units.Installation.of(config, config_file_of(args))
+    except units.UnitValueError as exc:
+        print(f"hookd: {exc}", file=sys.stderr)
+        return exits.CONFIG
     service = manager.manager_for(args.manager, installation, os.environ)
     if args.ui:  # hookd ui's own service, beside hookd's
         from hookd.service import ui_units
@@ -176,7 +180,11 @@ def cmd_ui(args: argparse.Namespace) -> int:
     if args.print_service:
         from hookd.service import ui_units, units
 
-        installation = units.Installation.of(config, config_file_of(args))
+        try:
+            installation = units.Installation.of(config, config_file_of(args))
+        except units.UnitValueError as exc:
+            print(f"hookd: {exc}", file=sys.stderr)
+            return exits.CONFIG
         print(
             ui_units.systemd_unit(installation)
             if args.print_service == "systemd"

@@ -15,13 +15,17 @@ import structlog
 
 from hookd.config import Config
 from hookd.control import snapshot
-from hookd.peers import PeerGuard
+from hookd.peers import PeerGuard, Throttle
 from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.control")
 
 COMMANDS = ("status", "ping")
 REQUEST_TIMEOUT_S = 2.0
+# As hookd ui's (hookd/ui/connections.py): an answer its peer has read nothing of for this long
+# is dropped with its connection, so a client that never reads cannot hold either for good.
+WRITE_TIMEOUT_S = 10.0
+UNREAD_LOG_EVERY_S = 60.0
 
 
 class ControlServer:
@@ -34,6 +38,7 @@ class ControlServer:
         self.server: asyncio.base_events.Server | None = None
         self.process = psutil.Process()
         self.process.cpu_percent(None)  # the first call only starts the measurement
+        self.unread_lines = Throttle(UNREAD_LOG_EVERY_S)
 
     async def start(self, sock: socket.socket) -> None:
         self.server = await asyncio.start_unix_server(self._handle, sock=sock, backlog=self.config.listen_backlog)
@@ -48,14 +53,34 @@ class ControlServer:
             return
         try:
             line = await asyncio.wait_for(reader.readline(), REQUEST_TIMEOUT_S)
+            # drain() then waits until all of it is with the kernel, and close() has nothing
+            # left to flush (a close with bytes still buffered would wait for the peer for good).
+            writer.transport.set_write_buffer_limits(high=0)
             writer.write(msgspec.json.encode(self.answer(line.strip().decode(errors="replace"))) + b"\n")
-            await writer.drain()
+            try:
+                await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
+            except TimeoutError:
+                self._unread(writer)
         except (TimeoutError, ConnectionError):
             pass
         except Exception:
             log.exception("control_request_failed")
         finally:
             writer.close()
+
+    def _unread(self, writer: asyncio.StreamWriter) -> None:
+        writer.transport.abort()  # close() would wait for the peer to read the rest
+        self.state.control_unread += 1
+        count = self.unread_lines.ready("unread")
+        if count is not None:
+            log.warning(
+                "control_answer_unread",
+                timeout_s=WRITE_TIMEOUT_S,
+                count=count,
+                total=self.state.control_unread,
+                hint="a client of this user asked the control socket and read nothing of the answer; "
+                "its connection was closed",
+            )
 
     def answer(self, command: str) -> object:
         if command == "status":

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 HEALTHY, DEGRADED, NOT_RUNNING, UNKNOWN = 0, 1, 2, 3
 SPOOL_WARN_FRACTION = 0.8
+MAX_NAMED_FILES = 5  # unreadable inbox files named one by one among the reasons
 
 
 def count_inbox(inbox_dir: str) -> int:
@@ -99,6 +100,8 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
             "spare_events": count_inbox(config.spare_inbox) if config.spare_inbox else 0,
             "spare_taken": inbox.spare_taken,
             "spare_problem": inbox.spare_problem if inbox.spare_problem != "absent" else None,
+            "unreadable": dict(sorted(inbox.unreadable.items())[:100]),
+            "unreadable_count": len(inbox.unreadable),
         },
         "work": reports.work(),
         "counters": {
@@ -108,6 +111,7 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
             "batches": state.batches,
             "rejected": dict(state.rejected),
             "refused_peers": dict(state.refused_peers),
+            "control_unread": state.control_unread,
             "redacted": builder.events_redacted,
             "redactions": dict(state.redactions),
             "deduplicated": state.deduplicated + state.deduplicated_handoffs,
@@ -170,6 +174,15 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
             f"not take: {inbox['spare_problem']}; make it a directory of yours only you can write "
             "to (chmod 700)"
         )
+    unreadable = sorted((inbox.get("unreadable") or {}).items())
+    for path, error in unreadable[:MAX_NAMED_FILES]:
+        reasons.append(
+            f"the inbox file {path} cannot be read ({error}); it is tried again on every sweep; "
+            "check the disk, then move the file away if it stays unreadable"
+        )
+    more = max(inbox.get("unreadable_count", 0), len(unreadable)) - MAX_NAMED_FILES
+    if more > 0:
+        reasons.append(f"{more} more inbox files cannot be read")
     if spool.get("disk_full"):
         refused = status["counters"]["rejected"].get("disk_full", 0)
         reasons.append(

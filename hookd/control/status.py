@@ -181,6 +181,8 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     # Other users' connections and untokened HTTP requests (docs/security.md): shown once there are any.
     refused = {f"{k} socket": v for k, v in (counters.get("refused_peers") or {}).items()}
     refused.update({f"http {k}": v for k, v in ((status.get("http") or {}).get("refused") or {}).items()})
+    if counters.get("control_unread"):
+        refused["control answers unread"] = counters["control_unread"]
     if refused:
         rows.append(("refused", ", ".join(f"{k} {v:,}" for k, v in sorted(refused.items()))))
     redactions = counters.get("redactions") or {}

@@ -12,7 +12,10 @@ take a file (its filesystem is full, or it fails the ownership checks). It is
 swept with the inbox, all files in one order by name (the send time), only
 while it is a directory of ours that no other user can write to; hookd never
 creates it. A file whose body is over max_event_bytes is refused as on the
-socket (reason too_large) and set aside, without being read whole.
+socket (reason too_large) and set aside, without being read whole. A file whose read
+fails (EIO from a failing disk, and the like) is neither taken nor refused: it is left
+where it is, said once, named by `hookd status` (degraded) and tried again on every
+sweep, while the files after it are taken.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from hookd.paths import (
     read_private,
     why_untrusted,
 )
+from hookd.peers import Throttle
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
 
@@ -46,6 +50,8 @@ FILES_PER_TURN = 64
 # hook-send renames its temporary file within its deadline (250 ms by default);
 # one this old belongs to a client that was killed before the rename.
 ABANDONED_TMP_S = 60.0
+# One inbox_file_unreadable line per interval, however many files fail (the next says how many).
+UNREADABLE_LOG_EVERY_S = 60.0
 
 
 class Inbox:
@@ -62,6 +68,10 @@ class Inbox:
         # Refused frames that could not be moved to rejected/ (path -> why): counted and said
         # once, passed over by later sweeps, which only try the move again.
         self.not_set_aside: dict[str, str] = {}
+        # Files whose read failed (path -> error), tried again on every sweep; for status.
+        self.unreadable: dict[str, str] = {}
+        self.unreadable_total = 0
+        self.unreadable_lines = Throttle(UNREADABLE_LOG_EVERY_S)
 
     def _sources(self) -> list[str]:
         """The inbox, and the spare inbox when it exists and is trusted."""
@@ -99,7 +109,7 @@ class Inbox:
 
     def stats(self) -> InboxStats:
         """What status shows of the files taken (hookd/state.py)."""
-        return InboxStats(self.taken, self.spare_taken, self.spare_problem)
+        return InboxStats(self.taken, self.spare_taken, self.spare_problem, dict(self.unreadable))
 
     def handoff_ids(self) -> set[str]:
         """Hand-off ids of the frames waiting here, read from their headers."""
@@ -133,6 +143,8 @@ class Inbox:
         self.waiting = 0
         for path in [p for p in self.not_set_aside if not os.path.lexists(p)]:
             del self.not_set_aside[path]  # gone (the user moved it)
+        for path in [p for p in self.unreadable if not os.path.lexists(p)]:
+            del self.unreadable[path]
         for index, path in enumerate(paths):
             if index and index % FILES_PER_TURN == 0:
                 await asyncio.sleep(0)
@@ -182,6 +194,12 @@ class Inbox:
             self.pipeline.refuse(Reason.BAD_HEADER, f"inbox file {os.path.basename(path)}: {exc}")
             self._set_aside(path)
             return False
+        except OSError as exc:
+            # Not the frame's fault (a failing disk): kept, and tried again on the next sweep.
+            self._unreadable(path, exc)
+            return False
+        if self.unreadable.pop(path, None) is not None:
+            log.info("inbox_file_readable", file=path)
         try:
             if len(data) > limit:
                 raise Rejected(
@@ -231,6 +249,24 @@ class Inbox:
             hint="hookd refused this frame (see the event_rejected line before); "
             "it is kept for inspection and can be deleted",
         )
+
+    def _unreadable(self, path: str, exc: OSError) -> None:
+        error = exc.strerror or str(exc)
+        if path not in self.unreadable:
+            self.unreadable_total += 1
+            count = self.unreadable_lines.ready("unreadable")
+            if count is not None:
+                log.error(
+                    "inbox_file_unreadable",
+                    file=path,
+                    error=error,
+                    count=count,
+                    total=self.unreadable_total,
+                    hint="hookd cannot read this inbox file (a disk error?); it is left where it is and "
+                    "tried again on every sweep, the files after it are taken; check the disk, then "
+                    "move the file away if it stays unreadable",
+                )
+        self.unreadable[path] = error  # as many as the inbox lists: the sweep reads each anyway
 
     def _not_set_aside(self, path: str, why: str) -> None:
         if path not in self.not_set_aside:

@@ -48,7 +48,6 @@ def launchd_plist(installation: units.Installation, home: str) -> str:
             "program_arguments": "\n".join(
                 f"    <string>{xml_escape(arg)}</string>" for arg in ui_arguments(installation)
             ),
-            "url_file": xml_escape(url_file(installation)),
             "log_dir": xml_escape(units.launchd_log_dir(home)),
         },
     )

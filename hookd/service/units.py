@@ -4,7 +4,10 @@ installation's paths.
 systemd/ and launchd/ at the top of the repository are links to the same
 templates, so there is one copy of each. Every value is escaped for the file it
 lands in: systemd specifiers (%) and variables ($), quotes for words with
-spaces, XML for the plist.
+spaces, XML for the plist. What no escaping can carry is refused before anything is
+rendered (``UnitValueError``): a control character (a newline would end the line and
+start a directive of the path's choosing), a backslash at the end (systemd joins the
+next line), text that is not UTF-8.
 """
 
 from __future__ import annotations
@@ -24,6 +27,30 @@ SYSTEMD_UNITS = ("hookd.socket", "hookd.service")
 LAUNCHD_LABEL = "com.hookd.agent"
 LAUNCHD_PLIST = f"{LAUNCHD_LABEL}.plist"
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9/._+:=@%,-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class UnitValueError(ValueError):
+    """A path that cannot be written into a unit file or plist as it is; the message names it."""
+
+
+def check_value(setting: str, value: str) -> None:
+    """Refuse a value no unit file can hold as one value: ``setting`` names where it came from."""
+    problem = None
+    if match := _CONTROL.search(value):
+        problem = f"holds a control character ({match.group()!r})"
+    elif value.endswith("\\"):
+        problem = "ends with a backslash"
+    else:
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            problem = "is not valid UTF-8"
+    if problem:
+        raise UnitValueError(
+            f"{setting} {value!r} {problem}, which a systemd unit or launchd plist cannot hold as "
+            f"one path (it could add lines of its own); fix: choose a {setting} without it"
+        )
 
 
 class Template(string.Template):
@@ -45,7 +72,7 @@ class Installation(NamedTuple):
     def of(cls, config: Config, config_file: str | None, environ: Mapping[str, str] | None = None) -> Installation:
         environ = os.environ if environ is None else environ
         runtime = environ.get("XDG_RUNTIME_DIR", "")
-        return cls(
+        installation = cls(
             python=os.path.abspath(sys.executable),
             socket=config.socket,
             control_socket=config.control_socket,
@@ -54,6 +81,24 @@ class Installation(NamedTuple):
             runtime_dir=runtime.rstrip("/") if runtime.startswith("/") else None,
             http_addr=config.http_addr,
         )
+        installation.check(environ.get("HOME"))
+        return installation
+
+    def check(self, home: str | None = None) -> None:
+        """UnitValueError naming the first value that no unit file can hold (HOME: the plist's
+        log directory)."""
+        values = {
+            "socket": self.socket,
+            "control_socket": self.control_socket,
+            "state_dir": self.state_dir,
+            "config file (--config, HOOKD_CONFIG)": self.config_file,
+            "Python interpreter (the one hookd runs with)": self.python,
+            "XDG_RUNTIME_DIR": self.runtime_dir,
+            "HOME": home,
+        }
+        for setting, value in values.items():
+            if value is not None:
+                check_value(setting, value)
 
     def run_arguments(self) -> list[str]:
         """hookd run with every path the service manager and hookd must agree on."""

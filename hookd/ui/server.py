@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Iterator
 from typing import TextIO
 
 import structlog
@@ -20,6 +21,7 @@ from hookd.publish.settings import RedisSettings
 
 log = structlog.get_logger("hookd.ui")
 DEFAULT_HISTORY = 20_000
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 def parse_addr(addr: str) -> tuple[str, int]:
@@ -96,6 +98,8 @@ def write_private(path: str, text: str) -> None:
 async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO, url_file: str | None) -> None:
     import uvicorn
 
+    server_class = _server_class()
+
     from hookd.ui.app import build_app
     from hookd.ui.connections import BoundedH11Protocol
     from hookd.ui.reader import StreamReader
@@ -127,7 +131,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
     # The handler first: a SIGUSR1 sent as soon as the first URL is out must not kill us.
     asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, print_url)
     print_url()
-    server = uvicorn.Server(
+    server = server_class(
         uvicorn.Config(
             app,
             log_level="warning",
@@ -155,3 +159,37 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
         with contextlib.suppress(BaseException):
             await reading
         await client.aclose()
+    log.info("ui_stopped")
+
+
+def _server_class() -> type:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, stopped the same way by SIGTERM, SIGINT and SIGHUP: its connections
+        closed, then exit status 0. uvicorn's own handling takes SIGTERM and SIGINT only, and
+        raises the signal again once stopped (SIGTERM then killed the process, status -15) while
+        SIGHUP (the terminal closed) had its default action: killed on the spot, no word."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            loop = asyncio.get_running_loop()
+
+            def stop(sig: signal.Signals) -> None:
+                log.info("ui_signal_received", signal=sig.name)
+                if self.should_exit and sig == signal.SIGINT:
+                    self.force_exit = True  # a second Ctrl-C: stop waiting for connections
+                self.should_exit = True
+
+            previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+            for sig in STOP_SIGNALS:
+                loop.add_signal_handler(sig, stop, sig)
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    loop.remove_signal_handler(sig)
+                    if handler is not None:  # remove_signal_handler leaves SIG_DFL, not what was there
+                        signal.signal(sig, handler)
+
+    return Server
