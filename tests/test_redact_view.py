@@ -18,7 +18,7 @@ def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
     """The view's text and its edits (original start, original length, view length), one match at a time."""
     pieces, edits, last = [], [], 0
     for m in view_module._EDIT.finditer(text):
-        after, equals, ampersand = m.group(2), m.group(3), m.group(4)
+        after, percent = m.group(1), m.group(2)
         start, replacement = m.start(), None
         if after and after.endswith('"'):
             replacement = '\\"'
@@ -32,7 +32,7 @@ def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
                 elif run == level_escape:
                     replacement = '\\"'
         else:
-            replacement = "=" if equals else "&" if ampersand else ""
+            replacement = "=" if percent == "3" else "&" if percent == "2" else ""
         if replacement is None:
             continue
         pieces += (text[last:start], replacement)

@@ -37,14 +37,16 @@ MAX_LEVEL = 4  # the payload's JSON and three levels of JSON text nested in its 
 # Every alternative starts with a plain character (\\, ' or %) and looks behind only after it, so
 # the regex skips at C speed from one of those characters to the next.
 _JOINT = r"(?:[ \t]|\\[nt]){0,8}\+(?:[ \t]|\\[nt]){0,8}"
-# re.split keeps every match (group 1) and the groups an edit depends on (the lookbehinds are settled
-# by then): the escape or quote after the first backslash (2), the percent escapes (3, 4); none for a joint.
-_EDIT = re.compile(
-    r"(\\(?<!\\\\)(?:(\\*u00[2-7][0-9A-Fa-f]|\\{6}\"|\\{2}\")|\"" + _JOINT + r"\\\")"
+# re.split keeps the groups an edit depends on (the lookbehinds are settled by then): the escape or quote
+# after the first backslash, and which percent escape (3: %3D, 2: %26); none for a joint.
+_EDITS = (
+    r"\\(?<!\\\\)(?:(\\*u00[2-7][0-9A-Fa-f]|\\{6}\"|\\{2}\")|\"" + _JOINT + r"\\\")"
     r"|'(?<!\\')" + _JOINT + "'"
-    r"|%(?<=[A-Za-z0-9_]%)(3[Dd])|%(?<=[A-Za-z0-9_.~-]%)(26)(?=[A-Za-z_]))"
+    r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6]"
 )
-_GROUPS = 4
+_EDIT = re.compile(_EDITS)
+_GROUPS = 2
+_WHOLE = re.compile(f"({_EDITS})")  # and the whole match first: how long it is in the original
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
 _NAME_WORD = r"(?i:pass|pwd|secret|token|key|auth|cookie|credential|session)[A-Za-z0-9_.-]{0,40}"
@@ -57,7 +59,7 @@ VIEW_TRIGGERS = (
 
 
 @functools.lru_cache(maxsize=4096)
-def _edit(after: str | None, equals: str | None, ampersand: str | None) -> tuple[int, str | None, str]:
+def _edit(after: str | None, percent: str | None) -> tuple[int, str | None, str]:
     """What the view has for a match: where the edit starts in it, the replacement (None: no edit), and
     the view's piece for the whole match."""
     if after and after[-1] == '"':  # a quote of a nested level
@@ -71,8 +73,8 @@ def _edit(after: str | None, equals: str | None, ampersand: str | None) -> tuple
         if code == 0x22:  # a quote: the rules read it as \" whatever its level, if nothing precedes it
             return (0, '\\"', '\\"') if run == level_escape else (0, None, "\\" + after)
         return run - level_escape, chr(code), "\\" * (run - level_escape) + chr(code)
-    if equals or ampersand:
-        return (0, "=", "=") if equals else (0, "&", "&")
+    if percent:
+        return (0, "=", "=") if percent == "3" else (0, "&", "&")
     return 0, "", ""  # a joint
 
 
@@ -85,7 +87,7 @@ class View:
         # escape, and _edit runs once per distinct match (its cache). The map back to the original is
         # built when a span is first asked for (most views find nothing).
         self._found = _EDIT.split(text)
-        self._edits = list(map(_edit, *(self._found[at :: _GROUPS + 1] for at in range(2, _GROUPS + 1))))
+        self._edits = list(map(_edit, *(self._found[at :: _GROUPS + 1] for at in range(1, _GROUPS + 1))))
         joined = [""] * (2 * len(self._edits) + 1)
         joined[0::2] = self._found[0 :: _GROUPS + 1]
         joined[1::2] = map(operator.itemgetter(2), self._edits)
@@ -97,7 +99,7 @@ class View:
         """Per edit: where it starts in the view and the original, how long it is in each."""
         lengths = [0] * (2 * len(self._edits) + 1)
         lengths[0::2] = map(len, self._found[0 :: _GROUPS + 1])
-        lengths[1::2] = map(len, self._found[1 :: _GROUPS + 1])
+        lengths[1::2] = map(len, _WHOLE.split(self.original)[1 :: _GROUPS + 2])
         at = list(itertools.accumulate(lengths))  # where each piece and each match ends in the original
         replaced = list(map(operator.itemgetter(1), self._edits))
         kept = list(map(operator.is_not, replaced, itertools.repeat(None)))
