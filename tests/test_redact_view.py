@@ -18,7 +18,7 @@ def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
     """The view's text and its edits (original start, original length, view length), one match at a time."""
     pieces, edits, last = [], [], 0
     for m in view_module._EDIT.finditer(text):
-        after, percent = m.group(1), m.group(2)
+        after, percent = m.group(2), m.group(3)
         start, replacement = m.start(), None
         if after and after.endswith('"'):
             replacement = '\\"'
@@ -54,7 +54,7 @@ def test_the_view_and_its_map_are_those_of_a_loop_over_the_matches() -> None:
         if not edits:
             continue
         changed += 1
-        view.span(0, 1)
+        view._map()
         assert list(zip(view._orig_at, view._orig_len, view._view_len)) == edits, text
         # Every view character maps to the stretch it comes from: a whole edit or one kept character.
         at = 0

@@ -37,16 +37,15 @@ MAX_LEVEL = 4  # the payload's JSON and three levels of JSON text nested in its 
 # Every alternative starts with a plain character (\\, ' or %) and looks behind only after it, so
 # the regex skips at C speed from one of those characters to the next.
 _JOINT = r"(?:[ \t]|\\[nt]){0,8}\+(?:[ \t]|\\[nt]){0,8}"
-# re.split keeps the groups an edit depends on (the lookbehinds are settled by then): the escape or quote
-# after the first backslash, and which percent escape (3: %3D, 2: %26); none for a joint.
-_EDITS = (
-    r"\\(?<!\\\\)(?:(\\*u00[2-7][0-9A-Fa-f]|\\{6}\"|\\{2}\")|\"" + _JOINT + r"\\\")"
+# re.split keeps the whole match (its length maps the view back) and the groups an edit depends on
+# (the lookbehinds are settled by then): the escape or quote after the first backslash, and which
+# percent escape (3: %3D, 2: %26); none for a joint.
+_EDIT = re.compile(
+    r"(\\(?<!\\\\)(?:(\\*u00[2-7][0-9A-Fa-f]|\\{6}\"|\\{2}\")|\"" + _JOINT + r"\\\")"
     r"|'(?<!\\')" + _JOINT + "'"
-    r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6]"
+    r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6])"
 )
-_EDIT = re.compile(_EDITS)
-_GROUPS = 2
-_WHOLE = re.compile(f"({_EDITS})")  # and the whole match first: how long it is in the original
+_STEP = 4  # split's entries per match: the text before it and its three groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
 _NAME_WORD = r"(?i:pass|pwd|secret|token|key|auth|cookie|credential|session)[A-Za-z0-9_.-]{0,40}"
@@ -87,9 +86,9 @@ class View:
         # escape, and _edit runs once per distinct match (its cache). The map back to the original is
         # built when a span is first asked for (most views find nothing).
         self._found = _EDIT.split(text)
-        self._edits = list(map(_edit, *(self._found[at :: _GROUPS + 1] for at in range(1, _GROUPS + 1))))
+        self._edits = list(map(_edit, self._found[2::_STEP], self._found[3::_STEP]))
         joined = [""] * (2 * len(self._edits) + 1)
-        joined[0::2] = self._found[0 :: _GROUPS + 1]
+        joined[0::2] = self._found[0::_STEP]
         joined[1::2] = map(operator.itemgetter(2), self._edits)
         self.text = "".join(joined)
         self.changed = len(self.text) < len(text)  # every edit shortens the text
@@ -98,8 +97,8 @@ class View:
     def _map(self) -> None:
         """Per edit: where it starts in the view and the original, how long it is in each."""
         lengths = [0] * (2 * len(self._edits) + 1)
-        lengths[0::2] = map(len, self._found[0 :: _GROUPS + 1])
-        lengths[1::2] = map(len, _WHOLE.split(self.original)[1 :: _GROUPS + 2])
+        lengths[0::2] = map(len, self._found[0::_STEP])
+        lengths[1::2] = map(len, self._found[1::_STEP])
         at = list(itertools.accumulate(lengths))  # where each piece and each match ends in the original
         replaced = list(map(operator.itemgetter(1), self._edits))
         kept = list(map(operator.is_not, replaced, itertools.repeat(None)))
