@@ -35,14 +35,15 @@ MAX_LEVEL = 4  # the payload's JSON and three levels of JSON text nested in its 
 # (\u0067, \\u0067, \\\\u0067...), and a quote that ends a string of level k+1 as
 # 2**k - 1 backslashes and a quote (\", \\\", \\\\\\\") or as level k's \u0022.
 # Every alternative starts with a plain character (\\, ' or %) and looks behind only after it, so
-# the regex skips at C speed from one of those characters to the next.
+# the regex skips at C speed from one of those characters to the next; the character after it is
+# checked before the lookbehind (a JSON text's every \n and ' is such a start).
 _JOINT = r"(?:[ \t]|\\[nt]){0,8}\+(?:[ \t]|\\[nt]){0,8}"
 # re.split keeps the whole match (its length maps the view back) and the groups an edit depends on
 # (the lookbehinds are settled by then): the escape or quote after the first backslash, and which
 # percent escape (3: %3D, 2: %26); none for a joint.
 _EDIT = re.compile(
-    r"(\\(?<!\\\\)(?:(\\*u00[2-7][0-9A-Fa-f]|\\{6}\"|\\{2}\")|\"" + _JOINT + r"\\\")"
-    r"|'(?<!\\')" + _JOINT + "'"
+    r"(\\(?=[\\u\"])(?<!\\\\)(?:(\\*u00[2-7][0-9A-Fa-f]|\\{6}\"|\\{2}\")|\"" + _JOINT + r"\\\")"
+    r"|'(?=[ \t\\+])(?<!\\')" + _JOINT + "'"
     r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6])"
 )
 _STEP = 4  # split's entries per match: the text before it and its three groups
