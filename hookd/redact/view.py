@@ -17,13 +17,17 @@ byte.
 A decoded character is never ``"`` or ``\\`` alone (a quote is decoded to
 the pair ``\\"``), so the view is valid JSON, and what the rules guarantee
 (a marker never splits an escape or ends a string) holds in the original as
-well. The view costs one regex pass over the text, built only when the
-scanner saw something to decode (VIEW_TRIGGERS).
+well. The view costs one regex pass over the text and C-level passes over
+its matches (no Python per escape), built only when the scanner saw something
+to decode (VIEW_TRIGGERS); its map back is built when a span is asked for.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
+import operator
 import re
 
 MAX_LEVEL = 4  # the payload's JSON and three levels of JSON text nested in its strings
@@ -31,14 +35,18 @@ MAX_LEVEL = 4  # the payload's JSON and three levels of JSON text nested in its 
 # (\u0067, \\u0067, \\\\u0067...), and a quote that ends a string of level k+1 as
 # 2**k - 1 backslashes and a quote (\", \\\", \\\\\\\") or as level k's \u0022.
 # Every alternative starts with a plain character (\\, ' or %) and looks behind only after it, so
-# the regex skips at C speed from one of those characters to the next.
+# the regex skips at C speed from one of those characters to the next; the character after it is
+# checked before the lookbehind (a JSON text's every \n and ' is such a start).
 _JOINT = r"(?:[ \t]|\\[nt]){0,8}\+(?:[ \t]|\\[nt]){0,8}"
+# re.split keeps the whole match (its length maps the view back) and the groups an edit depends on
+# (the lookbehinds are settled by then): the escape or quote after the first backslash, and which
+# percent escape (3: %3D, 2: %26); none for a joint.
 _EDIT = re.compile(
-    r"\\(?<!\\\\)(?:(?P<run>\\*)u00(?P<hex>[2-7][0-9A-Fa-f])|(?P<quote>\\{6}|\\{2})\"|\"" + _JOINT + r"\\\")"
-    r"|'(?<!\\')" + _JOINT + "'"
-    r"|%(?<=[A-Za-z0-9_]%)3[Dd]|%(?<=[A-Za-z0-9_.~-]%)26(?=[A-Za-z_])"
+    r"(\\(?=[\\u\"])(?<!\\\\)(?:(\\*u00[2-7][0-9A-Fa-f]|\\{6}\"|\\{2}\")|\"" + _JOINT + r"\\\")"
+    r"|'(?=[ \t\\+])(?<!\\')" + _JOINT + "'"
+    r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6])"
 )
-_PERCENT = {"%3D": "=", "%3d": "=", "%26": "&"}
+_STEP = 4  # split's entries per match: the text before it and its three groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
 _NAME_WORD = r"(?i:pass|pwd|secret|token|key|auth|cookie|credential|session)[A-Za-z0-9_.-]{0,40}"
@@ -50,24 +58,24 @@ VIEW_TRIGGERS = (
 )
 
 
-def _edit(m: re.Match[str]) -> tuple[int, str] | None:
-    """Where the edit starts in the original, and what the view has there instead; None: no edit."""
-    if m.group("hex"):
-        run = 1 + len(m.group("run"))
+@functools.lru_cache(maxsize=4096)
+def _edit(after: str | None, percent: str | None) -> tuple[int, str | None, str]:
+    """What the view has for a match: where the edit starts in it, the replacement (None: no edit), and
+    the view's piece for the whole match."""
+    if after and after[-1] == '"':  # a quote of a nested level
+        return 0, '\\"', '\\"'
+    if after:  # an escape \u00XX, after ``run`` backslashes in all
+        run = len(after) - 4
         level_escape = run & -run  # the backslashes of the escape itself; those before are literal
-        if level_escape > 2 ** (MAX_LEVEL - 1):
-            return None
-        code = int(m.group("hex"), 16)
+        code = int(after[-2:], 16)
+        if level_escape > 2 ** (MAX_LEVEL - 1) or code in (0x5C, 0x7F):
+            return 0, None, "\\" + after
         if code == 0x22:  # a quote: the rules read it as \" whatever its level, if nothing precedes it
-            return (m.start(), '\\"') if run == level_escape else None
-        if code in (0x5C, 0x7F):
-            return None
-        return m.start() + run - level_escape, chr(code)
-    if m.group("quote"):
-        return m.start(), '\\"'
-    if m.group()[0] == "%":
-        return m.start(), _PERCENT[m.group()]
-    return m.start(), ""  # a joint
+            return (0, '\\"', '\\"') if run == level_escape else (0, None, "\\" + after)
+        return run - level_escape, chr(code), "\\" * (run - level_escape) + chr(code)
+    if percent:
+        return (0, "=", "=") if percent == "3" else (0, "&", "&")
+    return 0, "", ""  # a joint
 
 
 class View:
@@ -75,30 +83,33 @@ class View:
 
     def __init__(self, text: str) -> None:
         self.original = text
-        pieces: list[str] = []
-        # Per edit: where it starts in the view and the original, how long it is in each.
-        self._view_at: list[int] = []
-        self._orig_at: list[int] = []
-        self._orig_len: list[int] = []
-        self._view_len: list[int] = []
-        last = view_pos = 0
-        for m in _EDIT.finditer(text):
-            edit = _edit(m)
-            if edit is None:
-                continue
-            start, replacement = edit
-            pieces.append(text[last:start])
-            view_pos += start - last
-            self._view_at.append(view_pos)
-            self._orig_at.append(start)
-            self._orig_len.append(m.end() - start)
-            self._view_len.append(len(replacement))
-            pieces.append(replacement)
-            view_pos += len(replacement)
-            last = m.end()
-        pieces.append(text[last:])
-        self.text = "".join(pieces)
-        self.changed = bool(self._view_at)
+        # C-level passes only (split, map, join): a text of nothing but escapes costs no Python per
+        # escape, and _edit runs once per distinct match (its cache). The map back to the original is
+        # built when a span is first asked for (most views find nothing).
+        self._found = _EDIT.split(text)
+        self._edits = list(map(_edit, self._found[2::_STEP], self._found[3::_STEP]))
+        joined = [""] * (2 * len(self._edits) + 1)
+        joined[0::2] = self._found[0::_STEP]
+        joined[1::2] = map(operator.itemgetter(2), self._edits)
+        self.text = "".join(joined)
+        self.changed = len(self.text) < len(text)  # every edit shortens the text
+        self._mapped = False
+
+    def _map(self) -> None:
+        """Per edit: where it starts in the view and the original, how long it is in each."""
+        lengths = [0] * (2 * len(self._edits) + 1)
+        lengths[0::2] = map(len, self._found[0::_STEP])
+        lengths[1::2] = map(len, self._found[1::_STEP])
+        at = list(itertools.accumulate(lengths))  # where each piece and each match ends in the original
+        replaced = list(map(operator.itemgetter(1), self._edits))
+        kept = list(map(operator.is_not, replaced, itertools.repeat(None)))
+        offsets = map(operator.itemgetter(0), itertools.compress(self._edits, kept))
+        self._orig_at = list(map(operator.add, itertools.compress(at[0::2], kept), offsets))
+        self._orig_len = list(map(operator.sub, itertools.compress(at[1::2], kept), self._orig_at))
+        self._view_len = list(map(len, itertools.compress(replaced, kept)))
+        shrunk = itertools.accumulate(map(operator.sub, self._orig_len, self._view_len), initial=0)
+        self._view_at = list(map(operator.sub, self._orig_at, shrunk))
+        self._mapped = True
 
     def _char(self, x: int) -> tuple[int, int]:
         """The original stretch that view character ``x`` comes from."""
@@ -115,4 +126,6 @@ class View:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span for the view span [start, end): whole escapes and joints."""
+        if not self._mapped:
+            self._map()
         return self._char(start)[0], self._char(end - 1)[1]

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""What the view (hookd/redact/view.py) costs on a flood of what it decodes, and how much of that is the
+regex pass alone: the floor of a view found with Python's re (bench/README.md, "Worst case, ninth pass").
+
+Per flood, as plain text and as a payload's stdout (1 MiB before JSON encoding), CPU ms per MiB, best of
+5: the view's matches per MiB, `_EDIT.split` alone, the whole View, the View with its map back built (as
+when a span is mapped), each also in ns per match; and `str.split` on a backslash, the C-level pass a
+hand-written decoder would start from.
+
+Usage: python bench/redaction_view.py [flood ...]   (\\u in a flood is taken as an escape only with
+--decode; by default a flood is the characters given)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from hookd.redact import view  # noqa: E402
+
+SIZE = 1 << 20
+DEFAULT = ['ApiKey\\" ', "\\u0067", "\\u0041\\u0042", "\\u0022", "'a' + 'b' ", '\\"a\\" + \\"b\\" ', "a%3D", "token "]
+
+
+def best(work: Any, times: int = 5) -> float:
+    fastest = float("inf")
+    for _ in range(times):
+        started = time.process_time()
+        work()
+        fastest = min(fastest, time.process_time() - started)
+    return fastest * 1e3
+
+
+def mapped(text: str) -> None:
+    built = view.View(text)
+    if built.changed:
+        built.span(0, 1)
+
+
+def main() -> None:
+    units = [a for a in sys.argv[1:] if a != "--decode"] or DEFAULT
+    for unit in units:
+        unit = unit.encode().decode("unicode_escape") if "--decode" in sys.argv else unit
+        flood = (unit * (SIZE // len(unit) + 1))[:SIZE]
+        payload = json.dumps(
+            {"hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_response": {"stdout": flood}}
+        )
+        for form, text in (("text", flood), ("payload", payload)):
+            mib = len(text.encode()) / SIZE
+            matches = len(view._EDIT.split(text)) // view._STEP
+            split = best(lambda: view._EDIT.split(text)) / mib
+            whole = best(lambda: view.View(text)) / mib
+            with_map = best(lambda: mapped(text)) / mib
+            c_split = best(lambda: text.split("\\")) / mib
+            per = (
+                f"{split * 1e6 / (matches / mib):.0f} / {whole * 1e6 / (matches / mib):.0f} ns per match"
+                if matches
+                else ""
+            )
+            print(
+                f"{json.dumps(unit):30} {form:7} matches/MiB {matches / mib:7.0f}  split {split:5.1f}  View {whole:5.1f}"
+                f"  with map {with_map:5.1f}  str.split {c_split:4.1f} ms/MiB  {per}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""The view (hookd/redact/view.py) built with C-level passes: the same text and the same map back to the
+original as a plain loop over its matches, and no Python work per escape on a flood of them."""
+
+from __future__ import annotations
+
+import random
+
+from hookd.redact import view as view_module
+from hookd.redact.view import MAX_LEVEL, View
+
+ATOMS = [
+    "\\", "\\\\", "\\\\\\", '"', "'", "u00", "u0067", "u0022", "u005c", "u007f", "u005C", "67", "%", "%3D",
+    "%3d", "%26", "a", "_", ".", "~", "-", " ", "\t", "\\n", "\\t", "+", " + ", "é", "\\u00e9", "\\\\\\\\\\\\\\",
+]  # fmt: skip
+
+
+def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
+    """The view's text and its edits (original start, original length, view length), one match at a time."""
+    pieces, edits, last = [], [], 0
+    for m in view_module._EDIT.finditer(text):
+        after, percent = m.group(2), m.group(3)
+        start, replacement = m.start(), None
+        if after and after.endswith('"'):
+            replacement = '\\"'
+        elif after:
+            run = len(after) - 4
+            level_escape = run & -run
+            code = int(after[-2:], 16)
+            if level_escape <= 2 ** (MAX_LEVEL - 1) and code not in (0x5C, 0x7F):
+                if code != 0x22:
+                    start, replacement = m.start() + run - level_escape, chr(code)
+                elif run == level_escape:
+                    replacement = '\\"'
+        else:
+            replacement = "=" if percent == "3" else "&" if percent == "2" else ""
+        if replacement is None:
+            continue
+        pieces += (text[last:start], replacement)
+        edits.append((start, m.end() - start, len(replacement)))
+        last = m.end()
+    pieces.append(text[last:])
+    return "".join(pieces), edits
+
+
+def test_the_view_and_its_map_are_those_of_a_loop_over_the_matches() -> None:
+    rng = random.Random(5151)
+    changed = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(ATOMS) for _ in range(rng.randint(1, 40)))
+        view = View(text)
+        want, edits = reference(text)
+        assert view.text == want, text
+        assert view.changed == bool(edits), text
+        if not edits:
+            continue
+        changed += 1
+        view._map()
+        assert list(zip(view._orig_at, view._orig_len, view._view_len)) == edits, text
+        # Every view character maps to the stretch it comes from: a whole edit or one kept character.
+        at = 0
+        for x in range(len(view.text)):
+            start, end = view.span(x, x + 1)
+            assert start >= at and text[start:end] == view.text[x] or (start, end - start) in [e[:2] for e in edits]
+            at = start
+    assert changed > 1000
+
+
+def test_a_flood_of_escapes_runs_no_python_per_escape() -> None:
+    for unit in ('ApiKey\\\\\\" ', "\\u0067", '\\"a\\" + \\"b\\" ', "a%3D"):
+        text = unit * 20000
+        before = view_module._edit.cache_info()
+        view = View(text)
+        after = view_module._edit.cache_info()
+        assert view.changed, unit
+        assert after.misses - before.misses <= 2 and after.hits + after.misses - before.hits - before.misses >= 20000
