@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
+
+from _cpu import best_cpu_ms  # noqa: E402
 
 import hyperscan  # noqa: E402
 
@@ -61,15 +62,6 @@ GATES = [
 ]
 
 
-def best(work: Any, times: int = 5) -> float:
-    fastest = float("inf")
-    for _ in range(times):
-        started = time.process_time()
-        work()
-        fastest = min(fastest, time.process_time() - started)
-    return fastest * 1e3
-
-
 def flood(unit: str) -> bytes:
     return ((unit * (SIZE // len(unit) + 1))[:SIZE]).encode()
 
@@ -88,7 +80,7 @@ def alone(expression: str, data: bytes) -> tuple[float, int]:
         for low in range(0, len(data), CHUNK):
             database.scan(data[max(0, low - 2048) : low + CHUNK], match_event_handler=handler)
 
-    return best(scan) * SIZE / len(data), count[0]
+    return best_cpu_ms(scan) * SIZE / len(data), count[0]
 
 
 def floor() -> None:
@@ -117,7 +109,7 @@ def overlap(units: list[str]) -> None:
         cells = []
         for width in (2048, 0):
             scan_module.OVERLAP = width
-            cells.append(best(lambda: scanner.scan(text)) / size)
+            cells.append(best_cpu_ms(lambda: scanner.scan(text)) / size)
         scan_module.OVERLAP = 2048
         print(f"  {name[:32]:34} {cells[0]:6.2f} -> {cells[1]:6.2f} ({100 * (1 - cells[1] / cells[0]):4.1f}% less)")
     print("main-database triggers whose matches may be longer than 512 characters (max width):")

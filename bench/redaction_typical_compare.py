@@ -19,6 +19,7 @@ import sys
 import sysconfig
 import time
 
+from _cpu import best_cpu_ms
 from redaction_compare import load
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -55,15 +56,6 @@ def small() -> list[str]:
     return [text for text in (open(p, encoding="utf-8").read() for p in sorted(paths)) if len(text) < 10_000]
 
 
-def best(redactor, text: str, times: int = 5) -> float:
-    fastest = float("inf")
-    for _ in range(times):
-        started = time.process_time()
-        redactor.redact(text)
-        fastest = min(fastest, time.process_time() - started)
-    return fastest
-
-
 def small_us(redactor, events: list[str]) -> float:
     fastest = float("inf")
     for _ in range(5):
@@ -86,7 +78,12 @@ def main() -> None:
         size = len(text.encode())
         cells = []
         for _ in range(rounds):
-            cells.append((size / best(old, text) / 1e6, size / best(new, text) / 1e6))
+            cells.append(
+                (
+                    size / (best_cpu_ms(lambda: old.redact(text)) / 1e3) / 1e6,
+                    size / (best_cpu_ms(lambda: new.redact(text)) / 1e3) / 1e6,
+                )
+            )
         print(f"{name}: " + ", ".join(f"{a:.0f} -> {b:.0f}" for a, b in cells) + " MB/s", flush=True)
     cells = [(small_us(old, events), small_us(new, events)) for _ in range(rounds)]
     print(f"{len(events)} small events: " + ", ".join(f"{a:.2f} -> {b:.2f}" for a, b in cells) + " us per event")

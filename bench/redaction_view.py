@@ -16,24 +16,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
-from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from _cpu import best_cpu_ms  # noqa: E402
 
 from hookd.redact import view  # noqa: E402
 
 SIZE = 1 << 20
 DEFAULT = ['ApiKey\\" ', "\\u0067", "\\u0041\\u0042", "\\u0022", "'a' + 'b' ", '\\"a\\" + \\"b\\" ', "a%3D", "token "]
-
-
-def best(work: Any, times: int = 5) -> float:
-    fastest = float("inf")
-    for _ in range(times):
-        started = time.process_time()
-        work()
-        fastest = min(fastest, time.process_time() - started)
-    return fastest * 1e3
 
 
 def mapped(text: str) -> None:
@@ -53,10 +44,10 @@ def main() -> None:
         for form, text in (("text", flood), ("payload", payload)):
             mib = len(text.encode()) / SIZE
             matches = len(view._EDIT.split(text)) // view._STEP
-            split = best(lambda: view._EDIT.split(text)) / mib
-            whole = best(lambda: view.View(text)) / mib
-            with_map = best(lambda: mapped(text)) / mib
-            c_split = best(lambda: text.split("\\")) / mib
+            split = best_cpu_ms(lambda: view._EDIT.split(text)) / mib
+            whole = best_cpu_ms(lambda: view.View(text)) / mib
+            with_map = best_cpu_ms(lambda: mapped(text)) / mib
+            c_split = best_cpu_ms(lambda: text.split("\\")) / mib
             per = (
                 f"{split * 1e6 / (matches / mib):.0f} / {whole * 1e6 / (matches / mib):.0f} ns per match"
                 if matches

@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from _cpu import best_cpu_ms  # noqa: E402
 
 from hookd.redact import build_redactor  # noqa: E402
 from hookd.redact.scan import CHUNK, OVERLAP  # noqa: E402
@@ -28,21 +29,12 @@ SIZE = 1 << 20
 DEFAULT = ["PRIVATE KEY ", "curl ", "curl -u ", "--password ", "secret_", "dapi", '"token": "', "\\npassword "]
 
 
-def best(work: Any, times: int = 5) -> float:
-    fastest = float("inf")
-    for _ in range(times):
-        started = time.process_time()
-        work()
-        fastest = min(fastest, time.process_time() - started)
-    return fastest * 1e3
-
-
 def raw(database: Any, data: bytes) -> float:
     def scan() -> None:
         for low in range(0, len(data), CHUNK):
             database.scan(data[max(0, low - OVERLAP) : low + CHUNK], match_event_handler=lambda *_: None)
 
-    return best(scan)
+    return best_cpu_ms(scan)
 
 
 def main() -> None:
@@ -64,8 +56,8 @@ def main() -> None:
         unit = unit.encode().decode("unicode_escape") if "\\u" in unit else unit
         text = (unit * (SIZE // len(unit) + 1))[:SIZE]
         data = text.encode()
-        total = best(lambda: engine.redact(text))
-        scan = best(lambda: scanner.scan(text))
+        total = best_cpu_ms(lambda: engine.redact(text))
+        scan = best_cpu_ms(lambda: scanner.scan(text))
         opened.clear()
         scanner.scan(text)
         parts = [
