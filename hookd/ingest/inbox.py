@@ -26,6 +26,7 @@ import time
 
 import structlog
 
+from hookd.ingest.inbox_problems import ProblemFiles
 from hookd.ingest.protocol import INBOX_SUFFIX, MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
 from hookd.paths import (
     UnsafePathError,
@@ -36,7 +37,6 @@ from hookd.paths import (
     read_private,
     why_untrusted,
 )
-from hookd.peers import Throttle
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
 
@@ -50,8 +50,6 @@ FILES_PER_TURN = 64
 # hook-send renames its temporary file within its deadline (250 ms by default);
 # one this old belongs to a client that was killed before the rename.
 ABANDONED_TMP_S = 60.0
-# One inbox_file_unreadable line per interval, however many files fail (the next says how many).
-UNREADABLE_LOG_EVERY_S = 60.0
 
 
 class Inbox:
@@ -65,13 +63,7 @@ class Inbox:
         self.spare_taken = 0
         self.spare_problem: str | None = None  # why the spare inbox is not swept, for status
         self.swept_at = time.monotonic()  # the last sweep that ran to its end (for liveness)
-        # Refused frames that could not be moved to rejected/ (path -> why): counted and said
-        # once, passed over by later sweeps, which only try the move again.
-        self.not_set_aside: dict[str, str] = {}
-        # Files whose read failed (path -> error), tried again on every sweep; for status.
-        self.unreadable: dict[str, str] = {}
-        self.unreadable_total = 0
-        self.unreadable_lines = Throttle(UNREADABLE_LOG_EVERY_S)
+        self.problems = ProblemFiles()  # files set aside badly or unreadable: said once, tried again
 
     def _sources(self) -> list[str]:
         """The inbox, and the spare inbox when it exists and is trusted."""
@@ -109,7 +101,7 @@ class Inbox:
 
     def stats(self) -> InboxStats:
         """What status shows of the files taken (hookd/state.py)."""
-        return InboxStats(self.taken, self.spare_taken, self.spare_problem, dict(self.unreadable))
+        return InboxStats(self.taken, self.spare_taken, self.spare_problem, dict(self.problems.unreadable))
 
     def handoff_ids(self) -> set[str]:
         """Hand-off ids of the frames waiting here, read from their headers."""
@@ -141,15 +133,12 @@ class Inbox:
         paths = self._pending_paths()
         done: list[str] = []
         self.waiting = 0
-        for path in [p for p in self.not_set_aside if not os.path.lexists(p)]:
-            del self.not_set_aside[path]  # gone (the user moved it)
-        for path in [p for p in self.unreadable if not os.path.lexists(p)]:
-            del self.unreadable[path]
+        self.problems.forget_gone()
         for index, path in enumerate(paths):
             if index and index % FILES_PER_TURN == 0:
                 await asyncio.sleep(0)
-            if path in self.not_set_aside:
-                self._set_aside(path)
+            if path in self.problems.not_set_aside:
+                self.problems.set_aside(path)
                 continue
             outcome = await self._take_file(path)
             if outcome is None:
@@ -192,14 +181,13 @@ class Inbox:
             return False
         except UnsafePathError as exc:
             self.pipeline.refuse(Reason.BAD_HEADER, f"inbox file {os.path.basename(path)}: {exc}")
-            self._set_aside(path)
+            self.problems.set_aside(path)
             return False
         except OSError as exc:
             # Not the frame's fault (a failing disk): kept, and tried again on the next sweep.
-            self._unreadable(path, exc)
+            self.problems.unreadable_file(path, exc)
             return False
-        if self.unreadable.pop(path, None) is not None:
-            log.info("inbox_file_readable", file=path)
+        self.problems.readable(path)
         try:
             if len(data) > limit:
                 raise Rejected(
@@ -213,7 +201,7 @@ class Inbox:
                 )
         except Rejected as exc:
             self.pipeline.refuse(exc.reason, f"inbox file {os.path.basename(path)}: {exc.message}", size=len(data))
-            self._set_aside(path)
+            self.problems.set_aside(path)
             return False
         del data
         try:
@@ -221,63 +209,9 @@ class Inbox:
         except Rejected as exc:
             if exc.reason.passing and not exc.internal:
                 return None
-            self._set_aside(path)
+            self.problems.set_aside(path)
             return False
         return True
-
-    def _set_aside(self, path: str) -> None:
-        """Move a refused frame to rejected/ beside it; one that cannot be moved stays where it is,
-        said once (the sweep goes on past it, and tries the move again on each sweep)."""
-        rejected_dir = os.path.join(os.path.dirname(path), "rejected")
-        target = os.path.join(rejected_dir, os.path.basename(path).lstrip("."))
-        try:
-            ensure_private_dir(rejected_dir)
-            os.replace(path, target)
-        except FileNotFoundError:
-            if os.path.lexists(path):
-                self._not_set_aside(path, f"cannot create {rejected_dir}")
-            else:
-                self.not_set_aside.pop(path, None)
-            return
-        except (OSError, UnsafePathError) as exc:
-            self._not_set_aside(path, str(exc))
-            return
-        self.not_set_aside.pop(path, None)
-        log.warning(
-            "inbox_file_set_aside",
-            file=target,
-            hint="hookd refused this frame (see the event_rejected line before); "
-            "it is kept for inspection and can be deleted",
-        )
-
-    def _unreadable(self, path: str, exc: OSError) -> None:
-        error = exc.strerror or str(exc)
-        if path not in self.unreadable:
-            self.unreadable_total += 1
-            count = self.unreadable_lines.ready("unreadable")
-            if count is not None:
-                log.error(
-                    "inbox_file_unreadable",
-                    file=path,
-                    error=error,
-                    count=count,
-                    total=self.unreadable_total,
-                    hint="hookd cannot read this inbox file (a disk error?); it is left where it is and "
-                    "tried again on every sweep, the files after it are taken; check the disk, then "
-                    "move the file away if it stays unreadable",
-                )
-        self.unreadable[path] = error  # as many as the inbox lists: the sweep reads each anyway
-
-    def _not_set_aside(self, path: str, why: str) -> None:
-        if path not in self.not_set_aside:
-            log.error(
-                "inbox_file_not_set_aside",
-                file=path,
-                error=why,
-                hint="hookd refused this frame (see the event_rejected line before) but cannot move it to "
-                "rejected/ beside it; it stays here, and is moved once rejected/ is a private directory of yours",
-            )
-        self.not_set_aside[path] = why
 
     async def _salvage_abandoned_tmp_files(self) -> list[str]:
         """Take temporary files whose writer died before renaming them, if they hold a whole frame."""
@@ -292,8 +226,8 @@ class Inbox:
                 if not name.startswith(TMP_PREFIX):
                     continue
                 path = os.path.join(directory, name)
-                if path in self.not_set_aside:
-                    self._set_aside(path)
+                if path in self.problems.not_set_aside:
+                    self.problems.set_aside(path)
                     continue
                 try:
                     if now - os.lstat(path).st_mtime < ABANDONED_TMP_S:

@@ -1,0 +1,94 @@
+"""The inbox files hookd cannot deal with now: refused frames it cannot move to rejected/, and files
+whose read fails. Each is said once (unreadable ones at most one line a minute), passed over by the
+sweep so that the files after it are taken, tried again on every sweep, and shown by `hookd status`."""
+
+from __future__ import annotations
+
+import os
+
+import structlog
+
+from hookd.paths import UnsafePathError, ensure_private_dir
+from hookd.peers import Throttle
+
+log = structlog.get_logger("hookd.inbox")
+
+# One inbox_file_unreadable line per interval, however many files fail (the next says how many).
+UNREADABLE_LOG_EVERY_S = 60.0
+
+
+class ProblemFiles:
+    def __init__(self) -> None:
+        # Refused frames that could not be moved to rejected/ (path -> why): counted and said
+        # once, passed over by later sweeps, which only try the move again.
+        self.not_set_aside: dict[str, str] = {}
+        # Files whose read failed (path -> error), tried again on every sweep; for status.
+        self.unreadable: dict[str, str] = {}
+        self.unreadable_total = 0
+        self._lines = Throttle(UNREADABLE_LOG_EVERY_S)
+
+    def forget_gone(self) -> None:
+        """Drop the files that are gone (the user moved them)."""
+        for path in [p for p in self.not_set_aside if not os.path.lexists(p)]:
+            del self.not_set_aside[path]
+        for path in [p for p in self.unreadable if not os.path.lexists(p)]:
+            del self.unreadable[path]
+
+    def readable(self, path: str) -> None:
+        """The file was read: no longer unreadable, if it was."""
+        if self.unreadable.pop(path, None) is not None:
+            log.info("inbox_file_readable", file=path)
+
+    def set_aside(self, path: str) -> None:
+        """Move a refused frame to rejected/ beside it; one that cannot be moved stays where it is,
+        said once (the sweep goes on past it, and tries the move again on each sweep)."""
+        rejected_dir = os.path.join(os.path.dirname(path), "rejected")
+        target = os.path.join(rejected_dir, os.path.basename(path).lstrip("."))
+        try:
+            ensure_private_dir(rejected_dir)
+            os.replace(path, target)
+        except FileNotFoundError:
+            if os.path.lexists(path):
+                self._not_set_aside(path, f"cannot create {rejected_dir}")
+            else:
+                self.not_set_aside.pop(path, None)
+            return
+        except (OSError, UnsafePathError) as exc:
+            self._not_set_aside(path, str(exc))
+            return
+        self.not_set_aside.pop(path, None)
+        log.warning(
+            "inbox_file_set_aside",
+            file=target,
+            hint="hookd refused this frame (see the event_rejected line before); "
+            "it is kept for inspection and can be deleted",
+        )
+
+    def unreadable_file(self, path: str, exc: OSError) -> None:
+        error = exc.strerror or str(exc)
+        if path not in self.unreadable:
+            self.unreadable_total += 1
+            count = self._lines.ready("unreadable")
+            if count is not None:
+                log.error(
+                    "inbox_file_unreadable",
+                    file=path,
+                    error=error,
+                    count=count,
+                    total=self.unreadable_total,
+                    hint="hookd cannot read this inbox file (a disk error?); it is left where it is and "
+                    "tried again on every sweep, the files after it are taken; check the disk, then "
+                    "move the file away if it stays unreadable",
+                )
+        self.unreadable[path] = error  # as many as the inbox lists: the sweep reads each anyway
+
+    def _not_set_aside(self, path: str, why: str) -> None:
+        if path not in self.not_set_aside:
+            log.error(
+                "inbox_file_not_set_aside",
+                file=path,
+                error=why,
+                hint="hookd refused this frame (see the event_rejected line before) but cannot move it to "
+                "rejected/ beside it; it stays here, and is moved once rejected/ is a private directory of yours",
+            )
+        self.not_set_aside[path] = why
