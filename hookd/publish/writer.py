@@ -27,6 +27,7 @@ from hookd.spool import Batch
 
 # Sends of one batch past a lost script, a moved slot or an ASK before its failure stands.
 ATTEMPTS = 4
+CLOSED_HANDLE = "the handler is closed"  # in uvloop's RuntimeError for an operation on a closed transport
 
 
 class GapError(redis.exceptions.RedisError):
@@ -49,6 +50,13 @@ async def leased(
     conn = await route.acquire(ask)
     try:
         yield conn
+    except RuntimeError as exc:
+        await conn.disconnect(nowait=True)
+        if CLOSED_HANDLE not in str(exc):
+            raise
+        # uvloop's answer to a write on a transport that Redis's going away already closed (redis-py
+        # turns only OSError into a ConnectionError): an outage like any other, not a dead publisher.
+        raise redis.exceptions.ConnectionError(f"the connection to Redis was closed under a write ({exc})") from exc
     except BaseException:
         await conn.disconnect(nowait=True)
         raise
