@@ -276,20 +276,28 @@ def _outcome(buf):
     return RETRY
 
 
+class _DeadlineHeld:
+    """SIGALRM blocked for the block's length (where the platform can): what the block does and
+    notes happen together, or the deadline's handler runs before both or after both."""
+
+    def __enter__(self):
+        mask = getattr(_signal, "pthread_sigmask", None)
+        self.before = mask(_signal.SIG_BLOCK, {_signal.SIGALRM}) if mask is not None else None
+
+    def __exit__(self, *exc):
+        if self.before is not None:
+            _signal.pthread_sigmask(_signal.SIG_SETMASK, self.before)
+
+
 def _answer_part(s, buf):
     """The next part of hookd's answer. The deadline is held off from the read until an answer
     that settles the event is noted, so a run never calls an event lost that hookd has just
     acknowledged; the read itself stays under the socket's timeout, which ends before the deadline."""
-    mask = getattr(_signal, "pthread_sigmask", None)
-    before = mask(_signal.SIG_BLOCK, {_signal.SIGALRM}) if mask is not None else None
-    try:
+    with _DeadlineHeld():
         chunk = s.recv(4096 - len(buf))
         if _outcome(buf + chunk) != RETRY:
             _settled()
         return chunk
-    finally:
-        if before is not None:
-            mask(_signal.SIG_SETMASK, before)
 
 
 # -- the inbox -----------------------------------------------------------------
@@ -342,15 +350,10 @@ def _kept_by_rename(tmp, final, box_fd):
     """Rename the written file into the inbox and settle the event, with the deadline held off
     between the two: its handler must not call an event lost that the rename kept."""
     global _whole
-    mask = getattr(_signal, "pthread_sigmask", None)
-    before = mask(_signal.SIG_BLOCK, {_signal.SIGALRM}) if mask is not None else None
-    try:
+    with _DeadlineHeld():
         _whole = None
         posix.rename(tmp, final, src_dir_fd=box_fd, dst_dir_fd=box_fd)
         _settled()
-    finally:
-        if before is not None:
-            mask(_signal.SIG_SETMASK, before)
 
 
 def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, sub="inbox"):
