@@ -130,6 +130,18 @@ static void on_alarm(int sig)
     _exit(0);
 }
 
+/* SIGALRM blocked until release_deadline(before): what happens between and its noting happen
+ * together, or the deadline's handler runs before both or after both. */
+static void hold_deadline(sigset_t *before)
+{
+    sigset_t alarm;
+    sigemptyset(&alarm);
+    sigaddset(&alarm, SIGALRM);
+    sigprocmask(SIG_BLOCK, &alarm, before);
+}
+
+static void release_deadline(const sigset_t *before) { sigprocmask(SIG_SETMASK, before, NULL); }
+
 static long long now_ns(clockid_t clock)
 {
     struct timespec ts;
@@ -447,16 +459,14 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
         if (close(fd) != 0 && !err)
             err = errno;
         if (!err) { /* the deadline is held off between the rename and noting it: no "lost" for a kept event */
-            sigset_t alarm, before;
-            sigemptyset(&alarm);
-            sigaddset(&alarm, SIGALRM);
-            sigprocmask(SIG_BLOCK, &alarm, &before);
+            sigset_t before;
+            hold_deadline(&before);
             whole_fd = -1;
             if (renameat(box_fd, tmp, box_fd, name) != 0)
                 err = errno;
             else
                 lost_armed = 0;
-            sigprocmask(SIG_SETMASK, &before, NULL);
+            release_deadline(&before);
         }
         whole_fd = -1;
         if (err)
@@ -612,10 +622,8 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
         /* The deadline is held off from the read until an answer that settles the event is noted:
          * never "lost" for an event hookd has just acknowledged. The socket is non-blocking, so the
          * hold lasts a recv(); the wait for the answer (wait_fd above) stays open to the deadline. */
-        sigset_t alarm, before;
-        sigemptyset(&alarm);
-        sigaddset(&alarm, SIGALRM);
-        sigprocmask(SIG_BLOCK, &alarm, &before);
+        sigset_t before;
+        hold_deadline(&before);
         ssize_t n = recv(fd, buf + got, 4096 - got, 0);
         int e = errno;
         if (n > 0) {
@@ -623,7 +631,7 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
             if (memchr(buf, '\n', got) && answer_outcome(buf, got) != RETRY)
                 lost_armed = 0;
         }
-        sigprocmask(SIG_SETMASK, &before, NULL);
+        release_deadline(&before);
         if (n == 0) {
             eof = 1;
             break;
