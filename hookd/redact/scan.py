@@ -107,7 +107,10 @@ class TriggerScan:
             for needed_id in sorted({e for group in groups for e in group} - set(later.values())):
                 self._needing.setdefault(needed_id, []).append(at)
             if any(group and group <= set(later.values()) for group in groups):
-                raise ValueError("a group of needs holds one needed in the main database")
+                raise ValueError(
+                    "a group of needs holds none needed in the main database: a need scanned LATER is "
+                    "scanned only where the rest of its group was found"
+                )
         self._database = compiled(expressions, flags, cache_dir, ids)
         # Per need scanned LATER: its own database, scanned where the rest of a group that holds it is found.
         self._later: dict[int, Any] = {
