@@ -1,14 +1,19 @@
 # Everything the project needs is installed from here: a virtualenv with hookd
-# and its test tools; Debian's redis-server, systemd tools, a C compiler and chromium (the UI's
-# browser tests) when they are missing; and the native hook-send (built and self-tested, or a
-# note that hooks will use the Python client).
+# and its test tools; Debian's redis-server, systemd tools, a C compiler, Python's headers (the
+# redaction view's C core) and chromium (the UI's browser tests) when they are missing; and the
+# native hook-send (built and self-tested, or a note that hooks will use the Python client).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
 .PHONY: setup run test lint types bench clean
 
-$(BIN)/hookd: pyproject.toml
+# The compiler and Python's headers come first: the install builds the redaction view's C core
+# (hookd/redact/_viewcore.c; optional, so without them it is skipped and the view runs in Python). An
+# editable install does not rebuild it when the .c changes: the dependency below does.
+$(BIN)/hookd: pyproject.toml hookd/redact/_viewcore.c
+	scripts/install-c-compiler
+	scripts/install-python-headers $(PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@

@@ -1,12 +1,18 @@
 """The view (hookd/redact/view.py) built with C-level passes: the same text and the same map back to the
-original as a plain loop over its matches, and no Python work per escape on a flood of them."""
+original as a plain loop over its matches, and no Python work per escape on a flood of them. Both views:
+the Python reference (PyView) and the compiled one (_viewcore.c, when built; tests/test_redact_view_core.py
+compares the two further)."""
 
 from __future__ import annotations
 
 import random
 
+import pytest
+
 from hookd.redact import view as view_module
-from hookd.redact.view import MAX_LEVEL, View
+from hookd.redact.view import MAX_LEVEL, CompiledView, PyView
+
+VIEWS = [PyView, *([CompiledView] if view_module.COMPILED else [])]
 
 ATOMS = [
     "\\", "\\\\", "\\\\\\", '"', "'", "u00", "u0067", "u0022", "u005c", "u007f", "u005C", "67", "%", "%3D",
@@ -42,7 +48,8 @@ def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
     return "".join(pieces), edits
 
 
-def test_the_view_and_its_map_are_those_of_a_loop_over_the_matches() -> None:
+@pytest.mark.parametrize("View", VIEWS)
+def test_the_view_and_its_map_are_those_of_a_loop_over_the_matches(View: type[PyView]) -> None:
     rng = random.Random(5151)
     changed = 0
     for _ in range(4000):
@@ -69,7 +76,7 @@ def test_a_flood_of_escapes_runs_no_python_per_escape() -> None:
     for unit in ('ApiKey\\\\\\" ', "\\u0067", '\\"a\\" + \\"b\\" ', "a%3D"):
         text = unit * 20000
         before = view_module._edit.cache_info()
-        view = View(text)
+        view = PyView(text)
         after = view_module._edit.cache_info()
         assert view.changed, unit
         assert after.misses - before.misses <= 2 and after.hits + after.misses - before.hits - before.misses >= 20000

@@ -17,9 +17,15 @@ byte.
 A decoded character is never ``"`` or ``\\`` alone (a quote is decoded to
 the pair ``\\"``), so the view is valid JSON, and what the rules guarantee
 (a marker never splits an escape or ends a string) holds in the original as
-well. The view costs one regex pass over the text and C-level passes over
-its matches (no Python per escape), built only when the scanner saw something
-to decode (VIEW_TRIGGERS); its map back is built when a span is asked for.
+well. The view is built only when the scanner saw something to decode
+(VIEW_TRIGGERS); its map back is built when a span is asked for.
+
+Two implementations, one behaviour: ``_viewcore.c`` (a C extension, built by
+``make setup`` and by the wheel where there is a compiler) finds the same
+matches in one pass over the str's own storage; where it is not built, the
+Python one here (one ``re.split`` and C-level passes over its matches) is
+used. The Python one is the reference: the tests compare the two on random
+escape-rich texts of every str kind.
 """
 
 from __future__ import annotations
@@ -29,6 +35,15 @@ import functools
 import itertools
 import operator
 import re
+from collections.abc import Sequence
+
+try:  # the compiled view (hookd/redact/_viewcore.c); optional: without it, the Python reference below
+    from hookd.redact._viewcore import decode as _decode
+    from hookd.redact._viewcore import edits as _edits
+
+    COMPILED = True
+except ImportError:
+    COMPILED = False
 
 MAX_LEVEL = 4  # the payload's JSON and three levels of JSON text nested in its strings
 # At level k (1: the payload's own strings) an escape is written with 2**(k-1) backslashes
@@ -78,8 +93,14 @@ def _edit(after: str | None, percent: str | None) -> tuple[int, str | None, str]
     return 0, "", ""  # a joint
 
 
-class View:
-    """The decoded text, and the map from its characters back to the original's."""
+class PyView:
+    """The decoded text, and the map from its characters back to the original's (the Python reference)."""
+
+    # Per edit that changes the text, in order: where it starts in the view and the original, its length in each.
+    _view_at: Sequence[int]
+    _view_len: Sequence[int]
+    _orig_at: Sequence[int]
+    _orig_len: Sequence[int]
 
     def __init__(self, text: str) -> None:
         self.original = text
@@ -129,3 +150,25 @@ class View:
         if not self._mapped:
             self._map()
         return self._char(start)[0], self._char(end - 1)[1]
+
+
+class CompiledView(PyView):
+    """The same view, decoded and mapped by _viewcore.c: one pass over the text, no Python per match."""
+
+    def __init__(self, text: str) -> None:
+        self.original = text
+        self.text = _decode(text)
+        self.changed = len(self.text) < len(text)
+        self._mapped = False
+
+    def _map(self) -> None:
+        # The map is a second pass of the C scan, made only when a span is asked for (most views find
+        # nothing): four int64 columns, read in place (bisect and indexing work on the memoryview).
+        columns = memoryview(_edits(self.original)).cast("q")
+        k = len(columns) // 4
+        self._view_at, self._view_len = columns[:k], columns[k : 2 * k]
+        self._orig_at, self._orig_len = columns[2 * k : 3 * k], columns[3 * k :]
+        self._mapped = True
+
+
+View: type[PyView] = CompiledView if COMPILED else PyView

@@ -1,0 +1,276 @@
+/* The redaction view's decoding (hookd/redact/view.py) in C: the same matches as view.py's _EDIT
+ * regex, the same edits as its _edit, in one pass over the str's own storage (any kind: ASCII,
+ * latin-1, UCS-2, UCS-4), with no Python object per match. view.py stays the reference and the
+ * fallback; tests/test_redact_view_core.py checks the two agree and runs this file under
+ * AddressSanitizer and UndefinedBehaviorSanitizer.
+ *
+ * Input is hostile (any event's text, inside the daemon): every read goes through AT(), which is
+ * only given an index checked against n first (built with -DVIEWCORE_BOUNDS, AT aborts on any
+ * other, including the index of the str's NUL terminator that ASan cannot see). The scan never
+ * moves backwards, looks at most 37 characters ahead of its position per match, and the view is
+ * never longer than the text: linear time, no recursion, memory bounded by the input.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MAX_LEVEL 4 /* view.py's MAX_LEVEL: the payload and three levels of JSON text in its strings */
+#define JOINT_SIDE 8 /* spaces, tabs and escaped \n \t on each side of a joint's + */
+
+#ifdef VIEWCORE_BOUNDS
+static Py_UCS4 checked_read(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    if (i < 0 || i >= n) {
+        fprintf(stderr, "viewcore: read at %zd of %zd\n", i, n);
+        abort();
+    }
+    return PyUnicode_READ(kind, data, i);
+}
+#define AT(i) checked_read(kind, data, n, (i))
+#else
+#define AT(i) PyUnicode_READ(kind, data, (i))
+#endif
+
+enum what { KEEP, QUOTE, CHAR, JOINT };
+
+typedef struct {
+    Py_ssize_t end;     /* where the match ends in the text */
+    Py_ssize_t edit_at; /* where its edit starts: the match's start, or after an escape's literal backslashes */
+    enum what what;     /* KEEP: the match stays as it is; QUOTE: \" ; CHAR: ch ; JOINT: nothing */
+    Py_UCS4 ch;
+} match_t;
+
+static int hex_value(Py_UCS4 c) {
+    if (c >= '0' && c <= '9') return (int)(c - '0');
+    if (c >= 'A' && c <= 'F') return (int)(c - 'A' + 10);
+    if (c >= 'a' && c <= 'f') return (int)(c - 'a' + 10);
+    return -1;
+}
+
+static int is_word(Py_UCS4 c) { /* [A-Za-z0-9_] */
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Up to JOINT_SIDE of [ \t] or \\[nt] from i: where they end. */
+static inline Py_ssize_t joint_side(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    for (int k = 0; k < JOINT_SIDE && i < n; k++) {
+        Py_UCS4 c = AT(i);
+        if (c == ' ' || c == '\t') {
+            i += 1;
+        } else if (c == '\\' && i + 1 < n && (AT(i + 1) == 'n' || AT(i + 1) == 't')) {
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+/* _JOINT then the closing character `close` (preceded by a backslash when `escaped`), from i: where the
+ * match ends, or -1. Each side is taken greedily: backtracking cannot help, as what may follow a side
+ * (+, the closing quote or its backslash and quote) is never a side's character where it would stand. */
+static inline Py_ssize_t joint(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, int escaped, Py_UCS4 close) {
+    i = joint_side(kind, data, n, i);
+    if (i >= n || AT(i) != '+') return -1;
+    i = joint_side(kind, data, n, i + 1);
+    if (escaped) {
+        if (i >= n || AT(i) != '\\') return -1;
+        i += 1;
+    }
+    if (i >= n || AT(i) != close) return -1;
+    return i + 1;
+}
+
+/* The first match of _EDIT at or after `from` (1), or none (0); the edit it makes, as view.py's _edit. */
+static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from, match_t *m) {
+    for (Py_ssize_t i = from; i < n; i++) {
+        Py_UCS4 c = AT(i);
+        if (c == '\\') {
+            /* \\(?=[\\u"])(?<!\\\\): a run of backslashes, from its first one */
+            if (i > 0 && AT(i - 1) == '\\') continue;
+            if (i + 1 >= n) continue;
+            Py_UCS4 next = AT(i + 1);
+            if (next != '\\' && next != 'u' && next != '"') continue;
+            Py_ssize_t j = i + 1;
+            while (j < n && AT(j) == '\\') j++;
+            Py_ssize_t run = j - i;
+            if (j >= n) return 0; /* the text ends in the run: nothing after it to match */
+            Py_UCS4 after = AT(j);
+            int hi, lo;
+            if (after == 'u' && j + 4 < n && AT(j + 1) == '0' && AT(j + 2) == '0' && AT(j + 3) >= '2' &&
+                AT(j + 3) <= '7' && (lo = hex_value(AT(j + 4))) >= 0) {
+                /* \\*u00[2-7][0-9A-Fa-f]: an escape, after run - level_escape literal backslashes */
+                hi = (int)(AT(j + 3) - '0');
+                int code = hi * 16 + lo;
+                Py_ssize_t level_escape = run & -run;
+                m->end = j + 5;
+                m->edit_at = i;
+                if (level_escape > (1 << (MAX_LEVEL - 1)) || code == 0x5C || code == 0x7F) {
+                    m->what = KEEP;
+                } else if (code == 0x22) {
+                    m->what = run == level_escape ? QUOTE : KEEP;
+                } else {
+                    m->what = CHAR;
+                    m->ch = (Py_UCS4)code;
+                    m->edit_at = i + run - level_escape;
+                }
+                return 1;
+            }
+            if (after == '"' && (run == 7 || run == 3)) { /* \\{6}" | \\{2}": a quote of a nested level */
+                m->end = j + 1;
+                m->edit_at = i;
+                m->what = QUOTE;
+                return 1;
+            }
+            if (after == '"' && run == 1) { /* "JOINT\\": two quoted pieces joined with + */
+                Py_ssize_t end = joint(kind, data, n, j + 1, 1, '"');
+                if (end >= 0) {
+                    m->end = end;
+                    m->edit_at = i;
+                    m->what = JOINT;
+                    return 1;
+                }
+            }
+            i = j - 1; /* the run's other backslashes fail the lookbehind; its next character may start a match */
+        } else if (c == '\'') {
+            /* '(?=[ \t\\+])(?<!\\')JOINT' */
+            if (i > 0 && AT(i - 1) == '\\') continue;
+            Py_ssize_t end = joint(kind, data, n, i + 1, 0, '\'');
+            if (end >= 0) {
+                m->end = end;
+                m->edit_at = i;
+                m->what = JOINT;
+                return 1;
+            }
+        } else if (c == '%') {
+            /* %((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6] */
+            if (i == 0 || i + 2 >= n) continue;
+            Py_UCS4 before = AT(i - 1), first = AT(i + 1), second = AT(i + 2);
+            if (first == '3' && (second == 'D' || second == 'd') && is_word(before)) {
+                m->end = i + 3;
+                m->edit_at = i;
+                m->what = CHAR;
+                m->ch = '=';
+                return 1;
+            }
+            if (first == '2' && second == '6' && i + 3 < n &&
+                (is_word(before) || before == '.' || before == '~' || before == '-')) {
+                Py_UCS4 name = AT(i + 3);
+                if ((name >= 'A' && name <= 'Z') || (name >= 'a' && name <= 'z') || name == '_') {
+                    m->end = i + 3;
+                    m->edit_at = i;
+                    m->what = CHAR;
+                    m->ch = '&';
+                    return 1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+static Py_ssize_t replacement_length(const match_t *m) {
+    return m->what == QUOTE ? 2 : m->what == CHAR ? 1 : 0;
+}
+
+/* decode(text) -> the view's text (text itself when nothing is edited) */
+static PyObject *decode(PyObject *module, PyObject *text) {
+    (void)module;
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "decode() takes a str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *out = NULL;
+    void *out_data = NULL;
+    Py_ssize_t written = 0, kept_from = 0, from = 0;
+    match_t m;
+    while (find(kind, data, n, from, &m)) {
+        from = m.end;
+        if (m.what == KEEP) continue;
+        if (out == NULL) {
+            /* Every character outside the matches is kept, and a match is ASCII: the view has the
+             * text's largest character, so the same kind (a canonical str). Never longer than the text. */
+            out = PyUnicode_New(n, PyUnicode_MAX_CHAR_VALUE(text));
+            if (out == NULL) return NULL;
+            out_data = PyUnicode_DATA(out);
+        }
+        Py_ssize_t piece = m.edit_at - kept_from;
+        memcpy((char *)out_data + written * kind, (const char *)data + kept_from * kind, (size_t)(piece * kind));
+        written += piece;
+        if (m.what == QUOTE) {
+            PyUnicode_WRITE(kind, out_data, written, '\\');
+            PyUnicode_WRITE(kind, out_data, written + 1, '"');
+        } else if (m.what == CHAR) {
+            PyUnicode_WRITE(kind, out_data, written, m.ch);
+        }
+        written += replacement_length(&m);
+        kept_from = m.end;
+    }
+    if (out == NULL) return Py_NewRef(text);
+    memcpy((char *)out_data + written * kind, (const char *)data + kept_from * kind, (size_t)((n - kept_from) * kind));
+    written += n - kept_from;
+    if (written < n && PyUnicode_Resize(&out, written) < 0) return NULL; /* Resize drops out on failure */
+    return out;
+}
+
+/* edits(text) -> bytes: the map back, four int64 columns of k entries each (k = len // 32): where each
+ * edit starts in the view, its length there, where it starts in the text and its length there. */
+static PyObject *edits(PyObject *module, PyObject *text) {
+    (void)module;
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "edits() takes a str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t count = 0, size = 0, from = 0, shrunk = 0;
+    int64_t *rows = NULL; /* view_at, view_len, orig_at, orig_len per edit, gathered into columns at the end */
+    match_t m;
+    while (find(kind, data, n, from, &m)) {
+        from = m.end;
+        if (m.what == KEEP) continue;
+        if (count == size) {
+            /* Every edit spans at least 3 characters of the text: fewer than n / 3 + 1 of them. */
+            size = size ? 2 * size : 64;
+            int64_t *grown = PyMem_Realloc(rows, (size_t)size * 4 * sizeof(int64_t));
+            if (grown == NULL) {
+                PyMem_Free(rows);
+                return PyErr_NoMemory();
+            }
+            rows = grown;
+        }
+        Py_ssize_t orig_len = m.end - m.edit_at, view_len = replacement_length(&m);
+        rows[4 * count] = m.edit_at - shrunk;
+        rows[4 * count + 1] = view_len;
+        rows[4 * count + 2] = m.edit_at;
+        rows[4 * count + 3] = orig_len;
+        shrunk += orig_len - view_len;
+        count++;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, count * 4 * (Py_ssize_t)sizeof(int64_t));
+    if (out != NULL) {
+        int64_t *columns = (int64_t *)PyBytes_AS_STRING(out);
+        for (Py_ssize_t e = 0; e < count; e++) {
+            for (int c = 0; c < 4; c++) columns[c * count + e] = rows[4 * e + c];
+        }
+    }
+    PyMem_Free(rows);
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"decode", decode, METH_O, "The view's text: escapes decoded, nested quotes flattened, pieces joined."},
+    {"edits", edits, METH_O, "The map back: view_at, view_len, orig_at, orig_len as four int64 columns."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_viewcore", "The redaction view's decoding in C (see view.py).", 0, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__viewcore(void) { return PyModule_Create(&module); }

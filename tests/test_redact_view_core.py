@@ -1,0 +1,181 @@
+"""The compiled view (hookd/redact/_viewcore.c) against its Python reference (view.PyView): the same text,
+the same `changed`, the same map back, on random escape-rich texts of every str kind and on every flood;
+and the same inputs through a copy of the C file built with AddressSanitizer, UndefinedBehaviorSanitizer
+and a bounds check on every read (-DVIEWCORE_BOUNDS), in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO
+from hookd.hooks import native
+from hookd.redact import view as view_module
+from hookd.redact.view import CompiledView, PyView
+from test_redact_view import ATOMS
+
+SOURCE = REPO / "hookd" / "redact" / "_viewcore.c"
+FLOODS = json.loads((Path(__file__).parent / "redaction_corpus" / "floods.json").read_text())
+# The edges of every alternative: runs of 1 to 9 backslashes, 8 and 9 joint characters a side, escapes and
+# percent escapes cut short, every character a lookbehind or lookahead looks at.
+EDGES = [
+    "\\" * 2, "\\" * 4, "\\" * 7 + '"', "\\" * 3 + '"', "\\" * 8 + "u0041", "\\" * 16 + "u0041", "\\" * 6 + "u0067",
+    "\\u002", "\\u0", "u0041", "\\u0041", "\\u0022", "\\\\u0022", "\\\\\\u0022", "\\u007F", "\\u001f", "\\u0080",
+    " " * 8, " " * 9, "\\n" * 8, "\\t" * 9, "\\\"", "%2", "%3", "%26", "6a", "6_", "D", "d", "%3d", ".", "~", "+",
+]  # fmt: skip
+KINDS = {"ascii": "", "latin-1": "é", "ucs-2": "Ā€", "ucs-4": "😀"}
+
+
+def escape_rich(rng: random.Random, wide: str, atoms: int = 40) -> str:
+    pool = ATOMS + EDGES + ([wide] * 3 if wide else [])
+    return "".join(rng.choice(pool) for _ in range(rng.randint(1, atoms)))
+
+
+def compare(text: str, every_pair: bool = True) -> bool:
+    """The compiled view is the reference's: text, changed, map, and span() for every view span."""
+    want, got = PyView(text), CompiledView(text)
+    assert got.text == want.text, text
+    assert type(got.text) is str and got.changed == want.changed, text
+    if not want.changed:
+        return False
+    want._map()
+    got._map()
+    for column in ("_view_at", "_view_len", "_orig_at", "_orig_len"):
+        assert list(getattr(got, column)) == list(getattr(want, column)), (column, text)
+    n = len(want.text)
+    pairs = [(s, e) for s in range(n) for e in range(s + 1, n + 1)] if every_pair else [(x, x + 1) for x in range(n)]
+    for start, end in pairs:
+        assert got.span(start, end) == want.span(start, end), (start, end, text)
+    return True
+
+
+def test_the_compiled_view_is_built_and_used_in_the_checkout() -> None:
+    # Without this, a broken build would leave every other test here comparing nothing (hookd itself would run
+    # on the Python view, slower on floods of escapes).
+    assert view_module.COMPILED, (
+        "hookd/redact/_viewcore.c is not built in this checkout, so the redaction view runs in Python: run "
+        "`make setup` (it installs a C compiler and Python's headers when missing, and builds the extension)"
+    )
+    assert view_module.View is CompiledView
+    built = sys.modules["hookd.redact._viewcore"].__file__
+    assert os.stat(built).st_mtime >= SOURCE.stat().st_mtime, f"{built} is older than {SOURCE}: run `make setup`"
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_the_compiled_view_is_the_reference_on_random_escape_rich_texts(kind: str) -> None:
+    rng = random.Random(5252 + len(kind))
+    changed = 0
+    for i in range(3000):
+        text = escape_rich(rng, KINDS[kind])
+        changed += compare(text, every_pair=i % 10 == 0)
+    assert changed > 1500
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_cut_of_an_escape_rich_text_is_the_reference(kind: str) -> None:
+    # A text may end anywhere inside a match: every prefix and suffix of a few texts.
+    rng = random.Random(77 + len(kind))
+    for _ in range(40):
+        text = escape_rich(rng, KINDS[kind], atoms=30)
+        for cut in range(len(text) + 1):
+            compare(text[:cut], every_pair=False)
+            compare(text[cut:], every_pair=False)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(ATOMS + EDGES + ["é", "Ā", "😀", "\x00", "\\"]), max_size=50))
+def test_the_compiled_view_is_the_reference_on_generated_texts(atoms: list[str]) -> None:
+    compare("".join(atoms), every_pair=len(atoms) < 20)
+
+
+def test_the_compiled_view_is_the_reference_on_every_flood() -> None:
+    units = {u for table in ("keywords", "candidates") for units in FLOODS[table].values() for u in units}
+    for unit in sorted(units):
+        flood = unit * (20000 // len(unit) + 1)
+        for text in (flood, json.dumps({"tool_response": {"stdout": flood}})):
+            compare(text, every_pair=False)
+
+
+def test_a_text_without_edits_is_returned_as_it_is() -> None:
+    text = 'no escapes here \\n, a quote \\" and 100%'
+    assert CompiledView(text).text is text and not CompiledView(text).changed
+
+
+# The sanitizer run: the same comparisons, and floods, with the sanitized copy standing in for _viewcore.
+SANITIZE = ("-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined", "-fno-sanitize-recover=all")
+REPORTS = ("AddressSanitizer", "UndefinedBehaviorSanitizer", "runtime error:", "SUMMARY:", "viewcore: read at")
+DRIVER = """
+import importlib.util, json, random, sys
+sys.path[:0] = [sys.argv[2], sys.argv[3]]
+spec = importlib.util.spec_from_file_location("_viewcore", sys.argv[1])
+core = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(core)
+from hookd.redact import view
+view._decode, view._edits = core.decode, core.edits  # CompiledView now runs the sanitized copy
+import test_redact_view_core as t
+checked = 0
+for kind, wide in t.KINDS.items():
+    rng = random.Random(99 + len(kind))
+    for _ in range(1500):
+        text = t.escape_rich(rng, wide)
+        for cut in (len(text), len(text) - 1, len(text) - 2, len(text) - 5):
+            t.compare(text[: max(cut, 0)], every_pair=False)
+            checked += 1
+units = {u for table in ("keywords", "candidates") for us in t.FLOODS[table].values() for u in us}
+units |= {"\\\\u0067", "'a' + 'b' ", "a%3D", "\\\\" * 9 + '"', "\\\\" * 4096}
+for unit in sorted(units):
+    flood = (unit * ((1 << 20) // len(unit) + 1))[: 1 << 20]
+    for text in (flood, flood[:-1], json.dumps({"stdout": flood})):
+        got = view.CompiledView(text)
+        got.span(0, 1) if got.changed else None
+        checked += 1
+print("checked", checked, core.__file__)
+"""
+
+
+@pytest.fixture(scope="module")
+def sanitized(tmp_path_factory) -> Path:
+    cc = native.compiler()
+    if cc is None:
+        pytest.skip("no C compiler (cc) here; `make setup` installs one")
+    include = sysconfig.get_paths()["include"]
+    if not os.path.isfile(os.path.join(include, "Python.h")):
+        pytest.skip(f"no Python.h in {include}; `make setup` installs Python's headers")
+    out = tmp_path_factory.mktemp("viewcore-asan") / "_viewcore_asan.so"
+    argv = [*cc, "-shared", "-fPIC", "-std=c99", *SANITIZE, "-DVIEWCORE_BOUNDS", f"-I{include}", "-o", str(out)]
+    done = subprocess.run([*argv, str(SOURCE)], capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        pytest.skip(f"cannot build with the sanitizers here: {done.stderr[-500:]}")
+    return out
+
+
+def test_the_compiled_view_under_the_sanitizers_reads_and_writes_only_its_own(sanitized: Path) -> None:
+    libasan = subprocess.run([*native.compiler(), "-print-file-name=libasan.so"], capture_output=True, text=True)
+    env = dict(
+        os.environ,
+        LD_PRELOAD=libasan.stdout.strip(),  # the interpreter is not built with ASan: its runtime goes first
+        PYTHONMALLOC="malloc",  # every str its own malloc block: a read past one is caught
+        ASAN_OPTIONS="detect_leaks=0:abort_on_error=1",  # the interpreter's own allocations are not ours to judge
+        UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(sanitized), str(REPO), str(Path(__file__).parent)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    found = [r for r in REPORTS if r in done.stderr]
+    assert not found, done.stderr[-4000:]
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert done.stdout.startswith("checked ") and str(sanitized) in done.stdout, done.stdout
+    assert int(done.stdout.split()[1]) > 20000
