@@ -19,7 +19,10 @@ from conftest import REPO
 
 pytestmark = pytest.mark.packaging
 
-SKIP = shutil.ignore_patterns(".git", ".venv", "__pycache__", "build", "dist", "*.egg-info", ".pytest_cache", ".run")
+# *.so: the checkout's own build of the redaction view's C core, which the wheel must build itself
+SKIP = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", "build", "dist", "*.egg-info", ".pytest_cache", ".run", "*.so"
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +60,15 @@ def test_twine_check_passes_and_the_license_is_in_both(dist):
         assert licence and "MIT License" in archive.read(licence[0]).decode()
         assert "hookd/service/templates/hookd.service" in names
         assert "hookd_client/hook_send.py" in names
+        # The redaction view's C core, compiled for this platform (make setup installs cc and Python's headers).
+        assert any(n.startswith("hookd/redact/_viewcore.") and n.endswith(".so") for n in names), names
+    assert "-any.whl" not in wheel.name, wheel.name
     [sdist] = dist.glob("*.tar.gz")
     import tarfile
 
     with tarfile.open(sdist) as archive:
         assert any(n.endswith("/LICENSE") for n in archive.getnames())
+        assert any(n.endswith("/hookd/redact/_viewcore.c") for n in archive.getnames())
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +139,8 @@ def test_the_console_scripts_work_from_the_wheel_in_a_fresh_terminal(installed, 
     assert where.returncode == 0, where.stderr
     assert all(str(installed) in line for line in where.stdout.decode().splitlines())
     assert str(REPO) not in where.stdout.decode()
+    compiled = run(env, tmp_path, "python", "-c", "from hookd.redact import view; print(view.View.__name__)")
+    assert compiled.stdout == b"CompiledView\n", compiled.stderr
 
     version = run(env, tmp_path, "hookd", "--version")
     assert version.returncode == 0 and version.stdout.startswith(b"hookd ")
