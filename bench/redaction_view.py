@@ -3,9 +3,9 @@
 regex pass alone: the floor of a view found with Python's re (bench/README.md, "Worst case, ninth pass").
 
 Per flood, as plain text and as a payload's stdout (1 MiB before JSON encoding), CPU ms per MiB, best of
-5: the view's matches per MiB, `_EDIT.split` alone, the whole View, the View with its map back built (as
-when a span is mapped), each also in ns per match; and `str.split` on a backslash, the C-level pass a
-hand-written decoder would start from.
+5: the view's matches per MiB, `_EDIT.split` alone, the Python view (PyView, the reference), the same with
+its map back built (as when a span is mapped), each also in ns per match; `str.split` on a backslash (a
+C-level pass over the text); and the compiled view (_viewcore.c, when built), alone and with its map.
 
 Usage: python bench/redaction_view.py [flood ...]   (\\u in a flood is taken as an escape only with
 --decode; by default a flood is the characters given)
@@ -27,8 +27,8 @@ SIZE = 1 << 20
 DEFAULT = ['ApiKey\\" ', "\\u0067", "\\u0041\\u0042", "\\u0022", "'a' + 'b' ", '\\"a\\" + \\"b\\" ', "a%3D", "token "]
 
 
-def mapped(text: str) -> None:
-    built = view.View(text)
+def mapped(text: str, kind: type[view.PyView] = view.PyView) -> None:
+    built = kind(text)
     if built.changed:
         built.span(0, 1)
 
@@ -45,9 +45,14 @@ def main() -> None:
             mib = len(text.encode()) / SIZE
             matches = len(view._EDIT.split(text)) // view._STEP
             split = best_cpu_ms(lambda: view._EDIT.split(text)) / mib
-            whole = best_cpu_ms(lambda: view.View(text)) / mib
+            whole = best_cpu_ms(lambda: view.PyView(text)) / mib
             with_map = best_cpu_ms(lambda: mapped(text)) / mib
             c_split = best_cpu_ms(lambda: text.split("\\")) / mib
+            compiled = ""
+            if view.COMPILED:
+                alone = best_cpu_ms(lambda: view.CompiledView(text)) / mib
+                both = best_cpu_ms(lambda: mapped(text, view.CompiledView)) / mib
+                compiled = f"  C view {alone:4.1f}  with map {both:4.1f}"
             per = (
                 f"{split * 1e6 / (matches / mib):.0f} / {whole * 1e6 / (matches / mib):.0f} ns per match"
                 if matches
@@ -55,7 +60,7 @@ def main() -> None:
             )
             print(
                 f"{json.dumps(unit):30} {form:7} matches/MiB {matches / mib:7.0f}  split {split:5.1f}  View {whole:5.1f}"
-                f"  with map {with_map:5.1f}  str.split {c_split:4.1f} ms/MiB  {per}",
+                f"  with map {with_map:5.1f}  str.split {c_split:4.1f}{compiled} ms/MiB  {per}",
                 flush=True,
             )
 
