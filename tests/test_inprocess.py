@@ -71,6 +71,7 @@ def test_two_daemons_log_each_to_its_own_lines(hookd_factory, redis_db):
     for daemon in (first, second):
         started = [r for r in log_records(daemon.log_text()) if r["event"] == "hookd_started"]
         assert [r["socket"] for r in started] == [str(daemon.socket)]
+        assert [r["redaction_view"] for r in started] == ["compiled"]  # the view's C core is built and used
 
 
 def _config(tmp_path, redis_url: str, **settings: str):

@@ -33,6 +33,7 @@ from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.redact import build_redactor
+from hookd.redact.view import COMPILED as VIEW_COMPILED
 from hookd.sequence import SequenceAllocator
 from hookd.service.activation import take_passed_sockets
 from hookd.service.notify import Notifier
@@ -180,6 +181,8 @@ class DaemonStartup(DaemonParts):
             state_dir=config.state_dir,
             spooled=self.spool.pending_events,
             socket_activated=sorted(passed) + (["http"] if http_passed else []),
+            # the view's C core (hookd/redact/_viewcore.c) or its Python fallback, slower on floods of escapes
+            redaction_view=("compiled" if VIEW_COMPILED else "python") if redactor else None,
         )
         self.drain_progress = None
         if self.handle_signals and sys.stderr.isatty():  # a progress bar while a big spool drains
