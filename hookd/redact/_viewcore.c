@@ -7,8 +7,9 @@
  * Input is hostile (any event's text, inside the daemon): every read goes through AT(), which is
  * only given an index checked against n first (built with -DVIEWCORE_BOUNDS, AT aborts on any
  * other, including the index of the str's NUL terminator that ASan cannot see). The scan never
- * moves backwards, looks at most 37 characters ahead of its position per match, and the view is
- * never longer than the text: linear time, no recursion, memory bounded by the input.
+ * moves backwards: a run of backslashes is counted once and stepped over whole, a joint is read at
+ * most 37 characters ahead, an escape 5 past its run, and the view is never longer than the text:
+ * linear time, no recursion, memory bounded by the input.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
