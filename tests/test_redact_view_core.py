@@ -110,6 +110,32 @@ def test_a_text_without_edits_is_returned_as_it_is() -> None:
     assert CompiledView(text).text is text and not CompiledView(text).changed
 
 
+FALLBACK = """
+import sys
+class NoCore:  # as on a machine where the C core could not be built
+    def find_spec(self, name, path=None, target=None):
+        if name == "hookd.redact._viewcore":
+            raise ImportError("no _viewcore here")
+sys.meta_path.insert(0, NoCore())
+from hookd.redact import build_redactor, view
+print(view.View.__name__)
+print(build_redactor(True).redact(sys.stdin.read())[0], end="")
+"""
+
+
+def test_hookd_redacts_the_same_without_the_compiled_view() -> None:
+    from hookd.redact import build_redactor
+
+    text = json.dumps({"stdout": 'k = "\\u0067hp_' + "a1B2" * 9 + '" and "sk-" + "proj-' + "Zx9" * 12 + '"'})
+    done = subprocess.run(
+        [sys.executable, "-c", FALLBACK], input=text, capture_output=True, text=True, timeout=120, cwd=REPO
+    )
+    assert done.returncode == 0, done.stderr
+    name, redacted = done.stdout.split("\n", 1)
+    assert name == "PyView"
+    assert redacted == build_redactor(True).redact(text)[0] != text
+
+
 # The sanitizer run: the same comparisons, and floods, with the sanitized copy standing in for _viewcore.
 SANITIZE = ("-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined", "-fno-sanitize-recover=all")
 REPORTS = ("AddressSanitizer", "UndefinedBehaviorSanitizer", "runtime error:", "SUMMARY:", "viewcore: read at")
