@@ -119,21 +119,29 @@ class NoCore:  # as on a machine where the C core could not be built
 sys.meta_path.insert(0, NoCore())
 from hookd.redact import build_redactor, view
 print(view.View.__name__)
-print(build_redactor(True).redact(sys.stdin.read())[0], end="")
+print(build_redactor(True, cache_dir=sys.argv[1]).redact(sys.stdin.read())[0], end="")
 """
 
 
-def test_hookd_redacts_the_same_without_the_compiled_view() -> None:
+def test_hookd_redacts_the_same_without_the_compiled_view(tmp_path: Path) -> None:
     from hookd.redact import build_redactor
+
+    redactor = build_redactor(True, cache_dir=str(tmp_path))  # the scanner compiled once, for both processes
+    assert redactor is not None
 
     text = json.dumps({"stdout": 'k = "\\u0067hp_' + "a1B2" * 9 + '" and "sk-" + "proj-' + "Zx9" * 12 + '"'})
     done = subprocess.run(
-        [sys.executable, "-c", FALLBACK], input=text, capture_output=True, text=True, timeout=120, cwd=REPO
+        [sys.executable, "-c", FALLBACK, str(tmp_path)],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
     )
     assert done.returncode == 0, done.stderr
     name, redacted = done.stdout.split("\n", 1)
     assert name == "PyView"
-    assert redacted == build_redactor(True).redact(text)[0] != text
+    assert redacted == redactor.redact(text)[0] != text
 
 
 # The sanitizer run: the same comparisons, and floods, with the sanitized copy standing in for _viewcore.
