@@ -1,7 +1,8 @@
 """The compiled view (hookd/redact/_viewcore.c) against its Python reference (view.PyView): the same text,
 the same `changed`, the same map back, on random escape-rich texts of every str kind and on every flood;
 and the same inputs through a copy of the C file built with AddressSanitizer, UndefinedBehaviorSanitizer
-and a bounds check on every read (-DVIEWCORE_BOUNDS), in a subprocess."""
+and a bounds check on every read (-DVIEWCORE_BOUNDS), in a subprocess (its map in long longs past 64
+characters, so that both widths of the map are run)."""
 
 from __future__ import annotations
 
@@ -154,7 +155,9 @@ spec = importlib.util.spec_from_file_location("_viewcore", sys.argv[1])
 core = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(core)
 from hookd.redact import view
-view._decode, view._edits = core.decode, core.edits  # CompiledView now runs the sanitized copy
+# CompiledView now runs the sanitized copy (whose map is in long longs past 64 characters: both widths)
+view._decode, view._edits, view._NARROW_MAX = core.decode, core.edits, core.NARROW_MAX
+assert core.NARROW_MAX == 64
 import test_redact_view_core as t
 checked = 0
 for kind, wide in t.KINDS.items():
@@ -185,7 +188,18 @@ def sanitized(tmp_path_factory) -> Path:
     if not os.path.isfile(os.path.join(include, "Python.h")):
         pytest.skip(f"no Python.h in {include}; `make setup` installs Python's headers")
     out = tmp_path_factory.mktemp("viewcore-asan") / "_viewcore_asan.so"
-    argv = [*cc, "-shared", "-fPIC", "-std=c99", *SANITIZE, "-DVIEWCORE_BOUNDS", f"-I{include}", "-o", str(out)]
+    argv = [
+        *cc,
+        "-shared",
+        "-fPIC",
+        "-std=c99",
+        *SANITIZE,
+        "-DVIEWCORE_BOUNDS",
+        "-DVIEWCORE_NARROW_MAX=64",
+        f"-I{include}",
+        "-o",
+        str(out),
+    ]
     done = subprocess.run([*argv, str(SOURCE)], capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
         pytest.skip(f"cannot build with the sanitizers here: {done.stderr[-500:]}")

@@ -13,11 +13,14 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <stdint.h>
+#include <limits.h>
 #include <string.h>
 
 #define MAX_LEVEL 4 /* view.py's MAX_LEVEL: the payload and three levels of JSON text in its strings */
 #define JOINT_SIDE 8 /* spaces, tabs and escaped \n \t on each side of a joint's + */
+#ifndef VIEWCORE_NARROW_MAX /* the longest text whose map is in C ints (the sanitizer test lowers it) */
+#define VIEWCORE_NARROW_MAX INT_MAX
+#endif
 
 #ifdef VIEWCORE_BOUNDS
 static Py_UCS4 checked_read(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
@@ -217,8 +220,11 @@ static PyObject *decode(PyObject *module, PyObject *text) {
     return out;
 }
 
-/* edits(text) -> bytes: the map back, four int64 columns of k entries each (k = len // 32): where each
- * edit starts in the view, its length there, where it starts in the text and its length there. */
+/* edits(text) -> bytes: the map back, four columns of k entries each: where each edit starts in the view,
+ * its length there, where it starts in the text and its length there. The entries are C ints (a
+ * memoryview's "i") when the text is at most NARROW_MAX long, else long longs ("q"): half the memory for
+ * every text hookd takes. Two passes of the scan (one counts, one fills the columns in place): the
+ * scan costs less than growing a buffer for a flood of edits, and the answer is the only allocation. */
 static PyObject *edits(PyObject *module, PyObject *text) {
     (void)module;
     if (!PyUnicode_Check(text)) {
@@ -228,44 +234,42 @@ static PyObject *edits(PyObject *module, PyObject *text) {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    Py_ssize_t count = 0, size = 0, from = 0, shrunk = 0;
-    int64_t *rows = NULL; /* view_at, view_len, orig_at, orig_len per edit, gathered into columns at the end */
+    Py_ssize_t count = 0, from = 0;
     match_t m;
     while (find(kind, data, n, from, &m)) {
         from = m.end;
+        count += m.what != KEEP;
+    }
+    int narrow = n <= VIEWCORE_NARROW_MAX;
+    Py_ssize_t width = narrow ? (Py_ssize_t)sizeof(int) : (Py_ssize_t)sizeof(long long);
+    if (count > PY_SSIZE_T_MAX / (4 * width)) return PyErr_NoMemory();
+    PyObject *out = PyBytes_FromStringAndSize(NULL, count * 4 * width);
+    if (out == NULL) return NULL;
+    int *narrow_columns = (int *)(void *)PyBytes_AS_STRING(out);
+    long long *wide_columns = (long long *)(void *)PyBytes_AS_STRING(out);
+    Py_ssize_t e = 0, shrunk = 0;
+    from = 0;
+    while (e < count && find(kind, data, n, from, &m)) {
+        from = m.end;
         if (m.what == KEEP) continue;
-        if (count == size) {
-            /* Every edit spans at least 3 characters of the text: fewer than n / 3 + 1 of them. */
-            size = size ? 2 * size : 64;
-            int64_t *grown = PyMem_Realloc(rows, (size_t)size * 4 * sizeof(int64_t));
-            if (grown == NULL) {
-                PyMem_Free(rows);
-                return PyErr_NoMemory();
-            }
-            rows = grown;
-        }
         Py_ssize_t orig_len = m.end - m.edit_at, view_len = replacement_length(&m);
-        rows[4 * count] = m.edit_at - shrunk;
-        rows[4 * count + 1] = view_len;
-        rows[4 * count + 2] = m.edit_at;
-        rows[4 * count + 3] = orig_len;
-        shrunk += orig_len - view_len;
-        count++;
-    }
-    PyObject *out = PyBytes_FromStringAndSize(NULL, count * 4 * (Py_ssize_t)sizeof(int64_t));
-    if (out != NULL) {
-        int64_t *columns = (int64_t *)PyBytes_AS_STRING(out);
-        for (Py_ssize_t e = 0; e < count; e++) {
-            for (int c = 0; c < 4; c++) columns[c * count + e] = rows[4 * e + c];
+        Py_ssize_t row[4] = {m.edit_at - shrunk, view_len, m.edit_at, orig_len};
+        for (Py_ssize_t c = 0; c < 4; c++) {
+            if (narrow) {
+                narrow_columns[c * count + e] = (int)row[c];
+            } else {
+                wide_columns[c * count + e] = (long long)row[c];
+            }
         }
+        shrunk += orig_len - view_len;
+        e++;
     }
-    PyMem_Free(rows);
     return out;
 }
 
 static PyMethodDef methods[] = {
     {"decode", decode, METH_O, "The view's text: escapes decoded, nested quotes flattened, pieces joined."},
-    {"edits", edits, METH_O, "The map back: view_at, view_len, orig_at, orig_len as four int64 columns."},
+    {"edits", edits, METH_O, "The map back: view_at, view_len, orig_at, orig_len as four columns (see NARROW_MAX)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -274,4 +278,12 @@ static struct PyModuleDef module = {
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__viewcore(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__viewcore(void) {
+    PyObject *created = PyModule_Create(&module);
+    /* edits() answers in C ints for a text of at most NARROW_MAX characters, else in long longs */
+    if (created != NULL && PyModule_AddIntConstant(created, "NARROW_MAX", VIEWCORE_NARROW_MAX) < 0) {
+        Py_DECREF(created);
+        return NULL;
+    }
+    return created;
+}

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 
 try:  # the compiled view (hookd/redact/_viewcore.c); optional: without it, the Python reference below
     from hookd.redact._viewcore import decode as _decode
+    from hookd.redact._viewcore import NARROW_MAX as _NARROW_MAX
     from hookd.redact._viewcore import edits as _edits
 
     COMPILED = True
@@ -163,8 +164,9 @@ class CompiledView(PyView):
 
     def _map(self) -> None:
         # The map is a second pass of the C scan, made only when a span is asked for (most views find
-        # nothing): four int64 columns, read in place (bisect and indexing work on the memoryview).
-        columns = memoryview(_edits(self.original)).cast("q")
+        # nothing): four columns of C ints (long longs past NARROW_MAX), read in place (bisect and indexing
+        # work on the memoryview).
+        columns = memoryview(_edits(self.original)).cast("i" if len(self.original) <= _NARROW_MAX else "q")
         k = len(columns) // 4
         self._view_at, self._view_len = columns[:k], columns[k : 2 * k]
         self._orig_at, self._orig_len = columns[2 * k : 3 * k], columns[3 * k :]
