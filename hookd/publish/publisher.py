@@ -194,7 +194,7 @@ class Publisher:
                     continue
                 if not held.events:
                     held = None
-            added, skipped = await self.writer.read_reply(conn)
+            added, skipped = await self.writer.read_reply(conn, len(in_flight[0].events))
             self.slot_move.went_through(redirected=False)
             batch = in_flight.popleft()
             self.progress.answered(True, still_waiting=bool(in_flight))

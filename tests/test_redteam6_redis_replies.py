@@ -1,0 +1,148 @@
+"""Red team, sixth pass: a Redis that answers the publish script wrongly.
+
+Between hookd and a real redis-server sits a proxy that reads hookd's commands one by one.
+While it ``lies``, it answers each EVALSHA itself with a reply of the wrong shape or count
+(``+OK``, an integer, ``{0, 0}`` for a batch of several events), and never passes it on; every
+other command goes to Redis as sent. A reply that does not account for every event of the
+batch must not be taken as Redis having them: hookd must keep the batch in its spool, say it
+is not healthy, stay up, and once Redis's own replies come back every event must reach the
+stream, once.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+
+from conftest import stream_entries, wait_for_entries
+from hookd import config as hookd_config
+from hookd.control import status
+
+
+def _read_command(stream) -> bytes | None:
+    """One RESP command (an array of bulk strings) as its raw bytes, or None at EOF."""
+    line = stream.readline()
+    if not line:
+        return None
+    if not line.startswith(b"*"):  # an inline command: one line
+        return line
+    raw = [line]
+    for _ in range(int(line[1:])):
+        size_line = stream.readline()
+        raw.append(size_line)
+        raw.append(stream.read(int(size_line[1:]) + 2))
+    return b"".join(raw)
+
+
+class LyingProxy:
+    """TCP proxy to ``target``; while ``lie`` is set (bytes), EVALSHA is answered with it."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.lie: bytes | None = None
+        self.lied = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.socks: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self.socks += [client, server]
+            lock = threading.Lock()  # one writer at a time towards hookd
+            threading.Thread(target=self._commands, args=(client, server, lock), daemon=True).start()
+            threading.Thread(target=self._replies, args=(server, client, lock), daemon=True).start()
+
+    def _commands(self, client: socket.socket, server: socket.socket, lock: threading.Lock) -> None:
+        stream = client.makefile("rb")
+        try:
+            while (command := _read_command(stream)) is not None:
+                lie = self.lie
+                if lie is not None and b"\r\nEVALSHA\r\n" in command[:40].upper():
+                    self.lied += 1
+                    with lock:
+                        client.sendall(lie)
+                    continue
+                server.sendall(command)
+        except (OSError, ValueError):
+            pass
+        finally:
+            for s in (client, server):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def _replies(self, server: socket.socket, client: socket.socket, lock: threading.Lock) -> None:
+        try:
+            while chunk := server.recv(65536):
+                with lock:
+                    client.sendall(chunk)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.listener.close()
+        for s in self.socks:
+            s.close()
+
+
+LIES = {
+    "simple_string": b"+OK\r\n",  # two bytes: unpacked as two numbers, 79 added and 75 skipped
+    "nothing_added": b"*2\r\n:0\r\n:0\r\n",  # a batch of several events, none accounted for
+    "integer": b":1\r\n",  # not a pair at all
+    "three_numbers": b"*3\r\n:1\r\n:0\r\n:0\r\n",
+    "negative_skipped": b"*2\r\n:5\r\n:-3\r\n",
+}
+
+
+@pytest.mark.parametrize("lie", sorted(LIES))
+def test_a_reply_that_does_not_account_for_the_batch_keeps_it_spooled(hookd_factory, redis_server, redis_db, lie):
+    proxy = LyingProxy(("127.0.0.1", redis_server.port))
+    try:
+        daemon = hookd_factory(
+            redis_url=f"redis://127.0.0.1:{proxy.port}/0",
+            redis_timeout_s="1",
+            breaker_backoff_max_s="0.5",
+            publish_linger_ms="200",
+        )
+
+        def send(session: str) -> None:
+            body = json.dumps({"hook_event_name": "Stop", "session_id": session}).encode()
+            done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
+            assert done.returncode == 0 and done.stdout == b"" and done.stderr == b"", done.stderr
+
+        send("before")
+        wait_for_entries(redis_db, 1)
+        proxy.lie = LIES[lie]
+        for i in range(6):
+            send(f"during-{i}")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and proxy.lied < 1:
+            time.sleep(0.05)
+        assert proxy.lied >= 1, "hookd sent no batch while the proxy lied"
+        time.sleep(1)  # the breaker's trials, if it opened, meet the same lie
+        code, document = status.gather(hookd_config.load(environ=daemon.env))
+        assert document.get("health") != "healthy" and code != 0, (
+            f"status said healthy while Redis answered {LIES[lie]!r} to every batch: "
+            f"{document.get('health')} {document.get('reasons')}"
+        )
+        assert document["spool"]["events"] >= 1, ("the lied-to batches left the spool", document["spool"])
+        proxy.lie = None
+        wait_for_entries(redis_db, 7, timeout=30)
+        time.sleep(0.5)  # a repeat, if any, would land meanwhile
+        sessions = [json.loads(e[b"envelope"])["session_id"] for e in stream_entries(redis_db)]
+        assert sorted(sessions) == sorted(["before"] + [f"during-{i}" for i in range(6)]), sessions
+        assert daemon.inbox() == []
+        assert "does not account for" in daemon.log_text(), "the log does not say what Redis answered"
+    finally:
+        proxy.close()
