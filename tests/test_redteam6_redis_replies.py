@@ -70,7 +70,10 @@ class LyingProxy:
                 if lie is not None and b"\r\nEVALSHA\r\n" in command[:40].upper():
                     self.lied += 1
                     with lock:
-                        client.sendall(lie)
+                        if lie == FLOOD:
+                            self._flood(client)
+                        else:
+                            client.sendall(lie)
                     continue
                 server.sendall(command)
         except (OSError, ValueError):
@@ -81,6 +84,14 @@ class LyingProxy:
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+    def _flood(self, client: socket.socket) -> None:
+        """A bulk string of 4 GB, sent as fast as hookd reads it, until hookd lets go."""
+        client.sendall(b"$4000000000\r\n")
+        blob = b"x" * (1 << 20)
+        while self.lie == FLOOD:
+            client.sendall(blob)
+        raise OSError("the flood was called off")  # the reply is unfinished: this connection is done
 
     def _replies(self, server: socket.socket, client: socket.socket, lock: threading.Lock) -> None:
         try:
@@ -95,6 +106,8 @@ class LyingProxy:
         for s in self.socks:
             s.close()
 
+
+FLOOD = b"flood"  # not a reply: the proxy sends a reply without end instead (LyingProxy._flood)
 
 LIES = {
     "simple_string": b"+OK\r\n",  # two bytes: unpacked as two numbers, 79 added and 75 skipped
@@ -144,5 +157,50 @@ def test_a_reply_that_does_not_account_for_the_batch_keeps_it_spooled(hookd_fact
         assert sorted(sessions) == sorted(["before"] + [f"during-{i}" for i in range(6)]), sessions
         assert daemon.inbox() == []
         assert "does not account for" in daemon.log_text(), "the log does not say what Redis answered"
+    finally:
+        proxy.close()
+
+
+def _rss_mb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) // 1024
+
+
+def test_a_reply_without_end_does_not_take_hookds_memory(hookd_process_factory, redis_server, redis_db):
+    """A 4 GB bulk string, sent as fast as hookd reads it: hookd drops the connection long before,
+    stays up and says Redis is down, and once the replies are Redis's own every event lands once."""
+    proxy = LyingProxy(("127.0.0.1", redis_server.port))
+    try:
+        daemon = hookd_process_factory(
+            redis_url=f"redis://127.0.0.1:{proxy.port}/0", redis_timeout_s="5", breaker_backoff_max_s="1"
+        )
+        body = json.dumps({"hook_event_name": "Stop", "session_id": "before"}).encode()
+        assert daemon.send(body).returncode == 0
+        wait_for_entries(redis_db, 1)
+        before = _rss_mb(daemon.proc.pid)
+        proxy.lie = FLOOD
+        for i in range(3):
+            body = json.dumps({"hook_event_name": "Stop", "session_id": f"during-{i}"}).encode()
+            done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
+            assert done.returncode == 0 and done.stderr == b"", done.stderr
+        peak, unhealthy = before, None
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            assert daemon.proc.poll() is None, f"hookd exited:\n{daemon.log_text()[-3000:]}"
+            peak = max(peak, _rss_mb(daemon.proc.pid))
+            if unhealthy is None:
+                code, document = status.gather(hookd_config.load(environ=daemon.env))
+                if code != 0 and document.get("health") != "healthy":
+                    unhealthy = document.get("reasons")
+            time.sleep(0.1)
+        print(f"RSS {before} MB before the flood, {peak} MB at most during it; proxy flooded {proxy.lied} times")
+        assert proxy.lied >= 1
+        assert peak - before < 200, f"hookd grew from {before} MB to {peak} MB on one reply without end"
+        assert unhealthy is not None, "status said healthy while every reply was endless"
+        proxy.lie = None
+        wait_for_entries(redis_db, 4, timeout=30)
+        time.sleep(0.5)
+        sessions = sorted(json.loads(e[b"envelope"])["session_id"] for e in stream_entries(redis_db))
+        assert sessions == ["before", "during-0", "during-1", "during-2"], sessions
     finally:
         proxy.close()
