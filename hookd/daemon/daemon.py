@@ -34,6 +34,16 @@ from hookd.supervisor import Supervisor
 
 log = structlog.get_logger("hookd")
 
+# Signals whose default action ends the process on the spot, without a drain or a log line,
+# and that mean nothing to hookd: a stray one (SIGUSR1 meant for `hookd ui`, the CPU limit's
+# SIGXCPU) is logged and otherwise ignored (tests/test_redteam6_signals.py). Those a
+# platform lacks are left out.
+STRAY_SIGNALS = tuple(
+    getattr(signal, name)
+    for name in ("SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF", "SIGIO", "SIGPWR", "SIGXCPU")
+    if hasattr(signal, name)
+)
+
 
 class Daemon(DaemonStartup, DaemonDrain):
     """hookd's daemon. ``redis``: a client to publish with instead of one built from the config
@@ -78,6 +88,11 @@ class Daemon(DaemonStartup, DaemonDrain):
                         handlers.callback(signal.signal, sig, previous)
                     handlers.callback(loop.remove_signal_handler, sig)
                     loop.add_signal_handler(sig, self._on_signal, sig)
+                for sig in STRAY_SIGNALS:
+                    if signal.getsignal(sig) is signal.SIG_DFL:  # a handler someone set stays theirs
+                        handlers.callback(signal.signal, sig, signal.SIG_DFL)
+                        handlers.callback(loop.remove_signal_handler, sig)
+                        loop.add_signal_handler(sig, self._on_stray_signal, sig)
             try:
                 await self.startup()
             except BaseException:
@@ -126,3 +141,11 @@ class Daemon(DaemonStartup, DaemonDrain):
             return
         log.info("signal_received", signal=sig.name)
         self.should_exit.set()
+
+    def _on_stray_signal(self, sig: signal.Signals) -> None:
+        log.warning(
+            "signal_ignored",
+            signal=sig.name,
+            hint="hookd stops on SIGTERM, SIGINT or SIGHUP; this signal means nothing to it "
+            "(SIGUSR1 gives hookd ui a new URL: send it to that process)",
+        )

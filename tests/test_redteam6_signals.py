@@ -1,0 +1,43 @@
+"""Red team, sixth pass: signals that killed `hookd run` on the spot, without a word.
+
+The fifth pass made SIGHUP stop hookd as SIGTERM does. Every other signal whose default
+action ends the process still did so with no drain and no log line: SIGUSR1, which `hookd
+ui` takes for "print a new URL" (so `pkill -USR1 hookd` meant for the UI killed the daemon),
+SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR and the CPU limit's SIGXCPU (Python
+itself ignores SIGXFSZ). Now each is logged (``signal_ignored``, naming it) and hookd goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+import pytest
+
+from conftest import log_records, wait_for_entries
+
+pytestmark = pytest.mark.process
+
+STRAY = [
+    getattr(signal, name)
+    for name in ("SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF", "SIGIO", "SIGPWR", "SIGXCPU")
+    if hasattr(signal, name)
+]
+
+
+def test_a_stray_signal_is_said_and_hookd_goes_on(hookd_process_factory, redis_db):
+    daemon = hookd_process_factory()
+    for n, sig in enumerate(STRAY, 1):
+        daemon.proc.send_signal(sig)
+        time.sleep(0.2)
+        assert daemon.proc.poll() is None, f"{sig.name} killed hookd (exit {daemon.proc.returncode}), no log line"
+        done = daemon.send(json.dumps({"hook_event_name": "Stop", "session_id": f"after-{sig.name}"}).encode())
+        assert done.returncode == 0 and done.stderr == b"", done.stderr
+        wait_for_entries(redis_db, n)
+    assert daemon.inbox() == []
+    assert daemon.stop(signal.SIGTERM, timeout=60) == 0
+    records = log_records(daemon.log_text())
+    ignored = [r["signal"] for r in records if r["event"] == "signal_ignored"]
+    assert ignored == [sig.name for sig in STRAY], ignored
+    assert records[-1]["event"] == "hookd_stopped"
