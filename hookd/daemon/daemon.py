@@ -30,19 +30,9 @@ from hookd.daemon.startup import DaemonStartup
 from hookd.ingest.budget import FrameBudget
 from hookd.ingest.server import EventConnection
 from hookd.state import DaemonState
-from hookd.supervisor import Supervisor
+from hookd.supervisor import STRAY_SIGNALS, Supervisor
 
 log = structlog.get_logger("hookd")
-
-# Signals whose default action ends the process on the spot, without a drain or a log line,
-# and that mean nothing to hookd: a stray one (SIGUSR1 meant for `hookd ui`, the CPU limit's
-# SIGXCPU) is logged and otherwise ignored (tests/test_redteam6_signals.py). Those a
-# platform lacks are left out.
-STRAY_SIGNALS = tuple(
-    getattr(signal, name)
-    for name in ("SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF", "SIGIO", "SIGPWR", "SIGXCPU")
-    if hasattr(signal, name)
-)
 
 
 class Daemon(DaemonStartup, DaemonDrain):
