@@ -195,6 +195,7 @@ class DaemonState(msgspec.Struct):
     batches: int = 0  # publish calls that succeeded: published / batches is the batching
     deduplicated: int = 0
     deduplicated_handoffs: int = 0
+    skipped_unsent: int = 0  # events the mark skipped on their first send (publish/first_sends.py)
     redactions: Counter[str] = msgspec.field(default_factory=Counter)  # per redaction rule
     rejected: Counter[str] = msgspec.field(default_factory=Counter)
     refused_peers: Counter[str] = msgspec.field(default_factory=Counter)  # per socket: other users' connections

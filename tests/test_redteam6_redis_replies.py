@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import stream_entries, wait_for_entries
+from conftest import stream_entries, wait_for_entries, wait_until
 from hookd import config as hookd_config
 from hookd.control import status
 
@@ -69,6 +69,11 @@ class LyingProxy:
                 lie = self.lie
                 if lie is not None and b"\r\nEVALSHA\r\n" in command[:40].upper():
                     self.lied += 1
+                    if lie == DROP_REPLY:  # Redis runs it; its reply never reaches hookd
+                        self.lie = None
+                        server.sendall(command)
+                        client.shutdown(socket.SHUT_RDWR)
+                        return
                     with lock:
                         if lie == FLOOD:
                             self._flood(client)
@@ -108,6 +113,7 @@ class LyingProxy:
 
 
 FLOOD = b"flood"  # not a reply: the proxy sends a reply without end instead (LyingProxy._flood)
+DROP_REPLY = b"drop"  # once: the command goes to Redis, the connection to hookd is cut before the reply
 
 LIES = {
     "simple_string": b"+OK\r\n",  # two bytes: unpacked as two numbers, 79 added and 75 skipped
@@ -202,5 +208,70 @@ def test_a_reply_without_end_does_not_take_hookds_memory(hookd_process_factory, 
         time.sleep(0.5)
         sessions = sorted(json.loads(e[b"envelope"])["session_id"] for e in stream_entries(redis_db))
         assert sessions == ["before", "during-0", "during-1", "during-2"], sessions
+    finally:
+        proxy.close()
+
+
+def _send(daemon, session: str) -> None:
+    body = json.dumps({"hook_event_name": "Stop", "session_id": session}).encode()
+    done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
+    assert done.returncode == 0 and done.stdout == b"" and done.stderr == b"", done.stderr
+
+
+def _status(daemon) -> tuple[int, dict]:
+    return status.gather(hookd_config.load(environ=daemon.env))
+
+
+def test_events_the_mark_skips_on_their_first_send_are_not_called_repeats(hookd_factory, redis_db):
+    """The mark of this daemon's host and instance set far ahead (by hand, by a hostile peer
+    with the shared ACL user, or by a second daemon from a copied state directory): every event
+    after was skipped as 'already in the stream', counted among the repeats, status healthy."""
+    daemon = hookd_factory()
+    _send(daemon, "before")
+    [entry] = wait_for_entries(redis_db, 1)
+    field = entry[b"host"] + b"/" + entry[b"instance"]
+    redis_db.hset("{hookd:events}:hwm", field, 2**53 - 1)
+    for i in range(3):
+        _send(daemon, f"during-{i}")
+
+    def committed() -> bool:
+        document = _status(daemon)[1]
+        return document["spool"]["events"] == 0 and document["counters"]["deduplicated"] >= 3
+
+    wait_until(committed, timeout=15, what="the 3 events to leave the spool")
+    code, document = _status(daemon)
+    assert code != 0 and document["health"] != "healthy", (
+        "status said healthy while the stream skipped events hookd had never sent",
+        document["reasons"],
+    )
+    assert document["counters"]["skipped_unsent"] == 3
+    assert any("high-water mark" in reason for reason in document["reasons"]), document["reasons"]
+    assert redis_db.xlen("hookd:events") == 1
+    assert "events_skipped_unsent" in daemon.log_text()
+
+
+def test_a_repeat_after_a_lost_reply_is_still_a_repeat(hookd_factory, redis_server, redis_db):
+    """Guard: a batch Redis ran whose reply was lost is sent again and skipped; that is the
+    mark doing its work, not events lost."""
+    proxy = LyingProxy(("127.0.0.1", redis_server.port))
+    try:
+        daemon = hookd_factory(redis_url=f"redis://127.0.0.1:{proxy.port}/0", breaker_backoff_max_s="0.5")
+        _send(daemon, "before")
+        wait_for_entries(redis_db, 1)
+        proxy.lie = DROP_REPLY
+        _send(daemon, "lost-reply")
+        wait_for_entries(redis_db, 2)
+
+        def settled() -> bool:
+            document = _status(daemon)[1]
+            return document["spool"]["events"] == 0 and document["counters"]["deduplicated"] >= 1
+
+        wait_until(settled, timeout=20, what="the repeat to be skipped")
+        assert proxy.lied == 1
+        document = _status(daemon)[1]
+        assert document["counters"]["skipped_unsent"] == 0
+        assert not any("high-water mark" in reason for reason in document["reasons"]), document["reasons"]
+        sessions = sorted(json.loads(e[b"envelope"])["session_id"] for e in stream_entries(redis_db))
+        assert sessions == ["before", "lost-reply"], sessions
     finally:
         proxy.close()

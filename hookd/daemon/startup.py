@@ -121,7 +121,12 @@ class DaemonStartup(DaemonSockets):
         else:
             self.redis = self.given_redis
         self.publisher = Publisher(
-            PublishSettings.from_config(config), redis_settings, self.spool, self.redis, self.state
+            PublishSettings.from_config(config),
+            redis_settings,
+            self.spool,
+            self.redis,
+            self.state,
+            first_new_seq=sequence.last_issued + 1,
         )
         self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
         await self._take_inbox_at_start()
