@@ -275,3 +275,72 @@ def test_a_repeat_after_a_lost_reply_is_still_a_repeat(hookd_factory, redis_serv
         assert sessions == ["before", "lost-reply"], sessions
     finally:
         proxy.close()
+
+
+class FloodingServer:
+    """A TCP server that answers every command (after the first ``honest`` PINGs) with a bulk
+    string of 4 GB, sent as fast as the client reads it: a hostile Sentinel."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.floods = 0
+        self.stopped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        stream = conn.makefile("rb")
+        blob = b"x" * (1 << 20)
+        try:
+            while (command := _read_command(stream)) is not None:
+                if b"PING" in command.upper():
+                    conn.sendall(b"+PONG\r\n")
+                    continue
+                self.floods += 1
+                conn.sendall(b"$4000000000\r\n")
+                while not self.stopped.is_set():
+                    conn.sendall(blob)
+        except (OSError, ValueError):
+            pass
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+
+
+def test_a_sentinel_reply_without_end_does_not_take_hookds_memory(hookd_process_factory):
+    sentinel = FloodingServer()
+    try:
+        daemon = hookd_process_factory(
+            redis_url="redis://127.0.0.1:1/0",
+            redis_sentinel=f"127.0.0.1:{sentinel.port}",
+            redis_sentinel_master="mymaster",
+            redis_timeout_s="5",
+            breaker_backoff_max_s="1",
+        )
+        before = _rss_mb(daemon.proc.pid)
+        body = json.dumps({"hook_event_name": "Stop", "session_id": "s"}).encode()
+        done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
+        assert done.returncode == 0 and done.stderr == b"", done.stderr
+        peak = before
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            assert daemon.proc.poll() is None, f"hookd exited:\n{daemon.log_text()[-3000:]}"
+            peak = max(peak, _rss_mb(daemon.proc.pid))
+            time.sleep(0.1)
+        print(f"RSS {before} MB before, {peak} MB at most; the sentinel flooded {sentinel.floods} times")
+        assert sentinel.floods >= 1
+        assert peak - before < 200, f"hookd grew from {before} MB to {peak} MB on a sentinel's reply without end"
+        assert daemon.inbox() == [], "the event was not spooled"
+    finally:
+        sentinel.close()

@@ -154,6 +154,10 @@ def connect(settings: RedisSettings) -> aioredis.Redis | RedisCluster:
         client = aioredis.Redis.from_url(settings.url, **client_kwargs(settings))
     if not isinstance(client, RedisCluster):  # a Cluster makes its connections per node
         _specialise(client.connection_pool, settings, BoundedReplies, HiredisPacking)
+        manager = getattr(client.connection_pool, "sentinel_manager", None)
+        for asked in manager.sentinels if manager is not None else ():  # the sentinels' own replies too
+            base = asked.connection_pool.connection_class
+            asked.connection_pool.connection_class = type(f"Bounded{base.__name__}", (BoundedReplies, base), {})
     else:  # each node's, the seeds' and those it learns of (from the shared connection_kwargs)
         manager = client.nodes_manager
         base = manager.connection_kwargs.get("connection_class", aioredis.Connection)
