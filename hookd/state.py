@@ -33,6 +33,7 @@ class RedisHealth(msgspec.Struct):
     last_error: str | None = None
     last_ok_at: float | None = None
     down_since: float | None = None
+    open_to_all: bool | None = None  # answers without a password (publish/exposure.py); None: not known
 
 
 class RateWindow:

@@ -68,6 +68,7 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
                 else mask_url(config.redis_url)
             ),
             "state": state.redis.state,
+            "open_to_all": state.redis.open_to_all,
             "last_error": state.redis.last_error,
             "last_ok_at": state.redis.last_ok_at,
             "down_for_s": None if state.redis.down_since is None else round(now - state.redis.down_since, 1),

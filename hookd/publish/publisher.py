@@ -96,6 +96,7 @@ class Publisher:
         costs neither memory nor a large resend.
         """
         await self.check()
+        await self.report.exposure(self.settings.stream)
         while True:
             wait = self.breaker.wait_s()
             if wait > 0:
