@@ -15,10 +15,11 @@ import json
 import socket
 import threading
 import time
+import urllib.request
 
 import pytest
 
-from conftest import stream_entries, wait_for_entries, wait_until
+from conftest import free_port, stream_entries, wait_for_entries, wait_until
 from hookd import config as hookd_config
 from hookd.control import status
 
@@ -226,7 +227,8 @@ def test_events_the_mark_skips_on_their_first_send_are_not_called_repeats(hookd_
     """The mark of this daemon's host and instance set far ahead (by hand, by a hostile peer
     with the shared ACL user, or by a second daemon from a copied state directory): every event
     after was skipped as 'already in the stream', counted among the repeats, status healthy."""
-    daemon = hookd_factory()
+    metrics_port = free_port()
+    daemon = hookd_factory(metrics_addr=f"127.0.0.1:{metrics_port}")
     _send(daemon, "before")
     [entry] = wait_for_entries(redis_db, 1)
     field = entry[b"host"] + b"/" + entry[b"instance"]
@@ -248,6 +250,11 @@ def test_events_the_mark_skips_on_their_first_send_are_not_called_repeats(hookd_
     assert any("high-water mark" in reason for reason in document["reasons"]), document["reasons"]
     assert redis_db.xlen("hookd:events") == 1
     assert "events_skipped_unsent" in daemon.log_text()
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as answer:
+        scraped = answer.read().decode()
+    assert "hookd_events_skipped_unsent_total 3.0" in scraped, [
+        line for line in scraped.splitlines() if "skipped" in line
+    ]
 
 
 def test_a_repeat_after_a_lost_reply_is_still_a_repeat(hookd_factory, redis_server, redis_db):
