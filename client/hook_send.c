@@ -155,6 +155,30 @@ static const char *env(const char *name) /* unset and empty are alike, as in the
     return v && *v ? v : NULL;
 }
 
+/* HOOKD_STATE_DIR, HOOKD_SOCKET or HOOKD_SPARE_INBOX, or NULL: a value that is not an absolute
+ * path counts as unset, as relative XDG ones do. Taken relative to the hook's working directory
+ * (the project's checkout) it is not where hookd looks: raw events would be kept there, never
+ * swept. settings.json's env does not expand ~, so "~/x" is such a value. Said once each. */
+static const char *route(const char *name)
+{
+    static const char *said[3];
+    const char *v = env(name);
+    if (!v || v[0] == '/')
+        return v;
+    for (int i = 0; i < 3; i++) {
+        if (said[i] == name)
+            return NULL;
+        if (!said[i]) {
+            said[i] = name;
+            say("hook-send: %s is not an absolute path; ignored, as if unset (settings.json's env does not "
+                "expand ~); fix: give it an absolute path",
+                name);
+            break;
+        }
+    }
+    return NULL;
+}
+
 /* int() of the Python client: spaces around, a sign, digits with single underscores between. */
 static int send_timeout_ms(void)
 {
@@ -199,7 +223,7 @@ static int join(char *out, const char *a, const char *b)
 
 static void state_dir(char *out)
 {
-    const char *v = env("HOOKD_STATE_DIR"), *xdg = getenv("XDG_STATE_HOME"), *home = env("HOME");
+    const char *v = route("HOOKD_STATE_DIR"), *xdg = getenv("XDG_STATE_HOME"), *home = env("HOME");
     if (v) {
         snprintf(out, PATHCAP, "%s", v);
         return;
@@ -217,7 +241,7 @@ static void state_dir(char *out)
 
 static void socket_path(char *out, const char *state)
 {
-    const char *v = env("HOOKD_SOCKET"), *xdg = getenv("XDG_RUNTIME_DIR");
+    const char *v = route("HOOKD_SOCKET"), *xdg = getenv("XDG_RUNTIME_DIR");
     if (v)
         snprintf(out, PATHCAP, "%s", v);
     else if (xdg && xdg[0] == '/')
@@ -698,7 +722,7 @@ static int answer_outcome(const char *buf, size_t got)
  * and sub inside it (or none); 0 if there is none. */
 static int spare_inbox(char *base, const char **sub)
 {
-    const char *v = env("HOOKD_SPARE_INBOX"), *xdg = getenv("XDG_RUNTIME_DIR");
+    const char *v = route("HOOKD_SPARE_INBOX"), *xdg = getenv("XDG_RUNTIME_DIR");
     struct stat st;
     *sub = NULL;
     if (v)

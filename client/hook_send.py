@@ -85,6 +85,27 @@ def read_environ():
     return {k.decode(enc, "surrogateescape"): v.decode(enc, "surrogateescape") for k, v in posix.environ.items()}
 
 
+ROUTE_VARS = ("HOOKD_STATE_DIR", "HOOKD_SOCKET", "HOOKD_SPARE_INBOX")
+
+
+def absolute_routes(environ):
+    """The environment without a routing variable that is not an absolute path, each said.
+
+    Relative to the hook's working directory (the project's checkout) it is not where hookd
+    looks: raw events would be kept there, never swept. settings.json's env does not expand
+    ~, so "~/x" is such a value. It counts as unset, as relative XDG ones do.
+    """
+    relative = [k for k in ROUTE_VARS if environ.get(k) and not environ[k].startswith("/")]
+    if not relative:
+        return environ
+    for name in relative:
+        say(
+            "%s is not an absolute path; ignored, as if unset (settings.json's env does not expand ~); "
+            "fix: give it an absolute path" % name
+        )
+    return {k: v for k, v in environ.items() if k not in relative}
+
+
 def default_socket_path(environ, state_dir=None):
     """$HOOKD_SOCKET, $XDG_RUNTIME_DIR/hookd/hookd.sock, else <state_dir>/run/hookd.sock.
 
@@ -549,7 +570,7 @@ def main(argv=None, env=None):
             _stderr_open = True
         except OSError:
             _stderr_open = False
-        env = read_environ() if env is None else env
+        env = absolute_routes(read_environ() if env is None else env)
         _debug = env.get("HOOKD_DEBUG") == "1"
         timeout = send_timeout_ms(env)
         try:  # the hard stop; not possible outside the main thread

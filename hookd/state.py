@@ -33,6 +33,7 @@ class RedisHealth(msgspec.Struct):
     last_error: str | None = None
     last_ok_at: float | None = None
     down_since: float | None = None
+    open_to_all: bool | None = None  # answers without a password (publish/exposure.py); None: not known
 
 
 class RateWindow:
@@ -195,6 +196,7 @@ class DaemonState(msgspec.Struct):
     batches: int = 0  # publish calls that succeeded: published / batches is the batching
     deduplicated: int = 0
     deduplicated_handoffs: int = 0
+    skipped_unsent: int = 0  # events the mark skipped on their first send (publish/first_sends.py)
     redactions: Counter[str] = msgspec.field(default_factory=Counter)  # per redaction rule
     rejected: Counter[str] = msgspec.field(default_factory=Counter)
     refused_peers: Counter[str] = msgspec.field(default_factory=Counter)  # per socket: other users' connections

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
@@ -33,6 +34,15 @@ BACKOFF_MAX_S = 30.0
 STEADY_S = 60.0
 # A stop that has not finished this long after its drain deadline ends the process anyway.
 HARD_STOP_MARGIN_S = 5.0
+# Signals whose default action ends the process on the spot, without a drain or a log line,
+# and that mean nothing to hookd: a stray one (SIGUSR1 meant for `hookd ui`, the CPU limit's
+# SIGXCPU) is logged and otherwise ignored, by hookd run and hookd ui (which takes SIGUSR1
+# itself); tests/test_redteam6_signals.py. Those a platform lacks are left out.
+STRAY_SIGNALS = tuple(
+    getattr(signal, name)
+    for name in ("SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF", "SIGIO", "SIGPWR", "SIGXCPU")
+    if hasattr(signal, name)
+)
 # What the log says when a task the daemon needs stops: why it exits, and that nothing is lost.
 FATAL_HINT = (
     "hookd stops and exits non-zero so that its service manager starts it again; "

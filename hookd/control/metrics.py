@@ -57,6 +57,11 @@ class DaemonCollector:
             "hookd_events_deduplicated", "Repeats skipped", value=state.deduplicated + state.deduplicated_handoffs
         )
         yield CounterMetricFamily(
+            "hookd_events_skipped_unsent",
+            "Events the stream's high-water mark skipped on their first send: not in the stream",
+            value=state.skipped_unsent,
+        )
+        yield CounterMetricFamily(
             "hookd_events_redacted", "Events with secrets redacted", value=reports.builder().events_redacted
         )
         redactions = CounterMetricFamily("hookd_redactions", "Secrets redacted, per rule", labels=["rule"])

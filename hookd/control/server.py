@@ -43,6 +43,13 @@ class ControlServer:
     async def start(self, sock: socket.socket) -> None:
         self.server = await asyncio.start_unix_server(self._handle, sock=sock, backlog=self.config.listen_backlog)
 
+    async def rebind(self, sock: socket.socket) -> None:
+        """Serve ``sock`` instead: the socket file was removed and bound again (daemon/sockets.py)."""
+        old = self.server
+        await self.start(sock)
+        if old is not None:
+            old.close()
+
     def close(self) -> None:
         if self.server is not None:
             self.server.close()

@@ -68,6 +68,7 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
                 else mask_url(config.redis_url)
             ),
             "state": state.redis.state,
+            "open_to_all": state.redis.open_to_all,
             "last_error": state.redis.last_error,
             "last_ok_at": state.redis.last_ok_at,
             "down_for_s": None if state.redis.down_since is None else round(now - state.redis.down_since, 1),
@@ -115,6 +116,7 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
             "redacted": builder.events_redacted,
             "redactions": dict(state.redactions),
             "deduplicated": state.deduplicated + state.deduplicated_handoffs,
+            "skipped_unsent": state.skipped_unsent,
         },
         "rates": {
             "1m": round(state.accepted_rate.per_second(60), 3),
@@ -165,6 +167,13 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
         reasons.append(f"the spool is {spool['bytes'] * 100 // spool['max_bytes']}% full")
     if spool["dropped"]:
         reasons.append(f"{spool['dropped']} events were dropped from a full spool")
+    skipped_unsent = (status.get("counters") or {}).get("skipped_unsent")
+    if skipped_unsent:
+        reasons.append(
+            f"{skipped_unsent} events were skipped by the stream's high-water mark "
+            "although hookd had never sent them: they are not in the stream (another daemon with this "
+            "host and instance, or a mark set by hand; see the log's events_skipped_unsent)"
+        )
     reasons += _liveness_reasons(status)
     inbox = status.get("inbox") or {}
     if inbox.get("spare_problem") and inbox.get("spare_events"):

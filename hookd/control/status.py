@@ -116,6 +116,8 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     line = f"{redis['url']}  {state}"
     if redis["state"] != "up" and redis["last_error"]:
         line += f" for {format_age(redis['down_for_s'] or 0)}: {redis['last_error']}"
+    if redis.get("open_to_all"):
+        line += paint("  open: it answers without a password, so anyone who can connect reads the stream", RED)
     rows.append(("redis", line))
     breaker = status["breaker"]
     text = breaker["state"].replace("_", "-")

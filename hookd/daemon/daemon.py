@@ -30,7 +30,7 @@ from hookd.daemon.startup import DaemonStartup
 from hookd.ingest.budget import FrameBudget
 from hookd.ingest.server import EventConnection
 from hookd.state import DaemonState
-from hookd.supervisor import Supervisor
+from hookd.supervisor import STRAY_SIGNALS, Supervisor
 
 log = structlog.get_logger("hookd")
 
@@ -78,6 +78,11 @@ class Daemon(DaemonStartup, DaemonDrain):
                         handlers.callback(signal.signal, sig, previous)
                     handlers.callback(loop.remove_signal_handler, sig)
                     loop.add_signal_handler(sig, self._on_signal, sig)
+                for sig in STRAY_SIGNALS:
+                    if signal.getsignal(sig) is signal.SIG_DFL:  # a handler someone set stays theirs
+                        handlers.callback(signal.signal, sig, signal.SIG_DFL)
+                        handlers.callback(loop.remove_signal_handler, sig)
+                        loop.add_signal_handler(sig, self._on_stray_signal, sig)
             try:
                 await self.startup()
             except BaseException:
@@ -126,3 +131,11 @@ class Daemon(DaemonStartup, DaemonDrain):
             return
         log.info("signal_received", signal=sig.name)
         self.should_exit.set()
+
+    def _on_stray_signal(self, sig: signal.Signals) -> None:
+        log.warning(
+            "signal_ignored",
+            signal=sig.name,
+            hint="hookd stops on SIGTERM, SIGINT or SIGHUP; this signal means nothing to it "
+            "(SIGUSR1 gives hookd ui a new URL: send it to that process)",
+        )

@@ -60,6 +60,7 @@ class DaemonDrain(DaemonParts):
         if self.notifier_task is not None:
             self.notifier_task.cancel()
         self.notifier.stopping(f"draining; {self.describe()}")
+        self.socket_watch.cancel()  # nothing is bound again from here
         self.server.close()
         if self.http is not None:
             self.http.stop_listening()

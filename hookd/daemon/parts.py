@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from hookd import liveness
@@ -63,10 +64,12 @@ class DaemonParts:
     publisher: Publisher
     inbox: Inbox
     server: asyncio.Server
+    event_protocol: Callable[[], EventConnection]  # what serves a connection to the event socket
     control: ControlServer
     metrics: MetricsServer | None
     tasks: list[asyncio.Task[None]]  # publisher, inbox, spool-flusher, spool-cursor
     lag_task: asyncio.Task[None]
+    socket_watch: asyncio.Task[None]  # binds a socket file again if it is removed (sockets.py)
     drain_progress: asyncio.Task[None] | None
     notifier_task: asyncio.Task[None] | None
     resources: contextlib.AsyncExitStack  # what start-up opened, closed last by the stop
@@ -105,7 +108,8 @@ class DaemonParts:
             if gone:
                 problems.append(
                     f"the socket {path} is gone (removed or replaced since hookd bound it): nothing can connect, "
-                    "hook-send keeps every event in the inbox; restart hookd to bind it again"
+                    "hook-send keeps every event in the inbox; a removed one is bound again within a "
+                    "second, another file there is not touched: remove it, or restart hookd"
                 )
         return problems
 

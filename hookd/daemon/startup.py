@@ -18,7 +18,7 @@ import structlog
 from hookd import __version__
 from hookd.config import mask_url
 from hookd.control.server import ControlServer
-from hookd.daemon.parts import DaemonParts
+from hookd.daemon.sockets import DaemonSockets
 from hookd.envelope import EnvelopeBuilder
 from hookd.ingest.http_listener import HttpListener
 from hookd.ingest.http_setup import HttpSettings
@@ -48,7 +48,7 @@ from hookd.worker import Worker
 log = structlog.get_logger("hookd")
 
 
-class DaemonStartup(DaemonParts):
+class DaemonStartup(DaemonSockets):
     """Daemon.startup(), and what it registers to be undone."""
 
     async def startup(self) -> None:
@@ -122,21 +122,25 @@ class DaemonStartup(DaemonParts):
         else:
             self.redis = self.given_redis
         self.publisher = Publisher(
-            PublishSettings.from_config(config), redis_settings, self.spool, self.redis, self.state
+            PublishSettings.from_config(config),
+            redis_settings,
+            self.spool,
+            self.redis,
+            self.state,
+            first_new_seq=sequence.last_issued + 1,
         )
         self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
         await self._take_inbox_at_start()
 
         loop = asyncio.get_running_loop()
         peers = PeerGuard(self.state.refused_peers)
-        self.server = await loop.create_unix_server(
-            lambda: EventConnection(
-                self.pipeline, config.max_event_bytes, config.client_timeout_s, self.connections, peers, self.budget
-            ),
-            sock=listen_sock,
-            backlog=config.listen_backlog,
+        self.event_protocol = lambda: EventConnection(
+            self.pipeline, config.max_event_bytes, config.client_timeout_s, self.connections, peers, self.budget
         )
-        stack.callback(self.server.close)
+        self.server = await loop.create_unix_server(
+            self.event_protocol, sock=listen_sock, backlog=config.listen_backlog
+        )
+        stack.callback(lambda: self.server.close())  # the one serving then (sockets.py may bind it again)
         if self.http is not None:
             self.http.budget = self.budget
             await self.http.start(self.pipeline)
@@ -170,6 +174,7 @@ class DaemonStartup(DaemonParts):
             start("spool-cursor", lambda: keep_cursor(self.spool)),
         ]
         self.lag_task = start("loop-lag", self.state.loop_lag.run, restartable=True)
+        self.socket_watch = start("sockets", self.keep_sockets, restartable=True)
         log.info(
             "hookd_started",
             version=__version__,

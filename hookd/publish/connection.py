@@ -11,6 +11,7 @@ import redis
 import redis.asyncio as aioredis
 import redis.exceptions
 from redis.asyncio.cluster import RedisCluster
+from redis._parsers import _AsyncHiredisParser
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
@@ -58,6 +59,33 @@ class HiredisPacking:
         # redis-py annotates pack's arguments as lists; they are the command's words, as its own
         # synchronous connection passes them.
         return cast("list[bytes]", self._serializer.pack(*args))  # type: ignore[arg-type]
+
+
+# The most a reply to the publisher may take before it is whole. Its replies are a few numbers
+# (the script's counts, WAIT's, PING's) or a topology (a Sentinel's master): a server that
+# answers more is not answering hookd, and must not take its memory (a 4 GB bulk string read
+# for the whole of redis_timeout_s grew hookd by 3 GB; tests/test_redteam6_redis_replies.py).
+MAX_REPLY_BYTES = 16 << 20
+
+
+class BoundedReplyParser(_AsyncHiredisParser):
+    """hiredis's parser, refusing a reply that has grown past MAX_REPLY_BYTES unfinished."""
+
+    async def read_from_socket(self) -> bool:
+        await super().read_from_socket()  # type: ignore[no-untyped-call]  # redis-py: unannotated
+        if self._reader is not None and self._reader.len() > MAX_REPLY_BYTES:
+            raise redis.exceptions.ConnectionError(
+                f"the server's reply passed {MAX_REPLY_BYTES >> 20} MiB unfinished (hookd's commands "
+                "get replies of a few bytes); the connection was dropped"
+            )
+        return True
+
+
+class BoundedReplies:
+    """A redis-py asyncio connection whose replies are read by BoundedReplyParser."""
+
+    def set_parser(self, parser_class: type) -> None:
+        super().set_parser(BoundedReplyParser)  # type: ignore[misc]  # mixed into a Connection
 
 
 if TYPE_CHECKING:
@@ -125,7 +153,18 @@ def connect(settings: RedisSettings) -> aioredis.Redis | RedisCluster:
     else:
         client = aioredis.Redis.from_url(settings.url, **client_kwargs(settings))
     if not isinstance(client, RedisCluster):  # a Cluster makes its connections per node
-        _specialise(client.connection_pool, settings, HiredisPacking)
+        _specialise(client.connection_pool, settings, BoundedReplies, HiredisPacking)
+        manager = getattr(client.connection_pool, "sentinel_manager", None)
+        for asked in manager.sentinels if manager is not None else ():  # the sentinels' own replies too
+            base = asked.connection_pool.connection_class
+            asked.connection_pool.connection_class = type(f"Bounded{base.__name__}", (BoundedReplies, base), {})
+    else:  # each node's, the seeds' and those it learns of (from the shared connection_kwargs)
+        manager = client.nodes_manager
+        base = manager.connection_kwargs.get("connection_class", aioredis.Connection)
+        bounded = type(f"Bounded{base.__name__}", (BoundedReplies, base), {})
+        manager.connection_kwargs["connection_class"] = bounded
+        for node in manager.startup_nodes.values():
+            node.connection_class = bounded
     return client
 
 

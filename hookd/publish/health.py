@@ -16,6 +16,7 @@ import structlog
 from hookd.publish import topology
 from hookd.publish.breaker import CLOSED, OPEN, CircuitBreaker
 from hookd.publish.connection import describe_failure
+from hookd.publish.exposure import open_to_all
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.spool import Spool
 from hookd.state import DaemonState
@@ -48,6 +49,21 @@ class HealthReport:
         health.last_ok_at = time.time()
         health.down_since = None
         self.breaker.record_success()
+
+    async def exposure(self, stream: str) -> None:
+        """Ask once whether the server lets anyone read the stream (exposure.py); said if so."""
+        settings = self.redis_settings
+        if settings.sentinel or settings.cluster:
+            return
+        self.state.redis.open_to_all = is_open = await open_to_all(settings.url, stream)
+        if is_open:
+            log.warning(
+                "redis_open_to_all",
+                redis=topology.describe(settings),
+                hint="it answered XLEN of the stream to a connection without a password: every user "
+                "of this machine (or anyone who can reach it) can read every event; set requirepass "
+                "or an ACL (docs/redis.md), or use a unix:// socket only you and the server can reach",
+            )
 
     def failed(self, exc: BaseException) -> None:
         """A batch (or a PING) failed with ``exc``: count it against the breaker."""

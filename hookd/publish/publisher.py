@@ -21,6 +21,7 @@ from redis.asyncio.connection import Connection
 
 from hookd.publish import topology
 from hookd.publish.breaker import HALF_OPEN
+from hookd.publish.first_sends import FirstSends
 from hookd.publish.health import HealthReport
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.migration import SlotMove, is_ask
@@ -47,7 +48,10 @@ class Publisher:
         spool: Spool,
         client: aioredis.Redis | aioredis.RedisCluster,
         state: DaemonState,
+        first_new_seq: int | None = None,
     ) -> None:
+        """``first_new_seq``: the first seq numbered in this run (what the spool held at start
+        is below it), to tell a first send from a repeat (first_sends.py)."""
         self.settings = settings
         self.spool = spool
         self.client = client
@@ -63,6 +67,7 @@ class Publisher:
         self.linger_s = settings.publish_linger_ms / 1000
         self.batch_started_at = float("-inf")
         self.progress = state.progress
+        self.first_sends = FirstSends(settings.stream, state, first_new_seq)
 
     async def check(self) -> bool:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""
@@ -91,6 +96,7 @@ class Publisher:
         costs neither memory nor a large resend.
         """
         await self.check()
+        await self.report.exposure(self.settings.stream)
         while True:
             wait = self.breaker.wait_s()
             if wait > 0:
@@ -127,6 +133,7 @@ class Publisher:
         the spool's position has moved)."""
         trial = self.breaker.state == HALF_OPEN
         self.progress.attempting()
+        fresh = self.first_sends.sending(batch)
         try:
             async with asyncio.timeout(self.settings.breaker_trial_timeout_s if trial else None):
                 added, skipped = await self.send(
@@ -137,7 +144,7 @@ class Publisher:
             await self._failed(exc)
             return False
         self.progress.answered(True)
-        self._published(batch, added, skipped)
+        self._published(batch, added, skipped, fresh)
         return True
 
     async def send(
@@ -146,7 +153,8 @@ class Publisher:
         """Write one batch (see BatchWriter.send); ``publish`` goes through here."""
         return await self.writer.send(keys, args, ask)
 
-    def _published(self, batch: Batch, added: int, skipped: int) -> None:
+    def _published(self, batch: Batch, added: int, skipped: int, fresh: bool) -> None:
+        self.first_sends.answered(batch, skipped, fresh)
         self.spool.commit(batch)
         now_ns = time.time_ns()
         self.state.publish_latency.extend((now_ns - e.received_ns) / 1e9 for e in batch.events)
@@ -175,7 +183,7 @@ class Publisher:
             await self._after_stream_failure(exc)
 
     async def _stream_on(self, conn: Connection) -> None:
-        in_flight: deque[Batch] = deque()
+        in_flight: deque[tuple[Batch, bool]] = deque()  # and whether it is its first send
         held: Batch | None = None
         while True:
             if len(in_flight) < IN_FLIGHT:
@@ -185,20 +193,20 @@ class Publisher:
                         if in_flight
                         else await self._next_batch()
                     )
-                if held.events and (not in_flight or sender(in_flight[-1].events[-1]) == sender(held.events[0])):
-                    after = in_flight[-1].events[-1].seq if in_flight else 0
+                if held.events and (not in_flight or sender(in_flight[-1][0].events[-1]) == sender(held.events[0])):
+                    after = in_flight[-1][0].events[-1].seq if in_flight else 0
                     await conn.send_packed_command(self.writer.pack(held, after), check_health=False)
                     self.progress.attempting()
-                    in_flight.append(held)
+                    in_flight.append((held, self.first_sends.sending(held)))
                     held = None
                     continue
                 if not held.events:
                     held = None
-            added, skipped = await self.writer.read_reply(conn)
+            added, skipped = await self.writer.read_reply(conn, len(in_flight[0][0].events))
             self.slot_move.went_through(redirected=False)
-            batch = in_flight.popleft()
+            batch, fresh = in_flight.popleft()
             self.progress.answered(True, still_waiting=bool(in_flight))
-            self._published(batch, added, skipped)
+            self._published(batch, added, skipped, fresh)
 
     async def _next_batch(self) -> Batch:
         """The next batch, started at most once every publish_linger_ms while events trickle in.

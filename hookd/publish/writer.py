@@ -38,6 +38,41 @@ class ReplicasBehind(redis.exceptions.RedisError):
     """Fewer replicas than redis_wait_replicas confirmed a batch in time; it stays in the spool."""
 
 
+class UnexpectedReply(redis.exceptions.RedisError):
+    """What answered a batch is not the script's {added, skipped} for it; the batch stays spooled.
+
+    Only that answer says Redis has the events: anything else (``+OK`` from a proxy or a
+    server that is not Redis, counts that do not add up to the batch) is a failure like a
+    lost connection, never a commit (tests/test_redteam6_redis_replies.py).
+    """
+
+
+def _is_count(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+def checked_counts(reply: object, events: int) -> tuple[int, int]:
+    """The script's {added, skipped} for a batch of ``events``, or GapError / UnexpectedReply."""
+    if isinstance(reply, list) and len(reply) == 2 and reply[0] == -1 and type(reply[1]) is int:
+        raise GapError(f"the batch sent before this one did not land (the mark is at {reply[1]})")
+    if not (isinstance(reply, list) and len(reply) == 2 and all(map(_is_count, reply))):
+        raise UnexpectedReply(_unexpected(reply, events))
+    added, skipped = reply
+    if added + skipped != events:
+        raise UnexpectedReply(_unexpected(reply, events))
+    return added, skipped
+
+
+def _unexpected(reply: object, events: int) -> str:
+    shown = repr(reply)
+    shown = shown if len(shown) <= 80 else shown[:80] + "..."
+    return (
+        f"Redis answered a batch of {events} events with {shown}, which does not account for them "
+        "(the publish script answers [added, skipped]); the batch stays spooled: check that "
+        "redis_url names a Redis server and nothing in between rewrites its answers"
+    )
+
+
 @asynccontextmanager
 async def leased(
     route: PoolRoute | ClusterRoute, ask: redis.exceptions.AskError | None = None
@@ -101,7 +136,7 @@ class BatchWriter:
                     await conn.send_packed_command(self.packed(keys, args, asking=ask is not None))
                     if ask is not None:
                         await conn.read_response()  # ASKING's OK
-                    reply = await self.read_reply(conn)
+                    reply = await self.read_reply(conn, _events_in(args))
             except FAILURES as exc:
                 if attempt == ATTEMPTS:
                     raise
@@ -118,14 +153,14 @@ class BatchWriter:
             return reply
         raise AssertionError("unreachable")
 
-    async def read_reply(self, conn: Connection) -> tuple[int, int]:
-        """The script's answer to a batch and, with redis_wait_replicas, WAIT's."""
-        added, skipped = await conn.read_response()
-        if added < 0:
-            raise GapError(f"the batch sent before this one did not land (the mark is at {skipped})")
+    async def read_reply(self, conn: Connection, events: int) -> tuple[int, int]:
+        """The script's answer to a batch of ``events`` and, with redis_wait_replicas, WAIT's."""
+        added, skipped = checked_counts(await conn.read_response(), events)
         wanted = self.settings.redis_wait_replicas
         if wanted:
             confirmed = await conn.read_response()
+            if not _is_count(confirmed):
+                raise UnexpectedReply(f"Redis answered WAIT with {confirmed!r:.80}, not a number of replicas")
             if confirmed < wanted:
                 raise ReplicasBehind(
                     f"{confirmed} of {wanted} replicas confirmed a batch within "
@@ -191,3 +226,8 @@ class BatchWriter:
                 )
             )
         return packed
+
+
+def _events_in(args: list[ScriptArg]) -> int:
+    """How many events PUBLISH_BATCH's ARGV carries (script.py: 8 arguments, then 9 per event)."""
+    return (len(args) - 8) // 9

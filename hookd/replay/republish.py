@@ -23,6 +23,7 @@ from hookd.publish.connection import connect, describe_failure
 from hookd.publish.migration import through_a_move
 from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, marks_key, sender
 from hookd.publish.settings import PublishSettings, RedisSettings
+from hookd.publish.writer import checked_counts
 from hookd.replay.errors import ReplayError
 from hookd.replay.lines import BAD_LINES_SHOWN, read_file
 from hookd.units import plural
@@ -108,11 +109,12 @@ async def publish(
             # while a Cluster slot moves, Redis then runs a batch whole or not at all.
             keys, args = batch_keys(settings, batch), batch_args(settings, batch)
             try:
-                added, skipped = await through_a_move(lambda: script(keys=keys, args=args))
+                reply = await through_a_move(lambda: script(keys=keys, args=args))
+                added, skipped = checked_counts(reply, len(batch))
             except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
                 raise PublishFailed(describe_failure(redis_settings, exc), result()) from None
-            counts[sender(batch[0])][1] += int(added)
-            counts[sender(batch[0])][2] += int(skipped)
+            counts[sender(batch[0])][1] += added
+            counts[sender(batch[0])][2] += skipped
             sent += len(batch)
             if on_batch is not None:
                 on_batch(sent)

@@ -1,7 +1,7 @@
 """The spool's on-disk record format, and reading records back from a segment file.
 
-A record is ``<u32 length><u32 crc32 of the data><data>``, little-endian. A
-record whose header or checksum does not hold is never returned as data: the
+A record is ``<u32 length><u32 crc32 of the data><data>``, little-endian, its data
+never empty. A record whose header or checksum does not hold is never returned as data: the
 reader skips forward to the next position where a whole record checks out,
 and counts the bytes it skipped.
 """
@@ -9,6 +9,7 @@ and counts the bytes it skipped.
 from __future__ import annotations
 
 import os
+import re
 import struct
 import zlib
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from hookd.paths import open_private
 HEADER = struct.Struct("<II")
 MAX_RECORD_BYTES = 256 * 1024 * 1024
 READ_CHUNK = 1024 * 1024
+_NOT_ZERO = re.compile(rb"[^\x00]")
 
 
 def encode_record(data: bytes) -> bytes:
@@ -30,7 +32,9 @@ def _record_at(buf: bytes | memoryview, pos: int) -> tuple[int, int] | None:
         return None
     length, crc = HEADER.unpack_from(buf, pos)
     start, end = pos + HEADER.size, pos + HEADER.size + length
-    if length > MAX_RECORD_BYTES or end > len(buf):
+    # No event is empty, and the crc32 of no bytes is 0: eight zero bytes (what a crash leaves
+    # where a segment grew before its data reached the disk) would be a valid record.
+    if length == 0 or length > MAX_RECORD_BYTES or end > len(buf):
         return None
     if zlib.crc32(buf[start:end]) != crc:
         return None
@@ -84,7 +88,7 @@ class SegmentReader:
             return None
         length, _ = HEADER.unpack(head)
         total = HEADER.size + length
-        if length > MAX_RECORD_BYTES or total <= READ_CHUNK or self.offset + total > end:
+        if length == 0 or length > MAX_RECORD_BYTES or total <= READ_CHUNK or self.offset + total > end:
             return None
         buf = os.pread(self.fd, total, self.offset)
         if _record_at(buf, 0) is None:
@@ -95,11 +99,21 @@ class SegmentReader:
     def _skip_damage(self, end: int) -> None:
         """Move to the next offset at which a whole record checks out, or to ``end``."""
         window = os.pread(self.fd, end - self.offset, self.offset)
-        for pos in range(1, len(window)):
+        pos = 1
+        while pos < len(window):
+            if window[pos] == 0:
+                # A record's length is never 0, so one starts at most 3 bytes before a byte
+                # that is not zero: a run of zeros is passed over at once, not a byte at a time.
+                found = _NOT_ZERO.search(window, pos)
+                after_zeros = len(window) if found is None else found.start()
+                if after_zeros - 3 > pos:
+                    pos = after_zeros - 3
+                    continue
             if _record_at(window, pos) is not None:
                 self.skipped_bytes += pos
                 self.offset += pos
                 return
+            pos += 1
         self.skipped_bytes += len(window)
         self.offset = end
 

@@ -74,14 +74,16 @@ class Filters:
         return not self.tools or _any_match(fields.get(b"tool", b""), self.tools)
 
     def envelope_match(self, envelope: dict[str, Any]) -> bool:
-        if self.risk and RISK_RANK.get(envelope.get("risk", ""), -1) < RISK_RANK[self.risk]:
+        risk = envelope.get("risk")
+        if self.risk and RISK_RANK.get(risk if isinstance(risk, str) else "", -1) < RISK_RANK[self.risk]:
             return False
         if self.since is not None:
             try:
                 received = datetime.datetime.fromisoformat(str(envelope.get("received_at")).replace("Z", "+00:00"))
-            except ValueError:
+                # A time without a zone (hookd writes UTC with Z) is taken as local, as --since is.
+                return (received.astimezone() if received.tzinfo is None else received) >= self.since
+            except (ValueError, OverflowError):
                 return True
-            return received >= self.since
         return True
 
 
@@ -177,7 +179,17 @@ class Tail:
             self.out.write(json_visible(one_line(raw).decode("utf-8", "replace")) + "\n")
         else:
             width = shutil.get_terminal_size().columns if self.out.isatty() else None
-            self.out.write(line(envelope, self.colour, width) + "\n")
+            try:
+                text = line(envelope, self.colour, width)
+            except Exception as exc:  # noqa: BLE001 - others wrote the entry: one of them must not end tail
+                # (with --group it would stay pending, and stop every consumer that takes it)
+                self.say(
+                    f"hookd tail: an entry whose envelope cannot be shown (event_id "
+                    f"{fields.get(b'event_id', b'?').decode('utf-8', 'replace')}: {type(exc).__name__}: {exc}) "
+                    "was skipped; `hookd tail --json` shows it as it is"
+                )
+                return False
+            self.out.write(text + "\n")
         self.out.flush()
         self.shown += 1
         return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 from typing import Any
 
 from wcwidth import wcswidth, wcwidth
@@ -76,11 +77,16 @@ def _first(source: dict[str, Any], fields: tuple[str, ...]) -> str:
     return " ".join(str(p) for p in parts[:2])
 
 
+def _name(value: Any) -> str:
+    """A hook or tool name as hookd writes one (a string); anything else in its place, as none."""
+    return value if isinstance(value, str) else ""
+
+
 def summary(envelope: dict[str, Any]) -> str:
     given = envelope.get("payload")
     payload: dict[str, Any] = given if isinstance(given, dict) else {}
-    hook = envelope.get("hook") or payload.get("hook_event_name") or ""
-    tool = envelope.get("tool_name") or payload.get("tool_name")
+    hook = _name(envelope.get("hook")) or _name(payload.get("hook_event_name"))
+    tool = _name(envelope.get("tool_name")) or _name(payload.get("tool_name"))
     text = ""
     tool_input = payload.get("tool_input")
     if tool and isinstance(tool_input, dict):
@@ -102,7 +108,7 @@ def summary(envelope: dict[str, Any]) -> str:
 def local_time(received_at: Any, today: datetime.date | None = None) -> str:
     try:
         when = datetime.datetime.fromisoformat(str(received_at).replace("Z", "+00:00")).astimezone()
-    except ValueError:
+    except (ValueError, OverflowError):  # not a time, or one the local zone cannot hold (year 9999)
         return "??:??:??.???"
     clock = when.strftime("%H:%M:%S.") + f"{when.microsecond // 1000:03d}"
     return clock if when.date() == (today or datetime.date.today()) else when.strftime("%m-%d ") + clock
@@ -110,7 +116,7 @@ def local_time(received_at: Any, today: datetime.date | None = None) -> str:
 
 def duration(ms: Any) -> str:
     """A tool call's duration_ms, short: 340ms, 4.2s, 3m07s; empty when unknown."""
-    if isinstance(ms, bool) or not isinstance(ms, (int, float)) or ms < 0:
+    if isinstance(ms, bool) or not isinstance(ms, (int, float)) or not math.isfinite(ms) or ms < 0:
         return ""
     if ms < 1000:
         return f"{int(ms)}ms"
@@ -153,7 +159,8 @@ def line(envelope: dict[str, Any], colour: bool, width: int | None = None) -> st
     operation = visible(str(envelope.get("operation") or ""))[:8]
     took = duration(envelope.get("duration_ms"))
     took_text = f"  ({took})" if took else ""
-    risk: str = envelope["risk"] if envelope.get("risk") in RISK_COLOURS else ""
+    given_risk = envelope.get("risk")
+    risk: str = given_risk if isinstance(given_risk, str) and given_risk in RISK_COLOURS else ""
     reasons = envelope.get("risk_reasons")
     risk_text = risk
     if risk and isinstance(reasons, list) and reasons and risk != "low":

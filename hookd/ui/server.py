@@ -18,6 +18,7 @@ from hookd.ingest.http_setup import is_loopback
 from hookd.paths import ensure_private_dir
 from hookd.publish.connection import connect
 from hookd.publish.settings import RedisSettings
+from hookd.supervisor import STRAY_SIGNALS
 
 log = structlog.get_logger("hookd.ui")
 DEFAULT_HISTORY = 20_000
@@ -128,8 +129,18 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
             except OSError as exc:
                 log.error("ui_url_file_failed", path=url_file, error=str(exc))
 
-    # The handler first: a SIGUSR1 sent as soon as the first URL is out must not kill us.
-    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, print_url)
+    def ignored(sig: signal.Signals) -> None:
+        log.warning(
+            "ui_signal_ignored", signal=sig.name, hint="SIGUSR1 prints a new URL; SIGTERM or SIGINT stop hookd ui"
+        )
+
+    # The handlers first: a SIGUSR1 sent as soon as the first URL is out must not kill us, nor
+    # any other signal whose default would end the process without a word.
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGUSR1, print_url)
+    for sig in STRAY_SIGNALS:
+        if sig != signal.SIGUSR1 and signal.getsignal(sig) is signal.SIG_DFL:
+            loop.add_signal_handler(sig, ignored, sig)
     print_url()
     server = server_class(
         uvicorn.Config(

@@ -1,0 +1,67 @@
+"""Events the high-water mark skipped although hookd had never sent them: said, never silent.
+
+The publish script skips an event at or below its sender's mark (script.py): that is what
+makes a batch sent again harmless. A batch can only be a repeat if hookd sent it before, in
+this run or (for what the spool held at start) an earlier one; an event numbered in this run
+and above everything sent so far is on its first send. If the mark skips such an event, the
+mark is ahead of anything this daemon published: another daemon shares its host and instance
+(a state directory copied with a machine image), someone set the mark, or whatever answers on
+redis_url says so without it being so. The events are not in the stream; before this they
+were only counted as repeats, `hookd status` said healthy. Now each is counted
+(``counters.skipped_unsent``, a reason in status) and logged (``events_skipped_unsent``, at
+most once a minute). tests/test_redteam6_redis_replies.py.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from hookd.peers import Throttle
+from hookd.publish.script import marks_key, sender
+from hookd.spool import Batch
+from hookd.state import DaemonState
+
+log = structlog.get_logger("hookd.publish")
+
+LOG_EVERY_S = 60.0
+
+
+class FirstSends:
+    def __init__(self, stream: str, state: DaemonState, first_new_seq: int | None) -> None:
+        self.marks = marks_key(stream)
+        self.state = state
+        # None: not known (a publisher built without a sequence); nothing is judged then.
+        self.first_new_seq = first_new_seq
+        self.sent_max = 0
+        self.lines = Throttle(LOG_EVERY_S)
+
+    def sending(self, batch: Batch) -> bool:
+        """Note that ``batch`` goes out; whether this is its first send."""
+        if not batch.events:
+            return False
+        first, last = batch.events[0].seq, batch.events[-1].seq
+        fresh = self.first_new_seq is not None and first >= self.first_new_seq and first > self.sent_max
+        self.sent_max = max(self.sent_max, last)
+        return fresh
+
+    def answered(self, batch: Batch, skipped: int, fresh: bool) -> None:
+        """Redis skipped ``skipped`` events of ``batch``; on a first send that is no repeat."""
+        if not (fresh and skipped):
+            return
+        self.state.skipped_unsent += skipped
+        count = self.lines.ready("skipped")
+        if count is not None:
+            log.error(
+                "events_skipped_unsent",
+                skipped=skipped,
+                total=self.state.skipped_unsent,
+                sender=sender(batch.events[0]),
+                first_seq=batch.events[0].seq,
+                marks=self.marks,
+                hint=(
+                    "the high-water mark skipped events hookd had never sent, so they are not in the "
+                    "stream: another daemon uses this host and instance (a copied state directory: "
+                    "remove its sequence.instance), or the mark was set by hand (HGET the field "
+                    "named by sender; HDEL it if no daemon should be there)"
+                ),
+            )
