@@ -1,0 +1,143 @@
+"""Formats agents really see that leaked (eleventh session): SQL, .pgpass lines without the word, short
+names, Terraform variables; the commands in oscommands.py, key bodies without their PEM lines in derkeys.py.
+
+* ``sql_password``: CREATE/ALTER USER|ROLE|LOGIN ... PASSWORD '...', IDENTIFIED BY '...', SET PASSWORD
+  FOR 'u'@'h' = '...', PASSWORD('...');
+* ``pgpass_line``: host:port:database:user:secret where the port is PostgreSQL's (5432, 5433, 6432) or `*`;
+* ``short_password_name``: PASS=, PW=, PSWD= (never PWD, the working directory, nor PASS in test output);
+* ``terraform_secret_default``: the default of a Terraform variable whose name says secret.
+
+The anchored rules' triggers are their context up to the value's first character (Hyperscan); the regex
+reads the value. Every repetition is bounded.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hookd.redact.checks import assigned_value_ok, option_value_ok, plausible_secret
+from hookd.redact.derkeys import DER_KEY_RULES
+from hookd.redact.files import PGPASS_AHEAD, PGPASS_PATTERN, PGPASS_PREFILTER
+from hookd.redact.oscommands import OS_COMMAND_RULES
+from hookd.redact.patterns import VALUE, VALUE_REACH
+from hookd.redact.rule import Rule
+
+_NOT_WORD = r"""(?:^|[^A-Za-z0-9_\\-]|\\[nrt])"""
+# A quoted value's opening (the back character the regex starts from: ' or the backslash of \").
+_QUOTE = r"(?:'|\\)"
+# The statements that set a password in SQL (PostgreSQL, MySQL/MariaDB, SQL Server, Oracle, Snowflake),
+# each up to the value's first character. PASSWORD followed by a quote is also a column compared with a
+# literal (WHERE password = '...'), so that form is checked for its statement (_sql_ok); the others say
+# what they are.
+SQL_TRIGGER = (
+    r"(?i)"
+    + _NOT_WORD
+    + r"(?:password\s{1,4}(?:=\s{0,4})?N?"
+    + _QUOTE
+    + r"|identified(?:\s{1,4}with\s{1,4}[A-Za-z0-9_]{1,40})?\s{1,4}by\s{1,4}(?:(?:password|values)\s{1,4}"
+    + _QUOTE
+    + r"|N?[^\s;])"
+    + r"|password\s{0,4}\(\s{0,4}"
+    + _QUOTE
+    + r"|password\s{1,4}for\s{1,4}[^=;\"]{1,100}=\s{0,4}(?:password\s{0,4}\(\s{0,4})?"
+    + _QUOTE
+    + ")"
+)
+_SQL_STATEMENT = re.compile(
+    r"(?is)(?:\b(?:create|alter)\s+(?:user|role|login|group)\b|\bidentified\b|password\s*(?:\(|for\b))[^;]*\Z"
+)
+_SQL_WORDS = frozenset({"password", "values", "by", "random"})
+
+
+def _sql_ok(match: re.Match[str]) -> bool:
+    """A password in a statement that sets one (not WHERE password = '...'), not a keyword or a bind."""
+    value = match.group("value")
+    if value.lower() in _SQL_WORDS or value[0] in ":?@" or not option_value_ok(match):
+        return False
+    return _SQL_STATEMENT.search(match.string, max(0, match.start() - 300), match.start()) is not None
+
+
+def _pgpass_line_ok(match: re.Match[str]) -> bool:
+    """PostgreSQL's port, or a `*` port with another `*` field; a host that is a name or an address; a
+    user that is not only digits; a secret."""
+    text = match.group(0)
+    host, value = match.group("host"), match.group("value")
+    port = text.split(":", 2)[1]
+    if port == "*":
+        if host != "*" and text.split(":", 3)[2] != "*":
+            return False
+    elif port not in ("5432", "5433", "6432"):
+        return False
+    named = host == "*" or any(c.isalpha() for c in host) or host.count(".") == 3
+    return named and not match.group("user").isdigit() and plausible_secret(value) and not value.isdigit()
+
+
+# PASS=, PW=, PSWD= at a word's start (DB_PASS=, .pass=, -pass= are secret_assignment's): = only, since
+# test runners print "PASS: 12" and "PASS tests/...", and never PWD= (the working directory).
+SHORT_NAME_TRIGGER = r"(?i)" + _NOT_WORD + r"(?:pass|pw|pswd)\s{0,2}=\s{0,4}[^\s=~]"
+
+# A Terraform variable whose name says secret: its default, inside the block (description, type and
+# sensitive lines before it). Hyperscan reads from "variable" to the value's first character.
+_TF_NAME = r"[A-Za-z0-9_-]{0,60}(?i:password|passwd|secret|token|api_?key|private_?key|access_?key|credential)"
+TERRAFORM_TRIGGER = (
+    r"(?:^|[^A-Za-z0-9_])variable\s{1,4}\\\"" + _TF_NAME + r"[A-Za-z0-9_-]{0,60}\\\"\s{0,4}\{"
+    r"(?:[^{}\\]|\\[nrt\"]){0,600}[^A-Za-z0-9_]default\s{0,4}=\s{0,4}(?:\\|[^\s\\\"{\[])"
+)
+
+
+def _terraform_ok(match: re.Match[str]) -> bool:
+    return assigned_value_ok(match)
+
+
+FORMAT_RULES: tuple[Rule, ...] = (
+    *DER_KEY_RULES,
+    Rule(
+        name="sql_password",
+        replaces="the password a SQL statement sets (CREATE/ALTER USER ... PASSWORD '...', IDENTIFIED BY, "
+        "SET PASSWORD FOR ... = '...')",
+        pattern=VALUE,
+        group="value",
+        trigger=SQL_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=VALUE_REACH,
+        check=_sql_ok,
+        example="`CREATE USER bob WITH PASSWORD '<password>'`, `IDENTIFIED BY '<password>'`",
+    ),
+    Rule(
+        name="pgpass_line",
+        replaces="the password of a .pgpass line with PostgreSQL's port or `*` (host:5432:db:user:<secret>)",
+        pattern=PGPASS_PATTERN,
+        group="value",
+        keywords=(":5432:", ":5433:", ":6432:", ":*:"),
+        reach=PGPASS_AHEAD + 8,
+        prefilter=(PGPASS_PREFILTER, PGPASS_AHEAD),
+        check=_pgpass_line_ok,
+        example="`db.example.com:5432:shop:app:<password>`, `*:*:*:postgres:<password>`",
+    ),
+    Rule(
+        name="short_password_name",
+        replaces="the value of PASS=, PW= or PSWD= (not PWD=, nor PASS in test output)",
+        pattern=VALUE,
+        group="value",
+        trigger=SHORT_NAME_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=VALUE_REACH + 8,
+        check=assigned_value_ok,
+        example="`PASS='<password>'`, `PW=<password>`",
+    ),
+    Rule(
+        name="terraform_secret_default",
+        replaces='the default of a Terraform variable whose name says secret (variable "db_password" { default = ... })',
+        pattern=VALUE,
+        group="value",
+        trigger=TERRAFORM_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=VALUE_REACH,
+        check=_terraform_ok,
+        example='`variable "db_password" { default = "<password>" }`',
+    ),
+    *OS_COMMAND_RULES,
+)
