@@ -17,7 +17,7 @@ import re
 
 from hookd.redact.checks import assigned_value_ok, option_value_ok, plausible_secret
 from hookd.redact.derkeys import DER_KEY_RULES
-from hookd.redact.files import PGPASS_AHEAD, PGPASS_PATTERN, PGPASS_PREFILTER
+from hookd.redact.files import PGPASS_AHEAD
 from hookd.redact.oscommands import OS_COMMAND_RULES
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
@@ -39,7 +39,7 @@ SQL_TRIGGER = (
     + r"|N?[^\s;])"
     + r"|password\s{0,4}\(\s{0,4}"
     + _QUOTE
-    + r"|password\s{1,4}for\s{1,4}[^=;\"]{1,100}=\s{0,4}(?:password\s{0,4}\(\s{0,4})?"
+    + r"|password\s{1,4}for\s{1,4}[^=;\"\s]{1,100}\s{0,4}=\s{0,4}(?:password\s{0,4}\(\s{0,4})?"
     + _QUOTE
     + ")"
 )
@@ -55,6 +55,32 @@ def _sql_ok(match: re.Match[str]) -> bool:
     if value.lower() in _SQL_WORDS or value[0] in ":?@" or not option_value_ok(match):
         return False
     return _SQL_STATEMENT.search(match.string, max(0, match.start() - 300), match.start()) is not None
+
+
+# A .pgpass line (files.PGPASS_PATTERN's fields) whose password has no unescaped colon (.pgpass writes \\:)
+# and ends the line: a run of colon-separated fields (*:*:*:*:..., a:5432:b:c:d:...) is no such line, and
+# is read once, not as one candidate per field.
+_PGPASS_CHAR = r"""(?:[^\s:"'\\]|\\\\:)"""
+PGPASS_LINE_PATTERN = (
+    r"""(?:(?<![^\s"'])|(?<=\\[nr]))(?P<host>\*|[A-Za-z0-9.-]{1,253}):(?:\*|[0-9]{1,5}):[^:\s\\"]{1,63}:"""
+    r"""(?P<user>[^:\s\\"]{1,63}):(?P<value>(?!\$)""" + _PGPASS_CHAR + "{1,256}+)" + r"""(?=\\[nrt]|\\?"|\s|$)"""
+)
+
+
+# Where PGPASS_LINE_PATTERN can begin (prefilter.py): PostgreSQL's port or a star, and a value that ends its
+# line. files.PGPASS_PREFILTER (any port, any value start) reported at every field of a flood of
+# "*:*:*:" (6 MB/s); no such flood has a line end after its value.
+_FIELD = r"""[^:\s\\"]+"""
+PGPASS_LINE_PREFILTER = (
+    r"""(?:^|[^A-Za-z0-9.-]|\\[nr])(?:\*|[A-Za-z0-9.-]+):(?:\*|5432|5433|6432):"""
+    + _FIELD
+    + ":"
+    + _FIELD
+    + ":"
+    + _PGPASS_CHAR
+    + r"""+(?:\\[nrt]|\\?"|\s|$)"""
+)
+PGPASS_LINE_AHEAD = PGPASS_AHEAD + 2 * 256 + 8  # the fields, then a value of 256 escaped characters
 
 
 def _pgpass_line_ok(match: re.Match[str]) -> bool:
@@ -108,11 +134,11 @@ FORMAT_RULES: tuple[Rule, ...] = (
     Rule(
         name="pgpass_line",
         replaces="the password of a .pgpass line with PostgreSQL's port or `*` (host:5432:db:user:<secret>)",
-        pattern=PGPASS_PATTERN,
+        pattern=PGPASS_LINE_PATTERN,
         group="value",
         keywords=(":5432:", ":5433:", ":6432:", ":*:"),
-        reach=PGPASS_AHEAD + 8,
-        prefilter=(PGPASS_PREFILTER, PGPASS_AHEAD),
+        reach=PGPASS_LINE_AHEAD,
+        prefilter=(PGPASS_LINE_PREFILTER, PGPASS_LINE_AHEAD),
         check=_pgpass_line_ok,
         example="`db.example.com:5432:shop:app:<password>`, `*:*:*:postgres:<password>`",
     ),

@@ -20,12 +20,22 @@ from hookd.redact.checks import option_value_ok
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 
-_START = r"(?:(?<![A-Za-z0-9_.\\-])|(?<=\\[nrt]))"
-_START_OR_DOT = r"(?:(?<![A-Za-z0-9_\\-])|(?<=\\[nrt]))"  # db.createUser(...)
-_CMD = r"""(?:[^"\\\n;|&]|\\["\\/ t])"""  # a character of one command in JSON text (as rules.py)
-# A positional argument: a word, perhaps quoted (\"...\" in JSON text, or '...').
-_ARG = r"""(?:\\"[^"\\\s]{1,256}\\"|'[^'"\\\s]{1,256}'|[^\s"'\\;|&<>]{1,256})"""
+# A character of one command's argument in JSON text: not a space, quote, backslash or separator.
+_WORD = r"""[^\s"'\\;|&<>]"""
+# A positional argument: a word, perhaps quoted (\"...\" in JSON text, or '...'). Possessive: a flood of
+# the command's name reads each word once.
+_ARG = r"""(?:\\"[^"\\\s]{1,256}+\\"|'[^'"\\\s]{1,256}+'|[^\s"'\\;|&<>,()]{1,256}+)"""
 _SP = r"\s{1,4}"
+
+
+def _at_word_start(match: re.Match[str], dot: bool) -> bool:
+    """The command's name is a word of its own (not xhtpasswd, a.sqlplus): checked here rather than by a
+    lookbehind before the name, which would keep the regex from skipping to the name at C speed."""
+    text, start = match.string, match.start()
+    before = text[start - 1 : start]
+    if not before or text[start - 2 : start] in ("\\n", "\\r", "\\t"):
+        return True
+    return not (before.isalnum() or before in "_\\-" or (before == "." and not dot))
 
 
 def _value_ok(match: re.Match[str]) -> bool:
@@ -40,6 +50,23 @@ def _htpasswd_ok(match: re.Match[str]) -> bool:
     return "b" in letters and (("n" in letters) == (match.group("file") is None)) and _value_ok(match)
 
 
+# Where a command begins: a separator, a subshell, a line (raw or escaped), a JSON string's quote.
+_COMMAND_START = re.compile(r'.*(?:[;|&(`\n]|\\n|(?<!\\)")', re.S)
+# A password word after these commands' other arguments: read back from the word to the command, since
+# a pattern from the command over its words cost a pass over every word per command in a flood of them.
+_WORD_COMMANDS = {"password": ("mysqladmin", "nmcli"), "wifi-sec.psk": ("nmcli",)}
+
+
+def _word_argument_ok(match: re.Match[str]) -> bool:
+    text, start = match.string, match.start()
+    if not text[start - 1 : start].isspace():
+        return False
+    head = text[max(0, start - 300) : start]
+    begin = _COMMAND_START.match(head)
+    names = {word.rsplit("/", 1)[-1] for word in head[begin.end() if begin else 0 :].split()}
+    return not names.isdisjoint(_WORD_COMMANDS[match.group("word")]) and _value_ok(match)
+
+
 def _rule(
     name: str,
     replaces: str,
@@ -47,17 +74,17 @@ def _rule(
     keywords: tuple[str, ...],
     example: str,
     check: Callable[[re.Match[str]], bool] = _value_ok,
-    start: str = _START,
+    dot: bool = False,
 ) -> Rule:
     return Rule(
         name=name,
         replaces=replaces,
-        pattern=start + head + VALUE,
+        pattern=head + VALUE,
         group="value",
         keywords=keywords,
         ignore_case_keywords=True,
         reach=VALUE_REACH + 400,
-        check=check,
+        check=lambda match: _at_word_start(match, dot) and check(match),
         example=example,
     )
 
@@ -119,17 +146,19 @@ OS_COMMAND_RULES: tuple[Rule, ...] = (
         "the password given to Windows' net use (after /user:name or the share) or net user name",
         r"(?i:net)"
         + _SP
-        + r"(?:(?i:use)"
-        + _CMD
-        + r"{0,200}?\s/(?i:u|user):[^\s\"]{1,128}"
+        + r"(?:(?i:use)(?:"
+        + _SP
+        + r"(?!/(?i:u|user):)[^\s\"]{1,200}+){0,4}+"
+        + _SP
+        + r"/(?i:u|user):[^\s\"]{1,128}+"
         + _SP
         + r"|(?i:use)"
         + _SP
         + r"(?:[A-Za-z]:"
         + _SP
-        + r")?(?:\\\\){2}[^\s\"]{1,200}"
+        + r")?(?:\\\\){2}[^\s\"]{1,200}+"
         + _SP
-        + r"(?=[^\s\"/]{2,256}\s{1,4}/(?i:u|user):)"
+        + r"(?=[^\s\"/]{2,256}+\s{1,4}/(?i:u|user):)"
         + r"|(?i:user)"
         + _SP
         + r"(?!/)"
@@ -154,34 +183,36 @@ OS_COMMAND_RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "tool_password_argument",
-        "the password argument of rabbitmqctl add_user/change_password, mysqladmin password, nmcli ... password, "
-        "wpa_passphrase, MongoDB createUser/changeUserPassword",
+        "the password argument of rabbitmqctl add_user/change_password, wpa_passphrase, "
+        "MongoDB createUser/changeUserPassword",
         r"(?:rabbitmqctl(?:"
         + _SP
-        + r"-\S{1,40}){0,4}"
+        + r"-[^\s\"\\]{1,40}+){0,4}+"
         + _SP
         + r"(?:add_user|change_password)"
         + _SP
         + _ARG
         + _SP
-        + r"|mysqladmin"
-        + _CMD
-        + r"{0,200}?\spassword"
-        + _SP
-        + r"|nmcli"
-        + _CMD
-        + r"{0,200}?\s(?:password|wifi-sec\.psk)"
-        + _SP
         + r"|wpa_passphrase"
         + _SP
         + _ARG
         + _SP
-        + r"|(?:createUser|updateUser)\s{0,4}\(\s{0,4}\{[^}]{0,300}?(?<![A-Za-z0-9_])pwd(?:\\?[\"'])?\s{0,4}:\s{0,4}"
+        + r"|(?:createUser|updateUser)\s{0,4}\(\s{0,4}\{[^{}()]{0,300}?(?<![A-Za-z0-9_])pwd(?:\\?[\"'])?\s{0,4}:\s{0,4}"
         + r"|changeUserPassword\s{0,4}\(\s{0,4}"
         + _ARG
         + r"\s{0,4},\s{0,4})",
-        ("rabbitmqctl", "mysqladmin", "nmcli", "wpa_passphrase", "createuser", "updateuser", "changeuserpassword"),
+        ("rabbitmqctl", "wpa_passphrase", "createuser", "updateuser", "changeuserpassword"),
         "`rabbitmqctl add_user bob <password>`, `db.createUser({user: 'bob', pwd: '<password>'})`",
-        start=_START_OR_DOT,
+        dot=True,
+    ),
+    Rule(
+        name="password_word_argument",
+        replaces="the argument after the word password of mysqladmin and nmcli (and nmcli's wifi-sec.psk)",
+        pattern=r"(?P<word>password|wifi-sec\.psk)\s{1,4}" + VALUE,
+        group="value",
+        keywords=("mysqladmin", "nmcli"),
+        reach=VALUE_REACH + 320,
+        check=_word_argument_ok,
+        example="`mysqladmin -u root password <password>`, `nmcli dev wifi connect Home password <password>`",
     ),
 )
