@@ -27,6 +27,9 @@ SQL = [
     f"SET PASSWORD FOR 'bob'@'%' = PASSWORD('{PW}');",
     f"GRANT ALL ON db.* TO 'bob'@'%' IDENTIFIED BY '{PW}';",
     f"ALTER LOGIN sa WITH PASSWORD = N'{PW}';",
+    f"CREATE USER u IDENTIFIED BY N'{PW}';",
+    f"CREATE USER u IDENTIFIED BY Nx{PLAIN};",
+    f"CREATE DATABASE LINK l CONNECT TO u IDENTIFIED BY {PLAIN} USING 'db';",
     f"mysql -e \"CREATE USER 'app'@'%' IDENTIFIED BY '{PW}'\"",
     f"CREATE USER bob\n  WITH LOGIN\n  PASSWORD '{PW}';",
 ]
@@ -47,6 +50,10 @@ SQL_KEPT = [
     "ALTER USER bob IDENTIFIED BY '$DB_PASSWORD';",
     "IDENTIFIED BY PASSWORD '<hash>' is deprecated",
     "the column password is checked by the trigger",
+    "AIX filesets are identified by four decimal values: V.R.M.F.",  # prose (stdlib's _aix_support.py)
+    'Execute "command arg ..." with messages identified by UID,',  # (imaplib.py)
+    "Type your password 'twice' to confirm",
+    "a.b password \\npassword \\tpassword \\\"x\\\"",  # escapes after the word: no quote
 ]
 
 

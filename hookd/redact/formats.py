@@ -23,12 +23,14 @@ from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 
 _NOT_WORD = r"""(?:^|[^A-Za-z0-9_\\-]|\\[nrt])"""
-# A quoted value's opening (the back character the regex starts from: ' or the backslash of \").
-_QUOTE = r"(?:'|\\)"
+# A quoted value's opening: ' or \" (not a backslash alone: "password \n" and "password \t" are no
+# values, and a report at each of them made floods of those dense). The regex starts two characters
+# back, at the character before ' (a space, =, ( or N) or at the backslash of \".
+_QUOTE = r"(?:'|\\\")"
 # The statements that set a password in SQL (PostgreSQL, MySQL/MariaDB, SQL Server, Oracle, Snowflake),
-# each up to the value's first character. PASSWORD followed by a quote is also a column compared with a
-# literal (WHERE password = '...'), so that form is checked for its statement (_sql_ok); the others say
-# what they are.
+# each up to the value's first character (Oracle's IDENTIFIED BY also takes a bare word). PASSWORD and a
+# quote is also a column compared with a literal (WHERE password = '...'), and prose says "identified by
+# four values", so every form is checked for its statement (_sql_ok).
 SQL_TRIGGER = (
     r"(?i)"
     + _NOT_WORD
@@ -36,15 +38,20 @@ SQL_TRIGGER = (
     + _QUOTE
     + r"|identified(?:\s{1,4}with\s{1,4}[A-Za-z0-9_]{1,40})?\s{1,4}by\s{1,4}(?:(?:password|values)\s{1,4}"
     + _QUOTE
-    + r"|N?[^\s;])"
+    + r"|N?"
+    + _QUOTE
+    + r"|[^\s;'\\N]|N[^\s;'\\])"
     + r"|password\s{0,4}\(\s{0,4}"
     + _QUOTE
     + r"|password\s{1,4}for\s{1,4}[^=;\"\s]{1,100}\s{0,4}=\s{0,4}(?:password\s{0,4}\(\s{0,4})?"
     + _QUOTE
     + ")"
 )
+# The statement before the value (prose is "identified by four values", "the password 'x'"): one that
+# creates or changes a user, a grant, SET PASSWORD, a database link, or MySQL's PASSWORD() function.
 _SQL_STATEMENT = re.compile(
-    r"(?is)(?:\b(?:create|alter)\s+(?:user|role|login|group)\b|\bidentified\b|password\s*(?:\(|for\b))[^;]*\Z"
+    r"(?is)(?:\b(?:create|alter)\s+(?:user|role|login|group)\b|\bgrant\b|\bset\s+password\b|\bconnect\s+to\b"
+    r"|\bpassword\s*\()[^;]*\Z"
 )
 _SQL_WORDS = frozenset({"password", "values", "by", "random"})
 
@@ -52,7 +59,7 @@ _SQL_WORDS = frozenset({"password", "values", "by", "random"})
 def _sql_ok(match: re.Match[str]) -> bool:
     """A password in a statement that sets one (not WHERE password = '...'), not a keyword or a bind."""
     value = match.group("value")
-    if value.lower() in _SQL_WORDS or value[0] in ":?@" or not option_value_ok(match):
+    if len(value) < 2 or value.lower() in _SQL_WORDS or value[0] in ":?@" or not option_value_ok(match):
         return False
     return _SQL_STATEMENT.search(match.string, max(0, match.start() - 300), match.start()) is not None
 
@@ -122,11 +129,11 @@ FORMAT_RULES: tuple[Rule, ...] = (
         name="sql_password",
         replaces="the password a SQL statement sets (CREATE/ALTER USER ... PASSWORD '...', IDENTIFIED BY, "
         "SET PASSWORD FOR ... = '...')",
-        pattern=VALUE,
+        pattern=r"(?:[\s=(]|N(?='|\\\"))?" + VALUE,
         group="value",
         trigger=SQL_TRIGGER,
         anchored=True,
-        back=1,
+        back=2,
         reach=VALUE_REACH,
         check=_sql_ok,
         example="`CREATE USER bob WITH PASSWORD '<password>'`, `IDENTIFIED BY '<password>'`",
