@@ -53,7 +53,7 @@ SQL_KEPT = [
     "AIX filesets are identified by four decimal values: V.R.M.F.",  # prose (stdlib's _aix_support.py)
     'Execute "command arg ..." with messages identified by UID,',  # (imaplib.py)
     "Type your password 'twice' to confirm",
-    "a.b password \\npassword \\tpassword \\\"x\\\"",  # escapes after the word: no quote
+    'a.b password \\npassword \\tpassword \\"x\\"',  # escapes after the word: no quote
 ]
 
 
