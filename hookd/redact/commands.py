@@ -35,7 +35,7 @@ _SHORT_OPTIONS = {
         "ldapmodrdn",
         "ldapexop",
     ),
-    "-P": ("sqlcmd", "bcp", "osql", "zip", "unzip", "ssh-keygen"),
+    "-P": ("sqlcmd", "bcp", "osql", "zip", "unzip", "ssh-keygen", "ipmitool"),
     "-p": (
         "mongo",
         "mongosh",
@@ -49,6 +49,8 @@ _SHORT_OPTIONS = {
         "az",
         "7z",
         "7za",
+        "cf",  # Cloud Foundry's cf login -p, OpenShift's oc login -p
+        "oc",
     ),
     "-N": ("ssh-keygen",),
     "-k": ("nuget",),
