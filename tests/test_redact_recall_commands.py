@@ -34,6 +34,9 @@ COMMANDS = [
     ("password_word_argument", f"mysqladmin -u root password '{PW}'"),
     ("password_word_argument", f"nmcli dev wifi connect Home password {PW}"),
     ("tool_password_argument", f"wpa_passphrase HomeNet {PW}"),
+    ("cli_secret_option", f"ipmitool -I lanplus -H 10.0.0.9 -U admin -P {PW} chassis power status"),
+    ("cli_secret_option", f"cf login -a https://api.cf.example -u bob -p {PW}"),
+    ("cli_secret_option", f"oc login https://api.ocp.example:6443 -u bob -p {PW}"),
     ("tool_password_argument", f"db.createUser({{user: 'bob', pwd: '{PW}', roles: ['readWrite']}})"),
     ("tool_password_argument", f'mongosh --eval \'db.changeUserPassword("bob", "{PW}")\''),
 ]
@@ -64,6 +67,9 @@ COMMANDS_KEPT = [
     "rabbitmqctl list_users",
     "rabbitmqctl add_user bob",
     "nmcli connection show",
+    "cf push myapp -p build/libs/app.jar",
+    "oc process -f template.yaml -p DATABASE_NAME=orders",
+    "ipmitool -I lanplus -H 10.0.0.9 -U admin -p 623 sensor list",
     "db.createUser({user: 'bob', pwd: passwordPrompt(), roles: []})",
     "the internet user, password reset flow",
 ]
