@@ -131,7 +131,8 @@ OS_COMMAND_RULES: tuple[Rule, ...] = (
         + _SP
         + r"""(?=(?:\\"|')?([^"'\\\s]{2,256})(?:\\\\n\1)?(?:\\\\n)?(?:\\"|')?\s{0,4}\|\s{0,4}"""
         r"""(?:sudo\s{1,4})?passwd\s{1,4}(?:--stdin|[A-Za-z0-9_.-]{1,32}\s{0,4}(?:["\\]|$)))""",
-        ("passwd",),
+        # not "passwd" alone (code and docs say it often: each chunk holding it ran the regex at every e and p)
+        ("--stdin", "| passwd", "|passwd", "| sudo passwd"),
         "`echo <password> | passwd --stdin bob`",
     ),
     _rule(
