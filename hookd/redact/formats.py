@@ -69,14 +69,15 @@ def _sql_ok(match: re.Match[str]) -> bool:
 # is read once, not as one candidate per field.
 _PGPASS_CHAR = r"""(?:[^\s:"'\\]|\\\\:)"""
 PGPASS_LINE_PATTERN = (
-    r"""(?:(?<![^\s"'])|(?<=\\[nr]))(?P<host>\*|[A-Za-z0-9.-]{1,253}):(?:\*|[0-9]{1,5}):[^:\s\\"]{1,63}:"""
+    r"""(?:(?<![^\s"'])|(?<=\\[nr]))(?P<host>\*|[A-Za-z0-9.-]{1,253}):(?:\*|5432|5433|6432):[^:\s\\"]{1,63}:"""
     r"""(?P<user>[^:\s\\"]{1,63}):(?P<value>(?!\$)""" + _PGPASS_CHAR + "{1,256}+)" + r"""(?=\\[nrt]|\\?"|\s|$)"""
 )
 
 
 # Where PGPASS_LINE_PATTERN can begin (prefilter.py): PostgreSQL's port or a star, and a value that ends its
-# line. files.PGPASS_PREFILTER (any port, any value start) reported at every field of a flood of
-# "*:*:*:" (6 MB/s); no such flood has a line end after its value.
+# line (or a ?, as the scan sees a non-ASCII character: a Unicode space). files.PGPASS_PREFILTER (any port,
+# any value start) reported at every field of a flood of "*:*:*:" (6 MB/s); no such flood has a line end
+# after its value.
 _FIELD = r"""[^:\s\\"]+"""
 PGPASS_LINE_PREFILTER = (
     r"""(?:^|[^A-Za-z0-9.-]|\\[nr])(?:\*|[A-Za-z0-9.-]+):(?:\*|5432|5433|6432):"""
@@ -85,7 +86,7 @@ PGPASS_LINE_PREFILTER = (
     + _FIELD
     + ":"
     + _PGPASS_CHAR
-    + r"""+(?:\\[nrt]|\\?"|\s|$)"""
+    + r"""+(?:\\[nrt]|\\?"|[\s?]|$)"""
 )
 PGPASS_LINE_AHEAD = PGPASS_AHEAD + 2 * 256 + 8  # the fields, then a value of 256 escaped characters
 
@@ -99,8 +100,6 @@ def _pgpass_line_ok(match: re.Match[str]) -> bool:
     if port == "*":
         if host != "*" and text.split(":", 3)[2] != "*":
             return False
-    elif port not in ("5432", "5433", "6432"):
-        return False
     named = host == "*" or any(c.isalpha() for c in host) or host.count(".") == 3
     return named and not match.group("user").isdigit() and plausible_secret(value) and not value.isdigit()
 
