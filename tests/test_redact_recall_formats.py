@@ -147,6 +147,10 @@ SHORT_KEPT = [
     "pw = getpass.getpass()",
     "if pass == expected:",
     "PASS=true",
+    "const pass = new PassThrough();",  # code (the harm check over site-packages and /usr/share/doc)
+    "transport, pw = yield from loop.connect_read_pipe(factory, fd)",
+    "pw = -pw",
+    'pw = "\\n".join(pairs) + last',
 ]
 
 

@@ -124,3 +124,28 @@ def test_a_base64_run_with_the_prefix_but_not_der_is_kept():
     # The trigger's shape, but version 1 followed by an INTEGER: no private key starts so.
     assert not is_private_key_der("MIIEowIBAQKCAQEA" + "A" * 60)  # version 1 then an INTEGER: no such key
     assert_kept("MIIEowIBAQKCAQEA" + "QUJD" * 20)
+
+
+def test_a_key_body_before_a_certificate_bundle_leaves_the_bundle_alone():
+    """The regex holds the DER shapes, not only the trigger: around a key's body, each certificate line
+    that begins with M was a candidate to confirm, and a bundle of them spent the chunk's budget (dense)."""
+    signer = key("p256")
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bundle.test")])
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    pems = []
+    for serial in range(1, 151):
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(signer.public_key())
+            .serial_number(serial)
+            .not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .sign(signer, hashes.SHA256())
+        )
+        pems.append(cert.public_bytes(serialization.Encoding.PEM).decode())
+    body = base64.b64encode(formats("p256")["pkcs8"]).decode()
+    out = assert_redacted(f"KEY={body}\n" + "".join(pems), body[-30:], "der_private_key")
+    assert "[REDACTED:dense]" not in out
+    assert all(pem.splitlines()[1] in out for pem in pems)

@@ -24,13 +24,20 @@ _SHAPES = (
     "MII" + _B + "{2}[AQgw]IBA[ADQT]",  # 30 82 LL LL 02 01 0v: 256 bytes to 64 KiB
     "MI[EFGH]" + _B + "AgE[AB][AMB]",  # 30 81 LL 02 01 0v: 128-255 bytes
     "M[A-H][AEIMQUYcgkosw048]CAQ[AE][wCE]",  # 30 LL 02 01 0v: under 128 bytes
-    "MII" + _B + "{2}[DTjz][AB]" + _B + "Bg[ko]qhkiG9w0B",  # encrypted: 30 82 LL LL 30 LL 06 09|0a ...
-    "MI[EFGH]" + _B + "M[A-H]" + _B + "GC[Si]qGSIb3DQE",  # encrypted: 30 81 LL 30 LL 06 ...
+    # encrypted: 30 82 LL LL 30 LL 06 09|0a and PBES2's or PKCS#12 PBE's OID (a public key's is rsaEncryption)
+    "MII" + _B + "{2}[DTjz][AB]" + _B + "Bg[ko]qhkiG9w0B(?:BQ|DA)",
+    "MI[EFGH]" + _B + "M[A-H]" + _B + "GC[Si]qGSIb3DQE[FM]",  # encrypted: 30 81 LL 30 LL 06 ...
 )
 DER_KEY_TRIGGER = "(?:" + "|".join(_SHAPES) + ")" + _B + "{40}"
 _NL = r"(?:\\r)?\\n"
+# The regex holds the shapes too: a window around a report holds every line of a certificate bundle, and
+# each line that begins with M was a candidate to confirm (a bundle of 140 certificates went dense).
 DER_KEY_PATTERN = (
-    r"(?P<value>M(?:(?<![A-Za-z0-9+/\\].)|(?<=\\[nrt].))" + _B + "{51,16383}+"
+    r"(?P<value>M(?:(?<![A-Za-z0-9+/\\].)|(?<=\\[nrt].))(?:"
+    + "|".join(shape[1:] for shape in _SHAPES)
+    + ")"
+    + _B
+    + "{40,16383}+"
     # Further lines of a body wrapped at 64 or 76: only after a full line (a short one ends the body).
     r"(?:(?<=[A-Za-z0-9+/]{60})" + _NL + _B + "{4,76}+){0,512}+={0,2})(?![A-Za-z0-9+/=])"
 )

@@ -111,6 +111,20 @@ def _pgpass_line_ok(match: re.Match[str]) -> bool:
 # started at every "PASSED" of a pytest log (40000 in a 2 MB Bash result: 15% of its redaction time).
 SHORT_NAME_TRIGGER = r"(?i)(?:^|[^A-Za-z0-9_\\?&-]|\\[nrt])(?:pass|pw|pswd)(?:=| =|  =|\t=)\s{0,4}[^\s=~]"
 
+
+def _short_name_ok(match: re.Match[str]) -> bool:
+    """Short names are common variables in code (pw = -pw, pass = new PassThrough(), pw = "\\n".join(...)):
+    a quoted value must end its expression; a bare one counts only in the shell's form, NAME=value with
+    no space around the =."""
+    text, start, end = match.string, match.start(), match.end()
+    if match.group("dq") or match.group("sq"):
+        if text[end : end + 1] in (".", "[", "(", "+", "%", "*"):
+            return False
+    elif text[start - 1 : start] != "=" or not text[start - 2 : start - 1].isalpha() or match.group("value")[0] == "-":
+        return False
+    return assigned_value_ok(match)
+
+
 # A Terraform variable whose name says secret: its default, inside the block (description, type and
 # sensitive lines before it). Hyperscan reads from "variable" to the value's first character.
 _TF_NAME = r"[A-Za-z0-9_-]{0,60}(?i:password|passwd|secret|token|api_?key|private_?key|access_?key|credential)"
@@ -159,7 +173,7 @@ FORMAT_RULES: tuple[Rule, ...] = (
         anchored=True,
         back=1,
         reach=VALUE_REACH + 8,
-        check=assigned_value_ok,
+        check=_short_name_ok,
         example="`PASS='<password>'`, `PW=<password>`",
     ),
     Rule(
