@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import re
 
 import pytest
 from cryptography import x509
@@ -13,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.x509.oid import NameOID
 from recall_helpers import assert_kept, assert_redacted
 
-from hookd.redact.derkeys import is_private_key_der
+from hookd.redact.derkeys import DER_KEY_PATTERN, is_private_key_der
 
 KEYS = {
     "rsa1024": lambda: rsa.generate_private_key(65537, 1024),
@@ -126,26 +127,11 @@ def test_a_base64_run_with_the_prefix_but_not_der_is_kept():
     assert_kept("MIIEowIBAQKCAQEA" + "QUJD" * 20)
 
 
-def test_a_key_body_before_a_certificate_bundle_leaves_the_bundle_alone():
-    """The regex holds the DER shapes, not only the trigger: around a key's body, each certificate line
-    that begins with M was a candidate to confirm, and a bundle of them spent the chunk's budget (dense)."""
-    signer = key("p256")
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bundle.test")])
-    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
-    pems = []
-    for serial in range(1, 151):
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(signer.public_key())
-            .serial_number(serial)
-            .not_valid_before(now)
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .sign(signer, hashes.SHA256())
-        )
-        pems.append(cert.public_bytes(serialization.Encoding.PEM).decode())
-    body = base64.b64encode(formats("p256")["pkcs8"]).decode()
-    out = assert_redacted(f"KEY={body}\n" + "".join(pems), body[-30:], "der_private_key")
-    assert "[REDACTED:dense]" not in out
-    assert all(pem.splitlines()[1] in out for pem in pems)
+def test_the_regex_alone_does_not_take_a_certificate_body():
+    """The regex holds the DER shapes as the trigger does: around a key's body, each certificate body of a
+    CA bundle was a candidate to confirm (/etc/ssl/certs/ca-certificates.crt went dense)."""
+    pem = x509.load_der_x509_certificate(_certificate_and_csr()[0]).public_bytes(serialization.Encoding.PEM)
+    body = "\\n".join(pem.decode().splitlines()[1:-1])  # as JSON text writes its lines
+    assert re.compile(DER_KEY_PATTERN).search(body) is None
+    key_body = base64.b64encode(formats("rsa2048")["pkcs8"]).decode()
+    assert re.compile(DER_KEY_PATTERN).search(key_body) is not None
