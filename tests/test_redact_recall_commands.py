@@ -72,6 +72,7 @@ COMMANDS_KEPT = [
     "ipmitool -I lanplus -H 10.0.0.9 -U admin -p 623 sensor list",
     "db.createUser({user: 'bob', pwd: passwordPrompt(), roles: []})",
     "the internet user, password reset flow",
+    "the password given to net use (after /user:name or the share)",  # prose (this module's own doc)
 ]
 
 

@@ -40,7 +40,7 @@ def _at_word_start(match: re.Match[str], dot: bool) -> bool:
 
 def _value_ok(match: re.Match[str]) -> bool:
     value = match.group("value")
-    return len(value) >= 2 and value[0] not in "/-*" and option_value_ok(match)
+    return len(value) >= 4 and value[0] not in "/-*" and option_value_ok(match)  # "or", "pw": words
 
 
 def _htpasswd_ok(match: re.Match[str]) -> bool:
