@@ -122,9 +122,10 @@ def test_pgpass_look_alikes_near_the_word_are_kept():
 
 
 def test_a_pgpass_line_far_from_the_word_is_read_as_text():
-    """The rule's stated limit: without "pgpass" within 4096 characters a line is just text."""
+    """The rule's stated limit: without "pgpass" within 4096 characters a line is just text (with a port
+    other than PostgreSQL's 5432, 5433 and 6432, which pgpass_line takes without the word)."""
     secret = fake()
-    line = f"db.example.com:5432:shop:app:{secret}"
+    line = f"db.example.com:15432:shop:app:{secret}"
     assert redact(line) == (line, {})
     assert redact("pgpass" + " " * 5000 + line) == ("pgpass" + " " * 5000 + line, {})
     assert secret not in redact("pgpass" + " " * 3000 + line)[0]

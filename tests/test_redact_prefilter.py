@@ -23,6 +23,8 @@ RULES = {rule.name: rule for rule in BUILTIN_RULES if rule.prefilter}
 ALPHABETS = {
     "pgpass_password": [*"ab.-*:0123456789 \t\\n\"'xyZ=,;$[é\u2003?@", "\\n", "db.x.com:5432:", "pw1", " h:1:d:u:p "]
     + ["x" * 70],
+    "pgpass_line": [*"ab.-*:0123456789 \t\\n\"'xyZ=,;$[é\u2003?@", "\\n", "\\\\:", "db.x.com:5432:", "h:*:", "*:*:"]
+    + [":6432:", "pw1", " h:5432:d:u:p ", "x" * 70],
     "encoded_secret": [*'aZf09+/_-= \\nrt"[é\u2003', "\\n", "QUFB", "Z2hwX", "0123456789abcdef", "sha512-", "AAAA"]
     + ["abcdefghijkl" * 3],
 }
@@ -61,6 +63,8 @@ def test_a_flood_of_the_keyword_reports_nothing():
         ("pgpass_password", "pgpass "),
         ("pgpass_password", "~/.pgpass a:1:b:c: "),
         ("encoded_secret", "Z2hwX "),
+        ("pgpass_line", "*:*:*:"),
+        ("pgpass_line", "a:5432:b:c:"),
     ):
         rule = RULES[name]
         assert rule.prefilter is not None
@@ -92,7 +96,11 @@ def test_with_a_budget_a_prefilter_confirms_what_the_redactor_loop_does(name):
     assert rule.prefilter is not None
     finder = Prefilter(*rule.prefilter)
     rng = random.Random(f"budget {name}")
-    line = {"pgpass_password": " h:5432:d:u:pw1 ", "encoded_secret": " QUFBQUFBQUFBQUFBQUFB "}[name]
+    line = {
+        "pgpass_password": " h:5432:d:u:pw1 ",
+        "pgpass_line": " h:5432:d:u:pw1 ",
+        "encoded_secret": " QUFBQUFBQUFBQUFBQUFB ",
+    }[name]
     went_dense = 0
     for _ in range(40):
         parts = []

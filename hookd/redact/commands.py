@@ -35,7 +35,7 @@ _SHORT_OPTIONS = {
         "ldapmodrdn",
         "ldapexop",
     ),
-    "-P": ("sqlcmd", "bcp", "osql", "zip", "unzip", "ssh-keygen"),
+    "-P": ("sqlcmd", "bcp", "osql", "zip", "unzip", "ssh-keygen", "ipmitool"),
     "-p": (
         "mongo",
         "mongosh",
@@ -49,6 +49,8 @@ _SHORT_OPTIONS = {
         "az",
         "7z",
         "7za",
+        "cf",  # Cloud Foundry's cf login -p, OpenShift's oc login -p
+        "oc",
     ),
     "-N": ("ssh-keygen",),
     "-k": ("nuget",),
@@ -98,8 +100,8 @@ def _short_option_ok(match: re.Match[str]) -> bool:
         commands = _GLUED
     elif not glued and flag == "-p":
         commands = tuple(c for c in commands if c not in _GLUED)
-    if "az" in names and "login" not in names:
-        names.discard("az")
+    if "login" not in names:  # their -p is a password only for login (cf push -p <path>, oc process -p K=V)
+        names.difference_update(("az", "cf", "oc"))
     return not names.isdisjoint(commands)
 
 

@@ -42,6 +42,7 @@ from hookd.redact.xmlpairs import XML_PAIR_RULES
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.providers_more import MORE_PROVIDER_RULES
 from hookd.redact.contexts import CONTEXT_MORE_RULES
+from hookd.redact.formats import FORMAT_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
 from hookd.redact import jsonkeys, wrappers
 from hookd.redact.rule import Rule
@@ -65,7 +66,8 @@ _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 # Not right after a word (or punctuation) and a space: "reset the password: ..." is prose. Only
 # for ":": prose does not write "the password=", while a shell does, after a command word
 # (export PASSWORD=..., env TOKEN=... cmd, Dockerfile's ENV API_KEY=..., set SECRET=...).
-_NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] )"
+# A comma after a quote, bracket or digit is code: an object's earlier field ({ user: 'bob', password: ...).
+_NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] |[0-9'\"\]}], )"
 _ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
 _ASSIGNMENT_TRIGGER = "(?i)" + _ASSIGNED_NAME + "="
 # The same in three forms, each its own expression: the name right before the =, the name with a
@@ -443,6 +445,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *CONTEXT_RULES,
     *CONTEXT_MORE_RULES,
     *FILE_RULES,
+    *FORMAT_RULES,
     *XML_PAIR_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,

@@ -116,4 +116,8 @@ class Fakes:
             "cookie": p(ALNUM, 32),
             "card": self.card(),
             "basicpw": p(ALNUM, 12),
+            # eleventh session: a private key's base64 DER body (PKCS#1, PKCS#8, SEC1) without PEM lines
+            "derrsa": "MIIEow" + "IBAAKCAQEA" + p(B64, 300),
+            "derpk8": "MIIEvQ" + "IBADANBgkqhkiG9w0BAQEFAASC" + p(B64, 300),
+            "derec": "MHcCAQEE" + "I" + p(B64, 150),
         }
