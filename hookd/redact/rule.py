@@ -69,6 +69,10 @@ class Rule:
     # the ``confirm_reach`` characters before the report's last one (what follows the context in
     # the pattern never holds that character). Contexts whose value cannot pass then cost nothing.
     confirm: str = ""
+    # Or the confirm as parts whose union it is, each with the one group of literals or patterns its
+    # matches hold (empty: in the main database), as ``trigger_parts``; ``confirm`` is then not scanned.
+    # No two parts may report at the same end: a chunk's budget counts each report (scan.REPORT_LIMIT).
+    confirm_parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     confirm_after: str = ""
     confirm_reach: int = 0
     flags: int = 0

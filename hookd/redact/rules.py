@@ -28,6 +28,7 @@ from hookd.redact.patterns import (
     GLUED_LOWER,
     HS_KV_SEP,
     HS_SPACE,
+    HS_SPACE_ESCAPED,
     HS_WS,
     KV_SEP,
     U_SPACE_ESCAPE,
@@ -74,6 +75,30 @@ _ASSIGNMENT_TRIGGER = "(?i)" + _ASSIGNED_NAME + "="
 # per quote) made floods of quoted names slower. Their union is _ASSIGNED_NAME
 # (tests/test_redact_trigger_parts.py).
 _ASSIGNED_FORMS = [_NAMES, _NAMES + _SUFFIXES[:-1], r"(?:\\\"|')auth(?:\\\"|') ?"]
+# The confirm (a name, what stands before its colon, the colon and a value's start) as parts whose union
+# it is, no two reporting at one end (what stands right before the colon tells them apart): one per quote
+# and raw spacing, which Hyperscan expands into literals (as one expression, the optional spaces kept it
+# busy after every secret word of a flood: 7-9 ms per MiB of `\npassword `, bench/README.md); and the names
+# with an escaped tab or a Unicode space among their spaces, in two databases of their own, scanned where
+# such a space stands right before a colon, or before a raw space and a colon.
+_CONFIRM_HEAD, _CONFIRM_TAIL = "(?i)" + _NOT_PROSE, ":" + MAY_BE_ASSIGNED
+_QUOTE = r"(?:'|\\\")"
+_CONFIRM_PARTS = (
+    *(
+        (_CONFIRM_HEAD + _NAMES + quote + spacing + _CONFIRM_TAIL, ())
+        for quote in ("", "'", r'\\"')
+        for spacing in ("", " ", "  ", r"\t", r"\t\t", r" \t", r"\t ")
+    ),
+    (_CONFIRM_HEAD + _ASSIGNED_FORMS[2] + _CONFIRM_TAIL, ()),
+    (
+        _CONFIRM_HEAD + _NAMES + _QUOTE + "?" + HS_SPACE + "?" + HS_SPACE_ESCAPED + _CONFIRM_TAIL,
+        ("(?i)" + HS_SPACE_ESCAPED + ":",),
+    ),
+    (
+        _CONFIRM_HEAD + _NAMES + _QUOTE + "?" + HS_SPACE_ESCAPED + r"[ \t]" + _CONFIRM_TAIL,
+        ("(?i)" + HS_SPACE_ESCAPED + r"[ \t]:",),
+    ),
+)
 
 
 # A type annotation between a name and its =: "password: str = ..." assigns what follows the =.
@@ -261,6 +286,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         anchored=True,
         reach=VALUE_REACH + 200,
         confirm="(?i)" + _NOT_PROSE + _ASSIGNED_NAME + ":" + MAY_BE_ASSIGNED,
+        confirm_parts=_CONFIRM_PARTS,
         confirm_after=":",
         confirm_reach=MAY_BE_ASSIGNED_LENGTH,
         check=assigned_value_ok,

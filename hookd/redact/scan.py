@@ -73,25 +73,25 @@ class TriggerScan:
 
         for index, rule in enumerate(rules):
             every = EVERY if rule.anchored or rule.exact else GATE
-            gates: list[tuple[tuple[str, ...], ...]] = []  # per gated pattern (the first ones): its needs
+            # Per pattern: the expression, its flags, its kind, and the groups of what it needs (none: it is
+            # in the main database; else in a database of its own, scanned only where a group is found).
+            patterns: list[tuple[bytes, int, int, tuple[tuple[str, ...], ...]]]
             if rule.trigger_parts:  # the trigger's parts, each gated by its own needs (or by none: always)
                 parts = sorted(rule.trigger_parts, key=lambda part: not part[1])
-                patterns = [(part.encode(), 0, every) for part, _ in parts]
-                gates = [(group,) for _, group in parts if group]
+                patterns = [(part.encode(), 0, every, (group,) if group else ()) for part, group in parts]
             elif rule.trigger:
-                patterns = [(rule.trigger.encode(), 0, every)]
-                gates = [rule.trigger_needs] if rule.trigger_needs else []
+                patterns = [(rule.trigger.encode(), 0, every, rule.trigger_needs)]
             else:
                 caseless = hyperscan.HS_FLAG_CASELESS if rule.ignore_case_keywords else 0
-                patterns = [(_literal(keyword), caseless, every) for keyword in rule.keywords]
-            if rule.confirm:
-                patterns.append((rule.confirm.encode(), 0, CONFIRM))
+                patterns = [(_literal(keyword), caseless, every, ()) for keyword in rule.keywords]
+            confirms = rule.confirm_parts or (((rule.confirm, ()),) if rule.confirm else ())
+            patterns += [(part.encode(), 0, CONFIRM, (group,) if group else ()) for part, group in confirms]
             if rule.exact:  # a run of token prefixes keeps many shapes alive in Hyperscan: let it count
-                patterns += [(_literal(keyword), 0, COUNT) for keyword in rule.keywords if _counted(keyword)]
-            for number, (expression, flag, kind) in enumerate(patterns):
+                patterns += [(_literal(keyword), 0, COUNT, ()) for keyword in rule.keywords if _counted(keyword)]
+            for expression, flag, kind, wanted in patterns:
                 flag = flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH
-                if number < len(gates):
-                    gated.append((index, gates[number], (expression, flag, len(self._rule_of))))
+                if wanted:
+                    gated.append((index, wanted, (expression, flag, len(self._rule_of))))
                 else:
                     expressions.append(expression)
                     flags.append(flag)
