@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 import hyperscan
 
 from hookd.redact.rule import Rule
-from hookd.redact.scanner_cache import GATED_PREFIX, compiled
+from hookd.redact.scanner_cache import GATED_PREFIX, Twin, compiled
 from hookd.redact.view import VIEW_TRIGGERS
 
 CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
@@ -111,7 +111,8 @@ class TriggerScan:
                     "a group of needs holds none needed in the main database: a need scanned LATER is "
                     "scanned only where the rest of its group was found"
                 )
-        self._database = compiled(expressions, flags, cache_dir, ids)
+        self._main = Twin(expressions, flags, cache_dir, ids)
+        self._database = self._main.first
         # Per need scanned LATER: its own database, scanned where the rest of a group that holds it is found.
         self._later: dict[int, Any] = {
             number: compiled(
@@ -127,7 +128,7 @@ class TriggerScan:
         # its rule. A database is scanned only where its needs are met: a trigger whose needs are common
         # (netrc's "password") does not make another's scan every chunk.
         self._gated: list[tuple[list[frozenset[int]], Any, int]] = [
-            (groups, compiled([expression], [flag], cache_dir, [number], f"{GATED_PREFIX}{at}-"), index)
+            (groups, Twin([expression], [flag], cache_dir, [number], f"{GATED_PREFIX}{at}-"), index)
             for at, (groups, (index, _, (expression, flag, number))) in enumerate(zip(needs, gated))
         ]
 
@@ -162,7 +163,7 @@ class TriggerScan:
                     else text[begin:high].encode("utf-8", "surrogatepass")
                 )
             try:
-                self._scan(piece, handler, found, context)
+                self._scan(piece, handler, found, context, begin > 0)
             except hyperscan.ScanTerminated:  # _collect stopped it: past the limit
                 dense.append(chunk)
                 found.clear()
@@ -198,9 +199,11 @@ class TriggerScan:
             dense,
         )
 
-    def _scan(self, piece: bytes, handler: Any, found: dict[int, list[int]], context: Any) -> None:
-        """The main database over a piece; a gated rule's only if the piece holds what its trigger needs."""
-        self._database.scan(piece, match_event_handler=handler, context=context)
+    def _scan(self, piece: bytes, handler: Any, found: dict[int, list[int]], context: Any, inner: bool) -> None:
+        """The main database over a piece; a gated rule's only if the piece holds what its trigger needs.
+        ``inner``: the piece begins inside the text, so no ``^`` may match at its start (scanner_cache.Twin).
+        (A need scanned LATER with a ``^`` would only open a gate too often: those databases have no twin.)"""
+        (self._main.inner() if inner else self._database).scan(piece, match_event_handler=handler, context=context)
         if self._gated and not self._needed.isdisjoint(found):
             ats = {at for expression in self._needed.intersection(found) for at in self._needing[expression]}
             scanned: set[int] = set()  # the needs scanned LATER in this piece
@@ -213,7 +216,7 @@ class TriggerScan:
                             self._later[number].scan(piece, match_event_handler=_collect, context=found)
                             scanned.add(number)
                 if any(group.issubset(found) for group in groups):
-                    database.scan(piece, match_event_handler=handler, context=context)
+                    database.scan(piece, match_event_handler=handler, context=context, inner=inner)
 
     def _probe(
         self, text: str, ascii_data: bytes | None, low: int, handler: Any, context: Any, left: list[int]
@@ -228,7 +231,7 @@ class TriggerScan:
         limit = left[0]
         left[0] = PROBE_LIMIT
         try:
-            self._scan(piece, handler, context[0], context)
+            self._scan(piece, handler, context[0], context, True)
         except hyperscan.ScanTerminated:
             return True
         finally:
