@@ -1,5 +1,6 @@
 """A confirm split into parts (Rule.confirm_parts, scan.py) reports what the whole confirm reports, each end
-once (a chunk's report budget counts every report), and each gated part's needs are in its every match."""
+once (a chunk's report budget counts every report), and each gated part's needs are in its every match; so
+does the assignment trigger's split (rules._assigned_parts makes both)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from hookd.redact.rules import BUILTIN_RULES
 from hookd.redact.scan import TriggerScan
 
 SPLIT = [rule for rule in BUILTIN_RULES if rule.confirm_parts]
+ASSIGNMENT = next(rule for rule in BUILTIN_RULES if rule.name == "secret_assignment")
+# Per split: the whole pattern and its parts.
+WHOLES = [(rule.confirm, rule.confirm_parts) for rule in SPLIT] + [(ASSIGNMENT.trigger, ASSIGNMENT.trigger_parts)]
 # What the assignment confirm is made of (names, quotes, every kind of space, colons, values and type
 # names), and near misses.
 PIECES = [
@@ -73,12 +77,13 @@ def texts() -> tuple[str, ...]:
     # every name form before the colon: quote, then zero to two spaces of every kind, then a value's start
     spaces = ["", " ", "\t", "\\t", "\u00a0", "\\u00a0", "\u2003", "\\u3000"]
     found += [
-        f"{before}{name}{quote}{first}{second}:{after}"
+        f"{before}{name}{quote}{first}{second}{sign}{after}"
         for before in ("", "x", "the ", "\\n")
         for name in ("password", "Api_Key", "'auth'", '\\"auth\\"', "x_pass")
         for quote in ("", "'", '\\"')
         for first in spaces
         for second in spaces
+        for sign in (":", "=")
         for after in (" v1", "str", " str", '\\"v1', "=1", "")
     ]
     return tuple(found)
@@ -107,10 +112,10 @@ def ends(patterns: tuple[str, ...], text: str) -> Counter[int]:
     return found
 
 
-@pytest.mark.parametrize("rule", SPLIT, ids=lambda rule: rule.name)
-def test_the_parts_report_each_end_of_the_confirm_once(rule):
-    parts = tuple(part for part, _ in rule.confirm_parts)
-    differ = [text for text in texts() if ends((rule.confirm,), text) != ends(parts, text)]
+@pytest.mark.parametrize(("whole", "split"), WHOLES, ids=["confirm", "trigger"])
+def test_the_parts_report_each_end_of_the_whole_once(whole, split):
+    parts = tuple(part for part, _ in split)
+    differ = [text for text in texts() if ends((whole,), text) != ends(parts, text)]
     assert not differ, differ[:5]
     reached = Counter(bool(ends((part,), text)) for part in parts for text in texts())
     assert reached[True] > 1000  # the texts do reach the confirm
@@ -118,9 +123,9 @@ def test_the_parts_report_each_end_of_the_confirm_once(rule):
     assert not unreached, unreached  # and every part of it
 
 
-@pytest.mark.parametrize("rule", SPLIT, ids=lambda rule: rule.name)
-def test_a_gated_part_s_every_match_holds_its_needs(rule):
-    for part, group in rule.confirm_parts:
+@pytest.mark.parametrize("split", [split for _, split in WHOLES], ids=["confirm", "trigger"])
+def test_a_gated_part_s_every_match_holds_its_needs(split):
+    for part, group in split:
         if not group:
             continue
         for text in texts():
@@ -131,8 +136,8 @@ def test_a_gated_part_s_every_match_holds_its_needs(rule):
 
 def test_the_scanner_reports_what_the_whole_confirm_reports():
     """With the parts (some gated) the scanner's reports, confirms and dense chunks are those of the
-    whole confirm in the main database, on the texts and on long texts of them that cross chunk borders."""
-    whole = TriggerScan([dataclasses.replace(rule, confirm_parts=()) for rule in BUILTIN_RULES])
+    whole triggers and confirm in the main database, on the texts and on long texts of them that cross chunk borders."""
+    whole = TriggerScan([dataclasses.replace(rule, confirm_parts=(), trigger_parts=()) for rule in BUILTIN_RULES])
     split = TriggerScan(BUILTIN_RULES)
     rng = random.Random(54)
     many = list(texts())

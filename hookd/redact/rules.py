@@ -69,36 +69,32 @@ _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 _NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] )"
 _ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
 _ASSIGNMENT_TRIGGER = "(?i)" + _ASSIGNED_NAME + "="
-# The same in three forms, each its own expression: the name right before the =, the name with a
-# quote or space after it, and auth in quotes. A flood of a secret word followed by something else
-# (secret_secret_, --password --password) then starts less of the trigger at each word; more forms (one
-# per quote) made floods of quoted names slower. Their union is _ASSIGNED_NAME
-# (tests/test_redact_trigger_parts.py).
-_ASSIGNED_FORMS = [_NAMES, _NAMES + _SUFFIXES[:-1], r"(?:\\\"|')auth(?:\\\"|') ?"]
-# The confirm (a name, what stands before its colon, the colon and a value's start) as parts whose union
-# it is, no two reporting at one end (what stands right before the colon tells them apart): one per quote
-# and raw spacing, which Hyperscan expands into literals (as one expression, the optional spaces kept it
-# busy after every secret word of a flood: 7-9 ms per MiB of `\npassword `, bench/README.md); and the names
-# with an escaped tab or a Unicode space among their spaces, in two databases of their own, scanned where
-# such a space stands right before a colon, or before a raw space and a colon.
-_CONFIRM_HEAD, _CONFIRM_TAIL = "(?i)" + _NOT_PROSE, ":" + MAY_BE_ASSIGNED
+_AUTH_FORM = r"(?:\\\"|')auth(?:\\\"|') ?"
 _QUOTE = r"(?:'|\\\")"
-_CONFIRM_PARTS = (
-    *(
-        (_CONFIRM_HEAD + _NAMES + quote + spacing + _CONFIRM_TAIL, ())
-        for quote in ("", "'", r'\\"')
-        for spacing in ("", " ", "  ", r"\t", r"\t\t", r" \t", r"\t ")
-    ),
-    (_CONFIRM_HEAD + _ASSIGNED_FORMS[2] + _CONFIRM_TAIL, ()),
-    (
-        _CONFIRM_HEAD + _NAMES + _QUOTE + "?" + HS_SPACE + "?" + HS_SPACE_ESCAPED + _CONFIRM_TAIL,
-        ("(?i)" + HS_SPACE_ESCAPED + ":",),
-    ),
-    (
-        _CONFIRM_HEAD + _NAMES + _QUOTE + "?" + HS_SPACE_ESCAPED + r"[ \t]" + _CONFIRM_TAIL,
-        ("(?i)" + HS_SPACE_ESCAPED + r"[ \t]:",),
-    ),
-)
+
+
+def _assigned_parts(head: str, tail: str, need: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``head`` + _ASSIGNED_NAME + ``tail`` as parts whose union it is, no two reporting at one end (what
+    stands right before ``tail`` tells them apart), with the needs of each (Rule.trigger_parts): one per
+    quote and raw spacing after the name, which Hyperscan expands into literals, and auth in quotes; the
+    names with an escaped tab or a Unicode space among their spaces in a database of its own, scanned
+    where such a space stands right before ``need`` or before a raw space and it (as two needs, without
+    and with the raw space, Hyperscan missed the second where it ended the piece). As one expression, the
+    optional spaces kept Hyperscan busy after every secret word of a flood (7-9 ms per MiB of
+    `\\npassword ` for the confirm alone; bench/README.md, "tenth pass")."""
+    needs = ("(?i)" + HS_SPACE_ESCAPED + r"[ \t]?" + need,)
+    return (
+        *(
+            (head + _NAMES + quote + spacing + tail, ())
+            for quote in ("", "'", r'\\"')
+            for spacing in ("", " ", "  ", r"\t", r"\t\t", r" \t", r"\t ")
+        ),
+        (head + _AUTH_FORM + tail, ()),
+        (
+            head + _NAMES + _QUOTE + "?(?:" + HS_SPACE_ESCAPED + HS_SPACE + r"?|[ \t]" + HS_SPACE_ESCAPED + ")" + tail,
+            needs,
+        ),
+    )
 
 
 # A type annotation between a name and its =: "password: str = ..." assigns what follows the =.
@@ -282,11 +278,11 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         ),
         group="value",
         trigger=_ASSIGNMENT_TRIGGER,
-        trigger_parts=tuple(("(?i)" + form + "=", ()) for form in _ASSIGNED_FORMS),
+        trigger_parts=_assigned_parts("(?i)", "=", "="),
         anchored=True,
         reach=VALUE_REACH + 200,
         confirm="(?i)" + _NOT_PROSE + _ASSIGNED_NAME + ":" + MAY_BE_ASSIGNED,
-        confirm_parts=_CONFIRM_PARTS,
+        confirm_parts=_assigned_parts("(?i)" + _NOT_PROSE, ":" + MAY_BE_ASSIGNED, ":"),
         confirm_after=":",
         confirm_reach=MAY_BE_ASSIGNED_LENGTH,
         check=assigned_value_ok,
