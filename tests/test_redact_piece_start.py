@@ -23,6 +23,8 @@ CASES = [
     "xkey: DB_PASSWORD\\n value: Hunter2zzQ",  # the name/value pair's word boundary before key
     "xmachine a.b login x password Hunter2zzQ",  # netrc
     "xecho Hunter2zzQ | sudo -S x",
+    "xecho -n alice:Hunter2zzQ | base64",  # piped_user_password keeps its ^ (Rule.keeps_start): _piped_ok checks
+    "echo -n alice:Hunter2zzQ | base64",
     "xgh secret set API_TOKEN --body Hunter2zzQ",
     "xauth=('bob', 'Hunter2zzQ')",
     "x password Hunter2zzQ",  # a config line: what stands before the name is not a line's start

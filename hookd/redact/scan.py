@@ -56,6 +56,7 @@ class TriggerScan:
         gated: list[tuple[int, tuple[tuple[str, ...], ...], tuple[bytes, int, int]]] = []
         needed: dict[str, int] = {}  # per literal or pattern needed: its expression
         later: dict[str, int] = {}  # per pattern needed LATER: its expression (in a database of its own)
+        keep: set[bytes] = set()  # expressions whose ^ the twin databases keep (Rule.keeps_start)
 
         def need(literal: str) -> int:
             if literal not in needed and literal not in later:
@@ -89,6 +90,8 @@ class TriggerScan:
             if rule.exact:  # a run of token prefixes keeps many shapes alive in Hyperscan: let it count
                 patterns += [(_literal(keyword), 0, COUNT, ()) for keyword in rule.keywords if _counted(keyword)]
             for expression, flag, kind, wanted in patterns:
+                if rule.keeps_start:
+                    keep.add(expression)
                 flag = flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH
                 if wanted:
                     gated.append((index, wanted, (expression, flag, len(self._rule_of))))
@@ -111,7 +114,7 @@ class TriggerScan:
                     "a group of needs holds none needed in the main database: a need scanned LATER is "
                     "scanned only where the rest of its group was found"
                 )
-        self._main = Twin(expressions, flags, cache_dir, ids)
+        self._main = Twin(expressions, flags, cache_dir, ids, keep=frozenset(keep))
         self._database = self._main.first
         # Per need scanned LATER: its own database, scanned where the rest of a group that holds it is found.
         self._later: dict[int, Any] = {
@@ -128,7 +131,7 @@ class TriggerScan:
         # its rule. A database is scanned only where its needs are met: a trigger whose needs are common
         # (netrc's "password") does not make another's scan every chunk.
         self._gated: list[tuple[list[frozenset[int]], Any, int]] = [
-            (groups, Twin([expression], [flag], cache_dir, [number], f"{GATED_PREFIX}{at}-"), index)
+            (groups, Twin([expression], [flag], cache_dir, [number], f"{GATED_PREFIX}{at}-", frozenset(keep)), index)
             for at, (groups, (index, _, (expression, flag, number))) in enumerate(zip(needs, gated))
         ]
 

@@ -72,10 +72,17 @@ class Twin:
     """
 
     def __init__(
-        self, expressions: list[bytes], flags: list[int], cache_dir: str | None, ids: list[int], prefix: str = PREFIX
+        self,
+        expressions: list[bytes],
+        flags: list[int],
+        cache_dir: str | None,
+        ids: list[int],
+        prefix: str = PREFIX,
+        keep: frozenset[bytes] = frozenset(),
     ) -> None:
+        """``keep``: expressions whose ``^`` stays in the twin (their rule checks the start itself)."""
         self.first = compiled(expressions, flags, cache_dir, ids, prefix)
-        inner = [never_at_start(expression) for expression in expressions]
+        inner = [expression if expression in keep else never_at_start(expression) for expression in expressions]
         self._inner: hyperscan.Database | None = self.first if inner == expressions else None
         self._args = (inner, flags, cache_dir, ids, INNER + prefix.removeprefix("redact-"))
 
@@ -89,7 +96,7 @@ class Twin:
         (self.inner() if inner else self.first).scan(piece, **kwargs)
 
 
-def never_at_start(expression: bytes) -> bytes:
+def never_at_start(expression: bytes, nowhere: str = "\\xff") -> bytes:
     """The expression with each ``^`` outside a class made a byte that UTF-8 never holds (0xff)."""
     pattern = expression.decode("latin-1")
     out: list[str] = []
@@ -110,7 +117,7 @@ def never_at_start(expression: bytes) -> bytes:
             at += opening
             continue
         elif char == "^":
-            char = "\\xff"
+            char = nowhere
         out.append(char)
         at += 1
     return "".join(out).encode("latin-1")
