@@ -70,6 +70,10 @@ _NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] )"
 _ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
 _ASSIGNMENT_TRIGGER = "(?i)" + _ASSIGNED_NAME + "="
 _AUTH_FORM = r"(?:\\\"|')auth(?:\\\"|') ?"
+# The names that begin with a separator (_pass, -pwd, ;pwd, _pat) apart from the words: in one set, the raw
+# parts' literals were met at every `"pass":` of a flood of JSON-quoted `pass` (4.2 ms per MiB; apart, 0.9).
+_WORD_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES if w[0] not in "_-.;") + ")"
+_SEPARATED_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES if w[0] in "_-.;") + ")"
 _QUOTE = r"(?:'|\\\")"
 
 
@@ -86,7 +90,8 @@ def _assigned_parts(head: str, tail: str, need: str) -> tuple[tuple[str, tuple[s
     name = head + _NAMES + _QUOTE + "?"
     return (
         *(
-            (head + _NAMES + quote + spacing + tail, ())
+            (head + names + quote + spacing + tail, ())
+            for names in (_WORD_NAMES, _SEPARATED_NAMES)
             for quote in ("", "'", r'\\"')
             for spacing in ("", " ", "  ", r"\t", r"\t\t", r" \t", r"\t ")
         ),
