@@ -135,6 +135,11 @@ class TriggerScan:
             for at, (groups, (index, _, (expression, flag, number))) in enumerate(zip(needs, gated))
         ]
 
+    def compile_twins(self) -> None:
+        """Compile (or load) now the twin databases that pieces inside a long text are scanned with."""
+        for twin in [self._main] + [twin for _, twin, _ in self._gated]:
+            twin.inner()
+
     def scan(self, text: str, data: bytes | None = None, limit: int | None = REPORT_LIMIT) -> Scanned:
         """Per rule: the chunks holding its keywords; per context or exact rule: where its triggers end;
         whether the text has escapes or joints for the view to decode; per rule with a ``confirm``

@@ -64,7 +64,8 @@ def compiled(
 
 
 class Twin:
-    """A database, and its twin for the pieces that begin inside the text (compiled when first needed).
+    """A database, and its twin for the pieces that begin inside the text (with a ``cache_dir``, at once;
+    without, when first needed).
 
     The scanner reads a long text in pieces; Hyperscan's ``^`` matches at the start of each, which
     inside the text is no line's or string's start: a context such as ``(?:^|[^A-Za-z0-9_])curl`` then
@@ -85,6 +86,8 @@ class Twin:
         inner = [expression if expression in keep else never_at_start(expression) for expression in expressions]
         self._inner: hyperscan.Database | None = self.first if inner == expressions else None
         self._args = (inner, flags, cache_dir, ids, INNER + prefix.removeprefix("redact-"))
+        if cache_dir is not None:  # the daemon's: now, not within the work budget of its first long event
+            self.inner()
 
     def inner(self) -> hyperscan.Database:
         if self._inner is None:
