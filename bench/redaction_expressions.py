@@ -25,16 +25,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import hyperscan  # noqa: E402
 
 import hookd.redact.scan as scan  # noqa: E402
-from hookd.redact.scanner_cache import GATED_PREFIX  # noqa: E402
+import hookd.redact.scanner_cache as scanner_cache  # noqa: E402
 
 SIZE = 1 << 20
 NEVER = b"\\x00never\\x00matches\\x00"
 _main: list[tuple[list[bytes], list[int], list[int]]] = []
-_compiled = scan.compiled
+_compiled = scanner_cache.compiled
 
 
 def _capture(expressions: list[bytes], flags: list[int], cache_dir: str | None, ids: Any = None, *rest: Any) -> Any:
-    if not rest or not str(rest[0]).startswith(GATED_PREFIX):
+    if (rest[0] if rest else scanner_cache.PREFIX) == scanner_cache.PREFIX:  # the main database, not its twin
         _main.append((list(expressions), list(flags), list(ids if ids is not None else range(len(expressions)))))
     return _compiled(expressions, flags, None, ids, *rest)
 
@@ -62,7 +62,7 @@ def main() -> None:
     least = 1.0
     if args[:1] == ["--min"]:
         least, args = float(args[1]), args[2:]
-    scan.compiled = _capture  # type: ignore[assignment]  # to see the main database's expressions
+    scanner_cache.compiled = _capture  # type: ignore[assignment]  # to see the main database's expressions
     from hookd.redact import build_redactor
 
     engine = build_redactor(True)

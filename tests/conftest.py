@@ -288,7 +288,7 @@ def scanner_seed() -> str:
 
     from hookd.redact import build_redactor, scanner_cache
 
-    build_redactor(True)
+    build_redactor(True)._triggers.compile_twins()  # and the twins a daemon compiles at start (scanner_cache.Twin)
     fd, path = tempfile.mkstemp(prefix="hookd-test-scanner-", suffix=".pickle")
     atexit.register(os.unlink, path)
     with os.fdopen(fd, "wb") as f:

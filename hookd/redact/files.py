@@ -150,6 +150,12 @@ PIPED_TRIGGER = (
     rf"""{_NOT_WORD}(?:echo(?:\s{{1,4}}-[neE]{{1,3}}){{0,2}}|printf\s{{1,4}}(?:\\?["'])%s(?:\\?["']))\s{{1,4}}"""
     rf"""{_USER_COLON}{_PIPED_CHAR}|{_NOT_WORD}base64\s{{0,4}}<<<\s{{0,4}}{_USER_COLON}{_PIPED_CHAR}"""
 )
+# The trigger to the password, for Python: where a scanned piece begins inside the text, the scanner's
+# ^ matched there (Rule.keeps_start), so _piped_ok checks the command's left boundary itself.
+_PIPED_CONTEXT = re.compile(
+    r"""(?:(?<![A-Za-z0-9_])|(?<=\\[nrt]))(?:(?:echo(?:\s{1,4}-[neE]{1,3}){0,2}|printf\s{1,4}(?:\\?["'])%s"""
+    r"""(?:\\?["']))\s{1,4}|base64\s{0,4}<<<\s{0,4})""" + _USER_COLON + r"\Z"
+)
 PIPED_PATTERN = (
     "(?P<value>" + _PIPED_CHAR + "{1,200})"
     r"""(?P<after>(?:\\?["'])?\s{0,4}\|\s{0,4}base64(?![A-Za-z0-9_])(?!\s{0,4}(?:-d|-D|--decode)))?"""
@@ -163,9 +169,11 @@ def _piped_ok(match: re.Match[str]) -> bool:
     before = text[max(0, start - 66) : start - 1]
     if not credential_pair(before[len(before.rstrip(_NAME_CHARS)) :], match.group("value")):
         return False
-    if match.group("after"):
-        return True
-    return text.rfind("<<<", max(0, start - 80), start) >= 0 and "base64" in text[max(0, start - 100) : start]
+    if not match.group("after") and not (
+        text.rfind("<<<", max(0, start - 80), start) >= 0 and "base64" in text[max(0, start - 100) : start]
+    ):
+        return False
+    return _PIPED_CONTEXT.search(text, max(0, start - 200), start) is not None
 
 
 def _value_ok(match: re.Match[str]) -> bool:
@@ -223,6 +231,7 @@ FILE_RULES: tuple[Rule, ...] = (
         pattern=PIPED_PATTERN,
         group="value",
         trigger=PIPED_TRIGGER,
+        keeps_start=True,
         anchored=True,
         back=1,
         reach=300,

@@ -119,8 +119,10 @@ HS_KV_SEP = r"""(?:\\?["'])?""" + HS_WS + r"{0,4}[:=]{1,2}>?" + HS_WS + r"""{0,4
 # Unicode spaces typed or pasted around = and : (a no-break space after "password", an em space),
 # as JSON escapes (\u00a0: json.dumps and many encoders write them so) and, for Hyperscan, as UTF-8.
 U_SPACE_ESCAPE = r"\\u(?:00[aA]0|1680|200[0-9aA]|202[fF]|205[fF]|3000)"
-HS_SPACE = (
-    r"(?:[ \t]|\\t|\xc2\xa0|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xaf]|\xe2\x81\x9f|\xe3\x80\x80|" + U_SPACE_ESCAPE + ")"
+# Those and an escaped tab, as Hyperscan reads them: the spaces that are not a raw space or tab.
+HS_SPACE_ESCAPED = (
+    r"(?:\\t|\xc2\xa0|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xaf]|\xe2\x81\x9f|\xe3\x80\x80|" + U_SPACE_ESCAPE + ")"
 )
+HS_SPACE = r"(?:[ \t]|" + HS_SPACE_ESCAPED.removeprefix("(?:")
 # Python's \s (every Unicode space) or one of those escapes.
 WS_OR_ESCAPE = r"(?:\s|" + U_SPACE_ESCAPE + ")"

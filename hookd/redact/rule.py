@@ -69,8 +69,16 @@ class Rule:
     # the ``confirm_reach`` characters before the report's last one (what follows the context in
     # the pattern never holds that character). Contexts whose value cannot pass then cost nothing.
     confirm: str = ""
+    # Or the confirm as parts whose union it is, each with the one group of literals or patterns its
+    # matches hold (empty: in the main database), as ``trigger_parts``; ``confirm`` is then not scanned.
+    # No two parts may report at the same end: a chunk's budget counts each report (scan.REPORT_LIMIT).
+    confirm_parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     confirm_after: str = ""
     confirm_reach: int = 0
+    # Its trigger keeps its ``^`` where a scanned piece begins inside the text (scanner_cache.Twin), because
+    # its ``check`` verifies what stands before the trigger's first word itself (Hyperscan compiled one
+    # without ``^`` half as fast on a flood of that word).
+    keeps_start: bool = False
     flags: int = 0
     validate: Callable[[str], bool] | None = None  # the replaced text must pass (Luhn, ...)
     check: Callable[[re.Match[str]], bool] | None = None  # the match in its context must pass

@@ -28,6 +28,7 @@ from hookd.redact.patterns import (
     GLUED_LOWER,
     HS_KV_SEP,
     HS_SPACE,
+    HS_SPACE_ESCAPED,
     HS_WS,
     KV_SEP,
     U_SPACE_ESCAPE,
@@ -70,12 +71,37 @@ _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 _NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] |[0-9'\"\]}], )"
 _ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
 _ASSIGNMENT_TRIGGER = "(?i)" + _ASSIGNED_NAME + "="
-# The same in three forms, each its own expression: the name right before the =, the name with a
-# quote or space after it, and auth in quotes. A flood of a secret word followed by something else
-# (secret_secret_, --password --password) then starts less of the trigger at each word; more forms (one
-# per quote) made floods of quoted names slower. Their union is _ASSIGNED_NAME
-# (tests/test_redact_trigger_parts.py).
-_ASSIGNED_FORMS = [_NAMES, _NAMES + _SUFFIXES[:-1], r"(?:\\\"|')auth(?:\\\"|') ?"]
+_AUTH_FORM = r"(?:\\\"|')auth(?:\\\"|') ?"
+# The names that begin with a separator (_pass, -pwd, ;pwd, _pat) apart from the words: in one set, the raw
+# parts' literals were met at every `"pass":` of a flood of JSON-quoted `pass` (4.2 ms per MiB; apart, 0.9).
+_WORD_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES if w[0] not in "_-.;") + ")"
+_SEPARATED_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES if w[0] in "_-.;") + ")"
+_QUOTE = r"(?:'|\\\")"
+
+
+def _assigned_parts(head: str, tail: str, need: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``head`` + _ASSIGNED_NAME + ``tail`` as parts whose union it is, no two reporting at one end (what
+    stands right before ``tail`` tells them apart), with the needs of each (Rule.trigger_parts): one per
+    quote and raw spacing after the name, which Hyperscan expands into literals, and auth in quotes; the
+    names with an escaped tab or a Unicode space among their spaces in three databases of their own, one
+    per what stands between the last such space and ``need`` (nothing, a space, a tab), each scanned where
+    that stands in the chunk (one need with an optional space or tab cost 0.13 ms per MiB of JSON, and
+    Hyperscan 5.4 missed a class of both where it ended the data). As one expression, the optional spaces
+    kept Hyperscan busy after every secret word of a flood (7-9 ms per MiB of `\\npassword ` for the
+    confirm alone; bench/README.md, "tenth pass")."""
+    name = head + _NAMES + _QUOTE + "?"
+    return (
+        *(
+            (head + names + quote + spacing + tail, ())
+            for names in (_WORD_NAMES, _SEPARATED_NAMES)
+            for quote in ("", "'", r'\\"')
+            for spacing in ("", " ", "  ", r"\t", r"\t\t", r" \t", r"\t ")
+        ),
+        (head + _AUTH_FORM + tail, ()),
+        (name + HS_SPACE + "?" + HS_SPACE_ESCAPED + tail, ("(?i)" + HS_SPACE_ESCAPED + need,)),
+        (name + HS_SPACE_ESCAPED + " " + tail, ("(?i)" + HS_SPACE_ESCAPED + " " + need,)),
+        (name + HS_SPACE_ESCAPED + r"\t" + tail, ("(?i)" + HS_SPACE_ESCAPED + r"\t" + need,)),
+    )
 
 
 # A type annotation between a name and its =: "password: str = ..." assigns what follows the =.
@@ -259,10 +285,11 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         ),
         group="value",
         trigger=_ASSIGNMENT_TRIGGER,
-        trigger_parts=tuple(("(?i)" + form + "=", ()) for form in _ASSIGNED_FORMS),
+        trigger_parts=_assigned_parts("(?i)", "=", "="),
         anchored=True,
         reach=VALUE_REACH + 200,
         confirm="(?i)" + _NOT_PROSE + _ASSIGNED_NAME + ":" + MAY_BE_ASSIGNED,
+        confirm_parts=_assigned_parts("(?i)" + _NOT_PROSE, ":" + MAY_BE_ASSIGNED, ":"),
         confirm_after=":",
         confirm_reach=MAY_BE_ASSIGNED_LENGTH,
         check=assigned_value_ok,

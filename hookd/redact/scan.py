@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 import hyperscan
 
 from hookd.redact.rule import Rule
-from hookd.redact.scanner_cache import GATED_PREFIX, compiled
+from hookd.redact.scanner_cache import GATED_PREFIX, Twin, compiled
 from hookd.redact.view import VIEW_TRIGGERS
 
 CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
@@ -56,6 +56,7 @@ class TriggerScan:
         gated: list[tuple[int, tuple[tuple[str, ...], ...], tuple[bytes, int, int]]] = []
         needed: dict[str, int] = {}  # per literal or pattern needed: its expression
         later: dict[str, int] = {}  # per pattern needed LATER: its expression (in a database of its own)
+        keep: set[bytes] = set()  # expressions whose ^ the twin databases keep (Rule.keeps_start)
 
         def need(literal: str) -> int:
             if literal not in needed and literal not in later:
@@ -73,25 +74,27 @@ class TriggerScan:
 
         for index, rule in enumerate(rules):
             every = EVERY if rule.anchored or rule.exact else GATE
-            gates: list[tuple[tuple[str, ...], ...]] = []  # per gated pattern (the first ones): its needs
+            # Per pattern: the expression, its flags, its kind, and the groups of what it needs (none: it is
+            # in the main database; else in a database of its own, scanned only where a group is found).
+            patterns: list[tuple[bytes, int, int, tuple[tuple[str, ...], ...]]]
             if rule.trigger_parts:  # the trigger's parts, each gated by its own needs (or by none: always)
                 parts = sorted(rule.trigger_parts, key=lambda part: not part[1])
-                patterns = [(part.encode(), 0, every) for part, _ in parts]
-                gates = [(group,) for _, group in parts if group]
+                patterns = [(part.encode(), 0, every, (group,) if group else ()) for part, group in parts]
             elif rule.trigger:
-                patterns = [(rule.trigger.encode(), 0, every)]
-                gates = [rule.trigger_needs] if rule.trigger_needs else []
+                patterns = [(rule.trigger.encode(), 0, every, rule.trigger_needs)]
             else:
                 caseless = hyperscan.HS_FLAG_CASELESS if rule.ignore_case_keywords else 0
-                patterns = [(_literal(keyword), caseless, every) for keyword in rule.keywords]
-            if rule.confirm:
-                patterns.append((rule.confirm.encode(), 0, CONFIRM))
+                patterns = [(_literal(keyword), caseless, every, ()) for keyword in rule.keywords]
+            confirms = rule.confirm_parts or (((rule.confirm, ()),) if rule.confirm else ())
+            patterns += [(part.encode(), 0, CONFIRM, (group,) if group else ()) for part, group in confirms]
             if rule.exact:  # a run of token prefixes keeps many shapes alive in Hyperscan: let it count
-                patterns += [(_literal(keyword), 0, COUNT) for keyword in rule.keywords if _counted(keyword)]
-            for number, (expression, flag, kind) in enumerate(patterns):
+                patterns += [(_literal(keyword), 0, COUNT, ()) for keyword in rule.keywords if _counted(keyword)]
+            for expression, flag, kind, wanted in patterns:
+                if rule.keeps_start:
+                    keep.add(expression)
                 flag = flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH
-                if number < len(gates):
-                    gated.append((index, gates[number], (expression, flag, len(self._rule_of))))
+                if wanted:
+                    gated.append((index, wanted, (expression, flag, len(self._rule_of))))
                 else:
                     expressions.append(expression)
                     flags.append(flag)
@@ -111,7 +114,8 @@ class TriggerScan:
                     "a group of needs holds none needed in the main database: a need scanned LATER is "
                     "scanned only where the rest of its group was found"
                 )
-        self._database = compiled(expressions, flags, cache_dir, ids)
+        self._main = Twin(expressions, flags, cache_dir, ids, keep=frozenset(keep))
+        self._database = self._main.first
         # Per need scanned LATER: its own database, scanned where the rest of a group that holds it is found.
         self._later: dict[int, Any] = {
             number: compiled(
@@ -127,9 +131,14 @@ class TriggerScan:
         # its rule. A database is scanned only where its needs are met: a trigger whose needs are common
         # (netrc's "password") does not make another's scan every chunk.
         self._gated: list[tuple[list[frozenset[int]], Any, int]] = [
-            (groups, compiled([expression], [flag], cache_dir, [number], f"{GATED_PREFIX}{at}-"), index)
+            (groups, Twin([expression], [flag], cache_dir, [number], f"{GATED_PREFIX}{at}-", frozenset(keep)), index)
             for at, (groups, (index, _, (expression, flag, number))) in enumerate(zip(needs, gated))
         ]
+
+    def compile_twins(self) -> None:
+        """Compile (or load) now the twin databases that pieces inside a long text are scanned with."""
+        for twin in [self._main] + [twin for _, twin, _ in self._gated]:
+            twin.inner()
 
     def scan(self, text: str, data: bytes | None = None, limit: int | None = REPORT_LIMIT) -> Scanned:
         """Per rule: the chunks holding its keywords; per context or exact rule: where its triggers end;
@@ -162,7 +171,7 @@ class TriggerScan:
                     else text[begin:high].encode("utf-8", "surrogatepass")
                 )
             try:
-                self._scan(piece, handler, found, context)
+                self._scan(piece, handler, found, context, begin > 0)
             except hyperscan.ScanTerminated:  # _collect stopped it: past the limit
                 dense.append(chunk)
                 found.clear()
@@ -198,9 +207,11 @@ class TriggerScan:
             dense,
         )
 
-    def _scan(self, piece: bytes, handler: Any, found: dict[int, list[int]], context: Any) -> None:
-        """The main database over a piece; a gated rule's only if the piece holds what its trigger needs."""
-        self._database.scan(piece, match_event_handler=handler, context=context)
+    def _scan(self, piece: bytes, handler: Any, found: dict[int, list[int]], context: Any, inner: bool) -> None:
+        """The main database over a piece; a gated rule's only if the piece holds what its trigger needs.
+        ``inner``: the piece begins inside the text, so no ``^`` may match at its start (scanner_cache.Twin).
+        (A need scanned LATER with a ``^`` would only open a gate too often: those databases have no twin.)"""
+        (self._main.inner() if inner else self._database).scan(piece, match_event_handler=handler, context=context)
         if self._gated and not self._needed.isdisjoint(found):
             ats = {at for expression in self._needed.intersection(found) for at in self._needing[expression]}
             scanned: set[int] = set()  # the needs scanned LATER in this piece
@@ -213,7 +224,7 @@ class TriggerScan:
                             self._later[number].scan(piece, match_event_handler=_collect, context=found)
                             scanned.add(number)
                 if any(group.issubset(found) for group in groups):
-                    database.scan(piece, match_event_handler=handler, context=context)
+                    database.scan(piece, match_event_handler=handler, context=context, inner=inner)
 
     def _probe(
         self, text: str, ascii_data: bytes | None, low: int, handler: Any, context: Any, left: list[int]
@@ -228,7 +239,7 @@ class TriggerScan:
         limit = left[0]
         left[0] = PROBE_LIMIT
         try:
-            self._scan(piece, handler, context[0], context)
+            self._scan(piece, handler, context[0], context, True)
         except hyperscan.ScanTerminated:
             return True
         finally:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+from typing import Any
 
 import hyperscan
 
@@ -23,6 +24,7 @@ from hookd.paths import UnsafePathError, read_private, replace_private
 
 PREFIX = "redact-scanner-"
 GATED_PREFIX = "redact-gated-scanner-"  # the second database: triggers scanned only where gated (scan.py)
+INNER = "redact-inner-"  # before a prefix less its "redact-": the twin of a database for inner pieces
 SUFFIX = ".hsdb"
 # Per file prefix, the last database compiled in this process, serialized: (key, bytes).
 _LAST: dict[str, tuple[str, bytes]] = {}
@@ -59,6 +61,69 @@ def compiled(
     if path is not None:
         _save(data, path, prefix)
     return database
+
+
+class Twin:
+    """A database, and its twin for the pieces that begin inside the text (with a ``cache_dir``, at once;
+    without, when first needed).
+
+    The scanner reads a long text in pieces; Hyperscan's ``^`` matches at the start of each, which
+    inside the text is no line's or string's start: a context such as ``(?:^|[^A-Za-z0-9_])curl`` then
+    matched ``xcurl`` there. The twin's ``^`` is a byte UTF-8 never holds, so it matches nowhere.
+    """
+
+    def __init__(
+        self,
+        expressions: list[bytes],
+        flags: list[int],
+        cache_dir: str | None,
+        ids: list[int],
+        prefix: str = PREFIX,
+        keep: frozenset[bytes] = frozenset(),
+    ) -> None:
+        """``keep``: expressions whose ``^`` stays in the twin (their rule checks the start itself)."""
+        self.first = compiled(expressions, flags, cache_dir, ids, prefix)
+        inner = [expression if expression in keep else never_at_start(expression) for expression in expressions]
+        self._inner: hyperscan.Database | None = self.first if inner == expressions else None
+        self._args = (inner, flags, cache_dir, ids, INNER + prefix.removeprefix("redact-"))
+        if cache_dir is not None:  # the daemon's: now, not within the work budget of its first long event
+            self.inner()
+
+    def inner(self) -> hyperscan.Database:
+        if self._inner is None:
+            self._inner = compiled(*self._args)
+        return self._inner
+
+    def scan(self, piece: bytes, inner: bool = False, **kwargs: Any) -> None:
+        """Scan ``piece``: with the twin if it begins inside the text (``inner``)."""
+        (self.inner() if inner else self.first).scan(piece, **kwargs)
+
+
+def never_at_start(expression: bytes, nowhere: str = "\\xff") -> bytes:
+    """The expression with each ``^`` outside a class made a byte that UTF-8 never holds (0xff)."""
+    pattern = expression.decode("latin-1")
+    out: list[str] = []
+    at, in_class = 0, False
+    while at < len(pattern):
+        char = pattern[at]
+        if char == "\\":
+            out.append(pattern[at : at + 2])
+            at += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            opening = 1 + (pattern[at + 1 : at + 2] == "^")
+            opening += pattern[at + opening : at + opening + 1] == "]"  # a ] first in a class is itself
+            out.append(pattern[at : at + opening])
+            at += opening
+            continue
+        elif char == "^":
+            char = nowhere
+        out.append(char)
+        at += 1
+    return "".join(out).encode("latin-1")
 
 
 def _load(data: bytes) -> hyperscan.Database:

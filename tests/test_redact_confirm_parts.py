@@ -1,0 +1,150 @@
+"""A confirm split into parts (Rule.confirm_parts, scan.py) reports what the whole confirm reports, each end
+once (a chunk's report budget counts every report), and each gated part's needs are in its every match; so
+does the assignment trigger's split (rules._assigned_parts makes both)."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import random
+from collections import Counter
+
+import hyperscan
+import pytest
+
+from hookd.redact.rules import BUILTIN_RULES
+from hookd.redact.scan import TriggerScan
+
+SPLIT = [rule for rule in BUILTIN_RULES if rule.confirm_parts]
+ASSIGNMENT = next(rule for rule in BUILTIN_RULES if rule.name == "secret_assignment")
+# Per split: the whole pattern and its parts.
+WHOLES = [(rule.confirm, rule.confirm_parts) for rule in SPLIT] + [(ASSIGNMENT.trigger, ASSIGNMENT.trigger_parts)]
+# What the assignment confirm is made of (names, quotes, every kind of space, colons, values and type
+# names), and near misses.
+PIECES = [
+    "password",
+    "PASSWORD",
+    "secret",
+    "token",
+    "api_key",
+    "DB_PASS",
+    "x-pat",
+    ";pwd",
+    "bypass",
+    "auth",
+    "'auth'",
+    '\\"auth\\"',
+    "'",
+    '\\"',
+    '"',
+    " ",
+    "  ",
+    "\t",
+    "\\t",
+    "\\T",
+    "\u00a0",
+    "\u2003",
+    "\u3000",
+    "\\u00a0",
+    "\\U00A0",
+    "\\u2003",
+    "\\u0041",
+    ":",
+    "=",
+    ":=",
+    "str",
+    "string",
+    " str ",
+    "int = 1",
+    "SecretStr",
+    "x1",
+    "Pw1",
+    "the ",
+    "reset the ",
+    ", ",
+    ") ",
+    "\n",
+    "\\n",
+    "\\\\",
+    "x",
+]
+
+
+@functools.cache
+def texts() -> tuple[str, ...]:
+    rng = random.Random(53)
+    found = ["".join(rng.choice(PIECES) for _ in range(rng.randint(1, 30))) for _ in range(4000)]
+    # every name form before the colon: quote, then zero to two spaces of every kind, then a value's start
+    spaces = ["", " ", "\t", "\\t", "\u00a0", "\\u00a0", "\u2003", "\\u3000"]
+    found += [
+        f"{before}{name}{quote}{first}{second}{sign}{after}"
+        for before in ("", "x", "the ", "\\n")
+        for name in ("password", "Api_Key", "'auth'", '\\"auth\\"', "x_pass")
+        for quote in ("", "'", '\\"')
+        for first in spaces
+        for second in spaces
+        for sign in (":", "=")
+        for after in (" v1", "str", " str", '\\"v1', "=1", "")
+    ]
+    return tuple(found)
+
+
+@functools.cache
+def database(patterns: tuple[str, ...]) -> hyperscan.Database:
+    compiled = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    compiled.compile(
+        expressions=[p.encode() for p in patterns],
+        ids=list(range(len(patterns))),
+        elements=len(patterns),
+        flags=[0] * len(patterns),
+    )
+    return compiled
+
+
+def ends(patterns: tuple[str, ...], text: str) -> Counter[int]:
+    """Per end, how many of the patterns report there."""
+    found: Counter[int] = Counter()
+
+    def collect(_id: int, _start: int, end: int, _flags: int, _context: object) -> None:
+        found[end] += 1
+
+    database(patterns).scan(text.encode(), match_event_handler=collect)
+    return found
+
+
+@pytest.mark.parametrize(("whole", "split"), WHOLES, ids=["confirm", "trigger"])
+def test_the_parts_report_each_end_of_the_whole_once(whole, split):
+    parts = tuple(part for part, _ in split)
+    differ = [text for text in texts() if ends((whole,), text) != ends(parts, text)]
+    assert not differ, differ[:5]
+    reached = Counter(bool(ends((part,), text)) for part in parts for text in texts())
+    assert reached[True] > 1000  # the texts do reach the confirm
+    unreached = [part for part in parts if not any(ends((part,), text) for text in texts())]
+    assert not unreached, unreached  # and every part of it
+
+
+@pytest.mark.parametrize("split", [split for _, split in WHOLES], ids=["confirm", "trigger"])
+def test_a_gated_part_s_every_match_holds_its_needs(split):
+    for part, group in split:
+        if not group:
+            continue
+        for text in texts():
+            for end in ends((part,), text):
+                head = text.encode()[:end]
+                assert all(ends((need,), head.decode("utf-8", "replace")) for need in group), (part, text)
+
+
+def test_the_scanner_reports_what_the_whole_confirm_reports():
+    """With the parts (some gated) the scanner's reports, confirms and dense chunks are those of the
+    whole triggers and confirm in the main database, on the texts and on long texts of them that cross chunk borders."""
+    whole = TriggerScan([dataclasses.replace(rule, confirm_parts=(), trigger_parts=()) for rule in BUILTIN_RULES])
+    split = TriggerScan(BUILTIN_RULES)
+    rng = random.Random(54)
+    many = list(texts())
+    long = ["\\n".join(rng.sample(many, 500)) for _ in range(8)]
+    confirmed = 0
+    for text in many + long:
+        expected = whole.scan(text, limit=None)
+        assert split.scan(text, limit=None) == expected, text
+        confirmed += sum(map(len, expected[3].values()))
+    assert confirmed > 1000
