@@ -89,7 +89,8 @@ def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_
     daemon = hookd_factory(
         redis_url=redis.url, start=False, spool_reserve_bytes=str(2 << 20), spool_segment_bytes=str(1 << 20)
     )
-    mounts(daemon.state_dir, "12m")
+    # Room for the redaction scanner's cached databases (about 9 MiB), the 2 MiB reserve and the spool.
+    mounts(daemon.state_dir, "20m")
     spare = tmp_path / "spare"
     mounts(spare, "1m")
     daemon.env["HOOKD_SPARE_INBOX"] = str(spare / "inbox")
