@@ -792,6 +792,35 @@ def test_type_annotations_references_and_placeholders_survive(code):
         assert apply(doc) == doc
 
 
+@pytest.mark.parametrize(
+    "signature",
+    [
+        'def f(backend: "Backend", private_key: "_DSAPrivateKey") -> None:',
+        'def f(private_key: "_DSAPrivateKey", backend: "Backend"):',
+        "def load(self, token: 'TokenType') -> None:",
+        "def f(api_key: 'Optional[str]' = None):",
+        "    async def sign(self, secret_key: 'rsa.RSAPrivateKey',",
+    ],
+)
+def test_a_quoted_forward_reference_annotating_a_parameter_survives(signature):
+    doc = as_json(signature)
+    assert apply(doc) == doc
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def f(password='Tr0ub4dor3x'):",  # the default is a value
+        "def f(x, y={password: 'Tr0ub4dor3x', z: 1}):",  # an object's field inside a default
+        "undef(password: 'Tr0ub4dor3x', x)",  # no def
+        "def f(password: 'Tr0ub&4dor3x'):",  # not a type's shape
+        "cfg = { user: 'bob', password: 'Tr0ub4dor3x' }",
+    ],
+)
+def test_a_quoted_value_outside_a_def_parameter_is_still_a_secret(code):
+    assert "Tr0ub" not in apply(as_json(code))
+
+
 def test_random_18_digit_ids_survive_and_cards_in_context_do_not():
     rng = random.Random(16)
     ids = " ".join(str(rng.randrange(10**17, 10**18)) for _ in range(300))
