@@ -9,7 +9,8 @@
  * other, including the index of the str's NUL terminator that ASan cannot see). The scan never
  * moves backwards: a run of backslashes is counted once and stepped over whole, a joint is read at
  * most 37 characters ahead, an escape 5 past its run, and the view is never longer than the text:
- * linear time, no recursion, memory bounded by the input.
+ * linear time, no recursion, memory bounded by the input. A raw invisible character (view.py's
+ * INVISIBLE) is one character dropped; decode() then copies its answer once into the narrowest kind.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
