@@ -104,9 +104,33 @@ static inline Py_ssize_t joint(int kind, const void *data, Py_ssize_t n, Py_ssiz
     return i + 1;
 }
 
+/* A character a match may start with: a backslash, a quote for a joint, a percent, an invisible one. */
+static inline int may_start(Py_UCS4 c) {
+    return c == '\\' || c == '\'' || c == '%' || (c >= 0x200B && is_invisible(c));
+}
+
+/* The first character at or after i that may start a match (n if none). One loop per kind, where the
+ * kind is a constant: AT's switch on it is folded away, and the loop is a few compares a character. */
+static inline Py_ssize_t skip(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    switch (kind) {
+    case PyUnicode_1BYTE_KIND:
+        while (i < n && !may_start(AT(i))) i++;
+        break;
+    case PyUnicode_2BYTE_KIND:
+        while (i < n && !may_start(AT(i))) i++;
+        break;
+    default:
+        while (i < n && !may_start(AT(i))) i++;
+        break;
+    }
+    return i;
+}
+
 /* The first match of _EDIT at or after `from` (1), or none (0); the edit it makes, as view.py's _edit. */
 static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from, match_t *m) {
     for (Py_ssize_t i = from; i < n; i++) {
+        i = skip(kind, data, n, i);
+        if (i >= n) break;
         Py_UCS4 c = AT(i);
         if (c == '\\') {
             /* \\(?=[\\u"])(?<!\\\\): a run of backslashes, from its first one */
