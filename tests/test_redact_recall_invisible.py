@@ -12,6 +12,7 @@ import pytest
 from recall_helpers import as_json, assert_kept, assert_redacted
 
 from hookd.redact import build_redactor
+from hookd.redact.scan import CHUNK
 from hookd.redact.view import View
 
 PW = "Tr0ub4dor" + "&3xQcMz9"
@@ -73,3 +74,13 @@ def test_an_escape_deeper_than_the_view_reads_is_not_dropped():
     deep = "\\" * 16 + "u200b"
     view = View(f"{TOKEN[:12]}{deep}{TOKEN[12:]}")
     assert view.text == f"{TOKEN[:12]}{deep}{TOKEN[12:]}" and not view.changed
+
+
+@pytest.mark.parametrize("ascii_only", [True, False], ids=["escaped", "utf8"])
+@pytest.mark.parametrize("at", [CHUNK - 20, CHUNK - 13, CHUNK - 3, 3 * CHUNK + 5])
+def test_zero_width_inside_a_token_anywhere_in_a_long_text(at, ascii_only):
+    # The scanner reads a long text chunk by chunk: the trigger holds at and across every border.
+    filler = "lorem ipsum dolor " * (4 * CHUNK // 18)
+    text = filler[:at] + TOKEN[:12] + "\u200b" + TOKEN[12:] + filler[at:]
+    out = REDACTOR.redact(as_json(text, ascii_only))[0]
+    assert TOKEN[12:] not in out and out.count("[REDACTED:github_token]") == 1, at
