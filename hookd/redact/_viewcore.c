@@ -9,7 +9,8 @@
  * other, including the index of the str's NUL terminator that ASan cannot see). The scan never
  * moves backwards: a run of backslashes is counted once and stepped over whole, a joint is read at
  * most 37 characters ahead, an escape 5 past its run, and the view is never longer than the text:
- * linear time, no recursion, memory bounded by the input.
+ * linear time, no recursion, memory bounded by the input. A raw invisible character (view.py's
+ * INVISIBLE) is one character dropped; decode() then copies its answer once into the narrowest kind.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -35,12 +36,12 @@ static Py_UCS4 checked_read(int kind, const void *data, Py_ssize_t n, Py_ssize_t
 #define AT(i) PyUnicode_READ(kind, data, (i))
 #endif
 
-enum what { KEEP, QUOTE, CHAR, JOINT };
+enum what { KEEP, QUOTE, CHAR, JOINT, DROP };
 
 typedef struct {
     Py_ssize_t end;     /* where the match ends in the text */
     Py_ssize_t edit_at; /* where its edit starts: the match's start, or after an escape's literal backslashes */
-    enum what what;     /* KEEP: the match stays as it is; QUOTE: \" ; CHAR: ch ; JOINT: nothing */
+    enum what what;     /* KEEP: the match stays as it is; QUOTE: \" ; CHAR: ch ; JOINT, DROP: nothing */
     Py_UCS4 ch;
 } match_t;
 
@@ -49,6 +50,24 @@ static int hex_value(Py_UCS4 c) {
     if (c >= 'A' && c <= 'F') return (int)(c - 'A' + 10);
     if (c >= 'a' && c <= 'f') return (int)(c - 'a' + 10);
     return -1;
+}
+
+/* view.py's INVISIBLE: the zero-width characters the view drops */
+static inline int is_invisible(Py_UCS4 c) {
+    return (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF;
+}
+
+/* The code of the escape whose u is at j: \u00[2-7]X or an invisible character's (as view.py's
+ * _INVISIBLE_HEX: 200B-200D, 2060, FEFF in either case), else -1. */
+static inline int escape_code(int kind, const void *data, Py_ssize_t n, Py_ssize_t j) {
+    if (j + 4 >= n) return -1;
+    int code = 0;
+    for (Py_ssize_t k = 1; k <= 4; k++) {
+        int digit = hex_value(AT(j + k));
+        if (digit < 0) return -1;
+        code = code * 16 + digit;
+    }
+    return (code >= 0x20 && code <= 0x7F) || is_invisible((Py_UCS4)code) ? code : -1;
 }
 
 static int is_word(Py_UCS4 c) { /* [A-Za-z0-9_] */
@@ -85,9 +104,33 @@ static inline Py_ssize_t joint(int kind, const void *data, Py_ssize_t n, Py_ssiz
     return i + 1;
 }
 
+/* A character a match may start with: a backslash, a quote for a joint, a percent, an invisible one. */
+static inline int may_start(Py_UCS4 c) {
+    return c == '\\' || c == '\'' || c == '%' || (c >= 0x200B && is_invisible(c));
+}
+
+/* The first character at or after i that may start a match (n if none). One loop per kind, where the
+ * kind is a constant: AT's switch on it is folded away, and the loop is a few compares a character. */
+static inline Py_ssize_t skip(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    switch (kind) {
+    case PyUnicode_1BYTE_KIND:
+        while (i < n && !may_start(AT(i))) i++;
+        break;
+    case PyUnicode_2BYTE_KIND:
+        while (i < n && !may_start(AT(i))) i++;
+        break;
+    default:
+        while (i < n && !may_start(AT(i))) i++;
+        break;
+    }
+    return i;
+}
+
 /* The first match of _EDIT at or after `from` (1), or none (0); the edit it makes, as view.py's _edit. */
 static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from, match_t *m) {
     for (Py_ssize_t i = from; i < n; i++) {
+        i = skip(kind, data, n, i);
+        if (i >= n) break;
         Py_UCS4 c = AT(i);
         if (c == '\\') {
             /* \\(?=[\\u"])(?<!\\\\): a run of backslashes, from its first one */
@@ -100,12 +143,9 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             Py_ssize_t run = j - i;
             if (j >= n) return 0; /* the text ends in the run: nothing after it to match */
             Py_UCS4 after = AT(j);
-            int hi, lo;
-            if (after == 'u' && j + 4 < n && AT(j + 1) == '0' && AT(j + 2) == '0' && AT(j + 3) >= '2' &&
-                AT(j + 3) <= '7' && (lo = hex_value(AT(j + 4))) >= 0) {
-                /* \\*u00[2-7][0-9A-Fa-f]: an escape, after run - level_escape literal backslashes */
-                hi = (int)(AT(j + 3) - '0');
-                int code = hi * 16 + lo;
+            int code = after == 'u' ? escape_code(kind, data, n, j) : -1;
+            if (code >= 0) {
+                /* \\*u(00[2-7][0-9A-Fa-f]|INVISIBLE): an escape, after run - level_escape literal backslashes */
                 Py_ssize_t level_escape = run & -run;
                 m->end = j + 5;
                 m->edit_at = i;
@@ -114,7 +154,8 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 } else if (code == 0x22) {
                     m->what = run == level_escape ? QUOTE : KEEP;
                 } else {
-                    m->what = CHAR;
+                    /* a printable character, or an invisible one dropped (its literal backslashes kept) */
+                    m->what = code > 0x7F ? DROP : CHAR;
                     m->ch = (Py_UCS4)code;
                     m->edit_at = i + run - level_escape;
                 }
@@ -146,6 +187,11 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 m->what = JOINT;
                 return 1;
             }
+        } else if (c >= 0x200B && is_invisible(c)) { /* a raw invisible character: dropped */
+            m->end = i + 1;
+            m->edit_at = i;
+            m->what = DROP;
+            return 1;
         } else if (c == '%') {
             /* %((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6] */
             if (i == 0 || i + 2 >= n) continue;
@@ -190,13 +236,16 @@ static PyObject *decode(PyObject *module, PyObject *text) {
     PyObject *out = NULL;
     void *out_data = NULL;
     Py_ssize_t written = 0, kept_from = 0, from = 0;
+    int dropped_raw = 0; /* a raw invisible character dropped: the view may have a narrower kind */
     match_t m;
     while (find(kind, data, n, from, &m)) {
         from = m.end;
         if (m.what == KEEP) continue;
+        dropped_raw |= m.what == DROP && m.end - m.edit_at == 1; /* an escaped one is 6 or more long */
         if (out == NULL) {
-            /* Every character outside the matches is kept, and a match is ASCII: the view has the
-             * text's largest character, so the same kind (a canonical str). Never longer than the text. */
+            /* Every character outside the matches is kept, and what replaces a match is ASCII: the view
+             * has the text's largest character, so the same kind (a canonical str), unless that was a
+             * raw invisible character (checked at the end). Never longer than the text. */
             out = PyUnicode_New(n, PyUnicode_MAX_CHAR_VALUE(text));
             if (out == NULL) return NULL;
             out_data = PyUnicode_DATA(out);
@@ -216,6 +265,13 @@ static PyObject *decode(PyObject *module, PyObject *text) {
     if (out == NULL) return Py_NewRef(text);
     memcpy((char *)out_data + written * kind, (const char *)data + kept_from * kind, (size_t)((n - kept_from) * kind));
     written += n - kept_from;
+    if (dropped_raw) {
+        /* A str must be of the narrowest kind its characters fit (else it compares unequal to its
+         * equal): this copy finds the view's largest character and takes its kind. */
+        PyObject *canonical = PyUnicode_FromKindAndData(kind, out_data, written);
+        Py_DECREF(out);
+        return canonical;
+    }
     if (written < n && PyUnicode_Resize(&out, written) < 0) return NULL; /* Resize drops out on failure */
     return out;
 }

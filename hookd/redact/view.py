@@ -6,9 +6,11 @@ A secret written as ``\\u0067hp_...`` in the JSON text, split in code as
 view decodes ``\\uXXXX`` escapes of printable ASCII, writes every quote of a
 JSON text nested in a string as ``\\"`` (the form the rules know, one level
 down), turns ``%3D`` after a name into ``=`` and ``%26`` before one into
-``&`` (a URL-encoded query), and drops the ``" + "`` between two quoted
-pieces. It reads at most MAX_LEVEL levels of JSON: the payload and three
-levels of JSON text inside its strings; what is deeper is read as it is.
+``&`` (a URL-encoded query), drops the ``" + "`` between two quoted
+pieces, and drops the zero-width characters (INVISIBLE) that split a name or
+a token, raw or escaped. It reads at most MAX_LEVEL levels of JSON: the
+payload and three levels of JSON text inside its strings; what is deeper is
+read as it is.
 Every character of the view comes from a known stretch of the original, so
 a span found in the view maps back to whole escapes and whole joints there:
 the original is redacted, and everything outside the secrets stays byte for
@@ -54,13 +56,22 @@ MAX_LEVEL = 4  # the payload's JSON and three levels of JSON text nested in its 
 # the regex skips at C speed from one of those characters to the next; the character after it is
 # checked before the lookbehind (a JSON text's every \n and ' is such a start).
 _JOINT = r"(?:[ \t]|\\[nt]){0,8}\+(?:[ \t]|\\[nt]){0,8}"
+# The zero-width characters a secret may be split by (U+200B-U+200D, U+2060, U+FEFF): the view drops them,
+# raw or written as an escape of any level it reads, as it drops a joint.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE_HEX = r"200[B-Db-d]|2060|[Ff][Ee][Ff][Ff]"
 # re.split keeps the whole match (its length maps the view back) and the groups an edit depends on
 # (the lookbehinds are settled by then): the escape or quote after the first backslash, and which
-# percent escape (3: %3D, 2: %26); none for a joint.
+# percent escape (3: %3D, 2: %26); none for a joint or a raw invisible character.
 _EDIT = re.compile(
-    r"(\\(?=[\\u\"])(?<!\\\\)(?:(\\*u00[2-7][0-9A-Fa-f]|\\{6}\"|\\{2}\")|\"" + _JOINT + r"\\\")"
+    r"(\\(?=[\\u\"])(?<!\\\\)(?:(\\*u(?:00[2-7][0-9A-Fa-f]|"
+    + _INVISIBLE_HEX
+    + r")|\\{6}\"|\\{2}\")|\""
+    + _JOINT
+    + r"\\\")"
     r"|'(?=[ \t\\+])(?<!\\')" + _JOINT + "'"
-    r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6])"
+    r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6]"
+    r"|[" + INVISIBLE + "])"
 )
 _STEP = 4  # split's entries per match: the text before it and its three groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
@@ -71,6 +82,9 @@ VIEW_TRIGGERS = (
     r"""(?:\\"|')(?:[ \t]|\\[nt]){0,8}\+""",
     _NAME_WORD + r"""(?:\\\\\\|\\\\\\\\\\\\\\)\"""",
     _NAME_WORD + "%3[Dd]",
+    r"\\u(?:" + _INVISIBLE_HEX + ")",
+    # The raw characters as the scan reads them (UTF-8, byte by byte): E2 80 8B-8D, E2 81 A0, EF BB BF.
+    r"\xE2\x80[\x8B-\x8D]|\xE2\x81\xA0|\xEF\xBB\xBF",
 )
 
 
@@ -83,15 +97,17 @@ def _edit(after: str | None, percent: str | None) -> tuple[int, str | None, str]
     if after:  # an escape \u00XX, after ``run`` backslashes in all
         run = len(after) - 4
         level_escape = run & -run  # the backslashes of the escape itself; those before are literal
-        code = int(after[-2:], 16)
+        code = int(after[-4:], 16)
         if level_escape > 2 ** (MAX_LEVEL - 1) or code in (0x5C, 0x7F):
             return 0, None, "\\" + after
+        if code > 0x7F:  # an invisible character: dropped, its literal backslashes (an even run) kept
+            return run - level_escape, "", "\\" * (run - level_escape)
         if code == 0x22:  # a quote: the rules read it as \" whatever its level, if nothing precedes it
             return (0, '\\"', '\\"') if run == level_escape else (0, None, "\\" + after)
         return run - level_escape, chr(code), "\\" * (run - level_escape) + chr(code)
     if percent:
         return (0, "=", "=") if percent == "3" else (0, "&", "&")
-    return 0, "", ""  # a joint
+    return 0, "", ""  # a joint, or a raw invisible character
 
 
 class PyView:
