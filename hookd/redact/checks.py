@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from hookd.redact.signatures import quoted_annotation
+
 
 # --- values, not code ----------------------------------------------------------
 
@@ -247,33 +249,11 @@ def assigned_value_ok(match: re.Match[str]) -> bool:
     if not plausible_secret(value) or not not_a_call(match):
         return False
     if match.group("dq") or match.group("sq"):
-        return not _closes_a_string(match) and not _quoted_annotation(match)
+        return not _closes_a_string(match) and not quoted_annotation(match)
     # A field number or a count (string password = 2; password:  16 bytes): no secret is 1-3 digits.
     if value.isdigit() and len(value) <= 3 or _FILE_PATH.fullmatch(value):
         return False
     return not is_type_or_reference(value)
-
-
-# In a def's parameter list what follows ``name:`` is an annotation, never a value (the value is
-# after its =): ``def f(backend, private_key: "_DSAPrivateKey" = None)``, a forward reference. Only
-# on the def's own line, and only a type's shape; the slices are bounded, so the work is constant.
-_DEF_PARAMETER = re.compile(r"\s+\w+\s*\((?:[^()]*,)?\s*[A-Za-z_]\w*\s*:")  # after the line's last "def"
-_TYPE_SHAPE = re.compile(r"[A-Za-z_][\w.]{0,80}(?:\[[\w\[\]., |]{0,80}\])?")
-_LINE_BREAK = re.compile(r"\\n|\n")
-_SIGNATURE_REACH = 200
-
-
-def _quoted_annotation(match: re.Match[str]) -> bool:
-    text, start = match.string, match.start()
-    if text[start - 1 : start] != ":" or not _TYPE_SHAPE.fullmatch(match.group("value")):
-        return False
-    if text[match.end() : match.end() + 4].lstrip(" ")[:1] not in (",", ")", "="):
-        return False
-    line = _LINE_BREAK.split(text[max(0, start - _SIGNATURE_REACH) : start])[-1]
-    at = line.rfind("def")
-    if at < 0 or line[at - 1 : at].isalnum() or line[at - 1 : at] in ("_", "."):
-        return False
-    return _DEF_PARAMETER.fullmatch(line, at + 3) is not None
 
 
 # The file that holds the secret, not the secret: --client-key=./u.key, SSL_KEY=/etc/ssl/private/site.pem.
