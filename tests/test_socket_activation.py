@@ -98,6 +98,9 @@ class ActivatedHookd(Hookd):
                 str(self.control_socket),
                 *listen,
                 f"--fdname={names}",
+                # systemd-socket-activate passes only what -E names: the test daemons' scanner seed
+                # (conftest.scanner_seed), so that each start does not compile the databases again.
+                *(f"-E{name}={self.env[name]}" for name in ("PYTHONPATH", "HOOKD_TEST_SCANNER_SEED")),
                 "sh",
                 "-c",
                 SUPERVISOR,

@@ -126,11 +126,13 @@ def _short_name_ok(match: re.Match[str]) -> bool:
 
 
 # A Terraform variable whose name says secret: its default, inside the block (description, type and
-# sensitive lines before it). Hyperscan reads from "variable" to the value's first character.
+# sensitive lines before it). Hyperscan reads from "variable" to the value's first character. The block's
+# characters are one class (escapes included): Hyperscan compiles a bounded repeat of an alternation slowly,
+# and an uncached start compiles it twice (scanner_cache.Twin).
 _TF_NAME = r"[A-Za-z0-9_-]{0,60}(?i:password|passwd|secret|token|api_?key|private_?key|access_?key|credential)"
 TERRAFORM_TRIGGER = (
     r"(?:^|[^A-Za-z0-9_])variable\s{1,4}\\\"" + _TF_NAME + r"[A-Za-z0-9_-]{0,60}\\\"\s{0,4}\{"
-    r"(?:[^{}\\]|\\[nrt\"]){0,600}[^A-Za-z0-9_]default\s{0,4}=\s{0,4}(?:\\|[^\s\\\"{\[])"
+    r"[^{}]{0,600}[^A-Za-z0-9_]default\s{0,4}=\s{0,4}(?:\\|[^\s\\\"{\[])"
 )
 
 
