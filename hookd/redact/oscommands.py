@@ -70,6 +70,28 @@ def _word_argument_ok(match: re.Match[str]) -> bool:
 _NET_USE_NEEDS = ((r"(?i)net\s{1,4}use", r"(?i)/u(?:ser)?:"), (r"(?i)net\s{1,4}user",))
 
 
+# Where tool_password_argument's regex can begin (prefilter.py, reported at the place itself): its regex,
+# an alternation, was tried at every character near a keyword, and at every createUser({ it read the object
+# for pwd (a flood of "createUser({ ": 34 MB/s). A space is Python's (\x1c-\x1f too) or a non-ASCII "?".
+# Hyperscan gives one (the leftmost) start per end: no match of an alternative may hold another's start
+# with the same end (hence _ARG's characters, with no parenthesis, and no brace or parenthesis in the
+# object before pwd).
+_PF_SP = r"[\s?\x1c-\x1f]"
+_TOOL_PREFILTER = (
+    r"rabbitmqctl|wpa_passphrase|changeUserPassword"
+    + _PF_SP
+    + r"{0,4}\("
+    + _PF_SP
+    + r"{0,4}(?:\\\"[^\"\\\s]+\\\"|'[^'\"\\\s]+'|[^\s\"'\\;|&<>,()]+)"
+    + _PF_SP
+    + r"{0,4},|(?:create|update)User"
+    + _PF_SP
+    + r"{0,4}\("
+    + _PF_SP
+    + r"{0,4}\{[^{}()]*pwd"
+)
+
+
 def _rule(
     name: str,
     replaces: str,
@@ -79,6 +101,7 @@ def _rule(
     check: Callable[[re.Match[str]], bool] = _value_ok,
     dot: bool = False,
     needs: tuple[tuple[str, ...], ...] = (),
+    prefilter: tuple[str, int, bool] | None = None,
 ) -> Rule:
     """``needs``: instead of the keywords, a trigger (the first keyword, ignoring case) scanned only in the
     chunks holding one of these groups (Rule.trigger_needs)."""
@@ -92,6 +115,7 @@ def _rule(
         trigger_needs=needs,
         ignore_case_keywords=True,
         reach=VALUE_REACH + 400,
+        prefilter=prefilter,
         check=lambda match: _at_word_start(match, dot) and check(match),
         example=example,
     )
@@ -217,6 +241,7 @@ OS_COMMAND_RULES: tuple[Rule, ...] = (
         ("rabbitmqctl", "wpa_passphrase", "createuser", "updateuser", "changeuserpassword"),
         "`rabbitmqctl add_user bob <password>`, `db.createUser({user: 'bob', pwd: '<password>'})`",
         dot=True,
+        prefilter=(_TOOL_PREFILTER, 340, True),
     ),
     Rule(
         name="password_word_argument",
