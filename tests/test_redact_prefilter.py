@@ -32,6 +32,8 @@ ALPHABETS = {
     + ["changeUserPassword", "rabbitmqctl", "wpa_passphrase", " add_user ", " change_password ", "pwd", "pwd: "]
     + ["({", "({ ", "( ", "bob", "secret1", "createUser({pwd: ", "changeUserPassword(bob, ", "wpa_passphrase a "]
     + ["rabbitmqctl add_user bob "],
+    "oracle_connect_password": [*"ab1 \t\\\"'/@-_.$#é\u2003\x1c\u017f", "\\n", "\\\"", "sqlplus", "rman", "expdp"]
+    + [" target", " TARGET ", " -S", "userid=", "USERID=", "sqlplus scott/", "rman target a/", "tiger", "\\\"a/"],
 }
 
 
@@ -71,6 +73,7 @@ def test_a_flood_of_the_keyword_reports_nothing():
         ("pgpass_line", "*:*:*:"),
         ("pgpass_line", "a:5432:b:c:"),
         ("tool_password_argument", "createUser({ "),
+        ("oracle_connect_password", "rman target "),
     ):
         rule = RULES[name]
         assert rule.prefilter is not None
@@ -107,6 +110,7 @@ def test_with_a_budget_a_prefilter_confirms_what_the_redactor_loop_does(name):
         "pgpass_line": " h:5432:d:u:pw1 ",
         "encoded_secret": " QUFBQUFBQUFBQUFBQUFB ",
         "tool_password_argument": " createUser({pwd: 'secret1'}) ",
+        "oracle_connect_password": " sqlplus scott/tiger1@orcl ",
     }[name]
     went_dense = 0
     for _ in range(40):
