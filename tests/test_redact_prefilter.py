@@ -32,9 +32,6 @@ ALPHABETS = {
     + ["changeUserPassword", "rabbitmqctl", "wpa_passphrase", " add_user ", " change_password ", "pwd", "pwd: "]
     + ["({", "({ ", "( ", "bob", "secret1", "createUser({pwd: ", "changeUserPassword(bob, ", "wpa_passphrase a "]
     + ["rabbitmqctl add_user bob "],
-    "chpasswd_password": [*"ab1 \t\\\"':|-_.é\u2003\x1c", "\\n", "\\\"", "echo", "printf", " -n", " -e", "chpasswd"]
-    + ["echo 'bob:", "echo bob:", " | chpasswd", "|chpasswd", "secret1", " | sudo chpasswd", "echo a:pw1 | chpasswd"]
-    + ["echo 'a:pw1'|chpasswd"],
     "oracle_connect_password": [*"ab1 \t\\\"'/@-_.$#é\u2003\x1c\u017f", "\\n", "\\\"", "sqlplus", "rman", "expdp"]
     + [" target", " TARGET ", " -S", "userid=", "USERID=", "sqlplus scott/", "rman target a/", "tiger", "\\\"a/"],
 }
@@ -76,7 +73,6 @@ def test_a_flood_of_the_keyword_reports_nothing():
         ("pgpass_line", "*:*:*:"),
         ("pgpass_line", "a:5432:b:c:"),
         ("tool_password_argument", "createUser({ "),
-        ("chpasswd_password", "chpasswd "),
         ("oracle_connect_password", "rman target "),
     ):
         rule = RULES[name]
@@ -114,7 +110,6 @@ def test_with_a_budget_a_prefilter_confirms_what_the_redactor_loop_does(name):
         "pgpass_line": " h:5432:d:u:pw1 ",
         "encoded_secret": " QUFBQUFBQUFBQUFBQUFB ",
         "tool_password_argument": " createUser({pwd: 'secret1'}) ",
-        "chpasswd_password": " echo 'bob:secret1' | chpasswd ",
         "oracle_connect_password": " sqlplus scott/tiger1@orcl ",
     }[name]
     went_dense = 0

@@ -105,12 +105,6 @@ _ORACLE_PREFILTER = (
     + r"""{1,4}(?i:u[s?]erid=)?(?:\\?["'])?[A-Za-z0-9_$#.]+/"""
 )
 
-# Where chpasswd_password's regex can begin: echo or printf with its user and colon (its alternation was
-# tried at every character near "chpasswd": a flood of "chpasswd ", 57 MB/s). The user is one word.
-_CHPASSWD_PREFILTER = (
-    r"(?:echo|printf)(?:" + _PF_SP + r"{1,4}-[ne]{1,2})?" + _PF_SP + r"""{1,4}(?:\\"|')?[A-Za-z0-9_.-]+:"""
-)
-
 
 def _rule(
     name: str,
@@ -173,7 +167,6 @@ OS_COMMAND_RULES: tuple[Rule, ...] = (
         r"""(?:\\"|')?\s{0,4}\|\s{0,4}(?:sudo\s{1,4}(?:-\S{1,20}\s{1,4}){0,3})?chpasswd)""",
         ("chpasswd",),
         "`echo 'bob:<password>' | chpasswd`",
-        prefilter=(_CHPASSWD_PREFILTER, 100, True),
     ),
     _rule(
         "passwd_stdin_password",
