@@ -88,7 +88,9 @@ _TOOL_PREFILTER = (
     + _PF_SP
     + r"{0,4}\("
     + _PF_SP
-    + r"{0,4}\{[^{}()]*pwd"
+    + r"""{0,4}\{(?:[^{}()]*[^A-Za-z0-9_{}()])?pwd(?:\\?["'])?"""
+    + _PF_SP
+    + r"{0,4}:"
 )
 
 # Where oracle_connect_password's regex can begin: at every tool name it read the options and the word
@@ -102,7 +104,7 @@ _ORACLE_PREFILTER = (
     + _PF_SP
     + r"{1,4}(?i:target)){0,3}"
     + _PF_SP
-    + r"""{1,4}(?i:u[s?]erid=)?(?:\\?["'])?[A-Za-z0-9_$#.]+/"""
+    + r"""{1,4}(?i:u[s?]erid=)?(?:\\?["'])?[A-Za-z0-9_$#.]+/[^\s@/"'\\]{2}"""
 )
 
 
