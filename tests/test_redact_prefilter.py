@@ -28,12 +28,12 @@ ALPHABETS = {
     "encoded_secret": [*'aZf09+/_-= \\nrt"[é\u2003', "\\n", "QUFB", "Z2hwX", "0123456789abcdef", "sha512-", "AAAA"]
     + ["abcdefghijkl" * 3],
     # The pieces of its alternatives, whose places are reported at themselves (right after a lone backslash too)
-    "tool_password_argument": [*"ab1 \t\\\"',:(){}é\u2003\x1c-_", "\\n", "\\\"", "createUser", "updateUser"]
+    "tool_password_argument": [*"ab1 \t\\\"',:(){}é\u2003\x1c-_", "\\n", '\\"', "createUser", "updateUser"]
     + ["changeUserPassword", "rabbitmqctl", "wpa_passphrase", " add_user ", " change_password ", "pwd", "pwd: "]
     + ["({", "({ ", "( ", "bob", "secret1", "createUser({pwd: ", "changeUserPassword(bob, ", "wpa_passphrase a "]
     + ["rabbitmqctl add_user bob "],
-    "oracle_connect_password": [*"ab1 \t\\\"'/@-_.$#é\u2003\x1c\u017f", "\\n", "\\\"", "sqlplus", "rman", "expdp"]
-    + [" target", " TARGET ", " -S", "userid=", "USERID=", "sqlplus scott/", "rman target a/", "tiger", "\\\"a/"],
+    "oracle_connect_password": [*"ab1 \t\\\"'/@-_.$#é\u2003\x1c\u017f", "\\n", '\\"', "sqlplus", "rman", "expdp"]
+    + [" target", " TARGET ", " -S", "userid=", "USERID=", "sqlplus scott/", "rman target a/", "tiger", '\\"a/'],
 }
 
 
