@@ -27,6 +27,13 @@ ALPHABETS = {
     + [":6432:", "pw1", " h:5432:d:u:p ", "x" * 70],
     "encoded_secret": [*'aZf09+/_-= \\nrt"[é\u2003', "\\n", "QUFB", "Z2hwX", "0123456789abcdef", "sha512-", "AAAA"]
     + ["abcdefghijkl" * 3],
+    # The pieces of its alternatives, whose places are reported at themselves (right after a lone backslash too)
+    "tool_password_argument": [*"ab1 \t\\\"',:(){}é\u2003\x1c-_", "\\n", '\\"', "createUser", "updateUser"]
+    + ["changeUserPassword", "rabbitmqctl", "wpa_passphrase", " add_user ", " change_password ", "pwd", "pwd: "]
+    + ["({", "({ ", "( ", "bob", "secret1", "createUser({pwd: ", "changeUserPassword(bob, ", "wpa_passphrase a "]
+    + ["rabbitmqctl add_user bob "],
+    "oracle_connect_password": [*"ab1 \t\\\"'/@-_.$#é\u2003\x1c\u017f", "\\n", '\\"', "sqlplus", "rman", "expdp"]
+    + [" target", " TARGET ", " -S", "userid=", "USERID=", "sqlplus scott/", "rman target a/", "tiger", '\\"a/'],
 }
 
 
@@ -65,6 +72,8 @@ def test_a_flood_of_the_keyword_reports_nothing():
         ("encoded_secret", "Z2hwX "),
         ("pgpass_line", "*:*:*:"),
         ("pgpass_line", "a:5432:b:c:"),
+        ("tool_password_argument", "createUser({ "),
+        ("oracle_connect_password", "rman target "),
     ):
         rule = RULES[name]
         assert rule.prefilter is not None
@@ -100,6 +109,8 @@ def test_with_a_budget_a_prefilter_confirms_what_the_redactor_loop_does(name):
         "pgpass_password": " h:5432:d:u:pw1 ",
         "pgpass_line": " h:5432:d:u:pw1 ",
         "encoded_secret": " QUFBQUFBQUFBQUFBQUFB ",
+        "tool_password_argument": " createUser({pwd: 'secret1'}) ",
+        "oracle_connect_password": " sqlplus scott/tiger1@orcl ",
     }[name]
     went_dense = 0
     for _ in range(40):

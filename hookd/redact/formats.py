@@ -126,14 +126,20 @@ def _short_name_ok(match: re.Match[str]) -> bool:
 
 
 # A Terraform variable whose name says secret: its default, inside the block (description, type and
-# sensitive lines before it). Hyperscan reads from "variable" to the value's first character. The block's
-# characters are one class (escapes included): Hyperscan compiles a bounded repeat of an alternation slowly,
-# and an uncached start compiles it twice (scanner_cache.Twin).
+# sensitive lines before it). Hyperscan reads from "variable" to the value's first character, in a database
+# of its own scanned only in the chunks holding both words: its read of up to 600 characters of the block
+# after each { is costly per header in the main database. The header's start is the need; "default" is
+# looked for (LATER) only where one is: every event holds it ("permission_mode": "default"), and a need
+# found in a chunk costs the scan a check in Python. The block's characters are one class (escapes
+# included): Hyperscan compiles a bounded repeat of an alternation slowly, and an uncached start compiles
+# it twice (scanner_cache.Twin).
 _TF_NAME = r"[A-Za-z0-9_-]{0,60}(?i:password|passwd|secret|token|api_?key|private_?key|access_?key|credential)"
 TERRAFORM_TRIGGER = (
     r"(?:^|[^A-Za-z0-9_])variable\s{1,4}\\\"" + _TF_NAME + r"[A-Za-z0-9_-]{0,60}\\\"\s{0,4}\{"
     r"[^{}]{0,600}[^A-Za-z0-9_]default\s{0,4}=\s{0,4}(?:\\|[^\s\\\"{\[])"
 )
+
+TERRAFORM_NEEDS = ((r'(?:variable\s{1,4}\\")', "(?#later)default"),)
 
 
 def _terraform_ok(match: re.Match[str]) -> bool:
@@ -184,6 +190,7 @@ FORMAT_RULES: tuple[Rule, ...] = (
         pattern=VALUE,
         group="value",
         trigger=TERRAFORM_TRIGGER,
+        trigger_needs=TERRAFORM_NEEDS,
         anchored=True,
         back=1,
         reach=VALUE_REACH,

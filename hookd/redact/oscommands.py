@@ -67,6 +67,47 @@ def _word_argument_ok(match: re.Match[str]) -> bool:
     return not names.isdisjoint(_WORD_COMMANDS[match.group("word")]) and _value_ok(match)
 
 
+_NET_USE_NEEDS = ((r"(?i)net\s{1,4}use", r"(?i)/u(?:ser)?:"), (r"(?i)net\s{1,4}user",))
+
+
+# Where tool_password_argument's regex can begin (prefilter.py, reported at the place itself): its regex,
+# an alternation, was tried at every character near a keyword, and at every createUser({ it read the object
+# for pwd (a flood of "createUser({ ": 34 MB/s). A space is Python's (\x1c-\x1f too) or a non-ASCII "?".
+# Hyperscan gives one (the leftmost) start per end: no match of an alternative may hold another's start
+# with the same end (hence _ARG's characters, with no parenthesis, and no brace or parenthesis in the
+# object before pwd).
+_PF_SP = r"[\s?\x1c-\x1f]"
+_TOOL_PREFILTER = (
+    r"rabbitmqctl|wpa_passphrase|changeUserPassword"
+    + _PF_SP
+    + r"{0,4}\("
+    + _PF_SP
+    + r"{0,4}(?:\\\"[^\"\\\s]+\\\"|'[^'\"\\\s]+'|[^\s\"'\\;|&<>,()]+)"
+    + _PF_SP
+    + r"{0,4},|(?:create|update)User"
+    + _PF_SP
+    + r"{0,4}\("
+    + _PF_SP
+    + r"""{0,4}\{(?:[^{}()]*[^A-Za-z0-9_{}()])?pwd(?:\\?["'])?"""
+    + _PF_SP
+    + r"{0,4}:"
+)
+
+# Where oracle_connect_password's regex can begin: at every tool name it read the options and the word
+# after them, and its alternation was tried at every character (a flood of "rman target ": 41 MB/s). No
+# option, "target" or user word holds another tool's name followed by a space (one start per end).
+# Python's ignore-case takes the long s (U+017F, a "?" here) for s.
+_ORACLE_PREFILTER = (
+    r"(?:sqlplus|sqlldr|expdp|impdp|rman|dgmgrl)(?:"
+    + _PF_SP
+    + r"{1,4}-[A-Za-z]{1,3}|"
+    + _PF_SP
+    + r"{1,4}(?i:target)){0,3}"
+    + _PF_SP
+    + r"""{1,4}(?i:u[s?]erid=)?(?:\\?["'])?[A-Za-z0-9_$#.]+/[^\s@/"'\\]{2}"""
+)
+
+
 def _rule(
     name: str,
     replaces: str,
@@ -75,15 +116,22 @@ def _rule(
     example: str,
     check: Callable[[re.Match[str]], bool] = _value_ok,
     dot: bool = False,
+    needs: tuple[tuple[str, ...], ...] = (),
+    prefilter: tuple[str, int, bool] | None = None,
 ) -> Rule:
+    """``needs``: instead of the keywords, a trigger (the first keyword, ignoring case) scanned only in the
+    chunks holding one of these groups (Rule.trigger_needs)."""
     return Rule(
         name=name,
         replaces=replaces,
         pattern=head + VALUE,
         group="value",
-        keywords=keywords,
+        keywords=() if needs else keywords,
+        trigger="(?i)" + keywords[0] if needs else "",
+        trigger_needs=needs,
         ignore_case_keywords=True,
         reach=VALUE_REACH + 400,
+        prefilter=prefilter,
         check=lambda match: _at_word_start(match, dot) and check(match),
         example=example,
     )
@@ -166,8 +214,11 @@ OS_COMMAND_RULES: tuple[Rule, ...] = (
         + _ARG
         + _SP
         + ")",
-        ("net use",),
+        (r"net\s{1,4}use",),
         "`net use Z: \\\\srv\\share /user:bob <password>`, `net user bob <password> /add`",
+        # Every match holds /user: (or /u:) or is net user: a flood of "net use " alone ran the regex at
+        # every "net" over the four words after it (31 MB/s).
+        needs=_NET_USE_NEEDS,
     ),
     _rule(
         "oracle_connect_password",
@@ -182,6 +233,7 @@ OS_COMMAND_RULES: tuple[Rule, ...] = (
         # "rman" alone is in "performance" and "German": every chunk of prose ran the regex (docs 3x slower)
         ("sqlplus", "sqlldr", "expdp", "impdp", "rman target", "dgmgrl"),
         "`sqlplus scott/<password>@orcl`",
+        prefilter=(_ORACLE_PREFILTER, 200, True),
     ),
     _rule(
         "tool_password_argument",
@@ -206,6 +258,7 @@ OS_COMMAND_RULES: tuple[Rule, ...] = (
         ("rabbitmqctl", "wpa_passphrase", "createuser", "updateuser", "changeuserpassword"),
         "`rabbitmqctl add_user bob <password>`, `db.createUser({user: 'bob', pwd: '<password>'})`",
         dot=True,
+        prefilter=(_TOOL_PREFILTER, 340, True),
     ),
     Rule(
         name="password_word_argument",

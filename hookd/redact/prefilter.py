@@ -39,9 +39,12 @@ class Prefilter:
     text's), and how far past a piece the scan must read to see the pattern's whole match for every
     place in the piece (or 0: the pattern also reports what reaches the end of the data, ``$``)."""
 
-    def __init__(self, pattern: str, ahead: int) -> None:
+    def __init__(self, pattern: str, ahead: int, at_start: bool = False) -> None:
+        """``at_start``: a report's start is the place itself (a regex with no lookbehind, whose check
+        reads what precedes the match): a place right after a lone backslash is reported too."""
         self.pattern = pattern
         self.ahead = ahead
+        self.at_start = at_start
         self._database: Any = None  # compiled when first used: most events never need it
 
     def _compiled(self) -> Any:
@@ -67,6 +70,8 @@ class Prefilter:
         self._compiled().scan(data, match_event_handler=_collect, context=found)
         # A report starts at the character before the place (the regex's lookbehind reads it), or at the
         # backslash of an escape before it, or at the data's start (^), where the place may be too.
+        if self.at_start:
+            return [begin + start for start in sorted(found) if low <= begin + start < high]
         places: list[int] = []
         for start in sorted(found):
             at = begin + start

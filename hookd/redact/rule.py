@@ -87,7 +87,7 @@ class Rule:
     # For a rule gated by keywords: a Hyperscan pattern that finds every place its regex can begin,
     # and how far past a stretch it must read to see them (prefilter.py); the regex is then tried only
     # there, not at every character near a keyword.
-    prefilter: tuple[str, int] | None = None
+    prefilter: tuple[str, int] | tuple[str, int, bool] | None = None  # and Prefilter's at_start
     example: str = ""  # for people: what it catches, written so that no scanner takes it for a key
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
     marker: str = field(init=False, repr=False, compare=False)  # what replaces the secret
