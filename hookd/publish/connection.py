@@ -88,6 +88,11 @@ class BoundedReplies:
         super().set_parser(BoundedReplyParser)  # type: ignore[misc]  # mixed into a Connection
 
 
+def _bounded(base: type) -> type:
+    """``base``, a connection class, with its replies read by BoundedReplyParser."""
+    return type(f"Bounded{base.__name__}", (BoundedReplies, base), {})
+
+
 if TYPE_CHECKING:
 
     class _TlsConnection:
@@ -156,12 +161,10 @@ def connect(settings: RedisSettings) -> aioredis.Redis | RedisCluster:
         _specialise(client.connection_pool, settings, BoundedReplies, HiredisPacking)
         manager = getattr(client.connection_pool, "sentinel_manager", None)
         for asked in manager.sentinels if manager is not None else ():  # the sentinels' own replies too
-            base = asked.connection_pool.connection_class
-            asked.connection_pool.connection_class = type(f"Bounded{base.__name__}", (BoundedReplies, base), {})
+            asked.connection_pool.connection_class = _bounded(asked.connection_pool.connection_class)
     else:  # each node's, the seeds' and those it learns of (from the shared connection_kwargs)
         manager = client.nodes_manager
-        base = manager.connection_kwargs.get("connection_class", aioredis.Connection)
-        bounded = type(f"Bounded{base.__name__}", (BoundedReplies, base), {})
+        bounded = _bounded(manager.connection_kwargs.get("connection_class", aioredis.Connection))
         manager.connection_kwargs["connection_class"] = bounded
         for node in manager.startup_nodes.values():
             node.connection_class = bounded

@@ -186,6 +186,15 @@ def batch_keys(settings: PublishSettings, events: Sequence[ScriptEvent]) -> list
     return script_keys(settings.stream, {event.session: None for event in events if event.session})
 
 
+ARGS_HEAD = 8  # PUBLISH_BATCH's ARGV before the events (see its comment), then ARGS_PER_EVENT each
+ARGS_PER_EVENT = 9
+
+
+def events_in(args: Sequence[ScriptArg]) -> int:
+    """How many events an ARGV that batch_args built carries."""
+    return (len(args) - ARGS_HEAD) // ARGS_PER_EVENT
+
+
 def batch_args(settings: PublishSettings, events: Sequence[ScriptEvent], after: int = 0) -> list[ScriptArg]:
     """PUBLISH_BATCH's ARGV for events of one host."""
     indexed = settings.session_index

@@ -20,7 +20,7 @@ from redis.asyncio.connection import Connection
 
 from hookd.publish import topology
 from hookd.publish.migration import SlotMove, is_ask
-from hookd.publish.script import PUBLISH_BATCH, ScriptArg, batch_args, batch_keys, script_keys
+from hookd.publish.script import PUBLISH_BATCH, ScriptArg, batch_args, batch_keys, events_in, script_keys
 from hookd.publish.topology import FAILURES, ClusterRoute, PoolRoute
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.spool import Batch
@@ -136,7 +136,7 @@ class BatchWriter:
                     await conn.send_packed_command(self.packed(keys, args, asking=ask is not None))
                     if ask is not None:
                         await conn.read_response()  # ASKING's OK
-                    reply = await self.read_reply(conn, _events_in(args))
+                    reply = await self.read_reply(conn, events_in(args))
             except FAILURES as exc:
                 if attempt == ATTEMPTS:
                     raise
@@ -226,8 +226,3 @@ class BatchWriter:
                 )
             )
         return packed
-
-
-def _events_in(args: list[ScriptArg]) -> int:
-    """How many events PUBLISH_BATCH's ARGV carries (script.py: 8 arguments, then 9 per event)."""
-    return (len(args) - 8) // 9
