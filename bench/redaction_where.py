@@ -66,7 +66,7 @@ def main() -> None:
             if opened.get(at)
         ]
         print(
-            f"{json.dumps(unit):36} redact {total:6.1f}  scan {scan:6.1f}  main db {raw(scanner._database, data):6.1f}"
+            f"{json.dumps(unit):36} redact {total:6.1f}  scan {scan:6.1f}  main db {raw(scanner._main.first, data):6.1f}"
             f"  gated: {', '.join(parts) or 'none opened'}",
             flush=True,
         )

@@ -115,7 +115,6 @@ class TriggerScan:
                     "scanned only where the rest of its group was found"
                 )
         self._main = Twin(expressions, flags, cache_dir, ids, keep=frozenset(keep))
-        self._database = self._main.first
         # Per need scanned LATER: its own database, scanned where the rest of a group that holds it is found.
         self._later: dict[int, Any] = {
             number: compiled(
@@ -211,7 +210,7 @@ class TriggerScan:
         """The main database over a piece; a gated rule's only if the piece holds what its trigger needs.
         ``inner``: the piece begins inside the text, so no ``^`` may match at its start (scanner_cache.Twin).
         (A need scanned LATER with a ``^`` would only open a gate too often: those databases have no twin.)"""
-        (self._main.inner() if inner else self._database).scan(piece, match_event_handler=handler, context=context)
+        self._main.scan(piece, inner, match_event_handler=handler, context=context)
         if self._gated and not self._needed.isdisjoint(found):
             ats = {at for expression in self._needed.intersection(found) for at in self._needing[expression]}
             scanned: set[int] = set()  # the needs scanned LATER in this piece
