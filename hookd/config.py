@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from hookd_client.hook_send import default_socket_path, default_state_dir, spare_inbox_dir
+from hookd_client.hook_send import ROUTE_VARS, default_socket_path, default_state_dir, spare_inbox_dir
 
 # SettingError (and its older name) from here too, beside load, which raises it.
 from hookd.config_errors import ConfigError as ConfigError, SettingError as SettingError
@@ -482,6 +482,7 @@ def load_sourced(
             "command line": _decode_lists(dict(flags)),
         }
     )
+    _check_routes(environ, overridden=set(flags))
     merged: dict[str, Any] = {}
     for values in sources.values.values():
         merged.update(values)
@@ -584,6 +585,26 @@ def _check_config_file(path: str, info: os.stat_result) -> None:
         check_way_to(path)  # the link itself too: one in a sticky directory is its owner's to replace
     except UnsafePathError as exc:
         raise ConfigError(f"config file {exc} (or point --config / HOOKD_CONFIG at a file of your own)") from None
+
+
+def _check_routes(environ: Mapping[str, str], overridden: set[str]) -> None:
+    """Refuse a relative HOOKD_STATE_DIR, HOOKD_SOCKET or HOOKD_SPARE_INBOX.
+
+    hook-send ignores such a variable (it runs in the agent's working directory, where a
+    relative path names a place in the project), so a daemon that took it relative to its
+    own working directory would listen where no hook-send looks. A flag that sets the same
+    setting wins over the variable, which is then not read.
+    """
+    for variable in ROUTE_VARS:
+        value, name = environ.get(variable, ""), variable.removeprefix("HOOKD_").lower()
+        if value and not value.startswith("/") and name not in overridden:
+            raise SettingError(
+                f"{variable} from the environment: {name} {value!r} is not an absolute path; hook-send "
+                "ignores a relative one (it runs in the agent's working directory), so it would not find "
+                f"this daemon; fix: give an absolute path, e.g. {os.path.abspath(os.path.expanduser(value))}",
+                setting=name,
+                source=f"{variable} from the environment",
+            )
 
 
 def _read_environ(environ: Mapping[str, str]) -> dict[str, Any]:

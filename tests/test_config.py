@@ -96,6 +96,26 @@ def test_relative_paths_are_made_absolute(env, tmp_path, monkeypatch):
     assert config.state_dir == str(tmp_path / "rel-state")
 
 
+@pytest.mark.parametrize("variable", ["HOOKD_STATE_DIR", "HOOKD_SOCKET", "HOOKD_SPARE_INBOX"])
+@pytest.mark.parametrize("value", ["rel/state", "~/hookd", "./x"])
+def test_a_relative_routing_variable_is_refused_because_hook_send_ignores_it(
+    env, tmp_path, monkeypatch, variable, value
+):
+    # hook-send counts such a variable as unset (test_redteam6_client_paths.py): a daemon that took
+    # it relative to its own directory would listen where no hook-send looks.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        load(environ={**env, variable: value})
+    message = str(info.value)
+    assert variable in message and "not an absolute path" in message and "fix:" in message
+    assert info.value.setting == variable.removeprefix("HOOKD_").lower()
+
+
+def test_a_flag_overrides_a_relative_routing_variable(env, tmp_path):
+    config = load({"state_dir": str(tmp_path / "st")}, environ={**env, "HOOKD_STATE_DIR": "rel"})
+    assert config.state_dir == str(tmp_path / "st")
+
+
 def test_host_setting_overrides_the_host_name(env):
     assert load({"host": "laptop-7"}, environ=env).host == "laptop-7"
 
