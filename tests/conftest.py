@@ -380,6 +380,13 @@ class Hookd:
             env={**self.env, **env},
         )
 
+    def send_stop(self, session: str) -> None:
+        """Hand over a Stop event of ``session`` with a patient deadline (the daemon may be busy
+        with a Redis that misbehaves), and hold hook-send to its contract: exit 0, silent."""
+        body = json.dumps({"hook_event_name": "Stop", "session_id": session}).encode()
+        done = self.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
+        assert done.returncode == 0 and done.stdout == b"" and done.stderr == b"", done.stderr
+
     def request(self, data: bytes, shut_write: bool = True, timeout: float = 10) -> bytes:
         """Send raw bytes on one connection and return everything the daemon answers."""
         with socket.socket(socket.AF_UNIX) as s:

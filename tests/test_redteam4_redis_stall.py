@@ -92,16 +92,11 @@ def test_a_redis_stalled_mid_reply_is_reported_and_the_spool_keeps_taking_events
             breaker_backoff_max_s="1",
         )
 
-        def send(session: str) -> None:
-            body = json.dumps({"hook_event_name": "Stop", "session_id": session}).encode()
-            done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
-            assert done.returncode == 0 and done.stdout == b"" and done.stderr == b"", done.stderr
-
-        send("before")
+        daemon.send_stop("before")
         wait_for_entries(redis_db, 1)
         proxy.mode = mode
         for i in range(5):
-            send(f"during-{i}")
+            daemon.send_stop(f"during-{i}")
         assert daemon.inbox() == [], "hookd stopped acknowledging events while Redis stalled"
         seen = []
         deadline = time.monotonic() + 20

@@ -12,48 +12,34 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from conftest import log_records
+from ui_stack import Ui
 
 pytestmark = pytest.mark.process
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
 def test_ui_stops_on_a_signal_closing_its_connections_exit_0(sig, hookd_factory, redis_db, tmp_path):
-    env = hookd_factory(start=False).env
     log_path = tmp_path / "ui.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hookd", "ui", "--addr", "127.0.0.1:0"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            cwd=REPO,
-        )
+    ui = Ui(hookd_factory(start=False).env, log_path)
     try:
-        url = proc.stdout.readline().decode().strip()
-        parts = urlsplit(url)
+        parts = urlsplit(ui.url)
         # A connection that is open when the signal comes (a browser's, between requests).
         peer = socket.create_connection((parts.hostname, parts.port), timeout=10)
         peer.sendall(f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
         assert peer.recv(12).startswith(b"HTTP/1.1")
-        os.kill(proc.pid, sig)
-        assert proc.wait(20) == 0
+        os.kill(ui.proc.pid, sig)
+        assert ui.proc.wait(20) == 0
         peer.settimeout(10)
         while peer.recv(65536):  # closed by the UI: the read ends (no timeout)
             pass
         peer.close()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        ui.stop()
     text = log_path.read_text()
     assert "Traceback" not in text, text
     events = [r["event"] for r in log_records(text)]

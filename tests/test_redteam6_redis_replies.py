@@ -136,16 +136,11 @@ def test_a_reply_that_does_not_account_for_the_batch_keeps_it_spooled(hookd_fact
             publish_linger_ms="200",
         )
 
-        def send(session: str) -> None:
-            body = json.dumps({"hook_event_name": "Stop", "session_id": session}).encode()
-            done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
-            assert done.returncode == 0 and done.stdout == b"" and done.stderr == b"", done.stderr
-
-        send("before")
+        daemon.send_stop("before")
         wait_for_entries(redis_db, 1)
         proxy.lie = LIES[lie]
         for i in range(6):
-            send(f"during-{i}")
+            daemon.send_stop(f"during-{i}")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and proxy.lied < 1:
             time.sleep(0.05)
@@ -187,9 +182,7 @@ def test_a_reply_without_end_does_not_take_hookds_memory(hookd_process_factory, 
         before = _rss_mb(daemon.proc.pid)
         proxy.lie = FLOOD
         for i in range(3):
-            body = json.dumps({"hook_event_name": "Stop", "session_id": f"during-{i}"}).encode()
-            done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
-            assert done.returncode == 0 and done.stderr == b"", done.stderr
+            daemon.send_stop(f"during-{i}")
         peak, unhealthy = before, None
         deadline = time.monotonic() + 8
         while time.monotonic() < deadline:
@@ -213,12 +206,6 @@ def test_a_reply_without_end_does_not_take_hookds_memory(hookd_process_factory, 
         proxy.close()
 
 
-def _send(daemon, session: str) -> None:
-    body = json.dumps({"hook_event_name": "Stop", "session_id": session}).encode()
-    done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
-    assert done.returncode == 0 and done.stdout == b"" and done.stderr == b"", done.stderr
-
-
 def _status(daemon) -> tuple[int, dict]:
     return status.gather(hookd_config.load(environ=daemon.env))
 
@@ -229,12 +216,12 @@ def test_events_the_mark_skips_on_their_first_send_are_not_called_repeats(hookd_
     after was skipped as 'already in the stream', counted among the repeats, status healthy."""
     metrics_port = free_port()
     daemon = hookd_factory(metrics_addr=f"127.0.0.1:{metrics_port}")
-    _send(daemon, "before")
+    daemon.send_stop("before")
     [entry] = wait_for_entries(redis_db, 1)
     field = entry[b"host"] + b"/" + entry[b"instance"]
     redis_db.hset("{hookd:events}:hwm", field, 2**53 - 1)
     for i in range(3):
-        _send(daemon, f"during-{i}")
+        daemon.send_stop(f"during-{i}")
 
     def committed() -> bool:
         document = _status(daemon)[1]
@@ -263,10 +250,10 @@ def test_a_repeat_after_a_lost_reply_is_still_a_repeat(hookd_factory, redis_serv
     proxy = LyingProxy(("127.0.0.1", redis_server.port))
     try:
         daemon = hookd_factory(redis_url=f"redis://127.0.0.1:{proxy.port}/0", breaker_backoff_max_s="0.5")
-        _send(daemon, "before")
+        daemon.send_stop("before")
         wait_for_entries(redis_db, 1)
         proxy.lie = DROP_REPLY
-        _send(daemon, "lost-reply")
+        daemon.send_stop("lost-reply")
         wait_for_entries(redis_db, 2)
 
         def settled() -> bool:
@@ -336,9 +323,7 @@ def test_a_sentinel_reply_without_end_does_not_take_hookds_memory(hookd_process_
             breaker_backoff_max_s="1",
         )
         before = _rss_mb(daemon.proc.pid)
-        body = json.dumps({"hook_event_name": "Stop", "session_id": "s"}).encode()
-        done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
-        assert done.returncode == 0 and done.stderr == b"", done.stderr
+        daemon.send_stop("s")
         peak = before
         deadline = time.monotonic() + 8
         while time.monotonic() < deadline:

@@ -14,13 +14,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 
-from conftest import REPO, log_records, wait_for_entries
+from conftest import log_records, wait_for_entries
+from ui_stack import Ui
 
 pytestmark = pytest.mark.process
 
@@ -50,31 +49,19 @@ def test_a_stray_signal_is_said_and_hookd_goes_on(hookd_process_factory, redis_d
 
 def test_hookd_ui_says_a_stray_signal_and_goes_on(hookd_factory, redis_db, tmp_path):
     """`hookd ui` took SIGUSR1 (a new URL) but died unsaid on SIGUSR2 and the rest."""
-    env = hookd_factory(start=False).env
     log_path = tmp_path / "ui.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hookd", "ui", "--addr", "127.0.0.1:0"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            cwd=REPO,
-        )
+    ui = Ui(hookd_factory(start=False).env, log_path)
     try:
-        assert proc.stdout.readline().startswith(b"http://")
         others = [sig for sig in STRAY if sig != signal.SIGUSR1]
         for sig in others:
-            os.kill(proc.pid, sig)
+            os.kill(ui.proc.pid, sig)
             time.sleep(0.2)
-            assert proc.poll() is None, f"{sig.name} killed hookd ui (exit {proc.returncode}), no log line"
-        os.kill(proc.pid, signal.SIGUSR1)
-        assert proc.stdout.readline().startswith(b"http://"), "SIGUSR1 no longer prints a new URL"
-        os.kill(proc.pid, signal.SIGTERM)
-        assert proc.wait(20) == 0
+            assert ui.proc.poll() is None, f"{sig.name} killed hookd ui (exit {ui.proc.returncode}), no log line"
+        assert ui.new_url().startswith("http://"), "SIGUSR1 no longer prints a new URL"
+        os.kill(ui.proc.pid, signal.SIGTERM)
+        assert ui.proc.wait(20) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        ui.stop()
     records = log_records(log_path.read_text())
     ignored = [r["signal"] for r in records if r["event"] == "ui_signal_ignored"]
     assert ignored == [sig.name for sig in others], ignored
