@@ -97,7 +97,7 @@ def _run_stopped_past_the_deadline(cmd, env, err, timeout_ms, shim):
         proc.stdin.write(BODY)
         proc.stdin.close()
         deadline = time.monotonic() + 10
-        while _state(proc.pid) != "T":  # stopped by the library
+        while _state(proc.pid) != "T":  # stopped by the library, the answer (or the fsync) just done
             assert proc.poll() is None and time.monotonic() < deadline, "the client never stopped"
             time.sleep(0.005)
         time.sleep(timeout_ms / 1000 + 0.5)  # the deadline passes while it stands there
@@ -121,31 +121,8 @@ def test_an_answer_read_when_the_deadline_fires_is_not_called_lost(
     env, peer_factory, tmp_path, client_cmd, stop_after_answer, reply
 ):
     peer = peer_factory(reply=reply)
-    timeout_ms = 2000
     err = tmp_path / "err"
-    with open(err, "wb") as e:
-        proc = subprocess.Popen(
-            [*client_cmd, "Stop"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=e,
-            env=dict(env, HOOKD_SEND_TIMEOUT_MS=str(timeout_ms), LD_PRELOAD=stop_after_answer),
-        )
-    try:
-        proc.stdin.write(BODY)
-        proc.stdin.close()
-        deadline = time.monotonic() + 10
-        while _state(proc.pid) != "T":  # stopped by the library, the answer just read
-            assert proc.poll() is None and time.monotonic() < deadline, "the client never read an answer"
-            time.sleep(0.005)
-        time.sleep(timeout_ms / 1000 + 0.5)  # the deadline passes while it stands there
-        os.kill(proc.pid, signal.SIGCONT)
-        out = proc.stdout.read()
-        assert proc.wait(10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    out = _run_stopped_past_the_deadline(client_cmd, env, err, 2000, stop_after_answer)
     assert out == b""
     assert peer.got_frame.is_set()
     assert inbox_files(env["HOOKD_STATE_DIR"]) == []
