@@ -36,9 +36,9 @@ from hookd.publish.settings import RedisSettings
 try:  # No CLIENT SETINFO on connect: one command fewer for the ACL to grant (see acl.py).
     import redis.driver_info  # noqa: F401 - newer redis-py; older ones take lib_name, lib_version
 
-    _NO_SETINFO: dict[str, Any] = {"driver_info": None}
+    NO_SETINFO: dict[str, Any] = {"driver_info": None}
 except ImportError:
-    _NO_SETINFO = {"lib_name": None, "lib_version": None}
+    NO_SETINFO = {"lib_name": None, "lib_version": None}
 
 # Stream replies as hookd's clients get them (RESP2, bytes): redis-py types every protocol and
 # decoding at once, so the readers (tail, ui) say which one they get.
@@ -140,7 +140,7 @@ def connection_kwargs(settings: RedisSettings, tls: bool | None = None) -> dict[
     kwargs: dict[str, Any] = {
         "socket_connect_timeout": settings.connect_timeout_s,
         "socket_timeout": settings.timeout_s,
-        **_NO_SETINFO,
+        **NO_SETINFO,
         **login(settings),
     }
     if uses_tls(settings) if tls is None else tls:

@@ -13,14 +13,20 @@ behind Sentinel or a Cluster the URL names no server (tests/test_redteam6_redis_
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from urllib.parse import urlsplit
+
+import redis.asyncio as aioredis
+import redis.exceptions
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from hookd.publish.connection import NO_SETINFO, BoundedReplies
 
 PROBE_TIMEOUT_S = 1.0
 
 
-def _command(*words: bytes) -> bytes:
-    return b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in words)
+class _ProbeConnection(BoundedReplies, aioredis.Connection):
+    """A plain connection: no credentials, no TLS, replies bounded as the publisher's are."""
 
 
 async def open_to_all(url: str, stream: str, timeout_s: float = PROBE_TIMEOUT_S) -> bool | None:
@@ -33,18 +39,23 @@ async def open_to_all(url: str, stream: str, timeout_s: float = PROBE_TIMEOUT_S)
         return None
     if parts.scheme != "redis" or not host:
         return None
-    writer = None
+    pool = aioredis.ConnectionPool(
+        connection_class=_ProbeConnection,
+        host=host,
+        port=port,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        retry=Retry(NoBackoff(), 0),
+        **NO_SETINFO,
+    )
+    client = aioredis.Redis(connection_pool=pool)
     try:
         async with asyncio.timeout(timeout_s):
-            reader, writer = await asyncio.open_connection(host, port)
-            writer.write(_command(b"XLEN", stream.encode()))
-            await writer.drain()
-            reply = await reader.read(64)  # ":<n>\r\n", or "-NOAUTH ..."; nothing more is read
-    except (OSError, TimeoutError):
+            return isinstance(await client.xlen(stream), int)
+    except (redis.exceptions.AuthenticationError, redis.exceptions.ResponseError):
+        return False  # NOAUTH (requirepass), NOPERM (an ACL default user without the key)
+    except (redis.exceptions.RedisError, OSError, TimeoutError):
         return None
     finally:
-        if writer is not None:
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
-    return reply.startswith(b":")
+        await client.aclose()
+        await pool.disconnect()
