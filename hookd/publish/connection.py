@@ -53,7 +53,7 @@ class HiredisPacking:
     of a publish batch; hiredis does the same in about 3.
     """
 
-    _serializer = HiredisRespSerializer()
+    _serializer = HiredisRespSerializer()  # type: ignore[no-untyped-call, unused-ignore]  # redis-py 8: unannotated
 
     def pack_command(self, *args: EncodableT) -> list[bytes]:
         # redis-py annotates pack's arguments as lists; they are the command's words, as its own

@@ -121,7 +121,7 @@ class _AskedSentinel(aioredis.Redis):
     async def execute_command(self, *args: Any, **options: Any) -> Any:
         try:
             # redis-py's execute_command has no annotations: its reply is whatever the command's is
-            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call, unused-ignore]
         except BaseException as exc:
             self.error = exc
             raise
@@ -129,7 +129,7 @@ class _AskedSentinel(aioredis.Redis):
 
 class _Sentinels(Sentinel):
     def __init__(self, addresses: list[tuple[str, int]], kwargs: dict[str, Any]) -> None:
-        super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call]  # redis-py: unannotated
+        super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
         # The same clients redis-py made (they have not connected yet), keeping their errors.
         self.sentinels = [_AskedSentinel(host=h, port=p, **kwargs) for h, p in addresses]
 
@@ -153,7 +153,7 @@ class _AskedSyncSentinel(redis.Redis):
     def execute_command(self, *args: Any, **options: Any) -> Any:
         try:
             # redis-py's execute_command has no annotations: its reply is whatever the command's is
-            return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+            return super().execute_command(*args, **options)  # type: ignore[no-untyped-call, unused-ignore]
         except BaseException as exc:
             self.error = exc
             raise
@@ -161,7 +161,7 @@ class _AskedSyncSentinel(redis.Redis):
 
 class _SyncSentinels(redis.sentinel.Sentinel):
     def __init__(self, addresses: list[tuple[str, int]], kwargs: dict[str, Any]) -> None:
-        super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call]  # redis-py: unannotated
+        super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
         self.sentinels = [_AskedSyncSentinel(host=h, port=p, **kwargs) for h, p in addresses]
 
     @property
@@ -173,7 +173,7 @@ class _SyncSentinels(redis.sentinel.Sentinel):
         for sentinel in self.asked:
             sentinel.error = None
         try:
-            master = super().discover_master(service_name)  # type: ignore[no-untyped-call]  # redis-py: unannotated
+            master = super().discover_master(service_name)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
             return cast("tuple[str, int]", master)
         except redis.exceptions.RedisError as exc:
             raise NoMaster(service_name, [(_address(s), s.error) for s in self.asked]) from exc
@@ -203,9 +203,9 @@ def sync_master_client(settings: RedisSettings, kwargs: dict[str, Any]) -> redis
     """The blocking client of the master the sentinels name (hookd tail)."""
     sentinels = _SyncSentinels(sentinel_addresses(settings.sentinel), sentinel_kwargs(settings, kwargs))
     # redis-py's blocking parse_url and master_for have no annotations; master_for makes a redis.Redis
-    url_options = redis.connection.parse_url(settings.url)  # type: ignore[no-untyped-call]
+    url_options = redis.connection.parse_url(settings.url)  # type: ignore[no-untyped-call, unused-ignore]
     options = _master_options(url_options, redis.connection.SSLConnection)
-    client = sentinels.master_for(settings.sentinel_master, **{**kwargs, **options})  # type: ignore[no-untyped-call]
+    client = sentinels.master_for(settings.sentinel_master, **{**kwargs, **options})  # type: ignore[no-untyped-call, unused-ignore]
     return cast(redis.Redis, client)
 
 
