@@ -6,17 +6,25 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run test lint types bench clean
+.PHONY: setup run test lint types bench clean constraints
 
 # The compiler and Python's headers come first: the install builds the redaction view's C core
 # (hookd/redact/_viewcore.c; optional, so without them it is skipped and the view runs in Python). An
 # editable install does not rebuild it when the .c changes: the dependency below does.
-$(BIN)/hookd: pyproject.toml hookd/redact/_viewcore.c
+# constraints.txt holds the versions of every package the suite last passed with: a clean clone
+# installs those, so a release made since cannot break it (a new redis-py once failed make types).
+$(BIN)/hookd: pyproject.toml constraints.txt hookd/redact/_viewcore.c
 	scripts/install-c-compiler
 	scripts/install-python-headers $(PYTHON)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $@
+
+# Move to the newest releases pyproject.toml allows, and write them down; then make lint types test.
+constraints: setup
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade --upgrade-strategy eager -e '.[test]'
+	{ echo "# make constraints writes this file: the versions make setup installs (see the Makefile)"; \
+	  $(BIN)/pip freeze --exclude-editable; } > constraints.txt
 
 setup: $(BIN)/hookd
 	scripts/install-redis-server
