@@ -1,7 +1,8 @@
 # Everything the project needs is installed from here: a virtualenv with hookd
 # and its test tools; Debian's redis-server, systemd tools, a C compiler, Python's headers (the
 # redaction view's C core) and chromium (the UI's browser tests) when they are missing; and the
-# native hook-send (built and self-tested, or a note that hooks will use the Python client).
+# native hook-send (built and self-tested, or a note that hooks will use the Python client); and the
+# redaction scanner's databases for the built-in rules, compiled once (hookd/redact/prebuild.py).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -32,6 +33,7 @@ setup: $(BIN)/hookd
 	scripts/install-c-compiler
 	scripts/install-chromium
 	$(BIN)/python -m hookd.hooks.native
+	$(BIN)/python -m hookd.redact.prebuild
 
 run: setup
 	scripts/dev-redis

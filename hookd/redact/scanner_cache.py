@@ -1,21 +1,28 @@
-"""The scanner's compiled Hyperscan database, kept in the state directory between starts.
+"""The scanner's compiled Hyperscan databases, kept in the state directory between starts.
 
-Compiling the rules' keywords and triggers takes 70 to 100 ms, on every start of
-the daemon: while it restarts, hooks wait on the socket for that long. Loading
-the serialized database takes 0.1 ms. The file's name is a hash of what was
-compiled and of the Hyperscan module's version, so a change of rules or of
-Hyperscan compiles afresh; a file that does not load (damaged, or from another
-build of the library, which Hyperscan checks) is compiled over. Only the
-owner can write the state directory (0700), the same trust as the config file.
-A process that starts several daemons (the tests) also keeps the last database
-it compiled in memory, and saves it into each new state directory.
+Compiling the rules' keywords and triggers (every database and its twin) takes seconds of CPU,
+on every start of the daemon: while it restarts, hooks wait on the socket and then fall back to
+the inbox. Loading the serialized databases takes milliseconds. A file's name is a hash of what
+was compiled and of the Hyperscan module's version, so a change of rules or of Hyperscan
+compiles afresh; a file that does not load (damaged, or from another build of the library,
+which Hyperscan checks) is compiled over. Only the owner can write the state directory (0700),
+the same trust as the config file. A process that starts several daemons (the tests) also keeps
+the last database it compiled in memory, and saves it into each new state directory.
+
+A state directory with none yet (the first start after an install, and every start with a
+fresh directory) would compile them all before the first event is taken. `make setup`
+therefore compiles the built-in rules' databases once into ``_scanners/`` beside this module
+(prebuild.py); they are read from there as the code beside them is: when the file and its
+directory belong to root or this user and nobody else can write them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import os
+import stat
 from typing import Any
 
 import hyperscan
@@ -26,6 +33,7 @@ PREFIX = "redact-scanner-"
 GATED_PREFIX = "redact-gated-scanner-"  # the second database: triggers scanned only where gated (scan.py)
 INNER = "redact-inner-"  # before a prefix less its "redact-": the twin of a database for inner pieces
 SUFFIX = ".hsdb"
+SHIPPED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_scanners")
 # Per file prefix, the last database compiled in this process, serialized: (key, bytes).
 _LAST: dict[str, tuple[str, bytes]] = {}
 
@@ -43,17 +51,24 @@ def compiled(
     ids = list(range(len(expressions))) if ids is None else ids
     version = hyperscan.__version__  # type: ignore[attr-defined]  # set at import; its stub lacks it
     key = hashlib.sha256(repr((version, expressions, flags, ids)).encode()).hexdigest()
+    name = f"{prefix}{key[:32]}{SUFFIX}"
     if cache_dir:
-        path = os.path.join(cache_dir, f"{prefix}{key[:32]}{SUFFIX}")
+        path = os.path.join(cache_dir, name)
         try:
             return _load(read_private(path))
         except (OSError, UnsafePathError, hyperscan.error):
             pass
     last = _LAST.get(prefix)
+    if last is None or last[0] != key:
+        shipped = read_shipped(name)
+        last = (key, shipped) if shipped is not None else last
+    database = None
     if last is not None and last[0] == key:
         data = last[1]
-        database = _load(data)
-    else:
+        with contextlib.suppress(hyperscan.error):  # a shipped file damaged, or from another Hyperscan
+            database = _load(data)
+            _LAST[prefix] = last
+    if database is None:
         database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
         data = hyperscan.dumpb(database)
@@ -124,6 +139,25 @@ def never_at_start(expression: bytes, nowhere: str = "\\xff") -> bytes:
         out.append(char)
         at += 1
     return "".join(out).encode("latin-1")
+
+
+def read_shipped(name: str, directory: str | None = None) -> bytes | None:
+    """The database ``make setup`` compiled under ``name``, if it is there and trusted as code is."""
+    directory = SHIPPED_DIR if directory is None else directory
+    try:
+        fd = os.open(os.path.join(directory, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            trusted = all(_trusted(info) for info in (os.fstat(fh.fileno()), os.lstat(directory)))
+            return fh.read() if trusted else None
+        except OSError:
+            return None
+
+
+def _trusted(info: os.stat_result) -> bool:
+    return not stat.S_ISLNK(info.st_mode) and info.st_uid in (0, os.getuid()) and not info.st_mode & 0o022
 
 
 def _load(data: bytes) -> hyperscan.Database:
