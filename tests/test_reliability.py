@@ -522,7 +522,9 @@ def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_fact
     # Whether freed memory goes back to the system is the allocator's choice (the RSS after a wave
     # was anywhere from 1 to 20 MiB above the start); what hookd owns is that nothing is kept: a
     # second wave reuses what the first freed instead of adding to it.
-    assert peak_two - peak < 8 * 2**20, "memory held by the first wave was kept"
+    # A wave holds about the budget; kept, it would lift the second peak by that much. Under load
+    # the sampled peaks differ by up to 10 MiB without anything kept.
+    assert peak_two - peak < budget, "memory held by the first wave was kept"
     assert rss_after_two - peak < 8 * 2**20, "memory held by the waves was kept"
     assert daemon.stop() == 0
 
