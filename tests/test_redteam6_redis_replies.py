@@ -12,14 +12,18 @@ stream, once.
 from __future__ import annotations
 
 import json
+import os
 import socket
+import stat
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
 
 import pytest
 
-from conftest import free_port, stream_entries, wait_for_entries, wait_until
+from conftest import REPO, free_port, stream_entries, wait_for_entries, wait_until
 from hookd import config as hookd_config
 from hookd.control import status
 
@@ -244,6 +248,36 @@ def test_events_the_mark_skips_on_their_first_send_are_not_called_repeats(hookd_
     ]
 
 
+def test_events_the_mark_skips_on_their_first_send_are_kept_for_replay(hookd_factory, redis_db):
+    """They were counted and said, but gone: the spool moved past them. Now they are appended
+    to unsent.jsonl in the state directory, and `hookd replay --file` publishes them once the
+    mark is put right."""
+    daemon = hookd_factory()
+    daemon.send_stop("before")
+    [entry] = wait_for_entries(redis_db, 1)
+    field = entry[b"host"] + b"/" + entry[b"instance"]
+    redis_db.hset("{hookd:events}:hwm", field, 2**53 - 1)
+    for i in range(3):
+        daemon.send_stop(f"during-{i}")
+    unsent = daemon.state_dir / "unsent.jsonl"
+    wait_until(lambda: unsent.exists() and len(unsent.read_bytes().splitlines()) == 3, timeout=15, what="3 kept")
+    assert stat.S_IMODE(os.lstat(unsent).st_mode) == 0o600
+    kept = [json.loads(line) for line in unsent.read_bytes().splitlines()]
+    assert [e["session_id"] for e in kept] == ["during-0", "during-1", "during-2"]
+    assert redis_db.xlen("hookd:events") == 1
+    redis_db.hdel("{hookd:events}:hwm", field)  # the fix the log names
+    done = subprocess.run(
+        [sys.executable, "-m", "hookd", "replay", "--file", str(unsent)],
+        env=daemon.env,
+        capture_output=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    sessions = sorted(json.loads(e[b"envelope"])["session_id"] for e in stream_entries(redis_db))
+    assert sessions == ["before", "during-0", "during-1", "during-2"], sessions
+
+
 def test_a_repeat_after_a_lost_reply_is_still_a_repeat(hookd_factory, redis_server, redis_db):
     """Guard: a batch Redis ran whose reply was lost is sent again and skipped; that is the
     mark doing its work, not events lost."""
@@ -264,6 +298,7 @@ def test_a_repeat_after_a_lost_reply_is_still_a_repeat(hookd_factory, redis_serv
         assert proxy.lied == 1
         document = _status(daemon)[1]
         assert document["counters"]["skipped_unsent"] == 0
+        assert not (daemon.state_dir / "unsent.jsonl").exists(), "a repeat was kept as unsent"
         assert not any("high-water mark" in reason for reason in document["reasons"]), document["reasons"]
         sessions = sorted(json.loads(e[b"envelope"])["session_id"] for e in stream_entries(redis_db))
         assert sessions == ["before", "lost-reply"], sessions

@@ -172,7 +172,8 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
         reasons.append(
             f"{skipped_unsent} events were skipped by the stream's high-water mark "
             "although hookd had never sent them: they are not in the stream (another daemon with this "
-            "host and instance, or a mark set by hand; see the log's events_skipped_unsent)"
+            "host and instance, or a mark set by hand; see the log's events_skipped_unsent); they are "
+            "kept in unsent.jsonl in the state directory, for hookd replay --file once the mark is right"
         )
     reasons += _liveness_reasons(status)
     inbox = status.get("inbox") or {}

@@ -128,6 +128,7 @@ class DaemonStartup(DaemonSockets):
             self.redis,
             self.state,
             first_new_seq=sequence.last_issued + 1,
+            unsent_path=os.path.join(config.state_dir, "unsent.jsonl"),
         )
         self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
         await self._take_inbox_at_start()

@@ -9,16 +9,24 @@ mark is ahead of anything this daemon published: another daemon shares its host 
 redis_url says so without it being so. The events are not in the stream; before this they
 were only counted as repeats, `hookd status` said healthy. Now each is counted
 (``counters.skipped_unsent``, a reason in status) and logged (``events_skipped_unsent``, at
-most once a minute). tests/test_redteam6_redis_replies.py.
+most once a minute), and kept: appended to ``unsent.jsonl`` in the state directory (a file of
+envelopes, private, fsynced before the spool moves past them) for `hookd replay --file` once
+the mark is put right. In a batch on its first send the seqs rise, and the mark only moves up
+to what the script adds, so the events skipped are the batch's first ``skipped``.
+tests/test_redteam6_redis_replies.py.
 """
 
 from __future__ import annotations
 
+import os
+
 import structlog
 
+from hookd.jsonl import one_line
+from hookd.paths import UnsafePathError, open_private
 from hookd.peers import Throttle
 from hookd.publish.script import marks_key, sender
-from hookd.spool import Batch
+from hookd.spool import Batch, Event
 from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.publish")
@@ -27,8 +35,12 @@ LOG_EVERY_S = 60.0
 
 
 class FirstSends:
-    def __init__(self, stream: str, state: DaemonState, first_new_seq: int | None) -> None:
+    def __init__(
+        self, stream: str, state: DaemonState, first_new_seq: int | None, unsent_path: str | None = None
+    ) -> None:
+        """``unsent_path``: the file the skipped events are appended to (None: not kept)."""
         self.marks = marks_key(stream)
+        self.unsent_path = unsent_path
         self.state = state
         # None: not known (a publisher built without a sequence); nothing is judged then.
         self.first_new_seq = first_new_seq
@@ -49,6 +61,7 @@ class FirstSends:
         if not (fresh and skipped):
             return
         self.state.skipped_unsent += skipped
+        kept = self._keep(batch.events[:skipped])
         count = self.lines.ready("skipped")
         if count is not None:
             log.error(
@@ -58,10 +71,31 @@ class FirstSends:
                 sender=sender(batch.events[0]),
                 first_seq=batch.events[0].seq,
                 marks=self.marks,
+                kept_in=kept,
                 hint=(
                     "the high-water mark skipped events hookd had never sent, so they are not in the "
                     "stream: another daemon uses this host and instance (a copied state directory: "
                     "remove its sequence.instance), or the mark was set by hand (HGET the field "
-                    "named by sender; HDEL it if no daemon should be there)"
+                    "named by sender; HDEL it if no daemon should be there); then publish the kept "
+                    "ones with hookd replay --file KEPT_IN"
                 ),
             )
+
+    def _keep(self, events: list[Event]) -> str | None:
+        """Append ``events`` to the unsent file, durably; its path, or None if not kept."""
+        if self.unsent_path is None:
+            return None
+        data = b"".join(one_line(event.envelope) + b"\n" for event in events)
+        try:
+            fd = open_private(self.unsent_path, os.O_WRONLY | os.O_APPEND, create=True)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except (OSError, UnsafePathError) as exc:
+            log.error("unsent_not_kept", path=self.unsent_path, events=len(events), error=str(exc))
+            return None
+        return self.unsent_path

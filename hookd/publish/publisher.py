@@ -49,9 +49,11 @@ class Publisher:
         client: aioredis.Redis | aioredis.RedisCluster,
         state: DaemonState,
         first_new_seq: int | None = None,
+        unsent_path: str | None = None,
     ) -> None:
         """``first_new_seq``: the first seq numbered in this run (what the spool held at start
-        is below it), to tell a first send from a repeat (first_sends.py)."""
+        is below it), to tell a first send from a repeat; ``unsent_path``: where events the
+        stream's mark skipped on their first send are kept (first_sends.py)."""
         self.settings = settings
         self.spool = spool
         self.client = client
@@ -67,7 +69,7 @@ class Publisher:
         self.linger_s = settings.publish_linger_ms / 1000
         self.batch_started_at = float("-inf")
         self.progress = state.progress
-        self.first_sends = FirstSends(settings.stream, state, first_new_seq)
+        self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path)
 
     async def check(self) -> bool:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""
