@@ -214,18 +214,25 @@ def _status(daemon) -> tuple[int, dict]:
     return status.gather(hookd_config.load(environ=daemon.env))
 
 
-def test_events_the_mark_skips_on_their_first_send_are_not_called_repeats(hookd_factory, redis_db):
-    """The mark of this daemon's host and instance set far ahead (by hand, by a hostile peer
-    with the shared ACL user, or by a second daemon from a copied state directory): every event
-    after was skipped as 'already in the stream', counted among the repeats, status healthy."""
-    metrics_port = free_port()
-    daemon = hookd_factory(metrics_addr=f"127.0.0.1:{metrics_port}")
+def _three_sent_past_a_mark_set_ahead(daemon, redis_db) -> bytes:
+    """One event published, then its sender's mark set far ahead, then three more sent: the
+    mark's field."""
     daemon.send_stop("before")
     [entry] = wait_for_entries(redis_db, 1)
     field = entry[b"host"] + b"/" + entry[b"instance"]
     redis_db.hset("{hookd:events}:hwm", field, 2**53 - 1)
     for i in range(3):
         daemon.send_stop(f"during-{i}")
+    return field
+
+
+def test_events_the_mark_skips_on_their_first_send_are_not_called_repeats(hookd_factory, redis_db):
+    """The mark of this daemon's host and instance set far ahead (by hand, by a hostile peer
+    with the shared ACL user, or by a second daemon from a copied state directory): every event
+    after was skipped as 'already in the stream', counted among the repeats, status healthy."""
+    metrics_port = free_port()
+    daemon = hookd_factory(metrics_addr=f"127.0.0.1:{metrics_port}")
+    _three_sent_past_a_mark_set_ahead(daemon, redis_db)
 
     def committed() -> bool:
         document = _status(daemon)[1]
@@ -253,12 +260,7 @@ def test_events_the_mark_skips_on_their_first_send_are_kept_for_replay(hookd_fac
     to unsent.jsonl in the state directory, and `hookd replay --file` publishes them once the
     mark is put right."""
     daemon = hookd_factory()
-    daemon.send_stop("before")
-    [entry] = wait_for_entries(redis_db, 1)
-    field = entry[b"host"] + b"/" + entry[b"instance"]
-    redis_db.hset("{hookd:events}:hwm", field, 2**53 - 1)
-    for i in range(3):
-        daemon.send_stop(f"during-{i}")
+    field = _three_sent_past_a_mark_set_ahead(daemon, redis_db)
     unsent = daemon.state_dir / "unsent.jsonl"
     wait_until(lambda: unsent.exists() and len(unsent.read_bytes().splitlines()) == 3, timeout=15, what="3 kept")
     assert stat.S_IMODE(os.lstat(unsent).st_mode) == 0o600
