@@ -60,7 +60,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ({"config", "held_back", "jsonl", "peers", "logs", "state", "statedir", "sequence", "handoffs", "hookd"}, False),
     ({"log_sink"}, False),
     ({"terminal"}, False),
-    ({"config_errors", "hook_names", "liveness", "paths", "refusals", "units"}, False),
+    ({"config_errors", "hook_names", "hostport", "liveness", "paths", "refusals", "units"}, False),
     ({"trust"}, False),
     ({"policies"}, False),
 ]

@@ -17,6 +17,7 @@ import string
 
 from hookd.config import Section
 from hookd.config_errors import SettingError
+from hookd.hostport import split_host_port
 from hookd.paths import UnsafePathError, create_private, ensure_private_dir
 
 MIN_TOKEN_CHARS = 16
@@ -46,12 +47,10 @@ class HttpSetupError(UnsafePathError):
 
 def split_addr(addr: str) -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:PORT`` for IPv6) as (host, port); ValueError says what is wrong."""
-    host, sep, port = addr.rpartition(":")
-    if not sep or not host or not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
+    parts = split_host_port(addr)
+    if parts is None or not parts[0]:
         raise ValueError(f"http_addr {addr!r} must be HOST:PORT with a port from 1 to 65535, e.g. 127.0.0.1:8787")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    return host, int(port)
+    return parts
 
 
 def is_loopback(host: str) -> bool:

@@ -17,6 +17,7 @@ from hookd.config import Config
 from hookd.ingest.http_setup import is_loopback
 from hookd.paths import ensure_private_dir
 from hookd.publish.connection import connect
+from hookd.hostport import split_host_port
 from hookd.publish.settings import RedisSettings
 from hookd.supervisor import STRAY_SIGNALS
 
@@ -27,11 +28,10 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 def parse_addr(addr: str) -> tuple[str, int]:
     """HOST:PORT ([v6]:PORT for IPv6) as a host and a port; ValueError naming the problem."""
-    host, sep, port = addr.rpartition(":")
-    if not sep or not (port.isascii() and port.isdigit()) or not 0 <= int(port) <= 65535:
+    parts = split_host_port(addr, lowest_port=0)  # 0: any free port
+    if parts is None:
         raise ValueError(f"--addr {addr!r}: give HOST:PORT, e.g. 127.0.0.1:8790")
-    host = host.strip("[]") or "127.0.0.1"
-    return host, int(port)
+    return parts[0] or "127.0.0.1", parts[1]
 
 
 def url_host(host: str) -> str:
