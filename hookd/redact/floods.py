@@ -26,15 +26,15 @@ def collect(expression: int, _start: int, end: int, _flags: int, found: Any) -> 
 def collect_limited(expression: int, _start: int, end: int, _flags: int, context: Any) -> bool:
     found: defaultdict[int, list[int]]
     left: list[int]
-    floods: list[int]
-    # As collect's; the reports the chunk may still make, and its flood guard's words; per expression, its
-    # flood guard's limit (0: an ordinary report). True stops the scan of this chunk.
-    found, left, floods = context
-    ends = found[expression]
-    ends.append(end)
-    most = floods[expression]
-    if most:
+    slots: list[int]
+    # As collect's; what the chunk may still make: reports, the flood guard's words together, and each
+    # word; per expression, its word's place in ``left`` (0: an ordinary report). True stops the scan.
+    found, left, slots = context
+    slot = slots[expression]
+    if slot:
+        left[slot] -= 1
         left[1] -= 1
-        return len(ends) > most or left[1] < 0
+        return left[slot] < 0 or left[1] < 0
+    found[expression].append(end)
     left[0] -= 1
     return left[0] < 0

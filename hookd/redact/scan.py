@@ -106,15 +106,13 @@ class TriggerScan:
                 self._anchored.append(kind)
                 self._short.append(rule.short_trigger and kind == EVERY)
         needs = [[frozenset(map(need, group)) for group in groups] for _, groups, _ in gated]
-        # Per expression: its flood guard's limit in a chunk, and in a probe (0: not a flood guard's word).
+        # Per expression: its flood guard's word's place in a chunk's budget (0: an ordinary report).
         self._floods = [0] * len(self._rule_of)
-        self._probe_floods = [0] * len(self._rule_of)
-        for word, most in FLOOD_WORDS.items():
+        for slot, word in enumerate(FLOOD_WORDS, 2):
             expressions.append(_literal(word))
             flags.append(hyperscan.HS_FLAG_CASELESS)
             ids.append(len(self._rule_of))
-            self._floods.append(most)
-            self._probe_floods.append(_share(most))
+            self._floods.append(slot)
             self._rule_of.append(VIEW)
             self._anchored.append(COUNT)
             self._short.append(False)
@@ -166,7 +164,9 @@ class TriggerScan:
         if ascii_data is None and text.isascii():
             ascii_data = text.encode()
         found: defaultdict[int, list[int]] = defaultdict(list)  # per expression: where it ended, in order
-        left = [limit or 0, FLOOD_LIMIT]  # the reports this chunk may still make; its flood guard's words
+        # The reports a chunk may still make; the flood guard's words together, and each (floods.py).
+        budget = [limit or 0, FLOOD_LIMIT, *FLOOD_WORDS.values()]
+        left = budget[:]
         handler = _collect if limit is None else _collect_limited
         context = found if limit is None else (found, left, self._floods)
         dense: list[int] = []
@@ -190,11 +190,11 @@ class TriggerScan:
             except hyperscan.ScanTerminated:  # _collect stopped it: past the limit
                 dense.append(chunk)
                 found.clear()
-                left[:] = limit or 0, FLOOD_LIMIT
+                left[:] = budget
                 continue
+            left[:] = budget  # a chunk with only the flood guard's words has no found, but spent them
             if not found:
                 continue
-            left[:] = limit or 0, FLOOD_LIMIT
             for expression, ends in found.items():
                 rule = self._rule_of[expression]
                 if self._anchored[expression] >= COUNT:
@@ -251,9 +251,9 @@ class TriggerScan:
             else text[low : low + PROBE].encode("utf-8", "surrogatepass")
         )
         limits = left[:]
-        left[:] = PROBE_LIMIT, _share(FLOOD_LIMIT)
+        left[:] = [PROBE_LIMIT] + [_share(most) for most in (FLOOD_LIMIT, *FLOOD_WORDS.values())]
         try:
-            self._scan(piece, handler, found, (found, left, self._probe_floods), True)
+            self._scan(piece, handler, found, (found, left, self._floods), True)
         except hyperscan.ScanTerminated:
             return True
         finally:
