@@ -108,6 +108,7 @@ class TriggerScan:
         needs = [[frozenset(map(need, group)) for group in groups] for _, groups, _ in gated]
         # Per expression: its flood guard's word's place in a chunk's budget (0: an ordinary report).
         self._floods = [0] * len(self._rule_of)
+        self._flood_budget = (FLOOD_LIMIT, *FLOOD_WORDS.values())
         for slot, word in enumerate(FLOOD_WORDS, 2):
             expressions.append(_literal(word))
             flags.append(hyperscan.HS_FLAG_CASELESS)
@@ -165,8 +166,7 @@ class TriggerScan:
             ascii_data = text.encode()
         found: defaultdict[int, list[int]] = defaultdict(list)  # per expression: where it ended, in order
         # The reports a chunk may still make; the flood guard's words together, and each (floods.py).
-        budget = [limit or 0, FLOOD_LIMIT, *FLOOD_WORDS.values()]
-        left = budget[:]
+        left = [limit or 0, *self._flood_budget]
         handler = _collect if limit is None else _collect_limited
         context = found if limit is None else (found, left, self._floods)
         dense: list[int] = []
@@ -190,11 +190,13 @@ class TriggerScan:
             except hyperscan.ScanTerminated:  # _collect stopped it: past the limit
                 dense.append(chunk)
                 found.clear()
-                left[:] = budget
+                left[0], left[1:] = limit or 0, self._flood_budget
                 continue
-            left[:] = budget  # a chunk with only the flood guard's words has no found, but spent them
+            if left[1] != FLOOD_LIMIT:  # a chunk with only the flood guard's words has no found, but spent them
+                left[1:] = self._flood_budget
             if not found:
                 continue
+            left[0] = limit or 0
             for expression, ends in found.items():
                 rule = self._rule_of[expression]
                 if self._anchored[expression] >= COUNT:
@@ -251,7 +253,7 @@ class TriggerScan:
             else text[low : low + PROBE].encode("utf-8", "surrogatepass")
         )
         limits = left[:]
-        left[:] = [PROBE_LIMIT] + [_share(most) for most in (FLOOD_LIMIT, *FLOOD_WORDS.values())]
+        left[:] = [PROBE_LIMIT] + [_share(most) for most in self._flood_budget]
         try:
             self._scan(piece, handler, found, (found, left, self._floods), True)
         except hyperscan.ScanTerminated:
