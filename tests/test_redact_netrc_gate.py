@@ -67,7 +67,9 @@ def test_a_flood_of_unreadable_entries_does_not_scan_the_trigger(monkeypatch):
             return self.database.scan(piece, **kwargs)
 
     monkeypatch.setattr(scanner, "_gated", [(g, Counting(d, r), r) for g, d, r in scanner._gated])
-    flood = "machine a.b login x password ;\n" * (4 * CHUNK // 31)
+    # An unreadable entry every 71 characters: 144 per scan window, under the flood guard's limit for
+    # passw (past it the chunks would be dense, and no gate opened at all).
+    flood = "machine a.b login x password ;\nmachine c.d login y\nmachine e.f login z\n" * (4 * CHUNK // 71)
     entry = "machine api.example.com login bob password Zq8vT3mW9x\n"
     out, counts = engine.redact(json.dumps({"stdout": flood + entry + flood}))
     assert counts == {"netrc_password": 1} and "Zq8vT3mW9x" not in out

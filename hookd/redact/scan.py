@@ -9,6 +9,9 @@ from typing import Any, TypeAlias
 
 import hyperscan
 
+from hookd.redact.floods import FLOOD_LIMIT, FLOOD_WORDS
+from hookd.redact.floods import collect as _collect
+from hookd.redact.floods import collect_limited as _collect_limited
 from hookd.redact.rule import Rule
 from hookd.redact.scanner_cache import GATED_PREFIX, Twin, compiled
 from hookd.redact.view import VIEW_TRIGGERS
@@ -103,6 +106,17 @@ class TriggerScan:
                 self._anchored.append(kind)
                 self._short.append(rule.short_trigger and kind == EVERY)
         needs = [[frozenset(map(need, group)) for group in groups] for _, groups, _ in gated]
+        # Per expression: its flood guard's word's place in a chunk's budget (0: an ordinary report).
+        self._floods = [0] * len(self._rule_of)
+        self._flood_budget = (FLOOD_LIMIT, *FLOOD_WORDS.values())
+        for slot, word in enumerate(FLOOD_WORDS, 2):
+            expressions.append(_literal(word))
+            flags.append(hyperscan.HS_FLAG_CASELESS)
+            ids.append(len(self._rule_of))
+            self._floods.append(slot)
+            self._rule_of.append(VIEW)
+            self._anchored.append(COUNT)
+            self._short.append(False)
         self._needed = frozenset(needed.values())  # every needed literal's or pattern's expression
         # Per needed expression: the gated databases with a group that holds it (checked only when found).
         self._needing: dict[int, list[int]] = {}
@@ -151,14 +165,16 @@ class TriggerScan:
         if ascii_data is None and text.isascii():
             ascii_data = text.encode()
         found: defaultdict[int, list[int]] = defaultdict(list)  # per expression: where it ended, in order
-        left = [limit or 0]  # the reports this chunk may still make
-        handler, context = (_collect, found) if limit is None else (_collect_limited, (found, left))
+        # The reports a chunk may still make; the flood guard's words together, and each (floods.py).
+        left = [limit or 0, *self._flood_budget]
+        handler = _collect if limit is None else _collect_limited
+        context = found if limit is None else (found, left, self._floods)
         dense: list[int] = []
         view = False
         for chunk, low in enumerate(range(0, max(len(text), 1), CHUNK)):
             begin = max(0, low - OVERLAP)
             high = low + CHUNK
-            if dense and dense[-1] == chunk - 1 and self._probe(text, ascii_data, low, handler, context, left):
+            if dense and dense[-1] == chunk - 1 and self._probe(text, ascii_data, low, handler, found, left):
                 dense.append(chunk)
                 continue
             if len(text) <= CHUNK:  # most events: one chunk, no copy
@@ -174,8 +190,10 @@ class TriggerScan:
             except hyperscan.ScanTerminated:  # _collect stopped it: past the limit
                 dense.append(chunk)
                 found.clear()
-                left[0] = limit or 0
+                left[0], left[1:] = limit or 0, self._flood_budget
                 continue
+            if left[1] != FLOOD_LIMIT:  # a chunk with only the flood guard's words has no found, but spent them
+                left[1:] = self._flood_budget
             if not found:
                 continue
             left[0] = limit or 0
@@ -225,25 +243,24 @@ class TriggerScan:
                 if any(group.issubset(found) for group in groups):
                     database.scan(piece, match_event_handler=handler, context=context, inner=inner)
 
-    def _probe(
-        self, text: str, ascii_data: bytes | None, low: int, handler: Any, context: Any, left: list[int]
-    ) -> bool:
+    def _probe(self, text: str, ascii_data: bytes | None, low: int, handler: Any, found: Any, left: list[int]) -> bool:
         """Whether the chunk starting at ``low``, right after a dense one, makes more than PROBE_LIMIT
-        reports in its first PROBE characters (then it is dense too, and the rest is not scanned)."""
+        reports in its first PROBE characters, or holds more of the flood guard's words than their share
+        of a chunk's limits (then it is dense too, and the rest is not scanned)."""
         piece = (
             ascii_data[low : low + PROBE]
             if ascii_data is not None
             else text[low : low + PROBE].encode("utf-8", "surrogatepass")
         )
-        limit = left[0]
-        left[0] = PROBE_LIMIT
+        limits = left[:]
+        left[:] = [PROBE_LIMIT] + [_share(most) for most in self._flood_budget]
         try:
-            self._scan(piece, handler, context[0], context, True)
+            self._scan(piece, handler, found, (found, left, self._floods), True)
         except hyperscan.ScanTerminated:
             return True
         finally:
-            context[0].clear()
-            left[0] = limit
+            found.clear()
+            left[:] = limits
         return False
 
 
@@ -254,19 +271,9 @@ def _characters(data: bytes, end: int) -> int:
     return len(data[:end].decode("utf-8", "surrogatepass"))
 
 
-# The handlers take their context as Any: hyperscan's stubs pass it on as ``object`` (whatever scan() was
-# given), and narrowing it with a cast would cost a call per report.
-def _collect(expression: int, _start: int, end: int, _flags: int, found: Any) -> None:
-    found[expression].append(end)  # found: the defaultdict(list) given to scan() as its context
-
-
-def _collect_limited(expression: int, _start: int, end: int, _flags: int, context: Any) -> bool:
-    found: defaultdict[int, list[int]]
-    left: list[int]
-    found, left = context  # as _collect's, and the reports the chunk may still make
-    found[expression].append(end)
-    left[0] -= 1
-    return left[0] < 0  # True stops the scan of this chunk
+def _share(most: int) -> int:
+    """A chunk's limit scaled to a probe's PROBE characters."""
+    return max(1, most * PROBE // (CHUNK + OVERLAP))
 
 
 def _counted(keyword: str) -> bool:

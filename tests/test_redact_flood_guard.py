@@ -1,0 +1,120 @@
+"""The flood guard: a chunk holding more of a flood guard's word (scan.FLOOD_WORDS) than real text does
+goes dense after that many reports, however many more the chunk holds; at the limit it is scanned as
+usual. Hyperscan's work per occurrence is not countable here: the calls into Python are (wall time is
+bench/README.md's, the twelfth session)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import hookd.redact.scan as scan_module
+from hookd.redact.redactor import Redactor
+from hookd.redact.rules import BUILTIN_RULES
+from hookd.redact.scan import CHUNK, FLOOD_LIMIT, FLOOD_WORDS, OVERLAP, PROBE, PROBE_LIMIT, REPORT_LIMIT
+
+ENGINE = Redactor(BUILTIN_RULES)
+REPO = Path(__file__).resolve().parent.parent
+# A unit per word as the floods of issue 16 wrote it (the word, and what made each occurrence dear).
+UNITS = {"apikey": "ApiKey ", "passw": "chpasswd ", " -p": "a -p", "net use": "net use a /u: ", "oy2": "oy2"}
+
+
+class Reports:
+    """Counts the scanner's calls into Python (reports)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        original = scan_module._collect_limited
+
+        def counting(*args: object) -> bool:
+            self.calls += 1
+            return original(*args)
+
+        monkeypatch.setattr(scan_module, "_collect_limited", counting)
+
+
+def spaced(unit: str, times: int, size: int) -> str:
+    """``times`` units per chunk and its overlap (CHUNK + OVERLAP characters), the rest filler, ``size`` long."""
+    step = (CHUNK + OVERLAP) // times
+    piece = unit + ("lorem ipsum " * (step // 12 + 1))[: step - len(unit)]
+    return (piece * (size // len(piece) + 1))[:size]
+
+
+@pytest.mark.parametrize("word", sorted(FLOOD_WORDS))
+def test_a_chunk_flooded_with_a_guarded_word_goes_dense_at_its_limit(word, monkeypatch):
+    unit = UNITS[word]
+    text = (unit * (8 * CHUNK // len(unit) + 1))[: 8 * CHUNK]
+    reports = Reports(monkeypatch)
+    scanned = ENGINE._triggers.scan(text)
+    assert scanned[4] == list(range(8))  # every chunk dense
+    # The first chunk stops at its word's limit (and its ordinary reports); the others at a probe's share.
+    probe_share = max(1, FLOOD_WORDS[word] * PROBE // (CHUNK + OVERLAP))
+    assert reports.calls <= (REPORT_LIMIT + FLOOD_WORDS[word] + 2) + 7 * (PROBE_LIMIT + probe_share + 2)
+    out, counts = ENGINE.redact(text)
+    assert "dense" in counts
+
+
+@pytest.mark.parametrize("word", sorted(FLOOD_WORDS))
+def test_a_chunk_with_as_many_as_real_text_holds_is_scanned_as_usual(word):
+    """At its limit per chunk (and under FLOOD_LIMIT), a word makes no chunk dense."""
+    text = spaced(UNITS[word], min(FLOOD_WORDS[word], FLOOD_LIMIT), 8 * CHUNK)
+    assert ENGINE._triggers.scan(text)[4] == []
+
+
+def test_the_words_together_are_held_to_one_limit():
+    """Each word under its own limit, the words together past FLOOD_LIMIT: dense; one word fewer, not."""
+    mix = {"passw": 10, " -p": 6, "apikey": 1}  # per piece; ten pieces per chunk and its overlap
+    counts = {word: 10 * times for word, times in mix.items()}
+    assert all(count <= FLOOD_WORDS[word] for word, count in counts.items())
+    assert sum(counts.values()) > FLOOD_LIMIT >= sum(counts.values()) - counts["apikey"]
+    unit = "".join(UNITS[word] * times for word, times in mix.items())
+    assert ENGINE._triggers.scan(spaced(unit, 10, 4 * CHUNK))[4][-3:] == [1, 2, 3]  # the first: no overlap
+    unit = "".join(UNITS[word] * times for word, times in mix.items() if word != "apikey")
+    assert ENGINE._triggers.scan(spaced(unit, 10, 4 * CHUNK))[4] == []
+
+
+def test_the_guard_leaves_the_reference_engine_alone():
+    """The exhaustive engine (the meaning of the table) confirms every candidate: no chunk goes dense."""
+    reference = Redactor(BUILTIN_RULES, exhaustive=True)
+    text = ("chpasswd " * (CHUNK // 9 + 1))[:CHUNK]
+    assert reference._triggers.scan(text, None, None)[4] == []
+
+
+FALLBACK = """
+import sys
+class NoCore:  # as on a machine where the C core could not be built
+    def find_spec(self, name, path=None, target=None):
+        if name == "hookd.redact._viewcore":
+            raise ImportError("no _viewcore here")
+sys.meta_path.insert(0, NoCore())
+from hookd.redact import build_redactor, view
+print(view.View.__name__)
+print(build_redactor(True, cache_dir=sys.argv[1]).redact(sys.stdin.read())[0], end="")
+"""
+
+
+def test_the_guard_redacts_the_same_without_the_compiled_view(tmp_path):
+    from hookd.redact import build_redactor
+
+    redactor = build_redactor(True, cache_dir=str(tmp_path))
+    assert redactor is not None
+    flood = ('ApiKey\\" ' * (3 * CHUNK // 9))[: 3 * CHUNK]
+    text = json.dumps({"stdout": "ok " + flood, "after": "password=hunter2hunter2 done"})
+    done = subprocess.run(
+        [sys.executable, "-c", FALLBACK, str(tmp_path)],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr
+    name, redacted = done.stdout.split("\n", 1)
+    assert name == "PyView"
+    expected, counts = redactor.redact(text)
+    assert "dense" in counts
+    assert redacted == expected
