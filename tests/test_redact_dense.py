@@ -29,6 +29,9 @@ from hookd.redact.redactor import Redactor
 from hookd.redact.rules import BUILTIN_RULES
 from hookd.redact.scan import CHUNK, FLOOD_LIMIT, OVERLAP, PROBE_LIMIT, REPORT_LIMIT
 
+# These tests look at what one chunk may do: without the spare a text may spend past its limits.
+pytestmark = pytest.mark.usefixtures("no_spare")
+
 FLOODS = json.loads((Path(__file__).parent / "redaction_corpus" / "floods.json").read_text())
 UNITS = sorted({unit for kind in ("keywords", "candidates") for units in FLOODS[kind].values() for unit in units})
 SIZE = 64 << 10

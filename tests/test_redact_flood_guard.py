@@ -17,6 +17,10 @@ from hookd.redact.redactor import Redactor
 from hookd.redact.rules import BUILTIN_RULES
 from hookd.redact.scan import CHUNK, FLOOD_LIMIT, FLOOD_WORDS, OVERLAP, PROBE, PROBE_LIMIT, REPORT_LIMIT
 
+
+# These tests look at what one chunk may do: without the spare a text may spend past its limits.
+pytestmark = pytest.mark.usefixtures("no_spare")
+
 ENGINE = Redactor(BUILTIN_RULES)
 REPO = Path(__file__).resolve().parent.parent
 # A unit per word as the floods of issue 16 wrote it (the word, and what made each occurrence dear).
@@ -91,7 +95,8 @@ class NoCore:  # as on a machine where the C core could not be built
         if name == "hookd.redact._viewcore":
             raise ImportError("no _viewcore here")
 sys.meta_path.insert(0, NoCore())
-from hookd.redact import build_redactor, view
+from hookd.redact import build_redactor, dense, floods, view
+floods.REPORT_SPARE = floods.WORD_SPARE = dense.CONFIRM_SPARE = 0  # as the no_spare fixture
 print(view.View.__name__)
 print(build_redactor(True, cache_dir=sys.argv[1]).redact(sys.stdin.read())[0], end="")
 """

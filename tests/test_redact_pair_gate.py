@@ -9,6 +9,8 @@ import functools
 import json
 import random
 
+import pytest
+
 from hookd.redact import build_redactor
 from hookd.redact.rule import Rule
 from hookd.redact.rules import BUILTIN_RULES
@@ -157,6 +159,7 @@ def test_a_chunk_of_pairs_that_name_no_secret_does_not_scan_the_parts(monkeypatc
     assert 1 <= len(scans) <= 2  # the chunk with the secret pair (and the next, whose overlap holds it)
 
 
+@pytest.mark.usefixtures("no_spare")
 def test_a_need_scanned_later_waits_for_its_group_and_is_not_counted():
     """scan.LATER: the need is scanned only where the rest of its group is found, and its report does not
     count towards the chunk's report budget."""

@@ -97,6 +97,7 @@ def _redactor_loop(compiled, text: str, low: int, high: int, budget: Budget) -> 
     return spans
 
 
+@pytest.mark.usefixtures("no_spare")
 @pytest.mark.parametrize("name", sorted(ALPHABETS))
 def test_with_a_budget_a_prefilter_confirms_what_the_redactor_loop_does(name):
     """Dense chunks from the scan skipped, chunks going dense as candidates are confirmed, floods running

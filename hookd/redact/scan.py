@@ -9,7 +9,7 @@ from typing import Any, TypeAlias
 
 import hyperscan
 
-from hookd.redact.floods import FLOOD_LIMIT, FLOOD_WORDS
+from hookd.redact.floods import FLOOD_LIMIT, FLOOD_WORDS, ChunkLimits
 from hookd.redact.floods import collect as _collect
 from hookd.redact.floods import collect_limited as _collect_limited
 from hookd.redact.rule import Rule
@@ -166,7 +166,8 @@ class TriggerScan:
             ascii_data = text.encode()
         found: defaultdict[int, list[int]] = defaultdict(list)  # per expression: where it ended, in order
         # The reports a chunk may still make; the flood guard's words together, and each (floods.py).
-        left = [limit or 0, *self._flood_budget]
+        limits = ChunkLimits((limit or 0, *self._flood_budget))
+        left = limits.left
         handler = _collect if limit is None else _collect_limited
         context = found if limit is None else (found, left, self._floods)
         dense: list[int] = []
@@ -187,16 +188,14 @@ class TriggerScan:
                 )
             try:
                 self._scan(piece, handler, found, context, begin > 0)
-            except hyperscan.ScanTerminated:  # _collect stopped it: past the limit
+            except hyperscan.ScanTerminated:  # _collect stopped it: past the limit and the text's spare
                 dense.append(chunk)
                 found.clear()
-                left[0], left[1:] = limit or 0, self._flood_budget
+                limits.settle()
                 continue
-            if left[1] != FLOOD_LIMIT:  # a chunk with only the flood guard's words has no found, but spent them
-                left[1:] = self._flood_budget
+            limits.settle()  # a chunk with only the flood guard's words has no found, but spent them
             if not found:
                 continue
-            left[0] = limit or 0
             for expression, ends in found.items():
                 rule = self._rule_of[expression]
                 if self._anchored[expression] >= COUNT:
