@@ -134,29 +134,25 @@ def bounded(base: type, limit: int = PUBLISHER_REPLY_BYTES) -> type:
     return type(f"Bounded{base.__name__}", (mixin, base), {"parser": bounded_parser(parser, limit)})
 
 
-_ARRAY = re.compile(rb"\*(-?\d+)\r\n")
+_AGGREGATE = re.compile(rb"[*%~>](\d+)\r\n")  # array, map, set, push (RESP2 and RESP3)
 _BULK = re.compile(rb"\$(\d+)\r\n")
 
 
 def first_entry_id(head: bytes, streams: bool) -> str | None:
-    """The first entry's id in the first bytes of a stream read's reply (RESP2), or None.
+    """The first entry's id in the first bytes of a stream read's reply, or None.
 
-    ``streams``: an XREAD/XREADGROUP reply (``[[stream, [[id, fields], ...]], ...]``);
-    otherwise an XRANGE/XREVRANGE one (``[[id, fields], ...]``).
+    The id is the reply's first string, or for XREAD/XREADGROUP (``streams``) its second, after
+    the stream's name; in RESP2 the streams come as an array of pairs, in RESP3 as a map.
     """
-    pos = 0
-    shape = (b"*", b"*", b"$", b"*", b"*", b"$") if streams else (b"*", b"*", b"$")
-    value = b""
-    for kind in shape:
-        match = (_ARRAY if kind == b"*" else _BULK).match(head, pos)
-        if match is None:
-            return None
-        pos = match.end()
-        if kind == b"$":
+    pos, strings = 0, list[bytes]()
+    while len(strings) < (2 if streams else 1):
+        if (match := _AGGREGATE.match(head, pos)) is not None:
+            pos = match.end()
+        elif (match := _BULK.match(head, pos)) is not None:
             size = int(match.group(1))
-            value = head[pos : pos + size]
-            if len(value) < size:
-                return None
-            pos += size + 2
-    text = value.decode("ascii", "replace")
+            strings.append(head[match.end() : match.end() + size])
+            pos = match.end() + size + 2
+        else:
+            return None
+    text = strings[-1].decode("ascii", "replace")
     return text if re.fullmatch(r"\d+-\d+", text) else None
