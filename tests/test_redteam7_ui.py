@@ -11,6 +11,7 @@ out (``ui_entry_too_large``); the entries around it are shown.
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from http.cookies import SimpleCookie
 
@@ -27,16 +28,23 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def _status(ui: Ui) -> dict:
+    return json.loads(_get(ui, "/api/status")[1])
+
+
+def _get(ui: Ui, path: str) -> tuple[int, bytes]:
     opener = urllib.request.build_opener(_NoRedirect)
     try:
         opener.open(ui.url, timeout=10)
     except urllib.error.HTTPError as exc:  # the 303 that sets the cookie
         cookie = SimpleCookie(exc.headers["set-cookie"])
     name, morsel = next(iter(cookie.items()))
-    request = urllib.request.Request(ui.base + "/api/status", headers={"Cookie": f"{name}={morsel.value}"})
+    request = urllib.request.Request(ui.base + path, headers={"Cookie": f"{name}={morsel.value}"})
     ui.url = ui.new_url()  # the token is good once
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.load(answer)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
 
 
 def test_an_entry_too_large_for_a_reply_does_not_stop_the_ui(hookd, redis_db, tmp_path):
@@ -53,6 +61,9 @@ def test_an_entry_too_large_for_a_reply_does_not_stop_the_ui(hookd, redis_db, tm
         state = _status(ui)
         assert state["error"] is None, state
         assert state["read"] == 3, state  # before, after, later: the large ones left out
+        code, body = _get(ui, f"/api/envelope/{large}")
+        assert code == 413 and b"too large" in body, (code, body[:300])
+        assert _status(ui)["error"] is None  # and the UI still reads
     finally:
         ui.stop()
     log = (tmp_path / "ui.log").read_text()
