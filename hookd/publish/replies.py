@@ -31,7 +31,7 @@ PUBLISHER_REPLY_BYTES = 4 << 20
 # A reader of the stream (tail, the UI) gets entries that are as large as the events in them
 # (max_event_bytes, 8 MiB by default, more once escaped in the envelope).
 READER_REPLY_BYTES = 64 << 20
-HEAD_BYTES = 512  # kept from each reply: enough for the stream's name and an entry's id
+HEAD_BYTES = 8192  # kept from each reply: the stream's name (hookd's own is short) and an entry's id
 
 
 class ReplyTooLarge(redis.exceptions.ConnectionError):
@@ -101,7 +101,7 @@ class SyncBoundedParser(_Counted, _HiredisParser):
     def read_from_socket(self, *args: Any, **kwargs: Any) -> bool:
         reader = self._reader
         before = reader.len() if reader is not None else 0
-        got = bool(super().read_from_socket(*args, **kwargs))  # type: ignore[no-untyped-call]
+        got = bool(super().read_from_socket(*args, **kwargs))  # type: ignore[no-untyped-call, unused-ignore]
         if got and reader is not None:  # only a feed since ``before``: the difference is what came
             self._took(memoryview(self._buffer)[: reader.len() - before])
         return got
