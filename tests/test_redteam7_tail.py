@@ -19,6 +19,7 @@ import sys
 import pytest
 
 from conftest import REPO, wait_until
+from test_sentinel import sentinel_hookd, sentinel_setup  # noqa: F401 - a fixture
 
 NOW = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
 HUGE = 200 << 20
@@ -118,4 +119,18 @@ def test_tail_starts_after_a_newest_entry_too_large_to_read(hookd, redis_db, tmp
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert "echo next" in done.stdout, (done.stdout, done.stderr)
     assert huge_id not in done.stdout
+    assert peak < 160, f"tail held {peak} MB for one {HUGE >> 20} MB entry"
+
+
+def test_tail_behind_sentinel_skips_the_entry_too(hookd_factory, sentinel_setup, tmp_path):
+    daemon = sentinel_hookd(hookd_factory, sentinel_setup)
+    master = sentinel_setup.master.client()
+    xadd(master, "before", "echo before")
+    huge_id = xadd(master, "huge", "echo huge", padding=HUGE)
+    xadd(master, "after", "echo after")
+    done, peak = run_tail(daemon, tmp_path, "--since", "1h", "--count", "2")
+    print(f"tail behind Sentinel peaked at {peak} MB with a {HUGE >> 20} MB entry in the stream")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "echo before" in done.stdout and "echo after" in done.stdout, (done.stdout, done.stderr)
+    assert huge_id in done.stderr, done.stderr
     assert peak < 160, f"tail held {peak} MB for one {HUGE >> 20} MB entry"

@@ -152,10 +152,15 @@ def connect_sync(
     settings: RedisSettings, reply_bytes: int = PUBLISHER_REPLY_BYTES, **overrides: Any
 ) -> redis.Redis | redis.RedisCluster:
     """A synchronous client with the same login and TLS settings (hookd tail), any topology;
-    a single server's replies are refused past ``reply_bytes`` as connect's."""
+    a single server's replies, and the master's behind Sentinel, are refused past
+    ``reply_bytes`` as connect's (a Cluster's nodes are not: their connections are made per
+    node from redis_url's options)."""
     kwargs = {**connection_kwargs(settings), **overrides}
     if settings.sentinel or settings.cluster:
-        return topology.sync_client(settings, **kwargs)
+        client = topology.sync_client(settings, **kwargs)
+        if isinstance(client, redis.Redis):  # the Sentinel's master, whose pool makes connections on demand
+            client.connection_pool.connection_class = bounded(client.connection_pool.connection_class, reply_bytes)
+        return client
     client = redis.Redis.from_url(settings.url, **kwargs)
     _specialise(client.connection_pool, settings)
     client.connection_pool.connection_class = bounded(client.connection_pool.connection_class, reply_bytes)
