@@ -57,16 +57,17 @@ _NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW
 
 
-def _makedirs(path: str) -> None:
-    """mkdir -p, each directory made here 0700 (os.makedirs gives parents the umask's mode)."""
+def makedirs_private(path: str) -> None:
+    """mkdir -p, each directory made here 0700 (os.makedirs gives the umask's mode: under
+    umask 000, directories anyone can write in). Existing directories are left as they are."""
     try:
         os.mkdir(path, 0o700)
     except FileNotFoundError:
         parent = os.path.dirname(path)
         if parent == path:
             raise
-        _makedirs(parent)
-        _makedirs(path)
+        makedirs_private(parent)
+        makedirs_private(path)
     except FileExistsError:
         pass
 
@@ -84,7 +85,7 @@ def ensure_private_dir(path: str) -> str:
     except OSError:
         pass  # a file where a directory should be, no search permission: said below
     try:
-        _makedirs(path)
+        makedirs_private(path)
     except OSError as exc:
         raise UnsafePathError(
             f"cannot create the directory {path}: {exc.strerror}; choose another path or create it yourself (mode 0700)"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hookd.hooks import textedit
+from hookd.paths import makedirs_private
 
 
 class SettingsError(Exception):
@@ -243,15 +244,16 @@ def write(settings: SettingsFile, new_text: str) -> str | None:
     """Replace the file's content atomically; returns the backup's path (None for a new file)."""
     target = os.path.realpath(settings.path)
     directory = os.path.dirname(target)
-    os.makedirs(directory, exist_ok=True)
+    # Made 0700 and 0600, whatever the umask: a settings file names the commands Claude Code
+    # runs as the user, and under umask 000 anyone could have rewritten it (and its directory)
+    # (tests/test_redteam7_umask.py). An existing file keeps its mode.
+    makedirs_private(directory)
     backup = None
     if os.path.exists(target):
         backup = _write_backup(target)
         mode = os.stat(target).st_mode & 0o7777
     else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+        mode = 0o600
     data = (("\ufeff" if settings.bom else "") + new_text).encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=".hookd-", suffix=".tmp", dir=directory)
     try:

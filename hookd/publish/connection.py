@@ -11,7 +11,6 @@ import redis
 import redis.asyncio as aioredis
 import redis.exceptions
 from redis.asyncio.cluster import RedisCluster
-from redis._parsers import _AsyncHiredisParser
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
@@ -29,6 +28,13 @@ from hookd.publish.access import (
     url_credentials,
     uses_tls,
     was_reset,
+)
+from hookd.publish.replies import (
+    PUBLISHER_REPLY_BYTES,
+    AsyncBoundedParser,
+    BoundedReplies,
+    bounded,
+    bounded_parser,
 )
 from hookd.publish.settings import RedisSettings
 
@@ -59,38 +65,6 @@ class HiredisPacking:
         # redis-py annotates pack's arguments as lists; they are the command's words, as its own
         # synchronous connection passes them.
         return cast("list[bytes]", self._serializer.pack(*args))  # type: ignore[arg-type]
-
-
-# The most a reply to the publisher may take before it is whole. Its replies are a few numbers
-# (the script's counts, WAIT's, PING's) or a topology (a Sentinel's master): a server that
-# answers more is not answering hookd, and must not take its memory (a 4 GB bulk string read
-# for the whole of redis_timeout_s grew hookd by 3 GB; tests/test_redteam6_redis_replies.py).
-MAX_REPLY_BYTES = 16 << 20
-
-
-class BoundedReplyParser(_AsyncHiredisParser):
-    """hiredis's parser, refusing a reply that has grown past MAX_REPLY_BYTES unfinished."""
-
-    async def read_from_socket(self) -> bool:
-        await super().read_from_socket()  # type: ignore[no-untyped-call]  # redis-py: unannotated
-        if self._reader is not None and self._reader.len() > MAX_REPLY_BYTES:
-            raise redis.exceptions.ConnectionError(
-                f"the server's reply passed {MAX_REPLY_BYTES >> 20} MiB unfinished (hookd's commands "
-                "get replies of a few bytes); the connection was dropped"
-            )
-        return True
-
-
-class BoundedReplies:
-    """A redis-py asyncio connection whose replies are read by BoundedReplyParser."""
-
-    def set_parser(self, parser_class: type) -> None:
-        super().set_parser(BoundedReplyParser)  # type: ignore[misc]  # mixed into a Connection
-
-
-def _bounded(base: type) -> type:
-    """``base``, a connection class, with its replies read by BoundedReplyParser."""
-    return type(f"Bounded{base.__name__}", (BoundedReplies, base), {})
 
 
 if TYPE_CHECKING:
@@ -148,10 +122,12 @@ def connection_kwargs(settings: RedisSettings, tls: bool | None = None) -> dict[
     return kwargs
 
 
-def connect(settings: RedisSettings) -> aioredis.Redis | RedisCluster:
+def connect(settings: RedisSettings, reply_bytes: int = PUBLISHER_REPLY_BYTES) -> aioredis.Redis | RedisCluster:
     """A pooled client. redis-py's own retries are off: the publisher decides when to retry.
 
     With redis_sentinel or redis_cluster set, a Sentinel or Cluster client (see topology.py).
+    Every reply, the Sentinels' and each Cluster node's too, is refused past ``reply_bytes``
+    (replies.py): a server that answers without end must not take the process's memory.
     """
     if settings.sentinel or settings.cluster:
         client = topology.client(settings, client_kwargs(settings))
@@ -159,26 +135,42 @@ def connect(settings: RedisSettings) -> aioredis.Redis | RedisCluster:
         client = aioredis.Redis.from_url(settings.url, **client_kwargs(settings))
     if not isinstance(client, RedisCluster):  # a Cluster makes its connections per node
         _specialise(client.connection_pool, settings, BoundedReplies, HiredisPacking)
+        _limit(client.connection_pool, reply_bytes)
         manager = getattr(client.connection_pool, "sentinel_manager", None)
         for asked in manager.sentinels if manager is not None else ():  # the sentinels' own replies too
-            asked.connection_pool.connection_class = _bounded(asked.connection_pool.connection_class)
+            asked.connection_pool.connection_class = bounded(asked.connection_pool.connection_class)
     else:  # each node's, the seeds' and those it learns of (from the shared connection_kwargs)
         manager = client.nodes_manager
-        bounded = _bounded(manager.connection_kwargs.get("connection_class", aioredis.Connection))
-        manager.connection_kwargs["connection_class"] = bounded
+        limited = bounded(manager.connection_kwargs.get("connection_class", aioredis.Connection), reply_bytes)
+        manager.connection_kwargs["connection_class"] = limited
         for node in manager.startup_nodes.values():
-            node.connection_class = bounded
+            node.connection_class = limited
     return client
 
 
-def connect_sync(settings: RedisSettings, **overrides: Any) -> redis.Redis | redis.RedisCluster:
-    """A synchronous client with the same login and TLS settings (hookd tail), any topology."""
+def connect_sync(
+    settings: RedisSettings, reply_bytes: int = PUBLISHER_REPLY_BYTES, **overrides: Any
+) -> redis.Redis | redis.RedisCluster:
+    """A synchronous client with the same login and TLS settings (hookd tail), any topology;
+    a single server's replies, and the master's behind Sentinel, are refused past
+    ``reply_bytes`` as connect's (a Cluster's nodes are not: their connections are made per
+    node from redis_url's options)."""
     kwargs = {**connection_kwargs(settings), **overrides}
     if settings.sentinel or settings.cluster:
-        return topology.sync_client(settings, **kwargs)
+        client = topology.sync_client(settings, **kwargs)
+        if isinstance(client, redis.Redis):  # the Sentinel's master, whose pool makes connections on demand
+            client.connection_pool.connection_class = bounded(client.connection_pool.connection_class, reply_bytes)
+        return client
     client = redis.Redis.from_url(settings.url, **kwargs)
     _specialise(client.connection_pool, settings)
+    client.connection_pool.connection_class = bounded(client.connection_pool.connection_class, reply_bytes)
     return client
+
+
+def _limit(pool: aioredis.ConnectionPool, reply_bytes: int) -> None:
+    """The pool's connections (BoundedReplies mixed in) read with a parser bounded at ``reply_bytes``."""
+    base = pool.connection_class
+    pool.connection_class = type(base.__name__, (base,), {"parser": bounded_parser(AsyncBoundedParser, reply_bytes)})
 
 
 def _specialise(pool: aioredis.ConnectionPool | redis.ConnectionPool, settings: RedisSettings, *mixins: type) -> None:

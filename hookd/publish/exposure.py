@@ -20,7 +20,8 @@ import redis.exceptions
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from hookd.publish.connection import NO_SETINFO, BoundedReplies
+from hookd.publish.connection import NO_SETINFO
+from hookd.publish.replies import BoundedReplies
 
 PROBE_TIMEOUT_S = 1.0
 

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Mapping
 from typing import NamedTuple, TextIO
 
-from hookd.paths import ensure_private_dir
+from hookd.paths import ensure_private_dir, makedirs_private
 from hookd.service import units
 
 ENABLE_HINT = "hookd.socket and hookd.service"
@@ -139,7 +139,7 @@ class Launchd:
         # launchd binds the sockets itself, in a directory that must exist.
         ensure_private_dir(os.path.dirname(self.installation.socket))
         ensure_private_dir(os.path.dirname(self.installation.control_socket))
-        os.makedirs(units.launchd_log_dir(self.home), mode=0o700, exist_ok=True)
+        makedirs_private(units.launchd_log_dir(self.home))
 
 
 def manager_for(name: str, installation: units.Installation, environ: Mapping[str, str]) -> Systemd | Launchd:
@@ -233,7 +233,9 @@ def _home(environ: Mapping[str, str]) -> str:
 
 def write_atomically(path: str, text: str) -> None:
     """Write through a temporary file in the same directory and a rename: never half a file."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    # 0700 whatever the umask: a unit directory others could write in would let them replace
+    # the unit, and so the command the service manager runs as the user
+    makedirs_private(os.path.dirname(path))
     tmp = f"{path}.tmp-{os.getpid()}"
     try:
         # A unit file holds no secret (0644), but is never written through a planted link.

@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from xml.sax.saxutils import escape as xml_escape
 
-from hookd.paths import ensure_private_dir
+from hookd.paths import ensure_private_dir, makedirs_private
 from hookd.service import units
 from hookd.service.manager import Launchd, Systemd, UnitFile
 
@@ -85,7 +85,7 @@ class UiLaunchd(Launchd):
 
     def prepare(self) -> None:
         ensure_private_dir(self.installation.state_dir)
-        os.makedirs(units.launchd_log_dir(self.home), mode=0o700, exist_ok=True)
+        makedirs_private(units.launchd_log_dir(self.home))
 
 
 def for_ui(manager: Systemd | Launchd, environ: Mapping[str, str]) -> UiSystemd | UiLaunchd:

@@ -17,6 +17,7 @@ import redis.exceptions
 from hookd.config import Config
 from hookd.hooks.events import BY_NAME
 from hookd.publish.connection import Entry, StreamsReply, connect_sync, describe_failure
+from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge, first_entry_id
 from hookd.publish.settings import RedisSettings
 from hookd.terminal.color import enabled as colour_enabled
 from hookd.terminal.text import escaped, json_visible
@@ -24,6 +25,7 @@ from hookd.jsonl import one_line
 from hookd.tail.summary import line
 
 BLOCK_MS = 1000
+READ_COUNT = 500
 KNOWN_HOOKS = {name.lower() for name in BY_NAME} | {"unknown"}
 RISK_RANK = {"low": 0, "medium": 1, "high": 2}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)\s*$")
@@ -106,13 +108,25 @@ class Tail:
         self.shown = 0
         self.lost = False  # Redis went away while following, and is not back yet
         self.colour = colour_enabled(out)
-        self.client = connect_sync(self.redis_settings, socket_timeout=BLOCK_MS / 1000 + self.redis_settings.timeout_s)
+        # Entries are others' writing and can be as large as Redis allows (512 MB): a reply is
+        # refused past READER_REPLY_BYTES, then read again an entry at a time (read_count), and
+        # an entry that alone is larger is skipped (skip_oversized).
+        self.client = connect_sync(
+            self.redis_settings, READER_REPLY_BYTES, socket_timeout=BLOCK_MS / 1000 + self.redis_settings.timeout_s
+        )
+        self.read_count = READ_COUNT
 
     def start_id(self) -> str:
         if self.filters.since is not None:
             ms = int(self.filters.since.timestamp() * 1000)
             return f"{ms - 1}-{MAX_SEQ}" if ms > 0 else "0-0"
-        last = cast(list[Entry], self.client.xrevrange(self.config.stream, count=1))
+        try:
+            last = cast(list[Entry], self.client.xrevrange(self.config.stream, count=1))
+        except ReplyTooLarge as exc:  # the newest entry is too large to read: start after it
+            newest = first_entry_id(exc.head, streams=False)
+            if newest is None:
+                raise
+            return newest
         return last[0][0].decode() if last else "0-0"
 
     def run(self) -> int:
@@ -122,18 +136,42 @@ class Tail:
             return self.cannot_start(exc)
         while self.count is None or self.shown < self.count:
             try:
-                reply = cast(StreamsReply, self.client.xread({self.config.stream: position}, count=500, block=BLOCK_MS))
+                reply = cast(
+                    StreamsReply,
+                    self.client.xread({self.config.stream: position}, count=self.read_count, block=BLOCK_MS),
+                )
+            except ReplyTooLarge as exc:
+                position = self.skip_oversized(exc) or position
+                continue
             except redis.exceptions.RedisError as exc:
                 self.redis_lost(exc)
                 time.sleep(1)
                 continue
             self.redis_back()
+            self.read_count = READ_COUNT
             for _stream, entries in reply or []:
                 for entry_id, fields in entries:
                     position = entry_id.decode()
                     if self.show(fields) and self.count is not None and self.shown >= self.count:
                         return 0
         return 0
+
+    def skip_oversized(self, exc: ReplyTooLarge) -> str | None:
+        """A read's reply passed READER_REPLY_BYTES: read again an entry at a time; if one
+        entry alone passed it, its id (said on stderr) to go on after, unread."""
+        if self.read_count > 1:
+            self.read_count = 1
+            return None
+        entry_id = first_entry_id(exc.head, streams=True)
+        if entry_id is None:  # not a stream's reply: the server is not answering tail
+            self.redis_lost(exc)
+            time.sleep(1)
+            return None
+        self.say(
+            f"hookd tail: entry {entry_id} of {self.config.stream} is larger than "
+            f"{READER_REPLY_BYTES >> 20} MiB (hookd's events are at most max_event_bytes); skipped unread"
+        )
+        return entry_id
 
     def cannot_start(self, exc: redis.exceptions.RedisError) -> int:
         """Redis cannot be reached at the start: say which, and where to point tail; exit status 1."""

@@ -19,9 +19,8 @@ import redis.exceptions
 
 from hookd.config import Config
 from hookd.publish.connection import Entry, StreamsReply
-from hookd.tail.follow import BLOCK_MS, MAX_SEQ, Filters, Tail
-
-READ_COUNT = 500
+from hookd.publish.replies import ReplyTooLarge
+from hookd.tail.follow import BLOCK_MS, MAX_SEQ, READ_COUNT, Filters, Tail
 
 
 class GroupTail(Tail):
@@ -87,6 +86,9 @@ class GroupTail(Tail):
                     entries = self.read(">", block=BLOCK_MS)
                 self.redis_back()
                 self.handle(entries)
+                # A reply too large was delivered whole to this consumer, so it is pending here:
+                # read again from 0, an entry at a time (read_count), before new ones.
+                pending = pending or self.read_count == 1
             except redis.exceptions.RedisError as exc:
                 self.redis_lost(exc)
                 # A reply lost on the way may have delivered entries: they are pending now.
@@ -98,7 +100,7 @@ class GroupTail(Tail):
         return self.count is not None and self.shown >= self.count
 
     def read(self, position: str, block: int | None) -> list[Entry]:
-        count = READ_COUNT if self.count is None else max(1, min(READ_COUNT, self.count - self.shown))
+        count = self.read_count if self.count is None else max(1, min(self.read_count, self.count - self.shown))
         try:
             reply = cast(
                 StreamsReply,
@@ -106,11 +108,19 @@ class GroupTail(Tail):
                     self.group, self.consumer, {self.config.stream: position}, count=count, block=block
                 ),
             )
+        except ReplyTooLarge as exc:
+            # delivered to this consumer, so pending: acknowledged unread, or read again alone
+            skipped = self.skip_oversized(exc)
+            if skipped is not None:
+                self.client.xack(self.config.stream, self.group, skipped)
+                self.position = max(self.position, skipped, key=_id_key)
+            return []
         except redis.exceptions.ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
             self.recreate()
             return []
+        self.read_count = READ_COUNT
         return [entry for _stream, entries in reply or [] for entry in entries]
 
     def group_position(self) -> str:

@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from hookd.publish.connection import Entry
+from hookd.publish.replies import ReplyTooLarge
 from hookd.ui.reader import StreamReader
 from hookd.ui.store import Store, join
 
@@ -149,7 +150,10 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         entry_id = request.path_params["entry_id"]
         if not _is_entry_id(entry_id):
             return _json({"error": "not a stream entry id"}, 400)
-        entries = cast(list[Entry], await reader.client.xrange(reader.stream, entry_id, entry_id, count=1))
+        try:
+            entries = cast(list[Entry], await reader.client.xrange(reader.stream, entry_id, entry_id, count=1))
+        except ReplyTooLarge as exc:
+            return _json({"error": f"the entry is too large to show ({exc})"}, 413)
         if not entries:
             return _json({"error": "no such entry (trimmed from the stream?)"}, 404)
         return _raw(entries[0][1].get(b"envelope", b"null"))

@@ -8,7 +8,7 @@ with XREVRANGE (paging back) and XRANGE (a session's events), on demand.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
 import redis.asyncio as aioredis
@@ -16,6 +16,7 @@ import redis.exceptions
 import structlog
 
 from hookd.publish.connection import Entry, StreamsReply, describe_failure
+from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge, first_entry_id
 from hookd.publish.settings import RedisSettings
 from hookd.publish.session_index import session_key_prefix, sessions_key
 from hookd.ui.events import Record, record
@@ -62,9 +63,7 @@ class StreamReader:
         pages: list[list[tuple[Record, dict[str, Any]]]] = []
         upper, got = "+", 0
         while got < want:
-            entries = cast(
-                list[Entry], await self.client.xrevrange(self.stream, upper, "-", count=min(PAGE, want - got))
-            )
+            entries = await self._older(upper, min(PAGE, want - got))
             if not entries:
                 break
             pages.append(_decoded(entries))
@@ -79,7 +78,7 @@ class StreamReader:
             self.store.add(newest_first[::-1], live=False)
             self.position = self.store.newest_id or "0-0"
         else:
-            newest = cast(list[Entry], await self.client.xrevrange(self.stream, "+", "-", count=1))
+            newest = await self._older("+", 1)
             self.position = newest[0][0].decode() if newest else "0-0"
 
     async def run(self) -> None:
@@ -88,10 +87,7 @@ class StreamReader:
                 if not self.started.is_set():
                     await self.bootstrap()
                     self.started.set()
-                reply = cast(
-                    StreamsReply,
-                    await self.client.xread({self.stream: self.position}, count=READ_COUNT, block=BLOCK_MS),
-                )
+                entries = await self._bounded(self._newer, self.position, READ_COUNT, streams=True)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Redis, or a bug: the reader must go on either way
@@ -108,16 +104,49 @@ class StreamReader:
             if self.error:
                 log.info("ui_redis_back")
                 self.error = None
-            for _stream, entries in reply or []:
-                if entries:
-                    self.position = entries[-1][0].decode()
-                    self.store.add(_decoded(entries), live=True)
+            if entries:
+                self.position = entries[-1][0].decode()
+                self.store.add(_decoded(entries), live=True)
+
+    async def _newer(self, position: str, count: int) -> list[Entry]:
+        block = BLOCK_MS if count > 1 else None  # an entry at a time only after a reply too large
+        reply = cast(StreamsReply, await self.client.xread({self.stream: position}, count=count, block=block))
+        return [entry for _stream, entries in reply or [] for entry in entries]
+
+    async def _older(self, upper: str, count: int) -> list[Entry]:
+        read = lambda start, n: self.client.xrevrange(self.stream, start, "-", count=n)  # noqa: E731
+        return await self._bounded(read, upper, count, streams=False)
+
+    async def _bounded(
+        self, read: Callable[[str, int], Awaitable[Any]], start: str, count: int, streams: bool
+    ) -> list[Entry]:
+        """``read(start, count)``'s entries. Others write the stream, and an entry can be as
+        large as Redis allows: a reply past READER_REPLY_BYTES is read again an entry at a time,
+        and an entry that alone is larger stands as an entry without fields (shown as none)."""
+        try:
+            return cast(list[Entry], await read(start, count))
+        except ReplyTooLarge:
+            pass
+        entries: list[Entry] = []
+        while len(entries) < count:
+            try:
+                got = cast(list[Entry], await read(start, 1))
+            except ReplyTooLarge as exc:
+                entry_id = first_entry_id(exc.head, streams)
+                if entry_id is None:
+                    raise
+                log.warning("ui_entry_too_large", entry_id=entry_id, limit_mib=READER_REPLY_BYTES >> 20)
+                got = [(entry_id.encode(), {})]
+            if not got:
+                break
+            entries += got
+            start = entries[-1][0].decode() if streams else "(" + entries[-1][0].decode()
+        return entries
 
     async def page_before(self, entry_id: str | None, limit: int) -> list[tuple[Record, dict[str, Any]]]:
         """Events older than entry_id (or the newest), newest first, read from Redis."""
         upper = "(" + entry_id if entry_id else "+"
-        entries = cast(list[Entry], await self.client.xrevrange(self.stream, upper, "-", count=limit))
-        return _decoded(entries)
+        return _decoded(await self._older(upper, limit))
 
     async def session_events(self, session: str, first_ms: int, last_ms: int) -> list[Record]:
         """A session's events from the stream, between its first and last event."""
@@ -127,7 +156,8 @@ class StreamReader:
         found: list[Record] = []
         scanned = 0
         while scanned < MAX_SESSION_SCAN:
-            entries = cast(list[Entry], await self.client.xrange(self.stream, lower, upper, count=PAGE))
+            read = lambda start, n: self.client.xrange(self.stream, start, upper, count=n)  # noqa: E731
+            entries = await self._bounded(read, lower, PAGE, streams=False)
             if not entries:
                 break
             scanned += len(entries)

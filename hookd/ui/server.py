@@ -18,6 +18,7 @@ from hookd.ingest.http_setup import is_loopback
 from hookd.paths import ensure_private_dir
 from hookd.publish.connection import connect
 from hookd.hostport import split_host_port
+from hookd.publish.replies import READER_REPLY_BYTES
 from hookd.publish.settings import RedisSettings
 from hookd.supervisor import STRAY_SIGNALS
 
@@ -112,7 +113,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
     tokens = Tokens()
     store = Store(history)
     redis_settings = RedisSettings.from_config(config)
-    client = connect(redis_settings)
+    client = connect(redis_settings, READER_REPLY_BYTES)  # entries are as large as events, and others write them
     reader = StreamReader(redis_settings, config.stream, store, client)
     allowed = set(config.ui_allow_hosts)
     if host not in ("0.0.0.0", "::"):

@@ -1,0 +1,154 @@
+"""Red team, seventh pass: a reply without end made of many small elements.
+
+The sixth pass bounded the publisher's replies by what hiredis holds buffered. hiredis parses an
+array as it arrives and drops the bytes it has parsed, so an array without end (``*4000000000``
+and then elements, each small) kept the buffer empty while every element became a Python object:
+hookd grew by gigabytes within its redis_timeout_s. Now the bound is on the bytes received for
+the reply.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+
+from conftest import stream_entries, wait_for_entries
+from hookd import config as hookd_config
+from hookd.control import status
+from test_redteam6_redis_replies import FLOOD, LyingProxy, _read_command, _rss_mb
+
+# Each element costs more once parsed than on the wire: an empty array is 4 bytes received and
+# about 70 bytes of Python list (smaller elements grew hookd less than 200 MB within the 5 s
+# timeout even before the fix, so they are not tried here). Announced as 10^8 elements,
+# hiredis's list is allocated but not touched until filled (the memory grows with the flood);
+# as 4 * 10^9, the list alone (32 GB) cannot be allocated (a MemoryError).
+FLOODS = {
+    "empty_arrays": (b"*0\r\n", 10**8),
+    "announced_beyond_memory": (b"*0\r\n", 4 * 10**9),
+}
+
+
+class ArrayFloodProxy(LyingProxy):
+    """LyingProxy whose flood is an array of ``length`` small elements, sent as fast as hookd reads."""
+
+    element, length = FLOODS["empty_arrays"]
+
+    def _flood(self, client: socket.socket) -> None:
+        client.sendall(b"*%d\r\n" % self.length)
+        blob = self.element * ((1 << 20) // len(self.element))
+        while self.lie == FLOOD:
+            client.sendall(blob)
+        raise OSError("the flood was called off")
+
+
+@pytest.mark.parametrize("flood", sorted(FLOODS))
+def test_an_array_without_end_does_not_take_hookds_memory(hookd_process_factory, redis_server, redis_db, flood):
+    proxy = ArrayFloodProxy(("127.0.0.1", redis_server.port))
+    proxy.element, proxy.length = FLOODS[flood]
+    try:
+        daemon = hookd_process_factory(
+            redis_url=f"redis://127.0.0.1:{proxy.port}/0", redis_timeout_s="5", breaker_backoff_max_s="1"
+        )
+        body = json.dumps({"hook_event_name": "Stop", "session_id": "before"}).encode()
+        assert daemon.send(body).returncode == 0
+        wait_for_entries(redis_db, 1)
+        before = _rss_mb(daemon.proc.pid)
+        proxy.lie = FLOOD
+        for i in range(3):
+            body = json.dumps({"hook_event_name": "Stop", "session_id": f"during-{i}"}).encode()
+            done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
+            assert done.returncode == 0 and done.stderr == b"", done.stderr
+        peak, unhealthy = before, None
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            assert daemon.proc.poll() is None, f"hookd exited:\n{daemon.log_text()[-3000:]}"
+            peak = max(peak, _rss_mb(daemon.proc.pid))
+            if unhealthy is None:
+                code, document = status.gather(hookd_config.load(environ=daemon.env))
+                if code != 0 and document.get("health") != "healthy":
+                    unhealthy = document.get("reasons")
+            time.sleep(0.1)
+        print(f"RSS {before} MB before the flood, {peak} MB at most during it; proxy flooded {proxy.lied} times")
+        assert proxy.lied >= 1
+        assert peak - before < 200, f"hookd grew from {before} MB to {peak} MB on one array without end"
+        assert unhealthy is not None, "status said healthy while every reply was endless"
+        proxy.lie = None
+        wait_for_entries(redis_db, 4, timeout=30)
+        time.sleep(0.5)
+        sessions = sorted(json.loads(e[b"envelope"])["session_id"] for e in stream_entries(redis_db))
+        assert sessions == ["before", "during-0", "during-1", "during-2"], sessions
+    finally:
+        proxy.close()
+
+
+class ArrayFloodingSentinel:
+    """A hostile Sentinel: PING answered, every other command answered with an array of 10^8
+    empty arrays, sent as fast as the client reads."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.floods = 0
+        self.stopped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        stream = conn.makefile("rb")
+        blob = b"*0\r\n" * (1 << 18)
+        try:
+            while (command := _read_command(stream)) is not None:
+                if b"PING" in command.upper():
+                    conn.sendall(b"+PONG\r\n")
+                    continue
+                self.floods += 1
+                conn.sendall(b"*100000000\r\n")
+                while not self.stopped.is_set():
+                    conn.sendall(blob)
+        except (OSError, ValueError):
+            pass
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+
+
+def test_a_sentinels_array_without_end_does_not_take_hookds_memory(hookd_process_factory):
+    sentinel = ArrayFloodingSentinel()
+    try:
+        daemon = hookd_process_factory(
+            redis_url="redis://127.0.0.1:1/0",
+            redis_sentinel=f"127.0.0.1:{sentinel.port}",
+            redis_sentinel_master="mymaster",
+            redis_timeout_s="5",
+            breaker_backoff_max_s="1",
+        )
+        before = _rss_mb(daemon.proc.pid)
+        body = json.dumps({"hook_event_name": "Stop", "session_id": "s"}).encode()
+        done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
+        assert done.returncode == 0 and done.stderr == b"", done.stderr
+        peak = before
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            assert daemon.proc.poll() is None, f"hookd exited:\n{daemon.log_text()[-3000:]}"
+            peak = max(peak, _rss_mb(daemon.proc.pid))
+            time.sleep(0.1)
+        print(f"RSS {before} MB before, {peak} MB at most; the sentinel flooded {sentinel.floods} times")
+        assert sentinel.floods >= 1
+        assert peak - before < 200, f"hookd grew from {before} MB to {peak} MB on a sentinel's array without end"
+        assert daemon.inbox() == [], "the event was not spooled"
+    finally:
+        sentinel.close()
