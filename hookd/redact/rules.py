@@ -37,6 +37,7 @@ from hookd.redact.patterns import (
     WS_OR_ESCAPE,
     hyperscan_shape,
 )
+from hookd.redact.encoded import ENCODED_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.xmlpairs import XML_PAIR_RULES
@@ -474,6 +475,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *FILE_RULES,
     *FORMAT_RULES,
     *XML_PAIR_RULES,
+    *ENCODED_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,
     Rule(
