@@ -94,3 +94,37 @@ KEPT = [
 @pytest.mark.parametrize("ascii_only", [True, False])
 def test_look_alikes_are_kept(text, ascii_only):
     assert_kept(text, ascii_only)
+
+
+MORE = [
+    (f"password:&nbsp;{PW}", None),
+    (f"<td>api_key&#x3a;&#160;&quot;{PW}&quot;</td>", None),
+    (f"Authorization: Bearer&nbsp;{PW}", None),
+    (f"Authorization: Bearer \x1b[33m{PW}\x1b[0m", None),
+    (f"password: |\n  {PW}\n", "yaml_block_secret"),
+    (f"db:\n  client_secret: >-\n    {PW}\n  user: app\n", "yaml_block_secret"),
+    (f"echo {PW} | sudo -S apt update", "sudo_stdin_password"),
+    (f"echo '{PW}' | sudo -k -S ls", "sudo_stdin_password"),
+    (f"printf '{PW}' |sudo --stdin -u app id", "sudo_stdin_password"),
+]
+
+
+@pytest.mark.parametrize(("text", "rule"), MORE)
+def test_no_break_space_entities_colour_after_bearer_yaml_blocks_and_sudo_stdin(text, rule):
+    assert_redacted(text, PW, rule)
+
+
+MORE_KEPT = [
+    "password: |\n  must be at least 12 characters\n",
+    "password: >-\n  {{ vault_db_password }}\n",
+    "description: |\n  Xk9mQ2vL8pR4tZw7\n",
+    "echo hello | sudo tee /etc/motd",
+    "echo $PASSWORD | sudo -S ls",
+    "SELECT * FROM users WHERE password = ? AND token = $1",
+    "Authorization: Bearer&nbsp;&lt;token&gt;",
+]
+
+
+@pytest.mark.parametrize("text", MORE_KEPT)
+def test_more_look_alikes_are_kept(text):
+    assert_kept(text)

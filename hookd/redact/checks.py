@@ -42,7 +42,9 @@ def looks_like_credential(value: str) -> bool:
     return len(v) >= 12 and uppers >= 2 and lowers >= 2
 
 
-_NOT_SECRETS = frozenset({"null", "none", "nil", "true", "false", "undefined", "required", "optional", "empty", "~"})
+_NOT_SECRETS = frozenset(
+    {"null", "none", "nil", "true", "false", "undefined", "required", "optional", "empty", "~", "?"}
+)
 # Values that stand in for a secret in examples and tests: kept, deliberately (docs/redaction.md).
 PLACEHOLDERS = frozenset(
     {

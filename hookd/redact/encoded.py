@@ -6,7 +6,11 @@ quotes and an ``=`` or ``:``, as agents see it in fetched pages, terminal output
 * HTML entities: ``{&quot;password&quot;: &quot;...&quot;}``, ``password&#x3D;...``, ``&#39;``;
 * percent-encoding of a whole JSON object or form: ``%22password%22%3A%22...%22``;
 * ANSI colour escapes (``\\u001b[32m`` in JSON) between the name, the sign and the value;
-* fullwidth signs: ``password＝...``, ``password： ...`` (raw or ``\\uff1d``).
+* fullwidth signs: ``password＝...``, ``password： ...`` (raw or ``\\uff1d``);
+* a no-break space entity or a colour escape after ``Bearer``.
+
+Also ``braced_connection_password`` (ODBC's ``Pwd={...}``) and ``yaml_block_secret`` (``password: |`` and
+the value on the next line), forms the assignment rules do not read either.
 
 The view (view.py) decodes printable ``\\u00XX`` escapes and ``%3D``/``%26``, not these. The trigger
 (Hyperscan, bytes) is the context up to the value's first four characters, and it holds at least one of
@@ -37,7 +41,8 @@ _SPACE = r"(?:[ \t]|%20|\+|&#0{0,3}32;|&nbsp;)"
 # The value's first characters: what the regex reads (an entity, an escape or a quote ends it).
 _START = r"""[^\s&"'\\<>%;,{}\[\]()$\x80-\xff]{4}"""
 
-_SP = r"[ \t]{0,2}"
+_NBSP = r"(?i:&nbsp;|&#0{0,3}160;|&#x0{0,3}a0;)"
+_SP = r"(?:[ \t]|" + _NBSP + r"){0,2}"
 # Every HTML form holds an entity: a quote after the name, an encoded sign, or a quote before the value.
 _HTML_TRIGGER = (
     _NAME
@@ -59,7 +64,11 @@ _HTML_TRIGGER = (
     + r"[=:]"
     + _SP
     + _ENTITY_QUOTE
-    + r")"
+    + r"|[ \t]{0,2}[=:][ \t]{0,2}"
+    + _NBSP
+    + _SP
+    + _ENTITY_QUOTE
+    + r"?)"
 )
 _PERCENT_TRIGGER = (
     _NAME + _PERCENT_QUOTE + r"?" + _SPACE + r"{0,2}" + _PERCENT_SIGN + _SPACE + r"{0,2}" + _PERCENT_QUOTE + r"?"
@@ -74,9 +83,22 @@ _ANSI_TRIGGER = (
     + _ANSI
     + r"){1,3})"
 )
+# A no-break space entity or a colour escape after the scheme: Authorization: Bearer&nbsp;..., Bearer \u001b[33m...
+_BEARER_TRIGGER = r"(?i:bearer)(?:" + _NBSP + r"|[ \t]{0,2}(?:" + _ANSI + r"){1,3})"
 _FULLWIDTH_TRIGGER = _NAME + r"[ \t]{0,2}" + _FULLWIDTH_SIGN + r"[ \t]{0,2}(?:\"|'|\\\")?"
 ENCODED_TRIGGER = (
-    r"(?:" + _HTML_TRIGGER + r"|" + _PERCENT_TRIGGER + r"|" + _ANSI_TRIGGER + r"|" + _FULLWIDTH_TRIGGER + r")" + _START
+    r"(?:"
+    + _HTML_TRIGGER
+    + r"|"
+    + _PERCENT_TRIGGER
+    + r"|"
+    + _ANSI_TRIGGER
+    + r"|"
+    + _FULLWIDTH_TRIGGER
+    + r"|"
+    + _BEARER_TRIGGER
+    + r")"
+    + _START
 )
 _BACK = 4
 # Two percent-encoded characters of the value (%21 for !), never a quote or a separator (%22, %26, %27).
@@ -131,4 +153,20 @@ BRACED_CONNECTION_PASSWORD = Rule(
     example="`Server=db;Uid=sa;Pwd={<value>};` (not `Pwd={password};`)",
 )
 
-ENCODED_RULES: tuple[Rule, ...] = (ENCODED_SECRET_ASSIGNMENT, BRACED_CONNECTION_PASSWORD)
+# A YAML block scalar under a secret's name: password: | (or >-), then the value indented on the next line.
+_BLOCK_TRIGGER = _NAME + r"""[\"']?:[ \t]{0,4}[|>][-+]?[1-9]?[ \t]{0,4}\\n[ \t]{1,16}[^\s\\"#]"""
+YAML_BLOCK_SECRET = Rule(
+    name="yaml_block_secret",
+    replaces="the first line of a YAML block scalar under a secret's name (password: | then the value)",
+    # A line of one word: prose in a block (password: > then "must be long") is no value.
+    pattern=r"""(?P<value>[^\s\\"]{1,400})(?=\\[nr]|\"|$)""",
+    group="value",
+    trigger=_BLOCK_TRIGGER,
+    anchored=True,
+    back=1,
+    reach=400,
+    check=_encoded_value_ok,
+    example="`password: |` then `  <value>` on the next line",
+)
+
+ENCODED_RULES: tuple[Rule, ...] = (ENCODED_SECRET_ASSIGNMENT, BRACED_CONNECTION_PASSWORD, YAML_BLOCK_SECRET)
