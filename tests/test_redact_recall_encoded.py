@@ -128,3 +128,36 @@ MORE_KEPT = [
 @pytest.mark.parametrize("text", MORE_KEPT)
 def test_more_look_alikes_are_kept(text):
     assert_kept(text)
+
+
+CELLS = [
+    f"<tr><td>Password</td><td>{PW}</td></tr>",
+    f"<tr>\n  <th>DB password:</th>\n  <td class=\"v\"><code>{PW}</code></td>\n</tr>",
+    f"<dl><dt>API key</dt><dd>{PW}</dd></dl>",
+    f"| name | value |\n|---|---|\n| password | {PW} |\n",
+    f"| Personal access token | `{PW}` |",
+    f'<input type="password" name="pw" value="{PW}">',
+    f"<input type='password' class='x' value='{PW}' />",
+]
+
+
+@pytest.mark.parametrize("text", CELLS)
+def test_a_secret_in_the_cell_after_its_name_or_a_password_field_is_redacted(text):
+    assert_redacted(text, PW)
+
+
+CELLS_KEPT = [
+    "| setting | meaning |\n|---|---|\n| password | the account's password |\n| token | an API token |\n",
+    "| password | `changeme` |",
+    "| token | `${{ secrets.TOKEN }}` |",
+    "| api_key | string | yes |",
+    "<tr><td>Password</td><td>required</td></tr>",
+    "<tr><td>Token</td><td>v1.2.3</td></tr>",
+    '<input type="password" name="pw" value="">',
+    '<input type="password" value="{{ form.password.value }}">',
+]
+
+
+@pytest.mark.parametrize("text", CELLS_KEPT)
+def test_cells_and_fields_that_hold_no_secret_are_kept(text):
+    assert_kept(text)

@@ -40,6 +40,7 @@ from hookd.redact.patterns import (
 from hookd.redact.encoded import ENCODED_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
+from hookd.redact.markup import MARKUP_RULES
 from hookd.redact.xmlpairs import XML_PAIR_RULES
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.providers_more import MORE_PROVIDER_RULES
@@ -476,6 +477,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *FORMAT_RULES,
     *XML_PAIR_RULES,
     *ENCODED_RULES,
+    *MARKUP_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,
     Rule(
