@@ -28,7 +28,7 @@ from hookd.redact.rule import Rule
 
 # The name's last word (what precedes it does not matter: the value is what is replaced).
 _NAME = (
-    r"(?i:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key"
+    r"(?i:pass(?:word|wd|phrase)|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key"
     r"|private[_-]?key|credentials?|client[_-]?secret)"
 )
 _ENTITY_QUOTE = r"(?i:&quot;|&apos;|&#0{0,3}3[49];|&#x0{0,3}2[27];)"
@@ -100,6 +100,17 @@ ENCODED_TRIGGER = (
     + r")"
     + _START
 )
+# One part per encoding, each scanned only in the chunks that hold its encoded piece: a trigger that starts at
+# every secret word (token, secret, password) kept Hyperscan busy in ordinary code.
+ENCODED_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        r"(?:" + _HTML_TRIGGER + r"|(?i:bearer)" + _NBSP + r")" + _START,
+        (r"(?i)&(?:quot;|apos;|nbsp;|equals;|colon;|#)",),
+    ),
+    (_PERCENT_TRIGGER + _START, (r"(?i)%3[ad]",)),
+    (r"(?:" + _ANSI_TRIGGER + r"|(?i:bearer)[ \t]{0,2}(?:" + _ANSI + r"){1,3})" + _START, (r"(?i)\\u001b\[",)),
+    (_FULLWIDTH_TRIGGER + _START, (_FULLWIDTH_SIGN,)),
+)
 _BACK = 4
 # Two percent-encoded characters of the value (%21 for !), never a quote or a separator (%22, %26, %27).
 _VALUE = r"""(?P<value>(?:[^\s&"'\\<>%;,{}\[\]()\x80-\U0010ffff]|%(?!2[2367])[0-9A-Fa-f]{2}){4,200})"""
@@ -120,6 +131,7 @@ ENCODED_SECRET_ASSIGNMENT = Rule(
     pattern=_VALUE,
     group="value",
     trigger=ENCODED_TRIGGER,
+    trigger_parts=ENCODED_PARTS,
     anchored=True,
     back=_BACK,
     reach=610,

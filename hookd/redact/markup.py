@@ -38,8 +38,26 @@ _HTML_CELL = (
     + _SP
     + r"(?:<code>)?"
 )
-_MARKDOWN_CELL = r"\|" + _SP + r"`?" + _WORDS + _NAME + r"`?" + _SP + r"\|" + _SP + r"`?"
-CELL_TRIGGER = r"(?:" + _HTML_CELL + r"|" + _MARKDOWN_CELL + r")[A-Za-z0-9+/_.~!@#%^*=-]"
+# From the name on (a pattern from the row's | over the words kept Hyperscan busy at every | of code); the
+# | and the words before the name are read back by _markdown_row.
+_MARKDOWN_CELL = _NAME + r"`?" + _SP + r"\|" + _SP + r"`?"
+_CELL_START = r"[A-Za-z0-9+/_.~!@#%^*=-]"
+CELL_TRIGGER = r"(?:" + _HTML_CELL + r"|" + _MARKDOWN_CELL + r")" + _CELL_START
+# The HTML part is scanned only in chunks holding a cell's end tag.
+CELL_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (_HTML_CELL + _CELL_START, (r"(?i)</(?:t[dh]|dt)>",)),
+    (_MARKDOWN_CELL + _CELL_START, ()),
+)
+_HTML_BEFORE = re.compile(r">[ \t]{0,4}\Z")
+_MARKDOWN_ROW = re.compile(r"(?:\A|\|)[ \t]{0,4}`?" + _WORDS + _NAME + r"`?[ \t]{0,4}\|[ \t]{0,4}`?\Z")
+_ROW_BACK = 100
+
+
+def _cell_context(text: str, end: int) -> bool:
+    """The report is an HTML cell's (its trigger is the whole context) or a Markdown row's: a | before the
+    words that end in the name."""
+    head = text[max(0, end - 1 - _ROW_BACK) : end - 1]
+    return bool(_HTML_BEFORE.search(head) or _MARKDOWN_ROW.search(head))
 
 
 def _cell_ok(match: re.Match[str]) -> bool:
@@ -53,6 +71,8 @@ TABLE_CELL_SECRET = Rule(
     pattern=r"""(?P<value>[^\s<>|`"'\\]{8,200})(?=`?[ \t]{0,4}(?:</|\|))""",
     group="value",
     trigger=CELL_TRIGGER,
+    trigger_parts=CELL_PARTS,
+    trigger_check=_cell_context,
     anchored=True,
     back=1,
     reach=210,
