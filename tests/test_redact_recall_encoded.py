@@ -132,7 +132,7 @@ def test_more_look_alikes_are_kept(text):
 
 CELLS = [
     f"<tr><td>Password</td><td>{PW}</td></tr>",
-    f"<tr>\n  <th>DB password:</th>\n  <td class=\"v\"><code>{PW}</code></td>\n</tr>",
+    f'<tr>\n  <th>DB password:</th>\n  <td class="v"><code>{PW}</code></td>\n</tr>',
     f"<dl><dt>API key</dt><dd>{PW}</dd></dl>",
     f"| name | value |\n|---|---|\n| password | {PW} |\n",
     f"| Personal access token | `{PW}` |",
