@@ -161,3 +161,38 @@ CELLS_KEPT = [
 @pytest.mark.parametrize("text", CELLS_KEPT)
 def test_cells_and_fields_that_hold_no_secret_are_kept(text):
     assert_kept(text)
+
+
+CONFIG = [
+    f"git config --global github.token {PW}",
+    f"git config hub.oauthtoken '{PW}'",
+    f"npm config set //registry.npmjs.org/:_authToken {PW}",
+    f"yarn config set //npm.pkg.github.com/:_authToken={PW}",
+    f"npm config set _auth {PW}",
+    f"poetry config http-basic.internal bob {PW}",
+    f"poetry config pypi-token.testpypi {PW}",
+    f"setx API_KEY {PW}",
+    f'setx /M DB_PASSWORD "{PW}"',
+]
+
+
+@pytest.mark.parametrize("text", CONFIG)
+def test_a_secret_stored_by_a_config_command_is_redacted(text):
+    assert_redacted(text, PW, None if "=" in text else "config_secret_argument")  # key=value: secret_assignment
+
+
+CONFIG_KEPT = [
+    "git config --global user.signingkey 3AA5C34371567BD2",
+    "git config --global user.name 'Jane Doe'",
+    "npm config set always-auth true",
+    "npm config set auth-type legacy",
+    "npm config set //registry.npmjs.org/:_authToken ${NPM_TOKEN}",
+    "poetry config http-basic.internal bob",
+    "setx PATH %PATH%;C:\\bin",
+    "mygit config x.token abcdef",
+]
+
+
+@pytest.mark.parametrize("text", CONFIG_KEPT)
+def test_config_commands_that_store_no_secret_are_kept(text):
+    assert_kept(text)

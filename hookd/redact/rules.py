@@ -37,6 +37,7 @@ from hookd.redact.patterns import (
     WS_OR_ESCAPE,
     hyperscan_shape,
 )
+from hookd.redact.configcommands import CONFIG_COMMAND_RULES
 from hookd.redact.encoded import ENCODED_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
@@ -478,6 +479,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *XML_PAIR_RULES,
     *ENCODED_RULES,
     *MARKUP_RULES,
+    *CONFIG_COMMAND_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,
     Rule(
