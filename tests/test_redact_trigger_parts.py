@@ -99,6 +99,11 @@ def texts() -> tuple[str, ...]:
         "name: api_key\\n  type: String\\n  value: v1",
         '{\\"auth\\"=Pw1, \\"auth\\" =Pw1}',
         "'auth'=Pw1 'auth' =Pw1 password\u00a0=Pw1 secret_key'=Pw1",
+        # encoded.py's and markup.py's parts (the twelfth session)
+        "{&quot;password&quot;: &quot;Pw1x&quot;} token&#x3D;Pw1x Bearer&nbsp;Pw1x password:&nbsp;Pw1x",
+        "%22token%22%3A%22Pw1x%22 \\u001b[1mpassword\\u001b[0m=Pw1x Bearer \\u001b[3mPw1x",
+        "password\uff1dPw1x token\\uff1a Pw1x",
+        "<td>DB password</td><td>Pw1x</td> | api key | Pw1x | curl|password|x",
     ]
     # secret_line's parts and needs: every last word of a name, the spacings (raw, escaped tab), the
     # value's forms, with and without a keyword

@@ -42,7 +42,7 @@ def looks_like_credential(value: str) -> bool:
     return len(v) >= 12 and uppers >= 2 and lowers >= 2
 
 
-_NOT_SECRETS = frozenset({"null", "none", "nil", "true", "false", "undefined", "required", "optional", "empty", "~"})
+_NOT_SECRETS = frozenset("null none nil true false undefined required optional empty ~ ?".split())  # ?: SQL's
 # Values that stand in for a secret in examples and tests: kept, deliberately (docs/redaction.md).
 PLACEHOLDERS = frozenset(
     {
@@ -189,6 +189,7 @@ TYPE_NAMES = frozenset(
 # A type expression: Optional[str], str | None, list[str], typing.Optional[SecretStr], Mapped[str].
 _TYPE_EXPR = re.compile(r"[A-Za-z_][\w.]*(?:\[[\w\[\]., |]*\])?(?:\s*\|\s*[\w.]+(?:\[[\w\[\]., |]*\])?)*\??")
 _CAMEL = re.compile(r"[A-Z][A-Za-z_]*(?:\.[A-Z][A-Za-z_]*)*")
+_GRAPHQL_TYPE = re.compile(r"\[?[A-Z][A-Za-z_]*!?\]?!")  # GraphQL's non-null and list types: String!, [ID!]!
 # process.env.X, os.environ, self.password, settings.SECRET_KEY: a reference in code, not a value.
 _CODE_PATH = re.compile(r"[a-z][a-z_]{0,30}(?:\.[A-Za-z_]\w*)+")  # minified code too: t.token
 _SECRET_WORD = re.compile(r"(?i)pass(?:word|wd)?|pwd|token|secret|key|credentials?|auth")
@@ -202,7 +203,7 @@ def is_type_or_reference(value: str) -> bool:
         return True
     if _TYPE_EXPR.fullmatch(v) and any(c in v for c in "[|?"):
         return True
-    if _CAMEL.fullmatch(v):
+    if _CAMEL.fullmatch(v) or _GRAPHQL_TYPE.fullmatch(v):
         return True
     if _CODE_PATH.fullmatch(v):
         return True

@@ -184,6 +184,18 @@ OS_COMMAND_RULES: tuple[Rule, ...] = (
         "`echo <password> | passwd --stdin bob`",
     ),
     _rule(
+        "sudo_stdin_password",
+        "the password echoed into sudo -S (sudo reads it from standard input)",
+        r"(?:echo|printf)(?:"
+        + _SP
+        + r"-[ne]{1,2})?"
+        + _SP
+        + r"""(?=(?:\\"|')?[^"'\\\s]{2,256}(?:\\"|')?\s{0,4}\|\s{0,4}sudo\s{1,4}"""
+        r"""(?:-[A-Za-z]{1,4}\s{1,4}){0,3}(?:-[A-Za-z]{0,4}S[A-Za-z]{0,4}|--stdin)(?![A-Za-z0-9_-]))""",
+        ("| sudo -", "|sudo -"),
+        "`echo <password> | sudo -S apt update`",
+    ),
+    _rule(
         "securestring_password",
         "the plain text given to PowerShell's ConvertTo-SecureString",
         r"(?i:convertto-securestring)(?:" + _SP + r"-(?i:asplaintext|force)){0,2}(?:" + _SP + r"-(?i:string))?" + _SP,

@@ -37,8 +37,11 @@ from hookd.redact.patterns import (
     WS_OR_ESCAPE,
     hyperscan_shape,
 )
+from hookd.redact.configcommands import CONFIG_COMMAND_RULES
+from hookd.redact.encoded import ENCODED_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
+from hookd.redact.markup import MARKUP_RULES
 from hookd.redact.xmlpairs import XML_PAIR_RULES
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.providers_more import MORE_PROVIDER_RULES
@@ -474,6 +477,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *FILE_RULES,
     *FORMAT_RULES,
     *XML_PAIR_RULES,
+    *ENCODED_RULES,
+    *MARKUP_RULES,
+    *CONFIG_COMMAND_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,
     Rule(

@@ -1,0 +1,87 @@
+"""Commands that store a secret in a tool's configuration, the value as the argument after its key
+(twelfth session, h59): ``git config github.token <v>``, ``npm config set //reg/:_authToken <v>``
+(also yarn, pnpm), ``poetry config http-basic.<repo> <user> <v>`` and ``pypi-token.<repo> <v>``,
+Windows' ``setx API_KEY <v>``.
+
+Each pattern starts with the command's literal (keywords gate it) and reads a bounded key; the key must
+name a secret (not ``user.signingkey``, a key's id, nor ``core.editor``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from hookd.redact.checks import option_value_ok
+from hookd.redact.patterns import VALUE, VALUE_REACH
+from hookd.redact.rule import Rule
+
+_SP = r"\s{1,4}"
+_SECRET_WORD = r"(?i:token|password|passwd|secret|api[_-]?key|_auth)"  # not auth-type, always-auth
+# Possessive, its secret word checked after the match: a word inside the pattern backtracked over the key at
+# every command of a flood ("setx ": 14-16 MB/s).
+_KEY = r"(?P<key{n}>[A-Za-z0-9_.:/@-]{{1,120}}+)"
+_WORD = re.compile(_SECRET_WORD)
+_COMMANDS = (
+    r"(?:"
+    + r"git"
+    + _SP
+    + r"config(?:"
+    + _SP
+    + r"--(?:global|local|system|worktree))?"
+    + _SP
+    + _KEY.format(n=1)
+    + _SP
+    + r"|(?:npm|yarn|pnpm)"
+    + _SP
+    + r"config"
+    + _SP
+    + r"set"
+    + _SP
+    + _KEY.format(n=2)
+    + r"(?:"
+    + _SP
+    + r"|=)"
+    + r"|poetry"
+    + _SP
+    + r"config"
+    + _SP
+    + r"(?:http-basic\.[A-Za-z0-9_.-]{1,60}"
+    + _SP
+    + r"[^\s\"'\\]{1,100}|pypi-token\.[A-Za-z0-9_.-]{1,60})"
+    + _SP
+    + r"|(?i:setx)(?:"
+    + _SP
+    + r"/[A-Za-z])?"
+    + _SP
+    + _KEY.format(n=3)
+    + _SP
+    + r")"
+)
+
+
+def _config_value_ok(match: re.Match[str]) -> bool:
+    start = match.start()
+    before = match.string[start - 1 : start]
+    if before.isalnum() or before in ("_", "-", "."):
+        return False  # a longer word: mygit config, xsetx
+    key = match.group("key1") or match.group("key2") or match.group("key3")
+    if key is not None and not _WORD.search(key):
+        return False
+    value = match.group("value")
+    return len(value) >= 4 and value[0] not in "-/" and option_value_ok(match)
+
+
+CONFIG_SECRET_ARGUMENT = Rule(
+    name="config_secret_argument",
+    replaces="the value given to git config, npm/yarn/pnpm config set, poetry config or setx for a key naming a secret",
+    pattern=_COMMANDS + VALUE,
+    group="value",
+    keywords=("git config", "config set", "poetry config", "setx "),
+    ignore_case_keywords=True,
+    reach=VALUE_REACH + 400,
+    check=_config_value_ok,
+    example="`git config --global github.token <value>`, `npm config set //r/:_authToken <value>` "
+    "(not `git config user.signingkey ABCD`)",
+)
+
+CONFIG_COMMAND_RULES: tuple[Rule, ...] = (CONFIG_SECRET_ARGUMENT,)
