@@ -845,3 +845,21 @@ def test_a_github_token_whose_checksum_fails_is_kept():
     wrong = GH_CLASSIC[:-1] + ("A" if GH_CLASSIC[-1] != "A" else "B")
     doc = as_json(f"example {wrong} and {GH_CLASSIC}")
     assert json.loads(apply(doc))["tool_response"]["stdout"] == f"example {wrong} and [REDACTED:github_token]"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "const token = await getToken(user);",
+        'let password = await prompt("Password: ");',
+        "const secret = new SecretClient(vaultUrl, credential);",
+        "token = yield take(LOGIN_SUCCESS)",
+        "const apiKey = require('./key');",
+    ],
+)
+def test_a_value_that_begins_an_expression_is_code(code):
+    """``await``, ``new``, ``yield``... after ``token =`` begin an expression: not a secret value."""
+    text = json.dumps({"tool_input": {"content": code}})
+    for engine in (ENGINE, REFERENCE):
+        out, counts = engine.redact(text)
+        assert out == text, (out, counts)

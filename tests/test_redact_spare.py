@@ -19,7 +19,7 @@ REDACTOR = build_redactor(True)
 # Output an agent sees every day, 300 lines of each: each line a candidate some rule must confirm.
 DENSE_BUT_REAL = {
     "grep password": lambda i: f"src/auth/user{i}.py:{i + 10}:    password = request.form.get('password')\n",
-    "grep token": lambda i: f"src/api/client{i}.ts:{i + 3}:  const token = getToken(user);\n",
+    "grep token": lambda i: f"src/api/client{i}.ts:{i + 3}:  const token = await getToken(user);\n",
     "mkdir -p": lambda i: f"/usr/bin/mkdir -p '/usr/local/share/man/man{i}'\n",
     "pytest -p": lambda i: f"python -m pytest -p no:cacheprovider tests/test_{i}.py\n",
     "env example": lambda i: f"SERVICE_{i}_PASSWORD=\n",

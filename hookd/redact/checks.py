@@ -196,10 +196,14 @@ _SECRET_WORD = re.compile(r"(?i)pass(?:word|wd)?|pwd|token|secret|key|credential
 _IDENTIFIER_WITH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+|[a-z]+")
 
 
+# Words that begin an expression: token = await getToken(), password = new Secret(...), yield take(...).
+_EXPRESSION_WORDS = frozenset({"await", "new", "yield", "typeof", "lambda", "function", "async", "require"})
+
+
 def is_type_or_reference(value: str) -> bool:
     """``str``, ``Optional[str]``, ``SecretStr``, ``process.env.X``, ``user_password``: code, not a value."""
     v = value.rstrip(";,")
-    if v.lower() in TYPE_NAMES:
+    if v.lower() in TYPE_NAMES or v in _EXPRESSION_WORDS:
         return True
     if _TYPE_EXPR.fullmatch(v) and any(c in v for c in "[|?"):
         return True
