@@ -167,3 +167,38 @@ def test_the_senders_header_text_is_redacted_and_counted_only_where_an_event_car
     assert builder.header_text("Stop " + token, counted=False) == "Stop [REDACTED:github_token]"
     assert builder.header_text(None, counted=False) is None and builder.header_text("", counted=False) == ""
     assert builder.redactions == {"github_token": 3}
+
+
+def test_an_event_redacted_in_bulk_keeps_its_hook_session_and_tool():
+    """A flood past the redactor's spare is redacted in bulk (dense), which replaces every string near
+    it, the payload's own hook_event_name and session_id too: the event keeps them, each redacted alone."""
+    from hookd.envelope.payload import Preparer
+    from hookd.redact import build_redactor
+
+    body = json.dumps(
+        {
+            "tool_response": {"stdout": "password=x1 " * 60000},
+            "session_id": "s-dense",
+            "hook_event_name": "PostToolUse",
+            "tool_name": "Bash",
+        }
+    ).encode()
+    prepared = Preparer(build_redactor(True)).prepare(body)
+    assert "dense" in prepared.redactions
+    assert b"password=x1" not in prepared.body and b"s-dense" not in prepared.body
+    assert (prepared.hook_name, prepared.session, prepared.tool) == ("PostToolUse", "s-dense", "Bash")
+
+
+def test_a_secret_in_a_field_that_names_the_event_is_redacted_there_too():
+    from hookd.envelope.payload import Preparer
+    from hookd.redact import build_redactor
+
+    body = json.dumps(
+        {
+            "tool_response": {"stdout": "password=x1 " * 60000},
+            "session_id": "password=hunter2Hunter2x9",
+            "hook_event_name": "PostToolUse",
+        }
+    ).encode()
+    prepared = Preparer(build_redactor(True)).prepare(body)
+    assert prepared.session is not None and "hunter2Hunter2x9" not in prepared.session

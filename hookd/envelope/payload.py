@@ -12,7 +12,7 @@ import structlog
 from hookd.enrich import PayloadFields, fields_from_dict, read_fields
 from hookd.enrich.enricher import Assessed, assess_payload
 from hookd.enrich.payload import loads as loads_any
-from hookd.redact import Redactor
+from hookd.redact import DENSE, Redactor
 from hookd.redact.truncate import truncate_strings
 from hookd.refusals import Reason, Rejected
 
@@ -117,6 +117,18 @@ class Preparer:
         self.truncate_at = truncate_at
         self.enrich_failures = 0
 
+    def _identity(self, head: PayloadHead, fields: PayloadHead) -> PayloadHead:
+        """A dense stretch (hookd/redact/dense.py) replaces every string in it, the fields that name
+        the event among them: those are taken from the sender's payload, each redacted on its own, so
+        that the event keeps its hook, session and tool."""
+        assert self.redactor is not None
+        kept = {}
+        for name in ("hook_event_name", "session_id", "tool_name"):
+            value = getattr(head, name)
+            if isinstance(value, str) and value:
+                kept[name] = self.redactor.redact(value)[0]
+        return msgspec.structs.replace(fields, **kept)
+
     def prepare(self, body: bytes) -> Prepared:
         """Validate, redact, cut and assess a payload; raises Rejected."""
         head, text = read_payload(body)
@@ -127,6 +139,8 @@ class Preparer:
             if found:
                 body = redacted.encode()
                 fields = read_fields(body)  # enrichment must see only the redacted payload
+                if DENSE in found:
+                    fields = self._identity(head, fields)
                 counts = dict(found)
                 text = redacted
         truncated = 0

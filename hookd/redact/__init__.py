@@ -14,7 +14,16 @@ from hookd.redact.rule import Rule
 if TYPE_CHECKING:
     from hookd.config import UserRule
 
-__all__ = ["Redactor", "Rule", "build_redactor", "check_disable", "check_settings", "rules_reference", "user_rules"]
+__all__ = [
+    "DENSE",
+    "Redactor",
+    "Rule",
+    "build_redactor",
+    "check_disable",
+    "check_settings",
+    "rules_reference",
+    "user_rules",
+]
 
 # The name goes into the marker, [REDACTED:<name>], inside a JSON string: nothing that
 # JSON would have to escape.
