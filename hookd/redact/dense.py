@@ -58,7 +58,7 @@ AFTER_DENSE = 8  # a chunk right after a dense one may confirm CONFIRM_LIMIT // 
 # Candidates one text may confirm past its chunks' limits before a chunk is dense: real output dense in
 # places (300 lines of grep hits for password: 156 past the limits; of `mkdir -p`: 204) stays whole; a
 # flood costs at most this many more checks, each reading at most its rule's reach.
-CONFIRM_SPARE = 1024
+CONFIRM_SPARE = 512
 
 
 class Budget:
