@@ -11,7 +11,6 @@ that alone is larger is skipped unread with one line naming it; the entries afte
 from __future__ import annotations
 
 import datetime
-import os
 import socket
 import subprocess
 import sys
@@ -54,28 +53,34 @@ def xadd(client, event_id: str, command: str, padding: int = 0) -> str:
         return replies.readline().strip().decode()
 
 
+# Runs a command and prints its exit code and peak RSS (KiB). A child's ru_maxrss starts from its parent's
+# RSS at fork, and a pytest worker has often grown by hundreds of MB by then: the peak is measured from
+# this small process instead.
+LAUNCH = """
+import os, subprocess, sys
+with open(sys.argv[1], "wb") as out, open(sys.argv[2], "wb") as err:
+    child = subprocess.Popen(sys.argv[3:], stdout=out, stderr=err)
+_, status, usage = os.wait4(child.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def run_tail(hookd, tmp_path, *args: str, after=None) -> tuple[subprocess.CompletedProcess, int]:
-    """tail to its end, and the most memory it held (MB, its own ru_maxrss from wait4)."""
+    """tail to its end, and the most memory it held (MB, its own ru_maxrss, through LAUNCH)."""
     out_path, err_path = tmp_path / "tail.out", tmp_path / "tail.err"
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hookd", "tail", *args], stdout=out, stderr=err, env=hookd.env, cwd=REPO
-        )
+    command = [sys.executable, "-m", "hookd", "tail", *args]
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", LAUNCH, str(out_path), str(err_path), *command],
+        stdout=subprocess.PIPE,
+        env=hookd.env,
+        cwd=REPO,
+    )
     if after is not None:
         after()
-    wait_until(lambda: _zombie(proc.pid), timeout=120, what="tail to end")  # not poll(): wait4 reaps it
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    done = subprocess.CompletedProcess(proc.args, proc.returncode, out_path.read_text(), err_path.read_text())
-    return done, usage.ru_maxrss // 1024
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
+    report, _ = launcher.communicate(timeout=120)
+    code, peak_kib = map(int, report.split())
+    done = subprocess.CompletedProcess(command, code, out_path.read_text(), err_path.read_text())
+    return done, peak_kib // 1024
 
 
 @pytest.fixture
