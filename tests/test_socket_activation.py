@@ -310,6 +310,9 @@ def test_a_client_connected_but_not_yet_sending_when_a_stop_begins_still_gets_ok
     def open_fds() -> int:
         return request(control, "status")["process"]["open_fds"]
 
+    # Once Redis answers, one connection asks whether it is open to all (publish/exposure.py) and closes:
+    # counted before it closed, the baseline would hide the connection accepted below.
+    wait_until(lambda: request(control, "status")["redis"].get("open_to_all") is not None, what="the probe")
     baseline = open_fds()
     with socket.socket(socket.AF_UNIX) as conn:
         conn.settimeout(30)
