@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 
 import pytest
@@ -19,7 +18,13 @@ import pytest
 from conftest import stream_entries, wait_for_entries
 from hookd import config as hookd_config
 from hookd.control import status
-from test_redteam6_redis_replies import FLOOD, LyingProxy, _read_command, _rss_mb
+from test_redteam6_redis_replies import (
+    FLOOD,
+    FloodingServer,
+    LyingProxy,
+    _rss_mb,
+    assert_a_flooding_sentinel_leaves_hookd_small,
+)
 
 # Each element costs more once parsed than on the wire: an empty array is 4 bytes received and
 # about 70 bytes of Python list (smaller elements grew hookd less than 200 MB within the 5 s
@@ -85,70 +90,7 @@ def test_an_array_without_end_does_not_take_hookds_memory(hookd_process_factory,
         proxy.close()
 
 
-class ArrayFloodingSentinel:
-    """A hostile Sentinel: PING answered, every other command answered with an array of 10^8
-    empty arrays, sent as fast as the client reads."""
-
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.floods = 0
-        self.stopped = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        stream = conn.makefile("rb")
-        blob = b"*0\r\n" * (1 << 18)
-        try:
-            while (command := _read_command(stream)) is not None:
-                if b"PING" in command.upper():
-                    conn.sendall(b"+PONG\r\n")
-                    continue
-                self.floods += 1
-                conn.sendall(b"*100000000\r\n")
-                while not self.stopped.is_set():
-                    conn.sendall(blob)
-        except (OSError, ValueError):
-            pass
-        finally:
-            conn.close()
-
-    def close(self) -> None:
-        self.stopped.set()
-        self.listener.close()
-
-
 def test_a_sentinels_array_without_end_does_not_take_hookds_memory(hookd_process_factory):
-    sentinel = ArrayFloodingSentinel()
-    try:
-        daemon = hookd_process_factory(
-            redis_url="redis://127.0.0.1:1/0",
-            redis_sentinel=f"127.0.0.1:{sentinel.port}",
-            redis_sentinel_master="mymaster",
-            redis_timeout_s="5",
-            breaker_backoff_max_s="1",
-        )
-        before = _rss_mb(daemon.proc.pid)
-        body = json.dumps({"hook_event_name": "Stop", "session_id": "s"}).encode()
-        done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
-        assert done.returncode == 0 and done.stderr == b"", done.stderr
-        peak = before
-        deadline = time.monotonic() + 8
-        while time.monotonic() < deadline:
-            assert daemon.proc.poll() is None, f"hookd exited:\n{daemon.log_text()[-3000:]}"
-            peak = max(peak, _rss_mb(daemon.proc.pid))
-            time.sleep(0.1)
-        print(f"RSS {before} MB before, {peak} MB at most; the sentinel flooded {sentinel.floods} times")
-        assert sentinel.floods >= 1
-        assert peak - before < 200, f"hookd grew from {before} MB to {peak} MB on a sentinel's array without end"
-        assert daemon.inbox() == [], "the event was not spooled"
-    finally:
-        sentinel.close()
+    """A hostile Sentinel: every command but PING answered with an array of 10^8 empty arrays."""
+    sentinel = FloodingServer(head=b"*100000000\r\n", blob=b"*0\r\n" * (1 << 18))
+    assert_a_flooding_sentinel_leaves_hookd_small(hookd_process_factory, sentinel)
