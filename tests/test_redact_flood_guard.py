@@ -6,8 +6,6 @@ bench/README.md's, the twelfth session)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ import pytest
 import hookd.redact.scan as scan_module
 from hookd.redact.redactor import Redactor
 from hookd.redact.rules import BUILTIN_RULES
+from test_redact_view_core import redacted_without_the_core
 from hookd.redact.scan import CHUNK, FLOOD_LIMIT, FLOOD_WORDS, OVERLAP, PROBE, PROBE_LIMIT, REPORT_LIMIT
 
 
@@ -88,20 +87,6 @@ def test_the_guard_leaves_the_reference_engine_alone():
     assert reference._triggers.scan(text, None, None)[4] == []
 
 
-FALLBACK = """
-import sys
-class NoCore:  # as on a machine where the C core could not be built
-    def find_spec(self, name, path=None, target=None):
-        if name == "hookd.redact._viewcore":
-            raise ImportError("no _viewcore here")
-sys.meta_path.insert(0, NoCore())
-from hookd.redact import build_redactor, dense, floods, view
-floods.REPORT_SPARE = floods.WORD_SPARE = dense.CONFIRM_SPARE = 0  # as the no_spare fixture
-print(view.View.__name__)
-print(build_redactor(True, cache_dir=sys.argv[1]).redact(sys.stdin.read())[0], end="")
-"""
-
-
 def test_the_guard_redacts_the_same_without_the_compiled_view(tmp_path):
     from hookd.redact import build_redactor
 
@@ -109,17 +94,7 @@ def test_the_guard_redacts_the_same_without_the_compiled_view(tmp_path):
     assert redactor is not None
     flood = ('ApiKey\\" ' * (3 * CHUNK // 9))[: 3 * CHUNK]
     text = json.dumps({"stdout": "ok " + flood, "after": "password=hunter2hunter2 done"})
-    done = subprocess.run(
-        [sys.executable, "-c", FALLBACK, str(tmp_path)],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
-    assert done.returncode == 0, done.stderr
-    name, redacted = done.stdout.split("\n", 1)
-    assert name == "PyView"
+    redacted = redacted_without_the_core(text, tmp_path, spare=False)
     expected, counts = redactor.redact(text)
     assert "dense" in counts
     assert redacted == expected

@@ -128,21 +128,18 @@ class NoCore:  # as on a machine where the C core could not be built
         if name == "hookd.redact._viewcore":
             raise ImportError("no _viewcore here")
 sys.meta_path.insert(0, NoCore())
-from hookd.redact import build_redactor, view
+from hookd.redact import build_redactor, dense, floods, view
+if sys.argv[2] == "no-spare":  # as the no_spare fixture
+    floods.REPORT_SPARE = floods.WORD_SPARE = dense.CONFIRM_SPARE = 0
 print(view.View.__name__)
 print(build_redactor(True, cache_dir=sys.argv[1]).redact(sys.stdin.read())[0], end="")
 """
 
 
-def test_hookd_redacts_the_same_without_the_compiled_view(tmp_path: Path) -> None:
-    from hookd.redact import build_redactor
-
-    redactor = build_redactor(True, cache_dir=str(tmp_path))  # the scanner compiled once, for both processes
-    assert redactor is not None
-
-    text = json.dumps({"stdout": 'k = "\\u0067hp_' + "a1B2" * 9 + '" and "sk-" + "proj-' + "Zx9" * 12 + '"'})
+def redacted_without_the_core(text: str, cache_dir: Path, spare: bool = True) -> str:
+    """``text`` redacted by hookd in a process where the C core does not import (the view in Python)."""
     done = subprocess.run(
-        [sys.executable, "-c", FALLBACK, str(tmp_path)],
+        [sys.executable, "-c", FALLBACK, str(cache_dir), "spare" if spare else "no-spare"],
         input=text,
         capture_output=True,
         text=True,
@@ -152,7 +149,17 @@ def test_hookd_redacts_the_same_without_the_compiled_view(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     name, redacted = done.stdout.split("\n", 1)
     assert name == "PyView"
-    assert redacted == redactor.redact(text)[0] != text
+    return redacted
+
+
+def test_hookd_redacts_the_same_without_the_compiled_view(tmp_path: Path) -> None:
+    from hookd.redact import build_redactor
+
+    redactor = build_redactor(True, cache_dir=str(tmp_path))  # the scanner compiled once, for both processes
+    assert redactor is not None
+
+    text = json.dumps({"stdout": 'k = "\\u0067hp_' + "a1B2" * 9 + '" and "sk-" + "proj-' + "Zx9" * 12 + '"'})
+    assert redacted_without_the_core(text, tmp_path) == redactor.redact(text)[0] != text
 
 
 # The sanitizer run: the same comparisons, and floods, with the sanitized copy standing in for _viewcore.
