@@ -172,16 +172,14 @@ def _rss_mb(pid: int) -> int:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) // 1024
 
 
-def test_a_reply_without_end_does_not_take_hookds_memory(hookd_process_factory, redis_server, redis_db):
-    """A 4 GB bulk string, sent as fast as hookd reads it: hookd drops the connection long before,
-    stays up and says Redis is down, and once the replies are Redis's own every event lands once."""
-    proxy = LyingProxy(("127.0.0.1", redis_server.port))
+def assert_a_flooding_proxy_leaves_hookd_small(hookd_process_factory, redis_db, proxy: LyingProxy) -> None:
+    """hookd behind ``proxy``, which floods every reply while its lie is FLOOD: hookd stays up and under
+    200 MB more, says Redis is down, and once the replies are Redis's own every event lands once."""
     try:
         daemon = hookd_process_factory(
             redis_url=f"redis://127.0.0.1:{proxy.port}/0", redis_timeout_s="5", breaker_backoff_max_s="1"
         )
-        body = json.dumps({"hook_event_name": "Stop", "session_id": "before"}).encode()
-        assert daemon.send(body).returncode == 0
+        daemon.send_stop("before")
         wait_for_entries(redis_db, 1)
         before = _rss_mb(daemon.proc.pid)
         proxy.lie = FLOOD
@@ -208,6 +206,12 @@ def test_a_reply_without_end_does_not_take_hookds_memory(hookd_process_factory, 
         assert sessions == ["before", "during-0", "during-1", "during-2"], sessions
     finally:
         proxy.close()
+
+
+def test_a_reply_without_end_does_not_take_hookds_memory(hookd_process_factory, redis_server, redis_db):
+    """A 4 GB bulk string, sent as fast as hookd reads it: hookd drops the connection long before."""
+    proxy = LyingProxy(("127.0.0.1", redis_server.port))
+    assert_a_flooding_proxy_leaves_hookd_small(hookd_process_factory, redis_db, proxy)
 
 
 def _status(daemon) -> tuple[int, dict]:

@@ -9,20 +9,15 @@ the reply.
 
 from __future__ import annotations
 
-import json
 import socket
-import time
 
 import pytest
 
-from conftest import stream_entries, wait_for_entries
-from hookd import config as hookd_config
-from hookd.control import status
 from test_redteam6_redis_replies import (
     FLOOD,
     FloodingServer,
     LyingProxy,
-    _rss_mb,
+    assert_a_flooding_proxy_leaves_hookd_small,
     assert_a_flooding_sentinel_leaves_hookd_small,
 )
 
@@ -54,40 +49,7 @@ class ArrayFloodProxy(LyingProxy):
 def test_an_array_without_end_does_not_take_hookds_memory(hookd_process_factory, redis_server, redis_db, flood):
     proxy = ArrayFloodProxy(("127.0.0.1", redis_server.port))
     proxy.element, proxy.length = FLOODS[flood]
-    try:
-        daemon = hookd_process_factory(
-            redis_url=f"redis://127.0.0.1:{proxy.port}/0", redis_timeout_s="5", breaker_backoff_max_s="1"
-        )
-        body = json.dumps({"hook_event_name": "Stop", "session_id": "before"}).encode()
-        assert daemon.send(body).returncode == 0
-        wait_for_entries(redis_db, 1)
-        before = _rss_mb(daemon.proc.pid)
-        proxy.lie = FLOOD
-        for i in range(3):
-            body = json.dumps({"hook_event_name": "Stop", "session_id": f"during-{i}"}).encode()
-            done = daemon.send(body, HOOKD_SEND_TIMEOUT_MS="5000")
-            assert done.returncode == 0 and done.stderr == b"", done.stderr
-        peak, unhealthy = before, None
-        deadline = time.monotonic() + 8
-        while time.monotonic() < deadline:
-            assert daemon.proc.poll() is None, f"hookd exited:\n{daemon.log_text()[-3000:]}"
-            peak = max(peak, _rss_mb(daemon.proc.pid))
-            if unhealthy is None:
-                code, document = status.gather(hookd_config.load(environ=daemon.env))
-                if code != 0 and document.get("health") != "healthy":
-                    unhealthy = document.get("reasons")
-            time.sleep(0.1)
-        print(f"RSS {before} MB before the flood, {peak} MB at most during it; proxy flooded {proxy.lied} times")
-        assert proxy.lied >= 1
-        assert peak - before < 200, f"hookd grew from {before} MB to {peak} MB on one array without end"
-        assert unhealthy is not None, "status said healthy while every reply was endless"
-        proxy.lie = None
-        wait_for_entries(redis_db, 4, timeout=30)
-        time.sleep(0.5)
-        sessions = sorted(json.loads(e[b"envelope"])["session_id"] for e in stream_entries(redis_db))
-        assert sessions == ["before", "during-0", "during-1", "during-2"], sessions
-    finally:
-        proxy.close()
+    assert_a_flooding_proxy_leaves_hookd_small(hookd_process_factory, redis_db, proxy)
 
 
 def test_a_sentinels_array_without_end_does_not_take_hookds_memory(hookd_process_factory):
