@@ -11,6 +11,8 @@ that alone is larger is skipped unread with one line naming it; the entries afte
 from __future__ import annotations
 
 import datetime
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +20,7 @@ import sys
 import pytest
 
 from conftest import REPO, wait_until
+from hookd.publish.replies import READER_REPLY_BYTES
 from test_sentinel import sentinel_hookd, sentinel_setup  # noqa: F401 - a fixture
 
 NOW = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
@@ -74,10 +77,18 @@ def run_tail(hookd, tmp_path, *args: str, after=None) -> tuple[subprocess.Comple
         stdout=subprocess.PIPE,
         env=hookd.env,
         cwd=REPO,
+        start_new_session=True,  # tail and its launcher, killed together if tail never ends
     )
-    if after is not None:
-        after()
-    report, _ = launcher.communicate(timeout=120)
+    try:
+        if after is not None:
+            after()
+        report, _ = launcher.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(launcher.pid, signal.SIGKILL)
+        launcher.wait()
+        raise AssertionError(
+            f"tail did not end; it said: {err_path.read_text()!r}, showed: {out_path.read_text()!r}"
+        ) from None
     code, peak_kib = map(int, report.split())
     done = subprocess.CompletedProcess(command, code, out_path.read_text(), err_path.read_text())
     return done, peak_kib // 1024
@@ -131,7 +142,9 @@ def test_tail_behind_sentinel_skips_the_entry_too(hookd_factory, sentinel_setup,
     daemon = sentinel_hookd(hookd_factory, sentinel_setup)
     master = sentinel_setup.master.client()
     xadd(master, "before", "echo before")
-    huge_id = xadd(master, "huge", "echo huge", padding=HUGE)
+    # Just past what tail reads at once: the sentinels mark a master down after 1 s without an answer,
+    # and a loaded machine serving a 200 MB reply took longer (a failover, and the entries were gone).
+    huge_id = xadd(master, "huge", "echo huge", padding=READER_REPLY_BYTES + (8 << 20))
     xadd(master, "after", "echo after")
     done, peak = run_tail(daemon, tmp_path, "--since", "1h", "--count", "2")
     print(f"tail behind Sentinel peaked at {peak} MB with a {HUGE >> 20} MB entry in the stream")

@@ -13,6 +13,8 @@ from typing import Any, TextIO, cast
 
 import redis
 import redis.exceptions
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from hookd.config import Config
 from hookd.hooks.events import BY_NAME
@@ -111,8 +113,13 @@ class Tail:
         # Entries are others' writing and can be as large as Redis allows (512 MB): a reply is
         # refused past READER_REPLY_BYTES, then read again an entry at a time (read_count), and
         # an entry that alone is larger is skipped (skip_oversized).
+        # redis-py's own retries are off: a refused reply retried read 64 MiB again each time, and the
+        # error that surfaced last (the server closing the connection) was no longer ReplyTooLarge.
         self.client = connect_sync(
-            self.redis_settings, READER_REPLY_BYTES, socket_timeout=BLOCK_MS / 1000 + self.redis_settings.timeout_s
+            self.redis_settings,
+            READER_REPLY_BYTES,
+            socket_timeout=BLOCK_MS / 1000 + self.redis_settings.timeout_s,
+            retry=Retry(NoBackoff(), 0),
         )
         self.read_count = READ_COUNT
 
