@@ -512,6 +512,7 @@ def test_xdg_directories_are_used_by_the_real_process(tmp_path, sockdir, client_
     runtime, state_home = sockdir, tmp_path / "xdg-state"
     (runtime / "hookd").mkdir()
     env = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(runtime), "XDG_STATE_HOME": str(state_home)}
+    env["HOOKD_SEND_TIMEOUT_MS"] = "5000"  # where it writes, not how fast: a loaded machine takes 250 ms to start
     peer = answering(runtime / "hookd" / "hookd.sock", reply=b"ERR unavailable spool full\n")
     try:
         assert_quiet_success(run_client(env, cmd=client_cmd))
@@ -522,7 +523,7 @@ def test_xdg_directories_are_used_by_the_real_process(tmp_path, sockdir, client_
 
 
 def test_home_is_the_last_resort_for_the_state_dir(tmp_path, sockdir, client_cmd):
-    env = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(sockdir)}
+    env = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(sockdir), "HOOKD_SEND_TIMEOUT_MS": "5000"}
     assert_quiet_success(run_client(env, cmd=client_cmd))
     assert_single_inbox_frame(tmp_path / ".local" / "state" / "hookd")
 
