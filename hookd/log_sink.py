@@ -21,6 +21,8 @@ import threading
 import time
 from typing import Any
 
+from hookd.paths import write_all
+
 FALLBACK_NAME = "hookd.log"
 # The fallback file is rotated to hookd.log.1 at this size: at most twice this on the disk.
 FALLBACK_MAX_BYTES = 8 * 1024 * 1024
@@ -132,7 +134,7 @@ class LogSink:
     def _write(self, data: bytes) -> None:
         if self.stderr_error is None:
             try:
-                _write_all(self.fd, data)
+                write_all(self.fd, data)
                 return
             except OSError as exc:
                 # EPIPE, EIO, EBADF...: the reader is gone and will not come back for this
@@ -155,7 +157,7 @@ class LogSink:
                 os.replace(path, path + ".1")
                 self.file_fd = open_private_append(path)
                 self.file_bytes = 0
-            _write_all(self.file_fd, data)
+            write_all(self.file_fd, data)
             self.file_bytes += len(data)
             self.file_error = None
         except OSError as exc:
@@ -186,13 +188,6 @@ def _is_regular_file(fd: int) -> bool:
         return stat.S_ISREG(os.fstat(fd).st_mode)
     except OSError:
         return False
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
 
 
 def _note(text: str) -> bytes:

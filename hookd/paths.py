@@ -166,6 +166,13 @@ def open_private(path: str, flags: int = os.O_RDONLY, create: bool = False) -> i
     return _check_file(fd, path)
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (os.write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def read_private(path: str, limit: int = -1) -> bytes:
     """The content of one of hookd's files (FileNotFoundError if missing; never through a link)."""
     fd = open_private(path)

@@ -42,6 +42,7 @@ import msgspec
 import structlog
 
 from hookd.envelope import Prepared, Preparer
+from hookd.paths import write_all
 from hookd.refusals import Reason, Rejected
 
 log = structlog.get_logger("hookd.worker")
@@ -217,9 +218,7 @@ def withheld(reason: str, size: int, budget_s: float) -> Prepared:
 
 def _send(fd: int, data: bytes) -> None:
     for part in (_LENGTH.pack(len(data)), data):
-        view = memoryview(part)
-        while view:
-            view = view[os.write(fd, view) :]
+        write_all(fd, part)
 
 
 def _receive(fd: int, deadline: float) -> bytes:

@@ -23,7 +23,7 @@ import os
 import structlog
 
 from hookd.jsonl import one_line
-from hookd.paths import UnsafePathError, open_private
+from hookd.paths import UnsafePathError, open_private, write_all
 from hookd.peers import Throttle
 from hookd.publish.script import marks_key, sender
 from hookd.spool import Batch, Event
@@ -89,9 +89,7 @@ class FirstSends:
         try:
             fd = open_private(self.unsent_path, os.O_WRONLY | os.O_APPEND, create=True)
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
+                write_all(fd, data)
                 os.fsync(fd)
             finally:
                 os.close(fd)
