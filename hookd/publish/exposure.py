@@ -21,13 +21,13 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from hookd.publish.connection import NO_SETINFO
-from hookd.publish.replies import BoundedReplies
+from hookd.publish.replies import bounded
 
 PROBE_TIMEOUT_S = 1.0
 
 
-class _ProbeConnection(BoundedReplies, aioredis.Connection):
-    """A plain connection: no credentials, no TLS, replies bounded as the publisher's are."""
+# A plain connection: no credentials, no TLS, replies bounded as the publisher's are.
+_PROBE_CONNECTION = bounded(aioredis.Connection)
 
 
 async def open_to_all(url: str, stream: str, timeout_s: float = PROBE_TIMEOUT_S) -> bool | None:
@@ -41,7 +41,7 @@ async def open_to_all(url: str, stream: str, timeout_s: float = PROBE_TIMEOUT_S)
     if parts.scheme != "redis" or not host:
         return None
     pool = aioredis.ConnectionPool(
-        connection_class=_ProbeConnection,
+        connection_class=_PROBE_CONNECTION,
         host=host,
         port=port,
         socket_timeout=timeout_s,

@@ -7,11 +7,11 @@ change of rules, and at every start with a fresh directory (scanner_cache.py rea
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
 import sys
 
+from hookd.paths import replace_private
 from hookd.redact import build_redactor, scanner_cache
 
 
@@ -25,17 +25,11 @@ def ship(directory: str = scanner_cache.SHIPPED_DIR) -> list[str]:
     os.chmod(directory, 0o755)
     names = []
     for prefix, (key, data) in sorted(scanner_cache._LAST.items()):
-        names.append(name := f"{prefix}{key[:32]}{scanner_cache.SUFFIX}")
+        names.append(name := scanner_cache.file_name(prefix, key))
         path = os.path.join(directory, name)
         if scanner_cache.read_shipped(name, directory) != data:
-            tmp = f"{path}.tmp"
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, 0o644)  # whatever the umask
-            os.replace(tmp, path)
+            replace_private(path, data, fsync=False)
+            os.chmod(path, 0o644)  # read by every user whose hookd runs this code
     for old in glob.glob(os.path.join(glob.escape(directory), f"*{scanner_cache.SUFFIX}")):
         if os.path.basename(old) not in names:
             os.unlink(old)

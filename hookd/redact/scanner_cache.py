@@ -51,7 +51,7 @@ def compiled(
     ids = list(range(len(expressions))) if ids is None else ids
     version = hyperscan.__version__  # type: ignore[attr-defined]  # set at import; its stub lacks it
     key = hashlib.sha256(repr((version, expressions, flags, ids)).encode()).hexdigest()
-    name = f"{prefix}{key[:32]}{SUFFIX}"
+    name = file_name(prefix, key)
     if cache_dir:
         path = os.path.join(cache_dir, name)
         try:
@@ -139,6 +139,11 @@ def never_at_start(expression: bytes, nowhere: str = "\\xff") -> bytes:
         out.append(char)
         at += 1
     return "".join(out).encode("latin-1")
+
+
+def file_name(prefix: str, key: str) -> str:
+    """Where a database compiled from what ``key`` hashes is kept, under ``prefix``."""
+    return f"{prefix}{key[:32]}{SUFFIX}"
 
 
 def read_shipped(name: str, directory: str | None = None) -> bytes | None:
