@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from hookd.redact.codecontext import bare_value_in_code
 from hookd.redact.signatures import quoted_annotation
 
 
@@ -19,6 +20,7 @@ from hookd.redact.signatures import quoted_annotation
 _CREDENTIAL_PUNCT = frozenset("._~+=")
 # YOUR_TOKEN_HERE, or the name in NAME=value: a placeholder, not a credential.
 _CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+_SNAKE_NAME = re.compile(r"[a-z]+(?:_[a-z]+)+")  # a variable's name: {'Authorization': auth_token}
 
 
 def looks_like_credential(value: str) -> bool:
@@ -29,7 +31,7 @@ def looks_like_credential(value: str) -> bool:
     run (base64 of ``user:pass``), which ordinary words never are.
     """
     v = value.rstrip("=")
-    if len(v) < 6 or _CONSTANT_NAME.fullmatch(v):
+    if len(v) < 6 or _CONSTANT_NAME.fullmatch(v) or _SNAKE_NAME.fullmatch(v):
         return False
     has_digit = any(c.isdigit() for c in v)
     has_alpha = any(c.isalpha() for c in v)
@@ -43,6 +45,9 @@ def looks_like_credential(value: str) -> bool:
 
 
 _NOT_SECRETS = frozenset("null none nil true false undefined required optional empty ~ ?".split())  # ?: SQL's
+# The words of an enumerated setting named for credentials: fetch()'s credentials mode, crossorigin's
+# use-credentials, a GitHub Actions permission (id-token: write).
+_SETTING_WORDS = frozenset("include omit same-origin use-credentials anonymous read write read-all write-all".split())
 # Values that stand in for a secret in examples and tests: kept, deliberately (docs/redaction.md).
 PLACEHOLDERS = frozenset(
     {
@@ -96,6 +101,14 @@ _PLACEHOLDER_WORDS = frozenset(
     {"your", "here", "replace", "changeme", "change", "placeholder", "example", "insert", "enter", "redacted", "dummy"}
 )
 _WORD_PARTS = re.compile(r"[A-Za-z]+(?:[-_. ][A-Za-z]+)*")
+# Words naming a secret: a name in code made of words, one of them these, names one (next_token,
+# NextToken, AWSSecretKey) rather than being one. (Words joined by - are a password's: old-pass.)
+_NAME_PARTS = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)*")
+_SECRET_PARTS = frozenset(
+    "token tokens secret secrets password passwords passwd pass pwd key keys apikey credential credentials "
+    "passphrase auth".split()
+)
+_CASE_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 # A placeholder word and a few digits (password123, test1234, secret1): a test fixture's password, kept
 # deliberately: it is in every list of common passwords, so it hides nothing.
 _PLACEHOLDER_DIGITS = re.compile(r"([a-z]+)[0-9]{1,4}!?")
@@ -114,6 +127,10 @@ def is_placeholder(value: str) -> bool:
         return True
     if _WORD_PARTS.fullmatch(value) and _PLACEHOLDER_WORDS.intersection(re.split(r"[-_. ]", low)):
         return True
+    if _NAME_PARTS.fullmatch(value):
+        parts = _CASE_PARTS.findall(value)
+        if len(parts) >= 2 and any(p.lower() in _SECRET_PARTS for p in parts):
+            return True
     masked = sum(1 for c in value if c in _MASK_CHARS)
     return masked >= 8 and 2 * masked >= len(value) and any(c * 4 in value for c in _MASK_CHARS)
 
@@ -124,6 +141,11 @@ _FORMAT = re.compile(
     r"%(?:\([^)]{0,60}\))?[-#0 +]?[0-9]{0,3}(?:\.[0-9]{1,3})?[sdifrxXeEgGcvqp]|%[A-Za-z_]\w{0,60}%|%\{[^}]{0,60}\}"
     r"|%(?:24|7[Bb]|3[Cc]|5[Bb]).*"  # URL-encoded $, {, <, [: a reference
 )
+# Format fields and what joins them: '%s:%s', '%s@%s' (a template for a credential, not one).
+_FORMAT_FIELDS = re.compile(r"(?:%[-#0 +]?[0-9]{0,3}(?:\.[0-9]{1,3})?[sdifrxX]|[-:@/ ._])++")
+# A version, an IP address or an object identifier (1.3.6.1.5.5.7.3.1).
+_DOTTED_NUMBER = re.compile(r"[0-9]++(?:\.[0-9]++)++")
+_HEX_COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3,4}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})")
 
 
 def plausible_secret(value: str) -> bool:
@@ -134,10 +156,14 @@ def plausible_secret(value: str) -> bool:
     placeholder words (``test``, ``changeme``, ...) are left alone.
     """
     v = value.strip()
-    if not v or v[0] in "$<{[" or v.startswith("\\u003c") or _FORMAT.fullmatch(v):
+    if len(v) < 3 or v[0] in "$<{[" or v.startswith("\\u003c") or _FORMAT.fullmatch(v):
+        return False  # two characters hide nothing (r'...', b'...': a string's prefix)
+    if v.lower() in _NOT_SECRETS or v.lower() in _SETTING_WORDS or is_placeholder(v):
         return False
-    if v.lower() in _NOT_SECRETS or is_placeholder(v):
+    if "%" in v and _FORMAT_FIELDS.fullmatch(v) or _DOTTED_NUMBER.fullmatch(v) or _HEX_COLOUR.fullmatch(v):
         return False
+    if _CONSTANT_NAME.fullmatch(v):
+        return False  # the name of a variable that holds one: 'AWS_SECRET_ACCESS_KEY'
     return not set(v) <= set("*xX.•-_")
 
 
@@ -188,10 +214,13 @@ TYPE_NAMES = frozenset(
 )
 # A type expression: Optional[str], str | None, list[str], typing.Optional[SecretStr], Mapped[str].
 _TYPE_EXPR = re.compile(r"[A-Za-z_][\w.]*(?:\[[\w\[\]., |]*\])?(?:\s*\|\s*[\w.]+(?:\[[\w\[\]., |]*\])?)*\??")
-_CAMEL = re.compile(r"[A-Z][A-Za-z_]*(?:\.[A-Z][A-Za-z_]*)*")
+_CAMEL = re.compile(r"[A-Z][A-Za-z_]*(?:\.[A-Z][A-Za-z_]*)*|[a-z]+(?:[A-Z][a-z]+)+")  # a type, a camelCase name
 _GRAPHQL_TYPE = re.compile(r"\[?[A-Z][A-Za-z_]*!?\]?!")  # GraphQL's non-null and list types: String!, [ID!]!
 # process.env.X, os.environ, self.password, settings.SECRET_KEY: a reference in code, not a value.
-_CODE_PATH = re.compile(r"[a-z][a-z_]{0,30}(?:\.[A-Za-z_]\w*)+")  # minified code too: t.token
+_CODE_PATH = re.compile(r"[a-z_][A-Za-z_]{0,30}[0-9]?(?:\??\.[A-Za-z_]\w*)+")  # t.token, exports2.X, err?.body
+# Code that begins where a value would: a regular expression (/^...), a comment (/* or //), a small
+# hexadecimal constant (0xff; a 32-byte hex key is longer).
+_CODE_START = re.compile(r"/[\^*/].*|0[xX][0-9A-Fa-f]{1,16}")
 _SECRET_WORD = re.compile(r"(?i)pass(?:word|wd)?|pwd|token|secret|key|credentials?|auth")
 _IDENTIFIER_WITH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+|[a-z]+")
 
@@ -209,13 +238,19 @@ def is_type_or_reference(value: str) -> bool:
         return True
     if _CAMEL.fullmatch(v) or _GRAPHQL_TYPE.fullmatch(v):
         return True
-    if _CODE_PATH.fullmatch(v):
+    if _CODE_PATH.fullmatch(v) or _CODE_START.fullmatch(v):
         return True
     # token = new_token, password = userPassword: a variable named for what it holds.
     return bool(
         _IDENTIFIER_WITH_WORD.fullmatch(v)
         and _SECRET_WORD.search(v)
-        and (v.lower() in TYPE_NAMES or "_" in v or any(c.isupper() for c in v[1:]) or len(v) <= 8)
+        and (
+            v.lower() in TYPE_NAMES
+            or "_" in v
+            or any(c.isupper() for c in v[1:])
+            or len(v) <= 8
+            or _SECRET_WORD.fullmatch(v) is not None  # credentials
+        )
     )
 
 
@@ -258,7 +293,7 @@ def assigned_value_ok(match: re.Match[str]) -> bool:
     # A field number or a count (string password = 2; password:  16 bytes): no secret is 1-3 digits.
     if value.isdigit() and len(value) <= 3 or _FILE_PATH.fullmatch(value):
         return False
-    return not is_type_or_reference(value)
+    return not is_type_or_reference(value) and not bare_value_in_code(match)
 
 
 # The file that holds the secret, not the secret: --client-key=./u.key, SSL_KEY=/etc/ssl/private/site.pem.

@@ -91,8 +91,10 @@ def _argument_ok(match: re.Match[str]) -> bool:
     argument (set_password('service', 'user', ...) and readFile('/etc/passwd', 'utf8', cb) name other
     things first)."""
     value = match.group("value")
-    close = match.end("value") + (2 if match.group("dq") is not None else 1)  # past the closing quote
-    after = match.string[close : close + 8].lstrip()
+    quote = '\\"' if match.group("dq") is not None else "'"
+    if not match.string.startswith(quote, match.end("value")):
+        return False  # the literal does not end there: another quote inside it ('The "pass" statement')
+    after = match.string[match.end("value") + len(quote) : match.end("value") + len(quote) + 8].lstrip()
     if after.startswith(","):
         return False
     return (

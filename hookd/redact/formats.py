@@ -59,7 +59,7 @@ _SQL_WORDS = frozenset({"password", "values", "by", "random"})
 def _sql_ok(match: re.Match[str]) -> bool:
     """A password in a statement that sets one (not WHERE password = '...'), not a keyword or a bind."""
     value = match.group("value")
-    if len(value) < 2 or value.lower() in _SQL_WORDS or value[0] in ":?@" or not option_value_ok(match):
+    if len(value) < 2 or value.lower() in _SQL_WORDS or value[0] in ":?@ \t" or not option_value_ok(match):
         return False
     return _SQL_STATEMENT.search(match.string, max(0, match.start() - 300), match.start()) is not None
 

@@ -62,7 +62,9 @@ _NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-
 _SPACES = " \t"
 _KEYWORD_BEFORE = re.compile(r"(?i)(?:env|arg|set(?:\s{1,4}-[A-Za-z]{1,4}){1,3})$")
 _USER_NAME = re.compile(r"[a-z_][a-z0-9_.-]{0,31}\$?")  # what useradd accepts
-_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+")  # prose: "password required", "Token Expired"
+_WORD = re.compile(
+    r"(?:[A-Z]?[a-z]+|[A-Z]+)[.,:;!?]?"
+)  # prose: "password required", "Token Expired", "Token constants."
 # Code after a name and a space: a pointer, slice or package-qualified type (Go's Token *oauth2.Token).
 _TYPE_LIKE = re.compile(r"[*&\[].*|[a-z][a-z0-9]*\.[A-Z]\w*")
 

@@ -174,8 +174,26 @@ def _near_key_id(match: re.Match[str]) -> bool:
     return _AWS_KEY_ID.search(text, max(0, match.start() - 250), match.end() + 250) is not None
 
 
+# A PEM block's lines: headers, line breaks (raw or escaped), and a documentation's mask of the body.
+_PEM_NOT_BODY = re.compile(r"-----[A-Z0-9 ]{0,60}-----|\\[nr]|[\s\\Xx*.•…]")
+
+
+def _pem_body_ok(match: re.Match[str]) -> bool:
+    """The block holds key material, not an example's XXXX or ... between its headers."""
+    return len(_PEM_NOT_BODY.sub("", match.group(0))) >= 16
+
+
+# The values of the pairs in a Cookie: header's value (the first pair's name is before it).
+_COOKIE_VALUES = re.compile(r"(?:^|;\s?[^=;]*=)([^;]*)")
+
+
 def _cookie_ok(match: re.Match[str]) -> bool:
-    return plausible_secret(match.group("value"))
+    """One of the cookies holds a credential-like value: a session id, a token; not theme=dark or a
+    documentation's fig=newton."""
+    value = match.group("value")
+    return plausible_secret(value) and any(
+        len(v) >= 16 or looks_like_credential(v) for v in _COOKIE_VALUES.findall(value)
+    )
 
 
 CONTEXT_RULES: tuple[Rule, ...] = (
@@ -373,6 +391,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ),
         keywords=("PRIVATE KEY",),
         reach=2 * 65536 + 200,
+        check=_pem_body_ok,
         example="`-----BEGIN RSA PRIVATE KEY-----` … `-----END RSA PRIVATE KEY-----`",
     ),
     Rule(

@@ -1,0 +1,51 @@
+"""What the text around a bare value says: a program's expression, not a secret's value.
+
+A bare value (no quotes) after a secret name is the secret in an .env file, a shell line or YAML, and
+a name in a program: ``const { token: otp } = ...``, ``self.token = nextchar``, ``passwd = acct = ''``,
+``self.user, self.password = user, password``, ``credentials: mode === 'cors'``, ``login(token=tok)``.
+Each check reads a few characters either side of the value, never more.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Right after the value: a comparison or a nullish default (JavaScript's ===, !==, ??; ==, != elsewhere), or
+# a further assignment in a chain (a = b = ''): an expression. A bare value runs over a glued = (base64's
+# padding), so an assignment after it has a space before its =.
+_EXPRESSION_AFTER = re.compile(r"[ \t]*(?:[=!]==?|\?\?)|[ \t]+=(?![=>~])")
+# Right after the value: the next item of a tuple or an argument list, the end of a call, an object or a
+# destructuring pattern (user, password; f(token=tok); { token: otp }).
+_ITEM_ENDS_AFTER = re.compile(r"[ \t]*[,)}]")
+# A name of letters (and underscores) only: a password that holds a digit or a sign is read as one.
+_LETTERS_NAME = re.compile(r"[A-Za-z_]+")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+# The value is assigned to an attribute of the object at hand (self.token = x, this.password = x, @token = x).
+_OWN_ATTRIBUTE = re.compile(r"(?:(?<![\w.$])(?:self|this|cls)\.|(?<![\w@])@)[A-Za-z_]\w*[ \t]*=[ \t]*\Z")
+# An assignment in a program's style, a space before its = (an .env line or a shell's has none), of a
+# name in lower case: first_token = prev, token = nextchar, last_token = maybe_comma.
+_SPACED_ASSIGNMENT = re.compile(r"[ \t]=[ \t]*\Z")
+_LOWER_NAME = re.compile(r"[a-z_]+")
+_LOOK_BACK = 80
+
+
+def bare_value_in_code(match: re.Match[str]) -> bool:
+    """The bare value ``match.group("value")`` is a name or an expression in code, by what surrounds it."""
+    value = match.group("value")
+    text, start, end = match.string, match.start("value"), match.end("value")
+    if _EXPRESSION_AFTER.match(text, end):
+        return True
+    if _LETTERS_NAME.fullmatch(value) and _ITEM_ENDS_AFTER.match(text, end):
+        return True
+    if _LOWER_NAME.fullmatch(value) and _SPACED_ASSIGNMENT.search(text, max(0, start - 8), start):
+        return True
+    if _IDENTIFIER.fullmatch(value) and _passed_through(text, start, value):
+        return True
+    return bool(_IDENTIFIER.fullmatch(value) and _OWN_ATTRIBUTE.search(text, max(0, start - _LOOK_BACK), start))
+
+
+def _passed_through(text: str, start: int, value: str) -> bool:
+    """The value is the name it is assigned to: f(passphrase=passphrase), {token: token}."""
+    name = text[max(0, start - len(value) - 8) : start].rstrip(" \t=:")
+    at = len(name) - len(value)
+    return at >= 0 and name.endswith(value) and (at == 0 or not (name[at - 1].isalnum() or name[at - 1] == "_"))
