@@ -95,3 +95,27 @@ SECRETS = [
 @pytest.mark.parametrize(("text", "secret"), SECRETS)
 def test_a_secret_beside_code_is_redacted(text, secret):
     assert_redacted(text, secret)
+
+
+TABLES_AND_PERL = [
+    "54FE 54FF 5500 5501 5502 5503 5504 5505 5506 5507",  # a code point table, not a card
+    "5513 5514 5515 5516 5517 5518 5519 551A 551B 551C",
+    '"-auth=anonymous:$FROM_EMAIL",',
+    'my $out = $as->{pass} ? "PASS" : "FAIL";',
+    "d_pwpasswd='define'",
+    "TOKEN: while (@tokens) {",
+    "max_token => 10_000,",
+]
+
+
+@pytest.mark.parametrize("text", TABLES_AND_PERL)
+def test_tables_and_perl_are_kept(text):
+    assert_kept(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["card 4111 1111 1111 1111 exp 12/29", "pay with 4111-1111-1111-1111 4567", "5500 0000 0000 0004"],
+)
+def test_a_grouped_card_number_alone_is_redacted(text):
+    assert_redacted(text, "1111 1111" if "4111 " in text else ("1111-1111" if "-" in text else "0000 0004"))

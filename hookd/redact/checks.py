@@ -47,7 +47,11 @@ def looks_like_credential(value: str) -> bool:
 _NOT_SECRETS = frozenset("null none nil true false undefined required optional empty ~ ?".split())  # ?: SQL's
 # The words of an enumerated setting named for credentials: fetch()'s credentials mode, crossorigin's
 # use-credentials, a GitHub Actions permission (id-token: write).
-_SETTING_WORDS = frozenset("include omit same-origin use-credentials anonymous read write read-all write-all".split())
+# Perl's Config (d_pwpasswd='define'), a test's outcome ("PASS" : "FAIL").
+_SETTING_WORDS = frozenset(
+    "include omit same-origin use-credentials anonymous read write read-all write-all define undef "
+    "fail failed passed skipped".split()
+)
 # Values that stand in for a secret in examples and tests: kept, deliberately (docs/redaction.md).
 PLACEHOLDERS = frozenset(
     {
@@ -145,6 +149,10 @@ _FORMAT = re.compile(
 _FORMAT_FIELDS = re.compile(r"(?:%[-#0 +]?[0-9]{0,3}(?:\.[0-9]{1,3})?[sdifrxX]|[-:@/ ._])++")
 # A version, an IP address or an object identifier (1.3.6.1.5.5.7.3.1).
 _DOTTED_NUMBER = re.compile(r"[0-9]++(?:\.[0-9]++)++")
+_GROUPED_NUMBER = re.compile(r"[0-9]{1,3}(?:_[0-9]{3})++")  # 10_000
+# A variable's reference inside the value: anonymous:$FROM_EMAIL, user:${PASS} (a password may hold a $,
+# rarely one followed by a name in capitals).
+_REFERENCE_INSIDE = re.compile(r"\$(?:\{|[A-Z_][A-Z0-9_]{2,}(?![a-z]))")
 _HEX_COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3,4}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})")
 
 
@@ -162,8 +170,8 @@ def plausible_secret(value: str) -> bool:
         return False
     if "%" in v and _FORMAT_FIELDS.fullmatch(v) or _DOTTED_NUMBER.fullmatch(v) or _HEX_COLOUR.fullmatch(v):
         return False
-    if _CONSTANT_NAME.fullmatch(v):
-        return False  # the name of a variable that holds one: 'AWS_SECRET_ACCESS_KEY'
+    if _CONSTANT_NAME.fullmatch(v) or _GROUPED_NUMBER.fullmatch(v) or _REFERENCE_INSIDE.search(v):
+        return False  # the name of a variable that holds one: 'AWS_SECRET_ACCESS_KEY'; 10_000; a $REFERENCE
     return not set(v) <= set("*xX.•-_")
 
 
@@ -226,7 +234,11 @@ _IDENTIFIER_WITH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z
 
 
 # Words that begin an expression: token = await getToken(), password = new Secret(...), yield take(...).
-_EXPRESSION_WORDS = frozenset({"await", "new", "yield", "typeof", "lambda", "function", "async", "require"})
+# A statement's keyword after a label (TOKEN: while (@tokens) {) is code too.
+_EXPRESSION_WORDS = frozenset(
+    {"await", "new", "yield", "typeof", "lambda", "function", "async", "require"}
+    | {"while", "for", "foreach", "if", "unless", "until", "return", "do", "not"}
+)
 
 
 def is_type_or_reference(value: str) -> bool:

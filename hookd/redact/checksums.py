@@ -116,6 +116,25 @@ CARD_WORD_BEFORE = (
 NON_ASCII_BEFORE = r"(?:\xc4[\xb0\xb1]|\xc5\xbf)" + _UP_TO_40_CHARACTERS
 
 
+# A group of four digits or hex digits, alone: a table of code points or hex words goes on in such groups.
+_GROUP = re.compile(r"[0-9A-F]{4}")
+
+
+def _in_a_table(text: str, start: int, end: int, value: str) -> bool:
+    """The grouped number is four groups of a longer run (5500 5501 5502 5503 5504 ... in a code point table):
+    the group before or after it, with the same separator, is one more such group."""
+    separator = value[4:5]
+    after, before = text[end : end + 6], text[max(0, start - 6) : start]
+    return (
+        after[:1] == separator
+        and _GROUP.fullmatch(after[1:5]) is not None
+        and not after[5:6].isalnum()
+        or before[5:6] == separator
+        and _GROUP.fullmatch(before[1:5]) is not None
+        and not before[:1].isalnum()
+    )
+
+
 def card_context_ok(match: re.Match[str]) -> bool:
     """A number in groups (4111 1111 ...) is a card; a bare run of digits needs a card word just before it.
 
@@ -123,10 +142,10 @@ def card_context_ok(match: re.Match[str]) -> bool:
     and starts like a Discover card would be redacted.
     """
     value = match.group("value")
-    if not value.isdigit():
-        return True
     text = match.string
     start = match.start("value")
+    if not value.isdigit():
+        return not _in_a_table(text, start, match.end("value"), value)
     before = text[max(0, start - 40) : start]
     if before.isascii() and not any(part in before.lower() for part in _CARD_WORD_PARTS):
         return False  # the words' letters are not there: no need for the (slow) search
