@@ -88,6 +88,8 @@ SECRETS = [
     (f"postgres://app:old-pass@db:5432/{PW}", "old-pass"),
     ("PRIVATE_KEY = 0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318", "4c0883a69102937d"),
     (f"Cookie: sessionid={PW}; theme=dark", PW),
+    ("password: Summer2024", "Summer2024"),
+    (f"Authorization: Bearer {PW}x.y", PW),
     ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----", "MIIEvQIBADANBgkq"),
 ]
 
@@ -105,6 +107,11 @@ TABLES_AND_PERL = [
     "d_pwpasswd='define'",
     "TOKEN: while (@tokens) {",
     "max_token => 10_000,",
+    '"authorization": self.authorization,',
+    "private_key: PKCS7PrivateKeyTypes,",
+    '"password": "string?",',
+    "trio_token = TOKEN_LOCAL.token",
+    "Cookie: CUSTOMER=WILE_E_COYOTE; PART_NUMBER=ROCKET_LAUNCHER_0001",
 ]
 
 

@@ -20,7 +20,8 @@ from hookd.redact.signatures import quoted_annotation
 _CREDENTIAL_PUNCT = frozenset("._~+=")
 # YOUR_TOKEN_HERE, or the name in NAME=value: a placeholder, not a credential.
 _CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
-_SNAKE_NAME = re.compile(r"[a-z]+(?:_[a-z]+)+")  # a variable's name: {'Authorization': auth_token}
+# A variable's name or attribute: {'Authorization': auth_token}, "authorization": self.authorization
+_SNAKE_NAME = re.compile(r"[a-z]+(?:_[a-z]+)+|(?:self|this)\.[a-z_]+")
 
 
 def looks_like_credential(value: str) -> bool:
@@ -170,6 +171,8 @@ def plausible_secret(value: str) -> bool:
         return False
     if "%" in v and _FORMAT_FIELDS.fullmatch(v) or _DOTTED_NUMBER.fullmatch(v) or _HEX_COLOUR.fullmatch(v):
         return False
+    if v[-1] == "?" and v[:-1].lower() in TYPE_NAMES:
+        return False  # an optional type in a schema: "password": "string?"
     if _CONSTANT_NAME.fullmatch(v) or _GROUPED_NUMBER.fullmatch(v) or _REFERENCE_INSIDE.search(v):
         return False  # the name of a variable that holds one: 'AWS_SECRET_ACCESS_KEY'; 10_000; a $REFERENCE
     return not set(v) <= set("*xX.•-_")
@@ -222,10 +225,14 @@ TYPE_NAMES = frozenset(
 )
 # A type expression: Optional[str], str | None, list[str], typing.Optional[SecretStr], Mapped[str].
 _TYPE_EXPR = re.compile(r"[A-Za-z_][\w.]*(?:\[[\w\[\]., |]*\])?(?:\s*\|\s*[\w.]+(?:\[[\w\[\]., |]*\])?)*\??")
-_CAMEL = re.compile(r"[A-Z][A-Za-z_]*(?:\.[A-Z][A-Za-z_]*)*|[a-z]+(?:[A-Z][a-z]+)+")  # a type, a camelCase name
+# A type (PKCS7PrivateKeyTypes: capitals and digits, then capitalised words), a camelCase name.
+_CAMEL = re.compile(
+    r"[A-Z][A-Za-z_]*(?:\.[A-Z][A-Za-z_]*)*|[A-Z][A-Z0-9]*(?:[A-Z][a-z]{2,}){3,}|[a-z]+(?:[A-Z][a-z]+)+"
+)
 _GRAPHQL_TYPE = re.compile(r"\[?[A-Z][A-Za-z_]*!?\]?!")  # GraphQL's non-null and list types: String!, [ID!]!
 # process.env.X, os.environ, self.password, settings.SECRET_KEY: a reference in code, not a value.
-_CODE_PATH = re.compile(r"[a-z_][A-Za-z_]{0,30}[0-9]?(?:\??\.[A-Za-z_]\w*)+")  # t.token, exports2.X, err?.body
+# t.token, exports2.X, err?.body, TOKEN_LOCAL.token
+_CODE_PATH = re.compile(r"(?:[a-z_][A-Za-z_]{0,30}[0-9]?|[A-Z][A-Z0-9_]{1,30})(?:\??\.[A-Za-z_]\w*)+")
 # Code that begins where a value would: a regular expression (/^...), a comment (/* or //), a small
 # hexadecimal constant (0xff; a 32-byte hex key is longer).
 _CODE_START = re.compile(r"/[\^*/].*|0[xX][0-9A-Fa-f]{1,16}")

@@ -184,6 +184,7 @@ def _pem_body_ok(match: re.Match[str]) -> bool:
 
 
 # The values of the pairs in a Cookie: header's value (the first pair's name is before it).
+_CONSTANT_VALUE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")  # a documentation's PART_NUMBER=ROCKET_LAUNCHER_0001
 _COOKIE_VALUES = re.compile(r"(?:^|;\s?[^=;]*=)([^;]*)")
 
 
@@ -192,7 +193,8 @@ def _cookie_ok(match: re.Match[str]) -> bool:
     documentation's fig=newton."""
     value = match.group("value")
     return plausible_secret(value) and any(
-        len(v) >= 16 or looks_like_credential(v) for v in _COOKIE_VALUES.findall(value)
+        (len(v) >= 16 and not _CONSTANT_VALUE.fullmatch(v)) or looks_like_credential(v)
+        for v in _COOKIE_VALUES.findall(value)
     )
 
 
