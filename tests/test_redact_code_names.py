@@ -102,6 +102,8 @@ def test_a_secret_beside_code_is_redacted(text, secret):
 TABLES_AND_PERL = [
     "54FE 54FF 5500 5501 5502 5503 5504 5505 5506 5507",  # a code point table, not a card
     "5513 5514 5515 5516 5517 5518 5519 551A 551B 551C",
+    "5414 5415 5416 5417 20BBF 20BC6 56DD 56DE 56DF 56E0",
+    "7819 781A 781B 781C 2542F 25430 4100 7944 7945 7946",
     '"-auth=anonymous:$FROM_EMAIL",',
     'my $out = $as->{pass} ? "PASS" : "FAIL";',
     "d_pwpasswd='define'",

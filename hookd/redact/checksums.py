@@ -117,22 +117,17 @@ NON_ASCII_BEFORE = r"(?:\xc4[\xb0\xb1]|\xc5\xbf)" + _UP_TO_40_CHARACTERS
 
 
 # A group of four digits or hex digits, alone: a table of code points or hex words goes on in such groups.
-_GROUP = re.compile(r"[0-9A-F]{4}")
+_NEXT_GROUP = re.compile(r"([ -])[0-9A-F]{4,6}(?![0-9A-Za-z])")
+_GROUP_BEFORE = re.compile(r"(?<![0-9A-Za-z])[0-9A-F]{4,6}([ -])\Z")
 
 
 def _in_a_table(text: str, start: int, end: int, value: str) -> bool:
     """The grouped number is four groups of a longer run (5500 5501 5502 5503 5504 ... in a code point table):
     the group before or after it, with the same separator, is one more such group."""
     separator = value[4:5]
-    after, before = text[end : end + 6], text[max(0, start - 6) : start]
-    return (
-        after[:1] == separator
-        and _GROUP.fullmatch(after[1:5]) is not None
-        and not after[5:6].isalnum()
-        or before[5:6] == separator
-        and _GROUP.fullmatch(before[1:5]) is not None
-        and not before[:1].isalnum()
-    )
+    after = _NEXT_GROUP.match(text, end, end + 8)
+    before = _GROUP_BEFORE.search(text, max(0, start - 8), start)
+    return (after is not None and after.group(1) == separator) or (before is not None and before.group(1) == separator)
 
 
 def card_context_ok(match: re.Match[str]) -> bool:
