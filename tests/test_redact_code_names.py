@@ -112,6 +112,7 @@ TABLES_AND_PERL = [
     '"authorization": self.authorization,',
     "private_key: PKCS7PrivateKeyTypes,",
     '"password": "string?",',
+    "use the --username and --password options instead of the URL",
     "trio_token = TOKEN_LOCAL.token",
     "Cookie: CUSTOMER=WILE_E_COYOTE; PART_NUMBER=ROCKET_LAUNCHER_0001",
 ]

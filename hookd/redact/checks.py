@@ -53,6 +53,11 @@ _SETTING_WORDS = frozenset(
     "include omit same-origin use-credentials anonymous read write read-all write-all define undef "
     "fail failed passed skipped".split()
 )
+# Prose about a secret's option or field: "the --username and --password options", "password is required".
+_PROSE_WORDS = frozenset(
+    "option options flag flags argument arguments parameter parameters field fields is are was and or to for "
+    "of with the".split()
+)
 # Values that stand in for a secret in examples and tests: kept, deliberately (docs/redaction.md).
 PLACEHOLDERS = frozenset(
     {
@@ -167,7 +172,7 @@ def plausible_secret(value: str) -> bool:
     v = value.strip()
     if len(v) < 3 or v[0] in "$<{[" or v.startswith("\\u003c") or _FORMAT.fullmatch(v):
         return False  # two characters hide nothing (r'...', b'...': a string's prefix)
-    if v.lower() in _NOT_SECRETS or v.lower() in _SETTING_WORDS or is_placeholder(v):
+    if v.lower() in _NOT_SECRETS or v.lower() in _SETTING_WORDS or v.lower() in _PROSE_WORDS or is_placeholder(v):
         return False
     if "%" in v and _FORMAT_FIELDS.fullmatch(v) or _DOTTED_NUMBER.fullmatch(v) or _HEX_COLOUR.fullmatch(v):
         return False
