@@ -112,19 +112,51 @@ def bounded_parser(base: type, limit: int) -> type:
     return type(f"{base.__name__}{limit >> 20}M", (base,), {"limit": limit})
 
 
-class BoundedReplies:
-    """Mixed into a redis-py asyncio connection class: its replies are read by ``parser``."""
+# What redis-py raises when a reply has another shape than the command's (HELLO answered with
+# ``+OK``: ``'bytes' object has no attribute 'get'``); none of them is a RedisError.
+WRONG_SHAPE = (AttributeError, TypeError, ValueError, KeyError, IndexError)
 
+
+class NotRedis(redis.exceptions.ConnectionError):
+    """The server answered the connection's handshake (HELLO, AUTH, SELECT, ...) with a reply
+    Redis never sends: it is not Redis, or not speaking to us as Redis."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(
+            f"the server's answer to the connection's handshake (HELLO) is not Redis's ({type(exc).__name__}: {exc}); "
+            "the connection was dropped"
+        )
+
+
+class _Replies:
     parser: type = AsyncBoundedParser
 
     def set_parser(self, parser_class: type) -> None:
         super().set_parser(self.parser)  # type: ignore[misc]  # mixed into a Connection
 
 
-class SyncBoundedReplies(BoundedReplies):
+class BoundedReplies(_Replies):
+    """Mixed into a redis-py asyncio connection class: its replies are read by ``parser``, and
+    a handshake answered in a shape Redis never uses is a ConnectionError (NotRedis), not an
+    AttributeError that ended the task connecting (for the publisher: hookd)."""
+
+    async def on_connect_check_health(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            await super().on_connect_check_health(*args, **kwargs)  # type: ignore[misc]
+        except WRONG_SHAPE as exc:
+            raise NotRedis(exc) from exc
+
+
+class SyncBoundedReplies(_Replies):
     """The same for a synchronous connection class."""
 
     parser: type = SyncBoundedParser
+
+    def on_connect_check_health(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().on_connect_check_health(*args, **kwargs)  # type: ignore[misc]
+        except WRONG_SHAPE as exc:
+            raise NotRedis(exc) from exc
 
 
 def bounded(base: type, limit: int = PUBLISHER_REPLY_BYTES) -> type:
