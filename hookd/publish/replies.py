@@ -115,17 +115,15 @@ def bounded_parser(base: type, limit: int) -> type:
 # What redis-py raises when a reply has another shape than the command's (HELLO answered with
 # ``+OK``: ``'bytes' object has no attribute 'get'``); none of them is a RedisError.
 WRONG_SHAPE = (AttributeError, TypeError, ValueError, KeyError, IndexError)
+HANDSHAKE = "the connection's handshake (HELLO)"  # redis-py drops the connection on any error in it
 
 
 class NotRedis(redis.exceptions.ConnectionError):
-    """The server answered the connection's handshake (HELLO, AUTH, SELECT, ...) with a reply
-    Redis never sends: it is not Redis, or not speaking to us as Redis."""
+    """The server answered ``what`` with a reply Redis never sends: it is not Redis, or not
+    speaking to us as Redis (a ConnectionError, so that it counts as a server not reached)."""
 
-    def __init__(self, exc: BaseException) -> None:
-        super().__init__(
-            f"the server's answer to the connection's handshake (HELLO) is not Redis's ({type(exc).__name__}: {exc}); "
-            "the connection was dropped"
-        )
+    def __init__(self, what: str, exc: BaseException) -> None:
+        super().__init__(f"the server's answer to {what} is not Redis's ({type(exc).__name__}: {str(exc)[:80]})")
 
 
 class _Replies:
@@ -144,7 +142,7 @@ class BoundedReplies(_Replies):
         try:
             await super().on_connect_check_health(*args, **kwargs)  # type: ignore[misc]
         except WRONG_SHAPE as exc:
-            raise NotRedis(exc) from exc
+            raise NotRedis(HANDSHAKE, exc) from exc
 
 
 class SyncBoundedReplies(_Replies):
@@ -156,7 +154,7 @@ class SyncBoundedReplies(_Replies):
         try:
             super().on_connect_check_health(*args, **kwargs)  # type: ignore[misc]
         except WRONG_SHAPE as exc:
-            raise NotRedis(exc) from exc
+            raise NotRedis(HANDSHAKE, exc) from exc
 
 
 def bounded(base: type, limit: int = PUBLISHER_REPLY_BYTES) -> type:

@@ -5,7 +5,7 @@ a stream read with anything: ``+OK`` to XREAD, an entry whose id is a number, fi
 strings. redis-py's reply callbacks then raise AttributeError or TypeError, and tail's own loops
 did the same a step later; either ended tail with a traceback. A reply of another shape is a
 NotAStreamReply instead, a RedisError: tail says so once and reads again each second, as when
-Redis is away (tests/test_redteam8_tail_replies.py).
+Redis is away (tests/test_redteam8_redis_replies.py).
 """
 
 from __future__ import annotations

@@ -163,7 +163,9 @@ def test_a_server_that_answers_hello_as_redis_never_does_does_not_stop_hookd(
         )
         for i in range(3):
             daemon.send_stop(f"during-{i}")
-        wait_until(lambda: proxy.lied >= 3, timeout=30, what="hookd to try Redis three times")
+        wait_until(
+            lambda: proxy.lied >= 3 or daemon.proc.poll() is not None, timeout=30, what="hookd to try Redis three times"
+        )
         assert daemon.proc.poll() is None, f"hookd exited:\n{daemon.log_text()[-3000:]}"
         code, document = status.gather(hookd_config.load(environ=daemon.env))
         assert code == 1 and document["health"] == "degraded", document
@@ -176,3 +178,44 @@ def test_a_server_that_answers_hello_as_redis_never_does_does_not_stop_hookd(
         assert "task_failed" not in daemon.log_text()
     finally:
         proxy.close()
+
+
+# SENTINEL MASTERS answered in shapes redis-py's discover_master could not read: it raised
+# AttributeError or KeyError past its loop over the sentinels, which ended hookd's publisher task.
+SENTINEL_LIES = {
+    "simple_string": b"+OK\r\n",
+    "a_master_without_its_port": (
+        b"*1\r\n%3\r\n$4\r\nname\r\n$8\r\nmymaster\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$5\r\nflags\r\n$6\r\nmaster\r\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("lie", sorted(SENTINEL_LIES))
+def test_a_sentinel_answering_as_redis_never_does_does_not_stop_hookd_or_tail(
+    hookd_process_factory, redis_server, redis_db, lie
+):
+    # A plain Redis behind the proxy: every command but SENTINEL goes to it (HELLO, PING).
+    proxy = ShapeLiar(redis_server.port, {b"SENTINEL": SENTINEL_LIES[lie]})
+    try:
+        daemon = hookd_process_factory(
+            redis_url="redis://unused.invalid:1/0",
+            redis_sentinel=f"127.0.0.1:{proxy.port}",
+            redis_sentinel_master="mymaster",
+            redis_timeout_s="1",
+            breaker_backoff_max_s="0.5",
+        )
+        daemon.send_stop("kept")
+        wait_until(
+            lambda: proxy.lied >= 3 or daemon.proc.poll() is not None,
+            timeout=30,
+            what="hookd to ask the sentinel three times",
+        )
+        assert daemon.proc.poll() is None, f"hookd exited:\n{daemon.log_text()[-3000:]}"
+        code, document = status.gather(hookd_config.load(environ=daemon.env))
+        assert code == 1 and document["spool"]["events"] == 1, document
+        assert "answer to SENTINEL MASTERS is not Redis's" in json.dumps(document["reasons"]), document["reasons"]
+        code, out, err = finish(start_tail(daemon.env))
+    finally:
+        proxy.close()
+    assert "Traceback" not in err, err
+    assert code == 1 and out == "" and "answer to SENTINEL MASTERS is not Redis's" in err, (code, out, err)
