@@ -6,7 +6,7 @@ publisher task, and so `hookd run` (a service manager restarts it into the same 
 ended `hookd tail` with a traceback. tail met the same on its stream reads: ``+OK`` to XREAD, an
 entry whose fields are numbers, a map where the entries go. Now the handshake's answer of another
 shape is a ConnectionError (NotRedis) for every connection hookd makes, and tail checks the shape
-of every reply it reads (tail/shapes.py): both say the server is not answering as Redis and try
+of every reply it reads, as does `hookd ui`'s reader (publish/stream_replies.py): all say the server is not answering as Redis and try
 again, as when Redis is away.
 """
 
@@ -27,6 +27,8 @@ from test_redteam6_redis_replies import _read_command
 from conftest import REPO, wait_for_entries, wait_until
 from hookd import config as hookd_config
 from hookd.control import status
+from test_redteam7_ui import _status
+from ui_stack import Ui
 
 
 class ShapeLiar:
@@ -219,3 +221,23 @@ def test_a_sentinel_answering_as_redis_never_does_does_not_stop_hookd_or_tail(
         proxy.close()
     assert "Traceback" not in err, err
     assert code == 1 and out == "" and "answer to SENTINEL MASTERS is not Redis's" in err, (code, out, err)
+
+
+def test_the_ui_reader_says_once_that_a_stream_reply_is_not_redis_and_reads_on(hookd, redis_server, redis_db, tmp_path):
+    """It logged a traceback (ui_read_failed) every second, and showed the error as a bug's."""
+    proxy = ShapeLiar(redis_server.port, {b"XREAD": STREAM_LIES["simple_string"]})
+    log = tmp_path / "ui.log"
+    ui = Ui({**hookd.env, "HOOKD_REDIS_URL": f"redis://127.0.0.1:{proxy.port}/0"}, log)
+    try:
+        wait_until(lambda: proxy.lied >= 2, timeout=30, what="the UI to read twice")
+        error = _status(ui)["error"] or ""
+        assert "reply to XREAD is not Redis's" in error, error
+        proxy.lies.clear()
+        newest = redis_db.xadd("hookd:events", {"envelope": ENVELOPE, "event_id": "e1", "hook": "Stop"}).decode()
+        wait_until(lambda: _status(ui)["newest"] == newest, timeout=30, what="the UI to read on")
+    finally:
+        ui.stop()
+        proxy.close()
+    text = log.read_text()
+    assert "Traceback" not in text and "ui_read_failed" not in text, text[-3000:]
+    assert text.count("ui_redis_failed") == 1, text[-3000:]

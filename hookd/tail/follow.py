@@ -24,7 +24,7 @@ from hookd.publish.settings import RedisSettings
 from hookd.terminal.color import enabled as colour_enabled
 from hookd.terminal.text import escaped, json_visible
 from hookd.jsonl import one_line
-from hookd.tail.shapes import checked, entries, streams_entries
+from hookd.publish.stream_replies import checked, entries, streams_entries
 from hookd.tail.summary import line
 
 BLOCK_MS = 1000

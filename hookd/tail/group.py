@@ -21,7 +21,7 @@ from hookd.config import Config
 from hookd.publish.connection import Entry
 from hookd.publish.replies import ReplyTooLarge
 from hookd.tail.follow import BLOCK_MS, MAX_SEQ, READ_COUNT, Filters, Tail
-from hookd.tail import shapes
+from hookd.publish import stream_replies as shapes
 
 
 class GroupTail(Tail):

@@ -1,17 +1,17 @@
-"""The entries in tail's replies, checked for the shape Redis gives them.
+"""The entries in stream reads' replies (hookd tail, hookd ui), checked for the shape Redis gives them.
 
 Whatever answers on redis_url (a proxy, a server that is not Redis, or one that lies) can answer
 a stream read with anything: ``+OK`` to XREAD, an entry whose id is a number, fields that are not
 strings. redis-py's reply callbacks then raise AttributeError or TypeError, and tail's own loops
-did the same a step later; either ended tail with a traceback. A reply of another shape is a
-NotAStreamReply instead, a RedisError: tail says so once and reads again each second, as when
-Redis is away (tests/test_redteam8_redis_replies.py).
+did the same a step later; either ended tail with a traceback, and the UI's reader logged one
+every second. A reply of another shape is a NotAStreamReply instead, a RedisError: each says so
+once and reads again each second, as when Redis is away (tests/test_redteam8_redis_replies.py).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import redis.exceptions
@@ -37,6 +37,15 @@ def checked(command: str, call: Callable[[], T]) -> T:
         return call()
     except WRONG_SHAPE as exc:
         raise NotAStreamReply(command, f"{type(exc).__name__}: {exc}") from exc
+
+
+async def read_entries(command: str, reply: Awaitable[Any]) -> list[Entry]:
+    """The entries of an XRANGE-like read (``reply``, awaited), checked as ``entries``."""
+    try:
+        got = await reply
+    except WRONG_SHAPE as exc:
+        raise NotAStreamReply(command, f"{type(exc).__name__}: {exc}") from exc
+    return entries(command, got)
 
 
 def entry_id(value: Any) -> str:
