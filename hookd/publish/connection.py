@@ -29,13 +29,7 @@ from hookd.publish.access import (
     uses_tls,
     was_reset,
 )
-from hookd.publish.replies import (
-    PUBLISHER_REPLY_BYTES,
-    AsyncBoundedParser,
-    BoundedReplies,
-    bounded,
-    bounded_parser,
-)
+from hookd.publish.replies import PUBLISHER_REPLY_BYTES, bounded
 from hookd.publish.settings import RedisSettings
 
 
@@ -134,11 +128,8 @@ def connect(settings: RedisSettings, reply_bytes: int = PUBLISHER_REPLY_BYTES) -
     else:
         client = aioredis.Redis.from_url(settings.url, **client_kwargs(settings))
     if not isinstance(client, RedisCluster):  # a Cluster makes its connections per node
-        _specialise(client.connection_pool, settings, BoundedReplies, HiredisPacking)
-        _limit(client.connection_pool, reply_bytes)
-        manager = getattr(client.connection_pool, "sentinel_manager", None)
-        for asked in manager.sentinels if manager is not None else ():  # the sentinels' own replies too
-            asked.connection_pool.connection_class = bounded(asked.connection_pool.connection_class)
+        _specialise(client.connection_pool, settings, reply_bytes, HiredisPacking)
+        _bound_sentinels(client.connection_pool)
     else:  # each node's, the seeds' and those it learns of (from the shared connection_kwargs)
         manager = client.nodes_manager
         limited = bounded(manager.connection_kwargs.get("connection_class", aioredis.Connection), reply_bytes)
@@ -151,36 +142,55 @@ def connect(settings: RedisSettings, reply_bytes: int = PUBLISHER_REPLY_BYTES) -
 def connect_sync(
     settings: RedisSettings, reply_bytes: int = PUBLISHER_REPLY_BYTES, **overrides: Any
 ) -> redis.Redis | redis.RedisCluster:
-    """A synchronous client with the same login and TLS settings (hookd tail), any topology;
-    a single server's replies, and the master's behind Sentinel, are refused past
-    ``reply_bytes`` as connect's (a Cluster's nodes are not: their connections are made per
-    node from redis_url's options)."""
+    """A synchronous client with the same login and TLS settings (hookd tail), any topology,
+    every reply refused past ``reply_bytes`` as connect's: the server's, the master's behind
+    Sentinel and the sentinels', and each Cluster node's."""
     kwargs = {**connection_kwargs(settings), **overrides}
-    if settings.sentinel or settings.cluster:
+    if settings.cluster:
+        # A blocking Cluster client asks its seeds for the slots as it is made, and makes each
+        # node's pool from redis_url's options, whose connection_class (rediss://) overrides one
+        # passed beside it: the bound goes in through the pool class instead.
+        return topology.sync_client(settings, connection_pool_class=bounded_pool(reply_bytes), **kwargs)
+    if settings.sentinel:
         client = topology.sync_client(settings, **kwargs)
-        if isinstance(client, redis.Redis):  # the Sentinel's master, whose pool makes connections on demand
-            client.connection_pool.connection_class = bounded(client.connection_pool.connection_class, reply_bytes)
-        return client
-    client = redis.Redis.from_url(settings.url, **kwargs)
-    _specialise(client.connection_pool, settings)
-    client.connection_pool.connection_class = bounded(client.connection_pool.connection_class, reply_bytes)
+    else:
+        client = redis.Redis.from_url(settings.url, **kwargs)
+    assert isinstance(client, redis.Redis)
+    _specialise(client.connection_pool, settings, reply_bytes)
+    _bound_sentinels(client.connection_pool)
     return client
 
 
-def _limit(pool: aioredis.ConnectionPool, reply_bytes: int) -> None:
-    """The pool's connections (BoundedReplies mixed in) read with a parser bounded at ``reply_bytes``."""
-    base = pool.connection_class
-    pool.connection_class = type(base.__name__, (base,), {"parser": bounded_parser(AsyncBoundedParser, reply_bytes)})
+def bounded_pool(reply_bytes: int) -> type[redis.ConnectionPool]:
+    """A blocking connection pool whose connections, of whatever class it is given, read
+    replies bounded at ``reply_bytes``."""
+
+    class BoundedPool(redis.ConnectionPool):
+        def __init__(self, connection_class: type = redis.Connection, **kwargs: Any) -> None:
+            super().__init__(connection_class=bounded(connection_class, reply_bytes), **kwargs)
+
+    return BoundedPool
 
 
-def _specialise(pool: aioredis.ConnectionPool | redis.ConnectionPool, settings: RedisSettings, *mixins: type) -> None:
+def _specialise(
+    pool: aioredis.ConnectionPool | redis.ConnectionPool, settings: RedisSettings, reply_bytes: int, *mixins: type
+) -> None:
+    """The pool's connections with ``mixins``, the TLS server name when one is set, and replies
+    refused past ``reply_bytes``."""
     if settings.tls_server_name and uses_tls(settings):
         mixins = (ServerName, *mixins)
+    base = pool.connection_class
     if mixins:
-        base = pool.connection_class
-        pool.connection_class = type(
-            f"Hookd{base.__name__}", (*mixins, base), {"server_name": settings.tls_server_name}
-        )
+        base = type(f"Hookd{base.__name__}", (*mixins, base), {"server_name": settings.tls_server_name})
+    pool.connection_class = bounded(base, reply_bytes)
+
+
+def _bound_sentinels(pool: aioredis.ConnectionPool | redis.ConnectionPool) -> None:
+    """Behind Sentinel, the sentinels' own replies are bounded too (at the publisher's bound:
+    theirs are a few addresses)."""
+    manager = getattr(pool, "sentinel_manager", None)
+    for asked in manager.sentinels if manager is not None else ():
+        asked.connection_pool.connection_class = bounded(asked.connection_pool.connection_class)
 
 
 def client_kwargs(settings: RedisSettings) -> dict[str, Any]:

@@ -112,19 +112,105 @@ def bounded_parser(base: type, limit: int) -> type:
     return type(f"{base.__name__}{limit >> 20}M", (base,), {"limit": limit})
 
 
-class BoundedReplies:
-    """Mixed into a redis-py asyncio connection class: its replies are read by ``parser``."""
+# What redis-py raises when a reply has another shape than the command's (HELLO answered with
+# ``+OK``: ``'bytes' object has no attribute 'get'``); none of them is a RedisError.
+WRONG_SHAPE = (AttributeError, TypeError, ValueError, KeyError, IndexError)
+HANDSHAKE = "the connection's handshake (HELLO)"  # redis-py drops the connection on any error in it
 
+
+class NotRedis(redis.exceptions.ConnectionError):
+    """The server answered ``what`` with a reply Redis never sends: it is not Redis, or not
+    speaking to us as Redis (a ConnectionError, so that it counts as a server not reached)."""
+
+    def __init__(self, what: str, exc: BaseException) -> None:
+        super().__init__(f"the server's answer to {what} is not Redis's ({type(exc).__name__}: {str(exc)[:80]})")
+
+
+SLOTS = 16384
+_ASKS_SLOTS = re.compile(rb"\*2\r\n\$7\r\nCLUSTER\r\n\$5\r\nSLOTS\r\n", re.IGNORECASE)
+
+
+def check_slots(reply: Any) -> None:
+    """CLUSTER SLOTS's reply, checked for what redis-py does with it: it fills an entry per slot
+    of each range, so a range announced as 0 to 10^8 (40 bytes) took gigabytes and held the event
+    loop. Ranges within the 16384 slots, together at most 16384 of them, each with nodes
+    [host, port, ...]; anything else raises one of WRONG_SHAPE."""
+    if not isinstance(reply, list):
+        raise TypeError(f"a {type(reply).__name__}, not a list of slot ranges")
+    total = 0
+    for item in reply:
+        if not isinstance(item, list) or len(item) < 3:
+            raise TypeError("a slot range that is not [start, end, master, ...]")
+        start, end, *nodes = item
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end < SLOTS):
+            raise ValueError(f"slots {start!r} to {end!r}")
+        total += end - start + 1
+        for node in nodes:
+            if not (isinstance(node, list) and len(node) >= 2 and isinstance(node[1], int) and 0 <= node[1] < 65536):
+                raise TypeError(f"a node of slots {start} to {end} that is not [host, port, ...]")
+    if total > SLOTS:
+        raise ValueError(f"ranges of {total} slots in all; a cluster has {SLOTS}")
+
+
+def _asks_slots(command: Any) -> bool:
+    first = command if isinstance(command, (bytes, str)) else next(iter(command), b"")
+    return _ASKS_SLOTS.match(first.encode() if isinstance(first, str) else bytes(first[:64])) is not None
+
+
+class _Replies:
     parser: type = AsyncBoundedParser
+    _asked_slots = False  # the command sent last is CLUSTER SLOTS
 
     def set_parser(self, parser_class: type) -> None:
         super().set_parser(self.parser)  # type: ignore[misc]  # mixed into a Connection
 
+    def _checked(self, reply: Any) -> Any:
+        if self._asked_slots:
+            try:
+                check_slots(reply)
+            except WRONG_SHAPE as exc:
+                raise NotRedis("CLUSTER SLOTS", exc) from exc
+        return reply
 
-class SyncBoundedReplies(BoundedReplies):
+
+class BoundedReplies(_Replies):
+    """Mixed into a redis-py asyncio connection class: its replies are read by ``parser``;
+    a handshake answered in a shape Redis never uses is a ConnectionError (NotRedis), not an
+    AttributeError that ended the task connecting (for the publisher: hookd); and so is a
+    CLUSTER SLOTS reply that redis-py could not use or that would cost it more than any cluster."""
+
+    async def on_connect_check_health(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            await super().on_connect_check_health(*args, **kwargs)  # type: ignore[misc]
+        except WRONG_SHAPE as exc:
+            raise NotRedis(HANDSHAKE, exc) from exc
+
+    async def send_packed_command(self, command: Any, *args: Any, **kwargs: Any) -> None:
+        # noted once sent: a connection made on the way sends its handshake's commands first
+        await super().send_packed_command(command, *args, **kwargs)  # type: ignore[misc]
+        self._asked_slots = _asks_slots(command)
+
+    async def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        return self._checked(await super().read_response(*args, **kwargs))  # type: ignore[misc]
+
+
+class SyncBoundedReplies(_Replies):
     """The same for a synchronous connection class."""
 
     parser: type = SyncBoundedParser
+
+    def on_connect_check_health(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().on_connect_check_health(*args, **kwargs)  # type: ignore[misc]
+        except WRONG_SHAPE as exc:
+            raise NotRedis(HANDSHAKE, exc) from exc
+
+    def send_packed_command(self, command: Any, *args: Any, **kwargs: Any) -> None:
+        super().send_packed_command(command, *args, **kwargs)  # type: ignore[misc]
+        self._asked_slots = _asks_slots(command)
+
+    def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        return self._checked(super().read_response(*args, **kwargs))  # type: ignore[misc]
 
 
 def bounded(base: type, limit: int = PUBLISHER_REPLY_BYTES) -> type:

@@ -29,6 +29,7 @@ from hookd.config_errors import SettingError
 from hookd.policies import SentinelTls
 from hookd.publish import access
 from hookd.publish.addresses import host_ports
+from hookd.publish.replies import WRONG_SHAPE, NotRedis
 from hookd.publish.settings import RedisSettings
 
 LOGIN_FIELDS = ("sentinel_username", "sentinel_password", "sentinel_password_file")
@@ -113,15 +114,36 @@ def _address(client: aioredis.Redis | redis.Redis) -> str:
     return f"{kwargs['host']}:{kwargs['port']}"
 
 
+def _checked(command: tuple[Any, ...], reply: Any) -> Any:
+    """``reply`` to ``command``; SENTINEL MASTERS's checked for what redis-py's discover_master
+    reads of each master's state (the flags, its count of other sentinels, ip, port)."""
+    if command[:1] == ("SENTINEL MASTERS",):
+        for state in reply.values():  # a dict by name, as redis-py's callback made it
+            if not (
+                isinstance(state["ip"], str)
+                and isinstance(state["port"], int)
+                and isinstance(state["num-other-sentinels"], int)
+                and all(isinstance(state[flag], bool) for flag in ("is_master", "is_sdown", "is_odown"))
+            ):
+                raise TypeError(f"the state of master {str(state.get('name'))[:40]!r}")
+    return reply
+
+
 class _AskedSentinel(aioredis.Redis):
-    """A sentinel's client that keeps the last exception it raised."""
+    """A sentinel's client that keeps the last exception it raised, and takes an answer of a
+    shape Redis never sends (``+OK`` to SENTINEL MASTERS) for a sentinel not reached: redis-py
+    then asks the next one, where the AttributeError or KeyError ended the task asking."""
 
     error: BaseException | None = None
 
     async def execute_command(self, *args: Any, **options: Any) -> Any:
         try:
             # redis-py's execute_command has no annotations: its reply is whatever the command's is
-            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call, unused-ignore]
+            reply = await super().execute_command(*args, **options)  # type: ignore[no-untyped-call, unused-ignore]
+            return _checked(args, reply)
+        except WRONG_SHAPE as exc:
+            self.error = NotRedis(str(args[0]), exc)
+            raise self.error from exc
         except BaseException as exc:
             self.error = exc
             raise
@@ -153,7 +175,10 @@ class _AskedSyncSentinel(redis.Redis):
     def execute_command(self, *args: Any, **options: Any) -> Any:
         try:
             # redis-py's execute_command has no annotations: its reply is whatever the command's is
-            return super().execute_command(*args, **options)  # type: ignore[no-untyped-call, unused-ignore]
+            return _checked(args, super().execute_command(*args, **options))  # type: ignore[no-untyped-call, unused-ignore]
+        except WRONG_SHAPE as exc:
+            self.error = NotRedis(str(args[0]), exc)
+            raise self.error from exc
         except BaseException as exc:
             self.error = exc
             raise

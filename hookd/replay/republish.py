@@ -23,7 +23,7 @@ from hookd.publish.connection import connect, describe_failure
 from hookd.publish.migration import through_a_move
 from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, marks_key, sender
 from hookd.publish.settings import PublishSettings, RedisSettings
-from hookd.publish.writer import checked_counts
+from hookd.publish.writer import UnexpectedReply, checked_counts
 from hookd.replay.errors import ReplayError
 from hookd.replay.lines import BAD_LINES_SHOWN, read_file
 from hookd.units import plural
@@ -75,7 +75,19 @@ async def read_marks(redis_settings: RedisSettings, stream: str, hosts: list[str
         values = await client.hmget(marks_key(stream), hosts) if hosts else []
     finally:
         await client.aclose()
+    # The script writes each mark as a number; anything else (``+OK``, read as the bytes 79 and 75,
+    # or a value per host too many) would have been a prediction Redis never made, or a traceback.
+    if not (isinstance(values, list) and len(values) == len(hosts) and all(map(_is_mark, values))):
+        shown = repr(values)
+        raise UnexpectedReply(
+            f"Redis answered HMGET of the marks of {len(hosts)} hosts with {shown[:80]}, which are not "
+            "marks; check that redis_url names a Redis server and nothing in between rewrites its answers"
+        )
     return {h: int(v) if v is not None else 0 for h, v in zip(hosts, values)}
+
+
+def _is_mark(value: object) -> bool:
+    return value is None or (isinstance(value, bytes) and value.isascii() and value.isdigit() and len(value) <= 20)
 
 
 class PublishFailed(Exception):

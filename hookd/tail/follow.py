@@ -9,7 +9,7 @@ import re
 import shutil
 import time
 from dataclasses import dataclass, field
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 
 import redis
 import redis.exceptions
@@ -18,12 +18,13 @@ from redis.retry import Retry
 
 from hookd.config import Config
 from hookd.hooks.events import BY_NAME
-from hookd.publish.connection import Entry, StreamsReply, connect_sync, describe_failure
+from hookd.publish.connection import connect_sync, describe_failure
 from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge, first_entry_id
 from hookd.publish.settings import RedisSettings
 from hookd.terminal.color import enabled as colour_enabled
 from hookd.terminal.text import escaped, json_visible
 from hookd.jsonl import one_line
+from hookd.publish.stream_replies import checked, entries, streams_entries
 from hookd.tail.summary import line
 
 BLOCK_MS = 1000
@@ -128,7 +129,9 @@ class Tail:
             ms = int(self.filters.since.timestamp() * 1000)
             return f"{ms - 1}-{MAX_SEQ}" if ms > 0 else "0-0"
         try:
-            last = cast(list[Entry], self.client.xrevrange(self.config.stream, count=1))
+            last = entries(
+                "XREVRANGE", checked("XREVRANGE", lambda: self.client.xrevrange(self.config.stream, count=1))
+            )
         except ReplyTooLarge as exc:  # the newest entry is too large to read: start after it
             newest = first_entry_id(exc.head, streams=False)
             if newest is None:
@@ -143,10 +146,8 @@ class Tail:
             return self.cannot_start(exc)
         while self.count is None or self.shown < self.count:
             try:
-                reply = cast(
-                    StreamsReply,
-                    self.client.xread({self.config.stream: position}, count=self.read_count, block=BLOCK_MS),
-                )
+                read = lambda: self.client.xread({self.config.stream: position}, count=self.read_count, block=BLOCK_MS)  # noqa: E731
+                got = streams_entries("XREAD", checked("XREAD", read))
             except ReplyTooLarge as exc:
                 position = self.skip_oversized(exc) or position
                 continue
@@ -156,11 +157,10 @@ class Tail:
                 continue
             self.redis_back()
             self.read_count = READ_COUNT
-            for _stream, entries in reply or []:
-                for entry_id, fields in entries:
-                    position = entry_id.decode()
-                    if self.show(fields) and self.count is not None and self.shown >= self.count:
-                        return 0
+            for entry_id, fields in got:
+                position = entry_id.decode()
+                if self.show(fields) and self.count is not None and self.shown >= self.count:
+                    return 0
         return 0
 
     def skip_oversized(self, exc: ReplyTooLarge) -> str | None:

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import datetime
 import time
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 
 import redis
 import redis.exceptions
 
 from hookd.config import Config
-from hookd.publish.connection import Entry, StreamsReply
+from hookd.publish.connection import Entry
 from hookd.publish.replies import ReplyTooLarge
 from hookd.tail.follow import BLOCK_MS, MAX_SEQ, READ_COUNT, Filters, Tail
+from hookd.publish import stream_replies as shapes
 
 
 class GroupTail(Tail):
@@ -102,10 +103,13 @@ class GroupTail(Tail):
     def read(self, position: str, block: int | None) -> list[Entry]:
         count = self.read_count if self.count is None else max(1, min(self.read_count, self.count - self.shown))
         try:
-            reply = cast(
-                StreamsReply,
-                self.client.xreadgroup(
-                    self.group, self.consumer, {self.config.stream: position}, count=count, block=block
+            got = shapes.streams_entries(
+                "XREADGROUP",
+                shapes.checked(
+                    "XREADGROUP",
+                    lambda: self.client.xreadgroup(
+                        self.group, self.consumer, {self.config.stream: position}, count=count, block=block
+                    ),
                 ),
             )
         except ReplyTooLarge as exc:
@@ -121,13 +125,15 @@ class GroupTail(Tail):
             self.recreate()
             return []
         self.read_count = READ_COUNT
-        return [entry for _stream, entries in reply or [] for entry in entries]
+        return got
 
     def group_position(self) -> str:
+        return shapes.checked("XINFO GROUPS", self._group_position)
+
+    def _group_position(self) -> str:
         for group in self.client.xinfo_groups(self.config.stream):
             if group["name"].decode() == self.group:
-                last: bytes = group["last-delivered-id"]
-                return last.decode()
+                return shapes.entry_id(group["last-delivered-id"])
         return "0"
 
     def recreate(self) -> None:
@@ -148,20 +154,22 @@ class GroupTail(Tail):
         while True:
             try:
                 # [next cursor, entries, ids deleted meanwhile (Redis 7+)], as hookd's clients get it
-                reply: list[Any] = self.client.xautoclaim(
-                    self.config.stream, self.group, self.consumer, self.claim_idle_ms, start_id=cursor, count=100
+                reply: list[Any] = shapes.checked(
+                    "XAUTOCLAIM",
+                    lambda: self.client.xautoclaim(
+                        self.config.stream, self.group, self.consumer, self.claim_idle_ms, start_id=cursor, count=100
+                    ),
                 )
             except redis.exceptions.ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
                 self.recreate()
                 return []
-            cursor, entries = reply[0], reply[1]
-            deleted = reply[2] if len(reply) > 2 else []
-            claimed += entries
+            cursor, got, deleted = shapes.checked("XAUTOCLAIM", lambda: _claimed(reply))
+            claimed += got
             if deleted:
                 self.report_trimmed(len(deleted))
-            if cursor in (b"0-0", "0-0"):
+            if cursor == "0-0":
                 return claimed
 
     def handle(self, entries: list[Entry]) -> None:
@@ -189,6 +197,14 @@ class GroupTail(Tail):
             f"hookd tail: {n} pending entries of group {self.group!r} were trimmed from the stream "
             "(stream_maxlen) before they were shown"
         )
+
+
+def _claimed(reply: list[Any]) -> tuple[str, list[Entry], list[Any]]:
+    """XAUTOCLAIM's next cursor, entries, and the ids deleted meanwhile (Redis 7+)."""
+    deleted = reply[2] if len(reply) > 2 else []
+    if not isinstance(deleted, list):
+        raise TypeError(f"deleted ids {deleted!r}")
+    return shapes.entry_id(reply[0]), shapes.entries("XAUTOCLAIM", reply[1]), deleted
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:

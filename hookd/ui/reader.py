@@ -15,10 +15,11 @@ import redis.asyncio as aioredis
 import redis.exceptions
 import structlog
 
-from hookd.publish.connection import Entry, StreamsReply, describe_failure
-from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge, first_entry_id
+from hookd.publish.connection import Entry, describe_failure
+from hookd.publish.replies import READER_REPLY_BYTES, WRONG_SHAPE, ReplyTooLarge, first_entry_id
 from hookd.publish.settings import RedisSettings
 from hookd.publish.session_index import session_key_prefix, sessions_key
+from hookd.publish.stream_replies import NotAStreamReply, read_entries, streams_entries
 from hookd.ui.events import Record, record
 from hookd.ui.store import Store
 
@@ -110,11 +111,14 @@ class StreamReader:
 
     async def _newer(self, position: str, count: int) -> list[Entry]:
         block = BLOCK_MS if count > 1 else None  # an entry at a time only after a reply too large
-        reply = cast(StreamsReply, await self.client.xread({self.stream: position}, count=count, block=block))
-        return [entry for _stream, entries in reply or [] for entry in entries]
+        try:
+            reply = await self.client.xread({self.stream: position}, count=count, block=block)
+        except WRONG_SHAPE as exc:
+            raise NotAStreamReply("XREAD", f"{type(exc).__name__}: {exc}") from exc
+        return streams_entries("XREAD", reply)
 
     async def _older(self, upper: str, count: int) -> list[Entry]:
-        read = lambda start, n: self.client.xrevrange(self.stream, start, "-", count=n)  # noqa: E731
+        read = lambda start, n: read_entries("XREVRANGE", self.client.xrevrange(self.stream, start, "-", count=n))  # noqa: E731
         return await self._bounded(read, upper, count, streams=False)
 
     async def _bounded(
@@ -156,7 +160,7 @@ class StreamReader:
         found: list[Record] = []
         scanned = 0
         while scanned < MAX_SESSION_SCAN:
-            read = lambda start, n: self.client.xrange(self.stream, start, upper, count=n)  # noqa: E731
+            read = lambda start, n: read_entries("XRANGE", self.client.xrange(self.stream, start, upper, count=n))  # noqa: E731
             entries = await self._bounded(read, lower, PAGE, streams=False)
             if not entries:
                 break

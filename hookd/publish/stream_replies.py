@@ -1,0 +1,92 @@
+"""The entries in stream reads' replies (hookd tail, hookd ui), checked for the shape Redis gives them.
+
+Whatever answers on redis_url (a proxy, a server that is not Redis, or one that lies) can answer
+a stream read with anything: ``+OK`` to XREAD, an entry whose id is a number, fields that are not
+strings. redis-py's reply callbacks then raise AttributeError or TypeError, and tail's own loops
+did the same a step later; either ended tail with a traceback, and the UI's reader logged one
+every second. A reply of another shape is a NotAStreamReply instead, a RedisError: each says so
+once and reads again each second, as when Redis is away (tests/test_redteam8_redis_replies.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import redis.exceptions
+
+from hookd.publish.connection import Entry
+from hookd.publish.replies import WRONG_SHAPE
+
+T = TypeVar("T")
+_ID = re.compile(rb"[0-9]+-[0-9]+")
+
+
+class NotAStreamReply(redis.exceptions.RedisError):
+    """A reply to a stream command that Redis would not have sent."""
+
+    def __init__(self, command: str, detail: str) -> None:
+        super().__init__(f"the server's reply to {command} is not Redis's ({detail[:80]})")
+
+
+def checked(command: str, call: Callable[[], T]) -> T:
+    """``call()``, with redis-py's (or the caller's) errors over a reply of another shape as a
+    NotAStreamReply."""
+    try:
+        return call()
+    except WRONG_SHAPE as exc:
+        raise NotAStreamReply(command, f"{type(exc).__name__}: {exc}") from exc
+
+
+async def read_entries(command: str, reply: Awaitable[Any]) -> list[Entry]:
+    """The entries of an XRANGE-like read (``reply``, awaited), checked as ``entries``."""
+    try:
+        got = await reply
+    except WRONG_SHAPE as exc:
+        raise NotAStreamReply(command, f"{type(exc).__name__}: {exc}") from exc
+    return entries(command, got)
+
+
+def entry_id(value: Any) -> str:
+    """An entry id Redis sent (bytes, ``<ms>-<seq>``) as text; a ValueError for anything else."""
+    if not isinstance(value, bytes) or not _ID.fullmatch(value):
+        raise ValueError(f"an entry id {value!r}")
+    return value.decode()
+
+
+def entries(command: str, reply: Any) -> list[Entry]:
+    """The entries of an XRANGE-like reply: [id, fields] pairs, the id ``<ms>-<seq>`` and the
+    fields strings (none for an entry trimmed away, in a group's pending reads)."""
+    if not isinstance(reply, list):
+        raise NotAStreamReply(command, f"a {type(reply).__name__} where the entries were expected")
+    out: list[Entry] = []
+    for item in reply:
+        if not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise NotAStreamReply(command, f"an entry that is a {type(item).__name__}, not an id and fields")
+        entry_id, fields = item
+        if not isinstance(entry_id, bytes) or not _ID.fullmatch(entry_id):
+            raise NotAStreamReply(command, f"an entry id {entry_id!r}")
+        fields = {} if fields is None else fields
+        if not isinstance(fields, dict) or not all(
+            isinstance(k, bytes) and isinstance(v, bytes) for k, v in fields.items()
+        ):
+            raise NotAStreamReply(command, f"entry {entry_id!r} with fields that are not strings")
+        out.append((entry_id, fields))
+    return out
+
+
+def streams_entries(command: str, reply: Any) -> list[Entry]:
+    """The entries of an XREAD or XREADGROUP reply (nothing when the read timed out): each
+    stream's, in order, from [stream, entries] pairs or a map of them (RESP3)."""
+    if not reply:
+        return []
+    pairs = list(reply.items()) if isinstance(reply, dict) else reply
+    if not isinstance(pairs, list):
+        raise NotAStreamReply(command, f"a {type(reply).__name__} where the streams were expected")
+    out: list[Entry] = []
+    for pair in pairs:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise NotAStreamReply(command, f"a {type(pair).__name__} where a stream and its entries were expected")
+        out += entries(command, pair[1])
+    return out
