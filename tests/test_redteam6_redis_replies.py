@@ -23,82 +23,41 @@ import urllib.request
 
 import pytest
 
+from redis_proxy import ConnectionDone, RedisProxy, read_command
+
 from conftest import REPO, free_port, stream_entries, wait_for_entries, wait_until
 from hookd import config as hookd_config
 from hookd.control import status
 
 
-def _read_command(stream) -> bytes | None:
-    """One RESP command (an array of bulk strings) as its raw bytes, or None at EOF."""
-    line = stream.readline()
-    if not line:
-        return None
-    if not line.startswith(b"*"):  # an inline command: one line
-        return line
-    raw = [line]
-    for _ in range(int(line[1:])):
-        size_line = stream.readline()
-        raw.append(size_line)
-        raw.append(stream.read(int(size_line[1:]) + 2))
-    return b"".join(raw)
-
-
-class LyingProxy:
+class LyingProxy(RedisProxy):
     """TCP proxy to ``target``; while ``lie`` is set (bytes), EVALSHA is answered with it."""
 
     def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
         self.lie: bytes | None = None
         self.lied = 0
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.socks: list[socket.socket] = []
-        self.answered = threading.Event()  # Redis sent something back (a reply)
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(target)
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.target)
-            self.socks += [client, server]
-            lock = threading.Lock()  # one writer at a time towards hookd
-            threading.Thread(target=self._commands, args=(client, server, lock), daemon=True).start()
-            threading.Thread(target=self._replies, args=(server, client, lock), daemon=True).start()
-
-    def _commands(self, client: socket.socket, server: socket.socket, lock: threading.Lock) -> None:
-        stream = client.makefile("rb")
-        try:
-            while (command := _read_command(stream)) is not None:
-                lie = self.lie
-                if lie is not None and b"\r\nEVALSHA\r\n" in command[:40].upper():
-                    self.lied += 1
-                    if lie == DROP_REPLY:  # Redis runs it; its reply never reaches hookd
-                        self.lie = None
-                        client.shutdown(socket.SHUT_RDWR)
-                        self.answered.clear()
-                        server.sendall(command)
-                        # Shut at once, the connection to Redis could go before Redis read the command,
-                        # and the batch was then never run: no repeat to skip.
-                        self.answered.wait(10)
-                        return
-                    with lock:
-                        if lie == FLOOD:
-                            self._flood(client)
-                        else:
-                            client.sendall(lie)
-                    continue
-                server.sendall(command)
-        except (OSError, ValueError):
-            pass
-        finally:
-            for s in (client, server):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+    def intercept(self, command: bytes, client: socket.socket, server: socket.socket, lock: threading.Lock) -> bool:
+        lie = self.lie
+        if lie is None or b"\r\nEVALSHA\r\n" not in command[:40].upper():
+            return False
+        self.lied += 1
+        if lie == DROP_REPLY:  # Redis runs it; its reply never reaches hookd
+            self.lie = None
+            client.shutdown(socket.SHUT_RDWR)
+            self.answered.clear()
+            server.sendall(command)
+            # Shut at once, the connection to Redis could go before Redis read the command,
+            # and the batch was then never run: no repeat to skip.
+            self.answered.wait(10)
+            raise ConnectionDone
+        with lock:
+            if lie == FLOOD:
+                self._flood(client)
+            else:
+                client.sendall(lie)
+        return True
 
     def _flood(self, client: socket.socket) -> None:
         """A bulk string of 4 GB, sent as fast as hookd reads it, until hookd lets go."""
@@ -107,20 +66,6 @@ class LyingProxy:
         while self.lie == FLOOD:
             client.sendall(blob)
         raise OSError("the flood was called off")  # the reply is unfinished: this connection is done
-
-    def _replies(self, server: socket.socket, client: socket.socket, lock: threading.Lock) -> None:
-        try:
-            while chunk := server.recv(65536):
-                self.answered.set()
-                with lock:
-                    client.sendall(chunk)
-        except OSError:
-            pass
-
-    def close(self) -> None:
-        self.listener.close()
-        for s in self.socks:
-            s.close()
 
 
 FLOOD = b"flood"  # not a reply: the proxy sends a reply without end instead (LyingProxy._flood)
@@ -341,7 +286,7 @@ class FloodingServer:
     def _serve(self, conn: socket.socket) -> None:
         stream = conn.makefile("rb")
         try:
-            while (command := _read_command(stream)) is not None:
+            while (command := read_command(stream)) is not None:
                 if b"PING" in command.upper():
                     conn.sendall(b"+PONG\r\n")
                     continue

@@ -22,7 +22,7 @@ import threading
 import time
 
 import pytest
-from test_redteam6_redis_replies import _read_command
+from redis_proxy import RedisProxy
 
 from conftest import REPO, wait_for_entries, wait_until
 from hookd import config as hookd_config
@@ -31,62 +31,23 @@ from test_redteam7_ui import _status
 from ui_stack import Ui
 
 
-class ShapeLiar:
+class ShapeLiar(RedisProxy):
     """A TCP proxy to a real Redis that answers the commands named in ``lies`` (upper-case name ->
     reply bytes) itself, for as long as they stay there; it counts the answers it made up."""
 
     def __init__(self, port: int, lies: dict[bytes, bytes]) -> None:
-        self.target, self.lies, self.lied = port, dict(lies), 0
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.socks: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.lies, self.lied = dict(lies), 0
+        super().__init__(("127.0.0.1", port))
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(("127.0.0.1", self.target))
-            self.socks += [client, server]
-            lock = threading.Lock()
-            threading.Thread(target=self._commands, args=(client, server, lock), daemon=True).start()
-            threading.Thread(target=self._replies, args=(server, client, lock), daemon=True).start()
-
-    def _commands(self, client: socket.socket, server: socket.socket, lock: threading.Lock) -> None:
-        stream = client.makefile("rb")
-        try:
-            while (command := _read_command(stream)) is not None:
-                name = command.split(b"\r\n")[2].upper() if command.startswith(b"*") else b""
-                lie = self.lies.get(name)
-                if lie is None:
-                    server.sendall(command)
-                    continue
-                self.lied += 1
-                with lock:
-                    client.sendall(lie)
-        except (OSError, ValueError, IndexError):
-            pass
-        finally:
-            for s in (client, server):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def _replies(self, server: socket.socket, client: socket.socket, lock: threading.Lock) -> None:
-        try:
-            while chunk := server.recv(65536):
-                with lock:
-                    client.sendall(chunk)
-        except OSError:
-            pass
-
-    def close(self) -> None:
-        self.listener.close()
-        for s in self.socks:
-            s.close()
+    def intercept(self, command: bytes, client: socket.socket, server: socket.socket, lock: threading.Lock) -> bool:
+        name = command.split(b"\r\n")[2].upper() if command.startswith(b"*") else b""
+        lie = self.lies.get(name)
+        if lie is None:
+            return False
+        self.lied += 1
+        with lock:
+            client.sendall(lie)
+        return True
 
 
 ENVELOPE = json.dumps(
