@@ -39,7 +39,7 @@ SECRETS = [
     (f"tool -secret '{PW}'", PW),
     (f"x11vnc -passwd {PW} -forever", PW),
     (f"tool -pass {PW}", PW),
-    (f"cmd.exe /c deploy.exe -apikey \"{PW}\"", PW),
+    (f'cmd.exe /c deploy.exe -apikey "{PW}"', PW),
     (
         json.dumps(
             [
@@ -120,6 +120,7 @@ KEPT = [
     "config.secret_key_base = ENV['SECRET_KEY_BASE']\nsecret_key_base = Rails.application.secret_key_base",
     'token   = var.github_token\npassword    = "${var.db_password}"\nsecret      = local.secret',
     "if token   == expected:\n    pass",
+    "#   token          = 1*tchar\n#   tchar          = %x21-7E\n      token             = 1*<any CHAR except CTLs>",
     "security find-generic-password -s svc -w\nopenssl s_client -connect x:443",
 ]
 

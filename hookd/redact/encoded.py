@@ -45,7 +45,15 @@ _START = r"""[^\s&"'\\<>%;,{}\[\]()$\x80-\xff]{4}"""
 # &quot;ab&amp;cd&quot;. Four characters still, the alternatives cut where the entity begins (back stays 4).
 _P = r"""[^\s&"'\\<>%;,{}\[\]()$\x80-\xff]"""
 _START_HTML = (
-    r"(?:" + _P + r"{4}|" + _P + r"{3}&|" + _P + r"{2}&[aA#]|" + _P + r"&(?i:am|#[0-9x])|&(?i:amp|#[0-9]{2}|#x[0-9a-f]))"
+    r"(?:"
+    + _P
+    + r"{4}|"
+    + _P
+    + r"{3}&|"
+    + _P
+    + r"{2}&[aA#]|"
+    + _P
+    + r"&(?i:am|#[0-9x])|&(?i:amp|#[0-9]{2}|#x[0-9a-f]))"
 )
 
 _NBSP = r"(?i:&nbsp;|&#0{0,3}160;|&#x0{0,3}a0;)"
@@ -122,7 +130,9 @@ _BACK = 4
 # Two percent-encoded characters of the value (%21 for !), never a quote or a separator (%22, %26, %27).
 _PLAIN_VALUE = r"""(?:[^\s&"'\\<>%;,{}\[\]()\x80-\U0010ffff]|%(?!2[2367])[0-9A-Fa-f]{2}){4,200}"""
 # Opened by a quote's entity, the value runs to the closing one and may hold other entities (&amp;, &#35;).
-_QUOTED_BY_ENTITY = r"(?i:(?<=&quot;)|(?<=&apos;)|(?<=&#34;)|(?<=&#034;)|(?<=&#39;)|(?<=&#039;)|(?<=&#x22;)|(?<=&#x27;))"
+_QUOTED_BY_ENTITY = (
+    r"(?i:(?<=&quot;)|(?<=&apos;)|(?<=&#34;)|(?<=&#034;)|(?<=&#39;)|(?<=&#039;)|(?<=&#x22;)|(?<=&#x27;))"
+)
 _NOT_QUOTE_ENTITY = r"(?!(?i:quot;|apos;|#0{0,3}3[49];|#x0{0,3}2[27];))"
 _ENTITY_VALUE = (
     r"""(?:[^\s&"'\\<>%;,{}\[\]()\x80-\U0010ffff]|&"""

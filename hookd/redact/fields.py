@@ -60,7 +60,7 @@ _SIBLING_TRIGGER = (
     _Q
     + _SIBLING
     + _Q
-    + r"[ \t]{0,4}:[^{}\[\]]{0,300}"
+    + r"[ \t]{0,4}:[^{}\[\]]{0,150}"
     + _Q
     + r"(?i:value)"
     + _Q
@@ -78,7 +78,7 @@ _KEY_FIELD_TRIGGER = (
     + _Q
     + r"[ \t]{0,4}:[ \t]{0,4}"
     + _Q
-    + r"[A-Za-z0-9+/=_-]"
+    + r"[A-Za-z0-9+/=_-]{20}"
 )
 _KEY_VALUE = r"(?P<value>[^\"\\\s]{4,400})(?=\\?\")"
 _HEX_KEY = re.compile(r"[0-9a-f]{32,64}|[0-9A-F]{32,64}")
@@ -116,7 +116,7 @@ KEY_FIELD = Rule(
     group="value",
     trigger=_KEY_FIELD_TRIGGER,
     anchored=True,
-    back=1,
+    back=20,  # the trigger reads 20 characters of the value: a short one (a column's name) is never a report
     reach=410,
     check=_key_field_ok,
     example='`{"key1": "<32 hex digits>", "key2": ...}` (not `"primaryKey": "id"`)',
@@ -124,9 +124,7 @@ KEY_FIELD = Rule(
 
 _FRAMEWORK_NAMES = r"(?i:secret_key_base|signing_salt|encryption_salt)"
 _FRAMEWORK_TRIGGER = (
-    r"(?:^|[^A-Za-z0-9_])"
-    + _FRAMEWORK_NAMES
-    + r"(?:\\?[\"'])?[ \t]{0,4}(?::|=>?|,)[ \t]{0,4}[^\s,\]\[(){}]"
+    r"(?:^|[^A-Za-z0-9_])" + _FRAMEWORK_NAMES + r"(?:\\?[\"'])?[ \t]{0,4}(?::|=>?|,)[ \t]{0,4}[^\s,\]\[(){}]"
 )
 
 
@@ -158,8 +156,13 @@ _ALIGNED_TRIGGER = _ALIGNED_NAME + r"(?:[ \t]{3,16}|\\t(?:[ \t]|\\t){0,8})=[ \t]
 _ALIGNED_NEEDS = (("   =",), ("\\t=",), ("\\t =",), ("\t=",), ("\t =",))
 
 
+# An ABNF rule in an RFC quoted by code (token          = 1*tchar; %x21-7E): grammar, not a value.
+_GRAMMAR = re.compile(r"[0-9]*\*[0-9]*.*|%[xdb][0-9A-Fa-f].*")
+
+
 def _aligned_ok(match: re.Match[str]) -> bool:
-    return assigned_value_ok(match) and not match.group("value").startswith("=")
+    value = match.group("value")
+    return assigned_value_ok(match) and not value.startswith("=") and not _GRAMMAR.fullmatch(value)
 
 
 ALIGNED_SECRET_ASSIGNMENT = Rule(
