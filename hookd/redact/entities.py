@@ -28,23 +28,17 @@ _DEC = r"&#0{0,4}(?:4[89]|5[0-7]|6[5-9]|[78][0-9]|9[057-9]|1[01][0-9]|12[0-2]);"
 _HEX = r"&#[xX]0{0,4}(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]);"
 _LETTER = r"(?:" + _DEC + r"|" + _HEX + r")"
 _SIGN = r"(?:[=:]|&#0{0,4}(?:61|58);|&#[xX]0{0,4}3[aAdD];)"
-_ANY = r"(?:&#[0-9]{1,7};|&#[xX][0-9a-fA-F]{1,6};)"
-# A letter's entity where a secret can be: in a name before its sign, in a value after one, or beside a
-# token's stretch of 12 characters. Not the entity alone: a flood of them kept Hyperscan reporting.
+# A letter's entity where a secret can be: the last one in a name before its sign (plain characters between),
+# the first one in a value after its sign (a quote's entity may open it), or beside a token's stretch of 12
+# characters. Not the entity alone: a flood of them kept Hyperscan reporting.
 ENTITY_TRIGGER = (
     r"(?:"
     + _LETTER
-    + r"(?:[A-Za-z0-9_.-]|"
-    + _ANY
-    + r"){0,40}"
+    + r"[A-Za-z0-9_.-]{0,40}"
     + _SIGN
     + r"|"
     + _SIGN
-    + r" ?(?:&[A-Za-z]{2,6};|"
-    + _ANY
-    + r")?(?:[A-Za-z0-9_.+/-]|"
-    + _ANY
-    + r"){0,60}"
+    + r" ?(?:&[A-Za-z]{2,6};|&#[0-9]{2,3};|&#[xX][0-9a-fA-F]{2};)?[A-Za-z0-9_.+/-]{0,60}"
     + _LETTER
     + r"|[A-Za-z0-9_-]{12}"
     + _LETTER
