@@ -34,6 +34,7 @@ _SHORT_OPTIONS = {
         "ldapcompare",
         "ldapmodrdn",
         "ldapexop",
+        "security",  # macOS: security add-generic-password ... -w <password>
     ),
     "-P": ("sqlcmd", "bcp", "osql", "zip", "unzip", "ssh-keygen", "ipmitool"),
     "-p": (
@@ -51,9 +52,10 @@ _SHORT_OPTIONS = {
         "7za",
         "cf",  # Cloud Foundry's cf login -p, OpenShift's oc login -p
         "oc",
+        "nuget",  # dotnet nuget add source ... -u bob -p <password>
     ),
     "-N": ("ssh-keygen",),
-    "-k": ("nuget",),
+    "-k": ("nuget", "openssl"),  # openssl enc -k <password>
     "-apikey": ("nuget",),
     "/p:": ("xfreerdp", "wlfreerdp"),
 }

@@ -21,6 +21,7 @@ quote begins.
 
 from __future__ import annotations
 
+import html
 import re
 
 from hookd.redact.checks import is_type_or_reference, plausible_secret
@@ -40,6 +41,20 @@ _FULLWIDTH_SIGN = r"(?:\xef\xbc[\x9a\x9d]|(?i:\\uff1[ad]))"
 _SPACE = r"(?:[ \t]|%20|\+|&#0{0,3}32;|&nbsp;)"
 # The value's first characters: what the regex reads (an entity, an escape or a quote ends it).
 _START = r"""[^\s&"'\\<>%;,{}\[\]()$\x80-\xff]{4}"""
+# Or, after an entity (a quote's, a sign's), a value that holds an entity in its first characters:
+# &quot;ab&amp;cd&quot;. Four characters still, the alternatives cut where the entity begins (back stays 4).
+_P = r"""[^\s&"'\\<>%;,{}\[\]()$\x80-\xff]"""
+_START_HTML = (
+    r"(?:"
+    + _P
+    + r"{4}|"
+    + _P
+    + r"{3}&|"
+    + _P
+    + r"{2}&[aA#]|"
+    + _P
+    + r"&(?i:am|#[0-9x])|&(?i:amp|#[0-9]{2}|#x[0-9a-f]))"
+)
 
 _NBSP = r"(?i:&nbsp;|&#0{0,3}160;|&#x0{0,3}a0;)"
 _SP = r"(?:[ \t]|" + _NBSP + r"){0,2}"
@@ -98,13 +113,13 @@ ENCODED_TRIGGER = (
     + r"|"
     + _BEARER_TRIGGER
     + r")"
-    + _START
+    + _START_HTML
 )
 # One part per encoding, each scanned only in the chunks that hold its encoded piece: a trigger that starts at
 # every secret word (token, secret, password) kept Hyperscan busy in ordinary code.
 ENCODED_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
-        r"(?:" + _HTML_TRIGGER + r"|(?i:bearer)" + _NBSP + r")" + _START,
+        r"(?:" + _HTML_TRIGGER + r"|(?i:bearer)" + _NBSP + r")" + _START_HTML,
         (r"(?i)&(?:quot;|apos;|nbsp;|equals;|colon;|#)",),
     ),
     (_PERCENT_TRIGGER + _START, (r"(?i)%3[ad]",)),
@@ -113,7 +128,18 @@ ENCODED_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _BACK = 4
 # Two percent-encoded characters of the value (%21 for !), never a quote or a separator (%22, %26, %27).
-_VALUE = r"""(?P<value>(?:[^\s&"'\\<>%;,{}\[\]()\x80-\U0010ffff]|%(?!2[2367])[0-9A-Fa-f]{2}){4,200})"""
+_PLAIN_VALUE = r"""(?:[^\s&"'\\<>%;,{}\[\]()\x80-\U0010ffff]|%(?!2[2367])[0-9A-Fa-f]{2}){4,200}"""
+# Opened by a quote's entity, the value runs to the closing one and may hold other entities (&amp;, &#35;).
+_QUOTED_BY_ENTITY = (
+    r"(?i:(?<=&quot;)|(?<=&apos;)|(?<=&#34;)|(?<=&#034;)|(?<=&#39;)|(?<=&#039;)|(?<=&#x22;)|(?<=&#x27;))"
+)
+_NOT_QUOTE_ENTITY = r"(?!(?i:quot;|apos;|#0{0,3}3[49];|#x0{0,3}2[27];))"
+_ENTITY_VALUE = (
+    r"""(?:[^\s&"'\\<>%;,{}\[\]()\x80-\U0010ffff]|&"""
+    + _NOT_QUOTE_ENTITY
+    + r"""(?:[A-Za-z]{2,8}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});){4,200}+(?=&)"""
+)
+_VALUE = r"(?P<value>" + _QUOTED_BY_ENTITY + _ENTITY_VALUE + r"|" + _PLAIN_VALUE + r")"
 
 
 def _encoded_value_ok(match: re.Match[str]) -> bool:
@@ -121,6 +147,8 @@ def _encoded_value_ok(match: re.Match[str]) -> bool:
     end = match.end("value")
     if match.string[end : end + 1] in ("(", "["):
         return False  # code: get_password()
+    if "&" in value:
+        value = html.unescape(value)
     return plausible_secret(value) and not is_type_or_reference(value) and not value.isdigit()
 
 
@@ -134,7 +162,7 @@ ENCODED_SECRET_ASSIGNMENT = Rule(
     trigger_parts=ENCODED_PARTS,
     anchored=True,
     back=_BACK,
-    reach=610,
+    reach=2010,
     check=_encoded_value_ok,
     example="`{&quot;password&quot;: &quot;<value>&quot;}`, `%22token%22%3A%22<value>%22`, "
     "`password＝<value>` (not `password=&lt;yours&gt;`)",

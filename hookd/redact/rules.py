@@ -39,6 +39,8 @@ from hookd.redact.patterns import (
 )
 from hookd.redact.configcommands import CONFIG_COMMAND_RULES
 from hookd.redact.encoded import ENCODED_RULES
+from hookd.redact.entities import ENTITY_RULES
+from hookd.redact.fields import FIELD_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.markup import MARKUP_RULES
@@ -501,8 +503,10 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *ENCODED_RULES,
     *MARKUP_RULES,
     *CONFIG_COMMAND_RULES,
+    *FIELD_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,
+    *ENTITY_RULES,
     Rule(
         name="payment_card",
         replaces="a payment card number: a card network's prefix and length, Luhn, and grouped digits "
