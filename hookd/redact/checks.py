@@ -13,13 +13,12 @@ import re
 
 from hookd.redact.codecontext import bare_value_in_code
 from hookd.redact.signatures import quoted_annotation
+from hookd.redact.values import CONSTANT_NAME, TYPE_NAMES, plausible_secret
 
 
 # --- values, not code ----------------------------------------------------------
 
 _CREDENTIAL_PUNCT = frozenset("._~+=")
-# YOUR_TOKEN_HERE, or the name in NAME=value: a placeholder, not a credential.
-_CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 # A variable's name or attribute: {'Authorization': auth_token}, "authorization": self.authorization
 _SNAKE_NAME = re.compile(r"[a-z]+(?:_[a-z]+)+|(?:self|this)\.[a-z_]+")
 
@@ -32,7 +31,7 @@ def looks_like_credential(value: str) -> bool:
     run (base64 of ``user:pass``), which ordinary words never are.
     """
     v = value.rstrip("=")
-    if len(v) < 6 or _CONSTANT_NAME.fullmatch(v) or _SNAKE_NAME.fullmatch(v):
+    if len(v) < 6 or CONSTANT_NAME.fullmatch(v) or _SNAKE_NAME.fullmatch(v):
         return False
     has_digit = any(c.isdigit() for c in v)
     has_alpha = any(c.isalpha() for c in v)
@@ -45,189 +44,6 @@ def looks_like_credential(value: str) -> bool:
     return len(v) >= 12 and uppers >= 2 and lowers >= 2
 
 
-_NOT_SECRETS = frozenset("null none nil true false undefined required optional empty ~ ?".split())  # ?: SQL's
-# The words of an enumerated setting named for credentials: fetch()'s credentials mode, crossorigin's
-# use-credentials, a GitHub Actions permission (id-token: write).
-# Perl's Config (d_pwpasswd='define'), a test's outcome ("PASS" : "FAIL").
-_SETTING_WORDS = frozenset(
-    "include omit same-origin use-credentials anonymous read write read-all write-all define undef "
-    "fail failed passed skipped".split()
-)
-# Prose about a secret's option or field: "the --username and --password options", "password is required".
-_PROSE_WORDS = frozenset(
-    "option options flag flags argument arguments parameter parameters field fields is are was and or to for "
-    "of with the".split()
-)
-# Values that stand in for a secret in examples and tests: kept, deliberately (docs/redaction.md).
-PLACEHOLDERS = frozenset(
-    {
-        "test",
-        "testing",
-        "password",
-        "passwd",
-        "secret",
-        "token",
-        "changeme",
-        "change-me",
-        "example",
-        "dummy",
-        "fake",
-        "foo",
-        "bar",
-        "foobar",
-        "xxx",
-        "placeholder",
-        "redacted",
-        "string",
-        "sample",
-        "mypassword",
-        "yourpassword",
-        "your-password",
-        "your_password",
-        "your-token",
-        "your_token",
-        "your-api-key",
-        "your_api_key",
-        "api-key",
-        "apikey",
-        "pass",
-        "pw",
-        "todo",
-        "tbd",
-        # what a test logs in with to see a login fail
-        "wrong",
-        "invalid",
-        "incorrect",
-        "wrongpassword",
-        "wrong-password",
-        "badpassword",
-        "bad-password",
-        "invalid-password",
-    }
-)
-# A value made only of words, one of which says "put yours here": YOUR_API_KEY_HERE, your-openai-api-key,
-# REPLACE_ME, <set-me> (kept, like the placeholder words). A random token is never all words.
-_PLACEHOLDER_WORDS = frozenset(
-    {"your", "here", "replace", "changeme", "change", "placeholder", "example", "insert", "enter", "redacted", "dummy"}
-)
-_WORD_PARTS = re.compile(r"[A-Za-z]+(?:[-_. ][A-Za-z]+)*")
-# Words naming a secret: a name in code made of words, one of them these, names one (next_token,
-# NextToken, AWSSecretKey) rather than being one. (Words joined by - are a password's: old-pass.)
-_NAME_PARTS = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)*")
-_SECRET_PARTS = frozenset(
-    "token tokens secret secrets password passwords passwd pass pwd key keys apikey credential credentials "
-    "passphrase auth".split()
-)
-_CASE_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
-# A placeholder word and a few digits (password123, test1234, secret1): a test fixture's password, kept
-# deliberately: it is in every list of common passwords, so it hides nothing.
-_PLACEHOLDER_DIGITS = re.compile(r"([a-z]+)[0-9]{1,4}!?")
-# A mask: a provider's prefix and stars or x's (ghp_xxxxxxxx, sk-proj-****abcd), most of the value.
-_MASK_CHARS = frozenset("*xX•")
-
-
-def is_placeholder(value: str) -> bool:
-    """A value that stands in for a secret: a placeholder word (with digits), words saying "yours here",
-    or a mask."""
-    low = value.lower()
-    if low in PLACEHOLDERS:
-        return True
-    digits = _PLACEHOLDER_DIGITS.fullmatch(low)
-    if digits and digits.group(1) in PLACEHOLDERS:
-        return True
-    if _WORD_PARTS.fullmatch(value) and _PLACEHOLDER_WORDS.intersection(re.split(r"[-_. ]", low)):
-        return True
-    if _NAME_PARTS.fullmatch(value):
-        parts = _CASE_PARTS.findall(value)
-        if len(parts) >= 2 and any(p.lower() in _SECRET_PARTS for p in parts):
-            return True
-    masked = sum(1 for c in value if c in _MASK_CHARS)
-    return masked >= 8 and 2 * masked >= len(value) and any(c * 4 in value for c in _MASK_CHARS)
-
-
-# A format or a reference that starts with %: %s, %(password)s, %-8s, %DB_PASS%, %{TOKEN}. (A password may
-# start with %, or be URL-encoded: %25...)
-_FORMAT = re.compile(
-    r"%(?:\([^)]{0,60}\))?[-#0 +]?[0-9]{0,3}(?:\.[0-9]{1,3})?[sdifrxXeEgGcvqp]|%[A-Za-z_]\w{0,60}%|%\{[^}]{0,60}\}"
-    r"|%(?:24|7[Bb]|3[Cc]|5[Bb]).*"  # URL-encoded $, {, <, [: a reference
-)
-# Format fields and what joins them: '%s:%s', '%s@%s' (a template for a credential, not one).
-_FORMAT_FIELDS = re.compile(r"(?:%[-#0 +]?[0-9]{0,3}(?:\.[0-9]{1,3})?[sdifrxX]|[-:@/ ._])++")
-# A version, an IP address or an object identifier (1.3.6.1.5.5.7.3.1).
-_DOTTED_NUMBER = re.compile(r"[0-9]++(?:\.[0-9]++)++")
-_GROUPED_NUMBER = re.compile(r"[0-9]{1,3}(?:_[0-9]{3})++")  # 10_000
-# A variable's reference inside the value: anonymous:$FROM_EMAIL, user:${PASS} (a password may hold a $,
-# rarely one followed by a name in capitals).
-_REFERENCE_INSIDE = re.compile(r"\$(?:\{|[A-Z_][A-Z0-9_]{2,}(?![a-z]))")
-_HEX_COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3,4}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})")
-
-
-def plausible_secret(value: str) -> bool:
-    """A value worth hiding: not a variable reference, template, placeholder or mask.
-
-    ``$DB_PASS``, ``${{ secrets.X }}``, ``%(password)s``, ``<password>``,
-    ``{{ token }}``, ``null``/``true``, ``****``, ``xxx`` and the
-    placeholder words (``test``, ``changeme``, ...) are left alone.
-    """
-    v = value.strip()
-    if len(v) < 3 or v[0] in "$<{[" or v.startswith("\\u003c") or _FORMAT.fullmatch(v):
-        return False  # two characters hide nothing (r'...', b'...': a string's prefix)
-    if v.lower() in _NOT_SECRETS or v.lower() in _SETTING_WORDS or v.lower() in _PROSE_WORDS or is_placeholder(v):
-        return False
-    if "%" in v and _FORMAT_FIELDS.fullmatch(v) or _DOTTED_NUMBER.fullmatch(v) or _HEX_COLOUR.fullmatch(v):
-        return False
-    if v[-1] == "?" and v[:-1].lower() in TYPE_NAMES:
-        return False  # an optional type in a schema: "password": "string?"
-    if _CONSTANT_NAME.fullmatch(v) or _GROUPED_NUMBER.fullmatch(v) or _REFERENCE_INSIDE.search(v):
-        return False  # the name of a variable that holds one: 'AWS_SECRET_ACCESS_KEY'; 10_000; a $REFERENCE
-    return not set(v) <= set("*xX.•-_")
-
-
-# Type names that follow "password:" in code: TypeScript, Python, Rust, Go, Kotlin, Swift...
-TYPE_NAMES = frozenset(
-    {
-        "str",
-        "string",
-        "bytes",
-        "bytearray",
-        "int",
-        "integer",
-        "bool",
-        "boolean",
-        "number",
-        "float",
-        "double",
-        "any",
-        "unknown",
-        "object",
-        "none",
-        "null",
-        "undefined",
-        "void",
-        "never",
-        "char",
-        "text",
-        "varchar",
-        "secret",
-        "secretstr",
-        "secretbytes",
-        "optional",
-        "list",
-        "dict",
-        "array",
-        "uuid",
-        "password",
-        "token",
-        "&str",
-        "[]byte",
-        "vec<u8>",
-        "u8",
-        "i32",
-        "i64",
-        "u32",
-        "u64",
-    }
-)
 # A type expression: Optional[str], str | None, list[str], typing.Optional[SecretStr], Mapped[str].
 _TYPE_EXPR = re.compile(r"[A-Za-z_][\w.]*(?:\[[\w\[\]., |]*\])?(?:\s*\|\s*[\w.]+(?:\[[\w\[\]., |]*\])?)*\??")
 # A type (PKCS7PrivateKeyTypes: capitals and digits, then capitalised words), a camelCase name.

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import is_type_or_reference, option_value_ok, plausible_secret
+from hookd.redact.checks import is_type_or_reference, option_value_ok
+from hookd.redact.values import plausible_secret
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 

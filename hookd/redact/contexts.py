@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import is_type_or_reference, looks_like_credential, plausible_secret
+from hookd.redact.checks import is_type_or_reference, looks_like_credential
+from hookd.redact.values import plausible_secret
 from hookd.redact.commands import CLI_SECRET_OPTION, PRINTED_SECRET
 from hookd.redact.files import AT_VALUE
 from hookd.redact.patterns import B1, HS_KV_SEP, HS_WS, KV_SEP, VALUE_REACH

@@ -24,7 +24,8 @@ from __future__ import annotations
 import html
 import re
 
-from hookd.redact.checks import is_type_or_reference, plausible_secret
+from hookd.redact.checks import is_type_or_reference
+from hookd.redact.values import plausible_secret
 from hookd.redact.rule import Rule
 
 # The name's last word (what precedes it does not matter: the value is what is replaced).

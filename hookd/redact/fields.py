@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import assigned_value_ok, is_type_or_reference, option_value_ok, plausible_secret
+from hookd.redact.checks import assigned_value_ok, is_type_or_reference, option_value_ok
+from hookd.redact.values import plausible_secret
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import not_a_call, plausible_secret
+from hookd.redact.checks import not_a_call
+from hookd.redact.values import plausible_secret
 from hookd.redact.patterns import BARE_VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 from hookd.redact.wrappers import credential_pair

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import assigned_value_ok, option_value_ok, plausible_secret
+from hookd.redact.checks import assigned_value_ok, option_value_ok
+from hookd.redact.values import plausible_secret
 from hookd.redact.derkeys import DER_KEY_RULES
 from hookd.redact.files import PGPASS_AHEAD
 from hookd.redact.oscommands import OS_COMMAND_RULES

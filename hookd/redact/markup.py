@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import plausible_secret
+from hookd.redact.values import plausible_secret
 from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
 

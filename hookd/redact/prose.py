@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import is_type_or_reference, plausible_secret
+from hookd.redact.checks import is_type_or_reference
+from hookd.redact.values import plausible_secret
 from hookd.redact.rule import Rule
 
 _PROSE_NAME = r"(?i:password|passphrase|passwd|pwd|secret|token|api[ _-]?key|access[ _-]?key|secret[ _-]?key)"

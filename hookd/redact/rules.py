@@ -12,14 +12,8 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import (
-    assigned_value_ok,
-    glue_ok,
-    looks_like_credential,
-    option_value_ok,
-    plausible_secret,
-    user_not_a_marker,
-)
+from hookd.redact.checks import assigned_value_ok, glue_ok, looks_like_credential, option_value_ok, user_not_a_marker
+from hookd.redact.values import plausible_secret
 from hookd.redact.checksums import CARD_WORD_BEFORE, NON_ASCII_BEFORE, card_context_ok, card_issuer_ok, luhn_ok
 from hookd.redact.patterns import (
     B1,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TypeAlias
 
-from hookd.redact.checks import TYPE_NAMES
+from hookd.redact.values import TYPE_NAMES
 from hookd.redact.patterns import HS_KV_SEP, HS_WS, U_SPACE_ESCAPE
 
 _Trie: TypeAlias = dict[str, "_Trie"]  # per next character, the rest of the words; the key "" ends a word

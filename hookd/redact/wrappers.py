@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Collection, Iterable
 
-from hookd.redact.checks import plausible_secret
+from hookd.redact.values import plausible_secret
 
 # What the encoded forms are looked for: token prefixes and secret names.
 PREFIXES = (
