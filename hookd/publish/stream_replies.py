@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import redis.exceptions
 
 from hookd.publish.connection import Entry
-from hookd.publish.replies import WRONG_SHAPE
+from hookd.publish.replies import WRONG_SHAPE, ReplyTooLarge, first_entry_id
 
 T = TypeVar("T")
 _ID = re.compile(rb"[0-9]+-[0-9]+")
@@ -90,3 +90,32 @@ def streams_entries(command: str, reply: Any) -> list[Entry]:
             raise NotAStreamReply(command, f"a {type(pair).__name__} where a stream and its entries were expected")
         out += entries(command, pair[1])
     return out
+
+
+# A reader of the stream (tail, the UI) bounds each reply at READER_REPLY_BYTES: others write the
+# stream, and an entry can be as large as Redis allows. What it does when a reply passes the bound
+# is the same for both, synchronous or not: a read of several entries is read again an entry at a
+# time; an entry that alone passes the bound is skipped unread, its id taken from the reply's first
+# bytes, and the read goes on past it.
+
+
+def oversized(exc: ReplyTooLarge, count: int, streams: bool) -> str | None:
+    """After a read of ``count`` entries whose reply passed the bound: None to read again an entry
+    at a time (more than one was asked), else the id of the one entry to skip (``skipped``)."""
+    return None if count > 1 else skipped(exc, streams)
+
+
+def skipped(exc: ReplyTooLarge, streams: bool) -> str:
+    """The id of the entry whose reply, read alone, passed the bound: the reply's first string, or
+    for XREAD and XREADGROUP (``streams``) its second, after the stream's name. A reply that names
+    no entry there is no stream read's: ``exc`` is raised again."""
+    entry_id = first_entry_id(exc.head, streams)
+    if entry_id is None:
+        raise exc
+    return entry_id
+
+
+def read_past(entry_id: str, streams: bool) -> str:
+    """Where the next read starts to read past ``entry_id``: XREAD and XREADGROUP start after the id
+    they are given, XRANGE and XREVRANGE at it unless it is marked exclusive."""
+    return entry_id if streams else "(" + entry_id

@@ -16,10 +16,10 @@ import redis.exceptions
 import structlog
 
 from hookd.publish.connection import Entry, describe_failure
-from hookd.publish.replies import READER_REPLY_BYTES, WRONG_SHAPE, ReplyTooLarge, first_entry_id
+from hookd.publish.replies import READER_REPLY_BYTES, WRONG_SHAPE, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
 from hookd.publish.session_index import session_key_prefix, sessions_key
-from hookd.publish.stream_replies import NotAStreamReply, read_entries, streams_entries
+from hookd.publish.stream_replies import NotAStreamReply, oversized, read_entries, read_past, streams_entries
 from hookd.ui.events import Record, record
 from hookd.ui.store import Store
 
@@ -126,25 +126,24 @@ class StreamReader:
     ) -> list[Entry]:
         """``read(start, count)``'s entries. Others write the stream, and an entry can be as
         large as Redis allows: a reply past READER_REPLY_BYTES is read again an entry at a time,
-        and an entry that alone is larger stands as an entry without fields (shown as none)."""
-        try:
-            return cast(list[Entry], await read(start, count))
-        except ReplyTooLarge:
-            pass
+        and an entry that alone is larger stands as an entry without fields (shown as none)
+        (publish/stream_replies.py, oversized)."""
         entries: list[Entry] = []
+        asked = count
         while len(entries) < count:
             try:
-                got = cast(list[Entry], await read(start, 1))
+                got = cast(list[Entry], await read(start, asked))
             except ReplyTooLarge as exc:
-                entry_id = first_entry_id(exc.head, streams)
+                entry_id = oversized(exc, asked, streams)
                 if entry_id is None:
-                    raise
+                    asked = 1
+                    continue
                 log.warning("ui_entry_too_large", entry_id=entry_id, limit_mib=READER_REPLY_BYTES >> 20)
                 got = [(entry_id.encode(), {})]
-            if not got:
-                break
             entries += got
-            start = entries[-1][0].decode() if streams else "(" + entries[-1][0].decode()
+            if asked > 1 or not got:  # a whole reply, or the stream's end
+                break
+            start = read_past(entries[-1][0].decode(), streams)
         return entries
 
     async def page_before(self, entry_id: str | None, limit: int) -> list[tuple[Record, dict[str, Any]]]:
