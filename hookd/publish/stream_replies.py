@@ -39,13 +39,17 @@ def checked(command: str, call: Callable[[], T]) -> T:
         raise NotAStreamReply(command, f"{type(exc).__name__}: {exc}") from exc
 
 
-async def read_entries(command: str, reply: Awaitable[Any]) -> list[Entry]:
-    """The entries of an XRANGE-like read (``reply``, awaited), checked as ``entries``."""
+async def awaited(command: str, reply: Awaitable[T]) -> T:
+    """``reply`` awaited, with redis-py's errors over a reply of another shape as a NotAStreamReply."""
     try:
-        got = await reply
+        return await reply
     except WRONG_SHAPE as exc:
         raise NotAStreamReply(command, f"{type(exc).__name__}: {exc}") from exc
-    return entries(command, got)
+
+
+async def read_entries(command: str, reply: Awaitable[Any]) -> list[Entry]:
+    """The entries of an XRANGE-like read (``reply``, awaited), checked as ``entries``."""
+    return entries(command, await awaited(command, reply))
 
 
 def entry_id(value: Any) -> str:
@@ -68,12 +72,29 @@ def entries(command: str, reply: Any) -> list[Entry]:
         if not isinstance(entry_id, bytes) or not _ID.fullmatch(entry_id):
             raise NotAStreamReply(command, f"an entry id {entry_id!r}")
         fields = {} if fields is None else fields
-        if not isinstance(fields, dict) or not all(
-            isinstance(k, bytes) and isinstance(v, bytes) for k, v in fields.items()
-        ):
+        if not _strings_map(fields):
             raise NotAStreamReply(command, f"entry {entry_id!r} with fields that are not strings")
         out.append((entry_id, fields))
     return out
+
+
+def _strings_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, bytes) and isinstance(v, bytes) for k, v in value.items())
+
+
+def hash_fields(command: str, reply: Any) -> dict[bytes, bytes]:
+    """An HGETALL reply (a row of hookd's session index): fields and values that are strings."""
+    if not _strings_map(reply):
+        raise NotAStreamReply(command, f"a {type(reply).__name__} where a hash's strings were expected")
+    return dict(reply)
+
+
+def members(command: str, reply: Any, most: int) -> list[bytes]:
+    """A ZRANGE-like reply of at most ``most`` strings (hookd's session index): a server that answered
+    more would have the reader ask for each."""
+    if not isinstance(reply, list) or len(reply) > most or not all(isinstance(m, bytes) for m in reply):
+        raise NotAStreamReply(command, f"not a list of at most {most} strings")
+    return reply
 
 
 def streams_entries(command: str, reply: Any) -> list[Entry]:
