@@ -12,6 +12,7 @@ answered as Redis never does, 503 when it cannot be reached or did not answer in
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import socket
 import threading
@@ -155,7 +156,7 @@ def test_api_routes_whose_read_times_out_answer_503(hookd, redis_server, redis_d
     first, _, newest = (add(redis_db, f"e{i}") for i in range(3))
     proxy = Stall(redis_server.port)
     log = tmp_path / "ui.log"
-    env = {**hookd.env, "HOOKD_REDIS_URL": f"redis://127.0.0.1:{proxy.port}/0", "HOOKD_REDIS_TIMEOUT_S": "1"}
+    env = {**hookd.env, "HOOKD_REDIS_URL": f"redis://127.0.0.1:{proxy.port}/0", "HOOKD_REDIS_TIMEOUT_S": "2"}
     ui = Ui(env, log, history=1)
     try:
         wait_until(lambda: _status(ui)["newest"] == newest, timeout=30, what="the UI to start")
@@ -163,10 +164,19 @@ def test_api_routes_whose_read_times_out_answer_503(hookd, redis_server, redis_d
         for path, command in routes(first, newest).items():
             proxy.stalled = {command.encode()}
             code, error = browser.error(path)
-            assert code == 503 and "did not answer within 1s" in error, (path, code, error)
+            assert code == 503 and "did not answer within 2s" in error, (path, code, error)
             proxy.stalled = set()
             code, body = browser.get(path)
             assert code == 200 and b"e0" in body, (path, code, body[:300])
+        # More requests at once than the UI makes reads: those beyond them say so.
+        proxy.stalled = {b"XRANGE"}
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: browser.get(f"/api/envelope/{first}"), range(8)))
+        assert {code for code, _ in answers} == {503}, answers
+        reasons = [json.loads(body)["error"] for _, body in answers]
+        assert any("as many reads as it makes at once" in r for r in reasons), reasons
+        assert all("as many reads" in r or "did not answer within 2s" in r for r in reasons), reasons
+        proxy.stalled = set()
     finally:
         ui.stop()
         proxy.close()
