@@ -21,13 +21,14 @@ import urllib.request
 from http.cookies import SimpleCookie
 
 import pytest
+from playwright.sync_api import expect
 from redis_proxy import RedisProxy
 from test_redteam7_tail import xadd
 from test_redteam7_ui import LARGE, _NoRedirect, _status
 from test_redteam8_redis_replies import STREAM_LIES, ShapeLiar
 
 from conftest import free_port, wait_until
-from ui_stack import Ui
+from ui_stack import Ui, browser, open_ui  # noqa: F401 - fixtures
 
 SESSION = "shape0001"
 
@@ -225,3 +226,20 @@ def test_the_sessions_list_does_not_ask_for_each_id_a_server_makes_up(hookd, red
     text = log.read_text()
     assert_quiet(text)
     assert "reply to ZREVRANGE is not Redis's" in text, text[-3000:]
+
+
+def test_the_page_shows_why_an_envelope_cannot_be_read(hookd, redis_server, redis_db, open_ui, tmp_path):
+    """The envelope's pane said only "api/envelope/<id>: 500"."""
+    newest = add(redis_db, "e0")
+    proxy = ShapeLiar(redis_server.port, {})
+    ui = Ui({**hookd.env, "HOOKD_REDIS_URL": f"redis://127.0.0.1:{proxy.port}/0"}, tmp_path / "ui.log")
+    try:
+        wait_until(lambda: _status(ui)["newest"] == newest, timeout=30, what="the UI to start")
+        page = open_ui(ui).page
+        proxy.lies = {b"XRANGE": STREAM_LIES["simple_string"]}
+        page.locator("#feed-body tr").first.click()
+        expect(page.locator("#detail-json")).to_contain_text("502 ")
+        expect(page.locator("#detail-json")).to_contain_text("reply to XRANGE is not Redis's")
+    finally:
+        ui.stop()
+        proxy.close()
