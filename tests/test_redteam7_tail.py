@@ -27,16 +27,17 @@ NOW = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
 HUGE = 200 << 20
 
 
-def xadd(client, event_id: str, command: str, padding: int = 0) -> str:
+def xadd(client, event_id: str, command: str, padding: int = 0, session: str = "cccc3333") -> str:
     """XADD an envelope whose payload carries ``padding`` bytes, streamed to Redis a MiB at a
     time: the test's own process stays small (a child's ru_maxrss starts from its parent's)."""
     head = (
         f'{{"v": 1, "event_id": "{event_id}", "seq": 1, "host": "h", "hook": "PreToolUse", '
-        f'"session_id": "cccc3333", "tool_name": "Bash", "received_at": "{NOW}", '
+        f'"session_id": "{session}", "tool_name": "Bash", "received_at": "{NOW}", '
         f'"payload": {{"tool_input": {{"command": "{command}"}}, "padding": "'
     ).encode()
     tail = b'"}}'
     words = [b"XADD", b"hookd:events", b"*", b"envelope", None, b"event_id", event_id.encode(), b"hook", b"PreToolUse"]
+    words += [b"session", session.encode()]
     kwargs = client.connection_pool.connection_kwargs
     with socket.create_connection((kwargs["host"], kwargs["port"])) as sock:
         sock.sendall(b"*%d\r\n" % len(words))

@@ -19,12 +19,12 @@ from redis.retry import Retry
 from hookd.config import Config
 from hookd.hooks.events import BY_NAME
 from hookd.publish.connection import connect_sync, describe_failure
-from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge, first_entry_id
+from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
 from hookd.terminal.color import enabled as colour_enabled
 from hookd.terminal.text import escaped, json_visible
 from hookd.jsonl import one_line
-from hookd.publish.stream_replies import checked, entries, streams_entries
+from hookd.publish.stream_replies import checked, entries, oversized, skipped, streams_entries
 from hookd.tail.summary import line
 
 BLOCK_MS = 1000
@@ -133,10 +133,7 @@ class Tail:
                 "XREVRANGE", checked("XREVRANGE", lambda: self.client.xrevrange(self.config.stream, count=1))
             )
         except ReplyTooLarge as exc:  # the newest entry is too large to read: start after it
-            newest = first_entry_id(exc.head, streams=False)
-            if newest is None:
-                raise
-            return newest
+            return skipped(exc, streams=False)
         return last[0][0].decode() if last else "0-0"
 
     def run(self) -> int:
@@ -166,13 +163,14 @@ class Tail:
     def skip_oversized(self, exc: ReplyTooLarge) -> str | None:
         """A read's reply passed READER_REPLY_BYTES: read again an entry at a time; if one
         entry alone passed it, its id (said on stderr) to go on after, unread."""
-        if self.read_count > 1:
-            self.read_count = 1
-            return None
-        entry_id = first_entry_id(exc.head, streams=True)
-        if entry_id is None:  # not a stream's reply: the server is not answering tail
+        try:
+            entry_id = oversized(exc, self.read_count, streams=True)
+        except ReplyTooLarge:  # not a stream's reply: the server is not answering tail
             self.redis_lost(exc)
             time.sleep(1)
+            return None
+        if entry_id is None:
+            self.read_count = 1
             return None
         self.say(
             f"hookd tail: entry {entry_id} of {self.config.stream} is larger than "

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import importlib.resources
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
-from typing import Any, cast
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import msgspec
 from starlette.applications import Starlette
@@ -17,8 +17,9 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hookd.publish.connection import Entry
 from hookd.publish.replies import ReplyTooLarge
+from hookd.publish.stream_replies import skipped
+from hookd.ui.failures import REDIS_FAILURES, redis_failure
 from hookd.ui.reader import StreamReader
 from hookd.ui.store import Store, join
 
@@ -45,7 +46,32 @@ def _limit(request: Request, default: int) -> int:
         return default
 
 
+Handler = Callable[[Request], Awaitable[Response]]
+
+
 def build_app(reader: StreamReader, store: Store) -> Starlette:
+    def reads_redis(handler: Handler) -> Handler:
+        """The handler, its failures to read Redis answered as JSON errors (ui/failures.py)."""
+
+        @functools.wraps(handler)
+        async def answer(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except REDIS_FAILURES as exc:
+                code, reason = redis_failure(reader.redis_settings, handler.__name__, exc)
+                return _json({"error": reason}, code)
+
+        return answer
+
+    async def index_of(route: str, read: Awaitable[Any], default: Any) -> Any:
+        """hookd's session index as read, or ``default`` when it cannot be (session_index off
+        leaves it empty): a session's events still come from memory or the stream."""
+        try:
+            return await read
+        except REDIS_FAILURES as exc:
+            redis_failure(reader.redis_settings, route, exc)
+            return default
+
     async def index(request: Request) -> Response:
         return FileResponse(str(STATIC / "index.html"), headers={"cache-control": "no-store"})
 
@@ -112,8 +138,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
     async def sessions(request: Request) -> Response:
         indexed = {}
         if not reader.error:
-            with contextlib.suppress(Exception):
-                indexed = {row["s"]: row for row in await reader.indexed_sessions()}
+            indexed = {row["s"]: row for row in await index_of("sessions", reader.indexed_sessions(), [])}
         rows = {}
         for sid, summary in store.sessions.items():
             rows[sid] = summary.as_dict()
@@ -133,9 +158,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
     async def session(request: Request) -> Response:
         sid = request.path_params["sid"]
         summary = store.sessions.get(sid)
-        row = {}
-        with contextlib.suppress(Exception):  # no index (session_index off), or Redis away
-            row = await reader.indexed_session(sid)
+        row = await index_of("session", reader.indexed_session(sid), {})
         first = _int(row.get("first_seen_ms")) or None
         if store.covers(first):
             found = store.of_session(sid)
@@ -151,12 +174,13 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         if not _is_entry_id(entry_id):
             return _json({"error": "not a stream entry id"}, 400)
         try:
-            entries = cast(list[Entry], await reader.client.xrange(reader.stream, entry_id, entry_id, count=1))
+            envelope = await reader.envelope(entry_id)
         except ReplyTooLarge as exc:
+            skipped(exc, streams=False)  # raised again unless the reply is an entry's
             return _json({"error": f"the entry is too large to show ({exc})"}, 413)
-        if not entries:
+        if envelope is None:
             return _json({"error": "no such entry (trimmed from the stream?)"}, 404)
-        return _raw(entries[0][1].get(b"envelope", b"null"))
+        return _raw(envelope)
 
     async def overview(request: Request) -> Response:
         return _json(overview_of(store))
@@ -164,11 +188,11 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
     routes = [
         Route("/", index),
         Route("/api/status", status),
-        Route("/api/events", events),
+        Route("/api/events", reads_redis(events)),
         Route("/api/stream", stream),
         Route("/api/sessions", sessions),
-        Route("/api/session/{sid:path}", session),
-        Route("/api/envelope/{entry_id}", envelope),
+        Route("/api/session/{sid:path}", reads_redis(session)),
+        Route("/api/envelope/{entry_id}", reads_redis(envelope)),
         Route("/api/overview", overview),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]

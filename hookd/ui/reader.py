@@ -16,10 +16,19 @@ import redis.exceptions
 import structlog
 
 from hookd.publish.connection import Entry, describe_failure
-from hookd.publish.replies import READER_REPLY_BYTES, WRONG_SHAPE, ReplyTooLarge, first_entry_id
+from hookd.publish.replies import READER_REPLY_BYTES, WRONG_SHAPE, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
 from hookd.publish.session_index import session_key_prefix, sessions_key
-from hookd.publish.stream_replies import NotAStreamReply, read_entries, streams_entries
+from hookd.publish.stream_replies import (
+    NotAStreamReply,
+    awaited,
+    hash_fields,
+    members,
+    oversized,
+    read_entries,
+    read_past,
+    streams_entries,
+)
 from hookd.ui.events import Record, record
 from hookd.ui.store import Store
 
@@ -126,25 +135,24 @@ class StreamReader:
     ) -> list[Entry]:
         """``read(start, count)``'s entries. Others write the stream, and an entry can be as
         large as Redis allows: a reply past READER_REPLY_BYTES is read again an entry at a time,
-        and an entry that alone is larger stands as an entry without fields (shown as none)."""
-        try:
-            return cast(list[Entry], await read(start, count))
-        except ReplyTooLarge:
-            pass
+        and an entry that alone is larger stands as an entry without fields (shown as none)
+        (publish/stream_replies.py, oversized)."""
         entries: list[Entry] = []
+        asked = count
         while len(entries) < count:
             try:
-                got = cast(list[Entry], await read(start, 1))
+                got = cast(list[Entry], await read(start, asked))
             except ReplyTooLarge as exc:
-                entry_id = first_entry_id(exc.head, streams)
+                entry_id = oversized(exc, asked, streams)
                 if entry_id is None:
-                    raise
+                    asked = 1
+                    continue
                 log.warning("ui_entry_too_large", entry_id=entry_id, limit_mib=READER_REPLY_BYTES >> 20)
                 got = [(entry_id.encode(), {})]
-            if not got:
-                break
             entries += got
-            start = entries[-1][0].decode() if streams else "(" + entries[-1][0].decode()
+            if asked > 1 or not got:  # a whole reply, or the stream's end
+                break
+            start = read_past(entries[-1][0].decode(), streams)
         return entries
 
     async def page_before(self, entry_id: str | None, limit: int) -> list[tuple[Record, dict[str, Any]]]:
@@ -171,28 +179,40 @@ class StreamReader:
                 break
         return found
 
+    async def envelope(self, entry_id: str) -> bytes | None:
+        """One entry's envelope (None when the stream has no such entry). An entry too large for a
+        reply is a ReplyTooLarge."""
+        got = await read_entries("XRANGE", self.client.xrange(self.stream, entry_id, entry_id, count=1))
+        return got[0][1].get(b"envelope", b"null") if got else None
+
     async def indexed_session(self, session: str) -> dict[str, str]:
         """One session's entry in hookd's session index ({} when it has none)."""
-        row = cast(dict[bytes, bytes], await self.client.hgetall(session_key_prefix(self.stream) + session))
-        return {k.decode(): v.decode("utf-8", "replace") for k, v in (row or {}).items()}
+        row = hash_fields(
+            "HGETALL", await awaited("HGETALL", self.client.hgetall(session_key_prefix(self.stream) + session))
+        )
+        return {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in row.items()}
 
     async def indexed_sessions(self, limit: int = 500) -> list[dict[str, str]]:
         """hookd's session index (publish/session_index.py): the most recently active sessions."""
-        ids = cast(list[bytes], await self.client.zrevrange(sessions_key(self.stream), 0, limit - 1))
+        ids = members(
+            "ZREVRANGE",
+            await awaited("ZREVRANGE", self.client.zrevrange(sessions_key(self.stream), 0, limit - 1)),
+            limit,
+        )
         if not ids:
             return []
         prefix = session_key_prefix(self.stream)
         pipe = self.client.pipeline(transaction=False)
         for sid in ids:
             pipe.hgetall(prefix + sid.decode("utf-8", "replace"))
-        rows: list[dict[bytes, bytes]] = await pipe.execute()
+        rows = [hash_fields("HGETALL", row) for row in await awaited("HGETALL", pipe.execute())]
         out = []
         for sid, row in zip(ids, rows):
             if row:
                 out.append(
                     {
                         "s": sid.decode("utf-8", "replace"),
-                        **{k.decode(): v.decode("utf-8", "replace") for k, v in row.items()},
+                        **{k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in row.items()},
                     }
                 )
         return out

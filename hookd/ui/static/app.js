@@ -63,7 +63,11 @@ function short(s) { return s ? s.slice(0, 8) : ""; }
 
 async function getJSON(url) {
   const res = await fetch(url, { credentials: "same-origin", cache: "no-store" });
-  if (!res.ok) throw new Error(`${url}: ${res.status}`);
+  if (!res.ok) {
+    // the API's errors are {"error": "<why>"} (Redis away, or not answering as Redis)
+    const why = await res.json().then((body) => body.error || "", () => "");
+    throw new Error(`${url}: ${res.status}${why ? ` ${why}` : ""}`);
+  }
   return res.json();
 }
 
@@ -428,7 +432,7 @@ async function renderSession(sid) {
   try {
     data = await getJSON(`api/session/${encodeURIComponent(sid)}`);
   } catch (err) {
-    $("s-title").textContent = `Session ${sid}: not found (${err.message})`;
+    $("s-title").textContent = `Session ${sid}: cannot be shown (${err.message})`;
     return;
   }
   if (currentSession !== sid) return;
