@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 
 from hookd.redact.codecontext import bare_value_in_code
+from hookd.redact.codeforms import code_of_other_languages, instance_variable
+from hookd.redact.namecontext import in_template_action, name_says_not_secret, value_on_next_line
 from hookd.redact.signatures import quoted_annotation
+from hookd.redact.valueforms import describes_a_secret
 
 
 # --- values, not code ----------------------------------------------------------
@@ -180,7 +183,7 @@ def plausible_secret(value: str) -> bool:
         return False  # an optional type in a schema: "password": "string?"
     if _CONSTANT_NAME.fullmatch(v) or _GROUPED_NUMBER.fullmatch(v) or _REFERENCE_INSIDE.search(v):
         return False  # the name of a variable that holds one: 'AWS_SECRET_ACCESS_KEY'; 10_000; a $REFERENCE
-    return not set(v) <= set("*xX.•-_")
+    return not set(v) <= set("*xX.•-_") and not describes_a_secret(v)
 
 
 # Type names that follow "password:" in code: TypeScript, Python, Rust, Go, Kotlin, Swift...
@@ -262,7 +265,7 @@ def is_type_or_reference(value: str) -> bool:
         return True
     if _CAMEL.fullmatch(v) or _GRAPHQL_TYPE.fullmatch(v):
         return True
-    if _CODE_PATH.fullmatch(v) or _CODE_START.fullmatch(v):
+    if _CODE_PATH.fullmatch(v) or _CODE_START.fullmatch(v) or code_of_other_languages(v):
         return True
     # token = new_token, password = userPassword: a variable named for what it holds.
     return bool(
@@ -312,10 +315,14 @@ def assigned_value_ok(match: re.Match[str]) -> bool:
     value = match.group("value")
     if not plausible_secret(value) or not not_a_call(match):
         return False
+    if value_on_next_line(match) or name_says_not_secret(match):
+        return False
     if match.group("dq") or match.group("sq"):
         return not _closes_a_string(match) and not quoted_annotation(match)
     # A field number or a count (string password = 2; password:  16 bytes): no secret is 1-3 digits.
     if value.isdigit() and len(value) <= 3 or _FILE_PATH.fullmatch(value):
+        return False
+    if instance_variable(match) or in_template_action(match):
         return False
     return not is_type_or_reference(value) and not bare_value_in_code(match)
 

@@ -1,0 +1,59 @@
+"""What the name before a value, and the line it is on, say about the value.
+
+* A public key's name (``publicKeyToken="b03f5f7f11d50a3a"`` in a .NET config, ``public_key: ...``): what
+  follows is public by its name.
+* A Kubernetes Secret's name or one of its keys (Helm values: ``existingSecret: db-secret``,
+  ``tls.existingSecret=kafka-jks``, ``keyPasswordSecretKey: key-password``, ``secretName: web-tls``): the
+  value names an object, written as one (lower case, digits, - and .); the secret is in the cluster.
+* A template's action (``{{- $rootPassword := .Values.auth.rootPassword }}``, ``{% set token = x %}``):
+  everything bare in it is the template's code.
+* A line break between the separator and the value (``AUTH_SECRET=`` then ``AUTH_ISSUER=`` on the next
+  line of an .env file): the value is empty; the next line is not it.
+
+Each reads at most _LOOK_BACK characters before the value.
+"""
+
+from __future__ import annotations
+
+import re
+
+_LOOK_BACK = 120
+# The name right before the separator (and the quotes, spaces and separators around it).
+_NAME_BEFORE = re.compile(r"([\w.-]{1,80})[\\\"' \t]*(?::=|=>|[:=])?[\\\"' \t]*\Z")
+_PUBLIC_NAME = re.compile(r"(?i)public[-_]?key\w*")
+_OBJECT_NAME = re.compile(
+    r"(?i)(?:.*[-_.]|.*[a-z])?(?:existing[-_]?secrets?|secret[-_]?name|(?:password|token|key)[-_]?secret[-_]?key)"
+)
+_DNS_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
+_LINE_BREAKS = re.compile(r"\\n|\\r|[\n\r]")
+# What lies between a separator and its value: spaces, line breaks, an opening quote.
+_GAP = re.compile(r"(?:[ \t\r\n\"']|\\[nr\"])*\Z")
+_ACTION_OPEN = ("{{", "{%")
+_ACTION_CLOSE = ("}}", "%}")
+
+
+def name_says_not_secret(match: re.Match[str]) -> bool:
+    """The name before the value says it is public, or the name of a Kubernetes object."""
+    text, start = match.string, match.start("value")
+    name = _NAME_BEFORE.search(text, max(0, start - _LOOK_BACK), start)
+    if name is None:
+        return False
+    word = name.group(1)
+    if _PUBLIC_NAME.search(word):
+        return True
+    return _OBJECT_NAME.fullmatch(word) is not None and _DNS_NAME.fullmatch(match.group("value")) is not None
+
+
+def in_template_action(match: re.Match[str]) -> bool:
+    """The value is inside a {{ ... }} or {% ... %} action opened earlier on its line."""
+    text, start = match.string, match.start("value")
+    line = _LINE_BREAKS.split(text[max(0, start - _LOOK_BACK) : start])[-1]
+    opened = max(line.rfind(mark) for mark in _ACTION_OPEN)
+    return opened >= 0 and all(mark not in line[opened:] for mark in _ACTION_CLOSE)
+
+
+def value_on_next_line(match: re.Match[str]) -> bool:
+    """A line break lies between the separator and the value: the separator's own line has no value."""
+    start = match.start("value")
+    gap = _GAP.search(match.string, max(0, start - 16), start)
+    return gap is not None and _LINE_BREAKS.search(gap.group()) is not None

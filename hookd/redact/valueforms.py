@@ -1,0 +1,35 @@
+"""Values that name, locate or describe a secret rather than hold one.
+
+Found in real trees (docs/redaction.md, "Code read whole, other languages"): a package's version range
+(``"jsonwebtoken": "^9.0.0"``), an OAuth provider's token endpoint (``token: "https://x.com/oauth/token"``),
+a message shown to the user about the secret (``'token' => 'This password reset token is invalid.'``), a
+string interpolation (``'#{SecureRandom.hex(64)}'``). Each check reads the value alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A version or a range of them: ^9.0.0, ~1.3, >=2.0.1, v1.2.3-beta.1, 1.x; and npm's dist-tags.
+_VERSION = re.compile(r"(?:[\^~]|[<>]=?|=)?v?[0-9]+(?:\.(?:[0-9]+|[x*]))+(?:-[0-9A-Za-z.]+)?")
+DIST_TAGS = frozenset({"latest", "beta", "next", "canary"})
+# An http(s) address with no user, no query and no fragment: an endpoint. A path segment of 16 or more
+# characters with a digit in it may be a webhook's secret (hooks.slack.com/services/T0/B0/<secret>): kept
+# a candidate.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?P<path>(?:/[A-Za-z0-9._~%+-]*)*)")
+_LONG_WITH_DIGIT = re.compile(r"(?=[^/]*[0-9])[^/]{16,}")
+# A sentence about the secret: a capital, four or more words, a full stop; one of the words names a
+# secret ("This password reset token is invalid.", "You can't access this page without ..."). A
+# passphrase is not punctuated so, nor does it name itself.
+_SENTENCE = re.compile(r"[A-Z][^\s]*(?: [^\s]+){3,}[.!?]")
+_SECRET_WORD = re.compile(r"(?i)(?<![a-z])(?:password|passphrase|token|secret|credentials?|key)s?(?![a-z])")
+
+
+def describes_a_secret(value: str) -> bool:
+    """A version, an endpoint, a message or an interpolation: not a secret's value."""
+    if value.startswith("#{") or _VERSION.fullmatch(value) or value.lower() in DIST_TAGS:
+        return True
+    url = _PLAIN_URL.fullmatch(value)
+    if url:
+        return not any(_LONG_WITH_DIGIT.fullmatch(part) for part in url.group("path").split("/"))
+    return _SENTENCE.fullmatch(value) is not None and _SECRET_WORD.search(value) is not None
