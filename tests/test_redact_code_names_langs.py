@@ -44,6 +44,18 @@ CODE = [
     "{ cause: { hasToken: !!paramToken } }",
     "password = this.#auth.loginPassword,",
     "private val CLIENT_EC_PRIVATE_KEY = TestKeys.DEFAULT_EC_KEY_PAIR.private as ECPrivateKey",
+    # Java: a method reference, constants spelling their own names, messages of a .properties file
+    "ThrowingFunction<Collection<Saml2X509Credential>, byte[]> credentials = this.serializer::serializeToByteArray;",
+    'private static final String OPAQUE_TOKEN = "opaque-token";',
+    'private static final String ELT_SIGNING_CREDENTIAL = "signing-credential";',
+    'clientSecret: "client-secret",',
+    "AbstractLdapAuthenticationProvider.emptyPassword=Ung\\u00FCltige Anmeldedaten",
+    "BindAuthenticator.badCredentials=\\u30e6\\u30fc\\u30b6\\u540d\\u304b",
+    "const INVALID_TOKEN = 'passwords.token';",
+    # the file that holds the secret
+    'serviceAccountSecretKey: "credentials.json"',
+    'serviceAccountKey: "/gcp-secrets/serviceAccountKey.json"',
+    "- name: GOOGLE_CREDENTIALS\n  value: /etc/secrets/service-account/credentials.json",
     # package.json: versions and dist-tags under a package named for tokens or auth
     '"jsonwebtoken": "^9.0.0",',
     '"@types/jsonwebtoken": "^8.5.5",',
@@ -90,6 +102,9 @@ SECRETS = [
     (f'password: "Correct horse battery {PW}."', PW),  # a sentence naming no secret
     (f"AUTH_SECRET={PW}\nAUTH_ISSUER=https://x", PW),
     (f"api_key: {PW}::", PW),
+    ("db.password=p\\u00E4ssw\\u00F6rd", "u00E4ssw"),  # a .properties password written in escapes
+    (f'CLIENT_SECRET = "client-secret-{PW}"', PW),
+    (f"- name: DB_PASSWORD\n  value: {PW}.x", PW),
 ]
 
 

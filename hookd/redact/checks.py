@@ -320,15 +320,11 @@ def assigned_value_ok(match: re.Match[str]) -> bool:
     if match.group("dq") or match.group("sq"):
         return not _closes_a_string(match) and not quoted_annotation(match)
     # A field number or a count (string password = 2; password:  16 bytes): no secret is 1-3 digits.
-    if value.isdigit() and len(value) <= 3 or _FILE_PATH.fullmatch(value):
+    if value.isdigit() and len(value) <= 3:
         return False
     if instance_variable(match) or in_template_action(match):
         return False
     return not is_type_or_reference(value) and not bare_value_in_code(match)
-
-
-# The file that holds the secret, not the secret: --client-key=./u.key, SSL_KEY=/etc/ssl/private/site.pem.
-_FILE_PATH = re.compile(r"(?:\.{1,2}|~)/[^\s]*|/[\w.@+-]+(?:/[\w.@+-]+)*\.(?:pem|key|crt|cer|p12|pfx|jks|json|txt|env)")
 
 
 # In JSON text: an escape pair (\\n, \\"), a raw quote (where a JSON string begins or ends), a raw line break.

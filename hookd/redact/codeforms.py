@@ -13,10 +13,19 @@ import re
 
 # A path through modules or a type's members: Rust's decode::<T>, serde_json::from_str::, PHP's
 # HashCaster::class (and .':md5' after it), \Illuminate\Auth\Authenticate::class, Ruby's Foo::Bar. A
-# password holding "::" between names is not a shape people choose.
+# password holding "::" between names is not a shape people choose. Java's method references too
+# (this.serializer::serializeToByteArray).
 _SEGMENT = r"[A-Za-z_][A-Za-z_]*[0-9]{0,3}"  # Sha256, from_str: digits only at a name's end
 _SCOPED_PATH = re.compile(
-    r"(?:\\{1,2})?" + _SEGMENT + r"(?:\\{1,2}" + _SEGMENT + r")*(?:::" + _SEGMENT + r")*::(?:" + _SEGMENT + r")?\.?"
+    r"(?:\\{1,2})?"
+    + _SEGMENT
+    + r"(?:(?:\\{1,2}|\.)"
+    + _SEGMENT
+    + r")*(?:::"
+    + _SEGMENT
+    + r")*::(?:"
+    + _SEGMENT
+    + r")?\.?"
 )
 # A member path from a capitalised name (Devise.friendly_token, User.new, Response?.AccessToken,
 # TestKeys.DEFAULT_EC_KEY_PAIR.private) or through a private field (this.#auth.loginPassword). Names of

@@ -24,6 +24,15 @@ _PUBLIC_NAME = re.compile(r"(?i)public[-_]?key\w*")
 _OBJECT_NAME = re.compile(
     r"(?i)(?:.*[-_.]|.*[a-z])?(?:existing[-_]?secrets?|secret[-_]?name|(?:password|token|key)[-_]?secret[-_]?key)"
 )
+# A name for a condition of the secret: its value is the message shown (badCredentials=..., no_token:
+# "You can't access this page ...", INVALID_TOKEN = 'passwords.token', emptyPassword=\u0160patn\u00E9 ...).
+_CONDITION_NAME = re.compile(
+    r"(?i)(?:.*[._-])?(?:empty|bad|invalid|expired|missing|wrong|incorrect|unknown|no)[-_]?"
+    r"(?:password|passwd|token|secret|credential|key)s?"
+)
+# A value of two or more words of letters that spells its own name (OPAQUE_TOKEN = "opaque-token",
+# clientSecret: "client-secret", ELT_SIGNING_CREDENTIAL = "signing-credential"): a name, not a secret.
+_WORDS = re.compile(r"[A-Za-z]+(?:[-_. ][A-Za-z]+)+")
 _DNS_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
 _LINE_BREAKS = re.compile(r"\\n|\\r|[\n\r]")
 # What lies between a separator and its value: spaces, line breaks, an opening quote.
@@ -33,15 +42,24 @@ _ACTION_CLOSE = ("}}", "%}")
 
 
 def name_says_not_secret(match: re.Match[str]) -> bool:
-    """The name before the value says it is public, or the name of a Kubernetes object."""
+    """The name before the value says it is public, a message or the name of a Kubernetes object, or the
+    value spells the name."""
     text, start = match.string, match.start("value")
     name = _NAME_BEFORE.search(text, max(0, start - _LOOK_BACK), start)
     if name is None:
         return False
     word = name.group(1)
-    if _PUBLIC_NAME.search(word):
+    value = match.group("value")
+    if _PUBLIC_NAME.search(word) or _CONDITION_NAME.fullmatch(word) or _spells(value, word):
         return True
-    return _OBJECT_NAME.fullmatch(word) is not None and _DNS_NAME.fullmatch(match.group("value")) is not None
+    return _OBJECT_NAME.fullmatch(word) is not None and _DNS_NAME.fullmatch(value) is not None
+
+
+def _spells(value: str, name: str) -> bool:
+    if not _WORDS.fullmatch(value):
+        return False
+    letters = "".join(c for c in value.lower() if c.isalpha())
+    return "".join(c for c in name.lower() if c.isalpha()).endswith(letters)
 
 
 def in_template_action(match: re.Match[str]) -> bool:

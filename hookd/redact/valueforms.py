@@ -1,7 +1,7 @@
 """Values that name, locate or describe a secret rather than hold one.
 
 Found in real trees (docs/redaction.md, "Code read whole, other languages"): a package's version range
-(``"jsonwebtoken": "^9.0.0"``), an OAuth provider's token endpoint (``token: "https://x.com/oauth/token"``),
+(``"jsonwebtoken": "^9.0.0"``), the file that holds it (``"credentials.json"``), an OAuth provider's token endpoint (``token: "https://x.com/oauth/token"``),
 a message shown to the user about the secret (``'token' => 'This password reset token is invalid.'``), a
 string interpolation (``'#{SecureRandom.hex(64)}'``). Each check reads the value alone.
 """
@@ -25,9 +25,17 @@ _SENTENCE = re.compile(r"[A-Z][^\s]*(?: [^\s]+){3,}[.!?]")
 _SECRET_WORD = re.compile(r"(?i)(?<![a-z])(?:password|passphrase|token|secret|credentials?|key)s?(?![a-z])")
 
 
+# The file that holds the secret, not the secret: --client-key=./u.key, SSL_KEY=/etc/ssl/private/site.pem,
+# serviceAccountSecretKey: "credentials.json", value: /etc/secrets/service-account/credentials.json.
+_FILE = re.compile(
+    r"(?:\.{1,2}|~)/[\w.@+/-]*|(?:/[\w.@+-]+)*/?[\w.@+-]+\.(?:pem|key|crt|cer|p12|pfx|jks|json)"
+    r"|/[\w.@+-]+(?:/[\w.@+-]+)*\.(?:txt|env)"
+)
+
+
 def describes_a_secret(value: str) -> bool:
-    """A version, an endpoint, a message or an interpolation: not a secret's value."""
-    if value.startswith("#{") or _VERSION.fullmatch(value) or value.lower() in DIST_TAGS:
+    """A version, an endpoint, a file, a message or an interpolation: not a secret's value."""
+    if value.startswith("#{") or _VERSION.fullmatch(value) or value.lower() in DIST_TAGS or _FILE.fullmatch(value):
         return True
     url = _PLAIN_URL.fullmatch(value)
     if url:
