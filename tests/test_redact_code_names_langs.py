@@ -56,10 +56,13 @@ CODE = [
     'serviceAccountSecretKey: "credentials.json"',
     'serviceAccountKey: "/gcp-secrets/serviceAccountKey.json"',
     "- name: GOOGLE_CREDENTIALS\n  value: /etc/secrets/service-account/credentials.json",
+    "- DATABASE_PASSWORD=/run/secrets/db-password",  # a Docker secret's mount
+    'export GOOGLE_APPLICATION_CREDENTIALS="/secrets/gcs-application-credentials-file"',
     # package.json: versions and dist-tags under a package named for tokens or auth
     '"jsonwebtoken": "^9.0.0",',
     '"@types/jsonwebtoken": "^8.5.5",',
     '"next-auth": "beta",',
+    '"next-auth": "workspace:*",',
     # an OAuth provider's token endpoint; messages about the secret
     'token: "https://api.x.com/2/oauth2/token",',
     "'token' => 'This password reset token is invalid.',",
@@ -71,6 +74,9 @@ CODE = [
     "existingSecret: name-of-existing-secret",
     "--set auth.existingSecret=redis-password-secret",
     "keyPasswordSecretKey: key-password",
+    "tls.certificatesSecret=my-certs",
+    'existingSecretKey: "admin-password"',
+    "## existingPasswordSecret: name-of-existing-secret",
     "{{- $rootPassword := .Values.auth.rootPassword }}",
     '{{- $jwtToken := lookup "v1" "Secret" (include "common.names.namespace" .) }}',
     "{{- $secret := tpl $externalRedis.existingSecret .context -}}",
@@ -105,6 +111,10 @@ SECRETS = [
     ("db.password=p\\u00E4ssw\\u00F6rd", "u00E4ssw"),  # a .properties password written in escapes
     (f'CLIENT_SECRET = "client-secret-{PW}"', PW),
     (f"- name: DB_PASSWORD\n  value: {PW}.x", PW),
+    ("clientSecret: my-client-secret-abc", "my-client-secret-abc"),  # a secret named so, not a Secret's name
+    ("jwtSecret: abc-def-ghi", "abc-def-ghi"),
+    (f"DATABASE_PASSWORD=/{PW}/x", PW),  # not a lower-case path
+    (f"token: /run/secrets/{PW}{PW}", PW),  # a long name with digits in the path
 ]
 
 

@@ -3,8 +3,9 @@
 * A public key's name (``publicKeyToken="b03f5f7f11d50a3a"`` in a .NET config, ``public_key: ...``): what
   follows is public by its name.
 * A Kubernetes Secret's name or one of its keys (Helm values: ``existingSecret: db-secret``,
-  ``tls.existingSecret=kafka-jks``, ``keyPasswordSecretKey: key-password``, ``secretName: web-tls``): the
-  value names an object, written as one (lower case, digits, - and .); the secret is in the cluster.
+  ``tls.certificatesSecret=my-certs``, ``keyPasswordSecretKey: key-password``, ``secretName: web-tls``):
+  the value names an object, written as one (lower case, digits, - and .); the secret is in the cluster.
+  (``clientSecret``, ``jwtSecret``, ``webhookSecret`` hold one: only the words above name one.)
 * A template's action (``{{- $rootPassword := .Values.auth.rootPassword }}``, ``{% set token = x %}``):
   everything bare in it is the template's code.
 * A line break between the separator and the value (``AUTH_SECRET=`` then ``AUTH_ISSUER=`` on the next
@@ -22,9 +23,10 @@ _LOOK_BACK = 120
 _NAME_BEFORE = re.compile(r"([\w.-]{1,80})[\\\"' \t]*(?::=|=>|[:=])?[\\\"' \t]*\Z")
 _PUBLIC_NAME = re.compile(r"(?i)public[-_]?key\w*")
 _OBJECT_NAME = re.compile(
-    r"(?i)(?:.*[-_.]|.*[a-z])?(?:existing[-_]?secrets?|secret[-_]?name|(?:password|token|key)[-_]?secret[-_]?key)"
-)
-# A name for a condition of the secret: its value is the message shown (badCredentials=..., no_token:
+    r"(?i)(?:.*[-_.]|.*[a-z])?(?:existing[-_]?\w*?secrets?(?:[-_]?key)?|secret[-_]?name"
+    r"|(?:certificates?|certs?|tls|jks|keystores?|truststores?|passwords|scripts|vars)[-_]?secrets?"
+    r"|(?:password|token|key)[-_]?secret[-_]?key)"
+)  # A name for a condition of the secret: its value is the message shown (badCredentials=..., no_token:
 # "You can't access this page ...", INVALID_TOKEN = 'passwords.token', emptyPassword=\u0160patn\u00E9 ...).
 _CONDITION_NAME = re.compile(
     r"(?i)(?:.*[._-])?(?:empty|bad|invalid|expired|missing|wrong|incorrect|unknown|no)[-_]?"

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 
 # A version or a range of them: ^9.0.0, ~1.3, >=2.0.1, v1.2.3-beta.1, 1.x; and npm's dist-tags.
-_VERSION = re.compile(r"(?:[\^~]|[<>]=?|=)?v?[0-9]+(?:\.(?:[0-9]+|[x*]))+(?:-[0-9A-Za-z.]+)?")
+_VERSION = re.compile(
+    r"(?:[\^~]|[<>]=?|=)?v?[0-9]+(?:\.(?:[0-9]+|[x*]))+(?:-[0-9A-Za-z.]+)?|workspace:[\^~*]?(?:[0-9.]+)?"
+)
 DIST_TAGS = frozenset({"latest", "beta", "next", "canary"})
 # An http(s) address with no user, no query and no fragment: an endpoint. A path segment of 16 or more
 # characters with a digit in it may be a webhook's secret (hooks.slack.com/services/T0/B0/<secret>): kept
@@ -31,6 +33,10 @@ _FILE = re.compile(
     r"(?:\.{1,2}|~)/[\w.@+/-]*|(?:/[\w.@+-]+)*/?[\w.@+-]+\.(?:pem|key|crt|cer|p12|pfx|jks|json)"
     r"|/[\w.@+-]+(?:/[\w.@+-]+)*\.(?:txt|env)"
 )
+# An absolute path of two or more lower-case names (/run/secrets/db-password, a Docker or Kubernetes
+# secret's mount):
+# kept unless a name is long and holds a digit, as a secret in a path would.
+_ABSOLUTE_PATH = re.compile(r"(?:/[a-z][a-z0-9._-]*){2,}/?")
 
 
 def describes_a_secret(value: str) -> bool:
@@ -38,6 +44,7 @@ def describes_a_secret(value: str) -> bool:
     if value.startswith("#{") or _VERSION.fullmatch(value) or value.lower() in DIST_TAGS or _FILE.fullmatch(value):
         return True
     url = _PLAIN_URL.fullmatch(value)
-    if url:
-        return not any(_LONG_WITH_DIGIT.fullmatch(part) for part in url.group("path").split("/"))
+    path = url.group("path") if url else value if _ABSOLUTE_PATH.fullmatch(value) else None
+    if path is not None:
+        return not any(_LONG_WITH_DIGIT.fullmatch(part) for part in path.split("/"))
     return _SENTENCE.fullmatch(value) is not None and _SECRET_WORD.search(value) is not None
