@@ -19,8 +19,9 @@ from __future__ import annotations
 import re
 
 _LOOK_BACK = 120
-# The name right before the separator (and the quotes, spaces and separators around it).
-_NAME_BEFORE = re.compile(r"([\w.-]{1,80})[\\\"' \t]*(?::=|=>|[:=])?[\\\"' \t]*\Z")
+# The name right before the separator, after the quotes, spaces and separators around it are stripped.
+_AROUND_NAME = "\\\"' \t:=>"
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _PUBLIC_NAME = re.compile(r"(?i)public[-_]?key\w*")
 _OBJECT_NAME = re.compile(
     r"(?i)(?:.*[-_.]|.*[a-z])?(?:existing[-_]?\w*?secrets?(?:[-_]?key)?|secret[-_]?name"
@@ -47,10 +48,13 @@ def name_says_not_secret(match: re.Match[str]) -> bool:
     """The name before the value says it is public, a message or the name of a Kubernetes object, or the
     value spells the name."""
     text, start = match.string, match.start("value")
-    name = _NAME_BEFORE.search(text, max(0, start - _LOOK_BACK), start)
-    if name is None:
+    before = text[max(0, start - _LOOK_BACK) : start].rstrip(_AROUND_NAME)
+    at = len(before)
+    while at > 0 and before[at - 1] in _NAME_CHARS:
+        at -= 1
+    word = before[at:]
+    if not word:
         return False
-    word = name.group(1)
     value = match.group("value")
     if _PUBLIC_NAME.search(word) or _CONDITION_NAME.fullmatch(word) or _spells(value, word):
         return True
