@@ -68,6 +68,13 @@ CODE = [
     "'token' => 'This password reset token is invalid.',",
     "no_token: \"You can't access this page without coming from a password reset email. If you do come "
     'from a password reset email, please make sure you used the full URL provided."',
+    # identifiers of a protocol: OpenIddict's constants, a URN, a media type, Laravel's validation rules
+    'public const string AccessToken = "at+jwt";',
+    'public const string Password = "gt:password";',
+    'public const string AccessToken = "urn:ietf:params:oauth:token-type:access_token";',
+    'public const string JsonWebToken = "application/jwt";',
+    "return ['password' => 'required|confirmed'];",
+    "$v = new Validator($trans, ['password' => 'foo'], ['password' => 'current_password:custom']);",
     # .NET config: a public key's token
     '<assemblyIdentity name="System.Buffers" publicKeyToken="cc7b13ffcd2ddd51" culture="neutral" />',
     # Helm: Kubernetes Secrets' names and keys, template actions
@@ -115,6 +122,9 @@ SECRETS = [
     ("jwtSecret: abc-def-ghi", "abc-def-ghi"),
     (f"DATABASE_PASSWORD=/{PW}/x", PW),  # not a lower-case path
     (f"token: /run/secrets/{PW}{PW}", PW),  # a long name with digits in the path
+    ("password: 'abcd|efgh'", "abcd|efgh"),  # not rules' names
+    ("password: 'different'", "different"),  # a rule's name alone is a word
+    (f"TOKEN='rod:{WORD_PW}'", WORD_PW),
 ]
 
 

@@ -3,7 +3,9 @@
 Found in real trees (docs/redaction.md, "Code read whole, other languages"): a package's version range
 (``"jsonwebtoken": "^9.0.0"``), the file that holds it (``"credentials.json"``), an OAuth provider's token endpoint (``token: "https://x.com/oauth/token"``),
 a message shown to the user about the secret (``'token' => 'This password reset token is invalid.'``), a
-string interpolation (``'#{SecureRandom.hex(64)}'``). Each check reads the value alone.
+string interpolation (``'#{SecureRandom.hex(64)}'``), an identifier of a protocol (``"urn:ietf:params:oauth:
+token-type:jwt"``, ``"gt:password"``, ``"application/jwt"``, ``'required|confirmed'``). Each check reads the value
+alone.
 """
 
 from __future__ import annotations
@@ -39,9 +41,37 @@ _FILE = re.compile(
 _ABSOLUTE_PATH = re.compile(r"(?:/[a-z][a-z0-9._-]*){2,}/?")
 
 
+# Identifiers in a protocol: a URN (urn:ietf:params:oauth:token-type:access_token), a media type
+# (application/jwt), lower-case words joined by : or + with a secret's word among them (OpenIddict's
+# "gt:password", "at+jwt", "oi_reft+jwt"), validation rules (Laravel's 'required|confirmed').
+_URN = re.compile(r"(?i)urn:[a-z0-9][a-z0-9-]{0,31}(?::[\w.+%-]+)+")
+_MEDIA_TYPE = re.compile(r"(?:application|text|image|audio|video|multipart|message)/[\w.+-]+")
+_JOINED_WORDS = re.compile(r"[a-z][a-z_]{0,19}(?:[:+][a-z][a-z_]{0,19})+")
+_PROTOCOL_PARTS = frozenset(
+    "password token secret jwt credentials client_credentials refresh_token access_token".split()
+)
+_RULES = re.compile(r"[A-Za-z_]+(?::[\w,.]+)?(?:\|[A-Za-z_]+(?::[\w,.]+)?)*")
+RULE_WORDS = frozenset(
+    "required confirmed nullable sometimes present filled string min max size between email current_password "
+    "different same alpha_num regex".split()
+)
+RULE_WORDS_ALONE = frozenset({"required", "confirmed"})
+
+
+def _identifier(value: str) -> bool:
+    if _URN.fullmatch(value) or _MEDIA_TYPE.fullmatch(value):
+        return True
+    rules = value.split("|")
+    if _RULES.fullmatch(value) and all(part.split(":")[0].lower() in RULE_WORDS for part in rules):
+        return len(rules) > 1 or ":" in value or value.lower() in RULE_WORDS_ALONE  # a word alone is a password
+    return bool(_JOINED_WORDS.fullmatch(value) and _PROTOCOL_PARTS.intersection(re.split(r"[:+]", value)))
+
+
 def describes_a_secret(value: str) -> bool:
     """A version, an endpoint, a file, a message or an interpolation: not a secret's value."""
     if value.startswith("#{") or _VERSION.fullmatch(value) or value.lower() in DIST_TAGS or _FILE.fullmatch(value):
+        return True
+    if _identifier(value):
         return True
     url = _PLAIN_URL.fullmatch(value)
     path = url.group("path") if url else value if _ABSOLUTE_PATH.fullmatch(value) else None
