@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 from hookd.redact.codecontext import bare_value_in_code
+from hookd.redact.codeforms import code_of_other_languages, instance_variable
+from hookd.redact.namecontext import in_template_action, name_says_not_secret, value_on_next_line
 from hookd.redact.signatures import quoted_annotation
 from hookd.redact.values import CONSTANT_NAME, TYPE_NAMES, plausible_secret
 
@@ -78,7 +80,7 @@ def is_type_or_reference(value: str) -> bool:
         return True
     if _CAMEL.fullmatch(v) or _GRAPHQL_TYPE.fullmatch(v):
         return True
-    if _CODE_PATH.fullmatch(v) or _CODE_START.fullmatch(v):
+    if _CODE_PATH.fullmatch(v) or _CODE_START.fullmatch(v) or code_of_other_languages(v):
         return True
     # token = new_token, password = userPassword: a variable named for what it holds.
     return bool(
@@ -128,16 +130,16 @@ def assigned_value_ok(match: re.Match[str]) -> bool:
     value = match.group("value")
     if not plausible_secret(value) or not not_a_call(match):
         return False
+    if value_on_next_line(match) or name_says_not_secret(match):
+        return False
     if match.group("dq") or match.group("sq"):
         return not _closes_a_string(match) and not quoted_annotation(match)
     # A field number or a count (string password = 2; password:  16 bytes): no secret is 1-3 digits.
-    if value.isdigit() and len(value) <= 3 or _FILE_PATH.fullmatch(value):
+    if value.isdigit() and len(value) <= 3:
+        return False
+    if instance_variable(match) or in_template_action(match):
         return False
     return not is_type_or_reference(value) and not bare_value_in_code(match)
-
-
-# The file that holds the secret, not the secret: --client-key=./u.key, SSL_KEY=/etc/ssl/private/site.pem.
-_FILE_PATH = re.compile(r"(?:\.{1,2}|~)/[^\s]*|/[\w.@+-]+(?:/[\w.@+-]+)*\.(?:pem|key|crt|cer|p12|pfx|jks|json|txt|env)")
 
 
 # In JSON text: an escape pair (\\n, \\"), a raw quote (where a JSON string begins or ends), a raw line break.

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from hookd.redact.valueforms import describes_a_secret
+
 # YOUR_TOKEN_HERE, or the name in NAME=value: a placeholder, not a credential.
 CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 
@@ -145,7 +147,7 @@ def plausible_secret(value: str) -> bool:
         return False  # an optional type in a schema: "password": "string?"
     if CONSTANT_NAME.fullmatch(v) or _GROUPED_NUMBER.fullmatch(v) or _REFERENCE_INSIDE.search(v):
         return False  # the name of a variable that holds one: 'AWS_SECRET_ACCESS_KEY'; 10_000; a $REFERENCE
-    return not set(v) <= set("*xX.•-_")
+    return not set(v) <= set("*xX.•-_") and not describes_a_secret(v)
 
 
 # Type names that follow "password:" in code: TypeScript, Python, Rust, Go, Kotlin, Swift...

@@ -1,0 +1,83 @@
+"""What the name before a value, and the line it is on, say about the value.
+
+* A public key's name (``publicKeyToken="b03f5f7f11d50a3a"`` in a .NET config, ``public_key: ...``): what
+  follows is public by its name.
+* A Kubernetes Secret's name or one of its keys (Helm values: ``existingSecret: db-secret``,
+  ``tls.certificatesSecret=my-certs``, ``keyPasswordSecretKey: key-password``, ``secretName: web-tls``):
+  the value names an object, written as one (lower case, digits, - and .); the secret is in the cluster.
+  (``clientSecret``, ``jwtSecret``, ``webhookSecret`` hold one: only the words above name one.)
+* A template's action (``{{- $rootPassword := .Values.auth.rootPassword }}``, ``{% set token = x %}``):
+  everything bare in it is the template's code.
+* A line break between the separator and the value (``AUTH_SECRET=`` then ``AUTH_ISSUER=`` on the next
+  line of an .env file): the value is empty; the next line is not it.
+
+Each reads at most _LOOK_BACK characters before the value.
+"""
+
+from __future__ import annotations
+
+import re
+
+_LOOK_BACK = 120
+# The name right before the separator, after the quotes, spaces and separators around it are stripped.
+_AROUND_NAME = "\\\"' \t:=>"
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_PUBLIC_NAME = re.compile(r"(?i)public[-_]?key\w*")
+_OBJECT_NAME = re.compile(
+    r"(?i)(?:.*[-_.]|.*[a-z])?(?:existing[-_]?\w*?secrets?(?:[-_]?key)?|secret[-_]?name"
+    r"|(?:certificates?|certs?|tls|jks|keystores?|truststores?|passwords|scripts|vars)[-_]?secrets?"
+    r"|(?:password|token|key)[-_]?secret[-_]?key)"
+)  # A name for a condition of the secret: its value is the message shown (badCredentials=..., no_token:
+# "You can't access this page ...", INVALID_TOKEN = 'passwords.token', emptyPassword=\u0160patn\u00E9 ...).
+_CONDITION_NAME = re.compile(
+    r"(?i)(?:.*[._-])?(?:empty|bad|invalid|expired|missing|wrong|incorrect|unknown|no)[-_]?"
+    r"(?:password|passwd|token|secret|credential|key)s?"
+)
+# A value of two or more words of letters that spells its own name (OPAQUE_TOKEN = "opaque-token",
+# clientSecret: "client-secret", ELT_SIGNING_CREDENTIAL = "signing-credential"): a name, not a secret.
+_WORDS = re.compile(r"[A-Za-z]+(?:[-_. ][A-Za-z]+)+")
+_DNS_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
+_LINE_BREAKS = re.compile(r"\\n|\\r|[\n\r]")
+# What lies between a separator and its value: spaces, line breaks, an opening quote.
+_GAP = re.compile(r"(?:[ \t\r\n\"']|\\[nr\"])*\Z")
+_ACTION_OPEN = ("{{", "{%")
+_ACTION_CLOSE = ("}}", "%}")
+
+
+def name_says_not_secret(match: re.Match[str]) -> bool:
+    """The name before the value says it is public, a message or the name of a Kubernetes object, or the
+    value spells the name."""
+    text, start = match.string, match.start("value")
+    before = text[max(0, start - _LOOK_BACK) : start].rstrip(_AROUND_NAME)
+    at = len(before)
+    while at > 0 and before[at - 1] in _NAME_CHARS:
+        at -= 1
+    word = before[at:]
+    if not word:
+        return False
+    value = match.group("value")
+    if _PUBLIC_NAME.search(word) or _CONDITION_NAME.fullmatch(word) or _spells(value, word):
+        return True
+    return _OBJECT_NAME.fullmatch(word) is not None and _DNS_NAME.fullmatch(value) is not None
+
+
+def _spells(value: str, name: str) -> bool:
+    if not _WORDS.fullmatch(value):
+        return False
+    letters = "".join(c for c in value.lower() if c.isalpha())
+    return "".join(c for c in name.lower() if c.isalpha()).endswith(letters)
+
+
+def in_template_action(match: re.Match[str]) -> bool:
+    """The value is inside a {{ ... }} or {% ... %} action opened earlier on its line."""
+    text, start = match.string, match.start("value")
+    line = _LINE_BREAKS.split(text[max(0, start - _LOOK_BACK) : start])[-1]
+    opened = max(line.rfind(mark) for mark in _ACTION_OPEN)
+    return opened >= 0 and all(mark not in line[opened:] for mark in _ACTION_CLOSE)
+
+
+def value_on_next_line(match: re.Match[str]) -> bool:
+    """A line break lies between the separator and the value: the separator's own line has no value."""
+    start = match.start("value")
+    gap = _GAP.search(match.string, max(0, start - 16), start)
+    return gap is not None and _LINE_BREAKS.search(gap.group()) is not None
