@@ -41,7 +41,11 @@ def bare_value_in_code(match: re.Match[str]) -> bool:
         return True
     if _IDENTIFIER.fullmatch(value) and _passed_through(text, start, value):
         return True
-    return bool(_IDENTIFIER.fullmatch(value) and _OWN_ATTRIBUTE.search(text, max(0, start - _LOOK_BACK), start))
+    low = max(0, start - _LOOK_BACK)
+    head = text[low:start]
+    if not ("self." in head or "this." in head or "cls." in head or "@" in head):
+        return False
+    return bool(_IDENTIFIER.fullmatch(value) and _OWN_ATTRIBUTE.search(text, low, start))
 
 
 def _passed_through(text: str, start: int, value: str) -> bool:

@@ -96,8 +96,10 @@ def _ends_line(text: str, end: int) -> bool:
 
 
 def _line_ok(match: re.Match[str]) -> bool:
+    # Where the name and value stand on their line first: it is cheap, and most candidates of a flood
+    # (chpasswd x chpasswd y ...) stand mid-line; the value's own checks after.
     value = match.group("value")
-    if not assigned_value_ok(match) or value.isdigit() or _TYPE_LIKE.fullmatch(value):
+    if value.isdigit() or _TYPE_LIKE.fullmatch(value):
         return False
     text, start = match.string, match.start()
     dq, sq = match.group("dq") is not None, match.group("sq") is not None  # lookbehinds: empty when they hold
@@ -108,20 +110,21 @@ def _line_ok(match: re.Match[str]) -> bool:
     if head[name_start - 1 : name_start] == "\\" and head[name_start : name_start + 1] in ("n", "r", "t"):
         name_start += 1  # the escape's letter (\npassword): the name begins after it
     before = _strip_spaces(head[:name_start])
-    keyword = _KEYWORD_BEFORE.search(before)
+    tail = before[-40:].lower()
+    keyword = _KEYWORD_BEFORE.search(before) if "env" in tail or "arg" in tail or "set" in tail else None
     if keyword:
         before = _strip_spaces(before[: keyword.start()])
     if not _starts_line(before, begin == 0):
         return False  # the scanner's window began mid-line
     if keyword:
-        return True  # ENV NAME value: the rest of the line may hold more words
+        return assigned_value_ok(match)  # ENV NAME value: the rest of the line may hold more words
     end = match.end() + (2 if dq else 1 if sq else 0)  # past a closing quote
     if not _ends_line(text, end):
         return False
     name = head[name_start:].lower()
     if name == "passwd" and _USER_NAME.fullmatch(value):
         return False  # the command and a user name (passwd alice2), not a directive and a secret
-    return name in _DIRECTIVES or dq or sq or not _WORD.fullmatch(value)
+    return (name in _DIRECTIVES or dq or sq or not _WORD.fullmatch(value)) and assigned_value_ok(match)
 
 
 LINE_RULES: tuple[Rule, ...] = (

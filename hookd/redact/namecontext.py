@@ -29,6 +29,7 @@ _OBJECT_NAME = re.compile(
     r"|(?:password|token|key)[-_]?secret[-_]?key)"
 )  # A name for a condition of the secret: its value is the message shown (badCredentials=..., no_token:
 # "You can't access this page ...", INVALID_TOKEN = 'passwords.token', emptyPassword=\u0160patn\u00E9 ...).
+_CONDITION_WORDS = ("empty", "bad", "invalid", "expired", "missing", "wrong", "incorrect", "unknown", "no")
 _CONDITION_NAME = re.compile(
     r"(?i)(?:.*[._-])?(?:empty|bad|invalid|expired|missing|wrong|incorrect|unknown|no)[-_]?"
     r"(?:password|passwd|token|secret|credential|key)s?"
@@ -56,9 +57,14 @@ def name_says_not_secret(match: re.Match[str]) -> bool:
     if not word:
         return False
     value = match.group("value")
-    if _PUBLIC_NAME.search(word) or _CONDITION_NAME.fullmatch(word) or _spells(value, word):
+    low = word.lower()
+    if "public" in low and _PUBLIC_NAME.search(word):
         return True
-    return _OBJECT_NAME.fullmatch(word) is not None and _DNS_NAME.fullmatch(value) is not None
+    if any(c in low for c in _CONDITION_WORDS) and _CONDITION_NAME.fullmatch(word):
+        return True
+    if _spells(value, word):
+        return True
+    return "secret" in low and _OBJECT_NAME.fullmatch(word) is not None and _DNS_NAME.fullmatch(value) is not None
 
 
 def _spells(value: str, name: str) -> bool:
@@ -71,7 +77,10 @@ def _spells(value: str, name: str) -> bool:
 def in_template_action(match: re.Match[str]) -> bool:
     """The value is inside a {{ ... }} or {% ... %} action opened earlier on its line."""
     text, start = match.string, match.start("value")
-    line = _LINE_BREAKS.split(text[max(0, start - _LOOK_BACK) : start])[-1]
+    head = text[max(0, start - _LOOK_BACK) : start]
+    if "{{" not in head and "{%" not in head:
+        return False
+    line = _LINE_BREAKS.split(head)[-1]
     opened = max(line.rfind(mark) for mark in _ACTION_OPEN)
     return opened >= 0 and all(mark not in line[opened:] for mark in _ACTION_CLOSE)
 

@@ -69,12 +69,19 @@ def _identifier(value: str) -> bool:
 
 def describes_a_secret(value: str) -> bool:
     """A version, an endpoint, a file, a message or an interpolation: not a secret's value."""
-    if value.startswith("#{") or _VERSION.fullmatch(value) or value.lower() in DIST_TAGS or _FILE.fullmatch(value):
+    # Each shape is tried only where a character it needs is there: every candidate of a flood pays.
+    if value.startswith("#{") or value.lower() in DIST_TAGS:
         return True
-    if _identifier(value):
+    dotted, slashed = "." in value, "/" in value
+    if (dotted or value.startswith("workspace:")) and _VERSION.fullmatch(value):
         return True
-    url = _PLAIN_URL.fullmatch(value)
-    path = url.group("path") if url else value if _ABSOLUTE_PATH.fullmatch(value) else None
-    if path is not None:
-        return not any(_LONG_WITH_DIGIT.fullmatch(part) for part in path.split("/"))
-    return _SENTENCE.fullmatch(value) is not None and _SECRET_WORD.search(value) is not None
+    if (dotted or slashed) and _FILE.fullmatch(value):
+        return True
+    if (slashed or ":" in value or "|" in value or "+" in value) and _identifier(value):
+        return True
+    if slashed:
+        url = _PLAIN_URL.fullmatch(value)
+        path = url.group("path") if url else value if _ABSOLUTE_PATH.fullmatch(value) else None
+        if path is not None:
+            return not any(_LONG_WITH_DIGIT.fullmatch(part) for part in path.split("/"))
+    return " " in value and _SENTENCE.fullmatch(value) is not None and _SECRET_WORD.search(value) is not None

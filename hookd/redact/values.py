@@ -126,6 +126,7 @@ _GROUPED_NUMBER = re.compile(r"[0-9]{1,3}(?:_[0-9]{3})++")  # 10_000
 # A variable's reference inside the value: anonymous:$FROM_EMAIL, user:${PASS} (a password may hold a $,
 # rarely one followed by a name in capitals).
 _REFERENCE_INSIDE = re.compile(r"\$(?:\{|[A-Z_][A-Z0-9_]{2,}(?![a-z]))")
+_WORDS_NOT_SECRETS = _NOT_SECRETS | _SETTING_WORDS | _PROSE_WORDS
 _HEX_COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3,4}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})")
 
 
@@ -139,14 +140,19 @@ def plausible_secret(value: str) -> bool:
     v = value.strip()
     if len(v) < 3 or v[0] in "$<{[" or v.startswith("\\u003c") or _FORMAT.fullmatch(v):
         return False  # two characters hide nothing (r'...', b'...': a string's prefix)
-    if v.lower() in _NOT_SECRETS or v.lower() in _SETTING_WORDS or v.lower() in _PROSE_WORDS or is_placeholder(v):
+    # Each shape is tried only where its first character (or a character it needs) is there: every
+    # candidate of a flood pays for these checks.
+    if v.lower() in _WORDS_NOT_SECRETS or is_placeholder(v):
         return False
-    if "%" in v and _FORMAT_FIELDS.fullmatch(v) or _DOTTED_NUMBER.fullmatch(v) or _HEX_COLOUR.fullmatch(v):
+    first = v[0]
+    if first.isdigit() and (_DOTTED_NUMBER.fullmatch(v) or _GROUPED_NUMBER.fullmatch(v)):
+        return False
+    if "%" in v and _FORMAT_FIELDS.fullmatch(v) or first == "#" and _HEX_COLOUR.fullmatch(v):
         return False
     if v[-1] == "?" and v[:-1].lower() in TYPE_NAMES:
         return False  # an optional type in a schema: "password": "string?"
-    if CONSTANT_NAME.fullmatch(v) or _GROUPED_NUMBER.fullmatch(v) or _REFERENCE_INSIDE.search(v):
-        return False  # the name of a variable that holds one: 'AWS_SECRET_ACCESS_KEY'; 10_000; a $REFERENCE
+    if first.isupper() and CONSTANT_NAME.fullmatch(v) or "$" in v and _REFERENCE_INSIDE.search(v):
+        return False  # the name of a variable that holds one: 'AWS_SECRET_ACCESS_KEY'; a $REFERENCE
     return not set(v) <= set("*xX.•-_") and not describes_a_secret(v)
 
 
