@@ -31,9 +31,10 @@ _SECRET_WORD = re.compile(r"(?i)(?<![a-z])(?:password|passphrase|token|secret|cr
 
 # The file that holds the secret, not the secret: --client-key=./u.key, SSL_KEY=/etc/ssl/private/site.pem,
 # serviceAccountSecretKey: "credentials.json", value: /etc/secrets/service-account/credentials.json.
+# Each directory is taken whole (*+): read otherwise, a long name without an extension was tried at every split.
 _FILE = re.compile(
-    r"(?:\.{1,2}|~)/[\w.@+/-]*|(?:/[\w.@+-]+)*/?[\w.@+-]+\.(?:pem|key|crt|cer|p12|pfx|jks|json)"
-    r"|/[\w.@+-]+(?:/[\w.@+-]+)*\.(?:txt|env)"
+    r"(?:\.{1,2}|~)/[\w.@+/-]*|/?(?:[\w.@+-]+/)*+[\w.@+-]+\.(?:pem|key|crt|cer|p12|pfx|jks|json)"
+    r"|/(?:[\w.@+-]+/)*+[\w.@+-]+\.(?:txt|env)"
 )
 # An absolute path of two or more lower-case names (/run/secrets/db-password, a Docker or Kubernetes
 # secret's mount):
