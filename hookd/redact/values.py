@@ -108,7 +108,7 @@ def is_placeholder(value: str) -> bool:
         parts = _CASE_PARTS.findall(value)
         if len(parts) >= 2 and any(p.lower() in _SECRET_PARTS for p in parts):
             return True
-    masked = sum(1 for c in value if c in _MASK_CHARS)
+    masked = sum(value.count(c) for c in _MASK_CHARS)  # str.count: a flood of long values reads each once, in C
     return masked >= 8 and 2 * masked >= len(value) and any(c * 4 in value for c in _MASK_CHARS)
 
 
