@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from hookd.redact.checks import assigned_value_ok, glue_ok, looks_like_credential, option_value_ok, user_not_a_marker
-from hookd.redact.values import plausible_secret
+from hookd.redact.values import CONSTANT_NAME, plausible_secret
 from hookd.redact.checksums import CARD_WORD_BEFORE, NON_ASCII_BEFORE, card_context_ok, card_issuer_ok, luhn_ok
 from hookd.redact.patterns import (
     B1,
@@ -180,7 +180,6 @@ def _pem_body_ok(match: re.Match[str]) -> bool:
 
 
 # The values of the pairs in a Cookie: header's value (the first pair's name is before it).
-_CONSTANT_VALUE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")  # a documentation's PART_NUMBER=ROCKET_LAUNCHER_0001
 _COOKIE_VALUES = re.compile(r"(?:^|;\s?[^=;]*=)([^;]*)")
 
 
@@ -189,7 +188,7 @@ def _cookie_ok(match: re.Match[str]) -> bool:
     documentation's fig=newton."""
     value = match.group("value")
     return plausible_secret(value) and any(
-        (len(v) >= 16 and not _CONSTANT_VALUE.fullmatch(v)) or looks_like_credential(v)
+        (len(v) >= 16 and not CONSTANT_NAME.fullmatch(v)) or looks_like_credential(v)  # not ROCKET_LAUNCHER_0001
         for v in _COOKIE_VALUES.findall(value)
     )
 

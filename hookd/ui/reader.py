@@ -16,11 +16,10 @@ import redis.exceptions
 import structlog
 
 from hookd.publish.connection import Entry, describe_failure
-from hookd.publish.replies import READER_REPLY_BYTES, WRONG_SHAPE, ReplyTooLarge
+from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
 from hookd.publish.session_index import session_key_prefix, sessions_key
 from hookd.publish.stream_replies import (
-    NotAStreamReply,
     awaited,
     hash_fields,
     members,
@@ -120,10 +119,7 @@ class StreamReader:
 
     async def _newer(self, position: str, count: int) -> list[Entry]:
         block = BLOCK_MS if count > 1 else None  # an entry at a time only after a reply too large
-        try:
-            reply = await self.client.xread({self.stream: position}, count=count, block=block)
-        except WRONG_SHAPE as exc:
-            raise NotAStreamReply("XREAD", f"{type(exc).__name__}: {exc}") from exc
+        reply = await awaited("XREAD", self.client.xread({self.stream: position}, count=count, block=block))
         return streams_entries("XREAD", reply)
 
     async def _older(self, upper: str, count: int) -> list[Entry]:
