@@ -19,7 +19,7 @@ import redis.exceptions
 
 from hookd.config import Config
 from hookd.publish.connection import Entry
-from hookd.publish.replies import ReplyTooLarge, first_entry_id
+from hookd.publish.replies import ReplyTooLarge
 from hookd.tail.follow import BLOCK_MS, MAX_SEQ, READ_COUNT, Filters, Tail
 from hookd.publish import stream_replies as shapes
 
@@ -164,8 +164,7 @@ class GroupTail(Tail):
                 # Redis gave this consumer the entries all the same: they are its pending ones now,
                 # read from 0 an entry at a time (one too large alone is skipped there). A reply that
                 # names no entry after its cursor is no claim's: the server is not answering tail.
-                if first_entry_id(exc.head, streams=True) is None:
-                    raise
+                shapes.skipped(exc, streams=True)  # raised again unless the reply names an entry
                 self.read_count = 1
                 return claimed
             except redis.exceptions.ResponseError as exc:
