@@ -87,10 +87,34 @@ CODE = [
     "{{- $rootPassword := .Values.auth.rootPassword }}",
     '{{- $jwtToken := lookup "v1" "Secret" (include "common.names.namespace" .) }}',
     "{{- $secret := tpl $externalRedis.existingSecret .context -}}",
+    # h65: a lambda whose parameter is named like a secret and whose body reads a member of it (C#)
+    "var tokens = authorizations.SelectMany(authorization => authorization.Tokens).ToList();",
+    "return query.Where(authorization => authorization.Status == Statuses.Valid);",
+    # h65: regular expression literals that do not start with /^ (JavaScript)
+    "const token = /\\$\\{([^}]+)\\}/g;",
+    "token = /\\S+/g;",
+    "password = /\\d{4}/;",
+    "token = /\\//g;",
+    # h65: C# constants whose short lower-case value abbreviates their name
+    'public const string OneTimePassword = "otp";',
+    'public const string Password = "pwd";',
+    'internal const string Secret = "sec";',
 ]
 
 
-@pytest.mark.parametrize("text", CODE)
+# Kept before h65 too (the brief's other lambdas and regular expressions): guards for its checks.
+CODE_ALREADY_KEPT = [
+    ".Select(token => token.Value)",
+    "const lengths = passwords.map((password) => password.length);",
+    "list.stream().map(password -> password.trim()).collect(Collectors.toList());",
+    "let token = /[A-Za-z0-9]{40}/g;",
+    "password = /(?=.*[A-Z])(?=.*\\d).{8,}/,",
+    "if (token.match(/\\w+/)) { return; }",
+    'const string Pwd = "pwd";',
+]
+
+
+@pytest.mark.parametrize("text", CODE + CODE_ALREADY_KEPT)
 def test_code_of_other_languages_is_kept(text):
     assert_kept(text)
 
@@ -125,6 +149,13 @@ SECRETS = [
     ("password: 'abcd|efgh'", "abcd|efgh"),  # not rules' names
     ("password: 'different'", "different"),  # a rule's name alone is a word
     (f"TOKEN='rod:{WORD_PW}'", WORD_PW),
+    # h65: the kept forms' look-alikes that hold a secret
+    (f"Authorization: Bearer {PW}.{PW}", PW),
+    (f"authorization => {PW}.Tokens", PW),  # a value is not a member of its own name
+    (f"password = /{PW}", PW),  # no closing slash: not a regular expression
+    (f"PASSWORD=/{PW}/", PW),  # no regular expression's syntax between the slashes
+    ('ADMIN_PASSWORD="admin"', "admin"),  # a whole word of the name: a real default
+    ('public const string Password = "pwd2024"', "pwd2024"),  # not letters only
 ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.codecontext import bare_value_in_code
+from hookd.redact.codecontext import bare_value_in_code, regex_literal
 from hookd.redact.codeforms import code_of_other_languages, instance_variable
 from hookd.redact.namecontext import in_template_action, name_says_not_secret, value_on_next_line
 from hookd.redact.signatures import quoted_annotation
@@ -137,7 +137,7 @@ def assigned_value_ok(match: re.Match[str]) -> bool:
     # A field number or a count (string password = 2; password:  16 bytes): no secret is 1-3 digits.
     if value.isdigit() and len(value) <= 3:
         return False
-    if instance_variable(match) or in_template_action(match):
+    if instance_variable(match) or in_template_action(match) or (value[0] == "/" and regex_literal(match)):
         return False
     return not is_type_or_reference(value) and not bare_value_in_code(match)
 

@@ -53,3 +53,37 @@ def _passed_through(text: str, start: int, value: str) -> bool:
     name = text[max(0, start - len(value) - 8) : start].rstrip(" \t=:")
     at = len(name) - len(value)
     return at >= 0 and name.endswith(value) and (at == 0 or not (name[at - 1].isalnum() or name[at - 1] == "_"))
+
+
+# A lambda's parameter named like a secret, and its body reading a member of it (C#'s authorization =>
+# authorization.Tokens, JavaScript's token => token.value, Java's password -> password.trim()), or a name
+# assigned a member of itself (authorization = authorization.strip()): the value is code.
+_NAME_BEFORE_VALUE = re.compile(r"(?<![\w$])([A-Za-z_]\w{0,60})\)?[ \t]{0,4}(?:=>|->|=|:)[ \t]{0,4}\Z")
+
+
+def member_of_its_name(match: re.Match[str]) -> bool:
+    """The value is ``name.member`` (or ``name?.member``) where ``name`` is the name it is given to."""
+    value, start = match.group("value"), match.start("value")
+    name = _NAME_BEFORE_VALUE.search(match.string, max(0, start - 70), start)
+    if name is None:
+        return False
+    word = name.group(1)
+    return value.startswith((word + ".", word + "?.")) and len(value) > len(word) + 1
+
+
+# A JavaScript regular expression literal where a value would be (token = /\$\{([^}]+)\}/g, password:
+# /[a-z]+\d/): a / ... / with the syntax of one (an escape, a class, a group, a quantifier) and flags, then
+# the end of an expression; in JSON text an escape inside it is written twice (\\/). (/^... is checks': any
+# text starting so is code.)
+_REGEX_LITERAL = re.compile(
+    r"/(?![*/])(?:[^/\\\n\[]|\\\\.|\\.|\[(?:[^\]\\\n]|\\\\.|\\.){0,200}+\]){1,300}+/[dgimsuyv]{0,8}"
+    r"(?=[ \t]*(?:[,;)\]}.]|\\[nrt]|\n|\Z))"
+)
+_REGEX_SYNTAX = re.compile(r"\\[A-Za-z$^.*+?(){}\[\]/|]|\[[^\]]*\]|[(+*?{|]")
+
+
+def regex_literal(match: re.Match[str]) -> bool:
+    """The bare value begins a regular expression literal."""
+    start = match.start("value")
+    literal = _REGEX_LITERAL.match(match.string[start : start + 800])
+    return literal is not None and _REGEX_SYNTAX.search(literal.group(), 1, len(literal.group()) - 1) is not None

@@ -62,7 +62,7 @@ def name_says_not_secret(match: re.Match[str]) -> bool:
         return True
     if any(c in low for c in _CONDITION_WORDS) and _CONDITION_NAME.fullmatch(word):
         return True
-    if _spells(value, word):
+    if _spells(value, word) or _abbreviates(value, word):
         return True
     return "secret" in low and _OBJECT_NAME.fullmatch(word) is not None and _DNS_NAME.fullmatch(value) is not None
 
@@ -72,6 +72,34 @@ def _spells(value: str, name: str) -> bool:
         return False
     letters = "".join(c for c in value.lower() if c.isalpha())
     return "".join(c for c in name.lower() if c.isalpha()).endswith(letters)
+
+
+# A short lower-case value that abbreviates its name (C#'s const string Pwd = "pwd", OneTimePassword =
+# "otp", Secret = "sec"): a key or a field's name, not a secret. Not a whole word of the name
+# (ADMIN_PASSWORD=admin, ROOT_PASSWORD=root are real defaults, and stay redacted).
+_ABBREVIATION = re.compile(r"[a-z]{2,6}")
+_NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def _abbreviates(value: str, name: str) -> bool:
+    if not _ABBREVIATION.fullmatch(value):
+        return False
+    words = [w.lower() for w in _NAME_WORDS.findall(name)]
+    if value in words:
+        return False
+    letters = "".join(words)
+    for start in (len("".join(words[:i])) for i in range(len(words))):
+        if letters[start] == value[0] and _in_order(value[1:], letters, start + 1):
+            return True
+    return False
+
+
+def _in_order(value: str, letters: str, at: int) -> bool:
+    for c in value:
+        at = letters.find(c, at) + 1
+        if at == 0:
+            return False
+    return True
 
 
 def in_template_action(match: re.Match[str]) -> bool:

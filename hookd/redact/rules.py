@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from hookd.redact.codecontext import member_of_its_name
 from hookd.redact.checks import assigned_value_ok, glue_ok, looks_like_credential, option_value_ok, user_not_a_marker
 from hookd.redact.values import CONSTANT_NAME, plausible_secret
 from hookd.redact.checksums import CARD_WORD_BEFORE, NON_ASCII_BEFORE, card_context_ok, card_issuer_ok, luhn_ok
@@ -179,6 +180,11 @@ def _pem_body_ok(match: re.Match[str]) -> bool:
     return len(_PEM_NOT_BODY.sub("", match.group(0))) >= 16
 
 
+def _not_its_own_member(match: re.Match[str]) -> bool:
+    """Not a lambda's body reading its parameter (authorization => authorization.Tokens): code."""
+    return not member_of_its_name(match)
+
+
 # The values of the pairs in a Cookie: header's value (the first pair's name is before it).
 _COOKIE_VALUES = re.compile(r"(?:^|;\s?[^=;]*=)([^;]*)")
 
@@ -215,6 +221,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         reach=4200,
         ahead=4200,
         validate=looks_like_credential,
+        check=_not_its_own_member,
         example="`Authorization: Bearer <credential>`, `Basic dXNlcjpwYXNz`",
     ),
     Rule(
