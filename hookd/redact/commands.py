@@ -54,14 +54,18 @@ _SHORT_OPTIONS = {
         "cf",  # Cloud Foundry's cf login -p, OpenShift's oc login -p
         "oc",
         "nuget",  # dotnet nuget add source ... -u bob -p <password>
+        "psexec",  # Sysinternals' psexec \\host -u admin -p <password>
+        "psexec.exe",
+        "paexec",
     ),
     "-N": ("ssh-keygen",),
     "-k": ("nuget", "openssl"),  # openssl enc -k <password>
     "-apikey": ("nuget",),
     "/p:": ("xfreerdp", "wlfreerdp"),
+    "/pass:": ("cmdkey", "cmdkey.exe"),  # Windows' cmdkey /add:<target> /user:<user> /pass:<password>
 }
 _GLUED = ("7z", "7za")  # -pSECRET, no space
-_SHORT_TRIGGER = r"\s(?:(?:-[wPpNk]|-(?i:apikey))\s{1,4}|/p:|-p)"
+_SHORT_TRIGGER = r"\s(?:(?:-[wPpNk]|-(?i:apikey))\s{1,4}|/p:|/(?i:pass):|-p)"
 CLI_MORE_TRIGGER = (
     "(?:"
     + "|".join(
@@ -79,7 +83,7 @@ CLI_MORE_TRIGGER = (
     + r")[^\s\-]"
 )
 _KEY_FILE = re.compile(r"(?i).*\.(?:pem|key|crt|cer|p12|pfx|jks|json|txt)|[~/.].*")
-_SHORT_BEFORE = re.compile(r"\s(-[wPpNk]|-(?i:apikey)|/p:)\s{0,4}\Z")
+_SHORT_BEFORE = re.compile(r"\s(-[wPpNk]|-(?i:apikey)|/p:|/(?i:pass):)\s{0,4}\Z")
 # Where a command begins: a separator, a subshell, a line (raw or escaped), a JSON string's quote.
 _COMMAND_START = re.compile(r'.*(?:[;|&(`\n]|\\n|(?<!\\)")', re.S)
 _COMMAND_REACH = 400
@@ -92,7 +96,7 @@ def _short_option_ok(match: re.Match[str]) -> bool:
     option = _SHORT_BEFORE.search(head)
     if option is None:
         return True  # not a short option: the trigger's other contexts name their command
-    flag = option.group(1).lower() if option.group(1).lower() == "-apikey" else option.group(1)
+    flag = option.group(1).lower() if option.group(1).lower() in ("-apikey", "/pass:") else option.group(1)
     glued = option.end(1) == len(head)
     before = head[: option.start()]
     begin = _COMMAND_START.match(before)
@@ -122,7 +126,7 @@ _PRINTS_SECRET = (
     r"(?:base64(?:\s{1,4}-w\s{0,4}0)?\s{1,4}(?:-d|-D|--decode)|get-secret-value|gh\s{1,4}auth\s{1,4}token"
     r"|print-(?:access|identity)-token|op\s{1,4}read|vault\s{1,4}(?:kv\s{1,4}get|read)\s{1,4}-field"
     r"|find-generic-password|auth:token|get-access-token|secrets\s{1,4}versions\s{1,4}access"
-    r"|--with-decryption)"
+    r"|--with-decryption|wg\s{1,4}gen(?:key|psk))"
 )
 PRINTED_TRIGGER = _PRINTS_SECRET + r'[^\n]{0,2000}"stdout"\s{0,4}:\s{0,4}"[^"\\\s]'
 

@@ -16,6 +16,7 @@ import re
 from hookd.redact.checks import not_a_call
 from hookd.redact.values import plausible_secret
 from hookd.redact.patterns import BARE_VALUE, VALUE_REACH
+from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
 from hookd.redact.wrappers import credential_pair
 
@@ -96,7 +97,7 @@ def _pgpass_ok(match: re.Match[str]) -> bool:
 _Q = r"""(?:\\{0,7}["'])?"""
 _SECRET_NAME = (
     r"[A-Za-z0-9_./-]{0,80}(?i:password|passwd|passphrase|secret|token|credentials?|[_.-]pass|[_.-]pwd"
-    r"|(?:api|private|secret|access|client|signing|encryption)[_-]?key)"
+    r"|(?:api|private|secret|access|client|signing|encryption|primary|secondary)[_-]?key|connection[_-]?string)"
 )
 _COLON = r"\s{0,4}:\s{0,4}"
 _BETWEEN = rf"{_Q}(?:[\s,]|\\[nrt]){{1,16}}-?\s{{0,4}}{_Q}"
@@ -177,9 +178,19 @@ def _piped_ok(match: re.Match[str]) -> bool:
     return _PIPED_CONTEXT.search(text, max(0, start - 200), start) is not None
 
 
+# Azure's primaryKey/secondaryKey (az ... keys list as name/value pairs) name a database's key too: their
+# value must look random ("name": "primaryKey", "value": "tenant_id" is a column).
+_TABLE_KEY_NAME = re.compile(r"(?i)(?:primary|secondary)[_-]?key(?:[^A-Za-z0-9]|\\[nrt])*\Z")
+
+
 def _value_ok(match: re.Match[str]) -> bool:
     value = match.group("value")
-    return plausible_secret(value) and not value.isdigit() and not_a_call(match)
+    if not (plausible_secret(value) and not value.isdigit() and not_a_call(match)):
+        return False
+    text, start = match.string, match.start("value")
+    head = text[max(0, start - 200) : start]
+    name = head[: head.lower().rfind("value")]
+    return not _TABLE_KEY_NAME.search(name, max(0, len(name) - 60)) or random_looking(value)
 
 
 # An XML element named for a secret (Maven's settings.xml <password>, NuGet, Spring, .NET

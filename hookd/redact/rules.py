@@ -36,6 +36,8 @@ from hookd.redact.configcommands import CONFIG_COMMAND_RULES
 from hookd.redact.encoded import ENCODED_RULES
 from hookd.redact.entities import ENTITY_RULES
 from hookd.redact.fields import FIELD_RULES
+from hookd.redact.keynames import KEY_NAME_RULES
+from hookd.redact.pasted import PASTED_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.markup import MARKUP_RULES
@@ -141,6 +143,12 @@ _CLI_BRANCHES = (
     (_NOT_WORD + r"redis-cli" + _CMD + r"*\s-a\s{1,4}", (r"(?i)\s-a\s",)),
     (
         _NOT_WORD + r"curl" + _CMD + r"""*\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{1,128}:""",
+        (r"(?i)\s--?u",),
+    ),
+    (
+        # lftp's -u user,password (a comma), on its command line or in its own open command (-e, -c, a script)
+        _NOT_WORD + r"(?:lftp" + _CMD + r"*\s|open\s{1,4})"
+        r"""(?:-u|--user)\s{1,4}(?:\\?["'])?(?:[^\s,"'\\]|\\\\){1,128},""",
         (r"(?i)\s--?u",),
     ),
     (
@@ -267,7 +275,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
     Rule(
         name="cli_password",
         replaces="a password given on a command line (mysql -p..., --password=..., curl -u user:..., "
-        "smbclient -U user%..., --cookie)",
+        "smbclient -U user%..., lftp -u user,..., --cookie)",
         pattern=VALUE,
         group="value",
         trigger=_CLI_TRIGGER,
@@ -504,6 +512,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *MARKUP_RULES,
     *CONFIG_COMMAND_RULES,
     *FIELD_RULES,
+    *KEY_NAME_RULES,
+    *PASTED_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,
     *ENTITY_RULES,

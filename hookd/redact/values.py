@@ -61,6 +61,7 @@ PLACEHOLDERS = frozenset(
         "pw",
         "todo",
         "tbd",
+        "foobared",  # redis.conf's example requirepass
         # what a test logs in with to see a login fail
         "wrong",
         "invalid",

@@ -1,0 +1,109 @@
+"""Credentials under names with no secret word (fourteenth session, h65; issue 16's misses left by h63).
+
+* ``keyed_name_assignment``: an env or config name that ends in ``_KEY``, ``_SK`` or ``_DSN`` after a
+  provider's or an application's word (``STRIPE_KEY=``, ``OPENAI_KEY=``, ``MAILGUN_KEY=``, ``APP_SK=``,
+  ``stripe-key:``), with a value of 20 characters or more that only a machine writes (prose.random_looking:
+  letters and digits, and mixed case, a symbol or 20 characters). ``_KEY`` after an arbitrary word is also
+  ``CACHE_KEY``, ``SORT_KEY``, ``PRIMARY_KEY=id``, ``SSH_KEY=~/.ssh/id``: the value decides (a word, a
+  name, a path, a column are never random-looking), and the words that name a key of a table, a cache or
+  a map, or a public key, are refused whatever the value (``CACHE_KEY=<sha256>`` is a digest);
+* ``kubeconfig_key_data``: a kubeconfig's ``client-key-data:`` (the base64 of the user's private key;
+  ``encoded_secret`` takes it when it decodes to a PEM block, this rule when it does not) and
+  ``token-data:``.
+
+Each is anchored: its trigger (Hyperscan) reads the name, the separator and the value's first 20 (16)
+characters, so a flood of ``CACHE_KEY=`` or of ``client-key-data: x`` reports nothing; the regex reads
+the value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hookd.redact.checks import is_type_or_reference
+from hookd.redact.prose import random_looking
+from hookd.redact.rule import Rule
+from hookd.redact.values import plausible_secret
+
+_NOT_NAME = r"""(?:^|[^A-Za-z0-9_.-]|\\[nrt])"""
+_Q = r"""(?:\\?["'])?"""
+_VALUE_HEAD = r"[A-Za-z0-9+/=_.~-]"
+# A name's words, then _KEY/_SK/_DSN (any case; - for YAML and CLI-like keys): the value's first 20
+# characters with it, so a word or a short name after the sign never reports.
+_KEYED_TRIGGER = (
+    _NOT_NAME
+    + r"[A-Za-z][A-Za-z0-9]{0,30}(?:[_-][A-Za-z0-9]{1,30}){0,4}[_-](?i:key|sk|dsn)"
+    + _Q
+    + r"[ \t]{0,2}(?::|=)[ \t]{0,2}"
+    + _Q
+    + _VALUE_HEAD
+    + "{20}"
+)
+_KEYED_BACK = 20
+_VALUE = r"""(?P<value>[^\s"'\\,;&|<>(){}\[\]`]{20,1024}+)"""
+# The name read back from the value: what lies between them (quotes, spaces, the sign) stripped; not the n
+# of an escaped line break before it (\nPUBLIC_KEY= in JSON text).
+_NAME_BEFORE = re.compile(
+    r"(?:\\[nrt]|(?<![A-Za-z0-9_-]))([A-Za-z0-9_-]{1,160})(?:\\?[\"'])?[ \t]{0,2}[:=][ \t]{0,2}(?:\\?[\"'])?\Z"
+)
+# The word before _KEY names a key that is not a credential: a table's or a map's key, a cache's, a
+# partition's, a public key or its fingerprint, a file or an object's key (S3), a keyboard's.
+_NOT_CREDENTIAL_WORDS = frozenset(
+    "public pub cache sort primary foreign partition hash range row column unique composite natural surrogate "
+    "idempotency lookup map dict index group routing shard dedup dedupe cluster object bucket file path name "
+    "id gpg pgp gnupg fingerprint hot short cut keyboard key i18n translation label message lang locale field "
+    "prefix state query cursor sequence order event topic".split()
+)
+
+
+def _keyed_ok(match: re.Match[str]) -> bool:
+    """A random-looking value under a name whose last word before _KEY does not name a map's key."""
+    value = match.group("value")
+    if len(value) < 20 or not random_looking(value) or is_type_or_reference(value):
+        return False
+    text, start = match.string, match.start("value")
+    name = _NAME_BEFORE.search(text, max(0, start - 200), start)
+    if name is None:
+        return False
+    words = re.split(r"[_-]", name.group(1).lower())
+    return len(words) >= 2 and not _NOT_CREDENTIAL_WORDS.intersection(words[:-1])
+
+
+KEYED_NAME_ASSIGNMENT = Rule(
+    name="keyed_name_assignment",
+    replaces="a random-looking value of 20 characters or more under a name ending _KEY, _SK or _DSN "
+    "(STRIPE_KEY=, OPENAI_KEY=, MAILGUN_KEY=)",
+    pattern=_VALUE,
+    group="value",
+    trigger=_KEYED_TRIGGER,
+    anchored=True,
+    back=_KEYED_BACK,
+    reach=1030,
+    check=_keyed_ok,
+    example="`STRIPE_KEY=<40 random characters>` (not `CACHE_KEY=user_profile`, `PRIMARY_KEY=id`, `PUBLIC_KEY=...`)",
+)
+
+_KUBE_TRIGGER = (
+    _NOT_NAME + r"(?:client-key-data|token-data)" + _Q + r"[ \t]{0,4}:[ \t]{0,4}" + _Q + r"[A-Za-z0-9+/=_.-]{16}"
+)
+
+
+def _kube_ok(match: re.Match[str]) -> bool:
+    value = match.group("value")
+    return len(value) >= 16 and plausible_secret(value) and not is_type_or_reference(value)
+
+
+KUBECONFIG_KEY_DATA = Rule(
+    name="kubeconfig_key_data",
+    replaces="a kubeconfig's client-key-data (the user's private key, base64) or token-data",
+    pattern=r"""(?P<value>[A-Za-z0-9+/=_.-]{16,65536}+)""",
+    group="value",
+    trigger=_KUBE_TRIGGER,
+    anchored=True,
+    back=16,
+    reach=65540,
+    check=_kube_ok,
+    example="`client-key-data: <base64>` (kubeconfig users)",
+)
+
+KEY_NAME_RULES: tuple[Rule, ...] = (KEYED_NAME_ASSIGNMENT, KUBECONFIG_KEY_DATA)

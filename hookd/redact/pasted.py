@@ -1,0 +1,98 @@
+"""Formats people paste that hold a credential under no secret name (fourteenth session, h65's probe).
+
+* ``redis_auth``: Redis' ``AUTH <password>`` and ``AUTH <user> <password>``, typed at a ``redis-cli``
+  prompt, in a ``redis-cli`` command line or alone on a line (``requirepass`` is lines.py's);
+* ``password_hash``: a crypt(3) hash (htpasswd's ``$apr1$``, bcrypt's ``$2y$``, ``/etc/shadow``'s ``$6$``,
+  ``$5$``, ``$1$``, yescrypt's ``$y$``) or an Argon2 hash (``$argon2id$v=19$...``): a password's offline
+  equivalent, replaced whole (its salt too);
+* ``openvpn_static_key``: an OpenVPN ``Static key V1`` block (``<tls-auth>``, ``<tls-crypt>``, ``ta.key``);
+* ``wireguard_preshared_key``: WireGuard's ``PresharedKey = <base64 of 32 bytes>`` (``PrivateKey`` is
+  secret_assignment's).
+"""
+
+from __future__ import annotations
+
+import re
+
+from hookd.redact.checks import is_type_or_reference, option_value_ok
+from hookd.redact.patterns import VALUE, VALUE_REACH
+from hookd.redact.rule import Rule
+
+# AUTH in capitals (as Redis' documentation and prompts write it), after a line's start, a prompt or a
+# space; then a user name, maybe, and the value's first character. Where the line begins is read back.
+_AUTH_TRIGGER = r"""(?:^|[\s>"]|\\[nrt])AUTH[ \t]{1,4}(?:[A-Za-z0-9_.@-]{1,64}[ \t]{1,4})?[^\s"'\\\-<$]"""
+_LINE_HEAD = re.compile(r"(?:^|\n|\\n|\\r|(?<!\\)\")([^\n\"]{0,300}?)AUTH[ \t]{1,4}(?:\S{1,64}[ \t]{1,4})?\Z")
+_PROMPT = re.compile(r"(?:[\w.:\[\]-]{1,80}> ?|[ \t]*)\Z")
+_NEXT_WORD = re.compile(r"[ \t]{1,4}[^\s\\]")
+
+
+def _auth_ok(match: re.Match[str]) -> bool:
+    """The password of a Redis AUTH: the line is a prompt's or a redis-cli command's, and the value is the
+    last word (AUTH <user> <password> reports at the user too: that one is refused)."""
+    text, start, end = match.string, match.start("value"), match.end("value")
+    if _NEXT_WORD.match(text, end) or not option_value_ok(match) or is_type_or_reference(match.group("value")):
+        return False
+    head = _LINE_HEAD.search(text, max(0, start - 400), start)
+    if head is None:
+        return False
+    before = head.group(1)
+    return "redis-cli" in before or _PROMPT.fullmatch(before) is not None
+
+
+REDIS_AUTH = Rule(
+    name="redis_auth",
+    replaces="the password of a Redis AUTH command (at a redis-cli prompt, in a redis-cli line, on its own line)",
+    pattern=VALUE,
+    group="value",
+    trigger=_AUTH_TRIGGER,
+    anchored=True,
+    back=1,
+    reach=VALUE_REACH,
+    check=_auth_ok,
+    example="`127.0.0.1:6379> AUTH default <password>`, `redis-cli -h db AUTH <password>`",
+)
+
+_B = r"[./A-Za-z0-9]"
+_HASH = (
+    r"\$(?:(?:1|5|6|apr1)\$(?:rounds=[0-9]{1,9}\$)?" + _B + r"{1,16}\$" + _B + r"{22,86}"
+    r"|2[abxy]\$[0-9]{2}\$" + _B + r"{53}"
+    r"|y\$" + _B + r"{1,32}\$" + _B + r"{1,64}\$" + _B + r"{43}"
+    r"|argon2(?:id|i|d)\$v=[0-9]{1,3}\$m=[0-9]{1,8},t=[0-9]{1,4},p=[0-9]{1,3}\$[A-Za-z0-9+/]{11,64}\$[A-Za-z0-9+/]{16,128})"
+)
+_HASH_END = r"(?![./A-Za-z0-9+$])"
+
+PASSWORD_HASH = Rule(
+    name="password_hash",
+    replaces="a password hash in crypt(3) or Argon2 form (htpasswd, /etc/shadow, bcrypt; salt and hash)",
+    pattern=r"(?<![A-Za-z0-9$])" + _HASH + _HASH_END,
+    trigger=_HASH + r"(?:[^./A-Za-z0-9+$]|$)",
+    keywords=("$1$", "$5$", "$6$", "$apr1$", "$2a$", "$2b$", "$2x$", "$2y$", "$y$", "$argon2"),
+    exact=True,
+    reach=420,
+    example="`admin:$apr1$<salt>$<hash>`, `root:$6$<salt>$<hash>:19000:...`, `$2y$10$<hash>`",
+)
+
+_OVPN = "-----BEGIN OpenVPN Static key V1-----"
+OPENVPN_STATIC_KEY = Rule(
+    name="openvpn_static_key",
+    replaces="an OpenVPN static key block (tls-auth, tls-crypt, secret), BEGIN to END",
+    pattern=re.escape(_OVPN) + r"(?:[^\"\\-]|\\.|-(?!----END )){0,8192}+(?:-----END OpenVPN Static key V1-----|(?=\"))",
+    keywords=("OpenVPN Static key",),
+    reach=2 * 8192 + 100,
+    example="`<tls-auth>` `-----BEGIN OpenVPN Static key V1-----` … `-----END OpenVPN Static key V1-----`",
+)
+
+_PSK_TRIGGER = r"(?:^|[\s\"]|\\[nrt])(?i:presharedkey)[ \t]{0,4}=[ \t]{0,4}[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]="
+WIREGUARD_PRESHARED_KEY = Rule(
+    name="wireguard_preshared_key",
+    replaces="a WireGuard PresharedKey (base64 of 32 bytes)",
+    pattern=r"(?P<value>[A-Za-z0-9+/]{43}=)(?![A-Za-z0-9+/=])",
+    group="value",
+    trigger=_PSK_TRIGGER,
+    anchored=True,
+    back=44,
+    reach=50,
+    example="`[Peer]` / `PresharedKey = <44 characters of base64>`",
+)
+
+PASTED_RULES: tuple[Rule, ...] = (REDIS_AUTH, PASSWORD_HASH, OPENVPN_STATIC_KEY, WIREGUARD_PRESHARED_KEY)
