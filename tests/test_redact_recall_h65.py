@@ -137,6 +137,10 @@ KEPT = [
     'echo "$1$2"\nprice=$5$6',
     "bob:x:1000:1000::/home/bob:/bin/bash\nroot:*:19000:0:99999:7:::",
     "PresharedKey = <base64>\nPublicKey = " + WG,
+    # what the first draft took in the Python tree (the harm check): code after private_key, SMTP's mechanism
+    "private_key = Ed25519PrivateKey.generate()\nprivate_key = base64.standard_b64decode(private_key)",
+    "def _encode(self, private_key: ed25519.Ed25519PrivateKey, f_priv: _FragList) -> None:",
+    'self.serv.add_feature("AUTH CRAM-MD5")\nAUTH LOGIN',
     # commands whose -u is not lftp's, and options that are not passwords
     "curl -u bob https://x\nssh -u x host\nopen -a Safari",
     "psexec \\\\host -u admin cmd\ncmdkey /list",

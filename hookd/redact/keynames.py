@@ -56,11 +56,18 @@ _NOT_CREDENTIAL_WORDS = frozenset(
 )
 
 
+# Code where a value would be: a dotted path (Ed25519PrivateKey.generate, base64.standard_b64decode,
+# ed25519.Ed25519PrivateKey in an annotation); a key in base64 or hex holds no dot between names.
+_DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+
+
 def _keyed_ok(match: re.Match[str]) -> bool:
     """A random-looking value under a name whose last word before _KEY does not name a map's key."""
     value = match.group("value")
-    if len(value) < 20 or not random_looking(value) or is_type_or_reference(value):
+    if len(value) < 20 or not random_looking(value) or is_type_or_reference(value) or _DOTTED_NAME.fullmatch(value):
         return False
+    if match.string[match.end("value") : match.end("value") + 1] in ("(", "["):
+        return False  # a call: Ed25519PrivateKey.generate()
     text, start = match.string, match.start("value")
     name = _NAME_BEFORE.search(text, max(0, start - 200), start)
     if name is None:

@@ -24,13 +24,18 @@ _AUTH_TRIGGER = r"""(?:^|[\s>"]|\\[nrt])AUTH[ \t]{1,4}(?:[A-Za-z0-9_.@-]{1,64}[ 
 _LINE_HEAD = re.compile(r"(?:^|\n|\\n|\\r|(?<!\\)\")([^\n\"]{0,300}?)AUTH[ \t]{1,4}(?:\S{1,64}[ \t]{1,4})?\Z")
 _PROMPT = re.compile(r"(?:[\w.:\[\]-]{1,80}> ?|[ \t]*)\Z")
 _NEXT_WORD = re.compile(r"[ \t]{1,4}[^\s\\]")
+# SMTP's AUTH takes a mechanism's name (AUTH CRAM-MD5, AUTH PLAIN <base64>, AUTH LOGIN): capitals, not a password.
+_MECHANISM = re.compile(r"[A-Z][A-Z0-9_-]*")
 
 
 def _auth_ok(match: re.Match[str]) -> bool:
     """The password of a Redis AUTH: the line is a prompt's or a redis-cli command's, and the value is the
     last word (AUTH <user> <password> reports at the user too: that one is refused)."""
     text, start, end = match.string, match.start("value"), match.end("value")
-    if _NEXT_WORD.match(text, end) or not option_value_ok(match) or is_type_or_reference(match.group("value")):
+    value = match.group("value")
+    if _NEXT_WORD.match(text, end) or _MECHANISM.fullmatch(value):
+        return False
+    if not option_value_ok(match) or is_type_or_reference(value):
         return False
     head = _LINE_HEAD.search(text, max(0, start - 400), start)
     if head is None:

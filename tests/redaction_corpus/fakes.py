@@ -120,4 +120,11 @@ class Fakes:
             "derrsa": "MIIEow" + "IBAAKCAQEA" + p(B64, 300),
             "derpk8": "MIIEvQ" + "IBADANBgkqhkiG9w0BAQEFAASC" + p(B64, 300),
             "derec": "MHcCAQEE" + "I" + p(B64, 150),
+            # fourteenth session (h65): a random 40-character key, a WireGuard key (32 bytes), crypt(3) hashes,
+            # an OpenVPN static key's hex lines
+            "key40": p(ALNUM, 40),
+            "wgkey": base64.b64encode(bytes(self.rng.randrange(256) for _ in range(32))).decode(),
+            "apr1": "$" + "apr1$" + p(ALNUM, 8) + "$" + p(ALNUM, 22),
+            "sha512crypt": "$" + "6$" + p(ALNUM, 16) + "$" + p(ALNUM + "./", 86),
+            "ovpnkey": "\n".join(p(HEX, 32) for _ in range(16)),
         }
