@@ -41,11 +41,11 @@ _KEYED_TRIGGER = (
 )
 _KEYED_BACK = 20
 _VALUE = r"""(?P<value>[^\s"'\\,;&|<>(){}\[\]`]{20,1024}+)"""
-# The name read back from the value: what lies between them (quotes, spaces, the sign) stripped; not the n
-# of an escaped line break before it (\nPUBLIC_KEY= in JSON text).
-_NAME_BEFORE = re.compile(
-    r"(?:\\[nrt]|(?<![A-Za-z0-9_-]))([A-Za-z0-9_-]{1,160})(?:\\?[\"'])?[ \t]{0,2}[:=][ \t]{0,2}(?:\\?[\"'])?\Z"
-)
+# The name read back from the value: what lies between them (quotes, spaces, the sign) skipped; not the n of
+# an escaped line break before it (\nPUBLIC_KEY= in JSON text). A walk back, not a regex searched from 200
+# characters before: a flood of candidates pays a few steps for each.
+_BETWEEN = frozenset(" \t\"'=:\\")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 # The word before _KEY names a key that is not a credential: a table's or a map's key, a cache's, a
 # partition's, a public key or its fingerprint, a file or an object's key (S3), a keyboard's.
 _NOT_CREDENTIAL_WORDS = frozenset(
@@ -61,18 +61,26 @@ _NOT_CREDENTIAL_WORDS = frozenset(
 _DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 
-def _keyed_ok(match: re.Match[str]) -> bool:
-    """A random-looking value under a name whose last word before _KEY does not name a map's key."""
-    value = match.group("value")
-    if len(value) < 20 or not random_looking(value) or is_type_or_reference(value) or _DOTTED_NAME.fullmatch(value):
-        return False
-    if match.string[match.end("value") : match.end("value") + 1] in ("(", "["):
-        return False  # a call: Ed25519PrivateKey.generate()
+def _keyed_value_ok(value: str) -> bool:
+    """Random-looking, 20 characters or more, not a dotted path (remembered per value: Rule.validate)."""
+    return len(value) >= 20 and random_looking(value) and not _DOTTED_NAME.fullmatch(value)
+
+
+def _keyed_name_ok(match: re.Match[str]) -> bool:
+    """Not a call, and a name whose words before _KEY do not name a map's key."""
     text, start = match.string, match.start("value")
-    name = _NAME_BEFORE.search(text, max(0, start - 200), start)
-    if name is None:
-        return False
-    words = re.split(r"[_-]", name.group(1).lower())
+    if text[match.end("value") : match.end("value") + 1] in ("(", "["):
+        return False  # a call: Ed25519PrivateKey.generate()
+    end = start
+    while end > 0 and start - end < 8 and text[end - 1] in _BETWEEN:
+        end -= 1
+    begin = end
+    while begin > 0 and end - begin < 160 and text[begin - 1] in _NAME_CHARS:
+        begin -= 1
+    name = text[begin:end].lower()
+    if begin >= 1 and text[begin - 1] == "\\" and name[:1] in ("n", "r", "t"):
+        name = name[1:]
+    words = re.split(r"[_-]", name)
     return len(words) >= 2 and not _NOT_CREDENTIAL_WORDS.intersection(words[:-1])
 
 
@@ -86,7 +94,8 @@ KEYED_NAME_ASSIGNMENT = Rule(
     anchored=True,
     back=_KEYED_BACK,
     reach=1030,
-    check=_keyed_ok,
+    validate=_keyed_value_ok,
+    check=_keyed_name_ok,
     example="`STRIPE_KEY=<40 random characters>` (not `CACHE_KEY=user_profile`, `PRIMARY_KEY=id`, `PUBLIC_KEY=...`)",
 )
 

@@ -21,7 +21,7 @@ from hookd.redact.rule import Rule
 # AUTH in capitals (as Redis' documentation and prompts write it), after a line's start, a prompt or a
 # space; then a user name, maybe, and the value's first character. Where the line begins is read back.
 _AUTH_TRIGGER = r"""(?:^|[\s>"]|\\[nrt])AUTH[ \t]{1,4}(?:[A-Za-z0-9_.@-]{1,64}[ \t]{1,4})?[^\s"'\\\-<$]"""
-_LINE_HEAD = re.compile(r"(?:^|\n|\\n|\\r|(?<!\\)\")([^\n\"]{0,300}?)AUTH[ \t]{1,4}(?:\S{1,64}[ \t]{1,4})?\Z")
+_LINE_REACH = 300  # characters of the line before AUTH that are read back
 _PROMPT = re.compile(r"(?:[\w.:\[\]-]{1,80}> ?|[ \t]*)\Z")
 _NEXT_WORD = re.compile(r"[ \t]{1,4}[^\s\\]")
 # SMTP's AUTH takes a mechanism's name (AUTH CRAM-MD5, AUTH PLAIN <base64>, AUTH LOGIN): capitals, not a password.
@@ -37,10 +37,15 @@ def _auth_ok(match: re.Match[str]) -> bool:
         return False
     if not option_value_ok(match) or is_type_or_reference(value):
         return False
-    head = _LINE_HEAD.search(text, max(0, start - 400), start)
-    if head is None:
-        return False
-    before = head.group(1)
+    auth = text.rfind("AUTH", max(0, start - 80), start)
+    low = max(0, auth - _LINE_REACH)
+    begins = [text.rfind("\n", low, auth) + 1, text.rfind('"', low, auth) + 1]
+    escaped = max(text.rfind("\\n", low, auth), text.rfind("\\r", low, auth))
+    begins.append(escaped + 2 if escaped >= 0 else 0)
+    begin = max(begins)
+    if auth < 0 or (begin == 0 and low > 0):
+        return False  # no line start within reach
+    before = text[begin:auth]
     return "redis-cli" in before or _PROMPT.fullmatch(before) is not None
 
 
@@ -81,7 +86,11 @@ _OVPN = "-----BEGIN OpenVPN Static key V1-----"
 OPENVPN_STATIC_KEY = Rule(
     name="openvpn_static_key",
     replaces="an OpenVPN static key block (tls-auth, tls-crypt, secret), BEGIN to END",
-    pattern=re.escape(_OVPN) + r"(?:[^\"\\-]|\\.|-(?!----END )){0,8192}+(?:-----END OpenVPN Static key V1-----|(?=\"))",
+    # Ends at its END line, or (cut off) before the next BEGIN or where the JSON string ends: a flood of
+    # BEGIN lines reads each stretch between two of them once.
+    pattern=re.escape(_OVPN)
+    + r"(?:[^\"\\-]|\\.|-(?!----(?:END|BEGIN) )){0,8192}+"
+    + r"(?:-----END OpenVPN Static key V1-----|(?=-----BEGIN )|(?=\"))",
     keywords=("OpenVPN Static key",),
     reach=2 * 8192 + 100,
     example="`<tls-auth>` `-----BEGIN OpenVPN Static key V1-----` … `-----END OpenVPN Static key V1-----`",
