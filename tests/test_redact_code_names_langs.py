@@ -95,6 +95,7 @@ CODE = [
     "token = /\\S+/g;",
     "password = /\\d{4}/;",
     "token = /\\//g;",
+    "token = /\\$\\{([^}]+)\\}/g",  # the end of the line
     # h65: C# constants whose short lower-case value abbreviates their name
     'public const string OneTimePassword = "otp";',
     'public const string Password = "pwd";',

@@ -80,11 +80,11 @@ def member_of_its_name(match: re.Match[str]) -> bool:
 
 # A JavaScript regular expression literal where a value would be (token = /\$\{([^}]+)\}/g, password:
 # /[a-z]+\d/): a / ... / with the syntax of one (an escape, a class, a group, a quantifier) and flags, then
-# the end of an expression; in JSON text an escape inside it is written twice (\\/). (/^... is checks': any
-# text starting so is code.)
+# the end of an expression, a line or a JSON string; in JSON text an escape inside it is written twice
+# (\\/). (/^... is checks': any text starting so is code.)
 _REGEX_LITERAL = re.compile(
     r"/(?![*/])(?:[^/\\\n\[]|\\\\.|\\.|\[(?:[^\]\\\n]|\\\\.|\\.){0,200}+\]){1,300}+/[dgimsuyv]{0,8}"
-    r"(?=[ \t]*(?:[,;)\]}.]|\\[nrt]|\n|\Z))"
+    r"(?=[ \t]*(?:[,;)\]}.\"]|\\[nrt]|\n|\Z))"
 )
 _REGEX_SYNTAX = re.compile(r"\\[A-Za-z$^.*+?(){}\[\]/|]|\[[^\]]*\]|[(+*?{|]")
 
