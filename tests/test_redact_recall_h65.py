@@ -141,6 +141,9 @@ KEPT = [
     "private_key = Ed25519PrivateKey.generate()\nprivate_key = base64.standard_b64decode(private_key)",
     "def _encode(self, private_key: ed25519.Ed25519PrivateKey, f_priv: _FragList) -> None:",
     'self.serv.add_feature("AUTH CRAM-MD5")\nAUTH LOGIN',
+    # and over /usr/share/doc and Perl: arithmetic after a _key name, an FTP proxy's AUTH line
+    "error_per_key = 100000.0/first_set_max_id",
+    "     USER user@remote.host\n     PASS pass\n     AUTH fwuser\n     RESP fwpass",
     # commands whose -u is not lftp's, and options that are not passwords
     "curl -u bob https://x\nssh -u x host\nopen -a Safari",
     "psexec \\\\host -u admin cmd\ncmdkey /list",

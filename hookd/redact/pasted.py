@@ -1,7 +1,8 @@
 """Formats people paste that hold a credential under no secret name (fourteenth session, h65's probe).
 
 * ``redis_auth``: Redis' ``AUTH <password>`` and ``AUTH <user> <password>``, typed at a ``redis-cli``
-  prompt, in a ``redis-cli`` command line or alone on a line (``requirepass`` is lines.py's);
+  prompt, in a ``redis-cli`` command line, or alone on a line when the value looks random (``requirepass``
+  is lines.py's);
 * ``password_hash``: a crypt(3) hash (htpasswd's ``$apr1$``, bcrypt's ``$2y$``, ``/etc/shadow``'s ``$6$``,
   ``$5$``, ``$1$``, yescrypt's ``$y$``) or an Argon2 hash (``$argon2id$v=19$...``): a password's offline
   equivalent, replaced whole (its salt too);
@@ -16,13 +17,15 @@ import re
 
 from hookd.redact.checks import is_type_or_reference, option_value_ok
 from hookd.redact.patterns import VALUE, VALUE_REACH
+from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
 
 # AUTH in capitals (as Redis' documentation and prompts write it), after a line's start, a prompt or a
 # space; then a user name, maybe, and the value's first character. Where the line begins is read back.
 _AUTH_TRIGGER = r"""(?:^|[\s>"]|\\[nrt])AUTH[ \t]{1,4}(?:[A-Za-z0-9_.@-]{1,64}[ \t]{1,4})?[^\s"'\\\-<$]"""
 _LINE_REACH = 300  # characters of the line before AUTH that are read back
-_PROMPT = re.compile(r"(?:[\w.:\[\]-]{1,80}> ?|[ \t]*)\Z")
+_PROMPT_NAME = re.compile(r"[ \t]*[\w.:\[\]-]{1,80}> ?")  # redis-cli's prompt: 127.0.0.1:6379>
+_PROMPT = re.compile(r"[ \t]*")
 _NEXT_WORD = re.compile(r"[ \t]{1,4}[^\s\\]")
 # SMTP's AUTH takes a mechanism's name (AUTH CRAM-MD5, AUTH PLAIN <base64>, AUTH LOGIN): capitals, not a password.
 _MECHANISM = re.compile(r"[A-Z][A-Z0-9_-]*")
@@ -46,7 +49,10 @@ def _auth_ok(match: re.Match[str]) -> bool:
     if auth < 0 or (begin == 0 and low > 0):
         return False  # no line start within reach
     before = text[begin:auth]
-    return "redis-cli" in before or _PROMPT.fullmatch(before) is not None
+    if "redis-cli" in before or _PROMPT_NAME.fullmatch(before):
+        return True
+    # alone on a line: also an FTP proxy's script (Net::Config's AUTH fwuser), so only a random-looking value
+    return _PROMPT.fullmatch(before) is not None and random_looking(value)
 
 
 REDIS_AUTH = Rule(
