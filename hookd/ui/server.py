@@ -104,7 +104,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
 
     from hookd.ui.app import build_app
     from hookd.ui.connections import BoundedH11Protocol
-    from hookd.ui.reader import StreamReader
+    from hookd.ui.reader import LIVE_CONNECTIONS, REQUEST_CONNECTIONS, StreamReader
     from hookd.ui.security import Guard, Tokens
     from hookd.ui.store import Store
 
@@ -113,8 +113,10 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
     tokens = Tokens()
     store = Store(history)
     redis_settings = RedisSettings.from_config(config)
-    client = connect(redis_settings, READER_REPLY_BYTES)  # entries are as large as events, and others write them
-    reader = StreamReader(redis_settings, config.stream, store, client)
+    # Entries are as large as events, and others write them: every reply bounded at READER_REPLY_BYTES.
+    live = connect(redis_settings, READER_REPLY_BYTES, LIVE_CONNECTIONS)
+    client = connect(redis_settings, READER_REPLY_BYTES, REQUEST_CONNECTIONS)
+    reader = StreamReader(redis_settings, config.stream, store, live, client)
     allowed = set(config.ui_allow_hosts)
     if host not in ("0.0.0.0", "::"):
         allowed.add(url_host(host).lower())
@@ -170,6 +172,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
         reading.cancel()
         with contextlib.suppress(BaseException):
             await reading
+        await live.aclose()
         await client.aclose()
     log.info("ui_stopped")
 
