@@ -19,6 +19,7 @@ from hookd import __version__
 from hookd.config import mask_url
 from hookd.control.server import ControlServer
 from hookd.daemon.sockets import DaemonSockets
+from hookd.dirwatch import DirectoryWatch
 from hookd.envelope import EnvelopeBuilder
 from hookd.ingest.http_listener import HttpListener
 from hookd.ingest.http_setup import HttpSettings
@@ -156,6 +157,7 @@ class DaemonStartup(DaemonSockets):
             pending_frames=self.budget.snapshot,
             stalled=self.stall_reasons,
             http=self.http.stats if self.http is not None else None,
+            directories=DirectoryWatch([config.state_dir, config.spool_dir], [config.inbox_dir]).problems,
         )
         self.control = ControlServer(config, self.state)
         await self.control.start(control_sock)
