@@ -8,7 +8,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 import structlog
@@ -100,8 +100,6 @@ def write_private(path: str, text: str) -> None:
 async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO, url_file: str | None) -> None:
     import uvicorn
 
-    server_class = _server_class()
-
     from hookd.ui.app import build_app
     from hookd.ui.connections import BoundedH11Protocol
     from hookd.ui.reader import LIVE_CONNECTIONS, REQUEST_CONNECTIONS, StreamReader
@@ -112,6 +110,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
     base = f"http://{url_host(host)}:{port}/"
     tokens = Tokens()
     store = Store(history)
+    server_class = _server_class(store.end_streams)
     redis_settings = RedisSettings.from_config(config)
     # Entries are as large as events, and others write them: every reply bounded at READER_REPLY_BYTES.
     live = connect(redis_settings, READER_REPLY_BYTES, LIVE_CONNECTIONS)
@@ -177,14 +176,19 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
     log.info("ui_stopped")
 
 
-def _server_class() -> type:
+def _server_class(end_streams: Callable[[], None]) -> type:
     import uvicorn
 
     class Server(uvicorn.Server):
         """uvicorn's server, stopped the same way by SIGTERM, SIGINT and SIGHUP: its connections
         closed, then exit status 0. uvicorn's own handling takes SIGTERM and SIGINT only, and
         raises the signal again once stopped (SIGTERM then killed the process, status -15) while
-        SIGHUP (the terminal closed) had its default action: killed on the spot, no word."""
+        SIGHUP (the terminal closed) had its default action: killed on the spot, no word. The
+        browsers' event streams are ended first: uvicorn waits for every answer to finish."""
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            end_streams()
+            await super().shutdown(sockets)
 
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
