@@ -6,15 +6,23 @@ tool run under another umask) let another user remove the owner's events, or mov
 aside and put a directory of theirs in its place, where hookd then wrote its cursor (and
 would make its next segment); one removed (an `rm -rf` of the state directory) left hookd
 writing to a segment no path reaches. `hookd status` said healthy through both (tests/test_redteam9_state_dir.py). Now
-status asks this watch, which looks again each time: what changed, and the fix.
+status asks this watch, which looks again each time (what changed, and the fix), and the watch
+logs each change as it finds it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterable
 
+import structlog
+
 from hookd.trust import UnsafePathError, check_ancestors, describe, why_untrusted
+
+log = structlog.get_logger("hookd")
+
+CHECK_S = 1.0
 
 
 class DirectoryWatch:
@@ -39,6 +47,20 @@ class DirectoryWatch:
             if problem is not None:
                 found[path] = problem
         return found
+
+    async def run(self) -> None:
+        """Look every CHECK_S and log each change once (``directory_untrusted``, and
+        ``directory_private_again``): status says it when asked, the log when it happens."""
+        said: dict[str, str] = {}
+        while True:
+            await asyncio.sleep(CHECK_S)
+            found = self.problems()
+            for path, problem in found.items():
+                if said.get(path) != problem:
+                    log.error("directory_untrusted", directory=path, problem=problem)
+            for path in said.keys() - found.keys():
+                log.info("directory_private_again", directory=path)
+            said = found
 
 
 def _problem(path: str, identity: tuple[int, int] | None) -> str | None:

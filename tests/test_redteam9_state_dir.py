@@ -19,7 +19,7 @@ import tempfile
 
 import pytest
 
-from conftest import wait_for_entries
+from conftest import wait_for_entries, wait_until
 from other_user import needs_root, run_as_nobody
 from test_redteam4_status import status
 
@@ -72,9 +72,12 @@ def test_an_inbox_opened_to_others_makes_status_degraded_until_it_is_closed_agai
     assert code == 1, (code, document.get("reasons"))
     reason = reason_for(document, inbox)
     assert "writable by other users" in reason and f"chmod 700 {inbox}" in reason, reason
+    wait_until(lambda: "directory_untrusted" in hookd.log_text(), what="the log to say so")
     os.chmod(inbox, 0o700)
     code, document = status(hookd)
     assert code == 0 and document["directories"] == {}, (code, json.dumps(document.get("reasons")))
+    wait_until(lambda: "directory_private_again" in hookd.log_text(), what="the log to say it is closed again")
+    assert hookd.log_text().count("directory_untrusted") == 1  # once, not every second
 
 
 def test_a_state_directory_removed_while_hookd_runs_is_named(hookd_factory, redis_db, state_dir):

@@ -146,6 +146,7 @@ class DaemonStartup(DaemonSockets):
         if self.http is not None:
             self.http.budget = self.budget
             await self.http.start(self.pipeline)
+        directories = DirectoryWatch([config.state_dir, config.spool_dir], [config.inbox_dir])
         self.state.reports = Reports(
             spool=self.spool.stats,
             oldest_waiting_ns=self.spool.oldest_waiting_ns,
@@ -157,7 +158,7 @@ class DaemonStartup(DaemonSockets):
             pending_frames=self.budget.snapshot,
             stalled=self.stall_reasons,
             http=self.http.stats if self.http is not None else None,
-            directories=DirectoryWatch([config.state_dir, config.spool_dir], [config.inbox_dir]).problems,
+            directories=directories.problems,
         )
         self.control = ControlServer(config, self.state)
         await self.control.start(control_sock)
@@ -178,6 +179,7 @@ class DaemonStartup(DaemonSockets):
         ]
         self.lag_task = start("loop-lag", self.state.loop_lag.run, restartable=True)
         self.socket_watch = start("sockets", self.keep_sockets, restartable=True)
+        self.directory_watch = start("directories", directories.run, restartable=True)
         log.info(
             "hookd_started",
             version=__version__,
