@@ -93,13 +93,11 @@ def test_stopping_the_ui_with_a_page_open_ends_its_stream_without_a_traceback(ho
     browser = Browser(ui)
     live = EventStream(browser)
     time.sleep(0.5)  # the stream is being answered
-    started = time.monotonic()
     ui.proc.terminate()
     code = ui.proc.wait(10)
-    took = time.monotonic() - started
     ui.stop()
     live.close()
     text = log.read_text()
     assert code == 0, code
+    # not held by the stream until uvicorn gave up waiting and cancelled it
     assert "Traceback" not in text and "timeout graceful shutdown exceeded" not in text, text[-3000:]
-    assert took < 1.0, took  # not held by the stream until uvicorn's graceful timeout (1 s)
