@@ -3,11 +3,11 @@
 hookd checks its state directory, spool and inbox when it starts (paths.ensure_private_dir) and
 then uses them by path. One opened to others afterwards (a `chmod 777`, a restored backup, a
 tool run under another umask) let another user remove the owner's events, or move the spool
-aside and put a directory of theirs in its place, where hookd then wrote its cursor (and
-would make its next segment); one removed (an `rm -rf` of the state directory) left hookd
-writing to a segment no path reaches. `hookd status` said healthy through both (tests/test_redteam9_state_dir.py). Now
-status asks this watch, which looks again each time (what changed, and the fix), and the watch
-logs each change as it finds it.
+aside and put a directory of theirs in its place, where hookd then wrote its cursor (and would
+make its next segment); one removed (an `rm -rf` of the state directory) left hookd writing to a
+segment no path reaches. `hookd status` said healthy through both
+(tests/test_redteam9_state_dir.py). Now status asks this watch, which looks again each time
+(what changed, and the fix), and the watch logs each change as it finds it.
 """
 
 from __future__ import annotations
