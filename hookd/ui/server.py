@@ -25,6 +25,11 @@ from hookd.supervisor import STRAY_SIGNALS
 log = structlog.get_logger("hookd.ui")
 DEFAULT_HISTORY = 20_000
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# The listening socket's queue, and so how many connections asyncio accepts each time the socket
+# is ready, before any of them is counted against ui/connections.py's bound (uvicorn's default,
+# 2,048, let another user's flood of connections take every descriptor the UI has, and its log
+# got a line per failed accept: tests/test_redteam9_ui.py).
+ACCEPT_BACKLOG = 64
 
 
 def parse_addr(addr: str) -> tuple[str, int]:
@@ -46,7 +51,7 @@ def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    sock.listen(128)
+    sock.listen(ACCEPT_BACKLOG)
     sock.setblocking(False)
     return sock
 
@@ -159,6 +164,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
             # reads the next request only once it has answered. Ours also times out a connection
             # that sends no request, and caps how many there are (hookd/ui/connections.py).
             http=BoundedH11Protocol,
+            backlog=ACCEPT_BACKLOG,
             ws="none",
         )
     )
