@@ -180,6 +180,8 @@ class Reports:
     pending_frames: Callable[[], dict[str, Any]]  # the memory held by frames being read
     stalled: Callable[[], list[str]]  # why nothing moves (liveness.py); [] while things do
     http: Callable[[], dict[str, Any]] | None = None  # None: http_addr is not set
+    # hookd's directories opened to others, replaced or removed since start (dirwatch.py): path -> why
+    directories: Callable[[], dict[str, str]] | None = None
 
 
 class NotReported(RuntimeError):

@@ -22,7 +22,7 @@ from http.cookies import SimpleCookie
 
 import pytest
 from playwright.sync_api import expect
-from redis_proxy import RedisProxy
+from redis_proxy import ConnectionDone, RedisProxy
 from test_redteam7_tail import xadd
 from test_redteam7_ui import LARGE, _NoRedirect, _status
 from test_redteam8_redis_replies import STREAM_LIES, ShapeLiar
@@ -143,14 +143,22 @@ def test_api_routes_with_redis_down_answer_503(hookd, redis_db, tmp_path):
 
 
 class Stall(RedisProxy):
-    """Relays to Redis, but never answers the commands named in ``stalled``."""
+    """Relays to Redis, but never answers the commands named in ``stalled`` (``held`` counts them),
+    and drops the connection of the next command named in ``cut``."""
 
     def __init__(self, port: int) -> None:
         self.stalled: set[bytes] = set()
+        self.cut: set[bytes] = set()
+        self.held = 0
         super().__init__(("127.0.0.1", port))
 
     def intercept(self, command: bytes, client: socket.socket, server: socket.socket, lock: threading.Lock) -> bool:
-        return command.startswith(b"*") and command.split(b"\r\n")[2].upper() in self.stalled
+        name = command.split(b"\r\n")[2].upper() if command.startswith(b"*") else b""
+        if name in self.cut:
+            self.cut.discard(name)
+            raise ConnectionDone
+        self.held += name in self.stalled
+        return name in self.stalled
 
 
 def test_api_routes_whose_read_times_out_answer_503(hookd, redis_server, redis_db, tmp_path):

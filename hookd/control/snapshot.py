@@ -129,6 +129,7 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
         "by_hook": dict(state.by_hook.most_common()),
         "process": proc,
         "http": reports.http() if reports.http is not None else None,
+        "directories": reports.directories() if reports.directories is not None else {},
         **liveness_section(state),
     }
 
@@ -176,6 +177,7 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
             "kept in unsent.jsonl in the state directory, for hookd replay --file once the mark is right"
         )
     reasons += _liveness_reasons(status)
+    reasons += [f"the directory {path} {problem}" for path, problem in (status.get("directories") or {}).items()]
     inbox = status.get("inbox") or {}
     if inbox.get("spare_problem") and inbox.get("spare_events"):
         # Nothing moves them: shown on the spare inbox's line alone, it read as healthy.

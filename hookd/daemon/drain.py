@@ -61,6 +61,7 @@ class DaemonDrain(DaemonParts):
             self.notifier_task.cancel()
         self.notifier.stopping(f"draining; {self.describe()}")
         self.socket_watch.cancel()  # nothing is bound again from here
+        self.directory_watch.cancel()  # the drain removes a socket's directory itself
         self.server.close()
         if self.http is not None:
             self.http.stop_listening()

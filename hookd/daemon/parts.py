@@ -70,6 +70,7 @@ class DaemonParts:
     tasks: list[asyncio.Task[None]]  # publisher, inbox, spool-flusher, spool-cursor
     lag_task: asyncio.Task[None]
     socket_watch: asyncio.Task[None]  # binds a socket file again if it is removed (sockets.py)
+    directory_watch: asyncio.Task[None]  # logs a directory of hookd's opened to others (dirwatch.py)
     drain_progress: asyncio.Task[None] | None
     notifier_task: asyncio.Task[None] | None
     resources: contextlib.AsyncExitStack  # what start-up opened, closed last by the stop

@@ -19,6 +19,7 @@ from hookd import __version__
 from hookd.config import mask_url
 from hookd.control.server import ControlServer
 from hookd.daemon.sockets import DaemonSockets
+from hookd.dirwatch import DirectoryWatch
 from hookd.envelope import EnvelopeBuilder
 from hookd.ingest.http_listener import HttpListener
 from hookd.ingest.http_setup import HttpSettings
@@ -145,6 +146,7 @@ class DaemonStartup(DaemonSockets):
         if self.http is not None:
             self.http.budget = self.budget
             await self.http.start(self.pipeline)
+        directories = DirectoryWatch([config.state_dir, config.spool_dir], [config.inbox_dir])
         self.state.reports = Reports(
             spool=self.spool.stats,
             oldest_waiting_ns=self.spool.oldest_waiting_ns,
@@ -156,6 +158,7 @@ class DaemonStartup(DaemonSockets):
             pending_frames=self.budget.snapshot,
             stalled=self.stall_reasons,
             http=self.http.stats if self.http is not None else None,
+            directories=directories.problems,
         )
         self.control = ControlServer(config, self.state)
         await self.control.start(control_sock)
@@ -176,6 +179,7 @@ class DaemonStartup(DaemonSockets):
         ]
         self.lag_task = start("loop-lag", self.state.loop_lag.run, restartable=True)
         self.socket_watch = start("sockets", self.keep_sockets, restartable=True)
+        self.directory_watch = start("directories", directories.run, restartable=True)
         log.info(
             "hookd_started",
             version=__version__,

@@ -137,12 +137,15 @@ class HookConnection(PausesReading, asyncio.Protocol):
             self.listener.budget.release(self)
 
     def _make_room(self) -> bool:
-        """Close the connection that has waited longest without showing the token; False if
-        every one has shown it (they are all the owner's)."""
-        strangers = [c for c in self.listener.connections if not c.reader.shown_token and not c.closing]
+        """Close a connection that has not shown the token: one already closing first (its peer
+        closed it, or it has a last refusal to send that may sit unread for client_timeout_s),
+        else the one that has waited longest; False if every one has shown it (the owner's).
+        Passing over those closing answered new connections 503 while another user's flood of
+        connections it closed held every place (tests/test_redteam9_http_flood.py)."""
+        strangers = [c for c in self.listener.connections if not c.reader.shown_token]
         if not strangers:
             return False
-        oldest = min(strangers, key=lambda c: c.opened_at)
+        oldest = min(strangers, key=lambda c: (not c.closing, c.opened_at))
         oldest.closing = True
         self.listener.connections.discard(oldest)
         if oldest.transport is not None:
@@ -150,8 +153,8 @@ class HookConnection(PausesReading, asyncio.Protocol):
         self.listener.log_refusal(
             503,
             "connections_full",
-            f"over {MAX_CONNECTIONS} connections at once: the oldest that has not shown the token "
-            "was closed to make room (another local user holding connections?)",
+            f"over {MAX_CONNECTIONS} connections at once: one that has not shown the token (closing, "
+            "else the oldest) was closed to make room (another local user holding connections?)",
         )
         return True
 

@@ -40,6 +40,10 @@ try:  # No CLIENT SETINFO on connect: one command fewer for the ACL to grant (se
 except ImportError:
     NO_SETINFO = {"lib_name": None, "lib_version": None}
 
+# A client's pool: a publisher's batches and its checks; each connection may hold a reply of up
+# to the client's reply bound.
+POOL_CONNECTIONS = 4
+
 # Stream replies as hookd's clients get them (RESP2, bytes): redis-py types every protocol and
 # decoding at once, so the readers (tail, ui) say which one they get.
 Entry = tuple[bytes, dict[bytes, bytes]]
@@ -116,17 +120,21 @@ def connection_kwargs(settings: RedisSettings, tls: bool | None = None) -> dict[
     return kwargs
 
 
-def connect(settings: RedisSettings, reply_bytes: int = PUBLISHER_REPLY_BYTES) -> aioredis.Redis | RedisCluster:
-    """A pooled client. redis-py's own retries are off: the publisher decides when to retry.
+def connect(
+    settings: RedisSettings, reply_bytes: int = PUBLISHER_REPLY_BYTES, connections: int = POOL_CONNECTIONS
+) -> aioredis.Redis | RedisCluster:
+    """A pooled client of at most ``connections`` connections (per node behind a Cluster).
+    redis-py's own retries are off: the publisher decides when to retry.
 
     With redis_sentinel or redis_cluster set, a Sentinel or Cluster client (see topology.py).
     Every reply, the Sentinels' and each Cluster node's too, is refused past ``reply_bytes``
     (replies.py): a server that answers without end must not take the process's memory.
     """
+    kwargs = client_kwargs(settings, connections)
     if settings.sentinel or settings.cluster:
-        client = topology.client(settings, client_kwargs(settings))
+        client = topology.client(settings, kwargs)
     else:
-        client = aioredis.Redis.from_url(settings.url, **client_kwargs(settings))
+        client = aioredis.Redis.from_url(settings.url, **kwargs)
     if not isinstance(client, RedisCluster):  # a Cluster makes its connections per node
         _specialise(client.connection_pool, settings, reply_bytes, HiredisPacking)
         _bound_sentinels(client.connection_pool)
@@ -193,14 +201,14 @@ def _bound_sentinels(pool: aioredis.ConnectionPool | redis.ConnectionPool) -> No
         asked.connection_pool.connection_class = bounded(asked.connection_pool.connection_class)
 
 
-def client_kwargs(settings: RedisSettings) -> dict[str, Any]:
+def client_kwargs(settings: RedisSettings, connections: int = POOL_CONNECTIONS) -> dict[str, Any]:
     """The publisher's client settings, for every topology: connection_kwargs, with redis-py's
     own retries off."""
     return dict(
         **connection_kwargs(settings),
         retry=Retry(NoBackoff(), 0),
         retry_on_timeout=False,
-        max_connections=4,
+        max_connections=connections,
         client_name="hookd",
         health_check_interval=30,
     )

@@ -27,8 +27,9 @@ LOG_EVERY_S = 10.0
 # The server answered, but not as Redis would have: a bad gateway rather than one unavailable.
 _ANSWERED = (NotAStreamReply, NotRedis, ReplyTooLarge, redis.exceptions.ResponseError)
 _lines = Throttle(LOG_EVERY_S)
-# The UI's client makes at most a few connections (publish/connection.client_kwargs), and each may
-# hold a reply of up to READER_REPLY_BYTES: the requests beyond them are refused, not queued.
+# The requests' client makes at most ui/reader.REQUEST_CONNECTIONS connections (the live reader has
+# its own), and each may hold a reply of up to READER_REPLY_BYTES: the requests beyond them are
+# refused, not queued.
 BUSY = "hookd ui is waiting on Redis for as many reads as it makes at once; try again once they are answered"
 
 # What a route's read of Redis may raise besides a bug of the UI's own: every reply is checked for

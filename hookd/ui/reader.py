@@ -3,6 +3,11 @@
 However many browsers are open, Redis sees one blocking read; each reply is one
 batch that the store fans out. History beyond what is kept in memory is read
 with XREVRANGE (paging back) and XRANGE (a session's events), on demand.
+
+The live reads have a client of their own (``live``) that requests cannot take: when the two
+shared one pool, a burst of requests against a slow Redis held every connection, and once the
+live read failed (a timeout, a dropped connection) it found none free again: the page stopped
+updating until the requests' reads timed out, for as long as requests kept coming.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import redis.asyncio as aioredis
 import redis.exceptions
 import structlog
 
-from hookd.publish.connection import Entry, describe_failure
+from hookd.publish.connection import POOL_CONNECTIONS, Entry, describe_failure
 from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
 from hookd.publish.session_index import session_key_prefix, sessions_key
@@ -39,6 +44,12 @@ PAGE = 1000
 # Opening an old session reads the stream between its first and last event; this many
 # entries at most (its events are picked by the entry's session field before decoding).
 MAX_SESSION_SCAN = 500_000
+# The live reads are one at a time. Each connection may hold a READER_REPLY_BYTES reply, so the two
+# clients make as many as one pool did; a request beyond REQUEST_CONNECTIONS gets a 503
+# (ui/failures.py) rather than waiting.
+LIVE_CONNECTIONS = 1
+REQUEST_CONNECTIONS = POOL_CONNECTIONS - LIVE_CONNECTIONS
+Client = aioredis.Redis | aioredis.RedisCluster
 
 
 def _decoded(entries: Iterable[Entry]) -> list[tuple[Record, dict[str, Any]]]:
@@ -55,12 +66,11 @@ def _decoded(entries: Iterable[Entry]) -> list[tuple[Record, dict[str, Any]]]:
 
 
 class StreamReader:
-    def __init__(
-        self, redis_settings: RedisSettings, stream: str, store: Store, client: aioredis.Redis | aioredis.RedisCluster
-    ) -> None:
+    def __init__(self, redis_settings: RedisSettings, stream: str, store: Store, live: Client, client: Client) -> None:
         self.redis_settings = redis_settings
         self.store = store
-        self.client = client
+        self.live = live  # the start and XREAD: never waits behind a request
+        self.client = client  # the requests' reads
         self.stream = stream
         self.position = "0-0"
         self.error: str | None = None
@@ -72,7 +82,7 @@ class StreamReader:
         pages: list[list[tuple[Record, dict[str, Any]]]] = []
         upper, got = "+", 0
         while got < want:
-            entries = await self._older(upper, min(PAGE, want - got))
+            entries = await self._older(self.live, upper, min(PAGE, want - got))
             if not entries:
                 break
             pages.append(_decoded(entries))
@@ -87,7 +97,7 @@ class StreamReader:
             self.store.add(newest_first[::-1], live=False)
             self.position = self.store.newest_id or "0-0"
         else:
-            newest = await self._older("+", 1)
+            newest = await self._older(self.live, "+", 1)
             self.position = newest[0][0].decode() if newest else "0-0"
 
     async def run(self) -> None:
@@ -119,11 +129,11 @@ class StreamReader:
 
     async def _newer(self, position: str, count: int) -> list[Entry]:
         block = BLOCK_MS if count > 1 else None  # an entry at a time only after a reply too large
-        reply = await awaited("XREAD", self.client.xread({self.stream: position}, count=count, block=block))
+        reply = await awaited("XREAD", self.live.xread({self.stream: position}, count=count, block=block))
         return streams_entries("XREAD", reply)
 
-    async def _older(self, upper: str, count: int) -> list[Entry]:
-        read = lambda start, n: read_entries("XREVRANGE", self.client.xrevrange(self.stream, start, "-", count=n))  # noqa: E731
+    async def _older(self, client: Client, upper: str, count: int) -> list[Entry]:
+        read = lambda start, n: read_entries("XREVRANGE", client.xrevrange(self.stream, start, "-", count=n))  # noqa: E731
         return await self._bounded(read, upper, count, streams=False)
 
     async def _bounded(
@@ -154,7 +164,7 @@ class StreamReader:
     async def page_before(self, entry_id: str | None, limit: int) -> list[tuple[Record, dict[str, Any]]]:
         """Events older than entry_id (or the newest), newest first, read from Redis."""
         upper = "(" + entry_id if entry_id else "+"
-        return _decoded(await self._older(upper, limit))
+        return _decoded(await self._older(self.client, upper, limit))
 
     async def session_events(self, session: str, first_ms: int, last_ms: int) -> list[Record]:
         """A session's events from the stream, between its first and last event."""

@@ -8,7 +8,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 import structlog
@@ -25,6 +25,11 @@ from hookd.supervisor import STRAY_SIGNALS
 log = structlog.get_logger("hookd.ui")
 DEFAULT_HISTORY = 20_000
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# The listening socket's queue, and so how many connections asyncio accepts each time the socket
+# is ready, before any of them is counted against ui/connections.py's bound (uvicorn's default,
+# 2,048, let another user's flood of connections take every descriptor the UI has, and its log
+# got a line per failed accept: tests/test_redteam9_ui.py).
+ACCEPT_BACKLOG = 64
 
 
 def parse_addr(addr: str) -> tuple[str, int]:
@@ -46,7 +51,7 @@ def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    sock.listen(128)
+    sock.listen(ACCEPT_BACKLOG)
     sock.setblocking(False)
     return sock
 
@@ -100,11 +105,9 @@ def write_private(path: str, text: str) -> None:
 async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO, url_file: str | None) -> None:
     import uvicorn
 
-    server_class = _server_class()
-
     from hookd.ui.app import build_app
     from hookd.ui.connections import BoundedH11Protocol
-    from hookd.ui.reader import StreamReader
+    from hookd.ui.reader import LIVE_CONNECTIONS, REQUEST_CONNECTIONS, StreamReader
     from hookd.ui.security import Guard, Tokens
     from hookd.ui.store import Store
 
@@ -112,9 +115,12 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
     base = f"http://{url_host(host)}:{port}/"
     tokens = Tokens()
     store = Store(history)
+    server_class = _server_class(store.end_streams)
     redis_settings = RedisSettings.from_config(config)
-    client = connect(redis_settings, READER_REPLY_BYTES)  # entries are as large as events, and others write them
-    reader = StreamReader(redis_settings, config.stream, store, client)
+    # Entries are as large as events, and others write them: every reply bounded at READER_REPLY_BYTES.
+    live = connect(redis_settings, READER_REPLY_BYTES, LIVE_CONNECTIONS)
+    client = connect(redis_settings, READER_REPLY_BYTES, REQUEST_CONNECTIONS)
+    reader = StreamReader(redis_settings, config.stream, store, live, client)
     allowed = set(config.ui_allow_hosts)
     if host not in ("0.0.0.0", "::"):
         allowed.add(url_host(host).lower())
@@ -158,6 +164,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
             # reads the next request only once it has answered. Ours also times out a connection
             # that sends no request, and caps how many there are (hookd/ui/connections.py).
             http=BoundedH11Protocol,
+            backlog=ACCEPT_BACKLOG,
             ws="none",
         )
     )
@@ -170,18 +177,24 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
         reading.cancel()
         with contextlib.suppress(BaseException):
             await reading
+        await live.aclose()
         await client.aclose()
     log.info("ui_stopped")
 
 
-def _server_class() -> type:
+def _server_class(end_streams: Callable[[], None]) -> type:
     import uvicorn
 
     class Server(uvicorn.Server):
         """uvicorn's server, stopped the same way by SIGTERM, SIGINT and SIGHUP: its connections
         closed, then exit status 0. uvicorn's own handling takes SIGTERM and SIGINT only, and
         raises the signal again once stopped (SIGTERM then killed the process, status -15) while
-        SIGHUP (the terminal closed) had its default action: killed on the spot, no word."""
+        SIGHUP (the terminal closed) had its default action: killed on the spot, no word. The
+        browsers' event streams are ended first: uvicorn waits for every answer to finish."""
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            end_streams()
+            await super().shutdown(sockets)
 
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:

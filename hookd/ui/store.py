@@ -133,6 +133,13 @@ class Store:
     def unsubscribe(self, queue: asyncio.Queue[Batch | None]) -> None:
         self.subscribers.discard(queue)
 
+    def end_streams(self) -> None:
+        """End every browser's stream (hookd ui is stopping): a stream runs until told, and held
+        the stop until uvicorn cancelled it, with a traceback in the log."""
+        for queue in self.subscribers:
+            queue.put_nowait(None)
+        self.subscribers.clear()
+
     def after(self, entry_id: str, limit: int = 5000) -> list[Record]:
         """The kept records newer than entry_id (a browser catching up after a reconnect)."""
         key = _id_key(entry_id)

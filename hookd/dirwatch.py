@@ -1,0 +1,94 @@
+"""hookd's own directories while it runs: still the ones it checked at start, and still private.
+
+hookd checks its state directory, spool and inbox when it starts (paths.ensure_private_dir) and
+then uses them by path. One opened to others afterwards (a `chmod 777`, a restored backup, a
+tool run under another umask) let another user remove the owner's events, or move the spool
+aside and put a directory of theirs in its place, where hookd then wrote its cursor (and would
+make its next segment); one removed (an `rm -rf` of the state directory) left hookd writing to a
+segment no path reaches. `hookd status` said healthy through both
+(tests/test_redteam9_state_dir.py). Now status asks this watch, which looks again each time
+(what changed, and the fix), and the watch logs each change as it finds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterable
+
+import structlog
+
+from hookd.trust import UnsafePathError, check_ancestors, describe, why_untrusted
+
+log = structlog.get_logger("hookd")
+
+CHECK_S = 1.0
+
+
+class DirectoryWatch:
+    """``kept``: directories that must stay the very ones hookd opened at start (it holds files in
+    them: the state directory, the spool); ``checked``: directories that may be made afresh while
+    hookd runs (hook-send makes the inbox again if it is gone) but must stay private."""
+
+    def __init__(self, kept: Iterable[str], checked: Iterable[str] = ()) -> None:
+        self.identities: dict[str, tuple[int, int] | None] = {}
+        for path in kept:
+            info = os.lstat(path)
+            self.identities[os.path.abspath(path)] = (info.st_dev, info.st_ino)
+        for path in checked:
+            self.identities.setdefault(os.path.abspath(path), None)
+
+    def problems(self) -> dict[str, str]:
+        """Each directory that is not as it should be -> what is wrong and the fix, one sentence
+        that follows its path."""
+        found = {}
+        for path, identity in self.identities.items():
+            problem = _problem(path, identity)
+            if problem is not None:
+                found[path] = problem
+        return found
+
+    async def run(self) -> None:
+        """Look every CHECK_S and log each change once (``directory_untrusted``, and
+        ``directory_private_again``): status says it when asked, the log when it happens."""
+        said: dict[str, str] = {}
+        while True:
+            await asyncio.sleep(CHECK_S)
+            found = self.problems()
+            for path, problem in found.items():
+                if said.get(path) != problem:
+                    log.error("directory_untrusted", directory=path, problem=problem)
+            for path in said.keys() - found.keys():
+                log.info("directory_private_again", directory=path)
+            said = found
+
+
+def _problem(path: str, identity: tuple[int, int] | None) -> str | None:
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        if identity is None:
+            return None  # made again when needed
+        return (
+            "was removed while hookd ran: hookd goes on writing to files no path reaches; "
+            "restart hookd, which makes it afresh"
+        )
+    except OSError as exc:
+        return f"cannot be looked at ({exc.strerror}); check its permissions"
+    if identity is not None and (info.st_dev, info.st_ino) != identity:
+        return (
+            f"was replaced by another directory while hookd ran ({describe(info)}): what hookd writes "
+            "there goes to that one; stop hookd, check what is in it and where hookd's own went, "
+            "then start hookd again"
+        )
+    why = why_untrusted(info)
+    if why is not None:
+        return (
+            f"{why} ({describe(info)}): other users can remove the events hookd keeps there, or put "
+            f"their own directory in place of one; check what is in it, then chmod 700 {path}"
+        )
+    try:
+        check_ancestors(path)
+    except (UnsafePathError, OSError) as exc:
+        return f"can be changed by other users: {exc}"
+    return None
