@@ -32,6 +32,7 @@ class RedisHealth(msgspec.Struct):
     state: str = "unknown"  # up / down / unknown
     last_error: str | None = None
     last_ok_at: float | None = None
+    # On time.monotonic(): a duration, which a step of the wall clock must not make negative.
     down_since: float | None = None
     open_to_all: bool | None = None  # answers without a password (publish/exposure.py); None: not known
 
@@ -191,7 +192,7 @@ class NotReported(RuntimeError):
 class DaemonState(msgspec.Struct):
     """Shared state: written by the pipeline on the event loop, read by status and metrics."""
 
-    started_at: float = msgspec.field(default_factory=time.time)
+    started_at: float = msgspec.field(default_factory=time.monotonic)  # for the uptime: not the wall clock
     received: int = 0
     accepted: int = 0
     published: int = 0

@@ -189,3 +189,30 @@ def test_metrics_are_read_from_the_state_and_the_reports():
         "open": 1,
         "half_open": 0,
     }
+
+
+def test_durations_in_status_survive_a_step_back_of_the_wall_clock(tmp_path, monkeypatch):
+    """Uptime, how long Redis has been down and the oldest event's age never read negative when the
+    wall clock is stepped back an hour (NTP, a suspended laptop's clock set right, a hand-set date)."""
+    import dataclasses
+    import time
+
+    import psutil
+
+    from hookd.config import load
+    from hookd.control import snapshot
+
+    (tmp_path / "config.toml").write_text("")
+    config = load(environ={"HOOKD_CONFIG": str(tmp_path / "config.toml"), "HOOKD_STATE_DIR": str(tmp_path)})
+    state = made_up_state()
+    spooled_at_ns = time.time_ns()
+    assert state.reports is not None
+    state.reports = dataclasses.replace(state.reports, oldest_waiting_ns=lambda: spooled_at_ns)
+    state.redis.state = "down"
+    state.redis.down_since = time.monotonic()
+    wall = time.time
+    monkeypatch.setattr(time, "time", lambda: wall() - 3600)
+    status = snapshot.take(config, state, psutil.Process())
+    assert 0 <= status["uptime_s"] < 600, status["uptime_s"]
+    assert 0 <= status["redis"]["down_for_s"] < 600, status["redis"]
+    assert status["spool"]["oldest_age_s"] == 0, status["spool"]

@@ -41,7 +41,7 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
     reports = state.report()
     spool, breaker, inbox = reports.spool(), reports.publisher(), reports.inbox()
     builder = reports.builder()
-    now = time.time()
+    now, elapsed = time.time(), time.monotonic()
     oldest_ns = reports.oldest_waiting_ns()
     with process.oneshot():
         proc = {
@@ -53,7 +53,7 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
     return {
         "version": __version__,
         "pid": os.getpid(),
-        "uptime_s": round(now - state.started_at, 1),
+        "uptime_s": round(elapsed - state.started_at, 1),
         "socket": config.socket,
         "control_socket": config.control_socket,
         "state_dir": config.state_dir,
@@ -71,7 +71,7 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
             "open_to_all": state.redis.open_to_all,
             "last_error": state.redis.last_error,
             "last_ok_at": state.redis.last_ok_at,
-            "down_for_s": None if state.redis.down_since is None else round(now - state.redis.down_since, 1),
+            "down_for_s": None if state.redis.down_since is None else round(elapsed - state.redis.down_since, 1),
         },
         "breaker": {
             "state": breaker.breaker,
@@ -83,7 +83,8 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
             "bytes": spool.bytes,
             "disk_bytes": spool.disk_bytes,
             "max_bytes": spool.max_bytes,
-            "oldest_age_s": None if oldest_ns is None else round(now - oldest_ns / 1e9, 3),
+            # An event's time is the wall clock's when it came: after a step back it is "ahead", not negative.
+            "oldest_age_s": None if oldest_ns is None else max(0.0, round(now - oldest_ns / 1e9, 3)),
             "dropped": spool.dropped,
             "full": spool.full,
             "full_policy": spool.full_policy,

@@ -43,7 +43,7 @@ class HealthReport:
                 "redis_up",
                 redis=topology.describe(self.redis_settings),
                 backlog=self.spool.pending_events,
-                down_for_s=None if health.down_since is None else round(time.time() - health.down_since, 1),
+                down_for_s=None if health.down_since is None else round(time.monotonic() - health.down_since, 1),
             )
         health.state = "up"
         health.last_ok_at = time.time()
@@ -86,6 +86,6 @@ class HealthReport:
                 hint="events are spooling until Redis takes them",
             )
         if health.state != "down":
-            health.down_since = time.time()
+            health.down_since = time.monotonic()
         health.state = "down"
         health.last_error = message
