@@ -117,6 +117,41 @@ def _option_ok(match: re.Match[str]) -> bool:
     return option_value_ok(match) and not _KEY_FILE.fullmatch(match.group("value")) and _short_option_ok(match)
 
 
+# net-snmp's SNMPv3 passphrases: -A (authentication) and -X (privacy). Every other command has its own -A and
+# -X (curl -X POST), so the rule runs only near "snmp" (keywords) and reads the command back from the option.
+_SNMP_COMMANDS = frozenset(
+    "snmpwalk snmpbulkwalk snmpget snmpgetnext snmpbulkget snmpset snmptable snmpdelta snmpdf snmpstatus "
+    "snmptrap snmpinform snmpusm snmpvacm snmptest".split()
+)
+
+
+def _snmp_ok(match: re.Match[str]) -> bool:
+    text, start = match.string, match.start()
+    low = max(0, start - _COMMAND_REACH)
+    # where the command begins, as _COMMAND_START reads it, found by rfind (a regex from 400 characters back
+    # at each option of a flood of "snmpwalk -A ": 31 MB/s)
+    begin = max(text.rfind(c, low, start) + 1 for c in ";|&(`\n")
+    escaped = text.rfind("\\n", low, start)
+    quote = text.rfind('"', low, start)
+    while quote > low and text[quote - 1] == "\\":
+        quote = text.rfind('"', low, quote)
+    begin = max(begin, escaped + 2 if escaped >= 0 else 0, quote + 1, low)
+    names = {word.rsplit("/", 1)[-1] for word in text[begin:start].split()}
+    return not names.isdisjoint(_SNMP_COMMANDS) and option_value_ok(match)
+
+
+SNMP_PASSPHRASE = Rule(
+    name="snmp_passphrase",
+    replaces="an SNMPv3 passphrase given to net-snmp's commands (snmpwalk, snmpget, snmpset...: -A, -X)",
+    pattern=r"\s-[AX]\s{0,4}" + VALUE,
+    group="value",
+    keywords=("snmp",),
+    reach=_COMMAND_REACH + VALUE_REACH,
+    check=_snmp_ok,
+    example="`snmpwalk -v3 -l authPriv -u bob -a SHA -A <passphrase> -x AES -X <passphrase> host`",
+)
+
+
 # Any scheme but Bearer, Basic, Token and Bot (authorization_header's): not a second report per header, which
 # a flood of them would spend its chunk's budget on.
 # A command that prints a secret, and its output: the Bash tool's stdout after the command in the payload

@@ -38,6 +38,7 @@ from hookd.redact.entities import ENTITY_RULES
 from hookd.redact.fields import FIELD_RULES
 from hookd.redact.keynames import KEY_NAME_RULES
 from hookd.redact.pasted import PASTED_RULES
+from hookd.redact.stdinfed import STDIN_FED_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.markup import MARKUP_RULES
@@ -514,6 +515,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *FIELD_RULES,
     *KEY_NAME_RULES,
     *PASTED_RULES,
+    *STDIN_FED_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,
     *ENTITY_RULES,
