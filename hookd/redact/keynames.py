@@ -2,8 +2,9 @@
 
 * ``keyed_name_assignment``: an env or config name that ends in ``_KEY``, ``_SK`` or ``_DSN`` after a
   provider's or an application's word (``STRIPE_KEY=``, ``OPENAI_KEY=``, ``MAILGUN_KEY=``, ``APP_SK=``,
-  ``stripe-key:``), with a value of 20 characters or more that only a machine writes (prose.random_looking:
-  letters and digits, and mixed case, a symbol or 20 characters). ``_KEY`` after an arbitrary word is also
+  ``stripe-key:``; camelCase and PascalCase too, h68: ``StripeKey=``, ``mailgunKey:``, ``sentryDsn``), with a
+  value of 20 characters or more that only a machine writes (prose.random_looking: letters and digits, and
+  mixed case, a symbol or 20 characters). ``_KEY`` after an arbitrary word is also
   ``CACHE_KEY``, ``SORT_KEY``, ``PRIMARY_KEY=id``, ``SSH_KEY=~/.ssh/id``: the value decides (a word, a
   name, a path, a column are never random-looking), and the words that name a key of a table, a cache or
   a map, or a public key, are refused whatever the value (``CACHE_KEY=<sha256>`` is a digest);
@@ -32,7 +33,8 @@ _VALUE_HEAD = r"[A-Za-z0-9+/=_.~-]"
 # characters with it, so a word or a short name after the sign never reports.
 _KEYED_TRIGGER = (
     _NOT_NAME
-    + r"[A-Za-z][A-Za-z0-9]{0,30}(?:[_-][A-Za-z0-9]{1,30}){0,4}[_-](?i:key|sk|dsn)"
+    + r"(?:[A-Za-z][A-Za-z0-9]{0,30}(?:[_-][A-Za-z0-9]{1,30}){0,4}[_-](?i:key|sk|dsn)"
+    + r"|[A-Za-z][a-z0-9]{1,30}(?:[A-Z][a-z0-9]{1,30}){0,4}(?:Key|Dsn))"  # camelCase, PascalCase: StripeKey
     + _Q
     + r"[ \t]{0,2}(?::|=)[ \t]{0,2}"
     + _Q
@@ -52,11 +54,13 @@ _NOT_CREDENTIAL_WORDS = frozenset(
     "public pub cache sort primary foreign partition hash range row column unique composite natural surrogate "
     "idempotency lookup map dict index group routing shard dedup dedupe cluster object bucket file path name "
     "id gpg pgp gnupg fingerprint hot short cut keyboard key i18n translation label message lang locale field "
-    "prefix state query cursor sequence order event topic".split()
+    "prefix state query cursor sequence order event topic resource storage local item node react".split()
 )
+# A camelCase name's words, each starting at a capital (StripeKey, sendGridKey, HTTPKey).
+_CAMEL_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
-def _keyed_value_ok(value: str) -> bool:
+def keyed_value_ok(value: str) -> bool:
     """Random-looking, 20 characters or more, no dot (remembered per value: Rule.validate). A key in base64,
     hex or a provider's alphabet holds no dot (the dotted ones, SG.x.y, JWTs, are their own rules'); code
     does: Ed25519PrivateKey.generate, ed25519.Ed25519PrivateKey in an annotation, 100000.0/first_set_max_id."""
@@ -74,10 +78,19 @@ def _keyed_name_ok(match: re.Match[str]) -> bool:
     begin = end
     while begin > 0 and end - begin < 160 and text[begin - 1] in _NAME_CHARS:
         begin -= 1
-    name = text[begin:end].lower()
+    name = text[begin:end]
     if begin >= 1 and text[begin - 1] == "\\" and name[:1] in ("n", "r", "t"):
         name = name[1:]
-    words = re.split(r"[_-]", name)
+    return name_words_ok(name)
+
+
+def name_words_ok(name: str) -> bool:
+    """Two words or more (STRIPE_KEY, stripe-key, StripeKey, stripeKey), none before the last naming a map's
+    key, a cache's or a public key."""
+    if "_" in name or "-" in name:
+        words = re.split(r"[_-]", name.lower())
+    else:
+        words = [word.lower() for word in _CAMEL_WORD.findall(name)]
     return len(words) >= 2 and not _NOT_CREDENTIAL_WORDS.intersection(words[:-1])
 
 
@@ -91,7 +104,7 @@ KEYED_NAME_ASSIGNMENT = Rule(
     anchored=True,
     back=_KEYED_BACK,
     reach=1030,
-    validate=_keyed_value_ok,
+    validate=keyed_value_ok,
     check=_keyed_name_ok,
     example="`STRIPE_KEY=<40 random characters>` (not `CACHE_KEY=user_profile`, `PRIMARY_KEY=id`, `PUBLIC_KEY=...`)",
 )

@@ -18,13 +18,19 @@ from __future__ import annotations
 import re
 
 from hookd.redact.files import AT_VALUE, XML_SECRET_VALUE, _value_ok, _xml_text_ok
+from hookd.redact.keynames import keyed_value_ok, name_words_ok
 from hookd.redact.patterns import VALUE_REACH
 from hookd.redact.rule import Rule
 
-_WORDS = (
-    r"(?:password|passwd|passphrase|secret|token|credentials?|[_.-]pass|[_.-]pwd"
-    r"|(?:api|private|secret|access|client|signing|encryption)[_-]?key)"
+_SECRET_WORDS = (
+    r"password|passwd|passphrase|secret|token|credentials?|[_.-]pass|[_.-]pwd"
+    r"|(?:api|private|secret|access|client|signing|encryption)[_-]?key"
 )
+# Or a camelCase or PascalCase name ending Key or Dsn after a word (StripeKey, mailgunKey): its value must
+# look random and its words must not name a map's or a cache's key (keynames.name_words_ok).
+_CAMEL = r"(?-i:[a-z0-9](?:Key|Dsn))"
+_WORDS = rf"(?:{_SECRET_WORDS}|{_CAMEL})"
+_SAYS_SECRET = re.compile(rf"(?i)(?:{_SECRET_WORDS})")
 _Q = r"""(?:\\"|')"""  # an attribute's quote: escaped in a JSON string, or single
 _WS = r"(?:\s|\\[nrt])"
 ATTRIBUTE_TRIGGER = rf"""(?i){_WORDS}{_Q}[^<>]{{0,200}}value\s{{0,2}}=\s{{0,2}}(?:\\"[^"\\]|'[^'"\\])"""
@@ -36,7 +42,7 @@ TEXT_PARTS = tuple((TEXT_TRIGGER.replace(_Q, quote, 1), ()) for quote in (r'\\"'
 # The opening tag, whole, up to where the value begins (the check's fullmatch from the tag's "<").
 _NAMED = (
     rf"<[A-Za-z0-9_.:-]{{1,40}}{_WS}(?:[^<>]*?{_WS})?(?:key|name){_WS}*={_WS}*"
-    rf"(?P<q>\\\"|')[A-Za-z0-9_.:/-]{{0,80}}{_WORDS}(?P=q)"  # .NET writes sections with colons (Stripe:SecretKey)
+    rf"(?P<q>\\\"|')(?P<name>[A-Za-z0-9_.:/-]{{0,80}}{_WORDS})(?P=q)"  # .NET writes sections with colons (Stripe:SecretKey)
 )
 _TAG_WITH_VALUE = re.compile(rf"(?is){_NAMED}[^<>]*?{_WS}value{_WS}*={_WS}*(?:\\\"|')")
 _TAG_THEN_TEXT = re.compile(rf"(?is){_NAMED}(?:[^<>]*[^<>/])?>(?:{_WS}*<value>)?")
@@ -44,13 +50,22 @@ _TAG_REACH = 600  # the tag's start: 40 + 200 + 80 + 200 characters and the sepa
 
 
 def _tag_before(match: re.Match[str], tag: re.Pattern[str]) -> bool:
-    """The text from the last "<" before the value up to it is ``tag``: the element's opening tag."""
+    """The text from the last "<" before the value up to it is ``tag``: the element's opening tag, and the
+    name it gives says secret, or is camelCase ending Key or Dsn with a random-looking value."""
     text, start = match.string, match.start()
     low = max(0, start - _TAG_REACH)
     lt = text.rfind("<", low, start)
     if lt >= 0 and text.startswith("<value>", lt):  # .NET's <value> element: its parent's tag is before it
         lt = text.rfind("<", low, lt)
-    return lt >= 0 and tag.fullmatch(text, lt, start) is not None
+    opening = tag.fullmatch(text, lt, start) if lt >= 0 else None
+    if opening is None:
+        return False
+    name = opening.group("name")
+    if _SAYS_SECRET.search(name):
+        return True
+    last = re.split(r"[.:/]", name)[-1]  # .NET's sections: Payments:StripeKey
+    value = match.group("value").strip()
+    return name_words_ok(last) and keyed_value_ok(value)
 
 
 def _attribute_ok(match: re.Match[str]) -> bool:
