@@ -80,7 +80,8 @@ _NAME_WORD = r"(?i:pass|pwd|secret|token|key|auth|cookie|credential|session)[A-Z
 VIEW_TRIGGERS = (
     r"\\u00[2-7]",
     r"""(?:\\"|')(?:[ \t]|\\[nt]){0,8}\+""",
-    _NAME_WORD + r"""(?:\\\\\\|\\\\\\\\\\\\\\)\"""",
+    # after the name's own quote (a key), or after = or : (password = \\\"...\\\" in a file JSON quotes)
+    _NAME_WORD + r"""(?:[ \t]{0,4}[=:][ \t]{0,4})?(?:\\\\\\|\\\\\\\\\\\\\\)\"""",
     _NAME_WORD + "%3[Dd]",
     r"\\u(?:" + _INVISIBLE_HEX + ")",
     # The raw characters as the scan reads them (UTF-8, byte by byte): E2 80 8B-8D, E2 81 A0, EF BB BF.
