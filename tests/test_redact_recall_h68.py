@@ -1,4 +1,4 @@
-"""Misses left by the fourteenth session (fifteenth session, h68): rclone's passwords, passwords a command
+"""Misses left by h65 (h68): rclone's passwords, passwords a command
 reads from stdin (a pipe into gpg --passphrase-fd 0, here-strings), camelCase names ending Key or Dsn with no
 secret word (StripeKey, in XML pairs too), a double-quoted value in text that JSON quotes inside a payload's
 string, and SNMPv3 passphrases. Each case runs through the reference and the engine, which must agree, as a

@@ -1,4 +1,4 @@
-"""Passwords a command reads from stdin, rclone's passwords and SNMPv3 passphrases (fifteenth session, h68;
+"""Passwords a command reads from stdin, rclone's passwords and SNMPv3 passphrases (h68;
 issue 16's misses left by h65).
 
 * ``gpg_stdin_passphrase``: a passphrase echoed or printed into ``gpg --passphrase-fd 0`` (oscommands.py
@@ -124,8 +124,9 @@ RCLONE_CONF_PASS = Rule(
     replaces="rclone.conf's pass = <obscured> (reversible: rclone reveal) in a section with a type line",
     pattern=_RCLONE_PASS,
     group="value",
-    keywords=("type = ",),
-    reach=_SECTION_REACH + VALUE_REACH,
+    # pass at a line's start, as rclone writes it ("type = " is in much code: every chunk of Python ran the regex)
+    keywords=("\npass = ", "\\npass = "),
+    reach=VALUE_REACH + 16,
     check=_rclone_conf_ok,
     example="`[nas]` / `type = sftp` / `pass = <obscured>` (not Perl's `$pass = shift`)",
 )

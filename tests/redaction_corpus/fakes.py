@@ -127,6 +127,6 @@ class Fakes:
             "apr1": "$" + "apr1$" + p(ALNUM, 8) + "$" + p(ALNUM, 22),
             "sha512crypt": "$" + "6$" + p(ALNUM, 16) + "$" + p(ALNUM + "./", 86),
             "ovpnkey": "\n".join(p(HEX, 32) for _ in range(16)),
-            # fifteenth session (h68): rclone obscure's output (base64url of an IV and the ciphertext)
+            # h68: rclone obscure's output (base64url of an IV and the ciphertext)
             "rcloneobs": p(URLSAFE, 38),
         }
