@@ -15,6 +15,7 @@ candidate, in at most ``_TAG_REACH`` characters.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from hookd.redact.files import AT_VALUE, XML_SECRET_VALUE, _value_ok, _xml_text_ok
@@ -65,7 +66,13 @@ def _tag_before(match: re.Match[str], tag: re.Pattern[str]) -> bool:
         return True
     last = re.split(r"[.:/]", name)[-1]  # .NET's sections: Payments:StripeKey
     value = match.group("value").strip()
-    return name_words_ok(last) and keyed_value_ok(value)
+    return _camel_ok(last, value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _camel_ok(name: str, value: str) -> bool:
+    """Remembered per name and value: a flood repeats one pair, each confirmed from its tag."""
+    return name_words_ok(name) and keyed_value_ok(value)
 
 
 def _attribute_ok(match: re.Match[str]) -> bool:
