@@ -1,4 +1,4 @@
-"""Shared by the eleventh session's recall tests: the reference and the engine must agree on every case."""
+"""Shared by the recall tests since the eleventh session: the reference and the engine must agree on every case."""
 
 from __future__ import annotations
 
@@ -34,3 +34,23 @@ def assert_redacted(text: str, secret: str, rule: str | None = None, ascii_only:
 def assert_kept(text: str, ascii_only: bool = True) -> None:
     doc = as_json(text, ascii_only)
     assert apply(doc) == doc
+
+
+# The hook payloads a pasted text arrives in: a command, a file read or written, an edit, a prompt, a fetched
+# page, a notification.
+PAYLOAD_KINDS = {
+    "bash": lambda t: {"tool_name": "Bash", "tool_input": {"command": t}},
+    "read": lambda t: {"tool_name": "Read", "tool_response": {"file": {"content": t}}},
+    "write": lambda t: {"tool_name": "Write", "tool_input": {"content": t}},
+    "edit": lambda t: {"tool_name": "Edit", "tool_input": {"new_string": t}},
+    "prompt": lambda t: {"hook_event_name": "UserPromptSubmit", "prompt": t},
+    "webfetch": lambda t: {"tool_name": "WebFetch", "tool_response": {"result": t}},
+    "notification": lambda t: {"hook_event_name": "Notification", "message": t},
+}
+
+
+def assert_redacted_in_payload(text: str, secret: str, kind: str) -> None:
+    """``secret``, inside ``text`` in a payload of ``kind``, is gone, raw and JSON-escaped; the output is JSON."""
+    out = apply(json.dumps(PAYLOAD_KINDS[kind](text)))
+    assert secret not in out and json.dumps(secret)[1:-1] not in out, out
+    json.loads(out)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from recall_helpers import REFERENCE, apply, assert_kept, assert_redacted
+from recall_helpers import PAYLOAD_KINDS, REFERENCE, apply, assert_kept, assert_redacted, assert_redacted_in_payload
 
 sys.path.insert(0, str(Path(__file__).parent / "redaction_corpus"))
 from fakes import ALNUM, B64, Fakes  # noqa: E402
@@ -87,16 +87,6 @@ ALREADY = [
     (f"requirepass {PW}\nmasterauth {PW}", PW),
 ]
 
-KINDS = {
-    "bash": lambda t: {"tool_name": "Bash", "tool_input": {"command": t}},
-    "read": lambda t: {"tool_name": "Read", "tool_response": {"file": {"content": t}}},
-    "write": lambda t: {"tool_name": "Write", "tool_input": {"content": t}},
-    "edit": lambda t: {"tool_name": "Edit", "tool_input": {"new_string": t}},
-    "prompt": lambda t: {"hook_event_name": "UserPromptSubmit", "prompt": t},
-    "webfetch": lambda t: {"tool_name": "WebFetch", "tool_response": {"result": t}},
-    "notification": lambda t: {"hook_event_name": "Notification", "message": t},
-}
-
 
 @pytest.mark.parametrize(("text", "secret"), SECRETS)
 @pytest.mark.parametrize("ascii_only", [True, False])
@@ -105,12 +95,9 @@ def test_a_secret_is_redacted(text, secret, ascii_only):
 
 
 @pytest.mark.parametrize(("text", "secret"), SECRETS + ALREADY)
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", sorted(PAYLOAD_KINDS))
 def test_a_secret_is_redacted_in_every_payload(text, secret, kind):
-    doc = json.dumps(KINDS[kind](text))
-    out = apply(doc)
-    assert secret not in out and json.dumps(secret)[1:-1] not in out, out
-    json.loads(out)
+    assert_redacted_in_payload(text, secret, kind)
 
 
 def test_wg_genkey_output_is_redacted():
