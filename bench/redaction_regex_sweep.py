@@ -5,9 +5,11 @@ The patterns: each ``re.Pattern`` in the globals of the hookd.redact modules and
 regex. Per pattern, from its own parse tree: its literal runs and, per character class, a few characters
 of it (a letter, a digit, punctuation, a space); the strings are one class's character repeated, pairs
 of pieces repeated, and both after the pattern's first literal run, each ended by a character that fails
-(``\\x01``, a space). Each is timed with search() and fullmatch() at 1 KiB and 8 KiB; where the
-8 KiB time is over 12 times the 1 KiB time (linear: 8) and long enough to mean something, it is timed
-again at 1, 2, 4 and 8 KiB (best of 3) and printed if it still grows faster than the length.
+(``\\x01``, a space). Each is timed with search() and fullmatch() at 1, 2, 4 and 8 KiB (a call over
+half a second ends the series); where the 8 KiB time is over 12 times the 1 KiB time (linear: 8) and
+long enough to mean something, it is timed again (best of 3) and printed if it still grows faster than
+the length. A pattern the code only calls fullmatch() on is quadratic under search() by nature when it
+has an unbounded repeat: those lines say how the code calls it.
 
 Wall time per call, not CPU: one call is too short for the process clock. Python's re has no step count
 to assert on instead, so this stays a benchmark, not a test (findings: bench/README.md).
@@ -32,6 +34,7 @@ SIZES = (1 << 10, 2 << 10, 4 << 10, 8 << 10)
 FAILS = ("\x01", " ")
 RATIO = 12.0  # 8 KiB / 1 KiB: linear is 8
 FLOOR_S = 200e-6  # an 8 KiB time under this is noise, whatever the ratio
+SLOW_S = 0.5  # one call this long is a finding already
 ALPHABET = [chr(c) for c in range(32, 127)] + ["\t", "\n", "é"]
 _CATEGORIES = {
     C.CATEGORY_DIGIT: re.compile(r"\d"),
@@ -157,29 +160,35 @@ def best(method, text: str, times: int = 3) -> float:
     return min(once(method, text) for _ in range(times))
 
 
+def _series(method, make, timer) -> list[float]:
+    """The times at SIZES, in order; a call over SLOW_S ends the series (it grows too fast to wait for)."""
+    times: list[float] = []
+    for n in SIZES:
+        times.append(timer(method, make(n)))
+        if times[-1] > SLOW_S:
+            break
+    return times
+
+
 def sweep(label: str, pattern: re.Pattern[str], limit: int) -> list[str]:
     """One line per method that grows faster than the length: the first string found that shows it."""
     found, first = pieces(pattern)
     flagged = []
     done: set[str] = set()
     for what, make in strings(found, first, limit):
-        small, large = make(SIZES[0]), make(SIZES[-1])
         for method_name in ("search", "fullmatch"):
             if method_name in done:
                 continue
             method = getattr(pattern, method_name)
-            t1 = once(method, small)
-            if t1 > 0.05:
-                flagged.append(f"{label} {method_name} {what}: {t1 * 1e3:.1f} ms at 1 KiB")
-                done.add(method_name)
+            times = _series(method, make, once)
+            if times[-1] <= SLOW_S and (times[-1] < FLOOR_S or times[-1] < RATIO * times[0]):
                 continue
-            t8 = once(method, large)
-            if t8 < FLOOR_S or t8 < RATIO * t1:
-                continue
-            times = [best(method, make(n)) for n in SIZES]
-            if times[-1] >= FLOOR_S and times[-1] > RATIO * times[0]:
+            if times[-1] <= SLOW_S:
+                times = _series(method, make, best)  # again, best of 3, to rule out noise
+            if times[-1] > SLOW_S or times[-1] >= FLOOR_S and times[-1] > RATIO * times[0]:
                 shown = " ".join(f"{t * 1e3:.2f}" for t in times)
-                flagged.append(f"{label} {method_name} {what}: {shown} ms at 1/2/4/8 KiB")
+                sizes = "/".join(str(n >> 10) for n in SIZES[: len(times)])
+                flagged.append(f"{label} {method_name} {what}: {shown} ms at {sizes} KiB")
                 done.add(method_name)
     return flagged
 
@@ -194,6 +203,7 @@ def main() -> None:
     started = time.monotonic()
     flagged = 0
     for label, pattern in found:
+        print(f"{label} ...", file=sys.stderr, flush=True)
         for line in sweep(label, pattern, args.pieces):
             print(line, flush=True)
             flagged += 1
