@@ -5,7 +5,8 @@ The patterns: each ``re.Pattern`` in the globals of the hookd.redact modules and
 regex. Per pattern, from its own parse tree: its literal runs and, per character class, a few characters
 of it (a letter, a digit, punctuation, a space); the strings are one class's character repeated, pairs
 of pieces repeated, and both after the pattern's first literal run, each ended by a character that fails
-(``\\x01``, a space). Each is timed with search() and fullmatch() at 1, 2, 4 and 8 KiB (a call over
+(``\\x01``, a space). Each is timed with search() and fullmatch() at 8 to 32 characters (over 10 ms
+there: exponential, not tried longer), then at 1, 2, 4 and 8 KiB (a call over
 half a second ends the series); where the 8 KiB time is over 12 times the 1 KiB time (linear: 8) and
 long enough to mean something, it is timed again (best of 3) and printed if it still grows faster than
 the length. A pattern the code only calls fullmatch() on is quadratic under search() by nature when it
@@ -31,6 +32,10 @@ from re import _parser  # type: ignore[attr-defined]
 import hookd.redact
 
 SIZES = (1 << 10, 2 << 10, 4 << 10, 8 << 10)
+# Before those, short strings: a pattern that backtracks exponentially never returns at 1 KiB, and shows
+# at a few dozen characters already (each step here doubles at most a doubling's time).
+SHORT = (8, 12, 16, 20, 24, 28, 32)
+SHORT_S = 0.01  # a call this long on a string this short grows exponentially
 FAILS = ("\x01", " ")
 RATIO = 12.0  # 8 KiB / 1 KiB: linear is 8
 FLOOR_S = 200e-6  # an 8 KiB time under this is noise, whatever the ratio
@@ -180,6 +185,17 @@ def sweep(label: str, pattern: re.Pattern[str], limit: int) -> list[str]:
             if method_name in done:
                 continue
             method = getattr(pattern, method_name)
+            short = []
+            for n in SHORT:
+                short.append(once(method, make(n)))
+                if short[-1] > SHORT_S:
+                    break
+            if short[-1] > SHORT_S:
+                shown = " ".join(f"{t * 1e3:.2f}" for t in short)
+                sizes = "/".join(str(n) for n in SHORT[: len(short)])
+                flagged.append(f"{label} {method_name} {what}: {shown} ms at {sizes} characters: exponential")
+                done.add(method_name)
+                continue
             times = _series(method, make, once)
             if times[-1] <= SLOW_S and (times[-1] < FLOOR_S or times[-1] < RATIO * times[0]):
                 continue
