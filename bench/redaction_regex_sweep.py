@@ -60,7 +60,8 @@ def patterns(only: list[str]) -> list[tuple[str, re.Pattern[str]]]:
         if only and info.name not in only:
             continue
         module = importlib.import_module(f"hookd.redact.{info.name}")
-        source = open(module.__file__ or "", encoding="utf-8").read()
+        path = module.__file__ or ""
+        source = open(path, encoding="utf-8").read() if path.endswith(".py") else ""
         for name, value in vars(module).items():
             if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
                 calls = sorted(set(re.findall(rf"\b{re.escape(name)}\.(\w+)\(", source)))
