@@ -81,3 +81,14 @@ def test_whole_secret_shapes_repeated_cost_no_more_than_the_text(name):
     """Every repetition is a candidate the rule must confirm; the work per character stays bounded."""
     for unit in FLOODS["candidates"][name]:
         assert_linear(flood(unit, 64 << 10))
+
+
+@pytest.mark.timeout(20)
+def test_a_check_reads_a_long_value_that_fails_at_its_end_once():
+    """The regexes of the checks have one way to read a value: secret_argument's name test split a run of
+    letters at every place when the value failed at its end (exponential: 24 letters and a digit took
+    0.6 s, these 40 would take days). Found by bench/redaction_regex_sweep.py; the timeout is the test."""
+    for letters in (40, 1000):
+        text = "define('DB_PASSWORD', '" + "a" * letters + "1');"
+        out, counts = REDACTOR.redact(text)
+        assert counts["secret_argument"] == 1, out

@@ -84,7 +84,10 @@ _APP_PASSWORD = re.compile(r"[a-z]{4}(?: [a-z]{4}){3}")  # Google's app password
 # A name, not a secret, in code's call arguments, tuples and types: ("next_token", "position"),
 # Union["_RSAPrivateKey", "_RSAPublicKey"]
 # (letters only: a literal secret in code has a digit or a symbol; the rules that read names say more)
-_NAME_WORD = re.compile(r"_*[A-Za-z]+(?:[_.-]?[A-Za-z]+)*")
+# One way only to read a name: a separator between its runs of letters, each run taken whole. With the
+# separator optional ([_.-]?), a run of letters could be split anywhere, and a long one that failed at its
+# end ('a' * 24 + '1') was tried at every split: exponential time.
+_NAME_WORD = re.compile(r"_*+[A-Za-z]++(?:[_.-][A-Za-z]++)*+")
 
 
 def _argument_ok(match: re.Match[str]) -> bool:

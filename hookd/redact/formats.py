@@ -62,7 +62,11 @@ def _sql_ok(match: re.Match[str]) -> bool:
     value = match.group("value")
     if len(value) < 2 or value.lower() in _SQL_WORDS or value[0] in ":?@ \t" or not option_value_ok(match):
         return False
-    return _SQL_STATEMENT.search(match.string, max(0, match.start() - 300), match.start()) is not None
+    # From past the last ";" only: no keyword holds one, so a statement that began before it ended there.
+    # Searched from further back, each keyword before it read on to that ";" (a run of "grant": quadratic).
+    low = max(0, match.start() - 300)
+    low = match.string.rfind(";", low, match.start()) + 1 or low
+    return _SQL_STATEMENT.search(match.string, low, match.start()) is not None
 
 
 # A .pgpass line (files.PGPASS_PATTERN's fields) whose password has no unescaped colon (.pgpass writes \\:)

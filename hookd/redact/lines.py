@@ -111,7 +111,9 @@ def _line_ok(match: re.Match[str]) -> bool:
         name_start += 1  # the escape's letter (\npassword): the name begins after it
     before = _strip_spaces(head[:name_start])
     tail = before[-40:].lower()
-    keyword = _KEYWORD_BEFORE.search(before) if "env" in tail or "arg" in tail or "set" in tail else None
+    # Its matches end where ``before`` does and are at most 31 characters long: searched from the tail only.
+    found = "env" in tail or "arg" in tail or "set" in tail
+    keyword = _KEYWORD_BEFORE.search(before, max(0, len(before) - 40)) if found else None
     if keyword:
         before = _strip_spaces(before[: keyword.start()])
     if not _starts_line(before, begin == 0):

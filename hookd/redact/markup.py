@@ -57,7 +57,17 @@ def _cell_context(text: str, end: int) -> bool:
     """The report is an HTML cell's (its trigger is the whole context) or a Markdown row's: a | before the
     words that end in the name."""
     head = text[max(0, end - 1 - _ROW_BACK) : end - 1]
-    return bool(_HTML_BEFORE.search(head) or _MARKDOWN_ROW.search(head))
+    return bool(_HTML_BEFORE.search(head) or _markdown_row(head))
+
+
+def _markdown_row(head: str) -> bool:
+    """``_MARKDOWN_ROW.search(head)``, tried at the one place a match can begin: it ends with the last |
+    and holds no other but its first, the | before that (or the head's start). Searched, each | of the
+    head read the words after it up to 30 times (a row of many cells, reported at every cell)."""
+    last = head.rfind("|")
+    if last < 0:
+        return False
+    return _MARKDOWN_ROW.match(head, max(0, head.rfind("|", 0, last))) is not None
 
 
 def _cell_ok(match: re.Match[str]) -> bool:

@@ -23,11 +23,18 @@ _LOOK_BACK = 120
 _AROUND_NAME = "\\\"' \t:=>"
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _PUBLIC_NAME = re.compile(r"(?i)public[-_]?key\w*")
+# A name for the secret object itself (existingSecret, tls-secret, secret_name), ending the name: the whole
+# name or after a character that is not a digit (a name holds only _NAME_CHARS). The short forms, at most
+# _OBJECT_TAIL characters, are searched for in the name's tail only; the existing... form where it holds
+# "existing". Read as one fullmatch after (?:.*[-_.]|.*[a-z])?, a long name was split at every place.
 _OBJECT_NAME = re.compile(
-    r"(?i)(?:.*[-_.]|.*[a-z])?(?:existing[-_]?\w*?secrets?(?:[-_]?key)?|secret[-_]?name"
+    r"(?i)(?<![0-9])(?:secret[-_]?name"
     r"|(?:certificates?|certs?|tls|jks|keystores?|truststores?|passwords|scripts|vars)[-_]?secrets?"
-    r"|(?:password|token|key)[-_]?secret[-_]?key)"
-)  # A name for a condition of the secret: its value is the message shown (badCredentials=..., no_token:
+    r"|(?:password|token|key)[-_]?secret[-_]?key)\Z"
+)
+_OBJECT_TAIL = 20  # its longest: certificates_secrets
+_EXISTING_NAME = re.compile(r"(?i)(?<![0-9])existing[-_]?\w*?secrets?(?:[-_]?key)?\Z")
+# A name for a condition of the secret: its value is the message shown (badCredentials=..., no_token:
 # "You can't access this page ...", INVALID_TOKEN = 'passwords.token', emptyPassword=\u0160patn\u00E9 ...).
 _CONDITION_WORDS = ("empty", "bad", "invalid", "expired", "missing", "wrong", "incorrect", "unknown", "no")
 _CONDITION_NAME = re.compile(
@@ -64,7 +71,13 @@ def name_says_not_secret(match: re.Match[str]) -> bool:
         return True
     if _spells(value, word) or _abbreviates(value, word):
         return True
-    return "secret" in low and _OBJECT_NAME.fullmatch(word) is not None and _DNS_NAME.fullmatch(value) is not None
+    return "secret" in low and _object_name(word, low) and _DNS_NAME.fullmatch(value) is not None
+
+
+def _object_name(word: str, low: str) -> bool:
+    if _OBJECT_NAME.search(word, max(0, len(word) - _OBJECT_TAIL)):
+        return True
+    return "existing" in low and _EXISTING_NAME.search(word) is not None
 
 
 def _spells(value: str, name: str) -> bool:

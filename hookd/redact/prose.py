@@ -18,8 +18,12 @@ _PROSE_CHAR = r"""[^\s"'\\<>()\[\]{},;`$]"""
 # (not "=": that is code, secret_assignment's, which knows types and references)
 PROSE_TRIGGER = _PROSE_NAME + r"(?:[ \t]{1,2}(?i:is|was):?|[ \t]{0,2}:)[ \t]{1,4}" + _PROSE_CHAR + "{8}"
 _PROSE_BACK = 8
-_VERSION = re.compile(r"[vV]?\d+(?:\.\d+)+[-+\w.]*")
-_PATH_LIKE = re.compile(r".*/.*\.\w{1,5}|[~/.].*|.*://.*|[^@]+@[^@]+\.[A-Za-z]{2,}")
+# Taken whole (++, *+): the tail's class holds what the dotted numbers do, so a long version that failed at
+# its end was otherwise split at every dot (quadratic).
+_VERSION = re.compile(r"[vV]?\d++(?:\.\d++)++[-+\w.]*+")
+# A path's first alternative up to its first slash, taken whole: any slash before the extension's dot
+# will do, and trying each (.*/) read the rest again from every slash (quadratic).
+_PATH_LIKE = re.compile(r"[^/\n]*+/.*\.\w{1,5}|[~/.].*|.*://.*|[^@]+@[^@]+\.[A-Za-z]{2,}")
 
 
 def random_looking(value: str) -> bool:

@@ -211,7 +211,7 @@ class TriggerScan:
                 if ends[-1] == len(piece) and high < len(text) and self._short[expression]:
                     ends.pop()  # the next chunk holds it whole
                 if ascii_data is None and len(piece) != min(high, len(text)) - begin:
-                    ends = [_characters(piece, end) for end in ends]
+                    ends = _characters(piece, ends)
                 into = (reports if self._anchored[expression] == EVERY else confirms).setdefault(rule, set())
                 into.update([begin + end for end in ends] if begin else ends)
             found.clear()
@@ -263,11 +263,21 @@ class TriggerScan:
         return False
 
 
-def _characters(data: bytes, end: int) -> int:
-    """How many characters the first ``end`` bytes hold, a character cut at ``end`` counted whole."""
-    while end < len(data) and data[end] & 0xC0 == 0x80:
-        end += 1
-    return len(data[:end].decode("utf-8", "surrogatepass"))
+def _characters(data: bytes, ends: list[int]) -> list[int]:
+    """How many characters the first ``end`` bytes hold, for each of the ends (a character cut at an end
+    counted whole). The bytes are decoded once, from one end to the next in order: decoded from the
+    start for each, a chunk's reports read the chunk once per report."""
+    out = [0] * len(ends)
+    done = counted = 0
+    for index in sorted(range(len(ends)), key=ends.__getitem__):
+        end = ends[index]
+        while end < len(data) and data[end] & 0xC0 == 0x80:
+            end += 1
+        if end > done:
+            counted += len(data[done:end].decode("utf-8", "surrogatepass"))
+            done = end
+        out[index] = counted
+    return out
 
 
 def _share(most: int) -> int:

@@ -36,10 +36,15 @@ _FILE = re.compile(
     r"(?:\.{1,2}|~)/[\w.@+/-]*|/?(?:[\w.@+-]+/)*+[\w.@+-]+\.(?:pem|key|crt|cer|p12|pfx|jks|json)"
     r"|/(?:[\w.@+-]+/)*+[\w.@+-]+\.(?:txt|env)"
 )
+# What _FILE's matches start or end with: most values are neither, and cost a string test, not the regex's.
+_FILE_STARTS = ("./", "../", "~/")
+_FILE_ENDS = (".pem", ".key", ".crt", ".cer", ".p12", ".pfx", ".jks", ".json", ".txt", ".env")
 # An absolute path of two or more lower-case names (/run/secrets/db-password, a Docker or Kubernetes
 # secret's mount):
 # kept unless a name is long and holds a digit, as a secret in a path would.
-_ABSOLUTE_PATH = re.compile(r"(?:/[a-z][a-z0-9._-]*){2,}/?")
+# Each name taken whole (*+): a slash never continues one, and a long name was otherwise given back a
+# character at a time, each tried against the next slash.
+_ABSOLUTE_PATH = re.compile(r"(?:/[a-z][a-z0-9._-]*+){2,}/?")
 
 
 # Identifiers in a protocol: a URN (urn:ietf:params:oauth:token-type:access_token), a media type
@@ -76,7 +81,11 @@ def describes_a_secret(value: str) -> bool:
     dotted, slashed = "." in value, "/" in value
     if (dotted or value.startswith("workspace:")) and _VERSION.fullmatch(value):
         return True
-    if (dotted or slashed) and _FILE.fullmatch(value):
+    if (
+        (dotted or slashed)
+        and (value.startswith(_FILE_STARTS) or value.endswith(_FILE_ENDS))
+        and _FILE.fullmatch(value)
+    ):
         return True
     if (slashed or ":" in value or "|" in value or "+" in value) and _identifier(value):
         return True

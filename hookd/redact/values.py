@@ -154,7 +154,8 @@ def plausible_secret(value: str) -> bool:
         return False  # an optional type in a schema: "password": "string?"
     if first.isupper() and CONSTANT_NAME.fullmatch(v) or "$" in v and _REFERENCE_INSIDE.search(v):
         return False  # the name of a variable that holds one: 'AWS_SECRET_ACCESS_KEY'; a $REFERENCE
-    return not set(v) <= set("*xX.•-_") and not describes_a_secret(v)
+    # Not made only of mask characters: strip stops at the first other one (a set of the value read it all).
+    return v.strip("*xX.•-_") != "" and not describes_a_secret(v)
 
 
 # Type names that follow "password:" in code: TypeScript, Python, Rust, Go, Kotlin, Swift...
