@@ -513,8 +513,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *MARKUP_RULES,
     *CONFIG_COMMAND_RULES,
     *FIELD_RULES,
+    *PASTED_RULES,  # before the names of KEY_NAME_RULES: PresharedKey is WireGuard's, not any key's
     *KEY_NAME_RULES,
-    *PASTED_RULES,
     *STDIN_FED_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,
