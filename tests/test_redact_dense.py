@@ -90,8 +90,16 @@ def test_a_flood_leaves_no_secret_stays_json_and_is_idempotent(unit, size, form,
     if "dense" not in counts:  # confirmed one by one: exactly what the reference gives
         assert out == REFERENCE.redact(text)[0]
         # A second pass is what the reference's second pass is (a flood of `password=x1 ` is not
-        # idempotent under the rules themselves: the markers change which values are read).
-        assert ENGINE.redact(out)[0] == REFERENCE.redact(out)[0]
+        # idempotent under the rules themselves: the markers change which values are read), or dense:
+        # markers shorter than the values they replace pack more candidates into a chunk (a 1 KiB
+        # value after password=/), and a chunk past its budget is redacted in bulk, failing closed.
+        again, again_counts = ENGINE.redact(out)
+        if "dense" not in again_counts:
+            assert again == REFERENCE.redact(out)[0]
+        else:  # then it stays what it is, and a payload stays JSON with what lies past the stretch
+            assert ENGINE.redact(again)[0] == again
+            if form == "json":
+                assert json.loads(again)["session_id"] == "s1"
         return
     for secret in secrets_in(unit, size):  # nothing the reference would redact is left
         assert (secret if form == "text" else json.dumps(secret)[1:-1]) not in out, (secret, counts)
