@@ -65,6 +65,10 @@ SECRETS = [
     (f"snmpget -v3 -l authNoPriv -u bob -a MD5 -A '{PW}' sw1 sysName.0", PW),
     (f"/usr/bin/snmpset -v3 -l authPriv -u bob -A {PW[::-1]} -X {PW} sw1 sysContact.0 s ops", PW),
     (f"snmpbulkwalk -v3 -l authPriv -u bob -a SHA -A{PW} -x AES -X {PW[::-1]} sw1", PW),
+    # and the v1/v2c community, but for every device's defaults (public, private)
+    (f"snmpwalk -v2c -c {PW} 10.0.0.1 ifTable", PW),
+    (f"snmpget -v1 -c '{PW}' sw1 sysName.0", PW),
+    (f"/usr/bin/snmpset -v2c -c{PW} sw1 sysContact.0 s ops", PW),
 ]
 
 # Redacted before this session too: kept as guards.
@@ -117,6 +121,7 @@ KEPT = [
     f'const publicKey = "{R40}";\nconst storageKey = "hookd-settings-v1";\nconst i18nKey = "errors.required";',
     # SNMP's v1/v2c community and options of other commands that are -A and -X
     "snmpwalk -v2c -c public 10.0.0.1\nsnmpwalk -v3 -u bob -l authPriv -A $AUTH -X $PRIV sw1",
+    "bash -c 'snmpwalk -v2c -c private sw1'\nsnmpget -v2c -c $COMMUNITY sw1 sysName.0\npython -c 'import x'",
     "curl -X POST -A agent https://example.com/api\nfind . -X\nsort -A x",
     "echo snmpwalk; curl -X POST https://example.com -A Mozilla5Agent7x",
 ]

@@ -117,12 +117,17 @@ def _option_ok(match: re.Match[str]) -> bool:
     return option_value_ok(match) and not _KEY_FILE.fullmatch(match.group("value")) and _short_option_ok(match)
 
 
-# net-snmp's SNMPv3 passphrases: -A (authentication) and -X (privacy). Every other command has its own -A and
-# -X (curl -X POST), so the rule runs only near "snmp" (keywords) and reads the command back from the option.
+# net-snmp's SNMPv3 passphrases, -A (authentication) and -X (privacy), and the v1/v2c community, -c (what a
+# device grants its reads and writes on; public and private are every device's defaults, kept). Every other
+# command has its own -A, -X and -c (curl -X POST, bash -c), so the rule runs only near "snmp" (keywords) and
+# reads the command back from the option.
 _SNMP_COMMANDS = frozenset(
     "snmpwalk snmpbulkwalk snmpget snmpgetnext snmpbulkget snmpset snmptable snmpdelta snmpdf snmpstatus "
     "snmptrap snmpinform snmpusm snmpvacm snmptest".split()
 )
+
+
+_DEFAULT_COMMUNITIES = frozenset(("public", "private"))
 
 
 def _snmp_ok(match: re.Match[str]) -> bool:
@@ -137,18 +142,22 @@ def _snmp_ok(match: re.Match[str]) -> bool:
         quote = text.rfind('"', low, quote)
     begin = max(begin, escaped + 2 if escaped >= 0 else 0, quote + 1, low)
     names = {word.rsplit("/", 1)[-1] for word in text[begin:start].split()}
+    if match.group("flag") == "c" and match.group("value").strip("'\"\\") in _DEFAULT_COMMUNITIES:
+        return False
     return not names.isdisjoint(_SNMP_COMMANDS) and option_value_ok(match)
 
 
 SNMP_PASSPHRASE = Rule(
     name="snmp_passphrase",
-    replaces="an SNMPv3 passphrase given to net-snmp's commands (snmpwalk, snmpget, snmpset...: -A, -X)",
-    pattern=r"\s-[AX]\s{0,4}" + VALUE,
+    replaces="an SNMPv3 passphrase or an SNMP community given to net-snmp's commands (snmpwalk, snmpget, "
+    "snmpset...: -A, -X, -c but public and private)",
+    pattern=r"\s-(?P<flag>[AXc])\s{0,4}" + VALUE,
     group="value",
     keywords=("snmp",),
     reach=_COMMAND_REACH + VALUE_REACH,
     check=_snmp_ok,
-    example="`snmpwalk -v3 -l authPriv -u bob -a SHA -A <passphrase> -x AES -X <passphrase> host`",
+    example="`snmpwalk -v3 -l authPriv -u bob -a SHA -A <passphrase> -x AES -X <passphrase> host`, "
+    "`snmpwalk -v2c -c <community> host`",
 )
 
 
