@@ -20,63 +20,45 @@ import pytest
 from conftest import wait_for_entries
 from hookd import config as hookd_config
 from hookd.control import status
+from redis_proxy import RedisProxy
 
 
-class StallingProxy:
-    """TCP proxy to ``target``; ``mode``: pass, partial, trickle (see the module's doc)."""
+class StallingProxy(RedisProxy):
+    """The relay of redis_proxy.RedisProxy whose replies ``mode`` holds back: pass, partial, trickle
+    (see the module's doc)."""
 
     def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
         self.mode = "pass"
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
         self.closed = threading.Event()
-        self.socks: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(target)
 
-    def _accept(self) -> None:
-        while not self.closed.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.target)
-            self.socks += [client, server]
-            threading.Thread(target=self._pump, args=(client, server, False), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, True), daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket, replies: bool) -> None:
+    def _replies(self, server: socket.socket, client: socket.socket, lock: threading.Lock) -> None:
         try:
-            while chunk := src.recv(65536):
-                if not replies or self.mode == "pass":
-                    dst.sendall(chunk)
-                    continue
-                if self.mode == "partial":
-                    dst.sendall(chunk[:1])
-                    while self.mode == "partial" and not self.closed.wait(0.05):
-                        pass  # the rest waits: Redis has stopped in mid-reply
-                    dst.sendall(chunk[1:])
-                    continue
-                for i in range(len(chunk)):  # trickle: a byte every 300 ms
-                    if self.mode != "trickle":
-                        dst.sendall(chunk[i:])
-                        break
-                    dst.sendall(chunk[i : i + 1])
-                    self.closed.wait(0.3)
+            while chunk := server.recv(65536):
+                with lock:
+                    self._relay(chunk, client)
         except OSError:
             pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+
+    def _relay(self, chunk: bytes, client: socket.socket) -> None:
+        if self.mode == "pass":
+            client.sendall(chunk)
+        elif self.mode == "partial":
+            client.sendall(chunk[:1])
+            while self.mode == "partial" and not self.closed.wait(0.05):
+                pass  # the rest waits: Redis has stopped in mid-reply
+            client.sendall(chunk[1:])
+        else:
+            for i in range(len(chunk)):  # trickle: a byte every 300 ms
+                if self.mode != "trickle":
+                    client.sendall(chunk[i:])
+                    break
+                client.sendall(chunk[i : i + 1])
+                self.closed.wait(0.3)
 
     def close(self) -> None:
         self.closed.set()
-        self.listener.close()
-        for s in self.socks:
-            s.close()
+        super().close()
 
 
 @pytest.mark.parametrize("mode", ["partial", "trickle"])
