@@ -84,24 +84,37 @@ CLI_MORE_TRIGGER = (
 )
 _KEY_FILE = re.compile(r"(?i).*\.(?:pem|key|crt|cer|p12|pfx|jks|json|txt)|[~/.].*")
 _SHORT_BEFORE = re.compile(r"\s(-[wPpNk]|-(?i:apikey)|/p:|/(?i:pass):)\s{0,4}\Z")
-# Where a command begins: a separator, a subshell, a line (raw or escaped), a JSON string's quote.
-_COMMAND_START = re.compile(r'.*(?:[;|&(`\n]|\\n|(?<!\\)")', re.S)
 _COMMAND_REACH = 400
+
+
+def command_start(text: str, low: int, end: int) -> int:
+    """Where the command that ``end`` stands in begins, looking back no further than ``low``: past the
+    last separator, subshell, line break (raw or escaped) or JSON string's quote (not an escaped one).
+    Found by rfind: a regex from ``low`` would read the whole stretch again at each option of a flood."""
+    begin = max(text.rfind(c, low, end) + 1 for c in ";|&(`\n")
+    escaped = text.rfind("\\n", low, end)
+    quote = text.rfind('"', low, end)
+    while quote > low and text[quote - 1] == "\\":
+        quote = text.rfind('"', low, quote)
+    return max(begin, escaped + 2 if escaped >= 0 else 0, quote + 1, low)
+
+
+def command_names(text: str, low: int, end: int) -> set[str]:
+    """The words of the command that ``end`` stands in, up to ``end``, each without its directory."""
+    return {word.rsplit("/", 1)[-1] for word in text[command_start(text, low, end) : end].split()}
 
 
 def _short_option_ok(match: re.Match[str]) -> bool:
     """For a short option (-P, -w, -p...): the command it belongs to takes a password there."""
     text, start = match.string, match.start()
-    head = text[max(0, start - _COMMAND_REACH) : start]
+    low = max(0, start - _COMMAND_REACH)
+    head = text[low:start]
     option = _SHORT_BEFORE.search(head)
     if option is None:
         return True  # not a short option: the trigger's other contexts name their command
     flag = option.group(1).lower() if option.group(1).lower() in ("-apikey", "/pass:") else option.group(1)
     glued = option.end(1) == len(head)
-    before = head[: option.start()]
-    begin = _COMMAND_START.match(before)
-    words = before[begin.end() if begin else 0 :].split()
-    names = {word.rsplit("/", 1)[-1] for word in words}
+    names = command_names(text, low, low + option.start())
     commands = _SHORT_OPTIONS[flag]
     if glued and flag == "-p":
         commands = _GLUED
@@ -132,16 +145,7 @@ _DEFAULT_COMMUNITIES = frozenset(("public", "private"))
 
 def _snmp_ok(match: re.Match[str]) -> bool:
     text, start = match.string, match.start()
-    low = max(0, start - _COMMAND_REACH)
-    # where the command begins, as _COMMAND_START reads it, found by rfind (a regex from 400 characters back
-    # at each option of a flood of "snmpwalk -A ": 31 MB/s)
-    begin = max(text.rfind(c, low, start) + 1 for c in ";|&(`\n")
-    escaped = text.rfind("\\n", low, start)
-    quote = text.rfind('"', low, start)
-    while quote > low and text[quote - 1] == "\\":
-        quote = text.rfind('"', low, quote)
-    begin = max(begin, escaped + 2 if escaped >= 0 else 0, quote + 1, low)
-    names = {word.rsplit("/", 1)[-1] for word in text[begin:start].split()}
+    names = command_names(text, max(0, start - _COMMAND_REACH), start)
     if match.group("flag") == "c" and match.group("value").strip("'\"\\") in _DEFAULT_COMMUNITIES:
         return False
     return not names.isdisjoint(_SNMP_COMMANDS) and option_value_ok(match)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 
 from hookd.redact.checks import option_value_ok
+from hookd.redact.commands import command_names
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 
@@ -50,8 +51,6 @@ def _htpasswd_ok(match: re.Match[str]) -> bool:
     return "b" in letters and (("n" in letters) == (match.group("file") is None)) and _value_ok(match)
 
 
-# Where a command begins: a separator, a subshell, a line (raw or escaped), a JSON string's quote.
-_COMMAND_START = re.compile(r'.*(?:[;|&(`\n]|\\n|(?<!\\)")', re.S)
 # A password word after these commands' other arguments: read back from the word to the command, since
 # a pattern from the command over its words cost a pass over every word per command in a flood of them.
 _WORD_COMMANDS = {"password": ("mysqladmin", "nmcli"), "wifi-sec.psk": ("nmcli",)}
@@ -61,9 +60,7 @@ def _word_argument_ok(match: re.Match[str]) -> bool:
     text, start = match.string, match.start()
     if not text[start - 1 : start].isspace():
         return False
-    head = text[max(0, start - 300) : start]
-    begin = _COMMAND_START.match(head)
-    names = {word.rsplit("/", 1)[-1] for word in head[begin.end() if begin else 0 :].split()}
+    names = command_names(text, max(0, start - 300), start)
     return not names.isdisjoint(_WORD_COMMANDS[match.group("word")]) and _value_ok(match)
 
 

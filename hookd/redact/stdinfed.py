@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from hookd.redact.checks import option_value_ok
-from hookd.redact.commands import SNMP_PASSPHRASE
+from hookd.redact.commands import SNMP_PASSPHRASE, command_start
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 
@@ -136,16 +136,15 @@ RCLONE_CONF_PASS = Rule(
 # characters at each rclone of a flood).
 _RCLONE_VALUE = r"(?:rclone\s{1,4}obscure\s{1,4}|\s(?:pass|password)(?:=|\s{1,4}))" + VALUE
 _RCLONE_CONFIG = re.compile(r"rclone\s{1,4}config\s{1,4}(?:create|update|password)\s")
-_COMMAND_START = re.compile(r'.*(?:[;|&(`\n]|\\n|(?<!\\)")', re.S)
 
 
 def _rclone_ok(match: re.Match[str]) -> bool:
     text, start = match.string, match.start()
     if text.startswith("rclone", start):
         return _at_word_start(text, start) and option_value_ok(match)
-    before = text[max(0, start - 400) : start]
-    begin = _COMMAND_START.match(before)
-    command = _RCLONE_CONFIG.search(before, begin.end() if begin else 0)
+    low = max(0, start - 400)
+    before = text[low:start]
+    command = _RCLONE_CONFIG.search(before, command_start(text, low, start) - low)
     return command is not None and _at_word_start(before, command.start()) and option_value_ok(match)
 
 
