@@ -169,6 +169,19 @@ def test_the_senders_header_text_is_redacted_and_counted_only_where_an_event_car
     assert builder.redactions == {"github_token": 3}
 
 
+def test_header_text_with_a_double_quote_is_redacted_as_the_string_it_is(tmp_path):
+    """A header's value is a plain string, not JSON text: a quote in it is a character, so
+    ``password="..."`` in project= is redacted like the same text inside a payload's string."""
+    from hookd.redact import build_redactor
+
+    builder = EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq")), build_redactor(True))
+    password = "Tr0ub4dor&3xQz"
+    for value in (f'/home/u/p password="{password}"', f'x "password": "{password}" y', f"DB_PASSWORD='{password}'"):
+        redacted = builder.header_text(value, counted=True)
+        assert redacted is not None and password not in redacted and "[REDACTED:" in redacted, value
+    assert builder.header_text('a "quoted" \\ name', counted=True) == 'a "quoted" \\ name'
+
+
 def test_an_event_redacted_in_bulk_keeps_its_hook_session_and_tool():
     """A flood past the redactor's spare is redacted in bulk (dense), which replaces every string near
     it, the payload's own hook_event_name and session_id too: the event keeps them, each redacted alone."""

@@ -173,7 +173,7 @@ class EnvelopeBuilder(Preparer):
         not for a refused frame's hook=, which only the log shows."""
         if not value or self.redactor is None:
             return value
-        redacted, counts = self.redactor.redact(value)
+        redacted, counts = self.redactor.redact_string(value)
         if counted:
             self.redactions.update(counts)
         return redacted

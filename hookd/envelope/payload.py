@@ -126,7 +126,7 @@ class Preparer:
         for name in ("hook_event_name", "session_id", "tool_name"):
             value = getattr(head, name)
             if isinstance(value, str) and value:
-                kept[name] = self.redactor.redact(value)[0]
+                kept[name] = self.redactor.redact_string(value)[0]
         return msgspec.structs.replace(fields, **kept)
 
     def prepare(self, body: bytes) -> Prepared:

@@ -24,11 +24,12 @@ dense.py redacts the chunk in bulk (fail closed); tests/test_redact_dense.py.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable
 
-from hookd.redact.dense import CONFIRM_LIMIT, Budget, redact_in_bulk
+from hookd.redact.dense import CONFIRM_LIMIT, MARK, Budget, redact_in_bulk
 from hookd.redact.prefilter import Prefilter
 from hookd.redact.rule import Rule
 from hookd.redact.scan import CHUNK, OVERLAP, REPORT_LIMIT, Scanned, TriggerScan
@@ -70,6 +71,17 @@ class Redactor:
         ``data`` is the text's UTF-8 encoding, when the caller has it already.
         """
         return self._redact(text, data, 0)
+
+    def redact_string(self, value: str) -> tuple[str, Counter[str]]:
+        """A string taken out of JSON (a frame header's value, a payload's field), redacted as the
+        JSON string it is in a payload: redact() reads JSON text, where a bare quote ends a string."""
+        redacted, counts = self._redact(json.dumps(value, ensure_ascii=False), None, 0)
+        if not counts:
+            return value, counts
+        try:
+            return json.loads(redacted), counts
+        except ValueError:  # redaction keeps JSON valid; should it not, nothing of the value is kept
+            return MARK, counts
 
     def holds_secret(self, text: str, depth: int) -> bool:
         """Whether decoded text (from inside a wrapper) holds anything a rule would redact."""
