@@ -44,6 +44,7 @@ SECRETS = [
         "linear",
         "notion",
         "doppler",
+        "doppler_config",
         "age",
         "grafana",
         "postman",

@@ -289,10 +289,10 @@ PROVIDER_RULES: tuple[Rule, ...] = (
     ),
     _token(
         "doppler_token",
-        "a Doppler token (dp.st., dp.sa., dp.ct., dp.pt., ...)",
+        "a Doppler token (dp.st., dp.sa., dp.ct., dp.pt., ...; a service token names its config: dp.st.prd.)",
         ("dp.",),
-        rf"d{B1_DOT}p\.(?:st|sa|ct|scim|audit|pt)\.[A-Za-z0-9_.-]{{40,44}}+{E_DASH}",
-        "`dp.st.` + 40-44",
+        rf"d{B1_DOT}p\.(?:st|sa|ct|scim|audit|pt)\.(?:[a-z0-9_-]{{2,35}}+\.)?[A-Za-z0-9_.-]{{40,44}}+{E_DASH}",
+        "`dp.st.` + 40-44, `dp.st.prd.` + 40",
     ),
     _token(
         "age_secret_key",

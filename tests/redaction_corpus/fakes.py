@@ -129,4 +129,6 @@ class Fakes:
             "ovpnkey": "\n".join(p(HEX, 32) for _ in range(16)),
             # h68: rclone obscure's output (base64url of an IV and the ciphertext)
             "rcloneobs": p(URLSAFE, 38),
+            # fifteenth session: a Doppler service token that names its config
+            "doppler_config": "dp" + ".st." + p("abcdefghijklmnopqrstuvwxyz_", 12) + "." + p(ALNUM, 40),
         }
