@@ -37,7 +37,18 @@ _SHORT_OPTIONS = {
         "ldapexop",
         "security",  # macOS: security add-generic-password ... -w <password>
     ),
-    "-P": ("sqlcmd", "bcp", "osql", "zip", "unzip", "ssh-keygen", "ipmitool"),
+    "-P": (
+        "sqlcmd",
+        "bcp",
+        "osql",
+        "zip",
+        "unzip",
+        "ssh-keygen",
+        "ipmitool",
+        "mosquitto_pub",
+        "mosquitto_sub",
+        "mosquitto_rr",
+    ),
     "-p": (
         "mongo",
         "mongosh",
@@ -57,6 +68,10 @@ _SHORT_OPTIONS = {
         "psexec",  # Sysinternals' psexec \\host -u admin -p <password>
         "psexec.exe",
         "paexec",
+        "ncftp",  # NcFTP's ncftp, ncftpput, ncftpget, ncftpls: -u <user> -p <password>
+        "ncftpput",
+        "ncftpget",
+        "ncftpls",
     ),
     "-N": ("ssh-keygen",),
     "-k": ("nuget", "openssl"),  # openssl enc -k <password>
@@ -71,7 +86,7 @@ CLI_MORE_TRIGGER = (
     + "|".join(
         (
             _SHORT_TRIGGER,
-            _NOT_WORD + r"gh\s{1,4}secret\s{1,4}set" + _CMD + r"*\s(?:-b|--body)(?:=|\s{1,4})",
+            _NOT_WORD + r"gh\s{1,4}secret\s{1,4}set" + _CMD + r"*\s(?:-b(?:=|\s{1,4})?|--body(?:=|\s{1,4}))",
             _NOT_WORD + r"(?i:configure\s{1,4}set\s{1,4}(?:[A-Za-z0-9_-]{1,40}\.)?"
             r"(?:aws_secret_access_key|aws_session_token|[A-Za-z0-9_-]{0,40}(?:password|token|secret)))\s{1,4}",
             r"\s-pass(?:in|out)?\s{1,4}pass:",

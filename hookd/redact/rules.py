@@ -38,6 +38,7 @@ from hookd.redact.entities import ENTITY_RULES
 from hookd.redact.fields import FIELD_RULES
 from hookd.redact.keynames import KEY_NAME_RULES
 from hookd.redact.pasted import PASTED_RULES
+from hookd.redact.setargs import SET_ARGUMENT_RULES
 from hookd.redact.stdinfed import STDIN_FED_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
@@ -516,6 +517,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *PASTED_RULES,  # before the names of KEY_NAME_RULES: PresharedKey is WireGuard's, not any key's
     *KEY_NAME_RULES,
     *STDIN_FED_RULES,
+    *SET_ARGUMENT_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,
     *ENTITY_RULES,
