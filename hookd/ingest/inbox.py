@@ -15,7 +15,9 @@ creates it. A file whose body is over max_event_bytes is refused as on the
 socket (reason too_large) and set aside, without being read whole. A file whose read
 fails (EIO from a failing disk, and the like) is neither taken nor refused: it is left
 where it is, said once, named by `hookd status` (degraded) and tried again on every
-sweep, while the files after it are taken.
+sweep, while the files after it are taken. A sweep holds each directory open and reads and
+deletes its files relative to it; another user's put in place of one is passed over, and a
+file others can write is refused (inbox_files.py).
 """
 
 from __future__ import annotations
