@@ -1,13 +1,14 @@
 """hookd's own directories while it runs: still the ones it checked at start, and still private.
 
-hookd checks its state directory, spool and inbox when it starts (paths.ensure_private_dir) and
-then uses them by path. One opened to others afterwards (a `chmod 777`, a restored backup, a
-tool run under another umask) let another user remove the owner's events, or move the spool
-aside and put a directory of theirs in its place, where hookd then wrote its cursor (and would
-make its next segment); one removed (an `rm -rf` of the state directory) left hookd writing to a
-segment no path reaches. `hookd status` said healthy through both
-(tests/test_redteam9_state_dir.py). Now status asks this watch, which looks again each time
-(what changed, and the fix), and the watch logs each change as it finds it.
+hookd checks its state directory, spool and inbox when it starts (paths.open_private_dir) and
+holds the state directory and the spool open, reaching their files relative to them. One
+opened to others afterwards (a `chmod 777`, a restored backup, a tool run under another umask)
+lets another user remove the owner's events, or move the spool aside and put a directory of
+theirs in its place (hookd goes on in its own, which hook-send and hookd's commands no longer
+reach); one removed (an `rm -rf` of the state directory) leaves hookd writing to a segment no
+path reaches. `hookd status` said healthy through both (tests/test_redteam9_state_dir.py). Now
+status asks this watch, which looks again each time (what changed, and the fix), and the watch
+logs each change as it finds it.
 """
 
 from __future__ import annotations
@@ -77,9 +78,10 @@ def _problem(path: str, identity: tuple[int, int] | None) -> str | None:
         return f"cannot be looked at ({exc.strerror}); check its permissions"
     if identity is not None and (info.st_dev, info.st_ino) != identity:
         return (
-            f"was replaced by another directory while hookd ran ({describe(info)}): what hookd writes "
-            "there goes to that one; stop hookd, check what is in it and where hookd's own went, "
-            "then start hookd again"
+            f"was replaced by another directory while hookd ran ({describe(info)}): hookd keeps its "
+            "files in the one it opened at start, which this path no longer reaches (hook-send and "
+            "hookd's commands reach this one); stop hookd, check what is in it and where hookd's "
+            "own went, then start hookd again"
         )
     why = why_untrusted(info)
     if why is not None:

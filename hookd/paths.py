@@ -44,6 +44,7 @@ __all__ = [
     "describe",
     "ensure_private_dir",
     "open_private",
+    "open_private_dir",
     "others_can_write",
     "ours_or_roots",
     "read_private",
@@ -80,6 +81,15 @@ def ensure_private_dir(path: str) -> str:
     someone else could change. Ours but readable by others: tightened to 0700.
     """
     path = os.path.abspath(path)
+    os.close(open_private_dir(path))
+    return path
+
+
+def open_private_dir(path: str) -> int:
+    """ensure_private_dir, returning the descriptor (O_DIRECTORY, O_NOFOLLOW) of the very directory
+    it checked: hookd holds its state directory and spool by it, so that one moved aside and
+    replaced while it runs never receives hookd's files (docs/security.md, tenth pass)."""
+    path = os.path.abspath(path)
     try:  # before anything is made there, and again once it all exists
         check_ancestors(path)
     except OSError:
@@ -113,10 +123,18 @@ def ensure_private_dir(path: str) -> str:
         if stat.S_IMODE(info.st_mode) & 0o077:
             assert fd is not None  # unopened means a link or not a directory: refused above
             os.fchmod(fd, 0o700)  # only read or enter: nothing can have been planted
-    finally:
+    except BaseException:
         if fd is not None:
             os.close(fd)
-    return path
+        raise
+    assert fd is not None  # unopened means a link or not a directory: refused above
+    return fd
+
+
+def _at(path: str, dir_fd: int | None) -> str:
+    """What to open: ``path`` itself, or its last part relative to the held directory ``dir_fd``
+    (the full path still names the file in messages)."""
+    return path if dir_fd is None else os.path.basename(path)
 
 
 def _refuse_file(path: str, exc: OSError) -> UnsafePathError:
@@ -146,19 +164,22 @@ def _check_file(fd: int, path: str) -> int:
 
 
 def create_private(path: str, flags: int = os.O_WRONLY, dir_fd: int | None = None) -> int:
-    """A new file, 0600 from its creation; fails (FileExistsError) if anything is at ``path``."""
-    return os.open(path, flags | os.O_CREAT | os.O_EXCL | _NOFOLLOW, PRIVATE_FILE, dir_fd=dir_fd)
+    """A new file, 0600 from its creation; fails (FileExistsError) if anything is at ``path``.
+    With ``dir_fd``, made in that held directory under the last part of ``path``."""
+    return os.open(_at(path, dir_fd), flags | os.O_CREAT | os.O_EXCL | _NOFOLLOW, PRIVATE_FILE, dir_fd=dir_fd)
 
 
-def open_private(path: str, flags: int = os.O_RDONLY, create: bool = False) -> int:
+def open_private(path: str, flags: int = os.O_RDONLY, create: bool = False, dir_fd: int | None = None) -> int:
     """Open one of hookd's files without following a link; refuse one that is not ours alone.
 
-    With ``create``, a missing file is created 0600 (never one at a planted link).
+    With ``create``, a missing file is created 0600 (never one at a planted link); with
+    ``dir_fd``, the file is the last part of ``path`` in that held directory.
     Raises FileNotFoundError for a missing file, UnsafePathError for a refused one.
     """
     try:
         # O_NONBLOCK: a FIFO put in place of a file must not hang the open (it is refused below).
-        fd = os.open(path, flags | _NOFOLLOW | os.O_NONBLOCK | (os.O_CREAT if create else 0), PRIVATE_FILE)
+        flags |= _NOFOLLOW | os.O_NONBLOCK | (os.O_CREAT if create else 0)
+        fd = os.open(_at(path, dir_fd), flags, PRIVATE_FILE, dir_fd=dir_fd)
     except FileNotFoundError:
         raise
     except OSError as exc:
@@ -173,26 +194,27 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def read_private(path: str, limit: int = -1) -> bytes:
+def read_private(path: str, limit: int = -1, dir_fd: int | None = None) -> bytes:
     """The content of one of hookd's files (FileNotFoundError if missing; never through a link)."""
-    fd = open_private(path)
+    fd = open_private(path, dir_fd=dir_fd)
     with os.fdopen(fd, "rb") as fh:
         return fh.read(limit)
 
 
-def replace_private(path: str, data: bytes, fsync: bool = True) -> None:
-    """Replace ``path`` atomically with ``data``, through ``<path>.tmp`` created 0600 and renamed.
+def replace_private(path: str, data: bytes, fsync: bool = True, dir_fd: int | None = None) -> None:
+    """Replace ``path`` atomically with ``data``, through ``<path>.tmp`` created 0600 and renamed
+    (with ``dir_fd``, both in that held directory).
 
     Whatever a crash (or anyone) left at the temporary name is removed first:
     unlink removes a link itself, never its target.
     """
     tmp = f"{path}.tmp"
     try:
-        os.unlink(tmp)
+        os.unlink(_at(tmp, dir_fd), dir_fd=dir_fd)
     except FileNotFoundError:
         pass
     try:
-        fd = create_private(tmp)
+        fd = create_private(tmp, dir_fd=dir_fd)
     except FileExistsError:
         raise UnsafePathError(
             f"{tmp} reappeared while hookd was replacing it; something else writes in this directory"
@@ -203,10 +225,11 @@ def replace_private(path: str, data: bytes, fsync: bool = True) -> None:
             if fsync:
                 fh.flush()
                 os.fsync(fh.fileno())
-        os.replace(tmp, path)  # a rename replaces a link at path, never what it points to
+        # a rename replaces a link at path, never what it points to
+        os.replace(_at(tmp, dir_fd), _at(path, dir_fd), src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
         try:
-            os.unlink(tmp)
+            os.unlink(_at(tmp, dir_fd), dir_fd=dir_fd)
         except OSError:
             pass
         raise

@@ -24,10 +24,12 @@ BLOCK = 100_000
 
 
 class SequenceAllocator:
-    def __init__(self, path: str, block: int = BLOCK) -> None:
+    def __init__(self, path: str, block: int = BLOCK, dir_fd: int | None = None) -> None:
+        """``dir_fd``: the state directory hookd holds open, in which ``path``'s last part is kept."""
         self.path = path
         self.block = block
-        self.instance = _instance_id(f"{path}.instance")
+        self.dir_fd = dir_fd
+        self.instance = _instance_id(f"{path}.instance", dir_fd)
         self._next = max(self._read_ceiling(), time.time_ns() // 1000)
         self._ceiling = self._next
         self._reserve()
@@ -45,7 +47,7 @@ class SequenceAllocator:
 
     def _read_ceiling(self) -> int:
         try:
-            return int(read_private(self.path).strip() or 0)
+            return int(read_private(self.path, dir_fd=self.dir_fd).strip() or 0)
         except FileNotFoundError:
             return 0
         except ValueError:
@@ -55,22 +57,24 @@ class SequenceAllocator:
 
     def _reserve(self) -> None:
         self._ceiling = self._next + self.block
-        replace_private(self.path, b"%d\n" % self._ceiling)
+        replace_private(self.path, b"%d\n" % self._ceiling, dir_fd=self.dir_fd)
 
 
-def _instance_id(path: str) -> str:
+def _instance_id(path: str, dir_fd: int | None) -> str:
     """The id kept in ``path``, made (12 hex digits) the first time; O_EXCL, so that two
     processes racing to make it agree on the one that won."""
     for _ in range(2):
         try:
-            text = read_private(path).strip().decode("ascii", "replace")
+            text = read_private(path, dir_fd=dir_fd).strip().decode("ascii", "replace")
             if text.isalnum() and len(text) <= 32:
                 return text
-            os.unlink(path)  # damaged: a new id starts a new mark; spooled events keep theirs
+            os.unlink(
+                path if dir_fd is None else os.path.basename(path), dir_fd=dir_fd
+            )  # damaged: a new id starts a new mark; spooled events keep theirs
         except FileNotFoundError:
             pass
         try:
-            fd = create_private(path)
+            fd = create_private(path, dir_fd=dir_fd)
         except FileExistsError:
             continue
         try:
@@ -78,4 +82,4 @@ def _instance_id(path: str) -> str:
             os.fsync(fd)
         finally:
             os.close(fd)
-    return read_private(path).strip().decode("ascii")
+    return read_private(path, dir_fd=dir_fd).strip().decode("ascii")

@@ -19,11 +19,13 @@ class StateDirLocked(Exception):
     """Another hookd uses this state directory."""
 
 
-def lock_state_dir(state_dir: str) -> int:
-    """Hold an exclusive lock on the state directory for the life of the process."""
-    ensure_private_dir(state_dir)
+def lock_state_dir(state_dir: str, dir_fd: int | None = None) -> int:
+    """Hold an exclusive lock on the state directory for the life of the process (with
+    ``dir_fd``: the state directory as the daemon holds it open)."""
+    if dir_fd is None:
+        ensure_private_dir(state_dir)
     path = os.path.join(state_dir, LOCK_FILE)
-    fd = open_private(path, os.O_RDWR, create=True)
+    fd = open_private(path, os.O_RDWR, create=True, dir_fd=dir_fd)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -7,7 +7,7 @@ state outside the process is a numbered crash point:
 - the spool's system calls: ``os.write`` of an append (the crash may leave any prefix of
   the bytes in the file, down to a torn record), ``os.ftruncate`` after a failed write,
   ``os.open`` of a new segment, the write of ``cursor.tmp``, ``os.replace`` of the cursor,
-  each ``os.unlink`` of a published segment, ``os.truncate`` of a torn tail at recovery;
+  each ``os.unlink`` of a published segment, ``os.truncate`` of a torn tail at recovery (by fd);
   the cursor file is written only by ``save_cursor`` (the daemon's keep_cursor task, some
   time after a commit; a history saves after some publishes and not after others);
 - the publish script: before it is sent, and after Redis applied it but before the reply
@@ -45,7 +45,6 @@ import redis.exceptions
 from structlog.testing import capture_logs
 
 import hookd.paths as paths_module
-import hookd.spool.cursor as cursor_module
 import hookd.spool.files as files_module
 import hookd.spool.recovery as recovery_module
 import hookd.spool.segments as segments_module
@@ -182,17 +181,17 @@ class FaultyOs:
             raise Crash
         return os.open(path, flags, mode, **kwargs)
 
-    def replace(self, src, dst):
+    def replace(self, src, dst, **kwargs):
         if self._faults.step("os.replace (cursor.tmp -> cursor)") is not None:
             raise Crash
-        os.replace(src, dst)
+        os.replace(src, dst, **kwargs)
 
-    def unlink(self, path):
+    def unlink(self, path, **kwargs):
         if str(path).endswith(".tmp"):  # a temporary file cleared before it is made: no state changes
-            return os.unlink(path)
+            return os.unlink(path, **kwargs)
         if self._faults.step("os.unlink (published segment)") is not None:
             raise Crash
-        os.unlink(path)
+        os.unlink(path, **kwargs)
 
     def truncate(self, path, length):
         if self._faults.step("os.truncate (torn tail, at recovery)") is not None:
@@ -267,14 +266,14 @@ def number(event: Event) -> int:
 
 
 def kill_files(directory: str) -> None:
-    """Close every descriptor open under the directory, as the kernel does for kill -9."""
+    """Close every descriptor open on the directory or under it, as the kernel does for kill -9."""
     prefix = os.path.realpath(directory) + os.sep
     for name in os.listdir("/proc/self/fd"):
         try:
             target = os.readlink(f"/proc/self/fd/{name}")
         except OSError:
             continue
-        if target.startswith(prefix):
+        if target.startswith(prefix) or target == prefix[:-1]:  # the spool holds its directory open
             os.close(int(name))
 
 
@@ -513,7 +512,6 @@ SPOOL_OS_MODULES = (
     recovery_module,
     files_module,
     writer_module,
-    cursor_module,
     segments_module,
     paths_module,
 )

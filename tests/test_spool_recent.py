@@ -16,9 +16,9 @@ def file_reads(monkeypatch):
     opened = []
 
     class CountingReader(reader_module.SegmentReader):
-        def __init__(self, path, offset=0):
+        def __init__(self, path, offset=0, dir_fd=None):
             opened.append((path, offset))
-            super().__init__(path, offset)
+            super().__init__(path, offset, dir_fd)
 
     monkeypatch.setattr(reader_module, "SegmentReader", CountingReader)
     return opened

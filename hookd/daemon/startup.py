@@ -26,7 +26,7 @@ from hookd.ingest.http_setup import HttpSettings
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection
 from hookd.ingest.socket_files import bind_private_socket
-from hookd.paths import ensure_private_dir
+from hookd.paths import ensure_private_dir, open_private_dir
 from hookd.peers import PeerGuard
 from hookd.pipeline import Pipeline
 from hookd.policies import FsyncPolicy
@@ -61,7 +61,12 @@ class DaemonStartup(DaemonSockets):
 
     async def _open(self, stack: contextlib.AsyncExitStack) -> None:
         config = self.config
-        self.lock_fd = lock_state_dir(config.state_dir)
+        # The state directory is held open for the daemon's life and its files (lock, sequence,
+        # unsent.jsonl) reached relative to it, as the spool's are (Spool): one moved aside and
+        # replaced while hookd runs receives none of them.
+        self.state_fd = open_private_dir(config.state_dir)
+        stack.callback(os.close, self.state_fd)
+        self.lock_fd = lock_state_dir(config.state_dir, self.state_fd)
         stack.callback(os.close, self.lock_fd)
         self.notifier = Notifier.from_environ()
         stack.callback(self.notifier.close)
@@ -92,7 +97,7 @@ class DaemonStartup(DaemonSockets):
         )
         stack.callback(self.spool.close)
         self.flusher = Flusher(self.spool, spool.fsync, spool.fsync_interval_ms / 1000, self.state.progress)
-        sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"))
+        sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"), dir_fd=self.state_fd)
         redactor = build_redactor(
             config.redact, config.redact_disable, config.redact_allow, config.redact_rules, cache_dir=config.state_dir
         )
@@ -130,6 +135,7 @@ class DaemonStartup(DaemonSockets):
             self.state,
             first_new_seq=sequence.last_issued + 1,
             unsent_path=os.path.join(config.state_dir, "unsent.jsonl"),
+            unsent_dir_fd=self.state_fd,
         )
         self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
         await self._take_inbox_at_start()
@@ -230,7 +236,7 @@ class DaemonStartup(DaemonSockets):
         recognised by its hand-off id, found in the spool's segments.
         """
         waiting = self.inbox.handoff_ids()
-        for handoff_id, event_id in find_handoffs(self.config.spool_dir, waiting).items():
+        for handoff_id, event_id in find_handoffs(self.spool.directory, waiting, self.spool.dir_fd).items():
             self.pipeline.handoffs.add(handoff_id, event_id)
         taken = await self.inbox.sweep()
         if waiting or taken:

@@ -15,7 +15,9 @@ creates it. A file whose body is over max_event_bytes is refused as on the
 socket (reason too_large) and set aside, without being read whole. A file whose read
 fails (EIO from a failing disk, and the like) is neither taken nor refused: it is left
 where it is, said once, named by `hookd status` (degraded) and tried again on every
-sweep, while the files after it are taken.
+sweep, while the files after it are taken. A sweep holds each directory open and reads and
+deletes its files relative to it; another user's put in place of one is passed over, and a
+file others can write is refused (inbox_files.py).
 """
 
 from __future__ import annotations
@@ -26,17 +28,10 @@ import time
 
 import structlog
 
+from hookd.ingest.inbox_files import Source, close_sources, open_sources, read_frame, remove
 from hookd.ingest.inbox_problems import ProblemFiles
 from hookd.ingest.protocol import INBOX_SUFFIX, MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
-from hookd.paths import (
-    UnsafePathError,
-    check_parents,
-    describe,
-    ensure_private_dir,
-    open_private,
-    read_private,
-    why_untrusted,
-)
+from hookd.paths import UnsafePathError, check_parents, describe, ensure_private_dir, why_untrusted
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
 
@@ -106,62 +101,71 @@ class Inbox:
     def handoff_ids(self) -> set[str]:
         """Hand-off ids of the frames waiting here, read from their headers."""
         ids = set()
-        for path in self._pending_paths():
-            try:
-                with os.fdopen(open_private(path), "rb") as fh:
-                    line = fh.readline(MAX_HEADER_BYTES + 1).rstrip(b"\n")
-                handoff_id = parse_header(line).handoff_id
-            except (OSError, UnsafePathError, Rejected):
-                continue
-            if handoff_id:
-                ids.add(handoff_id)
+        sources = open_sources(self._sources())
+        try:
+            for path, dir_fd in self._pending_paths(sources):
+                try:
+                    line = read_frame(path, dir_fd, MAX_HEADER_BYTES + 1).split(b"\n", 1)[0]
+                    handoff_id = parse_header(line).handoff_id
+                except (OSError, UnsafePathError, Rejected):
+                    continue
+                if handoff_id:
+                    ids.add(handoff_id)
+        finally:
+            close_sources(sources)
         return ids
 
-    def _pending_paths(self) -> list[str]:
-        """Every waiting file of the inbox and the spare inbox, in one order: by name (send time)."""
+    def _pending_paths(self, sources: list[Source]) -> list[tuple[str, int]]:
+        """Every waiting file of the inbox and the spare inbox (as this sweep holds them), in one
+        order: by name (send time); each with the descriptor of its directory."""
         named = []
-        for directory in self._sources():
-            try:
-                names = os.listdir(directory)
-            except FileNotFoundError:
-                continue
-            named += [(n, directory) for n in names if n.endswith(SUFFIX) and not n.startswith(".")]
-        return [os.path.join(directory, name) for name, directory in sorted(named)]
+        for directory, dir_fd in sources:
+            named += [
+                (n, directory, dir_fd) for n in os.listdir(dir_fd) if n.endswith(SUFFIX) and not n.startswith(".")
+            ]
+        return [(os.path.join(directory, name), dir_fd) for name, directory, dir_fd in sorted(named)]
 
     async def sweep(self) -> int:
         """Take every waiting frame into the spool, oldest first; return how many were taken."""
-        paths = self._pending_paths()
-        done: list[str] = []
+        sources = open_sources(self._sources())
+        try:
+            return await self._sweep(sources)
+        finally:
+            close_sources(sources)
+
+    async def _sweep(self, sources: list[Source]) -> int:
+        paths = self._pending_paths(sources)
+        done: list[tuple[str, int]] = []
         self.waiting = 0
         self.problems.forget_gone()
-        for index, path in enumerate(paths):
+        for index, (path, dir_fd) in enumerate(paths):
             if index and index % FILES_PER_TURN == 0:
                 await asyncio.sleep(0)
             if path in self.problems.not_set_aside:
                 self.problems.set_aside(path)
                 continue
-            outcome = await self._take_file(path)
+            outcome = await self._take_file(path, dir_fd)
             if outcome is None:
                 # The pipeline cannot take events now (spool full, shutting down):
                 # stop here, so that order is kept, and try again on the next sweep.
                 self.waiting = len(paths) - index
                 break
             if outcome:
-                done.append(path)
+                done.append((path, dir_fd))
         self.pipeline.held_back.inbox_waiting = self.waiting
         if not self.waiting:
-            done += await self._salvage_abandoned_tmp_files()
+            done += await self._salvage_abandoned_tmp_files(sources)
         if done:
             # The client fsynced its file; the spool must hold the event as firmly
             # before the file goes (invariant 2). The Flusher fsyncs off the loop; a failed
             # flush raises OSError here and the files stay for the next sweep.
             flusher = self.pipeline.flusher
             await flusher.wait_durable(flusher.written)
-            for index, path in enumerate(done):
+            for index, (path, dir_fd) in enumerate(done):
                 if index and index % (4 * FILES_PER_TURN) == 0:
                     await asyncio.sleep(0)
                 try:
-                    os.unlink(path)
+                    remove(path, dir_fd)
                 except FileNotFoundError:  # someone else removed it: it is spooled all the same
                     pass
                 if self.spare is not None and os.path.dirname(path) == self.spare:
@@ -169,14 +173,15 @@ class Inbox:
         self.taken += len(done)
         return len(done)
 
-    async def _take_file(self, path: str) -> bool | None:
+    async def _take_file(self, path: str, dir_fd: int) -> bool | None:
         """True if spooled (the caller deletes the file), False if set aside or gone, None to wait."""
         # A frame is a header line (at most MAX_HEADER_BYTES and its newline) and a body:
         # reading one byte past the largest possible frame tells a file that is too large.
         limit = self.max_body + MAX_HEADER_BYTES + 1
         try:
-            # Never through a link (its target would be published), only a regular file of ours.
-            data = read_private(path, limit + 1)
+            # Never through a link (its target would be published), only a regular file of ours
+            # that no one else can write, in the directory this sweep holds.
+            data = read_frame(path, dir_fd, limit + 1)
         except FileNotFoundError:
             return False
         except UnsafePathError as exc:
@@ -213,16 +218,12 @@ class Inbox:
             return False
         return True
 
-    async def _salvage_abandoned_tmp_files(self) -> list[str]:
+    async def _salvage_abandoned_tmp_files(self, sources: list[Source]) -> list[tuple[str, int]]:
         """Take temporary files whose writer died before renaming them, if they hold a whole frame."""
         taken = []
         now = time.time()
-        for directory in self._sources():
-            try:
-                names = os.listdir(directory)
-            except FileNotFoundError:
-                continue
-            for name in names:
+        for directory, dir_fd in sources:
+            for name in os.listdir(dir_fd):
                 if not name.startswith(TMP_PREFIX):
                     continue
                 path = os.path.join(directory, name)
@@ -230,13 +231,13 @@ class Inbox:
                     self.problems.set_aside(path)
                     continue
                 try:
-                    if now - os.lstat(path).st_mtime < ABANDONED_TMP_S:
+                    if now - os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mtime < ABANDONED_TMP_S:
                         continue
                 except FileNotFoundError:
                     continue
                 log.info("inbox_abandoned_tmp_file", file=path)
-                if await self._take_file(path):
-                    taken.append(path)
+                if await self._take_file(path, dir_fd):
+                    taken.append((path, dir_fd))
         return taken
 
     async def run(self, interval_s: float) -> None:

@@ -36,11 +36,18 @@ LOG_EVERY_S = 60.0
 
 class FirstSends:
     def __init__(
-        self, stream: str, state: DaemonState, first_new_seq: int | None, unsent_path: str | None = None
+        self,
+        stream: str,
+        state: DaemonState,
+        first_new_seq: int | None,
+        unsent_path: str | None = None,
+        unsent_dir_fd: int | None = None,
     ) -> None:
-        """``unsent_path``: the file the skipped events are appended to (None: not kept)."""
+        """``unsent_path``: the file the skipped events are appended to (None: not kept); with
+        ``unsent_dir_fd`` (the state directory hookd holds), its last part in that directory."""
         self.marks = marks_key(stream)
         self.unsent_path = unsent_path
+        self.unsent_dir_fd = unsent_dir_fd
         self.state = state
         # None: not known (a publisher built without a sequence); nothing is judged then.
         self.first_new_seq = first_new_seq
@@ -87,7 +94,7 @@ class FirstSends:
             return None
         data = b"".join(one_line(event.envelope) + b"\n" for event in events)
         try:
-            fd = open_private(self.unsent_path, os.O_WRONLY | os.O_APPEND, create=True)
+            fd = open_private(self.unsent_path, os.O_WRONLY | os.O_APPEND, create=True, dir_fd=self.unsent_dir_fd)
             try:
                 write_all(fd, data)
                 os.fsync(fd)

@@ -50,10 +50,12 @@ class Publisher:
         state: DaemonState,
         first_new_seq: int | None = None,
         unsent_path: str | None = None,
+        unsent_dir_fd: int | None = None,
     ) -> None:
         """``first_new_seq``: the first seq numbered in this run (what the spool held at start
         is below it), to tell a first send from a repeat; ``unsent_path``: where events the
-        stream's mark skipped on their first send are kept (first_sends.py)."""
+        stream's mark skipped on their first send are kept (first_sends.py), in ``unsent_dir_fd``
+        if given (the state directory hookd holds)."""
         self.settings = settings
         self.spool = spool
         self.client = client
@@ -69,7 +71,7 @@ class Publisher:
         self.linger_s = settings.publish_linger_ms / 1000
         self.batch_started_at = float("-inf")
         self.progress = state.progress
-        self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path)
+        self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path, unsent_dir_fd)
 
     async def check(self) -> bool:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""

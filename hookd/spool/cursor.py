@@ -11,7 +11,6 @@ Segments are deleted only once the cursor file has moved past them.
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 
@@ -44,14 +43,13 @@ class Cursor:
         """Record ``position`` in the cursor file unless a later one is there; safe from a thread."""
         with self._file_lock:
             if position > self.saved:
-                write_cursor(self.files.directory, position)
+                write_cursor(self.files.directory, position, self.files.dir_fd)
                 self.saved = position
 
     def delete_published(self, keep_recent: bool = True) -> None:
         """Delete the segments before the cursor file's position (kept a while if retaining)."""
         cutoff = time.time() - self.retain_published_s
         for seg in sorted(s for s in self.files.sizes if s < self.saved.segment):
-            path = self.files.path(seg)
-            if keep_recent and self.retain_published_s > 0 and os.path.getmtime(path) > cutoff:
+            if keep_recent and self.retain_published_s > 0 and self.files.mtime(seg) > cutoff:
                 break
             self.files.remove(seg)

@@ -20,8 +20,12 @@ log = structlog.get_logger("hookd.spool")
 
 
 class SegmentFiles:
-    def __init__(self, directory: str) -> None:
+    """``dir_fd``: the spool directory as hookd opened it at start; every file is reached
+    relative to it (``directory`` names them in messages)."""
+
+    def __init__(self, directory: str, dir_fd: int) -> None:
         self.directory = directory
+        self.dir_fd = dir_fd
         self.sizes: dict[int, int] = {}
         self.counts: dict[int, int] = {}  # records per segment, from count files or a scan
         self.write_seg = 0  # the newest segment, the one being written
@@ -34,12 +38,15 @@ class SegmentFiles:
 
     def create(self, segment: int) -> int:
         """A new, empty segment file, open for appending."""
-        return create_private(self.path(segment), os.O_WRONLY | os.O_APPEND)
+        return create_private(self.path(segment), os.O_WRONLY | os.O_APPEND, dir_fd=self.dir_fd)
+
+    def mtime(self, segment: int) -> float:
+        return os.stat(os.path.basename(self.path(segment)), dir_fd=self.dir_fd, follow_symlinks=False).st_mtime
 
     def remove(self, seg: int) -> None:
-        os.unlink(self.path(seg))
+        os.unlink(os.path.basename(self.path(seg)), dir_fd=self.dir_fd)
         try:
-            os.unlink(self.count_path(seg))
+            os.unlink(os.path.basename(self.count_path(seg)), dir_fd=self.dir_fd)
         except FileNotFoundError:
             pass
         del self.sizes[seg]
@@ -73,12 +80,12 @@ class SegmentFiles:
 
     def records_in(self, seg: int) -> int:
         if seg not in self.counts:
-            counted = read_count(self.directory, seg)
+            counted = read_count(self.directory, seg, self.dir_fd)
             self.counts[seg] = self.count_records(seg, 0) if counted is None else counted
         return self.counts[seg]
 
     def count_records(self, seg: int, offset: int) -> int:
-        reader = SegmentReader(self.path(seg), offset)
+        reader = SegmentReader(self.path(seg), offset, self.dir_fd)
         try:
             count = sum(1 for _ in reader.records(limit=2**62, end=self.sizes[seg]))
         finally:

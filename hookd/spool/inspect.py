@@ -1,4 +1,8 @@
-"""Read-only views of a spool directory, safe while a daemon is writing to it."""
+"""Read-only views of a spool directory, safe while a daemon is writing to it.
+
+With ``dir_fd`` (the daemon's own: the spool it holds open), files are read relative to it;
+without (a command reading a stopped daemon's spool), by path.
+"""
 
 from __future__ import annotations
 
@@ -20,22 +24,23 @@ class SpoolSummary(NamedTuple):
     segments: int
 
 
-def waiting_events(directory: str, cursor: Position | None = None) -> Iterator[Event]:
+def waiting_events(directory: str, cursor: Position | None = None, dir_fd: int | None = None) -> Iterator[Event]:
     """The events not yet published, oldest first: from ``cursor`` (a running daemon's
     committed position), else from the cursor file, which may lag behind it."""
-    if not os.path.isdir(directory):
+    if dir_fd is None and not os.path.isdir(directory):
         return
-    segments = list_segments(directory)
+    segments = list_segments(directory, dir_fd)
     if not segments:
         return
     if cursor is None:
-        cursor = read_cursor(directory, segments)
+        cursor = read_cursor(directory, segments, dir_fd)
     decoder = msgspec.msgpack.Decoder(Event)
     for seg in segments:
         if seg < cursor.segment:
             continue
         try:
-            reader = SegmentReader(segment_path(directory, seg), cursor.offset if seg == cursor.segment else 0)
+            offset = cursor.offset if seg == cursor.segment else 0
+            reader = SegmentReader(segment_path(directory, seg), offset, dir_fd)
         except FileNotFoundError:
             continue  # published (or dropped) and deleted by the daemon since the listing
         try:
@@ -48,9 +53,9 @@ def waiting_events(directory: str, cursor: Position | None = None) -> Iterator[E
             reader.close()
 
 
-def oldest_waiting_received_ns(directory: str, cursor: Position | None = None) -> int | None:
+def oldest_waiting_received_ns(directory: str, cursor: Position | None = None, dir_fd: int | None = None) -> int | None:
     """When the oldest event not yet in Redis arrived (reads one record)."""
-    for event in waiting_events(directory, cursor):
+    for event in waiting_events(directory, cursor, dir_fd):
         return event.received_ns or None
     return None
 
@@ -72,15 +77,15 @@ def summarize(directory: str) -> SpoolSummary:
     return SpoolSummary(count, size, oldest, segments)
 
 
-def find_handoffs(directory: str, wanted: set[str]) -> dict[str, str]:
+def find_handoffs(directory: str, wanted: set[str], dir_fd: int | None = None) -> dict[str, str]:
     """Which of ``wanted`` hand-off ids are in the spool's segments, published or not, with
     their event ids. Read at start-up, before anything is appended."""
     found: dict[str, str] = {}
-    if not wanted or not os.path.isdir(directory):
+    if not wanted or (dir_fd is None and not os.path.isdir(directory)):
         return found
     decoder = msgspec.msgpack.Decoder(Event)
-    for seg in list_segments(directory):
-        reader = SegmentReader(segment_path(directory, seg))
+    for seg in list_segments(directory, dir_fd):
+        reader = SegmentReader(segment_path(directory, seg), dir_fd=dir_fd)
         try:
             for data, _ in reader.records(limit=2**62):
                 try:

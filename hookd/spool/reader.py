@@ -93,7 +93,7 @@ class SpoolReader:
                 self.position = Position(files.after(seg), 0)
                 continue
             if self._reader is None:
-                self._reader = SegmentReader(files.path(seg), offset)
+                self._reader = SegmentReader(files.path(seg), offset, files.dir_fd)
             for data, after in self._reader.records(limit=2**62, end=files.sizes[seg]):
                 self._note_damage(self._reader, seg)
                 self.position = Position(seg, after)

@@ -44,9 +44,10 @@ def _record_at(buf: bytes | memoryview, pos: int) -> tuple[int, int] | None:
 class SegmentReader:
     """Reads records from one segment file between two offsets, a chunk at a time."""
 
-    def __init__(self, path: str, offset: int = 0) -> None:
+    def __init__(self, path: str, offset: int = 0, dir_fd: int | None = None) -> None:
         self.path = path
-        self.fd = open_private(path)  # never through a link planted among the segments
+        # never through a link planted among the segments; with dir_fd, in the spool hookd holds
+        self.fd = open_private(path, dir_fd=dir_fd)
         self.offset = offset
         self.skipped_bytes = 0
         self.reported_bytes = 0
@@ -118,14 +119,14 @@ class SegmentReader:
         self.offset = end
 
 
-def valid_end(path: str) -> tuple[int, int]:
+def valid_end(path: str, dir_fd: int | None = None) -> tuple[int, int]:
     """Scan a segment: (offset after its last valid record, valid records).
 
     Damage followed by valid records is skipped (the reader logs it when it
     reads there); damage that runs to the end of the file is a torn tail, and
     the end returned stops before it.
     """
-    reader = SegmentReader(path)
+    reader = SegmentReader(path, dir_fd=dir_fd)
     try:
         last_end = count = 0
         for _, after in reader.records(limit=2**62):

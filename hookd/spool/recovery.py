@@ -29,8 +29,8 @@ class Recovered(NamedTuple):
     torn_bytes: int  # cut off the newest segment's end
 
 
-def _regular_size(path: str) -> int:
-    info = os.lstat(path)
+def _regular_size(path: str, dir_fd: int) -> int:
+    info = os.stat(os.path.basename(path), dir_fd=dir_fd, follow_symlinks=False)
     if not stat.S_ISREG(info.st_mode):
         raise UnsafePathError(
             f"{path} is not a regular file (a symbolic link?); hookd never follows one among its segments: remove it"
@@ -38,29 +38,34 @@ def _regular_size(path: str) -> int:
     return info.st_size
 
 
-def recover(directory: str) -> Recovered:
-    files = SegmentFiles(directory)
-    segments = list_segments(directory)
+def recover(directory: str, dir_fd: int) -> Recovered:
+    """Open the spool ``directory`` (held as ``dir_fd``: everything here is relative to it)."""
+    files = SegmentFiles(directory, dir_fd)
+    segments = list_segments(directory, dir_fd)
     if not segments:
         segments = [1]
         os.close(files.create(1))
     for seg in segments[:-1]:
-        files.sizes[seg] = _regular_size(files.path(seg))
+        files.sizes[seg] = _regular_size(files.path(seg), dir_fd)
     last = segments[-1]
     path = files.path(last)
-    end, files.counts[last] = valid_end(path)
-    size = os.path.getsize(path)
-    torn_bytes = 0
-    if size > end:
-        torn_bytes = size - end
-        log.warning(
-            "spool_torn_tail_dropped",
-            segment=path,
-            bytes=torn_bytes,
-            hint="the previous run stopped mid-write; the incomplete record was never acknowledged",
-        )
-        os.truncate(path, end)
-    files.sizes[last] = end
-    files.write_seg = last
-    write_fd = open_private(path, os.O_WRONLY | os.O_APPEND)
-    return Recovered(files, write_fd, read_cursor(directory, segments), torn_bytes)
+    end, files.counts[last] = valid_end(path, dir_fd)
+    write_fd = open_private(path, os.O_WRONLY | os.O_APPEND, dir_fd=dir_fd)
+    try:
+        size = os.fstat(write_fd).st_size
+        torn_bytes = 0
+        if size > end:
+            torn_bytes = size - end
+            log.warning(
+                "spool_torn_tail_dropped",
+                segment=path,
+                bytes=torn_bytes,
+                hint="the previous run stopped mid-write; the incomplete record was never acknowledged",
+            )
+            os.truncate(write_fd, end)  # by its descriptor: the file in the spool hookd holds
+        files.sizes[last] = end
+        files.write_seg = last
+        return Recovered(files, write_fd, read_cursor(directory, segments, dir_fd), torn_bytes)
+    except BaseException:
+        os.close(write_fd)
+        raise

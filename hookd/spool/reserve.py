@@ -31,9 +31,10 @@ REFILL_SLACK = 1 << 20
 
 
 class Reserve:
-    def __init__(self, directory: str, target: int) -> None:
+    def __init__(self, directory: str, target: int, dir_fd: int) -> None:
         self.path = os.path.join(directory, NAME)
         self.directory = directory
+        self.dir_fd = dir_fd  # the spool directory hookd holds: the reserve is made in it
         self.target = target
         self.disk_full_since: float | None = None
         self.released_times = 0
@@ -43,7 +44,7 @@ class Reserve:
         if target <= 0:
             self._remove()
             return
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        self._fd = os.open(NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
         self.size = os.fstat(self._fd).st_size
         if self.size > target:
             os.ftruncate(self._fd, target)
@@ -52,7 +53,7 @@ class Reserve:
 
     def _remove(self) -> None:
         try:
-            os.unlink(self.path)
+            os.unlink(NAME, dir_fd=self.dir_fd)
         except FileNotFoundError:
             pass
 
@@ -85,7 +86,7 @@ class Reserve:
         if self._fd is None or self.size >= self.target:
             return
         try:
-            info = os.statvfs(self.directory)
+            info = os.fstatvfs(self.dir_fd)
         except OSError:
             return
         free = info.f_bavail * info.f_frsize

@@ -1,4 +1,10 @@
-"""The spool directory's files: segments, their count files, and the cursor."""
+"""The spool directory's files: segments, their count files, and the cursor.
+
+``dir_fd`` is the spool directory hookd holds open (Spool): every file is made, read,
+renamed and removed relative to it, so that a spool moved aside and replaced while hookd
+runs never receives hookd's files, nor has its own read. ``directory`` still names them in
+messages. Without one (the read-only views of a stopped daemon's spool), by path.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import NamedTuple
 from hookd.paths import read_private, replace_private
 
 SUFFIX = ".seg"
+CURSOR = "cursor"
 
 
 class Position(NamedTuple):
@@ -15,9 +22,9 @@ class Position(NamedTuple):
     offset: int
 
 
-def list_segments(directory: str) -> list[int]:
+def list_segments(directory: str, dir_fd: int | None = None) -> list[int]:
     ids = []
-    for name in os.listdir(directory):
+    for name in os.listdir(directory if dir_fd is None else dir_fd):
         if name.endswith(SUFFIX) and name[: -len(SUFFIX)].isascii() and name[: -len(SUFFIX)].isdigit():
             ids.append(int(name[: -len(SUFFIX)]))
     return sorted(ids)
@@ -32,17 +39,23 @@ def count_path(directory: str, segment: int) -> str:
     return os.path.join(directory, f"{segment:020d}.count")
 
 
-def read_count(directory: str, segment: int) -> int | None:
+def read_count(directory: str, segment: int, dir_fd: int | None = None) -> int | None:
     try:
-        return int(read_private(count_path(directory, segment)))
+        return int(read_private(count_path(directory, segment), dir_fd=dir_fd))
     except (FileNotFoundError, ValueError):
         return None
 
 
-def read_cursor(directory: str, segments: list[int]) -> Position:
+def file_size(path: str, dir_fd: int | None = None) -> int:
+    """The size of ``path`` (with ``dir_fd``: of its last part in that directory), not through a link."""
+    name = path if dir_fd is None else os.path.basename(path)
+    return os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_size
+
+
+def read_cursor(directory: str, segments: list[int], dir_fd: int | None = None) -> Position:
     """Where publishing resumes: the committed position, or the oldest segment left after it."""
     try:
-        seg, offset = (int(x) for x in read_private(os.path.join(directory, "cursor")).split())
+        seg, offset = (int(x) for x in read_private(os.path.join(directory, CURSOR), dir_fd=dir_fd).split())
     except (FileNotFoundError, ValueError):
         return Position(segments[0], 0)
     if seg not in segments:
@@ -50,9 +63,9 @@ def read_cursor(directory: str, segments: list[int]) -> Position:
         # left after it (or at the very oldest); any repeat is skipped in Redis.
         later = [s for s in segments if s >= seg]
         return Position(later[0] if later else segments[0], 0)
-    return Position(seg, min(offset, os.path.getsize(segment_path(directory, seg))))
+    return Position(seg, min(offset, file_size(segment_path(directory, seg), dir_fd)))
 
 
-def write_cursor(directory: str, position: Position) -> None:
+def write_cursor(directory: str, position: Position, dir_fd: int | None = None) -> None:
     """Replace the cursor file atomically: a crash leaves the old position or the new one."""
-    replace_private(os.path.join(directory, "cursor"), b"%d %d\n" % position, fsync=False)
+    replace_private(os.path.join(directory, CURSOR), b"%d %d\n" % position, fsync=False, dir_fd=dir_fd)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import os
 
-from hookd.paths import ensure_private_dir
+from hookd.paths import open_private_dir
 from hookd.policies import FsyncPolicy, FullPolicy
 from hookd.spool.cursor import Cursor
 from hookd.spool.event import Event
@@ -57,14 +57,24 @@ class Spool:
         full_policy: FullPolicy | str = FullPolicy.REFUSE,
         reserve_bytes: int = 0,
     ) -> None:
-        self.directory = ensure_private_dir(directory)
-        self.reserve = Reserve(self.directory, reserve_bytes)
+        self.directory = os.path.abspath(directory)
         self.retain_published_s = retain_published_s
         self.fsync_policy = FsyncPolicy(fsync)
+        # Held for the spool's life, every file reached relative to it: a spool directory moved
+        # aside and replaced while hookd runs gets none of hookd's files, nor has its own read.
+        self.dir_fd = open_private_dir(self.directory)
+        try:
+            self._open(segment_bytes, max_bytes, FullPolicy(full_policy), reserve_bytes)
+        except BaseException:
+            os.close(self.dir_fd)
+            raise
+
+    def _open(self, segment_bytes: int, max_bytes: int, full_policy: FullPolicy, reserve_bytes: int) -> None:
+        self.reserve = Reserve(self.directory, reserve_bytes, self.dir_fd)
         self._data_ready = asyncio.Event()
-        files, write_fd, cursor, self.torn_bytes = recover(self.directory)
+        files, write_fd, cursor, self.torn_bytes = recover(self.directory, self.dir_fd)
         self._files = files
-        self._cursor = Cursor(files, cursor, retain_published_s)
+        self._cursor = Cursor(files, cursor, self.retain_published_s)
         self.cursor_moved = self._cursor.moved
         self.backlog_at_start = files.pending_from(cursor)
         self._data_ready.set()
@@ -74,9 +84,7 @@ class Spool:
         self._writer = SegmentWriter(
             files, write_fd, self.reserve, recent, max(64 * 1024, min(segment_bytes, max_bytes // 8)), self.fsync_policy
         )
-        self._bound = SpoolBound(
-            files, self._cursor, self._reader, max_bytes, FullPolicy(full_policy), lambda: self.pending_events
-        )
+        self._bound = SpoolBound(files, self._cursor, self._reader, max_bytes, full_policy, lambda: self.pending_events)
 
     # -- writing ----------------------------------------------------------
 
@@ -103,7 +111,7 @@ class Spool:
         self.reserve.refill()
         if self.reserve.target <= 0 and self.reserve.disk_full_since is not None:
             try:
-                free = os.statvfs(self.directory)
+                free = os.fstatvfs(self.dir_fd)
             except OSError:
                 return
             if free.f_bavail * free.f_frsize > self.segment_bytes:
@@ -236,12 +244,15 @@ class Spool:
     def oldest_waiting_ns(self) -> int | None:
         """When the oldest event not yet in Redis was received (reads one record)."""
         # From the position in memory: the cursor file lags it by up to keep_cursor's interval.
-        return oldest_waiting_received_ns(self.directory, self._cursor.position)
+        return oldest_waiting_received_ns(self.directory, self._cursor.position, self.dir_fd)
 
     def close(self) -> None:
-        self.save_cursor()
-        self._reader.close()
-        if self.fsync_policy is not FsyncPolicy.NEVER:
-            self.sync()
-        self._writer.close()
-        self.reserve.close()
+        try:
+            self.save_cursor()
+            self._reader.close()
+            if self.fsync_policy is not FsyncPolicy.NEVER:
+                self.sync()
+            self._writer.close()
+            self.reserve.close()
+        finally:
+            os.close(self.dir_fd)

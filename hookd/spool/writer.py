@@ -112,7 +112,8 @@ class SegmentWriter:
             )
             return
         try:
-            replace_private(files.count_path(files.write_seg), b"%d\n" % files.counts[files.write_seg], fsync=False)
+            count = b"%d\n" % files.counts[files.write_seg]
+            replace_private(files.count_path(files.write_seg), count, fsync=False, dir_fd=files.dir_fd)
         except (OSError, UnsafePathError):
             pass  # only a start-up shortcut: without it the segment is counted by reading it
         self.retired_fds.append(self.write_fd)
@@ -132,11 +133,7 @@ class SegmentWriter:
         if self.dirty or retired:
             self.dirty = False
             os.fsync(self.write_fd)
-            dir_fd = os.open(self.files.directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            os.fsync(self.files.dir_fd)  # the directory hookd holds, wherever it is now
 
     def close_retired(self) -> None:
         for fd in self.retired_fds:

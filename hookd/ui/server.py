@@ -15,7 +15,7 @@ import structlog
 
 from hookd.config import Config
 from hookd.ingest.http_setup import is_loopback
-from hookd.paths import ensure_private_dir
+from hookd.paths import UnsafePathError, ensure_private_dir
 from hookd.publish.connection import connect
 from hookd.hostport import split_host_port
 from hookd.publish.replies import READER_REPLY_BYTES
@@ -133,7 +133,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
         if url_file:
             try:
                 write_private(url_file, url)
-            except OSError as exc:
+            except (OSError, UnsafePathError) as exc:  # a directory not the user's alone: not written
                 log.error("ui_url_file_failed", path=url_file, error=str(exc))
 
     def ignored(sig: signal.Signals) -> None:
