@@ -28,6 +28,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from hookd.redact import memo
 from hookd.redact.dense import CONFIRM_LIMIT, Budget, redact_in_bulk
 from hookd.redact.prefilter import Prefilter
 from hookd.redact.rule import Rule
@@ -70,6 +71,15 @@ class Redactor:
         ``data`` is the text's UTF-8 encoding, when the caller has it already.
         """
         return self._redact(text, data, 0)
+
+    def forget(self) -> None:
+        """Every remembered answer dropped: validated values, decoded wrappers, the checks' (memo.py). A
+        benchmark's fresh start, so that values an input repeats are new to the redactor once only."""
+        for validated in self._validated:
+            validated.clear()
+        for unwrapped in self._unwrapped:
+            unwrapped.clear()
+        memo.forget()
 
     def holds_secret(self, text: str, depth: int) -> bool:
         """Whether decoded text (from inside a wrapper) holds anything a rule would redact."""
