@@ -35,11 +35,12 @@ def bare_value_in_code(match: re.Match[str]) -> bool:
     text, start, end = match.string, match.start("value"), match.end("value")
     if _EXPRESSION_AFTER.match(text, end):
         return True
-    if _LETTERS_NAME.fullmatch(value) and _ITEM_ENDS_AFTER.match(text, end):
+    # The few characters around the value first, then the regex that reads all of it.
+    if _ITEM_ENDS_AFTER.match(text, end) and _LETTERS_NAME.fullmatch(value):
         return True
-    if _LOWER_NAME.fullmatch(value) and _SPACED_ASSIGNMENT.search(text, max(0, start - 8), start):
+    if _SPACED_ASSIGNMENT.search(text, max(0, start - 8), start) and _LOWER_NAME.fullmatch(value):
         return True
-    if _IDENTIFIER.fullmatch(value) and _passed_through(text, start, value):
+    if _passed_through(text, start, value) and _IDENTIFIER.fullmatch(value):
         return True
     low = max(0, start - _LOOK_BACK)
     head = text[low:start]
