@@ -84,6 +84,7 @@ CLI_MORE_TRIGGER = (
 )
 _KEY_FILE = re.compile(r"(?i).*\.(?:pem|key|crt|cer|p12|pfx|jks|json|txt)|[~/.].*")
 _SHORT_BEFORE = re.compile(r"\s(-[wPpNk]|-(?i:apikey)|/p:|/(?i:pass):)\s{0,4}\Z")
+_SHORT_BEFORE_LONGEST = 12  # " -apikey" and four spaces: searched for in the head's last 12 characters only
 _COMMAND_REACH = 400
 
 
@@ -109,7 +110,7 @@ def _short_option_ok(match: re.Match[str]) -> bool:
     text, start = match.string, match.start()
     low = max(0, start - _COMMAND_REACH)
     head = text[low:start]
-    option = _SHORT_BEFORE.search(head)
+    option = _SHORT_BEFORE.search(head, max(0, len(head) - _SHORT_BEFORE_LONGEST))
     if option is None:
         return True  # not a short option: the trigger's other contexts name their command
     flag = option.group(1).lower() if option.group(1).lower() in ("-apikey", "/pass:") else option.group(1)
