@@ -128,7 +128,15 @@ def _short_option_ok(match: re.Match[str]) -> bool:
 
 def _option_ok(match: re.Match[str]) -> bool:
     """A password, not a file that holds one (--secret-key ./key.pem), given to a command that takes it."""
-    return option_value_ok(match) and not _KEY_FILE.fullmatch(match.group("value")) and _short_option_ok(match)
+    return option_value_ok(match) and not _key_file(match.group("value")) and _short_option_ok(match)
+
+
+def _key_file(value: str) -> bool:
+    """``_KEY_FILE.fullmatch(value)``; a path (~, / or . first, one line) without the regex, whose first
+    alternative reads a long one back from its end for an extension."""
+    if value[:1] in ("~", "/", ".") and "\n" not in value:
+        return True
+    return _KEY_FILE.fullmatch(value) is not None
 
 
 # net-snmp's SNMPv3 passphrases, -A (authentication) and -X (privacy), and the v1/v2c community, -c (what a
