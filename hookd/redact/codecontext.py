@@ -93,5 +93,8 @@ _REGEX_SYNTAX = re.compile(r"\\[A-Za-z$^.*+?(){}\[\]/|]|\[[^\]]*\]|[(+*?{|]")
 def regex_literal(match: re.Match[str]) -> bool:
     """The bare value begins a regular expression literal."""
     start = match.start("value")
-    literal = _REGEX_LITERAL.match(match.string[start : start + 800])
+    head = match.string[start : start + 800]
+    if head.find("/", 1) < 0:  # no closing slash: a long path or value is not read unit by unit
+        return False
+    literal = _REGEX_LITERAL.match(head)
     return literal is not None and _REGEX_SYNTAX.search(literal.group(), 1, len(literal.group()) - 1) is not None
