@@ -105,6 +105,11 @@ _HEX = re.compile(r"[0-9a-f]++|[0-9A-F]++")
 _NOT_PRINTABLE = bytes(b for b in range(256) if not (32 <= b < 127 or b in (9, 10, 13)))
 
 
+def is_hex(value: str) -> bool:
+    """Hex of whole bytes, all in one case."""
+    return len(value) % 2 == 0 and _HEX.fullmatch(value) is not None
+
+
 def _texty(raw: bytes) -> str | None:
     """Decoded bytes as text, if they are text (a key or a config), not an image or random bytes.
 
@@ -122,7 +127,7 @@ def _texty(raw: bytes) -> str | None:
 
 def unwrap_encoded(value: str) -> str | None:
     """The text that a base64 (standard or URL-safe) or hex run encodes, or None."""
-    if len(value) % 2 == 0 and _HEX.fullmatch(value):
+    if is_hex(value):
         return _texty(bytes.fromhex(value))
     body = value.rstrip("=")
     try:
