@@ -84,7 +84,18 @@ def _sql_statement_before(text: str, low: int, start: int) -> bool:
     head = text[max(0, low - 1) : start]
     if not head.isascii():
         return _SQL_STATEMENT.search(text, low, start) is not None
-    return _SQL_STATEMENT_LOWER.search(head.lower(), 1 if low else 0) is not None
+    low_head = head.lower()
+    # Each statement's words, by substring first (most heads hold none of them).
+    if not (
+        "create" in low_head
+        or "alter" in low_head
+        or "grant" in low_head
+        or "connect" in low_head
+        or "password" in low_head
+        and ("set" in low_head or "(" in low_head)
+    ):
+        return False
+    return _SQL_STATEMENT_LOWER.search(low_head, 1 if low else 0) is not None
 
 
 # A .pgpass line (files.PGPASS_PATTERN's fields) whose password has no unescaped colon (.pgpass writes \\:)
