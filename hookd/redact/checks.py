@@ -13,6 +13,7 @@ import re
 
 from hookd.redact.codecontext import bare_value_in_code, regex_literal
 from hookd.redact.codeforms import code_of_other_languages, instance_variable
+from hookd.redact.memo import remembered
 from hookd.redact.namecontext import in_template_action, name_says_not_secret, value_on_next_line
 from hookd.redact.signatures import quoted_annotation
 from hookd.redact.values import CONSTANT_NAME, TYPE_NAMES, plausible_secret
@@ -62,7 +63,18 @@ _CODE_PATH = re.compile(r"(?:[a-z_][A-Za-z_]{0,30}[0-9]?|[A-Z][A-Z0-9_]{1,30})(?
 # hexadecimal constant (0xff; a 32-byte hex key is longer).
 _CODE_START = re.compile(r"/[\^*/].*|0[xX][0-9A-Fa-f]{1,16}")
 _SECRET_WORD = re.compile(r"(?i)pass(?:word|wd)?|pwd|token|secret|key|credentials?|auth")
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _IDENTIFIER_WITH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*+(?:_[A-Za-z0-9]++)+|[a-z]++(?:[A-Z][a-z0-9]*+)+|[a-z]+")
+
+
+_SECRET_WORDS = ("pass", "pwd", "token", "secret", "key", "credential", "auth")  # what _SECRET_WORD finds
+
+
+def _holds_secret_word(name: str) -> bool:
+    """``_SECRET_WORD.search(name)`` for an ASCII name (an _IDENTIFIER_WITH_WORD), by substring tests: the
+    caseless regex tried all its words at each character of a long value."""
+    low = name.lower()
+    return any(word in low for word in _SECRET_WORDS)
 
 
 # Words that begin an expression: token = await getToken(), password = new Secret(...), yield take(...).
@@ -73,21 +85,27 @@ _EXPRESSION_WORDS = frozenset(
 )
 
 
+@remembered
 def is_type_or_reference(value: str) -> bool:
     """``str``, ``Optional[str]``, ``SecretStr``, ``process.env.X``, ``user_password``: code, not a value."""
     v = value.rstrip(";,")
     if v.lower() in TYPE_NAMES or v in _EXPRESSION_WORDS:
         return True
-    if any(c in v for c in "[|?") and _TYPE_EXPR.fullmatch(v):  # the character test first: it is cheaper
+    # Each regex only where the value holds what it needs (a character test is cheaper): an upper-case
+    # letter (_CAMEL: v.islower() holds none), a final "!", a ".", a leading "/" or "0".
+    if ("[" in v or "|" in v or "?" in v) and _TYPE_EXPR.fullmatch(v):
         return True
-    if _CAMEL.fullmatch(v) or _GRAPHQL_TYPE.fullmatch(v):
+    if not v.islower() and _CAMEL.fullmatch(v) or v[-1:] == "!" and _GRAPHQL_TYPE.fullmatch(v):
         return True
-    if _CODE_PATH.fullmatch(v) or _CODE_START.fullmatch(v) or code_of_other_languages(v):
+    if "." in v and _CODE_PATH.fullmatch(v) or v[:1] in ("/", "0") and _CODE_START.fullmatch(v):
+        return True
+    if code_of_other_languages(v):
         return True
     # token = new_token, password = userPassword: a variable named for what it holds.
     return bool(
-        _IDENTIFIER_WITH_WORD.fullmatch(v)
-        and _SECRET_WORD.search(v)
+        v[-1:] in _ALNUM  # how every _IDENTIFIER_WITH_WORD match ends
+        and _IDENTIFIER_WITH_WORD.fullmatch(v)
+        and _holds_secret_word(v)
         and (
             v.lower() in TYPE_NAMES
             or "_" in v

@@ -35,11 +35,12 @@ def bare_value_in_code(match: re.Match[str]) -> bool:
     text, start, end = match.string, match.start("value"), match.end("value")
     if _EXPRESSION_AFTER.match(text, end):
         return True
-    if _LETTERS_NAME.fullmatch(value) and _ITEM_ENDS_AFTER.match(text, end):
+    # The few characters around the value first, then the regex that reads all of it.
+    if _ITEM_ENDS_AFTER.match(text, end) and _LETTERS_NAME.fullmatch(value):
         return True
-    if _LOWER_NAME.fullmatch(value) and _SPACED_ASSIGNMENT.search(text, max(0, start - 8), start):
+    if _SPACED_ASSIGNMENT.search(text, max(0, start - 8), start) and _LOWER_NAME.fullmatch(value):
         return True
-    if _IDENTIFIER.fullmatch(value) and _passed_through(text, start, value):
+    if _passed_through(text, start, value) and _IDENTIFIER.fullmatch(value):
         return True
     low = max(0, start - _LOOK_BACK)
     head = text[low:start]
@@ -92,5 +93,8 @@ _REGEX_SYNTAX = re.compile(r"\\[A-Za-z$^.*+?(){}\[\]/|]|\[[^\]]*\]|[(+*?{|]")
 def regex_literal(match: re.Match[str]) -> bool:
     """The bare value begins a regular expression literal."""
     start = match.start("value")
-    literal = _REGEX_LITERAL.match(match.string[start : start + 800])
+    head = match.string[start : start + 800]
+    if head.find("/", 1) < 0:  # no closing slash: a long path or value is not read unit by unit
+        return False
+    literal = _REGEX_LITERAL.match(head)
     return literal is not None and _REGEX_SYNTAX.search(literal.group(), 1, len(literal.group()) - 1) is not None

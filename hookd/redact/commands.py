@@ -99,6 +99,7 @@ CLI_MORE_TRIGGER = (
 )
 _KEY_FILE = re.compile(r"(?i).*\.(?:pem|key|crt|cer|p12|pfx|jks|json|txt)|[~/.].*")
 _SHORT_BEFORE = re.compile(r"\s(-[wPpNk]|-(?i:apikey)|/p:|/(?i:pass):)\s{0,4}\Z")
+_SHORT_BEFORE_LONGEST = 12  # " -apikey" and four spaces: searched for in the head's last 12 characters only
 _COMMAND_REACH = 400
 
 
@@ -124,7 +125,7 @@ def _short_option_ok(match: re.Match[str]) -> bool:
     text, start = match.string, match.start()
     low = max(0, start - _COMMAND_REACH)
     head = text[low:start]
-    option = _SHORT_BEFORE.search(head)
+    option = _SHORT_BEFORE.search(head, max(0, len(head) - _SHORT_BEFORE_LONGEST))
     if option is None:
         return True  # not a short option: the trigger's other contexts name their command
     flag = option.group(1).lower() if option.group(1).lower() in ("-apikey", "/pass:") else option.group(1)
@@ -142,7 +143,15 @@ def _short_option_ok(match: re.Match[str]) -> bool:
 
 def _option_ok(match: re.Match[str]) -> bool:
     """A password, not a file that holds one (--secret-key ./key.pem), given to a command that takes it."""
-    return option_value_ok(match) and not _KEY_FILE.fullmatch(match.group("value")) and _short_option_ok(match)
+    return option_value_ok(match) and not _key_file(match.group("value")) and _short_option_ok(match)
+
+
+def _key_file(value: str) -> bool:
+    """``_KEY_FILE.fullmatch(value)``; a path (~, / or . first, one line) without the regex, whose first
+    alternative reads a long one back from its end for an extension."""
+    if value[:1] in ("~", "/", ".") and "\n" not in value:
+        return True
+    return _KEY_FILE.fullmatch(value) is not None
 
 
 # net-snmp's SNMPv3 passphrases, -A (authentication) and -X (privacy), and the v1/v2c community, -c (what a

@@ -54,6 +54,13 @@ _SQL_STATEMENT = re.compile(
     r"(?is)(?:\b(?:create|alter)\s+(?:user|role|login|group)\b|\bgrant\b|\bset\s+password\b|\bconnect\s+to\b"
     r"|\bpassword\s*\()[^;]*\Z"
 )
+# The same statements, case-sensitive, for ASCII text already lower-cased (the common case: (?i) and each
+# alternative opening on \b kept the regex engine from skipping to their first letters). Each word's \b
+# before it is a lookbehind after its first letter, the engine's cue to jump there.
+_SQL_STATEMENT_LOWER = re.compile(
+    r"(?s)(?:(?:c(?<!\wc)reate|a(?<!\wa)lter)\s+(?:user|role|login|group)\b|g(?<!\wg)rant\b"
+    r"|s(?<!\ws)et\s+password\b|c(?<!\wc)onnect\s+to\b|p(?<!\wp)assword\s*\()"
+)
 _SQL_WORDS = frozenset({"password", "values", "by", "random"})
 
 
@@ -66,7 +73,29 @@ def _sql_ok(match: re.Match[str]) -> bool:
     # Searched from further back, each keyword before it read on to that ";" (a run of "grant": quadratic).
     low = max(0, match.start() - 300)
     low = match.string.rfind(";", low, match.start()) + 1 or low
-    return _SQL_STATEMENT.search(match.string, low, match.start()) is not None
+    return _sql_statement_before(match.string, low, match.start())
+
+
+def _sql_statement_before(text: str, low: int, start: int) -> bool:
+    """Whether _SQL_STATEMENT matches in text[low:start], which holds no ";" (so that its tail, any run of
+    characters but ";" to the end, holds wherever a statement's words begin). ASCII text is lower-cased,
+    with the character before ``low`` (which a word boundary reads), and searched with
+    _SQL_STATEMENT_LOWER; other text with _SQL_STATEMENT itself."""
+    head = text[max(0, low - 1) : start]
+    if not head.isascii():
+        return _SQL_STATEMENT.search(text, low, start) is not None
+    low_head = head.lower()
+    # Each statement's words, by substring first (most heads hold none of them).
+    if not (
+        "create" in low_head
+        or "alter" in low_head
+        or "grant" in low_head
+        or "connect" in low_head
+        or "password" in low_head
+        and ("set" in low_head or "(" in low_head)
+    ):
+        return False
+    return _SQL_STATEMENT_LOWER.search(low_head, 1 if low else 0) is not None
 
 
 # A .pgpass line (files.PGPASS_PATTERN's fields) whose password has no unescaped colon (.pgpass writes \\:)

@@ -99,7 +99,8 @@ def _line_ok(match: re.Match[str]) -> bool:
     # Where the name and value stand on their line first: it is cheap, and most candidates of a flood
     # (chpasswd x chpasswd y ...) stand mid-line; the value's own checks after.
     value = match.group("value")
-    if value.isdigit() or _TYPE_LIKE.fullmatch(value):
+    # _TYPE_LIKE only where it can match (a *, & or [ first, or a .): it reads a long value otherwise.
+    if value.isdigit() or (value[:1] in ("*", "&", "[") or "." in value) and _TYPE_LIKE.fullmatch(value):
         return False
     text, start = match.string, match.start()
     dq, sq = match.group("dq") is not None, match.group("sq") is not None  # lookbehinds: empty when they hold

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import re
 
+from hookd.redact.memo import remembered
+
 _LOOK_BACK = 120
 # The name right before the separator, after the quotes, spaces and separators around it are stripped.
 _AROUND_NAME = "\\\"' \t:=>"
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
 _PUBLIC_NAME = re.compile(r"(?i)public[-_]?key\w*")
 # A name for the secret object itself (existingSecret, tls-secret, secret_name), ending the name: the whole
 # name or after a character that is not a digit (a name holds only _NAME_CHARS). The short forms, at most
@@ -33,6 +35,7 @@ _OBJECT_NAME = re.compile(
     r"|(?:password|token|key)[-_]?secret[-_]?key)\Z"
 )
 _OBJECT_TAIL = 20  # its longest: certificates_secrets
+_OBJECT_ENDS = ("name", "secret", "secrets", "key")  # how _OBJECT_NAME's and _EXISTING_NAME's matches end
 _EXISTING_NAME = re.compile(r"(?i)(?<![0-9])existing[-_]?\w*?secrets?(?:[-_]?key)?\Z")
 # A name for a condition of the secret: its value is the message shown (badCredentials=..., no_token:
 # "You can't access this page ...", INVALID_TOKEN = 'passwords.token', emptyPassword=\u0160patn\u00E9 ...).
@@ -43,7 +46,8 @@ _CONDITION_NAME = re.compile(
 )
 # A value of two or more words of letters that spells its own name (OPAQUE_TOKEN = "opaque-token",
 # clientSecret: "client-secret", ELT_SIGNING_CREDENTIAL = "signing-credential"): a name, not a secret.
-_WORDS = re.compile(r"[A-Za-z]+(?:[-_. ][A-Za-z]+)+")
+_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")  # how a _WORDS match ends
+_WORDS = re.compile(r"[A-Za-z]++(?:[-_. ][A-Za-z]++)++")  # each run taken whole: a separator or the end follows
 _DNS_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
 _LINE_BREAKS = re.compile(r"\\n|\\r|[\n\r]")
 # What lies between a separator and its value: spaces, line breaks, an opening quote.
@@ -57,31 +61,38 @@ def name_says_not_secret(match: re.Match[str]) -> bool:
     value spells the name."""
     text, start = match.string, match.start("value")
     before = text[max(0, start - _LOOK_BACK) : start].rstrip(_AROUND_NAME)
-    at = len(before)
-    while at > 0 and before[at - 1] in _NAME_CHARS:
-        at -= 1
-    word = before[at:]
+    word = before[len(before.rstrip(_NAME_CHARS)) :]
     if not word:
         return False
+    # What the name alone says is remembered (a flood repeats its name before every value).
     value = match.group("value")
+    if _public_or_condition(word) or _spells(value, word) or _abbreviates(value, word):
+        return True
+    return _object_name(word) and _DNS_NAME.fullmatch(value) is not None
+
+
+@remembered
+def _public_or_condition(word: str) -> bool:
     low = word.lower()
     if "public" in low and _PUBLIC_NAME.search(word):
         return True
-    if any(c in low for c in _CONDITION_WORDS) and _CONDITION_NAME.fullmatch(word):
-        return True
-    if _spells(value, word) or _abbreviates(value, word):
-        return True
-    return "secret" in low and _object_name(word, low) and _DNS_NAME.fullmatch(value) is not None
+    return any(c in low for c in _CONDITION_WORDS) and _CONDITION_NAME.fullmatch(word) is not None
 
 
-def _object_name(word: str, low: str) -> bool:
+@remembered
+def _object_name(word: str) -> bool:
+    low = word.lower()  # a name is ASCII (_NAME_CHARS): its case folds as the patterns' (?i) does
+    if "secret" not in low or not low.endswith(_OBJECT_ENDS):
+        return False
     if _OBJECT_NAME.search(word, max(0, len(word) - _OBJECT_TAIL)):
         return True
     return "existing" in low and _EXISTING_NAME.search(word) is not None
 
 
 def _spells(value: str, name: str) -> bool:
-    if not _WORDS.fullmatch(value):
+    # Words (of one letter or more, one separator between) hold at least half their length in letters,
+    # which the name's letters must end with: a value over twice the name's length is no spelling of it.
+    if len(value) > 2 * len(name) + 1 or value[-1:] not in _LETTERS or not _WORDS.fullmatch(value):
         return False
     letters = "".join(c for c in value.lower() if c.isalpha())
     return "".join(c for c in name.lower() if c.isalpha()).endswith(letters)
@@ -129,5 +140,8 @@ def in_template_action(match: re.Match[str]) -> bool:
 def value_on_next_line(match: re.Match[str]) -> bool:
     """A line break lies between the separator and the value: the separator's own line has no value."""
     start = match.start("value")
+    near = match.string[max(0, start - 16) : start]
+    if not ("\n" in near or "\r" in near or "\\n" in near or "\\r" in near):  # _LINE_BREAKS, by str tests
+        return False
     gap = _GAP.search(match.string, max(0, start - 16), start)
     return gap is not None and _LINE_BREAKS.search(gap.group()) is not None

@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from hookd.redact import memo
 from hookd.redact.dense import CONFIRM_LIMIT, MARK, Budget, redact_in_bulk
 from hookd.redact.prefilter import Prefilter
 from hookd.redact.rule import Rule
@@ -82,6 +83,15 @@ class Redactor:
             return json.loads(redacted), counts
         except ValueError:  # redaction keeps JSON valid; should it not, nothing of the value is kept
             return MARK, counts
+
+    def forget(self) -> None:
+        """Every remembered answer dropped: validated values, decoded wrappers, the checks' (memo.py). A
+        benchmark's fresh start, so that values an input repeats are new to the redactor once only."""
+        for validated in self._validated:
+            validated.clear()
+        for unwrapped in self._unwrapped:
+            unwrapped.clear()
+        memo.forget()
 
     def holds_secret(self, text: str, depth: int) -> bool:
         """Whether decoded text (from inside a wrapper) holds anything a rule would redact."""
@@ -216,22 +226,30 @@ class Redactor:
         read_to = 0
         reach = rule.reach
         assert reach is not None  # Rule requires a reach of an anchored rule
+        # Per candidate only local names (a flood has thousands): the rule's parts, and the characters
+        # examined, counted here and added once.
+        back, value_at, spend, length = rule.back, rule.compiled.match, budget.spend, len(text)
+        examined, tried = 0, False
         for end in ends:
-            start = end - rule.back
-            if start < read_to or not budget.spend(start):
+            start = end - back
+            if start < read_to or not spend(start):
                 continue
-            high = min(len(text), start + reach)
-            match = rule.compiled.match(text, start, high)
+            tried = True
+            high = min(length, start + reach)
+            match = value_at(text, start, high)
             if match is None:
-                self.examined[rule.name] += high - start  # all it may have read
+                examined += high - start  # all it may have read
                 continue
-            if match.end() == start:  # no value begins here; it read at most the run _HEAD_RUN takes
+            value_end = match.end()
+            if value_end == start:  # no value begins here; it read at most the run _HEAD_RUN takes
                 head = _HEAD_RUN.match(text, start, high)
-                self.examined[rule.name] += (head.end() if head else start) - start + 2
+                examined += (head.end() if head else start) - start + 2
                 continue
-            self.examined[rule.name] += match.end() - start + 1
-            read_to = match.end()
+            examined += value_end - start + 1
+            read_to = value_end
             self._take(index, rule, match, found, depth)
+        if tried:
+            self.examined[rule.name] += examined
 
     def _take(
         self, index: int, rule: Rule, match: re.Match[str], found: list[tuple[int, int, int]], depth: int
@@ -240,7 +258,7 @@ class Redactor:
         if start < 0 or end <= start:
             return
         value = match.string[start:end]
-        if value.startswith(REDACTED_PREFIX) or self._allowed(value):
+        if value.startswith(REDACTED_PREFIX) or self.allow and self._allowed(value):
             return
         if rule.validate is not None and not self._valid(index, rule, value):
             return

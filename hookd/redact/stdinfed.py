@@ -102,7 +102,11 @@ HERE_STRING_SECRET = Rule(
 
 # rclone.conf's pass line (rclone writes "key = value"); the section it is in must have a type line.
 _RCLONE_PASS = r"pass[ \t]{0,2}=[ \t]{0,2}" + VALUE  # at a line's start: the check
-_SECTION = re.compile(r"(?:^|\n|\\n|(?<!\\)\")\[[^\]\n\\]{1,80}\](?=\n|\\n)")
+# A [section] header at a line's start or a JSON string's. The quote's lookbehind follows the quote, so that
+# every alternative begins with a character and the regex engine skips to those; the header at the text's
+# start is _SECTION_AT_START's.
+_SECTION = re.compile(r"(?:\n|\\n|\"(?<!\\\"))\[[^\]\n\\]{1,80}\](?=\n|\\n)")
+_SECTION_AT_START = re.compile(r"\[[^\]\n\\]{1,80}\](?=\n|\\n)")
 _TYPE_LINE = re.compile(r"(?:\n|\\n)type = [a-z0-9]{2,30}(?=\n|\\n)")
 _SECTION_REACH = 1000  # a section's lines before pass: type, host, user, port, key_file...
 
@@ -112,11 +116,26 @@ def _rclone_conf_ok(match: re.Match[str]) -> bool:
     text, start = match.string, match.start()
     if not (start == 0 or text[start - 1] == "\n" or text.startswith("\\n", start - 2)):
         return False
-    low = max(0, start - _SECTION_REACH)
-    headers = [header.end() for header in _SECTION.finditer(text, low, start)]
-    if not headers or _TYPE_LINE.search(text, headers[-1], start) is None:
+    header = _last_header(text, max(0, start - _SECTION_REACH), start)
+    if header < 0 or _TYPE_LINE.search(text, header, start) is None:
         return False
     return option_value_ok(match)
+
+
+def _last_header(text: str, low: int, start: int) -> int:
+    """Where the last section header in text[low:start] ends (-1: none). A header ends at the first ] after
+    its [, so the last to end is the one whose [ is last; none begins more than two characters before the
+    first [ (a flood of pass lines holds none: one find, then no regex)."""
+    first = text.find("[", low, start)
+    if first < 0:
+        return -1
+    end = -1
+    for header in _SECTION.finditer(text, max(low, first - 2), start):
+        end = header.end()
+    if end < 0 and first == 0:
+        at_start = _SECTION_AT_START.match(text, 0, start)
+        end = at_start.end() if at_start else -1
+    return end
 
 
 RCLONE_CONF_PASS = Rule(

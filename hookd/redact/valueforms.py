@@ -52,6 +52,7 @@ _ABSOLUTE_PATH = re.compile(r"(?:/[a-z][a-z0-9._-]*+){2,}/?")
 # "gt:password", "at+jwt", "oi_reft+jwt"), validation rules (Laravel's 'required|confirmed').
 _URN = re.compile(r"(?i)urn:[a-z0-9][a-z0-9-]{0,31}(?::[\w.+%-]+)+")
 _MEDIA_TYPE = re.compile(r"(?:application|text|image|audio|video|multipart|message)/[\w.+-]+")
+_WORD_END = frozenset("abcdefghijklmnopqrstuvwxyz_")  # how a _JOINED_WORDS match ends
 _JOINED_WORDS = re.compile(r"[a-z][a-z_]{0,19}(?:[:+][a-z][a-z_]{0,19})+")
 _PROTOCOL_PARTS = frozenset(
     "password token secret jwt credentials client_credentials refresh_token access_token".split()
@@ -68,9 +69,18 @@ def _identifier(value: str) -> bool:
     if _URN.fullmatch(value) or _MEDIA_TYPE.fullmatch(value):
         return True
     rules = value.split("|")
-    if _RULES.fullmatch(value) and all(part.split(":")[0].lower() in RULE_WORDS for part in rules):
+    # The first rule's word first: a string test, before the regex reads the whole value.
+    if (
+        rules[0].split(":", 1)[0].lower() in RULE_WORDS
+        and _RULES.fullmatch(value)
+        and all(part.split(":")[0].lower() in RULE_WORDS for part in rules)
+    ):
         return len(rules) > 1 or ":" in value or value.lower() in RULE_WORDS_ALONE  # a word alone is a password
-    return bool(_JOINED_WORDS.fullmatch(value) and _PROTOCOL_PARTS.intersection(re.split(r"[:+]", value)))
+    return bool(
+        value[-1:] in _WORD_END
+        and _JOINED_WORDS.fullmatch(value)
+        and _PROTOCOL_PARTS.intersection(re.split(r"[:+]", value))
+    )
 
 
 def describes_a_secret(value: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from hookd.redact.memo import remembered
 from hookd.redact.valueforms import describes_a_secret
 
 # YOUR_TOKEN_HERE, or the name in NAME=value: a placeholder, not a credential.
@@ -90,8 +91,16 @@ _CASE_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 # A placeholder word and a few digits (password123, test1234, secret1): a test fixture's password, kept
 # deliberately: it is in every list of common passwords, so it hides nothing.
 _PLACEHOLDER_DIGITS = re.compile(r"([a-z]+)[0-9]{1,4}!?")
+_PLACEHOLDER_DIGITS_LONGEST = max(len(word) for word in PLACEHOLDERS) + 5
+_DIGITS_END = frozenset("0123456789!")
 # A mask: a provider's prefix and stars or x's (ghp_xxxxxxxx, sk-proj-****abcd), most of the value.
 _MASK_CHARS = frozenset("*xX•")
+_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _ends_in_letter(value: str) -> bool:
+    """What _WORD_PARTS and _NAME_PARTS match ends in an ASCII letter."""
+    return value[-1:] in _LETTERS
 
 
 def is_placeholder(value: str) -> bool:
@@ -100,16 +109,23 @@ def is_placeholder(value: str) -> bool:
     low = value.lower()
     if low in PLACEHOLDERS:
         return True
-    digits = _PLACEHOLDER_DIGITS.fullmatch(low)
+    # Each regex only where the value can match it (its last character, its length): a flood of long values
+    # that pass every check otherwise reads each of them whole once per regex.
+    digits = low[-1:] in _DIGITS_END and len(low) <= _PLACEHOLDER_DIGITS_LONGEST and _PLACEHOLDER_DIGITS.fullmatch(low)
     if digits and digits.group(1) in PLACEHOLDERS:
         return True
-    if _WORD_PARTS.fullmatch(value) and _PLACEHOLDER_WORDS.intersection(re.split(r"[-_. ]", low)):
+    if (
+        _ends_in_letter(value)
+        and _WORD_PARTS.fullmatch(value)
+        and _PLACEHOLDER_WORDS.intersection(re.split(r"[-_. ]", low))
+    ):
         return True
-    if _NAME_PARTS.fullmatch(value):
+    if _ends_in_letter(value) and _NAME_PARTS.fullmatch(value):
         parts = _CASE_PARTS.findall(value)
         if len(parts) >= 2 and any(p.lower() in _SECRET_PARTS for p in parts):
             return True
-    masked = sum(value.count(c) for c in _MASK_CHARS)  # str.count: a flood of long values reads each once, in C
+    # str.count: a flood of long values reads each once, in C
+    masked = value.count("*") + value.count("x") + value.count("X") + value.count("•")
     return masked >= 8 and 2 * masked >= len(value) and any(c * 4 in value for c in _MASK_CHARS)
 
 
@@ -131,6 +147,7 @@ _WORDS_NOT_SECRETS = _NOT_SECRETS | _SETTING_WORDS | _PROSE_WORDS
 _HEX_COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3,4}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})")
 
 
+@remembered
 def plausible_secret(value: str) -> bool:
     """A value worth hiding: not a variable reference, template, placeholder or mask.
 
