@@ -3,8 +3,7 @@ session: a probe of 98 command lines that hand a secret over, 16 kept).
 
 * ``secret_set_argument``: the value after a secret-named key of a store's set or put:
   ``consul kv put db/password <v>``, ``etcdctl put /app/token <v>``, ``pulumi config set --secret dbPassword
-  <v>``, ``dotnet user-secrets set "Db:Password" "<v>"``, ``git config --global github.token <v>``,
-  ``redis-cli config set requirepass <v>``; a ``key=value`` after the key is secret_assignment's (``vault kv
+  <v>``, ``dotnet user-secrets set "Db:Password" "<v>"``, ``redis-cli config set requirepass <v>``; a ``key=value`` after the key is secret_assignment's (``vault kv
   put secret/app user=bob``: the path names a secret, the pair does not);
 * ``user_password_argument``: ``--user name:<v>`` (etcdctl, curl), ``-auth name:<v>`` (jenkins-cli),
   composer's and poetry's ``config http-basic.<repo> <user> <v>``, MinIO's ``mc alias set <alias> <url>
@@ -26,7 +25,8 @@ _QUOTE = r"""(?:\\"|')?"""
 _SECRET_WORD = r"(?i:password|passwd|passphrase|requirepass|masterauth|secret|token|api[_-]?key|private[_-]?key)"
 # The secret word ends the key (token_ttl, tokenizer, secret_name, credential.helper name something else).
 _KEY = _QUOTE + r"[A-Za-z0-9_./:-]{0,60}" + _SECRET_WORD + r"[0-9]{0,3}" + _QUOTE
-_STORE_VERB = r"(?i:(?:kv|etcdctl)\s{1,4}put|config(?:\s{1,4}set)?|user-secrets\s{1,4}set)"
+# (a bare "config <key> <value>" is configcommands.py's, for the commands it knows: git, npm, yarn, poetry)
+_STORE_VERB = r"(?i:(?:kv|etcdctl)\s{1,4}put|config\s{1,4}set|user-secrets\s{1,4}set)"
 _FLAGS = r"(?:\s{1,4}--?[A-Za-z][A-Za-z-]{0,20}){0,3}"
 _VALUE_START = r"[^\s\-]"
 
@@ -64,7 +64,7 @@ SET_ARGUMENT_RULES: tuple[Rule, ...] = (
     Rule(
         name="secret_set_argument",
         replaces="the value a command stores under a secret-named key (consul kv put db/password ..., "
-        "pulumi config set --secret dbPassword ..., dotnet user-secrets set, git config github.token ...)",
+        "pulumi config set --secret dbPassword ..., dotnet user-secrets set, redis-cli config set requirepass ...)",
         pattern=VALUE,
         group="value",
         trigger=SET_TRIGGER,
