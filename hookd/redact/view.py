@@ -76,13 +76,18 @@ _EDIT = re.compile(
 _STEP = 4  # split's entries per match: the text before it and its three groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
+_NESTED_QUOTE = r"""(?:\\\\\\|\\\\\\\\\\\\\\)\""""  # a quote of JSON two or three levels down
 _NAME_WORD = r"(?i:pass|pwd|secret|token|key|auth|cookie|credential|session)[A-Za-z0-9_.-]{0,40}"
 VIEW_TRIGGERS = (
     r"\\u00[2-7]",
     r"""(?:\\"|')(?:[ \t]|\\[nt]){0,8}\+""",
     # after the name's own quote (a key), or after = or : (password = \\\"...\\\" in a file JSON quotes)
-    _NAME_WORD + r"""(?:[ \t]{0,4}[=:][ \t]{0,4})?(?:\\\\\\|\\\\\\\\\\\\\\)\"""",
+    _NAME_WORD + r"(?:[ \t]{0,4}[=:][ \t]{0,4})?" + _NESTED_QUOTE,
     _NAME_WORD + "%3[Dd]",
+    # a command's argument in nested quotes (a command in JSON in a string: echo \\\"pw\\\" | docker login
+    # --password-stdin, sshpass -p \\\"pw\\\", -p\\\"pw\\\"): after a word and a space or =, a glued short
+    # option or a here-string; not a nested JSON's own quotes (after {, a comma, a colon and a space)
+    r"(?:[A-Za-z0-9_'-](?:[ \t]{1,4}|=)|[ \t]-[A-Za-z]|<<<[ \t]{0,4})" + _NESTED_QUOTE,
     r"\\u(?:" + _INVISIBLE_HEX + ")",
     # The raw characters as the scan reads them (UTF-8, byte by byte): E2 80 8B-8D, E2 81 A0, EF BB BF.
     r"\xE2\x80[\x8B-\x8D]|\xE2\x81\xA0|\xEF\xBB\xBF",
