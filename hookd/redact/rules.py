@@ -39,6 +39,8 @@ from hookd.redact.fields import FIELD_RULES
 from hookd.redact.keynames import KEY_NAME_RULES
 from hookd.redact.pasted import PASTED_RULES
 from hookd.redact.stdinfed import STDIN_FED_RULES
+from hookd.redact.snmpconf import SNMP_CONF_RULES
+from hookd.redact.netsecrets import NET_SECRET_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.markup import MARKUP_RULES
@@ -289,14 +291,15 @@ CONTEXT_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         name="stdin_password",
-        replaces="a password echoed into a login that reads it from stdin (echo ... | docker login --password-stdin)",
+        replaces="a password echoed into a login that reads it from stdin (echo ... | docker login --password-stdin, "
+        "gh auth login --with-token)",
         pattern=(
             r"e(?:(?<![A-Za-z0-9_\\-].)|(?<=\\[nrt].))cho\s{1,4}"
             + VALUE
-            + r"\s{0,4}\|\s{0,4}[A-Za-z0-9_./ -]{0,60}?login(?:[^\"\\]|\\[\"\\/]){0,300}?--password-stdin"
+            + r"\s{0,4}\|\s{0,4}[A-Za-z0-9_./ -]{0,60}?login(?:[^\"\\]|\\[\"\\/]){0,300}?--(?:password-stdin|with-token)"
         ),
         group="value",
-        keywords=("--password-stdin",),
+        keywords=("--password-stdin", "--with-token"),
         reach=VALUE_REACH + 400,
         check=option_value_ok,
         example="`echo <password> | docker login -u bob --password-stdin`",
@@ -516,6 +519,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *PASTED_RULES,  # before the names of KEY_NAME_RULES: PresharedKey is WireGuard's, not any key's
     *KEY_NAME_RULES,
     *STDIN_FED_RULES,
+    *SNMP_CONF_RULES,
+    *NET_SECRET_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,
     *ENTITY_RULES,
