@@ -3,12 +3,13 @@
 * ``wifi_psk``: wpa_supplicant.conf's ``psk="<passphrase>"`` or ``psk=<64 hex>``, hostapd.conf's
   ``wpa_passphrase=``, ``wpa_psk=`` and ``sae_password=``;
 * ``ipsec_secret``: ipsec.secrets' ``<selectors> : PSK "<secret>"`` (also ``XAUTH``);
-* ``device_key``: a Cisco-style device's shared keys and passwords: ``username <u> [privilege n] password|secret
-  0|7 <pw>``, ``enable password|secret 0|7 <pw>`` (with their type, as ``show running-config`` writes them), ``tacacs-server key``, ``radius-server key``,
-  ``key-string``, ``crypto isakmp key <k> address``, ``pre-shared-key``. Type 7 is reversible; a type 5, 8 or
+* ``device_key``: a Cisco-style device's shared keys and passwords: ``username <u> [privilege n]
+  password|secret 0|7 <pw>``, ``enable password|secret 0|7 <pw>`` (with their type, as ``show
+  running-config`` writes them), ``tacacs-server key``, ``radius-server key``, ``key-string``, ``crypto isakmp key <k> address``, ``pre-shared-key``. Type 7 is reversible; a type 5, 8 or
   9 hash (a digit, then the hash) is left to password_hash.
 
-Each stands at a line's start (snmpconf.line_begins): the words are in prose and code.
+Each but ipsec_secret stands at a line's start (its trigger reads the line from there): the words are in
+prose and code.
 """
 
 from __future__ import annotations
@@ -18,24 +19,20 @@ import re
 from hookd.redact.checks import option_value_ok
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
-from hookd.redact.snmpconf import line_begins
+from hookd.redact.snmpconf import LINE_START, SP, VALUE_START
 
-_SP = r"(?:[ \t]|\\t)"
-
-
-def _line_ok(match: re.Match[str]) -> bool:
-    return line_begins(match.string, match.start()) >= 0 and option_value_ok(match)
-
-
+# The trigger (Hyperscan) reads each line from its start to the value's first character.
 WIFI_PSK = Rule(
     name="wifi_psk",
     replaces="a Wi-Fi passphrase or key in wpa_supplicant.conf (psk=) or hostapd.conf (wpa_passphrase=, "
     "wpa_psk=, sae_password=)",
-    pattern=r"(?:psk|wpa_passphrase|wpa_psk|sae_password)=" + VALUE,
+    pattern=VALUE,
     group="value",
-    keywords=("psk=", "wpa_passphrase=", "sae_password="),
-    reach=VALUE_REACH + 20,
-    check=_line_ok,
+    trigger=LINE_START + r"(?:psk|wpa_passphrase|wpa_psk|sae_password)=" + VALUE_START,
+    anchored=True,
+    back=1,
+    reach=VALUE_REACH,
+    check=option_value_ok,
     example='`network={` / `ssid="home"` / `psk="<passphrase>"`, `wpa_passphrase=<passphrase>`',
 )
 
@@ -54,7 +51,7 @@ def _ipsec_ok(match: re.Match[str]) -> bool:
 IPSEC_SECRET = Rule(
     name="ipsec_secret",
     replaces="the secret of an ipsec.secrets line (: PSK, : XAUTH)",
-    pattern=r":" + _SP + r"{0,4}(?:PSK|XAUTH)" + _SP + r"{1,4}" + VALUE,
+    pattern=r":" + SP + r"{0,4}(?:PSK|XAUTH)" + SP + r"{1,4}" + VALUE,
     group="value",
     keywords=("PSK", "XAUTH"),
     reach=VALUE_REACH + 20,
@@ -62,46 +59,53 @@ IPSEC_SECRET = Rule(
     example='`10.0.0.1 10.0.0.2 : PSK "<secret>"`',
 )
 
-_TYPE = _SP + r"{1,4}[07]" + _SP + r"{1,4}"  # 0: in clear, 7: Cisco's reversible encoding
+_TYPE = SP + r"{1,4}[07]" + SP + r"{1,4}"  # 0: in clear, 7: Cisco's reversible encoding
 # username and enable with their type, as show running-config writes them (a key's type is optional)
-_DEVICE = (
-    r"(?:(?:username" + _SP + r"{1,4}[^\s\"\\]{1,64}(?:" + _SP + r"{1,4}privilege" + _SP + r"{1,4}[0-9]{1,2})?"
-    r"|enable)"
-    + _SP
+_DEVICE_CONTEXT = (
+    LINE_START
+    + r"(?:(?:username"
+    + SP
+    + r"""{1,4}[^\s"\\]{1,64}(?:"""
+    + SP
+    + r"{1,4}privilege"
+    + SP
+    + r"{1,4}[0-9]{1,2})?|enable)"
+    + SP
     + r"{1,4}(?:password|secret)"
     + _TYPE
     + r"|(?:(?:tacacs|radius)-server"
-    + _SP
+    + SP
     + r"{1,4}key|key-string|crypto"
-    + _SP
+    + SP
     + r"{1,4}isakmp"
-    + _SP
+    + SP
     + r"{1,4}key|(?:ikev[12]"
-    + _SP
+    + SP
     + r"{1,4})?pre-shared-key(?:"
-    + _SP
+    + SP
     + r"{1,4}(?:local|remote))?)(?:"
     + _TYPE
     + "|"
-    + _SP
+    + SP
     + r"{1,4}))"
-    + VALUE
+    + VALUE_START
 )
 
 
 def _device_ok(match: re.Match[str]) -> bool:
-    return len(match.group("value")) >= 4 and _line_ok(match)
+    return len(match.group("value")) >= 4 and option_value_ok(match)
 
 
 DEVICE_KEY = Rule(
     name="device_key",
     replaces="a network device's password or shared key (username ... password, enable secret, tacacs-server key, "
     "key-string, crypto isakmp key, pre-shared-key)",
-    pattern=_DEVICE,
+    pattern=VALUE,
     group="value",
-    keywords=(" password 0 ", " password 7 ", " secret 0 ", " secret 7 ", "server key", "key-string", "isakmp key")
-    + ("pre-shared-key",),
-    reach=VALUE_REACH + 200,
+    trigger=_DEVICE_CONTEXT,
+    anchored=True,
+    back=1,
+    reach=VALUE_REACH,
     check=_device_ok,
     example="`username admin privilege 15 password 0 <password>`, `tacacs-server key <key>`",
 )
