@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hookd.redact.view import PyView, View
 from recall_helpers import PAYLOAD_KINDS, REFERENCE, assert_kept, assert_redacted, assert_redacted_in_payload
 
 sys.path.insert(0, str(Path(__file__).parent / "redaction_corpus"))
@@ -23,6 +24,7 @@ WP = PW[::-1]
 FAKES = Fakes(69)
 R40 = FAKES.pick(ALNUM, 40)
 HEX64 = FAKES.pick("0123456789abcdef", 64)
+GHP = FAKES.crc("ghp_")  # a token whose checksum holds: github_token takes it only whole
 
 
 def nested(command: str, levels: int) -> str:
@@ -98,6 +100,12 @@ SECRETS = [
     (f"key chain k\n key 1\n  key-string 7 {PW}", PW),
     (f"crypto isakmp key {PW} address 10.0.0.1", PW),
     (f"tunnel-group 10.0.0.1 ipsec-attributes\n ikev1 pre-shared-key {PW}", PW),
+    # a token split over adjacent literals on indented lines, no + (Python's implicit concatenation, C's)
+    # (the piece after the joint is the secret checked: the token whole is in no text)
+    (f'TOKEN = (\n    "{GHP[:20]}"\n    "{GHP[20:]}"\n)', GHP[20:]),
+    (f"token = ('{GHP[:15]}'\n\t'{GHP[15:]}')", GHP[15:]),
+    (f'static const char *token = "{GHP[:10]}"\n                          "{GHP[10:]}";', GHP[10:]),
+    (f'headers = {{\n    "Authorization": (\n        "Bearer {GHP[:12]}"\n        "{GHP[12:]}"\n    ),\n}}', GHP[12:]),
 ]
 
 # Redacted before this session too: kept as guards.
@@ -147,7 +155,28 @@ KEPT = [
     "the pre-shared-key must match; set a tacacs-server key on each device",
     "conn home\n  authby=secret\n  leftauth=psk\n: RSA moon.pem",
     "const { username, enable } = opts; // username password 0 default",
+    # adjacent literals that hold no secret, and rows of a CSV file (not indented: not joined)
+    'msg = (\n    "the token expired; "\n    "sign in again"\n)\nq = ("SELECT password_hash "\n     "FROM users")',
+    '"name","token"\n"deploy","' + GHP[:20] + '"\n"' + GHP[20:] + '","x"',
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ('x = (\n    "a"\n    "b"\n)', True),
+        ("y = ('a'\n\t'b')", True),
+        ("'a' + \n  'b'", True),
+        ('"a"\n"b"', False),  # not indented: a CSV file's rows
+        ('"a" \n\n  "b"', False),  # a blank line between
+        ('"a" \n "b"', False),  # a space before the newline
+        ('"a"\n' + " " * 41 + '"b"', False),  # past the indentation's bound
+    ],
+)
+def test_the_view_joins_literals_on_indented_lines_and_the_compiled_one_agrees(text, joined):
+    doc = json.dumps({"c": text})
+    assert ("ab" in PyView(doc).text) == joined
+    assert View(doc).text == PyView(doc).text
 
 
 @pytest.mark.parametrize("text", KEPT)
