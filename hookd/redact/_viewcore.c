@@ -8,7 +8,7 @@
  * only given an index checked against n first (built with -DVIEWCORE_BOUNDS, AT aborts on any
  * other, including the index of the str's NUL terminator that ASan cannot see). The scan never
  * moves backwards: a run of backslashes is counted once and stepped over whole, a joint is read at
- * most 37 characters ahead, an escape 5 past its run, and the view is never longer than the text:
+ * most 84 characters ahead, an escape 5 past its run, and the view is never longer than the text:
  * linear time, no recursion, memory bounded by the input. A raw invisible character (view.py's
  * INVISIBLE) is one character dropped; decode() then copies its answer once into the narrowest kind.
  */
@@ -19,6 +19,7 @@
 
 #define MAX_LEVEL 4 /* view.py's MAX_LEVEL: the payload and three levels of JSON text in its strings */
 #define JOINT_SIDE 8 /* spaces, tabs and escaped \n \t on each side of a joint's + */
+#define IMPLICIT_INDENT 40 /* the indentation after an implicit joint's newline (view.py's _IMPLICIT) */
 #ifndef VIEWCORE_NARROW_MAX /* the longest text whose map is in C ints (the sanitizer test lowers it) */
 #define VIEWCORE_NARROW_MAX INT_MAX
 #endif
@@ -89,13 +90,44 @@ static inline Py_ssize_t joint_side(int kind, const void *data, Py_ssize_t n, Py
     return i;
 }
 
-/* _JOINT then the closing character `close` (preceded by a backslash when `escaped`), from i: where the
- * match ends, or -1. Each side is taken greedily: backtracking cannot help, as what may follow a side
- * (+, the closing quote or its backslash and quote) is never a side's character where it would stand. */
+/* Up to `most` of [ \t] or \\t from i: where they end, and how many in *count. */
+static inline Py_ssize_t indent(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, int most, int *count) {
+    int k = 0;
+    for (; k < most && i < n; k++) {
+        Py_UCS4 c = AT(i);
+        if (c == ' ' || c == '\t') {
+            i += 1;
+        } else if (c == '\\' && i + 1 < n && AT(i + 1) == 't') {
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    *count = k;
+    return i;
+}
+
+/* _IMPLICIT from i: an escaped newline, the next line's indentation (implicit concatenation of adjacent
+ * literals across lines, in Python or C); where it ends, or -1. */
+static inline Py_ssize_t implicit(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    int count;
+    if (i + 1 >= n || AT(i) != '\\' || AT(i + 1) != 'n') return -1;
+    i = indent(kind, data, n, i + 2, IMPLICIT_INDENT, &count);
+    return count ? i : -1;
+}
+
+/* _JOINT or _IMPLICIT, then the closing character `close` (preceded by a backslash when `escaped`), from i:
+ * where the match ends, or -1. Each side is taken greedily: backtracking cannot help, as what may follow a
+ * side (+, the closing quote or its backslash and quote) is never a side's character where it would stand,
+ * and _IMPLICIT, holding no +, ends before any + the joint's side reaches. */
 static inline Py_ssize_t joint(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, int escaped, Py_UCS4 close) {
-    i = joint_side(kind, data, n, i);
-    if (i >= n || AT(i) != '+') return -1;
-    i = joint_side(kind, data, n, i + 1);
+    Py_ssize_t side = joint_side(kind, data, n, i);
+    if (side < n && AT(side) == '+') {
+        i = joint_side(kind, data, n, side + 1);
+    } else {
+        i = implicit(kind, data, n, i);
+        if (i < 0) return -1;
+    }
     if (escaped) {
         if (i >= n || AT(i) != '\\') return -1;
         i += 1;

@@ -36,6 +36,7 @@ _SHORT_OPTIONS = {
         "ldapmodrdn",
         "ldapexop",
         "security",  # macOS: security add-generic-password ... -w <password>
+        "vsql",  # Vertica
     ),
     "-P": (
         "sqlcmd",
@@ -72,6 +73,11 @@ _SHORT_OPTIONS = {
         "ncftpput",
         "ncftpget",
         "ncftpls",
+        "rdesktop",
+        "cqlsh",  # Cassandra
+        "hydra",  # a password tried against one's own host
+        "crane",  # crane auth login, oras login: -p only for login, as az, cf and oc
+        "oras",
     ),
     "-N": ("ssh-keygen",),
     "-k": ("nuget", "openssl"),  # openssl enc -k <password>
@@ -79,7 +85,7 @@ _SHORT_OPTIONS = {
     "/p:": ("xfreerdp", "wlfreerdp"),
     "/pass:": ("cmdkey", "cmdkey.exe"),  # Windows' cmdkey /add:<target> /user:<user> /pass:<password>
 }
-_GLUED = ("7z", "7za")  # -pSECRET, no space
+_GLUED = ("7z", "7za", "unrar", "rar")  # -pSECRET, no space (unrar's -p alone asks for it)
 _SHORT_TRIGGER = r"\s(?:(?:-[wPpNk]|-(?i:apikey))\s{1,4}|/p:|/(?i:pass):|-p)"
 CLI_MORE_TRIGGER = (
     "(?:"
@@ -90,6 +96,8 @@ CLI_MORE_TRIGGER = (
             _NOT_WORD + r"(?i:configure\s{1,4}set\s{1,4}(?:[A-Za-z0-9_-]{1,40}\.)?"
             r"(?:aws_secret_access_key|aws_session_token|[A-Za-z0-9_-]{0,40}(?:password|token|secret)))\s{1,4}",
             r"\s-pass(?:in|out)?\s{1,4}pass:",
+            # user:password: skopeo's --creds, --src-creds, --dest-creds; jenkins-cli's -auth (-auth @file: a file)
+            r"""\s(?:--(?:src-|dest-)?creds(?:=|\s{1,4})|-auth\s{1,4})(?:\\?["'])?[^\s:@"'\\]{1,128}:""",
             r"\s-(?:store|key|srcstore|deststore|srckey|destkey)pass\s{1,4}",
             r"--(?:[A-Za-z0-9]{1,20}-){0,3}(?i:account-?key|auth-?key|secret-?key|access-?key|storage-?key|master-?key"
             r"|license-?key|signing-?key|bearer)(?:=|\s{1,4})",
@@ -116,8 +124,9 @@ def command_start(text: str, low: int, end: int) -> int:
 
 
 def command_names(text: str, low: int, end: int) -> set[str]:
-    """The words of the command that ``end`` stands in, up to ``end``, each without its directory."""
-    return {word.rsplit("/", 1)[-1] for word in text[command_start(text, low, end) : end].split()}
+    """The words of the command that ``end`` stands in, up to ``end``, each without its directory and the
+    quotes before it (sh -c \\"ldapsearch ...\\", or a command's string in JSON in a string)."""
+    return {word.rsplit("/", 1)[-1].lstrip("\\\"'") for word in text[command_start(text, low, end) : end].split()}
 
 
 def _short_option_ok(match: re.Match[str]) -> bool:
@@ -137,7 +146,7 @@ def _short_option_ok(match: re.Match[str]) -> bool:
     elif not glued and flag == "-p":
         commands = tuple(c for c in commands if c not in _GLUED)
     if "login" not in names:  # their -p is a password only for login (cf push -p <path>, oc process -p K=V)
-        names.difference_update(("az", "cf", "oc"))
+        names.difference_update(("az", "cf", "oc", "crane", "oras"))
     return not names.isdisjoint(commands)
 
 
@@ -160,7 +169,7 @@ def _key_file(value: str) -> bool:
 # reads the command back from the option.
 _SNMP_COMMANDS = frozenset(
     "snmpwalk snmpbulkwalk snmpget snmpgetnext snmpbulkget snmpset snmptable snmpdelta snmpdf snmpstatus "
-    "snmptrap snmpinform snmpusm snmpvacm snmptest".split()
+    "snmptrap snmpinform snmpusm snmpvacm snmptest net-snmp-create-v3-user".split()
 )
 
 

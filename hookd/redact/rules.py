@@ -40,6 +40,8 @@ from hookd.redact.keynames import KEY_NAME_RULES
 from hookd.redact.pasted import PASTED_RULES
 from hookd.redact.setargs import SET_ARGUMENT_RULES
 from hookd.redact.stdinfed import STDIN_FED_RULES
+from hookd.redact.snmpconf import SNMP_CONF_RULES
+from hookd.redact.netsecrets import NET_SECRET_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.markup import MARKUP_RULES
@@ -290,14 +292,15 @@ CONTEXT_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         name="stdin_password",
-        replaces="a password echoed into a login that reads it from stdin (echo ... | docker login --password-stdin)",
+        replaces="a password echoed into a login that reads it from stdin (echo ... | docker login --password-stdin, "
+        "gh auth login --with-token)",
         pattern=(
             r"e(?:(?<![A-Za-z0-9_\\-].)|(?<=\\[nrt].))cho\s{1,4}"
             + VALUE
-            + r"\s{0,4}\|\s{0,4}[A-Za-z0-9_./ -]{0,60}?login(?:[^\"\\]|\\[\"\\/]){0,300}?--password-stdin"
+            + r"\s{0,4}\|\s{0,4}[A-Za-z0-9_./ -]{0,60}?login(?:[^\"\\]|\\[\"\\/]){0,300}?--(?:password-stdin|with-token)"
         ),
         group="value",
-        keywords=("--password-stdin",),
+        keywords=("--password-stdin", "--with-token"),
         reach=VALUE_REACH + 400,
         check=option_value_ok,
         example="`echo <password> | docker login -u bob --password-stdin`",
@@ -518,6 +521,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *KEY_NAME_RULES,
     *STDIN_FED_RULES,
     *SET_ARGUMENT_RULES,
+    *SNMP_CONF_RULES,
+    *NET_SECRET_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,
     *ENTITY_RULES,

@@ -5,8 +5,7 @@ session: a probe of 98 command lines that hand a secret over, 16 kept).
   ``consul kv put db/password <v>``, ``etcdctl put /app/token <v>``, ``pulumi config set --secret dbPassword
   <v>``, ``dotnet user-secrets set "Db:Password" "<v>"``, ``redis-cli config set requirepass <v>``; a ``key=value`` after the key is secret_assignment's (``vault kv
   put secret/app user=bob``: the path names a secret, the pair does not);
-* ``user_password_argument``: ``--user name:<v>`` (etcdctl, curl), ``-auth name:<v>`` (jenkins-cli),
-  composer's and poetry's ``config http-basic.<repo> <user> <v>``, MinIO's ``mc alias set <alias> <url>
+* ``user_password_argument``: ``--user name:<v>`` (etcdctl, curl), composer's and poetry's ``config http-basic.<repo> <user> <v>``, MinIO's ``mc alias set <alias> <url>
   <access key> <v>``, ``ansible-vault encrypt_string '<v>'``.
 
 The trigger (Hyperscan) reads the command's words to the value's first character; the regex reads the value.
@@ -46,7 +45,7 @@ def _set_value_ok(match: re.Match[str]) -> bool:
     return option_value_ok(match)
 
 
-_USER_COLON = r"\s(?:--user|-auth)(?:=|\s{1,4})[A-Za-z0-9_.@+-]{1,64}:" + _VALUE_START
+_USER_COLON = r"\s--user(?:=|\s{1,4})[A-Za-z0-9_.@+-]{1,64}:" + _VALUE_START  # (-auth: commands.py)
 _HTTP_BASIC = (
     r"(?i:config)(?:\s{1,4}--?[A-Za-z][A-Za-z-]{0,20}){0,3}\s{1,4}http-basic\.[A-Za-z0-9_.-]{1,100}"
     r"\s{1,4}[^\s\\\"']{1,100}\s{1,4}" + _VALUE_START
@@ -76,7 +75,7 @@ SET_ARGUMENT_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         name="user_password_argument",
-        replaces="a password given as user:password (--user, jenkins-cli -auth), composer/poetry http-basic, "
+        replaces="a password given as user:password (--user), composer/poetry http-basic, "
         "mc alias set's secret key, ansible-vault encrypt_string's string",
         pattern=VALUE,
         group="value",

@@ -47,7 +47,7 @@ _READS_STDIN = {
     "gpg2": re.compile(r"\s--passphrase-fd(?:=|\s{1,4})0(?![0-9])"),
     "sudo": re.compile(r"\s-[A-Za-z]{0,3}S(?![A-Za-z0-9_-])|\s--stdin(?![A-Za-z0-9_-])"),
     "passwd": re.compile(r"\s--stdin(?![A-Za-z0-9_-])"),
-    "login": re.compile(r"\s--password-stdin(?![A-Za-z0-9_-])"),
+    "login": re.compile(r"\s--(?:password-stdin|with-token)(?![A-Za-z0-9_-])"),  # gh auth login --with-token
     "chpasswd": re.compile(""),
 }
 _GPG_PIPED = (
@@ -91,7 +91,7 @@ GPG_STDIN_PASSPHRASE = Rule(
 HERE_STRING_SECRET = Rule(
     name="here_string_secret",
     replaces="a password given as a here-string to a command that reads it from stdin "
-    "(gpg --passphrase-fd 0, sudo -S, passwd --stdin, chpasswd, --password-stdin)",
+    "(gpg --passphrase-fd 0, sudo -S, passwd --stdin, chpasswd, --password-stdin, gh's --with-token)",
     pattern=_HERE,
     group="value",
     keywords=("<<<",),

@@ -56,6 +56,11 @@ MAX_LEVEL = 4  # the payload's JSON and three levels of JSON text nested in its 
 # the regex skips at C speed from one of those characters to the next; the character after it is
 # checked before the lookbehind (a JSON text's every \n and ' is such a start).
 _JOINT = r"(?:[ \t]|\\[nt]){0,8}\+(?:[ \t]|\\[nt]){0,8}"
+# Two literals on adjacent lines with no + (Python's implicit concatenation inside parentheses, C's adjacent
+# literals): a newline right after the quote and the next line's indentation (at least one space or tab: not
+# a CSV file's next row).
+_IMPLICIT = r"\\n(?:[ \t]|\\t){1,40}"
+_JOINED = "(?:" + _JOINT + "|" + _IMPLICIT + ")"
 # The zero-width characters a secret may be split by (U+200B-U+200D, U+2060, U+FEFF): the view drops them,
 # raw or written as an escape of any level it reads, as it drops a joint.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
@@ -67,22 +72,31 @@ _EDIT = re.compile(
     r"(\\(?=[\\u\"])(?<!\\\\)(?:(\\*u(?:00[2-7][0-9A-Fa-f]|"
     + _INVISIBLE_HEX
     + r")|\\{6}\"|\\{2}\")|\""
-    + _JOINT
+    + _JOINED
     + r"\\\")"
-    r"|'(?=[ \t\\+])(?<!\\')" + _JOINT + "'"
+    r"|'(?=[ \t\\+])(?<!\\')" + _JOINED + "'"
     r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6]"
     r"|[" + INVISIBLE + "])"
 )
 _STEP = 4  # split's entries per match: the text before it and its three groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
+_NESTED_QUOTE = r"""(?:\\\\\\|\\\\\\\\\\\\\\)\""""  # a quote of JSON two or three levels down
 _NAME_WORD = r"(?i:pass|pwd|secret|token|key|auth|cookie|credential|session)[A-Za-z0-9_.-]{0,40}"
 VIEW_TRIGGERS = (
     r"\\u00[2-7]",
     r"""(?:\\"|')(?:[ \t]|\\[nt]){0,8}\+""",
+    # Adjacent literals on indented lines (the sides unbounded: Hyperscan 5.4 missed some texts with {1,40}; a
+    # gate may be wider). Starting on a quote and a newline: a class of a token's characters before the quote
+    # cost 2 MB of the standard library's source half its scan again.
+    r"""(?:\\"|')\\n(?:[ \t]|\\t)+(?:\\"|')""",
     # after the name's own quote (a key), or after = or : (password = \\\"...\\\" in a file JSON quotes)
-    _NAME_WORD + r"""(?:[ \t]{0,4}[=:][ \t]{0,4})?(?:\\\\\\|\\\\\\\\\\\\\\)\"""",
+    _NAME_WORD + r"(?:[ \t]{0,4}[=:][ \t]{0,4})?" + _NESTED_QUOTE,
     _NAME_WORD + "%3[Dd]",
+    # a command's argument in nested quotes (a command in JSON in a string: echo \\\"pw\\\" | docker login
+    # --password-stdin, sshpass -p \\\"pw\\\", -p\\\"pw\\\"): after a word and a space or =, a glued short
+    # option or a here-string; not a nested JSON's own quotes (after {, a comma, a colon and a space)
+    r"(?:[A-Za-z0-9_'-](?:[ \t]{1,4}|=)|[ \t]-[A-Za-z]|<<<[ \t]{0,4})" + _NESTED_QUOTE,
     r"\\u(?:" + _INVISIBLE_HEX + ")",
     # The raw characters as the scan reads them (UTF-8, byte by byte): E2 80 8B-8D, E2 81 A0, EF BB BF.
     r"\xE2\x80[\x8B-\x8D]|\xE2\x81\xA0|\xEF\xBB\xBF",
