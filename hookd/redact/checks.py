@@ -103,7 +103,9 @@ def is_type_or_reference(value: str) -> bool:
 
 # A call or an index inside a bare value that runs over symbols (patterns.BARE_VALUE): a name right before
 # ( or [ and the list it opens closed (cfg[key].value, f(x).y); Tr0ub4dor(3xQz, whose ( never closes, is a value.
-_CALL_INSIDE = re.compile(r"[A-Za-z_$][\w$]*+(?:\([^()]*+\)|\[[^\[\]]*+\])")
+_CALL_INSIDE = re.compile(r"(?<=[\w$])(?:\([^()]*+\)|\[[^\[\]]*+\])")
+# Or a call whose first argument is a string literal, read as raw text: re.compile(r", b64encode(f".
+_CALL_OF_A_STRING = re.compile(r"(?<=[\w$])\((?:[rRbBfFuU]{1,2})?\Z")
 
 
 def not_a_call(match: re.Match[str]) -> bool:
@@ -115,7 +117,11 @@ def not_a_call(match: re.Match[str]) -> bool:
     if match.string[end : end + 1] in ("(", "["):
         return False
     value = match.group("value")
-    return not (("(" in value or "[" in value) and _CALL_INSIDE.search(value))
+    if "(" not in value and "[" not in value:
+        return True
+    if match.string[end : end + 1] in ('"', "'") and _CALL_OF_A_STRING.search(value):
+        return False
+    return _CALL_INSIDE.search(value) is None
 
 
 _MARKER_HEAD = "[REDACTED:"

@@ -80,9 +80,12 @@ _INNER_SYMBOL = r"""(?:[,;&|<>(){}\[\]`'](?![^\s"'\\,;&|<>(){}\[\]`=:]{0,64}[=:]
 # backslash) are kept. After a colon and a space (YAML, a .properties file's `name: value`), it runs over
 # single spaces too when it reaches the end of its line (password: Tr0ub4dor 3xQz # a comment). A bare value's escaped backslash ends it where it begins an escape of JSON nested
 # in a string: a newline or tab (\\n, \\\\n: a line of an .env file or of code there ends) or a quote (\\\").
+# The first word of a value with spaces holds letters and digits (Tr0ub4dor 3xQz), as prose and code do not
+# (:param token: The session token, i_token : i_token + SIZE, token: str = "0").
+_LETTERS_AND_DIGITS = r"""(?=[^\s"'\\]{0,1024}?[0-9])(?=[^\s"'\\]{0,1024}?[A-Za-z])"""
 _BARE_WORD = _BARE_RUN + "(?:" + _INNER_SYMBOL + "{1,8}+" + _BARE_CHAR + "{1,1024}+)*+"
 BARE_VALUE = (
-    r"(?:(?:(?<=:[ \t])" + _BARE_WORD + r"(?:[ \t](?!#)" + _BARE_WORD + "){1,64}+" + LINE_END + ")"
+    r"(?:(?:(?<=:[ \t])" + _LETTERS_AND_DIGITS + _BARE_WORD + r"(?:[ \t](?!#)" + _BARE_WORD + "){1,64}+" + LINE_END + ")"
     "|" + _BARE_RUN + "(?:" + _INNER_SYMBOL + "{1,8}+" + _BARE_CHAR + "{1,1024}+)++" + LINE_END
     + "|" + _BARE_RUN + ")"
 )

@@ -129,4 +129,8 @@ class Fakes:
             "ovpnkey": "\n".join(p(HEX, 32) for _ in range(16)),
             # h68: rclone obscure's output (base64url of an IV and the ciphertext)
             "rcloneobs": p(URLSAFE, 38),
+            # h73: the two halves of a password with a symbol inside (DB_PASSWORD=<head>&<tail>): a leak
+            # of either half is a miss
+            "pwhead": p(ALNUM, 10),
+            "pwtail": p(ALNUM, 10),
         }
