@@ -72,22 +72,28 @@ LINE_END = r"""(?=[ \t]*+(?:[\r\n"]|\\(?:\\\\){0,3}(?:[nr]|\\")|(?<=[ \t])#|\Z))
 # A symbol inside an unquoted value (Tr0ub4dor&3xQz, a,b;c): not one that begins the next pair of a query,
 # a list or a connection string, or a key of an object (&user=, ,host=, ;Server=, ,token:).
 _INNER_SYMBOL = r"""(?:[,;&|<>(){}\[\]`'](?![^\s"'\\,;&|<>(){}\[\]`=:]{0,64}[=:]))"""
-# An unquoted (bare) value. Once it has begun it never fails (a bare word followed by "(" is a call,
-# which checks.not_a_call rejects afterwards), so reading one costs its length, twice at most. It runs
-# over symbols that stand between value characters when it then reaches the end of its line: a password
-# manager's DB_PASSWORD=Tr0ub4dor&3xQz, password: a,b;c in YAML. Otherwise (?user=a&b=c, PW=a && make,
-# f(password=pw), {token: t}) it stops at the first symbol, space or quote, and "\\" pairs (a real
-# backslash) are kept. After a colon and a space (YAML, a .properties file's `name: value`), it runs over
-# single spaces too when it reaches the end of its line (password: Tr0ub4dor 3xQz # a comment). A bare value's escaped backslash ends it where it begins an escape of JSON nested
-# in a string: a newline or tab (\\n, \\\\n: a line of an .env file or of code there ends) or a quote (\\\").
+_INNER_CHAR = r"""[^\s"'\\,;&|<>(){}\[\]`]"""
 # The first word of a value with spaces holds letters and digits (Tr0ub4dor 3xQz), as prose and code do not
 # (:param token: The session token, i_token : i_token + SIZE, token: str = "0").
 _LETTERS_AND_DIGITS = r"""(?=[^\s"'\\]{0,1024}?[0-9])(?=[^\s"'\\]{0,1024}?[A-Za-z])"""
-_BARE_WORD = _BARE_RUN + "(?:" + _INNER_SYMBOL + "{1,8}+" + _BARE_CHAR + "{1,1024}+)*+"
+# An unquoted (bare) value. Once it has begun it never fails (a bare word followed by "(" is a call,
+# which checks.not_a_call rejects afterwards) and reads its characters once, so reading one costs its length.
+# It stops at the first symbol, space or quote ("\\" pairs, a real backslash, are kept), unless it then
+# reaches the end of its line over symbols that stand between value characters, in at most 256 more
+# characters: a password manager's DB_PASSWORD=Tr0ub4dor&3xQz, password: a,b;c in YAML (not ?user=a&b=c,
+# PW=a && make, f(password=pw), {token: t}). After a colon and a space (YAML, a .properties file's
+# `name: value`), when its first word holds letters and digits, it also runs over spaces to the end of its
+# line (password: Tr0ub4dor 3xQz # a comment). Its escaped backslash ends it where it begins an escape of
+# JSON nested in a string: a newline or tab (\\n, \\\\n: a line of an .env file or of code there ends) or a
+# quote (\\\").
+_INNER_WORD = _INNER_CHAR + "{1,256}+(?:" + _INNER_SYMBOL + "{1,8}+" + _INNER_CHAR + "{1,256}+)*+"
 BARE_VALUE = (
-    r"(?:(?:(?<=:[ \t])" + _LETTERS_AND_DIGITS + _BARE_WORD + r"(?:[ \t](?!#)" + _BARE_WORD + "){1,64}+" + LINE_END + ")"
-    "|" + _BARE_RUN + "(?:" + _INNER_SYMBOL + "{1,8}+" + _BARE_CHAR + "{1,1024}+)++" + LINE_END
-    + "|" + _BARE_RUN + ")"
+    r"(?:(?<=:[ \t])" + _LETTERS_AND_DIGITS + "(?P<spaced>))?"
+    + _BARE_RUN
+    + r"""(?:(?=(?:[^\s"\\]{0,256}+(?![^\s"\\])|(?(spaced)[^\n"\\]{0,256}+(?![^\n"\\])|(?!))))"""
+    + "(?:" + _INNER_SYMBOL + "{1,8}+" + _INNER_CHAR + "{1,256}+)*+"
+    + r"(?(spaced)(?:[ \t]{1,4}+(?!#)" + _INNER_WORD + "){0,64}+)"
+    + LINE_END + ")?"
 )
 # A quoted value in JSON text: \"...\" (escaped double quotes) or '...'; otherwise a bare one. The value never
 # starts with "[" (a marker) or "$" (a variable reference). A quoted one that does not close runs to the end
