@@ -35,6 +35,8 @@ CASES = [(form, PASSWORD.format(sym)) for form in CONFIG_FORMS for sym in SYMBOL
 CASES += [(form, "Tr0ub4dor 3xQz") for form in ("password: {}", "  password: {}   # the staging one", "a: b\ntoken: {}")]
 # A quote inside a single-quoted value that closes at the end of its line.
 CASES += [(form, "Tr0ub4dor'3xQz") for form in ("PASSWORD='{}'", "  password: '{}'", "export DB_PASSWORD='{}'")]
+# An XML element's text with a space (its first word holds letters and digits) or an unescaped < before a digit.
+CASES += [("<password>{}</password>", "Tr0ub4dor 3xQz"), ("<db><password>{}</password></db>", "Tr0ub4dor<3xQz")]
 # A symbol after a symbol, and a value ending in a plain character after several.
 CASES += [("DB_PASSWORD={}", "Tr0ub&&4dor;)3xQz"), ("password: {}", "a,b;c|d<e>f3xQz"), ("TOKEN={}", "x(y]z{3xQz")]
 
@@ -110,6 +112,12 @@ KEPT_CODE = [
     "password: ${DB_PASSWORD}",
     "export TOKEN=$(cat ~/.token)",
     "DB_PASSWORD=Tr0ub4dor(3xQz)",
+    "<Password>Enter your password</Password>",
+    "<token><value>abc</value></token>",
+    ":param aws_session_token: AWS temporary session token",
+    "i_next_token : i_next_token + DEFAULT_PAGE_SIZE",
+    'OLDSTYLE_AUTH = re.compile(r"auth=(.*)", re.I)',
+    '    token: str = "0",',
 ]
 
 
