@@ -32,7 +32,9 @@ CONFIG_FORMS = [
 ]
 CASES = [(form, PASSWORD.format(sym)) for form in CONFIG_FORMS for sym in SYMBOLS]
 # A space inside: YAML's and a .properties file's `name: value` run to the end of the line (or a ` #` comment).
-CASES += [(form, "Tr0ub4dor 3xQz") for form in ("password: {}", "  password: {}   # the staging one", "a: b\ntoken: {}")]
+CASES += [
+    (form, "Tr0ub4dor 3xQz") for form in ("password: {}", "  password: {}   # the staging one", "a: b\ntoken: {}")
+]
 # A quote inside a single-quoted value that closes at the end of its line.
 CASES += [(form, "Tr0ub4dor'3xQz") for form in ("PASSWORD='{}'", "  password: '{}'", "export DB_PASSWORD='{}'")]
 # An XML element's text with a space (its first word holds letters and digits) or an unescaped < before a digit.

@@ -88,12 +88,21 @@ _LETTERS_AND_DIGITS = r"""(?=[^\s"'\\]{0,1024}?[0-9])(?=[^\s"'\\]{0,1024}?[A-Za-
 # quote (\\\").
 _INNER_WORD = _INNER_CHAR + "{1,256}+(?:" + _INNER_SYMBOL + "{1,8}+" + _INNER_CHAR + "{1,256}+)*+"
 BARE_VALUE = (
-    r"(?:(?<=:[ \t])" + _LETTERS_AND_DIGITS + "(?P<spaced>))?"
+    r"(?:(?<=:[ \t])"
+    + _LETTERS_AND_DIGITS
+    + "(?P<spaced>))?"
     + _BARE_RUN
     + r"""(?:(?=(?:[^\s"\\]{0,256}+(?![^\s"\\])|(?(spaced)[^\n"\\]{0,256}+(?![^\n"\\])|(?!))))"""
-    + "(?:" + _INNER_SYMBOL + "{1,8}+" + _INNER_CHAR + "{1,256}+)*+"
-    + r"(?(spaced)(?:[ \t]{1,4}+(?!#)" + _INNER_WORD + "){0,64}+)"
-    + LINE_END + ")?"
+    + "(?:"
+    + _INNER_SYMBOL
+    + "{1,8}+"
+    + _INNER_CHAR
+    + "{1,256}+)*+"
+    + r"(?(spaced)(?:[ \t]{1,4}+(?!#)"
+    + _INNER_WORD
+    + "){0,64}+)"
+    + LINE_END
+    + ")?"
 )
 # A quoted value in JSON text: \"...\" (escaped double quotes) or '...'; otherwise a bare one. The value never
 # starts with "[" (a marker) or "$" (a variable reference). A quoted one that does not close runs to the end

@@ -84,7 +84,9 @@ _AUTH_FORM = r"(?:\\\"|')auth(?:\\\"|') ?"
 _WORD_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES if w[0] not in "_-.;") + ")"
 _SEPARATED_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES if w[0] in "_-.;") + ")"
 _MAKE_PARTS = tuple(
-    ("(?i)" + names + spacing + "[?+]=", ()) for names in (_WORD_NAMES, _SEPARATED_NAMES) for spacing in ("", " ", r"\t")
+    ("(?i)" + names + spacing + "[?+]=", ())
+    for names in (_WORD_NAMES, _SEPARATED_NAMES)
+    for spacing in ("", " ", r"\t")
 )
 _QUOTE = r"(?:'|\\\")"
 
