@@ -31,10 +31,10 @@ CONFIG_FORMS = [
     "--password={}",
 ]
 CASES = [(form, PASSWORD.format(sym)) for form in CONFIG_FORMS for sym in SYMBOLS]
-# A space inside: YAML's and a .properties file's `name: value` run to the end of the line (or a ` #` comment).
-CASES += [
-    (form, "Tr0ub4dor 3xQz") for form in ("password: {}", "  password: {}   # the staging one", "a: b\ntoken: {}")
-]
+# A space inside, after a colon or = and a space (YAML, .properties, INI, Make's :=): to the end of the line or a
+# ` #` comment, when the first word holds letters and digits.
+SPACED_FORMS = ("password: {}", "  password: {}   # the staging one", "a: b\ntoken: {}", "[db]\npassword = {}")
+CASES += [(form, "Tr0ub4dor 3xQz") for form in (*SPACED_FORMS, "DB_PASSWORD := {}", "spring.datasource.password = {}")]
 # A quote inside a single-quoted value that closes at the end of its line.
 CASES += [(form, "Tr0ub4dor'3xQz") for form in ("PASSWORD='{}'", "  password: '{}'", "export DB_PASSWORD='{}'")]
 # An XML element's text with a space (its first word holds letters and digits) or an unescaped < before a digit.
@@ -82,6 +82,8 @@ ENDS_AT_SYMBOL = [
     ("args = [--password=Tr0ub4dor]", "]"),
     ("<a href=?token=Tr0ub4dor3xQz>x</a>", ">x</a>"),
     ("password: Tr0ub4dor3xQz # the staging one", " # the staging one"),
+    ("DB_PASSWORD=Tr0ub4dor make", " make"),
+    ("password = Tr0ub4dor if x else y", " if x else y"),
 ]
 
 
@@ -120,6 +122,9 @@ KEPT_CODE = [
     "i_next_token : i_next_token + DEFAULT_PAGE_SIZE",
     'OLDSTYLE_AUTH = re.compile(r"auth=(.*)", re.I)',
     '    token: str = "0",',
+    "token = t1 or t2",
+    "token = t1 + t2",
+    "password: a1 or b",
 ]
 
 

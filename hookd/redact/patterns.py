@@ -81,14 +81,17 @@ _LETTERS_AND_DIGITS = r"""(?=[^\s"'\\]{0,1024}?[0-9])(?=[^\s"'\\]{0,1024}?[A-Za-
 # It stops at the first symbol, space or quote ("\\" pairs, a real backslash, are kept), unless it then
 # reaches the end of its line over symbols that stand between value characters, in at most 256 more
 # characters: a password manager's DB_PASSWORD=Tr0ub4dor&3xQz, password: a,b;c in YAML (not ?user=a&b=c,
-# PW=a && make, f(password=pw), {token: t}). After a colon and a space (YAML, a .properties file's
-# `name: value`), when its first word holds letters and digits, it also runs over spaces to the end of its
-# line (password: Tr0ub4dor 3xQz # a comment). Its escaped backslash ends it where it begins an escape of
+# PW=a && make, f(password=pw), {token: t}). After a colon or = and a space (YAML, a .properties file, INI's
+# `name = value`, Make's :=), when its first word holds letters and digits, it also runs over spaces to the
+# end of its line (password: Tr0ub4dor 3xQz # a comment), not a shell's PW=a make. Its escaped backslash ends it where it begins an escape of
 # JSON nested in a string: a newline or tab (\\n, \\\\n: a line of an .env file or of code there ends) or a
 # quote (\\\").
+# A further word begins with a letter or a digit and is not a word of an expression (a comment's #, an
+# operator, password = pw1 if old else pw2, token = t1 or t2).
+_NEXT_WORD = r"(?=[A-Za-z0-9])(?!(?i:if|else|or|and|not|in|is|for|then)(?![^\s\"\\]))"
 _INNER_WORD = _INNER_CHAR + "{1,256}+(?:" + _INNER_SYMBOL + "{1,8}+" + _INNER_CHAR + "{1,256}+)*+"
 BARE_VALUE = (
-    r"(?:(?<=:[ \t])"
+    r"(?:(?<=[:=][ \t])"
     + _LETTERS_AND_DIGITS
     + "(?P<spaced>))?"
     + _BARE_RUN
@@ -98,7 +101,8 @@ BARE_VALUE = (
     + "{1,8}+"
     + _INNER_CHAR
     + "{1,256}+)*+"
-    + r"(?(spaced)(?:[ \t]{1,4}+(?!#)"
+    + r"(?(spaced)(?:[ \t]{1,4}+"
+    + _NEXT_WORD
     + _INNER_WORD
     + "){0,64}+)"
     + LINE_END
