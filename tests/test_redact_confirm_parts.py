@@ -83,7 +83,7 @@ def texts() -> tuple[str, ...]:
         for quote in ("", "'", '\\"')
         for first in spaces
         for second in spaces
-        for sign in (":", "=")
+        for sign in (":", "=", "?=", "+=")  # and Make's (h73)
         for after in (" v1", "str", " str", '\\"v1', "=1", "")
     ]
     return tuple(found)

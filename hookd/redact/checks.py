@@ -47,10 +47,13 @@ def looks_like_credential(value: str) -> bool:
     return len(v) >= 12 and uppers >= 2 and lowers >= 2
 
 
-# A type expression: Optional[str], str | None, list[str], typing.Optional[SecretStr], Mapped[str].
+# A type expression: Optional[str], str | None, list[str], typing.Optional[SecretStr], Mapped[str]. Each name
+# begins with a letter or _ (Tr0ub4dor|3xQz is a password).
 # Each run is taken whole (*+, ++): what follows it is never in its class, and a long value that fails at its
 # last character was otherwise given back one character at a time.
-_TYPE_EXPR = re.compile(r"[A-Za-z_][\w.]*+(?:\[[\w\[\]., |]*\])?(?:\s*+\|\s*+[\w.]++(?:\[[\w\[\]., |]*\])?)*+\??")
+_TYPE_EXPR = re.compile(
+    r"[A-Za-z_][\w.]*+(?:\[[\w\[\]., |]*\])?(?:\s*+\|\s*+[A-Za-z_][\w.]*+(?:\[[\w\[\]., |]*\])?)*+\??"
+)
 # A type (PKCS7PrivateKeyTypes: capitals and digits, then capitalised words), a camelCase name.
 _CAMEL = re.compile(
     r"[A-Z][A-Za-z_]*(?:\.[A-Z][A-Za-z_]*)*|[A-Z][A-Z0-9]*(?:[A-Z][a-z]{2,}){3,}|[a-z]+(?:[A-Z][a-z]+)+"
@@ -116,12 +119,27 @@ def is_type_or_reference(value: str) -> bool:
     )
 
 
+# A call or an index inside a bare value that runs over symbols (patterns.BARE_VALUE): a name right before
+# ( or [ and the list it opens closed (cfg[key].value, f(x).y); Tr0ub4dor(3xQz, whose ( never closes, is a value.
+_CALL_INSIDE = re.compile(r"(?<=[\w$])(?:\([^()]*+\)|\[[^\[\]]*+\])")
+# Or a call whose first argument is a string literal, read as raw text: re.compile(r", b64encode(f".
+_CALL_OF_A_STRING = re.compile(r"(?<=[\w$])\((?:[rRbBfFuU]{1,2})?\Z")
+
+
 def not_a_call(match: re.Match[str]) -> bool:
-    """A bare value right before ``(`` or ``[`` is code (``get_password()``, ``os.environ["X"]``)."""
+    """A bare value right before ``(`` or ``[`` is code (``get_password()``, ``os.environ["X"]``), as is one
+    that holds a call or an index (``cfg[key].value``)."""
     if match.group("dq") or match.group("sq"):
         return True
     end = match.end("value")
-    return match.string[end : end + 1] not in ("(", "[")
+    if match.string[end : end + 1] in ("(", "["):
+        return False
+    value = match.group("value")
+    if "(" not in value and "[" not in value:
+        return True
+    if match.string[end : end + 1] in ('"', "'") and _CALL_OF_A_STRING.search(value):
+        return False
+    return _CALL_INSIDE.search(value) is None
 
 
 _MARKER_HEAD = "[REDACTED:"

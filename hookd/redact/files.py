@@ -201,14 +201,20 @@ XML_SECRET_TRIGGER = (
     r"(?:password|passwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key)"
     r"(?:\s[^<>]{0,200})?>[^<\s]"
 )
-XML_SECRET_VALUE = r"(?P<value>(?:[^<\"\\]|\\.){1,1024}+)</"
+# A < inside the text that begins no tag (a digit or a sign after it: Tr0ub4dor<3xQz, pasted unescaped) is
+# part of it.
+XML_SECRET_VALUE = r"(?P<value>(?:[^<\"\\]|\\.|<(?![A-Za-z_/!?])){1,1024}+)</"
+_LETTERS_AND_DIGITS = re.compile(r"(?=[^ ]*?[0-9])(?=[^ ]*?[A-Za-z])")
 
 
 def _xml_text_ok(match: re.Match[str]) -> bool:
-    """The element's text is one word that may be a secret: not a placeholder, not a number,
-    not words (JSX's <Password>Enter your password</Password> is a component's text)."""
+    """The element's text may be a secret: not a placeholder, not a number, not words (JSX's
+    <Password>Enter your password</Password> is a component's text); words only when the first holds letters
+    and digits, as a generated password's do (Tr0ub4dor 3xQz)."""
     value = match.group("value").replace("\\n", " ").replace("\\t", " ").strip()
-    return plausible_secret(value) and not value.isdigit() and " " not in value
+    if not plausible_secret(value) or value.isdigit():
+        return False
+    return " " not in value or _LETTERS_AND_DIGITS.match(value) is not None
 
 
 FILE_RULES: tuple[Rule, ...] = (

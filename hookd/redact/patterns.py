@@ -63,28 +63,60 @@ E_DASH = r"(?![A-Za-z0-9_-])"
 # or single, as in TOML, YAML, JSON embedded in a string, or Python.
 KV_SEP = r"""(?:\\?["'])?\s{0,4}[:=]{1,2}>?\s{0,4}(?:\\?["'])?"""
 
-# A quoted value in JSON text: \"...\" (escaped double quotes) or '...';
-# otherwise an unquoted shell/env/YAML word. The value never starts with "["
-# (a marker) or "$" (a variable reference) and stops at quotes, spaces,
-# separators and lone backslashes; "\\" pairs (a real backslash) are kept.
-# Once it has begun, a value never fails to match (a bare word followed by "("
-# is a call, which checks.not_a_call rejects afterwards; a quoted one that does
-# not close runs to the end of its JSON string), so reading one costs its length.
-# A bare value's escaped backslash ends it where it begins an escape of JSON nested in a string:
-# a newline or tab (\\n, \\\\n: a line of an .env file or of code there ends) or a quote (\\\").
 _NESTED_BREAK = r'(?:\\\\){0,3}(?:[nrt]|\\")'
+_BARE_CHAR = r"(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\(?!" + _NESTED_BREAK + "))"
+_BARE_RUN = r"(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\(?!" + _NESTED_BREAK + r"))" + _BARE_CHAR + "{0,1023}+"
+# Where a value ends: a line's end (raw, or escaped at any depth of JSON in a string), its JSON string's
+# end, or trailing spaces and tabs before one or before a comment (` #`: YAML, .env, INI).
+LINE_END = r"""(?=[ \t]*+(?:[\r\n"]|\\(?:\\\\){0,3}(?:[nr]|\\")|(?<=[ \t])#|\Z))"""
+# A symbol inside an unquoted value (Tr0ub4dor&3xQz, a,b;c): not one that begins the next pair of a query,
+# a list or a connection string, or a key of an object (&user=, ,host=, ;Server=, ,token:).
+_INNER_SYMBOL = r"""(?:[,;&|<>(){}\[\]`'](?![^\s"'\\,;&|<>(){}\[\]`=:]{0,64}[=:]))"""
+_INNER_CHAR = r"""[^\s"'\\,;&|<>(){}\[\]`]"""
+# The first word of a value with spaces holds letters and digits (Tr0ub4dor 3xQz), as prose and code do not
+# (:param token: The session token, i_token : i_token + SIZE, token: str = "0").
+_LETTERS_AND_DIGITS = r"""(?=[^\s"'\\]{0,1024}?[0-9])(?=[^\s"'\\]{0,1024}?[A-Za-z])"""
+# An unquoted (bare) value. Once it has begun it never fails (a bare word followed by "(" is a call,
+# which checks.not_a_call rejects afterwards) and reads its characters once, so reading one costs its length.
+# It stops at the first symbol, space or quote ("\\" pairs, a real backslash, are kept), unless it then
+# reaches the end of its line over symbols that stand between value characters, in at most 256 more
+# characters: a password manager's DB_PASSWORD=Tr0ub4dor&3xQz, password: a,b;c in YAML (not ?user=a&b=c,
+# PW=a && make, f(password=pw), {token: t}). After a colon or = and a space (YAML, a .properties file, INI's
+# `name = value`, Make's :=), when its first word holds letters and digits, it also runs over spaces to the
+# end of its line (password: Tr0ub4dor 3xQz # a comment), not a shell's PW=a make. Its escaped backslash ends it where it begins an escape of
+# JSON nested in a string: a newline or tab (\\n, \\\\n: a line of an .env file or of code there ends) or a
+# quote (\\\").
+# A further word begins with a letter or a digit and is not a word of an expression (a comment's #, an
+# operator, password = pw1 if old else pw2, token = t1 or t2).
+_NEXT_WORD = r"(?=[A-Za-z0-9])(?!(?i:if|else|or|and|not|in|is|for|then)(?![^\s\"\\]))"
+_INNER_WORD = _INNER_CHAR + "{1,256}+(?:" + _INNER_SYMBOL + "{1,8}+" + _INNER_CHAR + "{1,256}+)*+"
 BARE_VALUE = (
-    r"(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\(?!"
-    + _NESTED_BREAK
-    + r"))(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\(?!"
-    + _NESTED_BREAK
-    + r")){0,1023}+"
+    r"(?:(?<=[:=][ \t])"
+    + _LETTERS_AND_DIGITS
+    + "(?P<spaced>))?"
+    + _BARE_RUN
+    + r"""(?:(?=(?:[^\s"\\]{0,256}+(?![^\s"\\])|(?(spaced)[^\n"\\]{0,256}+(?![^\n"\\])|(?!))))"""
+    + "(?:"
+    + _INNER_SYMBOL
+    + "{1,8}+"
+    + _INNER_CHAR
+    + "{1,256}+)*+"
+    + r"(?(spaced)(?:[ \t]{1,4}+"
+    + _NEXT_WORD
+    + _INNER_WORD
+    + "){0,64}+)"
+    + LINE_END
+    + ")?"
 )
+# A quoted value in JSON text: \"...\" (escaped double quotes) or '...'; otherwise a bare one. The value never
+# starts with "[" (a marker) or "$" (a variable reference). A quoted one that does not close runs to the end
+# of its JSON string; a single quote inside a single-quoted value is taken when the value then closes at the
+# end of its line (PASSWORD='Tr0ub4dor'3xQz').
 VALUE = (
     r"(?:(?P<dq>\\\")|(?P<sq>'))?"
     r"(?P<value>"
     r"(?(dq)(?:[^\"\\]|\\\\\\\"|\\[^\"]){1,1024}+"  # a quote escaped inside it (\\\") is taken whole
-    r"|(?(sq)(?:[^'\"\\]|\\.){1,1024}+"
+    r"|(?(sq)(?:[^'\"\\]|\\.|'(?=(?:[^'\"\\\s]|\\\\){1,1024}+'" + LINE_END + r")){1,1024}+"
     r"|" + BARE_VALUE + r")))"
     r"(?(dq)(?:\\\")?|(?(sq)'?))"
 )

@@ -52,6 +52,7 @@ from hookd.redact.contexts import CONTEXT_MORE_RULES
 from hookd.redact.formats import FORMAT_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
 from hookd.redact import jsonkeys, wrappers
+from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
 
 __all__ = ["BUILTIN_RULES", "looks_like_credential", "luhn_ok", "plausible_secret"]
@@ -76,12 +77,20 @@ _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 # A comma after a quote, bracket or digit is code: an object's earlier field ({ user: 'bob', password: ...).
 _NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] |[0-9'\"\]}], )"
 _ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
-_ASSIGNMENT_TRIGGER = "(?i)" + _ASSIGNED_NAME + "="
+# Make's ?= and += assign too (DB_PASSWORD ?= x; := is read as a colon, the confirm, and its =): parts of
+# their own, with ASCII spacing only (an optional sign in every part made Hyperscan verify at each escaped
+# or Unicode space's bytes: a flood of U+200B went 117 -> 47 MB/s).
+_ASSIGNMENT_TRIGGER = "(?i)(?:" + _ASSIGNED_NAME + "=|" + _NAMES + r"[ \t]?[?+]=)"
 _AUTH_FORM = r"(?:\\\"|')auth(?:\\\"|') ?"
 # The names that begin with a separator (_pass, -pwd, ;pwd, _pat) apart from the words: in one set, the raw
 # parts' literals were met at every `"pass":` of a flood of JSON-quoted `pass` (4.2 ms per MiB; apart, 0.9).
 _WORD_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES if w[0] not in "_-.;") + ")"
 _SEPARATED_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES if w[0] in "_-.;") + ")"
+_MAKE_PARTS = tuple(
+    ("(?i)" + names + spacing + "[?+]=", ())
+    for names in (_WORD_NAMES, _SEPARATED_NAMES)
+    for spacing in ("", " ", r"\t")
+)
 _QUOTE = r"(?:'|\\\")"
 
 
@@ -199,6 +208,15 @@ def _not_its_own_member(match: re.Match[str]) -> bool:
 
 # The values of the pairs in a Cookie: header's value (the first pair's name is before it).
 _COOKIE_VALUES = re.compile(r"(?:^|;\s?[^=;]*=)([^;]*)")
+
+
+def _assigned_ok(match: re.Match[str]) -> bool:
+    """assigned_value_ok; after ``+=`` the value must also look random: code appends there (token += chunk),
+    a Makefile rarely a secret."""
+    if not assigned_value_ok(match):
+        return False
+    at = match.start()
+    return match.string[at - 2 : at] != "+=" or random_looking(match.group("value"))
 
 
 def _cookie_ok(match: re.Match[str]) -> bool:
@@ -323,14 +341,14 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         ),
         group="value",
         trigger=_ASSIGNMENT_TRIGGER,
-        trigger_parts=_assigned_parts("(?i)", "=", "="),
+        trigger_parts=_assigned_parts("(?i)", "=", "=") + _MAKE_PARTS,
         anchored=True,
         reach=VALUE_REACH + 200,
         confirm="(?i)" + _NOT_PROSE + _ASSIGNED_NAME + ":" + MAY_BE_ASSIGNED,
         confirm_parts=_assigned_parts("(?i)" + _NOT_PROSE, ":" + MAY_BE_ASSIGNED, ":"),
         confirm_after=":",
         confirm_reach=MAY_BE_ASSIGNED_LENGTH,
-        check=assigned_value_ok,
+        check=_assigned_ok,
         example="`DB_PASSWORD=<value>`, `api_key: '<value>'` (not `password: str`)",
     ),
     Rule(

@@ -131,4 +131,8 @@ class Fakes:
             "rcloneobs": p(URLSAFE, 38),
             # fifteenth session: a Doppler service token that names its config
             "doppler_config": "dp" + ".st." + p("abcdefghijklmnopqrstuvwxyz_", 12) + "." + p(ALNUM, 40),
+            # h73: the two halves of a password with a symbol inside (DB_PASSWORD=<head>&<tail>): a leak
+            # of either half is a miss
+            "pwhead": p(ALNUM, 10),
+            "pwtail": p(ALNUM, 10),
         }
