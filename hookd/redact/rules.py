@@ -40,6 +40,7 @@ from hookd.redact.keynames import KEY_NAME_RULES
 from hookd.redact.pasted import PASTED_RULES
 from hookd.redact.setargs import SET_ARGUMENT_RULES
 from hookd.redact.stdinfed import STDIN_FED_RULES
+from hookd.redact.credfiles import CREDENTIAL_FILE_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.markup import MARKUP_RULES
@@ -517,6 +518,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *PASTED_RULES,  # before the names of KEY_NAME_RULES: PresharedKey is WireGuard's, not any key's
     *KEY_NAME_RULES,
     *STDIN_FED_RULES,
+    *CREDENTIAL_FILE_RULES,
     *SET_ARGUMENT_RULES,
     *LINE_RULES,
     *WRAPPER_RULES,
