@@ -43,23 +43,28 @@ def _ident_ok(match: re.Match[str]) -> bool:
     return plausible_secret(match.group("value"))
 
 
-# composer's auth.json: an object of host: token pairs under one of these keys.
-# bearer with its closing quote (raw or escaped): the word alone is in every Authorization header.
-_HOST_KEYS = ("github-oauth", "gitlab-oauth", "gitlab-token", 'bearer"', 'bearer\\"')
-_HOST_PAIR = r"""(?P<q>\\?")[A-Za-z0-9.-]{1,253}(?P=q)[ \t]{0,4}:[ \t]{0,4}(?P=q)(?P<value>[^\s"\\]{8,512})(?P=q)"""
-_HOST_OBJECT = re.compile(
-    r"""(?:github-oauth|gitlab-oauth|gitlab-token|bearer)\\?"[ \t]{0,4}:[ \t]{0,4}\{(?:[^{}]){0,600}\Z"""
-)
+# composer's auth.json: an object of host: token pairs under one of these keys. The regex begins at the
+# host's opening quote, a literal Python's regex skips to (whether its quotes are escaped is read after the
+# host); the check finds the object around the pair.
+_HOST_KEYS = ("github-oauth", "gitlab-oauth", "gitlab-token", 'bearer"', 'bearer\\"')  # bearer: with its quote
+_OBJECT_KEY = r"""(?:github-oauth|gitlab-oauth|gitlab-token|bearer)\\?"[ \t]{0,4}:[ \t]{0,4}"""
+_HOST_PAIR = r'"[A-Za-z0-9.-]{1,253}(?P<q>\\?)"[ \t]{0,4}:[ \t]{0,4}(?P=q)"(?P<value>[^\s"\\]{8,512})(?P=q)"'
+_HOST_OBJECT_KEY = re.compile(_OBJECT_KEY + r"\Z")
+_OBJECT_REACH = 600  # characters from an object's brace to a pair in it (a few hosts before it)
 
 
 def _host_pair_ok(match: re.Match[str]) -> bool:
     """The pair stands in one of those objects: the last "{" before it opens one, and no "}" closes it."""
     text, start = match.string, match.start()
-    head = text[max(0, start - 700) : start]
-    return _HOST_OBJECT.search(head) is not None and plausible_secret(match.group("value"))
+    brace = text.rfind("{", max(0, start - _OBJECT_REACH), start)
+    if brace < 0 or text.find("}", brace, start) >= 0:
+        return False
+    key = _HOST_OBJECT_KEY.search(text, max(0, brace - 40), brace)
+    return key is not None and plausible_secret(match.group("value"))
 
 
-_SSHPASS = r"(?:(?<![A-Za-z0-9_])|(?<=\\[nrt]))SSHPASS=" + VALUE
+# Hyperscan reads the name to the value's first character (a quote, or the value's own), the regex the value.
+_SSHPASS_TRIGGER = r"(?:[^A-Za-z0-9_\\]|\\[nrt])SSHPASS=[^\s\-]"
 
 # CONNECT user/password[@db]: a user is an Oracle identifier; the password ends at @ or the line's end.
 _CONNECT_TRIGGER = r"""(?:[^A-Za-z0-9_\\]|\\[nrt])(?i:conn(?:ect)?)[ \t]{1,4}[A-Za-z0-9_$#]{1,30}/[^\s@/"'\\]"""
@@ -80,6 +85,10 @@ _USERLIST = (
     r"""(?:^|(?<=[\n\r])|(?<=\\[nr])|(?<=[^\\]"))(?P<q>\\?")(?P<user>[^\s"\\]{1,64})(?P=q)[ \t]{1,4}"""
     r"""(?P=q)(?P<value>[^\s"\\]{1,512})(?P=q)(?=[ \t]*(?:[\n\r]|\\[nr]|"|$))"""
 )
+# Where _USERLIST can begin (prefilter.py): the character before the line's opening quote (or an escaped
+# line break), the user, the quotes and the value's first character; the scan reads on that far.
+_USERLIST_PREFILTER = r"""(?:^|[\n\r"]|\\[nr])\\?"[^\s"\\]+\\?"[ \t]+\\?"[^\s"\\]"""
+_USERLIST_AHEAD = 96
 _VERIFIER = re.compile(r"md5[0-9a-f]{32}|SCRAM-SHA-256\$[0-9]{1,7}:")
 USERLIST_NEAR = 4096  # characters between a line and the word userlist, either side
 _USERLIST_WORD = re.compile("(?i)userlist")
@@ -99,16 +108,25 @@ def _userlist_ok(match: re.Match[str]) -> bool:
 # password_hash's); the key "result" names nothing, the resource's type does. An aws_iam_access_key's
 # ses_smtp_password_v4 ends in a version, which secret_assignment's names do not.
 _RESULT = r"""(?P<q>\\?")(?P<key>result|ses_smtp_password_v4)(?P=q)[ \t]{0,4}:[ \t]{0,4}(?P=q)(?P<value>[^"\\]{1,1024})(?P=q)"""
-_RESOURCE_TYPE = re.compile(r"""\\?"type\\?"[ \t]{0,4}:[ \t]{0,4}\\?"([A-Za-z0-9_]{1,100})""")
+_RESOURCE_TYPE = re.compile(r"""type\\?"[ \t]{0,4}:[ \t]{0,4}\\?"([A-Za-z0-9_]{1,100})""")
 RESULT_NEAR = 4096  # characters from a resource's type to its result (its other attributes)
+_TYPES_TRIED = 16  # the last words "type" before a result that are read as a resource's type
 
 
 def _result_ok(match: re.Match[str]) -> bool:
-    """The nearest resource type before the result is random_password."""
+    """The nearest resource type before the result is random_password (found by rfind, back from the
+    result: a regex over the whole reach cost each result of a flood its 4 KiB)."""
     if match.group("key") != "result":
         return plausible_secret(match.group("value"))
-    types = _RESOURCE_TYPE.findall(match.string, max(0, match.start() - RESULT_NEAR), match.start())
-    return bool(types) and types[-1] == "random_password" and plausible_secret(match.group("value"))
+    text, low, at = match.string, max(0, match.start() - RESULT_NEAR), match.start()
+    for _ in range(_TYPES_TRIED):
+        at = text.rfind("type", low, at)
+        if at < 1:
+            return False
+        found = _RESOURCE_TYPE.match(text, at) if text[at - 1] == '"' else None
+        if found is not None:
+            return found.group(1) == "random_password" and plausible_secret(match.group("value"))
+    return False
 
 
 # A conda channel's URL with its token (anaconda.org's /t/<token>/ form, in .condarc or a conda command):
@@ -170,10 +188,12 @@ CREDENTIAL_FILE_RULES: tuple[Rule, ...] = (
     Rule(
         name="sshpass_env",
         replaces="the password in SSHPASS=, which sshpass -e reads",
-        pattern=_SSHPASS,
+        pattern=VALUE,
         group="value",
-        keywords=("SSHPASS=",),
-        reach=VALUE_REACH + 16,
+        trigger=_SSHPASS_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=VALUE_REACH,
         check=option_value_ok,
         example="`SSHPASS=<password> sshpass -e ssh bob@host`",
     ),
@@ -198,6 +218,7 @@ CREDENTIAL_FILE_RULES: tuple[Rule, ...] = (
         keywords=("userlist", '" "md5', '\\" \\"md5', '" "scram-sha-256$', '\\" \\"scram-sha-256$'),
         ignore_case_keywords=True,
         reach=2 * USERLIST_NEAR,
+        prefilter=(_USERLIST_PREFILTER, _USERLIST_AHEAD),
         check=_userlist_ok,
         example='`cat /etc/pgbouncer/userlist.txt` … `"bob" "<password>"`, `"alice" "md5<32 hex>"`',
     ),

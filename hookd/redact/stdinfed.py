@@ -66,6 +66,11 @@ _READER = (
     r"|wrangler\s{1,4}secret\s{1,4}put|gh\s{1,4}secret\s{1,4}set\s{1,4}[A-Za-z0-9_]{1,100}(?=\s{0,4}(?:$|[\"\\;|&)])))"
     r"(?![A-Za-z0-9_-])"
 )
+# Hyperscan finds the reader command (the rule's trigger); the regex runs only around it, back to the echo.
+_READER_TRIGGER = (
+    r"\|\s{0,4}(?:(?:npx|bunx|pnpm\s{1,4}dlx)\s{1,4})?(?:vncpasswd\s{1,4}-f|vercel\s{1,4}env\s{1,4}add"
+    r"|wrangler\s{1,4}secret\s{1,4}put|gh\s{1,4}secret\s{1,4}set)(?:[^A-Za-z0-9_-]|$)"
+)
 _PIPED_INTO_READER = (
     r"(?:echo|printf)\s{1,4}(?:-[neE]{1,3}\s{1,4})?"
     + r"""(?:(?:'|\\")%s(?:\\\\n)?(?:'|\\")\s{1,4})?"""
@@ -110,8 +115,10 @@ PIPED_STDIN_SECRET = Rule(
     "wrangler secret put, gh secret set NAME)",
     pattern=_PIPED_INTO_READER,
     group="value",
-    keywords=("vncpasswd", "vercel", "wrangler", "secret set"),
-    reach=VALUE_REACH + 400,
+    trigger=_READER_TRIGGER,
+    exact=True,
+    reach=VALUE_REACH + 100,
+    ahead=120,
     check=_stdin_ok,
     example="`echo <token> | vercel env add API_KEY production`, `echo <password> | vncpasswd -f > passwd`",
 )
