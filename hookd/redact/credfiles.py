@@ -70,14 +70,34 @@ _SSHPASS_TRIGGER = r"(?:[^A-Za-z0-9_\\]|\\[nrt])SSHPASS=[^\s\-]"
 _CONNECT_TRIGGER = r"""(?:[^A-Za-z0-9_\\]|\\[nrt])(?i:conn(?:ect)?)[ \t]{1,4}[A-Za-z0-9_$#]{1,30}/[^\s@/"'\\]"""
 _CONNECT = r"""(?P<value>[^\s@/"'\\]{1,128})(?P<at>@)?"""
 _LINE_END = re.compile(r"[ \t;]*(?:$|[\n\r\"]|\\[nr])")
+# What may stand before CONNECT on its line: SQL*Plus's prompt, spaces (prose writes "how to connect a/b").
+_PROMPT = re.compile(r"(?:[ \t]|\\t)*(?:SQL>[ \t]{0,4})?")
+_PROMPT_REACH = 40  # characters before CONNECT that are read back for its line's start
+_CONNECT_WORD = re.compile(r"(?i:conn(?:ect)?)[ \t]{1,4}[A-Za-z0-9_$#]{1,30}/\Z")
 
 
 def _connect_ok(match: re.Match[str]) -> bool:
-    """A database follows (@orcl), or the line ends there: not "connect client/server and ..." in prose."""
+    """CONNECT begins its line, and a database follows (@orcl) or the line ends there."""
     if match.group("at") is None and _LINE_END.match(match.string, match.end()) is None:
         return False
     value = match.group("value")
-    return len(value) >= 4 and plausible_secret(value)
+    if len(value) < 4 or not plausible_secret(value):
+        return False
+    text, start = match.string, match.start()
+    word = _CONNECT_WORD.search(text, max(0, start - 50), start)
+    if word is None:
+        return False
+    at = word.start()
+    low = max(0, at - _PROMPT_REACH)
+    begin = max(text.rfind("\n", low, at), text.rfind("\r", low, at)) + 1
+    escaped = max(text.rfind("\\n", low, at), text.rfind("\\r", low, at))
+    quote = text.rfind('"', low, at)
+    while quote > low and text[quote - 1] == "\\":
+        quote = text.rfind('"', low, quote)
+    begin = max(begin, escaped + 2 if escaped >= 0 else 0, quote + 1)
+    if begin == 0 and low > 0:
+        return False  # no line start within reach
+    return _PROMPT.fullmatch(text, begin, at) is not None
 
 
 # "user" "password" alone on a line (quotes raw, or escaped in a JSON string).
@@ -135,8 +155,13 @@ _CONDA_TRIGGER = r"//[A-Za-z0-9.-]{0,100}(?i:conda)[A-Za-z0-9.-]{0,100}(?::[0-9]
 _CONDA_TOKEN = r"(?P<value>[A-Za-z0-9_-]{8,128})(?=/)"
 
 
+_SLUG_WORD = re.compile(r"(?:^|-)[A-Za-z]{3,}(?=-|$)")
+
+
 def _conda_ok(match: re.Match[str]) -> bool:
-    return random_looking(match.group("value"))
+    """Random, and not a topic's slug of words (discourse.conda.io/t/conda-23-1-0-release-notes/)."""
+    value = match.group("value")
+    return random_looking(value) and len(_SLUG_WORD.findall(value)) < 2
 
 
 CREDENTIAL_FILE_RULES: tuple[Rule, ...] = (
