@@ -1,6 +1,6 @@
 """Credential files as a Read or `cat` shows them, and five command forms a probe still missed (h74, issue 16):
 yarn's npmAuthIdent and Bundler's host keys (user:password), composer's auth.json tokens under their hosts,
-conda channel tokens, terraform.tfstate's random_password result and ses_smtp_password_v4, SSHPASS=, SQL*Plus
+conda channel tokens, Wi-Fi pre-shared keys, terraform.tfstate's random_password result and ses_smtp_password_v4, SSHPASS=, SQL*Plus
 CONNECT, secrets echoed into vncpasswd -f, vercel env add, wrangler secret put and gh secret set, and pgbouncer
 userlist.txt lines. Each case runs through the reference and the engine, which must agree, as a command and
 in every kind of hook payload; the look-alikes are kept. The fake secrets are built from pieces at run time.
@@ -53,6 +53,9 @@ SECRETS = [
     (f"conda install -c https://conda.example.com/t/{TOKEN}/internal mypkg", TOKEN),
     (TFSTATE, PW),
     (TFSTATE, TOKEN),
+    (f'network={{\n    ssid="Home"\n    key_mgmt=WPA-PSK\n    psk="{PW}"\n}}\n', PW),
+    (f"[wifi-security]\nkey-mgmt=wpa-psk\npsk={PW}\n", PW),
+    (f"interface=wlan0\nssid=Home\nwpa=2\nwpa_psk={MD5[3:]}{MD5[3:]}\n", MD5[3:]),
     # the five command forms
     (f"SSHPASS={PW} sshpass -e ssh bob@host", PW),
     (f"export SSHPASS='{PW}'\nsshpass -e rsync -a . bob@host:/srv", PW),
@@ -89,6 +92,8 @@ KEPT = [
     "echo done | vercel deploy --prod\necho hello-world | gh secret list",
     f'"bob" "{PW}"\n"alice" "Alice2024"',
     '"name" "value"\n"md5" "sha256"',
+    'psk = derive_psk(password, ssid)\npsk = os.environ["PSK"]\nif psk == expected:\npsk=$WIFI_PSK\nself.psk = psk',
+    "key_mgmt=WPA-PSK\npsk=\npsk=None\nconst psk = Buffer.from(key, 'hex')",
 ]
 
 
@@ -121,5 +126,5 @@ def test_a_plain_userlist_line_needs_the_word_userlist():
 
 def test_the_reference_knows_every_new_rule():
     names = {rule.name for rule in REFERENCE.rules}
-    assert {"user_password_value", "host_keyed_token", "conda_channel_token", "tfstate_password"} <= names
+    assert {"user_password_value", "host_keyed_token", "conda_channel_token", "tfstate_password", "wifi_psk"} <= names
     assert {"sshpass_env", "sql_connect_password", "pgbouncer_auth_line", "piped_stdin_secret"} <= names

@@ -5,6 +5,7 @@
   key names no secret, its value is ``user:password``;
 * ``host_keyed_token``: composer's auth.json, whose ``github-oauth``, ``gitlab-oauth``, ``gitlab-token``
   and ``bearer`` objects map a host to its token (``"github.com": "<v>"``): the host is no secret name;
+* ``wifi_psk``: a Wi-Fi pre-shared key, ``psk=`` (wpa_supplicant, NetworkManager) or hostapd's ``wpa_psk=``;
 * ``sshpass_env``: ``SSHPASS=<v>``, the variable ``sshpass -e`` reads its password from;
 * ``sql_connect_password``: SQL*Plus's ``CONNECT user/<v>@db`` (and ``conn``), typed at its prompt or in a
   script (the ``sqlplus user/<v>@db`` command line is oscommands.py's);
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import option_value_ok
+from hookd.redact.checks import assigned_value_ok, option_value_ok
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
@@ -164,6 +165,11 @@ def _conda_ok(match: re.Match[str]) -> bool:
     return random_looking(value) and len(_SLUG_WORD.findall(value)) < 2
 
 
+# A Wi-Fi pre-shared key: wpa_supplicant.conf's psk="..." (or 64 hex), NetworkManager's psk=, hostapd's
+# wpa_psk=. "psk" names no secret to the assignment rule (its names end in a secret word).
+_PSK_TRIGGER = r"""(?:^|[\s"]|\\[nrt])(?:wpa_)?psk=[^\s\-=]"""  # as these files write it: no spaces
+
+
 CREDENTIAL_FILE_RULES: tuple[Rule, ...] = (
     Rule(
         name="user_password_value",
@@ -209,6 +215,19 @@ CREDENTIAL_FILE_RULES: tuple[Rule, ...] = (
         reach=140,
         check=_conda_ok,
         example="`https://conda.anaconda.org/t/<token>/private`",
+    ),
+    Rule(
+        name="wifi_psk",
+        replaces="a Wi-Fi pre-shared key (wpa_supplicant's psk=, NetworkManager's psk=, hostapd's wpa_psk=)",
+        pattern=VALUE,
+        group="value",
+        trigger=_PSK_TRIGGER,
+        trigger_needs=(("psk=",),),  # a flood of "psk" alone does not scan the trigger's database
+        anchored=True,
+        back=1,
+        reach=VALUE_REACH,
+        check=assigned_value_ok,
+        example='`network={ ssid="Home" psk="<passphrase>" }`, `[wifi-security]` / `psk=<passphrase>`',
     ),
     Rule(
         name="sshpass_env",
