@@ -5,6 +5,8 @@
   key names no secret, its value is ``user:password``;
 * ``host_keyed_token``: composer's auth.json, whose ``github-oauth``, ``gitlab-oauth``, ``gitlab-token``
   and ``bearer`` objects map a host to its token (``"github.com": "<v>"``): the host is no secret name;
+* ``conda_channel_token``: the token of a conda channel's URL (``https://conda.anaconda.org/t/<v>/channel``);
+* ``tfstate_password``: terraform.tfstate's random_password ``result`` and ``ses_smtp_password_v4``;
 * ``wifi_psk``: a Wi-Fi pre-shared key, ``psk=`` (wpa_supplicant, NetworkManager) or hostapd's ``wpa_psk=``;
 * ``sshpass_env``: ``SSHPASS=<v>``, the variable ``sshpass -e`` reads its password from;
 * ``sql_connect_password``: SQL*Plus's ``CONNECT user/<v>@db`` (and ``conn``), typed at its prompt or in a
