@@ -34,6 +34,8 @@ ALPHABETS = {
     + ["rabbitmqctl add_user bob "],
     "oracle_connect_password": [*"ab1 \t\\\"'/@-_.$#é\u2003\x1c\u017f", "\\n", '\\"', "sqlplus", "rman", "expdp"]
     + [" target", " TARGET ", " -S", "userid=", "USERID=", "sqlplus scott/", "rman target a/", "tiger", '\\"a/'],
+    "pgbouncer_auth_line": [*"ab1 \t\\\"\n\r'é\u2003", "\\n", "\\r", '\\"', '"bob" ', '\\"bob\\" \\"', "md5", "pw1"]
+    + ['"a" "Pw1x"', '\n"a" "Pw1x"', '\\n\\"a\\" \\"Pw1x\\"', "userlist", " \t "],
 }
 
 
@@ -74,6 +76,8 @@ def test_a_flood_of_the_keyword_reports_nothing():
         ("pgpass_line", "a:5432:b:c:"),
         ("tool_password_argument", "createUser({ "),
         ("oracle_connect_password", "rman target "),
+        ("pgbouncer_auth_line", "userlist "),
+        ("pgbouncer_auth_line", '\\" \\"md5'),
     ):
         rule = RULES[name]
         assert rule.prefilter is not None
@@ -112,6 +116,7 @@ def test_with_a_budget_a_prefilter_confirms_what_the_redactor_loop_does(name):
         "encoded_secret": " QUFBQUFBQUFBQUFBQUFB ",
         "tool_password_argument": " createUser({pwd: 'secret1'}) ",
         "oracle_connect_password": " sqlplus scott/tiger1@orcl ",
+        "pgbouncer_auth_line": '\n"bob" "pw1x"\n',
     }[name]
     went_dense = 0
     for _ in range(40):

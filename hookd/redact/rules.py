@@ -42,6 +42,7 @@ from hookd.redact.setargs import SET_ARGUMENT_RULES
 from hookd.redact.stdinfed import STDIN_FED_RULES
 from hookd.redact.snmpconf import SNMP_CONF_RULES
 from hookd.redact.netsecrets import NET_SECRET_RULES
+from hookd.redact.credfiles import CREDENTIAL_FILE_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.markup import MARKUP_RULES
@@ -538,6 +539,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *PASTED_RULES,  # before the names of KEY_NAME_RULES: PresharedKey is WireGuard's, not any key's
     *KEY_NAME_RULES,
     *STDIN_FED_RULES,
+    *CREDENTIAL_FILE_RULES,
     *SET_ARGUMENT_RULES,
     *SNMP_CONF_RULES,
     *NET_SECRET_RULES,

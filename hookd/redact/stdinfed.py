@@ -49,6 +49,7 @@ _READS_STDIN = {
     "passwd": re.compile(r"\s--stdin(?![A-Za-z0-9_-])"),
     "login": re.compile(r"\s--(?:password-stdin|with-token)(?![A-Za-z0-9_-])"),  # gh auth login --with-token
     "chpasswd": re.compile(""),
+    "vncpasswd": re.compile(r"\s-f(?![A-Za-z0-9_-])"),  # -f: the password from stdin, the obfuscated file to stdout
 }
 _GPG_PIPED = (
     r"(?:echo|printf)\s{1,4}(?:-[neE]{1,3}\s{1,4})?"
@@ -58,9 +59,29 @@ _GPG_PIPED = (
     + _START
     + _GPG_FD0
 )
+# Commands that read a secret from stdin with no option saying so (or, vncpasswd, with -f): a value echoed
+# into one is that secret. vercel env add and wrangler secret put store it under the name they are given.
+_READER = (
+    r"(?:(?:npx|bunx|pnpm\s{1,4}dlx)\s{1,4})?(?:vncpasswd\s{1,4}-f|vercel\s{1,4}env\s{1,4}add"
+    r"|wrangler\s{1,4}secret\s{1,4}put|gh\s{1,4}secret\s{1,4}set\s{1,4}[A-Za-z0-9_]{1,100}(?=\s{0,4}(?:$|[\"\\;|&)])))"
+    r"(?![A-Za-z0-9_-])"
+)
+# Hyperscan finds the reader command (the rule's trigger); the regex runs only around it, back to the echo.
+_READER_TRIGGER = (
+    r"\|\s{0,4}(?:(?:npx|bunx|pnpm\s{1,4}dlx)\s{1,4})?(?:vncpasswd\s{1,4}-f|vercel\s{1,4}env\s{1,4}add"
+    r"|wrangler\s{1,4}secret\s{1,4}put|gh\s{1,4}secret\s{1,4}set)(?:[^A-Za-z0-9_-]|$)"
+)
+_PIPED_INTO_READER = (
+    r"(?:echo|printf)\s{1,4}(?:-[neE]{1,3}\s{1,4})?"
+    + r"""(?:(?:'|\\")%s(?:\\\\n)?(?:'|\\")\s{1,4})?"""
+    + VALUE
+    + r"\s{0,4}\|\s{0,4}"
+    + _START
+    + _READER
+)
 # The command, its arguments (no separator, no redirection: a file's content is no password), a here-string.
 _HERE = (
-    r"(?P<cmd>gpg2?|sudo|passwd|chpasswd|login)(?=\s)"
+    r"(?P<cmd>gpg2?|sudo|passwd|chpasswd|vncpasswd|login)(?=\s)"
     + r"""(?P<args>(?:[^"\\\n;|&<]|\\["\\/ t]){0,300}?)<<<\s{0,4}"""
     + VALUE
 )
@@ -86,6 +107,20 @@ GPG_STDIN_PASSPHRASE = Rule(
     reach=VALUE_REACH + 400,
     check=_stdin_ok,
     example="`echo <passphrase> | gpg --batch --passphrase-fd 0 -d f.gpg`",
+)
+
+PIPED_STDIN_SECRET = Rule(
+    name="piped_stdin_secret",
+    replaces="a secret echoed into a command that reads it from stdin (vncpasswd -f, vercel env add, "
+    "wrangler secret put, gh secret set NAME)",
+    pattern=_PIPED_INTO_READER,
+    group="value",
+    trigger=_READER_TRIGGER,
+    exact=True,
+    reach=VALUE_REACH + 100,
+    ahead=120,
+    check=_stdin_ok,
+    example="`echo <token> | vercel env add API_KEY production`, `echo <password> | vncpasswd -f > passwd`",
 )
 
 HERE_STRING_SECRET = Rule(
@@ -180,6 +215,7 @@ RCLONE_PASSWORD = Rule(
 
 STDIN_FED_RULES: tuple[Rule, ...] = (
     GPG_STDIN_PASSPHRASE,
+    PIPED_STDIN_SECRET,
     HERE_STRING_SECRET,
     RCLONE_CONF_PASS,
     RCLONE_PASSWORD,
