@@ -217,22 +217,23 @@ YAML_BLOCK_SECRET = Rule(
 
 # A value in triple quotes (TOML's basic and literal strings, Python's): password = """...""" or '''...'''. The
 # assignment rules read the first two quotes as an empty string. One line, no spaces: a docstring's prose is no value.
-_TRIPLE = r"""(?:\\"\\"\\"|""\"|''')"""
+# The double quotes as JSON text writes them (\"\"\"): a raw """ is never inside a payload's string.
+_TRIPLE = r"""(?:\\"\\"\\"|''')"""
 # (A Python annotation may stand before the sign: API_TOKEN: str = '''...'''.)
 _TRIPLE_TRIGGER = (
-    _NAME
-    + r"(?:[ \t]{0,2}:[ \t]{0,2}[A-Za-z_][A-Za-z0-9_.]{0,30})?[ \t]{0,4}[=:][ \t]{0,4}"
-    + _TRIPLE
-    + r"""[^\s"'\\]"""
+    _NAME + r"(?:[ \t]{0,2}:[ \t]{0,2}[A-Za-z_][A-Za-z0-9_.]{0,30})?[ \t]{0,4}[=:] ?" + _TRIPLE + r"""[^\s"'\\]"""
 )
+# Scanned only in chunks holding the sign and the quotes: needing the quotes alone made a flood of " or '
+# pay at every character (a needed literal costs at each occurrence).
+_TRIPLE_NEEDS = tuple((sign + quotes,) for sign in ("=", "= ", ":", ": ") for quotes in ('\\"\\"\\"', "'''"))
 TRIPLE_QUOTED_SECRET = Rule(
     name="triple_quoted_secret",
     replaces='a secret\'s value in triple quotes (TOML, Python: password = """...""")',
     pattern=r"""(?P<value>(?:[^\s"'\\]|\\\\){1,400}+)(?=""" + _TRIPLE + ")",
     group="value",
     trigger=_TRIPLE_TRIGGER,
-    # Scanned only in chunks holding triple quotes: started at every secret word, it would cost ordinary code.
-    trigger_needs=(('\\"\\"\\"',), ('"""',), ("'''",)),
+    # Scanned only in chunks holding them: started at every secret word, the trigger would cost ordinary code.
+    trigger_needs=_TRIPLE_NEEDS,
     anchored=True,
     back=1,
     reach=420,

@@ -203,14 +203,15 @@ def _value_ok(match: re.Match[str]) -> bool:
 # An XML element named for a secret (Maven's settings.xml <password>, NuGet, Spring, .NET
 # configs): Hyperscan reads the opening tag and the text's first character; the regex takes
 # the text up to the next tag (JSON escapes inside it, \" and \n, taken whole). The text may be
-# a CDATA section (<password><![CDATA[...]]></password>): then its inside, up to ]]>.
+# a CDATA section (<password><![CDATA[...]]></password>): then its inside, up to ]]> (never past a <,
+# and 256 characters: a flood of unclosed sections would read far ahead from each).
 XML_SECRET_TRIGGER = (
     r"(?i)<(?:[A-Za-z0-9_.-]{1,40}:)?[A-Za-z0-9_.-]{0,40}"
     r"(?:password|passwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key)"
     r"(?:\s[^<>]{0,200})?>(?:<!\[CDATA\[)?[^<\s\]]"
 )
 XML_SECRET_VALUE = (
-    r"(?P<cdata>(?<=<!\[CDATA\[))?(?P<value>(?(cdata)(?:[^\]\"\\]|\\.|\](?!\]>)){1,1024}+"
+    r"(?P<cdata>(?<=<!\[CDATA\[))?(?P<value>(?(cdata)(?:[^\]<\"\\]|\\.|\](?!\]>)){1,256}+"
     r"|(?:[^<\"\\]|\\.){1,1024}+))(?(cdata)\]\]>)</"
 )
 
