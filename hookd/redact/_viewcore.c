@@ -8,7 +8,9 @@
  * only given an index checked against n first (built with -DVIEWCORE_BOUNDS, AT aborts on any
  * other, including the index of the str's NUL terminator that ASan cannot see). The scan never
  * moves backwards: a run of backslashes is counted once and stepped over whole, a joint is read at
- * most 37 characters ahead, an escape 5 past its run, and the view is never longer than the text:
+ * most 37 characters ahead, an escape 5 past its run, an ESC sequence at most 260 past its ESC (an OSC 8's
+ * parameters; never past a backslash or a control character, so two never overlap) or a terminator's
+ * run of backslashes, and the view is never longer than the text:
  * linear time, no recursion, memory bounded by the input. A raw invisible character (view.py's
  * INVISIBLE) is one character dropped; decode() then copies its answer once into the narrowest kind.
  */

@@ -7,10 +7,11 @@ view decodes ``\\uXXXX`` escapes of printable ASCII, writes every quote of a
 JSON text nested in a string as ``\\"`` (the form the rules know, one level
 down), turns ``%3D`` after a name into ``=`` and ``%26`` before one into
 ``&`` (a URL-encoded query), drops the ``" + "`` between two quoted
-pieces, and drops the zero-width characters (INVISIBLE) that split a name or
-a token, raw or escaped. It reads at most MAX_LEVEL levels of JSON: the
-payload and three levels of JSON text inside its strings; what is deeper is
-read as it is.
+pieces, drops the zero-width characters (INVISIBLE) that split a name or
+a token, raw or escaped, and drops a terminal's escape sequences (colours,
+erases, an OSC's opening), so ``grep --color`` output reads as printed. It
+reads at most MAX_LEVEL levels of JSON: the payload and three levels of JSON
+text inside its strings; what is deeper is read as it is.
 Every character of the view comes from a known stretch of the original, so
 a span found in the view maps back to whole escapes and whole joints there:
 the original is redacted, and everything outside the secrets stays byte for
