@@ -33,15 +33,21 @@ EDGES = [
     "\\u002", "\\u0", "u0041", "\\u0041", "\\u0022", "\\\\u0022", "\\\\\\u0022", "\\u007F", "\\u001f", "\\u0080",
     " " * 8, " " * 9, "\\n" * 8, "\\t" * 9, "\\\"", "%2", "%3", "%26", "6a", "6_", "D", "d", "%3d", ".", "~", "+",
     "\\u200", "\\u200B", "\\ufefF", "\\\\\\u2060", "\\" * 8 + "u200c", "\\" * 16 + "u200d", "\\" * 6 + "u200b", "u20", "uFE",
+    # terminal escape sequences, raw and escaped at every level: CSI, OSC openings, string terminators, and
+    # their bounds (32 parameters, 4 intermediates), cut short
+    "\x1b", "\x1b[31m", "\x1b[", "\x1b]8;;", "\x1b]8;id=1;", "\x1b]0;", "\x1b]12345;", "\x1b\\", "\x07", "[K",
+    "\\u001b", "\\u001B[1;2m", "\\u001b]8;;", "\\u001b\\\\", "\\\\u001b\\\\\\\\", "\\" * 3 + "u001b[0m", "\\" * 8 + "u001b[K",
+    "\\" * 16 + "u001b[m", "\\" * 7 + "u001b" + "\\" * 16, "u001b", "]8;", "[0;" * 11, "!!!!!", "!",
 ]  # fmt: skip
 # Per kind of str: what the random texts hold besides ATOMS and EDGES. The zero-width characters with a
-# latin-1 and an astral one: a text whose widest character is dropped is a narrower str in the view.
+# latin-1 and an astral one: a text whose widest character is dropped is a narrower str in the view (and OSC 8
+# parameters holding one, dropped with their sequence).
 KINDS = {
     "ascii": [],
     "latin-1": ["é"] * 3,
     "ucs-2": ["Ā€"] * 3,
     "ucs-4": ["😀"] * 3,
-    "zero-width": [*INVISIBLE, "é", "😀"],
+    "zero-width": [*INVISIBLE, "é", "😀", "\x1b]8;id=😀;", "\\u001b]8;é;"],
 }
 
 

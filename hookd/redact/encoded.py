@@ -194,8 +194,9 @@ BRACED_CONNECTION_PASSWORD = Rule(
     example="`Server=db;Uid=sa;Pwd={<value>};` (not `Pwd={password};`)",
 )
 
-# A YAML block scalar under a secret's name: password: | (or >-), then the value indented on the next line.
-_BLOCK_TRIGGER = _NAME + r"""[\"']?: ?[|>][-+]?[1-9]?[ \t]{0,4}\\n[ \t]{1,16}[^\s\\"#]"""
+# A YAML block scalar under a secret's name: password: | (or >-), then the value indented on the next line. The
+# line break is an escaped \\n in a JSON string, or a raw one where the text given to the redactor is not JSON.
+_BLOCK_TRIGGER = _NAME + r"""[\"']?: ?[|>][-+]?[1-9]?[ \t]{0,4}(?:\\n|\r?\n)[ \t]{1,16}[^\s\\"#]"""
 # Scanned only in chunks holding the block's sign: started at every secret word, the trigger cost a fifth of the
 # speed on 2 MB of Python source (its \n is in every line of a JSON string).
 _BLOCK_NEEDS = ((":|",), (": |",), (":>",), (": >",))
@@ -203,7 +204,7 @@ YAML_BLOCK_SECRET = Rule(
     name="yaml_block_secret",
     replaces="the first line of a YAML block scalar under a secret's name (password: | then the value)",
     # A line of one word: prose in a block (password: > then "must be long") is no value.
-    pattern=r"""(?P<value>[^\s\\"]{1,400})(?=\\[nr]|\"|$)""",
+    pattern=r"""(?P<value>[^\s\\"]{1,400})(?=\\[nr]|\"|[\r\n]|$)""",
     group="value",
     trigger=_BLOCK_TRIGGER,
     trigger_needs=_BLOCK_NEEDS,
@@ -214,4 +215,35 @@ YAML_BLOCK_SECRET = Rule(
     example="`password: |` then `  <value>` on the next line",
 )
 
-ENCODED_RULES: tuple[Rule, ...] = (ENCODED_SECRET_ASSIGNMENT, BRACED_CONNECTION_PASSWORD, YAML_BLOCK_SECRET)
+# A value in triple quotes (TOML's basic and literal strings, Python's): password = """...""" or '''...'''. The
+# assignment rules read the first two quotes as an empty string. One line, no spaces: a docstring's prose is no value.
+# The double quotes as JSON text writes them (\"\"\"): a raw """ is never inside a payload's string.
+_TRIPLE = r"""(?:\\"\\"\\"|''')"""
+# (A Python annotation may stand before the sign: API_TOKEN: str = '''...'''.)
+_TRIPLE_TRIGGER = (
+    _NAME + r"(?:[ \t]{0,2}:[ \t]{0,2}[A-Za-z_][A-Za-z0-9_.]{0,30})?[ \t]{0,4}[=:] ?" + _TRIPLE + r"""[^\s"'\\]"""
+)
+# Scanned only in chunks holding the sign and the quotes: needing the quotes alone made a flood of " or '
+# pay at every character (a needed literal costs at each occurrence).
+_TRIPLE_NEEDS = tuple((sign + quotes,) for sign in ("=", "= ", ":", ": ") for quotes in ('\\"\\"\\"', "'''"))
+TRIPLE_QUOTED_SECRET = Rule(
+    name="triple_quoted_secret",
+    replaces='a secret\'s value in triple quotes (TOML, Python: password = """...""")',
+    pattern=r"""(?P<value>(?:[^\s"'\\]|\\\\){1,400}+)(?=""" + _TRIPLE + ")",
+    group="value",
+    trigger=_TRIPLE_TRIGGER,
+    # Scanned only in chunks holding them: started at every secret word, the trigger would cost ordinary code.
+    trigger_needs=_TRIPLE_NEEDS,
+    anchored=True,
+    back=1,
+    reach=420,
+    check=_encoded_value_ok,
+    example="`password = \"\"\"<value>\"\"\"`, `token = '''<value>'''` (not a docstring's prose)",
+)
+
+ENCODED_RULES: tuple[Rule, ...] = (
+    ENCODED_SECRET_ASSIGNMENT,
+    BRACED_CONNECTION_PASSWORD,
+    YAML_BLOCK_SECRET,
+    TRIPLE_QUOTED_SECRET,
+)

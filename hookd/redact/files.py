@@ -30,12 +30,19 @@ _NOT_WORD = r"(?:^|[^A-Za-z0-9_]|\\[nrt])"
 _VALUE_START = r"""(?:\\"[^"\\]|'[^'"\\]|[^\s"'\\,;&|<>(){}\[\]`$])"""
 # A raw quote opens a value only after a raw "value" key (one written inside a string ends it).
 _RAW_AFTER_KEY = r'(?:(?<=(?i:value)": ")|(?<=(?i:value)":")|(?<=(?i:value)" : "))'
-AT_VALUE = (
-    r"""(?:(?P<raw>""" + _RAW_AFTER_KEY + r""")|(?P<dq>(?<=\\"))|(?P<sq>(?<=')))?"""
-    r"""(?P<value>(?(raw)(?:[^"\\]|\\.){1,1024}+|(?(dq)(?:[^"\\]|\\\\\\"|\\[^"]){1,1024}+|(?(sq)(?:[^'"\\]|\\.){1,1024}+|"""
-    + BARE_VALUE
-    + "))))"
-)
+
+
+def at_value(bare: str = BARE_VALUE) -> str:
+    """The value where a trigger ends: quoted (its quote just before), after a JSON "value" key, or ``bare``."""
+    return (
+        r"""(?:(?P<raw>""" + _RAW_AFTER_KEY + r""")|(?P<dq>(?<=\\"))|(?P<sq>(?<=')))?"""
+        r"""(?P<value>(?(raw)(?:[^"\\]|\\.){1,1024}+|(?(dq)(?:[^"\\]|\\\\\\"|\\[^"]){1,1024}+|(?(sq)(?:[^'"\\]|\\.){1,1024}+|"""
+        + bare
+        + "))))"
+    )
+
+
+AT_VALUE = at_value()
 
 _TOKEN = r'[^\s\\"]{1,128}'  # a netrc token: a user name, an account
 _HOST = r"(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}|localhost)"  # a name with dots: not "machine learning"
@@ -195,15 +202,20 @@ def _value_ok(match: re.Match[str]) -> bool:
 
 # An XML element named for a secret (Maven's settings.xml <password>, NuGet, Spring, .NET
 # configs): Hyperscan reads the opening tag and the text's first character; the regex takes
-# the text up to the next tag (JSON escapes inside it, \" and \n, taken whole).
+# the text up to the next tag (JSON escapes inside it, \" and \n, taken whole). The text may be
+# a CDATA section (<password><![CDATA[...]]></password>): then its inside, up to ]]> (never past a <,
+# and 256 characters: a flood of unclosed sections would read far ahead from each).
 XML_SECRET_TRIGGER = (
     r"(?i)<(?:[A-Za-z0-9_.-]{1,40}:)?[A-Za-z0-9_.-]{0,40}"
     r"(?:password|passwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key)"
-    r"(?:\s[^<>]{0,200})?>[^<\s]"
+    r"(?:\s[^<>]{0,200})?>(?:<!\[CDATA\[)?[^<\s\]]"
 )
 # A < inside the text that begins no tag (a digit or a sign after it: Tr0ub4dor<3xQz, pasted unescaped) is
-# part of it.
-XML_SECRET_VALUE = r"(?P<value>(?:[^<\"\\]|\\.|<(?![A-Za-z_/!?])){1,1024}+)</"
+# part of it; inside CDATA, everything to its ]]>.
+XML_SECRET_VALUE = (
+    r"(?P<cdata>(?<=<!\[CDATA\[))?(?P<value>(?(cdata)(?:[^\]<\"\\]|\\.|\](?!\]>)){1,256}+"
+    r"|(?:[^<\"\\]|\\.|<(?![A-Za-z_/!?])){1,1024}+))(?(cdata)\]\]>)</"
+)
 _LETTERS_AND_DIGITS = re.compile(r"(?=[^ ]*?[0-9])(?=[^ ]*?[A-Za-z])")
 
 

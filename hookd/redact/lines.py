@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 
 from hookd.redact.checks import assigned_value_ok
-from hookd.redact.files import AT_VALUE
-from hookd.redact.patterns import VALUE_REACH
+from hookd.redact.files import at_value
+from hookd.redact.patterns import LINE_BARE_VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 
 _SP = r"(?:[ \t]|\\t)"  # a space or tab, raw or escaped in a JSON string
@@ -135,7 +135,7 @@ LINE_RULES: tuple[Rule, ...] = (
         name="secret_line",
         replaces="the value after a secret name and a space on a line of its own (Dockerfile ENV NAME value, "
         "redis requirepass, a config directive)",
-        pattern=AT_VALUE,
+        pattern=at_value(LINE_BARE_VALUE),
         group="value",
         trigger=LINE_TRIGGER,
         trigger_parts=LINE_PARTS,

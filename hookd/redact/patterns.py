@@ -108,6 +108,17 @@ BARE_VALUE = (
     + LINE_END
     + ")?"
 )
+# A bare value that is the rest of its line (a config directive, a tab-separated name and value: mysql -B,
+# psql -A): after its first character it runs over & ; and , (which end a value elsewhere: a query, a command),
+# which in a line of one name and one value are part of it (Tr0ub4dor&3). Brackets and | still end it, so a
+# call or a type (varchar(64), list[str], str|None) is read as one. The line rule checks that the line ends there.
+LINE_BARE_VALUE = (
+    r"(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\(?!"
+    + _NESTED_BREAK
+    + r"))(?:[^\s\"'\\|<>(){}\[\]`]|\\\\(?!"
+    + _NESTED_BREAK
+    + r")){0,1023}+"
+)
 # A quoted value in JSON text: \"...\" (escaped double quotes) or '...'; otherwise a bare one. The value never
 # starts with "[" (a marker) or "$" (a variable reference). A quoted one that does not close runs to the end
 # of its JSON string; a single quote inside a single-quoted value is taken when the value then closes at the

@@ -7,10 +7,11 @@ view decodes ``\\uXXXX`` escapes of printable ASCII, writes every quote of a
 JSON text nested in a string as ``\\"`` (the form the rules know, one level
 down), turns ``%3D`` after a name into ``=`` and ``%26`` before one into
 ``&`` (a URL-encoded query), drops the ``" + "`` between two quoted
-pieces, and drops the zero-width characters (INVISIBLE) that split a name or
-a token, raw or escaped. It reads at most MAX_LEVEL levels of JSON: the
-payload and three levels of JSON text inside its strings; what is deeper is
-read as it is.
+pieces, drops the zero-width characters (INVISIBLE) that split a name or
+a token, raw or escaped, and drops a terminal's escape sequences (colours,
+erases, an OSC's opening), so ``grep --color`` output reads as printed. It
+reads at most MAX_LEVEL levels of JSON: the payload and three levels of JSON
+text inside its strings; what is deeper is read as it is.
 Every character of the view comes from a known stretch of the original, so
 a span found in the view maps back to whole escapes and whole joints there:
 the original is redacted, and everything outside the secrets stays byte for
@@ -66,19 +67,39 @@ _JOINED = "(?:" + _JOINT + "|" + _IMPLICIT + ")"
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _INVISIBLE_HEX = r"200[B-Db-d]|2060|[Ff][Ee][Ff][Ff]"
 # re.split keeps the whole match (its length maps the view back) and the groups an edit depends on
-# (the lookbehinds are settled by then): the escape or quote after the first backslash, and which
-# percent escape (3: %3D, 2: %26); none for a joint or a raw invisible character.
+# (the lookbehinds are settled by then): the escape or quote after the first backslash, which
+# percent escape (3: %3D, 2: %26), and what follows a raw ESC; none for a joint or a raw invisible character.
+# A terminal's escape sequences (ESC, raw or as an escape of any level the view reads) print nothing: a colour
+# or an erase (CSI: ESC [ parameters, intermediates, a final character) and an OSC's opening (ESC ] and its
+# number; OSC 8's hyperlink parameters too) are dropped, so ``grep --color`` output that splits a token reads
+# whole; a string terminator (ESC \\) reads as a space, so an OSC 8 link's address and its text stay apart.
+# Bounded (32 parameters, 4 intermediates, 256 characters of OSC 8 parameters) and never past a backslash or
+# an ESC: linear. The last four alternatives of the escaped form are ESC \\ at each level (2**k backslashes).
+_CSI = r"\[[0-?]{0,32}[ !#-/]{0,4}[@-\[\]-~]"
+_OSC = r"\](?:8;[^;\x00-\x1f\"\\]{0,256};|[0-9]{1,4};)"
+_ESC_HEX = r"u001[Bb]"
+# ESC \\ at level k: 2**(k-1) backslashes (the first is the match's own) and 2**k after it, no more.
+_ST = "|".join("\\\\" * (2 ** (k - 1) - 1) + _ESC_HEX + "\\\\" * 2**k + r"(?!\\)" for k in range(1, MAX_LEVEL + 1))
 _EDIT = re.compile(
     r"(\\(?=[\\u\"])(?<!\\\\)(?:(\\*u(?:00[2-7][0-9A-Fa-f]|"
     + _INVISIBLE_HEX
-    + r")|\\{6}\"|\\{2}\")|\""
+    + r")|\\*"
+    + _ESC_HEX
+    + r"(?:"
+    + _CSI
+    + r"|"
+    + _OSC
+    + r")|"
+    + _ST
+    + r"|\\{6}\"|\\{2}\")|\""
     + _JOINED
     + r"\\\")"
     r"|'(?=[ \t\\+])(?<!\\')" + _JOINED + "'"
     r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6]"
-    r"|[" + INVISIBLE + "])"
+    r"|[" + INVISIBLE + "]"
+    r"|\x1b(" + _CSI + "|" + _OSC + r"|\\))"
 )
-_STEP = 4  # split's entries per match: the text before it and its three groups
+_STEP = 5  # split's entries per match: the text before it and its four groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
 _NESTED_QUOTE = r"""(?:\\\\\\|\\\\\\\\\\\\\\)\""""  # a quote of JSON two or three levels down
@@ -100,15 +121,31 @@ VIEW_TRIGGERS = (
     r"\\u(?:" + _INVISIBLE_HEX + ")",
     # The raw characters as the scan reads them (UTF-8, byte by byte): E2 80 8B-8D, E2 81 A0, EF BB BF.
     r"\xE2\x80[\x8B-\x8D]|\xE2\x81\xA0|\xEF\xBB\xBF",
+    # A terminal's escape sequence: a raw ESC (text that is not JSON), or an escaped CSI (every coloured output
+    # holds one). The same expression as encoded.py's need for its ANSI part, which Hyperscan then matches once:
+    # any other cost 60-80 ns at every escape (a coloured 30 kB Bash result scanned 60% slower). So an OSC 8
+    # link with no colour in the text builds no view; its escapes already part its address from its text.
+    r"(?i)\\u001b\[",
+    r"\x1b",
 )
 
 
 @functools.lru_cache(maxsize=4096)
-def _edit(after: str | None, percent: str | None) -> tuple[int, str | None, str]:
+def _edit(after: str | None, percent: str | None, esc: str | None = None) -> tuple[int, str | None, str]:
     """What the view has for a match: where the edit starts in it, the replacement (None: no edit), and
     the view's piece for the whole match."""
+    if esc is not None:  # a raw ESC: a string terminator reads as a space, anything else as nothing
+        return (0, " ", " ") if esc == "\\" else (0, "", "")
     if after and after[-1] == '"':  # a quote of a nested level
         return 0, '\\"', '\\"'
+    if after and after[after.index("u") + 1 : after.index("u") + 4] == "001":  # an escaped ESC sequence
+        run = after.index("u") + 1
+        level_escape = run & -run
+        if level_escape > 2 ** (MAX_LEVEL - 1):
+            return 0, None, "\\" + after
+        if after[-1] == "\\":  # ESC \\ (only ever its level's escape: _ST)
+            return 0, " ", " "
+        return run - level_escape, "", "\\" * (run - level_escape)
     if after:  # an escape \u00XX, after ``run`` backslashes in all
         run = len(after) - 4
         level_escape = run & -run  # the backslashes of the escape itself; those before are literal
@@ -140,7 +177,7 @@ class PyView:
         # escape, and _edit runs once per distinct match (its cache). The map back to the original is
         # built when a span is first asked for (most views find nothing).
         self._found = _EDIT.split(text)
-        self._edits = list(map(_edit, self._found[2::_STEP], self._found[3::_STEP]))
+        self._edits = list(map(_edit, self._found[2::_STEP], self._found[3::_STEP], self._found[4::_STEP]))
         joined = [""] * (2 * len(self._edits) + 1)
         joined[0::2] = self._found[0::_STEP]
         joined[1::2] = map(operator.itemgetter(2), self._edits)

@@ -51,6 +51,9 @@ TRANSFORMS = {
     "h2": lambda v: v[len(v) // 2 :],
     "url": lambda v: urllib.parse.quote(v, safe=""),
     "u3": lambda v: "".join(f"\\\\\\\\u{ord(c):04x}" if i % 2 == 0 else c for i, c in enumerate(v)),
+    # terminal output: grep --color=always on the first three characters, a colour around the value
+    "grep": lambda v: "\x1b[01;31m\x1b[K" + v[:3] + "\x1b[m\x1b[K" + v[3:],
+    "bold": lambda v: "\x1b[1m" + v + "\x1b[0m",
 }
 
 
