@@ -43,7 +43,9 @@ ENCODED = [
 @pytest.mark.parametrize("text", ENCODED)
 @pytest.mark.parametrize("ascii_only", [True, False])
 def test_an_encoded_assignment_is_redacted(text, ascii_only):
-    assert_redacted(text, PW, "encoded_secret_assignment", ascii_only)
+    # Terminal escapes are read through by the view (h72): the plain assignment rule takes those.
+    rule = "secret_assignment" if "\x1b" in text else "encoded_secret_assignment"
+    assert_redacted(text, PW, rule, ascii_only)
 
 
 def test_a_percent_encoded_value_is_redacted_whole():
