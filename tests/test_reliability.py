@@ -525,7 +525,9 @@ def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_fact
     # A wave holds about the budget; kept, it would lift the second peak by that much. Under load
     # the sampled peaks differ by up to 10 MiB without anything kept.
     assert peak_two - peak < budget, "memory held by the first wave was kept"
-    assert rss_after_two - peak < 8 * 2**20, "memory held by the waves was kept"
+    # The first wave's high mark is its sampled peak or, when the sampling (every 50 ms, under load) missed
+    # the top, what it ended at.
+    assert rss_after_two - max(peak, rss_after_one) < 8 * 2**20, "memory held by the waves was kept"
     assert daemon.stop() == 0
 
 
