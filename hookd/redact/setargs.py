@@ -30,8 +30,7 @@ _FLAGS = r"(?:\s{1,4}--?[A-Za-z][A-Za-z-]{0,20}){0,3}"
 _VALUE_START = r"[^\s\-]"
 
 SET_TRIGGER = _NOT_WORD + _STORE_VERB + _FLAGS + r"\s{1,4}" + _KEY + r"\s{1,4}" + _VALUE_START
-# Where the key ends: the argument before the value (kubectl config set-credentials <user> names a user).
-_KEY_BEFORE = re.compile(r"""(\S+)\s+\Z""")
+# The argument before the value that names no key (kubectl config set-credentials <user> names a user).
 _NOT_KEYS = ("set-credentials", "set-cluster", "set-context", "get-credentials")
 
 
@@ -39,8 +38,10 @@ def _set_value_ok(match: re.Match[str]) -> bool:
     """A value, not a key=value pair (secret_assignment's) nor the argument of a subcommand named like a key."""
     if "=" in match.group("value"):
         return False
-    before = _KEY_BEFORE.search(match.string, max(0, match.start() - 100), match.start())
-    if before is not None and before.group(1).strip("\\\"'").lower() in _NOT_KEYS:
+    # The word before the value, by C-speed string calls (a regex search back over the window would
+    # retry at each of its characters, at every candidate of a flood).
+    words = match.string[max(0, match.start() - 100) : match.start()].rsplit(None, 1)
+    if words and words[-1].strip("\\\"'").lower() in _NOT_KEYS:
         return False
     return option_value_ok(match)
 
