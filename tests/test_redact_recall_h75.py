@@ -43,6 +43,8 @@ SECRETS = [
 KEPT = [
     "def f():\n    pass\npass: true\npass: ${DBT_PASSWORD}\npass_phrase=\n    pass: \"{{ env_var('DBT_PASS') }}\"",
     "the user bob password is required\nset user name password field",
+    '# a username and password were specified\nAllow the user to pass data\nassert creds == "pass:word"',
+    'info "User ${names[i]} password already updated"\nuser bob password changed',
     "bob * Tr0ub4dorQ3xQz9 *\nalice server1 Zk3mQ9pL2vX8 10.0.0.5",
     'chap-secrets holds one line per client\n# client server secret IP addresses\nbob * "" *\n',
     "isql -v MyDSN\nisql MyDSN bob < query.sql\nisql -U sa -P $PW -S srv",

@@ -30,7 +30,8 @@ _Q = r"""(?:\\"|')?"""
 # a word of a command line: no quote, backslash, redirection or pipe
 _WORD = r"""[^\s"'\\<>|&;\-][^\s"'\\<>|&;]{0,127}"""
 
-_PASS_KEY_TRIGGER = LINE_START + r"(?:pass_phrase" + SP + r"{0,4}=|pass:)" + SP + r"{0,4}" + VALUE_START
+# YAML needs a space after the colon (a string "pass:word" is no key).
+_PASS_KEY_TRIGGER = LINE_START + r"(?:pass_phrase" + SP + r"{0,4}=" + SP + r"{0,4}|pass:" + SP + r"{1,4})" + VALUE_START
 
 _FETCHMAIL_TRIGGER = (
     _NOT_WORD
@@ -38,7 +39,7 @@ _FETCHMAIL_TRIGGER = (
     + SP
     + r"{1,4}"
     + _Q
-    + r"[^\s\"'\\]{1,64}"
+    + r"[^\s\"'\\${}]{1,64}"
     + _Q
     + r"(?:"
     + SP
@@ -62,6 +63,31 @@ _PPP_LINE = (
 )
 NAME_NEAR = 4096  # characters between a line and the file's name, either side
 _PPP_WORD = re.compile("(?i)(?:chap|pap)-secrets")
+
+
+_FETCHMAIL_LINE = re.compile(r"(?:[ \t]|\\t)*(?:(?i:user(?:name)?)[ \t]|(?:poll|skip)[ \t])")
+_LINE_REACH = 300  # characters before the value read back for its line's start
+
+
+def _fetchmail_ok(match: re.Match[str]) -> bool:
+    """A .fetchmailrc line: it begins with poll or skip, or with user (an entry's indented line); prose says
+    "username and password were set". A bare value holds a character other than a letter."""
+    if not option_value_ok(match):
+        return False
+    value = match.group("value")
+    if match.group("dq") is None and match.group("sq") is None and value.isalpha():
+        return False
+    text, at = match.string, match.start()
+    low = max(0, at - _LINE_REACH)
+    begin = max(text.rfind("\n", low, at), text.rfind("\r", low, at)) + 1
+    escaped = max(text.rfind("\\n", low, at), text.rfind("\\r", low, at))
+    quote = text.rfind('"', low, at)
+    while quote > low and text[quote - 1] == "\\":
+        quote = text.rfind('"', low, quote)
+    begin = max(begin, escaped + 2 if escaped >= 0 else 0, quote + 1)
+    if begin == 0 and low > 0:
+        return False
+    return _FETCHMAIL_LINE.match(text, begin) is not None
 
 
 def _ppp_ok(match: re.Match[str]) -> bool:
@@ -155,7 +181,7 @@ CREDENTIAL_LINE_RULES: tuple[Rule, ...] = (
         anchored=True,
         back=1,
         reach=VALUE_REACH,
-        check=option_value_ok,
+        check=_fetchmail_ok,
         example='`poll mail.example.com user "bob" password "<password>"`',
     ),
     Rule(
