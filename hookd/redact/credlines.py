@@ -61,6 +61,12 @@ _PPP_LINE = (
     r"(?P<q>\\?\")?(?P<value>[^\s\"\\]{1,512})(?(q)(?P=q))"
     r"(?:" + SP + r"{1,8}(?:\*|-|[0-9A-Fa-f.:/]{1,64})){0,4}" + SP + r"{0,8}(?=[\n\r]|\\[nr]|\"|$)"
 )
+# Where _PPP_LINE can begin (prefilter.py): the character before a line (or an escaped line break), its
+# indentation and a field's first character; the regex itself, tried at every character near a flood of
+# chap-secrets, was slow. No more of the line: a longer pattern could read on from an earlier line's start
+# and report that start alone (Hyperscan reports the leftmost start of each match's end).
+_PPP_PREFILTER = r"""(?:^|[\n\r"]|\\[nr])(?:[ \t]|\\t)*(?:\\?"|[^\s"\\#])"""
+_PPP_AHEAD = 40  # the indentation the regex reads (16 escaped tabs) and a field's first characters
 NAME_NEAR = 4096  # characters between a line and the file's name, either side
 _PPP_WORD = re.compile("(?i)(?:chap|pap)-secrets")
 
@@ -117,7 +123,9 @@ def _auth_file_ok(match: re.Match[str]) -> bool:
 # Jenkins' Secret: base64 of a version byte 1 and a length, in braces.
 _JENKINS = r"\{(?P<value>AQAAAB[A-Za-z0-9+/]{16,4096}={0,2})\}"
 
-_ISQL = _NOT_WORD + r"isql(?:" + SP + r"{1,4}-[A-Za-z0-9][^\s\"'\\]{0,20}){0,6}"
+# isql's options are short (-v, -b, -dx, -w, -x0x09, -mn): a class of any character per option made its
+# trigger slow on a flood of them.
+_ISQL = _NOT_WORD + r"isql(?:" + SP + r"{1,4}-[A-Za-z0-9]{1,6}){0,4}"
 _ISQL_TRIGGER = _ISQL + r"(?:" + SP + r"{1,4}" + _WORD + r"){2}" + SP + r"{1,4}" + VALUE_START
 _DB2_TRIGGER = (
     _NOT_WORD
@@ -193,6 +201,7 @@ CREDENTIAL_LINE_RULES: tuple[Rule, ...] = (
         keywords=("chap-secrets", "pap-secrets"),
         ignore_case_keywords=True,
         reach=2 * NAME_NEAR,
+        prefilter=(_PPP_PREFILTER, _PPP_AHEAD),
         check=_ppp_ok,
         example="`cat /etc/ppp/chap-secrets` … `bob * <secret> *`",
     ),
