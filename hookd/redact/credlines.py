@@ -104,9 +104,11 @@ def _ppp_ok(match: re.Match[str]) -> bool:
     return _PPP_WORD.search(text, max(0, match.start() - NAME_NEAR), match.end() + NAME_NEAR) is not None
 
 
-# A whole JSON string of two lines: a user name, then the password (a Read's content, a cat's stdout).
+# A whole JSON string of two lines: a user name, then the password (a Read's content, a cat's stdout). The
+# string's opening quote begins the pattern, a literal Python's regex skips to (a lookbehind there was tried
+# at every character).
 _AUTH_FILE = (
-    r"""(?<=")(?<!\\")(?P<user>[A-Za-z0-9._@+-]{1,64})(?:\\r)?\\n"""
+    r""""(?<!\\")(?P<user>[A-Za-z0-9._@+-]{1,64})(?:\\r)?\\n"""
     r"""(?P<value>[^\s"\\]{1,512})(?:\\r)?(?:\\n)?(?=")"""
 )
 _OPENVPN_WORD = re.compile("(?i)auth-user-pass|openvpn")
