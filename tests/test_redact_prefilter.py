@@ -36,6 +36,8 @@ ALPHABETS = {
     + [" target", " TARGET ", " -S", "userid=", "USERID=", "sqlplus scott/", "rman target a/", "tiger", '\\"a/'],
     "pgbouncer_auth_line": [*"ab1 \t\\\"\n\r'é\u2003", "\\n", "\\r", '\\"', '"bob" ', '\\"bob\\" \\"', "md5", "pw1"]
     + ['"a" "Pw1x"', '\n"a" "Pw1x"', '\\n\\"a\\" \\"Pw1x\\"', "userlist", " \t "],
+    "ppp_secret_line": [*"ab1 \t\\\"\n\r'#*-.é\u2003", "\\n", "\\r", "\\t", '\\"', "bob ", "* ", "Pw1x", "10.0.0.2"]
+    + ["\nbob * Pw1x *\n", '\\n\\"a\\" * \\"Pw1x\\" 10.0.0.2', "chap-secrets"],
 }
 
 
@@ -117,6 +119,7 @@ def test_with_a_budget_a_prefilter_confirms_what_the_redactor_loop_does(name):
         "tool_password_argument": " createUser({pwd: 'secret1'}) ",
         "oracle_connect_password": " sqlplus scott/tiger1@orcl ",
         "pgbouncer_auth_line": '\n"bob" "pw1x"\n',
+        "ppp_secret_line": "\nbob * pw1x *\n",
     }[name]
     went_dense = 0
     for _ in range(40):

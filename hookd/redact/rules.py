@@ -43,6 +43,7 @@ from hookd.redact.stdinfed import STDIN_FED_RULES
 from hookd.redact.snmpconf import SNMP_CONF_RULES
 from hookd.redact.netsecrets import NET_SECRET_RULES
 from hookd.redact.credfiles import CREDENTIAL_FILE_RULES
+from hookd.redact.credlines import CREDENTIAL_LINE_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.markup import MARKUP_RULES
@@ -540,6 +541,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *KEY_NAME_RULES,
     *STDIN_FED_RULES,
     *CREDENTIAL_FILE_RULES,
+    *CREDENTIAL_LINE_RULES,
     *SET_ARGUMENT_RULES,
     *SNMP_CONF_RULES,
     *NET_SECRET_RULES,

@@ -1,0 +1,257 @@
+"""Credential lines and command forms h69's and h74's probes left (h75, issue 16).
+
+* ``pass_key_value``: OCI's ``pass_phrase=`` (~/.oci/config) and dbt's ``pass:`` (profiles.yml), at a line's
+  start: names the key-name rules do not take (``pass`` alone is a Python statement and a word);
+* ``fetchmail_password``: .fetchmailrc's ``user "bob" [there] [with] password "<v>"``, mid-line;
+* ``ppp_secret_line``: a line of /etc/ppp/chap-secrets or pap-secrets (``client server secret [IPs]``)
+  where the payload names the file, as .pgpass's and userlist.txt's lines count near their names;
+* ``openvpn_auth_file``: an OpenVPN ``auth-user-pass`` file, a whole string of two lines (user, then
+  password), where the payload says ``auth-user-pass`` or ``openvpn`` (the option or the file's path);
+* ``jenkins_secret``: Jenkins' encrypted ``{AQAAAB...}`` values (credentials.xml, config.xml): reversible
+  with the host's master key, and that shape is Jenkins' alone;
+* ``positional_db_password``: unixODBC's ``isql <dsn> <user> <v>`` and DB2's ``connect to <db> user <u>
+  using <v>``;
+* ``password_command_echo``: restic's ``--password-command 'echo <v>'`` and borg's
+  ``BORG_PASSCOMMAND='echo <v>'``: a command that prints the password holds it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hookd.redact.checks import option_value_ok
+from hookd.redact.patterns import VALUE, VALUE_REACH
+from hookd.redact.rule import Rule
+from hookd.redact.snmpconf import LINE_START, SP, VALUE_START
+from hookd.redact.values import plausible_secret
+
+_NOT_WORD = r"(?:^|[^A-Za-z0-9_\\-]|\\[nrt])"
+_Q = r"""(?:\\"|')?"""
+# a word of a command line: no quote, backslash, redirection or pipe
+_WORD = r"""[^\s"'\\<>|&;\-][^\s"'\\<>|&;]{0,127}"""
+
+# YAML needs a space after the colon (a string "pass:word" is no key).
+_PASS_KEY_TRIGGER = LINE_START + r"(?:pass_phrase" + SP + r"{0,4}=" + SP + r"{0,4}|pass:" + SP + r"{1,4})" + VALUE_START
+
+_FETCHMAIL_TRIGGER = (
+    _NOT_WORD
+    + r"(?i:user(?:name)?)"
+    + SP
+    + r"{1,4}"
+    + _Q
+    + r"[^\s\"'\\${}]{1,64}"
+    + _Q
+    + r"(?:"
+    + SP
+    + r"{1,4}there)?(?:"
+    + SP
+    + r"{1,4}with)?"
+    + SP
+    + r"{1,4}(?i:pass(?:word)?)"
+    + SP
+    + r"{1,4}"
+    + VALUE_START
+)
+
+# client server secret [IPs...], the fields raw or quoted (raw or escaped quotes), alone on a line; an IP
+# field is an address, a range, * or - (a line of prose has words there).
+_FIELD = r"""(?:\\?"[^\s"\\]{0,64}\\?"|[^\s"\\#][^\s"\\]{0,63})"""
+_PPP_LINE = (
+    r"(?:^|(?<=[\n\r])|(?<=\\[nr])|(?<=[^\\]\"))" + SP + r"{0,16}" + _FIELD + SP + r"{1,8}" + _FIELD + SP + r"{1,8}"
+    r"(?P<q>\\?\")?(?P<value>[^\s\"\\]{1,512})(?(q)(?P=q))"
+    r"(?:" + SP + r"{1,8}(?:\*|-|[0-9A-Fa-f.:/]{1,64})){0,4}" + SP + r"{0,8}(?=[\n\r]|\\[nr]|\"|$)"
+)
+# Where _PPP_LINE can begin (prefilter.py): the character before a line (or an escaped line break), its
+# indentation and a field's first character; the regex itself, tried at every character near a flood of
+# chap-secrets, was slow. No more of the line: a longer pattern could read on from an earlier line's start
+# and report that start alone (Hyperscan reports the leftmost start of each match's end).
+_PPP_PREFILTER = r"""(?:^|[\n\r"]|\\[nr])(?:[ \t]|\\t)*(?:\\?"|[^\s"\\#])"""
+_PPP_AHEAD = 40  # the indentation the regex reads (16 escaped tabs) and a field's first characters
+NAME_NEAR = 4096  # characters between a line and the file's name, either side
+_PPP_WORD = re.compile("(?i)(?:chap|pap)-secrets")
+
+
+_FETCHMAIL_LINE = re.compile(r"(?:[ \t]|\\t)*(?:(?i:user(?:name)?)[ \t]|(?:poll|skip)[ \t])")
+_LINE_REACH = 300  # characters before the value read back for its line's start
+
+
+def _fetchmail_ok(match: re.Match[str]) -> bool:
+    """A .fetchmailrc line: it begins with poll or skip, or with user (an entry's indented line); prose says
+    "username and password were set". A bare value holds a character other than a letter."""
+    if not option_value_ok(match):
+        return False
+    value = match.group("value")
+    if match.group("dq") is None and match.group("sq") is None and value.isalpha():
+        return False
+    text, at = match.string, match.start()
+    low = max(0, at - _LINE_REACH)
+    begin = max(text.rfind("\n", low, at), text.rfind("\r", low, at)) + 1
+    escaped = max(text.rfind("\\n", low, at), text.rfind("\\r", low, at))
+    quote = text.rfind('"', low, at)
+    while quote > low and text[quote - 1] == "\\":
+        quote = text.rfind('"', low, quote)
+    begin = max(begin, escaped + 2 if escaped >= 0 else 0, quote + 1)
+    if begin == 0 and low > 0:
+        return False
+    return _FETCHMAIL_LINE.match(text, begin) is not None
+
+
+def _ppp_ok(match: re.Match[str]) -> bool:
+    value = match.group("value")
+    if value == "*" or not plausible_secret(value):
+        return False
+    text = match.string
+    return _PPP_WORD.search(text, max(0, match.start() - NAME_NEAR), match.end() + NAME_NEAR) is not None
+
+
+# A whole JSON string of two lines: a user name, then the password (a Read's content, a cat's stdout). The
+# string's opening quote begins the pattern, a literal Python's regex skips to (a lookbehind there was tried
+# at every character).
+_AUTH_FILE = (
+    r""""(?<!\\")(?P<user>[A-Za-z0-9._@+-]{1,64})(?:\\r)?\\n"""
+    r"""(?P<value>[^\s"\\]{1,512})(?:\\r)?(?:\\n)?(?=")"""
+)
+_OPENVPN_WORD = re.compile("(?i)auth-user-pass|openvpn")
+
+
+def _auth_file_ok(match: re.Match[str]) -> bool:
+    value = match.group("value")
+    if value == match.group("user") or not plausible_secret(value):
+        return False
+    text = match.string
+    return _OPENVPN_WORD.search(text, max(0, match.start() - NAME_NEAR), match.end() + NAME_NEAR) is not None
+
+
+# Jenkins' Secret: base64 of a version byte 1 and a length, in braces.
+_JENKINS = r"\{(?P<value>AQAAAB[A-Za-z0-9+/]{16,4096}={0,2})\}"
+
+# isql's options are short (-v, -b, -dx, -w, -x0x09, -mn): a class of any character per option made its
+# trigger slow on a flood of them.
+_ISQL = _NOT_WORD + r"isql(?:" + SP + r"{1,4}-[A-Za-z0-9]{1,6}){0,4}"
+_ISQL_TRIGGER = _ISQL + r"(?:" + SP + r"{1,4}" + _WORD + r"){2}" + SP + r"{1,4}" + VALUE_START
+_DB2_TRIGGER = (
+    _NOT_WORD
+    + r"(?i:connect"
+    + SP
+    + r"{1,4}to)"
+    + SP
+    + r"{1,4}"
+    + _WORD
+    + SP
+    + r"{1,4}(?i:user)"
+    + SP
+    + r"{1,4}"
+    + _WORD
+    + SP
+    + r"{1,4}(?i:using)"
+    + SP
+    + r"{1,4}"
+    + VALUE_START
+)
+
+_PASSCOMMAND_TRIGGER = (
+    r"(?:--password-command(?:=|"
+    + SP
+    + r"{1,4})|BORG_PASSCOMMAND=)"
+    + _Q
+    + r"(?:echo|printf)(?:"
+    + SP
+    + r"{1,4}-[neE]{1,3})?(?:"
+    + SP
+    + r"{1,4}(?:'%s'|\\\"%s\\\"|%s))?"
+    + SP
+    + r"{1,4}[^\s\"'\\$`\-]"
+)
+_ECHOED = r"""(?P<value>[^\s"'\\$`]{1,512})"""
+
+
+def _echoed_ok(match: re.Match[str]) -> bool:
+    return plausible_secret(match.group("value"))
+
+
+CREDENTIAL_LINE_RULES: tuple[Rule, ...] = (
+    Rule(
+        name="pass_key_value",
+        replaces="OCI's pass_phrase= and dbt's pass: at a line's start",
+        pattern=VALUE,
+        group="value",
+        trigger=_PASS_KEY_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=VALUE_REACH,
+        check=option_value_ok,
+        example="`pass_phrase=<passphrase>` (~/.oci/config), `pass: <password>` (profiles.yml)",
+    ),
+    Rule(
+        name="fetchmail_password",
+        replaces="the password of .fetchmailrc's user <name> [there] [with] password <secret>",
+        pattern=VALUE,
+        group="value",
+        trigger=_FETCHMAIL_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=VALUE_REACH,
+        check=_fetchmail_ok,
+        example='`poll mail.example.com user "bob" password "<password>"`',
+    ),
+    Rule(
+        name="ppp_secret_line",
+        replaces="the secret of a /etc/ppp/chap-secrets or pap-secrets line (client server secret IPs) where "
+        "the payload names the file",
+        pattern=_PPP_LINE,
+        group="value",
+        keywords=("chap-secrets", "pap-secrets"),
+        ignore_case_keywords=True,
+        reach=2 * NAME_NEAR,
+        prefilter=(_PPP_PREFILTER, _PPP_AHEAD),
+        check=_ppp_ok,
+        example="`cat /etc/ppp/chap-secrets` … `bob * <secret> *`",
+    ),
+    Rule(
+        name="openvpn_auth_file",
+        replaces="the password line of an OpenVPN auth-user-pass file (user, then password) where the "
+        "payload says auth-user-pass or openvpn",
+        pattern=_AUTH_FILE,
+        group="value",
+        keywords=("auth-user-pass", "openvpn"),
+        ignore_case_keywords=True,
+        reach=2 * NAME_NEAR,
+        check=_auth_file_ok,
+        example="a Read of /etc/openvpn/auth.txt: `bob` / `<password>`",
+    ),
+    Rule(
+        name="jenkins_secret",
+        replaces="a Jenkins encrypted secret ({AQAAAB...}), reversible with the host's master key",
+        pattern=_JENKINS,
+        group="value",
+        keywords=("{AQAAAB",),
+        reach=4200,
+        example="`<password>{AQAAABAAAAAQ...}</password>` (credentials.xml)",
+    ),
+    Rule(
+        name="positional_db_password",
+        replaces="the password of unixODBC's isql <dsn> <user> <password> and DB2's connect to <db> user <u> "
+        "using <password>",
+        pattern=VALUE,
+        group="value",
+        trigger="(?:" + _ISQL_TRIGGER + "|" + _DB2_TRIGGER + ")",
+        anchored=True,
+        back=1,
+        reach=VALUE_REACH,
+        check=option_value_ok,
+        example="`isql -v MyDSN bob <password>`, `db2 connect to sample user bob using <password>`",
+    ),
+    Rule(
+        name="password_command_echo",
+        replaces="the password a password command echoes: restic's --password-command 'echo ...', "
+        "borg's BORG_PASSCOMMAND='echo ...'",
+        pattern=_ECHOED,
+        group="value",
+        trigger=_PASSCOMMAND_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=520,
+        check=_echoed_ok,
+        example="`restic --password-command 'echo <password>'`, `BORG_PASSCOMMAND='echo <password>'`",
+    ),
+)
