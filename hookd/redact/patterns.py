@@ -73,6 +73,12 @@ LINE_END = r"""(?=[ \t]*+(?:[\r\n"]|\\(?:\\\\){0,3}(?:[nr]|\\")|(?<=[ \t])#|\Z))
 # a list or a connection string, or a key of an object (&user=, ,host=, ;Server=, ,token:).
 _INNER_SYMBOL = r"""(?:[,;&|<>(){}\[\]`'](?![^\s"'\\,;&|<>(){}\[\]`=:]{0,64}[=:]))"""
 _INNER_CHAR = r"""[^\s"'\\,;&|<>(){}\[\]`]"""
+# After a symbol, a run that goes on with a letter or a digit (Tr0ub4dor&3xQz), not punctuation alone (a
+# sentence's `dbPassword`. in Markdown).
+_INNER_RUN = r"""(?=[^\s"'\\,;&|<>(){}\[\]`]{0,255}?[A-Za-z0-9])""" + _INNER_CHAR + "{1,256}+"
+# A literal (true, nil, null...) is a whole value: what follows a symbol after it is code
+# (issecret=true;]$X, new_user(password: nil).encrypted_password).
+_LITERAL = r"(?P<literal>(?=(?i:true|false|null|nil|none|undefined)(?![A-Za-z0-9_])))?"
 # The first word of a value with spaces holds letters and digits (Tr0ub4dor 3xQz), as prose and code do not
 # (:param token: The session token, i_token : i_token + SIZE, token: str = "0").
 _LETTERS_AND_DIGITS = r"""(?=[^\s"'\\]{0,1024}?[0-9])(?=[^\s"'\\]{0,1024}?[A-Za-z])"""
@@ -89,18 +95,19 @@ _LETTERS_AND_DIGITS = r"""(?=[^\s"'\\]{0,1024}?[0-9])(?=[^\s"'\\]{0,1024}?[A-Za-
 # A further word begins with a letter or a digit and is not a word of an expression (a comment's #, an
 # operator, password = pw1 if old else pw2, token = t1 or t2).
 _NEXT_WORD = r"(?=[A-Za-z0-9])(?!(?i:if|else|or|and|not|in|is|for|then)(?![^\s\"\\]))"
-_INNER_WORD = _INNER_CHAR + "{1,256}+(?:" + _INNER_SYMBOL + "{1,8}+" + _INNER_CHAR + "{1,256}+)*+"
+_INNER_WORD = _INNER_CHAR + "{1,256}+(?:" + _INNER_SYMBOL + "{1,8}+" + _INNER_RUN + ")*+"
 BARE_VALUE = (
     r"(?:(?<=[:=][ \t])"
     + _LETTERS_AND_DIGITS
     + "(?P<spaced>))?"
+    + _LITERAL
     + _BARE_RUN
-    + r"""(?:(?=(?:[^\s"\\]{0,256}+(?![^\s"\\])|(?(spaced)[^\n"\\]{0,256}+(?![^\n"\\])|(?!))))"""
+    + r"""(?:(?(literal)(?!))(?=(?:[^\s"\\]{0,256}+(?![^\s"\\])|(?(spaced)[^\n"\\]{0,256}+(?![^\n"\\])|(?!))))"""
     + "(?:"
     + _INNER_SYMBOL
     + "{1,8}+"
-    + _INNER_CHAR
-    + "{1,256}+)*+"
+    + _INNER_RUN
+    + ")*+"
     + r"(?(spaced)(?:[ \t]{1,4}+"
     + _NEXT_WORD
     + _INNER_WORD
@@ -109,14 +116,17 @@ BARE_VALUE = (
     + ")?"
 )
 # A bare value that is the rest of its line (a config directive, a tab-separated name and value: mysql -B,
-# psql -A): after its first character it runs over & ; and , (which end a value elsewhere: a query, a command),
-# which in a line of one name and one value are part of it (Tr0ub4dor&3). Brackets and | still end it, so a
+# psql -A): after its first character it runs over & ; and , between value characters (which end a value
+# elsewhere: a query, a command), which in a line of one name and one value are part of it (Tr0ub4dor&3); one
+# at the line's end ends a statement (nginx's proxy_pass http://backend;). Brackets and | still end it, so a
 # call or a type (varchar(64), list[str], str|None) is read as one. The line rule checks that the line ends there.
 LINE_BARE_VALUE = (
     r"(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\(?!"
     + _NESTED_BREAK
-    + r"))(?:[^\s\"'\\|<>(){}\[\]`]|\\\\(?!"
-    + _NESTED_BREAK
+    + r"))(?:"
+    + _BARE_CHAR
+    + r"|[,;&](?="
+    + _BARE_CHAR
     + r")){0,1023}+"
 )
 # A quoted value in JSON text: \"...\" (escaped double quotes) or '...'; otherwise a bare one. The value never
