@@ -152,6 +152,14 @@ def user_not_a_marker(match: re.Match[str]) -> bool:
     return _MARKER_HEAD not in head[head.rfind("/") + 1 :]
 
 
+def word_near(text: str, start: int, end: int, words: tuple[str, ...], reach: int) -> bool:
+    """Whether one of ``words`` (a file's name, as paths and settings write it) stands within ``reach``
+    characters of text[start:end]. str.find: this runs at every candidate of a flood, where a
+    case-insensitive regex search reads the whole reach character by character."""
+    low, high = max(0, start - reach), end + reach
+    return any(text.find(word, low, high) >= 0 for word in words)
+
+
 def option_value_ok(match: re.Match[str]) -> bool:
     value = match.group("value")
     if match.string.endswith(_MARKER_HEAD, 0, match.start("value")):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import option_value_ok
+from hookd.redact.checks import option_value_ok, word_near
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
@@ -113,7 +113,7 @@ _USERLIST_PREFILTER = r"""(?:^|[\n\r"]|\\[nr])\\?"[^\s"\\]+\\?"[ \t]+\\?"[^\s"\\
 _USERLIST_AHEAD = 96
 _VERIFIER = re.compile(r"md5[0-9a-f]{32}|SCRAM-SHA-256\$[0-9]{1,7}:")
 USERLIST_NEAR = 4096  # characters between a line and the word userlist, either side
-_USERLIST_WORD = re.compile("(?i)userlist")
+_USERLIST_NAMES = ("userlist", "USERLIST", "Userlist")
 
 
 def _userlist_ok(match: re.Match[str]) -> bool:
@@ -123,7 +123,7 @@ def _userlist_ok(match: re.Match[str]) -> bool:
     if not (plausible_secret(value) and not value.isdigit()):
         return False
     text = match.string
-    return _USERLIST_WORD.search(text, max(0, match.start() - USERLIST_NEAR), match.end() + USERLIST_NEAR) is not None
+    return word_near(text, match.start(), match.end(), _USERLIST_NAMES, USERLIST_NEAR)
 
 
 # terraform.tfstate: a random_password resource's result is the password it made (its bcrypt_hash is

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import option_value_ok
+from hookd.redact.checks import option_value_ok, word_near
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 from hookd.redact.snmpconf import LINE_START, SP, VALUE_START
@@ -68,7 +68,7 @@ _PPP_LINE = (
 _PPP_PREFILTER = r"""(?:^|[\n\r"]|\\[nr])(?:[ \t]|\\t)*(?:\\?"|[^\s"\\#])"""
 _PPP_AHEAD = 40  # the indentation the regex reads (16 escaped tabs) and a field's first characters
 NAME_NEAR = 4096  # characters between a line and the file's name, either side
-_PPP_WORD = re.compile("(?i)(?:chap|pap)-secrets")
+_PPP_NAMES = ("chap-secrets", "pap-secrets", "CHAP-SECRETS", "PAP-SECRETS")
 
 
 _FETCHMAIL_LINE = re.compile(r"(?:[ \t]|\\t)*(?:(?i:user(?:name)?)[ \t]|(?:poll|skip)[ \t])")
@@ -101,7 +101,7 @@ def _ppp_ok(match: re.Match[str]) -> bool:
     if value == "*" or not plausible_secret(value):
         return False
     text = match.string
-    return _PPP_WORD.search(text, max(0, match.start() - NAME_NEAR), match.end() + NAME_NEAR) is not None
+    return word_near(text, match.start(), match.end(), _PPP_NAMES, NAME_NEAR)
 
 
 # A whole JSON string of two lines: a user name, then the password (a Read's content, a cat's stdout). The
