@@ -152,6 +152,20 @@ def user_not_a_marker(match: re.Match[str]) -> bool:
     return _MARKER_HEAD not in head[head.rfind("/") + 1 :]
 
 
+def line_start(text: str, at: int, reach: int) -> int | None:
+    """Where the line that ``at`` stands in begins, looking back at most ``reach`` characters: past a raw or
+    escaped line break or the opening quote of its JSON string (not an escaped one). None when no line
+    starts within reach."""
+    low = max(0, at - reach)
+    begin = max(text.rfind("\n", low, at), text.rfind("\r", low, at)) + 1
+    escaped = max(text.rfind("\\n", low, at), text.rfind("\\r", low, at))
+    quote = text.rfind('"', low, at)
+    while quote > low and text[quote - 1] == "\\":
+        quote = text.rfind('"', low, quote)
+    begin = max(begin, escaped + 2 if escaped >= 0 else 0, quote + 1)
+    return None if begin == 0 and low > 0 else begin
+
+
 def word_near(text: str, start: int, end: int, words: tuple[str, ...], reach: int) -> bool:
     """Whether one of ``words`` (a file's name, as paths and settings write it) stands within ``reach``
     characters of text[start:end]. str.find: this runs at every candidate of a flood, where a

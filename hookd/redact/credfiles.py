@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import option_value_ok, word_near
+from hookd.redact.checks import line_start, option_value_ok, word_near
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
@@ -90,14 +90,8 @@ def _connect_ok(match: re.Match[str]) -> bool:
     if word is None:
         return False
     at = word.start()
-    low = max(0, at - _PROMPT_REACH)
-    begin = max(text.rfind("\n", low, at), text.rfind("\r", low, at)) + 1
-    escaped = max(text.rfind("\\n", low, at), text.rfind("\\r", low, at))
-    quote = text.rfind('"', low, at)
-    while quote > low and text[quote - 1] == "\\":
-        quote = text.rfind('"', low, quote)
-    begin = max(begin, escaped + 2 if escaped >= 0 else 0, quote + 1)
-    if begin == 0 and low > 0:
+    begin = line_start(text, at, _PROMPT_REACH)
+    if begin is None:
         return False  # no line start within reach
     return _PROMPT.fullmatch(text, begin, at) is not None
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import option_value_ok, word_near
+from hookd.redact.checks import line_start, option_value_ok, word_near
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 from hookd.redact.snmpconf import LINE_START, SP, VALUE_START
@@ -84,14 +84,8 @@ def _fetchmail_ok(match: re.Match[str]) -> bool:
     if match.group("dq") is None and match.group("sq") is None and value.isalpha():
         return False
     text, at = match.string, match.start()
-    low = max(0, at - _LINE_REACH)
-    begin = max(text.rfind("\n", low, at), text.rfind("\r", low, at)) + 1
-    escaped = max(text.rfind("\\n", low, at), text.rfind("\\r", low, at))
-    quote = text.rfind('"', low, at)
-    while quote > low and text[quote - 1] == "\\":
-        quote = text.rfind('"', low, quote)
-    begin = max(begin, escaped + 2 if escaped >= 0 else 0, quote + 1)
-    if begin == 0 and low > 0:
+    begin = line_start(text, at, _LINE_REACH)
+    if begin is None:
         return False
     return _FETCHMAIL_LINE.match(text, begin) is not None
 
