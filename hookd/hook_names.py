@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+# Every event of the Claude Code hooks reference (https://code.claude.com/docs/en/hooks, as fetched
+# 2026-10-08), in its lifecycle order; hooks/events.py says which of them hookd installs itself for.
 KNOWN_HOOKS = (
+    "SessionStart",
+    "Setup",
+    "UserPromptSubmit",
+    "UserPromptExpansion",
     "PreToolUse",
+    "PermissionRequest",
+    "PermissionDenied",
     "PostToolUse",
     "PostToolUseFailure",
-    "PermissionRequest",
+    "PostToolBatch",
     "Notification",
-    "UserPromptSubmit",
-    "Stop",
+    "MessageDisplay",
     "SubagentStart",
     "SubagentStop",
+    "TaskCreated",
+    "TaskCompleted",
+    "Stop",
+    "StopFailure",
+    "TeammateIdle",
+    "InstructionsLoaded",
+    "ConfigChange",
+    "CwdChanged",
+    "DirectoryAdded",
+    "FileChanged",
+    "WorktreeCreate",
+    "WorktreeRemove",
     "PreCompact",
-    "SessionStart",
+    "PostCompact",
+    "PreModelSwitch",
+    "PostModelSwitch",
+    "Elicitation",
+    "ElicitationResult",
     "SessionEnd",
 )
 

@@ -70,9 +70,12 @@ def test_operation_and_mcp_names_come_from_the_tool_table(tool, operation, serve
         (" PostToolUseFailure ", "PostToolUseFailure"),
         ("session_start", "SessionStart"),
         ("userpromptsubmit", "UserPromptSubmit"),
-        ("MessageDisplay", "MessageDisplay"),  # unknown names pass through as sent
-        ("message_display", "message_display"),
-        ("unknown", "unknown"),
+        ("MessageDisplay", "MessageDisplay"),
+        ("message_display", "MessageDisplay"),  # every event of the hooks reference, not only the first nine
+        ("post_tool_batch", "PostToolBatch"),
+        ("pre-model-switch", "PreModelSwitch"),
+        ("unknown", "unknown"),  # names no version of the table knows pass through as sent
+        ("post_tool_batches", "post_tool_batches"),
     ],
 )
 def test_known_hook_names_are_normalised_and_unknown_ones_kept(sent, canonical):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hookd.hook_names import KNOWN_HOOKS
+
 
 @dataclass(frozen=True)
 class HookEvent:
@@ -19,40 +21,25 @@ class HookEvent:
     http: bool = True  # the event accepts type "http" handlers
 
 
-EVENTS: tuple[HookEvent, ...] = (
-    HookEvent("SessionStart", http=False),
-    HookEvent("Setup", http=False),
-    HookEvent("UserPromptSubmit", matcher=False),
-    HookEvent("UserPromptExpansion"),
-    HookEvent("PreToolUse"),
-    HookEvent("PermissionRequest"),
-    HookEvent("PermissionDenied"),
-    HookEvent("PostToolUse"),
-    HookEvent("PostToolUseFailure"),
-    HookEvent("PostToolBatch", matcher=False),
-    HookEvent("Notification"),
-    HookEvent("MessageDisplay", matcher=False),
-    HookEvent("SubagentStart"),
-    HookEvent("SubagentStop"),
-    HookEvent("TaskCreated", matcher=False),
-    HookEvent("TaskCompleted", matcher=False),
-    HookEvent("Stop", matcher=False),
-    HookEvent("StopFailure"),
-    HookEvent("TeammateIdle", matcher=False),
-    HookEvent("InstructionsLoaded"),
-    HookEvent("ConfigChange"),
-    HookEvent("CwdChanged", matcher=False),
-    HookEvent("DirectoryAdded"),
-    HookEvent("FileChanged"),
-    HookEvent("WorktreeCreate", matcher=False),
-    HookEvent("WorktreeRemove", matcher=False),
-    HookEvent("PreCompact"),
-    HookEvent("PostCompact"),
-    HookEvent("PreModelSwitch"),
-    HookEvent("PostModelSwitch"),
-    HookEvent("Elicitation"),
-    HookEvent("ElicitationResult"),
-    HookEvent("SessionEnd"),
+# Events without a matcher, and those that take no http handlers ("SessionStart and Setup support
+# command and mcp_tool hooks. They don't support http, prompt, or agent hooks.").
+_NO_MATCHER = frozenset(
+    {
+        "UserPromptSubmit",
+        "PostToolBatch",
+        "MessageDisplay",
+        "TaskCreated",
+        "TaskCompleted",
+        "Stop",
+        "TeammateIdle",
+        "CwdChanged",
+        "WorktreeCreate",
+        "WorktreeRemove",
+    }
+)
+_NO_HTTP = frozenset({"SessionStart", "Setup"})
+EVENTS: tuple[HookEvent, ...] = tuple(
+    HookEvent(name, matcher=name not in _NO_MATCHER, http=name not in _NO_HTTP) for name in KNOWN_HOOKS
 )
 BY_NAME = {event.name: event for event in EVENTS}
 
