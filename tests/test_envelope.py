@@ -215,3 +215,36 @@ def test_a_secret_in_a_field_that_names_the_event_is_redacted_there_too():
     ).encode()
     prepared = Preparer(build_redactor(True)).prepare(body)
     assert prepared.session is not None and "hunter2Hunter2x9" not in prepared.session
+
+
+def test_a_redaction_whose_output_is_not_json_fails_closed_and_the_event_is_kept():
+    """The rules keep JSON valid (tests/test_redact_control_escapes.py); should a rule's span still break an
+    escape, the event is not lost to a decoding error: every string is redacted in bulk, the event keeps its
+    hook, session and tool, and the log says so."""
+    from collections import Counter
+
+    import structlog
+
+    from hookd.envelope.payload import Preparer
+    from hookd.redact import Redactor, build_redactor
+
+    class SplitsAnEscape(Redactor):  # a rule's bug, as entity_run's was: a marker after a lone backslash
+        def redact(self, text, data=None):
+            return text.replace("password=Hunter2xyz9", "\\[REDACTED:broken]"), Counter({"broken": 1})
+
+    body = json.dumps(
+        {
+            "tool_response": {"stdout": "password=Hunter2xyz9 and more"},
+            "session_id": "s-1",
+            "hook_event_name": "PostToolUse",
+            "tool_name": "Bash",
+        }
+    ).encode()
+    preparer = Preparer(SplitsAnEscape(build_redactor(True).rules))
+    with structlog.testing.capture_logs() as logs:
+        prepared = preparer.prepare(body)
+    json.loads(prepared.body)
+    assert b"Hunter2xyz9" not in prepared.body and b"more" not in prepared.body
+    assert "dense" in prepared.redactions
+    assert (prepared.hook_name, prepared.session, prepared.tool) == ("PostToolUse", "s-1", "Bash")
+    assert [entry["event"] for entry in logs] == ["redaction_output_invalid"]

@@ -145,3 +145,28 @@ def test_a_parenthesis_that_never_closes_is_part_of_the_value() -> None:
     """``Tr0ub4dor(3xQz``: not a call (an identifier, then an argument list that closes), so a value."""
     assert_redacted("DB_PASSWORD=Tr0ub4dor(3xQz", "3xQz")
     assert_redacted("DB_PASSWORD=Tr0ub4dor[3xQz", "3xQz")
+
+
+def test_a_token_that_straddles_a_windows_end_is_judged_whole() -> None:
+    """An exact rule reads the stretch around its trigger's report; its regex took the stretch's end for the
+    text's ($), so a token cut there by the window was redacted in part (authorization = OAuth2Author|ization
+    .from(...), on spring-security's source)."""
+    head = "\\t\\tAuthorization authorization = Bearer x1y2z3w4v5u6t7s8\\n"
+    tail = "\\t\\t\\tauthorization = OAuth2Authorization.from(authorization)\\n\\t\\t\\t\\t.build();"
+    for pad in range(4080, 4240, 3):
+        doc = '{"c": "' + head + "/" * pad + "\\n" + tail + '"}'
+        out = apply(doc)
+        assert "[REDACTED:authorization_header]" in out and out.endswith(tail + '"}'), pad
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OAuth2Authorization authorization = this.authorizationService\n\t.findByToken(state, TYPE);",
+        "authorization = request.headers.authorization",
+        "OpenIddictServerEndpointType.Authorization => context.Request.Nonce,",
+    ],
+)
+def test_a_member_read_through_an_object_is_kept(text: str) -> None:
+    for doc in (text, json.dumps({"tool_response": {"file": {"content": "x\n" + text + "\ny"}}})):
+        assert apply(doc) == doc

@@ -18,6 +18,7 @@ ATOMS = [
     "\\", "\\\\", "\\\\\\", '"', "'", "u00", "u0067", "u0022", "u005c", "u007f", "u005C", "67", "%", "%3D",
     "%3d", "%26", "a", "_", ".", "~", "-", " ", "\t", "\\n", "\\t", "+", " + ", "é", "\\u00e9", "\\\\\\\\\\\\\\",
     "\\u200b", "u200B", "\\\\uFEFF", "u2060", "\\u200e", "\\u2061",
+    "\\b", "\\f", "\\r", "\\r\\n", "u0007", "\\u0000", "u001c", "u000a",
 ]  # fmt: skip
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]  # raw: the kinds' tests add them (a UCS-2 str)
 
@@ -30,6 +31,10 @@ def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
         start, replacement = m.start(), None
         if after and after.endswith('"'):
             replacement = '\\"'
+        elif after in ("b", "f", "t"):  # a backspace, a form feed, a tab: a space
+            replacement = " "
+        elif after == "r":  # a CR before a LF: nothing
+            replacement = ""
         elif after:
             run = len(after) - 4
             level_escape = run & -run
@@ -37,8 +42,8 @@ def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
             if level_escape <= 2 ** (MAX_LEVEL - 1) and code not in (0x5C, 0x7F):
                 if chr(code) in INVISIBLE:  # dropped, the literal backslashes before it kept
                     start, replacement = m.start() + run - level_escape, ""
-                elif code != 0x22:
-                    start, replacement = m.start() + run - level_escape, chr(code)
+                elif code != 0x22:  # a control character reads as a space
+                    start, replacement = m.start() + run - level_escape, " " if code < 0x20 else chr(code)
                 elif run == level_escape:
                     replacement = '\\"'
         else:

@@ -4,6 +4,7 @@ assess. Needs no memory of other events, so a large payload is prepared in the w
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import msgspec
@@ -13,6 +14,7 @@ from hookd.enrich import PayloadFields, fields_from_dict, read_fields
 from hookd.enrich.enricher import Assessed, assess_payload
 from hookd.enrich.payload import loads as loads_any
 from hookd.redact import DENSE, Redactor
+from hookd.redact.dense import redact_in_bulk
 from hookd.redact.truncate import truncate_strings
 from hookd.refusals import Reason, Rejected
 
@@ -116,6 +118,7 @@ class Preparer:
         self.redactor = redactor
         self.truncate_at = truncate_at
         self.enrich_failures = 0
+        self.invalid_outputs = 0  # redactions whose output was not JSON (a rule's bug), redacted whole
 
     def _identity(self, head: PayloadHead, fields: PayloadHead) -> PayloadHead:
         """A dense stretch (hookd/redact/dense.py) replaces every string in it, the fields that name
@@ -129,6 +132,14 @@ class Preparer:
                 kept[name] = self.redactor.redact_string(value)[0]
         return msgspec.structs.replace(fields, **kept)
 
+    def _redacted_whole(self, text: str, found: Counter[str]) -> tuple[str, Counter[str]]:
+        """Every string of the payload redacted (dense.py's bulk, whose output is JSON): the rules keep JSON
+        valid, and should one not, the event is still taken, with nothing of its text kept."""
+        self.invalid_outputs += 1
+        if self.invalid_outputs & (self.invalid_outputs - 1) == 0:  # 1st, 2nd, 4th, 8th, ...
+            log.error("redaction_output_invalid", rules=sorted(found), count=self.invalid_outputs)
+        return redact_in_bulk(text, [], [(0, len(text))])
+
     def prepare(self, body: bytes) -> Prepared:
         """Validate, redact, cut and assess a payload; raises Rejected."""
         head, text = read_payload(body)
@@ -138,7 +149,12 @@ class Preparer:
             redacted, found = self.redactor.redact(text, body)
             if found:
                 body = redacted.encode()
-                fields = read_fields(body)  # enrichment must see only the redacted payload
+                try:
+                    fields = read_fields(body)  # enrichment must see only the redacted payload
+                except ValueError:
+                    redacted, found = self._redacted_whole(text, found)
+                    body = redacted.encode()
+                    fields = read_fields(body)
                 if DENSE in found:
                     fields = self._identity(head, fields)
                 counts = dict(found)

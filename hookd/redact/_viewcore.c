@@ -60,7 +60,12 @@ static inline int is_invisible(Py_UCS4 c) {
     return (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF;
 }
 
-/* The code of the escape whose u is at j: \u00[2-7]X or an invisible character's (as view.py's
+/* view.py's _CONTROL_HEX: a control character read as a space (not a tab, a line break or ESC) */
+static inline int is_control(int code) {
+    return code < 0x20 && code != 0x09 && code != 0x0A && code != 0x0D && code != 0x1B;
+}
+
+/* The code of the escape whose u is at j: \u00[2-7]X, a control character's (is_control) or an invisible one's (as view.py's
  * _INVISIBLE_HEX: 200B-200D, 2060, FEFF in either case), else -1. */
 static inline int escape_code(int kind, const void *data, Py_ssize_t n, Py_ssize_t j) {
     if (j + 4 >= n) return -1;
@@ -70,7 +75,7 @@ static inline int escape_code(int kind, const void *data, Py_ssize_t n, Py_ssize
         if (digit < 0) return -1;
         code = code * 16 + digit;
     }
-    return (code >= 0x20 && code <= 0x7F) || is_invisible((Py_UCS4)code) ? code : -1;
+    return (code >= 0x20 && code <= 0x7F) || is_control(code) || is_invisible((Py_UCS4)code) ? code : -1;
 }
 
 static int is_word(Py_UCS4 c) { /* [A-Za-z0-9_] */
@@ -112,7 +117,7 @@ static inline Py_ssize_t joint_side(int kind, const void *data, Py_ssize_t n, Py
         Py_UCS4 c = AT(i);
         if (c == ' ' || c == '\t') {
             i += 1;
-        } else if (c == '\\' && i + 1 < n && (AT(i + 1) == 'n' || AT(i + 1) == 't')) {
+        } else if (c == '\\' && i + 1 < n && (AT(i + 1) == 'n' || AT(i + 1) == 'r' || AT(i + 1) == 't')) {
             i += 2;
         } else {
             break;
@@ -142,6 +147,7 @@ static inline Py_ssize_t indent(int kind, const void *data, Py_ssize_t n, Py_ssi
  * literals across lines, in Python or C); where it ends, or -1. */
 static inline Py_ssize_t implicit(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     int count;
+    if (i + 3 < n && AT(i) == '\\' && AT(i + 1) == 'r' && AT(i + 2) == '\\' && AT(i + 3) == 'n') i += 2;
     if (i + 1 >= n || AT(i) != '\\' || AT(i + 1) != 'n') return -1;
     i = indent(kind, data, n, i + 2, IMPLICIT_INDENT, &count);
     return count ? i : -1;
@@ -202,6 +208,19 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             if (i > 0 && AT(i - 1) == '\\') continue;
             if (i + 1 >= n) continue;
             Py_UCS4 next = AT(i + 1);
+            if (next == 'b' || next == 'f' || next == 't') { /* JSON's backspace, form feed and tab: a space */
+                m->end = i + 2;
+                m->edit_at = i;
+                m->what = CHAR;
+                m->ch = ' ';
+                return 1;
+            }
+            if (next == 'r' && i + 3 < n && AT(i + 2) == '\\' && AT(i + 3) == 'n') { /* a CR before a LF: nothing */
+                m->end = i + 2;
+                m->edit_at = i;
+                m->what = JOINT;
+                return 1;
+            }
             if (next != '\\' && next != 'u' && next != '"') continue;
             Py_ssize_t j = i + 1;
             while (j < n && AT(j) == '\\') j++;
@@ -210,7 +229,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             Py_UCS4 after = AT(j);
             int code = after == 'u' ? escape_code(kind, data, n, j) : -1;
             if (code >= 0) {
-                /* \\*u(00[2-7][0-9A-Fa-f]|INVISIBLE): an escape, after run - level_escape literal backslashes */
+                /* \\*u(00[2-7][0-9A-Fa-f]|CONTROL|INVISIBLE): an escape, after run - level_escape literal backslashes */
                 Py_ssize_t level_escape = run & -run;
                 m->end = j + 5;
                 m->edit_at = i;
@@ -221,7 +240,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 } else {
                     /* a printable character, or an invisible one dropped (its literal backslashes kept) */
                     m->what = code > 0x7F ? DROP : CHAR;
-                    m->ch = (Py_UCS4)code;
+                    m->ch = is_control(code) ? ' ' : (Py_UCS4)code;
                     m->edit_at = i + run - level_escape;
                 }
                 return 1;

@@ -235,6 +235,6 @@ def glue_ok(match: re.Match[str]) -> bool:
         return True  # not glued: the pattern's own boundary held
     if start - i > GLUE_MAX:
         return False
-    if i >= 1 and text[i - 1] == "\\":  # the letters begin with an escape's n, r or t: a new line
-        return text[i] in "nrt" and (i < 2 or text[i - 2] != "\\")
+    if i >= 1 and text[i - 1] == "\\":  # the letters begin with an escape's n, r, t, b or f: a word ends
+        return text[i] in "bfnrt" and (i < 2 or text[i - 2] != "\\")
     return i == 0 or text[i - 1] not in _NOT_BEFORE_GLUE

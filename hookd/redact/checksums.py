@@ -6,6 +6,7 @@ Each costs a bounded amount per candidate: the card context looks back at most 4
 
 from __future__ import annotations
 
+from hookd.redact.patterns import AFTER_ESCAPE
 import binascii
 import re
 
@@ -73,7 +74,7 @@ def card_issuer_ok(value: str) -> bool:
     return any(prefix.match(digits) and len(digits) in lengths for prefix, lengths in _ISSUERS)
 
 
-_START = r"(?:(?<![A-Za-z])|(?<=\\[nrt]))"  # a word's start, also right after an escaped newline
+_START = r"(?:(?<![A-Za-z])|" + AFTER_ESCAPE + r")"  # a word's start, also right after an escape that ends a word
 _CARD_WORDS = re.compile(
     r"(?i)card|visa|master|amex|american express|discover|jcb|diners|unionpay|maestro"
     rf"|credit|debit|payment|billing|cvv|cvc|cc_?num|{_START}(?:pan|cc|exp)(?![A-Za-z])"

@@ -79,6 +79,16 @@ def member_of_its_name(match: re.Match[str]) -> bool:
     return not (before.isalnum() or before in ("_", "$"))
 
 
+# A member read through an object (this.authorizationService, request.headers.authorization): identifiers
+# joined by dots, none with a digit; a credential's dotted pieces (a JWT's, a Basic value's) always have one.
+_MEMBER_CHAIN = re.compile(r"(?:this|self|super|[a-z_$][A-Za-z_$]*)(?:\??\.[A-Za-z_$][A-Za-z_$]*)+")
+
+
+def member_reference(value: str) -> bool:
+    """The value is a member read through an object in code, not a credential."""
+    return _MEMBER_CHAIN.fullmatch(value) is not None
+
+
 # A JavaScript regular expression literal where a value would be (token = /\$\{([^}]+)\}/g, password:
 # /[a-z]+\d/): a / ... / with the syntax of one (an escape, a class, a group, a quantifier) and flags, then
 # the end of an expression, a line or a JSON string; in JSON text an escape inside it is written twice

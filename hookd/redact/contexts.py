@@ -29,7 +29,7 @@ from hookd.redact.checks import is_type_or_reference, looks_like_credential
 from hookd.redact.values import plausible_secret
 from hookd.redact.commands import CLI_SECRET_OPTION, PRINTED_SECRET
 from hookd.redact.files import AT_VALUE
-from hookd.redact.patterns import B1, HS_KV_SEP, HS_WS, KV_SEP, VALUE_REACH
+from hookd.redact.patterns import AFTER_ESCAPE_1, B1, HS_KV_SEP, HS_WS, KV_SEP, VALUE_REACH
 from hookd.redact.prose import PROSE_SECRET, SECRET_LIST_ITEM, URL_QUERY_SECRET
 from hookd.redact.rule import Rule
 
@@ -123,7 +123,7 @@ CONTEXT_MORE_RULES: tuple[Rule, ...] = (
         name="authorization_scheme",
         replaces="the credential after Authorization: and any scheme (SSWS, Api-Token, Splunk, ...; scheme kept)",
         pattern=(
-            r"[aApP](?:(?<![A-Za-z0-9_\\-].)|(?<=\\[nrt].))"
+            r"[aApP](?:(?<![A-Za-z0-9_\\-].)|" + AFTER_ESCAPE_1 + r")"
             r"(?i:(?<=a)uthorization|(?<=p)roxy-authorization)"
             + KV_SEP
             + r"\s{0,4}"

@@ -17,6 +17,7 @@ import binascii
 import re
 
 from hookd.redact.rule import Rule
+from hookd.redact.patterns import AFTER_ESCAPE_1
 
 _B = "[A-Za-z0-9+/]"
 # The first 8 to 20 characters of each form, by the length of the outer SEQUENCE's header.
@@ -33,7 +34,9 @@ _NL = r"(?:\\r)?\\n"
 # The regex holds the shapes too: a window around a report holds every line of a certificate bundle, and
 # each line that begins with M was a candidate to confirm (a bundle of 140 certificates went dense).
 DER_KEY_PATTERN = (
-    r"(?P<value>M(?:(?<![A-Za-z0-9+/\\].)|(?<=\\[nrt].))(?:"
+    r"(?P<value>M(?:(?<![A-Za-z0-9+/\\].)|"
+    + AFTER_ESCAPE_1
+    + r")(?:"
     + "|".join(shape[1:] for shape in _SHAPES)
     + ")"
     + _B

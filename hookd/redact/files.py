@@ -15,7 +15,7 @@ import re
 
 from hookd.redact.checks import not_a_call
 from hookd.redact.values import plausible_secret
-from hookd.redact.patterns import BARE_VALUE, VALUE_REACH
+from hookd.redact.patterns import AFTER_ESCAPE, BARE_VALUE, VALUE_REACH
 from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
 from hookd.redact.wrappers import credential_pair
@@ -162,7 +162,9 @@ PIPED_TRIGGER = (
 # The trigger to the password, for Python: where a scanned piece begins inside the text, the scanner's
 # ^ matched there (Rule.keeps_start), so _piped_ok checks the command's left boundary itself.
 _PIPED_CONTEXT = re.compile(
-    r"""(?:(?<![A-Za-z0-9_])|(?<=\\[nrt]))(?:(?:echo(?:\s{1,4}-[neE]{1,3}){0,2}|printf\s{1,4}(?:\\?["'])%s"""
+    r"""(?:(?<![A-Za-z0-9_])|"""
+    + AFTER_ESCAPE
+    + r""")(?:(?:echo(?:\s{1,4}-[neE]{1,3}){0,2}|printf\s{1,4}(?:\\?["'])%s"""
     r"""(?:\\?["']))\s{1,4}|base64\s{0,4}<<<\s{0,4})""" + _USER_COLON + r"\Z"
 )
 PIPED_PATTERN = (

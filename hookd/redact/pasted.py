@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from hookd.redact.checks import is_type_or_reference, option_value_ok
-from hookd.redact.patterns import VALUE, VALUE_REACH
+from hookd.redact.patterns import AFTER_ESCAPE, VALUE, VALUE_REACH
 from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
 
@@ -80,7 +80,7 @@ _HASH_END = r"(?![./A-Za-z0-9+$])"
 PASSWORD_HASH = Rule(
     name="password_hash",
     replaces="a password hash in crypt(3) or Argon2 form (htpasswd, /etc/shadow, bcrypt; salt and hash)",
-    pattern=r"(?<![A-Za-z0-9$])" + _HASH + _HASH_END,
+    pattern=r"(?:(?<![A-Za-z0-9$])|" + AFTER_ESCAPE + ")" + _HASH + _HASH_END,
     trigger=_HASH + r"(?:[^./A-Za-z0-9+$]|$)",
     keywords=("$1$", "$5$", "$6$", "$apr1$", "$2a$", "$2b$", "$2x$", "$2y$", "$y$", "$argon2"),
     exact=True,

@@ -27,14 +27,21 @@ import re
 # Start of a token, checked just after its first character (a leading
 # lookbehind would stop the regex engine from scanning fast for that
 # character): the token is not inside a word and not right after a backslash
-# (which would split an escape), but may follow an escaped newline, CR or tab.
-B1 = r"(?:(?<![A-Za-z0-9_\\].)|(?<=\\[nrt].))"
+# (which would split an escape), but may follow an escape that ends a word: an
+# escaped newline, CR, tab, backspace or form feed, a \uXXXX escape (a
+# control character a terminal left, BEL ending an OSC title; a no-break space
+# as an ASCII-only encoder writes it) or an escaped backslash (a path's
+# separator; ESC \ ending an OSC). AFTER_ESCAPE is that part, zero-width at
+# the token's first character.
+AFTER_ESCAPE = r"(?<=\\[bfnrt])|(?<=\\u[0-9A-Fa-f]{4})|(?<=[^\\]\\\\)"
+AFTER_ESCAPE_1 = AFTER_ESCAPE.replace(")", ".)")
+B1 = r"(?:(?<![A-Za-z0-9_\\].)|" + AFTER_ESCAPE_1 + ")"
 
 
 def b1(extra: str) -> str:
     """B1 that also refuses to start right after one of ``extra`` (regex class syntax): a token whose
     body has those characters is tried only where a run of them begins, never at each of its positions."""
-    return rf"(?:(?<![A-Za-z0-9_\\{extra}].)|(?<=\\[nrt].))"
+    return rf"(?:(?<![A-Za-z0-9_\\{extra}].)|" + AFTER_ESCAPE_1 + ")"
 
 
 B1_DASH = b1("-")
@@ -48,7 +55,7 @@ def glued(extra: str = "", lower_only: bool = False) -> str:
     case change marks the join: ``XAKIA...`` is one upper-case word). checks.glue_ok then asks that
     the word it is glued to be short and begin at a boundary, not inside a base64 run."""
     letters = "A-Z" if lower_only else ""
-    return rf"(?:(?<![{letters}0-9_\\{extra}].)|(?<=\\[nrt].))"
+    return rf"(?:(?<![{letters}0-9_\\{extra}].)|" + AFTER_ESCAPE_1 + ")"
 
 
 GLUED = glued()

@@ -17,6 +17,7 @@ from typing import TypedDict, Unpack
 from hookd.redact.checks import glue_ok
 from hookd.redact.checksums import crc32_suffix_ok
 from hookd.redact.patterns import (
+    AFTER_ESCAPE,
     B1,
     B1_DASH,
     B1_DOT,
@@ -361,7 +362,9 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "azure_client_secret",
         "an Azure AD (Entra) client secret (xxx8Q~...)",
         ("Q~",),
-        r"(?<![A-Za-z0-9_~.\\-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])",
+        r"(?:(?<![A-Za-z0-9_~.\\-])|"
+        + AFTER_ESCAPE
+        + r")[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])",
         "3 + digit + `Q~` + 31-34 of `[A-Za-z0-9_~.-]`",
         reach=50,
         trigger=r"[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?:[^A-Za-z0-9_~.-]|$)",

@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from hookd.redact import memo
+from hookd.redact.escapes import whole_escapes
 from hookd.redact.dense import CONFIRM_LIMIT, MARK, Budget, redact_in_bulk
 from hookd.redact.prefilter import Prefilter
 from hookd.redact.rule import Rule
@@ -43,6 +44,8 @@ NOTHING: Counter[str] = Counter()  # what most events get; callers only read it
 _HEAD_RUN = re.compile(r"[=>\s]{0,8}[\w.\[\]|,\s]{0,250}")
 MAX_DEPTH = 2  # decoded text inside decoded text inside the payload
 VALID_CACHE_SIZE = 4096  # per rule: validated values remembered (then forgotten all at once)
+WINDOW_LOOKAHEAD = 16  # characters a rule's lookahead reads past its match
+WINDOW_PAST = 8192  # characters a match at a window's end is read on past it (the longest value a rule takes)
 VALID_CACHE_VALUE = 256  # characters: longer values are validated every time
 
 
@@ -118,6 +121,7 @@ class Redactor:
         if view is not None:
             spans = [(*view.span(start, end), name) for start, end, name in spans]
             runs = [view.span(start, end) for start, end in runs]
+        spans = whole_escapes(text, spans)
         if runs:
             return redact_in_bulk(text, spans, runs)
         pieces: list[str] = []
@@ -254,6 +258,14 @@ class Redactor:
     def _take(
         self, index: int, rule: Rule, match: re.Match[str], found: list[tuple[int, int, int]], depth: int
     ) -> None:
+        if match.endpos - WINDOW_LOOKAHEAD <= match.end() and match.endpos < len(match.string) and not rule.anchored:
+            # A window's end, read as the text's ($, \Z, after a lookahead's few characters), cut a token short
+            # (OAuth2Author|ization.from): the regex again from the same place, on past it, takes it whole or not.
+            end_at = min(len(match.string), match.endpos + WINDOW_PAST)
+            again = rule.compiled.match(match.string, match.start(), end_at)
+            if again is None:
+                return
+            match = again
         start, end = match.span(rule.group)
         if start < 0 or end <= start:
             return

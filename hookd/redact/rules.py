@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.codecontext import member_of_its_name
+from hookd.redact.codecontext import member_of_its_name, member_reference
 from hookd.redact.checks import assigned_value_ok, glue_ok, looks_like_credential, option_value_ok, user_not_a_marker
 from hookd.redact.values import CONSTANT_NAME, plausible_secret
 from hookd.redact.checksums import CARD_WORD_BEFORE, NON_ASCII_BEFORE, card_context_ok, card_issuer_ok, luhn_ok
 from hookd.redact.patterns import (
+    AFTER_ESCAPE,
+    AFTER_ESCAPE_1,
     B1,
     E,
     E_DASH,
@@ -77,7 +79,8 @@ _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 # for ":": prose does not write "the password=", while a shell does, after a command word
 # (export PASSWORD=..., env TOKEN=... cmd, Dockerfile's ENV API_KEY=..., set SECRET=...).
 # A comma after a quote, bracket or digit is code: an object's earlier field ({ user: 'bob', password: ...).
-_NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] |[0-9'\"\]}], )"
+# An escape's letter is no word: a line indented by one space (or a tab the view read as one) after \n.
+_NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] |[0-9'\"\]}], |\\[nrt] )"
 _ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
 # Make's ?= and += assign too (DB_PASSWORD ?= x; := is read as a colon, the confirm, and its =): parts of
 # their own, with ASCII spacing only (an optional sign in every part made Hyperscan verify at each escaped
@@ -204,8 +207,16 @@ def _pem_body_ok(match: re.Match[str]) -> bool:
 
 
 def _not_its_own_member(match: re.Match[str]) -> bool:
-    """Not a lambda's body reading its parameter (authorization => authorization.Tokens): code."""
-    return not member_of_its_name(match)
+    """Not a lambda's body reading its parameter (authorization => authorization.Tokens), nor a member read
+    through an object (authorization = this.authorizationService): code."""
+    if member_of_its_name(match):
+        return False
+    value = match.group("value")
+    scheme = match.string[max(0, match.start("value") - 12) : match.start("value")].rstrip().lower()
+    return scheme.endswith(_SCHEMES) or not member_reference(value)  # after Bearer it is the credential
+
+
+_SCHEMES = ("bearer", "basic", "token", "bot")
 
 
 # The values of the pairs in a Cookie: header's value (the first pair's name is before it).
@@ -236,7 +247,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         name="authorization_header",
         replaces="the credential after Authorization:, Bearer or Basic (scheme kept)",
         pattern=(
-            r"[aApPbB](?:(?<![A-Za-z0-9_\\-].)|(?<=\\[nrt].))"
+            r"[aApPbB](?:(?<![A-Za-z0-9_\\-].)|" + AFTER_ESCAPE_1 + r")"
             r"(?:(?i:(?<=a)uthorization|(?<=p)roxy-authorization)"
             + KV_SEP
             + r"\s{0,4}(?:(?i:bearer|basic|token|bot)\s{1,4})?"
@@ -260,7 +271,9 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         name="cookie_header",
         replaces="cookie values in a Cookie: or Set-Cookie: header, or after --cookie (names kept)",
         pattern=(
-            r"(?i:(?:(?<![A-Za-z0-9_])|(?<=\\[nrt]))(?P<set>set-)?cookie)(?:\\?[\"'])?\s{0,4}:\s{0,4}(?:\\?[\"'])?"
+            r"(?i:(?:(?<![A-Za-z0-9_])|"
+            + AFTER_ESCAPE
+            + r")(?P<set>set-)?cookie)(?:\\?[\"'])?\s{0,4}:\s{0,4}(?:\\?[\"'])?"
             r"[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}="
             # Set-Cookie: one cookie, then its attributes (kept); Cookie: every pair.
             r"(?P<value>[^\s;\"'\\,]{1,4096}+(?(set)|(?:;\s?[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]{1,4096}+){0,32}+))"
@@ -315,7 +328,9 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         replaces="a password echoed into a login that reads it from stdin (echo ... | docker login --password-stdin, "
         "gh auth login --with-token)",
         pattern=(
-            r"e(?:(?<![A-Za-z0-9_\\-].)|(?<=\\[nrt].))cho\s{1,4}"
+            r"e(?:(?<![A-Za-z0-9_\\-].)|"
+            + AFTER_ESCAPE_1
+            + r")cho\s{1,4}"
             + VALUE
             + r"\s{0,4}\|\s{0,4}[A-Za-z0-9_./ -]{0,60}?login(?:[^\"\\]|\\[\"\\/]){0,300}?--(?:password-stdin|with-token)"
         ),
@@ -390,7 +405,7 @@ WRAPPER_RULES: tuple[Rule, ...] = (
         name="encoded_secret",
         replaces="a base64 or hex run that decodes to text holding a secret (the whole run)",
         pattern=(
-            r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"
+            r"(?:(?<![A-Za-z0-9+/_\\-])|" + AFTER_ESCAPE + r")"
             # Not a lockfile's integrity hash (sha512-<base64>: a digest, dozens to a page), nor a run
             # with no capital letter that is not hex (a path: base64 of text has capitals, its groups'
             # first characters among them).
@@ -466,7 +481,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         name="aws_secret_near_key_id",
         replaces="a bare 40-character AWS secret key within 250 characters of an access key id",
         pattern=(
-            r"(?:(?<![A-Za-z0-9/+=\\])|(?<=\\[nrt]))"
+            r"(?:(?<![A-Za-z0-9/+=\\])|" + AFTER_ESCAPE + r")"
             r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
         group="value",
@@ -556,7 +571,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             # A bare run of digits right after ":", "[" or "," and before ",", "}"
             # or "]" may be a JSON number outside any string: it is left alone,
             # since a marker there would not be valid JSON.
-            r"(?P<value>[2-6](?:(?<![0-9A-Za-z_.\\-].)|(?<=\\[nrt].))"
+            r"(?P<value>[2-6](?:(?<![0-9A-Za-z_.\\-].)|" + AFTER_ESCAPE_1 + r")"
             r"(?>(?P<jv>(?<=[:\[,].)|(?<=[:\[,] .)|" + _AFTER_RAW_INDENT + r")|)"
             r"(?:[0-9]{11,18}+(?(jv)(?!\s*[,}\]]|\s*$))"
             r"|[0-9]{3}(?P<s1>[ -])[0-9]{4}(?P=s1)[0-9]{4}(?P=s1)[0-9]{4}"

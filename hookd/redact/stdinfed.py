@@ -21,7 +21,7 @@ import re
 
 from hookd.redact.checks import option_value_ok
 from hookd.redact.commands import SNMP_PASSPHRASE, command_start
-from hookd.redact.patterns import VALUE, VALUE_REACH
+from hookd.redact.patterns import AFTER_ESCAPE, VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 
 # A character of one command in JSON text: not a separator, a line break or the string's end.
@@ -36,10 +36,13 @@ def _at_word_start(text: str, start: int) -> bool:
     before = text[start - 1 : start]
     if before not in _WORD_BEFORE:
         return True
-    return before in "nrt" and text[start - 2 : start - 1] == "\\"
+    return _AFTER_ESCAPE.match(text, start) is not None
 
 
-_START = r"(?:(?<![A-Za-z0-9_\\-])|(?<=\\[nrt]))"  # the same, inside a pattern (after a pipe)
+_AFTER_ESCAPE = re.compile(AFTER_ESCAPE)
+
+
+_START = r"(?:(?<![A-Za-z0-9_\\-])|" + AFTER_ESCAPE + r")"  # the same, inside a pattern (after a pipe)
 _GPG_FD0 = r"gpg2?\s" + _CMD + r"{0,300}?--passphrase-fd(?:=|\s{1,4})0(?![0-9])"
 # The commands that read a password from stdin, and the option that makes them do it (chpasswd: none).
 _READS_STDIN = {

@@ -56,11 +56,11 @@ MAX_LEVEL = 4  # the payload's JSON and three levels of JSON text nested in its 
 # Every alternative starts with a plain character (\\, ' or %) and looks behind only after it, so
 # the regex skips at C speed from one of those characters to the next; the character after it is
 # checked before the lookbehind (a JSON text's every \n and ' is such a start).
-_JOINT = r"(?:[ \t]|\\[nt]){0,8}\+(?:[ \t]|\\[nt]){0,8}"
+_JOINT = r"(?:[ \t]|\\[nrt]){0,8}\+(?:[ \t]|\\[nrt]){0,8}"
 # Two literals on adjacent lines with no + (Python's implicit concatenation inside parentheses, C's adjacent
 # literals): a newline right after the quote and the next line's indentation (at least one space or tab: not
 # a CSV file's next row).
-_IMPLICIT = r"\\n(?:[ \t]|\\t){1,40}"
+_IMPLICIT = r"(?:\\r)?\\n(?:[ \t]|\\t){1,40}"
 _JOINED = "(?:" + _JOINT + "|" + _IMPLICIT + ")"
 # The zero-width characters a secret may be split by (U+200B-U+200D, U+2060, U+FEFF): the view drops them,
 # raw or written as an escape of any level it reads, as it drops a joint.
@@ -80,8 +80,16 @@ _OSC = r"\](?:8;[^;\x00-\x1f\"\\]{0,256};|[0-9]{1,4};)"
 _ESC_HEX = r"u001[Bb]"
 # ESC \\ at level k: 2**(k-1) backslashes (the first is the match's own) and 2**k after it, no more.
 _ST = "|".join("\\\\" * (2 ** (k - 1) - 1) + _ESC_HEX + "\\\\" * 2**k + r"(?!\\)" for k in range(1, MAX_LEVEL + 1))
+# A control character's escape (not a line break or ESC, read above) and JSON's \b, \f and \t read as a space:
+# a terminal's BEL (an OSC title's end), a NUL, a backspace end a word as a space does, so a token or a line's
+# first word right after one reads as it would after a space, and a tab between a name, its sign and its value
+# (aligned .tfvars, INI files) as a space between them. A CR before a line feed is dropped: a file with Windows
+# line ends reads as one with Unix ones.
+_CONTROL_HEX = r"00(?:0[0-8BbCcEeFf]|1[0-9AaC-Fc-f])"
 _EDIT = re.compile(
-    r"(\\(?=[\\u\"])(?<!\\\\)(?:(\\*u(?:00[2-7][0-9A-Fa-f]|"
+    r"(\\(?=[\\u\"bfrt])(?<!\\\\)(?:(\\*u(?:00[2-7][0-9A-Fa-f]|"
+    + _CONTROL_HEX
+    + "|"
     + _INVISIBLE_HEX
     + r")|\\*"
     + _ESC_HEX
@@ -91,7 +99,7 @@ _EDIT = re.compile(
     + _OSC
     + r")|"
     + _ST
-    + r"|\\{6}\"|\\{2}\")|\""
+    + r"|\\{6}\"|\\{2}\"|[bft]|r(?=\\n))|\""
     + _JOINED
     + r"\\\")"
     r"|'(?=[ \t\\+])(?<!\\')" + _JOINED + "'"
@@ -105,12 +113,16 @@ _STEP = 5  # split's entries per match: the text before it and its four groups
 _NESTED_QUOTE = r"""(?:\\\\\\|\\\\\\\\\\\\\\)\""""  # a quote of JSON two or three levels down
 _NAME_WORD = r"(?i:pass|pwd|secret|token|key|auth|cookie|credential|session)[A-Za-z0-9_.-]{0,40}"
 VIEW_TRIGGERS = (
-    r"\\u00[2-7]",
-    r"""(?:\\"|')(?:[ \t]|\\[nt]){0,8}\+""",
+    r"\\u00[0-7]",
+    r"\\[bf]",
+    r"\\r\\n",
+    # A tab beside a sign (name\t=\tvalue, "key":\t"value"); elsewhere a tab ends a value as a space does.
+    r"(?:\\t)+[=:]|[=:](?:[ ]|\\t)*\\t",
+    r"""(?:\\"|')(?:[ \t]|\\[nrt]){0,8}\+""",
     # Adjacent literals on indented lines (the sides unbounded: Hyperscan 5.4 missed some texts with {1,40}; a
     # gate may be wider). Starting on a quote and a newline: a class of a token's characters before the quote
     # cost 2 MB of the standard library's source half its scan again.
-    r"""(?:\\"|')\\n(?:[ \t]|\\t)+(?:\\"|')""",
+    r"""(?:\\"|')(?:\\r)?\\n(?:[ \t]|\\t)+(?:\\"|')""",
     # after the name's own quote (a key), or after = or : (password = \\\"...\\\" in a file JSON quotes)
     _NAME_WORD + r"(?:[ \t]{0,4}[=:][ \t]{0,4})?" + _NESTED_QUOTE,
     _NAME_WORD + "%3[Dd]",
@@ -136,9 +148,13 @@ def _edit(after: str | None, percent: str | None, esc: str | None = None) -> tup
     the view's piece for the whole match."""
     if esc is not None:  # a raw ESC: a string terminator reads as a space, anything else as nothing
         return (0, " ", " ") if esc == "\\" else (0, "", "")
+    if after in ("b", "f", "t"):  # a backspace, a form feed, a tab: a space
+        return 0, " ", " "
+    if after == "r":  # a CR before a line feed: nothing
+        return 0, "", ""
     if after and after[-1] == '"':  # a quote of a nested level
         return 0, '\\"', '\\"'
-    if after and after[after.index("u") + 1 : after.index("u") + 4] == "001":  # an escaped ESC sequence
+    if after and after[after.index("u") + 1 : after.index("u") + 5] in ("001b", "001B"):  # an escaped ESC sequence
         run = after.index("u") + 1
         level_escape = run & -run
         if level_escape > 2 ** (MAX_LEVEL - 1):
@@ -156,7 +172,8 @@ def _edit(after: str | None, percent: str | None, esc: str | None = None) -> tup
             return run - level_escape, "", "\\" * (run - level_escape)
         if code == 0x22:  # a quote: the rules read it as \" whatever its level, if nothing precedes it
             return (0, '\\"', '\\"') if run == level_escape else (0, None, "\\" + after)
-        return run - level_escape, chr(code), "\\" * (run - level_escape) + chr(code)
+        char = " " if code < 0x20 else chr(code)  # a control character: a space
+        return run - level_escape, char, "\\" * (run - level_escape) + char
     if percent:
         return (0, "=", "=") if percent == "3" else (0, "&", "&")
     return 0, "", ""  # a joint, or a raw invisible character
