@@ -94,6 +94,7 @@ class DaemonStartup(DaemonSockets):
             max_bytes=spool.max_bytes,
             full_policy=spool.full_policy,
             reserve_bytes=spool.reserve_bytes,
+            parent_fd=self.state_fd,  # the spool of the state directory checked above, not a second lookup
         )
         stack.callback(self.spool.close)
         self.flusher = Flusher(self.spool, spool.fsync, spool.fsync_interval_ms / 1000, self.state.progress)
@@ -152,7 +153,9 @@ class DaemonStartup(DaemonSockets):
         if self.http is not None:
             self.http.budget = self.budget
             await self.http.start(self.pipeline)
-        directories = DirectoryWatch([config.state_dir, config.spool_dir], [config.inbox_dir])
+        directories = DirectoryWatch(
+            {config.state_dir: self.state_fd, config.spool_dir: self.spool.dir_fd}, [config.inbox_dir]
+        )
         self.state.reports = Reports(
             spool=self.spool.stats,
             oldest_waiting_ns=self.spool.oldest_waiting_ns,

@@ -56,13 +56,15 @@ class Spool:
         max_bytes: int = 1 << 62,
         full_policy: FullPolicy | str = FullPolicy.REFUSE,
         reserve_bytes: int = 0,
+        parent_fd: int | None = None,
     ) -> None:
         self.directory = os.path.abspath(directory)
         self.retain_published_s = retain_published_s
         self.fsync_policy = FsyncPolicy(fsync)
         # Held for the spool's life, every file reached relative to it: a spool directory moved
         # aside and replaced while hookd runs gets none of hookd's files, nor has its own read.
-        self.dir_fd = open_private_dir(self.directory)
+        # With ``parent_fd`` (the daemon's held state directory) it is found in that very directory.
+        self.dir_fd = open_private_dir(self.directory, parent_fd)
         try:
             self._open(segment_bytes, max_bytes, FullPolicy(full_policy), reserve_bytes)
         except BaseException:
