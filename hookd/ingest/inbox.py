@@ -142,7 +142,7 @@ class Inbox:
             if index and index % FILES_PER_TURN == 0:
                 await asyncio.sleep(0)
             if path in self.problems.not_set_aside:
-                self.problems.set_aside(path)
+                self.problems.set_aside(path, dir_fd)
                 continue
             outcome = await self._take_file(path, dir_fd)
             if outcome is None:
@@ -186,7 +186,7 @@ class Inbox:
             return False
         except UnsafePathError as exc:
             self.pipeline.refuse(Reason.BAD_HEADER, f"inbox file {os.path.basename(path)}: {exc}")
-            self.problems.set_aside(path)
+            self.problems.set_aside(path, dir_fd)
             return False
         except OSError as exc:
             # Not the frame's fault (a failing disk): kept, and tried again on the next sweep.
@@ -206,7 +206,7 @@ class Inbox:
                 )
         except Rejected as exc:
             self.pipeline.refuse(exc.reason, f"inbox file {os.path.basename(path)}: {exc.message}", size=len(data))
-            self.problems.set_aside(path)
+            self.problems.set_aside(path, dir_fd)
             return False
         del data
         try:
@@ -214,7 +214,7 @@ class Inbox:
         except Rejected as exc:
             if exc.reason.passing and not exc.internal:
                 return None
-            self.problems.set_aside(path)
+            self.problems.set_aside(path, dir_fd)
             return False
         return True
 
@@ -228,7 +228,7 @@ class Inbox:
                     continue
                 path = os.path.join(directory, name)
                 if path in self.problems.not_set_aside:
-                    self.problems.set_aside(path)
+                    self.problems.set_aside(path, dir_fd)
                     continue
                 try:
                     if now - os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mtime < ABANDONED_TMP_S:
