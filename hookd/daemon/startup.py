@@ -216,8 +216,7 @@ class DaemonStartup(DaemonSockets):
         )
 
     def _bind(self, stack: contextlib.AsyncExitStack, path: str) -> Any:
-        sock = bind_private_socket(path)
-        self.socket_inodes[path] = os.stat(path).st_ino
+        sock, self.socket_inodes[path] = bind_private_socket(path)
         stack.callback(self._remove_socket_if_bound, path)
         return sock
 
