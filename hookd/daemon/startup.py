@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import time
 from typing import Any
 
 import structlog
@@ -47,6 +48,29 @@ from hookd.statedir import lock_state_dir
 from hookd.worker import Worker
 
 log = structlog.get_logger("hookd")
+
+# While the start takes in a big inbox: how often the service manager hears of it, and how much
+# longer each message gives the start (past TimeoutStartSec) before the next must come.
+START_PROGRESS_EVERY_S = 5.0
+START_EXTEND_S = 30.0
+
+
+class StartProgress:
+    """Tells the service manager that a long start goes on (Notifier.starting), at most every
+    START_PROGRESS_EVERY_S: the messages come only from the work that makes progress, so a start
+    that hangs still meets TimeoutStartSec. Without them a big inbox could outlast systemd's
+    default 90 s: the start was killed before any taken file was removed (a sweep removes them at
+    its end), and the next start had it all to read again (bench/README.md has the figures)."""
+
+    def __init__(self, notifier: Notifier) -> None:
+        self.notifier = notifier
+        self.next_at = time.monotonic() + START_PROGRESS_EVERY_S
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now >= self.next_at:
+            self.next_at = now + START_PROGRESS_EVERY_S
+            self.notifier.starting(f"starting: {what}, {done:,} of {total:,}", START_EXTEND_S)
 
 
 class DaemonStartup(DaemonSockets):
@@ -235,11 +259,14 @@ class DaemonStartup(DaemonSockets):
         """Spool what hook-send left while hookd was away, before serving anything newer.
 
         An inbox copy of an event that reached the spool just before a crash is
-        recognised by its hand-off id, found in the spool's segments.
+        recognised by its hand-off id, found in the spool's segments. A service manager is
+        told how far it has gone (StartProgress): a big inbox takes minutes.
         """
-        waiting = self.inbox.handoff_ids()
-        for handoff_id, event_id in find_handoffs(self.spool.directory, waiting, self.spool.dir_fd).items():
+        progress = StartProgress(self.notifier)
+        waiting = self.inbox.handoff_ids(progress)
+        found = find_handoffs(self.spool.directory, waiting, self.spool.dir_fd, progress)
+        for handoff_id, event_id in found.items():
             self.pipeline.handoffs.add(handoff_id, event_id)
-        taken = await self.inbox.sweep()
+        taken = await self.inbox.sweep(progress)
         if waiting or taken:
             log.info("inbox_taken", events=taken, duplicates=self.state.deduplicated_handoffs, left=self.inbox.waiting)

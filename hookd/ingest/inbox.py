@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Callable
 
 import structlog
 
@@ -34,6 +35,9 @@ from hookd.ingest.protocol import INBOX_SUFFIX, MAX_HEADER_BYTES, Reason, Reject
 from hookd.paths import UnsafePathError, check_parents, describe, ensure_private_dir, why_untrusted
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
+
+# Told how far a long pass has gone: (what it does, files done, files in all).
+Progress = Callable[[str, int, int], None]
 
 log = structlog.get_logger("hookd.inbox")
 
@@ -98,12 +102,15 @@ class Inbox:
         """What status shows of the files taken (hookd/state.py)."""
         return InboxStats(self.taken, self.spare_taken, self.spare_problem, dict(self.problems.unreadable))
 
-    def handoff_ids(self) -> set[str]:
+    def handoff_ids(self, progress: Progress | None = None) -> set[str]:
         """Hand-off ids of the frames waiting here, read from their headers."""
         ids = set()
         sources = open_sources(self._sources())
         try:
-            for path, dir_fd in self._pending_paths(sources):
+            paths = self._pending_paths(sources)
+            for index, (path, dir_fd) in enumerate(paths):
+                if progress is not None and index % FILES_PER_TURN == 0:
+                    progress("reading the inbox's hand-off ids", index, len(paths))
                 try:
                     line = read_frame(path, dir_fd, MAX_HEADER_BYTES + 1).split(b"\n", 1)[0]
                     handoff_id = parse_header(line).handoff_id
@@ -125,21 +132,23 @@ class Inbox:
             ]
         return [(os.path.join(directory, name), dir_fd) for name, directory, dir_fd in sorted(named)]
 
-    async def sweep(self) -> int:
+    async def sweep(self, progress: Progress | None = None) -> int:
         """Take every waiting frame into the spool, oldest first; return how many were taken."""
         sources = open_sources(self._sources())
         try:
-            return await self._sweep(sources)
+            return await self._sweep(sources, progress)
         finally:
             close_sources(sources)
 
-    async def _sweep(self, sources: list[Source]) -> int:
+    async def _sweep(self, sources: list[Source], progress: Progress | None) -> int:
         paths = self._pending_paths(sources)
         done: list[tuple[str, int]] = []
         self.waiting = 0
         self.problems.forget_gone()
         for index, (path, dir_fd) in enumerate(paths):
             if index and index % FILES_PER_TURN == 0:
+                if progress is not None:
+                    progress("taking the inbox's files", index, len(paths))
                 await asyncio.sleep(0)
             if path in self.problems.not_set_aside:
                 self.problems.set_aside(path, dir_fd)
