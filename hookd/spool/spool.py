@@ -175,6 +175,10 @@ class Spool:
         """Delete the segments before the cursor file's position (kept a while if retaining)."""
         self._cursor.delete_published(keep_recent)
 
+    def delete_committed(self) -> None:
+        """Delete every segment Redis has in full, now (a full disk: Cursor.delete_committed)."""
+        self._cursor.delete_committed()
+
     # -- state ----------------------------------------------------------------
 
     @property
