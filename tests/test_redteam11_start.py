@@ -5,7 +5,8 @@ and says READY=1 only then. A big inbox (hookd down for days, its agents busy: s
 file) outlasted systemd's TimeoutStartSec (90 s by default): hookd was killed before the sweep
 removed any file it had taken, and started again with it all to read. Now the start sends
 EXTEND_TIMEOUT_USEC= and STATUS= as it goes (from the work itself, so a start that hangs still
-times out).
+times out), and a sweep deletes the files it took as it goes, so that one cut off midway (a
+crash) leaves only the rest to read again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 
 from conftest import wait_for_entries
 from hookd.daemon import startup
+from hookd.ingest import inbox as inbox_module
 from hookd.paths import ensure_private_dir
 
 FILES = 300
@@ -68,3 +70,24 @@ def test_a_start_taking_a_big_inbox_extends_the_managers_timeout(hookd_factory, 
     statuses = [m["STATUS"] for m in before]
     assert f"starting: taking the inbox's files, 256 of {FILES}" in statuses, statuses
     assert any(s.startswith("starting: reading the inbox's hand-off ids") for s in statuses), statuses
+
+
+def test_a_sweep_deletes_the_files_it_took_as_it_goes(hookd_factory, redis_db, monkeypatch):
+    """Before, a sweep deleted the files it took only at its end: the inbox held every file until
+    the last was taken, and a start cut off midway had them all to read again."""
+    monkeypatch.setattr(inbox_module, "REMOVE_EVERY", 64, raising=False)  # raising=False: as above
+    daemon = hookd_factory(start=False)
+    inbox = str(daemon.state_dir / "inbox")
+    _leave_in_inbox(inbox, FILES)
+    left: list[int] = []  # files in the inbox as each is taken
+    take = inbox_module.Inbox._take_file
+
+    async def counting(self, path, dir_fd):
+        left.append(sum(1 for n in os.listdir(inbox) if n.endswith(".hookd")))
+        return await take(self, path, dir_fd)
+
+    monkeypatch.setattr(inbox_module.Inbox, "_take_file", counting)
+    daemon.start()
+    wait_for_entries(redis_db, FILES)
+    assert left[0] == FILES and len(left) == FILES
+    assert left[-1] == FILES - 256, left[::64]  # four steps of 64 deleted before the last file

@@ -59,8 +59,7 @@ class StartProgress:
     """Tells the service manager that a long start goes on (Notifier.starting), at most every
     START_PROGRESS_EVERY_S: the messages come only from the work that makes progress, so a start
     that hangs still meets TimeoutStartSec. Without them a big inbox could outlast systemd's
-    default 90 s: the start was killed before any taken file was removed (a sweep removes them at
-    its end), and the next start had it all to read again (bench/README.md has the figures)."""
+    default 90 s, and the start was killed and begun again (bench/README.md has the figures)."""
 
     def __init__(self, notifier: Notifier) -> None:
         self.notifier = notifier

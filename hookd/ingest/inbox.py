@@ -49,6 +49,10 @@ FILES_PER_TURN = 64
 # hook-send renames its temporary file within its deadline (250 ms by default);
 # one this old belongs to a client that was killed before the rename.
 ABANDONED_TMP_S = 60.0
+# Taken files are deleted this many at a time during a sweep, not all at its end: a sweep of a big
+# inbox (hookd away for days) cut off midway (a crash, a start killed at the service manager's
+# timeout) leaves only the files it had not yet taken for the next one to read again.
+REMOVE_EVERY = 1024
 
 
 class Inbox:
@@ -143,6 +147,7 @@ class Inbox:
     async def _sweep(self, sources: list[Source], progress: Progress | None) -> int:
         paths = self._pending_paths(sources)
         done: list[tuple[str, int]] = []
+        removed = 0
         self.waiting = 0
         self.problems.forget_gone()
         for index, (path, dir_fd) in enumerate(paths):
@@ -161,24 +166,32 @@ class Inbox:
                 break
             if outcome:
                 done.append((path, dir_fd))
+            if len(done) >= REMOVE_EVERY:
+                removed += await self._remove_taken(done)
+                done = []
         self.pipeline.held_back.inbox_waiting = self.waiting
         if not self.waiting:
             done += await self._salvage_abandoned_tmp_files(sources)
-        if done:
-            # The client fsynced its file; the spool must hold the event as firmly
-            # before the file goes (invariant 2). The Flusher fsyncs off the loop; a failed
-            # flush raises OSError here and the files stay for the next sweep.
-            flusher = self.pipeline.flusher
-            await flusher.wait_durable(flusher.written)
-            for index, (path, dir_fd) in enumerate(done):
-                if index and index % (4 * FILES_PER_TURN) == 0:
-                    await asyncio.sleep(0)
-                try:
-                    remove(path, dir_fd)
-                except FileNotFoundError:  # someone else removed it: it is spooled all the same
-                    pass
-                if self.spare is not None and os.path.dirname(path) == self.spare:
-                    self.spare_taken += 1
+        return removed + await self._remove_taken(done)
+
+    async def _remove_taken(self, done: list[tuple[str, int]]) -> int:
+        """Delete files whose events the spool holds, once it holds them as firmly as the files did."""
+        if not done:
+            return 0
+        # The client fsynced its file; the spool must hold the event as firmly
+        # before the file goes (invariant 2). The Flusher fsyncs off the loop; a failed
+        # flush raises OSError here and the files stay for the next sweep.
+        flusher = self.pipeline.flusher
+        await flusher.wait_durable(flusher.written)
+        for index, (path, dir_fd) in enumerate(done):
+            if index and index % (4 * FILES_PER_TURN) == 0:
+                await asyncio.sleep(0)
+            try:
+                remove(path, dir_fd)
+            except FileNotFoundError:  # someone else removed it: it is spooled all the same
+                pass
+            if self.spare is not None and os.path.dirname(path) == self.spare:
+                self.spare_taken += 1
         self.taken += len(done)
         return len(done)
 
