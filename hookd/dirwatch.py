@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import structlog
 
@@ -31,10 +31,12 @@ class DirectoryWatch:
     them: the state directory, the spool); ``checked``: directories that may be made afresh while
     hookd runs (hook-send makes the inbox again if it is gone) but must stay private."""
 
-    def __init__(self, kept: Iterable[str], checked: Iterable[str] = ()) -> None:
+    def __init__(self, kept: Mapping[str, int], checked: Iterable[str] = ()) -> None:
+        """``kept`` maps each path to the descriptor hookd holds it by: the identity to keep is the
+        held directory's, not whatever the path reaches by now."""
         self.identities: dict[str, tuple[int, int] | None] = {}
-        for path in kept:
-            info = os.lstat(path)
+        for path, fd in kept.items():
+            info = os.fstat(fd)
             self.identities[os.path.abspath(path)] = (info.st_dev, info.st_ino)
         for path in checked:
             self.identities.setdefault(os.path.abspath(path), None)

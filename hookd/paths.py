@@ -29,6 +29,7 @@ from hookd.trust import (  # the checks, kept here too: paths is where callers l
     describe,
     others_can_write,
     ours_or_roots,
+    refuse_open_parent,
     refuse_untrusted,
     why_untrusted,
 )
@@ -85,29 +86,37 @@ def ensure_private_dir(path: str) -> str:
     return path
 
 
-def open_private_dir(path: str) -> int:
+def open_private_dir(path: str, parent_fd: int | None = None) -> int:
     """ensure_private_dir, returning the descriptor (O_DIRECTORY, O_NOFOLLOW) of the very directory
     it checked: hookd holds its state directory and spool by it, so that one moved aside and
-    replaced while it runs never receives hookd's files (docs/security.md, tenth pass)."""
+    replaced while it runs never receives hookd's files (docs/security.md, tenth pass).
+
+    With ``parent_fd`` (a directory this function opened), ``path``'s last part is made and
+    opened in that held directory, not looked up again by path (the spool in the state
+    directory: eleventh pass); ``path`` still names it in messages."""
     path = os.path.abspath(path)
-    try:  # before anything is made there, and again once it all exists
-        check_ancestors(path)
-    except OSError:
-        pass  # a file where a directory should be, no search permission: said below
+    if parent_fd is None:
+        try:  # before anything is made there, and again once it all exists
+            check_ancestors(path)
+        except OSError:
+            pass  # a file where a directory should be, no search permission: said below
     try:
-        makedirs_private(path)
+        if parent_fd is None:
+            makedirs_private(path)
+        else:
+            _mkdir_at(os.path.basename(path), parent_fd)
     except OSError as exc:
         raise UnsafePathError(
             f"cannot create the directory {path}: {exc.strerror}; choose another path or create it yourself (mode 0700)"
         ) from None
     try:
-        fd = os.open(path, _DIR_FLAGS)
+        fd = os.open(_at(path, parent_fd), _DIR_FLAGS, dir_fd=parent_fd)
     except OSError as exc:
         if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
             raise UnsafePathError(f"cannot open the directory {path}: {exc.strerror}") from None
         fd = None
     try:
-        info = os.fstat(fd) if fd is not None else os.lstat(path)
+        info = os.fstat(fd) if fd is not None else os.lstat(_at(path, parent_fd), dir_fd=parent_fd)
         why = why_untrusted(info)
         if why:
             fix = (
@@ -119,7 +128,10 @@ def open_private_dir(path: str) -> int:
                 f"{path} {why} ({describe(info)}); hookd keeps its files only in "
                 f"a directory of yours that others cannot write: {fix}"
             )
-        check_ancestors(path)
+        if parent_fd is None:
+            check_ancestors(path)
+        else:  # the held parent was checked when it was opened; judged again as it is now
+            refuse_open_parent(path, os.path.dirname(path), os.fstat(parent_fd))
         if stat.S_IMODE(info.st_mode) & 0o077:
             assert fd is not None  # unopened means a link or not a directory: refused above
             os.fchmod(fd, 0o700)  # only read or enter: nothing can have been planted
@@ -129,6 +141,13 @@ def open_private_dir(path: str) -> int:
         raise
     assert fd is not None  # unopened means a link or not a directory: refused above
     return fd
+
+
+def _mkdir_at(name: str, parent_fd: int) -> None:
+    try:
+        os.mkdir(name, 0o700, dir_fd=parent_fd)
+    except FileExistsError:
+        pass
 
 
 def _at(path: str, dir_fd: int | None) -> str:

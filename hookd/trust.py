@@ -71,15 +71,20 @@ def _refuse_others(path: str, looked_in: list[str], links: list[tuple[str, os.st
                 f"of your own"
             )
     for directory in looked_in:
-        info = os.stat(directory)
-        owner_ok = ours_or_roots(info)
-        open_to_others = others_can_write(info) and not info.st_mode & stat.S_ISVTX
-        if not owner_ok or open_to_others:
-            raise UnsafePathError(
-                f"{path} is inside {directory} ({describe(info)}), which "
-                f"{'another user owns' if not owner_ok else 'other users can write'}: they could "
-                f"replace {path}; choose a path under a directory of your own"
-            )
+        refuse_open_parent(path, directory, os.stat(directory))
+
+
+def refuse_open_parent(path: str, directory: str, info: os.stat_result) -> None:
+    """Refuse ``path`` if ``directory`` above it (``info``, its stat) is another user's, or
+    writable by others and not sticky: they could replace ``path``."""
+    owner_ok = ours_or_roots(info)
+    open_to_others = others_can_write(info) and not info.st_mode & stat.S_ISVTX
+    if not owner_ok or open_to_others:
+        raise UnsafePathError(
+            f"{path} is inside {directory} ({describe(info)}), which "
+            f"{'another user owns' if not owner_ok else 'other users can write'}: they could "
+            f"replace {path}; choose a path under a directory of your own"
+        )
 
 
 MAX_LINKS = 40  # as the kernel's own limit on links followed in one lookup

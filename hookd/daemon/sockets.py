@@ -51,9 +51,8 @@ class DaemonSockets(DaemonParts):
                 failed.pop(path, None)
 
     async def _rebind(self, path: str) -> None:
-        sock = bind_private_socket(path)
+        sock, inode = bind_private_socket(path)
         try:
-            inode = os.stat(path).st_ino
             if path == self.config.socket:
                 old = self.server
                 self.server = await asyncio.get_running_loop().create_unix_server(

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import time
 from typing import Any
 
 import structlog
@@ -47,6 +48,28 @@ from hookd.statedir import lock_state_dir
 from hookd.worker import Worker
 
 log = structlog.get_logger("hookd")
+
+# While the start takes in a big inbox: how often the service manager hears of it, and how much
+# longer each message gives the start (past TimeoutStartSec) before the next must come.
+START_PROGRESS_EVERY_S = 5.0
+START_EXTEND_S = 30.0
+
+
+class StartProgress:
+    """Tells the service manager that a long start goes on (Notifier.starting), at most every
+    START_PROGRESS_EVERY_S: the messages come only from the work that makes progress, so a start
+    that hangs still meets TimeoutStartSec. Without them a big inbox could outlast systemd's
+    default 90 s, and the start was killed and begun again (bench/README.md has the figures)."""
+
+    def __init__(self, notifier: Notifier) -> None:
+        self.notifier = notifier
+        self.next_at = time.monotonic() + START_PROGRESS_EVERY_S
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now >= self.next_at:
+            self.next_at = now + START_PROGRESS_EVERY_S
+            self.notifier.starting(f"starting: {what}, {done:,} of {total:,}", START_EXTEND_S)
 
 
 class DaemonStartup(DaemonSockets):
@@ -94,6 +117,7 @@ class DaemonStartup(DaemonSockets):
             max_bytes=spool.max_bytes,
             full_policy=spool.full_policy,
             reserve_bytes=spool.reserve_bytes,
+            parent_fd=self.state_fd,  # the spool of the state directory checked above, not a second lookup
         )
         stack.callback(self.spool.close)
         self.flusher = Flusher(self.spool, spool.fsync, spool.fsync_interval_ms / 1000, self.state.progress)
@@ -152,7 +176,9 @@ class DaemonStartup(DaemonSockets):
         if self.http is not None:
             self.http.budget = self.budget
             await self.http.start(self.pipeline)
-        directories = DirectoryWatch([config.state_dir, config.spool_dir], [config.inbox_dir])
+        directories = DirectoryWatch(
+            {config.state_dir: self.state_fd, config.spool_dir: self.spool.dir_fd}, [config.inbox_dir]
+        )
         self.state.reports = Reports(
             spool=self.spool.stats,
             oldest_waiting_ns=self.spool.oldest_waiting_ns,
@@ -213,8 +239,7 @@ class DaemonStartup(DaemonSockets):
         )
 
     def _bind(self, stack: contextlib.AsyncExitStack, path: str) -> Any:
-        sock = bind_private_socket(path)
-        self.socket_inodes[path] = os.stat(path).st_ino
+        sock, self.socket_inodes[path] = bind_private_socket(path)
         stack.callback(self._remove_socket_if_bound, path)
         return sock
 
@@ -233,11 +258,14 @@ class DaemonStartup(DaemonSockets):
         """Spool what hook-send left while hookd was away, before serving anything newer.
 
         An inbox copy of an event that reached the spool just before a crash is
-        recognised by its hand-off id, found in the spool's segments.
+        recognised by its hand-off id, found in the spool's segments. A service manager is
+        told how far it has gone (StartProgress): a big inbox takes minutes.
         """
-        waiting = self.inbox.handoff_ids()
-        for handoff_id, event_id in find_handoffs(self.spool.directory, waiting, self.spool.dir_fd).items():
+        progress = StartProgress(self.notifier)
+        waiting = self.inbox.handoff_ids(progress)
+        found = find_handoffs(self.spool.directory, waiting, self.spool.dir_fd, progress)
+        for handoff_id, event_id in found.items():
             self.pipeline.handoffs.add(handoff_id, event_id)
-        taken = await self.inbox.sweep()
+        taken = await self.inbox.sweep(progress)
         if waiting or taken:
             log.info("inbox_taken", events=taken, duplicates=self.state.deduplicated_handoffs, left=self.inbox.waiting)

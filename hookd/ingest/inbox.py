@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Callable
 
 import structlog
 
@@ -34,6 +35,9 @@ from hookd.ingest.protocol import INBOX_SUFFIX, MAX_HEADER_BYTES, Reason, Reject
 from hookd.paths import UnsafePathError, check_parents, describe, ensure_private_dir, why_untrusted
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
+
+# Told how far a long pass has gone: (what it does, files done, files in all).
+Progress = Callable[[str, int, int], None]
 
 log = structlog.get_logger("hookd.inbox")
 
@@ -45,6 +49,10 @@ FILES_PER_TURN = 64
 # hook-send renames its temporary file within its deadline (250 ms by default);
 # one this old belongs to a client that was killed before the rename.
 ABANDONED_TMP_S = 60.0
+# Taken files are deleted this many at a time during a sweep, not all at its end: a sweep of a big
+# inbox (hookd away for days) cut off midway (a crash, a start killed at the service manager's
+# timeout) leaves only the files it had not yet taken for the next one to read again.
+REMOVE_EVERY = 1024
 
 
 class Inbox:
@@ -98,12 +106,15 @@ class Inbox:
         """What status shows of the files taken (hookd/state.py)."""
         return InboxStats(self.taken, self.spare_taken, self.spare_problem, dict(self.problems.unreadable))
 
-    def handoff_ids(self) -> set[str]:
+    def handoff_ids(self, progress: Progress | None = None) -> set[str]:
         """Hand-off ids of the frames waiting here, read from their headers."""
         ids = set()
         sources = open_sources(self._sources())
         try:
-            for path, dir_fd in self._pending_paths(sources):
+            paths = self._pending_paths(sources)
+            for index, (path, dir_fd) in enumerate(paths):
+                if progress is not None and index % FILES_PER_TURN == 0:
+                    progress("reading the inbox's hand-off ids", index, len(paths))
                 try:
                     line = read_frame(path, dir_fd, MAX_HEADER_BYTES + 1).split(b"\n", 1)[0]
                     handoff_id = parse_header(line).handoff_id
@@ -125,24 +136,27 @@ class Inbox:
             ]
         return [(os.path.join(directory, name), dir_fd) for name, directory, dir_fd in sorted(named)]
 
-    async def sweep(self) -> int:
+    async def sweep(self, progress: Progress | None = None) -> int:
         """Take every waiting frame into the spool, oldest first; return how many were taken."""
         sources = open_sources(self._sources())
         try:
-            return await self._sweep(sources)
+            return await self._sweep(sources, progress)
         finally:
             close_sources(sources)
 
-    async def _sweep(self, sources: list[Source]) -> int:
+    async def _sweep(self, sources: list[Source], progress: Progress | None) -> int:
         paths = self._pending_paths(sources)
         done: list[tuple[str, int]] = []
+        removed = 0
         self.waiting = 0
         self.problems.forget_gone()
         for index, (path, dir_fd) in enumerate(paths):
             if index and index % FILES_PER_TURN == 0:
+                if progress is not None:
+                    progress("taking the inbox's files", index, len(paths))
                 await asyncio.sleep(0)
             if path in self.problems.not_set_aside:
-                self.problems.set_aside(path)
+                self.problems.set_aside(path, dir_fd)
                 continue
             outcome = await self._take_file(path, dir_fd)
             if outcome is None:
@@ -152,24 +166,32 @@ class Inbox:
                 break
             if outcome:
                 done.append((path, dir_fd))
+            if len(done) >= REMOVE_EVERY:
+                removed += await self._remove_taken(done)
+                done = []
         self.pipeline.held_back.inbox_waiting = self.waiting
         if not self.waiting:
             done += await self._salvage_abandoned_tmp_files(sources)
-        if done:
-            # The client fsynced its file; the spool must hold the event as firmly
-            # before the file goes (invariant 2). The Flusher fsyncs off the loop; a failed
-            # flush raises OSError here and the files stay for the next sweep.
-            flusher = self.pipeline.flusher
-            await flusher.wait_durable(flusher.written)
-            for index, (path, dir_fd) in enumerate(done):
-                if index and index % (4 * FILES_PER_TURN) == 0:
-                    await asyncio.sleep(0)
-                try:
-                    remove(path, dir_fd)
-                except FileNotFoundError:  # someone else removed it: it is spooled all the same
-                    pass
-                if self.spare is not None and os.path.dirname(path) == self.spare:
-                    self.spare_taken += 1
+        return removed + await self._remove_taken(done)
+
+    async def _remove_taken(self, done: list[tuple[str, int]]) -> int:
+        """Delete files whose events the spool holds, once it holds them as firmly as the files did."""
+        if not done:
+            return 0
+        # The client fsynced its file; the spool must hold the event as firmly
+        # before the file goes (invariant 2). The Flusher fsyncs off the loop; a failed
+        # flush raises OSError here and the files stay for the next sweep.
+        flusher = self.pipeline.flusher
+        await flusher.wait_durable(flusher.written)
+        for index, (path, dir_fd) in enumerate(done):
+            if index and index % (4 * FILES_PER_TURN) == 0:
+                await asyncio.sleep(0)
+            try:
+                remove(path, dir_fd)
+            except FileNotFoundError:  # someone else removed it: it is spooled all the same
+                pass
+            if self.spare is not None and os.path.dirname(path) == self.spare:
+                self.spare_taken += 1
         self.taken += len(done)
         return len(done)
 
@@ -186,7 +208,7 @@ class Inbox:
             return False
         except UnsafePathError as exc:
             self.pipeline.refuse(Reason.BAD_HEADER, f"inbox file {os.path.basename(path)}: {exc}")
-            self.problems.set_aside(path)
+            self.problems.set_aside(path, dir_fd)
             return False
         except OSError as exc:
             # Not the frame's fault (a failing disk): kept, and tried again on the next sweep.
@@ -206,7 +228,7 @@ class Inbox:
                 )
         except Rejected as exc:
             self.pipeline.refuse(exc.reason, f"inbox file {os.path.basename(path)}: {exc.message}", size=len(data))
-            self.problems.set_aside(path)
+            self.problems.set_aside(path, dir_fd)
             return False
         del data
         try:
@@ -214,7 +236,7 @@ class Inbox:
         except Rejected as exc:
             if exc.reason.passing and not exc.internal:
                 return None
-            self.problems.set_aside(path)
+            self.problems.set_aside(path, dir_fd)
             return False
         return True
 
@@ -228,7 +250,7 @@ class Inbox:
                     continue
                 path = os.path.join(directory, name)
                 if path in self.problems.not_set_aside:
-                    self.problems.set_aside(path)
+                    self.problems.set_aside(path, dir_fd)
                     continue
                 try:
                     if now - os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mtime < ABANDONED_TMP_S:

@@ -8,7 +8,7 @@ import os
 
 import structlog
 
-from hookd.paths import UnsafePathError, ensure_private_dir
+from hookd.paths import UnsafePathError, open_private_dir
 from hookd.peers import Throttle
 
 log = structlog.get_logger("hookd.inbox")
@@ -39,23 +39,29 @@ class ProblemFiles:
         if self.unreadable.pop(path, None) is not None:
             log.info("inbox_file_readable", file=path)
 
-    def set_aside(self, path: str) -> None:
+    def set_aside(self, path: str, dir_fd: int) -> None:
         """Move a refused frame to rejected/ beside it; one that cannot be moved stays where it is,
-        said once (the sweep goes on past it, and tries the move again on each sweep)."""
+        said once (the sweep goes on past it, and tries the move again on each sweep). Both ends
+        are reached from ``dir_fd``, the inbox as the sweep holds it: a directory put in its place
+        meanwhile neither gives the file nor receives it."""
+        name = os.path.basename(path)
         rejected_dir = os.path.join(os.path.dirname(path), "rejected")
-        target = os.path.join(rejected_dir, os.path.basename(path).lstrip("."))
+        target = os.path.join(rejected_dir, name.lstrip("."))
         try:
-            ensure_private_dir(rejected_dir)
-            os.replace(path, target)
-        except FileNotFoundError:
-            if os.path.lexists(path):
-                self._not_set_aside(path, f"cannot create {rejected_dir}")
-            else:
-                self.not_set_aside.pop(path, None)
-            return
+            rejected_fd = open_private_dir(rejected_dir, dir_fd)
         except (OSError, UnsafePathError) as exc:
             self._not_set_aside(path, str(exc))
             return
+        try:
+            os.replace(name, os.path.basename(target), src_dir_fd=dir_fd, dst_dir_fd=rejected_fd)
+        except FileNotFoundError:
+            self.not_set_aside.pop(path, None)  # gone: the user moved it
+            return
+        except OSError as exc:
+            self._not_set_aside(path, str(exc))
+            return
+        finally:
+            os.close(rejected_fd)
         self.not_set_aside.pop(path, None)
         log.warning(
             "inbox_file_set_aside",

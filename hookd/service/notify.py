@@ -78,6 +78,13 @@ class Notifier:
         self.last_status = status
         self.send("READY=1", f"STATUS={status}", f"MAINPID={os.getpid()}")
 
+    def starting(self, status: str, extend_s: float) -> None:
+        """Still starting, and making progress: STATUS= and EXTEND_TIMEOUT_USEC=, so that a start
+        that takes long because it has much to take in (a big inbox) is not killed at the
+        manager's TimeoutStartSec (90 s by default) and started again with all of it to do."""
+        self.last_status = status
+        self.send(f"EXTEND_TIMEOUT_USEC={int(extend_s * 1e6)}", f"STATUS={status}")
+
     def status(self, status: str) -> None:
         if status != self.last_status:
             self.last_status = status

@@ -53,3 +53,10 @@ class Cursor:
             if keep_recent and self.retain_published_s > 0 and self.files.mtime(seg) > cutoff:
                 break
             self.files.remove(seg)
+
+    def delete_committed(self) -> None:
+        """Delete every segment Redis has in full (before the committed position), however recent,
+        even past what the cursor file says: a full disk may not take the cursor file. A crash
+        after it resumes at the oldest segment left (segments.read_cursor); Redis skips repeats."""
+        for seg in sorted(s for s in self.files.sizes if s < self.position.segment):
+            self.files.remove(seg)

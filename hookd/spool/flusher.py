@@ -155,6 +155,19 @@ class Flusher:
 RESERVE_CHECK_S = 1.0
 
 
+async def _free_published(spool: Spool) -> None:
+    """On a full disk, delete every segment Redis has now. Published segments are kept a while
+    (RETAIN_PUBLISHED_S) only to recognise inbox copies after a crash; on a full disk they hold
+    every new event out, and with no event taken the cursor never moves again to delete them:
+    hookd refused events until restarted (docs/security.md, eleventh pass). Deleted even past
+    the cursor file, which a disk that full could not take; written afterwards if it can be."""
+    spool.delete_committed()
+    try:
+        await asyncio.to_thread(spool.write_cursor_file, spool.cursor)
+    except OSError:
+        pass  # tried again in RESERVE_CHECK_S while the disk is full, and when the cursor next moves
+
+
 async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) -> None:
     """Write the spool's committed position to the disk from a worker thread, after each
     commit but at most every ``interval_s``, and delete the segments it has passed; and
@@ -168,6 +181,8 @@ async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) 
             await asyncio.wait({waiter}, timeout=RESERVE_CHECK_S)
         finally:
             waiter.cancel()
+        if spool.disk_full:
+            await _free_published(spool)
         if spool.reserve.size < spool.reserve.target or spool.disk_full:
             await asyncio.to_thread(spool.refill_reserve)
         if not spool.cursor_moved.is_set():

@@ -7,7 +7,7 @@ without (a command reading a stopped daemon's spool), by path.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import msgspec
@@ -77,14 +77,23 @@ def summarize(directory: str) -> SpoolSummary:
     return SpoolSummary(count, size, oldest, segments)
 
 
-def find_handoffs(directory: str, wanted: set[str], dir_fd: int | None = None) -> dict[str, str]:
+def find_handoffs(
+    directory: str,
+    wanted: set[str],
+    dir_fd: int | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, str]:
     """Which of ``wanted`` hand-off ids are in the spool's segments, published or not, with
-    their event ids. Read at start-up, before anything is appended."""
+    their event ids. Read at start-up, before anything is appended; ``progress`` is told
+    before each segment."""
     found: dict[str, str] = {}
     if not wanted or (dir_fd is None and not os.path.isdir(directory)):
         return found
     decoder = msgspec.msgpack.Decoder(Event)
-    for seg in list_segments(directory, dir_fd):
+    segments = list_segments(directory, dir_fd)
+    for index, seg in enumerate(segments):
+        if progress is not None:
+            progress("looking for the inbox's hand-off ids in the spool", index, len(segments))
         reader = SegmentReader(segment_path(directory, seg), dir_fd=dir_fd)
         try:
             for data, _ in reader.records(limit=2**62):

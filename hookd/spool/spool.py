@@ -56,13 +56,15 @@ class Spool:
         max_bytes: int = 1 << 62,
         full_policy: FullPolicy | str = FullPolicy.REFUSE,
         reserve_bytes: int = 0,
+        parent_fd: int | None = None,
     ) -> None:
         self.directory = os.path.abspath(directory)
         self.retain_published_s = retain_published_s
         self.fsync_policy = FsyncPolicy(fsync)
         # Held for the spool's life, every file reached relative to it: a spool directory moved
         # aside and replaced while hookd runs gets none of hookd's files, nor has its own read.
-        self.dir_fd = open_private_dir(self.directory)
+        # With ``parent_fd`` (the daemon's held state directory) it is found in that very directory.
+        self.dir_fd = open_private_dir(self.directory, parent_fd)
         try:
             self._open(segment_bytes, max_bytes, FullPolicy(full_policy), reserve_bytes)
         except BaseException:
@@ -172,6 +174,10 @@ class Spool:
     def delete_published(self, keep_recent: bool = True) -> None:
         """Delete the segments before the cursor file's position (kept a while if retaining)."""
         self._cursor.delete_published(keep_recent)
+
+    def delete_committed(self) -> None:
+        """Delete every segment Redis has in full, now (a full disk: Cursor.delete_committed)."""
+        self._cursor.delete_committed()
 
     # -- state ----------------------------------------------------------------
 
