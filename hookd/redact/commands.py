@@ -42,6 +42,9 @@ _SHORT_OPTIONS = {
         "sqlcmd",
         "bcp",
         "osql",
+        "isql",  # Sybase's isql -U sa -P <password>; FreeTDS' tsql, sqsh
+        "tsql",
+        "sqsh",
         "zip",
         "unzip",
         "ssh-keygen",
@@ -86,7 +89,9 @@ _SHORT_OPTIONS = {
     "/pass:": ("cmdkey", "cmdkey.exe"),  # Windows' cmdkey /add:<target> /user:<user> /pass:<password>
 }
 _GLUED = ("7z", "7za", "unrar", "rar")  # -pSECRET, no space (unrar's -p alone asks for it)
-_SHORT_TRIGGER = r"\s(?:(?:-[wPpNk]|-(?i:apikey))\s{1,4}|/p:|/(?i:pass):|-p)"
+# -PSECRET: the SQL Server and Sybase clients read a glued -P as the password (Maven's -Pprofile does not).
+_GLUED_P = ("sqlcmd", "bcp", "osql", "isql", "tsql", "sqsh")
+_SHORT_TRIGGER = r"\s(?:(?:-[wPpNk]|-(?i:apikey))\s{1,4}|/p:|/(?i:pass):|-[pP])"
 CLI_MORE_TRIGGER = (
     "(?:"
     + "|".join(
@@ -143,6 +148,8 @@ def _short_option_ok(match: re.Match[str]) -> bool:
     commands = _SHORT_OPTIONS[flag]
     if glued and flag == "-p":
         commands = _GLUED
+    elif glued and flag == "-P":
+        commands = _GLUED_P
     elif not glued and flag == "-p":
         commands = tuple(c for c in commands if c not in _GLUED)
     if "login" not in names:  # their -p is a password only for login (cf push -p <path>, oc process -p K=V)
@@ -207,7 +214,9 @@ _PRINTS_SECRET = (
     r"(?:base64(?:\s{1,4}-w\s{0,4}0)?\s{1,4}(?:-d|-D|--decode)|get-secret-value|gh\s{1,4}auth\s{1,4}token"
     r"|print-(?:access|identity)-token|op\s{1,4}read|vault\s{1,4}(?:kv\s{1,4}get|read)\s{1,4}-field"
     r"|find-generic-password|auth:token|get-access-token|secrets\s{1,4}versions\s{1,4}access"
-    r"|--with-decryption|wg\s{1,4}gen(?:key|psk))"
+    r"|--with-decryption|wg\s{1,4}gen(?:key|psk)|--reveal"  # op item get --fields password --reveal
+    r"|configure\s{1,4}get\s{1,4}(?:[A-Za-z0-9_-]{1,40}\.)?aws_(?:secret_access_key|session_token)"
+    r"|output\s{1,4}-raw\s{1,4}[A-Za-z0-9_-]{0,60}(?i:password|secret|token|private_key))"  # terraform, tofu
 )
 PRINTED_TRIGGER = _PRINTS_SECRET + r'[^\n]{0,2000}"stdout"\s{0,4}:\s{0,4}"[^"\\\s]'
 
