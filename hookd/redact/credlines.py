@@ -71,12 +71,20 @@ NAME_NEAR = 4096  # characters between a line and the file's name, either side
 _PPP_NAMES = ("chap-secrets", "pap-secrets", "CHAP-SECRETS", "PAP-SECRETS")
 
 
-_FETCHMAIL_LINE = re.compile(r"(?:[ \t]|\\t)*(?:(?i:user(?:name)?)[ \t]|(?:poll|skip)[ \t])")
+# An entry's line: poll or skip (a server), defaults (every entry's options), or a continuation line that begins
+# with a server option (via, proto, auth...) or with user.
+_FETCHMAIL_WORDS = (
+    r"(?:(?i:user(?:name)?)|poll|skip|defaults|via|proto(?:col)?|auth(?:enticate)?|port|service|options)[ \t]"
+)
+_FETCHMAIL_LINE = re.compile(r"(?:[ \t]|\\t)*" + _FETCHMAIL_WORDS)
+# The same line as a string of JSON text nested in the payload's string (its opening quote escaped).
+_FETCHMAIL_NESTED = re.compile(r'\\{1,7}"' + _FETCHMAIL_WORDS)
 _LINE_REACH = 300  # characters before the value read back for its line's start
 
 
 def _fetchmail_ok(match: re.Match[str]) -> bool:
-    """A .fetchmailrc line: it begins with poll or skip, or with user (an entry's indented line); prose says
+    """A .fetchmailrc line: it begins with poll, skip or defaults, or with user or a server option (an entry's
+    indented line), or a string nested in the payload's begins so; prose says
     "username and password were set". A bare value holds a character other than a letter."""
     if not option_value_ok(match):
         return False
@@ -87,7 +95,7 @@ def _fetchmail_ok(match: re.Match[str]) -> bool:
     begin = line_start(text, at, _LINE_REACH)
     if begin is None:
         return False
-    return _FETCHMAIL_LINE.match(text, begin) is not None
+    return _FETCHMAIL_LINE.match(text, begin) is not None or _FETCHMAIL_NESTED.search(text, begin, at) is not None
 
 
 def _ppp_ok(match: re.Match[str]) -> bool:
@@ -106,11 +114,28 @@ _AUTH_FILE = (
     r"""(?P<value>[^\s"\\]{1,512})(?:\\r)?(?:\\n)?(?=")"""
 )
 _OPENVPN_WORD = re.compile("(?i)auth-user-pass|openvpn")
+# The same two lines inside a longer string: after a line that names the file (a cat's command, head's
+# ==> path <== header, a here-document's cat > path <<EOF) and up to a blank line, a header, a here-document's
+# end or the string's end; or typed into a command, printf 'user\npassword\n' > path (echo -e too).
+_USER = r"[A-Za-z0-9._@+-]{1,64}"
+_BR = r"(?:\\{1,7}r)?\\{1,7}n"  # a line break escaped as deep as its string is nested
+# the line that names the file, then the user's line
+_AUTH_HEADER = (
+    r"""(?:\\{1,7}n|")[^"\\\n]{0,200}?(?i:openvpn|auth|pass|cred|login|vpn)[^\s"\\]{0,64}"""
+    r"""(?:[ \t]<==|[ \t]{1,4}<<-?'?[A-Za-z_]{1,20}'?)?""" + _BR + "(?P<user>" + _USER + ")" + _BR
+)
+_AUTH_TYPED = r"""(?:printf|echo\s{1,4}-e)\s{1,4}(?P<q>'|\\{1,7}")(?P<typed>""" + _USER + r""")\\{2,8}n"""
+# after the password: the string's end, a blank line, head's next header, a here-document's end
+_AUTH_END = r"(?:\\{1,7}n)?\\{0,7}\"|" + _BR + _BR + "|" + _BR + "==>|" + _BR + r"[A-Z_]{2,20}(?:\\{1,7}n|\\{0,7}\")"
+_AUTH_LINES = (
+    "(?:" + _AUTH_HEADER + "|" + _AUTH_TYPED + r""")(?P<value>[^\s"'\\]{1,512})"""
+    r"(?(q)(?:\\{2,8}n)?(?P=q)\s{0,4}>|(?:\\{1,7}r)?(?=" + _AUTH_END + "))"
+)
 
 
 def _auth_file_ok(match: re.Match[str]) -> bool:
     value = match.group("value")
-    if value == match.group("user") or not plausible_secret(value):
+    if value in (match.group("user"), match.groupdict().get("typed")) or not plausible_secret(value):
         return False
     text = match.string
     return _OPENVPN_WORD.search(text, max(0, match.start() - NAME_NEAR), match.end() + NAME_NEAR) is not None
@@ -212,6 +237,19 @@ CREDENTIAL_LINE_RULES: tuple[Rule, ...] = (
         reach=2 * NAME_NEAR,
         check=_auth_file_ok,
         example="a Read of /etc/openvpn/auth.txt: `bob` / `<password>`",
+    ),
+    Rule(
+        name="openvpn_auth_lines",
+        replaces="an OpenVPN auth-user-pass file's password line inside a longer string (after the line that "
+        "names the file) or typed into it (printf 'user\\npassword' > file), where the payload says "
+        "auth-user-pass or openvpn",
+        pattern=_AUTH_LINES,
+        group="value",
+        keywords=("auth-user-pass", "openvpn"),
+        ignore_case_keywords=True,
+        reach=2 * NAME_NEAR,
+        check=_auth_file_ok,
+        example="`==> /etc/openvpn/auth.txt <==` / `bob` / `<password>`, `printf 'bob\\n<password>\\n' > auth.txt`",
     ),
     Rule(
         name="jenkins_secret",
