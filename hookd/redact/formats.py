@@ -4,7 +4,8 @@ names, Terraform variables; the commands in oscommands.py, key bodies without th
 * ``sql_password``: CREATE/ALTER USER|ROLE|LOGIN ... PASSWORD '...', IDENTIFIED BY '...', SET PASSWORD
   FOR 'u'@'h' = '...', PASSWORD('...');
 * ``pgpass_line``: host:port:database:user:secret where the port is PostgreSQL's (5432, 5433, 6432) or `*`;
-* ``short_password_name``: PASS=, PW=, PSWD= (never PWD, the working directory, nor PASS in test output);
+* ``short_password_name``: PASS=, PW=, PSWD=, ODBC's PWD= at a line's start (never a path: the shell's
+  working directory; nor PASS in test output);
 * ``terraform_secret_default``: the default of a Terraform variable whose name says secret.
 
 The anchored rules' triggers are their context up to the value's first character (Hyperscan); the regex
@@ -143,14 +144,23 @@ def _pgpass_line_ok(match: re.Match[str]) -> bool:
 # query (&pass=through), where url_query_secret takes only a random-looking value.
 # The name and its = as literals (pass=, "pass =", "pass\t="): a trigger that read spaces after the name
 # started at every "PASSED" of a pytest log (40000 in a 2 MB Bash result: 15% of its redaction time).
-SHORT_NAME_TRIGGER = r"(?i)(?:^|[^A-Za-z0-9_\\?&-]|\\[nrt])(?:pass|pw|pswd)(?:=| =|  =|\t=)\s{0,4}[^\s=~]"
+SHORT_NAME_TRIGGER = r"(?i)(?:^|[^A-Za-z0-9_\\?&-]|\\[nrt])(?:pass|pw|pswd|pwd)(?:=| =|  =|\t=)\s{0,4}[^\s=~]"
+# PWD= is ODBC's password (odbc.ini's PWD = <password>, a DSN's line) and the shell's working directory, an
+# absolute path: it counts when its value is no path, written with or without spaces at a line's start.
+_PWD_NAME = re.compile(r"(?i)(?:^|(?<=[\n\r\"])|(?<=\\[nr]))pwd[ \t]{0,2}=[ \t]{0,4}\Z")
 
 
 def _short_name_ok(match: re.Match[str]) -> bool:
     """Short names are common variables in code (pw = -pw, pass = new PassThrough(), pw = "\\n".join(...)):
     a quoted value must end its expression; a bare one counts only in the shell's form, NAME=value with
-    no space around the =."""
+    no space around the =. PWD counts at a line's start only, and never for a path."""
     text, start, end = match.string, match.start(), match.end()
+    head = text[max(0, start - 12) : start]
+    if head.lower().rstrip(" \t=").endswith("pwd"):
+        value = match.group("value")
+        if "/" in value or "\\" in value or _PWD_NAME.search(text, max(0, start - 12), start) is None:
+            return False
+        return assigned_value_ok(match)
     if match.group("dq") or match.group("sq"):
         if text[end : end + 1] in (".", "[", "(", "+", "%", "*"):
             return False
@@ -208,7 +218,8 @@ FORMAT_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         name="short_password_name",
-        replaces="the value of PASS=, PW= or PSWD= (not PWD=, nor PASS in test output)",
+        replaces="the value of PASS=, PW= or PSWD=, and of ODBC's PWD= at a line's start (not a path: the "
+        "shell's working directory), not PASS in test output",
         pattern=VALUE,
         group="value",
         trigger=SHORT_NAME_TRIGGER,
