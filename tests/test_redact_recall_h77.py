@@ -153,4 +153,4 @@ def test_a_printed_output_that_is_no_secret_is_kept():
 
 
 def test_the_reference_knows_every_new_rule():
-    assert "openvpn_auth_lines" in {rule.name for rule in REFERENCE.rules}
+    assert {"openvpn_auth_lines", "openvpn_auth_typed"} <= {rule.name for rule in REFERENCE.rules}

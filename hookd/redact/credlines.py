@@ -117,25 +117,63 @@ _OPENVPN_WORD = re.compile("(?i)auth-user-pass|openvpn")
 # The same two lines inside a longer string: after a line that names the file (a cat's command, head's
 # ==> path <== header, a here-document's cat > path <<EOF) and up to a blank line, a header, a here-document's
 # end or the string's end; or typed into a command, printf 'user\npassword\n' > path (echo -e too).
-_USER = r"[A-Za-z0-9._@+-]{1,64}"
-_BR = r"(?:\\{1,7}r)?\\{1,7}n"  # a line break escaped as deep as its string is nested
-# the line that names the file, then the user's line
-_AUTH_HEADER = (
-    r"""(?:\\{1,7}n|")[^"\\\n]{0,200}?(?i:openvpn|auth|pass|cred|login|vpn)[^\s"\\]{0,64}"""
-    r"""(?:[ \t]<==|[ \t]{1,4}<<-?'?[A-Za-z_]{1,20}'?)?""" + _BR + "(?P<user>" + _USER + ")" + _BR
+_BR = r"(?:\\{1,7}+r)?\\{1,7}+n"  # a line break escaped as deep as its string is nested
+# Hyperscan reads the line that names the file (its last word says openvpn, auth, pass, cred, login or vpn,
+# then head's <== or a here-document's <<EOF), the user's line and the password's first character; the regex
+# reads the password to the end of its line, then the string's end, a blank line, head's next header or a
+# here-document's end. Its repeats are unbounded, which Hyperscan runs without counters (the regex reads no
+# further back than the password).
+_HS_BR = r"(?:\\+r)?\\+n"
+_AUTH_LINES_TRIGGER = (
+    r"""(?i:openvpn|auth|pass|cred|login|vpn)[^\s"\\]*(?:[ \t]<==|[ \t]{1,4}<<-?'?[A-Za-z_]+'?)?[ \t]*"""
+    + _HS_BR
+    + r"[A-Za-z0-9._@+-]+"
+    + _HS_BR
+    + r"""[^\s"'\\]"""
 )
-_AUTH_TYPED = r"""(?:printf|echo\s{1,4}-e)\s{1,4}(?P<q>'|\\{1,7}")(?P<typed>""" + _USER + r""")\\{2,8}n"""
-# after the password: the string's end, a blank line, head's next header, a here-document's end
-_AUTH_END = r"(?:\\{1,7}n)?\\{0,7}\"|" + _BR + _BR + "|" + _BR + "==>|" + _BR + r"[A-Z_]{2,20}(?:\\{1,7}n|\\{0,7}\")"
 _AUTH_LINES = (
-    "(?:" + _AUTH_HEADER + "|" + _AUTH_TYPED + r""")(?P<value>[^\s"'\\]{1,512})"""
-    r"(?(q)(?:\\{2,8}n)?(?P=q)\s{0,4}>|(?:\\{1,7}r)?(?=" + _AUTH_END + "))"
+    r"""(?P<value>[^\s"'\\]{1,512}+)(?:\\{1,7}+r)?(?=(?:\\{1,7}+n)?\\{0,7}+\"|"""
+    + _BR
+    + _BR
+    + "|"
+    + _BR
+    + "==>|"
+    + _BR
+    + r"[A-Z_]{2,20}+(?:\\{1,7}+n|\\{0,7}+\"))"
 )
+_OPENVPN_WORDS = ("openvpn", "OpenVPN", "OPENVPN", "auth-user-pass", "Openvpn")
+# The triggers are scanned only in the chunks (8 KiB) that name OpenVPN: their words (pass, auth) are in
+# every payload, and the check wants the name within 4 KiB anyway (a name in the chunk before is missed).
+_OPENVPN_NEEDS = (("(?i)openvpn",), ("auth-user-pass",))
+
+
+def _previous_line(text: str, start: int) -> str:
+    """The line before the one that begins at ``start`` (after an escaped line break: the user's line)."""
+    end = start
+    while end > max(0, start - 20) and text[end - 1] in "nr\\":
+        end -= 1
+    low = max(0, end - 80)  # a user's line is at most 64 characters
+    begin = max(text.rfind("\\", low, end), text.rfind('"', low, end), text.rfind("\n", low, end), low - 1) + 1
+    return text[begin:end]
+
+
+def _auth_lines_ok(match: re.Match[str]) -> bool:
+    """The password is no copy of the user's line and the payload names OpenVPN (str.find: this runs at each
+    candidate of a flood)."""
+    value, text = match.group("value"), match.string
+    if value == _previous_line(text, match.start()) or not plausible_secret(value):
+        return False
+    return word_near(text, match.start(), match.end(), _OPENVPN_WORDS, NAME_NEAR)
+
+
+# printf 'user\npassword\n' > file (echo -e): Hyperscan reads the command to the password's first character.
+_AUTH_TYPED_TRIGGER = r"""(?:printf|echo\s+-e)\s+(?:'|\\+")[A-Za-z0-9._@+-]+\\\\+n[^\s"'\\]"""
+_AUTH_TYPED = r"""(?P<value>[^\s"'\\]{1,512}+)(?:\\{2,8}+n)?(?:'|\\{1,7}+")\s{0,4}>"""
 
 
 def _auth_file_ok(match: re.Match[str]) -> bool:
     value = match.group("value")
-    if value in (match.group("user"), match.groupdict().get("typed")) or not plausible_secret(value):
+    if value == match.group("user") or not plausible_secret(value):
         return False
     text = match.string
     return _OPENVPN_WORD.search(text, max(0, match.start() - NAME_NEAR), match.end() + NAME_NEAR) is not None
@@ -240,16 +278,31 @@ CREDENTIAL_LINE_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         name="openvpn_auth_lines",
-        replaces="an OpenVPN auth-user-pass file's password line inside a longer string (after the line that "
-        "names the file) or typed into it (printf 'user\\npassword' > file), where the payload says "
-        "auth-user-pass or openvpn",
+        replaces="an OpenVPN auth-user-pass file's password line inside a longer string, after the line that "
+        "names the file, where the payload says auth-user-pass or openvpn",
         pattern=_AUTH_LINES,
         group="value",
-        keywords=("auth-user-pass", "openvpn"),
-        ignore_case_keywords=True,
-        reach=2 * NAME_NEAR,
-        check=_auth_file_ok,
-        example="`==> /etc/openvpn/auth.txt <==` / `bob` / `<password>`, `printf 'bob\\n<password>\\n' > auth.txt`",
+        trigger=_AUTH_LINES_TRIGGER,
+        trigger_needs=_OPENVPN_NEEDS,
+        anchored=True,
+        back=1,
+        reach=1100,
+        check=_auth_lines_ok,
+        example="`==> /etc/openvpn/auth.txt <==` / `bob` / `<password>`",
+    ),
+    Rule(
+        name="openvpn_auth_typed",
+        replaces="an OpenVPN auth-user-pass file typed into a command (printf 'user\\npassword' > file, echo -e), "
+        "where the payload says auth-user-pass or openvpn",
+        pattern=_AUTH_TYPED,
+        group="value",
+        trigger=_AUTH_TYPED_TRIGGER,
+        trigger_needs=_OPENVPN_NEEDS,
+        anchored=True,
+        back=1,
+        reach=600,
+        check=_auth_lines_ok,
+        example="`printf 'bob\\n<password>\\n' > auth.txt`",
     ),
     Rule(
         name="jenkins_secret",
