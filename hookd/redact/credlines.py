@@ -5,8 +5,7 @@
 * ``fetchmail_password``: .fetchmailrc's ``user "bob" [there] [with] password "<v>"``, mid-line;
 * ``ppp_secret_line``: a line of /etc/ppp/chap-secrets or pap-secrets (``client server secret [IPs]``)
   where the payload names the file, as .pgpass's and userlist.txt's lines count near their names;
-* ``openvpn_auth_file``: an OpenVPN ``auth-user-pass`` file, a whole string of two lines (user, then
-  password), where the payload says ``auth-user-pass`` or ``openvpn`` (the option or the file's path);
+* OpenVPN's ``auth-user-pass`` file: openvpn.py;
 * ``jenkins_secret``: Jenkins' encrypted ``{AQAAAB...}`` values (credentials.xml, config.xml): reversible
   with the host's master key, and that shape is Jenkins' alone;
 * ``positional_db_password``: unixODBC's ``isql <dsn> <user> <v>`` and DB2's ``connect to <db> user <u>
@@ -20,6 +19,7 @@ from __future__ import annotations
 import re
 
 from hookd.redact.checks import line_start, option_value_ok, word_near
+from hookd.redact.openvpn import OPENVPN_RULES
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 from hookd.redact.snmpconf import LINE_START, SP, VALUE_START
@@ -104,79 +104,6 @@ def _ppp_ok(match: re.Match[str]) -> bool:
         return False
     text = match.string
     return word_near(text, match.start(), match.end(), _PPP_NAMES, NAME_NEAR)
-
-
-# A whole JSON string of two lines: a user name, then the password (a Read's content, a cat's stdout). The
-# string's opening quote begins the pattern, a literal Python's regex skips to (a lookbehind there was tried
-# at every character).
-_AUTH_FILE = (
-    r""""(?<!\\")(?P<user>[A-Za-z0-9._@+-]{1,64})(?:\\r)?\\n"""
-    r"""(?P<value>[^\s"\\]{1,512})(?:\\r)?(?:\\n)?(?=")"""
-)
-_OPENVPN_WORD = re.compile("(?i)auth-user-pass|openvpn")
-# The same two lines inside a longer string: after a line that names the file (a cat's command, head's
-# ==> path <== header, a here-document's cat > path <<EOF) and up to a blank line, a header, a here-document's
-# end or the string's end; or typed into a command, printf 'user\npassword\n' > path (echo -e too).
-_BR = r"(?:\\{1,7}+r)?\\{1,7}+n"  # a line break escaped as deep as its string is nested
-# Hyperscan reads the line that names the file (its last word says openvpn, auth, pass, cred, login or vpn,
-# then head's <== or a here-document's <<EOF), the user's line and the password's first character; the regex
-# reads the password to the end of its line, then the string's end, a blank line, head's next header or a
-# here-document's end. Its repeats are unbounded, which Hyperscan runs without counters (the regex reads no
-# further back than the password).
-_HS_BR = r"(?:\\+r)?\\+n"
-_AUTH_LINES_TRIGGER = (
-    r"""(?i:openvpn|auth|pass|cred|login|vpn)[^\s"\\]*(?:[ \t]<==|[ \t]{1,4}<<-?'?[A-Za-z_]+'?)?[ \t]*"""
-    + _HS_BR
-    + r"[A-Za-z0-9._@+-]+"
-    + _HS_BR
-    + r"""[^\s"'\\]"""
-)
-_AUTH_LINES = (
-    r"""(?P<value>[^\s"'\\]{1,512}+)(?:\\{1,7}+r)?(?=(?:\\{1,7}+n)?\\{0,7}+\"|"""
-    + _BR
-    + _BR
-    + "|"
-    + _BR
-    + "==>|"
-    + _BR
-    + r"[A-Z_]{2,20}+(?:\\{1,7}+n|\\{0,7}+\"))"
-)
-_OPENVPN_WORDS = ("openvpn", "OpenVPN", "OPENVPN", "auth-user-pass", "Openvpn")
-# The triggers are scanned only in the chunks (8 KiB) that name OpenVPN: their words (pass, auth) are in
-# every payload, and the check wants the name within 4 KiB anyway (a name in the chunk before is missed).
-_OPENVPN_NEEDS = (("(?i)openvpn",), ("auth-user-pass",))
-
-
-def _previous_line(text: str, start: int) -> str:
-    """The line before the one that begins at ``start`` (after an escaped line break: the user's line)."""
-    end = start
-    while end > max(0, start - 20) and text[end - 1] in "nr\\":
-        end -= 1
-    low = max(0, end - 80)  # a user's line is at most 64 characters
-    begin = max(text.rfind("\\", low, end), text.rfind('"', low, end), text.rfind("\n", low, end), low - 1) + 1
-    return text[begin:end]
-
-
-def _auth_lines_ok(match: re.Match[str]) -> bool:
-    """The password is no copy of the user's line and the payload names OpenVPN (str.find: this runs at each
-    candidate of a flood)."""
-    value, text = match.group("value"), match.string
-    if value == _previous_line(text, match.start()) or not plausible_secret(value):
-        return False
-    return word_near(text, match.start(), match.end(), _OPENVPN_WORDS, NAME_NEAR)
-
-
-# printf 'user\npassword\n' > file (echo -e): Hyperscan reads the command to the password's first character.
-_AUTH_TYPED_TRIGGER = r"""(?:printf|echo\s+-e)\s+(?:'|\\+")[A-Za-z0-9._@+-]+\\\\+n[^\s"'\\]"""
-_AUTH_TYPED = r"""(?P<value>[^\s"'\\]{1,512}+)(?:\\{2,8}+n)?(?:'|\\{1,7}+")\s{0,4}>"""
-
-
-def _auth_file_ok(match: re.Match[str]) -> bool:
-    value = match.group("value")
-    if value == match.group("user") or not plausible_secret(value):
-        return False
-    text = match.string
-    return _OPENVPN_WORD.search(text, max(0, match.start() - NAME_NEAR), match.end() + NAME_NEAR) is not None
 
 
 # Jenkins' Secret: base64 of a version byte 1 and a length, in braces.
@@ -264,46 +191,7 @@ CREDENTIAL_LINE_RULES: tuple[Rule, ...] = (
         check=_ppp_ok,
         example="`cat /etc/ppp/chap-secrets` … `bob * <secret> *`",
     ),
-    Rule(
-        name="openvpn_auth_file",
-        replaces="the password line of an OpenVPN auth-user-pass file (user, then password) where the "
-        "payload says auth-user-pass or openvpn",
-        pattern=_AUTH_FILE,
-        group="value",
-        keywords=("auth-user-pass", "openvpn"),
-        ignore_case_keywords=True,
-        reach=2 * NAME_NEAR,
-        check=_auth_file_ok,
-        example="a Read of /etc/openvpn/auth.txt: `bob` / `<password>`",
-    ),
-    Rule(
-        name="openvpn_auth_lines",
-        replaces="an OpenVPN auth-user-pass file's password line inside a longer string, after the line that "
-        "names the file, where the payload says auth-user-pass or openvpn",
-        pattern=_AUTH_LINES,
-        group="value",
-        trigger=_AUTH_LINES_TRIGGER,
-        trigger_needs=_OPENVPN_NEEDS,
-        anchored=True,
-        back=1,
-        reach=1100,
-        check=_auth_lines_ok,
-        example="`==> /etc/openvpn/auth.txt <==` / `bob` / `<password>`",
-    ),
-    Rule(
-        name="openvpn_auth_typed",
-        replaces="an OpenVPN auth-user-pass file typed into a command (printf 'user\\npassword' > file, echo -e), "
-        "where the payload says auth-user-pass or openvpn",
-        pattern=_AUTH_TYPED,
-        group="value",
-        trigger=_AUTH_TYPED_TRIGGER,
-        trigger_needs=_OPENVPN_NEEDS,
-        anchored=True,
-        back=1,
-        reach=600,
-        check=_auth_lines_ok,
-        example="`printf 'bob\\n<password>\\n' > auth.txt`",
-    ),
+    *OPENVPN_RULES,
     Rule(
         name="jenkins_secret",
         replaces="a Jenkins encrypted secret ({AQAAAB...}), reversible with the host's master key",

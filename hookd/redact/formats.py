@@ -144,9 +144,13 @@ def _pgpass_line_ok(match: re.Match[str]) -> bool:
 # query (&pass=through), where url_query_secret takes only a random-looking value.
 # The name and its = as literals (pass=, "pass =", "pass\t="): a trigger that read spaces after the name
 # started at every "PASSED" of a pytest log (40000 in a 2 MB Bash result: 15% of its redaction time).
-SHORT_NAME_TRIGGER = r"(?i)(?:^|[^A-Za-z0-9_\\?&-]|\\[nrt])(?:pass|pw|pswd|pwd)(?:=| =|  =|\t=)\s{0,4}[^\s=~]"
+SHORT_NAME_TRIGGER = (
+    r"(?i)(?:(?:^|[^A-Za-z0-9_\\?&-]|\\[nrt])(?:pass|pw|pswd)(?:=| =|  =|\t=)\s{0,4}[^\s=~]"
+    r"|(?:^|[\n\r\"]|\\[nr])(?:[ \t]|\\t){0,8}pwd[ \t]{0,2}=[ \t]{0,4}[^\s=~/\\${])"
+)
 # PWD= is ODBC's password (odbc.ini's PWD = <password>, a DSN's line) and the shell's working directory, an
-# absolute path: it counts when its value is no path, written with or without spaces at a line's start.
+# absolute path: it counts when its value is no path, written with or without spaces at a line's start (the
+# trigger's second part: a connection string's Pwd={...}; mid-line is braced_connection_password's).
 _PWD_NAME = re.compile(r"(?i)(?:^|(?<=[\n\r\"])|(?<=\\[nr]))pwd[ \t]{0,2}=[ \t]{0,4}\Z")
 
 
