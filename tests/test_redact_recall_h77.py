@@ -1,8 +1,8 @@
 """Forms the fifteenth session left and a probe of pasted formats found (h77, issue 16): a password echoed into
 openssl's -pass stdin, Sybase's and FreeTDS' -P, a shell's quote pieces in mysql -p'...', a wpa_supplicant
 block on one line, an OpenVPN auth file's lines inside a longer string or typed, fetchmail's defaults and via
-lines, a value with a space after NAME=, a value's end in JSON nested in a string, ODBC's PWD=, and commands
-that print a secret. Each case runs through the reference and the engine, which must agree, as a command and
+lines, a value with a space after NAME=, a value's end in JSON nested in a string, ODBC's PWD=, commands
+that print a secret, and Consul's, Nomad's and Vault's ACL secret ids. Each case runs through the reference and the engine, which must agree, as a command and
 in every kind of hook payload, and as a file's content two JSON levels down; the look-alikes are kept. The
 fake secrets are built at run time.
 """
@@ -16,6 +16,7 @@ from recall_helpers import PAYLOAD_KINDS, REFERENCE, apply, assert_kept, assert_
 
 PW = "Tr0ub4dor" + "Q3xQz9"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "zQ9pL2vX8kM"
+UUID = "1f2e3d4c-5b6a-4789" + "-8abc-def012345678"
 
 SECRETS = [
     # item 1: openssl's stdin, the SQL Server and Sybase clients' -P, mysql's quote pieces
@@ -64,6 +65,11 @@ SECRETS = [
     # item 4: ODBC's PWD=, commands that print a secret
     (f"[MyDSN]\nDriver=PostgreSQL\nServer=db\nUID=app\nPWD={PW}\n", PW),
     (f"[MyDSN]\nUID = app\nPWD = {PW}\n", PW),
+    # Consul's, Nomad's and Vault's ACL secrets are UUIDs under their name
+    (f"AccessorID:       0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\nSecretID:         {UUID}\n", UUID),
+    (f"Accessor ID  = 0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\nSecret ID    = {UUID}\n", UUID),
+    (f"Key                   Value\n---                   -----\nsecret_id             {UUID}\n", UUID),
+    (json.dumps({"AccessorID": "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d", "SecretID": UUID}), UUID),
 ]
 
 # Commands whose stdout is the secret alone.
@@ -90,6 +96,8 @@ KEPT = [
     "terraform output -raw vpc_id\naws configure get region\nop item get Prod --fields username",
     'GITHUB_PAT = re.compile(r"\\bghp_[A-Za-z0-9]{36}\\b")',
     "echo 'it'\\''s' done\nmsg='a'\"'\"'b'",
+    "secret_id_accessor    0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\nAccessorID: 0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
+    'secret_id = "projects/p/secrets/db"\nSecretID: 00000000-0000-0000-0000-000000000000\nrequest 1f2e3d4c-5b6a-4789-8abc-def012345678',
 ]
 
 # Where a form's value stops short of the whole line: a shell's command or a second name keeps its words.
@@ -153,4 +161,4 @@ def test_a_printed_output_that_is_no_secret_is_kept():
 
 
 def test_the_reference_knows_every_new_rule():
-    assert {"openvpn_auth_lines", "openvpn_auth_typed"} <= {rule.name for rule in REFERENCE.rules}
+    assert {"openvpn_auth_lines", "openvpn_auth_typed", "acl_secret_id"} <= {rule.name for rule in REFERENCE.rules}
