@@ -65,6 +65,8 @@ SECRETS = [
     # item 4: ODBC's PWD=, commands that print a secret
     (f"[MyDSN]\nDriver=PostgreSQL\nServer=db\nUID=app\nPWD={PW}\n", PW),
     (f"[MyDSN]\nUID = app\nPWD = {PW}\n", PW),
+    # a .pgpass line alone ended at its string's end only at the payload's own depth
+    (f"db.example.com:5432:app:app:{PW}", PW),
     # Consul's, Nomad's and Vault's ACL secrets are UUIDs under their name
     (f"AccessorID:       0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\nSecretID:         {UUID}\n", UUID),
     (f"Accessor ID  = 0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\nSecret ID    = {UUID}\n", UUID),

@@ -105,7 +105,10 @@ def _sql_statement_before(text: str, low: int, start: int) -> bool:
 _PGPASS_CHAR = r"""(?:[^\s:"'\\]|\\\\:)"""
 PGPASS_LINE_PATTERN = (
     r"""(?:(?<![^\s"'])|(?<=\\[nr]))(?P<host>\*|[A-Za-z0-9.-]{1,253}):(?:\*|5432|5433|6432):[^:\s\\"]{1,63}:"""
-    r"""(?P<user>[^:\s\\"]{1,63}):(?P<value>(?!\$)""" + _PGPASS_CHAR + "{1,256}+)" + r"""(?=\\[nrt]|\\?"|\s|$)"""
+    r"""(?P<user>[^:\s\\"]{1,63}):(?P<value>(?!\$)"""
+    + _PGPASS_CHAR
+    + "{1,256}+)"
+    + r"""(?=\\{1,7}[nrt]|\\{0,7}"|\s|$)"""
 )
 
 
@@ -121,7 +124,7 @@ PGPASS_LINE_PREFILTER = (
     + _FIELD
     + ":"
     + _PGPASS_CHAR
-    + r"""+(?:\\[nrt]|\\?"|[\s?]|$)"""
+    + r"""+(?:\\+[nrt]|\\*"|[\s?]|$)"""
 )
 PGPASS_LINE_AHEAD = PGPASS_AHEAD + 2 * 256 + 8  # the fields, then a value of 256 escaped characters
 
