@@ -31,7 +31,7 @@ _OPENVPN_WORD = re.compile("(?i)auth-user-pass|openvpn")
 # end or the string's end; or typed into a command, printf 'user\npassword\n' > path (echo -e too).
 _BR = r"(?:\\{1,7}+r)?\\{1,7}+n"  # a line break escaped as deep as its string is nested
 # Hyperscan reads the line that names the file (its last word is an auth, creds, pass or login file:
-# auth.txt, auth-user-pass, credentials.conf, pass.txt, vpn-creds..., then head's <== or a here-document's
+# auth.txt, credentials.conf, creds.txt, pass.txt, vpn-creds..., then head's <== or a here-document's
 # <<EOF), the user's line and the password's first character; the regex reads the password to the end of
 # its line, then the string's end, a blank line, head's next header or a here-document's end. Its repeats
 # are unbounded, which Hyperscan runs without counters (the regex reads no further back than the password);
@@ -39,7 +39,7 @@ _BR = r"(?:\\{1,7}+r)?\\{1,7}+n"  # a line break escaped as deep as its string i
 # a flood of PASS).
 _HS_BR = r"(?:\\+r)?\\+n"
 _AUTH_LINES_TRIGGER = (
-    r"(?i:vpn[._-]?(?:pass|auth|creds?|login|secret)|auth[._-]?(?:user[._-]?pass|txt|file|conf|creds?)"
+    r"(?i:vpn[._-]?(?:pass|auth|creds?|login|secret)|auth[._-]?(?:txt|file|conf|creds?)"
     r"|cred(?:ential)?s?\.(?:txt|conf)"
     r"|pass(?:word)?s?\.txt|login\.(?:txt|conf))"
     r"""[^\s"\\]*(?:[ \t]<==|[ \t]{1,4}<<-?'?[A-Za-z_]+'?)?[ \t]*"""
