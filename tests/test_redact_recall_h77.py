@@ -67,6 +67,12 @@ SECRETS = [
     (f"[MyDSN]\nUID = app\nPWD = {PW}\n", PW),
     # a .pgpass line alone ended at its string's end only at the payload's own depth
     (f"db.example.com:5432:app:app:{PW}", PW),
+    # a second probe: a token as a command's one argument, rabbitmqadmin's -p
+    (f"ngrok config add-authtoken {PW}x7Yq2LmN0pQ", PW),
+    (f"ngrok authtoken {PW}x7Yq2LmN0pQ", PW),
+    (f"cargo login {PW}x7Yq2LmN0pQ", PW),
+    (f"cargo login --registry my-reg {PW}x7Yq2LmN0pQ", PW),
+    (f"rabbitmqadmin -u admin -p {PW} list queues", PW),
     # Consul's, Nomad's and Vault's ACL secrets are UUIDs under their name
     (f"AccessorID:       0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\nSecretID:         {UUID}\n", UUID),
     (f"Accessor ID  = 0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\nSecret ID    = {UUID}\n", UUID),
@@ -98,6 +104,7 @@ KEPT = [
     "terraform output -raw vpc_id\naws configure get region\nop item get Prod --fields username",
     'GITHUB_PAT = re.compile(r"\\bghp_[A-Za-z0-9]{36}\\b")',
     "echo 'it'\\''s' done\nmsg='a'\"'\"'b'",
+    "cargo login\ncargo login --help\ncargo login < token.txt\nngrok authtoken $NGROK_TOKEN\nrabbitmqadmin list queues",
     "secret_id_accessor    0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\nAccessorID: 0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
     'secret_id = "projects/p/secrets/db"\nSecretID: 00000000-0000-0000-0000-000000000000\nrequest 1f2e3d4c-5b6a-4789-8abc-def012345678',
 ]

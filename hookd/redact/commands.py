@@ -81,6 +81,7 @@ _SHORT_OPTIONS = {
         "hydra",  # a password tried against one's own host
         "crane",  # crane auth login, oras login: -p only for login, as az, cf and oc
         "oras",
+        "rabbitmqadmin",  # rabbitmqadmin -u admin -p <password> list queues
     ),
     "-N": ("ssh-keygen",),
     "-k": ("nuget", "openssl"),  # openssl enc -k <password>
@@ -101,6 +102,9 @@ CLI_MORE_TRIGGER = (
             _NOT_WORD + r"(?i:configure\s{1,4}set\s{1,4}(?:[A-Za-z0-9_-]{1,40}\.)?"
             r"(?:aws_secret_access_key|aws_session_token|[A-Za-z0-9_-]{0,40}(?:password|token|secret)))\s{1,4}",
             r"\s-pass(?:in|out)?\s{1,4}pass:",
+            # a token as the one argument: ngrok's authtoken, cargo's login (crates.io, or --registry <name>)
+            _NOT_WORD + r"(?:ngrok\s{1,4}(?:config\s{1,4}add-)?authtoken"
+            r"|cargo\s{1,4}login(?:\s{1,4}--registry(?:=|\s{1,4})[A-Za-z0-9_-]{1,64})?)\s{1,4}",
             # user:password: skopeo's --creds, --src-creds, --dest-creds; jenkins-cli's -auth (-auth @file: a file)
             r"""\s(?:--(?:src-|dest-)?creds(?:=|\s{1,4})|-auth\s{1,4})(?:\\?["'])?[^\s:@"'\\]{1,128}:""",
             r"\s-(?:store|key|srcstore|deststore|srckey|destkey)pass\s{1,4}",
@@ -229,7 +233,8 @@ def _printed_ok(match: re.Match[str]) -> bool:
 CLI_SECRET_OPTION = Rule(
     name="cli_secret_option",
     replaces="a password given to more commands' options (ldapsearch -w, sqlcmd -P, openssl -passin pass:, "
-    "keytool -storepass, aws configure set ..., --account-key, gh secret set --body)",
+    "keytool -storepass, aws configure set ..., --account-key, gh secret set --body), ngrok's authtoken and "
+    "cargo login's token",
     pattern=VALUE,
     group="value",
     trigger=CLI_MORE_TRIGGER,
