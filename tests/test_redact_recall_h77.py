@@ -73,6 +73,9 @@ SECRETS = [
     (f"cargo login {PW}x7Yq2LmN0pQ", PW),
     (f"cargo login --registry my-reg {PW}x7Yq2LmN0pQ", PW),
     (f"rabbitmqadmin -u admin -p {PW} list queues", PW),
+    (f"http -a bob:{PW} https://api.example.com/me", PW),
+    (f"http --auth 'bob:{PW}' POST api.example.com/items name=x", PW),
+    (f"xh -a bob:{PW} api.example.com", PW),
     # Consul's, Nomad's and Vault's ACL secrets are UUIDs under their name
     (f"AccessorID:       0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\nSecretID:         {UUID}\n", UUID),
     (f"Accessor ID  = 0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\nSecret ID    = {UUID}\n", UUID),
@@ -104,6 +107,7 @@ KEPT = [
     "terraform output -raw vpc_id\naws configure get region\nop item get Prod --fields username",
     'GITHUB_PAT = re.compile(r"\\bghp_[A-Za-z0-9]{36}\\b")',
     "echo 'it'\\''s' done\nmsg='a'\"'\"'b'",
+    "http -a bob: x.io\nhttp -a bob:$PW x.io\nhttp --auth-type bearer --auth x.io\nls -a bob:x\nsee http -a docs",
     "cargo login\ncargo login --help\ncargo login < token.txt\nngrok authtoken $NGROK_TOKEN\nrabbitmqadmin list queues",
     "secret_id_accessor    0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\nAccessorID: 0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
     'secret_id = "projects/p/secrets/db"\nSecretID: 00000000-0000-0000-0000-000000000000\nrequest 1f2e3d4c-5b6a-4789-8abc-def012345678',

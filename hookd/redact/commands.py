@@ -102,6 +102,9 @@ CLI_MORE_TRIGGER = (
             _NOT_WORD + r"(?i:configure\s{1,4}set\s{1,4}(?:[A-Za-z0-9_-]{1,40}\.)?"
             r"(?:aws_secret_access_key|aws_session_token|[A-Za-z0-9_-]{0,40}(?:password|token|secret)))\s{1,4}",
             r"\s-pass(?:in|out)?\s{1,4}pass:",
+            # HTTPie's and xh's -a/--auth user:password as their first option, one space apart (curl's pattern
+            # over the command's words, or spaces repeated, kept Hyperscan busy on a flood of "http -a ")
+            _NOT_WORD + r"""(?:https?|xhs?)\s(?:-a|--auth)\s(?:\\?["'])?[^\s:"'\\]{1,64}:""",
             # a token as the one argument: ngrok's authtoken, cargo's login (crates.io, or --registry <name>)
             _NOT_WORD + r"(?:ngrok\s{1,4}(?:config\s{1,4}add-)?authtoken"
             r"|cargo\s{1,4}login(?:\s{1,4}--registry(?:=|\s{1,4})[A-Za-z0-9_-]{1,64})?)\s{1,4}",
@@ -233,8 +236,8 @@ def _printed_ok(match: re.Match[str]) -> bool:
 CLI_SECRET_OPTION = Rule(
     name="cli_secret_option",
     replaces="a password given to more commands' options (ldapsearch -w, sqlcmd -P, openssl -passin pass:, "
-    "keytool -storepass, aws configure set ..., --account-key, gh secret set --body), ngrok's authtoken and "
-    "cargo login's token",
+    "keytool -storepass, aws configure set ..., --account-key, gh secret set --body), ngrok's authtoken, "
+    "cargo login's token, http -a user:<password> (HTTPie, xh)",
     pattern=VALUE,
     group="value",
     trigger=CLI_MORE_TRIGGER,
