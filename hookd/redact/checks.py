@@ -137,7 +137,8 @@ def not_a_call(match: re.Match[str]) -> bool:
     value = match.group("value")
     if "(" not in value and "[" not in value:
         return True
-    if match.string[end : end + 1] in ('"', "'") and _CALL_OF_A_STRING.search(value):
+    # the quote raw, or escaped as deep as the text is nested (re.compile(r\"...\") in a payload's string)
+    if match.string[end : end + 9].lstrip("\\")[:1] in ('"', "'") and _CALL_OF_A_STRING.search(value):
         return False
     return _CALL_INSIDE.search(value) is None
 

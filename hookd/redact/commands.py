@@ -42,6 +42,9 @@ _SHORT_OPTIONS = {
         "sqlcmd",
         "bcp",
         "osql",
+        "isql",  # Sybase's isql -U sa -P <password>; FreeTDS' tsql, sqsh
+        "tsql",
+        "sqsh",
         "zip",
         "unzip",
         "ssh-keygen",
@@ -78,6 +81,7 @@ _SHORT_OPTIONS = {
         "hydra",  # a password tried against one's own host
         "crane",  # crane auth login, oras login: -p only for login, as az, cf and oc
         "oras",
+        "rabbitmqadmin",  # rabbitmqadmin -u admin -p <password> list queues
     ),
     "-N": ("ssh-keygen",),
     "-k": ("nuget", "openssl"),  # openssl enc -k <password>
@@ -86,7 +90,9 @@ _SHORT_OPTIONS = {
     "/pass:": ("cmdkey", "cmdkey.exe"),  # Windows' cmdkey /add:<target> /user:<user> /pass:<password>
 }
 _GLUED = ("7z", "7za", "unrar", "rar")  # -pSECRET, no space (unrar's -p alone asks for it)
-_SHORT_TRIGGER = r"\s(?:(?:-[wPpNk]|-(?i:apikey))\s{1,4}|/p:|/(?i:pass):|-p)"
+# -PSECRET: the SQL Server and Sybase clients read a glued -P as the password (Maven's -Pprofile does not).
+_GLUED_P = ("sqlcmd", "bcp", "osql", "isql", "tsql", "sqsh")
+_SHORT_TRIGGER = r"\s(?:(?:-[wPpNk]|-(?i:apikey))\s{1,4}|/p:|/(?i:pass):|-[pP])"
 CLI_MORE_TRIGGER = (
     "(?:"
     + "|".join(
@@ -96,6 +102,12 @@ CLI_MORE_TRIGGER = (
             _NOT_WORD + r"(?i:configure\s{1,4}set\s{1,4}(?:[A-Za-z0-9_-]{1,40}\.)?"
             r"(?:aws_secret_access_key|aws_session_token|[A-Za-z0-9_-]{0,40}(?:password|token|secret)))\s{1,4}",
             r"\s-pass(?:in|out)?\s{1,4}pass:",
+            # HTTPie's and xh's -a/--auth user:password as their first option, one space apart (curl's pattern
+            # over the command's words, or spaces repeated, kept Hyperscan busy on a flood of "http -a ")
+            _NOT_WORD + r"""(?:https?|xhs?)\s(?:-a|--auth)\s(?:\\?["'])?[^\s:"'\\]{1,64}:""",
+            # a token as the one argument: ngrok's authtoken, cargo's login (crates.io, or --registry <name>)
+            _NOT_WORD + r"(?:ngrok\s{1,4}(?:config\s{1,4}add-)?authtoken"
+            r"|cargo\s{1,4}login(?:\s{1,4}--registry(?:=|\s{1,4})[A-Za-z0-9_-]{1,64})?)\s{1,4}",
             # user:password: skopeo's --creds, --src-creds, --dest-creds; jenkins-cli's -auth (-auth @file: a file)
             r"""\s(?:--(?:src-|dest-)?creds(?:=|\s{1,4})|-auth\s{1,4})(?:\\?["'])?[^\s:@"'\\]{1,128}:""",
             r"\s-(?:store|key|srcstore|deststore|srckey|destkey)pass\s{1,4}",
@@ -143,6 +155,8 @@ def _short_option_ok(match: re.Match[str]) -> bool:
     commands = _SHORT_OPTIONS[flag]
     if glued and flag == "-p":
         commands = _GLUED
+    elif glued and flag == "-P":
+        commands = _GLUED_P
     elif not glued and flag == "-p":
         commands = tuple(c for c in commands if c not in _GLUED)
     if "login" not in names:  # their -p is a password only for login (cf push -p <path>, oc process -p K=V)
@@ -207,7 +221,9 @@ _PRINTS_SECRET = (
     r"(?:base64(?:\s{1,4}-w\s{0,4}0)?\s{1,4}(?:-d|-D|--decode)|get-secret-value|gh\s{1,4}auth\s{1,4}token"
     r"|print-(?:access|identity)-token|op\s{1,4}read|vault\s{1,4}(?:kv\s{1,4}get|read)\s{1,4}-field"
     r"|find-generic-password|auth:token|get-access-token|secrets\s{1,4}versions\s{1,4}access"
-    r"|--with-decryption|wg\s{1,4}gen(?:key|psk))"
+    r"|--with-decryption|wg\s{1,4}gen(?:key|psk)|--reveal"  # op item get --fields password --reveal
+    r"|configure\s{1,4}get\s{1,4}(?:[A-Za-z0-9_-]{1,40}\.)?aws_(?:secret_access_key|session_token)"
+    r"|output\s{1,4}-raw\s{1,4}[A-Za-z0-9_-]{0,60}(?i:password|secret|token|private_key))"  # terraform, tofu
 )
 PRINTED_TRIGGER = _PRINTS_SECRET + r'[^\n]{0,2000}"stdout"\s{0,4}:\s{0,4}"[^"\\\s]'
 
@@ -220,7 +236,8 @@ def _printed_ok(match: re.Match[str]) -> bool:
 CLI_SECRET_OPTION = Rule(
     name="cli_secret_option",
     replaces="a password given to more commands' options (ldapsearch -w, sqlcmd -P, openssl -passin pass:, "
-    "keytool -storepass, aws configure set ..., --account-key, gh secret set --body)",
+    "keytool -storepass, aws configure set ..., --account-key, gh secret set --body), ngrok's authtoken, "
+    "cargo login's token, http -a user:<password> (HTTPie, xh)",
     pattern=VALUE,
     group="value",
     trigger=CLI_MORE_TRIGGER,

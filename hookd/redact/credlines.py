@@ -5,8 +5,7 @@
 * ``fetchmail_password``: .fetchmailrc's ``user "bob" [there] [with] password "<v>"``, mid-line;
 * ``ppp_secret_line``: a line of /etc/ppp/chap-secrets or pap-secrets (``client server secret [IPs]``)
   where the payload names the file, as .pgpass's and userlist.txt's lines count near their names;
-* ``openvpn_auth_file``: an OpenVPN ``auth-user-pass`` file, a whole string of two lines (user, then
-  password), where the payload says ``auth-user-pass`` or ``openvpn`` (the option or the file's path);
+* OpenVPN's ``auth-user-pass`` file: openvpn.py;
 * ``jenkins_secret``: Jenkins' encrypted ``{AQAAAB...}`` values (credentials.xml, config.xml): reversible
   with the host's master key, and that shape is Jenkins' alone;
 * ``positional_db_password``: unixODBC's ``isql <dsn> <user> <v>`` and DB2's ``connect to <db> user <u>
@@ -20,6 +19,7 @@ from __future__ import annotations
 import re
 
 from hookd.redact.checks import line_start, option_value_ok, word_near
+from hookd.redact.openvpn import OPENVPN_RULES
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 from hookd.redact.snmpconf import LINE_START, SP, VALUE_START
@@ -71,12 +71,20 @@ NAME_NEAR = 4096  # characters between a line and the file's name, either side
 _PPP_NAMES = ("chap-secrets", "pap-secrets", "CHAP-SECRETS", "PAP-SECRETS")
 
 
-_FETCHMAIL_LINE = re.compile(r"(?:[ \t]|\\t)*(?:(?i:user(?:name)?)[ \t]|(?:poll|skip)[ \t])")
+# An entry's line: poll or skip (a server), defaults (every entry's options), or a continuation line that begins
+# with a server option (via, proto, auth...) or with user.
+_FETCHMAIL_WORDS = (
+    r"(?:(?i:user(?:name)?)|poll|skip|defaults|via|proto(?:col)?|auth(?:enticate)?|port|service|options)[ \t]"
+)
+_FETCHMAIL_LINE = re.compile(r"(?:[ \t]|\\t)*" + _FETCHMAIL_WORDS)
+# The same line as a string of JSON text nested in the payload's string (its opening quote escaped).
+_FETCHMAIL_NESTED = re.compile(r'\\{1,7}"' + _FETCHMAIL_WORDS)
 _LINE_REACH = 300  # characters before the value read back for its line's start
 
 
 def _fetchmail_ok(match: re.Match[str]) -> bool:
-    """A .fetchmailrc line: it begins with poll or skip, or with user (an entry's indented line); prose says
+    """A .fetchmailrc line: it begins with poll, skip or defaults, or with user or a server option (an entry's
+    indented line), or a string nested in the payload's begins so; prose says
     "username and password were set". A bare value holds a character other than a letter."""
     if not option_value_ok(match):
         return False
@@ -87,7 +95,7 @@ def _fetchmail_ok(match: re.Match[str]) -> bool:
     begin = line_start(text, at, _LINE_REACH)
     if begin is None:
         return False
-    return _FETCHMAIL_LINE.match(text, begin) is not None
+    return _FETCHMAIL_LINE.match(text, begin) is not None or _FETCHMAIL_NESTED.search(text, begin, at) is not None
 
 
 def _ppp_ok(match: re.Match[str]) -> bool:
@@ -96,24 +104,6 @@ def _ppp_ok(match: re.Match[str]) -> bool:
         return False
     text = match.string
     return word_near(text, match.start(), match.end(), _PPP_NAMES, NAME_NEAR)
-
-
-# A whole JSON string of two lines: a user name, then the password (a Read's content, a cat's stdout). The
-# string's opening quote begins the pattern, a literal Python's regex skips to (a lookbehind there was tried
-# at every character).
-_AUTH_FILE = (
-    r""""(?<!\\")(?P<user>[A-Za-z0-9._@+-]{1,64})(?:\\r)?\\n"""
-    r"""(?P<value>[^\s"\\]{1,512})(?:\\r)?(?:\\n)?(?=")"""
-)
-_OPENVPN_WORD = re.compile("(?i)auth-user-pass|openvpn")
-
-
-def _auth_file_ok(match: re.Match[str]) -> bool:
-    value = match.group("value")
-    if value == match.group("user") or not plausible_secret(value):
-        return False
-    text = match.string
-    return _OPENVPN_WORD.search(text, max(0, match.start() - NAME_NEAR), match.end() + NAME_NEAR) is not None
 
 
 # Jenkins' Secret: base64 of a version byte 1 and a length, in braces.
@@ -201,18 +191,7 @@ CREDENTIAL_LINE_RULES: tuple[Rule, ...] = (
         check=_ppp_ok,
         example="`cat /etc/ppp/chap-secrets` … `bob * <secret> *`",
     ),
-    Rule(
-        name="openvpn_auth_file",
-        replaces="the password line of an OpenVPN auth-user-pass file (user, then password) where the "
-        "payload says auth-user-pass or openvpn",
-        pattern=_AUTH_FILE,
-        group="value",
-        keywords=("auth-user-pass", "openvpn"),
-        ignore_case_keywords=True,
-        reach=2 * NAME_NEAR,
-        check=_auth_file_ok,
-        example="a Read of /etc/openvpn/auth.txt: `bob` / `<password>`",
-    ),
+    *OPENVPN_RULES,
     Rule(
         name="jenkins_secret",
         replaces="a Jenkins encrypted secret ({AQAAAB...}), reversible with the host's master key",

@@ -4,7 +4,8 @@ names, Terraform variables; the commands in oscommands.py, key bodies without th
 * ``sql_password``: CREATE/ALTER USER|ROLE|LOGIN ... PASSWORD '...', IDENTIFIED BY '...', SET PASSWORD
   FOR 'u'@'h' = '...', PASSWORD('...');
 * ``pgpass_line``: host:port:database:user:secret where the port is PostgreSQL's (5432, 5433, 6432) or `*`;
-* ``short_password_name``: PASS=, PW=, PSWD= (never PWD, the working directory, nor PASS in test output);
+* ``short_password_name``: PASS=, PW=, PSWD=, ODBC's PWD= at a line's start (never a path: the shell's
+  working directory; nor PASS in test output);
 * ``terraform_secret_default``: the default of a Terraform variable whose name says secret.
 
 The anchored rules' triggers are their context up to the value's first character (Hyperscan); the regex
@@ -104,7 +105,10 @@ def _sql_statement_before(text: str, low: int, start: int) -> bool:
 _PGPASS_CHAR = r"""(?:[^\s:"'\\]|\\\\:)"""
 PGPASS_LINE_PATTERN = (
     r"""(?:(?<![^\s"'])|(?<=\\[nr]))(?P<host>\*|[A-Za-z0-9.-]{1,253}):(?:\*|5432|5433|6432):[^:\s\\"]{1,63}:"""
-    r"""(?P<user>[^:\s\\"]{1,63}):(?P<value>(?!\$)""" + _PGPASS_CHAR + "{1,256}+)" + r"""(?=\\[nrt]|\\?"|\s|$)"""
+    r"""(?P<user>[^:\s\\"]{1,63}):(?P<value>(?!\$)"""
+    + _PGPASS_CHAR
+    + "{1,256}+)"
+    + r"""(?=\\{1,7}[nrt]|\\{0,7}"|\s|$)"""
 )
 
 
@@ -120,7 +124,7 @@ PGPASS_LINE_PREFILTER = (
     + _FIELD
     + ":"
     + _PGPASS_CHAR
-    + r"""+(?:\\[nrt]|\\?"|[\s?]|$)"""
+    + r"""+(?:\\+[nrt]|\\*"|[\s?]|$)"""
 )
 PGPASS_LINE_AHEAD = PGPASS_AHEAD + 2 * 256 + 8  # the fields, then a value of 256 escaped characters
 
@@ -143,14 +147,27 @@ def _pgpass_line_ok(match: re.Match[str]) -> bool:
 # query (&pass=through), where url_query_secret takes only a random-looking value.
 # The name and its = as literals (pass=, "pass =", "pass\t="): a trigger that read spaces after the name
 # started at every "PASSED" of a pytest log (40000 in a 2 MB Bash result: 15% of its redaction time).
-SHORT_NAME_TRIGGER = r"(?i)(?:^|[^A-Za-z0-9_\\?&-]|\\[nrt])(?:pass|pw|pswd)(?:=| =|  =|\t=)\s{0,4}[^\s=~]"
+SHORT_NAME_TRIGGER = (
+    r"(?i)(?:(?:^|[^A-Za-z0-9_\\?&-]|\\[nrt])(?:pass|pw|pswd)(?:=| =|  =|\t=)\s{0,4}[^\s=~]"
+    r"|(?:^|[\n\r\"]|\\[nr])(?:[ \t]|\\t){0,8}pwd[ \t]{0,2}=[ \t]{0,4}[^\s=~/\\${])"
+)
+# PWD= is ODBC's password (odbc.ini's PWD = <password>, a DSN's line) and the shell's working directory, an
+# absolute path: it counts when its value is no path, written with or without spaces at a line's start (the
+# trigger's second part: a connection string's Pwd={...}; mid-line is braced_connection_password's).
+_PWD_NAME = re.compile(r"(?i)(?:^|(?<=[\n\r\"])|(?<=\\[nr]))pwd[ \t]{0,2}=[ \t]{0,4}\Z")
 
 
 def _short_name_ok(match: re.Match[str]) -> bool:
     """Short names are common variables in code (pw = -pw, pass = new PassThrough(), pw = "\\n".join(...)):
     a quoted value must end its expression; a bare one counts only in the shell's form, NAME=value with
-    no space around the =."""
+    no space around the =. PWD counts at a line's start only, and never for a path."""
     text, start, end = match.string, match.start(), match.end()
+    head = text[max(0, start - 12) : start]
+    if head.lower().rstrip(" \t=").endswith("pwd"):
+        value = match.group("value")
+        if "/" in value or "\\" in value or _PWD_NAME.search(text, max(0, start - 12), start) is None:
+            return False
+        return assigned_value_ok(match)
     if match.group("dq") or match.group("sq"):
         if text[end : end + 1] in (".", "[", "(", "+", "%", "*"):
             return False
@@ -208,7 +225,8 @@ FORMAT_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         name="short_password_name",
-        replaces="the value of PASS=, PW= or PSWD= (not PWD=, nor PASS in test output)",
+        replaces="the value of PASS=, PW= or PSWD=, and of ODBC's PWD= at a line's start (not a path: the "
+        "shell's working directory), not PASS in test output",
         pattern=VALUE,
         group="value",
         trigger=SHORT_NAME_TRIGGER,

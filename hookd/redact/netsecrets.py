@@ -1,7 +1,7 @@
 """Keys in Wi-Fi, IPsec and network devices' configuration lines (h69's probe; issue 16).
 
-* ``wifi_psk``: wpa_supplicant.conf's ``psk="<passphrase>"`` or ``psk=<64 hex>``, hostapd.conf's
-  ``wpa_passphrase=``, ``wpa_psk=`` and ``sae_password=``;
+* ``wifi_psk``: wpa_supplicant.conf's ``psk="<passphrase>"`` or ``psk=<64 hex>`` (also in a block on one line),
+  hostapd.conf's ``wpa_passphrase=``, ``wpa_psk=`` and ``sae_password=``;
 * ``ipsec_secret``: ipsec.secrets' ``<selectors> : PSK "<secret>"`` (also ``XAUTH``);
 * ``device_key``: a Cisco-style device's shared keys and passwords: ``username <u> [privilege n]
   password|secret 0|7 <pw>``, ``enable password|secret 0|7 <pw>`` (with their type, as ``show
@@ -21,19 +21,27 @@ from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 from hookd.redact.snmpconf import LINE_START, SP, VALUE_START
 
-# The trigger (Hyperscan) reads each line from its start to the value's first character.
+# The trigger (Hyperscan) reads each line from its start to the value's first character, or a network block
+# written on one line (network={ ssid="x" key_mgmt=WPA-PSK psk="..." }) from its brace.
+_ONE_LINE_BLOCK = r"network=\{[^}\n]{0,400}?" + SP
 WIFI_PSK = Rule(
     name="wifi_psk",
     replaces="a Wi-Fi passphrase or key in wpa_supplicant.conf (psk=) or hostapd.conf (wpa_passphrase=, "
     "wpa_psk=, sae_password=)",
     pattern=VALUE,
     group="value",
-    trigger=LINE_START + r"(?:psk|wpa_passphrase|wpa_psk|sae_password)=" + VALUE_START,
+    trigger=r"(?:"
+    + LINE_START
+    + "|"
+    + _ONE_LINE_BLOCK
+    + r")(?:psk|wpa_passphrase|wpa_psk|sae_password)="
+    + VALUE_START,
     anchored=True,
     back=1,
     reach=VALUE_REACH,
     check=option_value_ok,
-    example='`network={` / `ssid="home"` / `psk="<passphrase>"`, `wpa_passphrase=<passphrase>`',
+    example='`network={` / `ssid="home"` / `psk="<passphrase>"`, `network={ ssid="home" psk="<passphrase>" }`, '
+    "`wpa_passphrase=<passphrase>`",
 )
 
 

@@ -75,7 +75,7 @@ _BARE_CHAR = r"(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\(?!" + _NESTED_BREAK + "))"
 _BARE_RUN = r"(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\(?!" + _NESTED_BREAK + r"))" + _BARE_CHAR + "{0,1023}+"
 # Where a value ends: a line's end (raw, or escaped at any depth of JSON in a string), its JSON string's
 # end, or trailing spaces and tabs before one or before a comment (` #`: YAML, .env, INI).
-LINE_END = r"""(?=[ \t]*+(?:[\r\n"]|\\(?:\\\\){0,3}(?:[nr]|\\")|(?<=[ \t])#|\Z))"""
+LINE_END = r"""(?=[ \t]*+(?:[\r\n"]|\\{1,8}+[nr"]|(?<=[ \t])#|\Z))"""
 # A symbol inside an unquoted value (Tr0ub4dor&3xQz, a,b;c): not one that begins the next pair of a query,
 # a list or a connection string, or a key of an object (&user=, ,host=, ;Server=, ,token:).
 _INNER_SYMBOL = r"""(?:[,;&|<>(){}\[\]`'](?![^\s"'\\,;&|<>(){}\[\]`=:]{0,64}[=:]))"""
@@ -103,13 +103,21 @@ _LETTERS_AND_DIGITS = r"""(?=[^\s"'\\]{0,1024}?[0-9])(?=[^\s"'\\]{0,1024}?[A-Za-
 # operator, password = pw1 if old else pw2, token = t1 or t2).
 _NEXT_WORD = r"(?=[A-Za-z0-9])(?!(?i:if|else|or|and|not|in|is|for|then)(?![^\s\"\\]))"
 _INNER_WORD = _INNER_CHAR + "{1,256}+(?:" + _INNER_SYMBOL + "{1,8}+" + _INNER_RUN + ")*+"
+# After an upper-case NAME= with no space (.env, export, compose's - NAME=), a value with spaces
+# (DB_PASSWORD=Tr0ub4dor 3xQz) runs on only over words that each hold a digit and no = to the line's end: a
+# shell's PW=abc1 make test (a command), export A=abc1 B=x2 (two names) keep their words.
+_GLUED_WORD = r"""(?=[A-Za-z0-9])(?=[^\s"'\\]{0,256}?[0-9])(?![^\s"'\\]{0,256}?=)"""
 BARE_VALUE = (
     r"(?:(?<=[:=][ \t])"
     + _LETTERS_AND_DIGITS
     + "(?P<spaced>))?"
+    + r"(?:(?<=[A-Z][A-Z0-9_]=)"
+    + _LETTERS_AND_DIGITS
+    + "(?P<glued>))?"
     + _LITERAL
     + _BARE_RUN
-    + r"""(?:(?(literal)(?!))(?=(?:[^\s"\\]{0,256}+(?![^\s"\\])|(?(spaced)[^\n"\\]{0,256}+(?![^\n"\\])|(?!))))"""
+    + r"""(?:(?(literal)(?!))(?=(?:[^\s"\\]{0,256}+(?![^\s"\\])|(?(spaced)[^\n"\\]{0,256}+(?![^\n"\\])"""
+    + r"""|(?(glued)[^\n"\\]{0,256}+(?![^\n"\\])|(?!)))))"""
     + "(?:"
     + _INNER_SYMBOL
     + "{1,8}+"
@@ -117,6 +125,10 @@ BARE_VALUE = (
     + ")*+"
     + r"(?(spaced)(?:[ \t]{1,4}+"
     + _NEXT_WORD
+    + _INNER_WORD
+    + "){0,64}+)"
+    + r"(?(glued)(?:[ \t]{1,4}+"
+    + _GLUED_WORD
     + _INNER_WORD
     + "){0,64}+)"
     + LINE_END
@@ -136,6 +148,10 @@ LINE_BARE_VALUE = (
     + _BARE_CHAR
     + r")){0,1023}+"
 )
+# A shell's quote inside a single-quoted value, as JSON text writes it: '"'"' and '\'' close the quote, add
+# a quote and open it again (mysql -p'Tr0ub'"'"'4dor'), so the value goes on after them; the escapes as deep as the
+# value's JSON nesting.
+_QUOTE_PIECES = r"""'(?:\\{2,8}+'|\\{1,7}+"'\\{1,7}+")'"""
 # A quoted value in JSON text: \"...\" (escaped double quotes) or '...'; otherwise a bare one. The value never
 # starts with "[" (a marker) or "$" (a variable reference). A quoted one that does not close runs to the end
 # of its JSON string; a single quote inside a single-quoted value is taken when the value then closes at the
@@ -144,7 +160,7 @@ VALUE = (
     r"(?:(?P<dq>\\\")|(?P<sq>'))?"
     r"(?P<value>"
     r"(?(dq)(?:[^\"\\]|\\\\\\\"|\\[^\"]){1,1024}+"  # a quote escaped inside it (\\\") is taken whole
-    r"|(?(sq)(?:[^'\"\\]|\\.|'(?=(?:[^'\"\\\s]|\\\\){1,1024}+'" + LINE_END + r")){1,1024}+"
+    r"|(?(sq)(?:[^'\"\\]|\\.|" + _QUOTE_PIECES + r"|'(?=(?:[^'\"\\\s]|\\\\){1,1024}+'" + LINE_END + r")){1,1024}+"
     r"|" + BARE_VALUE + r")))"
     r"(?(dq)(?:\\\")?|(?(sq)'?))"
 )

@@ -9,6 +9,8 @@ letters and digits, as random tokens do.
 
 from __future__ import annotations
 
+import re
+
 from hookd.redact.patterns import B1, B1_DASH, B1_DOT, E, E_DASH
 from hookd.redact.providers import _token
 from hookd.redact.rule import Rule
@@ -19,7 +21,33 @@ def _mixed(token: str) -> bool:
     return any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
 
 
+# Consul's and Nomad's ACL tokens are a UUID printed as SecretID (consul acl bootstrap, token create; the
+# API's JSON) or Secret ID (nomad acl bootstrap); Vault's AppRole secret_id is one too. A UUID is kept
+# everywhere else (ids, requests), and secret_id_accessor is no secret: the name is read up to its separator.
+_SECRET_ID_TRIGGER = (
+    r"""(?:SecretID|Secret ID|secret_id)(?:\\?")?(?:[ \t]|\\t){0,40}[:=]?(?:[ \t]|\\t){0,40}(?:\\?")?[0-9a-fA-F]"""
+)
+_UUID = r"(?P<value>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?![0-9A-Za-z_-])"
+
+
+def _not_a_placeholder(match: re.Match[str]) -> bool:
+    """Not a made-up UUID (00000000-0000-..., aaaaaaaa-...): a random one holds many digits."""
+    return len(set(match.group("value").replace("-", ""))) > 6
+
+
 MORE_PROVIDER_RULES: tuple[Rule, ...] = (
+    Rule(
+        name="acl_secret_id",
+        replaces="a Consul or Nomad ACL token (SecretID, Secret ID) or a Vault AppRole secret_id: a UUID",
+        pattern=_UUID,
+        group="value",
+        trigger=_SECRET_ID_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=40,
+        check=_not_a_placeholder,
+        example="`SecretID:   <uuid>` (consul acl bootstrap), `Secret ID    = <uuid>` (nomad), `secret_id   <uuid>`",
+    ),
     _token(
         "onepassword_token",
         "a 1Password service-account token (ops_eyJ...) or account Secret Key (A3-...)",

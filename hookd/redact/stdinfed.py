@@ -53,38 +53,35 @@ _READS_STDIN = {
     "login": re.compile(r"\s--(?:password-stdin|with-token)(?![A-Za-z0-9_-])"),  # gh auth login --with-token
     "chpasswd": re.compile(""),
     "vncpasswd": re.compile(r"\s-f(?![A-Za-z0-9_-])"),  # -f: the password from stdin, the obfuscated file to stdout
+    "openssl": re.compile(r"\s-pass(?:in|out)?\s{1,4}stdin(?![A-Za-z0-9_-])"),
 }
+_PRINTF_FORMAT = r"""(?:(?:'|\\")?%s(?:\\\\n)?(?:'|\\")?\s{1,4})?"""  # printf '%s\n' "<value>", printf %s <value>
 _GPG_PIPED = (
-    r"(?:echo|printf)\s{1,4}(?:-[neE]{1,3}\s{1,4})?"
-    + r"""(?:(?:'|\\")%s(?:\\\\n)?(?:'|\\")\s{1,4})?"""  # printf '%s\n' "<value>"
-    + VALUE
-    + r"\s{0,4}\|\s{0,4}"
-    + _START
-    + _GPG_FD0
+    r"(?:echo|printf)\s{1,4}(?:-[neE]{1,3}\s{1,4})?" + _PRINTF_FORMAT + VALUE + r"\s{0,4}\|\s{0,4}" + _START + _GPG_FD0
 )
+# openssl's -pass stdin (-passin, -passout: a key's passphrase): the first line of stdin is the password, so
+# a value echoed into it is one whether or not the data comes from stdin too (openssl enc with no -in).
+_OPENSSL_STDIN = r"{0,300}?\s-pass(?:in|out)?\s{1,4}stdin"
 # Commands that read a secret from stdin with no option saying so (or, vncpasswd, with -f): a value echoed
 # into one is that secret. vercel env add and wrangler secret put store it under the name they are given.
 _READER = (
     r"(?:(?:npx|bunx|pnpm\s{1,4}dlx)\s{1,4})?(?:vncpasswd\s{1,4}-f|vercel\s{1,4}env\s{1,4}add"
-    r"|wrangler\s{1,4}secret\s{1,4}put|gh\s{1,4}secret\s{1,4}set\s{1,4}[A-Za-z0-9_]{1,100}(?=\s{0,4}(?:$|[\"\\;|&)])))"
+    r"|wrangler\s{1,4}secret\s{1,4}put|gh\s{1,4}secret\s{1,4}set\s{1,4}[A-Za-z0-9_]{1,100}(?=\s{0,4}(?:$|[\"\\;|&)]))"
+    r"|openssl\s" + _CMD + _OPENSSL_STDIN + ")"
     r"(?![A-Za-z0-9_-])"
 )
 # Hyperscan finds the reader command (the rule's trigger); the regex runs only around it, back to the echo.
 _READER_TRIGGER = (
     r"\|\s{0,4}(?:(?:npx|bunx|pnpm\s{1,4}dlx)\s{1,4})?(?:vncpasswd\s{1,4}-f|vercel\s{1,4}env\s{1,4}add"
-    r"|wrangler\s{1,4}secret\s{1,4}put|gh\s{1,4}secret\s{1,4}set)(?:[^A-Za-z0-9_-]|$)"
+    r"|wrangler\s{1,4}secret\s{1,4}put|gh\s{1,4}secret\s{1,4}set"
+    r"|openssl\s[^\n;|&]" + _OPENSSL_STDIN + r")(?:[^A-Za-z0-9_-]|$)"
 )
 _PIPED_INTO_READER = (
-    r"(?:echo|printf)\s{1,4}(?:-[neE]{1,3}\s{1,4})?"
-    + r"""(?:(?:'|\\")%s(?:\\\\n)?(?:'|\\")\s{1,4})?"""
-    + VALUE
-    + r"\s{0,4}\|\s{0,4}"
-    + _START
-    + _READER
+    r"(?:echo|printf)\s{1,4}(?:-[neE]{1,3}\s{1,4})?" + _PRINTF_FORMAT + VALUE + r"\s{0,4}\|\s{0,4}" + _START + _READER
 )
 # The command, its arguments (no separator, no redirection: a file's content is no password), a here-string.
 _HERE = (
-    r"(?P<cmd>gpg2?|sudo|passwd|chpasswd|vncpasswd|login)(?=\s)"
+    r"(?P<cmd>gpg2?|sudo|passwd|chpasswd|vncpasswd|login|openssl)(?=\s)"
     + r"""(?P<args>(?:[^"\\\n;|&<]|\\["\\/ t]){0,300}?)<<<\s{0,4}"""
     + VALUE
 )
