@@ -405,7 +405,9 @@ WRAPPER_RULES: tuple[Rule, ...] = (
         name="encoded_secret",
         replaces="a base64 or hex run that decodes to text holding a secret (the whole run)",
         pattern=(
-            r"(?:(?<![A-Za-z0-9+/_\\-])|" + AFTER_ESCAPE + r")"
+            # Not after every escape AFTER_ESCAPE names: its prefilter (wrappers.ENCODED_PREFILTER) begins a
+            # run where a character that cannot continue it stands, and \u0007 or \b end in run characters.
+            r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"
             # Not a lockfile's integrity hash (sha512-<base64>: a digest, dozens to a page), nor a run
             # with no capital letter that is not hex (a path: base64 of text has capitals, its groups'
             # first characters among them).

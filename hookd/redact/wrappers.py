@@ -18,7 +18,6 @@ import re
 from collections.abc import Collection, Iterable
 
 from hookd.redact.values import plausible_secret
-from hookd.redact.patterns import AFTER_ESCAPE
 
 # What the encoded forms are looked for: token prefixes and secret names.
 PREFIXES = (
@@ -188,7 +187,7 @@ BASIC_TRIGGER = _COLON_GROUP + _TEXT_GROUP + _LAST_GROUP
 # "=" ends a run, so one may begin after name=; and a run never ends right before "[": in a=b, once b
 # is redacted, a would be followed by a marker, and a second pass would read it differently.
 BASIC_PATTERN = (
-    r"(?:(?<![A-Za-z0-9+/_\\-])|" + AFTER_ESCAPE + r")"
+    r"(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))"
     rf"(?P<value>[A-Za-z0-9+/]{{12,{BASIC_MAX}}}+={{0,2}})(?![A-Za-z0-9+/=_\[-])"
 )
 
