@@ -64,8 +64,25 @@ E_DASH = r"(?![A-Za-z0-9_-])"
 KV_SEP = r"""(?:\\?["'])?\s{0,4}[:=]{1,2}>?\s{0,4}(?:\\?["'])?"""
 
 _NESTED_BREAK = r'(?:\\\\){0,3}(?:[nrt]|\\")'
+
+
+def run(single: str, items: str, least: int, most: int, stop: str) -> str:
+    """``items`` (an alternation) repeated ``least`` to ``most`` times, possessively, read as a run of the
+    class ``single`` where that gives the same: ``single`` is the items of one character, and every other
+    item begins with a character of ``stop``. A run of ``single`` that ends before no ``stop`` character,
+    or after ``most``, is what the items give; otherwise the items are read one by one. The regex engine
+    reads a class run several times faster than an alternation per character (a 1 KiB value: 83 -> 12 us).
+    """
+    return f"(?>{single}{{{least},{most}}}+(?!{stop})|(?:{items}){{{least},{most}}}+)"
+
+
 _BARE_CHAR = r"(?:[^\s\"'\\,;&|<>(){}\[\]`]|\\\\(?!" + _NESTED_BREAK + "))"
-_BARE_RUN = r"(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\(?!" + _NESTED_BREAK + r"))" + _BARE_CHAR + "{0,1023}+"
+_BARE_RUN = (
+    r"(?:[^\s\"'\\,;&|<>(){}\[\]`$]|\\\\(?!"
+    + _NESTED_BREAK
+    + r"))"
+    + run(r"[^\s\"'\\,;&|<>(){}\[\]`]", _BARE_CHAR[3:-1], 0, 1023, r"\\")
+)
 # Where a value ends: a line's end (raw, or escaped at any depth of JSON in a string), its JSON string's
 # end, or trailing spaces and tabs before one or before a comment (` #`: YAML, .env, INI).
 LINE_END = r"""(?=[ \t]*+(?:[\r\n"]|\\(?:\\\\){0,3}(?:[nr]|\\")|(?<=[ \t])#|\Z))"""
@@ -136,9 +153,13 @@ LINE_BARE_VALUE = (
 VALUE = (
     r"(?:(?P<dq>\\\")|(?P<sq>'))?"
     r"(?P<value>"
-    r"(?(dq)(?:[^\"\\]|\\\\\\\"|\\[^\"]){1,1024}+"  # a quote escaped inside it (\\\") is taken whole
-    r"|(?(sq)(?:[^'\"\\]|\\.|'(?=(?:[^'\"\\\s]|\\\\){1,1024}+'" + LINE_END + r")){1,1024}+"
-    r"|" + BARE_VALUE + r")))"
+    r"(?(dq)"
+    + run(r"[^\"\\]", r"[^\"\\]|\\\\\\\"|\\[^\"]", 1, 1024, r"\\")  # an escaped quote (\\\") is taken whole
+    + r"|(?(sq)"
+    + run(r"[^'\"\\]", r"[^'\"\\]|\\.|'(?=(?:[^'\"\\\s]|\\\\){1,1024}+'" + LINE_END + ")", 1, 1024, r"['\\]")
+    + r"|"
+    + BARE_VALUE
+    + r")))"
     r"(?(dq)(?:\\\")?|(?(sq)'?))"
 )
 VALUE_REACH = 2 * 1024 + 8  # a value of 1024 escaped characters and its quotes
