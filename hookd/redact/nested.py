@@ -9,9 +9,9 @@ by one like the outer text's, so they spend from the outer text's budget
 confirms, one per chunk of decoded text it scans, and its own wrappers' alike.
 A flood of wrappers that each hold candidates then costs what a flood of the
 candidates would, bounded per chunk; a chunk that cannot afford a wrapper's
-inside is dense and redacted in bulk (failing closed). Without this, each
-wrapper had a budget of its own and a chunk could confirm CONFIRM_LIMIT
-candidates per wrapper in it (tests/test_redact_linear.py).
+inside is dense and redacted in bulk (failing closed). A budget of its own
+per wrapper would let a chunk confirm CONFIRM_LIMIT candidates per wrapper
+in it (tests/test_redact_nested.py).
 
 Answers are remembered per rule with what they cost: short values by
 themselves, long ones by a digest. A remembered answer spends its cost again,
