@@ -95,6 +95,26 @@ class Budget:
         self.spent[chunk] = spent
         return True
 
+    def charge(self, at: int, cost: int) -> bool:
+        """Whether ``cost`` confirmations' worth of work for the candidate at ``at`` may be done (and
+        counts it), as ``cost`` candidates confirmed one by one would: past the chunk's limit each takes
+        one of the spare; when the spare runs out the chunk is dense, and nothing is left of the spare."""
+        if self.limit is None:
+            return True
+        chunk = at // CHUNK
+        if chunk in self.dense:
+            return False
+        spent = self.spent.get(chunk, 0) + cost
+        over = spent - (self.limit // AFTER_DENSE if chunk - 1 in self.dense else self.limit)
+        if over > 0:
+            if self.spare < min(over, cost):
+                self.spare = 0
+                self.dense.add(chunk)
+                return False
+            self.spare -= min(over, cost)
+        self.spent[chunk] = spent
+        return True
+
     def past(self, at: int) -> int:
         """Where the run of dense chunks holding ``at`` ends."""
         chunk = at // CHUNK + 1

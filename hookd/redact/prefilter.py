@@ -89,31 +89,19 @@ class Prefilter:
         """The regex's matches in text[low:high] that the budget lets be confirmed: what finditer gives,
         tried only at ``starts``, in order, past the last match. As the redactor's loop, a match that
         starts in a dense chunk is not read; the stretch is scanned chunk by chunk and piece by piece,
-        dense chunks skipped. Right after a dense chunk, where a flood usually runs on, the regex
-        itself reads the first piece, as the redactor's loop would: the few candidates such a chunk may
-        confirm are found sooner than by a scan and its reports."""
+        dense chunks skipped. The regex is never searched with (a search for the next match reads on to
+        the stretch's end when there is none: per chunk, up to the whole text)."""
         read_to = low
         chunk = low // CHUNK
         while chunk * CHUNK < high:
             if chunk in budget.dense:
                 chunk = budget.past(chunk * CHUNK) // CHUNK
                 continue
-            piece, dense, run_on = chunk * CHUNK, False, chunk - 1 in budget.dense
+            piece, dense = chunk * CHUNK, False
             for size in PIECES:
                 begin, piece = max(low, piece), piece + size
                 stop = min(high, piece)
                 if begin >= stop or dense:
-                    continue
-                if run_on:
-                    run_on = False
-                    for match in compiled.finditer(text, max(begin, read_to), high):
-                        if match.start() >= stop:
-                            break
-                        if not budget.spend(match.start()):
-                            dense = True
-                            break
-                        yield match
-                        read_to = match.end()
                     continue
                 for place in self.starts(text, begin, stop, min(high, stop + self.ahead)):
                     if place < read_to:

@@ -20,6 +20,9 @@ chunk has a budget: the scan makes at most scan.REPORT_LIMIT reports in it,
 and at most CONFIRM_LIMIT candidates in it are confirmed one by one. A chunk
 past either is dense: what is left of its candidates is not read, and
 dense.py redacts the chunk in bulk (fail closed); tests/test_redact_dense.py.
+A wrapper's decoded text (nested.py) is redacted on the same budget: what
+its redaction confirms is spent from the chunk the wrapper starts in.
+Where each rule's regex reads, and how finds merge: windows.py.
 """
 
 from __future__ import annotations
@@ -32,17 +35,18 @@ from collections.abc import Iterable
 from hookd.redact import memo
 from hookd.redact.escapes import whole_escapes
 from hookd.redact.dense import CONFIRM_LIMIT, MARK, Budget, redact_in_bulk
+from hookd.redact.nested import InnerBudget, Unwrapper
 from hookd.redact.prefilter import Prefilter
 from hookd.redact.rule import Rule
-from hookd.redact.scan import CHUNK, OVERLAP, REPORT_LIMIT, Scanned, TriggerScan
+from hookd.redact.scan import REPORT_LIMIT, Scanned, TriggerScan
 from hookd.redact.view import View
+from hookd.redact.windows import around, contexts, merged, stretches
 
 REDACTED_PREFIX = "[REDACTED:"
 NOTHING: Counter[str] = Counter()  # what most events get; callers only read it
 # What an anchored rule may read before it knows no value begins: separators and spaces, then a
 # type annotation's characters (secret_assignment's), then the character that ends them.
 _HEAD_RUN = re.compile(r"[=>\s]{0,8}[\w.\[\]|,\s]{0,250}")
-MAX_DEPTH = 2  # decoded text inside decoded text inside the payload
 VALID_CACHE_SIZE = 4096  # per rule: validated values remembered (then forgotten all at once)
 WINDOW_LOOKAHEAD = 16  # characters a rule's lookahead reads past its match
 WINDOW_PAST = 8192  # characters a match at a window's end is read on past it (the longest value a rule takes)
@@ -66,7 +70,7 @@ class Redactor:
         self._every_rule_gates = all(rule.gates for rule in self.rules)
         self.examined: Counter[str] = Counter()  # per rule: characters its regex was given
         self._validated: list[dict[str, bool]] = [{} for _ in self.rules]
-        self._unwrapped: list[dict[tuple[int, str], bool]] = [{} for _ in self.rules]
+        self._unwrapper = Unwrapper(self.rules, self._inner)
         self._prefilters = [Prefilter(*rule.prefilter) if rule.prefilter else None for rule in self.rules]
 
     def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter[str]]:
@@ -92,15 +96,16 @@ class Redactor:
         benchmark's fresh start, so that values an input repeats are new to the redactor once only."""
         for validated in self._validated:
             validated.clear()
-        for unwrapped in self._unwrapped:
-            unwrapped.clear()
+        self._unwrapper.forget()
         memo.forget()
 
-    def holds_secret(self, text: str, depth: int) -> bool:
-        """Whether decoded text (from inside a wrapper) holds anything a rule would redact."""
-        return depth <= MAX_DEPTH and bool(self._redact(text, None, depth)[1])
+    def _inner(self, text: str, depth: int, budget: InnerBudget) -> int:
+        """How many things a rule would redact in decoded text (from inside a wrapper; nested.py)."""
+        return sum(self._redact(text, None, depth, budget)[1].values())
 
-    def _redact(self, text: str, data: bytes | None, depth: int) -> tuple[str, Counter[str]]:
+    def _redact(
+        self, text: str, data: bytes | None, depth: int, inner: InnerBudget | None = None
+    ) -> tuple[str, Counter[str]]:
         view = None
         scanned = self._triggers.scan(text, data, self._report_limit)
         if scanned[2]:  # escapes or joints to decode: the rules read the view
@@ -110,7 +115,7 @@ class Redactor:
             else:
                 view = None
         read = view.text if view else text
-        spans, budget = self._find(read, scanned, depth)
+        spans, budget = self._find(read, scanned, depth, inner)
         if budget is None:
             return text, NOTHING
         if budget.spent:
@@ -134,21 +139,35 @@ class Redactor:
         pieces.append(text[last:])
         return "".join(pieces), counts
 
-    def _find(self, text: str, scanned: Scanned, depth: int) -> tuple[list[tuple[int, int, str]], Budget | None]:
+    def _find(
+        self, text: str, scanned: Scanned, depth: int, inner: InnerBudget | None = None
+    ) -> tuple[list[tuple[int, int, str]], Budget | None]:
         """The spans to replace, in order, overlapping finds merged (named by the earlier rule); and the
-        budget spent on them (None: nothing to read)."""
+        budget spent on them (None: nothing to read). Decoded text spends the outer text's (``inner``)."""
         gated, reports, _, confirms, dense = scanned
         if not gated and not reports and not confirms and not dense and self._every_rule_gates and not self.exhaustive:
             return [], None
-        budget = Budget(dense, self._confirm_limit)
+        if inner is None:
+            budget = Budget(dense, self._confirm_limit)
+        else:
+            budget = inner
+            budget.dense.update(dense)
         found: list[tuple[int, int, int]] = []
-        for index, rule in enumerate(self.rules):
+        # Every rule gates: one with no report, context or chunk has nothing to read. Only the others are
+        # visited (in the table's order, which is the budget's), not all of them per text.
+        if self.exhaustive or not self._every_rule_gates:
+            indices: Iterable[int] = range(len(self.rules))
+        else:
+            indices = sorted(gated.keys() | reports.keys() | confirms.keys())
+        rules = self.rules
+        for index in indices:
+            rule = rules[index]
             if rule.anchored:
                 ends = reports.get(index, [])
                 if rule.trigger_check is not None:
                     ends = [end for end in ends if rule.trigger_check(text, end)]
                 if index in confirms:
-                    ends = sorted(set(ends).union(self._contexts(rule, text, confirms[index])))
+                    ends = sorted(set(ends).union(contexts(rule, text, confirms[index])))
                 if ends:
                     self._anchored(index, rule, text, ends, found, depth, budget)
                 continue
@@ -156,15 +175,15 @@ class Redactor:
                 windows = [(0, len(text))]
             elif rule.exact:
                 assert rule.reach is not None  # Rule requires a reach of an exact rule
-                windows = _around(reports.get(index, ()), rule.reach, rule.ahead, len(text))
+                windows = around(reports.get(index, ()), rule.reach, rule.ahead, len(text))
             elif rule.gates and index not in gated:
                 continue
             else:
-                windows = self._windows(rule, text, gated.get(index))
+                windows = stretches(rule, text, gated.get(index))
             for low, high in windows:
                 self.examined[rule.name] += high - low
                 self._matches(index, rule, text, low, high, found, depth, budget)
-        return _merged(found, self.rules), budget
+        return merged(found, self.rules), budget
 
     def _matches(
         self,
@@ -181,40 +200,17 @@ class Redactor:
         prefilter = self._prefilters[index]
         if prefilter is not None and not self.exhaustive:
             for match in prefilter.matches(rule.compiled, text, low, high, budget):
-                self._take(index, rule, match, found, depth)
+                self._take(index, rule, match, found, depth, budget)
             return
         while low < high:
             for match in rule.compiled.finditer(text, low, high):
                 if budget.spend(match.start()):
-                    self._take(index, rule, match, found, depth)
+                    self._take(index, rule, match, found, depth, budget)
                     continue
                 low = budget.past(match.start())
                 break
             else:
                 return
-
-    def _windows(self, rule: Rule, text: str, chunks: list[int] | None) -> list[tuple[int, int]]:
-        """The stretches of text the rule's regex must see: around its chunks, merged; or all of it."""
-        if rule.reach is None or chunks is None:
-            return [(0, len(text))]
-        windows: list[tuple[int, int]] = []
-        for chunk in chunks:
-            low = max(0, chunk * CHUNK - OVERLAP - rule.reach)
-            high = min(len(text), (chunk + 1) * CHUNK + rule.reach)
-            if windows and low <= windows[-1][1]:
-                windows[-1] = (windows[-1][0], high)
-            else:
-                windows.append((low, high))
-        return windows
-
-    def _contexts(self, rule: Rule, text: str, reports: list[int]) -> list[int]:
-        """Where the rule's contexts end, for the reports of its ``confirm`` pattern."""
-        ends = []
-        for end in reports:
-            at = text.rfind(rule.confirm_after, max(0, end - 1 - rule.confirm_reach), end - 1)
-            if at >= 0:
-                ends.append(at + 1)
-        return ends
 
     def _anchored(
         self,
@@ -251,12 +247,18 @@ class Redactor:
                 continue
             examined += value_end - start + 1
             read_to = value_end
-            self._take(index, rule, match, found, depth)
+            self._take(index, rule, match, found, depth, budget)
         if tried:
             self.examined[rule.name] += examined
 
     def _take(
-        self, index: int, rule: Rule, match: re.Match[str], found: list[tuple[int, int, int]], depth: int
+        self,
+        index: int,
+        rule: Rule,
+        match: re.Match[str],
+        found: list[tuple[int, int, int]],
+        depth: int,
+        budget: Budget,
     ) -> None:
         if match.endpos - WINDOW_LOOKAHEAD <= match.end() and match.endpos < len(match.string) and not rule.anchored:
             # A window's end, read as the text's ($, \Z, after a lookahead's few characters), cut a token short
@@ -276,7 +278,9 @@ class Redactor:
             return
         if rule.check is not None and not rule.check(match):
             return
-        if rule.unwrap is not None and not self._wraps_secret(index, rule, value, depth):
+        if rule.unwrap is not None and not self._unwrapper.wraps_secret(
+            index, rule, value, depth, budget, match.start()
+        ):
             return
         found.append((start, end, index))
 
@@ -295,54 +299,5 @@ class Redactor:
             ok = cache[value] = validate(value)
         return ok
 
-    def _wraps_secret(self, index: int, rule: Rule, value: str, depth: int) -> bool:
-        """Whether the decoded wrapper holds a secret; remembered for short values like ``_valid``."""
-        unwrap = rule.unwrap
-        assert unwrap is not None  # called only for rules that have one
-        if len(value) > VALID_CACHE_VALUE:
-            inner = unwrap(value)
-            return inner is not None and self.holds_secret(inner, depth + 1)
-        cache = self._unwrapped[index]
-        key = (depth, value)
-        ok = cache.get(key)
-        if ok is None:
-            if len(cache) >= VALID_CACHE_SIZE:
-                cache.clear()
-            inner = unwrap(value)
-            ok = cache[key] = inner is not None and self.holds_secret(inner, depth + 1)
-        return ok
-
     def _allowed(self, value: str) -> bool:
         return any(pattern.search(value) for pattern in self.allow)
-
-
-def _around(ends: Iterable[int], reach: int, ahead: int, length: int) -> list[tuple[int, int]]:
-    """Per match of an exact trigger (its end just past the token): the stretch that holds the token."""
-    windows: list[tuple[int, int]] = []
-    for end in ends:
-        low, high = max(0, end - reach), min(length, end + ahead)
-        if windows and low <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], high)
-        else:
-            windows.append((low, high))
-    return windows
-
-
-def _merged(found: list[tuple[int, int, int]], rules: tuple[Rule, ...]) -> list[tuple[int, int, str]]:
-    """Overlapping spans become one, named by the earliest rule among them (the most specific).
-
-    A later rule's find that starts where an earlier rule's does is the same
-    secret seen through its context (``password=<token>``): it is dropped,
-    so that what follows the token in a quoted value is judged on its own.
-    """
-    spans: list[list[int]] = []  # start, end, best rule index
-    for start, end, index in sorted(found):
-        if spans and start < spans[-1][1]:
-            last = spans[-1]
-            if start == last[0] and index > last[2]:
-                continue
-            last[1] = max(last[1], end)
-            last[2] = min(last[2], index)
-        else:
-            spans.append([start, end, index])
-    return [(start, end, rules[index].name) for start, end, index in spans]
