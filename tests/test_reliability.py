@@ -205,11 +205,11 @@ def test_a_restartable_task_that_raises_is_restarted_with_back_off_and_counted(h
         from hookd.ingest import inbox
         original = inbox.Inbox.sweep
         calls = []
-        def sweep(self):
+        def sweep(self, *args, **kwargs):
             calls.append(1)
             if len(calls) == 2:  # the first call is the start-up sweep
                 raise RuntimeError("injected fault in the inbox sweep")
-            return original(self)
+            return original(self, *args, **kwargs)
         inbox.Inbox.sweep = sweep
     """)
     log_path = daemon.base / "fault.log"
