@@ -245,10 +245,11 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 }
                 return 1;
             }
-            if (after == 'u' && j + 5 < n && AT(j + 1) == '0' && AT(j + 2) == '0' && AT(j + 3) == '1' &&
+            if (after == 'u' && j + 4 < n && AT(j + 1) == '0' && AT(j + 2) == '0' && AT(j + 3) == '1' &&
                 (AT(j + 4) == 'b' || AT(j + 4) == 'B')) {
                 /* an escaped ESC: a CSI or an OSC's opening is dropped (its literal backslashes kept), ESC \\ of
-                 * its own level (run 1, 2, 4 or 8, then twice as many backslashes, no more) reads as a space */
+                 * its own level (run 1, 2, 4 or 8, then twice as many backslashes, no more) reads as a space, and
+                 * so does an ESC that starts none of them */
                 Py_ssize_t level_escape = run & -run, k = j + 5;
                 Py_ssize_t end = csi(kind, data, n, k);
                 if (end < 0) end = osc(kind, data, n, k);
@@ -274,6 +275,17 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                         return 1;
                     }
                 }
+                /* a lone ESC (ESC g is no sequence a token hides behind): a space, as a control character's escape */
+                m->end = k;
+                m->edit_at = i;
+                if (level_escape > (1 << (MAX_LEVEL - 1))) {
+                    m->what = KEEP;
+                } else {
+                    m->what = CHAR;
+                    m->ch = ' ';
+                    m->edit_at = i + run - level_escape;
+                }
+                return 1;
             }
             if (after == '"' && (run == 7 || run == 3)) { /* \\{6}" | \\{2}": a quote of a nested level */
                 m->end = j + 1;

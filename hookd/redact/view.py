@@ -99,6 +99,8 @@ _EDIT = re.compile(
     + _OSC
     + r")|"
     + _ST
+    + r"|\\*"
+    + _ESC_HEX
     + r"|\\{6}\"|\\{2}\"|[bft]|r(?=\\n))|\""
     + _JOINED
     + r"\\\")"
@@ -161,6 +163,8 @@ def _edit(after: str | None, percent: str | None, esc: str | None = None) -> tup
             return 0, None, "\\" + after
         if after[-1] == "\\":  # ESC \\ (only ever its level's escape: _ST)
             return 0, " ", " "
+        if len(after) == run + 4:  # a lone ESC (no sequence a token hides behind): a space, as a control character
+            return run - level_escape, " ", "\\" * (run - level_escape) + " "
         return run - level_escape, "", "\\" * (run - level_escape)
     if after:  # an escape \u00XX, after ``run`` backslashes in all
         run = len(after) - 4
