@@ -1,6 +1,32 @@
-"""JSON Lines: one envelope per line, as `replay --export`, `tail --json` and `replay --file` use."""
+"""JSON Lines: one envelope per line, as `replay --export`, `tail --json` and `replay --file` use;
+and the reader of any JSON the daemon takes, for the commands that read its envelopes back."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
+
+# Longer integers are read as floats: Python refuses to convert them (its defence against
+# the quadratic cost of doing so), and hookd only lifts strings out of a payload anyway.
+MAX_INT_DIGITS = 4000
+
+
+def _parse_int(digits: str) -> int | float:
+    return int(digits) if len(digits) <= MAX_INT_DIGITS else float(digits)
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads(text: str | bytes) -> Any:
+    """The standard library's JSON reader for any valid JSON: lone surrogates, integers of any
+    length (in linear time); NaN and Infinity, which are not JSON, raise ValueError.
+
+    The daemon takes a payload holding either (JSON.stringify writes a string cut in an emoji
+    as ``\\ud83d``), so whatever reads its envelopes back must read them too: ``json.loads``
+    alone refuses an integer of over 4,300 digits, msgspec a lone surrogate."""
+    return json.loads(text, parse_int=_parse_int, parse_constant=_no_constant)
 
 
 def one_line(envelope: bytes) -> bytes:

@@ -13,24 +13,9 @@ from typing import Any
 
 import msgspec
 
+from hookd.jsonl import loads
+
 ABSENT = msgspec.Raw()  # no field of this name; any JSON value is at least one byte
-# Longer integers are read as floats: Python refuses to convert them (its defence against
-# the quadratic cost of doing so), and hookd only lifts strings out of a payload anyway.
-MAX_INT_DIGITS = 4000
-
-
-def _parse_int(digits: str) -> int | float:
-    return int(digits) if len(digits) <= MAX_INT_DIGITS else float(digits)
-
-
-def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
-def loads(text: str | bytes) -> Any:
-    """The standard library's JSON reader for any valid JSON: lone surrogates, integers of any
-    length (in linear time); NaN and Infinity, which are not JSON, raise ValueError."""
-    return json.loads(text, parse_int=_parse_int, parse_constant=_no_constant)
 
 
 class PayloadFields(msgspec.Struct):

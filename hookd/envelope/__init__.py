@@ -17,7 +17,7 @@ from hookd.envelope.builder import (
     EventIds,
     UtcText,
 )
-from hookd.envelope.payload import PayloadHead, Prepared, Preparer, read_payload, read_payload_head, reject_constant
+from hookd.envelope.payload import PayloadHead, Prepared, Preparer, read_payload, read_payload_head
 from hookd.spool.event import Event
 
 __all__ = [
@@ -35,5 +35,4 @@ __all__ = [
     "UtcText",
     "read_payload",
     "read_payload_head",
-    "reject_constant",
 ]

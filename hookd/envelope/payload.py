@@ -74,11 +74,6 @@ def read_payload(body: bytes) -> tuple[PayloadHead, str]:
     return head, text
 
 
-def reject_constant(name: str) -> None:
-    """For json.loads: NaN and Infinity are not JSON."""
-    raise ValueError(f"{name} is not JSON")
-
-
 def _decode_with_stdlib(body: bytes) -> PayloadHead:
     """Second opinion for what msgspec refuses, and the verdict when the body is not an object.
 

@@ -4,12 +4,12 @@ named, never fatal."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, TextIO
 
-from hookd.envelope import UNKNOWN_HOOK, reject_constant
+from hookd.envelope import UNKNOWN_HOOK
+from hookd.jsonl import loads
 from hookd.replay.errors import ReplayError
 from hookd.spool.event import Event
 from hookd.terminal.progress import Progress
@@ -50,7 +50,7 @@ def parse_line(raw: bytes) -> Event:
     except UnicodeDecodeError as exc:
         raise ValueError(f"not valid UTF-8 (byte {exc.start})") from None
     try:
-        envelope = json.loads(text, parse_constant=reject_constant)
+        envelope = loads(text)
     except RecursionError:
         raise ValueError("the JSON nests too deeply") from None
     except ValueError as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
-import json
 import re
 import shutil
 import time
@@ -23,7 +22,7 @@ from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
 from hookd.terminal.color import enabled as colour_enabled
 from hookd.terminal.text import escaped, json_visible
-from hookd.jsonl import one_line
+from hookd.jsonl import loads, one_line
 from hookd.publish.stream_replies import checked, entries, oversized, skipped, streams_entries
 from hookd.tail.summary import line
 
@@ -207,8 +206,8 @@ class Tail:
             return False
         raw = fields.get(b"envelope", b"")
         try:
-            envelope = json.loads(raw)
-        except ValueError:
+            envelope = loads(raw)
+        except (ValueError, RecursionError):
             envelope = None
         if not isinstance(envelope, dict):
             self.say(

@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 
 import msgspec
 
+from hookd.jsonl import loads
+
 SUMMARY_CHARS = 240
 
 
@@ -96,7 +98,12 @@ class Record(NamedTuple):
 
 
 def _s(value: Any, limit: int = 200) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+    return _utf8(value[:limit]) if isinstance(value, str) else ""
+
+
+def _utf8(text: str) -> str:
+    """A lone surrogate (read by the standard library from a ``\\ud83d``) as U+FFFD, which UTF-8 can hold."""
+    return text if text.isascii() else text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _ms(entry_id: str, received_at: Any) -> int:
@@ -127,11 +134,20 @@ def _summary(hook: str, p: _Payload) -> str:
             ti.path,
         ):
             if isinstance(value, str) and value:
-                return value[:SUMMARY_CHARS]
+                return _utf8(value[:SUMMARY_CHARS])
     for value in (p.prompt, p.message, p.error, p.reason, p.source, p.trigger):
         if isinstance(value, str) and value:
-            return value[:SUMMARY_CHARS]
+            return _utf8(value[:SUMMARY_CHARS])
     return ""
+
+
+def _read_slowly(raw: bytes) -> _Envelope | None:
+    """An envelope msgspec refuses: the daemon takes payloads holding a lone surrogate or an integer
+    past 64 bits, which the standard library reads (hookd.jsonl.loads)."""
+    try:
+        return msgspec.convert(loads(raw), _Envelope)
+    except (ValueError, RecursionError, msgspec.ValidationError):
+        return None
 
 
 def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str, Any]] | None:
@@ -142,7 +158,9 @@ def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str,
     try:
         env = _envelope_decoder.decode(raw)
     except (msgspec.DecodeError, RecursionError):
-        return None
+        env = _read_slowly(raw)
+        if env is None:
+            return None
     p = env.payload
     hook = _s(env.hook, 64) or "unknown"
     session = _s(env.session_id)
@@ -173,7 +191,9 @@ def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str,
         "cwd": _s(p.cwd, 400) or _s(env.project_dir, 400),
         "model": _s(env.model),
         "op": _s(env.operation, 32),
-        "why": [r for r in env.risk_reasons if isinstance(r, str)][:5] if isinstance(env.risk_reasons, list) else [],
+        "why": [_utf8(r) for r in env.risk_reasons if isinstance(r, str)][:5]
+        if isinstance(env.risk_reasons, list)
+        else [],
         "sum": _summary(hook, p),
         "tu": _s(p.tool_use_id),
         "agent": _s(p.agent_id),
