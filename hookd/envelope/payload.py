@@ -12,7 +12,7 @@ import structlog
 
 from hookd.enrich import PayloadFields, fields_from_dict, read_fields
 from hookd.enrich.enricher import Assessed, assess_payload
-from hookd.enrich.payload import loads as loads_any
+from hookd.jsonl import loads as loads_any
 from hookd.redact import DENSE, Redactor
 from hookd.redact.dense import redact_in_bulk
 from hookd.redact.truncate import truncate_strings

@@ -156,11 +156,12 @@ def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str,
     if not raw:
         return None
     try:
-        env = _envelope_decoder.decode(raw)
+        read: _Envelope | None = _envelope_decoder.decode(raw)
     except (msgspec.DecodeError, RecursionError):
-        env = _read_slowly(raw)
-        if env is None:
-            return None
+        read = _read_slowly(raw)
+    if read is None:
+        return None
+    env = read
     p = env.payload
     hook = _s(env.hook, 64) or "unknown"
     session = _s(env.session_id)
