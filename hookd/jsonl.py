@@ -19,13 +19,15 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def loads(text: str | bytes) -> Any:
+def loads(text: str | bytes, constants: bool = False) -> Any:
     """The standard library's JSON reader for any valid JSON: lone surrogates, integers of any
-    length (in linear time); NaN and Infinity, which are not JSON, raise ValueError.
+    length (in linear time); NaN and Infinity, which are not JSON, raise ValueError (``constants``: read).
 
     The daemon takes a payload holding either (JSON.stringify writes a string cut in an emoji
     as ``\\ud83d``), so whatever reads its envelopes back must read them too: ``json.loads``
     alone refuses an integer of over 4,300 digits, msgspec a lone surrogate."""
+    if constants:  # a reader of entries others may have written: NaN and Infinity as Python reads them
+        return json.loads(text, parse_int=_parse_int)
     return json.loads(text, parse_int=_parse_int, parse_constant=_no_constant)
 
 
