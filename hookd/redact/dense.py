@@ -86,8 +86,14 @@ class Budget:
         if at in self._seen:
             return True
         self._seen.add(at)
+        return self._confirm(chunk)
+
+    def _confirm(self, chunk: int) -> bool:
+        """Whether one more candidate of ``chunk`` (not dense, first at its place) may be confirmed."""
+        limit = self.limit
+        assert limit is not None  # spend() returned before for an unlimited budget
         spent = self.spent.get(chunk, 0) + 1
-        if spent > (self.limit // AFTER_DENSE if chunk - 1 in self.dense else self.limit):
+        if spent > (limit // AFTER_DENSE if chunk - 1 in self.dense else limit):
             if self.spare <= 0:
                 self.dense.add(chunk)
                 return False

@@ -43,16 +43,8 @@ class InnerBudget(Budget):
         self.charged = 0  # confirmations' worth spent from the outer budget
         self.exhausted = False  # the outer budget refused: the answer is not the text's alone
 
-    def spend(self, at: int) -> bool:
-        if self.limit is None:
-            return True
-        chunk = at // CHUNK
-        if chunk in self.dense:
-            return False
-        if at in self._seen:
-            return True
-        self._seen.add(at)
-        if self.charge(at, 1):
+    def _confirm(self, chunk: int) -> bool:
+        if self.charge(chunk * CHUNK, 1):
             return True
         self.dense.add(chunk)  # the decoded text is redacted in bulk: the wrapper is taken whole
         return False
