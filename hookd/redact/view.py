@@ -9,7 +9,10 @@ down), turns ``%3D`` after a name into ``=`` and ``%26`` before one into
 ``&`` (a URL-encoded query), drops the ``" + "`` between two quoted
 pieces, drops the zero-width characters (INVISIBLE) that split a name or
 a token, raw or escaped, and drops a terminal's escape sequences (colours,
-erases, an OSC's opening), so ``grep --color`` output reads as printed. It
+erases, an OSC's opening), so ``grep --color`` output reads as printed; a
+control character's escape (a BEL, a NUL, ``\\b``) and a tab read as a space
+and a CR before a LF as nothing, so a token or a line's first word after one
+reads as it would after a space, and a Windows file as a Unix one. It
 reads at most MAX_LEVEL levels of JSON: the payload and three levels of JSON
 text inside its strings; what is deeper is read as it is.
 Every character of the view comes from a known stretch of the original, so
