@@ -19,12 +19,12 @@ MAX_RUN = 64
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
-def _escaping(text: str, at: int, floor: int) -> bool:
-    """Whether the backslash at ``at`` escapes the character after it: an odd run of backslashes ends
-    there (counted back to ``floor``, at most MAX_RUN)."""
+def escaping(text: str, backslash: int, floor: int, most: int | None = None) -> bool:
+    """Whether the backslash at ``backslash`` begins an escape (is not itself escaped): the run of
+    backslashes that ends there is odd, counted back to ``floor`` (and at most ``most`` of them)."""
     run = 0
-    i = at
-    while i >= floor and run < MAX_RUN and text[i] == "\\":
+    i = backslash
+    while i >= floor and (most is None or run < most) and text[i] == "\\":
         run += 1
         i -= 1
     return run % 2 == 1
@@ -32,7 +32,7 @@ def _escaping(text: str, at: int, floor: int) -> bool:
 
 def _escape_around(text: str, at: int, floor: int) -> tuple[int, int] | None:
     """The escape that holds the character at ``at`` without beginning there: its backslash and its end."""
-    if at - 1 >= floor and text[at - 1] == "\\" and _escaping(text, at - 1, floor):
+    if at - 1 >= floor and text[at - 1] == "\\" and escaping(text, at - 1, floor, MAX_RUN):
         return at - 1, at + 5 if text[at] == "u" else at + 1
     # Inside \uXXXX past its u: its backslash 2 to 5 characters back, hex digits from after the u to ``at``.
     for back in range(2, 6):
@@ -43,7 +43,7 @@ def _escape_around(text: str, at: int, floor: int) -> tuple[int, int] | None:
             text[b] == "\\"
             and text[b + 1] == "u"
             and all(c in _HEX for c in text[b + 2 : at + 1])
-            and _escaping(text, b, floor)
+            and escaping(text, b, floor, MAX_RUN)
         ):
             return b, b + 6
     return None
@@ -60,7 +60,7 @@ def whole_escapes(text: str, spans: Iterable[tuple[int, int, str]]) -> list[tupl
                 start = around[0]
         if end > start:
             tail = end - 1
-            if text[tail] == "\\" and _escaping(text, tail, max(last, start)):
+            if text[tail] == "\\" and escaping(text, tail, max(last, start), MAX_RUN):
                 end = tail + (6 if text[tail + 1 : tail + 2] == "u" else 2)
             else:
                 around = _escape_around(text, tail, max(last, start))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 
+from hookd.redact.escapes import escaping
+
 # One JSON string as written, escapes and all; possessive, so a long string is one fast run.
 _STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')
 MARKER = "[TRUNCATED: {length} characters]"
@@ -48,7 +50,7 @@ def _whole_escapes(text: str, start: int, stop: int) -> int:
     """
     cut = stop
     for backslash in range(max(start, stop - 5), stop):
-        if text[backslash] == "\\" and _escaping(text, start, backslash):
+        if text[backslash] == "\\" and escaping(text, backslash, start):
             length = 6 if backslash + 1 < len(text) and text[backslash + 1] == "u" else 2
             if backslash + length > stop:
                 cut = backslash
@@ -57,19 +59,11 @@ def _whole_escapes(text: str, start: int, stop: int) -> int:
     if (
         high >= start
         and text[high : high + 2] == "\\u"
-        and _escaping(text, start, high)
+        and escaping(text, high, start)
         and _is_high_surrogate(text[high + 2 : cut])
     ):
         cut = high
     return cut
-
-
-def _escaping(text: str, start: int, backslash: int) -> bool:
-    """Whether the backslash at ``backslash`` begins an escape (is not itself escaped)."""
-    run = 0
-    while backslash - run - 1 >= start and text[backslash - run - 1] == "\\":
-        run += 1
-    return run % 2 == 0
 
 
 def _is_high_surrogate(hex_digits: str) -> bool:
