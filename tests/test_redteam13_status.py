@@ -35,3 +35,23 @@ def test_status_shows_a_redis_error_that_quotes_a_hostile_session_key_escaped(
     assert "\\x1b]52;c;" in shown.stdout  # shown, as text
     as_json = json.loads(hookd_cli(daemon.env, "status", "--json").stdout)
     assert "\x1b]52;c;" in as_json["redis"]["last_error"]
+
+
+def test_replay_shows_a_redis_error_that_quotes_a_hostile_session_key_escaped(
+    hookd_factory,
+    redis_server,
+    redis_db,
+    acl_users,
+    tmp_path,  # noqa: F811
+):
+    """A file given to `hookd replay --file` comes from elsewhere (an export, another machine's tail):
+    its session_id reaches the error Redis's ACL check gives, and that error reaches stderr."""
+    user = acl_users("hookd-replay13", rule_without(publisher_rule(STREAM), "+hincrby"))
+    daemon = hookd_factory(redis_url=url_for(redis_server, user), redis_password=PASSWORD, start=False)
+    envelope = {"seq": 1, "host": "h13", "event_id": "e1", "hook": "Stop", "session_id": HOSTILE_SESSION}
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(json.dumps(envelope) + "\n")
+    replayed = hookd_cli(daemon.env, "replay", "--file", str(path))
+    assert replayed.returncode == 1 and "HINCRBY" in replayed.stderr, replayed.stderr
+    for char in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert char not in replayed.stderr, (char, replayed.stderr)
