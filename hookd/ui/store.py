@@ -85,8 +85,9 @@ class SessionSummary:
         }
 
 
-class BatchQueue(asyncio.Queue):  # type: ignore[type-arg]
-    """A browser's queue of batches, counting the bytes it holds."""
+class BatchQueue(asyncio.Queue[Batch | None]):
+    """A browser's queue of batches, counting the bytes it holds (through the hooks asyncio's own
+    PriorityQueue and LifoQueue override)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -94,10 +95,10 @@ class BatchQueue(asyncio.Queue):  # type: ignore[type-arg]
 
     def _put(self, item: Batch | None) -> None:
         self.bytes += len(item[1]) if item is not None else 0
-        super()._put(item)  # type: ignore[misc]
+        super()._put(item)
 
     def _get(self) -> Batch | None:
-        item: Batch | None = super()._get()  # type: ignore[misc]
+        item: Batch | None = super()._get()
         self.bytes -= len(item[1]) if item is not None else 0
         return item
 
