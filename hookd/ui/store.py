@@ -17,7 +17,7 @@ from hookd.ui.events import Record
 MAX_SESSIONS = 5000
 # A browser whose connection has this many batches, or this many bytes, waiting is cut off; it
 # reconnects and catches up from the history (EventSource does this by itself). A batch is up to
-# 2,000 records of up to a few KB each (as escaped JSON), so the count alone let a stalled tab hold
+# 2,000 records of up to a few KB each (as escaped JSON), so a count alone would let a stalled tab hold
 # gigabytes during a flood of large events.
 MAX_QUEUED_BATCHES = 200
 MAX_QUEUED_BYTES = 16 << 20
