@@ -1,6 +1,7 @@
 """Forms the seventeenth session's probe found (issue 16): a YAML value behind its tag or anchor, a secret's
-name in the languages developers name settings in, and a value a context rule found standing again
-elsewhere in the event with no context of its own. Each case runs through the reference and the engine,
+name in the languages developers name settings in, a value a context rule found standing again
+elsewhere in the event with no context of its own, a two-column table padded to its longest key, and a
+Netscape cookie file. Each case runs through the reference and the engine,
 which must agree, and in every kind of hook payload; the look-alikes are kept. The fake secrets are built
 at run time.
 """
@@ -43,6 +44,15 @@ SECRETS = [
     (f"password = '{PW}'\nE       AssertionError: assert '{PW}' == 'x'", PW),
     (f"mysql -u root -p{PW} app\nERROR 1045 (28000): bad login {PW}", PW),
     (f"DB_PASSWORD={PW}\nconnecting to db as app with {PW}...", PW),
+    # a two-column table padded to its longest key (vault kv get)
+    (
+        f"====== Data ======\nKey                          Value\n---                          -----\ndb_password                  {PW}\n",
+        PW,
+    ),
+    (f"NAME                 VALUE\nAPI_TOKEN            {PW}\n", PW),
+    # a Netscape cookie file's values
+    (f"# Netscape HTTP Cookie File\n.example.com\tTRUE\t/\tTRUE\t1767225600\tsession_id\t{PW}\n", PW),
+    (f"#HttpOnly_app.example.com\tFALSE\t/\tTRUE\t0\tremember_token\t{PW}\n", PW),
 ]
 
 # Raw UTF-8, as Claude Code writes a payload (lower case: Hyperscan ignores only ASCII case; a name written as
@@ -60,6 +70,8 @@ KEPT = [
     "password: !secret db_password\napi_key: !env_var API_KEY\npassword: !!null",
     "wachtwoord: str\npasswort = os.environ['PASSWORT']\nheslo: ${HESLO}\nsalasana=changeme",
     "senha_hash: bcrypt\nHASLO_MIN_LENGTH=12",
+    "example.com\tFALSE\t/\tFALSE\t0\ttheme\tdark\nname\tenabled\tpath\nfeature_x\tTRUE\t/api",
+    "password                     The user's password, at least 12 characters\ntoken                        required",
 ]
 
 
