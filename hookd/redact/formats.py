@@ -62,7 +62,8 @@ _SQL_STATEMENT = re.compile(
 )
 # The same statements, case-sensitive, for ASCII text already lower-cased (the common case: (?i) and each
 # alternative opening on \b kept the regex engine from skipping to their first letters). Each word's start
-# (_WORD_START) is a lookbehind after its first letter, the engine's cue to jump there.
+# is a lookbehind after its first letter, the engine's cue to jump there: no word character before it but the
+# letter of an escape (\nalter, as _WORD_START).
 _SQL_STATEMENT_LOWER = re.compile(
     r"(?s)(?:(?:c(?<!(?<!\\)\wc)reate|a(?<!(?<!\\)\wa)lter)\s+(?:user|role|login|group)\b|g(?<!(?<!\\)\wg)rant\b"
     r"|s(?<!(?<!\\)\ws)et\s+password\b|c(?<!(?<!\\)\wc)onnect\s+to\b|p(?<!(?<!\\)\wp)assword\s*\()"
