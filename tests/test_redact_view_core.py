@@ -22,7 +22,7 @@ from conftest import REPO
 from hookd.hooks import native
 from hookd.redact import view as view_module
 from hookd.redact.view import CompiledView, PyView
-from test_redact_view import ATOMS, INVISIBLE
+from test_redact_view import ATOMS, INVISIBLE, RAW_SPACES
 
 SOURCE = REPO / "hookd" / "redact" / "_viewcore.c"
 FLOODS = json.loads((Path(__file__).parent / "redaction_corpus" / "floods.json").read_text())
@@ -41,6 +41,11 @@ EDGES = [
     # control characters' escapes (read as a space), JSON's \b \f \t, a CR before a LF (dropped), at every level
     "\\b", "\\f", "\\t", "\\r", "\\r\\n", "\\u0007", "\\u0000", "\\u0010", "\\u001c", "\\u001A", "\\u000a",
     "\\u0009", "\\u000D", "\\\\b", "\\\\u0007", "\\" * 4 + "u0008", "\\r\\n    ", '\\"a\\"\\r\\n  \\"b\\"', "\\r+",
+    # a NUL or a BEL (a line break of its level; nothing right after an escaped line break), a string
+    # terminator at each level (a line break of it), no-break and other Unicode spaces, raw and escaped
+    "\\n\\u0000", "\\\\n\\\\u0007", "n\\u0000", "\\" * 8 + "u0000", "\\" * 16 + "u0007", "\\" * 3 + "u0000", "\\n\\\\u0007",
+    "\\\\u001b\\\\\\\\", "\\" * 8 + "u001b" + "\\" * 16, "\\u00A0", "\\u00a1", "\\u009f", "\\u2009", "\\u200A", "\\u1fff",
+    "\\u201f", "\\u202F", "\\u2030", "\\u3000", "\\u3001", "\\\\u00a0", "\\" * 8 + "u3000", "\\" * 16 + "u00a0",
 ]  # fmt: skip
 # Per kind of str: what the random texts hold besides ATOMS and EDGES. The zero-width characters with a
 # latin-1 and an astral one: a text whose widest character is dropped is a narrower str in the view (and OSC 8
@@ -51,6 +56,8 @@ KINDS = {
     "ucs-2": ["Ā€"] * 3,
     "ucs-4": ["😀"] * 3,
     "zero-width": [*INVISIBLE, "é", "😀", "\x1b]8;id=😀;", "\\u001b]8;é;"],
+    # a text whose widest character is a space read as a space is a narrower str in the view
+    "spaces": [*RAW_SPACES, "\x9f", "é", "\u200b"],
 }
 
 
@@ -112,7 +119,7 @@ def test_every_cut_of_an_escape_rich_text_is_the_reference(kind: str) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(ATOMS + EDGES + INVISIBLE + ["é", "Ā", "😀", "\x00", "\\"]), max_size=50))
+@given(st.lists(st.sampled_from(ATOMS + EDGES + INVISIBLE + RAW_SPACES + ["é", "Ā", "😀", "\x00", "\\"]), max_size=50))
 def test_the_compiled_view_is_the_reference_on_generated_texts(atoms: list[str]) -> None:
     compare("".join(atoms), every_pair=len(atoms) < 20)
 
