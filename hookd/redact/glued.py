@@ -49,6 +49,11 @@ _AFTER = re.compile(
     r"(?:[" + INVISIBLE + r"]|\\+u(?:200[B-Db-d]|2060|[Ff][Ee][Ff][Ff]|00[01][0-9A-Fa-f])|\\+[bfnrt])*[A-Za-z0-9_$+/-]"
 )
 
+# The characters that may stand right before or after a glued marker (what _GLUED and _AFTER begin with).
+_WORD = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+_MAY_GLUE_BEFORE = frozenset(_WORD + ";=:.+/~-" + INVISIBLE)
+_MAY_GLUE_AFTER = frozenset(_WORD + "$+/-\\" + INVISIBLE)
+
 Spans = list[tuple[int, int, str]]
 
 
@@ -70,18 +75,16 @@ def unglued(text: str, spans: Spans, locate: Callable[[str], Spans]) -> Spans:
     together are bounded here). The runs of a round are read together, as one text, in one call: a
     text with a glued pair every few hundred characters pays one pass over those runs, not one per run."""
     markers = [f"[REDACTED:{name}]" for _, _, name in spans]
+    last = len(spans) - 1
+    # Most markers stand apart: one look at the character beside each, and a site only where it may glue.
     sites = [
         _Site(True, start, spans[i - 1][1] if i else 0, markers[i], markers[i - 1] if i else "")
         for i, (start, _, _) in enumerate(spans)
+        if start and text[start - 1] in _MAY_GLUE_BEFORE
     ] + [
-        _Site(
-            False,
-            end,
-            spans[i + 1][0] if i + 1 < len(spans) else len(text),
-            markers[i],
-            markers[i + 1] if i + 1 < len(spans) else "",
-        )
+        _Site(False, end, spans[i + 1][0] if i < last else len(text), markers[i], markers[i + 1] if i < last else "")
         for i, (_, end, _) in enumerate(spans)
+        if end < len(text) and text[end] in _MAY_GLUE_AFTER
     ]
     budget = len(text) + SPARE
     found: Spans = []
