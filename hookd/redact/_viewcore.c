@@ -92,10 +92,14 @@ static int is_word(Py_UCS4 c) { /* [A-Za-z0-9_] */
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-/* view.py's _CSI from k (the '['): [0-?]{0,32}[ !#-/]{0,4}[@-\[\]-~]; where it ends, or -1. The three sets
- * are disjoint, so taking each run greedily is the regex's one way to match. */
+/* view.py's _CSI from k (the '['; never a marker's, [REDACTED:): [0-?]{0,32}[ !#-/]{0,4}[@-\[\]-~]; where it
+ * ends, or -1. The three sets are disjoint, so taking each run greedily is the regex's one way to match. */
 static inline Py_ssize_t csi(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
     if (k >= n || AT(k) != '[') return -1;
+    static const char marker[] = "REDACTED:";
+    Py_ssize_t m = 0;
+    while (marker[m] && k + 1 + m < n && AT(k + 1 + m) == (Py_UCS4)marker[m]) m++;
+    if (!marker[m]) return -1;
     k++;
     for (int c = 0; c < 32 && k < n && AT(k) >= 0x30 && AT(k) <= 0x3F; c++) k++;
     for (int c = 0; c < 4 && k < n && AT(k) >= 0x20 && AT(k) <= 0x2F && AT(k) != '"'; c++) k++;

@@ -35,6 +35,7 @@ from collections.abc import Iterable
 from hookd.redact import memo
 from hookd.redact.escapes import whole_escapes
 from hookd.redact.dense import CONFIRM_LIMIT, MARK, Budget, redact_in_bulk
+from hookd.redact.glued import unglued
 from hookd.redact.nested import InnerBudget, Unwrapper
 from hookd.redact.prefilter import Prefilter
 from hookd.redact.repeats import repeated
@@ -108,30 +109,14 @@ class Redactor:
     def _redact(
         self, text: str, data: bytes | None, depth: int, inner: InnerBudget | None = None
     ) -> tuple[str, Counter[str]]:
-        view = None
-        scanned = self._triggers.scan(text, data, self._report_limit)
-        if scanned[2]:  # escapes or joints to decode: the rules read the view
-            view = View(text)
-            if view.changed:
-                scanned = self._triggers.scan(view.text, None, self._report_limit)
-            else:
-                view = None
-        read = view.text if view else text
-        spans, budget = self._find(read, scanned, depth, inner)
-        if budget is None:
+        located = self._located(text, data, depth, inner)
+        if located is None:
             return text, NOTHING
-        if budget.spent:
-            self.most_confirmed = max(self.most_confirmed, max(budget.spent.values()))
-        runs = budget.runs(len(read)) if budget.dense else []
-        if not spans and not runs:
-            return text, NOTHING
-        if view is not None:
-            spans = [(*view.span(start, end), name) for start, end, name in spans]
-            runs = [view.span(start, end) for start, end in runs]
-        spans = whole_escapes(text, spans)
+        spans, runs = located
         if runs:
             return redact_in_bulk(text, spans, runs)
-        if depth == 0:
+        if depth == 0 and inner is None:  # secrets glued to a marker (glued.py), a found value's copies (repeats.py)
+            spans = unglued(text, spans, self._spans)
             spans = whole_escapes(text, repeated(text, spans, self._carried))
         pieces: list[str] = []
         counts: Counter[str] = Counter()
@@ -143,8 +128,49 @@ class Redactor:
         pieces.append(text[last:])
         return "".join(pieces), counts
 
+    def _spans(self, text: str) -> list[tuple[int, int, str]]:
+        """What a pass over ``text`` replaces (a stretch too dense to confirm: nothing)."""
+        located = self._located(text, None, 0, always_view=True, limited=False)
+        return located[0] if located is not None and not located[1] else []
+
+    def _located(
+        self,
+        text: str,
+        data: bytes | None,
+        depth: int,
+        inner: InnerBudget | None = None,
+        always_view: bool = False,
+        limited: bool = True,
+    ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int]]] | None:
+        """The spans to replace in ``text`` (whole escapes) and the dense stretches; None: nothing.
+        ``always_view``: the rules read the view even where the scan saw nothing to decode (pieces of a
+        text whose view was built for what the rest of it holds); not ``limited``: no chunk's budget (the
+        caller bounds the text: glued.py)."""
+        view = None
+        report_limit = self._report_limit if limited else None
+        scanned = self._triggers.scan(text, data, report_limit)
+        if scanned[2] or always_view:  # escapes or joints to decode: the rules read the view
+            view = View(text)
+            if view.changed:
+                scanned = self._triggers.scan(view.text, None, report_limit)
+            else:
+                view = None
+        read = view.text if view else text
+        spans, budget = self._find(read, scanned, depth, inner, limited)
+        if budget is None:
+            return None
+        if budget.spent and limited:  # the reads of glued runs are bounded by glued.py, not per chunk
+            self.most_confirmed = max(self.most_confirmed, max(budget.spent.values()))
+        runs = budget.runs(len(read)) if budget.dense else []
+        if not spans and not runs:
+            return None
+        if view is not None:
+            spans = [(*view.span(start, end), name) for start, end, name in spans]
+            runs = [view.span(start, end) for start, end in runs]
+        return whole_escapes(text, spans), runs
+
     def _find(
-        self, text: str, scanned: Scanned, depth: int, inner: InnerBudget | None = None
+        self, text: str, scanned: Scanned, depth: int, inner: InnerBudget | None = None, limited: bool = True
     ) -> tuple[list[tuple[int, int, str]], Budget | None]:
         """The spans to replace, in order, overlapping finds merged (named by the earlier rule); and the
         budget spent on them (None: nothing to read). Decoded text spends the outer text's (``inner``)."""
@@ -152,7 +178,7 @@ class Redactor:
         if not gated and not reports and not confirms and not dense and self._every_rule_gates and not self.exhaustive:
             return [], None
         if inner is None:
-            budget = Budget(dense, self._confirm_limit)
+            budget = Budget(dense, self._confirm_limit if limited else None)
         else:
             budget = inner
             budget.dense.update(dense)

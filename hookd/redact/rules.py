@@ -139,6 +139,10 @@ _YAML_PROPERTIES = (
     r"(?=[^\s&!*|>]))?+"  # possessive: after a tag, a marker (read again) is no value, nor is the tag
 )
 
+# An annotation whose value is a marker: the value is redacted already, and the annotation is not one
+# (without this, a second pass read "password= [REDACTED:...]" after "token: " as the value "password=").
+_ANNOTATED_MARKER = r"(?!" + WS_OR_ESCAPE + "{0,4}" + _ANNOTATION.removesuffix("?") + r"\[REDACTED:)"
+
 # Just after a digit that follows a raw newline (or tab) and indentation: a
 # raw newline cannot be inside a JSON string, so this is pretty-printed JSON
 # structure, not string content.
@@ -238,7 +242,14 @@ def _assigned_ok(match: re.Match[str]) -> bool:
     if not assigned_value_ok(match):
         return False
     at = match.start()
+    if match.string[at - 1 : at] == ":" and _AFTER_MARKER.search(match.string, max(0, at - 128), at):
+        return False
     return match.string[at - 2 : at] != "+=" or random_looking(match.group("value"))
+
+
+# A name and its colon after a marker and a space: a secret was there, a word, and after a word and a space
+# "name:" is prose (_NOT_PROSE), which a first pass left; a second pass read the marker's ] as code.
+_AFTER_MARKER = re.compile(r"\[REDACTED:[a-z0-9_]{1,64}\] [^\s\]]{1,64}\Z")
 
 
 def _cookie_ok(match: re.Match[str]) -> bool:
@@ -359,6 +370,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             r"(?:(?:(?<==)(?![=~])|(?<=:)(?=[\s=']|\\\"|"
             + U_SPACE_ESCAPE
             + r"))(?:(?<=:)=|(?<==)>)?"
+            + _ANNOTATED_MARKER
             + WS_OR_ESCAPE
             + "{0,4}"
             + _YAML_PROPERTIES

@@ -88,7 +88,9 @@ _SPACE_HEX = r"00[Aa]0|200[0-9Aa]|202[Ff]|3000"
 # OSC 8 link's address and its text stay apart.
 # Bounded (32 parameters, 4 intermediates, 256 characters of OSC 8 parameters) and never past a backslash or
 # an ESC: linear. The last four alternatives of the escaped form are ESC \\ at each level (2**k backslashes).
-_CSI = r"\[[0-?]{0,32}[ !#-/]{0,4}[@-\[\]-~]"
+# A CSI never begins on a marker's bracket (ESC [REDACTED:...] is an ESC and a marker, not ESC [R and text):
+# read as a CSI, the marker's rest became text a second pass redacted again.
+_CSI = r"\[(?!REDACTED:)[0-?]{0,32}[ !#-/]{0,4}[@-\[\]-~]"
 _OSC = r"\](?:8;[^;\x00-\x1f\"\\]{0,256};|[0-9]{1,4};)"
 _ESC_HEX = r"u001[Bb]"
 # ESC \\ at level k: 2**(k-1) backslashes (the first is the match's own) and 2**k after it, no more.

@@ -1,0 +1,107 @@
+"""Property: redacting hostile text twice gives what redacting it once gave (issue 16).
+
+The text is built of what broke that: secrets glued to each other (``shpat_<hex>ghp_<36>``), a terminal's
+ESC or a control character's escape right before a value that becomes a marker, secret names whose value
+is another name (``token: Authorization: <token>``), entities, percent escapes and invisible characters
+between them; as a payload's string, or JSON in it one or two levels down. A second pass must change
+nothing (a marker is read as a whole, a value is judged the same once what is next to it is redacted), and
+a secret that stands apart (a space either side) is never kept.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).parent / "redaction_corpus"))
+
+from fakes import Fakes  # noqa: E402
+from test_redact_properties import SECRETS  # noqa: E402
+
+from hookd.redact import build_redactor  # noqa: E402
+
+REDACTOR = build_redactor(True)
+_VALUES = Fakes(80).all()
+# Tokens with a hash and a key that the pass before this one caught only when a boundary stood by them.
+GLUABLE = [*SECRETS, _VALUES["shopify"], "$apr1$NSw64AtQ$btH8LncnrKs8vSwZPVQ9BF"]
+HOSTILE = [
+    "\x07", "\x00", "\b", "\f", "\t", "\r\n", "\n", "\x1b]0;t\x07", "\x1b\\", "\x1b[1m", "\x1b", "\\", '"', "'",
+    "\\u0041", "&#112;", "&#97;", "%3D", "%26", " + ", "\u200b", "\xa0", "é", "password=", "token: ", "Bearer ",
+    "Authorization: ", "-p", "curl -u a:", "=", ":", "x", "AKIA", "sk-", "ghp_", "{", "}", "[", "]", ",",
+]  # fmt: skip
+
+
+@st.composite
+def hostile(draw):
+    """A payload, and the secrets in it that stand apart."""
+    apart: list[str] = []
+    parts: list[str] = []
+    for _ in range(draw(st.integers(1, 16))):
+        kind = draw(st.integers(0, 5))
+        if kind == 0:  # two or three secrets glued
+            parts.append("".join(draw(st.lists(st.sampled_from(GLUABLE), min_size=2, max_size=3))))
+        elif kind == 1:  # a name, an ESC or a control character, the secret: its marker after the ESC
+            before = draw(st.sampled_from(["password=", "token: ", "password: "]))
+            parts.append(
+                before + draw(st.sampled_from(["\x1b", "\x07", "\b", "\x00"])) + draw(st.sampled_from(SECRETS))
+            )
+        elif kind == 2:  # a secret name whose value is another name, then a secret
+            parts.append(draw(st.sampled_from(["token: ", "=", "password: "])) + "Authorization: ")
+            parts.append(draw(st.sampled_from(["", "\x00\x00\b", '"'])) + draw(st.sampled_from(SECRETS)))
+        elif kind == 3:
+            secret = draw(st.sampled_from(SECRETS))
+            apart.append(secret)
+            parts.append(f" {secret} ")
+        else:
+            parts.append(draw(st.sampled_from(HOSTILE)))
+            continue
+        # A line's end after each: two of these glued, or a value read on over the next (an anchored rule
+        # skips the triggers inside a value it read, even one then dropped), are left (docs/redaction.md, h80).
+        parts.append("\n")
+    text = "".join(parts)
+    depth = draw(st.integers(0, 2))
+    for _ in range(depth):
+        text = json.dumps({"content": text})
+    payload = json.dumps({"tool_response": {"stdout": text}}, ensure_ascii=draw(st.booleans()))
+    return payload, apart
+
+
+def _payload(text: str) -> tuple[str, list[str]]:
+    return json.dumps({"tool_response": {"stdout": text}}), []
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(hostile())
+# What the fuzz of issue 16 found, each a class: a marker after an escaped ESC read as a terminal sequence;
+# a token glued before another; one glued after a token; a name whose annotation's value became a marker.
+@example(_payload("password=\x1b" + SECRETS[0]))
+@example(_payload(_VALUES["shopify"] + SECRETS[0]))
+@example(_payload(SECRETS[0] + "$apr1$NSw64AtQ$btH8LncnrKs8vSwZPVQ9BF x"))
+@example(_payload("token: password= " + SECRETS[0]))
+@example(_payload("dp.st.kqxfpryqavet.9Y1j5yKLB6pj4wH3kXD7DNgB5g25t5t9Ngd7JjNJ\btoken: Authorization: \n"))
+def test_a_second_pass_changes_nothing_and_no_secret_apart_is_kept(case):
+    payload, apart = case
+    out, _ = REDACTOR.redact(payload)
+    json.loads(out)
+    assert REDACTOR.redact(out)[0] == out, out
+    for secret in apart:  # the same secret may stand glued elsewhere, kept by both passes
+        assert f" {secret} " not in out, secret
+
+
+def test_glued_tokens_are_each_redacted_on_the_first_pass():
+    shopify, github = _VALUES["shopify"], SECRETS[0]
+    out, counts = REDACTOR.redact(json.dumps({"stdout": f"x {shopify}{github} y"}))
+    assert json.loads(out) == {"stdout": "x [REDACTED:shopify_token][REDACTED:github_token] y"}
+    assert counts == {"shopify_token": 1, "github_token": 1}
+
+
+def test_a_marker_after_an_esc_is_read_whole():
+    """The view reads ESC (raw or escaped, at any level) before a marker as an ESC and the marker, not as
+    ESC [R, a terminal's sequence, and text that a second pass redacted again."""
+    for text in ("password=\x1b[REDACTED:secret_assignment]", "token: \x1b[REDACTED:openai_api_key] x"):
+        for payload in (text, json.dumps({"stdout": text}), json.dumps({"stdout": json.dumps({"content": text})})):
+            assert REDACTOR.redact(payload)[0] == payload
