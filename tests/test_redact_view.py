@@ -29,7 +29,10 @@ def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
     for m in view_module._EDIT.finditer(text):
         after, percent = m.group(2), m.group(3)
         start, replacement = m.start(), None
-        if after and after.endswith('"'):
+        line = m.group(5) if m.group(5) is not None else m.group(6)
+        if line is not None:  # a line's prefix: dropped, the line break or quote before it kept
+            start, replacement = m.start() + len(line), ""
+        elif after and after.endswith('"'):
             replacement = '\\"'
         elif after in ("b", "f", "t"):  # a backspace, a form feed, a tab: a space
             replacement = " "

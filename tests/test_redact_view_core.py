@@ -41,6 +41,12 @@ EDGES = [
     # control characters' escapes (read as a space), JSON's \b \f \t, a CR before a LF (dropped), at every level
     "\\b", "\\f", "\\t", "\\r", "\\r\\n", "\\u0007", "\\u0000", "\\u0010", "\\u001c", "\\u001A", "\\u000a",
     "\\u0009", "\\u000D", "\\\\b", "\\\\u0007", "\\" * 4 + "u0008", "\\r\\n    ", '\\"a\\"\\r\\n  \\"b\\"', "\\r+",
+    # a line's prefix after a line break (raw or escaped) or a string's opening quote (after [ , : { or a space):
+    # cat -n's and the Read tool's numbers, grep's path:N:, diff markers, comment marks; and their bounds (six
+    # wide, seven digits, 64 characters a path's component, 16 components, 200 characters to a string's space)
+    "\n", "\\n", "[", ",", ":", "{", "     1\t", "    12\\t", "1234567\t", "12345678\t", "      1\t", "     1\u2192",
+    "  3\\u2192", "src/a.env:12:", "./d/.env:", "/a/b:", "/a/b: ", "/a/b:  ", "12:", "12:3", "- ", "-  ", "-p ", "-pw", "-p",
+    "+ ", "++", "# ", "// ", "-- ", "; ", "> ", "a" * 64 + "/", "/" + "b" * 64, "/c" * 16, "/" + "d" * 65, "x" * 199,
 ]  # fmt: skip
 # Per kind of str: what the random texts hold besides ATOMS and EDGES. The zero-width characters with a
 # latin-1 and an astral one: a text whose widest character is dropped is a narrower str in the view (and OSC 8

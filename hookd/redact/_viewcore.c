@@ -173,9 +173,121 @@ static inline Py_ssize_t joint(int kind, const void *data, Py_ssize_t n, Py_ssiz
     return i + 1;
 }
 
+/* view.py's _WS: ASCII whitespace */
+static inline int is_space(Py_UCS4 c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static inline int is_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
+
+/* view.py's _PATH's characters: [A-Za-z0-9_.~@+-] */
+static inline int is_path(Py_UCS4 c) {
+    return is_word(c) || c == '.' || c == '~' || c == '@' || c == '+' || c == '-';
+}
+
+/* Digits from k, counted up to 8 (one past the regexes' 7) */
+static inline int digits(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    int d = 0;
+    while (d < 8 && k + d < n && is_digit(AT(k + d))) d++;
+    return d;
+}
+
+/* view.py's _NUMBERED from k: cat -n's number (padded to six) and a tab, or a number and an arrow; where it
+ * ends, or -1; *raw set when the arrow is a raw one (a character wider than ASCII dropped). */
+static inline Py_ssize_t numbered(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int *raw) {
+    int s = 0;
+    while (s < 7 && k + s < n && AT(k + s) == ' ') s++;
+    int d = digits(kind, data, n, k + s);
+    Py_ssize_t p = k + s + d;
+    if (d >= 1 && ((s + d == 6) || (s == 0 && d == 7))) {
+        if (p < n && AT(p) == '\t') return p + 1;
+        if (p + 1 < n && AT(p) == '\\' && AT(p + 1) == 't') return p + 2;
+    }
+    if (s <= 6 && d >= 1 && d <= 7) {
+        if (p < n && AT(p) == 0x2192) {
+            *raw = 1;
+            return p + 1;
+        }
+        if (p + 5 < n && AT(p) == '\\' && AT(p + 1) == 'u' && AT(p + 2) == '2' && AT(p + 3) == '1' &&
+            AT(p + 4) == '9' && AT(p + 5) == '2')
+            return p + 6;
+    }
+    return -1;
+}
+
+/* view.py's _GREP from k: path:N: or path: (a path with a slash; before two spaces, a tab or a character that
+ * is no space or slash), or N: (before no digit or space); where it ends, or -1. A path's components are
+ * read whole: the characters after one are a slash, a colon or no match, so the regex has no other way. */
+static inline Py_ssize_t grep_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t p = k;
+    int c = 0, parts = 0;
+    while (c <= 64 && p < n && is_path(AT(p))) p++, c++;
+    while (c <= 64 && parts <= 16 && p < n && AT(p) == '/') {
+        p++;
+        parts++;
+        for (c = 0; c <= 64 && p < n && is_path(AT(p)); c++) p++;
+        if (c == 0) c = 65; /* an empty component: no match */
+    }
+    if (c <= 64 && parts >= 1 && parts <= 16 && p < n && AT(p) == ':') {
+        p++;
+        int d = digits(kind, data, n, p);
+        if (d >= 1 && d <= 7 && p + d < n && AT(p + d) == ':') return p + d + 1;
+        if (p + 1 < n && AT(p) == ' ' && AT(p + 1) == ' ') return p;
+        if (p < n && (AT(p) == '\t' || (!is_space(AT(p)) && AT(p) != '/'))) return p;
+    }
+    int d = digits(kind, data, n, k);
+    if (d >= 1 && d <= 7 && k + d < n && AT(k + d) == ':') {
+        Py_ssize_t q = k + d + 1;
+        if (q >= n || (!is_digit(AT(q)) && !is_space(AT(q)))) return q;
+    }
+    return -1;
+}
+
+/* view.py's _LINE_PREFIX (after a line break) or _STRING_PREFIX (after a string's opening quote) from k: where
+ * the prefix ends, or -1. The alternatives in the regex's order. */
+static inline Py_ssize_t line_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int in_string, int *raw) {
+    if (k >= n) return -1;
+    Py_ssize_t end = numbered(kind, data, n, k, raw);
+    if (end >= 0) return end;
+    end = grep_prefix(kind, data, n, k);
+    if (end >= 0) return end;
+    Py_UCS4 c = AT(k), next = k + 1 < n ? AT(k + 1) : 0;
+    if (c == '+' && (k + 1 >= n || next != '+')) return k + 1 < n && next == ' ' ? k + 2 : k + 1;
+    if (c == '-') {
+        int minus = 0;
+        if (k + 2 < n && next == ' ' && AT(k + 2) == ' ') {
+            minus = 1;
+        } else if (k + 1 >= n) {
+            minus = 1;
+        } else if (next != '-' && !is_space(next)) {
+            int letter = (next >= 'A' && next <= 'Z') || (next >= 'a' && next <= 'z');
+            Py_ssize_t q = k + 2;
+            int option = letter && (q >= n || is_space(AT(q)) || AT(q) == '=' || AT(q) == '"' ||
+                                    (AT(q) == '\\' && q + 1 < n && (AT(q + 1) == 'n' || AT(q + 1) == 't')));
+            minus = !option;
+        }
+        if (minus && in_string) { /* a space, : or = within 201 characters, before a quote or a backslash */
+            minus = 0;
+            for (Py_ssize_t q = k + 1; q < n && q <= k + 201; q++) {
+                Py_UCS4 ch = AT(q);
+                if (ch == ' ' || ch == ':' || ch == '=') {
+                    minus = 1;
+                    break;
+                }
+                if (ch == '"' || ch == '\\') break;
+            }
+        }
+        if (minus) return k + 1;
+    }
+    /* (?:#|//|;|--|>) and a space */
+    Py_ssize_t mark = (c == '#' || c == ';' || c == '>') ? 1 : ((c == '/' || c == '-') && next == c) ? 2 : 0;
+    if (mark && k + mark < n && AT(k + mark) == ' ') return k + mark + 1;
+    return -1;
+}
+
 /* A character a match may start with: a backslash, a quote for a joint, a percent, an invisible one, ESC. The
  * ASCII ones from a table: with ESC added, a chain of compares made the scan of 2 MB of source 6% slower. */
-static const unsigned char ASCII_STARTS[128] = {[0x1B] = 1, ['%'] = 1, ['\''] = 1, ['\\'] = 1};
+static const unsigned char ASCII_STARTS[128] = {[0x1B] = 1, ['\n'] = 1, ['"'] = 1, ['%'] = 1, ['\''] = 1, ['\\'] = 1};
 static inline int may_start(Py_UCS4 c) {
     return c < 128 ? ASCII_STARTS[c] : c >= 0x200B && is_invisible(c);
 }
@@ -219,6 +331,15 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 m->end = i + 2;
                 m->edit_at = i;
                 m->what = JOINT;
+                return 1;
+            }
+            if (next == 'n') { /* a JSON string's line break, and a line's prefix after it */
+                int raw = 0;
+                Py_ssize_t end = line_prefix(kind, data, n, i + 2, 0, &raw);
+                if (end < 0) continue;
+                m->end = end;
+                m->edit_at = i + 2;
+                m->what = raw ? DROP : JOINT;
                 return 1;
             }
             if (next != '\\' && next != 'u' && next != '"') continue;
@@ -311,6 +432,20 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 m->end = end;
                 m->edit_at = i;
                 m->what = JOINT;
+                return 1;
+            }
+        } else if (c == '\n' || c == '"') {
+            /* a raw line break, or a JSON string's opening quote (after [ , : { or a space, or at the start) */
+            if (c == '"' && i > 0) {
+                Py_UCS4 before = AT(i - 1);
+                if (!is_space(before) && before != '[' && before != ',' && before != ':' && before != '{') continue;
+            }
+            int raw = 0;
+            Py_ssize_t end = line_prefix(kind, data, n, i + 1, c == '"', &raw);
+            if (end >= 0) {
+                m->end = end;
+                m->edit_at = i + 1;
+                m->what = raw ? DROP : JOINT;
                 return 1;
             }
         } else if (c == 0x1B) { /* a raw ESC: a CSI or an OSC's opening dropped, ESC \\ read as a space */

@@ -89,6 +89,30 @@ _ST = "|".join("\\\\" * (2 ** (k - 1) - 1) + _ESC_HEX + "\\\\" * 2**k + r"(?!\\)
 # (aligned .tfvars, INI files) as a space between them. A CR before a line feed is dropped: a file with Windows
 # line ends reads as one with Unix ones.
 _CONTROL_HEX = r"00(?:0[0-8BbCcEeFf]|1[0-9AaC-Fc-f])"
+# A line's prefix that a tool or a format writes before the line itself: a diff's + or - (a git diff, an Edit's
+# structuredPatch lines, set -x's trace), a number (cat -n's, padded to six, and a tab; Claude Code's Read, a
+# number and an arrow), grep's path:N: (or path: with -H; a path with a slash, so not a key: or host:port:) or N:,
+# and a comment's or a quote's mark (# // ; -- >, then a space). After a line break (raw, or a JSON string's
+# \n) or where a JSON string opens, the view drops it: the line then starts as its rules want (.netrc, redis's
+# requirepass, pgpass, a command's first word). A - is kept before one space (a list's "- item"; two or more are
+# a diff's indented line), a second - (a PEM's -----) and a one-letter option (-p secret), a + before a second +
+# (a diff's +++ header); set -x's "+ " is dropped whole. path: without a number is kept before one space (an
+# error message's "path: text").
+_NUMBERED = (
+    r"(?: {5}[0-9]| {4}[0-9]{2}| {3}[0-9]{3}| {2}[0-9]{4}| [0-9]{5}|[0-9]{6,7})(?:\t|\\t)"
+    r"| {0,6}[0-9]{1,7}(?:\u2192|\\u2192)"
+)
+_PATH = r"[A-Za-z0-9_.~@+-]{0,64}(?:/[A-Za-z0-9_.~@+-]{1,64}){1,16}"
+_WS = r" \t\n\r\f\v"  # ASCII whitespace (not re's \s, which is Unicode's: _viewcore.c reads the same)
+_GREP = _PATH + r":(?:[0-9]{1,7}:|(?=  |\t|[^" + _WS + r"/]))|[0-9]{1,7}:(?![0-9" + _WS + "])"
+_MINUS = r"-(?:(?=  )|(?![-" + _WS + r"]|[A-Za-z](?:[" + _WS + r"=\"]|\\[nt]|$)))"
+_LINE_PREFIX = _NUMBERED + "|" + _GREP + r"|\+(?!\+) ?|" + _MINUS + r"|(?:#|//|;|--|>) "
+# A JSON string's opening quote (after [ , : { or a space, or at the text's start; not a closing one, never
+# followed by a prefix in JSON), and a - there only in a string with a space, : or = after it: "-p" and
+# "-psecret" are arguments, not a diff's lines.
+_LINE_BREAK = r"\n|(?<!\\)\\n"
+_STRING_OPEN = r'(?<![^\[,:{' + _WS + r'])"'
+_STRING_PREFIX = _NUMBERED + "|" + _GREP + r"|\+(?!\+) ?|" + _MINUS + r'(?=[^"\\ :=]{0,200}[ :=])|(?:#|//|;|--|>) '
 _EDIT = re.compile(
     r"(\\(?=[\\u\"bfrt])(?<!\\\\)(?:(\\*u(?:00[2-7][0-9A-Fa-f]|"
     + _CONTROL_HEX
@@ -110,9 +134,11 @@ _EDIT = re.compile(
     r"|'(?=[ \t\\+])(?<!\\')" + _JOINED + "'"
     r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6]"
     r"|[" + INVISIBLE + "]"
-    r"|\x1b(" + _CSI + "|" + _OSC + r"|\\))"
+    r"|\x1b(" + _CSI + "|" + _OSC + r"|\\)"
+    r"|(" + _LINE_BREAK + ")(?:" + _LINE_PREFIX + ")"
+    r"|(" + _STRING_OPEN + ")(?:" + _STRING_PREFIX + "))"
 )
-_STEP = 5  # split's entries per match: the text before it and its four groups
+_STEP = 7  # split's entries per match: the text before it and its six groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
 _NESTED_QUOTE = r"""(?:\\\\\\|\\\\\\\\\\\\\\)\""""  # a quote of JSON two or three levels down
@@ -144,13 +170,21 @@ VIEW_TRIGGERS = (
     # link with no colour in the text builds no view; its escapes already part its address from its text.
     r"(?i)\\u001b\[",
     r"\x1b",
+    # A line's prefix (_LINE_PREFIX, _STRING_PREFIX) after a line break or a string's opening quote; wider than
+    # they are (the view drops what they match, and a view that changes nothing is not read).
+    r"(?:\n|\\n|\")(?:\+[^+]|-[^-\s]| {0,6}[0-9]{1,7}(?:\t|\\t|\xE2\x86\x92|\\u2192|:)"
+    r"|[A-Za-z0-9_.~@+-]{0,64}/[^\s\"\\:]+:|(?:#|//|;|--|>) )",
 )
 
 
 @functools.lru_cache(maxsize=4096)
-def _edit(after: str | None, percent: str | None, esc: str | None = None) -> tuple[int, str | None, str]:
+def _edit(
+    after: str | None, percent: str | None, esc: str | None = None, line: str | None = None
+) -> tuple[int, str | None, str]:
     """What the view has for a match: where the edit starts in it, the replacement (None: no edit), and
     the view's piece for the whole match."""
+    if line is not None:  # a line's prefix: the line break or quote before it kept, the prefix dropped
+        return len(line), "", line
     if esc is not None:  # a raw ESC: a string terminator reads as a space, anything else as nothing
         return (0, " ", " ") if esc == "\\" else (0, "", "")
     if after in ("b", "f", "t"):  # a backspace, a form feed, a tab: a space
@@ -186,6 +220,10 @@ def _edit(after: str | None, percent: str | None, esc: str | None = None) -> tup
     return 0, "", ""  # a joint, or a raw invisible character
 
 
+def _either(line_break: str | None, string_open: str | None) -> str | None:
+    return string_open if line_break is None else line_break
+
+
 class PyView:
     """The decoded text, and the map from its characters back to the original's (the Python reference)."""
 
@@ -201,7 +239,8 @@ class PyView:
         # escape, and _edit runs once per distinct match (its cache). The map back to the original is
         # built when a span is first asked for (most views find nothing).
         self._found = _EDIT.split(text)
-        self._edits = list(map(_edit, self._found[2::_STEP], self._found[3::_STEP], self._found[4::_STEP]))
+        lines = map(_either, self._found[5::_STEP], self._found[6::_STEP])
+        self._edits = list(map(_edit, self._found[2::_STEP], self._found[3::_STEP], self._found[4::_STEP], lines))
         joined = [""] * (2 * len(self._edits) + 1)
         joined[0::2] = self._found[0::_STEP]
         joined[1::2] = map(operator.itemgetter(2), self._edits)
