@@ -266,15 +266,22 @@ static inline Py_ssize_t line_prefix(int kind, const void *data, Py_ssize_t n, P
                                     (AT(q) == '\\' && q + 1 < n && (AT(q + 1) == 'n' || AT(q + 1) == 't')));
             minus = !option;
         }
-        if (minus && in_string) { /* a space, : or = within 201 characters, before a quote or a backslash */
+        if (minus && in_string) { /* a space, : or = after at most 200 characters or escapes, before a quote */
             minus = 0;
-            for (Py_ssize_t q = k + 1; q < n && q <= k + 201; q++) {
+            Py_ssize_t q = k + 1;
+            for (int units = 0; units <= 200 && q < n; units++) {
                 Py_UCS4 ch = AT(q);
                 if (ch == ' ' || ch == ':' || ch == '=') {
                     minus = 1;
                     break;
                 }
-                if (ch == '"' || ch == '\\') break;
+                if (ch == '"') break;
+                if (ch == '\\') {
+                    if (q + 1 >= n) break;
+                    q += 2;
+                } else {
+                    q += 1;
+                }
             }
         }
         if (minus) return k + 1;

@@ -108,11 +108,11 @@ _GREP = _PATH + r":(?:[0-9]{1,7}:|(?=  |\t|[^" + _WS + r"/]))|[0-9]{1,7}:(?![0-9
 _MINUS = r"-(?:(?=  )|(?![-" + _WS + r"]|[A-Za-z](?:[" + _WS + r"=\"]|\\[nt]|$)))"
 _LINE_PREFIX = _NUMBERED + "|" + _GREP + r"|\+(?!\+) ?|" + _MINUS + r"|(?:#|//|;|--|>) "
 # A JSON string's opening quote (after [ , : { or a space, or at the text's start; not a closing one, never
-# followed by a prefix in JSON), and a - there only in a string with a space, : or = after it: "-p" and
-# "-psecret" are arguments, not a diff's lines.
+# followed by a prefix in JSON), and a - there only in a string with a space, : or = after it (within 200
+# characters or escapes): "-p" and "-psecret" are arguments, not a diff's lines.
 _LINE_BREAK = r"\n|(?<!\\)\\n"
 _STRING_OPEN = r'(?<![^\[,:{' + _WS + r'])"'
-_STRING_PREFIX = _NUMBERED + "|" + _GREP + r"|\+(?!\+) ?|" + _MINUS + r'(?=[^"\\ :=]{0,200}[ :=])|(?:#|//|;|--|>) '
+_STRING_PREFIX = _NUMBERED + "|" + _GREP + r"|\+(?!\+) ?|" + _MINUS + r'(?=(?:[^"\\ :=]|\\[\s\S]){0,200}[ :=])|(?:#|//|;|--|>) '
 _EDIT = re.compile(
     r"(\\(?=[\\u\"bfrt])(?<!\\\\)(?:(\\*u(?:00[2-7][0-9A-Fa-f]|"
     + _CONTROL_HEX
