@@ -45,8 +45,17 @@ PREFIXES = {
     "set_x": _per_line(lambda i, line: "+ " + line),
     "quote": _per_line(lambda i, line: "> " + line),
 }
-_ENTRIES = [json.loads(line) for name in load.FIRST + load.OUTSIDE for line in (load.HERE / name).read_text().splitlines()]
-_SECRET_TEXT_CASES = [case for case, entry in zip(load.cases(), _ENTRIES) if case.kind == "secret" and "text" in entry]
+_ENTRIES = [
+    json.loads(line) for name in load.FIRST + load.OUTSIDE for line in (load.HERE / name).read_text().splitlines()
+]
+# The cases written with a prefix already (s700-s704) are left out: the view reads one prefix a line (a marker
+# may follow a listing's number or path, as in a patch file the Read tool shows), not a prefix before any prefix.
+_PREFIXED = {"s700", "s701", "s702", "s703", "s704"}
+_SECRET_TEXT_CASES = [
+    case
+    for case, entry in zip(load.cases(), _ENTRIES)
+    if case.kind == "secret" and "text" in entry and case.id not in _PREFIXED
+]
 # Left on purpose. A token split into literals on two lines (implicit concatenation): the joint the view reads
 # is a newline and indentation, and a numbered line's prefix sits between them. A string whose first line is a -
 # and a token with no space, : or = in it: that is an argument's shape ("-p", "-psecret"), not a diff's. A
@@ -106,8 +115,18 @@ def _edit_payload(path: str, old: str, new: str, context: list[str]) -> str:
 EDITS = {
     "redis": ("/etc/redis/redis.conf", "requirepass {pw}", "requirepass {pw2}", ["bind 127.0.0.1", "port 6379"]),
     "netrc": ("/home/bob/.netrc", "  password {pw}", "  password {pw2}", ["machine db.example.com", "  login bob"]),
-    "pgpass": ("/home/bob/.pgpass", "db.example.com:5432:app:bob:{pw}", "db.example.com:5432:app:bob:{pw2}", ["# host:port:db:user:password"]),  # noqa: E501
-    "pgbouncer": ("/etc/pgbouncer/userlist.txt", '"bob" "{pw}"', '"bob" "{pw2}"', ['"alice" "md5d41d8cd98f00b204e9800998ecf8427e"']),  # noqa: E501
+    "pgpass": (
+        "/home/bob/.pgpass",
+        "db.example.com:5432:app:bob:{pw}",
+        "db.example.com:5432:app:bob:{pw2}",
+        ["# host:port:db:user:password"],
+    ),  # noqa: E501
+    "pgbouncer": (
+        "/etc/pgbouncer/userlist.txt",
+        '"bob" "{pw}"',
+        '"bob" "{pw2}"',
+        ['"alice" "md5d41d8cd98f00b204e9800998ecf8427e"'],
+    ),  # noqa: E501
 }
 
 
@@ -128,6 +147,13 @@ def test_a_read_tools_numbered_lines_read_as_the_file(ensure_ascii: bool) -> Non
     payload = json.dumps({"tool_response": {"stdout": text}}, ensure_ascii=ensure_ascii)
     out, _ = REDACTOR.redact(payload)
     assert VALUES["pw"] not in out and _stdout(out).startswith("     1\u2192# redis\n     2\u2192requirepass "), out
+
+
+def test_a_read_patch_files_numbered_markers_read_as_the_lines() -> None:
+    text = f"     1\u2192--- a/redis.conf\n     2\u2192+++ b/redis.conf\n     3\u2192-requirepass {OLD}\n"
+    text += f"     4\u2192+requirepass {NEW}\n     5\t# requirepass {OLD}\nsrc/x.env:9:+  password {NEW}\n"
+    out, _ = REDACTOR.redact(json.dumps({"tool_response": {"stdout": text}}))
+    assert OLD not in out and NEW not in out, out
 
 
 # What the view keeps: a list's item, a one-letter option, a PEM's dashes, a diff's headers, host:port: (a

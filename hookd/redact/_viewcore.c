@@ -243,14 +243,11 @@ static inline Py_ssize_t grep_prefix(int kind, const void *data, Py_ssize_t n, P
     return -1;
 }
 
-/* view.py's _LINE_PREFIX (after a line break) or _STRING_PREFIX (after a string's opening quote) from k: where
- * the prefix ends, or -1. The alternatives in the regex's order. */
-static inline Py_ssize_t line_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int in_string, int *raw) {
+/* view.py's _MARKER from k (after a line break, a listing's prefix, or in_string: after a string's opening
+ * quote, where a - wants a space, : or = after it): a diff's + or -, a comment's or a quote's mark; where it
+ * ends, or -1. The alternatives in the regex's order. */
+static inline Py_ssize_t marker(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int in_string) {
     if (k >= n) return -1;
-    Py_ssize_t end = numbered(kind, data, n, k, raw);
-    if (end >= 0) return end;
-    end = grep_prefix(kind, data, n, k);
-    if (end >= 0) return end;
     Py_UCS4 c = AT(k), next = k + 1 < n ? AT(k + 1) : 0;
     if (c == '+' && (k + 1 >= n || next != '+')) return k + 1 < n && next == ' ' ? k + 2 : k + 1;
     if (c == '-') {
@@ -290,6 +287,19 @@ static inline Py_ssize_t line_prefix(int kind, const void *data, Py_ssize_t n, P
     Py_ssize_t mark = (c == '#' || c == ';' || c == '>') ? 1 : ((c == '/' || c == '-') && next == c) ? 2 : 0;
     if (mark && k + mark < n && AT(k + mark) == ' ') return k + mark + 1;
     return -1;
+}
+
+/* view.py's _LINE_PREFIX (after a line break) or _STRING_PREFIX (after a string's opening quote) from k: a
+ * listing's prefix (a number, grep's path:N:) and maybe a marker after it, or a marker; where it ends, or -1. */
+static inline Py_ssize_t line_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int in_string, int *raw) {
+    if (k >= n) return -1;
+    Py_ssize_t end = numbered(kind, data, n, k, raw);
+    if (end < 0) end = grep_prefix(kind, data, n, k);
+    if (end >= 0) {
+        Py_ssize_t after = marker(kind, data, n, end, 0);
+        return after >= 0 ? after : end;
+    }
+    return marker(kind, data, n, k, in_string);
 }
 
 /* A character a match may start with: a backslash, a quote for a joint, a percent, an invisible one, ESC. The

@@ -106,13 +106,16 @@ _PATH = r"[A-Za-z0-9_.~@+-]{0,64}(?:/[A-Za-z0-9_.~@+-]{1,64}){1,16}"
 _WS = r" \t\n\r\f\v"  # ASCII whitespace (not re's \s, which is Unicode's: _viewcore.c reads the same)
 _GREP = _PATH + r":(?:[0-9]{1,7}:|(?=  |\t|[^" + _WS + r"/]))|[0-9]{1,7}:(?![0-9" + _WS + "])"
 _MINUS = r"-(?:(?=  )|(?![-" + _WS + r"]|[A-Za-z](?:[" + _WS + r"=\"]|\\[nt]|$)))"
-_LINE_PREFIX = _NUMBERED + "|" + _GREP + r"|\+(?!\+) ?|" + _MINUS + r"|(?:#|//|;|--|>) "
+_MARKER = r"\+(?!\+) ?|" + _MINUS + r"|(?:#|//|;|--|>) "
+# A listing's prefix may stand before a marker: the Read tool's or cat -n's lines of a patch or a commented file.
+_LISTED = "(?:" + _NUMBERED + "|" + _GREP + ")(?:" + _MARKER + ")?"
+_LINE_PREFIX = _LISTED + "|" + _MARKER
 # A JSON string's opening quote (after [ , : { or a space, or at the text's start; not a closing one, never
 # followed by a prefix in JSON), and a - there only in a string with a space, : or = after it (within 200
 # characters or escapes): "-p" and "-psecret" are arguments, not a diff's lines.
 _LINE_BREAK = r"\n|(?<!\\)\\n"
-_STRING_OPEN = r'(?<![^\[,:{' + _WS + r'])"'
-_STRING_PREFIX = _NUMBERED + "|" + _GREP + r"|\+(?!\+) ?|" + _MINUS + r'(?=(?:[^"\\ :=]|\\[\s\S]){0,200}[ :=])|(?:#|//|;|--|>) '
+_STRING_OPEN = r"(?<![^\[,:{" + _WS + r'])"'
+_STRING_PREFIX = _LISTED + r"|\+(?!\+) ?|" + _MINUS + r'(?=(?:[^"\\ :=]|\\[\s\S]){0,200}[ :=])|(?:#|//|;|--|>) '
 _EDIT = re.compile(
     r"(\\(?=[\\u\"bfrt])(?<!\\\\)(?:(\\*u(?:00[2-7][0-9A-Fa-f]|"
     + _CONTROL_HEX
@@ -170,10 +173,17 @@ VIEW_TRIGGERS = (
     # link with no colour in the text builds no view; its escapes already part its address from its text.
     r"(?i)\\u001b\[",
     r"\x1b",
-    # A line's prefix (_LINE_PREFIX, _STRING_PREFIX) after a line break or a string's opening quote; wider than
-    # they are (the view drops what they match, and a view that changes nothing is not read).
-    r"(?:\n|\\n|\")(?:\+[^+]|-[^-\s]| {0,6}[0-9]{1,7}(?:\t|\\t|\xE2\x86\x92|\\u2192|:)"
-    r"|[A-Za-z0-9_.~@+-]{0,64}/[^\s\"\\:]+:|(?:#|//|;|--|>) )",
+    # A line's prefix (_LINE_PREFIX, _STRING_PREFIX), wider than the view's (a view that changes nothing is not
+    # read): a number and a tab or an arrow, and a path's last component and a colon, anywhere; a diff's marker,
+    # a number and a colon, a comment's mark after a line break or a quote. Each part starts on a character or
+    # a pair that is not a line break, and each is an expression of its own: a line break then a bounded class (a
+    # path's {0,64}, padding's {0,6}), or the three after a line break in one expression, made Hyperscan read
+    # every line's start (plain text three to five times slower, bench/README.md).
+    r"[0-9](?:\t|\\t|\xE2\x86\x92|\\u2192)",
+    r"/[A-Za-z0-9_.~@+-]+:",
+    r"(?:\n|\\n|\")(?:\+[^+]|-[^-\s])",
+    r"(?:\n|\\n|\")[0-9]{1,7}:",
+    r"(?:\n|\\n|\")(?:#|//|;|--|>) ",
 )
 
 
