@@ -12,9 +12,11 @@ a token, raw or escaped, and drops a terminal's escape sequences (colours,
 erases, an OSC's opening), so ``grep --color`` output reads as printed; a
 control character's escape (a BEL, a NUL, ``\\b``) and a tab read as a space
 and a CR before a LF as nothing, so a token or a line's first word after one
-reads as it would after a space, and a Windows file as a Unix one. It
-reads at most MAX_LEVEL levels of JSON: the payload and three levels of JSON
-text inside its strings; what is deeper is read as it is.
+reads as it would after a space, and a Windows file as a Unix one. A line's
+prefix (a diff's marker, a listing's number, grep's path; lineprefix.py) after a
+line break or a string's opening quote is dropped, so the line reads as it
+starts. It reads at most MAX_LEVEL levels of JSON: the payload and three
+levels of JSON text inside its strings; what is deeper is read as it is.
 Every character of the view comes from a known stretch of the original, so
 a span found in the view maps back to whole escapes and whole joints there:
 the original is redacted, and everything outside the secrets stays byte for
@@ -42,6 +44,8 @@ import itertools
 import operator
 import re
 from collections.abc import Sequence
+
+from hookd.redact.lineprefix import LINE_BREAK, LINE_PREFIX, PREFIX_TRIGGERS, STRING_OPEN, STRING_PREFIX
 
 try:  # the compiled view (hookd/redact/_viewcore.c); optional: without it, the Python reference below
     from hookd.redact._viewcore import decode as _decode
@@ -89,33 +93,6 @@ _ST = "|".join("\\\\" * (2 ** (k - 1) - 1) + _ESC_HEX + "\\\\" * 2**k + r"(?!\\)
 # (aligned .tfvars, INI files) as a space between them. A CR before a line feed is dropped: a file with Windows
 # line ends reads as one with Unix ones.
 _CONTROL_HEX = r"00(?:0[0-8BbCcEeFf]|1[0-9AaC-Fc-f])"
-# A line's prefix that a tool or a format writes before the line itself: a diff's + or - (a git diff, an Edit's
-# structuredPatch lines, set -x's trace), a number (cat -n's, padded to six, and a tab; Claude Code's Read, a
-# number and an arrow), grep's path:N: (or path: with -H; a path with a slash, so not a key: or host:port:) or N:,
-# and a comment's or a quote's mark (# // ; -- >, then a space). After a line break (raw, or a JSON string's
-# \n) or where a JSON string opens, the view drops it: the line then starts as its rules want (.netrc, redis's
-# requirepass, pgpass, a command's first word). A - is kept before one space (a list's "- item"; two or more are
-# a diff's indented line), a second - (a PEM's -----) and a one-letter option (-p secret), a + before a second +
-# (a diff's +++ header); set -x's "+ " is dropped whole. path: without a number is kept before one space (an
-# error message's "path: text").
-_NUMBERED = (
-    r"(?: {5}[0-9]| {4}[0-9]{2}| {3}[0-9]{3}| {2}[0-9]{4}| [0-9]{5}|[0-9]{6,7})(?:\t|\\t)"
-    r"| {0,6}[0-9]{1,7}(?:\u2192|\\u2192)"
-)
-_PATH = r"[A-Za-z0-9_.~@+-]{0,64}(?:/[A-Za-z0-9_.~@+-]{1,64}){1,16}"
-_WS = r" \t\n\r\f\v"  # ASCII whitespace (not re's \s, which is Unicode's: _viewcore.c reads the same)
-_GREP = _PATH + r":(?:[0-9]{1,7}:|(?=  |\t|[^" + _WS + r"/]))|[0-9]{1,7}:(?![0-9" + _WS + "])"
-_MINUS = r"-(?:(?=  )|(?![-" + _WS + r"]|[A-Za-z](?:[" + _WS + r"=\"]|\\[nt]|$)))"
-_MARKER = r"\+(?!\+) ?|" + _MINUS + r"|(?:#|//|;|--|>) "
-# A listing's prefix may stand before a marker: the Read tool's or cat -n's lines of a patch or a commented file.
-_LISTED = "(?:" + _NUMBERED + "|" + _GREP + ")(?:" + _MARKER + ")?"
-_LINE_PREFIX = _LISTED + "|" + _MARKER
-# A JSON string's opening quote (after [ , : { or a space, or at the text's start; not a closing one, never
-# followed by a prefix in JSON), and a - there only in a string with a space, : or = after it (within 200
-# characters or escapes): "-p" and "-psecret" are arguments, not a diff's lines.
-_LINE_BREAK = r"\n|(?<!\\)\\n"
-_STRING_OPEN = r"(?<![^\[,:{" + _WS + r'])"'
-_STRING_PREFIX = _LISTED + r"|\+(?!\+) ?|" + _MINUS + r'(?=(?:[^"\\ :=]|\\[\s\S]){0,200}[ :=])|(?:#|//|;|--|>) '
 _EDIT = re.compile(
     r"(\\(?=[\\u\"bfrt])(?<!\\\\)(?:(\\*u(?:00[2-7][0-9A-Fa-f]|"
     + _CONTROL_HEX
@@ -138,8 +115,8 @@ _EDIT = re.compile(
     r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6]"
     r"|[" + INVISIBLE + "]"
     r"|\x1b(" + _CSI + "|" + _OSC + r"|\\)"
-    r"|(" + _LINE_BREAK + ")(?:" + _LINE_PREFIX + ")"
-    r"|(" + _STRING_OPEN + ")(?:" + _STRING_PREFIX + "))"
+    r"|(" + LINE_BREAK + ")(?:" + LINE_PREFIX + ")"
+    r"|(" + STRING_OPEN + ")(?:" + STRING_PREFIX + "))"
 )
 _STEP = 7  # split's entries per match: the text before it and its six groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
@@ -173,17 +150,7 @@ VIEW_TRIGGERS = (
     # link with no colour in the text builds no view; its escapes already part its address from its text.
     r"(?i)\\u001b\[",
     r"\x1b",
-    # A line's prefix (_LINE_PREFIX, _STRING_PREFIX), wider than the view's (a view that changes nothing is not
-    # read): a number and a tab or an arrow, and a path's last component and a colon, anywhere; a diff's marker,
-    # a number and a colon, a comment's mark after a line break or a quote. Each part starts on a character or
-    # a pair that is not a line break, and each is an expression of its own: a line break then a bounded class (a
-    # path's {0,64}, padding's {0,6}), or the three after a line break in one expression, made Hyperscan read
-    # every line's start (plain text three to five times slower, bench/README.md).
-    r"[0-9](?:\t|\\t|\xE2\x86\x92|\\u2192)",
-    r"/[A-Za-z0-9_.~@+-]+:",
-    r"(?:\n|\\n|\")(?:\+[^+]|-[^-\s])",
-    r"(?:\n|\\n|\")[0-9]{1,7}:",
-    r"(?:\n|\\n|\")(?:#|//|;|--|>) ",
+    *PREFIX_TRIGGERS,
 )
 
 
