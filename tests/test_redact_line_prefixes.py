@@ -156,6 +156,14 @@ def test_a_read_patch_files_numbered_markers_read_as_the_lines() -> None:
     assert OLD not in out and NEW not in out, out
 
 
+def test_a_prefix_after_a_line_that_ends_in_a_backslash_is_dropped() -> None:
+    # A shell's continuation: the escaped backslash before the line break is kept, the next line's number dropped.
+    text = "     1\u2192redis-cli \\\n     2\u2192  --no-auth-warning\n     3\u2192requirepass x\\\n"
+    payload = json.dumps({"tool_response": {"stdout": text}})
+    want = json.dumps({"tool_response": {"stdout": "redis-cli \\\n  --no-auth-warning\nrequirepass x\\\n"}})
+    assert View(payload).text == want
+
+
 # What the view keeps: a list's item, a one-letter option, a PEM's dashes, a diff's headers, host:port: (a
 # pgpass line, not grep's path:N:), path: before one space (an error message), a bare string's "-p".
 KEPT = [

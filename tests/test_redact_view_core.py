@@ -46,7 +46,7 @@ EDGES = [
     # wide, seven digits; the long bounds are test_a_line_prefixs_bounds_are_the_reference's)
     "\n", "\\n", "[", ",", ":", "{", "     1\t", "    12\\t", "1234567\t", "12345678\t", "      1\t", "     1\u2192",
     "  3\\u2192", "src/a.env:12:", "./d/.env:", "/a/b:", "/a/b: ", "/a/b:  ", "12:", "12:3", "- ", "-  ", "-p ", "-pw", "-p",
-    "+ ", "++", "# ", "// ", "-- ", "; ", "> ",
+    "+ ", "++", "# ", "// ", "-- ", "; ", "> ", "\\\\\\n", "\\" * 4 + "\\n",
 ]  # fmt: skip
 # Per kind of str: what the random texts hold besides ATOMS and EDGES. The zero-width characters with a
 # latin-1 and an astral one: a text whose widest character is dropped is a narrower str in the view (and OSC 8

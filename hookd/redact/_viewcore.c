@@ -359,12 +359,22 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 m->what = raw ? DROP : JOINT;
                 return 1;
             }
-            if (next != '\\' && next != 'u' && next != '"') continue;
+            if (next != '\\' && next != 'u' && next != '"') continue; /* (a run may end in n: below) */
             Py_ssize_t j = i + 1;
             while (j < n && AT(j) == '\\') j++;
             Py_ssize_t run = j - i;
             if (j >= n) return 0; /* the text ends in the run: nothing after it to match */
             Py_UCS4 after = AT(j);
+            if (after == 'n' && (run & 1)) { /* escaped backslashes (kept), a line break, a line's prefix */
+                int raw = 0;
+                Py_ssize_t end = line_prefix(kind, data, n, j + 1, 0, &raw);
+                if (end >= 0) {
+                    m->end = end;
+                    m->edit_at = j + 1;
+                    m->what = raw ? DROP : JOINT;
+                    return 1;
+                }
+            }
             int code = after == 'u' ? escape_code(kind, data, n, j) : -1;
             if (code >= 0) {
                 /* \\*u(00[2-7][0-9A-Fa-f]|CONTROL|INVISIBLE): an escape, after run - level_escape literal backslashes */

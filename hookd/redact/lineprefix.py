@@ -33,7 +33,9 @@ LINE_PREFIX = _LISTED + "|" + _MARKER
 # A JSON string's opening quote (after [ , : { or a space, or at the text's start; not a closing one, never
 # followed by a prefix in JSON), and a - there only in a string with a space, : or = after it (within 200
 # characters or escapes): "-p" and "-psecret" are arguments, not a diff's lines.
-LINE_BREAK = r"\n|(?<!\\)\\n"
+# A line break: raw, or escaped after an even run of backslashes (escaped ones, kept: a line that ends in a
+# backslash, a shell's continuation).
+LINE_BREAK = r"\n|(?<!\\)(?:\\\\)*\\n"
 STRING_OPEN = r"(?<![^\[,:{" + _WS + r'])"'
 STRING_PREFIX = _LISTED + r"|\+(?!\+) ?|" + _MINUS + r'(?=(?:[^"\\ :=]|\\[\s\S]){0,200}[ :=])|(?:#|//|;|--|>) '
 # The view's triggers for a line's prefix (view.VIEW_TRIGGERS; Hyperscan reads the text as UTF-8, the arrow as
