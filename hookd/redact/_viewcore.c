@@ -216,7 +216,7 @@ static inline Py_ssize_t numbered(int kind, const void *data, Py_ssize_t n, Py_s
 }
 
 /* view.py's _GREP from k: path:N: or path: (a path with a slash; before two spaces, a tab or a character that
- * is no space or slash), or N: (before no digit or space); where it ends, or -1. A path's components are
+ * is no space, slash or colon); where it ends, or -1. A path's components are
  * read whole: the characters after one are a slash, a colon or no match, so the regex has no other way. */
 static inline Py_ssize_t grep_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
     Py_ssize_t p = k;
@@ -233,12 +233,7 @@ static inline Py_ssize_t grep_prefix(int kind, const void *data, Py_ssize_t n, P
         int d = digits(kind, data, n, p);
         if (d >= 1 && d <= 7 && p + d < n && AT(p + d) == ':') return p + d + 1;
         if (p + 1 < n && AT(p) == ' ' && AT(p + 1) == ' ') return p;
-        if (p < n && (AT(p) == '\t' || (!is_space(AT(p)) && AT(p) != '/'))) return p;
-    }
-    int d = digits(kind, data, n, k);
-    if (d >= 1 && d <= 7 && k + d < n && AT(k + d) == ':') {
-        Py_ssize_t q = k + d + 1;
-        if (q >= n || (!is_digit(AT(q)) && !is_space(AT(q)))) return q;
+        if (p < n && (AT(p) == '\t' || (!is_space(AT(p)) && AT(p) != '/' && AT(p) != ':'))) return p;
     }
     return -1;
 }

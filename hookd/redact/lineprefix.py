@@ -11,20 +11,20 @@ from __future__ import annotations
 
 # A line's prefix that a tool or a format writes before the line itself: a diff's + or - (a git diff, an Edit's
 # structuredPatch lines, set -x's trace), a number (cat -n's, padded to six, and a tab; Claude Code's Read, a
-# number and an arrow), grep's path:N: (or path: with -H; a path with a slash, so not a key: or host:port:) or N:,
+# number and an arrow), grep's path:N: (or path: with -H; a path with a slash, so not a key: or host:port:),
 # and a comment's or a quote's mark (# // ; -- >, then a space). After a line break (raw, or a JSON string's
 # \n) or where a JSON string opens, the view drops it: the line then starts as its rules want (.netrc, redis's
 # requirepass, pgpass, a command's first word). A - is kept before one space (a list's "- item"; two or more are
 # a diff's indented line), a second - (a PEM's -----) and a one-letter option (-p secret), a + before a second +
 # (a diff's +++ header); set -x's "+ " is dropped whole. path: without a number is kept before one space (an
-# error message's "path: text").
+# error message's "path: text") and a colon (pytest's path::test).
 _NUMBERED = (
     r"(?: {5}[0-9]| {4}[0-9]{2}| {3}[0-9]{3}| {2}[0-9]{4}| [0-9]{5}|[0-9]{6,7})(?:\t|\\t)"
     r"| {0,6}[0-9]{1,7}(?:\u2192|\\u2192)"
 )
 _PATH = r"[A-Za-z0-9_.~@+-]{0,64}(?:/[A-Za-z0-9_.~@+-]{1,64}){1,16}"
 _WS = r" \t\n\r\f\v"  # ASCII whitespace (not re's \s, which is Unicode's: _viewcore.c reads the same)
-_GREP = _PATH + r":(?:[0-9]{1,7}:|(?=  |\t|[^" + _WS + r"/]))|[0-9]{1,7}:(?![0-9" + _WS + "])"
+_GREP = _PATH + r":(?:[0-9]{1,7}:|(?=  |\t|[^" + _WS + r"/:]))"
 _MINUS = r"-(?:(?=  )|(?![-" + _WS + r"]|[A-Za-z](?:[" + _WS + r"=\"]|\\[nt]|$)))"
 _MARKER = r"\+(?!\+) ?|" + _MINUS + r"|(?:#|//|;|--|>) "
 # A listing's prefix may stand before a marker: the Read tool's or cat -n's lines of a patch or a commented file.
@@ -39,16 +39,16 @@ LINE_BREAK = r"\n|(?<!\\)(?:\\\\)*\\n"
 STRING_OPEN = r"(?<![^\[,:{" + _WS + r'])"'
 STRING_PREFIX = _LISTED + r"|\+(?!\+) ?|" + _MINUS + r'(?=(?:[^"\\ :=]|\\[\s\S]){0,200}[ :=])|(?:#|//|;|--|>) '
 # The view's triggers for a line's prefix (view.VIEW_TRIGGERS; Hyperscan reads the text as UTF-8, the arrow as
-# E2 86 92), wider than the prefixes (a view that changes nothing is not read): a number and a tab or an arrow,
-# and a path's last component and a colon, anywhere; a diff's marker, a number and a colon, a comment's mark after
-# a line break or a quote. Each part starts on a character or a pair that is not a line break, and each is an
-# expression of its own: a line break then a bounded class (a path's {0,64}, padding's {0,6}), or the three after
-# a line break in one expression, made Hyperscan read every line's start (plain text three to five times
-# slower, bench/README.md).
+# E2 86 92), each an expression of its own: a number and a tab or an arrow, and a word's character, a colon, a
+# number and a colon (grep -n's path:N:), anywhere; a line that starts with a path (/, ./ or ../: grep -r's
+# path: without -n); a diff's marker or a comment's mark after a line break or a quote. Wider than the
+# prefixes where that is cheap (a view that changes nothing is not read), narrower where it is not: grep's
+# path: on a line that starts with a relative path (src/a.env:) is read only where another trigger builds the
+# view. What cost more (bench/README.md): a path's characters then a colon anywhere (pytest's path::test on
+# every line: the whole scan 3x slower), a line break then a bounded class or a number and a colon.
 PREFIX_TRIGGERS = (
     r"[0-9](?:\t|\\t|\xE2\x86\x92|\\u2192)",
-    r"/[A-Za-z0-9_.~@+-]+:",
-    r"(?:\n|\\n|\")(?:\+[^+]|-[^-\s])",
-    r"(?:\n|\\n|\")[0-9]{1,7}:",
-    r"(?:\n|\\n|\")(?:#|//|;|--|>) ",
+    r"[A-Za-z0-9_]:[0-9]{1,7}:",
+    r"(?:\n|\\n)\.{0,2}/|\"\.\.?/",
+    r"(?:\n|\\n|\")(?:\+[^+]|-[^-\s]|#|//|;|--|>)",
 )
