@@ -19,19 +19,23 @@ ATOMS = [
     "%3d", "%26", "a", "_", ".", "~", "-", " ", "\t", "\\n", "\\t", "+", " + ", "é", "\\u00e9", "\\\\\\\\\\\\\\",
     "\\u200b", "u200B", "\\\\uFEFF", "u2060", "\\u200e", "\\u2061",
     "\\b", "\\f", "\\r", "\\r\\n", "u0007", "\\u0000", "u001c", "u000a",
+    "\\n", "n", "\\u0007", "\\u00a0", "u00A0", "\\u2000", "u200a", "\\u202F", "u3000", "\\u00a1", "\\u3001",
 ]  # fmt: skip
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]  # raw: the kinds' tests add them (a UCS-2 str)
+RAW_SPACES = ["\xa0", "\u2000", "\u2009", "\u200a", "\u202f", "\u3000", "\u3001", "\u1fff"]  # and these
 
 
 def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
     """The view's text and its edits (original start, original length, view length), one match at a time."""
     pieces, edits, last = [], [], 0
     for m in view_module._EDIT.finditer(text):
-        after, percent = m.group(2), m.group(3)
+        line_before, after, percent, space = m.group(2), m.group(3), m.group(4), m.group(6)
         start, replacement = m.start(), None
-        line = m.group(5) if m.group(5) is not None else m.group(6)
+        line = m.group(7) if m.group(7) is not None else m.group(8)
         if line is not None:  # a line's prefix: dropped, the line break or quote before it kept
             start, replacement = m.start() + len(line), ""
+        elif space:  # a raw no-break or other Unicode space: a space
+            replacement = " "
         elif after and after.endswith('"'):
             replacement = '\\"'
         elif after in ("b", "f", "t"):  # a backspace, a form feed, a tab: a space
@@ -45,6 +49,11 @@ def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
             if level_escape <= 2 ** (MAX_LEVEL - 1) and code not in (0x5C, 0x7F):
                 if chr(code) in INVISIBLE:  # dropped, the literal backslashes before it kept
                     start, replacement = m.start() + run - level_escape, ""
+                elif code in (0x00, 0x07):  # a NUL or a BEL: a line break of its level, nothing after one
+                    start = m.start() + run - level_escape
+                    replacement = "" if line_before is not None else "\\" * level_escape + "n"
+                elif code > 0x7F:  # a no-break or other Unicode space
+                    start, replacement = m.start() + run - level_escape, " "
                 elif code != 0x22:  # a control character reads as a space
                     start, replacement = m.start() + run - level_escape, " " if code < 0x20 else chr(code)
                 elif run == level_escape:
@@ -65,7 +74,7 @@ def test_the_view_and_its_map_are_those_of_a_loop_over_the_matches(View: type[Py
     rng = random.Random(5151)
     changed = 0
     for _ in range(4000):
-        text = "".join(rng.choice(ATOMS + INVISIBLE) for _ in range(rng.randint(1, 40)))
+        text = "".join(rng.choice(ATOMS + INVISIBLE + RAW_SPACES) for _ in range(rng.randint(1, 40)))
         view = View(text)
         want, edits = reference(text)
         assert view.text == want, text

@@ -22,7 +22,7 @@ from conftest import REPO
 from hookd.hooks import native
 from hookd.redact import view as view_module
 from hookd.redact.view import CompiledView, PyView
-from test_redact_view import ATOMS, INVISIBLE
+from test_redact_view import ATOMS, INVISIBLE, RAW_SPACES
 
 SOURCE = REPO / "hookd" / "redact" / "_viewcore.c"
 FLOODS = json.loads((Path(__file__).parent / "redaction_corpus" / "floods.json").read_text())
@@ -47,6 +47,11 @@ EDGES = [
     "\n", "\\n", "[", ",", ":", "{", "     1\t", "    12\\t", "1234567\t", "12345678\t", "      1\t", "     1\u2192",
     "  3\\u2192", "src/a.env:12:", "./d/.env:", "/a/b:", "/a/b: ", "/a/b:  ", "12:", "12:3", "- ", "-  ", "-p ", "-pw", "-p",
     "+ ", "++", "# ", "// ", "-- ", "; ", "> ", "\\\\\\n", "\\" * 4 + "\\n",
+    # a NUL or a BEL (a line break of its level; nothing right after an escaped line break), a string
+    # terminator at each level (a line break of it), no-break and other Unicode spaces, raw and escaped
+    "\\n\\u0000", "\\\\n\\\\u0007", "n\\u0000", "\\" * 8 + "u0000", "\\" * 16 + "u0007", "\\" * 3 + "u0000", "\\n\\\\u0007",
+    "\\\\u001b\\\\\\\\", "\\" * 8 + "u001b" + "\\" * 16, "\\u00A0", "\\u00a1", "\\u009f", "\\u2009", "\\u200A", "\\u1fff",
+    "\\u201f", "\\u202F", "\\u2030", "\\u3000", "\\u3001", "\\\\u00a0", "\\" * 8 + "u3000", "\\" * 16 + "u00a0",
 ]  # fmt: skip
 # Per kind of str: what the random texts hold besides ATOMS and EDGES. The zero-width characters with a
 # latin-1 and an astral one: a text whose widest character is dropped is a narrower str in the view (and OSC 8
@@ -57,6 +62,8 @@ KINDS = {
     "ucs-2": ["Ā€"] * 3,
     "ucs-4": ["😀"] * 3,
     "zero-width": [*INVISIBLE, "é", "😀", "\x1b]8;id=😀;", "\\u001b]8;é;"],
+    # a text whose widest character is a space read as a space is a narrower str in the view
+    "spaces": [*RAW_SPACES, "\x9f", "é", "\u200b"],
 }
 
 
@@ -130,7 +137,7 @@ def test_a_line_prefixs_bounds_are_the_reference() -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(ATOMS + EDGES + INVISIBLE + ["é", "Ā", "😀", "\x00", "\\"]), max_size=50))
+@given(st.lists(st.sampled_from(ATOMS + EDGES + INVISIBLE + RAW_SPACES + ["é", "Ā", "😀", "\x00", "\\"]), max_size=50))
 def test_the_compiled_view_is_the_reference_on_generated_texts(atoms: list[str]) -> None:
     compare("".join(atoms), every_pair=len(atoms) < 20)
 

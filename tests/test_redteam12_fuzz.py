@@ -40,7 +40,7 @@ def test_a_secret_right_after_a_lone_escaped_esc_is_redacted(hookd, redis_db, va
         ("a\\\\u001bb", "a b"),  # one level down: its own escape, no literal backslash kept
         ("a\\\\\\u001bb", "a\\\\ b"),  # a literal backslash, then the escape
         ("a\\u001b[32mb", "ab"),  # a colour: dropped, as before
-        ("a\\u001b\\\\b", "a b"),  # a string terminator: a space, as before
+        ("a\\u001b\\\\b", "a\\nb"),  # a string terminator: a line break (seventeenth session)
     ],
 )
 def test_the_view_reads_a_lone_escaped_esc_as_a_space_in_c_and_python(text, seen):

@@ -110,12 +110,14 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     if status.get("health") == "stalled":
         verdict = paint("stalled", RED)
     rows = [("hookd", f"{status['version']}, pid {status['pid']}, up {format_age(status['uptime_s'])}: {verdict}")]
-    rows += [("", paint(f"! {reason}", YELLOW)) for reason in status["reasons"]]
+    # Reasons and Redis's errors can quote what events name (a session's key in a refused
+    # command): shown, never acted on.
+    rows += [("", paint(f"! {visible(reason)}", YELLOW)) for reason in status["reasons"]]
     redis = status["redis"]
     state = paint("up", GREEN) if redis["state"] == "up" else paint(redis["state"], RED)
     line = f"{redis['url']}  {state}"
     if redis["state"] != "up" and redis["last_error"]:
-        line += f" for {format_age(redis['down_for_s'] or 0)}: {redis['last_error']}"
+        line += f" for {format_age(redis['down_for_s'] or 0)}: {visible(redis['last_error'])}"
     if redis.get("open_to_all"):
         line += paint("  open: it answers without a password, so anyone who can connect reads the stream", RED)
     rows.append(("redis", line))

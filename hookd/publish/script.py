@@ -13,7 +13,7 @@ from typing import Protocol
 
 from hookd.config_errors import SettingError
 from hookd.publish.acl import ACL_CHECK
-from hookd.publish.session_index import index_fields, session_key_prefix, sessions_key, slot_prefix
+from hookd.publish.session_index import index_fields, index_id, session_key_prefix, sessions_key, slot_prefix
 from hookd.publish.settings import PublishSettings
 
 ScriptArg = bytes | str | int | float  # what redis-py and hiredis encode
@@ -183,7 +183,7 @@ def batch_keys(settings: PublishSettings, events: Sequence[ScriptEvent]) -> list
     """PUBLISH_BATCH's KEYS for events of one host."""
     if not settings.session_index:
         return script_keys(settings.stream)
-    return script_keys(settings.stream, {event.session: None for event in events if event.session})
+    return script_keys(settings.stream, {index_id(event.session): None for event in events if event.session})
 
 
 ARGS_HEAD = 8  # PUBLISH_BATCH's ARGV before the events (see its comment), then ARGS_PER_EVENT each
@@ -210,7 +210,17 @@ def batch_args(settings: PublishSettings, events: Sequence[ScriptEvent], after: 
     ]
     if not indexed:
         for event in events:
-            args += (event.seq, event.event_id, event.hook, event.session, event.tool, event.envelope, 0, "", "")
+            args += (
+                event.seq,
+                event.event_id,
+                event.hook,
+                index_id(event.session),
+                event.tool,
+                event.envelope,
+                0,
+                "",
+                "",
+            )
         return args
     # The index keeps each session's latest cwd and model, so only the session's last event
     # in the batch has its envelope read for them; the others give their arrival time only.
@@ -222,7 +232,8 @@ def batch_args(settings: PublishSettings, events: Sequence[ScriptEvent], after: 
             at_ms, cwd, model = event.received_ns // 1_000_000, "", ""
             if not at_ms:
                 at_ms = index_fields(0, event.envelope)[0]  # a replayed file's event
-        args += (event.seq, event.event_id, event.hook, event.session, event.tool, event.envelope, at_ms, cwd, model)
+        session = index_id(event.session)
+        args += (event.seq, event.event_id, event.hook, session, event.tool, event.envelope, at_ms, cwd, model)
     return args
 
 

@@ -8,6 +8,7 @@ can update the index in the same call, exactly once with it.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import time
 from typing import Any, NamedTuple
 
@@ -43,6 +44,23 @@ def sessions_key(stream: str) -> str:
 def session_key_prefix(stream: str) -> str:
     """A session's hash is this prefix followed by its session_id."""
     return slot_prefix(stream) + "session:"
+
+
+# Claude Code's session ids are UUIDs (36 bytes). A longer id than this is not one of its own:
+# it names its session in the index (keys, sorted set, the stream entry's `session` field) by
+# its digest, so that no sender makes Redis keys and members the size of an event; the
+# envelope keeps the id whole.
+MAX_SESSION_ID_BYTES = 256
+DIGEST_PREFIX = "sha256:"
+
+
+def index_id(session_id: str) -> str:
+    """The name of a session in the index and the stream's `session` field: its id, or for an
+    id over MAX_SESSION_ID_BYTES, ``sha256:`` and the hex digest of its UTF-8."""
+    raw = session_id.encode("utf-8", "surrogatepass")
+    if len(raw) <= MAX_SESSION_ID_BYTES:
+        return session_id
+    return DIGEST_PREFIX + hashlib.sha256(raw).hexdigest()
 
 
 class _PayloadCwd(msgspec.Struct, frozen=True):

@@ -12,7 +12,8 @@
  * parameters; never past a backslash or a control character, so two never overlap) or a terminator's
  * run of backslashes, and the view is never longer than the text:
  * linear time, no recursion, memory bounded by the input. A raw invisible character (view.py's
- * INVISIBLE) is one character dropped; decode() then copies its answer once into the narrowest kind.
+ * INVISIBLE) is one character dropped, a raw space (SPACES) one read as a space; decode() then copies its
+ * answer once into the narrowest kind.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -39,13 +40,15 @@ static Py_UCS4 checked_read(int kind, const void *data, Py_ssize_t n, Py_ssize_t
 #define AT(i) PyUnicode_READ(kind, data, (i))
 #endif
 
-enum what { KEEP, QUOTE, CHAR, JOINT, DROP };
+enum what { KEEP, QUOTE, CHAR, JOINT, DROP, LINE };
 
 typedef struct {
     Py_ssize_t end;     /* where the match ends in the text */
     Py_ssize_t edit_at; /* where its edit starts: the match's start, or after an escape's literal backslashes */
-    enum what what;     /* KEEP: the match stays as it is; QUOTE: \" ; CHAR: ch ; JOINT, DROP: nothing */
+    enum what what;     /* KEEP: the match stays as it is; QUOTE: \" ; CHAR: ch ; JOINT, DROP: nothing;
+                         * LINE: a line break of a level, `level` backslashes and n */
     Py_UCS4 ch;
+    Py_ssize_t level;
 } match_t;
 
 static int hex_value(Py_UCS4 c) {
@@ -60,13 +63,18 @@ static inline int is_invisible(Py_UCS4 c) {
     return (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF;
 }
 
+/* view.py's SPACES: a no-break or other Unicode space, read as a space */
+static inline int is_space(Py_UCS4 c) {
+    return c == 0xA0 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x3000;
+}
+
 /* view.py's _CONTROL_HEX: a control character read as a space (not a tab, a line break or ESC) */
 static inline int is_control(int code) {
     return code < 0x20 && code != 0x09 && code != 0x0A && code != 0x0D && code != 0x1B;
 }
 
-/* The code of the escape whose u is at j: \u00[2-7]X, a control character's (is_control) or an invisible one's (as view.py's
- * _INVISIBLE_HEX: 200B-200D, 2060, FEFF in either case), else -1. */
+/* The code of the escape whose u is at j: \u00[2-7]X, a control character's (is_control), an invisible one's (as view.py's
+ * _INVISIBLE_HEX: 200B-200D, 2060, FEFF in either case) or a space's (is_space), else -1. */
 static inline int escape_code(int kind, const void *data, Py_ssize_t n, Py_ssize_t j) {
     if (j + 4 >= n) return -1;
     int code = 0;
@@ -75,7 +83,9 @@ static inline int escape_code(int kind, const void *data, Py_ssize_t n, Py_ssize
         if (digit < 0) return -1;
         code = code * 16 + digit;
     }
-    return (code >= 0x20 && code <= 0x7F) || is_control(code) || is_invisible((Py_UCS4)code) ? code : -1;
+    return (code >= 0x20 && code <= 0x7F) || is_control(code) || is_invisible((Py_UCS4)code) || is_space((Py_UCS4)code)
+               ? code
+               : -1;
 }
 
 static int is_word(Py_UCS4 c) { /* [A-Za-z0-9_] */
@@ -173,8 +183,8 @@ static inline Py_ssize_t joint(int kind, const void *data, Py_ssize_t n, Py_ssiz
     return i + 1;
 }
 
-/* view.py's _WS: ASCII whitespace */
-static inline int is_space(Py_UCS4 c) {
+/* view.py's _WS: ASCII whitespace (is_space is view.py's SPACES) */
+static inline int is_ws(Py_UCS4 c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
@@ -233,7 +243,7 @@ static inline Py_ssize_t grep_prefix(int kind, const void *data, Py_ssize_t n, P
         int d = digits(kind, data, n, p);
         if (d >= 1 && d <= 7 && p + d < n && AT(p + d) == ':') return p + d + 1;
         if (p + 1 < n && AT(p) == ' ' && AT(p + 1) == ' ') return p;
-        if (p < n && (AT(p) == '\t' || (!is_space(AT(p)) && AT(p) != '/' && AT(p) != ':'))) return p;
+        if (p < n && (AT(p) == '\t' || (!is_ws(AT(p)) && AT(p) != '/' && AT(p) != ':'))) return p;
     }
     return -1;
 }
@@ -251,10 +261,10 @@ static inline Py_ssize_t marker(int kind, const void *data, Py_ssize_t n, Py_ssi
             minus = 1;
         } else if (k + 1 >= n) {
             minus = 1;
-        } else if (next != '-' && !is_space(next)) {
+        } else if (next != '-' && !is_ws(next)) {
             int letter = (next >= 'A' && next <= 'Z') || (next >= 'a' && next <= 'z');
             Py_ssize_t q = k + 2;
-            int option = letter && (q >= n || is_space(AT(q)) || AT(q) == '=' || AT(q) == '"' ||
+            int option = letter && (q >= n || is_ws(AT(q)) || AT(q) == '=' || AT(q) == '"' ||
                                     (AT(q) == '\\' && q + 1 < n && (AT(q + 1) == 'n' || AT(q + 1) == 't')));
             minus = !option;
         }
@@ -297,11 +307,12 @@ static inline Py_ssize_t line_prefix(int kind, const void *data, Py_ssize_t n, P
     return marker(kind, data, n, k, in_string);
 }
 
-/* A character a match may start with: a backslash, a quote for a joint, a percent, an invisible one, ESC. The
- * ASCII ones from a table: with ESC added, a chain of compares made the scan of 2 MB of source 6% slower. */
+/* A character a match may start with: a backslash, a quote for a joint, a percent, an invisible one, a space
+ * (is_space), ESC, a line break or a quote before a line's prefix. The ASCII ones from a table: with ESC added,
+ * a chain of compares made the scan of 2 MB of source 6% slower. */
 static const unsigned char ASCII_STARTS[128] = {[0x1B] = 1, ['\n'] = 1, ['"'] = 1, ['%'] = 1, ['\''] = 1, ['\\'] = 1};
 static inline int may_start(Py_UCS4 c) {
-    return c < 128 ? ASCII_STARTS[c] : c >= 0x200B && is_invisible(c);
+    return c < 128 ? ASCII_STARTS[c] : c == 0xA0 || (c >= 0x2000 && (is_invisible(c) || is_space(c)));
 }
 
 /* The first character at or after i that may start a match (n if none). One loop per kind, where the
@@ -381,9 +392,16 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 } else if (code == 0x22) {
                     m->what = run == level_escape ? QUOTE : KEEP;
                 } else {
-                    /* a printable character, or an invisible one dropped (its literal backslashes kept) */
-                    m->what = code > 0x7F ? DROP : CHAR;
-                    m->ch = is_control(code) ? ' ' : (Py_UCS4)code;
+                    /* a printable character, a space, or an invisible one dropped (its literal backslashes kept);
+                     * a NUL or a BEL a line break of the escape's level, nothing right after an escaped line
+                     * break (view.py's group: \n\ before the escape's second character) */
+                    m->what = code > 0x7F && !is_space((Py_UCS4)code) ? DROP : CHAR;
+                    m->ch = is_control(code) || code > 0x7F ? ' ' : (Py_UCS4)code;
+                    if (code == 0x00 || code == 0x07) {
+                        int line_before = i >= 2 && AT(i - 1) == 'n' && AT(i - 2) == '\\';
+                        m->what = line_before ? DROP : LINE;
+                        m->level = level_escape;
+                    }
                     m->edit_at = i + run - level_escape;
                 }
                 return 1;
@@ -391,8 +409,8 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             if (after == 'u' && j + 4 < n && AT(j + 1) == '0' && AT(j + 2) == '0' && AT(j + 3) == '1' &&
                 (AT(j + 4) == 'b' || AT(j + 4) == 'B')) {
                 /* an escaped ESC: a CSI or an OSC's opening is dropped (its literal backslashes kept), ESC \\ of
-                 * its own level (run 1, 2, 4 or 8, then twice as many backslashes, no more) reads as a space, and
-                 * so does an ESC that starts none of them */
+                 * its own level (run 1, 2, 4 or 8, then twice as many backslashes, no more) reads as a line break
+                 * of that level, and an ESC that starts none of them as a space */
                 Py_ssize_t level_escape = run & -run, k = j + 5;
                 Py_ssize_t end = csi(kind, data, n, k);
                 if (end < 0) end = osc(kind, data, n, k);
@@ -413,8 +431,8 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                     if (p - k == 2 * run) {
                         m->end = p;
                         m->edit_at = i;
-                        m->what = CHAR;
-                        m->ch = ' ';
+                        m->what = LINE;
+                        m->level = run;
                         return 1;
                     }
                 }
@@ -460,7 +478,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             /* a raw line break, or a JSON string's opening quote (after [ , : { or a space, or at the start) */
             if (c == '"' && i > 0) {
                 Py_UCS4 before = AT(i - 1);
-                if (!is_space(before) && before != '[' && before != ',' && before != ':' && before != '{') continue;
+                if (!is_ws(before) && before != '[' && before != ',' && before != ':' && before != '{') continue;
             }
             int raw = 0;
             Py_ssize_t end = line_prefix(kind, data, n, i + 1, c == '"', &raw);
@@ -470,7 +488,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 m->what = raw ? DROP : JOINT;
                 return 1;
             }
-        } else if (c == 0x1B) { /* a raw ESC: a CSI or an OSC's opening dropped, ESC \\ read as a space */
+        } else if (c == 0x1B) { /* a raw ESC: a CSI or an OSC's opening dropped, ESC \\ read as a raw line break */
             Py_ssize_t end = csi(kind, data, n, i + 1);
             if (end < 0) end = osc(kind, data, n, i + 1);
             if (end >= 0) {
@@ -483,9 +501,15 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 m->end = i + 2;
                 m->edit_at = i;
                 m->what = CHAR;
-                m->ch = ' ';
+                m->ch = '\n';
                 return 1;
             }
+        } else if (is_space(c)) { /* a raw no-break or other Unicode space: a space */
+            m->end = i + 1;
+            m->edit_at = i;
+            m->what = CHAR;
+            m->ch = ' ';
+            return 1;
         } else if (c >= 0x200B && is_invisible(c)) { /* a raw invisible character: dropped */
             m->end = i + 1;
             m->edit_at = i;
@@ -519,7 +543,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
 }
 
 static Py_ssize_t replacement_length(const match_t *m) {
-    return m->what == QUOTE ? 2 : m->what == CHAR ? 1 : 0;
+    return m->what == QUOTE ? 2 : m->what == CHAR ? 1 : m->what == LINE ? m->level + 1 : 0;
 }
 
 /* decode(text) -> the view's text (text itself when nothing is edited) */
@@ -540,13 +564,14 @@ static PyObject *decode(PyObject *module, PyObject *text) {
     while (find(kind, data, n, from, &m)) {
         from = m.end;
         if (m.what == KEEP) continue;
-        /* a raw invisible character (an escaped one is 6 or more long), or an ESC sequence whose dropped
-         * parameters (an OSC 8's) may hold the text's widest character */
-        dropped_raw |= m.what == DROP && (m.end - m.edit_at == 1 || PyUnicode_MAX_CHAR_VALUE(text) > 0x7F);
+        /* a raw invisible character or space (an escaped one is 6 or more long), or an ESC sequence whose
+         * dropped parameters (an OSC 8's) may hold the text's widest character */
+        dropped_raw |= (m.what == DROP || m.what == CHAR) && m.end - m.edit_at == 1;
+        dropped_raw |= m.what == DROP && PyUnicode_MAX_CHAR_VALUE(text) > 0x7F;
         if (out == NULL) {
             /* Every character outside the matches is kept, and what replaces a match is ASCII: the view
              * has the text's largest character, so the same kind (a canonical str), unless that was a
-             * raw invisible character (checked at the end). Never longer than the text. */
+             * raw invisible character or space (checked at the end). Never longer than the text. */
             out = PyUnicode_New(n, PyUnicode_MAX_CHAR_VALUE(text));
             if (out == NULL) return NULL;
             out_data = PyUnicode_DATA(out);
@@ -559,6 +584,9 @@ static PyObject *decode(PyObject *module, PyObject *text) {
             PyUnicode_WRITE(kind, out_data, written + 1, '"');
         } else if (m.what == CHAR) {
             PyUnicode_WRITE(kind, out_data, written, m.ch);
+        } else if (m.what == LINE) {
+            for (Py_ssize_t b = 0; b < m.level; b++) PyUnicode_WRITE(kind, out_data, written + b, '\\');
+            PyUnicode_WRITE(kind, out_data, written + m.level, 'n');
         }
         written += replacement_length(&m);
         kept_from = m.end;

@@ -61,9 +61,9 @@ _COMMANDS = (
 
 def _config_value_ok(match: re.Match[str]) -> bool:
     start = match.start()
-    before = match.string[start - 1 : start]
-    if before.isalnum() or before in ("_", "-", "."):
-        return False  # a longer word: mygit config, xsetx
+    before = match.string[max(0, start - 2) : start]
+    if (before[-1:].isalnum() or before[-1:] in ("_", "-", ".")) and before not in ("\\n", "\\r", "\\t"):
+        return False  # a longer word: mygit config, xsetx (not the n of a line break's \n)
     key = match.group("key1") or match.group("key2") or match.group("key3")
     if key is not None and not _WORD.search(key):
         return False

@@ -11,7 +11,9 @@
 * ``positional_db_password``: unixODBC's ``isql <dsn> <user> <v>`` and DB2's ``connect to <db> user <u>
   using <v>``;
 * ``password_command_echo``: restic's ``--password-command 'echo <v>'`` and borg's
-  ``BORG_PASSCOMMAND='echo <v>'``: a command that prints the password holds it.
+  ``BORG_PASSCOMMAND='echo <v>'``: a command that prints the password holds it;
+* ``cookie_jar_value``: a cookie's value in a Netscape cookie file (curl -c, wget, yt-dlp, a browser's
+  export): seven tab-separated fields, the last the value; a session is in there.
 """
 
 from __future__ import annotations
@@ -148,6 +150,27 @@ _PASSCOMMAND_TRIGGER = (
 )
 _ECHOED = r"""(?P<value>[^\s"'\\$`]{1,512})"""
 
+_TAB = r"(?:[\t ]|\\t)"  # raw, escaped in a JSON string, or a space (the view reads an escaped tab as one)
+# domain, include subdomains, path, secure, expiry, name: then the value (tab-separated, raw or escaped).
+_COOKIE_JAR_TRIGGER = (
+    r"(?:TRUE|FALSE)"
+    + _TAB
+    + r"[^\s\\]{1,512}"
+    + _TAB
+    + r"(?:TRUE|FALSE)"
+    + _TAB
+    + r"[0-9]{1,12}"
+    + _TAB
+    + r"[^\s\\]{1,256}"
+    + _TAB
+    + r"[^\s\\\"]"
+)
+_COOKIE_VALUE = r"""(?P<value>[^\s"\\]{1,4096})"""
+
+
+def _cookie_value_ok(match: re.Match[str]) -> bool:
+    return len(match.group("value")) >= 6 and plausible_secret(match.group("value"))
+
 
 def _echoed_ok(match: re.Match[str]) -> bool:
     return plausible_secret(match.group("value"))
@@ -226,5 +249,17 @@ CREDENTIAL_LINE_RULES: tuple[Rule, ...] = (
         reach=520,
         check=_echoed_ok,
         example="`restic --password-command 'echo <password>'`, `BORG_PASSCOMMAND='echo <password>'`",
+    ),
+    Rule(
+        name="cookie_jar_value",
+        replaces="a cookie's value in a Netscape cookie file (curl -c, wget --save-cookies, a browser's export)",
+        pattern=_COOKIE_VALUE,
+        group="value",
+        trigger=_COOKIE_JAR_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=4100,
+        check=_cookie_value_ok,
+        example="`.example.com<TAB>TRUE<TAB>/<TAB>TRUE<TAB>0<TAB>session_id<TAB><value>`",
     ),
 )

@@ -51,16 +51,22 @@ SQL_TRIGGER = (
 )
 # The statement before the value (prose is "identified by four values", "the password 'x'"): one that
 # creates or changes a user, a grant, SET PASSWORD, a database link, or MySQL's PASSWORD() function.
+# A word starts after a character that is no word's, or after an escaped line break or tab (\\nALTER ROLE: a
+# statement at a line's start; the n of \\n is a word character).
+_WORD_START = r"(?:(?<!\w)|(?<=\\[nrt]))"
 _SQL_STATEMENT = re.compile(
-    r"(?is)(?:\b(?:create|alter)\s+(?:user|role|login|group)\b|\bgrant\b|\bset\s+password\b|\bconnect\s+to\b"
-    r"|\bpassword\s*\()[^;]*\Z"
+    r"(?is)"
+    + _WORD_START
+    + r"(?:(?:create|alter)\s+(?:user|role|login|group)\b|grant\b|set\s+password\b|connect\s+to\b"
+    r"|password\s*\()[^;]*\Z"
 )
 # The same statements, case-sensitive, for ASCII text already lower-cased (the common case: (?i) and each
-# alternative opening on \b kept the regex engine from skipping to their first letters). Each word's \b
-# before it is a lookbehind after its first letter, the engine's cue to jump there.
+# alternative opening on \b kept the regex engine from skipping to their first letters). Each word's start
+# is a lookbehind after its first letter, the engine's cue to jump there: no word character before it but the
+# letter of an escape (\nalter, as _WORD_START).
 _SQL_STATEMENT_LOWER = re.compile(
-    r"(?s)(?:(?:c(?<!\wc)reate|a(?<!\wa)lter)\s+(?:user|role|login|group)\b|g(?<!\wg)rant\b"
-    r"|s(?<!\ws)et\s+password\b|c(?<!\wc)onnect\s+to\b|p(?<!\wp)assword\s*\()"
+    r"(?s)(?:(?:c(?<!(?<!\\)\wc)reate|a(?<!(?<!\\)\wa)lter)\s+(?:user|role|login|group)\b|g(?<!(?<!\\)\wg)rant\b"
+    r"|s(?<!(?<!\\)\ws)et\s+password\b|c(?<!(?<!\\)\wc)onnect\s+to\b|p(?<!(?<!\\)\wp)assword\s*\()"
 )
 _SQL_WORDS = frozenset({"password", "values", "by", "random"})
 
@@ -186,7 +192,7 @@ def _short_name_ok(match: re.Match[str]) -> bool:
 # it twice (scanner_cache.Twin).
 _TF_NAME = r"[A-Za-z0-9_-]{0,60}(?i:password|passwd|secret|token|api_?key|private_?key|access_?key|credential)"
 TERRAFORM_TRIGGER = (
-    r"(?:^|[^A-Za-z0-9_])variable\s{1,4}\\\"" + _TF_NAME + r"[A-Za-z0-9_-]{0,60}\\\"\s{0,4}\{"
+    r"(?:^|[^A-Za-z0-9_]|\\[nrt])variable\s{1,4}\\\"" + _TF_NAME + r"[A-Za-z0-9_-]{0,60}\\\"\s{0,4}\{"
     r"[^{}]{0,600}[^A-Za-z0-9_]default\s{0,4}=\s{0,4}(?:\\|[^\s\\\"{\[])"
 )
 

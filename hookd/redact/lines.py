@@ -40,7 +40,9 @@ _NAME = (
 # The value's first character: not =, : (other rules' separators), # (a comment), - (an option), not a
 # reference.
 _FIRST = r"""(?:[^\s"'\\,;&|<>(){}\[\]`$=:#-]|\\"[^"\\]|'[^'"\\])"""
-LINE_TRIGGER = _LINE_START + "(?:" + _KEYWORD + ")?" + _NAME + _SP + "{1,8}" + _FIRST
+# Up to 40 spaces between the name and its value: a two-column table pads to its longest key (vault kv get).
+_GAP = "{1,40}"
+LINE_TRIGGER = _LINE_START + "(?:" + _KEYWORD + ")?" + _NAME + _SP + _GAP + _FIRST
 # The trigger as three parts whose union it is. In one expression, a backslash after the name's spaces
 # might begin an escaped tab or the value's escaped quote, so on a flood of \\npassword Hyperscan read past
 # every name's spaces. The main database holds the trigger with raw spaces after the name and a bare or
@@ -50,10 +52,10 @@ LINE_TRIGGER = _LINE_START + "(?:" + _KEYWORD + ")?" + _NAME + _SP + "{1,8}" + _
 # stdlib source 7-11%, bench/README.md.)
 _RAW = r"[ \t]"
 _WORD_ENDS = r"(?i)(?:password|passwd|passphrase|secret|token|credentials?|key|pass|pwd|auth)"  # of every _NAME
-_QUOTED_AFTER_NAME = _WORD_ENDS + _RAW + r'{1,8}\\"'
-_ESCAPED_TAB_AFTER_NAME = _WORD_ENDS + _SP + r"{0,7}\\t"
+_QUOTED_AFTER_NAME = _WORD_ENDS + _RAW + _GAP + r'\\"'
+_ESCAPED_TAB_AFTER_NAME = _WORD_ENDS + _SP + r"{0,39}\\t"
 LINE_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (_LINE_START + "(?:" + _KEYWORD + ")?" + _NAME + _RAW + "{1,8}" + _FIRST.replace(r'|\\"[^"\\]', ""), ()),
+    (_LINE_START + "(?:" + _KEYWORD + ")?" + _NAME + _RAW + _GAP + _FIRST.replace(r'|\\"[^"\\]', ""), ()),
     (LINE_TRIGGER, (_QUOTED_AFTER_NAME,)),
     (LINE_TRIGGER, (_ESCAPED_TAB_AFTER_NAME,)),
 )

@@ -37,6 +37,7 @@ from hookd.redact.escapes import whole_escapes
 from hookd.redact.dense import CONFIRM_LIMIT, MARK, Budget, redact_in_bulk
 from hookd.redact.nested import InnerBudget, Unwrapper
 from hookd.redact.prefilter import Prefilter
+from hookd.redact.repeats import repeated
 from hookd.redact.rule import Rule
 from hookd.redact.scan import REPORT_LIMIT, Scanned, TriggerScan
 from hookd.redact.view import View
@@ -72,6 +73,7 @@ class Redactor:
         self._validated: list[dict[str, bool]] = [{} for _ in self.rules]
         self._unwrapper = Unwrapper(self.rules, self._inner)
         self._prefilters = [Prefilter(*rule.prefilter) if rule.prefilter else None for rule in self.rules]
+        self._carried = frozenset(rule.name for rule in self.rules if not rule.exact)  # repeats.py
 
     def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter[str]]:
         """The text with every secret replaced by its rule's marker, and the count per rule.
@@ -129,6 +131,8 @@ class Redactor:
         spans = whole_escapes(text, spans)
         if runs:
             return redact_in_bulk(text, spans, runs)
+        if depth == 0:
+            spans = whole_escapes(text, repeated(text, spans, self._carried))
         pieces: list[str] = []
         counts: Counter[str] = Counter()
         last = 0

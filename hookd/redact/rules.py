@@ -70,6 +70,10 @@ _SECRET_NAMES = ["password", "passwd", "passphrase", "secret", "token", "credent
 _SECRET_NAMES += [p + sep + "key" for p in _KEY_PREFIXES[3:-1].split("|") for sep in ("", "_", "-", ".")]
 _SECRET_NAMES += [sep + w for w in ("pass", "pwd", "auth") for sep in "_-."] + [";pwd"]  # ODBC's ;Pwd=
 _SECRET_NAMES += [sep + "pat" for sep in "_-"]  # a personal access token: GITHUB_PAT, AZURE_DEVOPS_EXT_PAT
+# "Password" in the languages developers name settings in, as ASCII writes them (not Italian's parola: "word").
+_SECRET_NAMES += ["passwort", "kennwort", "senha", "contrasena", "wachtwoord", "haslo", "motdepasse", "mot_de_passe"]
+_SECRET_NAMES += ["salasana", "losenord", "passord", "adgangskode", "heslo", "jelszo", "sifre"]
+_SECRET_NAMES += ["contraseña", "lösenord", "hasło", "jelszó", "şifre", "пароль", "密码", "パスワード", "비밀번호"]
 # One or two spaces before the = or :, Unicode ones too (password\u00a0= ...).
 _SP = HS_SPACE + "{1,2}"
 _NAME_SUFFIXES = ["", _SP, "'", '\\\\"', "'" + _SP, '\\\\"' + _SP]
@@ -128,6 +132,11 @@ def _assigned_parts(head: str, tail: str, need: str) -> tuple[tuple[str, tuple[s
 _ANNOTATION = (
     r"(?:(?:(?<=:)|(?<=:\s)|(?<=:\s\s))(?>[A-Za-z_][\w.]{0,40}(?:\[[\w\[\]., |]{0,60}\])?"
     r"(?:\s{0,2}\|\s{0,2}[\w.\[\]]{1,40}){0,3})\s{0,4}=(?![=~])\s{0,4})?"
+)
+# A YAML value's tag and anchor before it (password: !!str <v>, password: &db <v>): what follows is the value.
+_YAML_PROPERTIES = (
+    r"(?:(?:(?<=:)|(?<=:\s)|(?<=:\s\s))(?>(?:!!?[A-Za-z0-9_/.:-]{0,40}|&[A-Za-z0-9_-]{1,40})[ \t]{1,4}){1,2}"
+    r"(?=[^\s&!*|>]))?+"  # possessive: after a tag, a marker (read again) is no value, nor is the tag
 )
 
 # Just after a digit that follows a raw newline (or tab) and indentation: a
@@ -352,6 +361,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             + r"))(?:(?<=:)=|(?<==)>)?"
             + WS_OR_ESCAPE
             + "{0,4}"
+            + _YAML_PROPERTIES
             + _ANNOTATION
             + VALUE
             + "|)"

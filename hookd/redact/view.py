@@ -10,13 +10,15 @@ down), turns ``%3D`` after a name into ``=`` and ``%26`` before one into
 pieces, drops the zero-width characters (INVISIBLE) that split a name or
 a token, raw or escaped, and drops a terminal's escape sequences (colours,
 erases, an OSC's opening), so ``grep --color`` output reads as printed; a
-control character's escape (a BEL, a NUL, ``\\b``) and a tab read as a space
+control character's escape (``\\b``), a tab and a no-break or other Unicode
+space read as a space, a BEL, a NUL and an OSC's terminator as a line break,
 and a CR before a LF as nothing, so a token or a line's first word after one
-reads as it would after a space, and a Windows file as a Unix one. A line's
-prefix (a diff's marker, a listing's number, grep's path; lineprefix.py) after a
-line break or a string's opening quote is dropped, so the line reads as it
-starts. It reads at most MAX_LEVEL levels of JSON: the payload and three
-levels of JSON text inside its strings; what is deeper is read as it is.
+reads as it would after a space or a line break, and a Windows file as a Unix
+one. A line's prefix (a diff's marker, a listing's number, grep's path;
+lineprefix.py) after a line break or a string's opening quote is dropped, so
+the line reads as it starts. It reads at most MAX_LEVEL levels of JSON: the
+payload and three levels of JSON text inside its strings; what is deeper is
+read as it is.
 Every character of the view comes from a known stretch of the original, so
 a span found in the view maps back to whole escapes and whole joints there:
 the original is redacted, and everything outside the secrets stays byte for
@@ -73,13 +75,22 @@ _JOINED = "(?:" + _JOINT + "|" + _IMPLICIT + ")"
 # raw or written as an escape of any level it reads, as it drops a joint.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _INVISIBLE_HEX = r"200[B-Db-d]|2060|[Ff][Ee][Ff][Ff]"
+# The spaces a web page or a chat tool writes between words (a no-break space, the narrow one, the en quad to the
+# hair space, the ideographic space): the view reads them, raw or escaped, as a space, so ``mysql -p...`` or
+# ``password = ...`` pasted from a page reads as typed. (U+FEFF, zero-width, stays INVISIBLE: it splits tokens.)
+SPACES = "\xa0\u2000-\u200a\u202f\u3000"
+_SPACE_HEX = r"00[Aa]0|200[0-9Aa]|202[Ff]|3000"
 # re.split keeps the whole match (its length maps the view back) and the groups an edit depends on
-# (the lookbehinds are settled by then): the escape or quote after the first backslash, which
-# percent escape (3: %3D, 2: %26), and what follows a raw ESC; none for a joint or a raw invisible character.
+# (the lookbehinds are settled by then): whether an escaped line break ends right before it (empty, else
+# None), the escape or quote after the first backslash, which
+# percent escape (3: %3D, 2: %26), what follows a raw ESC, a raw space, and the line break or the string's
+# opening quote before a line's prefix; none for a joint or a raw invisible character.
 # A terminal's escape sequences (ESC, raw or as an escape of any level the view reads) print nothing: a colour
 # or an erase (CSI: ESC [ parameters, intermediates, a final character) and an OSC's opening (ESC ] and its
 # number; OSC 8's hyperlink parameters too) are dropped, so ``grep --color`` output that splits a token reads
-# whole; a string terminator (ESC \\) reads as a space, so an OSC 8 link's address and its text stay apart.
+# whole; a string terminator (ESC \\) reads as a line break: what an OSC holds (a title, a link's address) is
+# not printed, so the text after it begins a line as printed (a section header after a prompt's title), and an
+# OSC 8 link's address and its text stay apart.
 # Bounded (32 parameters, 4 intermediates, 256 characters of OSC 8 parameters) and never past a backslash or
 # an ESC: linear. The last four alternatives of the escaped form are ESC \\ at each level (2**k backslashes).
 _CSI = r"\[[0-?]{0,32}[ !#-/]{0,4}[@-\[\]-~]"
@@ -88,16 +99,20 @@ _ESC_HEX = r"u001[Bb]"
 # ESC \\ at level k: 2**(k-1) backslashes (the first is the match's own) and 2**k after it, no more.
 _ST = "|".join("\\\\" * (2 ** (k - 1) - 1) + _ESC_HEX + "\\\\" * 2**k + r"(?!\\)" for k in range(1, MAX_LEVEL + 1))
 # A control character's escape (not a line break or ESC, read above) and JSON's \b, \f and \t read as a space:
-# a terminal's BEL (an OSC title's end), a NUL, a backspace end a word as a space does, so a token or a line's
-# first word right after one reads as it would after a space, and a tab between a name, its sign and its value
-# (aligned .tfvars, INI files) as a space between them. A CR before a line feed is dropped: a file with Windows
-# line ends reads as one with Unix ones.
+# a backspace, a form feed, a unit separator end a word as a space does, so a token right after one reads as it
+# would after a space, and a tab between a name, its sign and its value (aligned .tfvars, INI files) or a
+# command's words as a space between them. A BEL (an OSC title's end, as ESC \\ above) and a NUL (a record's
+# end: find -print0, /proc/<pid>/environ) read as a line break of their level, so a line's first word after one
+# reads as a line's first word. A CR before a line feed is dropped: a file with Windows line ends reads as one
+# with Unix ones.
 _CONTROL_HEX = r"00(?:0[0-8BbCcEeFf]|1[0-9AaC-Fc-f])"
 _EDIT = re.compile(
-    r"(\\(?=[\\u\"bfrt])(?<!\\\\)(?:(\\*u(?:00[2-7][0-9A-Fa-f]|"
+    r"(\\(?=[\\u\"bfrt])(?<!\\\\)((?<=\\n\\))?(?:(\\*u(?:00[2-7][0-9A-Fa-f]|"
     + _CONTROL_HEX
     + "|"
     + _INVISIBLE_HEX
+    + "|"
+    + _SPACE_HEX
     + r")|\\*"
     + _ESC_HEX
     + r"(?:"
@@ -115,10 +130,11 @@ _EDIT = re.compile(
     r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6]"
     r"|[" + INVISIBLE + "]"
     r"|\x1b(" + _CSI + "|" + _OSC + r"|\\)"
+    r"|([" + SPACES + "])"
     r"|(" + LINE_BREAK + ")(?:" + LINE_PREFIX + ")"
     r"|(" + STRING_OPEN + ")(?:" + STRING_PREFIX + "))"
 )
-_STEP = 7  # split's entries per match: the text before it and its six groups
+_STEP = 9  # split's entries per match: the text before it and its eight groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
 _NESTED_QUOTE = r"""(?:\\\\\\|\\\\\\\\\\\\\\)\""""  # a quote of JSON two or three levels down
@@ -127,8 +143,14 @@ VIEW_TRIGGERS = (
     r"\\u00[0-7]",
     r"\\[bf]",
     r"\\r\\n",
-    # A tab beside a sign (name\t=\tvalue, "key":\t"value"); elsewhere a tab ends a value as a space does.
+    # A tab beside a sign (name\t=\tvalue, "key":\t"value"), before an option after a word (mysql\t-u\troot,
+    # curl\t-u: after a character that is no escape's letter, not a Makefile's \n\t-rm), or after a word a name
+    # or a credential follows (export\tPW=, Bearer\t<token>, IDENTIFIED\tBY, user\t"bob"). Not between any two
+    # words: at each field of tab-separated output, Hyperscan's pass cost 5x on a flood of them, and (?:\\t)+ and
+    # a class after the tab 4x more than the tab alone (bench/README.md).
     r"(?:\\t)+[=:]|[=:](?:[ ]|\\t)*\\t",
+    r"[^\\][A-Za-z0-9_]\\t-[A-Za-z-]",
+    r"(?i:export|setx?|bearer|basic|token|auth|login|user|pass(?:word|wd)?|by)\\t",
     r"""(?:\\"|')(?:[ \t]|\\[nrt]){0,8}\+""",
     # Adjacent literals on indented lines (the sides unbounded: Hyperscan 5.4 missed some texts with {1,40}; a
     # gate may be wider). Starting on a quote and a newline: a class of a token's characters before the quote
@@ -141,9 +163,11 @@ VIEW_TRIGGERS = (
     # --password-stdin, sshpass -p \\\"pw\\\", -p\\\"pw\\\"): after a word and a space or =, a glued short
     # option or a here-string; not a nested JSON's own quotes (after {, a comma, a colon and a space)
     r"(?:[A-Za-z0-9_'-](?:[ \t]{1,4}|=)|[ \t]-[A-Za-z]|<<<[ \t]{0,4})" + _NESTED_QUOTE,
-    r"\\u(?:" + _INVISIBLE_HEX + ")",
-    # The raw characters as the scan reads them (UTF-8, byte by byte): E2 80 8B-8D, E2 81 A0, EF BB BF.
+    r"\\u(?:" + _INVISIBLE_HEX + "|" + _SPACE_HEX + ")",
+    # The raw characters as the scan reads them (UTF-8, byte by byte): E2 80 8B-8D, E2 81 A0, EF BB BF; the
+    # spaces C2 A0, E2 80 80-8A, E2 80 AF, E3 80 80.
     r"\xE2\x80[\x8B-\x8D]|\xE2\x81\xA0|\xEF\xBB\xBF",
+    r"\xC2\xA0|\xE2\x80[\x80-\x8A\xAF]|\xE3\x80\x80",
     # A terminal's escape sequence: a raw ESC (text that is not JSON), or an escaped CSI (every coloured output
     # holds one). The same expression as encoded.py's need for its ANSI part, which Hyperscan then matches once:
     # any other cost 60-80 ns at every escape (a coloured 30 kB Bash result scanned 60% slower). So an OSC 8
@@ -156,14 +180,21 @@ VIEW_TRIGGERS = (
 
 @functools.lru_cache(maxsize=4096)
 def _edit(
-    after: str | None, percent: str | None, esc: str | None = None, line: str | None = None
+    after: str | None,
+    percent: str | None,
+    esc: str | None = None,
+    space: str | None = None,
+    line_before: str | None = None,
+    line: str | None = None,
 ) -> tuple[int, str | None, str]:
     """What the view has for a match: where the edit starts in it, the replacement (None: no edit), and
     the view's piece for the whole match."""
     if line is not None:  # a line's prefix: the line break or quote before it kept, the prefix dropped
         return len(line), "", line
-    if esc is not None:  # a raw ESC: a string terminator reads as a space, anything else as nothing
-        return (0, " ", " ") if esc == "\\" else (0, "", "")
+    if space is not None:  # a raw no-break or other Unicode space
+        return 0, " ", " "
+    if esc is not None:  # a raw ESC (text that is not JSON): a string terminator reads as a line break
+        return (0, "\n", "\n") if esc == "\\" else (0, "", "")
     if after in ("b", "f", "t"):  # a backspace, a form feed, a tab: a space
         return 0, " ", " "
     if after == "r":  # a CR before a line feed: nothing
@@ -175,8 +206,8 @@ def _edit(
         level_escape = run & -run
         if level_escape > 2 ** (MAX_LEVEL - 1):
             return 0, None, "\\" + after
-        if after[-1] == "\\":  # ESC \\ (only ever its level's escape: _ST)
-            return 0, " ", " "
+        if after[-1] == "\\":  # ESC \\ (only ever its level's escape: _ST): a line break of its level
+            return 0, "\\" * run + "n", "\\" * run + "n"
         if len(after) == run + 4:  # a lone ESC (no sequence a token hides behind): a space, as a control character
             return run - level_escape, " ", "\\" * (run - level_escape) + " "
         return run - level_escape, "", "\\" * (run - level_escape)
@@ -186,12 +217,17 @@ def _edit(
         code = int(after[-4:], 16)
         if level_escape > 2 ** (MAX_LEVEL - 1) or code in (0x5C, 0x7F):
             return 0, None, "\\" + after
-        if code > 0x7F:  # an invisible character: dropped, its literal backslashes (an even run) kept
-            return run - level_escape, "", "\\" * (run - level_escape)
+        literal = "\\" * (run - level_escape)  # the backslashes before the escape's own (an even run): kept
+        if code > 0x7F:  # a space (a no-break one...) reads as a space; an invisible character is dropped
+            char = " " if chr(code) not in INVISIBLE else ""
+            return run - level_escape, char, literal + char
         if code == 0x22:  # a quote: the rules read it as \" whatever its level, if nothing precedes it
             return (0, '\\"', '\\"') if run == level_escape else (0, None, "\\" + after)
-        char = " " if code < 0x20 else chr(code)  # a control character: a space
-        return run - level_escape, char, "\\" * (run - level_escape) + char
+        if code in (0x00, 0x07):  # a NUL or a BEL: a line break of the escape's level, nothing after one
+            char = "" if line_before is not None else "\\" * level_escape + "n"
+        else:
+            char = " " if code < 0x20 else chr(code)  # another control character: a space
+        return run - level_escape, char, literal + char
     if percent:
         return (0, "=", "=") if percent == "3" else (0, "&", "&")
     return 0, "", ""  # a joint, or a raw invisible character
@@ -216,13 +252,16 @@ class PyView:
         # escape, and _edit runs once per distinct match (its cache). The map back to the original is
         # built when a span is first asked for (most views find nothing).
         self._found = _EDIT.split(text)
-        lines = map(_either, self._found[5::_STEP], self._found[6::_STEP])
-        self._edits = list(map(_edit, self._found[2::_STEP], self._found[3::_STEP], self._found[4::_STEP], lines))
+        found = self._found
+        lines = map(_either, found[7::_STEP], found[8::_STEP])
+        groups = (found[3::_STEP], found[4::_STEP], found[5::_STEP], found[6::_STEP], found[2::_STEP], lines)
+        self._edits = list(map(_edit, *groups))
         joined = [""] * (2 * len(self._edits) + 1)
         joined[0::2] = self._found[0::_STEP]
         joined[1::2] = map(operator.itemgetter(2), self._edits)
         self.text = "".join(joined)
-        self.changed = len(self.text) < len(text)  # every edit shortens the text
+        # every edit shortens the text but a raw space read as a space (the same length: compared then)
+        self.changed = len(self.text) < len(text) or self.text != text
         self._mapped = False
 
     def _map(self) -> None:
@@ -267,7 +306,7 @@ class CompiledView(PyView):
     def __init__(self, text: str) -> None:
         self.original = text
         self.text = _decode(text)
-        self.changed = len(self.text) < len(text)
+        self.changed = len(self.text) < len(text) or self.text != text
         self._mapped = False
 
     def _map(self) -> None:

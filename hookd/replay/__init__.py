@@ -17,6 +17,7 @@ from hookd.config import Config
 from hookd.replay.errors import ReplayError
 from hookd.replay.republish import replay_file
 from hookd.replay.waiting import export, inbox_frames, print_waiting, waiting
+from hookd.terminal.text import visible
 from hookd.units import format_bytes, plural
 
 
@@ -44,7 +45,7 @@ def run(
             print_waiting(info, out)
         return 0
     except ReplayError as exc:
-        print(f"hookd: {exc}", file=err)
+        print(f"hookd: {visible(str(exc))}", file=err)  # may quote Redis, which may quote a key
         return 1
     except BrokenPipeError:
         raise  # the reader of our output went away: the command ends quietly (141)

@@ -18,6 +18,7 @@ import redis.exceptions
 
 from hookd.config import Config, mask_url
 from hookd.terminal.progress import Progress
+from hookd.terminal.text import visible
 from hookd.spool.event import Event
 from hookd.publish.connection import connect, describe_failure
 from hookd.publish.migration import through_a_move
@@ -224,7 +225,7 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: Te
                 print(read_text, file=out)
                 print(
                     f"dry run: could not ask Redis how many would be added: "
-                    f"{report['redis_error']}; nothing was written",
+                    f"{visible(report['redis_error'])}; nothing was written",
                     file=out,
                 )
             return 0

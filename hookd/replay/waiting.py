@@ -17,6 +17,7 @@ from hookd.statedir import daemon_pid
 from hookd.ingest.protocol import INBOX_SUFFIX
 from hookd.terminal.progress import Progress
 from hookd.jsonl import one_line
+from hookd.terminal.text import json_visible
 from hookd.replay.errors import ReplayError
 from hookd.units import format_age, format_bytes, plural
 from hookd.spool.inspect import SpoolSummary, summarize, waiting_events
@@ -136,7 +137,10 @@ def _write_waiting(spool_dir: str, out: BinaryIO, progress: Progress) -> tuple[i
     """Every envelope waiting in the spool into ``out``, one a line: how many, and their bytes."""
     count = size = 0
     for event in waiting_events(spool_dir):
-        line = one_line(event.envelope) + b"\n"
+        # The payload is embedded as its sender wrote it: C1 controls, U+2028 and bidi overrides
+        # raw. Spelled as \u escapes (the same JSON value), they reach no terminal as controls.
+        text = one_line(event.envelope).decode("utf-8", "surrogateescape")
+        line = json_visible(text).encode("utf-8", "surrogateescape") + b"\n"
         out.write(line)
         count, size = count + 1, size + len(line)
         progress.update(count)

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from hookd.jsonl import loads
+from hookd.publish.session_index import index_id
 
 SUMMARY_CHARS = 240
 
@@ -164,7 +165,8 @@ def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str,
     env = read
     p = env.payload
     hook = _s(env.hook, 64) or "unknown"
-    session = _s(env.session_id)
+    # As the index and the stream's `session` field name it (an id over 256 bytes: its digest).
+    session = index_id(_utf8(env.session_id)) if isinstance(env.session_id, str) else ""
     host = _s(env.host)
     tool = _s(env.tool_name)
     risk = _s(env.risk, 16)
@@ -192,7 +194,7 @@ def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str,
         "cwd": _s(p.cwd, 400) or _s(env.project_dir, 400),
         "model": _s(env.model),
         "op": _s(env.operation, 32),
-        "why": [_utf8(r) for r in env.risk_reasons if isinstance(r, str)][:5]
+        "why": [_utf8(r[:200]) for r in env.risk_reasons if isinstance(r, str)][:5]
         if isinstance(env.risk_reasons, list)
         else [],
         "sum": _summary(hook, p),

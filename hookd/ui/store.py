@@ -15,9 +15,12 @@ from typing import Any, Iterable
 from hookd.ui.events import Record
 
 MAX_SESSIONS = 5000
-# A browser whose connection has this many batches waiting is cut off; it reconnects and
-# catches up from the history (EventSource does this by itself).
+# A browser whose connection has this many batches, or this many bytes, waiting is cut off; it
+# reconnects and catches up from the history (EventSource does this by itself). A batch is up to
+# 2,000 records of up to a few KB each (as escaped JSON), so a count alone would let a stalled tab hold
+# gigabytes during a flood of large events.
 MAX_QUEUED_BATCHES = 200
+MAX_QUEUED_BYTES = 16 << 20
 WAITING_NOTIFICATIONS = ("permission_prompt", "elicitation_dialog")
 # What a browser's queue receives: the last entry's id and the new records as one JSON array;
 # None ends its stream.
@@ -82,11 +85,29 @@ class SessionSummary:
         }
 
 
+class BatchQueue(asyncio.Queue[Batch | None]):
+    """A browser's queue of batches, counting the bytes it holds (through the hooks asyncio's own
+    PriorityQueue and LifoQueue override)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bytes = 0
+
+    def _put(self, item: Batch | None) -> None:
+        self.bytes += len(item[1]) if item is not None else 0
+        super()._put(item)
+
+    def _get(self) -> Batch | None:
+        item: Batch | None = super()._get()
+        self.bytes -= len(item[1]) if item is not None else 0
+        return item
+
+
 class Store:
     def __init__(self, history: int) -> None:
         self.records: deque[Record] = deque(maxlen=history)
         self.sessions: OrderedDict[str, SessionSummary] = OrderedDict()
-        self.subscribers: set[asyncio.Queue[Batch | None]] = set()
+        self.subscribers: set[BatchQueue] = set()
         self.by_host: Counter[str] = Counter()
         self.read = 0
         self.evicted = 0
@@ -119,18 +140,20 @@ class Store:
         if live and records:
             batch = b"[" + b",".join(rec.json for rec, _ in records) + b"]"
             for queue in list(self.subscribers):
-                if queue.qsize() >= MAX_QUEUED_BATCHES:
+                # A browser that has taken everything takes the next batch, however large.
+                waiting = queue.qsize()
+                if waiting >= MAX_QUEUED_BATCHES or (waiting and queue.bytes + len(batch) > MAX_QUEUED_BYTES):
                     self.subscribers.discard(queue)
                     queue.put_nowait(None)  # tells the browser's stream to end; it reconnects
                 else:
                     queue.put_nowait((records[-1][0].entry_id, batch))
 
-    def subscribe(self) -> asyncio.Queue[Batch | None]:
-        queue: asyncio.Queue[Batch | None] = asyncio.Queue()
+    def subscribe(self) -> BatchQueue:
+        queue = BatchQueue()
         self.subscribers.add(queue)
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue[Batch | None]) -> None:
+    def unsubscribe(self, queue: BatchQueue) -> None:
         self.subscribers.discard(queue)
 
     def end_streams(self) -> None:

@@ -21,15 +21,23 @@ const state = {
   oldestShown: null,
 };
 
+// Bidirectional marks, embeddings, overrides and isolates reorder the text after them even as
+// textContent (U+202E shows "exe.txt" for "txt.exe"): they are shown as their \u escape.
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function inert(text) {
+  return (text == null ? "" : String(text)).replace(BIDI, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
+    else if (k === "text") node.textContent = inert(v);
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (k === "title") node.setAttribute(k, inert(v));
     else node.setAttribute(k, v);
   }
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(inert(c)));
   return node;
 }
 
@@ -37,7 +45,7 @@ const SVG = "http://www.w3.org/2000/svg";
 function svg(tag, attrs, text) {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
+  if (text !== undefined) node.textContent = inert(text);
   return node;
 }
 
@@ -222,13 +230,13 @@ function highlighted(text) {
 
 async function showEnvelope(r) {
   $("detail").hidden = false;
-  $("detail-title").textContent = `${r.hook} ${r.tool} · ${clock(r.t)} · ${r.host}`;
+  $("detail-title").textContent = inert(`${r.hook} ${r.tool} · ${clock(r.t)} · ${r.host}`);
   $("detail-session").href = `#/session/${encodeURIComponent(r.s)}`;
   const pre = $("detail-json");
   pre.textContent = "loading…";
   try {
     const envelope = await getJSON(`api/envelope/${encodeURIComponent(r.id)}`);
-    pre.replaceChildren(highlighted(JSON.stringify(envelope, null, 2)));
+    pre.replaceChildren(highlighted(inert(JSON.stringify(envelope, null, 2))));
   } catch (err) {
     pre.textContent = String(err);
   }
@@ -432,13 +440,13 @@ async function renderSession(sid) {
   try {
     data = await getJSON(`api/session/${encodeURIComponent(sid)}`);
   } catch (err) {
-    $("s-title").textContent = `Session ${sid}: cannot be shown (${err.message})`;
+    $("s-title").textContent = inert(`Session ${sid}: cannot be shown (${err.message})`);
     return;
   }
   if (currentSession !== sid) return;
   const events = data.events;
   const s = data.summary;
-  $("s-title").textContent = `Session ${sid}`;
+  $("s-title").textContent = inert(`Session ${sid}`);
   const last = [...events].reverse().find((e) => e.tok);
   const tok = last ? last.tok : s.tok;
   const facts = [["host", s.host], ["project", s.cwd], ["model", s.model || (events.find((e) => e.model) || {}).model],
@@ -517,7 +525,7 @@ function route() {
     if (sid !== currentSession) {  // no other session's facts while this one loads
       timelineRows = TIMELINE_PAGE;
       for (const id of ["s-facts", "s-chart", "s-timeline", "s-agents"]) $(id).replaceChildren();
-      $("s-title").textContent = `Session ${sid}`;
+      $("s-title").textContent = inert(`Session ${sid}`);
     }
     currentSession = sid;
     renderSession(sid);
@@ -529,7 +537,7 @@ async function checkStatus() {
     const s = await getJSON("api/status");
     const banner = $("banner");
     banner.hidden = !s.error;
-    banner.textContent = s.error ? `Redis: ${s.error}` : "";
+    banner.textContent = s.error ? inert(`Redis: ${s.error}`) : "";
   } catch (err) { /* the stream's error handler says it */ }
 }
 

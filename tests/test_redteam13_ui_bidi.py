@@ -1,0 +1,51 @@
+"""Thirteenth red-team pass: what the UI shows of an event's text. textContent keeps payloads from
+becoming elements (tests/test_ui.py's XSS corpus), but a bidirectional override in the text still
+reorders what the page shows after it: a command "cat \\u202etxt.exe" showed as "cat exe.txt". Such
+marks are now shown as their \\u escape, in the feed, the session list, a session and the envelope."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from conftest import wait_for_entries
+from test_ui import at_least, send, stack  # noqa: F401 - fixture
+from ui_stack import event, open_ui, browser  # noqa: F401 - fixtures
+
+BIDI = ("\u202e", "\u2066", "\u200f", "\u061c")
+
+
+def test_bidi_overrides_in_event_text_are_shown_not_applied(stack, open_ui, redis_db):  # noqa: F811
+    alpha, ui = stack
+    watched = open_ui(ui)
+    page = watched.page
+    sid = "sess-\u202ed1"
+    send(
+        alpha,
+        event(
+            "PreToolUse",
+            sid,
+            tool_name="Bash",
+            tool_use_id="b1",
+            cwd="/w/\u2066gpj.exe\u2069",
+            tool_input={"command": "cat \u202etxt.exe \u200f\u061c"},
+        ),
+    )
+    wait_for_entries(redis_db, 1)
+    at_least(page, "#feed-body tr", 1)
+    feed = page.locator("#feed-body").inner_text()
+    assert "cat \\u202etxt.exe" in feed, feed
+    page.locator("#feed-body tr").first.click()
+    expect(page.locator("#detail-json")).to_contain_text("\\u202etxt.exe")
+    shown = [feed, page.locator("#detail-json").inner_text(), page.locator("#detail-title").inner_text()]
+    page.goto(ui.base + "/#/sessions")
+    page.wait_for_selector("#sessions-body tr")
+    shown.append(page.locator("#sessions-body").inner_text())
+    assert "\\u2066gpj.exe\\u2069" in shown[-1], shown[-1]
+    page.locator("#sessions-body tr").first.click()
+    page.wait_for_selector("#s-timeline .tl-row.call")
+    shown += [page.locator("#s-title").inner_text(), page.locator("#s-timeline").inner_text()]
+    assert "sess-\\u202ed1" in shown[-2], shown[-2]
+    for text in shown:
+        for char in BIDI:
+            assert char not in text, (char, text)
+    watched.assert_clean()
