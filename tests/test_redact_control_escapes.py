@@ -91,9 +91,6 @@ _SECRET_TEXT_CASES = [
     )
     if case.kind == "secret" and "text" in entry
 ]
-# Each left on purpose: a grep line's path:N: after a BEL is no line's prefix (the BEL reads as a line break,
-# but the view drops a prefix only after a line break or a string's opening quote; h84's s703).
-_LEFT = {("bel_first", "s703")}
 
 
 @pytest.mark.parametrize("transform", sorted(TRANSFORMS))

@@ -130,6 +130,11 @@ EDITS = {
 }
 
 
+# A context line that holds a secret itself (alice's hash, at its line's start in originalFile) loses it in the
+# patch too: every copy of a value a context rule found is redacted (repeats.py). The other context lines stay.
+_CONTEXT_REDACTED = {"pgbouncer": [' "alice" "[REDACTED:pgbouncer_auth_line]"']}
+
+
 @pytest.mark.parametrize("name", sorted(EDITS))
 def test_an_edits_structured_patch_loses_the_old_and_the_new_secret(name: str) -> None:
     path, old, new, context = EDITS[name]
@@ -137,7 +142,8 @@ def test_an_edits_structured_patch_loses_the_old_and_the_new_secret(name: str) -
     out, counts = REDACTOR.redact(_edit_payload(path, old, new, context))
     patch = json.loads(out)["tool_response"]["structuredPatch"][0]["lines"]
     assert OLD not in out and NEW not in out, patch
-    assert patch[: len(context)] == [" " + line for line in context]  # the context lines kept byte for byte
+    kept = [" " + line for line in context]  # the context lines kept byte for byte
+    assert patch[: len(context)] == _CONTEXT_REDACTED.get(name, kept)
     assert counts
 
 
@@ -196,3 +202,22 @@ def test_what_is_no_lines_prefix_is_kept_in_the_view(text: str) -> None:
 def test_prose_and_code_behind_a_prefix_stay_as_they_are(text: str) -> None:
     payload = json.dumps({"tool_response": {"stdout": text}})
     assert REDACTOR.redact(payload) == (payload, {})
+
+
+# A NUL, a BEL and an OSC's string terminator read as a line break in the view (h81's separators): a line's prefix
+# right after one is a line's prefix too (a prompt's title, then grep -rn output; find -print0's records).
+@pytest.mark.parametrize("before", ["\x07", "\x00", "\x1b]0;user@host: ~\x07", "\x1b]0;t\x1b\\", "$ ls\n\x00"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/etc/redis/redis.conf:1036:requirepass {pw}",
+        "+ requirepass {pw}",
+        "     7\trequirepass {pw}",
+        "# requirepass {pw}",
+    ],
+)
+def test_a_lines_prefix_after_a_nul_a_bel_or_a_terminator_is_dropped(before: str, line: str) -> None:
+    text = before + line.format(pw=VALUES["pw"]) + "\n"
+    for ensure_ascii in (False, True):
+        out, _ = REDACTOR.redact(json.dumps({"tool_response": {"stdout": text}}, ensure_ascii=ensure_ascii))
+        assert VALUES["pw"] not in out and _stdout(out).startswith(before), out

@@ -52,6 +52,10 @@ EDGES = [
     "\\n\\u0000", "\\\\n\\\\u0007", "n\\u0000", "\\" * 8 + "u0000", "\\" * 16 + "u0007", "\\" * 3 + "u0000", "\\n\\\\u0007",
     "\\\\u001b\\\\\\\\", "\\" * 8 + "u001b" + "\\" * 16, "\\u00A0", "\\u00a1", "\\u009f", "\\u2009", "\\u200A", "\\u1fff",
     "\\u201f", "\\u202F", "\\u2030", "\\u3000", "\\u3001", "\\\\u00a0", "\\" * 8 + "u3000", "\\" * 16 + "u00a0",
+    # a line's prefix after a line break the view reads where none is written: a first level's NUL, BEL or ESC \\
+    # (not a second level's), a raw ESC \\, and a NUL after an escaped line break (read as nothing)
+    "\\u0007+ ", "\\u0000     1\\t", "\\u001b\\\\# ", "\x1b\\+", "\\\\\\u0000- ", "\\\\u0007+ ", "\\n\\u0000+ ",
+    "\\u0007/a/b:3:", "\x1b\\  1\u2192", "\\\\u001b\\\\\\\\+ ",
 ]  # fmt: skip
 # Per kind of str: what the random texts hold besides ATOMS and EDGES. The zero-width characters with a
 # latin-1 and an astral one: a text whose widest character is dropped is a narrower str in the view (and OSC 8

@@ -49,6 +49,7 @@ typedef struct {
                          * LINE: a line break of a level, `level` backslashes and n */
     Py_UCS4 ch;
     Py_ssize_t level;
+    int raw; /* a raw character wider than ASCII (a Read tool's arrow) dropped with a line's prefix */
 } match_t;
 
 static int hex_value(Py_UCS4 c) {
@@ -307,6 +308,17 @@ static inline Py_ssize_t line_prefix(int kind, const void *data, Py_ssize_t n, P
     return marker(kind, data, n, k, in_string);
 }
 
+/* view.py's _LINE_ESCAPE: a line break the view reads where none is written (a first level's NUL, BEL or ESC \\,
+ * a raw ESC \\) is a line's start too: a line's prefix right after it ends the match. */
+static inline void prefix_after(int kind, const void *data, Py_ssize_t n, match_t *m) {
+    int raw = 0;
+    Py_ssize_t end = line_prefix(kind, data, n, m->end, 0, &raw);
+    if (end >= 0) {
+        m->end = end;
+        m->raw = raw;
+    }
+}
+
 /* A character a match may start with: a backslash, a quote for a joint, a percent, an invisible one, a space
  * (is_space), ESC, a line break or a quote before a line's prefix. The ASCII ones from a table: with ESC added,
  * a chain of compares made the scan of 2 MB of source 6% slower. */
@@ -334,6 +346,7 @@ static inline Py_ssize_t skip(int kind, const void *data, Py_ssize_t n, Py_ssize
 
 /* The first match of _EDIT at or after `from` (1), or none (0); the edit it makes, as view.py's _edit. */
 static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from, match_t *m) {
+    m->raw = 0;
     for (Py_ssize_t i = from; i < n; i++) {
         i = skip(kind, data, n, i);
         if (i >= n) break;
@@ -401,6 +414,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                         int line_before = i >= 2 && AT(i - 1) == 'n' && AT(i - 2) == '\\';
                         m->what = line_before ? DROP : LINE;
                         m->level = level_escape;
+                        if (level_escape == 1) prefix_after(kind, data, n, m);
                     }
                     m->edit_at = i + run - level_escape;
                 }
@@ -433,6 +447,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                         m->edit_at = i;
                         m->what = LINE;
                         m->level = run;
+                        if (run == 1) prefix_after(kind, data, n, m);
                         return 1;
                     }
                 }
@@ -502,6 +517,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 m->edit_at = i;
                 m->what = CHAR;
                 m->ch = '\n';
+                prefix_after(kind, data, n, m);
                 return 1;
             }
         } else if (is_space(c)) { /* a raw no-break or other Unicode space: a space */
@@ -568,6 +584,7 @@ static PyObject *decode(PyObject *module, PyObject *text) {
          * dropped parameters (an OSC 8's) may hold the text's widest character */
         dropped_raw |= (m.what == DROP || m.what == CHAR) && m.end - m.edit_at == 1;
         dropped_raw |= m.what == DROP && PyUnicode_MAX_CHAR_VALUE(text) > 0x7F;
+        dropped_raw |= m.raw;
         if (out == NULL) {
             /* Every character outside the matches is kept, and what replaces a match is ASCII: the view
              * has the text's largest character, so the same kind (a canonical str), unless that was a

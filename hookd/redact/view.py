@@ -82,7 +82,8 @@ SPACES = "\xa0\u2000-\u200a\u202f\u3000"
 _SPACE_HEX = r"00[Aa]0|200[0-9Aa]|202[Ff]|3000"
 # re.split keeps the whole match (its length maps the view back) and the groups an edit depends on
 # (the lookbehinds are settled by then): whether an escaped line break ends right before it (empty, else
-# None), the escape or quote after the first backslash, which
+# None), whether the escape is a first level's NUL, BEL or ESC \\ (empty: _LINE_ESCAPE; a prefix after it is
+# part of the match, so its edit's length), the escape or quote after the first backslash, which
 # percent escape (3: %3D, 2: %26), what follows a raw ESC, a raw space, and the line break or the string's
 # opening quote before a line's prefix; none for a joint or a raw invisible character.
 # A terminal's escape sequences (ESC, raw or as an escape of any level the view reads) print nothing: a colour
@@ -106,8 +107,15 @@ _ST = "|".join("\\\\" * (2 ** (k - 1) - 1) + _ESC_HEX + "\\\\" * 2**k + r"(?!\\)
 # reads as a line's first word. A CR before a line feed is dropped: a file with Windows line ends reads as one
 # with Unix ones.
 _CONTROL_HEX = r"00(?:0[0-8BbCcEeFf]|1[0-9AaC-Fc-f])"
+# A line break the view reads where no line break is written (a NUL, a BEL, ESC \\; raw ESC \\ below) is a line's
+# start as a written one is: a line's prefix after it (lineprefix.py) is dropped too, at the first level as after
+# a written one (an OSC title, then grep's path:N:; find -print0's records with cat -n's numbers). The group
+# (empty) says the escape after the match's backslash is one: what follows it may then be a prefix.
+_LINE_ESCAPE = r"(?=(?:\\\\)*u000[07]|u001[Bb]\\\\(?!\\))"
 _EDIT = re.compile(
-    r"(\\(?=[\\u\"bfrt])(?<!\\\\)((?<=\\n\\))?(?:(\\*u(?:00[2-7][0-9A-Fa-f]|"
+    r"(\\(?=[\\u\"bfrt])(?<!\\\\)((?<=\\n\\))?(?:("
+    + _LINE_ESCAPE
+    + r")?(\\*u(?:00[2-7][0-9A-Fa-f]|"
     + _CONTROL_HEX
     + "|"
     + _INVISIBLE_HEX
@@ -123,18 +131,20 @@ _EDIT = re.compile(
     + _ST
     + r"|\\*"
     + _ESC_HEX
-    + r"|\\{6}\"|\\{2}\"|[bft]|r(?=\\n))|\""
+    + r"|\\{6}\"|\\{2}\"|[bft]|r(?=\\n))(?(3)(?:"
+    + LINE_PREFIX
+    + r")?)|\""
     + _JOINED
     + r"\\\")"
     r"|'(?=[ \t\\+])(?<!\\')" + _JOINED + "'"
     r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6]"
     r"|[" + INVISIBLE + "]"
-    r"|\x1b(" + _CSI + "|" + _OSC + r"|\\)"
+    r"|\x1b(" + _CSI + "|" + _OSC + r"|\\)(?:(?<=\x1b\\)(?:" + LINE_PREFIX + "))?"
     r"|([" + SPACES + "])"
     r"|(" + LINE_BREAK + ")(?:" + LINE_PREFIX + ")"
     r"|(" + STRING_OPEN + ")(?:" + STRING_PREFIX + "))"
 )
-_STEP = 9  # split's entries per match: the text before it and its eight groups
+_STEP = 10  # split's entries per match: the text before it and its nine groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
 _NESTED_QUOTE = r"""(?:\\\\\\|\\\\\\\\\\\\\\)\""""  # a quote of JSON two or three levels down
@@ -253,8 +263,8 @@ class PyView:
         # built when a span is first asked for (most views find nothing).
         self._found = _EDIT.split(text)
         found = self._found
-        lines = map(_either, found[7::_STEP], found[8::_STEP])
-        groups = (found[3::_STEP], found[4::_STEP], found[5::_STEP], found[6::_STEP], found[2::_STEP], lines)
+        lines = map(_either, found[8::_STEP], found[9::_STEP])
+        groups = (found[4::_STEP], found[5::_STEP], found[6::_STEP], found[7::_STEP], found[2::_STEP], lines)
         self._edits = list(map(_edit, *groups))
         joined = [""] * (2 * len(self._edits) + 1)
         joined[0::2] = self._found[0::_STEP]
