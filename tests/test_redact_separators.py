@@ -120,11 +120,14 @@ _JOINED_IN_CODE = {"s089", "s090", "s261", "o-s115", "o-s116", "o-s117"}
 # <td>), inside a PEM header (-----BEGIN\tRSA\tPRIVATE\tKEY-----, which no tool writes), echo\t'user:pw'.
 _TABS_LEFT = {"s046", "s047", "s048", "s124", "s146", "s147", "s148", "s153", "s156", "s179", "s202", "s204", "s239"}
 _TABS_LEFT |= {"s306", "o-s061", "o-s106", "o-s144", "o-s146"}
+# A line's prefix written with the separator itself (the Read tool's number padded with U+00A0 or tabs, set -x's
+# "+\t", "#\u3000"): no tool writes one, and the view drops a prefix with its spaces as written (lineprefix.py).
+_PREFIX_AS_WRITTEN = {"s702", "s704"}
 _LEFT = {
     "nul_after_line_breaks": _JOINED_IN_CODE,
     "nul_first_on_lines": _JOINED_IN_CODE,
-    "tabs_between_words": _TABS_LEFT,
-    **{name: _JOINED_IN_CODE for name in TRANSFORMS if name.startswith("space_")},
+    "tabs_between_words": _TABS_LEFT | _PREFIX_AS_WRITTEN,
+    **{name: _JOINED_IN_CODE | _PREFIX_AS_WRITTEN for name in TRANSFORMS if name.startswith("space_")},
 }
 
 

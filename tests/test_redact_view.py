@@ -29,9 +29,12 @@ def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
     """The view's text and its edits (original start, original length, view length), one match at a time."""
     pieces, edits, last = [], [], 0
     for m in view_module._EDIT.finditer(text):
-        line_before, after, percent, space = m.group(2), m.group(3), m.group(4), m.group(6)
+        line_before, after, percent, space = m.group(2), m.group(4), m.group(5), m.group(7)
         start, replacement = m.start(), None
-        if space:  # a raw no-break or other Unicode space: a space
+        line = m.group(8) if m.group(8) is not None else m.group(9)
+        if line is not None:  # a line's prefix: dropped, the line break or quote before it kept
+            start, replacement = m.start() + len(line), ""
+        elif space:  # a raw no-break or other Unicode space: a space
             replacement = " "
         elif after and after.endswith('"'):
             replacement = '\\"'

@@ -41,11 +41,21 @@ EDGES = [
     # control characters' escapes (read as a space), JSON's \b \f \t, a CR before a LF (dropped), at every level
     "\\b", "\\f", "\\t", "\\r", "\\r\\n", "\\u0007", "\\u0000", "\\u0010", "\\u001c", "\\u001A", "\\u000a",
     "\\u0009", "\\u000D", "\\\\b", "\\\\u0007", "\\" * 4 + "u0008", "\\r\\n    ", '\\"a\\"\\r\\n  \\"b\\"', "\\r+",
+    # a line's prefix after a line break (raw or escaped) or a string's opening quote (after [ , : { or a space):
+    # cat -n's and the Read tool's numbers, grep's path:N:, diff markers, comment marks; and their bounds (six
+    # wide, seven digits; the long bounds are test_a_line_prefixs_bounds_are_the_reference's)
+    "\n", "\\n", "[", ",", ":", "{", "     1\t", "    12\\t", "1234567\t", "12345678\t", "      1\t", "     1\u2192",
+    "  3\\u2192", "src/a.env:12:", "./d/.env:", "/a/b:", "/a/b: ", "/a/b:  ", "12:", "12:3", "- ", "-  ", "-p ", "-pw", "-p",
+    "+ ", "++", "# ", "// ", "-- ", "; ", "> ", "\\\\\\n", "\\" * 4 + "\\n",
     # a NUL or a BEL (a line break of its level; nothing right after an escaped line break), a string
     # terminator at each level (a line break of it), no-break and other Unicode spaces, raw and escaped
     "\\n\\u0000", "\\\\n\\\\u0007", "n\\u0000", "\\" * 8 + "u0000", "\\" * 16 + "u0007", "\\" * 3 + "u0000", "\\n\\\\u0007",
     "\\\\u001b\\\\\\\\", "\\" * 8 + "u001b" + "\\" * 16, "\\u00A0", "\\u00a1", "\\u009f", "\\u2009", "\\u200A", "\\u1fff",
     "\\u201f", "\\u202F", "\\u2030", "\\u3000", "\\u3001", "\\\\u00a0", "\\" * 8 + "u3000", "\\" * 16 + "u00a0",
+    # a line's prefix after a line break the view reads where none is written: a first level's NUL, BEL or ESC \\
+    # (not a second level's), a raw ESC \\, and a NUL after an escaped line break (read as nothing)
+    "\\u0007+ ", "\\u0000     1\\t", "\\u001b\\\\# ", "\x1b\\+", "\\\\\\u0000- ", "\\\\u0007+ ", "\\n\\u0000+ ",
+    "\\u0007/a/b:3:", "\x1b\\  1\u2192", "\\\\u001b\\\\\\\\+ ",
 ]  # fmt: skip
 # Per kind of str: what the random texts hold besides ATOMS and EDGES. The zero-width characters with a
 # latin-1 and an astral one: a text whose widest character is dropped is a narrower str in the view (and OSC 8
@@ -116,6 +126,18 @@ def test_every_cut_of_an_escape_rich_text_is_the_reference(kind: str) -> None:
         for cut in range(len(text) + 1):
             compare(text[:cut], every_pair=False)
             compare(text[cut:], every_pair=False)
+
+
+def test_a_line_prefixs_bounds_are_the_reference() -> None:
+    # 64 characters a path's component, 16 components, 200 characters or escapes to a string's space, : or =
+    bounds = [
+        "a" * 63, "a" * 64, "a" * 65, "/" + "b" * 64, "/" + "b" * 65, "/c" * 15, "/c" * 16, "/c" * 17, "x" * 199,
+        "x" * 200, "x" * 201, '\\"' * 100, '\\"' * 101, ":1:", ":", " ", "=", '"', "\\", "\n", "-",
+    ]  # fmt: skip
+    rng = random.Random(84)
+    for _ in range(3000):
+        text = "".join(rng.choice(bounds + ["\\n", '["', "\n+", '"-', "src"]) for _ in range(rng.randint(1, 8)))
+        compare(text, every_pair=False)
 
 
 @settings(max_examples=400, deadline=None)

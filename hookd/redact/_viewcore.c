@@ -49,6 +49,7 @@ typedef struct {
                          * LINE: a line break of a level, `level` backslashes and n */
     Py_UCS4 ch;
     Py_ssize_t level;
+    int raw; /* a raw character wider than ASCII (a Read tool's arrow) dropped with a line's prefix */
 } match_t;
 
 static int hex_value(Py_UCS4 c) {
@@ -187,10 +188,145 @@ static inline Py_ssize_t joint(int kind, const void *data, Py_ssize_t n, Py_ssiz
     return i + 1;
 }
 
+/* view.py's _WS: ASCII whitespace (is_space is view.py's SPACES) */
+static inline int is_ws(Py_UCS4 c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static inline int is_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
+
+/* view.py's _PATH's characters: [A-Za-z0-9_.~@+-] */
+static inline int is_path(Py_UCS4 c) {
+    return is_word(c) || c == '.' || c == '~' || c == '@' || c == '+' || c == '-';
+}
+
+/* Digits from k, counted up to 8 (one past the regexes' 7) */
+static inline int digits(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    int d = 0;
+    while (d < 8 && k + d < n && is_digit(AT(k + d))) d++;
+    return d;
+}
+
+/* view.py's _NUMBERED from k: cat -n's number (padded to six) and a tab, or a number and an arrow; where it
+ * ends, or -1; *raw set when the arrow is a raw one (a character wider than ASCII dropped). */
+static inline Py_ssize_t numbered(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int *raw) {
+    int s = 0;
+    while (s < 7 && k + s < n && AT(k + s) == ' ') s++;
+    int d = digits(kind, data, n, k + s);
+    Py_ssize_t p = k + s + d;
+    if (d >= 1 && ((s + d == 6) || (s == 0 && d == 7))) {
+        if (p < n && AT(p) == '\t') return p + 1;
+        if (p + 1 < n && AT(p) == '\\' && AT(p + 1) == 't') return p + 2;
+    }
+    if (s <= 6 && d >= 1 && d <= 7) {
+        if (p < n && AT(p) == 0x2192) {
+            *raw = 1;
+            return p + 1;
+        }
+        if (p + 5 < n && AT(p) == '\\' && AT(p + 1) == 'u' && AT(p + 2) == '2' && AT(p + 3) == '1' &&
+            AT(p + 4) == '9' && AT(p + 5) == '2')
+            return p + 6;
+    }
+    return -1;
+}
+
+/* view.py's _GREP from k: path:N: or path: (a path with a slash; before two spaces, a tab or a character that
+ * is no space, slash or colon); where it ends, or -1. A path's components are
+ * read whole: the characters after one are a slash, a colon or no match, so the regex has no other way. */
+static inline Py_ssize_t grep_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t p = k;
+    int c = 0, parts = 0;
+    while (c <= 64 && p < n && is_path(AT(p))) p++, c++;
+    while (c <= 64 && parts <= 16 && p < n && AT(p) == '/') {
+        p++;
+        parts++;
+        for (c = 0; c <= 64 && p < n && is_path(AT(p)); c++) p++;
+        if (c == 0) c = 65; /* an empty component: no match */
+    }
+    if (c <= 64 && parts >= 1 && parts <= 16 && p < n && AT(p) == ':') {
+        p++;
+        int d = digits(kind, data, n, p);
+        if (d >= 1 && d <= 7 && p + d < n && AT(p + d) == ':') return p + d + 1;
+        if (p + 1 < n && AT(p) == ' ' && AT(p + 1) == ' ') return p;
+        if (p < n && (AT(p) == '\t' || (!is_ws(AT(p)) && AT(p) != '/' && AT(p) != ':'))) return p;
+    }
+    return -1;
+}
+
+/* view.py's _MARKER from k (after a line break, a listing's prefix, or in_string: after a string's opening
+ * quote, where a - wants a space, : or = after it): a diff's + or -, a comment's or a quote's mark; where it
+ * ends, or -1. The alternatives in the regex's order. */
+static inline Py_ssize_t marker(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int in_string) {
+    if (k >= n) return -1;
+    Py_UCS4 c = AT(k), next = k + 1 < n ? AT(k + 1) : 0;
+    if (c == '+' && (k + 1 >= n || next != '+')) return k + 1 < n && next == ' ' ? k + 2 : k + 1;
+    if (c == '-') {
+        int minus = 0;
+        if (k + 2 < n && next == ' ' && AT(k + 2) == ' ') {
+            minus = 1;
+        } else if (k + 1 >= n) {
+            minus = 1;
+        } else if (next != '-' && !is_ws(next)) {
+            int letter = (next >= 'A' && next <= 'Z') || (next >= 'a' && next <= 'z');
+            Py_ssize_t q = k + 2;
+            int option = letter && (q >= n || is_ws(AT(q)) || AT(q) == '=' || AT(q) == '"' ||
+                                    (AT(q) == '\\' && q + 1 < n && (AT(q + 1) == 'n' || AT(q + 1) == 't')));
+            minus = !option;
+        }
+        if (minus && in_string) { /* a space, : or = after at most 200 characters or escapes, before a quote */
+            minus = 0;
+            Py_ssize_t q = k + 1;
+            for (int units = 0; units <= 200 && q < n; units++) {
+                Py_UCS4 ch = AT(q);
+                if (ch == ' ' || ch == ':' || ch == '=') {
+                    minus = 1;
+                    break;
+                }
+                if (ch == '"') break;
+                if (ch == '\\') {
+                    if (q + 1 >= n) break;
+                    q += 2;
+                } else {
+                    q += 1;
+                }
+            }
+        }
+        if (minus) return k + 1;
+    }
+    /* (?:#|//|;|--|>) and a space */
+    Py_ssize_t mark = (c == '#' || c == ';' || c == '>') ? 1 : ((c == '/' || c == '-') && next == c) ? 2 : 0;
+    if (mark && k + mark < n && AT(k + mark) == ' ') return k + mark + 1;
+    return -1;
+}
+
+/* view.py's _LINE_PREFIX (after a line break) or _STRING_PREFIX (after a string's opening quote) from k: a
+ * listing's prefix (a number, grep's path:N:) and maybe a marker after it, or a marker; where it ends, or -1. */
+static inline Py_ssize_t line_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int in_string, int *raw) {
+    if (k >= n) return -1;
+    Py_ssize_t end = numbered(kind, data, n, k, raw);
+    if (end < 0) end = grep_prefix(kind, data, n, k);
+    if (end >= 0) {
+        Py_ssize_t after = marker(kind, data, n, end, 0);
+        return after >= 0 ? after : end;
+    }
+    return marker(kind, data, n, k, in_string);
+}
+
+/* view.py's _LINE_ESCAPE: a line break the view reads where none is written (a first level's NUL, BEL or ESC \\,
+ * a raw ESC \\) is a line's start too: a line's prefix right after it ends the match. */
+static inline void prefix_after(int kind, const void *data, Py_ssize_t n, match_t *m) {
+    int raw = 0;
+    Py_ssize_t end = line_prefix(kind, data, n, m->end, 0, &raw);
+    if (end >= 0) {
+        m->end = end;
+        m->raw = raw;
+    }
+}
+
 /* A character a match may start with: a backslash, a quote for a joint, a percent, an invisible one, a space
- * (is_space), ESC. The ASCII ones from a table: with ESC added, a chain of compares made the scan of 2 MB of
- * source 6% slower. */
-static const unsigned char ASCII_STARTS[128] = {[0x1B] = 1, ['%'] = 1, ['\''] = 1, ['\\'] = 1};
+ * (is_space), ESC, a line break or a quote before a line's prefix. The ASCII ones from a table: with ESC added,
+ * a chain of compares made the scan of 2 MB of source 6% slower. */
+static const unsigned char ASCII_STARTS[128] = {[0x1B] = 1, ['\n'] = 1, ['"'] = 1, ['%'] = 1, ['\''] = 1, ['\\'] = 1};
 static inline int may_start(Py_UCS4 c) {
     return c < 128 ? ASCII_STARTS[c] : c == 0xA0 || (c >= 0x2000 && (is_invisible(c) || is_space(c)));
 }
@@ -214,6 +350,7 @@ static inline Py_ssize_t skip(int kind, const void *data, Py_ssize_t n, Py_ssize
 
 /* The first match of _EDIT at or after `from` (1), or none (0); the edit it makes, as view.py's _edit. */
 static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from, match_t *m) {
+    m->raw = 0;
     for (Py_ssize_t i = from; i < n; i++) {
         i = skip(kind, data, n, i);
         if (i >= n) break;
@@ -236,12 +373,31 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 m->what = JOINT;
                 return 1;
             }
-            if (next != '\\' && next != 'u' && next != '"') continue;
+            if (next == 'n') { /* a JSON string's line break, and a line's prefix after it */
+                int raw = 0;
+                Py_ssize_t end = line_prefix(kind, data, n, i + 2, 0, &raw);
+                if (end < 0) continue;
+                m->end = end;
+                m->edit_at = i + 2;
+                m->what = raw ? DROP : JOINT;
+                return 1;
+            }
+            if (next != '\\' && next != 'u' && next != '"') continue; /* (a run may end in n: below) */
             Py_ssize_t j = i + 1;
             while (j < n && AT(j) == '\\') j++;
             Py_ssize_t run = j - i;
             if (j >= n) return 0; /* the text ends in the run: nothing after it to match */
             Py_UCS4 after = AT(j);
+            if (after == 'n' && (run & 1)) { /* escaped backslashes (kept), a line break, a line's prefix */
+                int raw = 0;
+                Py_ssize_t end = line_prefix(kind, data, n, j + 1, 0, &raw);
+                if (end >= 0) {
+                    m->end = end;
+                    m->edit_at = j + 1;
+                    m->what = raw ? DROP : JOINT;
+                    return 1;
+                }
+            }
             int code = after == 'u' ? escape_code(kind, data, n, j) : -1;
             if (code >= 0) {
                 /* \\*u(00[2-7][0-9A-Fa-f]|CONTROL|INVISIBLE): an escape, after run - level_escape literal backslashes */
@@ -262,6 +418,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                         int line_before = i >= 2 && AT(i - 1) == 'n' && AT(i - 2) == '\\';
                         m->what = line_before ? DROP : LINE;
                         m->level = level_escape;
+                        if (level_escape == 1) prefix_after(kind, data, n, m);
                     }
                     m->edit_at = i + run - level_escape;
                 }
@@ -294,6 +451,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                         m->edit_at = i;
                         m->what = LINE;
                         m->level = run;
+                        if (run == 1) prefix_after(kind, data, n, m);
                         return 1;
                     }
                 }
@@ -335,6 +493,20 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 m->what = JOINT;
                 return 1;
             }
+        } else if (c == '\n' || c == '"') {
+            /* a raw line break, or a JSON string's opening quote (after [ , : { or a space, or at the start) */
+            if (c == '"' && i > 0) {
+                Py_UCS4 before = AT(i - 1);
+                if (!is_ws(before) && before != '[' && before != ',' && before != ':' && before != '{') continue;
+            }
+            int raw = 0;
+            Py_ssize_t end = line_prefix(kind, data, n, i + 1, c == '"', &raw);
+            if (end >= 0) {
+                m->end = end;
+                m->edit_at = i + 1;
+                m->what = raw ? DROP : JOINT;
+                return 1;
+            }
         } else if (c == 0x1B) { /* a raw ESC: a CSI or an OSC's opening dropped, ESC \\ read as a raw line break */
             Py_ssize_t end = csi(kind, data, n, i + 1);
             if (end < 0) end = osc(kind, data, n, i + 1);
@@ -349,6 +521,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 m->edit_at = i;
                 m->what = CHAR;
                 m->ch = '\n';
+                prefix_after(kind, data, n, m);
                 return 1;
             }
         } else if (is_space(c)) { /* a raw no-break or other Unicode space: a space */
@@ -415,6 +588,7 @@ static PyObject *decode(PyObject *module, PyObject *text) {
          * dropped parameters (an OSC 8's) may hold the text's widest character */
         dropped_raw |= (m.what == DROP || m.what == CHAR) && m.end - m.edit_at == 1;
         dropped_raw |= m.what == DROP && PyUnicode_MAX_CHAR_VALUE(text) > 0x7F;
+        dropped_raw |= m.raw;
         if (out == NULL) {
             /* Every character outside the matches is kept, and what replaces a match is ASCII: the view
              * has the text's largest character, so the same kind (a canonical str), unless that was a

@@ -13,9 +13,12 @@ erases, an OSC's opening), so ``grep --color`` output reads as printed; a
 control character's escape (``\\b``), a tab and a no-break or other Unicode
 space read as a space, a BEL, a NUL and an OSC's terminator as a line break,
 and a CR before a LF as nothing, so a token or a line's first word after one
-reads as it would after a space or a line break, and a Windows file as a Unix one. It
-reads at most MAX_LEVEL levels of JSON: the payload and three levels of JSON
-text inside its strings; what is deeper is read as it is.
+reads as it would after a space or a line break, and a Windows file as a Unix
+one. A line's prefix (a diff's marker, a listing's number, grep's path;
+lineprefix.py) after a line break or a string's opening quote is dropped, so
+the line reads as it starts. It reads at most MAX_LEVEL levels of JSON: the
+payload and three levels of JSON text inside its strings; what is deeper is
+read as it is.
 Every character of the view comes from a known stretch of the original, so
 a span found in the view maps back to whole escapes and whole joints there:
 the original is redacted, and everything outside the secrets stays byte for
@@ -43,6 +46,8 @@ import itertools
 import operator
 import re
 from collections.abc import Sequence
+
+from hookd.redact.lineprefix import LINE_BREAK, LINE_PREFIX, PREFIX_TRIGGERS, STRING_OPEN, STRING_PREFIX
 
 try:  # the compiled view (hookd/redact/_viewcore.c); optional: without it, the Python reference below
     from hookd.redact._viewcore import decode as _decode
@@ -77,9 +82,10 @@ SPACES = "\xa0\u2000-\u200a\u202f\u3000"
 _SPACE_HEX = r"00[Aa]0|200[0-9Aa]|202[Ff]|3000"
 # re.split keeps the whole match (its length maps the view back) and the groups an edit depends on
 # (the lookbehinds are settled by then): whether an escaped line break ends right before it (empty, else
-# None), the escape or quote after the first backslash, which
-# percent escape (3: %3D, 2: %26), what follows a raw ESC, and a raw space; none for a joint or a raw invisible
-# character.
+# None), whether the escape is a first level's NUL, BEL or ESC \\ (empty: _LINE_ESCAPE; a prefix after it is
+# part of the match, so its edit's length), the escape or quote after the first backslash, which
+# percent escape (3: %3D, 2: %26), what follows a raw ESC, a raw space, and the line break or the string's
+# opening quote before a line's prefix; none for a joint or a raw invisible character.
 # A terminal's escape sequences (ESC, raw or as an escape of any level the view reads) print nothing: a colour
 # or an erase (CSI: ESC [ parameters, intermediates, a final character) and an OSC's opening (ESC ] and its
 # number; OSC 8's hyperlink parameters too) are dropped, so ``grep --color`` output that splits a token reads
@@ -103,8 +109,15 @@ _ST = "|".join("\\\\" * (2 ** (k - 1) - 1) + _ESC_HEX + "\\\\" * 2**k + r"(?!\\)
 # reads as a line's first word. A CR before a line feed is dropped: a file with Windows line ends reads as one
 # with Unix ones.
 _CONTROL_HEX = r"00(?:0[0-8BbCcEeFf]|1[0-9AaC-Fc-f])"
+# A line break the view reads where no line break is written (a NUL, a BEL, ESC \\; raw ESC \\ below) is a line's
+# start as a written one is: a line's prefix after it (lineprefix.py) is dropped too, at the first level as after
+# a written one (an OSC title, then grep's path:N:; find -print0's records with cat -n's numbers). The group
+# (empty) says the escape after the match's backslash is one: what follows it may then be a prefix.
+_LINE_ESCAPE = r"(?=(?:\\\\)*u000[07]|u001[Bb]\\\\(?!\\))"
 _EDIT = re.compile(
-    r"(\\(?=[\\u\"bfrt])(?<!\\\\)((?<=\\n\\))?(?:(\\*u(?:00[2-7][0-9A-Fa-f]|"
+    r"(\\(?=[\\u\"bfrt])(?<!\\\\)((?<=\\n\\))?(?:("
+    + _LINE_ESCAPE
+    + r")?(\\*u(?:00[2-7][0-9A-Fa-f]|"
     + _CONTROL_HEX
     + "|"
     + _INVISIBLE_HEX
@@ -120,16 +133,20 @@ _EDIT = re.compile(
     + _ST
     + r"|\\*"
     + _ESC_HEX
-    + r"|\\{6}\"|\\{2}\"|[bft]|r(?=\\n))|\""
+    + r"|\\{6}\"|\\{2}\"|[bft]|r(?=\\n))(?(3)(?:"
+    + LINE_PREFIX
+    + r")?)|\""
     + _JOINED
     + r"\\\")"
     r"|'(?=[ \t\\+])(?<!\\')" + _JOINED + "'"
     r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6]"
     r"|[" + INVISIBLE + "]"
-    r"|\x1b(" + _CSI + "|" + _OSC + r"|\\)"
-    r"|([" + SPACES + "]))"
+    r"|\x1b(" + _CSI + "|" + _OSC + r"|\\)(?:(?<=\x1b\\)(?:" + LINE_PREFIX + "))?"
+    r"|([" + SPACES + "])"
+    r"|(" + LINE_BREAK + ")(?:" + LINE_PREFIX + ")"
+    r"|(" + STRING_OPEN + ")(?:" + STRING_PREFIX + "))"
 )
-_STEP = 7  # split's entries per match: the text before it and its six groups
+_STEP = 10  # split's entries per match: the text before it and its nine groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
 _NESTED_QUOTE = r"""(?:\\\\\\|\\\\\\\\\\\\\\)\""""  # a quote of JSON two or three levels down
@@ -169,6 +186,7 @@ VIEW_TRIGGERS = (
     # link with no colour in the text builds no view; its escapes already part its address from its text.
     r"(?i)\\u001b\[",
     r"\x1b",
+    *PREFIX_TRIGGERS,
 )
 
 
@@ -179,9 +197,12 @@ def _edit(
     esc: str | None = None,
     space: str | None = None,
     line_before: str | None = None,
+    line: str | None = None,
 ) -> tuple[int, str | None, str]:
     """What the view has for a match: where the edit starts in it, the replacement (None: no edit), and
     the view's piece for the whole match."""
+    if line is not None:  # a line's prefix: the line break or quote before it kept, the prefix dropped
+        return len(line), "", line
     if space is not None:  # a raw no-break or other Unicode space
         return 0, " ", " "
     if esc is not None:  # a raw ESC (text that is not JSON): a string terminator reads as a line break
@@ -224,6 +245,10 @@ def _edit(
     return 0, "", ""  # a joint, or a raw invisible character
 
 
+def _either(line_break: str | None, string_open: str | None) -> str | None:
+    return string_open if line_break is None else line_break
+
+
 class PyView:
     """The decoded text, and the map from its characters back to the original's (the Python reference)."""
 
@@ -240,7 +265,8 @@ class PyView:
         # built when a span is first asked for (most views find nothing).
         self._found = _EDIT.split(text)
         found = self._found
-        groups = (found[3::_STEP], found[4::_STEP], found[5::_STEP], found[6::_STEP], found[2::_STEP])
+        lines = map(_either, found[8::_STEP], found[9::_STEP])
+        groups = (found[4::_STEP], found[5::_STEP], found[6::_STEP], found[7::_STEP], found[2::_STEP], lines)
         self._edits = list(map(_edit, *groups))
         joined = [""] * (2 * len(self._edits) + 1)
         joined[0::2] = self._found[0::_STEP]
