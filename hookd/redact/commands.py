@@ -111,6 +111,12 @@ CLI_MORE_TRIGGER = (
             # user:password: skopeo's --creds, --src-creds, --dest-creds; jenkins-cli's -auth (-auth @file: a file)
             r"""\s(?:--(?:src-|dest-)?creds(?:=|\s{1,4})|-auth\s{1,4})(?:\\?["'])?[^\s:@"'\\]{1,128}:""",
             r"\s-(?:store|key|srcstore|deststore|srckey|destkey)pass\s{1,4}",
+            # every literal of a Kubernetes Secret is one (--from-literal=key=<value>, not only password=)
+            _NOT_WORD + r"(?:kubectl|oc)\s{1,4}create\s{1,4}secret" + _CMD + r"""*\s--from-literal(?:=|\s{1,4})"""
+            r"""(?:\\?["'])?[A-Za-z0-9._-]{1,253}=""",
+            # Composer's auth settings: a token after its host (composer config -g github-oauth.github.com <t>)
+            _NOT_WORD + r"composer\s{1,4}config(?:\s{1,4}(?:--global|--auth|-g|-a)){0,2}\s{1,4}"
+            r"(?:github-oauth|gitlab-oauth|gitlab-token|bearer)\.[A-Za-z0-9.-]{1,253}\s{1,4}",
             r"--(?:[A-Za-z0-9]{1,20}-){0,3}(?i:account-?key|auth-?key|secret-?key|access-?key|storage-?key|master-?key"
             r"|license-?key|signing-?key|bearer)(?:=|\s{1,4})",
         )
@@ -223,7 +229,8 @@ _PRINTS_SECRET = (
     r"|find-generic-password|auth:token|get-access-token|secrets\s{1,4}versions\s{1,4}access"
     r"|--with-decryption|wg\s{1,4}gen(?:key|psk)|--reveal"  # op item get --fields password --reveal
     r"|configure\s{1,4}get\s{1,4}(?:[A-Za-z0-9_-]{1,40}\.)?aws_(?:secret_access_key|session_token)"
-    r"|output\s{1,4}-raw\s{1,4}[A-Za-z0-9_-]{0,60}(?i:password|secret|token|private_key))"  # terraform, tofu
+    r"|output\s{1,4}-raw\s{1,4}[A-Za-z0-9_-]{0,60}(?i:password|secret|token|private_key)"  # terraform, tofu
+    r"|cat\s{1,4}[^\s\"\\]{0,200}(?:master|credentials/[A-Za-z0-9_-]{1,40})\.key)"  # Rails' master keys
 )
 PRINTED_TRIGGER = _PRINTS_SECRET + r'[^\n]{0,2000}"stdout"\s{0,4}:\s{0,4}"[^"\\\s]'
 
@@ -237,7 +244,8 @@ CLI_SECRET_OPTION = Rule(
     name="cli_secret_option",
     replaces="a password given to more commands' options (ldapsearch -w, sqlcmd -P, openssl -passin pass:, "
     "keytool -storepass, aws configure set ..., --account-key, gh secret set --body), ngrok's authtoken, "
-    "cargo login's token, http -a user:<password> (HTTPie, xh)",
+    "cargo login's token, http -a user:<password> (HTTPie, xh), kubectl create secret's --from-literal, "
+    "composer config's github-oauth.<host> <token>",
     pattern=VALUE,
     group="value",
     trigger=CLI_MORE_TRIGGER,
@@ -252,7 +260,8 @@ CLI_SECRET_OPTION = Rule(
 PRINTED_SECRET = Rule(
     name="printed_secret",
     replaces="the output of a command that prints a secret (kubectl ... | base64 -d, op read, "
-    "gcloud auth print-access-token, aws secretsmanager get-secret-value), when it is one token",
+    "gcloud auth print-access-token, aws secretsmanager get-secret-value, cat config/master.key), when it is one "
+    "token",
     pattern=r"""(?P<value>(?:[^"\\\s]|\\["\\/]){1,1000}+)(?:\\n)?(?=")""",
     group="value",
     trigger=PRINTED_TRIGGER,
