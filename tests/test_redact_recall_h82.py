@@ -1,7 +1,7 @@
 """What the sixteenth session left and a probe of pasted formats found (h82, issue 16): Fly's FlyV1 macaroons
 of any length, a lone quote inside a value with more on its line, OpenVPN auth files under any name and inline
 <auth-user-pass> blocks, a lower-case name= value with spaces, a config directive's line two JSON levels down,
-kubectl create secret's literals, Composer's auth tokens, Rails' master key printed. Each case runs through the
+kubectl create secret's literals, Composer's auth tokens, WordPress' salts. Each case runs through the
 reference and the engine, which must agree, as a command and in every kind of hook payload, and as a file's
 content two JSON levels down; the look-alikes are kept. The fake secrets are built at run time.
 """
@@ -46,11 +46,9 @@ SECRETS = [
     (f"oc create secret generic api -n prod --from-literal=API_TOKEN={TOK} --from-literal key2={PW}", PW),
     (f"composer config --global github-oauth.github.com {TOK}", TOK),
     (f"composer config -g gitlab-token.gitlab.example.com {TOK}", TOK),
-]
-
-PRINTED = [
-    ("cat config/master.key", "0123456789abcdef" + "0123456789abcdef"),
-    ("cat config/credentials/production.key", "fedcba9876543210" + "0123456789abcdef"),
+    # wp-config.php's salts, their values aligned
+    (f"define('AUTH_KEY',         '{PW}$k9!q@2');", PW),
+    (f"define( 'NONCE_SALT',       '{PW}$k9!q@2' );", PW),
 ]
 
 KEPT = [
@@ -61,8 +59,10 @@ KEPT = [
     "auth-user-pass up.txt\n$ cat notes.txt\nbob\nalice7x\n",
     "storePassword System.getenv('STORE_PASSWORD')\nkeyPassword keystoreProperties['keyPassword']",
     "kubectl create secret generic db --from-file=password=./pw.txt\nkubectl get secret db --from-literal",
+    "kubectl create secret generic S --from-literal=root-user=USER --from-literal=root-password=PASSWORD --dry-run",
     "composer config --global github-oauth.github.com\ncomposer config repositories.x vcs https://x",
     "FlyV1 is the scheme\nfm2_ tokens",
+    "define( 'SECURE_AUTH_KEY',  'put your unique phrase here' );\ndefine('AUTH_KEY', getenv('AUTH_KEY'));",
 ]
 
 # Where a value stops: a symbol at its line's end stays (PW=abc& backgrounds the command, f(password=pw), nginx's
@@ -99,14 +99,6 @@ def test_two_json_levels_down_in_a_file(text, secret):
     out = apply(_deep(text))
     assert secret not in out and json.dumps(secret)[1:-1] not in out, out
     json.loads(out)
-
-
-@pytest.mark.parametrize(("command", "secret"), PRINTED)
-def test_a_printed_key_is_redacted(command, secret):
-    payload = {"tool_name": "Bash", "tool_input": {"command": command}}
-    payload["tool_response"] = {"stdout": secret + "\n", "stderr": ""}
-    out = apply(json.dumps(payload))
-    assert secret not in out, out
 
 
 def test_flyctl_tokens_create_output_is_redacted():

@@ -170,8 +170,16 @@ def _short_option_ok(match: re.Match[str]) -> bool:
     return not names.isdisjoint(commands)
 
 
+# A Secret's literal that names no secret: a user, a host (--from-literal=root-user=USER in charts' READMEs).
+_PLAIN_LITERAL = re.compile(
+    r"(?i)--from-literal[= ](?:\\?[\"'])?[A-Za-z0-9._-]{0,240}(?:user|username|login|host|port)=\Z"
+)
+
+
 def _option_ok(match: re.Match[str]) -> bool:
     """A password, not a file that holds one (--secret-key ./key.pem), given to a command that takes it."""
+    if _PLAIN_LITERAL.search(match.string, max(0, match.start() - 270), match.start()):
+        return False
     return option_value_ok(match) and not _key_file(match.group("value")) and _short_option_ok(match)
 
 
@@ -229,8 +237,7 @@ _PRINTS_SECRET = (
     r"|find-generic-password|auth:token|get-access-token|secrets\s{1,4}versions\s{1,4}access"
     r"|--with-decryption|wg\s{1,4}gen(?:key|psk)|--reveal"  # op item get --fields password --reveal
     r"|configure\s{1,4}get\s{1,4}(?:[A-Za-z0-9_-]{1,40}\.)?aws_(?:secret_access_key|session_token)"
-    r"|output\s{1,4}-raw\s{1,4}[A-Za-z0-9_-]{0,60}(?i:password|secret|token|private_key)"  # terraform, tofu
-    r"|cat\s{1,4}[^\s\"\\]{0,200}(?:master|credentials/[A-Za-z0-9_-]{1,40})\.key)"  # Rails' master keys
+    r"|output\s{1,4}-raw\s{1,4}[A-Za-z0-9_-]{0,60}(?i:password|secret|token|private_key))"  # terraform, tofu
 )
 PRINTED_TRIGGER = _PRINTS_SECRET + r'[^\n]{0,2000}"stdout"\s{0,4}:\s{0,4}"[^"\\\s]'
 
@@ -260,8 +267,7 @@ CLI_SECRET_OPTION = Rule(
 PRINTED_SECRET = Rule(
     name="printed_secret",
     replaces="the output of a command that prints a secret (kubectl ... | base64 -d, op read, "
-    "gcloud auth print-access-token, aws secretsmanager get-secret-value, cat config/master.key), when it is one "
-    "token",
+    "gcloud auth print-access-token, aws secretsmanager get-secret-value), when it is one token",
     pattern=r"""(?P<value>(?:[^"\\\s]|\\["\\/]){1,1000}+)(?:\\n)?(?=")""",
     group="value",
     trigger=PRINTED_TRIGGER,
