@@ -111,6 +111,12 @@ CLI_MORE_TRIGGER = (
             # user:password: skopeo's --creds, --src-creds, --dest-creds; jenkins-cli's -auth (-auth @file: a file)
             r"""\s(?:--(?:src-|dest-)?creds(?:=|\s{1,4})|-auth\s{1,4})(?:\\?["'])?[^\s:@"'\\]{1,128}:""",
             r"\s-(?:store|key|srcstore|deststore|srckey|destkey)pass\s{1,4}",
+            # every literal of a Kubernetes Secret is one (--from-literal=key=<value>, not only password=)
+            _NOT_WORD + r"(?:kubectl|oc)\s{1,4}create\s{1,4}secret" + _CMD + r"""*\s--from-literal(?:=|\s{1,4})"""
+            r"""(?:\\?["'])?[A-Za-z0-9._-]{1,253}=""",
+            # Composer's auth settings: a token after its host (composer config -g github-oauth.github.com <t>)
+            _NOT_WORD + r"composer\s{1,4}config(?:\s{1,4}(?:--global|--auth|-g|-a)){0,2}\s{1,4}"
+            r"(?:github-oauth|gitlab-oauth|gitlab-token|bearer)\.[A-Za-z0-9.-]{1,253}\s{1,4}",
             r"--(?:[A-Za-z0-9]{1,20}-){0,3}(?i:account-?key|auth-?key|secret-?key|access-?key|storage-?key|master-?key"
             r"|license-?key|signing-?key|bearer)(?:=|\s{1,4})",
         )
@@ -164,8 +170,16 @@ def _short_option_ok(match: re.Match[str]) -> bool:
     return not names.isdisjoint(commands)
 
 
+# A Secret's literal that names no secret: a user, a host (--from-literal=root-user=USER in charts' READMEs).
+_PLAIN_LITERAL = re.compile(
+    r"(?i)--from-literal[= ](?:\\?[\"'])?[A-Za-z0-9._-]{0,240}(?:user|username|login|host|port)=\Z"
+)
+
+
 def _option_ok(match: re.Match[str]) -> bool:
     """A password, not a file that holds one (--secret-key ./key.pem), given to a command that takes it."""
+    if _PLAIN_LITERAL.search(match.string, max(0, match.start() - 270), match.start()):
+        return False
     return option_value_ok(match) and not _key_file(match.group("value")) and _short_option_ok(match)
 
 
@@ -237,7 +251,8 @@ CLI_SECRET_OPTION = Rule(
     name="cli_secret_option",
     replaces="a password given to more commands' options (ldapsearch -w, sqlcmd -P, openssl -passin pass:, "
     "keytool -storepass, aws configure set ..., --account-key, gh secret set --body), ngrok's authtoken, "
-    "cargo login's token, http -a user:<password> (HTTPie, xh)",
+    "cargo login's token, http -a user:<password> (HTTPie, xh), kubectl create secret's --from-literal, "
+    "composer config's github-oauth.<host> <token>",
     pattern=VALUE,
     group="value",
     trigger=CLI_MORE_TRIGGER,

@@ -48,7 +48,7 @@ _Q = r"""(?:\\"|')"""
 _ARG_NAME = (
     r"[A-Za-z0-9_.:/-]{0,60}(?i:password|passwd|passphrase|secret|token|credentials?|[_.-]pass|[_.-]pwd|[_.-]pat"
     r"|(?:api|private|secret|access|client|signing|encryption|app|account|application|subscription|auth|master"
-    r"|license|service)[_.-]?key)"
+    r"|license|service)[_.-]?key|(?:AUTH|SECURE_AUTH|LOGGED_IN|NONCE)_SALT)"  # WordPress' salts are keys too
 )
 _FIRST = r"""(?:\\"[^"\\]|'[^'"\\])"""  # the value's opening quote and first character
 _USER_ARG = _Q + r"""[^"'\\]{1,64}""" + _Q + r"\s{0,4},\s{0,4}(?:Some\()?"
@@ -60,7 +60,7 @@ ARGUMENT_TRIGGER = (
     + _Q
     + _ARG_NAME
     + _Q
-    + r"\s{0,4}(?:,|[\])]\s{0,4}=)\s{0,4}"
+    + r"\s{0,4}(?:,|[\])]\s{0,4}=)\s{0,16}"  # wp-config.php aligns its values
     # {"user": "ci", "pass": "..."}, 'pwd' => '...': a short name, whole between its quotes
     + "|"
     + _Q

@@ -71,6 +71,9 @@ _WORD = re.compile(
 _TYPE_LIKE = re.compile(r"[*&\[].*|[a-z][a-z0-9]*\.[A-Z]\w*")
 
 
+_ESCAPED_END = re.compile(r'\\{1,8}[nr"]')  # a line break or the string's end, escaped at any JSON depth
+
+
 def _strip_spaces(text: str) -> str:
     """``text`` less the spaces and tabs (raw or escaped \\t) at its end."""
     while True:
@@ -86,7 +89,8 @@ def _starts_line(before: str, at_text_start: bool) -> bool:
     """``before`` (what precedes the name or keyword on its line, less spaces) ends a line or opens a string."""
     if not before:
         return at_text_start
-    return before[-1] in '\n\r"' or (before.endswith(("\\n", "\\r")) and not before.endswith(("\\\\n", "\\\\r")))
+    # A line break escaped as deep as JSON nests the string (\n, \\n, \\\\n: a file two levels down).
+    return before[-1] in '\n\r"' or before.endswith(("\\n", "\\r"))
 
 
 def _ends_line(text: str, end: int) -> bool:
@@ -94,7 +98,7 @@ def _ends_line(text: str, end: int) -> bool:
     rest = text[end : end + 40].lstrip(_SPACES)
     while rest.startswith("\\t"):
         rest = rest[2:].lstrip(_SPACES)
-    return rest == "" or rest[0] in '\n\r"' or rest.startswith(("\\n", "\\r"))
+    return rest == "" or rest[0] in '\n\r"' or _ESCAPED_END.match(rest) is not None
 
 
 def _line_ok(match: re.Match[str]) -> bool:

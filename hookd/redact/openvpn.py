@@ -3,7 +3,9 @@
 * ``openvpn_auth_file``: the file as a whole string of two lines (a Read's content, a cat's stdout);
 * ``openvpn_auth_lines``: its two lines inside a longer string, after the line that names the file (head's
   ``==> auth.txt <==``, a cat's command, a here-document's ``cat > auth.txt <<EOF``);
-* ``openvpn_auth_typed``: the file typed into a command, ``printf 'user\\npassword\\n' > file`` (``echo -e``).
+* ``openvpn_auth_typed``: the file typed into a command, ``printf 'user\\npassword\\n' > file`` (``echo -e``);
+* ``openvpn_auth_named``: its two lines under any name, where an ``auth-user-pass <file>`` names it (h82);
+* ``openvpn_auth_inline``: a config's inline ``<auth-user-pass>`` block (h82).
 
 Each where the payload says ``auth-user-pass`` or ``openvpn`` within 4 KiB (the option, or the file's path).
 """
@@ -85,6 +87,53 @@ _AUTH_TYPED_TRIGGER = r"""(?:printf|echo\s+-e)\s+(?:'|\\+")[A-Za-z0-9._@+-]+\\\\
 _AUTH_TYPED = r"""(?P<value>[^\s"'\\]{1,512}+)(?:\\{2,8}+n)?(?:'|\\{1,7}+")\s{0,4}>"""
 
 
+# The file under any name, where the payload names it after auth-user-pass (the option, a config's line):
+# Hyperscan reads a line that ends in a file's name (head's ==> path <==, a cat's command), the user's line
+# and the password's first character; the check finds the same name after an auth-user-pass.
+_AUTH_NAMED_TRIGGER = (
+    r"""(?:==>[ \t][^\s"\\]{1,256}[ \t]<==|cat[ \t]{1,4}[^\s"'\\<>|;&]{1,256})[ \t]*"""
+    + _HS_BR
+    + r"[A-Za-z0-9._@+-]+"
+    + _HS_BR
+    + r"""[^\s"'\\]"""
+)
+_FILE_AFTER_OPTION = re.compile(r"""auth-user-pass[ \t]{1,8}(?:\\?["'])?([^\s"'\\]{1,256})""")
+# An inline block of a .ovpn file: <auth-user-pass>, the user's line, the password's, </auth-user-pass>.
+_INLINE_TRIGGER = r"<auth-user-pass>(?:[ \t]|\\+t)*" + _HS_BR + r"[A-Za-z0-9._@+-]+" + _HS_BR + r"""[^\s"'\\<]"""
+_INLINE = r"""(?P<value>[^\s"'\\<]{1,512}+)""" + _BR + r"</auth-user-pass>"
+
+
+def _line_before(text: str, end: int) -> tuple[int, str]:
+    """The line that ends at ``end`` (its escaped line break just after) and where it begins."""
+    low = max(0, end - 300)
+    begin = max(text.rfind('"', low, end), text.rfind("\n", low, end) + 1, low - 1) + 1
+    return begin, text[begin:end].rstrip(" \t")
+
+
+def _auth_named_ok(match: re.Match[str]) -> bool:
+    """As _auth_lines_ok, and the line before the user's ends in a file that an auth-user-pass in the payload
+    names (the same path, or the same name where one of the two is relative)."""
+    if not _auth_lines_ok(match):
+        return False
+    text = match.string
+    user = _previous_line(text, match.start())
+    user_start = text.rfind(user, max(0, match.start() - 100), match.start())
+    end = user_start
+    while end > 0 and text[end - 1] in "nr\\":
+        end -= 1
+    _, header = _line_before(text, end)
+    name = header.removesuffix("<==").rstrip(" \t").rsplit(" ", 1)[-1]
+    if not name:
+        return False
+    low = max(0, match.start() - NAME_NEAR)
+    for named in _FILE_AFTER_OPTION.finditer(text, low, match.end() + NAME_NEAR):
+        path = named.group(1)
+        relative = "/" not in path or "/" not in name
+        if path == name or relative and path.rsplit("/", 1)[-1] == name.rsplit("/", 1)[-1]:
+            return True
+    return False
+
+
 def _auth_file_ok(match: re.Match[str]) -> bool:
     value = match.group("value")
     if value == match.group("user") or not plausible_secret(value):
@@ -131,5 +180,30 @@ OPENVPN_RULES: tuple[Rule, ...] = (
         reach=600,
         check=_auth_lines_ok,
         example="`printf 'bob\\n<password>\\n' > auth.txt`",
+    ),
+    Rule(
+        name="openvpn_auth_named",
+        replaces="an OpenVPN auth-user-pass file's password line under any name, after the line that names the "
+        "file (head's header, a cat's command), where an auth-user-pass in the payload names that file",
+        pattern=_AUTH_LINES,
+        group="value",
+        trigger=_AUTH_NAMED_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=1100,
+        check=_auth_named_ok,
+        example="`auth-user-pass up.txt` ... `$ cat up.txt` / `bob` / `<password>`",
+    ),
+    Rule(
+        name="openvpn_auth_inline",
+        replaces="the password line of an inline <auth-user-pass> block of an OpenVPN config",
+        pattern=_INLINE,
+        group="value",
+        trigger=_INLINE_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=600,
+        check=lambda match: plausible_secret(match.group("value")),
+        example="`<auth-user-pass>` / `bob` / `<password>` / `</auth-user-pass>`",
     ),
 )

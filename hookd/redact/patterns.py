@@ -103,7 +103,7 @@ _INNER_RUN = r"""(?=[^\s"'\\,;&|<>(){}\[\]`]{0,255}?[A-Za-z0-9])""" + _INNER_CHA
 _LITERAL = r"(?P<literal>(?=(?i:true|false|null|nil|none|undefined)(?![A-Za-z0-9_])))?"
 # The first word of a value with spaces holds letters and digits (Tr0ub4dor 3xQz), as prose and code do not
 # (:param token: The session token, i_token : i_token + SIZE, token: str = "0").
-_LETTERS_AND_DIGITS = r"""(?=[^\s"'\\]{0,1024}?[0-9])(?=[^\s"'\\]{0,1024}?[A-Za-z])"""
+_LETTERS_AND_DIGITS = r"""(?=[^\s"\\]{0,1024}?[0-9])(?=[^\s"\\]{0,1024}?[A-Za-z])"""
 # An unquoted (bare) value. Once it has begun it never fails (a bare word followed by "(" is a call,
 # which checks.not_a_call rejects afterwards) and reads its characters once, so reading one costs its length.
 # It stops at the first symbol, space or quote ("\\" pairs, a real backslash, are kept), unless it then
@@ -118,19 +118,28 @@ _LETTERS_AND_DIGITS = r"""(?=[^\s"'\\]{0,1024}?[0-9])(?=[^\s"'\\]{0,1024}?[A-Za-
 # operator, password = pw1 if old else pw2, token = t1 or t2).
 _NEXT_WORD = r"(?=[A-Za-z0-9])(?!(?i:if|else|or|and|not|in|is|for|then)(?![^\s\"\\]))"
 _INNER_WORD = _INNER_CHAR + "{1,256}+(?:" + _INNER_SYMBOL + "{1,8}+" + _INNER_RUN + ")*+"
+# After a name in lower or mixed case (password=, db.password=), the same within the value's first 64 characters
+# (read over 1024, every password= of a flood of long values cost that much: bench/README.md, h82).
+_SHORT_LETTERS_AND_DIGITS = _LETTERS_AND_DIGITS.replace("1024", "64")
 # After an upper-case NAME= with no space (.env, export, compose's - NAME=), a value with spaces
 # (DB_PASSWORD=Tr0ub4dor 3xQz) runs on only over words that each hold a digit and no = to the line's end: a
 # shell's PW=abc1 make test (a command), export A=abc1 B=x2 (two names) keep their words.
 _GLUED_WORD = r"""(?=[A-Za-z0-9])(?=[^\s"'\\]{0,256}?[0-9])(?![^\s"'\\]{0,256}?=)"""
+# A lone quote between letters or digits is part of the value wherever the line goes on (password=ab'cd more,
+# password: it's2 x): a shell word's quote opens a string only at a word's start.
+_APOSTROPHES = "(?:(?<=[A-Za-z0-9])'(?=[A-Za-z0-9])" + _INNER_CHAR + "{1,256}+)*+"
 BARE_VALUE = (
     r"(?:(?<=[:=][ \t])"
     + _LETTERS_AND_DIGITS
     + "(?P<spaced>))?"
-    + r"(?:(?<=[A-Z][A-Z0-9_]=)"
+    + r"(?:(?:(?<=[A-Z][A-Z0-9_]=)"
     + _LETTERS_AND_DIGITS
-    + "(?P<glued>))?"
+    + r"|(?<=[A-Za-z][A-Za-z0-9_]=)"
+    + _SHORT_LETTERS_AND_DIGITS
+    + ")(?P<glued>))?"
     + _LITERAL
     + _BARE_RUN
+    + _APOSTROPHES
     + r"""(?:(?(literal)(?!))(?=(?:[^\s"\\]{0,256}+(?![^\s"\\])|(?(spaced)[^\n"\\]{0,256}+(?![^\n"\\])"""
     + r"""|(?(glued)[^\n"\\]{0,256}+(?![^\n"\\])|(?!)))))"""
     + "(?:"
@@ -167,6 +176,14 @@ LINE_BARE_VALUE = (
 # a quote and open it again (mysql -p'Tr0ub'"'"'4dor'), so the value goes on after them; the escapes as deep as the
 # value's JSON nesting.
 _QUOTE_PIECES = r"""'(?:\\{2,8}+'|\\{1,7}+"'\\{1,7}+")'"""
+# A lone quote inside a single-quoted value, when the value then closes at its line's end (PASSWORD='ab'cd'), or,
+# the quote between letters or digits, where a shell word or a call's argument ends (DB_PASSWORD='ab'cd' && make,
+# connect(password='ab'cd', host=h); not '--password='.$c['password'], a concatenation).
+_LONE_QUOTE = (
+    r"|'(?=(?:[^'\"\\\s]|\\\\){1,1024}+'"
+    + LINE_END
+    + r")|(?<=[A-Za-z0-9])'(?=[A-Za-z0-9](?:[^'\"\\\s]|\\\\){0,1023}+'[ \t,;)&|>\]}])"
+)
 # A quoted value in JSON text: \"...\" (escaped double quotes) or '...'; otherwise a bare one. The value never
 # starts with "[" (a marker) or "$" (a variable reference). A quoted one that does not close runs to the end
 # of its JSON string; a single quote inside a single-quoted value is taken when the value then closes at the
@@ -177,7 +194,7 @@ VALUE = (
     r"(?(dq)"
     + run(r"[^\"\\]", r"\\\\\\\"|\\[^\"]", 1, 1024)  # an escaped quote (\\\") is taken whole
     + r"|(?(sq)"
-    + run(r"[^'\"\\]", r"\\.|" + _QUOTE_PIECES + r"|'(?=(?:[^'\"\\\s]|\\\\){1,1024}+'" + LINE_END + ")", 1, 1024)
+    + run(r"[^'\"\\]", r"\\.|" + _QUOTE_PIECES + _LONE_QUOTE, 1, 1024)
     + r"|"
     + BARE_VALUE
     + r")))"

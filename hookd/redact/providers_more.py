@@ -85,12 +85,14 @@ MORE_PROVIDER_RULES: tuple[Rule, ...] = (
     _token(
         "ci_platform_token",
         "a CI or platform token (Buildkite bkua_, SonarQube squ_/sqp_/sqa_, GitLab runner GR1348941, "
-        "Terraform Cloud .atlasv1., Fly.io fo1_/fm2_, Render rnd_, Netlify nfp_, Neon napi_)",
+        "Terraform Cloud .atlasv1., Fly.io fo1_/fm2_/FlyV1 fm2_, Render rnd_, Netlify nfp_, Neon napi_)",
         # (not napi_ nor rnd_: Node-API's C names and random-state variables would count as prefixes, dense.py)
-        ("bkua_", "squ_", "sqp_", "sqa_", "GR1348941", ".atlasv1.", "fo1_", "fm1", "fm2_", "nfp_"),
+        ("bkua_", "squ_", "sqp_", "sqa_", "GR1348941", ".atlasv1.", "fo1_", "fm1", "fm2_", "FlyV1 fm", "nfp_"),
         rf"(?:b{B1}kua_[a-f0-9]{{40}}|s{B1}q[upa]_[a-f0-9]{{40}}|G{B1}R1348941[A-Za-z0-9_-]{{20,40}}+"
         rf"|(?<![A-Za-z0-9_\\])[a-z0-9]{{14}}\.atlasv1\.[A-Za-z0-9_=-]{{60,70}}+"
         rf"|f{B1}(?:o1_[A-Za-z0-9_-]{{43}}|m[12][ar]?_[A-Za-z0-9+/]{{64,8192}}+={{0,2}}+)"
+        # After flyctl's FlyV1 scheme word a macaroon of any length is Fly's (tokens create, auth token)
+        rf"|F{B1}lyV1 fm[12][ar]?_[A-Za-z0-9+/]{{20,8192}}+={{0,2}}+(?:,fm[12][ar]?_[A-Za-z0-9+/]{{20,8192}}+={{0,2}}+)*+"
         rf"|r{B1}nd_[A-Za-z0-9]{{32}}|n{B1}fp_[A-Za-z0-9]{{36,40}}|n{B1}api_[a-z0-9]{{64}}){E_DASH}",
         "`bkua_` + 40 hex, `squ_` + 40 hex, 14 + `.atlasv1.` + 67, `fo1_` + 43, `nfp_` + 36",
         reach=8300,
