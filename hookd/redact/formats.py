@@ -86,9 +86,10 @@ def _sql_ok(match: re.Match[str]) -> bool:
 def _sql_statement_before(text: str, low: int, start: int) -> bool:
     """Whether _SQL_STATEMENT matches in text[low:start], which holds no ";" (so that its tail, any run of
     characters but ";" to the end, holds wherever a statement's words begin). ASCII text is lower-cased,
-    with the character before ``low`` (which a word boundary reads), and searched with
+    with the two characters before ``low`` (which a word's start reads: \\n before it), and searched with
     _SQL_STATEMENT_LOWER; other text with _SQL_STATEMENT itself."""
-    head = text[max(0, low - 1) : start]
+    back = min(2, low)
+    head = text[low - back : start]
     if not head.isascii():
         return _SQL_STATEMENT.search(text, low, start) is not None
     low_head = head.lower()
@@ -102,7 +103,7 @@ def _sql_statement_before(text: str, low: int, start: int) -> bool:
         and ("set" in low_head or "(" in low_head)
     ):
         return False
-    return _SQL_STATEMENT_LOWER.search(low_head, 1 if low else 0) is not None
+    return _SQL_STATEMENT_LOWER.search(low_head, back) is not None
 
 
 # A .pgpass line (files.PGPASS_PATTERN's fields) whose password has no unescaped colon (.pgpass writes \\:)
