@@ -120,6 +120,8 @@ _JOINED_IN_CODE = {"s089", "s090", "s261", "o-s115", "o-s116", "o-s117"}
 # <td>), inside a PEM header (-----BEGIN\tRSA\tPRIVATE\tKEY-----, which no tool writes), echo\t'user:pw'.
 _TABS_LEFT = {"s046", "s047", "s048", "s124", "s146", "s147", "s148", "s153", "s156", "s179", "s202", "s204", "s239"}
 _TABS_LEFT |= {"s306", "o-s061", "o-s106", "o-s144", "o-s146"}
+# A value's words apart by a tab (password=Tr0ub4dor<TAB><pw>): a tab after a value ends it, as a TSV's column.
+_TABS_LEFT |= {"s603"}
 # A line's prefix written with the separator itself (the Read tool's number padded with U+00A0 or tabs, set -x's
 # "+\t", "#\u3000"): no tool writes one, and the view drops a prefix with its spaces as written (lineprefix.py).
 _PREFIX_AS_WRITTEN = {"s702", "s704"}

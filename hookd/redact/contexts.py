@@ -56,11 +56,11 @@ ARGUMENT_TRIGGER = (
     "(?:"
     # define('DB_PASSWORD', '...'), setenv("TOKEN", "..."), os.environ["API_KEY"] = "...", ENV['X'] = '...':
     # the name opens a call's arguments or an index ("token": "Token", "next": ... is a dict's entries)
-    + r"[(\[{]\s{0,4}"
+    + r"[(\[{](?:\s|\\t){0,4}"
     + _Q
     + _ARG_NAME
     + _Q
-    + r"\s{0,4}(?:,|[\])]\s{0,4}=)\s{0,16}"  # wp-config.php aligns its values
+    + r"(?:\s|\\t){0,4}(?:,|[\])](?:\s|\\t){0,4}=)(?:\s|\\t){0,16}"  # wp-config.php aligns its values (tabs too)
     # {"user": "ci", "pass": "..."}, 'pwd' => '...': a short name, whole between its quotes
     + "|"
     + _Q

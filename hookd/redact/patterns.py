@@ -182,7 +182,7 @@ _QUOTE_PIECES = r"""'(?:\\{2,8}+'|\\{1,7}+"'\\{1,7}+")'"""
 _LONE_QUOTE = (
     r"|'(?=(?:[^'\"\\\s]|\\\\){1,1024}+'"
     + LINE_END
-    + r")|(?<=[A-Za-z0-9])'(?=[A-Za-z0-9](?:[^'\"\\\s]|\\\\){0,1023}+'[ \t,;)&|>\]}])"
+    + r")|(?<=[A-Za-z0-9])'(?=[A-Za-z0-9](?:[^'\"\\\s]|\\\\){0,1023}+'(?:[ \t,;)&|>\]}]|\\t))"
 )
 # A quoted value in JSON text: \"...\" (escaped double quotes) or '...'; otherwise a bare one. The value never
 # starts with "[" (a marker) or "$" (a variable reference). A quoted one that does not close runs to the end
