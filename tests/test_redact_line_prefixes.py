@@ -45,17 +45,10 @@ PREFIXES = {
     "set_x": _per_line(lambda i, line: "+ " + line),
     "quote": _per_line(lambda i, line: "> " + line),
 }
-_ENTRIES = [
-    json.loads(line) for name in load.FIRST + load.OUTSIDE for line in (load.HERE / name).read_text().splitlines()
-]
 # The cases written with a prefix already (s700-s704) are left out: the view reads one prefix a line (a marker
 # may follow a listing's number or path, as in a patch file the Read tool shows), not a prefix before any prefix.
 _PREFIXED = {"s700", "s701", "s702", "s703", "s704"}
-_SECRET_TEXT_CASES = [
-    case
-    for case, entry in zip(load.cases(), _ENTRIES)
-    if case.kind == "secret" and "text" in entry and case.id not in _PREFIXED
-]
+_SECRET_TEXT_CASES = [case for case in load.text_secret_cases() if case.id not in _PREFIXED]
 # Left on purpose. A token split into literals on two lines (implicit concatenation): the joint the view reads
 # is a newline and indentation, and a numbered line's prefix sits between them. A string whose first line is a -
 # and a token with no space, : or = in it: that is an argument's shape ("-p", "-psecret"), not a diff's. A
@@ -74,17 +67,11 @@ def _stdout(payload: str) -> str:
 
 @pytest.mark.parametrize("prefix", sorted(PREFIXES))
 def test_corpus_secrets_are_redacted_with_a_prefix_on_every_line(prefix: str) -> None:
-    missed = []
-    for case in _SECRET_TEXT_CASES:
-        if load.survived(case, REDACTOR.redact(case.payload)[0]):
-            continue  # the plain case's own miss (none today), counted by test_redaction_corpus
-        payload = json.loads(case.payload)
-        payload["tool_response"]["stdout"] = PREFIXES[prefix](payload["tool_response"]["stdout"])
-        for ensure_ascii in (False, True):
-            out, _ = REDACTOR.redact(json.dumps(payload, ensure_ascii=ensure_ascii))
-            json.loads(out)
-            if load.survived(case, out) and (prefix, case.id) not in _LEFT:
-                missed.append((case.id, case.where, ensure_ascii))
+    missed = [
+        (case.id, case.where, ensure_ascii)
+        for case, ensure_ascii in load.missed_rewritten(REDACTOR, _SECRET_TEXT_CASES, PREFIXES[prefix])
+        if (prefix, case.id) not in _LEFT
+    ]
     assert len(_SECRET_TEXT_CASES) > 400
     assert not missed, missed
 

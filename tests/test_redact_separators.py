@@ -33,33 +33,14 @@ def redacted_stdout(text: str, ensure_ascii: bool = False) -> str:
     return json.loads(out)["tool_response"]["stdout"]
 
 
-_SECRET_TEXT_CASES = [
-    case
-    for case, entry in zip(
-        load.cases(),
-        [
-            json.loads(line)
-            for name in load.FIRST + load.OUTSIDE
-            for line in (load.HERE / name).read_text().splitlines()
-        ],
-    )
-    if case.kind == "secret" and "text" in entry
-]
+_SECRET_TEXT_CASES = load.text_secret_cases()
 
 
 def missed_after(transform: Callable[[str], str]) -> list[tuple[str, bool]]:
     """The secret text cases (caught plain) that keep a secret once their stdout is transformed."""
-    missed = []
-    for case in _SECRET_TEXT_CASES:
-        if load.survived(case, REDACTOR.redact(case.payload)[0]):
-            continue  # the plain case's own miss (none today), counted by test_redaction_corpus
-        payload = json.loads(case.payload)
-        payload["tool_response"]["stdout"] = transform(payload["tool_response"]["stdout"])
-        for ensure_ascii in (False, True):
-            out, _ = REDACTOR.redact(json.dumps(payload, ensure_ascii=ensure_ascii))
-            json.loads(out)
-            if load.survived(case, out):
-                missed.append((case.id, ensure_ascii))
+    missed = [
+        (case.id, ensure_ascii) for case, ensure_ascii in load.missed_rewritten(REDACTOR, _SECRET_TEXT_CASES, transform)
+    ]
     assert len(_SECRET_TEXT_CASES) > 400
     return missed
 

@@ -151,3 +151,27 @@ def score(redactor, files: tuple[str, ...] = FIRST + OUTSIDE) -> dict:
         "missed": missed,
         "harmed": harmed,
     }
+
+
+def text_secret_cases() -> list[Case]:
+    """The secret cases written as text (a stdout) rather than as a payload of their own: those a test may
+    write again as a terminal, an editor or a listing would."""
+    entries = [json.loads(line) for name in FIRST + OUTSIDE for line in (HERE / name).read_text().splitlines()]
+    return [case for case, entry in zip(cases(), entries) if case.kind == "secret" and "text" in entry]
+
+
+def missed_rewritten(redactor, text_cases: list[Case], rewrite) -> list[tuple[Case, bool]]:
+    """The cases (caught as they are) that keep a secret once their stdout is rewritten, with ensure_ascii
+    off and on; every output must be JSON."""
+    missed = []
+    for case in text_cases:
+        if survived(case, redactor.redact(case.payload)[0]):
+            continue  # the plain case's own miss (none today), counted by test_redaction_corpus
+        payload = json.loads(case.payload)
+        payload["tool_response"]["stdout"] = rewrite(payload["tool_response"]["stdout"])
+        for ensure_ascii in (False, True):
+            out, _ = redactor.redact(json.dumps(payload, ensure_ascii=ensure_ascii))
+            json.loads(out)
+            if survived(case, out):
+                missed.append((case, ensure_ascii))
+    return missed
