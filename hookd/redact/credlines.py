@@ -150,19 +150,19 @@ _PASSCOMMAND_TRIGGER = (
 )
 _ECHOED = r"""(?P<value>[^\s"'\\$`]{1,512})"""
 
-_TAB = r"(?:[\t ]|\\t)"  # raw, escaped in a JSON string, or a space (the view reads an escaped tab as one)
-# domain, include subdomains, path, secure, expiry, name: then the value (tab-separated, raw or escaped).
+# domain, include subdomains, path, secure, expiry, name: then the value, tab-separated (a tab raw or escaped,
+# or a space: the view reads an escaped tab as one).
 _COOKIE_JAR_TRIGGER = (
     r"(?:TRUE|FALSE)"
-    + _TAB
+    + SP
     + r"[^\s\\]{1,512}"
-    + _TAB
+    + SP
     + r"(?:TRUE|FALSE)"
-    + _TAB
+    + SP
     + r"[0-9]{1,12}"
-    + _TAB
+    + SP
     + r"[^\s\\]{1,256}"
-    + _TAB
+    + SP
     + r"[^\s\\\"]"
 )
 _COOKIE_VALUE = r"""(?P<value>[^\s"\\]{1,4096})"""

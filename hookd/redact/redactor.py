@@ -116,8 +116,7 @@ class Redactor:
         if runs:
             return redact_in_bulk(text, spans, runs)
         if depth == 0 and inner is None:  # secrets glued to a marker (glued.py), a found value's copies (repeats.py)
-            spans = unglued(text, spans, self._spans)
-            spans = whole_escapes(text, repeated(text, spans, self._carried))
+            spans = repeated(text, unglued(text, spans, self._spans), self._carried)
         pieces: list[str] = []
         counts: Counter[str] = Counter()
         last = 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from hookd.redact.escapes import whole_escapes
 from hookd.redact.prose import random_looking
 
 MOST_VALUES = 16
@@ -24,8 +25,8 @@ _LONGEST = 1024  # characters: a longer span is a block (a key, a dense stretch)
 
 
 def repeated(text: str, spans: list[tuple[int, int, str]], carried: Collection[str]) -> list[tuple[int, int, str]]:
-    """``spans`` (sorted, apart) and every other place the value of one found by a rule in ``carried``
-    stands in ``text``, not inside a span already; sorted."""
+    """``spans`` (sorted, apart, whole escapes) and every other place the value of one found by a rule in
+    ``carried`` stands in ``text``: sorted, apart, whole escapes."""
     values: dict[str, str] = {}
     for start, end, name in spans:
         if name not in carried or not 8 <= end - start <= _LONGEST:
@@ -47,10 +48,4 @@ def repeated(text: str, spans: list[tuple[int, int, str]], carried: Collection[s
             at = text.find(value, at + len(value))
     if not extra:
         return spans
-    out: list[tuple[int, int, str]] = []
-    for span in sorted(spans + extra):
-        if out and span[0] < out[-1][1]:  # overlapping: one span over both, named by the earlier
-            out[-1] = (out[-1][0], max(out[-1][1], span[1]), out[-1][2])
-        else:
-            out.append(span)
-    return out
+    return whole_escapes(text, sorted(spans + extra))  # overlapping ones merged, named by the earlier
