@@ -1,4 +1,6 @@
-"""Zero-width characters inside a secret's name or a token (U+200B-U+200D, U+2060, U+FEFF): a rule would
+"""Characters that print as nothing inside a secret's name or a token (the zero-width ones U+200B-U+200D,
+U+2060, U+FEFF; the soft hyphen, the combining grapheme joiner, bidi marks, embeddings, overrides and isolates,
+the invisible operators, the Mongolian vowel separator): a rule would
 have to allow them between every two characters of every shape, so the view (view.py) drops them, raw or
 written as a JSON escape, and maps what it drops back to the original: the rules see ``password=`` and the
 token whole, and the marker covers the invisible characters inside the secret.
@@ -18,6 +20,11 @@ from hookd.redact.view import View
 PW = "Tr0ub4dor" + "&3xQcMz9"
 TOKEN = "gh" + "p_" + "C3J27XDCG2LmlZGEONYlgCtjfIZ4SO2Hjn6r"
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+# Read as part of the text before the eighteenth session: a value or token they split ended at them.
+MORE_INVISIBLE = ["\u00ad", "\u034f", "\u061c", "\u180e", "\u200e", "\u200f", "\u202a", "\u202e", "\u2061", "\u2064"]
+MORE_INVISIBLE += ["\u2066", "\u2069"]
+INVISIBLE += MORE_INVISIBLE
+STRIPE = "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dc"
 REDACTOR = build_redactor(True)
 
 
@@ -84,3 +91,46 @@ def test_zero_width_inside_a_token_anywhere_in_a_long_text(at, ascii_only):
     text = filler[:at] + TOKEN[:12] + "\u200b" + TOKEN[12:] + filler[at:]
     out = REDACTOR.redact(as_json(text, ascii_only))[0]
     assert TOKEN[12:] not in out and out.count("[REDACTED:github_token]") == 1, at
+
+
+@pytest.mark.parametrize("ascii_only", [True, False], ids=["escaped", "utf8"])
+@pytest.mark.parametrize("char", MORE_INVISIBLE, ids=[f"U+{ord(c):04X}" for c in MORE_INVISIBLE])
+def test_an_invisible_character_inside_an_assigned_value_does_not_end_it(char, ascii_only):
+    # Before: API_KEY=[REDACTED:secret_assignment]<U+00AD>C39HqLy... (the value ended at the character).
+    out = REDACTOR.redact(as_json(f"API_KEY={STRIPE[:10]}{char}{STRIPE[10:]}", ascii_only))[0]
+    assert STRIPE[10:] not in out and STRIPE[:10] not in out, out
+
+
+@pytest.mark.parametrize("ascii_only", [True, False], ids=["escaped", "utf8"])
+def test_bidi_marks_in_right_to_left_text_keep_it(ascii_only):
+    assert_kept("שלום \u200fעולם\u200e (test) \u202bمرحبا\u202c", ascii_only)
+
+
+FULLWIDTH_STRIPE = "".join(chr(ord(c) + 0xFEE0) for c in STRIPE)
+
+
+@pytest.mark.parametrize("ascii_only", [True, False], ids=["escaped", "utf8"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"key {FULLWIDTH_STRIPE}",  # a token typed in fullwidth forms
+        f"{STRIPE[:8]}{FULLWIDTH_STRIPE[8:]}",  # half of it
+        "ＰＡＳＳＷＯＲＤ＝Hunter2xyz9Q",  # a name in fullwidth forms
+        "ＤＢ＿ＰＡＳＳＷＯＲＤ=Hunter2xyz9Q",
+    ],
+)
+def test_fullwidth_forms_read_as_ascii(text, ascii_only):
+    out = REDACTOR.redact(as_json(text, ascii_only))[0]
+    assert "[REDACTED:" in out and "Hunter2xyz9Q" not in out and "ｄｐ７ｄｃ" not in out and "dp7dc" not in out, out
+
+
+@pytest.mark.parametrize("ascii_only", [False], ids=["utf8"])
+@pytest.mark.parametrize("name", ["密码", "密碼", "パスワード", "비밀번호", "口令"])
+def test_a_cjk_password_name_and_a_fullwidth_colon(name, ascii_only):
+    # What a Chinese, Japanese or Korean input method writes: no space after the fullwidth colon.
+    assert_redacted(f"数据库 {name}：Hunter2xyz9Q", "Hunter2xyz9Q", ascii_only=ascii_only)
+
+
+@pytest.mark.parametrize("ascii_only", [True, False], ids=["escaped", "utf8"])
+def test_cjk_prose_with_fullwidth_punctuation_and_digits_is_kept(ascii_only):
+    assert_kept("构建完成，没有错误：共１２个测试（全部通过）！日志见ｌｏｇｓ／ｂｕｉｌｄ．ｔｘｔ。", ascii_only)

@@ -20,9 +20,36 @@ ATOMS = [
     "\\u200b", "u200B", "\\\\uFEFF", "u2060", "\\u200e", "\\u2061",
     "\\b", "\\f", "\\r", "\\r\\n", "u0007", "\\u0000", "u001c", "u000a",
     "\\n", "n", "\\u0007", "\\u00a0", "u00A0", "\\u2000", "u200a", "\\u202F", "u3000", "\\u00a1", "\\u3001",
+    "\\u00ad", "u034F", "\\u061c", "\\u180e", "u202A", "\\u202e", "\\u2064", "\\u2065", "\\u2066", "u2069",
+    "\\u206a", "\\u00ae", "\\uff01", "\\uFF02", "\\uff07", "\\uff1a", "uFF3C", "\\uff3d", "\\uff5e", "\\uff5f",
+    "\\uff00", "\\uFF21",
 ]  # fmt: skip
-INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]  # raw: the kinds' tests add them (a UCS-2 str)
+# raw: the kinds' tests add them (a UCS-2 str)
+INVISIBLE = [
+    "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u034f", "\u061c", "\u180e", "\u200e", "\u200f",
+    "\u202a", "\u202e", "\u2061", "\u2064", "\u2066", "\u2069",
+]  # fmt: skip
 RAW_SPACES = ["\xa0", "\u2000", "\u2009", "\u200a", "\u202f", "\u3000", "\u3001", "\u1fff"]  # and these
+# raw fullwidth forms (read as ASCII) and their neighbours and exceptions (kept)
+FULLWIDTH = [
+    "\uff0b",
+    "\uff0d",
+    "\uff19",
+    "\uff21",
+    "\uff3a",
+    "\uff3f",
+    "\uff41",
+    "\uff5a",
+    "\uff0c",
+    "\uff1a",
+    "\uff1d",
+    "\uff02",
+    "\uff3c",
+    "\uff40",
+    "\uff5b",
+    "\uff20",
+]
+NOT_INVISIBLE = ["\u00ae", "\u206a", "\u2065", "\u202f"]
 
 
 def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
@@ -34,8 +61,8 @@ def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
         line = m.group(8) if m.group(8) is not None else m.group(9)
         if line is not None:  # a line's prefix: dropped, the line break or quote before it kept
             start, replacement = m.start() + len(line), ""
-        elif space:  # a raw no-break or other Unicode space: a space
-            replacement = " "
+        elif space:  # a raw no-break or other Unicode space: a space; a fullwidth form: its ASCII character
+            replacement = chr(ord(space) - 0xFEE0) if "\uff00" < space < "\uff5f" else " "
         elif after and after.endswith('"'):
             replacement = '\\"'
         elif after in ("b", "f", "t"):  # a backspace, a form feed, a tab: a space
@@ -52,6 +79,8 @@ def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
                 elif code in (0x00, 0x07):  # a NUL or a BEL: a line break of its level, nothing after one
                     start = m.start() + run - level_escape
                     replacement = "" if line_before is not None else "\\" * level_escape + "n"
+                elif 0xFF00 < code < 0xFF5F:  # a fullwidth form: its ASCII character
+                    start, replacement = m.start() + run - level_escape, chr(code - 0xFEE0)
                 elif code > 0x7F:  # a no-break or other Unicode space
                     start, replacement = m.start() + run - level_escape, " "
                 elif code != 0x22:  # a control character reads as a space
@@ -74,7 +103,9 @@ def test_the_view_and_its_map_are_those_of_a_loop_over_the_matches(View: type[Py
     rng = random.Random(5151)
     changed = 0
     for _ in range(4000):
-        text = "".join(rng.choice(ATOMS + INVISIBLE + RAW_SPACES) for _ in range(rng.randint(1, 40)))
+        text = "".join(
+            rng.choice(ATOMS + INVISIBLE + RAW_SPACES + FULLWIDTH + NOT_INVISIBLE) for _ in range(rng.randint(1, 40))
+        )
         view = View(text)
         want, edits = reference(text)
         assert view.text == want, text

@@ -22,7 +22,7 @@ from conftest import REPO
 from hookd.hooks import native
 from hookd.redact import view as view_module
 from hookd.redact.view import CompiledView, PyView
-from test_redact_view import ATOMS, INVISIBLE, RAW_SPACES
+from test_redact_view import ATOMS, FULLWIDTH, INVISIBLE, NOT_INVISIBLE, RAW_SPACES
 
 SOURCE = REPO / "hookd" / "redact" / "_viewcore.c"
 FLOODS = json.loads((Path(__file__).parent / "redaction_corpus" / "floods.json").read_text())
@@ -68,6 +68,7 @@ KINDS = {
     "zero-width": [*INVISIBLE, "é", "😀", "\x1b]8;id=😀;", "\\u001b]8;é;"],
     # a text whose widest character is a space read as a space is a narrower str in the view
     "spaces": [*RAW_SPACES, "\x9f", "é", "\u200b"],
+    "fullwidth": [*FULLWIDTH, *NOT_INVISIBLE, "é", "\u200b", "😀"],
 }
 
 
@@ -141,7 +142,12 @@ def test_a_line_prefixs_bounds_are_the_reference() -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(ATOMS + EDGES + INVISIBLE + RAW_SPACES + ["é", "Ā", "😀", "\x00", "\\"]), max_size=50))
+@given(
+    st.lists(
+        st.sampled_from(ATOMS + EDGES + INVISIBLE + RAW_SPACES + FULLWIDTH + ["é", "Ā", "😀", "\x00", "\\"]),
+        max_size=50,
+    )
+)
 def test_the_compiled_view_is_the_reference_on_generated_texts(atoms: list[str]) -> None:
     compare("".join(atoms), every_pair=len(atoms) < 20)
 

@@ -59,9 +59,11 @@ static int hex_value(Py_UCS4 c) {
     return -1;
 }
 
-/* view.py's INVISIBLE: the zero-width characters the view drops */
+/* view.py's INVISIBLE: the characters that print as nothing, which the view drops */
 static inline int is_invisible(Py_UCS4 c) {
-    return (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF;
+    if (c >= 0x200B && c <= 0x2069)
+        return c <= 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c != 0x2065);
+    return c == 0xAD || c == 0x34F || c == 0x61C || c == 0x180E || c == 0xFEFF;
 }
 
 /* view.py's SPACES: a no-break or other Unicode space, read as a space */
@@ -69,13 +71,20 @@ static inline int is_space(Py_UCS4 c) {
     return c == 0xA0 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x3000;
 }
 
+/* view.py's FULLWIDTH: a fullwidth letter, digit, _ + - . or /, read as its ASCII character */
+static inline int is_fullwidth(Py_UCS4 c) {
+    if (c < 0xFF0B || c > 0xFF5A) return 0;
+    return c == 0xFF0B || (c >= 0xFF0D && c <= 0xFF19) || (c >= 0xFF21 && c <= 0xFF3A) || c == 0xFF3F || c >= 0xFF41;
+}
+#define FULLWIDTH_OFFSET 0xFEE0
+
 /* view.py's _CONTROL_HEX: a control character read as a space (not a tab, a line break or ESC) */
 static inline int is_control(int code) {
     return code < 0x20 && code != 0x09 && code != 0x0A && code != 0x0D && code != 0x1B;
 }
 
 /* The code of the escape whose u is at j: \u00[2-7]X, a control character's (is_control), an invisible one's (as view.py's
- * _INVISIBLE_HEX: 200B-200D, 2060, FEFF in either case) or a space's (is_space), else -1. */
+ * INVISIBLE_HEX, in either case), a space's (is_space) or a fullwidth form's (is_fullwidth), else -1. */
 static inline int escape_code(int kind, const void *data, Py_ssize_t n, Py_ssize_t j) {
     if (j + 4 >= n) return -1;
     int code = 0;
@@ -84,7 +93,8 @@ static inline int escape_code(int kind, const void *data, Py_ssize_t n, Py_ssize
         if (digit < 0) return -1;
         code = code * 16 + digit;
     }
-    return (code >= 0x20 && code <= 0x7F) || is_control(code) || is_invisible((Py_UCS4)code) || is_space((Py_UCS4)code)
+    return (code >= 0x20 && code <= 0x7F) || is_control(code) || is_invisible((Py_UCS4)code) || is_space((Py_UCS4)code) ||
+                   is_fullwidth((Py_UCS4)code)
                ? code
                : -1;
 }
@@ -328,7 +338,7 @@ static inline void prefix_after(int kind, const void *data, Py_ssize_t n, match_
  * a chain of compares made the scan of 2 MB of source 6% slower. */
 static const unsigned char ASCII_STARTS[128] = {[0x1B] = 1, ['\n'] = 1, ['"'] = 1, ['%'] = 1, ['\''] = 1, ['\\'] = 1};
 static inline int may_start(Py_UCS4 c) {
-    return c < 128 ? ASCII_STARTS[c] : c == 0xA0 || (c >= 0x2000 && (is_invisible(c) || is_space(c)));
+    return c < 128 ? ASCII_STARTS[c] : c == 0xA0 || is_invisible(c) || (c >= 0x2000 && (is_space(c) || is_fullwidth(c)));
 }
 
 /* The first character at or after i that may start a match (n if none). One loop per kind, where the
@@ -412,8 +422,10 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                     /* a printable character, a space, or an invisible one dropped (its literal backslashes kept);
                      * a NUL or a BEL a line break of the escape's level, nothing right after an escaped line
                      * break (view.py's group: \n\ before the escape's second character) */
-                    m->what = code > 0x7F && !is_space((Py_UCS4)code) ? DROP : CHAR;
-                    m->ch = is_control(code) || code > 0x7F ? ' ' : (Py_UCS4)code;
+                    m->what = code > 0x7F && !is_space((Py_UCS4)code) && !is_fullwidth((Py_UCS4)code) ? DROP : CHAR;
+                    m->ch = is_fullwidth((Py_UCS4)code)         ? (Py_UCS4)(code - FULLWIDTH_OFFSET)
+                            : is_control(code) || code > 0x7F ? ' '
+                                                              : (Py_UCS4)code;
                     if (code == 0x00 || code == 0x07) {
                         int line_before = i >= 2 && AT(i - 1) == 'n' && AT(i - 2) == '\\';
                         m->what = line_before ? DROP : LINE;
@@ -530,7 +542,13 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             m->what = CHAR;
             m->ch = ' ';
             return 1;
-        } else if (c >= 0x200B && is_invisible(c)) { /* a raw invisible character: dropped */
+        } else if (is_fullwidth(c)) { /* a raw fullwidth form: its ASCII character */
+            m->end = i + 1;
+            m->edit_at = i;
+            m->what = CHAR;
+            m->ch = c - FULLWIDTH_OFFSET;
+            return 1;
+        } else if (c >= 0xAD && is_invisible(c)) { /* a raw invisible character: dropped */
             m->end = i + 1;
             m->edit_at = i;
             m->what = DROP;

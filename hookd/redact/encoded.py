@@ -6,7 +6,7 @@ quotes and an ``=`` or ``:``, as agents see it in fetched pages, terminal output
 * HTML entities: ``{&quot;password&quot;: &quot;...&quot;}``, ``password&#x3D;...``, ``&#39;``;
 * percent-encoding of a whole JSON object or form: ``%22password%22%3A%22...%22``;
 * ANSI colour escapes (``\\u001b[32m`` in JSON) between the name, the sign and the value;
-* fullwidth signs: ``password＝...``, ``password： ...`` (raw or ``\\uff1d``);
+* fullwidth signs: ``password＝...``, ``password： ...``, ``密码：...`` (raw or ``\\uff1d``);
 * a no-break space entity or a colour escape after ``Bearer``.
 
 Also ``braced_connection_password`` (ODBC's ``Pwd={...}``) and ``yaml_block_secret`` (``password: |`` and
@@ -101,7 +101,10 @@ _ANSI_TRIGGER = (
 )
 # A no-break space entity or a colour escape after the scheme: Authorization: Bearer&nbsp;..., Bearer \u001b[33m...
 _BEARER_TRIGGER = r"(?i:bearer)(?:" + _NBSP + r"|[ \t]{0,2}(?:" + _ANSI + r"){1,3})"
-_FULLWIDTH_TRIGGER = _NAME + r"[ \t]{0,2}" + _FULLWIDTH_SIGN + r"[ \t]{0,2}(?:\"|'|\\\")?"
+# "Password" where a fullwidth sign is what an input method writes after it: Chinese (simplified and
+# traditional), Japanese, Korean (the trigger reads UTF-8 bytes).
+_CJK_NAME = "(?:密码|密碼|口令|パスワード|暗証番号|비밀번호)"
+_FULLWIDTH_TRIGGER = "(?:" + _NAME + "|" + _CJK_NAME + r")[ \t]{0,2}" + _FULLWIDTH_SIGN + r"[ \t]{0,2}(?:\"|'|\\\")?"
 ENCODED_TRIGGER = (
     r"(?:"
     + _HTML_TRIGGER

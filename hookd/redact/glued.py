@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hookd.redact.dense import DENSE
-from hookd.redact.view import INVISIBLE
+from hookd.redact.view import INVISIBLE, INVISIBLE_HEX
 
 LOOKAHEAD = 32  # characters after a run the re-read sees (a terminal's sequence a token's end reads past)
 RUN = 512  # characters of a glued run read again next to a marker, at most
@@ -40,13 +40,13 @@ _STOPS = frozenset(" \t\r\n\"'[]{}()<>,|`")
 # invisible characters (raw or as an escape), which the view drops; or a name's = or : does, at the end of
 # a run of ASSIGNED_RUN or more (<base64>password=: a token's end ran into the name), not a name alone
 # (password=, a flood's every pair).
-_GLUED = re.compile(r"[A-Za-z0-9_;=:.+/~-](?:[" + INVISIBLE + r"]|\\+u(?:200[B-Db-d]|2060|[Ff][Ee][Ff][Ff]))*\Z")
+_GLUED = re.compile(r"[A-Za-z0-9_;=:.+/~-](?:[" + INVISIBLE + r"]|\\+u(?:" + INVISIBLE_HEX + r"))*\Z")
 
 # A marker is glued to what follows when a character that may begin a token follows it (past invisible
 # characters and control escapes, which the view reads as nothing or a space): a token there had the
 # marker's secret's last character before it, not a boundary.
 _AFTER = re.compile(
-    r"(?:[" + INVISIBLE + r"]|\\+u(?:200[B-Db-d]|2060|[Ff][Ee][Ff][Ff]|00[01][0-9A-Fa-f])|\\+[bfnrt])*[A-Za-z0-9_$+/-]"
+    r"(?:[" + INVISIBLE + r"]|\\+u(?:" + INVISIBLE_HEX + r"|00[01][0-9A-Fa-f])|\\+[bfnrt])*[A-Za-z0-9_$+/-]"
 )
 
 # The characters that may stand right before or after a glued marker (what _GLUED and _AFTER begin with).

@@ -71,15 +71,28 @@ _JOINT = r"(?:[ \t]|\\[nrt]){0,8}\+(?:[ \t]|\\[nrt]){0,8}"
 # a CSV file's next row).
 _IMPLICIT = r"(?:\\r)?\\n(?:[ \t]|\\t){1,40}"
 _JOINED = "(?:" + _JOINT + "|" + _IMPLICIT + ")"
-# The zero-width characters a secret may be split by (U+200B-U+200D, U+2060, U+FEFF): the view drops them,
-# raw or written as an escape of any level it reads, as it drops a joint.
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-_INVISIBLE_HEX = r"200[B-Db-d]|2060|[Ff][Ee][Ff][Ff]"
+# The characters that print as nothing a secret may be split by: the zero-width ones (U+200B-U+200D, U+2060,
+# U+FEFF), the soft hyphen, the combining grapheme joiner, the Mongolian vowel separator, the bidi marks,
+# embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) and the invisible
+# operators (U+2061-U+2064). The view drops them, raw or written as an escape of any level it reads, as it
+# drops a joint: a value they split reads whole (``API_KEY=sk_live_4e<U+00AD>C39...`` kept all after it).
+INVISIBLE = (
+    "\u00ad\u034f\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
+INVISIBLE_HEX = r"00[Aa][Dd]|034[Ff]|061[Cc]|180[Ee]|200[B-Fb-f]|202[A-Ea-e]|206[0-46-9]|[Ff][Ee][Ff][Ff]"
 # The spaces a web page or a chat tool writes between words (a no-break space, the narrow one, the en quad to the
 # hair space, the ideographic space): the view reads them, raw or escaped, as a space, so ``mysql -p...`` or
 # ``password = ...`` pasted from a page reads as typed. (U+FEFF, zero-width, stays INVISIBLE: it splits tokens.)
 SPACES = "\xa0\u2000-\u200a\u202f\u3000"
 _SPACE_HEX = r"00[Aa]0|200[0-9Aa]|202[Ff]|3000"
+# The fullwidth forms of a token's characters (letters, digits, _ + - . /) an East Asian input method writes
+# (``ＡＰＩ＿ＫＥＹ＝<v>``, ``ｓｋ＿ｌｉｖｅ＿...``): the view reads each as its ASCII character, raw or escaped. Not the
+# punctuation of CJK prose (，：；（）！？: a view at every sentence cost Chinese text 4x), nor the quote, the
+# backslash, the colon and the equals sign (encoded.py reads ``password：<v>`` as a sign of its own).
+FULLWIDTH = "".join(map(chr, (0xFF0B, *range(0xFF0D, 0xFF1A), *range(0xFF21, 0xFF3B), 0xFF3F, *range(0xFF41, 0xFF5B))))
+_FULLWIDTH_HEX = r"[Ff][Ff](?:0[BbD-Fd-f]|1[0-9]|2[1-9A-Fa-f]|3[0-9AaFf]|4[1-9A-Fa-f]|5[0-9Aa])"
+FULLWIDTH_OFFSET = 0xFEE0  # from a fullwidth form to its ASCII character
 # re.split keeps the whole match (its length maps the view back) and the groups an edit depends on
 # (the lookbehinds are settled by then): whether an escaped line break ends right before it (empty, else
 # None), whether the escape is a first level's NUL, BEL or ESC \\ (empty: _LINE_ESCAPE; a prefix after it is
@@ -120,9 +133,11 @@ _EDIT = re.compile(
     + r")?(\\*u(?:00[2-7][0-9A-Fa-f]|"
     + _CONTROL_HEX
     + "|"
-    + _INVISIBLE_HEX
+    + INVISIBLE_HEX
     + "|"
     + _SPACE_HEX
+    + "|"
+    + _FULLWIDTH_HEX
     + r")|\\*"
     + _ESC_HEX
     + r"(?:"
@@ -142,10 +157,12 @@ _EDIT = re.compile(
     r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6]"
     r"|[" + INVISIBLE + "]"
     r"|\x1b(" + _CSI + "|" + _OSC + r"|\\)(?:(?<=\x1b\\)(?:" + LINE_PREFIX + "))?"
-    r"|([" + SPACES + "])"
+    r"|([" + SPACES + FULLWIDTH + "])"
     r"|(" + LINE_BREAK + ")(?:" + LINE_PREFIX + ")"
     r"|(" + STRING_OPEN + ")(?:" + STRING_PREFIX + "))"
 )
+
+
 _STEP = 10  # split's entries per match: the text before it and its nine groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
@@ -175,11 +192,18 @@ VIEW_TRIGGERS = (
     # --password-stdin, sshpass -p \\\"pw\\\", -p\\\"pw\\\"): after a word and a space or =, a glued short
     # option or a here-string; not a nested JSON's own quotes (after {, a comma, a colon and a space)
     r"(?:[A-Za-z0-9_'-](?:[ \t]{1,4}|=)|[ \t]-[A-Za-z]|<<<[ \t]{0,4})" + _NESTED_QUOTE,
-    r"\\u(?:" + _INVISIBLE_HEX + "|" + _SPACE_HEX + ")",
-    # The raw characters as the scan reads them (UTF-8, byte by byte): E2 80 8B-8D, E2 81 A0, EF BB BF; the
-    # spaces C2 A0, E2 80 80-8A, E2 80 AF, E3 80 80.
-    r"\xE2\x80[\x8B-\x8D]|\xE2\x81\xA0|\xEF\xBB\xBF",
+    # The characters past ASCII the view decodes, escaped and raw (the scan reads UTF-8 bytes). Split in small
+    # patterns: as one, Hyperscan checked every escape or character that shares their lead (\\u20, E2 80, EF BC:
+    # curly quotes, CJK punctuation), and scanned Chinese text 20x slower, JSON with escaped quotes 10x.
+    r"(?i)\\u(?:200[b-f]|2060|feff|00a0|200[0-9a]|202f|3000)",
+    r"(?i)\\u(?:00ad|034f|061c|180e|202[a-e]|206[1-46-9])",
+    r"(?i)\\uff(?:0[bd-f]|1[0-9]|2[1-9a-f]|3[0-9af]|4[1-9a-f]|5[0-9a])",
+    r"\xE2\x80[\x8B-\x8F\xAA-\xAE]|\xE2\x81[\xA0-\xA4\xA6-\xA9]|\xEF\xBB\xBF",
     r"\xC2\xA0|\xE2\x80[\x80-\x8A\xAF]|\xE3\x80\x80",
+    r"\xC2\xAD|\xCD\x8F|\xD8\x9C|\xE1\xA0\x8E",
+    r"\xEF\xBC[\x8B\x8D-\x99]",
+    r"\xEF\xBC[\xA1-\xBA\xBF]",
+    r"\xEF\xBD[\x81-\x9A]",
     # A terminal's escape sequence: a raw ESC (text that is not JSON), or an escaped CSI (every coloured output
     # holds one). The same expression as encoded.py's need for its ANSI part, which Hyperscan then matches once:
     # any other cost 60-80 ns at every escape (a coloured 30 kB Bash result scanned 60% slower). So an OSC 8
@@ -203,8 +227,9 @@ def _edit(
     the view's piece for the whole match."""
     if line is not None:  # a line's prefix: the line break or quote before it kept, the prefix dropped
         return len(line), "", line
-    if space is not None:  # a raw no-break or other Unicode space
-        return 0, " ", " "
+    if space is not None:  # a raw no-break or other Unicode space, or a fullwidth form
+        char = chr(ord(space) - FULLWIDTH_OFFSET) if space > "\uff00" else " "
+        return 0, char, char
     if esc is not None:  # a raw ESC (text that is not JSON): a string terminator reads as a line break
         return (0, "\n", "\n") if esc == "\\" else (0, "", "")
     if after in ("b", "f", "t"):  # a backspace, a form feed, a tab: a space
@@ -230,8 +255,8 @@ def _edit(
         if level_escape > 2 ** (MAX_LEVEL - 1) or code in (0x5C, 0x7F):
             return 0, None, "\\" + after
         literal = "\\" * (run - level_escape)  # the backslashes before the escape's own (an even run): kept
-        if code > 0x7F:  # a space (a no-break one...) reads as a space; an invisible character is dropped
-            char = " " if chr(code) not in INVISIBLE else ""
+        if code > 0x7F:  # a space reads as a space, a fullwidth form as its ASCII one; an invisible one is dropped
+            char = "" if chr(code) in INVISIBLE else chr(code - FULLWIDTH_OFFSET) if code > 0xFF00 else " "
             return run - level_escape, char, literal + char
         if code == 0x22:  # a quote: the rules read it as \" whatever its level, if nothing precedes it
             return (0, '\\"', '\\"') if run == level_escape else (0, None, "\\" + after)
