@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 HEALTHY, DEGRADED, NOT_RUNNING, UNKNOWN = 0, 1, 2, 3
 SPOOL_WARN_FRACTION = 0.8
-MAX_NAMED_FILES = 5  # unreadable inbox files named one by one among the reasons
+MAX_NAMED_FILES = 5  # unreadable inbox files (and refused index keys) named one by one among the reasons
 
 
 def count_inbox(inbox_dir: str) -> int:
@@ -72,6 +72,7 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
             "last_error": state.redis.last_error,
             "last_ok_at": state.redis.last_ok_at,
             "down_for_s": None if state.redis.down_since is None else round(elapsed - state.redis.down_since, 1),
+            "index_refused": dict(state.redis.index_refused),
         },
         "breaker": {
             "state": breaker.breaker,
@@ -177,6 +178,15 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
             "host and instance, or a mark set by hand; see the log's events_skipped_unsent); they are "
             "kept in unsent.jsonl in the state directory, for hookd replay --file once the mark is right"
         )
+    refused = sorted((status["redis"].get("index_refused") or {}).items())
+    for key, error in refused[:MAX_NAMED_FILES]:
+        reasons.append(
+            f"Redis refused to update the session index's key {key} ({error}): the events are in the "
+            "stream, but this session's entry is not kept; something other than hookd wrote that key: "
+            f"delete it (redis-cli DEL '{key}') and hookd writes it again with the session's next event"
+        )
+    if len(refused) > MAX_NAMED_FILES:
+        reasons.append(f"{len(refused) - MAX_NAMED_FILES} more session index keys were refused (see status --json)")
     reasons += _liveness_reasons(status)
     reasons += [f"the directory {path} {problem}" for path, problem in (status.get("directories") or {}).items()]
     inbox = status.get("inbox") or {}
