@@ -13,7 +13,14 @@ from typing import Protocol
 
 from hookd.config_errors import SettingError
 from hookd.publish.acl import ACL_CHECK
-from hookd.publish.session_index import index_fields, index_id, session_key_prefix, sessions_key, slot_prefix
+from hookd.publish.session_index import (
+    index_fields,
+    index_id,
+    session_key_prefix,
+    sessions_key,
+    short_name,
+    slot_prefix,
+)
 from hookd.publish.settings import PublishSettings
 
 ScriptArg = bytes | str | int | float  # what redis-py and hiredis encode
@@ -233,9 +240,9 @@ def batch_args(settings: PublishSettings, events: Sequence[ScriptEvent], after: 
             args += (
                 event.seq,
                 event.event_id,
-                event.hook,
+                short_name(event.hook),
                 index_id(event.session),
-                event.tool,
+                short_name(event.tool),
                 event.envelope,
                 0,
                 "",
@@ -253,7 +260,8 @@ def batch_args(settings: PublishSettings, events: Sequence[ScriptEvent], after: 
             if not at_ms:
                 at_ms = index_fields(0, event.envelope)[0]  # a replayed file's event
         session = index_id(event.session)
-        args += (event.seq, event.event_id, event.hook, session, event.tool, event.envelope, at_ms, cwd, model)
+        hook, tool = short_name(event.hook), short_name(event.tool)
+        args += (event.seq, event.event_id, hook, session, tool, event.envelope, at_ms, cwd, model)
     return args
 
 
