@@ -10,11 +10,14 @@ import json
 
 import pytest
 
-from conftest import stream_entries, wait_for_entries
+from conftest import stream_entries, wait_for_entries, wait_until
 from hookd.control import snapshot
 from hookd.publish.writer import UnexpectedReply, checked_counts
 from secure_redis import hookd_cli
+from test_redteam7_ui import _status
+from test_redteam8_ui_api import Browser
 from test_status import live_status, wait_status
+from ui_stack import Ui
 
 SESSION_KEY = "{hookd:events}:session:s14"
 SESSIONS = "{hookd:events}:sessions"
@@ -118,3 +121,22 @@ def test_an_answer_with_refused_keys_is_read_and_a_malformed_one_is_not():
     for reply in ([2, 0, b"k"], [2, 0, 5, b"e"], [2, 0] + [b"k", b"e"] * 4):
         with pytest.raises(UnexpectedReply):
             checked_counts(reply, 2)
+
+
+def test_the_ui_lists_the_other_indexed_sessions_past_a_hash_of_another_type(hookd, redis_db, tmp_path):
+    """The UI read the index's rows in one pipeline that raised on the first error: one session's
+    hash made another type emptied the index for the sessions list, leaving what the UI's memory
+    holds (here, with --history 1, one session of three)."""
+    for n, session in enumerate(("old1", "old2", "new")):
+        send(hookd, n, session=session)
+    wait_for_entries(redis_db, 3)
+    redis_db.delete("{hookd:events}:session:old1")
+    redis_db.set("{hookd:events}:session:old1", "not a hash")
+    ui = Ui(hookd.env, tmp_path / "ui.log", history=1)
+    try:
+        wait_until(lambda: _status(ui)["kept"] == 1, timeout=30, what="the UI to start")
+        code, body = Browser(ui).get("/api/sessions")
+    finally:
+        ui.stop()
+    assert code == 200
+    assert sorted(row["s"] for row in json.loads(body)) == ["new", "old2"], body[:300]
