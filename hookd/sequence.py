@@ -10,6 +10,13 @@ Numbers are unique only within one sequence file, so each file comes with an
 instance id (random, made once, kept beside it): Redis keeps a mark per host
 and instance, and two daemons that share a host name never hide each other's
 events.
+
+The publish script compares numbers as Lua's doubles, exact only up to 2**53: past
+that, neighbours compare equal and every other event would be skipped as a repeat.
+A clock far ahead at one start (year 2112 and on) would leave such numbers in the
+file for every later run; so a clock that far ahead is not taken as a floor, and a
+file that holds such a number starts a new instance (a new mark in Redis) from the
+clock, saying so in the log.
 """
 
 from __future__ import annotations
@@ -18,9 +25,15 @@ import os
 import secrets
 import time
 
+import structlog
+
 from hookd.paths import create_private, read_private, replace_private
 
 BLOCK = 100_000
+# Numbers from here on are too near 2**53 (see above); microseconds since 1970 reach it in 2112.
+LIMIT = 2**52
+
+log = structlog.get_logger("hookd.sequence")
 
 
 class SequenceAllocator:
@@ -30,7 +43,31 @@ class SequenceAllocator:
         self.block = block
         self.dir_fd = dir_fd
         self.instance = _instance_id(f"{path}.instance", dir_fd)
-        self._next = max(self._read_ceiling(), time.time_ns() // 1000)
+        clock = time.time_ns() // 1000
+        if clock >= LIMIT:
+            log.warning(
+                "clock_far_ahead",
+                clock_us=clock,
+                hint="the system clock reads after 2112: numbering goes on from the sequence file, "
+                "not from the clock; set the clock right",
+            )
+            clock = 0
+        ceiling = self._read_ceiling()
+        if ceiling >= LIMIT:
+            old = self.instance
+            _remove(f"{path}.instance", dir_fd)
+            self.instance = _instance_id(f"{path}.instance", dir_fd)
+            log.warning(
+                "sequence_renewed",
+                ceiling=ceiling,
+                instance=self.instance,
+                previous_instance=old,
+                hint="the sequence file held a number past what Redis compares exactly (a clock far "
+                "ahead when hookd last started?); numbering starts again from the clock under a new "
+                "instance id, which Redis keeps its own mark for",
+            )
+            ceiling = 0
+        self._next = max(ceiling, clock, 1)
         self._ceiling = self._next
         self._reserve()
 
@@ -58,6 +95,13 @@ class SequenceAllocator:
     def _reserve(self) -> None:
         self._ceiling = self._next + self.block
         replace_private(self.path, b"%d\n" % self._ceiling, dir_fd=self.dir_fd)
+
+
+def _remove(path: str, dir_fd: int | None) -> None:
+    try:
+        os.unlink(path if dir_fd is None else os.path.basename(path), dir_fd=dir_fd)
+    except FileNotFoundError:
+        pass
 
 
 def _instance_id(path: str, dir_fd: int | None) -> str:

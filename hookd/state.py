@@ -35,6 +35,9 @@ class RedisHealth(msgspec.Struct):
     # On time.monotonic(): a duration, which a step of the wall clock must not make negative.
     down_since: float | None = None
     open_to_all: bool | None = None  # answers without a password (publish/exposure.py); None: not known
+    # The session index's keys Redis refused to update (key -> its error): the events landed,
+    # the key is not kept (publish/health.py: index_answered).
+    index_refused: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class RateWindow:

@@ -90,7 +90,7 @@ def test_a_batch_sent_again_to_a_cluster_is_added_once(tmp_path, empty_cluster):
         await publisher.client.aclose()
         return first
 
-    assert asyncio.run(send_twice()) == (10, 0)
+    assert asyncio.run(send_twice())[:2] == (10, 0)
     assert client.xlen(STREAM) == 10
     assert (publisher.state.published, publisher.state.deduplicated) == (0, 10)
 

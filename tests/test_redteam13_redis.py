@@ -46,8 +46,7 @@ def test_a_session_hash_of_another_type_costs_no_event_and_no_repeat(hookd_facto
     status = live_status(daemon)
     assert numbers(redis_db) == [0, 1, 2, 3]
     assert status["counters"].get("skipped_unsent", 0) == 0
-    # Left (docs/security.md): the script errs after its XADD and the mark, so the retry finds the
-    # events there and counts them as repeats (published stays 1), and the session's hash is not kept.
+    # The count and what status says of the key: tests/test_redteam14_redis.py.
 
 
 @pytest.fixture

@@ -21,14 +21,24 @@ if TYPE_CHECKING:
 
 HEALTHY, DEGRADED, NOT_RUNNING, UNKNOWN = 0, 1, 2, 3
 SPOOL_WARN_FRACTION = 0.8
-MAX_NAMED_FILES = 5  # unreadable inbox files named one by one among the reasons
+MAX_NAMED_FILES = 5  # unreadable inbox files (and refused index keys) named one by one among the reasons
 
 
 def count_inbox(inbox_dir: str) -> int:
+    """Events waiting in an inbox (none when it does not exist); OSError when it cannot be listed."""
     try:
         return sum(1 for n in os.listdir(inbox_dir) if n.endswith(INBOX_SUFFIX) and not n.startswith("."))
-    except OSError:
+    except FileNotFoundError:
         return 0
+
+
+def inbox_count(inbox_dir: str) -> dict[str, Any]:
+    """{"events": n}, or, for an inbox that cannot be listed, {"events": 0, "error": why}: a count
+    of 0 there would say nothing waits while hook-send's events may."""
+    try:
+        return {"events": count_inbox(inbox_dir)}
+    except OSError as exc:
+        return {"events": 0, "error": f"cannot read {inbox_dir}: {exc.strerror or exc}"}
 
 
 def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[str, Any]:
@@ -72,6 +82,7 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
             "last_error": state.redis.last_error,
             "last_ok_at": state.redis.last_ok_at,
             "down_for_s": None if state.redis.down_since is None else round(elapsed - state.redis.down_since, 1),
+            "index_refused": dict(state.redis.index_refused),
         },
         "breaker": {
             "state": breaker.breaker,
@@ -96,10 +107,10 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
             "reserve_target_bytes": spool.reserve_target_bytes,
         },
         "inbox": {
-            "events": count_inbox(config.inbox_dir),
+            **inbox_count(config.inbox_dir),
             "taken": inbox.taken,
             "spare": config.spare_inbox or None,
-            "spare_events": count_inbox(config.spare_inbox) if config.spare_inbox else 0,
+            "spare_events": inbox_count(config.spare_inbox)["events"] if config.spare_inbox else 0,
             "spare_taken": inbox.spare_taken,
             "spare_problem": inbox.spare_problem if inbox.spare_problem != "absent" else None,
             "unreadable": dict(sorted(inbox.unreadable.items())[:100]),
@@ -177,9 +188,23 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
             "host and instance, or a mark set by hand; see the log's events_skipped_unsent); they are "
             "kept in unsent.jsonl in the state directory, for hookd replay --file once the mark is right"
         )
+    refused = sorted((status["redis"].get("index_refused") or {}).items())
+    for key, error in refused[:MAX_NAMED_FILES]:
+        reasons.append(
+            f"Redis refused to update the session index's key {key} ({error}): the events are in the "
+            "stream, but this session's entry is not kept; something other than hookd wrote that key: "
+            f"delete it (redis-cli DEL '{key}') and hookd writes it again with the session's next event"
+        )
+    if len(refused) > MAX_NAMED_FILES:
+        reasons.append(f"{len(refused) - MAX_NAMED_FILES} more session index keys were refused (see status --json)")
     reasons += _liveness_reasons(status)
     reasons += [f"the directory {path} {problem}" for path, problem in (status.get("directories") or {}).items()]
     inbox = status.get("inbox") or {}
+    if inbox.get("error"):
+        reasons.append(
+            f"the inbox {inbox['error']}: events hook-send keeps there (while hookd is away or slow) "
+            "cannot be counted, nor taken; make it a directory of yours you can read (chmod 700)"
+        )
     if inbox.get("spare_problem") and inbox.get("spare_events"):
         # Nothing moves them: shown on the spare inbox's line alone, it read as healthy.
         reasons.append(

@@ -63,7 +63,7 @@ def offline(config: Config, why: str) -> dict[str, Any]:
         "control_socket": config.control_socket,
         "state_dir": config.state_dir,
         "spool": spool_info,
-        "inbox": {"events": snapshot.count_inbox(config.inbox_dir)},
+        "inbox": snapshot.inbox_count(config.inbox_dir),
     }
 
 
@@ -138,7 +138,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
             f"fsync {spool['fsync']}" + (f"; {spool['dropped']:,} dropped" if spool["dropped"] else ""),
         )
     )
-    rows.append(("inbox", f"{status['inbox']['events']:,} waiting, {status['inbox']['taken']:,} taken"))
+    rows.append(("inbox", _inbox_waiting(status["inbox"], paint, "waiting") + f", {status['inbox']['taken']:,} taken"))
     inbox = status["inbox"]
     if inbox.get("spare_events") or inbox.get("spare_problem"):
         rows.append(
@@ -278,12 +278,18 @@ def _render_offline(status: dict[str, Any], paint: Paint) -> str:
         [
             ("hookd", paint("not running", RED) + f" ({status['error']})"),
             ("spool", spool_text),
-            ("inbox", f"{status['inbox']['events']:,} events waiting"),
+            ("inbox", _inbox_waiting(status["inbox"], paint, "events waiting")),
             ("state", status["state_dir"]),
             *[("hooks", paint(f"! {visible(problem)}", YELLOW)) for problem in status.get("hooks_problems", [])],
             ("start", "hookd run  (or: systemctl --user start hookd)"),
         ]
     )
+
+
+def _inbox_waiting(inbox: dict[str, Any], paint: Paint, waiting: str) -> str:
+    if inbox.get("error"):
+        return paint(f"{inbox['error']}: its events cannot be counted", RED)
+    return f"{inbox['events']:,} {waiting}"
 
 
 def _table(rows: list[tuple[str, str]]) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from hookd import liveness
 from hookd.config import Config
 from hookd.control.server import ControlServer
-from hookd.control.snapshot import count_inbox
+from hookd.control.snapshot import inbox_count
 from hookd.envelope import EnvelopeBuilder
 from hookd.ingest.budget import FrameBudget
 from hookd.ingest.http_listener import HttpListener
@@ -88,9 +88,13 @@ class DaemonParts:
         reasons += self.socket_problems()
         unswept_s = time.monotonic() - self.inbox.swept_at
         if unswept_s > config.stall_after_s + config.inbox_poll_ms / 1000:
-            waiting = count_inbox(config.inbox_dir)  # only looked at when sweeps have stopped
-            if waiting:
-                reasons.append(f"the inbox holds {waiting} events and has not been swept for {unswept_s:.1f}s")
+            counted = inbox_count(config.inbox_dir)  # only looked at when sweeps have stopped
+            if counted.get("error"):
+                reasons.append(f"the inbox has not been swept for {unswept_s:.1f}s: {counted['error']}")
+            elif counted["events"]:
+                reasons.append(
+                    f"the inbox holds {counted['events']} events and has not been swept for {unswept_s:.1f}s"
+                )
         return reasons
 
     def socket_problems(self) -> list[str]:

@@ -21,6 +21,9 @@ from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.spool import Spool
 from hookd.state import DaemonState
 
+# Refused index keys kept for status: enough to name the problem, not one per session forever.
+MAX_REFUSED_KEYS = 100
+
 log = structlog.get_logger("hookd.publish")
 
 
@@ -89,3 +92,25 @@ class HealthReport:
             health.down_since = time.monotonic()
         health.state = "down"
         health.last_error = message
+
+    def index_answered(self, keys: list[str], refused: dict[str, str]) -> None:
+        """A batch that landed touched the session index's ``keys``; Redis refused ``refused``.
+
+        A refused key is logged once and kept for status until a batch updates it again;
+        the events are in the stream either way (published counts them).
+        """
+        kept = self.state.redis.index_refused
+        for key in keys:
+            if key not in refused:
+                kept.pop(key, None)
+        for key, error in refused.items():
+            if key not in kept:
+                log.warning(
+                    "session_index_refused",
+                    key=key,
+                    error=error,
+                    hint="the events are in the stream; this key of hookd's session index was not "
+                    "updated: something else wrote it; delete it and hookd writes it again",
+                )
+            if key in kept or len(kept) < MAX_REFUSED_KEYS:
+                kept[key] = error

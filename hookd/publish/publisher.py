@@ -27,7 +27,7 @@ from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.script import ScriptArg, batch_args, batch_keys, sender
 from hookd.publish.topology import FAILURES
-from hookd.publish.writer import BatchWriter, GapError, ReplicasBehind
+from hookd.publish.writer import BatchWriter, Counts, GapError, ReplicasBehind
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState, PublisherHealth
 
@@ -140,7 +140,7 @@ class Publisher:
         fresh = self.first_sends.sending(batch)
         try:
             async with asyncio.timeout(self.settings.breaker_trial_timeout_s if trial else None):
-                added, skipped = await self.send(
+                counts = await self.send(
                     batch_keys(self.settings, batch.events), batch_args(self.settings, batch.events), ask
                 )
         except FAILURES as exc:
@@ -148,16 +148,17 @@ class Publisher:
             await self._failed(exc)
             return False
         self.progress.answered(True)
-        self._published(batch, added, skipped, fresh)
+        self._published(batch, counts, fresh)
         return True
 
     async def send(
         self, keys: list[str], args: list[ScriptArg], ask: redis.exceptions.AskError | None = None
-    ) -> tuple[int, int]:
+    ) -> Counts:
         """Write one batch (see BatchWriter.send); ``publish`` goes through here."""
         return await self.writer.send(keys, args, ask)
 
-    def _published(self, batch: Batch, added: int, skipped: int, fresh: bool) -> None:
+    def _published(self, batch: Batch, counts: Counts, fresh: bool) -> None:
+        added, skipped = counts.added, counts.skipped
         self.first_sends.answered(batch, skipped, fresh)
         self.spool.commit(batch)
         now_ns = time.time_ns()
@@ -167,6 +168,8 @@ class Publisher:
         self.state.deduplicated += skipped
         self.redirects = 0
         self.report.succeeded()
+        if counts.refused or self.state.redis.index_refused:
+            self.report.index_answered(batch_keys(self.settings, batch.events)[2:], counts.refused)
 
     async def stream(self) -> None:
         """Publish batch after batch on one connection, the next sent before the last's reply.
@@ -206,11 +209,11 @@ class Publisher:
                     continue
                 if not held.events:
                     held = None
-            added, skipped = await self.writer.read_reply(conn, len(in_flight[0][0].events))
+            counts = await self.writer.read_reply(conn, len(in_flight[0][0].events))
             self.slot_move.went_through(redirected=False)
             batch, fresh = in_flight.popleft()
             self.progress.answered(True, still_waiting=bool(in_flight))
-            self._published(batch, added, skipped, fresh)
+            self._published(batch, counts, fresh)
 
     async def _next_batch(self) -> Batch:
         """The next batch, started at most once every publish_linger_ms while events trickle in.

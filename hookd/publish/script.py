@@ -13,7 +13,14 @@ from typing import Protocol
 
 from hookd.config_errors import SettingError
 from hookd.publish.acl import ACL_CHECK
-from hookd.publish.session_index import index_fields, index_id, session_key_prefix, sessions_key, slot_prefix
+from hookd.publish.session_index import (
+    index_fields,
+    index_id,
+    session_key_prefix,
+    sessions_key,
+    short_name,
+    slot_prefix,
+)
 from hookd.publish.settings import PublishSettings
 
 ScriptArg = bytes | str | int | float  # what redis-py and hiredis encode
@@ -60,9 +67,10 @@ class ScriptEvent(Protocol):
 # the instance (the state directory) that numbered the events ('': none), ARGV[8] the
 # sender, the field of the hash that keeps its mark (see ``sender``), then per event:
 # seq, event_id, hook, session, tool, envelope, received ms, cwd, model.
-# Returns {added, skipped}, or {-1, mark} when the mark is short of ARGV[3]: the batch
-# sent before this one did not land. The session index and the PUBLISH see only the
-# events added, so a batch sent again counts nothing twice.
+# Returns {added, skipped}, then for each index key Redis refused to update (a session's
+# hash or the sorted set) the key and Redis's error; or {-1, mark} when the mark is short
+# of ARGV[3]: the batch sent before this one did not land. The session index and the
+# PUBLISH see only the events added, so a batch sent again counts nothing twice.
 PUBLISH_BATCH = (
     ACL_CHECK
     + """
@@ -127,48 +135,67 @@ if added + skipped > 0 then
   -- for the replicas to have this write, and with it the one that added the events.
   redis.call('HSET', marks, sender, string.format('%d', mark))
 end
+local reply = {added, skipped}
+-- The index is written after the events and the mark, and a Lua error does not undo those:
+-- a key of it that Redis refuses (another type put there by hand, a field that is not a
+-- number) is answered as such, beside the counts, instead of failing the batch that landed.
+local function refused(key, err)
+  reply[#reply + 1] = key
+  reply[#reply + 1] = type(err) == 'table' and tostring(err.err) or tostring(err)
+end
 if #order > 0 then
   -- Entries expire retention after their session's last event; one whose last event is
   -- already that old (a replayed file) is not written at all.
   local time = redis.call('TIME')
   local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  local ok_sessions, sessions_err = true, nil
   for _, session in ipairs(order) do
     local s, key = touched[session], prefix .. session
     if s.last + retention_ms > now_ms then
-      local last = string.format('%d', s.last)
-      local set = {'host', host, 'last_seen_ms', last, 'last_hook', s.hook}
-      if s.tool then set[#set + 1] = 'last_tool'; set[#set + 1] = s.tool end
-      if s.cwd then set[#set + 1] = 'cwd'; set[#set + 1] = s.cwd end
-      if s.model then set[#set + 1] = 'model'; set[#set + 1] = s.model end
-      redis.call('HSET', key, unpack(set))
-      redis.call('HSETNX', key, 'first_seen_ms', string.format('%d', s.first))
-      redis.call('HINCRBY', key, 'events', s.events)
-      redis.call('HINCRBY', key, 'tool_calls', s.calls)
-      redis.call('HINCRBY', key, 'tool_failures', s.failures)
-      for hook, n in pairs(s.hooks) do
-        -- Hook names come from senders: past max_hook_names distinct names (counted in the
-        -- hash's hook_names), or over 64 bytes, a name is counted as 'hook:other'. HGET and
-        -- HINCRBY only: the commands the documented ACL rule already grants.
-        local field = 'hook:' .. hook
-        if #hook > 64 then
-          field = 'hook:other'
-        elseif not redis.call('HGET', key, field) then
-          if tonumber(redis.call('HGET', key, 'hook_names') or '0') >= max_hook_names then
+      local ok, err = pcall(function()
+        local last = string.format('%d', s.last)
+        local set = {'host', host, 'last_seen_ms', last, 'last_hook', s.hook}
+        if s.tool then set[#set + 1] = 'last_tool'; set[#set + 1] = s.tool end
+        if s.cwd then set[#set + 1] = 'cwd'; set[#set + 1] = s.cwd end
+        if s.model then set[#set + 1] = 'model'; set[#set + 1] = s.model end
+        redis.call('HSET', key, unpack(set))
+        redis.call('HSETNX', key, 'first_seen_ms', string.format('%d', s.first))
+        redis.call('HINCRBY', key, 'events', s.events)
+        redis.call('HINCRBY', key, 'tool_calls', s.calls)
+        redis.call('HINCRBY', key, 'tool_failures', s.failures)
+        for hook, n in pairs(s.hooks) do
+          -- Hook names come from senders: past max_hook_names distinct names (counted in the
+          -- hash's hook_names), or over 64 bytes, a name is counted as 'hook:other'. HGET and
+          -- HINCRBY only: the commands the documented ACL rule already grants.
+          local field = 'hook:' .. hook
+          if #hook > 64 then
             field = 'hook:other'
-          else
-            redis.call('HINCRBY', key, 'hook_names', 1)
+          elseif not redis.call('HGET', key, field) then
+            if (tonumber(redis.call('HGET', key, 'hook_names') or '0') or max_hook_names) >= max_hook_names then
+              field = 'hook:other'
+            else
+              redis.call('HINCRBY', key, 'hook_names', 1)
+            end
           end
+          redis.call('HINCRBY', key, field, n)
         end
-        redis.call('HINCRBY', key, field, n)
+        redis.call('PEXPIREAT', key, string.format('%d', s.last + retention_ms))
+      end)
+      if not ok then refused(key, err) end
+      if ok_sessions then
+        ok_sessions, sessions_err = pcall(redis.call, 'ZADD', sessions, string.format('%d', s.last), session)
       end
-      redis.call('PEXPIREAT', key, string.format('%d', s.last + retention_ms))
-      redis.call('ZADD', sessions, last, session)
     end
   end
-  redis.call('ZREMRANGEBYSCORE', sessions, '-inf', '(' .. string.format('%d', now_ms - retention_ms))
-  redis.call('PEXPIRE', sessions, string.format('%d', retention_ms))
+  if ok_sessions then
+    ok_sessions, sessions_err = pcall(function()
+      redis.call('ZREMRANGEBYSCORE', sessions, '-inf', '(' .. string.format('%d', now_ms - retention_ms))
+      redis.call('PEXPIRE', sessions, string.format('%d', retention_ms))
+    end)
+  end
+  if not ok_sessions then refused(sessions, sessions_err) end
 end
-return {added, skipped}
+return reply
 """
 )
 
@@ -213,9 +240,9 @@ def batch_args(settings: PublishSettings, events: Sequence[ScriptEvent], after: 
             args += (
                 event.seq,
                 event.event_id,
-                event.hook,
+                short_name(event.hook),
                 index_id(event.session),
-                event.tool,
+                short_name(event.tool),
                 event.envelope,
                 0,
                 "",
@@ -233,7 +260,8 @@ def batch_args(settings: PublishSettings, events: Sequence[ScriptEvent], after: 
             if not at_ms:
                 at_ms = index_fields(0, event.envelope)[0]  # a replayed file's event
         session = index_id(event.session)
-        args += (event.seq, event.event_id, event.hook, session, event.tool, event.envelope, at_ms, cwd, model)
+        hook, tool = short_name(event.hook), short_name(event.tool)
+        args += (event.seq, event.event_id, hook, session, tool, event.envelope, at_ms, cwd, model)
     return args
 
 

@@ -49,18 +49,29 @@ def session_key_prefix(stream: str) -> str:
 # Claude Code's session ids are UUIDs (36 bytes). A longer id than this is not one of its own:
 # it names its session in the index (keys, sorted set, the stream entry's `session` field) by
 # its digest, so that no sender makes Redis keys and members the size of an event; the
-# envelope keeps the id whole.
+# envelope keeps the id whole. Hook, tool and model names (Claude Code's are under 64 bytes)
+# go the same way into the stream's `hook` and `tool` fields and the session's hash, and a
+# cwd past the longest path Linux takes (PATH_MAX, 4096).
 MAX_SESSION_ID_BYTES = 256
+MAX_NAME_BYTES = 256
+MAX_CWD_BYTES = 4096
 DIGEST_PREFIX = "sha256:"
+
+
+def short_name(text: str, limit: int = MAX_NAME_BYTES) -> str:
+    """``text``, or for one over ``limit`` bytes of UTF-8, ``sha256:`` and its hex digest."""
+    if len(text) * 4 <= limit:  # no character is more than 4 bytes: nothing to encode
+        return text
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) <= limit:
+        return text
+    return DIGEST_PREFIX + hashlib.sha256(raw).hexdigest()
 
 
 def index_id(session_id: str) -> str:
     """The name of a session in the index and the stream's `session` field: its id, or for an
     id over MAX_SESSION_ID_BYTES, ``sha256:`` and the hex digest of its UTF-8."""
-    raw = session_id.encode("utf-8", "surrogatepass")
-    if len(raw) <= MAX_SESSION_ID_BYTES:
-        return session_id
-    return DIGEST_PREFIX + hashlib.sha256(raw).hexdigest()
+    return short_name(session_id, MAX_SESSION_ID_BYTES)
 
 
 class _PayloadCwd(msgspec.Struct, frozen=True):
@@ -95,8 +106,8 @@ def index_fields(received_ns: int, envelope: bytes) -> IndexFields:
     except (msgspec.DecodeError, RecursionError):
         head = _IndexHead()
     at_ms = received_ns // 1_000_000 if received_ns else _parse_ms(head.received_at)
-    cwd = head.payload.cwd if isinstance(head.payload.cwd, str) else ""
-    model = head.model if isinstance(head.model, str) else ""
+    cwd = short_name(head.payload.cwd, MAX_CWD_BYTES) if isinstance(head.payload.cwd, str) else ""
+    model = short_name(head.model) if isinstance(head.model, str) else ""
     return IndexFields(at_ms, cwd, model)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import NamedTuple
 
 import hiredis
 import redis.asyncio as aioredis
@@ -51,16 +52,34 @@ def _is_count(value: object) -> bool:
     return type(value) is int and value >= 0
 
 
-def checked_counts(reply: object, events: int) -> tuple[int, int]:
-    """The script's {added, skipped} for a batch of ``events``, or GapError / UnexpectedReply."""
+class Counts(NamedTuple):
+    """The script's answer to a batch: events added and skipped, and the session index's keys
+    Redis refused to update (key -> Redis's error; the events landed all the same)."""
+
+    added: int
+    skipped: int
+    refused: dict[str, str]
+
+
+def checked_counts(reply: object, events: int) -> Counts:
+    """The script's answer for a batch of ``events``, or GapError / UnexpectedReply."""
     if isinstance(reply, list) and len(reply) == 2 and reply[0] == -1 and type(reply[1]) is int:
         raise GapError(f"the batch sent before this one did not land (the mark is at {reply[1]})")
-    if not (isinstance(reply, list) and len(reply) == 2 and all(map(_is_count, reply))):
+    if not (
+        isinstance(reply, list)
+        and len(reply) >= 2
+        and len(reply) % 2 == 0
+        and len(reply) <= 2 * events + 4  # a key per session of the batch, and the sorted set
+        and _is_count(reply[0])
+        and _is_count(reply[1])
+        and all(isinstance(item, (bytes, str)) for item in reply[2:])
+    ):
         raise UnexpectedReply(_unexpected(reply, events))
-    added, skipped = reply
+    added, skipped = reply[0], reply[1]
     if added + skipped != events:
         raise UnexpectedReply(_unexpected(reply, events))
-    return added, skipped
+    pairs = [item.decode("utf-8", "replace") if isinstance(item, bytes) else item for item in reply[2:]]
+    return Counts(added, skipped, dict(zip(pairs[::2], pairs[1::2])))
 
 
 def _unexpected(reply: object, events: int) -> str:
@@ -127,7 +146,7 @@ class BatchWriter:
 
     async def send(
         self, keys: list[str], args: list[ScriptArg], ask: redis.exceptions.AskError | None = None
-    ) -> tuple[int, int]:
+    ) -> Counts:
         """PUBLISH_BATCH once, on a connection of its own, past a lost script, a moved slot or
         an ASK (which sends this batch, with ASKING, to the node it names; see migration.py)."""
         for attempt in range(1, ATTEMPTS + 1):
@@ -153,9 +172,9 @@ class BatchWriter:
             return reply
         raise AssertionError("unreachable")
 
-    async def read_reply(self, conn: Connection, events: int) -> tuple[int, int]:
+    async def read_reply(self, conn: Connection, events: int) -> Counts:
         """The script's answer to a batch of ``events`` and, with redis_wait_replicas, WAIT's."""
-        added, skipped = checked_counts(await conn.read_response(), events)
+        counts = checked_counts(await conn.read_response(), events)
         wanted = self.settings.redis_wait_replicas
         if wanted:
             confirmed = await conn.read_response()
@@ -167,7 +186,7 @@ class BatchWriter:
                     f"{self.wait_ms / 1000:g}s; it stays spooled until they do "
                     f"(check the replicas, or lower redis_wait_replicas)"
                 )
-        return added, skipped
+        return counts
 
     async def get_past(self, exc: BaseException, ask: redis.exceptions.AskError | None = None) -> bool:
         """Whether sending again can succeed: the script is loaded (where ``ask`` points, if

@@ -98,11 +98,15 @@ class PublishFailed(Exception):
 
 
 async def publish(
-    config: Config, events: list[Event], on_batch: Callable[[int], None] | None = None
+    config: Config,
+    events: list[Event],
+    on_batch: Callable[[int], None] | None = None,
+    refused_keys: dict[str, str] | None = None,
 ) -> dict[str, HostCounts]:
     """Send the events through the daemon's script, batch by batch; per-host counts.
 
-    ``on_batch`` is told how many events have been sent so far, after each batch.
+    ``on_batch`` is told how many events have been sent so far, after each batch;
+    ``refused_keys`` gets the session index's keys Redis refused to update (key -> error).
     """
     sent = 0
     counts: dict[str, list[int]] = {}
@@ -123,9 +127,11 @@ async def publish(
             keys, args = batch_keys(settings, batch), batch_args(settings, batch)
             try:
                 reply = await through_a_move(lambda: script(keys=keys, args=args))
-                added, skipped = checked_counts(reply, len(batch))
+                added, skipped, refused = checked_counts(reply, len(batch))
             except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
                 raise PublishFailed(describe_failure(redis_settings, exc), result()) from None
+            if refused_keys is not None:
+                refused_keys.update(refused)
             counts[sender(batch[0])][1] += added
             counts[sender(batch[0])][2] += skipped
             sent += len(batch)
@@ -231,9 +237,11 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: Te
             return 0
         counts = predict(parsed.events, marks)
     else:
+        refused_keys: dict[str, str] = {}
+        report["index_refused"] = refused_keys
         try:
             with Progress("publishing", len(parsed.events), stream=err) as progress:
-                counts = asyncio.run(publish(config, parsed.events, progress.update))
+                counts = asyncio.run(publish(config, parsed.events, progress.update, refused_keys))
         except PublishFailed as exc:
             added, _ = _totals(exc.counts)
             done = (
@@ -254,6 +262,13 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: Te
     if as_json:
         print(json.dumps(report), file=out)
         return 0
+    for key, error in sorted(report.get("index_refused", {}).items())[:BAD_LINES_SHOWN]:
+        print(
+            f"hookd: warning: Redis refused to update the session index's key {visible(key)} "
+            f"({visible(error)}); its events were published, its entry not kept: delete the key and "
+            "the session's next event writes it again",
+            file=err,
+        )
     print(read_text, file=out)
     if dry_run:
         print(

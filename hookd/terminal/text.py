@@ -5,24 +5,43 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# C0 and C1 controls, the line and paragraph separators, and the bidirectional marks,
-# overrides and isolates (which reorder what is shown).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, the line and paragraph separators, the bidirectional marks, overrides
+# and isolates (which reorder what is shown), and the invisible format characters: zero-width
+# spaces and joiners, the word joiner and invisible operators, the byte order mark and the
+# tag characters (which show nothing, and so hide text, or a message to a model, in plain sight).
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+    "\U000e0000-\U000e007f]"
+)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def visible(text: str) -> str:
-    """Text on one line: a newline shown as ⏎, any other control character as \\xNN or \\uNNNN."""
+    """Text on one line: a newline shown as ⏎, any other control or invisible character as
+    \\xNN, \\uNNNN or \\UNNNNNNNN."""
     text = text.strip().replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\t", " ")
-    return _CONTROL.sub(
-        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
-    )
+    return _CONTROL.sub(lambda m: _escape(m.group()), text)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a JSON escape is UTF-16: a surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def json_visible(text: str) -> str:
     """A JSON text with those characters spelled as \\u escapes: the same JSON value, and
-    nothing a terminal acts on (valid JSON has no raw C0 control, so those left are C1 and
-    the like, which can only be inside strings)."""
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    nothing a terminal acts on or hides (valid JSON has no raw C0 control, so those left are
+    C1 and the like, which can only be inside strings)."""
+    return _CONTROL.sub(lambda m: _json_escape(m.group()), text)
 
 
 def escaped(text: str) -> str:

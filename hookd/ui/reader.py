@@ -211,7 +211,12 @@ class StreamReader:
         pipe = self.client.pipeline(transaction=False)
         for sid in ids:
             pipe.hgetall(prefix + sid.decode("utf-8", "replace"))
-        rows = [hash_fields("HGETALL", row) for row in await awaited("HGETALL", pipe.execute())]
+        # One row Redis refuses (a hash someone made another type: WRONGTYPE) leaves that session
+        # to what the stream holds, not every session of the index (hookd status names the key).
+        replies = await awaited("HGETALL", pipe.execute(raise_on_error=False))
+        rows = [
+            {} if isinstance(row, redis.exceptions.ResponseError) else hash_fields("HGETALL", row) for row in replies
+        ]
         out = []
         for sid, row in zip(ids, rows):
             if row:

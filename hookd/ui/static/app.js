@@ -22,10 +22,15 @@ const state = {
 };
 
 // Bidirectional marks, embeddings, overrides and isolates reorder the text after them even as
-// textContent (U+202E shows "exe.txt" for "txt.exe"): they are shown as their \u escape.
-const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// textContent (U+202E shows "exe.txt" for "txt.exe"); zero-width characters, the word joiner,
+// invisible operators, U+FEFF and the tag characters show nothing and so hide text (or words
+// meant for a model) in plain sight: all are shown as their \u escape (\u{...} past U+FFFF).
+const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]/gu;
 function inert(text) {
-  return (text == null ? "" : String(text)).replace(BIDI, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return (text == null ? "" : String(text)).replace(INVISIBLE, (c) => {
+    const code = c.codePointAt(0).toString(16);
+    return code.length > 4 ? `\\u{${code}}` : `\\u${code.padStart(4, "0")}`;
+  });
 }
 
 function el(tag, attrs, ...children) {
