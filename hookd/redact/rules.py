@@ -139,6 +139,10 @@ _YAML_PROPERTIES = (
     r"(?=[^\s&!*|>]))?+"  # possessive: after a tag, a marker (read again) is no value, nor is the tag
 )
 
+# A quoted value in parentheses, on the same line or the next (Python's long strings, API_KEY = (\n "<v>"\n);
+# the view joins literals on adjacent lines, so a value split there reads whole): the value is the quoted one.
+_PARENTHESIZED = r"(?:(?P<paren>\()(?:[ \t]|\\[nrt]){0,40}(?=\\\"|'))?+"
+
 # An annotation whose value is a marker: the value is redacted already, and the annotation is not one
 # (without this, a second pass read "password= [REDACTED:...]" after "token: " as the value "password=").
 _ANNOTATED_MARKER = r"(?!" + WS_OR_ESCAPE + "{0,4}" + _ANNOTATION.removesuffix("?") + r"\[REDACTED:)"
@@ -375,6 +379,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             + "{0,4}"
             + _YAML_PROPERTIES
             + _ANNOTATION
+            + _PARENTHESIZED
             + VALUE
             + "|)"
         ),

@@ -1,0 +1,41 @@
+"""Eighteenth session: a quoted value in parentheses after a secret's name (Python's long strings: the value on
+the same line or the lines after, split in adjacent literals the view joins). Each case was kept before."""
+
+from __future__ import annotations
+
+import pytest
+from recall_helpers import assert_kept, assert_redacted
+
+PW = "Hunter2xyz9Q"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'password = ("{PW}")',
+        f'password = ( "{PW}" )',
+        f'password = (\n    "{PW}"\n)',
+        f'DB_PASSWORD = (\n"{PW}")',
+        f"password = (\n    '{PW}'\n)",
+        f'settings = dict(x=1)\nAPI_KEY = (\n    "{PW[:6]}"\n    "{PW[6:]}"\n)\n',
+    ],
+)
+def test_a_parenthesized_value_is_the_value(text: str) -> None:
+    out = assert_redacted(text, PW[6:], rule="secret_assignment")
+    assert PW[:6] not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'password = (\n    os.environ["DB_PASSWORD"]\n)',
+        'password = ("changeme")',
+        'password = (\n    ""\n)',
+        'token = (\n    f"{prefix}-{suffix}"\n)',
+        'password = (\n    "your-password-here"\n)',
+        "password = (get_password() or default)",
+        "password = (\n    settings.DB_PASSWORD\n)",
+    ],
+)
+def test_a_parenthesized_reference_or_placeholder_is_kept(text: str) -> None:
+    assert_kept(text)
