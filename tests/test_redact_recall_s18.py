@@ -39,3 +39,29 @@ def test_a_parenthesized_value_is_the_value(text: str) -> None:
 )
 def test_a_parenthesized_reference_or_placeholder_is_kept(text: str) -> None:
     assert_kept(text)
+
+
+@pytest.mark.parametrize("prefix", ["b", "r", "u", "rb", "BR", "f"])
+def test_a_python_string_prefix_before_the_value(prefix: str) -> None:
+    assert_redacted(f'API_KEY = {prefix}"{PW}"', PW, rule="secret_assignment")
+    assert_redacted(f"password={prefix}'{PW}'", PW, rule="secret_assignment")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'password = f"{prefix}{suffix}"',
+        'token = b""',
+        'password = rf"{PW_DIR}/x"',
+        "password: bytes = b'changeme'",
+    ],
+)
+def test_a_prefixed_reference_or_placeholder_is_kept(text: str) -> None:
+    assert_kept(text)
+
+
+@pytest.mark.parametrize("tag", ["!vault", "!!binary", "!Sub"])
+def test_a_yaml_tag_before_a_block_is_no_value(tag: str) -> None:
+    # Before: password: [REDACTED:secret_assignment] | (the tag taken as the value, the block left).
+    text = f"db:\n  password: {tag} |\n    $ANSIBLE_VAULT;1.1;AES256\n    66386439653236336462626566653063336164663966303231\n"
+    assert_kept(text)  # Ansible's vault: ciphertext
