@@ -65,3 +65,29 @@ def test_a_yaml_tag_before_a_block_is_no_value(tag: str) -> None:
     # Before: password: [REDACTED:secret_assignment] | (the tag taken as the value, the block left).
     text = f"db:\n  password: {tag} |\n    $ANSIBLE_VAULT;1.1;AES256\n    66386439653236336462626566653063336164663966303231\n"
     assert_kept(text)  # Ansible's vault: ciphertext
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'Password is "{PW}"',
+        f"ssh password for root is {PW}",
+        f"The password for the admin account is `{PW}`.",
+        f"the api key for staging was '{PW}' until today",
+    ],
+)
+def test_prose_with_whose_secret_and_a_quoted_value(text: str) -> None:
+    assert_redacted(text, PW, rule="prose_secret", ascii_only=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the password for the account is expired",
+        'the token for this is "a long sentence"',
+        'the token is "PLACEHOLDER_VALUE"',
+        "the password for each user is stored hashed",
+    ],
+)
+def test_prose_about_a_secret_is_kept(text: str) -> None:
+    assert_kept(text)
