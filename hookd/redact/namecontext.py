@@ -138,7 +138,10 @@ def in_template_action(match: re.Match[str]) -> bool:
 
 
 def value_on_next_line(match: re.Match[str]) -> bool:
-    """A line break lies between the separator and the value: the separator's own line has no value."""
+    """A line break lies between the separator and the value: the separator's own line has no value (but
+    for an opening parenthesis, which a value on the lines after continues)."""
+    if "paren" in match.re.groupindex and match.group("paren"):
+        return False
     start = match.start("value")
     near = match.string[max(0, start - 16) : start]
     if not ("\n" in near or "\r" in near or "\\n" in near or "\\r" in near):  # _LINE_BREAKS, by str tests

@@ -16,7 +16,12 @@ from hookd.redact.rule import Rule
 _PROSE_NAME = r"(?i:password|passphrase|passwd|pwd|secret|token|api[ _-]?key|access[ _-]?key|secret[ _-]?key)"
 _PROSE_CHAR = r"""[^\s"'\\<>()\[\]{},;`$]"""
 # (not "=": that is code, secret_assignment's, which knows types and references)
-PROSE_TRIGGER = _PROSE_NAME + r"(?:[ \t]{1,2}(?i:is|was):?|[ \t]{0,2}:)[ \t]{1,4}" + _PROSE_CHAR + "{8}"
+# Whose secret it is may stand between the name and "is" (the password for the admin account is ...), and the
+# value may be quoted (the password is "...", `...`).
+_WHOSE = r"(?:[ \t]{1,2}(?i:for)(?:[ \t]{1,2}[\w@.:/-]{1,40}){1,4}?)?"
+PROSE_TRIGGER = (
+    _PROSE_NAME + r"(?:" + _WHOSE + r"[ \t]{1,2}(?i:is|was):?|[ \t]{0,2}:)[ \t]{1,4}(?:\\\"|'|`)?" + _PROSE_CHAR + "{8}"
+)
 _PROSE_BACK = 8
 # Taken whole (++, *+): the tail's class holds what the dotted numbers do, so a long version that failed at
 # its end was otherwise split at every dot (quadratic).

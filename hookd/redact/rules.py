@@ -139,6 +139,17 @@ _YAML_PROPERTIES = (
     r"(?=[^\s&!*|>]))?+"  # possessive: after a tag, a marker (read again) is no value, nor is the tag
 )
 
+# A quoted value in parentheses, on the same line or the next (Python's long strings, API_KEY = (\n "<v>"\n);
+# the view joins literals on adjacent lines, so a value split there reads whole): the value is the quoted one.
+_PARENTHESIZED = r"(?:(?P<paren>\()(?:[ \t]|\\[nrt]){0,40}(?=\\\"|'))?+"
+
+# Python's string prefixes (b"<v>", r'<v>', rb"<v>"; an f-string's fields are references, which the check knows):
+# the value is the quoted one.
+_STRING_PREFIX = r"""(?:(?i:[rbuf]|rb|br|fr|rf)(?=\\\"|'))?+"""
+# A YAML tag before a block scalar (password: !vault | and the lines after): the value is the block
+# (yaml_block_secret's; Ansible's vault is ciphertext), not the tag.
+_TAGGED_BLOCK = r"(?!" + WS_OR_ESCAPE + r"{0,4}!!?[A-Za-z0-9_/.:-]{0,40}[ \t]{1,4}[|>])"
+
 # An annotation whose value is a marker: the value is redacted already, and the annotation is not one
 # (without this, a second pass read "password= [REDACTED:...]" after "token: " as the value "password=").
 _ANNOTATED_MARKER = r"(?!" + WS_OR_ESCAPE + "{0,4}" + _ANNOTATION.removesuffix("?") + r"\[REDACTED:)"
@@ -373,8 +384,11 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             + _ANNOTATED_MARKER
             + WS_OR_ESCAPE
             + "{0,4}"
+            + _TAGGED_BLOCK
             + _YAML_PROPERTIES
             + _ANNOTATION
+            + _PARENTHESIZED
+            + _STRING_PREFIX
             + VALUE
             + "|)"
         ),
