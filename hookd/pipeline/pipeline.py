@@ -144,10 +144,12 @@ class Pipeline:
             return self._check_and(header, body, self.builder.prepare, from_inbox)
         self._check_and(header, body, None, from_inbox)
         try:
-            return await self.worker.prepare(body)
+            prepared = await self.worker.prepare(body)
         except Rejected as exc:
             self._count(exc, header, len(body))
             raise
+        self._note_withheld(header, len(body))
+        return prepared
 
     async def take_async(self, header: Header, body: bytes) -> str | None:
         """``take``, with a large body prepared in the worker process (the inbox's way in).
@@ -222,7 +224,7 @@ class Pipeline:
         if work is None:
             return None
         try:
-            return work(body)
+            done = work(body)
         except Rejected as exc:
             self._count(exc, header, len(body))
             raise
@@ -238,6 +240,25 @@ class Pipeline:
             )
             rejected.internal = True
             raise rejected from exc
+        self._note_withheld(header, len(body))
+        return done
+
+    def _note_withheld(self, header: Header, size: int) -> None:
+        """Count a taken event whose sender sent a marker in place of its payload (Header.withheld)."""
+        if header.withheld is None:
+            return
+        self.state.withheld[header.withheld] += 1
+        log.warning(
+            "event_payload_withheld",
+            reason=header.withheld,
+            by="sender",
+            bytes=size,
+            sender_pid=header.pid,
+            hook=self.builder.header_text(header.hook, counted=False),
+            withheld_so_far=self.state.withheld[header.withheld],
+            hint="the sender did not hold this event's payload (too_large: over max_event_bytes); "
+            "the event is kept with its marker, which says the size, in place of the payload",
+        )
 
     def _spool(self, events: list[Event], count_refusal: bool = True) -> None:
         try:
