@@ -207,3 +207,13 @@ def test_the_header_says_why_a_body_is_a_marker():
     assert parse_header(line.replace(b" withheld=too_large", b"")).withheld is None
     with pytest.raises(Rejected, match="withheld="):
         parse_header(line.replace(b"too_large", b"Too%20large"))
+
+
+def test_a_reason_hook_send_does_not_send_is_counted_as_other(hookd, redis_db):
+    from hookd.control.client import request
+
+    body = b'{"hook_event_name":"Stop","session_id":"s"}'
+    for reason in (b"made_up", b"another_one"):
+        assert hookd.request(b"HOOKD/1 %d withheld=%s\n" % (len(body), reason) + body).startswith(b"OK ")
+    control = hookd.env.get("HOOKD_CONTROL_SOCKET") or str(hookd.socket.parent / "control.sock")
+    assert request(control, "status", timeout_s=10)["counters"]["withheld"] == {"other": 2}

@@ -135,7 +135,7 @@ def _handoff_id(fields: dict[str, bytes]) -> str | None:
 
 def _withheld(fields: dict[str, bytes]) -> str | None:
     raw = fields.get("withheld")
-    if raw is not None and not _KEY.match(raw):
+    if raw and not _KEY.match(raw):
         raise Rejected(Reason.BAD_HEADER, "header withheld= must be 1-32 of a-z and _")
     return None if not raw else raw.decode()
 

@@ -34,6 +34,7 @@ from hookd.worker import INLINE_BYTES, Worker
 log = structlog.get_logger("hookd.pipeline")
 
 REJECTION_LINES_PER_INTERVAL = 20  # per reason per 10 s; then one line per interval with the count
+WITHHELD_REASONS = {"too_large"}  # Header.withheld as hook-send sends it
 
 T = TypeVar("T")
 
@@ -247,15 +248,21 @@ class Pipeline:
         """Count a taken event whose sender sent a marker in place of its payload (Header.withheld)."""
         if header.withheld is None:
             return
-        self.state.withheld[header.withheld] += 1
+        # A sender's word: reasons hook-send does not send are counted together, not one key each.
+        reason = header.withheld if header.withheld in WITHHELD_REASONS else "other"
+        self.state.withheld[reason] += 1
+        lines_for = self.rejection_lines.ready(("withheld", reason))
+        if lines_for is None:
+            return
         log.warning(
             "event_payload_withheld",
-            reason=header.withheld,
+            reason=reason,
             by="sender",
             bytes=size,
             sender_pid=header.pid,
             hook=self.builder.header_text(header.hook, counted=False),
-            withheld_so_far=self.state.withheld[header.withheld],
+            withheld_so_far=self.state.withheld[reason],
+            not_logged_before=lines_for - 1,
             hint="the sender did not hold this event's payload (too_large: over max_event_bytes); "
             "the event is kept with its marker, which says the size, in place of the payload",
         )
