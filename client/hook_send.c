@@ -9,7 +9,7 @@
  * `cc -O2 -std=c99 -Wall -Wextra -Werror`. Rules it keeps, as the Python client does: never a
  * byte on stdout (except --help/--version, run by a person), exit status 0 always, the whole
  * run bounded by HOOKD_SEND_TIMEOUT_MS (SIGALRM ends it with _exit(0)), the payload forwarded
- * as bytes and never parsed, stderr only for a refusal, a failed inbox write, a lost event and
+ * as bytes and never parsed (one over HOOKD_MAX_EVENT_BYTES not held, a marker in its place), stderr only for a refusal, a failed inbox write, a lost event and
  * HOOKD_DEBUG=1, in the Python client's words.
  */
 #ifdef __linux__
@@ -42,6 +42,8 @@
 #endif
 #define PATHCAP 4200 /* PATH_MAX (4096) and room for a file name */
 #define HEADER_MAX 4096 /* the daemon's header limit: an item that would pass it is dropped */
+#define MAX_EVENT_BYTES (8LL << 20) /* hookd's max_event_bytes by default */
+#define PREFIX_BYTES 16384 /* how much of a too-large payload is looked at for its hook_event_name and session_id */
 
 enum { DELIVERED, REJECTED, RETRY, REFUSED };
 #define TIMED_OUT (-1) /* the deadline passed during a socket operation (not an errno) */
@@ -179,21 +181,22 @@ static const char *route(const char *name)
     return NULL;
 }
 
-/* int() of the Python client: spaces around, a sign, digits with single underscores between. */
-static int send_timeout_ms(void)
+/* min(max(int(the variable), lo), hi) of the Python client, else dflt: int() takes spaces around,
+ * a sign, digits with single underscores between. */
+static long long env_int(const char *name, long long dflt, long long lo, long long hi)
 {
-    const char *s = env("HOOKD_SEND_TIMEOUT_MS");
+    const char *s = env(name);
     long long v = 0;
     int neg = 0, digits = 0;
     if (!s)
-        return 250;
+        return dflt;
     while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
         s++;
     if (*s == '+' || *s == '-')
         neg = *s++ == '-';
     for (; *s; s++) {
         if (*s >= '0' && *s <= '9') {
-            v = v > 1000000000LL ? v : v * 10 + (*s - '0');
+            v = v > hi ? v : v * 10 + (*s - '0');
             digits++;
         } else if (*s == '_' && digits && s[1] >= '0' && s[1] <= '9') {
             continue;
@@ -204,9 +207,19 @@ static int send_timeout_ms(void)
     while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
         s++;
     if (!digits || *s)
-        return 250;
+        return dflt;
     v = neg ? -v : v;
-    return v < 10 ? 10 : v > 60000 ? 60000 : (int)v;
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static int send_timeout_ms(void) { return (int)env_int("HOOKD_SEND_TIMEOUT_MS", 250, 10, 60000); }
+
+/* The largest body sent as it is: hookd's max_event_bytes, which `hookd hooks install` writes into
+ * the hook command when it is not the default. Past it, stdin is not held (see read_stdin). */
+static size_t max_event_bytes(void)
+{
+    long long hi = (long long)(((size_t)-1) / 4 < (1ULL << 40) ? ((size_t)-1) / 4 : (1ULL << 40));
+    return (size_t)env_int("HOOKD_MAX_EVENT_BYTES", MAX_EVENT_BYTES, 1024, hi);
 }
 
 /* os.path.join(a, b) for a relative b; 0, or -1 (ENAMETOOLONG) */
@@ -301,43 +314,135 @@ static void handoff_id(char out[17])
         snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
-/* All of stdin, or an empty body (debug note) if it cannot be read or held. */
-static char *read_stdin(size_t *len)
+/* One read of stdin, waiting on a non-blocking one (the deadline ends a stuck one) -> bytes, 0 at
+ * its end, -1 and errno on an error. */
+static ssize_t read_in(char *buf, size_t n)
+{
+    for (;;) {
+        ssize_t r = read(0, buf, n);
+        if (r >= 0 || (errno != EAGAIN && errno != EINTR))
+            return r;
+        if (errno == EAGAIN) {
+            struct pollfd p = {0, POLLIN, 0};
+            poll(&p, 1, -1);
+        }
+    }
+}
+
+/* stdin up to limit + 1 bytes, or an empty body (debug note) if it cannot be read or held; *size: how
+ * many were read. A size over limit says the event is over hookd's limit: the body then holds only its
+ * first PREFIX_BYTES and the rest is not held, as all of a runaway or hostile stdin would take the
+ * machine's memory by the deadline. */
+static char *read_stdin(size_t limit, size_t *len, size_t *size)
 {
     struct stat st;
     size_t cap = 65536, n = 0;
-    if (fstat(0, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (unsigned long long)st.st_size < ((size_t)-1) / 4)
+    if (fstat(0, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (unsigned long long)st.st_size < limit)
         cap = (size_t)st.st_size + 1;
+    cap = cap < limit + 1 ? cap : limit + 1;
     char *buf = malloc(cap);
     int err = buf ? 0 : ENOMEM;
-    while (!err) {
+    while (!err && n <= limit) {
         if (n == cap) {
-            char *more = cap < ((size_t)-1) / 4 ? realloc(buf, cap * 2) : NULL;
+            size_t want = cap < (limit + 1) / 2 ? cap * 2 : limit + 1;
+            char *more = realloc(buf, want);
             if (!more) {
                 err = ENOMEM;
                 break;
             }
-            buf = more, cap *= 2;
+            buf = more, cap = want;
         }
-        ssize_t r = read(0, buf + n, cap - n);
-        if (r > 0) {
+        ssize_t r = read_in(buf + n, cap - n);
+        if (r > 0)
             n += (size_t)r;
-        } else if (r == 0) {
+        else if (r == 0)
             break;
-        } else if (errno == EAGAIN) { /* a non-blocking stdin: wait; the deadline ends a stuck one */
-            struct pollfd p = {0, POLLIN, 0};
-            poll(&p, 1, -1);
-        } else if (errno != EINTR) {
+        else
             err = errno;
-        }
     }
     if (err) {
         if (debug)
             say("hook-send: cannot read stdin (%s); sending an empty event", errname(err));
         n = 0;
     }
-    *len = n;
+    *size = n;
+    *len = n <= limit ? n : n < PREFIX_BYTES ? n : PREFIX_BYTES;
+    if (n > limit && *len < cap) { /* the rest is not held while stdin is drained */
+        char *less = realloc(buf, *len);
+        buf = less ? less : buf;
+    }
     return buf ? buf : (char *)"";
+}
+
+/* Read stdin to its end, holding none of it, until the monotonic `until` -> bytes read; *ended: whether
+ * it ended. The writer sees its event taken rather than a broken pipe, and the marker gets the size. */
+static unsigned long long drain(long long until, int *ended)
+{
+    static char sink[65536];
+    unsigned long long seen = 0;
+    *ended = 0;
+    while (now_ns(CLOCK_MONOTONIC) < until) {
+        ssize_t r = read_in(sink, sizeof sink);
+        if (r <= 0) {
+            *ended = r == 0;
+            break;
+        }
+        seen += (unsigned long long)r;
+    }
+    return seen;
+}
+
+/* The value of "key" in a payload's first bytes when it is a plain word (at most 128 of A-Z a-z 0-9
+ * _ . -), into out -> its length, else 0. A key inside a JSON string is escaped (\"key\") and not found. */
+static size_t prefix_value(const char *head, size_t n, const char *key, char *out)
+{
+    size_t klen = strlen(key), i, at;
+    for (at = 0; at + klen + 2 <= n; at++)
+        if (head[at] == '"' && memcmp(head + at + 1, key, klen) == 0 && head[at + klen + 1] == '"')
+            break;
+    if (at + klen + 2 > n)
+        return 0;
+    i = at + klen + 2;
+    while (i < n && strchr(" \t\r\n", head[i]) && head[i])
+        i++;
+    if (i >= n || head[i++] != ':')
+        return 0;
+    while (i < n && strchr(" \t\r\n", head[i]) && head[i])
+        i++;
+    if (i >= n || head[i++] != '"')
+        return 0;
+    size_t start = i;
+    while (i < n && i - start <= 128 && head[i] != '"') {
+        char c = head[i++];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+              c == '-'))
+            return 0;
+    }
+    if (i >= n || head[i] != '"' || i == start || i - start > 128)
+        return 0;
+    memcpy(out, head + start, i - start);
+    return i - start;
+}
+
+/* The body handed on in place of one over hookd's limit: what can be said of it unheld -> its length. */
+static size_t too_large_marker(char *out, size_t cap, const char *head, size_t n, unsigned long long size, int ended,
+                               size_t limit)
+{
+    static const char *const keys[] = {"hook_event_name", "session_id"};
+    char value[129];
+    size_t len = 0;
+    out[len++] = '{';
+    for (int k = 0; k < 2; k++) {
+        size_t v = prefix_value(head, n, keys[k], value);
+        if (v)
+            len += (size_t)snprintf(out + len, cap - len, "\"%s\":\"%.*s\",", keys[k], (int)v, value);
+    }
+    len += (size_t)snprintf(out + len, cap - len,
+                            "\"hookd_withheld\":{\"reason\":\"too_large\",\"bytes\":%llu,\"stdin_ended\":%s,"
+                            "\"max_event_bytes\":%llu,\"why\":\"the payload was over max_event_bytes, so hook-send "
+                            "did not keep it\"}}",
+                            size, ended ? "true" : "false", (unsigned long long)limit);
+    return len < cap ? len : cap - 1;
 }
 
 /* Why a directory with this (l)stat cannot be trusted, into why (0), or 1 if it can: ours, a directory,
@@ -755,21 +860,37 @@ static void run(const char *hook, long long start, int timeout)
     const char *sub;
     int reserve = timeout / 5 > 20 ? timeout / 5 : 20; /* kept from the socket phase for the inbox */
     reserve = reserve < timeout / 2 ? reserve : timeout / 2;
-    size_t blen;
-    char *body = read_stdin(&blen);
-    lost_armed = 1;
+    size_t blen, size, limit = max_event_bytes();
+    char *body = read_stdin(limit, &blen, &size), marker[640];
+    lost_armed = 1; /* from here a stall of stdin loses an event that is known to be there */
+    const char *withheld = NULL;
+    if (size > limit) {
+        int ended;
+        unsigned long long seen = size + drain(start + (long long)(timeout - 2 * reserve) * 1000000LL, &ended);
+        blen = too_large_marker(marker, sizeof marker, body, blen, seen, ended, limit);
+        free(body);
+        body = NULL;
+        withheld = "too_large";
+        say("hook-send: event over HOOKD_MAX_EVENT_BYTES=%llu (%llu bytes%s): its payload dropped, a too_large "
+            "marker handed on in its place; fix: raise max_event_bytes in hookd's settings, then run `hookd hooks "
+            "install`",
+            (unsigned long long)limit, seen, ended ? "" : " read, stdin not ended");
+    }
+    const char *sent_body = body ? body : marker;
     long long sent = now_ns(CLOCK_REALTIME);
     handoff_id(id);
     int hlen = snprintf(head, sizeof head, "HOOKD/1 %zu sent=%lld pid=%ld ppid=%ld id=%s", blen, sent,
                         (long)getpid(), (long)getppid(), id);
-    size_t len = add_item(head, (size_t)hlen, " hook=", hook);
+    /* withheld before hook and project, whose length could leave no room for it */
+    size_t len = add_item(head, (size_t)hlen, " withheld=", withheld);
+    len = add_item(head, len, " hook=", hook);
     len = add_item(head, len, " project=", env("CLAUDE_PROJECT_DIR"));
     head[len++] = '\n';
 
     state_dir(state);
     socket_path(sock, state);
     struct failure refused = {"", "", NULL}, failures[2];
-    int outcome = send_frame(sock, head, len, body, blen, start + (long long)(timeout - reserve) * 1000000LL,
+    int outcome = send_frame(sock, head, len, sent_body, blen, start + (long long)(timeout - reserve) * 1000000LL,
                              detail, sizeof detail, &refused);
     if (outcome == DELIVERED || outcome == REJECTED) {
         lost_armed = 0;
@@ -782,11 +903,11 @@ static void run(const char *hook, long long start, int timeout)
     /* The inbox, else the spare inbox: as the Python client's keep() */
     snprintf(name, sizeof name, "%020lld-%ld-%s.hookd", sent, (long)getpid(), id);
     int nfail = 0, saved = 0;
-    if (write_inbox(state, "inbox", head, len, body, blen, name, id, final, &failures[nfail]) == 0)
+    if (write_inbox(state, "inbox", head, len, sent_body, blen, name, id, final, &failures[nfail]) == 0)
         saved = 1;
     else if (nfail++, !spare_inbox(spare, &sub))
         fail(&failures[nfail++], "(no spare inbox)", "none found", NULL);
-    else if (write_inbox(spare, sub, head, len, body, blen, name, id, final, &failures[nfail]) == 0)
+    else if (write_inbox(spare, sub, head, len, sent_body, blen, name, id, final, &failures[nfail]) == 0)
         saved = 1;
     else
         nfail++;

@@ -5,7 +5,8 @@ whole life is added to the agent's latency. Hence one standard-library file,
 run as `python3 -I -S hook_send.py`, that imports only modules the interpreter
 has already loaded (posix, sys, time, _signal) plus _socket: not even os,
 whose import costs a quarter of a bare start. The payload is forwarded as
-bytes, never parsed. A hook's stdout and exit status mean something to Claude
+bytes, never parsed; one over HOOKD_MAX_EVENT_BYTES is not held at all, and a
+small marker goes in its place (two names looked for in its first bytes). A hook's stdout and exit status mean something to Claude
 Code: this never writes to stdout and always exits 0, by SIGALRM at the
 deadline if need be. stderr carries one line when the client refuses a socket
 or a directory (another user's, or open to others) or loses an event; the rest
@@ -29,6 +30,10 @@ __version__ = "0.1.0"
 # ERR reasons that are the sender's fault: resending the same bytes cannot help.
 FINAL = (b"empty", b"not_json", b"invalid_utf8", b"not_object", b"too_deep", b"too_large", b"bad_header")
 DELIVERED, REJECTED, RETRY, REFUSED = "delivered", "rejected", "retry", "refused"
+MAX_EVENT_BYTES = 8 << 20  # hookd's max_event_bytes by default
+# How much of a too-large payload is looked at for its hook_event_name and session_id.
+PREFIX_BYTES = 16384
+_WORD = b"-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"  # a value copied into a marker
 _SAFE = bytes(range(0x21, 0x25)) + bytes(range(0x26, 0x7F))  # sent as is in header values
 _DIR_FLAGS = posix.O_RDONLY | posix.O_DIRECTORY | posix.O_NOFOLLOW | posix.O_CLOEXEC
 _debug = False
@@ -57,6 +62,8 @@ environment:
   HOOKD_SPARE_INBOX      where events go when the inbox cannot be written (default
                          $XDG_RUNTIME_DIR/hookd/inbox, else /dev/shm/hookd-$UID/inbox)
   HOOKD_SEND_TIMEOUT_MS  hard deadline for the whole run (default 250, 10..60000)
+  HOOKD_MAX_EVENT_BYTES  largest event hookd takes (default 8388608, as hookd's max_event_bytes);
+                         a larger one is sent as a small too_large marker, its payload dropped
   HOOKD_INBOX_FSYNC=0    do not fsync inbox files
   HOOKD_DEBUG=1          explain every outcome on stderr
 """
@@ -163,6 +170,15 @@ def send_timeout_ms(environ):
         return 250
 
 
+def max_event_bytes(environ):
+    """The largest body sent as it is: hookd's max_event_bytes, which `hookd hooks install` writes
+    into the hook command when it is not the default. Past it, stdin is not held (see read_stdin)."""
+    try:
+        return min(max(int(environ.get("HOOKD_MAX_EVENT_BYTES") or MAX_EVENT_BYTES), 1024), 1 << 40)
+    except ValueError:
+        return MAX_EVENT_BYTES
+
+
 def socket_reserve_ms(timeout_ms):
     """Time kept from the socket phase for the inbox write: max(20 ms, 20 %), at most half."""
     return min(max(20, timeout_ms // 5), timeout_ms // 2)
@@ -176,13 +192,17 @@ def pct_encode(value):
     return b"".join(bytes((c,)) if c in _SAFE else b"%%%02X" % c for c in b)
 
 
-def make_header(body, hook=None, project=None, sent_ns=None, pid=None, ppid=None, handoff_id=None):
-    """-> (header line, sent_ns, pid, handoff_id); the frame is header + body. Unset values are filled in."""
+def make_header(body, hook=None, project=None, sent_ns=None, pid=None, ppid=None, handoff_id=None, withheld=None):
+    """-> (header line, sent_ns, pid, handoff_id); the frame is header + body. Unset values are filled in.
+
+    withheld: why the body is a marker in place of the payload (too_large), which hookd counts."""
     sent_ns = time.time_ns() if sent_ns is None else sent_ns
     pid = posix.getpid() if pid is None else pid
     ppid = posix.getppid() if ppid is None else ppid
     handoff_id = handoff_id or posix.urandom(8).hex()
     head = b"HOOKD/1 %d sent=%d pid=%d ppid=%d id=%s" % (len(body), sent_ns, pid, ppid, handoff_id.encode())
+    if withheld:  # before hook and project, whose length could leave no room for it
+        head += b" withheld=" + withheld.encode()
     for key, value in ((b" hook=", hook), (b" project=", project)):
         if value:
             item = key + pct_encode(value)
@@ -491,39 +511,120 @@ def _settled():
     _lost_line = None
 
 
-def read_stdin(f):
-    """All of stdin, in chunks: the deadline's handler runs between two of them, where one
-    read() of a source that never ends nor blocks (/dev/zero) held it off until memory ran out."""
+def stdin_reader(f):
+    """read(n) of stdin: posix.read on its descriptor, between whose calls the deadline's handler
+    runs (one read() of a source that never ends nor blocks, /dev/zero, held it off until memory
+    ran out); the stream's own read for an in-process caller that gives one."""
     try:
         fd = f.fileno()
     except Exception:  # not a file: a stream given by an in-process caller
-        return f.buffer.read()
-    chunks = []
-    while True:
-        try:
-            chunk = posix.read(fd, 1 << 20)
-        except BlockingIOError:  # a non-blocking stdin: wait; the deadline ends a stuck one
-            time.sleep(0.001)
-            continue
+        return f.buffer.read
+
+    def read(n):
+        while True:
+            try:
+                return posix.read(fd, n)
+            except BlockingIOError:  # a non-blocking stdin: wait; the deadline ends a stuck one
+                time.sleep(0.001)
+
+    return read
+
+
+def read_stdin(read, limit):
+    """stdin up to limit + 1 bytes -> (body, size). A size over limit says the event is over hookd's
+    limit: the body is then only its first PREFIX_BYTES and the rest is not held, as all of a
+    runaway or hostile stdin would take the machine's memory by the deadline."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = read(min(1 << 20, limit + 1 - size))
         if not chunk:
-            return b"".join(chunks)
+            break
         chunks.append(chunk)
+        size += len(chunk)
+    if size <= limit:
+        return b"".join(chunks), size
+    head = b""
+    for chunk in chunks:
+        if len(head) >= PREFIX_BYTES:
+            break
+        head += chunk[: PREFIX_BYTES - len(head)]
+    return head, size
 
 
-def run(argv, env, deadline, lost_line=None):
+def drain(read, until):
+    """Read stdin to its end, holding none of it, until time.monotonic() reaches until -> (bytes, ended).
+    The writer sees its event taken rather than a broken pipe, and the marker gets the size."""
+    seen = 0
+    while time.monotonic() < until:
+        try:
+            chunk = read(1 << 20)
+        except OSError:
+            break
+        if not chunk:
+            return seen, True
+        seen += len(chunk)
+    return seen, False
+
+
+def prefix_value(head, key):
+    """The string value of "key" in a payload's first bytes when it is a plain word, else None.
+    A key inside a JSON string is escaped (\\"key\\") and not found."""
+    at = head.find(b'"' + key + b'"')
+    if at < 0:
+        return None
+    rest = head[at + len(key) + 2 :].lstrip(b" \t\r\n")
+    if rest[:1] != b":":
+        return None
+    rest = rest[1:].lstrip(b" \t\r\n")
+    end = rest.find(b'"', 1) if rest[:1] == b'"' else -1
+    value = rest[1:end] if end > 0 else b""
+    return value if 0 < len(value) <= 128 and not value.translate(None, _WORD) else None
+
+
+def too_large_marker(head, size, ended, limit):
+    """The body handed on in place of one over hookd's limit: what can be said of it unheld."""
+    named = b""
+    for key in (b"hook_event_name", b"session_id"):
+        value = prefix_value(head, key)
+        if value is not None:
+            named += b'"%s":"%s",' % (key, value)
+    return (
+        b'{%s"hookd_withheld":{"reason":"too_large","bytes":%d,"stdin_ended":%s,"max_event_bytes":%d,'
+        b'"why":"the payload was over max_event_bytes, so hook-send did not keep it"}}'
+        % (named, size, b"true" if ended else b"false", limit)
+    )
+
+
+def too_large_line(size, ended, limit):
+    return (
+        "event over HOOKD_MAX_EVENT_BYTES=%d (%d bytes%s): its payload dropped, a too_large marker handed on "
+        "in its place; fix: raise max_event_bytes in hookd's settings, then run `hookd hooks install`"
+        % (limit, size, "" if ended else " read, stdin not ended")
+    )
+
+
+def run(argv, env, deadline, lost_line=None, drain_until=None):
     """Read the event, send it, or keep it in the inbox. May raise.
 
     lost_line: what the deadline's handler says once the event is read and until it is settled.
+    drain_until: when to stop reading the rest of an event over the limit (default: deadline).
     """
     global _lost_line
-    f = sys.stdin
+    f, limit, withheld = sys.stdin, max_event_bytes(env), None
     try:
-        body = read_stdin(f) if f is not None else b""
+        read = stdin_reader(f) if f is not None else None
+        body, size = read_stdin(read, limit) if read is not None else (b"", 0)
     except Exception as e:
         log("cannot read stdin (%s); sending an empty event" % _err_name(e))
-        body = b""
-    _lost_line = lost_line
-    header, sent_ns, pid, hid = make_header(body, argv[0] if argv else None, env.get("CLAUDE_PROJECT_DIR"))
+        body, size = b"", 0
+    _lost_line = lost_line  # from here a stall of stdin loses an event that is known to be there
+    if size > limit:
+        more, ended = drain(read, deadline if drain_until is None else drain_until)
+        body, withheld = too_large_marker(body, size + more, ended, limit), "too_large"
+        say(too_large_line(size + more, ended, limit))
+    header, sent_ns, pid, hid = make_header(
+        body, argv[0] if argv else None, env.get("CLAUDE_PROJECT_DIR"), withheld=withheld
+    )
     path = default_socket_path(env)
     refused = None
     try:
@@ -578,7 +679,14 @@ def main(argv=None, env=None):
             _signal.setitimer(_signal.ITIMER_REAL, timeout / 1000)
         except Exception:
             pass
-        run(argv, env, start + (timeout - socket_reserve_ms(timeout)) / 1000, lost_at_deadline_line(timeout))
+        reserve = socket_reserve_ms(timeout)
+        run(
+            argv,
+            env,
+            start + (timeout - reserve) / 1000,
+            lost_at_deadline_line(timeout),
+            start + (timeout - 2 * reserve) / 1000,  # the marker's hand-off keeps the socket's time
+        )
     except BaseException as e:
         try:
             log("unexpected %s: %s" % (type(e).__name__, e))

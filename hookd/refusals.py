@@ -63,6 +63,9 @@ class Header(msgspec.Struct, frozen=True):
     hook: str | None = None
     project: str | None = None
     handoff_id: str | None = None
+    # Why the body is a marker in place of the payload: "too_large" from hook-send, which does not
+    # hold a payload over max_event_bytes (client/hook_send.py). Counted, and the marker kept.
+    withheld: str | None = None
 
 
 BARE = Header()

@@ -205,6 +205,8 @@ class DaemonState(msgspec.Struct):
     skipped_unsent: int = 0  # events the mark skipped on their first send (publish/first_sends.py)
     redactions: Counter[str] = msgspec.field(default_factory=Counter)  # per redaction rule
     rejected: Counter[str] = msgspec.field(default_factory=Counter)
+    # Events taken with a marker in place of a payload the sender did not hold (Header.withheld), per why
+    withheld: Counter[str] = msgspec.field(default_factory=Counter)
     refused_peers: Counter[str] = msgspec.field(default_factory=Counter)  # per socket: other users' connections
     control_unread: int = 0  # control answers dropped, their peer having read nothing for a while
     by_hook: Counter[str] = msgspec.field(default_factory=CappedCounter)

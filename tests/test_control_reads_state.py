@@ -101,6 +101,7 @@ def made_up_state(http: bool = True):
     state = DaemonState()
     state.received, state.accepted, state.published = 7, 6, 5
     state.rejected["not_json"] = 1
+    state.withheld["too_large"] = 2
     state.reports = Reports(
         spool=lambda: SpoolStats(
             events=3,
@@ -145,6 +146,7 @@ def test_status_is_taken_from_the_state_and_the_reports_alone(tmp_path):
     assert status["spool"]["oldest_age_s"] is None
     assert status["inbox"]["taken"] == 9 and status["inbox"]["spare_problem"] is None  # "absent": none set
     assert status["counters"]["redacted"] == 11 and status["counters"]["rejected"] == {"not_json": 1}
+    assert status["counters"]["withheld"] == {"too_large": 2}
     assert status["tasks"] == {"failed": ["inbox"], "restarts": {"inbox": 2}, "callback_errors": 0}
     assert status["http"] == {"addr": "127.0.0.1:1", "requests": 0}
     assert status["stalled"] == ["the publisher made no progress"]
@@ -183,6 +185,7 @@ def test_metrics_are_read_from_the_state_and_the_reports():
     assert metrics["hookd_spool_events"].samples[0].value == 3
     assert metrics["hookd_spool_dropped_events"].samples[0].value == 2
     assert metrics["hookd_stalled"].samples[0].value == 1
+    assert {s.labels["reason"]: s.value for s in metrics["hookd_events_withheld"].samples} == {"too_large": 2}
     assert {s.labels["task"]: s.value for s in metrics["hookd_task_restarts"].samples} == {"inbox": 2}
     assert {s.labels["state"]: s.value for s in metrics["hookd_breaker_state"].samples} == {
         "closed": 0,

@@ -84,6 +84,17 @@ SCENARIOS = {
     ),
     "absent-huge": dict(stdin=b'{"x":"' + b"y" * 2_000_000 + b'"}', env={"HOOKD_SEND_TIMEOUT_MS": "10000"}),
     "absent-empty": dict(stdin=b""),
+    # Over HOOKD_MAX_EVENT_BYTES: the marker's names read from the prefix, one cut at the prefix's end.
+    "over-limit": dict(
+        stdin=b'{"hook_event_name" : "Stop","session_id":"' + b"s" * 128 + b'","x":"' + b"y" * 20000 + b'"}',
+        env={"HOOKD_MAX_EVENT_BYTES": "1024", "HOOKD_SEND_TIMEOUT_MS": "10000"},
+        expect=b"a too_large marker handed on",
+    ),
+    "over-limit-cut-name": dict(
+        stdin=b" " * 1000 + b'{"session_id": "abcdefghijklmnopqrstuvwxyz0123456789"}' * 3,
+        env={"HOOKD_MAX_EVENT_BYTES": "1024", "HOOKD_SEND_TIMEOUT_MS": "10000"},
+        expect=b"a too_large marker handed on",
+    ),
     "stuck-stdin": dict(stdin=None, env={"HOOKD_SEND_TIMEOUT_MS": "100", "HOOKD_DEBUG": "1"}),
     "lost": dict(env={"HOOKD_STATE_DIR": "/dev/null", "HOOKD_SPARE_INBOX": "/dev/null/x"}),
     # No spare inbox set: the default one, under XDG_RUNTIME_DIR (the test's own, never the user's).

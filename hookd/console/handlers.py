@@ -34,7 +34,7 @@ def cmd_print_hook_command(args: argparse.Namespace) -> int:
     from hookd.hooks.command import hook_command_line
 
     config = load(args)
-    print(hook_command_line(args.event, config.socket, config.state_dir))
+    print(hook_command_line(args.event, config.socket, config.state_dir, max_event_bytes=config.max_event_bytes))
     return exits.OK
 
 

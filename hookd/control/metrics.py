@@ -72,6 +72,14 @@ class DaemonCollector:
         for reason, count in dict(state.rejected).items():
             rejected.add_metric([reason], count)
         yield rejected
+        withheld = CounterMetricFamily(
+            "hookd_events_withheld",
+            "Events taken with a marker in place of a payload the sender dropped",
+            labels=["reason"],
+        )
+        for reason, count in dict(state.withheld).items():
+            withheld.add_metric([reason], count)
+        yield withheld
         by_hook = CounterMetricFamily("hookd_events_by_hook", "Events spooled per hook event", labels=["hook"])
         for hook, count in dict(state.by_hook).items():
             by_hook.add_metric([hook], count)

@@ -123,6 +123,7 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
             "published": state.published,
             "batches": state.batches,
             "rejected": dict(state.rejected),
+            "withheld": dict(state.withheld),
             "refused_peers": dict(state.refused_peers),
             "control_unread": state.control_unread,
             "redacted": builder.events_redacted,

@@ -182,6 +182,9 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
         )
     )
     rows.append(("rejected", rejected))
+    if counters.get("withheld"):  # taken with a marker: hook-send did not hold a payload over max_event_bytes
+        withheld = ", ".join(f"{k} {v:,}" for k, v in sorted(counters["withheld"].items()))
+        rows.append(("withheld", paint(f"{withheld}: payloads the sender dropped, markers kept", YELLOW)))
     # Other users' connections and untokened HTTP requests (docs/security.md): shown once there are any.
     refused = {f"{k} socket": v for k, v in (counters.get("refused_peers") or {}).items()}
     refused.update({f"http {k}": v for k, v in ((status.get("http") or {}).get("refused") or {}).items()})

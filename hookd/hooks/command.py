@@ -3,7 +3,9 @@
 One function builds it (``hook_command``), so that another client (a native
 one) plugs in here. The command reaches the daemon it was installed for: when
 that daemon's socket or state directory is not what hook-send would find by
-itself, the command carries them as ``env HOOKD_STATE_DIR=... HOOKD_SOCKET=...``.
+itself, the command carries them as ``env HOOKD_STATE_DIR=... HOOKD_SOCKET=...``; and
+``HOOKD_MAX_EVENT_BYTES`` when the daemon's max_event_bytes is not hook-send's default, since
+hook-send does not hold a larger payload (it hands on a too_large marker instead).
 ``route`` reads a command back: the socket and inbox it would use.
 """
 
@@ -52,14 +54,20 @@ def python_argv(event: str | None = None) -> list[str]:
     return [interpreter(), "-I", "-S", "-c", code] + ([event] if event else [])
 
 
-def route_env(socket: str | None, state_dir: str | None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The variables the command must set for hook-send to reach this socket and state dir.
+def route_env(
+    socket: str | None,
+    state_dir: str | None,
+    environ: Mapping[str, str] | None = None,
+    max_event_bytes: int | None = None,
+) -> dict[str, str]:
+    """The variables the command must set for hook-send to reach this socket and state dir, and to
+    hold events up to this max_event_bytes.
 
     Compared with what hook-send finds in an environment without ``HOOKD_*`` routing
     variables (Claude Code's own environment is not known at install time), so a
     daemon on the defaults gets a command without any.
     """
-    from hookd_client.hook_send import default_socket_path, default_state_dir
+    from hookd_client.hook_send import MAX_EVENT_BYTES, default_socket_path, default_state_dir
 
     base = {k: v for k, v in (os.environ if environ is None else environ).items() if k not in ROUTE_VARS}
     wanted: dict[str, str] = {}
@@ -67,6 +75,9 @@ def route_env(socket: str | None, state_dir: str | None, environ: Mapping[str, s
         wanted["HOOKD_STATE_DIR"] = os.path.abspath(state_dir)
     if socket and os.path.abspath(default_socket_path({**base, **wanted})) != os.path.abspath(socket):
         wanted["HOOKD_SOCKET"] = os.path.abspath(socket)
+    # Against hook-send's default, not this shell's HOOKD_MAX_EVENT_BYTES: Claude Code's may lack it.
+    if max_event_bytes is not None and max_event_bytes != MAX_EVENT_BYTES:
+        wanted["HOOKD_MAX_EVENT_BYTES"] = str(max_event_bytes)
     return wanted
 
 
@@ -76,10 +87,11 @@ def hook_command(
     state_dir: str | None = None,
     environ: Mapping[str, str] | None = None,
     native: str | None = None,
+    max_event_bytes: int | None = None,
 ) -> list[str]:
     """The hook command as argv, for the daemon at ``socket`` with ``state_dir``; with
     ``native``, that binary (hookd/hooks/native.py) instead of the Python client."""
-    variables = route_env(socket, state_dir, environ)
+    variables = route_env(socket, state_dir, environ, max_event_bytes)
     prefix = ["env", *(f"{k}={v}" for k, v in variables.items())] if variables else []
     if native:  # `exec`: /bin/sh (dash) would otherwise fork for the command and wait for it
         return ["exec", *prefix, native] + ([event] if event else [])
@@ -92,8 +104,9 @@ def hook_command_line(
     state_dir: str | None = None,
     environ: Mapping[str, str] | None = None,
     native: str | None = None,
+    max_event_bytes: int | None = None,
 ) -> str:
-    return shlex.join(hook_command(event, socket, state_dir, environ, native))
+    return shlex.join(hook_command(event, socket, state_dir, environ, native, max_event_bytes))
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,11 @@ def _handler_factory(
     mode: HookMode, config: Config, native_client: str | None = None
 ) -> tuple[Callable[[str], dict[str, Any]], str | None]:
     def command(event: str) -> dict[str, Any]:
-        return entries.command_handler(hook_command(event, config.socket, config.state_dir, native=native_client))
+        return entries.command_handler(
+            hook_command(
+                event, config.socket, config.state_dir, native=native_client, max_event_bytes=config.max_event_bytes
+            )
+        )
 
     if mode is HookMode.COMMAND:
         return command, None
@@ -119,12 +123,12 @@ def install(
         + (f" (backup: {backup})" if backup else ""),
         file=out,
     )
-    carried = route_env(config.socket, config.state_dir)
+    carried = route_env(config.socket, config.state_dir, max_event_bytes=config.max_event_bytes)
     if carried:
         print(
             "the hook command sets "
             + " ".join(f"{k}={v}" for k, v in carried.items())
-            + ": this daemon's paths are not the ones hook-send finds by itself",
+            + ": this daemon's paths or max_event_bytes are not the ones hook-send finds by itself",
             file=out,
         )
     if mode is HookMode.HTTP:

@@ -35,7 +35,7 @@ MAGIC = b"HOOKD/1"
 MAX_HEADER_BYTES = 4096
 _HANDOFF_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 _KEY = re.compile(rb"[a-z_]{1,32}\Z")
-_KNOWN_KEYS = {key.encode(): key for key in ("sent", "pid", "ppid", "hook", "project", "id")}
+_KNOWN_KEYS = {key.encode(): key for key in ("sent", "pid", "ppid", "hook", "project", "id", "withheld")}
 
 
 # The header as hook-send writes it (and the benchmarks): its fields in their usual order,
@@ -100,6 +100,7 @@ def parse_any_header(line: bytes) -> Header:
         hook=_text_field(fields, "hook"),
         project=_text_field(fields, "project"),
         handoff_id=_handoff_id(fields),
+        withheld=_withheld(fields),
     )
 
 
@@ -130,6 +131,13 @@ def _handoff_id(fields: dict[str, bytes]) -> str | None:
     if raw is not None and not _HANDOFF_ID.match(raw):
         raise Rejected(Reason.BAD_HEADER, "header id= must be 1-64 of A-Z a-z 0-9 _ -")
     return raw
+
+
+def _withheld(fields: dict[str, bytes]) -> str | None:
+    raw = fields.get("withheld")
+    if raw and not _KEY.match(raw):
+        raise Rejected(Reason.BAD_HEADER, "header withheld= must be 1-32 of a-z and _")
+    return None if not raw else raw.decode()
 
 
 def split_frame(data: bytes) -> tuple[Header, bytes]:

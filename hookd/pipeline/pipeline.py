@@ -34,6 +34,7 @@ from hookd.worker import INLINE_BYTES, Worker
 log = structlog.get_logger("hookd.pipeline")
 
 REJECTION_LINES_PER_INTERVAL = 20  # per reason per 10 s; then one line per interval with the count
+WITHHELD_REASONS = {"too_large"}  # Header.withheld as hook-send sends it
 
 T = TypeVar("T")
 
@@ -144,10 +145,12 @@ class Pipeline:
             return self._check_and(header, body, self.builder.prepare, from_inbox)
         self._check_and(header, body, None, from_inbox)
         try:
-            return await self.worker.prepare(body)
+            prepared = await self.worker.prepare(body)
         except Rejected as exc:
             self._count(exc, header, len(body))
             raise
+        self._note_withheld(header, len(body))
+        return prepared
 
     async def take_async(self, header: Header, body: bytes) -> str | None:
         """``take``, with a large body prepared in the worker process (the inbox's way in).
@@ -222,7 +225,7 @@ class Pipeline:
         if work is None:
             return None
         try:
-            return work(body)
+            done = work(body)
         except Rejected as exc:
             self._count(exc, header, len(body))
             raise
@@ -238,6 +241,31 @@ class Pipeline:
             )
             rejected.internal = True
             raise rejected from exc
+        self._note_withheld(header, len(body))
+        return done
+
+    def _note_withheld(self, header: Header, size: int) -> None:
+        """Count a taken event whose sender sent a marker in place of its payload (Header.withheld)."""
+        if header.withheld is None:
+            return
+        # A sender's word: reasons hook-send does not send are counted together, not one key each.
+        reason = header.withheld if header.withheld in WITHHELD_REASONS else "other"
+        self.state.withheld[reason] += 1
+        lines_for = self.rejection_lines.ready(("withheld", reason))
+        if lines_for is None:
+            return
+        log.warning(
+            "event_payload_withheld",
+            reason=reason,
+            by="sender",
+            bytes=size,
+            sender_pid=header.pid,
+            hook=self.builder.header_text(header.hook, counted=False),
+            withheld_so_far=self.state.withheld[reason],
+            not_logged_before=lines_for - 1,
+            hint="the sender did not hold this event's payload (too_large: over max_event_bytes); "
+            "the event is kept with its marker, which says the size, in place of the payload",
+        )
 
     def _spool(self, events: list[Event], count_refusal: bool = True) -> None:
         try:
