@@ -4,7 +4,7 @@ the same line or the lines after, split in adjacent literals the view joins). Ea
 from __future__ import annotations
 
 import pytest
-from recall_helpers import assert_kept, assert_redacted
+from recall_helpers import apply, as_json, assert_kept, assert_redacted
 
 PW = "Hunter2xyz9Q"
 
@@ -91,3 +91,32 @@ def test_prose_with_whose_secret_and_a_quoted_value(text: str) -> None:
 )
 def test_prose_about_a_secret_is_kept(text: str) -> None:
     assert_kept(text)
+
+
+DICEWARE = "correct horse battery staple"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"passphrase: {DICEWARE}",
+        f"PASSPHRASE={DICEWARE}",
+        f'GPG_PASSPHRASE="{DICEWARE.replace(" ", "-")}"',
+        f"ssh key passphrase: {DICEWARE}\nnext line",
+        f"the passphrase: {DICEWARE} # rotated",
+        f'{{"passphrase": "{DICEWARE}"}}',
+    ],
+)
+def test_a_passphrase_of_words_is_redacted_whole(text: str) -> None:
+    # Before: passphrase: [REDACTED:secret_assignment] horse battery staple (the first word alone).
+    out = assert_redacted(text, "horse", rule="passphrase_words")
+    assert "staple" not in out and "battery" not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["passphrase: used to unlock the key", "passphrase = None", "key_passphrase: ${SSH_PASSPHRASE}"],
+)
+def test_prose_about_a_passphrase_is_no_passphrase(text: str) -> None:
+    out = apply(as_json(text))
+    assert "passphrase_words" not in out, out

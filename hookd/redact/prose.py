@@ -72,6 +72,40 @@ _ITEM = r"\\n[ \t]{0,24}-[ \t]{1,4}"  # a line of the string (an escaped newline
 LIST_TRIGGER = _LIST_NAME + r":[ \t]{0,4}(?:" + _ITEM + r'[^\s\\"]{1,200}[ \t]{0,4})*' + _ITEM + r"""[^\s\\"'$<{\[#-]"""
 
 
+# A passphrase of words (diceware: correct horse battery staple) after a name that says passphrase: the
+# assignment rules take its first word only (a bare value runs over spaces when its first word holds a digit),
+# and three words of four are most of its strength. Three to twelve words of letters (or digits), to the end of
+# the line or string; not prose about one (a word like "the", "to", "used" in it).
+_PASSPHRASE_TRIGGER = r"(?i:passphrase)(?:\\?[\"'])?[ \t]{0,2}[:=][ \t]{0,2}(?:\\\"|'|\")?[A-Za-z]{2}"
+_PASSPHRASE_WORDS = re.compile(r"[A-Za-z0-9]+")
+_PROSE_WORDS = frozenset(
+    "a an the to of for in on at by is are was be been with and or not no if it this that your my our "
+    "used use uses set see when from as you we they here there must should will can may enter none empty".split()
+)
+
+
+def _passphrase_ok(match: re.Match[str]) -> bool:
+    words = _PASSPHRASE_WORDS.findall(match.group("value").lower())
+    return not any(word in _PROSE_WORDS for word in words) and not is_type_or_reference(match.group("value"))
+
+
+PASSPHRASE_WORDS = Rule(
+    name="passphrase_words",
+    replaces="a passphrase of three to twelve words after a name that says passphrase (diceware)",
+    pattern=(
+        r"(?P<value>[A-Za-z]{2}[A-Za-z0-9]{0,22}(?:[ \t-][A-Za-z0-9]{2,24}){2,11}+)"
+        r"(?=[ \t]{0,4}(?:\\[nr]|\\?[\"']|[\r\n]|$|[ \t]#))"
+    ),
+    group="value",
+    trigger=_PASSPHRASE_TRIGGER,
+    anchored=True,
+    back=2,
+    reach=320,
+    check=_passphrase_ok,
+    example="`passphrase: <word> <word> <word> <word>` (not `passphrase: used to unlock the key`)",
+)
+
+
 PROSE_SECRET = Rule(
     name="prose_secret",
     replaces="a random-looking value after a secret's name in prose (the api key is ..., Password: ...)",

@@ -56,7 +56,7 @@ from hookd.redact.contexts import CONTEXT_MORE_RULES
 from hookd.redact.formats import FORMAT_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
 from hookd.redact import jsonkeys, wrappers
-from hookd.redact.prose import random_looking
+from hookd.redact.prose import PASSPHRASE_WORDS, random_looking
 from hookd.redact.rule import Rule
 
 __all__ = ["BUILTIN_RULES", "looks_like_credential", "luhn_ok", "plausible_secret"]
@@ -371,6 +371,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         check=option_value_ok,
         example="`echo <password> | docker login -u bob --password-stdin`",
     ),
+    PASSPHRASE_WORDS,  # before secret_assignment, which takes the first word alone: the same start
     Rule(
         name="secret_assignment",
         replaces="the value assigned to a secret-named variable or key (.env, export, YAML, TOML, "
