@@ -355,6 +355,9 @@ static inline int char_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t k
 static const char *const LEVELS[] = {"TRACE", "DEBUG",    "INFO", "NOTICE", "WARNING", "WARN",   "ERROR", "ERR",
                                      "CRITICAL", "CRIT", "FATAL", "ALERT", "EMERG", "SEVERE", "FINE", NULL};
 static inline Py_ssize_t level_word(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int fold) {
+    Py_UCS4 c = k < n ? AT(k) : 0;
+    if (fold && c >= 'a' && c <= 'z') c -= 32;
+    if (!c || !strchr("TDINWECFAS", (int)(c < 128 ? c : 1))) return 0; /* no level's first letter */
     for (int w = 0; LEVELS[w]; w++)
         if (text_at(kind, data, n, k, LEVELS[w], fold)) return (Py_ssize_t)strlen(LEVELS[w]);
     return 0;
@@ -386,6 +389,7 @@ static inline Py_ssize_t log_time(int kind, const void *data, Py_ssize_t n, Py_s
 
 static const char *const MONTHS[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", NULL};
 static inline int month_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    if (k >= n || !strchr("JFMASOND", (int)(AT(k) < 128 ? AT(k) : 1))) return 0; /* no month's first letter */
     for (int m = 0; MONTHS[m]; m++)
         if (text_at(kind, data, n, k, MONTHS[m], 0)) return 1;
     return 0;
@@ -481,7 +485,8 @@ static inline Py_ssize_t log_compose(int kind, const void *data, Py_ssize_t n, P
 
 /* _FIRST from k; where it ends, or -1 */
 static inline Py_ssize_t log_first(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
-    if (k >= n) return -1;
+    /* Every first field starts with a name's character, [ or <: an indented line (most of code) is none */
+    if (k >= n || !(in_run(RUN_NAME, AT(k)) || AT(k) == '[' || AT(k) == '<')) return -1;
     Py_ssize_t p = log_space(kind, data, n, log_stamp(kind, data, n, k));
     if (p >= 0) return p;
     Py_UCS4 c = AT(k);
