@@ -8,7 +8,7 @@
  * only given an index checked against n first (built with -DVIEWCORE_BOUNDS, AT aborts on any
  * other, including the index of the str's NUL terminator that ASan cannot see). The scan never
  * moves backwards: a run of backslashes is counted once and stepped over whole, a joint is read at
- * most 84 characters ahead, an escape 5 past its run, an ESC sequence at most 260 past its ESC (an OSC 8's
+ * most 84 characters ahead, a line's prefix within its line (a log's at most 1,572 characters), an escape 5 past its run, an ESC sequence at most 260 past its ESC (an OSC 8's
  * parameters; never past a backslash or a control character, so two never overlap) or a terminator's
  * run of backslashes, and the view is never longer than the text:
  * linear time, no recursion, memory bounded by the input. A raw invisible character (view.py's
@@ -309,17 +309,316 @@ static inline Py_ssize_t marker(int kind, const void *data, Py_ssize_t n, Py_ssi
     return -1;
 }
 
+/* logprefix.py's LOG_PREFIX: a log line's prefix, field by field, each alternative in the regex's order. Every
+ * quantifier there is possessive and every group atomic, so reading each run whole (at most its bound; the
+ * character after a run's bound is never what the regex wants next) is the regex's one way to match. */
+enum { RUN_NAME, RUN_TAG, RUN_K8S, RUN_K8S_LAST, RUN_THREAD, RUN_LOGGER, RUN_WORD };
+static inline int in_run(int set, Py_UCS4 c) {
+    int alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c);
+    switch (set) {
+    case RUN_NAME: /* [A-Za-z0-9_.-] */
+        return alnum || c == '_' || c == '.' || c == '-';
+    case RUN_TAG: /* [A-Za-z0-9_./-] */
+        return alnum || c == '_' || c == '.' || c == '/' || c == '-';
+    case RUN_K8S: /* [a-z0-9.-] */
+        return (c >= 'a' && c <= 'z') || is_digit(c) || c == '.' || c == '-';
+    case RUN_K8S_LAST: /* [a-z0-9-] */
+        return (c >= 'a' && c <= 'z') || is_digit(c) || c == '-';
+    case RUN_THREAD: /* [ A-Za-z0-9_.-] */
+        return alnum || c == ' ' || c == '_' || c == '.' || c == '-';
+    case RUN_LOGGER: /* [A-Za-z0-9_.$] */
+        return alnum || c == '_' || c == '.' || c == '$';
+    default: /* [A-Za-z0-9_] */
+        return alnum || c == '_';
+    }
+}
+
+/* A run of `set` from k, read possessively: its length, at most `most`. */
+static inline Py_ssize_t run_of(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int set, Py_ssize_t most) {
+    Py_ssize_t r = 0;
+    while (r < most && k + r < n && in_run(set, AT(k + r))) r++;
+    return r;
+}
+
+static inline Py_ssize_t digit_run(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, Py_ssize_t most) {
+    Py_ssize_t r = 0;
+    while (r < most && k + r < n && is_digit(AT(k + r))) r++;
+    return r;
+}
+
+/* The ASCII text s at k (case-insensitive: fold, s in upper case), or not */
+static inline int text_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, const char *s, int fold) {
+    for (; *s; s++, k++) {
+        if (k >= n) return 0;
+        Py_UCS4 c = AT(k);
+        if (fold && c >= 'a' && c <= 'z') c -= 32;
+        if (c != (Py_UCS4)*s) return 0;
+    }
+    return 1;
+}
+
+static inline int char_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, Py_UCS4 c) {
+    return k < n && AT(k) == c;
+}
+
+/* _LEVELS: a level's word from k, the longest first as the alternation reads it; its length, or 0 */
+static const char *const LEVELS[] = {"TRACE", "DEBUG",    "INFO", "NOTICE", "WARNING", "WARN",   "ERROR", "ERR",
+                                     "CRITICAL", "CRIT", "FATAL", "ALERT", "EMERG", "SEVERE", "FINE", NULL};
+static inline Py_ssize_t level_word(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int fold) {
+    Py_UCS4 c = k < n ? AT(k) : 0;
+    if (fold && c >= 'a' && c <= 'z') c -= 32;
+    if (!c || !strchr("TDINWECFAS", (int)(c < 128 ? c : 1))) return 0; /* no level's first letter */
+    for (int w = 0; LEVELS[w]; w++)
+        if (text_at(kind, data, n, k, LEVELS[w], fold)) return (Py_ssize_t)strlen(LEVELS[w]);
+    return 0;
+}
+
+/* _LEVEL (whole: no word's character after it) from k; where it ends, or -1 */
+static inline Py_ssize_t level_whole(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int fold) {
+    Py_ssize_t w = level_word(kind, data, n, k, fold);
+    if (!w || (k + w < n && in_run(RUN_WORD, AT(k + w)))) return -1;
+    return k + w;
+}
+
+/* _TIME from k; where it ends, or -1 */
+static inline Py_ssize_t log_time(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    if (digit_run(kind, data, n, k, 2) != 2 || !char_at(kind, data, n, k + 2, ':') ||
+        digit_run(kind, data, n, k + 3, 2) != 2 || !char_at(kind, data, n, k + 5, ':') ||
+        digit_run(kind, data, n, k + 6, 2) != 2)
+        return -1;
+    k += 8;
+    if (k + 1 < n && (AT(k) == '.' || AT(k) == ',') && is_digit(AT(k + 1))) k += 1 + digit_run(kind, data, n, k + 1, 9);
+    if (char_at(kind, data, n, k, 'Z')) return k + 1;
+    if (k < n && (AT(k) == '+' || AT(k) == '-') && digit_run(kind, data, n, k + 1, 2) == 2) {
+        k += 3;
+        if (char_at(kind, data, n, k, ':') && digit_run(kind, data, n, k + 1, 2) == 2) return k + 3;
+        if (digit_run(kind, data, n, k, 2) == 2) return k + 2;
+    }
+    return k;
+}
+
+static const char *const MONTHS[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", NULL};
+static inline int month_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    if (k >= n || !strchr("JFMASOND", (int)(AT(k) < 128 ? AT(k) : 1))) return 0; /* no month's first letter */
+    for (int m = 0; MONTHS[m]; m++)
+        if (text_at(kind, data, n, k, MONTHS[m], 0)) return 1;
+    return 0;
+}
+
+/* _STAMP from k (no two of its alternatives start alike); where it ends, or -1 */
+static inline Py_ssize_t log_stamp(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    if (digit_run(kind, data, n, k, 4) == 4 && k + 4 < n && (AT(k + 4) == '-' || AT(k + 4) == '/')) {
+        Py_UCS4 sep = AT(k + 4);
+        if (digit_run(kind, data, n, k + 5, 2) != 2 || !char_at(kind, data, n, k + 7, sep) ||
+            digit_run(kind, data, n, k + 8, 2) != 2)
+            return -1;
+        Py_ssize_t p = k + 10;
+        if (p < n && (AT(p) == ' ' || (sep == '-' && AT(p) == 'T'))) {
+            Py_ssize_t t = log_time(kind, data, n, p + 1);
+            if (t >= 0) return t;
+        }
+        return p;
+    }
+    if (digit_run(kind, data, n, k, 2) == 2 && char_at(kind, data, n, k + 2, ':')) return log_time(kind, data, n, k);
+    if (month_at(kind, data, n, k)) { /* May  1 12:00:00, May 01 12:00:00 */
+        Py_ssize_t p = k + 3;
+        if (!char_at(kind, data, n, p, ' ')) return -1;
+        p++;
+        if (char_at(kind, data, n, p, ' ')) {
+            if (digit_run(kind, data, n, p + 1, 1) != 1) return -1;
+            p += 2;
+        } else {
+            Py_ssize_t d = digit_run(kind, data, n, p, 2);
+            if (!d) return -1;
+            p += d;
+        }
+        if (!char_at(kind, data, n, p, ' ')) return -1;
+        return log_time(kind, data, n, p + 1);
+    }
+    if (digit_run(kind, data, n, k, 2) == 2 && char_at(kind, data, n, k + 2, '/') && month_at(kind, data, n, k + 3) &&
+        char_at(kind, data, n, k + 6, '/') && digit_run(kind, data, n, k + 7, 4) == 4 && k + 11 < n &&
+        (AT(k + 11) == ' ' || AT(k + 11) == ':'))
+        return log_time(kind, data, n, k + 12);
+    return -1;
+}
+
+/* One space after a field: where the field ends with it, or -1 */
+static inline Py_ssize_t log_space(int kind, const void *data, Py_ssize_t n, Py_ssize_t p) {
+    return p >= 0 && char_at(kind, data, n, p, ' ') ? p + 1 : -1;
+}
+
+static const char *const KINDS[] = {"pod/", "deployment/", "job/", "statefulset/", "daemonset/", "replicaset/", "cronjob/", NULL};
+
+/* _BRACKET from k (the '['); where it ends, or -1 */
+static inline Py_ssize_t log_bracket(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t p = log_stamp(kind, data, n, k + 1);
+    if (p >= 0) {
+        if (text_at(kind, data, n, p, " #", 0)) {
+            Py_ssize_t d = digit_run(kind, data, n, p + 2, 10);
+            if (d) p += 2 + d;
+        }
+    } else if ((p = level_word(kind, data, n, k + 1, 1))) {
+        p += k + 1;
+    } else {
+        p = -1;
+        for (int w = 0; KINDS[w] && p < 0; w++) {
+            if (!text_at(kind, data, n, k + 1, KINDS[w], 0)) continue;
+            Py_ssize_t q = k + 1 + (Py_ssize_t)strlen(KINDS[w]);
+            Py_ssize_t r = run_of(kind, data, n, q, RUN_K8S, 64);
+            if (!r || !char_at(kind, data, n, q + r, '/')) break;
+            q += r + 1;
+            r = run_of(kind, data, n, q, RUN_K8S_LAST, 64);
+            if (r) p = q + r;
+        }
+        if (p < 0) return -1;
+    }
+    if (!char_at(kind, data, n, p, ']')) return -1;
+    p++;
+    if (char_at(kind, data, n, p, ':')) p++;
+    return log_space(kind, data, n, p);
+}
+
+/* _COMPOSE from k: a name that ends in - or _ and 1-4 digits, padding, a bar and a space; where it ends, or -1 */
+/* (The regex's lookbehind may read before k only when the name is all digits; what stands before a prefix, a line
+ * break, a quote, a listing's tab, arrow or colon, a field's last character, is never - or _.) */
+static inline Py_ssize_t log_compose(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t r = run_of(kind, data, n, k, RUN_NAME, 62);
+    if (r < 2) return -1;
+    Py_ssize_t t = 0;
+    while (t < r && is_digit(AT(k + r - 1 - t))) t++;
+    if (t < 1 || t > 4 || t >= r || (AT(k + r - 1 - t) != '-' && AT(k + r - 1 - t) != '_')) return -1;
+    Py_ssize_t p = k + r, s = 0;
+    while (s < 32 && p + s < n && AT(p + s) == ' ') s++;
+    if (!s || !text_at(kind, data, n, p + s, "| ", 0)) return -1;
+    return p + s + 2;
+}
+
+/* _FIRST from k; where it ends, or -1 */
+static inline Py_ssize_t log_first(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    /* Every first field starts with a name's character, [ or <: an indented line (most of code) is none */
+    if (k >= n || !(in_run(RUN_NAME, AT(k)) || AT(k) == '[' || AT(k) == '<')) return -1;
+    Py_ssize_t p = log_space(kind, data, n, log_stamp(kind, data, n, k));
+    if (p >= 0) return p;
+    Py_UCS4 c = AT(k);
+    if (c == '[' && (p = log_bracket(kind, data, n, k)) >= 0) return p;
+    if ((p = log_compose(kind, data, n, k)) >= 0) return p;
+    if ((p = level_whole(kind, data, n, k, 0)) >= 0 && char_at(kind, data, n, p, ':')) {
+        p++;
+        Py_ssize_t r = run_of(kind, data, n, p, RUN_NAME, 64);
+        if (r && char_at(kind, data, n, p + r, ':')) return p + r + 1;
+        return log_space(kind, data, n, p);
+    }
+    if ((c == 'D' || c == 'I' || c == 'W' || c == 'E' || c == 'F' || c == 'A' || c == 'U') &&
+        text_at(kind, data, n, k + 1, ", [", 0))
+        return k + 3;
+    Py_ssize_t eq = text_at(kind, data, n, k, "time=", 0) ? 5 : text_at(kind, data, n, k, "ts=", 0) ? 3 : 0;
+    if (eq && (p = log_space(kind, data, n, log_stamp(kind, data, n, k + eq))) >= 0) return p;
+    if (text_at(kind, data, n, k, "level=", 0) && (p = level_whole(kind, data, n, k + 6, 1)) >= 0 &&
+        (p = log_space(kind, data, n, p)) >= 0)
+        return p;
+    if (text_at(kind, data, n, k, "<pre>", 0)) return k + 5;
+    if (text_at(kind, data, n, k, "<code>", 0)) return k + 6;
+    return -1;
+}
+
+/* _TAG from k (tag[id]: and a space); where it ends, or -1 */
+static inline Py_ssize_t log_tag(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t r = run_of(kind, data, n, k, RUN_TAG, 64);
+    if (!r || !char_at(kind, data, n, k + r, '[')) return -1;
+    Py_ssize_t p = k + r + 1, i = run_of(kind, data, n, p, RUN_NAME, 32);
+    if (!i || !text_at(kind, data, n, p + i, "]: ", 0)) return -1;
+    return p + i + 3;
+}
+
+/* _SPRING from k; where it ends, or -1 */
+static inline Py_ssize_t log_spring(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t d = digit_run(kind, data, n, k, 10);
+    if (!d || !text_at(kind, data, n, k + d, " --- ", 0)) return -1;
+    Py_ssize_t p = k + d + 5;
+    for (int b = 0; b < 2; b++) {
+        if (!char_at(kind, data, n, p, '[')) {
+            if (b == 0) return -1;
+            break;
+        }
+        Py_ssize_t r = run_of(kind, data, n, p + 1, RUN_THREAD, 40);
+        if (!r || !text_at(kind, data, n, p + 1 + r, "] ", 0)) {
+            if (b == 0) return -1;
+            break;
+        }
+        p += r + 3;
+    }
+    Py_ssize_t r = run_of(kind, data, n, p, RUN_LOGGER, 96);
+    if (!r) return -1;
+    p += r;
+    for (int s = 0; s < 40 && char_at(kind, data, n, p, ' '); s++) p++;
+    return text_at(kind, data, n, p, ": ", 0) ? p + 2 : -1;
+}
+
+/* _NEXT from k; where it ends, or -1 */
+static inline Py_ssize_t log_next(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t p = log_first(kind, data, n, k);
+    if (p >= 0) return p;
+    if ((p = log_space(kind, data, n, level_whole(kind, data, n, k, 0))) >= 0) return p;
+    Py_ssize_t r = run_of(kind, data, n, k, RUN_NAME, 64);
+    if (r && char_at(kind, data, n, k + r, ' ') && (p = log_tag(kind, data, n, k + r + 1)) >= 0) return p;
+    if ((p = log_tag(kind, data, n, k)) >= 0) return p;
+    Py_ssize_t d = digit_run(kind, data, n, k, 10);
+    if (d && char_at(kind, data, n, k + d, '#')) {
+        Py_ssize_t e = digit_run(kind, data, n, k + d + 1, 10);
+        if (e && text_at(kind, data, n, k + d + 1 + e, ": ", 0)) return k + d + 1 + e + 2;
+    }
+    if (char_at(kind, data, n, k, '*') && (d = digit_run(kind, data, n, k + 1, 20)) &&
+        char_at(kind, data, n, k + 1 + d, ' '))
+        return k + d + 2;
+    if (text_at(kind, data, n, k, "-- ", 0)) {
+        r = run_of(kind, data, n, k + 3, RUN_NAME, 32);
+        if (text_at(kind, data, n, k + 3 + r, ": ", 0)) return k + 3 + r + 2;
+    }
+    if (text_at(kind, data, n, k, "msg=", 0)) return k + 4;
+    if (digit_run(kind, data, n, k, 2) == 2 && k + 3 < n && (AT(k + 2) == 'E' || AT(k + 2) == 'O') && AT(k + 3) == ' ')
+        return k + 4;
+    return log_spring(kind, data, n, k);
+}
+
+/* LOG_PREFIX from k: a first field, then at most LOG_FIELDS - 1 more, each after at most 7 spaces of padding;
+ * where it ends, or -1. Each field is bounded (at most 239 characters, Spring Boot's; 96 a first one), so a prefix
+ * is at most 1,572, and no field reads past a line break or a backslash. */
+#define LOG_FIELDS 7 /* logprefix.LOG_FIELDS */
+static inline Py_ssize_t log_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t end = log_first(kind, data, n, k);
+    if (end < 0) return -1;
+    for (int f = 1; f < LOG_FIELDS; f++) {
+        Py_ssize_t p = end, s = 0;
+        while (s < 7 && char_at(kind, data, n, p, ' ')) p++, s++;
+        p = log_next(kind, data, n, p);
+        if (p < 0) break;
+        end = p;
+    }
+    return end;
+}
+
+/* lineprefix.py's _LOGGED from k: a log line's prefix and maybe a marker after it; where it ends, or -1 */
+static inline Py_ssize_t logged(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t end = log_prefix(kind, data, n, k);
+    if (end < 0) return -1;
+    Py_ssize_t after = marker(kind, data, n, end, 0);
+    return after >= 0 ? after : end;
+}
+
 /* view.py's _LINE_PREFIX (after a line break) or _STRING_PREFIX (after a string's opening quote) from k: a
- * listing's prefix (a number, grep's path:N:) and maybe a marker after it, or a marker; where it ends, or -1. */
+ * listing's prefix (a number, grep's path:N:) and maybe a marker or a log line's prefix after it, a log line's
+ * prefix, or a marker; where it ends, or -1. */
 static inline Py_ssize_t line_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int in_string, int *raw) {
     if (k >= n) return -1;
     Py_ssize_t end = numbered(kind, data, n, k, raw);
     if (end < 0) end = grep_prefix(kind, data, n, k);
     if (end >= 0) {
         Py_ssize_t after = marker(kind, data, n, end, 0);
+        if (after < 0) after = logged(kind, data, n, end);
         return after >= 0 ? after : end;
     }
-    return marker(kind, data, n, k, in_string);
+    end = logged(kind, data, n, k);
+    return end >= 0 ? end : marker(kind, data, n, k, in_string);
 }
 
 /* view.py's _LINE_ESCAPE: a line break the view reads where none is written (a first level's NUL, BEL or ESC \\,

@@ -9,6 +9,8 @@ _viewcore.c's ``line_prefix`` reads the same.
 
 from __future__ import annotations
 
+from hookd.redact.logprefix import LOG_PREFIX, LOG_TRIGGERS
+
 # A line's prefix that a tool or a format writes before the line itself: a diff's + or - (a git diff, an Edit's
 # structuredPatch lines, set -x's trace), a number (cat -n's, padded to six, and a tab; Claude Code's Read, a
 # number and an arrow), grep's path:N: (or path: with -H; a path with a slash, so not a key: or host:port:),
@@ -27,9 +29,12 @@ _WS = r" \t\n\r\f\v"  # ASCII whitespace (not re's \s, which is Unicode's: _view
 _GREP = _PATH + r":(?:[0-9]{1,7}:|(?=  |\t|[^" + _WS + r"/:]))"
 _MINUS = r"-(?:(?=  )|(?![-" + _WS + r"]|[A-Za-z](?:[" + _WS + r"=\"]|\\[nt]|$)))"
 _MARKER = r"\+(?!\+) ?|" + _MINUS + r"|(?:#|//|;|--|>) "
-# A listing's prefix may stand before a marker: the Read tool's or cat -n's lines of a patch or a commented file.
-_LISTED = "(?:" + _NUMBERED + "|" + _GREP + ")(?:" + _MARKER + ")?"
-LINE_PREFIX = _LISTED + "|" + _MARKER
+# A listing's prefix may stand before a marker or a log line's prefix (logprefix.py): the Read tool's or cat -n's
+# lines of a patch, a commented file or a log, grep -n's of a log.
+# A log line's prefix may stand before a marker (a CI job's log of set -x's "+ " lines, a logged diff).
+_LOGGED = LOG_PREFIX + "(?:" + _MARKER + ")?"
+_LISTED = "(?:" + _NUMBERED + "|" + _GREP + ")(?:" + _MARKER + "|" + _LOGGED + ")?"
+LINE_PREFIX = _LISTED + "|" + _LOGGED + "|" + _MARKER
 # A JSON string's opening quote (after [ , : { or a space, or at the text's start; not a closing one, never
 # followed by a prefix in JSON), and a - there only in a string with a space, : or = after it (within 200
 # characters or escapes): "-p" and "-psecret" are arguments, not a diff's lines.
@@ -37,7 +42,9 @@ LINE_PREFIX = _LISTED + "|" + _MARKER
 # backslash, a shell's continuation).
 LINE_BREAK = r"\n|(?<!\\)(?:\\\\)*\\n"
 STRING_OPEN = r"(?<![^\[,:{" + _WS + r'])"'
-STRING_PREFIX = _LISTED + r"|\+(?!\+) ?|" + _MINUS + r'(?=(?:[^"\\ :=]|\\[\s\S]){0,200}[ :=])|(?:#|//|;|--|>) '
+STRING_PREFIX = (
+    _LISTED + "|" + _LOGGED + r"|\+(?!\+) ?|" + _MINUS + r'(?=(?:[^"\\ :=]|\\[\s\S]){0,200}[ :=])|(?:#|//|;|--|>) '
+)
 # The view's triggers for a line's prefix (view.VIEW_TRIGGERS; Hyperscan reads the text as UTF-8, the arrow as
 # E2 86 92), each an expression of its own: a number and a tab or an arrow, and a word's character, a colon, a
 # number and a colon (grep -n's path:N:), anywhere; a line that starts with a path (/, ./ or ../: grep -r's
@@ -51,4 +58,5 @@ PREFIX_TRIGGERS = (
     r"[A-Za-z0-9_]:[0-9]{1,7}:",
     r"(?:\n|\\n)\.{0,2}/|\"\.\.?/",
     r"(?:\n|\\n|\")(?:\+[^+]|-[^-\s]|#|//|;|--|>)",
+    *LOG_TRIGGERS,
 )

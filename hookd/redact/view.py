@@ -14,8 +14,9 @@ control character's escape (``\\b``), a tab and a no-break or other Unicode
 space read as a space, a BEL, a NUL and an OSC's terminator as a line break,
 and a CR before a LF as nothing, so a token or a line's first word after one
 reads as it would after a space or a line break, and a Windows file as a Unix
-one. A line's prefix (a diff's marker, a listing's number, grep's path;
-lineprefix.py) after a line break or a string's opening quote is dropped, so
+one. A line's prefix (a diff's marker, a listing's number, grep's path,
+lineprefix.py; a log's time, level or service, logprefix.py) after a line
+break or a string's opening quote is dropped, so
 the line reads as it starts. It reads at most MAX_LEVEL levels of JSON: the
 payload and three levels of JSON text inside its strings; what is deeper is
 read as it is.

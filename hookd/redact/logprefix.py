@@ -1,0 +1,104 @@
+"""A log line's prefix (a time, a level, a service's or a pod's name), which the view drops as a line's prefix.
+
+Output an agent reads from a log (``docker compose logs``, ``kubectl logs --prefix``, ``journalctl``, a CI job's
+log, a web server's error log, an application's logger) has a prefix before each line's text. The rules that
+want a line's start (.netrc, redis's ``requirepass``, a command's first word) read that text as mid-line; the
+view (lineprefix.py) drops the prefix so they read it as written. Every field is a shape no secret has (a time,
+a level's word, ``name-1  | ``, ``[pod/name/container]``, ``app[123]: ``): what the prefix held is not read by
+the rules, so a field is never a word alone (a word only where the shape around it says what it is: syslog's
+host before ``tag[pid]: ``, Spring Boot's thread after ``pid --- ``), a ``key: `` or a ``key=`` other than a level's. _viewcore.c's
+``log_prefix`` reads the same: each field is read once, in this order, with no way back into it (the atomic
+groups), and at most 7 fields; a field's text is bounded (at most 239 characters, Spring Boot's; 96 a first
+field's), so a prefix is at most 1,572 characters, and no field holds a line break or a backslash.
+"""
+
+from __future__ import annotations
+
+_LEVELS = "TRACE|DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|ERR|CRITICAL|CRIT|FATAL|ALERT|EMERG|SEVERE|FINE"
+# A level's word, whole (no word's character after it: INFOS is no level).
+_LEVEL = r"(?:" + _LEVELS + r")(?![A-Za-z0-9_])"
+_MONTHS = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+# A field ends in one space; the next may be padded (up to 7 more): what follows the last field is the line's own
+# (its indentation, a YAML block's).
+_SP = " "
+_PAD = " {0,7}+"
+# A time of day: 12:00:00, a fraction of 1-9 digits after . or , and a zone (Z, +00, +0000, +00:00).
+_TIME = r"[0-9]{2}:[0-9]{2}:[0-9]{2}(?>[.,][0-9]{1,9}+)?+(?>Z|[+-][0-9]{2}(?>:?[0-9]{2})?+)?+"
+# A date and maybe its time (ISO 8601's T or a space), a time alone, syslog's and journalctl's "May  1 12:00:00",
+# Django's and Apache's 01/May/2024 and its time. No two of them start alike: at most one is read at a place.
+_STAMP = (
+    "(?:"
+    + "|".join(
+        (
+            r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?>[T ]" + _TIME + ")?+",
+            r"[0-9]{4}/[0-9]{2}/[0-9]{2}(?> " + _TIME + ")?+",
+            _TIME,
+            _MONTHS + r" (?> [0-9]|[0-9]{1,2}+) " + _TIME,
+            r"[0-9]{2}/" + _MONTHS + r"/[0-9]{4}[ :]" + _TIME,
+        )
+    )
+    + ")"
+)
+# A bracket's content: a stamp (and Ruby's Logger's " #pid"), a level's word in any case, kubectl's
+# pod/name/container. Never a marker ([REDACTED:...]) or any other word: a bracket may hold a token.
+_K8S = r"(?:pod|deployment|job|statefulset|daemonset|replicaset|cronjob)/[a-z0-9.-]{1,64}+/[a-z0-9-]{1,64}+"
+_BRACKET = r"\[(?>" + _STAMP + r"(?: #[0-9]{1,10}+)?+|(?ai:" + _LEVELS + r")|" + _K8S + r")\]:?+" + _SP
+# compose's "web-1  | ": a service's name, its replica's number after - or _ (1-4 digits), padding and a bar.
+_REPLICA = "|".join(r"(?<=[-_][0-9]{%d})" % d for d in range(1, 5))
+_COMPOSE = r"[A-Za-z0-9_.-]{2,62}+(?:" + _REPLICA + r") {1,32}+\| "
+# A field that may start a prefix, in the order they are tried: a stamp, a bracket, compose's service, a level
+# and a colon (INFO: , Python logging's INFO:name:), Ruby's Logger's "I, ", logfmt's time= or level=, HTML's
+# <pre> or <code>.
+_FIRST = (
+    "(?>"
+    + "|".join(
+        (
+            _STAMP + _SP,
+            _BRACKET,
+            _COMPOSE,
+            _LEVEL + r":(?>[A-Za-z0-9_.-]{1,64}+:|" + _SP + ")",
+            r"[DIWEFAU], (?=\[)",
+            r"(?:time|ts)=" + _STAMP + _SP,
+            r"level=(?ai:" + _LEVELS + r")(?![A-Za-z0-9_])" + _SP,
+            r"<(?:pre|code)>",
+        )
+    )
+    + ")"
+)
+# syslog's "tag[pid]: " (after its host) and Heroku's "app[web.1]: "; Spring Boot's "pid --- [app] [thread]
+# logger  : " (the logger's name padded to a column).
+_TAG = r"[A-Za-z0-9_./-]{1,64}+\[[A-Za-z0-9_.-]{1,32}+\]:" + _SP
+_SPRING = r"[0-9]{1,10}+ --- (?:\[[ A-Za-z0-9_.-]{1,40}+\] ){1,2}+[A-Za-z0-9_.$]{1,96}+ {0,40}+:" + _SP
+# A field after another, in the order they are tried: any first one, a level's word alone, syslog's host and
+# tag, a tag, nginx's "pid#tid: " and "*connection ", Ruby's Logger's "-- progname: ", logfmt's msg=, GitLab's
+# stream (01O, 02E), Spring Boot's.
+_NEXT = (
+    "(?>"
+    + "|".join(
+        (
+            _FIRST,
+            _LEVEL + _SP,
+            r"[A-Za-z0-9_.-]{1,64}+ " + _TAG,
+            _TAG,
+            r"[0-9]{1,10}+#[0-9]{1,10}+:" + _SP,
+            r"\*[0-9]{1,20}+" + _SP,
+            r"-- [A-Za-z0-9_.-]{0,32}+:" + _SP,
+            r"msg=",
+            r"[0-9]{2}[EO]" + _SP,
+            _SPRING,
+        )
+    )
+    + ")"
+)
+LOG_FIELDS = 7  # a prefix's fields, at most
+LOG_PREFIX = "(?>" + _FIRST + "(?:" + _PAD + _NEXT + "){0,%d}+)" % (LOG_FIELDS - 1)
+# The view's triggers for a log line's prefix (with lineprefix.PREFIX_TRIGGERS, whose "a word's character, a colon,
+# digits and a colon" is already every time of day's): compose's replica and bar, kubectl's bracket, a level's
+# word and a colon or in brackets, logfmt's level=, <pre> and <code>. A date alone before a line's text builds no
+# view (a date with no time, a level's word alone: git log's and ls's lines are full of dates).
+LOG_TRIGGERS = (
+    r"[0-9] \| |[0-9]  +\| ",  # (one space, or two and more: " +" cost a markdown table's bars 7x)
+    r"\[(?:pod|deployment|job|statefulset|daemonset|replicaset|cronjob)/",
+    r"(?:" + _LEVELS + r"):|(?i:\[(?:" + _LEVELS + r")\]|level=)",
+    r"<(?:pre|code)>",
+)
