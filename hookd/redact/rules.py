@@ -55,7 +55,7 @@ from hookd.redact.providers_more import MORE_PROVIDER_RULES
 from hookd.redact.contexts import CONTEXT_MORE_RULES
 from hookd.redact.formats import FORMAT_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
-from hookd.redact import jsonkeys, wrappers
+from hookd.redact import jsonkeys, scriptnames, wrappers
 from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
 
@@ -73,7 +73,7 @@ _SECRET_NAMES += [sep + "pat" for sep in "_-"]  # a personal access token: GITHU
 # "Password" in the languages developers name settings in, as ASCII writes them (not Italian's parola: "word").
 _SECRET_NAMES += ["passwort", "kennwort", "senha", "contrasena", "wachtwoord", "haslo", "motdepasse", "mot_de_passe"]
 _SECRET_NAMES += ["salasana", "losenord", "passord", "adgangskode", "heslo", "jelszo", "sifre"]
-_SECRET_NAMES += ["contraseña", "lösenord", "hasło", "jelszó", "şifre", "пароль", "密码", "パスワード", "비밀번호"]
+_SECRET_NAMES += scriptnames.FORMS  # contraseña, пароль, 密码...: raw and escaped, in each case
 # One or two spaces before the = or :, Unicode ones too (password\u00a0= ...).
 _SP = HS_SPACE + "{1,2}"
 _NAME_SUFFIXES = ["", _SP, "'", '\\\\"', "'" + _SP, '\\\\"' + _SP]

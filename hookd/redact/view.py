@@ -47,6 +47,7 @@ import operator
 import re
 from collections.abc import Sequence
 
+from hookd.redact import scriptnames
 from hookd.redact.lineprefix import LINE_BREAK, LINE_PREFIX, PREFIX_TRIGGERS, STRING_OPEN, STRING_PREFIX
 
 try:  # the compiled view (hookd/redact/_viewcore.c); optional: without it, the Python reference below
@@ -150,7 +151,11 @@ _STEP = 10  # split's entries per match: the text before it and its nine groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
 _NESTED_QUOTE = r"""(?:\\\\\\|\\\\\\\\\\\\\\)\""""  # a quote of JSON two or three levels down
-_NAME_WORD = r"(?i:pass|pwd|secret|token|key|auth|cookie|credential|session)[A-Za-z0-9_.-]{0,40}"
+_NAME_WORD = (
+    r"(?:(?i:pass|pwd|secret|token|key|auth|cookie|credential|session)[A-Za-z0-9_.-]{0,40}|(?i:"
+    + scriptnames.EXPRESSION
+    + "))"
+)
 VIEW_TRIGGERS = (
     r"\\u00[0-7]",
     r"\\[bf]",
