@@ -167,7 +167,13 @@ VIEW_TRIGGERS = (
     # a class after the tab 4x more than the tab alone (bench/README.md).
     r"(?:\\t)+[=:]|[=:](?:[ ]|\\t)*\\t",
     r"[^\\][A-Za-z0-9_]\\t-[A-Za-z-]",
-    r"(?i:export|setx?|bearer|basic|token|auth|login|user|pass(?:word|wd)?|by)\\t",
+    r"(?i:export|setx?|bearer|basic|token|auth|login|user|pass(?:word|wd)?|by|echo|printf)\\t",
+    # A tab after punctuation where a value follows: a call's next argument (f("a",\t"pw")), a quoted field after
+    # another ("bob"\t"pw": pgbouncer's userlist), a YAML list's item (-\t after a line's indentation); and a
+    # tab before a secret word after a word (<td>DB\tpassword</td>). Each a rare pair in tab-separated output.
+    r"""(?:,|\\")\\t(?:\\"|')""",
+    r"\\n(?:[ ]|\\t)*-\\t",
+    r"[A-Za-z]\\t(?i:pass(?:word|wd)|secret|token)",
     r"""(?:\\"|')(?:[ \t]|\\[nrt]){0,8}\+""",
     # Adjacent literals on indented lines (the sides unbounded: Hyperscan 5.4 missed some texts with {1,40}; a
     # gate may be wider). Starting on a quote and a newline: a class of a token's characters before the quote
