@@ -38,6 +38,7 @@ from hookd.redact.configcommands import CONFIG_COMMAND_RULES
 from hookd.redact.encoded import ENCODED_RULES
 from hookd.redact.entities import ENTITY_RULES
 from hookd.redact.fields import FIELD_RULES
+from hookd.redact.keyfiles import KEY_FILE_RULES
 from hookd.redact.keynames import KEY_NAME_RULES
 from hookd.redact.pasted import PASTED_RULES
 from hookd.redact.setargs import SET_ARGUMENT_RULES
@@ -569,6 +570,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     ),
     *CONTEXT_RULES,
     *CONTEXT_MORE_RULES,
+    *KEY_FILE_RULES,
     *FILE_RULES,
     *FORMAT_RULES,
     *XML_PAIR_RULES,
