@@ -49,6 +49,7 @@ from hookd.redact.credfiles import CREDENTIAL_FILE_RULES
 from hookd.redact.credlines import CREDENTIAL_LINE_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
+from hookd.redact.marked import MARKED_RULES
 from hookd.redact.markup import MARKUP_RULES
 from hookd.redact.xmlpairs import XML_PAIR_RULES
 from hookd.redact.providers import PROVIDER_RULES
@@ -571,6 +572,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *CONTEXT_RULES,
     *CONTEXT_MORE_RULES,
     *KEY_FILE_RULES,
+    *MARKED_RULES,
     *FILE_RULES,
     *FORMAT_RULES,
     *XML_PAIR_RULES,
