@@ -5,7 +5,8 @@ decrypt ``credentials.yml.enc``: ``cat config/master.key`` prints them as the Ba
 Read tool as a file's whole content. 32 hex digits alone are also an MD5 digest or a UUID without its dashes
 (``md5sum``'s output, a request id), so the rule takes them only where the payload names such a key file
 before them (the command, the file's path), within KEY_FILE_NEAR characters: Hyperscan reads the whole value
-with its key and quotes (a flood of the command alone reports nothing), the check reads back for the name.
+with its key and quotes (a flood of the command alone reports nothing), and only in the scanner's chunks that hold such a name (a
+flood of 32 hex digits as stdout costs nothing more); the check reads back for the name, within the chunk.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import re
 from hookd.redact.rule import Rule
 from hookd.redact.values import plausible_secret
 
-KEY_FILE_NEAR = 4096
+# Within the scanner's overlap less a match's length (scan.OVERLAP): the name is in the chunk whose gate opened.
+KEY_FILE_NEAR = 1900
 _KEY_FILE_NAME = re.compile(r"master\.key|credentials\.yml\.enc|credentials/[A-Za-z0-9_.-]{1,64}\.key")
 
 
@@ -34,7 +36,9 @@ RAILS_MASTER_KEY = Rule(
     pattern=r'"(?:stdout|content)"\s{0,4}:\s{0,4}"(?P<value>[0-9a-f]{32})(?:\\n)?"',
     group="value",
     trigger=r'"(?:stdout|content)"\s{0,4}:\s{0,4}"[0-9a-f]{32}(?:\\n)?"',
+    trigger_needs=(("master.key",), ("credentials.yml.enc",), ("credentials/",)),
     exact=True,
+    copies=True,
     short_trigger=True,
     reach=60,
     check=_named_key_file,
