@@ -154,3 +154,66 @@ def test_rails_master_key_printed_alone_is_redacted(payload):
 )
 def test_32_hex_digits_alone_without_a_key_file_are_kept(payload):
     assert apply(payload) == payload
+
+
+# A probe of pasted credentials (Terraform state, 1Password and Bitwarden's CLIs, Vault's legacy tokens): forms
+# kept in clear on 9e491f7.
+TOKEN24 = "k9Xq2LmN0pQ7" + "rS4tU8vW1yZ3"
+OP_FIELD = '{\n  "id": "password",\n  "type": "CONCEALED",\n  "purpose": "PASSWORD",\n  "label": "password",\n'
+PROBED = [
+    (f"export VAULT_TOKEN=s.{TOKEN24}", TOKEN24),  # Vault's legacy service token: not a member s.attr
+    (f"token: b.{TOKEN24}AAAA", TOKEN24),
+    (f'export BW_SESSION="{TOKEN24}{TOKEN24}=="', TOKEN24),
+    (f"$ op read op://Private/db/password\n{PW}\n$ ls", PW),  # a terminal's transcript
+    (f"$ bw get password github.com\r\n{PW}\r\n", PW),
+    (OP_FIELD + f'  "value": "{PW}",\n  "reference": "op://Private/db/password"\n}}', PW),
+    (
+        f'"outputs": {{\n  "db_pass": {{\n    "value": "{PW}",\n    "type": "string",\n    "sensitive": true\n  }}\n}}',
+        PW,
+    ),
+    (f'{{"db_pass": {{"sensitive": true, "type": "string", "value": "{PW}"}}}}', PW),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), PROBED)
+def test_a_probed_form_is_redacted(text, secret):
+    assert_redacted(text, secret)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        _bash("bw get password github.com", PW),
+        _bash("bw unlock --raw", TOKEN24 + TOKEN24 + "=="),
+        _bash("terraform output -json", f'{{"db": {{"sensitive": true, "type": "string", "value": "{PW}"}}}}\n'),
+        _bash("op item get db --format json", OP_FIELD + f'  "value": "{PW}"\n}}'),
+    ],
+)
+def test_a_command_that_prints_a_secret_is_redacted(payload):
+    out = apply(payload)
+    assert PW not in out and TOKEN24 not in out, out
+
+
+def test_a_marked_value_is_redacted_in_an_edit_patch_too():
+    """The state's value line in structuredPatch stands alone in its string: redacted as a copy of the value found
+    in newString (repeats.py)."""
+    state = f'{{\n  "value": "{PW}",\n  "type": "string",\n  "sensitive": true\n}}'
+    lines = ["+" + line for line in state.split("\n")]
+    response = {"filePath": "/x/terraform.tfstate", "newString": state, "structuredPatch": [{"lines": lines}]}
+    out = apply(json.dumps({"tool_name": "Edit", "tool_input": {"new_string": state}, "tool_response": response}))
+    assert PW not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = s.attribute_name_of_the_object\ntoken: self.token\nPHP_SESSION=abcdefabcdefabcdefabcdef\n",
+        "USE_SESSION=true\nSESSION_KEY_PREFIX=myapp_sessions_\n",
+        "$ op read --help\nUsage:\n$ echo aGVsbG8= | base64 -d\nhello\n",
+        OP_FIELD.replace("CONCEALED", "STRING") + f'  "value": "{PW}"\n}}',
+        OP_FIELD + '  "value": ""\n}',
+        f'{{"db": {{"sensitive": false, "type": "string", "value": "{PW}"}}}}',
+    ],
+)
+def test_a_probed_look_alike_is_kept(text):
+    assert_kept(text)
