@@ -169,10 +169,11 @@ VIEW_TRIGGERS = (
     r"[^\\][A-Za-z0-9_]\\t-[A-Za-z-]",
     r"(?i:export|setx?|bearer|basic|token|auth|login|user|pass(?:word|wd)?|by|echo|printf)\\t",
     # A tab after punctuation where a value follows: a call's next argument (f("a",\t"pw")), a quoted field after
-    # another ("bob"\t"pw": pgbouncer's userlist), a YAML list's item (-\t after a line's indentation); and a
-    # tab before a secret word after a word (<td>DB\tpassword</td>). Each a rare pair in tab-separated output.
+    # another ("bob"\t"pw": pgbouncer's userlist), a YAML list's item (-\t after a space, a tab or a line break;
+    # not a class repeated after every line break, which slowed Hyperscan's pass on all text, bench/README.md);
+    # and a tab before a secret word after a word (<td>DB\tpassword</td>). Each a rare pair in tab-separated output.
     r"""(?:,|\\")\\t(?:\\"|')""",
-    r"\\n(?:[ ]|\\t)*-\\t",
+    r"(?:\\n|[ ]|\\t)-\\t",
     r"[A-Za-z]\\t(?i:pass(?:word|wd)|secret|token)",
     r"""(?:\\"|')(?:[ \t]|\\[nrt]){0,8}\+""",
     # Adjacent literals on indented lines (the sides unbounded: Hyperscan 5.4 missed some texts with {1,40}; a
