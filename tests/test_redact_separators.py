@@ -96,13 +96,10 @@ TRANSFORMS: dict[str, Callable[[str], str]] = {
 # Literals joined across lines in code (Python's implicit concatenation, "a" + "b"): a NUL in a line's
 # indentation, or a no-break space around +, is not code (Python's tokenizer refuses U+00A0).
 _JOINED_IN_CODE = {"s089", "s090", "s261", "o-s115", "o-s116", "o-s117"}
-# Tabs in place of every space where no trigger builds the view (a tab between any two words cost Hyperscan's
-# pass 5x on tab-separated output): after punctuation (f("a",\t"pw"), <<<\t, a YAML list's -\t, "bob"\t"pw",
-# <td>), inside a PEM header (-----BEGIN\tRSA\tPRIVATE\tKEY-----, which no tool writes), echo\t'user:pw'.
-_TABS_LEFT = {"s046", "s047", "s048", "s124", "s146", "s147", "s148", "s153", "s156", "s179", "s202", "s204", "s239"}
-_TABS_LEFT |= {"s306", "o-s061", "o-s106", "o-s144", "o-s146"}
-# A value's words apart by a tab (password=Tr0ub4dor<TAB><pw>): a tab after a value ends it, as a TSV's column.
-_TABS_LEFT |= {"s603"}
+# Every tab in place of a space reads as one (a tab after a call's comma, between quoted fields, after a YAML
+# list's dash, after echo or before a secret word builds the view since h88) but a value's words apart by a tab
+# (password=Tr0ub4dor<TAB><pw>): a tab after a value ends it, as a TSV's column.
+_TABS_LEFT = {"s603"}
 # A line's prefix written with the separator itself (the Read tool's number padded with U+00A0 or tabs, set -x's
 # "+\t", "#\u3000"): no tool writes one, and the view drops a prefix with its spaces as written (lineprefix.py).
 # So for a log's prefix (s900-s907) whose fields are apart by a tab or a no-break space (logprefix.py).

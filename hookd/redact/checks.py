@@ -62,6 +62,9 @@ _GRAPHQL_TYPE = re.compile(r"\[?[A-Z][A-Za-z_]*!?\]?!")  # GraphQL's non-null an
 # process.env.X, os.environ, self.password, settings.SECRET_KEY: a reference in code, not a value.
 # t.token, exports2.X, err?.body, TOKEN_LOCAL.token
 _CODE_PATH = re.compile(r"(?:[a-z_][A-Za-z_]{0,30}[0-9]?|[A-Z][A-Z0-9_]{1,30})(?:\??\.[A-Za-z_]\w*)+")
+# But a short prefix, a dot and 20 or more letters and digits of both cases is a token: Vault's legacy service
+# and batch tokens (s.<24>, b.<...>), as random as hvs.'s; no member is named so.
+_DOTTED_TOKEN = re.compile(r"[a-z]{1,3}\.(?=[A-Za-z]*[0-9])(?=[a-z0-9]*[A-Z])(?=[A-Z0-9]*[a-z])[A-Za-z0-9]{20,}")
 # Code that begins where a value would: a regular expression (/^...), a comment (/* or //), a small
 # hexadecimal constant (0xff; a 32-byte hex key is longer).
 _CODE_START = re.compile(r"/[\^*/].*|0[xX][0-9A-Fa-f]{1,16}")
@@ -100,7 +103,9 @@ def is_type_or_reference(value: str) -> bool:
         return True
     if not v.islower() and _CAMEL.fullmatch(v) or v[-1:] == "!" and _GRAPHQL_TYPE.fullmatch(v):
         return True
-    if "." in v and _CODE_PATH.fullmatch(v) or v[:1] in ("/", "0") and _CODE_START.fullmatch(v):
+    if "." in v and _CODE_PATH.fullmatch(v) and not _DOTTED_TOKEN.fullmatch(v):
+        return True
+    if v[:1] in ("/", "0") and _CODE_START.fullmatch(v):
         return True
     if code_of_other_languages(v):
         return True

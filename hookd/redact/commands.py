@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from hookd.redact.checks import is_type_or_reference, option_value_ok
+from hookd.redact.prose import random_looking
 from hookd.redact.values import plausible_secret
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
@@ -236,6 +237,7 @@ _PRINTS_SECRET = (
     r"|print-(?:access|identity)-token|op\s{1,4}read|vault\s{1,4}(?:kv\s{1,4}get|read)\s{1,4}-field"
     r"|find-generic-password|auth:token|get-access-token|secrets\s{1,4}versions\s{1,4}access"
     r"|--with-decryption|wg\s{1,4}gen(?:key|psk)|--reveal"  # op item get --fields password --reveal
+    r"|bw\s{1,4}get\s{1,4}(?:password|notes)|bw\s{1,4}(?:unlock|login)\s{1,4}--raw"  # Bitwarden's CLI
     r"|configure\s{1,4}get\s{1,4}(?:[A-Za-z0-9_-]{1,40}\.)?aws_(?:secret_access_key|session_token)"
     r"|output\s{1,4}-raw\s{1,4}[A-Za-z0-9_-]{0,60}(?i:password|secret|token|private_key))"  # terraform, tofu
 )
@@ -266,7 +268,7 @@ CLI_SECRET_OPTION = Rule(
 
 PRINTED_SECRET = Rule(
     name="printed_secret",
-    replaces="the output of a command that prints a secret (kubectl ... | base64 -d, op read, "
+    replaces="the output of a command that prints a secret (kubectl ... | base64 -d, op read, bw get password, "
     "gcloud auth print-access-token, aws secretsmanager get-secret-value), when it is one token",
     pattern=r"""(?P<value>(?:[^"\\\s]|\\["\\/]){1,1000}+)(?:\\n)?(?=")""",
     group="value",
@@ -276,4 +278,29 @@ PRINTED_SECRET = Rule(
     reach=2010,
     check=_printed_ok,
     example="`kubectl get secret db -o jsonpath={.data.password} | base64 -d` and its stdout `<value>`",
+)
+
+
+# The same commands in a terminal's transcript (pasted in a prompt, a file, a log): the command's line ends
+# right after it (at most 200 characters of its arguments), and the next line is one token.
+PRINTED_LINE_TRIGGER = _PRINTS_SECRET + r'[^\n"\\]{0,200}\\n[^"\\\s]'
+
+
+def _printed_line_ok(match: re.Match[str]) -> bool:
+    """As the stdout's, and machine-made: a transcript's next line is often a word (Usage:, a prompt)."""
+    return _printed_ok(match) and random_looking(match.group("value"))
+
+
+PRINTED_SECRET_LINE = Rule(
+    name="printed_secret_line",
+    replaces="the line after a command that prints a secret, in a transcript (op read, bw get password, "
+    "gh auth token...), when it is one token",
+    pattern=r"""(?P<value>(?:[^"\\\s]|\\["\\/]){1,1000}+)(?=\\[nr]|")""",
+    group="value",
+    trigger=PRINTED_LINE_TRIGGER,
+    anchored=True,
+    back=1,
+    reach=1010,
+    check=_printed_line_ok,
+    example="`$ op read op://vault/db/password` and the line `<value>` after it",
 )

@@ -29,11 +29,12 @@ from hookd.redact.values import plausible_secret
 _NOT_NAME = r"""(?:^|[^A-Za-z0-9_.-]|\\[nrt])"""
 _Q = r"""(?:\\?["'])?"""
 _VALUE_HEAD = r"[A-Za-z0-9+/=_.~-]"
-# A name's words, then _KEY/_SK/_DSN (any case; - for YAML and CLI-like keys): the value's first 20
+# A name's words, then _KEY/_SK/_DSN or _SESSION (Bitwarden's BW_SESSION: an unlocked vault's key; any case; -
+# for YAML and CLI-like keys): the value's first 20
 # characters with it, so a word or a short name after the sign never reports.
 _KEYED_TRIGGER = (
     _NOT_NAME
-    + r"(?:[A-Za-z][A-Za-z0-9]{0,30}(?:[_-][A-Za-z0-9]{1,30}){0,4}[_-](?i:key|sk|dsn)"
+    + r"(?:[A-Za-z][A-Za-z0-9]{0,30}(?:[_-][A-Za-z0-9]{1,30}){0,4}[_-](?i:key|sk|dsn|session)"
     + r"|[A-Za-z][a-z0-9]{1,30}(?:[A-Z][a-z0-9]{1,30}){0,4}(?:Key|Dsn))"  # camelCase, PascalCase: StripeKey
     + _Q
     + r"[ \t]{0,2}(?::|=)[ \t]{0,2}"
@@ -96,8 +97,8 @@ def name_words_ok(name: str) -> bool:
 
 KEYED_NAME_ASSIGNMENT = Rule(
     name="keyed_name_assignment",
-    replaces="a random-looking value of 20 characters or more under a name ending _KEY, _SK or _DSN "
-    "(STRIPE_KEY=, OPENAI_KEY=, MAILGUN_KEY=)",
+    replaces="a random-looking value of 20 characters or more under a name ending _KEY, _SK, _DSN or _SESSION "
+    "(STRIPE_KEY=, OPENAI_KEY=, MAILGUN_KEY=, BW_SESSION=)",
     pattern=_VALUE,
     group="value",
     trigger=_KEYED_TRIGGER,

@@ -74,7 +74,7 @@ class Redactor:
         self._validated: list[dict[str, bool]] = [{} for _ in self.rules]
         self._unwrapper = Unwrapper(self.rules, self._inner)
         self._prefilters = [Prefilter(*rule.prefilter) if rule.prefilter else None for rule in self.rules]
-        self._carried = frozenset(rule.name for rule in self.rules if not rule.exact)  # repeats.py
+        self._carried = frozenset(rule.name for rule in self.rules if not rule.exact or rule.copies)  # repeats.py
 
     def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter[str]]:
         """The text with every secret replaced by its rule's marker, and the count per rule.

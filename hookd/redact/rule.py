@@ -58,6 +58,10 @@ class Rule:
     # one that ends where a chunk ends is dropped, since the next chunk holds it whole (and a $
     # there is the chunk's end, not the text's).
     short_trigger: bool = False
+    # An exact rule whose value is known by what stands beside it (a key file's name, a field's type), not by
+    # its shape: its copies elsewhere in the event (an Edit's patch) are redacted too, as a context rule's
+    # (repeats.py); a shape rule finds its copies itself.
+    copies: bool = False
     back: int = 0  # characters of the value that the trigger takes (to know a value begins there)
     # For an anchored rule whose trigger starts at its context's last words (a trigger that read the whole
     # context kept Hyperscan busy at every occurrence of those words): whether a report, at that end in the

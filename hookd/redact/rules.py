@@ -38,6 +38,7 @@ from hookd.redact.configcommands import CONFIG_COMMAND_RULES
 from hookd.redact.encoded import ENCODED_RULES
 from hookd.redact.entities import ENTITY_RULES
 from hookd.redact.fields import FIELD_RULES
+from hookd.redact.keyfiles import KEY_FILE_RULES
 from hookd.redact.keynames import KEY_NAME_RULES
 from hookd.redact.pasted import PASTED_RULES
 from hookd.redact.setargs import SET_ARGUMENT_RULES
@@ -48,6 +49,7 @@ from hookd.redact.credfiles import CREDENTIAL_FILE_RULES
 from hookd.redact.credlines import CREDENTIAL_LINE_RULES
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
+from hookd.redact.marked import MARKED_RULES
 from hookd.redact.markup import MARKUP_RULES
 from hookd.redact.xmlpairs import XML_PAIR_RULES
 from hookd.redact.providers import PROVIDER_RULES
@@ -55,7 +57,7 @@ from hookd.redact.providers_more import MORE_PROVIDER_RULES
 from hookd.redact.contexts import CONTEXT_MORE_RULES
 from hookd.redact.formats import FORMAT_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
-from hookd.redact import jsonkeys, wrappers
+from hookd.redact import jsonkeys, scriptnames, wrappers
 from hookd.redact.prose import PASSPHRASE_WORDS, random_looking
 from hookd.redact.rule import Rule
 
@@ -73,7 +75,7 @@ _SECRET_NAMES += [sep + "pat" for sep in "_-"]  # a personal access token: GITHU
 # "Password" in the languages developers name settings in, as ASCII writes them (not Italian's parola: "word").
 _SECRET_NAMES += ["passwort", "kennwort", "senha", "contrasena", "wachtwoord", "haslo", "motdepasse", "mot_de_passe"]
 _SECRET_NAMES += ["salasana", "losenord", "passord", "adgangskode", "heslo", "jelszo", "sifre"]
-_SECRET_NAMES += ["contraseña", "lösenord", "hasło", "jelszó", "şifre", "пароль", "密码", "パスワード", "비밀번호"]
+_SECRET_NAMES += scriptnames.FORMS  # contraseña, пароль, 密码...: raw and escaped, in each case
 # One or two spaces before the = or :, Unicode ones too (password\u00a0= ...).
 _SP = HS_SPACE + "{1,2}"
 _NAME_SUFFIXES = ["", _SP, "'", '\\\\"', "'" + _SP, '\\\\"' + _SP]
@@ -584,6 +586,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     ),
     *CONTEXT_RULES,
     *CONTEXT_MORE_RULES,
+    *KEY_FILE_RULES,
+    *MARKED_RULES,
     *FILE_RULES,
     *FORMAT_RULES,
     *XML_PAIR_RULES,

@@ -48,6 +48,7 @@ import operator
 import re
 from collections.abc import Sequence
 
+from hookd.redact import scriptnames
 from hookd.redact.lineprefix import LINE_BREAK, LINE_PREFIX, PREFIX_TRIGGERS, STRING_OPEN, STRING_PREFIX
 
 try:  # the compiled view (hookd/redact/_viewcore.c); optional: without it, the Python reference below
@@ -168,7 +169,11 @@ _STEP = 10  # split's entries per match: the text before it and its nine groups
 # Hyperscan patterns, in the redactor's single pass: the text holds something the view decodes.
 # A nested quote or an encoded = is worth a view only right after a name that may say secret.
 _NESTED_QUOTE = r"""(?:\\\\\\|\\\\\\\\\\\\\\)\""""  # a quote of JSON two or three levels down
-_NAME_WORD = r"(?i:pass|pwd|secret|token|key|auth|cookie|credential|session)[A-Za-z0-9_.-]{0,40}"
+_NAME_WORD = (
+    r"(?:(?i:pass|pwd|secret|token|key|auth|cookie|credential|session)[A-Za-z0-9_.-]{0,40}|(?i:"
+    + scriptnames.EXPRESSION
+    + "))"
+)
 VIEW_TRIGGERS = (
     r"\\u00[0-7]",
     r"\\[bf]",
@@ -180,7 +185,14 @@ VIEW_TRIGGERS = (
     # a class after the tab 4x more than the tab alone (bench/README.md).
     r"(?:\\t)+[=:]|[=:](?:[ ]|\\t)*\\t",
     r"[^\\][A-Za-z0-9_]\\t-[A-Za-z-]",
-    r"(?i:export|setx?|bearer|basic|token|auth|login|user|pass(?:word|wd)?|by)\\t",
+    r"(?i:export|setx?|bearer|basic|token|auth|login|user|pass(?:word|wd)?|by|echo|printf)\\t",
+    # A tab after punctuation where a value follows: a call's next argument (f("a",\t"pw")), a quoted field after
+    # another ("bob"\t"pw": pgbouncer's userlist), a YAML list's item (-\t after a space, a tab or a line break;
+    # not a class repeated after every line break, which slowed Hyperscan's pass on all text, bench/README.md);
+    # and a tab before a secret word after a word (<td>DB\tpassword</td>). Each a rare pair in tab-separated output.
+    r"""(?:,|\\")\\t(?:\\"|')""",
+    r"(?:\\n|[ ]|\\t)-\\t",
+    r"[A-Za-z]\\t(?i:pass(?:word|wd)|secret|token)",
     r"""(?:\\"|')(?:[ \t]|\\[nrt]){0,8}\+""",
     # Adjacent literals on indented lines (the sides unbounded: Hyperscan 5.4 missed some texts with {1,40}; a
     # gate may be wider). Starting on a quote and a newline: a class of a token's characters before the quote
