@@ -27,6 +27,7 @@ from hookd.redact.patterns import (
     HS_SPACE,
     HS_SPACE_ESCAPED,
     HS_WS,
+    JOINT_AHEAD,
     KV_SEP,
     U_SPACE_ESCAPE,
     VALUE,
@@ -506,7 +507,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         replaces="a bare 40-character AWS secret key within 250 characters of an access key id",
         pattern=(
             r"(?:(?<![A-Za-z0-9/+=\\])|" + AFTER_ESCAPE + r")"
-            r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+            # Its end as a token's may be (patterns.JOINTS): a second pass, with the token glued after it a
+            # marker, took the 40 characters, and the key id may stand farther than glued.py reads again.
+            r"(?P<value>[A-Za-z0-9/+]{40})(?:(?![A-Za-z0-9/+=])|" + JOINT_AHEAD + ")"
         ),
         group="value",
         keywords=("AKIA", "ASIA"),
