@@ -86,3 +86,21 @@ def test_a_glued_token_after_a_line_break_two_json_levels_down_is_taken():
     text = json.dumps({"content": "\n" + V["linear"] + "\n"})
     out, _ = REDACTOR.redact(json.dumps({"stdout": text}))
     assert V["linear"] not in out and "linear_api_key" in out
+
+
+def test_a_token_after_a_terminal_sequence_after_a_marker_is_read_again():
+    """The view drops ESC [1m, so a token's end before one met the next token's prefix (a joint): the next
+    token, after the marker and the sequence, is read as a second pass reads it."""
+    for sequence in ("\x1b[1m", "\x1b\\"):
+        text = f"x {V['sentry']}{sequence}{V['stripe']} y"
+        out, counts = REDACTOR.redact(json.dumps({"stdout": text}))
+        assert counts == {"sentry_token": 1, "stripe_key": 1}, (sequence, out)
+        assert REDACTOR.redact(out)[0] == out
+
+
+def test_a_bare_aws_secret_is_near_a_key_id_only_with_no_marker_between():
+    """Seven tokens between a key id (one the key id rule refused) and a bare secret put it 287 characters
+    off; once they were markers, 168: a second pass took it. A marker between them now keeps it apart."""
+    text = f"id X{V['awsid']} " + f"{V['gh']} " * 7 + f"{V['key40']} y"
+    out, _ = REDACTOR.redact(json.dumps({"stdout": text}))
+    assert REDACTOR.redact(out)[0] == out
