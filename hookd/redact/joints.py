@@ -19,26 +19,30 @@ one joint and begins after the one before), so the reads of one rule together re
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from hookd.redact.patterns import JOINTS
+from hookd.redact.scan import CHUNK
 
 _TOKEN_CHARACTER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")
-# Per last character of a prefix, the prefixes that end with it (a report ends on a prefix's last character).
-_BY_LAST: dict[str, tuple[str, ...]] = {}
+_TAIL = 3  # characters of the shortest prefix (sk-, hf_, SG.)
+# Per last _TAIL characters of a prefix, the prefixes that end with them (a report ends on a prefix's last
+# character): one dictionary look per report, which a flood of glued tokens makes one every 40 characters.
+_BY_TAIL: dict[str, tuple[str, ...]] = {}
 for _joint in JOINTS:
-    _BY_LAST[_joint[-1]] = (*_BY_LAST.get(_joint[-1], ()), _joint)
+    _BY_TAIL[_joint[-_TAIL:]] = (*_BY_TAIL.get(_joint[-_TAIL:], ()), _joint)
 del _joint
 
 
-def joints(text: str, ends: list[int], reach: int) -> list[tuple[int, int]]:
+def joints(text: str, ends: list[int], reach: int, dense: Collection[int] = ()) -> list[tuple[int, int]]:
     """Per report of an exact rule's trigger (``ends``, in order) that ends on a prefix glued to a token
-    character: the stretch to read again, from at most ``reach`` back to the joint (the prefix's start)."""
+    character: the stretch to read again, from at most ``reach`` back to the joint (the prefix's start).
+    Reports in a ``dense`` chunk (redacted in bulk, dense.py) are not read."""
     windows: list[tuple[int, int]] = []
     floor = 0
     for end in ends:
-        if end < 2:
-            continue
-        prefixes = _BY_LAST.get(text[end - 1])
-        if prefixes is None:
+        prefixes = _BY_TAIL.get(text[end - _TAIL : end])
+        if prefixes is None or dense and end // CHUNK in dense:
             continue
         for prefix in prefixes:
             at = end - len(prefix)

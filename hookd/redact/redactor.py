@@ -221,7 +221,7 @@ class Redactor:
                 self._matches(index, rule, text, low, high, found, depth, budget)
             if index in self._jointed and not self.exhaustive:  # a token glued before another's prefix
                 assert rule.reach is not None
-                for low, joint in joints(text, reports.get(index, []), rule.reach):
+                for low, joint in joints(text, reports.get(index, []), rule.reach, budget.dense):
                     self.examined[rule.name] += joint - low
                     for match in rule.compiled.finditer(text, low, joint):
                         if match.end() == joint and budget.spend(match.start()):
