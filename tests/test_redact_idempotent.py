@@ -74,13 +74,10 @@ def _payload(text: str) -> tuple[str, list[str]]:
     return json.dumps({"tool_response": {"stdout": text}}), []
 
 
-# Derandomized: with a fresh seed per run, about one run in five drew a class left open (issue 16's note: a
-# token glued before another whose second pass takes it under a rule that needs context farther away than
-# glued.py's re-read sees, aws_secret_near_key_id; hypothesis seeds 6 and 8), and CI failed by chance.
+# A fresh seed per run (hypothesis seeds 1-20 passed in a row, h85: bench/README.md).
 @settings(
     max_examples=120,
     deadline=None,
-    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(hostile())
@@ -91,6 +88,28 @@ def _payload(text: str) -> tuple[str, list[str]]:
 @example(_payload(SECRETS[0] + "$apr1$NSw64AtQ$btH8LncnrKs8vSwZPVQ9BF x"))
 @example(_payload("token: password= " + SECRETS[0]))
 @example(_payload("dp.st.kqxfpryqavet.9Y1j5yKLB6pj4wH3kXD7DNgB5g25t5t9Ngd7JjNJ\btoken: Authorization: \n"))
+# What a fresh seed drew (h85): a token glued before another, two JSON levels down after a line's end, whose
+# 40 characters a second pass took under aws_secret_near_key_id (its key id nearer once the tokens between
+# were markers); a found value's copy merged into a token, with another token glued after it.
+@example(
+    (
+        json.dumps(
+            {
+                "tool_response": {
+                    "stdout": json.dumps(
+                        {
+                            "content": f" {SECRETS[0]} \n{_VALUES['linear']}{SECRETS[0]}\n"
+                            + f" {SECRETS[0]} \n" * 5
+                            + "password=\x07AKIAXOJ6ACNO42AZPOJV\n"
+                        }
+                    )
+                }
+            }
+        ),
+        [],
+    )
+)
+@example(_payload(f"{SECRETS[0]}{_VALUES['jwt']}{_VALUES['glpat']}\n password={_VALUES['jwt']}\n"))
 def test_a_second_pass_changes_nothing_and_no_secret_apart_is_kept(case):
     payload, apart = case
     out, _ = REDACTOR.redact(payload)

@@ -92,3 +92,16 @@ def test_a_check_reads_a_long_value_that_fails_at_its_end_once():
         text = "define('DB_PASSWORD', '" + "a" * letters + "1');"
         out, counts = REDACTOR.redact(text)
         assert counts["secret_argument"] == 1, out
+
+
+# Tokens glued in a chain: each report ends on the next token's prefix (joints.py) and is read back to it.
+JOINTED = [
+    "AKIAED4JEJZM6FDP6VWL",
+    "AKIAED4JEJZM6FDP6VWLdapiadc34aed3c4c929c72d96aaf0c061b51",
+    "npm_" + "a1" * 18 + "sk-",
+]
+
+
+@pytest.mark.parametrize("unit", JOINTED)
+def test_tokens_glued_in_a_chain_cost_no_more_than_the_text(unit):
+    assert_linear(flood(unit, 256 << 10))

@@ -242,5 +242,8 @@ def glue_ok(match: re.Match[str]) -> bool:
     if start - i > GLUE_MAX:
         return False
     if i >= 1 and text[i - 1] == "\\":  # the letters begin with an escape's n, r, t, b or f: a word ends
-        return text[i] in "bfnrt" and (i < 2 or text[i - 2] != "\\")
+        # After any run of backslashes, as B1 reads it: ``\\n`` (an escaped backslash, n) ends a line two JSON
+        # levels down (a token there was refused on the first pass, and judged apart by a context rule on the
+        # second).
+        return text[i] in "bfnrt"
     return i == 0 or text[i - 1] not in _NOT_BEFORE_GLUE

@@ -45,8 +45,17 @@ _GLUED = re.compile(r"[A-Za-z0-9_;=:.+/~-](?:[" + INVISIBLE + r"]|\\+u(?:" + INV
 # A marker is glued to what follows when a character that may begin a token follows it (past invisible
 # characters and control escapes, which the view reads as nothing or a space): a token there had the
 # marker's secret's last character before it, not a boundary.
+# A terminal's sequence after an ESC (escaped: JSON text writes ESC so), which the view drops: a CSI (ESC [1m),
+# an OSC up to its BEL (ESC ]0;title BEL), or ESC \\.
+_SEQUENCE = r"(?<=u001[Bb])(?:\[[0-9;]{0,16}[A-Za-z]|\][^\\\"]{0,64}(?=\\+u0007)|\\+(?![bfnrtu\\]))"
 _AFTER = re.compile(
-    r"(?:[" + INVISIBLE + r"]|\\+u(?:" + INVISIBLE_HEX + r"|00[01][0-9A-Fa-f])|\\+[bfnrt])*[A-Za-z0-9_$+/-]"
+    r"(?:["
+    + INVISIBLE
+    + r"]|\\+u(?:"
+    + INVISIBLE_HEX
+    + r"|00[01][0-9A-Fa-f])|\\+[bfnrt]|"
+    + _SEQUENCE
+    + r")*[A-Za-z0-9_$+/-]"
 )
 
 # The characters that may stand right before or after a glued marker (what _GLUED and _AFTER begin with).

@@ -48,6 +48,7 @@ def _token(
     example: str,
     reach: int = 300,
     trigger: str = "",
+    jointed: bool = True,
     **more: Unpack[_MoreOfRule],
 ) -> Rule:
     """A token rule: Hyperscan matches its whole shape, so keywords alone (``sk-sk-sk-``) cost nothing."""
@@ -58,7 +59,7 @@ def _token(
         keywords=keywords,
         reach=reach,
         example=example,
-        trigger=trigger or hyperscan_shape(pattern),
+        trigger=trigger or hyperscan_shape(pattern, jointed),
         exact=True,
         **more,
     )

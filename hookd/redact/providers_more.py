@@ -98,6 +98,7 @@ MORE_PROVIDER_RULES: tuple[Rule, ...] = (
         rf"|r{B1}nd_[A-Za-z0-9]{{32}}|n{B1}fp_[A-Za-z0-9]{{36,40}}|n{B1}api_[a-z0-9]{{64}}){E_DASH}",
         "`bkua_` + 40 hex, `squ_` + 40 hex, 14 + `.atlasv1.` + 67, `fo1_` + 43, `nfp_` + 36",
         reach=16500,
+        jointed=False,  # its macaroons run to 16 KiB: joints after every length cost Hyperscan (patterns.py)
         validate=_mixed,
     ),
     _token(

@@ -36,7 +36,9 @@ from hookd.redact import memo
 from hookd.redact.escapes import whole_escapes
 from hookd.redact.dense import CONFIRM_LIMIT, MARK, Budget, redact_in_bulk
 from hookd.redact.glued import unglued
+from hookd.redact.joints import joints
 from hookd.redact.nested import InnerBudget, Unwrapper
+from hookd.redact.patterns import HS_JOINT
 from hookd.redact.prefilter import Prefilter
 from hookd.redact.repeats import repeated
 from hookd.redact.rule import Rule
@@ -75,6 +77,8 @@ class Redactor:
         self._unwrapper = Unwrapper(self.rules, self._inner)
         self._prefilters = [Prefilter(*rule.prefilter) if rule.prefilter else None for rule in self.rules]
         self._carried = frozenset(rule.name for rule in self.rules if not rule.exact or rule.copies)  # repeats.py
+        # Exact rules whose trigger also ends on another token's prefix glued to the token (joints.py).
+        self._jointed = frozenset(i for i, rule in enumerate(self.rules) if rule.exact and HS_JOINT in rule.trigger)
 
     def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter[str]]:
         """The text with every secret replaced by its rule's marker, and the count per rule.
@@ -116,7 +120,10 @@ class Redactor:
         if runs:
             return redact_in_bulk(text, spans, runs)
         if depth == 0 and inner is None:  # secrets glued to a marker (glued.py), a found value's copies (repeats.py)
-            spans = repeated(text, unglued(text, spans, self._spans), self._carried)
+            ungluing = unglued(text, spans, self._spans)
+            spans = repeated(text, ungluing, self._carried)
+            if spans is not ungluing:  # a copy's marker may stand glued to a token too, or a copy merged on
+                spans = unglued(text, spans, self._spans)
         pieces: list[str] = []
         counts: Counter[str] = Counter()
         last = 0
@@ -212,6 +219,13 @@ class Redactor:
             for low, high in windows:
                 self.examined[rule.name] += high - low
                 self._matches(index, rule, text, low, high, found, depth, budget)
+            if index in self._jointed and not self.exhaustive:  # a token glued before another's prefix
+                assert rule.reach is not None
+                for low, joint in joints(text, reports.get(index, []), rule.reach, budget.dense):
+                    self.examined[rule.name] += joint - low
+                    for match in rule.compiled.finditer(text, low, joint):
+                        if match.end() == joint and budget.spend(match.start()):
+                            self._take(index, rule, match, found, depth, budget, joint=True)
         return merged(found, self.rules), budget
 
     def _matches(
@@ -288,8 +302,15 @@ class Redactor:
         found: list[tuple[int, int, int]],
         depth: int,
         budget: Budget,
+        joint: bool = False,
     ) -> None:
-        if match.endpos - WINDOW_LOOKAHEAD <= match.end() and match.endpos < len(match.string) and not rule.anchored:
+        """``joint``: the match ends where another token's prefix is glued (joints.py), which is its end."""
+        if (
+            match.endpos - WINDOW_LOOKAHEAD <= match.end()
+            and match.endpos < len(match.string)
+            and not rule.anchored
+            and not joint
+        ):
             # A window's end, read as the text's ($, \Z, after a lookahead's few characters), cut a token short
             # (OAuth2Author|ization.from): the regex again from the same place, on past it, takes it whole or not.
             end_at = min(len(match.string), match.endpos + WINDOW_PAST)

@@ -27,6 +27,7 @@ from hookd.redact.patterns import (
     HS_SPACE,
     HS_SPACE_ESCAPED,
     HS_WS,
+    JOINT_AHEAD,
     KV_SEP,
     U_SPACE_ESCAPE,
     VALUE,
@@ -59,7 +60,7 @@ from hookd.redact.formats import FORMAT_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
 from hookd.redact import jsonkeys, scriptnames, wrappers
 from hookd.redact.prose import PASSPHRASE_WORDS, random_looking
-from hookd.redact.rule import Rule
+from hookd.redact.rule import MARKER, Rule
 
 __all__ = ["BUILTIN_RULES", "looks_like_credential", "luhn_ok", "plausible_secret"]
 
@@ -212,15 +213,23 @@ _CLI_VALUE_START = r"[^\s\-]"  # the value's first character: not an option, not
 _CLI_TRIGGER = r"(?i)(?:" + "|".join(branch for branch, _ in _CLI_BRANCHES) + ")" + _CLI_VALUE_START
 _CLI_PARTS = tuple((r"(?i)(?:" + branch + ")" + _CLI_VALUE_START, needs) for branch, needs in _CLI_BRANCHES)
 _AWS_KEY_ID = re.compile(r"A(?:KIA|SIA)[A-Z0-9]{16}")
+_MARKER_START = MARKER.split("{", 1)[0]  # [REDACTED:
 
 
 def _near_key_id(match: re.Match[str]) -> bool:
-    """A bare 40-character AWS secret counts within 250 characters of an access key id."""
+    """A bare 40-character AWS secret counts within 250 characters of an access key id, with no marker
+    between them: a pass redacts what stands between, shorter (a 40-character token becomes a 23-character
+    marker), and a key id 300 characters off on the first pass was within 250 on the second."""
     value = match.group("value")
     if not (any(c.isupper() for c in value) and any(c.islower() for c in value) and any(c.isdigit() for c in value)):
         return False
     text = match.string
-    return _AWS_KEY_ID.search(text, max(0, match.start() - 250), match.end() + 250) is not None
+    start, end = match.start("value"), match.end("value")
+    for key_id in _AWS_KEY_ID.finditer(text, max(0, start - 250), end + 250):
+        low, high = (key_id.end(), start) if key_id.start() < start else (end, key_id.start())
+        if text.find(_MARKER_START, low, high) < 0:
+            return True
+    return False
 
 
 # A PEM block's lines: headers, line breaks (raw or escaped), and a documentation's mask of the body.
@@ -523,7 +532,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         replaces="a bare 40-character AWS secret key within 250 characters of an access key id",
         pattern=(
             r"(?:(?<![A-Za-z0-9/+=\\])|" + AFTER_ESCAPE + r")"
-            r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+            # Its end as a token's may be (patterns.JOINTS): a second pass, with the token glued after it a
+            # marker, took the 40 characters, and the key id may stand farther than glued.py reads again.
+            r"(?P<value>[A-Za-z0-9/+]{40})(?:(?![A-Za-z0-9/+=])|" + JOINT_AHEAD + ")"
         ),
         group="value",
         keywords=("AKIA", "ASIA"),

@@ -1,0 +1,54 @@
+"""Two tokens written glued, each found on the first pass: another token's prefix right after a token is its end.
+
+A token is recognised only at a boundary, so of ``AKIA<16>dapi<32>`` or ``lin_api_<40>ghp_<36>`` a pass
+took the second at most (a rule with no left boundary), and often neither: the first's end ran into the
+second's letters, the second had the first's last letter before it. A second pass then took the first,
+once the second was a marker (or, with a rule whose context reaches farther than glued.py reads again, a
+part of it: the output was not stable); or both were kept by every pass.
+
+A token's trigger (patterns.hyperscan_shape) also ends on another token's prefix (patterns.JOINTS) glued
+right after it: such a report is a joint, where the prefix begins. The rule's regex is then read again up
+to the joint, as if the text ended there, and a match that ends exactly there is the first token; glued.py
+then reads the run after its marker as a second pass would, which takes the second token (and a chain).
+A benign word glued after a token is never a joint (it is no prefix), and a prefix inside a token's body
+(``ghp_<36>`` with ``AKIA`` in it) is one only when the token's shape ends there.
+
+Bounded: a joint is read back at most the rule's reach, and not past the joint before it (a token ends at
+one joint and begins after the one before), so the reads of one rule together read the text once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from hookd.redact.patterns import JOINTS
+from hookd.redact.scan import CHUNK
+
+_TOKEN_CHARACTER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")
+_TAIL = 3  # characters of the shortest prefix (sk-, hf_, SG.)
+# Per last _TAIL characters of a prefix, the prefixes that end with them (a report ends on a prefix's last
+# character): one dictionary look per report, which a flood of glued tokens makes one every 40 characters.
+_BY_TAIL: dict[str, tuple[str, ...]] = {}
+for _joint in JOINTS:
+    _BY_TAIL[_joint[-_TAIL:]] = (*_BY_TAIL.get(_joint[-_TAIL:], ()), _joint)
+del _joint
+
+
+def joints(text: str, ends: list[int], reach: int, dense: Collection[int] = ()) -> list[tuple[int, int]]:
+    """Per report of an exact rule's trigger (``ends``, in order) that ends on a prefix glued to a token
+    character: the stretch to read again, from at most ``reach`` back to the joint (the prefix's start).
+    Reports in a ``dense`` chunk (redacted in bulk, dense.py) are not read."""
+    windows: list[tuple[int, int]] = []
+    floor = 0
+    for end in ends:
+        prefixes = _BY_TAIL.get(text[end - _TAIL : end])
+        if prefixes is None or dense and end // CHUNK in dense:
+            continue
+        for prefix in prefixes:
+            at = end - len(prefix)
+            if at > 0 and text.startswith(prefix, at) and text[at - 1] in _TOKEN_CHARACTER:
+                if at > floor:
+                    windows.append((max(floor, at - reach), at))
+                    floor = at
+                break
+    return windows
