@@ -14,10 +14,10 @@ from conftest import RedisServer, stream_entries, wait_for_entries
 from test_status import live_status, wait_status
 
 
-def send(daemon, n: int, session: str = "s13") -> None:
+def send(daemon, n: int, session: str = "s13", hook: str = "PostToolUse") -> None:
     body = json.dumps(
         {
-            "hook_event_name": "PostToolUse",
+            "hook_event_name": hook,
             "session_id": session,
             "tool_name": "Bash",
             "tool_input": {"command": f"echo {n}"},

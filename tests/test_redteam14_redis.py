@@ -10,10 +10,12 @@ import json
 
 import pytest
 
-from conftest import stream_entries, wait_for_entries, wait_until
+from conftest import wait_for_entries, wait_until
 from hookd.control import snapshot
 from hookd.publish.writer import UnexpectedReply, checked_counts
 from secure_redis import hookd_cli
+from test_redteam13_redis import numbers
+from test_redteam13_redis import send as send_event
 from test_redteam7_ui import _status
 from test_redteam8_ui_api import Browser
 from test_status import live_status, wait_status
@@ -24,22 +26,7 @@ SESSIONS = "{hookd:events}:sessions"
 
 
 def send(daemon, n: int, session: str = "s14", hook: str = "PostToolUse") -> None:
-    body = json.dumps(
-        {
-            "hook_event_name": hook,
-            "session_id": session,
-            "tool_name": "Bash",
-            "tool_input": {"command": f"echo {n}"},
-        }
-    ).encode()
-    sent = daemon.send(body)
-    assert (sent.returncode, sent.stdout, sent.stderr) == (0, b"", b"")
-
-
-def numbers(client) -> list[int]:
-    return [
-        int(json.loads(f[b"envelope"])["payload"]["tool_input"]["command"].split()[1]) for f in stream_entries(client)
-    ]
+    send_event(daemon, n, session, hook)
 
 
 def reasons(daemon) -> list[str]:
