@@ -177,9 +177,17 @@ def test_declared_length_over_the_limit_is_too_large_and_closes(hookd_factory, r
     # Refused on the header alone, without waiting for the body.
     (line,) = reply_lines(exchange(daemon.socket, b"HOOKD/1 %d\n" % (SMALL_LIMIT + 1), shut_write=False))
     assert reason_of(line) == "too_large"
-    assert_client_drops_it(daemon, body)
-    assert_still_serving(daemon, redis_db, [])
-    assert rejections(daemon) == ["too_large"] * 3
+    # The client reads no more than max_event_bytes (its HOOKD_MAX_EVENT_BYTES): it hands on a too_large
+    # marker in the payload's place, says so on stderr, and the daemon takes the marker (h89).
+    result = daemon.send(body)
+    assert (result.returncode, result.stdout) == (0, b"")
+    assert b"too_large marker" in result.stderr, result.stderr
+    assert daemon.inbox() == []
+    (entry,) = wait_for_entries(redis_db, 1)
+    withheld = json.loads(entry[b"envelope"])["payload"]["hookd_withheld"]
+    assert withheld["reason"] == "too_large" and withheld["bytes"] == len(body)
+    assert_still_serving(daemon, redis_db, [entry[b"session"].decode()])
+    assert rejections(daemon) == ["too_large"] * 2
     assert_log_clean(daemon)
 
 

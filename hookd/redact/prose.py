@@ -17,10 +17,16 @@ _PROSE_NAME = r"(?i:password|passphrase|passwd|pwd|secret|token|api[ _-]?key|acc
 _PROSE_CHAR = r"""[^\s"'\\<>()\[\]{},;`$]"""
 # (not "=": that is code, secret_assignment's, which knows types and references)
 # Whose secret it is may stand between the name and "is" (the password for the admin account is ...), and the
-# value may be quoted (the password is "...", `...`).
+# value after "is" may be quoted (the password is "...", `...`); after a colon, a quoted value is code's
+# (pwd: '...' in a call: the assignment and command rules').
 _WHOSE = r"(?:[ \t]{1,2}(?i:for)(?:[ \t]{1,2}[\w@.:/-]{1,40}){1,4}?)?"
 PROSE_TRIGGER = (
-    _PROSE_NAME + r"(?:" + _WHOSE + r"[ \t]{1,2}(?i:is|was):?|[ \t]{0,2}:)[ \t]{1,4}(?:\\\"|'|`)?" + _PROSE_CHAR + "{8}"
+    _PROSE_NAME
+    + r"(?:"
+    + _WHOSE
+    + r"[ \t]{1,2}(?i:is|was):?[ \t]{1,4}(?:\\\"|'|`)?|[ \t]{0,2}:[ \t]{1,4})"
+    + _PROSE_CHAR
+    + "{8}"
 )
 _PROSE_BACK = 8
 # Taken whole (++, *+): the tail's class holds what the dotted numbers do, so a long version that failed at
