@@ -45,7 +45,7 @@ STRING_OPEN = r"(?<![^\[,:{" + _WS + r'])"'
 STRING_PREFIX = (
     _LISTED + "|" + _LOGGED + r"|\+(?!\+) ?|" + _MINUS + r'(?=(?:[^"\\ :=]|\\[\s\S]){0,200}[ :=])|(?:#|//|;|--|>) '
 )
-# The view's triggers for a line's prefix (view.VIEW_TRIGGERS; Hyperscan reads the text as UTF-8, the arrow as
+# The view's triggers for a line's prefix (viewtriggers.VIEW_TRIGGERS; Hyperscan reads the text as UTF-8, the arrow as
 # E2 86 92), each an expression of its own: a number and a tab or an arrow, and a word's character, a colon, a
 # number and a colon (grep -n's path:N:), anywhere; a line that starts with a path (/, ./ or ../: grep -r's
 # path: without -n); a diff's marker or a comment's mark after a line break or a quote. Wider than the

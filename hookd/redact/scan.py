@@ -14,7 +14,7 @@ from hookd.redact.floods import collect as _collect
 from hookd.redact.floods import collect_limited as _collect_limited
 from hookd.redact.rule import Rule
 from hookd.redact.scanner_cache import GATED_PREFIX, Twin, compiled
-from hookd.redact.view import VIEW_TRIGGERS
+from hookd.redact.viewtriggers import VIEW_TRIGGERS
 
 CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
 OVERLAP = 2048  # characters: how far back a trigger is seen across a chunk border (a command line's context)
