@@ -54,3 +54,12 @@ def assert_redacted_in_payload(text: str, secret: str, kind: str) -> None:
     out = apply(json.dumps(PAYLOAD_KINDS[kind](text)))
     assert secret not in out and json.dumps(secret)[1:-1] not in out, out
     json.loads(out)
+
+
+def assert_redacted_two_levels_down(text: str, secret: str) -> None:
+    """``secret``, inside ``text`` two JSON levels down (a Write whose content is JSON holding JSON that holds
+    the text), is gone, raw and JSON-escaped; the output is JSON."""
+    content = json.dumps({"a": json.dumps({"b": text})})
+    out = apply(json.dumps({"tool_name": "Write", "tool_input": {"file_path": "/x/c.json", "content": content}}))
+    assert secret not in out and json.dumps(secret)[1:-1] not in out, out
+    json.loads(out)

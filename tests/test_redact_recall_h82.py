@@ -11,7 +11,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from recall_helpers import PAYLOAD_KINDS, REFERENCE, apply, assert_kept, assert_redacted, assert_redacted_in_payload
+from recall_helpers import (
+    PAYLOAD_KINDS,
+    REFERENCE,
+    apply,
+    assert_kept,
+    assert_redacted,
+    assert_redacted_in_payload,
+    assert_redacted_two_levels_down,
+)
 
 PW = "Tr0ub4dor" + "Q3xQz9"
 TOK = "k9Xq2" + "LmN0pQ7rS4tU8vW1yZ3aB5cD"
@@ -77,12 +85,6 @@ PARTS = [
 ]
 
 
-def _deep(text: str) -> str:
-    """A Write whose content is JSON holding JSON that holds the text: the text two JSON levels down."""
-    content = json.dumps({"a": json.dumps({"b": text})})
-    return json.dumps({"tool_name": "Write", "tool_input": {"file_path": "/x/c.json", "content": content}})
-
-
 @pytest.mark.parametrize(("text", "secret"), SECRETS)
 def test_a_form_left_or_probed_is_redacted(text, secret):
     assert_redacted(text, secret)
@@ -96,9 +98,7 @@ def test_in_every_kind_of_payload(text, secret, kind):
 
 @pytest.mark.parametrize(("text", "secret"), SECRETS)
 def test_two_json_levels_down_in_a_file(text, secret):
-    out = apply(_deep(text))
-    assert secret not in out and json.dumps(secret)[1:-1] not in out, out
-    json.loads(out)
+    assert_redacted_two_levels_down(text, secret)
 
 
 def test_flyctl_tokens_create_output_is_redacted():
