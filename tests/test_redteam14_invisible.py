@@ -7,14 +7,13 @@ JSON outputs keep the same value."""
 
 from __future__ import annotations
 
-import datetime
 import json
 
 from playwright.sync_api import expect
 
 from conftest import wait_for_entries
 from hookd.terminal.text import json_visible, visible
-from test_redteam5_tail import tail
+from test_redteam5_tail import add_entry, tail
 from test_replay import replay, spooled, unreachable_url  # noqa: F401 (fixture)
 from test_ui import at_least, send, stack  # noqa: F401 - fixture
 from ui_stack import event, open_ui, browser  # noqa: F401 - fixtures
@@ -40,19 +39,8 @@ def test_visible_and_json_visible_spell_invisible_characters():
 
 
 def test_tail_lines_and_json_show_invisible_characters_as_escapes(hookd, redis_db):
-    envelope = {
-        "v": 1,
-        "event_id": "e1",
-        "seq": 1,
-        "host": "h",
-        "hook": "PreToolUse",
-        "session_id": "s" + HIDDEN,
-        "tool_name": "Bash",
-        "received_at": datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z"),
-        "payload": {"tool_input": {"command": "rm -rf /tmp/x" + HIDDEN}},
-    }
-    text = json.dumps(envelope, ensure_ascii=False).encode()  # as JSON.stringify writes them: raw
-    redis_db.xadd("hookd:events", {"envelope": text, "event_id": b"e1", "hook": b"PreToolUse"})
+    # as JSON.stringify writes them: raw
+    add_entry(redis_db, session_id="s" + HIDDEN, payload={"tool_input": {"command": "rm -rf /tmp/x" + HIDDEN}})
     for args in ((), ("--json",)):
         done = tail(hookd, "--since", "1h", "--count", "1", *args)
         assert done.returncode == 0, done.stderr

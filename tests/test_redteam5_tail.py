@@ -23,8 +23,13 @@ CONTROLS = ["\x1b", "\x07", "\u009b", "\u202e", "\u2028", "\x7f"]
 
 
 def xadd(client, **fields) -> None:
+    text = add_entry(client, **fields)
+    assert "\u009b" in text
+
+
+def add_entry(client, **fields) -> str:
     """An entry as hookd writes one, its envelope's text spelled as Claude Code spells it:
-    JSON.stringify writes these characters as they are."""
+    JSON.stringify writes these characters as they are. Returns that text."""
     envelope = {
         "v": 1,
         "event_id": "e1",
@@ -38,8 +43,8 @@ def xadd(client, **fields) -> None:
         **fields,
     }
     text = json.dumps(envelope, ensure_ascii=False)
-    assert "\u009b" in text
     client.xadd("hookd:events", {"envelope": text.encode(), "event_id": b"e1", "hook": b"PreToolUse"})
+    return text
 
 
 def tail(hookd, *args):
