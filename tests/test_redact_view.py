@@ -6,11 +6,13 @@ compares the two further)."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
 from hookd.redact import view as view_module
 from hookd.redact.view import MAX_LEVEL, CompiledView, PyView
+from hookd.redact.viewtriggers import VIEW_TRIGGERS
 
 VIEWS = [PyView, *([CompiledView] if view_module.COMPILED else [])]
 
@@ -132,3 +134,16 @@ def test_a_flood_of_escapes_runs_no_python_per_escape() -> None:
         after = view_module._edit.cache_info()
         assert view.changed, unit
         assert after.misses - before.misses <= 2 and after.hits + after.misses - before.hits - before.misses >= 20000
+
+
+def test_the_triggers_for_characters_past_ascii_are_the_characters_the_view_decodes() -> None:
+    # viewtriggers.py writes the view's sets (INVISIBLE, SPACES, FULLWIDTH) again as small Hyperscan patterns
+    # (one alternation was slow): each character, raw (UTF-8) or escaped in either case, triggers a view exactly
+    # when the view decodes it. Checked here with re on the same bytes.
+    wide = [re.compile(t.encode()) for t in VIEW_TRIGGERS if t.startswith(("(?i)\\\\u", "\\xC", "\\xD", "\\xE"))]
+    decoded = re.compile("[" + view_module.INVISIBLE + view_module.SPACES + view_module.FULLWIDTH + "]")
+    for code in [*range(0x80, 0xD800), *range(0xE000, 0x10000)]:
+        char = chr(code)
+        forms = (char.encode(), f"\\u{code:04x}".encode(), f"\\u{code:04X}".encode())
+        want = decoded.fullmatch(char) is not None
+        assert [any(t.fullmatch(form) for t in wide) for form in forms] == [want] * 3, hex(code)
