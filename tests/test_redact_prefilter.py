@@ -88,7 +88,7 @@ def test_a_flood_of_the_keyword_reports_nothing():
 
 
 def _redactor_loop(compiled, text: str, low: int, high: int, budget: Budget) -> list[tuple[int, int]]:
-    """The redactor's loop without a prefilter (Redactor._matches): finditer, a refused match skips the
+    """The redactor's loop without a prefilter (windows.read_stretch): finditer, a refused match skips the
     run of dense chunks."""
     spans = []
     while low < high:

@@ -44,13 +44,10 @@ from hookd.redact.repeats import repeated
 from hookd.redact.rule import Rule
 from hookd.redact.scan import REPORT_LIMIT, Scanned, TriggerScan
 from hookd.redact.view import View
-from hookd.redact.windows import around, contexts, merged, stretches
+from hookd.redact.windows import AnchoredReads, around, contexts, merged, read_stretch, stretches
 
 REDACTED_PREFIX = "[REDACTED:"
 NOTHING: Counter[str] = Counter()  # what most events get; callers only read it
-# What an anchored rule may read before it knows no value begins: separators and spaces, then a
-# type annotation's characters (secret_assignment's), then the character that ends them.
-_HEAD_RUN = re.compile(r"[=>\s]{0,8}[\w.\[\]|,\s]{0,250}")
 VALID_CACHE_SIZE = 4096  # per rule: validated values remembered (then forgotten all at once)
 WINDOW_LOOKAHEAD = 16  # characters a rule's lookahead reads past its match
 WINDOW_PAST = 8192  # characters a match at a window's end is read on past it (the longest value a rule takes)
@@ -205,7 +202,11 @@ class Redactor:
                 if index in confirms:
                     ends = sorted(set(ends).union(contexts(rule, text, confirms[index])))
                 if ends:
-                    self._anchored(index, rule, text, ends, found, depth, budget)
+                    reads = AnchoredReads(rule, text, ends, budget)
+                    for match in reads:
+                        self._take(index, rule, match, found, depth, budget)
+                    if reads.tried:
+                        self.examined[rule.name] += reads.examined
                 continue
             if self.exhaustive:
                 windows = [(0, len(text))]
@@ -216,9 +217,11 @@ class Redactor:
                 continue
             else:
                 windows = stretches(rule, text, gated.get(index))
+            prefilter = None if self.exhaustive else self._prefilters[index]
             for low, high in windows:
                 self.examined[rule.name] += high - low
-                self._matches(index, rule, text, low, high, found, depth, budget)
+                for match in read_stretch(rule, prefilter, text, low, high, budget):
+                    self._take(index, rule, match, found, depth, budget)
             if index in self._jointed and not self.exhaustive:  # a token glued before another's prefix
                 assert rule.reach is not None
                 for low, joint in joints(text, reports.get(index, []), rule.reach, budget.dense):
@@ -227,72 +230,6 @@ class Redactor:
                         if match.end() == joint and budget.spend(match.start()):
                             self._take(index, rule, match, found, depth, budget, joint=True)
         return merged(found, self.rules), budget
-
-    def _matches(
-        self,
-        index: int,
-        rule: Rule,
-        text: str,
-        low: int,
-        high: int,
-        found: list[tuple[int, int, int]],
-        depth: int,
-        budget: Budget,
-    ) -> None:
-        """The rule's matches in text[low:high], confirmed; those starting in dense chunks are skipped."""
-        prefilter = self._prefilters[index]
-        if prefilter is not None and not self.exhaustive:
-            for match in prefilter.matches(rule.compiled, text, low, high, budget):
-                self._take(index, rule, match, found, depth, budget)
-            return
-        while low < high:
-            for match in rule.compiled.finditer(text, low, high):
-                if budget.spend(match.start()):
-                    self._take(index, rule, match, found, depth, budget)
-                    continue
-                low = budget.past(match.start())
-                break
-            else:
-                return
-
-    def _anchored(
-        self,
-        index: int,
-        rule: Rule,
-        text: str,
-        ends: list[int],
-        found: list[tuple[int, int, int]],
-        depth: int,
-        budget: Budget,
-    ) -> None:
-        """Read the value where each trigger ends; a trigger inside a value already read is skipped."""
-        read_to = 0
-        reach = rule.reach
-        assert reach is not None  # Rule requires a reach of an anchored rule
-        # Per candidate only local names (a flood has thousands): the rule's parts, and the characters
-        # examined, counted here and added once.
-        back, value_at, spend, length = rule.back, rule.compiled.match, budget.spend, len(text)
-        examined, tried = 0, False
-        for end in ends:
-            start = end - back
-            if start < read_to or not spend(start):
-                continue
-            tried = True
-            high = min(length, start + reach)
-            match = value_at(text, start, high)
-            if match is None:
-                examined += high - start  # all it may have read
-                continue
-            value_end = match.end()
-            if value_end == start:  # no value begins here; it read at most the run _HEAD_RUN takes
-                head = _HEAD_RUN.match(text, start, high)
-                examined += (head.end() if head else start) - start + 2
-                continue
-            examined += value_end - start + 1
-            read_to = value_end
-            self._take(index, rule, match, found, depth, budget)
-        if tried:
-            self.examined[rule.name] += examined
 
     def _take(
         self,

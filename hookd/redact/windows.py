@@ -8,10 +8,17 @@ earliest rule among them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 
+from hookd.redact.dense import Budget
+from hookd.redact.prefilter import Prefilter
 from hookd.redact.rule import Rule
 from hookd.redact.scan import CHUNK, OVERLAP
+
+# What an anchored rule may read before it knows no value begins: separators and spaces, then a
+# type annotation's characters (secret_assignment's), then the character that ends them.
+_HEAD_RUN = re.compile(r"[=>\s]{0,8}[\w.\[\]|,\s]{0,250}")
 
 
 def stretches(rule: Rule, text: str, chunks: list[int] | None) -> list[tuple[int, int]]:
@@ -49,6 +56,66 @@ def around(ends: Iterable[int], reach: int, ahead: int, length: int) -> list[tup
         else:
             windows.append((low, high))
     return windows
+
+
+def read_stretch(
+    rule: Rule, prefilter: Prefilter | None, text: str, low: int, high: int, budget: Budget
+) -> Iterator[re.Match[str]]:
+    """The rule's matches in text[low:high] to confirm; those starting in dense chunks are skipped."""
+    if prefilter is not None:
+        yield from prefilter.matches(rule.compiled, text, low, high, budget)
+        return
+    while low < high:
+        for match in rule.compiled.finditer(text, low, high):
+            if budget.spend(match.start()):
+                yield match
+                continue
+            low = budget.past(match.start())
+            break
+        else:
+            return
+
+
+class AnchoredReads:
+    """An anchored rule's value read where each trigger ends (iterating yields the matches to confirm); a
+    trigger inside a value already read is skipped. ``examined``: the characters its regex read, and
+    ``tried``: whether any trigger was read at all."""
+
+    __slots__ = ("budget", "ends", "examined", "rule", "text", "tried")
+
+    def __init__(self, rule: Rule, text: str, ends: list[int], budget: Budget) -> None:
+        self.rule, self.text, self.ends, self.budget = rule, text, ends, budget
+        self.examined = 0
+        self.tried = False
+
+    def __iter__(self) -> Iterator[re.Match[str]]:
+        read_to = 0
+        reach = self.rule.reach
+        assert reach is not None  # Rule requires a reach of an anchored rule
+        # Per candidate only local names (a flood has thousands): the rule's parts, and the characters
+        # examined, counted here and stored once.
+        back, value_at, spend, text = self.rule.back, self.rule.compiled.match, self.budget.spend, self.text
+        length, examined = len(text), 0
+        for end in self.ends:
+            start = end - back
+            if start < read_to or not spend(start):
+                continue
+            self.tried = True
+            high = min(length, start + reach)
+            match = value_at(text, start, high)
+            if match is None:
+                examined += high - start  # all it may have read
+                continue
+            value_end = match.end()
+            if value_end == start:  # no value begins here; it read at most the run _HEAD_RUN takes
+                head = _HEAD_RUN.match(text, start, high)
+                examined += (head.end() if head else start) - start + 2
+                continue
+            examined += value_end - start + 1
+            read_to = value_end
+            self.examined = examined
+            yield match
+        self.examined = examined
 
 
 def merged(found: list[tuple[int, int, int]], rules: tuple[Rule, ...]) -> list[tuple[int, int, str]]:
