@@ -227,6 +227,7 @@ def _closes_a_string(match: re.Match[str]) -> bool:
 # --- tokens glued to a word ----------------------------------------------------
 
 GLUE_MAX = 24  # letters of the word a token may be glued to (idAKIA..., tokenxoxb-...)
+_BEFORE_OPTION = frozenset(" \t\n\r\"'=")
 _NOT_BEFORE_GLUE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-\\")
 
 
@@ -246,4 +247,6 @@ def glue_ok(match: re.Match[str]) -> bool:
         # levels down (a token there was refused on the first pass, and judged apart by a context rule on the
         # second).
         return text[i] in "bfnrt"
+    if start - i == 1 and i >= 2 and text[i - 1] == "-" and text[i - 2] in _BEFORE_OPTION:
+        return True  # a short option glued to its value (zip -P<token>), as patterns.AFTER_OPENER_1 reads it
     return i == 0 or text[i - 1] not in _NOT_BEFORE_GLUE

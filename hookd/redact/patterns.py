@@ -35,13 +35,17 @@ import re
 # the token's first character.
 AFTER_ESCAPE = r"(?<=\\[bfnrt])|(?<=\\u[0-9A-Fa-f]{4})|(?<=[^\\]\\\\)"
 AFTER_ESCAPE_1 = AFTER_ESCAPE.replace(")", ".)")
-B1 = r"(?:(?<![A-Za-z0-9_\\].)|" + AFTER_ESCAPE_1 + ")"
+# Or after what opens a token's wrapping, not a word: Markdown's emphasis (``_ghp_..._``), a short option
+# glued to its value (``zip -P<token>``, ``app -t<token>``), each itself after a space, quote or sign.
+# Zero-width at the token's first character, as AFTER_ESCAPE_1.
+AFTER_OPENER_1 = r"(?<=[\s\"'(*\[=]_.)|(?<=[\s\"'=]-[A-Za-z].)"
+B1 = r"(?:(?<![A-Za-z0-9_\\].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
 
 
 def b1(extra: str) -> str:
     """B1 that also refuses to start right after one of ``extra`` (regex class syntax): a token whose
     body has those characters is tried only where a run of them begins, never at each of its positions."""
-    return rf"(?:(?<![A-Za-z0-9_\\{extra}].)|" + AFTER_ESCAPE_1 + ")"
+    return rf"(?:(?<![A-Za-z0-9_\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
 
 
 B1_DASH = b1("-")
@@ -55,7 +59,7 @@ def glued(extra: str = "", lower_only: bool = False) -> str:
     case change marks the join: ``XAKIA...`` is one upper-case word). checks.glue_ok then asks that
     the word it is glued to be short and begin at a boundary, not inside a base64 run."""
     letters = "A-Z" if lower_only else ""
-    return rf"(?:(?<![{letters}0-9_\\{extra}].)|" + AFTER_ESCAPE_1 + ")"
+    return rf"(?:(?<![{letters}0-9_\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
 
 
 GLUED = glued()
@@ -64,8 +68,9 @@ GLUED_DOT = glued(".-")
 GLUED_LOWER = glued(lower_only=True)
 GLUED_LOWER_DASH = glued("-", lower_only=True)
 # End of a token: no further token character.
-E = r"(?![A-Za-z0-9_])"
-E_DASH = r"(?![A-Za-z0-9_-])"
+# Or a single _ that closes Markdown's emphasis (``_<token>_``), which no further token character follows.
+E = r"(?:(?![A-Za-z0-9_])|(?=_(?![A-Za-z0-9_])))"
+E_DASH = r"(?:(?![A-Za-z0-9_-])|(?=_(?![A-Za-z0-9_-])))"
 # The prefixes of other tokens, distinctive enough that one right after a token's last character is taken as
 # that token's end (joints.py): two tokens written glued (``AKIA<16>dapi<32>``, ``lin_api_<40>ghp_<36>``) had
 # no boundary between them, and each rule refused its own. A JWT's header ({"alg": or {"typ":) is one too.
@@ -231,8 +236,13 @@ def hyperscan_shape(pattern: str, jointed: bool = True) -> str:
         (B1_DOT, ""),
         (B1_DASH, ""),
         (B1, ""),
-        (E_DASH, f"(?:[^A-Za-z0-9_-]|$|{HS_JOINT})" if jointed else "(?:[^A-Za-z0-9_-]|$)"),
-        (E, f"(?:[^A-Za-z0-9_]|$|{HS_JOINT})" if jointed else "(?:[^A-Za-z0-9_]|$)"),
+        (
+            E_DASH,
+            f"(?:[^A-Za-z0-9_-]|_?$|_[^A-Za-z0-9_-]|{HS_JOINT})"
+            if jointed
+            else "(?:[^A-Za-z0-9_-]|_?$|_[^A-Za-z0-9_-])",
+        ),
+        (E, f"(?:[^A-Za-z0-9_]|_?$|_[^A-Za-z0-9_]|{HS_JOINT})" if jointed else "(?:[^A-Za-z0-9_]|_?$|_[^A-Za-z0-9_])"),
     ):
         shape = shape.replace(piece, replacement)
     shape = re.sub(r"\(\?<[=!][^()]*\)", "", shape)  # (?<=[sr]), (?<=[A-Za-z0-9]): checked by the regex
