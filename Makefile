@@ -32,6 +32,7 @@ setup: $(BIN)/hookd
 	scripts/install-systemd-tools
 	scripts/install-c-compiler
 	scripts/install-chromium
+	scripts/install-strace
 	$(BIN)/python -m hookd.hooks.native
 	$(BIN)/python -m hookd.redact.prebuild
 

@@ -555,6 +555,31 @@ static int open_trusted(const char *path, const char *name, int dirfd, struct fa
     return fd;
 }
 
+/* Create the temporary file `tmp` in dirfd and hold its lock (a POSIX record lock) until it is renamed -> fd,
+ * or -1 and errno. hookd takes a temporary file as abandoned (its writer died) only when it can lock it, so a
+ * clock set forward cannot make a file being written look old. hookd moves an abandoned one away while it
+ * holds the lock: one moved between the create and the lock is no longer at its name, and is made again. */
+static int open_locked(int dirfd, const char *tmp)
+{
+    for (int i = 0; i < 3; i++) {
+        struct flock lock = {0};
+        struct stat mine, named;
+        int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return -1;
+        lock.l_type = F_WRLCK;
+        lock.l_whence = SEEK_SET;
+        while (fcntl(fd, F_SETLKW, &lock) != 0 && errno == EINTR)
+            ; /* any other failure: no locks on this filesystem (ENOLCK), where hookd goes by the file's age */
+        if (fstat(fd, &mine) == 0 && fstatat(dirfd, tmp, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+            mine.st_dev == named.st_dev && mine.st_ino == named.st_ino)
+            return fd;
+        close(fd);
+    }
+    errno = EEXIST;
+    return -1;
+}
+
 /* Write the frame to <base>/<sub>/ (or <base>/) via a temporary file -> 0 and its path in `saved`,
  * or -1 and *f filled. */
 static int write_inbox(const char *base, const char *sub, const char *head, size_t hlen, const char *body,
@@ -572,7 +597,7 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
         return f->fix ? -1 : (snprintf(f->place, sizeof f->place, "%s", box), -1);
     }
     snprintf(tmp, sizeof tmp, ".tmp-%s", id);
-    fd = openat(box_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    fd = open_locked(box_fd, tmp);
     if (fd < 0) {
         err = errno;
     } else {
@@ -585,8 +610,6 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
         }
         bad = bad || ((!fs || strcmp(fs, "0") != 0) && fsync(fd) != 0);
         err = bad ? errno : 0;
-        if (close(fd) != 0 && !err)
-            err = errno;
         if (!err) { /* the deadline is held off between the rename and noting it: no "lost" for a kept event */
             sigset_t before;
             hold_deadline(&before);
@@ -600,6 +623,7 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
         whole_fd = -1;
         if (err)
             unlinkat(box_fd, tmp, 0);
+        close(fd); /* after the rename: the close ends the lock */
     }
     if (box_fd != base_fd)
         close(box_fd);

@@ -387,6 +387,38 @@ def _open_trusted(path, name=None, dir_fd=None):
     return fd
 
 
+def _open_locked(tmp, box_fd):
+    """Create the temporary file and hold its lock (a POSIX record lock) until it is renamed -> fd.
+
+    hookd takes a temporary file as abandoned (its writer died) only when it can lock it, so the
+    lock, not the file's age, tells it that this run still writes it: a clock set forward cannot
+    make a file being written look old. hookd moves an abandoned one away while it holds the lock;
+    one it moved between our create and our lock is no longer at its name, and is made again.
+    """
+    for _ in range(3):
+        fd = posix.open(
+            tmp,
+            posix.O_WRONLY | posix.O_CREAT | posix.O_EXCL | posix.O_NOFOLLOW | posix.O_CLOEXEC,
+            0o600,
+            dir_fd=box_fd,
+        )
+        try:
+            try:
+                posix.lockf(fd, posix.F_LOCK, 0)
+            except OSError:  # not on this filesystem (ENOLCK): there hookd goes by the file's age
+                pass
+            mine, named = posix.fstat(fd), posix.stat(tmp, dir_fd=box_fd, follow_symlinks=False)
+            if (mine.st_dev, mine.st_ino) == (named.st_dev, named.st_ino):
+                return fd
+        except FileNotFoundError:
+            pass
+        except BaseException:
+            posix.close(fd)
+            raise
+        posix.close(fd)
+    raise FileExistsError(17, "the temporary file was taken away while it was made", tmp)
+
+
 def _kept_by_rename(tmp, final, box_fd):
     """Rename the written file into the inbox and settle the event, with the deadline held off
     between the two: its handler must not call an event lost that the rename kept."""
@@ -411,25 +443,16 @@ def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, s
             box, box_fd = _join(state_dir, sub), _open_trusted(state_dir, sub, base_fd)
         try:
             tmp, final = ".tmp-" + handoff_id, inbox_filename(sent_ns, pid, handoff_id)
-            fd = posix.open(
-                tmp,
-                posix.O_WRONLY | posix.O_CREAT | posix.O_EXCL | posix.O_NOFOLLOW | posix.O_CLOEXEC,
-                0o600,
-                dir_fd=box_fd,
-            )
+            fd = _open_locked(tmp, box_fd)
             try:
-                try:
-                    for part in (header, body):
-                        view = memoryview(part)
-                        while view:
-                            view = view[posix.write(fd, view) :]
-                    _whole = (tmp, final, box_fd)
-                    if fsync:
-                        posix.fsync(fd)
-                finally:
-                    posix.close(fd)
-                _kept_by_rename(tmp, final, box_fd)
-                return _join(box, final)
+                for part in (header, body):
+                    view = memoryview(part)
+                    while view:
+                        view = view[posix.write(fd, view) :]
+                _whole = (tmp, final, box_fd)
+                if fsync:
+                    posix.fsync(fd)
+                _kept_by_rename(tmp, final, box_fd)  # before the close, which ends the lock
             except BaseException:
                 _whole = None
                 try:
@@ -437,6 +460,12 @@ def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, s
                 except OSError:
                     pass
                 raise
+            finally:
+                try:
+                    posix.close(fd)
+                except OSError:  # the file is renamed, or the error above is raised
+                    pass
+            return _join(box, final)
         finally:
             if box_fd != base_fd:
                 posix.close(box_fd)

@@ -11,12 +11,14 @@ instance id (random, made once, kept beside it): Redis keeps a mark per host
 and instance, and two daemons that share a host name never hide each other's
 events.
 
-The publish script compares numbers as Lua's doubles, exact only up to 2**53: past
-that, neighbours compare equal and every other event would be skipped as a repeat.
-A clock far ahead at one start (year 2112 and on) would leave such numbers in the
-file for every later run; so a clock that far ahead is not taken as a floor, and a
-file that holds such a number starts a new instance (a new mark in Redis) from the
-clock, saying so in the log.
+Numbers stay under 2**53, where a double holds them exactly: the publish script once
+compared them as Lua's doubles (past 2**53 neighbours compared equal and every other
+event was skipped as a repeat; it compares their digits now, so events spooled with
+such numbers are still published), and a consumer reading `seq` as a JSON number
+(JavaScript's, hookd replay's check) still would. A clock far ahead at one start
+(year 2112 and on) would leave such numbers in the file for every later run; so a
+clock that far ahead is not taken as a floor, and a file that holds such a number
+starts a new instance (a new mark in Redis) from the clock, saying so in the log.
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ from typing import Mapping
 
 # What hook-send reads to find the daemon; the hook command sets them when needed.
 ROUTE_VARS = ("HOOKD_STATE_DIR", "HOOKD_SOCKET")
+# The daemon's settings the command hands hook-send besides its route (route_env): the variable,
+# and the setting of hookd's it carries. `hooks status` checks each against the daemon's.
+SETTING_VARS = {"HOOKD_MAX_EVENT_BYTES": "max_event_bytes"}
 
 
 def interpreter() -> str:
@@ -154,3 +157,15 @@ def route(command: str, environ: Mapping[str, str] | None = None) -> Route | Non
     env = {**(os.environ if environ is None else environ), **variables}
     state_dir = os.path.abspath(default_state_dir(env))
     return Route(os.path.abspath(default_socket_path(env)), state_dir, rest[0] if rest else "")
+
+
+def written_settings(command: str) -> dict[str, int] | None:
+    """The value hook-send takes for each of SETTING_VARS when run by this command (its default when
+    the command sets none: Claude Code's environment is not known here); None when it cannot be parsed."""
+    from hookd_client import hook_send
+
+    try:
+        variables, _ = split_env(shlex.split(command))
+    except ValueError:
+        return None
+    return {"HOOKD_MAX_EVENT_BYTES": hook_send.max_event_bytes(variables)}

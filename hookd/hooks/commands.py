@@ -194,6 +194,7 @@ def describe(config: Config, path: str) -> dict[str, Any]:
         )
     routes = _routes(config, path, handlers)
     problems += [r["problem"] for r in routes if r["problem"]]
+    problems += reach.settings_apart(os.path.abspath(path), handlers, config)
     doubled = [e for e, hs in handlers.items() if len(hs) > 1]
     if doubled:
         problems.append(f"more than one hookd entry for {', '.join(doubled)} (install again to fix)")

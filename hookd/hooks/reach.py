@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from hookd.hooks import entries, merge
-from hookd.hooks.command import Route, route
+from hookd.hooks.command import SETTING_VARS, Route, route, written_settings
 from hookd.hooks.settings import SCOPES, SettingsError, load, scope_path
 
 
@@ -122,6 +122,34 @@ def check(
                 )
             )
     return reach
+
+
+def settings_apart(path: str, handlers: dict[str, list[dict[str, Any]]], config: Any) -> list[str]:
+    """Settings written into the hook commands (HOOKD_MAX_EVENT_BYTES) that are not the daemon's:
+    the hooks were installed before the setting changed. One line per value, naming the setting,
+    what it costs and the fix."""
+    apart: dict[tuple[str, int], list[str]] = {}
+    for event, hs in handlers.items():
+        for h in hs:
+            written = written_settings(h.get("command", "")) if h.get("type") == "command" else None
+            for variable, value in (written or {}).items():
+                if value != getattr(config, SETTING_VARS[variable]):
+                    apart.setdefault((variable, value), []).append(event)
+    lines = []
+    for (variable, value), names in apart.items():
+        setting = SETTING_VARS[variable]
+        wanted = getattr(config, setting)
+        cost = (
+            f"events over {wanted} bytes and up to {value} reach hookd whole and it refuses them (too_large): lost"
+            if value > wanted
+            else f"events over {value} bytes reach hookd as too_large markers, their payload dropped"
+        )
+        lines.append(
+            f"hooks for {events_text(names)} run hook-send with {variable}={value} (set in their command, "
+            f"else hook-send's default), but this daemon's {setting} is {wanted}: {cost}; fix: "
+            f"{repair_command(path)} (writes the daemon's {setting} into the hook command)"
+        )
+    return lines
 
 
 def probe(where: Route, timeout_s: float = 1.0) -> str | None:

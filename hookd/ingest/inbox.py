@@ -29,7 +29,16 @@ from collections.abc import Callable
 
 import structlog
 
-from hookd.ingest.inbox_files import Source, close_sources, open_sources, read_frame, remove
+from hookd.ingest.inbox_files import (
+    ABANDONED_PREFIX,
+    TMP_PREFIX,
+    Source,
+    claim_abandoned,
+    close_sources,
+    open_sources,
+    read_frame,
+    remove,
+)
 from hookd.ingest.inbox_problems import ProblemFiles
 from hookd.ingest.protocol import INBOX_SUFFIX, MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
 from hookd.paths import UnsafePathError, check_parents, describe, ensure_private_dir, why_untrusted
@@ -42,12 +51,11 @@ Progress = Callable[[str, int, int], None]
 log = structlog.get_logger("hookd.inbox")
 
 SUFFIX = INBOX_SUFFIX
-TMP_PREFIX = ".tmp-"
 # Files handled between two turns of the event loop: a sweep of thousands of files (hook-send's
 # while hookd was down) would otherwise hold every connection up until its end.
 FILES_PER_TURN = 64
-# hook-send renames its temporary file within its deadline (250 ms by default);
-# one this old belongs to a client that was killed before the rename.
+# hook-send renames its temporary file within its deadline (250 ms by default), holding its lock
+# until then: one it does not hold and this old belongs to a client killed before the rename.
 ABANDONED_TMP_S = 60.0
 # Taken files are deleted this many at a time during a sweep, not all at its end: a sweep of a big
 # inbox (hookd away for days) cut off midway (a crash, a start killed at the service manager's
@@ -241,21 +249,22 @@ class Inbox:
         return True
 
     async def _salvage_abandoned_tmp_files(self, sources: list[Source]) -> list[tuple[str, int]]:
-        """Take temporary files whose writer died before renaming them, if they hold a whole frame."""
+        """Take temporary files whose writer died before renaming them, if they hold a whole frame;
+        one that does not (the writer died mid-write) is set aside in rejected/, never read as an event."""
         taken = []
-        now = time.time()
         for directory, dir_fd in sources:
             for name in os.listdir(dir_fd):
-                if not name.startswith(TMP_PREFIX):
+                if name.startswith(TMP_PREFIX):
+                    claimed = claim_abandoned(name, dir_fd, ABANDONED_TMP_S)
+                elif name.startswith(ABANDONED_PREFIX):  # moved away by a sweep that then stopped
+                    claimed = name
+                else:
                     continue
-                path = os.path.join(directory, name)
+                if claimed is None:
+                    continue
+                path = os.path.join(directory, claimed)
                 if path in self.problems.not_set_aside:
                     self.problems.set_aside(path, dir_fd)
-                    continue
-                try:
-                    if now - os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mtime < ABANDONED_TMP_S:
-                        continue
-                except FileNotFoundError:
                     continue
                 log.info("inbox_abandoned_tmp_file", file=path)
                 if await self._take_file(path, dir_fd):

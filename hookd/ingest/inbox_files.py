@@ -10,12 +10,18 @@ another user's, or one others could have rewritten, is refused (set aside, as a 
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
+import stat
+import time
 from typing import NamedTuple
 
 from hookd.paths import UnsafePathError, describe, open_private, others_can_write
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+TMP_PREFIX = ".tmp-"  # hook-send's file while it writes it
+ABANDONED_PREFIX = ".abandoned-"  # one whose writer died, moved away by hookd, which alone takes it
 
 
 class Source(NamedTuple):
@@ -62,3 +68,50 @@ def read_frame(path: str, dir_fd: int, limit: int) -> bytes:
 def remove(path: str, dir_fd: int) -> None:
     """Delete a taken file from the directory the sweep holds (FileNotFoundError if gone)."""
     os.unlink(os.path.basename(path), dir_fd=dir_fd)
+
+
+def claim_abandoned(name: str, dir_fd: int, older_than_s: float) -> str | None:
+    """Move hook-send's temporary file ``name`` to ABANDONED_PREFIX if its writer is gone -> the name
+    to take it under; None to leave it (its writer holds it, it is gone, or it held nothing).
+
+    hook-send holds a lock on the file from its creation to its rename (client/hook_send.py,
+    _open_locked), so a file that can be locked has no writer, whatever the clock says; its age by
+    the clock, the only sign before the lock, is still required, for a hook-send that predates it.
+    The move is made while the lock is held, so a writer that locks the file after the check finds
+    it gone from its name and makes it again. A file that is not a regular one is handed on as it
+    is: reading it refuses it (read_frame)."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return name
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return name
+        if time.time() - info.st_mtime < older_than_s:
+            return None
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EAGAIN):
+                return None  # its writer is alive and writing it
+            # No locks on this filesystem (ENOLCK): the age alone tells, as before them.
+        try:
+            named = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return None  # renamed by its writer
+        if (named.st_dev, named.st_ino) != (info.st_dev, info.st_ino):
+            return None
+        claimed = ABANDONED_PREFIX + name.removeprefix(TMP_PREFIX)
+        try:
+            if os.fstat(fd).st_size == 0:  # died before writing, or not yet begun: nothing to lose
+                os.unlink(name, dir_fd=dir_fd)
+                return None
+            os.rename(name, claimed, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except OSError:
+            return None  # tried again on the next sweep
+        return claimed
+    finally:
+        os.close(fd)

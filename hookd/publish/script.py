@@ -74,20 +74,29 @@ class ScriptEvent(Protocol):
 PUBLISH_BATCH = (
     ACL_CHECK
     + """
+-- Seqs and marks are compared as the decimal strings they are sent and kept as, never as Lua's
+-- numbers: those are doubles, exact only up to 2**53, and past it neighbours compare equal (events
+-- spooled under a sequence that had gone past it would be skipped as repeats).
+local function digits(s)
+  return string.match(s, '^0*(%d+)$') or error('hookd: not a sequence number: ' .. s)
+end
+local function above(a, b)
+  return #a > #b or (#a == #b and a > b)
+end
 local stream, marks, sessions = KEYS[1], KEYS[2], KEYS[3]
-local maxlen, host, after = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local maxlen, host, after = tonumber(ARGV[1]), ARGV[2], digits(ARGV[3])
 local retention_ms, prefix, channel = tonumber(ARGV[4]) * 1000, ARGV[5], ARGV[6]
 local instance, sender = ARGV[7], ARGV[8]
 local max_hook_names = 64
-local mark = tonumber(redis.call('HGET', marks, sender) or '0')
-if after > 0 and mark < after then
+local mark = digits(redis.call('HGET', marks, sender) or '0')
+if after ~= '0' and above(after, mark) then
   return {-1, mark}
 end
 local added, skipped = 0, 0
 local touched, order = {}, {}
 for i = 9, #ARGV, 9 do
-  local seq = tonumber(ARGV[i])
-  if seq > mark then
+  local seq = digits(ARGV[i])
+  if above(seq, mark) then
     local fields = {'envelope', ARGV[i + 5], 'event_id', ARGV[i + 1], 'hook', ARGV[i + 2],
                     'session', ARGV[i + 3], 'host', host, 'tool', ARGV[i + 4], 'seq', ARGV[i]}
     if instance ~= '' then
@@ -133,7 +142,7 @@ end
 if added + skipped > 0 then
   -- Written when every event was skipped too: a WAIT after a batch sent again then waits
   -- for the replicas to have this write, and with it the one that added the events.
-  redis.call('HSET', marks, sender, string.format('%d', mark))
+  redis.call('HSET', marks, sender, mark)
 end
 local reply = {added, skipped}
 -- The index is written after the events and the mark, and a Lua error does not undo those:

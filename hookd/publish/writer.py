@@ -52,6 +52,11 @@ def _is_count(value: object) -> bool:
     return type(value) is int and value >= 0
 
 
+def _is_mark(value: object) -> bool:
+    """A high-water mark as the script answers it: its decimal digits (a Lua number would round one past 2**53)."""
+    return isinstance(value, bytes) and value.isdigit()
+
+
 class Counts(NamedTuple):
     """The script's answer to a batch: events added and skipped, and the session index's keys
     Redis refused to update (key -> Redis's error; the events landed all the same)."""
@@ -63,8 +68,8 @@ class Counts(NamedTuple):
 
 def checked_counts(reply: object, events: int) -> Counts:
     """The script's answer for a batch of ``events``, or GapError / UnexpectedReply."""
-    if isinstance(reply, list) and len(reply) == 2 and reply[0] == -1 and type(reply[1]) is int:
-        raise GapError(f"the batch sent before this one did not land (the mark is at {reply[1]})")
+    if isinstance(reply, list) and len(reply) == 2 and reply[0] == -1 and _is_mark(reply[1]):
+        raise GapError(f"the batch sent before this one did not land (the mark is at {reply[1].decode()})")
     if not (
         isinstance(reply, list)
         and len(reply) >= 2

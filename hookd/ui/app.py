@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import msgspec
+import redis.exceptions
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
@@ -19,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from hookd.publish.replies import ReplyTooLarge
 from hookd.publish.stream_replies import skipped
-from hookd.ui.failures import REDIS_FAILURES, redis_failure
+from hookd.ui.failures import REDIS_FAILURES, index_entry_refused, redis_failure
 from hookd.ui.reader import StreamReader
 from hookd.ui.store import Store, join
 
@@ -63,6 +64,8 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
 
         return answer
 
+    refused = Counter[str]()  # requests whose index entry Redis refused to read, for /api/status
+
     async def index_of(route: str, read: Awaitable[Any], default: Any) -> Any:
         """hookd's session index as read, or ``default`` when it cannot be (session_index off
         leaves it empty): a session's events still come from memory or the stream."""
@@ -86,6 +89,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                 "newest": store.newest_id,
                 "hosts": dict(store.by_host),
                 "browsers": len(store.subscribers),
+                "index_refused": refused["session"],
             }
         )
 
@@ -158,7 +162,15 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
     async def session(request: Request) -> Response:
         sid = request.path_params["sid"]
         summary = store.sessions.get(sid)
-        row = await index_of("session", reader.indexed_session(sid), {})
+        row, why = {}, None
+        try:
+            row = await reader.indexed_session(sid)
+        except REDIS_FAILURES as exc:  # the events still come from memory or the stream
+            if isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("WRONGTYPE"):
+                refused["session"] += 1
+                why = index_entry_refused(reader.stream, sid, exc, refused["session"])
+            else:
+                redis_failure(reader.redis_settings, "session", exc)
         first = _int(row.get("first_seen_ms")) or None
         if store.covers(first):
             found = store.of_session(sid)
@@ -167,7 +179,8 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         else:
             found = await reader.session_events(sid, first or 0, _int(row.get("last_seen_ms")))
         head = _encoder.encode(summary.as_dict() if summary else {"s": sid})
-        return _raw(b'{"summary":' + head + b',"events":' + join(found) + b"}")
+        note = b',"index_error":' + _encoder.encode(why) if why else b""
+        return _raw(b'{"summary":' + head + note + b',"events":' + join(found) + b"}")
 
     async def envelope(request: Request) -> Response:
         entry_id = request.path_params["entry_id"]

@@ -16,6 +16,7 @@ import redis.exceptions
 import structlog
 
 from hookd.peers import Throttle
+from hookd.publish.session_index import session_key_prefix
 from hookd.publish.connection import describe_failure
 from hookd.publish.replies import NotRedis, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
@@ -27,6 +28,7 @@ LOG_EVERY_S = 10.0
 # The server answered, but not as Redis would have: a bad gateway rather than one unavailable.
 _ANSWERED = (NotAStreamReply, NotRedis, ReplyTooLarge, redis.exceptions.ResponseError)
 _lines = Throttle(LOG_EVERY_S)
+_index_lines = Throttle(LOG_EVERY_S)
 # The requests' client makes at most ui/reader.REQUEST_CONNECTIONS connections (the live reader has
 # its own), and each may hold a reply of up to READER_REPLY_BYTES: the requests beyond them are
 # refused, not queued.
@@ -55,3 +57,20 @@ def redis_failure(settings: RedisSettings, route: str, exc: BaseException) -> tu
             hint="the request is answered with this error; the UI goes on",
         )
     return status, reason
+
+
+def index_entry_refused(stream: str, session: str, exc: redis.exceptions.ResponseError, count: int) -> str:
+    """What the single-session view says when Redis refuses to read the session's index entry (a
+    hash made another type: WRONGTYPE); its events then come from the stream. The owner opens the
+    view again and again: logged at most once per LOG_EVERY_S, with how many requests the line
+    stands for; ``count`` is how many there were in all (hookd ui's /api/status)."""
+    key = session_key_prefix(stream) + session
+    why = (
+        f"hookd's index entry {key} cannot be read (Redis: {exc}); the session's events are read "
+        f"from the stream instead, which is slower; fix: redis-cli DEL '{key}' (the session's next "
+        "event writes it again)"
+    )
+    requests = _index_lines.ready("session")
+    if requests is not None:
+        log.warning("ui_session_index_refused", key=key, error=str(exc), requests=requests, total=count, hint=why)
+    return why

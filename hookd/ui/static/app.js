@@ -446,12 +446,16 @@ async function renderSession(sid) {
     data = await getJSON(`api/session/${encodeURIComponent(sid)}`);
   } catch (err) {
     $("s-title").textContent = inert(`Session ${sid}: cannot be shown (${err.message})`);
+    $("s-note").hidden = true;
     return;
   }
   if (currentSession !== sid) return;
   const events = data.events;
   const s = data.summary;
   $("s-title").textContent = inert(`Session ${sid}`);
+  // Why the view is read from the stream: hookd's index entry of the session cannot be read.
+  $("s-note").hidden = !data.index_error;
+  $("s-note").textContent = data.index_error ? inert(data.index_error) : "";
   const last = [...events].reverse().find((e) => e.tok);
   const tok = last ? last.tok : s.tok;
   const facts = [["host", s.host], ["project", s.cwd], ["model", s.model || (events.find((e) => e.model) || {}).model],
