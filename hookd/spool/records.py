@@ -20,6 +20,11 @@ HEADER = struct.Struct("<II")
 MAX_RECORD_BYTES = 256 * 1024 * 1024
 READ_CHUNK = 1024 * 1024
 _NOT_ZERO = re.compile(rb"[^\x00]")
+# A record's length is at most MAX_RECORD_BYTES (0x10000000): its last, high byte is at most 0x10.
+# So a record starts only 3 bytes before such a byte, and damage is passed over to the next one
+# in C (text is all bytes from 0x20 up) rather than a Python step per byte.
+_LENGTH_TOP = re.compile(rb"[\x00-\x10]")
+assert MAX_RECORD_BYTES >> 24 == 0x10
 
 
 def encode_record(data: bytes) -> bytes:
@@ -114,7 +119,8 @@ class SegmentReader:
                 self.skipped_bytes += pos
                 self.offset += pos
                 return
-            pos += 1
+            found = _LENGTH_TOP.search(window, pos + 4)
+            pos = len(window) if found is None else found.start() - 3
         self.skipped_bytes += len(window)
         self.offset = end
 
