@@ -161,3 +161,19 @@ def test_under_batch_an_inbox_copy_outlives_a_failed_fsync(hookd_process_factory
         send(daemon, n)
     wait_for_entries(own_redis.client(), 3)
     assert daemon.inbox() == []
+
+
+def test_a_disk_that_fails_every_fsync_is_logged_once_a_minute_not_once_a_flush(
+    hookd_process_factory, own_redis, failing_fsync, tmp_path
+):
+    own_redis.start()
+    daemon, flag = start(hookd_process_factory, own_redis, failing_fsync, tmp_path)
+    for n in range(8):  # each written, its flush failed, then published: the failure over each time
+        send(daemon, n)
+        time.sleep(0.3)
+    wait_for_entries(own_redis.client(), 8)
+    wait_status(daemon, lambda s: s["spool"]["events"] == 0, "the spool drained")
+    log = daemon.log_text()
+    # On the code before, a line per failed flush (8 here, 5 a second under a steady flow).
+    assert log.count('"spool_flush_failed"') == 1, log.count('"spool_flush_failed"')
+    assert log.count('"spool_flush_recovered"') <= 1
