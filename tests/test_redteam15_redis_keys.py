@@ -5,7 +5,8 @@ Status said "redis is down" with Redis's bare error and a line of the publish sc
 (`WRONGTYPE Operation against a key holding the wrong kind of value script: <sha>, on
 @user_script:40.`): neither the key nor the fix. And since a Lua error undoes no write, a batch
 whose XADD failed after others had landed left them without their mark: its resend added them
-again.
+again. `hookd tail` on a stream key of another type said "Start Redis, or point redis_url ...":
+Redis was running, and the key was the problem.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import wait_for_entries
+from test_tail import tail
 from test_redteam13_redis import numbers, send
 from test_status import live_status, wait_status
 
@@ -66,3 +68,12 @@ def numbers_of(entries) -> list[int]:
     import json
 
     return [int(json.loads(f[b"envelope"])["payload"]["tool_input"]["command"].split()[1]) for f in entries]
+
+
+def test_tail_on_a_key_that_is_not_a_stream_names_the_key_not_a_redis_to_start(hookd, redis_db):
+    redis_db.set("hookd:events", "not a stream")
+    done = tail(hookd, "--count", "1")
+    assert done.returncode == 1
+    assert "the key hookd:events is not a stream" in done.stderr, done.stderr
+    assert "--stream" in done.stderr
+    assert "Start Redis" not in done.stderr  # what it said before
