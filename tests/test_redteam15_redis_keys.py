@@ -77,3 +77,37 @@ def test_tail_on_a_key_that_is_not_a_stream_names_the_key_not_a_redis_to_start(h
     assert "the key hookd:events is not a stream" in done.stderr, done.stderr
     assert "--stream" in done.stderr
     assert "Start Redis" not in done.stderr  # what it said before
+
+
+def test_the_uis_reader_names_a_stream_key_of_another_type(redis_server, redis_db, tmp_path):
+    import asyncio
+
+    from hookd.config import Config
+    from hookd.publish.connection import connect
+    from hookd.publish.replies import READER_REPLY_BYTES
+    from hookd.publish.settings import RedisSettings
+    from hookd.ui.reader import StreamReader
+    from hookd.ui.store import Store
+
+    redis_db.set("hookd:events", "not a stream")
+    settings = RedisSettings.from_config(Config(redis_url=redis_server.url, state_dir=str(tmp_path)))
+
+    async def error_seen() -> str | None:
+        live, client = connect(settings, READER_REPLY_BYTES, 1), connect(settings, READER_REPLY_BYTES, 1)
+        reader = StreamReader(settings, "hookd:events", Store(100), live, client)
+        task = asyncio.create_task(reader.run())
+        try:
+            for _ in range(100):
+                if reader.error:
+                    return reader.error
+                await asyncio.sleep(0.02)
+            return None
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await live.aclose()
+            await client.aclose()
+
+    error = asyncio.run(error_seen())
+    # What the UI logs (ui_redis_failed) and shows; before, Redis's WRONGTYPE alone.
+    assert error is not None and "the key hookd:events is not a stream" in error, error

@@ -17,7 +17,7 @@ from redis.retry import Retry
 
 from hookd.config import Config
 from hookd.hooks.events import BY_NAME
-from hookd.publish.connection import connect_sync, describe_failure
+from hookd.publish.connection import connect_sync, describe_read_failure
 from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
 from hookd.terminal.color import enabled as colour_enabled
@@ -179,9 +179,6 @@ class Tail:
 
     def cannot_start(self, exc: redis.exceptions.RedisError) -> int:
         """Redis cannot be reached at the start: say which, and where to point tail; exit status 1."""
-        if self._not_a_stream(exc):
-            self.say(f"hookd tail: {self._not_a_stream_text(exc)}")
-            return 1
         # An error Redis answered is its own explanation: Redis is running, and where tail points.
         fix = (
             ""
@@ -189,29 +186,15 @@ class Tail:
             else ". Start Redis, or point redis_url (--redis-url, HOOKD_REDIS_URL or the config file) "
             "at the Redis hookd publishes to."
         )
-        self.say(f"hookd tail: {describe_failure(self.redis_settings, exc)}{fix}")
+        self.say(f"hookd tail: {describe_read_failure(self.redis_settings, self.config.stream, exc)}{fix}")
         return 1
 
     def redis_lost(self, exc: redis.exceptions.RedisError) -> None:
         """Redis went away while following: said once, until it is back."""
         if not self.lost:
-            text = (
-                self._not_a_stream_text(exc) if self._not_a_stream(exc) else describe_failure(self.redis_settings, exc)
-            )
+            text = describe_read_failure(self.redis_settings, self.config.stream, exc)
             self.say(f"hookd tail: {text}; retrying every second")
             self.lost = True
-
-    @staticmethod
-    def _not_a_stream(exc: redis.exceptions.RedisError) -> bool:
-        return isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("WRONGTYPE")
-
-    def _not_a_stream_text(self, exc: redis.exceptions.RedisError) -> str:
-        """WRONGTYPE to tail's reads: the key it reads is something else (it said "Start Redis")."""
-        return (
-            f"the key {self.config.stream} is not a stream ({describe_failure(self.redis_settings, exc)}); "
-            "point stream (--stream, HOOKD_STREAM or the config file) at the stream hookd publishes to, "
-            "or delete that key if it is not hookd's"
-        )
 
     def redis_back(self) -> None:
         if self.lost:
