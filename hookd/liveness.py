@@ -38,6 +38,8 @@ class Progress(msgspec.Struct):
     publish_backoff_until: float | None = None  # a deliberate wait (the breaker) ends then
     flush_at: float | None = None  # the last fsync of the spool that completed
     flush_busy_since: float | None = None  # an fsync is running since
+    flush_error: str | None = None  # the last failed fsync's error, until Redis has what it left unsure
+    flush_failed_at: float | None = None
 
     def attempting(self) -> None:
         now = time.monotonic()

@@ -146,8 +146,9 @@ def test_a_failed_fsync_leaves_the_files_in_the_inbox(tmp_path, monkeypatch, run
     async def run() -> None:
         task = asyncio.create_task(flusher.run()) if running else None
         await asyncio.sleep(0)
-        with pytest.raises(OSError):
-            await asyncio.wait_for(inbox.sweep(), 10)
+        # Taken into the spool, not removed: the failed flush leaves it unsure (flusher.py);
+        # the sweep goes on (test_redteam15_spool_fsync.py), and no file is counted as taken.
+        assert await asyncio.wait_for(inbox.sweep(), 10) == 0
         if task is not None:
             flusher.stop()
             await asyncio.wait_for(task, 10)

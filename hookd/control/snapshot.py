@@ -105,6 +105,10 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
             "disk_full": spool.disk_full,
             "reserve_bytes": spool.reserve_bytes,
             "reserve_target_bytes": spool.reserve_target_bytes,
+            "flush_error": state.progress.flush_error,
+            "flush_failed_s": None
+            if state.progress.flush_failed_at is None
+            else round(elapsed - state.progress.flush_failed_at, 1),
         },
         "inbox": {
             **inbox_count(config.inbox_dir),
@@ -222,6 +226,13 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     more = max(inbox.get("unreadable_count", 0), len(unreadable)) - MAX_NAMED_FILES
     if more > 0:
         reasons.append(f"{more} more inbox files cannot be read")
+    if spool.get("flush_error"):
+        reasons.append(
+            f"an fsync of the spool failed ({spool['flush_error']}) {spool['flush_failed_s']:g}s ago: the "
+            "events written before it may not be on the disk, and are not counted as such until Redis has "
+            f'them ({spool["events"]} events spooled; under spool_fsync = "batch" new events are refused and '
+            "kept in hook-send's inbox meanwhile); check the disk (dmesg) and its free space"
+        )
     if spool.get("disk_full"):
         refused = status["counters"]["rejected"].get("disk_full", 0)
         reasons.append(

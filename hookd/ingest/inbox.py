@@ -75,6 +75,9 @@ class Inbox:
         self.spare_problem: str | None = None  # why the spare inbox is not swept, for status
         self.swept_at = time.monotonic()  # the last sweep that ran to its end (for liveness)
         self.problems = ProblemFiles()  # files set aside badly or unreadable: said once, tried again
+        # Files whose events are spooled but that stay while a failed fsync leaves the spool unsure
+        # (spool/flusher.py): removed by a later sweep, not taken (and counted) again.
+        self.spooled_unsure: set[str] = set()
 
     def _sources(self) -> list[str]:
         """The inbox, and the spare inbox when it exists and is trusted."""
@@ -166,6 +169,9 @@ class Inbox:
             if path in self.problems.not_set_aside:
                 self.problems.set_aside(path, dir_fd)
                 continue
+            if path in self.spooled_unsure:
+                done.append((path, dir_fd))
+                continue
             outcome = await self._take_file(path, dir_fd)
             if outcome is None:
                 # The pipeline cannot take events now (spool full, shutting down):
@@ -187,10 +193,15 @@ class Inbox:
         if not done:
             return 0
         # The client fsynced its file; the spool must hold the event as firmly
-        # before the file goes (invariant 2). The Flusher fsyncs off the loop; a failed
-        # flush raises OSError here and the files stay for the next sweep.
+        # before the file goes (invariant 2). The Flusher fsyncs off the loop; after a failed
+        # flush the files stay until Redis has what it left unsure (status names the failure).
         flusher = self.pipeline.flusher
-        await flusher.wait_durable(flusher.written)
+        try:
+            await flusher.wait_durable(flusher.written)
+        except OSError:
+            self.spooled_unsure.update(path for path, _ in done)
+            return 0
+        self.spooled_unsure.difference_update(path for path, _ in done)
         for index, (path, dir_fd) in enumerate(done):
             if index and index % (4 * FILES_PER_TURN) == 0:
                 await asyncio.sleep(0)

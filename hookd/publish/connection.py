@@ -255,3 +255,15 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
     if isinstance(exc, redis.exceptions.ResponseError):
         return f"{where} answered with an error ({type(exc).__name__}): {text}"
     return f"{where} failed: {type(exc).__name__}: {text}"
+
+
+def describe_read_failure(settings: RedisSettings, stream: str, exc: BaseException) -> str:
+    """describe_failure for a reader of ``stream`` (tail, the UI): WRONGTYPE there means the key is
+    something else, which Redis's own words do not say."""
+    text = describe_failure(settings, exc)
+    if isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("WRONGTYPE"):
+        return (
+            f"the key {stream} is not a stream ({text}); point stream (--stream, HOOKD_STREAM or the "
+            "config file) at the stream hookd publishes to, or delete that key if it is not hookd's"
+        )
+    return text

@@ -88,7 +88,22 @@ local maxlen, host, after = tonumber(ARGV[1]), ARGV[2], digits(ARGV[3])
 local retention_ms, prefix, channel = tonumber(ARGV[4]) * 1000, ARGV[5], ARGV[6]
 local instance, sender = ARGV[7], ARGV[8]
 local max_hook_names = 64
-local mark = digits(redis.call('HGET', marks, sender) or '0')
+-- A key of another type (put there by hand, or another program's) is answered naming it and
+-- the fix: Redis's own error names neither, and status showed only a line of this script.
+local function refusal(err, key, what, fix)
+  local text = type(err) == 'table' and tostring(err.err) or tostring(err)
+  local code = string.match(text, '^%u+')
+  if code == 'MOVED' or code == 'ASK' or code == 'TRYAGAIN' or code == 'CLUSTERDOWN' then
+    return redis.error_reply(text)  -- read by the client as they are (migration.py)
+  end
+  return redis.error_reply(text .. ' (the key ' .. key .. ', ' .. what .. '; ' .. fix .. ')')
+end
+local got_mark, mark = pcall(redis.call, 'HGET', marks, sender)
+if not got_mark then
+  return refusal(mark, marks, "hookd's high-water marks, must be a hash",
+                 "delete it if it is not a hash of hookd's: hookd writes it again with the next batch")
+end
+mark = digits(mark or '0')
 if after ~= '0' and above(after, mark) then
   return {-1, mark}
 end
@@ -103,10 +118,22 @@ for i = 9, #ARGV, 9 do
       fields[#fields + 1] = 'instance'
       fields[#fields + 1] = instance
     end
+    local ok, err
     if maxlen > 0 then
-      redis.call('XADD', stream, 'MAXLEN', '~', ARGV[1], '*', unpack(fields))  -- as written: a Lua number loses digits
+      -- ARGV[1] as written: a Lua number loses digits
+      ok, err = pcall(redis.call, 'XADD', stream, 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
     else
-      redis.call('XADD', stream, '*', unpack(fields))
+      ok, err = pcall(redis.call, 'XADD', stream, '*', unpack(fields))
+    end
+    if not ok then
+      -- A Lua error undoes no write: the events added before this one keep their mark, or a
+      -- resend of the batch would add them twice.
+      if added > 0 then
+        redis.call('HSET', marks, sender, mark)
+      end
+      return refusal(err, stream, 'the stream, refused XADD',
+                     'make it a stream hookd can add to (delete or rename what is there), '
+                     .. 'or set stream to another name')
     end
     if channel ~= '' then
       redis.call('PUBLISH', channel, ARGV[i + 5])

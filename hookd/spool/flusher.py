@@ -9,6 +9,12 @@
 - ``never``: left to the operating system. Survives a crash of hookd, not of
   the machine.
 
+A failed fsync is not tried again: on Linux the next one reports success while the pages the
+failed one could not write may be gone (the error is told once). So the events written before
+it are not counted as on the disk until Redis has them; till then every wait for durability
+fails with that error (``batch`` refuses events, which hook-send keeps in its inbox; the inbox
+keeps its files), and status names the failure.
+
 The cursor file (how far Redis has the spool) is written by ``keep_cursor``,
 also off the event loop, whatever the policy.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import NamedTuple
 
 import structlog
 
@@ -29,6 +36,17 @@ from hookd.spool.spool import Spool
 CURSOR_SAVE_INTERVAL_S = 0.1
 
 log = structlog.get_logger("hookd.spool")
+
+
+FAILURE_LOG_INTERVAL_S = 60.0
+
+
+class FlushFailure(NamedTuple):
+    """A flush that failed: its error, and how many events had been written by then (Spool.appended)."""
+
+    error: OSError
+    through: int
+    said: bool  # whether spool_flush_failed was logged for it (then its recovery is too)
 
 
 class Flusher:
@@ -51,6 +69,9 @@ class Flusher:
         self._stopping = False
         self._running = False
         self._flushing = asyncio.Lock()
+        self.failure: FlushFailure | None = None  # events Redis does not have yet may not be on the disk
+        self.failures = 0  # flushes that failed since the last spool_flush_failed line
+        self._failure_said_at: float | None = None  # that line's time, if this failure's was said
 
     @property
     def written(self) -> int:
@@ -121,15 +142,52 @@ class Flusher:
                 await asyncio.to_thread(self.spool.sync)
         except OSError as exc:
             self.progress.flush_busy_since = None
-            log.error("spool_flush_failed", error=exc.strerror, directory=self.spool.directory)
+            self._failed(exc)
             self._settle(through, exc)
             if raise_error:
                 raise
             return
         self.progress.flush_busy_since = None
         self.progress.flush_at = time.monotonic()
+        failure = self.failure
+        if failure is not None and not self._past(failure):
+            self._settle(through, failure.error)
+            if raise_error:
+                raise failure.error
+            return
+        if failure is not None:
+            if failure.said:
+                log.info("spool_flush_recovered", directory=self.spool.directory)
+            self.failure, self.progress.flush_error = None, None
         self.flushed_through = max(self.flushed_through, through)
         self._settle(through, None)
+
+    def _failed(self, exc: OSError) -> None:
+        """Note a failed flush: what was written by now may not be on the disk (see the module's doc)."""
+        self.failures += 1
+        now = time.monotonic()
+        # At most a line a minute: a disk that fails every fsync would otherwise log one with
+        # each write, and its recovery (once Redis has what was unsure) after each.
+        say = self._failure_said_at is None or now - self._failure_said_at >= FAILURE_LOG_INTERVAL_S
+        # Everything written so far, not only what the flush began with: a write while it ran
+        # may have been in the pages it failed to write.
+        self.failure = FlushFailure(exc, self.written, say or (self.failure is not None and self.failure.said))
+        self.progress.flush_error = f"{exc.strerror or exc}"
+        self.progress.flush_failed_at = now
+        if say:
+            log.error(
+                "spool_flush_failed",
+                error=exc.strerror,
+                failed_flushes=self.failures,
+                directory=self.spool.directory,
+                hint="events written since the last good flush are not counted as on the disk until Redis "
+                "has them; check the disk (dmesg) and its free space",
+            )
+            self._failure_said_at, self.failures = now, 0
+
+    def _past(self, failure: FlushFailure) -> bool:
+        """Whether Redis has (or the spool dropped) every event written by the failed flush."""
+        return self.spool.pending_events <= self.written - failure.through
 
     def _settle(self, through: int, error: OSError | None) -> None:
         covered = [future for wanted, future in self._waiters if wanted <= through]

@@ -15,11 +15,23 @@ import zlib
 from collections.abc import Iterator
 
 from hookd.paths import open_private
+from hookd.spool.event import Event
 
 HEADER = struct.Struct("<II")
 MAX_RECORD_BYTES = 256 * 1024 * 1024
 READ_CHUNK = 1024 * 1024
 _NOT_ZERO = re.compile(rb"[^\x00]")
+# A record's length is at most MAX_RECORD_BYTES (0x10000000): its last, high byte is at most 0x10.
+# So a record starts only 3 bytes before such a byte, and damage is passed over to the next one
+# in C (text is all bytes from 0x20 up) rather than a Python step per byte.
+_LENGTH_TOP = re.compile(rb"[\x00-\x10]")
+assert MAX_RECORD_BYTES >> 24 == 0x10
+# What a record's data starts with: an Event is encoded as a msgpack array (array_like), a fixarray
+# of up to 15 fields (0x90 to 0x9f), else an array 16 (0xdc). Looked at only while passing over
+# damage, before the checksum: among random bytes most candidates fail here, not after a CRC-32
+# of their length.
+_ARRAY_STARTS = frozenset(range(0x90, 0xA0)) | {0xDC}
+assert Event.__struct_config__.array_like
 
 
 def encode_record(data: bytes) -> bytes:
@@ -110,11 +122,13 @@ class SegmentReader:
                 if after_zeros - 3 > pos:
                     pos = after_zeros - 3
                     continue
-            if _record_at(window, pos) is not None:
+            at = pos + HEADER.size
+            if at < len(window) and window[at] in _ARRAY_STARTS and _record_at(window, pos) is not None:
                 self.skipped_bytes += pos
                 self.offset += pos
                 return
-            pos += 1
+            found = _LENGTH_TOP.search(window, pos + 4)
+            pos = len(window) if found is None else found.start() - 3
         self.skipped_bytes += len(window)
         self.offset = end
 

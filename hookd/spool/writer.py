@@ -125,15 +125,28 @@ class SegmentWriter:
             self.close_retired()
 
     def sync(self) -> None:
-        """Flush everything written so far to the disk (called from a worker thread)."""
+        """Flush everything written so far to the disk (called from a worker thread).
+
+        Every file is flushed and every retired one closed even when one fails; the first
+        error is raised after (the flusher then counts the writes so far as unsure)."""
         retired, self.retired_fds = self.retired_fds, []
+        error: OSError | None = None
         for fd in retired:
-            os.fsync(fd)
-            os.close(fd)
+            try:
+                os.fsync(fd)
+            except OSError as exc:
+                error = error or exc
+            finally:
+                os.close(fd)
         if self.dirty or retired:
             self.dirty = False
-            os.fsync(self.write_fd)
-            os.fsync(self.files.dir_fd)  # the directory hookd holds, wherever it is now
+            for fd in (self.write_fd, self.files.dir_fd):  # the directory hookd holds, wherever it is now
+                try:
+                    os.fsync(fd)
+                except OSError as exc:
+                    error = error or exc
+        if error is not None:
+            raise error
 
     def close_retired(self) -> None:
         for fd in self.retired_fds:

@@ -17,7 +17,7 @@ from redis.retry import Retry
 
 from hookd.config import Config
 from hookd.hooks.events import BY_NAME
-from hookd.publish.connection import connect_sync, describe_failure
+from hookd.publish.connection import connect_sync, describe_read_failure
 from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
 from hookd.terminal.color import enabled as colour_enabled
@@ -179,17 +179,21 @@ class Tail:
 
     def cannot_start(self, exc: redis.exceptions.RedisError) -> int:
         """Redis cannot be reached at the start: say which, and where to point tail; exit status 1."""
-        self.say(
-            f"hookd tail: {describe_failure(self.redis_settings, exc)}. Start Redis, or point "
-            "redis_url (--redis-url, HOOKD_REDIS_URL or the config file) at the Redis hookd "
-            "publishes to."
+        # An error Redis answered is its own explanation: Redis is running, and where tail points.
+        fix = (
+            ""
+            if isinstance(exc, redis.exceptions.ResponseError)
+            else ". Start Redis, or point redis_url (--redis-url, HOOKD_REDIS_URL or the config file) "
+            "at the Redis hookd publishes to."
         )
+        self.say(f"hookd tail: {describe_read_failure(self.redis_settings, self.config.stream, exc)}{fix}")
         return 1
 
     def redis_lost(self, exc: redis.exceptions.RedisError) -> None:
         """Redis went away while following: said once, until it is back."""
         if not self.lost:
-            self.say(f"hookd tail: {describe_failure(self.redis_settings, exc)}; retrying every second")
+            text = describe_read_failure(self.redis_settings, self.config.stream, exc)
+            self.say(f"hookd tail: {text}; retrying every second")
             self.lost = True
 
     def redis_back(self) -> None:

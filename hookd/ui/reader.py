@@ -20,7 +20,7 @@ import redis.asyncio as aioredis
 import redis.exceptions
 import structlog
 
-from hookd.publish.connection import POOL_CONNECTIONS, Entry, describe_failure
+from hookd.publish.connection import POOL_CONNECTIONS, Entry, describe_read_failure
 from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
 from hookd.publish.session_index import session_key_prefix, sessions_key
@@ -111,7 +111,7 @@ class StreamReader:
                 raise
             except Exception as exc:  # Redis, or a bug: the reader must go on either way
                 if isinstance(exc, (redis.exceptions.RedisError, OSError)):
-                    message = describe_failure(self.redis_settings, exc)
+                    message = describe_read_failure(self.redis_settings, self.stream, exc)
                 else:
                     log.exception("ui_read_failed")
                     message = f"hookd ui could not read the stream ({type(exc).__name__})"
