@@ -48,6 +48,7 @@ from hookd.redact.snmpconf import SNMP_CONF_RULES
 from hookd.redact.netsecrets import NET_SECRET_RULES
 from hookd.redact.credfiles import CREDENTIAL_FILE_RULES
 from hookd.redact.credlines import CREDENTIAL_LINE_RULES
+from hookd.redact.declarations import DECLARED_SECRET
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.marked import MARKED_RULES
@@ -416,6 +417,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         check=_assigned_ok,
         example="`DB_PASSWORD=<value>`, `api_key: '<value>'` (not `password: str`)",
     ),
+    DECLARED_SECRET,  # after secret_assignment, which names a value both read
     Rule(
         name="json_secret_key",
         replaces="the string value of a JSON field whose name says secret (quotes kept)",
