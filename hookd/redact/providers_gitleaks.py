@@ -60,7 +60,7 @@ GITLEAKS_PROVIDER_RULES: tuple[Rule, ...] = (
         "ClickHouse Cloud 4b1d)",
         ("sha256~", "AQVN", "t1.", "bedrock-api-key-", "4b1d"),
         rf"(?:s{B1}ha256~[A-Za-z0-9_-]{{43}}|A{B1}QVN[A-Za-z0-9_-]{{35,38}}+"
-        rf"|t{B1_DOT}1\.[A-Za-z0-9_-]{{1,100}}+={{0,2}}\.[A-Za-z0-9_-]{{86}}={{0,2}}"
+        rf"|t{B1_DOT}1\.[A-Za-z0-9_-]{{20,400}}+={{0,2}}\.[A-Za-z0-9_-]{{86}}={{0,2}}"
         rf"|b{B1_DASH}edrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/%_=-]{{0,4000}}+"
         rf"|4{B1}b1d[A-Za-z0-9]{{38}}){E_DASH}",
         "`sha256~` + 43, `AQVN` + 35-38, `t1.` + id + `.` + 86, `bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t…`",
