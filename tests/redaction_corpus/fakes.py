@@ -144,7 +144,6 @@ class Fakes:
             "openshift": "sha" + "256~" + p(URLSAFE, 43),
             "yandexkey": "AQ" + "VN" + p(URLSAFE, 36),
             "bedrock": "bedrock-" + "api-key-" + "YmVkcm9jay5hbWF6b25hd3MuY29t" + p(B64, 180) + "=",
-            "clickhouse": "4b" + "1d" + p(ALNUM, 38),
             "xbearer": "A" * 22 + p(ALNUM, 60) + "%2B" + p(ALNUM, 24),
             "glrouted": "gl" + "pat-" + p(URLSAFE, 240) + "." + p(LOWER + DIGITS, 9),
         }
