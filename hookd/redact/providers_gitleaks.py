@@ -71,6 +71,9 @@ GITLEAKS_PROVIDER_RULES: tuple[Rule, ...] = (
         ("AAAAAAAAAAAAAAAAAAAAA",),
         rf"A{B1}A{{21}}[A-Za-z0-9%]{{80,100}}+{E}",
         "`AAAAAAAAAAAAAAAAAAAAAA` + 90 of `[A-Za-z0-9%]`",
+        # Its boundary before, for Hyperscan too: in a run of A (base64 of zeros) the shape without it kept a
+        # hundred starts alive at every character
+        trigger=r"(?:^|[^A-Za-z0-9_\\]|\\[nrtbf])A{22}[A-Za-z0-9%]{80,100}(?:[^A-Za-z0-9_]|$)",
         validate=_cased,
     ),
 )
