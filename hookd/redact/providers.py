@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import TypedDict, Unpack
 
-from hookd.redact.checks import glue_ok
+from hookd.redact.checks import glue_ok, not_a_mask
 from hookd.redact.checksums import crc32_suffix_ok
 from hookd.redact.patterns import (
     AFTER_ESCAPE,
@@ -36,7 +36,6 @@ class _MoreOfRule(TypedDict, total=False):
     """The Rule fields a token rule may set beyond _token's own parameters."""
 
     group: int | str
-    validate: Callable[[str], bool] | None
     check: Callable[[re.Match[str]], bool] | None
 
 
@@ -49,11 +48,11 @@ def _token(
     reach: int = 300,
     trigger: str = "",
     jointed: bool = True,
+    validate: Callable[[str], bool] | None = None,
     **more: Unpack[_MoreOfRule],
 ) -> Rule:
     """A token rule: Hyperscan matches its whole shape, so keywords alone (``sk-sk-sk-``) cost nothing. A
     token one character makes half of is a placeholder (glpat-XXXXXXXXXXX-XXXXXXXX, hf_xxxx...): kept."""
-    validate = more.pop("validate", None)
     return Rule(
         name=name,
         replaces=replaces,
@@ -63,16 +62,9 @@ def _token(
         example=example,
         trigger=trigger or hyperscan_shape(pattern, jointed),
         exact=True,
-        validate=_not_a_mask if validate is None else _both(_not_a_mask, validate),
+        validate=not_a_mask if validate is None else _both(not_a_mask, validate),
         **more,
     )
-
-
-def _not_a_mask(token: str) -> bool:
-    """No character makes half of the token (a random token's most frequent one is a few percent of it). A
-    mask's character is found where a mask is: at three quarters, the middle, a quarter or the end."""
-    n = len(token)
-    return all(2 * token.count(token[i]) < n for i in {n * 3 // 4, n // 2, n // 4, n - 1})
 
 
 def _both(first: Callable[[str], bool], second: Callable[[str], bool]) -> Callable[[str], bool]:
