@@ -250,3 +250,11 @@ def glue_ok(match: re.Match[str]) -> bool:
     if start - i == 1 and i >= 2 and text[i - 1] == "-" and text[i - 2] in _BEFORE_OPTION:
         return True  # a short option glued to its value (zip -P<token>), as patterns.AFTER_OPENER_1 reads it
     return i == 0 or text[i - 1] not in _NOT_BEFORE_GLUE
+
+
+def not_a_mask(token: str) -> bool:
+    """No character makes half of a provider token (a random token's most frequent one is a few percent of it):
+    ``glpat-XXXXXXXXXXX-XXXXXXXX`` is a placeholder. A mask's character is found where a mask is: at three
+    quarters, the middle, a quarter or the end."""
+    n = len(token)
+    return all(2 * token.count(token[i]) < n for i in {n * 3 // 4, n // 2, n // 4, n - 1})

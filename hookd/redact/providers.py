@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import TypedDict, Unpack
 
-from hookd.redact.checks import glue_ok
+from hookd.redact.checks import glue_ok, not_a_mask
 from hookd.redact.checksums import crc32_suffix_ok
 from hookd.redact.patterns import (
     AFTER_ESCAPE,
@@ -36,7 +36,6 @@ class _MoreOfRule(TypedDict, total=False):
     """The Rule fields a token rule may set beyond _token's own parameters."""
 
     group: int | str
-    validate: Callable[[str], bool] | None
     check: Callable[[re.Match[str]], bool] | None
 
 
@@ -49,9 +48,11 @@ def _token(
     reach: int = 300,
     trigger: str = "",
     jointed: bool = True,
+    validate: Callable[[str], bool] | None = None,
     **more: Unpack[_MoreOfRule],
 ) -> Rule:
-    """A token rule: Hyperscan matches its whole shape, so keywords alone (``sk-sk-sk-``) cost nothing."""
+    """A token rule: Hyperscan matches its whole shape, so keywords alone (``sk-sk-sk-``) cost nothing. A
+    token one character makes half of is a placeholder (glpat-XXXXXXXXXXX-XXXXXXXX, hf_xxxx...): kept."""
     return Rule(
         name=name,
         replaces=replaces,
@@ -61,13 +62,20 @@ def _token(
         example=example,
         trigger=trigger or hyperscan_shape(pattern, jointed),
         exact=True,
+        validate=not_a_mask if validate is None else _both(not_a_mask, validate),
         **more,
     )
 
 
+def _both(first: Callable[[str], bool], second: Callable[[str], bool]) -> Callable[[str], bool]:
+    return lambda token: first(token) and second(token)
+
+
 def github_ok(token: str) -> bool:
     """Classic-format GitHub tokens (40 characters) end in the CRC32 of their random part."""
-    return token.startswith("github_pat_") or len(token) != 40 or crc32_suffix_ok(token)
+    if token.startswith("github_pat_"):
+        return len(set(token[11:])) > 8  # not a placeholder (github_pat_xxxx_xxxx...)
+    return len(token) != 40 or crc32_suffix_ok(token)
 
 
 def discord_ok(token: str) -> bool:
@@ -93,19 +101,24 @@ PROVIDER_RULES: tuple[Rule, ...] = (
     _token(
         "gitlab_token",
         "a GitLab token (glpat-, gldt-, glrt-, glptt-, glsoat-, ...)",
-        ("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "glimt-", "glft-", "glsoat-", "glagent-", "gloas-"),
-        # Glued to a word only with a prefix of 5 letters or more (not gldt-, glrt-, glft-).
-        rf"g(?:{B1_DOT}l(?:pat|dt|rt|ptt|cbt|imt|ft|soat|agent|oas)|{GLUED_DOT}l(?:pat|ptt|cbt|imt|soat|agent|oas))"
-        rf"-[A-Za-z0-9_-]{{20,200}}+"
+        ("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "glimt-", "glft-", "glsoat-", "glagent-", "gloas-", "glffct-"),
+        # Glued to a word only with a prefix of 5 letters or more (not gldt-, glrt-, glft-). A routable token
+        # (glpat-<base64 of its payload>.01.<9>) runs to 300 before its dots.
+        rf"g(?:{B1_DOT}l(?:pat|dt|rt|ptt|cbt|imt|ft|soat|agent|oas|ffct)"
+        rf"|{GLUED_DOT}l(?:pat|ptt|cbt|imt|soat|agent|oas|ffct))"
+        rf"-[A-Za-z0-9_-]{{20,300}}+"
         rf"(?:\.[A-Za-z0-9_-]{{2,100}}+){{0,2}}+{E_DASH}",
         "`glpat-` + 20 or more of `[A-Za-z0-9_-]`",
+        reach=520,
         check=glue_ok,
     ),
     _token(
         "slack_webhook",
         "the secret path of a Slack webhook URL (services/T.../B.../...)",
         ("hooks.slack.com",),
-        r"hooks\.slack\.com\\?/(?P<value>(?:services|workflows|triggers)(?:\\?/[A-Za-z0-9_-]{1,64}){2,4})",
+        # (or one path part of 40 or more, as gitleaks' rule reads it)
+        r"hooks\.slack\.com\\?/(?P<value>(?:services|workflows|triggers)"
+        r"(?:(?:\\?/[A-Za-z0-9_-]{1,64}){2,4}|\\?/[A-Za-z0-9_+-]{40,64}))",
         "`https://hooks.slack.com/services/T…/B…/…`",
         group="value",
     ),

@@ -30,6 +30,11 @@ _SECRET_ID_TRIGGER = (
 _UUID = r"(?P<value>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?![0-9A-Za-z_-])"
 
 
+def _many_characters(token: str) -> bool:
+    """Not a placeholder (A3-XXXXXX-XXXXXXXXXXX-..., ops_eyJxxxx...): a random token repeats few characters."""
+    return len(set(token)) > 10
+
+
 def _not_a_placeholder(match: re.Match[str]) -> bool:
     """Not a made-up UUID (00000000-0000-..., aaaaaaaa-...): a random one holds many digits."""
     return len(set(match.group("value").replace("-", ""))) > 6
@@ -56,6 +61,7 @@ MORE_PROVIDER_RULES: tuple[Rule, ...] = (
         rf"|A{B1_DASH}3-[A-Z0-9]{{6}}-(?:[A-Z0-9]{{11}}|[A-Z0-9]{{6}}-[A-Z0-9]{{5}})-[A-Z0-9]{{5}}-[A-Z0-9]{{5}}-[A-Z0-9]{{5}}){E}",
         "`ops_eyJ` + 250 or more base64, `A3-` + 6 + 11 + 5 + 5 + 5",
         reach=4100,
+        validate=_many_characters,
     ),
     _token(
         "cloudflare_origin_ca_key",
@@ -121,7 +127,7 @@ MORE_PROVIDER_RULES: tuple[Rule, ...] = (
         # (not Airtable's pat<14>.<64 hex>: "pat" starts path and pattern, and the pass slowed on docs)
         rf"(?:C{B1_DASH}FPAT-[A-Za-z0-9_-]{{43}}|f{B1}igd_[A-Za-z0-9_-]{{40,44}}+"
         rf"|d{B1}t0c01\.[A-Z0-9]{{24}}\.[A-Z0-9]{{64}}|l{B1}sv2_(?:pt|sk)_[a-f0-9]{{32}}_[a-f0-9]{{10}}"
-        rf"|p{B1}scale_(?:tkn|pw|oauth)_[A-Za-z0-9_=-]{{32,64}}+|r{B1}e_[A-Za-z0-9]{{8}}_[A-Za-z0-9]{{24}}"
+        rf"|p{B1}scale_(?:tkn|pw|oauth)_[A-Za-z0-9_=.-]{{32,64}}+|r{B1}e_[A-Za-z0-9]{{8}}_[A-Za-z0-9]{{24}}"
         rf"|s{B1_DOT}k\.eyJ[A-Za-z0-9_-]{{20,300}}+\.[A-Za-z0-9_-]{{20,64}}+|A{B1}TBB[A-Za-z0-9]{{28,40}}+"
         rf"|s{B1_DOT}l\.(?:u\.)?[A-Za-z0-9_-]{{130,1500}}+"
         rf"|a{B1}ccess_token\$production\$[a-z0-9]{{16}}\$[a-f0-9]{{32}}"
@@ -164,7 +170,7 @@ MORE_PROVIDER_RULES: tuple[Rule, ...] = (
         rf"|s{B1_DASH}k-[a-f0-9]{{32}}|c{B1}io[A-Za-z0-9]{{32}}|p{B1}k_[0-9]{{6,9}}_[A-Z0-9]{{32}}"
         rf"|t{B1}fp_[A-Za-z0-9_.=-]{{59}}|p{B1}hx_[A-Za-z0-9]{{43,47}}"
         rf"|a{B1_DASH}ccess-(?:sandbox|development|production)-[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}"
-        rf"|x{B1_DASH}keysib-[a-f0-9]{{64}}-[A-Za-z0-9]{{16}}|s{B1}hippo_(?:live|test)_[a-f0-9]{{40}}"
+        rf"|x{B1_DASH}keysib-[a-f0-9]{{64}}-[A-Za-z0-9]{{16}}|s{B1}hippo_(?:live|test)_[a-fA-F0-9]{{40}}"
         rf"|p{B1}nu_[A-Za-z0-9]{{36}}){E_DASH}",
         "`NRII-` + 32, `sk-<32 hex>`, `cio<32>`, `pk_<id>_<32>`, `phx_` + 45, `xkeysib-<64 hex>-<16>`",
         reach=430,

@@ -135,4 +135,15 @@ class Fakes:
             # of either half is a miss
             "pwhead": p(ALNUM, 10),
             "pwtail": p(ALNUM, 10),
+            # nineteenth session (h92): providers gitleaks' own examples found kept
+            "sourcegraph": "sg" + "p_" + p(HEX, 40),
+            "infracost": "ic" + "o-" + p(ALNUM, 32),
+            "octopus": "AP" + "I-" + p(UPPER + DIGITS, 26),
+            "clojars": "CLO" + "JARS_" + p(LOWER + DIGITS, 60),
+            "harness": "sa" + "t." + p(URLSAFE, 22) + "." + p(ALNUM, 24) + "." + p(ALNUM, 20),
+            "openshift": "sha" + "256~" + p(URLSAFE, 43),
+            "yandexkey": "AQ" + "VN" + p(URLSAFE, 36),
+            "bedrock": "bedrock-" + "api-key-" + "YmVkcm9jay5hbWF6b25hd3MuY29t" + p(B64, 180) + "=",
+            "xbearer": "A" * 22 + p(ALNUM, 60) + "%2B" + p(ALNUM, 24),
+            "glrouted": "gl" + "pat-" + p(URLSAFE, 240) + "." + p(LOWER + DIGITS, 9),
         }

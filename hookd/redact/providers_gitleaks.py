@@ -1,0 +1,79 @@
+"""Provider tokens gitleaks' own examples found kept (nineteenth session, h92).
+
+Each rule carries over a gitleaks rule's facts (config/gitleaks.toml, cmd/generate/config/rules/*.go): a
+fixed prefix, an alphabet, a length. As in providers.py a token is found only at a boundary and replaced
+whole; where the alphabet lets a word or an identifier fit (API-..., sha256~..., t1.small), the body must
+also look random (letters and digits both; both cases where the provider's tokens have them).
+
+Left out on purpose (docs/redaction.md): gitleaks' rules for a bare run with no telling prefix (32 hex
+after "adafruit", a UUID after "heroku"): hookd finds those beside a secret name, not alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hookd.redact.patterns import B1, B1_DASH, B1_DOT, E, E_DASH
+from hookd.redact.providers import _token
+from hookd.redact.providers_more import _mixed
+from hookd.redact.rule import Rule
+
+
+def _cased(token: str) -> bool:
+    """Upper and lower case letters and digits: base62 at random, not a run of one letter (AAAA...)."""
+    return _mixed(token) and any(c.isupper() for c in token) and any(c.islower() for c in token)
+
+
+def _random_after(prefixes: tuple[str, ...]) -> Callable[[str], bool]:
+    """The token's body (past its prefix) mixes letters and digits over more than 10 characters: random, not a
+    placeholder (sha256~XXXX_PUT_YOUR_TOKEN_HERE_XXXX, sgp_5555555dAAAAA7777777...) nor a word."""
+
+    def ok(token: str) -> bool:
+        body = token
+        for prefix in prefixes:
+            if token.startswith(prefix):
+                body = token[len(prefix) :]
+                break
+        return _mixed(body) and len(set(body)) > 10
+
+    return ok
+
+
+GITLEAKS_PROVIDER_RULES: tuple[Rule, ...] = (
+    _token(
+        "devtools_token",
+        "a developer-platform token (Sourcegraph sgp_, Infracost ico-, Octopus Deploy API-, Clojars CLOJARS_, "
+        "ReadMe rdme_, Scalingo tk-us-, Harness pat./sat.)",
+        ("sgp_", "ico-", "API-", "CLOJARS_", "rdme_", "tk-us-", "pat.", "sat."),
+        rf"(?:s{B1}gp_(?:[a-fA-F0-9]{{16}}_|local_)?[a-fA-F0-9]{{40}}|i{B1_DOT}co-[A-Za-z0-9]{{32}}"
+        rf"|A{B1_DASH}PI-[A-Z0-9]{{26}}|C{B1}LOJARS_[a-z0-9]{{60}}|r{B1}dme_[a-z0-9]{{70}}"
+        rf"|t{B1_DASH}k-us-[A-Za-z0-9_-]{{48}}"
+        rf"|[ps]{B1_DOT}at\.[A-Za-z0-9_-]{{22}}\.[A-Za-z0-9]{{24}}\.[A-Za-z0-9]{{20}}){E_DASH}",
+        "`sgp_` + 40 hex, `ico-` + 32, `API-` + 26, `CLOJARS_` + 60, `rdme_` + 70, `pat.` + 22 + `.` + 24 + `.` + 20",
+        validate=_random_after(("sgp_local_", "sgp_", "ico-", "API-", "CLOJARS_", "rdme_", "tk-us-")),
+    ),
+    _token(
+        "cloud_platform_token",
+        "a cloud token (OpenShift sha256~, Yandex Cloud AQVN and t1., Amazon Bedrock bedrock-api-key-)",
+        # (not ClickHouse Cloud's 4b1d + 38: four hex digits that hex ids hold, a session id's in every event)
+        ("sha256~", "AQVN", "t1.", "bedrock-api-key-"),
+        rf"(?:s{B1}ha256~[A-Za-z0-9_-]{{43}}|A{B1}QVN[A-Za-z0-9_-]{{35,38}}+"
+        rf"|t{B1_DOT}1\.[A-Za-z0-9_-]{{20,400}}+={{0,2}}\.[A-Za-z0-9_-]{{86}}={{0,2}}"
+        rf"|b{B1_DASH}edrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/%_=-]{{0,4000}}+){E_DASH}",
+        "`sha256~` + 43, `AQVN` + 35-38, `t1.` + id + `.` + 86, `bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t…`",
+        reach=4100,
+        jointed=False,  # Bedrock's token runs to 4 KiB: joints after every length cost Hyperscan (patterns.py)
+        validate=_random_after(("sha256~", "AQVN", "t1.", "bedrock-api-key-")),
+    ),
+    _token(
+        "twitter_bearer_token",
+        "an X (Twitter) app bearer token (22 A, then 80-100 of base62 and %)",
+        ("AAAAAAAAAAAAAAAAAAAAA",),
+        rf"A{B1}A{{21}}[A-Za-z0-9%]{{80,100}}+{E}",
+        "`AAAAAAAAAAAAAAAAAAAAAA` + 90 of `[A-Za-z0-9%]`",
+        # Its boundary before, for Hyperscan too: in a run of A (base64 of zeros) the shape without it kept a
+        # hundred starts alive at every character
+        trigger=r"(?:^|[^A-Za-z0-9_\\]|\\[nrtbf])A{22}[A-Za-z0-9%]{80,100}(?:[^A-Za-z0-9_]|$)",
+        validate=_cased,
+    ),
+)
