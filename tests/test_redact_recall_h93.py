@@ -212,3 +212,58 @@ def test_a_sentence_after_a_name_is_kept(text: str, kind: str) -> None:
 )
 def test_words_that_are_no_sentence_are_still_a_value(text: str, secret: str, rule: str) -> None:
     assert_redacted(text, secret, rule=rule)
+
+
+# A probe of tool outputs (the Bash tool's stdout of env listings and secret stores, a Read, a Grep).
+KEY40 = "wJalrXUtnFEMI9K7" + "MDENGbPxRfiCYq2Zx8aB3cD4"
+
+TOOL_OUTPUTS = [
+    (f"=== app Config Vars\nDATABASE_URL:          postgres://db/x\nSTRIPE_API_KEY:        {KEY40}\n", "aligned_colon_secret"),
+    (f"Data\n====\nca.crt:     1066 bytes\nnamespace:  7 bytes\ntoken:      {KEY40}\n", "aligned_colon_secret"),
+    (f"X:     1\nSECRET_KEY_BASE:  {KEY40}\n", "framework_secret"),
+    (f"│ NAME          │ VALUE          │\n│ DB_PASSWORD   │ {PW}   │\n", "box_cell_secret"),
+    (f'1) "requirepass"\n2) "{PW}"\n', "redis_config_get"),
+    (f"requirepass\n{PW}\n", "redis_config_get"),
+]
+
+
+@pytest.mark.parametrize(("text", "rule"), TOOL_OUTPUTS)
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_a_secret_in_a_tool_output(text: str, rule: str, ascii_only: bool) -> None:
+    secret = KEY40 if KEY40 in text else PW
+    assert_redacted(text, secret, rule=rule, ascii_only=ascii_only)
+    for kind in ("stdout", "read", "numbered", "bash"):
+        assert_gone(text, secret, kind, ascii_only)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Data\n====\nca.crt:     1066 bytes\ntoken:      <none>\n",
+        "password:       see the vault\nsecret:         none\n",
+        "│ NAME          │ VALUE          │\n│ DB_PASSWORD   │ see vault      │\n",
+        "requirepass\nmasterauth\nmaxmemory\n",
+        '1) "requirepass"\n2) ""\n',
+    ],
+)
+def test_a_tool_output_without_a_secret_is_kept(text: str) -> None:
+    assert_kept(text)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["printenv DB_PASSWORD", 'echo "$STRIPE_SECRET_KEY"', "echo ${GITHUB_TOKEN}", "heroku config:get SECRET_KEY_BASE"],
+)
+def test_a_variable_printed_alone(command: str) -> None:
+    payload = {"tool_name": "Bash", "tool_input": {"command": command}, "tool_response": {"stdout": KEY40 + "\n", "stderr": ""}}
+    out = apply(json.dumps(payload))
+    assert KEY40 not in out and "[REDACTED:printed_secret]" in out, out
+
+
+@pytest.mark.parametrize(
+    ("command", "stdout"),
+    [("printenv TOKEN_URL", "https://auth.example.com/token"), ("echo $PASSWORD_FILE", "/run/secrets/db"), ("printenv API_KEY | wc -c", "41")],
+)
+def test_a_variable_that_holds_no_secret_printed_is_kept(command: str, stdout: str) -> None:
+    doc = json.dumps({"tool_name": "Bash", "tool_input": {"command": command}, "tool_response": {"stdout": stdout + "\n", "stderr": ""}})
+    assert apply(doc) == doc
