@@ -99,7 +99,12 @@ _BOX_ROW = re.compile(r"(?:\u2502|\\u2502)[ \t]{0,4}" + _WORDS + _NAME + r"[ \t]
 
 
 def _box_row(text: str, end: int) -> bool:
-    return _BOX_ROW.search(text, max(0, end - 1 - 120), end - 1) is not None
+    """The row's bar before the name: matched from the bar before the one before the value (searched, each
+    place in the words before the name began a try)."""
+    lo, at = max(0, end - 1 - _ROW_BACK - 60), end - 1
+    last = max(text.rfind("\u2502", lo, at), text.rfind("\\u2502", lo, at))
+    before = max(text.rfind("\u2502", lo, last), text.rfind("\\u2502", lo, last)) if last > 0 else -1
+    return before >= 0 and _BOX_ROW.match(text, before, at) is not None
 
 
 BOX_CELL_SECRET = Rule(
