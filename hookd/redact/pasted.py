@@ -73,14 +73,14 @@ REDIS_AUTH = Rule(
 # terminal (1) "requirepass" / 2) "<v>"), raw where its output is piped (the Bash tool's). Raw, a line of a list
 # of directives may follow the name, so the value must look random there.
 _CONFIG_GET_TRIGGER = (
-    r"""(?:^|"|\\n)(?:1\) \\")?(?i:requirepass|masterauth)(?:\\")?(?:\\r)?\\n(?:2\) \\")?[^\s"\\$<]"""
+    r"""(?:^|"|\\n)(?:1\)(?:[ \t]|\\t)\\")?(?i:requirepass|masterauth)(?:\\")?(?:\\r)?\\n(?:2\)(?:[ \t]|\\t)\\")?[^\s"\\$<]"""
 )
-_NUMBERED = re.compile(r'2\) \\"\Z')
+_NUMBERED = re.compile(r'2\)(?:[ \t]|\\t)\\"\Z')
 
 
 def _config_get_ok(match: re.Match[str]) -> bool:
     text, start, value = match.string, match.start("value"), match.group("value")
-    if _NUMBERED.search(text, max(0, start - 5), start):
+    if _NUMBERED.search(text, max(0, start - 6), start):
         return plausible_secret(value)
     return random_looking(value)
 
