@@ -131,7 +131,9 @@ def test_a_cjk_name_written_as_escapes_in_the_text(ascii_only: bool) -> None:
     """A JSON file Python's encoder wrote, read whole: its name and sign are escapes in the text itself."""
     content = json.dumps({"db": f"密码：{PW}"})
     assert "\\u5bc6" in content
-    out = apply(json.dumps({"tool_name": "Read", "tool_response": {"file": {"content": content}}}, ensure_ascii=ascii_only))
+    out = apply(
+        json.dumps({"tool_name": "Read", "tool_response": {"file": {"content": content}}}, ensure_ascii=ascii_only)
+    )
     assert PW not in out, out
 
 
@@ -145,7 +147,11 @@ def test_cjk_prose_after_a_name_is_kept(text: str, ascii_only: bool) -> None:
 
 
 # 5. A PEM key as a YAML block scalar, each line its own string in an Edit's structuredPatch.
-BODY = ["MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw", "q1w2e3r4t5y6u7i8" * 4, "Zm9vYmFy" + "q1w2"]
+BODY = [
+    "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw",
+    "q1w2e3r4t5y6u7i8" * 4,
+    "Zm9vYmFy" + "q1w2",
+]
 
 
 def _yaml_key(kind: str = "RSA") -> str:
@@ -218,7 +224,10 @@ def test_words_that_are_no_sentence_are_still_a_value(text: str, secret: str, ru
 KEY40 = "wJalrXUtnFEMI9K7" + "MDENGbPxRfiCYq2Zx8aB3cD4"
 
 TOOL_OUTPUTS = [
-    (f"=== app Config Vars\nDATABASE_URL:          postgres://db/x\nSTRIPE_API_KEY:        {KEY40}\n", "aligned_colon_secret"),
+    (
+        f"=== app Config Vars\nDATABASE_URL:          postgres://db/x\nSTRIPE_API_KEY:        {KEY40}\n",
+        "aligned_colon_secret",
+    ),
     (f"Data\n====\nca.crt:     1066 bytes\nnamespace:  7 bytes\ntoken:      {KEY40}\n", "aligned_colon_secret"),
     (f"X:     1\nSECRET_KEY_BASE:  {KEY40}\n", "framework_secret"),
     (f"│ NAME          │ VALUE          │\n│ DB_PASSWORD   │ {PW}   │\n", "box_cell_secret"),
@@ -255,15 +264,29 @@ def test_a_tool_output_without_a_secret_is_kept(text: str) -> None:
     ["printenv DB_PASSWORD", 'echo "$STRIPE_SECRET_KEY"', "echo ${GITHUB_TOKEN}", "heroku config:get SECRET_KEY_BASE"],
 )
 def test_a_variable_printed_alone(command: str) -> None:
-    payload = {"tool_name": "Bash", "tool_input": {"command": command}, "tool_response": {"stdout": KEY40 + "\n", "stderr": ""}}
+    payload = {
+        "tool_name": "Bash",
+        "tool_input": {"command": command},
+        "tool_response": {"stdout": KEY40 + "\n", "stderr": ""},
+    }
     out = apply(json.dumps(payload))
     assert KEY40 not in out and "[REDACTED:printed_secret]" in out, out
 
 
 @pytest.mark.parametrize(
     ("command", "stdout"),
-    [("printenv TOKEN_URL", "https://auth.example.com/token"), ("echo $PASSWORD_FILE", "/run/secrets/db"), ("printenv API_KEY | wc -c", "41")],
+    [
+        ("printenv TOKEN_URL", "https://auth.example.com/token"),
+        ("echo $PASSWORD_FILE", "/run/secrets/db"),
+        ("printenv API_KEY | wc -c", "41"),
+    ],
 )
 def test_a_variable_that_holds_no_secret_printed_is_kept(command: str, stdout: str) -> None:
-    doc = json.dumps({"tool_name": "Bash", "tool_input": {"command": command}, "tool_response": {"stdout": stdout + "\n", "stderr": ""}})
+    doc = json.dumps(
+        {
+            "tool_name": "Bash",
+            "tool_input": {"command": command},
+            "tool_response": {"stdout": stdout + "\n", "stderr": ""},
+        }
+    )
     assert apply(doc) == doc

@@ -72,9 +72,7 @@ REDIS_AUTH = Rule(
 # redis-cli's CONFIG GET requirepass: the name, then the value on the next line; numbered and quoted at a
 # terminal (1) "requirepass" / 2) "<v>"), raw where its output is piped (the Bash tool's). Raw, a line of a list
 # of directives may follow the name, so the value must look random there.
-_CONFIG_GET_TRIGGER = (
-    r"""(?:^|"|\\n)(?:1\)(?:[ \t]|\\t)\\")?(?i:requirepass|masterauth)(?:\\")?(?:\\r)?\\n(?:2\)(?:[ \t]|\\t)\\")?[^\s"\\$<]"""
-)
+_CONFIG_GET_TRIGGER = r"""(?:^|"|\\n)(?:1\)(?:[ \t]|\\t)\\")?(?i:requirepass|masterauth)(?:\\")?(?:\\r)?\\n(?:2\)(?:[ \t]|\\t)\\")?[^\s"\\$<]"""
 _NUMBERED = re.compile(r'2\)(?:[ \t]|\\t)\\"\Z')
 
 
@@ -145,4 +143,10 @@ WIREGUARD_PRESHARED_KEY = Rule(
     example="`[Peer]` / `PresharedKey = <44 characters of base64>`",
 )
 
-PASTED_RULES: tuple[Rule, ...] = (REDIS_AUTH, REDIS_CONFIG_GET, PASSWORD_HASH, OPENVPN_STATIC_KEY, WIREGUARD_PRESHARED_KEY)
+PASTED_RULES: tuple[Rule, ...] = (
+    REDIS_AUTH,
+    REDIS_CONFIG_GET,
+    PASSWORD_HASH,
+    OPENVPN_STATIC_KEY,
+    WIREGUARD_PRESHARED_KEY,
+)

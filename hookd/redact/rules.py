@@ -265,7 +265,11 @@ def _assigned_ok(match: re.Match[str]) -> bool:
     a Makefile rarely a secret."""
     if not assigned_value_ok(match):
         return False
-    if match.group("dq") is None and match.group("sq") is None and begins_a_sentence(match.string, match.start("value")):
+    if (
+        match.group("dq") is None
+        and match.group("sq") is None
+        and begins_a_sentence(match.string, match.start("value"))
+    ):
         return False  # passphrase: used to unlock the key
     at = match.start()
     if match.string[at - 1 : at] == ":" and _AFTER_MARKER.search(match.string, max(0, at - 128), at):
