@@ -290,3 +290,29 @@ def test_a_variable_that_holds_no_secret_printed_is_kept(command: str, stdout: s
         }
     )
     assert apply(doc) == doc
+
+
+# 2. A page's </pre> or </code> glued after a line's value; HTML's inline code after a name.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        (f"<pre>\nrequirepass {PW}</pre>", "secret_line"),
+        (f"<pre><code>\nENV DB_PASSWORD {PW}</code></pre>", "secret_line"),
+        (f"<p>password: <code>{PW}</code></p>", "backtick_secret"),
+        (f"<li>API key: <code>{PW}</code></li>", "backtick_secret"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["plain", "webfetch", "read", "stdout", "numbered"])
+def test_a_value_before_a_closing_tag(text: str, rule: str, kind: str) -> None:
+    if kind == "plain":
+        assert_redacted(text, PW, rule=rule)
+    else:
+        assert_gone(text, PW, kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<pre>\nrequirepass foobared</pre>", "<code>requirepass</code> sets it", "<p>token: <code>string</code></p>"],
+)
+def test_a_closing_tag_after_no_secret_is_kept(text: str) -> None:
+    assert_kept(text)

@@ -1,6 +1,7 @@
 """A secret's value between backticks after its name (nineteenth session, h93): Go's raw string
 (``password := `<v>```), JavaScript's template literal with no ``${}`` (``const token = `<v>```), and Markdown's
-inline code after a name (```password``: `<v>```, ``API key: `<v>```, ``**Password**: `<v>```).
+inline code after a name (```password``: `<v>```, ``API key: `<v>```, ``**Password**: `<v>```), and HTML's
+(``password: <code><v></code>``).
 
 The value rules stop at a backtick (a shell's command substitution: ``TOKEN=`vault read ...```), so these were
 kept. A backtick after a name is code or Markdown as often as a secret (``token: `string```, ``password =
@@ -26,8 +27,9 @@ _NAME = (
 _CLOSE = r"(?:`|\*\*|__|\\\"|')?"
 _SP = r"[ \t]{0,4}"
 # Go's :=, an assignment's =, a key's or a Markdown label's colon; then the opening backtick.
-BACKTICK_TRIGGER = _NAME + _CLOSE + _SP + r"(?::=|=|:)" + _SP + r"`[^`\s\\$]"
-_VALUE = r"(?P<value>(?:[^`\s\\$]|\$(?!\{)){1,256}+)(?=`)"
+# HTML's inline code too, as a rendered page writes Markdown's (password: <code><v></code>).
+BACKTICK_TRIGGER = _NAME + _CLOSE + _SP + r"(?::=|=|:)" + _SP + r"(?:`|<code>)[^`\s\\$<]"
+_VALUE = r"(?P<value>(?:[^`\s\\$<]|\$(?!\{)){1,256}+)(?=`|</code>)"
 
 
 def _backtick_ok(match: re.Match[str]) -> bool:
