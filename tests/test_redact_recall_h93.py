@@ -297,7 +297,7 @@ def test_a_variable_that_holds_no_secret_printed_is_kept(command: str, stdout: s
     ("text", "rule"),
     [
         (f"<pre>\nrequirepass {PW}</pre>", "secret_line"),
-        (f"<pre><code>\nENV DB_PASSWORD {PW}</code></pre>", "secret_line"),
+        (f"<pre><code>\nmasterauth {PW}</code></pre>", "secret_line"),
         (f"<p>password: <code>{PW}</code></p>", "backtick_secret"),
         (f"<li>API key: <code>{PW}</code></li>", "backtick_secret"),
     ],
