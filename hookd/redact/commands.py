@@ -241,7 +241,14 @@ _PRINTS_SECRET = (
     r"|configure\s{1,4}get\s{1,4}(?:[A-Za-z0-9_-]{1,40}\.)?aws_(?:secret_access_key|session_token)"
     r"|output\s{1,4}-raw\s{1,4}[A-Za-z0-9_-]{0,60}(?i:password|secret|token|private_key))"  # terraform, tofu
 )
-PRINTED_TRIGGER = _PRINTS_SECRET + r'[^\n]{0,2000}"stdout"\s{0,4}:\s{0,4}"[^"\\\s]'
+# A variable whose name says secret, printed alone: printenv DB_PASSWORD, echo "$API_TOKEN", heroku config:get
+# SECRET_KEY_BASE (the name whole: printenv TOKEN_URL prints no secret). Not in a transcript's line: echo's output
+# is the next line of any script's listing.
+_PRINTS_VARIABLE = (
+    r"(?:printenv\s{1,4}|echo\s{1,4}(?:\\\")?\$\{?|config:get\s{1,4})[A-Za-z0-9_]{0,60}"
+    r"(?i:password|passwd|passphrase|secret|token|(?:api|secret|access|auth|private)_?key|secret_key_base|_pass|_pwd)[^A-Za-z0-9_]"
+)
+PRINTED_TRIGGER = "(?:" + _PRINTS_SECRET + "|" + _PRINTS_VARIABLE + r')[^\n]{0,2000}"stdout"\s{0,4}:\s{0,4}"[^"\\\s]'
 
 
 def _printed_ok(match: re.Match[str]) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import re
 
+from hookd.redact import scriptnames
 from hookd.redact.checks import is_type_or_reference
 from hookd.redact.values import plausible_secret
 from hookd.redact.rule import Rule
@@ -38,7 +39,7 @@ _ENTITY_SIGN = r"(?i:&#0{0,3}(?:61|58);|&#x0{0,3}3[ad];|&equals;|&colon;)"
 _PERCENT_QUOTE = r"%2[27]"
 _PERCENT_SIGN = r"(?i:%3[ad])"
 _ANSI = r"(?i:\\u001b)\[[0-9;]{0,12}m"
-_FULLWIDTH_SIGN = r"(?:\xef\xbc[\x9a\x9d]|(?i:\\uff1[ad]))"
+_FULLWIDTH_SIGN = r"(?:\xef\xbc[\x9a\x9d]|(?i:\\{1,2}uff1[ad]))"
 _SPACE = r"(?:[ \t]|%20|\+|&#0{0,3}32;|&nbsp;)"
 # The value's first characters: what the regex reads (an entity, an escape or a quote ends it).
 _START = r"""[^\s&"'\\<>%;,{}\[\]()$\x80-\xff]{4}"""
@@ -102,8 +103,9 @@ _ANSI_TRIGGER = (
 # A no-break space entity or a colour escape after the scheme: Authorization: Bearer&nbsp;..., Bearer \u001b[33m...
 _BEARER_TRIGGER = r"(?i:bearer)(?:" + _NBSP + r"|[ \t]{0,2}(?:" + _ANSI + r"){1,3})"
 # "Password" where a fullwidth sign is what an input method writes after it: Chinese (simplified and
-# traditional), Japanese, Korean (the trigger reads UTF-8 bytes).
-_CJK_NAME = "(?:密码|密碼|口令|パスワード|暗証番号|비밀번호)"
+# traditional), Japanese, Korean, raw (the trigger reads UTF-8 bytes) or as JSON's escapes (a payload written
+# with ensure_ascii); scriptnames' list, which secret_assignment reads before an ASCII = or :.
+_CJK_NAME = scriptnames.CJK_EXPRESSION
 _FULLWIDTH_TRIGGER = "(?:" + _NAME + "|" + _CJK_NAME + r")[ \t]{0,2}" + _FULLWIDTH_SIGN + r"[ \t]{0,2}(?:\"|'|\\\")?"
 ENCODED_TRIGGER = (
     r"(?:"

@@ -125,7 +125,7 @@ KEY_FIELD = Rule(
 
 _FRAMEWORK_NAMES = r"(?i:secret_key_base|signing_salt|encryption_salt)"
 _FRAMEWORK_TRIGGER = (
-    r"(?:^|[^A-Za-z0-9_])" + _FRAMEWORK_NAMES + r"(?:\\?[\"'])?[ \t]{0,4}(?::|=>?|,)[ \t]{0,4}[^\s,\]\[(){}]"
+    r"(?:^|[^A-Za-z0-9_]|\\[nrt])" + _FRAMEWORK_NAMES + r"(?:\\?[\"'])?[ \t]{0,4}(?::|=>?|,)[ \t]{0,4}[^\s,\]\[(){}]"
 )
 
 
@@ -181,10 +181,36 @@ ALIGNED_SECRET_ASSIGNMENT = Rule(
     example='`api_token   = "<value>"` (terraform.tfvars; not `token   = var.token`)',
 )
 
+# Aligned after a colon: a listing that pads its names to one column (heroku config's `API_KEY:          <v>`,
+# kubectl describe secret's `token:      <v>`), five or more spaces where secret_assignment reads up to four. A
+# listing's other values are sizes and words (`ca.crt:     1066 bytes`), so the value must look random.
+_ALIGNED_COLON_TRIGGER = _ALIGNED_NAME + r"(?:\\?[\"'])?:[ ]{5,40}[^\s=>~]"
+
+
+def _aligned_colon_ok(match: re.Match[str]) -> bool:
+    return _aligned_ok(match) and random_looking(match.group("value"))
+
+
+ALIGNED_COLON_SECRET = Rule(
+    name="aligned_colon_secret",
+    replaces="a random-looking value after a secret's name, its colon and five or more spaces (heroku config, "
+    "kubectl describe secret)",
+    pattern=VALUE,
+    group="value",
+    trigger=_ALIGNED_COLON_TRIGGER,
+    trigger_needs=((":     ",),),
+    anchored=True,
+    back=1,
+    reach=VALUE_REACH,
+    check=_aligned_colon_ok,
+    example="`STRIPE_API_KEY:          <value>` (not `token:      1066 bytes`)",
+)
+
 FIELD_RULES: tuple[Rule, ...] = (
     DASH_OPTION_SECRET,
     SIBLING_KEY_VALUE,
     KEY_FIELD,
     FRAMEWORK_SECRET,
     ALIGNED_SECRET_ASSIGNMENT,
+    ALIGNED_COLON_SECRET,
 )

@@ -71,6 +71,7 @@ _WORD = re.compile(
 _TYPE_LIKE = re.compile(r"[*&\[].*|[a-z][a-z0-9]*\.[A-Z]\w*")
 
 
+_CLOSING_TAG = re.compile(r"</(?:pre|code)>(?:</(?:pre|code)>)?", re.IGNORECASE)
 _ESCAPED_END = re.compile(r'\\{1,8}[nr"]')  # a line break or the string's end, escaped at any JSON depth
 
 
@@ -98,6 +99,9 @@ def _ends_line(text: str, end: int) -> bool:
     rest = text[end : end + 40].lstrip(_SPACES)
     while rest.startswith("\\t"):
         rest = rest[2:].lstrip(_SPACES)
+    closing = _CLOSING_TAG.match(rest)
+    if closing:  # a page's <pre> or <code> closed right after the value (the value ends at its <)
+        rest = rest[closing.end() :].lstrip(_SPACES)
     return rest == "" or rest[0] in '\n\r"' or _ESCAPED_END.match(rest) is not None
 
 

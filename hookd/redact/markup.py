@@ -90,6 +90,38 @@ TABLE_CELL_SECRET = Rule(
     example="`<td>Password</td><td><value></td>`, `| api key | <value> |` (not `| password | the user's |`)",
 )
 
+# A box-drawn table (doppler secrets, a CLI's rich table): cells between U+2502 (raw, or escaped by a payload's
+# encoder), padded to the column's width on both sides of the value. The trigger is the name, its padding, the
+# bar and the value's first character; the check reads the row back to the bar before the name.
+_BOX_BAR = r"(?:\xe2\x94\x82|\\u2502)"
+BOX_TRIGGER = _NAME + r"[ \t]{0,60}" + _BOX_BAR + r"[ \t]{1,4}" + _CELL_START
+_BOX_ROW = re.compile(r"(?:\u2502|\\u2502)[ \t]{0,4}" + _WORDS + _NAME + r"[ \t]{0,60}(?:\u2502|\\u2502)[ \t]{1,4}\Z")
+
+
+def _box_row(text: str, end: int) -> bool:
+    """The row's bar before the name: matched from the bar before the one before the value (searched, each
+    place in the words before the name began a try)."""
+    lo, at = max(0, end - 1 - _ROW_BACK - 60), end - 1
+    last = max(text.rfind("\u2502", lo, at), text.rfind("\\u2502", lo, at))
+    before = max(text.rfind("\u2502", lo, last), text.rfind("\\u2502", lo, last)) if last > 0 else -1
+    return before >= 0 and _BOX_ROW.match(text, before, at) is not None
+
+
+BOX_CELL_SECRET = Rule(
+    name="box_cell_secret",
+    replaces="a random-looking value in a box-drawn table's cell after one that names a secret (doppler secrets)",
+    pattern=r"""(?P<value>[^\s<>|`"'\\]{8,200})(?=[ \t]{0,200}(?:\u2502|\\u2502))""",
+    group="value",
+    trigger=BOX_TRIGGER,
+    trigger_needs=((_BOX_BAR,),),
+    trigger_check=_box_row,
+    anchored=True,
+    back=1,
+    reach=410,
+    check=_cell_ok,
+    example="`│ DB_PASSWORD  │ <value> │` (not `│ DB_PASSWORD  │ see vault │`)",
+)
+
 # type="password" before value="..." in one tag (a form a page prefills).
 _INPUT_TRIGGER = (
     r"(?i:type)=(?:\\\"|')?(?i:password)(?:\\\"|')?(?:[ \t][^<>]{0,200})?[ \t](?i:value)=(?:\\\"|')"
@@ -114,4 +146,4 @@ PASSWORD_FIELD_VALUE = Rule(
     example='`<input type="password" name="pw" value="<value>">` (not `value=""`)',
 )
 
-MARKUP_RULES: tuple[Rule, ...] = (TABLE_CELL_SECRET, PASSWORD_FIELD_VALUE)
+MARKUP_RULES: tuple[Rule, ...] = (TABLE_CELL_SECRET, BOX_CELL_SECRET, PASSWORD_FIELD_VALUE)

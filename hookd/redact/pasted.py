@@ -19,6 +19,7 @@ from hookd.redact.checks import is_type_or_reference, option_value_ok
 from hookd.redact.patterns import AFTER_ESCAPE, VALUE, VALUE_REACH
 from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
+from hookd.redact.values import plausible_secret
 
 # AUTH in capitals (as Redis' documentation and prompts write it), after a line's start, a prompt or a
 # space; then a user name, maybe, and the value's first character. Where the line begins is read back.
@@ -68,6 +69,36 @@ REDIS_AUTH = Rule(
     example="`127.0.0.1:6379> AUTH default <password>`, `redis-cli -h db AUTH <password>`",
 )
 
+# redis-cli's CONFIG GET requirepass: the name, then the value on the next line; numbered and quoted at a
+# terminal (1) "requirepass" / 2) "<v>"), raw where its output is piped (the Bash tool's). Raw, a line of a list
+# of directives may follow the name, so the value must look random there.
+_CONFIG_GET_TRIGGER = r"""(?:^|"|\\n)(?:1\)(?:[ \t]|\\t)\\")?(?i:requirepass|masterauth)(?:\\")?(?:\\r)?\\n(?:2\)(?:[ \t]|\\t)\\")?[^\s"\\$<]"""
+_NUMBERED = re.compile(r'2\)(?:[ \t]|\\t)\\"\Z')
+
+
+def _config_get_ok(match: re.Match[str]) -> bool:
+    text, start, value = match.string, match.start("value"), match.group("value")
+    if _NUMBERED.search(text, max(0, start - 6), start):
+        return plausible_secret(value)
+    return random_looking(value)
+
+
+REDIS_CONFIG_GET = Rule(
+    name="redis_config_get",
+    replaces="the value redis-cli prints after CONFIG GET requirepass (or masterauth), on the name's next line",
+    pattern=r"""(?P<value>[^\s"\\]{1,512})(?=(?:\\")?(?:\\[rn]|"|$))""",
+    group="value",
+    trigger=_CONFIG_GET_TRIGGER,
+    # Only in chunks where the name ends its line: scanned everywhere, the trigger slowed a flood of
+    # `\nrequirepass ` (secret_line's keyword) about four times.
+    trigger_needs=((r"(?i)(?:requirepass|masterauth)(?:\\\")?(?:\\r)?\\n",),),
+    anchored=True,
+    back=1,
+    reach=520,
+    check=_config_get_ok,
+    example='`1) "requirepass"` / `2) "<password>"` (not `requirepass` / `masterauth` as a list)',
+)
+
 _B = r"[./A-Za-z0-9]"
 _HASH = (
     r"\$(?:(?:1|5|6|apr1)\$(?:rounds=[0-9]{1,9}\$)?" + _B + r"{1,16}\$" + _B + r"{22,86}"
@@ -115,4 +146,10 @@ WIREGUARD_PRESHARED_KEY = Rule(
     example="`[Peer]` / `PresharedKey = <44 characters of base64>`",
 )
 
-PASTED_RULES: tuple[Rule, ...] = (REDIS_AUTH, PASSWORD_HASH, OPENVPN_STATIC_KEY, WIREGUARD_PRESHARED_KEY)
+PASTED_RULES: tuple[Rule, ...] = (
+    REDIS_AUTH,
+    REDIS_CONFIG_GET,
+    PASSWORD_HASH,
+    OPENVPN_STATIC_KEY,
+    WIREGUARD_PRESHARED_KEY,
+)

@@ -206,6 +206,10 @@ _LONE_QUOTE = (
     + LINE_END
     + r")|(?<=[A-Za-z0-9])'(?=[A-Za-z0-9](?:[^'\"\\\s]|\\\\){0,1023}+'(?:[ \t,;)&|>\]}]|\\t))"
 )
+# Python's repr() escapes a quote inside a single-quoted string ('p4ss\\'w0rd': a backslash and a quote, in
+# JSON text two backslashes and the quote), which goes on the value; its escaped backslash ('C:\\\\', four in JSON
+# text) is read first, as a pair, so the quote after it still closes the value.
+_REPR_ESCAPES = r"\\{4}|\\{2}'|"
 # A quoted value in JSON text: \"...\" (escaped double quotes) or '...'; otherwise a bare one. The value never
 # starts with "[" (a marker) or "$" (a variable reference). A quoted one that does not close runs to the end
 # of its JSON string; a single quote inside a single-quoted value is taken when the value then closes at the
@@ -216,7 +220,7 @@ VALUE = (
     r"(?(dq)"
     + run(r"[^\"\\]", r"\\\\\\\"|\\[^\"]", 1, 1024)  # an escaped quote (\\\") is taken whole
     + r"|(?(sq)"
-    + run(r"[^'\"\\]", r"\\.|" + _QUOTE_PIECES + _LONE_QUOTE, 1, 1024)
+    + run(r"[^'\"\\]", _REPR_ESCAPES + r"\\.|" + _QUOTE_PIECES + _LONE_QUOTE, 1, 1024)
     + r"|"
     + BARE_VALUE
     + r")))"

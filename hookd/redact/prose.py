@@ -95,6 +95,18 @@ def _passphrase_ok(match: re.Match[str]) -> bool:
     return not any(word in _PROSE_WORDS for word in words) and not is_type_or_reference(match.group("value"))
 
 
+# A bare value that begins a sentence about the secret, to its line's end: three or more lower-case words, one of
+# them a prose word, no digit or symbol (passphrase: used to unlock the key). A passphrase of words has no prose
+# word (passphrase_words takes it).
+_SENTENCE = re.compile(r"[a-z]{1,24}(?:[ \t][a-z]{1,24}){2,40}+[.!]?[ \t]{0,4}(?:\\[nr]|\\?[\"']|[\r\n]|\Z)")
+
+
+def begins_a_sentence(text: str, at: int) -> bool:
+    """The line from ``at`` on is a sentence (secret_assignment keeps its first word)."""
+    found = _SENTENCE.match(text, at, min(len(text), at + 1100))
+    return found is not None and any(word in _PROSE_WORDS for word in found.group().split())
+
+
 PASSPHRASE_WORDS = Rule(
     name="passphrase_words",
     replaces="a passphrase of three to twelve words after a name that says passphrase (diceware)",

@@ -53,6 +53,8 @@ from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.marked import MARKED_RULES
 from hookd.redact.markup import MARKUP_RULES
+from hookd.redact.backticks import BACKTICK_RULES
+from hookd.redact.patchlines import PATCH_LINE_RULES
 from hookd.redact.xmlpairs import XML_PAIR_RULES
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.providers_more import MORE_PROVIDER_RULES
@@ -61,7 +63,7 @@ from hookd.redact.contexts import CONTEXT_MORE_RULES
 from hookd.redact.formats import FORMAT_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
 from hookd.redact import jsonkeys, scriptnames, wrappers
-from hookd.redact.prose import PASSPHRASE_WORDS, random_looking
+from hookd.redact.prose import PASSPHRASE_WORDS, begins_a_sentence, random_looking
 from hookd.redact.rule import MARKER, Rule
 
 __all__ = ["BUILTIN_RULES", "looks_like_credential", "luhn_ok", "plausible_secret"]
@@ -265,6 +267,12 @@ def _assigned_ok(match: re.Match[str]) -> bool:
     a Makefile rarely a secret."""
     if not assigned_value_ok(match):
         return False
+    if (
+        match.group("dq") is None
+        and match.group("sq") is None
+        and begins_a_sentence(match.string, match.start("value"))
+    ):
+        return False  # passphrase: used to unlock the key
     at = match.start()
     if match.string[at - 1 : at] == ":" and _AFTER_MARKER.search(match.string, max(0, at - 128), at):
         return False
@@ -602,12 +610,14 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *CONTEXT_RULES,
     *CONTEXT_MORE_RULES,
     *KEY_FILE_RULES,
+    *PATCH_LINE_RULES,
     *MARKED_RULES,
     *FILE_RULES,
     *FORMAT_RULES,
     *XML_PAIR_RULES,
     *ENCODED_RULES,
     *MARKUP_RULES,
+    *BACKTICK_RULES,
     *CONFIG_COMMAND_RULES,
     *FIELD_RULES,
     *PASTED_RULES,  # before the names of KEY_NAME_RULES: PresharedKey is WireGuard's, not any key's

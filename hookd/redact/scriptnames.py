@@ -14,7 +14,11 @@ import json
 import re
 
 # As ASCII writes them (contrasena, losenord, haslo) they are in rules._SECRET_NAMES.
-NAMES = ("contraseña", "lösenord", "hasło", "jelszó", "şifre", "пароль", "密码", "パスワード", "비밀번호")
+# The names written in scripts without case (Chinese simplified and traditional, Japanese, Korean) are also
+# encoded.py's, before a fullwidth = or : (CJK_EXPRESSION): one list for both rules. 令牌 is "token", 密钥
+# "secret key" (a key pair's public half is 公钥).
+CJK_NAMES = ("密码", "密碼", "口令", "密钥", "密鑰", "令牌", "パスワード", "暗証番号", "비밀번호")
+NAMES = ("contraseña", "lösenord", "hasło", "jelszó", "şifre", "пароль", *CJK_NAMES)
 
 
 def _forms(name: str) -> list[str]:
@@ -31,3 +35,5 @@ def _forms(name: str) -> list[str]:
 FORMS: tuple[str, ...] = tuple(form for name in NAMES for form in _forms(name))
 # One expression for them (a Hyperscan or re alternation; compare ignoring ASCII case).
 EXPRESSION = "(?:" + "|".join(re.escape(form) for form in FORMS) + ")"
+# The CJK names alone, raw and escaped one and two levels down.
+CJK_EXPRESSION = "(?:" + "|".join(re.escape(form) for name in CJK_NAMES for form in _forms(name)) + ")"

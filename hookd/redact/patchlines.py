@@ -1,0 +1,51 @@
+"""A private key's body split over an Edit's ``structuredPatch`` lines (nineteenth session, h93).
+
+The Edit tool's response lists the changed lines, each its own JSON string with a leading space, ``+`` or
+``-``: a PEM key written as a YAML block scalar (``key: |`` then the key's lines indented) arrives as
+``"+    -----BEGIN RSA PRIVATE KEY-----", "+    MIIE...", ...``. pem_private_key reads a block inside one string
+(the key in ``new_string``), and der_private_key a body's first line by its DER prefix; the lines after it
+were kept. Here each body line is a value of its own (a marker stays inside its string), taken when the
+strings before it, back to a BEGIN line of a private key, are all patch lines of base64 or a PEM header
+(``Proc-Type: 4,ENCRYPTED``) with no END line between.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hookd.redact.rule import Rule
+
+# How far back the BEGIN line may stand: a 4096-bit RSA key's body and its patch lines' quotes and indentation
+# are under 4,000 characters, an 8192-bit one's under 8,000. Each body line reads back to it: bounded so.
+PATCH_KEY_BACK = 8192
+_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:\\[nr])*\"")
+# The patch lines between the BEGIN line and the value's: base64, a header, or empty.
+_BETWEEN = re.compile(
+    r"(?:\s{0,4},\s{0,4}\"[ +-][ \t]{0,40}(?:[A-Za-z0-9+/]{1,128}={0,2}|[A-Za-z-]{1,40}: [^\"\\]{1,120}|)"
+    r"(?:\\[nr])*\")*\s{0,4},\s{0,4}\"[ +-][ \t]{0,40}\Z"
+)
+
+
+def _after_begin(match: re.Match[str]) -> bool:
+    """A BEGIN line of a private key stands before the value's line, with only key lines between."""
+    text, start = match.string, match.start("value")
+    lo = max(0, start - PATCH_KEY_BACK)
+    at = text.rfind("PRIVATE KEY", lo, start)
+    if at < 0:
+        return False
+    begin = _BEGIN.search(text, max(lo, at - 60), start)
+    return begin is not None and _BETWEEN.match(text, begin.end(), start) is not None
+
+
+PATCH_PRIVATE_KEY_LINE = Rule(
+    name="patch_private_key_line",
+    replaces="a line of a private key's body in an Edit's structuredPatch, where each line is a string",
+    pattern=r"\"[ +-][ \t]{0,40}(?P<value>[A-Za-z0-9+/]{4,128}={0,2})(?:\\[nr])*\"",
+    group="value",
+    keywords=("PRIVATE KEY",),
+    reach=PATCH_KEY_BACK + 200,
+    check=_after_begin,
+    example='`"+    -----BEGIN RSA PRIVATE KEY-----", "+    <base64>", ...` in an Edit\'s structuredPatch',
+)
+
+PATCH_LINE_RULES: tuple[Rule, ...] = (PATCH_PRIVATE_KEY_LINE,)
