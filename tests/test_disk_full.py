@@ -84,13 +84,25 @@ def mounts():
         subprocess.run(["umount", "-l", str(path)], check=False)
 
 
+# The state directory's tmpfs: the redaction scanner's cached databases (about 18 MiB, growing with the rule
+# table), the 2 MiB reserve and the spool, which the tests fill.
+STATE_MOUNT = "40m"
+SPOOL_ROOM = 8 << 20
+
+
+def assert_room_for_the_spool(state_dir) -> None:
+    """The spool has room to fill past its segments once the cache and the reserve are written: a test that
+    found the disk full at once would test nothing (the cache once grew past what a 20 MiB mount left)."""
+    free = os.statvfs(state_dir).f_bavail * os.statvfs(state_dir).f_frsize
+    assert free >= SPOOL_ROOM, f"{free} bytes left on the {STATE_MOUNT} state mount: raise STATE_MOUNT"
+
+
 def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_up(hookd_factory, tmp_path, mounts):
     redis = RedisServer(tmp_path / "redis")  # not started: Redis is down throughout the fill
     daemon = hookd_factory(
         redis_url=redis.url, start=False, spool_reserve_bytes=str(2 << 20), spool_segment_bytes=str(1 << 20)
     )
-    # Room for the redaction scanner's cached databases (about 9 MiB), the 2 MiB reserve and the spool.
-    mounts(daemon.state_dir, "20m")
+    mounts(daemon.state_dir, STATE_MOUNT)
     spare = tmp_path / "spare"
     mounts(spare, "1m")
     daemon.env["HOOKD_SPARE_INBOX"] = str(spare / "inbox")
@@ -98,6 +110,7 @@ def test_a_full_disk_loses_no_acknowledged_or_kept_event_and_counts_those_given_
     # The socket is bound before the spool (and its reserve) is opened: wait for the reserve.
     reserve = daemon.state_dir / "spool" / "reserve"
     wait_until(lambda: reserve.exists() and os.path.getsize(reserve) == 2 << 20, what="the spool's 2 MiB reserve")
+    assert_room_for_the_spool(daemon.state_dir)
     filler = fill(daemon.state_dir)
 
     outcomes = []

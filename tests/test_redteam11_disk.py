@@ -15,7 +15,7 @@ import json
 import os
 
 from conftest import RedisServer, wait_until
-from test_disk_full import body, mounts, outcome, status  # noqa: F401 - mounts is a fixture
+from test_disk_full import STATE_MOUNT, assert_room_for_the_spool, body, mounts, outcome, status  # noqa: F401 - mounts is a fixture
 
 
 def test_a_disk_the_spool_filled_is_given_back_once_redis_has_the_events(hookd_factory, tmp_path, mounts):
@@ -23,16 +23,17 @@ def test_a_disk_the_spool_filled_is_given_back_once_redis_has_the_events(hookd_f
     daemon = hookd_factory(
         redis_url=redis.url, start=False, spool_reserve_bytes=str(2 << 20), spool_segment_bytes=str(1 << 20)
     )
-    mounts(daemon.state_dir, "20m")  # the scanner cache (about 9 MiB), the reserve and the spool
+    mounts(daemon.state_dir, STATE_MOUNT)
     spare = tmp_path / "spare"
     mounts(spare, "4m")
     daemon.env["HOOKD_SPARE_INBOX"] = str(spare / "inbox")
     daemon.start()
     reserve = daemon.state_dir / "spool" / "reserve"
     wait_until(lambda: reserve.exists() and os.path.getsize(reserve) == 2 << 20, what="the spool's 2 MiB reserve")
+    assert_room_for_the_spool(daemon.state_dir)
     sent: list[str] = []
     while not sent or sent[-1] == "delivered":
-        assert len(sent) < 2000, "the 20 MiB disk never filled"
+        assert len(sent) < 2000, f"the {STATE_MOUNT} disk never filled"
         sent.append(outcome(daemon.send(body(len(sent)), HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS="5000")))
     assert sent[-1] == "spare", sent[-3:]
     delivered = len(sent) - 1

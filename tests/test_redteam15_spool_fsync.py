@@ -16,11 +16,11 @@ LD_PRELOAD library, built here with the system's C compiler (CPython's os.fsync 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 
 import pytest
+from preload_shim import build_shim
 
 from conftest import RedisServer, wait_for_entries
 from test_status import live_status, wait_status
@@ -61,15 +61,7 @@ int fsync(int fd)
 
 @pytest.fixture(scope="module")
 def failing_fsync(tmp_path_factory):
-    compiler = shutil.which("cc") or shutil.which("gcc")
-    if compiler is None:
-        pytest.skip("no C compiler to build the LD_PRELOAD library (make setup installs one)")
-    d = tmp_path_factory.mktemp("fsync-shim")
-    (d / "shim.c").write_text(SHIM)
-    subprocess.run(
-        [compiler, "-shared", "-fPIC", "-O2", "-o", str(d / "shim.so"), str(d / "shim.c"), "-ldl"], check=True
-    )
-    return str(d / "shim.so")
+    return build_shim(tmp_path_factory, SHIM)
 
 
 @pytest.fixture

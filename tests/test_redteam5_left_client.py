@@ -24,12 +24,12 @@ deadline has passed.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import time
 
 import pytest
+from preload_shim import build_shim
 
 from test_client import (  # noqa: F401 -- env, peer_factory and sockdir are fixtures
     BODY,
@@ -73,15 +73,7 @@ int fsync(int fd)
 
 @pytest.fixture(scope="module")
 def stop_after_answer(tmp_path_factory):
-    compiler = shutil.which("cc") or shutil.which("gcc")
-    if compiler is None:
-        pytest.skip("no C compiler to build the LD_PRELOAD library (make setup installs one)")
-    d = tmp_path_factory.mktemp("shim")
-    (d / "shim.c").write_text(SHIM)
-    subprocess.run(
-        [compiler, "-shared", "-fPIC", "-O2", "-o", str(d / "shim.so"), str(d / "shim.c"), "-ldl"], check=True
-    )
-    return str(d / "shim.so")
+    return build_shim(tmp_path_factory, SHIM)
 
 
 def _run_stopped_past_the_deadline(cmd, env, err, timeout_ms, shim):
