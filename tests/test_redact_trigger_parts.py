@@ -104,6 +104,10 @@ def texts() -> tuple[str, ...]:
         "%22token%22%3A%22Pw1x%22 \\u001b[1mpassword\\u001b[0m=Pw1x Bearer \\u001b[3mPw1x",
         "password\uff1dPw1x token\\uff1a Pw1x",
         "<td>DB password</td><td>Pw1x</td> | api key | Pw1x | curl|password|x",
+        # declarations.py's parts (the nineteenth session): a typed declaration, R's and Make's operators
+        "let password: string = 'Pw1x' var apiToken string = Pw1x\\nDim apiKey As String = Pw1x",
+        "api_key <- 'Pw1x' X_TOKEN ::= Pw1x\\tsetenv API_TOKEN Pw1x (setq auth-token Pw1x) tokens <<- x",
+        "const token\\t:\\tstring = Pw1x let key: x = 1 let password = Pw1x",
     ]
     # secret_line's parts and needs: every last word of a name, the spacings (raw, escaped tab), the
     # value's forms, with and without a keyword

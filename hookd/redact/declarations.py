@@ -27,14 +27,14 @@ from hookd.redact.rule import Rule
 # A name whose last word says secret (apiToken, DB_PASSWORD, client_secret, *api-key*); pass, pwd and pat
 # only after a separator (bypass, PWD and compat are no secrets).
 _NAME = (
-    r"[A-Za-z0-9_$-]{0,40}(?:password|passwd|passphrase|secret|token|credentials?"
+    r"[A-Za-z0-9_$-]*(?:password|passwd|passphrase|secret|token|credentials?"
     r"|(?:" + KEY_PREFIX_WORDS + r")[_.-]?key|[_-](?:pass|pwd|pat))s?"
 )
 _SP = r"(?:[ \t]|\\t)"
 # A type as declarations write it: string, String, &str, &'static str, Option<String>, []byte, *C.char.
 _TYPE = (
-    r"(?:&(?:'static" + _SP + r"+)?|\*|\[\])?[A-Za-z_][A-Za-z0-9_.]{0,40}"
-    r"(?:<[A-Za-z0-9_<>, .&']{0,60}>|\[[A-Za-z0-9_\[\], .|]{0,60}\])?\??"
+    r"(?:&(?:'static" + _SP + r"+)?|\*|\[\])?[A-Za-z_][A-Za-z0-9_.]*"
+    r"(?:<[A-Za-z0-9_<>, .&']*>|\[[A-Za-z0-9_\[\], .|]{0,60}\])?\??"
 )
 # Where a declaration begins: the text's start, a character no name holds, or an escaped line break or tab
 # (JSON text: the line before ends in \n, whose n is a letter).
@@ -62,12 +62,6 @@ _TRIGGER = (
     + _TYPE
     + _SP
     + r"*="
-    # R's <- and <<-, Make's ::= and :::=
-    + "|"
-    + _START
-    + _NAME
-    + _SP
-    + r"*(?:<<?-|:::?=)"
     # csh's setenv, C's #define, a Lisp's def/setq/defvar/defparameter: the name, then a space
     + "|"
     + _START
@@ -84,9 +78,19 @@ _TRIGGER = (
     + _SP
     + ")"
 )
-# Every match holds a secret's word. The keywords begin a match at each of their occurrences in code (a flood
-# of "let " went 1.5 GB/s -> 42 MB/s), so the trigger is scanned only in the chunks that hold such a word.
-_NEEDS = (("(?i)(?:password|passwd|passphrase|secret|token|credential|key|[_-]pass|[_-]pwd|[_-]pat)",),)
+# R's <- and <<-, Make's ::= and :::=: from the name's secret word (a run of name characters before it began a
+# match at every word of prose), in the main database.
+_OPERATOR = (
+    r"(?i)(?:password|passwd|passphrase|secret|token|credentials?|(?:" + KEY_PREFIX_WORDS + r")[_.-]?key"
+    r"|[_-](?:pass|pwd|pat))s?" + _SP + r"*(?:<<?-|:::?=)"
+)
+# Every match holds a secret's word and, right after the name, a space, a colon, a < or a Lisp's *. The keywords
+# began a match at each of their occurrences in code (a flood of "let " went 1.5 GB/s -> 42 MB/s), so the trigger
+# is scanned only in the chunks that hold that; the word alone ("key", "tokens") stands in most events' JSON,
+# where its Hyperscan reports doubled the cost of a small event.
+_NEEDS = (
+    (r"(?i)(?:password|passwd|passphrase|secret|token|credential|key|[_-]pass|[_-]pwd|[_-]pat)s?(?:[ \t:<*]|\\t)",),
+)
 
 
 def _declared_ok(match: re.Match[str]) -> bool:
@@ -104,8 +108,8 @@ DECLARED_SECRET = Rule(
     # From the trigger's end (the = or the space after the name): spaces, then the value. Not ==, =~ or =>.
     pattern=r"(?![=~>-])" + _SP + r"{0,4}" + VALUE,
     group="value",
-    trigger=_TRIGGER,
-    trigger_needs=_NEEDS,
+    trigger=_TRIGGER + "|" + _OPERATOR,
+    trigger_parts=((_TRIGGER, _NEEDS[0]), (_OPERATOR, ())),
     anchored=True,
     reach=VALUE_REACH + 8,
     check=_declared_ok,
