@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 import redis
 import redis.asyncio as aioredis
@@ -257,11 +257,16 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
     return f"{where} failed: {type(exc).__name__}: {text}"
 
 
+def wrong_type(exc: BaseException) -> TypeGuard[redis.exceptions.ResponseError]:
+    """Redis refused a command on a key of another type (WRONGTYPE)."""
+    return isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("WRONGTYPE")
+
+
 def describe_read_failure(settings: RedisSettings, stream: str, exc: BaseException) -> str:
     """describe_failure for a reader of ``stream`` (tail, the UI): WRONGTYPE there means the key is
     something else, which Redis's own words do not say."""
     text = describe_failure(settings, exc)
-    if isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("WRONGTYPE"):
+    if wrong_type(exc):
         return (
             f"the key {stream} is not a stream ({text}); point stream (--stream, HOOKD_STREAM or the "
             "config file) at the stream hookd publishes to, or delete that key if it is not hookd's"

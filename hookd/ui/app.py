@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import msgspec
-import redis.exceptions
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from hookd.publish.connection import wrong_type
 from hookd.publish.replies import ReplyTooLarge
 from hookd.publish.stream_replies import skipped
 from hookd.ui.failures import REDIS_FAILURES, index_entry_refused, redis_failure
@@ -166,7 +166,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         try:
             row = await reader.indexed_session(sid)
         except REDIS_FAILURES as exc:  # the events still come from memory or the stream
-            if isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("WRONGTYPE"):
+            if wrong_type(exc):
                 refused["session"] += 1
                 why = index_entry_refused(reader.stream, sid, exc, refused["session"])
             else:
