@@ -26,10 +26,11 @@ from hookd.redact.rule import Rule
 
 # A name whose last word says secret (apiToken, DB_PASSWORD, client_secret, *api-key*); pass, pwd and pat
 # only after a separator (bypass, PWD and compat are no secrets).
-_NAME = (
-    r"[A-Za-z0-9_$-]*(?:password|passwd|passphrase|secret|token|credentials?"
-    r"|(?:" + KEY_PREFIX_WORDS + r")[_.-]?key|[_-](?:pass|pwd|pat))s?"
+_SECRET_WORD = (
+    r"(?:password|passwd|passphrase|secret|token|credentials?|(?:" + KEY_PREFIX_WORDS + r")[_.-]?key"
+    r"|[_-](?:pass|pwd|pat))s?"
 )
+_NAME = r"[A-Za-z0-9_$-]*" + _SECRET_WORD
 _SP = r"(?:[ \t]|\\t)"
 # A type as declarations write it: string, String, &str, &'static str, Option<String>, []byte, *C.char.
 _TYPE = (
@@ -80,10 +81,7 @@ _TRIGGER = (
 )
 # R's <- and <<-, Make's ::= and :::=: from the name's secret word (a run of name characters before it began a
 # match at every word of prose), in the main database.
-_OPERATOR = (
-    r"(?i)(?:password|passwd|passphrase|secret|token|credentials?|(?:" + KEY_PREFIX_WORDS + r")[_.-]?key"
-    r"|[_-](?:pass|pwd|pat))s?" + _SP + r"*(?:<<?-|:::?=)"
-)
+_OPERATOR = "(?i)" + _SECRET_WORD + _SP + r"*(?:<<?-|:::?=)"
 # Every match holds a secret's word and, right after the name, a space, a colon, a < or a Lisp's *. The keywords
 # began a match at each of their occurrences in code (a flood of "let " went 1.5 GB/s -> 42 MB/s), so the trigger
 # is scanned only in the chunks that hold that; the word alone ("key", "tokens") stands in most events' JSON,
