@@ -28,6 +28,7 @@ from typing import NamedTuple
 import structlog
 
 from hookd.liveness import Progress
+from hookd.peers import Throttle
 from hookd.policies import FsyncPolicy
 from hookd.spool.spool import Spool
 
@@ -70,8 +71,9 @@ class Flusher:
         self._running = False
         self._flushing = asyncio.Lock()
         self.failure: FlushFailure | None = None  # events Redis does not have yet may not be on the disk
-        self.failures = 0  # flushes that failed since the last spool_flush_failed line
-        self._failure_said_at: float | None = None  # that line's time, if this failure's was said
+        # At most a spool_flush_failed line a minute: a disk that fails every fsync would otherwise log one
+        # with each write, and its recovery (once Redis has what was unsure) after each.
+        self._failure_lines = Throttle(FAILURE_LOG_INTERVAL_S)
 
     @property
     def written(self) -> int:
@@ -164,26 +166,22 @@ class Flusher:
 
     def _failed(self, exc: OSError) -> None:
         """Note a failed flush: what was written by now may not be on the disk (see the module's doc)."""
-        self.failures += 1
-        now = time.monotonic()
-        # At most a line a minute: a disk that fails every fsync would otherwise log one with
-        # each write, and its recovery (once Redis has what was unsure) after each.
-        say = self._failure_said_at is None or now - self._failure_said_at >= FAILURE_LOG_INTERVAL_S
+        failed_flushes = self._failure_lines.ready("flush")  # this one and those not said since the last line
+        say = failed_flushes is not None
         # Everything written so far, not only what the flush began with: a write while it ran
         # may have been in the pages it failed to write.
         self.failure = FlushFailure(exc, self.written, say or (self.failure is not None and self.failure.said))
         self.progress.flush_error = f"{exc.strerror or exc}"
-        self.progress.flush_failed_at = now
+        self.progress.flush_failed_at = time.monotonic()
         if say:
             log.error(
                 "spool_flush_failed",
                 error=exc.strerror,
-                failed_flushes=self.failures,
+                failed_flushes=failed_flushes,
                 directory=self.spool.directory,
                 hint="events written since the last good flush are not counted as on the disk until Redis "
                 "has them; check the disk (dmesg) and its free space",
             )
-            self._failure_said_at, self.failures = now, 0
 
     def _past(self, failure: FlushFailure) -> bool:
         """Whether Redis has (or the spool dropped) every event written by the failed flush."""
