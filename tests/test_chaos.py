@@ -144,7 +144,7 @@ def published(client) -> tuple[list[tuple[str, int]], int]:
 @pytest.mark.process
 @pytest.mark.timeout(SECONDS + 240)
 def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_path):
-    from test_disk_full import mount_tmpfs
+    from test_disk_full import STATE_MOUNT, assert_room_for_the_spool, mount_tmpfs
 
     rng = random.Random(SEED)
     print(f"chaos seed {SEED} (HOOKD_CHAOS_SEED), {SECONDS:g} s")
@@ -167,7 +167,7 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
         **recovery,
     )
     grace_s = health.recovery_grace_s(recovery, RESERVE_CHECK_S)
-    mount_tmpfs(daemon.state_dir, "24m")
+    mount_tmpfs(daemon.state_dir, STATE_MOUNT)
     state = {"stderr": None}
 
     def start_hookd() -> None:
@@ -249,6 +249,7 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
     lateness = health.LatenessProbe()
     origin = time.monotonic()
     try:
+        assert_room_for_the_spool(daemon.state_dir)
         for t in senders + [hostile, sampler, lateness]:
             t.start()
         # Calm stretches, longer than the grace, after every few faults and at the end:
