@@ -86,15 +86,22 @@ def set_back(path: Path, seconds: float = 3600) -> None:
     os.utime(path, (old, old))
 
 
+def writer_held_after_its_header(hookd, client_cmd: list[str], tmp: Path, session: str):
+    """A hook-send that has written its inbox file's header and is held before the body's write: the
+    writer, its ``.tmp-`` file and what that holds."""
+    writer = held_writer(client_cmd, writing_env(hookd), tmp, "write", r'"HOOKD/1 ', after=1)
+    writer.stdin.write(body(session))
+    writer.stdin.close()
+    inbox = hookd.state_dir / "inbox"
+    [held] = wait_until(lambda: [p for p in temporary_files(inbox) if p.stat().st_size], timeout=10, what="the header")
+    return writer, held, held.read_bytes()
+
+
 def test_a_file_being_written_is_left_to_its_writer_however_old_the_clock_makes_it(
     hookd, redis_db, client_cmd, tmp_path
 ):
     inbox = hookd.state_dir / "inbox"
-    writer = held_writer(client_cmd, writing_env(hookd), tmp_path, "write", r'"HOOKD/1 ', after=1)
-    writer.stdin.write(body("held"))
-    writer.stdin.close()
-    [tmp] = wait_until(lambda: [p for p in temporary_files(inbox) if p.stat().st_size], timeout=10, what="the header")
-    written = tmp.read_bytes()
+    writer, tmp, written = writer_held_after_its_header(hookd, client_cmd, tmp_path, "held")
     assert written.startswith(b"HOOKD/1 ") and written.endswith(b"\n"), written  # the header, no body yet
     set_back(tmp)
     time.sleep(HOLD_S - 1)  # some four sweeps (inbox_poll_ms 500) while the body's write is held
@@ -117,11 +124,7 @@ def test_a_writer_that_died_mid_write_leaves_a_file_set_aside_never_read_as_an_e
     """Its lock ends with it: the half-written file is moved away and set aside in rejected/, as a bad
     frame (it still holds what was written); the events after it are taken."""
     inbox = hookd.state_dir / "inbox"
-    writer = held_writer(client_cmd, writing_env(hookd), tmp_path, "write", r'"HOOKD/1 ', after=1)
-    writer.stdin.write(body("died"))
-    writer.stdin.close()
-    [tmp] = wait_until(lambda: [p for p in temporary_files(inbox) if p.stat().st_size], timeout=10, what="the header")
-    written = tmp.read_bytes()
+    writer, tmp, written = writer_held_after_its_header(hookd, client_cmd, tmp_path, "died")
     kill_tracee(writer)
     set_back(tmp)
     rejected = inbox / "rejected"
