@@ -240,6 +240,11 @@ def glue_ok(match: re.Match[str]) -> bool:
         i -= 1
     if i == start:
         return True  # not glued: the pattern's own boundary held
+    if _escape_before(text, start):
+        # The letters end a \uXXXX escape (``\uff0c``): the character it stands for is before the token. The view
+        # decodes those of ASCII, so this one is of a character past it (a fullwidth comma, a CJK word), which
+        # raw before a token is no glue either.
+        return True
     if start - i > GLUE_MAX:
         return False
     if i >= 1 and text[i - 1] == "\\":  # the letters begin with an escape's n, r, t, b or f: a word ends
@@ -250,6 +255,18 @@ def glue_ok(match: re.Match[str]) -> bool:
     if start - i == 1 and i >= 2 and text[i - 1] == "-" and text[i - 2] in _BEFORE_OPTION:
         return True  # a short option glued to its value (zip -P<token>), as patterns.AFTER_OPENER_1 reads it
     return i == 0 or text[i - 1] not in _NOT_BEFORE_GLUE
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _escape_before(text: str, at: int) -> bool:
+    """Whether text[:at] ends with a \\uXXXX escape, of any level, of a character past ASCII (the view decodes
+    an escaped letter or digit, which then is glue)."""
+    low = at - 6
+    if low < 0 or text[low : low + 2] != "\\u" or not all(c in _HEX for c in text[low + 2 : at]):
+        return False
+    return int(text[low + 2 : at], 16) >= 0x80
 
 
 def not_a_mask(token: str) -> bool:
