@@ -66,3 +66,64 @@ def test_an_escaped_ascii_letter_before_a_token_is_glue_as_the_raw_letter_is() -
         escaped = raw.replace(f"h{token}", f"\\u0068{token}")
         assert escaped != raw
         assert (token in apply(raw)) == (token in apply(escaped))
+
+
+# --- JSON's escaped solidus ----------------------------------------------------------------------------------
+# PHP's json_encode writes every / as \/ (a Laravel or WordPress API's answer, printed by curl): a base64 key's /
+# too. The view reads \/ of every level as /, so a key split by one reads whole, and a span that begins at one
+# takes its backslashes (a secret's first / had its \ left before the marker: \[REDACTED:...], no JSON).
+_FAKES = Fakes(20).all()
+AZURE_KEY = _FAKES["azurekey"][:10] + "/" + _FAKES["azurekey"][11:40] + "/" + _FAKES["azurekey"][41:]
+AWS_SECRET = "/" + _FAKES["awssecret"][1:20] + "/" + _FAKES["awssecret"][21:]
+SLASHED = [
+    ("DefaultEndpointsProtocol=https;AccountName=app;AccountKey={azure};EndpointSuffix=core.windows.net", AZURE_KEY),
+    ("AccountKey={azure}", AZURE_KEY),
+    ("{aws_id} {aws}", AWS_SECRET),
+    ("aws_access_key_id={aws_id} aws_secret_access_key={aws}", AWS_SECRET),
+    ("Authorization: Basic {aws}", AWS_SECRET),
+]
+
+
+def php_json(value: dict) -> str:
+    return json.dumps(value).replace("/", "\\/")
+
+
+@pytest.mark.parametrize(("form", "secret"), SLASHED)
+@pytest.mark.parametrize("kind", ["bash", "read", "webfetch"])
+def test_a_key_in_php_json_is_redacted_and_the_json_it_was_in_stays_json(form: str, secret: str, kind: str) -> None:
+    assert "/" in secret
+    text = form.format(azure=AZURE_KEY, aws=AWS_SECRET, aws_id=_FAKES["awsid"])
+    out = apply(json.dumps(PAYLOAD_KINDS[kind](php_json({"connection": text, "ok": True}))))
+    assert secret not in out and secret.replace("/", "\\\\/") not in out, out
+    assert apply(out) == out
+    payload = json.loads(out)
+    inner = next(v for v in _strings(payload) if "connection" in v)
+    assert secret not in json.loads(inner)["connection"]  # the PHP JSON is still JSON
+
+
+def test_a_key_in_php_json_two_levels_down() -> None:
+    text = f"AccountKey={AZURE_KEY}"
+    content = json.dumps({"log": php_json({"connection": text})})
+    out = apply(json.dumps({"tool_name": "Write", "tool_input": {"file_path": "/x/c.json", "content": content}}))
+    assert AZURE_KEY.split("/")[1] not in out, out
+    json.loads(json.loads(json.loads(out)["tool_input"]["content"])["log"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        php_json({"url": "https://example.com/wp-json/wp/v2/posts/12", "path": "/usr/local/lib/php"}),
+        php_json({"pattern": "/^[a-z0-9]+\\/[a-z]+$/i", "date": "12/05/2026"}),
+        "const re = /https?:\\/\\/example\\.com\\/api/;",
+    ],
+)
+def test_escaped_slashes_in_urls_paths_and_regexes_are_kept(text: str) -> None:
+    assert_kept(text)
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []

@@ -56,6 +56,8 @@ EDGES = [
     # (not a second level's), a raw ESC \\, and a NUL after an escaped line break (read as nothing)
     "\\u0007+ ", "\\u0000     1\\t", "\\u001b\\\\# ", "\x1b\\+", "\\\\\\u0000- ", "\\\\u0007+ ", "\\n\\u0000+ ",
     "\\u0007/a/b:3:", "\x1b\\  1\u2192", "\\\\u001b\\\\\\\\+ ",
+    # JSON's escaped solidus at every level, and past the last
+    "\\/", "\\\\/", "\\" * 3 + "/", "\\" * 4 + "/", "\\" * 8 + "/", "\\" * 16 + "/", "/", "\\n\\/", "AKIA\\/",
 ]  # fmt: skip
 # Per kind of str: what the random texts hold besides ATOMS and EDGES. The zero-width characters with a
 # latin-1 and an astral one: a text whose widest character is dropped is a narrower str in the view (and OSC 8

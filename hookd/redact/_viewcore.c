@@ -691,7 +691,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 m->what = raw ? DROP : JOINT;
                 return 1;
             }
-            if (next != '\\' && next != 'u' && next != '"') continue; /* (a run may end in n: below) */
+            if (next != '\\' && next != 'u' && next != '"' && next != '/') continue; /* (a run may end in n: below) */
             Py_ssize_t j = i + 1;
             while (j < n && AT(j) == '\\') j++;
             Py_ssize_t run = j - i;
@@ -706,6 +706,20 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                     m->what = raw ? DROP : JOINT;
                     return 1;
                 }
+            }
+            if (after == '/') {
+                /* \\*\/: JSON's escaped solidus, after run - level_escape literal backslashes: a / */
+                Py_ssize_t level_escape = run & -run;
+                m->end = j + 1;
+                m->edit_at = i;
+                if (level_escape > (1 << (MAX_LEVEL - 1))) {
+                    m->what = KEEP;
+                } else {
+                    m->what = CHAR;
+                    m->ch = '/';
+                    m->edit_at = i + run - level_escape;
+                }
+                return 1;
             }
             int code = after == 'u' ? escape_code(kind, data, n, j) : -1;
             if (code >= 0) {

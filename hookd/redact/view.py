@@ -129,7 +129,7 @@ _CONTROL_HEX = r"00(?:0[0-8BbCcEeFf]|1[0-9AaC-Fc-f])"
 # (empty) says the escape after the match's backslash is one: what follows it may then be a prefix.
 _LINE_ESCAPE = r"(?=(?:\\\\)*u000[07]|u001[Bb]\\\\(?!\\))"
 _EDIT = re.compile(
-    r"(\\(?=[\\u\"bfrt])(?<!\\\\)((?<=\\n\\))?(?:("
+    r"(\\(?=[\\u\"bfrt/])(?<!\\\\)((?<=\\n\\))?(?:("
     + _LINE_ESCAPE
     + r")?(\\*u(?:00[2-7][0-9A-Fa-f]|"
     + _CONTROL_HEX
@@ -149,7 +149,7 @@ _EDIT = re.compile(
     + _ST
     + r"|\\*"
     + _ESC_HEX
-    + r"|\\{6}\"|\\{2}\"|[bft]|r(?=\\n))(?(3)(?:"
+    + r"|\\{6}\"|\\{2}\"|[bft]|r(?=\\n)|\\*/)(?(3)(?:"
     + LINE_PREFIX
     + r")?)|\""
     + _JOINED
@@ -189,6 +189,12 @@ def _edit(
         return 0, " ", " "
     if after == "r":  # a CR before a line feed: nothing
         return 0, "", ""
+    if after and after[-1] == "/":  # JSON's escaped solidus (PHP's json_encode writes every / so): a /
+        run = len(after)
+        level_escape = run & -run
+        if level_escape > 2 ** (MAX_LEVEL - 1):
+            return 0, None, "\\" + after
+        return run - level_escape, "/", "\\" * (run - level_escape) + "/"
     if after and after[-1] == '"':  # a quote of a nested level
         return 0, '\\"', '\\"'
     if after and after[after.index("u") + 1 : after.index("u") + 5] in ("001b", "001B"):  # an escaped ESC sequence
