@@ -38,6 +38,9 @@ IN_FLIGHT = 2
 # MOVED replies followed in a row before the next one counts as a failure (a cluster that
 # keeps changing its mind is backed off from like one that is down).
 MAX_REDIRECTS = 5
+# The drain at shutdown sends only while Redis was taking batches (or not yet asked): one down or
+# refusing every batch would only hold the stop up to its deadline.
+UP = ("up", "unknown")
 
 
 class Publisher:
@@ -125,7 +128,7 @@ class Publisher:
         self.spool.rewind()
         try:
             async with asyncio.timeout_at(asyncio.get_running_loop().time() + max(0.0, deadline - time.monotonic())):
-                while self.spool.has_unread() and self.state.redis.state != "down" and time.monotonic() < deadline:
+                while self.spool.has_unread() and self.state.redis.state in UP and time.monotonic() < deadline:
                     batch = await self.spool.next_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
                     if not await self.publish(batch):
                         return

@@ -96,6 +96,9 @@ local function refusal(err, key, what, fix)
   if code == 'MOVED' or code == 'ASK' or code == 'TRYAGAIN' or code == 'CLUSTERDOWN' then
     return redis.error_reply(text)  -- read by the client as they are (migration.py)
   end
+  if code == 'OOM' then
+    return redis.error_reply(text)  -- not the key's doing: the client names the fix (maxmemory)
+  end
   return redis.error_reply(text .. ' (the key ' .. key .. ', ' .. what .. '; ' .. fix .. ')')
 end
 local got_mark, mark = pcall(redis.call, 'HGET', marks, sender)
