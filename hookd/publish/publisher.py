@@ -27,7 +27,7 @@ from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.script import ScriptArg, batch_args, batch_keys, sender
 from hookd.publish.topology import FAILURES
-from hookd.publish.writer import BatchWriter, Counts, GapError, ReplicasBehind
+from hookd.publish.writer import BatchWriter, Counts, GapError, PartlyAdded, ReplicasBehind
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState, PublisherHealth
 
@@ -75,6 +75,8 @@ class Publisher:
         self.batch_started_at = float("-inf")
         self.progress = state.progress
         self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path, unsent_dir_fd)
+        # The first event of a batch Redis refused half-way, and how many of it landed (PartlyAdded).
+        self.added_before_refusal = ("", 0)
 
     async def check(self) -> bool:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""
@@ -148,11 +150,19 @@ class Publisher:
                 )
         except FAILURES as exc:
             self.progress.answered(False)
+            if isinstance(exc, PartlyAdded):
+                self._partly_added(batch, exc)
             await self._failed(exc)
             return False
         self.progress.answered(True)
         self._published(batch, counts, fresh)
         return True
+
+    def _partly_added(self, batch: Batch, exc: PartlyAdded) -> None:
+        """Count the events a refused batch added before the refusal, once: its resend skips them."""
+        self.state.published += exc.added
+        self.added_before_refusal = (batch.events[0].event_id, exc.added)
+        self.report.index_answered(batch_keys(self.settings, batch.events[: exc.added])[2:], exc.refused)
 
     async def send(
         self, keys: list[str], args: list[ScriptArg], ask: redis.exceptions.AskError | None = None
@@ -162,6 +172,10 @@ class Publisher:
 
     def _published(self, batch: Batch, counts: Counts, fresh: bool) -> None:
         added, skipped = counts.added, counts.skipped
+        first_id, landed = self.added_before_refusal
+        if landed and batch.events[0].event_id == first_id:
+            skipped -= min(landed, skipped)  # counted when they landed (_partly_added), not repeats
+        self.added_before_refusal = ("", 0)
         self.first_sends.answered(batch, skipped, fresh)
         self.spool.commit(batch)
         now_ns = time.time_ns()
@@ -212,7 +226,11 @@ class Publisher:
                     continue
                 if not held.events:
                     held = None
-            counts = await self.writer.read_reply(conn, len(in_flight[0][0].events))
+            try:
+                counts = await self.writer.read_reply(conn, len(in_flight[0][0].events))
+            except PartlyAdded as exc:
+                self._partly_added(in_flight[0][0], exc)
+                raise
             self.slot_move.went_through(redirected=False)
             batch, fresh = in_flight.popleft()
             self.progress.answered(True, still_waiting=bool(in_flight))
