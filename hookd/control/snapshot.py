@@ -70,6 +70,8 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
         "host": config.host,
         "instance": builder.instance,
         "stream": config.stream,
+        # What hook commands carry (hooks/command.SETTING_VARS): `hookd status` checks them against it.
+        "max_event_bytes": config.max_event_bytes,
         "redis": {
             # Behind Sentinel or a Cluster the URL's host is not where hookd publishes.
             "url": (

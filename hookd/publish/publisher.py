@@ -54,11 +54,13 @@ class Publisher:
         first_new_seq: int | None = None,
         unsent_path: str | None = None,
         unsent_dir_fd: int | None = None,
+        run_sender: str | None = None,
     ) -> None:
         """``first_new_seq``: the first seq numbered in this run (what the spool held at start
         is below it), to tell a first send from a repeat; ``unsent_path``: where events the
         stream's mark skipped on their first send are kept (first_sends.py), in ``unsent_dir_fd``
-        if given (the state directory hookd holds)."""
+        if given (the state directory hookd holds); ``run_sender``: the sender this run numbers
+        its events as (only its batches can be first sends)."""
         self.settings = settings
         self.spool = spool
         self.client = client
@@ -74,7 +76,7 @@ class Publisher:
         self.linger_s = settings.publish_linger_ms / 1000
         self.batch_started_at = float("-inf")
         self.progress = state.progress
-        self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path, unsent_dir_fd)
+        self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path, unsent_dir_fd, run_sender)
         # The first event of a batch Redis refused half-way, and how many of it landed (PartlyAdded).
         self.added_before_refusal = ("", 0)
 

@@ -325,7 +325,12 @@ def sender(event: ScriptEvent) -> str:
     instance (spooled before there were instances, or replayed from envelopes
     without one) keep the host's own mark.
     """
-    return f"{event.host}/{event.instance}" if event.instance else event.host
+    return sender_of(event.host, event.instance)
+
+
+def sender_of(host: str, instance: str | None) -> str:
+    """``sender`` of the events of ``host`` numbered by ``instance``."""
+    return f"{host}/{instance}" if instance else host
 
 
 def marks_key(stream: str) -> str:
