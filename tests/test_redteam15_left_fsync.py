@@ -80,3 +80,26 @@ def test_under_batch_a_restart_keeps_the_inbox_copy(hookd_process_factory, own_r
     send(daemon, 2)  # the disk answers: acknowledged at once, nothing left in the inbox
     wait_for_entries(own_redis.client(), 3)
     assert daemon.inbox() == []
+
+
+def test_a_mark_redis_has_passed_is_dropped_at_start(tmp_path):
+    from hookd.spool import Spool
+    from hookd.spool.flusher import Flusher
+    from hookd.spool.segments import Position
+    from hookd.spool.unsure import Unsure, read_unsure, write_unsure
+
+    directory = tmp_path / "spool"
+    directory.mkdir(mode=0o700)
+    write_unsure(str(directory), Unsure(Position(1, 500), 5, "Input/output error"))
+    spool = Spool(str(directory), 1 << 20, "interval")  # nothing spooled: Redis has everything
+    try:
+        assert spool.unsure_at_start is None and read_unsure(str(directory)) is None
+        assert Flusher(spool, "interval", 0.2).failure is None
+    finally:
+        spool.close()
+    write_unsure(str(directory), Unsure(Position(1, 0), 5, "Input/output error"))
+    spool = Spool(str(directory), 1 << 20, "interval")
+    try:
+        assert spool.unsure_at_start is None  # the cursor is at the mark
+    finally:
+        spool.close()

@@ -14,7 +14,7 @@ failed one could not write may be gone (the error is told once). So the events w
 it are not counted as on the disk until Redis has them; till then every wait for durability
 fails with that error (``batch`` refuses events, which hook-send keeps in its inbox; the inbox
 keeps its files), and status names the failure. The failure is also marked in the spool
-directory (segments.UNSURE) until then, so that a restart (or a kill) does not count those events
+directory (unsure.py) until then, so that a restart (or a kill) does not count those events
 as on the disk again: the next run starts with the failure held, as if its own flush had failed.
 
 The cursor file (how far Redis has the spool) is written by ``keep_cursor``,
