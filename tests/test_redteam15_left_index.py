@@ -60,3 +60,17 @@ def test_an_answer_with_a_stream_refusal_is_read_as_partly_added():
     for reply in ([3, 0, b"", b"e"], [0, 0, b"", b"e"], [1, 0] + [b"k", b"e"] * 5 + [b"", b"e"]):
         with pytest.raises(UnexpectedReply):
             checked_counts(reply, 2 if len(reply) > 4 else 3)
+
+
+def test_replay_says_how_many_landed_before_a_refused_xadd(redis_server, redis_db, capsys, tmp_path):
+    from test_replay import envelope, replay, write_jsonl
+
+    redis_db.xadd("hookd:events", {"envelope": "{}"}, id=f"{LAST_ID}-{LAST_ID - 2}")  # room for two
+    path = tmp_path / "in.jsonl"
+    write_jsonl(path, [envelope("a", n, session="s15r") for n in (1, 2, 3)])
+    code, _, err = replay(capsys, tmp_path / "state", redis_server.url, "--file", str(path))
+    assert code != 0
+    # On the code before: "nothing was published", of two events that had landed.
+    assert "2 of 3 events were added before it failed" in err, err
+    # Redis answered: not "Start Redis" (what it said of every failure).
+    assert "Fix what Redis refused (named above)" in err and "Start Redis" not in err
