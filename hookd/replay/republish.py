@@ -137,8 +137,8 @@ async def publish(
                     refused_keys.update(exc.refused)
                 raise PublishFailed(describe_failure(redis_settings, exc), result(), refused=True) from None
             except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
-                refused = refuses_batch(redis_settings, exc)
-                raise PublishFailed(describe_failure(redis_settings, exc), result(), refused) from None
+                answered = refuses_batch(redis_settings, exc)
+                raise PublishFailed(describe_failure(redis_settings, exc), result(), answered) from None
             if refused_keys is not None:
                 refused_keys.update(refused)
             counts[sender(batch[0])][1] += added
