@@ -29,7 +29,7 @@ OTHER = "other"
 
 
 class RedisHealth(msgspec.Struct):
-    state: str = "unknown"  # up / down / unknown
+    state: str = "unknown"  # up / down (not reached, or the login refused) / refusing (answers with errors) / unknown
     last_error: str | None = None
     last_ok_at: float | None = None
     # On time.monotonic(): a duration, which a step of the wall clock must not make negative.

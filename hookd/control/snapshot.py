@@ -70,6 +70,8 @@ def take(config: Config, state: DaemonState, process: psutil.Process) -> dict[st
         "host": config.host,
         "instance": builder.instance,
         "stream": config.stream,
+        # What hook commands carry (hooks/command.SETTING_VARS): `hookd status` checks them against it.
+        "max_event_bytes": config.max_event_bytes,
         "redis": {
             # Behind Sentinel or a Cluster the URL's host is not where hookd publishes.
             "url": (
@@ -177,6 +179,11 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     spool = status["spool"]
     if status["redis"]["state"] == "down":
         reasons.append(f"redis is down ({status['redis']['last_error']}); {spool['events']} events spooled")
+    elif status["redis"]["state"] == "refusing":
+        reasons.append(
+            f"Redis answers but refuses every batch ({status['redis']['last_error']}); "
+            f"{spool['events']} events spooled until it takes them"
+        )
     elif status["breaker"]["state"] != "closed" and spool["events"]:
         reasons.append(f"the circuit breaker is {status['breaker']['state']}; {spool['events']} events spooled")
     # Published segments kept for dedupe are freed the moment room is needed: only

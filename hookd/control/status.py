@@ -114,7 +114,8 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     # command): shown, never acted on.
     rows += [("", paint(f"! {visible(reason)}", YELLOW)) for reason in status["reasons"]]
     redis = status["redis"]
-    state = paint("up", GREEN) if redis["state"] == "up" else paint(redis["state"], RED)
+    label = "refusing batches" if redis["state"] == "refusing" else redis["state"]  # publish/health.py
+    state = paint("up", GREEN) if redis["state"] == "up" else paint(label, RED)
     line = f"{redis['url']}  {state}"
     if redis["state"] != "up" and redis["last_error"]:
         line += f" for {format_age(redis['down_for_s'] or 0)}: {visible(redis['last_error'])}"

@@ -33,6 +33,7 @@ from hookd.pipeline import Pipeline
 from hookd.policies import FsyncPolicy
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
+from hookd.publish.script import sender_of
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.redact import build_redactor
 from hookd.redact.view import COMPILED as VIEW_COMPILED
@@ -158,6 +159,7 @@ class DaemonStartup(DaemonSockets):
             self.redis,
             self.state,
             first_new_seq=sequence.last_issued + 1,
+            run_sender=sender_of(config.host, sequence.instance),
             unsent_path=os.path.join(config.state_dir, "unsent.jsonl"),
             unsent_dir_fd=self.state_fd,
         )

@@ -21,7 +21,8 @@ from typing import Mapping
 # What hook-send reads to find the daemon; the hook command sets them when needed.
 ROUTE_VARS = ("HOOKD_STATE_DIR", "HOOKD_SOCKET")
 # The daemon's settings the command hands hook-send besides its route (route_env): the variable,
-# and the setting of hookd's it carries. `hooks status` checks each against the daemon's.
+# and the setting of hookd's it carries, which hook-send reads with its function of that name
+# (hook_send.max_event_bytes(environ)). `hooks status` and `status` check each against the daemon's.
 SETTING_VARS = {"HOOKD_MAX_EVENT_BYTES": "max_event_bytes"}
 
 
@@ -168,4 +169,4 @@ def written_settings(command: str) -> dict[str, int] | None:
         variables, _ = split_env(shlex.split(command))
     except ValueError:
         return None
-    return {"HOOKD_MAX_EVENT_BYTES": hook_send.max_event_bytes(variables)}
+    return {variable: getattr(hook_send, setting)(variables) for variable, setting in SETTING_VARS.items()}

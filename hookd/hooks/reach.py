@@ -13,6 +13,7 @@ import os
 import socket
 import struct
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 
 from hookd.hooks import entries, merge
@@ -196,12 +197,20 @@ def annotate(
     """
     socket_path = status.get("socket") or config.socket
     state_dir = status.get("state_dir") or config.state_dir
-    found = check([scope_path(s) for s in SCOPES], socket_path, state_dir, config_file)
-    status["hooks_problems"] = [f.text() for f in found.findings]
-    if found.findings and status.get("running") and code == 0:
-        status["health"] = "degraded"
-        status.setdefault("reasons", []).append(
-            f"{len(found.findings)} installed hook group(s) would lose events (see hooks)"
-        )
-        code = 1
+    paths = [scope_path(s) for s in SCOPES]
+    found = check(paths, socket_path, state_dir, config_file)
+    # The running daemon's values of the settings hook commands carry (its status has them), else this config's.
+    daemon = SimpleNamespace(**{s: status.get(s, getattr(config, s)) for s in SETTING_VARS.values()})
+    apart = [line for path in paths for line in settings_apart(path, command_handlers(path), daemon)]
+    status["hooks_problems"] = [f.text() for f in found.findings] + apart
+    reasons = []
+    if found.findings:
+        reasons.append(f"{len(found.findings)} installed hook group(s) would lose events (see hooks)")
+    if apart:
+        reasons.append("installed hook commands carry settings apart from this daemon's (see hooks)")
+    if reasons and status.get("running"):
+        status.setdefault("reasons", []).extend(reasons)
+        if code == 0:
+            status["health"] = "degraded"
+            code = 1
     return code, status

@@ -253,8 +253,31 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
             "`redis-cli --cluster fix`)"
         )
     if isinstance(exc, redis.exceptions.ResponseError):
-        return f"{where} answered with an error ({type(exc).__name__}): {text}"
+        return f"{where} answered with an error ({type(exc).__name__}): {text}{_fix(exc)}"
     return f"{where} failed: {type(exc).__name__}: {text}"
+
+
+def _fix(exc: redis.exceptions.ResponseError) -> str:
+    """The fix of an error reply whose words do not say it (the script's own refusals name theirs)."""
+    if isinstance(exc, redis.exceptions.OutOfMemoryError):
+        return "; Redis is at its maxmemory: free memory there, raise maxmemory, or lower stream_maxlen"
+    if isinstance(exc, redis.exceptions.NoScriptError):
+        return (
+            "; the publish script was loaded and lost again on each try: something flushes Redis's scripts "
+            "(SCRIPT FLUSH) or a proxy sends each command to another server; stop it, or point redis_url at "
+            "the server itself"
+        )
+    return ""
+
+
+def refuses_batch(settings: RedisSettings, exc: BaseException) -> bool:
+    """Whether Redis answered a batch with an error of its own (a key of another type, the stream's
+    last id used up, no memory left, a script it keeps losing): it is up, and refuses the batch. Not
+    an unreachable server, a login, ACL or TLS refusal (access.py), nor a Cluster slot on the move."""
+    if not isinstance(exc, redis.exceptions.ResponseError) or is_ask(exc) or redirected_too_often(exc):
+        return False
+    moving = (redis.exceptions.MovedError, redis.exceptions.TryAgainError, redis.exceptions.ClusterDownError)
+    return not isinstance(exc, moving) and explain(settings, exc, str(exc)) is None
 
 
 def wrong_type(exc: BaseException) -> TypeGuard[redis.exceptions.ResponseError]:

@@ -15,7 +15,7 @@ import structlog
 
 from hookd.publish import topology
 from hookd.publish.breaker import CLOSED, OPEN, CircuitBreaker
-from hookd.publish.connection import describe_failure
+from hookd.publish.connection import describe_failure, refuses_batch
 from hookd.publish.exposure import open_to_all
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.spool import Spool
@@ -69,9 +69,13 @@ class HealthReport:
             )
 
     def failed(self, exc: BaseException) -> None:
-        """A batch (or a PING) failed with ``exc``: count it against the breaker."""
+        """A batch (or a PING) failed with ``exc``: count it against the breaker.
+
+        Redis is ``refusing`` when it answered the batch with an error (refuses_batch), ``down``
+        when it could not be reached or would not let hookd in: status says which."""
         health = self.state.redis
         message = describe_failure(self.redis_settings, exc)
+        state = "refusing" if refuses_batch(self.redis_settings, exc) else "down"
         previous = self.breaker.state
         self.breaker.record_failure()
         if previous == CLOSED and self.breaker.state == OPEN:
@@ -81,16 +85,17 @@ class HealthReport:
                 next_trial_in_s=round(self.breaker.next_attempt_in_s, 1),
                 spooled=self.spool.pending_events,
             )
-        if health.state != "down" or message != health.last_error:
+        if health.state != state or message != health.last_error:
             log.warning(
-                "redis_down",
+                "redis_down" if state == "down" else "redis_refused_batch",
                 error=message,
                 spooled=self.spool.pending_events,
-                hint="events are spooling until Redis takes them",
+                hint="events are spooling until Redis takes them"
+                + ("" if state == "down" else "; the error names what Redis refuses, and the fix"),
             )
-        if health.state != "down":
+        if health.state not in ("down", "refusing"):
             health.down_since = time.monotonic()
-        health.state = "down"
+        health.state = state
         health.last_error = message
 
     def index_answered(self, keys: list[str], refused: dict[str, str]) -> None:

@@ -27,7 +27,7 @@ from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.script import ScriptArg, batch_args, batch_keys, sender
 from hookd.publish.topology import FAILURES
-from hookd.publish.writer import BatchWriter, Counts, GapError, ReplicasBehind
+from hookd.publish.writer import BatchWriter, Counts, GapError, PartlyAdded, ReplicasBehind
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState, PublisherHealth
 
@@ -38,6 +38,9 @@ IN_FLIGHT = 2
 # MOVED replies followed in a row before the next one counts as a failure (a cluster that
 # keeps changing its mind is backed off from like one that is down).
 MAX_REDIRECTS = 5
+# The drain at shutdown sends only while Redis was taking batches (or not yet asked): one down or
+# refusing every batch would only hold the stop up to its deadline.
+UP = ("up", "unknown")
 
 
 class Publisher:
@@ -51,11 +54,13 @@ class Publisher:
         first_new_seq: int | None = None,
         unsent_path: str | None = None,
         unsent_dir_fd: int | None = None,
+        run_sender: str | None = None,
     ) -> None:
         """``first_new_seq``: the first seq numbered in this run (what the spool held at start
         is below it), to tell a first send from a repeat; ``unsent_path``: where events the
         stream's mark skipped on their first send are kept (first_sends.py), in ``unsent_dir_fd``
-        if given (the state directory hookd holds)."""
+        if given (the state directory hookd holds); ``run_sender``: the sender this run numbers
+        its events as (only its batches can be first sends)."""
         self.settings = settings
         self.spool = spool
         self.client = client
@@ -71,7 +76,9 @@ class Publisher:
         self.linger_s = settings.publish_linger_ms / 1000
         self.batch_started_at = float("-inf")
         self.progress = state.progress
-        self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path, unsent_dir_fd)
+        self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path, unsent_dir_fd, run_sender)
+        # The first event of a batch Redis refused half-way, and how many of it landed (PartlyAdded).
+        self.added_before_refusal = ("", 0)
 
     async def check(self) -> bool:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""
@@ -125,7 +132,7 @@ class Publisher:
         self.spool.rewind()
         try:
             async with asyncio.timeout_at(asyncio.get_running_loop().time() + max(0.0, deadline - time.monotonic())):
-                while self.spool.has_unread() and self.state.redis.state != "down" and time.monotonic() < deadline:
+                while self.spool.has_unread() and self.state.redis.state in UP and time.monotonic() < deadline:
                     batch = await self.spool.next_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
                     if not await self.publish(batch):
                         return
@@ -145,11 +152,19 @@ class Publisher:
                 )
         except FAILURES as exc:
             self.progress.answered(False)
+            if isinstance(exc, PartlyAdded):
+                self._partly_added(batch, exc)
             await self._failed(exc)
             return False
         self.progress.answered(True)
         self._published(batch, counts, fresh)
         return True
+
+    def _partly_added(self, batch: Batch, exc: PartlyAdded) -> None:
+        """Count the events a refused batch added before the refusal, once: its resend skips them."""
+        self.state.published += exc.added
+        self.added_before_refusal = (batch.events[0].event_id, exc.added)
+        self.report.index_answered(batch_keys(self.settings, batch.events[: exc.added])[2:], exc.refused)
 
     async def send(
         self, keys: list[str], args: list[ScriptArg], ask: redis.exceptions.AskError | None = None
@@ -159,6 +174,10 @@ class Publisher:
 
     def _published(self, batch: Batch, counts: Counts, fresh: bool) -> None:
         added, skipped = counts.added, counts.skipped
+        first_id, landed = self.added_before_refusal
+        if landed and batch.events[0].event_id == first_id:
+            skipped -= min(landed, skipped)  # counted when they landed (_partly_added), not repeats
+        self.added_before_refusal = ("", 0)
         self.first_sends.answered(batch, skipped, fresh)
         self.spool.commit(batch)
         now_ns = time.time_ns()
@@ -209,7 +228,11 @@ class Publisher:
                     continue
                 if not held.events:
                     held = None
-            counts = await self.writer.read_reply(conn, len(in_flight[0][0].events))
+            try:
+                counts = await self.writer.read_reply(conn, len(in_flight[0][0].events))
+            except PartlyAdded as exc:
+                self._partly_added(in_flight[0][0], exc)
+                raise
             self.slot_move.went_through(redirected=False)
             batch, fresh = in_flight.popleft()
             self.progress.answered(True, still_waiting=bool(in_flight))

@@ -68,8 +68,10 @@ class ScriptEvent(Protocol):
 # sender, the field of the hash that keeps its mark (see ``sender``), then per event:
 # seq, event_id, hook, session, tool, envelope, received ms, cwd, model.
 # Returns {added, skipped}, then for each index key Redis refused to update (a session's
-# hash or the sorted set) the key and Redis's error; or {-1, mark} when the mark is short
-# of ARGV[3]: the batch sent before this one did not land. The session index and the
+# hash or the sorted set) the key and Redis's error, and last, when an XADD was refused after
+# others of the batch had landed, '' and that refusal (added and skipped then count the events
+# before it); or {-1, mark} when the mark is short of ARGV[3]: the batch sent before this one
+# did not land. The session index and the
 # PUBLISH see only the events added, so a batch sent again counts nothing twice.
 PUBLISH_BATCH = (
     ACL_CHECK
@@ -90,13 +92,19 @@ local instance, sender = ARGV[7], ARGV[8]
 local max_hook_names = 64
 -- A key of another type (put there by hand, or another program's) is answered naming it and
 -- the fix: Redis's own error names neither, and status showed only a line of this script.
-local function refusal(err, key, what, fix)
+local function refusal_text(err, key, what, fix)
   local text = type(err) == 'table' and tostring(err.err) or tostring(err)
   local code = string.match(text, '^%u+')
   if code == 'MOVED' or code == 'ASK' or code == 'TRYAGAIN' or code == 'CLUSTERDOWN' then
-    return redis.error_reply(text)  -- read by the client as they are (migration.py)
+    return text  -- read by the client as they are (migration.py)
   end
-  return redis.error_reply(text .. ' (the key ' .. key .. ', ' .. what .. '; ' .. fix .. ')')
+  if code == 'OOM' then
+    return text  -- not the key's doing: the client names the fix (maxmemory)
+  end
+  return text .. ' (the key ' .. key .. ', ' .. what .. '; ' .. fix .. ')'
+end
+local function refusal(err, key, what, fix)
+  return redis.error_reply(refusal_text(err, key, what, fix))
 end
 local got_mark, mark = pcall(redis.call, 'HGET', marks, sender)
 if not got_mark then
@@ -109,6 +117,7 @@ if after ~= '0' and above(after, mark) then
 end
 local added, skipped = 0, 0
 local touched, order = {}, {}
+local stream_refused = nil
 for i = 9, #ARGV, 9 do
   local seq = digits(ARGV[i])
   if above(seq, mark) then
@@ -126,14 +135,18 @@ for i = 9, #ARGV, 9 do
       ok, err = pcall(redis.call, 'XADD', stream, '*', unpack(fields))
     end
     if not ok then
-      -- A Lua error undoes no write: the events added before this one keep their mark, or a
-      -- resend of the batch would add them twice.
-      if added > 0 then
-        redis.call('HSET', marks, sender, mark)
+      local why = refusal_text(err, stream, 'the stream, refused XADD',
+                               'make it a stream hookd can add to (delete or rename what is there), '
+                               .. 'or set stream to another name')
+      if added == 0 then
+        return redis.error_reply(why)
       end
-      return refusal(err, stream, 'the stream, refused XADD',
-                     'make it a stream hookd can add to (delete or rename what is there), '
-                     .. 'or set stream to another name')
+      -- A Lua error undoes no write: the events added before this one keep their mark (or a
+      -- resend of the batch would add them twice) and are counted in the session index (or
+      -- the resend, which skips them, would never count them), and the answer says how many
+      -- landed beside the refusal (the pair whose key is '').
+      stream_refused = why
+      break
     end
     if channel ~= '' then
       redis.call('PUBLISH', channel, ARGV[i + 5])
@@ -231,6 +244,9 @@ if #order > 0 then
   end
   if not ok_sessions then refused(sessions, sessions_err) end
 end
+if stream_refused then
+  refused('', stream_refused)
+end
 return reply
 """
 )
@@ -309,7 +325,12 @@ def sender(event: ScriptEvent) -> str:
     instance (spooled before there were instances, or replayed from envelopes
     without one) keep the host's own mark.
     """
-    return f"{event.host}/{event.instance}" if event.instance else event.host
+    return sender_of(event.host, event.instance)
+
+
+def sender_of(host: str, instance: str | None) -> str:
+    """``sender`` of the events of ``host`` numbered by ``instance``."""
+    return f"{host}/{instance}" if instance else host
 
 
 def marks_key(stream: str) -> str:

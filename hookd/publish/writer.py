@@ -48,6 +48,16 @@ class UnexpectedReply(redis.exceptions.RedisError):
     """
 
 
+class PartlyAdded(redis.exceptions.ResponseError):
+    """Redis refused an XADD after ``added`` events of the batch had landed (their mark raised,
+    their sessions indexed): the batch stays spooled, and its resend skips those as sent."""
+
+    def __init__(self, message: str, added: int, refused: dict[str, str]) -> None:
+        super().__init__(message)
+        self.added = added
+        self.refused = refused
+
+
 def _is_count(value: object) -> bool:
     return type(value) is int and value >= 0
 
@@ -74,17 +84,24 @@ def checked_counts(reply: object, events: int) -> Counts:
         isinstance(reply, list)
         and len(reply) >= 2
         and len(reply) % 2 == 0
-        and len(reply) <= 2 * events + 4  # a key per session of the batch, and the sorted set
+        # a key per session of the batch, the sorted set, and an XADD refused half-way
+        and len(reply) <= 2 * events + 6
         and _is_count(reply[0])
         and _is_count(reply[1])
         and all(isinstance(item, (bytes, str)) for item in reply[2:])
     ):
         raise UnexpectedReply(_unexpected(reply, events))
     added, skipped = reply[0], reply[1]
-    if added + skipped != events:
-        raise UnexpectedReply(_unexpected(reply, events))
     pairs = [item.decode("utf-8", "replace") if isinstance(item, bytes) else item for item in reply[2:]]
-    return Counts(added, skipped, dict(zip(pairs[::2], pairs[1::2])))
+    refused = dict(zip(pairs[::2], pairs[1::2]))
+    stream_refused = refused.pop("", None)
+    if len(reply) > 2 * events + 4 + (0 if stream_refused is None else 2):
+        raise UnexpectedReply(_unexpected(reply, events))
+    if stream_refused is not None and 0 < added and added + skipped < events:
+        raise PartlyAdded(stream_refused, added, refused)
+    if stream_refused is not None or added + skipped != events:
+        raise UnexpectedReply(_unexpected(reply, events))
+    return Counts(added, skipped, refused)
 
 
 def _unexpected(reply: object, events: int) -> str:

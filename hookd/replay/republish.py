@@ -20,11 +20,11 @@ from hookd.config import Config, mask_url
 from hookd.terminal.progress import Progress
 from hookd.terminal.text import visible
 from hookd.spool.event import Event
-from hookd.publish.connection import connect, describe_failure
+from hookd.publish.connection import connect, describe_failure, refuses_batch
 from hookd.publish.migration import through_a_move
 from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, marks_key, sender
 from hookd.publish.settings import PublishSettings, RedisSettings
-from hookd.publish.writer import UnexpectedReply, checked_counts
+from hookd.publish.writer import PartlyAdded, UnexpectedReply, checked_counts
 from hookd.replay.errors import ReplayError
 from hookd.replay.lines import BAD_LINES_SHOWN, read_file
 from hookd.units import plural
@@ -92,9 +92,12 @@ def _is_mark(value: object) -> bool:
 
 
 class PublishFailed(Exception):
-    def __init__(self, message: str, counts: dict[str, HostCounts]) -> None:
+    """``refused``: Redis answered, refusing the batch (connection.refuses_batch), not out of reach."""
+
+    def __init__(self, message: str, counts: dict[str, HostCounts], refused: bool = False) -> None:
         super().__init__(message)
         self.counts = counts
+        self.refused = refused
 
 
 async def publish(
@@ -128,8 +131,14 @@ async def publish(
             try:
                 reply = await through_a_move(lambda: script(keys=keys, args=args))
                 added, skipped, refused = checked_counts(reply, len(batch))
+            except PartlyAdded as exc:  # the events before the refused XADD landed: said as added
+                counts[sender(batch[0])][1] += exc.added
+                if refused_keys is not None:
+                    refused_keys.update(exc.refused)
+                raise PublishFailed(describe_failure(redis_settings, exc), result(), refused=True) from None
             except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
-                raise PublishFailed(describe_failure(redis_settings, exc), result()) from None
+                answered = refuses_batch(redis_settings, exc)
+                raise PublishFailed(describe_failure(redis_settings, exc), result(), answered) from None
             if refused_keys is not None:
                 refused_keys.update(refused)
             counts[sender(batch[0])][1] += added
@@ -249,9 +258,9 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: Te
                 if added
                 else "nothing was published"
             )
+            fix = "Fix what Redis refused (named above)" if exc.refused else "Start Redis or fix --redis-url"
             raise ReplayError(
-                f"{exc}; {done}. Start Redis or fix --redis-url, then run this "
-                "again: events already in the stream are skipped"
+                f"{exc}; {done}. {fix}, then run this again: events already in the stream are skipped"
             ) from None
 
     added, skipped = _totals(counts)

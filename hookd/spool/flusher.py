@@ -13,7 +13,9 @@ A failed fsync is not tried again: on Linux the next one reports success while t
 failed one could not write may be gone (the error is told once). So the events written before
 it are not counted as on the disk until Redis has them; till then every wait for durability
 fails with that error (``batch`` refuses events, which hook-send keeps in its inbox; the inbox
-keeps its files), and status names the failure.
+keeps its files), and status names the failure. The failure is also marked in the spool
+directory (unsure.py) until then, so that a restart (or a kill) does not count those events
+as on the disk again: the next run starts with the failure held, as if its own flush had failed.
 
 The cursor file (how far Redis has the spool) is written by ``keep_cursor``,
 also off the event loop, whatever the policy.
@@ -30,7 +32,9 @@ import structlog
 from hookd.liveness import Progress
 from hookd.peers import Throttle
 from hookd.policies import FsyncPolicy
+from hookd.spool.segments import Position
 from hookd.spool.spool import Spool
+from hookd.spool.unsure import Unsure, UnsureMark
 
 # A crash loses at most this much of the cursor's progress; what it costs is a resend
 # that the high-water mark in Redis skips.
@@ -43,10 +47,10 @@ FAILURE_LOG_INTERVAL_S = 60.0
 
 
 class FlushFailure(NamedTuple):
-    """A flush that failed: its error, and how many events had been written by then (Spool.appended)."""
+    """A flush that failed: its error, and the spool's end by then (what it left unsure is before it)."""
 
     error: OSError
-    through: int
+    through: Position
     said: bool  # whether spool_flush_failed was logged for it (then its recovery is too)
 
 
@@ -74,6 +78,27 @@ class Flusher:
         # At most a spool_flush_failed line a minute: a disk that fails every fsync would otherwise log one
         # with each write, and its recovery (once Redis has what was unsure) after each.
         self._failure_lines = Throttle(FAILURE_LOG_INTERVAL_S)
+        self.unsure = UnsureMark(spool)
+        if spool.unsure_at_start is not None and self.policy is not FsyncPolicy.NEVER:
+            self._resume(spool.unsure_at_start)
+
+    def _resume(self, unsure: Unsure) -> None:
+        """Hold the failure an earlier run marked: its events are not on the disk for sure until Redis has them."""
+        error = OSError(unsure.errno, f"{unsure.error or 'fsync failed'}, before hookd last started")
+        self.failure = FlushFailure(error, unsure.through, True)
+        self.unsure.marked = unsure.through
+        # Nothing is known to be on the disk, not even what the spool held at start (counted as 0).
+        self.flushed_through = -1
+        self.progress.flush_error = error.strerror
+        self.progress.flush_failed_at = time.monotonic()
+        log.error(
+            "spool_unsure_at_start",
+            error=error.strerror,
+            directory=self.spool.directory,
+            unsure_through=list(unsure.through),
+            hint="an fsync of the spool failed before this start: the events written before it are not counted as "
+            "on the disk until Redis has them; check the disk (dmesg) and its free space",
+        )
 
     @property
     def written(self) -> int:
@@ -123,7 +148,10 @@ class Flusher:
         self._running = True
         try:
             while not self._stopping:
-                await self._wait(self._wanted, None if self.policy is FsyncPolicy.BATCH else self.interval_s)
+                # Under batch a flush runs when one is wanted; while a failure is held, also on the interval,
+                # so that it is found settled once Redis has the events even when no new ones come.
+                idle = self.policy is FsyncPolicy.BATCH and self.failure is None
+                await self._wait(self._wanted, None if idle else self.interval_s)
                 self._wanted.clear()
                 async with self._flushing:
                     await self._flush()
@@ -144,7 +172,7 @@ class Flusher:
                 await asyncio.to_thread(self.spool.sync)
         except OSError as exc:
             self.progress.flush_busy_since = None
-            self._failed(exc)
+            await self.unsure.mark(self._failed(exc).through, exc)
             self._settle(through, exc)
             if raise_error:
                 raise
@@ -158,19 +186,22 @@ class Flusher:
                 raise failure.error
             return
         if failure is not None:
+            await self.unsure.clear()
             if failure.said:
                 log.info("spool_flush_recovered", directory=self.spool.directory)
             self.failure, self.progress.flush_error = None, None
         self.flushed_through = max(self.flushed_through, through)
         self._settle(through, None)
 
-    def _failed(self, exc: OSError) -> None:
+    def _failed(self, exc: OSError) -> FlushFailure:
         """Note a failed flush: what was written by now may not be on the disk (see the module's doc)."""
         failed_flushes = self._failure_lines.ready("flush")  # this one and those not said since the last line
         say = failed_flushes is not None
         # Everything written so far, not only what the flush began with: a write while it ran
         # may have been in the pages it failed to write.
-        self.failure = FlushFailure(exc, self.written, say or (self.failure is not None and self.failure.said))
+        failure = self.failure = FlushFailure(
+            exc, self.spool.end, say or (self.failure is not None and self.failure.said)
+        )
         self.progress.flush_error = f"{exc.strerror or exc}"
         self.progress.flush_failed_at = time.monotonic()
         if say:
@@ -182,10 +213,11 @@ class Flusher:
                 hint="events written since the last good flush are not counted as on the disk until Redis "
                 "has them; check the disk (dmesg) and its free space",
             )
+        return failure
 
     def _past(self, failure: FlushFailure) -> bool:
-        """Whether Redis has (or the spool dropped) every event written by the failed flush."""
-        return self.spool.pending_events <= self.written - failure.through
+        """Whether Redis has (or the spool dropped) every event written before the failure."""
+        return self.spool.cursor >= failure.through or not self.spool.pending_events
 
     def _settle(self, through: int, error: OSError | None) -> None:
         covered = [future for wanted, future in self._waiters if wanted <= through]

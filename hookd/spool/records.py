@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from hookd.paths import open_private
 from hookd.spool.event import Event
+from hookd.spool.stretches import Stretches
 
 HEADER = struct.Struct("<II")
 MAX_RECORD_BYTES = 256 * 1024 * 1024
@@ -38,8 +39,9 @@ def encode_record(data: bytes) -> bytes:
     return HEADER.pack(len(data), zlib.crc32(data)) + data
 
 
-def _record_at(buf: bytes | memoryview, pos: int) -> tuple[int, int] | None:
-    """(data start, data end) of a whole, valid record at ``pos``, or None."""
+def _record_at(buf: bytes | memoryview, pos: int, stretches: Stretches | None = None) -> tuple[int, int] | None:
+    """(data start, data end) of a whole, valid record at ``pos``, or None; with ``stretches`` (of
+    ``buf``), its checksum is worked out from them (passing over damage: stretches.py)."""
     if pos + HEADER.size > len(buf):
         return None
     length, crc = HEADER.unpack_from(buf, pos)
@@ -48,7 +50,7 @@ def _record_at(buf: bytes | memoryview, pos: int) -> tuple[int, int] | None:
     # where a segment grew before its data reached the disk) would be a valid record.
     if length == 0 or length > MAX_RECORD_BYTES or end > len(buf):
         return None
-    if zlib.crc32(buf[start:end]) != crc:
+    if (zlib.crc32(buf[start:end]) if stretches is None else stretches.crc(start, end)) != crc:
         return None
     return start, end
 
@@ -112,6 +114,7 @@ class SegmentReader:
     def _skip_damage(self, end: int) -> None:
         """Move to the next offset at which a whole record checks out, or to ``end``."""
         window = os.pread(self.fd, end - self.offset, self.offset)
+        stretches = Stretches(window)  # each candidate's CRC at a bounded cost, however long it claims to be
         pos = 1
         while pos < len(window):
             if window[pos] == 0:
@@ -123,7 +126,7 @@ class SegmentReader:
                     pos = after_zeros - 3
                     continue
             at = pos + HEADER.size
-            if at < len(window) and window[at] in _ARRAY_STARTS and _record_at(window, pos) is not None:
+            if at < len(window) and window[at] in _ARRAY_STARTS and _record_at(window, pos, stretches) is not None:
                 self.skipped_bytes += pos
                 self.offset += pos
                 return

@@ -35,6 +35,7 @@ from hookd.spool.recovery import recover
 from hookd.spool.reserve import Reserve
 from hookd.spool.segments import Position
 from hookd.spool.inspect import oldest_waiting_received_ns
+from hookd.spool.unsure import read_unsure, remove_unsure
 from hookd.spool.writer import SegmentWriter
 from hookd.state import SpoolStats
 
@@ -79,6 +80,11 @@ class Spool:
         self._cursor = Cursor(files, cursor, self.retain_published_s)
         self.cursor_moved = self._cursor.moved
         self.backlog_at_start = files.pending_from(cursor)
+        # A failed fsync of an earlier run whose events Redis does not have yet (flusher.py).
+        self.unsure_at_start = read_unsure(self.directory, self.dir_fd)
+        if self.unsure_at_start is not None and (cursor >= self.unsure_at_start.through or not self.backlog_at_start):
+            remove_unsure(self.directory, self.dir_fd)
+            self.unsure_at_start = None
         self._data_ready.set()
         recent = RecentEvents()
         self._reader = SpoolReader(files, recent, cursor)
@@ -156,6 +162,11 @@ class Spool:
     def writing_segment(self) -> int:
         """The number of the segment being written; it grows by one at each rotation."""
         return self._files.write_seg
+
+    @property
+    def end(self) -> Position:
+        """Just after the last event written."""
+        return self._files.end
 
     @property
     def cursor(self) -> Position:

@@ -1,0 +1,91 @@
+"""The CRC-32 of any stretch of a buffer at a bounded cost, for passing over damage in a segment.
+
+Passing over damage tries each offset where a record could start, and checks its data's CRC-32.
+Computed afresh, that is one CRC of the claimed length per candidate: bytes crafted to hold a
+candidate every few bytes, each claiming to run to the end, cost the square of their size (256
+KiB of them, 3.2 GB of CRC). Here a long stretch's CRC comes from the CRCs of the buffer's
+prefixes, which are kept at every STEP bytes (one pass over the buffer, made as far as asked):
+crc(A + B) = crc(A) * x^(8 |B|) + crc(B) over GF(2) (zlib's crc32_combine), so crc(B) is the
+prefix's CRC at B's end plus the one at its start times x^(8 |B|), a few multiplications of 32-bit
+polynomials. A short stretch is cheaper computed afresh.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+STEP = 256  # prefix CRCs are kept this far apart: a prefix's CRC is at most this many bytes away
+DIRECT = 4096  # a stretch this long or shorter is computed afresh
+_POLY = 0xEDB88320  # CRC-32's polynomial, bit-reflected as zlib keeps it
+_ONE = 1 << 31  # the polynomial 1, bit-reflected
+DIGIT_BITS = 10
+_DIGITS = 3  # powers x^(8n) for n below 2**30, past any stretch of a segment read at once
+
+
+def multiply(a: int, b: int) -> int:
+    """a * b modulo CRC-32's polynomial (zlib's multmodp)."""
+    m, p = _ONE, 0
+    while True:
+        if a & m:
+            p ^= b
+            if not a & (m - 1):
+                return p
+        m >>= 1
+        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
+
+
+def _powers() -> list[list[int]]:
+    """tables[k][d] = x^(8 d 2**(DIGIT_BITS k)): x^(8n) is the product of one entry per digit of n."""
+    x8 = _ONE >> 8  # x^8
+    tables = []
+    for _ in range(_DIGITS):
+        row = [_ONE]
+        for _ in range((1 << DIGIT_BITS) - 1):
+            row.append(multiply(row[-1], x8))
+        tables.append(row)
+        x8 = multiply(row[-1], x8)  # x^(8 2**DIGIT_BITS) of this table: the next one's step
+    return tables
+
+
+_tables: list[list[int]] | None = None  # made on the first long stretch (3,072 multiplications)
+
+
+def shifted(crc: int, n: int) -> int:
+    """``crc`` times x^(8n): a prefix's CRC carried past ``n`` more bytes, as if they were zeros."""
+    global _tables
+    if _tables is None:
+        _tables = _powers()
+    mask = (1 << DIGIT_BITS) - 1
+    for table in _tables:
+        if n & mask:
+            crc = multiply(table[n & mask], crc)
+        n >>= DIGIT_BITS
+        if not n:
+            break
+    return crc
+
+
+class Stretches:
+    """CRC-32s of stretches of ``buf``: each computed afresh if short, else from prefix CRCs."""
+
+    def __init__(self, buf: bytes) -> None:
+        self.buf = buf
+        self.marks = [0]  # marks[k] = crc32(buf[: k * STEP])
+        self.fresh_bytes = 0  # bytes CRC'd so far (what tests bound)
+
+    def crc(self, start: int, end: int) -> int:
+        if end - start <= DIRECT:
+            self.fresh_bytes += end - start
+            return zlib.crc32(self.buf[start:end])
+        return self._prefix(end) ^ shifted(self._prefix(start), end - start)
+
+    def _prefix(self, at: int) -> int:
+        """crc32(buf[:at])."""
+        k = at // STEP
+        buf, marks = self.buf, self.marks
+        while len(marks) <= k:
+            j = len(marks) - 1
+            marks.append(zlib.crc32(buf[j * STEP : (j + 1) * STEP], marks[j]))
+            self.fresh_bytes += STEP
+        self.fresh_bytes += at - k * STEP
+        return zlib.crc32(buf[k * STEP : at], marks[k])

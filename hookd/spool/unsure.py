@@ -1,0 +1,98 @@
+"""The unsure mark: a file in the spool directory saying that a failed fsync left the events written
+before a position not surely on the disk (flusher.py holds the failure until Redis has them).
+
+It makes the failure outlive hookd: without it a restart (or a kill) before Redis had those events
+counted them as on the disk again, and under spool_fsync = "batch" the start deleted hook-send's
+inbox copies of them, the only copies whose fsync had worked. Spool reads it at start (and drops it
+if the cursor is past it); the Flusher holds the failure again while it stands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import TYPE_CHECKING, NamedTuple
+
+import structlog
+
+from hookd.paths import UnsafePathError, read_private, replace_private
+from hookd.spool.segments import Position
+
+if TYPE_CHECKING:
+    from hookd.spool.spool import Spool
+
+log = structlog.get_logger("hookd.spool")
+
+UNSURE = "unsure"
+
+
+class Unsure(NamedTuple):
+    """What a failed fsync left: everything written before ``through`` may not be on the disk."""
+
+    through: Position
+    errno: int
+    error: str
+
+
+def read_unsure(directory: str, dir_fd: int | None = None) -> Unsure | None:
+    """The unsure mark an earlier run left, if any (one that cannot be read counts as none)."""
+    try:
+        head, _, error = (
+            read_private(os.path.join(directory, UNSURE), 4096, dir_fd).decode(errors="replace").partition("\n")
+        )
+        seg, offset, number = (int(x) for x in head.split())
+    except (FileNotFoundError, ValueError):
+        return None
+    return Unsure(Position(seg, offset), number, error.strip())
+
+
+def write_unsure(directory: str, unsure: Unsure, dir_fd: int | None = None) -> None:
+    """Record the unsure mark. Not fsynced (the disk is failing): it has to outlive hookd, not the
+    machine; after a power loss what the segments hold is what the disk kept, and under
+    spool_fsync = "batch" hook-send's inbox copies were kept in any case."""
+    data = b"%d %d %d\n" % (*unsure.through, unsure.errno) + unsure.error.encode()[:1024] + b"\n"
+    replace_private(os.path.join(directory, UNSURE), data, fsync=False, dir_fd=dir_fd)
+
+
+def remove_unsure(directory: str, dir_fd: int | None = None) -> None:
+    try:
+        os.unlink(UNSURE if dir_fd is not None else os.path.join(directory, UNSURE), dir_fd=dir_fd)
+    except FileNotFoundError:
+        pass
+
+
+class UnsureMark:
+    """The mark on the disk for the failure a Flusher holds: written when it fails, removed when settled."""
+
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+        self.marked: Position | None = None  # what the file on the disk says, if there is one
+
+    async def mark(self, through: Position, exc: OSError) -> None:
+        """Mark everything before ``through`` unsure (from a worker thread), for a restart to find."""
+        if self.marked == through:
+            return
+        unsure = Unsure(through, exc.errno or 0, exc.strerror or str(exc))
+        try:
+            await asyncio.to_thread(write_unsure, self.spool.directory, unsure, self.spool.dir_fd)
+        except (OSError, UnsafePathError) as error:
+            log.error(
+                "spool_unsure_not_marked",
+                error=str(error),
+                directory=self.spool.directory,
+                hint="a restart before Redis has the events a failed fsync left unsure will count them as on the "
+                "disk; keep hookd running until status no longer names the failure",
+            )
+            return
+        self.marked = through
+
+    async def clear(self) -> None:
+        """Remove the mark once Redis has what it covered. One left behind only costs the next start a
+        held failure until the cursor file passes it (Spool drops it then)."""
+        if self.marked is None:
+            return
+        try:
+            await asyncio.to_thread(remove_unsure, self.spool.directory, self.spool.dir_fd)
+        except OSError as error:
+            log.warning("spool_unsure_not_cleared", error=error.strerror, directory=self.spool.directory)
+        self.marked = None
