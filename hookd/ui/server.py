@@ -14,6 +14,7 @@ from typing import TextIO
 import structlog
 
 from hookd.config import Config
+from hookd.descriptors import connection_cap, raise_limit, warn_if_few
 from hookd.ingest.http_setup import is_loopback
 from hookd.paths import UnsafePathError, ensure_private_dir
 from hookd.publish.connection import connect
@@ -64,6 +65,11 @@ def run(
     url_file: str | None = None,
 ) -> int:
     out = out or sys.stdout
+    from hookd.ui.connections import MAX_CONNECTIONS, BoundedH11Protocol
+
+    limit = raise_limit()
+    BoundedH11Protocol.max_connections = connection_cap(MAX_CONNECTIONS, 0.5, limit)
+    warn_if_few(limit, "hookd ui")
     try:
         host, port = parse_addr(addr or config.ui_addr)
         sock = bind(host, port)
