@@ -125,6 +125,7 @@ def test_a_low_hard_limit_cuts_the_caps_to_fit_and_says_so(hookd_factory, redis_
     assert all(s.returncode == 0 and s.stderr == b"" for s in seen["sent"]) and daemon.inbox() == []
     assert "error" not in seen["status"], seen["status"]
     assert seen["fds"] < LOW - RESERVE // 2, seen["fds"]
+    print(f"hookd held {seen['fds']} descriptors under {LOW}")
     low = [r for r in log_records(daemon.log_text()) if r.get("event") == "descriptor_limit_low"]
     assert low and low[0]["limit"] == LOW and "LimitNOFILE" in low[0]["hint"], low
 
@@ -146,6 +147,7 @@ def test_hookd_ui_under_a_low_hard_limit_keeps_serving_the_owner(hookd_factory, 
         finally:
             os.waitpid(pid, 0)
         assert seconds < 10 and fds < LOW - RESERVE // 2, (seconds, fds)
+        print(f"the UI held {fds} descriptors under {LOW}; the owner served in {seconds:.2f} s")
         low = [r for r in log_records((tmp_path / "ui.log").read_text()) if r.get("event") == "descriptor_limit_low"]
         assert low and low[0]["process"] == "hookd ui", low
     finally:
