@@ -5,7 +5,7 @@ Each such listener closes a connection to make room past its cap, so that anothe
 take every descriptor: the spool's next segment, the inbox's files, the event and control
 sockets' connections and Redis's would then fail with EMFILE. The caps were sized for the
 1,024 a systemd user service gets; launchd gives an agent 256 (``launchctl limit maxfiles``), and
-a shell may too, where 256 HTTP connections alone took every descriptor
+a shell may too, under which the HTTP listener's cap alone is every descriptor
 (tests/test_redteam16_descriptors.py). So the process raises its soft limit towards
 ``TARGET`` (the hard limit allows it: launchd's and most shells' is far higher), and a cap that
 still does not fit is cut to its share of what is left once hookd's own are reserved.
