@@ -134,13 +134,20 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
 
     def print_url() -> None:
         url = f"{base}{tokens.root[1:]}/?token={tokens.new_token()}\n"
-        out.write(url)
-        out.flush()
-        if url_file:
+        if url_file:  # first: a stdout that fails must not keep the URL from the file
             try:
                 write_private(url_file, url)
             except (OSError, UnsafePathError) as exc:  # a directory not the user's alone: not written
                 log.error("ui_url_file_failed", path=url_file, error=str(exc))
+        try:
+            out.write(url)
+            out.flush()
+        except (OSError, ValueError, AttributeError) as exc:  # stdout closed (None), or its reader gone
+            log.error(
+                "ui_url_not_printed",
+                error=str(exc) or type(exc).__name__,
+                hint=f"the URL is in {url_file}" if url_file else "pass --url-file FILE to have it in a private file",
+            )
 
     def ignored(sig: signal.Signals) -> None:
         log.warning(
@@ -160,6 +167,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
             app,
             log_level="warning",
             access_log=False,
+            use_colors=False,  # else its formatter asks sys.stdout.isatty(): None when stdout is closed
             server_header=False,
             date_header=False,
             lifespan="off",
