@@ -83,5 +83,20 @@ def test_a_new_url_goes_to_the_url_file_after_stdouts_reader_is_gone(hookd_facto
         _stop(proc)
     log = (tmp_path / "ui.log").read_text()
     assert "Traceback" not in log, log[-2000:]
-    os.environ.get("HOOKD_DEBUG")  # nothing else to check: the URL stays out of the log
     assert url_file.read_text().strip() not in log
+
+
+def test_a_command_with_stdout_closed_ends_with_its_own_exit_status(tmp_path):
+    """``hookd status >&-`` with no daemon: exit 2 (not running), not 1 and a traceback from the
+    last flush of a stdout that is None."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKD_")}
+    env.update(HOOKD_STATE_DIR=str(tmp_path / "state"), HOOKD_CONFIG=os.devnull)
+    done = subprocess.run(
+        [sys.executable, "-c", "import os,sys; os.close(1); os.execv(sys.executable, sys.argv[1:])", sys.executable]
+        + ["-m", "hookd", "status"],
+        env=env,
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        timeout=60,
+    )
+    assert done.returncode == 2 and b"Traceback" not in done.stderr, (done.returncode, done.stderr[-1000:])
