@@ -49,6 +49,8 @@ def events_text(events: list[str]) -> str:
 
 
 def _same(a: str, b: str) -> bool:
+    if not a or not b:  # "": no such path (hook-send without a home)
+        return False
     if os.path.abspath(a) == os.path.abspath(b):
         return True
     try:
