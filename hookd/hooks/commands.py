@@ -195,6 +195,9 @@ def describe(config: Config, path: str) -> dict[str, Any]:
     routes = _routes(config, path, handlers)
     problems += [r["problem"] for r in routes if r["problem"]]
     problems += reach.settings_apart(os.path.abspath(path), handlers, config)
+    changeable = reach.others_can_change(path) if handlers else None
+    if changeable:
+        problems.append(f"hookd's hooks are in a file another user can change: {changeable}")
     doubled = [e for e, hs in handlers.items() if len(hs) > 1]
     if doubled:
         problems.append(f"more than one hookd entry for {', '.join(doubled)} (install again to fix)")

@@ -18,6 +18,8 @@ from typing import Any, Iterable, Mapping
 from hookd.hooks import entries, merge
 from hookd.hooks.command import SETTING_VARS, Route, route, written_settings
 from hookd.hooks.settings import SCOPES, SettingsError, load, scope_path
+from hookd.paths import UnsafePathError
+from hookd.trust import check_trusted_file
 
 
 @dataclass
@@ -92,7 +94,12 @@ def check(
     for path in paths:
         broken: dict[str, list[str]] = {}  # missing path -> events
         missing_daemon: dict[tuple[str, str], list[str]] = {}  # (socket, inbox) -> events
-        for event, handlers in command_handlers(path).items():
+        handlers_of = command_handlers(path)
+        changeable = others_can_change(path) if handlers_of else None
+        if changeable:
+            problem = f"are in a file another user can change: {changeable}"
+            reach.findings.append(Finding(path, sorted(handlers_of), problem, "as the fix says"))
+        for event, handlers in handlers_of.items():
             for handler in handlers:
                 reach.hooked += 1
                 for gone in entries.missing_paths(handler):
@@ -124,6 +131,19 @@ def check(
                 )
             )
     return reach
+
+
+def others_can_change(path: str) -> str | None:
+    """Why another user could rewrite the settings file (and so the commands Claude Code runs as
+    this user, hook-send's among them), or None. A file or directory of the user's made under
+    umask 000, or a checkout in a directory others can write, is left as it is by ``hooks install``."""
+    try:
+        check_trusted_file(path, "make Claude Code run any command as you")
+    except UnsafePathError as exc:
+        return str(exc)
+    except OSError:
+        return None  # gone or unreadable: command_handlers found nothing in it either
+    return None
 
 
 def settings_apart(path: str, handlers: dict[str, list[dict[str, Any]]], config: Any) -> list[str]:
