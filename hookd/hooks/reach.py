@@ -91,6 +91,7 @@ def check(
 ) -> Reach:
     """What stops the hooks in ``paths`` from reaching the daemon at ``socket_path``/``state_dir``."""
     reach = Reach()
+    judged: dict[str, str | None] = {}
     for path in paths:
         broken: dict[str, list[str]] = {}  # missing path -> events
         missing_daemon: dict[tuple[str, str], list[str]] = {}  # (socket, inbox) -> events
@@ -99,11 +100,14 @@ def check(
         if changeable:
             problem = f"are in a file another user can change: {changeable}"
             reach.findings.append(Finding(path, sorted(handlers_of), problem, "as the fix says"))
+        open_to_others: dict[str, list[str]] = {}  # why a program run can be changed -> events
         for event, handlers in handlers_of.items():
             for handler in handlers:
                 reach.hooked += 1
                 for gone in entries.missing_paths(handler):
                     broken.setdefault(gone, []).append(event)
+                for why in programs_others_can_change(handler, judged):
+                    open_to_others.setdefault(why, []).append(event)
                 where = route(handler.get("command", ""), environ)
                 if where is None:
                     continue
@@ -119,6 +123,10 @@ def check(
                     "moved checkout): Claude Code gets exit 127 and the events are lost",
                     repair,
                 )
+            )
+        for why, events in open_to_others.items():
+            reach.findings.append(
+                Finding(path, events, f"run a file another user can change: {why}", "as the fix says")
             )
         for (sock, inbox), events in missing_daemon.items():
             reach.findings.append(
@@ -144,6 +152,23 @@ def others_can_change(path: str) -> str | None:
     except OSError:
         return None  # gone or unreadable: command_handlers found nothing in it either
     return None
+
+
+def programs_others_can_change(handler: dict[str, Any], seen: dict[str, str | None] | None = None) -> list[str]:
+    """Why another user could change what the handler runs (the interpreter, hook_send.py or the
+    native client, or a directory on the way to one): each run would be theirs, as the user.
+    ``seen``: paths already judged in this pass (every hook runs the same few)."""
+    seen = {} if seen is None else seen
+    for path, _ in entries.run_paths(handler) or []:
+        if path not in seen:
+            seen[path] = None
+            try:
+                check_trusted_file(path, "run any command as you whenever Claude Code runs the hook")
+            except UnsafePathError as exc:
+                seen[path] = str(exc)
+            except OSError:
+                pass  # gone: missing_paths names it
+    return [why for path, _ in entries.run_paths(handler) or [] if (why := seen.get(path))]
 
 
 def settings_apart(path: str, handlers: dict[str, list[dict[str, Any]]], config: Any) -> list[str]:
