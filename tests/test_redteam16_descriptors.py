@@ -12,6 +12,7 @@ itself (hookd/descriptors.py), logged as ``descriptor_limit_low``.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import resource
 import socket
@@ -24,6 +25,9 @@ import pytest
 from conftest import free_port, log_records, wait_until
 from hookd.control.client import request
 from hookd.descriptors import RESERVE, connection_cap
+from hookd.envelope import EnvelopeBuilder
+from hookd.sequence import SequenceAllocator
+from hookd.worker import Worker
 from other_user import _become_nobody, needs_root
 from test_redteam3_ui import _owner_request, open_fds
 from test_redteam4_http import _post
@@ -160,3 +164,23 @@ def test_the_caps_are_unchanged_where_the_descriptors_suffice_and_cut_where_they
     assert connection_cap(256, 0.5, limit=None) == 256
     assert connection_cap(256, 0.5, limit=LOW) == (LOW - RESERVE) // 2
     assert connection_cap(256, 0.5, limit=64) >= 8
+
+
+def test_the_worker_waits_for_its_answer_on_a_descriptor_past_1024(tmp_path):
+    """With the limit raised, hookd's descriptors can pass 1,024 (the owner's connections are not
+    capped): select() refuses such a descriptor (ValueError), which the worker's pipes, made again
+    after each restart, would then be. It waits with poll()."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        pytest.skip(f"the hard descriptor limit is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]  # the worker's pipes come after
+    worker = Worker(EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq"))), 10.0)
+    try:
+        asyncio.run(worker.prepare(b'{"hook_event_name": "Stop", "session_id": "s"}'))
+        assert worker.prepared == 1 and worker.failed == 0 and min(worker._from_child, worker._to_child) > 1024
+    finally:
+        worker.close()
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
