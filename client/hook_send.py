@@ -101,7 +101,8 @@ ROUTE_VARS = ("HOOKD_STATE_DIR", "HOOKD_SOCKET", "HOOKD_SPARE_INBOX")
 
 
 def absolute_routes(environ):
-    """The environment without a routing variable that is not an absolute path, each said.
+    """The environment without a routing variable (or HOME, under which the state directory is
+    found) that is not an absolute path, each said.
 
     Relative to the hook's working directory (the project's checkout) it is not where hookd
     looks: raw events would be kept there, never swept. settings.json's env does not expand
