@@ -68,6 +68,9 @@ struct failure { char place[PATHCAP]; char why[200]; const char *fix; };
 static const char FIX_SOCKET_DIR[] = "remove it if it is not yours, or set HOOKD_SOCKET to hookd's socket in a directory of your own";
 static const char FIX_PEER[] = "stop that process and remove the socket, then start hookd";
 static const char FIX_REPLACE[] = "remove it and let hook-send create it";
+static const char *const NO_HOME[] = {
+    "(no state directory)", "HOME is not an absolute path and the password database names no home",
+    "set HOOKD_STATE_DIR (and HOOKD_SOCKET) to absolute paths in the hook's command"};
 static const char FIX_PRIVATE[] = "make it yours and private (chmod 700), or set HOOKD_STATE_DIR elsewhere";
 
 static const char *errname(int e)
@@ -163,11 +166,11 @@ static const char *env(const char *name) /* unset and empty are alike, as in the
  * swept. settings.json's env does not expand ~, so "~/x" is such a value. Said once each. */
 static const char *route(const char *name)
 {
-    static const char *said[3];
+    static const char *said[4];
     const char *v = env(name);
     if (!v || v[0] == '/')
         return v;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (said[i] == name)
             return NULL;
         if (!said[i]) {
@@ -234,9 +237,13 @@ static int join(char *out, const char *a, const char *b)
     return 0;
 }
 
+/* The state directory, or "" when there is no home to put it in: HOME, like a routing variable,
+ * counts only as an absolute path (a relative one would keep raw events in the project's
+ * checkout), else the password database's home, as the Python client's home_dir(). */
 static void state_dir(char *out)
 {
-    const char *v = route("HOOKD_STATE_DIR"), *xdg = getenv("XDG_STATE_HOME"), *home = env("HOME");
+    const char *v = route("HOOKD_STATE_DIR"), *xdg = getenv("XDG_STATE_HOME"), *home = route("HOME");
+    out[0] = 0;
     if (v) {
         snprintf(out, PATHCAP, "%s", v);
         return;
@@ -245,21 +252,24 @@ static void state_dir(char *out)
         join(out, xdg, "hookd");
         return;
     }
-    if (!home) { /* os.path.expanduser("~") without HOME: the password database */
+    if (!home) {
         struct passwd *pw = getpwuid(getuid());
-        home = pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "~";
+        home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
     }
-    join(out, home, ".local/state/hookd");
+    if (home)
+        join(out, home, ".local/state/hookd");
 }
 
+/* The socket, or "" when there is neither HOOKD_SOCKET, XDG_RUNTIME_DIR nor a state directory. */
 static void socket_path(char *out, const char *state)
 {
     const char *v = route("HOOKD_SOCKET"), *xdg = getenv("XDG_RUNTIME_DIR");
+    out[0] = 0;
     if (v)
         snprintf(out, PATHCAP, "%s", v);
     else if (xdg && xdg[0] == '/')
         join(out, xdg, "hookd/hookd.sock");
-    else
+    else if (state[0])
         join(out, state, "run/hookd.sock");
 }
 
@@ -914,8 +924,12 @@ static void run(const char *hook, long long start, int timeout)
     state_dir(state);
     socket_path(sock, state);
     struct failure refused = {"", "", NULL}, failures[2];
-    int outcome = send_frame(sock, head, len, sent_body, blen, start + (long long)(timeout - reserve) * 1000000LL,
+    int outcome = RETRY; /* no socket: keep it, and the inbox's failure says why */
+    if (sock[0])
+        outcome = send_frame(sock, head, len, sent_body, blen, start + (long long)(timeout - reserve) * 1000000LL,
                              detail, sizeof detail, &refused);
+    else
+        snprintf(detail, sizeof detail, "none (no state directory)");
     if (outcome == DELIVERED || outcome == REJECTED) {
         lost_armed = 0;
         if (debug)
@@ -927,7 +941,9 @@ static void run(const char *hook, long long start, int timeout)
     /* The inbox, else the spare inbox: as the Python client's keep() */
     snprintf(name, sizeof name, "%020lld-%ld-%s.hookd", sent, (long)getpid(), id);
     int nfail = 0, saved = 0;
-    if (write_inbox(state, "inbox", head, len, sent_body, blen, name, id, final, &failures[nfail]) == 0)
+    if (!state[0])
+        fail(&failures[nfail], NO_HOME[0], NO_HOME[1], NO_HOME[2]);
+    if (state[0] && write_inbox(state, "inbox", head, len, sent_body, blen, name, id, final, &failures[nfail]) == 0)
         saved = 1;
     else if (nfail++, !spare_inbox(spare, &sub))
         fail(&failures[nfail++], "(no spare inbox)", "none found", NULL);

@@ -30,6 +30,11 @@ __version__ = "0.1.0"
 # ERR reasons that are the sender's fault: resending the same bytes cannot help.
 FINAL = (b"empty", b"not_json", b"invalid_utf8", b"not_object", b"too_deep", b"too_large", b"bad_header")
 DELIVERED, REJECTED, RETRY, REFUSED = "delivered", "rejected", "retry", "refused"
+NO_HOME = (
+    "(no state directory)",
+    "HOME is not an absolute path and the password database names no home",
+    "set HOOKD_STATE_DIR (and HOOKD_SOCKET) to absolute paths in the hook's command",
+)
 MAX_EVENT_BYTES = 8 << 20  # hookd's max_event_bytes by default
 # How much of a too-large payload is looked at for its hook_event_name and session_id.
 PREFIX_BYTES = 16384
@@ -96,13 +101,14 @@ ROUTE_VARS = ("HOOKD_STATE_DIR", "HOOKD_SOCKET", "HOOKD_SPARE_INBOX")
 
 
 def absolute_routes(environ):
-    """The environment without a routing variable that is not an absolute path, each said.
+    """The environment without a routing variable (or HOME, under which the state directory is
+    found) that is not an absolute path, each said.
 
     Relative to the hook's working directory (the project's checkout) it is not where hookd
     looks: raw events would be kept there, never swept. settings.json's env does not expand
     ~, so "~/x" is such a value. It counts as unset, as relative XDG ones do.
     """
-    relative = [k for k in ROUTE_VARS if environ.get(k) and not environ[k].startswith("/")]
+    relative = [k for k in ROUTE_VARS + ("HOME",) if environ.get(k) and not environ[k].startswith("/")]
     if not relative:
         return environ
     for name in relative:
@@ -123,20 +129,36 @@ def default_socket_path(environ, state_dir=None):
         return environ["HOOKD_SOCKET"]
     if environ.get("XDG_RUNTIME_DIR", "").startswith("/"):  # relative XDG paths are to be ignored
         return _join(environ["XDG_RUNTIME_DIR"], "hookd/hookd.sock")
-    return _join(state_dir or default_state_dir(environ), "run/hookd.sock")
+    state_dir = state_dir or default_state_dir(environ)
+    return _join(state_dir, "run/hookd.sock") if state_dir else None
 
 
 def default_state_dir(environ):
+    """$HOOKD_STATE_DIR, $XDG_STATE_HOME/hookd, else ~/.local/state/hookd; None without a home."""
     if environ.get("HOOKD_STATE_DIR"):
         return environ["HOOKD_STATE_DIR"]
     if environ.get("XDG_STATE_HOME", "").startswith("/"):
         return _join(environ["XDG_STATE_HOME"], "hookd")
-    home = environ.get("HOME")
-    if not home:
-        import os.path  # rare path
+    home = home_dir(environ)
+    return _join(home, ".local/state/hookd") if home else None
 
-        home = os.path.expanduser("~")
-    return _join(home, ".local/state/hookd")
+
+def home_dir(environ):
+    """$HOME if it is an absolute path, else the password database's, else None.
+
+    A relative one is taken against the working directory, for a hook the project's checkout:
+    raw events would be kept there, and hookd's commands would read a config file from it.
+    """
+    home = environ.get("HOME", "")
+    if home.startswith("/"):
+        return home
+    try:
+        import pwd  # rare path
+
+        home = pwd.getpwuid(posix.getuid()).pw_dir
+    except (ImportError, KeyError):
+        return None
+    return home if home.startswith("/") else None
 
 
 def inbox_dir(state_dir):
@@ -482,7 +504,7 @@ def keep(env, header, body, sent_ns, pid, hid):
     failures = []
     for base, sub in ((default_state_dir(env), "inbox"), _spare_parts(env)):
         if base is None:
-            failures.append(("(no spare inbox)", "none found", None))
+            failures.append(("(no spare inbox)", "none found", None) if sub != "inbox" else NO_HOME)
             continue
         try:
             return write_inbox(base, header, body, sent_ns, pid, hid, fsync, sub), failures
@@ -657,8 +679,11 @@ def run(argv, env, deadline, lost_line=None, drain_until=None):
     path = default_socket_path(env)
     refused = None
     try:
-        check_socket_dir(path)
-        outcome, detail = send_frame(header, body, path, deadline)
+        if path is None:  # no state directory, no XDG_RUNTIME_DIR: keep() says so
+            outcome, detail = RETRY, "none (no state directory)"
+        else:
+            check_socket_dir(path)
+            outcome, detail = send_frame(header, body, path, deadline)
     except Refused as r:
         outcome, detail = REFUSED, r
     if outcome == DELIVERED or outcome == REJECTED:

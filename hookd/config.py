@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from hookd_client.hook_send import ROUTE_VARS, default_socket_path, default_state_dir, spare_inbox_dir
+from hookd_client.hook_send import ROUTE_VARS, default_socket_path, default_state_dir, home_dir, spare_inbox_dir
 
 # SettingError (and its older name) from here too, beside load, which raises it.
 from hookd.config_errors import ConfigError as ConfigError, SettingError as SettingError
@@ -441,9 +441,31 @@ def setting_info() -> tuple[msgspec.inspect.Field, ...]:
     return info.fields
 
 
-def default_config_path(environ: Mapping[str, str]) -> str:
-    base = environ.get("XDG_CONFIG_HOME") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".config")
-    return os.path.join(base, "hookd", "config.toml")
+def user_home(environ: Mapping[str, str]) -> str:
+    """The user's home for Claude Code's user settings and the service files: an absolute $HOME,
+    else the password database's (hook-send's home_dir). A relative HOME names a place under the
+    working directory (a checkout): the user's settings written there would be the project's."""
+    home = home_dir(environ)
+    if home is None:
+        raise SettingError(
+            "HOME is not an absolute path and the password database names no home for this user; "
+            "fix: set HOME to an absolute path",
+            setting="HOME",
+            source="the environment",
+        )
+    return str(home)
+
+
+def default_config_path(environ: Mapping[str, str]) -> str | None:
+    """$XDG_CONFIG_HOME/hookd/config.toml, else ~/.config/hookd/config.toml; None without a home.
+
+    Only absolute paths count (a relative one names a place under the working directory, which
+    may be someone's checkout: its config file would choose where the events go), as hook-send
+    takes them (home_dir)."""
+    xdg = environ.get("XDG_CONFIG_HOME", "")
+    home = home_dir(environ)
+    base = xdg if xdg.startswith("/") else os.path.join(home, ".config") if home else None
+    return os.path.join(base, "hookd", "config.toml") if base else None
 
 
 class Sources:
@@ -477,7 +499,7 @@ def load_sourced(
     path = explicit_path or default_config_path(environ)
     sources = Sources(
         {
-            f"config file {path}": _read_toml(path, must_exist=bool(explicit_path)),
+            f"config file {path}": _read_toml(path, must_exist=bool(explicit_path)) if path else {},
             "environment": _read_environ(environ),
             "command line": _decode_lists(dict(flags)),
         }
@@ -636,7 +658,15 @@ def _unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
 
 def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:
     """Fill the settings whose defaults depend on the environment."""
-    state_dir = os.path.abspath(config.state_dir or default_state_dir(environ))
+    default = config.state_dir or default_state_dir(environ)
+    if not default:
+        raise SettingError(
+            "no state directory: HOME is not an absolute path and the password database names no home "
+            "for this user; fix: set HOOKD_STATE_DIR (or state_dir, or --state-dir) to an absolute path",
+            setting="state_dir",
+            source="the environment (HOME)",
+        )
+    state_dir = os.path.abspath(default)
     # Never a shared /tmp name that another user could create first (docs/security.md).
     socket = os.path.abspath(config.socket or default_socket_path(environ, state_dir))
     return msgspec.structs.replace(

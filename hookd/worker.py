@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import math
 import os
 import select
 import signal
@@ -227,11 +228,19 @@ def _receive(fd: int, deadline: float) -> bytes:
     return _read_exactly(fd, _LENGTH.unpack(header)[0], deadline)
 
 
+def _readable(fd: int, timeout_s: float) -> bool:
+    """Whether ``fd`` can be read (or is at its end) within ``timeout_s``: poll(), as select()
+    refuses a descriptor past FD_SETSIZE (1,024), which hookd may open now (hookd/descriptors.py)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(max(1, math.ceil(timeout_s * 1000))))
+
+
 def _read_exactly(fd: int, size: int, deadline: float) -> bytes:
     chunks = []
     while size:
         left = None if deadline == float("inf") else deadline - time.monotonic()
-        if left is not None and (left <= 0 or not select.select([fd], [], [], left)[0]):
+        if left is not None and (left <= 0 or not _readable(fd, left)):
             raise TimeoutError
         chunk = os.read(fd, min(size, 1 << 20))
         if not chunk:

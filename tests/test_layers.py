@@ -21,8 +21,9 @@ other unless the layer says otherwise:
     config, paths, state, sequence, ...   leaves: they import no other part of hookd above
     log_sink                              where log lines go: a bounded queue, a writer thread
     terminal                              colour and progress bars on a terminal
-    config_errors, liveness, paths,       a settings error; progress and loop lag; private files;
-    refusals, units                       the header, refusal reasons and reply lines; numbers
+    config_errors, descriptors, liveness, a settings error; the descriptor limit; progress and loop
+    paths, refusals, units                lag; private files; the header, refusal reasons and reply
+                                          lines; numbers
     trust                                 who can change a path: the link-by-link walk, trusted files
     policies                              the Enums of the settings that choose among named ways
 
@@ -75,7 +76,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ),
     ({"log_sink"}, False),
     ({"terminal"}, False),
-    ({"config_errors", "hook_names", "hostport", "liveness", "paths", "refusals", "units"}, False),
+    ({"config_errors", "descriptors", "hook_names", "hostport", "liveness", "paths", "refusals", "units"}, False),
     ({"trust"}, False),
     ({"policies"}, False),
 ]

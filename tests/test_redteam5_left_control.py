@@ -22,7 +22,7 @@ from hookd.state import DaemonState
 
 
 class BigAnswers(ControlServer):
-    def answer(self, command: str) -> object:
+    def answer(self, command: str, counted: object = None) -> object:
         return {"blob": "x" * (8 << 20)}
 
 

@@ -278,6 +278,7 @@ class Listener:
         self.pipeline = pipeline
         self.max_body = 1 << 20
         self.timeout_s = 60.0
+        self.max_connections = 256
         self.budget = None
         self.connections: set = set()
         self.by_status: Counter[int] = Counter()

@@ -42,4 +42,4 @@ def config_file_of(args: argparse.Namespace) -> str | None:
     if named:
         return os.path.abspath(named)
     default = default_config_path(os.environ)
-    return default if os.path.exists(default) else None
+    return default if default and os.path.exists(default) else None

@@ -39,7 +39,8 @@ def quietly(run: Callable[[], int]) -> int:
     """Run a command; a closed pipe or Ctrl-C ends it with the conventional code, no traceback."""
     try:
         code = run()
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None: started with stdout closed
+            sys.stdout.flush()
         return code
     except BrokenPipeError:
         silence_stdout()

@@ -9,6 +9,7 @@ from typing import Any
 
 from hookd.console import exits
 from hookd.console.command_settings import config_file_of, load
+from hookd.descriptors import raise_limit, warn_if_few
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -26,7 +27,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     # (hookd/log_sink.py), never a signal that kills.
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     _no_core_dumps()
+    descriptors = raise_limit()
     logs.configure(config.log_format, config.log_level, fallback_dir=config.state_dir, take_stderr=True)
+    warn_if_few(descriptors)
     _warn_about_hooks(config, args)
     try:
         code = uvloop.run(_serve(Daemon(config, handle_signals=True)))

@@ -15,9 +15,15 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from hookd import logs
 from hookd.control.metrics_server import MetricsServer
+from hookd.paths import UnsafePathError
 from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.metrics")
+
+
+class MetricsSetupError(UnsafePathError):
+    """metrics_addr cannot be served; ``hookd run`` stops with this one line (exit 1)."""
+
 
 LATENCY_BUCKETS = (
     0.0001,
@@ -131,6 +137,12 @@ async def start_metrics(addr: str, state: DaemonState) -> MetricsServer:
             ).observe
         )
     server = MetricsServer(registry, local)
-    await server.start(host, int(port))
+    try:
+        await server.start(host, int(port))
+    except OSError as exc:  # the port taken (by anyone on the machine): one line, as for http_addr
+        raise MetricsSetupError(
+            f"cannot listen on {addr} for metrics: {exc.strerror or exc}; choose another metrics_addr "
+            "or stop what uses it"
+        ) from None
     log.info("metrics_serving", url=f"http://{addr}/metrics")
     return server

@@ -4,7 +4,8 @@ prometheus_client's own server gave each connection a thread that waited for a r
 good: anyone who could reach the port could hold threads and descriptors of hookd itself, the
 ones its event socket needs (tests/test_redteam3_ui.py). Here a connection has HEAD_TIMEOUT_S
 to send its request head, then WRITE_TIMEOUT_S to take the answer, and is closed after one
-answer; past MAX_CONNECTIONS the oldest is closed to make room, so a scraper is still served.
+answer; past MAX_CONNECTIONS (fewer under a low descriptor limit: hookd/descriptors.py) the oldest
+is closed to make room, so a scraper is still served.
 
 Bound to a loopback address, it serves only requests whose one ``Host`` names this machine and
 that carry no ``Origin``: a web page that pointed its own name at 127.0.0.1 (DNS rebinding) could
@@ -20,6 +21,7 @@ import time
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from hookd.descriptors import connection_cap
 from hookd.ingest.http_setup import host_of
 from hookd.peers import Throttle
 
@@ -38,6 +40,7 @@ class MetricsServer:
         self.local = local  # bound to loopback: only this machine's names in Host
         self.server: asyncio.Server | None = None
         self.connections: dict[asyncio.StreamWriter, float] = {}  # -> when it opened
+        self.max_connections = connection_cap(MAX_CONNECTIONS, 1 / 8)  # fits a low descriptor limit
         self.closed_to_make_room = 0
         self.full_lines = Throttle(FULL_LOG_EVERY_S)
 
@@ -52,7 +55,7 @@ class MetricsServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections[writer] = time.monotonic()
-        if len(self.connections) > MAX_CONNECTIONS:
+        if len(self.connections) > self.max_connections:
             self._make_room()
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HEAD_TIMEOUT_S)
@@ -92,7 +95,7 @@ class MetricsServer:
         if self.full_lines.ready("full") is not None:
             log.warning(
                 "metrics_connections_full",
-                limit=MAX_CONNECTIONS,
+                limit=self.max_connections,
                 closed_total=self.closed_to_make_room,
                 hint="the oldest connection is closed to make room (a scraper that hangs, or another local user?)",
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Any
 
 import msgspec
 import psutil
@@ -60,10 +61,13 @@ class ControlServer:
             return
         try:
             line = await asyncio.wait_for(reader.readline(), REQUEST_TIMEOUT_S)
+            command = line.strip().decode(errors="replace")
+            # The inboxes' files are counted off the loop: hundreds of thousands may wait.
+            counted = await asyncio.to_thread(snapshot.inbox_counts, self.config) if command == "status" else None
             # drain() then waits until all of it is with the kernel, and close() has nothing
             # left to flush (a close with bytes still buffered would wait for the peer for good).
             writer.transport.set_write_buffer_limits(high=0)
-            writer.write(msgspec.json.encode(self.answer(line.strip().decode(errors="replace"))) + b"\n")
+            writer.write(msgspec.json.encode(self.answer(command, counted)) + b"\n")
             try:
                 await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
             except TimeoutError:
@@ -89,9 +93,9 @@ class ControlServer:
                 "its connection was closed",
             )
 
-    def answer(self, command: str) -> object:
+    def answer(self, command: str, counted: dict[str, dict[str, Any]] | None = None) -> object:
         if command == "status":
-            return snapshot.take(self.config, self.state, self.process)
+            return snapshot.take(self.config, self.state, self.process, counted)
         if command == "ping":
             return {"pong": True}
         return {"error": f"unknown command {command[:40]!r}; known: {', '.join(COMMANDS)}"}

@@ -75,9 +75,9 @@ def route_env(
 
     base = {k: v for k, v in (os.environ if environ is None else environ).items() if k not in ROUTE_VARS}
     wanted: dict[str, str] = {}
-    if state_dir and os.path.abspath(default_state_dir(base)) != os.path.abspath(state_dir):
+    if state_dir and _absolute(default_state_dir(base)) != os.path.abspath(state_dir):
         wanted["HOOKD_STATE_DIR"] = os.path.abspath(state_dir)
-    if socket and os.path.abspath(default_socket_path({**base, **wanted})) != os.path.abspath(socket):
+    if socket and _absolute(default_socket_path({**base, **wanted})) != os.path.abspath(socket):
         wanted["HOOKD_SOCKET"] = os.path.abspath(socket)
     # Against hook-send's default, not this shell's HOOKD_MAX_EVENT_BYTES: Claude Code's may lack it.
     if max_event_bytes is not None and max_event_bytes != MAX_EVENT_BYTES:
@@ -156,8 +156,12 @@ def route(command: str, environ: Mapping[str, str] | None = None) -> Route | Non
         return None
     variables, rest = split_env(argv)
     env = {**(os.environ if environ is None else environ), **variables}
-    state_dir = os.path.abspath(default_state_dir(env))
-    return Route(os.path.abspath(default_socket_path(env)), state_dir, rest[0] if rest else "")
+    return Route(_absolute(default_socket_path(env)), _absolute(default_state_dir(env)), rest[0] if rest else "")
+
+
+def _absolute(path: str | None) -> str:
+    """The path made absolute; "" for none (hook-send without a home: it keeps events in its spare inbox)."""
+    return os.path.abspath(path) if path else ""
 
 
 def written_settings(command: str) -> dict[str, int] | None:

@@ -195,6 +195,12 @@ def describe(config: Config, path: str) -> dict[str, Any]:
     routes = _routes(config, path, handlers)
     problems += [r["problem"] for r in routes if r["problem"]]
     problems += reach.settings_apart(os.path.abspath(path), handlers, config)
+    changeable = reach.others_can_change(path) if handlers else None
+    if changeable:
+        problems.append(f"hookd's hooks are in a file another user can change: {changeable}")
+    judged: dict[str, str | None] = {}
+    opened = {why: None for hs in handlers.values() for h in hs for why in reach.programs_others_can_change(h, judged)}
+    problems += [f"hookd's hooks run a file another user can change: {why}" for why in opened]
     doubled = [e for e, hs in handlers.items() if len(hs) > 1]
     if doubled:
         problems.append(f"more than one hookd entry for {', '.join(doubled)} (install again to fix)")

@@ -84,21 +84,19 @@ def client_of(handler: dict[str, Any]) -> str:
     return "native" if any(_NATIVE.search(word) for word in argv) else "python"
 
 
-def missing_paths(handler: dict[str, Any]) -> list[str]:
-    """What a command handler names that no longer exists (the interpreter, the client)."""
+def run_paths(handler: dict[str, Any]) -> list[tuple[str, bool]] | None:
+    """What a command handler runs: (path, is the program) for an absolute argv[0] (the
+    interpreter, or the native client) and each hook_send.py it names; None when it cannot be parsed."""
     if handler.get("type") != "command":
         return []
-    command = handler.get("command", "")
     try:
-        argv = shlex.split(command)
+        argv = shlex.split(handler.get("command", ""))
     except ValueError:
-        return [f"(the command cannot be parsed: {command!r})"]
+        return None
     from hookd.hooks.command import split_env
 
     argv = split_env(argv)[1]
-    missing = []
-    if argv and os.path.isabs(argv[0]) and not os.access(argv[0], os.X_OK):
-        missing.append(argv[0])
+    paths = [(argv[0], True)] if argv and os.path.isabs(argv[0]) else []
     for word in argv[1:]:
         found = _CLIENT_DIR.search(word)
         if found:
@@ -110,6 +108,13 @@ def missing_paths(handler: dict[str, Any]) -> list[str]:
             client = word
         else:
             continue
-        if not os.path.isfile(client):
-            missing.append(client)
-    return missing
+        paths.append((client, False))
+    return paths
+
+
+def missing_paths(handler: dict[str, Any]) -> list[str]:
+    """What a command handler names that no longer exists (the interpreter, the client)."""
+    paths = run_paths(handler)
+    if paths is None:
+        return [f"(the command cannot be parsed: {handler.get('command', '')!r})"]
+    return [p for p, program in paths if not (os.access(p, os.X_OK) if program else os.path.isfile(p))]

@@ -248,7 +248,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception:  # noqa: BLE001 -- a broken config must not stop make setup
             from hookd_client.hook_send import default_state_dir
 
-            state_dir = os.path.abspath(default_state_dir(os.environ))
+            found = default_state_dir(os.environ)
+            if found is None:
+                print("hookd: no state directory (HOME is not an absolute path); set HOOKD_STATE_DIR", file=sys.stderr)
+                return 0
+            state_dir = os.path.abspath(found)
     build = ensure(state_dir)
     if build.path:
         print(f"hookd: {build.reason}; `hookd hooks install` uses it", file=sys.stderr)

@@ -19,6 +19,8 @@ from typing import Any, Iterable, Mapping
 from hookd.hooks import entries, merge
 from hookd.hooks.command import SETTING_VARS, Route, route, written_settings
 from hookd.hooks.settings import SCOPES, SettingsError, load, scope_path
+from hookd.paths import UnsafePathError
+from hookd.trust import check_trusted_file
 
 
 @dataclass
@@ -50,6 +52,8 @@ def events_text(events: list[str]) -> str:
 
 
 def _same(a: str, b: str) -> bool:
+    if not a or not b:  # "": no such path (hook-send without a home)
+        return False
     if os.path.abspath(a) == os.path.abspath(b):
         return True
     try:
@@ -88,14 +92,23 @@ def check(
 ) -> Reach:
     """What stops the hooks in ``paths`` from reaching the daemon at ``socket_path``/``state_dir``."""
     reach = Reach()
+    judged: dict[str, str | None] = {}
     for path in paths:
         broken: dict[str, list[str]] = {}  # missing path -> events
         missing_daemon: dict[tuple[str, str], list[str]] = {}  # (socket, inbox) -> events
-        for event, handlers in command_handlers(path).items():
+        handlers_of = command_handlers(path)
+        changeable = others_can_change(path) if handlers_of else None
+        if changeable:
+            problem = f"are in a file another user can change: {changeable}"
+            reach.findings.append(Finding(path, sorted(handlers_of), problem, "as the fix says"))
+        open_to_others: dict[str, list[str]] = {}  # why a program run can be changed -> events
+        for event, handlers in handlers_of.items():
             for handler in handlers:
                 reach.hooked += 1
                 for gone in entries.missing_paths(handler):
                     broken.setdefault(gone, []).append(event)
+                for why in programs_others_can_change(handler, judged):
+                    open_to_others.setdefault(why, []).append(event)
                 where = route(handler.get("command", ""), environ)
                 if where is None:
                     continue
@@ -112,6 +125,10 @@ def check(
                     repair,
                 )
             )
+        for why, events in open_to_others.items():
+            reach.findings.append(
+                Finding(path, events, f"run a file another user can change: {why}", "as the fix says")
+            )
         for (sock, inbox), events in missing_daemon.items():
             reach.findings.append(
                 Finding(
@@ -123,6 +140,36 @@ def check(
                 )
             )
     return reach
+
+
+def others_can_change(path: str) -> str | None:
+    """Why another user could rewrite the settings file (and so the commands Claude Code runs as
+    this user, hook-send's among them), or None. A file or directory of the user's made under
+    umask 000, or a checkout in a directory others can write, is left as it is by ``hooks install``."""
+    try:
+        check_trusted_file(path, "make Claude Code run any command as you")
+    except UnsafePathError as exc:
+        return str(exc)
+    except OSError:
+        return None  # gone or unreadable: command_handlers found nothing in it either
+    return None
+
+
+def programs_others_can_change(handler: dict[str, Any], seen: dict[str, str | None] | None = None) -> list[str]:
+    """Why another user could change what the handler runs (the interpreter, hook_send.py or the
+    native client, or a directory on the way to one): each run would be theirs, as the user.
+    ``seen``: paths already judged in this pass (every hook runs the same few)."""
+    seen = {} if seen is None else seen
+    for path, _ in entries.run_paths(handler) or []:
+        if path not in seen:
+            seen[path] = None
+            try:
+                check_trusted_file(path, "run any command as you whenever Claude Code runs the hook")
+            except UnsafePathError as exc:
+                seen[path] = str(exc)
+            except OSError:
+                pass  # gone: missing_paths names it
+    return [why for path, _ in entries.run_paths(handler) or [] if (why := seen.get(path))]
 
 
 def settings_apart(path: str, handlers: dict[str, list[dict[str, Any]]], config: Any) -> list[str]:

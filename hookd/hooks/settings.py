@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hookd.config import user_home
 from hookd.hooks import textedit
 from hookd.paths import makedirs_private
 
@@ -38,9 +39,7 @@ MAX_DEPTH = 64
 
 def scope_path(scope: str, environ: Mapping[str, str] = os.environ, cwd: str | None = None) -> str:
     if scope == "user":
-        base = environ.get("CLAUDE_CONFIG_DIR") or os.path.join(
-            environ.get("HOME") or os.path.expanduser("~"), ".claude"
-        )
+        base = environ.get("CLAUDE_CONFIG_DIR") or os.path.join(user_home(environ), ".claude")
         return os.path.join(base, "settings.json")
     name = "settings.json" if scope == "project" else "settings.local.json"
     return os.path.join(cwd or os.getcwd(), ".claude", name)

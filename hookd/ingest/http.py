@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 # oldest that has not shown the token (tests/test_redteam4_http.py): refusing the new one let
 # another user who held the places have every event of the owner's refused, and HTTP hooks have
 # no inbox. Only when every place holds a tokened connection is the new one answered 503.
+# Under a descriptor limit too low for it, half of what hookd does not keep for itself
+# (hookd/descriptors.py): the listener's ``max_connections``.
 MAX_CONNECTIONS = 256
 
 
@@ -46,6 +48,7 @@ class Listener(Protocol):
     pipeline: Pipeline | None
     max_body: int
     timeout_s: float
+    max_connections: int
     budget: FrameBudget | None
     connections: set[HookConnection]
     by_status: Counter[int]
@@ -89,9 +92,9 @@ class HookConnection(PausesReading, asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        if len(self.listener.connections) >= MAX_CONNECTIONS and not self._make_room():
+        if len(self.listener.connections) >= self.listener.max_connections and not self._make_room():
             self.closing = True
-            message = f"over {MAX_CONNECTIONS} connections at once; try again"
+            message = f"over {self.listener.max_connections} connections at once; try again"
             self.listener.log_refusal(503, "too_many_connections", message)
             transport.write(error(503, "too_many_connections", message, True))  # type: ignore[attr-defined]
             transport.close()
@@ -153,7 +156,7 @@ class HookConnection(PausesReading, asyncio.Protocol):
         self.listener.log_refusal(
             503,
             "connections_full",
-            f"over {MAX_CONNECTIONS} connections at once: one that has not shown the token (closing, "
+            f"over {self.listener.max_connections} connections at once: one that has not shown the token (closing, "
             "else the oldest) was closed to make room (another local user holding connections?)",
         )
         return True

@@ -14,7 +14,8 @@ from collections import Counter
 import structlog
 
 from hookd.ingest.budget import FrameBudget
-from hookd.ingest.http import HookConnection
+from hookd.descriptors import connection_cap
+from hookd.ingest.http import MAX_CONNECTIONS, HookConnection
 from hookd.ingest.http_setup import HttpSettings, allowed_hosts, bind_addr, host_of, load_or_create_token
 from hookd.peers import Throttle
 from hookd.pipeline import Pipeline
@@ -36,6 +37,7 @@ class HttpListener:
         self.max_body = settings.max_event_bytes
         self.timeout_s = settings.client_timeout_s
         self.backlog = settings.listen_backlog
+        self.max_connections = connection_cap(MAX_CONNECTIONS, 0.5)
         self.budget: FrameBudget | None = None  # shared with the socket's connections (budget.py)
         self.pipeline: Pipeline | None = None
         self.servers: list[asyncio.Server] = []

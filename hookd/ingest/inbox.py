@@ -78,6 +78,7 @@ class Inbox:
         # Files whose events are spooled but that stay while a failed fsync leaves the spool unsure
         # (spool/flusher.py): removed by a later sweep, not taken (and counted) again.
         self.spooled_unsure: set[str] = set()
+        self.blocked: str | None = None  # the file the last sweep stopped at: the pipeline could not take it
 
     def _sources(self) -> list[str]:
         """The inbox, and the spare inbox when it exists and is trusted."""
@@ -151,9 +152,24 @@ class Inbox:
         """Take every waiting frame into the spool, oldest first; return how many were taken."""
         sources = open_sources(self._sources())
         try:
+            if self.blocked is not None and await self._still_blocked(sources):
+                return 0
             return await self._sweep(sources, progress)
         finally:
             close_sources(sources)
+
+    async def _still_blocked(self, sources: list[Source]) -> bool:
+        """Try again only the file the last sweep stopped at: while the spool or the disk is full,
+        listing and sorting every name each time would hold the event loop as long as the inbox is big."""
+        path, self.blocked = self.blocked or "", None
+        for directory, dir_fd in sources:
+            if directory == os.path.dirname(path):
+                outcome = await self._take_file(path, dir_fd)
+                if outcome is None:
+                    self.blocked = path
+                elif outcome:
+                    await self._remove_taken([(path, dir_fd)])
+        return self.blocked is not None  # else taken, set aside, gone or not swept: a whole sweep
 
     async def _sweep(self, sources: list[Source], progress: Progress | None) -> int:
         paths = self._pending_paths(sources)
@@ -176,7 +192,7 @@ class Inbox:
             if outcome is None:
                 # The pipeline cannot take events now (spool full, shutting down):
                 # stop here, so that order is kept, and try again on the next sweep.
-                self.waiting = len(paths) - index
+                self.waiting, self.blocked = len(paths) - index, path
                 break
             if outcome:
                 done.append((path, dir_fd))

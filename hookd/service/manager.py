@@ -19,6 +19,7 @@ import sys
 from collections.abc import Mapping
 from typing import NamedTuple, TextIO
 
+from hookd.config import user_home
 from hookd.paths import ensure_private_dir, makedirs_private
 from hookd.service import units
 
@@ -228,7 +229,7 @@ def status(manager: Systemd | Launchd, out: TextIO = sys.stdout) -> int:
 
 
 def _home(environ: Mapping[str, str]) -> str:
-    return environ.get("HOME") or os.path.expanduser("~")
+    return user_home(environ)  # an absolute $HOME, else the password database's
 
 
 def write_atomically(path: str, text: str) -> None:

@@ -28,7 +28,8 @@ log = structlog.get_logger("hookd.ui")
 
 HEAD_TIMEOUT_S = 10.0
 WRITE_TIMEOUT_S = 10.0
-# Well under the usual 1,024 descriptors a process may open.
+# Well under the usual 1,024 descriptors a process may open; under a lower limit, the class's
+# max_connections is cut to fit it (server.run, hookd/descriptors.py).
 MAX_CONNECTIONS = 256
 FULL_LOG_EVERY_S = 10.0
 
@@ -38,6 +39,7 @@ class BoundedH11Protocol(H11Protocol):
 
     full_lines = Throttle(FULL_LOG_EVERY_S)
     evicted = 0
+    max_connections = MAX_CONNECTIONS
 
     waiting_since: float | None = None
     head_timer: asyncio.TimerHandle | None = None
@@ -46,7 +48,7 @@ class BoundedH11Protocol(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._await_head()
-        if len(self.connections) > MAX_CONNECTIONS:
+        if len(self.connections) > self.max_connections:
             self._make_room()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -108,7 +110,7 @@ class BoundedH11Protocol(H11Protocol):
         if cls.full_lines.ready("full") is not None:
             log.warning(
                 "ui_connections_full",
-                limit=MAX_CONNECTIONS,
+                limit=self.max_connections,
                 closed_total=cls.evicted,
                 hint="connections that sent no request are closed to make room (another local user?)",
             )

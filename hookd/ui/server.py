@@ -14,6 +14,7 @@ from typing import TextIO
 import structlog
 
 from hookd.config import Config
+from hookd.descriptors import connection_cap, raise_limit, warn_if_few
 from hookd.ingest.http_setup import is_loopback
 from hookd.paths import UnsafePathError, ensure_private_dir
 from hookd.publish.connection import connect
@@ -64,6 +65,11 @@ def run(
     url_file: str | None = None,
 ) -> int:
     out = out or sys.stdout
+    from hookd.ui.connections import MAX_CONNECTIONS, BoundedH11Protocol
+
+    limit = raise_limit()
+    BoundedH11Protocol.max_connections = connection_cap(MAX_CONNECTIONS, 0.5, limit)
+    warn_if_few(limit, "hookd ui")
     try:
         host, port = parse_addr(addr or config.ui_addr)
         sock = bind(host, port)
@@ -128,13 +134,20 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
 
     def print_url() -> None:
         url = f"{base}{tokens.root[1:]}/?token={tokens.new_token()}\n"
-        out.write(url)
-        out.flush()
-        if url_file:
+        if url_file:  # first: a stdout that fails must not keep the URL from the file
             try:
                 write_private(url_file, url)
             except (OSError, UnsafePathError) as exc:  # a directory not the user's alone: not written
                 log.error("ui_url_file_failed", path=url_file, error=str(exc))
+        try:
+            out.write(url)
+            out.flush()
+        except (OSError, ValueError, AttributeError) as exc:  # stdout closed (None), or its reader gone
+            log.error(
+                "ui_url_not_printed",
+                error=str(exc) or type(exc).__name__,
+                hint=f"the URL is in {url_file}" if url_file else "pass --url-file FILE to have it in a private file",
+            )
 
     def ignored(sig: signal.Signals) -> None:
         log.warning(
@@ -154,6 +167,7 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
             app,
             log_level="warning",
             access_log=False,
+            use_colors=False,  # else its formatter asks sys.stdout.isatty(): None when stdout is closed
             server_header=False,
             date_header=False,
             lifespan="off",
