@@ -16,6 +16,7 @@ from inprocess import running_daemon
 
 from hookd import logs
 from hookd.config import load
+from hookd.control.metrics import MetricsSetupError
 from hookd.ingest.http_setup import HttpSetupError
 from hookd.daemon import Daemon
 from hookd.statedir import StateDirLocked, lock_state_dir
@@ -128,7 +129,7 @@ def test_a_start_that_fails_on_the_metrics_port_closes_what_it_opened(tmp_path, 
             http_addr=f"127.0.0.1:{free_port()}",
             metrics_addr=f"127.0.0.1:{taken.getsockname()[1]}",
         )
-        _failed_start_cleans_up(config, OSError)
+        _failed_start_cleans_up(config, MetricsSetupError)
 
 
 def test_a_start_on_a_locked_state_dir_fails_and_leaves_the_lock_alone(tmp_path, redis_server):

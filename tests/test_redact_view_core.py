@@ -269,6 +269,7 @@ def sanitized(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.timeout(660)  # the driver runs for a minute alone under ASan, several on a loaded machine (its own 600 s)
 def test_the_compiled_view_under_the_sanitizers_reads_and_writes_only_its_own(sanitized: Path) -> None:
     cc = native.compiler()
     assert cc is not None

@@ -85,13 +85,19 @@ class HealthReport:
                 next_trial_in_s=round(self.breaker.next_attempt_in_s, 1),
                 spooled=self.spool.pending_events,
             )
-        if health.state != state or message != health.last_error:
+        if (health.state != state or message != health.last_error) and state == "down":
             log.warning(
-                "redis_down" if state == "down" else "redis_refused_batch",
+                "redis_down",
                 error=message,
                 spooled=self.spool.pending_events,
-                hint="events are spooling until Redis takes them"
-                + ("" if state == "down" else "; the error names what Redis refuses, and the fix"),
+                hint="events are spooling until Redis takes them",
+            )
+        elif health.state != state or message != health.last_error:
+            log.warning(
+                "redis_refused_batch",
+                error=message,
+                spooled=self.spool.pending_events,
+                hint="events are spooling until Redis takes them; the error names what Redis refuses, and the fix",
             )
         if health.state not in ("down", "refusing"):
             health.down_since = time.monotonic()

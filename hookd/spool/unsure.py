@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
 import structlog
 
 from hookd.paths import UnsafePathError, read_private, replace_private
 from hookd.spool.segments import Position
-
-if TYPE_CHECKING:
-    from hookd.spool.spool import Spool
 
 log = structlog.get_logger("hookd.spool")
 
@@ -61,10 +58,20 @@ def remove_unsure(directory: str, dir_fd: int | None = None) -> None:
         pass
 
 
+class SpoolDirectory(Protocol):
+    """What the mark needs of the spool (spool.Spool; not imported: the spool reads the mark at start)."""
+
+    @property
+    def directory(self) -> str: ...
+
+    @property
+    def dir_fd(self) -> int | None: ...
+
+
 class UnsureMark:
     """The mark on the disk for the failure a Flusher holds: written when it fails, removed when settled."""
 
-    def __init__(self, spool: Spool) -> None:
+    def __init__(self, spool: SpoolDirectory) -> None:
         self.spool = spool
         self.marked: Position | None = None  # what the file on the disk says, if there is one
 
