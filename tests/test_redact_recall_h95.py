@@ -7,6 +7,7 @@ it arrives in, through the reference and the engine, which must agree. The fake 
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -231,4 +232,39 @@ def test_code_that_appends_is_kept(text: str) -> None:
     ],
 )
 def test_a_header_name_as_the_value_is_kept(text: str) -> None:
+    assert_kept(text)
+
+
+# The fresh probe: a Kubernetes Secret's data under a name that says nothing, as written by hand (kind before the
+# data) and as kubectl prints it (keys sorted: data before kind). (Not an Edit's patch: each line its own string.)
+B64 = base64.b64encode(PW.encode()).decode()
+URL64 = base64.b64encode(f"postgres://app:{PW}@db:5432/app".encode()).decode()
+SECRET_YAML = [
+    f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ntype: Opaque\ndata:\n  DB_URL: {URL64}\n  smtp: {B64}\n",
+    f"apiVersion: v1\ndata:\n  relay: {B64}\n  username: YWRtaW4=\nkind: Secret\nmetadata:\n  name: mail\ntype: Opaque\n",
+    f"items:\n- apiVersion: v1\n  data:\n    relay: {B64}\n  kind: Secret\n",
+]
+
+
+@pytest.mark.parametrize("text", SECRET_YAML)
+@pytest.mark.parametrize("kind", ["plain", *sorted(k for k in KINDS if k != "patch")])
+def test_a_kubernetes_secrets_data_under_any_name(text: str, kind: str) -> None:
+    if kind == "plain":
+        out = assert_redacted(text, B64, rule="k8s_secret_data")
+    else:
+        out = assert_gone(text, B64, kind)
+    assert URL64 not in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  PORT: ODA4MA==\n  mode: cHJvZHVjdGlvbg==\n",
+        f"kind: Secret\nmetadata:\n  name: x\n---\nkind: ConfigMap\ndata:\n  relay: {B64}\n",
+        f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {B64}\n  namespace: default\n",
+        "kind: Secret\ndata:\n  greeting: cGFzc3dvcmQ=\n",  # "password": a placeholder
+        f"kind: Secret\nstringData:\n  note: {B64}x\n",
+    ],
+)
+def test_what_is_no_secrets_data_is_kept(text: str) -> None:
     assert_kept(text)

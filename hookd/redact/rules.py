@@ -52,6 +52,7 @@ from hookd.redact.declarations import DECLARED_SECRET
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.marked import MARKED_RULES
+from hookd.redact.k8ssecrets import K8S_SECRET_RULES
 from hookd.redact.markup import MARKUP_RULES
 from hookd.redact.backticks import BACKTICK_RULES
 from hookd.redact.patchlines import PATCH_LINE_RULES
@@ -616,6 +617,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *KEY_FILE_RULES,
     *PATCH_LINE_RULES,
     *MARKED_RULES,
+    *K8S_SECRET_RULES,
     *FILE_RULES,
     *FORMAT_RULES,
     *XML_PAIR_RULES,
