@@ -268,3 +268,27 @@ def test_a_kubernetes_secrets_data_under_any_name(text: str, kind: str) -> None:
 )
 def test_what_is_no_secrets_data_is_kept(text: str) -> None:
     assert_kept(text)
+
+
+# The fresh probe: a Kubernetes env entry's name and value over an Edit's patch lines (each line a string).
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"        env:\n        - name: DB_PASSWORD\n          value: {PW}",
+        f'        - name: API_TOKEN\n          value: "{PW}"',
+        f"  - name: stripe_secret_key\n    value: '{PW}'",
+    ],
+)
+@pytest.mark.parametrize("kind", ["plain", *sorted(KINDS)])
+def test_a_name_value_pair_over_patch_lines(text: str, kind: str) -> None:
+    if kind == "plain":
+        assert_redacted(text, PW)
+    else:
+        assert_gone(text, PW, kind)
+
+
+def test_a_name_value_pair_over_patch_lines_with_a_reference_is_kept() -> None:
+    payload = json.dumps(_patch("        - name: DB_PASSWORD\n          valueFrom:\n            secretKeyRef:"))
+    assert apply(payload) == payload
+    payload = json.dumps(_patch("        - name: DB_PASSWORD\n          value: $(DB_PASSWORD)"))
+    assert apply(payload) == payload
