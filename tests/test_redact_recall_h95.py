@@ -125,6 +125,8 @@ def test_an_escaped_quote_inside_a_nested_value(text: str, kind: str) -> None:
         '"+{\\"a\\": \\"b\\\\\\"c\\", \\"d\\": \\"\\\\\\"e\\\\\\"\\"}"',
         '"\\n+x\\\\\\"y \\\\\\\\\\\\\\"z\\\\\\\\\\\\\\"w"',
         'a\\\\\\"b',
+        'echo\\u00a0\\\\\\"pw1\\\\\\"\\u00a0| x',  # after an escape's last digit: a nested string opens
+        '\\n\\\\\\"b1\\\\\\"',
     ],
 )
 def test_the_compiled_view_keeps_a_quote_inside_a_word_as_the_reference(text: str) -> None:

@@ -107,6 +107,17 @@ static int is_alnum(Py_UCS4 c) { /* [A-Za-z0-9] */
     return c != '_' && is_word(c);
 }
 
+/* The letter or digit before i ends an escape (\n, \u00a0): view.py's _ESCAPE_END */
+static int escape_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    if (i >= 2 && AT(i - 2) == '\\') return 1;
+    if (i < 6 || AT(i - 6) != '\\' || AT(i - 5) != 'u') return 0;
+    for (Py_ssize_t k = i - 4; k < i; k++) {
+        Py_UCS4 c = AT(k);
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return 0;
+    }
+    return 1;
+}
+
 /* view.py's _CSI from k (the '['; never a marker's, [REDACTED:): [0-?]{0,32}[ !#-/]{0,4}[@-\[\]-~]; where it
  * ends, or -1. The three sets are disjoint, so taking each run greedily is the regex's one way to match. */
 static inline Py_ssize_t csi(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
@@ -844,7 +855,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             /* \\{6}" | \\{2}": a quote of a nested level, not one between two letters or digits (a quote escaped
              * inside a nested string's word, p4ss\"w0rd: flattened, it closed the value) */
             if (after == '"' && (run == 7 || run == 3) &&
-                !(i > 0 && is_alnum(AT(i - 1)) && j + 1 < n && is_alnum(AT(j + 1)))) {
+                !(i > 0 && is_alnum(AT(i - 1)) && !escape_end(kind, data, n, i) && j + 1 < n && is_alnum(AT(j + 1)))) {
                 m->end = j + 1;
                 m->edit_at = i;
                 m->what = QUOTE;
