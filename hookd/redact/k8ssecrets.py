@@ -30,7 +30,7 @@ _KIND = re.compile(r"kind: Secret(?=\\[nr]|[\r\n]|\Z| #)")
 _KIND_LINE = "kind: "
 _DOCUMENT = "---"
 _BREAK = r"(?:\\r)?(?:\\n|\n)"
-_KEY = r" {2,8}[A-Za-z0-9_.-]{1,253}: "
+_KEY = r" {1,8}[A-Za-z0-9_.-]{1,253}: "  # (one space: a diff's "+ " dropped with the view's marker)
 # Hyperscan reads from a data: line at a line's start down each key with a base64 value, and reports at each
 # value's first character: a YAML file's other keys (metadata's, a ConfigMap's beside it) report nothing. A block
 # longer than the scanner's overlap (2,048 characters) is read in the chunk where it begins.
