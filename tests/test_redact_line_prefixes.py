@@ -48,7 +48,7 @@ PREFIXES = {
 # The cases written with a prefix already (s700-s704, and s900-s907's log prefixes) are left out: the view reads one
 # prefix a line (a marker or a log's prefix may follow a listing's number or path, as in a patch file or a log the
 # Read tool shows), not a prefix before any prefix.
-_PREFIXED = {"s700", "s701", "s702", "s703", "s704"} | {f"s90{i}" for i in range(8)}
+_PREFIXED = {"s700", "s701", "s702", "s703", "s704"} | {f"s90{i}" for i in range(8)} | {"s1300", "s1301", "s1302"}
 _SECRET_TEXT_CASES = [case for case in load.text_secret_cases() if case.id not in _PREFIXED]
 # Left on purpose. A token split into literals on two lines (implicit concatenation): the joint the view reads
 # is a newline and indentation, and a numbered line's prefix sits between them. A string whose first line is a -

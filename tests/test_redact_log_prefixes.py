@@ -60,10 +60,16 @@ PREFIXES = {
     "compose_then_level": "web-1  | [INFO] ",
     "cat_n_of_a_log": "    12\t2024-05-01T12:00:00Z DEBUG ",
     "grep_n_of_a_log": "logs/app.log:12:2024-05-01 12:00:00,123 ERROR ",
+    "winston": "warn: ",
+    "winston_time": "2026-12-05T10:00:00.000Z info: ",
+    "log4j": "2026-12-05 10:00:01.123 INFO  [main] c.e.App - ",
+    "logback": "10:00:01.123 [http-nio-8080-exec-1] INFO  com.example.web.Controller - ",
+    "log4j_level_first": "[WARN ] 2026-12-05 10:00:01 c.e.App - ",
 }
-# The cases written with a prefix already (s700-s704, s900-s907): the view reads one prefix a line. Left on
-# purpose, as for every line's prefix (test_redact_line_prefixes): a token split into literals on two lines.
-_PREFIXED = {f"s70{i}" for i in range(5)} | {f"s90{i}" for i in range(8)}
+# The cases written with a prefix already (s700-s704, s900-s907, s1300-s1302): the view reads one prefix a line
+# (of at most 7 fields). Left on purpose, as for every line's prefix (test_redact_line_prefixes): a token split
+# into literals on two lines.
+_PREFIXED = {f"s70{i}" for i in range(5)} | {f"s90{i}" for i in range(8)} | {"s1300", "s1301", "s1302"}
 _SECRET_TEXT_CASES = [case for case in load.text_secret_cases() if case.id not in _PREFIXED]
 _SPLIT = {"s261", "o-s116", "o-s117"}
 
@@ -112,11 +118,11 @@ def test_a_marker_or_an_indentation_after_a_log_prefix_reads_as_the_lines(line: 
         assert VALUES["pw"] not in out, out
 
 
-# No log prefix: a YAML key and its value, an error message's path, a lower-case level (a YAML key), a replica's
-# number of five digits, a bracket with a word or a marker in it (a token may stand there), a date alone before
-# two spaces and a bar, a level glued to a word.
+# No log prefix: a YAML key and its value, an error message's path, a lower-case word that is no winston level
+# (git's warning: ), a replica's number of five digits, a bracket with a word or a marker in it (a token may stand
+# there), a date alone before two spaces and a bar, a level glued to a word.
 KEPT = [
-    "info: the password field is required\n",
+    "warning: the password field is required\n",
     "level: debug\n",
     "/etc/app/config.yml: password field is empty\n",
     "web-12345 | x\n",
@@ -166,6 +172,13 @@ FIELDS = [
     "01O ", "1234 --- [main] c.e.App   : ", "1234 --- [app] [  main] c.e.App : ", "12:00:00+05:30 ", "12:00:00-0700 ",
     "12:00:00.1234567890 ", "a" * 60 + "-1 | ", "a" * 61 + "-1 | ", "[" + "m" * 40 + "] ", "x" * 96 + " : ", "+ ", "- ",
     "# ", "-p ",
+    "warn: ", "info: ", "verbose: ", "silly: ", "[WARN ] ", "[INFO    ] ", "[main] ", "[http-nio-8080-exec-1] ",
+    "[ForkJoinPool.commonPool-worker-1] ", "[a-b-c-d-e] ", "[a-b-c-d-e-f] ", "[" + "Abcdefghijkl" * 3 + "] ",
+    "[" + "Abcdefghijkl" * 4 + "] ", "[A" + "b" * 12 + "] ", "[1234567890] ", "[12345678901] ", "[main-] ", "[a1] ",
+    "c.e.App - ", "com.example.App" + " " * 40 + "- ", "com.example.App" + " " * 41 + "- ", "a.b.c.d.e.f.G - ",
+    "a.b.c.d.e.f.g.H - ", "a" * 20 + ".App - ", "a" * 21 + ".App - ", "c.e." + "A" * 61 + " - ", "c.e." + "A" * 62 + " - ",
+    "c.e.App$1 - ", "c.e.App$12345 - ", "c.e.App$Inner - ", "c.e.App$" + "I" * 41 + " - ", "c.e.App$x - ", "c.e.S3 - ",
+    "c.Ex.App - ", "App - ",
 ]  # fmt: skip
 CHANGES = ["", " ", "  ", "x", "1", ":", "]", "[", "|", "-", "é", "😀", "\\n", "\n", '\\"', " " * 8, "\\t", "Z", "ſ"]
 STARTS = ["\n", "\\n", '"', "x\n", '{"a": "', "     1\t", "a/b.log:3:", "\\u0007", "\x1b\\"]

@@ -103,7 +103,7 @@ _TABS_LEFT = {"s603"}
 # A line's prefix written with the separator itself (the Read tool's number padded with U+00A0 or tabs, set -x's
 # "+\t", "#\u3000"): no tool writes one, and the view drops a prefix with its spaces as written (lineprefix.py).
 # So for a log's prefix (s900-s907) whose fields are apart by a tab or a no-break space (logprefix.py).
-_PREFIX_AS_WRITTEN = {"s702", "s704"} | {f"s90{i}" for i in range(8)}
+_PREFIX_AS_WRITTEN = {"s702", "s704"} | {f"s90{i}" for i in range(8)} | {"s1300", "s1301", "s1302"}
 _LEFT = {
     "nul_after_line_breaks": _JOINED_IN_CODE,
     "nul_first_on_lines": _JOINED_IN_CODE,

@@ -103,6 +103,21 @@ static int is_word(Py_UCS4 c) { /* [A-Za-z0-9_] */
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+static int is_alnum(Py_UCS4 c) { /* [A-Za-z0-9] */
+    return c != '_' && is_word(c);
+}
+
+/* The letter or digit before i ends an escape (\n, \u00a0): view.py's _ESCAPE_END */
+static int escape_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    if (i >= 2 && AT(i - 2) == '\\') return 1;
+    if (i < 6 || AT(i - 6) != '\\' || AT(i - 5) != 'u') return 0;
+    for (Py_ssize_t k = i - 4; k < i; k++) {
+        Py_UCS4 c = AT(k);
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return 0;
+    }
+    return 1;
+}
+
 /* view.py's _CSI from k (the '['; never a marker's, [REDACTED:): [0-?]{0,32}[ !#-/]{0,4}[@-\[\]-~]; where it
  * ends, or -1. The three sets are disjoint, so taking each run greedily is the regex's one way to match. */
 static inline Py_ssize_t csi(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
@@ -312,7 +327,7 @@ static inline Py_ssize_t marker(int kind, const void *data, Py_ssize_t n, Py_ssi
 /* logprefix.py's LOG_PREFIX: a log line's prefix, field by field, each alternative in the regex's order. Every
  * quantifier there is possessive and every group atomic, so reading each run whole (at most its bound; the
  * character after a run's bound is never what the regex wants next) is the regex's one way to match. */
-enum { RUN_NAME, RUN_TAG, RUN_K8S, RUN_K8S_LAST, RUN_THREAD, RUN_LOGGER, RUN_WORD };
+enum { RUN_NAME, RUN_TAG, RUN_K8S, RUN_K8S_LAST, RUN_THREAD, RUN_LOGGER, RUN_WORD, RUN_PACKAGE, RUN_ALPHA, RUN_LOWER };
 static inline int in_run(int set, Py_UCS4 c) {
     int alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c);
     switch (set) {
@@ -328,6 +343,12 @@ static inline int in_run(int set, Py_UCS4 c) {
         return alnum || c == ' ' || c == '_' || c == '.' || c == '-';
     case RUN_LOGGER: /* [A-Za-z0-9_.$] */
         return alnum || c == '_' || c == '.' || c == '$';
+    case RUN_PACKAGE: /* [a-z0-9_] */
+        return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_';
+    case RUN_ALPHA: /* [A-Za-z] */
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    case RUN_LOWER: /* [a-z] */
+        return c >= 'a' && c <= 'z';
     default: /* [A-Za-z0-9_] */
         return alnum || c == '_';
     }
@@ -459,6 +480,7 @@ static inline Py_ssize_t log_bracket(int kind, const void *data, Py_ssize_t n, P
         }
     } else if ((p = level_word(kind, data, n, k + 1, 1))) {
         p += k + 1;
+        for (int s = 0; s < 3 && char_at(kind, data, n, p, ' '); s++) p++; /* log4j's [%-5p]: [INFO ] */
     } else {
         p = -1;
         for (int w = 0; KINDS[w] && p < 0; w++) {
@@ -493,6 +515,8 @@ static inline Py_ssize_t log_compose(int kind, const void *data, Py_ssize_t n, P
     return p + s + 2;
 }
 
+static const char *const WINSTON[] = {"error: ", "warn: ", "info: ", "http: ", "verbose: ", "debug: ", "silly: ", NULL};
+
 /* _FIRST from k; where it ends, or -1 */
 static inline Py_ssize_t log_first(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
     /* Every first field starts with a name's character, [ or <: an indented line (most of code) is none */
@@ -508,6 +532,8 @@ static inline Py_ssize_t log_first(int kind, const void *data, Py_ssize_t n, Py_
         if (r && char_at(kind, data, n, p + r, ':')) return p + r + 1;
         return log_space(kind, data, n, p);
     }
+    for (int w = 0; WINSTON[w]; w++) /* _WINSTON: a lower-case level, a colon and a space */
+        if (text_at(kind, data, n, k, WINSTON[w], 0)) return k + (Py_ssize_t)strlen(WINSTON[w]);
     if ((c == 'D' || c == 'I' || c == 'W' || c == 'E' || c == 'F' || c == 'A' || c == 'U') &&
         text_at(kind, data, n, k + 1, ", [", 0))
         return k + 3;
@@ -554,6 +580,52 @@ static inline Py_ssize_t log_spring(int kind, const void *data, Py_ssize_t n, Py
     return text_at(kind, data, n, p, ": ", 0) ? p + 2 : -1;
 }
 
+/* _THREAD_PART from p: a word of 1-3 capitalised or lower-case parts, or 1-10 digits; where it ends, or -1 */
+static inline Py_ssize_t thread_part(int kind, const void *data, Py_ssize_t n, Py_ssize_t p) {
+    if (p < n && ((AT(p) >= 'A' && AT(p) <= 'Z') || (AT(p) >= 'a' && AT(p) <= 'z'))) {
+        for (int w = 0; w < 3 && p < n && ((AT(p) >= 'A' && AT(p) <= 'Z') || (AT(p) >= 'a' && AT(p) <= 'z')); w++)
+            p += 1 + run_of(kind, data, n, p + 1, RUN_LOWER, 11);
+        return p;
+    }
+    Py_ssize_t d = digit_run(kind, data, n, p, 10);
+    return d ? p + d : -1;
+}
+
+/* _THREAD from k: [part(-part){0,4}] and a space; where it ends, or -1 */
+static inline Py_ssize_t log_thread(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    if (!char_at(kind, data, n, k, '[')) return -1;
+    Py_ssize_t p = thread_part(kind, data, n, k + 1);
+    for (int i = 0; i < 4 && p >= 0 && p < n && (AT(p) == '-' || AT(p) == '.'); i++) {
+        Py_ssize_t q = thread_part(kind, data, n, p + 1);
+        if (q < 0) return -1; /* the separator is then where the ] should be */
+        p = q;
+    }
+    return p >= 0 && text_at(kind, data, n, p, "] ", 0) ? p + 2 : -1;
+}
+
+/* _LOGGER from k: 1-6 packages in lower case and dots, a class (a capital and letters, maybe $ and an inner
+ * class's or a number), padding and "- "; where it ends, or -1 */
+static inline Py_ssize_t log_logger(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t p = k;
+    int packages = 0;
+    while (packages < 6 && p < n && AT(p) >= 'a' && AT(p) <= 'z') {
+        Py_ssize_t r = 1 + run_of(kind, data, n, p + 1, RUN_PACKAGE, 19);
+        if (!char_at(kind, data, n, p + r, '.')) break;
+        p += r + 1;
+        packages++;
+    }
+    if (!packages || p >= n || !(AT(p) >= 'A' && AT(p) <= 'Z')) return -1;
+    p += 1 + run_of(kind, data, n, p + 1, RUN_ALPHA, 60);
+    if (char_at(kind, data, n, p, '$') && p + 1 < n) {
+        Py_ssize_t q = p + 1;
+        if (AT(q) >= 'A' && AT(q) <= 'Z') p = q + 1 + run_of(kind, data, n, q + 1, RUN_ALPHA, 40);
+        else if (digit_run(kind, data, n, q, 4)) p = q + digit_run(kind, data, n, q, 4);
+    }
+    Py_ssize_t s = 0;
+    while (s < 40 && char_at(kind, data, n, p + s, ' ')) s++;
+    return s && text_at(kind, data, n, p + s, "- ", 0) ? p + s + 2 : -1;
+}
+
 /* _NEXT from k; where it ends, or -1 */
 static inline Py_ssize_t log_next(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
     Py_ssize_t p = log_first(kind, data, n, k);
@@ -577,7 +649,9 @@ static inline Py_ssize_t log_next(int kind, const void *data, Py_ssize_t n, Py_s
     if (text_at(kind, data, n, k, "msg=", 0)) return k + 4;
     if (digit_run(kind, data, n, k, 2) == 2 && k + 3 < n && (AT(k + 2) == 'E' || AT(k + 2) == 'O') && AT(k + 3) == ' ')
         return k + 4;
-    return log_spring(kind, data, n, k);
+    if ((p = log_spring(kind, data, n, k)) >= 0) return p;
+    if ((p = log_thread(kind, data, n, k)) >= 0) return p;
+    return log_logger(kind, data, n, k);
 }
 
 /* LOG_PREFIX from k: a first field, then at most LOG_FIELDS - 1 more, each after at most 7 spaces of padding;
@@ -792,7 +866,10 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 }
                 return 1;
             }
-            if (after == '"' && (run == 7 || run == 3)) { /* \\{6}" | \\{2}": a quote of a nested level */
+            /* \\{6}" | \\{2}": a quote of a nested level, not one between two letters or digits (a quote escaped
+             * inside a nested string's word, p4ss\"w0rd: flattened, it closed the value) */
+            if (after == '"' && (run == 7 || run == 3) &&
+                !(i > 0 && is_alnum(AT(i - 1)) && !escape_end(kind, data, n, i) && j + 1 < n && is_alnum(AT(j + 1)))) {
                 m->end = j + 1;
                 m->edit_at = i;
                 m->what = QUOTE;

@@ -107,7 +107,10 @@ _SECRET_NAME = (
     r"|(?:api|private|secret|access|client|signing|encryption|primary|secondary)[_-]?key|connection[_-]?string)"
 )
 _COLON = r"\s{0,4}:\s{0,4}"
-_BETWEEN = rf"{_Q}(?:[\s,]|\\[nrt]){{1,16}}-?\s{{0,4}}{_Q}"
+# An Edit's structuredPatch writes each line as a string of its own: the name's line ends in a quote, the value's
+# begins with one, a diff's + (the view drops it) and the line's indentation.
+_PATCH_JOIN = r'(?:"\+?[ \t]{0,16})?'
+_BETWEEN = rf"{_Q}(?:[\s,]|\\[nrt]){{1,16}}{_PATCH_JOIN}-?\s{{0,4}}{_Q}"
 _TYPE = rf"(?i:type){_Q}{_COLON}{_Q}[A-Za-z]{{1,20}}{_BETWEEN}"  # Parameter Store's "Type" field
 
 

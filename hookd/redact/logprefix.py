@@ -42,13 +42,16 @@ _STAMP = (
 # A bracket's content: a stamp (and Ruby's Logger's " #pid"), a level's word in any case, kubectl's
 # pod/name/container. Never a marker ([REDACTED:...]) or any other word: a bracket may hold a token.
 _K8S = r"(?:pod|deployment|job|statefulset|daemonset|replicaset|cronjob)/[a-z0-9.-]{1,64}+/[a-z0-9-]{1,64}+"
-_BRACKET = r"\[(?>" + _STAMP + r"(?: #[0-9]{1,10}+)?+|(?ai:" + _LEVELS + r")|" + _K8S + r")\]:?+" + _SP
+_BRACKET = r"\[(?>" + _STAMP + r"(?: #[0-9]{1,10}+)?+|(?ai:" + _LEVELS + r") {0,3}+|" + _K8S + r")\]:?+" + _SP
 # compose's "web-1  | ": a service's name, its replica's number after - or _ (1-4 digits), padding and a bar.
 _REPLICA = "|".join(r"(?<=[-_][0-9]{%d})" % d for d in range(1, 5))
 _COMPOSE = r"[A-Za-z0-9_.-]{2,62}+(?:" + _REPLICA + r") {1,32}+\| "
+# winston's levels in lower case, then a colon and a space (info: , warn: ): a YAML key's shape too, whose value
+# the rules then read as a line's start (a key's value holds no line-start secret it did not hold as one).
+_WINSTON = r"(?:error|warn|info|http|verbose|debug|silly): "
 # A field that may start a prefix, in the order they are tried: a stamp, a bracket, compose's service, a level
-# and a colon (INFO: , Python logging's INFO:name:), Ruby's Logger's "I, ", logfmt's time= or level=, HTML's
-# <pre> or <code>.
+# and a colon (INFO: , Python logging's INFO:name:), winston's level, Ruby's Logger's "I, ", logfmt's time= or
+# level=, HTML's <pre> or <code>.
 _FIRST = (
     "(?>"
     + "|".join(
@@ -57,6 +60,7 @@ _FIRST = (
             _BRACKET,
             _COMPOSE,
             _LEVEL + r":(?>[A-Za-z0-9_.-]{1,64}+:|" + _SP + ")",
+            _WINSTON,
             r"[DIWEFAU], (?=\[)",
             r"(?:time|ts)=" + _STAMP + _SP,
             r"level=(?ai:" + _LEVELS + r")(?![A-Za-z0-9_])" + _SP,
@@ -69,9 +73,16 @@ _FIRST = (
 # logger  : " (the logger's name padded to a column).
 _TAG = r"[A-Za-z0-9_./-]{1,64}+\[[A-Za-z0-9_.-]{1,32}+\]:" + _SP
 _SPRING = r"[0-9]{1,10}+ --- (?:\[[ A-Za-z0-9_.-]{1,40}+\] ){1,2}+[A-Za-z0-9_.$]{1,96}+ {0,40}+:" + _SP
+# log4j's and logback's thread in brackets ([main], [http-nio-8080-exec-1], [ForkJoinPool.commonPool-worker-1]):
+# words (capitalised or lower case, no digit inside one) and numbers apart by - or ., so never a token (a token's
+# letters and digits mix); and the logger, a Java name (packages in lower case, then a class of letters and maybe
+# an inner class or a number after $) and " - ".
+_THREAD_PART = r"(?:(?:[A-Za-z][a-z]{0,11}+){1,3}+|[0-9]{1,10}+)"
+_THREAD = r"\[" + _THREAD_PART + r"(?:[-.]" + _THREAD_PART + r"){0,4}+\]" + _SP
+_LOGGER = r"(?:[a-z][a-z0-9_]{0,19}+\.){1,6}+[A-Z][A-Za-z]{0,60}+(?:\$(?:[A-Z][A-Za-z]{0,40}+|[0-9]{1,4}+))?+ {1,40}+- "
 # A field after another, in the order they are tried: any first one, a level's word alone, syslog's host and
 # tag, a tag, nginx's "pid#tid: " and "*connection ", Ruby's Logger's "-- progname: ", logfmt's msg=, GitLab's
-# stream (01O, 02E), Spring Boot's.
+# stream (01O, 02E), Spring Boot's, log4j's thread and logger.
 _NEXT = (
     "(?>"
     + "|".join(
@@ -86,6 +97,8 @@ _NEXT = (
             r"msg=",
             r"[0-9]{2}[EO]" + _SP,
             _SPRING,
+            _THREAD,
+            _LOGGER,
         )
     )
     + ")"
@@ -94,11 +107,13 @@ LOG_FIELDS = 7  # a prefix's fields, at most
 LOG_PREFIX = "(?>" + _FIRST + "(?:" + _PAD + _NEXT + "){0,%d}+)" % (LOG_FIELDS - 1)
 # The view's triggers for a log line's prefix (with lineprefix.PREFIX_TRIGGERS, whose "a word's character, a colon,
 # digits and a colon" is already every time of day's): compose's replica and bar, kubectl's bracket, a level's
-# word and a colon or in brackets, logfmt's level=, <pre> and <code>. A date alone before a line's text builds no
-# view (a date with no time, a level's word alone: git log's and ls's lines are full of dates).
+# word and a colon or in brackets, logfmt's level=, <pre> and <code>, winston's level at a line's start. A date
+# alone before a line's text builds no view (a date with no time, a level's word alone: git log's and ls's lines
+# are full of dates).
 LOG_TRIGGERS = (
     r"[0-9] \| |[0-9]  +\| ",  # (one space, or two and more: " +" cost a markdown table's bars 7x)
     r"\[(?:pod|deployment|job|statefulset|daemonset|replicaset|cronjob)/",
-    r"(?:" + _LEVELS + r"):|(?i:\[(?:" + _LEVELS + r")\]|level=)",
+    r"(?:" + _LEVELS + r"):|(?i:\[(?:" + _LEVELS + r") {0,3}\]|level=)",
     r"<(?:pre|code)>",
+    r'(?:\n|\\n|")' + _WINSTON,  # at a line's start only: git's and gcc's "error: " and "warning: " stand mid-line too
 )

@@ -84,7 +84,7 @@ LIST_TRIGGER = _LIST_NAME + r":[ \t]{0,4}(?:" + _ITEM + r'[^\s\\"]{1,200}[ \t]{0
 # the line or string; not prose about one (a word like "the", "to", "used" in it).
 _PASSPHRASE_TRIGGER = r"(?i:passphrase)(?:\\?[\"'])?[ \t]{0,2}[:=][ \t]{0,2}(?:\\\"|'|\")?[A-Za-z]{2}"
 _PASSPHRASE_WORDS = re.compile(r"[A-Za-z0-9]+")
-_PROSE_WORDS = frozenset(
+PROSE_WORDS = frozenset(
     "a an the to of for in on at by is are was be been with and or not no if it this that your my our "
     "used use uses set see when from as you we they here there must should will can may enter none empty".split()
 )
@@ -92,7 +92,7 @@ _PROSE_WORDS = frozenset(
 
 def _passphrase_ok(match: re.Match[str]) -> bool:
     words = _PASSPHRASE_WORDS.findall(match.group("value").lower())
-    return not any(word in _PROSE_WORDS for word in words) and not is_type_or_reference(match.group("value"))
+    return not any(word in PROSE_WORDS for word in words) and not is_type_or_reference(match.group("value"))
 
 
 # A bare value that begins a sentence about the secret, to its line's end: three or more lower-case words, one of
@@ -104,7 +104,7 @@ _SENTENCE = re.compile(r"[a-z]{1,24}(?:[ \t][a-z]{1,24}){2,40}+[.!]?[ \t]{0,4}(?
 def begins_a_sentence(text: str, at: int) -> bool:
     """The line from ``at`` on is a sentence (secret_assignment keeps its first word)."""
     found = _SENTENCE.match(text, at, min(len(text), at + 1100))
-    return found is not None and any(word in _PROSE_WORDS for word in found.group().split())
+    return found is not None and any(word in PROSE_WORDS for word in found.group().split())
 
 
 PASSPHRASE_WORDS = Rule(

@@ -52,6 +52,7 @@ from hookd.redact.declarations import DECLARED_SECRET
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
 from hookd.redact.marked import MARKED_RULES
+from hookd.redact.k8ssecrets import K8S_SECRET_RULES
 from hookd.redact.markup import MARKUP_RULES
 from hookd.redact.backticks import BACKTICK_RULES
 from hookd.redact.patchlines import PATCH_LINE_RULES
@@ -93,17 +94,17 @@ _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 # An escape's letter is no word: a line indented by one space (or a tab the view read as one) after \n.
 _NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] |[0-9'\"\]}], |\\[nrt] )"
 _ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
-# Make's ?= and += assign too (DB_PASSWORD ?= x; := is read as a colon, the confirm, and its =): parts of
-# their own, with ASCII spacing only (an optional sign in every part made Hyperscan verify at each escaped
+# Make's ?= and += assign too (DB_PASSWORD ?= x; := is read as a colon, the confirm, and its =), and so do the
+# appends that join strings (PHP's and Perl's $password .= "<v>", VB's apiKey &= "<v>"): parts of their own, with ASCII spacing only (an optional sign in every part made Hyperscan verify at each escaped
 # or Unicode space's bytes: a flood of U+200B went 117 -> 47 MB/s).
-_ASSIGNMENT_TRIGGER = "(?i)(?:" + _ASSIGNED_NAME + "=|" + _NAMES + r"[ \t]?[?+]=)"
+_ASSIGNMENT_TRIGGER = "(?i)(?:" + _ASSIGNED_NAME + "=|" + _NAMES + r"[ \t]?[?+.&]=)"
 _AUTH_FORM = r"(?:\\\"|')auth(?:\\\"|') ?"
 # The names that begin with a separator (_pass, -pwd, ;pwd, _pat) apart from the words: in one set, the raw
 # parts' literals were met at every `"pass":` of a flood of JSON-quoted `pass` (4.2 ms per MiB; apart, 0.9).
 _WORD_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES if w[0] not in "_-.;") + ")"
 _SEPARATED_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES if w[0] in "_-.;") + ")"
 _MAKE_PARTS = tuple(
-    ("(?i)" + names + spacing + "[?+]=", ())
+    ("(?i)" + names + spacing + "[?+.&]=", ())
     for names in (_WORD_NAMES, _SEPARATED_NAMES)
     for spacing in ("", " ", r"\t")
 )
@@ -191,7 +192,8 @@ _CLI_BRANCHES = (
     ),
     (_NOT_WORD + r"redis-cli" + _CMD + r"*\s-a\s{1,4}", (r"(?i)\s-a\s",)),
     (
-        _NOT_WORD + r"curl" + _CMD + r"""*\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{1,128}:""",
+        # curl's -u user:password; the user may be empty (-u ":<pw>"), a token that needs no user
+        _NOT_WORD + r"curl" + _CMD + r"""*\s(?:-u|--user)\s{1,4}(?:\\?["'])?[^\s:"'\\]{0,128}:""",
         (r"(?i)\s--?u",),
     ),
     (
@@ -263,8 +265,8 @@ _COOKIE_VALUES = re.compile(r"(?:^|;\s?[^=;]*=)([^;]*)")
 
 
 def _assigned_ok(match: re.Match[str]) -> bool:
-    """assigned_value_ok; after ``+=`` the value must also look random: code appends there (token += chunk),
-    a Makefile rarely a secret."""
+    """assigned_value_ok; after an append (``+=``, ``.=``, ``&=``) the value must also look random: code appends
+    there (token += chunk, $password .= $salt), a Makefile rarely a secret."""
     if not assigned_value_ok(match):
         return False
     if (
@@ -276,7 +278,10 @@ def _assigned_ok(match: re.Match[str]) -> bool:
     at = match.start()
     if match.string[at - 1 : at] == ":" and _AFTER_MARKER.search(match.string, max(0, at - 128), at):
         return False
-    return match.string[at - 2 : at] != "+=" or random_looking(match.group("value"))
+    return match.string[at - 2 : at] not in _APPENDS or random_looking(match.group("value"))
+
+
+_APPENDS = frozenset(("+=", ".=", "&="))
 
 
 # A name and its colon after a marker and a space: a secret was there, a word, and after a word and a space
@@ -612,6 +617,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *KEY_FILE_RULES,
     *PATCH_LINE_RULES,
     *MARKED_RULES,
+    *K8S_SECRET_RULES,
     *FILE_RULES,
     *FORMAT_RULES,
     *XML_PAIR_RULES,

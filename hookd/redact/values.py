@@ -26,6 +26,13 @@ _PROSE_WORDS = frozenset(
     "option options flag flags argument arguments parameter parameters field fields is are was and or to for "
     "of with the".split()
 )
+# The name of an HTTP header that carries a credential, as the value of a constant naming it (TOKEN_HEADER, Java's
+# static final String TOKEN = "Authorization"): a header's name, not its value.
+_HEADER_NAMES = frozenset(
+    "authorization proxy-authorization www-authenticate cookie set-cookie x-api-key x-api-token x-auth-token "
+    "x-access-token x-csrf-token x-xsrf-token x-csrftoken x-goog-api-key x-vault-token private-token "
+    "x-gitlab-token x-amz-security-token x-session-token x-refresh-token".split()
+)
 # Values that stand in for a secret in examples and tests: kept, deliberately (docs/redaction.md).
 PLACEHOLDERS = frozenset(
     {
@@ -83,7 +90,7 @@ _WORD_PARTS = re.compile(r"[A-Za-z]+(?:[-_. ][A-Za-z]+)*")
 # Words naming a secret: a name in code made of words, one of them these, names one (next_token,
 # NextToken, AWSSecretKey) rather than being one. (Words joined by - are a password's: old-pass.)
 _NAME_PARTS = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)*")
-_SECRET_PARTS = frozenset(
+SECRET_PARTS = frozenset(
     "token tokens secret secrets password passwords passwd pass pwd key keys apikey credential credentials "
     "passphrase auth".split()
 )
@@ -122,7 +129,7 @@ def is_placeholder(value: str) -> bool:
         return True
     if _ends_in_letter(value) and _NAME_PARTS.fullmatch(value):
         parts = _CASE_PARTS.findall(value)
-        if len(parts) >= 2 and any(p.lower() in _SECRET_PARTS for p in parts):
+        if len(parts) >= 2 and any(p.lower() in SECRET_PARTS for p in parts):
             return True
     # str.count: a flood of long values reads each once, in C
     masked = value.count("*") + value.count("x") + value.count("X") + value.count("•")
@@ -143,7 +150,7 @@ _GROUPED_NUMBER = re.compile(r"[0-9]{1,3}(?:_[0-9]{3})++")  # 10_000
 # A variable's reference inside the value: anonymous:$FROM_EMAIL, user:${PASS} (a password may hold a $,
 # rarely one followed by a name in capitals).
 _REFERENCE_INSIDE = re.compile(r"\$(?:\{|[A-Z_][A-Z0-9_]{2,}(?![a-z]))")
-_WORDS_NOT_SECRETS = _NOT_SECRETS | _SETTING_WORDS | _PROSE_WORDS
+_WORDS_NOT_SECRETS = _NOT_SECRETS | _SETTING_WORDS | _PROSE_WORDS | _HEADER_NAMES
 _HEX_COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3,4}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})")
 
 

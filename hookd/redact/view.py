@@ -100,6 +100,11 @@ FULLWIDTH_OFFSET = 0xFEE0  # from a fullwidth form to its ASCII character
 # part of the match, so its edit's length), the escape or quote after the first backslash, which
 # percent escape (3: %3D, 2: %26), what follows a raw ESC, a raw space, and the line break or the string's
 # opening quote before a line's prefix; none for a joint or a raw invisible character.
+# A quote of a nested level between two letters or digits is kept as written: it is escaped inside a nested
+# string's word ({"password": "p4ss\"w0rd"} in a Read's content), where no quote of a JSON text stands, and
+# flattened it closed the value there.
+# (A letter or digit that ends an escape, \n's or \u00a0's, is none: a quote after it opens a nested string.)
+_ESCAPE_END = "|".join(rf"(?<=\\[A-Za-z0-9]\\{{{n}}}\")|(?<=\\u[0-9A-Fa-f]{{4}}\\{{{n}}}\")" for n in (3, 7))
 # A terminal's escape sequences (ESC, raw or as an escape of any level the view reads) print nothing: a colour
 # or an erase (CSI: ESC [ parameters, intermediates, a final character) and an OSC's opening (ESC ] and its
 # number; OSC 8's hyperlink parameters too) are dropped, so ``grep --color`` output that splits a token reads
@@ -149,7 +154,10 @@ _EDIT = re.compile(
     + _ST
     + r"|\\*"
     + _ESC_HEX
-    + r"|\\{6}\"|\\{2}\"|[bft]|r(?=\\n)|\\*/)(?(3)(?:"
+    + r"|(?:\\{6}|\\{2})\"(?:(?![A-Za-z0-9])|(?<![A-Za-z0-9]\\{7}\")(?<![A-Za-z0-9]\\{3}\")|"
+    + _ESCAPE_END
+    + r")"
+    + r"|[bft]|r(?=\\n)|\\*/)(?(3)(?:"
     + LINE_PREFIX
     + r")?)|\""
     + _JOINED
