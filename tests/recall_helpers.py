@@ -63,3 +63,33 @@ def assert_redacted_two_levels_down(text: str, secret: str) -> None:
     out = apply(json.dumps({"tool_name": "Write", "tool_input": {"file_path": "/x/c.json", "content": content}}))
     assert secret not in out and json.dumps(secret)[1:-1] not in out, out
     json.loads(out)
+
+
+def patch_lines(text: str) -> dict:
+    """``text`` added by an Edit, each line a string of its structuredPatch."""
+    lines = [" a:"] + ["+" + line for line in text.split("\n")]
+    return {"tool_name": "Edit", "tool_response": {"structuredPatch": [{"oldStart": 1, "lines": lines}]}}
+
+
+def numbered_lines(text: str) -> dict:
+    """``text`` as the Read tool gives a file: each line after its number and a tab."""
+    content = "\n".join(f"{i + 1:6d}\t{line}" for i, line in enumerate(text.split("\n")))
+    return {"tool_name": "Read", "tool_response": {"file": {"content": content}}}
+
+
+# PAYLOAD_KINDS, a Bash stdout, and a text as lines: an Edit's patch, a Read's numbered lines.
+LINE_KINDS = {
+    **PAYLOAD_KINDS,
+    "stdout": lambda t: {"tool_name": "Bash", "tool_response": {"stdout": t, "stderr": ""}},
+    "patch": patch_lines,
+    "numbered": numbered_lines,
+}
+
+
+def assert_gone(text: str, secret: str, kind: str, ascii_only: bool = True) -> str:
+    """``secret``, inside ``text`` in a payload of LINE_KINDS' ``kind``, is gone; the output is idempotent JSON."""
+    out = apply(json.dumps(LINE_KINDS[kind](text), ensure_ascii=ascii_only))
+    assert secret not in out and json.dumps(secret)[1:-1] not in out, out
+    assert apply(out) == out  # idempotent
+    json.loads(out)
+    return out

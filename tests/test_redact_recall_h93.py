@@ -11,35 +11,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from recall_helpers import PAYLOAD_KINDS, apply, as_json, assert_kept, assert_redacted
+from recall_helpers import LINE_KINDS as KINDS
+from recall_helpers import apply, as_json, assert_gone, assert_kept, assert_redacted
 
 PW = "Hunter" + "2xyz9Q"
-
-
-def _patch(text: str) -> dict:
-    lines = [" a:"] + ["+" + line for line in text.split("\n")]
-    return {"tool_name": "Edit", "tool_response": {"structuredPatch": [{"oldStart": 1, "lines": lines}]}}
-
-
-def _numbered(text: str) -> dict:
-    content = "\n".join(f"{i + 1:6d}\t{line}" for i, line in enumerate(text.split("\n")))
-    return {"tool_name": "Read", "tool_response": {"file": {"content": content}}}
-
-
-KINDS = {
-    **PAYLOAD_KINDS,
-    "stdout": lambda t: {"tool_name": "Bash", "tool_response": {"stdout": t, "stderr": ""}},
-    "patch": _patch,
-    "numbered": _numbered,
-}
-
-
-def assert_gone(text: str, secret: str, kind: str, ascii_only: bool = True) -> str:
-    out = apply(json.dumps(KINDS[kind](text), ensure_ascii=ascii_only))
-    assert secret not in out and json.dumps(secret)[1:-1] not in out, out
-    assert apply(out) == out  # idempotent
-    json.loads(out)
-    return out
 
 
 # 1. Python's repr(): a quote escaped inside a single-quoted value ends it no more.

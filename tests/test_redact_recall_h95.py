@@ -11,39 +11,14 @@ import base64
 import json
 
 import pytest
-from recall_helpers import PAYLOAD_KINDS, apply, as_json, assert_kept, assert_redacted
+from recall_helpers import LINE_KINDS as KINDS
+from recall_helpers import apply, as_json, assert_gone, assert_kept, assert_redacted, patch_lines
 from test_redact_view_core import compare
 
 from test_redact_properties import SECRETS  # (the property test's tokens, redacted wherever they stand)
 
 PW = "Hunter" + "2xyz9Q"
 GITHUB, JWT = (next(s for s in SECRETS if s.startswith(p)) for p in ("ghp_", "eyJ"))
-
-
-def _patch(text: str) -> dict:
-    lines = [" a:"] + ["+" + line for line in text.split("\n")]
-    return {"tool_name": "Edit", "tool_response": {"structuredPatch": [{"oldStart": 1, "lines": lines}]}}
-
-
-def _numbered(text: str) -> dict:
-    content = "\n".join(f"{i + 1:6d}\t{line}" for i, line in enumerate(text.split("\n")))
-    return {"tool_name": "Read", "tool_response": {"file": {"content": content}}}
-
-
-KINDS = {
-    **PAYLOAD_KINDS,
-    "stdout": lambda t: {"tool_name": "Bash", "tool_response": {"stdout": t, "stderr": ""}},
-    "patch": _patch,
-    "numbered": _numbered,
-}
-
-
-def assert_gone(text: str, secret: str, kind: str, ascii_only: bool = True) -> str:
-    out = apply(json.dumps(KINDS[kind](text), ensure_ascii=ascii_only))
-    assert secret not in out and json.dumps(secret)[1:-1] not in out, out
-    assert apply(out) == out  # idempotent
-    json.loads(out)
-    return out
 
 
 # 1. A log line's prefix: winston's lower-case level (alone or after a time), log4j's and logback's level, thread in
@@ -297,7 +272,7 @@ def test_a_name_value_pair_over_patch_lines(text: str, kind: str) -> None:
 
 
 def test_a_name_value_pair_over_patch_lines_with_a_reference_is_kept() -> None:
-    payload = json.dumps(_patch("        - name: DB_PASSWORD\n          valueFrom:\n            secretKeyRef:"))
+    payload = json.dumps(patch_lines("        - name: DB_PASSWORD\n          valueFrom:\n            secretKeyRef:"))
     assert apply(payload) == payload
-    payload = json.dumps(_patch("        - name: DB_PASSWORD\n          value: $(DB_PASSWORD)"))
+    payload = json.dumps(patch_lines("        - name: DB_PASSWORD\n          value: $(DB_PASSWORD)"))
     assert apply(payload) == payload

@@ -11,8 +11,8 @@ answers how many landed beside it; hookd counts them as published then, not as r
 from __future__ import annotations
 
 from conftest import wait_for_entries
-from test_redteam13_redis import numbers, send
-from test_redteam15_redis_keys import LAST_ID, MARKS, numbers_of
+from test_redteam13_redis import numbers
+from test_redteam15_redis_keys import LAST_ID, numbers_of, three_spooled_with_room_for_two
 from test_status import wait_status
 
 SESSION = "{hookd:events}:session:s13"
@@ -20,13 +20,7 @@ SESSION = "{hookd:events}:session:s13"
 
 def test_events_added_before_a_refused_xadd_are_indexed_and_published_once(hookd_factory, redis_db):
     daemon = hookd_factory(breaker_backoff_max_s="0.2")
-    redis_db.set(MARKS, "not a hash")  # every batch refused: the three events wait in the spool
-    for n in range(1, 4):
-        send(daemon, n)
-    wait_status(daemon, lambda s: s["spool"]["events"] == 3, "three events spooled")
-    # Room for two more entries: the first two events land, the third's XADD fails.
-    redis_db.xadd("hookd:events", {"envelope": "{}"}, id=f"{LAST_ID}-{LAST_ID - 2}")
-    redis_db.delete(MARKS)
+    three_spooled_with_room_for_two(daemon, redis_db)
     status = wait_status(daemon, lambda s: "exhausted" in (s["redis"]["last_error"] or ""), "the stream full")
     assert status["redis"]["state"] == "refusing"
     # On the code before: 1 (event 1, sent alone after the failures; event 2 not counted).

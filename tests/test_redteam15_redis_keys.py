@@ -45,15 +45,20 @@ def test_a_key_of_another_type_is_named_with_the_fix(hookd_factory, redis_db, ke
     assert numbers(redis_db) == [1]
 
 
-def test_an_xadd_refused_half_way_through_a_batch_adds_nothing_twice(hookd_factory, redis_db):
-    daemon = hookd_factory(breaker_backoff_max_s="0.2")
+def three_spooled_with_room_for_two(daemon, redis_db) -> None:
+    """Events 1-3 spooled while every batch is refused; then the stream has room for two more entries, so
+    that the batch's first two events land and the third's XADD fails."""
     redis_db.set(MARKS, "not a hash")  # every batch refused: the three events wait in the spool
     for n in range(1, 4):
         send(daemon, n)
     wait_status(daemon, lambda s: s["spool"]["events"] == 3, "three events spooled")
-    # Room for two more entries: the first two events land, the third's XADD fails.
     redis_db.xadd("hookd:events", {"envelope": "{}"}, id=f"{LAST_ID}-{LAST_ID - 2}")
     redis_db.delete(MARKS)
+
+
+def test_an_xadd_refused_half_way_through_a_batch_adds_nothing_twice(hookd_factory, redis_db):
+    daemon = hookd_factory(breaker_backoff_max_s="0.2")
+    three_spooled_with_room_for_two(daemon, redis_db)
     wait_status(daemon, lambda s: "exhausted" in (s["redis"]["last_error"] or ""), "the stream full")
     assert "the key hookd:events, the stream, refused XADD" in redis_error(daemon)
     redis_db.rename("hookd:events", "hookd:full")  # what the fix says: a stream hookd can add to
