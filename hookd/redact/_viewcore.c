@@ -118,6 +118,15 @@ static int escape_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     return 1;
 }
 
+/* The letter before i is a short option's (-p, after no [A-Za-z0-9_-]): view.py's _OPTION_END */
+static int option_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    (void)n;
+    if (i < 2 || AT(i - 2) != '-') return 0;
+    Py_UCS4 c = AT(i - 1);
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return 0;
+    return i < 3 || !(is_word(AT(i - 3)) || AT(i - 3) == '-');
+}
+
 /* view.py's _CSI from k (the '['; never a marker's, [REDACTED:): [0-?]{0,32}[ !#-/]{0,4}[@-\[\]-~]; where it
  * ends, or -1. The three sets are disjoint, so taking each run greedily is the regex's one way to match. */
 static inline Py_ssize_t csi(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
@@ -869,7 +878,8 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             /* \\{6}" | \\{2}": a quote of a nested level, not one between two letters or digits (a quote escaped
              * inside a nested string's word, p4ss\"w0rd: flattened, it closed the value) */
             if (after == '"' && (run == 7 || run == 3) &&
-                !(i > 0 && is_alnum(AT(i - 1)) && !escape_end(kind, data, n, i) && j + 1 < n && is_alnum(AT(j + 1)))) {
+                !(i > 0 && is_alnum(AT(i - 1)) && !escape_end(kind, data, n, i) && !option_end(kind, data, n, i) &&
+                  j + 1 < n && is_alnum(AT(j + 1)))) {
                 m->end = j + 1;
                 m->edit_at = i;
                 m->what = QUOTE;

@@ -105,6 +105,8 @@ FULLWIDTH_OFFSET = 0xFEE0  # from a fullwidth form to its ASCII character
 # flattened it closed the value there.
 # (A letter or digit that ends an escape, \n's or \u00a0's, is none: a quote after it opens a nested string.)
 _ESCAPE_END = "|".join(rf"(?<=\\[A-Za-z0-9]\\{{{n}}}\")|(?<=\\u[0-9A-Fa-f]{{4}}\\{{{n}}}\")" for n in (3, 7))
+# Nor is a short option's letter (mysql -p\"<pw>\", zip -P\"<pw>\"): a quote after it opens the option's value.
+_OPTION_END = "|".join(rf"(?<=-[A-Za-z]\\{{{n}}}\")(?<![A-Za-z0-9_-]-[A-Za-z]\\{{{n}}}\")" for n in (3, 7))
 # A terminal's escape sequences (ESC, raw or as an escape of any level the view reads) print nothing: a colour
 # or an erase (CSI: ESC [ parameters, intermediates, a final character) and an OSC's opening (ESC ] and its
 # number; OSC 8's hyperlink parameters too) are dropped, so ``grep --color`` output that splits a token reads
@@ -156,6 +158,8 @@ _EDIT = re.compile(
     + _ESC_HEX
     + r"|(?:\\{6}|\\{2})\"(?:(?![A-Za-z0-9])|(?<![A-Za-z0-9]\\{7}\")(?<![A-Za-z0-9]\\{3}\")|"
     + _ESCAPE_END
+    + "|"
+    + _OPTION_END
     + r")"
     + r"|[bft]|r(?=\\n)|\\*/)(?(3)(?:"
     + LINE_PREFIX
