@@ -12,6 +12,8 @@ each ``hookd status`` counted those files on the event loop too (0.16 s for 200,
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import socket
@@ -22,6 +24,13 @@ import pytest
 
 from conftest import RedisServer, free_port, wait_for_entries
 from hookd.control.client import request
+from hookd.envelope import EnvelopeBuilder
+from hookd.ingest.inbox import Inbox
+from hookd.pipeline import Pipeline
+from hookd.sequence import SequenceAllocator
+from hookd.spool import Spool
+from hookd.spool.flusher import Flusher
+from hookd.state import DaemonState
 
 FILES = 200_000
 SMALL = b'{"hook_event_name": "Stop", "session_id": "inbox"}'
@@ -65,6 +74,38 @@ def _write_inbox(daemon, count: int) -> None:
         daemon.proc.send_signal(signal.SIGCONT)
 
 
+def test_a_sweep_stopped_by_a_full_spool_lists_the_inbox_no_more(tmp_path, monkeypatch):
+    """The real Inbox, Pipeline and Spool in-process, the spool bounded: while it stays full, each sweep
+    tries only the file the last one stopped at and lists nothing; once it has room, one sweep lists the
+    inbox again and takes every file left, in order, once."""
+    spool = Spool(str(tmp_path / "spool"), 64 << 10, "batch", max_bytes=128 << 10)
+    builder = EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq")))
+    inbox = Inbox(str(tmp_path / "inbox"), Pipeline(builder, spool, Flusher(spool, "batch", 0.2), DaemonState()))
+    sessions = [f"s{n:03d}" for n in range(100)]
+    for n, session in enumerate(sessions):
+        body = json.dumps({"hook_event_name": "Stop", "session_id": session, "x": "y" * 4000}).encode()
+        name = f"{n + 1:020d}-1-h{n:015d}.hookd"
+        (tmp_path / "inbox" / name).write_bytes(b"HOOKD/1 %d sent=%d pid=1 id=h%015d\n" % (len(body), n + 1, n) + body)
+    listed: list[object] = []
+    real_listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda where=None: listed.append(where) or real_listdir(where))
+
+    first = asyncio.run(inbox.sweep())
+    assert 0 < first < len(sessions), first
+    assert len(listed) == 1
+    for _ in range(5):
+        assert asyncio.run(inbox.sweep()) == 0
+    assert len(listed) == 1, "a sweep listed the inbox while the spool was still full"
+
+    spool._bound.max_bytes = 1 << 30  # what Redis taking the events does: room again
+    rest = asyncio.run(inbox.sweep())
+    assert first + rest == len(sessions) and real_listdir(tmp_path / "inbox") == []
+    assert len(listed) > 1
+    spooled = [json.loads(event.envelope)["session_id"] for event in spool.read_batch(1000, 1 << 30).events]
+    assert spooled == sessions
+    spool.close()
+
+
 @pytest.mark.process
 def test_a_full_spool_with_a_big_inbox_leaves_the_event_loop_free(hookd_factory):
     daemon = _full_daemon(hookd_factory, f"redis://127.0.0.1:{free_port()}/0")
@@ -79,11 +120,10 @@ def test_a_full_spool_with_a_big_inbox_leaves_the_event_loop_free(hookd_factory)
     share = (_cpu_s(daemon.proc.pid) - cpu) / (time.monotonic() - start)
     status = request(str(daemon.socket.parent / "control.sock"), "status", timeout_s=10)
     assert status["inbox"]["events"] >= FILES - 100, status["inbox"]
+    # Figures, not assertions (the machine's load moves both): the sweep that relisted the inbox took 43-56% of
+    # a core and answered up to 0.75 s late; test_a_sweep_stopped_by_a_full_spool_lists_the_inbox_no_more asserts
+    # the behaviour behind them.
     print(f"{share:.0%} of a core, the slowest answer {worst * 1000:.0f} ms")
-    # The share of a core the sweeps take, not the latency (the machine's load moves that: 4.5 s once in CI). The
-    # sweep that relisted the inbox took 43-56% alone, this one 4-6% (28% on a machine loaded past its cores).
-    print(f"slowest answer {worst:.3f} s, a core's share {share:.2f}")
-    assert share < 0.4, (worst, share)
 
     # `hookd status` counts those files (0.16 s for 200,000 names): off the event loop, so a
     # request made while it counts is answered first. On the loop, it waited for the count.

@@ -141,8 +141,7 @@ def test_tail_starts_after_a_newest_entry_too_large_to_read(hookd, redis_db, tmp
 
 def assert_tail_skips_an_entry_just_past_its_read(daemon, client, tmp_path, where: str) -> None:
     """Between two small entries one just past what tail reads at once (behind Sentinel or a Cluster, not
-    200 MB: the test sentinels mark a master down after 1 s without an answer, and a loaded machine
-    serving a 200 MB reply took longer, a failover, and the entries were gone): tail shows the two,
+    200 MB, which a loaded machine took long to serve): tail shows the two,
     names the one it skipped, and stays small."""
     xadd(client, "before", "echo before")
     huge_id = xadd(client, "huge", "echo huge", padding=READER_REPLY_BYTES + (8 << 20))
@@ -156,6 +155,9 @@ def assert_tail_skips_an_entry_just_past_its_read(daemon, client, tmp_path, wher
     assert peak < 160, f"tail held {peak} MB"
 
 
+# No replica: a sentinel that marks the loaded master down can fail over to a replica that has not yet received
+# the large entry and the one after it; those are gone, and tail waits for its second entry until killed.
+@pytest.mark.parametrize("sentinel_setup", [0], ids=["no-replica"], indirect=True)
 def test_tail_behind_sentinel_skips_the_entry_too(hookd_factory, sentinel_setup, tmp_path):
     daemon = sentinel_hookd(hookd_factory, sentinel_setup)
     assert_tail_skips_an_entry_just_past_its_read(daemon, sentinel_setup.master.client(), tmp_path, "Sentinel")

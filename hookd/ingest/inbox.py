@@ -152,15 +152,19 @@ class Inbox:
         """Take every waiting frame into the spool, oldest first; return how many were taken."""
         sources = open_sources(self._sources())
         try:
-            if self.blocked is not None and await self._still_blocked(sources):
-                return 0
-            return await self._sweep(sources, progress)
+            retried = 0
+            if self.blocked is not None:
+                retried = await self._retry_blocked(sources)
+                if self.blocked is not None:
+                    return 0
+            return retried + await self._sweep(sources, progress)
         finally:
             close_sources(sources)
 
-    async def _still_blocked(self, sources: list[Source]) -> bool:
+    async def _retry_blocked(self, sources: list[Source]) -> int:
         """Try again only the file the last sweep stopped at: while the spool or the disk is full,
-        listing and sorting every name each time would hold the event loop as long as the inbox is big."""
+        listing and sorting every name each time would hold the event loop as long as the inbox is big.
+        Still blocked, ``self.blocked`` is set again; else (taken, set aside, gone) a whole sweep follows."""
         path, self.blocked = self.blocked or "", None
         for directory, dir_fd in sources:
             if directory == os.path.dirname(path):
@@ -168,8 +172,8 @@ class Inbox:
                 if outcome is None:
                     self.blocked = path
                 elif outcome:
-                    await self._remove_taken([(path, dir_fd)])
-        return self.blocked is not None  # else taken, set aside, gone or not swept: a whole sweep
+                    return await self._remove_taken([(path, dir_fd)])
+        return 0
 
     async def _sweep(self, sources: list[Source], progress: Progress | None) -> int:
         paths = self._pending_paths(sources)
