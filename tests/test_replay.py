@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 
@@ -9,6 +10,7 @@ import pytest
 
 from conftest import free_port, wait_until
 from hookd.cli import main
+from hookd.replay import lines
 from hookd.units import format_age
 from hookd.spool.inspect import summarize, waiting_events
 
@@ -331,3 +333,39 @@ def test_a_file_that_would_hide_spooled_events_is_flagged(hookd_factory, redis_s
     replay(capsys, daemon.state_dir, redis_server.url, "--export", str(export))
     code, _, err = replay(capsys, daemon.state_dir, redis_server.url, "--file", str(export))
     assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize("kind", ["/dev/zero", "fifo", "directory"])
+def test_a_file_that_is_not_a_regular_file_is_refused_at_once(capsys, tmp_path, kind):
+    """/dev/zero never ends (read whole, it took 9 GB in 20 s) and a FIFO waits for a writer: both are
+    refused before a byte is read, naming what the path is and ``-`` for standard input."""
+    if kind == "fifo":
+        path = tmp_path / "pipe"
+        os.mkfifo(path)
+    elif kind == "directory":
+        path = tmp_path / "dir"
+        path.mkdir()
+    else:
+        path = kind
+    code, out, err = replay(capsys, tmp_path / "state", unreachable_url(), "--file", str(path))
+    assert code == 1, (out, err)
+    assert f"cannot read {path}: it is" in err and "- to read them from standard input" in err, err
+
+
+def test_a_line_longer_than_any_envelope_is_skipped_unheld_and_the_next_is_read(monkeypatch):
+    """A line past the limit is one bad line, read past in chunks (never held whole); the lines after it count."""
+    held: list[int] = []
+
+    class Watched(io.BytesIO):
+        def readline(self, size=-1):
+            line = super().readline(size)
+            held.append(len(line))
+            return line
+
+    good = json.dumps(envelope("a", 1)).encode()
+    data = good + b"\n" + b"x" * (5 << 20) + b"\n" + good.replace(b'"seq": 1', b'"seq": 2') + b"\n"
+    parsed = lines.parse_lines(lines.bounded_lines(Watched(data), limit=1 << 20))
+    assert [e.seq for e in parsed.events] == [1, 2]
+    assert parsed.lines == [1, 3]
+    assert [(b.line, "longer than" in b.error) for b in parsed.bad] == [(2, True)]
+    assert max(held) <= (1 << 20) + 1, max(held)

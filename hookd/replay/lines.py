@@ -4,19 +4,26 @@ named, never fatal."""
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
-from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple, TextIO
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any, NamedTuple, TextIO
 
 from hookd.envelope import UNKNOWN_HOOK
 from hookd.jsonl import loads
 from hookd.replay.errors import ReplayError
 from hookd.spool.event import Event
+from hookd.spool.records import MAX_RECORD_BYTES
 from hookd.terminal.progress import Progress
 
 # The mark is a Lua number (a double): larger sequence numbers would not compare exactly.
 MAX_SEQ = 2**53 - 1
 BAD_LINES_SHOWN = 20
+# No envelope is longer than the spool's largest record: a longer line is counted bad and skipped
+# as it is read, not held, so a file of one endless line costs no more memory than this.
+MAX_LINE_BYTES = MAX_RECORD_BYTES
+_SKIP_CHUNK = 1 << 20
 
 
 class BadLine(NamedTuple):
@@ -83,11 +90,15 @@ def parse_line(raw: bytes) -> Event:
     )
 
 
-def parse_lines(lines: Iterable[bytes], on_line: Callable[[int], None] | None = None) -> Parsed:
+def parse_lines(lines: Iterable[bytes | None], on_line: Callable[[int], None] | None = None) -> Parsed:
+    """Each line (None: one longer than MAX_LINE_BYTES, skipped unread) into an event or a bad line."""
     events, numbers, bad = [], [], []
     for number, line in enumerate(lines, 1):
         if on_line is not None and not number % 1000:
             on_line(number)
+        if line is None:
+            bad.append(BadLine(number, f"longer than {MAX_LINE_BYTES >> 20} MiB, more than any envelope"))
+            continue
         line = line.strip(b" \t\r\n")
         if not line:
             continue
@@ -99,22 +110,55 @@ def parse_lines(lines: Iterable[bytes], on_line: Callable[[int], None] | None = 
     return Parsed(events, numbers, bad)
 
 
-def read_file(path: str, err: TextIO | None = None) -> Parsed:
+def bounded_lines(stream: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
+    """The stream's lines, split on LF only (CR is stripped with the line, no other byte ends one);
+    None for a line longer than ``limit``, whose rest is read past in chunks and never held."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while not line.endswith(b"\n"):
+            line = stream.readline(_SKIP_CHUNK)
+            if not line:
+                break
+        yield None
+
+
+def _open_regular(path: str) -> IO[bytes]:
+    """The file at ``path``, only if it is a regular file: a device such as /dev/zero never ends, and a
+    FIFO would wait for a writer; either is refused at once (standard input is ``-``)."""
     try:
-        if path == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(path, "rb") as fh:
-                data = fh.read()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as exc:
         raise ReplayError(
             f"cannot read {path}: {exc.strerror or exc}; give the path of a JSONL "
             "file of envelopes, such as one written by hookd replay --export"
         ) from None
-    # Split on LF only: CR is stripped with the line, and no other byte ends a line.
-    lines = data.split(b"\n")
-    with Progress("reading", len(lines), unit="lines", stream=err) as progress:
-        return parse_lines(lines, progress.update)
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a device, FIFO or socket)"
+        raise ReplayError(
+            f"cannot read {path}: it is {kind}; give the path of a JSONL file of envelopes, such as "
+            "one written by hookd replay --export, or - to read them from standard input"
+        )
+    os.set_blocking(fd, True)
+    return open(fd, "rb")
 
 
-# -- publishing -----------------------------------------------------------------
+def read_file(path: str, err: TextIO | None = None) -> Parsed:
+    stream = sys.stdin.buffer if path == "-" else _open_regular(path)
+    try:
+        with Progress("reading", None, unit="lines", stream=err) as progress:
+            return parse_lines(bounded_lines(stream), progress.update)
+    except OSError as exc:
+        raise ReplayError(
+            f"cannot read {path}: {exc.strerror or exc}; give the path of a JSONL "
+            "file of envelopes, such as one written by hookd replay --export"
+        ) from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
