@@ -16,7 +16,8 @@ import time
 from test_redteam15_spool_fsync import failing_fsync, fsync_reason, own_redis, send, start  # noqa: F401
 
 from conftest import wait_for_entries
-from test_status import live_status, wait_status
+from hookd.control.snapshot import NOT_RUNNING
+from test_status import live_status, status_json, status_text, wait_status
 
 
 def restart(daemon, flag, sig: int | None) -> None:
@@ -53,6 +54,23 @@ def test_a_failure_outlives_a_kill_until_redis_has_the_events(
     assert status["spool"]["flush_error"] is None
     assert not unsure.exists()
     assert len(own_redis.client().xrange("hookd:events")) == 3
+
+
+def test_status_of_the_stopped_daemon_names_the_failed_fsync(hookd_process_factory, own_redis, failing_fsync, tmp_path):
+    """With hookd stopped, `hookd status` reads the disk: the mark says those events may not be on it
+    (before, it showed them as waiting, like any other)."""
+    daemon, flag = start(hookd_process_factory, own_redis, failing_fsync, tmp_path)
+    for n in range(2):
+        send(daemon, n)
+    wait_status(daemon, lambda s: s["spool"]["events"] == 2 and s["spool"]["flush_error"], "the flush failed")
+    daemon.kill()
+    daemon.log.close()
+    code, status = status_json(daemon)
+    assert code == NOT_RUNNING and status["spool"]["events"] == 2, status
+    assert "Input/output error" in status["spool"]["unsure"]["error"], status["spool"]
+    code, text = status_text(daemon)
+    assert code == NOT_RUNNING
+    assert "an fsync of the spool failed before hookd stopped (Input/output error" in text, text
 
 
 def test_under_batch_a_restart_keeps_the_inbox_copy(hookd_process_factory, own_redis, failing_fsync, tmp_path):

@@ -13,7 +13,7 @@ from typing import Any, Callable, TextIO
 from hookd.config import Config
 from hookd.control import snapshot
 from hookd.control.client import CannotTell, NotRunning, request
-from hookd.spool.inspect import summarize
+from hookd.control.offline import offline
 from hookd.terminal.text import visible
 from hookd.units import format_age, format_bytes
 
@@ -46,25 +46,6 @@ def gather(config: Config) -> tuple[int, dict[str, Any]]:
             "error": "the answer is not a status document (a daemon of another hookd version?)",
         }
     return code, document
-
-
-def offline(config: Config, why: str) -> dict[str, Any]:
-    """What can be read from the disk when no daemon answers."""
-    try:
-        spool = summarize(config.spool_dir)
-        oldest = spool.oldest_received_at
-        spool_info: dict[str, Any] = {"events": spool.events, "bytes": spool.bytes, "oldest_received_at": oldest}
-    except OSError as exc:
-        spool_info = {"error": f"cannot read {config.spool_dir}: {exc.strerror}"}
-    return {
-        "running": False,
-        "error": why,
-        "socket": config.socket,
-        "control_socket": config.control_socket,
-        "state_dir": config.state_dir,
-        "spool": spool_info,
-        "inbox": snapshot.inbox_count(config.inbox_dir),
-    }
 
 
 def run(
@@ -282,12 +263,24 @@ def _render_offline(status: dict[str, Any], paint: Paint) -> str:
         [
             ("hookd", paint("not running", RED) + f" ({status['error']})"),
             ("spool", spool_text),
+            *_unsure_rows(spool.get("unsure"), paint),
             ("inbox", _inbox_waiting(status["inbox"], paint, "events waiting")),
             ("state", status["state_dir"]),
             *[("hooks", paint(f"! {visible(problem)}", YELLOW)) for problem in status.get("hooks_problems", [])],
             ("start", "hookd run  (or: systemctl --user start hookd)"),
         ]
     )
+
+
+def _unsure_rows(unsure: dict[str, Any] | None, paint: Paint) -> list[tuple[str, str]]:
+    if not unsure:
+        return []
+    text = (
+        f"! an fsync of the spool failed before hookd stopped ({visible(unsure['error'] or 'errno ' + str(unsure['errno']))}):"
+        " events written before it may not be on the disk, and hookd run holds the failure until Redis has"
+        " them. Check the disk (dmesg), then start hookd"
+    )
+    return [("fsync", paint(text, RED))]
 
 
 def _inbox_waiting(inbox: dict[str, Any], paint: Paint, waiting: str) -> str:
