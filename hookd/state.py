@@ -29,7 +29,9 @@ OTHER = "other"
 
 
 class RedisHealth(msgspec.Struct):
-    state: str = "unknown"  # up / down (not reached, or the login refused) / refusing (answers with errors) / unknown
+    # up / down (not reached, or the login refused) / refusing (answers with errors) / unconfirmed (too few
+    # replicas confirmed a batch) / unknown
+    state: str = "unknown"
     last_error: str | None = None
     last_ok_at: float | None = None
     # On time.monotonic(): a duration, which a step of the wall clock must not make negative.

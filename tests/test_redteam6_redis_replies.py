@@ -107,6 +107,8 @@ def test_a_reply_that_does_not_account_for_the_batch_keeps_it_spooled(hookd_fact
             f"{document.get('health')} {document.get('reasons')}"
         )
         assert document["spool"]["events"] >= 1, ("the lied-to batches left the spool", document["spool"])
+        # What answers is up, and answers wrong: not "down", which sends the reader to start a server.
+        assert document["redis"]["state"] == "refusing", document["redis"]
         proxy.lie = None
         wait_for_entries(redis_db, 7, timeout=30)
         time.sleep(0.5)  # a repeat, if any, would land meanwhile

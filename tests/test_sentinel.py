@@ -17,6 +17,7 @@ from redis_topologies import SentinelSetup, assert_failover_outcome
 from test_faults import ClientSender, FramedSender, log_mentions, log_records, running
 
 from conftest import wait_until
+from test_status import hookd_cli, wait_status
 from test_tail import tail
 
 STREAM = "hookd:events"
@@ -90,6 +91,10 @@ def test_a_wait_no_replica_can_satisfy_keeps_events_spooled_until_one_can(hookd_
     )
     # The script ran on the master; the spool keeps the event until a replica has it.
     assert master.xlen(STREAM) == 1
+    wait_status(daemon, lambda s: s["redis"]["state"] == "unconfirmed", "status to say replicas behind")
+    reasons = json.loads(hookd_cli(daemon.env, "status", "--json").stdout)["reasons"]
+    assert any(r.startswith("Redis takes the batches but too few replicas confirm them") for r in reasons), reasons
+    assert "replicas behind for" in hookd_cli(daemon.env, "status").stdout
     ups = log_count(daemon, '"redis_up"')
     replica.start()
     wait_until(lambda: setup.in_sync(setup.master), timeout=30, what="the replica to come back")

@@ -194,6 +194,11 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
             f"Redis answers but refuses every batch ({status['redis']['last_error']}); "
             f"{spool['events']} events spooled until it takes them"
         )
+    elif status["redis"]["state"] == "unconfirmed":
+        reasons.append(
+            f"Redis takes the batches but too few replicas confirm them ({status['redis']['last_error']}); "
+            f"{spool['events']} events spooled until they do"
+        )
     elif status["breaker"]["state"] != "closed" and spool["events"]:
         reasons.append(f"the circuit breaker is {status['breaker']['state']}; {spool['events']} events spooled")
     # Published segments kept for dedupe are freed the moment room is needed: only

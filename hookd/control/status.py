@@ -18,6 +18,7 @@ from hookd.terminal.text import visible
 from hookd.units import format_age, format_bytes
 
 GREEN, YELLOW, RED, RESET = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
+STATE_LABELS = {"refusing": "refusing batches", "unconfirmed": "replicas behind"}
 
 
 def gather(config: Config) -> tuple[int, dict[str, Any]]:
@@ -95,7 +96,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     # command): shown, never acted on.
     rows += [("", paint(f"! {visible(reason)}", YELLOW)) for reason in status["reasons"]]
     redis = status["redis"]
-    label = "refusing batches" if redis["state"] == "refusing" else redis["state"]  # publish/health.py
+    label = STATE_LABELS.get(redis["state"], redis["state"])  # publish/health.py
     state = paint("up", GREEN) if redis["state"] == "up" else paint(label, RED)
     line = f"{redis['url']}  {state}"
     if redis["state"] != "up" and redis["last_error"]:

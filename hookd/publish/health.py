@@ -18,6 +18,7 @@ from hookd.publish.breaker import CLOSED, OPEN, CircuitBreaker
 from hookd.publish.connection import describe_failure, refuses_batch
 from hookd.publish.exposure import open_to_all
 from hookd.publish.settings import PublishSettings, RedisSettings
+from hookd.publish.writer import GapError, ReplicasBehind, UnexpectedReply
 from hookd.spool import Spool
 from hookd.state import DaemonState
 
@@ -25,6 +26,17 @@ from hookd.state import DaemonState
 MAX_REFUSED_KEYS = 100
 
 log = structlog.get_logger("hookd.publish")
+
+FAILED_STATES = ("down", "refusing", "unconfirmed")
+
+
+def redis_state(settings: RedisSettings, exc: BaseException) -> str:
+    """What a failed batch (or PING) says of Redis, for status (state.RedisHealth.state)."""
+    if isinstance(exc, ReplicasBehind):
+        return "unconfirmed"
+    if isinstance(exc, (GapError, UnexpectedReply)) or refuses_batch(settings, exc):
+        return "refusing"
+    return "down"
 
 
 class HealthReport:
@@ -71,11 +83,13 @@ class HealthReport:
     def failed(self, exc: BaseException) -> None:
         """A batch (or a PING) failed with ``exc``: count it against the breaker.
 
-        Redis is ``refusing`` when it answered the batch with an error (refuses_batch), ``down``
-        when it could not be reached or would not let hookd in: status says which."""
+        Redis is ``refusing`` when it answered the batch with an error (refuses_batch), or with
+        anything but the script's counts for it (UnexpectedReply, GapError); ``unconfirmed`` when it
+        took the batch and fewer replicas than redis_wait_replicas confirmed it; ``down`` when it
+        could not be reached or would not let hookd in: status says which."""
         health = self.state.redis
         message = describe_failure(self.redis_settings, exc)
-        state = "refusing" if refuses_batch(self.redis_settings, exc) else "down"
+        state = redis_state(self.redis_settings, exc)
         previous = self.breaker.state
         self.breaker.record_failure()
         if previous == CLOSED and self.breaker.state == OPEN:
@@ -85,21 +99,30 @@ class HealthReport:
                 next_trial_in_s=round(self.breaker.next_attempt_in_s, 1),
                 spooled=self.spool.pending_events,
             )
-        if (health.state != state or message != health.last_error) and state == "down":
+        changed = health.state != state or message != health.last_error
+        if changed and state == "down":
             log.warning(
                 "redis_down",
                 error=message,
                 spooled=self.spool.pending_events,
                 hint="events are spooling until Redis takes them",
             )
-        elif health.state != state or message != health.last_error:
+        elif changed and state == "unconfirmed":
+            log.warning(
+                "redis_replicas_behind",
+                error=message,
+                spooled=self.spool.pending_events,
+                hint="the batch is in the stream, kept spooled (sent again, skipped by the mark) until enough "
+                "replicas confirm it: check the replicas, or lower redis_wait_replicas",
+            )
+        elif changed:
             log.warning(
                 "redis_refused_batch",
                 error=message,
                 spooled=self.spool.pending_events,
                 hint="events are spooling until Redis takes them; the error names what Redis refuses, and the fix",
             )
-        if health.state not in ("down", "refusing"):
+        if health.state not in FAILED_STATES:
             health.down_since = time.monotonic()
         health.state = state
         health.last_error = message
