@@ -38,10 +38,11 @@ from hookd.ingest.inbox_files import (
     open_sources,
     read_frame,
     remove,
+    spare_problem,
 )
 from hookd.ingest.inbox_problems import ProblemFiles
 from hookd.ingest.protocol import INBOX_SUFFIX, MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
-from hookd.paths import UnsafePathError, check_parents, describe, ensure_private_dir, why_untrusted
+from hookd.paths import UnsafePathError, ensure_private_dir
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
 
@@ -84,7 +85,7 @@ class Inbox:
         """The inbox, and the spare inbox when it exists and is trusted."""
         sources = [self.directory]
         if self.spare is not None:
-            problem = self._spare_problem(self.spare)
+            problem = spare_problem(self.spare)
             if problem != self.spare_problem and problem is not None and problem != "absent":
                 log.error(
                     "spare_inbox_untrusted",
@@ -97,22 +98,6 @@ class Inbox:
             if problem is None:
                 sources.append(self.spare)
         return sources
-
-    def _spare_problem(self, spare: str) -> str | None:
-        try:
-            info = os.lstat(spare)
-        except FileNotFoundError:
-            return "absent"
-        except OSError as exc:
-            return exc.strerror
-        why = why_untrusted(info)
-        if why is not None:
-            return f"{why.removeprefix('is ')} ({describe(info)})"
-        try:  # reached through a link or a directory someone else could re-point (redteam4_paths)
-            check_parents(spare)
-        except (UnsafePathError, OSError) as exc:
-            return str(exc)
-        return None
 
     def stats(self) -> InboxStats:
         """What status shows of the files taken (hookd/state.py)."""

@@ -17,7 +17,7 @@ import stat
 import time
 from typing import NamedTuple
 
-from hookd.paths import UnsafePathError, describe, open_private, others_can_write
+from hookd.paths import UnsafePathError, check_parents, describe, open_private, others_can_write, why_untrusted
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 TMP_PREFIX = ".tmp-"  # hook-send's file while it writes it
@@ -115,3 +115,22 @@ def claim_abandoned(name: str, dir_fd: int, older_than_s: float) -> str | None:
         return claimed
     finally:
         os.close(fd)
+
+
+def spare_problem(spare: str) -> str | None:
+    """Why the spare inbox is not swept ("absent" when it does not exist), or None: it must be a
+    directory of the user's that no one else can write, reached through no link."""
+    try:
+        info = os.lstat(spare)
+    except FileNotFoundError:
+        return "absent"
+    except OSError as exc:
+        return exc.strerror
+    why = why_untrusted(info)
+    if why is not None:
+        return f"{why.removeprefix('is ')} ({describe(info)})"
+    try:  # reached through a link or a directory someone else could re-point (redteam4_paths)
+        check_parents(spare)
+    except (UnsafePathError, OSError) as exc:
+        return str(exc)
+    return None
