@@ -104,7 +104,7 @@ def test_a_mark_redis_has_passed_is_dropped_at_start(tmp_path):
     from hookd.spool import Spool
     from hookd.spool.flusher import Flusher
     from hookd.spool.segments import Position
-    from hookd.spool.unsure import Unsure, read_unsure, write_unsure
+    from hookd.spool.unsure_file import Unsure, read_unsure, write_unsure
 
     directory = tmp_path / "spool"
     directory.mkdir(mode=0o700)

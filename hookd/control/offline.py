@@ -9,7 +9,7 @@ from hookd.config import Config
 from hookd.control import snapshot
 from hookd.paths import UnsafePathError
 from hookd.spool.inspect import summarize
-from hookd.spool.unsure import read_unsure
+from hookd.spool.unsure_file import read_unsure
 
 
 def offline(config: Config, why: str) -> dict[str, Any]:

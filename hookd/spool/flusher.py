@@ -34,7 +34,8 @@ from hookd.peers import Throttle
 from hookd.policies import FsyncPolicy
 from hookd.spool.segments import Position
 from hookd.spool.spool import Spool
-from hookd.spool.unsure import Unsure, UnsureMark
+from hookd.spool.unsure import UnsureMark
+from hookd.spool.unsure_file import Unsure
 
 # A crash loses at most this much of the cursor's progress; what it costs is a resend
 # that the high-water mark in Redis skips.

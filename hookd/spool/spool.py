@@ -35,7 +35,7 @@ from hookd.spool.recovery import recover
 from hookd.spool.reserve import Reserve
 from hookd.spool.segments import Position
 from hookd.spool.inspect import oldest_waiting_received_ns
-from hookd.spool.unsure import read_unsure, remove_unsure
+from hookd.spool.unsure_file import read_unsure, remove_unsure
 from hookd.spool.writer import SegmentWriter
 from hookd.state import SpoolStats
 

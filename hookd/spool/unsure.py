@@ -10,52 +10,15 @@ if the cursor is past it); the Flusher holds the failure again while it stands.
 from __future__ import annotations
 
 import asyncio
-import os
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 import structlog
 
-from hookd.paths import UnsafePathError, read_private, replace_private
+from hookd.paths import UnsafePathError
 from hookd.spool.segments import Position
+from hookd.spool.unsure_file import Unsure, remove_unsure, write_unsure
 
 log = structlog.get_logger("hookd.spool")
-
-UNSURE = "unsure"
-
-
-class Unsure(NamedTuple):
-    """What a failed fsync left: everything written before ``through`` may not be on the disk."""
-
-    through: Position
-    errno: int
-    error: str
-
-
-def read_unsure(directory: str, dir_fd: int | None = None) -> Unsure | None:
-    """The unsure mark an earlier run left, if any (one that cannot be read counts as none)."""
-    try:
-        head, _, error = (
-            read_private(os.path.join(directory, UNSURE), 4096, dir_fd).decode(errors="replace").partition("\n")
-        )
-        seg, offset, number = (int(x) for x in head.split())
-    except (FileNotFoundError, ValueError):
-        return None
-    return Unsure(Position(seg, offset), number, error.strip())
-
-
-def write_unsure(directory: str, unsure: Unsure, dir_fd: int | None = None) -> None:
-    """Record the unsure mark. Not fsynced (the disk is failing): it has to outlive hookd, not the
-    machine; after a power loss what the segments hold is what the disk kept, and under
-    spool_fsync = "batch" hook-send's inbox copies were kept in any case."""
-    data = b"%d %d %d\n" % (*unsure.through, unsure.errno) + unsure.error.encode()[:1024] + b"\n"
-    replace_private(os.path.join(directory, UNSURE), data, fsync=False, dir_fd=dir_fd)
-
-
-def remove_unsure(directory: str, dir_fd: int | None = None) -> None:
-    try:
-        os.unlink(UNSURE if dir_fd is not None else os.path.join(directory, UNSURE), dir_fd=dir_fd)
-    except FileNotFoundError:
-        pass
 
 
 class SpoolDirectory(Protocol):
