@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import sys
+from typing import Any
 
 from hookd.config import masked
 from hookd.config_errors import SettingError
@@ -55,15 +56,17 @@ def cmd_status(args: argparse.Namespace) -> int:
         # Exit 2 means "not running" to a monitoring script; a bad setting is "could not tell".
         print(f"hookd: {exc}", file=sys.stderr)
         return snapshot.UNKNOWN
+    from hookd.hooks import ports
     from hookd.hooks.reach import annotate
+    from hookd.hooks.settings import SCOPES, scope_path
 
     config_file = config_file_of(args)
-    return status.run(
-        config,
-        as_json=args.json,
-        watch_s=args.watch,
-        check=lambda code, found: annotate(code, found, config, config_file),
-    )
+    paths = [scope_path(s) for s in SCOPES]
+
+    def check(code: int, found: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return ports.annotate(*annotate(code, found, config, config_file), config, paths)
+
+    return status.run(config, as_json=args.json, watch_s=args.watch, check=check)
 
 
 def cmd_redact(args: argparse.Namespace) -> int:

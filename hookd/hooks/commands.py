@@ -13,7 +13,7 @@ from typing import Any, Callable, TextIO
 from hookd.config import Config
 from hookd.policies import HookClient, HookMode
 from hookd.hooks import entries, events, merge
-from hookd.hooks import reach
+from hookd.hooks import ports, reach
 from hookd.hooks.command import Route, hook_command, route, route_env
 from hookd.hooks.settings import SettingsError, SettingsFile, load, write
 from hookd.terminal.text import visible
@@ -51,6 +51,9 @@ def _handler_factory(
             "restart hookd run, then install again (nothing was changed)"
         )
     url = entries.http_url(config.http_addr)
+    taken = ports.hook_url_problems([url], config.http_token_file)
+    if taken:
+        raise SettingsError(f"{taken[0]} (nothing was changed)")
 
     def handler(event: str) -> dict[str, Any]:
         if events.BY_NAME[event].http and event not in events.COMMAND_IN_HTTP_MODE:
@@ -182,7 +185,8 @@ def describe(config: Config, path: str) -> dict[str, Any]:
     clients = {e: sorted({entries.client_of(h) for h in hs} - {"http"}) for e, hs in handlers.items()}
     missing = sorted({p for hs in handlers.values() for h in hs for p in entries.missing_paths(h)})
     urls = sorted({h["url"] for hs in handlers.values() for h in hs if h.get("type") == "http"})
-    problems = [f"names paths that no longer exist: {', '.join(missing)}"] if missing else []
+    problems = ports.hook_url_problems(urls, config.http_token_file)
+    problems += [f"names paths that no longer exist: {', '.join(missing)}"] if missing else []
     if urls and url not in urls:
         problems.append(
             f"posts to {', '.join(urls)}, but http_addr is {config.http_addr or 'not set (the listener is off)'}"

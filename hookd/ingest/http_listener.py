@@ -54,7 +54,7 @@ class HttpListener:
         served as they are instead of binding.
         """
         token = load_or_create_token(settings.http_token_file)
-        return cls(settings, token, passed or bind_addr(settings.http_addr))
+        return cls(settings, token, passed or bind_addr(settings.http_addr, settings.http_token_file))
 
     async def start(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ from typing import TextIO
 
 import structlog
 
+from hookd import port_holders
 from hookd.config import Config
 from hookd.descriptors import connection_cap, raise_limit, warn_if_few
 from hookd.ingest.http_setup import is_loopback
@@ -77,8 +79,9 @@ def run(
         print(f"hookd ui: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
+        holder = f" ({port_holders.who(host, port)})" if exc.errno == errno.EADDRINUSE else ""
         print(
-            f"hookd ui: cannot listen on {addr or config.ui_addr}: {exc.strerror}; pass another "
+            f"hookd ui: cannot listen on {addr or config.ui_addr}: {exc.strerror}{holder}; pass another "
             "--addr (or set ui_addr)",
             file=sys.stderr,
         )
