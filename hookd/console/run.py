@@ -84,11 +84,14 @@ def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
     import structlog
 
     from hookd.hooks import reach
-    from hookd.hooks.settings import SCOPES, scope_path
+    from hookd.hooks.settings import scope_paths
 
     log = structlog.get_logger("hookd.hooks")
+    paths, unnamed = scope_paths()
+    for why in unnamed:  # no home: the user's settings cannot be found, the project's still are
+        log.warning("hooks_not_checked", problem=why)
     try:
-        found = reach.check([scope_path(s) for s in SCOPES], config.socket, config.state_dir, config_file_of(args))
+        found = reach.check(paths, config.socket, config.state_dir, config_file_of(args))
     except Exception:  # a check of other files must never keep the daemon from starting
         log.exception("hooks_check_failed")
         return

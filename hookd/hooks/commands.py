@@ -255,10 +255,14 @@ def _routes(config: Config, path: str, handlers: dict[str, list[dict[str, Any]]]
     return found
 
 
-def status(config: Config, paths: list[str], as_json: bool, out: TextIO | None = None) -> int:
-    """0: installed somewhere and sound; 1: a problem found; 3: installed nowhere."""
+def status(
+    config: Config, paths: list[str], as_json: bool, out: TextIO | None = None, unnamed: list[str] | None = None
+) -> int:
+    """0: installed somewhere and sound; 1: a problem found (``unnamed``: scopes whose file cannot
+    be named, without a home); 3: installed nowhere."""
     out = out or sys.stdout
-    files = [describe(config, p) for p in paths]
+    files = [{"path": "(user settings)", "exists": False, "error": why} for why in unnamed or []]
+    files += [describe(config, p) for p in paths]
     if as_json:
         print(json.dumps({"files": files}), file=out)
     else:
