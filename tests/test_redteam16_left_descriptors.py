@@ -16,6 +16,7 @@ import resource
 import subprocess
 import time
 import urllib.request
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -23,7 +24,9 @@ from conftest import free_port, log_records, wait_until
 from hookd.control.client import request
 from other_user import needs_root
 from test_redteam16_descriptors import HOLD, _hold
+from test_redteam3_ui import _owner_request, open_fds
 from test_redteam4_http import _post
+from ui_stack import Ui
 
 LOWERED = 256
 
@@ -107,3 +110,38 @@ def test_a_limit_lowered_while_hookd_runs_cuts_the_caps_and_keeps_the_owner_serv
     [line] = _lowered_lines(daemon)  # once
     assert line["limit"] == LOWERED and line["lowered_from"] == before and "LimitNOFILE" in line["hint"], line
     print(f"{when}: hookd held {fds} descriptors under {LOWERED} with {HOLD} connections held")
+
+
+@needs_root
+def test_hookd_ui_follows_a_lowered_limit_too(hookd_factory, redis_db, tmp_path):
+    daemon = hookd_factory()
+    ui = Ui(daemon.env, tmp_path / "ui.log")
+    try:
+        pid, port = ui.proc.pid, urlsplit(ui.url).port
+        before = resource.prlimit(pid, resource.RLIMIT_NOFILE)[0]
+        holder = _hold(port, 25)
+        try:
+            wait_until(lambda: open_fds(pid) > LOWERED, what="the UI holding the connections")
+            _lower(pid, LOWERED)
+            lines = lambda: [  # noqa: E731
+                r for r in log_records((tmp_path / "ui.log").read_text()) if r.get("event") == "descriptor_limit_low"
+            ]
+            deadline = time.monotonic() + 15
+            while not lines() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(2)
+            fds = open_fds(pid)
+            try:
+                _owner_request(ui)
+                served = True
+            except (OSError, AssertionError) as exc:
+                served = repr(exc)
+        finally:
+            os.waitpid(holder, 0)
+        assert served is True, f"the owner's request failed under the lowered limit: {served} ({fds} fds)"
+        assert fds < LOWERED, fds
+        [line] = lines()
+        assert line["process"] == "hookd ui" and line["lowered_from"] == before, line
+        print(f"the UI held {fds} descriptors under {LOWERED}")
+    finally:
+        ui.stop()

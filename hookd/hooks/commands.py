@@ -150,7 +150,11 @@ def _token_advice(config: Config) -> str:
         f'    export {entries.TOKEN_VAR}="$(cat {config.http_token_file})"\n'
         f"(the token file is created by hookd run when its HTTP listener starts). "
         "SessionStart and Setup take no HTTP hooks, and a PreModelSwitch hook that times out "
-        "blocks the switch, so these keep the command hook."
+        "blocks the switch, so these keep the command hook.\n"
+        f"Note: HTTP hooks post to whatever listens on {config.http_addr}. While hookd does not (stopped, "
+        "restarting, before it starts), another local user may listen there and receive the events "
+        "unredacted, and the token; `hookd status` and `hookd hooks status` name such a listener. "
+        "Command hooks (the default mode) talk to hookd's own socket, which checks who is at the other end."
     )
 
 
