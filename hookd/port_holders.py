@@ -71,10 +71,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def listeners(host: str, port: int) -> list[Holder] | None:
-    """Every socket listening on ``port`` that a connection to ``host`` could reach (the
-    wildcard addresses, and loopback ones for a loopback host); None where /proc cannot tell."""
-    found: dict[str, tuple[int, str]] = {}  # inode -> (uid, addr)
+Table = list[tuple[int, str, int, str]]  # (port, address, uid, inode) of each listening socket
+
+
+def listening() -> Table | None:
+    """Every listening TCP socket of the machine; None where /proc cannot tell. One reading serves
+    every port a command asks about: the tables list every socket of the machine, not only those
+    listening."""
+    table: Table = []
     readable = False
     for path, family in TABLES:
         try:
@@ -84,18 +88,25 @@ def listeners(host: str, port: int) -> list[Holder] | None:
             continue
         readable = True
         for line in lines:
-            fields = line.split()
+            fields = line.split(None, 10)
             if len(fields) < 10 or fields[3] != LISTEN:
                 continue
             hex_addr, _, hex_port = fields[1].partition(":")
-            if int(hex_port, 16) != port:
-                continue
-            addr = _address(hex_addr, family)
-            if _reaches(addr, host):
-                shown = f"[{addr}]:{port}" if family == socket.AF_INET6 else f"{addr}:{port}"
-                found[fields[9]] = (int(fields[7]), shown)
-    if not readable:
+            table.append((int(hex_port, 16), _address(hex_addr, family), int(fields[7]), fields[9]))
+    return table if readable else None
+
+
+def listeners(host: str, port: int, table: Table | None = None) -> list[Holder] | None:
+    """Every socket listening on ``port`` that a connection to ``host`` could reach (the
+    wildcard addresses, and loopback ones for a loopback host); None where /proc cannot tell."""
+    table = listening() if table is None else table
+    if table is None:
         return None
+    found = {
+        inode: (uid, f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}")
+        for at, addr, uid, inode in table
+        if at == port and _reaches(addr, host)
+    }
     others = {inode for inode, (uid, _) in found.items() if uid != os.geteuid()}
     processes = _processes(others) if others else {}
     return [Holder(uid, addr, tuple(processes.get(inode, ()))) for inode, (uid, addr) in found.items()]
@@ -120,9 +131,9 @@ def _processes(inodes: set[str]) -> dict[str, list[str]]:
     return held
 
 
-def strangers(host: str, port: int) -> list[Holder] | None:
+def strangers(host: str, port: int, table: Table | None = None) -> list[Holder] | None:
     """The listeners on ``host``:``port`` of other users; None where it cannot be told."""
-    found = listeners(host, port)
+    found = listeners(host, port, table)
     return None if found is None else [h for h in found if not h.ours]
 
 

@@ -17,8 +17,12 @@ from hookd.hooks.settings import SettingsError, load
 from hookd.hostport import split_host_port
 
 
-def hook_url_problems(urls: list[str], token_file: str | None) -> list[str]:
+def hook_url_problems(
+    urls: list[str], token_file: str | None, table: port_holders.Table | None = None
+) -> list[str]:
     """For each URL HTTP hooks post to, another user listening on its port."""
+    if urls and table is None:
+        table = port_holders.listening()
     problems = []
     for url in urls:
         try:
@@ -26,7 +30,7 @@ def hook_url_problems(urls: list[str], token_file: str | None) -> list[str]:
             host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             continue
-        others = port_holders.strangers(host, port)
+        others = port_holders.strangers(host, port, table)
         if others:
             problems.append(port_holders.hook_port_warning(url, others, token_file))
     return problems
@@ -53,13 +57,14 @@ def config_problems(config: Any, urls: list[str]) -> list[str]:
         hook_url = entries.http_url(config.http_addr)
         if hook_url not in urls:
             urls = [hook_url, *urls]
-    problems += hook_url_problems(urls, config.http_token_file)
+    table = port_holders.listening()  # read once for every port
+    problems += hook_url_problems(urls, config.http_token_file, table)
     for setting, what in (("metrics_addr", "hookd run's metrics"), ("ui_addr", "hookd ui")):
         addr = getattr(config, setting, "")
         parsed = split_host_port(addr) if addr else None
         if parsed is None:
             continue
-        others = port_holders.strangers(*parsed)
+        others = port_holders.strangers(*parsed, table)
         if others:
             problems.append(
                 f"another user holds {addr} ({setting}): {'; '.join(h.text() for h in others)}; "
