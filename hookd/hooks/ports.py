@@ -17,9 +17,7 @@ from hookd.hooks.settings import SettingsError, load
 from hookd.hostport import split_host_port
 
 
-def hook_url_problems(
-    urls: list[str], token_file: str | None, table: port_holders.Table | None = None
-) -> list[str]:
+def hook_url_problems(urls: list[str], token_file: str | None, table: port_holders.Table | None = None) -> list[str]:
     """For each URL HTTP hooks post to, another user listening on its port."""
     if urls and table is None:
         table = port_holders.listening()
