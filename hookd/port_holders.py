@@ -118,13 +118,20 @@ def _processes(inodes: set[str]) -> dict[str, list[str]]:
     held: dict[str, list[str]] = {}
     for pid in (p for p in os.listdir("/proc") if p.isdigit()):
         try:
-            links = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+            fds = os.listdir(f"/proc/{pid}/fd")
         except OSError:  # another user's (not ours to read), or gone
             continue
+        links = set()
+        for fd in fds:
+            try:
+                links.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+            except OSError:  # closed meanwhile
+                continue
         for link in links & wanted.keys():
             try:
                 with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as fh:
-                    name = fh.read().strip()
+                    # The holder chose it (prctl PR_SET_NAME): no control character reaches a terminal.
+                    name = "".join(c if c.isprintable() else "?" for c in fh.read().rstrip("\n"))
             except OSError:
                 name = "?"
             held.setdefault(wanted[link], []).append(f"pid {pid} ({name})")

@@ -23,7 +23,9 @@ from other_user import NOBODY, needs_root
 from test_hooks_install import home, run_hooks, user_settings  # noqa: F401 - fixture
 
 HOLDER = """
-import socket, sys, time
+import ctypes, socket, sys, time
+if len(sys.argv) > 3:  # the name the process shows (PR_SET_NAME)
+    ctypes.CDLL(None).prctl(15, sys.argv[3].encode(), 0, 0, 0)
 s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
 s.bind((sys.argv[1], int(sys.argv[2])))
 s.listen(16)
@@ -35,7 +37,7 @@ time.sleep(120)
 class Held:
     """A port that uid 65534 listens on, in a process of its own started by setpriv."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", name: str | None = None) -> None:
         self.port = free_port()
         self.proc = subprocess.Popen(
             [
@@ -48,6 +50,7 @@ class Held:
                 HOLDER,
                 host,
                 str(self.port),
+                *([name] if name else []),
             ],
             stdout=subprocess.PIPE,
             cwd="/",
@@ -93,6 +96,21 @@ def test_run_names_who_holds_the_metrics_port(hookd_factory, redis_db, held):
     assert code == 1 and "Traceback" not in stderr, stderr[-2000:]
     [line] = [line for line in stderr.splitlines() if f"cannot listen on {held.addr} for metrics" in line]
     _names_the_holder(line, held)
+
+
+@pytest.mark.process
+@needs_root
+def test_a_name_the_holder_chose_reaches_no_terminal_as_it_is(hookd_factory, redis_db):
+    """The process's name is the holder's to choose: an escape sequence in it is not printed."""
+    held = Held(name="\x1b[2J\x1b]0;x\x07ok")
+    try:
+        daemon = hookd_factory(start=False, metrics_addr=held.addr).start(wait=False)
+        assert daemon.proc.wait(60) == 1
+        stderr = daemon.log_text()
+    finally:
+        held.close()
+    [line] = [line for line in stderr.splitlines() if f"cannot listen on {held.addr} for metrics" in line]
+    assert f"pid {held.proc.pid} (?[2J?]0;x?ok)" in line and "\x1b" not in stderr, line
 
 
 @needs_root
