@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, free_port
+from conftest import REPO, free_port, log_records
 from other_user import NOBODY, needs_root
 from test_hooks_install import home, run_hooks, user_settings  # noqa: F401 - fixture
 
@@ -165,16 +165,9 @@ def test_hooks_status_and_install_name_another_user_on_the_http_hooks_port(home,
         held.close()
 
 
-@pytest.mark.process
-@needs_root
-def test_status_names_another_user_on_the_http_hooks_port(hookd_factory, redis_db, tmp_path, held):
-    """A running daemon whose installed HTTP hooks post to a port another user holds is degraded;
-    one not running says the same, and this config's metrics_addr held is named too."""
-    daemon = hookd_factory()
-    env = {**daemon.env, "HOME": str(tmp_path), "HOOKD_HTTP_TOKEN": "x" * 43, "HOOKD_HOOK_CLIENT": "python"}
-    settings = tmp_path / ".claude" / "settings.json"
+def _http_hooks_posting_to(home, url: str) -> None:
+    settings = home / ".claude" / "settings.json"
     settings.parent.mkdir()
-    url = f"http://{held.addr}/hook"
     handler = {
         "type": "http",
         "url": url,
@@ -184,6 +177,31 @@ def test_status_names_another_user_on_the_http_hooks_port(hookd_factory, redis_d
     }
     settings.write_text(json.dumps({"hooks": {"Stop": [{"hooks": [handler]}]}}))
     settings.chmod(0o600)
+
+
+@pytest.mark.process
+@needs_root
+def test_run_logs_installed_http_hooks_posting_to_another_users_port(hookd_factory, redis_db, tmp_path, held):
+    """hookd started without http_addr, while the user's HTTP hooks still post to a port another
+    user now holds: said at the start, as an error."""
+    _http_hooks_posting_to(tmp_path, f"http://{held.addr}/hook")
+    daemon = hookd_factory(start=False)
+    daemon.env["HOME"] = str(tmp_path)
+    daemon.start()
+    [line] = [r for r in log_records(daemon.log_text()) if r.get("event") == "hooks_port_held_by_another_user"]
+    assert line["level"] == "error" and line["problem"].startswith("SECURITY"), line
+    _names_the_holder(line["problem"], held)
+
+
+@pytest.mark.process
+@needs_root
+def test_status_names_another_user_on_the_http_hooks_port(hookd_factory, redis_db, tmp_path, held):
+    """A running daemon whose installed HTTP hooks post to a port another user holds is degraded;
+    one not running says the same, and this config's metrics_addr held is named too."""
+    daemon = hookd_factory()
+    env = {**daemon.env, "HOME": str(tmp_path), "HOOKD_HTTP_TOKEN": "x" * 43, "HOOKD_HOOK_CLIENT": "python"}
+    url = f"http://{held.addr}/hook"
+    _http_hooks_posting_to(tmp_path, url)
 
     def status(*args: str, **extra: str) -> subprocess.CompletedProcess:
         return subprocess.run(
