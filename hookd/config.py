@@ -445,15 +445,45 @@ def user_home(environ: Mapping[str, str]) -> str:
     """The user's home for Claude Code's user settings and the service files: an absolute $HOME,
     else the password database's (hook-send's home_dir). A relative HOME names a place under the
     working directory (a checkout): the user's settings written there would be the project's."""
-    home = home_dir(environ)
-    if home is None:
+    problem = home_problem(environ)
+    if problem:
         raise SettingError(
-            "HOME is not an absolute path and the password database names no home for this user; "
-            "fix: set HOME to an absolute path",
+            f"{problem}; fix: set HOME to the absolute path of your home directory",
             setting="HOME",
             source="the environment",
         )
+    home = home_dir(environ)
+    assert home is not None  # home_problem says why when there is none
     return str(home)
+
+
+def home_problem(environ: Mapping[str, str]) -> str | None:
+    """Why this user has no home for hookd's defaults, or None. An absolute HOME is taken as given;
+    the password database's must be a directory of the user's: nobody's /nonexistent, or a
+    service's /, is no place of theirs, and what was made under it failed half-way or landed in
+    the wrong place (tests/test_redteam16_left_no_home.py)."""
+    home = home_dir(environ)
+    given = environ.get("HOME", "")
+    if home is not None and home == given:
+        return None
+    unset = "HOME is not set" if not given else f"HOME ({given!r}) is not an absolute path"
+    if home is None:
+        return f"{unset} and the password database names no home for this user"
+    problem = _not_a_home(str(home))
+    return f"{unset}, and the password database's home for this user, {home}, {problem}" if problem else None
+
+
+def _not_a_home(path: str) -> str | None:
+    """Why ``path`` cannot be this user's home, or None."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return f"cannot be used ({exc.strerror})"
+    if not stat.S_ISDIR(info.st_mode):
+        return "is not a directory"
+    if info.st_uid != os.geteuid():
+        return f"belongs to uid {info.st_uid}, not to you"
+    return None
 
 
 def default_config_path(environ: Mapping[str, str]) -> str | None:
@@ -659,10 +689,14 @@ def _unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
 def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:
     """Fill the settings whose defaults depend on the environment."""
     default = config.state_dir or default_state_dir(environ)
-    if not default:
+    from_home = not (
+        config.state_dir or environ.get("HOOKD_STATE_DIR") or environ.get("XDG_STATE_HOME", "").startswith("/")
+    )
+    problem = home_problem(environ) if from_home or not default else None
+    if problem or not default:
         raise SettingError(
-            "no state directory: HOME is not an absolute path and the password database names no home "
-            "for this user; fix: set HOOKD_STATE_DIR (or state_dir, or --state-dir) to an absolute path",
+            f"no state directory: {problem}; fix: set HOOKD_STATE_DIR (or state_dir, or --state-dir) to an "
+            "absolute path, or HOME to your home directory",
             setting="state_dir",
             source="the environment (HOME)",
         )

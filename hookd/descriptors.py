@@ -14,6 +14,7 @@ still does not fit is cut to its share of what is left once hookd's own are rese
 from __future__ import annotations
 
 import resource
+from typing import Protocol
 
 TARGET = 8192  # under macOS's OPEN_MAX (10,240), which setrlimit will not pass
 # hookd's own: listening sockets, spool segments, Redis connections, the inbox's files, the worker,
@@ -21,6 +22,7 @@ TARGET = 8192  # under macOS's OPEN_MAX (10,240), which setrlimit will not pass
 RESERVE = 128
 FLOOR = 8
 ENOUGH = 1024  # what the caps were sized for: below it, they are cut and the log says so
+LIMIT_CHECK_S = 1.0  # a getrlimit each time
 
 
 def soft_limit() -> int | None:
@@ -51,8 +53,9 @@ def connection_cap(most: int, share: float, limit: int | None = None) -> int:
     return max(FLOOR, min(most, int((limit - RESERVE) * share)))
 
 
-def warn_if_few(limit: int | None, process: str = "hookd run") -> None:
-    """Log ``descriptor_limit_low`` when the limit in force is under what the caps were made for."""
+def warn_if_few(limit: int | None, process: str = "hookd run", lowered_from: int | str | None = None) -> None:
+    """Log ``descriptor_limit_low`` when the limit in force is under what the caps were made for
+    (``lowered_from``: the limit before it was lowered while the process ran)."""
     if limit is None or limit >= ENOUGH:
         return
     import structlog
@@ -61,8 +64,36 @@ def warn_if_few(limit: int | None, process: str = "hookd run") -> None:
         "descriptor_limit_low",
         process=process,
         limit=limit,
+        **({} if lowered_from is None else {"lowered_from": lowered_from}),
         hint=(
             "connections from others are capped to fit it; raise the hard limit (ulimit -Hn, systemd's "
             "LimitNOFILE=, launchd's HardResourceLimits NumberOfFiles) so hookd can take 1024 or more"
         ),
     )
+
+
+class Capped(Protocol):
+    """A listener whose connections are capped to fit the limit: refit cuts (or grows) its cap
+    and closes what is past it."""
+
+    def refit(self, limit: int | None) -> None: ...
+
+
+async def follow_limit(capped: list[Capped], limit: int | None, process: str = "hookd run") -> None:
+    """Read the limit again every LIMIT_CHECK_S: one lowered while the process runs (``prlimit
+    --pid``) left caps above it, and every accept failed with EMFILE (uvloop's accept then closes
+    each waiting connection, the owner's too) while another user's connections held the rest
+    (tests/test_redteam16_left_descriptors.py). On a change each listener is refitted, and a
+    lowered limit under ENOUGH is logged once as ``descriptor_limit_low``."""
+    import asyncio
+
+    while True:
+        await asyncio.sleep(LIMIT_CHECK_S)
+        now = soft_limit()
+        if now == limit:
+            continue
+        for listener in capped:
+            listener.refit(now)
+        if now is not None and (limit is None or now < limit):
+            warn_if_few(now, process, lowered_from="unlimited" if limit is None else limit)
+        limit = now

@@ -76,7 +76,20 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ),
     ({"log_sink"}, False),
     ({"terminal"}, False),
-    ({"config_errors", "descriptors", "hook_names", "hostport", "liveness", "paths", "refusals", "units"}, False),
+    (
+        {
+            "config_errors",
+            "descriptors",
+            "hook_names",
+            "hostport",
+            "liveness",
+            "paths",
+            "port_holders",
+            "refusals",
+            "units",
+        },
+        False,
+    ),
     ({"trust"}, False),
     ({"policies"}, False),
 ]

@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import sys
+from typing import Any
 
 from hookd.config import masked
 from hookd.config_errors import SettingError
@@ -55,15 +56,19 @@ def cmd_status(args: argparse.Namespace) -> int:
         # Exit 2 means "not running" to a monitoring script; a bad setting is "could not tell".
         print(f"hookd: {exc}", file=sys.stderr)
         return snapshot.UNKNOWN
+    from hookd.hooks import ports
     from hookd.hooks.reach import annotate
+    from hookd.hooks.settings import scope_paths
 
     config_file = config_file_of(args)
-    return status.run(
-        config,
-        as_json=args.json,
-        watch_s=args.watch,
-        check=lambda code, found: annotate(code, found, config, config_file),
-    )
+    paths, unnamed = scope_paths()  # without a home, the user's settings cannot be checked: said
+
+    def check(code: int, found: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        code, found = annotate(code, found, config, config_file, paths)
+        found["hooks_problems"] = unnamed + found.get("hooks_problems", [])
+        return ports.annotate(code, found, config, paths)
+
+    return status.run(config, as_json=args.json, watch_s=args.watch, check=check)
 
 
 def cmd_redact(args: argparse.Namespace) -> int:
@@ -93,21 +98,23 @@ def cmd_redact(args: argparse.Namespace) -> int:
 
 def cmd_hooks(args: argparse.Namespace) -> int:
     from hookd.hooks import commands
-    from hookd.hooks.settings import SCOPES, SettingsError, scope_path
+    from hookd.hooks.settings import SCOPES, SettingsError, scope_path, scope_paths
 
     config = load(args)
-    paths = (
-        [args.settings]
-        if getattr(args, "settings", None)
-        else [scope_path(s) for s in ([args.scope] if getattr(args, "scope", None) else SCOPES)]
-    )
+    unnamed: list[str] = []
+    if getattr(args, "settings", None):
+        paths = [args.settings]
+    elif getattr(args, "scope", None) or args.action != "status":
+        paths = [scope_path(args.scope or SCOPES[0])]  # a file to change: no home, no change (SettingError)
+    else:  # status of every scope: those without a home are named as such, the others checked
+        paths, unnamed = scope_paths()
     try:
         if args.action == "install":
             names = [n.strip() for n in args.events.split(",") if n.strip()] if args.events else None
             return commands.install(config, paths[0], args.mode, names, args.dry_run)
         if args.action == "uninstall":
             return commands.uninstall(config, paths[0], args.dry_run)
-        return commands.status(config, paths, args.json)
+        return commands.status(config, paths, args.json, unnamed=unnamed)
     except (SettingsError, ValueError) as exc:
         print(f"hookd: {exc}", file=sys.stderr)
         return exits.FAILURE

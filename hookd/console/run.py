@@ -83,15 +83,22 @@ def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
     """At start: installed hooks that are broken or send elsewhere, each with its repair."""
     import structlog
 
-    from hookd.hooks import reach
-    from hookd.hooks.settings import SCOPES, scope_path
+    from hookd.hooks import ports, reach
+    from hookd.hooks.settings import scope_paths
 
     log = structlog.get_logger("hookd.hooks")
+    paths, unnamed = scope_paths()
+    for why in unnamed:  # no home: the user's settings cannot be found, the project's still are
+        log.warning("hooks_not_checked", problem=why)
     try:
-        found = reach.check([scope_path(s) for s in SCOPES], config.socket, config.state_dir, config_file_of(args))
+        found = reach.check(paths, config.socket, config.state_dir, config_file_of(args))
+        # HTTP hooks posting to a port another user listens on hand that user every event.
+        held = ports.hook_url_problems(ports.http_urls(paths, config), config.http_token_file)
     except Exception:  # a check of other files must never keep the daemon from starting
         log.exception("hooks_check_failed")
         return
+    for problem in held:
+        log.error("hooks_port_held_by_another_user", problem=problem)
     for finding in found.findings:
         log.warning(
             "hooks_would_miss",

@@ -6,6 +6,7 @@ DaemonState's counters and the parts' reports, copying each mapping in one step.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 from collections.abc import Iterator
 
@@ -13,7 +14,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from hookd import logs
+from hookd import logs, port_holders
 from hookd.control.metrics_server import MetricsServer
 from hookd.paths import UnsafePathError
 from hookd.state import DaemonState
@@ -140,8 +141,9 @@ async def start_metrics(addr: str, state: DaemonState) -> MetricsServer:
     try:
         await server.start(host, int(port))
     except OSError as exc:  # the port taken (by anyone on the machine): one line, as for http_addr
+        holder = f" ({port_holders.who(host, int(port))})" if exc.errno == errno.EADDRINUSE else ""
         raise MetricsSetupError(
-            f"cannot listen on {addr} for metrics: {exc.strerror or exc}; choose another metrics_addr "
+            f"cannot listen on {addr} for metrics: {exc.strerror or exc}{holder}; choose another metrics_addr "
             "or stop what uses it"
         ) from None
     log.info("metrics_serving", url=f"http://{addr}/metrics")

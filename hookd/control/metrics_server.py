@@ -53,6 +53,13 @@ class MetricsServer:
         for writer in list(self.connections):
             writer.transport.abort()
 
+    def refit(self, limit: int | None) -> None:
+        """The cap for a descriptor limit changed while hookd runs (descriptors.follow_limit);
+        the oldest connections past it are closed."""
+        self.max_connections = connection_cap(MAX_CONNECTIONS, 1 / 8, limit)
+        while len(self.connections) > self.max_connections:
+            self._make_room()
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections[writer] = time.monotonic()
         if len(self.connections) > self.max_connections:

@@ -202,6 +202,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     rows.append(("socket", status["socket"]))
     # They quote settings files, the project's among them (a checkout's): shown, never acted on.
     rows += [("hooks", paint(f"! {visible(problem)}", YELLOW)) for problem in status.get("hooks_problems", [])]
+    rows += _port_rows(status, paint)
     if status.get("http"):
         http = status["http"]
         answers = ", ".join(f"{s} {n:,}" for s, n in http["by_status"].items()) or "none yet"
@@ -268,9 +269,18 @@ def _render_offline(status: dict[str, Any], paint: Paint) -> str:
             ("inbox", _inbox_waiting(status["inbox"], paint, "events waiting")),
             ("state", status["state_dir"]),
             *[("hooks", paint(f"! {visible(problem)}", YELLOW)) for problem in status.get("hooks_problems", [])],
+            *_port_rows(status, paint),
             ("start", "hookd run  (or: systemctl --user start hookd)"),
         ]
     )
+
+
+def _port_rows(status: dict[str, Any], paint: Paint) -> list[tuple[str, str]]:
+    """Another user on a port of hookd's (hooks/ports.py): the HTTP hooks' port in red."""
+    return [
+        ("ports", paint(f"! {visible(problem)}", RED if problem.startswith("SECURITY") else YELLOW))
+        for problem in status.get("port_problems", [])
+    ]
 
 
 def _unsure_rows(unsure: dict[str, Any] | None, paint: Paint) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ import structlog
 from hookd import __version__
 from hookd.config import mask_url
 from hookd.control.server import ControlServer
+from hookd.descriptors import Capped, follow_limit, soft_limit
 from hookd.daemon.sockets import DaemonSockets
 from hookd.dirwatch import DirectoryWatch
 from hookd.envelope import EnvelopeBuilder
@@ -214,6 +215,9 @@ class DaemonStartup(DaemonSockets):
         self.lag_task = start("loop-lag", self.state.loop_lag.run, restartable=True)
         self.socket_watch = start("sockets", self.keep_sockets, restartable=True)
         self.directory_watch = start("directories", directories.run, restartable=True)
+        capped: list[Capped] = [c for c in (self.http, self.metrics) if c is not None]
+        if capped:  # the limit the caps were fitted to, followed (prlimit may lower it)
+            start("descriptors", lambda: follow_limit(capped, soft_limit()), restartable=True)
         log.info(
             "hookd_started",
             version=__version__,

@@ -13,7 +13,7 @@ from typing import Any, Callable, TextIO
 from hookd.config import Config
 from hookd.policies import HookClient, HookMode
 from hookd.hooks import entries, events, merge
-from hookd.hooks import reach
+from hookd.hooks import ports, reach
 from hookd.hooks.command import Route, hook_command, route, route_env
 from hookd.hooks.settings import SettingsError, SettingsFile, load, write
 from hookd.terminal.text import visible
@@ -51,6 +51,9 @@ def _handler_factory(
             "restart hookd run, then install again (nothing was changed)"
         )
     url = entries.http_url(config.http_addr)
+    taken = ports.hook_url_problems([url], config.http_token_file)
+    if taken:
+        raise SettingsError(f"{taken[0]} (nothing was changed)")
 
     def handler(event: str) -> dict[str, Any]:
         if events.BY_NAME[event].http and event not in events.COMMAND_IN_HTTP_MODE:
@@ -147,7 +150,11 @@ def _token_advice(config: Config) -> str:
         f'    export {entries.TOKEN_VAR}="$(cat {config.http_token_file})"\n'
         f"(the token file is created by hookd run when its HTTP listener starts). "
         "SessionStart and Setup take no HTTP hooks, and a PreModelSwitch hook that times out "
-        "blocks the switch, so these keep the command hook."
+        "blocks the switch, so these keep the command hook.\n"
+        f"Note: HTTP hooks post to whatever listens on {config.http_addr}. While hookd does not (stopped, "
+        "restarting, before it starts), another local user may listen there and receive the events "
+        "unredacted, and the token; `hookd status` and `hookd hooks status` name such a listener. "
+        "Command hooks (the default mode) talk to hookd's own socket, which checks who is at the other end."
     )
 
 
@@ -182,7 +189,8 @@ def describe(config: Config, path: str) -> dict[str, Any]:
     clients = {e: sorted({entries.client_of(h) for h in hs} - {"http"}) for e, hs in handlers.items()}
     missing = sorted({p for hs in handlers.values() for h in hs for p in entries.missing_paths(h)})
     urls = sorted({h["url"] for hs in handlers.values() for h in hs if h.get("type") == "http"})
-    problems = [f"names paths that no longer exist: {', '.join(missing)}"] if missing else []
+    problems = ports.hook_url_problems(urls, config.http_token_file)
+    problems += [f"names paths that no longer exist: {', '.join(missing)}"] if missing else []
     if urls and url not in urls:
         problems.append(
             f"posts to {', '.join(urls)}, but http_addr is {config.http_addr or 'not set (the listener is off)'}"
@@ -251,10 +259,14 @@ def _routes(config: Config, path: str, handlers: dict[str, list[dict[str, Any]]]
     return found
 
 
-def status(config: Config, paths: list[str], as_json: bool, out: TextIO | None = None) -> int:
-    """0: installed somewhere and sound; 1: a problem found; 3: installed nowhere."""
+def status(
+    config: Config, paths: list[str], as_json: bool, out: TextIO | None = None, unnamed: list[str] | None = None
+) -> int:
+    """0: installed somewhere and sound; 1: a problem found (``unnamed``: scopes whose file cannot
+    be named, without a home); 3: installed nowhere."""
     out = out or sys.stdout
-    files = [describe(config, p) for p in paths]
+    files = [{"path": "(user settings)", "exists": False, "error": why} for why in unnamed or []]
+    files += [describe(config, p) for p in paths]
     if as_json:
         print(json.dumps({"files": files}), file=out)
     else:

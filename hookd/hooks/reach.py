@@ -234,7 +234,7 @@ def _peer_uid(sock: socket.socket) -> int | None:
 
 
 def annotate(
-    code: int, status: dict[str, Any], config: Any, config_file: str | None = None
+    code: int, status: dict[str, Any], config: Any, config_file: str | None = None, paths: list[str] | None = None
 ) -> tuple[int, dict[str, Any]]:
     """`hookd status` with the installed hooks checked against the daemon it found.
 
@@ -244,7 +244,7 @@ def annotate(
     """
     socket_path = status.get("socket") or config.socket
     state_dir = status.get("state_dir") or config.state_dir
-    paths = [scope_path(s) for s in SCOPES]
+    paths = [scope_path(s) for s in SCOPES] if paths is None else paths
     found = check(paths, socket_path, state_dir, config_file)
     # The running daemon's values of the settings hook commands carry (its status has them), else this config's.
     daemon = SimpleNamespace(**{s: status.get(s, getattr(config, s)) for s in SETTING_VARS.values()})

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hookd.config import user_home
+from hookd.config_errors import SettingError
 from hookd.hooks import textedit
 from hookd.paths import makedirs_private
 
@@ -37,10 +38,42 @@ MAX_BYTES = 16 << 20
 MAX_DEPTH = 64
 
 
+def scope_paths(
+    scopes: tuple[str, ...] = SCOPES, environ: Mapping[str, str] = os.environ
+) -> tuple[list[str], list[str]]:
+    """The settings files of ``scopes`` that can be named, and why any other cannot (no usable
+    home): what checks all of them (status) goes on with the others and says so."""
+    paths, problems = [], []
+    for scope in scopes:
+        try:
+            paths.append(scope_path(scope, environ))
+        except SettingError as exc:
+            problems.append(f"the {scope} settings were not checked: {exc}")
+    return paths, problems
+
+
 def scope_path(scope: str, environ: Mapping[str, str] = os.environ, cwd: str | None = None) -> str:
+    """The settings file of a scope; the user's needs an absolute CLAUDE_CONFIG_DIR or a home
+    (SettingError naming the fix): a relative one would name a place in the working directory."""
     if scope == "user":
-        base = environ.get("CLAUDE_CONFIG_DIR") or os.path.join(user_home(environ), ".claude")
-        return os.path.join(base, "settings.json")
+        given = environ.get("CLAUDE_CONFIG_DIR", "")
+        if given and not given.startswith("/"):
+            raise SettingError(
+                f"CLAUDE_CONFIG_DIR ({given!r}) is not an absolute path: the user's settings would be looked "
+                "for under the working directory; fix: set CLAUDE_CONFIG_DIR to an absolute path, or unset it",
+                setting="CLAUDE_CONFIG_DIR",
+                source="the environment",
+            )
+        if not given:
+            try:
+                given = os.path.join(user_home(environ), ".claude")
+            except SettingError as exc:
+                raise SettingError(
+                    f"{exc} (or CLAUDE_CONFIG_DIR to where Claude Code keeps its user settings)",
+                    setting=exc.setting,
+                    source=exc.source,
+                ) from None
+        return os.path.join(given, "settings.json")
     name = "settings.json" if scope == "project" else "settings.local.json"
     return os.path.join(cwd or os.getcwd(), ".claude", name)
 

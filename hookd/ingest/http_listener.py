@@ -54,7 +54,7 @@ class HttpListener:
         served as they are instead of binding.
         """
         token = load_or_create_token(settings.http_token_file)
-        return cls(settings, token, passed or bind_addr(settings.http_addr))
+        return cls(settings, token, passed or bind_addr(settings.http_addr, settings.http_token_file))
 
     async def start(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
@@ -62,6 +62,23 @@ class HttpListener:
         for sock in self.sockets:
             self.servers.append(await loop.create_server(lambda: HookConnection(self), sock=sock, backlog=self.backlog))
         log.info("http_serving", url=f"http://{self.addr}/hook")
+
+    def refit(self, limit: int | None) -> None:
+        """The cap for a descriptor limit changed while hookd runs (descriptors.follow_limit);
+        connections past it that have not shown the token are closed, the oldest first."""
+        self.max_connections = connection_cap(MAX_CONNECTIONS, 0.5, limit)
+        strangers = sorted((c for c in self.connections if not c.reader.shown_token), key=lambda c: c.opened_at)
+        for connection in strangers[: max(0, len(self.connections) - self.max_connections)]:
+            connection.closing = True
+            self.connections.discard(connection)
+            if connection.transport is not None:
+                connection.transport.abort()
+            self.log_refusal(
+                503,
+                "connections_full",
+                f"over {self.max_connections} connections at once under a lowered descriptor limit: "
+                "one that had not shown the token was closed",
+            )
 
     def authorization_problem(self, value: bytes | None) -> str | None:
         """Why the Authorization header does not carry our token, or None when it does."""

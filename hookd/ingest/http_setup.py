@@ -15,6 +15,7 @@ import socket
 import stat
 import string
 
+from hookd import port_holders
 from hookd.config import Section
 from hookd.config_errors import SettingError
 from hookd.hostport import split_host_port
@@ -191,7 +192,7 @@ def _read_token(path: str) -> str:
     return text
 
 
-def bind_addr(addr: str) -> list[socket.socket]:
+def bind_addr(addr: str, token_file: str | None = None) -> list[socket.socket]:
     """Listening sockets for ``addr`` (both of localhost's addresses when it has two)."""
     host, port = split_addr(addr)
     sockets: list[socket.socket] = []
@@ -220,8 +221,24 @@ def bind_addr(addr: str) -> list[socket.socket]:
     if failure is not None or not sockets:
         for sock in sockets:
             sock.close()
-        why = failure.strerror if failure is not None else "no address to listen on"
+        why = (failure.strerror or str(failure)) if failure is not None else "no address to listen on"
+        if failure is not None and failure.errno == errno.EADDRINUSE:
+            raise HttpSetupError(_port_taken(addr, host, port, why, token_file))
         raise HttpSetupError(
             f"cannot listen on {addr} for HTTP hooks: {why}; choose another http_addr or stop what uses it"
         )
     return sockets
+
+
+def _port_taken(addr: str, host: str, port: int, why: str, token_file: str | None) -> str:
+    """Who holds the port, and, another user holding it, the security problem first: HTTP hooks
+    posting there hand that user every event (tests/test_redteam16_left_ports.py)."""
+    others = port_holders.strangers(host, port)
+    if others:
+        return f"cannot listen on {addr} for HTTP hooks: {why}. " + port_holders.hook_port_warning(
+            addr, others, token_file
+        )
+    return (
+        f"cannot listen on {addr} for HTTP hooks: {why} ({port_holders.who(host, port)}); "
+        "choose another http_addr or stop what uses it"
+    )

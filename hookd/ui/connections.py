@@ -100,6 +100,22 @@ class BoundedH11Protocol(H11Protocol):
         self.head_timer = None
         self.transport.abort()  # nothing of ours waits to be sent: we are between answers
 
+    @classmethod
+    def refit(cls, connections: set[object], limit: int | None) -> None:
+        """The cap for a descriptor limit changed while the UI runs (descriptors.follow_limit):
+        connections past it that wait for a request are closed, the longest waiting first."""
+        from hookd.descriptors import connection_cap
+
+        cls.max_connections = connection_cap(MAX_CONNECTIONS, 0.5, limit)
+        waiting = sorted(
+            (c for c in connections if isinstance(c, BoundedH11Protocol) and c.waiting_since is not None),
+            key=lambda c: c.waiting_since or 0.0,
+        )
+        for connection in waiting[: max(0, len(connections) - cls.max_connections)]:
+            connection._head_arrived()
+            connection.transport.abort()
+            cls.evicted += 1
+
     def _make_room(self) -> None:
         waiting = [c for c in self.connections if isinstance(c, BoundedH11Protocol) and c.waiting_since is not None]
         victim = min(waiting, key=lambda c: c.waiting_since or 0.0, default=self)

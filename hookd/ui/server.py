@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import TextIO
 
 import structlog
 
+from hookd import port_holders
 from hookd.config import Config
-from hookd.descriptors import connection_cap, raise_limit, warn_if_few
+from hookd.descriptors import connection_cap, follow_limit, raise_limit, warn_if_few
 from hookd.ingest.http_setup import is_loopback
 from hookd.paths import UnsafePathError, ensure_private_dir
 from hookd.publish.connection import connect
@@ -77,8 +80,9 @@ def run(
         print(f"hookd ui: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
+        holder = f" ({port_holders.who(host, port)})" if exc.errno == errno.EADDRINUSE else ""
         print(
-            f"hookd ui: cannot listen on {addr or config.ui_addr}: {exc.strerror}; pass another "
+            f"hookd ui: cannot listen on {addr or config.ui_addr}: {exc.strerror}{holder}; pass another "
             "--addr (or set ui_addr)",
             file=sys.stderr,
         )
@@ -90,7 +94,7 @@ def run(
             file=sys.stderr,
         )
     try:
-        asyncio.run(_serve(config, sock, history, out, url_file))
+        asyncio.run(_serve(config, sock, history, out, url_file, limit))
     except KeyboardInterrupt:
         pass
     return 0
@@ -108,7 +112,9 @@ def write_private(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
-async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO, url_file: str | None) -> None:
+async def _serve(
+    config: Config, sock: socket.socket, history: int, out: TextIO, url_file: str | None, limit: int | None = None
+) -> None:
     import uvicorn
 
     from hookd.ui.app import build_app
@@ -183,14 +189,18 @@ async def _serve(config: Config, sock: socket.socket, history: int, out: TextIO,
         )
     )
     reading = asyncio.create_task(reader.run(), name="ui-reader")
+    # The limit followed, as hookd run does (prlimit may lower it): the cap refitted to it.
+    refit = SimpleNamespace(refit=lambda now: BoundedH11Protocol.refit(server.server_state.connections, now))
+    following = asyncio.create_task(follow_limit([refit], limit, "hookd ui"), name="ui-descriptors")
     # The origin only: the path and the token are secrets, and logs are read by others (a journal).
     log.info("ui_started", url=base, stream=config.stream, history=history)
     try:
         await server.serve(sockets=[sock])
     finally:
-        reading.cancel()
-        with contextlib.suppress(BaseException):
-            await reading
+        for task in (reading, following):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
         await live.aclose()
         await client.aclose()
     log.info("ui_stopped")

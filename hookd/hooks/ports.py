@@ -1,0 +1,84 @@
+"""The ports hookd and its hooks use, held by another user: what `hookd status`, `hooks status`
+and `hooks install --mode http` say of them (hookd/port_holders.py reads who holds one).
+
+The port HTTP hooks post to is the one that matters: its holder receives every event, raw, and
+the token (a security problem, said first and loudly). One of ``metrics_addr`` or ``ui_addr``
+held by another user only keeps that server from starting.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from hookd import port_holders
+from hookd.hooks import entries, merge
+from hookd.hooks.settings import SettingsError, load
+from hookd.hostport import split_host_port
+
+
+def hook_url_problems(urls: list[str], token_file: str | None, table: port_holders.Table | None = None) -> list[str]:
+    """For each URL HTTP hooks post to, another user listening on its port."""
+    if urls and table is None:
+        table = port_holders.listening()
+    problems = []
+    for url in urls:
+        try:
+            parts = urlsplit(url)
+            host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            continue
+        others = port_holders.strangers(host, port, table)
+        if others:
+            problems.append(port_holders.hook_port_warning(url, others, token_file))
+    return problems
+
+
+def http_urls(paths: list[str], config: Any) -> list[str]:
+    """The URLs hookd's HTTP hooks in these settings files post to."""
+    url = entries.http_url(config.http_addr) if config.http_addr else None
+    found: set[str] = set()
+    for path in paths:
+        try:
+            settings = load(path)
+        except SettingsError:
+            continue  # `hookd status` names an unreadable settings file elsewhere
+        for handlers in merge.found(settings.data, url).values():
+            found.update(h["url"] for h in handlers if h.get("type") == "http" and isinstance(h.get("url"), str))
+    return sorted(found)
+
+
+def config_problems(config: Any, urls: list[str]) -> list[str]:
+    """Another user on the ports this config's servers listen on, or its HTTP hooks post to."""
+    problems = []
+    if config.http_addr:
+        hook_url = entries.http_url(config.http_addr)
+        if hook_url not in urls:
+            urls = [hook_url, *urls]
+    table = port_holders.listening()  # read once for every port
+    problems += hook_url_problems(urls, config.http_token_file, table)
+    for setting, what in (("metrics_addr", "hookd run's metrics"), ("ui_addr", "hookd ui")):
+        addr = getattr(config, setting, "")
+        parsed = split_host_port(addr) if addr else None
+        if parsed is None:
+            continue
+        others = port_holders.strangers(*parsed, table)
+        if others:
+            problems.append(
+                f"another user holds {addr} ({setting}): {'; '.join(h.text() for h in others)}; "
+                f"{what} cannot listen there: choose another {setting}, or find out why that user listens there"
+            )
+    return problems
+
+
+def annotate(code: int, status: dict[str, Any], config: Any, paths: list[str]) -> tuple[int, dict[str, Any]]:
+    """`hookd status` with the ports checked: one HTTP hooks post to, held by another user, makes
+    a running daemon degraded."""
+    problems = config_problems(config, http_urls(paths, config))
+    status["port_problems"] = problems
+    if any(p.startswith("SECURITY") for p in problems) and status.get("running"):
+        status.setdefault("reasons", []).append("another user holds the port HTTP hooks post to (see ports)")
+        if code == 0:
+            status["health"] = "degraded"
+            code = 1
+    return code, status

@@ -1,0 +1,166 @@
+"""Who listens on a TCP port: the uid and processes behind a port hookd wants, read from /proc.
+
+Anyone on the machine may listen on a loopback port first. For ``metrics_addr`` and ``ui_addr``
+that only stops the start; for the port HTTP hooks post to it is worse: whoever holds it is sent
+every event Claude Code posts, raw (redaction happens in hookd), with the token in its
+Authorization header (tests/test_redteam16_left_ports.py). So every message about such a port
+names who holds it. Linux gives each socket's uid and inode (``/proc/net/tcp``, ``tcp6``); the
+processes are those whose descriptors this user may read. Elsewhere the message names ``lsof``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import pwd
+import socket
+import struct
+from dataclasses import dataclass
+
+LISTEN = "0A"  # the kernel's TCP_LISTEN, as /proc/net/tcp writes the state
+TABLES = (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6))
+
+
+@dataclass(frozen=True)
+class Holder:
+    uid: int
+    addr: str  # HOST:PORT as it listens
+    processes: tuple[str, ...]  # "pid 42 (python3)": those this user may see
+
+    @property
+    def ours(self) -> bool:
+        return self.uid == os.geteuid()
+
+    def text(self) -> str:
+        who = f"uid {self.uid} ({_user(self.uid)})"
+        seen = ", ".join(self.processes) if self.processes else "a process not visible to you"
+        return f"{who} listens on {self.addr}: {seen}"
+
+
+def _user(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return "no passwd entry"
+
+
+def _address(hex_addr: str, family: int) -> str:
+    # Each 32-bit word is written in the host's byte order.
+    words = bytes.fromhex(hex_addr)
+    raw = b"".join(struct.pack("=I", int.from_bytes(words[i : i + 4], "big")) for i in range(0, len(words), 4))
+    return socket.inet_ntop(family, raw)
+
+
+def _reaches(listening: str, host: str) -> bool:
+    """Whether a connection to ``host`` could reach a socket listening on ``listening``."""
+    try:
+        ip = ipaddress.ip_address(listening)
+    except ValueError:
+        return False
+    if ip.is_unspecified or listening == host:
+        return True
+    mapped = getattr(ip, "ipv4_mapped", None)
+    loopback = ip.is_loopback or (mapped is not None and mapped.is_loopback)
+    return loopback and (host in ("", "localhost") or _is_loopback(host))
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+Table = list[tuple[int, str, int, str]]  # (port, address, uid, inode) of each listening socket
+
+
+def listening() -> Table | None:
+    """Every listening TCP socket of the machine; None where /proc cannot tell. One reading serves
+    every port a command asks about: the tables list every socket of the machine, not only those
+    listening."""
+    table: Table = []
+    readable = False
+    for path, family in TABLES:
+        try:
+            with open(path, encoding="ascii") as fh:
+                lines = fh.read().splitlines()[1:]
+        except OSError:
+            continue
+        readable = True
+        for line in lines:
+            fields = line.split(None, 10)
+            if len(fields) < 10 or fields[3] != LISTEN:
+                continue
+            hex_addr, _, hex_port = fields[1].partition(":")
+            table.append((int(hex_port, 16), _address(hex_addr, family), int(fields[7]), fields[9]))
+    return table if readable else None
+
+
+def listeners(host: str, port: int, table: Table | None = None) -> list[Holder] | None:
+    """Every socket listening on ``port`` that a connection to ``host`` could reach (the
+    wildcard addresses, and loopback ones for a loopback host); None where /proc cannot tell."""
+    table = listening() if table is None else table
+    if table is None:
+        return None
+    found = {
+        inode: (uid, f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}")
+        for at, addr, uid, inode in table
+        if at == port and _reaches(addr, host)
+    }
+    others = {inode for inode, (uid, _) in found.items() if uid != os.geteuid()}
+    processes = _processes(others) if others else {}
+    return [Holder(uid, addr, tuple(processes.get(inode, ()))) for inode, (uid, addr) in found.items()]
+
+
+def _processes(inodes: set[str]) -> dict[str, list[str]]:
+    """inode -> "pid N (name)" of each process holding it, among those this user may look into."""
+    wanted = {f"socket:[{inode}]": inode for inode in inodes}
+    held: dict[str, list[str]] = {}
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:  # another user's (not ours to read), or gone
+            continue
+        links = set()
+        for fd in fds:
+            try:
+                links.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+            except OSError:  # closed meanwhile
+                continue
+        for link in links & wanted.keys():
+            try:
+                with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as fh:
+                    # The holder chose it (prctl PR_SET_NAME): no control character reaches a terminal.
+                    name = "".join(c if c.isprintable() else "?" for c in fh.read().rstrip("\n"))
+            except OSError:
+                name = "?"
+            held.setdefault(wanted[link], []).append(f"pid {pid} ({name})")
+    return held
+
+
+def strangers(host: str, port: int, table: Table | None = None) -> list[Holder] | None:
+    """The listeners on ``host``:``port`` of other users; None where it cannot be told."""
+    found = listeners(host, port, table)
+    return None if found is None else [h for h in found if not h.ours]
+
+
+def who(host: str, port: int) -> str:
+    """For a message about a port hookd could not take: who holds it, or how to find out."""
+    found = listeners(host, port)
+    if found is None:
+        return f"see who holds it with: lsof -nP -iTCP:{port} -sTCP:LISTEN"
+    if not found:
+        return "no listener on it is visible (a socket only bound, or in another network namespace?)"
+    return "; ".join(h.text() for h in found)
+
+
+def hook_port_warning(url_or_addr: str, holders: list[Holder], token_file: str | None) -> str:
+    """The security problem of another user holding the port HTTP hooks post to, and its fix."""
+    rotate = f", then delete {token_file} (hookd makes a new token when it starts)" if token_file else ""
+    return (
+        f"SECURITY: another user holds the port HTTP hooks post to ({url_or_addr}): "
+        f"{'; '.join(h.text() for h in holders)}. Every event Claude Code posts there goes to that user, "
+        "unredacted, with hookd's token in its Authorization header; fix: `hookd hooks install --mode command` "
+        "(hook-send over hookd's own socket, which checks who is at the other end), restart Claude Code's "
+        f"sessions{rotate}, and find out why that user listens there"
+    )
