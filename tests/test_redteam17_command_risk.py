@@ -102,7 +102,12 @@ def frame(body: bytes) -> bytes:
 
 def bash(command: str, session: str) -> bytes:
     return json.dumps(
-        {"hook_event_name": "PreToolUse", "session_id": session, "tool_name": "Bash", "tool_input": {"command": command}}
+        {
+            "hook_event_name": "PreToolUse",
+            "session_id": session,
+            "tool_name": "Bash",
+            "tool_input": {"command": command},
+        }
     ).encode()
 
 
@@ -132,7 +137,9 @@ def test_hostile_commands_under_the_inline_size_leave_the_event_loop_free(hookd_
             replies += chunk
     assert [r[:3] for r in replies.splitlines()] == [b"OK "] * 3, replies
     wait_for_entries(redis_db, 3)
-    got = {json.loads(f[b"envelope"])["session_id"]: json.loads(f[b"envelope"]) for _, f in redis_db.xrange("hookd:events")}
+    got = {
+        json.loads(f[b"envelope"])["session_id"]: json.loads(f[b"envelope"]) for _, f in redis_db.xrange("hookd:events")
+    }
     assert got["hostile-0"]["risk_reasons"] == ["git push --force"]
     assert got["hostile-1"]["risk_reasons"] == ["disk overwrite"]
     assert got["hostile-2"]["risk_reasons"] == ["writes shell startup file"]

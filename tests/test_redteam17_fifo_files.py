@@ -25,7 +25,9 @@ def test_a_fifo_as_the_http_token_file_is_refused_at_once(hookd_factory, redis_d
     token = tmp_path / "private" / "http.token"
     token.parent.mkdir(mode=0o700)
     os.mkfifo(token, 0o600)
-    daemon = hookd_factory(start=False, http_addr=f"127.0.0.1:{free_port()}", http_token_file=str(token)).start(wait=False)
+    daemon = hookd_factory(start=False, http_addr=f"127.0.0.1:{free_port()}", http_token_file=str(token)).start(
+        wait=False
+    )
     try:
         code = daemon.proc.wait(60)
     finally:
