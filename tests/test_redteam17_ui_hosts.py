@@ -63,3 +63,25 @@ def test_the_pages_filters_list_a_bounded_number_of_names(stack, open_ui, redis_
     hosts, hooks = page.locator("#f-host option").count(), page.locator("#f-hook option").count()
     assert 200 <= hosts <= 201 and 200 <= hooks <= 201, (hosts, hooks)  # the first is "all"
     watched.assert_clean()
+
+
+def test_the_overview_charts_a_bounded_number_of_names():
+    """The overview's per-minute series: the 12 hosts (and hooks) with the most events, the rest as
+    one, whatever number of names the last hour's entries hold."""
+    import time
+
+    from hookd.ui.app import CHART_NAMES, OTHER_NAMES, overview_of
+
+    store = Store(history=20_000)
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())
+    first = int(time.time() * 1000)
+    for n in range(3000):
+        host = "alpha" if n % 2 else f"host-{n}"
+        envelope = {"event_id": f"e{n}", "host": host, "hook": f"Hook{n}", "session_id": "s", "received_at": now}
+        store.add([record(f"{first + n}-0", {b"envelope": json.dumps(envelope).encode()})])
+    overview = overview_of(store)
+    for key in ("by_host", "by_hook"):
+        series = overview[key]
+        assert len(series) == CHART_NAMES + 1 and OTHER_NAMES in series, (key, len(series))
+        assert sum(sum(counts) for counts in series.values()) == 3000, key
+    assert sum(overview["by_host"]["alpha"]) == 1500
