@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Bounded work per event: other clients' latency while one client sends hostile 8 MiB events.
 
-One client sends, in a loop, 8 MiB events whose Bash command is `curl ` repeated (costly
-for the command-risk rules: the daemon prepares each in its worker process and, past
-work_budget_ms, withholds the payload). Meanwhile ``--clients`` threads do what hook-send
+One client sends, in a loop, 8 MiB events whose Bash command is `git -C (git` repeated (the
+costliest command for the command-risk rules, linear since the seventeenth red-team pass: about
+4 s for 8 MiB; the daemon prepares each in its worker process and, past work_budget_ms,
+withholds the payload). Meanwhile ``--clients`` threads do what hook-send
 does, one connection per event (connect, send a ~300-byte frame, read ``OK``), timing each
 exchange; and one thread runs the real hook-send (client/hook_send.py, its default 250 ms
 deadline) in a loop, counting how often it fell back to the inbox. A baseline phase without
@@ -51,7 +52,7 @@ def hostile_frame(mib: int, n: int) -> bytes:
             "session_id": "bench-hostile",
             "n": n,
             "tool_name": "Bash",
-            "tool_input": {"command": ("curl " * (size // 5))},
+            "tool_input": {"command": "git" + " -C (git" * (size // 8)},
         }
     ).encode()
     return b"HOOKD/1 %d\n" % len(body) + body

@@ -17,14 +17,21 @@ from conftest import log_records, wait_for_entries, wait_until
 SECRET = "AKIAIOSFODNN7EXAMPLE"
 
 
+# A payload holding this takes a test daemon's preparer SLOW's seconds (tests/process_site/
+# sitecustomize.py): past any work_budget_ms here. No real payload is that slow to rely on: the
+# risk rules' work is linear (tests/test_redteam17_command_risk.py).
+SLOW_MARK = "hookd-test-slow-payload"
+SLOW = {"test_slow_payload_s": "120"}
+
+
 def hostile(size: int) -> bytes:
-    """A Bash command of repeated `curl `: costly for the command-risk rules."""
+    """A Bash command of repeated `curl `, marked to be slow to prepare."""
     return json.dumps(
         {
             "hook_event_name": "PreToolUse",
             "session_id": "hostile",
             "tool_name": "Bash",
-            "tool_input": {"command": "curl " * (size // 5)},
+            "tool_input": {"command": "curl " * (size // 5), "description": SLOW_MARK},
         }
     ).encode()
 
@@ -82,7 +89,7 @@ def envelopes(redis_db) -> list[dict]:
 
 @pytest.mark.process
 def test_a_small_event_sent_while_a_hostile_large_one_is_prepared_is_acknowledged(hookd_factory, redis_db):
-    daemon = hookd_factory(work_budget_ms="5000")
+    daemon = hookd_factory(work_budget_ms="5000", **SLOW)
     sender, replies = send_large_until_the_worker_is_busy(daemon)
     # The real client, with a deadline well inside the work budget: were the event loop held up
     # by the large event, the answer would come only when the budget ends, past this deadline
@@ -179,8 +186,9 @@ def test_large_http_posts_are_prepared_by_the_worker_and_answered_in_order(hookd
     assert status(daemon)["work"]["prepared"] == 2
 
 
+@pytest.mark.process
 def test_a_stop_while_a_large_event_is_prepared_answers_it_and_exits_0(hookd_factory, redis_db):
-    daemon = hookd_factory(work_budget_ms="3000")
+    daemon = hookd_factory(work_budget_ms="3000", **SLOW)
     sender, replies = send_large_until_the_worker_is_busy(daemon)
     assert daemon.stop() == 0
     sender.join(30)

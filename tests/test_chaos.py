@@ -10,7 +10,8 @@ Faults, one at a time, each for a second or a few, in a random order from a fixe
   SIGTERM (SIGKILL if it does not go) and started again, as a service manager would;
 - the state directory's filesystem (a tmpfs) filled, then freed: the spool's reserve,
   then ``disk_full`` and the spare inbox (on another filesystem);
-- hostile payloads: 2 MiB events of repeated `curl ` sent alongside.
+- hostile payloads: 2 MiB events of repeated `curl ` sent alongside, made slow to prepare
+  (past work_budget_ms) by the test daemon's sitecustomize.
 
 After every few faults, and at the end, a calm stretch longer than the recovery grace.
 
@@ -111,7 +112,8 @@ class HostileSender(threading.Thread):
                 "hook_event_name": "PreToolUse",
                 "tool_name": "Bash",
                 "session_id": "hostile",
-                "tool_input": {"command": "curl " * ((2 << 20) // 5)},
+                # Slow to prepare in a test daemon (tests/process_site/sitecustomize.py): past the budget.
+                "tool_input": {"command": "curl " * ((2 << 20) // 5), "description": "hookd-test-slow-payload"},
             }
         ).encode()
         while not self.stop_event.wait(1.0):
@@ -164,6 +166,7 @@ def test_random_faults_lose_and_repeat_no_handed_over_event(hookd_factory, tmp_p
         spool_reserve_bytes=str(16 << 10),
         spool_segment_bytes=str(1 << 20),
         work_budget_ms="1000",
+        test_slow_payload_s="30",  # the hostile sender's payloads (tests/process_site/sitecustomize.py)
         **recovery,
     )
     grace_s = health.recovery_grace_s(recovery, RESERVE_CHECK_S)

@@ -9,13 +9,21 @@ so text that merely contains the letters (``farm -rf``, ``/docs/rm -rf.md``)
 is not flagged. A rule's pattern runs only when one of its keywords (lower
 case) is in the command; one Aho-Corasick pass finds them all, so an ordinary
 command costs about a microsecond.
+
+Every rule's work is linear in the command, however many of its words the command
+repeats (Python's ``re`` backtracks, and a match may start at every word): a pattern
+never scans to a separator or the end of a line from each of many starts and then
+fails there. What follows a command word to the separator is taken once (``REST``,
+``finditer``'s matches do not overlap) and judged by a check, or by an optional group
+at its end (``_followed``); option lists before a command's verb are bounded
+(``OPTIONS``, ``FLAGS``); and no two quantifiers read the same run of spaces.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -59,6 +67,29 @@ def _push_with_lease(args: str) -> bool:
     ) and not _push_forced(args)
 
 
+def _hard_reset(args: str) -> bool:
+    return "--hard" in args
+
+
+_FORCE_FLAG = re.compile(r"\s-\w*f")
+
+
+def _forced_clean(args: str) -> bool:
+    return _FORCE_FLAG.search(args) is not None
+
+
+_DEVICE_OUTPUT = re.compile(r"\bof=/dev/")
+
+
+def _writes_device(args: str) -> bool:
+    return _DEVICE_OUTPUT.search(args) is not None
+
+
+def _followed(rest: str | None) -> bool:
+    """The pattern's optional last group matched: what the rule looks for follows the command."""
+    return rest is not None
+
+
 def _push_deletes(args: str) -> bool:
     words = args.split()
     return "--delete" in words or "-d" in words or any(w.startswith(":") and len(w) > 1 for w in words)
@@ -69,7 +100,7 @@ class CommandRule(NamedTuple):
     level: str
     keywords: tuple[str, ...]
     pattern: re.Pattern[str]
-    check: Callable[[str], bool] | None = None  # on the pattern's first group, when given
+    check: Callable[[Any], bool] | None = None  # on the pattern's first group (None if it did not take part)
 
 
 def rule(
@@ -77,14 +108,18 @@ def rule(
     level: str,
     keywords: tuple[str, ...],
     pattern: str,
-    check: Callable[[str], bool] | None = None,
+    check: Callable[[Any], bool] | None = None,
     flags: int = 0,
 ) -> CommandRule:
     return CommandRule(reason, level, keywords, re.compile(pattern, flags), check)
 
 
-GIT = W + r"git(?:\s+-[Cc]\s+\S+|\s+--[\w-]+(?:=\S+)?)*\s+"
-SHELLS = r"(?:sudo\s+(?:-\S+\s+)*)?(?:ba|z|k|da|fi|c|tc)?sh|python[\d.]*|perl|ruby|node"
+# At most this many options before a command's verb: an option's argument can hold the
+# command's own word (``git -C (git -C (git ...``), and each would start a scan of all the rest.
+OPTIONS = "{0,8}"
+GIT = W + r"git(?:\s+-[Cc]\s+\S+|\s+--[\w-]+(?:=\S+)?)" + OPTIONS + r"\s+"
+FLAGS = r"(?:-\S+\s+)" + OPTIONS
+SHELLS = r"(?:sudo\s+" + FLAGS + r")?(?:ba|z|k|da|fi|c|tc)?sh|python[\d.]*|perl|ruby|node"
 
 COMMAND_RULES: tuple[CommandRule, ...] = (
     rule("rm -rf", HIGH, ("rm",), W + r"rm\s" + REST, _rm_recursive_forced),
@@ -92,37 +127,43 @@ COMMAND_RULES: tuple[CommandRule, ...] = (
     rule("git push --force", HIGH, ("push",), GIT + r"push\b" + REST, _push_forced),
     rule("git push --force-with-lease", MEDIUM, ("--force-",), GIT + r"push\b" + REST, _push_with_lease),
     rule("deletes remote branch", MEDIUM, ("push",), GIT + r"push\b" + REST, _push_deletes),
-    rule("git reset --hard", MEDIUM, ("--hard",), GIT + r"reset\b[^;&|\n]*--hard"),
-    rule("git clean", MEDIUM, ("clean",), GIT + r"clean\b[^;&|\n]*\s-\w*f"),
+    rule("git reset --hard", MEDIUM, ("--hard",), GIT + r"reset\b" + REST, _hard_reset),
+    rule("git clean", MEDIUM, ("clean",), GIT + r"clean\b" + REST, _forced_clean),
     rule(
         "chmod 777",
         HIGH,
         ("chmod",),
-        W + r"chmod\s+(?:-\S+\s+)*(?:0?[0-7]?[0-7][0-7][2367]|[ugoa]*[oa][ugoa]*\+[rwxXst]*w[rwxXst]*)(?=\s|$)",
+        W + r"chmod\s+" + FLAGS + r"(?:0?[0-7]?[0-7][0-7][2367]|[ugoa]*[oa][ugoa]*\+[rwxXst]*w[rwxXst]*)(?=\s|$)",
     ),
     rule("sudo", HIGH, ("sudo", "doas", "su "), W + r"(?:sudo|doas|su(?=\s+(?:-|root\b)))(?=\s|$)"),
-    rule("download piped to shell", HIGH, ("curl", "wget"), W + r"(?:curl|wget)\b[^|\n]*\|\s*(?:" + SHELLS + r")\b"),
+    rule(
+        "download piped to shell",
+        HIGH,
+        ("curl", "wget"),
+        W + r"(?:curl|wget)\b[^|\n]*(\|\s*(?:" + SHELLS + r")\b)?",
+        _followed,
+    ),
     rule(
         "download run by shell",
         HIGH,
         ("curl", "wget"),
-        W + r"(?:(?:" + SHELLS + r")\s+(?:-\S+\s+)*<\(|(?:eval|(?:" + SHELLS + r")\s+-c)\s+[\"']?\$\()"
+        W + r"(?:(?:" + SHELLS + r")\s+" + FLAGS + r"<\(|(?:eval|(?:" + SHELLS + r")\s+-c)\s+[\"']?\$\()"
         r"\s*(?:curl|wget)\b",
     ),
     rule(
         "disk overwrite",
         HIGH,
         ("mkfs", "wipefs", "shred", "/dev/"),
-        W + r"(?:mkfs(?:\.\w+)?|wipefs|shred)(?=\s)|" + W + r"dd\s[^;&|\n]*\bof=/dev/"
-        r"|>\s*/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk)",
+        W + r"(?:mkfs(?:\.\w+)?|wipefs|shred)(?=\s)|>\s*/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk)",
     ),
+    rule("disk overwrite", HIGH, ("/dev/",), W + r"dd\s" + REST, _writes_device),
     rule("fork bomb", HIGH, (":()",), r":\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:"),
     rule(
         "shutdown",
         HIGH,
         ("shutdown", "reboot", "poweroff", "halt"),
         W + r"(?:sudo\s+|systemctl\s+)?(?:shutdown|reboot|poweroff|halt)"
-        r"(?:\s+(?:-\S+|now|\+?\d+(?::\d+)?))*\s*(?:$|[;&|])",
+        r"(?:\s+(?:-\S+|now|\+?\d+(?::\d+)?))" + OPTIONS + r"\s*(?:$|[;&|])",
     ),
     rule(
         "SQL drop",
@@ -138,12 +179,13 @@ COMMAND_RULES: tuple[CommandRule, ...] = (
         ("publish", "upload"),
         W + r"(?:(?:npm|pnpm|yarn|cargo|gem|poetry)\s+publish|twine\s+upload)\b",
     ),
-    rule("writes system file", HIGH, ("/etc/",), r"(?:>>?|\btee\s+(?:-a\s+)?)\s*/etc/"),
+    rule("writes system file", HIGH, ("/etc/",), r"(?:>>?\s*|\btee\s+(?:-a\s+)?)/etc/"),
     rule(
         "writes shell startup file",
         HIGH,
         ("/.bash", "/.profile", "/.z"),
-        r"(?:>>?|\btee\s+(?:-a\s+)?)\s*\S*/\.(?:bashrc|bash_profile|profile|zshrc|zprofile|zshenv)\b",
+        # The path after a redirection holds no '>': a later '>' starts its own try.
+        r"(?:>>?\s*|\btee\s+(?:-a\s+)?)[^\s>]*/\.(?:bashrc|bash_profile|profile|zshrc|zprofile|zshenv)\b",
     ),
     rule(
         "credential file",
@@ -191,9 +233,9 @@ def command_reasons(command: str) -> list[tuple[str, str]]:
     if next(_KEYWORDS.iter(lowered), None) is None:
         return []
     present = {keyword for _, keyword in _KEYWORDS.iter(lowered)}
-    found = []
+    found: list[tuple[str, str]] = []
     for r in COMMAND_RULES:
-        if present.isdisjoint(r.keywords):
+        if present.isdisjoint(r.keywords) or (r.reason, r.level) in found:  # a reason has rules of several shapes
             continue
         if r.check is None:
             if r.pattern.search(command):

@@ -165,7 +165,9 @@ def load_or_create_token(path: str) -> str:
 
 
 def _read_token(path: str) -> str:
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    # O_NONBLOCK: a FIFO put there must not hold the start (an open waits for its writer, and
+    # SIGTERM only restarts the wait); it is refused below as not a regular file.
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

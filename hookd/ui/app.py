@@ -232,6 +232,10 @@ def _state(last_hook: str) -> str:
     return {"Stop": "stopped", "SessionEnd": "ended", "StopFailure": "failed"}.get(last_hook, "running")
 
 
+CHART_NAMES = 12  # hosts or hooks charted apart; the rest are one series
+OTHER_NAMES = "(others)"
+
+
 def overview_of(store: Store, minutes: int = 60) -> dict[str, Any]:
     """Events per minute by host and hook, the slowest and riskiest calls, failures, top tools."""
     now_min = int(time.time() // 60)
@@ -256,7 +260,15 @@ def overview_of(store: Store, minutes: int = 60) -> dict[str, Any]:
     slowest.sort(key=lambda r: r.duration_ms or 0, reverse=True)
 
     def series(counts: dict[str, Counter[int]]) -> dict[str, list[int]]:
-        return {name: [c.get(i, 0) for i in range(minutes)] for name, c in counts.items()}
+        # The names with the most events, the rest as one: others write the stream, and a name per
+        # entry would make a series (and a bar and a legend entry on the page) of each.
+        ranked = sorted(counts, key=lambda name: (-counts[name].total(), name))
+        shown = {name: counts[name] for name in ranked[:CHART_NAMES]}
+        if len(ranked) > CHART_NAMES:
+            rest = shown[OTHER_NAMES] = Counter()
+            for name in ranked[CHART_NAMES:]:
+                rest.update(counts[name])
+        return {name: [c.get(i, 0) for i in range(minutes)] for name, c in shown.items()}
 
     return {
         "minutes": minutes,

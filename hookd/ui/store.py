@@ -126,6 +126,13 @@ class Store:
         for rec, data in records:
             if len(self.records) == self.records.maxlen:
                 self.evicted += 1
+                # Hosts are counted over the kept records: others write the stream, and a host
+                # name per entry would otherwise grow this (and every /api/status) without end.
+                if self.records:
+                    gone = self.records[0].host
+                    self.by_host[gone] -= 1
+                    if self.by_host[gone] <= 0:
+                        del self.by_host[gone]
             self.records.append(rec)
             self.by_host[rec.host] += 1
             self.read += 1

@@ -11,3 +11,21 @@ if _seed:
 
     with open(_seed, "rb") as _f:
         scanner_cache._LAST.update(pickle.load(_f))
+
+# A payload that takes its preparer this many seconds, for the tests of work_budget_ms (the worker
+# killed past it, the payload withheld): a body holding SLOW_MARK sleeps before it is prepared. The
+# risk rules' work was once quadratic, and a flood of `curl ` stood in for a slow payload; it is
+# linear now (tests/test_redteam17_command_risk.py), and no real payload is slow enough to rely on.
+SLOW_MARK = b"hookd-test-slow-payload"
+_slow = os.environ.pop("HOOKD_TEST_SLOW_PAYLOAD_S", None)
+if _slow:
+    import time
+
+    from hookd.envelope import payload as _payload
+
+    def _slow_prepare(self, body, _prepare=_payload.Preparer.prepare, _seconds=float(_slow)):
+        if SLOW_MARK in body:
+            time.sleep(_seconds)
+        return _prepare(self, body)
+
+    _payload.Preparer.prepare = _slow_prepare

@@ -4,6 +4,9 @@
 
 const $ = (id) => document.getElementById(id);
 const MAX_KEPT = 20000;      // records kept in this page for filtering
+// Others write the stream: a host or hook name per entry must not grow the filters (each option is
+// placed by a scan of those before it) for as long as the page is open.
+const MAX_FILTER_OPTIONS = 200;
 const MAX_ROWS = 400;        // rows shown in the live feed
 const RISK_RANK = { low: 0, medium: 1, high: 2 };
 const REDACTED = /\[REDACTED:[^\]"]*\]/g;
@@ -135,8 +138,14 @@ function take(records) {
     if (state.seen.has(r.id)) continue;
     state.seen.add(r.id);
     fresh.push(r);
-    if (!state.hosts.has(r.host)) { state.hosts.add(r.host); addOption($("f-host"), r.host); }
-    if (!state.hooks.has(r.hook)) { state.hooks.add(r.hook); addOption($("f-hook"), r.hook); }
+    if (!state.hosts.has(r.host) && state.hosts.size < MAX_FILTER_OPTIONS) {
+      state.hosts.add(r.host);
+      addOption($("f-host"), r.host);
+    }
+    if (!state.hooks.has(r.hook) && state.hooks.size < MAX_FILTER_OPTIONS) {
+      state.hooks.add(r.hook);
+      addOption($("f-hook"), r.hook);
+    }
   }
   if (!fresh.length) return fresh;
   state.records.push(...fresh);
