@@ -369,3 +369,16 @@ def test_a_line_longer_than_any_envelope_is_skipped_unheld_and_the_next_is_read(
     assert parsed.lines == [1, 3]
     assert [(b.line, "longer than" in b.error) for b in parsed.bad] == [(2, True)]
     assert max(held) <= (1 << 20) + 1, max(held)
+
+
+def test_a_file_of_many_bad_lines_counts_them_all_and_names_the_first_thousand(capsys, tmp_path):
+    """Each bad line was kept for --json: a file of nothing else was held in memory line by line."""
+    path = tmp_path / "in.jsonl"
+    path.write_text("not json\n" * 5000 + json.dumps(envelope("a", 1)) + "\n")
+    code, out, err = replay(capsys, tmp_path / "state", unreachable_url(), "--file", str(path), "--dry-run")
+    assert code == 0 and "1 envelope read, 5000 bad lines skipped" in out, out
+    assert "... and 4980 more bad lines (--json lists the first 1,000)" in err, err
+    code, out, _ = replay(capsys, tmp_path / "state", unreachable_url(), "--file", str(path), "--dry-run", "--json")
+    report = json.loads(out)
+    assert report["bad"] == 5000 and len(report["bad_lines"]) == lines.BAD_LINES_KEPT
+    assert report["bad_lines"][-1]["line"] == lines.BAD_LINES_KEPT

@@ -20,6 +20,8 @@ from hookd.terminal.progress import Progress
 # The mark is a Lua number (a double): larger sequence numbers would not compare exactly.
 MAX_SEQ = 2**53 - 1
 BAD_LINES_SHOWN = 20
+# Bad lines named in --json: a file of nothing else is not held in memory line by line.
+BAD_LINES_KEPT = 1000
 # No envelope is longer than the spool's largest record: a longer line is counted bad and skipped
 # as it is read, not held, so a file of one endless line costs no more memory than this.
 MAX_LINE_BYTES = MAX_RECORD_BYTES
@@ -34,7 +36,8 @@ class BadLine(NamedTuple):
 class Parsed(NamedTuple):
     events: list[Event]
     lines: list[int]  # the file line of each event
-    bad: list[BadLine]
+    bad: list[BadLine]  # the first BAD_LINES_KEPT
+    bad_count: int
 
 
 def _text_field(envelope: dict[str, Any], key: str) -> str:
@@ -93,21 +96,25 @@ def parse_line(raw: bytes) -> Event:
 def parse_lines(lines: Iterable[bytes | None], on_line: Callable[[int], None] | None = None) -> Parsed:
     """Each line (None: one longer than MAX_LINE_BYTES, skipped unread) into an event or a bad line."""
     events, numbers, bad = [], [], []
+    bad_count = 0
     for number, line in enumerate(lines, 1):
         if on_line is not None and not number % 1000:
             on_line(number)
         if line is None:
-            bad.append(BadLine(number, f"longer than {MAX_LINE_BYTES >> 20} MiB, more than any envelope"))
+            error = f"longer than {MAX_LINE_BYTES >> 20} MiB, more than any envelope"
+        elif not (line := line.strip(b" \t\r\n")):
             continue
-        line = line.strip(b" \t\r\n")
-        if not line:
-            continue
-        try:
-            events.append(parse_line(line))
-            numbers.append(number)
-        except ValueError as exc:
-            bad.append(BadLine(number, str(exc)))
-    return Parsed(events, numbers, bad)
+        else:
+            try:
+                events.append(parse_line(line))
+                numbers.append(number)
+                continue
+            except ValueError as exc:
+                error = str(exc)
+        bad_count += 1
+        if len(bad) < BAD_LINES_KEPT:
+            bad.append(BadLine(number, error))
+    return Parsed(events, numbers, bad, bad_count)
 
 
 def bounded_lines(stream: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
@@ -162,3 +169,15 @@ def read_file(path: str, err: TextIO | None = None) -> Parsed:
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+
+
+def say_bad_lines(parsed: Parsed, path: str, err: TextIO) -> None:
+    """The first BAD_LINES_SHOWN bad lines, and how many more."""
+    for bad in parsed.bad[:BAD_LINES_SHOWN]:
+        print(f"hookd: {path} line {bad.line}: {bad.error}; skipped", file=err)
+    if parsed.bad_count > BAD_LINES_SHOWN:
+        print(
+            f"hookd: ... and {parsed.bad_count - BAD_LINES_SHOWN} more bad lines (--json lists the first "
+            f"{BAD_LINES_KEPT:,})",
+            file=err,
+        )

@@ -26,7 +26,7 @@ from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, marks_ke
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.writer import PartlyAdded, UnexpectedReply, checked_counts
 from hookd.replay.errors import ReplayError
-from hookd.replay.lines import BAD_LINES_SHOWN, read_file
+from hookd.replay.lines import BAD_LINES_SHOWN, read_file, say_bad_lines
 from hookd.units import plural
 from hookd.spool.inspect import waiting_events
 
@@ -187,7 +187,7 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: Te
         "file": path,
         "dry_run": dry_run,
         "envelopes": len(parsed.events),
-        "bad": len(parsed.bad),
+        "bad": parsed.bad_count,
         "bad_lines": [{"line": b.line, "error": b.error} for b in parsed.bad],
         "added": None,
         "skipped": None,
@@ -198,12 +198,7 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: Te
         "spool_events_hidden": {},
     }
     if not as_json:
-        for bad in parsed.bad[:BAD_LINES_SHOWN]:
-            print(f"hookd: {path} line {bad.line}: {bad.error}; skipped", file=err)
-        if len(parsed.bad) > BAD_LINES_SHOWN:
-            print(
-                f"hookd: ... and {len(parsed.bad) - BAD_LINES_SHOWN} more bad lines (--json lists them all)", file=err
-            )
+        say_bad_lines(parsed, path, err)
     hidden = _conflicts(config, parsed.events) if parsed.events else {}
     report["spool_events_hidden"] = hidden
     if hidden and not as_json:
@@ -217,7 +212,7 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: Te
             file=err,
         )
 
-    bad_text = plural(len(parsed.bad), "bad line")
+    bad_text = plural(parsed.bad_count, "bad line")
     read_text = f"{path}: {plural(len(parsed.events), 'envelope')} read, {bad_text} skipped"
     if not parsed.events:
         report["added"] = report["skipped"] = 0
