@@ -95,7 +95,8 @@ def parse_line(raw: bytes) -> Event:
 
 def parse_lines(lines: Iterable[bytes | None], on_line: Callable[[int], None] | None = None) -> Parsed:
     """Each line (None: one longer than MAX_LINE_BYTES, skipped unread) into an event or a bad line."""
-    events, numbers, bad = [], [], []
+    events, numbers = [], []
+    bad: list[BadLine] = []
     bad_count = 0
     for number, line in enumerate(lines, 1):
         if on_line is not None and not number % 1000:
