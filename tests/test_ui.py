@@ -178,6 +178,9 @@ def test_session_timeline_agents_tokens_and_the_sessions_list(stack, open_ui, tm
     )
     page.goto(ui.base + f"/#/session/{sid}")
     page.wait_for_selector("#s-timeline .tl-row.call[data-tool=Grep][data-duration='42']")
+    # Stop is the last event sent: until it shows, the session is still running (a loaded machine
+    # drew the page between the Grep call and it)
+    page.wait_for_selector("#s-facts dd[data-fact='state']:text-is('stopped')")
     calls = page.locator("#s-timeline .tl-row.call")
     assert calls.count() == 3
     bash = page.locator(".tl-row.call[data-tool=Bash]")
