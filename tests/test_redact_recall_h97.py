@@ -1,0 +1,62 @@
+"""What the twentieth session left (h97, issue 16): each secret as plain text and inside every payload kind it
+arrives in (recall_helpers.EVERY_KIND), through the reference and the engine, which must agree; beside each class,
+the code and look-alikes that stay. The fake secrets are built at run time.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from recall_helpers import EVERY_KIND, assert_gone_in, assert_kept
+
+PW = "Hunter" + "2xyz9Q"
+KEY_ID = "3f4e5d6c7b8a9988" + "7766554433221100ffeeddcc"
+
+
+# 5. A Google service account's private_key_id (40 hex) under its name, whatever quotes it.
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"type": "service_account", "project_id": "p", "private_key_id": "' + KEY_ID + '", "private_key": "x"}',
+        '  "private_key_id": "' + KEY_ID + '",',
+        "{'private_key_id': '" + KEY_ID + "'}",
+        "GOOGLE_PRIVATE_KEY_ID=" + KEY_ID,
+        "privateKeyId: " + KEY_ID,
+    ],
+)
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_a_service_accounts_private_key_id(text: str, kind: str) -> None:
+    assert_gone_in(text, KEY_ID, kind, rule="gcp_private_key_id")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "commit " + KEY_ID,  # a git SHA
+        '{"private_key_id": "0000000000000000000000000000000000000000"}',  # a made-up one
+        "private_key_id = " + KEY_ID + "abcd",  # not 40 hex
+        '{"client_id": "' + KEY_ID + '"}',
+    ],
+)
+def test_a_40_hex_run_under_another_name_is_kept(text: str) -> None:
+    assert_kept(text)
+
+
+# 7. Base64 of a URL with its password: the exhaustive reference decoded every run and redacted it
+# (encoded_secret), the engine read only runs holding an encoded token prefix or secret name; a URL's scheme
+# and slashes are one now.
+URLS = [f"postgres://app:{PW}@db:5432/app", f"https://bob:{PW}@git.example.com/x.git", f"mongodb+srv://u:{PW}@c0.x.net"]
+
+
+@pytest.mark.parametrize("url", URLS)
+@pytest.mark.parametrize("kind", EVERY_KIND)
+@pytest.mark.parametrize("line", ["LOG: {}", "starting\nDATABASE_URL_B64={}\n", "{}"])
+def test_base64_of_a_url_with_its_password(url: str, kind: str, line: str) -> None:
+    for encoded in (base64.b64encode(url.encode()).decode(), base64.b64encode(b"\n" + url.encode()).decode()):
+        assert_gone_in(line.format(encoded), encoded, kind)
+
+
+@pytest.mark.parametrize("url", ["https://example.com/a/b?c=d", "postgres://db:5432/app", "https://bob@x.org"])
+def test_base64_of_a_url_with_no_password_is_kept(url: str) -> None:
+    assert_kept("LOG: " + base64.b64encode(url.encode()).decode())
