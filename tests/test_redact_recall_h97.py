@@ -60,3 +60,35 @@ def test_base64_of_a_url_with_its_password(url: str, kind: str, line: str) -> No
 @pytest.mark.parametrize("url", ["https://example.com/a/b?c=d", "postgres://db:5432/app", "https://bob@x.org"])
 def test_base64_of_a_url_with_no_password_is_kept(url: str) -> None:
     assert_kept("LOG: " + base64.b64encode(url.encode()).decode())
+
+
+# 1. Python's repr() of a string holding a bare name=value: its escaped line break or tab is the string's own, and
+# the value goes on over it to the closing quote (a quoted value held it before: h93).
+REPR = [
+    "b'password=p4ss\\n" + PW + "'",
+    "'password=p4ss\\n" + PW + "'",
+    "print(repr(s))\n'api_key=ab\\t" + PW + "'",
+    "\"password=it's\\n" + PW + '"',
+    "{'password': 'ab\\ncd" + PW + "'}",
+    "{'db': {'password': 'x\\n" + PW + "', 'u': 1}}",
+    "Config(token=b'v1\\n" + PW + "\\n" + PW + "x')",
+]
+
+
+@pytest.mark.parametrize("text", REPR)
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_a_repr_escaped_line_break_inside_a_value(text: str, kind: str) -> None:
+    assert_gone_in(text, PW, kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "b'DB_PASSWORD=$X\\nPORT=8080\\n'",  # an .env file's repr: the next line is a name's
+        "print('token=%s\\n' % t)",
+        "'password=${PW}\\nuser=bob'",
+        "f.write('token: str\\n')",
+    ],
+)
+def test_a_repr_line_break_before_the_next_name_is_kept(text: str) -> None:
+    assert_kept(text)

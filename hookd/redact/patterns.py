@@ -150,6 +150,11 @@ _GLUED_WORD = r"""(?=[A-Za-z0-9])(?=[^\s"'\\]{0,256}?[0-9])(?![^\s"'\\]{0,256}?=
 # A lone quote between letters or digits is part of the value wherever the line goes on (password=ab'cd more,
 # password: it's2 x): a shell word's quote opens a string only at a word's start.
 _APOSTROPHES = "(?:(?<=[A-Za-z0-9])'(?=[A-Za-z0-9])" + _INNER_CHAR + "{1,256}+)*+"
+# Inside a quoted string, an escaped line break or tab is the string's own (Python's repr() of a str or bytes:
+# b'password=p4ss\\nw0rd', "password=it's\\nw0rd"; in JSON text two backslashes): the value goes on over it when
+# what follows reaches the closing quote with no sign of a next name (=, :) between (an .env file's repr,
+# b'A_TOKEN=x1\\nPORT=8080\\n', is two lines).
+_REPR_BREAKS = r"""(?:(?:\\\\[nrt][^\s'"\\=:,;&|<>(){}\[\]`]{1,256}+){1,8}+(?='|\\"))?"""
 BARE_VALUE = (
     r"(?:(?<=[:=][ \t])"
     + _LETTERS_AND_DIGITS
@@ -179,6 +184,7 @@ BARE_VALUE = (
     + "){0,64}+)"
     + LINE_END
     + ")?"
+    + _REPR_BREAKS
 )
 # A bare value that is the rest of its line (a config directive, a tab-separated name and value: mysql -B,
 # psql -A): after its first character it runs over & ; and , between value characters (which end a value
