@@ -9,6 +9,7 @@ import base64
 
 import pytest
 from recall_helpers import EVERY_KIND, assert_gone_in, assert_kept
+from test_redact_view_core import compare
 
 PW = "Hunter" + "2xyz9Q"
 KEY_ID = "3f4e5d6c7b8a9988" + "7766554433221100ffeeddcc"
@@ -92,3 +93,60 @@ def test_a_repr_escaped_line_break_inside_a_value(text: str, kind: str) -> None:
 )
 def test_a_repr_line_break_before_the_next_name_is_kept(text: str) -> None:
     assert_kept(text)
+
+
+# 3. String concatenation: PHP's and Perl's " . ", Lua's " .. " join literals as + did; the ..= of Lua's dialects
+# appends as .= does; a variable joined to a literal (a long-hand append) gives the literal, when it looks random.
+CONCATENATED = [
+    '$password = "a" . "' + PW + '";',
+    "$config['db_password'] = 'x1' . '" + PW + "';",
+    'my $api_key = "ab" . "' + PW + '";',
+    'local token = "x" .. "' + PW + '"',
+    'password ..= "' + PW + '"',
+    '$password = $password . "' + PW + '";',
+    '$this->password = $this->password . "' + PW + '";',
+    'password = password .. "' + PW + '"',
+    'token = prefix + "' + PW + '"',
+]
+
+
+@pytest.mark.parametrize("text", CONCATENATED)
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_a_secret_joined_to_a_string(text: str, kind: str) -> None:
+    assert_gone_in(text, PW, kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$path = $base . '.' . $ext;",
+        "parts = '.'.join(names)",
+        "echo implode(' . ', $parts);",
+        '$password = $password . "suffix";',
+        "url = base + '/login'",
+        "token = token .. chunk",
+        'password ..= "abc"',
+        "token **= 2",
+        'msg = "Hello " . $name . "!";',
+        "$s = 'x' . PHP_EOL;",
+    ],
+)
+def test_code_that_joins_strings_is_kept(text: str) -> None:
+    assert_kept(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '\\"a\\" . \\"b\\"',
+        "'a' .. 'b'",
+        "'.' . '.'",
+        "'a'.'b' '.' 'a' . 'b'",
+        "'a' .\\n  'b'",
+        "'a'\\t..\\t'b' + 'c'",
+        "'a' ... 'b'",
+        "'a' . .'b'",
+    ],
+)
+def test_the_compiled_view_joins_dots_as_the_reference(text: str) -> None:
+    compare(text, every_pair=False)

@@ -210,6 +210,10 @@ static inline Py_ssize_t joint(int kind, const void *data, Py_ssize_t n, Py_ssiz
     Py_ssize_t side = joint_side(kind, data, n, i);
     if (side < n && AT(side) == '+') {
         i = joint_side(kind, data, n, side + 1);
+    } else if (side > i && side < n && AT(side) == '.') { /* . or .., a side of at least one on each side */
+        Py_ssize_t dot = side + 1 < n && AT(side + 1) == '.' ? side + 2 : side + 1;
+        i = joint_side(kind, data, n, dot);
+        if (i == dot) return -1;
     } else {
         i = implicit(kind, data, n, i);
         if (i < 0) return -1;
