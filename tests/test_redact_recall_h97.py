@@ -11,8 +11,11 @@ import pytest
 from recall_helpers import EVERY_KIND, assert_gone_in, assert_kept
 from test_redact_view_core import compare
 
+from test_redact_properties import SECRETS  # (the property test's tokens, redacted wherever they stand)
+
 PW = "Hunter" + "2xyz9Q"
 KEY_ID = "3f4e5d6c7b8a9988" + "7766554433221100ffeeddcc"
+GITHUB, JWT = (next(s for s in SECRETS if s.startswith(p)) for p in ("ghp_", "eyJ"))
 
 
 # 5. A Google service account's private_key_id (40 hex) under its name, whatever quotes it.
@@ -149,4 +152,95 @@ def test_code_that_joins_strings_is_kept(text: str) -> None:
     ],
 )
 def test_the_compiled_view_joins_dots_as_the_reference(text: str) -> None:
+    compare(text, every_pair=False)
+
+
+# 2. A log line's prefix after a diff's marker (a patch that adds a log line): the view drops both, and the
+# line-start rules read what follows. In an Edit's patch the marker is the patch's own.
+ADDED_LOG_LINES = [
+    "2024-05-01 12:00:00 INFO requirepass {pw}",
+    "2024-05-01 12:00:00,123 [main] INFO  c.e.App - requirepass {pw}",
+    "warn: requirepass {pw}",
+    "[2024-05-01 12:00:00] [error] requirepass {pw}",
+    "May  1 12:00:00 host app[123]: requirepass {pw}",
+    "web-1  | requirepass {pw}",
+    "2024-05-01T12:00:00Z DEBUG machine git.example.com login bob password {pw}",
+]
+
+
+@pytest.mark.parametrize("line", ADDED_LOG_LINES)
+@pytest.mark.parametrize("marker", ["+", "+ ", "-"])
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_a_log_line_after_a_diffs_marker(line: str, marker: str, kind: str) -> None:
+    logged = line.format(pw=PW)
+    if kind == "patch":  # each line a string of the structuredPatch, after the patch's own +
+        assert_gone_in("starting\n" + logged, PW, kind)
+    else:
+        assert_gone_in(f"@@ -1,2 +1,3 @@\n starting\n{marker}{logged}\n", PW, kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@@ -1 +1 @@\n+2024-05-01 12:00:00 INFO app password rotated for bob\n",
+        "@@ -1 +1 @@\n-warn: the token is rotated daily\n",
+        "+2024-05-01 12:00:00 INFO app token_count 12\n",
+        "@@ -1 +1 @@\n+[2024-05-01 12:00:00] ERROR db: password required\n",
+    ],
+)
+def test_an_added_log_line_with_no_secret_is_kept(text: str) -> None:
+    assert_kept(text)
+
+
+# 6. Spring Boot's log line: a token standing where its app's or thread's name or its logger stands is no field of
+# the prefix (they are read in log4j's shapes), so the view keeps it for the rules to read.
+SPRING = [
+    "2024-05-01 12:00:00.123  INFO 1234 --- [main] {t} : started",
+    "2024-05-01T12:00:00.123Z  INFO 1 --- [           main] {t}  : started",
+    "2024-05-01 12:00:00.123  INFO 1234 --- [{t}] o.s.b.App : started",
+    "2024-05-01 12:00:00.123  INFO 1234 --- [{t}] [main] c.e.App : started",
+    "2024-05-01 12:00:00.123  INFO 1234 --- [demo] [main] c.e.{t} : started",
+]
+
+
+@pytest.mark.parametrize("line", SPRING)
+@pytest.mark.parametrize("token", [GITHUB, JWT])
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_a_token_in_a_spring_boot_field_is_read(line: str, token: str, kind: str) -> None:
+    assert_gone_in("starting\n" + line.format(t=token) + "\n", token, kind)
+
+
+# What a Spring Boot line's prefix holds is still dropped: the line-start rules read the message.
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "2024-05-01 12:00:00.123  INFO 1234 --- [           main] o.s.b.w.embedded.tomcat.TomcatWebServer  : ",
+        "2024-05-01 12:00:00.123  INFO 1234 --- [demo-app] [nio-8080-exec-1] c.e.d.DemoApplication$Inner : ",
+        "2024-05-01 12:00:00.123  WARN 1234 --- [ionShutdownHook] org.hibernate.orm.deprecation            : ",
+        "2024-05-01 12:00:00.123 DEBUG 1234 --- [  restartedMain] ROOT : ",
+    ],
+)
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_a_spring_boot_prefix_is_dropped(prefix: str, kind: str) -> None:
+    assert_gone_in("starting\n" + prefix + "requirepass " + PW + "\n", PW, kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\\n+2024-05-01 12:00:00 INFO requirepass x",
+        '"+warn: requirepass x"',
+        '"-2024-05-01T12:00:00Z DEBUG x"',
+        "\\n     3\\t+2024-05-01 12:00:00 INFO x",
+        "\\n+ web-1  | x",
+        "\\n2024-05-01 12:00:00.123  INFO 1 --- [  restartedMain] o.s.b.App  : x",
+        "\\n2024-05-01 12:00:00.123  INFO 1 --- [demo] [nio-8080-exec-1] org.hibernate.SQL : x",
+        "\\n2024-05-01 12:00:00.123  INFO 1 --- [main] org.hibernate.orm.deprecation : x",
+        "\\n2024-05-01 12:00:00.123  INFO 1 --- [main-] c.e.App : x",
+        "\\n2024-05-01 12:00:00.123  INFO 1 --- [main] p6spy : x",
+        "\\n2024-05-01 12:00:00.123  INFO 1 --- [main] c.e.App$ : x",
+        "\\n2024-05-01 12:00:00.123  INFO 1 --- [a1b2] c.e.App : x",
+    ],
+)
+def test_the_compiled_view_reads_the_new_prefixes_as_the_reference(text: str) -> None:
     compare(text, every_pair=False)
