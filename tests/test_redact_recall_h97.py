@@ -6,6 +6,7 @@ the code and look-alikes that stay. The fake secrets are built at run time.
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from recall_helpers import EVERY_KIND, assert_gone_in, assert_kept
@@ -244,3 +245,38 @@ def test_a_spring_boot_prefix_is_dropped(prefix: str, kind: str) -> None:
 )
 def test_the_compiled_view_reads_the_new_prefixes_as_the_reference(text: str) -> None:
     compare(text, every_pair=False)
+
+
+# 4. A Kubernetes Secret printed as JSON (kubectl get secret -o json, jq -c): its data's values under any key.
+# (Its YAML over an Edit's patch lines is test_redact_recall_h95's, in every kind since h97.)
+B64 = base64.b64encode(PW.encode()).decode()
+URL64 = base64.b64encode(f"postgres://app:{PW}@db:5432/app".encode()).decode()
+SECRET_JSON = [
+    json.dumps(
+        {"apiVersion": "v1", "data": {"DB_URL": URL64, "relay": B64}, "kind": "Secret", "metadata": {"name": "a"}},
+        indent=4,
+    ),
+    json.dumps({"apiVersion": "v1", "data": {"relay": B64}, "kind": "Secret"}, separators=(",", ":")),
+    json.dumps({"kind": "Secret", "apiVersion": "v1", "data": {"ca.crt": "LS0t", "relay": B64}}),
+    json.dumps({"items": [{"data": {"relay": B64}, "kind": "Secret"}], "kind": "List"}, indent=2),
+]
+
+
+@pytest.mark.parametrize("text", SECRET_JSON)
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_a_kubernetes_secret_as_json(text: str, kind: str) -> None:
+    out = assert_gone_in(text, B64, kind, rule="k8s_secret_data")
+    assert URL64 not in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps({"apiVersion": "v1", "data": {"PORT": "ODA4MA==", "relay": B64}, "kind": "ConfigMap"}, indent=4),
+        json.dumps({"kind": "Secret", "metadata": {"name": B64, "namespace": "default"}}, indent=4),
+        json.dumps({"data": {"greeting": "cGFzc3dvcmQ="}, "kind": "Secret"}),  # "password": a placeholder
+        json.dumps({"items": [{"data": {"relay": B64}, "kind": "ConfigMap"}, {"kind": "Secret"}]}),
+    ],
+)
+def test_json_that_is_no_secrets_data_is_kept(text: str) -> None:
+    assert_kept(text)
