@@ -280,3 +280,21 @@ def test_a_kubernetes_secret_as_json(text: str, kind: str) -> None:
 )
 def test_json_that_is_no_secrets_data_is_kept(text: str) -> None:
     assert_kept(text)
+
+
+# 8. A token after a literal backslash written as two (a Windows path in a string: C:\\Users\\<token>) or one a
+# level or two down (JSON in a string): an escaped backslash is no word's character. Deliberately kept (decided
+# per case, docs/redaction.md "Twenty-first session (h97)"): a token right after a - or . inside a word or followed
+# by a - (key-<token>, cfg.<token>, <token>-suffix: slugs and ids in code, and the guard that tries a rule whose
+# body holds - or . only where a run of them begins), a DER key right after a / (inside what reads as one base64
+# run or path) or before =x, and a crypt hash followed by a / (its own alphabet's character: no hash that long).
+@pytest.mark.parametrize("token", SECRETS)
+@pytest.mark.parametrize("before", ["\\\\", "C:\\\\Users\\\\bob\\\\"])
+def test_a_token_after_a_literal_backslash(token: str, before: str) -> None:
+    assert_gone_in(before + token, token, "plain")
+    assert_gone_in('{"path": "' + before.replace("\\", "\\\\") + token + '"}', token, "write")
+
+
+@pytest.mark.parametrize("before", ["x\n", "x\t", "caf\u00e9"])  # written as \n, \t, \u00e9 in JSON
+def test_an_escape_before_a_token_still_ends_a_word(before: str) -> None:
+    assert_gone_in(before + GITHUB, GITHUB, "plain")

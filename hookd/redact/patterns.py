@@ -32,8 +32,9 @@ import re
 # control character a terminal left, BEL ending an OSC title; a no-break space
 # as an ASCII-only encoder writes it) or an escaped backslash (a path's
 # separator; ESC \ ending an OSC). AFTER_ESCAPE is that part, zero-width at
-# the token's first character.
-AFTER_ESCAPE = r"(?<=\\[bfnrt])|(?<=\\u[0-9A-Fa-f]{4})|(?<=[^\\]\\\\)"
+# the token's first character. An escaped backslash is also two or four of them: two literal backslashes (a
+# Windows path in a string, C:\\Users\\<token>), or one written a level or two down (JSON in a string).
+AFTER_ESCAPE = r"(?<=\\[bfnrt])|(?<=\\u[0-9A-Fa-f]{4})|(?<=[^\\]\\\\)|(?<=[^\\]\\\\\\\\)|(?<=[^\\]\\\\\\\\\\\\\\\\)"
 AFTER_ESCAPE_1 = AFTER_ESCAPE.replace(")", ".)")
 # Or after what opens a token's wrapping, not a word: Markdown's emphasis (``_ghp_..._``), a short option
 # glued to its value (``zip -P<token>``, ``app -t<token>``), each itself after a space, quote or sign.
