@@ -120,6 +120,14 @@ def test_a_secret_joined_to_a_string(text: str, kind: str) -> None:
     assert_gone_in(text, PW, kind)
 
 
+# PSR-12's continued line: the dot before or after a line break. (Not in a Read's numbered lines or an Edit's patch
+# lines: a line's prefix stands between the two literals, as for + (test_redact_line_prefixes' split literals).)
+@pytest.mark.parametrize("text", ["$password = 'x1'\n    . '" + PW + "';", "$token = 'x1' .\n    '" + PW + "';"])
+@pytest.mark.parametrize("kind", [kind for kind in EVERY_KIND if kind not in ("numbered", "patch")])
+def test_a_secret_joined_over_a_line_break(text: str, kind: str) -> None:
+    assert_gone_in(text, PW, kind)
+
+
 @pytest.mark.parametrize(
     "text",
     [
