@@ -93,3 +93,16 @@ def assert_gone(text: str, secret: str, kind: str, ascii_only: bool = True) -> s
     assert apply(out) == out  # idempotent
     json.loads(out)
     return out
+
+
+# What each recall case runs in: "plain" (the text as a Bash command, its rule named where a test names one) and
+# every LINE_KINDS payload.
+EVERY_KIND = ["plain", *sorted(LINE_KINDS)]
+
+
+def assert_gone_in(text: str, secret: str, kind: str, rule: str | None = None) -> str:
+    """``secret``, inside ``text`` in EVERY_KIND's ``kind``, is gone (``rule``'s marker in its place as plain text);
+    the output is idempotent JSON."""
+    if kind == "plain":
+        return assert_redacted(text, secret, rule=rule)
+    return assert_gone(text, secret, kind)

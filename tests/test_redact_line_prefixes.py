@@ -49,6 +49,7 @@ PREFIXES = {
 # prefix a line (a marker or a log's prefix may follow a listing's number or path, as in a patch file or a log the
 # Read tool shows), not a prefix before any prefix.
 _PREFIXED = {"s700", "s701", "s702", "s703", "s704"} | {f"s90{i}" for i in range(8)} | {"s1300", "s1301", "s1302"}
+_PREFIXED |= {"s1504"}  # a diff's marker and a log's prefix (h97)
 _SECRET_TEXT_CASES = [case for case in load.text_secret_cases() if case.id not in _PREFIXED]
 # Left on purpose. A token split into literals on two lines (implicit concatenation): the joint the view reads
 # is a newline and indentation, and a numbered line's prefix sits between them. A string whose first line is a -

@@ -69,7 +69,7 @@ PREFIXES = {
 # The cases written with a prefix already (s700-s704, s900-s907, s1300-s1302): the view reads one prefix a line
 # (of at most 7 fields). Left on purpose, as for every line's prefix (test_redact_line_prefixes): a token split
 # into literals on two lines.
-_PREFIXED = {f"s70{i}" for i in range(5)} | {f"s90{i}" for i in range(8)} | {"s1300", "s1301", "s1302"}
+_PREFIXED = {f"s70{i}" for i in range(5)} | {f"s90{i}" for i in range(8)} | {"s1300", "s1301", "s1302", "s1504"}
 _SECRET_TEXT_CASES = [case for case in load.text_secret_cases() if case.id not in _PREFIXED]
 _SPLIT = {"s261", "o-s116", "o-s117"}
 

@@ -469,11 +469,12 @@ def test_write_of_a_gcp_service_account_file():
     )
     text = json.dumps(doc)
     assert "-----BEGIN PRIVATE KEY-----\\\\n" in text  # escaped twice: a JSON file inside a JSON string
-    out = check(doc, [key.split("\n")[1], key.split("\n")[3]], ["pem_private_key"])
+    out = check(doc, [key.split("\n")[1], key.split("\n")[3], account["private_key_id"]], ["pem_private_key"])
     written = json.loads(json.loads(out)["tool_input"]["content"])
     assert written["private_key"] == "[REDACTED:pem_private_key]\n"
     assert written["client_email"] == account["client_email"]
-    assert written["private_key_id"] == account["private_key_id"]
+    # The key's id goes with the key since h97 (it says which key leaked, as an AWS access key id does).
+    assert written["private_key_id"] == "[REDACTED:gcp_private_key_id]"
     # The same file as the payload itself (one level of escapes).
     direct = json.dumps(account)
     out2 = apply(direct)

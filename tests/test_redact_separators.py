@@ -95,7 +95,7 @@ TRANSFORMS: dict[str, Callable[[str], str]] = {
 }
 # Literals joined across lines in code (Python's implicit concatenation, "a" + "b"): a NUL in a line's
 # indentation, or a no-break space around +, is not code (Python's tokenizer refuses U+00A0).
-_JOINED_IN_CODE = {"s089", "s090", "s261", "o-s115", "o-s116", "o-s117"}
+_JOINED_IN_CODE = {"s089", "s090", "s261", "o-s115", "o-s116", "o-s117", "s1506"}  # (s1506: PHP's " . ")
 # Every tab in place of a space reads as one (a tab after a call's comma, between quoted fields, after a YAML
 # list's dash, after echo or before a secret word builds the view since h88) but a value's words apart by a tab
 # (password=Tr0ub4dor<TAB><pw>): a tab after a value ends it, as a TSV's column.
@@ -103,7 +103,7 @@ _TABS_LEFT = {"s603"}
 # A line's prefix written with the separator itself (the Read tool's number padded with U+00A0 or tabs, set -x's
 # "+\t", "#\u3000"): no tool writes one, and the view drops a prefix with its spaces as written (lineprefix.py).
 # So for a log's prefix (s900-s907) whose fields are apart by a tab or a no-break space (logprefix.py).
-_PREFIX_AS_WRITTEN = {"s702", "s704"} | {f"s90{i}" for i in range(8)} | {"s1300", "s1301", "s1302"}
+_PREFIX_AS_WRITTEN = {"s702", "s704"} | {f"s90{i}" for i in range(8)} | {"s1300", "s1301", "s1302", "s1504"}
 _LEFT = {
     "nul_after_line_breaks": _JOINED_IN_CODE,
     "nul_first_on_lines": _JOINED_IN_CODE,

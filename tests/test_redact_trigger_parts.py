@@ -108,6 +108,11 @@ def texts() -> tuple[str, ...]:
         "let password: string = 'Pw1x' var apiToken string = Pw1x\\nDim apiKey As String = Pw1x",
         "api_key <- 'Pw1x' X_TOKEN ::= Pw1x\\tsetenv API_TOKEN Pw1x (setq auth-token Pw1x) tokens <<- x",
         "const token\\t:\\tstring = Pw1x let key: x = 1 let password = Pw1x",
+        # k8s_secret_data's parts (h97): a Secret's data as YAML (a patch's lines too) and as kubectl's JSON
+        "kind: Secret\\ndata:\\n  relay: SHVu\\n  b: QQ==\\n",
+        '"+kind: Secret", "+data:", "+  relay: SHVu"',
+        '{\\n  \\"data\\": {\\n    \\"relay\\": \\"SHVu\\",\\n    \\"b\\": \\"QQ==\\"\\n  },\\"kind\\":\\"Secret\\"}',
+        '\\"kind\\": \\"Secret\\", \\"data\\":{\\"relay\\":\\"SHVu\\"}',
     ]
     # secret_line's parts and needs: every last word of a name, the spacings (raw, escaped tab), the
     # value's forms, with and without a keyword

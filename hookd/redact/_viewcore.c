@@ -210,6 +210,10 @@ static inline Py_ssize_t joint(int kind, const void *data, Py_ssize_t n, Py_ssiz
     Py_ssize_t side = joint_side(kind, data, n, i);
     if (side < n && AT(side) == '+') {
         i = joint_side(kind, data, n, side + 1);
+    } else if (side > i && side < n && AT(side) == '.') { /* . or .., a side of at least one on each side */
+        Py_ssize_t dot = side + 1 < n && AT(side + 1) == '.' ? side + 2 : side + 1;
+        i = joint_side(kind, data, n, dot);
+        if (i == dot) return -1;
     } else {
         i = implicit(kind, data, n, i);
         if (i < 0) return -1;
@@ -336,7 +340,7 @@ static inline Py_ssize_t marker(int kind, const void *data, Py_ssize_t n, Py_ssi
 /* logprefix.py's LOG_PREFIX: a log line's prefix, field by field, each alternative in the regex's order. Every
  * quantifier there is possessive and every group atomic, so reading each run whole (at most its bound; the
  * character after a run's bound is never what the regex wants next) is the regex's one way to match. */
-enum { RUN_NAME, RUN_TAG, RUN_K8S, RUN_K8S_LAST, RUN_THREAD, RUN_LOGGER, RUN_WORD, RUN_PACKAGE, RUN_ALPHA, RUN_LOWER };
+enum { RUN_NAME, RUN_TAG, RUN_K8S, RUN_K8S_LAST, RUN_WORD, RUN_PACKAGE, RUN_ALPHA, RUN_LOWER };
 static inline int in_run(int set, Py_UCS4 c) {
     int alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c);
     switch (set) {
@@ -348,10 +352,6 @@ static inline int in_run(int set, Py_UCS4 c) {
         return (c >= 'a' && c <= 'z') || is_digit(c) || c == '.' || c == '-';
     case RUN_K8S_LAST: /* [a-z0-9-] */
         return (c >= 'a' && c <= 'z') || is_digit(c) || c == '-';
-    case RUN_THREAD: /* [ A-Za-z0-9_.-] */
-        return alnum || c == ' ' || c == '_' || c == '.' || c == '-';
-    case RUN_LOGGER: /* [A-Za-z0-9_.$] */
-        return alnum || c == '_' || c == '.' || c == '$';
     case RUN_PACKAGE: /* [a-z0-9_] */
         return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_';
     case RUN_ALPHA: /* [A-Za-z] */
@@ -565,30 +565,6 @@ static inline Py_ssize_t log_tag(int kind, const void *data, Py_ssize_t n, Py_ss
     return p + i + 3;
 }
 
-/* _SPRING from k; where it ends, or -1 */
-static inline Py_ssize_t log_spring(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
-    Py_ssize_t d = digit_run(kind, data, n, k, 10);
-    if (!d || !text_at(kind, data, n, k + d, " --- ", 0)) return -1;
-    Py_ssize_t p = k + d + 5;
-    for (int b = 0; b < 2; b++) {
-        if (!char_at(kind, data, n, p, '[')) {
-            if (b == 0) return -1;
-            break;
-        }
-        Py_ssize_t r = run_of(kind, data, n, p + 1, RUN_THREAD, 40);
-        if (!r || !text_at(kind, data, n, p + 1 + r, "] ", 0)) {
-            if (b == 0) return -1;
-            break;
-        }
-        p += r + 3;
-    }
-    Py_ssize_t r = run_of(kind, data, n, p, RUN_LOGGER, 96);
-    if (!r) return -1;
-    p += r;
-    for (int s = 0; s < 40 && char_at(kind, data, n, p, ' '); s++) p++;
-    return text_at(kind, data, n, p, ": ", 0) ? p + 2 : -1;
-}
-
 /* _THREAD_PART from p: a word of 1-3 capitalised or lower-case parts, or 1-10 digits; where it ends, or -1 */
 static inline Py_ssize_t thread_part(int kind, const void *data, Py_ssize_t n, Py_ssize_t p) {
     if (p < n && ((AT(p) >= 'A' && AT(p) <= 'Z') || (AT(p) >= 'a' && AT(p) <= 'z'))) {
@@ -612,24 +588,70 @@ static inline Py_ssize_t log_thread(int kind, const void *data, Py_ssize_t n, Py
     return p >= 0 && text_at(kind, data, n, p, "] ", 0) ? p + 2 : -1;
 }
 
-/* _LOGGER from k: 1-6 packages in lower case and dots, a class (a capital and letters, maybe $ and an inner
- * class's or a number), padding and "- "; where it ends, or -1 */
-static inline Py_ssize_t log_logger(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
-    Py_ssize_t p = k;
-    int packages = 0;
-    while (packages < 6 && p < n && AT(p) >= 'a' && AT(p) <= 'z') {
-        Py_ssize_t r = 1 + run_of(kind, data, n, p + 1, RUN_PACKAGE, 19);
-        if (!char_at(kind, data, n, p + r, '.')) break;
-        p += r + 1;
-        packages++;
-    }
-    if (!packages || p >= n || !(AT(p) >= 'A' && AT(p) <= 'Z')) return -1;
+/* _CLASS from p (a capital): a class's letters, maybe $ and an inner class's or a number; where it ends */
+static inline Py_ssize_t java_class(int kind, const void *data, Py_ssize_t n, Py_ssize_t p) {
     p += 1 + run_of(kind, data, n, p + 1, RUN_ALPHA, 60);
     if (char_at(kind, data, n, p, '$') && p + 1 < n) {
         Py_ssize_t q = p + 1;
         if (AT(q) >= 'A' && AT(q) <= 'Z') p = q + 1 + run_of(kind, data, n, q + 1, RUN_ALPHA, 40);
         else if (digit_run(kind, data, n, q, 4)) p = q + digit_run(kind, data, n, q, 4);
     }
+    return p;
+}
+
+/* Up to `most` packages in lower case, each a dot after it, from p: where they end, and how many in *count */
+static inline Py_ssize_t java_packages(int kind, const void *data, Py_ssize_t n, Py_ssize_t p, int most, int *count) {
+    int packages = 0;
+    while (packages < most && p < n && AT(p) >= 'a' && AT(p) <= 'z') {
+        Py_ssize_t r = 1 + run_of(kind, data, n, p + 1, RUN_PACKAGE, 19);
+        if (!char_at(kind, data, n, p + r, '.')) break;
+        p += r + 1;
+        packages++;
+    }
+    *count = packages;
+    return p;
+}
+
+/* _SPRING from k: a pid, " --- ", one or two names in brackets (padding, then _THREAD's name), the logger (0-8
+ * packages, then a class or a name in lower case), padding and ": "; where it ends, or -1 */
+static inline Py_ssize_t log_spring(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t d = digit_run(kind, data, n, k, 10);
+    if (!d || !text_at(kind, data, n, k + d, " --- ", 0)) return -1;
+    Py_ssize_t p = k + d + 5;
+    for (int b = 0; b < 2; b++) {
+        Py_ssize_t q = p + 1;
+        if (!char_at(kind, data, n, p, '[')) {
+            if (b == 0) return -1;
+            break;
+        }
+        for (int s = 0; s < 39 && char_at(kind, data, n, q, ' '); s++) q++;
+        q = thread_part(kind, data, n, q);
+        for (int i = 0; i < 4 && q >= 0 && q < n && (AT(q) == '-' || AT(q) == '.'); i++) {
+            q = thread_part(kind, data, n, q + 1);
+        }
+        if (q < 0 || !text_at(kind, data, n, q, "] ", 0)) {
+            if (b == 0) return -1;
+            break;
+        }
+        p = q + 2;
+    }
+    int packages;
+    p = java_packages(kind, data, n, p, 8, &packages);
+    if (p >= n) return -1;
+    if (AT(p) >= 'A' && AT(p) <= 'Z') p = java_class(kind, data, n, p);
+    else if (AT(p) >= 'a' && AT(p) <= 'z') p += 1 + run_of(kind, data, n, p + 1, RUN_LOWER, 30);
+    else return -1;
+    for (int s = 0; s < 40 && char_at(kind, data, n, p, ' '); s++) p++;
+    return text_at(kind, data, n, p, ": ", 0) ? p + 2 : -1;
+}
+
+/* _LOGGER from k: 1-6 packages in lower case and dots, a class (a capital and letters, maybe $ and an inner
+ * class's or a number), padding and "- "; where it ends, or -1 */
+static inline Py_ssize_t log_logger(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    int packages;
+    Py_ssize_t p = java_packages(kind, data, n, k, 6, &packages);
+    if (!packages || p >= n || !(AT(p) >= 'A' && AT(p) <= 'Z')) return -1;
+    p = java_class(kind, data, n, p);
     Py_ssize_t s = 0;
     while (s < 40 && char_at(kind, data, n, p + s, ' ')) s++;
     return s && text_at(kind, data, n, p + s, "- ", 0) ? p + s + 2 : -1;
@@ -688,20 +710,28 @@ static inline Py_ssize_t logged(int kind, const void *data, Py_ssize_t n, Py_ssi
     return after >= 0 ? after : end;
 }
 
+/* lineprefix.py's _MARKED from k: a marker and maybe a log line's prefix after it; where it ends, or -1 */
+static inline Py_ssize_t marked(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int in_string) {
+    Py_ssize_t end = marker(kind, data, n, k, in_string);
+    if (end < 0) return -1;
+    Py_ssize_t after = log_prefix(kind, data, n, end);
+    return after >= 0 ? after : end;
+}
+
 /* view.py's _LINE_PREFIX (after a line break) or _STRING_PREFIX (after a string's opening quote) from k: a
  * listing's prefix (a number, grep's path:N:) and maybe a marker or a log line's prefix after it, a log line's
- * prefix, or a marker; where it ends, or -1. */
+ * prefix, or a marker (each of the two may have a log line's prefix after it); where it ends, or -1. */
 static inline Py_ssize_t line_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int in_string, int *raw) {
     if (k >= n) return -1;
     Py_ssize_t end = numbered(kind, data, n, k, raw);
     if (end < 0) end = grep_prefix(kind, data, n, k);
     if (end >= 0) {
-        Py_ssize_t after = marker(kind, data, n, end, 0);
+        Py_ssize_t after = marked(kind, data, n, end, 0);
         if (after < 0) after = logged(kind, data, n, end);
         return after >= 0 ? after : end;
     }
     end = logged(kind, data, n, k);
-    return end >= 0 ? end : marker(kind, data, n, k, in_string);
+    return end >= 0 ? end : marked(kind, data, n, k, in_string);
 }
 
 /* view.py's _LINE_ESCAPE: a line break the view reads where none is written (a first level's NUL, BEL or ESC \\,

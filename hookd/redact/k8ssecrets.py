@@ -11,7 +11,11 @@ the manifest says ``kind: Secret`` in the same YAML document (no ``---`` between
 by hand) or after it (as kubectl sorts the keys), the whole within SPAN characters. Hyperscan reads from the
 ``data:`` line to the value's first character, only in the scanner's chunks that hold ``kind: Secret``; the
 context is checked before the value is read, which is read to its line's end. A value whose decoding is a
-placeholder (``cGFzc3dvcmQ=``, "password") is kept.
+placeholder (``cGFzc3dvcmQ=``, "password") is kept. An Edit's patch, each line a string, reads the same (h97): a
+string's end and the next's opening quote are a line's break. ``kubectl get secret -o json`` too: the pairs of
+``"data": {`` and the nearest ``"kind":`` after them (else before) saying ``"Secret"``, in the chunks that hold it.
+A value more than SPAN characters from its ``data:`` line or its kind is not read: the trigger and its gate must
+fit in the scanner's overlap.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ from hookd.redact.values import plausible_secret
 # From the data: line or kind: Secret, whichever is first, to the value's first character or the other: within
 # the scanner's overlap (scan.OVERLAP, 2048), so some chunk holds the whole trigger and kind: Secret, its gate.
 SPAN = 2000
-_KIND = re.compile(r"kind: Secret(?=\\[nr]|[\r\n]|\Z| #)")
+_KIND = re.compile(r"kind: Secret(?=\\[nr]|[\r\n]|\Z| #|\")")
 _KIND_LINE = "kind: "
 _DOCUMENT = "---"
-_BREAK = r"(?:\\r)?(?:\\n|\n)"
+# A line's break: raw or escaped, or (an Edit's structuredPatch, each line a string) a string's end and the next's
+# opening quote (the view has dropped the diff's marker after it).
+_BREAK = r"(?:(?:\\r)?(?:\\n|\n)|\", ?\")"
 _KEY = r" {1,8}[A-Za-z0-9_.-]{1,253}: "  # (one space: a diff's "+ " dropped with the view's marker)
 # Hyperscan reads from a data: line at a line's start down each key with a base64 value, and reports at each
 # value's first character: a YAML file's other keys (metadata's, a ConfigMap's beside it) report nothing. A block
@@ -48,15 +54,68 @@ _DATA_TRIGGER = (
 # The lines between data: and the key's line: keys with base64 values, each line's break after it.
 _DATA_LINES = re.compile(r"data:[ \t]*" + _BREAK + r"(?:" + _KEY + r"[A-Za-z0-9+/]*+={0,2}" + _BREAK + ")*+")
 
+# kubectl get secret -o json (and jq's compact form): "data": {"<key>": "<base64>", ...} in JSON text, its keys
+# sorted (kind after data); Hyperscan reads from "data": { down each pair to the value's first character, only in
+# chunks that hold "kind": "Secret".
+_JSON_KEY = r'\\"[A-Za-z0-9_.-]{1,253}\\": ?\\"'
+_JSON_SPACE = r'(?:\\n|[ \t]|", ?")'  # (a line's end and the next's start in an Edit's patch, as _BREAK)
+_JSON_TRIGGER = (
+    r'\\"data\\": ?\{'
+    + _JSON_SPACE
+    + "*(?:"
+    + _JSON_KEY
+    + r'[A-Za-z0-9+/]*={0,2}\\",'
+    + _JSON_SPACE
+    + "*)*"
+    + _JSON_KEY
+    + "[A-Za-z0-9+/]"
+)
+_JSON_KIND_NEED = r'(?:kind\\": ?\\"Secret)'
+_JSON_DATA_PAIRS = re.compile(
+    r'\\"data\\": ?\{'
+    + _JSON_SPACE
+    + "*+(?:"
+    + _JSON_KEY
+    + r'[A-Za-z0-9+/]*+={0,2}\\",'
+    + _JSON_SPACE
+    + "*+)*+"
+    + _JSON_KEY
+)
+_JSON_KIND = re.compile(r'kind\\": ?\\"Secret\\"')
+_JSON_KIND_KEY = 'kind\\":'
+
 
 def _in_secret_data(text: str, at: int) -> bool:
+    """The report (the value's first character, at - 1) is a value of a Secret's data: block, YAML or JSON."""
+    if text.startswith('\\"', at - 3):
+        return _in_secret_json(text, at)
+    return _in_secret_yaml(text, at)
+
+
+def _in_secret_json(text: str, at: int) -> bool:
+    """The report is a value of the pairs after "data": { (nothing else between), and the nearest "kind": after
+    it (kubectl sorts kind after data; in a List the one before is the previous item's), else before the data,
+    says "Secret", all within SPAN."""
+    data = text.rfind('\\"data\\":', max(0, at - SPAN), at)
+    if data < 0 or not _JSON_DATA_PAIRS.fullmatch(text, data, at - 1):
+        return False
+    after = text.find(_JSON_KIND_KEY, at, min(len(text), data + SPAN))
+    if after >= 0:
+        return _JSON_KIND.match(text, after) is not None
+    before = text.rfind(_JSON_KIND_KEY, max(0, at - SPAN), data)
+    return before >= 0 and _JSON_KIND.match(text, before) is not None
+
+
+def _in_secret_yaml(text: str, at: int) -> bool:
     """The report (the value's first character, at - 1) is on a line of a Secret's data: block, and kind: Secret
     is near, in its document. Checked before the value is read: a YAML file's other keys cost no reading."""
     low = max(0, at - 300)  # the line's break, before its key (at most 266 characters before the value)
-    raw, escaped = text.rfind("\n", low, at), text.rfind("\\n", low, at)
-    if raw < 0 and escaped < 0:
+    raw, escaped, comma = text.rfind("\n", low, at), text.rfind("\\n", low, at), text.rfind('",', low, at)
+    opening = comma + 3 if text.startswith(' "', comma + 2) else comma + 2  # a patch line's opening quote
+    quoted = comma >= 0 and text.startswith('"', opening)
+    if raw < 0 and escaped < 0 and not quoted:
         return False
-    line = max(raw + 1, escaped + 2)
+    line = max(raw + 1, escaped + 2, opening + 1 if quoted else -1)
     data = text.rfind("data:", max(0, at - SPAN), line)
     if data < 0 or not _DATA_LINES.fullmatch(text, data, line):
         return False
@@ -93,17 +152,17 @@ def _decodes_to_a_secret(match: re.Match[str]) -> bool:
 
 K8S_SECRET_DATA = Rule(
     name="k8s_secret_data",
-    replaces="a value of a Kubernetes Secret's data: (base64, under any key) in its manifest or kubectl's YAML",
+    replaces="a value of a Kubernetes Secret's data: (base64, under any key) in its manifest or kubectl's YAML or JSON",
     pattern=r"(?P<value>[A-Za-z0-9+/]{4,16384}+={0,2})(?=\\[nr]|[\r\n]|\\?\"|\Z)",
     group="value",
-    trigger=_DATA_TRIGGER,
-    trigger_needs=(("kind: Secret",),),
+    trigger="(?:" + _DATA_TRIGGER + "|" + _JSON_TRIGGER + ")",
+    trigger_parts=((_DATA_TRIGGER, ("kind: Secret",)), (_JSON_TRIGGER, (_JSON_KIND_NEED,))),
     anchored=True,
     back=1,
     reach=16400,
     trigger_check=_in_secret_data,
     check=_decodes_to_a_secret,
-    example="`kind: Secret` ... `data:` / `  DB_URL: <base64>`",
+    example='`kind: Secret` ... `data:` / `  DB_URL: <base64>`; `"data": {"relay": "<base64>"}, "kind": "Secret"`',
 )
 
 K8S_SECRET_RULES: tuple[Rule, ...] = (K8S_SECRET_DATA,)

@@ -31,10 +31,13 @@ _MINUS = r"-(?:(?=  )|(?![-" + _WS + r"]|[A-Za-z](?:[" + _WS + r"=\"]|\\[nt]|$))
 _MARKER = r"\+(?!\+) ?|" + _MINUS + r"|(?:#|//|;|--|>) "
 # A listing's prefix may stand before a marker or a log line's prefix (logprefix.py): the Read tool's or cat -n's
 # lines of a patch, a commented file or a log, grep -n's of a log.
-# A log line's prefix may stand before a marker (a CI job's log of set -x's "+ " lines, a logged diff).
+# A log line's prefix may stand before a marker (a CI job's log of set -x's "+ " lines, a logged diff), and a
+# marker before a log line's prefix (a patch that adds a log line, an Edit's "+2024-05-01 12:00:00 INFO ..."): the
+# one after the other is read only where the first ended, so a line's prefix is still read once.
 _LOGGED = LOG_PREFIX + "(?:" + _MARKER + ")?"
-_LISTED = "(?:" + _NUMBERED + "|" + _GREP + ")(?:" + _MARKER + "|" + _LOGGED + ")?"
-LINE_PREFIX = _LISTED + "|" + _LOGGED + "|" + _MARKER
+_MARKED = "(?:" + _MARKER + ")(?:" + LOG_PREFIX + ")?"
+_LISTED = "(?:" + _NUMBERED + "|" + _GREP + ")(?:" + _MARKED + "|" + _LOGGED + ")?"
+LINE_PREFIX = _LISTED + "|" + _LOGGED + "|" + _MARKED
 # A JSON string's opening quote (after [ , : { or a space, or at the text's start; not a closing one, never
 # followed by a prefix in JSON), and a - there only in a string with a space, : or = after it (within 200
 # characters or escapes): "-p" and "-psecret" are arguments, not a diff's lines.
@@ -43,7 +46,14 @@ LINE_PREFIX = _LISTED + "|" + _LOGGED + "|" + _MARKER
 LINE_BREAK = r"\n|(?<!\\)(?:\\\\)*\\n"
 STRING_OPEN = r"(?<![^\[,:{" + _WS + r'])"'
 STRING_PREFIX = (
-    _LISTED + "|" + _LOGGED + r"|\+(?!\+) ?|" + _MINUS + r'(?=(?:[^"\\ :=]|\\[\s\S]){0,200}[ :=])|(?:#|//|;|--|>) '
+    _LISTED
+    + "|"
+    + _LOGGED
+    + r"|(?:\+(?!\+) ?|"
+    + _MINUS
+    + r'(?=(?:[^"\\ :=]|\\[\s\S]){0,200}[ :=])|(?:#|//|;|--|>) )(?:'
+    + LOG_PREFIX
+    + ")?"
 )
 # The view's triggers for a line's prefix (viewtriggers.VIEW_TRIGGERS; Hyperscan reads the text as UTF-8, the arrow as
 # E2 86 92), each an expression of its own: a number and a tab or an arrow, and a word's character, a colon, a

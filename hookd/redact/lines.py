@@ -73,6 +73,8 @@ _TYPE_LIKE = re.compile(r"[*&\[].*|[a-z][a-z0-9]*\.[A-Z]\w*")
 
 _CLOSING_TAG = re.compile(r"</(?:pre|code)>(?:</(?:pre|code)>)?", re.IGNORECASE)
 _ESCAPED_END = re.compile(r'\\{1,8}[nr"]')  # a line break or the string's end, escaped at any JSON depth
+# An operator that assigns (Lua's ..=, **=, //=): code, the value after it is secret_assignment's.
+_OPERATOR = re.compile(r"[-.+*/%&|^?~:<>!]{1,3}=")
 
 
 def _strip_spaces(text: str) -> str:
@@ -109,6 +111,8 @@ def _line_ok(match: re.Match[str]) -> bool:
     # Where the name and value stand on their line first: it is cheap, and most candidates of a flood
     # (chpasswd x chpasswd y ...) stand mid-line; the value's own checks after.
     value = match.group("value")
+    if _OPERATOR.fullmatch(value):
+        return False
     # _TYPE_LIKE only where it can match (a *, & or [ first, or a .): it reads a long value otherwise.
     if value.isdigit() or (value[:1] in ("*", "&", "[") or "." in value) and _TYPE_LIKE.fullmatch(value):
         return False

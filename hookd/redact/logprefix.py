@@ -69,17 +69,23 @@ _FIRST = (
     )
     + ")"
 )
-# syslog's "tag[pid]: " (after its host) and Heroku's "app[web.1]: "; Spring Boot's "pid --- [app] [thread]
-# logger  : " (the logger's name padded to a column).
+# syslog's "tag[pid]: " (after its host) and Heroku's "app[web.1]: ".
 _TAG = r"[A-Za-z0-9_./-]{1,64}+\[[A-Za-z0-9_.-]{1,32}+\]:" + _SP
-_SPRING = r"[0-9]{1,10}+ --- (?:\[[ A-Za-z0-9_.-]{1,40}+\] ){1,2}+[A-Za-z0-9_.$]{1,96}+ {0,40}+:" + _SP
 # log4j's and logback's thread in brackets ([main], [http-nio-8080-exec-1], [ForkJoinPool.commonPool-worker-1]):
 # words (capitalised or lower case, no digit inside one) and numbers apart by - or ., so never a token (a token's
 # letters and digits mix); and the logger, a Java name (packages in lower case, then a class of letters and maybe
 # an inner class or a number after $) and " - ".
 _THREAD_PART = r"(?:(?:[A-Za-z][a-z]{0,11}+){1,3}+|[0-9]{1,10}+)"
-_THREAD = r"\[" + _THREAD_PART + r"(?:[-.]" + _THREAD_PART + r"){0,4}+\]" + _SP
-_LOGGER = r"(?:[a-z][a-z0-9_]{0,19}+\.){1,6}+[A-Z][A-Za-z]{0,60}+(?:\$(?:[A-Z][A-Za-z]{0,40}+|[0-9]{1,4}+))?+ {1,40}+- "
+_THREAD_NAME = _THREAD_PART + r"(?:[-.]" + _THREAD_PART + r"){0,4}+"
+_THREAD = r"\[" + _THREAD_NAME + r"\]" + _SP
+_CLASS = r"[A-Z][A-Za-z]{0,60}+(?:\$(?:[A-Z][A-Za-z]{0,40}+|[0-9]{1,4}+))?+"
+_LOGGER = r"(?:[a-z][a-z0-9_]{0,19}+\.){1,6}+" + _CLASS + " {1,40}+- "
+# Spring Boot's "pid --- [app] [thread] logger  : ": the app's and the thread's names (the thread's padded to 15,
+# right-aligned) and the logger (a class after packages in lower case, abbreviated or not, or a name in lower
+# case: org.hibernate.orm.deprecation) padded to a column, in the shapes log4j's are read in: a token standing in
+# one of them (its letters and digits mix) is no field, so the view keeps it for the rules to read.
+_SPRING_LOGGER = r"(?:[a-z][a-z0-9_]{0,19}+\.){0,8}+(?:" + _CLASS + r"|[a-z]{1,31}+)"
+_SPRING = r"[0-9]{1,10}+ --- (?:\[ {0,39}+" + _THREAD_NAME + r"\] ){1,2}+" + _SPRING_LOGGER + r" {0,40}+:" + _SP
 # A field after another, in the order they are tried: any first one, a level's word alone, syslog's host and
 # tag, a tag, nginx's "pid#tid: " and "*connection ", Ruby's Logger's "-- progname: ", logfmt's msg=, GitLab's
 # stream (01O, 02E), Spring Boot's, log4j's thread and logger.

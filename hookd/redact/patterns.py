@@ -32,8 +32,9 @@ import re
 # control character a terminal left, BEL ending an OSC title; a no-break space
 # as an ASCII-only encoder writes it) or an escaped backslash (a path's
 # separator; ESC \ ending an OSC). AFTER_ESCAPE is that part, zero-width at
-# the token's first character.
-AFTER_ESCAPE = r"(?<=\\[bfnrt])|(?<=\\u[0-9A-Fa-f]{4})|(?<=[^\\]\\\\)"
+# the token's first character. An escaped backslash is also two or four of them: two literal backslashes (a
+# Windows path in a string, C:\\Users\\<token>), or one written a level or two down (JSON in a string).
+AFTER_ESCAPE = r"(?<=\\[bfnrt])|(?<=\\u[0-9A-Fa-f]{4})|(?<=[^\\]\\\\)|(?<=[^\\]\\\\\\\\)|(?<=[^\\]\\\\\\\\\\\\\\\\)"
 AFTER_ESCAPE_1 = AFTER_ESCAPE.replace(")", ".)")
 # Or after what opens a token's wrapping, not a word: Markdown's emphasis (``_ghp_..._``), a short option
 # glued to its value (``zip -P<token>``, ``app -t<token>``), each itself after a space, quote or sign.
@@ -150,6 +151,11 @@ _GLUED_WORD = r"""(?=[A-Za-z0-9])(?=[^\s"'\\]{0,256}?[0-9])(?![^\s"'\\]{0,256}?=
 # A lone quote between letters or digits is part of the value wherever the line goes on (password=ab'cd more,
 # password: it's2 x): a shell word's quote opens a string only at a word's start.
 _APOSTROPHES = "(?:(?<=[A-Za-z0-9])'(?=[A-Za-z0-9])" + _INNER_CHAR + "{1,256}+)*+"
+# Inside a quoted string, an escaped line break or tab is the string's own (Python's repr() of a str or bytes:
+# b'password=p4ss\\nw0rd', "password=it's\\nw0rd"; in JSON text two backslashes): the value goes on over it when
+# what follows reaches the closing quote with no sign of a next name (=, :) between (an .env file's repr,
+# b'A_TOKEN=x1\\nPORT=8080\\n', is two lines).
+_REPR_BREAKS = r"""(?:(?:\\\\[nrt][^\s'"\\=:,;&|<>(){}\[\]`]{1,256}+){1,8}+(?='|\\"))?"""
 BARE_VALUE = (
     r"(?:(?<=[:=][ \t])"
     + _LETTERS_AND_DIGITS
@@ -179,6 +185,7 @@ BARE_VALUE = (
     + "){0,64}+)"
     + LINE_END
     + ")?"
+    + _REPR_BREAKS
 )
 # A bare value that is the rest of its line (a config directive, a tab-separated name and value: mysql -B,
 # psql -A): after its first character it runs over & ; and , between value characters (which end a value

@@ -29,6 +29,15 @@ _SECRET_ID_TRIGGER = (
 )
 _UUID = r"(?P<value>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?![0-9A-Za-z_-])"
 
+# A Google service account's key id (private_key_id: 40 hex): beside its private_key in the JSON a gcloud
+# command writes, it says which key leaked, so it goes with it, as an AWS access key id does. Only under that
+# name (a bare 40-hex run is a git SHA); quoted by JSON at any escape level, by a repr, or an env's
+# PRIVATE_KEY_ID= and YAML's private_key_id: (camelCase too).
+_KEY_ID_TRIGGER = (
+    r"""(?i:private[_-]?key[_-]?id)(?:\\{0,3}["'])?(?:[ \t]|\\t){0,40}[:=]?(?:[ \t]|\\t){0,40}"""
+    r"""(?:\\{0,3}["'])?[0-9a-fA-F]"""
+)
+
 
 def _many_characters(token: str) -> bool:
     """Not a placeholder (A3-XXXXXX-XXXXXXXXXXX-..., ops_eyJxxxx...): a random token repeats few characters."""
@@ -52,6 +61,18 @@ MORE_PROVIDER_RULES: tuple[Rule, ...] = (
         reach=40,
         check=_not_a_placeholder,
         example="`SecretID:   <uuid>` (consul acl bootstrap), `Secret ID    = <uuid>` (nomad), `secret_id   <uuid>`",
+    ),
+    Rule(
+        name="gcp_private_key_id",
+        replaces="a Google service account's private_key_id (40 hex under that name)",
+        pattern=r"(?P<value>[0-9a-fA-F]{40})(?![0-9A-Za-z_-])",
+        group="value",
+        trigger=_KEY_ID_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=41,
+        check=_not_a_placeholder,
+        example='`"private_key_id": "<40 hex>"` (a service account key\'s JSON)',
     ),
     _token(
         "onepassword_token",

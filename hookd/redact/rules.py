@@ -95,16 +95,17 @@ _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 _NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] |[0-9'\"\]}], |\\[nrt] )"
 _ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
 # Make's ?= and += assign too (DB_PASSWORD ?= x; := is read as a colon, the confirm, and its =), and so do the
-# appends that join strings (PHP's and Perl's $password .= "<v>", VB's apiKey &= "<v>"): parts of their own, with ASCII spacing only (an optional sign in every part made Hyperscan verify at each escaped
+# appends that join strings (PHP's and Perl's $password .= "<v>", the ..= of Lua's dialects, VB's apiKey &= "<v>"):
+# parts of their own, with ASCII spacing only (an optional sign in every part made Hyperscan verify at each escaped
 # or Unicode space's bytes: a flood of U+200B went 117 -> 47 MB/s).
-_ASSIGNMENT_TRIGGER = "(?i)(?:" + _ASSIGNED_NAME + "=|" + _NAMES + r"[ \t]?[?+.&]=)"
+_ASSIGNMENT_TRIGGER = "(?i)(?:" + _ASSIGNED_NAME + "=|" + _NAMES + r"[ \t]?\.?[?+.&]=)"
 _AUTH_FORM = r"(?:\\\"|')auth(?:\\\"|') ?"
 # The names that begin with a separator (_pass, -pwd, ;pwd, _pat) apart from the words: in one set, the raw
 # parts' literals were met at every `"pass":` of a flood of JSON-quoted `pass` (4.2 ms per MiB; apart, 0.9).
 _WORD_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES if w[0] not in "_-.;") + ")"
 _SEPARATED_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES if w[0] in "_-.;") + ")"
 _MAKE_PARTS = tuple(
-    ("(?i)" + names + spacing + "[?+.&]=", ())
+    ("(?i)" + names + spacing + r"\.?[?+.&]=", ())
     for names in (_WORD_NAMES, _SEPARATED_NAMES)
     for spacing in ("", " ", r"\t")
 )
@@ -150,6 +151,10 @@ _YAML_PROPERTIES = (
 # A quoted value in parentheses, on the same line or the next (Python's long strings, API_KEY = (\n "<v>"\n);
 # the view joins literals on adjacent lines, so a value split there reads whole): the value is the quoted one.
 _PARENTHESIZED = r"(?:(?P<paren>\()(?:[ \t]|\\[nrt]){0,40}(?=\\\"|'))?+"
+
+# A variable joined to a literal (a long-hand append: $password = $password . "<v>", token = token .. "<v>",
+# key = prefix + "<v>"): the value is the literal, taken only when it looks random (_assigned_ok), as after .=.
+_JOINED_HEAD = r"""(?:(?P<joined>\$?[A-Za-z_][\w.>-]{0,64}[ \t]{1,4}(?:\.\.?|\+|~)[ \t]{1,4})(?=\\\"|'))?+"""
 
 # Python's string prefixes (b"<v>", r'<v>', rb"<v>"; an f-string's fields are references, which the check knows):
 # the value is the quoted one.
@@ -265,8 +270,9 @@ _COOKIE_VALUES = re.compile(r"(?:^|;\s?[^=;]*=)([^;]*)")
 
 
 def _assigned_ok(match: re.Match[str]) -> bool:
-    """assigned_value_ok; after an append (``+=``, ``.=``, ``&=``) the value must also look random: code appends
-    there (token += chunk, $password .= $salt), a Makefile rarely a secret."""
+    """assigned_value_ok; after an append (``+=``, ``.=``, ``&=``, ``..=``, or a variable and a joint: ``token =
+    token .. "<v>"``) the value must also look random: code appends there (token += chunk, $password .= $salt,
+    url = base + "/login"), a Makefile rarely a secret."""
     if not assigned_value_ok(match):
         return False
     if (
@@ -278,7 +284,8 @@ def _assigned_ok(match: re.Match[str]) -> bool:
     at = match.start()
     if match.string[at - 1 : at] == ":" and _AFTER_MARKER.search(match.string, max(0, at - 128), at):
         return False
-    return match.string[at - 2 : at] not in _APPENDS or random_looking(match.group("value"))
+    appended = match.string[at - 2 : at] in _APPENDS or match.group("joined") is not None
+    return not appended or random_looking(match.group("value"))
 
 
 _APPENDS = frozenset(("+=", ".=", "&="))
@@ -415,6 +422,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             + _YAML_PROPERTIES
             + _ANNOTATION
             + _PARENTHESIZED
+            + _JOINED_HEAD
             + _STRING_PREFIX
             + VALUE
             + "|)"

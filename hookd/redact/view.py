@@ -66,7 +66,13 @@ MAX_LEVEL = 4  # the payload's JSON and three levels of JSON text nested in its 
 # Every alternative starts with a plain character (\\, ' or %) and looks behind only after it, so
 # the regex skips at C speed from one of those characters to the next; the character after it is
 # checked before the lookbehind (a JSON text's every \n and ' is such a start).
-_JOINT = r"(?:[ \t]|\\[nrt]){0,8}\+(?:[ \t]|\\[nrt]){0,8}"
+# PHP's and Perl's . and Lua's .. join literals too, with a space or an escaped break on each side (PSR-12's and
+# Lua's style): a dot alone, '.' or "a"."b", is also a character literal (split('.')) and a method's call
+# ('.'.join).
+_JOINT = (
+    r"(?:(?:[ \t]|\\[nrt]){0,8}\+(?:[ \t]|\\[nrt]){0,8}"
+    r"|(?:[ \t]|\\[nrt]){1,8}\.\.?(?:[ \t]|\\[nrt]){1,8})"
+)
 # Two literals on adjacent lines with no + (Python's implicit concatenation inside parentheses, C's adjacent
 # literals): a newline right after the quote and the next line's indentation (at least one space or tab: not
 # a CSV file's next row).

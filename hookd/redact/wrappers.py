@@ -55,6 +55,9 @@ PREFIXES = (
     "hvs.",
     "eyJhbGci",
     '"auth"',
+    # A URL's scheme and its slashes, by the scheme's last letter or digit (postgres://, mysql://, https://,
+    # mongodb+srv://, s3://): a connection string's password (url_password) is what a base64 run of one hides.
+    *(c + "://" for c in "abcdefghijklmnopqrstuvwxyz0123456789"),
 )
 
 

@@ -146,4 +146,6 @@ class Fakes:
             "bedrock": "bedrock-" + "api-key-" + "YmVkcm9jay5hbWF6b25hd3MuY29t" + p(B64, 180) + "=",
             "xbearer": "A" * 22 + p(ALNUM, 60) + "%2B" + p(ALNUM, 24),
             "glrouted": "gl" + "pat-" + p(URLSAFE, 240) + "." + p(LOWER + DIGITS, 9),
+            # twentieth session (h97): a service account's private_key_id
+            "hex40": p(HEX, 40),
         }

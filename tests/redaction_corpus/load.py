@@ -54,6 +54,7 @@ TRANSFORMS = {
     # terminal output: grep --color=always on the first three characters, a colour around the value
     "grep": lambda v: "\x1b[01;31m\x1b[K" + v[:3] + "\x1b[m\x1b[K" + v[3:],
     "bold": lambda v: "\x1b[1m" + v + "\x1b[0m",
+    "urlb64": lambda v: base64.b64encode(f"postgres://app:{v}@db.internal:5432/app".encode()).decode(),
 }
 
 
