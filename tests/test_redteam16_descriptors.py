@@ -78,6 +78,19 @@ def _hold(port: int, seconds: float) -> int:
     return pid
 
 
+def owner_posts_and_sends(daemon, port: int, token: str, send_timeout_ms: str) -> tuple[list, list]:
+    """Five HTTP posts and five hook-sends of the owner's: each post's status (or its error's name), each send."""
+    posted, sent = [], []
+    for i in range(5):
+        try:
+            posted.append(_post(port, token, f"http-{i}"))
+        except OSError as exc:
+            posted.append(type(exc).__name__)
+        body = b'{"hook_event_name": "Stop", "session_id": "socket"}'
+        sent.append(daemon.send(body, HOOKD_SEND_TIMEOUT_MS=send_timeout_ms))
+    return posted, sent
+
+
 def _under_siege(daemon, port: int) -> dict:
     """The owner's posts, hook-sends and status while nobody holds HOLD connections to ``port``."""
     wait_until(lambda: (daemon.state_dir / "http.token").exists(), what="the token")
@@ -85,15 +98,7 @@ def _under_siege(daemon, port: int) -> dict:
     pid = _hold(port, 6)
     try:
         time.sleep(2)  # every connection made and accepted (or queued)
-        posted, sent = [], []
-        for i in range(5):
-            try:
-                posted.append(_post(port, token, f"http-{i}"))
-            except OSError as exc:
-                posted.append(type(exc).__name__)
-            sent.append(
-                daemon.send(b'{"hook_event_name": "Stop", "session_id": "socket"}', HOOKD_SEND_TIMEOUT_MS="250")
-            )
+        posted, sent = owner_posts_and_sends(daemon, port, token, "250")
         fds = len(os.listdir(f"/proc/{daemon.proc.pid}/fd"))
         try:
             status = request(str(daemon.socket.parent / "control.sock"), "status", timeout_s=3)

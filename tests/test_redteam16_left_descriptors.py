@@ -23,9 +23,8 @@ import pytest
 from conftest import free_port, log_records, wait_until
 from hookd.control.client import request
 from other_user import needs_root
-from test_redteam16_descriptors import HOLD, _hold
+from test_redteam16_descriptors import HOLD, _hold, owner_posts_and_sends
 from test_redteam3_ui import _owner_request, open_fds
-from test_redteam4_http import _post
 from ui_stack import Ui
 
 LOWERED = 256
@@ -50,13 +49,7 @@ def _noticed(daemon) -> None:
 
 def _owner_served(daemon, port: int, metrics_port: int) -> dict:
     token = (daemon.state_dir / "http.token").read_text().strip()
-    posted, sent = [], []
-    for i in range(5):
-        try:
-            posted.append(_post(port, token, f"http-{i}"))
-        except OSError as exc:
-            posted.append(type(exc).__name__)
-        sent.append(daemon.send(b'{"hook_event_name": "Stop", "session_id": "socket"}', HOOKD_SEND_TIMEOUT_MS="1000"))
+    posted, sent = owner_posts_and_sends(daemon, port, token, "1000")
     try:
         scraped = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).status
     except OSError as exc:
