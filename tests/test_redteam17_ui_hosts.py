@@ -11,6 +11,7 @@ the page lists at most ``MAX_FILTER_OPTIONS`` names in each filter.
 from __future__ import annotations
 
 import json
+import time
 
 from conftest import wait_until
 from hookd.ui.events import record
@@ -52,7 +53,7 @@ def test_the_pages_filters_list_a_bounded_number_of_names(stack, open_ui, redis_
             "host": f"host-{n:05d}",
             "hook": f"Hook{n:05d}",
             "session_id": "s",
-            "received_at": "2026-12-05T10:00:00.000000Z",
+            "received_at": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime()),
             "payload": {},
         }
         pipe.xadd("hookd:events", {"envelope": json.dumps(envelope)})
@@ -68,7 +69,6 @@ def test_the_pages_filters_list_a_bounded_number_of_names(stack, open_ui, redis_
 def test_the_overview_charts_a_bounded_number_of_names():
     """The overview's per-minute series: the 12 hosts (and hooks) with the most events, the rest as
     one, whatever number of names the last hour's entries hold."""
-    import time
 
     from hookd.ui.app import CHART_NAMES, OTHER_NAMES, overview_of
 

@@ -50,9 +50,9 @@ class ShapeLiar(RedisProxy):
         return True
 
 
-ENVELOPE = json.dumps(
-    {"v": 1, "event_id": "e1", "hook": "Stop", "session_id": "shape0001", "received_at": "2026-12-04T10:00:00Z"}
-)
+# Received now: tail --since 1d filters on received_at (a fixed date here failed every run a day after it).
+NOW = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+ENVELOPE = json.dumps({"v": 1, "event_id": "e1", "hook": "Stop", "session_id": "shape0001", "received_at": NOW})
 # Replies redis-py's callbacks (or tail's loops) could not take; each ended tail with a traceback.
 STREAM_LIES = {
     "simple_string": b"+OK\r\n",

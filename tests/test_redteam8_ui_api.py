@@ -25,7 +25,7 @@ from playwright.sync_api import expect
 from redis_proxy import ConnectionDone, RedisProxy
 from test_redteam7_tail import xadd
 from test_redteam7_ui import LARGE, _NoRedirect, _status
-from test_redteam8_redis_replies import STREAM_LIES, ShapeLiar
+from test_redteam8_redis_replies import NOW, STREAM_LIES, ShapeLiar
 
 from conftest import free_port, wait_until
 from ui_stack import Ui, browser, open_ui  # noqa: F401 - fixtures
@@ -61,9 +61,7 @@ class Browser:
 
 
 def add(redis_db, event_id: str) -> str:
-    envelope = json.dumps(
-        {"v": 1, "event_id": event_id, "hook": "Stop", "session_id": SESSION, "received_at": "2026-12-04T10:00:00Z"}
-    )
+    envelope = json.dumps({"v": 1, "event_id": event_id, "hook": "Stop", "session_id": SESSION, "received_at": NOW})
     fields = {"envelope": envelope, "event_id": event_id, "hook": "Stop", "session": SESSION}
     return redis_db.xadd("hookd:events", fields).decode()
 
