@@ -7,6 +7,8 @@ and a port in range.
 
 from __future__ import annotations
 
+import ipaddress
+
 
 def split_host_port(text: str, lowest_port: int = 1) -> tuple[str, int] | None:
     """``(host, port)``, the host without its brackets (``""`` when none is written), or None
@@ -17,3 +19,13 @@ def split_host_port(text: str, lowest_port: int = 1) -> tuple[str, int] | None:
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

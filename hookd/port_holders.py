@@ -17,6 +17,8 @@ import socket
 import struct
 from dataclasses import dataclass
 
+from hookd.hostport import is_loopback
+
 LISTEN = "0A"  # the kernel's TCP_LISTEN, as /proc/net/tcp writes the state
 TABLES = (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6))
 
@@ -61,14 +63,7 @@ def _reaches(listening: str, host: str) -> bool:
         return True
     mapped = getattr(ip, "ipv4_mapped", None)
     loopback = ip.is_loopback or (mapped is not None and mapped.is_loopback)
-    return loopback and (host in ("", "localhost") or _is_loopback(host))
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return loopback and (host == "" or is_loopback(host))
 
 
 Table = list[tuple[int, str, int, str]]  # (port, address, uid, inode) of each listening socket

@@ -76,6 +76,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ),
     ({"log_sink"}, False),
     ({"terminal"}, False),
+    ({"port_holders"}, False),
     (
         {
             "config_errors",
@@ -84,7 +85,6 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
             "hostport",
             "liveness",
             "paths",
-            "port_holders",
             "refusals",
             "units",
         },

@@ -18,7 +18,7 @@ import string
 from hookd import port_holders
 from hookd.config import Section
 from hookd.config_errors import SettingError
-from hookd.hostport import split_host_port
+from hookd.hostport import is_loopback, split_host_port
 from hookd.paths import UnsafePathError, create_private, ensure_private_dir
 
 MIN_TOKEN_CHARS = 16
@@ -52,15 +52,6 @@ def split_addr(addr: str) -> tuple[str, int]:
     if parts is None or not parts[0]:
         raise ValueError(f"http_addr {addr!r} must be HOST:PORT with a port from 1 to 65535, e.g. 127.0.0.1:8787")
     return parts
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_addr(addr: str, allow_public: bool) -> None:

@@ -18,7 +18,7 @@ import structlog
 from hookd import port_holders
 from hookd.config import Config
 from hookd.descriptors import connection_cap, follow_limit, raise_limit, warn_if_few
-from hookd.ingest.http_setup import is_loopback
+from hookd.hostport import is_loopback
 from hookd.paths import UnsafePathError, ensure_private_dir
 from hookd.publish.connection import connect
 from hookd.hostport import split_host_port
