@@ -59,6 +59,8 @@ class Listener(Protocol):
 
     def log_refusal(self, status: int, reason: str, message: str) -> None: ...
 
+    def close_a_stranger(self, why: str) -> bool: ...
+
 
 class HookConnection(PausesReading, asyncio.Protocol):
     """One client connection: HTTP/1.1 requests in, one answer each, in order, keep-alive."""
@@ -140,26 +142,10 @@ class HookConnection(PausesReading, asyncio.Protocol):
             self.listener.budget.release(self)
 
     def _make_room(self) -> bool:
-        """Close a connection that has not shown the token: one already closing first (its peer
-        closed it, or it has a last refusal to send that may sit unread for client_timeout_s),
-        else the one that has waited longest; False if every one has shown it (the owner's).
-        Passing over those closing answered new connections 503 while another user's flood of
-        connections it closed held every place (tests/test_redteam9_http_flood.py)."""
-        strangers = [c for c in self.listener.connections if not c.reader.shown_token]
-        if not strangers:
-            return False
-        oldest = min(strangers, key=lambda c: (not c.closing, c.opened_at))
-        oldest.closing = True
-        self.listener.connections.discard(oldest)
-        if oldest.transport is not None:
-            oldest.transport.abort()
-        self.listener.log_refusal(
-            503,
-            "connections_full",
-            f"over {self.listener.max_connections} connections at once: one that has not shown the token (closing, "
-            "else the oldest) was closed to make room (another local user holding connections?)",
+        return self.listener.close_a_stranger(
+            ": one that has not shown the token (closing, else the oldest) was closed to make room "
+            "(another local user holding connections?)"
         )
-        return True
 
     # -- asked by the reader (during feed) -----------------------------------
 

@@ -65,20 +65,28 @@ class HttpListener:
 
     def refit(self, limit: int | None) -> None:
         """The cap for a descriptor limit changed while hookd runs (descriptors.follow_limit);
-        connections past it that have not shown the token are closed, the oldest first."""
+        connections past it that have not shown the token are closed."""
         self.max_connections = connection_cap(MAX_CONNECTIONS, 0.5, limit)
-        strangers = sorted((c for c in self.connections if not c.reader.shown_token), key=lambda c: c.opened_at)
-        for connection in strangers[: max(0, len(self.connections) - self.max_connections)]:
-            connection.closing = True
-            self.connections.discard(connection)
-            if connection.transport is not None:
-                connection.transport.abort()
-            self.log_refusal(
-                503,
-                "connections_full",
-                f"over {self.max_connections} connections at once under a lowered descriptor limit: "
-                "one that had not shown the token was closed",
-            )
+        why = " under a lowered descriptor limit: one that had not shown the token was closed"
+        while len(self.connections) > self.max_connections and self.close_a_stranger(why):
+            pass
+
+    def close_a_stranger(self, why: str) -> bool:
+        """Close a connection that has not shown the token: one already closing first (its peer
+        closed it, or it has a last refusal to send that may sit unread for client_timeout_s),
+        else the one that has waited longest; False if every one has shown it (the owner's).
+        Passing over those closing answered new connections 503 while another user's flood of
+        connections it closed held every place (tests/test_redteam9_http_flood.py)."""
+        strangers = [c for c in self.connections if not c.reader.shown_token]
+        if not strangers:
+            return False
+        oldest = min(strangers, key=lambda c: (not c.closing, c.opened_at))
+        oldest.closing = True
+        self.connections.discard(oldest)
+        if oldest.transport is not None:
+            oldest.transport.abort()
+        self.log_refusal(503, "connections_full", f"over {self.max_connections} connections at once{why}")
+        return True
 
     def authorization_problem(self, value: bytes | None) -> str | None:
         """Why the Authorization header does not carry our token, or None when it does."""

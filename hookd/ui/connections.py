@@ -112,17 +112,18 @@ class BoundedH11Protocol(H11Protocol):
             key=lambda c: c.waiting_since or 0.0,
         )
         for connection in waiting[: max(0, len(connections) - cls.max_connections)]:
-            connection._head_arrived()
-            connection.transport.abort()
-            cls.evicted += 1
+            connection._evict()
+
+    def _evict(self) -> None:
+        """Close this connection, which waits for a request, to make room; counted."""
+        self._head_arrived()
+        self.transport.abort()
+        BoundedH11Protocol.evicted += 1
 
     def _make_room(self) -> None:
         waiting = [c for c in self.connections if isinstance(c, BoundedH11Protocol) and c.waiting_since is not None]
-        victim = min(waiting, key=lambda c: c.waiting_since or 0.0, default=self)
-        victim._head_arrived()
-        victim.transport.abort()
+        min(waiting, key=lambda c: c.waiting_since or 0.0, default=self)._evict()
         cls = BoundedH11Protocol
-        cls.evicted += 1
         if cls.full_lines.ready("full") is not None:
             log.warning(
                 "ui_connections_full",
