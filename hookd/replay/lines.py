@@ -135,16 +135,20 @@ def bounded_lines(stream: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[by
         yield None
 
 
+def _cannot_read(path: str, exc: OSError) -> ReplayError:
+    return ReplayError(
+        f"cannot read {path}: {exc.strerror or exc}; give the path of a JSONL "
+        "file of envelopes, such as one written by hookd replay --export"
+    )
+
+
 def _open_regular(path: str) -> IO[bytes]:
     """The file at ``path``, only if it is a regular file: a device such as /dev/zero never ends, and a
     FIFO would wait for a writer; either is refused at once (standard input is ``-``)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as exc:
-        raise ReplayError(
-            f"cannot read {path}: {exc.strerror or exc}; give the path of a JSONL "
-            "file of envelopes, such as one written by hookd replay --export"
-        ) from None
+        raise _cannot_read(path, exc) from None
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
@@ -163,10 +167,7 @@ def read_file(path: str, err: TextIO | None = None) -> Parsed:
         with Progress("reading", None, unit="lines", stream=err) as progress:
             return parse_lines(bounded_lines(stream), progress.update)
     except OSError as exc:
-        raise ReplayError(
-            f"cannot read {path}: {exc.strerror or exc}; give the path of a JSONL "
-            "file of envelopes, such as one written by hookd replay --export"
-        ) from None
+        raise _cannot_read(path, exc) from None
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
