@@ -17,7 +17,7 @@ import structlog
 
 from hookd import port_holders
 from hookd.config import Config
-from hookd.descriptors import connection_cap, follow_limit, raise_limit, warn_if_few
+from hookd.descriptors import follow_limit, raise_limit, warn_if_few
 from hookd.hostport import is_loopback
 from hookd.paths import UnsafePathError, ensure_private_dir
 from hookd.publish.connection import connect
@@ -68,10 +68,10 @@ def run(
     url_file: str | None = None,
 ) -> int:
     out = out or sys.stdout
-    from hookd.ui.connections import MAX_CONNECTIONS, BoundedH11Protocol
+    from hookd.ui.connections import BoundedH11Protocol
 
     limit = raise_limit()
-    BoundedH11Protocol.max_connections = connection_cap(MAX_CONNECTIONS, 0.5, limit)
+    BoundedH11Protocol.refit(set(), limit)  # no connection yet: the cap alone
     warn_if_few(limit, "hookd ui")
     try:
         host, port = parse_addr(addr or config.ui_addr)
