@@ -30,6 +30,9 @@ FALLBACK_MAX_BYTES = 8 * 1024 * 1024
 MAX_QUEUED_BYTES = 1024 * 1024
 # A single line longer than this is cut (a traceback of a huge value must not fill the queue).
 MAX_LINE_BYTES = 64 * 1024
+# A write to stderr still waiting after this long makes hookd degraded: its reader has stopped
+# reading, and lines wait in the queue (dropped only once it is full, which may take hours).
+BLOCKED_AFTER_S = 5.0
 
 
 class LogSink:
@@ -55,6 +58,7 @@ class LogSink:
         self.file_fd: int | None = None
         self.file_bytes = 0
         self.busy = False  # the writer holds lines it has taken off the queue
+        self.writing_since: float | None = None  # monotonic start of the write under way
         self.cond = threading.Condition()
         self.direct = _is_regular_file(fd)
         if not self.direct:
@@ -102,6 +106,7 @@ class LogSink:
 
     def snapshot(self) -> dict[str, Any]:
         """What `hookd status` shows about logging."""
+        since = self.writing_since
         return {
             "to": "file" if self.stderr_error else "stderr",
             "stderr_error": self.stderr_error,
@@ -109,6 +114,7 @@ class LogSink:
             "file_error": self.file_error,
             "dropped": self.dropped,
             "queued_bytes": self.queued_bytes,
+            "blocked_s": None if since is None else round(time.monotonic() - since, 1),
         }
 
     # -- the writer thread ------------------------------------------------------
@@ -125,11 +131,14 @@ class LogSink:
                 self.lines.clear()
                 self.queued_bytes = 0
                 self.busy = True
+                self.writing_since = time.monotonic()
             try:
                 self._write(chunk)
                 self.written += count
             except Exception:  # noqa: BLE001 - the thread must outlive any one failure
                 self.dropped += count
+            finally:
+                self.writing_since = None
 
     def _write(self, data: bytes) -> None:
         if self.stderr_error is None:

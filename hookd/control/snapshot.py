@@ -10,7 +10,7 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from hookd import __version__, liveness
+from hookd import __version__, liveness, log_sink
 from hookd.config import Config, mask_url
 from hookd.ingest.protocol import INBOX_SUFFIX
 
@@ -288,6 +288,14 @@ def _liveness_reasons(status: dict[str, Any]) -> list[str]:
         reasons.append(f"stderr failed ({logging['stderr_error']}); log lines go to {where}")
     if logging.get("dropped"):
         reasons.append(f"{logging['dropped']} log lines were dropped (stderr blocked or gone)")
+    blocked = logging.get("blocked_s")
+    if blocked is not None and blocked >= log_sink.BLOCKED_AFTER_S:
+        reasons.append(
+            f"stderr has taken no log line for {blocked:g}s: whatever reads it (the journal, a pipe, a "
+            f"paused terminal) has stopped reading; {logging.get('queued_bytes', 0):,} bytes of lines wait, "
+            f"and lines are dropped once {log_sink.MAX_QUEUED_BYTES >> 20} MiB wait; make that reader read, "
+            "or start hookd with its stderr to a file"
+        )
     tasks = status.get("tasks") or {}
     if tasks.get("restarts"):
         reasons.append(

@@ -249,6 +249,8 @@ def _liveness_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
         text = f"to {logging['file']}" if logging["stderr_error"] else "to stderr"
         if logging["dropped"]:
             text += f", {logging['dropped']:,} lines dropped"
+        if logging.get("blocked_s"):
+            text += f", a write waiting {logging['blocked_s']:g}s"
         rows.append(("logging", text))
     return rows
 
