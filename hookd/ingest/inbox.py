@@ -106,7 +106,7 @@ class Inbox:
     def handoff_ids(self, progress: Progress | None = None) -> set[str]:
         """Hand-off ids of the frames waiting here, read from their headers."""
         ids = set()
-        sources = open_sources(self._sources())
+        sources = open_sources(self._sources(), self.problems.directory)
         try:
             paths = self._pending_paths(sources)
             for index, (path, dir_fd) in enumerate(paths):
@@ -135,7 +135,7 @@ class Inbox:
 
     async def sweep(self, progress: Progress | None = None) -> int:
         """Take every waiting frame into the spool, oldest first; return how many were taken."""
-        sources = open_sources(self._sources())
+        sources = open_sources(self._sources(), self.problems.directory)
         try:
             retried = 0
             if self.blocked is not None:

@@ -15,6 +15,7 @@ import fcntl
 import os
 import stat
 import time
+from collections.abc import Callable
 from typing import NamedTuple
 
 from hookd.paths import UnsafePathError, check_parents, describe, open_private, others_can_write, why_untrusted
@@ -29,19 +30,25 @@ class Source(NamedTuple):
     fd: int
 
 
-def open_sources(paths: list[str]) -> list[Source]:
+def open_sources(paths: list[str], found: Callable[[str, str | None], None] | None = None) -> list[Source]:
     """Each of ``paths`` that exists and is a directory of the user's, held open for a sweep
-    (close them with close_sources)."""
+    (close them with close_sources); ``found`` is told of each what kept it closed, or None."""
     held = []
     for path in paths:
+        problem = None
         try:
             fd = os.open(path, _DIR_FLAGS)
-        except OSError:
-            continue  # absent (made again when needed), a link, not a directory: nothing to take
-        if os.fstat(fd).st_uid != os.getuid():
+        except FileNotFoundError:
+            fd = None  # absent: made again when needed, nothing to take
+        except OSError as exc:
+            fd, problem = None, exc.strerror or str(exc)  # unreadable, a link, not a directory
+        if fd is not None and os.fstat(fd).st_uid != os.getuid():
             os.close(fd)  # another user's, put in place of ours: never read from
-            continue
-        held.append(Source(path, fd))
+            fd, problem = None, "it belongs to another user"
+        if found is not None:
+            found(path, problem)
+        if fd is not None:
+            held.append(Source(path, fd))
     return held
 
 

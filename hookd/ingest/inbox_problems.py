@@ -26,6 +26,27 @@ class ProblemFiles:
         self.unreadable: dict[str, str] = {}
         self.unreadable_total = 0
         self._lines = Throttle(UNREADABLE_LOG_EVERY_S)
+        # Inbox directories a sweep could not open (path -> why): their events wait, and only
+        # status showed it; now said once per cause, and again when they open.
+        self.closed_dirs: dict[str, str] = {}
+
+    def directory(self, path: str, problem: str | None) -> None:
+        """What a sweep found opening the inbox directory ``path``: None when it opened (or is
+        absent, made again when needed), else why not."""
+        if problem == self.closed_dirs.get(path):
+            return
+        if problem is None:
+            del self.closed_dirs[path]
+            log.info("inbox_readable", directory=path)
+            return
+        self.closed_dirs[path] = problem
+        log.error(
+            "inbox_unreadable",
+            directory=path,
+            error=problem,
+            hint="events hook-send keeps there are not taken while this lasts; make it a directory of "
+            "yours you can read (chmod 700)",
+        )
 
     def forget_gone(self) -> None:
         """Drop the files that are gone (the user moved them)."""
