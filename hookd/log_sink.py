@@ -7,8 +7,9 @@ queue is full, lines are dropped and counted. When stderr is a regular file,
 which cannot stay full, lines are written at once, in order with everything
 else the process does. When stderr breaks (EPIPE from a reader that went away, EIO from a
 terminal that closed), lines go to a file in the state directory instead,
-rotated and bounded. Nothing here raises into its caller; `hookd status` shows
-where lines go and how many were dropped.
+rotated and bounded; after an error that can pass (ENOSPC: a full disk under a
+file) stderr is tried again every STDERR_RETRY_S. Nothing here raises into its
+caller; `hookd status` shows where lines go and how many were dropped.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import collections
 import errno
 import os
+import select
 import stat
 import threading
 import time
@@ -33,6 +35,9 @@ MAX_LINE_BYTES = 64 * 1024
 # A write to stderr still waiting after this long makes hookd degraded: its reader has stopped
 # reading, and lines wait in the queue (dropped only once it is full, which may take hours).
 BLOCKED_AFTER_S = 5.0
+# stderr errors that can pass (a full disk under a file): stderr is tried again this often.
+PASSING_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+STDERR_RETRY_S = 30.0
 
 
 class LogSink:
@@ -54,6 +59,8 @@ class LogSink:
         self.dropped = 0
         self.written = 0
         self.stderr_error: str | None = None  # why stderr was given up, once it was
+        self.stderr_errno: int | None = None
+        self.stderr_retry_at = 0.0  # monotonic: when stderr is tried again after a passing error
         self.file_error: str | None = None
         self.file_fd: int | None = None
         self.file_bytes = 0
@@ -141,16 +148,39 @@ class LogSink:
                 self.writing_since = None
 
     def _write(self, data: bytes) -> None:
-        if self.stderr_error is None:
+        failed = self.stderr_errno
+        if failed is None or (failed in PASSING_ERRNOS and time.monotonic() >= self.stderr_retry_at):
+            back = (
+                b""
+                if failed is None
+                else _note(f"stderr takes lines again; those since {self.stderr_error} are in {self.fallback_path}")
+            )
             try:
-                write_all(self.fd, data)
+                self._write_stderr(back + data)
+                self.stderr_errno = self.stderr_error = None
                 return
             except OSError as exc:
                 # EPIPE, EIO, EBADF...: the reader is gone and will not come back for this
-                # process; everything from here goes to the file.
-                self.stderr_error = errno.errorcode.get(exc.errno or 0, str(exc))
-                data = _note(f"stderr failed ({self.stderr_error}); log lines continue in this file") + data
+                # process; everything from here goes to the file. A full disk may be freed:
+                # stderr is tried again every STDERR_RETRY_S.
+                self.stderr_errno = exc.errno or 0
+                self.stderr_error = errno.errorcode.get(self.stderr_errno, str(exc))
+                self.stderr_retry_at = time.monotonic() + STDERR_RETRY_S
+                if failed is None:
+                    data = _note(f"stderr failed ({self.stderr_error}); log lines continue in this file") + data
         self._write_file(data)
+
+    def _write_stderr(self, data: bytes) -> None:
+        """All of ``data`` to stderr. A full pipe that another process sharing it made
+        non-blocking answers EAGAIN: waited out as a blocking pipe would be, not a failure."""
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[os.write(self.fd, view) :]
+            except BlockingIOError:
+                poller = select.poll()
+                poller.register(self.fd, select.POLLOUT)
+                poller.poll()
 
     def _write_file(self, data: bytes) -> None:
         path = self.fallback_path
