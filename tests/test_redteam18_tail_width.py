@@ -57,8 +57,8 @@ def test_tail_shows_an_event_of_a_long_run_of_flags_within_its_cpu_limit(hookd, 
     shown = done.stdout.strip()
     assert "PreToolUse" in shown and "echo " + FLAGS[:4] in shown, shown
     text = shown.split("echo ", 1)[1].removesuffix("  [low]")
-    # cut to its 200 columns, each indicator counted as its own character's two
-    assert text == FLAGS[:97] + "…", shown[-40:]
+    # cut to its 200 columns, each flag (two indicators) counted as the two it shows
+    assert text == FLAGS[:194] + "…", shown[-40:]
 
 
 def _wcswidth_alone(text: str) -> int:
@@ -84,5 +84,5 @@ def test_the_width_of_text_with_flags_is_what_wcswidth_says():
 
 def test_fit_cuts_a_long_run_of_flags_at_its_room():
     cut = fit(FLAGS[:5000], 21)
-    assert cut == FLAGS[:10] + "…"
+    assert cut == FLAGS[:20] + "…"
     assert columns(FLAGS[:5001]) == 2 * 2501

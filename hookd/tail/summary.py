@@ -156,19 +156,30 @@ def columns(text: str) -> int:
 
 
 def fit(text: str, room: int) -> str:
-    """The text cut to at most ``room`` columns, ending in … when cut."""
+    """The text cut to at most ``room`` columns, ending in … when cut: the longest start of it
+    that ``columns`` puts within ``room - 1``, so that a flag (two regional indicators) counts as
+    the two columns it takes, not each half as two. The starts tried double from ``room``
+    characters until one is too wide, then halve the gap: the work follows the part kept, not
+    the whole text."""
     if columns(text) <= room:
         return text
     if room <= 0:
         return ""
-    kept, used = [], 0
-    for char in text:
-        w = max(wcwidth(char), 0)
-        if used + w > room - 1:
-            break
-        kept.append(char)
-        used += w
-    return "".join(kept) + "…"
+    lo, hi = 0, room  # text[:lo] fits; text[:hi] does not, once the doubling stops
+
+    def fits(end: int) -> bool:
+        return columns(text[:end]) <= room - 1
+
+    while hi < len(text) and fits(hi):
+        lo, hi = hi, hi * 2
+    hi = min(hi, len(text))
+    while hi - lo > 1:
+        middle = (lo + hi) // 2
+        if fits(middle):
+            lo = middle
+        else:
+            hi = middle
+    return text[:lo] + "…"
 
 
 def _pad(text: str, width: int) -> str:
