@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import subprocess
 import sys
 from typing import Any, Callable, TextIO
 
+from hookd import port_holders
 from hookd.config import Config
 from hookd.policies import HookClient, HookMode
 from hookd.hooks import entries, events, merge
@@ -176,8 +178,11 @@ def uninstall(config: Config, path: str, dry_run: bool, out: TextIO | None = Non
     return 0
 
 
-def describe(config: Config, path: str) -> dict[str, Any]:
-    """What one settings file holds of hookd's, for ``hooks status``."""
+def describe(
+    config: Config, path: str, ports_table: Callable[[], port_holders.Table | None] = port_holders.listening
+) -> dict[str, Any]:
+    """What one settings file holds of hookd's, for ``hooks status``; ``ports_table`` gives the
+    machine's listening sockets when the file has HTTP hooks (``status`` reads them once)."""
     url = entries.http_url(config.http_addr) if config.http_addr else None
     info: dict[str, Any] = {"path": path, "exists": os.path.exists(path)}
     try:
@@ -189,7 +194,7 @@ def describe(config: Config, path: str) -> dict[str, Any]:
     clients = {e: sorted({entries.client_of(h) for h in hs} - {"http"}) for e, hs in handlers.items()}
     missing = sorted({p for hs in handlers.values() for h in hs for p in entries.missing_paths(h)})
     urls = sorted({h["url"] for hs in handlers.values() for h in hs if h.get("type") == "http"})
-    problems = ports.hook_url_problems(urls, config.http_token_file)
+    problems = ports.hook_url_problems(urls, config.http_token_file, ports_table() if urls else None)
     problems += [f"names paths that no longer exist: {', '.join(missing)}"] if missing else []
     if urls and url not in urls:
         problems.append(
@@ -266,7 +271,8 @@ def status(
     be named, without a home); 3: installed nowhere."""
     out = out or sys.stdout
     files = [{"path": "(user settings)", "exists": False, "error": why} for why in unnamed or []]
-    files += [describe(config, p) for p in paths]
+    table = functools.cache(port_holders.listening)  # one reading of /proc/net/tcp for every file
+    files += [describe(config, p, table) for p in paths]
     if as_json:
         print(json.dumps({"files": files}), file=out)
     else:
