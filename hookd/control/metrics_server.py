@@ -40,9 +40,9 @@ class MetricsServer:
         self.local = local  # bound to loopback: only this machine's names in Host
         self.server: asyncio.Server | None = None
         self.connections: dict[asyncio.StreamWriter, float] = {}  # -> when it opened
-        self.max_connections = connection_cap(MAX_CONNECTIONS, 1 / 8)  # fits a low descriptor limit
         self.closed_to_make_room = 0
         self.full_lines = Throttle(FULL_LOG_EVERY_S)
+        self.refit(None)  # the cap for the limit in force; no connection yet to close
 
     async def start(self, host: str, port: int) -> None:
         self.server = await asyncio.start_server(self._serve, host, port, limit=MAX_HEAD_BYTES)
@@ -55,7 +55,8 @@ class MetricsServer:
 
     def refit(self, limit: int | None) -> None:
         """The cap for a descriptor limit changed while hookd runs (descriptors.follow_limit);
-        the oldest connections past it are closed."""
+        the oldest connections past it are closed. Also how __init__ sets it: the one place the
+        server's share of the descriptors (an eighth: it fits a low limit) is written."""
         self.max_connections = connection_cap(MAX_CONNECTIONS, 1 / 8, limit)
         while len(self.connections) > self.max_connections:
             self._make_room()

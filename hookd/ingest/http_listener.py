@@ -37,7 +37,6 @@ class HttpListener:
         self.max_body = settings.max_event_bytes
         self.timeout_s = settings.client_timeout_s
         self.backlog = settings.listen_backlog
-        self.max_connections = connection_cap(MAX_CONNECTIONS, 0.5)
         self.budget: FrameBudget | None = None  # shared with the socket's connections (budget.py)
         self.pipeline: Pipeline | None = None
         self.servers: list[asyncio.Server] = []
@@ -45,6 +44,7 @@ class HttpListener:
         self.by_status: Counter[int] = Counter()
         self.refused: Counter[str] = Counter()  # refusals before the token was known, by reason
         self.throttle = Throttle(REFUSAL_LOG_INTERVAL_S)
+        self.refit(None)  # the cap for the limit in force; no connection yet to close
 
     @classmethod
     def bind(cls, settings: HttpSettings, passed: list[socket.socket] | None = None) -> HttpListener:
@@ -65,7 +65,8 @@ class HttpListener:
 
     def refit(self, limit: int | None) -> None:
         """The cap for a descriptor limit changed while hookd runs (descriptors.follow_limit);
-        connections past it that have not shown the token are closed."""
+        connections past it that have not shown the token are closed. Also how __init__ sets it:
+        the one place the listener's share of the descriptors is written."""
         self.max_connections = connection_cap(MAX_CONNECTIONS, 0.5, limit)
         why = " under a lowered descriptor limit: one that had not shown the token was closed"
         while len(self.connections) > self.max_connections and self.close_a_stranger(why):
