@@ -135,12 +135,21 @@ def default_socket_path(environ, state_dir=None):
 
 def default_state_dir(environ):
     """$HOOKD_STATE_DIR, $XDG_STATE_HOME/hookd, else ~/.local/state/hookd; None without a home."""
+    named = named_state_dir(environ)
+    if named:
+        return named
+    home = home_dir(environ)
+    return _join(home, ".local/state/hookd") if home else None
+
+
+def named_state_dir(environ):
+    """The state directory the environment names without the home ($HOOKD_STATE_DIR, else
+    $XDG_STATE_HOME/hookd), or None: hookd's config asks whether the home decides it."""
     if environ.get("HOOKD_STATE_DIR"):
         return environ["HOOKD_STATE_DIR"]
     if environ.get("XDG_STATE_HOME", "").startswith("/"):
         return _join(environ["XDG_STATE_HOME"], "hookd")
-    home = home_dir(environ)
-    return _join(home, ".local/state/hookd") if home else None
+    return None
 
 
 def home_dir(environ):

@@ -19,7 +19,14 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from hookd_client.hook_send import ROUTE_VARS, default_socket_path, default_state_dir, home_dir, spare_inbox_dir
+from hookd_client.hook_send import (
+    ROUTE_VARS,
+    default_socket_path,
+    default_state_dir,
+    home_dir,
+    named_state_dir,
+    spare_inbox_dir,
+)
 
 # SettingError (and its older name) from here too, beside load, which raises it.
 from hookd.config_errors import ConfigError as ConfigError, SettingError as SettingError
@@ -689,9 +696,7 @@ def _unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
 def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:
     """Fill the settings whose defaults depend on the environment."""
     default = config.state_dir or default_state_dir(environ)
-    from_home = not (
-        config.state_dir or environ.get("HOOKD_STATE_DIR") or environ.get("XDG_STATE_HOME", "").startswith("/")
-    )
+    from_home = not (config.state_dir or named_state_dir(environ))
     problem = home_problem(environ) if from_home or not default else None
     if problem or not default:
         raise SettingError(
