@@ -188,7 +188,10 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     reasons = []
     spool = status["spool"]
     if status["redis"]["state"] == "down":
-        reasons.append(f"redis is down ({status['redis']['last_error']}); {spool['events']} events spooled")
+        reasons.append(
+            f"redis is down ({status['redis']['last_error']}); {spool['events']} events spooled, sent once it "
+            "answers; fix: start Redis where redis_url points, or correct redis_url (`hookd config` shows it)"
+        )
     elif status["redis"]["state"] == "refusing":
         reasons.append(
             f"Redis answers but refuses every batch ({status['redis']['last_error']}); "
