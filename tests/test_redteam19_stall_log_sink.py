@@ -81,3 +81,13 @@ def test_a_stderr_nobody_reads_makes_hookd_degraded_and_events_still_flow(hookd_
         assert status(daemon)[1]["logging"]["dropped"] == 0
     finally:
         os.close(read_end)
+
+
+def test_a_blocked_write_to_the_fallback_file_names_the_file_not_stderr():
+    from hookd.control.snapshot import _liveness_reasons
+
+    logging = {"stderr_error": "EPIPE", "file": "/state/hookd.log", "dropped": 0, "queued_bytes": 10, "blocked_s": 6.0}
+    reasons = _liveness_reasons({"logging": logging})
+    assert "the log file /state/hookd.log has taken no line for 6s; check its disk" in reasons, reasons
+    assert not any("has taken no log line" in r for r in reasons)
+    assert not _liveness_reasons({"logging": {**logging, "stderr_error": None, "blocked_s": 4.9}})

@@ -292,7 +292,9 @@ def _liveness_reasons(status: dict[str, Any]) -> list[str]:
     if logging.get("dropped"):
         reasons.append(f"{logging['dropped']} log lines were dropped (stderr blocked or gone)")
     blocked = logging.get("blocked_s")
-    if blocked is not None and blocked >= log_sink.BLOCKED_AFTER_S:
+    if blocked is not None and blocked >= log_sink.BLOCKED_AFTER_S and logging.get("stderr_error"):
+        reasons.append(f"the log file {logging['file']} has taken no line for {blocked:g}s; check its disk")
+    elif blocked is not None and blocked >= log_sink.BLOCKED_AFTER_S:
         reasons.append(
             f"stderr has taken no log line for {blocked:g}s: whatever reads it (the journal, a pipe, a "
             f"paused terminal) has stopped reading; {logging.get('queued_bytes', 0):,} bytes of lines wait, "
