@@ -153,7 +153,11 @@ class LogSink:
             back = (
                 b""
                 if failed is None
-                else _note(f"stderr takes lines again; those since {self.stderr_error} are in {self.fallback_path}")
+                else _note(
+                    f"stderr takes lines again; those since {self.stderr_error} are in {self.fallback_path}",
+                    "log_stderr_back",
+                    "info",
+                )
             )
             try:
                 self._write_stderr(back + data)
@@ -232,6 +236,6 @@ def _is_regular_file(fd: int) -> bool:
         return False
 
 
-def _note(text: str) -> bytes:
+def _note(text: str, event: str = "log_fallback", level: str = "warning") -> bytes:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    return (f'{{"event": "log_fallback", "level": "warning", "timestamp": "{stamp}", "detail": "{text}"}}\n').encode()
+    return (f'{{"event": "{event}", "level": "{level}", "timestamp": "{stamp}", "detail": "{text}"}}\n').encode()

@@ -70,7 +70,7 @@ def test_after_a_full_disk_the_log_comes_back_to_stderr(tmp_path, monkeypatch):
         sink.write_line("and from then on")
         assert sink.flush(2)
         text = freed.read_text()
-        assert "stderr takes lines again" in text and str(fallback) in text
+        assert "stderr takes lines again" in text and str(fallback) in text and "log_stderr_back" in text
         assert text.rstrip().endswith("and from then on")
         assert sink.snapshot()["to"] == "stderr" and sink.snapshot()["file"] is None
     finally:
