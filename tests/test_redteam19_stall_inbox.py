@@ -65,4 +65,4 @@ def test_an_unreadable_inbox_is_said_in_the_log_and_its_events_are_taken_once_it
     (entry,) = wait_for_entries(redis_db, 1)
     assert json.loads(entry[b"envelope"])["session_id"] == "kept-in-the-inbox"
     assert len(events(daemon, "inbox_unreadable")) == 1  # once, not on every sweep
-    assert daemon.inbox() == []
+    wait_until(lambda: daemon.inbox() == [], timeout=10, what="the taken file removed from the inbox")
