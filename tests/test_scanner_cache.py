@@ -17,6 +17,13 @@ SECRETS = (
 )
 
 
+@pytest.fixture(autouse=True)
+def nothing_shipped(tmp_path_factory, monkeypatch):
+    """No database shipped beside the code: what an install without `make setup`'s prebuild compiles
+    and keeps in its state directory (a shipped one is read from where it is: test_scanner_shipped)."""
+    monkeypatch.setattr(scanner_cache, "SHIPPED_DIR", str(tmp_path_factory.mktemp("shipped")))
+
+
 def cached_files(directory) -> list[str]:
     return sorted(name for name in os.listdir(directory) if name.startswith(scanner_cache.PREFIX))
 
@@ -73,3 +80,13 @@ def test_a_directory_it_cannot_write_costs_only_the_compile(tmp_path):
     expected = build_redactor(True).redact(SECRETS)
     assert build_redactor(True, cache_dir=str(missing)).redact(SECRETS) == expected
     assert not missing.exists()
+
+
+def test_no_database_is_saved_where_it_would_leave_the_spool_no_room(tmp_path, monkeypatch):
+    """The state directory's filesystem is the spool's: a start does without the saved database (and
+    compiles again next time) rather than take space the spool waits out an outage in."""
+    info = os.statvfs(tmp_path)
+    monkeypatch.setattr(scanner_cache, "SAVE_ROOM", info.f_bavail * info.f_frsize)
+    expected = build_redactor(True).redact(SECRETS)
+    assert build_redactor(True, cache_dir=str(tmp_path)).redact(SECRETS) == expected
+    assert cached_files(tmp_path) == []

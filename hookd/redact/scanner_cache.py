@@ -9,6 +9,11 @@ which Hyperscan checks) is compiled over. Only the owner can write the state dir
 the same trust as the config file. A process that starts several daemons (the tests) also keeps
 the last database it compiled in memory, and saves it into each new state directory.
 
+The state directory is also where the spool waits out a Redis outage, often on a small disk: a
+database ``make setup`` shipped (below) is not copied there, and none is saved where it would leave
+the filesystem less than SAVE_ROOM free, since the spool needs the space more than a start needs
+its seconds.
+
 A state directory with none yet (the first start after an install, and every start with a
 fresh directory) would compile them all before the first event is taken. `make setup`
 therefore compiles the built-in rules' databases once into ``_scanners/`` beside this module
@@ -33,6 +38,7 @@ PREFIX = "redact-scanner-"
 GATED_PREFIX = "redact-gated-scanner-"  # the second database: triggers scanned only where gated (scan.py)
 INNER = "redact-inner-"  # before a prefix less its "redact-": the twin of a database for inner pieces
 SUFFIX = ".hsdb"
+SAVE_ROOM = 256 << 20  # free space a saved database must leave on the state directory's filesystem
 SHIPPED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_scanners")
 # Per file prefix, the last database compiled in this process, serialized: (key, bytes).
 _LAST: dict[str, tuple[str, bytes]] = {}
@@ -73,7 +79,7 @@ def compiled(
         database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
         data = hyperscan.dumpb(database)
         _LAST[prefix] = (key, data)
-    if path is not None:
+    if path is not None and not shipped_here(name):
         _save(data, path, prefix)
     return database
 
@@ -161,6 +167,16 @@ def read_shipped(name: str, directory: str | None = None) -> bytes | None:
             return None
 
 
+def shipped_here(name: str, directory: str | None = None) -> bool:
+    """Whether read_shipped would find ``name``: a start reads it there, so no copy is kept."""
+    directory = SHIPPED_DIR if directory is None else directory
+    try:
+        infos = (os.lstat(os.path.join(directory, name)), os.lstat(directory))
+    except OSError:
+        return False
+    return all(_trusted(info) for info in infos) and stat.S_ISREG(infos[0].st_mode)
+
+
 def _trusted(info: os.stat_result) -> bool:
     return not stat.S_ISLNK(info.st_mode) and info.st_uid in (0, os.getuid()) and not info.st_mode & 0o022
 
@@ -172,8 +188,12 @@ def _load(data: bytes) -> hyperscan.Database:
 
 
 def _save(data: bytes, path: str, prefix: str) -> None:
-    """Write the database for the next start, replacing those of other rules; never fails the start."""
+    """Write the database for the next start, replacing those of other rules; never fails the start,
+    and never takes the room the spool's filesystem has left."""
     try:
+        info = os.statvfs(os.path.dirname(path))
+        if info.f_bavail * info.f_frsize < len(data) + SAVE_ROOM:
+            return
         replace_private(path, data, fsync=False)
         for old in glob.glob(os.path.join(glob.escape(os.path.dirname(path)), f"{prefix}*")):
             if old != path:
