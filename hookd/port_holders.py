@@ -159,3 +159,86 @@ def hook_port_warning(url_or_addr: str, holders: list[Holder], token_file: str |
         "(hook-send over hookd's own socket, which checks who is at the other end), restart Claude Code's "
         f"sessions{rotate}, and find out why that user listens there"
     )
+
+
+# -- the other end of a connection hookd made -------------------------------------------------
+
+
+def _unmapped(addr: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    ip = ipaddress.ip_address(addr.partition("%")[0])
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return mapped if mapped is not None else ip
+
+
+def on_this_machine(sock: socket.socket) -> bool:
+    """Whether the server a connected socket reached may be a process of this machine: a Unix
+    socket, or TCP to a loopback address or to this host's own (the kernel then picks it as ours)."""
+    if sock.family == socket.AF_UNIX:
+        return True
+    try:
+        local, peer = _unmapped(sock.getsockname()[0]), _unmapped(sock.getpeername()[0])
+    except (OSError, ValueError):
+        return False
+    return peer.is_loopback or peer == local
+
+
+def server_uid(sock: socket.socket) -> int | None:
+    """The uid owning the server's end of a connected socket; None where it cannot be told (a
+    remote server, another network namespace, no /proc). A Unix socket's peer is the kernel's
+    answer (SO_PEERCRED); a TCP connection's server end is the row of /proc/net/tcp (or tcp6)
+    whose local address is our peer and whose remote one is us: a socket accepted from a listener
+    keeps the listener's uid."""
+    if sock.family == socket.AF_UNIX:
+        from hookd_client.hook_send import peer_uid
+
+        try:
+            uid: int | None = peer_uid(sock)
+        except OSError:
+            return None
+        return uid
+    try:
+        ours, theirs = sock.getsockname(), sock.getpeername()
+        wanted = ((_unmapped(theirs[0]), theirs[1]), (_unmapped(ours[0]), ours[1]))
+    except (OSError, ValueError):
+        return None
+    for path, family in TABLES:
+        try:
+            with open(path, encoding="ascii") as fh:
+                lines = fh.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split(None, 10)
+            if len(fields) < 10 or fields[3] == LISTEN:
+                continue
+            ends = []
+            for end in fields[1:3]:
+                hex_addr, _, hex_port = end.partition(":")
+                ends.append((_unmapped(_address(hex_addr, family)), int(hex_port, 16)))
+            if tuple(ends) == wanted:
+                return int(fields[7])
+    return None
+
+
+def first_user_uid() -> int:
+    """The first uid of a person's account (UID_MIN in /etc/login.defs, 1000 without it): below
+    it are the system's accounts, which the distribution's services (redis-server's own) run as."""
+    try:
+        with open("/etc/login.defs", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                words = line.split()
+                if len(words) == 2 and words[0] == "UID_MIN" and words[1].isascii() and words[1].isdigit():
+                    return int(words[1])
+    except OSError:
+        pass
+    return 1000
+
+
+def trusted_server(uid: int) -> bool:
+    """A server this user may send its secrets to: its own, root's, or a system account's."""
+    return uid in (os.geteuid(), 0) or uid < first_user_uid()
+
+
+def user_name(uid: int) -> str:
+    """The account's name, or "no passwd entry"."""
+    return _user(uid)

@@ -1,0 +1,161 @@
+"""Red team, nineteenth pass: another user listening where hookd expects Redis.
+
+Anyone on the machine may listen on a loopback port (or make a Unix socket in a shared directory)
+while Redis is stopped, restarting, or not there yet. hookd connected to whatever answered and
+sent it the password (HELLO/AUTH) and every event, and tail and the UI read entries from it. Now
+every connection of hookd's clients is checked as it opens (hookd/publish/server_owner.py): a
+server on this machine that is another user's (not root's or a system account's) is closed on
+before a byte is sent. The fake Redis here runs as uid 65534 and records what it is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO, free_port, wait_until
+from other_user import NOBODY, needs_root
+
+SECRET = "pw-19-never-to-a-stranger"
+MARKER = "event-19-marker"
+
+# Answers +OK to whatever it is sent and prints every chunk it receives (hex), so the test can
+# tell what a client sent it.
+FAKE_REDIS = """
+import os, socket, sys, threading
+family = socket.AF_UNIX if sys.argv[1].startswith("/") else (socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
+s = socket.socket(family)
+if family == socket.AF_UNIX:
+    s.bind(sys.argv[1])
+    os.chmod(sys.argv[1], 0o777)
+else:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(64)
+print("ready", flush=True)
+def serve(conn):
+    with conn:
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                return
+            print(data.hex(), flush=True)
+            conn.sendall(b"+OK\\r\\n")
+while True:
+    conn, _ = s.accept()
+    print("connection", flush=True)
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+"""
+
+
+class FakeRedis:
+    """A 'Redis' of uid 65534, on a loopback port or a Unix socket in a directory all may enter."""
+
+    def __init__(self, host: str, unix_dir: str | None = None) -> None:
+        self.port = free_port()
+        where = [os.path.join(unix_dir, "redis.sock")] if unix_dir else [host, str(self.port)]
+        self.path = where[0] if unix_dir else None
+        self.proc = subprocess.Popen(
+            [
+                "setpriv",
+                f"--reuid={NOBODY}",
+                f"--regid={NOBODY}",
+                "--clear-groups",
+                "/usr/bin/python3",
+                "-c",
+                FAKE_REDIS,
+            ]
+            + where,
+            stdout=subprocess.PIPE,
+            cwd="/",
+        )
+        assert self.proc.stdout.readline() == b"ready\n"
+        netloc = f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
+        self.url = f"unix://:{SECRET}@{self.path}" if unix_dir else f"redis://:{SECRET}@{netloc}/0"
+
+    def received(self) -> tuple[int, bytes]:
+        """(connections taken, every byte sent to it), once it is stopped."""
+        self.proc.kill()
+        out = self.proc.communicate()[0].decode().split()
+        return out.count("connection"), b"".join(bytes.fromhex(x) for x in out if x != "connection")
+
+
+@pytest.fixture(params=["127.0.0.1", "::", "unix"], ids=["loopback", "dual-stack", "unix-socket"])
+def fake(request, tmp_path):
+    unix_dir = None
+    if request.param == "unix":
+        unix_dir = f"/tmp/hookd-rt19-{os.getpid()}"
+        os.makedirs(unix_dir, exist_ok=True)
+        os.chmod(unix_dir, 0o1777)  # a shared directory, as /tmp is
+    server = FakeRedis("127.0.0.1" if request.param == "::" else request.param, unix_dir)
+    if request.param == "::":  # listening on every address, IPv4 reached through a mapped one
+        server.proc.kill()
+        server.proc.wait()
+        server = FakeRedis("::")
+        server.url = f"redis://:{SECRET}@127.0.0.1:{server.port}/0"
+    yield server
+    if server.proc.poll() is None:
+        server.proc.kill()
+        server.proc.wait()
+    if unix_dir:
+        subprocess.run(["rm", "-rf", unix_dir], check=False)
+
+
+def _says_who(text: str) -> None:
+    assert "SECURITY" in text and f"uid {NOBODY} (nobody)" in text, text
+    assert "hookd closed the connection without sending it anything" in text and "fix:" in text, text
+    assert SECRET not in text, text
+
+
+@pytest.mark.process
+@needs_root
+def test_hookd_run_sends_a_strangers_redis_neither_password_nor_events(hookd_process_factory, fake):
+    daemon = hookd_process_factory(redis_url=fake.url)
+    body = json.dumps({"hook_event_name": "Stop", "session_id": MARKER}).encode()
+    done = daemon.send(body)
+    assert done.returncode == 0 and done.stdout == b"", done.stderr
+    line = wait_until(
+        lambda: next((r for r in daemon.log_text().splitlines() if "redis_down" in r), None),
+        timeout=20,
+        what="hookd to give up on the stranger's Redis",
+    )
+    status = subprocess.run(
+        [sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env, capture_output=True, timeout=30, cwd=REPO
+    )
+    time.sleep(1)  # the publisher's next tries, refused the same way
+    connections, sent = fake.received()
+    assert connections >= 1  # hookd did reach it...
+    assert SECRET.encode() not in sent and MARKER.encode() not in sent, sent[:300]
+    assert sent == b"", sent[:300]  # ...and sent it nothing at all
+    _says_who(json.loads(line)["error"])
+    assert "SECURITY" in status.stdout.decode() and f"uid {NOBODY}" in status.stdout.decode(), status.stdout
+    assert daemon.stop() == 0
+
+
+@pytest.mark.process
+@needs_root
+def test_tail_sends_a_strangers_redis_nothing_and_says_why(fake, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKD_")}
+    config = tmp_path / "config.toml"
+    config.write_text("")
+    config.chmod(0o600)
+    env.update(HOOKD_REDIS_URL=fake.url, HOOKD_CONFIG=str(config), HOOKD_STATE_DIR=str(tmp_path / "state"))
+    done = subprocess.run(
+        [sys.executable, "-m", "hookd", "tail", "--count", "5"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    connections, sent = fake.received()
+    assert connections >= 1 and SECRET.encode() not in sent, sent[:300]
+    assert sent == b"", sent[:300]
+    assert done.returncode != 0
+    _says_who(done.stderr.decode())
