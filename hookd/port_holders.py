@@ -198,26 +198,35 @@ def server_uid(sock: socket.socket) -> int | None:
         return uid
     try:
         ours, theirs = sock.getsockname(), sock.getpeername()
-        wanted = ((_unmapped(theirs[0]), theirs[1]), (_unmapped(ours[0]), ours[1]))
+        ends = ((_unmapped(theirs[0]), theirs[1]), (_unmapped(ours[0]), ours[1]))
     except (OSError, ValueError):
         return None
     for path, family in TABLES:
+        wanted = [_hex(ip, port, family) for ip, port in ends]
+        if None in wanted:
+            continue
         try:
             with open(path, encoding="ascii") as fh:
                 lines = fh.read().splitlines()[1:]
         except OSError:
             continue
-        for line in lines:
+        for line in lines:  # text compared, not parsed: a busy machine has thousands of rows
             fields = line.split(None, 10)
-            if len(fields) < 10 or fields[3] == LISTEN:
-                continue
-            ends = []
-            for end in fields[1:3]:
-                hex_addr, _, hex_port = end.partition(":")
-                ends.append((_unmapped(_address(hex_addr, family)), int(hex_port, 16)))
-            if tuple(ends) == wanted:
+            if len(fields) >= 10 and fields[1:3] == wanted:
                 return int(fields[7])
     return None
+
+
+def _hex(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int, family: int) -> str | None:
+    """ADDRESS:PORT as /proc/net/tcp (AF_INET) or tcp6 writes it (IPv4 in tcp6 as ::ffff:a.b.c.d),
+    each 32-bit word of the address in the host's byte order; None if that table cannot hold it."""
+    if family == socket.AF_INET6 and ip.version == 4:
+        ip = ipaddress.IPv6Address(b"\0" * 10 + b"\xff\xff" + ip.packed)
+    if (family == socket.AF_INET) != (ip.version == 4):
+        return None
+    raw = ip.packed
+    words = "".join("%08X" % struct.unpack("=I", raw[i : i + 4])[0] for i in range(0, len(raw), 4))
+    return f"{words}:{port:04X}"
 
 
 def first_user_uid() -> int:
