@@ -14,6 +14,7 @@ import json
 import os
 import resource
 import signal
+import sys
 import subprocess
 
 import pytest
@@ -80,3 +81,34 @@ def test_hook_send_holding_a_payload_never_dumps_core(client, tmp_path):
     with open("/proc/sys/kernel/core_pattern") as fh:
         if not fh.read().startswith("|"):
             assert not [p.name for p in checkout.iterdir() if p.name.startswith("core")]
+
+
+@pytest.mark.parametrize("command", [["tail"], ["ui", "--addr", "127.0.0.1:0"]], ids=["tail", "ui"])
+def test_tail_and_ui_holding_the_redis_password_never_dump_core(command, redis_db, redis_server, tmp_path):
+    """They hold the Redis password (and the UI its tokens) for as long as they run."""
+    hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
+    if hard == 0:
+        pytest.skip("core dumps are off for this process and cannot be turned on")
+    config = tmp_path / "config.toml"
+    config.write_text("")
+    config.chmod(0o600)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKD_")}
+    env.update(HOOKD_REDIS_URL=redis_server.url, HOOKD_CONFIG=str(config), HOOKD_STATE_DIR=str(tmp_path / "state"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookd", *command],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=REPO,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_CORE, (hard, hard)),
+    )
+    try:
+        wait_until(
+            lambda: proc.poll() is not None or core_limit(proc.pid) == ["0", "0"],
+            timeout=30,
+            what=f"hookd {command[0]} to turn core files off",
+        )
+        assert proc.poll() is None, proc.returncode  # still running: the limit is the running command's
+    finally:
+        proc.terminate()
+        proc.wait(15)
