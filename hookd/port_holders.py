@@ -243,9 +243,15 @@ def first_user_uid() -> int:
     return 1000
 
 
+# systemd's DynamicUser= range: uids it gives services the administrator set up, never a person.
+DYNAMIC_SERVICE_UIDS = range(61184, 65520)
+
+
 def trusted_server(uid: int) -> bool:
-    """A server this user may send its secrets to: its own, root's, or a system account's."""
-    return uid in (os.geteuid(), 0) or uid < first_user_uid()
+    """A server this user may send its secrets to: its own, root's, or a system account's (below
+    UID_MIN, or a systemd service's dynamic user). nobody (65534) is none of these: anyone's
+    daemon may run as it."""
+    return uid in (os.geteuid(), 0) or uid < first_user_uid() or uid in DYNAMIC_SERVICE_UIDS
 
 
 def user_name(uid: int) -> str:

@@ -159,3 +159,15 @@ def test_tail_sends_a_strangers_redis_nothing_and_says_why(fake, tmp_path):
     assert sent == b"", sent[:300]
     assert done.returncode != 0
     _says_who(done.stderr.decode())
+
+
+def test_whose_server_is_trusted():
+    """The user's, root's, a system account's (below UID_MIN: a distribution's redis-server) and a
+    systemd service's dynamic user; not nobody's, nor another person's."""
+    from hookd import port_holders
+
+    first = port_holders.first_user_uid()
+    assert port_holders.trusted_server(os.geteuid()) and port_holders.trusted_server(0)
+    assert port_holders.trusted_server(first - 1) and port_holders.trusted_server(61184)
+    assert not port_holders.trusted_server(NOBODY)
+    assert not port_holders.trusted_server(first + 1 if first + 1 != os.geteuid() else first + 2)
