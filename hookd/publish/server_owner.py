@@ -8,13 +8,16 @@ entries of its own (tests/test_redteam19_redis_owner.py). So every connection an
 clients makes (publisher, sentinels, Cluster nodes, tail, the UI) is checked as soon as it is
 open: a server on this machine must run as the user, root, or a system account (as a
 distribution's redis-server does); any other is closed on, unsent to (port_holders.server_uid).
-A remote server's end is not on this machine and cannot be told: TLS is what checks it.
+A remote server's end is not on this machine and cannot be told: TLS is what checks it. A server
+whose TLS certificate hookd verified has proved who it is, whoever runs it: that is how to reach
+a Redis another person runs on this machine.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import time
 from typing import Any
 
@@ -48,6 +51,12 @@ def _owner(sock: Any) -> int | None:
     return port_holders.server_uid(sock)
 
 
+def _verified(tls: ssl.SSLObject | ssl.SSLSocket | None) -> bool:
+    """Whether the connection is TLS whose server certificate was checked against a CA, and its name
+    against the one hookd asked for (else any certificate of the CA's, a public one included, would do)."""
+    return tls is not None and tls.context.verify_mode != ssl.CERT_NONE and tls.context.check_hostname
+
+
 def _refused(owner: int | None) -> bool:
     return owner is not None and not port_holders.trusted_server(owner)
 
@@ -60,8 +69,11 @@ class OwnedServer:
 
     async def _connect(self) -> None:
         await super()._connect()  # type: ignore[misc]  # mixed into a Connection
-        sock = self._writer.transport.get_extra_info("socket") if self._writer is not None else None
-        if sock is None or not port_holders.on_this_machine(sock):
+        if self._writer is None:
+            return
+        transport = self._writer.transport
+        sock = transport.get_extra_info("socket")
+        if sock is None or _verified(transport.get_extra_info("ssl_object")) or not port_holders.on_this_machine(sock):
             return
         owner = None
         for _ in range(LOOKUPS):
@@ -79,7 +91,7 @@ class SyncOwnedServer:
 
     def _connect(self) -> socket.socket:
         sock: socket.socket = super()._connect()  # type: ignore[misc]
-        if not port_holders.on_this_machine(sock):
+        if _verified(sock if isinstance(sock, ssl.SSLSocket) else None) or not port_holders.on_this_machine(sock):
             return sock
         owner = None
         for _ in range(LOOKUPS):
