@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -985,6 +986,10 @@ int main(int argc, char **argv)
             fputs("hook-send (native) " HOOK_SEND_SOURCE_ID ", client contract v2, protocol HOOKD/1\n", stdout);
         return 0;
     }
+    /* It holds the raw payload, secrets and all (hookd redacts it): a crash must not write it to
+     * a core file, in the project's checkout (core_pattern "core") or the system's store. */
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
     for (int fd = 0; fd < 3; fd++) /* a closed 0-2 would be reused by the socket or a file */
         if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
             no_stderr |= fd == 2; /* then stderr could be the socket or an inbox file: stay silent */

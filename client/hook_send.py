@@ -775,6 +775,12 @@ def exit_after_main():
     start), and recompiles it by itself when the file changes.
     """
     try:
+        try:  # the raw payload, secrets and all, must not reach a core file (in the project's checkout)
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        except Exception:
+            pass
         main()
     finally:
         posix._exit(0)

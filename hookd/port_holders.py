@@ -159,3 +159,101 @@ def hook_port_warning(url_or_addr: str, holders: list[Holder], token_file: str |
         "(hook-send over hookd's own socket, which checks who is at the other end), restart Claude Code's "
         f"sessions{rotate}, and find out why that user listens there"
     )
+
+
+# -- the other end of a connection hookd made -------------------------------------------------
+
+
+def _unmapped(addr: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    ip = ipaddress.ip_address(addr.partition("%")[0])
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return mapped if mapped is not None else ip
+
+
+def on_this_machine(sock: socket.socket) -> bool:
+    """Whether the server a connected socket reached may be a process of this machine: a Unix
+    socket, or TCP to a loopback address or to this host's own (the kernel then picks it as ours)."""
+    if sock.family == socket.AF_UNIX:
+        return True
+    try:
+        local, peer = _unmapped(sock.getsockname()[0]), _unmapped(sock.getpeername()[0])
+    except (OSError, ValueError):
+        return False
+    return peer.is_loopback or peer == local
+
+
+def server_uid(sock: socket.socket) -> int | None:
+    """The uid owning the server's end of a connected socket; None where it cannot be told (a
+    remote server, another network namespace, no /proc). A Unix socket's peer is the kernel's
+    answer (SO_PEERCRED); a TCP connection's server end is the row of /proc/net/tcp (or tcp6)
+    whose local address is our peer and whose remote one is us: a socket accepted from a listener
+    keeps the listener's uid."""
+    if sock.family == socket.AF_UNIX:
+        from hookd_client.hook_send import peer_uid
+
+        try:
+            uid: int | None = peer_uid(sock)
+        except OSError:
+            return None
+        return uid
+    try:
+        ours, theirs = sock.getsockname(), sock.getpeername()
+        ends = ((_unmapped(theirs[0]), theirs[1]), (_unmapped(ours[0]), ours[1]))
+    except (OSError, ValueError):
+        return None
+    for path, family in TABLES:
+        wanted = [_hex(ip, port, family) for ip, port in ends]
+        if None in wanted:
+            continue
+        try:
+            with open(path, encoding="ascii") as fh:
+                lines = fh.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:  # text compared, not parsed: a busy machine has thousands of rows
+            fields = line.split(None, 10)
+            if len(fields) >= 10 and fields[1:3] == wanted:
+                return int(fields[7])
+    return None
+
+
+def _hex(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int, family: int) -> str | None:
+    """ADDRESS:PORT as /proc/net/tcp (AF_INET) or tcp6 writes it (IPv4 in tcp6 as ::ffff:a.b.c.d),
+    each 32-bit word of the address in the host's byte order; None if that table cannot hold it."""
+    if family == socket.AF_INET6 and ip.version == 4:
+        ip = ipaddress.IPv6Address(b"\0" * 10 + b"\xff\xff" + ip.packed)
+    if (family == socket.AF_INET) != (ip.version == 4):
+        return None
+    raw = ip.packed
+    words = "".join("%08X" % struct.unpack("=I", raw[i : i + 4])[0] for i in range(0, len(raw), 4))
+    return f"{words}:{port:04X}"
+
+
+def first_user_uid() -> int:
+    """The first uid of a person's account (UID_MIN in /etc/login.defs, 1000 without it): below
+    it are the system's accounts, which the distribution's services (redis-server's own) run as."""
+    try:
+        with open("/etc/login.defs", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                words = line.split()
+                if len(words) == 2 and words[0] == "UID_MIN" and words[1].isascii() and words[1].isdigit():
+                    return int(words[1])
+    except OSError:
+        pass
+    return 1000
+
+
+# systemd's DynamicUser= range: uids it gives services the administrator set up, never a person.
+DYNAMIC_SERVICE_UIDS = range(61184, 65520)
+
+
+def trusted_server(uid: int) -> bool:
+    """A server this user may send its secrets to: its own, root's, or a system account's (below
+    UID_MIN, or a systemd service's dynamic user). nobody (65534) is none of these: anyone's
+    daemon may run as it."""
+    return uid in (os.geteuid(), 0) or uid < first_user_uid() or uid in DYNAMIC_SERVICE_UIDS
+
+
+def user_name(uid: int) -> str:
+    """The account's name, or "no passwd entry"."""
+    return _user(uid)

@@ -10,7 +10,10 @@ and password files) must pass check_trusted_file. See docs/security.md.
 
 from __future__ import annotations
 
+import functools
+import grp
 import os
+import pwd
 import stat
 
 
@@ -41,16 +44,32 @@ def ours_or_roots(info: os.stat_result) -> bool:
 
 
 def others_can_write(info: os.stat_result) -> bool:
-    """Writable by another user: by all, or by its group unless that group is our own primary
-    group (user private groups, umask 002)."""
-    return bool(info.st_mode & (0o002 if info.st_gid == os.getgid() else 0o022))
+    """Writable by another user: by all, or by its group unless that group is our own private
+    group (user private groups, umask 002; see private_group)."""
+    return bool(info.st_mode & (0o002 if info.st_gid == os.getgid() and private_group() else 0o022))
+
+
+@functools.lru_cache(maxsize=1)
+def private_group() -> bool:
+    """Whether our primary group is ours alone: named as we are (a user private group), with no
+    other member, and no other account's primary group. Where every account's primary group is
+    one shared group (``users`` on openSUSE, a directory service's ``domain users``), a file its
+    group can write is writable by every other user."""
+    uid, gid = os.getuid(), os.getgid()
+    try:
+        me, group = pwd.getpwuid(uid).pw_name, grp.getgrgid(gid)
+    except KeyError:
+        return False
+    if group.gr_name != me or any(member != me for member in group.gr_mem):
+        return False
+    return not any(account.pw_gid == gid and account.pw_uid != uid for account in pwd.getpwall())
 
 
 def check_ancestors(path: str) -> None:
     """Refuse a directory that someone else could rename or swap: every directory looked in to
     reach it must be ours or root's, and not writable by others unless sticky (/tmp), and every
     link followed on the way must be ours or root's. Writable by its group is accepted when that
-    group is our own primary group (user private groups, umask 002).
+    group is our own private group (user private groups, umask 002; private_group).
 
     The directories are those of the path as the kernel resolves it, links followed one by one:
     judging the resolved path alone passed a link of another user's, or a directory of theirs
@@ -145,7 +164,7 @@ def check_trusted_file(path: str, what: str, secret: bool = False) -> os.stat_re
     """Refuse (UnsafePathError) a file that decides whom hookd trusts or what secret it sends
     (a CA, a client key, a password file) unless only this user or root could have put its
     content there: ours or root's, not writable by others (the group only if it is our own
-    primary group), reached only through links that are ours or root's and directories that
+    private group), reached only through links that are ours or root's and directories that
     no one else can change (sticky ones as in check_ancestors). A ``secret`` must not be
     readable by group or others either. ``what`` is what whoever can change the file could do,
     for the message. A directory (a CA directory) is checked likewise, and every file in it.

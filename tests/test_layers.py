@@ -21,9 +21,9 @@ other unless the layer says otherwise:
     config, paths, state, sequence, ...   leaves: they import no other part of hookd above
     log_sink                              where log lines go: a bounded queue, a writer thread
     terminal                              colour and progress bars on a terminal
-    config_errors, descriptors, liveness, a settings error; the descriptor limit; progress and loop
-    paths, refusals, units                lag; private files; the header, refusal reasons and reply
-                                          lines; numbers
+    config_errors, core_files,            a settings error; no core files; the descriptor limit;
+    descriptors, liveness, paths,         progress and loop lag; private files; the header, refusal
+    refusals, units                       reasons and reply lines; numbers
     trust                                 who can change a path: the link-by-link walk, trusted files
     policies                              the Enums of the settings that choose among named ways
 
@@ -80,6 +80,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     (
         {
             "config_errors",
+            "core_files",
             "descriptors",
             "hook_names",
             "hostport",

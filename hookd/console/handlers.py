@@ -9,6 +9,7 @@ import os
 import sys
 from typing import Any
 
+from hookd import core_files
 from hookd.config import masked
 from hookd.config_errors import SettingError
 from hookd.console import exits
@@ -146,7 +147,9 @@ def cmd_tail(args: argparse.Namespace) -> int:
         consumer=args.consumer,
         claim_idle_s=args.claim_idle,
     )
-    return run(load(args), options)
+    config = load(args)
+    core_files.turn_off()  # it holds the Redis password, and events
+    return run(config, options)
 
 
 def cmd_service(args: argparse.Namespace) -> int:
@@ -199,6 +202,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
             end="",
         )
         return exits.OK
+    core_files.turn_off()  # it holds the Redis password, the UI's tokens, and events
     logs.configure(config.log_format, config.log_level)
     return server.run(config, args.addr, args.history, url_file=args.url_file)
 

@@ -7,6 +7,7 @@ import signal
 import sys
 from typing import Any
 
+from hookd import core_files
 from hookd.console import exits
 from hookd.console.command_settings import config_file_of, load
 from hookd.descriptors import raise_limit, warn_if_few
@@ -26,7 +27,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # A closed stderr must cost log lines, not the process: EPIPE is an error to handle
     # (hookd/log_sink.py), never a signal that kills.
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    _no_core_dumps()
+    core_files.turn_off()  # the payloads in memory are not yet redacted
     descriptors = raise_limit()
     logs.configure(config.log_format, config.log_level, fallback_dir=config.state_dir, take_stderr=True)
     warn_if_few(descriptors)
@@ -41,18 +42,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Before any traceback is printed: the queued lines first, and stderr given back.
         logs.release_stderr()
     return code or exits.OK
-
-
-def _no_core_dumps() -> None:
-    """A core dump would write the payloads in memory, unredacted, to disk (a core file beside
-    the process, or systemd-coredump's store): none, whatever ``ulimit -c`` the daemon got. The
-    worker process, forked from it, inherits the limit."""
-    import resource
-
-    try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ValueError, OSError):
-        pass
 
 
 async def _serve(daemon: Any) -> int:

@@ -17,7 +17,7 @@ from hookd.policies import HookClient, HookMode
 from hookd.hooks import entries, events, merge
 from hookd.hooks import ports, reach
 from hookd.hooks.command import Route, hook_command, route, route_env
-from hookd.hooks.settings import SettingsError, SettingsFile, load, write
+from hookd.hooks.settings import SettingsError, SettingsFile, load, refuse_creating_through_a_link, write
 from hookd.terminal.text import visible
 
 
@@ -82,6 +82,7 @@ def _client(config: Config, dry_run: bool) -> tuple[str | None, str]:
 
 def _apply(settings: SettingsFile, new: dict[str, Any], dry_run: bool, out: TextIO) -> str | None:
     text = settings.render(new)
+    refuse_creating_through_a_link(settings.path)  # a dry run says so too
     if dry_run:
         out.write(settings.diff(text))
         return None

@@ -272,8 +272,24 @@ def _write_backup(target: str) -> str:
     raise OSError(f"cannot find a free backup name beside {target}")
 
 
+def refuse_creating_through_a_link(path: str) -> None:
+    """Refuse (SettingsError) a settings file, or its ``.claude`` directory, that is a symbolic link
+    to nothing: writing would create whatever it names, anywhere the user can write. A checkout
+    can carry such a link (git keeps links), so a project's ``.claude/settings.json`` could point
+    at ``../../.bash_profile`` or ``~/.ssh/config``. A link to an existing file (a dotfile
+    manager's) is written through as before."""
+    for candidate in (path, os.path.dirname(path)):
+        if os.path.islink(candidate) and not os.path.exists(candidate):
+            raise SettingsError(
+                f"{candidate} is a symbolic link to {os.readlink(candidate)!r}, which does not exist: hookd "
+                "does not create a file where a link points (a checkout can carry a link to anywhere); fix: "
+                "if the link is yours, create what it points to first, else remove the link; nothing was changed"
+            )
+
+
 def write(settings: SettingsFile, new_text: str) -> str | None:
     """Replace the file's content atomically; returns the backup's path (None for a new file)."""
+    refuse_creating_through_a_link(settings.path)
     target = os.path.realpath(settings.path)
     directory = os.path.dirname(target)
     # Made 0700 and 0600, whatever the umask: a settings file names the commands Claude Code

@@ -30,6 +30,7 @@ from hookd.publish.access import (
     was_reset,
 )
 from hookd.publish.replies import PUBLISHER_REPLY_BYTES, bounded
+from hookd.publish.server_owner import StrangerServer
 from hookd.publish.settings import RedisSettings
 
 
@@ -226,6 +227,9 @@ def _masked(settings: RedisSettings, text: str) -> str:
 def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
     """One sentence naming what went wrong with Redis and what to do, with the password masked."""
     where = topology.describe(settings)
+    stranger = next((link for link in exception_chain(exc) if isinstance(link, StrangerServer)), None)
+    if stranger is not None:
+        return f"{where}: {stranger}"
     text = _masked(settings, str(exc))
     no_master = next((link for link in exception_chain(exc) if isinstance(link, sentinel.NoMaster)), None)
     if no_master is not None:

@@ -24,6 +24,8 @@ from redis.asyncio.connection import AbstractConnection as AsyncConnection
 from redis._parsers import _AsyncHiredisParser, _HiredisParser
 from redis._parsers.socket import SERVER_CLOSED_CONNECTION_ERROR
 
+from hookd.publish.server_owner import OwnedServer, SyncOwnedServer
+
 # The publisher's replies are a few numbers or a topology (CLUSTER SLOTS of a large cluster is
 # a few hundred KB): past this, the server is not answering hookd. Small because of what an
 # aggregate of empty elements costs once parsed (about 18 bytes of memory per byte received).
@@ -214,10 +216,13 @@ class SyncBoundedReplies(_Replies):
 
 
 def bounded(base: type, limit: int = PUBLISHER_REPLY_BYTES) -> type:
-    """``base``, a redis-py connection class, with its replies bounded at ``limit`` bytes."""
+    """``base``, a redis-py connection class, with its replies bounded at ``limit`` bytes. Every
+    connection class of hookd's clients is made here, so each also checks, as it opens, that the
+    server is not another user's (server_owner.py)."""
     is_async = issubclass(base, AsyncConnection)
     mixin, parser = (BoundedReplies, AsyncBoundedParser) if is_async else (SyncBoundedReplies, SyncBoundedParser)
-    return type(f"Bounded{base.__name__}", (mixin, base), {"parser": bounded_parser(parser, limit)})
+    owned = OwnedServer if is_async else SyncOwnedServer
+    return type(f"Bounded{base.__name__}", (mixin, owned, base), {"parser": bounded_parser(parser, limit)})
 
 
 _AGGREGATE = re.compile(rb"[*%~>](\d+)\r\n")  # array, map, set, push (RESP2 and RESP3)

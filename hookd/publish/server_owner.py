@@ -1,0 +1,104 @@
+"""Who is at the other end of a connection to Redis, checked before hookd sends it a byte.
+
+Anyone on the machine may listen on a loopback port, or make a Unix socket at a free path in a
+shared directory, before Redis does: while Redis is stopped, restarting, not installed yet, or
+on another port than redis_url says. Whatever listens there was sent the password (HELLO or
+AUTH) and then every event hookd publishes, and could answer hookd tail and hookd ui with
+entries of its own (tests/test_redteam19_redis_owner.py). So every connection any of hookd's
+clients makes (publisher, sentinels, Cluster nodes, tail, the UI) is checked as soon as it is
+open: a server on this machine must run as the user, root, or a system account (as a
+distribution's redis-server does); any other is closed on, unsent to (port_holders.server_uid).
+A remote server's end is not on this machine and cannot be told: TLS is what checks it. A server
+whose TLS certificate hookd verified has proved who it is, whoever runs it: that is how to reach
+a Redis another person runs on this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import time
+from typing import Any
+
+import redis.exceptions
+
+from hookd import port_holders
+
+# A loopback server's end of the connection is in /proc/net/tcp once it has taken the
+# handshake's last packet, which may be a moment after connect() returned on our side.
+LOOKUPS = 10
+LOOKUP_PAUSE_S = 0.002
+
+
+class StrangerServer(redis.exceptions.ConnectionError):
+    """The server hookd connected to is a process of another user: nothing was sent to it."""
+
+    def __init__(self, where: str, uid: int) -> None:
+        super().__init__(
+            f"SECURITY: {where} is served by a process of uid {uid} ({port_holders.user_name(uid)}), not by you, "
+            "root or a system account: another user listens where hookd expects Redis, and would be sent "
+            "the password and every event; hookd closed the connection without sending it anything; fix: "
+            "stop that listener and start Redis there (as a system service, or as you), or point redis_url "
+            "at a Redis of your own (a unix:// socket in a directory only you and Redis can enter), and "
+            "find out why that user listens there"
+        )
+        self.uid = uid
+
+
+def _owner(sock: Any) -> int | None:
+    """The uid of the server's end of ``sock``, one reading of /proc; None when not found."""
+    return port_holders.server_uid(sock)
+
+
+def _verified(tls: ssl.SSLObject | ssl.SSLSocket | None) -> bool:
+    """Whether the connection is TLS whose server certificate was checked against a CA, and its name
+    against the one hookd asked for (else any certificate of the CA's, a public one included, would do)."""
+    return tls is not None and tls.context.verify_mode != ssl.CERT_NONE and tls.context.check_hostname
+
+
+def _refused(owner: int | None) -> bool:
+    return owner is not None and not port_holders.trusted_server(owner)
+
+
+class OwnedServer:
+    """Mixed into a redis-py asyncio connection class: the connection is checked as it opens."""
+
+    _reader: Any
+    _writer: Any
+
+    async def _connect(self) -> None:
+        await super()._connect()  # type: ignore[misc]  # mixed into a Connection
+        if self._writer is None:
+            return
+        transport = self._writer.transport
+        sock = transport.get_extra_info("socket")
+        if sock is None or _verified(transport.get_extra_info("ssl_object")) or not port_holders.on_this_machine(sock):
+            return
+        owner = None
+        for _ in range(LOOKUPS):
+            if (owner := _owner(sock)) is not None:
+                break
+            await asyncio.sleep(LOOKUP_PAUSE_S)
+        if _refused(owner):
+            self._writer.close()
+            self._reader = self._writer = None
+            raise StrangerServer(self._host_error(), owner)  # type: ignore[attr-defined, arg-type]
+
+
+class SyncOwnedServer:
+    """The same for a synchronous connection class, whose _connect returns the socket."""
+
+    def _connect(self) -> socket.socket:
+        sock: socket.socket = super()._connect()  # type: ignore[misc]
+        if _verified(sock if isinstance(sock, ssl.SSLSocket) else None) or not port_holders.on_this_machine(sock):
+            return sock
+        owner = None
+        for _ in range(LOOKUPS):
+            if (owner := _owner(sock)) is not None:
+                break
+            time.sleep(LOOKUP_PAUSE_S)
+        if _refused(owner):
+            sock.close()
+            raise StrangerServer(self._host_error(), owner)  # type: ignore[attr-defined, arg-type]
+        return sock
