@@ -60,7 +60,7 @@ def matches(database) -> list[tuple[int, int]]:
 
 
 def test_a_fresh_state_directory_loads_the_shipped_database_and_keeps_no_copy(shipped, tmp_path):
-    name = ship_by_hand(shipped)
+    ship_by_hand(shipped)
     state = tmp_path / "state"
     state.mkdir(mode=0o700)
     database = scanner_cache.compiled(EXPRESSIONS, FLAGS, str(state), prefix=PREFIX)
