@@ -46,7 +46,10 @@ def ours_or_roots(info: os.stat_result) -> bool:
 def others_can_write(info: os.stat_result) -> bool:
     """Writable by another user: by all, or by its group unless that group is our own private
     group (user private groups, umask 002; see private_group)."""
-    return bool(info.st_mode & (0o002 if info.st_gid == os.getgid() and private_group() else 0o022))
+    if info.st_mode & 0o002:
+        return True
+    # Asked only of a file its group can write: private_group reads the account database.
+    return bool(info.st_mode & 0o020) and not (info.st_gid == os.getgid() and private_group())
 
 
 @functools.lru_cache(maxsize=1)
