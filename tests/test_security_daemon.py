@@ -196,7 +196,13 @@ def test_a_link_at_a_temporary_name_is_removed_never_written_through(hookd_facto
         assert stat.S_IMODE((daemon.state_dir / kept).stat().st_mode) == 0o600, kept
 
 
-def test_a_link_at_the_scanner_cache_is_replaced_never_written_through(hookd_factory, victim):
+def test_a_link_at_the_scanner_cache_is_replaced_never_written_through(hookd_factory, victim, tmp_path, monkeypatch):
+    # Nothing shipped beside the code: the daemon keeps its databases in its state directory
+    # (a shipped one it reads from where it is: tests/test_scanner_shipped.py).
+    from hookd.redact import scanner_cache
+
+    (tmp_path / "shipped").mkdir()
+    monkeypatch.setattr(scanner_cache, "SHIPPED_DIR", str(tmp_path / "shipped"))
     daemon = hookd_factory()
     assert daemon.stop() == 0
     (cache,) = daemon.state_dir.glob("redact-scanner-*.hsdb")
