@@ -65,7 +65,7 @@ def _eager(pending, found, budget, length, confirm) -> None:
 
 def _piece(rng: random.Random) -> str:
     """Floods that go dense, next to secrets and escapes that a dense run's stretch may end beside."""
-    kind = rng.randrange(7)
+    kind = rng.randrange(9)
     if kind == 0:
         return "".join(f"password = {_b64(rng, rng.choice([12, 40, 128]))}\n" for _ in range(rng.randrange(20, 400)))
     if kind == 1:
@@ -79,13 +79,17 @@ def _piece(rng: random.Random) -> str:
         return " " + base64.b64encode(inner.encode()).decode() + " "
     if kind == 5:
         return " the build finished and nothing changed " * rng.randrange(1, 200)
+    if kind == 6:  # two rules' finds starting at one place (merging keeps the earlier rule's)
+        return f"password = ghp_{''.join(rng.choices(string.ascii_letters + string.digits, k=36))}\n"
+    if kind == 7:  # a long escaped value
+        return f'"token": "{_b64(rng, rng.randrange(50, 400)).replace("A", chr(92) + "u0041")}",\n'
     return f"ghp_{''.join(rng.choices(string.ascii_letters + string.digits, k=36))} api_key: {_b64(rng, 32)} "
 
 
 def test_the_output_is_the_same_as_with_every_candidate_checked(monkeypatch):
     rng = random.Random(16)
     texts = []
-    for _ in range(24):
+    for _ in range(40):
         text = "".join(_piece(rng) for _ in range(rng.randrange(4, 14)))
         texts.append(text)
         texts.append(json.dumps({"tool_response": {"stdout": text}}))
