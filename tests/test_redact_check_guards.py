@@ -1,14 +1,18 @@
 """The string tests that now stand before a check's regex (a flood's every candidate pays for the regex
 otherwise) hold of every string the regex matches, so the check's answer is the same; and a span end's
-escape test, with its backslash looked for first, is the loop it was. Random strings built from the pieces
+escape test, with its backslash looked for first, is the loop it was; cookie_header's regex, begun with a
+character class, matches where it did when it began with a lookbehind. Random strings built from the pieces
 the patterns read, the matching ones among them counted so that the comparison is not vacuous.
 """
 
 from __future__ import annotations
 
 import random
+import re
 
 from hookd.redact import escapes, valueforms, values
+from hookd.redact.patterns import AFTER_ESCAPE, AFTER_ESCAPE_1
+from hookd.redact.rules import BUILTIN_RULES
 
 PIECES = (
     "urn:",
@@ -106,3 +110,42 @@ def test_a_span_ends_escape_is_found_as_before():
         assert escapes._escape_around(text, at, floor) == before, (text, at, floor)
         found += before is not None
     assert found > 1000
+
+
+def test_the_cookie_rule_matches_as_when_it_began_with_its_lookbehind():
+    """cookie_header's regex, now begun with its first character's class, against the one that began with the
+    boundary's lookbehind, on headers after escapes, words and the characters (?i) folds (ſ, the Kelvin sign)."""
+    rule = next(r for r in BUILTIN_RULES if r.name == "cookie_header")
+    head = r"[sScC\u017f](?i:(?:(?<![A-Za-z0-9_].)|" + AFTER_ESCAPE_1 + r")(?:(?<=s)(?P<set>et-)cookie|(?<=c)ookie))"
+    assert rule.pattern.startswith(head)
+    before = re.compile(
+        r"(?i:(?:(?<![A-Za-z0-9_])|" + AFTER_ESCAPE + r")(?P<set>set-)?cookie)" + rule.pattern[len(head) :], rule.flags
+    )
+    heads = [
+        "cookie",
+        "Cookie",
+        "COOKIE",
+        "set-cookie",
+        "Set-Cookie",
+        "ſet-cookie",
+        "coo\u212aie",
+        "sét-cookie",
+        "xcookie",
+    ]
+    lead = ["", " ", "\\", "\\\\", "\\\\\\", "\\n", "\\N", "\\u0041", "\\U00e9", "a", "_", "1", "é", "ſ", "\u212a", '"']
+    seps = [": ", ":", " : ", '\\": ', '": "', "=", ': \\"']
+    cookies = ["a=b1234567", "session=abcdef0123456789abcd", "x=y; z=w", "sid=1;theme=dark", "a=\\n", "q=é"]
+    rng = random.Random(3)
+    matched = 0
+    for _ in range(100_000):
+        text = (
+            "".join(rng.choice(lead) for _ in range(rng.randrange(3)))
+            + rng.choice(heads)
+            + rng.choice(seps)
+            + rng.choice(cookies)
+            + rng.choice(["", " ", ";", "; b=c", "\n"])
+        )
+        old = [(m.span(), m.span("value"), m.group("set") is None) for m in before.finditer(text)]
+        assert [(m.span(), m.span("value"), m.group("set") is None) for m in rule.compiled.finditer(text)] == old, text
+        matched += bool(old)
+    assert matched > 10_000
