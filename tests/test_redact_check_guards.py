@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import random
 import re
+import string
 
-from hookd.redact import escapes, valueforms, values
+from hookd.redact import escapes, prose, valueforms, values
 from hookd.redact.patterns import AFTER_ESCAPE, AFTER_ESCAPE_1
 from hookd.redact.rules import BUILTIN_RULES
 
@@ -149,3 +150,33 @@ def test_the_cookie_rule_matches_as_when_it_began_with_its_lookbehind():
         assert [(m.span(), m.span("value"), m.group("set") is None) for m in rule.compiled.finditer(text)] == old, text
         matched += bool(old)
     assert matched > 10_000
+
+
+def test_random_looking_reads_a_values_classes_as_its_characters_did():
+    """prose.random_looking's letter, digit and symbol tests, one search each on an ASCII value, against the
+    character loops they replace, on values of ASCII and of letters, digits and symbols past it."""
+
+    def classes_before(value: str) -> tuple[bool, bool, bool, bool]:
+        return (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        )
+
+    seen = []
+    rng = random.Random(4)
+    alphabet = string.ascii_letters + string.digits + "+/=_-.@:!" + "éÉß\u00aa\u0660\u2167\u212a\u017f"
+    for _ in range(50_000):
+        value = "".join(rng.choices(alphabet if rng.random() < 0.3 else alphabet[:71], k=rng.randrange(8, 40)))
+        before = classes_before(value)
+        lower, upper, digit, other = before
+        expected = bool(digit and (lower or upper) and ((lower and upper) or other or len(value) >= 20))
+        if prose._PATH_LIKE.fullmatch(value) or prose._VERSION.fullmatch(value):
+            continue
+        if not values.plausible_secret(value) or prose.is_type_or_reference(value):
+            continue
+        seen.append(value)
+        assert prose.random_looking(value) == expected, value
+    assert len(seen) > 10_000
+    assert sum(prose.random_looking(v) for v in seen) > 1_000 and sum(not prose.random_looking(v) for v in seen) > 1_000
