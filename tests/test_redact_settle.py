@@ -99,3 +99,23 @@ def test_the_output_is_the_same_as_with_every_candidate_checked(monkeypatch):
     assert any(counts["dense"] for _, counts in eager)  # the floods did go dense
     for text, after, before in zip(texts, settled, eager):
         assert after == before, text[:200]
+
+
+def test_a_dense_runs_candidate_is_checked_where_a_later_rules_find_starts_with_it(monkeypatch):
+    """`password = AKIA<16>:<8>:<8>...` inside a dense run near its end: aws_access_key_id's key and
+    secret_assignment's longer value start at one place, and merging keeps the earlier rule's, dropping the
+    value that runs past the run's stretch (a `:` ends it in plain text). Left unchecked, the key would let
+    the value through and the output would change: they are one cluster, and the value is not buried."""
+    rng = random.Random(1)
+    flood = worst(200_000)
+    texts = []
+    for back in range(160, 560, 40):  # the line's start, before the end of the run of chunks 11 and before
+        key = "AKIA" + "".join(rng.choices(string.ascii_uppercase + string.digits, k=16))
+        line = f"password = {key}:" + ":".join("".join(rng.choices(B64[:62], k=8)) for _ in range(60)) + "\n"
+        texts.append(flood[: 12 * CHUNK - back] + "\n" + line + " the build finished and nothing changed " * 400)
+    settled = [ENGINE.redact(text) for text in texts]
+    monkeypatch.setattr(redactor_module, "settled", _eager)
+    for text, after in zip(texts, settled):
+        before = ENGINE.redact(text)
+        assert before[1]["dense"]
+        assert after == before
