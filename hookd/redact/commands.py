@@ -93,6 +93,7 @@ _SHORT_OPTIONS = {
 _GLUED = ("7z", "7za", "unrar", "rar")  # -pSECRET, no space (unrar's -p alone asks for it)
 # -PSECRET: the SQL Server and Sybase clients read a glued -P as the password (Maven's -Pprofile does not).
 _GLUED_P = ("sqlcmd", "bcp", "osql", "isql", "tsql", "sqsh")
+_SPACED_P = tuple(c for c in _SHORT_OPTIONS["-p"] if c not in _GLUED)  # -p <password>, apart from its value
 _SHORT_TRIGGER = r"\s(?:(?:-[wPpNk]|-(?i:apikey))\s{1,4}|/p:|/(?i:pass):|-[pP])"
 CLI_MORE_TRIGGER = (
     "(?:"
@@ -165,7 +166,7 @@ def _short_option_ok(match: re.Match[str]) -> bool:
     elif glued and flag == "-P":
         commands = _GLUED_P
     elif not glued and flag == "-p":
-        commands = tuple(c for c in commands if c not in _GLUED)
+        commands = _SPACED_P
     if "login" not in names:  # their -p is a password only for login (cf push -p <path>, oc process -p K=V)
         names.difference_update(("az", "cf", "oc", "crane", "oras"))
     return not names.isdisjoint(commands)

@@ -32,6 +32,8 @@ def escaping(text: str, backslash: int, floor: int, most: int | None = None) -> 
 
 def _escape_around(text: str, at: int, floor: int) -> tuple[int, int] | None:
     """The escape that holds the character at ``at`` without beginning there: its backslash and its end."""
+    if text.find("\\", max(floor, at - 5), at) < 0:  # the backslash it needs, looked for in C (one per span end)
+        return None
     if at - 1 >= floor and text[at - 1] == "\\" and escaping(text, at - 1, floor, MAX_RUN):
         return at - 1, at + 5 if text[at] == "u" else at + 1
     # Inside \uXXXX past its u: its backslash 2 to 5 characters back, hex digits from after the u to ``at``.

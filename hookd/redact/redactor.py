@@ -43,6 +43,7 @@ from hookd.redact.prefilter import Prefilter
 from hookd.redact.repeats import repeated
 from hookd.redact.rule import Rule
 from hookd.redact.scan import REPORT_LIMIT, Scanned, TriggerScan
+from hookd.redact.settle import Pending, settled
 from hookd.redact.view import View
 from hookd.redact.windows import AnchoredReads, around, contexts, merged, read_stretch, stretches
 
@@ -186,6 +187,7 @@ class Redactor:
             budget = inner
             budget.dense.update(dense)
         found: list[tuple[int, int, int]] = []
+        pending: list[Pending] = []  # candidates whose checks wait for the budget to settle (settle.py)
         # Every rule gates: one with no report, context or chunk has nothing to read. Only the others are
         # visited (in the table's order, which is the budget's), not all of them per text.
         if self.exhaustive or not self._every_rule_gates:
@@ -204,7 +206,7 @@ class Redactor:
                 if ends:
                     reads = AnchoredReads(rule, text, ends, budget)
                     for match in reads:
-                        self._take(index, rule, match, found, depth, budget)
+                        self._take(index, rule, match, found, pending, depth, budget)
                     if reads.tried:
                         self.examined[rule.name] += reads.examined
                 continue
@@ -221,14 +223,15 @@ class Redactor:
             for low, high in windows:
                 self.examined[rule.name] += high - low
                 for match in read_stretch(rule, prefilter, text, low, high, budget):
-                    self._take(index, rule, match, found, depth, budget)
+                    self._take(index, rule, match, found, pending, depth, budget)
             if index in self._jointed and not self.exhaustive:  # a token glued before another's prefix
                 assert rule.reach is not None
                 for low, joint in joints(text, reports.get(index, []), rule.reach, budget.dense):
                     self.examined[rule.name] += joint - low
                     for match in rule.compiled.finditer(text, low, joint):
                         if match.end() == joint and budget.spend(match.start()):
-                            self._take(index, rule, match, found, depth, budget, joint=True)
+                            self._take(index, rule, match, found, pending, depth, budget, joint=True)
+        settled(pending, found, budget, len(text), self._confirmed)
         return merged(found, self.rules), budget
 
     def _take(
@@ -237,6 +240,7 @@ class Redactor:
         rule: Rule,
         match: re.Match[str],
         found: list[tuple[int, int, int]],
+        pending: list[Pending],
         depth: int,
         budget: Budget,
         joint: bool = False,
@@ -261,15 +265,19 @@ class Redactor:
         value = match.string[start:end]
         if value.startswith(REDACTED_PREFIX) or self.allow and self._allowed(value):
             return
-        if rule.validate is not None and not self._valid(index, rule, value):
-            return
-        if rule.check is not None and not rule.check(match):
-            return
-        if rule.unwrap is not None and not self._unwrapper.wraps_secret(
+        if rule.unwrap is None:
+            pending.append((start, end, index, match))
+        elif self._confirmed(index, match, start, end) and self._unwrapper.wraps_secret(
             index, rule, value, depth, budget, match.start()
         ):
-            return
-        found.append((start, end, index))
+            found.append((start, end, index))
+
+    def _confirmed(self, index: int, match: re.Match[str], start: int, end: int) -> bool:
+        """The rule's validation and check of its candidate (the value at ``start``-``end``) pass."""
+        rule = self.rules[index]
+        if rule.validate is not None and not self._valid(index, rule, match.string[start:end]):
+            return False
+        return rule.check is None or rule.check(match)
 
     def _valid(self, index: int, rule: Rule, value: str) -> bool:
         """``rule.validate(value)``, remembered for short values: a text that repeats one candidate

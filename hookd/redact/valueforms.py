@@ -66,7 +66,8 @@ RULE_WORDS_ALONE = frozenset({"required", "confirmed"})
 
 
 def _identifier(value: str) -> bool:
-    if _URN.fullmatch(value) or _MEDIA_TYPE.fullmatch(value):
+    # Each only where the value starts as it must (urn:, a media type's /): a string test, not the regex.
+    if value[:4].lower() == "urn:" and _URN.fullmatch(value) or "/" in value and _MEDIA_TYPE.fullmatch(value):
         return True
     rules = value.split("|")
     # The first rule's word first: a string test, before the regex reads the whole value.
@@ -100,8 +101,8 @@ def describes_a_secret(value: str) -> bool:
     if (slashed or ":" in value or "|" in value or "+" in value) and _identifier(value):
         return True
     if slashed:
-        url = _PLAIN_URL.fullmatch(value)
-        path = url.group("path") if url else value if _ABSOLUTE_PATH.fullmatch(value) else None
+        url = _PLAIN_URL.fullmatch(value) if value.startswith("http") else None
+        path = url.group("path") if url else value if value[0] == "/" and _ABSOLUTE_PATH.fullmatch(value) else None
         if path is not None:
             return not any(_LONG_WITH_DIGIT.fullmatch(part) for part in path.split("/"))
     return " " in value and _SENTENCE.fullmatch(value) is not None and _SECRET_WORD.search(value) is not None

@@ -121,16 +121,14 @@ def is_placeholder(value: str) -> bool:
     digits = low[-1:] in _DIGITS_END and len(low) <= _PLACEHOLDER_DIGITS_LONGEST and _PLACEHOLDER_DIGITS.fullmatch(low)
     if digits and digits.group(1) in PLACEHOLDERS:
         return True
-    if (
-        _ends_in_letter(value)
-        and _WORD_PARTS.fullmatch(value)
-        and _PLACEHOLDER_WORDS.intersection(re.split(r"[-_. ]", low))
-    ):
-        return True
-    if _ends_in_letter(value) and _NAME_PARTS.fullmatch(value):
-        parts = _CASE_PARTS.findall(value)
-        if len(parts) >= 2 and any(p.lower() in SECRET_PARTS for p in parts):
+    # What _NAME_PARTS matches, _WORD_PARTS does: a value that is not words is no name either.
+    if _ends_in_letter(value) and _WORD_PARTS.fullmatch(value):
+        if _PLACEHOLDER_WORDS.intersection(re.split(r"[-_. ]", low)):
             return True
+        if _NAME_PARTS.fullmatch(value):
+            parts = _CASE_PARTS.findall(value)
+            if len(parts) >= 2 and any(p.lower() in SECRET_PARTS for p in parts):
+                return True
     # str.count: a flood of long values reads each once, in C
     masked = value.count("*") + value.count("x") + value.count("X") + value.count("•")
     return masked >= 8 and 2 * masked >= len(value) and any(c * 4 in value for c in _MASK_CHARS)
