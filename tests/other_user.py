@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 import threading
 import time
 
@@ -26,6 +27,21 @@ def _become_nobody() -> None:
     os.setgroups([])
     os.setgid(NOBODY)
     os.setuid(NOBODY)
+
+
+def nobody_server(code: str, *args: str) -> subprocess.Popen:
+    """``python3 -c code args`` as nobody, in a process of its own (a listener whose socket must be
+    nobody's, as /proc/net/tcp shows it); returns once the script has printed ``ready``."""
+    proc = subprocess.Popen(
+        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "/usr/bin/python3", "-c", code, *args],
+        stdout=subprocess.PIPE,
+        cwd="/",
+    )
+    assert proc.stdout is not None
+    if proc.stdout.readline() != b"ready\n":
+        proc.kill()
+        raise AssertionError(f"the server as nobody did not start: exit {proc.wait()}")
+    return proc
 
 
 def run_as_nobody(fn, *args, timeout: float = 30):

@@ -19,7 +19,7 @@ import sys
 import pytest
 
 from conftest import REPO, free_port, log_records
-from other_user import NOBODY, needs_root
+from other_user import NOBODY, needs_root, nobody_server
 from test_hooks_install import home, run_hooks, user_settings  # noqa: F401 - fixture
 
 HOLDER = """
@@ -39,23 +39,7 @@ class Held:
 
     def __init__(self, host: str = "127.0.0.1", name: str | None = None) -> None:
         self.port = free_port()
-        self.proc = subprocess.Popen(
-            [
-                "setpriv",
-                f"--reuid={NOBODY}",
-                f"--regid={NOBODY}",
-                "--clear-groups",
-                "/usr/bin/python3",
-                "-c",
-                HOLDER,
-                host,
-                str(self.port),
-                *([name] if name else []),
-            ],
-            stdout=subprocess.PIPE,
-            cwd="/",
-        )
-        assert self.proc.stdout.readline() == b"ready\n"
+        self.proc = nobody_server(HOLDER, host, str(self.port), *([name] if name else []))
         self.addr = f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ import time
 import pytest
 
 from conftest import REPO, free_port, wait_until
-from other_user import NOBODY, needs_root
+from other_user import NOBODY, needs_root, nobody_server
 
 SECRET = "pw-19-never-to-a-stranger"
 MARKER = "event-19-marker"
@@ -72,21 +72,7 @@ class FakeRedis:
         self.port = free_port()
         where = [os.path.join(unix_dir, "redis.sock")] if unix_dir else [host, str(self.port), *(tls or ())]
         self.path = where[0] if unix_dir else None
-        self.proc = subprocess.Popen(
-            [
-                "setpriv",
-                f"--reuid={NOBODY}",
-                f"--regid={NOBODY}",
-                "--clear-groups",
-                "/usr/bin/python3",
-                "-c",
-                FAKE_REDIS,
-            ]
-            + where,
-            stdout=subprocess.PIPE,
-            cwd="/",
-        )
-        assert self.proc.stdout.readline() == b"ready\n"
+        self.proc = nobody_server(FAKE_REDIS, *where)
         netloc = f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
         scheme = "rediss" if tls else "redis"
         self.url = f"unix://:{SECRET}@{self.path}" if unix_dir else f"{scheme}://:{SECRET}@{netloc}/0"
