@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from hookd.redact import memo
-from hookd.redact.escapes import whole_escapes
+from hookd.redact.escapes import inside_strings, whole_escapes
 from hookd.redact.dense import CONFIRM_LIMIT, MARK, Budget, redact_in_bulk
 from hookd.redact.glued import unglued
 from hookd.redact.joints import joints
@@ -168,7 +168,7 @@ class Redactor:
         if not spans and not runs:
             return None
         if view is not None:
-            spans = [(*view.span(start, end), name) for start, end, name in spans]
+            spans = inside_strings(text, [(*view.span(start, end), name) for start, end, name in spans])
             runs = [view.span(start, end) for start, end in runs]
         return whole_escapes(text, spans), runs
 
