@@ -5,6 +5,7 @@ the code and look-alikes that stay. The fake secrets are built at run time.
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -28,7 +29,7 @@ ADJACENT = [
 @pytest.mark.parametrize("text", ADJACENT)
 @pytest.mark.parametrize("kind", EVERY_KIND)
 def test_adjacent_literals_after_an_assignment(text: str, kind: str) -> None:
-    secret = "xyz9Q" if "Hunter2\" \"xyz9Q" in text else PW
+    secret = "xyz9Q" if 'Hunter2" "xyz9Q' in text else PW
     out = assert_gone_in(text, secret, kind)
     assert "Hunter2" not in out
 
@@ -122,7 +123,7 @@ def test_code_joined_over_lines_is_kept(text: str, kind: str) -> None:
         '\\"a\\"\\n     12\\t  \\"b\\"',
         '\\"a\\"\\n    12\\t  \\"b\\"',
         '\\"a\\"\\n   1\\u2192  \\"b\\"',
-        "\\\"a\\\"\\n     1\t  \\\"b\\\"",
+        '\\"a\\"\\n     1\t  \\"b\\"',
         '\\"a\\" +\\n+   \\"b\\"',
         '\\"a\\"\\n-   \\"b\\"',
         '\\"a\\"\\n+\\"b\\"',
@@ -140,3 +141,67 @@ def test_code_joined_over_lines_is_kept(text: str, kind: str) -> None:
 )
 def test_the_compiled_view_joins_over_prefixes_as_the_reference(text: str) -> None:
     compare(text, every_pair=False)
+
+
+# 1. A Kubernetes Secret's values however far from its data: line and its kind (a kubectl get secret of many keys,
+# kind written after them; a long certificate before a value), and its stringData: (values as written).
+B64 = base64.b64encode(PW.encode()).decode()
+
+
+def many_keys(indent: str = "  ") -> str:
+    return "".join(
+        f"{indent}key{i}: {base64.b64encode((f'value-{i}-' + 'q' * 40).encode()).decode()}\n" for i in range(90)
+    )
+
+
+MANY_KEYS = many_keys()
+CERT = "  tls.crt: " + base64.b64encode(b"\x30\x82" + bytes(range(256)) * 12).decode() + "\n"
+LONG_SECRETS = [
+    "apiVersion: v1\ndata:\n" + MANY_KEYS + "  relay: " + B64 + "\nkind: Secret\nmetadata:\n  name: a\ntype: Opaque\n",
+    "apiVersion: v1\ndata:\n  relay: " + B64 + "\n" + MANY_KEYS + "kind: Secret\nmetadata:\n  name: a\n",
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\ntype: Opaque\ndata:\n" + MANY_KEYS + "  relay: " + B64 + "\n",
+    "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\ndata:\n" + CERT + "  relay: " + B64 + "\n",
+    "apiVersion: v1\nitems:\n- apiVersion: v1\n  data:\n"
+    + many_keys("    ")
+    + "    relay: "
+    + B64
+    + "\n  kind: Secret\n  metadata:\n    name: a\nkind: List\n",
+]
+
+
+@pytest.mark.parametrize("text", LONG_SECRETS)
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_a_long_kubernetes_secret(text: str, kind: str) -> None:
+    out = assert_gone_in(text, B64, kind, rule="k8s_secret_data")
+    assert base64.b64encode(("value-89-" + "q" * 40).encode()).decode() not in out
+
+
+STRING_DATA = [
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\nstringData:\n  relay: " + PW + "\n",
+    'apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\nstringData:\n  relay: "' + PW + "\"  # the relay's\n",
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\nstringData:\n  smtp.host: mail\n  relay: '" + PW + "'\n",
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\nstringData:\n" + MANY_KEYS + "  relay: " + PW + "\n",
+    "apiVersion: v1\nstringData:\n  relay: " + PW + "\nkind: Secret\n",
+]
+
+
+@pytest.mark.parametrize("text", STRING_DATA)
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_a_kubernetes_secrets_string_data(text: str, kind: str) -> None:
+    assert_gone_in(text, PW, kind, rule="k8s_secret_string_data")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n" + MANY_KEYS + "  relay: " + B64 + "\n",
+        "apiVersion: v1\ndata:\n" + MANY_KEYS + "  relay: " + B64 + "\nkind: ConfigMap\nmetadata:\n  name: a\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nstringData:\n  relay: " + PW + "\n",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\nstringData:\n  password: {{ .Values.password | quote }}\n"
+        "  user: ${DB_USER}\n  config.yaml: |\n    a: b\n  mode: test\n  token: <your-token>\n",
+        "kind: Secret\ntype: Opaque\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n" + MANY_KEYS,
+        "img: data:image/png;base64," + B64 + "\nkind: Secret\n",
+    ],
+)
+def test_what_is_no_secrets_data_is_kept(text: str) -> None:
+    assert_kept(text)

@@ -97,7 +97,10 @@ def inside_strings(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[i
         # Inside a string: before the first quote, and from each opening quote (every second) to the next.
         bounds = [start, *quotes, end] if len(quotes) % 2 == 0 else [start, *quotes, quotes[-1] + 1, end]
         pieces = [
-            (_piece_start(text, bounds[k], bounds[k + 1]) if k else bounds[k], _piece_end(text, bounds[k], bounds[k + 1]))
+            (
+                _piece_start(text, bounds[k], bounds[k + 1]) if k else bounds[k],
+                _piece_end(text, bounds[k], bounds[k + 1]),
+            )
             for k in range(0, len(bounds) - 1, 2)
         ]
         pieces[-1] = (pieces[-1][0], end)

@@ -199,6 +199,8 @@ class Redactor:
                 ends = reports.get(index, [])
                 if rule.trigger_check is not None:
                     ends = [end for end in ends if rule.trigger_check(text, end)]
+                if rule.select is not None and ends:
+                    ends = rule.select(text, ends)
                 if index in confirms:
                     ends = sorted(set(ends).union(contexts(rule, text, confirms[index])))
                 if ends:
