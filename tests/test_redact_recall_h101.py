@@ -66,6 +66,7 @@ JOINED_OVER_LINES = [
     "$password = 'x1'\n    . '" + PW + "';",
     'API_KEY = (\n    "ab"\n    "' + PW + '"\n)',
     'token = "a1" +\n  "b2" +\n  "' + PW + '"',
+    'def f():\n    token = "ab" +\n            "' + PW + '"',
 ]
 
 
@@ -137,6 +138,9 @@ def test_code_joined_over_lines_is_kept(text: str, kind: str) -> None:
         "'a' \\\\\\n  'b'",
         "'a'\", \"+  'b'",
         "'a' .\\n     3\\t  'b'",
+        '\\"a\\" +\\n    12\\t              \\"b\\"',
+        '\\"a\\"\\n                    + \\"b\\"',
+        '\\"a\\" +", "+\\t\\t\\t\\t\\t\\t\\t\\t\\t\\"b\\"',
     ],
 )
 def test_the_compiled_view_joins_over_prefixes_as_the_reference(text: str) -> None:

@@ -162,6 +162,23 @@ static inline Py_ssize_t osc(int kind, const void *data, Py_ssize_t n, Py_ssize_
 
 static inline Py_ssize_t numbered(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int *raw);
 
+/* Up to `most` of [ \t] or \\t from i: where they end, and how many in *count. */
+static inline Py_ssize_t indent(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, int most, int *count) {
+    int k = 0;
+    for (; k < most && i < n; k++) {
+        Py_UCS4 c = AT(i);
+        if (c == ' ' || c == '\t') {
+            i += 1;
+        } else if (c == '\\' && i + 1 < n && AT(i + 1) == 't') {
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    *count = k;
+    return i;
+}
+
 /* view.py's _NEXT_PREFIX, from i: the next line's prefix in a joint, a number and an escaped tab or arrow, a diff's
  * marker before a space or a tab, or both; where it ends (i: none). */
 static inline Py_ssize_t joint_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
@@ -184,9 +201,10 @@ static inline Py_ssize_t patch_break(int kind, const void *data, Py_ssize_t n, P
     return i + 2;
 }
 
-/* Up to JOINT_SIDE of [ \t], \\[rt], \\n (and the next line's prefix) or a patch's next line from i: where they
- * end. */
+/* Up to JOINT_SIDE of [ \t], \\[rt], \\n (and the next line's prefix and indentation) or a patch's next line
+ * from i: where they end. */
 static inline Py_ssize_t joint_side(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    int count;
     for (int k = 0; k < JOINT_SIDE && i < n; k++) {
         Py_UCS4 c = AT(i);
         if (c == ' ' || c == '\t') {
@@ -194,34 +212,18 @@ static inline Py_ssize_t joint_side(int kind, const void *data, Py_ssize_t n, Py
         } else if (c == '\\' && i + 1 < n && (AT(i + 1) == 'r' || AT(i + 1) == 't')) {
             i += 2;
         } else if (c == '\\' && i + 1 < n && AT(i + 1) == 'n') {
-            i = joint_prefix(kind, data, n, i + 2);
+            i = indent(kind, data, n, joint_prefix(kind, data, n, i + 2), IMPLICIT_INDENT, &count);
         } else if (c == '\\' && i + 3 < n && AT(i + 1) == '\\' && AT(i + 2) == '\\' && AT(i + 3) == 'n') {
-            i = joint_prefix(kind, data, n, i + 4); /* a line's continuation: an escaped backslash, then \\n */
+            /* a line's continuation: an escaped backslash, then \\n */
+            i = indent(kind, data, n, joint_prefix(kind, data, n, i + 4), IMPLICIT_INDENT, &count);
         } else if (c == '\\' && i + 1 < n && AT(i + 1) == '\\' && patch_break(kind, data, n, i + 2) >= 0) {
-            i = patch_break(kind, data, n, i + 2); /* or a patch's next line */
+            i = indent(kind, data, n, patch_break(kind, data, n, i + 2), IMPLICIT_INDENT, &count); /* or a patch's */
         } else if (c == '"' && patch_break(kind, data, n, i) >= 0) {
-            i = patch_break(kind, data, n, i);
+            i = indent(kind, data, n, patch_break(kind, data, n, i), IMPLICIT_INDENT, &count);
         } else {
             break;
         }
     }
-    return i;
-}
-
-/* Up to `most` of [ \t] or \\t from i: where they end, and how many in *count. */
-static inline Py_ssize_t indent(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, int most, int *count) {
-    int k = 0;
-    for (; k < most && i < n; k++) {
-        Py_UCS4 c = AT(i);
-        if (c == ' ' || c == '\t') {
-            i += 1;
-        } else if (c == '\\' && i + 1 < n && AT(i + 1) == 't') {
-            i += 2;
-        } else {
-            break;
-        }
-    }
-    *count = k;
     return i;
 }
 

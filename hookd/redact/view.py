@@ -81,7 +81,8 @@ _NEXT_PREFIX = (
 # An Edit's structuredPatch writes each line as a string of its own, its marker first: a string's end and the next
 # string's opening quote and marker are a line break there.
 _PATCH_BREAK = r'", ?"[+ -]'
-_JOINT_BREAK = r"(?:\\\\)?(?:\\n" + _NEXT_PREFIX + "|" + _PATCH_BREAK + ")"
+# (The next line's indentation after it, up to 40 as _IMPLICIT's, is the break's: not the side's 8.)
+_JOINT_BREAK = r"(?:\\\\)?(?:\\n" + _NEXT_PREFIX + "|" + _PATCH_BREAK + r")(?:[ \t]|\\t){0,40}+"
 _SIDE = r"(?:[ \t]|\\[rt]|" + _JOINT_BREAK + ")"
 _JOINT = "(?:" + _SIDE + r"{0,8}+\+" + _SIDE + "{0,8}+|" + _SIDE + r"{1,8}+\.\.?" + _SIDE + "{1,8}+)"
 # Two literals on adjacent lines with no + (Python's implicit concatenation inside parentheses, C's adjacent
