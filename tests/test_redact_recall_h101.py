@@ -209,3 +209,38 @@ def test_a_kubernetes_secrets_string_data(text: str, kind: str) -> None:
 )
 def test_what_is_no_secrets_data_is_kept(text: str) -> None:
     assert_kept(text)
+
+
+# New: a secret put in a secret store from the command line, as the option's value or echoed into gcloud.
+STORED = [
+    "az keyvault secret set --vault-name shop --name db --value " + PW,
+    "az keyvault secret set --vault-name shop --name db --value '" + PW + "' -o none",
+    "aws ssm put-parameter --name /shop/db --type SecureString --value '" + PW + "'",
+    "aws ssm put-parameter --name /shop/db --value " + PW + " --type SecureString --overwrite",
+    "aws secretsmanager create-secret --name db --secret-string " + PW,
+    'aws secretsmanager put-secret-value --secret-id db --secret-string "' + PW + '"',
+    "echo -n '" + PW + "' | gcloud secrets create db --data-file=-",
+    "printf '%s' '" + PW + "' | gcloud secrets versions add db --data-file=- --project shop",
+]
+
+
+@pytest.mark.parametrize("text", STORED)
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_a_secret_put_in_a_secret_store(text: str, kind: str) -> None:
+    assert_gone_in(text, PW, kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "aws ssm put-parameter --name /shop/port --type String --value 8080",
+        "aws ssm put-parameter --name /shop/region --value eu-west-1a --type String",
+        "aws secretsmanager create-secret --name db --secret-string file://secret.json",
+        "az keyvault secret set --vault-name shop --name db --file ./secret.txt",
+        'az keyvault secret set --vault-name shop --name db --value "$DB_PASSWORD"',
+        "gcloud secrets create db --data-file=./secret.txt",
+        "cat pw.txt | gcloud secrets create db --data-file=-",
+    ],
+)
+def test_a_secret_store_command_with_no_secret_is_kept(text: str) -> None:
+    assert_kept(text)
