@@ -244,3 +244,46 @@ def test_a_secret_put_in_a_secret_store(text: str, kind: str) -> None:
 )
 def test_a_secret_store_command_with_no_secret_is_kept(text: str) -> None:
     assert_kept(text)
+
+
+# New: a private key's lines in an Edit's structuredPatch with no indentation, or an empty line between (a PGP
+# block's armour header's end): the view has dropped each line's marker.
+PGP_BODY = "lQOYBGXabcdEBCADxyz0123456789abcdefghijklmnopqrstuvwxyzABCDEF"
+RSA_BODY = "MIIEpAIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgHcTz6sE2I2yPB"
+
+
+@pytest.mark.parametrize(
+    "text, body",
+    [
+        (
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n" + PGP_BODY + "\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----\n",
+            PGP_BODY,
+        ),
+        (
+            "gpg_key: |\n  -----BEGIN PGP PRIVATE KEY BLOCK-----\n\n  "
+            + PGP_BODY
+            + "\n  -----END PGP PRIVATE KEY BLOCK-----\n",
+            PGP_BODY,
+        ),
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\n"
+            + RSA_BODY
+            + "\n"
+            + RSA_BODY[::-1]
+            + "\n-----END RSA PRIVATE KEY-----\n",
+            RSA_BODY,
+        ),
+    ],
+)
+def test_a_private_keys_lines_in_a_patch(text: str, body: str) -> None:
+    assert_gone_in(text, body, "patch")
+
+
+def test_a_public_keys_lines_in_a_patch_are_kept() -> None:
+    text = (
+        "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n"
+        + PGP_BODY.replace("lQ", "mQ")
+        + "\n-----END PGP PUBLIC KEY BLOCK-----\n"
+    )
+    doc = json.dumps(LINE_KINDS["patch"](text))
+    assert apply(doc) == doc
