@@ -88,7 +88,7 @@ def inside_strings(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[i
         quotes = []
         at = text.find('"', start, end)
         while at >= 0:
-            if not (at > start and escaping(text, at - 1, start, MAX_RUN)):
+            if not (at > 0 and escaping(text, at - 1, 0, MAX_RUN)):
                 quotes.append(at)
             at = text.find('"', at + 1, end)
         if not quotes:
