@@ -41,7 +41,8 @@ def _after_begin(match: re.Match[str]) -> bool:
 PATCH_PRIVATE_KEY_LINE = Rule(
     name="patch_private_key_line",
     replaces="a line of a private key's body in an Edit's structuredPatch, where each line is a string",
-    pattern=r"\"[ +-]?[ \t]{0,40}(?P<value>[A-Za-z0-9+/]{4,128}={0,2})(?:\\[nr])*\"",
+    # A string after another in a list (a patch's lines): not a key's value ("tool_name": "Bash").
+    pattern=r"\"(?:(?<=, \")|(?<=,\")|(?<=, \\\")|(?<=,\\\"))[ +-]?[ \t]{0,40}(?P<value>[A-Za-z0-9+/]{4,128}={0,2})(?:\\[nr])*\"",
     group="value",
     keywords=("PRIVATE KEY",),
     reach=PATCH_KEY_BACK + 200,
