@@ -180,6 +180,40 @@ def test_a_long_kubernetes_secret(text: str, kind: str) -> None:
     assert base64.b64encode(("value-89-" + "q" * 40).encode()).decode() not in out
 
 
+KEYS = {f"setting{i}": base64.b64encode((f"value-{i}-" + "q" * 40).encode()).decode() for i in range(90)}
+# A CA's certificate as kubectl prints it: base64 of its PEM text (2,600 characters of its body).
+CERT64 = base64.b64encode(
+    ("-----BEGIN CERTIFICATE-----\nMIIC" + "Qk" * 1300 + "\n-----END CERTIFICATE-----\n").encode()
+).decode()
+LONG_JSON = [
+    json.dumps(
+        {"apiVersion": "v1", "data": {**KEYS, "relay": B64}, "kind": "Secret", "metadata": {"name": "a"}}, indent=4
+    ),
+    json.dumps({"apiVersion": "v1", "data": {"ca.crt": CERT64, "relay": B64}, "kind": "Secret"}, separators=(",", ":")),
+    json.dumps({"kind": "Secret", "apiVersion": "v1", "data": {"tls.crt": CERT64, "relay": B64}}),
+    json.dumps({"items": [{"data": {**KEYS, "relay": B64}, "kind": "Secret"}], "kind": "List"}, indent=2),
+]
+
+
+@pytest.mark.parametrize("text", LONG_JSON)
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_a_long_kubernetes_secret_as_json(text: str, kind: str) -> None:
+    out = assert_gone_in(text, B64, kind, rule="k8s_secret_data")
+    assert KEYS["setting0"] not in out or "setting0" not in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps({"apiVersion": "v1", "data": {**KEYS, "relay": B64}, "kind": "ConfigMap"}, indent=4),
+        json.dumps({"items": [{"data": {**KEYS, "relay": B64}, "kind": "ConfigMap"}, {"kind": "Secret"}]}),
+        json.dumps({"data": {"ca.crt": CERT64, "relay": B64}, "kind": "ConfigMap"}),
+    ],
+)
+def test_a_long_json_that_is_no_secrets_data_is_kept(text: str) -> None:
+    assert_kept(text)
+
+
 STRING_DATA = [
     "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\nstringData:\n  relay: " + PW + "\n",
     'apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\nstringData:\n  relay: "' + PW + "\"  # the relay's\n",

@@ -87,16 +87,17 @@ class _Block:
         return word, start
 
     def ends(self, text: str, ends: list[int]) -> list[int]:
-        """The ends to read: a JSON Secret's reports (checked by _in_secret_json) as they are; for each block
-        reported, every value of the block, when the object's kind says Secret. Work is the blocks' length."""
+        """The ends to read: for each block reported (YAML, or kubectl's JSON: _json_values), every value of the
+        block, when the object's kind says Secret. Work is the blocks' length."""
         out: list[int] = []
         walked = -1
         for at in ends:
-            if text.startswith('\\"', at - 3):
-                out.append(at)
-                continue
             if at <= walked:
                 continue  # a value of a block already walked
+            if text.startswith('\\"', at - 3):
+                values, walked = _json_values(text, at)
+                out += [value + self.back for value in values]
+                continue
             block = self.find(text, at)
             if block is None:
                 continue
@@ -136,8 +137,8 @@ _STRING_DATA = _Block("stringData:", _TEXT, "", 0)
 _DATA_TRIGGER = _DATA.trigger
 
 # kubectl get secret -o json (and jq's compact form): "data": {"<key>": "<base64>", ...} in JSON text, its keys
-# sorted (kind after data); Hyperscan reads from "data": { down each pair to the value's first character, only in
-# chunks that hold "kind": "Secret".
+# sorted (kind after data); Hyperscan reads from "data": { down each pair to the value's first character, in chunks
+# that hold a "data": {; the block is walked and its kind checked once, as a YAML one's.
 _JSON_KEY = r'\\"[A-Za-z0-9_.-]{1,253}\\": ?\\"'
 _JSON_SPACE = r'(?:\\n|[ \t]|", ?")'  # (a line's end and the next's start in an Edit's patch, as _BREAK)
 _JSON_TRIGGER = (
@@ -151,7 +152,7 @@ _JSON_TRIGGER = (
     + _JSON_KEY
     + "[A-Za-z0-9+/]"
 )
-_JSON_KIND_NEED = r'(?:kind\\": ?\\"Secret)'
+_JSON_NEED = r'(?:\\"data\\": ?\{)'
 _JSON_DATA_PAIRS = re.compile(
     r'\\"data\\": ?\{'
     + _JSON_SPACE
@@ -164,28 +165,46 @@ _JSON_DATA_PAIRS = re.compile(
 )
 _JSON_KIND = re.compile(r'kind\\": ?\\"Secret\\"')
 _JSON_KIND_KEY = 'kind\\":'
+_JSON_HEAD = re.compile(r'\\"data\\": ?\{' + _JSON_SPACE + "*+")
+_JSON_ENTRY = re.compile(_JSON_KEY + r'(?P<value>[A-Za-z0-9+/]*+={0,2})\\"')
+_JSON_NEXT = re.compile("," + _JSON_SPACE + "*+")
 
 
 def _in_secret_data(text: str, at: int) -> bool:
-    """The report (the value's first character, at - 1) is a value of a data: block, YAML or JSON (a JSON one's
-    kind checked here; a YAML block's, once for the whole block, by _Block.ends)."""
+    """The report (the value's first character, at - 1) is a value of a data: block, YAML or JSON (its kind is
+    checked once for the whole block, by _Block.ends)."""
     if text.startswith('\\"', at - 3):
         return _in_secret_json(text, at)
     return _DATA.find(text, at) is not None
 
 
 def _in_secret_json(text: str, at: int) -> bool:
-    """The report is a value of the pairs after "data": { (nothing else between), and the nearest "kind": after
-    it (kubectl sorts kind after data; in a List the one before is the previous item's), else before the data,
-    says "Secret", all within SPAN."""
+    """The report is a value of the pairs after "data": { (nothing else between), within SPAN of it."""
     data = text.rfind('\\"data\\":', max(0, at - SPAN), at)
-    if data < 0 or not _JSON_DATA_PAIRS.fullmatch(text, data, at - 1):
-        return False
-    after = text.find(_JSON_KIND_KEY, at, min(len(text), data + SPAN))
-    if after >= 0:
-        return _JSON_KIND.match(text, after) is not None
-    before = text.rfind(_JSON_KIND_KEY, max(0, at - SPAN), data)
-    return before >= 0 and _JSON_KIND.match(text, before) is not None
+    return data >= 0 and _JSON_DATA_PAIRS.fullmatch(text, data, at - 1) is not None
+
+
+def _json_values(text: str, at: int) -> tuple[list[int], int]:
+    """The values of the "data": { block holding the report, walked once from its start (however long: a
+    certificate before a value), where they begin (none if its kind is not Secret), and where the walk ended."""
+    data = text.rfind('\\"data\\":', max(0, at - SPAN), at)
+    head = _JSON_HEAD.match(text, data)
+    assert head is not None  # _in_secret_json matched the same
+    values: list[int] = []
+    end = head.end()
+    while (entry := _JSON_ENTRY.match(text, end)) is not None:
+        values.append(entry.start("value"))
+        end = entry.end()
+        following = _JSON_NEXT.match(text, end)
+        if following is None:
+            break
+        end = following.end()
+    # The object's kind: the nearest "kind": after the block (kubectl sorts kind after data; in a List the one
+    # before is the previous item's), else the nearest before the data, within SPAN.
+    kind = text.find(_JSON_KIND_KEY, end, min(len(text), end + SPAN))
+    kind = text.rfind(_JSON_KIND_KEY, max(0, data - SPAN), data) if kind < 0 else kind
+    secret = kind >= 0 and _JSON_KIND.match(text, kind) is not None
+    return (values if secret else []), end
 
 
 def _kind_says_secret(text: str, start: int, word: int, end: int) -> bool:
@@ -217,7 +236,7 @@ K8S_SECRET_DATA = Rule(
     pattern=r"(?P<value>[A-Za-z0-9+/]{4,16384}+={0,2})(?=\\[nr]|[\r\n]|\\?\"|\Z)",
     group="value",
     trigger="(?:" + _DATA_TRIGGER + "|" + _JSON_TRIGGER + ")",
-    trigger_parts=((_DATA_TRIGGER, (_DATA.need,)), (_JSON_TRIGGER, (_JSON_KIND_NEED,))),
+    trigger_parts=((_DATA_TRIGGER, (_DATA.need,)), (_JSON_TRIGGER, (_JSON_NEED,))),
     anchored=True,
     back=1,
     reach=16400,
