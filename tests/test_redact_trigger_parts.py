@@ -113,6 +113,9 @@ def texts() -> tuple[str, ...]:
         '"+kind: Secret", "+data:", "+  relay: SHVu"',
         '{\\n  \\"data\\": {\\n    \\"relay\\": \\"SHVu\\",\\n    \\"b\\": \\"QQ==\\"\\n  },\\"kind\\":\\"Secret\\"}',
         '\\"kind\\": \\"Secret\\", \\"data\\":{\\"relay\\":\\"SHVu\\"}',
+        # k8s_secret_string_data's (h101): a Secret's stringData, a patch's lines too
+        "kind: Secret\\nstringData:\\n  relay: Pw1x\\n  b: c d\\n",
+        '"+kind: Secret", "+stringData:", "+  relay: Pw1x"',
     ]
     # secret_line's parts and needs: every last word of a name, the spacings (raw, escaped tab), the
     # value's forms, with and without a keyword

@@ -160,20 +160,7 @@ static inline Py_ssize_t osc(int kind, const void *data, Py_ssize_t n, Py_ssize_
     return -1;
 }
 
-/* Up to JOINT_SIDE of [ \t] or \\[nt] from i: where they end. */
-static inline Py_ssize_t joint_side(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
-    for (int k = 0; k < JOINT_SIDE && i < n; k++) {
-        Py_UCS4 c = AT(i);
-        if (c == ' ' || c == '\t') {
-            i += 1;
-        } else if (c == '\\' && i + 1 < n && (AT(i + 1) == 'n' || AT(i + 1) == 'r' || AT(i + 1) == 't')) {
-            i += 2;
-        } else {
-            break;
-        }
-    }
-    return i;
-}
+static inline Py_ssize_t numbered(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int *raw);
 
 /* Up to `most` of [ \t] or \\t from i: where they end, and how many in *count. */
 static inline Py_ssize_t indent(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, int most, int *count) {
@@ -192,13 +179,75 @@ static inline Py_ssize_t indent(int kind, const void *data, Py_ssize_t n, Py_ssi
     return i;
 }
 
-/* _IMPLICIT from i: an escaped newline, the next line's indentation (implicit concatenation of adjacent
- * literals across lines, in Python or C); where it ends, or -1. */
+/* view.py's _NEXT_PREFIX, from i: the next line's prefix in a joint, a number and an escaped tab or arrow, a diff's
+ * marker before a space or a tab, or both; where it ends (i: none). */
+static inline Py_ssize_t joint_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    int raw = 0;
+    Py_ssize_t end = numbered(kind, data, n, i, &raw);
+    if (end >= 0 && !raw && AT(end - 1) != '\t') i = end;
+    if (i + 1 < n && (AT(i) == '+' || AT(i) == '-') &&
+        (AT(i + 1) == ' ' || AT(i + 1) == '\t' || (i + 2 < n && AT(i + 1) == '\\' && AT(i + 2) == 't')))
+        return i + 1;
+    return i;
+}
+
+/* view.py's _PATCH_BREAK from i: a string's end, a comma (a space), the next string's opening quote and a diff's
+ * marker (+, a space, -): where it ends, or -1. */
+static inline Py_ssize_t patch_break(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    if (i + 1 >= n || AT(i) != '"' || AT(i + 1) != ',') return -1;
+    i += 2;
+    if (i < n && AT(i) == ' ') i++;
+    if (i + 1 >= n || AT(i) != '"' || (AT(i + 1) != '+' && AT(i + 1) != ' ' && AT(i + 1) != '-')) return -1;
+    return i + 2;
+}
+
+/* Up to JOINT_SIDE of [ \t], \\[rt], \\n (and the next line's prefix and indentation) or a patch's next line
+ * from i: where they end. */
+static inline Py_ssize_t joint_side(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    int count;
+    for (int k = 0; k < JOINT_SIDE && i < n; k++) {
+        Py_UCS4 c = AT(i);
+        if (c == ' ' || c == '\t') {
+            i += 1;
+        } else if (c == '\\' && i + 1 < n && (AT(i + 1) == 'r' || AT(i + 1) == 't')) {
+            i += 2;
+        } else if (c == '\\' && i + 1 < n && AT(i + 1) == 'n') {
+            i = indent(kind, data, n, joint_prefix(kind, data, n, i + 2), IMPLICIT_INDENT, &count);
+        } else if (c == '\\' && i + 3 < n && AT(i + 1) == '\\' && AT(i + 2) == '\\' && AT(i + 3) == 'n') {
+            /* a line's continuation: an escaped backslash, then \\n */
+            i = indent(kind, data, n, joint_prefix(kind, data, n, i + 4), IMPLICIT_INDENT, &count);
+        } else if (c == '\\' && i + 1 < n && AT(i + 1) == '\\' && patch_break(kind, data, n, i + 2) >= 0) {
+            i = indent(kind, data, n, patch_break(kind, data, n, i + 2), IMPLICIT_INDENT, &count); /* or a patch's */
+        } else if (c == '"' && patch_break(kind, data, n, i) >= 0) {
+            i = indent(kind, data, n, patch_break(kind, data, n, i), IMPLICIT_INDENT, &count);
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+/* _IMPLICIT from i: an escaped newline (after a line's continuation, or a CR; the next line's prefix after it), the
+ * next line's indentation (implicit concatenation of adjacent literals across lines, in Python or C); where it
+ * ends, or -1. */
 static inline Py_ssize_t implicit(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     int count;
-    if (i + 3 < n && AT(i) == '\\' && AT(i + 1) == 'r' && AT(i + 2) == '\\' && AT(i + 3) == 'n') i += 2;
-    if (i + 1 >= n || AT(i) != '\\' || AT(i + 1) != 'n') return -1;
-    i = indent(kind, data, n, i + 2, IMPLICIT_INDENT, &count);
+    Py_ssize_t p = i;
+    for (int k = 0; k < 8 && p < n && (AT(p) == ' ' || AT(p) == '\t'); k++) p++;
+    if (p + 1 < n && AT(p) == '\\' && AT(p + 1) == '\\' &&
+        ((p + 3 < n && AT(p + 2) == '\\' && AT(p + 3) == 'n') || patch_break(kind, data, n, p + 2) >= 0)) {
+        i = p + 2; /* a line's continuation: spaces, an escaped backslash */
+    } else if (i + 3 < n && AT(i) == '\\' && AT(i + 1) == 'r' && AT(i + 2) == '\\' && AT(i + 3) == 'n') {
+        i += 2;
+    }
+    Py_ssize_t patch = patch_break(kind, data, n, i);
+    if (patch >= 0) {
+        i = patch;
+    } else {
+        if (i + 1 >= n || AT(i) != '\\' || AT(i + 1) != 'n') return -1;
+        i = joint_prefix(kind, data, n, i + 2);
+    }
+    i = indent(kind, data, n, i, IMPLICIT_INDENT, &count);
     return count ? i : -1;
 }
 

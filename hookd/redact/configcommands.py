@@ -1,7 +1,9 @@
 """Commands that store a secret in a tool's configuration, the value as the argument after its key
 (twelfth session, h59): ``git config github.token <v>``, ``npm config set //reg/:_authToken <v>``
 (also yarn, pnpm), ``poetry config http-basic.<repo> <user> <v>`` and ``pypi-token.<repo> <v>``,
-Windows' ``setx API_KEY <v>``.
+Windows' ``setx API_KEY <v>``. And commands that put a secret in a secret store (h101): ``az keyvault secret set
+... --value <v>``, ``aws secretsmanager create-secret|put-secret-value|update-secret ... --secret-string <v>``,
+``aws ssm put-parameter ... --value <v>`` of a SecureString.
 
 Each pattern starts with the command's literal (keywords gate it) and reads a bounded key; the key must
 name a secret (not ``user.signingkey``, a key's id, nor ``core.editor``).
@@ -84,4 +86,41 @@ CONFIG_SECRET_ARGUMENT = Rule(
     "(not `git config user.signingkey ABCD`)",
 )
 
-CONFIG_COMMAND_RULES: tuple[Rule, ...] = (CONFIG_SECRET_ARGUMENT,)
+# A secret store's command and its arguments up to the option that gives the secret (one command: no separator,
+# no line break; a JSON string's escaped quote and slash are its characters).
+_STORE = (
+    r"(?P<store>az\s{1,4}keyvault\s{1,4}secret\s{1,4}set|aws\s{1,4}ssm\s{1,4}put-parameter"
+    r"|aws\s{1,4}secretsmanager\s{1,4}(?:create-secret|put-secret-value|update-secret))"
+    r"""(?:[^"\\\n;|&]|\\["\\/ t]){0,400}?\s--(?:value|secret-string)(?:=|\s{1,4})"""
+)
+# The rest of the command after the value: where ssm's --type SecureString may stand.
+_REST = re.compile(r"""(?:[^"\\\n;|&]|\\["\\/ t]){0,400}""")
+
+
+def _stored_value_ok(match: re.Match[str]) -> bool:
+    """A value, not a file the tool reads (file://, fileb://, @file); ssm's only when its type is SecureString (a
+    String parameter is configuration)."""
+    value = match.group("value")
+    if len(value) < 4 or value.startswith(("file://", "fileb://", "@")) or not option_value_ok(match):
+        return False
+    if not match.group("store").endswith("put-parameter"):
+        return True
+    rest = _REST.match(match.string, match.end())
+    command = match.group(0) + (rest.group() if rest else "")
+    return "SecureString" in command
+
+
+SECRET_STORE_VALUE = Rule(
+    name="secret_store_value",
+    replaces="the value put in a secret store: az keyvault secret set --value, aws secretsmanager --secret-string, "
+    "aws ssm put-parameter --value of a SecureString",
+    pattern=_STORE + VALUE,
+    group="value",
+    keywords=("keyvault", "put-parameter", "secretsmanager"),
+    reach=VALUE_REACH + 500,
+    check=_stored_value_ok,
+    example="`az keyvault secret set --vault-name v --name db --value <value>`, "
+    "`aws ssm put-parameter --name /db/pw --type SecureString --value <value>` (not `--secret-string file://s.json`)",
+)
+
+CONFIG_COMMAND_RULES: tuple[Rule, ...] = (CONFIG_SECRET_ARGUMENT, SECRET_STORE_VALUE)

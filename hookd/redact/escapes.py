@@ -75,3 +75,55 @@ def whole_escapes(text: str, spans: Iterable[tuple[int, int, str]]) -> list[tupl
             out.append((start, end, name))
         last = out[-1][1]
     return out
+
+
+_JOINT_CHARS = frozenset(" \t+.")
+
+
+def inside_strings(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The spans cut where they would cross a JSON string's end: a value the view joined over an Edit's
+    structuredPatch lines (a string each, view.py's _PATCH_BREAK) is redacted in each string it stands in, the
+    joints and the strings' quotes kept (a marker over them merged the patch's lines into one). Work is the
+    spans' length."""
+    out: list[tuple[int, int, str]] = []
+    for start, end, name in spans:
+        quotes = []
+        at = text.find('"', start, end)
+        while at >= 0:
+            if not (at > 0 and escaping(text, at - 1, 0, MAX_RUN)):
+                quotes.append(at)
+            at = text.find('"', at + 1, end)
+        if not quotes:
+            out.append((start, end, name))
+            continue
+        # Inside a string: before the first quote, and from each opening quote (every second) to the next.
+        bounds = [start, *quotes, end] if len(quotes) % 2 == 0 else [start, *quotes, quotes[-1] + 1, end]
+        pieces = [
+            (
+                _piece_start(text, bounds[k], bounds[k + 1]) if k else bounds[k],
+                _piece_end(text, bounds[k], bounds[k + 1]),
+            )
+            for k in range(0, len(bounds) - 1, 2)
+        ]
+        pieces[-1] = (pieces[-1][0], end)
+        kept = [(low, high, name) for low, high in pieces if high > low]
+        out.extend(kept or [(start, end, name)])  # nothing of the value in any string: fail closed
+    return out
+
+
+def _piece_start(text: str, quote: int, end: int) -> int:
+    """Where a value's piece begins after a string's opening quote: past a diff's marker, the joint's spaces,
+    operator and indentation, and the literal's own quote."""
+    at = quote + 2 if quote + 1 < end and text[quote + 1] in "+ -" else quote + 1
+    while at < end and (text[at] in _JOINT_CHARS or text.startswith("\\t", at)):
+        at += 2 if text[at] == "\\" else 1
+    return at + (2 if text.startswith('\\"', at, end) else 1 if text.startswith("'", at, end) else 0)
+
+
+def _piece_end(text: str, start: int, quote: int) -> int:
+    """Where a value's piece ends before a string's closing quote: before a line's continuation, the joint's
+    spaces and operator, and the literal's own quote."""
+    at = quote - 2 if text.endswith("\\\\", start, quote) else quote
+    while at > start and text[at - 1] in _JOINT_CHARS:
+        at -= 1
+    return at - (2 if text.endswith('\\"', start, at) else 1 if text.endswith("'", start, at) else 0)

@@ -37,26 +37,108 @@ _DOCUMENT = "---"
 # opening quote (the view has dropped the diff's marker after it).
 _BREAK = r"(?:(?:\\r)?(?:\\n|\n)|\", ?\")"
 _KEY = r" {1,8}[A-Za-z0-9_.-]{1,253}: "  # (one space: a diff's "+ " dropped with the view's marker)
-# Hyperscan reads from a data: line at a line's start down each key with a base64 value, and reports at each
-# value's first character: a YAML file's other keys (metadata's, a ConfigMap's beside it) report nothing. A block
-# longer than the scanner's overlap (2,048 characters) is read in the chunk where it begins.
-_DATA_TRIGGER = (
-    r'(?:\n|\\n|") {0,8}data:[ \t]*'
-    + _BREAK
-    + "(?:"
-    + _KEY
-    + r"[A-Za-z0-9+/]*={0,2}"
-    + _BREAK
-    + ")*"
-    + _KEY
-    + "[A-Za-z0-9+/]"
-)
-# The lines between data: and the key's line: keys with base64 values, each line's break after it.
-_DATA_LINES = re.compile(r"data:[ \t]*" + _BREAK + r"(?:" + _KEY + r"[A-Za-z0-9+/]*+={0,2}" + _BREAK + ")*+")
+# A value's characters: a data: value's base64; a stringData: value's text to its line's end (no line break, raw or
+# escaped, and no raw quote: a patch line's string ends there).
+_BASE64 = r"[A-Za-z0-9+/]*+={0,2}"
+_TEXT = r"(?:[^\\\n\r\"]|\\[^nr])*+"
+_VALUE_END = r"(?=\\[nr]|[\r\n]|\\?\"|\Z)"
+
+
+class _Block:
+    """A Secret's block of values under ``word`` (data:, stringData:): Hyperscan's trigger, which reads from the
+    word's line at a line's start down each key and its value and reports at each value's first character (less
+    ``back``: a YAML file's other keys, a ConfigMap's beside it, report nothing), and the block read again in
+    Python, walked once from its word's line, however long (a kubectl get secret of many keys, a long
+    certificate before a value): the trigger reaches only as far as a chunk and its overlap."""
+
+    def __init__(self, word: str, value: str, first: str, back: int) -> None:
+        self.word, self.back = word, back
+        line = _KEY + value.replace("*+", "*") + _BREAK  # (Hyperscan has no possessive quantifier)
+        self.trigger = r'(?:\n|\\n|") {0,8}' + word + r"[ \t]*" + _BREAK + "(?:" + line + ")*" + _KEY + first
+        # A chunk worth the trigger's scan: one with the word's line (a data: URL is none). The trigger needs no
+        # kind: Secret in its chunk: a long block's kind (kubectl writes it after the data) lies chunks away.
+        self.need = "(?:" + word + r"[ \t]{0,8}(?:\n|\\[nr]|\", ?\"))"
+        # The lines between the word and a key's line: keys with values, each line's break after it.
+        self._lines = re.compile(word + r"[ \t]*" + _BREAK + r"(?:" + _KEY + value + _BREAK + ")*+")
+        self._head = re.compile(word + r"[ \t]*" + _BREAK)
+        self._entry = re.compile(
+            "(?P<indent> {1,8})" + _KEY.removeprefix(" {1,8}") + "(?P<value>" + value + ")" + _VALUE_END
+        )
+
+    def find(self, text: str, at: int) -> tuple[int, int] | None:
+        """Where the block holding the report (its value's first character, at - back) begins: its word and its
+        line's start (its indentation), or None: the lines from the word to the report's are not all keys with
+        values, or the word is part of another (metadata:, stringData: for data:). Read at most SPAN back."""
+        at -= self.back - 1
+        low = max(0, at - 300)  # the line's break, before its key (at most 266 characters before the value)
+        raw, escaped, comma = text.rfind("\n", low, at), text.rfind("\\n", low, at), text.rfind('",', low, at)
+        opening = comma + 3 if text.startswith(' "', comma + 2) else comma + 2  # a patch line's opening quote
+        quoted = comma >= 0 and text.startswith('"', opening)
+        if raw < 0 and escaped < 0 and not quoted:
+            return None
+        line = max(raw + 1, escaped + 2, opening + 1 if quoted else -1)
+        word = text.rfind(self.word, max(0, at - SPAN), line)
+        if word < 0 or not self._lines.fullmatch(text, word, line):
+            return None
+        indent = text[max(0, word - 16) : word]
+        start = word - (len(indent) - len(indent.rstrip(" ")))
+        if start > 0 and text[start - 1] not in '\n"' and text[start - 2 : start] != "\\n":
+            return None
+        return word, start
+
+    def ends(self, text: str, ends: list[int]) -> list[int]:
+        """The ends to read: for each block reported (YAML, or kubectl's JSON: _json_values), every value of the
+        block, when the object's kind says Secret. Work is the blocks' length."""
+        out: list[int] = []
+        walked = -1
+        for at in ends:
+            if at <= walked:
+                continue  # a value of a block already walked
+            if text.startswith('\\"', at - 3):
+                values, walked = _json_values(text, at)
+                out += [value + self.back for value in values]
+                continue
+            block = self.find(text, at)
+            if block is None:
+                continue
+            word, start = block
+            values, walked = self._walk(text, word)
+            if _kind_says_secret(text, start, word, walked):
+                out += [value + self.back for value in values]
+        return sorted(set(out))
+
+    def _walk(self, text: str, word: int) -> tuple[list[int], int]:
+        """From the word's line down its keys: where each value begins, and where the block ends (at a key
+        indented otherwise than the first: a List's item's kind: after its data's keys)."""
+        head = self._head.match(text, word)
+        assert head is not None  # find() matched the same
+        values: list[int] = []
+        at = head.end()
+        indent = -1
+        while (entry := self._entry.match(text, at)) is not None:
+            spaces = entry.end("indent") - at
+            if indent not in (-1, spaces):
+                break
+            indent = spaces
+            values.append(entry.start("value"))
+            following = _NEXT_LINE.match(text, entry.end())
+            if following is None:
+                at = entry.end()
+                break
+            at = following.end()
+        return values, at
+
+
+_NEXT_LINE = re.compile(_BREAK)
+_DATA = _Block("data:", _BASE64, "[A-Za-z0-9+/]", 1)
+# A stringData: value as written (a key after the key's ": "): the trigger ends before it; a block scalar (| or >)
+# holds lines the name rules read.
+_STRING_DATA = _Block("stringData:", _TEXT, "", 0)
+_DATA_TRIGGER = _DATA.trigger
 
 # kubectl get secret -o json (and jq's compact form): "data": {"<key>": "<base64>", ...} in JSON text, its keys
-# sorted (kind after data); Hyperscan reads from "data": { down each pair to the value's first character, only in
-# chunks that hold "kind": "Secret".
+# sorted (kind after data); Hyperscan reads from "data": { down each pair to the value's first character, in chunks
+# that hold a "data": {; the block is walked and its kind checked once, as a YAML one's.
 _JSON_KEY = r'\\"[A-Za-z0-9_.-]{1,253}\\": ?\\"'
 _JSON_SPACE = r'(?:\\n|[ \t]|", ?")'  # (a line's end and the next's start in an Edit's patch, as _BREAK)
 _JSON_TRIGGER = (
@@ -70,7 +152,7 @@ _JSON_TRIGGER = (
     + _JSON_KEY
     + "[A-Za-z0-9+/]"
 )
-_JSON_KIND_NEED = r'(?:kind\\": ?\\"Secret)'
+_JSON_NEED = r'(?:\\"data\\": ?\{)'
 _JSON_DATA_PAIRS = re.compile(
     r'\\"data\\": ?\{'
     + _JSON_SPACE
@@ -83,59 +165,57 @@ _JSON_DATA_PAIRS = re.compile(
 )
 _JSON_KIND = re.compile(r'kind\\": ?\\"Secret\\"')
 _JSON_KIND_KEY = 'kind\\":'
+_JSON_HEAD = re.compile(r'\\"data\\": ?\{' + _JSON_SPACE + "*+")
+_JSON_ENTRY = re.compile(_JSON_KEY + r'(?P<value>[A-Za-z0-9+/]*+={0,2})\\"')
+_JSON_NEXT = re.compile("," + _JSON_SPACE + "*+")
 
 
 def _in_secret_data(text: str, at: int) -> bool:
-    """The report (the value's first character, at - 1) is a value of a Secret's data: block, YAML or JSON."""
+    """The report (the value's first character, at - 1) is a value of a data: block, YAML or JSON (its kind is
+    checked once for the whole block, by _Block.ends)."""
     if text.startswith('\\"', at - 3):
         return _in_secret_json(text, at)
-    return _in_secret_yaml(text, at)
+    return _DATA.find(text, at) is not None
 
 
 def _in_secret_json(text: str, at: int) -> bool:
-    """The report is a value of the pairs after "data": { (nothing else between), and the nearest "kind": after
-    it (kubectl sorts kind after data; in a List the one before is the previous item's), else before the data,
-    says "Secret", all within SPAN."""
+    """The report is a value of the pairs after "data": { (nothing else between), within SPAN of it."""
     data = text.rfind('\\"data\\":', max(0, at - SPAN), at)
-    if data < 0 or not _JSON_DATA_PAIRS.fullmatch(text, data, at - 1):
-        return False
-    after = text.find(_JSON_KIND_KEY, at, min(len(text), data + SPAN))
-    if after >= 0:
-        return _JSON_KIND.match(text, after) is not None
-    before = text.rfind(_JSON_KIND_KEY, max(0, at - SPAN), data)
-    return before >= 0 and _JSON_KIND.match(text, before) is not None
+    return data >= 0 and _JSON_DATA_PAIRS.fullmatch(text, data, at - 1) is not None
 
 
-def _in_secret_yaml(text: str, at: int) -> bool:
-    """The report (the value's first character, at - 1) is on a line of a Secret's data: block, and kind: Secret
-    is near, in its document. Checked before the value is read: a YAML file's other keys cost no reading."""
-    low = max(0, at - 300)  # the line's break, before its key (at most 266 characters before the value)
-    raw, escaped, comma = text.rfind("\n", low, at), text.rfind("\\n", low, at), text.rfind('",', low, at)
-    opening = comma + 3 if text.startswith(' "', comma + 2) else comma + 2  # a patch line's opening quote
-    quoted = comma >= 0 and text.startswith('"', opening)
-    if raw < 0 and escaped < 0 and not quoted:
-        return False
-    line = max(raw + 1, escaped + 2, opening + 1 if quoted else -1)
-    data = text.rfind("data:", max(0, at - SPAN), line)
-    if data < 0 or not _DATA_LINES.fullmatch(text, data, line):
-        return False
-    indent = text[max(0, data - 16) : data]
-    start = data - (len(indent) - len(indent.rstrip(" ")))
-    if start > 0 and text[start - 1] not in '\n"' and text[start - 2 : start] != "\\n":
-        return False  # metadata: or stringData:, not data:
-    # The object's kind: the nearest kind: line after the value in its document (kubectl sorts kind after data;
-    # in a List the one before is the previous item's), else the nearest before the data (written by hand).
-    after = text.find(_KIND_LINE, at, min(len(text), start + SPAN))
-    if after >= 0 and text.find(_DOCUMENT, at, after) < 0:
-        return _is_secret(text, start, after)
-    before = text.rfind(_KIND_LINE, max(0, at - SPAN), start)
-    return before >= 0 and _is_secret(text, at, before) and text.find(_DOCUMENT, before, data) < 0
+def _json_values(text: str, at: int) -> tuple[list[int], int]:
+    """The values of the "data": { block holding the report, walked once from its start (however long: a
+    certificate before a value), where they begin (none if its kind is not Secret), and where the walk ended."""
+    data = text.rfind('\\"data\\":', max(0, at - SPAN), at)
+    head = _JSON_HEAD.match(text, data)
+    assert head is not None  # _in_secret_json matched the same
+    values: list[int] = []
+    end = head.end()
+    while (entry := _JSON_ENTRY.match(text, end)) is not None:
+        values.append(entry.start("value"))
+        end = entry.end()
+        following = _JSON_NEXT.match(text, end)
+        if following is None:
+            break
+        end = following.end()
+    # The object's kind: the nearest "kind": after the block (kubectl sorts kind after data; in a List the one
+    # before is the previous item's), else the nearest before the data, within SPAN.
+    kind = text.find(_JSON_KIND_KEY, end, min(len(text), end + SPAN))
+    kind = text.rfind(_JSON_KIND_KEY, max(0, data - SPAN), data) if kind < 0 else kind
+    secret = kind >= 0 and _JSON_KIND.match(text, kind) is not None
+    return (values if secret else []), end
 
 
-def _is_secret(text: str, low: int, kind: int) -> bool:
-    """The kind: line at ``kind`` says Secret, and it and the data lie within SPAN from ``low`` on."""
-    found = _KIND.match(text, kind)
-    return found is not None and max(found.end(), low) - min(kind, low) <= SPAN
+def _kind_says_secret(text: str, start: int, word: int, end: int) -> bool:
+    """The object's kind: the nearest kind: line after the block in its document (kubectl sorts kind after data;
+    in a List the one before is the previous item's), else the nearest before the data (written by hand), within
+    SPAN of the block, says Secret."""
+    after = text.find(_KIND_LINE, end, min(len(text), end + SPAN))
+    if after >= 0 and text.find(_DOCUMENT, end, after) < 0:
+        return _KIND.match(text, after) is not None
+    before = text.rfind(_KIND_LINE, max(0, start - SPAN), start)
+    return before >= 0 and _KIND.match(text, before) is not None and text.find(_DOCUMENT, before, word) < 0
 
 
 def _decodes_to_a_secret(match: re.Match[str]) -> bool:
@@ -156,13 +236,41 @@ K8S_SECRET_DATA = Rule(
     pattern=r"(?P<value>[A-Za-z0-9+/]{4,16384}+={0,2})(?=\\[nr]|[\r\n]|\\?\"|\Z)",
     group="value",
     trigger="(?:" + _DATA_TRIGGER + "|" + _JSON_TRIGGER + ")",
-    trigger_parts=((_DATA_TRIGGER, ("kind: Secret",)), (_JSON_TRIGGER, (_JSON_KIND_NEED,))),
+    trigger_parts=((_DATA_TRIGGER, (_DATA.need,)), (_JSON_TRIGGER, (_JSON_NEED,))),
     anchored=True,
     back=1,
     reach=16400,
     trigger_check=_in_secret_data,
+    select=_DATA.ends,
     check=_decodes_to_a_secret,
     example='`kind: Secret` ... `data:` / `  DB_URL: <base64>`; `"data": {"relay": "<base64>"}, "kind": "Secret"`',
 )
 
-K8S_SECRET_RULES: tuple[Rule, ...] = (K8S_SECRET_DATA,)
+
+def _text_is_a_secret(match: re.Match[str]) -> bool:
+    """A stringData: value as written: not a block scalar's indicator (its lines follow), a reference, a
+    template or a placeholder."""
+    value = match.group("value").rstrip()
+    return value[:1] not in ("|", ">") and plausible_secret(value)
+
+
+K8S_SECRET_STRING_DATA = Rule(
+    name="k8s_secret_string_data",
+    replaces="a value of a Kubernetes Secret's stringData: (as written, under any key) in its manifest",
+    # Quoted: to the closing quote; bare: to the line's end or a comment.
+    pattern=(
+        r"(?P<q>\\\"|')?(?P<value>(?(q)(?:(?!(?P=q))(?:[^\\\n\r\"]|\\[^nr])){1,1024}+"
+        r"|(?:[^\\\n\r\"\s]|\\[^nr])(?:(?! #)(?:[^\\\n\r\"]|\\[^nr])){0,1023}+))"
+    ),
+    group="value",
+    trigger=_STRING_DATA.trigger,
+    trigger_parts=((_STRING_DATA.trigger, (_STRING_DATA.need,)),),
+    anchored=True,
+    reach=2100,
+    trigger_check=lambda text, at: _STRING_DATA.find(text, at) is not None,
+    select=_STRING_DATA.ends,
+    check=_text_is_a_secret,
+    example="`kind: Secret` ... `stringData:` / `  relay: <value>`",
+)
+
+K8S_SECRET_RULES: tuple[Rule, ...] = (K8S_SECRET_DATA, K8S_SECRET_STRING_DATA)

@@ -6,7 +6,8 @@ The Edit tool's response lists the changed lines, each its own JSON string with 
 (the key in ``new_string``), and der_private_key a body's first line by its DER prefix; the lines after it
 were kept. Here each body line is a value of its own (a marker stays inside its string), taken when the
 strings before it, back to a BEGIN line of a private key, are all patch lines of base64 or a PEM header
-(``Proc-Type: 4,ENCRYPTED``) with no END line between.
+(``Proc-Type: 4,ENCRYPTED``) with no END line between. The view has dropped each line's marker (and a space
+after it), so a line of the key unindented, or an empty line between (a PGP block's), reads with none (h101).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ PATCH_KEY_BACK = 8192
 _BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:\\[nr])*\"")
 # The patch lines between the BEGIN line and the value's: base64, a header, or empty.
 _BETWEEN = re.compile(
-    r"(?:\s{0,4},\s{0,4}\"[ +-][ \t]{0,40}(?:[A-Za-z0-9+/]{1,128}={0,2}|[A-Za-z-]{1,40}: [^\"\\]{1,120}|)"
-    r"(?:\\[nr])*\")*\s{0,4},\s{0,4}\"[ +-][ \t]{0,40}\Z"
+    r"(?:\s{0,4},\s{0,4}\"[ +-]?[ \t]{0,40}(?:[A-Za-z0-9+/]{1,128}={0,2}|[A-Za-z-]{1,40}: [^\"\\]{1,120}|)"
+    r"(?:\\[nr])*\")*\s{0,4},\s{0,4}\"[ +-]?[ \t]{0,40}\Z"
 )
 
 
@@ -40,7 +41,8 @@ def _after_begin(match: re.Match[str]) -> bool:
 PATCH_PRIVATE_KEY_LINE = Rule(
     name="patch_private_key_line",
     replaces="a line of a private key's body in an Edit's structuredPatch, where each line is a string",
-    pattern=r"\"[ +-][ \t]{0,40}(?P<value>[A-Za-z0-9+/]{4,128}={0,2})(?:\\[nr])*\"",
+    # A string after another in a list (a patch's lines): not a key's value ("tool_name": "Bash").
+    pattern=r"\"(?:(?<=, \")|(?<=,\")|(?<=, \\\")|(?<=,\\\"))[ +-]?[ \t]{0,40}(?P<value>[A-Za-z0-9+/]{4,128}={0,2})(?:\\[nr])*\"",
     group="value",
     keywords=("PRIVATE KEY",),
     reach=PATCH_KEY_BACK + 200,

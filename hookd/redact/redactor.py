@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from hookd.redact import memo
-from hookd.redact.escapes import whole_escapes
+from hookd.redact.escapes import inside_strings, whole_escapes
 from hookd.redact.dense import CONFIRM_LIMIT, MARK, Budget, redact_in_bulk
 from hookd.redact.glued import unglued
 from hookd.redact.joints import joints
@@ -169,7 +169,7 @@ class Redactor:
         if not spans and not runs:
             return None
         if view is not None:
-            spans = [(*view.span(start, end), name) for start, end, name in spans]
+            spans = inside_strings(text, [(*view.span(start, end), name) for start, end, name in spans])
             runs = [view.span(start, end) for start, end in runs]
         return whole_escapes(text, spans), runs
 
@@ -201,6 +201,8 @@ class Redactor:
                 ends = reports.get(index, [])
                 if rule.trigger_check is not None:
                     ends = [end for end in ends if rule.trigger_check(text, end)]
+                if rule.select is not None and ends:
+                    ends = rule.select(text, ends)
                 if index in confirms:
                     ends = sorted(set(ends).union(contexts(rule, text, confirms[index])))
                 if ends:

@@ -67,6 +67,10 @@ class Rule:
     # context kept Hyperscan busy at every occurrence of those words): whether a report, at that end in the
     # text, is one of the rule's contexts. Checked before the value is read, in both engines.
     trigger_check: Callable[[str, int], bool] | None = None
+    # For an anchored rule whose context is a block of values (a Kubernetes Secret's data): from the reports that
+    # passed ``trigger_check``, the ends to read, in order. It may add the block's other values (walked once, its
+    # context checked once), which lie past what a trigger can reach in a chunk.
+    select: Callable[[str, list[int]], list[int]] | None = None
     # For an anchored rule: a Hyperscan pattern for its contexts that end with ``confirm_after``
     # together with the start of a value that may pass (``password: str`` does not), reported
     # instead of those contexts alone. The context ends just past the last ``confirm_after`` among

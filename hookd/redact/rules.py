@@ -149,12 +149,23 @@ _YAML_PROPERTIES = (
 )
 
 # A quoted value in parentheses, on the same line or the next (Python's long strings, API_KEY = (\n "<v>"\n);
-# the view joins literals on adjacent lines, so a value split there reads whole): the value is the quoted one.
-_PARENTHESIZED = r"(?:(?P<paren>\()(?:[ \t]|\\[nrt]){0,40}(?=\\\"|'))?+"
+# the view joins literals on adjacent lines, so a value split there reads whole): the value is the quoted one. In an
+# Edit's structuredPatch the next line is the next string (the view has dropped its marker).
+_PARENTHESIZED = r"(?:(?P<paren>\()(?:[ \t]|\\[nrt]|\", ?\"){0,40}(?=\\\"|'))?+"
 
 # A variable joined to a literal (a long-hand append: $password = $password . "<v>", token = token .. "<v>",
 # key = prefix + "<v>"): the value is the literal, taken only when it looks random (_assigned_ok), as after .=.
 _JOINED_HEAD = r"""(?:(?P<joined>\$?[A-Za-z_][\w.>-]{0,64}[ \t]{1,4}(?:\.\.?|\+|~)[ \t]{1,4})(?=\\\"|'))?+"""
+
+# Adjacent literals with no operator between them (C's and Python's implicit concatenation on one line: password =
+# "a" "<v>"): after an assignment the pieces are one value, taken whole as one literal would be (_assigned_ok:
+# not when joined they are a placeholder, a format or a mask). A shell's two quoted arguments (--password "x" "y") are an option's value and the next
+# argument: the option rules read the first alone.
+_ADJACENT_PIECES = (
+    r"(?P<pieces>(?:(?(dq)[^\"\\]{1,256}+\\\"[ \t]{1,4}\\\"|(?(sq)[^'\"\\]{1,256}+'[ \t]{1,4}'|(?!)))){1,8}+)?+"
+)
+ASSIGNED_VALUE = VALUE.replace("(?P<value>", "(?P<value>" + _ADJACENT_PIECES, 1)
+_PIECE_JOINTS = re.compile(r"\\\"[ \t]{1,4}\\\"|'[ \t]{1,4}'")
 
 # Python's string prefixes (b"<v>", r'<v>', rb"<v>"; an f-string's fields are references, which the check knows):
 # the value is the quoted one.
@@ -284,6 +295,8 @@ def _assigned_ok(match: re.Match[str]) -> bool:
     at = match.start()
     if match.string[at - 1 : at] == ":" and _AFTER_MARKER.search(match.string, max(0, at - 128), at):
         return False
+    if match.group("pieces") is not None:
+        return plausible_secret(_PIECE_JOINTS.sub("", match.group("value")))
     appended = match.string[at - 2 : at] in _APPENDS or match.group("joined") is not None
     return not appended or random_looking(match.group("value"))
 
@@ -427,7 +440,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             + _PARENTHESIZED
             + _JOINED_HEAD
             + _STRING_PREFIX
-            + VALUE
+            + ASSIGNED_VALUE
             + "|)"
         ),
         group="value",

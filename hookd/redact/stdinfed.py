@@ -62,19 +62,28 @@ _GPG_PIPED = (
 # openssl's -pass stdin (-passin, -passout: a key's passphrase): the first line of stdin is the password, so
 # a value echoed into it is one whether or not the data comes from stdin too (openssl enc with no -in).
 _OPENSSL_STDIN = r"{0,300}?\s-pass(?:in|out)?\s{1,4}stdin"
+# gcloud's secrets create and versions add with --data-file=- (the secret's data from stdin).
+_GCLOUD_SECRET = r"gcloud\s{1,4}secrets\s{1,4}(?:create|versions\s{1,4}add)\s"
+_GCLOUD_STDIN = r"{0,300}?\s--data-file(?:=|\s{1,4})-"
 # Commands that read a secret from stdin with no option saying so (or, vncpasswd, with -f): a value echoed
 # into one is that secret. vercel env add and wrangler secret put store it under the name they are given.
 _READER = (
     r"(?:(?:npx|bunx|pnpm\s{1,4}dlx)\s{1,4})?(?:vncpasswd\s{1,4}-f|vercel\s{1,4}env\s{1,4}add"
     r"|wrangler\s{1,4}secret\s{1,4}put|gh\s{1,4}secret\s{1,4}set\s{1,4}[A-Za-z0-9_]{1,100}(?=\s{0,4}(?:$|[\"\\;|&)]))"
-    r"|openssl\s" + _CMD + _OPENSSL_STDIN + ")"
+    r"|openssl\s" + _CMD + _OPENSSL_STDIN + "|" + _GCLOUD_SECRET + _CMD + _GCLOUD_STDIN + ")"
     r"(?![A-Za-z0-9_-])"
 )
 # Hyperscan finds the reader command (the rule's trigger); the regex runs only around it, back to the echo.
 _READER_TRIGGER = (
     r"\|\s{0,4}(?:(?:npx|bunx|pnpm\s{1,4}dlx)\s{1,4})?(?:vncpasswd\s{1,4}-f|vercel\s{1,4}env\s{1,4}add"
     r"|wrangler\s{1,4}secret\s{1,4}put|gh\s{1,4}secret\s{1,4}set"
-    r"|openssl\s[^\n;|&]" + _OPENSSL_STDIN + r")(?:[^A-Za-z0-9_-]|$)"
+    r"|openssl\s[^\n;|&]"
+    + _OPENSSL_STDIN
+    + r"|"
+    + _GCLOUD_SECRET
+    + r"[^\n;|&]"
+    + _GCLOUD_STDIN
+    + r")(?:[^A-Za-z0-9_-]|$)"
 )
 _PIPED_INTO_READER = (
     r"(?:echo|printf)\s{1,4}(?:-[neE]{1,3}\s{1,4})?" + _PRINTF_FORMAT + VALUE + r"\s{0,4}\|\s{0,4}" + _START + _READER
@@ -112,7 +121,7 @@ GPG_STDIN_PASSPHRASE = Rule(
 PIPED_STDIN_SECRET = Rule(
     name="piped_stdin_secret",
     replaces="a secret echoed into a command that reads it from stdin (vncpasswd -f, vercel env add, "
-    "wrangler secret put, gh secret set NAME)",
+    "wrangler secret put, gh secret set NAME, gcloud secrets create|versions add --data-file=-)",
     pattern=_PIPED_INTO_READER,
     group="value",
     trigger=_READER_TRIGGER,

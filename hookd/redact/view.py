@@ -69,14 +69,30 @@ MAX_LEVEL = 4  # the payload's JSON and three levels of JSON text nested in its 
 # PHP's and Perl's . and Lua's .. join literals too, with a space or an escaped break on each side (PSR-12's and
 # Lua's style): a dot alone, '.' or "a"."b", is also a character literal (split('.')) and a method's call
 # ('.'.join).
-_JOINT = (
-    r"(?:(?:[ \t]|\\[nrt]){0,8}\+(?:[ \t]|\\[nrt]){0,8}"
-    r"|(?:[ \t]|\\[nrt]){1,8}\.\.?(?:[ \t]|\\[nrt]){1,8})"
+# A line break in a joint may carry the next line's prefix (h101): the Read tool's or cat -n's number (escaped tab
+# or arrow), a diff's marker before the line's indentation, or both (a patch's "+    \"<v>\""): what stands between the
+# two literals is still only the joint; and a line's continuation before the break (a shell's, Python's, a C
+# macro's escaped backslash). Each side is possessive, as _viewcore.c's greedy reading.
+_DIFF_MARKER = r"[+-](?=[ \t]|\\t)"
+_NEXT_PREFIX = (
+    r"(?:(?:(?: {5}[0-9]| {4}[0-9]{2}| {3}[0-9]{3}| {2}[0-9]{4}| [0-9]{5}|[0-9]{6,7})\\t"
+    r"| {0,6}[0-9]{1,7}\\u2192)(?:" + _DIFF_MARKER + ")?+|" + _DIFF_MARKER + ")?+"
 )
+# An Edit's structuredPatch writes each line as a string of its own, its marker first: a string's end and the next
+# string's opening quote and marker are a line break there.
+_PATCH_BREAK = r'", ?"[+ -]'
+# (The next line's indentation after it, up to 40 as _IMPLICIT's, is the break's: not the side's 8.)
+_JOINT_BREAK = r"(?:\\\\)?(?:\\n" + _NEXT_PREFIX + "|" + _PATCH_BREAK + r")(?:[ \t]|\\t){0,40}+"
+_SIDE = r"(?:[ \t]|\\[rt]|" + _JOINT_BREAK + ")"
+_JOINT = "(?:" + _SIDE + r"{0,8}+\+" + _SIDE + "{0,8}+|" + _SIDE + r"{1,8}+\.\.?" + _SIDE + "{1,8}+)"
 # Two literals on adjacent lines with no + (Python's implicit concatenation inside parentheses, C's adjacent
-# literals): a newline right after the quote and the next line's indentation (at least one space or tab: not
+# literals): a newline right after the quote (or a line's continuation after it, spaces and an escaped backslash;
+# the next line's prefix after it, as in a joint), or a patch's next line, and the next line's indentation (at least one space or tab: not
 # a CSV file's next row).
-_IMPLICIT = r"(?:\\r)?\\n(?:[ \t]|\\t){1,40}"
+_IMPLICIT = (
+    r"(?:[ \t]{0,8}+\\\\(?=\\n|" + _PATCH_BREAK + r")|\\r(?=\\n))?+(?:\\n" + _NEXT_PREFIX + "|" + _PATCH_BREAK + r")"
+    r"(?:[ \t]|\\t){1,40}"
+)
 _JOINED = "(?:" + _JOINT + "|" + _IMPLICIT + ")"
 # The characters that print as nothing a secret may be split by: the zero-width ones (U+200B-U+200D, U+2060,
 # U+FEFF), the soft hyphen, the combining grapheme joiner, the Mongolian vowel separator, the bidi marks,
@@ -172,7 +188,7 @@ _EDIT = re.compile(
     + r")?)|\""
     + _JOINED
     + r"\\\")"
-    r"|'(?=[ \t\\+])(?<!\\')" + _JOINED + "'"
+    r"|'(?=[ \t\\+\"])(?<!\\')" + _JOINED + "'"
     r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6]"
     r"|[" + INVISIBLE + "]"
     r"|\x1b(" + _CSI + "|" + _OSC + r"|\\)(?:(?<=\x1b\\)(?:" + LINE_PREFIX + "))?"

@@ -45,6 +45,12 @@ VIEW_TRIGGERS = (
     # gate may be wider). Starting on a quote and a newline: a class of a token's characters before the quote
     # cost 2 MB of the standard library's source half its scan again.
     r"""(?:\\"|')(?:\\r)?\\n(?:[ \t]|\\t)+(?:\\"|')""",
+    # A literal's end before a diff's removed line (its prefix is no other trigger's: "- " is a list's item).
+    r"""(?:\\"|')(?:\\r)?\\n-(?:[ \t]|\\t)""",
+    # A literal's end at a string's end before the next, in an Edit's structuredPatch (a line each).
+    r"""(?:\\"|')", ?"[+ -]""",
+    # A literal's end before a line's continuation (an escaped backslash, then the break).
+    r"""(?:\\"|')[ \t]{0,8}\\\\(?:\\n|", ?"[+ -])""",
     # after the name's own quote (a key), or after = or : (password = \\\"...\\\" in a file JSON quotes)
     _NAME_WORD + r"(?:[ \t]{0,4}[=:][ \t]{0,4})?" + _NESTED_QUOTE,
     _NAME_WORD + "%3[Dd]",
