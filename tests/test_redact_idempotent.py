@@ -110,6 +110,9 @@ def _payload(text: str) -> tuple[str, list[str]]:
     )
 )
 @example(_payload(f"{SECRETS[0]}{_VALUES['jwt']}{_VALUES['glpat']}\n password={_VALUES['jwt']}\n"))
+# What a fresh seed drew (h101): a label taken as a value once the value that had hidden it was a marker.
+@example(_payload('password=password=\\"token: Authorization: ' + SECRETS[0] + "\n"))
+@example(_payload('api_key=password=\\"secret: Bearer: x\n'))
 def test_a_second_pass_changes_nothing_and_no_secret_apart_is_kept(case):
     payload, apart = case
     out, _ = REDACTOR.redact(payload)

@@ -167,6 +167,11 @@ _ADJACENT_PIECES = (
 ASSIGNED_VALUE = VALUE.replace("(?P<value>", "(?P<value>" + _ADJACENT_PIECES, 1)
 _PIECE_JOINTS = re.compile(r"\\\"[ \t]{1,4}\\\"|'[ \t]{1,4}'")
 
+# A bare word and its colon with a value after it (token: Password: <v>, key: Authorization: Bearer <v>) is the
+# next pair's label, not this one's value: no value begins here, so the label's own name is read next (a value
+# taken here had hidden it, and a second pass, the first value a marker, took the label).
+_NEXT_LABEL = r"(?![A-Za-z][A-Za-z_-]{0,40}:[ \t]+\S)"
+
 # Python's string prefixes (b"<v>", r'<v>', rb"<v>"; an f-string's fields are references, which the check knows):
 # the value is the quoted one.
 _STRING_PREFIX = r"""(?:(?i:[rbuf]|rb|br|fr|rf)(?=\\\"|'))?+"""
@@ -440,6 +445,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             + _PARENTHESIZED
             + _JOINED_HEAD
             + _STRING_PREFIX
+            + _NEXT_LABEL
             + ASSIGNED_VALUE
             + "|)"
         ),
