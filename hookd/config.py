@@ -10,12 +10,11 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
-import re
 import socket as socket_module
 import stat
 import tomllib
 from typing import Annotated, Any, ClassVar, Mapping, Self
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 import msgspec
 
@@ -724,6 +723,9 @@ def mask_url(url: str) -> str:
 
     Only the password's text is replaced, so that the rest reads exactly as
     configured (urlunsplit would rewrite ``unix:///path`` as ``unix:/path``).
+    A query parameter is judged by its name as redis-py reads it (parse_qs
+    decodes ``p%61ssword`` and ``+``), so that every spelling redis-py sends
+    as a password (or a key's, ``ssl_password``) is masked.
     """
     parts = urlsplit(url)
     masked_url = url
@@ -732,9 +734,13 @@ def mask_url(url: str) -> str:
         user = userinfo.partition(":")[0]
         netloc = f"{user}:****@{hostinfo}"
         masked_url = masked_url.replace(parts.netloc, netloc, 1)
-    if "password=" in parts.query:
-        query = re.sub(r"(^|&)password=[^&]*", r"\1password=****", parts.query)
-        masked_url = masked_url.replace("?" + parts.query, "?" + query, 1)
+    if parts.query:
+        pieces = []
+        for piece in parts.query.split("&"):
+            name, equals, _ = piece.partition("=")
+            secret = equals and "password" in unquote_plus(name).lower()
+            pieces.append(f"{name}=****" if secret else piece)
+        masked_url = masked_url.replace("?" + parts.query, "?" + "&".join(pieces), 1)
     return masked_url
 
 

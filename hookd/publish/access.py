@@ -13,7 +13,7 @@ import errno
 import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from hookd.config_errors import SettingError
 from hookd.policies import SentinelTls
@@ -32,14 +32,20 @@ def uses_tls(settings: RedisSettings) -> bool:
 
 
 def url_credentials(url: str) -> tuple[str | None, str | None]:
-    """The user and password a Redis URL carries itself (userinfo or ?password=), as redis-py reads them."""
+    """The user and password a Redis URL carries itself (userinfo, else ?username= and ?password=),
+    read as redis-py's parse_url reads them: query names decoded by parse_qs (``p%61ssword`` is
+    ``password``), the first value taken, userinfo before the query."""
     parts = urlsplit(url)
-    password = parts.password
-    for pair in parts.query.split("&"):
-        name, _, value = pair.partition("=")
-        if name == "password" and value:
-            password = value
-    return (unquote(parts.username) if parts.username else None, unquote(password) if password else None)
+    query = parse_qs(parts.query)
+    user = unquote(parts.username) if parts.username else next(iter(query.get("username", [])), None)
+    password = unquote(parts.password) if parts.password else next(iter(query.get("password", [])), None)
+    return user or None, password or None
+
+
+def url_secrets(url: str) -> list[str]:
+    """Every secret redis-py takes from the URL: the password, and a TLS key's (``ssl_password``)."""
+    key_password = next(iter(parse_qs(urlsplit(url).query).get("ssl_password", [])), None)
+    return [secret for secret in (url_credentials(url)[1], key_password) if secret]
 
 
 def read_password_file(path: str, setting: str = "redis_password_file") -> str:
@@ -140,7 +146,7 @@ def tls_kwargs(settings: RedisSettings) -> dict[str, object]:
 def password_flag_warning(flags: dict[str, object]) -> str | None:
     """What to say about a password given in a --redis-url flag, which every user can see in ps."""
     url = flags.get("redis_url")
-    if not isinstance(url, str) or url_credentials(url)[1] is None:
+    if not isinstance(url, str) or not url_secrets(url):
         return None
     return (
         "the password in --redis-url is visible to every user of this machine in the process "

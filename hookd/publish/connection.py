@@ -25,7 +25,7 @@ from hookd.publish.access import (
     login,
     refused,
     tls_kwargs,
-    url_credentials,
+    url_secrets,
     uses_tls,
     was_reset,
 )
@@ -218,7 +218,7 @@ def client_kwargs(settings: RedisSettings, connections: int = POOL_CONNECTIONS) 
 def _masked(settings: RedisSettings, text: str) -> str:
     """The text with redis_url's password and the password settings' values as ****."""
     text = text.replace(settings.url, mask_url(settings.url))
-    for secret in (url_credentials(settings.url)[1], settings.password, settings.sentinel_password):
+    for secret in (*url_secrets(settings.url), settings.password, settings.sentinel_password):
         if secret:
             text = text.replace(secret, "****")
     return text

@@ -27,6 +27,7 @@ from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.writer import PartlyAdded, UnexpectedReply, checked_counts
 from hookd.replay.errors import ReplayError
 from hookd.replay.lines import BAD_LINES_SHOWN, read_file, say_bad_lines
+from hookd.replay.redacting import redact_events, say_redacted
 from hookd.units import plural
 from hookd.spool.inspect import waiting_events
 
@@ -181,7 +182,7 @@ def _totals(counts: dict[str, HostCounts]) -> tuple[int, int]:
 
 
 def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: TextIO, err: TextIO) -> int:
-    parsed = read_file(path, err)
+    parsed, redacted = redact_events(config, read_file(path, err))
     where = f"{config.stream} at {mask_url(config.redis_url)}"
     report: dict[str, Any] = {
         "file": path,
@@ -196,9 +197,12 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: Te
         "stream": config.stream,
         "redis_error": None,
         "spool_events_hidden": {},
+        "redacted": dict(redacted),
     }
     if not as_json:
         say_bad_lines(parsed, path, err)
+    if redacted and not as_json:
+        say_redacted(redacted, path, err)
     hidden = _conflicts(config, parsed.events) if parsed.events else {}
     report["spool_events_hidden"] = hidden
     if hidden and not as_json:
