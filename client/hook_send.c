@@ -54,10 +54,12 @@ static const char *const FINAL[] = {"empty", "not_json", "invalid_utf8", "not_ob
 static volatile sig_atomic_t debug, no_stderr;
 /* Set once the event is read whole, cleared once hookd acknowledged it, an inbox kept it, or its loss
  * was said: while set, the deadline's handler writes lost_line (built before, as write(2) is all a
- * handler may do). */
+ * handler may do). PARTIAL from the first byte of stdin until it is read whole: Claude Code was
+ * handing an event over, so a deadline then loses one too, and says so with partial_line. */
+#define PARTIAL 2
 static volatile sig_atomic_t lost_armed;
-static char lost_line[256];
-static size_t lost_len;
+static char lost_line[256], partial_line[256];
+static size_t lost_len, partial_len;
 /* The inbox file written whole and not yet renamed: its directory's fd (-1: none) and names. The
  * deadline's handler finishes the rename itself (renameat is async-signal-safe), so that a run the
  * deadline ends while the file is made durable keeps the event instead of calling it lost. */
@@ -129,7 +131,8 @@ static void on_alarm(int sig)
     (void)sig;
     if (lost_armed && whole_fd >= 0 && renameat(whole_fd, whole_tmp, whole_fd, whole_name) == 0)
         lost_armed = 0; /* written whole: kept once renamed, as the run would have done next */
-    if (lost_armed && !no_stderr && write(2, lost_line, lost_len) < 0)
+    if (lost_armed && !no_stderr &&
+        write(2, lost_armed == PARTIAL ? partial_line : lost_line, lost_armed == PARTIAL ? partial_len : lost_len) < 0)
         _exit(0);
     if (debug && !no_stderr && write(2, msg, sizeof msg - 1) < 0)
         _exit(0);
@@ -365,7 +368,7 @@ static char *read_stdin(size_t limit, size_t *len, size_t *size)
         }
         ssize_t r = read_in(buf + n, cap - n);
         if (r > 0)
-            n += (size_t)r;
+            n += (size_t)r, lost_armed = PARTIAL;
         else if (r == 0)
             break;
         else
@@ -1001,6 +1004,11 @@ int main(int argc, char **argv)
                      " the event or an inbox kept it; fix: raise HOOKD_SEND_TIMEOUT_MS, or find what made this run slow\n",
                      timeout);
     lost_len = n > 0 && (size_t)n < sizeof lost_line ? (size_t)n : 0;
+    n = snprintf(partial_line, sizeof partial_line,
+                 "hook-send: event lost: deadline reached (HOOKD_SEND_TIMEOUT_MS=%d) while its stdin was still open,"
+                 " part of the event read; fix: find what held the hook's stdin open, or raise HOOKD_SEND_TIMEOUT_MS\n",
+                 timeout);
+    partial_len = n > 0 && (size_t)n < sizeof partial_line ? (size_t)n : 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_alarm;

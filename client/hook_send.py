@@ -549,6 +549,29 @@ def lost_at_deadline_line(timeout_ms):
     ).encode()
 
 
+def lost_in_stdin_line(timeout_ms):
+    """What the deadline's handler says from stdin's first byte until the event is read whole:
+    Claude Code was handing an event over, and it is lost too."""
+    return (
+        "hook-send: event lost: deadline reached (HOOKD_SEND_TIMEOUT_MS=%d) while its stdin was still open,"
+        " part of the event read; fix: find what held the hook's stdin open, or raise HOOKD_SEND_TIMEOUT_MS\n"
+        % timeout_ms
+    ).encode()
+
+
+def _armed_at_first_byte(read, line):
+    """read(n) of stdin that sets the deadline's line to ``line`` once a byte has come."""
+
+    def armed(n):
+        global _lost_line
+        chunk = read(n)
+        if chunk and _lost_line is None:
+            _lost_line = line
+        return chunk
+
+    return armed
+
+
 def _on_alarm(signum, frame):
     try:
         line, whole = _lost_line, _whole
@@ -663,16 +686,19 @@ def too_large_line(size, ended, limit):
     )
 
 
-def run(argv, env, deadline, lost_line=None, drain_until=None):
+def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None):
     """Read the event, send it, or keep it in the inbox. May raise.
 
     lost_line: what the deadline's handler says once the event is read and until it is settled.
     drain_until: when to stop reading the rest of an event over the limit (default: deadline).
+    partial_line: what it says from stdin's first byte until the event is read whole.
     """
     global _lost_line
     f, limit, withheld = sys.stdin, max_event_bytes(env), None
     try:
         read = stdin_reader(f) if f is not None else None
+        if read is not None and partial_line is not None:
+            read = _armed_at_first_byte(read, partial_line)
         body, size = read_stdin(read, limit) if read is not None else (b"", 0)
     except Exception as e:
         log("cannot read stdin (%s); sending an empty event" % _err_name(e))
@@ -749,6 +775,7 @@ def main(argv=None, env=None):
             start + (timeout - reserve) / 1000,
             lost_at_deadline_line(timeout),
             start + (timeout - 2 * reserve) / 1000,  # the marker's hand-off keeps the socket's time
+            lost_in_stdin_line(timeout),
         )
     except BaseException as e:
         try:
