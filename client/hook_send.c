@@ -58,8 +58,8 @@ static volatile sig_atomic_t debug, no_stderr;
  * handing an event over, so a deadline then loses one too, and says so with partial_line. */
 #define PARTIAL 2
 static volatile sig_atomic_t lost_armed;
-static char lost_line[256], partial_line[256];
-static size_t lost_len, partial_len;
+static char lost_line[256], partial_line[256], killed_line[256];
+static size_t lost_len, partial_len, killed_len;
 /* The inbox file written whole and not yet renamed: its directory's fd (-1: none) and names. The
  * deadline's handler finishes the rename itself (renameat is async-signal-safe), so that a run the
  * deadline ends while the file is made durable keeps the event instead of calling it lost. */
@@ -128,24 +128,25 @@ static void say(const char *fmt, ...)
 static void on_alarm(int sig)
 {
     static const char msg[] = "hook-send: deadline reached; exiting\n";
-    (void)sig;
     if (lost_armed && whole_fd >= 0 && renameat(whole_fd, whole_tmp, whole_fd, whole_name) == 0)
         lost_armed = 0; /* written whole: kept once renamed, as the run would have done next */
-    if (lost_armed && !no_stderr &&
-        write(2, lost_armed == PARTIAL ? partial_line : lost_line, lost_armed == PARTIAL ? partial_len : lost_len) < 0)
+    const char *line = sig == SIGTERM ? killed_line : lost_armed == PARTIAL ? partial_line : lost_line;
+    size_t len = sig == SIGTERM ? killed_len : lost_armed == PARTIAL ? partial_len : lost_len;
+    if (lost_armed && !no_stderr && write(2, line, len) < 0)
         _exit(0);
-    if (debug && !no_stderr && write(2, msg, sizeof msg - 1) < 0)
+    if (debug && sig == SIGALRM && !no_stderr && write(2, msg, sizeof msg - 1) < 0)
         _exit(0);
     _exit(0);
 }
 
-/* SIGALRM blocked until release_deadline(before): what happens between and its noting happen
+/* SIGALRM and SIGTERM blocked until release_deadline(before): what happens between and its noting happen
  * together, or the deadline's handler runs before both or after both. */
 static void hold_deadline(sigset_t *before)
 {
     sigset_t alarm;
     sigemptyset(&alarm);
     sigaddset(&alarm, SIGALRM);
+    sigaddset(&alarm, SIGTERM);
     sigprocmask(SIG_BLOCK, &alarm, before);
 }
 
@@ -1009,10 +1010,20 @@ int main(int argc, char **argv)
                  " part of the event read; fix: find what held the hook's stdin open, or raise HOOKD_SEND_TIMEOUT_MS\n",
                  timeout);
     partial_len = n > 0 && (size_t)n < sizeof partial_line ? (size_t)n : 0;
+    n = snprintf(killed_line, sizeof killed_line,
+                 "hook-send: event lost: ended by SIGTERM (Claude Code's hook timeout) before hookd acknowledged the"
+                 " event or an inbox kept it; fix: find what made this run slow, or keep HOOKD_SEND_TIMEOUT_MS under the"
+                 " hook's timeout\n");
+    killed_len = n > 0 && (size_t)n < sizeof killed_line ? (size_t)n : 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_alarm;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGALRM); /* one handler at a time: the other waits for its _exit */
+    sigaddset(&sa.sa_mask, SIGTERM);
     sigaction(SIGALRM, &sa, NULL);
+    /* Claude Code ends a hook at its timeout with SIGTERM: the run then ends as at the deadline. */
+    sigaction(SIGTERM, &sa, NULL);
     struct itimerval it = {{0, 0}, {timeout / 1000, (timeout % 1000) * 1000}};
     setitimer(ITIMER_REAL, &it, NULL);
     signal(SIGPIPE, SIG_IGN);

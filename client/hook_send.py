@@ -349,12 +349,12 @@ def _outcome(buf):
 
 
 class _DeadlineHeld:
-    """SIGALRM blocked for the block's length (where the platform can): what the block does and
+    """SIGALRM and SIGTERM blocked for the block's length (where the platform can): what the block does and
     notes happen together, or the deadline's handler runs before both or after both."""
 
     def __enter__(self):
         mask = getattr(_signal, "pthread_sigmask", None)
-        self.before = mask(_signal.SIG_BLOCK, {_signal.SIGALRM}) if mask is not None else None
+        self.before = mask(_signal.SIG_BLOCK, {_signal.SIGALRM, _signal.SIGTERM}) if mask is not None else None
 
     def __exit__(self, *exc):
         if self.before is not None:
@@ -572,9 +572,19 @@ def _armed_at_first_byte(read, line):
     return armed
 
 
+# What the handler says when SIGTERM (Claude Code's hook timeout) ends a run before the event is settled.
+KILLED_LINE = (
+    b"hook-send: event lost: ended by SIGTERM (Claude Code's hook timeout) before hookd acknowledged the"
+    b" event or an inbox kept it; fix: find what made this run slow, or keep HOOKD_SEND_TIMEOUT_MS under the"
+    b" hook's timeout\n"
+)
+
+
 def _on_alarm(signum, frame):
     try:
         line, whole = _lost_line, _whole
+        if line is not None and signum == _signal.SIGTERM:
+            line = KILLED_LINE
         if line is not None and whole is not None:
             try:  # written whole: kept once renamed, as the run would have done next
                 posix.rename(whole[0], whole[1], src_dir_fd=whole[2], dst_dir_fd=whole[2])
@@ -583,7 +593,8 @@ def _on_alarm(signum, frame):
                 pass
         if line is not None and _stderr_open:
             posix.write(2, line)
-        log("deadline reached; exiting")
+        if signum == _signal.SIGALRM:
+            log("deadline reached; exiting")
     finally:
         posix._exit(0)
 
@@ -745,7 +756,7 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
 def main(argv=None, env=None):
     """The hook command; argv excludes the program name. Always returns 0."""
     global _debug, _stderr_open
-    old = None
+    old = old_term = None
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--help"] or argv[:1] == ["--version"]:  # a person asking: answer here, read nothing
         try:
@@ -766,6 +777,8 @@ def main(argv=None, env=None):
         try:  # the hard stop; not possible outside the main thread
             old = _signal.signal(_signal.SIGALRM, _on_alarm)
             _signal.setitimer(_signal.ITIMER_REAL, timeout / 1000)
+            # Claude Code ends a hook at its timeout with SIGTERM: the run then ends as at the deadline.
+            old_term = _signal.signal(_signal.SIGTERM, _on_alarm)
         except Exception:
             pass
         reserve = socket_reserve_ms(timeout)
@@ -788,6 +801,8 @@ def main(argv=None, env=None):
             try:
                 _signal.setitimer(_signal.ITIMER_REAL, 0)
                 _signal.signal(_signal.SIGALRM, old)
+                if old_term is not None:
+                    _signal.signal(_signal.SIGTERM, old_term)
             except BaseException:
                 pass
     return 0
