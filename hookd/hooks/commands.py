@@ -15,7 +15,7 @@ from hookd import port_holders
 from hookd.config import Config
 from hookd.policies import HookClient, HookMode
 from hookd.hooks import entries, events, merge
-from hookd.hooks import ports, reach
+from hookd.hooks import ports, reach, switches
 from hookd.hooks.command import Route, hook_command, route, route_env
 from hookd.hooks.settings import SettingsError, SettingsFile, load, refuse_creating_through_a_link, write
 from hookd.terminal.text import visible
@@ -271,9 +271,12 @@ def status(
     """0: installed somewhere and sound; 1: a problem found (``unnamed``: scopes whose file cannot
     be named, without a home); 3: installed nowhere."""
     out = out or sys.stdout
-    files = [{"path": "(user settings)", "exists": False, "error": why} for why in unnamed or []]
+    files: list[dict[str, Any]] = [{"path": "(user settings)", "exists": False, "error": why} for why in unnamed or []]
     table = functools.cache(port_holders.listening)  # one reading of /proc/net/tcp for every file
     files += [describe(config, p, table) for p in paths]
+    for f in files:
+        if f.get("events"):
+            f["problems"] += switches.problems(f["path"], paths)
     if as_json:
         print(json.dumps({"files": files}), file=out)
     else:
