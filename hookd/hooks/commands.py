@@ -17,7 +17,8 @@ from hookd.policies import HookClient, HookMode
 from hookd.hooks import entries, events, merge
 from hookd.hooks import ports, reach
 from hookd.hooks.command import Route, hook_command, route, route_env
-from hookd.hooks.settings import SettingsError, SettingsFile, load, refuse_creating_through_a_link, write
+from hookd.hooks.settings import SettingsError, SettingsFile, load
+from hookd.hooks.settings_write import refuse_creating_through_a_link, write
 from hookd.terminal.text import visible
 
 
