@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from hookd import config as hookd_config
-from hookd.control import snapshot, status
+from hookd.control import snapshot, status, status_text
 from other_user import NOBODY, needs_root, run_as_nobody
 from test_status import live_status, wait_status
 
 
 def offline_status(env: dict[str, str]) -> tuple[int, dict, str]:
     code, document = status.gather(hookd_config.load({}, env))
-    return code, document, status.render(document, code, False)
+    return code, document, status_text.render(document, code, False)
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_status_of_a_running_daemon_says_it_cannot_read_the_inbox(hookd):
         code, reasons = snapshot.verdict(document)
         assert code == snapshot.DEGRADED
         assert any(r.startswith(f"the inbox cannot read {inbox}") for r in reasons), reasons
-        shown = status.render({"running": True, "reasons": reasons, **document}, code, False)
+        shown = status_text.render({"running": True, "reasons": reasons, **document}, code, False)
         [line] = [line for line in shown.splitlines() if line.startswith("inbox ")]
         assert line.split(None, 1)[1].startswith(f"cannot read {inbox}: Not a directory"), shown
     finally:
