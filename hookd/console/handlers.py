@@ -49,14 +49,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from hookd.control import status
 
-    from hookd.control import snapshot
+    from hookd.control import verdict
 
     try:
         config = load(args)
     except SettingError as exc:
         # Exit 2 means "not running" to a monitoring script; a bad setting is "could not tell".
         print(f"hookd: {exc}", file=sys.stderr)
-        return snapshot.UNKNOWN
+        return verdict.UNKNOWN
     from hookd.hooks import ports
     from hookd.hooks.reach import annotate
     from hookd.hooks.settings import scope_paths

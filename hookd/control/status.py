@@ -13,7 +13,7 @@ import time
 from typing import Any, Callable, TextIO
 
 from hookd.config import Config
-from hookd.control import snapshot
+from hookd.control import verdict
 from hookd.control.client import CannotTell, NotRunning, request
 from hookd.control.offline import offline
 from hookd.control.status_text import render
@@ -24,22 +24,22 @@ def gather(config: Config) -> tuple[int, dict[str, Any]]:
     try:
         status = request(config.control_socket, "status")
     except NotRunning as exc:
-        return snapshot.NOT_RUNNING, offline(config, str(exc))
+        return verdict.NOT_RUNNING, offline(config, str(exc))
     except CannotTell as exc:
-        return snapshot.UNKNOWN, {"running": None, "error": str(exc), "control_socket": config.control_socket}
+        return verdict.UNKNOWN, {"running": None, "error": str(exc), "control_socket": config.control_socket}
     if not isinstance(status, dict) or "error" in status:
         error = status.get("error") if isinstance(status, dict) else None
-        return snapshot.UNKNOWN, {
+        return verdict.UNKNOWN, {
             "running": None,
             "control_socket": config.control_socket,
             "error": error or "the answer is not a status document",
         }
     try:
-        code, reasons = snapshot.verdict(status)
-        document = {"running": True, "health": snapshot.health(status, code), "reasons": reasons, **status}
+        code, reasons = verdict.verdict(status)
+        document = {"running": True, "health": verdict.health(status, code), "reasons": reasons, **status}
         render(document, code, color=False)  # a document it cannot show is not a status
     except (KeyError, TypeError, ValueError, AttributeError):
-        return snapshot.UNKNOWN, {
+        return verdict.UNKNOWN, {
             "running": None,
             "control_socket": config.control_socket,
             "error": "the answer is not a status document (a daemon of another hookd version?)",
