@@ -20,7 +20,8 @@ from hookd.config import Config, mask_url
 from hookd.terminal.progress import Progress
 from hookd.terminal.text import visible
 from hookd.spool.event import Event
-from hookd.publish.connection import connect, describe_failure, refuses_batch
+from hookd.publish.connection import connect
+from hookd.publish.failures import describe_failure, refuses_batch
 from hookd.publish.migration import through_a_move
 from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, marks_key, sender
 from hookd.publish.settings import PublishSettings, RedisSettings
@@ -93,7 +94,7 @@ def _is_mark(value: object) -> bool:
 
 
 class PublishFailed(Exception):
-    """``refused``: Redis answered, refusing the batch (connection.refuses_batch), not out of reach."""
+    """``refused``: Redis answered, refusing the batch (failures.refuses_batch), not out of reach."""
 
     def __init__(self, message: str, counts: dict[str, HostCounts], refused: bool = False) -> None:
         super().__init__(message)
