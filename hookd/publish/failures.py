@@ -1,10 +1,12 @@
 """What a Redis failure means, in one sentence that names the cause and the fix.
 
 Every message has the password masked: redis_url's and the password settings' values.
+When no sentinel names the master, the message is about the first sentinel that failed.
 """
 
 from __future__ import annotations
 
+import ssl
 from typing import TypeGuard
 
 import redis.exceptions
@@ -35,7 +37,7 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
     text = _masked(settings, str(exc))
     no_master = next((link for link in exception_chain(exc) if isinstance(link, sentinel.NoMaster)), None)
     if no_master is not None:
-        return _masked(settings, f"{where}: {sentinel.explain(settings, no_master)}")
+        return _masked(settings, f"{where}: {_no_master(settings, no_master)}")
     access = explain(settings, exc, text)
     if access is not None:
         return f"{where}: {access}"
@@ -101,3 +103,73 @@ def describe_read_failure(settings: RedisSettings, stream: str, exc: BaseExcepti
             "config file) at the stream hookd publishes to, or delete that key if it is not hookd's"
         )
     return text
+
+
+def _no_master(settings: RedisSettings, exc: sentinel.NoMaster) -> str:
+    """Why no sentinel named the master, and what to change."""
+    failed = [(address, error) for address, error in exc.errors if error is not None]
+    if not failed:
+        return (
+            f"the sentinels answered, but none names a master {exc.name!r} that is up; check "
+            "redis_sentinel_master against `SENTINEL MASTERS` on a sentinel, or wait for the "
+            "failover in progress to finish"
+        )
+    address, error = failed[0]
+    others = f" (and {len(failed) - 1} more of the sentinels failed)" if len(failed) > 1 else ""
+    return f"sentinel {address}: {_sentinel_reason(settings, error)}{others}"
+
+
+def _sentinel_reason(settings: RedisSettings, error: BaseException) -> str:
+    text = str(error)
+    user = settings.sentinel_username or "default"
+    chain = list(exception_chain(error))
+    if isinstance(error, redis.exceptions.NoPermissionError) or text.startswith("NOPERM"):
+        return (
+            f"the sentinel user '{user}' lacks a permission hookd needs ({text}); give it the "
+            "sentinels' rule in the 'Redis ACL' section of docs/redis.md"
+        )
+    if "without any password configured" in text:
+        return (
+            f"it has no password, but hookd sent one ({text}); drop redis_sentinel_password "
+            "and redis_sentinel_password_file, or set requirepass on the sentinels"
+        )
+    if isinstance(error, redis.exceptions.AuthenticationError):
+        if not (settings.sentinel_password or settings.sentinel_password_file):
+            return (
+                "it requires a password: set redis_sentinel_password_file (or "
+                "HOOKD_REDIS_SENTINEL_PASSWORD) to the sentinels' requirepass, and "
+                "redis_sentinel_username for an ACL user"
+            )
+        return (
+            f"it refused the credentials of user '{user}' ({text}); check "
+            f"redis_sentinel_username and the password in {_sentinel_password_source(settings)}"
+        )
+    for link in chain:
+        if isinstance(link, ssl.SSLCertVerificationError) and "mismatch" in str(link.verify_message):
+            return (
+                f"TLS certificate verify failed: {link.verify_message}; name the sentinels in "
+                "redis_sentinel by a name their certificates hold"
+            )
+        if isinstance(link, ssl.SSLError) and "WRONG_VERSION_NUMBER" in str(link).upper():
+            return (
+                f'that port does not speak TLS ({link}); set redis_sentinel_tls = "off", or '
+                "name the sentinels' TLS ports in redis_sentinel"
+            )
+    if not sentinel.uses_tls(settings) and was_reset(error):
+        return f'it closed the connection ({text}); if the sentinels speak TLS only, set redis_sentinel_tls = "on"'
+    explained = explain(settings, error, text)
+    if explained is not None:
+        return explained
+    if isinstance(error, (redis.exceptions.TimeoutError, TimeoutError)):
+        return f"it did not answer within {settings.connect_timeout_s:g}s"
+    if refused(error) or "refused" in text:
+        return "it refused the connection (is the sentinel running, on that port?)"
+    return f"{type(error).__name__}: {text}"
+
+
+def _sentinel_password_source(settings: RedisSettings) -> str:
+    if settings.sentinel_password:
+        return "redis_sentinel_password (HOOKD_REDIS_SENTINEL_PASSWORD)"
+    if settings.sentinel_password_file:
+        return f"redis_sentinel_password_file {settings.sentinel_password_file}"
+    return "redis_sentinel_password_file or HOOKD_REDIS_SENTINEL_PASSWORD (none is set)"
