@@ -16,11 +16,11 @@ from collections.abc import Sequence
 
 from hookd import config as hookd_config
 from hookd import liveness
-from hookd.control import snapshot, status
+from hookd.control import status, verdict
 
 UNHEALTHY = ("degraded", "stalled")
 # Not an answer from a running hookd: status exits 2 or 3 (it timed out, or nothing listens).
-ABSENT = {snapshot.NOT_RUNNING: "not running", snapshot.UNKNOWN: "unknown"}
+ABSENT = {verdict.NOT_RUNNING: "not running", verdict.UNKNOWN: "unknown"}
 # The faults during which hookd cannot answer: killed, stopped, or restarted (the stderr fault
 # ends with a restart).
 SILENCING = ("kill", "stop", "stderr")

@@ -135,7 +135,7 @@ def test_status_is_taken_from_the_state_and_the_reports_alone(tmp_path):
     import psutil
 
     from hookd.config import load
-    from hookd.control import snapshot
+    from hookd.control import snapshot, verdict
 
     (tmp_path / "config.toml").write_text("")
     config = load(environ={"HOOKD_CONFIG": str(tmp_path / "config.toml"), "HOOKD_STATE_DIR": str(tmp_path)})
@@ -150,8 +150,8 @@ def test_status_is_taken_from_the_state_and_the_reports_alone(tmp_path):
     assert status["tasks"] == {"failed": ["inbox"], "restarts": {"inbox": 2}, "callback_errors": 0}
     assert status["http"] == {"addr": "127.0.0.1:1", "requests": 0}
     assert status["stalled"] == ["the publisher made no progress"]
-    code, reasons = snapshot.verdict(status)
-    assert code == snapshot.DEGRADED and any("breaker is open" in r for r in reasons)
+    code, reasons = verdict.verdict(status)
+    assert code == verdict.DEGRADED and any("breaker is open" in r for r in reasons)
     assert snapshot.take(config, made_up_state(http=False), psutil.Process())["http"] is None
 
 

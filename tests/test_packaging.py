@@ -59,6 +59,7 @@ def test_twine_check_passes_and_the_license_is_in_both(dist):
         licence = [n for n in names if n.endswith("dist-info/licenses/LICENSE")]
         assert licence and "MIT License" in archive.read(licence[0]).decode()
         assert "hookd/service/templates/hookd.service" in names
+        assert "hookd/publish/publish_batch.lua" in names  # the publish script, read when script.py imports
         assert "hookd_client/hook_send.py" in names
         # The redaction view's C core, compiled for this platform (make setup installs cc and Python's headers).
         assert any(n.startswith("hookd/redact/_viewcore.") and n.endswith(".so") for n in names), names

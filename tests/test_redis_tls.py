@@ -15,7 +15,8 @@ import redis
 
 from conftest import stream_entries, wait_for_entries
 from hookd.console.settings import load
-from hookd.publish.connection import connect, connect_sync, describe_failure
+from hookd.publish.connection import connect, connect_sync
+from hookd.publish.failures import describe_failure
 from hookd.publish.settings import RedisSettings
 from secure_redis import Certs, TlsRedis, assert_exactly_once, hookd_cli, send_events, wait_for_error, warnings_logged
 from test_status import wait_status

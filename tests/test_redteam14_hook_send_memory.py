@@ -150,7 +150,7 @@ def test_both_clients_write_the_same_marker(native_client, env, tmp_path, first,
 
 def test_an_event_over_the_limit_reaches_the_stream_as_a_counted_marker(hookd, redis_db, client_cmd):
     from hookd.control.client import request
-    from hookd.control.status import render
+    from hookd.control.status_text import render
 
     body = payload(9 * MiB)
     done = subprocess.run([*client_cmd, "PostToolUse"], input=body, capture_output=True, timeout=30, env=hookd.env)

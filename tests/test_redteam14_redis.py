@@ -11,7 +11,7 @@ import json
 import pytest
 
 from conftest import wait_for_entries, wait_until
-from hookd.control import snapshot
+from hookd.control import verdict
 from hookd.publish.writer import UnexpectedReply, checked_counts
 from secure_redis import hookd_cli
 from test_redteam13_redis import numbers
@@ -30,7 +30,7 @@ def send(daemon, n: int, session: str = "s14", hook: str = "PostToolUse") -> Non
 
 
 def reasons(daemon) -> list[str]:
-    return snapshot.verdict(live_status(daemon))[1]
+    return verdict.verdict(live_status(daemon))[1]
 
 
 def test_a_session_hash_of_another_type_is_counted_named_and_written_again_once_deleted(hookd_factory, redis_db):

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from hookd import config as hookd_config
-from hookd.control import snapshot, status
+from hookd.control import status, status_text, verdict
 from other_user import NOBODY, needs_root, run_as_nobody
 from test_status import live_status, wait_status
 
 
 def offline_status(env: dict[str, str]) -> tuple[int, dict, str]:
     code, document = status.gather(hookd_config.load({}, env))
-    return code, document, status.render(document, code, False)
+    return code, document, status_text.render(document, code, False)
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_status_of_a_stopped_daemon_says_it_cannot_read_the_inbox(nobody_home):
     os.chmod(inbox, 0)  # its user cannot list it
     env = {"HOOKD_STATE_DIR": str(state), "HOOKD_SOCKET": str(state / "hookd.sock"), "HOME": str(tmp_path)}
     code, document, shown = run_as_nobody(offline_status, env)
-    assert code == snapshot.NOT_RUNNING
+    assert code == verdict.NOT_RUNNING
     assert document["inbox"]["error"] == f"cannot read {inbox}: Permission denied", document
     assert "0 events waiting" not in shown.split("inbox", 1)[1].splitlines()[0], shown
     assert f"cannot read {inbox}: Permission denied" in shown, shown
@@ -63,10 +63,10 @@ def test_status_of_a_running_daemon_says_it_cannot_read_the_inbox(hookd):
     try:
         document = live_status(hookd)
         assert document["inbox"]["error"] == f"cannot read {inbox}: Not a directory", document["inbox"]
-        code, reasons = snapshot.verdict(document)
-        assert code == snapshot.DEGRADED
+        code, reasons = verdict.verdict(document)
+        assert code == verdict.DEGRADED
         assert any(r.startswith(f"the inbox cannot read {inbox}") for r in reasons), reasons
-        shown = status.render({"running": True, "reasons": reasons, **document}, code, False)
+        shown = status_text.render({"running": True, "reasons": reasons, **document}, code, False)
         [line] = [line for line in shown.splitlines() if line.startswith("inbox ")]
         assert line.split(None, 1)[1].startswith(f"cannot read {inbox}: Not a directory"), shown
     finally:

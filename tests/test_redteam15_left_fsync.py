@@ -16,7 +16,7 @@ import time
 from test_redteam15_spool_fsync import failing_fsync, fsync_reason, own_redis, send, start  # noqa: F401
 
 from conftest import wait_for_entries
-from hookd.control.snapshot import NOT_RUNNING
+from hookd.control.verdict import NOT_RUNNING
 from test_status import live_status, status_json, status_text, wait_status
 
 

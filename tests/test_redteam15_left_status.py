@@ -15,7 +15,7 @@ import pytest
 import redis.exceptions
 
 from conftest import wait_for_entries
-from hookd.control.snapshot import verdict
+from hookd.control.verdict import verdict
 from test_redteam13_redis import numbers, send
 from test_status import hookd_cli, wait_status
 

@@ -96,7 +96,7 @@ def send(daemon, n: int) -> subprocess.CompletedProcess:
 
 
 def fsync_reason(status: dict) -> list[str]:
-    from hookd.control.snapshot import verdict
+    from hookd.control.verdict import verdict
 
     return [r for r in verdict(status)[1] if "fsync of the spool failed" in r]
 

@@ -84,7 +84,7 @@ def test_a_stderr_nobody_reads_makes_hookd_degraded_and_events_still_flow(hookd_
 
 
 def test_a_blocked_write_to_the_fallback_file_names_the_file_not_stderr():
-    from hookd.control.snapshot import _liveness_reasons
+    from hookd.control.verdict import _liveness_reasons
 
     logging = {"stderr_error": "EPIPE", "file": "/state/hookd.log", "dropped": 0, "queued_bytes": 10, "blocked_s": 6.0}
     reasons = _liveness_reasons({"logging": logging})

@@ -17,7 +17,7 @@ import pytest
 
 from hookd import config as hookd_config
 from hookd import liveness
-from hookd.control import snapshot, status
+from hookd.control import status, verdict
 
 pytestmark = pytest.mark.process
 LATE = "the event loop runs late"
@@ -54,7 +54,7 @@ def test_a_loop_late_on_every_tick_from_the_start_is_reported_within_seconds(hoo
             code, document = ask(daemon)
             if document.get("running"):
                 seen.append((document["health"], document["loop_lag_ms"]))
-                if code == snapshot.DEGRADED and lag_reasons(document):
+                if code == verdict.DEGRADED and lag_reasons(document):
                     break
             time.sleep(0.2)
         else:
@@ -82,4 +82,4 @@ def test_an_idle_daemon_judged_on_its_first_samples_is_healthy(hookd_process_fac
         pytest.fail("status never judged the loop's lag of an idle daemon")
     assert document["loop_lag_ms"]["samples"] < 50, "judged only once the old minimum was reached"
     assert lag_reasons(document) == [], document
-    assert code == snapshot.HEALTHY and document["health"] == "healthy", document["reasons"]
+    assert code == verdict.HEALTHY and document["health"] == "healthy", document["reasons"]

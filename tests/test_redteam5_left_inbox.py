@@ -57,7 +57,7 @@ def test_an_unreadable_inbox_file_is_said_shown_skipped_and_retried(hookd_proces
         assert len(said) == 1 and said[0]["file"] == bad, said
         shown = status(daemon)
         assert shown["inbox"]["unreadable"] == {bad: said[0]["error"]}
-        from hookd.control.snapshot import verdict
+        from hookd.control.verdict import verdict
 
         code, reasons = verdict(shown)
         assert code == 1 and any(bad in r and "cannot be read" in r for r in reasons), reasons

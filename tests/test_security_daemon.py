@@ -24,6 +24,7 @@ import pytest
 from conftest import free_port, log_records, wait_for_entries, wait_until
 from hookd.control.client import CannotTell, request
 from hookd.hooks import settings as settings_file
+from hookd.hooks import settings_write
 from other_user import NOBODY, NobodyListener, make_dir_as_nobody, needs_root, run_as_nobody
 
 VICTIM_TEXT = b"precious: never written by hookd\n"
@@ -360,7 +361,7 @@ def test_a_settings_backup_is_never_readable_by_another_user_not_even_for_a_mome
     try:
         time.sleep(0.3)
         for n in range(WRITES):
-            settings_file.write(
+            settings_write.write(
                 settings_file.load(str(path)), '{"env": {"ANTHROPIC_API_KEY": "sk-ant-secret"}, "n": %d}\n' % n
             )
     finally:

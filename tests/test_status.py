@@ -27,7 +27,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from conftest import CORPUS, REPO, RedisServer, free_port, wait_until
 
 from hookd import __version__ as HOOKD_VERSION
-from hookd.control import snapshot
+from hookd.control import verdict
 from hookd.control.client import CannotTell, NotRunning, request
 
 HEALTHY, DEGRADED, NOT_RUNNING, UNKNOWN = 0, 1, 2, 3
@@ -654,7 +654,7 @@ def _document(redis="up", breaker="closed", events=0, disk=0, max_bytes=1000, dr
     ],
 )
 def test_verdict_exit_codes(doc, code, reason):
-    got, reasons = snapshot.verdict(doc)
+    got, reasons = verdict.verdict(doc)
     assert got == code
     if reason is None:
         assert reasons == []

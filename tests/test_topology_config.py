@@ -7,7 +7,7 @@ import redis.exceptions
 
 from hookd.config import ConfigError
 from hookd.console.settings import load
-from hookd.publish.connection import describe_failure
+from hookd.publish.failures import describe_failure
 from hookd.publish.settings import RedisSettings
 from hookd.publish.topology import describe, sentinel_addresses
 

@@ -49,14 +49,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from hookd.control import status
 
-    from hookd.control import snapshot
+    from hookd.control import verdict
 
     try:
         config = load(args)
     except SettingError as exc:
         # Exit 2 means "not running" to a monitoring script; a bad setting is "could not tell".
         print(f"hookd: {exc}", file=sys.stderr)
-        return snapshot.UNKNOWN
+        return verdict.UNKNOWN
     from hookd.hooks import ports
     from hookd.hooks.reach import annotate
     from hookd.hooks.settings import scope_paths
@@ -98,7 +98,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
 
 
 def cmd_hooks(args: argparse.Namespace) -> int:
-    from hookd.hooks import commands
+    from hookd.hooks import commands, status
     from hookd.hooks.settings import SCOPES, SettingsError, scope_path, scope_paths
 
     config = load(args)
@@ -115,7 +115,7 @@ def cmd_hooks(args: argparse.Namespace) -> int:
             return commands.install(config, paths[0], args.mode, names, args.dry_run)
         if args.action == "uninstall":
             return commands.uninstall(config, paths[0], args.dry_run)
-        return commands.status(config, paths, args.json, unnamed=unnamed)
+        return status.status(config, paths, args.json, unnamed=unnamed)
     except (SettingsError, ValueError) as exc:
         print(f"hookd: {exc}", file=sys.stderr)
         return exits.FAILURE

@@ -1,22 +1,18 @@
-"""A Claude Code settings file: read it strictly, write it back as it was written.
+"""A Claude Code settings file: read it strictly, render a change as the file was written.
 
 The file is data the user owns, so a change keeps everything else exactly:
-key order (the stdlib json keeps it), the indentation the file uses, its
-trailing newline and BOM, and its mode. Writes are atomic (a temporary file in
-the same directory, fsync, rename, fsync of the directory) and a changed file
-is first copied to ``<file>.hookd-backup-<time>``. A symlinked file (a dotfiles
-checkout) is written through the link, so the link stays.
+key order (the stdlib json keeps it), the indentation the file uses, and its
+trailing newline and BOM. Writing it (atomic, a backup first, its mode kept,
+through a link) is settings_write.py.
 """
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import json
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +20,6 @@ from typing import Any
 from hookd.config import user_home
 from hookd.config_errors import SettingError
 from hookd.hooks import textedit
-from hookd.paths import makedirs_private
 
 
 class SettingsError(Exception):
@@ -235,91 +230,3 @@ def _indent_of(text: str) -> str | int:
         return 2
     unit = match.group(1)
     return unit if "\t" in unit else len(unit)
-
-
-def backup_path(path: str, now: datetime.datetime | None = None) -> str:
-    stamp = (now or datetime.datetime.now()).strftime("%Y%m%dT%H%M%S")
-    candidate = f"{path}.hookd-backup-{stamp}"
-    n = 1
-    while os.path.lexists(candidate):  # a dangling link too: never written through
-        n += 1
-        candidate = f"{path}.hookd-backup-{stamp}-{n}"
-    return candidate
-
-
-def _write_backup(target: str) -> str:
-    """Copy ``target`` to a new backup file that is 0600 from the moment it exists.
-
-    Settings files hold API keys (``env``): a copy made with the umask's mode and
-    tightened afterwards could be opened by another user in between. O_EXCL and
-    O_NOFOLLOW: never an existing file, never through a planted link.
-    """
-    with open(target, "rb") as src:
-        data = src.read()
-        times = os.fstat(src.fileno())
-    for _ in range(100):
-        backup = backup_path(target)
-        try:
-            fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-        except FileExistsError:  # taken since backup_path looked: pick the next name
-            continue
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.utime(fh.fileno(), ns=(times.st_atime_ns, times.st_mtime_ns))
-            os.fsync(fh.fileno())
-        return backup
-    raise OSError(f"cannot find a free backup name beside {target}")
-
-
-def refuse_creating_through_a_link(path: str) -> None:
-    """Refuse (SettingsError) a settings file, or its ``.claude`` directory, that is a symbolic link
-    to nothing: writing would create whatever it names, anywhere the user can write. A checkout
-    can carry such a link (git keeps links), so a project's ``.claude/settings.json`` could point
-    at ``../../.bash_profile`` or ``~/.ssh/config``. A link to an existing file (a dotfile
-    manager's) is written through as before."""
-    for candidate in (path, os.path.dirname(path)):
-        if os.path.islink(candidate) and not os.path.exists(candidate):
-            raise SettingsError(
-                f"{candidate} is a symbolic link to {os.readlink(candidate)!r}, which does not exist: hookd "
-                "does not create a file where a link points (a checkout can carry a link to anywhere); fix: "
-                "if the link is yours, create what it points to first, else remove the link; nothing was changed"
-            )
-
-
-def write(settings: SettingsFile, new_text: str) -> str | None:
-    """Replace the file's content atomically; returns the backup's path (None for a new file)."""
-    refuse_creating_through_a_link(settings.path)
-    target = os.path.realpath(settings.path)
-    directory = os.path.dirname(target)
-    # Made 0700 and 0600, whatever the umask: a settings file names the commands Claude Code
-    # runs as the user, and under umask 000 anyone could have rewritten it (and its directory)
-    # (tests/test_redteam7_umask.py). An existing file keeps its mode.
-    makedirs_private(directory)
-    backup = None
-    if os.path.exists(target):
-        backup = _write_backup(target)
-        mode = os.stat(target).st_mode & 0o7777
-    else:
-        mode = 0o600
-    data = (("\ufeff" if settings.bom else "") + new_text).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".hookd-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return backup

@@ -23,7 +23,7 @@ from hookd.envelope import EnvelopeBuilder, Prepared
 from hookd.handoffs import RecentHandoffs
 from hookd.held_back import HeldBack
 from hookd.pipeline.outcome import Outcome, RunReplies, fail_unflushed
-from hookd.peers import Throttle
+from hookd.pipeline.refusal_counts import RefusalCounts
 from hookd.refusals import Header, Reason, Rejected, error_line, ok_line
 from hookd.spool import Spool, SpoolFull
 from hookd.spool.event import Event
@@ -32,9 +32,6 @@ from hookd.state import DaemonState
 from hookd.worker import INLINE_BYTES, Worker
 
 log = structlog.get_logger("hookd.pipeline")
-
-REJECTION_LINES_PER_INTERVAL = 20  # per reason per 10 s; then one line per interval with the count
-WITHHELD_REASONS = {"too_large"}  # Header.withheld as hook-send sends it
 
 T = TypeVar("T")
 
@@ -52,9 +49,7 @@ class Pipeline:
         self.accepting = True
         self.handoffs = RecentHandoffs()
         self.held_back = HeldBack()
-        # A sender can be refused thousands of times a second (a loop of bad frames): a line
-        # each would flood the log and cost more than the refusal. The counts stay exact.
-        self.rejection_lines = Throttle(burst=REJECTION_LINES_PER_INTERVAL)
+        self.refusals = RefusalCounts(state, builder)
 
     def take_all(self, frames: list[tuple[Header, bytes]], after: asyncio.Future[Any] | None = None) -> Outcome:
         """Take a run of frames from one connection: one reply line each, in order.
@@ -147,9 +142,9 @@ class Pipeline:
         try:
             prepared = await self.worker.prepare(body)
         except Rejected as exc:
-            self._count(exc, header, len(body))
+            self.refusals.count(exc, header, len(body))
             raise
-        self._note_withheld(header, len(body))
+        self.refusals.withheld(header, len(body))
         return prepared
 
     async def take_async(self, header: Header, body: bytes) -> str | None:
@@ -227,7 +222,7 @@ class Pipeline:
         try:
             done = work(body)
         except Rejected as exc:
-            self._count(exc, header, len(body))
+            self.refusals.count(exc, header, len(body))
             raise
         except Exception as exc:
             # A bug, not the sender's fault: the sender keeps the event (hook-send in its
@@ -241,31 +236,8 @@ class Pipeline:
             )
             rejected.internal = True
             raise rejected from exc
-        self._note_withheld(header, len(body))
+        self.refusals.withheld(header, len(body))
         return done
-
-    def _note_withheld(self, header: Header, size: int) -> None:
-        """Count a taken event whose sender sent a marker in place of its payload (Header.withheld)."""
-        if header.withheld is None:
-            return
-        # A sender's word: reasons hook-send does not send are counted together, not one key each.
-        reason = header.withheld if header.withheld in WITHHELD_REASONS else "other"
-        self.state.withheld[reason] += 1
-        lines_for = self.rejection_lines.ready(("withheld", reason))
-        if lines_for is None:
-            return
-        log.warning(
-            "event_payload_withheld",
-            reason=reason,
-            by="sender",
-            bytes=size,
-            sender_pid=header.pid,
-            hook=self.builder.header_text(header.hook, counted=False),
-            withheld_so_far=self.state.withheld[reason],
-            not_logged_before=lines_for - 1,
-            hint="the sender did not hold this event's payload (too_large: over max_event_bytes); "
-            "the event is kept with its marker, which says the size, in place of the payload",
-        )
 
     def _spool(self, events: list[Event], count_refusal: bool = True) -> None:
         try:
@@ -290,22 +262,4 @@ class Pipeline:
 
     def refuse(self, reason: Reason, message: str, header: Header | None = None, size: int | None = None) -> Rejected:
         """Count and log a refusal found outside ``take`` (framing, timeouts); return it to raise."""
-        rejected = Rejected(reason, message)
-        self._count(rejected, header, size)
-        return rejected
-
-    def _count(self, rejected: Rejected, header: Header | None, size: int | None) -> None:
-        self.state.rejected[rejected.reason.value] += 1
-        lines_for = self.rejection_lines.ready(rejected.reason)
-        if lines_for is None:
-            return
-        log.warning(
-            "event_rejected",
-            reason=rejected.reason.value,
-            detail=rejected.message,
-            bytes=size,
-            sender_pid=header.pid if header else None,
-            hook=self.builder.header_text(header.hook, counted=False) if header else None,
-            rejected_so_far=self.state.rejected[rejected.reason.value],
-            not_logged_before=lines_for - 1,  # refused since the last line of this reason, without a line
-        )
+        return self.refusals.refuse(reason, message, header, size)

@@ -1,36 +1,25 @@
-"""The Redis client, with every timeout pinned so that failures surface in seconds."""
+"""The Redis client, with every timeout pinned so that failures surface in seconds.
+
+What a failure means, in words, is failures.py."""
 
 from __future__ import annotations
 
 import socket
 import ssl
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import redis
 import redis.asyncio as aioredis
-import redis.exceptions
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
 from redis.typing import EncodableT
 
-from hookd.config import mask_url
-from hookd.publish import sentinel, topology
-from hookd.publish.migration import is_ask, redirected_too_often
-from hookd.publish.access import (
-    exception_chain,
-    explain,
-    login,
-    refused,
-    tls_kwargs,
-    url_secrets,
-    uses_tls,
-    was_reset,
-)
+from hookd.publish import topology
+from hookd.publish.access import login, tls_kwargs, uses_tls
 from hookd.publish.replies import PUBLISHER_REPLY_BYTES, bounded
-from hookd.publish.server_owner import StrangerServer
 from hookd.publish.settings import RedisSettings
 
 
@@ -213,89 +202,3 @@ def client_kwargs(settings: RedisSettings, connections: int = POOL_CONNECTIONS) 
         client_name="hookd",
         health_check_interval=30,
     )
-
-
-def _masked(settings: RedisSettings, text: str) -> str:
-    """The text with redis_url's password and the password settings' values as ****."""
-    text = text.replace(settings.url, mask_url(settings.url))
-    for secret in (*url_secrets(settings.url), settings.password, settings.sentinel_password):
-        if secret:
-            text = text.replace(secret, "****")
-    return text
-
-
-def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
-    """One sentence naming what went wrong with Redis and what to do, with the password masked."""
-    where = topology.describe(settings)
-    stranger = next((link for link in exception_chain(exc) if isinstance(link, StrangerServer)), None)
-    if stranger is not None:
-        return f"{where}: {stranger}"
-    text = _masked(settings, str(exc))
-    no_master = next((link for link in exception_chain(exc) if isinstance(link, sentinel.NoMaster)), None)
-    if no_master is not None:
-        return _masked(settings, f"{where}: {sentinel.explain(settings, no_master)}")
-    access = explain(settings, exc, text)
-    if access is not None:
-        return f"{where}: {access}"
-    if isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
-        connecting = "connecting" in text
-        hint = " (if that port speaks plain Redis, not TLS, use redis://)" if uses_tls(settings) and connecting else ""
-        timeout = settings.connect_timeout_s if connecting else settings.timeout_s
-        return f"{where} did not answer within {timeout:g}s{hint}"
-    if isinstance(exc, (redis.exceptions.ConnectionError, OSError)):
-        if refused(exc):
-            return f"{where} refused the connection (is redis-server running?)"
-        hint = " (if that port speaks TLS only, use rediss://)" if was_reset(exc) and not uses_tls(settings) else ""
-        return f"{where} cannot be reached: {text}{hint}"
-    if is_ask(exc):
-        return f"{where} is moving the stream's hash slot to another node; publishing resumes once it is done"
-    if isinstance(exc, redis.exceptions.TryAgainError) or redirected_too_often(exc):
-        return (
-            f"{where} is moving the stream's hash slot to another node, and some of the keys a "
-            "batch needs have moved and some not (TRYAGAIN) for a while; publishing resumes "
-            "once the move is done (a reshard stopped half way is finished by "
-            "`redis-cli --cluster fix`)"
-        )
-    if isinstance(exc, redis.exceptions.ResponseError):
-        return f"{where} answered with an error ({type(exc).__name__}): {text}{_fix(exc)}"
-    return f"{where} failed: {type(exc).__name__}: {text}"
-
-
-def _fix(exc: redis.exceptions.ResponseError) -> str:
-    """The fix of an error reply whose words do not say it (the script's own refusals name theirs)."""
-    if isinstance(exc, redis.exceptions.OutOfMemoryError):
-        return "; Redis is at its maxmemory: free memory there, raise maxmemory, or lower stream_maxlen"
-    if isinstance(exc, redis.exceptions.NoScriptError):
-        return (
-            "; the publish script was loaded and lost again on each try: something flushes Redis's scripts "
-            "(SCRIPT FLUSH) or a proxy sends each command to another server; stop it, or point redis_url at "
-            "the server itself"
-        )
-    return ""
-
-
-def refuses_batch(settings: RedisSettings, exc: BaseException) -> bool:
-    """Whether Redis answered a batch with an error of its own (a key of another type, the stream's
-    last id used up, no memory left, a script it keeps losing): it is up, and refuses the batch. Not
-    an unreachable server, a login, ACL or TLS refusal (access.py), nor a Cluster slot on the move."""
-    if not isinstance(exc, redis.exceptions.ResponseError) or is_ask(exc) or redirected_too_often(exc):
-        return False
-    moving = (redis.exceptions.MovedError, redis.exceptions.TryAgainError, redis.exceptions.ClusterDownError)
-    return not isinstance(exc, moving) and explain(settings, exc, str(exc)) is None
-
-
-def wrong_type(exc: BaseException) -> TypeGuard[redis.exceptions.ResponseError]:
-    """Redis refused a command on a key of another type (WRONGTYPE)."""
-    return isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("WRONGTYPE")
-
-
-def describe_read_failure(settings: RedisSettings, stream: str, exc: BaseException) -> str:
-    """describe_failure for a reader of ``stream`` (tail, the UI): WRONGTYPE there means the key is
-    something else, which Redis's own words do not say."""
-    text = describe_failure(settings, exc)
-    if wrong_type(exc):
-        return (
-            f"the key {stream} is not a stream ({text}); point stream (--stream, HOOKD_STREAM or the "
-            "config file) at the stream hookd publishes to, or delete that key if it is not hookd's"
-        )
-    return text

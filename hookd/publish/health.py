@@ -15,7 +15,7 @@ import structlog
 
 from hookd.publish import topology
 from hookd.publish.breaker import CLOSED, OPEN, CircuitBreaker
-from hookd.publish.connection import describe_failure, refuses_batch
+from hookd.publish.failures import describe_failure, refuses_batch
 from hookd.publish.exposure import open_to_all
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.writer import GapError, ReplicasBehind, UnexpectedReply

@@ -8,12 +8,12 @@ settings, and each sentinel's certificate must hold the name redis_sentinel give
 (redis_tls_server_name is the master's, whose address the sentinels hand out).
 
 redis-py's MasterNotFoundError keeps only the text of what each sentinel answered; the
-clients here keep the exceptions, so that hookd can name the cause and the fix.
+clients here keep the exceptions (NoMaster), so that hookd can name the cause and the fix
+(failures.py).
 """
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -232,76 +232,3 @@ def sync_master_client(settings: RedisSettings, kwargs: dict[str, Any]) -> redis
     options = _master_options(url_options, redis.connection.SSLConnection)
     client = sentinels.master_for(settings.sentinel_master, **{**kwargs, **options})  # type: ignore[no-untyped-call, unused-ignore]
     return cast(redis.Redis, client)
-
-
-# -- what a failure means ------------------------------------------------------
-
-
-def explain(settings: RedisSettings, exc: NoMaster) -> str:
-    """Why no sentinel named the master, and what to change."""
-    failed = [(address, error) for address, error in exc.errors if error is not None]
-    if not failed:
-        return (
-            f"the sentinels answered, but none names a master {exc.name!r} that is up; check "
-            "redis_sentinel_master against `SENTINEL MASTERS` on a sentinel, or wait for the "
-            "failover in progress to finish"
-        )
-    address, error = failed[0]
-    others = f" (and {len(failed) - 1} more of the sentinels failed)" if len(failed) > 1 else ""
-    return f"sentinel {address}: {_reason(settings, error)}{others}"
-
-
-def _reason(settings: RedisSettings, error: BaseException) -> str:
-    text = str(error)
-    user = settings.sentinel_username or "default"
-    chain = list(access.exception_chain(error))
-    if isinstance(error, redis.exceptions.NoPermissionError) or text.startswith("NOPERM"):
-        return (
-            f"the sentinel user '{user}' lacks a permission hookd needs ({text}); give it the "
-            "sentinels' rule in the 'Redis ACL' section of docs/redis.md"
-        )
-    if "without any password configured" in text:
-        return (
-            f"it has no password, but hookd sent one ({text}); drop redis_sentinel_password "
-            "and redis_sentinel_password_file, or set requirepass on the sentinels"
-        )
-    if isinstance(error, redis.exceptions.AuthenticationError):
-        if not (settings.sentinel_password or settings.sentinel_password_file):
-            return (
-                "it requires a password: set redis_sentinel_password_file (or "
-                "HOOKD_REDIS_SENTINEL_PASSWORD) to the sentinels' requirepass, and "
-                "redis_sentinel_username for an ACL user"
-            )
-        return (
-            f"it refused the credentials of user '{user}' ({text}); check "
-            f"redis_sentinel_username and the password in {_password_source(settings)}"
-        )
-    for link in chain:
-        if isinstance(link, ssl.SSLCertVerificationError) and "mismatch" in str(link.verify_message):
-            return (
-                f"TLS certificate verify failed: {link.verify_message}; name the sentinels in "
-                "redis_sentinel by a name their certificates hold"
-            )
-        if isinstance(link, ssl.SSLError) and "WRONG_VERSION_NUMBER" in str(link).upper():
-            return (
-                f'that port does not speak TLS ({link}); set redis_sentinel_tls = "off", or '
-                "name the sentinels' TLS ports in redis_sentinel"
-            )
-    if not uses_tls(settings) and access.was_reset(error):
-        return f'it closed the connection ({text}); if the sentinels speak TLS only, set redis_sentinel_tls = "on"'
-    explained = access.explain(settings, error, text)
-    if explained is not None:
-        return explained
-    if isinstance(error, (redis.exceptions.TimeoutError, TimeoutError)):
-        return f"it did not answer within {settings.connect_timeout_s:g}s"
-    if access.refused(error) or "refused" in text:
-        return "it refused the connection (is the sentinel running, on that port?)"
-    return f"{type(error).__name__}: {text}"
-
-
-def _password_source(settings: RedisSettings) -> str:
-    if settings.sentinel_password:
-        return "redis_sentinel_password (HOOKD_REDIS_SENTINEL_PASSWORD)"
-    if settings.sentinel_password_file:
-        return f"redis_sentinel_password_file {settings.sentinel_password_file}"
-    return "redis_sentinel_password_file or HOOKD_REDIS_SENTINEL_PASSWORD (none is set)"

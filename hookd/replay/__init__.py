@@ -4,7 +4,8 @@
   oldest) and the frames in the inbox. It only reads them.
 - ``--export PATH`` writes the spool's waiting envelopes as JSONL, one per line.
 - ``--file PATH`` sends such a file (or envelopes taken from the stream's
-  ``envelope`` field) through the daemon's own Lua script (see republish.py).
+  ``envelope`` field) through the daemon's own Lua script (see from_file.py
+  and republish.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TextIO
 
 from hookd.config import Config
 from hookd.replay.errors import ReplayError
-from hookd.replay.republish import replay_file
+from hookd.replay.from_file import replay_file
 from hookd.replay.waiting import export, inbox_frames, print_waiting, waiting
 from hookd.terminal.text import visible
 from hookd.units import format_bytes, plural

@@ -17,7 +17,8 @@ from redis.retry import Retry
 
 from hookd.config import Config
 from hookd.hooks.events import BY_NAME
-from hookd.publish.connection import connect_sync, describe_read_failure
+from hookd.publish.connection import connect_sync
+from hookd.publish.failures import describe_read_failure
 from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
 from hookd.terminal.color import enabled as colour_enabled

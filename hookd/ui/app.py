@@ -17,7 +17,7 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hookd.publish.connection import wrong_type
+from hookd.publish.failures import wrong_type
 from hookd.publish.replies import ReplyTooLarge
 from hookd.publish.stream_replies import skipped
 from hookd.ui.failures import REDIS_FAILURES, index_entry_refused, redis_failure

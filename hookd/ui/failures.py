@@ -17,7 +17,7 @@ import structlog
 
 from hookd.peers import Throttle
 from hookd.publish.session_index import session_key_prefix
-from hookd.publish.connection import describe_failure
+from hookd.publish.failures import describe_failure
 from hookd.publish.replies import NotRedis, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
 from hookd.publish.stream_replies import NotAStreamReply

@@ -20,7 +20,8 @@ import redis.asyncio as aioredis
 import redis.exceptions
 import structlog
 
-from hookd.publish.connection import POOL_CONNECTIONS, Entry, describe_read_failure
+from hookd.publish.connection import POOL_CONNECTIONS, Entry
+from hookd.publish.failures import describe_read_failure
 from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
 from hookd.publish.session_index import session_key_prefix, sessions_key

@@ -1,0 +1,244 @@
+"""The status document as `hookd status` shows it: one row per part, reasons in yellow.
+
+Everything shown that events or settings files name is passed through ``visible``:
+shown, never acted on.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from hookd.terminal.text import visible
+from hookd.units import format_age, format_bytes
+
+GREEN, YELLOW, RED, RESET = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
+STATE_LABELS = {"refusing": "refusing batches", "unconfirmed": "replicas behind"}
+
+
+# Colours a text with a terminal escape (or leaves it plain).
+Paint = Callable[[str, str], str]
+
+
+def render(status: dict[str, Any], code: int, color: bool) -> str:
+    paint: Paint = (lambda text, c: f"{c}{text}{RESET}") if color else (lambda text, c: text)
+    if status.get("running") is None:
+        return f"hookd: {paint('cannot tell', RED)}: {status['error']}"
+    if status["running"] is False:
+        return _render_offline(status, paint)
+    verdict = paint("healthy", GREEN) if code == 0 else paint("degraded", YELLOW)
+    if status.get("health") == "stalled":
+        verdict = paint("stalled", RED)
+    rows = [("hookd", f"{status['version']}, pid {status['pid']}, up {format_age(status['uptime_s'])}: {verdict}")]
+    # Reasons and Redis's errors can quote what events name (a session's key in a refused
+    # command): shown, never acted on.
+    rows += [("", paint(f"! {visible(reason)}", YELLOW)) for reason in status["reasons"]]
+    redis = status["redis"]
+    label = STATE_LABELS.get(redis["state"], redis["state"])  # publish/health.py
+    state = paint("up", GREEN) if redis["state"] == "up" else paint(label, RED)
+    line = f"{redis['url']}  {state}"
+    if redis["state"] != "up" and redis["last_error"]:
+        line += f" for {format_age(redis['down_for_s'] or 0)}: {visible(redis['last_error'])}"
+    if redis.get("open_to_all"):
+        line += paint("  open: it answers without a password, so anyone who can connect reads the stream", RED)
+    rows.append(("redis", line))
+    breaker = status["breaker"]
+    text = breaker["state"].replace("_", "-")
+    if breaker["state"] != "closed":
+        text = paint(text, YELLOW) + (
+            f", {breaker['failures']} failures in a row, next try in {breaker['next_attempt_in_s']:.1f}s"
+        )
+    rows.append(("breaker", text))
+    spool = status["spool"]
+    oldest = "" if spool["oldest_age_s"] is None else f", oldest {format_age(spool['oldest_age_s'])} old"
+    rows.append(
+        (
+            "spool",
+            f"{spool['events']:,} events waiting, {format_bytes(spool['bytes'])}{oldest}; "
+            f"{format_bytes(spool['disk_bytes'])} of {format_bytes(spool['max_bytes'])} on disk; "
+            f"fsync {spool['fsync']}" + (f"; {spool['dropped']:,} dropped" if spool["dropped"] else ""),
+        )
+    )
+    rows.append(("inbox", _inbox_waiting(status["inbox"], paint, "waiting") + f", {status['inbox']['taken']:,} taken"))
+    inbox = status["inbox"]
+    if inbox.get("spare_events") or inbox.get("spare_problem"):
+        rows.append(
+            (
+                "spare inbox",
+                f"{inbox['spare']}: {inbox.get('spare_events', 0):,} waiting"
+                + (paint(f"; not swept: {inbox['spare_problem']}", RED) if inbox.get("spare_problem") else ""),
+            )
+        )
+    work = status.get("work") or {}
+    if work.get("over_budget") or work.get("worker_failed"):
+        rows.append(
+            (
+                "work",
+                paint(
+                    f"{work['over_budget']:,} events over work_budget_ms, "
+                    f"{work['worker_failed']:,} the worker failed on: payloads withheld",
+                    YELLOW,
+                ),
+            )
+        )
+    if spool.get("disk_full"):
+        rows.append(
+            (
+                "disk",
+                paint(
+                    f"DISK FULL, reserve {format_bytes(spool['reserve_bytes'])} of "
+                    f"{format_bytes(spool['reserve_target_bytes'])} left",
+                    RED,
+                ),
+            )
+        )
+    counters = status["counters"]
+    rejected = ", ".join(f"{k} {v:,}" for k, v in sorted(counters["rejected"].items())) or "none"
+    rows.append(
+        (
+            "events",
+            f"received {counters['received']:,}, published {counters['published']:,} "
+            f"in {counters['batches']:,} batches, "
+            f"deduplicated {counters['deduplicated']:,}, redacted {counters['redacted']:,}",
+        )
+    )
+    rows.append(("rejected", rejected))
+    if counters.get("withheld"):  # taken with a marker: hook-send did not hold a payload over max_event_bytes
+        withheld = ", ".join(f"{k} {v:,}" for k, v in sorted(counters["withheld"].items()))
+        rows.append(("withheld", paint(f"{withheld}: payloads the sender dropped, markers kept", YELLOW)))
+    # Other users' connections and untokened HTTP requests (docs/security.md): shown once there are any.
+    refused = {f"{k} socket": v for k, v in (counters.get("refused_peers") or {}).items()}
+    refused.update({f"http {k}": v for k, v in ((status.get("http") or {}).get("refused") or {}).items()})
+    if counters.get("control_unread"):
+        refused["control answers unread"] = counters["control_unread"]
+    if refused:
+        rows.append(("refused", ", ".join(f"{k} {v:,}" for k, v in sorted(refused.items()))))
+    redactions = counters.get("redactions") or {}
+    rows.append(("redacted", ", ".join(f"{k} {v:,}" for k, v in sorted(redactions.items())) or "none"))
+    rows.append(("rate", f"{status['rates']['1m']:.2f}/s over 1 min, {status['rates']['5m']:.2f}/s over 5 min"))
+    for name, lat in status["latency_ms"].items():
+        rows.append(
+            (
+                f"{name} ms",
+                "no samples yet"
+                if not lat["samples"]
+                else f"p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}  ({lat['samples']} samples)",
+            )
+        )
+    rows += _liveness_rows(status)
+    # Hook names come from payloads: shown, never acted on (an escape sequence, a newline forging a row).
+    hooks = ", ".join(f"{visible(k)} {v:,}" for k, v in status["by_hook"].items()) or "none yet"
+    rows.append(("hooks", hooks))
+    proc = status["process"]
+    rows.append(
+        (
+            "process",
+            f"rss {format_bytes(proc['rss_bytes'])}, cpu {proc['cpu_percent']:.1f}%, "
+            f"{proc['open_fds']} fds, {proc['threads']} threads",
+        )
+    )
+    rows.append(("socket", status["socket"]))
+    # They quote settings files, the project's among them (a checkout's): shown, never acted on.
+    rows += [("hooks", paint(f"! {visible(problem)}", YELLOW)) for problem in status.get("hooks_problems", [])]
+    rows += _port_rows(status, paint)
+    if status.get("http"):
+        http = status["http"]
+        answers = ", ".join(f"{s} {n:,}" for s, n in http["by_status"].items()) or "none yet"
+        rows.append(("http", f"http://{http['addr']}/hook, {http['connections']} connections; answers {answers}"))
+    return _table(rows)
+
+
+def _liveness_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
+    """Loop lag and progress (hookd/liveness.py); nothing for a daemon older than them."""
+    rows = []
+    lag = status.get("loop_lag_ms")
+    if lag:
+        rows.append(
+            (
+                "loop lag",
+                "no samples yet"
+                if not lag["samples"]
+                else f"p50 {lag['p50']} ms  p99 {lag['p99']} ms  max {lag['max']} ms over 1 min",
+            )
+        )
+    progress = status.get("progress")
+    if progress:
+
+        def ago(s: float | None) -> str:
+            return "never" if s is None else f"{format_age(s)} ago"
+
+        text = f"publish tried {ago(progress['publish_attempt_s'])}, succeeded {ago(progress['publish_success_s'])}"
+        if progress["publish_waiting_s"] is not None and progress["publish_waiting_s"] >= 1:
+            text += f", waiting {format_age(progress['publish_waiting_s'])} for Redis"
+        text += f"; spool flushed {ago(progress['flush_s'])}"
+        rows.append(("progress", text))
+    frames = status.get("pending_frames")
+    if frames and (frames["bytes"] or frames["pauses"]):
+        rows.append(
+            (
+                "frames",
+                f"{format_bytes(frames['bytes'])} of {format_bytes(frames['limit'])} "
+                f"held in unfinished frames by {frames['connections']} connections, "
+                f"{frames['waiting']} waiting; budget full {frames['pauses']:,} times",
+            )
+        )
+    logging = status.get("logging")
+    if logging:
+        text = f"to {logging['file']}" if logging["stderr_error"] else "to stderr"
+        if logging["dropped"]:
+            text += f", {logging['dropped']:,} lines dropped"
+        if logging.get("blocked_s"):
+            text += f", a write waiting {logging['blocked_s']:g}s"
+        rows.append(("logging", text))
+    return rows
+
+
+def _render_offline(status: dict[str, Any], paint: Paint) -> str:
+    spool = status["spool"]
+    if "error" in spool:
+        spool_text = spool["error"]
+    else:
+        spool_text = f"{spool['events']:,} events waiting, {format_bytes(spool['bytes'])}"
+        if spool["oldest_received_at"]:
+            spool_text += f", oldest received {spool['oldest_received_at']}"
+    return _table(
+        [
+            ("hookd", paint("not running", RED) + f" ({status['error']})"),
+            ("spool", spool_text),
+            *_unsure_rows(spool.get("unsure"), paint),
+            ("inbox", _inbox_waiting(status["inbox"], paint, "events waiting")),
+            ("state", status["state_dir"]),
+            *[("hooks", paint(f"! {visible(problem)}", YELLOW)) for problem in status.get("hooks_problems", [])],
+            *_port_rows(status, paint),
+            ("start", "hookd run  (or: systemctl --user start hookd)"),
+        ]
+    )
+
+
+def _port_rows(status: dict[str, Any], paint: Paint) -> list[tuple[str, str]]:
+    """Another user on a port of hookd's (hooks/ports.py): the HTTP hooks' port in red."""
+    return [
+        ("ports", paint(f"! {visible(problem)}", RED if problem.startswith("SECURITY") else YELLOW))
+        for problem in status.get("port_problems", [])
+    ]
+
+
+def _unsure_rows(unsure: dict[str, Any] | None, paint: Paint) -> list[tuple[str, str]]:
+    if not unsure:
+        return []
+    text = (
+        f"! an fsync of the spool failed before hookd stopped ({visible(unsure['error'] or 'errno ' + str(unsure['errno']))}):"
+        " events written before it may not be on the disk, and hookd run holds the failure until Redis has"
+        " them. Check the disk (dmesg), then start hookd"
+    )
+    return [("fsync", paint(text, RED))]
+
+
+def _inbox_waiting(inbox: dict[str, Any], paint: Paint, waiting: str) -> str:
+    if inbox.get("error"):
+        return paint(f"{inbox['error']}: its events cannot be counted", RED)
+    return f"{inbox['events']:,} {waiting}"
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)

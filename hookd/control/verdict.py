@@ -1,0 +1,145 @@
+"""The health verdict drawn from a status document: the exit code, and each reason in words.
+
+Each reason names what is wrong, what it costs (events spooled, lines dropped) and the fix.
+Read from the document alone, so that `hookd status` judges a daemon by what it answered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hookd import liveness, log_sink
+
+HEALTHY, DEGRADED, NOT_RUNNING, UNKNOWN = 0, 1, 2, 3
+SPOOL_WARN_FRACTION = 0.8
+MAX_NAMED_FILES = 5  # unreadable inbox files (and refused index keys) named one by one among the reasons
+
+
+def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
+    """The exit code for a status, and the reasons when it is not healthy."""
+    reasons = []
+    spool = status["spool"]
+    if status["redis"]["state"] == "down":
+        reasons.append(
+            f"redis is down ({status['redis']['last_error']}); {spool['events']} events spooled, sent once it "
+            "answers; fix: start Redis where redis_url points, or correct redis_url (`hookd config` shows it)"
+        )
+    elif status["redis"]["state"] == "refusing":
+        reasons.append(
+            f"Redis answers but refuses every batch ({status['redis']['last_error']}); "
+            f"{spool['events']} events spooled until it takes them"
+        )
+    elif status["redis"]["state"] == "unconfirmed":
+        reasons.append(
+            f"Redis takes the batches but too few replicas confirm them ({status['redis']['last_error']}); "
+            f"{spool['events']} events spooled until they do"
+        )
+    elif status["breaker"]["state"] != "closed" and spool["events"]:
+        reasons.append(f"the circuit breaker is {status['breaker']['state']}; {spool['events']} events spooled")
+    # Published segments kept for dedupe are freed the moment room is needed: only
+    # what waits for Redis counts towards full.
+    if spool["bytes"] > SPOOL_WARN_FRACTION * spool["max_bytes"]:
+        reasons.append(f"the spool is {spool['bytes'] * 100 // spool['max_bytes']}% full")
+    if spool["dropped"]:
+        reasons.append(f"{spool['dropped']} events were dropped from a full spool")
+    skipped_unsent = (status.get("counters") or {}).get("skipped_unsent")
+    if skipped_unsent:
+        reasons.append(
+            f"{skipped_unsent} events were skipped by the stream's high-water mark "
+            "although hookd had never sent them: they are not in the stream (another daemon with this "
+            "host and instance, or a mark set by hand; see the log's events_skipped_unsent); they are "
+            "kept in unsent.jsonl in the state directory, for hookd replay --file once the mark is right"
+        )
+    refused = sorted((status["redis"].get("index_refused") or {}).items())
+    for key, error in refused[:MAX_NAMED_FILES]:
+        reasons.append(
+            f"Redis refused to update the session index's key {key} ({error}): the events are in the "
+            "stream, but this session's entry is not kept; something other than hookd wrote that key: "
+            f"delete it (redis-cli DEL '{key}') and hookd writes it again with the session's next event"
+        )
+    if len(refused) > MAX_NAMED_FILES:
+        reasons.append(f"{len(refused) - MAX_NAMED_FILES} more session index keys were refused (see status --json)")
+    reasons += _liveness_reasons(status)
+    reasons += [f"the directory {path} {problem}" for path, problem in (status.get("directories") or {}).items()]
+    inbox = status.get("inbox") or {}
+    if inbox.get("error"):
+        reasons.append(
+            f"the inbox {inbox['error']}: events hook-send keeps there (while hookd is away or slow) "
+            "cannot be counted, nor taken; make it a directory of yours you can read (chmod 700)"
+        )
+    if inbox.get("spare_problem") and inbox.get("spare_events"):
+        # Nothing moves them: shown on the spare inbox's line alone, it read as healthy.
+        reasons.append(
+            f"the spare inbox {inbox['spare']} holds {inbox['spare_events']} events that hookd does "
+            f"not take: {inbox['spare_problem']}; make it a directory of yours only you can write "
+            "to (chmod 700)"
+        )
+    unreadable = sorted((inbox.get("unreadable") or {}).items())
+    for path, error in unreadable[:MAX_NAMED_FILES]:
+        reasons.append(
+            f"the inbox file {path} cannot be read ({error}); it is tried again on every sweep; "
+            "check the disk, then move the file away if it stays unreadable"
+        )
+    more = max(inbox.get("unreadable_count", 0), len(unreadable)) - MAX_NAMED_FILES
+    if more > 0:
+        reasons.append(f"{more} more inbox files cannot be read")
+    if spool.get("flush_error"):
+        reasons.append(
+            f"an fsync of the spool failed ({spool['flush_error']}) {spool['flush_failed_s']:g}s ago: the "
+            "events written before it may not be on the disk, and are not counted as such until Redis has "
+            f'them ({spool["events"]} events spooled; under spool_fsync = "batch" new events are refused and '
+            "kept in hook-send's inbox meanwhile); check the disk (dmesg) and its free space"
+        )
+    if spool.get("disk_full"):
+        refused = status["counters"]["rejected"].get("disk_full", 0)
+        reasons.append(
+            f"DISK FULL: the spool's filesystem has no space; "
+            f"{spool['reserve_bytes'] >> 20} of {spool['reserve_target_bytes'] >> 20} MiB "
+            f"of reserve left; {refused} events refused (kept by hook-send in its inbox "
+            "or spare inbox); free space there"
+        )
+    return (DEGRADED if reasons else HEALTHY), reasons
+
+
+def health(status: dict[str, Any], code: int) -> str:
+    """healthy, degraded, or stalled: events wait and nothing moves them (hookd/liveness.py)."""
+    if status.get("stalled"):
+        return "stalled"
+    return "healthy" if code == HEALTHY else "degraded"
+
+
+def _liveness_reasons(status: dict[str, Any]) -> list[str]:
+    """Reasons from the progress section; a daemon older than it has none of them."""
+    reasons = [f"stalled: {reason}" for reason in status.get("stalled") or ()]
+    lag = status.get("loop_lag_ms") or {}
+    if lag.get("recent_p99") is not None and lag["recent_p99"] > liveness.LAG_WARN_S * 1000:
+        reasons.append(
+            f"the event loop runs late: p99 {lag['recent_p99']:.0f} ms over the last "
+            f"{liveness.LAG_VERDICT_S:.0f} s, at worst {lag['max']:.0f} ms over the last minute"
+        )
+    logging = status.get("logging") or {}
+    if logging.get("stderr_error"):
+        where = logging["file"] if not logging.get("file_error") else f"nowhere ({logging['file_error']})"
+        reasons.append(f"stderr failed ({logging['stderr_error']}); log lines go to {where}")
+    if logging.get("dropped"):
+        reasons.append(f"{logging['dropped']} log lines were dropped (stderr blocked or gone)")
+    blocked = logging.get("blocked_s")
+    if blocked is not None and blocked >= log_sink.BLOCKED_AFTER_S and logging.get("stderr_error"):
+        reasons.append(f"the log file {logging['file']} has taken no line for {blocked:g}s; check its disk")
+    elif blocked is not None and blocked >= log_sink.BLOCKED_AFTER_S:
+        reasons.append(
+            f"stderr has taken no log line for {blocked:g}s: whatever reads it (the journal, a pipe, a "
+            f"paused terminal) has stopped reading; {logging.get('queued_bytes', 0):,} bytes of lines wait, "
+            f"and lines are dropped once {log_sink.MAX_QUEUED_BYTES >> 20} MiB wait; make that reader read, "
+            "or start hookd with its stderr to a file"
+        )
+    tasks = status.get("tasks") or {}
+    if tasks.get("restarts"):
+        reasons.append(
+            "tasks restarted after failing: "
+            + ", ".join(f"{name} {n}x" for name, n in sorted(tasks["restarts"].items()))
+            + " (see the log)"
+        )
+    if tasks.get("callback_errors"):
+        reasons.append(f"{tasks['callback_errors']} internal errors in connection handlers (see the log)")
+    return reasons

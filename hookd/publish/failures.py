@@ -1,0 +1,175 @@
+"""What a Redis failure means, in one sentence that names the cause and the fix.
+
+Every message has the password masked: redis_url's and the password settings' values.
+When no sentinel names the master, the message is about the first sentinel that failed.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import TypeGuard
+
+import redis.exceptions
+
+from hookd.config import mask_url
+from hookd.publish import sentinel, topology
+from hookd.publish.access import exception_chain, explain, refused, url_secrets, uses_tls, was_reset
+from hookd.publish.migration import is_ask, redirected_too_often
+from hookd.publish.server_owner import StrangerServer
+from hookd.publish.settings import RedisSettings
+
+
+def _masked(settings: RedisSettings, text: str) -> str:
+    """The text with redis_url's password and the password settings' values as ****."""
+    text = text.replace(settings.url, mask_url(settings.url))
+    for secret in (*url_secrets(settings.url), settings.password, settings.sentinel_password):
+        if secret:
+            text = text.replace(secret, "****")
+    return text
+
+
+def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
+    """One sentence naming what went wrong with Redis and what to do, with the password masked."""
+    where = topology.describe(settings)
+    stranger = next((link for link in exception_chain(exc) if isinstance(link, StrangerServer)), None)
+    if stranger is not None:
+        return f"{where}: {stranger}"
+    text = _masked(settings, str(exc))
+    no_master = next((link for link in exception_chain(exc) if isinstance(link, sentinel.NoMaster)), None)
+    if no_master is not None:
+        return _masked(settings, f"{where}: {_no_master(settings, no_master)}")
+    access = explain(settings, exc, text)
+    if access is not None:
+        return f"{where}: {access}"
+    if isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
+        connecting = "connecting" in text
+        hint = " (if that port speaks plain Redis, not TLS, use redis://)" if uses_tls(settings) and connecting else ""
+        timeout = settings.connect_timeout_s if connecting else settings.timeout_s
+        return f"{where} did not answer within {timeout:g}s{hint}"
+    if isinstance(exc, (redis.exceptions.ConnectionError, OSError)):
+        if refused(exc):
+            return f"{where} refused the connection (is redis-server running?)"
+        hint = " (if that port speaks TLS only, use rediss://)" if was_reset(exc) and not uses_tls(settings) else ""
+        return f"{where} cannot be reached: {text}{hint}"
+    if is_ask(exc):
+        return f"{where} is moving the stream's hash slot to another node; publishing resumes once it is done"
+    if isinstance(exc, redis.exceptions.TryAgainError) or redirected_too_often(exc):
+        return (
+            f"{where} is moving the stream's hash slot to another node, and some of the keys a "
+            "batch needs have moved and some not (TRYAGAIN) for a while; publishing resumes "
+            "once the move is done (a reshard stopped half way is finished by "
+            "`redis-cli --cluster fix`)"
+        )
+    if isinstance(exc, redis.exceptions.ResponseError):
+        return f"{where} answered with an error ({type(exc).__name__}): {text}{_fix(exc)}"
+    return f"{where} failed: {type(exc).__name__}: {text}"
+
+
+def _fix(exc: redis.exceptions.ResponseError) -> str:
+    """The fix of an error reply whose words do not say it (the script's own refusals name theirs)."""
+    if isinstance(exc, redis.exceptions.OutOfMemoryError):
+        return "; Redis is at its maxmemory: free memory there, raise maxmemory, or lower stream_maxlen"
+    if isinstance(exc, redis.exceptions.NoScriptError):
+        return (
+            "; the publish script was loaded and lost again on each try: something flushes Redis's scripts "
+            "(SCRIPT FLUSH) or a proxy sends each command to another server; stop it, or point redis_url at "
+            "the server itself"
+        )
+    return ""
+
+
+def refuses_batch(settings: RedisSettings, exc: BaseException) -> bool:
+    """Whether Redis answered a batch with an error of its own (a key of another type, the stream's
+    last id used up, no memory left, a script it keeps losing): it is up, and refuses the batch. Not
+    an unreachable server, a login, ACL or TLS refusal (access.py), nor a Cluster slot on the move."""
+    if not isinstance(exc, redis.exceptions.ResponseError) or is_ask(exc) or redirected_too_often(exc):
+        return False
+    moving = (redis.exceptions.MovedError, redis.exceptions.TryAgainError, redis.exceptions.ClusterDownError)
+    return not isinstance(exc, moving) and explain(settings, exc, str(exc)) is None
+
+
+def wrong_type(exc: BaseException) -> TypeGuard[redis.exceptions.ResponseError]:
+    """Redis refused a command on a key of another type (WRONGTYPE)."""
+    return isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("WRONGTYPE")
+
+
+def describe_read_failure(settings: RedisSettings, stream: str, exc: BaseException) -> str:
+    """describe_failure for a reader of ``stream`` (tail, the UI): WRONGTYPE there means the key is
+    something else, which Redis's own words do not say."""
+    text = describe_failure(settings, exc)
+    if wrong_type(exc):
+        return (
+            f"the key {stream} is not a stream ({text}); point stream (--stream, HOOKD_STREAM or the "
+            "config file) at the stream hookd publishes to, or delete that key if it is not hookd's"
+        )
+    return text
+
+
+def _no_master(settings: RedisSettings, exc: sentinel.NoMaster) -> str:
+    """Why no sentinel named the master, and what to change."""
+    failed = [(address, error) for address, error in exc.errors if error is not None]
+    if not failed:
+        return (
+            f"the sentinels answered, but none names a master {exc.name!r} that is up; check "
+            "redis_sentinel_master against `SENTINEL MASTERS` on a sentinel, or wait for the "
+            "failover in progress to finish"
+        )
+    address, error = failed[0]
+    others = f" (and {len(failed) - 1} more of the sentinels failed)" if len(failed) > 1 else ""
+    return f"sentinel {address}: {_sentinel_reason(settings, error)}{others}"
+
+
+def _sentinel_reason(settings: RedisSettings, error: BaseException) -> str:
+    text = str(error)
+    user = settings.sentinel_username or "default"
+    chain = list(exception_chain(error))
+    if isinstance(error, redis.exceptions.NoPermissionError) or text.startswith("NOPERM"):
+        return (
+            f"the sentinel user '{user}' lacks a permission hookd needs ({text}); give it the "
+            "sentinels' rule in the 'Redis ACL' section of docs/redis.md"
+        )
+    if "without any password configured" in text:
+        return (
+            f"it has no password, but hookd sent one ({text}); drop redis_sentinel_password "
+            "and redis_sentinel_password_file, or set requirepass on the sentinels"
+        )
+    if isinstance(error, redis.exceptions.AuthenticationError):
+        if not (settings.sentinel_password or settings.sentinel_password_file):
+            return (
+                "it requires a password: set redis_sentinel_password_file (or "
+                "HOOKD_REDIS_SENTINEL_PASSWORD) to the sentinels' requirepass, and "
+                "redis_sentinel_username for an ACL user"
+            )
+        return (
+            f"it refused the credentials of user '{user}' ({text}); check "
+            f"redis_sentinel_username and the password in {_sentinel_password_source(settings)}"
+        )
+    for link in chain:
+        if isinstance(link, ssl.SSLCertVerificationError) and "mismatch" in str(link.verify_message):
+            return (
+                f"TLS certificate verify failed: {link.verify_message}; name the sentinels in "
+                "redis_sentinel by a name their certificates hold"
+            )
+        if isinstance(link, ssl.SSLError) and "WRONG_VERSION_NUMBER" in str(link).upper():
+            return (
+                f'that port does not speak TLS ({link}); set redis_sentinel_tls = "off", or '
+                "name the sentinels' TLS ports in redis_sentinel"
+            )
+    if not sentinel.uses_tls(settings) and was_reset(error):
+        return f'it closed the connection ({text}); if the sentinels speak TLS only, set redis_sentinel_tls = "on"'
+    explained = explain(settings, error, text)
+    if explained is not None:
+        return explained
+    if isinstance(error, (redis.exceptions.TimeoutError, TimeoutError)):
+        return f"it did not answer within {settings.connect_timeout_s:g}s"
+    if refused(error) or "refused" in text:
+        return "it refused the connection (is the sentinel running, on that port?)"
+    return f"{type(error).__name__}: {text}"
+
+
+def _sentinel_password_source(settings: RedisSettings) -> str:
+    if settings.sentinel_password:
+        return "redis_sentinel_password (HOOKD_REDIS_SENTINEL_PASSWORD)"
+    if settings.sentinel_password_file:
+        return f"redis_sentinel_password_file {settings.sentinel_password_file}"
+    return "redis_sentinel_password_file or HOOKD_REDIS_SENTINEL_PASSWORD (none is set)"

@@ -1,0 +1,173 @@
+
+-- Seqs and marks are compared as the decimal strings they are sent and kept as, never as Lua's
+-- numbers: those are doubles, exact only up to 2**53, and past it neighbours compare equal (events
+-- spooled under a sequence that had gone past it would be skipped as repeats).
+local function digits(s)
+  return string.match(s, '^0*(%d+)$') or error('hookd: not a sequence number: ' .. s)
+end
+local function above(a, b)
+  return #a > #b or (#a == #b and a > b)
+end
+local stream, marks, sessions = KEYS[1], KEYS[2], KEYS[3]
+local maxlen, host, after = tonumber(ARGV[1]), ARGV[2], digits(ARGV[3])
+local retention_ms, prefix, channel = tonumber(ARGV[4]) * 1000, ARGV[5], ARGV[6]
+local instance, sender = ARGV[7], ARGV[8]
+local max_hook_names = 64
+-- A key of another type (put there by hand, or another program's) is answered naming it and
+-- the fix: Redis's own error names neither, and status showed only a line of this script.
+local function refusal_text(err, key, what, fix)
+  local text = type(err) == 'table' and tostring(err.err) or tostring(err)
+  local code = string.match(text, '^%u+')
+  if code == 'MOVED' or code == 'ASK' or code == 'TRYAGAIN' or code == 'CLUSTERDOWN' then
+    return text  -- read by the client as they are (migration.py)
+  end
+  if code == 'OOM' then
+    return text  -- not the key's doing: the client names the fix (maxmemory)
+  end
+  return text .. ' (the key ' .. key .. ', ' .. what .. '; ' .. fix .. ')'
+end
+local function refusal(err, key, what, fix)
+  return redis.error_reply(refusal_text(err, key, what, fix))
+end
+local got_mark, mark = pcall(redis.call, 'HGET', marks, sender)
+if not got_mark then
+  return refusal(mark, marks, "hookd's high-water marks, must be a hash",
+                 "delete it if it is not a hash of hookd's: hookd writes it again with the next batch")
+end
+mark = digits(mark or '0')
+if after ~= '0' and above(after, mark) then
+  return {-1, mark}
+end
+local added, skipped = 0, 0
+local touched, order = {}, {}
+local stream_refused = nil
+for i = 9, #ARGV, 9 do
+  local seq = digits(ARGV[i])
+  if above(seq, mark) then
+    local fields = {'envelope', ARGV[i + 5], 'event_id', ARGV[i + 1], 'hook', ARGV[i + 2],
+                    'session', ARGV[i + 3], 'host', host, 'tool', ARGV[i + 4], 'seq', ARGV[i]}
+    if instance ~= '' then
+      fields[#fields + 1] = 'instance'
+      fields[#fields + 1] = instance
+    end
+    local ok, err
+    if maxlen > 0 then
+      -- ARGV[1] as written: a Lua number loses digits
+      ok, err = pcall(redis.call, 'XADD', stream, 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
+    else
+      ok, err = pcall(redis.call, 'XADD', stream, '*', unpack(fields))
+    end
+    if not ok then
+      local why = refusal_text(err, stream, 'the stream, refused XADD',
+                               'make it a stream hookd can add to (delete or rename what is there), '
+                               .. 'or set stream to another name')
+      if added == 0 then
+        return redis.error_reply(why)
+      end
+      -- A Lua error undoes no write: the events added before this one keep their mark (or a
+      -- resend of the batch would add them twice) and are counted in the session index (or
+      -- the resend, which skips them, would never count them), and the answer says how many
+      -- landed beside the refusal (the pair whose key is '').
+      stream_refused = why
+      break
+    end
+    if channel ~= '' then
+      redis.call('PUBLISH', channel, ARGV[i + 5])
+    end
+    local session = ARGV[i + 3]
+    if retention_ms > 0 and session ~= '' then
+      local at, hook = tonumber(ARGV[i + 6]), ARGV[i + 2]
+      local s = touched[session]
+      if not s then
+        s = {hooks = {}, events = 0, calls = 0, failures = 0, first = at, last = at}
+        touched[session] = s
+        order[#order + 1] = session
+      end
+      s.hooks[hook] = (s.hooks[hook] or 0) + 1
+      s.events = s.events + 1
+      if hook == 'PostToolUse' or hook == 'PostToolUseFailure' then
+        s.calls = s.calls + 1
+        if hook == 'PostToolUseFailure' then s.failures = s.failures + 1 end
+      end
+      if at < s.first then s.first = at end
+      if at > s.last then s.last = at end
+      s.hook = hook
+      if ARGV[i + 4] ~= '' then s.tool = ARGV[i + 4] end
+      if ARGV[i + 7] ~= '' then s.cwd = ARGV[i + 7] end
+      if ARGV[i + 8] ~= '' then s.model = ARGV[i + 8] end
+    end
+    mark = seq
+    added = added + 1
+  else
+    skipped = skipped + 1
+  end
+end
+if added + skipped > 0 then
+  -- Written when every event was skipped too: a WAIT after a batch sent again then waits
+  -- for the replicas to have this write, and with it the one that added the events.
+  redis.call('HSET', marks, sender, mark)
+end
+local reply = {added, skipped}
+-- The index is written after the events and the mark, and a Lua error does not undo those:
+-- a key of it that Redis refuses (another type put there by hand, a field that is not a
+-- number) is answered as such, beside the counts, instead of failing the batch that landed.
+local function refused(key, err)
+  reply[#reply + 1] = key
+  reply[#reply + 1] = type(err) == 'table' and tostring(err.err) or tostring(err)
+end
+if #order > 0 then
+  -- Entries expire retention after their session's last event; one whose last event is
+  -- already that old (a replayed file) is not written at all.
+  local time = redis.call('TIME')
+  local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  local ok_sessions, sessions_err = true, nil
+  for _, session in ipairs(order) do
+    local s, key = touched[session], prefix .. session
+    if s.last + retention_ms > now_ms then
+      local ok, err = pcall(function()
+        local last = string.format('%d', s.last)
+        local set = {'host', host, 'last_seen_ms', last, 'last_hook', s.hook}
+        if s.tool then set[#set + 1] = 'last_tool'; set[#set + 1] = s.tool end
+        if s.cwd then set[#set + 1] = 'cwd'; set[#set + 1] = s.cwd end
+        if s.model then set[#set + 1] = 'model'; set[#set + 1] = s.model end
+        redis.call('HSET', key, unpack(set))
+        redis.call('HSETNX', key, 'first_seen_ms', string.format('%d', s.first))
+        redis.call('HINCRBY', key, 'events', s.events)
+        redis.call('HINCRBY', key, 'tool_calls', s.calls)
+        redis.call('HINCRBY', key, 'tool_failures', s.failures)
+        for hook, n in pairs(s.hooks) do
+          -- Hook names come from senders: past max_hook_names distinct names (counted in the
+          -- hash's hook_names), or over 64 bytes, a name is counted as 'hook:other'. HGET and
+          -- HINCRBY only: the commands the documented ACL rule already grants.
+          local field = 'hook:' .. hook
+          if #hook > 64 then
+            field = 'hook:other'
+          elseif not redis.call('HGET', key, field) then
+            if (tonumber(redis.call('HGET', key, 'hook_names') or '0') or max_hook_names) >= max_hook_names then
+              field = 'hook:other'
+            else
+              redis.call('HINCRBY', key, 'hook_names', 1)
+            end
+          end
+          redis.call('HINCRBY', key, field, n)
+        end
+        redis.call('PEXPIREAT', key, string.format('%d', s.last + retention_ms))
+      end)
+      if not ok then refused(key, err) end
+      if ok_sessions then
+        ok_sessions, sessions_err = pcall(redis.call, 'ZADD', sessions, string.format('%d', s.last), session)
+      end
+    end
+  end
+  if ok_sessions then
+    ok_sessions, sessions_err = pcall(function()
+      redis.call('ZREMRANGEBYSCORE', sessions, '-inf', '(' .. string.format('%d', now_ms - retention_ms))
+      redis.call('PEXPIRE', sessions, string.format('%d', retention_ms))
+    end)
+  end
+  if not ok_sessions then refused(sessions, sessions_err) end
+end
+if stream_refused then
+  refused('', stream_refused)
+end
+return reply
