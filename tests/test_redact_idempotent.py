@@ -113,6 +113,9 @@ def _payload(text: str) -> tuple[str, list[str]]:
 # What a fresh seed drew (h101): a label taken as a value once the value that had hidden it was a marker.
 @example(_payload('password=password=\\"token: Authorization: ' + SECRETS[0] + "\n"))
 @example(_payload('api_key=password=\\"secret: Bearer: x\n'))
+# What fresh seeds drew (h106): ESC [ and a space before a secret apart, read as a CSI (a space intermediate, the
+# token's first letter its final) that hid the token.
+@example((_payload("\x1b[ " + SECRETS[0] + " ")[0], [SECRETS[0]]))
 def test_a_second_pass_changes_nothing_and_no_secret_apart_is_kept(case):
     payload, apart = case
     out, _ = REDACTOR.redact(payload)
@@ -135,3 +138,16 @@ def test_a_marker_after_an_esc_is_read_whole():
     for text in ("password=\x1b[REDACTED:secret_assignment]", "token: \x1b[REDACTED:openai_api_key] x"):
         for payload in (text, json.dumps({"stdout": text}), json.dumps({"stdout": json.dumps({"content": text})})):
             assert REDACTOR.redact(payload)[0] == payload
+
+
+def test_esc_bracket_space_before_a_token_is_no_terminal_sequence():
+    """ESC [ SP then a token: a terminal's space intermediate follows a parameter, so the token is read whole
+    and redacted (raw, escaped, two levels down); ESC [2 SP q (a cursor's shape) stays a sequence."""
+    for secret in SECRETS:
+        text = f"\x1b[ {secret} "
+        for payload in (text, json.dumps({"stdout": text}), json.dumps({"stdout": json.dumps({"content": text})})):
+            out = REDACTOR.redact(payload)[0]
+            assert secret not in out, (secret, out)
+            assert "[REDACTED:" in out
+    out = REDACTOR.redact(json.dumps({"stdout": f"\x1b[2 q{SECRETS[0]} x"}))[0]
+    assert SECRETS[0] not in out, out
