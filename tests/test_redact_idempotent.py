@@ -26,6 +26,7 @@ from hookd.redact import build_redactor  # noqa: E402
 
 REDACTOR = build_redactor(True)
 _VALUES = Fakes(80).all()
+_SECRET = Fakes(61).all()  # the values SECRETS holds, by name
 # Tokens with a hash and a key that the pass before this one caught only when a boundary stood by them.
 GLUABLE = [*SECRETS, _VALUES["shopify"], "$apr1$NSw64AtQ$btH8LncnrKs8vSwZPVQ9BF"]
 HOSTILE = [
@@ -116,6 +117,9 @@ def _payload(text: str) -> tuple[str, list[str]]:
 # What fresh seeds drew (h106): ESC [ and a space before a secret apart, read as a CSI (a space intermediate, the
 # token's first letter its final) that hid the token.
 @example((_payload("\x1b[ " + SECRETS[0] + " ")[0], [SECRETS[0]]))
+# A token glued after one that the run read back from a marker found (a percent escape before them, their line
+# glued to the next token's by its escaped line break): the found one's other side was never read.
+@example(_payload(f"\n%26{_SECRET['pulumi']}{_SECRET['postman']}\n{_SECRET['grafana']}pypi-AgE"))
 def test_a_second_pass_changes_nothing_and_no_secret_apart_is_kept(case):
     payload, apart = case
     out, _ = REDACTOR.redact(payload)
@@ -151,3 +155,16 @@ def test_esc_bracket_space_before_a_token_is_no_terminal_sequence():
             assert "[REDACTED:" in out
     out = REDACTOR.redact(json.dumps({"stdout": f"\x1b[2 q{SECRETS[0]} x"}))[0]
     assert SECRETS[0] not in out, out
+
+
+def test_a_token_glued_after_one_found_in_a_run_read_back_is_redacted_on_the_first_pass():
+    """The run read back from a marker (grafana's, its line glued on by an escaped line break) finds the pulumi
+    token; the postman key glued after that one is read too, not left to a second pass."""
+    pulumi, postman, grafana = _SECRET["pulumi"], _SECRET["postman"], _SECRET["grafana"]
+    payload = json.dumps({"stdout": f"\n%26{pulumi}{postman}\n{grafana}pypi-AgE"})
+    out, counts = REDACTOR.redact(payload)
+    assert json.loads(out) == {
+        "stdout": "\n%26[REDACTED:pulumi_token][REDACTED:postman_key]\n[REDACTED:grafana_token]pypi-AgE"
+    }
+    assert counts == {"pulumi_token": 1, "postman_key": 1, "grafana_token": 1}
+    assert REDACTOR.redact(out)[0] == out
