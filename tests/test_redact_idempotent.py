@@ -120,6 +120,9 @@ def _payload(text: str) -> tuple[str, list[str]]:
 # A token glued after one that the run read back from a marker found (a percent escape before them, their line
 # glued to the next token's by its escaped line break): the found one's other side was never read.
 @example(_payload(f"\n%26{_SECRET['pulumi']}{_SECRET['postman']}\n{_SECRET['grafana']}pypi-AgE"))
+# A value that ends in a name's colon, then " =": read as a chain's next assignment (a = b = ''), it was kept
+# until the label's value (its :=, =<v>) was a marker, and a second pass took it.
+@example(_payload("password=%3Dtoken: =Authorization: \n"))
 def test_a_second_pass_changes_nothing_and_no_secret_apart_is_kept(case):
     payload, apart = case
     out, _ = REDACTOR.redact(payload)
@@ -168,3 +171,15 @@ def test_a_token_glued_after_one_found_in_a_run_read_back_is_redacted_on_the_fir
     }
     assert counts == {"pulumi_token": 1, "postman_key": 1, "grafana_token": 1}
     assert REDACTOR.redact(out)[0] == out
+
+
+def test_a_value_ending_in_a_label_before_its_equals_is_no_chained_assignment():
+    """password=<v>: =<w>: the = after the label's colon begins the label's value, not a chain's next
+    assignment (a = b = ''): both are redacted on the first pass; a program's chain still keeps its names."""
+    for value in ("%3Dtoken:", "3token:"):
+        out, counts = REDACTOR.redact(json.dumps({"stdout": f"password={value} =th"}))
+        assert json.loads(out) == {"stdout": "password=[REDACTED:secret_assignment] [REDACTED:secret_assignment]"}
+        assert counts == {"secret_assignment": 2}
+        assert REDACTOR.redact(out)[0] == out
+    kept = json.dumps({"stdout": "password = token = ''"})
+    assert REDACTOR.redact(kept)[0] == kept
