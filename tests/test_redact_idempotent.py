@@ -114,9 +114,10 @@ def _payload(text: str) -> tuple[str, list[str]]:
 # What a fresh seed drew (h101): a label taken as a value once the value that had hidden it was a marker.
 @example(_payload('password=password=\\"token: Authorization: ' + SECRETS[0] + "\n"))
 @example(_payload('api_key=password=\\"secret: Bearer: x\n'))
-# What fresh seeds drew (h106): ESC [ and a space before a secret apart, read as a CSI (a space intermediate, the
-# token's first letter its final) that hid the token.
+# What fresh seeds drew (h106): ESC [ (and a parameter) and a space before a secret apart, read as a CSI (a space
+# intermediate, the token's first letter its final) that hid the token.
 @example((_payload("\x1b[ " + SECRETS[0] + " ")[0], [SECRETS[0]]))
+@example((_payload("\x1b[: " + SECRETS[0] + " ")[0], [SECRETS[0]]))
 # A token glued after one that the run read back from a marker found (a percent escape before them, their line
 # glued to the next token's by its escaped line break): the found one's other side was never read.
 @example(_payload(f"\n%26{_SECRET['pulumi']}{_SECRET['postman']}\n{_SECRET['grafana']}pypi-AgE"))
@@ -150,17 +151,24 @@ def test_a_marker_after_an_esc_is_read_whole():
             assert REDACTOR.redact(payload)[0] == payload
 
 
-def test_esc_bracket_space_before_a_token_is_no_terminal_sequence():
-    """ESC [ SP then a token: a terminal's space intermediate follows a parameter, so the token is read whole
-    and redacted (raw, escaped, two levels down); ESC [2 SP q (a cursor's shape) stays a sequence."""
+def test_an_intermediate_and_a_token_after_esc_bracket_are_no_terminal_sequence():
+    """ESC [ (a parameter or none), an intermediate (a space, a comma) and a token: the token's first letter
+    is no sequence's final, so the token is read whole and redacted (raw, escaped, two levels down); ESC [2 SP q
+    (a cursor's shape) before a space stays a sequence, and the token glued after it is read whole too."""
     for secret in SECRETS:
-        text = f"\x1b[ {secret} "
-        for payload in (text, json.dumps({"stdout": text}), json.dumps({"stdout": json.dumps({"content": text})})):
-            out = REDACTOR.redact(payload)[0]
-            assert secret not in out, (secret, out)
-            assert "[REDACTED:" in out
-    out = REDACTOR.redact(json.dumps({"stdout": f"\x1b[2 q{SECRETS[0]} x"}))[0]
-    assert SECRETS[0] not in out, out
+        for head in ("\x1b[ ", "\x1b[: ", "\x1b[2 ", "\x1b[, "):
+            text = f"{head}{secret} "
+            for payload in (
+                text,
+                json.dumps({"stdout": text}),
+                json.dumps({"stdout": json.dumps({"content": text})}),
+            ):
+                out = REDACTOR.redact(payload)[0]
+                assert secret not in out, (head, secret, out)
+    text = f"\x1b[2 q {SECRETS[0]} x"
+    assert json.loads(REDACTOR.redact(json.dumps({"stdout": text}))[0]) == {
+        "stdout": "\x1b[2 q [REDACTED:github_token] x"
+    }
 
 
 def test_a_token_glued_after_one_found_in_a_run_read_back_is_redacted_on_the_first_pass():
