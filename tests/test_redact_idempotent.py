@@ -127,6 +127,9 @@ def _payload(text: str) -> tuple[str, list[str]]:
 # A value cut at an entity (token: hp_&#112;assord: <v>) and the entity run found at its start, which holds the
 # next pair's value past the cut: dropped as the same find seen through its context, it was left to a second pass.
 @example(_payload("token: \bghp_&#112;password: Authorization: \n"))
+# A value that begins on an escaped CRLF's line feed (curl -u a:'<CR><LF>x): the view drops the \r, and left
+# before the marker, it stood alone, and a second pass read it as the value's first character.
+@example(_payload("curl -u a:'\r\nx"))
 def test_a_second_pass_changes_nothing_and_no_secret_apart_is_kept(case):
     payload, apart = case
     out, _ = REDACTOR.redact(payload)
@@ -202,3 +205,13 @@ def test_an_entity_run_past_a_value_cut_at_its_entity_is_redacted_on_the_first_p
     out, _ = REDACTOR.redact(json.dumps({"stdout": "token: \bhp_&#112;assord: un:"}))
     assert json.loads(out) == {"stdout": "token: \b[REDACTED:secret_assignment]"}
     assert REDACTOR.redact(out)[0] == out
+
+
+def test_a_value_that_begins_on_a_crlf_takes_its_carriage_return():
+    """The span of a value read from an escaped CRLF's line feed begins at its carriage return (one line
+    break), so no lone \r is left before the marker for a second pass to read as a value."""
+    out, _ = REDACTOR.redact(json.dumps({"stdout": "curl -u a:'\r\nx"}))
+    assert json.loads(out) == {"stdout": "curl -u a:'[REDACTED:cli_password]"}
+    assert REDACTOR.redact(out)[0] == out
+    kept = json.dumps({"stdout": "line\r\nnext"})
+    assert REDACTOR.redact(kept)[0] == kept
