@@ -130,6 +130,9 @@ def _payload(text: str) -> tuple[str, list[str]]:
 # A value that begins on an escaped CRLF's line feed (curl -u a:'<CR><LF>x): the view drops the \r, and left
 # before the marker, it stood alone, and a second pass read it as the value's first character.
 @example(_payload("curl -u a:'\r\nx"))
+# An encoded & after a word's character before a secret name, one level down: the view (built for a control
+# escape) decoded it, and a second pass, the escape a marker and no view, read an entity run from its 26.
+@example(_payload(json.dumps({"content": "\n%26password=&#112;password=\b"})))
 def test_a_second_pass_changes_nothing_and_no_secret_apart_is_kept(case):
     payload, apart = case
     out, _ = REDACTOR.redact(payload)
@@ -215,3 +218,14 @@ def test_a_value_that_begins_on_a_crlf_takes_its_carriage_return():
     assert REDACTOR.redact(out)[0] == out
     kept = json.dumps({"stdout": "line\r\nnext"})
     assert REDACTOR.redact(kept)[0] == kept
+
+
+def test_an_encoded_ampersand_before_a_secret_name_is_read_alike_by_both_passes():
+    """\\n%26password=&#112;password=\\b one level down: the first pass redacts the value \\b, and a second,
+    with that a marker, reads %26 decoded still (no entity run from its 26): nothing changes."""
+    payload = json.dumps({"stdout": json.dumps({"content": "\n%26passord=&#112;passord=\b"})})
+    out = REDACTOR.redact(payload)[0]
+    assert json.loads(json.loads(out)["stdout"]) == {
+        "content": "\n%26passord=&#112;passord=[REDACTED:secret_assignment]"
+    }
+    assert REDACTOR.redact(out)[0] == out

@@ -54,6 +54,10 @@ VIEW_TRIGGERS = (
     # after the name's own quote (a key), or after = or : (password = \\\"...\\\" in a file JSON quotes)
     _NAME_WORD + r"(?:[ \t]{0,4}[=:][ \t]{0,4})?" + _NESTED_QUOTE,
     _NAME_WORD + "%3[Dd]",
+    # An encoded & before such a name, which the view decodes after a word's character (a=1%26password=): read
+    # raw only when nothing else built the view, an entity run from its 26 read the pair another way, and a
+    # second pass (the value a marker, no escape left to build it) took what the first had not.
+    r"[A-Za-z0-9_.~-]%26" + _NAME_WORD,
     # a command's argument in nested quotes (a command in JSON in a string: echo \\\"pw\\\" | docker login
     # --password-stdin, sshpass -p \\\"pw\\\", -p\\\"pw\\\"): after a word and a space or =, a glued short
     # option or a here-string; not a nested JSON's own quotes (after {, a comma, a colon and a space)
