@@ -130,9 +130,10 @@ def _payload(text: str) -> tuple[str, list[str]]:
 # A value that begins on an escaped CRLF's line feed (curl -u a:'<CR><LF>x): the view drops the \r, and left
 # before the marker, it stood alone, and a second pass read it as the value's first character.
 @example(_payload("curl -u a:'\r\nx"))
-# An encoded & after a word's character before a secret name, one level down: the view (built for a control
-# escape) decoded it, and a second pass, the escape a marker and no view, read an entity run from its 26.
+# An encoded & or = after a word's character, one level down: the view (built for a control escape) decoded
+# it, and a second pass, the escape a marker and no view, read it raw (an entity run from 26; x%3D, not x=).
 @example(_payload(json.dumps({"content": "\n%26password=&#112;password=\b"})))
+@example(_payload(json.dumps({"content": "pass=\b\ncurl -u a:x%3D"})))
 def test_a_second_pass_changes_nothing_and_no_secret_apart_is_kept(case):
     payload, apart = case
     out, _ = REDACTOR.redact(payload)
@@ -228,4 +229,16 @@ def test_an_encoded_ampersand_before_a_secret_name_is_read_alike_by_both_passes(
     assert json.loads(json.loads(out)["stdout"]) == {
         "content": "\n%26passord=&#112;passord=[REDACTED:secret_assignment]"
     }
+    assert REDACTOR.redact(out)[0] == out
+
+
+def test_an_encoded_equals_sign_after_a_word_is_read_alike_with_or_without_other_escapes():
+    """curl -u a:x%3D reads x= (the view decodes %3D after a word's character) whether or not another escape
+    in the text (a control character's) built the view: the same output both ways, and stable."""
+    alone = REDACTOR.redact(json.dumps({"stdout": "curl -u a:x%3D y"}))[0]
+    beside = REDACTOR.redact(json.dumps({"stdout": "a\b curl -u a:x%3D y"}))[0]
+    assert json.loads(alone)["stdout"] == "curl -u a:x%3D y"
+    assert json.loads(beside)["stdout"] == "a\b curl -u a:x%3D y"
+    payload = json.dumps({"stdout": json.dumps({"content": "pass=\b\ncurl -u a:x%3D"})})
+    out = REDACTOR.redact(payload)[0]
     assert REDACTOR.redact(out)[0] == out
