@@ -60,6 +60,7 @@ def whole_escapes(text: str, spans: Iterable[tuple[int, int, str]]) -> list[tupl
             around = _escape_around(text, start, last)
             if around is not None:
                 start = around[0]
+            start = _crlf_start(text, start, last)
         if end > start:
             tail = end - 1
             if text[tail] == "\\" and escaping(text, tail, max(last, start), MAX_RUN):
@@ -75,6 +76,21 @@ def whole_escapes(text: str, spans: Iterable[tuple[int, int, str]]) -> list[tupl
             out.append((start, end, name))
         last = out[-1][1]
     return out
+
+
+def _crlf_start(text: str, start: int, floor: int) -> int:
+    """Where a span that begins on an escaped line feed begins: at the escaped carriage return before it, of
+    the same level (\\r\\n is one line break, the \\r of which the view drops). Left before it, the \\r stood
+    alone once the \\n was a marker, and a second pass read it as the value's first character."""
+    run = 0
+    while run < MAX_RUN and text[start + run : start + run + 1] == "\\":
+        run += 1
+    if run % 2 == 0 or text[start + run : start + run + 1] != "n":
+        return start
+    before = start - run - 1
+    if before < floor or text[before:start] != "\\" * run + "r":
+        return start
+    return before if escaping(text, before + run - 1, floor, MAX_RUN) else start
 
 
 _JOINT_CHARS = frozenset(" \t+.")

@@ -130,17 +130,21 @@ def unglued(text: str, spans: Spans, locate: Callable[[str], Spans]) -> Spans:
             if not new:
                 continue
             found += new
-            # Each secret found may have another glued before it (or after it): a site between it and the
-            # one found before it (after it), or the site's bound.
+            # Each secret found may have another glued before it and after it: a site on each side, up to
+            # the one found next to it, or the site's bound (past the run) or its marker (the run's other end).
+            # The side towards the marker too: a token glued after one found before a marker ran into the
+            # one found and was no token in this read, and a second pass, the found one a marker, took it.
             marks = [f"[REDACTED:{n}]" for _, _, n in new]
             for i, (start, end, _) in enumerate(new):
+                first_one, last_one = i == 0, i + 1 == len(new)
                 if site.before:
-                    bound, neighbour = (new[i - 1][1], marks[i - 1]) if i else (site.bound, site.neighbour)
-                    sites.append(_Site(True, start, bound, marks[i], neighbour))
+                    below = (site.bound, site.neighbour) if first_one else (new[i - 1][1], marks[i - 1])
+                    above = (site.edge, site.marker) if last_one else (new[i + 1][0], marks[i + 1])
                 else:
-                    last = i + 1 == len(new)
-                    bound, neighbour = (site.bound, site.neighbour) if last else (new[i + 1][0], marks[i + 1])
-                    sites.append(_Site(False, end, bound, marks[i], neighbour))
+                    below = (site.edge, site.marker) if first_one else (new[i - 1][1], marks[i - 1])
+                    above = (site.bound, site.neighbour) if last_one else (new[i + 1][0], marks[i + 1])
+                sites.append(_Site(True, start, below[0], marks[i], below[1]))
+                sites.append(_Site(False, end, above[0], marks[i], above[1]))
     return _merged(spans + found)
 
 

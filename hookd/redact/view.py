@@ -138,8 +138,10 @@ _OPTION_END = "|".join(rf"(?<=-[A-Za-z]\\{{{n}}}\")(?<![A-Za-z0-9_-]-[A-Za-z]\\{
 # Bounded (32 parameters, 4 intermediates, 256 characters of OSC 8 parameters) and never past a backslash or
 # an ESC: linear. The last four alternatives of the escaped form are ESC \\ at each level (2**k backslashes).
 # A CSI never begins on a marker's bracket (ESC [REDACTED:...] is an ESC and a marker, not ESC [R and text):
-# read as a CSI, the marker's rest became text a second pass redacted again.
-_CSI = r"\[(?!REDACTED:)[0-?]{0,32}[ !#-/]{0,4}[@-\[\]-~]"
+# read as a CSI, the marker's rest became text a second pass redacted again. Nor is one with intermediates
+# whose final begins a word (ESC [ SP gsk_..., ESC [, SP ghp_...): a terminal's (ESC [2 SP q, ESC [!p) ends
+# where its text begins, and read as one, the final hid a token's first letter and the token with it.
+_CSI = r"\[(?!REDACTED:)[0-?]{0,32}(?:[ !#-/]{1,4}[@-\[\]-~](?![A-Za-z0-9_])|[@-\[\]-~])"
 _OSC = r"\](?:8;[^;\x00-\x1f\"\\]{0,256};|[0-9]{1,4};)"
 _ESC_HEX = r"u001[Bb]"
 # ESC \\ at level k: 2**(k-1) backslashes (the first is the match's own) and 2**k after it, no more.

@@ -123,13 +123,15 @@ def merged(found: list[tuple[int, int, int]], rules: tuple[Rule, ...]) -> list[t
 
     A later rule's find that starts where an earlier rule's does is the same
     secret seen through its context (``password=<token>``): it is dropped,
-    so that what follows the token in a quoted value is judged on its own.
+    so that what follows the token in a quoted value is judged on its own. Not a decoded run's (an
+    entity's or a percent escape's): the secret it holds may lie past the earlier find's end (``token:
+    hp_&#112;assord: <v>``, the value ``hp_`` cut at the entity), and dropped, it was left to a second pass.
     """
     spans: list[list[int]] = []  # start, end, best rule index
     for start, end, index in sorted(found):
         if spans and start < spans[-1][1]:
             last = spans[-1]
-            if start == last[0] and index > last[2]:
+            if start == last[0] and index > last[2] and (rules[index].unwrap is None or end <= last[1]):
                 continue
             last[1] = max(last[1], end)
             last[2] = min(last[2], index)
