@@ -34,12 +34,13 @@ class Holder:
         return self.uid == os.geteuid()
 
     def text(self) -> str:
-        who = f"uid {self.uid} ({_user(self.uid)})"
+        who = f"uid {self.uid} ({user_name(self.uid)})"
         seen = ", ".join(self.processes) if self.processes else "a process not visible to you"
         return f"{who} listens on {self.addr}: {seen}"
 
 
-def _user(uid: int) -> str:
+def user_name(uid: int) -> str:
+    """The account's name, or "no passwd entry"."""
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
@@ -76,10 +77,8 @@ def listening() -> Table | None:
     table: Table = []
     readable = False
     for path, family in TABLES:
-        try:
-            with open(path, encoding="ascii") as fh:
-                lines = fh.read().splitlines()[1:]
-        except OSError:
+        lines = _rows(path)
+        if lines is None:
             continue
         readable = True
         for line in lines:
@@ -89,6 +88,15 @@ def listening() -> Table | None:
             hex_addr, _, hex_port = fields[1].partition(":")
             table.append((int(hex_port, 16), _address(hex_addr, family), int(fields[7]), fields[9]))
     return table if readable else None
+
+
+def _rows(path: str) -> list[str] | None:
+    """The socket rows of /proc/net/tcp or tcp6 (its header line left out); None if unreadable."""
+    try:
+        with open(path, encoding="ascii") as fh:
+            return fh.read().splitlines()[1:]
+    except OSError:
+        return None
 
 
 def listeners(host: str, port: int, table: Table | None = None) -> list[Holder] | None:
@@ -205,12 +213,7 @@ def server_uid(sock: socket.socket) -> int | None:
         wanted = [_hex(ip, port, family) for ip, port in ends]
         if None in wanted:
             continue
-        try:
-            with open(path, encoding="ascii") as fh:
-                lines = fh.read().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:  # text compared, not parsed: a busy machine has thousands of rows
+        for line in _rows(path) or ():  # text compared, not parsed: a busy machine has thousands of rows
             fields = line.split(None, 10)
             if len(fields) >= 10 and fields[1:3] == wanted:
                 return int(fields[7])
@@ -252,8 +255,3 @@ def trusted_server(uid: int) -> bool:
     UID_MIN, or a systemd service's dynamic user). nobody (65534) is none of these: anyone's
     daemon may run as it."""
     return uid in (os.geteuid(), 0) or uid < first_user_uid() or uid in DYNAMIC_SERVICE_UIDS
-
-
-def user_name(uid: int) -> str:
-    """The account's name, or "no passwd entry"."""
-    return _user(uid)

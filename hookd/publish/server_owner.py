@@ -46,11 +46,6 @@ class StrangerServer(redis.exceptions.ConnectionError):
         self.uid = uid
 
 
-def _owner(sock: Any) -> int | None:
-    """The uid of the server's end of ``sock``, one reading of /proc; None when not found."""
-    return port_holders.server_uid(sock)
-
-
 def _verified(tls: ssl.SSLObject | ssl.SSLSocket | None) -> bool:
     """Whether the connection is TLS whose server certificate was checked against a CA, and its name
     against the one hookd asked for (else any certificate of the CA's, a public one included, would do)."""
@@ -77,7 +72,7 @@ class OwnedServer:
             return
         owner = None
         for _ in range(LOOKUPS):
-            if (owner := _owner(sock)) is not None:
+            if (owner := port_holders.server_uid(sock)) is not None:
                 break
             await asyncio.sleep(LOOKUP_PAUSE_S)
         if _refused(owner):
@@ -95,7 +90,7 @@ class SyncOwnedServer:
             return sock
         owner = None
         for _ in range(LOOKUPS):
-            if (owner := _owner(sock)) is not None:
+            if (owner := port_holders.server_uid(sock)) is not None:
                 break
             time.sleep(LOOKUP_PAUSE_S)
         if _refused(owner):
