@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import threading
 
 import pytest
 
@@ -74,3 +76,28 @@ def test_switches_set_to_false_are_not_problems(home, managed, capsys):  # noqa:
     (claude / "settings.json").write_text(json.dumps({"disableAllHooks": False}))
     code, out = _status(capsys)
     assert code == 0, out
+
+
+def test_a_fifo_among_the_settings_is_refused_not_waited_on(home, managed, capsys):  # noqa: F811
+    """A checkout can carry its settings.local.json as a FIFO: reading the switches in it must not
+    wait for a writer (settings.load refuses it as not a regular file), or `hooks status` hangs."""
+    assert run_hooks("install") == 0
+    claude = home / "project" / ".claude"
+    claude.mkdir()
+    fifo = claude / "settings.local.json"
+    os.mkfifo(fifo)
+    capsys.readouterr()
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(run_hooks("status")), daemon=True)
+    worker.start()
+    worker.join(20)
+    try:
+        assert not worker.is_alive(), "hooks status waited on the FIFO among the settings"
+    finally:
+        try:  # a writer releases a reader still waiting in open(), so no thread is left blocked
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+        worker.join(5)
+    out = capsys.readouterr().out
+    assert result == [1] and "not a regular file" in out, (result, out)

@@ -9,10 +9,12 @@ calling the hooks sound while no event arrives.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any
+
+from hookd.hooks import settings
+from hookd.hooks.settings import SettingsError
 
 # Where Claude Code reads the managed (policy) settings, which no other file overrides.
 MANAGED_SETTINGS = (
@@ -24,13 +26,13 @@ MANAGED_SETTINGS = (
 
 def _read(path: str) -> dict[str, Any]:
     """The file's top level, or nothing: a file that cannot be read or parsed is reported elsewhere
-    (``hooks status`` parses the scopes' files strictly), and Claude Code skips it too."""
+    (``hooks status`` parses the scopes' files strictly), and Claude Code skips it too. Read by
+    settings.load, which refuses a FIFO, a device or an oversized file before it could hang or fill
+    memory (a checkout can carry any of them as its settings)."""
     try:
-        with open(path, "rb") as f:
-            data = json.loads(f.read())
-    except (OSError, ValueError):
+        return settings.load(path).data
+    except (OSError, SettingsError):
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _fix(path: str, key: str) -> str:
