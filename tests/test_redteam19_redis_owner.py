@@ -208,3 +208,29 @@ def test_whose_server_is_trusted():
     assert port_holders.trusted_server(first - 1) and port_holders.trusted_server(61184)
     assert not port_holders.trusted_server(NOBODY)
     assert not port_holders.trusted_server(first + 1 if first + 1 != os.geteuid() else first + 2)
+
+
+@pytest.mark.process
+@needs_root
+def test_synchronous_and_asynchronous_connections_refuse_a_stranger_alike(fake):
+    """hookd tail's connections (and the sentinels') are redis-py's synchronous class, the
+    publisher's and the UI's its asyncio one: each refuses another user's server before sending it
+    a byte, through the one check they share."""
+    import asyncio
+
+    import redis
+    import redis.asyncio
+
+    from hookd.publish.replies import bounded
+
+    where = {"path": fake.path} if fake.path else {"host": "127.0.0.1", "port": fake.port}
+    sync_class = redis.UnixDomainSocketConnection if fake.path else redis.Connection
+    async_class = redis.asyncio.UnixDomainSocketConnection if fake.path else redis.asyncio.Connection
+    with pytest.raises(redis.ConnectionError) as sync_refusal:
+        bounded(sync_class)(password=SECRET, **where).connect()
+    with pytest.raises(redis.ConnectionError) as async_refusal:
+        asyncio.run(bounded(async_class)(password=SECRET, **where).connect())
+    connections, sent = fake.received()
+    assert connections >= 2 and sent == b"", sent[:300]
+    for refusal in (sync_refusal, async_refusal):  # redis-py's asyncio class rewraps it as a ConnectionError
+        _says_who(str(refusal.value))

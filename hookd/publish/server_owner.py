@@ -19,6 +19,7 @@ import asyncio
 import socket
 import ssl
 import time
+from collections.abc import Generator
 from typing import Any
 
 import redis.exceptions
@@ -52,8 +53,33 @@ def _verified(tls: ssl.SSLObject | ssl.SSLSocket | None) -> bool:
     return tls is not None and tls.context.verify_mode != ssl.CERT_NONE and tls.context.check_hostname
 
 
-def _refused(owner: int | None) -> bool:
-    return owner is not None and not port_holders.trusted_server(owner)
+def _stranger(sock: socket.socket, tls: ssl.SSLObject | ssl.SSLSocket | None) -> Generator[float, None, int | None]:
+    """The uid of another user's process serving ``sock``, else None (a trusted owner, a verified TLS
+    server, a remote one, or no owner found). Yields each pause to take before looking again: the
+    asynchronous connection awaits it, the synchronous one sleeps, and both share this one check."""
+    if _verified(tls) or not port_holders.on_this_machine(sock):
+        return None
+    for _ in range(LOOKUPS):
+        if (owner := port_holders.server_uid(sock)) is not None:
+            return None if port_holders.trusted_server(owner) else owner
+        yield LOOKUP_PAUSE_S
+    return None
+
+
+async def _awaited(check: Generator[float, None, int | None]) -> int | None:
+    while True:
+        try:
+            await asyncio.sleep(next(check))
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+
+def _slept(check: Generator[float, None, int | None]) -> int | None:
+    while True:
+        try:
+            time.sleep(next(check))
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
 
 
 class OwnedServer:
@@ -68,17 +94,12 @@ class OwnedServer:
             return
         transport = self._writer.transport
         sock = transport.get_extra_info("socket")
-        if sock is None or _verified(transport.get_extra_info("ssl_object")) or not port_holders.on_this_machine(sock):
+        if sock is None:
             return
-        owner = None
-        for _ in range(LOOKUPS):
-            if (owner := port_holders.server_uid(sock)) is not None:
-                break
-            await asyncio.sleep(LOOKUP_PAUSE_S)
-        if _refused(owner):
+        if (uid := await _awaited(_stranger(sock, transport.get_extra_info("ssl_object")))) is not None:
             self._writer.close()
             self._reader = self._writer = None
-            raise StrangerServer(self._host_error(), owner)  # type: ignore[attr-defined, arg-type]
+            raise StrangerServer(self._host_error(), uid)  # type: ignore[attr-defined]
 
 
 class SyncOwnedServer:
@@ -86,14 +107,7 @@ class SyncOwnedServer:
 
     def _connect(self) -> socket.socket:
         sock: socket.socket = super()._connect()  # type: ignore[misc]
-        if _verified(sock if isinstance(sock, ssl.SSLSocket) else None) or not port_holders.on_this_machine(sock):
-            return sock
-        owner = None
-        for _ in range(LOOKUPS):
-            if (owner := port_holders.server_uid(sock)) is not None:
-                break
-            time.sleep(LOOKUP_PAUSE_S)
-        if _refused(owner):
+        if (uid := _slept(_stranger(sock, sock if isinstance(sock, ssl.SSLSocket) else None))) is not None:
             sock.close()
-            raise StrangerServer(self._host_error(), owner)  # type: ignore[attr-defined, arg-type]
+            raise StrangerServer(self._host_error(), uid)  # type: ignore[attr-defined]
         return sock
