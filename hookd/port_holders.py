@@ -10,6 +10,7 @@ processes are those whose descriptors this user may read. Elsewhere the message 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import pwd
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from hookd.hostport import is_loopback
 
 LISTEN = "0A"  # the kernel's TCP_LISTEN, as /proc/net/tcp writes the state
+LOGIN_DEFS = "/etc/login.defs"
 TABLES = (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6))
 
 
@@ -234,9 +236,21 @@ def _hex(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int, family: i
 
 def first_user_uid() -> int:
     """The first uid of a person's account (UID_MIN in /etc/login.defs, 1000 without it): below
-    it are the system's accounts, which the distribution's services (redis-server's own) run as."""
+    it are the system's accounts, which the distribution's services (redis-server's own) run as.
+    Every connection to Redis asks (server_owner.py), so the file is read again only once it is
+    another or has changed: a stat, not a read, per connection."""
     try:
-        with open("/etc/login.defs", encoding="utf-8", errors="replace") as fh:
+        info = os.stat(LOGIN_DEFS)
+    except OSError:
+        return _uid_min(None)
+    return _uid_min((info.st_dev, info.st_ino, info.st_ctime_ns, info.st_size))
+
+
+@functools.lru_cache(maxsize=1)
+def _uid_min(version: tuple[int, int, int, int] | None) -> int:
+    """UID_MIN from LOGIN_DEFS as it is at ``version`` (device, inode, change time and size; None if it is absent)."""
+    try:
+        with open(LOGIN_DEFS, encoding="utf-8", errors="replace") as fh:
             for line in fh:
                 words = line.split()
                 if len(words) == 2 and words[0] == "UID_MIN" and words[1].isascii() and words[1].isdigit():

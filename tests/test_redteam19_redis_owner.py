@@ -234,3 +234,46 @@ def test_synchronous_and_asynchronous_connections_refuse_a_stranger_alike(fake):
     assert connections >= 2 and sent == b"", sent[:300]
     for refusal in (sync_refusal, async_refusal):  # redis-py's asyncio class rewraps it as a ConnectionError
         _says_who(str(refusal.value))
+
+
+_OPENED: list[str] | None = None  # while a test counts: every path this process opens
+
+
+def _count_opens(event: str, args: tuple) -> None:
+    if _OPENED is not None and event == "open" and args and isinstance(args[0], str):
+        _OPENED.append(args[0])
+
+
+def test_login_defs_is_read_once_not_at_every_connection():
+    """Each new connection to Redis asks whether its server's uid is trusted: /etc/login.defs is
+    read once, not once per connection (the old code opened it at every one)."""
+    global _OPENED
+    from hookd import port_holders
+
+    sys.addaudithook(_count_opens)
+    _OPENED = []
+    try:
+        answers = {port_holders.trusted_server(uid) for uid in [NOBODY, 0, 999, 1234] * 25}
+    finally:
+        opened, _OPENED = _OPENED, None
+    assert answers == {True, False}
+    assert opened.count("/etc/login.defs") <= 1, len(opened)
+
+
+def test_login_defs_is_read_again_once_it_changes(tmp_path, monkeypatch):
+    """Read once, the file still decides: a changed UID_MIN (rewritten, or a new file renamed over
+    it) is the one used from the next connection on, and without the file it is 1000."""
+    from hookd import port_holders
+
+    defs = tmp_path / "login.defs"
+    monkeypatch.setattr(port_holders, "LOGIN_DEFS", str(defs))
+    assert port_holders.first_user_uid() == 1000
+    defs.write_text("# a comment\nUID_MIN   2000\n")
+    assert port_holders.first_user_uid() == 2000 and port_holders.trusted_server(1999)
+    defs.write_text("UID_MIN   3000\n")
+    assert port_holders.first_user_uid() == 3000 and port_holders.trusted_server(2999)
+    (tmp_path / "new").write_text("UID_MIN 500\n")
+    os.rename(tmp_path / "new", defs)
+    assert port_holders.first_user_uid() == 500 and not port_holders.trusted_server(501)
+    defs.unlink()
+    assert port_holders.first_user_uid() == 1000
