@@ -35,17 +35,23 @@ def url_credentials(url: str) -> tuple[str | None, str | None]:
     """The user and password a Redis URL carries itself (userinfo, else ?username= and ?password=),
     read as redis-py's parse_url reads them: query names decoded by parse_qs (``p%61ssword`` is
     ``password``), the first value taken, userinfo before the query."""
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
-    user = unquote(parts.username) if parts.username else next(iter(query.get("username", [])), None)
-    password = unquote(parts.password) if parts.password else next(iter(query.get("password", [])), None)
-    return user or None, password or None
+    user, password, _ = _url_logins(url)
+    return user, password
 
 
 def url_secrets(url: str) -> list[str]:
     """Every secret redis-py takes from the URL: the password, and a TLS key's (``ssl_password``)."""
-    key_password = next(iter(parse_qs(urlsplit(url).query).get("ssl_password", [])), None)
-    return [secret for secret in (url_credentials(url)[1], key_password) if secret]
+    return [secret for secret in _url_logins(url)[1:] if secret]
+
+
+def _url_logins(url: str) -> tuple[str | None, str | None, str | None]:
+    """The URL's user, password and TLS key password, from one parse of it (url_credentials)."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    user = unquote(parts.username) if parts.username else next(iter(query.get("username", [])), None)
+    password = unquote(parts.password) if parts.password else next(iter(query.get("password", [])), None)
+    key_password = next(iter(query.get("ssl_password", [])), None)
+    return user or None, password or None, key_password or None
 
 
 def read_password_file(path: str, setting: str = "redis_password_file") -> str:
