@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import structlog
 from prometheus_client import CollectorRegistry, Histogram
@@ -71,26 +71,15 @@ class DaemonCollector:
         yield CounterMetricFamily(
             "hookd_events_redacted", "Events with secrets redacted", value=reports.builder().events_redacted
         )
-        redactions = CounterMetricFamily("hookd_redactions", "Secrets redacted, per rule", labels=["rule"])
-        for rule, count in dict(state.redactions).items():
-            redactions.add_metric([rule], count)
-        yield redactions
-        rejected = CounterMetricFamily("hookd_events_rejected", "Frames refused", labels=["reason"])
-        for reason, count in dict(state.rejected).items():
-            rejected.add_metric([reason], count)
-        yield rejected
-        withheld = CounterMetricFamily(
+        yield _per("hookd_redactions", "Secrets redacted, per rule", "rule", state.redactions)
+        yield _per("hookd_events_rejected", "Frames refused", "reason", state.rejected)
+        yield _per(
             "hookd_events_withheld",
             "Events taken with a marker in place of a payload the sender dropped",
-            labels=["reason"],
+            "reason",
+            state.withheld,
         )
-        for reason, count in dict(state.withheld).items():
-            withheld.add_metric([reason], count)
-        yield withheld
-        by_hook = CounterMetricFamily("hookd_events_by_hook", "Events spooled per hook event", labels=["hook"])
-        for hook, count in dict(state.by_hook).items():
-            by_hook.add_metric([hook], count)
-        yield by_hook
+        yield _per("hookd_events_by_hook", "Events spooled per hook event", "hook", state.by_hook)
         yield CounterMetricFamily("hookd_spool_dropped_events", "Events dropped from a full spool", value=spool.dropped)
         yield GaugeMetricFamily("hookd_spool_events", "Events waiting in the spool", value=spool.events)
         yield GaugeMetricFamily("hookd_spool_bytes", "Bytes waiting in the spool", value=spool.bytes)
@@ -111,15 +100,20 @@ class DaemonCollector:
             yield CounterMetricFamily(
                 "hookd_log_lines_dropped", "Log lines dropped (stderr blocked or gone)", value=logs.SINK.dropped
             )
-        restarts = CounterMetricFamily("hookd_task_restarts", "Restarts of a task after it failed", labels=["task"])
-        for task, count in reports.tasks().restarts.items():
-            restarts.add_metric([task], count)
-        yield restarts
+        yield _per("hookd_task_restarts", "Restarts of a task after it failed", "task", reports.tasks().restarts)
         breaker = GaugeMetricFamily("hookd_breaker_state", "Circuit breaker state", labels=["state"])
         breaker_state = reports.publisher().breaker
         for name in ("closed", "open", "half_open"):
             breaker.add_metric([name], 1 if breaker_state == name else 0)
         yield breaker
+
+
+def _per(name: str, text: str, label: str, counts: Mapping[str, int]) -> CounterMetricFamily:
+    """A counter with one sample per ``label`` value; ``counts`` copied first, as it goes on counting."""
+    family = CounterMetricFamily(name, text, labels=[label])
+    for value, count in dict(counts).items():
+        family.add_metric([value], count)
+    return family
 
 
 async def start_metrics(addr: str, state: DaemonState) -> MetricsServer:
