@@ -11,25 +11,19 @@ import functools
 import ipaddress
 import os
 import socket as socket_module
-import stat
-import tomllib
 from typing import Annotated, Any, ClassVar, Mapping, Self
 from urllib.parse import unquote_plus, urlsplit
 
 import msgspec
 
-from hookd_client.hook_send import (
-    ROUTE_VARS,
-    default_socket_path,
-    default_state_dir,
-    home_dir,
-    named_state_dir,
-    spare_inbox_dir,
-)
+from hookd_client.hook_send import default_socket_path, default_state_dir, named_state_dir, spare_inbox_dir
+
+from hookd import config_sources
 
 # SettingError (and its older name) from here too, beside load, which raises it.
 from hookd.config_errors import ConfigError as ConfigError, SettingError as SettingError
 from hookd.config_errors import explain, source_of
+from hookd.home import default_config_path, home_problem
 from hookd.policies import FsyncPolicy, FullPolicy, HookClient, LogFormat, LogLevel, SentinelTls
 
 MiB = 1024 * 1024
@@ -447,63 +441,6 @@ def setting_info() -> tuple[msgspec.inspect.Field, ...]:
     return info.fields
 
 
-def user_home(environ: Mapping[str, str]) -> str:
-    """The user's home for Claude Code's user settings and the service files: an absolute $HOME,
-    else the password database's (hook-send's home_dir). A relative HOME names a place under the
-    working directory (a checkout): the user's settings written there would be the project's."""
-    problem = home_problem(environ)
-    if problem:
-        raise SettingError(
-            f"{problem}; fix: set HOME to the absolute path of your home directory",
-            setting="HOME",
-            source="the environment",
-        )
-    home = home_dir(environ)
-    assert home is not None  # home_problem says why when there is none
-    return str(home)
-
-
-def home_problem(environ: Mapping[str, str]) -> str | None:
-    """Why this user has no home for hookd's defaults, or None. An absolute HOME is taken as given;
-    the password database's must be a directory of the user's: nobody's /nonexistent, or a
-    service's /, is no place of theirs, and what was made under it failed half-way or landed in
-    the wrong place (tests/test_redteam16_left_no_home.py)."""
-    home = home_dir(environ)
-    given = environ.get("HOME", "")
-    if home is not None and home == given:
-        return None
-    unset = "HOME is not set" if not given else f"HOME ({given!r}) is not an absolute path"
-    if home is None:
-        return f"{unset} and the password database names no home for this user"
-    problem = _not_a_home(str(home))
-    return f"{unset}, and the password database's home for this user, {home}, {problem}" if problem else None
-
-
-def _not_a_home(path: str) -> str | None:
-    """Why ``path`` cannot be this user's home, or None."""
-    try:
-        info = os.stat(path)
-    except OSError as exc:
-        return f"cannot be used ({exc.strerror})"
-    if not stat.S_ISDIR(info.st_mode):
-        return "is not a directory"
-    if info.st_uid != os.geteuid():
-        return f"belongs to uid {info.st_uid}, not to you"
-    return None
-
-
-def default_config_path(environ: Mapping[str, str]) -> str | None:
-    """$XDG_CONFIG_HOME/hookd/config.toml, else ~/.config/hookd/config.toml; None without a home.
-
-    Only absolute paths count (a relative one names a place under the working directory, which
-    may be someone's checkout: its config file would choose where the events go), as hook-send
-    takes them (home_dir)."""
-    xdg = environ.get("XDG_CONFIG_HOME", "")
-    home = home_dir(environ)
-    base = xdg if xdg.startswith("/") else os.path.join(home, ".config") if home else None
-    return os.path.join(base, "hookd", "config.toml") if base else None
-
-
 class Sources:
     """Where the settings came from: each source's values, in the order they apply."""
 
@@ -535,12 +472,12 @@ def load_sourced(
     path = explicit_path or default_config_path(environ)
     sources = Sources(
         {
-            f"config file {path}": _read_toml(path, must_exist=bool(explicit_path)) if path else {},
-            "environment": _read_environ(environ),
-            "command line": _decode_lists(dict(flags)),
+            f"config file {path}": config_sources.read_file(path, bool(explicit_path)) if path else {},
+            "environment": config_sources.read_environ(environ, setting_info()),
+            "command line": config_sources.decode_lists(dict(flags), setting_info()),
         }
     )
-    _check_routes(environ, overridden=set(flags))
+    config_sources.check_routes(environ, overridden=set(flags))
     merged: dict[str, Any] = {}
     for values in sources.values.values():
         merged.update(values)
@@ -599,97 +536,6 @@ def _check_metrics_addr(config: Config) -> Config:
         ) from None
     shown = f"[{host}]" if ":" in host else host
     return msgspec.structs.replace(config, metrics_addr=f"{shown}:{port}")
-
-
-# A config file is a few KiB; past this, what is read of one (a device, a huge file) is refused.
-MAX_CONFIG_BYTES = 16 * MiB
-
-
-def _read_toml(path: str, must_exist: bool) -> dict[str, Any]:
-    try:
-        # O_NONBLOCK: a FIFO (nobody writing) reads as empty instead of hanging the open.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-        with os.fdopen(fd, "rb") as fh:
-            _check_config_file(path, os.fstat(fd))
-            data = fh.read(MAX_CONFIG_BYTES + 1)
-        if len(data) > MAX_CONFIG_BYTES:
-            raise ConfigError(f"config file {path} is over {MAX_CONFIG_BYTES} bytes: not a config file")
-        return tomllib.loads(data.decode("utf-8"))
-    except FileNotFoundError:
-        if must_exist:
-            raise ConfigError(f"config file {path} does not exist; create it or drop --config") from None
-        return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start})") from None
-    except RecursionError:
-        raise ConfigError(f"config file {path} nests arrays or tables too deeply to be read") from None
-
-
-def _check_config_file(path: str, info: os.stat_result) -> None:
-    """Refuse a config file another user could have written, or could swap: its settings say
-    where every event goes (redis_url) and whether it is redacted. The file opened (``info``,
-    its fstat) is judged as the other files that decide whom hookd trusts are
-    (trust.check_trusted_file), and so is the way to it (the link's and its target's)."""
-    from hookd.paths import UnsafePathError, check_way_to, refuse_untrusted
-
-    if stat.S_ISCHR(info.st_mode):
-        return  # /dev/null and the like: nothing anyone could write into it is kept
-    if not stat.S_ISREG(info.st_mode):  # a FIFO: whoever writes into it would choose the settings
-        raise ConfigError(f"config file {path} is not a regular file; point --config / HOOKD_CONFIG at one")
-    try:
-        refuse_untrusted(path, info, "decide where hookd sends events (redis_url) and whether they are redacted")
-        check_way_to(path)  # the link itself too: one in a sticky directory is its owner's to replace
-    except UnsafePathError as exc:
-        raise ConfigError(f"config file {exc} (or point --config / HOOKD_CONFIG at a file of your own)") from None
-
-
-def _check_routes(environ: Mapping[str, str], overridden: set[str]) -> None:
-    """Refuse a relative HOOKD_STATE_DIR, HOOKD_SOCKET or HOOKD_SPARE_INBOX.
-
-    hook-send ignores such a variable (it runs in the agent's working directory, where a
-    relative path names a place in the project), so a daemon that took it relative to its
-    own working directory would listen where no hook-send looks. A flag that sets the same
-    setting wins over the variable, which is then not read.
-    """
-    for variable in ROUTE_VARS:
-        value, name = environ.get(variable, ""), variable.removeprefix("HOOKD_").lower()
-        if value and not value.startswith("/") and name not in overridden:
-            raise SettingError(
-                f"{variable} from the environment: {name} {value!r} is not an absolute path; hook-send "
-                "ignores a relative one (it runs in the agent's working directory), so it would not find "
-                f"this daemon; fix: give an absolute path, e.g. {os.path.abspath(os.path.expanduser(value))}",
-                setting=name,
-                source=f"{variable} from the environment",
-            )
-
-
-def _read_environ(environ: Mapping[str, str]) -> dict[str, Any]:
-    values = {}
-    for name in setting_names():
-        value = environ.get(f"HOOKD_{name.upper()}")
-        if value:
-            values[name] = value
-    return _decode_lists(values)
-
-
-def _decode_lists(values: dict[str, Any]) -> dict[str, Any]:
-    """List settings given as text (environment, flags) are JSON: '["jwt", "payment_card"]'."""
-    for field in setting_info():
-        value = values.get(field.name)
-        if isinstance(value, str) and isinstance(
-            _unwrap(field.type), (msgspec.inspect.ListType, msgspec.inspect.DictType)
-        ):
-            try:
-                values[field.name] = msgspec.json.decode(value)
-            except msgspec.DecodeError:
-                pass  # left as text, so that validation names the setting and its source
-    return values
-
-
-def _unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
-    return info.type if isinstance(info, msgspec.inspect.Metadata) else info
 
 
 def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:

@@ -19,6 +19,7 @@ other unless the layer says otherwise:
     publish                               reads the spool and writes Redis
     spool                                 the write-ahead log on disk
     config, paths, state, sequence, ...   leaves: they import no other part of hookd above
+    config_sources, home                  where settings come from (file, environment); the home
     log_sink                              where log lines go: a bounded queue, a writer thread
     terminal                              colour and progress bars on a terminal
     config_errors, core_files,            a settings error; no core files; the descriptor limit;
@@ -74,6 +75,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
         },
         False,
     ),
+    ({"config_sources", "home"}, False),
     ({"log_sink"}, False),
     ({"terminal"}, False),
     ({"port_holders"}, False),

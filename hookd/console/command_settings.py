@@ -36,7 +36,7 @@ def load(args: argparse.Namespace) -> Config:
 
 def config_file_of(args: argparse.Namespace) -> str | None:
     """The config file this command reads, when one was named or exists in the default place."""
-    from hookd.config import default_config_path
+    from hookd.home import default_config_path
 
     named = getattr(args, "config", None) or os.environ.get("HOOKD_CONFIG")
     if named:

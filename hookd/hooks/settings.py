@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hookd.config import user_home
+from hookd.home import user_home
 from hookd.config_errors import SettingError
 from hookd.hooks import textedit
 

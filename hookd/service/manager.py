@@ -19,7 +19,7 @@ import sys
 from collections.abc import Mapping
 from typing import NamedTuple, TextIO
 
-from hookd.config import user_home
+from hookd.home import user_home
 from hookd.paths import ensure_private_dir, makedirs_private
 from hookd.service import units
 

@@ -1,0 +1,115 @@
+"""Where settings come from, read into plain values: the config file (refused unless only the
+user could have written it, and the way to it), and the HOOKD_<NAME> environment variables.
+
+config.load merges them with the command line's flags and checks them against Config; the
+fields it passes in are Config's, so that this module need not know the table.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from hookd_client.hook_send import ROUTE_VARS
+
+from hookd.config_errors import ConfigError, SettingError
+
+Fields = tuple[msgspec.inspect.Field, ...]
+
+# A config file is a few KiB; past this, what is read of one (a device, a huge file) is refused.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+def read_file(path: str, must_exist: bool) -> dict[str, Any]:
+    """The config file's settings (none for a missing file, unless ``must_exist``: one named by
+    --config or HOOKD_CONFIG); a ConfigError says why one cannot be read or trusted."""
+    try:
+        # O_NONBLOCK: a FIFO (nobody writing) reads as empty instead of hanging the open.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            _check_config_file(path, os.fstat(fd))
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"config file {path} is over {MAX_CONFIG_BYTES} bytes: not a config file")
+        return tomllib.loads(data.decode("utf-8"))
+    except FileNotFoundError:
+        if must_exist:
+            raise ConfigError(f"config file {path} does not exist; create it or drop --config") from None
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start})") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path} nests arrays or tables too deeply to be read") from None
+
+
+def _check_config_file(path: str, info: os.stat_result) -> None:
+    """Refuse a config file another user could have written, or could swap: its settings say
+    where every event goes (redis_url) and whether it is redacted. The file opened (``info``,
+    its fstat) is judged as the other files that decide whom hookd trusts are
+    (trust.check_trusted_file), and so is the way to it (the link's and its target's)."""
+    from hookd.paths import UnsafePathError, check_way_to, refuse_untrusted
+
+    if stat.S_ISCHR(info.st_mode):
+        return  # /dev/null and the like: nothing anyone could write into it is kept
+    if not stat.S_ISREG(info.st_mode):  # a FIFO: whoever writes into it would choose the settings
+        raise ConfigError(f"config file {path} is not a regular file; point --config / HOOKD_CONFIG at one")
+    try:
+        refuse_untrusted(path, info, "decide where hookd sends events (redis_url) and whether they are redacted")
+        check_way_to(path)  # the link itself too: one in a sticky directory is its owner's to replace
+    except UnsafePathError as exc:
+        raise ConfigError(f"config file {exc} (or point --config / HOOKD_CONFIG at a file of your own)") from None
+
+
+def check_routes(environ: Mapping[str, str], overridden: set[str]) -> None:
+    """Refuse a relative HOOKD_STATE_DIR, HOOKD_SOCKET or HOOKD_SPARE_INBOX.
+
+    hook-send ignores such a variable (it runs in the agent's working directory, where a
+    relative path names a place in the project), so a daemon that took it relative to its
+    own working directory would listen where no hook-send looks. A flag that sets the same
+    setting wins over the variable, which is then not read.
+    """
+    for variable in ROUTE_VARS:
+        value, name = environ.get(variable, ""), variable.removeprefix("HOOKD_").lower()
+        if value and not value.startswith("/") and name not in overridden:
+            raise SettingError(
+                f"{variable} from the environment: {name} {value!r} is not an absolute path; hook-send "
+                "ignores a relative one (it runs in the agent's working directory), so it would not find "
+                f"this daemon; fix: give an absolute path, e.g. {os.path.abspath(os.path.expanduser(value))}",
+                setting=name,
+                source=f"{variable} from the environment",
+            )
+
+
+def read_environ(environ: Mapping[str, str], fields: Fields) -> dict[str, Any]:
+    """The settings among ``fields`` given as HOOKD_<NAME> variables."""
+    values = {}
+    for field in fields:
+        value = environ.get(f"HOOKD_{field.name.upper()}")
+        if value:
+            values[field.name] = value
+    return decode_lists(values, fields)
+
+
+def decode_lists(values: dict[str, Any], fields: Fields) -> dict[str, Any]:
+    """List settings given as text (environment, flags) are JSON: '["jwt", "payment_card"]'."""
+    for field in fields:
+        value = values.get(field.name)
+        if isinstance(value, str) and isinstance(
+            _unwrap(field.type), (msgspec.inspect.ListType, msgspec.inspect.DictType)
+        ):
+            try:
+                values[field.name] = msgspec.json.decode(value)
+            except msgspec.DecodeError:
+                pass  # left as text, so that validation names the setting and its source
+    return values
+
+
+def _unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
+    return info.type if isinstance(info, msgspec.inspect.Metadata) else info
