@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import tempfile
 
 from hookd.trust import (  # the checks, kept here too: paths is where callers look for them
     MAX_LINKS,
@@ -50,6 +51,7 @@ __all__ = [
     "ours_or_roots",
     "read_private",
     "refuse_untrusted",
+    "replace_file",
     "replace_private",
     "why_untrusted",
 ]
@@ -252,3 +254,32 @@ def replace_private(path: str, data: bytes, fsync: bool = True, dir_fd: int | No
         except OSError:
             pass
         raise
+
+
+def replace_file(path: str, data: bytes, mode: int) -> None:
+    """Replace ``path`` (or create it) with ``data``, mode ``mode`` whatever the umask: never half a
+    file. A new temporary file beside it (mkstemp: 0600 and a fresh name, never a link, never
+    another's file) is written, fsynced and renamed over ``path``, then the directory is fsynced
+    for the rename to last; the temporary file is removed if anything fails. For files outside
+    hookd's private directories (the user's settings, unit files), where replace_private's fixed
+    temporary name could be someone's file."""
+    directory = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix=".hookd-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fchmod(fh.fileno(), mode)
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

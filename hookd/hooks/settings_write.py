@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime
 import os
-import tempfile
 
 from hookd.hooks.settings import SettingsError, SettingsFile
-from hookd.paths import makedirs_private
+from hookd.paths import makedirs_private, replace_file
 
 
 def backup_path(path: str, now: datetime.datetime | None = None) -> str:
@@ -81,24 +80,5 @@ def write(settings: SettingsFile, new_text: str) -> str | None:
         mode = os.stat(target).st_mode & 0o7777
     else:
         mode = 0o600
-    data = (("\ufeff" if settings.bom else "") + new_text).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".hookd-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    replace_file(target, (("\ufeff" if settings.bom else "") + new_text).encode("utf-8"), mode)
     return backup

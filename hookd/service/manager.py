@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import NamedTuple, TextIO
 
 from hookd.home import user_home
-from hookd.paths import ensure_private_dir, makedirs_private
+from hookd.paths import ensure_private_dir, makedirs_private, replace_file
 from hookd.service import units
 
 ENABLE_HINT = "hookd.socket and hookd.service"
@@ -237,22 +237,7 @@ def write_atomically(path: str, text: str) -> None:
     # 0700 whatever the umask: a unit directory others could write in would let them replace
     # the unit, and so the command the service manager runs as the user
     makedirs_private(os.path.dirname(path))
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        # A unit file holds no secret (0644), but is never written through a planted link.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        with open(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fchmod(fh.fileno(), 0o644)  # what the umask took off
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    replace_file(path, text.encode("utf-8"), 0o644)  # a unit file holds no secret
 
 
 def _would(state: str) -> str:

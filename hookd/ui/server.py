@@ -19,7 +19,7 @@ from hookd import port_holders
 from hookd.config import Config
 from hookd.descriptors import follow_limit, raise_limit, warn_if_few
 from hookd.hostport import is_loopback
-from hookd.paths import UnsafePathError, ensure_private_dir
+from hookd.paths import PRIVATE_FILE, UnsafePathError, ensure_private_dir, replace_file
 from hookd.publish.connection import connect
 from hookd.hostport import split_host_port
 from hookd.publish.replies import READER_REPLY_BYTES
@@ -103,13 +103,7 @@ def run(
 def write_private(path: str, text: str) -> None:
     """Replace path with text, private from creation (0600), never through a symbolic link."""
     ensure_private_dir(os.path.dirname(path))
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        os.write(fd, text.encode())
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    replace_file(path, text.encode(), PRIVATE_FILE)
 
 
 async def _serve(
