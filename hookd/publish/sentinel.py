@@ -14,7 +14,8 @@ clients here keep the exceptions (NoMaster), so that hookd can name the cause an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
 import redis
@@ -129,6 +130,20 @@ def _checked(command: tuple[Any, ...], reply: Any) -> Any:
     return reply
 
 
+@contextlib.contextmanager
+def _keeping(client: _AskedSentinel | _AskedSyncSentinel, command: tuple[Any, ...]) -> Iterator[None]:
+    """The block's exception kept on ``client`` and raised; a reply of a shape Redis never sends
+    raised as NotRedis."""
+    try:
+        yield
+    except WRONG_SHAPE as exc:
+        client.error = NotRedis(str(command[0]), exc)
+        raise client.error from exc
+    except BaseException as exc:
+        client.error = exc
+        raise
+
+
 class _AskedSentinel(aioredis.Redis):
     """A sentinel's client that keeps the last exception it raised, and takes an answer of a
     shape Redis never sends (``+OK`` to SENTINEL MASTERS) for a sentinel not reached: redis-py
@@ -137,71 +152,59 @@ class _AskedSentinel(aioredis.Redis):
     error: BaseException | None = None
 
     async def execute_command(self, *args: Any, **options: Any) -> Any:
-        try:
+        with _keeping(self, args):
             # redis-py's execute_command has no annotations: its reply is whatever the command's is
             reply = await super().execute_command(*args, **options)  # type: ignore[no-untyped-call, unused-ignore]
             return _checked(args, reply)
-        except WRONG_SHAPE as exc:
-            self.error = NotRedis(str(args[0]), exc)
-            raise self.error from exc
-        except BaseException as exc:
-            self.error = exc
-            raise
 
 
-class _Sentinels(Sentinel):
+class _AskedSyncSentinel(redis.Redis):
+    """The same, blocking."""
+
+    error: BaseException | None = None
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        with _keeping(self, args):
+            # redis-py's execute_command has no annotations: its reply is whatever the command's is
+            return _checked(args, super().execute_command(*args, **options))  # type: ignore[no-untyped-call, unused-ignore]
+
+
+class _AsksEach:
+    """Mixed into a Sentinel: a master no sentinel named is a NoMaster holding each one's error."""
+
+    sentinels: list[Any]
+
+    @contextlib.contextmanager
+    def _asking(self, service_name: str) -> Iterator[None]:
+        asked = cast("list[_AskedSentinel | _AskedSyncSentinel]", self.sentinels)  # as __init__ made them
+        for sentinel in asked:
+            sentinel.error = None
+        try:
+            yield
+        except redis.exceptions.RedisError as exc:  # NOPERM comes through redis-py as it is
+            raise NoMaster(service_name, [(_address(s), s.error) for s in asked]) from exc
+
+
+class _Sentinels(_AsksEach, Sentinel):
     def __init__(self, addresses: list[tuple[str, int]], kwargs: dict[str, Any]) -> None:
         super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
         # The same clients redis-py made (they have not connected yet), keeping their errors.
         self.sentinels = [_AskedSentinel(host=h, port=p, **kwargs) for h, p in addresses]
 
-    @property
-    def asked(self) -> list[_AskedSentinel]:
-        """``sentinels``, typed as what __init__ put there (redis-py reorders that list in place)."""
-        return cast("list[_AskedSentinel]", self.sentinels)
-
     async def discover_master(self, service_name: str) -> tuple[str, int]:
-        for sentinel in self.asked:
-            sentinel.error = None
-        try:
+        with self._asking(service_name):
             return cast("tuple[str, int]", await super().discover_master(service_name))
-        except redis.exceptions.RedisError as exc:  # NOPERM comes through redis-py as it is
-            raise NoMaster(service_name, [(_address(s), s.error) for s in self.asked]) from exc
 
 
-class _AskedSyncSentinel(redis.Redis):
-    error: BaseException | None = None
-
-    def execute_command(self, *args: Any, **options: Any) -> Any:
-        try:
-            # redis-py's execute_command has no annotations: its reply is whatever the command's is
-            return _checked(args, super().execute_command(*args, **options))  # type: ignore[no-untyped-call, unused-ignore]
-        except WRONG_SHAPE as exc:
-            self.error = NotRedis(str(args[0]), exc)
-            raise self.error from exc
-        except BaseException as exc:
-            self.error = exc
-            raise
-
-
-class _SyncSentinels(redis.sentinel.Sentinel):
+class _SyncSentinels(_AsksEach, redis.sentinel.Sentinel):
     def __init__(self, addresses: list[tuple[str, int]], kwargs: dict[str, Any]) -> None:
         super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
         self.sentinels = [_AskedSyncSentinel(host=h, port=p, **kwargs) for h, p in addresses]
 
-    @property
-    def asked(self) -> list[_AskedSyncSentinel]:
-        """``sentinels``, typed as what __init__ put there (redis-py reorders that list in place)."""
-        return cast("list[_AskedSyncSentinel]", self.sentinels)
-
     def discover_master(self, service_name: str) -> tuple[str, int]:
-        for sentinel in self.asked:
-            sentinel.error = None
-        try:
+        with self._asking(service_name):
             master = super().discover_master(service_name)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
             return cast("tuple[str, int]", master)
-        except redis.exceptions.RedisError as exc:
-            raise NoMaster(service_name, [(_address(s), s.error) for s in self.asked]) from exc
 
 
 class SentinelMasterClient(aioredis.Redis):
