@@ -28,7 +28,9 @@ from test_status import hookd_cli
 
 pytestmark = [
     needs_root,
-    pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare(1), for a mount namespace"),
+    pytest.mark.skipif(
+        not (shutil.which("unshare") and shutil.which("nsenter")), reason="needs unshare(1) and nsenter(1)"
+    ),
 ]
 
 # Mount ``$1`` read-only over itself in a mount namespace of its own, then run the rest.
@@ -118,6 +120,14 @@ def test_a_spooled_inbox_file_that_cannot_be_deleted_is_not_taken_again(hookd_pr
     assert redis_db.xlen("hookd:events") == 1
     log = daemon.log_path.read_bytes()
     assert log.count(b'"inbox_file_not_removed"') == 1 and b"inbox_sweep_failed" not in log
+
+    # The mount made writable again (in hookd's namespace): the next sweep deletes the file.
+    remount = ["nsenter", "-t", str(daemon.proc.pid), "-m", "mount", "-o", "remount,bind,rw", str(inbox)]
+    subprocess.run(remount, check=True)
+    wait_until(lambda: not kept.exists(), timeout=20, what="the file to be deleted")
+    code, report = status(daemon)
+    assert not report["inbox"]["not_removed"] and not any("cannot be deleted" in r for r in report["reasons"])
+    assert report["counters"]["received"] == 1 and redis_db.xlen("hookd:events") == 1
 
 
 def test_the_service_unit_lets_hookd_delete_what_it_takes_from_the_spare_inbox(tmp_path):

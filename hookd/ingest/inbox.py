@@ -30,7 +30,6 @@ from collections.abc import Callable
 import structlog
 
 from hookd.ingest.inbox_files import (
-    spare_fix,
     ABANDONED_PREFIX,
     TMP_PREFIX,
     Source,
@@ -39,6 +38,7 @@ from hookd.ingest.inbox_files import (
     open_sources,
     read_frame,
     remove,
+    spare_fix,
     spare_problem,
 )
 from hookd.ingest.inbox_problems import ProblemFiles
@@ -178,7 +178,8 @@ class Inbox:
             if path in self.spooled_unsure:
                 done.append((path, dir_fd))
                 continue
-            if path in self.problems.not_removed:  # spooled already
+            if path in self.problems.not_removed:  # spooled already: only its deletion is tried again
+                self.problems.remove_again(path, dir_fd)
                 continue
             outcome = await self._take_file(path, dir_fd)
             if outcome is None:

@@ -8,6 +8,7 @@ import os
 
 import structlog
 
+from hookd.ingest.inbox_files import remove
 from hookd.paths import UnsafePathError, open_private_dir
 from hookd.peers import Throttle
 
@@ -143,3 +144,14 @@ class ProblemFiles:
                     "(a read-only mount, or ReadWritePaths= in a systemd unit), or move the file away",
                 )
         self.not_removed[path] = exc.strerror or str(exc)
+
+    def remove_again(self, path: str, dir_fd: int) -> None:
+        """Try again to delete a file whose event is spooled (the mount made writable meanwhile)."""
+        try:
+            remove(path, dir_fd)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return
+        del self.not_removed[path]
+        log.info("inbox_file_removed", file=path)
