@@ -127,6 +127,8 @@ def take(
             "spare_problem": inbox.spare_problem if inbox.spare_problem != "absent" else None,
             "unreadable": dict(sorted(inbox.unreadable.items())[:100]),
             "unreadable_count": len(inbox.unreadable),
+            "not_removed": dict(sorted(inbox.not_removed.items())[:100]),
+            "not_removed_count": len(inbox.not_removed),
         },
         "work": reports.work(),
         "counters": {

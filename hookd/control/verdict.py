@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hookd import liveness, log_sink
+from hookd.ingest.inbox_files import spare_fix
 
 HEALTHY, DEGRADED, NOT_RUNNING, UNKNOWN = 0, 1, 2, 3
 SPOOL_WARN_FRACTION = 0.8
@@ -71,8 +72,7 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
         # Nothing moves them: shown on the spare inbox's line alone, it read as healthy.
         reasons.append(
             f"the spare inbox {inbox['spare']} holds {inbox['spare_events']} events that hookd does "
-            f"not take: {inbox['spare_problem']}; make it a directory of yours only you can write "
-            "to (chmod 700)"
+            f"not take: {inbox['spare_problem']}{spare_fix(inbox['spare_problem'])}"
         )
     unreadable = sorted((inbox.get("unreadable") or {}).items())
     for path, error in unreadable[:MAX_NAMED_FILES]:
@@ -83,6 +83,16 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     more = max(inbox.get("unreadable_count", 0), len(unreadable)) - MAX_NAMED_FILES
     if more > 0:
         reasons.append(f"{more} more inbox files cannot be read")
+    not_removed = sorted((inbox.get("not_removed") or {}).items())
+    for path, error in not_removed[:MAX_NAMED_FILES]:
+        reasons.append(
+            f"the inbox file {path} cannot be deleted ({error}) although its event is in the spool; a "
+            "restarted hookd would take it again (the event published twice); let hookd delete files "
+            "there (a read-only mount, or ReadWritePaths= in a systemd unit), or move the file away"
+        )
+    more = max(inbox.get("not_removed_count", 0), len(not_removed)) - MAX_NAMED_FILES
+    if more > 0:
+        reasons.append(f"{more} more inbox files cannot be deleted")
     if spool.get("flush_error"):
         reasons.append(
             f"an fsync of the spool failed ({spool['flush_error']}) {spool['flush_failed_s']:g}s ago: the "

@@ -14,7 +14,7 @@ import structlog
 
 from hookd.enrich import NO_ENRICHMENT, Enricher, Enrichment, normalise_hook
 from hookd.enrich.enricher import Assessed
-from hookd.enrich.usage import Usage, UsageTracker, transcript_paths
+from hookd.enrich.usage import ModelUsage, Usage, UsageTracker, transcript_paths
 from hookd.envelope.payload import Prepared, Preparer
 from hookd.redact import Redactor
 from hookd.refusals import Header
@@ -24,6 +24,9 @@ from hookd.state import BuilderStats
 
 ENVELOPE_VERSION = 1
 UNKNOWN_HOOK = "unknown"
+# Model names read from transcripts, with their redaction: a session has one or a few, asked at
+# each of its events. Cleared when full, as a transcript that names a new model per line could fill it.
+MAX_REMEMBERED_NAMES = 1024
 
 log = structlog.get_logger("hookd.envelope")
 
@@ -103,6 +106,7 @@ class EnvelopeBuilder(Preparer):
         self.ids = EventIds()
         self.utc = UtcText()
         self.enricher = Enricher()
+        self._names: dict[str, tuple[str, Counter[str]]] = {}
 
     def stats(self) -> BuilderStats:
         return BuilderStats(self.instance, self.events_redacted)
@@ -209,11 +213,56 @@ class EnvelopeBuilder(Preparer):
             usage = self.usage.observe(
                 session, hook, transcript_paths(prepared.transcript_path, prepared.agent_transcript_path)
             )
-            return usage, model or self.usage.model_of(session)
+            return self._redacted_usage(usage), model or self._transcript_name(self.usage.model_of(session))
         except Exception:
             self.enrich_failures += 1
             log.exception("usage_failed", hook=hook)
             return None, model
+
+    def _transcript_name(self, name: str | None) -> str | None:
+        """A model name read from a transcript, redacted as a payload's string is: the transcript is
+        not the payload, and whatever wrote it (a proxy answering as the API, a hand-edited line)
+        chose the name, which any id-shaped secret fits (docs/security.md, twenty-second pass)."""
+        if name is None:
+            return None
+        known = self._names.get(name)
+        if known is None:
+            if len(self._names) >= MAX_REMEMBERED_NAMES:
+                self._names.clear()
+            known = self._names[name] = self.redactor.redact_string(name) if self.redactor else (name, Counter())
+        self.redactions.update(known[1])
+        return known[0]
+
+    def _redacted_usage(self, usage: Usage | None) -> Usage | None:
+        """``usage`` with its model names redacted (each counted once per event)."""
+        if usage is None or self.redactor is None:
+            return usage
+        names = {m: self._transcript_name(m) or m for m in {*usage.since_last, *usage.total}}
+        if all(name == model for model, name in names.items()):
+            return usage
+        return msgspec.structs.replace(
+            usage, since_last=_renamed(usage.since_last, names), total=_renamed(usage.total, names)
+        )
+
+
+def _renamed(usages: dict[str, ModelUsage], names: dict[str, str]) -> dict[str, ModelUsage]:
+    """``usages`` under their redacted names; models whose names redact alike are added up, not dropped."""
+    out: dict[str, ModelUsage] = {}
+    for model, counts in usages.items():
+        held = out.get(names[model])
+        out[names[model]] = counts if held is None else _sum(held, counts)
+    return out
+
+
+def _sum(a: ModelUsage, b: ModelUsage) -> ModelUsage:
+    cost = None if a.cost_usd is None and b.cost_usd is None else round((a.cost_usd or 0) + (b.cost_usd or 0), 6)
+    return ModelUsage(
+        a.input_tokens + b.input_tokens,
+        a.output_tokens + b.output_tokens,
+        a.cache_read_tokens + b.cache_read_tokens,
+        a.cache_write_tokens + b.cache_write_tokens,
+        cost,
+    )
 
 
 class UtcText:

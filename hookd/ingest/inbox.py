@@ -38,6 +38,7 @@ from hookd.ingest.inbox_files import (
     open_sources,
     read_frame,
     remove,
+    spare_fix,
     spare_problem,
 )
 from hookd.ingest.inbox_problems import ProblemFiles
@@ -91,8 +92,7 @@ class Inbox:
                     "spare_inbox_untrusted",
                     directory=self.spare,
                     problem=problem,
-                    hint="hookd does not take events from it; make it a directory of "
-                    "yours that only you can write to (chmod 700), or set spare_inbox",
+                    hint="hookd does not take events from it" + spare_fix(problem),
                 )
             self.spare_problem = problem
             if problem is None:
@@ -101,7 +101,8 @@ class Inbox:
 
     def stats(self) -> InboxStats:
         """What status shows of the files taken (hookd/state.py)."""
-        return InboxStats(self.taken, self.spare_taken, self.spare_problem, dict(self.problems.unreadable))
+        unreadable, not_removed = dict(self.problems.unreadable), dict(self.problems.not_removed)
+        return InboxStats(self.taken, self.spare_taken, self.spare_problem, unreadable, not_removed)
 
     def handoff_ids(self, progress: Progress | None = None) -> set[str]:
         """Hand-off ids of the frames waiting here, read from their headers."""
@@ -177,6 +178,9 @@ class Inbox:
             if path in self.spooled_unsure:
                 done.append((path, dir_fd))
                 continue
+            if path in self.problems.not_removed:  # spooled already: only its deletion is tried again
+                self.problems.remove_again(path, dir_fd)
+                continue
             outcome = await self._take_file(path, dir_fd)
             if outcome is None:
                 # The pipeline cannot take events now (spool full, shutting down):
@@ -214,6 +218,8 @@ class Inbox:
                 remove(path, dir_fd)
             except FileNotFoundError:  # someone else removed it: it is spooled all the same
                 pass
+            except OSError as exc:
+                self.problems.not_removable(path, exc)
             if self.spare is not None and os.path.dirname(path) == self.spare:
                 self.spare_taken += 1
         self.taken += len(done)

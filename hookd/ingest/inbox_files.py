@@ -140,4 +140,33 @@ def spare_problem(spare: str) -> str | None:
         check_parents(spare)
     except (UnsafePathError, OSError) as exc:
         return str(exc)
+    return cannot_remove_from(spare)
+
+
+# A spare inbox hookd may read but not delete from (a read-only mount: the service's
+# ProtectSystem=strict outside ReadWritePaths=) would have each file taken again by every sweep
+# once the hand-off ids are forgotten: the same events published again, a minute apart.
+NOT_REMOVABLE_FIX = (
+    "; fix: let hookd write there (in a systemd unit, ReadWritePaths=), or point spare_inbox and "
+    "HOOKD_SPARE_INBOX at a directory it can write"
+)
+
+
+def spare_fix(problem: str) -> str:
+    """The fix to say after a spare inbox's problem, unless the problem says its own."""
+    return "" if "; fix:" in problem else "; make it a directory of yours that only you can write to (chmod 700)"
+
+
+def cannot_remove_from(directory: str) -> str | None:
+    """Why hookd could take a directory's files but not delete them after, or None."""
+    try:
+        read_only = bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
+    except OSError as exc:
+        return exc.strerror
+    if read_only:
+        return (
+            "is on a file system mounted read-only for hookd: it could not remove the files it took" + NOT_REMOVABLE_FIX
+        )
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return "cannot be written by hookd: it could not remove the files it took" + NOT_REMOVABLE_FIX
     return None

@@ -8,6 +8,7 @@ import os
 
 import structlog
 
+from hookd.ingest.inbox_files import remove
 from hookd.paths import UnsafePathError, open_private_dir
 from hookd.peers import Throttle
 
@@ -25,6 +26,10 @@ class ProblemFiles:
         # Files whose read failed (path -> error), tried again on every sweep; for status.
         self.unreadable: dict[str, str] = {}
         self.unreadable_total = 0
+        # Files whose events are spooled but that could not be deleted (path -> error): passed
+        # over by later sweeps, since taking one again once its hand-off id is forgotten (a minute)
+        # would publish its event again; for status.
+        self.not_removed: dict[str, str] = {}
         self._lines = Throttle(UNREADABLE_LOG_EVERY_S)
         # Inbox directories a sweep could not open (path -> why): their events wait, and only
         # status showed it; now said once per cause, and again when they open.
@@ -54,6 +59,8 @@ class ProblemFiles:
             del self.not_set_aside[path]
         for path in [p for p in self.unreadable if not os.path.lexists(p)]:
             del self.unreadable[path]
+        for path in [p for p in self.not_removed if not os.path.lexists(p)]:
+            del self.not_removed[path]
 
     def readable(self, path: str) -> None:
         """The file was read: no longer unreadable, if it was."""
@@ -119,3 +126,32 @@ class ProblemFiles:
                 "rejected/ beside it; it stays here, and is moved once rejected/ is a private directory of yours",
             )
         self.not_set_aside[path] = why
+
+    def not_removable(self, path: str, exc: OSError) -> None:
+        """A file whose event is spooled could not be deleted: said at the first such file, then
+        one line per interval, and kept from being taken again."""
+        if path not in self.not_removed:
+            count = self._lines.ready("not_removed")
+            if count is not None:
+                log.error(
+                    "inbox_file_not_removed",
+                    file=path,
+                    error=exc.strerror or str(exc),
+                    count=count,
+                    total=len(self.not_removed) + 1,
+                    hint="its event is in the spool, and this hookd does not take the file again; a "
+                    "restarted one would (its event published twice): let hookd delete files there "
+                    "(a read-only mount, or ReadWritePaths= in a systemd unit), or move the file away",
+                )
+        self.not_removed[path] = exc.strerror or str(exc)
+
+    def remove_again(self, path: str, dir_fd: int) -> None:
+        """Try again to delete a file whose event is spooled (the mount made writable meanwhile)."""
+        try:
+            remove(path, dir_fd)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return
+        del self.not_removed[path]
+        log.info("inbox_file_removed", file=path)
