@@ -152,13 +152,20 @@ class Redactor:
         caller bounds the text: glued.py)."""
         view = None
         report_limit = self._report_limit if limited else None
-        scanned = self._triggers.scan(text, data, report_limit)
-        if scanned[2] or always_view:  # escapes or joints to decode: the rules read the view
+        done: list[Scanned] = []
+        chunks = self._triggers.chunks(text, data, report_limit, done)
+        # Escapes or joints to decode: the rules read the view, and the text's own scan stops at the first
+        # chunk that says so (or is not begun). Where the view turns out the same, it runs on from there.
+        if always_view or next(chunks, False) or done[0][2]:
             view = View(text)
             if view.changed:
                 scanned = self._triggers.scan(view.text, None, report_limit)
             else:
                 view = None
+        if view is None:
+            for _ in chunks:
+                pass
+            scanned = done[0]
         read = view.text if view else text
         spans, budget = self._find(read, scanned, depth, inner, limited)
         if budget is None:

@@ -4,7 +4,7 @@ context and shape triggers end (redactor.py reads the rules' regexes where this 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeAlias
 
 import hyperscan
@@ -158,6 +158,15 @@ class TriggerScan:
         whether the text has escapes or joints for the view to decode; per rule with a ``confirm``
         pattern: where that ends; and the dense chunks, whose scan made more than ``limit`` reports
         (None: no limit) and whose reports are left out."""
+        done: list[Scanned] = []
+        for _ in self.chunks(text, data, limit, done):
+            pass
+        return done[0]
+
+    def chunks(self, text: str, data: bytes | None, limit: int | None, done: list[Scanned]) -> Iterator[bool]:
+        """scan's work, chunk by chunk, its result put in ``done`` at the end. It yields True once, after the
+        first chunk that says the text needs its view: a text read as its view is scanned as that alone, so
+        its own scan stops there (run to its end by a for loop, at C speed: most texts are one chunk)."""
         gated: dict[int, list[int]] = {}
         reports: dict[int, set[int]] = {}
         confirms: dict[int, set[int]] = {}
@@ -171,8 +180,11 @@ class TriggerScan:
         handler = _collect if limit is None else _collect_limited
         context = found if limit is None else (found, left, self._floods)
         dense: list[int] = []
-        view = False
+        view = viewed = False
         for chunk, low in enumerate(range(0, max(len(text), 1), CHUNK)):
+            if view and not viewed:
+                yield True
+            viewed = view
             begin = max(0, low - OVERLAP)
             high = low + CHUNK
             if dense and dense[-1] == chunk - 1 and self._probe(text, ascii_data, low, handler, found, left):
@@ -215,12 +227,14 @@ class TriggerScan:
                 into = (reports if self._anchored[expression] == EVERY else confirms).setdefault(rule, set())
                 into.update([begin + end for end in ends] if begin else ends)
             found.clear()
-        return (
-            gated,
-            {rule: sorted(ends) for rule, ends in reports.items()},
-            view,
-            {rule: sorted(ends) for rule, ends in confirms.items()},
-            dense,
+        done.append(
+            (
+                gated,
+                {rule: sorted(ends) for rule, ends in reports.items()} if reports else {},
+                view,
+                {rule: sorted(ends) for rule, ends in confirms.items()} if confirms else {},
+                dense,
+            )
         )
 
     def _scan(self, piece: bytes, handler: Any, found: dict[int, list[int]], context: Any, inner: bool) -> None:
