@@ -12,10 +12,12 @@ clients (client_cmd); the files are then swept by a real `hookd run`.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import select
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -89,3 +91,32 @@ def test_sigterm_during_the_inbox_write_leaves_no_temporary_file(hookd_process_f
     wait_until(lambda: not list(box.glob("*.hookd")), timeout=60, what="the inbox swept")
     assert redis_db.xlen("hookd:events") == len(left)
     assert not Path(box / "rejected").exists() or not list((box / "rejected").iterdir())
+
+
+def test_a_whole_temporary_file_a_killed_hook_send_left_is_not_a_second_event(hookd_process, redis_db):
+    """SIGKILL has no handler: a hook-send killed between writing its inbox file whole and renaming it
+    leaves the file under its temporary name, and its event may have reached hookd by the socket too
+    (handed whole, not yet answered). The sweep takes such a file once it is a minute old; hookd
+    remembered hand-off ids for a minute, so the copy came through as a second event. Written here as
+    the killed client leaves it, just after the socket copy was taken; waits the minute."""
+    daemon = hookd_process
+    payload = b'{"hook_event_name":"Stop","session_id":"killed-client"}'
+    daemon.send_stop("before")
+    done = daemon.send(payload, "Stop")
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    entries = wait_for_entries(redis_db, 2)
+    handoff = json.loads(entries[-1][b"envelope"])["client"]["handoff_id"]
+    frame = b"HOOKD/1 %d sent=%d pid=1 ppid=1 id=%s hook=Stop\n" % (len(payload), time.time_ns(), handoff.encode())
+    tmp = daemon.state_dir / "inbox" / f".tmp-{handoff}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, frame + payload)
+    os.close(fd)
+    wait_until(
+        lambda: not [p for p in (daemon.state_dir / "inbox").iterdir() if p.name.startswith(".")],
+        timeout=150,
+        interval=0.5,
+        what="the abandoned temporary file taken",
+    )
+    daemon.send_stop("after")  # its entry follows the copy's, were the copy published
+    entries = wait_for_entries(redis_db, 3)
+    assert [e[b"session"] for e in entries] == [b"before", b"killed-client", b"after"]
