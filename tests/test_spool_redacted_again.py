@@ -72,3 +72,20 @@ def test_the_same_settings_leave_the_backlog_as_it_is(hookd_process_factory, red
     envelopes, back = spooled_then_restarted(hookd_process_factory, redis_db, scanners_without_the_rule, OFF, OFF)
     assert all(AWS_KEY in json.dumps(envelope) for envelope in envelopes)
     assert not [r for r in log_records(back.log_text()) if r.get("event") == "spool_redacted_again"]
+
+
+def test_a_backlog_of_no_known_settings_is_rewritten_only_if_the_rules_find_more(hookd_process_factory, redis_db):
+    """A guard: a spool an older hookd left (no record of its settings) is read once at start; with
+    nothing more for this run's rules to find it is published as it is, not copied."""
+    away = hookd_process_factory(redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    for n in range(2):
+        away.send_stop(f"s{n}")
+    assert away.stop(signal.SIGTERM) == 0
+    (away.state_dir / "spool-redacted-by").unlink()
+    back = hookd_process_factory(start=False)
+    back.env["HOOKD_STATE_DIR"] = str(away.state_dir)
+    back.state_dir = away.state_dir
+    back.start()
+    assert [fields[b"session"] for fields in wait_for_entries(redis_db, 2)] == [b"s0", b"s1"]
+    assert not [r for r in log_records(back.log_text()) if r.get("event") == "spool_redacted_again"]
+    assert (away.state_dir / "spool-redacted-by").exists()

@@ -10,8 +10,10 @@ directory, a digest), and at start, when they differ from this run's and events 
 event is redacted again (envelope/again.py) in a worker thread, batch by batch, its copy appended
 (same seq and event id: Redis keeps one of each, by the publish script's high-water mark) and the
 original committed, so the raw copy leaves the disk with its segment. Before the inbox is taken and
-anything is served, so the order holds. Bounded by the spool (spool_max_bytes) and linear in it,
-as redaction is; done once per change of settings (the digest is written after the last batch).
+anything is served, so the order holds. Only when the rules find something: a first pass reads the
+backlog, writing nothing, up to the first event they would change. Bounded by the spool
+(spool_max_bytes) and linear in it, as redaction is; done once per change of settings (the digest
+is written after the last batch).
 
 `redact = false` leaves the backlog as it is (the user turned redaction off); a later start with it
 on redacts it then. Should the spool be too full to take a batch's copies, what is left is said
@@ -81,9 +83,29 @@ def _each_again(redactor: Redactor, events: Sequence[Event]) -> tuple[list[Event
     return copies, found
 
 
+async def _holds_more(spool: Spool, redactor: Redactor, waiting: int) -> bool:
+    """Whether this run's rules find anything in the backlog: read once, nothing written, up to the
+    first event they would change (an upgraded hookd's first start reads it all and, as its rules
+    find nothing more in envelopes they redacted, leaves the spool as it is)."""
+    seen = 0
+    spool.rewind()
+    try:
+        while seen < waiting:
+            batch = spool.read_batch(min(BATCH_EVENTS, waiting - seen), BATCH_BYTES)
+            if not batch.events:
+                return False
+            if (await asyncio.to_thread(_each_again, redactor, batch.events))[1]:
+                return True
+            seen += len(batch.events)
+        return False
+    finally:
+        spool.rewind()
+
+
 async def _again(spool: Spool, redactor: Redactor) -> bool:
     waiting = spool.pending_events  # the originals, read by count: their copies follow them
-    spool.rewind()
+    if not await _holds_more(spool, redactor, waiting):
+        return True
     done, found = 0, Counter[str]()
     while done < waiting:
         batch = spool.read_batch(min(BATCH_EVENTS, waiting - done), BATCH_BYTES)
