@@ -120,3 +120,32 @@ def test_a_whole_temporary_file_a_killed_hook_send_left_is_not_a_second_event(ho
     daemon.send_stop("after")  # its entry follows the copy's, were the copy published
     entries = wait_for_entries(redis_db, 3)
     assert [e[b"session"] for e in entries] == [b"before", b"killed-client", b"after"]
+
+
+def _abandoned(daemon, handoff: str, payload: bytes, keep: int) -> Path:
+    """An inbox file a killed hook-send left after ``keep`` bytes of its body, as a sweep that then
+    stopped had claimed it (.abandoned-<id>: taken at the next sweep, without the minute's wait)."""
+    frame = b"HOOKD/1 %d sent=%d pid=1 ppid=1 id=%s hook=Stop\n" % (len(payload), time.time_ns(), handoff.encode())
+    path = daemon.state_dir / "inbox" / f".abandoned-{handoff}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, frame + payload[:keep])
+    os.close(fd)
+    return path
+
+
+def test_a_cut_off_copy_of_an_event_hookd_has_is_removed_not_set_aside(hookd_process, redis_db):
+    """A hook-send killed mid-write leaves part of a frame; when the event reached hookd by the socket
+    (its hand-off id is known), that part is a copy of an event hookd has: removed, not refused as
+    not_json and kept in inbox/rejected/. One whose event hookd does not have is still set aside (a
+    guard: the trace of a lost event stays)."""
+    daemon = hookd_process
+    payload = b'{"hook_event_name":"Stop","session_id":"cut-copy"}'
+    assert daemon.send(payload, "Stop").returncode == 0
+    entries = wait_for_entries(redis_db, 1)
+    handoff = json.loads(entries[0][b"envelope"])["client"]["handoff_id"]
+    copy = _abandoned(daemon, handoff, payload, 20)
+    unknown = _abandoned(daemon, "0123456789abcdef", payload, 20)
+    rejected = daemon.state_dir / "inbox" / "rejected"
+    wait_until(lambda: not copy.exists() and not unknown.exists(), timeout=30, what="both files swept")
+    assert sorted(p.name for p in rejected.iterdir()) == ["abandoned-0123456789abcdef"]
+    assert [fields[b"session"] for fields in wait_for_entries(redis_db, 1)] == [b"cut-copy"]
