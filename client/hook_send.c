@@ -655,9 +655,9 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
                 lost_armed = 0;
             release_deadline(&before);
         }
-        writing_dir = -1;
         if (err)
             unlinkat(box_fd, tmp, 0);
+        writing_dir = -1; /* after the unlink: a deadline before it settles the file itself */
         close(fd); /* after the rename: the close ends the lock */
     }
     if (box_fd != base_fd)

@@ -554,11 +554,11 @@ def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, s
                     posix.fsync(fd)
                 _kept_by_rename(tmp, final, box_fd)  # before the close, which ends the lock
             except BaseException:
-                _writing = None
                 try:
                     posix.unlink(tmp, dir_fd=box_fd)
                 except OSError:
                     pass
+                _writing = None  # after the unlink: a deadline before it settles the file itself
                 raise
             finally:
                 try:
