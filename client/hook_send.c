@@ -58,12 +58,21 @@ static volatile sig_atomic_t debug, no_stderr;
  * handing an event over, so a deadline then loses one too, and says so with partial_line. */
 #define PARTIAL 2
 static volatile sig_atomic_t lost_armed;
-static char lost_line[256], partial_line[256], killed_line[256];
-static size_t lost_len, partial_len, killed_len;
-/* The inbox file written whole and not yet renamed: its directory's fd (-1: none) and names. The
- * deadline's handler finishes the rename itself (renameat is async-signal-safe), so that a run the
- * deadline ends while the file is made durable keeps the event instead of calling it lost. */
-static volatile sig_atomic_t whole_fd = -1;
+static char lost_line[256], partial_line[256], killed_line[256], unacked_line[400], unacked_killed_line[400];
+static size_t lost_len, partial_len, killed_len, unacked_len, unacked_killed_len;
+/* Set from the moment hookd's socket took the frame's last byte until an answer line comes: hookd has
+ * the whole event then, and takes it unless it refuses it or stops first, so a run ended in that state
+ * says the event is not acknowledged (unacked_line), never that it is lost. */
+static volatile sig_atomic_t handed;
+#define MAY_STILL_TAKE "hookd takes it unless it refuses it or stops first (`hookd status` counts refusals)"
+/* The inbox file being written: its directory's fd (-1: none), its own fd, the frame's size and the
+ * names. The deadline's handler renames it if it is whole (renameat is async-signal-safe), so that a run
+ * the deadline ends while the file is written or made durable keeps the event instead of calling it
+ * lost, and removes it if it is not (part of a frame is no event; left, it would wait a minute for
+ * hookd's abandoned-file rule, to be set aside). By the file's size (fstat), not a note made after the
+ * write: a deadline that fires during a long write runs its handler as the write returns. */
+static volatile sig_atomic_t writing_dir = -1, writing_fd = -1;
+static off_t writing_size;
 static char whole_tmp[32], whole_name[96];
 
 /* A place the event could not go: refused (fix says how to repair it) or a failed write (fix NULL). */
@@ -128,10 +137,18 @@ static void say(const char *fmt, ...)
 static void on_alarm(int sig)
 {
     static const char msg[] = "hook-send: deadline reached; exiting\n";
-    if (lost_armed && whole_fd >= 0 && renameat(whole_fd, whole_tmp, whole_fd, whole_name) == 0)
-        lost_armed = 0; /* written whole: kept once renamed, as the run would have done next */
-    const char *line = sig == SIGTERM ? killed_line : lost_armed == PARTIAL ? partial_line : lost_line;
-    size_t len = sig == SIGTERM ? killed_len : lost_armed == PARTIAL ? partial_len : lost_len;
+    struct stat st;
+    if (writing_dir >= 0) {
+        if (fstat(writing_fd, &st) == 0 && st.st_size == writing_size &&
+            renameat(writing_dir, whole_tmp, writing_dir, whole_name) == 0)
+            lost_armed = 0; /* written whole: kept once renamed, as the run would have done next */
+        else
+            unlinkat(writing_dir, whole_tmp, 0);
+    }
+    const char *line = handed ? (sig == SIGTERM ? unacked_killed_line : unacked_line)
+                       : sig == SIGTERM ? killed_line : lost_armed == PARTIAL ? partial_line : lost_line;
+    size_t len = handed ? (sig == SIGTERM ? unacked_killed_len : unacked_len)
+                 : sig == SIGTERM ? killed_len : lost_armed == PARTIAL ? partial_len : lost_len;
     if (lost_armed && !no_stderr && write(2, line, len) < 0)
         _exit(0);
     if (debug && sig == SIGALRM && !no_stderr && write(2, msg, sizeof msg - 1) < 0)
@@ -612,32 +629,35 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
         return f->fix ? -1 : (snprintf(f->place, sizeof f->place, "%s", box), -1);
     }
     snprintf(tmp, sizeof tmp, ".tmp-%s", id);
+    sigset_t before;
+    hold_deadline(&before); /* from its creation on, the deadline's handler knows the file */
     fd = open_locked(box_fd, tmp);
-    if (fd < 0) {
-        err = errno;
-    } else {
+    err = fd < 0 ? errno : 0;
+    if (fd >= 0 && snprintf(whole_name, sizeof whole_name, "%s", name) < (int)sizeof whole_name) {
+        memcpy(whole_tmp, tmp, sizeof whole_tmp);
+        writing_fd = fd;
+        writing_size = (off_t)(hlen + blen);
+        __asm__ __volatile__("" ::: "memory"); /* all in place before the handler can see the directory */
+        writing_dir = box_fd;
+    }
+    release_deadline(&before);
+    if (fd >= 0) {
         const char *fs = getenv("HOOKD_INBOX_FSYNC");
         bad = write_all(fd, head, hlen) != 0 || write_all(fd, body, blen) != 0;
-        if (!bad && snprintf(whole_name, sizeof whole_name, "%s", name) < (int)sizeof whole_name) {
-            memcpy(whole_tmp, tmp, sizeof whole_tmp);
-            __asm__ __volatile__("" ::: "memory"); /* the names are in place before the handler can see the fd */
-            whole_fd = box_fd;
-        }
         bad = bad || ((!fs || strcmp(fs, "0") != 0) && fsync(fd) != 0);
         err = bad ? errno : 0;
         if (!err) { /* the deadline is held off between the rename and noting it: no "lost" for a kept event */
-            sigset_t before;
             hold_deadline(&before);
-            whole_fd = -1;
+            writing_dir = -1;
             if (renameat(box_fd, tmp, box_fd, name) != 0)
                 err = errno;
             else
                 lost_armed = 0;
             release_deadline(&before);
         }
-        whole_fd = -1;
         if (err)
             unlinkat(box_fd, tmp, 0);
+        writing_dir = -1; /* after the unlink: a deadline before it settles the file itself */
         close(fd); /* after the rename: the close ends the lock */
     }
     if (box_fd != base_fd)
@@ -764,23 +784,33 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
     struct iovec *v = iov;
     int nv = blen ? 2 : 1;
     while (nv > 0) {
+        /* Each writev (non-blocking) with the deadline held, so that `handed` is set in the same moment
+         * as the frame's last byte leaves; the waits for room (wait_fd) leave the deadline free. */
+        sigset_t before;
+        hold_deadline(&before);
         ssize_t w = writev(fd, v, nv);
-        if (w < 0 && errno == EINTR)
+        int e = errno;
+        if (w >= 0) {
+            while (nv > 0 && (size_t)w >= v->iov_len)
+                w -= (ssize_t)v->iov_len, v++, nv--;
+            if (nv > 0)
+                v->iov_base = (char *)v->iov_base + w, v->iov_len -= (size_t)w;
+            else
+                handed = 1;
+        }
+        release_deadline(&before);
+        if (w < 0 && e == EINTR)
             continue;
-        if (w < 0 && errno == EAGAIN) {
+        if (w < 0 && e == EAGAIN) {
             if (wait_fd(fd, POLLOUT, deadline))
                 continue;
             send_err = TIMED_OUT;
             break;
         }
         if (w < 0) { /* the daemon may have answered and closed early (too_large): read on */
-            send_err = errno;
+            send_err = e;
             break;
         }
-        while (nv > 0 && (size_t)w >= v->iov_len)
-            w -= (ssize_t)v->iov_len, v++, nv--;
-        if (nv > 0)
-            v->iov_base = (char *)v->iov_base + w, v->iov_len -= (size_t)w;
     }
     while (got < 4096 && !memchr(buf, '\n', got)) {
         if (!wait_fd(fd, POLLIN, deadline)) {
@@ -796,6 +826,8 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
         int e = errno;
         if (n > 0) {
             got += (size_t)n;
+            if (memchr(buf, '\n', got))
+                handed = 0; /* answered: the answer says what became of the event */
             if (memchr(buf, '\n', got) && answer_outcome(buf, got) != RETRY)
                 lost_armed = 0;
         }
@@ -972,7 +1004,11 @@ static void run(const char *hook, long long start, int timeout)
         else
             say("hook-send: cannot write to %s (%s); %s", lines[i]->place, lines[i]->why, kept);
     }
-    if (!saved)
+    if (!saved && handed) /* hookd has all of it and gave no answer: not known to be lost */
+        say("hook-send: event not acknowledged and not kept: hookd was handed all of it and did not answer in "
+            "time, and no inbox could keep it (%s: %s; %s: %s); " MAY_STILL_TAKE,
+            failures[0].place, failures[0].why, failures[1].place, failures[1].why);
+    else if (!saved)
         say("hook-send: event lost: %s: %s; %s: %s", failures[0].place, failures[0].why, failures[1].place,
             failures[1].why);
     else if (debug)
@@ -1015,6 +1051,17 @@ int main(int argc, char **argv)
                  " event or an inbox kept it; fix: find what made this run slow, or keep HOOKD_SEND_TIMEOUT_MS under the"
                  " hook's timeout\n");
     killed_len = n > 0 && (size_t)n < sizeof killed_line ? (size_t)n : 0;
+    n = snprintf(unacked_line, sizeof unacked_line,
+                 "hook-send: event not acknowledged: deadline reached (HOOKD_SEND_TIMEOUT_MS=%d) after hookd was handed"
+                 " all of it, before it answered or an inbox kept it; " MAY_STILL_TAKE "; fix: raise"
+                 " HOOKD_SEND_TIMEOUT_MS, or find what made hookd slow to answer\n",
+                 timeout);
+    unacked_len = n > 0 && (size_t)n < sizeof unacked_line ? (size_t)n : 0;
+    n = snprintf(unacked_killed_line, sizeof unacked_killed_line,
+                 "hook-send: event not acknowledged: ended by SIGTERM (Claude Code's hook timeout) after hookd was"
+                 " handed all of it, before it answered or an inbox kept it; " MAY_STILL_TAKE "; fix: find what made"
+                 " this run slow, or keep HOOKD_SEND_TIMEOUT_MS under the hook's timeout\n");
+    unacked_killed_len = n > 0 && (size_t)n < sizeof unacked_killed_line ? (size_t)n : 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_alarm;

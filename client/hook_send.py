@@ -44,12 +44,23 @@ _DIR_FLAGS = posix.O_RDONLY | posix.O_DIRECTORY | posix.O_NOFOLLOW | posix.O_CLO
 _debug = False
 # The line the deadline's handler writes when the event was read whole but neither hookd
 # acknowledged it nor an inbox kept it (None: nothing to lose yet, or nothing lost). Built
-# before it can be needed, so that the handler only writes it (or finishes the rename of _whole, below).
+# before it can be needed, so that the handler only writes it (and settles the inbox file of
+# _writing, below).
 _lost_line = None
-# The inbox file written whole and not yet renamed: (temporary name, final name, directory fd).
-# The deadline's handler finishes the rename itself (a rename is all it does), so that a run
-# the deadline ends while the file is made durable keeps the event instead of calling it lost.
-_whole = None
+# The inbox file being written: (temporary name, final name, directory fd, file fd, frame size).
+# The deadline's handler renames it if it is whole (the rename is all the run had left to do), so
+# that a run the deadline ends while the file is written or made durable keeps the event instead
+# of calling it lost; it removes it if it is not (part of a frame is no event; left, it would wait
+# for hookd's abandoned-file rule a minute later, to be set aside). By the file's size, not a note
+# made after the write: the deadline that fires during a long write runs its handler as the write
+# returns, before any next line.
+_writing = None
+# True from the moment hookd's socket took the frame's last byte until an answer line comes: hookd
+# has the whole event then, and takes it unless it refuses it or stops first, so a run ended in that
+# state says the event is not acknowledged, never that it is lost.
+_handed = False
+# The deadline's line for that state (built in main(), before it can be needed).
+_unacked_line = None
 # Whether fd 2 was open at the start: if not, the socket or an inbox file may take it, and
 # nothing is written to it (a line would land in the frame or the file).
 _stderr_open = True
@@ -316,8 +327,8 @@ def send_frame(header, body, sock_path, deadline):
                 )
             s.settimeout(max(deadline - time.monotonic(), 0.001))
             try:
-                for part in (header, body) if len(body) > 65536 else (header + body,):  # no 2nd copy of a big body
-                    s.sendall(part)
+                parts = (header, body) if len(body) > 65536 else (header + body,)  # no 2nd copy of a big body
+                _hand_over(s, parts, deadline)
             except OSError as e:  # the daemon may have answered and closed early (too_large): read on
                 send_error = e
             while b"\n" not in buf and len(buf) < 4096:
@@ -361,12 +372,52 @@ class _DeadlineHeld:
             _signal.pthread_sigmask(_signal.SIG_SETMASK, self.before)
 
 
+def _send_held(s, view):
+    """One non-blocking send of ``view`` with the deadline held -> bytes sent; _handed is set in the
+    same moment as the last byte leaves (the caller sends the frame's end through here)."""
+    global _handed
+    with _DeadlineHeld():
+        timeout = s.gettimeout()
+        s.setblocking(False)
+        try:
+            sent = s.send(view)
+        except BlockingIOError:
+            sent = 0
+        finally:
+            s.settimeout(timeout)
+        if sent == len(view):
+            _handed = True
+        return sent
+
+
+def _hand_over(s, parts, deadline):
+    """Send the frame's parts by ``deadline`` (OSError; a socket timeout past it). The frame's end goes
+    through _send_held, whole at once for a small frame; the waits for room in the socket (sendall's,
+    then 1 ms sleeps for the last byte) leave the deadline and SIGTERM free to end the run."""
+    for part in parts[:-1]:
+        s.sendall(part)
+    view = memoryview(parts[-1])
+    view = view[_send_held(s, view) :]
+    if len(view) > 1:
+        s.sendall(view[:-1])
+        view = view[-1:]
+    while view and not _send_held(s, view):
+        if time.monotonic() >= deadline:
+            raise _socket.timeout("timed out")
+        time.sleep(0.001)
+
+
 def _answer_part(s, buf):
-    """The next part of hookd's answer. The deadline is held off from the read until an answer
-    that settles the event is noted, so a run never calls an event lost that hookd has just
-    acknowledged; the read itself stays under the socket's timeout, which ends before the deadline."""
+    """The next part of hookd's answer. The wait for it (a peek, under the socket's timeout) leaves
+    the deadline free; the read itself is held off from the deadline until an answer that settles
+    the event is noted, so a run never calls an event lost that hookd has just acknowledged."""
+    global _handed
+    if not s.recv(1, _socket.MSG_PEEK):
+        return b""
     with _DeadlineHeld():
         chunk = s.recv(4096 - len(buf))
+        if b"\n" in buf + chunk:  # answered: the answer says what became of the event
+            _handed = False
         if _outcome(buf + chunk) != RETRY:
             _settled()
         return chunk
@@ -453,11 +504,28 @@ def _open_locked(tmp, box_fd):
 def _kept_by_rename(tmp, final, box_fd):
     """Rename the written file into the inbox and settle the event, with the deadline held off
     between the two: its handler must not call an event lost that the rename kept."""
-    global _whole
+    global _writing
     with _DeadlineHeld():
-        _whole = None
+        _writing = None
         posix.rename(tmp, final, src_dir_fd=box_fd, dst_dir_fd=box_fd)
         _settled()
+
+
+def _finish_or_remove(writing):
+    """The deadline's handler on an inbox file being written: renamed if whole -> True (kept), else
+    removed -> False."""
+    tmp, final, box_fd, fd, size = writing
+    try:
+        if posix.fstat(fd).st_size == size:
+            posix.rename(tmp, final, src_dir_fd=box_fd, dst_dir_fd=box_fd)
+            return True
+    except OSError:
+        pass
+    try:
+        posix.unlink(tmp, dir_fd=box_fd)
+    except OSError:
+        pass
+    return False
 
 
 def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, sub="inbox"):
@@ -465,7 +533,7 @@ def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, s
 
     Raises Refused for a directory that is not this user's alone, OSError otherwise.
     """
-    global _whole
+    global _writing
     base_fd = _open_trusted(state_dir)
     box = state_dir
     try:
@@ -474,22 +542,23 @@ def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, s
             box, box_fd = _join(state_dir, sub), _open_trusted(state_dir, sub, base_fd)
         try:
             tmp, final = ".tmp-" + handoff_id, inbox_filename(sent_ns, pid, handoff_id)
-            fd = _open_locked(tmp, box_fd)
+            with _DeadlineHeld():  # from its creation on, the deadline's handler knows the file
+                fd = _open_locked(tmp, box_fd)
+                _writing = (tmp, final, box_fd, fd, len(header) + len(body))
             try:
                 for part in (header, body):
                     view = memoryview(part)
                     while view:
                         view = view[posix.write(fd, view) :]
-                _whole = (tmp, final, box_fd)
                 if fsync:
                     posix.fsync(fd)
                 _kept_by_rename(tmp, final, box_fd)  # before the close, which ends the lock
             except BaseException:
-                _whole = None
                 try:
                     posix.unlink(tmp, dir_fd=box_fd)
                 except OSError:
                     pass
+                _writing = None  # after the unlink: a deadline before it settles the file itself
                 raise
             finally:
                 try:
@@ -549,6 +618,19 @@ def lost_at_deadline_line(timeout_ms):
     ).encode()
 
 
+# What a run says when it ends with the event handed whole to hookd and not answered: hookd may
+# still take it (it does unless it refuses it or stops first), so it is not said to be lost.
+MAY_STILL_TAKE = "hookd takes it unless it refuses it or stops first (`hookd status` counts refusals)"
+
+
+def unacked_at_deadline_line(timeout_ms):
+    return (
+        "hook-send: event not acknowledged: deadline reached (HOOKD_SEND_TIMEOUT_MS=%d) after hookd was handed"
+        " all of it, before it answered or an inbox kept it; %s; fix: raise HOOKD_SEND_TIMEOUT_MS, or find what"
+        " made hookd slow to answer\n" % (timeout_ms, MAY_STILL_TAKE)
+    ).encode()
+
+
 def lost_in_stdin_line(timeout_ms):
     """What the deadline's handler says from stdin's first byte until the event is read whole:
     Claude Code was handing an event over, and it is lost too."""
@@ -580,17 +662,22 @@ KILLED_LINE = (
 )
 
 
+UNACKED_KILLED_LINE = (
+    "hook-send: event not acknowledged: ended by SIGTERM (Claude Code's hook timeout) after hookd was handed"
+    " all of it, before it answered or an inbox kept it; %s; fix: find what made this run slow, or keep"
+    " HOOKD_SEND_TIMEOUT_MS under the hook's timeout\n" % MAY_STILL_TAKE
+).encode()
+
+
 def _on_alarm(signum, frame):
     try:
-        line, whole = _lost_line, _whole
-        if line is not None and signum == _signal.SIGTERM:
+        line, writing = _lost_line, _writing
+        if line is not None and _handed:
+            line = UNACKED_KILLED_LINE if signum == _signal.SIGTERM else _unacked_line or line
+        elif line is not None and signum == _signal.SIGTERM:
             line = KILLED_LINE
-        if line is not None and whole is not None:
-            try:  # written whole: kept once renamed, as the run would have done next
-                posix.rename(whole[0], whole[1], src_dir_fd=whole[2], dst_dir_fd=whole[2])
-                line = None
-            except OSError:
-                pass
+        if writing is not None and _finish_or_remove(writing):
+            line = None  # written whole: kept once renamed, as the run would have done next
         if line is not None and _stderr_open:
             posix.write(2, line)
         if signum == _signal.SIGALRM:
@@ -704,7 +791,8 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
     drain_until: when to stop reading the rest of an event over the limit (default: deadline).
     partial_line: what it says from stdin's first byte until the event is read whole.
     """
-    global _lost_line
+    global _lost_line, _handed
+    _handed = False
     f, limit, withheld = sys.stdin, max_event_bytes(env), None
     try:
         read = stdin_reader(f) if f is not None else None
@@ -749,13 +837,19 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
         else:
             say("refused %s: %s; %s; fix: %s" % (place, why, kept, fix))
     if not saved:
-        return say("event lost: " + "; ".join("%s: %s" % (p, w) for p, w, _ in failures))
+        where = "; ".join("%s: %s" % (p, w) for p, w, _ in failures)
+        if _handed:  # hookd has all of it and gave no answer: not known to be lost
+            return say(
+                "event not acknowledged and not kept: hookd was handed all of it and did not answer in time, and"
+                " no inbox could keep it (%s); %s" % (where, MAY_STILL_TAKE)
+            )
+        return say("event lost: " + where)
     log("daemon at %s %s; event saved to %s %s" % (path, detail, "spare inbox" if failures else "inbox", saved))
 
 
 def main(argv=None, env=None):
     """The hook command; argv excludes the program name. Always returns 0."""
-    global _debug, _stderr_open
+    global _debug, _stderr_open, _unacked_line
     old = old_term = None
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--help"] or argv[:1] == ["--version"]:  # a person asking: answer here, read nothing
@@ -774,6 +868,7 @@ def main(argv=None, env=None):
         env = absolute_routes(read_environ() if env is None else env)
         _debug = env.get("HOOKD_DEBUG") == "1"
         timeout = send_timeout_ms(env)
+        _unacked_line = unacked_at_deadline_line(timeout)
         try:  # the hard stop; not possible outside the main thread
             old = _signal.signal(_signal.SIGALRM, _on_alarm)
             _signal.setitimer(_signal.ITIMER_REAL, timeout / 1000)

@@ -2,8 +2,11 @@
 
 hook-send gives each event an id. If it gives up waiting for OK it also writes
 the event to its inbox, so the socket frame and the inbox file can both reach
-the spool. The inbox is swept every half second and a client waits at most
-its deadline (250 ms by default), so a minute of memory is ample. The cap
+the spool. The inbox copy comes at the latest as a temporary file its writer
+left (a hook-send killed by SIGKILL before the rename), which the sweep takes
+once it is ABANDONED_TMP_S old (ingest/inbox.py, 60 s) and its writer's run is
+over (at most 60 s, HOOKD_SEND_TIMEOUT_MS's cap): three minutes of memory cover
+that, where one minute let such a copy through as a second event. The cap
 bounds memory under a flood (10,000 ids take about 2 MiB); the inbox sweep
 trims by age, so a burst does not stay in memory.
 """
@@ -14,7 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-KEEP_S = 60.0
+KEEP_S = 180.0
 MOST = 10_000
 
 

@@ -20,6 +20,7 @@ from hookd import __version__
 from hookd.config import mask_url
 from hookd.control.server import ControlServer
 from hookd.descriptors import Capped, follow_limit, soft_limit
+from hookd.daemon.backlog import redact_backlog, settings_digest
 from hookd.daemon.sockets import DaemonSockets
 from hookd.dirwatch import DirectoryWatch
 from hookd.envelope import EnvelopeBuilder
@@ -164,6 +165,8 @@ class DaemonStartup(DaemonSockets):
             unsent_path=os.path.join(config.state_dir, "unsent.jsonl"),
             unsent_dir_fd=self.state_fd,
         )
+        # Before the inbox's events and any served: the backlog keeps its place in the order.
+        await redact_backlog(self.spool, redactor, settings_digest(config, redactor), self.state_fd)
         self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
         await self._take_inbox_at_start()
 

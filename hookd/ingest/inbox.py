@@ -38,6 +38,7 @@ from hookd.ingest.inbox_files import (
     open_sources,
     read_frame,
     remove,
+    remove_known_copy,
     spare_fix,
     spare_problem,
 )
@@ -272,7 +273,8 @@ class Inbox:
 
     async def _salvage_abandoned_tmp_files(self, sources: list[Source]) -> list[tuple[str, int]]:
         """Take temporary files whose writer died before renaming them, if they hold a whole frame;
-        one that does not (the writer died mid-write) is set aside in rejected/, never read as an event."""
+        one that does not (the writer died mid-write) is set aside in rejected/, never read as an event,
+        and one whose event hookd already has (its hand-off id) is removed as a copy."""
         taken = []
         for directory, dir_fd in sources:
             for name in os.listdir(dir_fd):
@@ -289,7 +291,9 @@ class Inbox:
                     self.problems.set_aside(path, dir_fd)
                     continue
                 log.info("inbox_abandoned_tmp_file", file=path)
-                if await self._take_file(path, dir_fd):
+                if known := remove_known_copy(path, dir_fd, self.pipeline.handoffs.get):
+                    log.info("inbox_abandoned_copy_removed", file=path, handoff_id=known)
+                elif await self._take_file(path, dir_fd):
                     taken.append((path, dir_fd))
         return taken
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
+from hookd.ingest.protocol import MAX_HEADER_BYTES, Rejected, parse_header
 from hookd.paths import UnsafePathError, check_parents, describe, open_private, others_can_write, why_untrusted
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -122,6 +123,24 @@ def claim_abandoned(name: str, dir_fd: int, older_than_s: float) -> str | None:
         return claimed
     finally:
         os.close(fd)
+
+
+def remove_known_copy(path: str, dir_fd: int, known: Callable[[str], object]) -> str | None:
+    """Remove an abandoned file whose hand-off id ``known`` recognises (the event reached hookd by
+    the socket too) -> that id; None (the file left as it is) otherwise. Whole or cut off, the file
+    is then a copy of an event hookd has: not a frame to refuse and set aside in rejected/."""
+    try:
+        line = read_frame(path, dir_fd, MAX_HEADER_BYTES + 1).split(b"\n", 1)[0]
+        handoff_id = parse_header(line).handoff_id
+    except (OSError, UnsafePathError, Rejected):
+        return None
+    if handoff_id is None or known(handoff_id) is None:
+        return None
+    try:
+        remove(path, dir_fd)
+    except FileNotFoundError:
+        pass
+    return handoff_id
 
 
 def spare_problem(spare: str) -> str | None:

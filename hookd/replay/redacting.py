@@ -11,41 +11,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any, TextIO
+from typing import TextIO
 
 from hookd.config import Config
+from hookd.envelope.again import redact_fields
 from hookd.jsonl import loads
-from hookd.redact import DENSE, build_redactor
-from hookd.redact.dense import redact_in_bulk
-from hookd.redact.redactor import Redactor
+from hookd.redact import build_redactor
 from hookd.replay.lines import Parsed, parse_line
 from hookd.spool.event import Event
-
-# What says which event an envelope is, and hookd's own counts: never a secret the sender wrote.
-IDENTITY = frozenset({"v", "event_id", "seq", "host", "instance", "received_at", "sent_at", "redactions", "truncated"})
-# Kept as the event's names when a dense stretch (hookd/redact/dense.py) takes every string.
-NAMES = ("hook", "session_id", "tool_name")
-
-
-def _redact_fields(redactor: Redactor, envelope: dict[str, Any]) -> Counter[str]:
-    rest = {key: value for key, value in envelope.items() if key not in IDENTITY}
-    text = json.dumps(rest, separators=(",", ":"))
-    redacted, found = redactor.redact(text)
-    if not found:
-        return found
-    try:
-        fields = loads(redacted)
-    except ValueError:  # a rule's output that is not JSON: nothing of the text is kept
-        redacted, found = redact_in_bulk(text, [], [(0, len(text))])
-        fields = loads(redacted)
-    if DENSE in found:
-        for name in NAMES:
-            if isinstance(rest.get(name), str):
-                fields[name] = redactor.redact_string(rest[name])[0]
-    envelope.update(fields)
-    if isinstance(envelope.get("redactions"), int):
-        envelope["redactions"] += sum(found.values())
-    return found
 
 
 def redact_events(config: Config, parsed: Parsed) -> tuple[Parsed, Counter[str]]:
@@ -58,7 +31,7 @@ def redact_events(config: Config, parsed: Parsed) -> tuple[Parsed, Counter[str]]
     events: list[Event] = []
     for event in parsed.events:
         envelope = loads(event.envelope)
-        found = _redact_fields(redactor, envelope)
+        found = redact_fields(redactor, envelope)
         if found:
             total.update(found)
             event = parse_line(json.dumps(envelope, separators=(",", ":")).encode())
