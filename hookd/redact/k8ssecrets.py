@@ -102,8 +102,9 @@ class _Block:
             if block is None:
                 continue
             word, start = block
+            floor = max(walked, 0)  # the block before ends there: a sibling's kind is looked for after it
             values, walked = self._walk(text, word)
-            if _kind_says_secret(text, start, word, walked):
+            if _kind_says_secret(text, start, word, walked, floor):
                 out += [value + self.back for value in values]
         return sorted(set(out))
 
@@ -207,15 +208,57 @@ def _json_values(text: str, at: int) -> tuple[list[int], int]:
     return (values if secret else []), end
 
 
-def _kind_says_secret(text: str, start: int, word: int, end: int) -> bool:
-    """The object's kind: the nearest kind: line after the block in its document (kubectl sorts kind after data;
-    in a List the one before is the previous item's), else the nearest before the data (written by hand), within
-    SPAN of the block, says Secret."""
+def _kind_says_secret(text: str, start: int, word: int, end: int, floor: int) -> bool:
+    """The object's kind: the nearest kind: line after the block in its document at the block's column (kubectl
+    sorts kind after data; in a List the one before is the previous item's) within SPAN of it, else the block's sibling kind: line
+    before it however far (written by hand: kind:, a long metadata:, data:), else the nearest kind: line before
+    the data within SPAN, says Secret."""
     after = text.find(_KIND_LINE, end, min(len(text), end + SPAN))
-    if after >= 0 and text.find(_DOCUMENT, end, after) < 0:
+    if after >= 0 and text.find(_DOCUMENT, end, after) < 0 and _column(text, after) == word - start:
         return _KIND.match(text, after) is not None
+    sibling = _sibling_kind(text, start, word, floor)
+    if sibling is not None:
+        return sibling
     before = text.rfind(_KIND_LINE, max(0, start - SPAN), start)
     return before >= 0 and _KIND.match(text, before) is not None and text.find(_DOCUMENT, before, word) < 0
+
+
+def _column(text: str, at: int) -> int:
+    """How many spaces stand before ``at`` on its line (-1: something else before it there: not a key's line)."""
+    spaces = len(text[max(0, at - 40) : at]) - len(text[max(0, at - 40) : at].rstrip(" "))
+    line = at - spaces
+    return spaces if line == 0 or text[line - 1] in '\n"' or text.endswith("\\n", 0, line) else -1
+
+
+def _sibling_kind(text: str, start: int, word: int, floor: int) -> bool | None:
+    """Whether the kind: line among the block's siblings before it (the lines at its column, walked back from its
+    line over deeper ones: an annotation of any length) says Secret; None: there is none back to its object's start
+    (a line less indented, a List's item's dash, a document's ---) or ``floor`` (the block before: each line is
+    walked once, whatever the blocks)."""
+    column = word - start
+    form = next((form for form in ("\n", "\\n", '", "', '","') if text.endswith(form, 0, start)), "")
+    if not form:
+        return None
+    at = start - len(form)
+    while at > floor:
+        brk = text.rfind(form, floor, at)
+        line = brk + len(form) if brk >= 0 else text.rfind('"', floor, at) + 1
+        if line <= floor:
+            return None
+        indent = line
+        while indent < at and text[indent] == " ":
+            indent += 1
+        if indent < at:  # (an empty line is no boundary)
+            if indent - line == column and text.startswith(_KIND_LINE, indent):
+                return _KIND.match(text, indent) is not None
+            if indent - line + 2 == column and text.startswith("- ", indent):
+                return _KIND.match(text, indent + 2) is not None if text.startswith(_KIND_LINE, indent + 2) else None
+            if indent - line < column or text.startswith(_DOCUMENT, indent):
+                return None
+        if brk < 0:
+            return None
+        at = brk
+    return None
 
 
 def _decodes_to_a_secret(match: re.Match[str]) -> bool:
