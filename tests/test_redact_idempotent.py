@@ -134,6 +134,10 @@ def _payload(text: str) -> tuple[str, list[str]]:
 # it, and a second pass, the escape a marker and no view, read it raw (an entity run from 26; x%3D, not x=).
 @example(_payload(json.dumps({"content": "\n%26password=&#112;password=\b"})))
 @example(_payload(json.dumps({"content": "pass=\b\ncurl -u a:x%3D"})))
+# What fresh seeds drew (h111): curl's -u after text holding a numeric entity, read only once a pass made that text
+# a marker; an entity run cut at a marker, which decoded to a name with no value (atoken: token: ).
+@example(_payload("curl &#97;token: url -u :on:"))
+@example(_payload(json.dumps({"content": "&#97;token: token: password=\x07" + _SECRET["postman"]})))
 def test_a_second_pass_changes_nothing_and_no_secret_apart_is_kept(case):
     payload, apart = case
     out, _ = REDACTOR.redact(payload)
