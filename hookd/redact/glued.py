@@ -111,12 +111,16 @@ def unglued(text: str, spans: Spans, locate: Callable[[str], Spans]) -> Spans:
             break
         joined = SEPARATOR.join(window for _, _, _, window, _ in reads)
         budget -= len(joined)
-        at, where = 0, []
+        at, where, windows = 0, [], []
         for _, low, high, window, offset in reads:
             where.append((at + offset, at + offset + high - low, low))
+            windows.append((at, at + len(window)))
             at += len(window) + len(SEPARATOR)
         sites = []
         results = locate(joined)  # in order, as the windows are: each window's are read in one sweep
+        if any(_straddles(results, first, last) for first, last, _ in where):
+            results, spent = _apart(joined, results, where, windows, locate)
+            budget -= spent
         k = 0
         for (site, _, _, _, _), (first, last, low) in zip(reads, where):
             while k < len(results) and results[k][0] < first:
@@ -146,6 +150,32 @@ def unglued(text: str, spans: Spans, locate: Callable[[str], Spans]) -> Spans:
                 sites.append(_Site(True, start, below[0], marks[i], below[1]))
                 sites.append(_Site(False, end, above[0], marks[i], above[1]))
     return _merged(spans + found)
+
+
+def _straddles(results: Spans, first: int, last: int) -> bool:
+    """Whether a find crosses a window's run's end or start: a value read on over the separator (a quoted one
+    reads raw line breaks) into the next window, merged there with what that window holds."""
+    return any(s < last < e or s < first < e for s, e, _ in results)
+
+
+def _apart(
+    joined: str,
+    results: Spans,
+    where: list[tuple[int, int, int]],
+    windows: list[tuple[int, int]],
+    locate: Callable[[str], Spans],
+) -> tuple[Spans, int]:
+    """The finds with each window whose run a find crossed read again alone (a quoted value read over the
+    separator had taken the token glued at the next window's start), and what those reads cost."""
+    out: Spans = []
+    spent = 0
+    for (first, last, _), (low, high) in zip(where, windows):
+        if _straddles(results, first, last):
+            out += [(low + s, low + e, n) for s, e, n in locate(joined[low:high])]
+            spent += high - low
+        else:
+            out += [(s, e, n) for s, e, n in results if low <= s and e <= high]
+    return sorted(out), spent
 
 
 def _read(text: str, site: _Site) -> tuple[_Site, int, int, str, int] | None:
