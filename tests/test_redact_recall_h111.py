@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from recall_helpers import EVERY_KIND, LINE_KINDS, apply, assert_gone_in
+from recall_helpers import ENGINE, EVERY_KIND, LINE_KINDS, apply, assert_gone_in
 
 sys.path.insert(0, str(Path(__file__).parent / "redaction_corpus"))
 
@@ -72,6 +72,16 @@ def test_an_entity_run_cut_at_a_marker_is_judged_the_same_on_each_pass(text: str
 def test_an_entity_run_with_a_secret_is_still_taken() -> None:
     out = _twice(json.dumps({"stdout": "&#112;assword=" + PW}))
     assert PW not in out and "[REDACTED:" in out, out
+
+
+# 1c. A token glued after one found by a glued run's re-read after curl -u :\"]: the round's runs are read joined,
+# and the quoted value read on over the separator into the next run, which then kept the token.
+def test_a_token_glued_after_one_found_after_a_quoted_option_is_redacted_on_the_first_pass() -> None:
+    # The engine alone: the exhaustive reference reads no token glued to a word (ntn_<t>shpat_f), before or after.
+    text = f"{_SECRET['notion']}shpat_f\ncurl -u :\"]{_SECRET['stripe']}{_SECRET['shopify']}hvs."
+    out = ENGINE.redact(json.dumps({"tool_response": {"stdout": json.dumps({"content": json.dumps({"content": text})})}}))[0]
+    assert ENGINE.redact(out)[0] == out, out
+    assert "[REDACTED:stripe_key][REDACTED:shopify_token]hvs." in out, out
 
 
 # 2. A Secret written by hand: kind first, then a long metadata (kubectl's last-applied-configuration holds the whole
