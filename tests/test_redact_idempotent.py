@@ -145,7 +145,7 @@ def _payload(text: str) -> tuple[str, list[str]]:
         json.dumps(
             {
                 "content": json.dumps(
-                    {"content": f"{_SECRET['notion']}shpat_f\ncurl -u :\"]{_SECRET['stripe']}{_SECRET['shopify']}hvs."}
+                    {"content": f'{_SECRET["notion"]}shpat_f\ncurl -u :"]{_SECRET["stripe"]}{_SECRET["shopify"]}hvs.'}
                 )
             }
         )

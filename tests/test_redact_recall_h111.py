@@ -78,8 +78,10 @@ def test_an_entity_run_with_a_secret_is_still_taken() -> None:
 # and the quoted value read on over the separator into the next run, which then kept the token.
 def test_a_token_glued_after_one_found_after_a_quoted_option_is_redacted_on_the_first_pass() -> None:
     # The engine alone: the exhaustive reference reads no token glued to a word (ntn_<t>shpat_f), before or after.
-    text = f"{_SECRET['notion']}shpat_f\ncurl -u :\"]{_SECRET['stripe']}{_SECRET['shopify']}hvs."
-    out = ENGINE.redact(json.dumps({"tool_response": {"stdout": json.dumps({"content": json.dumps({"content": text})})}}))[0]
+    text = f'{_SECRET["notion"]}shpat_f\ncurl -u :"]{_SECRET["stripe"]}{_SECRET["shopify"]}hvs.'
+    out = ENGINE.redact(
+        json.dumps({"tool_response": {"stdout": json.dumps({"content": json.dumps({"content": text})})}})
+    )[0]
     assert ENGINE.redact(out)[0] == out, out
     assert "[REDACTED:stripe_key][REDACTED:shopify_token]hvs." in out, out
 
@@ -106,7 +108,10 @@ _OWNER = "  ownerReferences:\n  - apiVersion: apps/v1\n    kind: Deployment\n   
 FAR_SECRETS = {
     "hand": "apiVersion: v1\n" + _manifest("Secret"),
     "owner": "apiVersion: v1\n" + _manifest("Secret", extra=_OWNER),
-    "second document": "apiVersion: v1\n" + _manifest("ConfigMap").replace(_VALUE, _OTHER) + "---\n" + _manifest("Secret"),
+    "second document": "apiVersion: v1\n"
+    + _manifest("ConfigMap").replace(_VALUE, _OTHER)
+    + "---\n"
+    + _manifest("Secret"),
     # A List's item whose kind is before its data, and the List's own kind: after it.
     "list": "apiVersion: v1\nitems:\n- apiVersion: v1\n" + _manifest("Secret", indent="  ") + "kind: List\n",
 }

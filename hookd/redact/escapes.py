@@ -133,7 +133,7 @@ def inside_strings(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[i
 _NUMBERED_BREAK = re.compile(
     r"\\n(?: {5}[0-9]| {4}[0-9]{2}| {3}[0-9]{3}| {2}[0-9]{4}| [0-9]{5}|[0-9]{6,7})\\t|\\n {0,6}[0-9]{1,7}\\u2192"
 )
-_QUOTES = ("\\\"", "'")
+_QUOTES = ('\\"', "'")
 
 
 def _across_numbered_lines(text: str, start: int, end: int, name: str) -> list[tuple[int, int, str]]:
