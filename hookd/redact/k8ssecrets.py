@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 
 from hookd.redact.rule import Rule
@@ -231,34 +232,43 @@ def _column(text: str, at: int) -> int:
 
 
 def _sibling_kind(text: str, start: int, word: int, floor: int) -> bool | None:
-    """Whether the kind: line among the block's siblings before it (the lines at its column, walked back from its
-    line over deeper ones: an annotation of any length) says Secret; None: there is none back to its object's start
+    """Whether the kind: line among the block's siblings before it (the lines at its column, back from its line
+    past deeper ones: an annotation of any length) says Secret; None: there is none back to its object's start
     (a line less indented, a List's item's dash, a document's ---) or ``floor`` (the block before: each line is
-    walked once, whatever the blocks)."""
+    read once, whatever the blocks)."""
     column = word - start
     form = next((form for form in ("\n", "\\n", '", "', '","') if text.endswith(form, 0, start)), "")
     if not form:
         return None
-    at = start - len(form)
-    while at > floor:
-        brk = text.rfind(form, floor, at)
-        line = brk + len(form) if brk >= 0 else text.rfind('"', floor, at) + 1
-        if line <= floor:
+    # The lines no deeper than the block's, found by one regex (the deeper ones are most lines: an annotation's),
+    # and the text's first line (after a string's quote), read from the nearest back.
+    first = text.find(form, floor, start)
+    opening = text.rfind('"', floor, first) + 1 if first >= 0 else 0
+    lines = [(opening, _indent(text, opening, first))] if opening > floor else []
+    lines += [(m.start(1), m.end(1)) for m in _shallow(form, column).finditer(text, floor, start - len(form))]
+    for line, indent in reversed(lines):
+        if indent - line == column and text.startswith(_KIND_LINE, indent):
+            return _KIND.match(text, indent) is not None
+        if indent - line + 2 == column and text.startswith("- ", indent):
+            return _KIND.match(text, indent + 2) is not None if text.startswith(_KIND_LINE, indent + 2) else None
+        if indent - line < column or text.startswith(_DOCUMENT, indent):
             return None
-        indent = line
-        while indent < at and text[indent] == " ":
-            indent += 1
-        if indent < at:  # (an empty line is no boundary)
-            if indent - line == column and text.startswith(_KIND_LINE, indent):
-                return _KIND.match(text, indent) is not None
-            if indent - line + 2 == column and text.startswith("- ", indent):
-                return _KIND.match(text, indent + 2) is not None if text.startswith(_KIND_LINE, indent + 2) else None
-            if indent - line < column or text.startswith(_DOCUMENT, indent):
-                return None
-        if brk < 0:
-            return None
-        at = brk
     return None
+
+
+def _indent(text: str, line: int, end: int) -> int:
+    """Where the line's indentation ends."""
+    at = line
+    while at < end and text[at] == " ":
+        at += 1
+    return at
+
+
+@functools.lru_cache(maxsize=64)
+def _shallow(form: str, column: int) -> re.Pattern[str]:
+    """A line after ``form`` (a line's break) indented ``column`` spaces or fewer, not empty."""
+    empty = {"\n": r"[\r\n]", "\\n": r"\\[nr]"}.get(form, '"')
+    return re.compile(re.escape(form) + "( {0," + str(column) + "})(?! |" + empty + ")")
 
 
 def _decodes_to_a_secret(match: re.Match[str]) -> bool:
