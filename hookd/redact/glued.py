@@ -18,6 +18,7 @@ stretch too dense to confirm is (dense.py): it fails closed.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -118,8 +119,9 @@ def unglued(text: str, spans: Spans, locate: Callable[[str], Spans]) -> Spans:
             at += len(window) + len(SEPARATOR)
         sites = []
         results = locate(joined)  # in order, as the windows are: each window's are read in one sweep
-        if any(_straddles(results, first, last) for first, last, _ in where):
-            results, spent = _apart(joined, results, where, windows, locate)
+        crossed = _crossed(results, where)
+        if crossed:
+            results, spent = _apart(joined, results, windows, crossed, locate)
             budget -= spent
         k = 0
         for (site, _, _, _, _), (first, last, low) in zip(reads, where):
@@ -152,29 +154,36 @@ def unglued(text: str, spans: Spans, locate: Callable[[str], Spans]) -> Spans:
     return _merged(spans + found)
 
 
-def _straddles(results: Spans, first: int, last: int) -> bool:
-    """Whether a find crosses a window's run's end or start: a value read on over the separator (a quoted one
-    reads raw line breaks) into the next window, merged there with what that window holds."""
-    return any(s < last < e or s < first < e for s, e, _ in results)
+def _crossed(results: Spans, where: list[tuple[int, int, int]]) -> set[int]:
+    """The windows whose run's start or end a find crosses: a value read on over the separator (a quoted one reads
+    raw line breaks) into the next window, merged there with what that window holds. Work: the finds (each edge
+    lies inside at most one of them, which do not overlap)."""
+    edges = [edge for first, last, _ in where for edge in (first, last)]
+    out: set[int] = set()
+    for start, end, _ in results:
+        k = bisect.bisect_right(edges, start)
+        while k < len(edges) and edges[k] < end:
+            out.add(k // 2)
+            k += 1
+    return out
 
 
 def _apart(
-    joined: str,
-    results: Spans,
-    where: list[tuple[int, int, int]],
-    windows: list[tuple[int, int]],
-    locate: Callable[[str], Spans],
+    joined: str, results: Spans, windows: list[tuple[int, int]], crossed: set[int], locate: Callable[[str], Spans]
 ) -> tuple[Spans, int]:
-    """The finds with each window whose run a find crossed read again alone (a quoted value read over the
-    separator had taken the token glued at the next window's start), and what those reads cost."""
+    """The finds with each crossed window read again alone (the token glued at a window's start had been merged
+    into a find from the window before, in neither window), and what those reads cost."""
+    lows = [low for low, _ in windows]
     out: Spans = []
+    for start, end, name in results:
+        k = bisect.bisect_right(lows, start) - 1
+        if k not in crossed and (k + 1 >= len(lows) or end <= lows[k + 1]):
+            out.append((start, end, name))
     spent = 0
-    for (first, last, _), (low, high) in zip(where, windows):
-        if _straddles(results, first, last):
-            out += [(low + s, low + e, n) for s, e, n in locate(joined[low:high])]
-            spent += high - low
-        else:
-            out += [(s, e, n) for s, e, n in results if low <= s and e <= high]
+    for k in sorted(crossed):
+        low, high = windows[k]
+        out += [(low + s, low + e, n) for s, e, n in locate(joined[low:high])]
+        spent += high - low
     return sorted(out), spent
 
 
