@@ -236,6 +236,8 @@ def _sibling_kind(text: str, start: int, word: int, floor: int) -> bool | None:
     past deeper ones: an annotation of any length) says Secret; None: there is none back to its object's start
     (a line less indented, a List's item's dash, a document's ---) or ``floor`` (the block before: each line is
     read once, whatever the blocks)."""
+    if start <= floor:  # right after the block before: no line of its own object stands between
+        return None
     column = word - start
     form = next((form for form in ("\n", "\\n", '", "', '","') if text.endswith(form, 0, start)), "")
     if not form:
