@@ -134,6 +134,23 @@ def _payload(text: str) -> tuple[str, list[str]]:
 # it, and a second pass, the escape a marker and no view, read it raw (an entity run from 26; x%3D, not x=).
 @example(_payload(json.dumps({"content": "\n%26password=&#112;password=\b"})))
 @example(_payload(json.dumps({"content": "pass=\b\ncurl -u a:x%3D"})))
+# What fresh seeds drew (h111): curl's -u after text holding a numeric entity, read only once a pass made that text
+# a marker; an entity run cut at a marker, which decoded to a name with no value (atoken: token: ).
+@example(_payload("curl &#97;token: url -u :on:"))
+@example(_payload(json.dumps({"content": "&#97;token: token: password=\x07" + _SECRET["postman"]})))
+# A token glued after one that a glued run's re-read found after curl -u :\"] (two levels down): the round's runs
+# are read joined, and the quoted value read on over the separator into the token's run, which was then no run's.
+@example(
+    _payload(
+        json.dumps(
+            {
+                "content": json.dumps(
+                    {"content": f'{_SECRET["notion"]}shpat_f\ncurl -u :"]{_SECRET["stripe"]}{_SECRET["shopify"]}hvs.'}
+                )
+            }
+        )
+    )
+)
 def test_a_second_pass_changes_nothing_and_no_secret_apart_is_kept(case):
     payload, apart = case
     out, _ = REDACTOR.redact(payload)

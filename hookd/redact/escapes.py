@@ -13,6 +13,7 @@ deep writes at most 2**MAX_LEVEL - 1 in a row before an escaped character).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 MAX_RUN = 64
@@ -110,7 +111,7 @@ def inside_strings(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[i
                 quotes.append(at)
             at = text.find('"', at + 1, end)
         if not quotes:
-            out.append((start, end, name))
+            out.extend(_across_numbered_lines(text, start, end, name))
             continue
         # Inside a string: before the first quote, and from each opening quote (every second) to the next.
         bounds = [start, *quotes, end] if len(quotes) % 2 == 0 else [start, *quotes, quotes[-1] + 1, end]
@@ -125,6 +126,54 @@ def inside_strings(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[i
         kept = [(low, high, name) for low, high in pieces if high > low]
         out.extend(kept or [(start, end, name)])  # nothing of the value in any string: fail closed
     return out
+
+
+# A line's break and the next line's number as the Read tool and cat -n write them (view.py's _NEXT_PREFIX), in a
+# JSON string: the view joins literals over it.
+_NUMBERED_BREAK = re.compile(
+    r"\\n(?: {5}[0-9]| {4}[0-9]{2}| {3}[0-9]{3}| {2}[0-9]{4}| [0-9]{5}|[0-9]{6,7})\\t|\\n {0,6}[0-9]{1,7}\\u2192"
+)
+_QUOTES = ('\\"', "'")
+
+
+def _across_numbered_lines(text: str, start: int, end: int, name: str) -> list[tuple[int, int, str]]:
+    """The span cut at each numbered line's break inside a joint of literals (``"<a>" +``, a break, ``  2→  "<b>"``):
+    each literal's part redacted, the joint, the line's break and the next line's number kept (a marker over them
+    made the Read's lines one). A break with no literal's quote either side is the value's own: not cut. Work is
+    the span's length."""
+    out: list[tuple[int, int, str]] = []
+    low = start
+    for brk in _NUMBERED_BREAK.finditer(text, start, end):
+        if not escaping(text, brk.start(), low, MAX_RUN):
+            continue
+        opening = _after_joint(text, brk.end(), end)
+        if not text.endswith(_QUOTES, low, _joint_start(text, low, brk.start())) or not text.startswith(
+            _QUOTES, opening, end
+        ):
+            continue
+        before = _piece_end(text, low, brk.start())
+        if before > low:
+            out.append((low, before, name))
+        low = opening + (2 if text.startswith('\\"', opening) else 1)
+    if low < end:
+        out.append((low, end, name))
+    return out or [(start, end, name)]  # nothing of the value left on any line: fail closed
+
+
+def _after_joint(text: str, at: int, end: int) -> int:
+    """Past a diff's marker, the next line's indentation and the joint's operator after a line's number."""
+    while at < end and (text[at] in _JOINT_CHARS or text[at] == "-" or text.startswith("\\t", at)):
+        at += 2 if text[at] == "\\" else 1
+    return at
+
+
+def _joint_start(text: str, start: int, brk: int) -> int:
+    """Where the joint before a line's break begins: before a line's continuation and the joint's spaces and
+    operator, after the literal's closing quote."""
+    at = brk - 2 if text.endswith("\\\\", start, brk) else brk
+    while at > start and text[at - 1] in _JOINT_CHARS:
+        at -= 1
+    return at
 
 
 def _piece_start(text: str, quote: int, end: int) -> int:

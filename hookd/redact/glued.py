@@ -18,6 +18,7 @@ stretch too dense to confirm is (dense.py): it fails closed.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -111,12 +112,17 @@ def unglued(text: str, spans: Spans, locate: Callable[[str], Spans]) -> Spans:
             break
         joined = SEPARATOR.join(window for _, _, _, window, _ in reads)
         budget -= len(joined)
-        at, where = 0, []
+        at, where, windows = 0, [], []
         for _, low, high, window, offset in reads:
             where.append((at + offset, at + offset + high - low, low))
+            windows.append((at, at + len(window)))
             at += len(window) + len(SEPARATOR)
         sites = []
         results = locate(joined)  # in order, as the windows are: each window's are read in one sweep
+        crossed = _crossed(results, where)
+        if crossed:
+            results, spent = _apart(joined, results, windows, crossed, locate)
+            budget -= spent
         k = 0
         for (site, _, _, _, _), (first, last, low) in zip(reads, where):
             while k < len(results) and results[k][0] < first:
@@ -146,6 +152,39 @@ def unglued(text: str, spans: Spans, locate: Callable[[str], Spans]) -> Spans:
                 sites.append(_Site(True, start, below[0], marks[i], below[1]))
                 sites.append(_Site(False, end, above[0], marks[i], above[1]))
     return _merged(spans + found)
+
+
+def _crossed(results: Spans, where: list[tuple[int, int, int]]) -> set[int]:
+    """The windows whose run's start or end a find crosses: a value read on over the separator (a quoted one reads
+    raw line breaks) into the next window, merged there with what that window holds. Work: the finds (each edge
+    lies inside at most one of them, which do not overlap)."""
+    edges = [edge for first, last, _ in where for edge in (first, last)]
+    out: set[int] = set()
+    for start, end, _ in results:
+        k = bisect.bisect_right(edges, start)
+        while k < len(edges) and edges[k] < end:
+            out.add(k // 2)
+            k += 1
+    return out
+
+
+def _apart(
+    joined: str, results: Spans, windows: list[tuple[int, int]], crossed: set[int], locate: Callable[[str], Spans]
+) -> tuple[Spans, int]:
+    """The finds with each crossed window read again alone (the token glued at a window's start had been merged
+    into a find from the window before, in neither window), and what those reads cost."""
+    lows = [low for low, _ in windows]
+    out: Spans = []
+    for start, end, name in results:
+        k = bisect.bisect_right(lows, start) - 1
+        if k not in crossed and (k + 1 >= len(lows) or end <= lows[k + 1]):
+            out.append((start, end, name))
+    spent = 0
+    for k in sorted(crossed):
+        low, high = windows[k]
+        out += [(low + s, low + e, n) for s, e, n in locate(joined[low:high])]
+        spent += high - low
+    return sorted(out), spent
 
 
 def _read(text: str, site: _Site) -> tuple[_Site, int, int, str, int] | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 
 from hookd.redact.rule import Rule
@@ -102,8 +103,9 @@ class _Block:
             if block is None:
                 continue
             word, start = block
+            floor = max(walked, 0)  # the block before ends there: a sibling's kind is looked for after it
             values, walked = self._walk(text, word)
-            if _kind_says_secret(text, start, word, walked):
+            if _kind_says_secret(text, start, word, walked, floor):
                 out += [value + self.back for value in values]
         return sorted(set(out))
 
@@ -207,15 +209,68 @@ def _json_values(text: str, at: int) -> tuple[list[int], int]:
     return (values if secret else []), end
 
 
-def _kind_says_secret(text: str, start: int, word: int, end: int) -> bool:
-    """The object's kind: the nearest kind: line after the block in its document (kubectl sorts kind after data;
-    in a List the one before is the previous item's), else the nearest before the data (written by hand), within
-    SPAN of the block, says Secret."""
+def _kind_says_secret(text: str, start: int, word: int, end: int, floor: int) -> bool:
+    """The object's kind: the nearest kind: line after the block in its document at the block's column (kubectl
+    sorts kind after data; in a List the one before is the previous item's) within SPAN of it, else the block's sibling kind: line
+    before it however far (written by hand: kind:, a long metadata:, data:), else the nearest kind: line before
+    the data within SPAN, says Secret."""
     after = text.find(_KIND_LINE, end, min(len(text), end + SPAN))
-    if after >= 0 and text.find(_DOCUMENT, end, after) < 0:
+    if after >= 0 and text.find(_DOCUMENT, end, after) < 0 and _column(text, after) == word - start:
         return _KIND.match(text, after) is not None
+    sibling = _sibling_kind(text, start, word, floor)
+    if sibling is not None:
+        return sibling
     before = text.rfind(_KIND_LINE, max(0, start - SPAN), start)
     return before >= 0 and _KIND.match(text, before) is not None and text.find(_DOCUMENT, before, word) < 0
+
+
+def _column(text: str, at: int) -> int:
+    """How many spaces stand before ``at`` on its line (-1: something else before it there: not a key's line)."""
+    spaces = len(text[max(0, at - 40) : at]) - len(text[max(0, at - 40) : at].rstrip(" "))
+    line = at - spaces
+    return spaces if line == 0 or text[line - 1] in '\n"' or text.endswith("\\n", 0, line) else -1
+
+
+def _sibling_kind(text: str, start: int, word: int, floor: int) -> bool | None:
+    """Whether the kind: line among the block's siblings before it (the lines at its column, back from its line
+    past deeper ones: an annotation of any length) says Secret; None: there is none back to its object's start
+    (a line less indented, a List's item's dash, a document's ---) or ``floor`` (the block before: each line is
+    read once, whatever the blocks)."""
+    if start <= floor:  # right after the block before: no line of its own object stands between
+        return None
+    column = word - start
+    form = next((form for form in ("\n", "\\n", '", "', '","') if text.endswith(form, 0, start)), "")
+    if not form:
+        return None
+    # The lines no deeper than the block's, found by one regex (the deeper ones are most lines: an annotation's),
+    # and the text's first line (after a string's quote), read from the nearest back.
+    first = text.find(form, floor, start)
+    opening = text.rfind('"', floor, first) + 1 if first >= 0 else 0
+    lines = [(opening, _indent(text, opening, first))] if opening > floor else []
+    lines += [(m.start(1), m.end(1)) for m in _shallow(form, column).finditer(text, floor, start - len(form))]
+    for line, indent in reversed(lines):
+        if indent - line == column and text.startswith(_KIND_LINE, indent):
+            return _KIND.match(text, indent) is not None
+        if indent - line + 2 == column and text.startswith("- ", indent):
+            return _KIND.match(text, indent + 2) is not None if text.startswith(_KIND_LINE, indent + 2) else None
+        if indent - line < column or text.startswith(_DOCUMENT, indent):
+            return None
+    return None
+
+
+def _indent(text: str, line: int, end: int) -> int:
+    """Where the line's indentation ends."""
+    at = line
+    while at < end and text[at] == " ":
+        at += 1
+    return at
+
+
+@functools.lru_cache(maxsize=64)
+def _shallow(form: str, column: int) -> re.Pattern[str]:
+    """A line after ``form`` (a line's break) indented ``column`` spaces or fewer, not empty."""
+    empty = {"\n": r"[\r\n]", "\\n": r"\\[nr]"}.get(form, '"')
+    return re.compile(re.escape(form) + "( {0," + str(column) + "})(?! |" + empty + ")")
 
 
 def _decodes_to_a_secret(match: re.Match[str]) -> bool:

@@ -193,7 +193,9 @@ _AFTER_RAW_INDENT = "|".join(rf"(?<=[\n\r\t] {{{k}}}.)" for k in range(41))
 _PEM_END = r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=-----BEGIN )|(?=\"))"
 
 # A character of one command in JSON text: no quote, no escaped newline (Hyperscan syntax).
-_CMD = r"""(?:[^"\\\n;|&]|\\["\\/ t])"""  # and not past ; | && to the next command
+# A numeric entity (&#97;) is a character: the text between the command and its option, once a pass redacted it
+# (a marker over it), was read as one command.
+_CMD = r"""(?:[^"\\\n;|&]|\\["\\/ t]|&#[0-9]{1,7};)"""  # and not past ; | && to the next command
 _NOT_WORD = r"""(?:^|[^A-Za-z0-9_\\-]|\\[nrt])"""
 # The command-line trigger's branches, each with the option its matches hold (in any case, after a
 # space): a flood of "curl " or "mysql " starts the branch's engine at every repetition, so a branch is
