@@ -15,6 +15,7 @@ import pytest
 
 from hookd.cli import main
 from hookd.config import SECRET_SETTINGS, Config, ConfigError, mask_url, setting_info, setting_names
+from hookd.config_errors import SettingError
 from hookd.console.settings import load
 
 
@@ -190,6 +191,23 @@ def test_empty_environment_variables_count_as_unset(env):
 def test_other_environment_variables_are_ignored(env):
     config = load({}, environ={**env, "HOOKD_NO_SUCH_SETTING": "x", "STREAM": "y"})
     assert config.stream == "hookd:events"
+
+
+@pytest.mark.parametrize(
+    ("variable", "meant"), [("HOOKD_REDIS_ULR", "HOOKD_REDIS_URL"), ("HOOKD_STATEDIR", "HOOKD_STATE_DIR")]
+)
+def test_a_mistyped_setting_variable_is_refused_naming_the_one_meant(env, variable, meant):
+    # On the code before, the setting stayed at its default and nothing said so.
+    with pytest.raises(SettingError) as caught:
+        load({}, environ={**env, variable: "redis://127.0.0.1:6390/0"})
+    message = str(caught.value)
+    assert message.startswith(f"{variable} from the environment: "), message
+    assert f"did you mean {meant}?" in message and f"unset {variable}" in message, message
+
+
+def test_hookds_own_variables_beside_the_settings_are_not_typos(env):
+    own = {"HOOKD_HTTP_TOKEN": "t", "HOOKD_SEND_TIMEOUT_MS": "250", "HOOKD_DEBUG": "1", "HOOKD_INBOX_FSYNC": "0"}
+    assert load({}, environ={**env, **own}).http_token_file.endswith("http.token")
 
 
 # ---------------------------------------------------------------- errors name their source

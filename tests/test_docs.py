@@ -118,6 +118,7 @@ def test_the_link_check_can_fail(tmp_path):
 SETTING_ERRORS = [
     ({"file": 'stream = "x"\n\nredis_ulr = "redis://127.0.0.1:6379/0"\n'}, []),
     ({"HOOKD_SPOOL_FSYNC": "always"}, []),
+    ({"HOOKD_REDIS_ULR": "redis://127.0.0.1:6379/0"}, []),
     ({}, ["--stream-maxlen", "lots"]),
     ({}, ["--redis-url", "127.0.0.1:6379"]),
     ({}, ["--redis-url", "redis://127.0.0.1:6379/events"]),
