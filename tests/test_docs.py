@@ -221,3 +221,15 @@ def test_the_command_check_can_fail():
         "hookd hooks install --scope takes no 'global'",
         "hookd completion takes no 'tcsh'",
     ]
+
+
+def test_every_prometheus_metric_is_documented():
+    from hookd.control import metrics
+
+    source = Path(metrics.__file__).read_text()
+    served = set(re.findall(r'Family\(\s*"(hookd_[a-z0-9_]+)"|_per\(\s*"(hookd_[a-z0-9_]+)"', source))
+    names = {name for pair in served for name in pair if name}
+    assert len(names) > 10, names  # the pattern still finds the collector's families
+    documented = set(re.findall(r"`(hookd_[a-z0-9_]+)", (DOCS / "status.md").read_text()))
+    missing = sorted(n for n in names if n not in documented and f"{n}_total" not in documented)
+    assert not missing, f"metrics hookd serves that docs/status.md does not list: {missing}"
