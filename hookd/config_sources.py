@@ -42,7 +42,12 @@ def read_file(path: str, must_exist: bool) -> dict[str, Any]:
         if must_exist:
             raise ConfigError(f"config file {path} does not exist; create it or drop --config") from None
         return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"config file {path} is not valid TOML: {exc}; text goes in quotes "
+            '(redis_url = "redis://127.0.0.1:6379/0"), a list in brackets (redact_disable = ["jwt"])'
+        ) from None
+    except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start})") from None

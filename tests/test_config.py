@@ -210,6 +210,16 @@ def test_hookds_own_variables_beside_the_settings_are_not_typos(env):
     assert load({}, environ={**env, **own}).http_token_file.endswith("http.token")
 
 
+def test_a_config_file_that_is_not_toml_says_where_and_how_values_are_written(env, tmp_path):
+    # A newcomer's first file: the URL without quotes. Before: "Invalid value (at line 2, column 13)" only.
+    path = write_toml(tmp_path, 'stream = "x"\nredis_url = redis://127.0.0.1:6380/0\n')
+    with pytest.raises(ConfigError) as caught:
+        load({}, environ={**env, "HOOKD_CONFIG": str(path)})
+    message = str(caught.value)
+    assert message.startswith(f"config file {path} is not valid TOML: ") and "line 2" in message, message
+    assert 'text goes in quotes (redis_url = "redis://127.0.0.1:6379/0")' in message, message
+
+
 # ---------------------------------------------------------------- errors name their source
 
 
