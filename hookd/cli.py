@@ -4,6 +4,7 @@ console/arguments.py, what it does in console/handlers.py and, for ``hookd run``
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from typing import Any, NoReturn
 
@@ -49,12 +50,8 @@ class Parser(argparse.ArgumentParser):
     """argparse, with a hint for ``--redact no``: booleans are flags."""
 
     def error(self, message: str) -> NoReturn:
-        words = message.removeprefix("unrecognized arguments: ").split()
-        if message.startswith("unrecognized arguments:") and words and words[0].lower() in _BOOLEAN_WORDS:
-            message += (
-                " (a setting that is on or off is a flag without a value: --NAME "
-                "turns it on, --no-NAME off, e.g. --redact / --no-redact)"
-            )
+        if message.startswith("unrecognized arguments:"):
+            message = _unrecognized(self, message.removeprefix("unrecognized arguments:").split())
         super().error(message)
 
 
@@ -77,9 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
         "print-hook-command",
         "print the command line to put in a Claude Code hook",
         handlers.cmd_print_hook_command,
-        description="Prints the hook command that `hooks install` writes: this "
-        "installation's Python running the client, with HOOKD_STATE_DIR and HOOKD_SOCKET "
-        "set in front when the configured daemon's differ from hook-send's defaults.",
+        description="Prints the Python client's hook command, which `hooks install` writes when it "
+        "does not use the native client (hook_client): this installation's Python running the "
+        "client, with HOOKD_STATE_DIR and HOOKD_SOCKET set in front when the configured daemon's "
+        "differ from hook-send's defaults.",
     )
     arguments.add_print_hook_command(hook)
 
@@ -204,9 +202,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _chosen(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)command's own parser that the arguments went to: ``hookd hooks install``'s for those."""
+    for name in ("command", "action"):
+        choices = next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if not isinstance(choices, dict) or getattr(args, name, None) not in choices:
+            break
+        parser = choices[getattr(args, name)]
+    return parser
+
+
+def _unrecognized(parser: argparse.ArgumentParser, extra: list[str]) -> str:
+    """argparse's message for arguments no parser took, and what was meant: a boolean setting takes
+    no value (``--redact no``); a mistyped flag is named with the nearest of the command's own."""
+    message = "unrecognized arguments: " + " ".join(extra)
+    if extra and extra[0].lower() in _BOOLEAN_WORDS:
+        return message + (
+            " (a setting that is on or off is a flag without a value: --NAME "
+            "turns it on, --no-NAME off, e.g. --redact / --no-redact)"
+        )
+    flags = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+    for word in extra:
+        near = difflib.get_close_matches(word.partition("=")[0], flags, n=1) if word.startswith("--") else []
+        if near:
+            return f"{message}; did you mean {near[0]}? (`{parser.prog} --help` lists its flags)"
+    return f"{message} (`{parser.prog} --help` lists what it takes)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # named against the command's own flags; its usage would fill the screen above the line
+        chosen = _chosen(parser, args)
+        chosen.exit(exits.USAGE, f"{chosen.prog}: error: {_unrecognized(chosen, extra)}\n")
     args.parser = parser  # the completion script is generated from it
 
     def run() -> int:

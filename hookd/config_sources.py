@@ -7,6 +7,7 @@ fields it passes in are Config's, so that this module need not know the table.
 
 from __future__ import annotations
 
+import difflib
 import os
 import stat
 import tomllib
@@ -41,7 +42,12 @@ def read_file(path: str, must_exist: bool) -> dict[str, Any]:
         if must_exist:
             raise ConfigError(f"config file {path} does not exist; create it or drop --config") from None
         return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"config file {path} is not valid TOML: {exc}; text goes in quotes "
+            '(redis_url = "redis://127.0.0.1:6379/0"), a list in brackets (redact_disable = ["jwt"])'
+        ) from None
+    except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start})") from None
@@ -87,14 +93,34 @@ def check_routes(environ: Mapping[str, str], overridden: set[str]) -> None:
             )
 
 
+# hookd's variables that name no setting: the config file's path, hook-send's own, and the token
+# HTTP hooks send (HOOKD_HTTP_TOKEN is a near miss of HOOKD_HTTP_TOKEN_FILE, and meant).
+OTHER_VARIABLES = frozenset(
+    {"HOOKD_CONFIG", "HOOKD_DEBUG", "HOOKD_SEND_TIMEOUT_MS", "HOOKD_INBOX_FSYNC", "HOOKD_HTTP_TOKEN"}
+)
+
+
 def read_environ(environ: Mapping[str, str], fields: Fields) -> dict[str, Any]:
     """The settings among ``fields`` given as HOOKD_<NAME> variables."""
-    values = {}
-    for field in fields:
-        value = environ.get(f"HOOKD_{field.name.upper()}")
-        if value:
-            values[field.name] = value
+    variables = {f"HOOKD_{field.name.upper()}": field.name for field in fields}
+    values = {name: environ[variable] for variable, name in variables.items() if environ.get(variable)}
+    _refuse_near_misses(environ, list(variables))
     return decode_lists(values, fields)
+
+
+def _refuse_near_misses(environ: Mapping[str, str], variables: list[str]) -> None:
+    """A HOOKD_ variable a letter or two from a setting's is a typo that would leave the setting at
+    its default unseen, as a mistyped name in the config file would: refused alike. Others (tests',
+    scripts') are not hookd's business."""
+    for name in environ:
+        if name.startswith("HOOKD_") and name not in OTHER_VARIABLES and name not in variables:
+            close = difflib.get_close_matches(name, variables, n=1, cutoff=0.85)
+            if close:
+                raise SettingError(
+                    f"{name} from the environment: {name} is not a setting's variable; did you mean "
+                    f"{close[0]}? (rename it, or unset {name})",
+                    source=f"{name} from the environment",
+                )
 
 
 def decode_lists(values: dict[str, Any], fields: Fields) -> dict[str, Any]:

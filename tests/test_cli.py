@@ -132,6 +132,23 @@ def test_a_value_after_a_boolean_flag_is_a_usage_error_that_says_how(cli_env, ca
     assert "--no-redact" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "meant"),
+    [
+        (["run", "--redis-ulr", "redis://127.0.0.1:6379/0"], "hookd run: error: .*; did you mean --redis-url\\?"),
+        (["hooks", "install", "--dry-rn"], "hookd hooks install: error: .*; did you mean --dry-run\\?"),
+        (["status", "--jsn"], "hookd status: error: .*; did you mean --json\\?"),
+    ],
+)
+def test_a_mistyped_flag_is_named_with_the_flag_meant_by_its_command(cli_env, capsys, argv, meant):
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == exits.USAGE
+    err = capsys.readouterr().err
+    assert re.search(meant, err), err
+    assert f"`hookd {' '.join(argv[: 2 if argv[0] == 'hooks' else 1])} --help`" in err, err
+
+
 def test_a_bad_choice_lists_the_valid_ones(cli_env, capsys):
     with pytest.raises(SystemExit) as caught:
         main(["config", "--log-level", "verbose"])

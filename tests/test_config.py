@@ -15,6 +15,7 @@ import pytest
 
 from hookd.cli import main
 from hookd.config import SECRET_SETTINGS, Config, ConfigError, mask_url, setting_info, setting_names
+from hookd.config_errors import SettingError
 from hookd.console.settings import load
 
 
@@ -190,6 +191,33 @@ def test_empty_environment_variables_count_as_unset(env):
 def test_other_environment_variables_are_ignored(env):
     config = load({}, environ={**env, "HOOKD_NO_SUCH_SETTING": "x", "STREAM": "y"})
     assert config.stream == "hookd:events"
+
+
+@pytest.mark.parametrize(
+    ("variable", "meant"), [("HOOKD_REDIS_ULR", "HOOKD_REDIS_URL"), ("HOOKD_STATEDIR", "HOOKD_STATE_DIR")]
+)
+def test_a_mistyped_setting_variable_is_refused_naming_the_one_meant(env, variable, meant):
+    # On the code before, the setting stayed at its default and nothing said so.
+    with pytest.raises(SettingError) as caught:
+        load({}, environ={**env, variable: "redis://127.0.0.1:6390/0"})
+    message = str(caught.value)
+    assert message.startswith(f"{variable} from the environment: "), message
+    assert f"did you mean {meant}?" in message and f"unset {variable}" in message, message
+
+
+def test_hookds_own_variables_beside_the_settings_are_not_typos(env):
+    own = {"HOOKD_HTTP_TOKEN": "t", "HOOKD_SEND_TIMEOUT_MS": "250", "HOOKD_DEBUG": "1", "HOOKD_INBOX_FSYNC": "0"}
+    assert load({}, environ={**env, **own}).http_token_file.endswith("http.token")
+
+
+def test_a_config_file_that_is_not_toml_says_where_and_how_values_are_written(env, tmp_path):
+    # A newcomer's first file: the URL without quotes. Before: "Invalid value (at line 2, column 13)" only.
+    path = write_toml(tmp_path, 'stream = "x"\nredis_url = redis://127.0.0.1:6380/0\n')
+    with pytest.raises(ConfigError) as caught:
+        load({}, environ={**env, "HOOKD_CONFIG": str(path)})
+    message = str(caught.value)
+    assert message.startswith(f"config file {path} is not valid TOML: ") and "line 2" in message, message
+    assert 'text goes in quotes (redis_url = "redis://127.0.0.1:6379/0")' in message, message
 
 
 # ---------------------------------------------------------------- errors name their source

@@ -24,7 +24,7 @@ from collections import Counter
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import CORPUS, REPO, RedisServer, free_port, wait_until
+from conftest import CORPUS, REPO, RedisServer, free_port, log_records, wait_until
 
 from hookd import __version__ as HOOKD_VERSION
 from hookd.control import verdict
@@ -234,6 +234,32 @@ def test_healthy_human_output_is_an_aligned_table_without_colour_on_a_pipe(hookd
 
 
 # ---------------------------------------------------------------- Redis down
+
+
+def test_every_status_json_key_and_text_row_is_documented(hookd):
+    send_ok(hookd, event(0))
+    _, status = status_json(hookd)
+    page = (REPO / "docs" / "status.md").read_text()
+    assert [key for key in status if f"`{key}`" not in page] == [], "status --json keys docs/status.md does not name"
+    _, text = status_text(hookd)
+    sample = page.split("```")[1]  # the page's first block: the text status prints
+    shown = {line[:12].strip() for line in sample.splitlines()[2:] if line[:1].strip()}
+    rows = [line[:12].strip() for line in text.splitlines() if line[:1].strip()]
+    assert [row for row in rows if row not in shown] == [], "status rows docs/status.md's sample does not show"
+
+
+def test_redis_down_in_the_log_names_the_setting_and_the_fix(hookd_factory):
+    # What a newcomer sees first when Redis is not where hookd looks (another port, not started):
+    # `make run`'s terminal, not `hookd status`.
+    daemon = hookd_factory(redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    send_ok(daemon, event(0))
+
+    def redis_down() -> list[dict]:
+        return [r for r in log_records(daemon.log_text()) if r.get("event") == "redis_down"]
+
+    (record,) = wait_until(redis_down, what="redis_down in the log")
+    assert "refused" in record["error"], record
+    assert "start Redis where redis_url points, or correct redis_url" in record["hint"], record
 
 
 def test_redis_down_reports_degraded_with_a_growing_spool_and_an_open_breaker(hookd_factory, tmp_path):

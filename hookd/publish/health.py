@@ -105,7 +105,8 @@ class HealthReport:
                 "redis_down",
                 error=message,
                 spooled=self.spool.pending_events,
-                hint="events are spooling until Redis takes them",
+                hint="events are spooling until Redis takes them; when nothing answers there, start Redis "
+                "where redis_url points, or correct redis_url (`hookd config` shows it)",
             )
         elif changed and state == "unconfirmed":
             log.warning(

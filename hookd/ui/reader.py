@@ -117,7 +117,12 @@ class StreamReader:
                     log.exception("ui_read_failed")
                     message = f"hookd ui could not read the stream ({type(exc).__name__})"
                 if message != self.error:
-                    log.warning("ui_redis_failed", error=message, hint="retrying every second")
+                    log.warning(
+                        "ui_redis_failed",
+                        error=message,
+                        hint="retrying every second; when nothing answers there, start Redis where redis_url "
+                        "points, or correct redis_url (`hookd config` shows it)",
+                    )
                 self.error = message
                 await asyncio.sleep(1)
                 continue
