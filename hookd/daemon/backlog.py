@@ -26,7 +26,7 @@ import asyncio
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import msgspec
 import structlog
@@ -44,6 +44,11 @@ log = structlog.get_logger("hookd.daemon")
 REDACTED_BY = "spool-redacted-by"
 BATCH_EVENTS = 256
 BATCH_BYTES = 8 << 20
+WHAT = "redacting the spool's waiting events again"
+
+# Told how far a long start has gone (what, done, of how many): startup.StartProgress, which keeps a
+# service manager from killing a start that outlasts its TimeoutStartSec while it makes progress.
+Progress = Callable[[str, int, int], None]
 
 
 def settings_digest(config: Config, redactor: Redactor | None) -> str:
@@ -64,13 +69,20 @@ def _recorded(state_fd: int) -> str | None:
         return None
 
 
-async def redact_backlog(spool: Spool, redactor: Redactor | None, digest: str, state_fd: int) -> None:
-    """Bring the spool's waiting events to this run's redaction settings, then record them."""
+async def redact_backlog(
+    spool: Spool, redactor: Redactor | None, digest: str, state_fd: int, progress: Progress | None = None
+) -> None:
+    """Bring the spool's waiting events to this run's redaction settings, then record them; ``progress``
+    is told of each batch (a backlog of a full spool takes minutes)."""
     if redactor is not None and spool.pending_events and _recorded(state_fd) != digest:
-        if not await _again(spool, redactor):
+        if not await _again(spool, redactor, progress or _unheard):
             return  # the rest is tried again at the next start
     if _recorded(state_fd) != digest:
         await asyncio.to_thread(replace_private, REDACTED_BY, digest.encode() + b"\n", True, state_fd)
+
+
+def _unheard(what: str, done: int, total: int) -> None:
+    return None
 
 
 def _each_again(redactor: Redactor, events: Sequence[Event]) -> tuple[list[Event], Counter[str]]:
@@ -83,7 +95,7 @@ def _each_again(redactor: Redactor, events: Sequence[Event]) -> tuple[list[Event
     return copies, found
 
 
-async def _holds_more(spool: Spool, redactor: Redactor, waiting: int) -> bool:
+async def _holds_more(spool: Spool, redactor: Redactor, waiting: int, progress: Progress) -> bool:
     """Whether this run's rules find anything in the backlog: read once, nothing written, up to the
     first event they would change (an upgraded hookd's first start reads it all and, as its rules
     find nothing more in envelopes they redacted, leaves the spool as it is)."""
@@ -97,14 +109,15 @@ async def _holds_more(spool: Spool, redactor: Redactor, waiting: int) -> bool:
             if (await asyncio.to_thread(_each_again, redactor, batch.events))[1]:
                 return True
             seen += len(batch.events)
+            progress(f"{WHAT} (reading)", seen, waiting)
         return False
     finally:
         spool.rewind()
 
 
-async def _again(spool: Spool, redactor: Redactor) -> bool:
+async def _again(spool: Spool, redactor: Redactor, progress: Progress) -> bool:
     waiting = spool.pending_events  # the originals, read by count: their copies follow them
-    if not await _holds_more(spool, redactor, waiting):
+    if not await _holds_more(spool, redactor, waiting, progress):
         return True
     done, found = 0, Counter[str]()
     while done < waiting:
@@ -128,6 +141,7 @@ async def _again(spool: Spool, redactor: Redactor) -> bool:
         spool.commit(batch)
         done += len(batch.events)
         found.update(more)
+        progress(WHAT, done, waiting)
     spool.rewind()
     await asyncio.to_thread(spool.save_cursor)
     log.warning(

@@ -166,7 +166,8 @@ class DaemonStartup(DaemonSockets):
             unsent_dir_fd=self.state_fd,
         )
         # Before the inbox's events and any served: the backlog keeps its place in the order.
-        await redact_backlog(self.spool, redactor, settings_digest(config, redactor), self.state_fd)
+        digest = settings_digest(config, redactor)
+        await redact_backlog(self.spool, redactor, digest, self.state_fd, StartProgress(self.notifier))
         self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
         await self._take_inbox_at_start()
 
