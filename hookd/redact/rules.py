@@ -22,6 +22,7 @@ from hookd.redact.patterns import (
     B1,
     E,
     E_DASH,
+    E_UNDER,
     GLUED_LOWER,
     HS_KV_SEP,
     HS_SPACE,
@@ -547,11 +548,11 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         replaces="an AWS access key id (AKIA/ASIA...)",
         # Glued to a lower-case word (idAKIA..., accessKeyIdAKIA...): AKIA/ASIA and 16 of base32, the
         # alphabet AWS's ids use, is distinctive; the case change marks the join (XAKIA... is one word).
-        pattern=rf"A(?:{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}|{GLUED_LOWER}(?:KIA|SIA)[A-Z2-7]{{16}}){E}",
+        pattern=rf"A(?:{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}|{GLUED_LOWER}(?:KIA|SIA)[A-Z2-7]{{16}}){E_UNDER}",
         keywords=("AKIA", "ASIA", "ABIA", "ACCA"),
         reach=30,
         exact=True,
-        trigger=hyperscan_shape(rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E}"),  # no left boundary: both forms
+        trigger=hyperscan_shape(rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E_UNDER}"),  # no left boundary: both forms
         check=glue_ok,
         example="`AKIA` + 16 of `[A-Z0-9]`",
     ),
