@@ -126,8 +126,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         # (glpat-<base64 of its payload>.01.<9>) runs to 300 before its dots.
         rf"g(?:{B1_DOT}l(?:pat|dt|rt|ptt|cbt|imt|ft|soat|agent|oas|ffct)"
         rf"|{GLUED_DOT}l(?:pat|ptt|cbt|imt|soat|agent|oas|ffct))"
-        rf"-[A-Za-z0-9_-]{{20,300}}+"
-        rf"(?:\.[A-Za-z0-9_-]{{2,100}}+){{0,2}}+{E_DASH}",
+        rf"-(?:[A-Za-z0-9_-]{{20,300}}+(?:\.[A-Za-z0-9_-]{{2,100}}+){{0,2}}+{E_DASH}|[A-Za-z0-9_-]{{20}}{UNDER_AHEAD})",
         "`glpat-` + 20 or more of `[A-Za-z0-9_-]`",
         reach=520,
         check=glue_ok,
@@ -236,7 +235,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "sendgrid_key",
         "a SendGrid API key (SG.x.y)",
         ("SG.",),
-        rf"S{B1_UNDER_DOT}G\.[A-Za-z0-9_-]{{16,32}}+\.[A-Za-z0-9_-]{{30,64}}+{E_DASH}",
+        rf"S{B1_UNDER_DOT}G\.[A-Za-z0-9_-]{{16,32}}+\.(?:[A-Za-z0-9_-]{{30,64}}+{E_DASH}|[A-Za-z0-9_-]{{43}}{UNDER_AHEAD})",
         "`SG.` + 22 + `.` + 43",
         check=glue_ok,
     ),
@@ -333,7 +332,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "doppler_token",
         "a Doppler token (dp.st., dp.sa., dp.ct., dp.pt., ...; a service token names its config: dp.st.prd.)",
         ("dp.",),
-        rf"d{B1_UNDER_DOT}p\.(?:st|sa|ct|scim|audit|pt)\.(?:[a-z0-9_-]{{2,35}}+\.)?[A-Za-z0-9_.-]{{36,50}}+{E_DASH}",
+        rf"d{B1_UNDER_DOT}p\.(?:st|sa|ct|scim|audit|pt)\.(?:[a-z0-9_-]{{2,35}}+\.)?(?:[A-Za-z0-9_.-]{{36,50}}+{E_DASH}|[A-Za-z0-9]{{40,44}}+{UNDER_AHEAD})",
         "`dp.st.` + 40-44, `dp.st.prd.` + 40",
         check=glue_ok,
     ),
@@ -374,7 +373,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "atlassian_token",
         "an Atlassian API token (ATATT3..., ATCTT3...)",
         ("ATATT3", "ATCTT3"),
-        rf"A{GLUED_LOWER_DASH}T[AC]TT3[A-Za-z0-9_=-]{{160,240}}+{E_DASH}",
+        rf"A{GLUED_LOWER_DASH}T[AC]TT3(?:[A-Za-z0-9_=-]{{160,240}}+{E_DASH}|[A-Za-z0-9_=-]{{186}}{UNDER_AHEAD})",
         "`ATATT3` + 186",
         check=glue_ok,
     ),
