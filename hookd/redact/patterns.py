@@ -13,6 +13,8 @@ make redaction idempotent:
 * A token is recognised only at a boundary: not right after a letter, digit,
   ``_`` or backslash, except right after an escaped ``\\n``, ``\\r`` or ``\\t``
   (a token at the start of a line of a file that a tool read).
+  A distinctive prefix may follow a letter or ``_`` (``glued``, ``b1_under``):
+  glue.glue_ok judges the join.
 * Value classes never start with ``[``, so a second pass leaves markers alone.
 
 Every repetition is bounded or possessive, and a pattern that can start
@@ -56,7 +58,7 @@ B1_DOT = b1(".-")
 def b1_under(extra: str = "") -> str:
     """Like ``b1(extra)``, but the token may also follow ``_``, not a letter or a digit: a prefix too short or too
     like a word to stand glued to letters (``hvs.``, ``gsk_``, ``dapi``), whose token joined to a name or a file
-    name by ``_`` (``mcp__<token>__tool``, ``backup_<token>.json``) is still one. checks.glue_ok judges the join."""
+    name by ``_`` (``mcp__<token>__tool``, ``backup_<token>.json``) is still one. glue.glue_ok judges the join."""
     return rf"(?:(?<![A-Za-z0-9\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
 
 
@@ -69,7 +71,7 @@ def glued(extra: str = "", lower_only: bool = False) -> str:
     """Like ``b1(extra)``, but the token may also follow a letter: it is glued to a word before it
     (``tokenxoxb-...``, ``idAKIA...``). Only for prefixes distinctive enough to stand without a left
     boundary (see providers.py); a token with an upper-case prefix only after a lower-case letter (the
-    case change marks the join: ``XAKIA...`` is one upper-case word). checks.glue_ok then asks that
+    case change marks the join: ``XAKIA...`` is one upper-case word). glue.glue_ok then asks that
     the word it is glued to be short and begin at a boundary, not inside a base64 run. It may also follow ``_``
     (``mcp__<token>__tool``, ``backup_<token>.json``, ``GH_TOKEN_<token>``): glue_ok judges that join."""
     letters = "A-Z" if lower_only else ""
@@ -86,7 +88,7 @@ GLUED_LOWER_DASH = glued("-", lower_only=True)
 E = r"(?:(?![A-Za-z0-9_])|(?=_(?![A-Za-z0-9_])))"
 E_DASH = r"(?:(?![A-Za-z0-9_-])|(?=_(?![A-Za-z0-9_-])))"
 # The end of a token whose body holds no ``_``: any ``_`` may follow, a join to a name or a file name's next part
-# (``<token>__tool``, ``<token>_old.json``); checks.glue_ok judges it.
+# (``<token>__tool``, ``<token>_old.json``); glue.glue_ok judges it.
 E_UNDER = r"(?![A-Za-z0-9])"
 E_DASH_UNDER = r"(?![A-Za-z0-9-])"
 # A token of one exact length whose body may hold ``_``, followed by ``_``: its body would otherwise run on over

@@ -14,8 +14,9 @@ import re
 from collections.abc import Callable
 from typing import TypedDict, Unpack
 
-from hookd.redact.checks import glue_ok, not_a_mask
+from hookd.redact.checks import not_a_mask
 from hookd.redact.checksums import crc32_suffix_ok
+from hookd.redact.glue import github_join_ok, glue_ok
 from hookd.redact.patterns import (
     AFTER_ESCAPE,
     B1,
@@ -82,15 +83,6 @@ def github_ok(token: str) -> bool:
     if token.startswith("github_pat_"):
         return len(set(token[11:])) > 8  # not a placeholder (github_pat_xxxx_xxxx...)
     return len(token) != 40 or crc32_suffix_ok(token)
-
-
-def github_join_ok(match: re.Match[str]) -> bool:
-    """A classic token joined to a name by ``_`` after it (``mcp__ghp_<36>__tool``) is one of 40 characters, its
-    CRC32 checked (github_ok): no length of a run of letters and digits up to a ``_`` stands for a token."""
-    text, end = match.string, match.end()
-    if text[end : end + 1] != "_" or match.group().startswith("github_pat_"):
-        return True
-    return len(match.group()) == 40
 
 
 def discord_ok(token: str) -> bool:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 from hookd.redact.codecontext import member_of_its_name, member_reference
-from hookd.redact.checks import assigned_value_ok, glue_ok, looks_like_credential, option_value_ok, user_not_a_marker
+from hookd.redact.checks import assigned_value_ok, looks_like_credential, option_value_ok, user_not_a_marker
 from hookd.redact.values import CONSTANT_NAME, plausible_secret
+from hookd.redact.glue import glue_ok
 from hookd.redact.checksums import CARD_WORD_BEFORE, NON_ASCII_BEFORE, card_context_ok, card_issuer_ok, luhn_ok
 from hookd.redact.patterns import (
     AFTER_ESCAPE,
