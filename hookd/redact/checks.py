@@ -224,51 +224,6 @@ def _closes_a_string(match: re.Match[str]) -> bool:
     return any(t.group() in _LINE_ENDS for t in _JSON_TOKENS.finditer(value))
 
 
-# --- tokens glued to a word ----------------------------------------------------
-
-GLUE_MAX = 24  # letters of the word a token may be glued to (idAKIA..., tokenxoxb-...)
-_BEFORE_OPTION = frozenset(" \t\n\r\"'=")
-_NOT_BEFORE_GLUE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-\\")
-
-
-def glue_ok(match: re.Match[str]) -> bool:
-    """A token right after letters is glued to a short word that begins at a boundary (a name, an
-    id: ``keyAIza...``), not found inside a run of base64 or a long identifier by chance."""
-    text, start = match.string, match.start()
-    i = start
-    while i > 0 and start - i <= GLUE_MAX and "a" <= text[i - 1].lower() <= "z":
-        i -= 1
-    if i == start:
-        return True  # not glued: the pattern's own boundary held
-    if _escape_before(text, start):
-        # The letters end a \uXXXX escape (``\uff0c``): the character it stands for is before the token. The view
-        # decodes those of ASCII, so this one is of a character past it (a fullwidth comma, a CJK word), which
-        # raw before a token is no glue either.
-        return True
-    if start - i > GLUE_MAX:
-        return False
-    if i >= 1 and text[i - 1] == "\\":  # the letters begin with an escape's n, r, t, b or f: a word ends
-        # After any run of backslashes, as B1 reads it: ``\\n`` (an escaped backslash, n) ends a line two JSON
-        # levels down (a token there was refused on the first pass, and judged apart by a context rule on the
-        # second).
-        return text[i] in "bfnrt"
-    if start - i == 1 and i >= 2 and text[i - 1] == "-" and text[i - 2] in _BEFORE_OPTION:
-        return True  # a short option glued to its value (zip -P<token>), as patterns.AFTER_OPENER_1 reads it
-    return i == 0 or text[i - 1] not in _NOT_BEFORE_GLUE
-
-
-_HEX = frozenset("0123456789abcdefABCDEF")
-
-
-def _escape_before(text: str, at: int) -> bool:
-    """Whether text[:at] ends with a \\uXXXX escape, of any level, of a character past ASCII (the view decodes
-    an escaped letter or digit, which then is glue)."""
-    low = at - 6
-    if low < 0 or text[low : low + 2] != "\\u" or not all(c in _HEX for c in text[low + 2 : at]):
-        return False
-    return int(text[low + 2 : at], 16) >= 0x80
-
-
 def not_a_mask(token: str) -> bool:
     """No character makes half of a provider token (a random token's most frequent one is a few percent of it):
     ``glpat-XXXXXXXXXXX-XXXXXXXX`` is a placeholder. A mask's character is found where a mask is: at three

@@ -13,6 +13,8 @@ make redaction idempotent:
 * A token is recognised only at a boundary: not right after a letter, digit,
   ``_`` or backslash, except right after an escaped ``\\n``, ``\\r`` or ``\\t``
   (a token at the start of a line of a file that a tool read).
+  A distinctive prefix may follow a letter or ``_`` (``glued``, ``b1_under``):
+  glue.glue_ok judges the join.
 * Value classes never start with ``[``, so a second pass leaves markers alone.
 
 Every repetition is bounded or possessive, and a pattern that can start
@@ -53,14 +55,27 @@ B1_DASH = b1("-")
 B1_DOT = b1(".-")
 
 
+def b1_under(extra: str = "") -> str:
+    """Like ``b1(extra)``, but the token may also follow ``_``, not a letter or a digit: a prefix too short or too
+    like a word to stand glued to letters (``hvs.``, ``gsk_``, ``dapi``), whose token joined to a name or a file
+    name by ``_`` (``mcp__<token>__tool``, ``backup_<token>.json``) is still one. glue.glue_ok judges the join."""
+    return rf"(?:(?<![A-Za-z0-9\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
+
+
+B1_UNDER = b1_under()
+B1_UNDER_DASH = b1_under("-")
+B1_UNDER_DOT = b1_under(".-")
+
+
 def glued(extra: str = "", lower_only: bool = False) -> str:
     """Like ``b1(extra)``, but the token may also follow a letter: it is glued to a word before it
     (``tokenxoxb-...``, ``idAKIA...``). Only for prefixes distinctive enough to stand without a left
     boundary (see providers.py); a token with an upper-case prefix only after a lower-case letter (the
-    case change marks the join: ``XAKIA...`` is one upper-case word). checks.glue_ok then asks that
-    the word it is glued to be short and begin at a boundary, not inside a base64 run."""
+    case change marks the join: ``XAKIA...`` is one upper-case word). glue.glue_ok then asks that
+    the word it is glued to be short and begin at a boundary, not inside a base64 run. It may also follow ``_``
+    (``mcp__<token>__tool``, ``backup_<token>.json``, ``GH_TOKEN_<token>``): glue_ok judges that join."""
     letters = "A-Z" if lower_only else ""
-    return rf"(?:(?<![{letters}0-9_\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
+    return rf"(?:(?<![{letters}0-9\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
 
 
 GLUED = glued()
@@ -72,6 +87,13 @@ GLUED_LOWER_DASH = glued("-", lower_only=True)
 # Or a single _ that closes Markdown's emphasis (``_<token>_``), which no further token character follows.
 E = r"(?:(?![A-Za-z0-9_])|(?=_(?![A-Za-z0-9_])))"
 E_DASH = r"(?:(?![A-Za-z0-9_-])|(?=_(?![A-Za-z0-9_-])))"
+# The end of a token whose body holds no ``_``: any ``_`` may follow, a join to a name or a file name's next part
+# (``<token>__tool``, ``<token>_old.json``); glue.glue_ok judges it.
+E_UNDER = r"(?![A-Za-z0-9])"
+E_DASH_UNDER = r"(?![A-Za-z0-9-])"
+# A token of one exact length whose body may hold ``_``, followed by ``_``: its body would otherwise run on over
+# the name it is joined to (``mcp__AIza<35>__create_issue``) and, past its longest, not be found at all.
+UNDER_AHEAD = r"(?=_)"
 # The prefixes of other tokens, distinctive enough that one right after a token's last character is taken as
 # that token's end (joints.py): two tokens written glued (``AKIA<16>dapi<32>``, ``lin_api_<40>ghp_<36>``) had
 # no boundary between them, and each rule refused its own. A JWT's header ({"alg": or {"typ":) is one too.
@@ -244,6 +266,9 @@ def hyperscan_shape(pattern: str, jointed: bool = True) -> str:
     shape = pattern
     for piece, replacement in (
         *((g, "") for g in (GLUED_LOWER_DASH, GLUED_LOWER, GLUED_DOT, GLUED_DASH, GLUED)),
+        *((g, "") for g in (B1_UNDER_DOT, B1_UNDER_DASH, B1_UNDER)),
+        (E_UNDER, f"(?:[^A-Za-z0-9]|$|{HS_JOINT})" if jointed else "(?:[^A-Za-z0-9]|$)"),
+        (E_DASH_UNDER, f"(?:[^A-Za-z0-9-]|$|{HS_JOINT})" if jointed else "(?:[^A-Za-z0-9-]|$)"),
         (B1_DOT, ""),
         (B1_DASH, ""),
         (B1, ""),
@@ -254,6 +279,7 @@ def hyperscan_shape(pattern: str, jointed: bool = True) -> str:
             else "(?:[^A-Za-z0-9_-]|_?$|_[^A-Za-z0-9_-])",
         ),
         (E, f"(?:[^A-Za-z0-9_]|_?$|_[^A-Za-z0-9_]|{HS_JOINT})" if jointed else "(?:[^A-Za-z0-9_]|_?$|_[^A-Za-z0-9_])"),
+        (UNDER_AHEAD, "_"),
     ):
         shape = shape.replace(piece, replacement)
     shape = re.sub(r"\(\?<[=!][^()]*\)", "", shape)  # (?<=[sr]), (?<=[A-Za-z0-9]): checked by the regex

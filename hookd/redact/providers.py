@@ -14,19 +14,26 @@ import re
 from collections.abc import Callable
 from typing import TypedDict, Unpack
 
-from hookd.redact.checks import glue_ok, not_a_mask
+from hookd.redact.checks import not_a_mask
 from hookd.redact.checksums import crc32_suffix_ok
+from hookd.redact.glue import github_join_ok, glue_ok
 from hookd.redact.patterns import (
     AFTER_ESCAPE,
     B1,
     B1_DASH,
     B1_DOT,
+    B1_UNDER,
+    B1_UNDER_DASH,
+    B1_UNDER_DOT,
     E,
     E_DASH,
+    E_DASH_UNDER,
+    E_UNDER,
     GLUED,
     GLUED_DASH,
     GLUED_DOT,
     GLUED_LOWER_DASH,
+    UNDER_AHEAD,
     hyperscan_shape,
 )
 from hookd.redact.rule import Rule
@@ -87,6 +94,10 @@ def discord_ok(token: str) -> bool:
         return False
 
 
+# A project, service-account or admin key's exact shape (gitleaks' rule): its body may hold "_", so where one
+# follows the key, this shape tells where the key ends.
+_OPENAI_EXACT = r"(?:[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58})T3BlbkFJ(?:[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58})"
+
 PROVIDER_RULES: tuple[Rule, ...] = (
     _token(
         "github_token",
@@ -94,9 +105,10 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         ("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"),
         # No left boundary: the CRC32 tells a token from chance, so one glued to a word
         # (GH_TOKEN_ghp_..., a name and the token joined) is still found.
-        rf"g(?:h[pousr]_[A-Za-z0-9]{{36,251}}+|ithub_pat_[A-Za-z0-9]{{22}}_[A-Za-z0-9]{{59}}){E}",
+        rf"g(?:h[pousr]_[A-Za-z0-9]{{36,251}}+|ithub_pat_[A-Za-z0-9]{{22}}_[A-Za-z0-9]{{59}}){E_UNDER}",
         "`ghp_` + 30 base62 + 6 base62 of their CRC32",
         validate=github_ok,
+        check=github_join_ok,
     ),
     _token(
         "gitlab_token",
@@ -106,8 +118,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         # (glpat-<base64 of its payload>.01.<9>) runs to 300 before its dots.
         rf"g(?:{B1_DOT}l(?:pat|dt|rt|ptt|cbt|imt|ft|soat|agent|oas|ffct)"
         rf"|{GLUED_DOT}l(?:pat|ptt|cbt|imt|soat|agent|oas|ffct))"
-        rf"-[A-Za-z0-9_-]{{20,300}}+"
-        rf"(?:\.[A-Za-z0-9_-]{{2,100}}+){{0,2}}+{E_DASH}",
+        rf"-(?:[A-Za-z0-9_-]{{20,300}}+(?:\.[A-Za-z0-9_-]{{2,100}}+){{0,2}}+{E_DASH}|[A-Za-z0-9_-]{{20}}{UNDER_AHEAD})",
         "`glpat-` + 20 or more of `[A-Za-z0-9_-]`",
         reach=520,
         check=glue_ok,
@@ -128,7 +139,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         ("xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xoxe", "xapp-"),
         # Glued to a word (tokenxoxb-...) only as a bot, user or app token's numbered shape.
         rf"x(?:{B1_DASH}(?:ox[abposr]-|oxe(?:\.xox[bp])?-\d-|app-\d-)"
-        rf"|{GLUED_DASH}(?:ox[abp]-\d{{8,14}}-|oxe(?:\.xox[bp])?-\d-|app-\d-))[A-Za-z0-9-]{{9,251}}+(?<=[A-Za-z0-9]){E_DASH}",
+        rf"|{GLUED_DASH}(?:ox[abp]-\d{{8,14}}-|oxe(?:\.xox[bp])?-\d-|app-\d-))[A-Za-z0-9-]{{9,251}}+(?<=[A-Za-z0-9]){E_DASH_UNDER}",
         "`xoxb-` + digits-digits-alphanumerics",
         check=glue_ok,
     ),
@@ -136,7 +147,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "stripe_key",
         "a Stripe secret or restricted key, or a webhook secret",
         ("sk_live_", "rk_live_", "sk_test_", "rk_test_", "whsec_"),
-        rf"[srw]{GLUED}(?:(?<=[sr])k_(?:live|test)_[A-Za-z0-9]{{10,247}}+|(?<=w)hsec_[A-Za-z0-9+/=]{{20,100}}+){E}",
+        rf"[srw]{GLUED}(?:(?<=[sr])k_(?:live|test)_[A-Za-z0-9]{{10,247}}+|(?<=w)hsec_[A-Za-z0-9+/=]{{20,100}}+){E_UNDER}",
         "`sk_live_` + 24 or more alphanumerics",
         check=glue_ok,
     ),
@@ -144,7 +155,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "anthropic_api_key",
         "an Anthropic key (sk-ant-api03-..., sk-ant-admin01-...)",
         ("sk-ant-",),
-        rf"s{GLUED_DASH}k-ant-[a-z]{{2,10}}+\d{{2}}-[A-Za-z0-9_-]{{20,300}}+{E_DASH}",
+        rf"s{GLUED_DASH}k-ant-[a-z]{{2,10}}+\d{{2}}-(?:[A-Za-z0-9_-]{{93}}AA{UNDER_AHEAD}|[A-Za-z0-9_-]{{20,300}}+{E_DASH})",
         "`sk-ant-api03-` + 95 of `[A-Za-z0-9_-]`",
         reach=330,
         check=glue_ok,
@@ -153,9 +164,11 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "openai_api_key",
         "an OpenAI key (sk-proj-, sk-svcacct-, sk-admin-, legacy sk-..., T3BlbkFJ)",
         ("sk-",),
-        rf"s(?:{B1_DASH}k-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{{20,300}}+|[A-Za-z0-9]{{48}}"
+        rf"s(?:{GLUED_DASH}k-(?:proj|svcacct|admin)-{_OPENAI_EXACT}{UNDER_AHEAD}"
+        rf"|{B1_UNDER_DASH}k-[A-Za-z0-9]{{48}}{E_DASH_UNDER}"
+        rf"|(?:{B1_UNDER_DASH}k-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{{20,300}}+"
         rf"|[A-Za-z0-9_-]{{0,100}}T3BlbkFJ[A-Za-z0-9_-]{{0,200}})"
-        rf"|{GLUED_DASH}k-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{{20,300}}+){E_DASH}",
+        rf"|{GLUED_DASH}k-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{{20,300}}+){E_DASH})",
         "`sk-proj-` + 20 or more of `[A-Za-z0-9_-]`",
         reach=330,
         check=glue_ok,
@@ -164,8 +177,8 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "llm_api_key",
         "an OpenRouter, Groq, xAI, Perplexity or Replicate key",
         ("sk-or-v1-", "gsk_", "xai-", "pplx-", "r8_"),
-        rf"(?:s{GLUED_DASH}k-or-v1-[a-f0-9]{{64}}|g{B1}sk_[A-Za-z0-9]{{44,64}}+|x{B1_DASH}ai-[A-Za-z0-9]{{70,96}}+"
-        rf"|p{B1_DASH}plx-[A-Za-z0-9]{{42,60}}+|r{B1}8_[A-Za-z0-9]{{32,48}}+){E_DASH}",
+        rf"(?:s{GLUED_DASH}k-or-v1-[a-f0-9]{{64}}|g{B1_UNDER}sk_[A-Za-z0-9]{{44,64}}+|x{B1_UNDER_DASH}ai-[A-Za-z0-9]{{70,96}}+"
+        rf"|p{B1_UNDER_DASH}plx-[A-Za-z0-9]{{42,60}}+|r{B1_UNDER}8_[A-Za-z0-9]{{32,48}}+){E_DASH_UNDER}",
         "`sk-or-v1-` + 64 hex, `gsk_` + 52, `xai-` + 80, `pplx-` + 48, `r8_` + 37",
         check=glue_ok,
     ),
@@ -173,7 +186,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "google_api_key",
         "a Google API key (AIza...)",
         ("AIza",),
-        rf"A{GLUED_LOWER_DASH}Iza[0-9A-Za-z_-]{{31,45}}+{E_DASH}",
+        rf"A{GLUED_LOWER_DASH}Iza(?:[0-9A-Za-z_-]{{35}}{UNDER_AHEAD}|[0-9A-Za-z_-]{{31,45}}+{E_DASH})",
         "`AIza` + 35 of `[0-9A-Za-z_-]`",
         check=glue_ok,
     ),
@@ -181,7 +194,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "npm_token",
         "an npm access token (npm_ with its CRC32)",
         ("npm_",),
-        rf"npm_[A-Za-z0-9]{{36}}{E}",  # no left boundary: the CRC32 holds or it is kept
+        rf"npm_[A-Za-z0-9]{{36}}{E_UNDER}",  # no left boundary: the CRC32 holds or it is kept
         "`npm_` + 30 base62 + 6 base62 of their CRC32",
         validate=crc32_suffix_ok,
     ),
@@ -205,16 +218,18 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "vault_token",
         "a HashiCorp Vault token (hvs., hvb., hvr.)",
         ("hvs.", "hvb.", "hvr."),
-        rf"h{B1_DOT}v[sbr]\.[A-Za-z0-9_-]{{24,512}}+{E_DASH}",
+        rf"h{B1_UNDER_DOT}v[sbr]\.[A-Za-z0-9_-]{{24,512}}+{E_DASH}",
         "`hvs.` + 24 or more of `[A-Za-z0-9_-]`",
         reach=530,
+        check=glue_ok,
     ),
     _token(
         "sendgrid_key",
         "a SendGrid API key (SG.x.y)",
         ("SG.",),
-        rf"S{B1_DOT}G\.[A-Za-z0-9_-]{{16,32}}+\.[A-Za-z0-9_-]{{30,64}}+{E_DASH}",
+        rf"S{B1_UNDER_DOT}G\.[A-Za-z0-9_-]{{16,32}}+\.(?:[A-Za-z0-9_-]{{30,64}}+{E_DASH}|[A-Za-z0-9_-]{{43}}{UNDER_AHEAD})",
         "`SG.` + 22 + `.` + 43",
+        check=glue_ok,
     ),
     _token(
         "mailgun_key",
@@ -227,7 +242,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "shopify_token",
         "a Shopify access token or shared secret (shpat_, shpca_, shppa_, shpss_)",
         ("shpat_", "shpca_", "shppa_", "shpss_"),
-        rf"s{GLUED}hp(?:at|ca|pa|ss)_[a-fA-F0-9]{{28,40}}+{E}",
+        rf"s{GLUED}hp(?:at|ca|pa|ss)_[a-fA-F0-9]{{28,40}}+{E_UNDER}",
         "`shpat_` + 32 hex",
         check=glue_ok,
     ),
@@ -235,14 +250,15 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "square_token",
         "a Square access token or application secret (EAAA..., sq0atp-, sq0csp-)",
         ("EAAA", "sq0atp-", "sq0csp-"),
-        rf"(?:E{B1_DASH}AAA[A-Za-z0-9_-]{{56,100}}+|s{B1_DASH}q0(?:atp|csp)-[A-Za-z0-9_-]{{22,60}}+){E_DASH}",
+        rf"(?:E{B1_DASH}AAA[A-Za-z0-9_-]{{56,100}}+|s{B1_UNDER_DASH}q0(?:atp|csp)-[A-Za-z0-9_-]{{22,60}}+){E_DASH}",
         "`EAAA` + 60 of `[A-Za-z0-9_-]`, `sq0csp-` + 43",
+        check=glue_ok,
     ),
     _token(
         "digitalocean_token",
         "a DigitalOcean token (dop_v1_, doo_v1_, dor_v1_)",
         ("dop_v1_", "doo_v1_", "dor_v1_"),
-        rf"d{GLUED}o[opr]_v1_[a-f0-9]{{56,72}}+{E}",
+        rf"d{GLUED}o[opr]_v1_[a-f0-9]{{56,72}}+{E_UNDER}",
         "`dop_v1_` + 64 hex",
         check=glue_ok,
     ),
@@ -250,7 +266,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "heroku_key",
         "a Heroku API key (HRKU-...)",
         ("HRKU-",),
-        rf"H{GLUED_LOWER_DASH}RKU-[A-Za-z0-9_-]{{52,72}}+{E_DASH}",
+        rf"H{GLUED_LOWER_DASH}RKU-(?:AA[A-Za-z0-9_-]{{58}}{UNDER_AHEAD}|[A-Za-z0-9_-]{{52,72}}+{E_DASH})",
         "`HRKU-AA` + 58 of `[A-Za-z0-9_-]`",
         check=glue_ok,
     ),
@@ -258,8 +274,9 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "supabase_key",
         "a Supabase access token or secret key (sbp_, sb_secret_)",
         ("sbp_", "sb_secret_"),
-        rf"s{B1_DASH}b(?:p_[a-f0-9]{{36,48}}+|_secret_[A-Za-z0-9_-]{{31,64}}+){E_DASH}",
+        rf"s(?:{B1_UNDER_DASH}bp_[a-f0-9]{{36,48}}+{E_DASH_UNDER}|{B1_DASH}b_secret_[A-Za-z0-9_-]{{31,64}}+{E_DASH})",
         "`sbp_` + 40 hex",
+        check=glue_ok,
     ),
     _token(
         "discord_webhook",
@@ -291,7 +308,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "linear_api_key",
         "a Linear API key (lin_api_...)",
         ("lin_api_",),
-        rf"l{GLUED}in_api_[A-Za-z0-9]{{34,48}}+{E}",
+        rf"l{GLUED}in_api_[A-Za-z0-9]{{34,48}}+{E_UNDER}",
         "`lin_api_` + 40 alphanumerics",
         check=glue_ok,
     ),
@@ -299,21 +316,23 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "notion_token",
         "a Notion integration token (secret_..., ntn_...)",
         ("secret_", "ntn_"),
-        rf"(?:s{B1}ecret_[A-Za-z0-9]{{43}}|n{B1}tn_[0-9]{{11}}[A-Za-z0-9]{{30,42}}+){E}",
+        rf"(?:s{B1}ecret_[A-Za-z0-9]{{43}}|n{B1_UNDER}tn_[0-9]{{11}}[A-Za-z0-9]{{30,42}}+){E_UNDER}",
         "`ntn_` + 11 digits + 35 alphanumerics, `secret_` + 43",
+        check=glue_ok,
     ),
     _token(
         "doppler_token",
         "a Doppler token (dp.st., dp.sa., dp.ct., dp.pt., ...; a service token names its config: dp.st.prd.)",
         ("dp.",),
-        rf"d{B1_DOT}p\.(?:st|sa|ct|scim|audit|pt)\.(?:[a-z0-9_-]{{2,35}}+\.)?[A-Za-z0-9_.-]{{36,50}}+{E_DASH}",
+        rf"d{B1_UNDER_DOT}p\.(?:st|sa|ct|scim|audit|pt)\.(?:[a-z0-9_-]{{2,35}}+\.)?(?:[A-Za-z0-9_.-]{{36,50}}+{E_DASH}|[A-Za-z0-9]{{40,44}}+{UNDER_AHEAD})",
         "`dp.st.` + 40-44, `dp.st.prd.` + 40",
+        check=glue_ok,
     ),
     _token(
         "age_secret_key",
         "an age secret key (AGE-SECRET-KEY-1...)",
         ("AGE-SECRET-KEY-1",),
-        rf"A{GLUED_LOWER_DASH}GE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{{52,64}}+{E}",
+        rf"A{GLUED_LOWER_DASH}GE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{{52,64}}+{E_UNDER}",
         "`AGE-SECRET-KEY-1` + 58 bech32",
         check=glue_ok,
     ),
@@ -321,22 +340,24 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "grafana_token",
         "a Grafana service-account or cloud token (glsa_, glc_)",
         ("glsa_", "glc_"),
-        rf"g{B1}l(?:sa_[A-Za-z0-9]{{28,40}}+_[A-Fa-f0-9]{{4,12}}+|c_[A-Za-z0-9+/]{{32,400}}+={{0,2}}+){E}",
+        rf"g{B1_UNDER}l(?:sa_[A-Za-z0-9]{{28,40}}+_[A-Fa-f0-9]{{4,12}}+|c_[A-Za-z0-9+/]{{32,400}}+={{0,2}}+){E_UNDER}",
         "`glsa_` + 32 + `_` + 8 hex",
         reach=430,
+        check=glue_ok,
     ),
     _token(
         "databricks_token",
         "a Databricks token (dapi + 32 hex)",
         ("dapi",),
-        rf"d{B1_DASH}api[a-f0-9]{{28,40}}+(?:-[0-9])?{E_DASH}",
+        rf"d{B1_UNDER_DASH}api[a-f0-9]{{28,40}}+(?:-[0-9])?{E_DASH_UNDER}",
         "`dapi` + 32 hex",
+        check=glue_ok,
     ),
     _token(
         "postman_key",
         "a Postman API key (PMAK-...)",
         ("PMAK-",),
-        rf"P{GLUED_LOWER_DASH}MAK-[a-fA-F0-9]{{20,28}}+-[a-fA-F0-9]{{30,40}}+{E_DASH}",
+        rf"P{GLUED_LOWER_DASH}MAK-[a-fA-F0-9]{{20,28}}+-[a-fA-F0-9]{{30,40}}+{E_DASH_UNDER}",
         "`PMAK-` + 24 hex + `-` + 34 hex",
         check=glue_ok,
     ),
@@ -344,7 +365,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "atlassian_token",
         "an Atlassian API token (ATATT3..., ATCTT3...)",
         ("ATATT3", "ATCTT3"),
-        rf"A{GLUED_LOWER_DASH}T[AC]TT3[A-Za-z0-9_=-]{{160,240}}+{E_DASH}",
+        rf"A{GLUED_LOWER_DASH}T[AC]TT3(?:[A-Za-z0-9_=-]{{160,240}}+{E_DASH}|[A-Za-z0-9_=-]{{186}}{UNDER_AHEAD})",
         "`ATATT3` + 186",
         check=glue_ok,
     ),
@@ -352,7 +373,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "sentry_token",
         "a Sentry auth token (sntrys_, sntryu_)",
         ("sntrys_", "sntryu_"),
-        rf"s{GLUED_DASH}ntry(?:s_eyJ[A-Za-z0-9+/=_-]{{80,400}}+|u_[a-f0-9]{{56,72}}+){E_DASH}",
+        rf"s{GLUED_DASH}ntry(?:s_eyJ[A-Za-z0-9+/=_-]{{80,400}}+{E_DASH}|u_[a-f0-9]{{56,72}}+{E_DASH_UNDER})",
         "`sntryu_` + 64 hex",
         check=glue_ok,
         reach=430,
@@ -361,14 +382,15 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "pulumi_token",
         "a Pulumi access token (pul- + 40 hex)",
         ("pul-",),
-        rf"p{B1_DASH}ul-[a-f0-9]{{36,48}}+{E_DASH}",
+        rf"p{B1_UNDER_DASH}ul-[a-f0-9]{{36,48}}+{E_DASH_UNDER}",
         "`pul-` + 40 hex",
+        check=glue_ok,
     ),
     _token(
         "newrelic_key",
         "a New Relic user API key (NRAK-...)",
         ("NRAK-",),
-        rf"N{GLUED_LOWER_DASH}RAK-[A-Z0-9]{{22,32}}+{E_DASH}",
+        rf"N{GLUED_LOWER_DASH}RAK-[A-Z0-9]{{22,32}}+{E_DASH_UNDER}",
         "`NRAK-` + 27",
         check=glue_ok,
     ),

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 from hookd.redact.codecontext import member_of_its_name, member_reference
-from hookd.redact.checks import assigned_value_ok, glue_ok, looks_like_credential, option_value_ok, user_not_a_marker
+from hookd.redact.checks import assigned_value_ok, looks_like_credential, option_value_ok, user_not_a_marker
 from hookd.redact.values import CONSTANT_NAME, plausible_secret
+from hookd.redact.glue import glue_ok
 from hookd.redact.checksums import CARD_WORD_BEFORE, NON_ASCII_BEFORE, card_context_ok, card_issuer_ok, luhn_ok
 from hookd.redact.patterns import (
     AFTER_ESCAPE,
@@ -22,6 +23,7 @@ from hookd.redact.patterns import (
     B1,
     E,
     E_DASH,
+    E_UNDER,
     GLUED_LOWER,
     HS_KV_SEP,
     HS_SPACE,
@@ -549,11 +551,11 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         replaces="an AWS access key id (AKIA/ASIA...)",
         # Glued to a lower-case word (idAKIA..., accessKeyIdAKIA...): AKIA/ASIA and 16 of base32, the
         # alphabet AWS's ids use, is distinctive; the case change marks the join (XAKIA... is one word).
-        pattern=rf"A(?:{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}|{GLUED_LOWER}(?:KIA|SIA)[A-Z2-7]{{16}}){E}",
+        pattern=rf"A(?:{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}|{GLUED_LOWER}(?:KIA|SIA)[A-Z2-7]{{16}}){E_UNDER}",
         keywords=("AKIA", "ASIA", "ABIA", "ACCA"),
         reach=30,
         exact=True,
-        trigger=hyperscan_shape(rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E}"),  # no left boundary: both forms
+        trigger=hyperscan_shape(rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E_UNDER}"),  # no left boundary: both forms
         check=glue_ok,
         example="`AKIA` + 16 of `[A-Z0-9]`",
     ),
