@@ -87,10 +87,6 @@ GLUED_LOWER_DASH = glued("-", lower_only=True)
 # Or a single _ that closes Markdown's emphasis (``_<token>_``), which no further token character follows.
 E = r"(?:(?![A-Za-z0-9_])|(?=_(?![A-Za-z0-9_])))"
 E_DASH = r"(?:(?![A-Za-z0-9_-])|(?=_(?![A-Za-z0-9_-])))"
-# The end of a token whose body holds no ``_``: any ``_`` may follow, a join to a name or a file name's next part
-# (``<token>__tool``, ``<token>_old.json``); glue.glue_ok judges it.
-E_UNDER = r"(?![A-Za-z0-9])"
-E_DASH_UNDER = r"(?![A-Za-z0-9-])"
 # A token of one exact length whose body may hold ``_``, followed by ``_``: its body would otherwise run on over
 # the name it is joined to (``mcp__AIza<35>__create_issue``) and, past its longest, not be found at all.
 UNDER_AHEAD = r"(?=_)"
@@ -107,6 +103,18 @@ JOINTS = (
     *("AGE-SECRET-KEY-1", "glsa_", "glc_", "dapi", "PMAK-", "ATATT3", "ATCTT3", "sntrys_", "sntryu_", "pul-"),
     *("NRAK-", "AKIA", "ASIA", "SG.", "hf_", "EAAA", "key-", "eyJhbGciOi", "eyJ0eXAiOi"),
 )
+# The end of a token whose body holds no ``_``: any ``_`` may follow, a join to a name or a file name's next part
+# (``<token>__tool``, ``<token>_old.json``); glue.glue_ok judges it. Not a ``_`` inside a joint whose start
+# the body took (``sk_live_<24>shpat_<32>``, ``...sk_live_<24>``): the next token, its prefix gone, was left in
+# clear; refused here, the two are told apart at the joint as before (joints.py).
+_UNDER_JOINTS = "".join(
+    f"(?!(?<={re.escape(joint[:at])}){re.escape(joint[at:])})"
+    for joint in JOINTS
+    for at in range(1, len(joint))
+    if joint[at] == "_"
+)
+E_UNDER = r"(?![A-Za-z0-9])" + _UNDER_JOINTS
+E_DASH_UNDER = r"(?![A-Za-z0-9-])" + _UNDER_JOINTS
 # The same, as a Hyperscan alternation: a token's trigger ends at a boundary or on a joint's last character.
 HS_JOINT = "|".join(re.escape(joint) for joint in JOINTS)
 # A joint right after, for a regex: a rule whose end is judged by what follows (not by its trigger's report).
