@@ -136,6 +136,7 @@ class Worker:
                 os._exit(code)
         os.close(down_r)
         os.close(up_w)
+        os.set_blocking(down_w, False)  # written by _send_by, which waits for room until a deadline
         self._pid, self._to_child, self._from_child = pid, down_w, up_r
         self.restarts += 1
         log.info("worker_started", pid=pid, starts=self.restarts)
@@ -143,13 +144,19 @@ class Worker:
     # -- in a thread ---------------------------------------------------------
 
     def _call(self, body: bytes) -> tuple[str, Reply | None]:
+        # The budget covers the hand-over too: a worker that stops reading (SIGSTOP, a frozen
+        # cgroup) would otherwise hold this write, and every large event and inbox sweep behind it.
+        deadline = time.monotonic() + self.budget_s
         try:
-            _send(self._to_child, body)
+            _send_by(self._to_child, body, deadline)
+        except TimeoutError:
+            self._kill()
+            return "over_budget", None
         except OSError:
             self._kill()
             return "not_sent", None
         try:
-            data = _receive(self._from_child, time.monotonic() + self.budget_s)
+            data = _receive(self._from_child, deadline)
         except TimeoutError:
             self._kill()
             return "over_budget", None
@@ -222,17 +229,31 @@ def _send(fd: int, data: bytes) -> None:
         write_all(fd, part)
 
 
+def _send_by(fd: int, data: bytes, deadline: float) -> None:
+    """_send on a non-blocking ``fd``, waiting for room in the pipe until ``deadline`` (TimeoutError)."""
+    for part in (_LENGTH.pack(len(data)), data):
+        view = memoryview(part)
+        while view:
+            try:
+                view = view[os.write(fd, view) :]
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0 or not _ready(fd, select.POLLOUT, left):
+                    raise TimeoutError from None
+
+
 def _receive(fd: int, deadline: float) -> bytes:
     """One message from ``fd`` by ``deadline`` (TimeoutError), EOFError if the writer went away."""
     header = _read_exactly(fd, _LENGTH.size, deadline)
     return _read_exactly(fd, _LENGTH.unpack(header)[0], deadline)
 
 
-def _readable(fd: int, timeout_s: float) -> bool:
-    """Whether ``fd`` can be read (or is at its end) within ``timeout_s``: poll(), as select()
-    refuses a descriptor past FD_SETSIZE (1,024), which hookd may open now (hookd/descriptors.py)."""
+def _ready(fd: int, events: int, timeout_s: float) -> bool:
+    """Whether ``fd`` is ready for ``events`` (or at its end, or its reader gone) within
+    ``timeout_s``: poll(), as select() refuses a descriptor past FD_SETSIZE (1,024), which hookd
+    may open now (hookd/descriptors.py)."""
     poller = select.poll()
-    poller.register(fd, select.POLLIN)
+    poller.register(fd, events)
     return bool(poller.poll(max(1, math.ceil(timeout_s * 1000))))
 
 
@@ -240,7 +261,7 @@ def _read_exactly(fd: int, size: int, deadline: float) -> bytes:
     chunks = []
     while size:
         left = None if deadline == float("inf") else deadline - time.monotonic()
-        if left is not None and (left <= 0 or not _readable(fd, left)):
+        if left is not None and (left <= 0 or not _ready(fd, select.POLLIN, left)):
             raise TimeoutError
         chunk = os.read(fd, min(size, 1 << 20))
         if not chunk:

@@ -7,6 +7,11 @@ being read (the kernel's socket buffer then fills and its sender waits) until
 frames complete or connections close; its client_timeout_s still runs, so
 one that never finishes is refused and closed, and its bytes return to the
 budget. A frame that arrives whole in one read never holds the budget at all.
+
+One connection holding bytes is always read, even past the budget: with every one of them
+waiting, no frame could complete and give bytes back, and all would wait until their
+client_timeout_s refused them (frames that would each have fit). The budget can thus be
+exceeded by at most one frame (max_event_bytes) and one read per waiting connection.
 """
 
 from __future__ import annotations
@@ -97,7 +102,7 @@ class FrameBudget:
         if holding:
             self.held[holder] = holding
         self.used += holding - before
-        if holding and self.used > self.limit and holder not in self.paused:
+        if holding and self.used > self.limit and holder not in self.paused and self._others_read(holder):
             self.pauses += 1
             if self.pauses & (self.pauses - 1) == 0:  # 1st, 2nd, 4th, ...: not a line per read
                 log.warning(
@@ -121,8 +126,18 @@ class FrameBudget:
             pass
         self.update(holder, 0)
 
+    def _reading(self) -> int:
+        """How many connections holding bytes are still read (a waiting one may hold none)."""
+        return len(self.held) - sum(1 for holder in self.paused if holder in self.held)
+
+    def _others_read(self, holder: Holder) -> bool:
+        """Whether a connection holding bytes other than ``holder`` (not waiting) is still read."""
+        return self._reading() > (1 if holder in self.held else 0)
+
     def _resume(self) -> None:
-        while self.paused and self.used < self.limit:
+        # The oldest waiting goes on when there is room, or when no connection holding bytes is
+        # read any more (see the module's doc).
+        while self.paused and (self.used < self.limit or self._reading() == 0):
             self.paused.popleft().resume()
 
     def snapshot(self) -> dict[str, int]:

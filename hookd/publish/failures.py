@@ -69,6 +69,22 @@ def _fix(exc: redis.exceptions.ResponseError) -> str:
     """The fix of an error reply whose words do not say it (the script's own refusals name theirs)."""
     if isinstance(exc, redis.exceptions.OutOfMemoryError):
         return "; Redis is at its maxmemory: free memory there, raise maxmemory, or lower stream_maxlen"
+    if isinstance(exc, redis.exceptions.ReadOnlyError):
+        return (
+            "; that server is a read-only replica: point redis_url at its master, or set redis_sentinel "
+            "(and redis_sentinel_master) so that hookd follows the master through failovers"
+        )
+    code = str(exc).split(" ", 1)[0]
+    if code == "NOREPLICAS":
+        return (
+            "; Redis takes no writes while fewer replicas than its min-replicas-to-write are connected to "
+            "it: bring its replicas back, or lower min-replicas-to-write there"
+        )
+    if code == "MISCONF":
+        return (
+            "; Redis takes no writes since its last snapshot (RDB) failed to save "
+            "(stop-writes-on-bgsave-error): its log says why; give it disk space or a writable dir"
+        )
     if isinstance(exc, redis.exceptions.NoScriptError):
         return (
             "; the publish script was loaded and lost again on each try: something flushes Redis's scripts "

@@ -21,8 +21,8 @@ local function refusal_text(err, key, what, fix)
   if code == 'MOVED' or code == 'ASK' or code == 'TRYAGAIN' or code == 'CLUSTERDOWN' then
     return text  -- read by the client as they are (migration.py)
   end
-  if code == 'OOM' then
-    return text  -- not the key's doing: the client names the fix (maxmemory)
+  if code == 'OOM' or code == 'READONLY' or code == 'NOREPLICAS' or code == 'MISCONF' then
+    return text  -- the server's state, not the key's doing: the client names the fix (failures.py)
   end
   return text .. ' (the key ' .. key .. ', ' .. what .. '; ' .. fix .. ')'
 end
