@@ -57,6 +57,11 @@ function svg(tag, attrs, text) {
   return node;
 }
 
+// A class attribute is a list split at spaces, and the stream's risk is whatever its writer put
+// there ("low view" gave a row the class the router hides sections by): classes come from the
+// known levels only.
+function riskClass(risk) { return `risk-${Object.hasOwn(RISK_RANK, risk) ? risk : "none"}`; }
+
 function pad(n, w = 2) { return String(n).padStart(w, "0"); }
 function clock(ms) {
   const d = new Date(ms);
@@ -113,7 +118,7 @@ function matches(r, f) {
 }
 
 function feedRow(r) {
-  const tr = el("tr", { "data-id": r.id, "data-hook": r.hook, class: `risk-${r.risk || "none"}` },
+  const tr = el("tr", { "data-id": r.id, "data-hook": r.hook, class: riskClass(r.risk) },
     el("td", { text: clock(r.t) }),
     el("td", { text: r.host }),
     el("td", { class: "mono", text: short(r.s), title: r.s }),
@@ -359,7 +364,7 @@ function renderTimeline(events, box) {
   for (const item of items.slice(first)) {
     if (item.call) {
       const c = item.call;
-      const bar = el("span", { class: `bar risk-${c.risk || "none"}${c.failed ? " failed" : ""}${c.end === null ? " open" : ""}` });
+      const bar = el("span", { class: `bar ${riskClass(c.risk)}${c.failed ? " failed" : ""}${c.end === null ? " open" : ""}` });
       bar.style.left = `${((c.start - t0) / span) * 100}%`;
       bar.style.width = `${Math.max(0.3, (((c.end ?? t1) - c.start) / span) * 100)}%`;
       const label = c.agent ? `${c.tool} · ${agentTypes.get(c.agent) || "agent"}` : c.tool;
