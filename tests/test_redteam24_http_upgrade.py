@@ -32,6 +32,7 @@ def http_daemon(tmp_path_factory, redis_server):
         redis_server.url,
         http_addr=f"127.0.0.1:{free_port()}",
         max_event_bytes=str(MAX_BODY),
+        client_timeout_s="1",
     )
     daemon.start()
     daemon.port = int(daemon.env["HOOKD_HTTP_ADDR"].rpartition(":")[2])
@@ -106,5 +107,15 @@ def test_a_refusal_that_closes_says_so(http_daemon, path, token, status):
     ).encode()
     answer = _everything(http_daemon.port, head + b"x" * MAX_BODY)
     assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer
+    assert answer.count(b"HTTP/1.1 ") == 1, answer
+    assert b"\r\nConnection: close\r\n" in answer and b"Keep-Alive" not in answer, answer
+
+
+def test_a_refused_request_cut_off_at_its_deadline_says_the_connection_closes(http_daemon):
+    """A stranger's request whose body never arrives whole: its refusal (decided from the head) goes
+    at client_timeout_s and the connection closes; on the code before, that answer said Keep-Alive."""
+    head = f"POST /hook HTTP/1.1\r\nHost: 127.0.0.1:{http_daemon.port}\r\nContent-Length: 100\r\n\r\n".encode()
+    answer = _everything(http_daemon.port, head + b"{" * 10)
+    assert answer.startswith(b"HTTP/1.1 401 "), answer
     assert answer.count(b"HTTP/1.1 ") == 1, answer
     assert b"\r\nConnection: close\r\n" in answer and b"Keep-Alive" not in answer, answer
