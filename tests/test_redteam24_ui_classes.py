@@ -51,9 +51,13 @@ def test_a_risk_with_spaces_adds_no_class_to_rows_or_bars(stack, open_ui, redis_
     _entry(redis_db, "PostToolUse", "high view", "t1", "02")
     _entry(redis_db, "PreToolUse", "low failed open", "t2", "03")
     _entry(redis_db, "PostToolUse", "low failed open", "t2", "04")
+    # A hook named as an Object property: MARK_KIND["constructor"] is Object's constructor, whose
+    # source text became the mark's classes ("kind-function", "Object()", "{", ...).
+    _entry(redis_db, "constructor", "__proto__", "t3", "05")
+    low_id = _entry(redis_db, "PreToolUse", "low", "t4", "06")
     watched = open_ui(ui)
     page = watched.page
-    at_least(page, "#feed-body tr", 4)
+    at_least(page, "#feed-body tr", 6)
     row = page.locator(f'#feed-body tr[data-id="{hidden_id}"]')
 
     page.goto(ui.base + "/#/sessions")
@@ -62,8 +66,8 @@ def test_a_risk_with_spaces_adds_no_class_to_rows_or_bars(stack, open_ui, redis_
     wait_until(lambda: page.locator("#view-live").is_visible(), what="the live view")
     # On the code before, the row had the class "view" and the router hid it with the sections.
     assert row.is_visible(), row.get_attribute("class")
-    assert page.locator("#feed-body tr:visible").count() == 4
-    classes = {page.locator("#feed-body tr").nth(i).get_attribute("class") for i in range(4)}
+    assert page.locator("#feed-body tr:visible").count() == 6
+    classes = {page.locator("#feed-body tr").nth(i).get_attribute("class") for i in range(6)}
     # The classes are the known levels' or none; the risk's text is still shown in its cell.
     assert classes <= {"risk-none", "risk-low", "risk-medium", "risk-high"}, classes
     assert row.locator("td.risk").inner_text() == "high view"
@@ -74,4 +78,12 @@ def test_a_risk_with_spaces_adds_no_class_to_rows_or_bars(stack, open_ui, redis_
     for bar in bars:
         # Both calls ended with PostToolUse: neither is failed nor still open.
         assert "failed" not in bar and "open" not in bar and "view" not in bar, bars
+    mark = page.locator('#s-timeline .tl-row.mark[data-hook="constructor"]').get_attribute("class")
+    assert mark == "tl-row mark kind-other", mark
+    # The risk filter ranks an unknown risk below every level: only the "low" row is shown at "low"
+    # (on the code before, RISK_RANK["__proto__"] was an object, compared as neither less nor more).
+    page.goto(ui.base + "/#/live")
+    page.select_option("#f-risk", "low")
+    wait_until(lambda: page.locator("#feed-body tr").count() == 1, what="the low-or-above rows")
+    assert page.locator("#feed-body tr").get_attribute("data-id") == low_id
     watched.assert_clean()

@@ -109,7 +109,7 @@ function matches(r, f) {
   if (f.cwd && !r.cwd.toLowerCase().includes(f.cwd)) return false;
   if (f.hook && r.hook !== f.hook) return false;
   if (f.tool && !r.tool.toLowerCase().includes(f.tool)) return false;
-  if (f.risk && (RISK_RANK[r.risk] ?? -1) < RISK_RANK[f.risk]) return false;
+  if (f.risk && (Object.hasOwn(RISK_RANK, r.risk) ? RISK_RANK[r.risk] : -1) < RISK_RANK[f.risk]) return false;
   if (f.text) {
     const hay = `${r.sum} ${r.tool} ${r.hook} ${r.cwd} ${r.s} ${r.host} ${r.model}`.toLowerCase();
     if (!hay.includes(f.text)) return false;
@@ -381,7 +381,7 @@ function renderTimeline(events, box) {
       frag.append(row);
     } else {
       const m = item.mark;
-      const row = el("div", { class: `tl-row mark kind-${MARK_KIND[m.hook] || "other"}`, "data-hook": m.hook },
+      const row = el("div", { class: `tl-row mark kind-${Object.hasOwn(MARK_KIND, m.hook) ? MARK_KIND[m.hook] : "other"}`, "data-hook": m.hook },
         el("span", { class: "tl-time", text: clock(m.t) }),
         el("span", { class: "tl-label", text: m.hook }),
         el("span", { class: "what", text: m.sum || m.atype || "" }));
