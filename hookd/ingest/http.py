@@ -21,7 +21,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Protocol
 
 from hookd.ingest.budget import PausesReading
-from hookd.ingest.http_answers import CONTINUE, KEEPALIVE_IDLE_S, Answer, error, from_reply, unflushed
+from hookd.ingest.http_answers import CONTINUE, KEEPALIVE_IDLE_S, Answer, error, from_reply, then_close, unflushed
 from hookd.ingest.http_request import Request, RequestReader
 from hookd.ingest.replies import ReplyQueue
 from hookd.refusals import Reason
@@ -222,7 +222,7 @@ class HookConnection(PausesReading, asyncio.Protocol):
         if self.in_request:
             refusal = self.reader.refusal
             answer = (
-                refusal._replace(close=True)
+                then_close(refusal)
                 if refusal is not None
                 else self.reader.refuse(
                     Reason.TIMEOUT, 408, f"the request did not arrive within {self.timeout_s:g}s (client_timeout_s)"

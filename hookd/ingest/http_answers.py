@@ -60,6 +60,16 @@ def refused(status: int, reason: str, message: str, close: bool, extra: bytes = 
     return Answer(status, error(status, reason, message, close, extra), close)
 
 
+def then_close(answer: Answer) -> Answer:
+    """The answer, the connection closed after it and its head saying so: one that announced
+    keep-alive and closed (a refusal decided before a large body, a timeout) left a client that
+    reuses connections, as Claude Code's does, sending its next hook into a closed socket."""
+    if answer.close:
+        return answer
+    keep_alive = b"Keep-Alive: timeout=%d\r\n" % KEEPALIVE_IDLE_S
+    return Answer(answer.status, answer.data.replace(keep_alive, b"Connection: close\r\n", 1), True)
+
+
 ACCEPTED = response(200, b"{}", close=False)
 ACCEPTED_THEN_CLOSE = response(200, b"{}", close=True)
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"

@@ -15,7 +15,7 @@ from typing import Callable, NamedTuple
 import httptools
 import structlog
 
-from hookd.ingest.http_answers import INTERNAL, Answer, refused
+from hookd.ingest.http_answers import INTERNAL, Answer, refused, then_close
 from hookd.ingest.http_checks import Gate, Head, check_head
 from hookd.refusals import Header, Reason
 from hookd.pipeline import Pipeline
@@ -161,11 +161,17 @@ class RequestReader:
         )
         self.shown_token = self.shown_token or self.authorized
         large = self.content_length is not None and self.content_length > self.max_body
+        # llhttp ends a request that asks to upgrade (CONNECT, Connection: Upgrade) at its head and
+        # hands what follows over as the new protocol's: answered as it completed, and then the
+        # upgrade, it got two answers, a tokened POST's first one an "empty" event rejected.
+        upgrade = self.parser.should_upgrade()
         if self.refusal is not None:
             # A big body is not waited for: the answer goes now and the connection closes.
-            if self.expect_continue or large:
-                self._stop(self.refusal._replace(close=True))
+            if self.expect_continue or large or upgrade:
+                self._stop(then_close(self.refusal))
             return
+        if upgrade:
+            self._stop(self.refuse(Reason.BAD_HEADER, 400, "protocol upgrades are not served"))
         if large and self.content_length is not None:  # large: it is known
             self._stop(self._too_large(self.content_length))
         if self.expect_continue:
@@ -179,7 +185,7 @@ class RequestReader:
         self.body_total += len(chunk)
         if self.refusal is not None:  # skipped unread, up to the size a request may have
             if self.body_bytes > self.max_body:
-                self._stop(self.refusal._replace(close=True))
+                self._stop(then_close(self.refusal))
             return
         if self.body_bytes > self.max_body:
             self._stop(self._too_large(self.body_bytes))
@@ -188,7 +194,7 @@ class RequestReader:
     def on_message_complete(self) -> None:
         keep_alive = self.parser.should_keep_alive()
         if self.refusal is not None:
-            self.parsed.append(self.refusal if keep_alive else self.refusal._replace(close=True))
+            self.parsed.append(self.refusal if keep_alive else then_close(self.refusal))
         else:
             body = b"".join(self.body)
             self.parsed.append(Request(Header(length=len(body), hook=self.hook), body, keep_alive))
@@ -213,8 +219,8 @@ class RequestReader:
 
     def _header_too_large(self, what: str, limit: int) -> Answer:
         """431, and the connection closes: nothing after an oversized head or framing is read."""
-        return self.refuse(Reason.BAD_HEADER, 431, f"{what} exceed {limit} bytes")._replace(close=True)
+        return then_close(self.refuse(Reason.BAD_HEADER, 431, f"{what} exceed {limit} bytes"))
 
     def _stop(self, answer: Answer) -> None:
-        self.parsed.append(answer._replace(close=True))
+        self.parsed.append(then_close(answer))
         raise _Stop

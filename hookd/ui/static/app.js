@@ -57,6 +57,11 @@ function svg(tag, attrs, text) {
   return node;
 }
 
+// A class attribute is a list split at spaces, and the stream's risk is whatever its writer put
+// there ("low view" gave a row the class the router hides sections by): classes come from the
+// known levels only.
+function riskClass(risk) { return `risk-${Object.hasOwn(RISK_RANK, risk) ? risk : "none"}`; }
+
 function pad(n, w = 2) { return String(n).padStart(w, "0"); }
 function clock(ms) {
   const d = new Date(ms);
@@ -104,7 +109,7 @@ function matches(r, f) {
   if (f.cwd && !r.cwd.toLowerCase().includes(f.cwd)) return false;
   if (f.hook && r.hook !== f.hook) return false;
   if (f.tool && !r.tool.toLowerCase().includes(f.tool)) return false;
-  if (f.risk && (RISK_RANK[r.risk] ?? -1) < RISK_RANK[f.risk]) return false;
+  if (f.risk && (Object.hasOwn(RISK_RANK, r.risk) ? RISK_RANK[r.risk] : -1) < RISK_RANK[f.risk]) return false;
   if (f.text) {
     const hay = `${r.sum} ${r.tool} ${r.hook} ${r.cwd} ${r.s} ${r.host} ${r.model}`.toLowerCase();
     if (!hay.includes(f.text)) return false;
@@ -113,7 +118,7 @@ function matches(r, f) {
 }
 
 function feedRow(r) {
-  const tr = el("tr", { "data-id": r.id, "data-hook": r.hook, class: `risk-${r.risk || "none"}` },
+  const tr = el("tr", { "data-id": r.id, "data-hook": r.hook, class: riskClass(r.risk) },
     el("td", { text: clock(r.t) }),
     el("td", { text: r.host }),
     el("td", { class: "mono", text: short(r.s), title: r.s }),
@@ -359,7 +364,7 @@ function renderTimeline(events, box) {
   for (const item of items.slice(first)) {
     if (item.call) {
       const c = item.call;
-      const bar = el("span", { class: `bar risk-${c.risk || "none"}${c.failed ? " failed" : ""}${c.end === null ? " open" : ""}` });
+      const bar = el("span", { class: `bar ${riskClass(c.risk)}${c.failed ? " failed" : ""}${c.end === null ? " open" : ""}` });
       bar.style.left = `${((c.start - t0) / span) * 100}%`;
       bar.style.width = `${Math.max(0.3, (((c.end ?? t1) - c.start) / span) * 100)}%`;
       const label = c.agent ? `${c.tool} · ${agentTypes.get(c.agent) || "agent"}` : c.tool;
@@ -376,7 +381,7 @@ function renderTimeline(events, box) {
       frag.append(row);
     } else {
       const m = item.mark;
-      const row = el("div", { class: `tl-row mark kind-${MARK_KIND[m.hook] || "other"}`, "data-hook": m.hook },
+      const row = el("div", { class: `tl-row mark kind-${Object.hasOwn(MARK_KIND, m.hook) ? MARK_KIND[m.hook] : "other"}`, "data-hook": m.hook },
         el("span", { class: "tl-time", text: clock(m.t) }),
         el("span", { class: "tl-label", text: m.hook }),
         el("span", { class: "what", text: m.sum || m.atype || "" }));
