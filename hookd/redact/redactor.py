@@ -37,6 +37,7 @@ from hookd.redact.escapes import inside_strings, whole_escapes
 from hookd.redact.dense import CONFIRM_LIMIT, MARK, Budget, redact_in_bulk
 from hookd.redact.glued import unglued
 from hookd.redact.joints import joints
+from hookd.redact.mcpnames import tools_kept
 from hookd.redact.nested import InnerBudget, Unwrapper
 from hookd.redact.patterns import HS_JOINT
 from hookd.redact.prefilter import Prefilter
@@ -85,15 +86,18 @@ class Redactor:
         """
         return self._redact(text, data, 0)
 
-    def redact_string(self, value: str) -> tuple[str, Counter[str]]:
+    def redact_string(self, value: str, key: str | None = None) -> tuple[str, Counter[str]]:
         """A string taken out of JSON (a frame header's value, a payload's field), redacted as the
-        JSON string it is in a payload: redact() reads JSON text, where a bare quote ends a string."""
-        redacted, counts = self._redact(json.dumps(value, ensure_ascii=False), None, 0)
+        JSON string it is in a payload: redact() reads JSON text, where a bare quote ends a string.
+        ``key``: the payload's field it was, read as under that key (a tool_name's tool: mcpnames.py)."""
+        text = json.dumps(value if key is None else {key: value}, ensure_ascii=False)
+        redacted, counts = self._redact(text, None, 0)
         if not counts:
             return value, counts
         try:
-            return json.loads(redacted), counts
-        except ValueError:  # redaction keeps JSON valid; should it not, nothing of the value is kept
+            loaded = json.loads(redacted)
+            return (loaded if key is None else loaded[key]), counts
+        except (ValueError, KeyError, TypeError):  # redaction keeps JSON valid; should it not, nothing of it is kept
             return MARK, counts
 
     def forget(self) -> None:
@@ -241,7 +245,7 @@ class Redactor:
                         if match.end() == joint and budget.spend(match.start()):
                             self._take(index, rule, match, found, pending, depth, budget, joint=True)
         settled(pending, found, budget, len(text), self._confirmed)
-        return merged(found, self.rules), budget
+        return tools_kept(text, merged(found, self.rules)), budget
 
     def _take(
         self,

@@ -1,0 +1,176 @@
+"""Issue 16's redaction leftovers from h111 and h115 (h117): an MCP tool name whose server part holds a token of
+variable length that may hold ``_`` keeps its tool (the envelope's mcp_server and mcp_tool were null) while no
+part of the token is kept; the JSON form of a Kubernetes Secret whose ``"kind": "Secret"`` stands far (more than
+2,000 characters) before its ``"data"`` has its values redacted. Each case through the reference and the engine,
+which must agree; the fake secrets are built at run time.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import string
+import sys
+from pathlib import Path
+
+import pytest
+from recall_helpers import apply, as_json
+
+from conftest import wait_for_entries
+from hookd.envelope import EnvelopeBuilder
+from hookd.envelope.payload import Preparer
+from hookd.redact import build_redactor
+from hookd.refusals import Header
+from hookd.sequence import SequenceAllocator
+
+sys.path.insert(0, str(Path(__file__).parent / "redaction_corpus"))
+
+from fakes import Fakes  # noqa: E402
+
+VALUES = Fakes(117).all()
+_RND = random.Random(117)
+_URLSAFE = string.ascii_letters + string.digits + "-_"
+
+
+def _urlsafe(n: int) -> str:
+    return "".join(_RND.choice(_URLSAFE) for _ in range(n))
+
+
+# A Sentry org token: sntrys_ + base64 of its JSON claims + _ + its secret.
+_SENTRY_ORG = (
+    "sntry"
+    + "s_"
+    + base64.b64encode(b'{"iat":1684825458.97,"url":"https://sentry.io","org":"acme-corp"}').decode().rstrip("=")
+    + "_"
+    + _urlsafe(43).replace("-", "a").replace("_", "b")
+)
+# Tokens of variable length whose body may hold "_": found joined before "__<tool>", each ran on over the tool.
+VARIABLE = {
+    "openai_api_key": "sk-" + "proj-" + _urlsafe(100),
+    "pypi_token": VALUES["pypi"],
+    "sentry_token": _SENTRY_ORG,
+    "vault_token": VALUES["vault"],
+    "gitlab_token": VALUES["glrouted"],
+    "sendgrid_key": VALUES["sendgrid"],
+}
+# A token that holds "__" itself (some 4% of long base64url bodies): its part after its own "__" is no tool.
+WITH_UNDERSCORES = (
+    "sk-" + "proj-" + "Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5b__xQ7dE9fG1hJ3kL5mN7pQ9rS1tU3vW5xY7zA9bC1dE3f"
+)
+
+
+def _name_out(payload: dict) -> str:
+    out = apply(json.dumps(payload))
+    assert apply(out) == out  # idempotent
+    return out
+
+
+@pytest.mark.parametrize("rule", sorted(VARIABLE))
+@pytest.mark.parametrize(
+    ("server", "tool", "kept_server"),
+    [
+        ("{t}", "list_files", "[REDACTED:{r}]"),
+        ("{t}", "create_pull_request_review_comment", "[REDACTED:{r}]"),
+        ("corp_{t}_prod", "get_file", "corp_[REDACTED:{r}]"),
+        ("{t}", "get_v2_data", "[REDACTED:{r}]"),
+    ],
+)
+def test_a_tool_name_keeps_its_tool_after_a_token_of_variable_length(
+    rule: str, server: str, tool: str, kept_server: str
+) -> None:
+    token = VARIABLE[rule]
+    out = _name_out({"hook_event_name": "PreToolUse", "tool_name": f"mcp__{server.format(t=token)}__{tool}"})
+    assert token not in out, out
+    assert json.loads(out)["tool_name"] == f"mcp__{kept_server.format(r=rule)}__{tool}"
+
+
+@pytest.mark.parametrize("rule", sorted(VARIABLE))
+def test_a_tool_name_in_text_keeps_a_tool_that_reads_as_a_name(rule: str) -> None:
+    """Out of a tool_name (a transcript's line, a notification): the tool is kept when it is a name."""
+    token = VARIABLE[rule]
+    for tool in ("list_files", "getDiagnostics", "resolve-library-id"):
+        out = _name_out({"message": f"Claude wants to use mcp__{token}__{tool} now"})
+        assert token not in out
+        assert json.loads(out)["message"] == f"Claude wants to use mcp__[REDACTED:{rule}]__{tool} now"
+
+
+def test_a_token_holding_double_underscores_is_never_cut_at_them() -> None:
+    """Nothing of a token that holds "__" is kept: in a tool_name the marker runs to the name's last "__" (the tool
+    follows it); in text, with no tool after it, its part after its own "__" (digits, mixed case) is no name."""
+    token = WITH_UNDERSCORES
+    rest = token.rsplit("__", 1)[1]
+    out = _name_out({"tool_name": f"mcp__{token}__list_files"})
+    assert json.loads(out)["tool_name"] == "mcp__[REDACTED:openai_api_key]__list_files"
+    for text in (f"see mcp__{token}", f"see mcp__{token} and more", f"mcp__srv__{token}"):
+        out = _name_out({"message": text})
+        assert rest not in out and token.split("__")[0] not in out, out
+
+
+def test_a_tool_name_two_levels_down_keeps_its_tool() -> None:
+    token = VARIABLE["pypi_token"]
+    inner = json.dumps({"c": json.dumps({"tool_name": f"mcp__{token}__x9"})})
+    out = _name_out({"tool_response": {"stdout": inner}})
+    assert token not in out
+    assert json.loads(json.loads(json.loads(out)["tool_response"]["stdout"])["c"])["tool_name"] == (
+        "mcp__[REDACTED:pypi_token]__x9"
+    )
+
+
+KEPT = [
+    "mcp__github__create_pull_request_review_comment",
+    "mcp__my_server__list__files",
+    "look at mcp__context7__resolve-library-id",
+]
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_tool_names_without_a_token_are_kept(text: str) -> None:
+    doc = as_json(text)
+    assert apply(doc) == doc
+
+
+def _built(tmp_path: Path, tool_name: str, **payload: object) -> dict:
+    builder = EnvelopeBuilder("h", SequenceAllocator(str(tmp_path / "seq")), build_redactor(True))
+    body = {"hook_event_name": "PreToolUse", "session_id": "s", "tool_name": tool_name, **payload}
+    event = builder.build(Header(), json.dumps(body).encode())
+    envelope = json.loads(event.envelope)
+    assert event.tool == envelope["tool_name"] == envelope["payload"]["tool_name"]
+    return envelope
+
+
+@pytest.mark.parametrize("rule", sorted(VARIABLE))
+def test_the_envelope_splits_server_and_tool(tmp_path: Path, rule: str) -> None:
+    token = VARIABLE[rule]
+    envelope = _built(tmp_path, f"mcp__{token}__list_files", tool_input={"path": "/srv"})
+    assert (envelope["mcp_server"], envelope["mcp_tool"]) == (f"[REDACTED:{rule}]", "list_files")
+    assert token not in json.dumps(envelope)
+
+
+def test_a_dense_payloads_tool_name_keeps_its_tool() -> None:
+    """A payload redacted in bulk takes its tool name from the sender's, redacted on its own under its key."""
+    token = VARIABLE["openai_api_key"]
+    body = {"tool_response": {"stdout": "password=x1 " * 60000}, "hook_event_name": "PostToolUse"}
+    prepared = Preparer(build_redactor(True)).prepare(
+        json.dumps({**body, "tool_name": f"mcp__{token}__get_v2_data"}).encode()
+    )
+    assert "dense" in prepared.redactions
+    assert prepared.tool == "mcp__[REDACTED:openai_api_key]__get_v2_data"
+    assert token.encode() not in prepared.body
+
+
+def test_a_pretooluse_with_a_token_in_its_server_reaches_redis_with_its_tool(hookd, redis_db):
+    """A real PreToolUse through a real hookd: the stream's tool field, the envelope's tool_name, mcp_server and
+    mcp_tool carry the marker and the tool; neither Redis nor the spool holds the token."""
+    token = VARIABLE["pypi_token"]
+    tool = f"mcp__{token}__list_files"
+    body = {"hook_event_name": "PreToolUse", "session_id": "s1", "tool_name": tool, "tool_input": {"path": "/"}}
+    assert hookd.send(json.dumps(body).encode()).returncode == 0
+    (fields,) = wait_for_entries(redis_db, 1)
+    assert all(token.encode() not in value for value in fields.values())
+    envelope = json.loads(fields[b"envelope"])
+    assert fields[b"tool"].decode() == envelope["tool_name"] == "mcp__[REDACTED:pypi_token]__list_files"
+    assert envelope["payload"]["tool_name"] == envelope["tool_name"]
+    assert (envelope["mcp_server"], envelope["mcp_tool"]) == ("[REDACTED:pypi_token]", "list_files")
+    for segment in (hookd.state_dir / "spool").glob("*.seg"):
+        assert token.encode() not in segment.read_bytes()
