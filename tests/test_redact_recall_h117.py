@@ -174,3 +174,74 @@ def test_a_pretooluse_with_a_token_in_its_server_reaches_redis_with_its_tool(hoo
     assert (envelope["mcp_server"], envelope["mcp_tool"]) == ("[REDACTED:pypi_token]", "list_files")
     for segment in (hookd.state_dir / "spool").glob("*.seg"):
         assert token.encode() not in segment.read_bytes()
+
+
+# The JSON form of a Secret whose "kind": "Secret" stands far before its "data" (written by hand, or a tool's
+# output in that order: kind, a long metadata with kubectl's last-applied-configuration annotation, data).
+def _b64(n: int) -> str:
+    return base64.b64encode(_urlsafe(n).encode()).decode()
+
+
+DATA = {"conn": _b64(18), "relay": _b64(24), "tls.key": _b64(90)}
+
+
+def _manifest(kind: str, data: dict, pad: int = 3000, owner: str | None = None) -> dict:
+    applied = json.dumps({"apiVersion": "v1", "kind": kind, "metadata": {"name": "db"}, "note": "n" * pad})
+    metadata: dict = {
+        "name": "db",
+        "namespace": "prod",
+        "annotations": {"kubectl.kubernetes.io/last-applied-configuration": applied},
+        "labels": {"app": "db", "tier": "backend"},
+    }
+    if owner is not None:
+        metadata["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": owner, "name": "web", "uid": "u-1"}]
+    return {"apiVersion": "v1", "kind": kind, "metadata": metadata, "type": "Opaque", "data": data}
+
+
+KINDS_OF_TEXT = {
+    "read": lambda t: {"tool_name": "Read", "tool_response": {"file": {"content": t}}},
+    "stdout": lambda t: {"tool_name": "Bash", "tool_response": {"stdout": t, "stderr": ""}},
+    "write": lambda t: {"tool_name": "Write", "tool_input": {"file_path": "/k/s.json", "content": t}},
+}
+LAYOUTS = {"kubectl": {"indent": 4}, "compact": {"separators": (",", ":")}, "spaced": {}}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("kind_of_text", sorted(KINDS_OF_TEXT))
+def test_a_json_secrets_data_far_after_its_kind_is_redacted(layout: str, kind_of_text: str) -> None:
+    text = json.dumps(_manifest("Secret", DATA), **LAYOUTS[layout])
+    out = apply(json.dumps(KINDS_OF_TEXT[kind_of_text](text)))
+    assert apply(out) == out
+    for value in DATA.values():
+        assert value not in out, value
+    assert out.count("[REDACTED:k8s_secret_data]") == len(DATA)
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_a_json_configmaps_data_far_after_its_kind_is_kept(layout: str) -> None:
+    doc = json.dumps(KINDS_OF_TEXT["read"](json.dumps(_manifest("ConfigMap", DATA), **LAYOUTS[layout])))
+    assert apply(doc) == doc
+
+
+def test_a_json_secret_owned_by_a_deployment_is_redacted() -> None:
+    """An ownerReferences item's "kind" between the object's kind and its data is not the object's."""
+    text = json.dumps(_manifest("Secret", DATA, pad=10, owner="Deployment"), indent=2)
+    out = apply(json.dumps(KINDS_OF_TEXT["read"](text)))
+    assert all(value not in out for value in DATA.values()), out
+
+
+def test_a_configmap_owned_by_a_secret_is_kept() -> None:
+    doc = json.dumps(KINDS_OF_TEXT["read"](json.dumps(_manifest("ConfigMap", DATA, pad=10, owner="Secret"))))
+    assert apply(doc) == doc
+
+
+def test_in_a_json_list_each_item_is_judged_by_its_own_kind() -> None:
+    """A ConfigMap's data right before the next item's "kind": "Secret" is kept (the nearest kind after it was
+    taken for its own); the Secret's data, its kind far before, is redacted."""
+    config = _manifest("ConfigMap", {"app.conf": _b64(30)})
+    secret = _manifest("Secret", DATA)
+    for indent in (None, 2):
+        text = json.dumps({"apiVersion": "v1", "kind": "List", "items": [config, secret, config]}, indent=indent)
+        out = apply(json.dumps(KINDS_OF_TEXT["read"](text)))
+        assert out.count(config["data"]["app.conf"]) == 2, out
+        assert all(value not in out for value in DATA.values()), out
