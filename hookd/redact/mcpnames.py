@@ -33,8 +33,6 @@ _UNDER_KEY = re.compile(r'tool_name(?:\\+)?" ?: ?(?:\\+)?"\Z')
 def tools_kept(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """``spans`` (in order, apart) with each that starts in an MCP name's server part and runs over the
     name's last ``__`` ended there, when what follows is the tool."""
-    if _PREFIX not in text:
-        return spans
     out = spans
     for i, (start, end, name) in enumerate(spans):
         cut = _server_end(text, start, end)
@@ -49,6 +47,8 @@ def _server_end(text: str, start: int, end: int) -> int | None:
     """Where the server part ends (its last ``__``) if the span from ``start`` to ``end`` is in one and runs
     past it; None: it is not, or what follows is no tool."""
     low = max(0, start - NAME_MAX)
+    if text.rfind(_PREFIX, low, start) < 0:
+        return None  # the common case, found at C's speed: no name begins within reach
     head = start
     while head > low and text[head - 1] in _NAME_CHARS:
         head -= 1
