@@ -245,3 +245,38 @@ def test_in_a_json_list_each_item_is_judged_by_its_own_kind() -> None:
         out = apply(json.dumps(KINDS_OF_TEXT["read"](text)))
         assert out.count(config["data"]["app.conf"]) == 2, out
         assert all(value not in out for value in DATA.values()), out
+
+
+def test_the_kind_walks_read_a_bounded_multiple_of_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks nested in each other's objects (each walk back would read all before it) and a List of hand-written
+    Secrets: the walks forward read apart (each to the next block), the walks back at most twice the text."""
+    from hookd.redact import k8sjson
+
+    forward: list[tuple[int, int]] = []
+    back: list[int] = []
+    kind_after, kind_before = k8sjson._kind_after, k8sjson._kind_before
+
+    def after(text: str, at: int, ceiling: int):
+        forward.append((at, ceiling))
+        return kind_after(text, at, ceiling)
+
+    def before(text: str, data: int, budget: int):
+        found, read = kind_before(text, data, budget)
+        back.append(read)
+        return found, read
+
+    monkeypatch.setattr(k8sjson, "_kind_after", after)
+    monkeypatch.setattr(k8sjson, "_kind_before", before)
+    pair = '"data": {"k": "' + _b64(12) + '"}'
+    nested = "{" + pair + "}"
+    for _ in range(3000):  # each object's data after the one it holds: a walk back crosses all those inside
+        nested = '{"x": ' + nested + ", " + pair + "}"
+    secrets = json.dumps([_manifest("Secret", DATA, pad=2500)] * 40)
+    for text in (nested, secrets):
+        forward.clear()
+        back.clear()
+        payload = json.dumps({"tool_response": {"stdout": text}})
+        build_redactor(True).redact(payload)
+        assert len(forward) >= 40
+        assert all(end <= start for (_, end), (start, _) in zip(forward, forward[1:], strict=False))
+        assert sum(back) <= 2 * len(payload) + 2 * 4096  # (the budget, and the last chunk read past it)
