@@ -280,3 +280,20 @@ def test_the_kind_walks_read_a_bounded_multiple_of_the_text(monkeypatch: pytest.
         assert len(forward) >= 40
         assert all(end <= start for (_, end), (start, _) in zip(forward, forward[1:], strict=False))
         assert sum(back) <= 2 * len(payload) + 2 * 4096  # (the budget, and the last chunk read past it)
+
+
+# A token whose body may end before "_" or "-" (h115) glued before a token whose prefix holds "_" or "-": the first
+# body took the second's prefix up to it (sk_live_<24> + "shpat"), the union of its find and its find up to the
+# joint left the second token's rest in clear (its prefix in the marker). The engine alone: the exhaustive
+# reference reads no joint.
+@pytest.mark.parametrize("first", ["stripe", "groq", "hf", "gh"])
+@pytest.mark.parametrize("second", ["shopify", "linear", "supabase", "notion", "do", "stripe", "sentry", "pulumi"])
+def test_a_token_glued_after_one_whose_body_may_end_at_its_prefix_is_redacted(first: str, second: str) -> None:
+    from recall_helpers import ENGINE
+
+    a, b = VALUES[first], VALUES[second]
+    out = ENGINE.redact(json.dumps({"tool_response": {"stdout": f"x {a}{b} y"}}))[0]
+    assert ENGINE.redact(out)[0] == out
+    text = json.loads(out)["tool_response"]["stdout"]
+    assert a[6:] not in text and b[6:] not in text and b[-12:] not in text, text
+    assert text.startswith("x [REDACTED:") and text.endswith("] y"), text

@@ -36,7 +36,7 @@ from hookd.redact import memo
 from hookd.redact.escapes import inside_strings, whole_escapes
 from hookd.redact.dense import CONFIRM_LIMIT, MARK, Budget, redact_in_bulk
 from hookd.redact.glued import unglued
-from hookd.redact.joints import joints
+from hookd.redact.joints import ended_at_joints, joints
 from hookd.redact.mcpnames import tools_kept
 from hookd.redact.nested import InnerBudget, Unwrapper
 from hookd.redact.patterns import HS_JOINT
@@ -198,6 +198,7 @@ class Redactor:
             budget = inner
             budget.dense.update(dense)
         found: list[tuple[int, int, int]] = []
+        cut: dict[tuple[int, int], int] = {}  # a token's start and rule: the joint it ends at (joints.py)
         pending: list[Pending] = []  # candidates whose checks wait for the budget to settle (settle.py)
         # Every rule gates: one with no report, context or chunk has nothing to read. Only the others are
         # visited (in the table's order, which is the budget's), not all of them per text.
@@ -243,9 +244,10 @@ class Redactor:
                     self.examined[rule.name] += joint - low
                     for match in rule.compiled.finditer(text, low, joint):
                         if match.end() == joint and budget.spend(match.start()):
+                            cut[match.start(rule.group), index] = joint
                             self._take(index, rule, match, found, pending, depth, budget, joint=True)
         settled(pending, found, budget, len(text), self._confirmed)
-        return tools_kept(text, merged(found, self.rules)), budget
+        return tools_kept(text, merged(ended_at_joints(found, cut), self.rules)), budget
 
     def _take(
         self,
