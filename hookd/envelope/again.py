@@ -43,7 +43,7 @@ def redact_fields(redactor: Redactor, envelope: dict[str, Any]) -> Counter[str]:
     if DENSE in found:
         for name in NAMES:
             if isinstance(rest.get(name), str):
-                fields[name] = redactor.redact_string(rest[name])[0]
+                fields[name] = redactor.redact_string(rest[name], name)[0]
     envelope.update(fields)
     if isinstance(envelope.get("redactions"), int):
         envelope["redactions"] += sum(found.values())

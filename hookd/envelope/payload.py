@@ -124,7 +124,7 @@ class Preparer:
         for name in ("hook_event_name", "session_id", "tool_name"):
             value = getattr(head, name)
             if isinstance(value, str) and value:
-                kept[name] = self.redactor.redact_string(value)[0]
+                kept[name] = self.redactor.redact_string(value, name)[0]
         return msgspec.structs.replace(fields, **kept)
 
     def _redacted_whole(self, text: str, found: Counter[str]) -> tuple[str, Counter[str]]:

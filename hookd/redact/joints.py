@@ -52,3 +52,18 @@ def joints(text: str, ends: list[int], reach: int, dense: Collection[int] = ()) 
                     floor = at
                 break
     return windows
+
+
+def ended_at_joints(found: list[tuple[int, int, int]], cut: dict[tuple[int, int], int]) -> list[tuple[int, int, int]]:
+    """``found`` less a token's find that runs past the joint its own find ends at (``cut``: start and rule ->
+    joint): a body that may end before ``_`` took the next token's prefix up to its ``_`` (``sk_live_<24>`` +
+    ``shpat`` of ``shpat_<hex>``), and the union of the two left the next token's rest in clear, its prefix
+    inside the marker. Ended at the joint, glued.py reads the run after its marker and takes the next token."""
+    if not cut:
+        return found
+    confirmed = set(found)
+    return [
+        (start, end, index)
+        for start, end, index in found
+        if (joint := cut.get((start, index))) is None or end <= joint or (start, joint, index) not in confirmed
+    ]

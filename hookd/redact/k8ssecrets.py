@@ -13,9 +13,9 @@ by hand) or after it (as kubectl sorts the keys), the whole within SPAN characte
 context is checked before the value is read, which is read to its line's end. A value whose decoding is a
 placeholder (``cGFzc3dvcmQ=``, "password") is kept. An Edit's patch, each line a string, reads the same (h97): a
 string's end and the next's opening quote are a line's break. ``kubectl get secret -o json`` too: the pairs of
-``"data": {`` and the nearest ``"kind":`` after them (else before) saying ``"Secret"``, in the chunks that hold it.
-A value more than SPAN characters from its ``data:`` line or its kind is not read: the trigger and its gate must
-fit in the scanner's overlap.
+``"data": {`` whose object's own ``"kind"`` says ``"Secret"``, at any distance (k8sjson.py). A value more than SPAN
+characters from its ``data:`` line (or, YAML, from a kind not its block's sibling) is not read: the trigger and its
+gate must fit in the scanner's overlap.
 """
 
 from __future__ import annotations
@@ -25,12 +25,18 @@ import binascii
 import functools
 import re
 
+from hookd.redact.k8sjson import (
+    SPAN,
+    JSON_NEED,
+    JSON_TRIGGER,
+    in_secret_json,
+    json_kind_near,
+    json_values,
+    sibling_kinds,
+)
 from hookd.redact.rule import Rule
 from hookd.redact.values import plausible_secret
 
-# From the data: line or kind: Secret, whichever is first, to the value's first character or the other: within
-# the scanner's overlap (scan.OVERLAP, 2048), so some chunk holds the whole trigger and kind: Secret, its gate.
-SPAN = 2000
 _KIND = re.compile(r"kind: Secret(?=\\[nr]|[\r\n]|\Z| #|\")")
 _KIND_LINE = "kind: "
 _DOCUMENT = "---"
@@ -92,12 +98,13 @@ class _Block:
         block, when the object's kind says Secret. Work is the blocks' length."""
         out: list[int] = []
         walked = -1
+        json_blocks: list[tuple[int, int, list[int]]] = []
         for at in ends:
             if at <= walked:
                 continue  # a value of a block already walked
             if text.startswith('\\"', at - 3):
-                values, walked = _json_values(text, at)
-                out += [value + self.back for value in values]
+                data, walked, values = json_values(text, at)
+                json_blocks.append((data, walked, values))
                 continue
             block = self.find(text, at)
             if block is None:
@@ -107,6 +114,11 @@ class _Block:
             values, walked = self._walk(text, word)
             if _kind_says_secret(text, start, word, walked, floor):
                 out += [value + self.back for value in values]
+        if json_blocks:
+            kinds = sibling_kinds(text, [(data, end) for data, end, _ in json_blocks])
+            for (data, end, values), kind in zip(json_blocks, kinds, strict=True):
+                if kind if kind is not None else json_kind_near(text, data, end):
+                    out += [value + self.back for value in values]
         return sorted(set(out))
 
     def _walk(self, text: str, word: int) -> tuple[list[int], int]:
@@ -138,75 +150,13 @@ _DATA = _Block("data:", _BASE64, "[A-Za-z0-9+/]", 1)
 _STRING_DATA = _Block("stringData:", _TEXT, "", 0)
 _DATA_TRIGGER = _DATA.trigger
 
-# kubectl get secret -o json (and jq's compact form): "data": {"<key>": "<base64>", ...} in JSON text, its keys
-# sorted (kind after data); Hyperscan reads from "data": { down each pair to the value's first character, in chunks
-# that hold a "data": {; the block is walked and its kind checked once, as a YAML one's.
-_JSON_KEY = r'\\"[A-Za-z0-9_.-]{1,253}\\": ?\\"'
-_JSON_SPACE = r'(?:\\n|[ \t]|", ?")'  # (a line's end and the next's start in an Edit's patch, as _BREAK)
-_JSON_TRIGGER = (
-    r'\\"data\\": ?\{'
-    + _JSON_SPACE
-    + "*(?:"
-    + _JSON_KEY
-    + r'[A-Za-z0-9+/]*={0,2}\\",'
-    + _JSON_SPACE
-    + "*)*"
-    + _JSON_KEY
-    + "[A-Za-z0-9+/]"
-)
-_JSON_NEED = r'(?:\\"data\\": ?\{)'
-_JSON_DATA_PAIRS = re.compile(
-    r'\\"data\\": ?\{'
-    + _JSON_SPACE
-    + "*+(?:"
-    + _JSON_KEY
-    + r'[A-Za-z0-9+/]*+={0,2}\\",'
-    + _JSON_SPACE
-    + "*+)*+"
-    + _JSON_KEY
-)
-_JSON_KIND = re.compile(r'kind\\": ?\\"Secret\\"')
-_JSON_KIND_KEY = 'kind\\":'
-_JSON_HEAD = re.compile(r'\\"data\\": ?\{' + _JSON_SPACE + "*+")
-_JSON_ENTRY = re.compile(_JSON_KEY + r'(?P<value>[A-Za-z0-9+/]*+={0,2})\\"')
-_JSON_NEXT = re.compile("," + _JSON_SPACE + "*+")
-
 
 def _in_secret_data(text: str, at: int) -> bool:
     """The report (the value's first character, at - 1) is a value of a data: block, YAML or JSON (its kind is
     checked once for the whole block, by _Block.ends)."""
     if text.startswith('\\"', at - 3):
-        return _in_secret_json(text, at)
+        return in_secret_json(text, at)
     return _DATA.find(text, at) is not None
-
-
-def _in_secret_json(text: str, at: int) -> bool:
-    """The report is a value of the pairs after "data": { (nothing else between), within SPAN of it."""
-    data = text.rfind('\\"data\\":', max(0, at - SPAN), at)
-    return data >= 0 and _JSON_DATA_PAIRS.fullmatch(text, data, at - 1) is not None
-
-
-def _json_values(text: str, at: int) -> tuple[list[int], int]:
-    """The values of the "data": { block holding the report, walked once from its start (however long: a
-    certificate before a value), where they begin (none if its kind is not Secret), and where the walk ended."""
-    data = text.rfind('\\"data\\":', max(0, at - SPAN), at)
-    head = _JSON_HEAD.match(text, data)
-    assert head is not None  # _in_secret_json matched the same
-    values: list[int] = []
-    end = head.end()
-    while (entry := _JSON_ENTRY.match(text, end)) is not None:
-        values.append(entry.start("value"))
-        end = entry.end()
-        following = _JSON_NEXT.match(text, end)
-        if following is None:
-            break
-        end = following.end()
-    # The object's kind: the nearest "kind": after the block (kubectl sorts kind after data; in a List the one
-    # before is the previous item's), else the nearest before the data, within SPAN.
-    kind = text.find(_JSON_KIND_KEY, end, min(len(text), end + SPAN))
-    kind = text.rfind(_JSON_KIND_KEY, max(0, data - SPAN), data) if kind < 0 else kind
-    secret = kind >= 0 and _JSON_KIND.match(text, kind) is not None
-    return (values if secret else []), end
 
 
 def _kind_says_secret(text: str, start: int, word: int, end: int, floor: int) -> bool:
@@ -290,8 +240,8 @@ K8S_SECRET_DATA = Rule(
     replaces="a value of a Kubernetes Secret's data: (base64, under any key) in its manifest or kubectl's YAML or JSON",
     pattern=r"(?P<value>[A-Za-z0-9+/]{4,16384}+={0,2})(?=\\[nr]|[\r\n]|\\?\"|\Z)",
     group="value",
-    trigger="(?:" + _DATA_TRIGGER + "|" + _JSON_TRIGGER + ")",
-    trigger_parts=((_DATA_TRIGGER, (_DATA.need,)), (_JSON_TRIGGER, (_JSON_NEED,))),
+    trigger="(?:" + _DATA_TRIGGER + "|" + JSON_TRIGGER + ")",
+    trigger_parts=((_DATA_TRIGGER, (_DATA.need,)), (JSON_TRIGGER, (JSON_NEED,))),
     anchored=True,
     back=1,
     reach=16400,

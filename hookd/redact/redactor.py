@@ -36,7 +36,8 @@ from hookd.redact import memo
 from hookd.redact.escapes import inside_strings, whole_escapes
 from hookd.redact.dense import CONFIRM_LIMIT, MARK, Budget, redact_in_bulk
 from hookd.redact.glued import unglued
-from hookd.redact.joints import joints
+from hookd.redact.joints import ended_at_joints, joints
+from hookd.redact.mcpnames import tools_kept
 from hookd.redact.nested import InnerBudget, Unwrapper
 from hookd.redact.patterns import HS_JOINT
 from hookd.redact.prefilter import Prefilter
@@ -85,15 +86,18 @@ class Redactor:
         """
         return self._redact(text, data, 0)
 
-    def redact_string(self, value: str) -> tuple[str, Counter[str]]:
+    def redact_string(self, value: str, key: str | None = None) -> tuple[str, Counter[str]]:
         """A string taken out of JSON (a frame header's value, a payload's field), redacted as the
-        JSON string it is in a payload: redact() reads JSON text, where a bare quote ends a string."""
-        redacted, counts = self._redact(json.dumps(value, ensure_ascii=False), None, 0)
+        JSON string it is in a payload: redact() reads JSON text, where a bare quote ends a string.
+        ``key``: the payload's field it was, read as under that key (a tool_name's tool: mcpnames.py)."""
+        text = json.dumps(value if key is None else {key: value}, ensure_ascii=False)
+        redacted, counts = self._redact(text, None, 0)
         if not counts:
             return value, counts
         try:
-            return json.loads(redacted), counts
-        except ValueError:  # redaction keeps JSON valid; should it not, nothing of the value is kept
+            loaded = json.loads(redacted)
+            return (loaded if key is None else loaded[key]), counts
+        except (ValueError, KeyError, TypeError):  # redaction keeps JSON valid; should it not, nothing of it is kept
             return MARK, counts
 
     def forget(self) -> None:
@@ -194,6 +198,7 @@ class Redactor:
             budget = inner
             budget.dense.update(dense)
         found: list[tuple[int, int, int]] = []
+        cut: dict[tuple[int, int], int] = {}  # a token's start and rule: the joint it ends at (joints.py)
         pending: list[Pending] = []  # candidates whose checks wait for the budget to settle (settle.py)
         # Every rule gates: one with no report, context or chunk has nothing to read. Only the others are
         # visited (in the table's order, which is the budget's), not all of them per text.
@@ -239,9 +244,10 @@ class Redactor:
                     self.examined[rule.name] += joint - low
                     for match in rule.compiled.finditer(text, low, joint):
                         if match.end() == joint and budget.spend(match.start()):
+                            cut[match.start(rule.group), index] = joint
                             self._take(index, rule, match, found, pending, depth, budget, joint=True)
         settled(pending, found, budget, len(text), self._confirmed)
-        return merged(found, self.rules), budget
+        return tools_kept(text, merged(ended_at_joints(found, cut), self.rules)), budget
 
     def _take(
         self,
