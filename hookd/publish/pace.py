@@ -12,8 +12,12 @@ in the stream makes each resend harmless (the batch may have landed after all).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 import redis.exceptions
 
+from hookd.publish.topology import FAILURES
 from hookd.units import format_bytes
 
 # The halving stops here: below 1 KiB/s, a 16 MiB batch would be given over four hours.
@@ -35,6 +39,20 @@ class Pace:
     def allowance(self, size: int, trial: bool = False) -> float:
         """Seconds a batch of ``size`` bytes may take, to its last reply."""
         return (self.trial_timeout_s if trial else self.timeout_s) + size / self.bytes_per_s
+
+    async def judge(
+        self, exc: BaseException, size: int, waited_s: float, ping: Callable[[], Awaitable[None]]
+    ) -> BaseException:
+        """``exc``, or SlowLink (and half the rate) when it is a timeout and Redis answers ``ping``
+        within redis_timeout_s all the same."""
+        if not isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
+            return exc
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                await ping()
+        except FAILURES:
+            return exc
+        return self.too_slow(size, waited_s)
 
     def kept_up(self) -> None:
         self.bytes_per_s = float(self.setting)

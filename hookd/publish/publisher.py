@@ -161,7 +161,7 @@ class Publisher:
             self.progress.answered(False)
             if isinstance(exc, PartlyAdded):
                 self._partly_added(batch, exc)
-            await self._failed(await self._slow_or(exc, batch.size, allowed))
+            await self._failed(await self.pace.judge(exc, batch.size, allowed, self.writer.ping))
             return False
         self.progress.answered(True)
         self._published(batch, counts, fresh)
@@ -182,17 +182,6 @@ class Publisher:
     ) -> Counts:
         """Write one batch (see BatchWriter.send); ``publish`` goes through here."""
         return await self.writer.send(keys, args, ask, timeout_s)
-
-    async def _slow_or(self, exc: BaseException, size: int, waited_s: float) -> BaseException:
-        """``exc``, or SlowLink when it is a timeout and Redis answers a PING all the same (pace.py)."""
-        if not isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
-            return exc
-        try:
-            async with asyncio.timeout(self.pace.timeout_s):
-                await self.writer.ping()
-        except FAILURES:
-            return exc
-        return self.pace.too_slow(size, waited_s)
 
     def _published(self, batch: Batch, counts: Counts, fresh: bool) -> None:
         added, skipped = counts.added, counts.skipped
@@ -232,7 +221,9 @@ class Publisher:
             self.progress.answered(False)
             self.spool.rewind()
             size = self.in_flight_bytes
-            await self._after_stream_failure(await self._slow_or(exc, size, self.pace.allowance(size)))
+            await self._after_stream_failure(
+                await self.pace.judge(exc, size, self.pace.allowance(size), self.writer.ping)
+            )
 
     async def _stream_on(self, conn: Connection) -> None:
         in_flight: deque[tuple[Batch, bool]] = deque()  # and whether it is its first send
