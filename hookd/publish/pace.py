@@ -45,8 +45,8 @@ class Pace:
     ) -> BaseException:
         """``exc``, or SlowLink (and half the rate) when it is a timeout and Redis answers ``ping``
         within redis_timeout_s all the same."""
-        if not isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
-            return exc
+        if size <= 0 or not isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
+            return exc  # no batch was on its way (a connect that timed out): nothing to pace
         try:
             async with asyncio.timeout(self.timeout_s):
                 await ping()
