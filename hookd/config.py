@@ -318,6 +318,15 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ] = 2000
     redis_connect_timeout_s: Annotated[float, _doc("timeout for connecting to Redis"), msgspec.Meta(gt=0)] = 1.0
     redis_timeout_s: Annotated[float, _doc("timeout for one Redis command or batch"), msgspec.Meta(gt=0)] = 5.0
+    redis_min_bytes_per_s: Annotated[
+        int,
+        _doc(
+            "the slowest link to Redis a batch is given time for: a batch of N bytes may take "
+            "redis_timeout_s (a trial breaker_trial_timeout_s) plus N / this many seconds; after a "
+            "batch times out while Redis still answers, its resend assumes half the rate"
+        ),
+        msgspec.Meta(ge=1024),
+    ] = 256 * 1024
     session_index: Annotated[
         bool,
         _doc(

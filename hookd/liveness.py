@@ -36,22 +36,28 @@ class Progress(msgspec.Struct):
     publish_success_at: float | None = None
     publish_busy_since: float | None = None  # an attempt is waiting for Redis's answer since
     publish_backoff_until: float | None = None  # a deliberate wait (the breaker) ends then
+    publish_bytes: int | None = None  # what the attempt waited on carries (publish/pace.py)
+    publish_extra_s: float = 0.0  # the time its bytes are given past redis_timeout_s
     flush_at: float | None = None  # the last fsync of the spool that completed
     flush_busy_since: float | None = None  # an fsync is running since
     flush_error: str | None = None  # the last failed fsync's error, until Redis has what it left unsure
     flush_failed_at: float | None = None
 
-    def attempting(self) -> None:
+    def attempting(self, size: int | None = None, extra_s: float = 0.0) -> None:
         now = time.monotonic()
         self.publish_attempt_at = now
         if self.publish_busy_since is None:
             self.publish_busy_since = now
+        self.publish_bytes = size
+        self.publish_extra_s = extra_s
 
     def answered(self, ok: bool, still_waiting: bool = False) -> None:
         now = time.monotonic()
         if ok:
             self.publish_success_at = now
         self.publish_busy_since = now if still_waiting else None
+        if not still_waiting:
+            self.publish_bytes, self.publish_extra_s = None, 0.0
 
     def backing_off(self, seconds: float) -> None:
         self.publish_backoff_until = time.monotonic() + seconds
@@ -108,7 +114,8 @@ def stall_reasons(
     """Why hookd is not making progress, or [] when it is.
 
     The publisher is stalled when events wait and it has sent nothing for
-    ``stall_after_s``, or has waited that long for one answer, unless it is in a
+    ``stall_after_s``, or has waited that long (plus the time a large batch's bytes
+    are given to cross the link: publish/pace.py) for one answer, unless it is in a
     back-off it chose (an open circuit breaker) that has not run out. The
     flusher is stalled when an fsync has run that long, or under
     ``spool_fsync=interval`` none has completed for that long past its period.
@@ -118,7 +125,7 @@ def stall_reasons(
     if waiting_events:
         backoff_end = progress.publish_backoff_until or 0.0
         busy = progress.publish_busy_since
-        if busy is not None and now - busy > stall_after_s:
+        if busy is not None and now - busy > stall_after_s + progress.publish_extra_s:
             reasons.append(
                 f"the publisher has waited {now - busy:.1f}s for Redis's answer to one "
                 f"batch while {waiting_events} events wait (stall_after_s="
@@ -159,6 +166,8 @@ def ages(progress: Progress, now: float | None = None) -> dict[str, float | None
         "publish_attempt_s": age(progress.publish_attempt_at),
         "publish_success_s": age(progress.publish_success_at),
         "publish_waiting_s": age(progress.publish_busy_since),
+        "publish_waiting_bytes": progress.publish_bytes if progress.publish_busy_since is not None else None,
+        "publish_allowed_extra_s": round(progress.publish_extra_s, 3),
         "backoff_left_s": None
         if progress.publish_backoff_until is None
         else round(max(0.0, progress.publish_backoff_until - now), 3),

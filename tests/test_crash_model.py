@@ -222,14 +222,14 @@ class FaultyScript:
         self.script = script
         self.faults = faults
 
-    async def __call__(self, keys, args, ask=None):
+    async def __call__(self, keys, args, ask=None, timeout_s=None):
         faults = self.faults
         if faults.step("publish script, not yet sent") is not None:
             raise Crash
         if faults.refuse_next_script:
             faults.refuse_next_script = False
             raise redis.exceptions.ConnectionError("injected: connection reset before sending")
-        result = await self.script(keys=keys, args=args, ask=ask)
+        result = await self.script(keys=keys, args=args, ask=ask, timeout_s=timeout_s)
         if faults.step("publish script applied in Redis, reply lost") is not None:
             raise Crash
         if faults.lose_next_reply:

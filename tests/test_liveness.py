@@ -38,6 +38,19 @@ def test_one_answer_awaited_too_long_is_a_stall_though_the_attempt_was_recent():
     assert "waited 7.0s for Redis's answer" in verdict(progress)[0]
 
 
+def test_a_large_batch_crossing_a_slow_link_is_not_a_stall_until_its_bytes_time_runs_out():
+    # A 4 MB batch given 16 s past redis_timeout_s for its bytes (publish/pace.py): the watchdog must not
+    # stop being fed (systemd would kill hookd) while it crosses, and must once that time is past too.
+    progress = Progress(publish_attempt_at=NOW - 0.1, flush_at=NOW)
+    progress.attempting(4_000_000, 16.0)
+    progress.publish_busy_since = NOW - 7
+    assert verdict(progress) == []
+    progress.publish_busy_since = NOW - 22
+    assert "waited 22.0s for Redis's answer" in verdict(progress)[0]
+    progress.answered(True)
+    assert progress.publish_bytes is None and progress.publish_extra_s == 0.0
+
+
 def test_a_back_off_the_publisher_chose_is_not_a_stall_until_it_runs_out():
     progress = Progress(publish_attempt_at=NOW - 20, publish_backoff_until=NOW + 3, flush_at=NOW)
     assert verdict(progress) == []

@@ -12,7 +12,7 @@ from hookd.terminal.text import visible
 from hookd.units import format_age, format_bytes
 
 GREEN, YELLOW, RED, RESET = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
-STATE_LABELS = {"refusing": "refusing batches", "unconfirmed": "replicas behind"}
+STATE_LABELS = {"refusing": "refusing batches", "unconfirmed": "replicas behind", "slow": "answering, link too slow"}
 
 
 # Colours a text with a terminal escape (or leaves it plain).
@@ -169,6 +169,13 @@ def _liveness_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
         text = f"publish tried {ago(progress['publish_attempt_s'])}, succeeded {ago(progress['publish_success_s'])}"
         if progress["publish_waiting_s"] is not None and progress["publish_waiting_s"] >= 1:
             text += f", waiting {format_age(progress['publish_waiting_s'])} for Redis"
+            size = progress.get("publish_waiting_bytes")
+            if size and progress.get("publish_allowed_extra_s"):
+                # Status must not read as a Redis that does not answer while a large batch crawls.
+                text += (
+                    f" to take a batch of {format_bytes(size)} (given "
+                    f"{format_age(progress['publish_allowed_extra_s'])} past redis_timeout_s to cross the link)"
+                )
         text += f"; spool flushed {ago(progress['flush_s'])}"
         rows.append(("progress", text))
     frames = status.get("pending_frames")

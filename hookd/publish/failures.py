@@ -15,6 +15,7 @@ from hookd.config import mask_url
 from hookd.publish import sentinel, topology
 from hookd.publish.access import exception_chain, explain, refused, url_secrets, uses_tls, was_reset
 from hookd.publish.migration import is_ask, redirected_too_often
+from hookd.publish.pace import SlowLink
 from hookd.publish.server_owner import StrangerServer
 from hookd.publish.settings import RedisSettings
 
@@ -41,6 +42,8 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
     access = explain(settings, exc, text)
     if access is not None:
         return f"{where}: {access}"
+    if isinstance(exc, SlowLink):
+        return f"{where}: {exc}"
     if isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
         connecting = "connecting" in text
         hint = " (if that port speaks plain Redis, not TLS, use redis://)" if uses_tls(settings) and connecting else ""

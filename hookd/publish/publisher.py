@@ -25,9 +25,10 @@ from hookd.publish.first_sends import FirstSends
 from hookd.publish.health import HealthReport
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.migration import SlotMove, is_ask
+from hookd.publish.pace import Pace
 from hookd.publish.script import ScriptArg, batch_args, batch_keys, sender
 from hookd.publish.topology import FAILURES
-from hookd.publish.writer import BatchWriter, Counts, GapError, PartlyAdded, ReplicasBehind
+from hookd.publish.writer import BatchWriter, Counts, GapError, PartlyAdded, ReplicasBehind, paced
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState, PublisherHealth
 
@@ -72,6 +73,8 @@ class Publisher:
         self.route = self.writer.route
         self.report = HealthReport(settings, redis_settings, spool, state)
         self.breaker = self.report.breaker
+        self.pace = Pace(redis_settings.timeout_s, settings.breaker_trial_timeout_s, redis_settings.min_bytes_per_s)
+        self.in_flight_bytes = 0  # of the stream's batches sent and not yet answered
         self.redirects = 0
         self.linger_s = settings.publish_linger_ms / 1000
         self.batch_started_at = float("-inf")
@@ -143,18 +146,22 @@ class Publisher:
         """Send one batch (to the node ``ask`` names, if given); True once Redis has it (and
         the spool's position has moved)."""
         trial = self.breaker.state == HALF_OPEN
-        self.progress.attempting()
+        allowed = self.pace.allowance(batch.size, trial)
+        self.progress.attempting(batch.size, allowed - self.pace.timeout_s)
         fresh = self.first_sends.sending(batch)
         try:
-            async with asyncio.timeout(self.settings.breaker_trial_timeout_s if trial else None):
+            async with asyncio.timeout(allowed if trial else None):
                 counts = await self.send(
-                    batch_keys(self.settings, batch.events), batch_args(self.settings, batch.events), ask
+                    batch_keys(self.settings, batch.events),
+                    batch_args(self.settings, batch.events),
+                    ask,
+                    timeout_s=self.pace.allowance(batch.size),
                 )
         except FAILURES as exc:
             self.progress.answered(False)
             if isinstance(exc, PartlyAdded):
                 self._partly_added(batch, exc)
-            await self._failed(exc)
+            await self._failed(await self.pace.judge(exc, batch.size, allowed, self.writer.ping))
             return False
         self.progress.answered(True)
         self._published(batch, counts, fresh)
@@ -167,10 +174,14 @@ class Publisher:
         self.report.index_answered(batch_keys(self.settings, batch.events[: exc.added])[2:], exc.refused)
 
     async def send(
-        self, keys: list[str], args: list[ScriptArg], ask: redis.exceptions.AskError | None = None
+        self,
+        keys: list[str],
+        args: list[ScriptArg],
+        ask: redis.exceptions.AskError | None = None,
+        timeout_s: float | None = None,
     ) -> Counts:
         """Write one batch (see BatchWriter.send); ``publish`` goes through here."""
-        return await self.writer.send(keys, args, ask)
+        return await self.writer.send(keys, args, ask, timeout_s)
 
     def _published(self, batch: Batch, counts: Counts, fresh: bool) -> None:
         added, skipped = counts.added, counts.skipped
@@ -186,6 +197,7 @@ class Publisher:
         self.state.batches += 1
         self.state.deduplicated += skipped
         self.redirects = 0
+        self.pace.kept_up()
         self.report.succeeded()
         if counts.refused or self.state.redis.index_refused:
             self.report.index_answered(batch_keys(self.settings, batch.events)[2:], counts.refused)
@@ -200,13 +212,18 @@ class Publisher:
         never let a later batch raise the mark over an earlier one. Returns on
         the first failure, with the spool rewound to its committed position.
         """
+        self.in_flight_bytes = 0
         try:
             async with self.writer.connection() as conn:
-                await self._stream_on(conn)
+                with paced(conn, None):
+                    await self._stream_on(conn)
         except FAILURES as exc:
             self.progress.answered(False)
             self.spool.rewind()
-            await self._after_stream_failure(exc)
+            size = self.in_flight_bytes
+            await self._after_stream_failure(
+                await self.pace.judge(exc, size, self.pace.allowance(size), self.writer.ping)
+            )
 
     async def _stream_on(self, conn: Connection) -> None:
         in_flight: deque[tuple[Batch, bool]] = deque()  # and whether it is its first send
@@ -221,8 +238,11 @@ class Publisher:
                     )
                 if held.events and (not in_flight or sender(in_flight[-1][0].events[-1]) == sender(held.events[0])):
                     after = in_flight[-1][0].events[-1].seq if in_flight else 0
+                    self.in_flight_bytes += held.size
+                    # The write waits for the bytes already in flight to cross, the reply for all of them.
+                    conn.socket_timeout = self.pace.allowance(self.in_flight_bytes)
                     await conn.send_packed_command(self.writer.pack(held, after), check_health=False)
-                    self.progress.attempting()
+                    self.progress.attempting(self.in_flight_bytes, conn.socket_timeout - self.pace.timeout_s)
                     in_flight.append((held, self.first_sends.sending(held)))
                     held = None
                     continue
@@ -235,6 +255,7 @@ class Publisher:
                 raise
             self.slot_move.went_through(redirected=False)
             batch, fresh = in_flight.popleft()
+            self.in_flight_bytes -= batch.size
             self.progress.answered(True, still_waiting=bool(in_flight))
             self._published(batch, counts, fresh)
 

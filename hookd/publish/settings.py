@@ -40,6 +40,7 @@ class RedisSettings(Section, frozen=True, kw_only=True):
     cluster_nodes: str
     connect_timeout_s: float
     timeout_s: float
+    min_bytes_per_s: int
 
 
 class PublishSettings(Section, frozen=True, kw_only=True):

@@ -10,8 +10,8 @@ The publisher (publisher.py) decides when to send and what a failure costs.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import NamedTuple
 
 import hiredis
@@ -140,6 +140,19 @@ async def leased(
         await route.release(conn)
 
 
+@contextmanager
+def paced(conn: Connection, timeout_s: float | None) -> Iterator[None]:
+    """The connection's reads and writes limited to ``timeout_s`` (None: redis_timeout_s) for
+    a batch; the connection goes back to the pool with its own timeout."""
+    own = conn.socket_timeout
+    if timeout_s is not None:
+        conn.socket_timeout = timeout_s
+    try:
+        yield
+    finally:
+        conn.socket_timeout = own
+
+
 class BatchWriter:
     def __init__(
         self,
@@ -167,17 +180,23 @@ class BatchWriter:
             await conn.read_response()
 
     async def send(
-        self, keys: list[str], args: list[ScriptArg], ask: redis.exceptions.AskError | None = None
+        self,
+        keys: list[str],
+        args: list[ScriptArg],
+        ask: redis.exceptions.AskError | None = None,
+        timeout_s: float | None = None,
     ) -> Counts:
         """PUBLISH_BATCH once, on a connection of its own, past a lost script, a moved slot or
-        an ASK (which sends this batch, with ASKING, to the node it names; see migration.py)."""
+        an ASK (which sends this batch, with ASKING, to the node it names; see migration.py);
+        its writes and reads may take ``timeout_s`` each (pace.py), not redis_timeout_s."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 async with self.connection(ask) as conn:
-                    await conn.send_packed_command(self.packed(keys, args, asking=ask is not None))
-                    if ask is not None:
-                        await conn.read_response()  # ASKING's OK
-                    reply = await self.read_reply(conn, events_in(args))
+                    with paced(conn, timeout_s):
+                        await conn.send_packed_command(self.packed(keys, args, asking=ask is not None))
+                        if ask is not None:
+                            await conn.read_response()  # ASKING's OK
+                        reply = await self.read_reply(conn, events_in(args))
             except FAILURES as exc:
                 if attempt == ATTEMPTS:
                     raise

@@ -1,0 +1,70 @@
+"""How long a batch may take to cross the link to Redis, and the word for a link too slow for it.
+
+A batch's reply comes only once all its bytes have crossed: behind a slow tunnel a 6 MB event
+takes longer than redis_timeout_s however well Redis is doing, and a fixed timeout sends it
+again forever. So a batch (or trial) is given its timeout plus its bytes at
+redis_min_bytes_per_s, the slowest link it is allowed for. When a batch times out and Redis
+still answers a PING in time, the link is slower than that: the rate assumed is halved for the
+next send (down to MIN_BYTES_PER_S), so any link that moves bytes at all carries the batch
+within a few sends; the first batch that goes through brings it back to the setting. The mark
+in the stream makes each resend harmless (the batch may have landed after all).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import redis.exceptions
+
+from hookd.publish.topology import FAILURES
+from hookd.units import format_bytes
+
+# The halving stops here: below 1 KiB/s, a 16 MiB batch would be given over four hours.
+MIN_BYTES_PER_S = 1024
+
+
+class SlowLink(redis.exceptions.TimeoutError):
+    """A batch got no answer in the time its bytes were given, though Redis answers a PING:
+    the link is slower than the rate assumed (status: ``slow``, not ``down``)."""
+
+
+class Pace:
+    def __init__(self, timeout_s: float, trial_timeout_s: float, min_bytes_per_s: int) -> None:
+        self.timeout_s = timeout_s
+        self.trial_timeout_s = trial_timeout_s
+        self.setting = min_bytes_per_s
+        self.bytes_per_s = float(min_bytes_per_s)
+
+    def allowance(self, size: int, trial: bool = False) -> float:
+        """Seconds a batch of ``size`` bytes may take, to its last reply."""
+        return (self.trial_timeout_s if trial else self.timeout_s) + size / self.bytes_per_s
+
+    async def judge(
+        self, exc: BaseException, size: int, waited_s: float, ping: Callable[[], Awaitable[None]]
+    ) -> BaseException:
+        """``exc``, or SlowLink (and half the rate) when it is a timeout and Redis answers ``ping``
+        within redis_timeout_s all the same."""
+        if size <= 0 or not isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
+            return exc  # no batch was on its way (a connect that timed out): nothing to pace
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                await ping()
+        except FAILURES:
+            return exc
+        return self.too_slow(size, waited_s)
+
+    def kept_up(self) -> None:
+        self.bytes_per_s = float(self.setting)
+
+    def too_slow(self, size: int, waited_s: float) -> SlowLink:
+        """A batch of ``size`` bytes got no answer in ``waited_s`` while Redis answers: slow down."""
+        assumed = self.bytes_per_s
+        self.bytes_per_s = max(float(MIN_BYTES_PER_S), assumed / 2)
+        return SlowLink(
+            f"the link to Redis is slow: a batch of {format_bytes(size)} got no answer within "
+            f"{waited_s:.1f}s (redis_timeout_s plus its bytes at {format_bytes(int(assumed))}/s), though "
+            f"Redis answers a PING; it is sent again with its bytes at {format_bytes(int(self.bytes_per_s))}/s "
+            "(the stream's mark skips what already landed); if this repeats, lower redis_min_bytes_per_s "
+            "to the link's rate, or raise redis_timeout_s"
+        )

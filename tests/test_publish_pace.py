@@ -1,0 +1,51 @@
+"""publish/pace.py: the time a batch is given for its bytes, and when a timeout means a slow link."""
+
+from __future__ import annotations
+
+import asyncio
+
+import redis.exceptions
+
+from hookd.publish.pace import MIN_BYTES_PER_S, Pace, SlowLink
+
+
+async def answers() -> None:
+    return None
+
+
+async def silent() -> None:
+    raise redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
+
+
+def test_a_batch_is_given_its_bytes_at_the_floor_rate_and_a_trial_its_own_timeout():
+    pace = Pace(timeout_s=5, trial_timeout_s=2, min_bytes_per_s=1_000_000)
+    assert pace.allowance(0) == 5 and pace.allowance(6_000_000) == 11
+    assert pace.allowance(6_000_000, trial=True) == 8
+
+
+def test_a_timeout_while_redis_answers_is_a_slow_link_and_the_resend_gets_twice_the_time():
+    pace = Pace(timeout_s=5, trial_timeout_s=2, min_bytes_per_s=1_000_000)
+    lost = redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
+    judged = asyncio.run(pace.judge(lost, 6_000_000, 11.0, answers))
+    assert isinstance(judged, SlowLink)
+    assert "the link to Redis is slow" in str(judged) and "redis_min_bytes_per_s" in str(judged)
+    assert pace.allowance(6_000_000) == 17
+    pace.kept_up()
+    assert pace.allowance(6_000_000) == 11
+
+
+def test_a_timeout_while_redis_is_silent_or_another_failure_stays_what_it_is():
+    pace = Pace(timeout_s=5, trial_timeout_s=2, min_bytes_per_s=1_000_000)
+    lost = redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
+    assert asyncio.run(pace.judge(lost, 6_000_000, 11.0, silent)) is lost
+    refused = redis.exceptions.ConnectionError("Connection refused")
+    assert asyncio.run(pace.judge(refused, 6_000_000, 11.0, answers)) is refused
+    assert asyncio.run(pace.judge(lost, 0, 5.0, answers)) is lost  # no batch on its way
+    assert pace.allowance(6_000_000) == 11
+
+
+def test_the_rate_is_halved_no_lower_than_its_floor():
+    pace = Pace(timeout_s=5, trial_timeout_s=2, min_bytes_per_s=4096)
+    for _ in range(10):
+        pace.too_slow(1, 1.0)
+    assert pace.bytes_per_s == MIN_BYTES_PER_S
