@@ -172,8 +172,13 @@ class Flusher:
                 # left for the next flush. This one takes it.
                 await asyncio.to_thread(self.spool.sync)
         except OSError as exc:
-            self.progress.flush_busy_since = None
             await self.unsure.mark(self._failed(exc).through, exc)
+            # Shown once the mark is on the disk (or said not to be): a status that names the failure
+            # is then one a kill cannot take back from the next start's, nor from a stopped daemon's.
+            # Until then the flush counts as busy, so a mark that hangs on the disk shows as a stuck flush.
+            self.progress.flush_busy_since = None
+            self.progress.flush_error = f"{exc.strerror or exc}"
+            self.progress.flush_failed_at = time.monotonic()
             self._settle(through, exc)
             if raise_error:
                 raise
@@ -203,8 +208,6 @@ class Flusher:
         failure = self.failure = FlushFailure(
             exc, self.spool.end, say or (self.failure is not None and self.failure.said)
         )
-        self.progress.flush_error = f"{exc.strerror or exc}"
-        self.progress.flush_failed_at = time.monotonic()
         if say:
             log.error(
                 "spool_flush_failed",
