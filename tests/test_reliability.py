@@ -529,7 +529,10 @@ def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_fact
     assert peak_two - peak < budget, "memory held by the first wave was kept"
     # The first wave's high mark is its sampled peak or, when the sampling (every 50 ms, under load) missed
     # the top, what it ended at.
-    assert rss_after_two - max(peak, rss_after_one) < 8 * 2**20, "memory held by the waves was kept"
+    # A wave may hold more than the one before by what the one connection always read took past it
+    # (ingest/budget.py); a kept first wave would add its whole ~budget on top of that.
+    more = max(0, held_two["bytes"] - held["bytes"])
+    assert rss_after_two - max(peak, rss_after_one) < 8 * 2**20 + more, "memory held by the waves was kept"
     assert daemon.stop() == 0
 
 
