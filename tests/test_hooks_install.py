@@ -34,7 +34,9 @@ OTHER_HOOK = {"type": "command", "command": "~/bin/lint.sh", "timeout": 30}
 def home(tmp_path, monkeypatch):
     """A fresh HOME and project directory; no hookd config, no `claude` on PATH."""
     for name in list(os.environ):
-        if name.startswith("HOOKD_") or name == "CLAUDE_CONFIG_DIR":
+        if name.startswith("HOOKD_") or name in ("CLAUDE_CONFIG_DIR", "NO_PROXY", "no_proxy") or name.lower().endswith(
+            ("http_proxy", "https_proxy")
+        ):
             monkeypatch.delenv(name)
     (tmp_path / "home").mkdir()
     (tmp_path / "project").mkdir()

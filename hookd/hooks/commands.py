@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ from typing import Any, Callable, TextIO
 from hookd.config import Config
 from hookd.policies import HookClient, HookMode
 from hookd.hooks import entries, events, merge
-from hookd.hooks import ports
+from hookd.hooks import ports, proxies
 from hookd.hooks.command import hook_command, route_env
 from hookd.hooks.settings import SettingsError, SettingsFile, load
 from hookd.hooks.settings_write import refuse_creating_through_a_link, write
@@ -137,6 +138,9 @@ def install(
         )
     if mode is HookMode.HTTP:
         print(_token_advice(config), file=out)
+        proxied = proxies.problem(url, os.environ, new, path) if url else None
+        if proxied:
+            print(f"hookd: warning: {proxied}", file=err)
     print(
         "Claude Code reads hooks when a session starts: restart running sessions (or review them in /hooks).", file=out
     )

@@ -16,7 +16,7 @@ from typing import Any, Callable, TextIO
 from hookd import port_holders
 from hookd.config import Config
 from hookd.hooks import entries, events, merge
-from hookd.hooks import ports, reach, switches
+from hookd.hooks import ports, proxies, reach, switches
 from hookd.hooks.command import Route, route
 from hookd.hooks.settings import SettingsError, load
 from hookd.terminal.text import visible
@@ -49,6 +49,7 @@ def describe(
             f"{entries.TOKEN_VAR} is not set in this environment; Claude Code started "
             "from here would send an empty token"
         )
+    problems += [p for u in urls if (p := proxies.problem(u, os.environ, settings.data, path))]
     routes = _routes(config, path, handlers)
     problems += [r["problem"] for r in routes if r["problem"]]
     problems += reach.settings_apart(os.path.abspath(path), handlers, config)

@@ -1,0 +1,96 @@
+"""Whether Claude Code would send an HTTP hook through a proxy rather than to its URL.
+
+Claude Code sends HTTP hooks with its own axios agent, which goes through the proxy
+named in ``https_proxy``, ``HTTPS_PROXY``, ``http_proxy`` or ``HTTP_PROXY`` (the first set,
+in that order) for every URL that ``no_proxy`` (or, when that is unset, ``NO_PROXY``) does not
+exempt, loopback URLs included: it has no built-in exemption for 127.0.0.1. The exemption
+rules are its own and narrower than curl's: the whole value ``*``; an entry with a colon
+equal to the URL's ``host:port``; an entry starting with a dot matching the host or a
+subdomain; any other entry equal to the host name as the URL spells it (so ``localhost``
+does not exempt ``127.0.0.1``, nor ``127.0.0.0/8`` anything). Its settings files' ``env``
+objects set variables in its environment too.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+PROXY_VARS = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY")
+
+
+def _host_of(url: str) -> tuple[str, str] | None:
+    """The URL's host as a WHATWG URL parser spells it (IPv6 in brackets) and its port."""
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return None
+    try:
+        if isinstance(ipaddress.ip_address(host), ipaddress.IPv6Address):
+            host = f"[{host}]"
+    except ValueError:
+        pass
+    return host, str(port or (443 if parts.scheme == "https" else 80))
+
+
+def exempt(url: str, no_proxy: str | None) -> bool:
+    """Whether ``no_proxy`` keeps Claude Code from proxying a request to ``url``."""
+    if not no_proxy:
+        return False
+    if no_proxy == "*":
+        return True
+    found = _host_of(url)
+    if found is None:
+        return False
+    host, port = found
+    for entry in filter(None, re.split(r"[,\s]+", no_proxy)):
+        entry = entry.strip().lower()
+        if ":" in entry:
+            if entry == f"{host}:{port}":
+                return True
+        elif entry.startswith("."):
+            if host == entry[1:] or host.endswith(entry):
+                return True
+        elif host == entry:
+            return True
+    return False
+
+
+def _shown(proxy: str) -> str:
+    """The proxy without any user name or password its URL carries."""
+    try:
+        parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+    except ValueError:
+        return "(a proxy URL that cannot be parsed)"
+
+
+def claude_env(environ: Mapping[str, str], settings: Mapping[str, Any]) -> dict[str, str]:
+    """Claude Code's environment as far as one settings file tells: ours, then its ``env``."""
+    env = dict(environ)
+    block = settings.get("env")
+    if isinstance(block, dict):
+        env.update({k: v for k, v in block.items() if isinstance(k, str) and isinstance(v, str)})
+    return env
+
+
+def problem(url: str, environ: Mapping[str, str], settings: Mapping[str, Any], path: str) -> str | None:
+    """What is wrong when Claude Code, started from ``environ`` with the settings file at
+    ``path``, would send hookd's HTTP hooks to ``url`` through a proxy."""
+    env = claude_env(environ, settings)
+    name = next((v for v in PROXY_VARS if env.get(v)), None)
+    if name is None or exempt(url, env.get("no_proxy") or env.get("NO_PROXY")):
+        return None
+    block = settings.get("env")
+    where = f"the env of {path}" if isinstance(block, dict) and block.get(name) == env[name] else "this environment"
+    host = (_host_of(url) or ("the listener's host", ""))[0]
+    return (
+        f"{name} is set in {where} ({_shown(env[name])}), so Claude Code sends the HTTP hooks for "
+        f"{url} through that proxy: the proxy receives every event unredacted with the token, and "
+        f"the events are lost when it cannot reach this machine; fix: add {host} to NO_PROXY, and "
+        "to no_proxy if that is set (Claude Code reads it first and matches the host exactly), "
+        "or use command hooks (hookd hooks install --mode command)"
+    )
