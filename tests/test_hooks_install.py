@@ -34,8 +34,10 @@ OTHER_HOOK = {"type": "command", "command": "~/bin/lint.sh", "timeout": 30}
 def home(tmp_path, monkeypatch):
     """A fresh HOME and project directory; no hookd config, no `claude` on PATH."""
     for name in list(os.environ):
-        if name.startswith("HOOKD_") or name in ("CLAUDE_CONFIG_DIR", "NO_PROXY", "no_proxy") or name.lower().endswith(
-            ("http_proxy", "https_proxy")
+        if (
+            name.startswith("HOOKD_")
+            or name in ("CLAUDE_CONFIG_DIR", "NO_PROXY", "no_proxy")
+            or name.lower().endswith(("http_proxy", "https_proxy"))
         ):
             monkeypatch.delenv(name)
     (tmp_path / "home").mkdir()
