@@ -105,3 +105,43 @@ def test_command_hooks_are_not_concerned(home, capsys, monkeypatch):  # noqa: F8
     assert run_hooks("install", "--events", "Stop") == 0
     assert "through that proxy" not in capsys.readouterr().err
     assert "through that proxy" not in _status(capsys, monkeypatch)
+
+
+# Claude Code's sandbox: with sandbox.enabled, HTTP hooks go through the sandbox's network proxy,
+# which refuses (403) a host that sandbox.network.allowedDomains does not list.
+
+
+@pytest.fixture
+def no_managed(home, monkeypatch):  # noqa: F811
+    from hookd.hooks import switches
+
+    monkeypatch.setattr(switches, "MANAGED_SETTINGS", (str(home / "managed-settings.json"),))
+
+
+def test_the_sandbox_is_named_with_its_file(http_hooks, no_managed, capsys, monkeypatch):
+    local = http_hooks / "project" / ".claude" / "settings.local.json"
+    local.parent.mkdir()
+    local.write_text(json.dumps({"sandbox": {"enabled": True}}))
+    monkeypatch.setenv("HOOKD_HTTP_TOKEN", "x")
+    capsys.readouterr()
+    assert run_hooks("status", "--http-addr", ADDR) == 1
+    out = capsys.readouterr().out
+    assert f"sandbox.enabled is true in {local}" in out and "sandbox.network.allowedDomains" in out, out
+    local.write_text(json.dumps({"sandbox": {"enabled": True, "network": {"allowedDomains": ["127.0.0.1"]}}}))
+    assert run_hooks("status", "--http-addr", ADDR) == 0, capsys.readouterr().out
+
+
+def test_a_sandbox_that_is_off_or_command_hooks_are_not_concerned(home, no_managed, capsys, monkeypatch):  # noqa: F811
+    local = home / "project" / ".claude" / "settings.local.json"
+    local.parent.mkdir()
+    local.write_text(json.dumps({"sandbox": {"enabled": True}}))
+    assert run_hooks("install", "--events", "Stop") == 0
+    capsys.readouterr()
+    run_hooks("status")
+    assert "sandbox.enabled" not in capsys.readouterr().out
+    local.write_text(json.dumps({"sandbox": {"enabled": False}}))
+    assert run_hooks("install", "--mode", "http", "--http-addr", ADDR, "--events", "Stop") == 0
+    capsys.readouterr()
+    monkeypatch.setenv("HOOKD_HTTP_TOKEN", "x")
+    run_hooks("status", "--http-addr", ADDR)
+    assert "sandbox.enabled" not in capsys.readouterr().out

@@ -94,3 +94,32 @@ def problem(url: str, environ: Mapping[str, str], settings: Mapping[str, Any], p
         "to no_proxy if that is set (Claude Code reads it first and matches the host exactly), "
         "or use command hooks (hookd hooks install --mode command)"
     )
+
+
+def _sandbox(data: Mapping[str, Any]) -> dict[str, Any]:
+    block = data.get("sandbox")
+    return block if isinstance(block, dict) else {}
+
+
+def sandbox_problem(url: str, files: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """What is wrong when Claude Code's sandbox (``sandbox.enabled`` in one of ``files``, path ->
+    its settings) would carry hookd's HTTP hooks to ``url``: with the sandbox on, Claude Code
+    sends HTTP hooks through the sandbox's network proxy, which refuses (403) a host that no
+    file's ``sandbox.network.allowedDomains`` lists."""
+    enabled = [path for path, data in files.items() if _sandbox(data).get("enabled") is True]
+    found = _host_of(url)
+    if not enabled or found is None:
+        return None
+    host = found[0].strip("[]")
+    for data in files.values():
+        network = _sandbox(data).get("network")
+        allowed = network.get("allowedDomains") if isinstance(network, dict) else None
+        if isinstance(allowed, list) and any(isinstance(d, str) and d.lower() == host for d in allowed):
+            return None
+    return (
+        f"sandbox.enabled is true in {enabled[0]}, so Claude Code sends the HTTP hooks for {url} "
+        f"through its sandbox's network proxy, which refuses a host that sandbox.network.allowedDomains "
+        f"does not list: the events are lost; fix: use command hooks (hookd hooks install --mode "
+        f"command), or add {host} to sandbox.network.allowedDomains (which also lets sandboxed "
+        "commands reach every port of that host)"
+    )

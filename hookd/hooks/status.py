@@ -118,9 +118,11 @@ def status(
     files: list[dict[str, Any]] = [{"path": "(user settings)", "exists": False, "error": why} for why in unnamed or []]
     table = functools.cache(port_holders.listening)  # one reading of /proc/net/tcp for every file
     files += [describe(config, p, table) for p in paths]
+    merged = {p: switches.read(p) for p in (*switches.MANAGED_SETTINGS, *paths)}
     for f in files:
         if f.get("events"):
             f["problems"] += switches.problems(f["path"], paths)
+            f["problems"] += [p for u in f["urls"] if (p := proxies.sandbox_problem(u, merged))]
     if as_json:
         print(json.dumps({"files": files}), file=out)
     else:

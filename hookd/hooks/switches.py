@@ -24,7 +24,7 @@ MANAGED_SETTINGS = (
 )
 
 
-def _read(path: str) -> dict[str, Any]:
+def read(path: str) -> dict[str, Any]:
     """The file's top level, or nothing: a file that cannot be read or parsed is reported elsewhere
     (``hooks status`` parses the scopes' files strictly), and Claude Code skips it too. Read by
     settings.load, which refuses a FIFO, a device or an oversized file before it could hang or fill
@@ -46,7 +46,7 @@ def problems(hooked: str, settings_files: list[str], managed: tuple[str, ...] | 
     managed_files = [os.path.abspath(p) for p in (MANAGED_SETTINGS if managed is None else managed)]
     found = []
     for path in managed_files:
-        data = _read(path)
+        data = read(path)
         if data.get("disableAllHooks") is True:
             found.append(
                 f"Claude Code runs no hooks at all: disableAllHooks is true in the managed settings {path}; "
@@ -61,7 +61,7 @@ def problems(hooked: str, settings_files: list[str], managed: tuple[str, ...] | 
     if hooked in managed_files:
         return found
     for path in dict.fromkeys(os.path.abspath(p) for p in settings_files):
-        if path not in managed_files and _read(path).get("disableAllHooks") is True:
+        if path not in managed_files and read(path).get("disableAllHooks") is True:
             found.append(
                 f"Claude Code runs none of these hooks: disableAllHooks is true in {path}; "
                 f"fix: {_fix(path, 'disableAllHooks')}"
