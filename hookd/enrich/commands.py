@@ -95,6 +95,14 @@ def _push_deletes(args: str) -> bool:
     return "--delete" in words or "-d" in words or any(w.startswith(":") and len(w) > 1 for w in words)
 
 
+def _ps_recursive_forced(args: str) -> bool:
+    """PowerShell's Remove-Item options, any case, abbreviated as it accepts them: -r/-Recurse, -fo/-Force."""
+    words = [o.lower() for o in _options(args)]
+    return any("-recurse".startswith(o) for o in words if len(o) > 1) and any(
+        "-force".startswith(o) for o in words if len(o) > 2
+    )
+
+
 class CommandRule(NamedTuple):
     reason: str
     level: str
@@ -150,6 +158,31 @@ COMMAND_RULES: tuple[CommandRule, ...] = (
         W + r"(?:(?:" + SHELLS + r")\s+" + FLAGS + r"<\(|(?:eval|(?:" + SHELLS + r")\s+-c)\s+[\"']?\$\()"
         r"\s*(?:curl|wget)\b",
     ),
+    # PowerShell (Claude Code's PowerShell tool on Windows): the same two dangers in its words.
+    rule(
+        "Remove-Item -Recurse -Force",
+        HIGH,
+        ("remove-item", "ri ", "rm ", "rd ", "rmdir", "del ", "erase"),
+        W + r"(?:remove-item|ri|rm|rd|rmdir|del|erase)\s" + REST,
+        _ps_recursive_forced,
+        flags=re.IGNORECASE,
+    ),
+    rule(
+        "download piped to shell",
+        HIGH,
+        ("iex", "invoke-expression"),
+        W + r"(?:iwr|irm|curl|wget|invoke-webrequest|invoke-restmethod)\b[^|\n]*(\|\s*(?:iex|invoke-expression)\b)?",
+        _followed,
+        flags=re.IGNORECASE,
+    ),
+    rule(
+        "download run by shell",
+        HIGH,
+        ("iex", "invoke-expression"),
+        W + r"(?:iex|invoke-expression)\s*(?:\(\s*){0,2}"
+        r"(?:iwr|irm|invoke-webrequest|invoke-restmethod|new-object\s+(?:system\.)?net\.webclient)\b",
+        flags=re.IGNORECASE,
+    ),
     rule(
         "disk overwrite",
         HIGH,
@@ -204,12 +237,14 @@ COMMAND_RULES: tuple[CommandRule, ...] = (
             "id_ed25519",
             ".kube",
             ".docker/config",
+            ".docker\\config",
         ),
-        r"(?:^|(?<=[\s'\"=<>/:;|&(]))(?:"
+        # A backslash separates too: PowerShell's paths (C:\Users\me\.ssh\id_rsa).
+        r"(?:^|(?<=[\s'\"=<>/\\:;|&(]))(?:"
         r"\.env(?:\.(?!(?:example|sample|template|dist|defaults|tmpl)\b)\w+)?"
-        r"|\.ssh/(?!known_hosts\b|authorized_keys\b|config\b|[\w.-]+\.pub\b)[\w.-]+|\.ssh(?=[\s'\"]|$)"
-        r"|\.aws/(?:credentials|config)|\.netrc|\.pgpass|\.git-credentials|\.npmrc|\.pypirc"
-        r"|\.gnupg\b|id_rsa|id_ed25519|\.kube/config|\.docker/config\.json"
+        r"|\.ssh[/\\](?!known_hosts\b|authorized_keys\b|config\b|[\w.-]+\.pub\b)[\w.-]+|\.ssh(?=[\s'\"]|$)"
+        r"|\.aws[/\\](?:credentials|config)|\.netrc|\.pgpass|\.git-credentials|\.npmrc|\.pypirc"
+        r"|\.gnupg\b|id_rsa|id_ed25519|\.kube[/\\]config|\.docker[/\\]config\.json"
         r")(?=$|[\s'\";|&)>])",
     ),
 )

@@ -21,6 +21,7 @@ TOOL_OPERATIONS = {
     "MultiEdit": WRITE,
     "NotebookEdit": WRITE,
     "Bash": EXECUTE,
+    "PowerShell": EXECUTE,
     "KillShell": EXECUTE,
     "KillBash": EXECUTE,
     "WebFetch": NETWORK,

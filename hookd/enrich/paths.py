@@ -8,6 +8,7 @@ what the disk holds now rather than by what the agent asked for.
 from __future__ import annotations
 
 import posixpath
+import re
 
 # Directories whose files are credentials (anywhere in a path: ~/.ssh, /root/.aws, ...).
 CREDENTIAL_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".azure"})
@@ -59,6 +60,8 @@ SYSTEM_DIRS = (
     "/System/",
     "/Library/",
 )
+# The same for Windows paths in their windows_form.
+_WINDOWS_SYSTEM = re.compile(r"/[a-z]:/(?:windows|program files(?: \(x86\))?|programdata)/")
 SHELL_STARTUP_FILES = frozenset(
     {
         ".bashrc",
@@ -76,18 +79,46 @@ SHELL_STARTUP_FILES = frozenset(
 )
 
 
+# A Windows path, as Claude Code on Windows sends them: C:\\dir, C:/dir, \\\\server\\share.
+_WINDOWS = re.compile(r"[A-Za-z]:[\\/]|\\\\")
+
+
+def windows_form(path: str) -> str | None:
+    """A Windows path in the form the rules read (``C:\\Users\\Me`` -> ``/c:/users/me``), case
+    folded as Windows compares names; None for any other path."""
+    if not _WINDOWS.match(path):
+        return None
+    folded = path.replace("\\", "/").casefold()
+    # A share (\\\\server\\share) under a name no POSIX or drive path takes: never /etc/...
+    return "/unc:/" + folded.lstrip("/") if folded.startswith("//") else "/" + folded
+
+
+def absolute_dir(cwd: str | None) -> str | None:
+    """The session's cwd in the rules' form, or None when it is not an absolute path."""
+    if not cwd:
+        return None
+    return windows_form(cwd) or (cwd if cwd.startswith("/") else None)
+
+
 def resolve(path: str, cwd: str | None) -> str | None:
-    """The absolute, normalised form of ``path`` (relative paths against ``cwd``).
+    """The absolute, normalised form of ``path`` (relative paths against ``cwd``); a Windows
+    path (or a relative one in a Windows cwd) in its ``windows_form``.
 
     ``~`` stays as written: the daemon does not know the agent's home. None
     when a relative path has no absolute cwd to be read against.
     """
     if path.startswith("~"):
         return posixpath.normpath(path)
-    if not path.startswith("/"):
-        if not cwd or not cwd.startswith("/"):
+    windows = windows_form(path)
+    if windows is not None:
+        path = windows
+    elif not path.startswith("/"):
+        base = absolute_dir(cwd)
+        if base is None:
             return None
-        path = posixpath.join(cwd, path)
+        if base != cwd:  # a Windows cwd: its relative paths are Windows ones
+            path = path.replace("\\", "/").casefold()
+        path = posixpath.join(base, path)
     resolved = posixpath.normpath(path)
     # POSIX keeps a leading '//' as written; the kernel treats it as '/'.
     return "/" + resolved.lstrip("/")
@@ -127,7 +158,7 @@ def is_credential_path(path: str) -> bool:
 
 
 def is_system_path(path: str) -> bool:
-    return path.startswith(SYSTEM_DIRS)
+    return path.startswith(SYSTEM_DIRS) or bool(_WINDOWS_SYSTEM.match(path))
 
 
 def is_shell_startup_file(path: str) -> bool:

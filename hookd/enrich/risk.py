@@ -19,7 +19,7 @@ _RANK = {LOW: 0, MEDIUM: 1, HIGH: 2}
 
 WRITE_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
 READ_TOOLS = frozenset({"Read", "NotebookRead", "Grep", "Glob", "LS"})
-COMMAND_TOOLS = frozenset({"Bash"})
+COMMAND_TOOLS = frozenset({"Bash", "PowerShell"})
 
 
 class PathRule(NamedTuple):
@@ -30,9 +30,10 @@ class PathRule(NamedTuple):
 
 
 def _outside_cwd(path: str, cwd: str | None) -> bool:
-    if not cwd or not cwd.startswith("/"):
+    base = paths.absolute_dir(cwd)
+    if base is None:
         return False  # no cwd to judge against
-    return path.startswith("~") or not paths.is_inside(path, cwd)
+    return path.startswith("~") or not paths.is_inside(path, base)
 
 
 PATH_RULES: tuple[PathRule, ...] = (
