@@ -127,8 +127,11 @@ def test_the_sandbox_is_named_with_its_file(http_hooks, no_managed, capsys, monk
     assert run_hooks("status", "--http-addr", ADDR) == 1
     out = capsys.readouterr().out
     assert f"sandbox.enabled is true in {local}" in out and "sandbox.network.allowedDomains" in out, out
-    local.write_text(json.dumps({"sandbox": {"enabled": True, "network": {"allowedDomains": ["127.0.0.1"]}}}))
-    assert run_hooks("status", "--http-addr", ADDR) == 0, capsys.readouterr().out
+    for allowed in ("127.0.0.1", ADDR):
+        local.write_text(json.dumps({"sandbox": {"enabled": True, "network": {"allowedDomains": [allowed]}}}))
+        assert run_hooks("status", "--http-addr", ADDR) == 0, capsys.readouterr().out
+    local.write_text(json.dumps({"sandbox": {"enabled": True, "network": {"allowedDomains": ["127.0.0.1:9"]}}}))
+    assert run_hooks("status", "--http-addr", ADDR) == 1
 
 
 def test_a_sandbox_that_is_off_or_command_hooks_are_not_concerned(home, no_managed, capsys, monkeypatch):  # noqa: F811

@@ -105,21 +105,23 @@ def sandbox_problem(url: str, files: Mapping[str, Mapping[str, Any]]) -> str | N
     """What is wrong when Claude Code's sandbox (``sandbox.enabled`` in one of ``files``, path ->
     its settings) would carry hookd's HTTP hooks to ``url``: with the sandbox on, Claude Code
     sends HTTP hooks through the sandbox's network proxy, which refuses (403) a host that no
-    file's ``sandbox.network.allowedDomains`` lists."""
+    file's ``sandbox.network.allowedDomains`` lists (as the host or ``host:port``), or asks the
+    user about it."""
     enabled = [path for path, data in files.items() if _sandbox(data).get("enabled") is True]
     found = _host_of(url)
     if not enabled or found is None:
         return None
     host = found[0].strip("[]")
+    entries = {host, f"{host}:{found[1]}"}
     for data in files.values():
         network = _sandbox(data).get("network")
         allowed = network.get("allowedDomains") if isinstance(network, dict) else None
-        if isinstance(allowed, list) and any(isinstance(d, str) and d.lower() == host for d in allowed):
+        if isinstance(allowed, list) and any(isinstance(d, str) and d.lower() in entries for d in allowed):
             return None
     return (
         f"sandbox.enabled is true in {enabled[0]}, so Claude Code sends the HTTP hooks for {url} "
-        f"through its sandbox's network proxy, which refuses a host that sandbox.network.allowedDomains "
-        f"does not list: the events are lost; fix: use command hooks (hookd hooks install --mode "
-        f"command), or add {host} to sandbox.network.allowedDomains (which also lets sandboxed "
-        "commands reach every port of that host)"
+        f"through its sandbox's network proxy, which refuses (or asks you about) a host that "
+        f"sandbox.network.allowedDomains does not list: events are lost or prompt you; fix: use "
+        f"command hooks (hookd hooks install --mode command), or add {host}:{found[1]} (a sandbox "
+        f"that takes no ports: {host}, every port of it) to sandbox.network.allowedDomains"
     )
