@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 # Every event of the Claude Code hooks reference (https://code.claude.com/docs/en/hooks, as fetched
-# 2026-10-08), in its lifecycle order; hooks/events.py says which of them hookd installs itself for.
+# 2026-10-08; its lifecycle list read again 2026-12-05: the same 33), in its lifecycle order;
+# hooks/events.py says which of them hookd installs itself for.
 KNOWN_HOOKS = (
     "SessionStart",
     "Setup",
