@@ -2,7 +2,7 @@
 """How much does hook-send cost Claude Code per hook, compared with a bare interpreter?
 
 Measures whole-process wall time (time.perf_counter_ns around subprocess.run)
-of the hook command that `hookd print-hook-command` prints (`python -I -S -c
+of the Python hook command (`hookd print-hook-command --hook-client python`: `python -I -S -c
 "import hook_send; ..."`, which loads the client's cached bytecode) against
 `python -I -S -c pass` on the same interpreter, runs interleaved so drift hits both alike, for a small and
 a 2 MB payload, in three situations:

@@ -74,10 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
         "print-hook-command",
         "print the command line to put in a Claude Code hook",
         handlers.cmd_print_hook_command,
-        description="Prints the Python client's hook command, which `hooks install` writes when it "
-        "does not use the native client (hook_client): this installation's Python running the "
-        "client, with HOOKD_STATE_DIR and HOOKD_SOCKET set in front when the configured daemon's "
-        "differ from hook-send's defaults.",
+        description="Prints the hook command `hooks install` writes: the client hook_client chooses "
+        "(auto: the native hook-send, built into state_dir/bin if need be, else this installation's "
+        "Python running the client; --hook-client python for the Python one), with HOOKD_STATE_DIR "
+        "and HOOKD_SOCKET set in front when the configured daemon's differ from hook-send's defaults.",
     )
     arguments.add_print_hook_command(hook)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # Every event of the Claude Code hooks reference (https://code.claude.com/docs/en/hooks, as fetched
 # 2026-10-08; its lifecycle list read again 2026-12-05: the same 33), in its lifecycle order;
 # hooks/events.py says which of them hookd installs itself for.
@@ -58,3 +60,15 @@ def normalise_hook(name: str) -> str:
     if name in _BY_FOLDED.values():
         return name
     return _BY_FOLDED.get(_folded(name.strip()), name)
+
+
+# The shape of a hook event name: Claude Code's are CamelCase words, which a sender may also spell
+# snake_case or kebab-case. A name taken from outside the payload (an HTTP hook's path, a frame's
+# hook=, which carries hook-send's argument) must have it, so that dot segments, separators,
+# control characters and the like never become an event's name; a name no table knows yet passes.
+_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
+HOOK_NAME_SHAPE = "a letter, then up to 63 letters, digits, _ or -"
+
+
+def is_hook_name(name: str) -> bool:
+    return _SHAPE.match(name) is not None

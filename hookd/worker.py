@@ -24,18 +24,15 @@ is half done in the copy; the child closes every descriptor but its two pipes
 and stderr (it must not hold the sockets or the state directory's lock), and
 dies with the daemon (PR_SET_PDEATHSIG), or when its input pipe closes.
 
-Messages on the pipes: an 8-byte big-endian length, then msgpack.
+Messages on the pipes (worker_pipe.py): an 8-byte big-endian length, then msgpack.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
-import math
 import os
-import select
 import signal
-import struct
 import time
 from typing import Any
 
@@ -43,15 +40,14 @@ import msgspec
 import structlog
 
 from hookd.envelope import Prepared, Preparer
-from hookd.paths import write_all
 from hookd.refusals import Reason, Rejected
+from hookd.worker_pipe import receive, send, send_by
 
 log = structlog.get_logger("hookd.worker")
 
 # Bodies up to this size are prepared on the event loop: at the linear rates the rules
 # are held to, well under a millisecond; and most events are a few KiB.
 INLINE_BYTES = 64 * 1024
-_LENGTH = struct.Struct(">Q")
 _PR_SET_PDEATHSIG = 1
 
 
@@ -136,7 +132,7 @@ class Worker:
                 os._exit(code)
         os.close(down_r)
         os.close(up_w)
-        os.set_blocking(down_w, False)  # written by _send_by, which waits for room until a deadline
+        os.set_blocking(down_w, False)  # written by send_by, which waits for room until a deadline
         self._pid, self._to_child, self._from_child = pid, down_w, up_r
         self.restarts += 1
         log.info("worker_started", pid=pid, starts=self.restarts)
@@ -148,7 +144,7 @@ class Worker:
         # cgroup) would otherwise hold this write, and every large event and inbox sweep behind it.
         deadline = time.monotonic() + self.budget_s
         try:
-            _send_by(self._to_child, body, deadline)
+            send_by(self._to_child, body, deadline)
         except TimeoutError:
             self._kill()
             return "over_budget", None
@@ -156,7 +152,7 @@ class Worker:
             self._kill()
             return "not_sent", None
         try:
-            data = _receive(self._from_child, deadline)
+            data = receive(self._from_child, deadline)
         except TimeoutError:
             self._kill()
             return "over_budget", None
@@ -224,53 +220,6 @@ def withheld(reason: str, size: int, budget_s: float) -> Prepared:
     return Prepared(marker, {}, 0, None, None, None, None)
 
 
-def _send(fd: int, data: bytes) -> None:
-    for part in (_LENGTH.pack(len(data)), data):
-        write_all(fd, part)
-
-
-def _send_by(fd: int, data: bytes, deadline: float) -> None:
-    """_send on a non-blocking ``fd``, waiting for room in the pipe until ``deadline`` (TimeoutError)."""
-    for part in (_LENGTH.pack(len(data)), data):
-        view = memoryview(part)
-        while view:
-            try:
-                view = view[os.write(fd, view) :]
-            except BlockingIOError:
-                left = deadline - time.monotonic()
-                if left <= 0 or not _ready(fd, select.POLLOUT, left):
-                    raise TimeoutError from None
-
-
-def _receive(fd: int, deadline: float) -> bytes:
-    """One message from ``fd`` by ``deadline`` (TimeoutError), EOFError if the writer went away."""
-    header = _read_exactly(fd, _LENGTH.size, deadline)
-    return _read_exactly(fd, _LENGTH.unpack(header)[0], deadline)
-
-
-def _ready(fd: int, events: int, timeout_s: float) -> bool:
-    """Whether ``fd`` is ready for ``events`` (or at its end, or its reader gone) within
-    ``timeout_s``: poll(), as select() refuses a descriptor past FD_SETSIZE (1,024), which hookd
-    may open now (hookd/descriptors.py)."""
-    poller = select.poll()
-    poller.register(fd, events)
-    return bool(poller.poll(max(1, math.ceil(timeout_s * 1000))))
-
-
-def _read_exactly(fd: int, size: int, deadline: float) -> bytes:
-    chunks = []
-    while size:
-        left = None if deadline == float("inf") else deadline - time.monotonic()
-        if left is not None and (left <= 0 or not _ready(fd, select.POLLIN, left)):
-            raise TimeoutError
-        chunk = os.read(fd, min(size, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
 # -- the child ------------------------------------------------------------------
 
 
@@ -294,11 +243,11 @@ def _child(preparer: Preparer, down: int, up: int) -> None:
     encode = msgspec.msgpack.Encoder().encode
     while True:
         try:
-            body = _receive(down, float("inf"))
+            body = receive(down, float("inf"))
         except EOFError:
             return
         try:
             reply = Reply(prepared=preparer.prepare(body))
         except Rejected as exc:
             reply = Reply(reason=exc.reason.value, message=exc.message)
-        _send(up, encode(reply))
+        send(up, encode(reply))

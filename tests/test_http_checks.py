@@ -56,7 +56,7 @@ def test_a_401_asks_for_a_bearer_token():
     "url, method, status, hook",
     [
         (b"/other", b"POST", 404, None),
-        (b"/hook/bad%20name", b"POST", 404, "bad name"),
+        (b"/hook/bad%20name", b"POST", 404, None),
         (b"/hook", b"GET", 405, None),
         (b"/hook/Stop", b"PUT", 405, "Stop"),
     ],
@@ -71,10 +71,52 @@ def test_a_tokened_request_to_the_wrong_place_is_refused_as_authorized(url, meth
 
 @pytest.mark.parametrize(
     "url, hook",
-    [(b"/hook", None), (b"/hook/", None), (b"/hook/PreToolUse?x=1", "PreToolUse"), (b"/hook/my.event-1", "my.event-1")],
+    [(b"/hook", None), (b"/hook/", None), (b"/hook/PreToolUse?x=1", "PreToolUse"), (b"/hook/my_event-1", "my_event-1")],
 )
 def test_a_good_request_is_taken_with_the_event_name_its_path_gives(url, hook):
     gate = Gate()
     verdict = check_head(gate, head(url=url))
     assert verdict == (True, hook, None)
     assert gate.logged == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        b"%2e%2e",
+        b"..",
+        b".",
+        b"%2E",
+        b"a%2Fb",
+        b"a/b",
+        b"..%2f..%2fetc",
+        b"%5c",
+        b"%00",
+        b"Stop%0a",
+        b"Stop%0d%0aX",
+        b"Stop%1b[2J",
+        b"%C3%9Cber",
+        b"my.event-1",
+        b"1Stop",
+        b"-Stop",
+        b"_Stop",
+        b"x" * 65,
+        b"Stop%20",
+    ],
+)
+def test_an_event_name_in_the_path_not_of_a_hook_names_shape_is_refused_with_its_reason(name):
+    """/hook/%2e%2e was taken under the name '..' when the body named no event; the name in the
+    path must be a hook event name's shape, and the refusal says so, counted under its reason."""
+    for method in (b"POST", b"PUT"):
+        gate = Gate()
+        verdict = check_head(gate, head(method, b"/hook/" + name))
+        assert verdict.refusal is not None and verdict.refusal.status == 404, name
+        assert verdict.authorized and verdict.hook is None
+        assert gate.logged == [(404, "bad_hook_name")]
+        assert b"bad_hook_name" in verdict.refusal.data and b"hook event name" in verdict.refusal.data
+
+
+@pytest.mark.parametrize("name", [b"FooBar", b"pre_tool_use", b"post-tool-use", b"Stop", b"X", b"x" * 64])
+def test_a_future_or_differently_spelled_event_name_in_the_path_is_taken_as_sent(name):
+    verdict = check_head(Gate(), head(url=b"/hook/" + name))
+    assert verdict == (True, name.decode(), None)

@@ -182,10 +182,16 @@ def test_other_methods_and_paths_are_refused_and_the_connection_stays_usable(htt
     response = conn.getresponse()
     assert (response.status, response.getheader("Allow")) == (405, "POST")
     response.read()
-    for path in ("/", "/metrics", "/hook/bad%20name", "/hooks"):
+    paths = (
+        ("/", "not_found"),
+        ("/metrics", "not_found"),
+        ("/hook/bad%20name", "bad_hook_name"),
+        ("/hooks", "not_found"),
+    )
+    for path, error in paths:
         response, body = post(conn, b"{}", http_hookd.token, path)
         assert response.status == 404, path
-        assert json.loads(body)["error"] == "not_found"
+        assert json.loads(body)["error"] == error
     assert post(conn, b'{"hook_event_name": "Stop"}', http_hookd.token)[0].status == 200
     wait_for_entries(redis_db, 1)
 

@@ -14,6 +14,7 @@ other unless the layer says otherwise:
     ingest                                the socket, the inbox, HTTP
     pipeline                              one path for every event: envelope, spool, reply
     worker                                the process that prepares large events, on a budget
+    worker_pipe                           its messages on the pipes, by a deadline
     envelope                              the envelope, from a frame
     redact, enrich                        what the envelope builder applies to a payload
     publish                               reads the spool and writes Redis
@@ -55,6 +56,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ({"ingest"}, False),
     ({"pipeline"}, False),
     ({"worker"}, False),
+    ({"worker_pipe"}, False),
     ({"envelope"}, False),
     ({"redact", "enrich"}, False),
     ({"publish"}, False),

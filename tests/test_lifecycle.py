@@ -287,7 +287,7 @@ def client_of(argv: list[str]) -> Path:
 
 
 def test_print_hook_command_prints_a_fast_command_that_delivers(hookd, redis_db):
-    result = hookd_command("print-hook-command", env=hookd.env)
+    result = hookd_command("print-hook-command", env={**hookd.env, "HOOKD_HOOK_CLIENT": "python"})
     assert result.returncode == 0 and result.stderr == b""
     command = shlex.split(result.stdout.decode())
     # The daemon's paths are not hook-send's defaults: the command carries them.
@@ -312,7 +312,7 @@ def test_print_hook_command_prints_a_fast_command_that_delivers(hookd, redis_db)
 
 
 def test_print_hook_command_with_an_event_name_passes_it_on(hookd, redis_db):
-    result = hookd_command("print-hook-command", "SessionStart", env=hookd.env)
+    result = hookd_command("print-hook-command", "SessionStart", "--hook-client", "python", env=hookd.env)
     argv = shlex.split(result.stdout.decode())
     assert argv[4:6] == ["-I", "-S"] and argv[-1] == "SessionStart"
     run = subprocess.run(argv, input=b'{"session_id": "no-name"}', env=hookd.env, capture_output=True, timeout=30)

@@ -146,7 +146,7 @@ def test_the_console_scripts_work_from_the_wheel_in_a_fresh_terminal(installed, 
     version = run(env, tmp_path, "hookd", "--version")
     assert version.returncode == 0 and version.stdout.startswith(b"hookd ")
 
-    printed = run(env, tmp_path, "hookd", "print-hook-command", "PreToolUse")
+    printed = run(env, tmp_path, "hookd", "print-hook-command", "PreToolUse", "--hook-client", "python")
     assert printed.returncode == 0, printed.stderr
     command = printed.stdout.decode()
     assert str(installed) in command and "-I -S" in command and str(REPO) not in command

@@ -116,3 +116,27 @@ def test_any_other_header_parses_or_is_refused_as_the_general_parser_does():
 def test_the_fast_path_reads_each_field(line):
     assert _CANONICAL.fullmatch(line) is not None
     assert parse_header(line) == parse_any_header(line)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"..", b".", b"%2e%2e", b"a%2Fb", b"a/b", b"Stop%0Aforged", b"%1B%5B2J", b"%00", b"1Stop", b"my.event", b"x" * 65],
+)
+def test_a_hook_name_not_of_a_hook_names_shape_is_refused_by_both_parsers(value):
+    """hook= (hook-send's argument) names the event when the body does not: '..', a separator or
+    a control character must never become an event's name; refused with the reason, by both paths."""
+    for line in (
+        b"HOOKD/1 2 sent=1 pid=2 ppid=3 id=abc hook=" + value,
+        b"HOOKD/1 2 sent=1 pid=2 ppid=3 id=abc hook=" + value + b" project=/p",
+        b"HOOKD/1 2 hook=" + value,
+    ):
+        for parse in (parse_header, parse_any_header):
+            with pytest.raises(Rejected, match="header hook=") as caught:
+                parse(line)
+            assert caught.value.reason.value == "bad_header"
+
+
+@pytest.mark.parametrize("value", [b"FooBar", b"pre_tool_use", b"Stop", b"%46ooBar", b"x" * 64])
+def test_a_hook_name_of_a_hook_names_shape_is_taken_as_sent(value):
+    line = b"HOOKD/1 2 sent=1 pid=2 ppid=3 id=abc hook=" + value
+    assert parse_header(line).hook == parse_any_header(line).hook == value.replace(b"%46", b"F").decode()

@@ -1,5 +1,5 @@
 """Never-stall pass (nineteenth): a Redis that takes the connection and never answers, from the
-start, on a real `hookd run`; then a real Redis on that port.
+start, on a real `hookd run`; then a real Redis answering on that port.
 
 hookd started and served at once, took the events into its spool, and `hookd status` turned
 degraded once the first batch had waited redis_timeout_s, naming Redis: it held. But the reason
@@ -18,54 +18,51 @@ import threading
 import pytest
 
 from conftest import RedisServer, wait_for_entries, wait_until
+from redis_proxy import RedisProxy
 
 pytestmark = pytest.mark.process
 
 
-class Silent:
-    """Accepts connections on a port and reads whatever comes, never answering."""
+class Mute(RedisProxy):
+    """Takes connections on a port and reads every command, never answering, until ``speak``; from
+    then on it relays new connections to the real Redis behind it, and drops the ones it left
+    unanswered (hookd connects again). The port stays the test's throughout: a redis-server
+    started on it once freed raced the machine's other connections for it, and under load one
+    took it first (the server never answered)."""
 
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.taken: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.muted = True
+        self.unanswered: set[socket.socket] = set()
+        self.switch = threading.Lock()
+        super().__init__(target)
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            self.taken.append(conn)
-            threading.Thread(target=self._drain, args=(conn,), daemon=True).start()
+    def intercept(self, command: bytes, client: socket.socket, server: socket.socket, lock: threading.Lock) -> bool:
+        with self.switch:
+            if self.muted or client in self.unanswered:
+                self.unanswered.add(client)
+                return True
+        return False
 
-    @staticmethod
-    def _drain(conn: socket.socket) -> None:
-        try:
-            while conn.recv(65536):
-                pass
-        except OSError:
-            pass
-
-    def close(self) -> None:
-        self.listener.close()
-        for conn in self.taken:
+    def speak(self) -> None:
+        with self.switch:
+            self.muted = False
+            unanswered = list(self.unanswered)
+        for conn in unanswered:
             try:
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            conn.close()
 
 
 def test_a_redis_that_never_answers_is_named_with_its_fix_and_the_events_arrive_once_it_does(
     hookd_process_factory, tmp_path
 ):
-    silent = Silent()
     redis_server = RedisServer(tmp_path / "redis")
+    redis_server.start()
+    mute = Mute(("127.0.0.1", redis_server.port))
     try:
         daemon = hookd_process_factory(
-            redis_url=f"redis://127.0.0.1:{silent.port}/0", redis_timeout_s="1", stall_after_s="3"
+            redis_url=f"redis://127.0.0.1:{mute.port}/0", redis_timeout_s="1", stall_after_s="3"
         )
         sessions = [f"unanswered-{i}" for i in range(3)]
         for session in sessions:
@@ -83,15 +80,14 @@ def test_a_redis_that_never_answers_is_named_with_its_fix_and_the_events_arrive_
         (reason,) = [r for r in document["reasons"] if r.startswith("redis is down")]
         assert "did not answer" in reason and "3 events spooled" in reason, reason
         assert "fix: start Redis where redis_url points, or correct redis_url" in reason, reason
+        assert redis_server.client().xlen("hookd:events") == 0  # nothing reached Redis while it was mute
 
-        silent.close()
-        redis_server.port, redis_server.url = silent.port, f"redis://127.0.0.1:{silent.port}/0"
-        redis_server.start()
+        mute.speak()
         entries = wait_for_entries(redis_server.client(), 3, timeout=30)
         got = sorted(json.loads(e[b"envelope"])["session_id"] for e in entries)
         assert got == sessions
         wait_until(lambda: daemon.inbox() == [], timeout=10)
         assert redis_server.client().xlen("hookd:events") == 3
     finally:
-        silent.close()
+        mute.close()
         redis_server.stop()

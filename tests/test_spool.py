@@ -354,3 +354,16 @@ def test_the_backlog_is_counted_from_count_files_or_by_reading_when_they_are_gon
         path.unlink()
     count_files[1].write_text("garbage")
     assert open_spool(tmp_path, segment_bytes=64 * 1024).pending_events == 3000
+
+
+def test_a_full_spools_refusal_says_what_is_used_and_left_in_a_unit_that_shows_it(tmp_path):
+    """Whole MiB rounded a spool under 1 MiB to "0 MiB" used, and hid what was left for the event."""
+    spool = Spool(str(tmp_path), 64 * 1024, "never", max_bytes=600 * 1024, full_policy="refuse")
+    spool.append(event(0, size=300 * 1024))
+    used = spool.disk_bytes
+    with pytest.raises(SpoolFull) as caught:
+        spool.append(event(1, size=400 * 1024))
+    message = str(caught.value)
+    assert f"{used / 1024:.1f} KiB of spool_max_bytes 600.0 KiB used" in message, message
+    assert f"{(600 * 1024 - used) / 1024:.1f} KiB left" in message and "0 MiB" not in message, message
+    assert "1 events waiting for Redis" in message, message

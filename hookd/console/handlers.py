@@ -33,10 +33,21 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_print_hook_command(args: argparse.Namespace) -> int:
+    """The command `hookd hooks install` would write: the same client (hook_client), built if need be."""
     from hookd.hooks.command import hook_command_line
+    from hookd.hooks.commands import chosen_client
+    from hookd.hooks.settings import SettingsError
 
     config = load(args)
-    print(hook_command_line(args.event, config.socket, config.state_dir, max_event_bytes=config.max_event_bytes))
+    try:
+        native, _ = chosen_client(config, dry_run=False)
+    except SettingsError as exc:
+        print(f"hookd: {exc}", file=sys.stderr)
+        return exits.FAILURE
+    command = hook_command_line(
+        args.event, config.socket, config.state_dir, native=native, max_event_bytes=config.max_event_bytes
+    )
+    print(command)
     return exits.OK
 
 

@@ -71,7 +71,7 @@ USES: dict[str, tuple[str, ...]] = {
     "run": EVERYTHING,
     "config": EVERYTHING,
     "status": ("paths",),
-    "print-hook-command": ("paths",),
+    "print-hook-command": ("paths", "hook_client"),
     "hooks": ("paths", "http_addr", "http_token_file", "hook_client"),
     "redact": ("redaction",),
     "replay": ("paths", "redis", "stream", "batch_max_events", "batch_max_bytes"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hookd import liveness, log_sink
-from hookd.ingest.inbox_files import spare_fix
+from hookd.ingest.inbox_files import listing_fix, spare_fix
 
 HEALTHY, DEGRADED, NOT_RUNNING, UNKNOWN = 0, 1, 2, 3
 SPOOL_WARN_FRACTION = 0.8
@@ -66,9 +66,10 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     reasons += [f"the directory {path} {problem}" for path, problem in (status.get("directories") or {}).items()]
     inbox = status.get("inbox") or {}
     if inbox.get("error"):
+        # snapshot.inbox_count's "cannot read <path>: <strerror>"; the path may hold ": " itself
         reasons.append(
             f"the inbox {inbox['error']}: events hook-send keeps there (while hookd is away or slow) "
-            "cannot be counted, nor taken; make it a directory of yours you can read (chmod 700)"
+            f"cannot be counted, nor taken; {listing_fix(inbox['error'].rpartition(': ')[2])}"
         )
     if inbox.get("spare_problem") and inbox.get("spare_events"):
         # Nothing moves them: shown on the spare inbox's line alone, it read as healthy.

@@ -64,7 +64,7 @@ def _handler_factory(
     return handler, url
 
 
-def _client(config: Config, dry_run: bool) -> tuple[str | None, str]:
+def chosen_client(config: Config, dry_run: bool) -> tuple[str | None, str]:
     """The native client's path (None: the Python client) and a line saying which, and why."""
     from hookd.hooks import native
 
@@ -100,7 +100,7 @@ def install(
     out, err = out or sys.stdout, err or sys.stderr
     settings = load(path)
     chosen, note = events.choose(names, None if names else claude_version())
-    native_client, client_note = _client(config, dry_run)
+    native_client, client_note = chosen_client(config, dry_run)
     mode = HookMode(mode)
     handler_for, url = _handler_factory(mode, config, native_client)
     if note:

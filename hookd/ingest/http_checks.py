@@ -14,13 +14,11 @@ a tokened request are the pipeline's event rejections, as on the socket.
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple, Protocol
 from urllib.parse import unquote
 
+from hookd.hook_names import HOOK_NAME_SHAPE, is_hook_name
 from hookd.ingest.http_answers import Answer, refused
-
-_EVENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")
 
 
 class Gate(Protocol):
@@ -68,12 +66,11 @@ def check_head(gate: Gate, head: Head) -> Verdict:
         pass
     elif path.startswith(b"/hook/"):
         hook = unquote(path[6:].decode("latin-1"))
-        if not _EVENT_NAME.match(hook):
-            return Verdict(
-                True,
-                hook,
-                _refused(gate, 404, "not_found", "the event name in the path must be 1-64 of A-Z a-z 0-9 _ . -"),
-            )
+        if not is_hook_name(hook):
+            # Refused whether or not the body names the event: a hook configured with such a URL
+            # is found at its first event, not at the one whose payload lacks the name.
+            message = f"the event name after /hook/ must be a hook event name ({HOOK_NAME_SHAPE}); fix the hook's url"
+            return Verdict(True, None, _refused(gate, 404, "bad_hook_name", message))
     else:
         return Verdict(True, None, _refused(gate, 404, "not_found", "hook events go to POST /hook"))
     if head.method != b"POST":

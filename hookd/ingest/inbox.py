@@ -43,7 +43,8 @@ from hookd.ingest.inbox_files import (
     spare_problem,
 )
 from hookd.ingest.inbox_problems import ProblemFiles
-from hookd.ingest.protocol import INBOX_SUFFIX, MAX_HEADER_BYTES, Reason, Rejected, parse_header, split_frame
+from hookd.ingest.inbox_take import take_file
+from hookd.ingest.protocol import INBOX_SUFFIX, MAX_HEADER_BYTES, Rejected, parse_header
 from hookd.paths import UnsafePathError, ensure_private_dir
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
@@ -228,48 +229,7 @@ class Inbox:
 
     async def _take_file(self, path: str, dir_fd: int) -> bool | None:
         """True if spooled (the caller deletes the file), False if set aside or gone, None to wait."""
-        # A frame is a header line (at most MAX_HEADER_BYTES and its newline) and a body:
-        # reading one byte past the largest possible frame tells a file that is too large.
-        limit = self.max_body + MAX_HEADER_BYTES + 1
-        try:
-            # Never through a link (its target would be published), only a regular file of ours
-            # that no one else can write, in the directory this sweep holds.
-            data = read_frame(path, dir_fd, limit + 1)
-        except FileNotFoundError:
-            return False
-        except UnsafePathError as exc:
-            self.pipeline.refuse(Reason.BAD_HEADER, f"inbox file {os.path.basename(path)}: {exc}")
-            self.problems.set_aside(path, dir_fd)
-            return False
-        except OSError as exc:
-            # Not the frame's fault (a failing disk): kept, and tried again on the next sweep.
-            self.problems.unreadable_file(path, exc)
-            return False
-        self.problems.readable(path)
-        try:
-            if len(data) > limit:
-                raise Rejected(
-                    Reason.TOO_LARGE, f"the body is over the limit of {self.max_body} bytes (max_event_bytes)"
-                )
-            header, body = split_frame(data)
-            if len(body) > self.max_body:
-                raise Rejected(
-                    Reason.TOO_LARGE,
-                    f"the body is {len(body)} bytes, over the limit of {self.max_body} (max_event_bytes)",
-                )
-        except Rejected as exc:
-            self.pipeline.refuse(exc.reason, f"inbox file {os.path.basename(path)}: {exc.message}", size=len(data))
-            self.problems.set_aside(path, dir_fd)
-            return False
-        del data
-        try:
-            await self.pipeline.take_async(header, body)
-        except Rejected as exc:
-            if exc.reason.passing and not exc.internal:
-                return None
-            self.problems.set_aside(path, dir_fd)
-            return False
-        return True
+        return await take_file(self.pipeline, self.problems, self.max_body, path, dir_fd)
 
     async def _salvage_abandoned_tmp_files(self, sources: list[Source]) -> list[tuple[str, int]]:
         """Take temporary files whose writer died before renaming them, if they hold a whole frame;

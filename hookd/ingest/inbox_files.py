@@ -31,6 +31,39 @@ class Source(NamedTuple):
     fd: int
 
 
+OTHER_USERS = "it belongs to another user"
+READ_FIX = "make it a directory of yours you can read (chmod 700)"
+DESCRIPTORS_FIX = (
+    "hookd has no file descriptor left: raise its open-files limit (`ulimit -n`, LimitNOFILE= in a "
+    "systemd unit), or find what holds so many connections to it open"
+)
+DISK_FIX = (
+    "the filesystem under it failed (an I/O error, or full, or read-only): check the disk "
+    "(dmesg, df), then repair or remount it"
+)
+# The fix for an inbox directory that cannot be opened or listed, by the error's text (what the
+# sweep's log and status's inbox.error carry): a permission fix for a full descriptor table or a
+# failing disk changes nothing.
+_FIXES = {
+    **dict.fromkeys((errno.EACCES, errno.EPERM), READ_FIX),
+    **dict.fromkeys((errno.EMFILE, errno.ENFILE), DESCRIPTORS_FIX),
+    **dict.fromkeys((errno.EIO, errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.ESTALE), DISK_FIX),
+    **dict.fromkeys(
+        (errno.ENOTDIR, errno.ELOOP),
+        "something else is in its place (a file or a symbolic link): move it away, and hookd and "
+        "hook-send make the directory again",
+    ),
+    errno.ENOMEM: "the system is out of memory: free some, then the inbox is read again",
+}
+_FIX_BY_TEXT = {os.strerror(code): fix for code, fix in _FIXES.items()}
+_FIX_BY_TEXT[OTHER_USERS] = "another user's directory is in its place: move it away, and hookd makes its own again"
+
+
+def listing_fix(error: str) -> str:
+    """The fix for an inbox that cannot be opened or listed, from the error's text."""
+    return _FIX_BY_TEXT.get(error, "make it a directory of yours you can read")
+
+
 def open_sources(paths: list[str], found: Callable[[str, str | None], None] | None = None) -> list[Source]:
     """Each of ``paths`` that exists and is a directory of the user's, held open for a sweep
     (close them with close_sources); ``found`` is told of each what kept it closed, or None."""
@@ -45,7 +78,7 @@ def open_sources(paths: list[str], found: Callable[[str, str | None], None] | No
             fd, problem = None, exc.strerror or str(exc)  # unreadable, a link, not a directory
         if fd is not None and os.fstat(fd).st_uid != os.getuid():
             os.close(fd)  # another user's, put in place of ours: never read from
-            fd, problem = None, "it belongs to another user"
+            fd, problem = None, OTHER_USERS
         if found is not None:
             found(path, problem)
         if fd is not None:

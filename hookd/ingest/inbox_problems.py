@@ -4,24 +4,15 @@ sweep so that the files after it are taken, tried again on every sweep, and show
 
 from __future__ import annotations
 
-import errno
 import os
 
 import structlog
 
-from hookd.ingest.inbox_files import remove
+from hookd.ingest.inbox_files import listing_fix, remove
 from hookd.paths import UnsafePathError, open_private_dir
 from hookd.peers import Throttle
 
 log = structlog.get_logger("hookd.inbox")
-
-# What the sweep's open says when hookd itself has no descriptor left: nothing about the directory.
-OUT_OF_DESCRIPTORS = {os.strerror(errno.EMFILE), os.strerror(errno.ENFILE)}
-READ_FIX = "make it a directory of yours you can read (chmod 700)"
-DESCRIPTORS_FIX = (
-    "hookd has no file descriptor left: raise its open-files limit (`ulimit -n`, LimitNOFILE= in a "
-    "systemd unit), or find what holds so many connections to it open"
-)
 
 # One inbox_file_unreadable line per interval, however many files fail (the next says how many).
 UNREADABLE_LOG_EVERY_S = 60.0
@@ -58,8 +49,7 @@ class ProblemFiles:
             "inbox_unreadable",
             directory=path,
             error=problem,
-            hint="events hook-send keeps there are not taken while this lasts; "
-            + (DESCRIPTORS_FIX if problem in OUT_OF_DESCRIPTORS else READ_FIX),
+            hint="events hook-send keeps there are not taken while this lasts; " + listing_fix(problem),
         )
 
     def forget_gone(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_to_bytes
 
+from hookd.hook_names import HOOK_NAME_SHAPE, is_hook_name
 from hookd.refusals import BARE, TO_EOF, Header, Reason, Rejected, error_line, ok_line
 
 # The name ending of the files hook-send leaves in the inbox, each holding one frame.
@@ -45,7 +46,7 @@ _KNOWN_KEYS = {key.encode(): key for key in ("sent", "pid", "ppid", "hook", "pro
 _CANONICAL = re.compile(
     rb"HOOKD/1 ([0-9]{1,18}) sent=([0-9]{1,20}) pid=([0-9]{1,20}) "
     rb"ppid=([0-9]{1,20}) id=([A-Za-z0-9_-]{1,64})"
-    rb"(?: hook=([^ %]+))?(?: project=([^ %]+))?"
+    rb"(?: hook=([A-Za-z][A-Za-z0-9_-]{0,63}))?(?: project=([^ %]+))?"
 )
 
 
@@ -97,7 +98,7 @@ def parse_any_header(line: bytes) -> Header:
         sent_ns=_int_field(fields, "sent"),
         pid=_int_field(fields, "pid"),
         ppid=_int_field(fields, "ppid"),
-        hook=_text_field(fields, "hook"),
+        hook=_hook(fields),
         project=_text_field(fields, "project"),
         handoff_id=_handoff_id(fields),
         withheld=_withheld(fields),
@@ -124,6 +125,15 @@ def _int_field(fields: dict[str, bytes], key: str) -> int | None:
 def _text_field(fields: dict[str, bytes], key: str) -> str | None:
     raw = fields.get(key)
     return None if not raw else raw.decode("utf-8", "replace")
+
+
+def _hook(fields: dict[str, bytes]) -> str | None:
+    """hook-send's argument: refused unless a hook event name, whether or not the body names the
+    event, so that a hook command with a bad one is found at its first event."""
+    raw = _text_field(fields, "hook")
+    if raw is not None and not is_hook_name(raw):
+        raise Rejected(Reason.BAD_HEADER, f"header hook= (hook-send's argument) must be {HOOK_NAME_SHAPE}")
+    return raw
 
 
 def _handoff_id(fields: dict[str, bytes]) -> str | None:

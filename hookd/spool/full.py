@@ -18,6 +18,7 @@ from hookd.spool.cursor import Cursor
 from hookd.spool.files import SegmentFiles
 from hookd.spool.reader import SpoolReader
 from hookd.spool.segments import Position
+from hookd.units import format_bytes
 
 log = structlog.get_logger("hookd.spool")
 
@@ -72,8 +73,9 @@ class SpoolBound:
         if disk_bytes + needed <= self.max_bytes:
             return
         message = (
-            f"the spool is full ({disk_bytes >> 20} MiB of spool_max_bytes "
-            f"{self.max_bytes >> 20} MiB, {self.pending_events()} events waiting for Redis)"
+            f"the spool is full ({format_bytes(disk_bytes)} of spool_max_bytes {format_bytes(self.max_bytes)} "
+            f"used, {format_bytes(max(0, self.max_bytes - disk_bytes))} left, too little for the "
+            f"{format_bytes(needed)} to write; {self.pending_events()} events waiting for Redis)"
         )
         if self.full_since is None:
             self.full_since = time.time()
