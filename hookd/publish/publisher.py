@@ -3,7 +3,7 @@
 The loop lives here: batching (with publish_linger_ms), the circuit breaker's waits, retries
 after a failure, and the draining at shutdown. Each batch is written by writer.py (one Lua
 script that skips events at or below their sender's high-water mark, XADDs the rest and
-raises the mark, atomically); what Redis answers is reported by health.py. The spool's
+raises the mark, atomically); what Redis answers is checked by answers.py and reported by health.py. The spool's
 position moves only after Redis has answered, so a batch is sent again after any failure
 or crash, and the mark makes the repeat harmless. Batches go out on connections from a
 route (topology.py): on a Cluster, to the master serving the stream's slot.
@@ -28,11 +28,12 @@ from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.pace import Pace
 from hookd.publish.script import ScriptArg, batch_args, batch_keys, sender
 from hookd.publish.topology import FAILURES
-from hookd.publish.writer import BatchWriter, Counts, GapError, PartlyAdded, ReplicasBehind, paced
+from hookd.publish.answers import Counts, GapError, PartlyAdded
+from hookd.publish.writer import BatchWriter, paced
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState, PublisherHealth
 
-__all__ = ["GapError", "Publisher", "ReplicasBehind"]
+__all__ = ["Publisher"]
 
 # Batches sent before the previous one's reply: enough to keep Redis and hookd both busy.
 IN_FLIGHT = 2
