@@ -40,9 +40,10 @@ IN_FLIGHT = 2
 # MOVED replies followed in a row before the next one counts as a failure (a cluster that
 # keeps changing its mind is backed off from like one that is down).
 MAX_REDIRECTS = 5
-# The drain at shutdown sends only while Redis was taking batches (or not yet asked): one down or
-# refusing every batch would only hold the stop up to its deadline.
-UP = ("up", "unknown")
+# The drain at shutdown sends only while Redis was taking batches (or not yet asked), or answering
+# while batches crossed too slowly for the time they were given: one down or refusing every batch
+# would only hold the stop up to its deadline.
+UP = ("up", "unknown", "slow")
 
 
 class Publisher:
@@ -132,22 +133,32 @@ class Publisher:
         sending when it was cancelled must not be skipped. The deadline is
         checked on every turn as well as enforced by a timeout, because a
         cancellation can be lost inside redis-py (see daemon/drain.py: cancel_and_wait).
+        While the link is ``slow`` (pace.py), a batch may take all the time left.
         """
         self.spool.rewind()
         try:
             async with asyncio.timeout_at(asyncio.get_running_loop().time() + max(0.0, deadline - time.monotonic())):
                 while self.spool.has_unread() and self.state.redis.state in UP and time.monotonic() < deadline:
                     batch = await self.spool.next_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
-                    if not await self.publish(batch):
+                    # A link known to be slower than the pace assumes gets the time left: cut at its
+                    # allowance, a batch the link already outlasted would wait for the next start.
+                    until = deadline if self.state.redis.state == "slow" else None
+                    if not await self.publish(batch, until=until):
                         return
         except TimeoutError:
             pass
 
-    async def publish(self, batch: Batch, ask: redis.exceptions.AskError | None = None) -> bool:
+    async def publish(
+        self, batch: Batch, ask: redis.exceptions.AskError | None = None, until: float | None = None
+    ) -> bool:
         """Send one batch (to the node ``ask`` names, if given); True once Redis has it (and
-        the spool's position has moved)."""
+        the spool's position has moved). ``until``: a monotonic time the batch may take until,
+        if that is longer than the pace allows it (the drain's, on a slow link)."""
         trial = self.breaker.state == HALF_OPEN
         allowed = self.pace.allowance(batch.size, trial)
+        given = self.pace.allowance(batch.size)
+        if until is not None:
+            allowed = given = max(given, until - time.monotonic())
         self.progress.attempting(batch.size, allowed - self.pace.timeout_s)
         fresh = self.first_sends.sending(batch)
         try:
@@ -156,7 +167,7 @@ class Publisher:
                     batch_keys(self.settings, batch.events),
                     batch_args(self.settings, batch.events),
                     ask,
-                    timeout_s=self.pace.allowance(batch.size),
+                    timeout_s=given,
                 )
         except FAILURES as exc:
             self.progress.answered(False)
