@@ -108,7 +108,7 @@ class BatchWriter:
         if conn in self.prepared:
             return
         self.prepared.add(conn)
-        conn.register_connect_callback(self._load_on)
+        conn.register_connect_callback(self._load_on)  # type: ignore[no-untyped-call]  # redis-py: unannotated
         if conn.is_connected:
             await self._load_on(conn)
 
