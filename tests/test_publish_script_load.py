@@ -56,3 +56,19 @@ def test_a_script_flushed_after_it_was_loaded_is_loaded_again_and_no_event_is_lo
     entries = wait_for_entries(redis_db, 2)
     assert [json.loads(e[b"envelope"])["session_id"] for e in entries] == ["one", "two"]
     assert redis_db.script_exists(SHA) == [True]
+
+
+def noscript_refusals(client) -> int:
+    return int(client.info("errorstats").get("errorstat_NOSCRIPT", {}).get("count", 0))
+
+
+def test_a_restarted_server_has_the_script_before_the_first_batch_on_the_new_connection(hookd, redis_server, redis_db):
+    hookd.send_stop("before")
+    wait_for_entries(redis_db, 1)
+    redis_server.stop()
+    redis_server.start()  # no data (no save), no scripts, no stats
+    with redis_server.client() as fresh:
+        hookd.send_stop("after")
+        entries = wait_for_entries(fresh, 1)
+        assert [json.loads(e[b"envelope"])["session_id"] for e in entries] == ["after"]
+        assert noscript_refusals(fresh) == 0

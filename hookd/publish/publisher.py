@@ -90,7 +90,7 @@ class Publisher:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""
         self.progress.attempting()
         try:
-            await self.writer.ping()
+            await self.writer.ping(load_script=True)
         except FAILURES as exc:
             self.progress.answered(False)
             self.report.failed(exc)
@@ -209,6 +209,7 @@ class Publisher:
         try:
             async with self.writer.connection() as conn:
                 with paced(conn, None):
+                    await self.writer.ready(conn)
                     await self._stream_on(conn)
         except FAILURES as exc:
             self.progress.answered(False)

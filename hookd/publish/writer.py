@@ -7,18 +7,18 @@ makes sending a batch twice harmless. With redis_wait_replicas a WAIT follows it
 script is loaded again, a moved slot followed, an ASK obeyed for one batch (migration.py).
 The publisher (publisher.py) decides when to send and what a failure costs.
 
-The script is loaded on each connection batches go out on as it connects (and on one already
-connected the first time it is leased), so that a fresh server, a failover's new master or a
-Cluster node's first batch crosses the link once: sent with EVALSHA to a server without the
-script, a batch's bytes would cross, be answered NOSCRIPT, and cross again. A script flushed
-after that is still answered NOSCRIPT, loaded, and the batch sent again.
+The script is loaded at start and before the first batch on each connection since it connected,
+so that a fresh server's, a failover's new master's or a Cluster node's first batch crosses the
+link once: sent with EVALSHA to a server without the script, a batch's bytes would cross, be
+answered NOSCRIPT, and cross again. A script flushed after that is still answered NOSCRIPT,
+loaded, and the batch sent again.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 
 import hiredis
 import redis.asyncio as aioredis
@@ -90,39 +90,43 @@ class BatchWriter:
         self.keys = script_keys(settings.stream)
         self.route = topology.route_for(client, settings.stream)
         self.slot_move = slot_move
-        self.prepared: weakref.WeakSet[Connection] = weakref.WeakSet()  # each loads the script as it connects
+        self.watched: weakref.WeakSet[Connection] = weakref.WeakSet()  # each forgets the script as it connects
+        self.loaded: weakref.WeakSet[Connection] = weakref.WeakSet()  # each has the script, as far as hookd knows
         # WAIT gives up in half the time a batch may take (a trial's is shorter), so that
         # its answer comes before the timeout's.
         self.wait_ms = max(1, int(min(redis_settings.timeout_s, settings.breaker_trial_timeout_s) * 500))
 
-    @asynccontextmanager
-    async def connection(self, ask: redis.exceptions.AskError | None = None) -> AsyncIterator[Connection]:
-        """A connection where batches go (see ``leased``), with the script loaded there."""
-        async with leased(self.route, ask) as conn:
-            await self._prepare(conn)
-            yield conn
+    def connection(self, ask: redis.exceptions.AskError | None = None) -> AbstractAsyncContextManager[Connection]:
+        """A connection where batches go (see ``leased``)."""
+        return leased(self.route, ask)
 
-    async def _prepare(self, conn: Connection) -> None:
-        """Have ``conn`` load the script each time it connects, and now if it is connected already
-        (a pool's connection is connected as it is leased; a Cluster node's on its first command)."""
-        if conn in self.prepared:
+    async def ready(self, conn: Connection) -> None:
+        """Load the script on ``conn`` unless it has been since ``conn`` last connected (a pool's
+        connection connects as it is leased, a Cluster node's on its first command; a failover's
+        on the new master). Done before a batch and at start, not for the PING that judges a slow
+        link: the script's 9 KB would cross with it."""
+        if conn in self.loaded and conn.is_connected:
             return
-        self.prepared.add(conn)
-        conn.register_connect_callback(self._load_on)  # type: ignore[no-untyped-call]  # redis-py: unannotated
-        if conn.is_connected:
-            await self._load_on(conn)
-
-    async def _load_on(self, conn: Connection) -> None:
-        # A refusal (an ACL without SCRIPT LOAD, a server still loading) is not this connection's
-        # failure: the batch's EVALSHA says NOSCRIPT if the script is missing, and get_past names it.
+        if conn not in self.watched:
+            self.watched.add(conn)
+            conn.register_connect_callback(self._connected)  # type: ignore[no-untyped-call]  # redis-py: unannotated
         await conn.send_command("SCRIPT", "LOAD", PUBLISH_BATCH)
         try:
             await conn.read_response()
         except redis.exceptions.ResponseError:
+            # Not this connection's failure (an ACL without SCRIPT LOAD, a server still loading):
+            # the batch's EVALSHA says NOSCRIPT if the script is missing, and get_past names it.
             pass
+        self.loaded.add(conn)
 
-    async def ping(self) -> None:
+    def _connected(self, conn: Connection) -> None:
+        self.loaded.discard(conn)  # another socket, perhaps another server: load again
+
+    async def ping(self, load_script: bool = False) -> None:
+        """PING where batches go; ``load_script``: load the script there first (hookd's start)."""
         async with self.connection() as conn:
+            if load_script:
+                await self.ready(conn)
             await conn.send_command("PING")
             await conn.read_response()
 
@@ -140,6 +144,7 @@ class BatchWriter:
             try:
                 async with self.connection(ask) as conn:
                     with paced(conn, timeout_s):
+                        await self.ready(conn)
                         await conn.send_packed_command(self.packed(keys, args, asking=ask is not None))
                         if ask is not None:
                             await conn.read_response()  # ASKING's OK
