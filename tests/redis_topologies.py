@@ -107,6 +107,12 @@ class Server:
             kwargs.setdefault("password", self.password)
         return redis.Redis(port=self.port, **kwargs)
 
+    def noscript_refusals(self) -> int:
+        """How many commands this server refused with NOSCRIPT since its stats were reset: hookd loads
+        the publish script as it connects, so a batch never finds it missing (unless flushed)."""
+        with self.client() as client:
+            return int(client.info("errorstats").get("errorstat_NOSCRIPT", {}).get("count", 0))
+
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)

@@ -1,6 +1,8 @@
 """A TCP proxy in front of a real redis-server that passes at most RATE bytes a second each way: a slow
 tunnel to Redis (tests/test_redteam23_slow_link.py, bench/slow_link.py). One token bucket per direction,
-shared by the connections, as a link's bandwidth is; ``upstream_bytes`` counts what the client sent."""
+shared by the connections, as a link's bandwidth is; ``upstream_bytes`` counts what the client sent.
+``stall_after``: a connection that has carried that many bytes towards Redis carries nothing more, ever
+(what it held is never delivered, so a send hookd gave up on cannot land later)."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ class SlowLinkProxy:
         self.target = target
         self.up, self.down = Bucket(rate), Bucket(rate)
         self.upstream_bytes = 0  # what hookd sent towards Redis
+        self.stall_after: int | None = None  # bytes a connection carries towards Redis before it stalls
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
         self.server = asyncio.run_coroutine_threadsafe(self._listen(), self.loop).result(10)
@@ -55,8 +58,12 @@ class SlowLinkProxy:
     async def _pump(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, bucket: Bucket, count: bool = False
     ) -> None:
+        carried = 0
         try:
             while chunk := await reader.read(CHUNK):
+                carried += len(chunk)
+                if count and self.stall_after is not None and carried > self.stall_after:
+                    await asyncio.Event().wait()  # stalled for good
                 await bucket.take(len(chunk))
                 if count:
                     self.upstream_bytes += len(chunk)

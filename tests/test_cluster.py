@@ -113,6 +113,10 @@ def migrate_slot(cluster: Cluster, key: str, target_port: int) -> None:
 
 def test_events_keep_landing_once_while_the_stream_slot_moves_to_another_master(hookd_factory, empty_cluster):
     cluster, client = empty_cluster
+    for node in cluster.live():  # no script from the module's other tests, and no NOSCRIPT counted
+        with node.client() as each:
+            each.script_flush()
+            each.config_resetstat()
     daemon = hookd_factory(redis_url=cluster.url, redis_cluster="true")
     stop = threading.Event()
     senders = [FramedSender(daemon, f"raw{i}", chunk=10, rate=300, stop=stop) for i in range(2)]
@@ -135,6 +139,8 @@ def test_events_keep_landing_once_while_the_stream_slot_moves_to_another_master(
     entries = finish(daemon, client)
     assert_each_sender_exactly_once_in_order(entries, {s.sender: s.handed for s in senders})
     assert client.hget("{hookd:events}:session:fault-raw0", "events") == str(len(senders[0].handed)).encode()
+    # Each master the slot moved to had the script before its first batch (loaded as hookd connected).
+    assert [node.noscript_refusals() for node in cluster.live()] == [0] * len(cluster.live())
     assert daemon.stop() == 0
 
 
@@ -170,6 +176,7 @@ def test_events_land_once_when_the_master_of_the_stream_slot_is_killed(hookd_fac
             stop.set()
         assert all(s.problems == [] and s.inboxed == 0 for s in senders)
         assert_failover_outcome(daemon, client, senders, wait)
+        assert [node.noscript_refusals() for node in cluster.live()] == [0] * len(cluster.live())
         client.close()
     finally:
         cluster.stop()

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import wait_for_entries, wait_until
 from hookd.control import verdict
-from hookd.publish.writer import UnexpectedReply, checked_counts
+from hookd.publish.answers import UnexpectedReply, checked_counts
 from secure_redis import hookd_cli
 from test_redteam13_redis import numbers
 from test_redteam13_redis import send as send_event

@@ -41,7 +41,7 @@ def test_events_added_before_a_refused_xadd_are_indexed_and_published_once(hookd
 def test_an_answer_with_a_stream_refusal_is_read_as_partly_added():
     import pytest
 
-    from hookd.publish.writer import PartlyAdded, UnexpectedReply, checked_counts
+    from hookd.publish.answers import PartlyAdded, UnexpectedReply, checked_counts
 
     with pytest.raises(PartlyAdded) as caught:
         checked_counts([2, 0, b"k", b"WRONGTYPE x", b"", b"ERR exhausted (the key ...)"], 3)

@@ -73,6 +73,7 @@ def test_events_flow_through_a_sentinel_failover_once_and_in_order(hookd_factory
     assert real.problems == [] and all(s.problems == [] for s in raws)
     assert all(s.inboxed == 0 for s in raws) and real.outcomes["inbox"] == 0
     assert_failover_outcome(daemon, new.client(), (real, *raws), wait)
+    assert new.noscript_refusals() == 0  # the new master had the script before its first batch
 
 
 def test_a_wait_no_replica_can_satisfy_keeps_events_spooled_until_one_can(hookd_factory, sentinel_setup):

@@ -11,9 +11,10 @@ event is redacted again (envelope/again.py) in a worker thread, batch by batch, 
 (same seq and event id: Redis keeps one of each, by the publish script's high-water mark) and the
 original committed, so the raw copy leaves the disk with its segment. Before the inbox is taken and
 anything is served, so the order holds. Only when the rules find something: a first pass reads the
-backlog, writing nothing, up to the first event they would change. Bounded by the spool
-(spool_max_bytes) and linear in it, as redaction is; done once per change of settings (the digest
-is written after the last batch).
+backlog, writing nothing, up to the first event they would change, and what it redacted is not
+redacted again (the events before that batch are their own copies; that batch's copies are kept).
+Bounded by the spool (spool_max_bytes) and linear in it, as redaction is: each event redacted once;
+done once per change of settings (the digest is written after the last batch).
 
 `redact = false` leaves the backlog as it is (the user turned redaction off); a later start with it
 on redacts it then. Should the spool be too full to take a batch's copies, what is left is said
@@ -27,6 +28,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import msgspec
 import structlog
@@ -70,19 +72,15 @@ def _recorded(state_fd: int) -> str | None:
 
 
 async def redact_backlog(
-    spool: Spool, redactor: Redactor | None, digest: str, state_fd: int, progress: Progress | None = None
+    spool: Spool, redactor: Redactor | None, digest: str, state_fd: int, progress: Progress
 ) -> None:
     """Bring the spool's waiting events to this run's redaction settings, then record them; ``progress``
     is told of each batch (a backlog of a full spool takes minutes)."""
     if redactor is not None and spool.pending_events and _recorded(state_fd) != digest:
-        if not await _again(spool, redactor, progress or _unheard):
+        if not await _again(spool, redactor, progress):
             return  # the rest is tried again at the next start
     if _recorded(state_fd) != digest:
         await asyncio.to_thread(replace_private, REDACTED_BY, digest.encode() + b"\n", True, state_fd)
-
-
-def _unheard(what: str, done: int, total: int) -> None:
-    return None
 
 
 def _each_again(redactor: Redactor, events: Sequence[Event]) -> tuple[list[Event], Counter[str]]:
@@ -95,7 +93,18 @@ def _each_again(redactor: Redactor, events: Sequence[Event]) -> tuple[list[Event
     return copies, found
 
 
-async def _holds_more(spool: Spool, redactor: Redactor, waiting: int, progress: Progress) -> bool:
+class Probe(NamedTuple):
+    """What the read-only pass learnt: the waiting events before the batch with the first it would
+    change (their copies are the events themselves: event_again changes nothing in them), and that
+    batch's copies, kept (one batch, within BATCH_BYTES) so that none of it is redacted twice."""
+
+    unchanged: int
+    event_ids: list[str]
+    copies: list[Event]
+    found: Counter[str]
+
+
+async def _holds_more(spool: Spool, redactor: Redactor, waiting: int, progress: Progress) -> Probe | None:
     """Whether this run's rules find anything in the backlog: read once, nothing written, up to the
     first event they would change (an upgraded hookd's first start reads it all and, as its rules
     find nothing more in envelopes they redacted, leaves the spool as it is)."""
@@ -105,26 +114,34 @@ async def _holds_more(spool: Spool, redactor: Redactor, waiting: int, progress: 
         while seen < waiting:
             batch = spool.read_batch(min(BATCH_EVENTS, waiting - seen), BATCH_BYTES)
             if not batch.events:
-                return False
-            if (await asyncio.to_thread(_each_again, redactor, batch.events))[1]:
-                return True
+                return None
+            copies, found = await asyncio.to_thread(_each_again, redactor, batch.events)
+            if found:
+                return Probe(seen, [event.event_id for event in batch.events], copies, found)
             seen += len(batch.events)
             progress(f"{WHAT} (reading)", seen, waiting)
-        return False
+        return None
     finally:
         spool.rewind()
 
 
 async def _again(spool: Spool, redactor: Redactor, progress: Progress) -> bool:
     waiting = spool.pending_events  # the originals, read by count: their copies follow them
-    if not await _holds_more(spool, redactor, waiting, progress):
+    probe = await _holds_more(spool, redactor, waiting, progress)
+    if probe is None:
         return True
     done, found = 0, Counter[str]()
     while done < waiting:
+        # The same batches as the probe's: read from the same place with the same bounds.
         batch = spool.read_batch(min(BATCH_EVENTS, waiting - done), BATCH_BYTES)
         if not batch.events:
             break
-        copies, more = await asyncio.to_thread(_each_again, redactor, batch.events)
+        if done + len(batch.events) <= probe.unchanged:
+            copies, more = list(batch.events), Counter[str]()
+        elif done == probe.unchanged and [event.event_id for event in batch.events] == probe.event_ids:
+            copies, more = probe.copies, probe.found
+        else:
+            copies, more = await asyncio.to_thread(_each_again, redactor, batch.events)
         try:
             spool.append_many(copies)
         except SpoolFull as exc:

@@ -19,7 +19,7 @@ from hookd.publish.failures import describe_failure, refuses_batch
 from hookd.publish.exposure import open_to_all
 from hookd.publish.pace import SlowLink
 from hookd.publish.settings import PublishSettings, RedisSettings
-from hookd.publish.writer import GapError, ReplicasBehind, UnexpectedReply
+from hookd.publish.answers import GapError, ReplicasBehind, UnexpectedReply
 from hookd.spool import Spool
 from hookd.state import DaemonState
 

@@ -1,12 +1,13 @@
 """Drains the spool into the Redis Stream, in order, in batches (two in flight on one connection).
 
-The loop lives here: batching (with publish_linger_ms), the circuit breaker's waits, retries
+The loop lives here: batching (publish_linger_ms: linger.py), the circuit breaker's waits, retries
 after a failure, and the draining at shutdown. Each batch is written by writer.py (one Lua
 script that skips events at or below their sender's high-water mark, XADDs the rest and
-raises the mark, atomically); what Redis answers is reported by health.py. The spool's
-position moves only after Redis has answered, so a batch is sent again after any failure
-or crash, and the mark makes the repeat harmless. Batches go out on connections from a
-route (topology.py): on a Cluster, to the master serving the stream's slot.
+raises the mark, atomically); what Redis answers is checked by answers.py, what it changes
+is landed.py's, what a failure says health.py's. The spool's position moves only after
+Redis has answered, so a batch is sent again after any failure or crash, and the mark
+makes the repeat harmless. Batches go out on connections from a route (topology.py): on
+a Cluster, to the master serving the stream's slot.
 """
 
 from __future__ import annotations
@@ -23,25 +24,29 @@ from hookd.publish import topology
 from hookd.publish.breaker import HALF_OPEN
 from hookd.publish.first_sends import FirstSends
 from hookd.publish.health import HealthReport
+from hookd.publish.landed import Landed
+from hookd.publish.linger import Linger
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.pace import Pace
 from hookd.publish.script import ScriptArg, batch_args, batch_keys, sender
 from hookd.publish.topology import FAILURES
-from hookd.publish.writer import BatchWriter, Counts, GapError, PartlyAdded, ReplicasBehind, paced
+from hookd.publish.answers import Counts, GapError, PartlyAdded
+from hookd.publish.writer import BatchWriter, paced
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState, PublisherHealth
 
-__all__ = ["GapError", "Publisher", "ReplicasBehind"]
+__all__ = ["Publisher"]
 
 # Batches sent before the previous one's reply: enough to keep Redis and hookd both busy.
 IN_FLIGHT = 2
 # MOVED replies followed in a row before the next one counts as a failure (a cluster that
 # keeps changing its mind is backed off from like one that is down).
 MAX_REDIRECTS = 5
-# The drain at shutdown sends only while Redis was taking batches (or not yet asked): one down or
-# refusing every batch would only hold the stop up to its deadline.
-UP = ("up", "unknown")
+# The drain at shutdown sends only while Redis was taking batches (or not yet asked), or answering
+# while batches crossed too slowly for the time they were given: one down or refusing every batch
+# would only hold the stop up to its deadline.
+UP = ("up", "unknown", "slow")
 
 
 class Publisher:
@@ -76,18 +81,16 @@ class Publisher:
         self.pace = Pace(redis_settings.timeout_s, settings.breaker_trial_timeout_s, redis_settings.min_bytes_per_s)
         self.in_flight_bytes = 0  # of the stream's batches sent and not yet answered
         self.redirects = 0
-        self.linger_s = settings.publish_linger_ms / 1000
-        self.batch_started_at = float("-inf")
+        self.linger = Linger(settings, spool)
         self.progress = state.progress
         self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path, unsent_dir_fd, run_sender)
-        # The first event of a batch Redis refused half-way, and how many of it landed (PartlyAdded).
-        self.added_before_refusal = ("", 0)
+        self.landed = Landed(settings, spool, state, self.report, self.first_sends)
 
     async def check(self) -> bool:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""
         self.progress.attempting()
         try:
-            await self.writer.ping()
+            await self.writer.ping(load_script=True)
         except FAILURES as exc:
             self.progress.answered(False)
             self.report.failed(exc)
@@ -131,22 +134,32 @@ class Publisher:
         sending when it was cancelled must not be skipped. The deadline is
         checked on every turn as well as enforced by a timeout, because a
         cancellation can be lost inside redis-py (see daemon/drain.py: cancel_and_wait).
+        While the link is ``slow`` (pace.py), a batch may take all the time left.
         """
         self.spool.rewind()
         try:
             async with asyncio.timeout_at(asyncio.get_running_loop().time() + max(0.0, deadline - time.monotonic())):
                 while self.spool.has_unread() and self.state.redis.state in UP and time.monotonic() < deadline:
                     batch = await self.spool.next_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
-                    if not await self.publish(batch):
+                    # A link known to be slower than the pace assumes gets the time left: cut at its
+                    # allowance, a batch the link already outlasted would wait for the next start.
+                    until = deadline if self.state.redis.state == "slow" else None
+                    if not await self.publish(batch, until=until):
                         return
         except TimeoutError:
             pass
 
-    async def publish(self, batch: Batch, ask: redis.exceptions.AskError | None = None) -> bool:
+    async def publish(
+        self, batch: Batch, ask: redis.exceptions.AskError | None = None, until: float | None = None
+    ) -> bool:
         """Send one batch (to the node ``ask`` names, if given); True once Redis has it (and
-        the spool's position has moved)."""
+        the spool's position has moved). ``until``: a monotonic time the batch may take until,
+        if that is longer than the pace allows it (the drain's, on a slow link)."""
         trial = self.breaker.state == HALF_OPEN
         allowed = self.pace.allowance(batch.size, trial)
+        given = self.pace.allowance(batch.size)
+        if until is not None:
+            allowed = given = max(given, until - time.monotonic())
         self.progress.attempting(batch.size, allowed - self.pace.timeout_s)
         fresh = self.first_sends.sending(batch)
         try:
@@ -155,23 +168,17 @@ class Publisher:
                     batch_keys(self.settings, batch.events),
                     batch_args(self.settings, batch.events),
                     ask,
-                    timeout_s=self.pace.allowance(batch.size),
+                    timeout_s=given,
                 )
         except FAILURES as exc:
             self.progress.answered(False)
             if isinstance(exc, PartlyAdded):
-                self._partly_added(batch, exc)
+                self.landed.partly(batch, exc)
             await self._failed(await self.pace.judge(exc, batch.size, allowed, self.writer.ping))
             return False
         self.progress.answered(True)
         self._published(batch, counts, fresh)
         return True
-
-    def _partly_added(self, batch: Batch, exc: PartlyAdded) -> None:
-        """Count the events a refused batch added before the refusal, once: its resend skips them."""
-        self.state.published += exc.added
-        self.added_before_refusal = (batch.events[0].event_id, exc.added)
-        self.report.index_answered(batch_keys(self.settings, batch.events[: exc.added])[2:], exc.refused)
 
     async def send(
         self,
@@ -184,23 +191,9 @@ class Publisher:
         return await self.writer.send(keys, args, ask, timeout_s)
 
     def _published(self, batch: Batch, counts: Counts, fresh: bool) -> None:
-        added, skipped = counts.added, counts.skipped
-        first_id, landed = self.added_before_refusal
-        if landed and batch.events[0].event_id == first_id:
-            skipped -= min(landed, skipped)  # counted when they landed (_partly_added), not repeats
-        self.added_before_refusal = ("", 0)
-        self.first_sends.answered(batch, skipped, fresh)
-        self.spool.commit(batch)
-        now_ns = time.time_ns()
-        self.state.publish_latency.extend((now_ns - e.received_ns) / 1e9 for e in batch.events)
-        self.state.published += added
-        self.state.batches += 1
-        self.state.deduplicated += skipped
+        self.landed.whole(batch, counts, fresh)
         self.redirects = 0
         self.pace.kept_up()
-        self.report.succeeded()
-        if counts.refused or self.state.redis.index_refused:
-            self.report.index_answered(batch_keys(self.settings, batch.events)[2:], counts.refused)
 
     async def stream(self) -> None:
         """Publish batch after batch on one connection, the next sent before the last's reply.
@@ -216,6 +209,7 @@ class Publisher:
         try:
             async with self.writer.connection() as conn:
                 with paced(conn, None):
+                    await self.writer.ready(conn)
                     await self._stream_on(conn)
         except FAILURES as exc:
             self.progress.answered(False)
@@ -234,7 +228,7 @@ class Publisher:
                     held = (
                         self.spool.read_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
                         if in_flight
-                        else await self._next_batch()
+                        else await self.linger.next_batch()
                     )
                 if held.events and (not in_flight or sender(in_flight[-1][0].events[-1]) == sender(held.events[0])):
                     after = in_flight[-1][0].events[-1].seq if in_flight else 0
@@ -251,30 +245,13 @@ class Publisher:
             try:
                 counts = await self.writer.read_reply(conn, len(in_flight[0][0].events))
             except PartlyAdded as exc:
-                self._partly_added(in_flight[0][0], exc)
+                self.landed.partly(in_flight[0][0], exc)
                 raise
             self.slot_move.went_through(redirected=False)
             batch, fresh = in_flight.popleft()
             self.in_flight_bytes -= batch.size
             self.progress.answered(True, still_waiting=bool(in_flight))
             self._published(batch, counts, fresh)
-
-    async def _next_batch(self) -> Batch:
-        """The next batch, started at most once every publish_linger_ms while events trickle in.
-
-        At hundreds of events a second each would otherwise go alone, and a Redis round
-        trip costs hookd more than the event does: batching them cuts hookd's CPU there
-        and wakes Redis less, which leaves the cores to the hooks being answered. An
-        event after a quiet spell goes at once.
-        """
-        loop = asyncio.get_running_loop()
-        if self.linger_s and not self.spool.has_unread():
-            await self.spool.wait_for_unread()
-            wait = self.batch_started_at + self.linger_s - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-        self.batch_started_at = loop.time()
-        return await self.spool.next_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
 
     async def _after_stream_failure(self, exc: BaseException) -> None:
         """Get past what stopped the stream, or count it as a failure.

@@ -6,13 +6,19 @@ sender's high-water mark, XADDs the rest and raises the mark, atomically: that m
 makes sending a batch twice harmless. With redis_wait_replicas a WAIT follows it. A lost
 script is loaded again, a moved slot followed, an ASK obeyed for one batch (migration.py).
 The publisher (publisher.py) decides when to send and what a failure costs.
+
+The script is loaded at start and before the first batch on each connection since it connected,
+so that a fresh server's, a failover's new master's or a Cluster node's first batch crosses the
+link once: sent with EVALSHA to a server without the script, a batch's bytes would cross, be
+answered NOSCRIPT, and cross again. A script flushed after that is still answered NOSCRIPT,
+loaded, and the batch sent again.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
-from typing import NamedTuple
 
 import hiredis
 import redis.asyncio as aioredis
@@ -20,6 +26,7 @@ import redis.exceptions
 from redis.asyncio.connection import Connection
 
 from hookd.publish import topology
+from hookd.publish.answers import Counts, GapError, ReplicasBehind, UnexpectedReply, checked_counts, is_count
 from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.script import PUBLISH_BATCH, ScriptArg, batch_args, batch_keys, events_in, script_keys
 from hookd.publish.topology import FAILURES, ClusterRoute, PoolRoute
@@ -29,89 +36,6 @@ from hookd.spool import Batch
 # Sends of one batch past a lost script, a moved slot or an ASK before its failure stands.
 ATTEMPTS = 4
 CLOSED_HANDLE = "the handler is closed"  # in uvloop's RuntimeError for an operation on a closed transport
-
-
-class GapError(redis.exceptions.RedisError):
-    """The batch sent before this one did not land; this one was refused so as not to skip it."""
-
-
-class ReplicasBehind(redis.exceptions.RedisError):
-    """Fewer replicas than redis_wait_replicas confirmed a batch in time; it stays in the spool."""
-
-
-class UnexpectedReply(redis.exceptions.RedisError):
-    """What answered a batch is not the script's {added, skipped} for it; the batch stays spooled.
-
-    Only that answer says Redis has the events: anything else (``+OK`` from a proxy or a
-    server that is not Redis, counts that do not add up to the batch) is a failure like a
-    lost connection, never a commit (tests/test_redteam6_redis_replies.py).
-    """
-
-
-class PartlyAdded(redis.exceptions.ResponseError):
-    """Redis refused an XADD after ``added`` events of the batch had landed (their mark raised,
-    their sessions indexed): the batch stays spooled, and its resend skips those as sent."""
-
-    def __init__(self, message: str, added: int, refused: dict[str, str]) -> None:
-        super().__init__(message)
-        self.added = added
-        self.refused = refused
-
-
-def _is_count(value: object) -> bool:
-    return type(value) is int and value >= 0
-
-
-def _is_mark(value: object) -> bool:
-    """A high-water mark as the script answers it: its decimal digits (a Lua number would round one past 2**53)."""
-    return isinstance(value, bytes) and value.isdigit()
-
-
-class Counts(NamedTuple):
-    """The script's answer to a batch: events added and skipped, and the session index's keys
-    Redis refused to update (key -> Redis's error; the events landed all the same)."""
-
-    added: int
-    skipped: int
-    refused: dict[str, str]
-
-
-def checked_counts(reply: object, events: int) -> Counts:
-    """The script's answer for a batch of ``events``, or GapError / UnexpectedReply."""
-    if isinstance(reply, list) and len(reply) == 2 and reply[0] == -1 and _is_mark(reply[1]):
-        raise GapError(f"the batch sent before this one did not land (the mark is at {reply[1].decode()})")
-    if not (
-        isinstance(reply, list)
-        and len(reply) >= 2
-        and len(reply) % 2 == 0
-        # a key per session of the batch, the sorted set, and an XADD refused half-way
-        and len(reply) <= 2 * events + 6
-        and _is_count(reply[0])
-        and _is_count(reply[1])
-        and all(isinstance(item, (bytes, str)) for item in reply[2:])
-    ):
-        raise UnexpectedReply(_unexpected(reply, events))
-    added, skipped = reply[0], reply[1]
-    pairs = [item.decode("utf-8", "replace") if isinstance(item, bytes) else item for item in reply[2:]]
-    refused = dict(zip(pairs[::2], pairs[1::2]))
-    stream_refused = refused.pop("", None)
-    if len(reply) > 2 * events + 4 + (0 if stream_refused is None else 2):
-        raise UnexpectedReply(_unexpected(reply, events))
-    if stream_refused is not None and 0 < added and added + skipped < events:
-        raise PartlyAdded(stream_refused, added, refused)
-    if stream_refused is not None or added + skipped != events:
-        raise UnexpectedReply(_unexpected(reply, events))
-    return Counts(added, skipped, refused)
-
-
-def _unexpected(reply: object, events: int) -> str:
-    shown = repr(reply)
-    shown = shown if len(shown) <= 80 else shown[:80] + "..."
-    return (
-        f"Redis answered a batch of {events} events with {shown}, which does not account for them "
-        "(the publish script answers [added, skipped]); the batch stays spooled: check that "
-        "redis_url names a Redis server and nothing in between rewrites its answers"
-    )
 
 
 @asynccontextmanager
@@ -166,6 +90,8 @@ class BatchWriter:
         self.keys = script_keys(settings.stream)
         self.route = topology.route_for(client, settings.stream)
         self.slot_move = slot_move
+        self.watched: weakref.WeakSet[Connection] = weakref.WeakSet()  # each forgets the script as it connects
+        self.loaded: weakref.WeakSet[Connection] = weakref.WeakSet()  # each has the script, as far as hookd knows
         # WAIT gives up in half the time a batch may take (a trial's is shorter), so that
         # its answer comes before the timeout's.
         self.wait_ms = max(1, int(min(redis_settings.timeout_s, settings.breaker_trial_timeout_s) * 500))
@@ -174,8 +100,33 @@ class BatchWriter:
         """A connection where batches go (see ``leased``)."""
         return leased(self.route, ask)
 
-    async def ping(self) -> None:
+    async def ready(self, conn: Connection) -> None:
+        """Load the script on ``conn`` unless it has been since ``conn`` last connected (a pool's
+        connection connects as it is leased, a Cluster node's on its first command; a failover's
+        on the new master). Done before a batch and at start, not for the PING that judges a slow
+        link: the script's 9 KB would cross with it."""
+        if conn in self.loaded and conn.is_connected:
+            return
+        if conn not in self.watched:
+            self.watched.add(conn)
+            conn.register_connect_callback(self._connected)  # type: ignore[no-untyped-call]  # redis-py: unannotated
+        await conn.send_command("SCRIPT", "LOAD", PUBLISH_BATCH)
+        try:
+            await conn.read_response()
+        except redis.exceptions.ResponseError:
+            # Not this connection's failure (an ACL without SCRIPT LOAD, a server still loading):
+            # the batch's EVALSHA says NOSCRIPT if the script is missing, and get_past names it.
+            pass
+        self.loaded.add(conn)
+
+    def _connected(self, conn: Connection) -> None:
+        self.loaded.discard(conn)  # another socket, perhaps another server: load again
+
+    async def ping(self, load_script: bool = False) -> None:
+        """PING where batches go; ``load_script``: load the script there first (hookd's start)."""
         async with self.connection() as conn:
+            if load_script:
+                await self.ready(conn)
             await conn.send_command("PING")
             await conn.read_response()
 
@@ -193,6 +144,7 @@ class BatchWriter:
             try:
                 async with self.connection(ask) as conn:
                     with paced(conn, timeout_s):
+                        await self.ready(conn)
                         await conn.send_packed_command(self.packed(keys, args, asking=ask is not None))
                         if ask is not None:
                             await conn.read_response()  # ASKING's OK
@@ -219,7 +171,7 @@ class BatchWriter:
         wanted = self.settings.redis_wait_replicas
         if wanted:
             confirmed = await conn.read_response()
-            if not _is_count(confirmed):
+            if not is_count(confirmed):
                 raise UnexpectedReply(f"Redis answered WAIT with {confirmed!r:.80}, not a number of replicas")
             if confirmed < wanted:
                 raise ReplicasBehind(
@@ -251,7 +203,7 @@ class BatchWriter:
     async def load_script(self, ask: redis.exceptions.AskError | None = None) -> None:
         """Load the script where the batches go (a Cluster node, the node an ASK names, or the
         master Sentinel names)."""
-        async with self.connection(ask) as conn:
+        async with leased(self.route, ask) as conn:
             await conn.send_command("SCRIPT", "LOAD", PUBLISH_BATCH)
             await conn.read_response()
 

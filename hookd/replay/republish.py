@@ -22,7 +22,7 @@ from hookd.publish.failures import describe_failure, refuses_batch
 from hookd.publish.migration import through_a_move
 from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, marks_key, sender
 from hookd.publish.settings import PublishSettings, RedisSettings
-from hookd.publish.writer import PartlyAdded, UnexpectedReply, checked_counts
+from hookd.publish.answers import PartlyAdded, UnexpectedReply, checked_counts
 from hookd.spool.inspect import waiting_events
 
 
