@@ -1,5 +1,5 @@
-/* The redaction view's decoding (hookd/redact/view.py) in C: the same matches as view.py's _EDIT
- * regex, the same edits as its _edit, in one pass over the str's own storage (any kind: ASCII,
+/* The redaction view's decoding (hookd/redact/view.py) in C: the same matches as viewpattern.py's EDIT
+ * regex, the same edits as view.py's _edit, in one pass over the str's own storage (any kind: ASCII,
  * latin-1, UCS-2, UCS-4), with no Python object per match. view.py stays the reference and the
  * fallback; tests/test_redact_view_core.py checks the two agree and runs this file under
  * AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -20,9 +20,9 @@
 #include <limits.h>
 #include <string.h>
 
-#define MAX_LEVEL 4 /* view.py's MAX_LEVEL: the payload and three levels of JSON text in its strings */
+#define MAX_LEVEL 4 /* viewpattern.py's MAX_LEVEL: the payload and three levels of JSON text in its strings */
 #define JOINT_SIDE 8 /* spaces, tabs and escaped \n \t on each side of a joint's + */
-#define IMPLICIT_INDENT 40 /* the indentation after an implicit joint's newline (view.py's _IMPLICIT) */
+#define IMPLICIT_INDENT 40 /* the indentation after an implicit joint's newline (viewpattern.py's _IMPLICIT) */
 #ifndef VIEWCORE_NARROW_MAX /* the longest text whose map is in C ints (the sanitizer test lowers it) */
 #define VIEWCORE_NARROW_MAX INT_MAX
 #endif
@@ -59,26 +59,26 @@ static int hex_value(Py_UCS4 c) {
     return -1;
 }
 
-/* view.py's INVISIBLE: the characters that print as nothing, which the view drops */
+/* viewpattern.py's INVISIBLE: the characters that print as nothing, which the view drops */
 static inline int is_invisible(Py_UCS4 c) {
     if (c >= 0x200B && c <= 0x2069)
         return c <= 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c != 0x2065);
     return c == 0xAD || c == 0x34F || c == 0x61C || c == 0x180E || c == 0xFEFF;
 }
 
-/* view.py's SPACES: a no-break or other Unicode space, read as a space */
+/* viewpattern.py's SPACES: a no-break or other Unicode space, read as a space */
 static inline int is_space(Py_UCS4 c) {
     return c == 0xA0 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x3000;
 }
 
-/* view.py's FULLWIDTH: a fullwidth letter, digit, _ + - . or /, read as its ASCII character */
+/* viewpattern.py's FULLWIDTH: a fullwidth letter, digit, _ + - . or /, read as its ASCII character */
 static inline int is_fullwidth(Py_UCS4 c) {
     if (c < 0xFF0B || c > 0xFF5A) return 0;
     return c == 0xFF0B || (c >= 0xFF0D && c <= 0xFF19) || (c >= 0xFF21 && c <= 0xFF3A) || c == 0xFF3F || c >= 0xFF41;
 }
 #define FULLWIDTH_OFFSET 0xFEE0
 
-/* view.py's _CONTROL_HEX: a control character read as a space (not a tab, a line break or ESC) */
+/* viewpattern.py's _CONTROL_HEX: a control character read as a space (not a tab, a line break or ESC) */
 static inline int is_control(int code) {
     return code < 0x20 && code != 0x09 && code != 0x0A && code != 0x0D && code != 0x1B;
 }
@@ -107,7 +107,7 @@ static int is_alnum(Py_UCS4 c) { /* [A-Za-z0-9] */
     return c != '_' && is_word(c);
 }
 
-/* The letter or digit before i ends an escape (\n, \u00a0): view.py's _ESCAPE_END */
+/* The letter or digit before i ends an escape (\n, \u00a0): viewpattern.py's _ESCAPE_END */
 static int escape_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     if (i >= 2 && AT(i - 2) == '\\') return 1;
     if (i < 6 || AT(i - 6) != '\\' || AT(i - 5) != 'u') return 0;
@@ -118,7 +118,7 @@ static int escape_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     return 1;
 }
 
-/* The letter before i is a short option's (-p, after no [A-Za-z0-9_-]): view.py's _OPTION_END */
+/* The letter before i is a short option's (-p, after no [A-Za-z0-9_-]): viewpattern.py's _OPTION_END */
 static int option_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     (void)n;
     if (i < 2 || AT(i - 2) != '-') return 0;
@@ -127,7 +127,7 @@ static int option_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     return i < 3 || !(is_word(AT(i - 3)) || AT(i - 3) == '-');
 }
 
-/* view.py's _CSI from k (the '['; never a marker's, [REDACTED:, nor one with intermediates whose final begins a
+/* viewpattern.py's _CSI from k (the '['; never a marker's, [REDACTED:, nor one with intermediates whose final begins a
  * word): [0-?]{0,32}[ !#-/]{0,4}[@-\[\]-~]; where it ends, or -1. The three sets are disjoint, so taking each run
  * greedily is the regex's one way to match. */
 static inline Py_ssize_t csi(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
@@ -145,7 +145,7 @@ static inline Py_ssize_t csi(int kind, const void *data, Py_ssize_t n, Py_ssize_
     return -1;
 }
 
-/* view.py's _OSC from k (the ']'): 8;[^;\x00-\x1f"\\]{0,256}; or [0-9]{1,4}; ; where it ends, or -1. */
+/* viewpattern.py's _OSC from k (the ']'): 8;[^;\x00-\x1f"\\]{0,256}; or [0-9]{1,4}; ; where it ends, or -1. */
 static inline Py_ssize_t osc(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
     if (k >= n || AT(k) != ']') return -1;
     k++;
@@ -182,7 +182,7 @@ static inline Py_ssize_t indent(int kind, const void *data, Py_ssize_t n, Py_ssi
     return i;
 }
 
-/* view.py's _NEXT_PREFIX, from i: the next line's prefix in a joint, a number and an escaped tab or arrow, a diff's
+/* viewpattern.py's _NEXT_PREFIX, from i: the next line's prefix in a joint, a number and an escaped tab or arrow, a diff's
  * marker before a space or a tab, or both; where it ends (i: none). */
 static inline Py_ssize_t joint_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     int raw = 0;
@@ -194,7 +194,7 @@ static inline Py_ssize_t joint_prefix(int kind, const void *data, Py_ssize_t n, 
     return i;
 }
 
-/* view.py's _PATCH_BREAK from i: a string's end, a comma (a space), the next string's opening quote and a diff's
+/* viewpattern.py's _PATCH_BREAK from i: a string's end, a comma (a space), the next string's opening quote and a diff's
  * marker (+, a space, -): where it ends, or -1. */
 static inline Py_ssize_t patch_break(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     if (i + 1 >= n || AT(i) != '"' || AT(i + 1) != ',') return -1;
@@ -278,14 +278,14 @@ static inline Py_ssize_t joint(int kind, const void *data, Py_ssize_t n, Py_ssiz
     return i + 1;
 }
 
-/* view.py's _WS: ASCII whitespace (is_space is view.py's SPACES) */
+/* viewpattern.py's _WS: ASCII whitespace (is_space is viewpattern.py's SPACES) */
 static inline int is_ws(Py_UCS4 c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
 static inline int is_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
 
-/* view.py's _PATH's characters: [A-Za-z0-9_.~@+-] */
+/* viewpattern.py's _PATH's characters: [A-Za-z0-9_.~@+-] */
 static inline int is_path(Py_UCS4 c) {
     return is_word(c) || c == '.' || c == '~' || c == '@' || c == '+' || c == '-';
 }
@@ -297,7 +297,7 @@ static inline int digits(int kind, const void *data, Py_ssize_t n, Py_ssize_t k)
     return d;
 }
 
-/* view.py's _NUMBERED from k: cat -n's number (padded to six) and a tab, or a number and an arrow; where it
+/* viewpattern.py's _NUMBERED from k: cat -n's number (padded to six) and a tab, or a number and an arrow; where it
  * ends, or -1; *raw set when the arrow is a raw one (a character wider than ASCII dropped). */
 static inline Py_ssize_t numbered(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int *raw) {
     int s = 0;
@@ -320,7 +320,7 @@ static inline Py_ssize_t numbered(int kind, const void *data, Py_ssize_t n, Py_s
     return -1;
 }
 
-/* view.py's _GREP from k: path:N: or path: (a path with a slash; before two spaces, a tab or a character that
+/* viewpattern.py's _GREP from k: path:N: or path: (a path with a slash; before two spaces, a tab or a character that
  * is no space, slash or colon); where it ends, or -1. A path's components are
  * read whole: the characters after one are a slash, a colon or no match, so the regex has no other way. */
 static inline Py_ssize_t grep_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
@@ -343,7 +343,7 @@ static inline Py_ssize_t grep_prefix(int kind, const void *data, Py_ssize_t n, P
     return -1;
 }
 
-/* view.py's _MARKER from k (after a line break, a listing's prefix, or in_string: after a string's opening
+/* viewpattern.py's _MARKER from k (after a line break, a listing's prefix, or in_string: after a string's opening
  * quote, where a - wants a space, : or = after it): a diff's + or -, a comment's or a quote's mark; where it
  * ends, or -1. The alternatives in the regex's order. */
 static inline Py_ssize_t marker(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int in_string) {
@@ -770,7 +770,7 @@ static inline Py_ssize_t marked(int kind, const void *data, Py_ssize_t n, Py_ssi
     return after >= 0 ? after : end;
 }
 
-/* view.py's _LINE_PREFIX (after a line break) or _STRING_PREFIX (after a string's opening quote) from k: a
+/* viewpattern.py's _LINE_PREFIX (after a line break) or _STRING_PREFIX (after a string's opening quote) from k: a
  * listing's prefix (a number, grep's path:N:) and maybe a marker or a log line's prefix after it, a log line's
  * prefix, or a marker (each of the two may have a log line's prefix after it); where it ends, or -1. */
 static inline Py_ssize_t line_prefix(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int in_string, int *raw) {
@@ -786,7 +786,7 @@ static inline Py_ssize_t line_prefix(int kind, const void *data, Py_ssize_t n, P
     return end >= 0 ? end : marked(kind, data, n, k, in_string);
 }
 
-/* view.py's _LINE_ESCAPE: a line break the view reads where none is written (a first level's NUL, BEL or ESC \\,
+/* viewpattern.py's _LINE_ESCAPE: a line break the view reads where none is written (a first level's NUL, BEL or ESC \\,
  * a raw ESC \\) is a line's start too: a line's prefix right after it ends the match. */
 static inline void prefix_after(int kind, const void *data, Py_ssize_t n, match_t *m) {
     int raw = 0;
@@ -822,7 +822,7 @@ static inline Py_ssize_t skip(int kind, const void *data, Py_ssize_t n, Py_ssize
     return i;
 }
 
-/* The first match of _EDIT at or after `from` (1), or none (0); the edit it makes, as view.py's _edit. */
+/* The first match of _EDIT at or after `from` (1), or none (0); the edit it makes, as viewpattern.py's _edit. */
 static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from, match_t *m) {
     m->raw = 0;
     for (Py_ssize_t i = from; i < n; i++) {
@@ -899,7 +899,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 } else {
                     /* a printable character, a space, or an invisible one dropped (its literal backslashes kept);
                      * a NUL or a BEL a line break of the escape's level, nothing right after an escaped line
-                     * break (view.py's group: \n\ before the escape's second character) */
+                     * break (viewpattern.py's group: \n\ before the escape's second character) */
                     m->what = code > 0x7F && !is_space((Py_UCS4)code) && !is_fullwidth((Py_UCS4)code) ? DROP : CHAR;
                     m->ch = is_fullwidth((Py_UCS4)code)         ? (Py_UCS4)(code - FULLWIDTH_OFFSET)
                             : is_control(code) || code > 0x7F ? ' '
