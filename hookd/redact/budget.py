@@ -35,17 +35,20 @@ class Budget:
         dense. Candidates of several rules that start at one place (a token, the same run as a base64
         candidate, the value of ``TOKEN=``) count once. One past its chunk's limit takes one of the
         text's spare."""
-        limit = self.limit
-        if limit is None:
+        if self.limit is None:
             return True
         chunk = at // CHUNK
         if chunk in self.dense:
             return False
-        seen = self._seen
-        if at in seen:
+        if at in self._seen:
             return True
-        seen.add(at)
-        # The limit's arithmetic here, not in a method of its own: a flood calls this per candidate.
+        self._seen.add(at)
+        return self._confirm(chunk)
+
+    def _confirm(self, chunk: int) -> bool:
+        """Whether one more candidate of ``chunk`` (not dense, first at its place) may be confirmed."""
+        limit = self.limit
+        assert limit is not None  # spend() returned before for an unlimited budget
         spent = self.spent.get(chunk, 0) + 1
         if spent > (limit // AFTER_DENSE if chunk - 1 in self.dense else limit):
             if self.spare <= 0:
