@@ -36,16 +36,9 @@ class Counting(Redactor):
         self.texts: dict[int, str] = {}  # kept alive, so that no two texts share an id
 
     def _take(self, index, rule, match, *rest):  # type: ignore[no-untyped-def]
-        return super()._take(index, rule, self._place(match), *rest)
-
-    def _held(self, index, group, matches):  # type: ignore[no-untyped-def]
-        """An anchored rule's candidates, held without a call to _take each."""
-        return super()._held(index, group, map(self._place, matches))
-
-    def _place(self, match):  # type: ignore[no-untyped-def]
         self.texts[id(match.string)] = match.string
         self.places.add((id(match.string), match.start()))
-        return match
+        return super()._take(index, rule, match, *rest)
 
 
 def alnum(rng: random.Random, n: int) -> str:

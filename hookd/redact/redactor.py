@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from hookd.redact import memo
 from hookd.redact.escapes import inside_strings, whole_escapes
@@ -218,11 +218,8 @@ class Redactor:
                     ends = sorted(set(ends).union(contexts(rule, text, confirms[index])))
                 if ends:
                     reads = AnchoredReads(rule, text, ends, budget)
-                    if rule.unwrap is None:  # a flood's thousands of candidates: held with no call each
-                        pending += self._held(index, rule.group, reads)
-                    else:
-                        for match in reads:
-                            self._take(index, rule, match, found, pending, depth, budget)
+                    for match in reads:
+                        self._take(index, rule, match, found, pending, depth, budget)
                     if reads.tried:
                         self.examined[rule.name] += reads.examined
                 continue
@@ -276,31 +273,18 @@ class Redactor:
             if again is None:
                 return
             match = again
-        if rule.unwrap is None:
-            pending += self._held(index, rule.group, (match,))
-            return
         start, end = match.span(rule.group)
         if start < 0 or end <= start:
             return
         value = match.string[start:end]
         if value.startswith(REDACTED_PREFIX) or self.allow and self._allowed(value):
             return
-        if self._confirmed(index, match, start, end) and self._unwrapper.wraps_secret(
+        if rule.unwrap is None:
+            pending.append((start, end, index, match))
+        elif self._confirmed(index, match, start, end) and self._unwrapper.wraps_secret(
             index, rule, value, depth, budget, match.start()
         ):
             found.append((start, end, index))
-
-    def _held(self, index: int, group: int | str, matches: Iterable[re.Match[str]]) -> Iterator[Pending]:
-        """The matches whose value (``group``) is a candidate, held for its checks (settle.py): not empty,
-        not a marker already, not allowed."""
-        allow = self.allow
-        for match in matches:
-            start, end = match.span(group)
-            if start < 0 or end <= start or match.string.startswith(REDACTED_PREFIX, start, end):
-                continue
-            if allow and self._allowed(match.string[start:end]):
-                continue
-            yield start, end, index, match
 
     def _confirmed(self, index: int, match: re.Match[str], start: int, end: int) -> bool:
         """The rule's validation and check of its candidate (the value at ``start``-``end``) pass."""
