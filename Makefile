@@ -14,7 +14,7 @@ BIN    := $(VENV)/bin
 # editable install does not rebuild it when the .c changes: the dependency below does.
 # constraints.txt holds the versions of every package the suite last passed with: a clean clone
 # installs those, so a release made since cannot break it (a new redis-py once failed make types).
-$(BIN)/hookd: pyproject.toml constraints.txt hookd/redact/_viewcore.c
+$(BIN)/hookd: pyproject.toml constraints.txt hookd/redact/_viewcore.c $(wildcard hookd/redact/_viewcore_*.h)
 	scripts/install-c-compiler
 	scripts/install-python-headers $(PYTHON)
 	$(PYTHON) -m venv $(VENV)

@@ -275,12 +275,12 @@ _SITE = Path(__file__).parent / "process_site"
 @pytest.fixture
 def no_spare(monkeypatch):
     """Redaction without the spare a text may spend past its chunks' limits (floods.REPORT_SPARE,
-    WORD_SPARE, dense.CONFIRM_SPARE): for tests of what one chunk may do."""
-    from hookd.redact import dense, floods
+    WORD_SPARE, budget.CONFIRM_SPARE): for tests of what one chunk may do."""
+    from hookd.redact import budget, floods
 
     monkeypatch.setattr(floods, "REPORT_SPARE", 0)
     monkeypatch.setattr(floods, "WORD_SPARE", 0)
-    monkeypatch.setattr(dense, "CONFIRM_SPARE", 0)
+    monkeypatch.setattr(budget, "CONFIRM_SPARE", 0)
 
 
 @functools.cache

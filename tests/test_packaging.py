@@ -70,6 +70,10 @@ def test_twine_check_passes_and_the_license_is_in_both(dist):
     with tarfile.open(sdist) as archive:
         assert any(n.endswith("/LICENSE") for n in archive.getnames())
         assert any(n.endswith("/hookd/redact/_viewcore.c") for n in archive.getnames())
+        # and the parts it includes (pyproject.toml's depends): without one, the wheel built from the sdist
+        # has no C core (the extension is optional, so the build goes on without it)
+        parts = {path.name for path in (REPO / "hookd" / "redact").glob("_viewcore*.[ch]")}
+        assert parts <= {Path(n).name for n in archive.getnames()}, parts
 
 
 @pytest.fixture(scope="module")

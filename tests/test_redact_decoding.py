@@ -15,7 +15,8 @@ import random
 import pytest
 
 from hookd.redact import build_redactor
-from hookd.redact.view import MAX_LEVEL, View
+from hookd.redact.view import View
+from hookd.redact.viewpattern import MAX_LEVEL
 from hookd.redact.wrappers import BASIC_MAX, user_password
 
 REDACTOR = build_redactor(True)

@@ -24,10 +24,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hookd.redact.scan as scan_module
-from hookd.redact.dense import CONFIRM_LIMIT, MARK, redact_in_bulk
+from hookd.redact.budget import CONFIRM_LIMIT
+from hookd.redact.dense import MARK, redact_in_bulk
 from hookd.redact.redactor import Redactor
 from hookd.redact.rules import BUILTIN_RULES
 from hookd.redact.scan import CHUNK, FLOOD_LIMIT, OVERLAP, PROBE_LIMIT, REPORT_LIMIT
+from hookd.redact.scanwords import counted
 
 # These tests look at what one chunk may do: without the spare a text may spend past its limits.
 pytestmark = pytest.mark.usefixtures("no_spare")
@@ -186,9 +188,7 @@ def test_card_numbers_outside_strings_in_a_dense_stretch_do_not_survive():
     assert counts["dense"] == 3  # the first string's marker and the two numbers
 
 
-PREFIXES = sorted(
-    {keyword for rule in BUILTIN_RULES if rule.exact for keyword in rule.keywords if scan_module._counted(keyword)}
-)
+PREFIXES = sorted({keyword for rule in BUILTIN_RULES if rule.exact for keyword in rule.keywords if counted(keyword)})
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)

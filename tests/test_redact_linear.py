@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from hookd.redact import build_redactor
-from hookd.redact.dense import CONFIRM_SPARE
+from hookd.redact.budget import CONFIRM_SPARE
 from hookd.redact.scan import CHUNK
 from hookd.redact.rules import BUILTIN_RULES
 

@@ -18,7 +18,7 @@ import re
 import pytest
 
 from hookd.redact import build_redactor
-from hookd.redact.dense import CONFIRM_LIMIT, CONFIRM_SPARE
+from hookd.redact.budget import CONFIRM_LIMIT, CONFIRM_SPARE
 from hookd.redact.redactor import Redactor
 from hookd.redact.rules import BUILTIN_RULES
 from hookd.redact.scan import CHUNK

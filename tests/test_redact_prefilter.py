@@ -14,7 +14,7 @@ import random
 import pytest
 
 from hookd.redact import prefilter
-from hookd.redact.dense import CONFIRM_LIMIT, Budget
+from hookd.redact.budget import CONFIRM_LIMIT, Budget
 from hookd.redact.prefilter import Prefilter
 from hookd.redact.rules import BUILTIN_RULES
 from hookd.redact.scan import CHUNK

@@ -16,7 +16,7 @@ import string
 
 import hookd.redact.redactor as redactor_module
 import hookd.redact.rules as rules_module
-from hookd.redact.dense import CONFIRM_LIMIT, CONFIRM_SPARE
+from hookd.redact.budget import CONFIRM_LIMIT, CONFIRM_SPARE
 from hookd.redact.redactor import Redactor
 from hookd.redact.rules import BUILTIN_RULES
 from hookd.redact.scan import CHUNK

@@ -1,5 +1,5 @@
 """The spare a text may spend past its chunks' limits (floods.REPORT_SPARE, WORD_SPARE,
-dense.CONFIRM_SPARE): real output that is dense in places stays whole; a flood still goes dense,
+budget.CONFIRM_SPARE): real output that is dense in places stays whole; a flood still goes dense,
 its work bounded by the limits plus that constant."""
 
 from __future__ import annotations
@@ -54,12 +54,12 @@ def test_a_secret_in_real_dense_output_is_still_redacted():
 
 @pytest.fixture
 def no_spare_later(monkeypatch):
-    from hookd.redact import dense, floods
+    from hookd.redact import budget, floods
 
     def take_it_away() -> None:
         monkeypatch.setattr(floods, "REPORT_SPARE", 0)
         monkeypatch.setattr(floods, "WORD_SPARE", 0)
-        monkeypatch.setattr(dense, "CONFIRM_SPARE", 0)
+        monkeypatch.setattr(budget, "CONFIRM_SPARE", 0)
 
     return take_it_away
 

@@ -11,7 +11,9 @@ import re
 import pytest
 
 from hookd.redact import view as view_module
-from hookd.redact.view import MAX_LEVEL, CompiledView, PyView
+from hookd.redact import viewpattern
+from hookd.redact.view import CompiledView, PyView
+from hookd.redact.viewpattern import MAX_LEVEL
 from hookd.redact.viewtriggers import VIEW_TRIGGERS
 
 VIEWS = [PyView, *([CompiledView] if view_module.COMPILED else [])]
@@ -57,7 +59,7 @@ NOT_INVISIBLE = ["\u00ae", "\u206a", "\u2065", "\u202f"]
 def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
     """The view's text and its edits (original start, original length, view length), one match at a time."""
     pieces, edits, last = [], [], 0
-    for m in view_module._EDIT.finditer(text):
+    for m in viewpattern.EDIT.finditer(text):
         line_before, after, percent, space = m.group(2), m.group(4), m.group(5), m.group(7)
         start, replacement = m.start(), None
         line = m.group(8) if m.group(8) is not None else m.group(9)
@@ -141,7 +143,7 @@ def test_the_triggers_for_characters_past_ascii_are_the_characters_the_view_deco
     # (one alternation was slow): each character, raw (UTF-8) or escaped in either case, triggers a view exactly
     # when the view decodes it. Checked here with re on the same bytes.
     wide = [re.compile(t.encode()) for t in VIEW_TRIGGERS if t.startswith(("(?i)\\\\u", "\\xC", "\\xD", "\\xE"))]
-    decoded = re.compile("[" + view_module.INVISIBLE + view_module.SPACES + view_module.FULLWIDTH + "]")
+    decoded = re.compile("[" + viewpattern.INVISIBLE + viewpattern.SPACES + viewpattern.FULLWIDTH + "]")
     for code in [*range(0x80, 0xD800), *range(0xE000, 0x10000)]:
         char = chr(code)
         forms = (char.encode(), f"\\u{code:04x}".encode(), f"\\u{code:04X}".encode())

@@ -174,9 +174,9 @@ class NoCore:  # as on a machine where the C core could not be built
         if name == "hookd.redact._viewcore":
             raise ImportError("no _viewcore here")
 sys.meta_path.insert(0, NoCore())
-from hookd.redact import build_redactor, dense, floods, view
+from hookd.redact import budget, build_redactor, floods, view
 if sys.argv[2] == "no-spare":  # as the no_spare fixture
-    floods.REPORT_SPARE = floods.WORD_SPARE = dense.CONFIRM_SPARE = 0
+    floods.REPORT_SPARE = floods.WORD_SPARE = budget.CONFIRM_SPARE = 0
 print(view.View.__name__)
 print(build_redactor(True, cache_dir=sys.argv[1]).redact(sys.stdin.read())[0], end="")
 """

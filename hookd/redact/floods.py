@@ -18,7 +18,7 @@ FLOOD_LIMIT = 160
 # What one text may spend past its chunks' limits before a chunk is dense: reports, and the flood guard's
 # words. Real output is dense in places without being a flood: `grep -rn password src/` of 300 hits, 80
 # lines of `mkdir -p`, a config listing 80 services' apiKey references. Those stay whole, and a flood
-# costs at most this much more before its chunks go dense (dense.CONFIRM_SPARE is the candidates' part).
+# costs at most this much more before its chunks go dense (budget.CONFIRM_SPARE is the candidates' part).
 REPORT_SPARE = 2048
 WORD_SPARE = 1024
 

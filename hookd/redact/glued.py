@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hookd.redact.dense import DENSE
-from hookd.redact.view import INVISIBLE, INVISIBLE_HEX
+from hookd.redact.viewpattern import INVISIBLE, INVISIBLE_HEX
 
 LOOKAHEAD = 32  # characters after a run the re-read sees (a terminal's sequence a token's end reads past)
 RUN = 512  # characters of a glued run read again next to a marker, at most

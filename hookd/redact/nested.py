@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 
-from hookd.redact.dense import Budget
+from hookd.redact.budget import Budget
 from hookd.redact.rule import Rule
 from hookd.redact.scan import CHUNK
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import hyperscan
 
-from hookd.redact.dense import Budget
+from hookd.redact.budget import Budget
 from hookd.redact.scan import CHUNK
 
 BEFORE = 2  # characters before a piece that the scan also reads: what precedes a match's start

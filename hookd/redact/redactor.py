@@ -34,7 +34,8 @@ from collections.abc import Iterable
 
 from hookd.redact import memo
 from hookd.redact.escapes import inside_strings, whole_escapes
-from hookd.redact.dense import CONFIRM_LIMIT, MARK, Budget, redact_in_bulk
+from hookd.redact.budget import CONFIRM_LIMIT, Budget
+from hookd.redact.dense import MARK, redact_in_bulk
 from hookd.redact.glued import unglued
 from hookd.redact.joints import ended_at_joints, joints
 from hookd.redact.mcpnames import tools_kept
@@ -45,15 +46,14 @@ from hookd.redact.repeats import repeated
 from hookd.redact.rule import Rule
 from hookd.redact.scan import REPORT_LIMIT, Scanned, TriggerScan
 from hookd.redact.settle import Pending, settled
+from hookd.redact.validated import Validated
 from hookd.redact.view import View
 from hookd.redact.windows import AnchoredReads, around, contexts, merged, read_stretch, stretches
 
 REDACTED_PREFIX = "[REDACTED:"
 NOTHING: Counter[str] = Counter()  # what most events get; callers only read it
-VALID_CACHE_SIZE = 4096  # per rule: validated values remembered (then forgotten all at once)
 WINDOW_LOOKAHEAD = 16  # characters a rule's lookahead reads past its match
 WINDOW_PAST = 8192  # characters a match at a window's end is read on past it (the longest value a rule takes)
-VALID_CACHE_VALUE = 256  # characters: longer values are validated every time
 
 
 class Redactor:
@@ -72,7 +72,7 @@ class Redactor:
         self._triggers = TriggerScan(self.rules, cache_dir)
         self._every_rule_gates = all(rule.gates for rule in self.rules)
         self.examined: Counter[str] = Counter()  # per rule: characters its regex was given
-        self._validated: list[dict[str, bool]] = [{} for _ in self.rules]
+        self._validated = Validated(len(self.rules))
         self._unwrapper = Unwrapper(self.rules, self._inner)
         self._prefilters = [Prefilter(*rule.prefilter) if rule.prefilter else None for rule in self.rules]
         self._carried = frozenset(rule.name for rule in self.rules if not rule.exact or rule.copies)  # repeats.py
@@ -103,8 +103,7 @@ class Redactor:
     def forget(self) -> None:
         """Every remembered answer dropped: validated values, decoded wrappers, the checks' (memo.py). A
         benchmark's fresh start, so that values an input repeats are new to the redactor once only."""
-        for validated in self._validated:
-            validated.clear()
+        self._validated.forget()
         self._unwrapper.forget()
         memo.forget()
 
@@ -290,24 +289,9 @@ class Redactor:
     def _confirmed(self, index: int, match: re.Match[str], start: int, end: int) -> bool:
         """The rule's validation and check of its candidate (the value at ``start``-``end``) pass."""
         rule = self.rules[index]
-        if rule.validate is not None and not self._valid(index, rule, match.string[start:end]):
+        if rule.validate is not None and not self._validated.valid(index, rule.validate, match.string[start:end]):
             return False
         return rule.check is None or rule.check(match)
-
-    def _valid(self, index: int, rule: Rule, value: str) -> bool:
-        """``rule.validate(value)``, remembered for short values: a text that repeats one candidate
-        (a card number, a header) pays for its check once."""
-        validate = rule.validate
-        assert validate is not None  # called only for rules that have one
-        if len(value) > VALID_CACHE_VALUE:
-            return validate(value)
-        cache = self._validated[index]
-        ok = cache.get(value)
-        if ok is None:
-            if len(cache) >= VALID_CACHE_SIZE:
-                cache.clear()
-            ok = cache[value] = validate(value)
-        return ok
 
     def _allowed(self, value: str) -> bool:
         return any(pattern.search(value) for pattern in self.allow)

@@ -14,6 +14,7 @@ from hookd.redact.floods import collect as _collect
 from hookd.redact.floods import collect_limited as _collect_limited
 from hookd.redact.rule import Rule
 from hookd.redact.scanner_cache import GATED_PREFIX, Twin, compiled
+from hookd.redact.scanwords import counted, literal_pattern
 from hookd.redact.viewtriggers import VIEW_TRIGGERS
 
 CHUNK = 8192  # characters: the grain at which a keyword switches its rule on
@@ -67,7 +68,7 @@ class TriggerScan:
                     later[literal] = len(self._rule_of)
                 else:
                     needed[literal] = len(self._rule_of)
-                    expressions.append(literal.encode() if literal.startswith("(?") else _literal(literal))
+                    expressions.append(literal.encode() if literal.startswith("(?") else literal_pattern(literal))
                     flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
                     ids.append(len(self._rule_of))
                 self._rule_of.append(VIEW)
@@ -87,11 +88,11 @@ class TriggerScan:
                 patterns = [(rule.trigger.encode(), 0, every, rule.trigger_needs)]
             else:
                 caseless = hyperscan.HS_FLAG_CASELESS if rule.ignore_case_keywords else 0
-                patterns = [(_literal(keyword), caseless, every, ()) for keyword in rule.keywords]
+                patterns = [(literal_pattern(keyword), caseless, every, ()) for keyword in rule.keywords]
             confirms = rule.confirm_parts or (((rule.confirm, ()),) if rule.confirm else ())
             patterns += [(part.encode(), 0, CONFIRM, (group,) if group else ()) for part, group in confirms]
             if rule.exact:  # a run of token prefixes keeps many shapes alive in Hyperscan: let it count
-                patterns += [(_literal(keyword), 0, COUNT, ()) for keyword in rule.keywords if _counted(keyword)]
+                patterns += [(literal_pattern(keyword), 0, COUNT, ()) for keyword in rule.keywords if counted(keyword)]
             for expression, flag, kind, wanted in patterns:
                 if rule.keeps_start:
                     keep.add(expression)
@@ -110,7 +111,7 @@ class TriggerScan:
         self._floods = [0] * len(self._rule_of)
         self._flood_budget = (FLOOD_LIMIT, *FLOOD_WORDS.values())
         for slot, word in enumerate(FLOOD_WORDS, 2):
-            expressions.append(_literal(word))
+            expressions.append(literal_pattern(word))
             flags.append(hyperscan.HS_FLAG_CASELESS)
             ids.append(len(self._rule_of))
             self._floods.append(slot)
@@ -297,27 +298,3 @@ def _characters(data: bytes, ends: list[int]) -> list[int]:
 def _share(most: int) -> int:
     """A chunk's limit scaled to a probe's PROBE characters."""
     return max(1, most * PROBE // (CHUNK + OVERLAP))
-
-
-def _counted(keyword: str) -> bool:
-    """Whether a token rule's prefix is distinctive enough to count its every occurrence towards a chunk's
-    budget: 4 characters or more, and not a word or part of words that prose and code use a lot; or with
-    a character text seldom has after a letter (Azure's ``Q~``)."""
-    return "~" in keyword or (
-        len(keyword) >= 4
-        and keyword.lower() not in COMMON_PREFIXES
-        and (not keyword.isalpha() or sum(char.isupper() for char in keyword) >= 2)
-    )
-
-
-# npm_: an npm script's environment holds a hundred npm_* variables. X's bearer tokens' 21 A: base64 of zeros
-# (an image, a key) is a run of A where the literal reports at every character. API-, pat., sat.: words' parts.
-COMMON_PREFIXES = frozenset(
-    {"key-", "secret_", "npm_", "sig=", "accountkey=", "sharedaccesskey=", "hooks.slack.com", ":\\/\\/"}
-    | {"a" * 21, "api-", "pat.", "sat."}
-)
-
-
-def _literal(keyword: str) -> bytes:
-    """A keyword as a Hyperscan pattern that matches exactly its UTF-8 bytes."""
-    return "".join(f"\\x{byte:02x}" for byte in keyword.encode()).encode()

@@ -25,7 +25,7 @@ import bisect
 import re
 from collections.abc import Callable
 
-from hookd.redact.dense import Budget
+from hookd.redact.budget import Budget
 from hookd.redact.escapes import MAX_RUN
 
 MARGIN = 2 * MAX_RUN  # characters between a cluster left unchecked and its run's end

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from hookd.redact.dense import Budget
+from hookd.redact.budget import Budget
 from hookd.redact.prefilter import Prefilter
 from hookd.redact.rule import Rule
 from hookd.redact.scan import CHUNK, OVERLAP
