@@ -16,8 +16,10 @@ backlog, writing nothing, up to the first event they would change. Bounded by th
 is written after the last batch).
 
 `redact = false` leaves the backlog as it is (the user turned redaction off); a later start with it
-on redacts it then. Should the spool be too full to take a batch's copies, what is left is said
-(`spool_backlog_not_redacted`, with the count) and tried again at the next start.
+on redacts it then. The copies may take the spool past spool_max_bytes by a batch and a segment
+(Spool.append_copies: the policy's room would refuse them or drop waiting events); should the disk
+be too full to take a batch's copies, what is left is said (`spool_backlog_not_redacted`, with the
+count) and tried again at the next start.
 """
 
 from __future__ import annotations
@@ -121,12 +123,12 @@ async def _again(spool: Spool, redactor: Redactor, progress: Progress) -> bool:
         return True
     done, found = 0, Counter[str]()
     while done < waiting:
-        batch = spool.read_batch(min(BATCH_EVENTS, waiting - done), BATCH_BYTES)
+        batch = spool.read_batch(min(BATCH_EVENTS, waiting - done), min(BATCH_BYTES, spool.segment_bytes))
         if not batch.events:
             break
         copies, more = await asyncio.to_thread(_each_again, redactor, batch.events)
         try:
-            spool.append_many(copies)
+            spool.append_copies(copies)
         except SpoolFull as exc:
             log.error(
                 "spool_backlog_not_redacted",
@@ -139,6 +141,7 @@ async def _again(spool: Spool, redactor: Redactor, progress: Progress) -> bool:
             return False
         await asyncio.to_thread(spool.sync)  # the copies on the disk before the originals are let go
         spool.commit(batch)
+        await asyncio.to_thread(spool.let_go_committed)  # room for the next batch's copies
         done += len(batch.events)
         found.update(more)
         progress(WHAT, done, waiting)
