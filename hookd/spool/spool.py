@@ -116,10 +116,10 @@ class Spool:
         self._data_ready.set()
 
     def let_go_committed(self) -> None:
-        """Record the committed position and delete the segments before it at once, recent or not
-        (from a worker thread)."""
+        """Record the committed position and delete the segments before it; recent ones too while
+        the spool is past its bound, as the bound itself does (from a worker thread)."""
         self.write_cursor_file(self._cursor.position)
-        self.delete_published(keep_recent=False)
+        self.delete_published(keep_recent=self._files.disk_bytes <= self._bound.max_bytes)
 
     def sync(self) -> None:
         """Flush everything written so far to the disk (called from a worker thread)."""
