@@ -23,6 +23,7 @@ starts a new instance (a new mark in Redis) from the clock, saying so in the log
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import time
@@ -34,6 +35,8 @@ from hookd.paths import create_private, read_private, replace_private
 BLOCK = 100_000
 # Numbers from here on are too near 2**53 (see above); microseconds since 1970 reach it in 2112.
 LIMIT = 2**52
+# What a full filesystem says (ENOSPC; EDQUOT past a quota).
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 log = structlog.get_logger("hookd.sequence")
 
@@ -71,7 +74,21 @@ class SequenceAllocator:
             ceiling = 0
         self._next = max(ceiling, clock, 1)
         self._ceiling = self._next
-        self._reserve()
+        try:
+            self._reserve()
+        except OSError as exc:
+            if exc.errno not in DISK_FULL_ERRNOS:
+                raise
+            # A start on the disk its own spool filled: refusing to run would leave that spool
+            # unpublished, the one thing that frees the disk. No number is issued unreserved:
+            # next() tries again, and the event it fails for is refused, kept by hook-send.
+            log.error(
+                "sequence_not_reserved",
+                path=path,
+                error=exc.strerror,
+                hint="the state directory's filesystem is full: new events are refused (hook-send keeps "
+                "them) until there is room; the spool is published meanwhile, which frees it",
+            )
 
     def next(self) -> int:
         if self._next >= self._ceiling:
@@ -95,8 +112,9 @@ class SequenceAllocator:
             return 0
 
     def _reserve(self) -> None:
-        self._ceiling = self._next + self.block
-        replace_private(self.path, b"%d\n" % self._ceiling, dir_fd=self.dir_fd)
+        ceiling = self._next + self.block
+        replace_private(self.path, b"%d\n" % ceiling, dir_fd=self.dir_fd)
+        self._ceiling = ceiling  # only once on the disk: a failed write issues no number
 
 
 def _remove(path: str, dir_fd: int | None) -> None:

@@ -17,8 +17,10 @@ Bounded by the spool (spool_max_bytes) and linear in it, as redaction is: each e
 done once per change of settings (the digest is written after the last batch).
 
 `redact = false` leaves the backlog as it is (the user turned redaction off); a later start with it
-on redacts it then. Should the spool be too full to take a batch's copies, what is left is said
-(`spool_backlog_not_redacted`, with the count) and tried again at the next start.
+on redacts it then. The copies may take the spool past spool_max_bytes by a batch and a segment
+(Spool.append_copies: the policy's room would refuse them or drop waiting events); should the disk
+be too full to take a batch's copies, what is left is said (`spool_backlog_not_redacted`, with the
+count) and tried again at the next start.
 """
 
 from __future__ import annotations
@@ -83,6 +85,12 @@ async def redact_backlog(
         await asyncio.to_thread(replace_private, REDACTED_BY, digest.encode() + b"\n", True, state_fd)
 
 
+def _batch_bytes(spool: Spool) -> int:
+    """A batch's bytes at most: within a segment, so that the copies past spool_max_bytes (append_copies)
+    are a segment at most before the originals' segments go."""
+    return min(BATCH_BYTES, spool.segment_bytes)
+
+
 def _each_again(redactor: Redactor, events: Sequence[Event]) -> tuple[list[Event], Counter[str]]:
     found: Counter[str] = Counter()
     copies = []
@@ -112,7 +120,7 @@ async def _holds_more(spool: Spool, redactor: Redactor, waiting: int, progress: 
     spool.rewind()
     try:
         while seen < waiting:
-            batch = spool.read_batch(min(BATCH_EVENTS, waiting - seen), BATCH_BYTES)
+            batch = spool.read_batch(min(BATCH_EVENTS, waiting - seen), _batch_bytes(spool))
             if not batch.events:
                 return None
             copies, found = await asyncio.to_thread(_each_again, redactor, batch.events)
@@ -133,7 +141,7 @@ async def _again(spool: Spool, redactor: Redactor, progress: Progress) -> bool:
     done, found = 0, Counter[str]()
     while done < waiting:
         # The same batches as the probe's: read from the same place with the same bounds.
-        batch = spool.read_batch(min(BATCH_EVENTS, waiting - done), BATCH_BYTES)
+        batch = spool.read_batch(min(BATCH_EVENTS, waiting - done), _batch_bytes(spool))
         if not batch.events:
             break
         if done + len(batch.events) <= probe.unchanged:
@@ -143,7 +151,7 @@ async def _again(spool: Spool, redactor: Redactor, progress: Progress) -> bool:
         else:
             copies, more = await asyncio.to_thread(_each_again, redactor, batch.events)
         try:
-            spool.append_many(copies)
+            spool.append_copies(copies)
         except SpoolFull as exc:
             log.error(
                 "spool_backlog_not_redacted",
@@ -156,6 +164,7 @@ async def _again(spool: Spool, redactor: Redactor, progress: Progress) -> bool:
             return False
         await asyncio.to_thread(spool.sync)  # the copies on the disk before the originals are let go
         spool.commit(batch)
+        await asyncio.to_thread(spool.let_go_committed)  # room for the next batch's copies
         done += len(batch.events)
         found.update(more)
         progress(WHAT, done, waiting)

@@ -106,6 +106,21 @@ class Spool:
         self._writer.write(events, records)
         self._data_ready.set()
 
+    def append_copies(self, events: list[Event]) -> None:
+        """Write copies of waiting events whose originals are committed next (daemon/backlog.py),
+        past spool_max_bytes if need be: the originals' segments go as the cursor passes them, so
+        the spool outgrows its bound by a batch and a segment at most, where making room by the
+        policy would refuse the copies (the originals then published as they were) or drop
+        waiting events that only the copies made too many."""
+        self._writer.write(events, self._writer.encode(events))
+        self._data_ready.set()
+
+    def let_go_committed(self) -> None:
+        """Record the committed position and delete the segments before it; recent ones too while
+        the spool is past its bound, as the bound itself does (from a worker thread)."""
+        self.write_cursor_file(self._cursor.position)
+        self.delete_published(keep_recent=self._files.disk_bytes <= self._bound.max_bytes)
+
     def sync(self) -> None:
         """Flush everything written so far to the disk (called from a worker thread)."""
         self._writer.sync()
