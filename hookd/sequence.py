@@ -92,7 +92,11 @@ class SequenceAllocator:
 
     def next(self) -> int:
         if self._next >= self._ceiling:
-            self._reserve()
+            try:
+                self._reserve()
+            except OSError as exc:
+                # Named by the file, not its temporary name: the refusal says which filesystem is full.
+                raise OSError(exc.errno, exc.strerror, self.path) from exc
         value = self._next
         self._next += 1
         return value

@@ -26,14 +26,17 @@ from hookd.pipeline.outcome import Outcome, RunReplies, fail_unflushed
 from hookd.pipeline.refusal_counts import RefusalCounts
 from hookd.refusals import Header, Reason, Rejected, error_line, ok_line
 from hookd.spool import Spool, SpoolFull
+from hookd.spool.full import DiskFull
 from hookd.spool.event import Event
 from hookd.spool.flusher import Flusher
+from hookd.spool.reserve import DISK_FULL_ERRNOS
 from hookd.state import DaemonState
 from hookd.worker import INLINE_BYTES, Worker
 
 log = structlog.get_logger("hookd.pipeline")
 
 T = TypeVar("T")
+KEEP = "keep the event and resend it"
 
 
 class Pipeline:
@@ -104,7 +107,11 @@ class Pipeline:
                 if earlier is not None:
                     run.lines[index] = ok_line(earlier)
                 else:
-                    run.events.append((index, self.builder.finish(header, prepared)))
+                    try:
+                        run.events.append((index, self._finish(header, prepared)))
+                    except Rejected as exc:
+                        run.lines[index] = error_line(exc.reason, exc.message)
+                        run.close = run.close or exc.reason.closes_connection
             durable = self.flusher.durable() if run.events and self._spool_run(run) else None
             replies, close = run.answered(), run.close
             if durable is not None:
@@ -160,7 +167,7 @@ class Pipeline:
         if self._earlier_copy(header) is not None:
             self.held_back.taken(header.handoff_id)
             return None
-        event = self.builder.finish(header, prepared)
+        event = self._finish(header, prepared, count_refusal=False)
         self._spool([event], count_refusal=False)
         self.held_back.taken(header.handoff_id)
         return event.event_id
@@ -224,24 +231,58 @@ class Pipeline:
         except Rejected as exc:
             self.refusals.count(exc, header, len(body))
             raise
+        except OSError as exc:
+            if exc.errno not in DISK_FULL_ERRNOS:
+                raise self._internal(exc, header, body) from exc
+            raise self.refuse(Reason.DISK_FULL, f"{self._disk_full(exc)}; {KEEP}", header, len(body)) from exc
         except Exception as exc:
-            # A bug, not the sender's fault: the sender keeps the event (hook-send in its
-            # inbox) rather than have it refused for good, and the log has the traceback.
-            log.exception("event_failed_internally", sender_pid=header.pid, bytes=len(body))
-            rejected = self.refuse(
-                Reason.UNAVAILABLE,
-                f"internal error ({type(exc).__name__}); keep the event and resend it",
-                header,
-                len(body),
-            )
-            rejected.internal = True
-            raise rejected from exc
+            raise self._internal(exc, header, body) from exc
         self.refusals.withheld(header, len(body))
         return done
 
+    def _finish(self, header: Header, prepared: Prepared, count_refusal: bool = True) -> Event:
+        """The builder's finish (it numbers the event), a full disk refused as in _check_and."""
+        try:
+            return self.builder.finish(header, prepared)
+        except OSError as exc:
+            if exc.errno not in DISK_FULL_ERRNOS:
+                raise
+            if not count_refusal:
+                raise Rejected(Reason.DISK_FULL, f"{self._disk_full(exc)}; {KEEP}") from exc
+            raise self.refuse(Reason.DISK_FULL, f"{self._disk_full(exc)}; {KEEP}", header) from exc
+
+    def _internal(self, exc: Exception, header: Header, body: bytes) -> Rejected:
+        # A bug, not the sender's fault: the sender keeps the event (hook-send in its
+        # inbox) rather than have it refused for good, and the log has the traceback.
+        log.exception("event_failed_internally", sender_pid=header.pid, bytes=len(body))
+        rejected = self.refuse(
+            Reason.UNAVAILABLE,
+            f"internal error ({type(exc).__name__}); keep the event and resend it",
+            header,
+            len(body),
+        )
+        rejected.internal = True
+        return rejected
+
+    def _disk_full(self, exc: OSError) -> str:
+        """The refusal's words for a write of the event's state (the sequence file, the spool's
+        cursor) that met a full filesystem; status says disk full meanwhile."""
+        self.spool.note_disk_full()
+        where = exc.filename or self.spool.directory
+        return (
+            f"disk full: writing {where} failed ({exc.strerror}); free space on the filesystem of "
+            "hookd's state directory (state_dir)"
+        )
+
     def _spool(self, events: list[Event], count_refusal: bool = True) -> None:
         try:
-            self.spool.append_many(events)
+            try:
+                self.spool.append_many(events)
+            except OSError as exc:
+                # Making room under spool_max_bytes writes the cursor file first: a full disk there too.
+                if exc.errno not in DISK_FULL_ERRNOS:
+                    raise
+                raise DiskFull(self._disk_full(exc)) from exc
         except SpoolFull as exc:
             reason = Reason.DISK_FULL if exc.disk_full else Reason.UNAVAILABLE
             message = f"{exc}; keep the event and resend it"

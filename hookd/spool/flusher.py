@@ -32,6 +32,7 @@ import structlog
 from hookd.liveness import Progress
 from hookd.peers import Throttle
 from hookd.policies import FsyncPolicy
+from hookd.spool.reserve import DISK_FULL_ERRNOS
 from hookd.spool.segments import Position
 from hookd.spool.spool import Spool
 from hookd.spool.unsure import UnsureMark
@@ -265,6 +266,7 @@ async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) 
     commit but at most every ``interval_s``, and delete the segments it has passed; and
     take back the reserve space a full disk cost once there is room again.
     Cancel to stop; Spool.close writes the last position."""
+    unsaved = 0  # saves failed in a row: a full disk is said once, not at every commit
     while True:
         # Not asyncio.wait_for: on Python 3.11 it can swallow the cancellation that stops
         # this task (CPython gh-86296), and the shutdown would wait for it for ever.
@@ -284,10 +286,25 @@ async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) 
             await asyncio.to_thread(spool.write_cursor_file, spool.cursor)
             spool.delete_published()
         except OSError as exc:
-            log.error(
-                "spool_cursor_save_failed",
-                error=exc.strerror,
-                directory=spool.directory,
-                hint="events already in Redis will be sent again after a restart (Redis skips them)",
-            )
+            unsaved += 1
+            full = exc.errno in DISK_FULL_ERRNOS
+            if full:
+                spool.note_disk_full()
+            if not full or unsaved == 1:
+                log.error(
+                    "spool_cursor_save_failed",
+                    reason="disk_full" if full else "write_failed",
+                    error=exc.strerror,
+                    directory=spool.directory,
+                    hint=(
+                        "the filesystem is full: free space there; until then events already in Redis stay "
+                        "in the spool and would be sent again after a restart (Redis skips them)"
+                        if full
+                        else "events already in Redis will be sent again after a restart (Redis skips them)"
+                    ),
+                )
+        else:
+            if unsaved:
+                log.info("spool_cursor_saved_again", failed_saves=unsaved, directory=spool.directory)
+            unsaved = 0
         await asyncio.sleep(interval_s)

@@ -129,10 +129,17 @@ class Spool:
     def disk_full(self) -> bool:
         return self.reserve.disk_full_since is not None
 
+    def note_disk_full(self) -> None:
+        """A write of hookd's state (the sequence file, the cursor) found the filesystem full:
+        status says disk full until refill_reserve finds room again."""
+        self.reserve.mark_exhausted()
+
     def refill_reserve(self) -> None:
         """Take back reserve space the filesystem has free again (from a worker thread)."""
         self.reserve.refill()
-        if self.reserve.target <= 0 and self.reserve.disk_full_since is not None:
+        # Also when the disk filled at a write other than the spool's (the sequence file, the
+        # cursor) with the reserve whole: refill never grows it, so room is judged by the free space.
+        if self.reserve.size >= self.reserve.target and self.reserve.disk_full_since is not None:
             try:
                 free = os.fstatvfs(self.dir_fd)
             except OSError:
