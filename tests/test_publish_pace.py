@@ -6,7 +6,7 @@ import asyncio
 
 import redis.exceptions
 
-from hookd.publish.pace import MIN_BYTES_PER_S, Pace, SlowLink
+from hookd.publish.pace import MIN_BYTES_PER_S, Pace, SlowLink, WritesHeld
 
 
 async def answers() -> None:
@@ -26,7 +26,7 @@ def test_a_batch_is_given_its_bytes_at_the_floor_rate_and_a_trial_its_own_timeou
 def test_a_timeout_while_redis_answers_is_a_slow_link_and_the_resend_gets_twice_the_time():
     pace = Pace(timeout_s=5, trial_timeout_s=2, min_bytes_per_s=1_000_000)
     lost = redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
-    judged = asyncio.run(pace.judge(lost, 6_000_000, 11.0, answers))
+    judged = asyncio.run(pace.judge(lost, 6_000_000, 11.0, answers, answers))
     assert isinstance(judged, SlowLink)
     assert "the link to Redis is slow" in str(judged) and "redis_min_bytes_per_s" in str(judged)
     assert pace.allowance(6_000_000) == 17
@@ -37,10 +37,10 @@ def test_a_timeout_while_redis_answers_is_a_slow_link_and_the_resend_gets_twice_
 def test_a_timeout_while_redis_is_silent_or_another_failure_stays_what_it_is():
     pace = Pace(timeout_s=5, trial_timeout_s=2, min_bytes_per_s=1_000_000)
     lost = redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
-    assert asyncio.run(pace.judge(lost, 6_000_000, 11.0, silent)) is lost
+    assert asyncio.run(pace.judge(lost, 6_000_000, 11.0, silent, answers)) is lost
     refused = redis.exceptions.ConnectionError("Connection refused")
-    assert asyncio.run(pace.judge(refused, 6_000_000, 11.0, answers)) is refused
-    assert asyncio.run(pace.judge(lost, 0, 5.0, answers)) is lost  # no batch on its way
+    assert asyncio.run(pace.judge(refused, 6_000_000, 11.0, answers, answers)) is refused
+    assert asyncio.run(pace.judge(lost, 0, 5.0, answers, answers)) is lost  # no batch on its way
     assert pace.allowance(6_000_000) == 11
 
 
@@ -49,3 +49,28 @@ def test_the_rate_is_halved_no_lower_than_its_floor():
     for _ in range(10):
         pace.too_slow(1, 1.0)
     assert pace.bytes_per_s == MIN_BYTES_PER_S
+
+
+def test_a_timeout_while_redis_answers_a_ping_but_holds_a_one_line_script_is_writes_held():
+    pace = Pace(timeout_s=0.2, trial_timeout_s=0.2, min_bytes_per_s=1_000_000)
+    lost = redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
+
+    async def held() -> None:
+        await asyncio.sleep(10)
+
+    judged = asyncio.run(pace.judge(lost, 6_000_000, 6.2, answers, held))
+    assert isinstance(judged, WritesHeld) and "holds writes" in str(judged)
+    assert "redis_min_bytes_per_s" not in str(judged)
+    assert pace.allowance(6_000_000) == 6.2  # not the link's fault: the rate stays
+
+
+def test_a_one_line_script_refused_leaves_the_reason_unsure_of_the_link():
+    pace = Pace(timeout_s=5, trial_timeout_s=2, min_bytes_per_s=1_000_000)
+    lost = redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
+
+    async def no_eval() -> None:
+        raise redis.exceptions.NoPermissionError("NOPERM this user has no permissions to run the 'eval' command")
+
+    judged = asyncio.run(pace.judge(lost, 6_000_000, 11.0, answers, no_eval))
+    assert isinstance(judged, SlowLink) and not isinstance(judged, WritesHeld)
+    assert "or Redis holds writes" in str(judged) and "the link to Redis is slow" not in str(judged)

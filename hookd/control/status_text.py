@@ -12,7 +12,12 @@ from hookd.terminal.text import visible
 from hookd.units import format_age, format_bytes
 
 GREEN, YELLOW, RED, RESET = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
-STATE_LABELS = {"refusing": "refusing batches", "unconfirmed": "replicas behind", "slow": "answering, link too slow"}
+STATE_LABELS = {
+    "refusing": "refusing batches",
+    "unconfirmed": "replicas behind",
+    "slow": "answering, link too slow",
+    "holding_writes": "answering, holding writes",
+}
 
 
 # Colours a text with a terminal escape (or leaves it plain).

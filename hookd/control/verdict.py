@@ -25,6 +25,8 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
             f"redis is down ({status['redis']['last_error']}); {spool['events']} events spooled, sent once it "
             "answers; fix: start Redis where redis_url points, or correct redis_url (`hookd config` shows it)"
         )
+    elif status["redis"]["state"] == "holding_writes":
+        reasons.append(f"{status['redis']['last_error']}; {spool['events']} events spooled until Redis takes writes")
     elif status["redis"]["state"] == "slow":
         reasons.append(f"{status['redis']['last_error']}; {spool['events']} events spooled until a batch crosses")
     elif status["redis"]["state"] == "refusing":

@@ -17,7 +17,7 @@ from hookd.publish import topology
 from hookd.publish.breaker import CLOSED, OPEN, CircuitBreaker
 from hookd.publish.failures import describe_failure, refuses_batch
 from hookd.publish.exposure import open_to_all
-from hookd.publish.pace import SlowLink
+from hookd.publish.pace import SlowLink, WritesHeld
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.answers import GapError, ReplicasBehind, UnexpectedReply
 from hookd.spool import Spool
@@ -28,13 +28,15 @@ MAX_REFUSED_KEYS = 100
 
 log = structlog.get_logger("hookd.publish")
 
-FAILED_STATES = ("down", "refusing", "unconfirmed", "slow")
+FAILED_STATES = ("down", "refusing", "unconfirmed", "slow", "holding_writes")
 
 
 def redis_state(settings: RedisSettings, exc: BaseException) -> str:
     """What a failed batch (or PING) says of Redis, for status (state.RedisHealth.state)."""
     if isinstance(exc, ReplicasBehind):
         return "unconfirmed"
+    if isinstance(exc, WritesHeld):
+        return "holding_writes"
     if isinstance(exc, SlowLink):
         return "slow"
     if isinstance(exc, (GapError, UnexpectedReply)) or refuses_batch(settings, exc):
@@ -90,7 +92,8 @@ class HealthReport:
         anything but the script's counts for it (UnexpectedReply, GapError); ``unconfirmed`` when it
         took the batch and fewer replicas than redis_wait_replicas confirmed it; ``down`` when it
         could not be reached or would not let hookd in; ``slow`` when a batch timed out while Redis
-        answers a PING (pace.py): status says which."""
+        answers a PING, ``holding_writes`` when a one-line script did not answer either (pace.py):
+        status says which."""
         health = self.state.redis
         message = describe_failure(self.redis_settings, exc)
         state = redis_state(self.redis_settings, exc)
@@ -119,6 +122,14 @@ class HealthReport:
                 spooled=self.spool.pending_events,
                 hint="Redis answers, but a batch takes longer to cross the link than it is given; it is sent "
                 "again with more time; lower redis_min_bytes_per_s to the link's rate, or raise redis_timeout_s",
+            )
+        elif changed and state == "holding_writes":
+            log.warning(
+                "redis_holding_writes",
+                error=message,
+                spooled=self.spool.pending_events,
+                hint="Redis answers but holds writes (CLIENT PAUSE WRITE, a failover): events spool and the batch "
+                "is sent again until it takes writes; nothing in hookd to change; if it lasts, find what paused it",
             )
         elif changed and state == "unconfirmed":
             log.warning(

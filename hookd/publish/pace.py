@@ -8,6 +8,12 @@ still answers a PING in time, the link is slower than that: the rate assumed is 
 next send (down to MIN_BYTES_PER_S), so any link that moves bytes at all carries the batch
 within a few sends; the first batch that goes through brings it back to the setting. The mark
 in the stream makes each resend harmless (the batch may have landed after all).
+
+A PING answers while Redis holds writes too (CLIENT PAUSE WRITE, as a failover does), which is
+no slow link. So a one-line script (EVAL "return 1", which a write pause holds as it holds the
+batch's script, and whose few bytes cross any link at once) is sent after the PING: answered,
+the link is what is slow; not answered in redis_timeout_s, Redis holds writes (WritesHeld, the
+rate left as it is); refused (an ACL without EVAL), the reason says both and blames neither.
 """
 
 from __future__ import annotations
@@ -29,6 +35,11 @@ class SlowLink(redis.exceptions.TimeoutError):
     the link is slower than the rate assumed (status: ``slow``, not ``down``)."""
 
 
+class WritesHeld(SlowLink):
+    """A batch got no answer though Redis answers a PING, and a one-line script got none either:
+    Redis holds writes (status: ``holding_writes``); the link is not to blame."""
+
+
 class Pace:
     def __init__(self, timeout_s: float, trial_timeout_s: float, min_bytes_per_s: int) -> None:
         self.timeout_s = timeout_s
@@ -41,10 +52,16 @@ class Pace:
         return (self.trial_timeout_s if trial else self.timeout_s) + size / self.bytes_per_s
 
     async def judge(
-        self, exc: BaseException, size: int, waited_s: float, ping: Callable[[], Awaitable[None]]
+        self,
+        exc: BaseException,
+        size: int,
+        waited_s: float,
+        ping: Callable[[], Awaitable[None]],
+        write: Callable[[], Awaitable[None]],
     ) -> BaseException:
-        """``exc``, or SlowLink (and half the rate) when it is a timeout and Redis answers ``ping``
-        within redis_timeout_s all the same."""
+        """``exc``, or what a timeout was when Redis answers ``ping`` within redis_timeout_s all
+        the same: SlowLink (and half the rate) if it answers ``write`` too, WritesHeld if that
+        times out, SlowLink saying both possibilities (and half the rate) if it fails otherwise."""
         if size <= 0 or not isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
             return exc  # no batch was on its way (a connect that timed out): nothing to pace
         try:
@@ -52,15 +69,35 @@ class Pace:
                 await ping()
         except FAILURES:
             return exc
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                await write()
+        except (redis.exceptions.TimeoutError, TimeoutError):
+            return WritesHeld(
+                f"Redis holds writes: a batch of {format_bytes(size)} got no answer within {waited_s:.1f}s, "
+                f"and a one-line script none within redis_timeout_s ({self.timeout_s:g}s), though Redis "
+                "answers a PING (CLIENT PAUSE WRITE, as a failover does, or a long script); the batch is "
+                "sent again at the same pace; if this lasts, find what paused Redis (CLIENT LIST, its log)"
+            )
+        except FAILURES as probe:
+            return self.too_slow(size, waited_s, unsure=type(probe).__name__)
         return self.too_slow(size, waited_s)
 
     def kept_up(self) -> None:
         self.bytes_per_s = float(self.setting)
 
-    def too_slow(self, size: int, waited_s: float) -> SlowLink:
-        """A batch of ``size`` bytes got no answer in ``waited_s`` while Redis answers: slow down."""
+    def too_slow(self, size: int, waited_s: float, unsure: str | None = None) -> SlowLink:
+        """A batch of ``size`` bytes got no answer in ``waited_s`` while Redis answers: slow down.
+        ``unsure``: the one-line script failed (its error's name), so a write pause is not ruled out."""
         assumed = self.bytes_per_s
         self.bytes_per_s = max(float(MIN_BYTES_PER_S), assumed / 2)
+        if unsure is not None:
+            return SlowLink(
+                f"a batch of {format_bytes(size)} got no answer within {waited_s:.1f}s, though Redis answers "
+                f"a PING: the link is slower than {format_bytes(int(assumed))}/s, or Redis holds writes (CLIENT "
+                f"PAUSE WRITE); which, a one-line script could not tell ({unsure}); it is sent again with its "
+                f"bytes at {format_bytes(int(self.bytes_per_s))}/s (the stream's mark skips what already landed)"
+            )
         return SlowLink(
             f"the link to Redis is slow: a batch of {format_bytes(size)} got no answer within "
             f"{waited_s:.1f}s (redis_timeout_s plus its bytes at {format_bytes(int(assumed))}/s), though "

@@ -46,7 +46,7 @@ MAX_REDIRECTS = 5
 # The drain at shutdown sends only while Redis was taking batches (or not yet asked), or answering
 # while batches crossed too slowly for the time they were given: one down or refusing every batch
 # would only hold the stop up to its deadline.
-UP = ("up", "unknown", "slow")
+UP = ("up", "unknown", "slow", "holding_writes")
 
 
 class Publisher:
@@ -174,7 +174,9 @@ class Publisher:
             self.progress.answered(False)
             if isinstance(exc, PartlyAdded):
                 self.landed.partly(batch, exc)
-            await self._failed(await self.pace.judge(exc, batch.size, allowed, self.writer.ping))
+            await self._failed(
+                await self.pace.judge(exc, batch.size, allowed, self.writer.ping, self.writer.write_probe)
+            )
             return False
         self.progress.answered(True)
         self._published(batch, counts, fresh)
@@ -216,7 +218,7 @@ class Publisher:
             self.spool.rewind()
             size = self.in_flight_bytes
             await self._after_stream_failure(
-                await self.pace.judge(exc, size, self.pace.allowance(size), self.writer.ping)
+                await self.pace.judge(exc, size, self.pace.allowance(size), self.writer.ping, self.writer.write_probe)
             )
 
     async def _stream_on(self, conn: Connection) -> None:

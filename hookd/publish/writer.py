@@ -130,6 +130,12 @@ class BatchWriter:
             await conn.send_command("PING")
             await conn.read_response()
 
+    async def write_probe(self) -> None:
+        """A one-line script where batches go: held by a write pause as a batch is (pace.py)."""
+        async with self.connection() as conn:
+            await conn.send_command("EVAL", "return 1", 0)
+            await conn.read_response()
+
     async def send(
         self,
         keys: list[str],
