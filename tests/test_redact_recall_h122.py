@@ -1,0 +1,90 @@
+"""Issue 16's redaction leftovers from h111, h115 and h117 (h122), each a class: a trigger on a line inside a value
+read over line breaks (curl's ``-u a:\\"`` with no closing quote) is read on the first pass; a token glued after an
+AWS key id glued after a digit is taken; an MCP tool with a digit after a token of variable length stays in clear;
+a token of variable length whose body may hold ``_`` ends before ``_<name>`` where its provider's format says. Each
+case through the reference and the engine, which must agree; the fake secrets are built at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from recall_helpers import PAYLOAD_KINDS, apply, as_json
+
+sys.path.insert(0, str(Path(__file__).parent / "redaction_corpus"))
+
+from fakes import Fakes  # noqa: E402
+
+VALUES = Fakes(122).all()
+PASSWORD = "Xk9pQ2vL7mZ4"
+APR1 = "$apr1$NSw64AtQ$btH8LncnrKs8vSwZPVQ9BF"
+
+
+def _twice(doc: str) -> str:
+    """The payload redacted; a second pass changes nothing and it stays JSON."""
+    out = apply(doc)
+    assert apply(out) == out, out
+    json.loads(out)
+    return out
+
+
+# --- A value read over line breaks hides no trigger on its later lines ------------------------------------------
+# The first line's value is dropped (a find of an earlier rule starts where it does) or closes on a later line;
+# the trigger on the next line was skipped, its value left in clear on every pass, or found by a second pass only.
+FIRST_LINES = {
+    "hash": f'password=curl -u a:"{APR1}',  # fresh seed 3,878,997's shape
+    "github": f'curl -u a:"{VALUES["gh"]}',
+    "github_single": f"curl -u a:'{VALUES['gh']}",
+    "mysql": f'mysql -p"{VALUES["gh"]}',
+    "stripe": f'curl --user ops:"{VALUES["stripe"]}',
+}
+NEXT_LINES = {
+    "curl": f"curl -u b:{PASSWORD} x",
+    "curl_quoted": f'curl -u b:"{PASSWORD}" rest',
+    "mysql": f"mysql -h db -p{PASSWORD}",
+    "password_option": f"deploy --password={PASSWORD}",
+}
+
+
+@pytest.mark.parametrize("first", FIRST_LINES)
+@pytest.mark.parametrize("following", NEXT_LINES)
+@pytest.mark.parametrize("breaks", ["\n", "\n\n", "\r\n"])
+def test_a_trigger_on_a_later_line_of_a_value_is_read(first: str, following: str, breaks: str) -> None:
+    out = _twice(as_json(FIRST_LINES[first] + breaks + NEXT_LINES[following]))
+    assert PASSWORD not in out, out
+    assert "[REDACTED:cli_password]" in out, out
+
+
+@pytest.mark.parametrize("kind", PAYLOAD_KINDS)
+def test_a_later_line_in_every_payload_kind(kind: str) -> None:
+    text = FIRST_LINES["hash"] + "\n" + NEXT_LINES["curl"]
+    out = _twice(json.dumps(PAYLOAD_KINDS[kind](text)))
+    assert PASSWORD not in out, out
+
+
+@pytest.mark.parametrize("levels", [1, 2])
+def test_a_later_line_in_json_inside_the_string(levels: str) -> None:
+    text = FIRST_LINES["github"] + "\n" + NEXT_LINES["curl"]
+    for _ in range(levels):
+        text = json.dumps({"content": text})
+    out = _twice(json.dumps({"tool_response": {"stdout": text}}))
+    assert PASSWORD not in out, out
+
+
+def test_the_fresh_seed_payload() -> None:
+    """Fresh seed 3,878,997 as the driver drew it: redacted, the second pass changes nothing."""
+    text = (
+        '\x1b]0;t\x07[password=curl -u a:"' + APR1 + "\ncurl -u a:AKIA AGE-SECRET-KEY-1VVJKWW3UVJQSFGWA3X94QD9UMLWDW"
+        "DGXHHA7JJJ8NDMGRMCGFTAQJYG4FS \n&#112;"
+    )
+    out = _twice(json.dumps({"tool_response": {"stdout": json.dumps({"content": text})}}))
+    assert "AGE-SECRET-KEY" not in out
+
+
+def test_a_value_quoted_over_lines_is_still_taken_whole() -> None:
+    """What was right stays: a quoted value that closes on a later line is one find, its lines with it."""
+    out = _twice(as_json(f'curl -u a:"{PASSWORD}\nmore{PASSWORD}" x'))
+    assert out.count(PASSWORD) == 0 and '" x' in out, out
