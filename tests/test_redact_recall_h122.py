@@ -88,3 +88,45 @@ def test_a_value_quoted_over_lines_is_still_taken_whole() -> None:
     """What was right stays: a quoted value that closes on a later line is one find, its lines with it."""
     out = _twice(as_json(f'curl -u a:"{PASSWORD}\nmore{PASSWORD}" x'))
     assert out.count(PASSWORD) == 0 and '" x' in out, out
+
+
+# --- A token glued after an AWS key id that is glued after a digit or a capital ----------------------------------
+# The key id's left boundary refused the digit (a base64 run's end), and the token after it had the key id's
+# capitals before it: both kept on every pass (fresh seed 5,207,477's shrunk form, h117's Left).
+AFTER_KEY_ID = ["linear", "gh", "stripe", "google", "slackbot", "npm", "shopify", "sendgrid", "pypi", "openai"]
+AFTER_KEY_ID += ["anthropic", "do", "age", "postman", "glpat", "heroku", "newrelic", "hf", "vault", "pulumi", "awsid"]
+GLUED_BEFORE = {"hash": "x 1-858dc0dffe92b3ac001041e6cac60efb05", "digit": "x 9", "capital": "x Q", "hex": "sha=3f0c"}
+
+
+@pytest.mark.parametrize("after", AFTER_KEY_ID)
+@pytest.mark.parametrize("before", GLUED_BEFORE)
+def test_a_token_glued_after_a_key_id_glued_after_a_digit(after: str, before: str) -> None:
+    key_id, token = VALUES["awsid"], VALUES[after]
+    out = _twice(as_json(f"{GLUED_BEFORE[before]}{key_id}{token} x"))
+    assert key_id not in out and token not in out, out
+    assert "[REDACTED:aws_access_key_id]" in out, out
+
+
+@pytest.mark.parametrize("kind", PAYLOAD_KINDS)
+def test_a_token_after_a_glued_key_id_in_every_payload_kind(kind: str) -> None:
+    key_id, token = VALUES["awsid"], VALUES["linear"]
+    out = _twice(json.dumps(PAYLOAD_KINDS[kind](f"digest 858dc0dffe92b3ac05{key_id}{token}\n")))
+    assert key_id not in out and token not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x 9{id} x",  # a key id's shape after a digit with no token after it: a base64 run's piece, as before
+        "QQQQ9{id}QQQQ",
+        "eyJ9{id}ZXlK",
+        "x 9{id}lin_api_ x",  # a prefix with no token: the key id alone is taken, the word after it kept
+    ],
+)
+def test_a_key_id_after_a_digit_alone_is_kept(text: str) -> None:
+    doc = as_json(text.format(id=VALUES["awsid"]))
+    out = _twice(doc)
+    if "lin_api_" in text:
+        assert "[REDACTED:aws_access_key_id]lin_api_ x" in out, out
+    else:
+        assert out == doc

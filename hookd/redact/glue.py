@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from hookd.redact.patterns import JOINTS
+
 GLUE_MAX = 24  # letters of the word a token may be glued to (idAKIA..., tokenxoxb-...)
 _BEFORE_OPTION = frozenset(" \t\n\r\"'=")
 _NOT_BEFORE_GLUE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-\\")
@@ -39,6 +41,19 @@ def glue_ok(match: re.Match[str]) -> bool:
     if start - i == 1 and i >= 2 and text[i - 1] == "-" and text[i - 2] in _BEFORE_OPTION:
         return True  # a short option glued to its value (zip -P<token>), as patterns.AFTER_OPENER_1 reads it
     return i == 0 or text[i - 1] not in _NOT_BEFORE_GLUE
+
+
+def aws_key_id_glue_ok(match: re.Match[str]) -> bool:
+    """glue_ok, but a key id glued before another token's prefix (``<hash>05AKIA<16>lin_api_<40>``) is one after
+    any run: two tokens' shapes back to back stand in no base64 run or hash by chance, and refused, both were kept
+    (the token after had the key id's capitals before it)."""
+    text, end = match.string, match.end()
+    if end - match.start() == 20 and text[end : end + 1] in _JOINT_FIRST and text.startswith(JOINTS, end):
+        return True
+    return glue_ok(match)
+
+
+_JOINT_FIRST = frozenset(joint[0] for joint in JOINTS)
 
 
 UNDERSCORE_RUN_MAX = 64  # characters of the name or file name part a token may be joined to by "_"
