@@ -130,3 +130,41 @@ def test_a_key_id_after_a_digit_alone_is_kept(text: str) -> None:
         assert "[REDACTED:aws_access_key_id]lin_api_ x" in out, out
     else:
         assert out == doc
+
+
+# --- An MCP tool with a digit or an acronym after a token of variable length, in free text ----------------------
+# Out of a tool_name key, the tool was kept only when it was letters alone (h117); a tool with a digit or two
+# capitals together went into the marker with the token.
+_URLSAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
+VARIABLE = {
+    "openai_api_key": "sk-" + "proj-" + "".join(_URLSAFE[(i * 37 + 11) % 62] for i in range(100)),
+    "pypi_token": VALUES["pypi"],
+    "vault_token": VALUES["vault"],
+    "gitlab_token": VALUES["glrouted"],
+    "sendgrid_key": VALUES["sendgrid"],
+}
+DIGIT_TOOLS = ["get_v2_data", "API-post-search", "fetch_ec2_instances", "search_s3", "oauth2_login", "list_v1"]
+
+
+@pytest.mark.parametrize("rule", sorted(VARIABLE))
+@pytest.mark.parametrize("tool", DIGIT_TOOLS)
+@pytest.mark.parametrize("where", ["message", "transcript"])
+def test_a_tool_with_a_digit_after_a_token_in_text_is_kept(rule: str, tool: str, where: str) -> None:
+    token = VARIABLE[rule]
+    text = f"Claude wants to use mcp__{token}__{tool} now"
+    payload = {"message": text} if where == "message" else {"tool_response": {"stdout": json.dumps({"c": text})}}
+    out = _twice(json.dumps(payload))
+    assert token not in out, out
+    assert f"mcp__[REDACTED:{rule}]__{tool} now" in out, out
+
+
+@pytest.mark.parametrize(
+    "tail",
+    ["xQ7dE9fG1hJ3kL5m", "aB3_cD4", "Zk9-qW2-rT5", "ab3", "V2", "x9_Q7", "ABCDEF_gh1"],
+)
+def test_a_tokens_own_tail_with_digits_is_no_tool(tail: str) -> None:
+    """A token holding "__" whose part after it has digits in no word's place (mixed case, a digit inside a
+    word, no lower-case word of three letters) stays in the marker: none of the token is kept."""
+    token = VARIABLE["openai_api_key"] + "__" + tail
+    out = _twice(json.dumps({"message": f"see mcp__{token} and more"}))
+    assert tail not in out and token.split("__")[0] not in out, out
