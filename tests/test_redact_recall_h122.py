@@ -168,3 +168,59 @@ def test_a_tokens_own_tail_with_digits_is_no_tool(tail: str) -> None:
     token = VARIABLE["openai_api_key"] + "__" + tail
     out = _twice(json.dumps({"message": f"see mcp__{token} and more"}))
     assert tail not in out and token.split("__")[0] not in out, out
+
+
+# --- A token whose body may hold "_" ends where its provider's format says, before "_<name>" ---------------------
+# Out of an MCP name, the token's longest shape ran on over the name joined after it (backup_<t>_old.json lost
+# its _old.json to the marker, KEY_<t>_OLD=1 its _OLD=1). Each ends now by its format (gitleaks' rules): a routable
+# GitLab token at its "." + 9 of base36, a classic one at 20, a Sentry org token 43 past its claims' "_", SendGrid
+# at 22.43, Doppler at its 40-44 letters and digits, Atlassian at ATATT3 + 186.
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _pick(alphabet: str, n: int, seed: int) -> str:
+    return "".join(alphabet[(i * 7919 + seed * 104729) % len(alphabet)] for i in range(n))
+
+
+FORMAT_ENDS = {
+    "gitlab_routable": VALUES["glrouted"],
+    "gitlab_routable_01": "glpat-" + _pick(_ALNUM + "_-", 40, 1) + ".01." + _pick(_BASE36, 9, 2),
+    "gitlab_classic": VALUES["glpat"],
+    "sentry_org": "sntry"
+    + "s_eyJpYXQiOjE2ODQ4MjU0NTguOTcsInVybCI6Imh0dHBzOi8vc2VudHJ5LmlvIiwib3JnIjoiYWNtZS1jb3JwIn0_"
+    + _pick(_ALNUM, 43, 3),
+    "sendgrid": VALUES["sendgrid"],
+    "doppler": VALUES["doppler"],
+    "atlassian": VALUES["atlassian"],
+}
+JOINED = {
+    "file": ("cp backup_{t}_old.json x", "_old.json x"),
+    "constant": ("export KEY_{t}_OLD=1", "_OLD=1"),
+    "two_names": ("x {t}_prod_v2 x", "_prod_v2 x"),
+}
+
+
+@pytest.mark.parametrize("token", FORMAT_ENDS)
+@pytest.mark.parametrize("joined", JOINED)
+def test_a_token_ends_by_its_format_before_a_joined_name(token: str, joined: str) -> None:
+    template, kept = JOINED[joined]
+    out = _twice(as_json(template.format(t=FORMAT_ENDS[token])))
+    assert FORMAT_ENDS[token] not in out, out
+    assert "]" + kept in json.loads(out)["tool_input"]["command"], out
+
+
+@pytest.mark.parametrize("token", FORMAT_ENDS)
+@pytest.mark.parametrize("kind", PAYLOAD_KINDS)
+def test_a_token_ends_by_its_format_in_every_payload_kind(token: str, kind: str) -> None:
+    out = _twice(json.dumps(PAYLOAD_KINDS[kind](f"cp backup_{FORMAT_ENDS[token]}_old.json /tmp\n")))
+    assert FORMAT_ENDS[token] not in out and "]_old.json /tmp" in out, out
+
+
+def test_a_routable_gitlab_token_holding_an_underscore_at_21_is_whole() -> None:
+    """A classic token's length is tried only where no routable token's body goes on: one with "_" after its
+    20th character is not cut there (its rest would be kept)."""
+    token = "glpat-" + _pick(_ALNUM, 20, 4) + "_" + _pick(_ALNUM + "-", 30, 5) + "." + _pick(_BASE36, 9, 6)
+    for text in (f"x {token} x", f"cp backup_{token}_old.json x"):
+        out = _twice(as_json(text))
+        assert token[20:] not in out and token[27:40] not in out, out
