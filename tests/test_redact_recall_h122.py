@@ -297,3 +297,32 @@ def test_a_strings_dash_is_kept_when_its_first_line_has_no_space_colon_or_sign(t
     from hookd.redact.view import PyView, View
 
     assert PyView(text).text.startswith('"-p') and View(text).text.startswith('"-p'), View(text).text
+
+
+# --- A crypt(3) hash with another token glued after it ends at its scheme's length --------------------------------
+# The hash's checksum was read on to 86 characters whatever its scheme, so it took the next token's prefix (NRAK,
+# shpat) and left that token's rest in clear (fresh seeds 7,765,711 and 3,878,997).
+HASHES = {
+    "md5": VALUES["apr1"],
+    "md5_plain": "$1$" + _pick(_ALNUM, 8, 7) + "$" + _pick(_ALNUM + "./", 22, 8),
+    "sha256": "$5$" + _pick(_ALNUM, 16, 9) + "$" + _pick(_ALNUM + "./", 43, 10),
+    "sha512": VALUES["sha512crypt"],
+    "sha512_rounds": "$6$rounds=5000$" + _pick(_ALNUM, 16, 11) + "$" + _pick(_ALNUM + "./", 86, 12),
+}
+AFTER_HASH = ["shopify", "newrelic", "awsid", "gh", "linear", "postman", "stripe", "glpat", "age"]
+
+
+@pytest.mark.parametrize("hashed", HASHES)
+@pytest.mark.parametrize("after", AFTER_HASH)
+def test_a_token_glued_after_a_password_hash(hashed: str, after: str) -> None:
+    token = VALUES[after]
+    out = _engine_twice(as_json(f"admin:{HASHES[hashed]}{token}\nnext"))
+    assert "[REDACTED:password_hash][REDACTED:" in out, out
+    assert HASHES[hashed][-22:] not in out and token[-12:] not in out, out
+
+
+@pytest.mark.parametrize("hashed", HASHES)
+def test_a_hash_glued_to_a_word_is_taken_to_its_length(hashed: str) -> None:
+    """No token after it: the hash is taken to its scheme's length (a SHA-512 one glued to a word was kept)."""
+    out = _twice(as_json(f"admin:{HASHES[hashed]}xyz:18000:0"))
+    assert HASHES[hashed][-10:] not in out and "[REDACTED:password_hash]xyz:18000:0" in out, out
