@@ -343,12 +343,9 @@ static inline Py_ssize_t grep_prefix(int kind, const void *data, Py_ssize_t n, P
     return -1;
 }
 
-/* view.py's _MARKER from k (after a line break, a listing's prefix, or in_string: after a string's opening
- * quote, where a - wants a space, : or = after it): a diff's + or -, a comment's or a quote's mark; where it
- * ends, or -1. The alternatives in the regex's order. */
 /* lineprefix.py's _MARKER_UNIT at k (the '['): a redaction's marker, [REDACTED:[a-z0-9_]{1,64}], read as one unit;
  * its length, or 1 (the '[' alone). */
-static inline Py_ssize_t redacted_length(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+static Py_ssize_t __attribute__((noinline, cold)) redacted_length(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
     static const char head[] = "[REDACTED:";
     Py_ssize_t p = k;
     for (int i = 0; head[i]; i++, p++)
@@ -362,6 +359,9 @@ static inline Py_ssize_t redacted_length(int kind, const void *data, Py_ssize_t 
     return p + 1 - k;
 }
 
+/* view.py's _MARKER from k (after a line break, a listing's prefix, or in_string: after a string's opening
+ * quote, where a - wants a space, : or = after it): a diff's + or -, a comment's or a quote's mark; where it
+ * ends, or -1. The alternatives in the regex's order. */
 static inline Py_ssize_t marker(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, int in_string) {
     if (k >= n) return -1;
     Py_UCS4 c = AT(k), next = k + 1 < n ? AT(k + 1) : 0;
