@@ -1,8 +1,10 @@
 """Issue 16's redaction leftovers from h111, h115 and h117 (h122), each a class: a trigger on a line inside a value
 read over line breaks (curl's ``-u a:\\"`` with no closing quote) is read on the first pass; a token glued after an
 AWS key id glued after a digit is taken; an MCP tool with a digit after a token of variable length stays in clear;
-a token of variable length whose body may hold ``_`` ends before ``_<name>`` where its provider's format says. Each
-case through the reference and the engine, which must agree; the fake secrets are built at run time.
+a token of variable length whose body may hold ``_`` ends before ``_<name>`` where its provider's format says. Two
+classes the fresh-seed driver found: a string's opening ``-`` read the same on every pass, and a crypt(3) hash that
+ends at its scheme's length before a glued token. Each case through the reference and the engine, which must agree
+(the engine alone where two tokens are glued: the reference reads no joint); the fake secrets are built at run time.
 """
 
 from __future__ import annotations
