@@ -555,7 +555,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         replaces="an AWS access key id (AKIA/ASIA...)",
         # Glued to a lower-case word (idAKIA..., accessKeyIdAKIA...): AKIA/ASIA and 16 of base32, the
         # alphabet AWS's ids use, is distinctive; the case change marks the join (XAKIA... is one word).
-        # Glued after a digit or a capital (a hash's or base64's end), where another token's prefix follows
+        # Glued after any letter or digit (a hash's or base64's end), where another token's prefix follows
         # (``<hash>05AKIA<16>lin_api_<40>``): two tokens' shapes back to back stand by no chance (glue.py).
         pattern=(
             rf"A(?:{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}|{GLUED_LOWER}(?:KIA|SIA)[A-Z2-7]{{16}}){E_UNDER}"
