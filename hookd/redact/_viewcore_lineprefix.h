@@ -66,6 +66,22 @@ static inline Py_ssize_t grep_prefix(int kind, const void *data, Py_ssize_t n, P
     return -1;
 }
 
+/* lineprefix.py's _MARKER_UNIT at k (the '['): a redaction's marker, [REDACTED:[a-z0-9_]{1,64}], read as one unit;
+ * its length, or 1 (the '[' alone). */
+static Py_ssize_t __attribute__((noinline, cold)) redacted_length(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    static const char head[] = "[REDACTED:";
+    Py_ssize_t p = k;
+    for (int i = 0; head[i]; i++, p++)
+        if (p >= n || AT(p) != (Py_UCS4)head[i]) return 1;
+    int c = 0;
+    for (; c <= 64 && p < n; c++, p++) {
+        Py_UCS4 ch = AT(p);
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) break;
+    }
+    if (c < 1 || c > 64 || p >= n || AT(p) != ']') return 1;
+    return p + 1 - k;
+}
+
 /* viewpattern.py's _MARKER from k (after a line break, a listing's prefix, or in_string: after a string's opening
  * quote, where a - wants a space, : or = after it): a diff's + or -, a comment's or a quote's mark; where it
  * ends, or -1. The alternatives in the regex's order. */
@@ -86,7 +102,7 @@ static inline Py_ssize_t marker(int kind, const void *data, Py_ssize_t n, Py_ssi
                                     (AT(q) == '\\' && q + 1 < n && (AT(q + 1) == 'n' || AT(q + 1) == 't')));
             minus = !option;
         }
-        if (minus && in_string) { /* a space, : or = after at most 200 characters or escapes, before a quote */
+        if (minus && in_string) { /* a space, : or = on the first line, after at most 200 characters, escapes or markers */
             minus = 0;
             Py_ssize_t q = k + 1;
             for (int units = 0; units <= 200 && q < n; units++) {
@@ -95,12 +111,12 @@ static inline Py_ssize_t marker(int kind, const void *data, Py_ssize_t n, Py_ssi
                     minus = 1;
                     break;
                 }
-                if (ch == '"') break;
+                if (ch == '"' || ch == '\n' || ch == '\r') break;
                 if (ch == '\\') {
-                    if (q + 1 >= n) break;
+                    if (q + 1 >= n || AT(q + 1) == 'n' || AT(q + 1) == 'r') break; /* the first line's end */
                     q += 2;
                 } else {
-                    q += 1;
+                    q += ch == '[' ? redacted_length(kind, data, n, q) : 1;
                 }
             }
         }

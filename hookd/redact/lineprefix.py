@@ -39,11 +39,15 @@ _MARKED = "(?:" + _MARKER + ")(?:" + LOG_PREFIX + ")?"
 _LISTED = "(?:" + _NUMBERED + "|" + _GREP + ")(?:" + _MARKED + "|" + _LOGGED + ")?"
 LINE_PREFIX = _LISTED + "|" + _LOGGED + "|" + _MARKED
 # A JSON string's opening quote (after [ , : { or a space, or at the text's start; not a closing one, never
-# followed by a prefix in JSON), and a - there only in a string with a space, : or = after it (within 200
-# characters or escapes): "-p" and "-psecret" are arguments, not a diff's lines.
+# followed by a prefix in JSON), and a - there only in a string with a space, : or = after it on its first line
+# (within 200 characters, escapes or markers): "-p" and "-psecret" are arguments, not a diff's lines.
 # A line break: raw, or escaped after an even run of backslashes (escaped ones, kept: a line that ends in a
 # backslash, a shell's continuation).
 LINE_BREAK = r"\n|(?<!\\)(?:\\\\)*\\n"
+# On the string's first line, where a redaction's marker counts as one character and its colon as none: a marker's
+# colon, or a line after markers shorter than the secrets they replaced, made a second pass drop a string's "-"
+# (-p<token>), which the first had read as an option (fresh seed 7,022,652).
+_MARKER_UNIT = r"\[REDACTED:[a-z0-9_]{1,64}\]"
 STRING_OPEN = r"(?<![^\[,:{" + _WS + r'])"'
 STRING_PREFIX = (
     _LISTED
@@ -51,7 +55,9 @@ STRING_PREFIX = (
     + _LOGGED
     + r"|(?:\+(?!\+) ?|"
     + _MINUS
-    + r'(?=(?:[^"\\ :=]|\\[\s\S]){0,200}[ :=])|(?:#|//|;|--|>) )(?:'
+    + r"(?=(?:"
+    + _MARKER_UNIT
+    + r'|[^"\\ :=\n\r]|\\[^nr]){0,200}+[ :=])|(?:#|//|;|--|>) )(?:'
     + LOG_PREFIX
     + ")?"
 )

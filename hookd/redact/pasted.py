@@ -100,19 +100,28 @@ REDIS_CONFIG_GET = Rule(
 )
 
 _B = r"[./A-Za-z0-9]"
+_SALT = r"(?:rounds=[0-9]{1,9}\$)?" + _B + r"{1,16}\$"
 _HASH = (
-    r"\$(?:(?:1|5|6|apr1)\$(?:rounds=[0-9]{1,9}\$)?" + _B + r"{1,16}\$" + _B + r"{22,86}"
+    r"\$(?:(?:1|5|6|apr1)\$" + _SALT + _B + r"{22,86}"
     r"|2[abxy]\$[0-9]{2}\$" + _B + r"{53}"
     r"|y\$" + _B + r"{1,32}\$" + _B + r"{1,64}\$" + _B + r"{43}"
     r"|argon2(?:id|i|d)\$v=[0-9]{1,3}\$m=[0-9]{1,8},t=[0-9]{1,4},p=[0-9]{1,3}\$[A-Za-z0-9+/]{11,64}\$[A-Za-z0-9+/]{16,128})"
 )
 _HASH_END = r"(?![./A-Za-z0-9+$])"
+# A crypt(3) hash's checksum has one length per scheme (MD5's 22, SHA-256's 43, SHA-512's 86, bcrypt's 53,
+# yescrypt's 43): that length is its end, whatever letters are glued after it. Read on to 86, it took another
+# token's prefix glued after it (NRAK, shpat) and left the token's rest in clear (fresh seed 7,765,711); a SHA-512
+# hash glued to a word was not found at all.
+_HASH_EXACT = (
+    r"\$(?:(?:1|apr1)\$" + _SALT + _B + r"{22}|5\$" + _SALT + _B + r"{43}|6\$" + _SALT + _B + r"{86}"
+    r"|2[abxy]\$[0-9]{2}\$" + _B + r"{53}|y\$" + _B + r"{1,32}\$" + _B + r"{1,64}\$" + _B + r"{43})"
+)
 
 PASSWORD_HASH = Rule(
     name="password_hash",
     replaces="a password hash in crypt(3) or Argon2 form (htpasswd, /etc/shadow, bcrypt; salt and hash)",
-    pattern=r"(?:(?<![A-Za-z0-9$])|" + AFTER_ESCAPE + ")" + _HASH + _HASH_END,
-    trigger=_HASH + r"(?:[^./A-Za-z0-9+$]|$)",
+    pattern=r"(?:(?<![A-Za-z0-9$])|" + AFTER_ESCAPE + ")(?:" + _HASH_EXACT + r"(?![./$])|" + _HASH + _HASH_END + ")",
+    trigger=_HASH + r"(?:[^./A-Za-z0-9+$]|$)|" + _HASH_EXACT + r"(?:[^./$]|$)",
     keywords=("$1$", "$5$", "$6$", "$apr1$", "$2a$", "$2b$", "$2x$", "$2y$", "$y$", "$argon2"),
     exact=True,
     reach=420,

@@ -94,6 +94,30 @@ def discord_ok(token: str) -> bool:
         return False
 
 
+# Where a token whose body may hold "_" ends, by its provider's format, when "_" follows (a name or a file name's
+# next part joined to it: backup_<token>_old.json), tried before its longest. A routable GitLab token: base64url of
+# its payload, ".", the payload's length in base36 (2) and its CRC32 in base36 (7) (gitleaks' gitlab-pat-routable;
+# ".01." before the 9 also seen); a classic one, glpat- + 20 (gitleaks' gitlab-pat). A Sentry org token: base64 of its JSON claims, "_", 43 of base64 (gitleaks'
+# sentry-org-token). SendGrid (SG. 22 . 43), Doppler (40-44 letters and digits) and Atlassian (ATATT3 + 186) by
+# their exact lengths.
+# Hyperscan is not given these shapes (their bounded runs made the database too large): the token's longest
+# shape reports it, and the rule's regex reads around that report.
+_GITLAB_ROUTABLE_END = r"\.[0-9a-z]{2}(?:\.[0-9a-z]{9}|[0-9a-z]{7})"
+# A classic personal token (glpat- + 20) where what follows does not make it a routable one's body.
+_GITLAB_ROUTABLE = (
+    rf"[A-Za-z0-9_-]{{27,300}}+{_GITLAB_ROUTABLE_END}{UNDER_AHEAD}"
+    rf"|(?<=pat-)[A-Za-z0-9_-]{{20}}{UNDER_AHEAD}(?![A-Za-z0-9_-]{{7,280}}+{_GITLAB_ROUTABLE_END})|"
+)
+_SENTRY_ORG = r"[A-Za-z0-9+/]{40,400}+={0,2}_[A-Za-z0-9+/]{43}" + UNDER_AHEAD + "|"
+# Glued to a word only with a prefix of 5 letters or more (not gldt-, glrt-, glft-). A routable token
+# (glpat-<base64 of its payload>.01.<9>) runs to 300 before its dots.
+_GITLAB = (
+    rf"g(?:{B1_DOT}l(?:pat|dt|rt|ptt|cbt|imt|ft|soat|agent|oas|ffct)"
+    rf"|{GLUED_DOT}l(?:pat|ptt|cbt|imt|soat|agent|oas|ffct))"
+    rf"-(?:{_GITLAB_ROUTABLE}"
+    rf"[A-Za-z0-9_-]{{20,300}}+(?:\.[A-Za-z0-9_-]{{2,100}}+){{0,2}}+{E_DASH}|[A-Za-z0-9_-]{{20}}{UNDER_AHEAD})"
+)
+_SENTRY = rf"s{GLUED_DASH}ntry(?:s_eyJ(?:{_SENTRY_ORG}[A-Za-z0-9+/=_-]{{80,400}}+{E_DASH})|u_[a-f0-9]{{56,72}}+{E_DASH_UNDER})"
 # A project, service-account or admin key's exact shape (gitleaks' rule): its body may hold "_", so where one
 # follows the key, this shape tells where the key ends.
 _OPENAI_EXACT = r"(?:[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58})T3BlbkFJ(?:[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58})"
@@ -114,13 +138,10 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "gitlab_token",
         "a GitLab token (glpat-, gldt-, glrt-, glptt-, glsoat-, ...)",
         ("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "glimt-", "glft-", "glsoat-", "glagent-", "gloas-", "glffct-"),
-        # Glued to a word only with a prefix of 5 letters or more (not gldt-, glrt-, glft-). A routable token
-        # (glpat-<base64 of its payload>.01.<9>) runs to 300 before its dots.
-        rf"g(?:{B1_DOT}l(?:pat|dt|rt|ptt|cbt|imt|ft|soat|agent|oas|ffct)"
-        rf"|{GLUED_DOT}l(?:pat|ptt|cbt|imt|soat|agent|oas|ffct))"
-        rf"-(?:[A-Za-z0-9_-]{{20,300}}+(?:\.[A-Za-z0-9_-]{{2,100}}+){{0,2}}+{E_DASH}|[A-Za-z0-9_-]{{20}}{UNDER_AHEAD})",
+        _GITLAB,
         "`glpat-` + 20 or more of `[A-Za-z0-9_-]`",
         reach=520,
+        trigger=hyperscan_shape(_GITLAB.replace(_GITLAB_ROUTABLE, "")),
         check=glue_ok,
     ),
     _token(
@@ -227,7 +248,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "sendgrid_key",
         "a SendGrid API key (SG.x.y)",
         ("SG.",),
-        rf"S{B1_UNDER_DOT}G\.[A-Za-z0-9_-]{{16,32}}+\.(?:[A-Za-z0-9_-]{{30,64}}+{E_DASH}|[A-Za-z0-9_-]{{43}}{UNDER_AHEAD})",
+        rf"S{B1_UNDER_DOT}G\.[A-Za-z0-9_-]{{16,32}}+\.(?:[A-Za-z0-9_-]{{43}}{UNDER_AHEAD}|[A-Za-z0-9_-]{{30,64}}+{E_DASH})",
         "`SG.` + 22 + `.` + 43",
         check=glue_ok,
     ),
@@ -324,7 +345,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "doppler_token",
         "a Doppler token (dp.st., dp.sa., dp.ct., dp.pt., ...; a service token names its config: dp.st.prd.)",
         ("dp.",),
-        rf"d{B1_UNDER_DOT}p\.(?:st|sa|ct|scim|audit|pt)\.(?:[a-z0-9_-]{{2,35}}+\.)?(?:[A-Za-z0-9_.-]{{36,50}}+{E_DASH}|[A-Za-z0-9]{{40,44}}+{UNDER_AHEAD})",
+        rf"d{B1_UNDER_DOT}p\.(?:st|sa|ct|scim|audit|pt)\.(?:[a-z0-9_-]{{2,35}}+\.)?(?:[A-Za-z0-9]{{40,44}}+{UNDER_AHEAD}|[A-Za-z0-9_.-]{{36,50}}+{E_DASH})",
         "`dp.st.` + 40-44, `dp.st.prd.` + 40",
         check=glue_ok,
     ),
@@ -365,7 +386,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "atlassian_token",
         "an Atlassian API token (ATATT3..., ATCTT3...)",
         ("ATATT3", "ATCTT3"),
-        rf"A{GLUED_LOWER_DASH}T[AC]TT3(?:[A-Za-z0-9_=-]{{160,240}}+{E_DASH}|[A-Za-z0-9_=-]{{186}}{UNDER_AHEAD})",
+        rf"A{GLUED_LOWER_DASH}T[AC]TT3(?:[A-Za-z0-9_=-]{{186}}{UNDER_AHEAD}|[A-Za-z0-9_=-]{{160,240}}+{E_DASH})",
         "`ATATT3` + 186",
         check=glue_ok,
     ),
@@ -373,8 +394,9 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "sentry_token",
         "a Sentry auth token (sntrys_, sntryu_)",
         ("sntrys_", "sntryu_"),
-        rf"s{GLUED_DASH}ntry(?:s_eyJ[A-Za-z0-9+/=_-]{{80,400}}+{E_DASH}|u_[a-f0-9]{{56,72}}+{E_DASH_UNDER})",
+        _SENTRY,
         "`sntryu_` + 64 hex",
+        trigger=hyperscan_shape(_SENTRY.replace(_SENTRY_ORG, "")),
         check=glue_ok,
         reach=430,
     ),

@@ -15,7 +15,7 @@ import re
 from hookd.redact.codecontext import member_of_its_name, member_reference
 from hookd.redact.checks import assigned_value_ok, looks_like_credential, option_value_ok, user_not_a_marker
 from hookd.redact.values import CONSTANT_NAME, plausible_secret
-from hookd.redact.glue import glue_ok
+from hookd.redact.glue import aws_key_id_glue_ok
 from hookd.redact.checksums import CARD_WORD_BEFORE, NON_ASCII_BEFORE, card_context_ok, card_issuer_ok, luhn_ok
 from hookd.redact.patterns import (
     AFTER_ESCAPE,
@@ -555,12 +555,17 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         replaces="an AWS access key id (AKIA/ASIA...)",
         # Glued to a lower-case word (idAKIA..., accessKeyIdAKIA...): AKIA/ASIA and 16 of base32, the
         # alphabet AWS's ids use, is distinctive; the case change marks the join (XAKIA... is one word).
-        pattern=rf"A(?:{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}|{GLUED_LOWER}(?:KIA|SIA)[A-Z2-7]{{16}}){E_UNDER}",
+        # Glued after any letter or digit (a hash's or base64's end), where another token's prefix follows
+        # (``<hash>05AKIA<16>lin_api_<40>``): two tokens' shapes back to back stand by no chance (glue.py).
+        pattern=(
+            rf"A(?:{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}|{GLUED_LOWER}(?:KIA|SIA)[A-Z2-7]{{16}}){E_UNDER}"
+            rf"|A(?<=[A-Za-z0-9]A)(?:KIA|SIA)[A-Z2-7]{{16}}(?:\Z|{JOINT_AHEAD})"
+        ),
         keywords=("AKIA", "ASIA", "ABIA", "ACCA"),
         reach=30,
         exact=True,
         trigger=hyperscan_shape(rf"A{B1}(?:KIA|SIA|BIA|CCA)[A-Z0-9]{{16}}{E_UNDER}"),  # no left boundary: both forms
-        check=glue_ok,
+        check=aws_key_id_glue_ok,
         example="`AKIA` + 16 of `[A-Z0-9]`",
     ),
     Rule(

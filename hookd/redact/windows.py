@@ -15,6 +15,7 @@ from hookd.redact.budget import Budget
 from hookd.redact.prefilter import Prefilter
 from hookd.redact.rule import Rule
 from hookd.redact.scan import CHUNK, OVERLAP
+from hookd.redact.valuelines import ValueLines
 
 # What an anchored rule may read before it knows no value begins: separators and spaces, then a
 # type annotation's characters (secret_assignment's), then the character that ends them.
@@ -96,12 +97,15 @@ class AnchoredReads:
         # examined, counted here and stored once.
         back, value_at, spend, text = self.rule.back, self.rule.compiled.match, self.budget.spend, self.text
         length, examined = len(text), 0
+        lines = ValueLines(text) if "dq" in self.rule.compiled.groupindex else None
         for end in self.ends:
             start = end - back
             if start < read_to or not spend(start):
                 continue
             self.tried = True
             high = min(length, start + reach)
+            if lines is not None and start < lines.within_to:
+                high = min(high, lines.next_break(start))
             match = value_at(text, start, high)
             if match is None:
                 examined += high - start  # all it may have read
@@ -112,7 +116,7 @@ class AnchoredReads:
                 examined += (head.end() if head else start) - start + 2
                 continue
             examined += value_end - start + 1
-            read_to = value_end
+            read_to = value_end if lines is None else lines.read_to(match.start("value"), value_end)
             self.examined = examined
             yield match
         self.examined = examined

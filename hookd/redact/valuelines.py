@@ -1,0 +1,47 @@
+"""The lines of a value read over line breaks: their triggers are read too, each to its own line's end.
+
+VALUE's quoted forms (``\\"...`` and ``'...``) read escaped line breaks, so that a value quoted over several
+lines is taken whole; one whose quote never closes runs on to its JSON string's end. An anchored rule skips
+the triggers inside a value it read, so when that value was then dropped (a find of an earlier rule starting
+where it does: ``curl -u a:\\"$apr1$<hash>`` is a password hash's) or failed its check, the next line's
+``curl -u a:<v>`` was left to a second pass, which found it once the first value was a marker (fresh seed
+3,878,997). Past a value's first line break, each trigger is read, up to its own line's end: a value found
+there overlaps the first and is merged with it, or stands alone where the first is dropped.
+
+Linear: a trigger inside such a value reads no further than its line's end, and the next break is looked
+for once per stretch between breaks.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A line break, raw or escaped at any depth of JSON in a string (as patterns.LINE_END reads one).
+_BREAK = re.compile(r"[\r\n]|\\{1,8}+[nr]")
+
+
+class ValueLines:
+    """Per text and anchored read: how far the last value read over a line break runs, and the next break."""
+
+    __slots__ = ("_break_at", "_searched_from", "text", "within_to")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.within_to = -1  # the end of the last value read over a line break
+        self._searched_from, self._break_at = len(text) + 1, len(text)
+
+    def next_break(self, at: int) -> int:
+        """Where the first line break at or after ``at`` begins (the text's length: none)."""
+        if not self._searched_from <= at <= self._break_at:
+            found = _BREAK.search(self.text, at)
+            self._searched_from, self._break_at = at, found.start() if found else len(self.text)
+        return self._break_at
+
+    def read_to(self, value_start: int, value_end: int) -> int:
+        """Where the triggers after a value read from ``value_start`` to ``value_end`` are read again: its
+        first line break, or its end."""
+        line_end = self.next_break(value_start)
+        if line_end >= value_end:
+            return value_end
+        self.within_to = max(self.within_to, value_end)
+        return line_end
