@@ -11,32 +11,20 @@ case) is in the command; one Aho-Corasick pass finds them all, so an ordinary
 command costs about a microsecond.
 
 Every rule's work is linear in the command, however many of its words the command
-repeats (Python's ``re`` backtracks, and a match may start at every word): a pattern
-never scans to a separator or the end of a line from each of many starts and then
-fails there. What follows a command word to the separator is taken once (``REST``,
-``finditer``'s matches do not overlap) and judged by a check, or by an optional group
-at its end (``_followed``); option lists before a command's verb are bounded
-(``OPTIONS``, ``FLAGS``); and no two quantifiers read the same run of spaces.
+repeats: command_rule.py says how. PowerShell's and cmd.exe's rules are in powershell.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any, NamedTuple
 
 import ahocorasick
 
-MEDIUM, HIGH = "medium", "high"
+from hookd.enrich.command_rule import HIGH, MEDIUM, OPTIONS, REST, W, CommandRule, followed, rule
+from hookd.enrich.command_rule import options as _options
+from hookd.enrich.powershell import POWERSHELL_RULES
 
-# The start of a command word: the start of the text or a shell separator before it.
-W = r"(?:^|(?<=[\s;&|(`'\"{]))"
-# The rest of one simple command: up to the next separator or the end of a line.
-REST = r"([^;&|\n]*)"
-
-
-def _options(args: str) -> list[str]:
-    return [a for a in args.split() if a.startswith("-") and a != "-"]
+__all__ = ["COMMAND_RULES", "HIGH", "MEDIUM", "command_reasons"]
 
 
 def _rm_recursive_forced(args: str) -> bool:
@@ -85,46 +73,11 @@ def _writes_device(args: str) -> bool:
     return _DEVICE_OUTPUT.search(args) is not None
 
 
-def _followed(rest: str | None) -> bool:
-    """The pattern's optional last group matched: what the rule looks for follows the command."""
-    return rest is not None
-
-
 def _push_deletes(args: str) -> bool:
     words = args.split()
     return "--delete" in words or "-d" in words or any(w.startswith(":") and len(w) > 1 for w in words)
 
 
-def _ps_recursive_forced(args: str) -> bool:
-    """PowerShell's Remove-Item options, any case, abbreviated as it accepts them: -r/-Recurse, -fo/-Force."""
-    words = [o.lower() for o in _options(args)]
-    return any("-recurse".startswith(o) for o in words if len(o) > 1) and any(
-        "-force".startswith(o) for o in words if len(o) > 2
-    )
-
-
-class CommandRule(NamedTuple):
-    reason: str
-    level: str
-    keywords: tuple[str, ...]
-    pattern: re.Pattern[str]
-    check: Callable[[Any], bool] | None = None  # on the pattern's first group (None if it did not take part)
-
-
-def rule(
-    reason: str,
-    level: str,
-    keywords: tuple[str, ...],
-    pattern: str,
-    check: Callable[[Any], bool] | None = None,
-    flags: int = 0,
-) -> CommandRule:
-    return CommandRule(reason, level, keywords, re.compile(pattern, flags), check)
-
-
-# At most this many options before a command's verb: an option's argument can hold the
-# command's own word (``git -C (git -C (git ...``), and each would start a scan of all the rest.
-OPTIONS = "{0,8}"
 GIT = W + r"git(?:\s+-[Cc]\s+\S+|\s+--[\w-]+(?:=\S+)?)" + OPTIONS + r"\s+"
 FLAGS = r"(?:-\S+\s+)" + OPTIONS
 SHELLS = r"(?:sudo\s+" + FLAGS + r")?(?:ba|z|k|da|fi|c|tc)?sh|python[\d.]*|perl|ruby|node"
@@ -149,7 +102,7 @@ COMMAND_RULES: tuple[CommandRule, ...] = (
         HIGH,
         ("curl", "wget"),
         W + r"(?:curl|wget)\b[^|\n]*(\|\s*(?:" + SHELLS + r")\b)?",
-        _followed,
+        followed,
     ),
     rule(
         "download run by shell",
@@ -158,31 +111,7 @@ COMMAND_RULES: tuple[CommandRule, ...] = (
         W + r"(?:(?:" + SHELLS + r")\s+" + FLAGS + r"<\(|(?:eval|(?:" + SHELLS + r")\s+-c)\s+[\"']?\$\()"
         r"\s*(?:curl|wget)\b",
     ),
-    # PowerShell (Claude Code's PowerShell tool on Windows): the same two dangers in its words.
-    rule(
-        "Remove-Item -Recurse -Force",
-        HIGH,
-        ("remove-item", "ri ", "rm ", "rd ", "rmdir", "del ", "erase"),
-        W + r"(?:remove-item|ri|rm|rd|rmdir|del|erase)\s" + REST,
-        _ps_recursive_forced,
-        flags=re.IGNORECASE,
-    ),
-    rule(
-        "download piped to shell",
-        HIGH,
-        ("iex", "invoke-expression"),
-        W + r"(?:iwr|irm|curl|wget|invoke-webrequest|invoke-restmethod)\b[^|\n]*(\|\s*(?:iex|invoke-expression)\b)?",
-        _followed,
-        flags=re.IGNORECASE,
-    ),
-    rule(
-        "download run by shell",
-        HIGH,
-        ("iex", "invoke-expression"),
-        W + r"(?:iex|invoke-expression)\s*(?:\(\s*){0,2}"
-        r"(?:iwr|irm|invoke-webrequest|invoke-restmethod|new-object\s+(?:system\.)?net\.webclient)\b",
-        flags=re.IGNORECASE,
-    ),
+    *POWERSHELL_RULES,
     rule(
         "disk overwrite",
         HIGH,

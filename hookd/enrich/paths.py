@@ -77,6 +77,10 @@ SHELL_STARTUP_FILES = frozenset(
         "config.fish",
     }
 )
+# PowerShell's profiles ($PROFILE), by name in any case: Windows paths come case folded.
+POWERSHELL_PROFILES = frozenset(
+    {"microsoft.powershell_profile.ps1", "microsoft.powershellise_profile.ps1", "microsoft.vscode_profile.ps1"}
+)
 
 
 # A Windows path, as Claude Code on Windows sends them: C:\\dir, C:/dir, \\\\server\\share.
@@ -162,7 +166,8 @@ def is_system_path(path: str) -> bool:
 
 
 def is_shell_startup_file(path: str) -> bool:
-    return posixpath.basename(path) in SHELL_STARTUP_FILES
+    name = posixpath.basename(path)
+    return name in SHELL_STARTUP_FILES or name.casefold() in POWERSHELL_PROFILES
 
 
 def in_credential_dir(path: str) -> bool:
