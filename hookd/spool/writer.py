@@ -46,6 +46,7 @@ class SegmentWriter:
         self.appended = 0
         self.retired_fds: list[int] = []
         self.dirty = False
+        self.failed_creates = 0  # rotations failed in a row: a full disk is said once, not at every append
         self._encoder = msgspec.msgpack.Encoder()
 
     def encode(self, events: list[Event]) -> list[bytes]:
@@ -104,13 +105,11 @@ class SegmentWriter:
         try:
             fd = files.create(files.write_seg + 1)
         except OSError as exc:
-            log.error(
-                "spool_segment_create_failed",
-                error=exc.strerror,
-                directory=files.directory,
-                hint="writing on in the current segment; rotation is tried again later",
-            )
+            self._note_create_failed(exc)
             return
+        if self.failed_creates:
+            log.info("spool_segment_created_again", failed_creates=self.failed_creates, directory=files.directory)
+            self.failed_creates = 0
         try:
             count = b"%d\n" % files.counts[files.write_seg]
             replace_private(files.count_path(files.write_seg), count, fsync=False, dir_fd=files.dir_fd)
@@ -123,6 +122,24 @@ class SegmentWriter:
         files.counts[files.write_seg] = 0
         if self.fsync_policy is FsyncPolicy.NEVER:
             self.close_retired()
+
+    def _note_create_failed(self, exc: OSError) -> None:
+        self.failed_creates += 1
+        full = exc.errno in DISK_FULL_ERRNOS
+        if full and self.failed_creates > 1:
+            return
+        log.error(
+            "spool_segment_create_failed",
+            reason="disk_full" if full else "create_failed",
+            error=exc.strerror,
+            directory=self.files.directory,
+            hint=(
+                "the filesystem is full: free space there; until then events are written on in the current "
+                "segment, and rotation is tried again at each append"
+                if full
+                else "writing on in the current segment; rotation is tried again at each append"
+            ),
+        )
 
     def sync(self) -> None:
         """Flush everything written so far to the disk (called from a worker thread).
