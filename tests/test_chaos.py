@@ -46,7 +46,7 @@ import test_faults as faults
 from conftest import BARE_PYTHON, CLIENT, RedisServer, wait_until
 from test_disk_full import fill
 
-from hookd.spool.flusher import RESERVE_CHECK_S
+from hookd.spool.cursor_keeper import RESERVE_CHECK_S
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root (CI runs as root)")
 

@@ -11,7 +11,8 @@ from structlog.testing import capture_logs
 
 from hookd.spool.event import Event
 from hookd.spool import Spool, SpoolFull
-from hookd.spool.flusher import Flusher, keep_cursor
+from hookd.spool.cursor_keeper import keep_cursor
+from hookd.spool.flusher import Flusher
 from hookd.spool.inspect import find_handoffs, oldest_waiting_received_ns, waiting_events
 from hookd.spool.records import HEADER, SegmentReader, encode_record
 

@@ -43,7 +43,8 @@ from hookd.sequence import SequenceAllocator
 from hookd.service.activation import take_passed_sockets
 from hookd.service.notify import Notifier
 from hookd.spool import Spool
-from hookd.spool.flusher import Flusher, keep_cursor
+from hookd.spool.cursor_keeper import keep_cursor
+from hookd.spool.flusher import Flusher
 from hookd.spool.inspect import find_handoffs
 from hookd.spool.settings import SpoolSettings
 from hookd.state import Reports

@@ -22,6 +22,7 @@ import structlog
 from hookd.envelope import EnvelopeBuilder, Prepared
 from hookd.handoffs import RecentHandoffs
 from hookd.held_back import HeldBack
+from hookd.pipeline.failures import KEEP, disk_full_words, internal_failure
 from hookd.pipeline.outcome import Outcome, RunReplies, fail_unflushed
 from hookd.pipeline.refusal_counts import RefusalCounts
 from hookd.refusals import Header, Reason, Rejected, error_line, ok_line
@@ -36,7 +37,6 @@ from hookd.worker import INLINE_BYTES, Worker
 log = structlog.get_logger("hookd.pipeline")
 
 T = TypeVar("T")
-KEEP = "keep the event and resend it"
 
 
 class Pipeline:
@@ -233,10 +233,12 @@ class Pipeline:
             raise
         except OSError as exc:
             if exc.errno not in DISK_FULL_ERRNOS:
-                raise self._internal(exc, header, body) from exc
-            raise self.refuse(Reason.DISK_FULL, f"{self._disk_full(exc)}; {KEEP}", header, len(body)) from exc
+                raise internal_failure(self.refusals, exc, header, len(body)) from exc
+            raise self.refuse(
+                Reason.DISK_FULL, f"{disk_full_words(self.spool, exc)}; {KEEP}", header, len(body)
+            ) from exc
         except Exception as exc:
-            raise self._internal(exc, header, body) from exc
+            raise internal_failure(self.refusals, exc, header, len(body)) from exc
         self.refusals.withheld(header, len(body))
         return done
 
@@ -248,31 +250,8 @@ class Pipeline:
             if exc.errno not in DISK_FULL_ERRNOS:
                 raise
             if not count_refusal:
-                raise Rejected(Reason.DISK_FULL, f"{self._disk_full(exc)}; {KEEP}") from exc
-            raise self.refuse(Reason.DISK_FULL, f"{self._disk_full(exc)}; {KEEP}", header) from exc
-
-    def _internal(self, exc: Exception, header: Header, body: bytes) -> Rejected:
-        # A bug, not the sender's fault: the sender keeps the event (hook-send in its
-        # inbox) rather than have it refused for good, and the log has the traceback.
-        log.exception("event_failed_internally", sender_pid=header.pid, bytes=len(body))
-        rejected = self.refuse(
-            Reason.UNAVAILABLE,
-            f"internal error ({type(exc).__name__}); keep the event and resend it",
-            header,
-            len(body),
-        )
-        rejected.internal = True
-        return rejected
-
-    def _disk_full(self, exc: OSError) -> str:
-        """The refusal's words for a write of the event's state (the sequence file, the spool's
-        cursor) that met a full filesystem; status says disk full meanwhile."""
-        self.spool.note_disk_full()
-        where = exc.filename or self.spool.directory
-        return (
-            f"disk full: writing {where} failed ({exc.strerror}); free space on the filesystem of "
-            "hookd's state directory (state_dir)"
-        )
+                raise Rejected(Reason.DISK_FULL, f"{disk_full_words(self.spool, exc)}; {KEEP}") from exc
+            raise self.refuse(Reason.DISK_FULL, f"{disk_full_words(self.spool, exc)}; {KEEP}", header) from exc
 
     def _spool(self, events: list[Event], count_refusal: bool = True) -> None:
         try:
@@ -282,7 +261,7 @@ class Pipeline:
                 # Making room under spool_max_bytes writes the cursor file first: a full disk there too.
                 if exc.errno not in DISK_FULL_ERRNOS:
                     raise
-                raise DiskFull(self._disk_full(exc)) from exc
+                raise DiskFull(disk_full_words(self.spool, exc)) from exc
         except SpoolFull as exc:
             reason = Reason.DISK_FULL if exc.disk_full else Reason.UNAVAILABLE
             message = f"{exc}; keep the event and resend it"

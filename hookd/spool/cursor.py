@@ -2,7 +2,7 @@
 
 ``commit`` moves the position in memory once Redis has acknowledged a batch; the cursor file
 follows it (``write_file``, by rename, so a crash leaves the old position or the new one),
-from a worker thread a few times a second (flusher.keep_cursor), because a rename on ext4
+from a worker thread a few times a second (cursor_keeper.keep_cursor), because a rename on ext4
 can hold the event loop, and every request waiting on it, for milliseconds. A cursor file
 that lags behind Redis is harmless: what is sent again is skipped by the high-water mark.
 Segments are deleted only once the cursor file has moved past them.

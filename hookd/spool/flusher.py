@@ -17,8 +17,8 @@ keeps its files), and status names the failure. The failure is also marked in th
 directory (unsure.py) until then, so that a restart (or a kill) does not count those events
 as on the disk again: the next run starts with the failure held, as if its own flush had failed.
 
-The cursor file (how far Redis has the spool) is written by ``keep_cursor``,
-also off the event loop, whatever the policy.
+The cursor file (how far Redis has the spool) is written by ``keep_cursor``
+(cursor_keeper.py), also off the event loop, whatever the policy.
 """
 
 from __future__ import annotations
@@ -32,15 +32,10 @@ import structlog
 from hookd.liveness import Progress
 from hookd.peers import Throttle
 from hookd.policies import FsyncPolicy
-from hookd.spool.reserve import DISK_FULL_ERRNOS
 from hookd.spool.segments import Position
 from hookd.spool.spool import Spool
 from hookd.spool.unsure import UnsureMark
 from hookd.spool.unsure_file import Unsure
-
-# A crash loses at most this much of the cursor's progress; what it costs is a resend
-# that the high-water mark in Redis skips.
-CURSOR_SAVE_INTERVAL_S = 0.1
 
 log = structlog.get_logger("hookd.spool")
 
@@ -242,69 +237,3 @@ class Flusher:
             await asyncio.wait_for(event.wait(), timeout)
         except TimeoutError:
             pass
-
-
-# How often the spool's reserve is topped up when the disk has room again (spool/reserve.py).
-RESERVE_CHECK_S = 1.0
-
-
-async def _free_published(spool: Spool) -> None:
-    """On a full disk, delete every segment Redis has now. Published segments are kept a while
-    (RETAIN_PUBLISHED_S) only to recognise inbox copies after a crash; on a full disk they hold
-    every new event out, and with no event taken the cursor never moves again to delete them:
-    hookd refused events until restarted (docs/security.md, eleventh pass). Deleted even past
-    the cursor file, which a disk that full could not take; written afterwards if it can be."""
-    spool.delete_committed()
-    try:
-        await asyncio.to_thread(spool.write_cursor_file, spool.cursor)
-    except OSError:
-        pass  # tried again in RESERVE_CHECK_S while the disk is full, and when the cursor next moves
-
-
-async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) -> None:
-    """Write the spool's committed position to the disk from a worker thread, after each
-    commit but at most every ``interval_s``, and delete the segments it has passed; and
-    take back the reserve space a full disk cost once there is room again.
-    Cancel to stop; Spool.close writes the last position."""
-    unsaved = 0  # saves failed in a row: a full disk is said once, not at every commit
-    while True:
-        # Not asyncio.wait_for: on Python 3.11 it can swallow the cancellation that stops
-        # this task (CPython gh-86296), and the shutdown would wait for it for ever.
-        waiter = asyncio.ensure_future(spool.cursor_moved.wait())
-        try:
-            await asyncio.wait({waiter}, timeout=RESERVE_CHECK_S)
-        finally:
-            waiter.cancel()
-        if spool.disk_full:
-            await _free_published(spool)
-        if spool.reserve.size < spool.reserve.target or spool.disk_full:
-            await asyncio.to_thread(spool.refill_reserve)
-        if not spool.cursor_moved.is_set():
-            continue
-        spool.cursor_moved.clear()
-        try:
-            await asyncio.to_thread(spool.write_cursor_file, spool.cursor)
-            spool.delete_published()
-        except OSError as exc:
-            unsaved += 1
-            full = exc.errno in DISK_FULL_ERRNOS
-            if full:
-                spool.note_disk_full()
-            if not full or unsaved == 1:
-                log.error(
-                    "spool_cursor_save_failed",
-                    reason="disk_full" if full else "write_failed",
-                    error=exc.strerror,
-                    directory=spool.directory,
-                    hint=(
-                        "the filesystem is full: free space there; until then events already in Redis stay "
-                        "in the spool and would be sent again after a restart (Redis skips them)"
-                        if full
-                        else "events already in Redis will be sent again after a restart (Redis skips them)"
-                    ),
-                )
-        else:
-            if unsaved:
-                log.info("spool_cursor_saved_again", failed_saves=unsaved, directory=spool.directory)
-            unsaved = 0
-        await asyncio.sleep(interval_s)
