@@ -45,7 +45,7 @@ from hookd.service.notify import Notifier
 from hookd.spool import Spool
 from hookd.spool.cursor_keeper import keep_cursor
 from hookd.spool.flusher import Flusher
-from hookd.spool.inspect import find_handoffs
+from hookd.spool.inspect import find_handoffs, recent_handoffs
 from hookd.spool.settings import SpoolSettings
 from hookd.state import Reports
 from hookd.statedir import lock_state_dir
@@ -273,10 +273,16 @@ class DaemonStartup(DaemonSockets):
         told how far it has gone (StartProgress): a big inbox takes minutes.
         """
         progress = StartProgress(self.notifier)
+        # The ids of the events spooled in the hand-off ids' span: a sender whose OK the stop cut
+        # off may write its inbox copy after this start (the copy is then dropped as a repeat).
+        handoffs = self.pipeline.handoffs
+        since_ns = time.time_ns() - int(handoffs.keep_s * 1e9)
+        for handoff_id, event_id in recent_handoffs(self.spool.directory, since_ns, self.spool.dir_fd).items():
+            handoffs.add(handoff_id, event_id)
         waiting = self.inbox.handoff_ids(progress)
         found = find_handoffs(self.spool.directory, waiting, self.spool.dir_fd, progress)
         for handoff_id, event_id in found.items():
-            self.pipeline.handoffs.add(handoff_id, event_id)
+            handoffs.add(handoff_id, event_id)
         taken = await self.inbox.sweep(progress)
         if waiting or taken:
             log.info("inbox_taken", events=taken, duplicates=self.state.deduplicated_handoffs, left=self.inbox.waiting)

@@ -107,11 +107,18 @@ class Inbox:
         return InboxStats(self.taken, self.spare_taken, self.spare_problem, unreadable, not_removed)
 
     def handoff_ids(self, progress: Progress | None = None) -> set[str]:
-        """Hand-off ids of the frames waiting here, read from their headers."""
+        """Hand-off ids of the frames waiting here, read from their headers: the renamed files, and
+        those a killed hook-send (or a sweep cut off) left under a temporary name, which a later
+        sweep takes too."""
         ids = set()
         sources = open_sources(self._sources(), self.problems.directory)
         try:
-            paths = self._pending_paths(sources)
+            paths = self._pending_paths(sources) + [
+                (os.path.join(directory, name), dir_fd)
+                for directory, dir_fd in sources
+                for name in os.listdir(dir_fd)
+                if name.startswith((TMP_PREFIX, ABANDONED_PREFIX))
+            ]
             for index, (path, dir_fd) in enumerate(paths):
                 if progress is not None and index % FILES_PER_TURN == 0:
                     progress("reading the inbox's hand-off ids", index, len(paths))

@@ -106,3 +106,37 @@ def find_handoffs(
         finally:
             reader.close()
     return found
+
+
+def recent_handoffs(directory: str, since_ns: int, dir_fd: int | None = None) -> dict[str, str]:
+    """The hand-off ids, with their event ids, of the spooled events received since ``since_ns``
+    (published or not), oldest first. Read at start-up from the newest segment back, stopping at
+    the first segment that begins before ``since_ns``: the work is bounded by the recent traffic,
+    not by a backlog's size."""
+    found: list[dict[str, str]] = []
+    if dir_fd is None and not os.path.isdir(directory):
+        return {}
+    decoder = msgspec.msgpack.Decoder(Event)
+    for seg in reversed(list_segments(directory, dir_fd)):
+        ids: dict[str, str] = {}
+        first_ns: int | None = None
+        try:
+            reader = SegmentReader(segment_path(directory, seg), dir_fd=dir_fd)
+        except FileNotFoundError:
+            continue
+        try:
+            for data, _ in reader.records(limit=2**62):
+                try:
+                    event = decoder.decode(data)
+                except msgspec.DecodeError:
+                    continue
+                if first_ns is None:
+                    first_ns = event.received_ns
+                if event.handoff_id and event.received_ns >= since_ns:
+                    ids[event.handoff_id] = event.event_id
+        finally:
+            reader.close()
+        found.append(ids)
+        if first_ns is not None and first_ns < since_ns:
+            break
+    return {key: value for ids in reversed(found) for key, value in ids.items()}
