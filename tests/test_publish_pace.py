@@ -64,6 +64,33 @@ def test_a_timeout_while_redis_answers_a_ping_but_holds_a_one_line_script_is_wri
     assert pace.allowance(6_000_000) == 6.2  # not the link's fault: the rate stays
 
 
+def test_a_one_line_script_held_far_longer_than_a_ping_is_writes_held_even_when_let_go():
+    """A pause that ends while the script waits lets it answer: held that much longer than the PING's
+    round trip, it waited for writes, not for the link (a write pause ending mid-probe was called a
+    slow link, and the rate halved)."""
+    pace = Pace(timeout_s=2, trial_timeout_s=2, min_bytes_per_s=1_000_000)
+    lost = redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
+
+    async def let_go_later() -> None:
+        await asyncio.sleep(0.5)
+
+    judged = asyncio.run(pace.judge(lost, 6_000_000, 8.0, answers, let_go_later))
+    assert isinstance(judged, WritesHeld) and "only after" in str(judged)
+    assert pace.allowance(6_000_000) == 8.0  # the rate stays
+
+
+def test_a_one_line_script_as_quick_as_the_ping_leaves_it_a_slow_link():
+    pace = Pace(timeout_s=2, trial_timeout_s=2, min_bytes_per_s=1_000_000)
+    lost = redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
+
+    async def slow_link() -> None:
+        await asyncio.sleep(0.05)  # each tiny command takes the link's round trip
+
+    judged = asyncio.run(pace.judge(lost, 6_000_000, 8.0, slow_link, slow_link))
+    assert isinstance(judged, SlowLink) and not isinstance(judged, WritesHeld)
+    assert "the link to Redis is slow" in str(judged)
+
+
 def test_a_one_line_script_refused_leaves_the_reason_unsure_of_the_link():
     pace = Pace(timeout_s=5, trial_timeout_s=2, min_bytes_per_s=1_000_000)
     lost = redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")

@@ -37,11 +37,13 @@ def test_a_write_pause_is_reported_as_redis_holding_writes_not_a_slow_link(hookd
         code, said = status(daemon)
         assert said["redis"]["state"] == "holding_writes", said["redis"]
         assert "holds writes" in said["redis"]["last_error"], said["redis"]
+        # What was said while the pause lasted (a probe let go by the UNPAUSE below is judged by
+        # how long it was held: tests/test_publish_pace.py).
+        records = log_records(daemon.log_text())
     finally:
         redis_db.execute_command("CLIENT", "UNPAUSE")
     entries = wait_for_entries(redis_db, 2)
     assert [json.loads(e[b"envelope"])["session_id"] for e in entries] == ["before", "paused"]
-    records = log_records(daemon.log_text())
     assert not [r for r in records if r.get("event") == "redis_link_slow"], records
     assert not [r for r in records if "redis_min_bytes_per_s" in json.dumps(r)], records
     wait_until(lambda: status(daemon)[1]["redis"]["state"] == "up", what="redis up again")

@@ -12,8 +12,9 @@ in the stream makes each resend harmless (the batch may have landed after all).
 A PING answers while Redis holds writes too (CLIENT PAUSE WRITE, as a failover does), which is
 no slow link. So a one-line script (EVAL "return 1", which a write pause holds as it holds the
 batch's script, and whose few bytes cross any link at once) is sent after the PING: answered,
-the link is what is slow; not answered in redis_timeout_s, Redis holds writes (WritesHeld, the
-rate left as it is); refused (an ACL without EVAL), the reason says both and blames neither.
+the link is what is slow; not answered in redis_timeout_s, or answered much later than the PING
+(a pause that ended while it waited), Redis holds writes (WritesHeld, the rate left as it is);
+refused (an ACL without EVAL), the reason says both and blames neither.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ MIN_BYTES_PER_S = 1024
 class SlowLink(redis.exceptions.TimeoutError):
     """A batch got no answer in the time its bytes were given, though Redis answers a PING:
     the link is slower than the rate assumed (status: ``slow``, not ``down``)."""
+
+
+# How much longer than twice the PING's round trip the one-line script may take and still be
+# taken for the link's pace rather than for writes held.
+HELD_S = 0.1
 
 
 class WritesHeld(SlowLink):
@@ -64,24 +70,36 @@ class Pace:
         times out, SlowLink saying both possibilities (and half the rate) if it fails otherwise."""
         if size <= 0 or not isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
             return exc  # no batch was on its way (a connect that timed out): nothing to pace
+        clock = asyncio.get_running_loop().time
         try:
+            began = clock()
             async with asyncio.timeout(self.timeout_s):
                 await ping()
+            ping_s = clock() - began
         except FAILURES:
             return exc
         try:
+            began = clock()
             async with asyncio.timeout(self.timeout_s):
                 await write()
+            held_s = clock() - began
         except (redis.exceptions.TimeoutError, TimeoutError):
-            return WritesHeld(
-                f"Redis holds writes: a batch of {format_bytes(size)} got no answer within {waited_s:.1f}s, "
-                f"and a one-line script none within redis_timeout_s ({self.timeout_s:g}s), though Redis "
-                "answers a PING (CLIENT PAUSE WRITE, as a failover does, or a long script); the batch is "
-                "sent again at the same pace; if this lasts, find what paused Redis (CLIENT LIST, its log)"
-            )
+            return self._held(size, waited_s, f"none within redis_timeout_s ({self.timeout_s:g}s)")
         except FAILURES as probe:
             return self.too_slow(size, waited_s, unsure=type(probe).__name__)
+        if held_s > 2 * ping_s + HELD_S:
+            # Its few bytes cross a slow link about as fast as the PING's: held this much longer, it
+            # waited for writes to be let go (a pause that ended while it waited), not for the link.
+            return self._held(size, waited_s, f"its answer only after {held_s:.1f}s (a PING's took {ping_s:.2f}s)")
         return self.too_slow(size, waited_s)
+
+    def _held(self, size: int, waited_s: float, script: str) -> WritesHeld:
+        return WritesHeld(
+            f"Redis holds writes: a batch of {format_bytes(size)} got no answer within {waited_s:.1f}s, "
+            f"and a one-line script {script}, though Redis answers a PING (CLIENT PAUSE WRITE, as a "
+            "failover does, or a long script); the batch is sent again at the same pace; if this lasts, "
+            "find what paused Redis (CLIENT LIST, its log)"
+        )
 
     def kept_up(self) -> None:
         self.bytes_per_s = float(self.setting)
