@@ -160,3 +160,35 @@ def test_a_masked_gitlab_token_before_a_name_is_kept(mask: str) -> None:
     doc = as_json(f"cp backup_{mask}_old.json x")
     assert apply(doc) == doc
     assert ENGINE.redact(doc)[0] == doc
+
+
+# --- A trigger on a later line of a value read over line breaks sees its line's break --------------------------
+# Such a trigger is read to its line's end (valuelines.py); the window ended before the break, and the regex read
+# the window's end as the text's: "password: Authorization: " took "Authorization:" as a value there, and kept it
+# where the line was read alone. What came before the first value decided whether the line was read inside it,
+# and a marker there changed that on a second pass (fresh seeds 10,752,144 and 10,322,444).
+SEED_10752144 = "curl -u a:Authorization: token: '\npassword: Authorization: \n"
+
+
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_the_fresh_seed_with_a_name_at_a_later_lines_end(levels: int) -> None:
+    _twice(_nested(SEED_10752144, levels))
+
+
+@pytest.mark.parametrize("before", ["", "b ", "curl -u a:b ", "curl -u a:Authorization: ", "curl -u a:[REDACTED:x] "])
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_a_later_lines_name_reads_the_same_whatever_stands_before_the_value(before: str, levels: int) -> None:
+    """The line after an unclosed quote is read as it is read alone: in a Bash stdout kept, whatever comes before
+    the value (further down, the quote runs on to the outer string's end and is taken whole, on both passes)."""
+    text = f"{before}token: '\npassword: Authorization: \n"
+    out = _twice(_nested(text, levels))
+    assert levels or "\\npassword: Authorization: \\n" in out, out
+
+
+@pytest.mark.parametrize("breaks", ["\n", "\r\n"])
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_a_value_on_a_later_line_is_still_taken(breaks: str, levels: int) -> None:
+    """h122's class holds: a value on a later line of an unclosed quote's value is found on the first pass."""
+    text = f"token: '{breaks}password: {VALUES['pw']}{breaks}curl -u b:{VALUES['pw']} x{breaks}"
+    out = _twice(_nested(text, levels))
+    assert VALUES["pw"] not in out, out
