@@ -48,11 +48,29 @@ ENTITY_TRIGGER = (
 )
 _ENTITY = r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,8});"
 # Characters of a word or an assignment; an entity; a single space after a sign or an entity (name: value,
-# &quot; value), not between words: prose's runs stay words. Not < > " \ (markup, JSON's quotes). A marker after
-# a sign is the value a pass redacted there: read with the run, its name is no longer the value of a name before it
-# (&#97;token: token: [REDACTED:...] decoded to "atoken: token: " took the run on a second pass).
-_RUN_PIECE = r"(?:[A-Za-z0-9_.+/=:,;!?@#*~-]|" + _ENTITY + r"|(?<=[:=;]) (?! )|(?<=[:=; ])\[REDACTED:[a-z0-9_]{1,64}\])"
-ENTITY_RUN = r"(?<![A-Za-z0-9_.+/=:;!?@#*~&-])(?P<value>" + _RUN_PIECE + r"{8,300}+)"
+# &quot; value), not between words: prose's runs stay words. Not < > " \ (markup, JSON's quotes).
+_RUN_PIECE = r"(?:[A-Za-z0-9_.+/=:,;!?@#*~-]|" + _ENTITY + r"|(?<=[:=;]) (?! ))"
+# A marker after a sign is the value a pass redacted there: read with the run, its name is no longer the value of
+# a name before it (&#97;token: token: [REDACTED:...] decoded to "atoken: token: " took the run on a second pass).
+# It ends the run: what follows was cut off the run by the value the marker replaced (password=\\,,password: x:),
+# and read on with it, a second pass decoded text the first never had (x: read as the value at the run's end).
+_RUN_MARKER = r"(?<=[:=; ])\[REDACTED:[a-z0-9_]{1,64}\]"
+# Signs a run begins with (after a space or a quote) are the sign of what stands before it (token: abc =&#97;...):
+# taken into the marker, a second pass read the name before as a value with no assignment after it.
+_RUN_SIGNS = r"(?>(?:[=:]++ ?+)?)"
+ENTITY_RUN = (
+    r"(?<![A-Za-z0-9_.+/=:;!?@#*~&-])"
+    + _RUN_SIGNS
+    + r"(?P<value>(?=(?:"
+    + _RUN_PIECE
+    + r"|"
+    + _RUN_MARKER
+    + r"){8})"
+    + _RUN_PIECE
+    + r"{1,300}+(?:"
+    + _RUN_MARKER
+    + r")?)"
+)
 _LETTER_ENTITY = re.compile(_LETTER)
 
 

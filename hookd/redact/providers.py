@@ -97,16 +97,23 @@ def discord_ok(token: str) -> bool:
 # Where a token whose body may hold "_" ends, by its provider's format, when "_" follows (a name or a file name's
 # next part joined to it: backup_<token>_old.json), tried before its longest. A routable GitLab token: base64url of
 # its payload, ".", the payload's length in base36 (2) and its CRC32 in base36 (7) (gitleaks' gitlab-pat-routable;
-# ".01." before the 9 also seen); a classic one, glpat- + 20 (gitleaks' gitlab-pat). A Sentry org token: base64 of its JSON claims, "_", 43 of base64 (gitleaks'
+# ".01." before the 9 also seen); the others by their prefix's length (gitleaks' gitlab-* rules): a classic
+# glpat-, gldt-, glrt-, glft-, glsoat-, glffct- + 20, glptt- + 40 hex, glimt- + 25, glagent- + 50, gloas- + 64,
+# glcbt- + 1-5 letters and digits, "_", 20. A Sentry org token: base64 of its JSON claims, "_", 43 of base64 (gitleaks'
 # sentry-org-token). SendGrid (SG. 22 . 43), Doppler (40-44 letters and digits) and Atlassian (ATATT3 + 186) by
 # their exact lengths.
 # Hyperscan is not given these shapes (their bounded runs made the database too large): the token's longest
 # shape reports it, and the rule's regex reads around that report.
 _GITLAB_ROUTABLE_END = r"\.[0-9a-z]{2}(?:\.[0-9a-z]{9}|[0-9a-z]{7})"
-# A classic personal token (glpat- + 20) where what follows does not make it a routable one's body.
-_GITLAB_ROUTABLE = (
+_GITLAB_LENGTHS = (
+    r"(?:(?:(?<=pat-)|(?<=[dfr]t-)|(?<=oat-)|(?<=fct-))[A-Za-z0-9_-]{20}|(?<=ptt-)[0-9a-f]{40}"
+    r"|(?<=imt-)[A-Za-z0-9_-]{25}|(?<=agent-)[A-Za-z0-9_-]{50}|(?<=oas-)[A-Za-z0-9_-]{64}"
+    r"|(?<=cbt-)[A-Za-z0-9]{1,5}_[A-Za-z0-9_-]{20})"
+)
+# A token of its prefix's length where what follows does not make it a routable one's body.
+_GITLAB_ENDS = (
     rf"[A-Za-z0-9_-]{{27,300}}+{_GITLAB_ROUTABLE_END}{UNDER_AHEAD}"
-    rf"|(?<=pat-)[A-Za-z0-9_-]{{20}}{UNDER_AHEAD}(?![A-Za-z0-9_-]{{7,280}}+{_GITLAB_ROUTABLE_END})|"
+    rf"|{_GITLAB_LENGTHS}{UNDER_AHEAD}(?![A-Za-z0-9_-]{{7,280}}+{_GITLAB_ROUTABLE_END})|"
 )
 _SENTRY_ORG = r"[A-Za-z0-9+/]{40,400}+={0,2}_[A-Za-z0-9+/]{43}" + UNDER_AHEAD + "|"
 # Glued to a word only with a prefix of 5 letters or more (not gldt-, glrt-, glft-). A routable token
@@ -114,7 +121,7 @@ _SENTRY_ORG = r"[A-Za-z0-9+/]{40,400}+={0,2}_[A-Za-z0-9+/]{43}" + UNDER_AHEAD + 
 _GITLAB = (
     rf"g(?:{B1_DOT}l(?:pat|dt|rt|ptt|cbt|imt|ft|soat|agent|oas|ffct)"
     rf"|{GLUED_DOT}l(?:pat|ptt|cbt|imt|soat|agent|oas|ffct))"
-    rf"-(?:{_GITLAB_ROUTABLE}"
+    rf"-(?:{_GITLAB_ENDS}"
     rf"[A-Za-z0-9_-]{{20,300}}+(?:\.[A-Za-z0-9_-]{{2,100}}+){{0,2}}+{E_DASH}|[A-Za-z0-9_-]{{20}}{UNDER_AHEAD})"
 )
 _SENTRY = rf"s{GLUED_DASH}ntry(?:s_eyJ(?:{_SENTRY_ORG}[A-Za-z0-9+/=_-]{{80,400}}+{E_DASH})|u_[a-f0-9]{{56,72}}+{E_DASH_UNDER})"
@@ -141,7 +148,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         _GITLAB,
         "`glpat-` + 20 or more of `[A-Za-z0-9_-]`",
         reach=520,
-        trigger=hyperscan_shape(_GITLAB.replace(_GITLAB_ROUTABLE, "")),
+        trigger=hyperscan_shape(_GITLAB.replace(_GITLAB_ENDS, "")),
         check=glue_ok,
     ),
     _token(

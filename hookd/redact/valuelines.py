@@ -37,6 +37,13 @@ class ValueLines:
             self._searched_from, self._break_at = at, found.start() if found else len(self.text)
         return self._break_at
 
+    def line_end(self, at: int) -> int:
+        """Where the line at ``at`` ends, its line break included: a value read there sees the break as the
+        text has it, not a window's end."""
+        at = self.next_break(at)
+        found = _BREAK.match(self.text, at)
+        return found.end() if found else at
+
     def read_to(self, value_start: int, value_end: int) -> int:
         """Where the triggers after a value read from ``value_start`` to ``value_end`` are read again: its
         first line break, or its end."""

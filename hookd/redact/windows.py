@@ -105,7 +105,7 @@ class AnchoredReads:
             self.tried = True
             high = min(length, start + reach)
             if lines is not None and start < lines.within_to:
-                high = min(high, lines.next_break(start))
+                high = min(high, lines.line_end(start))
             match = value_at(text, start, high)
             if match is None:
                 examined += high - start  # all it may have read

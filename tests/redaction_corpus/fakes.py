@@ -148,4 +148,12 @@ class Fakes:
             "glrouted": "gl" + "pat-" + p(URLSAFE, 240) + "." + p(LOWER + DIGITS, 9),
             # twentieth session (h97): a service account's private_key_id
             "hex40": p(HEX, 40),
+            # h128: GitLab's other prefixes (gitleaks' gitlab-* rules)
+            "glptt": "gl" + "ptt-" + p(HEX, 40),
+            "glcbt": "gl" + "cbt-" + p(ALNUM, 4) + "_" + p(URLSAFE, 20),
+            "glimt": "gl" + "imt-" + p(URLSAFE, 25),
+            "glagent": "gl" + "agent-" + p(URLSAFE, 50),
+            "gloas": "gl" + "oas-" + p(URLSAFE, 64),
+            "glsoat": "gl" + "soat-" + p(URLSAFE, 20),
+            "glffct": "gl" + "ffct-" + p(URLSAFE, 20),
         }
