@@ -23,7 +23,7 @@ import threading
 import time
 from typing import Any
 
-from hookd.paths import write_all
+from hookd.paths import DISK_FULL_ERRNOS, write_all
 
 FALLBACK_NAME = "hookd.log"
 # The fallback file is rotated to hookd.log.1 at this size: at most twice this on the disk.
@@ -35,8 +35,7 @@ MAX_LINE_BYTES = 64 * 1024
 # A write to stderr still waiting after this long makes hookd degraded: its reader has stopped
 # reading, and lines wait in the queue (dropped only once it is full, which may take hours).
 BLOCKED_AFTER_S = 5.0
-# stderr errors that can pass (a full disk under a file): stderr is tried again this often.
-PASSING_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+# stderr is tried again this often after an error that can pass (a full disk under a file).
 STDERR_RETRY_S = 30.0
 
 
@@ -149,7 +148,7 @@ class LogSink:
 
     def _write(self, data: bytes) -> None:
         failed = self.stderr_errno
-        if failed is None or (failed in PASSING_ERRNOS and time.monotonic() >= self.stderr_retry_at):
+        if failed is None or (failed in DISK_FULL_ERRNOS and time.monotonic() >= self.stderr_retry_at):
             back = (
                 b""
                 if failed is None

@@ -35,6 +35,10 @@ from hookd.trust import (  # the checks, kept here too: paths is where callers l
     why_untrusted,
 )
 
+# What a full filesystem says (ENOSPC; EDQUOT past a quota): the spool, the sequence file and the
+# log's stderr each treat it as a condition that passes once there is room.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
 __all__ = [
     "MAX_LINKS",
     "PRIVATE_FILE",

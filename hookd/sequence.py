@@ -23,20 +23,17 @@ starts a new instance (a new mark in Redis) from the clock, saying so in the log
 
 from __future__ import annotations
 
-import errno
 import os
 import secrets
 import time
 
 import structlog
 
-from hookd.paths import create_private, read_private, replace_private
+from hookd.paths import DISK_FULL_ERRNOS, create_private, read_private, replace_private
 
 BLOCK = 100_000
 # Numbers from here on are too near 2**53 (see above); microseconds since 1970 reach it in 2112.
 LIMIT = 2**52
-# What a full filesystem says (ENOSPC; EDQUOT past a quota).
-DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 log = structlog.get_logger("hookd.sequence")
 

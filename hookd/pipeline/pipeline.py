@@ -22,6 +22,7 @@ import structlog
 from hookd.envelope import EnvelopeBuilder, Prepared
 from hookd.handoffs import RecentHandoffs
 from hookd.held_back import HeldBack
+from hookd.paths import DISK_FULL_ERRNOS
 from hookd.pipeline.failures import KEEP, disk_full_words, internal_failure
 from hookd.pipeline.outcome import Outcome, RunReplies, fail_unflushed
 from hookd.pipeline.refusal_counts import RefusalCounts
@@ -30,7 +31,6 @@ from hookd.spool import Spool, SpoolFull
 from hookd.spool.full import DiskFull
 from hookd.spool.event import Event
 from hookd.spool.flusher import Flusher
-from hookd.spool.reserve import DISK_FULL_ERRNOS
 from hookd.state import DaemonState
 from hookd.worker import INLINE_BYTES, Worker
 

@@ -11,7 +11,7 @@ import asyncio
 
 import structlog
 
-from hookd.spool.reserve import DISK_FULL_ERRNOS
+from hookd.paths import DISK_FULL_ERRNOS
 from hookd.spool.spool import Spool
 
 log = structlog.get_logger("hookd.spool")

@@ -15,17 +15,17 @@ so that a brief fill does not spend it all at once.
 
 from __future__ import annotations
 
-import errno
 import os
 import threading
 import time
 
 import structlog
 
+from hookd.paths import DISK_FULL_ERRNOS
+
 log = structlog.get_logger("hookd.spool")
 
 NAME = "reserve"
-DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 # Left free on the filesystem when refilling: the spool's next writes need room too.
 REFILL_SLACK = 1 << 20
 

@@ -14,14 +14,14 @@ import os
 import msgspec
 import structlog
 
-from hookd.paths import UnsafePathError, replace_private
+from hookd.paths import DISK_FULL_ERRNOS, UnsafePathError, replace_private
 from hookd.policies import FsyncPolicy
 from hookd.spool.event import Event
 from hookd.spool.files import SegmentFiles
 from hookd.spool.full import DiskFull, SpoolFull
 from hookd.spool.recent import RecentEvents
 from hookd.spool.records import encode_record
-from hookd.spool.reserve import DISK_FULL_ERRNOS, Reserve
+from hookd.spool.reserve import Reserve
 from hookd.spool.segments import Position
 
 log = structlog.get_logger("hookd.spool")
