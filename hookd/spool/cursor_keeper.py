@@ -12,6 +12,7 @@ import asyncio
 import structlog
 
 from hookd.paths import DISK_FULL_ERRNOS
+from hookd.spool.failed_run import FailedRun
 from hookd.spool.spool import Spool
 
 log = structlog.get_logger("hookd.spool")
@@ -43,7 +44,7 @@ async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) 
     commit but at most every ``interval_s``, and delete the segments it has passed; and
     take back the reserve space a full disk cost once there is room again.
     Cancel to stop; Spool.close writes the last position."""
-    unsaved = 0  # saves failed in a row: a full disk is said once, not at every commit
+    unsaved = FailedRun()
     while True:
         # Not asyncio.wait_for: on Python 3.11 it can swallow the cancellation that stops
         # this task (CPython gh-86296), and the shutdown would wait for it for ever.
@@ -63,11 +64,10 @@ async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) 
             await asyncio.to_thread(spool.write_cursor_file, spool.cursor)
             spool.delete_published()
         except OSError as exc:
-            unsaved += 1
             full = exc.errno in DISK_FULL_ERRNOS
             if full:
                 spool.note_disk_full()
-            if not full or unsaved == 1:
+            if unsaved.failed(exc):
                 log.error(
                     "spool_cursor_save_failed",
                     reason="disk_full" if full else "write_failed",
@@ -81,7 +81,6 @@ async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) 
                     ),
                 )
         else:
-            if unsaved:
-                log.info("spool_cursor_saved_again", failed_saves=unsaved, directory=spool.directory)
-            unsaved = 0
+            if failed := unsaved.ended():
+                log.info("spool_cursor_saved_again", failed_saves=failed, directory=spool.directory)
         await asyncio.sleep(interval_s)

@@ -17,6 +17,7 @@ import structlog
 from hookd.paths import DISK_FULL_ERRNOS, UnsafePathError, replace_private
 from hookd.policies import FsyncPolicy
 from hookd.spool.event import Event
+from hookd.spool.failed_run import FailedRun
 from hookd.spool.files import SegmentFiles
 from hookd.spool.full import DiskFull, SpoolFull
 from hookd.spool.recent import RecentEvents
@@ -46,7 +47,7 @@ class SegmentWriter:
         self.appended = 0
         self.retired_fds: list[int] = []
         self.dirty = False
-        self.failed_creates = 0  # rotations failed in a row: a full disk is said once, not at every append
+        self.failed_creates = FailedRun()  # rotations failed in a row
         self._encoder = msgspec.msgpack.Encoder()
 
     def encode(self, events: list[Event]) -> list[bytes]:
@@ -107,9 +108,8 @@ class SegmentWriter:
         except OSError as exc:
             self._note_create_failed(exc)
             return
-        if self.failed_creates:
-            log.info("spool_segment_created_again", failed_creates=self.failed_creates, directory=files.directory)
-            self.failed_creates = 0
+        if failed := self.failed_creates.ended():
+            log.info("spool_segment_created_again", failed_creates=failed, directory=files.directory)
         try:
             count = b"%d\n" % files.counts[files.write_seg]
             replace_private(files.count_path(files.write_seg), count, fsync=False, dir_fd=files.dir_fd)
@@ -124,10 +124,9 @@ class SegmentWriter:
             self.close_retired()
 
     def _note_create_failed(self, exc: OSError) -> None:
-        self.failed_creates += 1
-        full = exc.errno in DISK_FULL_ERRNOS
-        if full and self.failed_creates > 1:
+        if not self.failed_creates.failed(exc):
             return
+        full = exc.errno in DISK_FULL_ERRNOS
         log.error(
             "spool_segment_create_failed",
             reason="disk_full" if full else "create_failed",
