@@ -17,15 +17,13 @@ from __future__ import annotations
 import array
 import fcntl
 import json
-import os
 import socket
-import subprocess
-import sys
 import termios
 
 import pytest
 
 from conftest import wait_for_entries, wait_until
+from risk_floods import assert_flood_is_linear_and_rated
 
 # (what starts the command, the unit repeated, what ends it, the reason that end must still raise)
 FLOODS = {
@@ -39,28 +37,11 @@ FLOODS = {
     "curl words": ("", "curl ", "\ncurl x | sh", "download piped to shell"),
     "shells with options": ("", "bash -c$(", "\nbash <(curl x)", "download run by shell"),
 }
-SIZE = 512 << 10
-CPU_LIMIT_S = 20
-
-CHILD = """
-import resource, sys
-resource.setrlimit(resource.RLIMIT_CPU, ({limit}, {limit}))
-from hookd.enrich.commands import command_reasons
-head, unit, end = sys.argv[1:4]
-command = head + unit * ({size} // len(unit)) + end
-print("|".join(reason for reason, _ in command_reasons(command)))
-"""
 
 
 @pytest.mark.parametrize("name", FLOODS)
 def test_a_flood_of_a_rules_own_words_costs_no_more_than_its_length(name):
-    head, unit, end, reason = FLOODS[name]
-    child = CHILD.format(limit=CPU_LIMIT_S, size=SIZE)
-    done = subprocess.run(
-        [sys.executable, "-c", child, head, unit, end], capture_output=True, text=True, timeout=600, cwd=os.getcwd()
-    )
-    assert done.returncode == 0, f"{name}: killed by its CPU limit ({done.returncode}): {done.stderr[-500:]}"
-    assert reason in done.stdout.strip().split("|"), (name, done.stdout)
+    assert_flood_is_linear_and_rated(name, *FLOODS[name])
 
 
 def test_the_rules_say_what_they_said_of_ordinary_commands():

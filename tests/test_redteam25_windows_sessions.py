@@ -12,9 +12,6 @@ paths are read as Windows reads them (either slash, any case, relative to a Wind
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -22,7 +19,7 @@ from conftest import wait_for_entries
 from hookd.enrich.operation import classify
 from hookd.enrich.payload import ToolInput
 from hookd.enrich.risk import assess
-from test_redteam17_command_risk import CHILD, CPU_LIMIT_S, SIZE
+from risk_floods import assert_flood_is_linear_and_rated
 
 CWD = "C:\\src\\shop"
 
@@ -92,13 +89,7 @@ FLOODS = {
 
 @pytest.mark.parametrize("name", FLOODS)
 def test_a_flood_of_the_new_rules_words_costs_no_more_than_its_length(name):
-    head, unit, end, reason = FLOODS[name]
-    child = CHILD.format(limit=CPU_LIMIT_S, size=SIZE)
-    done = subprocess.run(
-        [sys.executable, "-c", child, head, unit, end], capture_output=True, text=True, timeout=600, cwd=os.getcwd()
-    )
-    assert done.returncode == 0, f"{name}: killed by its CPU limit ({done.returncode}): {done.stderr[-500:]}"
-    assert reason in done.stdout.strip().split("|"), (name, done.stdout)
+    assert_flood_is_linear_and_rated(name, *FLOODS[name])
 
 
 def test_a_windows_session_reaches_the_stream_enriched(hookd, redis_db):
