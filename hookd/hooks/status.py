@@ -79,7 +79,7 @@ def _routes(config: Config, path: str, handlers: dict[str, list[dict[str, Any]]]
     by_route: dict[Route, list[str]] = {}
     for event, hs in handlers.items():
         for h in hs:
-            where = route(h.get("command", "")) if h.get("type") == "command" else None
+            where = route(entries.command_line(h)) if h.get("type") == "command" else None
             if where is not None:
                 by_route.setdefault(where, []).append(event)
     found = []
