@@ -48,6 +48,97 @@ def _merge_into(path: Path, extra: dict) -> None:
     _write(path, {**json.loads(path.read_text()), **extra})
 
 
+# disableAllHooks is read after precedence (hooks reference, "Disable or remove hooks").
+
+
+def test_disable_all_hooks_false_in_the_project_overrides_true_in_the_user_file(home, managed, capsys):  # noqa: F811
+    assert run_hooks("install", "--events", "Stop") == 0
+    _merge_into(user_settings(home), {"disableAllHooks": True})
+    assert _status(capsys)[0] == 1  # the user's true alone turns them off
+    _write(home / "project" / ".claude" / "settings.json", {"disableAllHooks": False})
+    code, out = _status(capsys)
+    assert code == 0 and "disableAllHooks" not in out, out
+
+
+def test_disable_all_hooks_true_in_the_local_file_over_false_in_the_project_is_said(home, managed, capsys):  # noqa: F811
+    assert run_hooks("install", "--events", "Stop") == 0
+    _write(home / "project" / ".claude" / "settings.json", {"disableAllHooks": False})
+    local = home / "project" / ".claude" / "settings.local.json"
+    _write(local, {"disableAllHooks": True})
+    code, out = _status(capsys)
+    assert code == 1 and f"disableAllHooks is true in {local}" in out, out
+
+
+# The managed tier: managed-settings.json, then managed-settings.d/*.json in name order.
+
+
+def test_a_managed_drop_in_is_read(home, managed, capsys):  # noqa: F811
+    assert run_hooks("install", "--events", "Stop") == 0
+    drop_in = managed.parent / "managed-settings.d" / "20-security.json"
+    _write(drop_in, {"allowManagedHooksOnly": True})
+    code, out = _status(capsys)
+    assert code == 1 and f"allowManagedHooksOnly is true in {drop_in}" in out, out
+
+
+def test_a_later_drop_in_overrides_an_earlier_one_and_hidden_ones_are_skipped(home, managed, capsys):  # noqa: F811
+    assert run_hooks("install", "--events", "Stop") == 0
+    folder = managed.parent / "managed-settings.d"
+    _write(folder / "10-hooks.json", {"disableAllHooks": True})
+    assert _status(capsys)[0] == 1
+    _write(folder / "20-hooks.json", {"disableAllHooks": False})
+    _write(folder / ".30-hidden.json", {"disableAllHooks": True})
+    _write(folder / "40-not-json.txt", {"disableAllHooks": True})
+    code, out = _status(capsys)
+    assert code == 0, out
+
+
+# env: every file's, the highest file's value winning (settings reference, "env").
+
+
+@pytest.fixture
+def http_project(home, managed, capsys, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("HOOKD_HTTP_TOKEN", "x")
+    assert run_hooks("install", "--scope", "project", "--mode", "http", "--http-addr", ADDR, "--events", "Stop") == 0
+    return home / "project" / ".claude" / "settings.json"
+
+
+def test_a_proxy_in_the_user_files_env_carries_a_projects_http_hooks(home, http_project, capsys):  # noqa: F811
+    _write(user_settings(home), {"env": {"HTTPS_PROXY": PROXY}})
+    code, out = _status(capsys, "--scope", "project", "--http-addr", ADDR)
+    assert code == 1 and f"HTTPS_PROXY is set in the env of {user_settings(home)}" in out, out
+
+
+def test_a_proxy_in_a_managed_drop_in_is_named(home, http_project, managed, capsys):  # noqa: F811
+    drop_in = managed.parent / "managed-settings.d" / "10-net.json"
+    _write(drop_in, {"env": {"HTTP_PROXY": PROXY}})
+    code, out = _status(capsys, "--scope", "project", "--http-addr", ADDR)
+    assert code == 1 and f"HTTP_PROXY is set in the env of {drop_in}" in out, out
+
+
+def test_no_proxy_in_the_local_files_env_exempts_the_listener(home, http_project, capsys):  # noqa: F811
+    _merge_into(http_project, {"env": {"HTTPS_PROXY": PROXY}})
+    assert _status(capsys, "--scope", "project", "--http-addr", ADDR)[0] == 1
+    _write(home / "project" / ".claude" / "settings.local.json", {"env": {"NO_PROXY": "127.0.0.1"}})
+    code, out = _status(capsys, "--scope", "project", "--http-addr", ADDR)
+    assert code == 0 and "through that proxy" not in out, out
+
+
+def test_an_empty_proxy_in_a_higher_file_cancels_the_shell_export(home, http_project, capsys, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("HTTPS_PROXY", PROXY)
+    assert _status(capsys, "--scope", "project", "--http-addr", ADDR)[0] == 1
+    _write(home / "project" / ".claude" / "settings.local.json", {"env": {"HTTPS_PROXY": ""}})
+    code, out = _status(capsys, "--scope", "project", "--http-addr", ADDR)
+    assert code == 0, out
+
+
+def test_sandbox_turned_off_in_a_higher_file_is_off(home, http_project, capsys):  # noqa: F811
+    _write(user_settings(home), {"sandbox": {"enabled": True}})
+    assert _status(capsys, "--scope", "project", "--http-addr", ADDR)[0] == 1
+    _write(home / "project" / ".claude" / "settings.local.json", {"sandbox": {"enabled": False}})
+    code, out = _status(capsys, "--scope", "project", "--http-addr", ADDR)
+    assert code == 0 and "sandbox.enabled" not in out, out
+
+
 # A command hook in exec form: command is the program, args its arguments.
 
 

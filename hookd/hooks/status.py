@@ -15,18 +15,22 @@ from typing import Any, Callable, TextIO
 
 from hookd import port_holders
 from hookd.config import Config
-from hookd.hooks import entries, events, merge
+from hookd.hooks import entries, events, layers, merge
 from hookd.hooks import ports, proxies, reach, switches
 from hookd.hooks.command import Route, route
-from hookd.hooks.settings import SettingsError, load
+from hookd.hooks.settings import SettingsError, load, scope_paths
 from hookd.terminal.text import visible
 
 
 def describe(
-    config: Config, path: str, ports_table: Callable[[], port_holders.Table | None] = port_holders.listening
+    config: Config,
+    path: str,
+    ports_table: Callable[[], port_holders.Table | None] = port_holders.listening,
+    merged: list[layers.Layer] | None = None,
 ) -> dict[str, Any]:
     """What one settings file holds of hookd's, for ``hooks status``; ``ports_table`` gives the
-    machine's listening sockets when the file has HTTP hooks (``status`` reads them once)."""
+    machine's listening sockets when the file has HTTP hooks (``status`` reads them once);
+    ``merged``: the settings Claude Code merges with it (their ``env``), lowest first."""
     url = entries.http_url(config.http_addr) if config.http_addr else None
     info: dict[str, Any] = {"path": path, "exists": os.path.exists(path)}
     try:
@@ -49,7 +53,9 @@ def describe(
             f"{entries.TOKEN_VAR} is not set in this environment; Claude Code started "
             "from here would send an empty token"
         )
-    problems += [p for u in urls if (p := proxies.problem(u, os.environ, settings.data, path))]
+    here = layers.Layer(os.path.abspath(path), settings.data, False)
+    merged = merged if merged is not None else [here]
+    problems += [p for u in urls if (p := proxies.problem(u, os.environ, merged))]
     routes = _routes(config, path, handlers)
     problems += [r["problem"] for r in routes if r["problem"]]
     problems += reach.settings_apart(os.path.abspath(path), handlers, config)
@@ -117,11 +123,12 @@ def status(
     out = out or sys.stdout
     files: list[dict[str, Any]] = [{"path": "(user settings)", "exists": False, "error": why} for why in unnamed or []]
     table = functools.cache(port_holders.listening)  # one reading of /proc/net/tcp for every file
-    files += [describe(config, p, table) for p in paths]
-    merged = {p: switches.read(p) for p in (*switches.MANAGED_SETTINGS, *paths)}
+    scopes = scope_paths()[0]  # Claude Code merges all three whichever one is asked about
+    merged = layers.stack(scopes, paths, switches.MANAGED_SETTINGS)
+    files += [describe(config, p, table, merged) for p in paths]
     for f in files:
         if f.get("events"):
-            f["problems"] += switches.problems(f["path"], paths)
+            f["problems"] += switches.problems(f["path"], merged)
             f["problems"] += [p for u in f["urls"] if (p := proxies.sandbox_problem(u, merged))]
     if as_json:
         print(json.dumps({"files": files}), file=out)
