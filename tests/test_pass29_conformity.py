@@ -158,3 +158,111 @@ def test_hookds_hook_in_exec_form_is_seen_replaced_and_removed(home, managed, ca
     _write(path, {"hooks": {"Stop": [{"hooks": [_exec_form("Stop")]}]}})
     assert run_hooks("uninstall") == 0
     assert json.loads(path.read_text()) == {}
+
+
+# Plugins: an enabled plugin's hooks/hooks.json runs beside the settings' hooks.
+
+
+def _plugin(home: Path, hooks: dict, name: str = "hookd@tools") -> Path:
+    root = home / "home" / ".claude" / "plugins" / "cache" / "tools" / "hookd" / "1.0.0"
+    _write(root / "hooks" / "hooks.json", {"description": "hookd", "hooks": hooks})
+    listed = {"version": 2, "plugins": {name: [{"scope": "user", "installPath": str(root), "version": "1.0.0"}]}}
+    _write(home / "home" / ".claude" / "plugins" / "installed_plugins.json", listed)
+    return root / "hooks" / "hooks.json"
+
+
+STOP = {"Stop": [{"hooks": [_exec_form("Stop")]}]}
+
+
+def test_hookds_hooks_in_an_enabled_plugin_are_shown(home, managed, capsys):  # noqa: F811
+    hooks_file = _plugin(home, STOP)
+    _write(user_settings(home), {"enabledPlugins": {"hookd@tools": True}})
+    code, out = _status(capsys)
+    assert f"{hooks_file} (plugin hookd@tools)" in out and "1 events: Stop" in out, out
+    assert code == 0, out
+
+
+def test_a_plugin_and_a_settings_file_both_hooked_send_each_event_twice(home, managed, capsys):  # noqa: F811
+    _plugin(home, STOP)
+    assert run_hooks("install", "--events", "Stop,SessionEnd") == 0
+    _merge_into(user_settings(home), {"enabledPlugins": {"hookd@tools": True}})
+    code, out = _status(capsys)
+    assert code == 1 and "reaches hookd twice" in out and "hookd@tools" in out, out
+    _write(home / "project" / ".claude" / "settings.local.json", {"enabledPlugins": {"hookd@tools": False}})
+    code, out = _status(capsys)
+    assert code == 0 and "plugin hookd@tools" not in out, out
+
+
+def test_allow_managed_hooks_only_lets_a_plugin_the_managed_settings_enable_run(home, managed, capsys):  # noqa: F811
+    hooks_file = _plugin(home, STOP)
+    _write(user_settings(home), {"enabledPlugins": {"hookd@tools": True}})
+    _write(managed, {"allowManagedHooksOnly": True})
+    code, out = _status(capsys)
+    assert code == 1 and "allowManagedHooksOnly is true" in out and str(hooks_file) in out, out
+    _write(managed, {"allowManagedHooksOnly": True, "enabledPlugins": {"hookd@tools": True}})
+    code, out = _status(capsys)
+    assert code == 0 and "allowManagedHooksOnly" not in out, out
+
+
+# install then uninstall leaves every other handler byte for byte, of every type.
+
+OTHERS = {
+    "hooks": {
+        "PreToolUse": [
+            {
+                "matcher": "mcp__memory__.*",
+                "hooks": [
+                    {
+                        "type": "mcp_tool",
+                        "server": "memory",
+                        "tool": "log",
+                        "input": {"path": "${tool_input.file_path}"},
+                    },
+                    {
+                        "type": "command",
+                        "command": "${CLAUDE_PROJECT_DIR}/check.sh",
+                        "args": ["--strict"],
+                        "if": "Bash(git *)",
+                    },
+                ],
+            }
+        ],
+        "Stop": [
+            {"hooks": [{"type": "prompt", "prompt": "Did it finish? $ARGUMENTS", "timeout": 30}]},
+            {
+                "hooks": [
+                    {"type": "agent", "prompt": "Verify tests pass", "model": "haiku", "statusMessage": "checking"}
+                ]
+            },
+        ],
+        "PostToolUse": [
+            {
+                "matcher": "Edit|Write",
+                "hooks": [
+                    {"type": "command", "command": "npx prettier --write", "async": True, "shell": "bash"},
+                    {
+                        "type": "http",
+                        "url": "https://audit.example/h",
+                        "headers": {"X": "$AUDIT"},
+                        "allowedEnvVars": ["AUDIT"],
+                    },
+                ],
+            }
+        ],
+    },
+    "disableAllHooks": False,
+}
+
+
+@pytest.mark.parametrize("mode", ["command", "http"])
+def test_install_and_uninstall_keep_every_other_handler_byte_for_byte(home, managed, mode):  # noqa: F811
+    path = user_settings(home)
+    path.parent.mkdir()
+    original = json.dumps(OTHERS, indent=2) + "\n"
+    path.write_text(original)
+    assert run_hooks("install", "--mode", mode, "--http-addr", ADDR) == 0
+    data = json.loads(path.read_text())
+    for event, groups in OTHERS["hooks"].items():
+        assert data["hooks"][event][: len(groups)] == groups
+    assert run_hooks("uninstall", "--http-addr", ADDR) == 0
+    assert path.read_text() == original

@@ -16,7 +16,7 @@ from typing import Any, Callable, TextIO
 from hookd import port_holders
 from hookd.config import Config
 from hookd.hooks import entries, events, layers, merge
-from hookd.hooks import ports, proxies, reach, switches
+from hookd.hooks import plugins, ports, proxies, reach, switches
 from hookd.hooks.command import Route, route
 from hookd.hooks.settings import SettingsError, load, scope_paths
 from hookd.terminal.text import visible
@@ -126,10 +126,14 @@ def status(
     scopes = scope_paths()[0]  # Claude Code merges all three whichever one is asked about
     merged = layers.stack(scopes, paths, switches.MANAGED_SETTINGS)
     files += [describe(config, p, table, merged) for p in paths]
+    user = scope_paths(("user",))[0]
+    found = plugins.hook_files(os.path.dirname(user[0]), merged) if user else []
+    files += [{**describe(config, h.path, table, merged), "plugin": h.plugin, "forced": h.forced} for h in found]
     for f in files:
         if f.get("events"):
-            f["problems"] += switches.problems(f["path"], merged)
+            f["problems"] += switches.problems(f["path"], merged, bool(f.get("forced")))
             f["problems"] += [p for u in f["urls"] if (p := proxies.sandbox_problem(u, merged))]
+    _twice(files)
     if as_json:
         print(json.dumps({"files": files}), file=out)
     else:
@@ -138,6 +142,21 @@ def status(
     if any(f.get("error") or f.get("problems") for f in files):
         return 1
     return 0 if any(f.get("events") for f in files) else 3
+
+
+def _twice(files: list[dict[str, Any]]) -> None:
+    """A plugin's hooks run apart from the settings' (Claude Code runs an identical handler of two
+    settings files once, a plugin's copy besides): hookd's hooks in both send each event twice."""
+    settings_events = {e: f["path"] for f in files if not f.get("plugin") for e in f.get("events") or ()}
+    for f in files:
+        both = [e for e in f.get("events") or () if e in settings_events] if f.get("plugin") else []
+        if both:
+            f["problems"].append(
+                f"the plugin {f['plugin']} runs hookd's hooks for {reach.events_text(both)}, which "
+                f"{settings_events[both[0]]} has too: Claude Code runs both, so each such event reaches hookd "
+                f"twice; fix: disable the plugin (enabledPlugins) or hookd hooks uninstall --settings "
+                f"{settings_events[both[0]]}"
+            )
 
 
 def _shown(value: Any) -> Any:
@@ -153,7 +172,7 @@ def _shown(value: Any) -> Any:
 
 
 def _render(f: dict[str, Any]) -> str:
-    head = f["path"]
+    head = f["path"] + (f" (plugin {f['plugin']})" if f.get("plugin") else "")
     if f.get("error"):
         return f"{head}\n  ! {f['error']}"
     if not f["exists"]:
