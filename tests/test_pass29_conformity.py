@@ -266,3 +266,15 @@ def test_install_and_uninstall_keep_every_other_handler_byte_for_byte(home, mana
         assert data["hooks"][event][: len(groups)] == groups
     assert run_hooks("uninstall", "--http-addr", ADDR) == 0
     assert path.read_text() == original
+
+
+# SessionEnd hooks share a 1.5 s budget, raised to the longest timeout a settings file gives one.
+
+
+@pytest.mark.parametrize("mode", ["command", "http"])
+def test_hookds_session_end_hook_does_not_raise_claude_codes_budget(home, managed, mode):  # noqa: F811
+    assert run_hooks("install", "--mode", mode, "--http-addr", ADDR, "--events", "SessionEnd,Stop") == 0
+    hooks = json.loads(user_settings(home).read_text())["hooks"]
+    [end] = hooks["SessionEnd"][0]["hooks"]
+    assert end["type"] == mode and end["timeout"] <= 1.5, end
+    assert hooks["Stop"][0]["hooks"][0]["timeout"] > 1  # the other events keep theirs

@@ -25,6 +25,9 @@ HTTP_PATH = "/hook"
 COMMAND_TIMEOUT_S = 5
 # A listener that accepts but never answers costs the agent this much per event.
 HTTP_TIMEOUT_S = 2
+# SessionEnd hooks share one budget (1.5 s) at exit, /clear and /resume, which Claude Code raises to
+# the longest timeout a settings file gives one of them: hookd's must not lengthen it for the others.
+SESSION_END_TIMEOUT_S = 1
 
 _CLIENT = re.compile(r"import hook_send\b|(?:^|[\s/\"'=])hook(?:_send\.py|-send(?:-[0-9a-f]{12})?)(?=$|[\s\"';&|])")
 _NATIVE = re.compile(r"(?:^|/)hook-send-[0-9a-f]{12}$")  # hookd/hooks/native.py's binaries
@@ -51,6 +54,8 @@ def http_url(http_addr: str) -> str:
 
 def group(event: str, handler: dict[str, Any]) -> dict[str, Any]:
     """The matcher group hookd adds for one event: every occurrence, one handler."""
+    if event == "SessionEnd" and handler.get("timeout", 0) > SESSION_END_TIMEOUT_S:
+        handler = {**handler, "timeout": SESSION_END_TIMEOUT_S}
     info = BY_NAME.get(event)
     if info is not None and not info.matcher:
         return {"hooks": [handler]}
