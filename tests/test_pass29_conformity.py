@@ -278,3 +278,11 @@ def test_hookds_session_end_hook_does_not_raise_claude_codes_budget(home, manage
     [end] = hooks["SessionEnd"][0]["hooks"]
     assert end["type"] == mode and end["timeout"] <= 1.5, end
     assert hooks["Stop"][0]["hooks"][0]["timeout"] > 1  # the other events keep theirs
+
+
+def test_install_does_not_ask_for_a_restart_that_claude_code_no_longer_needs(home, managed, capsys):  # noqa: F811
+    """The hooks reference: direct edits to hooks in settings files are picked up by the file watcher."""
+    capsys.readouterr()
+    assert run_hooks("install", "--events", "Stop") == 0
+    out = capsys.readouterr().out
+    assert "restart running sessions" not in out and "pick the change up" in out, out

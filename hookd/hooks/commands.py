@@ -142,7 +142,9 @@ def install(
         if proxied:
             print(f"hookd: warning: {proxied}", file=err)
     print(
-        "Claude Code reads hooks when a session starts: restart running sessions (or review them in /hooks).", file=out
+        "running Claude Code sessions pick the change up (they watch their settings files); "
+        "restart one that does not (an older Claude Code reads hooks only at start).",
+        file=out,
     )
     return 0
 
