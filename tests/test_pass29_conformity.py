@@ -286,3 +286,34 @@ def test_install_does_not_ask_for_a_restart_that_claude_code_no_longer_needs(hom
     assert run_hooks("install", "--events", "Stop") == 0
     out = capsys.readouterr().out
     assert "restart running sessions" not in out and "pick the change up" in out, out
+
+
+# allowedHttpHookUrls and httpHookAllowedEnvVars: once any file defines them, they bound every HTTP hook.
+
+
+def test_an_allowlist_of_urls_without_the_listener_is_said(home, http_project, capsys):  # noqa: F811
+    local = home / "project" / ".claude" / "settings.local.json"
+    _write(local, {"allowedHttpHookUrls": ["https://hooks.example.com/*"]})
+    code, out = _status(capsys, "--scope", "project", "--http-addr", ADDR)
+    assert code == 1 and f"allowedHttpHookUrls is set in {local}" in out and "every event is lost" in out, out
+    _write(user_settings(home), {"allowedHttpHookUrls": ["http://127.0.0.1:*"]})  # the arrays merge
+    code, out = _status(capsys, "--scope", "project", "--http-addr", ADDR)
+    assert code == 0, out
+    _write(local, {"allowedHttpHookUrls": []})
+    _write(user_settings(home), {})
+    assert _status(capsys, "--scope", "project", "--http-addr", ADDR)[0] == 1  # an empty array blocks all
+
+
+def test_an_env_var_allowlist_without_the_token_variable_is_said(home, http_project, managed, capsys):  # noqa: F811
+    _write(managed, {"httpHookAllowedEnvVars": ["OTHER_TOKEN"]})
+    code, out = _status(capsys, "--scope", "project", "--http-addr", ADDR)
+    assert code == 1 and f"httpHookAllowedEnvVars is set in {managed} without HOOKD_HTTP_TOKEN" in out, out
+    _write(managed, {"httpHookAllowedEnvVars": ["OTHER_TOKEN", "HOOKD_HTTP_TOKEN"]})
+    assert _status(capsys, "--scope", "project", "--http-addr", ADDR)[0] == 0
+
+
+def test_install_in_http_mode_warns_of_an_allowlist_that_blocks_it(home, managed, capsys, monkeypatch):  # noqa: F811
+    _write(user_settings(home), {"allowedHttpHookUrls": ["https://hooks.example.com/*"]})
+    capsys.readouterr()
+    assert run_hooks("install", "--mode", "http", "--http-addr", ADDR, "--events", "Stop") == 0
+    assert "hookd: warning: allowedHttpHookUrls is set" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from typing import Any, Callable, TextIO
 from hookd.config import Config
 from hookd.policies import HookClient, HookMode
 from hookd.hooks import entries, events, merge
-from hookd.hooks import layers, ports, proxies, switches
+from hookd.hooks import http_policy, layers, ports, proxies, switches
 from hookd.hooks.command import hook_command, route_env
 from hookd.hooks.settings import SettingsError, SettingsFile, load, scope_paths
 from hookd.hooks.settings_write import refuse_creating_through_a_link, write
@@ -138,9 +138,11 @@ def install(
         )
     if mode is HookMode.HTTP:
         print(_token_advice(config), file=out)
-        proxied = proxies.problem(url, os.environ, _merged_with(path, new)) if url else None
-        if proxied:
-            print(f"hookd: warning: {proxied}", file=err)
+        merged = _merged_with(path, new)
+        proxied = proxies.problem(url, os.environ, merged) if url else None
+        blocked = http_policy.problems(url, merged) if url else []
+        for warning in ([proxied] if proxied else []) + blocked:
+            print(f"hookd: warning: {warning}", file=err)
     print(
         "running Claude Code sessions pick the change up (they watch their settings files); "
         "restart one that does not (an older Claude Code reads hooks only at start).",

@@ -16,7 +16,7 @@ from typing import Any, Callable, TextIO
 from hookd import port_holders
 from hookd.config import Config
 from hookd.hooks import entries, events, layers, merge
-from hookd.hooks import plugins, ports, proxies, reach, switches
+from hookd.hooks import http_policy, plugins, ports, proxies, reach, switches
 from hookd.hooks.command import Route, route
 from hookd.hooks.settings import SettingsError, load, scope_paths
 from hookd.terminal.text import visible
@@ -133,6 +133,7 @@ def status(
         if f.get("events"):
             f["problems"] += switches.problems(f["path"], merged, bool(f.get("forced")))
             f["problems"] += [p for u in f["urls"] if (p := proxies.sandbox_problem(u, merged))]
+            f["problems"] += [p for u in f["urls"] for p in http_policy.problems(u, merged)]
     _twice(files)
     if as_json:
         print(json.dumps({"files": files}), file=out)
