@@ -317,3 +317,19 @@ def test_install_in_http_mode_warns_of_an_allowlist_that_blocks_it(home, managed
     capsys.readouterr()
     assert run_hooks("install", "--mode", "http", "--http-addr", ADDR, "--events", "Stop") == 0
     assert "hookd: warning: allowedHttpHookUrls is set" in capsys.readouterr().err
+
+
+# Claude Code runs a handler two settings files hold alike once; different ones both.
+
+
+def test_hookds_hooks_in_two_settings_files_running_different_commands_are_said(home, managed, capsys):  # noqa: F811
+    assert run_hooks("install", "--events", "Stop") == 0
+    project = home / "project" / ".claude" / "settings.json"
+    same = json.loads(user_settings(home).read_text())
+    _write(project, same)
+    code, out = _status(capsys)
+    assert code == 0 and "twice" not in out, out  # alike: Claude Code runs it once
+    other = "env HOOKD_MAX_EVENT_BYTES=1048576 " + shlex.join(hook_command("Stop"))
+    _write(project, {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": other, "timeout": 5}]}]}})
+    code, out = _status(capsys)
+    assert code == 1 and "reaches hookd twice" in out and f"uninstall --settings {project}" in out, out

@@ -76,6 +76,7 @@ def describe(
         "routes": routes,
         "problems": problems,
         "clients": {e: c[0] if len(c) == 1 else "+".join(c) for e, c in clients.items() if c},
+        "runs": {e: sorted({entries.command_line(h) or str(h.get("url")) for h in hs}) for e, hs in handlers.items()},
     }
 
 
@@ -146,17 +147,28 @@ def status(
 
 
 def _twice(files: list[dict[str, Any]]) -> None:
-    """A plugin's hooks run apart from the settings' (Claude Code runs an identical handler of two
-    settings files once, a plugin's copy besides): hookd's hooks in both send each event twice."""
-    settings_events = {e: f["path"] for f in files if not f.get("plugin") for e in f.get("events") or ()}
+    """Claude Code runs a handler that two settings files hold alike once, and another handler, or a
+    plugin's copy of the same, besides (hooks reference, "Hook handler fields"): hookd's hooks for
+    one event in two such places send each of its events to hookd twice."""
+    first: dict[str, tuple[str, list[str]]] = {}  # event -> the settings file with it, what it runs there
+    for f in (f for f in files if not f.get("plugin")):
+        for event, runs in (f.get("runs") or {}).items():
+            first.setdefault(event, (f["path"], runs))
     for f in files:
-        both = [e for e in f.get("events") or () if e in settings_events] if f.get("plugin") else []
-        if both:
+        twice = [e for e, runs in (f.get("runs") or {}).items() if e in first and first[e][0] != f["path"]]
+        twice = [e for e in twice if f.get("plugin") or first[e][1] != f["runs"][e]]
+        if twice:
+            other = first[twice[0]][0]
+            what = f"the plugin {f['plugin']}" if f.get("plugin") else f["path"]
+            undo = (
+                "disable the plugin (enabledPlugins)"
+                if f.get("plugin")
+                else f"hookd hooks uninstall --settings {f['path']}"
+            )
             f["problems"].append(
-                f"the plugin {f['plugin']} runs hookd's hooks for {reach.events_text(both)}, which "
-                f"{settings_events[both[0]]} has too: Claude Code runs both, so each such event reaches hookd "
-                f"twice; fix: disable the plugin (enabledPlugins) or hookd hooks uninstall --settings "
-                f"{settings_events[both[0]]}"
+                f"{what} has hookd's hooks for {reach.events_text(twice)}, as {other} has, "
+                f"{'' if f.get('plugin') else 'running another command '}and Claude Code runs both: each "
+                f"such event reaches hookd twice; fix: {undo}, or hookd hooks uninstall --settings {other}"
             )
 
 
