@@ -333,3 +333,16 @@ def test_hookds_hooks_in_two_settings_files_running_different_commands_are_said(
     _write(project, {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": other, "timeout": 5}]}]}})
     code, out = _status(capsys)
     assert code == 1 and "reaches hookd twice" in out and f"uninstall --settings {project}" in out, out
+
+
+def test_a_plugin_manifest_naming_many_hooks_files_is_read_only_so_far(home, managed, capsys):  # noqa: F811
+    """Bounded work: a manifest can list any number of paths; the first 16 are read."""
+    hooks_file = _plugin(home, {})
+    root = hooks_file.parent.parent
+    names = [f"./h{i}.json" for i in range(10_000)]
+    _write(root / ".claude-plugin" / "plugin.json", {"name": "hookd", "hooks": names})
+    _write(root / "h3.json", {"hooks": STOP})
+    _write(root / "h9999.json", {"hooks": {"SessionEnd": STOP["Stop"]}})
+    _write(user_settings(home), {"enabledPlugins": {"hookd@tools": True}})
+    code, out = _status(capsys)
+    assert f"{root / 'h3.json'} (plugin hookd@tools)" in out and "h9999" not in out, out

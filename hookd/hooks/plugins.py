@@ -20,8 +20,9 @@ from typing import Any
 
 from hookd.hooks.layers import Layer, read
 
-# A user has a few dozen plugin copies at most; past this many, the rest are not read.
+# A user has a few dozen plugin copies at most, each a hooks file or two; past these, the rest are not read.
 MOST_COPIES = 256
+MOST_FILES = 16
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,9 @@ def _hook_files(root: str) -> list[str]:
     declared: Any = read(manifest).get("hooks")
     if isinstance(declared, dict):
         files.append(manifest)  # inline: the manifest has the settings' shape
-    for rel in [declared] if isinstance(declared, str) else declared if isinstance(declared, list) else []:
+    for rel in ([declared] if isinstance(declared, str) else declared if isinstance(declared, list) else [])[
+        :MOST_FILES
+    ]:
         if isinstance(rel, str):
             files.append(os.path.normpath(os.path.join(root, rel)))
     return [f for f in dict.fromkeys(files) if os.path.isfile(f)]
