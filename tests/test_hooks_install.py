@@ -103,9 +103,8 @@ def test_install_into_a_missing_file_creates_it_with_one_hookd_entry_per_default
     found = hookd_handlers(data)
     assert list(found) == list(events.DEFAULT_EVENTS)
     for event, handlers in found.items():
-        assert handlers == [
-            {"type": "command", "command": shlex.join(hook_command(event)), "timeout": entries.COMMAND_TIMEOUT_S}
-        ]
+        timeout = entries.SESSION_END_TIMEOUT_S if event == "SessionEnd" else entries.COMMAND_TIMEOUT_S
+        assert handlers == [{"type": "command", "command": shlex.join(hook_command(event)), "timeout": timeout}]
     assert "WorktreeCreate" not in data["hooks"] and "FileChanged" not in data["hooks"]
     assert data["hooks"]["PreToolUse"][0]["matcher"] == "*"
     assert "matcher" not in data["hooks"]["Stop"][0]  # Stop takes no matcher
@@ -357,14 +356,14 @@ def test_http_mode_writes_http_hooks_with_the_token_from_the_environment_never_t
             assert handler == {
                 "type": "http",
                 "url": "http://127.0.0.1:8787/hook",
-                "timeout": 2,
+                "timeout": 1 if event == "SessionEnd" else 2,
                 "headers": {"Authorization": "Bearer $HOOKD_HTTP_TOKEN"},
                 "allowedEnvVars": ["HOOKD_HTTP_TOKEN"],
             }, event
     # Back to command mode: the http entries go, one command entry per event stays.
     assert run_hooks("install") == 0
     found = hookd_handlers(json.loads(user_settings(home).read_text()))
-    assert all(h == [entries.command_handler(hook_command(e))] for e, h in found.items())
+    assert all(h == entries.group(e, entries.command_handler(hook_command(e)))["hooks"] for e, h in found.items())
 
 
 def test_http_mode_without_a_listener_address_is_refused(home, capsys):

@@ -14,9 +14,9 @@ from typing import Any, Callable, TextIO
 from hookd.config import Config
 from hookd.policies import HookClient, HookMode
 from hookd.hooks import entries, events, merge
-from hookd.hooks import ports, proxies
+from hookd.hooks import http_policy, layers, ports, proxies, switches
 from hookd.hooks.command import hook_command, route_env
-from hookd.hooks.settings import SettingsError, SettingsFile, load
+from hookd.hooks.settings import SettingsError, SettingsFile, load, scope_paths
 from hookd.hooks.settings_write import refuse_creating_through_a_link, write
 
 
@@ -138,13 +138,24 @@ def install(
         )
     if mode is HookMode.HTTP:
         print(_token_advice(config), file=out)
-        proxied = proxies.problem(url, os.environ, new, path) if url else None
-        if proxied:
-            print(f"hookd: warning: {proxied}", file=err)
+        merged = _merged_with(path, new)
+        proxied = proxies.problem(url, os.environ, merged) if url else None
+        blocked = http_policy.problems(url, merged) if url else []
+        for warning in ([proxied] if proxied else []) + blocked:
+            print(f"hookd: warning: {warning}", file=err)
     print(
-        "Claude Code reads hooks when a session starts: restart running sessions (or review them in /hooks).", file=out
+        "running Claude Code sessions pick the change up (they watch their settings files); "
+        "restart one that does not (an older Claude Code reads hooks only at start).",
+        file=out,
     )
     return 0
+
+
+def _merged_with(path: str, data: dict[str, Any]) -> list[layers.Layer]:
+    """The settings Claude Code merges, the file just written as it now is among them."""
+    here = os.path.abspath(path)
+    merged = layers.stack(scope_paths()[0], [path], switches.MANAGED_SETTINGS)
+    return [layers.Layer(here, data, False) if layer.path == here else layer for layer in merged]
 
 
 def _token_advice(config: Config) -> str:

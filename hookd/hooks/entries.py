@@ -25,6 +25,9 @@ HTTP_PATH = "/hook"
 COMMAND_TIMEOUT_S = 5
 # A listener that accepts but never answers costs the agent this much per event.
 HTTP_TIMEOUT_S = 2
+# SessionEnd hooks share one budget (1.5 s) at exit, /clear and /resume, which Claude Code raises to
+# the longest timeout a settings file gives one of them: hookd's must not lengthen it for the others.
+SESSION_END_TIMEOUT_S = 1
 
 _CLIENT = re.compile(r"import hook_send\b|(?:^|[\s/\"'=])hook(?:_send\.py|-send(?:-[0-9a-f]{12})?)(?=$|[\s\"';&|])")
 _NATIVE = re.compile(r"(?:^|/)hook-send-[0-9a-f]{12}$")  # hookd/hooks/native.py's binaries
@@ -51,18 +54,32 @@ def http_url(http_addr: str) -> str:
 
 def group(event: str, handler: dict[str, Any]) -> dict[str, Any]:
     """The matcher group hookd adds for one event: every occurrence, one handler."""
+    if event == "SessionEnd" and handler.get("timeout", 0) > SESSION_END_TIMEOUT_S:
+        handler = {**handler, "timeout": SESSION_END_TIMEOUT_S}
     info = BY_NAME.get(event)
     if info is not None and not info.matcher:
         return {"hooks": [handler]}
     return {"matcher": "*", "hooks": [handler]}
 
 
+def command_line(handler: dict[str, Any]) -> str:
+    """What a command handler runs, as one shell line. In exec form (an ``args`` list, hooks
+    reference "Exec form and shell form") ``command`` is the program alone and ``args`` its
+    arguments, hook-send's event among them; quoted here, they read back as that argv."""
+    command = handler.get("command")
+    if not isinstance(command, str):
+        return ""
+    args = handler.get("args")
+    if isinstance(args, list) and all(isinstance(a, str) for a in args):
+        return shlex.join([command, *args])
+    return command
+
+
 def is_hookd(handler: Any, url: str | None = None) -> bool:
     if not isinstance(handler, dict):
         return False
     if handler.get("type") == "command":
-        command = handler.get("command")
-        return isinstance(command, str) and bool(_CLIENT.search(command))
+        return bool(_CLIENT.search(command_line(handler)))
     if handler.get("type") == "http":
         env = handler.get("allowedEnvVars")
         return (isinstance(env, list) and TOKEN_VAR in env) or (url is not None and handler.get("url") == url)
@@ -78,7 +95,7 @@ def client_of(handler: dict[str, Any]) -> str:
     if handler.get("type") != "command":
         return "http"
     try:
-        argv = shlex.split(handler.get("command", ""))
+        argv = shlex.split(command_line(handler))
     except ValueError:
         return "python"
     return "native" if any(_NATIVE.search(word) for word in argv) else "python"
@@ -90,7 +107,7 @@ def run_paths(handler: dict[str, Any]) -> list[tuple[str, bool]] | None:
     if handler.get("type") != "command":
         return []
     try:
-        argv = shlex.split(handler.get("command", ""))
+        argv = shlex.split(command_line(handler))
     except ValueError:
         return None
     from hookd.hooks.command import split_env
@@ -116,5 +133,5 @@ def missing_paths(handler: dict[str, Any]) -> list[str]:
     """What a command handler names that no longer exists (the interpreter, the client)."""
     paths = run_paths(handler)
     if paths is None:
-        return [f"(the command cannot be parsed: {handler.get('command', '')!r})"]
+        return [f"(the command cannot be parsed: {command_line(handler)!r})"]
     return [p for p, program in paths if not (os.access(p, os.X_OK) if program else os.path.isfile(p))]

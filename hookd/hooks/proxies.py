@@ -7,8 +7,9 @@ exempt, loopback URLs included: it has no built-in exemption for 127.0.0.1. The 
 rules are its own and narrower than curl's: the whole value ``*``; an entry with a colon
 equal to the URL's ``host:port``; an entry starting with a dot matching the host or a
 subdomain; any other entry equal to the host name as the URL spells it (so ``localhost``
-does not exempt ``127.0.0.1``, nor ``127.0.0.0/8`` anything). Its settings files' ``env``
-objects set variables in its environment too.
+does not exempt ``127.0.0.1``, nor ``127.0.0.0/8`` anything). The ``env`` object of every
+settings file it merges sets variables over its environment, the highest file's value winning
+(layers.py): a proxy in the user's ``env`` carries a project's HTTP hooks too.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import ipaddress
 import re
 from typing import Any, Mapping
 from urllib.parse import urlsplit
+
+from hookd.hooks.layers import Layer, claude_env
 
 PROXY_VARS = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY")
 
@@ -68,27 +71,17 @@ def _shown(proxy: str) -> str:
         return "(a proxy URL that cannot be parsed)"
 
 
-def claude_env(environ: Mapping[str, str], settings: Mapping[str, Any]) -> dict[str, str]:
-    """Claude Code's environment as far as one settings file tells: ours, then its ``env``."""
-    env = dict(environ)
-    block = settings.get("env")
-    if isinstance(block, dict):
-        env.update({k: v for k, v in block.items() if isinstance(k, str) and isinstance(v, str)})
-    return env
-
-
-def problem(url: str, environ: Mapping[str, str], settings: Mapping[str, Any], path: str) -> str | None:
-    """What is wrong when Claude Code, started from ``environ`` with the settings file at
-    ``path``, would send hookd's HTTP hooks to ``url`` through a proxy."""
-    env = claude_env(environ, settings)
+def problem(url: str, environ: Mapping[str, str], layers: list[Layer]) -> str | None:
+    """What is wrong when Claude Code, started from ``environ`` with the settings ``layers``
+    (lowest first), would send hookd's HTTP hooks to ``url`` through a proxy."""
+    env, where = claude_env(environ, layers)
     name = next((v for v in PROXY_VARS if env.get(v)), None)
     if name is None or exempt(url, env.get("no_proxy") or env.get("NO_PROXY")):
         return None
-    block = settings.get("env")
-    where = f"the env of {path}" if isinstance(block, dict) and block.get(name) == env[name] else "this environment"
+    place = f"the env of {where[name]}" if name in where else "this environment"
     host = (_host_of(url) or ("the listener's host", ""))[0]
     return (
-        f"{name} is set in {where} ({_shown(env[name])}), so Claude Code sends the HTTP hooks for "
+        f"{name} is set in {place} ({_shown(env[name])}), so Claude Code sends the HTTP hooks for "
         f"{url} through that proxy: the proxy receives every event unredacted with the token, and "
         f"the events are lost when it cannot reach this machine; fix: add {host} to NO_PROXY, and "
         "to no_proxy if that is set (Claude Code reads it first and matches the host exactly), "
@@ -101,13 +94,16 @@ def _sandbox(data: Mapping[str, Any]) -> dict[str, Any]:
     return block if isinstance(block, dict) else {}
 
 
-def sandbox_problem(url: str, files: Mapping[str, Mapping[str, Any]]) -> str | None:
-    """What is wrong when Claude Code's sandbox (``sandbox.enabled`` in one of ``files``, path ->
-    its settings) would carry hookd's HTTP hooks to ``url``: with the sandbox on, Claude Code
+def sandbox_problem(url: str, layers: list[Layer]) -> str | None:
+    """What is wrong when Claude Code's sandbox (``sandbox.enabled`` in one of ``layers``) would
+    carry hookd's HTTP hooks to ``url``: with the sandbox on, Claude Code
     sends HTTP hooks through the sandbox's network proxy, which refuses (403) a host that no
     file's ``sandbox.network.allowedDomains`` lists (as the host or ``host:port``), or asks the
     user about it."""
-    enabled = [path for path, data in files.items() if _sandbox(data).get("enabled") is True]
+    files = {layer.path: layer.data for layer in layers}
+    # sandbox is a block merged key by key: the highest file that sets sandbox.enabled decides
+    setting = [path for path, data in files.items() if "enabled" in _sandbox(data)][-1:]
+    enabled = [path for path in setting if _sandbox(files[path]).get("enabled") is True]
     found = _host_of(url)
     if not enabled or found is None:
         return None

@@ -109,7 +109,7 @@ def check(
                     broken.setdefault(gone, []).append(event)
                 for why in programs_others_can_change(handler, judged):
                     open_to_others.setdefault(why, []).append(event)
-                where = route(handler.get("command", ""), environ)
+                where = route(entries.command_line(handler), environ)
                 if where is None:
                     continue
                 if not same_place(where, socket_path, state_dir):
@@ -179,7 +179,7 @@ def settings_apart(path: str, handlers: dict[str, list[dict[str, Any]]], config:
     apart: dict[tuple[str, int], list[str]] = {}
     for event, hs in handlers.items():
         for h in hs:
-            written = written_settings(h.get("command", "")) if h.get("type") == "command" else None
+            written = written_settings(entries.command_line(h)) if h.get("type") == "command" else None
             for variable, value in (written or {}).items():
                 if value != getattr(config, SETTING_VARS[variable]):
                     apart.setdefault((variable, value), []).append(event)

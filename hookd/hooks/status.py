@@ -15,18 +15,22 @@ from typing import Any, Callable, TextIO
 
 from hookd import port_holders
 from hookd.config import Config
-from hookd.hooks import entries, events, merge
-from hookd.hooks import ports, proxies, reach, switches
+from hookd.hooks import entries, events, layers, merge
+from hookd.hooks import http_policy, plugins, ports, proxies, reach, switches
 from hookd.hooks.command import Route, route
-from hookd.hooks.settings import SettingsError, load
+from hookd.hooks.settings import SettingsError, load, scope_paths
 from hookd.terminal.text import visible
 
 
 def describe(
-    config: Config, path: str, ports_table: Callable[[], port_holders.Table | None] = port_holders.listening
+    config: Config,
+    path: str,
+    ports_table: Callable[[], port_holders.Table | None] = port_holders.listening,
+    merged: list[layers.Layer] | None = None,
 ) -> dict[str, Any]:
     """What one settings file holds of hookd's, for ``hooks status``; ``ports_table`` gives the
-    machine's listening sockets when the file has HTTP hooks (``status`` reads them once)."""
+    machine's listening sockets when the file has HTTP hooks (``status`` reads them once);
+    ``merged``: the settings Claude Code merges with it (their ``env``), lowest first."""
     url = entries.http_url(config.http_addr) if config.http_addr else None
     info: dict[str, Any] = {"path": path, "exists": os.path.exists(path)}
     try:
@@ -49,7 +53,9 @@ def describe(
             f"{entries.TOKEN_VAR} is not set in this environment; Claude Code started "
             "from here would send an empty token"
         )
-    problems += [p for u in urls if (p := proxies.problem(u, os.environ, settings.data, path))]
+    here = layers.Layer(os.path.abspath(path), settings.data, False)
+    merged = merged if merged is not None else [here]
+    problems += [p for u in urls if (p := proxies.problem(u, os.environ, merged))]
     routes = _routes(config, path, handlers)
     problems += [r["problem"] for r in routes if r["problem"]]
     problems += reach.settings_apart(os.path.abspath(path), handlers, config)
@@ -70,6 +76,7 @@ def describe(
         "routes": routes,
         "problems": problems,
         "clients": {e: c[0] if len(c) == 1 else "+".join(c) for e, c in clients.items() if c},
+        "runs": {e: sorted({entries.command_line(h) or str(h.get("url")) for h in hs}) for e, hs in handlers.items()},
     }
 
 
@@ -79,7 +86,7 @@ def _routes(config: Config, path: str, handlers: dict[str, list[dict[str, Any]]]
     by_route: dict[Route, list[str]] = {}
     for event, hs in handlers.items():
         for h in hs:
-            where = route(h.get("command", "")) if h.get("type") == "command" else None
+            where = route(entries.command_line(h)) if h.get("type") == "command" else None
             if where is not None:
                 by_route.setdefault(where, []).append(event)
     found = []
@@ -117,12 +124,18 @@ def status(
     out = out or sys.stdout
     files: list[dict[str, Any]] = [{"path": "(user settings)", "exists": False, "error": why} for why in unnamed or []]
     table = functools.cache(port_holders.listening)  # one reading of /proc/net/tcp for every file
-    files += [describe(config, p, table) for p in paths]
-    merged = {p: switches.read(p) for p in (*switches.MANAGED_SETTINGS, *paths)}
+    scopes = scope_paths()[0]  # Claude Code merges all three whichever one is asked about
+    merged = layers.stack(scopes, paths, switches.MANAGED_SETTINGS)
+    files += [describe(config, p, table, merged) for p in paths]
+    user = scope_paths(("user",))[0]
+    found = plugins.hook_files(os.path.dirname(user[0]), merged) if user else []
+    files += [{**describe(config, h.path, table, merged), "plugin": h.plugin, "forced": h.forced} for h in found]
     for f in files:
         if f.get("events"):
-            f["problems"] += switches.problems(f["path"], paths)
+            f["problems"] += switches.problems(f["path"], merged, bool(f.get("forced")))
             f["problems"] += [p for u in f["urls"] if (p := proxies.sandbox_problem(u, merged))]
+            f["problems"] += [p for u in f["urls"] for p in http_policy.problems(u, merged)]
+    _twice(files)
     if as_json:
         print(json.dumps({"files": files}), file=out)
     else:
@@ -131,6 +144,32 @@ def status(
     if any(f.get("error") or f.get("problems") for f in files):
         return 1
     return 0 if any(f.get("events") for f in files) else 3
+
+
+def _twice(files: list[dict[str, Any]]) -> None:
+    """Claude Code runs a handler that two settings files hold alike once, and another handler, or a
+    plugin's copy of the same, besides (hooks reference, "Hook handler fields"): hookd's hooks for
+    one event in two such places send each of its events to hookd twice."""
+    first: dict[str, tuple[str, list[str]]] = {}  # event -> the settings file with it, what it runs there
+    for f in (f for f in files if not f.get("plugin")):
+        for event, runs in (f.get("runs") or {}).items():
+            first.setdefault(event, (f["path"], runs))
+    for f in files:
+        twice = [e for e, runs in (f.get("runs") or {}).items() if e in first and first[e][0] != f["path"]]
+        twice = [e for e in twice if f.get("plugin") or first[e][1] != f["runs"][e]]
+        if twice:
+            other = first[twice[0]][0]
+            what = f"the plugin {f['plugin']}" if f.get("plugin") else f["path"]
+            undo = (
+                "disable the plugin (enabledPlugins)"
+                if f.get("plugin")
+                else f"hookd hooks uninstall --settings {f['path']}"
+            )
+            f["problems"].append(
+                f"{what} has hookd's hooks for {reach.events_text(twice)}, as {other} has, "
+                f"{'' if f.get('plugin') else 'running another command '}and Claude Code runs both: each "
+                f"such event reaches hookd twice; fix: {undo}, or hookd hooks uninstall --settings {other}"
+            )
 
 
 def _shown(value: Any) -> Any:
@@ -146,7 +185,7 @@ def _shown(value: Any) -> Any:
 
 
 def _render(f: dict[str, Any]) -> str:
-    head = f["path"]
+    head = f["path"] + (f" (plugin {f['plugin']})" if f.get("plugin") else "")
     if f.get("error"):
         return f"{head}\n  ! {f['error']}"
     if not f["exists"]:
