@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -53,6 +53,13 @@ class RedactOnPublish:
     def due(self) -> bool:
         """Whether batches read now may hold events of the backlog (Redis has not all of it)."""
         return self.spool.committed + self.spool.dropped - self.gone_before < self.waiting
+
+    def report(self) -> dict[str, Any] | None:
+        """For status: the backlog's events Redis has not yet, and why they are redacted on publishing."""
+        if not self.due:
+            return None
+        left = self.waiting - (self.spool.committed + self.spool.dropped - self.gone_before)
+        return {"events": left, "error": self.error}
 
     async def __call__(self, batch: Batch) -> Batch:
         """The batch with its events redacted again with this run's rules (while the backlog lasts)."""

@@ -200,6 +200,7 @@ class DaemonStartup(DaemonSockets):
             stalled=self.stall_reasons,
             http=self.http.stats if self.http is not None else None,
             directories=directories.problems,
+            redacted_on_publish=on_publish.report if on_publish is not None else None,
         )
         self.control = ControlServer(config, self.state)
         await self.control.start(control_sock)
