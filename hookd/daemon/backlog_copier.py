@@ -14,6 +14,7 @@ and saying it once in the log, until the disk takes the rest; a stop meanwhile l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -114,7 +115,9 @@ class Copier:
             except OSError:
                 # The cursor file cannot be written (a full disk): the segments Redis need not see go
                 # all the same, as on any full disk (cursor_keeper); a stop resumes from the record.
-                spool.delete_committed()
+                # Should they not go either (a read-only filesystem), the next batch's copies wait.
+                with contextlib.suppress(OSError):
+                    spool.delete_committed()
             self.done += len(batch.events)
             found.update(more)
             self.progress(WHAT, self.done, self.waiting)
