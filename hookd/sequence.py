@@ -29,7 +29,7 @@ import time
 
 import structlog
 
-from hookd.paths import DISK_FULL_ERRNOS, create_private, read_private, replace_private
+from hookd.paths import DISK_FULL_ERRNOS, create_private, raise_disk_full, read_private, replace_private
 
 BLOCK = 100_000
 # Numbers from here on are too near 2**53 (see above); microseconds since 1970 reach it in 2112.
@@ -93,6 +93,7 @@ class SequenceAllocator:
                 self._reserve()
             except OSError as exc:
                 # Named by the file, not its temporary name: the refusal says which filesystem is full.
+                raise_disk_full(exc, self.path)
                 raise OSError(exc.errno, exc.strerror, self.path) from exc
         value = self._next
         self._next += 1

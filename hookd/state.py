@@ -189,6 +189,8 @@ class Reports:
     http: Callable[[], dict[str, Any]] | None = None  # None: http_addr is not set
     # hookd's directories opened to others, replaced or removed since start (dirwatch.py): path -> why
     directories: Callable[[], dict[str, str]] | None = None
+    # The spool's backlog redacted again as it is published (daemon/backlog_publish.py): what is left and why
+    redacted_on_publish: Callable[[], dict[str, Any] | None] | None = None
 
 
 class NotReported(RuntimeError):

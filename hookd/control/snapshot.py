@@ -117,6 +117,7 @@ def take(
             "flush_failed_s": None
             if state.progress.flush_failed_at is None
             else round(elapsed - state.progress.flush_failed_at, 1),
+            "redacted_on_publish": reports.redacted_on_publish() if reports.redacted_on_publish is not None else None,
         },
         "inbox": {
             **counted[config.inbox_dir],

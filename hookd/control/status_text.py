@@ -85,6 +85,18 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
                 ),
             )
         )
+    if spool.get("redacted_on_publish"):
+        left = spool["redacted_on_publish"]
+        rows.append(
+            (
+                "backlog",
+                paint(
+                    f"{left['events']:,} events spooled under other redaction settings are redacted again as "
+                    f"they are published: the disk could not take redacted copies ({left['error']})",
+                    YELLOW,
+                ),
+            )
+        )
     if spool.get("disk_full"):
         rows.append(
             (

@@ -168,7 +168,8 @@ class DaemonStartup(DaemonSockets):
         )
         # Before the inbox's events and any served: the backlog keeps its place in the order.
         digest = settings_digest(config, redactor)
-        await redact_backlog(self.spool, redactor, digest, self.state_fd, StartProgress(self.notifier))
+        on_publish = await redact_backlog(self.spool, redactor, digest, self.state_fd, StartProgress(self.notifier))
+        self.publisher.redacted = on_publish
         self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
         await self._take_inbox_at_start()
 
@@ -199,6 +200,7 @@ class DaemonStartup(DaemonSockets):
             stalled=self.stall_reasons,
             http=self.http.stats if self.http is not None else None,
             directories=directories.problems,
+            redacted_on_publish=on_publish.report if on_publish is not None else None,
         )
         self.control = ControlServer(config, self.state)
         await self.control.start(control_sock)
@@ -217,6 +219,8 @@ class DaemonStartup(DaemonSockets):
             start("spool-flusher", self.flusher.run, may_finish=spool.fsync is FsyncPolicy.NEVER),
             start("spool-cursor", lambda: keep_cursor(self.spool)),
         ]
+        if on_publish is not None:
+            start("spool-redacted-on-publish", on_publish.run, may_finish=True)
         self.lag_task = start("loop-lag", self.state.loop_lag.run, restartable=True)
         self.socket_watch = start("sockets", self.keep_sockets, restartable=True)
         self.directory_watch = start("directories", directories.run, restartable=True)

@@ -8,24 +8,28 @@ from __future__ import annotations
 
 import structlog
 
+from hookd.paths import DiskFullError
 from hookd.pipeline.refusal_counts import RefusalCounts
 from hookd.refusals import Header, Reason, Rejected
-from hookd.spool import Spool
+from hookd.spool import Spool, SpoolFull
 
 log = structlog.get_logger("hookd.pipeline")
 
 KEEP = "keep the event and resend it"
 
 
-def disk_full_words(spool: Spool, exc: OSError) -> str:
-    """The refusal's words for a write of the event's state (the sequence file, the spool's
-    cursor) that met a full filesystem; status says disk full meanwhile."""
-    spool.note_disk_full()
-    where = exc.filename or spool.directory
-    return (
-        f"disk full: writing {where} failed ({exc.strerror}); free space on the filesystem of "
-        "hookd's state directory (state_dir)"
-    )
+def cannot_keep(spool: Spool, exc: DiskFullError | SpoolFull) -> tuple[Reason, str]:
+    """The refusal of events hookd cannot keep now, each way a write can fail for them: hookd's state
+    (the sequence file, the spool's cursor) on a full filesystem, status saying disk full meanwhile;
+    or the spool's own (its filesystem and reserve full, its bound, any other write error)."""
+    if isinstance(exc, DiskFullError):
+        spool.note_disk_full()
+        where = exc.filename or spool.directory
+        return Reason.DISK_FULL, (
+            f"disk full: writing {where} failed ({exc.strerror}); free space on the filesystem of "
+            f"hookd's state directory (state_dir); {KEEP}"
+        )
+    return (Reason.DISK_FULL if exc.disk_full else Reason.UNAVAILABLE), f"{exc}; {KEEP}"
 
 
 def internal_failure(refusals: RefusalCounts, exc: Exception, header: Header, size: int) -> Rejected:

@@ -22,13 +22,12 @@ import structlog
 from hookd.envelope import EnvelopeBuilder, Prepared
 from hookd.handoffs import RecentHandoffs
 from hookd.held_back import HeldBack
-from hookd.paths import DISK_FULL_ERRNOS
-from hookd.pipeline.failures import KEEP, disk_full_words, internal_failure
+from hookd.paths import DiskFullError
+from hookd.pipeline.failures import cannot_keep, internal_failure
 from hookd.pipeline.outcome import Outcome, RunReplies, fail_unflushed
 from hookd.pipeline.refusal_counts import RefusalCounts
 from hookd.refusals import Header, Reason, Rejected, error_line, ok_line
 from hookd.spool import Spool, SpoolFull
-from hookd.spool.full import DiskFull
 from hookd.spool.event import Event
 from hookd.spool.flusher import Flusher
 from hookd.state import DaemonState
@@ -231,40 +230,28 @@ class Pipeline:
         except Rejected as exc:
             self.refusals.count(exc, header, len(body))
             raise
-        except OSError as exc:
-            if exc.errno not in DISK_FULL_ERRNOS:
-                raise internal_failure(self.refusals, exc, header, len(body)) from exc
-            raise self.refuse(
-                Reason.DISK_FULL, f"{disk_full_words(self.spool, exc)}; {KEEP}", header, len(body)
-            ) from exc
+        except DiskFullError as exc:
+            raise self.refuse(*cannot_keep(self.spool, exc), header, len(body)) from exc
         except Exception as exc:
             raise internal_failure(self.refusals, exc, header, len(body)) from exc
         self.refusals.withheld(header, len(body))
         return done
 
     def _finish(self, header: Header, prepared: Prepared, count_refusal: bool = True) -> Event:
-        """The builder's finish (it numbers the event), a full disk refused as in _check_and."""
+        """The builder's finish (it numbers the event: the sequence file), a full disk refused as in _check_and."""
         try:
             return self.builder.finish(header, prepared)
-        except OSError as exc:
-            if exc.errno not in DISK_FULL_ERRNOS:
-                raise
+        except DiskFullError as exc:
+            reason, message = cannot_keep(self.spool, exc)
             if not count_refusal:
-                raise Rejected(Reason.DISK_FULL, f"{disk_full_words(self.spool, exc)}; {KEEP}") from exc
-            raise self.refuse(Reason.DISK_FULL, f"{disk_full_words(self.spool, exc)}; {KEEP}", header) from exc
+                raise Rejected(reason, message) from exc
+            raise self.refuse(reason, message, header) from exc
 
     def _spool(self, events: list[Event], count_refusal: bool = True) -> None:
         try:
-            try:
-                self.spool.append_many(events)
-            except OSError as exc:
-                # Making room under spool_max_bytes writes the cursor file first: a full disk there too.
-                if exc.errno not in DISK_FULL_ERRNOS:
-                    raise
-                raise DiskFull(disk_full_words(self.spool, exc)) from exc
-        except SpoolFull as exc:
-            reason = Reason.DISK_FULL if exc.disk_full else Reason.UNAVAILABLE
-            message = f"{exc}; keep the event and resend it"
+            self.spool.append_many(events)
+        except (SpoolFull, DiskFullError) as exc:  # DiskFullError: the cursor file, written to make room
+            reason, message = cannot_keep(self.spool, exc)
             if not count_refusal:
                 raise Rejected(reason, message) from exc
             for event in events:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 
 import redis.asyncio as aioredis
 import redis.exceptions
@@ -85,6 +86,15 @@ class Publisher:
         self.progress = state.progress
         self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path, unsent_dir_fd, run_sender)
         self.landed = Landed(settings, spool, state, self.report, self.first_sends)
+        # Set by the daemon when the spool's backlog is to be redacted again on its way out
+        # (daemon/backlog_publish.py): every batch read goes through it before it is sent.
+        self.redacted: Callable[[Batch], Awaitable[Batch]] | None = None
+
+    async def _next_batch(self, max_events: int) -> Batch:
+        return await self._ready(await self.spool.next_batch(max_events, self.settings.batch_max_bytes))
+
+    async def _ready(self, batch: Batch) -> Batch:
+        return batch if self.redacted is None else await self.redacted(batch)
 
     async def check(self) -> bool:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""
@@ -123,7 +133,7 @@ class Publisher:
             if self.breaker.failures == 0:
                 await self.stream()
                 continue
-            batch = await self.spool.next_batch(1, self.settings.batch_max_bytes)
+            batch = await self._next_batch(1)
             if not await self.publish(batch):
                 self.spool.rewind()
 
@@ -140,7 +150,7 @@ class Publisher:
         try:
             async with asyncio.timeout_at(asyncio.get_running_loop().time() + max(0.0, deadline - time.monotonic())):
                 while self.spool.has_unread() and self.state.redis.state in UP and time.monotonic() < deadline:
-                    batch = await self.spool.next_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
+                    batch = await self._next_batch(self.settings.batch_max_events)
                     # A link known to be slower than the pace assumes gets the time left: cut at its
                     # allowance, a batch the link already outlasted would wait for the next start.
                     until = deadline if self.state.redis.state == "slow" else None
@@ -227,7 +237,7 @@ class Publisher:
         while True:
             if len(in_flight) < IN_FLIGHT:
                 if held is None:
-                    held = (
+                    held = await self._ready(
                         self.spool.read_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
                         if in_flight
                         else await self.linger.next_batch()
@@ -265,7 +275,7 @@ class Publisher:
         """
         if is_ask(exc):
             self.slot_move.asked(exc)
-            batch = await self.spool.next_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
+            batch = await self._next_batch(self.settings.batch_max_events)
             if not await self.publish(batch, ask=exc):
                 self.spool.rewind()
             return

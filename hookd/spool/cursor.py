@@ -11,12 +11,14 @@ Segments are deleted only once the cursor file has moved past them.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 
+from hookd.paths import raise_disk_full
 from hookd.spool.files import SegmentFiles
 from hookd.spool.reader import Batch
-from hookd.spool.segments import Position, write_cursor
+from hookd.spool.segments import CURSOR, Position, write_cursor
 
 
 class Cursor:
@@ -40,10 +42,15 @@ class Cursor:
         self.moved.set()
 
     def write_file(self, position: Position) -> None:
-        """Record ``position`` in the cursor file unless a later one is there; safe from a thread."""
+        """Record ``position`` in the cursor file unless a later one is there; safe from a thread.
+        A full filesystem raises DiskFullError (an append making room is refused for it)."""
         with self._file_lock:
             if position > self.saved:
-                write_cursor(self.files.directory, position, self.files.dir_fd)
+                try:
+                    write_cursor(self.files.directory, position, self.files.dir_fd)
+                except OSError as exc:
+                    raise_disk_full(exc, os.path.join(self.files.directory, CURSOR))  # the refusal names it
+                    raise
                 self.saved = position
 
     def delete_published(self, keep_recent: bool = True) -> None:

@@ -98,9 +98,11 @@ class SpoolBound:
             return False
         seg = candidates[0]
         lost = files.pending_in(seg, cursor.position)
-        # Written at once: the segment must not be deleted while the cursor file still names it.
-        cursor.position = Position(files.after(seg), 0)
-        cursor.write_file(cursor.position)
+        # Written at once: the segment must not be deleted while the cursor file still names it. Moved
+        # in memory only then: a write that fails (DiskFullError, the append refused) drops nothing.
+        after = Position(files.after(seg), 0)
+        cursor.write_file(after)
+        cursor.position = after
         files.remove(seg)
         self.dropped += lost
         # Hand out again from the new cursor: what was read ahead may lie in the dropped

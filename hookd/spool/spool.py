@@ -218,6 +218,10 @@ class Spool:
     def pending_events(self) -> int:
         return self.backlog_at_start + self.appended - self.committed - self.dropped
 
+    def pending_before(self, position: Position) -> int:
+        """Events waiting before ``position`` (daemon/backlog.py: the originals a pass left)."""
+        return self._files.pending_from(self._cursor.position) - self._files.pending_from(position)
+
     @property
     def pending_bytes(self) -> int:
         return self._files.bytes_from(self._cursor.position)

@@ -1,0 +1,94 @@
+"""The spool's backlog redacted again as it is published, when its redacted copies could not be written.
+
+daemon/backlog.py writes a redacted copy of each waiting event before it lets the original go. A
+filesystem that is full (or failing: EIO, EROFS) before the first copy is written would leave the
+backlog as its own settings redacted it, and publishing it so sent Redis what the running settings
+no longer allow (a value a new `redact_patterns` entry matches, a rule turned back on). So the
+backlog is redacted again in memory instead, each batch on its way to Redis (Publisher.redacted),
+in a worker thread; nothing is written for it, so no disk is needed. The events keep their seq and
+event id, so a batch sent twice is still kept once by the publish script's high-water mark.
+
+Every event waiting at that moment is redacted this way (events spooled later were
+redacted by this run's settings; redacting a redacted envelope again gives the same bytes). The
+settings are recorded as those of the spool's waiting events only once Redis has all of it: a stop
+before then leaves the next start to redact what is left again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from hookd.envelope.again import event_again
+from hookd.redact.redactor import Redactor
+from hookd.spool import Batch, Spool
+from hookd.spool.event import Event
+
+if TYPE_CHECKING:
+    from hookd.daemon.backlog_record import BacklogRecord
+
+log = structlog.get_logger("hookd.daemon")
+
+# How often the task that records the settings looks whether Redis has the whole backlog.
+CHECK_S = 1.0
+
+
+class RedactOnPublish:
+    def __init__(self, spool: Spool, redactor: Redactor, record: BacklogRecord, waiting: int, error: str) -> None:
+        self.spool = spool
+        self.redactor = redactor
+        self.record = record
+        self.waiting = waiting  # what was spooled before this run served anything, from the cursor on
+        # Counted, not compared by position: the spool's end may be a new segment's start, the same
+        # place as the end of the segment before it, where the cursor stops.
+        self.gone_before = spool.committed + spool.dropped
+        self.error = error
+        self.counted_seq = 0  # secrets are counted once per event, not per send
+        self.found: Counter[str] = Counter()
+
+    @property
+    def due(self) -> bool:
+        """Whether batches read now may hold events of the backlog (Redis has not all of it)."""
+        return self.spool.committed + self.spool.dropped - self.gone_before < self.waiting
+
+    def report(self) -> dict[str, Any] | None:
+        """For status: the backlog's events Redis has not yet, and why they are redacted on publishing."""
+        if not self.due:
+            return None
+        left = self.waiting - (self.spool.committed + self.spool.dropped - self.gone_before)
+        return {"events": left, "error": self.error}
+
+    async def __call__(self, batch: Batch) -> Batch:
+        """The batch with its events redacted again with this run's rules (while the backlog lasts)."""
+        if not self.due or not batch.events:
+            return batch
+        return batch._replace(events=await asyncio.to_thread(self._each_again, batch))
+
+    def _each_again(self, batch: Batch) -> list[Event]:
+        copies, found = [], Counter[str]()
+        for event in batch.events:
+            copy, more = event_again(self.redactor, event)
+            copies.append(copy)
+            if event.seq > self.counted_seq:
+                found.update(more)
+        self.counted_seq = max(self.counted_seq, batch.events[-1].seq)
+        self.found.update(found)
+        return copies
+
+    async def run(self) -> None:
+        """Record this run's settings as the spool's once Redis has the backlog (a supervisor task)."""
+        while self.due:
+            await asyncio.sleep(CHECK_S)
+        while not await asyncio.to_thread(self.record.done):
+            await asyncio.sleep(CHECK_S)  # the record's failure is said by BacklogRecord
+        log.warning(
+            "spool_redacted_again",
+            events=self.waiting,
+            secrets=dict(self.found),
+            in_memory=True,
+            hint="the redaction settings changed since these events were spooled; they were redacted "
+            "again with this run's as they were published (the disk could not take redacted copies)",
+        )
