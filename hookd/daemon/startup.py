@@ -166,12 +166,17 @@ class DaemonStartup(DaemonSockets):
             unsent_path=os.path.join(config.state_dir, "unsent.jsonl"),
             unsent_dir_fd=self.state_fd,
         )
+        self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
+        # Read before the backlog's copying, which lets published segments go that hold them; remembered
+        # after it, which may outlast the ids' span.
+        waiting, known = self._spooled_handoffs()
         # Before the inbox's events and any served: the backlog keeps its place in the order.
         digest = settings_digest(config, redactor)
         on_publish = await redact_backlog(self.spool, redactor, digest, self.state_fd, StartProgress(self.notifier))
         self.publisher.redacted = on_publish
-        self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
-        await self._take_inbox_at_start()
+        for handoff_id, event_id in known.items():
+            self.pipeline.handoffs.add(handoff_id, event_id)
+        await self._take_inbox_at_start(waiting)
 
         loop = asyncio.get_running_loop()
         peers = PeerGuard(self.state.refused_peers)
@@ -269,24 +274,26 @@ class DaemonStartup(DaemonSockets):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _take_inbox_at_start(self) -> None:
+    def _spooled_handoffs(self) -> tuple[set[str], dict[str, str]]:
+        """The hand-off ids of the inbox's waiting files, and those of the spool's events (hand-off id ->
+        event id) that an inbox copy may repeat: the waiting files' and those spooled in the ids' span,
+        as a sender whose OK the stop cut off may write its inbox copy after this start (the copy is
+        then dropped as a repeat). Read from the segments, published ones too."""
+        progress = StartProgress(self.notifier)
+        since_ns = time.time_ns() - int(self.pipeline.handoffs.keep_s * 1e9)
+        known = recent_handoffs(self.spool.directory, since_ns, self.spool.dir_fd)
+        waiting = self.inbox.handoff_ids(progress)
+        known.update(find_handoffs(self.spool.directory, waiting, self.spool.dir_fd, progress))
+        return waiting, known
+
+    async def _take_inbox_at_start(self, waiting: set[str]) -> None:
         """Spool what hook-send left while hookd was away, before serving anything newer.
 
-        An inbox copy of an event that reached the spool just before a crash is
-        recognised by its hand-off id, found in the spool's segments. A service manager is
-        told how far it has gone (StartProgress): a big inbox takes minutes.
+        An inbox copy of an event that reached the spool just before a crash is recognised by its
+        hand-off id (_spooled_handoffs). A service manager is told how far it has gone
+        (StartProgress): a big inbox takes minutes.
         """
         progress = StartProgress(self.notifier)
-        # The ids of the events spooled in the hand-off ids' span: a sender whose OK the stop cut
-        # off may write its inbox copy after this start (the copy is then dropped as a repeat).
-        handoffs = self.pipeline.handoffs
-        since_ns = time.time_ns() - int(handoffs.keep_s * 1e9)
-        for handoff_id, event_id in recent_handoffs(self.spool.directory, since_ns, self.spool.dir_fd).items():
-            handoffs.add(handoff_id, event_id)
-        waiting = self.inbox.handoff_ids(progress)
-        found = find_handoffs(self.spool.directory, waiting, self.spool.dir_fd, progress)
-        for handoff_id, event_id in found.items():
-            handoffs.add(handoff_id, event_id)
         taken = await self.inbox.sweep(progress)
         if waiting or taken:
             log.info("inbox_taken", events=taken, duplicates=self.state.deduplicated_handoffs, left=self.inbox.waiting)
