@@ -50,7 +50,7 @@ def one(rate: int) -> None:
         recent.get(probe)
     lookup_us = (time.perf_counter() - start) / len(probes) * 1e6
     start = time.perf_counter()
-    for n, probe in enumerate(probes):
+    for probe in probes:
         clock.now += 1 / rate
         recent.add(probe, "0190a0b0-c0d0-7000-8000-000000000000")
     add_us = (time.perf_counter() - start) / len(probes) * 1e6

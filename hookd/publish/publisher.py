@@ -46,7 +46,7 @@ MAX_REDIRECTS = 5
 # The drain at shutdown sends only while Redis was taking batches (or not yet asked), or answering
 # while batches crossed too slowly for the time they were given: one down or refusing every batch
 # would only hold the stop up to its deadline.
-UP = ("up", "unknown", "slow", "holding_writes")
+UP = ("up", "unknown", "slow", "holding_writes", "busy_script")
 
 
 class Publisher:
