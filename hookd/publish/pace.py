@@ -6,7 +6,9 @@ again forever. So a batch (or trial) is given its timeout plus its bytes at
 redis_min_bytes_per_s, the slowest link it is allowed for. When a batch times out and Redis
 still answers a PING in time, the link is slower than that: the rate assumed is halved for the
 next send (down to MIN_BYTES_PER_S), so any link that moves bytes at all carries the batch
-within a few sends; the first batch that goes through brings it back to the setting. The mark
+within a few sends; the first batch that goes through brings it back to the setting. A send's
+bytes include the publish script, which a connection that connected since the last send loads
+first (writer.py): 9 KB, more than most batches after a failure (one event). The mark
 in the stream makes each resend harmless (the batch may have landed after all).
 
 A PING answers while Redis holds writes too (CLIENT PAUSE WRITE, as a failover does), which is
@@ -34,8 +36,10 @@ import redis.exceptions
 from hookd.publish.topology import FAILURES
 from hookd.units import format_bytes
 
-# The halving stops here: below 1 KiB/s, a 16 MiB batch would be given over four hours.
-MIN_BYTES_PER_S = 1024
+# The halving stops here, below any link still in use (512 bit/s): a link this slow carries a
+# 16 MiB batch in three days, and one that passes a PING but no batch at all (an MTU black
+# hole) is tried again no less often than that. Status says `slow` meanwhile.
+MIN_BYTES_PER_S = 64
 
 
 class SlowLink(redis.exceptions.TimeoutError):
