@@ -13,7 +13,7 @@ Three minutes of a busy team's hand-offs are many (1,000 events a second is
 hookd's event ids (UUIDs) as numbers, in generations of SPANS-th of the window,
 each sorted into arrays once full (24 bytes an id). Ids of another shape (other
 senders) are kept as text and weigh OTHER_WEIGHT against the cap. The cap bounds
-memory under a flood (MOST ids, about 12 MiB) by forgetting the oldest
+memory under a flood (MOST ids; bench/README.md has what they take) by forgetting the oldest
 generation, which is said in the log: an inbox copy of one of those events
 would be taken as a second event.
 """
