@@ -325,7 +325,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             "redis_timeout_s (a trial breaker_trial_timeout_s) plus N / this many seconds; after a "
             "batch times out while Redis still answers, its resend assumes half the rate"
         ),
-        msgspec.Meta(ge=1024),
+        msgspec.Meta(ge=64),
     ] = 256 * 1024
     session_index: Annotated[
         bool,

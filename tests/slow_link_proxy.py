@@ -2,7 +2,9 @@
 tunnel to Redis (tests/test_redteam23_slow_link.py, bench/slow_link.py). One token bucket per direction,
 shared by the connections, as a link's bandwidth is; ``upstream_bytes`` counts what the client sent.
 ``stall_after``: a connection that has carried that many bytes towards Redis carries nothing more, ever
-(what it held is never delivered, so a send hookd gave up on cannot land later)."""
+(what it held is never delivered, so a send hookd gave up on cannot land later). ``per_connection``:
+each connection has its buckets, of ``burst`` bytes (a link shared fairly, as TCP flows share one:
+a PING on a new connection does not wait behind the bytes of one hookd gave up on)."""
 
 from __future__ import annotations
 
@@ -17,14 +19,15 @@ CHUNK = 16 * 1024
 class Bucket:
     """A token bucket: ``take`` returns once the link may carry ``n`` more bytes."""
 
-    def __init__(self, rate: int) -> None:
+    def __init__(self, rate: int, burst: int = CHUNK) -> None:
         self.rate = rate
-        self.tokens = float(CHUNK)
+        self.burst = burst
+        self.tokens = float(burst)
         self.last = time.monotonic()
 
     async def take(self, n: int) -> None:
         now = time.monotonic()
-        self.tokens = min(float(CHUNK), self.tokens + (now - self.last) * self.rate)
+        self.tokens = min(float(self.burst), self.tokens + (now - self.last) * self.rate)
         self.last = now
         self.tokens -= n
         if self.tokens < 0:
@@ -34,9 +37,12 @@ class Bucket:
 class SlowLinkProxy:
     """Listens on ``port``; relays each connection to ``target`` at RATE bytes a second each way."""
 
-    def __init__(self, target: tuple[str, int], rate: int = RATE) -> None:
+    def __init__(
+        self, target: tuple[str, int], rate: int = RATE, per_connection: bool = False, burst: int = CHUNK
+    ) -> None:
         self.target = target
-        self.up, self.down = Bucket(rate), Bucket(rate)
+        self.rate, self.per_connection, self.burst = rate, per_connection, burst
+        self.up, self.down = Bucket(rate, burst), Bucket(rate, burst)
         self.upstream_bytes = 0  # what hookd sent towards Redis
         self.stall_after: int | None = None  # bytes a connection carries towards Redis before it stalls
         self.loop = asyncio.new_event_loop()
@@ -49,9 +55,12 @@ class SlowLinkProxy:
 
     async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         server_r, server_w = await asyncio.open_connection(*self.target)
+        up, down = self.up, self.down
+        if self.per_connection:
+            up, down = Bucket(self.rate, self.burst), Bucket(self.rate, self.burst)
         await asyncio.gather(
-            self._pump(client_r, server_w, self.up, count=True),
-            self._pump(server_r, client_w, self.down),
+            self._pump(client_r, server_w, up, count=True),
+            self._pump(server_r, client_w, down),
             return_exceptions=True,
         )
 

@@ -6,7 +6,7 @@ import asyncio
 
 import redis.exceptions
 
-from hookd.publish.pace import MIN_BYTES_PER_S, Pace, SlowLink, WritesHeld
+from hookd.publish.pace import MIN_BYTES_PER_S, Pace, SlowLink, WritesHeld, is_busy
 
 
 async def answers() -> None:
@@ -101,3 +101,40 @@ def test_a_one_line_script_refused_leaves_the_reason_unsure_of_the_link():
     judged = asyncio.run(pace.judge(lost, 6_000_000, 11.0, answers, no_eval))
     assert isinstance(judged, SlowLink) and not isinstance(judged, WritesHeld)
     assert "or Redis holds writes" in str(judged) and "the link to Redis is slow" not in str(judged)
+
+
+BUSY = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+
+
+def test_a_busy_answer_to_the_ping_or_the_one_line_script_is_said_as_busy_and_the_rate_kept():
+    pace = Pace(timeout_s=0.2, trial_timeout_s=0.2, min_bytes_per_s=1_000_000)
+    lost = redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
+
+    async def busy() -> None:
+        raise redis.exceptions.ResponseError(BUSY)
+
+    for ping, write in ((busy, answers), (answers, busy)):
+        judged = asyncio.run(pace.judge(lost, 6_000_000, 11.0, ping, write))
+        assert is_busy(judged) and str(judged) == BUSY
+    assert pace.allowance(6_000_000) == 6.2
+    assert not is_busy(redis.exceptions.ResponseError("BUSYGROUP Consumer Group name already exists"))
+
+
+def test_a_one_line_script_unanswered_then_a_ping_unanswered_is_no_write_pause():
+    """A script before busy-reply-threshold holds every command: once the one-line script times out,
+    a second PING is not answered either, and the batch's own timeout stands."""
+    pace = Pace(timeout_s=0.2, trial_timeout_s=0.2, min_bytes_per_s=1_000_000)
+    lost = redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
+    pings = 0
+
+    async def first_ping_only() -> None:
+        nonlocal pings
+        pings += 1
+        if pings > 1:
+            await asyncio.sleep(10)
+
+    async def held() -> None:
+        await asyncio.sleep(10)
+
+    assert asyncio.run(pace.judge(lost, 6_000_000, 11.0, first_ping_only, held)) is lost
+    assert pings == 2

@@ -17,6 +17,7 @@ STATE_LABELS = {
     "unconfirmed": "replicas behind",
     "slow": "answering, link too slow",
     "holding_writes": "answering, holding writes",
+    "busy_script": "answering BUSY, running a script",
 }
 
 

@@ -27,6 +27,8 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
         )
     elif status["redis"]["state"] == "holding_writes":
         reasons.append(f"{status['redis']['last_error']}; {spool['events']} events spooled until Redis takes writes")
+    elif status["redis"]["state"] == "busy_script":
+        reasons.append(f"{status['redis']['last_error']}; {spool['events']} events spooled until the script ends")
     elif status["redis"]["state"] == "slow":
         reasons.append(f"{status['redis']['last_error']}; {spool['events']} events spooled until a batch crosses")
     elif status["redis"]["state"] == "refusing":

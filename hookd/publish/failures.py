@@ -88,6 +88,13 @@ def _fix(exc: redis.exceptions.ResponseError) -> str:
             "; Redis takes no writes since its last snapshot (RDB) failed to save "
             "(stop-writes-on-bgsave-error): its log says why; give it disk space or a writable dir"
         )
+    if code == "BUSY":
+        return (
+            "; a script (or module command) has run past Redis's busy-reply-threshold, and Redis answers "
+            "nothing else until it ends: events spool and are sent once it does; if it does not end, "
+            "`redis-cli SCRIPT KILL` (FUNCTION KILL for a function) stops one that has not written yet, "
+            "and one that has ends only with SHUTDOWN NOSAVE; find its client once Redis answers (CLIENT LIST)"
+        )
     if isinstance(exc, redis.exceptions.NoScriptError):
         return (
             "; the publish script was loaded and lost again on each try: something flushes Redis's scripts "

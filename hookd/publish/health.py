@@ -17,7 +17,7 @@ from hookd.publish import topology
 from hookd.publish.breaker import CLOSED, OPEN, CircuitBreaker
 from hookd.publish.failures import describe_failure, refuses_batch
 from hookd.publish.exposure import open_to_all
-from hookd.publish.pace import SlowLink, WritesHeld
+from hookd.publish.pace import SlowLink, WritesHeld, is_busy
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.answers import GapError, ReplicasBehind, UnexpectedReply
 from hookd.spool import Spool
@@ -28,13 +28,15 @@ MAX_REFUSED_KEYS = 100
 
 log = structlog.get_logger("hookd.publish")
 
-FAILED_STATES = ("down", "refusing", "unconfirmed", "slow", "holding_writes")
+FAILED_STATES = ("down", "refusing", "unconfirmed", "slow", "holding_writes", "busy_script")
 
 
 def redis_state(settings: RedisSettings, exc: BaseException) -> str:
     """What a failed batch (or PING) says of Redis, for status (state.RedisHealth.state)."""
     if isinstance(exc, ReplicasBehind):
         return "unconfirmed"
+    if is_busy(exc):
+        return "busy_script"
     if isinstance(exc, WritesHeld):
         return "holding_writes"
     if isinstance(exc, SlowLink):
@@ -92,8 +94,8 @@ class HealthReport:
         anything but the script's counts for it (UnexpectedReply, GapError); ``unconfirmed`` when it
         took the batch and fewer replicas than redis_wait_replicas confirmed it; ``down`` when it
         could not be reached or would not let hookd in; ``slow`` when a batch timed out while Redis
-        answers a PING, ``holding_writes`` when a one-line script did not answer either (pace.py):
-        status says which."""
+        answers a PING, ``holding_writes`` when a one-line script did not answer either (pace.py),
+        ``busy_script`` when Redis answered BUSY (a script past busy-reply-threshold): status says which."""
         health = self.state.redis
         message = describe_failure(self.redis_settings, exc)
         state = redis_state(self.redis_settings, exc)
@@ -130,6 +132,15 @@ class HealthReport:
                 spooled=self.spool.pending_events,
                 hint="Redis answers but holds writes (CLIENT PAUSE WRITE, a failover): events spool and the batch "
                 "is sent again until it takes writes; nothing in hookd to change; if it lasts, find what paused it",
+            )
+        elif changed and state == "busy_script":
+            log.warning(
+                "redis_busy_script",
+                error=message,
+                spooled=self.spool.pending_events,
+                hint="Redis runs a script past its busy-reply-threshold and answers BUSY to all else: events spool "
+                "and are sent once it ends; nothing in hookd to change; if it does not end, SCRIPT KILL (FUNCTION "
+                "KILL for a function) stops one that has not written",
             )
         elif changed and state == "unconfirmed":
             log.warning(

@@ -6,7 +6,9 @@ again forever. So a batch (or trial) is given its timeout plus its bytes at
 redis_min_bytes_per_s, the slowest link it is allowed for. When a batch times out and Redis
 still answers a PING in time, the link is slower than that: the rate assumed is halved for the
 next send (down to MIN_BYTES_PER_S), so any link that moves bytes at all carries the batch
-within a few sends; the first batch that goes through brings it back to the setting. The mark
+within a few sends; the first batch that goes through brings it back to the setting. A send's
+bytes include the publish script, which a connection that connected since the last send loads
+first (writer.py): 9 KB, more than most batches after a failure (one event). The mark
 in the stream makes each resend harmless (the batch may have landed after all).
 
 A PING answers while Redis holds writes too (CLIENT PAUSE WRITE, as a failover does), which is
@@ -15,6 +17,13 @@ batch's script, and whose few bytes cross any link at once) is sent after the PI
 the link is what is slow; not answered in redis_timeout_s, or answered much later than the PING
 (a pause that ended while it waited), Redis holds writes (WritesHeld, the rate left as it is);
 refused (an ACL without EVAL), the reason says both and blames neither.
+
+A script (or module command) that runs past Redis's busy-reply-threshold is no pause: Redis
+then answers every command, PING and the one-line script included, with BUSY, which is
+said as such (``is_busy``; status: ``busy_script``), not as a slow link, a held write or a
+server that did not answer. Before that threshold a script answers nothing at all, as a hung
+server does: when the one-line script is not answered, a second PING tells a write pause
+(answered) from that (not answered: the batch's own timeout stands).
 """
 
 from __future__ import annotations
@@ -27,8 +36,10 @@ import redis.exceptions
 from hookd.publish.topology import FAILURES
 from hookd.units import format_bytes
 
-# The halving stops here: below 1 KiB/s, a 16 MiB batch would be given over four hours.
-MIN_BYTES_PER_S = 1024
+# The halving stops here, below any link still in use (512 bit/s): a link this slow carries a
+# 16 MiB batch in three days, and one that passes a PING but no batch at all (an MTU black
+# hole) is tried again no less often than that. Status says `slow` meanwhile.
+MIN_BYTES_PER_S = 64
 
 
 class SlowLink(redis.exceptions.TimeoutError):
@@ -44,6 +55,12 @@ HELD_S = 0.1
 class WritesHeld(SlowLink):
     """A batch got no answer though Redis answers a PING, and a one-line script got none either:
     Redis holds writes (status: ``holding_writes``); the link is not to blame."""
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Redis answered BUSY: a script or module command runs past busy-reply-threshold, and Redis
+    answers nothing else (but SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE) until it ends."""
+    return isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("BUSY ")
 
 
 class Pace:
@@ -76,16 +93,23 @@ class Pace:
             async with asyncio.timeout(self.timeout_s):
                 await ping()
             ping_s = clock() - began
-        except FAILURES:
-            return exc
+        except FAILURES as failure:
+            return failure if is_busy(failure) else exc
         try:
             began = clock()
             async with asyncio.timeout(self.timeout_s):
                 await write()
             held_s = clock() - began
         except (redis.exceptions.TimeoutError, TimeoutError):
+            try:  # a pause holds writes only; what holds a PING too is no pause
+                async with asyncio.timeout(self.timeout_s):
+                    await ping()
+            except FAILURES as failure:
+                return failure if is_busy(failure) else exc
             return self._held(size, waited_s, f"none within redis_timeout_s ({self.timeout_s:g}s)")
         except FAILURES as probe:
+            if is_busy(probe):
+                return probe
             return self.too_slow(size, waited_s, unsure=type(probe).__name__)
         if held_s > 2 * ping_s + HELD_S:
             # Its few bytes cross a slow link about as fast as the PING's: held this much longer, it
@@ -97,7 +121,7 @@ class Pace:
         return WritesHeld(
             f"Redis holds writes: a batch of {format_bytes(size)} got no answer within {waited_s:.1f}s, "
             f"and a one-line script {script}, though Redis answers a PING (CLIENT PAUSE WRITE, as a "
-            "failover does, or a long script); the batch is sent again at the same pace; if this lasts, "
+            "failover does); the batch is sent again at the same pace; if this lasts, "
             "find what paused Redis (CLIENT LIST, its log)"
         )
 

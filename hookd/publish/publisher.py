@@ -33,7 +33,7 @@ from hookd.publish.pace import Pace
 from hookd.publish.script import ScriptArg, batch_args, batch_keys, sender
 from hookd.publish.topology import FAILURES
 from hookd.publish.answers import Counts, GapError, PartlyAdded
-from hookd.publish.writer import BatchWriter, paced
+from hookd.publish.writer import SCRIPT_BYTES, BatchWriter, paced
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState, PublisherHealth
 
@@ -47,7 +47,7 @@ MAX_REDIRECTS = 5
 # The drain at shutdown sends only while Redis was taking batches (or not yet asked), or answering
 # while batches crossed too slowly for the time they were given: one down or refusing every batch
 # would only hold the stop up to its deadline.
-UP = ("up", "unknown", "slow", "holding_writes")
+UP = ("up", "unknown", "slow", "holding_writes", "busy_script")
 
 
 class Publisher:
@@ -98,12 +98,14 @@ class Publisher:
 
     async def check(self) -> bool:
         """Ping Redis once and record the outcome; used at start-up to say where we stand."""
-        self.progress.attempting()
+        allowed = self.pace.allowance(SCRIPT_BYTES)  # the script crosses first, paced as a batch
+        self.progress.attempting(SCRIPT_BYTES, allowed - self.pace.timeout_s)
         try:
-            await self.writer.ping(load_script=True)
+            await self.writer.ping(load_script=True, timeout_s=allowed)
         except FAILURES as exc:
             self.progress.answered(False)
-            self.report.failed(exc)
+            ping, probe = self.writer.ping, self.writer.write_probe
+            self.report.failed(await self.pace.judge(exc, SCRIPT_BYTES, allowed, ping, probe))
             return False
         self.progress.answered(True)
         self.report.succeeded()
@@ -166,8 +168,9 @@ class Publisher:
         the spool's position has moved). ``until``: a monotonic time the batch may take until,
         if that is longer than the pace allows it (the drain's, on a slow link)."""
         trial = self.breaker.state == HALF_OPEN
-        allowed = self.pace.allowance(batch.size, trial)
-        given = self.pace.allowance(batch.size)
+        # The script crosses first when the connection leased connected since (writer.ready).
+        allowed = self.pace.allowance(batch.size + SCRIPT_BYTES, trial)
+        given = self.pace.allowance(batch.size + SCRIPT_BYTES)
         if until is not None:
             allowed = given = max(given, until - time.monotonic())
         self.progress.attempting(batch.size, allowed - self.pace.timeout_s)
@@ -220,8 +223,11 @@ class Publisher:
         self.in_flight_bytes = 0
         try:
             async with self.writer.connection() as conn:
-                with paced(conn, None):
+                self.in_flight_bytes = self.writer.to_load(conn)
+                with paced(conn, self.pace.allowance(self.in_flight_bytes)):
                     await self.writer.ready(conn)
+                self.in_flight_bytes = 0
+                with paced(conn, None):
                     await self._stream_on(conn)
         except FAILURES as exc:
             self.progress.answered(False)

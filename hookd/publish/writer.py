@@ -33,6 +33,8 @@ from hookd.publish.topology import FAILURES, ClusterRoute, PoolRoute
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.spool import Batch
 
+# What loading the script carries, before the first batch on a connection that connected since.
+SCRIPT_BYTES = len(PUBLISH_BATCH.encode())
 # Sends of one batch past a lost script, a moved slot or an ASK before its failure stands.
 ATTEMPTS = 4
 CLOSED_HANDLE = "the handler is closed"  # in uvloop's RuntimeError for an operation on a closed transport
@@ -119,14 +121,20 @@ class BatchWriter:
             pass
         self.loaded.add(conn)
 
+    def to_load(self, conn: Connection) -> int:
+        """The bytes ``ready`` sends on ``conn``: the script's, or none if it has it."""
+        return 0 if conn in self.loaded and conn.is_connected else SCRIPT_BYTES
+
     def _connected(self, conn: Connection) -> None:
         self.loaded.discard(conn)  # another socket, perhaps another server: load again
 
-    async def ping(self, load_script: bool = False) -> None:
-        """PING where batches go; ``load_script``: load the script there first (hookd's start)."""
+    async def ping(self, load_script: bool = False, timeout_s: float | None = None) -> None:
+        """PING where batches go; ``load_script``: load the script there first (hookd's start),
+        its reply given ``timeout_s`` (None: redis_timeout_s)."""
         async with self.connection() as conn:
             if load_script:
-                await self.ready(conn)
+                with paced(conn, timeout_s):
+                    await self.ready(conn)
             await conn.send_command("PING")
             await conn.read_response()
 

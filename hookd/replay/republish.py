@@ -3,7 +3,11 @@
 Host by host in file order, with each envelope's own host and seq. The
 per-host high-water mark applies as it does for the daemon: an event at or
 below its host's mark is skipped, so re-publishing what the stream already has
-adds nothing, and a file can only add events newer than the mark. ``--dry-run``
+adds nothing, and a file can only add events newer than the mark. The batches go
+through the publisher's BatchWriter (publish/writer.py): the script is loaded at the start
+and on each connection as it connects, so no batch crosses the link to be told NOSCRIPT,
+and one answered NOSCRIPT all the same (a SCRIPT FLUSH) has the script loaded and is sent
+again. It waits for no replicas (redis_wait_replicas is the daemon's). ``--dry-run``
 asks Redis for the marks (read-only) and predicts what would be added. The
 command, its report and its warnings, is from_file.py.
 """
@@ -13,16 +17,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
+import msgspec
 import redis.exceptions
 
 from hookd.config import Config
 from hookd.spool.event import Event
+from hookd.publish import topology
 from hookd.publish.connection import connect
 from hookd.publish.failures import describe_failure, refuses_batch
-from hookd.publish.migration import through_a_move
-from hookd.publish.script import PUBLISH_BATCH, batch_args, batch_keys, marks_key, sender
+from hookd.publish.migration import SlotMove, through_a_move
+from hookd.publish.script import batch_args, batch_keys, marks_key, sender
+from hookd.publish.writer import BatchWriter
 from hookd.publish.settings import PublishSettings, RedisSettings
-from hookd.publish.answers import PartlyAdded, UnexpectedReply, checked_counts
+from hookd.publish.answers import PartlyAdded, UnexpectedReply
 from hookd.spool.inspect import waiting_events
 
 
@@ -116,16 +123,21 @@ async def publish(
 
     redis_settings = RedisSettings.from_config(config)
     client = connect(redis_settings)
-    settings = PublishSettings.from_config(config)
-    script = client.register_script(PUBLISH_BATCH)
+    settings = msgspec.structs.replace(PublishSettings.from_config(config), redis_wait_replicas=0)
+    writer = BatchWriter(settings, redis_settings, client, SlotMove(topology.describe(redis_settings)))
     try:
+        try:
+            await writer.ping(load_script=True)
+        except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
+            raise PublishFailed(
+                describe_failure(redis_settings, exc), result(), refuses_batch(redis_settings, exc)
+            ) from None
         for batch in batches(events, config.batch_max_events, config.batch_max_bytes):
             # Every key the script writes, session hashes included, as the daemon declares them:
             # while a Cluster slot moves, Redis then runs a batch whole or not at all.
             keys, args = batch_keys(settings, batch), batch_args(settings, batch)
             try:
-                reply = await through_a_move(lambda: script(keys=keys, args=args))
-                added, skipped, refused = checked_counts(reply, len(batch))
+                added, skipped, refused = await through_a_move(lambda: writer.send(keys, args))
             except PartlyAdded as exc:  # the events before the refused XADD landed: said as added
                 counts[sender(batch[0])][1] += exc.added
                 if refused_keys is not None:
