@@ -8,8 +8,9 @@ reach Redis redacted by the settings it no longer runs with: an AWS key spooled 
 the settings that redacted the spool's waiting events are recorded (REDACTED_BY in the state
 directory, a digest), and at start, when they differ from this run's and events wait, each waiting
 event is redacted again (envelope/again.py) in a worker thread, batch by batch, its copy appended
-(same seq and event id: Redis keeps one of each, by the publish script's high-water mark) and the
-original committed, so the raw copy leaves the disk with its segment. Before the inbox is taken and
+(same seq and event id: Redis keeps one of each, by the publish script's high-water mark), and once
+every copy is on the disk the originals are committed at once, so the raw copies leave the disk with
+their segments. Before the inbox is taken and
 anything is served, so the order holds. Only when the rules find something: a first pass reads the
 backlog, writing nothing, up to the first event they would change, and what it redacted is not
 redacted again (the events before that batch are their own copies; that batch's copies are kept).
@@ -17,11 +18,11 @@ Bounded by the spool (spool_max_bytes) and linear in it, as redaction is: each e
 done once per change of settings (the digest is written after the last batch).
 
 `redact = false` leaves the backlog as it is (the user turned redaction off); a later start with it
-on redacts it then. The copies may take the spool past spool_max_bytes by a batch and a segment
-(Spool.append_copies: the policy's room would refuse them or drop waiting events). A disk that cannot
-take the copies never lets the backlog out as it was spooled (backlog_copier.py): before any original
-is let go it is redacted again as it is published instead (backlog_publish.py); after, the start
-waits for room, and a stop goes on at the next start (backlog_record.py).
+on redacts it then. While the copies are made the spool holds the backlog twice, past spool_max_bytes
+if need be (Spool.append_copies: the policy's room would refuse them or drop waiting events). A disk that cannot
+take the copies never lets the backlog out as it was spooled (backlog_copier.py): no original is let
+go before every copy is on the disk, and on a failed write the backlog is redacted again as it is
+published instead (backlog_publish.py).
 """
 
 from __future__ import annotations
@@ -61,14 +62,6 @@ async def redact_backlog(
     is told of each batch (a backlog of a full spool takes minutes). What the disk could not take copies
     of is returned, to be redacted again as it is published (backlog_publish.py)."""
     record = BacklogRecord(state_fd, digest)
-    until = record.copying_until
-    if until is not None and spool.cursor < until and (left := spool.pending_before(until)):
-        # A pass let originals go and stopped: the rest of them are copied first, whatever the settings
-        # (redact = false copies them as they are), so that the copies come out in seq order.
-        await Copier(spool, redactor, record, progress, left, until).copy_all()
-        if record.copying_by == digest:
-            await asyncio.to_thread(record.done)
-            return None
     if redactor is not None and spool.pending_events and record.done_by != digest:
         on_publish = await _again(spool, redactor, record, progress)
         if on_publish is not None:
@@ -104,4 +97,4 @@ async def _again(spool: Spool, redactor: Redactor, record: BacklogRecord, progre
     probe = await _holds_more(spool, redactor, waiting, progress)
     if probe is None:
         return None
-    return await Copier(spool, redactor, record, progress, waiting, spool.end, probe).copy_all()
+    return await Copier(spool, redactor, record, progress, waiting, probe).copy_all()

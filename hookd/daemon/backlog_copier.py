@@ -1,21 +1,21 @@
 """One pass of the backlog's redaction at start (daemon/backlog.py): each waiting original's redacted
-copy appended, synced, then the original let go, batch by batch.
+copy appended and synced, batch by batch, then every original let go at once.
 
-A write that fails (ENOSPC, EDQUOT, EIO, EROFS: the copies, their fsync, the record) is met by what
-it would otherwise cost. Before the first original is let go the originals are whole: the pass stops
-and the backlog is redacted again as it is published (backlog_publish.py), so nothing of it reaches
-Redis as it was spooled and no disk is needed. Once originals are let go the pass cannot stop: the
-copies made are after the originals left, and publishing those first would make the publish script's
-high-water mark skip the earlier events as repeats. So the start waits, trying again each RETRY_S
-and saying it once in the log, until the disk takes the rest; a stop meanwhile leaves the record
-(backlog_record.py) for the next start to go on from.
+The copies carry their originals' seqs and follow them in the spool. Letting originals go batch by
+batch put the copies of those let go behind the originals not yet copied whenever the pass stopped
+between two batches (a kill, a full disk): published in that order, the publish script's high-water
+mark skipped the earlier events as repeats. So nothing is committed until every copy is on the disk:
+a stop at any point leaves originals, then copies, in seq order (the next start copies both again;
+redacting a redacted envelope gives the same bytes). A write that fails (ENOSPC, EDQUOT, EIO, EROFS:
+a copy or its fsync) leaves the originals whole: the backlog is redacted again as it is published
+(backlog_publish.py), so nothing of it reaches Redis as it was spooled and no more disk is needed.
+The cost: the spool holds the backlog twice while the copies are made.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
@@ -28,16 +28,12 @@ from hookd.envelope.again import event_again
 from hookd.redact.redactor import Redactor
 from hookd.spool import Batch, Spool, SpoolFull
 from hookd.spool.event import Event
-from hookd.spool.segments import Position
 
 log = structlog.get_logger("hookd.daemon")
 
 BATCH_EVENTS = 256
 BATCH_BYTES = 8 << 20
 WHAT = "redacting the spool's waiting events again"
-WAITING = "waiting for room for the redacted copies of the spool's waiting events"
-# How often a pass that must go on tries the disk again.
-RETRY_S = 1.0
 
 # Told how far a long start has gone (what, done, of how many): startup.StartProgress, which keeps a
 # service manager from killing a start that outlasts its TimeoutStartSec while it makes progress.
@@ -72,18 +68,15 @@ class Probe(NamedTuple):
 
 
 class Copier:
-    """``waiting``: the originals, read by count from the committed position, ``until`` where they end
-    (their copies follow them); ``redactor`` None copies them as they are (a pass left half done, under
-    redact = false)."""
+    """``waiting``: the originals, read by count from the committed position (their copies follow them)."""
 
     def __init__(
         self,
         spool: Spool,
-        redactor: Redactor | None,
+        redactor: Redactor,
         record: BacklogRecord,
         progress: Progress,
         waiting: int,
-        until: Position,
         probe: Probe | None = None,
     ) -> None:
         self.spool = spool
@@ -92,40 +85,39 @@ class Copier:
         self.progress = progress
         self.waiting = waiting
         self.probe = probe
-        self.until = until  # the end of the originals (a pass left half done: its own)
         self.done = 0
-        self.waited_since: float | None = None
 
     async def copy_all(self) -> RedactOnPublish | None:
-        """Copy every original; or, if the first batch cannot be written, what redacts them on publishing."""
-        spool, found = self.spool, Counter[str]()
+        """Copy every original, then let them all go; or, if a copy cannot be written, what redacts them
+        on publishing."""
+        spool, found, end = self.spool, Counter[str](), None
         while self.done < self.waiting:
             # The same batches as the probe's: read from the same place with the same bounds.
             batch = spool.read_batch(min(BATCH_EVENTS, self.waiting - self.done), batch_bytes(spool))
             if not batch.events:
                 break
             copies, more = await self._copies(batch)
-            error = await self._write(copies)
-            if error is not None:
-                spool.rewind()
-                return self._on_publish(error)
-            spool.commit(batch)
             try:
-                await asyncio.to_thread(spool.let_go_committed)  # room for the next batch's copies
-            except OSError:
-                # The cursor file cannot be written (a full disk): the segments Redis need not see go
-                # all the same, as on any full disk (cursor_keeper); a stop resumes from the record.
-                # Should they not go either (a read-only filesystem), the next batch's copies wait.
-                with contextlib.suppress(OSError):
-                    spool.delete_committed()
+                spool.append_copies(copies)
+                await asyncio.to_thread(spool.sync)  # the copies on the disk before any original goes
+            except (SpoolFull, OSError) as exc:
+                spool.rewind()
+                return self._on_publish(exc)
+            end = batch.end
             self.done += len(batch.events)
             found.update(more)
             self.progress(WHAT, self.done, self.waiting)
-        spool.rewind()
-        try:
-            await asyncio.to_thread(spool.save_cursor)
-        except OSError:
-            pass  # the cursor moved: keep_cursor writes it and says why it cannot
+        if end is not None:
+            spool.commit_copied(end, self.done)
+        spool.rewind()  # the reader from the committed position: the copies next
+        if end is not None:
+            try:
+                await asyncio.to_thread(spool.let_go_committed)
+            except OSError:
+                # The cursor file cannot be written (a full disk): the segments Redis need not see go
+                # all the same, as on any full disk (cursor_keeper); keep_cursor writes it later.
+                with contextlib.suppress(OSError):
+                    spool.delete_committed()
         log.warning(
             "spool_redacted_again",
             events=self.done,
@@ -137,52 +129,13 @@ class Copier:
 
     async def _copies(self, batch: Batch) -> tuple[list[Event], Counter[str]]:
         probe, done = self.probe, self.done
-        if self.redactor is None or (probe is not None and done + len(batch.events) <= probe.unchanged):
+        if probe is not None and done + len(batch.events) <= probe.unchanged:
             return list(batch.events), Counter()
         if probe is not None and done == probe.unchanged and [e.event_id for e in batch.events] == probe.event_ids:
             return probe.copies, probe.found
         return await asyncio.to_thread(each_again, self.redactor, batch.events)
 
-    async def _write(self, copies: list[Event]) -> Exception | None:
-        """Append and sync the copies, the record written before the first original goes; waits for
-        room once originals are gone. The error, if the pass must stop instead."""
-        appended = False
-        while True:
-            try:
-                if not appended:
-                    self.spool.append_copies(copies)
-                    appended = True
-                await asyncio.to_thread(self.spool.sync)  # the copies on the disk before the originals go
-                if self.record.copying_until != self.until:
-                    await asyncio.to_thread(self.record.copying, self.until)
-            except (SpoolFull, OSError) as exc:
-                if self.record.copying_until != self.until:
-                    return exc  # no original let go: they are whole, and redacted on publishing
-                self._waiting(exc)
-                await asyncio.sleep(RETRY_S)
-                continue
-            if self.waited_since is not None:
-                log.info("spool_backlog_room_again", waited_s=round(time.monotonic() - self.waited_since, 1))
-                self.waited_since = None
-            return None
-
-    def _waiting(self, exc: Exception) -> None:
-        self.progress(WAITING, self.done, self.waiting)
-        if self.waited_since is not None:
-            return
-        self.waited_since = time.monotonic()
-        log.error(
-            "spool_backlog_waits_for_room",
-            events=self.waiting - self.done,
-            error=str(exc),
-            directory=self.spool.directory,
-            hint="the redacted copies of events spooled under other redaction settings cannot be written, "
-            "and some of the originals are already let go: hookd neither publishes nor serves until they "
-            f"are, trying again every {RETRY_S:g} s; free space on the filesystem of state_dir",
-        )
-
     def _on_publish(self, exc: Exception) -> RedactOnPublish:
-        assert self.redactor is not None  # a pass left half done never stops here: its record is written
         log.error(
             "spool_backlog_redacted_on_publish",
             events=self.waiting,

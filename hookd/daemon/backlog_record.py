@@ -1,11 +1,5 @@
-"""What the state directory says of the spool's waiting events' redaction (the file REDACTED_BY).
-
-``<digest>``: the settings that redacted every waiting event (daemon/backlog.py compares this run's).
-``copying <digest> <segment> <offset>``: a pass under ``digest`` has let originals go; the waiting
-events before that position are originals, and the copies of those let go are after it. A start that
-finds it copies only the originals left, so that every copy comes out in seq order: copying all the
-waiting events again would put the earlier copies after the later originals, and the publish script's
-high-water mark would then skip the earlier events as repeats.
+"""What the state directory says of the spool's waiting events' redaction (the file REDACTED_BY):
+the digest of the settings that redacted every waiting event (daemon/backlog.py compares this run's).
 """
 
 from __future__ import annotations
@@ -14,12 +8,10 @@ import structlog
 
 from hookd.paths import DISK_FULL_ERRNOS, read_private, replace_private
 from hookd.spool.failed_run import FailedRun
-from hookd.spool.segments import Position
 
 log = structlog.get_logger("hookd.daemon")
 
 REDACTED_BY = "spool-redacted-by"
-COPYING = "copying"
 
 
 class BacklogRecord:
@@ -27,23 +19,13 @@ class BacklogRecord:
         self.state_fd = state_fd
         self.digest = digest
         self.done_by: str | None = None  # the digest recorded as having redacted the whole backlog
-        self.copying_by: str | None = None  # the digest of a pass that let originals go
-        self.copying_until: Position | None = None
         self.failures = FailedRun()  # a full disk said once, at the first of a run
         try:
             words = read_private(REDACTED_BY, 200, dir_fd=state_fd).decode("ascii", "replace").split()
         except FileNotFoundError:
             return
-        if len(words) == 4 and words[0] == COPYING and words[2].isdigit() and words[3].isdigit():
-            self.copying_by, self.copying_until = words[1], Position(int(words[2]), int(words[3]))
-        elif len(words) == 1:
+        if len(words) == 1:
             self.done_by = words[0]
-
-    def copying(self, until: Position) -> None:
-        """Record that originals before ``until`` are let go from now on (raises OSError; from a thread)."""
-        line = f"{COPYING} {self.digest} {until.segment} {until.offset}\n"
-        replace_private(REDACTED_BY, line.encode(), True, self.state_fd)
-        self.copying_by, self.copying_until = self.digest, until
 
     def done(self) -> bool:
         """Record this run's settings as those of every waiting event; False, said in the log, if the
@@ -61,6 +43,6 @@ class BacklogRecord:
                 "settings; the next start reads the backlog again to check it; free space there",
             )
             return False
-        self.done_by, self.copying_by, self.copying_until = self.digest, None, None
+        self.done_by = self.digest
         self.failures.ended()
         return True

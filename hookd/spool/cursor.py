@@ -33,12 +33,16 @@ class Cursor:
 
     def commit(self, batch: Batch) -> None:
         """Record that Redis has every event up to ``batch.end``."""
-        if batch.end <= self.position:
+        self.commit_to(batch.end, len(batch.events))
+
+    def commit_to(self, end: Position, events: int) -> None:
+        """Record that the ``events`` waiting events before ``end`` are done with."""
+        if end <= self.position:
             # Dropped to make room while Redis was taking it. ``dropped`` counts what was
             # deleted from the disk, so these count there, and reached Redis all the same.
             return
-        self.position = batch.end
-        self.committed += len(batch.events)
+        self.position = end
+        self.committed += events
         self.moved.set()
 
     def write_file(self, position: Position) -> None:

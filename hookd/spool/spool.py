@@ -107,13 +107,18 @@ class Spool:
         self._data_ready.set()
 
     def append_copies(self, events: list[Event]) -> None:
-        """Write copies of waiting events whose originals are committed next (daemon/backlog.py),
-        past spool_max_bytes if need be: the originals' segments go as the cursor passes them, so
-        the spool outgrows its bound by a batch and a segment at most, where making room by the
-        policy would refuse the copies (the originals then published as they were) or drop
-        waiting events that only the copies made too many."""
+        """Write copies of waiting events whose originals are committed once all are copied
+        (daemon/backlog.py), past spool_max_bytes if need be: the spool outgrows its bound by the
+        copies until the originals' segments go, where making room by the policy would refuse the
+        copies (the originals then published as they were) or drop waiting events that only the
+        copies made too many."""
         self._writer.write(events, self._writer.encode(events))
         self._data_ready.set()
+
+    def commit_copied(self, end: Position, events: int) -> None:
+        """The ``events`` waiting events before ``end`` are copied behind the spool's end (daemon/backlog.py):
+        committed as if published, their copies go to Redis in their place."""
+        self._cursor.commit_to(end, events)
 
     def let_go_committed(self) -> None:
         """Record the committed position and delete the segments before it; recent ones too while
@@ -217,10 +222,6 @@ class Spool:
     @property
     def pending_events(self) -> int:
         return self.backlog_at_start + self.appended - self.committed - self.dropped
-
-    def pending_before(self, position: Position) -> int:
-        """Events waiting before ``position`` (daemon/backlog.py: the originals a pass left)."""
-        return self._files.pending_from(self._cursor.position) - self._files.pending_from(position)
 
     @property
     def pending_bytes(self) -> int:
