@@ -68,7 +68,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         # Exit 2 means "not running" to a monitoring script; a bad setting is "could not tell".
         print(f"hookd: {exc}", file=sys.stderr)
         return verdict.UNKNOWN
-    from hookd.hooks import ports
+    from hookd.hooks import http_reach, ports
     from hookd.hooks.reach import annotate
     from hookd.hooks.settings import scope_paths
 
@@ -76,7 +76,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     paths, unnamed = scope_paths()  # without a home, the user's settings cannot be checked: said
 
     def check(code: int, found: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        code, found = annotate(code, found, config, config_file, paths)
+        served = (found.get("http") or {}).get("addr")
+        missed = http_reach.misses(paths, served, config) if found.get("running") else []
+        code, found = annotate(code, found, config, config_file, paths, missed)
         found["hooks_problems"] = unnamed + found.get("hooks_problems", [])
         return ports.annotate(code, found, config, paths)
 

@@ -1,0 +1,100 @@
+"""`hookd status` names HTTP hooks that post where the running daemon does not listen.
+
+A newcomer's path (h136): `make run` starts hookd on its defaults, then http_addr goes into the
+config file and `hookd hooks install --mode http` succeeds; hookd, not restarted, has no HTTP
+listener, so every event Claude Code posts is refused and lost (an HTTP hook has no inbox), while
+`hookd status` said healthy. Real daemons, real settings files, the real `hookd` commands.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from conftest import free_port, wait_for_entries
+from hookd.hooks import entries
+
+pytestmark = pytest.mark.process
+
+
+def hookd_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hookd", *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def status(env: dict[str, str]) -> tuple[int, dict]:
+    done = hookd_cli(env, "status", "--json")
+    return done.returncode, json.loads(done.stdout)
+
+
+def not_lag(reasons: list[str]) -> list[str]:
+    """A loaded test worker may make the event loop run late, which status reports: not ours."""
+    return [r for r in reasons if not r.startswith("the event loop runs late")]
+
+
+def test_http_hooks_installed_before_hookd_reads_http_addr_are_named_until_it_restarts(
+    tmp_path, hookd_process_factory, redis_db
+):
+    daemon = hookd_process_factory()  # on its defaults: no HTTP listener
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**daemon.env, "HOME": str(home), "HOOKD_HOOK_CLIENT": "python"}
+    addr = f"127.0.0.1:{free_port()}"
+    (daemon.base / "config.toml").write_text(f'http_addr = "{addr}"\n')
+    installed = hookd_cli(env, "hooks", "install", "--mode", "http", "--events", "PreToolUse,Stop")
+    assert installed.returncode == 0, installed.stderr
+    url = entries.http_url(addr)
+
+    code, document = status(env)
+    assert code == 1, document  # degraded: the hooks' events are lost
+    [problem] = document["hooks_problems"]
+    settings = home / ".claude" / "settings.json"
+    assert str(settings) in problem and "PreToolUse" in problem and "Stop" in problem
+    assert url in problem and "no HTTP listener" in problem and "restart hookd" in problem
+    assert any("would lose events" in r for r in document["reasons"])
+    text = hookd_cli(env, "status")
+    assert text.returncode == 1 and url in text.stdout, text.stdout
+
+    # The repair it names: restart hookd, which now reads http_addr; then the hooks are sound.
+    daemon.stop()
+    daemon.start()
+    code, document = status(env)
+    assert document["hooks_problems"] == [] and not_lag(document["reasons"]) == [], document
+    assert document["http"]["addr"] == addr
+    token = (daemon.state_dir / "http.token").read_text().strip()
+    request = urllib.request.Request(
+        url,
+        data=json.dumps({"hook_event_name": "Stop", "session_id": "s-h136"}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 200
+    [entry] = wait_for_entries(redis_db, 1)
+    assert entry[b"session"] == b"s-h136"
+
+
+def test_http_hooks_posting_to_another_address_than_the_daemon_serves_are_named(
+    tmp_path, hookd_process_factory, redis_db
+):
+    addr = f"127.0.0.1:{free_port()}"
+    daemon = hookd_process_factory(http_addr=addr)
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    env = {**daemon.env, "HOME": str(home)}
+    elsewhere = entries.http_url(f"127.0.0.1:{free_port()}")
+    served = entries.http_handler(entries.http_url(addr))
+    settings = home / ".claude" / "settings.json"
+    groups = {
+        "Stop": [{"hooks": [served]}],
+        "PreToolUse": [{"matcher": "*", "hooks": [entries.http_handler(elsewhere)]}],
+    }
+    settings.write_text(json.dumps({"hooks": groups}))
+
+    code, document = status(env)
+    assert code == 1, document
+    [problem] = document["hooks_problems"]
+    assert "PreToolUse" in problem and "Stop" not in problem and elsewhere in problem
+    assert f"serves {entries.http_url(addr)}" in problem and f"hookd hooks install --settings {settings}" in problem
