@@ -9,6 +9,7 @@ listener, so every event Claude Code posts is refused and lost (an HTTP hook has
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import urllib.request
@@ -98,3 +99,25 @@ def test_http_hooks_posting_to_another_address_than_the_daemon_serves_are_named(
     [problem] = document["hooks_problems"]
     assert "PreToolUse" in problem and "Stop" not in problem and elsewhere in problem
     assert f"serves {entries.http_url(addr)}" in problem and f"hookd hooks install --settings {settings}" in problem
+
+
+def test_install_mode_http_without_http_addr_names_the_config_file_to_write(tmp_path):
+    """A newcomer on defaults has no config file: the refusal says where it goes, not only
+    "the config file" (h136's first hour had to read docs/settings.md to find it)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOOKD_", "XDG_"))}
+    env.update(HOME=str(home), HOOKD_HOOK_CLIENT="python")
+    done = hookd_cli(env, "hooks", "install", "--mode", "http")
+    assert done.returncode == 1
+    config_file = home / ".config" / "hookd" / "config.toml"
+    assert "http_addr" in done.stderr and f"{config_file} (not there yet: create it)" in done.stderr, done.stderr
+    assert not (home / ".claude" / "settings.json").exists()  # nothing was changed
+
+    # Where it is told: the file named, with the line it gave, is read, and install goes through.
+    config_file.parent.mkdir(parents=True)
+    config_file.write_text(f'http_addr = "127.0.0.1:{free_port()}"\n')
+    done = hookd_cli(env, "hooks", "install", "--mode", "http")
+    assert done.returncode == 0, done.stderr
+    installed = json.loads((home / ".claude" / "settings.json").read_text())["hooks"]
+    assert installed["Stop"][0]["hooks"][0]["type"] == "http"

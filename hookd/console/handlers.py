@@ -125,7 +125,10 @@ def cmd_hooks(args: argparse.Namespace) -> int:
     try:
         if args.action == "install":
             names = [n.strip() for n in args.events.split(",") if n.strip()] if args.events else None
-            return commands.install(config, paths[0], args.mode, names, args.dry_run)
+            from hookd.home import default_config_path
+
+            config_file = config_file_of(args) or default_config_path(os.environ)
+            return commands.install(config, paths[0], args.mode, names, args.dry_run, config_file=config_file)
         if args.action == "uninstall":
             return commands.uninstall(config, paths[0], args.dry_run)
         return status.status(config, paths, args.json, unnamed=unnamed)
