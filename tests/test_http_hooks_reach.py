@@ -58,6 +58,9 @@ def test_http_hooks_installed_before_hookd_reads_http_addr_are_named_until_it_re
     assert any("would lose events" in r for r in document["reasons"])
     text = hookd_cli(env, "status")
     assert text.returncode == 1 and url in text.stdout, text.stdout
+    # hooks status says it on the hooks' url line (a note, as for a command hook's socket).
+    hooks = hookd_cli(env, "hooks", "status", "--scope", "user")
+    assert f"url {url}: nothing listens there" in hooks.stdout and "events are lost" in hooks.stdout, hooks.stdout
 
     # The repair it names: restart hookd, which now reads http_addr; then the hooks are sound.
     daemon.stop()
@@ -65,6 +68,8 @@ def test_http_hooks_installed_before_hookd_reads_http_addr_are_named_until_it_re
     code, document = status(env)
     assert document["hooks_problems"] == [] and not_lag(document["reasons"]) == [], document
     assert document["http"]["addr"] == addr
+    hooks = hookd_cli(env, "hooks", "status", "--scope", "user")
+    assert f"url {url}: a process of yours listens there" in hooks.stdout, hooks.stdout
     token = (daemon.state_dir / "http.token").read_text().strip()
     request = urllib.request.Request(
         url,
@@ -121,3 +126,20 @@ def test_install_mode_http_without_http_addr_names_the_config_file_to_write(tmp_
     assert done.returncode == 0, done.stderr
     installed = json.loads((home / ".claude" / "settings.json").read_text())["hooks"]
     assert installed["Stop"][0]["hooks"][0]["type"] == "http"
+
+
+def test_hooks_status_says_on_the_url_line_that_nothing_listens_where_http_hooks_post(tmp_path):
+    """No daemon at all: events posted now are lost (no inbox on this path), said on the url line
+    without failing the command, as a command hook's unserved socket is."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOOKD_", "XDG_"))}
+    addr = f"127.0.0.1:{free_port()}"
+    env.update(HOME=str(home), HOOKD_HOOK_CLIENT="python", HOOKD_HTTP_ADDR=addr, HOOKD_HTTP_TOKEN="t" * 43)
+    assert hookd_cli(env, "hooks", "install", "--mode", "http", "--events", "Stop").returncode == 0
+    done = hookd_cli(env, "hooks", "status", "--scope", "user")
+    url = entries.http_url(addr)
+    assert f"url {url}: nothing listens there" in done.stdout and "events are lost" in done.stdout, done.stdout
+    assert done.returncode == 0, done.stdout  # a note: hookd may only be stopped
+    [described] = json.loads(hookd_cli(env, "hooks", "status", "--scope", "user", "--json").stdout)["files"]
+    assert described["url_states"][url].startswith("nothing listens there")
