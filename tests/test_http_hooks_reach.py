@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from conftest import free_port, wait_for_entries
+from conftest import free_port, log_records, wait_for_entries, wait_until
 from hookd.hooks import entries
 
 pytestmark = pytest.mark.process
@@ -143,3 +143,21 @@ def test_hooks_status_says_on_the_url_line_that_nothing_listens_where_http_hooks
     assert done.returncode == 0, done.stdout  # a note: hookd may only be stopped
     [described] = json.loads(hookd_cli(env, "hooks", "status", "--scope", "user", "--json").stdout)["files"]
     assert described["url_states"][url].startswith("nothing listens there")
+
+
+def test_hookd_run_logs_http_hooks_it_will_not_serve_at_start(tmp_path, hookd_process_factory, redis_db):
+    """hookd started without http_addr (its config lost the line, or another config) while the
+    settings hold HTTP hooks: its start says so in the log, as it does for command hooks."""
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    url = entries.http_url(f"127.0.0.1:{free_port()}")
+    settings = home / ".claude" / "settings.json"
+    settings.write_text(json.dumps({"hooks": {"Stop": [{"hooks": [entries.http_handler(url)]}]}}))
+    daemon = hookd_process_factory(start=False)
+    daemon.env["HOME"] = str(home)
+    daemon.start()
+    wait_until(lambda: "hooks_would_miss" in daemon.log_text(), what="the start's check of the hooks")
+    [missed] = [r for r in log_records(daemon.log_text()) if r.get("event") == "hooks_would_miss"]
+    assert missed["settings"] == str(settings) and missed["events"] == ["Stop"]
+    assert url in missed["problem"] and "no HTTP listener" in missed["problem"]
+    assert f"hookd hooks install --settings {settings}" in missed["repair"]
