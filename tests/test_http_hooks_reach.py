@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +23,15 @@ from conftest import free_port, log_records, wait_for_entries, wait_until
 from hookd.hooks import entries
 
 pytestmark = pytest.mark.process
+
+
+@pytest.fixture
+def short_home():
+    """A HOME whose default control socket path fits in a Unix socket address (pytest's tmp
+    paths under xdist do not), so that `hookd` can tell that no daemon answers there."""
+    home = Path(tempfile.mkdtemp(prefix="h136-", dir="/tmp"))
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def hookd_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -47,6 +59,8 @@ def test_http_hooks_installed_before_hookd_reads_http_addr_are_named_until_it_re
     (daemon.base / "config.toml").write_text(f'http_addr = "{addr}"\n')
     installed = hookd_cli(env, "hooks", "install", "--mode", "http", "--events", "PreToolUse,Stop")
     assert installed.returncode == 0, installed.stderr
+    # Said at the moment of the mistake, with the fix.
+    assert f"(pid {daemon.proc.pid}) has no HTTP listener: restart it" in installed.stdout, installed.stdout
     url = entries.http_url(addr)
 
     code, document = status(env)
@@ -106,11 +120,10 @@ def test_http_hooks_posting_to_another_address_than_the_daemon_serves_are_named(
     assert f"serves {entries.http_url(addr)}" in problem and f"hookd hooks install --settings {settings}" in problem
 
 
-def test_install_mode_http_without_http_addr_names_the_config_file_to_write(tmp_path):
+def test_install_mode_http_without_http_addr_names_the_config_file_to_write(short_home):
     """A newcomer on defaults has no config file: the refusal says where it goes, not only
     "the config file" (h136's first hour had to read docs/settings.md to find it)."""
-    home = tmp_path / "home"
-    home.mkdir()
+    home = short_home
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOOKD_", "XDG_"))}
     env.update(HOME=str(home), HOOKD_HOOK_CLIENT="python")
     done = hookd_cli(env, "hooks", "install", "--mode", "http")
@@ -124,6 +137,7 @@ def test_install_mode_http_without_http_addr_names_the_config_file_to_write(tmp_
     config_file.write_text(f'http_addr = "127.0.0.1:{free_port()}"\n')
     done = hookd_cli(env, "hooks", "install", "--mode", "http")
     assert done.returncode == 0, done.stderr
+    assert "hookd is not running" in done.stdout and "events these hooks post are lost" in done.stdout
     installed = json.loads((home / ".claude" / "settings.json").read_text())["hooks"]
     assert installed["Stop"][0]["hooks"][0]["type"] == "http"
 
