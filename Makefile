@@ -18,6 +18,7 @@ $(BIN)/hookd: pyproject.toml constraints.txt hookd/redact/_viewcore.c $(wildcard
 	scripts/install-c-compiler
 	scripts/install-python-headers $(PYTHON)
 	$(PYTHON) -m venv $(VENV)
+	@echo "make: installing hookd and its test tools into $(VENV)/ (quiet; a minute or two the first time)"
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $@
 
@@ -34,6 +35,7 @@ setup: $(BIN)/hookd
 	scripts/install-chromium
 	scripts/install-strace
 	$(BIN)/python -m hookd.hooks.native
+	@test -d hookd/redact/_scanners || echo "make: compiling the redaction scanners' databases (once; up to a minute)"
 	$(BIN)/python -m hookd.redact.prebuild
 
 run: setup

@@ -401,3 +401,17 @@ def test_without_http_addr_no_port_is_opened_and_status_says_nothing_of_http(hoo
     assert json.loads(out.stdout)["http"] is None
     assert not (hookd.state_dir / "http.token").exists()
     assert os.path.exists(hookd.socket)
+
+
+def test_an_empty_bearer_token_is_answered_with_the_variable_to_set_and_how(http_hookd, redis_db):
+    """What Claude Code sends when HOOKD_HTTP_TOKEN is not in its environment: `Bearer ` and
+    nothing. The answer (shown in Claude Code's hook errors) and the log name the variable and the
+    fix, not only allowedEnvVars, which hookd's own hooks always list (h136's first hour)."""
+    conn = connect(http_hookd)
+    response, body = post(conn, b'{"hook_event_name": "Stop", "session_id": "s"}', None, Authorization="Bearer ")
+    assert response.status == 401
+    message = json.loads(body)["message"]
+    assert "HOOKD_HTTP_TOKEN" in message and "not set" in message and "export HOOKD_HTTP_TOKEN=" in message
+    wait_until(lambda: "http_request_refused" in http_hookd.log_text(), what="the refusal's log line")
+    [logged] = [r for r in log_records(http_hookd.log_text()) if r.get("event") == "http_request_refused"]
+    assert logged["detail"] == message

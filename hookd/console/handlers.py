@@ -68,7 +68,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         # Exit 2 means "not running" to a monitoring script; a bad setting is "could not tell".
         print(f"hookd: {exc}", file=sys.stderr)
         return verdict.UNKNOWN
-    from hookd.hooks import ports
+    from hookd.hooks import http_reach, ports
     from hookd.hooks.reach import annotate
     from hookd.hooks.settings import scope_paths
 
@@ -76,7 +76,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     paths, unnamed = scope_paths()  # without a home, the user's settings cannot be checked: said
 
     def check(code: int, found: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        code, found = annotate(code, found, config, config_file, paths)
+        served = (found.get("http") or {}).get("addr")
+        missed = http_reach.misses(paths, served, config) if found.get("running") else []
+        code, found = annotate(code, found, config, config_file, paths, missed)
         found["hooks_problems"] = unnamed + found.get("hooks_problems", [])
         return ports.annotate(code, found, config, paths)
 
@@ -108,6 +110,29 @@ def cmd_redact(args: argparse.Namespace) -> int:
     return exits.OK
 
 
+def _say_whether_hookd_serves_http(config: Any) -> None:
+    """After an http install: whether the daemon serves the URL the hooks now post to. http_addr
+    written into the config file reaches a running hookd only when it restarts, and until then
+    every event posted is lost, with nothing said at the moment of the mistake (h136)."""
+    from hookd.control import status
+
+    _, found = status.gather(config)
+    served = (found.get("http") or {}).get("addr")
+    if served == config.http_addr:
+        return
+    lost = "until then the events these hooks post are lost (an HTTP hook has no inbox)"
+    if found.get("running") is None:
+        print(f"note: could not ask hookd whether it serves http_addr ({found.get('error')}); `hookd status` says")
+    elif found.get("running"):
+        has = f"serves {served}" if served else "has no HTTP listener"
+        print(
+            f"note: the running hookd (pid {found.get('pid')}) {has}: restart it to read http_addr = "
+            f"{config.http_addr!r}; {lost}"
+        )
+    else:
+        print(f"note: hookd is not running: start it (hookd run, or hookd service install); {lost}")
+
+
 def cmd_hooks(args: argparse.Namespace) -> int:
     from hookd.hooks import commands, status
     from hookd.hooks.settings import SCOPES, SettingsError, scope_path, scope_paths
@@ -123,7 +148,13 @@ def cmd_hooks(args: argparse.Namespace) -> int:
     try:
         if args.action == "install":
             names = [n.strip() for n in args.events.split(",") if n.strip()] if args.events else None
-            return commands.install(config, paths[0], args.mode, names, args.dry_run)
+            from hookd.home import default_config_path
+
+            config_file = config_file_of(args) or default_config_path(os.environ)
+            code = commands.install(config, paths[0], args.mode, names, args.dry_run, config_file=config_file)
+            if code == exits.OK and args.mode == "http" and not args.dry_run:
+                _say_whether_hookd_serves_http(config)
+            return code
         if args.action == "uninstall":
             return commands.uninstall(config, paths[0], args.dry_run)
         return status.status(config, paths, args.json, unnamed=unnamed)

@@ -72,7 +72,7 @@ def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
     """At start: installed hooks that are broken or send elsewhere, each with its repair."""
     import structlog
 
-    from hookd.hooks import ports, reach
+    from hookd.hooks import http_reach, ports, reach
     from hookd.hooks.settings import scope_paths
 
     log = structlog.get_logger("hookd.hooks")
@@ -81,6 +81,7 @@ def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
         log.warning("hooks_not_checked", problem=why)
     try:
         found = reach.check(paths, config.socket, config.state_dir, config_file_of(args))
+        found.findings += http_reach.misses(paths, config.http_addr or None, config)
         # HTTP hooks posting to a port another user listens on hand that user every event.
         held = ports.hook_url_problems(ports.http_urls(paths, config), config.http_token_file)
     except Exception:  # a check of other files must never keep the daemon from starting

@@ -33,8 +33,15 @@ def claude_version() -> tuple[int, ...] | None:
     return tuple(int(n) for n in match.groups()) if match else None
 
 
+def _config_file_text(path: str | None) -> str:
+    """The config file named where a message asks for a setting in it: a newcomer has none yet."""
+    if not path:
+        return "the config file"
+    return f"the config file, {path}" + ("" if os.path.exists(path) else " (not there yet: create it)")
+
+
 def _handler_factory(
-    mode: HookMode, config: Config, native_client: str | None = None
+    mode: HookMode, config: Config, native_client: str | None = None, config_file: str | None = None
 ) -> tuple[Callable[[str], dict[str, Any]], str | None]:
     def command(event: str) -> dict[str, Any]:
         return entries.command_handler(
@@ -48,7 +55,7 @@ def _handler_factory(
     if not config.http_addr:
         raise SettingsError(
             "--mode http needs hookd's HTTP listener: set http_addr (for example "
-            'http_addr = "127.0.0.1:8787" in the config file, or --http-addr), '
+            f'http_addr = "127.0.0.1:8787" in {_config_file_text(config_file)}, or --http-addr), '
             "restart hookd run, then install again (nothing was changed)"
         )
     url = entries.http_url(config.http_addr)
@@ -96,13 +103,15 @@ def install(
     dry_run: bool,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    config_file: str | None = None,
 ) -> int:
+    """``config_file``: the file this command's settings are read from (named in its messages)."""
     out, err = out or sys.stdout, err or sys.stderr
     settings = load(path)
     chosen, note = events.choose(names, None if names else claude_version())
     native_client, client_note = chosen_client(config, dry_run)
     mode = HookMode(mode)
-    handler_for, url = _handler_factory(mode, config, native_client)
+    handler_for, url = _handler_factory(mode, config, native_client, config_file)
     if note:
         print(f"hookd: {note}", file=err)
     if not names and not shutil.which("claude"):

@@ -17,21 +17,45 @@ from hookd.hooks.settings import SettingsError, load
 from hookd.hostport import split_host_port
 
 
+def _host_port(url: str) -> tuple[str, int] | None:
+    try:
+        parts = urlsplit(url)
+        return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+
+
 def hook_url_problems(urls: list[str], token_file: str | None, table: port_holders.Table | None = None) -> list[str]:
     """For each URL HTTP hooks post to, another user listening on its port."""
     if urls and table is None:
         table = port_holders.listening()
     problems = []
     for url in urls:
-        try:
-            parts = urlsplit(url)
-            host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
+        where = _host_port(url)
+        if where is None:
             continue
+        host, port = where
         others = port_holders.strangers(host, port, table)
         if others:
             problems.append(port_holders.hook_port_warning(url, others, token_file))
     return problems
+
+
+def url_state(url: str, table: port_holders.Table | None) -> str:
+    """What listens where an HTTP hook posts, for `hooks status`'s url line (another user there
+    is a problem of its own, hook_url_problems). Nothing there is said, not counted as a problem,
+    as for a command hook's socket: hookd may only be stopped; but an HTTP hook has no inbox."""
+    where = _host_port(url)
+    found = None if where is None else port_holders.listeners(*where, table)
+    if found is None:
+        return "cannot tell what listens there"
+    if not found:
+        return (
+            "nothing listens there: Claude Code's posts fail and their events are lost (an HTTP hook "
+            "has no inbox) until hookd runs with http_addr set to it (restart hookd if the config "
+            "file already sets it)"
+        )
+    return "a process of yours listens there" if any(h.ours for h in found) else "another user listens there"
 
 
 def http_urls(paths: list[str], config: Any) -> list[str]:

@@ -234,7 +234,12 @@ def _peer_uid(sock: socket.socket) -> int | None:
 
 
 def annotate(
-    code: int, status: dict[str, Any], config: Any, config_file: str | None = None, paths: list[str] | None = None
+    code: int,
+    status: dict[str, Any],
+    config: Any,
+    config_file: str | None = None,
+    paths: list[str] | None = None,
+    more: Iterable[Finding] = (),
 ) -> tuple[int, dict[str, Any]]:
     """`hookd status` with the installed hooks checked against the daemon it found.
 
@@ -246,6 +251,7 @@ def annotate(
     state_dir = status.get("state_dir") or config.state_dir
     paths = [scope_path(s) for s in SCOPES] if paths is None else paths
     found = check(paths, socket_path, state_dir, config_file)
+    found.findings += more  # the caller's (HTTP hooks the daemon does not serve: http_reach.py)
     # The running daemon's values of the settings hook commands carry (its status has them), else this config's.
     daemon = SimpleNamespace(**{s: status.get(s, getattr(config, s)) for s in SETTING_VARS.values()})
     apart = [line for path in paths for line in settings_apart(path, command_handlers(path), daemon)]

@@ -42,7 +42,8 @@ def describe(
     clients = {e: sorted({entries.client_of(h) for h in hs} - {"http"}) for e, hs in handlers.items()}
     missing = sorted({p for hs in handlers.values() for h in hs for p in entries.missing_paths(h)})
     urls = sorted({h["url"] for hs in handlers.values() for h in hs if h.get("type") == "http"})
-    problems = ports.hook_url_problems(urls, config.http_token_file, ports_table() if urls else None)
+    table = ports_table() if urls else None
+    problems = ports.hook_url_problems(urls, config.http_token_file, table)
     problems += [f"names paths that no longer exist: {', '.join(missing)}"] if missing else []
     if urls and url not in urls:
         problems.append(
@@ -73,6 +74,7 @@ def describe(
         "events": list(handlers),
         "modes": modes,
         "urls": urls,
+        "url_states": {u: ports.url_state(u, table) for u in urls},
         "routes": routes,
         "problems": problems,
         "clients": {e: c[0] if len(c) == 1 else "+".join(c) for e, c in clients.items() if c},
@@ -193,7 +195,7 @@ def _render(f: dict[str, Any]) -> str:
     if not f["events"]:
         return f"{head}\n  no hookd hooks"
     lines = [head, f"  {' + '.join(f['modes'])} mode, {len(f['events'])} events: {', '.join(f['events'])}"]
-    lines += [f"  url {u}" for u in f["urls"]]
+    lines += [f"  url {u}: {f['url_states'][u]}" for u in f["urls"]]
     for r in f.get("routes", []):
         state = "a daemon accepts there" if r["reachable"] else r["note"]
         lines.append(f"  sends to {r['socket']} (inbox {r['inbox']}): {state}")

@@ -99,8 +99,11 @@ class HttpListener:
         credentials = credentials.strip()
         if not credentials:
             return (
-                "the bearer token is empty (Claude Code sends an empty string for a header "
-                "variable that allowedEnvVars does not list)"
+                "the bearer token is empty: Claude Code fills the header from HOOKD_HTTP_TOKEN in its "
+                "own environment, and sends an empty string when the variable is not set there (or "
+                "the hook's allowedEnvVars does not list it); fix: export HOOKD_HTTP_TOKEN=\"$(cat "
+                '<http_token_file>)" in the shell that starts Claude Code, then restart it '
+                "(`hookd hooks status` says whether it is set)"
             )
         if not hmac.compare_digest(hashlib.sha256(credentials).digest(), self.token_digest):
             return "the bearer token is not the one in http_token_file"
