@@ -1,10 +1,15 @@
-"""Thirtieth red-team pass: a NUL byte in a path that a settings file or a plugin list names.
+"""Thirtieth red-team pass: what a settings file or a plugin list names, read by `hookd hooks`.
 
+A NUL byte in a path.
 `hookd hooks status` looks up the paths the files it reads name: a plugin's install path in
 installed_plugins.json, the interpreter and client of a command hook (shell or exec form). A JSON
 string may hold a NUL byte, which no path can: the lookup raised ValueError, and the whole status
 ended at once with "hookd: embedded null byte", nothing checked and no file named. A project's
 settings come with a checkout, so any checkout could keep `hooks status` from saying anything.
+
+An ``allowedHttpHookUrls`` pattern of many stars: matched as ``.*`` joined, a pattern that fails took
+time exponential in its stars, and `hooks status` (HTTP mode) in a checkout holding one did not end.
+
 Real `hookd` processes, as the user runs them.
 """
 
@@ -73,3 +78,21 @@ def test_a_hook_command_with_a_nul_byte_is_said_not_to_run_and_the_rest_is_check
     done = _hooks(tmp_path, "install", "--settings", str(settings), "--events", "Stop,SessionEnd")
     assert done.returncode == 0, done.stderr
     assert "\\u0000" not in settings.read_text()
+
+
+def test_an_allowlist_pattern_of_many_stars_is_matched_and_said(tmp_path):
+    addr = "127.0.0.1:8787"
+    assert _hooks(tmp_path, "install", "--mode", "http", "--http-addr", addr, "--events", "Stop").returncode == 0
+    project = tmp_path / "project" / ".claude" / "settings.json"
+    _write(project, {"allowedHttpHookUrls": ["*" * 40 + "Z", "*h*t*t*p*:*/*/*1*2*7*.*0*.*0*.*1*:*8*7*8*7*/*h*o*o*k*Z"]})
+
+    try:
+        done = _hooks(tmp_path, "status", "--http-addr", addr)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("hooks status did not end: the allowlist's patterns are matched by backtracking") from None
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"allowedHttpHookUrls is set in {project} and no pattern of it matches" in done.stdout, done.stdout
+
+    _write(project, {"allowedHttpHookUrls": ["*" * 40 + "Z", "HTTP://127.0.0.1:*/*"]})  # the second matches
+    done = _hooks(tmp_path, "status", "--http-addr", addr)
+    assert "allowedHttpHookUrls" not in done.stdout, done.stdout
