@@ -32,7 +32,12 @@ def _hooks(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {"HOME": str(tmp_path / "home"), "CLAUDE_CONFIG_DIR": str(tmp_path / "config"), "PATH": "/usr/bin:/bin"}
     env["PYTHONPATH"] = os.environ.get("PYTHONPATH", "")  # the hookd under test
     return subprocess.run(
-        [sys.executable, "-m", "hookd", "hooks", *args], cwd=project, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "hookd", "hooks", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
