@@ -62,13 +62,15 @@ async def redact_backlog(
     is told of each batch (a backlog of a full spool takes minutes). What the disk could not take copies
     of is returned, to be redacted again as it is published (backlog_publish.py)."""
     record = BacklogRecord(state_fd, digest)
+    on_publish = None
     if redactor is not None and spool.pending_events and record.done_by != digest:
         on_publish = await _again(spool, redactor, record, progress)
-        if on_publish is not None:
-            return on_publish
-    if record.done_by != digest:
+    if on_publish is None and record.done_by != digest:
         await asyncio.to_thread(record.done)
-    return None
+    # Not recorded as this run's (a full disk, or not until Redis has the backlog): this run's events must
+    # not be taken by a later start for those of the settings the record names.
+    await asyncio.to_thread(record.forget)
+    return on_publish
 
 
 async def _holds_more(spool: Spool, redactor: Redactor, waiting: int, progress: Progress) -> Probe | None:

@@ -1,8 +1,15 @@
 """What the state directory says of the spool's waiting events' redaction (the file REDACTED_BY):
 the digest of the settings that redacted every waiting event (daemon/backlog.py compares this run's).
+
+A digest that is not this run's is removed before this run serves events (``forget``) when it cannot
+be replaced by this run's: the events this run spools are redacted by its settings, not by the
+recorded ones, and a later start with the recorded settings would take them for its own and publish
+them as they are. No record has the next start check the backlog again.
 """
 
 from __future__ import annotations
+
+import os
 
 import structlog
 
@@ -46,3 +53,23 @@ class BacklogRecord:
         self.done_by = self.digest
         self.failures.ended()
         return True
+
+    def forget(self) -> None:
+        """Remove a record naming other settings than this run's (unlink needs no room on the disk).
+        From a thread."""
+        if self.done_by is None or self.done_by == self.digest:
+            return
+        try:
+            os.unlink(REDACTED_BY, dir_fd=self.state_fd)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            log.error(
+                "spool_redaction_record_stale",
+                error=exc.strerror,
+                hint="the state directory (state_dir) cannot take this run's redaction settings nor lose the "
+                "record of others': a later start with those settings would publish the events this run "
+                f"spools as they are; remove {REDACTED_BY} in state_dir before starting hookd with them",
+            )
+            return
+        self.done_by = None

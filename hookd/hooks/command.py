@@ -142,6 +142,15 @@ def split_env(argv: list[str]) -> tuple[dict[str, str], list[str]]:
     return variables, rest
 
 
+def split_command(command: str) -> list[str]:
+    """A hook command's words as the shell reads them (shlex); ValueError when it cannot be run: a
+    NUL byte, which no program's arguments can hold (Claude Code's spawn refuses the command), and
+    which a path checked later could not be looked up with."""
+    if "\0" in command:
+        raise ValueError("a NUL byte in the command")
+    return shlex.split(command)
+
+
 def route(command: str, environ: Mapping[str, str] | None = None) -> Route | None:
     """The socket and state dir a hook command sends to, as hook-send would find them.
 
@@ -151,7 +160,7 @@ def route(command: str, environ: Mapping[str, str] | None = None) -> Route | Non
     from hookd_client.hook_send import default_socket_path, default_state_dir
 
     try:
-        argv = shlex.split(command)
+        argv = split_command(command)
     except ValueError:
         return None
     variables, rest = split_env(argv)
@@ -170,7 +179,7 @@ def written_settings(command: str) -> dict[str, int] | None:
     from hookd_client import hook_send
 
     try:
-        variables, _ = split_env(shlex.split(command))
+        variables, _ = split_env(split_command(command))
     except ValueError:
         return None
     return {variable: getattr(hook_send, setting)(variables) for variable, setting in SETTING_VARS.items()}

@@ -16,6 +16,7 @@ import re
 import shlex
 from typing import Any
 
+from hookd.hooks.command import split_command
 from hookd.hooks.events import BY_NAME
 
 TOKEN_VAR = "HOOKD_HTTP_TOKEN"
@@ -95,7 +96,7 @@ def client_of(handler: dict[str, Any]) -> str:
     if handler.get("type") != "command":
         return "http"
     try:
-        argv = shlex.split(command_line(handler))
+        argv = split_command(command_line(handler))
     except ValueError:
         return "python"
     return "native" if any(_NATIVE.search(word) for word in argv) else "python"
@@ -107,7 +108,7 @@ def run_paths(handler: dict[str, Any]) -> list[tuple[str, bool]] | None:
     if handler.get("type") != "command":
         return []
     try:
-        argv = shlex.split(command_line(handler))
+        argv = split_command(command_line(handler))
     except ValueError:
         return None
     from hookd.hooks.command import split_env

@@ -10,6 +10,7 @@ without its variable, the token is empty and hookd refuses every event (401): lo
 
 from __future__ import annotations
 
+import fnmatch
 import re
 
 from hookd.hooks.entries import TOKEN_VAR
@@ -29,8 +30,11 @@ def _merged(layers: list[Layer], key: str) -> tuple[list[str] | None, list[str]]
 
 
 def _matches(url: str, pattern: str) -> bool:
-    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
-    return re.fullmatch(regex, url, re.IGNORECASE) is not None  # hostnames compare without case
+    """Through fnmatch's translation, which does not backtrack: ``*`` joined as ``.*`` took time
+    exponential in the stars of a pattern that fails, and a checkout's settings can hold any pattern.
+    Only ``*`` is a wildcard here: ``?`` and ``[`` are made literal."""
+    literal = re.sub(r"([?\[])", r"[\1]", pattern)
+    return re.fullmatch(fnmatch.translate(literal), url, re.IGNORECASE) is not None  # hostnames without case
 
 
 def problems(url: str, layers: list[Layer]) -> list[str]:

@@ -36,10 +36,12 @@ def read(path: str) -> dict[str, Any]:
     """The file's top level, or nothing: a file that cannot be read or parsed is reported elsewhere
     (``hooks status`` parses the scopes' files strictly), and Claude Code skips it too. Read by
     settings.load, which refuses a FIFO, a device or an oversized file before it could hang or fill
-    memory (a checkout can carry any of them as its settings)."""
+    memory (a checkout can carry any of them as its settings). A path that another file names (a
+    plugin's install path in installed_plugins.json) may hold a NUL byte, which no file's can:
+    ValueError, nothing read, as Claude Code finds nothing there either."""
     try:
         return settings.load(path).data
-    except (OSError, SettingsError):
+    except (OSError, SettingsError, ValueError):
         return {}
 
 
