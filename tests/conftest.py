@@ -343,13 +343,15 @@ class Hookd:
         (base / "config.toml").write_text("")
         self.proc: subprocess.Popen | None = None
 
-    def start(self, wait: bool = True) -> Hookd:
+    def start(self, wait: bool = True, timeout: float = 30) -> Hookd:
+        """``timeout``: for starts that compile a scanner database of their own (redact_rules), which a
+        loaded machine takes longer than 30 s to do."""
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hookd", "run"], env=self.env, stdout=subprocess.DEVNULL, stderr=self.log, cwd=REPO
         )
         if wait:
-            wait_until(self._serving, timeout=30, what="hookd to serve its socket")
+            wait_until(self._serving, timeout=timeout, what="hookd to serve its socket")
         return self
 
     def _serving(self) -> bool:

@@ -46,7 +46,7 @@ def test_a_full_disk_at_a_start_with_a_new_rule_never_publishes_the_value_it_mat
     back = hookd_process_factory(redis_url=redis.url, start=False, redact_rules=RULES, **SPOOL)
     back.env["HOOKD_STATE_DIR"] = str(away.state_dir)
     back.state_dir = away.state_dir
-    back.start()
+    back.start(timeout=180)  # its first start with RULES compiles their scanner database
 
     def said(event: str) -> list[dict]:
         return [r for r in log_records(back.log_text()) if r.get("event") == event]

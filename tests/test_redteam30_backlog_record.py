@@ -43,9 +43,7 @@ class Runs:
         daemon.env["HOOKD_STATE_DIR"] = str(self.state_dir)
         daemon.state_dir = self.state_dir
         # Its own rules: the scanner's databases are compiled at start (tests seed only the default's).
-        daemon.start(wait=False)
-        wait_until(daemon._serving, timeout=180, what="hookd to serve its socket")
-        return daemon
+        return daemon.start(timeout=180)
 
 
 def send(daemon, first: int, count: int, note: str) -> None:

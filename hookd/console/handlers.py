@@ -14,6 +14,7 @@ from hookd.config import masked
 from hookd.config_errors import SettingError
 from hookd.console import exits
 from hookd.console.command_settings import config_file_of, load
+from hookd.policies import HookMode
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -152,7 +153,7 @@ def cmd_hooks(args: argparse.Namespace) -> int:
 
             config_file = config_file_of(args) or default_config_path(os.environ)
             code = commands.install(config, paths[0], args.mode, names, args.dry_run, config_file=config_file)
-            if code == exits.OK and args.mode == "http" and not args.dry_run:
+            if code == exits.OK and HookMode(args.mode) is HookMode.HTTP and not args.dry_run:
                 _say_whether_hookd_serves_http(config)
             return code
         if args.action == "uninstall":
