@@ -93,8 +93,14 @@ _OPTION_END = "|".join(rf"(?<=-[A-Za-z]\\{{{n}}}\")(?<![A-Za-z0-9_-]-[A-Za-z]\\{
 _CSI = r"\[(?!REDACTED:)[0-?]{0,32}(?:[ !#-/]{1,4}[@-\[\]-~](?![A-Za-z0-9_])|[@-\[\]-~])"
 _OSC = r"\](?:8;[^;\x00-\x1f\"\\]{0,256};|[0-9]{1,4};)"
 _ESC_HEX = r"u001[Bb]"
-# ESC \\ at level k: 2**(k-1) backslashes (the first is the match's own) and 2**k after it, no more.
-_ST = "|".join("\\\\" * (2 ** (k - 1) - 1) + _ESC_HEX + "\\\\" * 2**k + r"(?!\\)" for k in range(1, MAX_LEVEL + 1))
+# ESC \\ at level k: 2**(k-1) backslashes (the first is the match's own) and 2**k after it, no more; after any
+# literal backslashes of its level (2**k each: the text's own \ before a string terminator), which stay. Read
+# only where nothing else stood before the ESC, a pass that redacted the text's \ before it read the terminator
+# the first pass had not (fresh seed 10,556,406).
+_ST = "|".join(
+    "(?:" + "\\\\" * 2**k + ")*+" + "\\\\" * (2 ** (k - 1) - 1) + _ESC_HEX + "\\\\" * 2**k + r"(?!\\)"
+    for k in range(1, MAX_LEVEL + 1)
+)
 # A control character's escape (not a line break or ESC, read above) and JSON's \b, \f and \t read as a space:
 # a backspace, a form feed, a unit separator end a word as a space does, so a token right after one reads as it
 # would after a space, and a tab between a name, its sign and its value (aligned .tfvars, INI files) or a
@@ -107,7 +113,7 @@ _CONTROL_HEX = r"00(?:0[0-8BbCcEeFf]|1[0-9AaC-Fc-f])"
 # start as a written one is: a line's prefix after it (lineprefix.py) is dropped too, at the first level as after
 # a written one (an OSC title, then grep's path:N:; find -print0's records with cat -n's numbers). The group
 # (empty) says the escape after the match's backslash is one: what follows it may then be a prefix.
-_LINE_ESCAPE = r"(?=(?:\\\\)*u000[07]|u001[Bb]\\\\(?!\\))"
+_LINE_ESCAPE = r"(?=(?:\\\\)*u000[07]|(?:\\\\)*u001[Bb]\\\\(?!\\))"
 EDIT = re.compile(
     r"(\\(?=[\\u\"bfrt/])(?<!\\\\)((?<=\\n\\))?(?:("
     + _LINE_ESCAPE
