@@ -97,3 +97,59 @@ def test_a_terminator_after_a_backslash_is_a_line_break_in_the_view() -> None:
     ):
         assert PyView(text).text == view and View(text).text == view, (PyView(text).text, View(text).text)
 
+
+# --- A single-quoted value that never closes ends at its JSON text's string's end ---------------------------------
+# Such a value runs on to its JSON string's end; inside JSON text in a string it ran on over the inner strings'
+# closing \"} (escaped pairs, read two by two, took the closing quote's backslashes) to the outer string's end:
+# the outer document stayed JSON, the inner ones did not.
+OPENERS = ("token: '", "password='", "secret: '", "curl -u a:'", "mysql -u root -p'")
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+@pytest.mark.parametrize("levels", [1, 2, 3])
+def test_an_unclosed_quote_keeps_the_inner_documents_json(opener: str, levels: int) -> None:
+    out = _twice(_nested(f"{opener}{VALUES['pw']}\nmore words\n", levels))
+    assert VALUES["pw"] not in out and "more words" not in out, out
+    assert _inner(out, levels).startswith(opener.rstrip("'")), out
+
+
+@pytest.mark.parametrize("after", [{"n": 1}, {"later": "x y"}, {"list": [1, "b"]}])
+@pytest.mark.parametrize("levels", [1, 2])
+def test_an_unclosed_quote_stops_before_the_next_key(after: dict, levels: int) -> None:
+    """The inner document goes on after the string (a key, a list): it stays JSON and what follows is kept."""
+    text = json.dumps({"content": f"token: '{VALUES['pw']}\nmore\n", **after})
+    for _ in range(levels - 1):
+        text = json.dumps({"content": text})
+    out = _twice(json.dumps({"tool_response": {"stdout": text}}))
+    doc = json.loads(json.loads(out)["tool_response"]["stdout"])
+    for _ in range(levels - 1):
+        doc = json.loads(doc["content"])
+    assert {k: v for k, v in doc.items() if k != "content"} == after, out
+    assert VALUES["pw"] not in out and doc["content"].startswith("token: '[REDACTED:"), out
+
+
+@pytest.mark.parametrize("kind", PAYLOAD_KINDS)
+def test_an_unclosed_quote_in_json_text_in_every_payload_kind(kind: str) -> None:
+    doc = json.dumps({"a": json.dumps({"b": f"password='{VALUES['pw']}\nrest\n"})})
+    out = _twice(json.dumps(PAYLOAD_KINDS[kind](doc)))
+    assert VALUES["pw"] not in out, out
+    for string in json.loads(out).values():
+        while isinstance(string, dict):
+            string = next(iter(string.values()))
+    assert "[REDACTED:" in json.loads(json.loads(string)["a"])["b"], out
+
+
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_a_quote_that_closes_is_taken_whole(levels: int) -> None:
+    """A single-quoted value that closes is read to its quote, a double quote and a comma inside it too."""
+    out = _twice(_nested(f"password='{VALUES['pw']}\", {VALUES['pw2']}' && make\n", levels))
+    assert VALUES["pw"] not in out and VALUES["pw2"] not in out and "&& make" in _inner(out, levels), out
+
+
+@pytest.mark.parametrize("levels", [1, 2])
+def test_an_unclosed_quote_over_lines_is_still_taken_to_its_strings_end(levels: int) -> None:
+    """In JSON text the value still reads escaped line breaks (in the payload's own string, a quote with a line
+    break after its value closes a string of code: checks._closes_a_string)."""
+    out = _twice(_nested(f"token: '{VALUES['pw']}\n{VALUES['pw2']}\n\n  {VALUES['stripe']}", levels))
+    for value in ("pw", "pw2", "stripe"):
+        assert VALUES[value] not in out, out
