@@ -7,12 +7,15 @@ at run time.
 
 from __future__ import annotations
 
+import base64
 import json
+import random
+import string
 import sys
 from pathlib import Path
 
 import pytest
-from recall_helpers import PAYLOAD_KINDS, apply
+from recall_helpers import PAYLOAD_KINDS, apply, as_json
 
 from hookd.redact.view import COMPILED, PyView, View
 
@@ -133,10 +136,10 @@ def test_an_unclosed_quote_in_json_text_in_every_payload_kind(kind: str) -> None
     doc = json.dumps({"a": json.dumps({"b": f"password='{VALUES['pw']}\nrest\n"})})
     out = _twice(json.dumps(PAYLOAD_KINDS[kind](doc)))
     assert VALUES["pw"] not in out, out
-    for string in json.loads(out).values():
-        while isinstance(string, dict):
-            string = next(iter(string.values()))
-    assert "[REDACTED:" in json.loads(json.loads(string)["a"])["b"], out
+    for field in json.loads(out).values():
+        while isinstance(field, dict):
+            field = next(iter(field.values()))
+    assert "[REDACTED:" in json.loads(json.loads(field)["a"])["b"], out
 
 
 @pytest.mark.parametrize("levels", [0, 1, 2])
@@ -153,3 +156,111 @@ def test_an_unclosed_quote_over_lines_is_still_taken_to_its_strings_end(levels: 
     out = _twice(_nested(f"token: '{VALUES['pw']}\n{VALUES['pw2']}\n\n  {VALUES['stripe']}", levels))
     for value in ("pw", "pw2", "stripe"):
         assert VALUES[value] not in out, out
+
+
+# --- PyPI, Vault and OpenAI tokens end by their format before a joined name ---------------------------------------
+# Each body's alphabet holds "_" and "-", and the longest shape ran on over a name joined after the token. A PyPI
+# token is a macaroon (v2 binary: version 2, location and identifier, each caveat, the caveats' end, a 32-byte
+# signature last), a Vault service token a protobuf message (fields 1, 2 and 3 in order, the last), an OpenAI key as
+# long after its T3BlbkFJ as before it: built here at run time, of every length modulo 3 bytes.
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _field(kind: int, data: bytes) -> bytes:
+    assert len(data) < 128
+    return bytes((kind, len(data))) + data
+
+
+def _pypi(rng: random.Random, caveat: int, location: bytes = b"pypi.org") -> str:
+    identifier = _field(2, rng.randbytes(4).hex().encode() + b"-" + rng.randbytes(14).hex().encode())
+    caveats = _field(2, b'{"version": 1, "permissions": "user"}'[: 20 + caveat]) + b"\x00"
+    caveats += _field(2, b'{"nbf": 1700000000, "exp": 1700003600}'[:30]) + b"\x00"
+    data = b"\x02" + _field(1, location) + identifier + b"\x00" + caveats + b"\x00" + _field(6, rng.randbytes(32))
+    return "pypi-" + _b64(data)
+
+
+def _vault(rng: random.Random, index: int) -> str:
+    random_part = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(24))
+    varint = b""
+    while True:
+        varint += bytes(((index & 0x7F) | (0x80 if index > 0x7F else 0),))
+        index >>= 7
+        if not index:
+            break
+    inner = _field(0x0A, b"hvs." + random_part.encode()) + b"\x10" + varint + b"\x18\x02"
+    return "hvs." + _b64(b"\x08\x01" + _field(0x12, rng.randbytes(32)) + _field(0x1A, inner))  # protobuf tags
+
+
+def _half(rng: random.Random, n: int) -> str:
+    alphabet = string.ascii_letters + string.digits + "_-"
+    return "".join(rng.choice(alphabet) for _ in range(n - 1)) + rng.choice(string.ascii_letters)
+
+
+def _openai(rng: random.Random, kind: str, n: int) -> str:
+    return f"sk-{kind}{_half(rng, n)}T3BlbkFJ{_half(rng, n)}"
+
+
+RNG = random.Random(132)
+TOKENS = {
+    **{f"pypi{k}": (_pypi(RNG, k), "pypi_token") for k in range(3)},
+    "testpypi": (_pypi(RNG, 1, b"test.pypi.org"), "pypi_token"),
+    **{f"vault{k}": (_vault(RNG, index), "vault_token") for k, index in enumerate((5, 300, 70000))},
+    **{f"openai{n}": (_openai(RNG, "proj-", n), "openai_api_key") for n in (30, 40, 64)},
+    "openai_svcacct": (_openai(RNG, "svcacct-", 50), "openai_api_key"),
+    "openai_none": (_openai(RNG, "None-", 36), "openai_api_key"),
+}
+JOINED_NAMES = {
+    "file": ("cp backup_{t}_old.json x", "_old.json x"),
+    "constant": ("export KEY_{t}_OLD=1", "_OLD=1"),
+    "two_names": ("x {t}_prod_v2 x", "_prod_v2 x"),
+    "dash": ("x {t}-prod x", "-prod x"),
+}
+
+
+def test_the_built_tokens_are_of_their_providers_shape() -> None:
+    """What the rules and gitleaks know each by: the prefixes, and a Vault token's length (90-120)."""
+    for name, (token, _) in TOKENS.items():
+        if name.startswith("pypi"):
+            assert token.startswith("pypi-AgEIcHlwaS5vcmc"), token
+        elif name == "testpypi":
+            assert token.startswith("pypi-AgENdGVzdC5weXBpLm9yZw"), token
+        elif name.startswith("vault"):
+            assert 90 <= len(token) - 4 <= 120, token
+    assert len({len(base64.urlsafe_b64decode(t[5:] + "==")) % 3 for t, _ in TOKENS.values() if t[0] == "p"}) == 3
+
+
+@pytest.mark.parametrize("token", TOKENS)
+@pytest.mark.parametrize("joined", JOINED_NAMES)
+def test_a_token_ends_by_its_format_before_a_joined_name(token: str, joined: str) -> None:
+    value, rule = TOKENS[token]
+    template, kept = JOINED_NAMES[joined]
+    out = _twice(as_json(template.format(t=value)))
+    assert value[8:] not in out and value[-12:] not in out, out
+    assert f"[REDACTED:{rule}]{kept}" in json.loads(out)["tool_input"]["command"], out
+
+
+@pytest.mark.parametrize("token", TOKENS)
+@pytest.mark.parametrize("kind", PAYLOAD_KINDS)
+def test_a_token_ends_by_its_format_in_every_payload_kind(token: str, kind: str) -> None:
+    value, rule = TOKENS[token]
+    out = _twice(json.dumps(PAYLOAD_KINDS[kind](f"cp backup_{value}_old.json /tmp\n")))
+    assert value[8:] not in out and f"[REDACTED:{rule}]_old.json /tmp" in out, out
+
+
+@pytest.mark.parametrize("token", TOKENS)
+def test_a_token_alone_or_glued_to_letters_is_taken_whole(token: str) -> None:
+    """Where no joint follows the format's end (a letter or a digit glued on), the longest is read, as before."""
+    value, rule = TOKENS[token]
+    for text in (f"x {value} x", f"x {value}Q9zk2 x", f"x {value}Q9z_k2 x"):
+        out = _twice(as_json(text))
+        assert value[8:] not in out and "Q9z" not in out and f"[REDACTED:{rule}] x" in out, out
+
+
+@pytest.mark.parametrize("token", ["pypi", "vault", "openai"])
+def test_a_body_of_no_such_format_takes_the_joined_name_as_before(token: str) -> None:
+    """A body that is no macaroon, no Vault message, no key of even halves: no end is known, the longest is taken
+    (the joined name goes into the marker: nothing of the token is left)."""
+    out = _twice(as_json(f"cp backup_{VALUES[token]}_old.json x"))
+    assert VALUES[token][8:] not in out and "]_old.json" not in out and "].json x" in out, out
+
