@@ -264,3 +264,35 @@ def test_a_body_of_no_such_format_takes_the_joined_name_as_before(token: str) ->
     out = _twice(as_json(f"cp backup_{VALUES[token]}_old.json x"))
     assert VALUES[token][8:] not in out and "]_old.json" not in out and "].json x" in out, out
 
+
+# --- A marker inside a quoted value may stand for a line's end ------------------------------------------------------
+# A quoted value that runs over a line's end is a string of code that closes (checks._closes_a_string): kept. When a
+# value after its quote ran on over that line's end (curl -u a:\"<pw> whose quote never closes, to the string's
+# end), its marker took the line break, and a second pass took the quoted value with the marker in it (fresh seed
+# 12,034,771).
+SEED_12034771 = (
+    "token: 'curl -u a:\"password: Authorization: \x00\x00\b{hf}\n gsk_x \n=Authorization: \x00\x00\b{jwt}\n"
+)
+
+
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_the_fresh_seed_with_a_line_break_under_a_marker(levels: int) -> None:
+    out = _twice(_nested(SEED_12034771.format(**VALUES), levels))
+    assert VALUES["hf"] not in out and VALUES["jwt"] not in out, out
+
+
+@pytest.mark.parametrize(
+    ("opener", "inner"),
+    [
+        ("token: '", 'curl -u a:"'),
+        ("password: '", 'curl -u a:"'),
+        ("secret = '", 'curl -u a:"'),
+        ('password: "', "mysql -u root -p'"),
+        ('password: "', "--password='"),
+        ('token: "', "curl -u a:'"),
+    ],
+)
+def test_a_quoted_value_over_a_marker_reads_the_same_on_a_second_pass(opener: str, inner: str) -> None:
+    """In the payload's own string (one level down a quoted value reads escaped line breaks on both passes)."""
+    out = _twice(_nested(f"{opener}x {inner}{VALUES['pw']}\nmore {VALUES['pw2']}\n", 0))
+    assert VALUES["pw"] not in out, out
