@@ -296,3 +296,46 @@ def test_a_quoted_value_over_a_marker_reads_the_same_on_a_second_pass(opener: st
     """In the payload's own string (one level down a quoted value reads escaped line breaks on both passes)."""
     out = _twice(_nested(f"{opener}x {inner}{VALUES['pw']}\nmore {VALUES['pw2']}\n", 0))
     assert VALUES["pw"] not in out, out
+
+
+# --- A percent escape after a marker reads as after the name it stands for ---------------------------------------
+# The view reads %26 before a name as & and %3D after one as = (a URL-encoded query) where a name's character stands
+# before the %: the letter of \b counted as one. A pass that redacted the \b (password=\b, one JSON level down: its
+# value) left a marker's ] there, and the second pass read %26 as written: an entity run began after it that the
+# first had not read (fresh seed 12,859,230).
+SEED_12859230 = "\\\n\\password=\b%26AKIA&#97;token: token: \b{shopify}\n\\"
+
+
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_the_fresh_seed_with_a_percent_escape_after_a_backspace(levels: int) -> None:
+    out = _twice(_nested(SEED_12859230.format(**VALUES), levels))
+    assert VALUES["shopify"] not in out, out
+
+
+@pytest.mark.parametrize("escape", ["\b", "\t", "\f"])
+@pytest.mark.parametrize("percent", ["%26AKIA", "%26x", "%3Dab"])
+@pytest.mark.parametrize("levels", [1, 2])
+def test_a_percent_escape_after_a_redacted_escape_reads_the_same_on_a_second_pass(
+    escape: str, percent: str, levels: int
+) -> None:
+    out = _twice(_nested(f"password={escape}{percent}&#97;token: token: \b{VALUES['gh']}\n", levels))
+    assert VALUES["gh"] not in out, out
+
+
+def test_the_view_reads_a_percent_escape_after_a_marker_as_after_a_name() -> None:
+    for text, view in (
+        ('"x [REDACTED:a]%26b"', '"x [REDACTED:a]&b"'),
+        ('"x [REDACTED:a]%3Db"', '"x [REDACTED:a]=b"'),
+        ('"a%26b"', '"a&b"'),
+        ('"ab%3Dc"', '"ab=c"'),
+        ('"x %26b"', '"x %26b"'),
+    ):
+        assert PyView(text).text == view and View(text).text == view, (text, PyView(text).text, View(text).text)
+
+
+def test_a_percent_escape_after_a_marker_builds_the_view() -> None:
+    """With nothing else to decode, the scan still builds the view for it: the output is the one another escape in
+    the text (a control character's, which builds the view) gives."""
+    for text in (f"x [REDACTED:a]%26AKIA&#97;token: token: {VALUES['gh']} y", "x [REDACTED:a]%26AKIA&#97;token: y"):
+        alone = apply(as_json(text))
+        assert apply(as_json(text + "\x01")).replace("\\u0001", "") == alone, alone

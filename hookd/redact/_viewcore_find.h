@@ -276,10 +276,10 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             m->what = DROP;
             return 1;
         } else if (c == '%') {
-            /* %((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6] */
+            /* %((?<=[A-Za-z0-9_\]]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~\]-]%)2(?=6[A-Za-z_]))[Dd6] */
             if (i == 0 || i + 2 >= n) continue;
             Py_UCS4 before = AT(i - 1), first = AT(i + 1), second = AT(i + 2);
-            if (first == '3' && (second == 'D' || second == 'd') && is_word(before)) {
+            if (first == '3' && (second == 'D' || second == 'd') && (is_word(before) || before == ']')) {
                 m->end = i + 3;
                 m->edit_at = i;
                 m->what = CHAR;
@@ -287,7 +287,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 return 1;
             }
             if (first == '2' && second == '6' && i + 3 < n &&
-                (is_word(before) || before == '.' || before == '~' || before == '-')) {
+                (is_word(before) || before == '.' || before == '~' || before == '-' || before == ']')) {
                 Py_UCS4 name = AT(i + 3);
                 if ((name >= 'A' && name <= 'Z') || (name >= 'a' && name <= 'z') || name == '_') {
                     m->end = i + 3;
