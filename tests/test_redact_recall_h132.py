@@ -339,3 +339,18 @@ def test_a_percent_escape_after_a_marker_builds_the_view() -> None:
     for text in (f"x [REDACTED:a]%26AKIA&#97;token: token: {VALUES['gh']} y", "x [REDACTED:a]%26AKIA&#97;token: y"):
         alone = apply(as_json(text))
         assert apply(as_json(text + "\x01")).replace("\\u0001", "") == alone, alone
+
+
+# --- An entity run begins after an escape, not on its letter ------------------------------------------------------
+# A run began wherever no word's character stood before it, and a backslash is none: x\n&#97;password: <v> began a
+# run on the n of \n. Its marker took the line break; one JSON level down (\\n) it split the inner text's escape,
+# and the inner document no longer parsed (x\[REDACTED:...]: seen on fresh seed 13,114,353's second pass).
+@pytest.mark.parametrize("escape", ["\n", "\t", "\x01"])
+@pytest.mark.parametrize("spelled", ["&#97;password: {pw}", "&#112;assword={pw}", "&#116;oken: {gh}"])
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_an_entity_run_after_an_escape_keeps_the_escape(escape: str, spelled: str, levels: int) -> None:
+    text = f"x{escape}{spelled.format(**VALUES)}\n"
+    out = _twice(_nested(text, levels))
+    inner = _inner(out, levels)
+    assert VALUES["pw"] not in out and VALUES["gh"] not in out, out
+    assert inner.startswith(f"x{escape}[REDACTED:"), out

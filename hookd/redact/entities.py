@@ -58,8 +58,11 @@ _RUN_MARKER = r"(?<=[:=; ])\[REDACTED:[a-z0-9_]{1,64}\]"
 # Signs a run begins with (after a space or a quote) are the sign of what stands before it (token: abc =&#97;...):
 # taken into the marker, a second pass read the name before as a value with no assignment after it.
 _RUN_SIGNS = r"(?>(?:[=:]++ ?+)?)"
+# A run begins where a word could: not on an escape's letter (x\n&#97;password: ..., the n after the backslash),
+# where its marker took the line break, and split a nested text's escape (\\n: the inner JSON no longer parsed);
+# right after an escape's letter (a line break, a tab, \u0001) it may.
 ENTITY_RUN = (
-    r"(?<![A-Za-z0-9_.+/=:;!?@#*~&-])"
+    r"(?:(?<![A-Za-z0-9_.+/=:;!?@#*~&\\-])|(?<=\\[bfnrt])|(?<=\\u[0-9A-Fa-f]{4}))"
     + _RUN_SIGNS
     + r"(?P<value>(?=(?:"
     + _RUN_PIECE
