@@ -389,3 +389,22 @@ def test_an_entity_run_with_a_marker_after_its_sign_is_still_read() -> None:
     text = f"x &#97;token: token: [REDACTED:x] y &#112;assword={VALUES['stripe']} z"
     out = _twice(as_json(text))
     assert VALUES["stripe"] not in out, out
+
+
+# --- An entity run begins after an escaped backslash ----------------------------------------------------------------
+# curl -u a:\&#112;token: Authorization: (one JSON level down): the first pass took the backslash as curl's value,
+# and the run after it began, on the second, after the marker; it must begin after the backslash too, where no
+# escape's letter follows it (fresh seed 13,662,497, drawn on 4adfeec, which had refused any start after one).
+SEED_13662497 = "curl -u a:\\&#112;token: Authorization: \n"
+
+
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_the_fresh_seed_with_an_entity_run_after_a_backslash(levels: int) -> None:
+    _twice(_nested(SEED_13662497, levels))
+
+
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_an_entity_run_after_a_backslash_is_read(levels: int) -> None:
+    out = _twice(_nested(f"x \\&#112;assword={VALUES['pw']} y\n", levels))
+    assert VALUES["pw"] not in out, out
+

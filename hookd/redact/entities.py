@@ -64,9 +64,14 @@ _NOT_GLUED_TO_A_MARKER = r"(?!\[REDACTED:)"
 _RUN_SIGNS = r"(?>(?:[=:]++ ?+)?)"
 # A run begins where a word could: not on an escape's letter (x\n&#97;password: ..., the n after the backslash),
 # where its marker took the line break, and split a nested text's escape (\\n: the inner JSON no longer parsed);
-# right after an escape's letter (a line break, a tab, \u0001) it may.
+# right after an escape's letter (a line break, a tab, \u0001) it may, and after an escaped backslash (two, four
+# or eight) where no such letter follows (a:\\&#112;..., the backslash curl's value, redacted by a pass).
+_RUN_START = (
+    r"(?:(?<![A-Za-z0-9_.+/=:;!?@#*~&\\-])|(?<=\\[bfnrt])|(?<=\\u[0-9A-Fa-f]{4})"
+    r"|(?:(?<=[^\\]\\\\)|(?<=[^\\]\\{4})|(?<=[^\\]\\{8}))(?![bfnrtu\\]))"
+)
 ENTITY_RUN = (
-    r"(?:(?<![A-Za-z0-9_.+/=:;!?@#*~&\\-])|(?<=\\[bfnrt])|(?<=\\u[0-9A-Fa-f]{4}))"
+    _RUN_START
     + _RUN_SIGNS
     + r"(?P<value>(?=(?:"
     + _RUN_PIECE
