@@ -408,3 +408,19 @@ def test_an_entity_run_after_a_backslash_is_read(levels: int) -> None:
     out = _twice(_nested(f"x \\&#112;assword={VALUES['pw']} y\n", levels))
     assert VALUES["pw"] not in out, out
 
+
+# --- ESC [ before a marker is no CSI -----------------------------------------------------------------------------
+# The view drops a CSI (ESC [ parameters final); a [ is a final, so ESC [ [REDACTED:...] read ESC [ [ as one and left
+# REDACTED:...] as text, which a second pass took as token:'s value (fresh seed 13,717,454, the same on 0454333).
+SEED_13717454 = "token: \x1b[{apr1}{do}\n"
+
+
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_the_fresh_seed_with_a_csi_opening_before_a_marker(levels: int) -> None:
+    out = _twice(_nested(SEED_13717454.format(**VALUES), levels))
+    assert VALUES["do"] not in out, out
+
+
+@pytest.mark.parametrize("text", ['"x \\u001b[[REDACTED:a] y"', '"x \\u001b[1[REDACTED:a] y"', '"x \x1b[[REDACTED:a]"'])
+def test_a_csi_never_ends_on_a_markers_bracket(text: str) -> None:
+    assert "[REDACTED:a]" in PyView(text).text and View(text).text == PyView(text).text, (text, View(text).text)

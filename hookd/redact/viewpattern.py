@@ -92,7 +92,8 @@ _OPTION_END = "|".join(rf"(?<=-[A-Za-z]\\{{{n}}}\")(?<![A-Za-z0-9_-]-[A-Za-z]\\{
 # read as a CSI, the marker's rest became text a second pass redacted again. Nor is one with intermediates
 # whose final begins a word (ESC [ SP gsk_..., ESC [, SP ghp_...): a terminal's (ESC [2 SP q, ESC [!p) ends
 # where its text begins, and read as one, the final hid a token's first letter and the token with it.
-_CSI = r"\[(?!REDACTED:)[0-?]{0,32}(?:[ !#-/]{1,4}[@-\[\]-~](?![A-Za-z0-9_])|[@-\[\]-~])"
+_CSI_FINAL = r"(?!\[REDACTED:)[@-\[\]-~]"  # nor a final [ that opens a marker (ESC [ [REDACTED:...])
+_CSI = r"\[(?!REDACTED:)[0-?]{0,32}(?:[ !#-/]{1,4}" + _CSI_FINAL + r"(?![A-Za-z0-9_])|" + _CSI_FINAL + ")"
 _OSC = r"\](?:8;[^;\x00-\x1f\"\\]{0,256};|[0-9]{1,4};)"
 _ESC_HEX = r"u001[Bb]"
 # ESC \\ at level k: 2**(k-1) backslashes (the first is the match's own) and 2**k after it, no more; after any
