@@ -156,8 +156,9 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             if (after == 'u' && j + 4 < n && AT(j + 1) == '0' && AT(j + 2) == '0' && AT(j + 3) == '1' &&
                 (AT(j + 4) == 'b' || AT(j + 4) == 'B')) {
                 /* an escaped ESC: a CSI or an OSC's opening is dropped (its literal backslashes kept), ESC \\ of
-                 * its own level (run 1, 2, 4 or 8, then twice as many backslashes, no more) reads as a line break
-                 * of that level, and an ESC that starts none of them as a space */
+                 * its own level (1, 2, 4 or 8 backslashes after the literal ones, then twice as many, no more) reads
+                 * as a line break of that level, the literal ones kept (the text's own backslash before a string
+                 * terminator), and an ESC that starts none of them as a space */
                 Py_ssize_t level_escape = run & -run, k = j + 5;
                 Py_ssize_t end = csi(kind, data, n, k);
                 if (end < 0) end = osc(kind, data, n, k);
@@ -172,15 +173,15 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                     }
                     return 1;
                 }
-                if (run == level_escape && run <= (1 << (MAX_LEVEL - 1))) {
+                if (level_escape <= (1 << (MAX_LEVEL - 1))) {
                     Py_ssize_t p = k;
                     while (p < n && AT(p) == '\\') p++;
-                    if (p - k == 2 * run) {
+                    if (p - k == 2 * level_escape) {
                         m->end = p;
-                        m->edit_at = i;
+                        m->edit_at = i + run - level_escape;
                         m->what = LINE;
-                        m->level = run;
-                        if (run == 1) prefix_after(kind, data, n, m);
+                        m->level = level_escape;
+                        if (level_escape == 1) prefix_after(kind, data, n, m);
                         return 1;
                     }
                 }
@@ -275,10 +276,10 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             m->what = DROP;
             return 1;
         } else if (c == '%') {
-            /* %((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6] */
+            /* %((?<=[A-Za-z0-9_\]]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~\]-]%)2(?=6[A-Za-z_]))[Dd6] */
             if (i == 0 || i + 2 >= n) continue;
             Py_UCS4 before = AT(i - 1), first = AT(i + 1), second = AT(i + 2);
-            if (first == '3' && (second == 'D' || second == 'd') && is_word(before)) {
+            if (first == '3' && (second == 'D' || second == 'd') && (is_word(before) || before == ']')) {
                 m->end = i + 3;
                 m->edit_at = i;
                 m->what = CHAR;
@@ -286,7 +287,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 return 1;
             }
             if (first == '2' && second == '6' && i + 3 < n &&
-                (is_word(before) || before == '.' || before == '~' || before == '-')) {
+                (is_word(before) || before == '.' || before == '~' || before == '-' || before == ']')) {
                 Py_UCS4 name = AT(i + 3);
                 if ((name >= 'A' && name <= 'Z') || (name >= 'a' && name <= 'z') || name == '_') {
                     m->end = i + 3;

@@ -109,21 +109,26 @@ static int option_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     return i < 3 || !(is_word(AT(i - 3)) || AT(i - 3) == '-');
 }
 
-/* viewpattern.py's _CSI from k (the '['; never a marker's, [REDACTED:, nor one with intermediates whose final begins a
- * word): [0-?]{0,32}[ !#-/]{0,4}[@-\[\]-~]; where it ends, or -1. The three sets are disjoint, so taking each run
- * greedily is the regex's one way to match. */
-static inline Py_ssize_t csi(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
-    if (k >= n || AT(k) != '[') return -1;
+/* A marker's opening ([REDACTED:) at k. */
+static inline int opens_marker(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    if (k >= n || AT(k) != '[') return 0;
     static const char marker[] = "REDACTED:";
     Py_ssize_t m = 0;
     while (marker[m] && k + 1 + m < n && AT(k + 1 + m) == (Py_UCS4)marker[m]) m++;
-    if (!marker[m]) return -1;
+    return !marker[m];
+}
+
+/* viewpattern.py's _CSI from k (the '['; never a marker's, nor a final [ that opens one, nor one with
+ * intermediates whose final begins a word): [0-?]{0,32}[ !#-/]{0,4}[@-\[\]-~]; where it ends, or -1. The three
+ * sets are disjoint, so taking each run greedily is the regex's one way to match. */
+static inline Py_ssize_t csi(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    if (k >= n || AT(k) != '[' || opens_marker(kind, data, n, k)) return -1;
     k++;
     for (int c = 0; c < 32 && k < n && AT(k) >= 0x30 && AT(k) <= 0x3F; c++) k++;
     Py_ssize_t intermediates = k;
     for (int c = 0; c < 4 && k < n && AT(k) >= 0x20 && AT(k) <= 0x2F && AT(k) != '"'; c++) k++;
     if (k > intermediates && k + 1 < n && is_word(AT(k + 1))) return -1;
-    if (k < n && AT(k) >= 0x40 && AT(k) <= 0x7E && AT(k) != '\\') return k + 1;
+    if (k < n && AT(k) >= 0x40 && AT(k) <= 0x7E && AT(k) != '\\' && !opens_marker(kind, data, n, k)) return k + 1;
     return -1;
 }
 

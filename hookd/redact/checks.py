@@ -217,9 +217,11 @@ _CODE_AFTER_STRING = frozenset(" \t)];,+.:")
 def _closes_a_string(match: re.Match[str]) -> bool:
     """The quote before the value closes a string that holds the name: ``input("Password: ")``,
     ``print('Token: ' + t)``, ``label = "Password:";``. What follows it is code: it begins with a space or
-    punctuation that ends an expression, or runs over the end of a line of source."""
+    punctuation that ends an expression, or runs over the end of a line of source. A marker inside the value
+    may stand for such a line's end: a later find's value over lines (curl -u a:\"<pw> whose quote never
+    closes) took it on the pass before, which read the string as closed there and kept it."""
     value = match.group("value")
-    if value[0] in _CODE_AFTER_STRING:
+    if value[0] in _CODE_AFTER_STRING or _MARKER_HEAD in value:
         return True
     return any(t.group() in _LINE_ENDS for t in _JSON_TOKENS.finditer(value))
 

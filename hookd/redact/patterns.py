@@ -251,14 +251,26 @@ _REPR_ESCAPES = r"\\{4}|\\{2}'|"
 # starts with "[" (a marker) or "$" (a variable reference). A quoted one that does not close runs to the end
 # of its JSON string; a single quote inside a single-quoted value is taken when the value then closes at the
 # end of its line (PASSWORD='Tr0ub4dor'3xQz').
+# A single-quoted value that does not close, inside JSON text in a string, ends at that text's string's end (\"
+# before what follows a JSON string: , : } ] or the outer string's end): it ran on over the inner document's
+# closing \"} to its outer string's end, and the inner document was no longer JSON. (The view writes a nested
+# string's quote and a quote inside it alike; one that closes, however far, is taken whole as before.)
+_NESTED_STRING_END = r"""(?:\\\\)*+\\"[ \t]*+[,:}\]"]"""  # raw (an odd run, 2**k - 1) or as the view writes it
 VALUE = (
     r"(?:(?P<dq>\\\")|(?P<sq>'))?"
     r"(?P<value>"
     r"(?(dq)"
     + run(r"[^\"\\]", r"\\\\\\\"|\\[^\"]", 1, 1024)  # an escaped quote (\\\") is taken whole
-    + r"|(?(sq)"
+    + r"|(?(sq)(?:"
     + run(r"[^'\"\\]", _REPR_ESCAPES + r"\\.|" + _QUOTE_PIECES + _LONE_QUOTE, 1, 1024)
-    + r"|"
+    + "(?=')|"
+    + run(
+        r"[^'\"\\]",
+        "(?!" + _NESTED_STRING_END + ")(?:" + _REPR_ESCAPES + r"\\.)|" + _QUOTE_PIECES + _LONE_QUOTE,
+        1,
+        1024,
+    )
+    + ")|"
     + BARE_VALUE
     + r")))"
     r"(?(dq)(?:\\\")?|(?(sq)'?))"

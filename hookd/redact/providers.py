@@ -37,6 +37,7 @@ from hookd.redact.patterns import (
     hyperscan_shape,
 )
 from hookd.redact.rule import Rule
+from hookd.redact.tokenends import openai_end, pypi_end, vault_end
 
 
 class _MoreOfRule(TypedDict, total=False):
@@ -44,6 +45,7 @@ class _MoreOfRule(TypedDict, total=False):
 
     group: int | str
     check: Callable[[re.Match[str]], bool] | None
+    ends: Callable[[str], int] | None
 
 
 def _token(
@@ -200,6 +202,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "`sk-proj-` + 20 or more of `[A-Za-z0-9_-]`",
         reach=330,
         check=glue_ok,
+        ends=openai_end,
     ),
     _token(
         "llm_api_key",
@@ -234,6 +237,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "`pypi-AgEIcHlwaS5vcmc` + 50 or more of `[A-Za-z0-9_-]`",
         reach=1030,
         check=glue_ok,
+        ends=pypi_end,
     ),
     _token(
         "huggingface_token",
@@ -250,6 +254,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "`hvs.` + 24 or more of `[A-Za-z0-9_-]`",
         reach=530,
         check=glue_ok,
+        ends=vault_end,
     ),
     _token(
         "sendgrid_key",

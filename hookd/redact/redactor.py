@@ -276,6 +276,8 @@ class Redactor:
         start, end = match.span(rule.group)
         if start < 0 or end <= start:
             return
+        if rule.ends is not None:
+            end = start + rule.ends(match.string[start:end])
         value = match.string[start:end]
         if value.startswith(REDACTED_PREFIX) or self.allow and self._allowed(value):
             return

@@ -90,6 +90,9 @@ class Rule:
     flags: int = 0
     validate: Callable[[str], bool] | None = None  # the replaced text must pass (Luhn, ...)
     check: Callable[[re.Match[str]], bool] | None = None  # the match in its context must pass
+    # The replaced text's length by its format (a serialized token's own end, before a name joined to it):
+    # tokenends.py; the marker replaces that much of the group.
+    ends: Callable[[str], int] | None = None
     # Decodes the replaced text (base64, hex...); it is a secret if the decoded text holds one.
     unwrap: Callable[[str], str | None] | None = None
     # For a rule gated by keywords: a Hyperscan pattern that finds every place its regex can begin,

@@ -98,7 +98,7 @@ def _edit(
         if level_escape > 2 ** (MAX_LEVEL - 1):
             return 0, None, "\\" + after
         if after[-1] == "\\":  # ESC \\ (only ever its level's escape: _ST): a line break of its level
-            return 0, "\\" * run + "n", "\\" * run + "n"
+            return run - level_escape, "\\" * level_escape + "n", "\\" * run + "n"
         if len(after) == run + 4:  # a lone ESC (no sequence a token hides behind): a space, as a control character
             return run - level_escape, " ", "\\" * (run - level_escape) + " "
         return run - level_escape, "", "\\" * (run - level_escape)

@@ -78,6 +78,8 @@ FULLWIDTH_OFFSET = 0xFEE0  # from a fullwidth form to its ASCII character
 _ESCAPE_END = "|".join(rf"(?<=\\[A-Za-z0-9]\\{{{n}}}\")|(?<=\\u[0-9A-Fa-f]{{4}}\\{{{n}}}\")" for n in (3, 7))
 # Nor is a short option's letter (mysql -p\"<pw>\", zip -P\"<pw>\"): a quote after it opens the option's value.
 _OPTION_END = "|".join(rf"(?<=-[A-Za-z]\\{{{n}}}\")(?<![A-Za-z0-9_-]-[A-Za-z]\\{{{n}}}\")" for n in (3, 7))
+# A percent escape is read after a name's last character, or after a marker's ] (the value a pass redacted there
+# ended in one: \b%26 reads & whether or not its \b, a value, is a marker).
 # A terminal's escape sequences (ESC, raw or as an escape of any level the view reads) print nothing: a colour
 # or an erase (CSI: ESC [ parameters, intermediates, a final character) and an OSC's opening (ESC ] and its
 # number; OSC 8's hyperlink parameters too) are dropped, so ``grep --color`` output that splits a token reads
@@ -90,11 +92,18 @@ _OPTION_END = "|".join(rf"(?<=-[A-Za-z]\\{{{n}}}\")(?<![A-Za-z0-9_-]-[A-Za-z]\\{
 # read as a CSI, the marker's rest became text a second pass redacted again. Nor is one with intermediates
 # whose final begins a word (ESC [ SP gsk_..., ESC [, SP ghp_...): a terminal's (ESC [2 SP q, ESC [!p) ends
 # where its text begins, and read as one, the final hid a token's first letter and the token with it.
-_CSI = r"\[(?!REDACTED:)[0-?]{0,32}(?:[ !#-/]{1,4}[@-\[\]-~](?![A-Za-z0-9_])|[@-\[\]-~])"
+_CSI_FINAL = r"(?!\[REDACTED:)[@-\[\]-~]"  # nor a final [ that opens a marker (ESC [ [REDACTED:...])
+_CSI = r"\[(?!REDACTED:)[0-?]{0,32}(?:[ !#-/]{1,4}" + _CSI_FINAL + r"(?![A-Za-z0-9_])|" + _CSI_FINAL + ")"
 _OSC = r"\](?:8;[^;\x00-\x1f\"\\]{0,256};|[0-9]{1,4};)"
 _ESC_HEX = r"u001[Bb]"
-# ESC \\ at level k: 2**(k-1) backslashes (the first is the match's own) and 2**k after it, no more.
-_ST = "|".join("\\\\" * (2 ** (k - 1) - 1) + _ESC_HEX + "\\\\" * 2**k + r"(?!\\)" for k in range(1, MAX_LEVEL + 1))
+# ESC \\ at level k: 2**(k-1) backslashes (the first is the match's own) and 2**k after it, no more; after any
+# literal backslashes of its level (2**k each: the text's own \ before a string terminator), which stay. Read
+# only where nothing else stood before the ESC, a pass that redacted the text's \ before it read the terminator
+# the first pass had not (fresh seed 10,556,406).
+_ST = "|".join(
+    "(?:" + "\\\\" * 2**k + ")*+" + "\\\\" * (2 ** (k - 1) - 1) + _ESC_HEX + "\\\\" * 2**k + r"(?!\\)"
+    for k in range(1, MAX_LEVEL + 1)
+)
 # A control character's escape (not a line break or ESC, read above) and JSON's \b, \f and \t read as a space:
 # a backspace, a form feed, a unit separator end a word as a space does, so a token right after one reads as it
 # would after a space, and a tab between a name, its sign and its value (aligned .tfvars, INI files) or a
@@ -107,7 +116,7 @@ _CONTROL_HEX = r"00(?:0[0-8BbCcEeFf]|1[0-9AaC-Fc-f])"
 # start as a written one is: a line's prefix after it (lineprefix.py) is dropped too, at the first level as after
 # a written one (an OSC title, then grep's path:N:; find -print0's records with cat -n's numbers). The group
 # (empty) says the escape after the match's backslash is one: what follows it may then be a prefix.
-_LINE_ESCAPE = r"(?=(?:\\\\)*u000[07]|u001[Bb]\\\\(?!\\))"
+_LINE_ESCAPE = r"(?=(?:\\\\)*u000[07]|(?:\\\\)*u001[Bb]\\\\(?!\\))"
 EDIT = re.compile(
     r"(\\(?=[\\u\"bfrt/])(?<!\\\\)((?<=\\n\\))?(?:("
     + _LINE_ESCAPE
@@ -140,7 +149,7 @@ EDIT = re.compile(
     + _JOINED
     + r"\\\")"
     r"|'(?=[ \t\\+\"])(?<!\\')" + _JOINED + "'"
-    r"|%((?<=[A-Za-z0-9_]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~-]%)2(?=6[A-Za-z_]))[Dd6]"
+    r"|%((?<=[A-Za-z0-9_\]]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~\]-]%)2(?=6[A-Za-z_]))[Dd6]"
     r"|[" + INVISIBLE + "]"
     r"|\x1b(" + _CSI + "|" + _OSC + r"|\\)(?:(?<=\x1b\\)(?:" + LINE_PREFIX + "))?"
     r"|([" + SPACES + FULLWIDTH + "])"
