@@ -201,10 +201,10 @@ def test_install_then_uninstall_gives_back_the_original_bytes(home, render):
     assert path.read_bytes() == original
 
 
-def test_uninstall_of_a_file_hookd_created_leaves_no_hooks_key(home):
+def test_uninstall_of_a_file_hookd_created_removes_it(home):
     assert run_hooks("install") == 0
     assert run_hooks("uninstall") == 0
-    assert json.loads(user_settings(home).read_text()) == {}
+    assert not user_settings(home).exists()  # more in test_hooks_leftovers.py
 
 
 def test_uninstall_removes_hookd_handlers_and_nothing_else(home):
@@ -379,7 +379,7 @@ def test_an_http_install_on_another_port_is_still_found(home, capsys, monkeypatc
     out = capsys.readouterr().out
     assert "http mode, 1 events: Stop" in out and "but http_addr is 127.0.0.1:9001" in out
     assert run_hooks("uninstall", "--http-addr", "127.0.0.1:9001") == 0
-    assert json.loads(user_settings(home).read_text()) == {}
+    assert not user_settings(home).exists()  # found and removed, and with them the file install made
 
 
 def test_status_says_where_hookd_is_installed_as_json(home, capsys):

@@ -13,7 +13,7 @@ from typing import Any, Callable, TextIO
 
 from hookd.config import Config
 from hookd.policies import HookClient, HookMode
-from hookd.hooks import entries, events, merge
+from hookd.hooks import created, entries, events, merge
 from hookd.hooks import http_policy, layers, ports, proxies, switches
 from hookd.hooks.command import hook_command, route_env
 from hookd.hooks.settings import SettingsError, SettingsFile, load, scope_paths
@@ -195,7 +195,22 @@ def uninstall(config: Config, path: str, dry_run: bool, out: TextIO | None = Non
         print(f"no hookd hooks in {path}; nothing to remove", file=err if dry_run else out)
         return 0
     count = sum(len(h) for h in merge.found(settings.data, url).values())
+    target = os.path.realpath(path)
+    made = None if os.path.islink(path) else created.matches(target, settings.raw())
+    if made and not new:  # hookd made the file and nobody else ever wrote it: it goes, as it came
+        if dry_run:
+            out.write(settings.diff_to_nothing())
+            return 0
+        created.remove(target)
+        print(f"removed {count} hookd hook entries from {path}, and the file, which hookd created", file=out)
+        return 0
     backup = _apply(settings, new, dry_run, out)
     if not dry_run:
         print(f"removed {count} hookd hook entries from {path} (backup: {backup})", file=out)
+        if made is False:
+            print(
+                f"{path} was created by hookd's install but has been changed since, so it stays; "
+                "remove it yourself if nothing in it is yours",
+                file=out,
+            )
     return 0

@@ -14,6 +14,8 @@ managed files when they deliver a key.
 from __future__ import annotations
 
 import os
+import re
+import stat
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -30,6 +32,7 @@ class Layer:
     path: str  # absolute
     data: Mapping[str, Any]
     managed: bool
+    unread: str | None = None  # why a file that is there was not read (its settings then count for nothing)
 
 
 def read(path: str) -> dict[str, Any]:
@@ -39,10 +42,36 @@ def read(path: str) -> dict[str, Any]:
     memory (a checkout can carry any of them as its settings). A path that another file names (a
     plugin's install path in installed_plugins.json) may hold a NUL byte, which no file's can:
     ValueError, nothing read, as Claude Code finds nothing there either."""
+    return read_noting(path)[0]
+
+
+def read_noting(path: str) -> tuple[dict[str, Any], str | None]:
+    """``read``, and why a file that is there was not read (None: read, or not there): ``hooks
+    status`` names it. The reason names the kind of failure and where in the file, never what the
+    file holds (a managed or a plugin's file may not be the user's to show)."""
     try:
-        return settings.load(path).data
-    except (OSError, SettingsError, ValueError):
-        return {}
+        return settings.load(path).data, None
+    except SettingsError as exc:
+        return {}, _reason(path, str(exc))
+    except OSError as exc:
+        return {}, exc.strerror or "it cannot be read"
+    except ValueError:
+        return {}, "its path holds a NUL byte"
+
+
+def _reason(path: str, message: str) -> str:
+    if message.startswith(f"cannot read {path}: "):
+        return message.removeprefix(f"cannot read {path}: ")
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return exc.strerror or "it cannot be read"
+    if not stat.S_ISREG(info.st_mode):
+        return f"it is a {settings.kind(info.st_mode)}, not a file"
+    if info.st_size > settings.MAX_BYTES:
+        return f"it is larger than a settings file can be ({info.st_size} bytes, over {settings.MAX_BYTES})"
+    where = re.search(r"line \d+ column \d+", message)
+    return f"it is not valid JSON ({where.group()})" if where else "it is not one JSON object in UTF-8"
 
 
 def managed_files(managed: Sequence[str]) -> list[str]:
@@ -71,8 +100,13 @@ def stack(scope_files: Sequence[str], described: Sequence[str], managed: Sequenc
         path = os.path.abspath(path)
         if path not in seen and path not in managed_paths:
             seen.add(path)
-            layers.append(Layer(path, read(path), False))
-    return layers + [Layer(p, read(p), True) for p in managed_paths]
+            layers.append(Layer(path, read(path), False))  # described, strictly, by hooks status
+    return layers + [Layer(p, *_read_managed(p)) for p in managed_paths]
+
+
+def _read_managed(path: str) -> tuple[dict[str, Any], bool, str | None]:
+    data, why = read_noting(path)
+    return data, True, why
 
 
 def deciding(layers: list[Layer], key: str) -> Layer | None:

@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from hookd.hooks.layers import Layer, read
+from hookd.hooks.layers import Layer, read_noting
 
 # A user has a few dozen plugin copies at most, each a hooks file or two; past these, the rest are not read.
 MOST_COPIES = 256
@@ -44,9 +44,19 @@ def enabled(layers: list[Layer]) -> dict[str, bool]:
     return {name: managed for name, (on, managed) in state.items() if on}
 
 
-def _copies(config_dir: str, cwd: str) -> dict[str, list[str]]:
+@dataclass(frozen=True)
+class Unread:
+    path: str
+    why: str  # the kind of failure, never the file's content
+    plugin: str | None  # None: the install list
+
+
+def _copies(config_dir: str, cwd: str, unread: list[Unread]) -> dict[str, list[str]]:
     """Each installed plugin's install paths that apply here (a project's copy only in it)."""
-    data = read(os.path.join(config_dir, "plugins", "installed_plugins.json"))
+    listing = os.path.join(config_dir, "plugins", "installed_plugins.json")
+    data, why = read_noting(listing)
+    if why:
+        unread.append(Unread(listing, why, None))
     listed = data.get("plugins")
     found: dict[str, list[str]] = {}
     listed = listed if isinstance(listed, dict) else {}
@@ -65,10 +75,13 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _hook_files(root: str) -> list[str]:
+def _hook_files(root: str, plugin: str, unread: list[Unread]) -> list[str]:
     files = [os.path.join(root, "hooks", "hooks.json")]
     manifest = os.path.join(root, ".claude-plugin", "plugin.json")
-    declared: Any = read(manifest).get("hooks")
+    data, why = read_noting(manifest)
+    if why:
+        unread.append(Unread(manifest, why, plugin))
+    declared: Any = data.get("hooks")
     if isinstance(declared, dict):
         files.append(manifest)  # inline: the manifest has the settings' shape
     for rel in ([declared] if isinstance(declared, str) else declared if isinstance(declared, list) else [])[
@@ -76,14 +89,25 @@ def _hook_files(root: str) -> list[str]:
     ]:
         if isinstance(rel, str):
             files.append(os.path.normpath(os.path.join(root, rel)))
-    return [f for f in dict.fromkeys(files) if os.path.isfile(f)]
+    kept = []
+    for f in dict.fromkeys(files):
+        if os.path.isfile(f):
+            kept.append(f)  # read, and any failure told, as a settings file is
+        elif os.path.lexists(f):  # a directory, a FIFO, a link to nothing: Claude Code gets no hooks from it
+            unread.append(Unread(f, read_noting(f)[1] or f"{f} is not a file", plugin))
+    return kept
 
 
-def hook_files(config_dir: str, layers: list[Layer], cwd: str | None = None) -> list[PluginHooks]:
-    """The hooks files of the enabled, installed plugins, in the install list's order."""
+def hook_files(
+    config_dir: str, layers: list[Layer], cwd: str | None = None, unread: list[Unread] | None = None
+) -> list[PluginHooks]:
+    """The hooks files of the enabled, installed plugins, in the install list's order; ``unread``
+    gets the files among them (the install list, a manifest, a hooks file) that are there but
+    could not be read."""
     wanted = enabled(layers)
+    unread = [] if unread is None else unread
     found = []
-    for name, roots in _copies(config_dir, cwd or os.getcwd()).items():
+    for name, roots in _copies(config_dir, cwd or os.getcwd(), unread).items():
         if name in wanted:
-            found += [PluginHooks(name, path, wanted[name]) for root in roots for path in _hook_files(root)]
+            found += [PluginHooks(name, p, wanted[name]) for root in roots for p in _hook_files(root, name, unread)]
     return found

@@ -94,6 +94,16 @@ class SettingsFile:
         text = json.dumps(data, indent=self.indent, ensure_ascii=escaped)
         return text + "\n" if self.newline_at_end else text
 
+    def raw(self) -> bytes:
+        """The file's bytes as read."""
+        return (("\ufeff" if self.bom else "") + self.text).encode("utf-8")
+
+    def diff_to_nothing(self) -> str:
+        """The diff of removing the file."""
+        name = os.path.abspath(self.path)
+        old = self.text.splitlines(keepends=True)
+        return "".join(difflib.unified_diff(old, [], fromfile=name, tofile="/dev/null"))
+
     def diff(self, new_text: str) -> str:
         old = self.text.splitlines(keepends=True) if self.exists else []
         name = os.path.abspath(self.path)
@@ -130,20 +140,20 @@ def _read(path: str) -> bytes:
     descriptor (O_NONBLOCK: a FIFO swapped in meanwhile does not hang the open): the project's
     settings come with a checkout, and a link there to a FIFO, a terminal or /dev/zero made
     every command that reads them wait for good or read until memory ran out."""
-    _check_kind(path, os.stat(path))
+    _checkkind(path, os.stat(path))
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as fh:
-        _check_kind(path, os.fstat(fd))
+        _checkkind(path, os.fstat(fd))
         raw = fh.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise SettingsError(f"{path} grew past {MAX_BYTES} bytes while it was read; nothing was changed")
     return raw
 
 
-def _check_kind(path: str, info: os.stat_result) -> None:
+def _checkkind(path: str, info: os.stat_result) -> None:
     if not stat.S_ISREG(info.st_mode):
         raise SettingsError(
-            f"{path} is not a regular file (a {_kind(info.st_mode)}); a Claude Code settings file is "
+            f"{path} is not a regular file (a {kind(info.st_mode)}); a Claude Code settings file is "
             "one JSON file: remove it or replace it with one (nothing was read or changed)"
         )
     if info.st_size > MAX_BYTES:
@@ -153,7 +163,7 @@ def _check_kind(path: str, info: os.stat_result) -> None:
         )
 
 
-def _kind(mode: int) -> str:
+def kind(mode: int) -> str:
     kinds = {stat.S_IFDIR: "directory", stat.S_IFIFO: "FIFO", stat.S_IFCHR: "character device"}
     kinds |= {stat.S_IFBLK: "block device", stat.S_IFSOCK: "socket"}
     return kinds.get(stat.S_IFMT(mode), "special file")

@@ -2,7 +2,9 @@
 
 Writes are atomic (a temporary file in the same directory, fsync, rename,
 fsync of the directory) and a changed file is first copied to
-``<file>.hookd-backup-<time>``. A symlinked file (a dotfiles checkout) is
+``<file>.hookd-backup-<time>``, unless a backup beside it already holds
+those very bytes (install, uninstall, install again made one copy per change,
+the same two contents over and over). A symlinked file (a dotfiles checkout) is
 written through the link, so the link stays; a link to nothing is refused.
 """
 
@@ -10,7 +12,9 @@ from __future__ import annotations
 
 import datetime
 import os
+import stat
 
+from hookd.hooks import created
 from hookd.hooks.settings import SettingsError, SettingsFile
 from hookd.paths import makedirs_private, replace_file
 
@@ -25,16 +29,42 @@ def backup_path(path: str, now: datetime.datetime | None = None) -> str:
     return candidate
 
 
-def _write_backup(target: str) -> str:
-    """Copy ``target`` to a new backup file that is 0600 from the moment it exists.
+# Backups compared with the bytes about to be backed up, at most: a directory of settings holds a few.
+MOST_COMPARED = 64
+
+
+def _same_backup(target: str, data: bytes) -> str | None:
+    """An existing backup of ``target`` holding exactly ``data`` (a regular file, not a link)."""
+    folder, prefix = os.path.dirname(target), os.path.basename(target) + ".hookd-backup-"
+    try:
+        with os.scandir(folder) as listing:
+            names = sorted((e.name for e in listing if e.name.startswith(prefix)), reverse=True)
+    except OSError:
+        return None
+    for name in names[:MOST_COMPARED]:
+        path = os.path.join(folder, name)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fd)
+            if stat.S_ISREG(info.st_mode) and info.st_size == len(data) and fh.read(len(data) + 1) == data:
+                return path
+    return None
+
+
+def _write_backup(target: str, data: bytes, times: os.stat_result) -> str:
+    """Copy ``data`` (``target``'s bytes) to a new backup file that is 0600 from the moment it
+    exists, or name the backup that already holds them.
 
     Settings files hold API keys (``env``): a copy made with the umask's mode and
     tightened afterwards could be opened by another user in between. O_EXCL and
     O_NOFOLLOW: never an existing file, never through a planted link.
     """
-    with open(target, "rb") as src:
-        data = src.read()
-        times = os.fstat(src.fileno())
+    same = _same_backup(target, data)
+    if same:
+        return same
     for _ in range(100):
         backup = backup_path(target)
         try:
@@ -66,7 +96,8 @@ def refuse_creating_through_a_link(path: str) -> None:
 
 
 def write(settings: SettingsFile, new_text: str) -> str | None:
-    """Replace the file's content atomically; returns the backup's path (None for a new file)."""
+    """Replace the file's content atomically; returns the backup's path (None for a new file).
+    A file this makes gets hookd's record (created.py), kept while only hookd writes it."""
     refuse_creating_through_a_link(settings.path)
     target = os.path.realpath(settings.path)
     directory = os.path.dirname(target)
@@ -74,11 +105,19 @@ def write(settings: SettingsFile, new_text: str) -> str | None:
     # runs as the user, and under umask 000 anyone could have rewritten it (and its directory)
     # (tests/test_redteam7_umask.py). An existing file keeps its mode.
     makedirs_private(directory)
-    backup = None
+    backup, ours = None, True
+    new = (("\ufeff" if settings.bom else "") + new_text).encode("utf-8")
     if os.path.exists(target):
-        backup = _write_backup(target)
-        mode = os.stat(target).st_mode & 0o7777
+        with open(target, "rb") as src:
+            old, times = src.read(), os.fstat(src.fileno())
+        backup = _write_backup(target, old, times)
+        mode = times.st_mode & 0o7777
+        ours = created.matches(target, old) is True
     else:
         mode = 0o600
-    replace_file(target, (("\ufeff" if settings.bom else "") + new_text).encode("utf-8"), mode)
+    replace_file(target, new, mode)
+    if ours:
+        created.write(target, new)
+    else:
+        created.forget(target)
     return backup

@@ -130,8 +130,11 @@ def status(
     merged = layers.stack(scopes, paths, switches.MANAGED_SETTINGS)
     files += [describe(config, p, table, merged) for p in paths]
     user = scope_paths(("user",))[0]
-    found = plugins.hook_files(os.path.dirname(user[0]), merged) if user else []
+    unread: list[plugins.Unread] = []
+    found = plugins.hook_files(os.path.dirname(user[0]), merged, unread=unread) if user else []
     files += [{**describe(config, h.path, table, merged), "plugin": h.plugin, "forced": h.forced} for h in found]
+    files += [_unread(layer.path, layer.unread, "managed settings") for layer in merged if layer.unread]
+    files += [_unread(u.path, u.why, f"plugin {u.plugin}" if u.plugin else "plugin list") for u in unread]
     for f in files:
         if f.get("events"):
             f["problems"] += switches.problems(f["path"], merged, bool(f.get("forced")))
@@ -146,6 +149,18 @@ def status(
     if any(f.get("error") or f.get("problems") for f in files):
         return 1
     return 0 if any(f.get("events") for f in files) else 3
+
+
+def _unread(path: str, why: str, what: str) -> dict[str, Any]:
+    """A file Claude Code would read that could not be read: a note, not a problem of hookd's
+    hooks (Claude Code, running as this user, cannot read it either), with the fix."""
+    fix = (
+        "fix: make it one JSON object this user can read, or remove it (whoever manages the machine's policy)"
+        if what == "managed settings"
+        else "fix: make it a JSON file this user can read, or reinstall the plugin"
+    )
+    note = f"not read: {why}; Claude Code gets no settings or hooks from it either; {fix}"
+    return {"path": path, "exists": True, "what": what, "note": note}
 
 
 def _twice(files: list[dict[str, Any]]) -> None:
@@ -188,6 +203,8 @@ def _shown(value: Any) -> Any:
 
 def _render(f: dict[str, Any]) -> str:
     head = f["path"] + (f" (plugin {f['plugin']})" if f.get("plugin") else "")
+    if f.get("note"):
+        return f"{f['path']} ({f['what']})\n  note: {f['note']}"
     if f.get("error"):
         return f"{head}\n  ! {f['error']}"
     if not f["exists"]:
