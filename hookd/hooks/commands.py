@@ -201,9 +201,11 @@ def uninstall(config: Config, path: str, dry_run: bool, out: TextIO | None = Non
         if dry_run:
             out.write(settings.diff_to_nothing())
             return 0
-        created.remove(target)
-        print(f"removed {count} hookd hook entries from {path}, and the file, which hookd created", file=out)
-        return 0
+        if created.remove_if_unchanged(target):
+            print(f"removed {count} hookd hook entries from {path}, and the file, which hookd created", file=out)
+            return 0
+        print(f"hookd: {path} changed while uninstall ran; nothing was changed: run uninstall again", file=err)
+        return 1
     backup = _apply(settings, new, dry_run, out)
     if not dry_run:
         print(f"removed {count} hookd hook entries from {path} (backup: {backup})", file=out)

@@ -55,8 +55,16 @@ def forget(target: str) -> None:
         pass
 
 
-def remove(target: str) -> None:
-    """Remove the file hookd created (its record matched) and the record."""
+def remove_if_unchanged(target: str) -> bool:
+    """Remove the file hookd created and its record, if the file still holds what hookd wrote
+    (read again here: a write since ``uninstall`` read it keeps the file); whether it was removed."""
+    try:
+        with open(target, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return False
+    if matches(target, data) is not True:
+        return False
     os.unlink(target)
     forget(target)
     dir_fd = os.open(os.path.dirname(target) or ".", os.O_RDONLY | os.O_CLOEXEC)
@@ -64,3 +72,4 @@ def remove(target: str) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+    return True
