@@ -65,7 +65,8 @@ class WritesHeld(SlowLink):
 def is_busy(exc: BaseException) -> bool:
     """Redis answered BUSY: a script or module command runs past busy-reply-threshold, and Redis
     answers nothing else (but SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE) until it ends."""
-    return isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("BUSY ")
+    # The first word alone: a proxy's own `-BUSY`, or a module's empty busy reply, has no words after it.
+    return isinstance(exc, redis.exceptions.ResponseError) and str(exc).split(maxsplit=1)[:1] == ["BUSY"]
 
 
 class Pace:
