@@ -30,7 +30,7 @@ def test_a_timeout_while_redis_answers_is_a_slow_link_and_the_resend_gets_twice_
     assert isinstance(judged, SlowLink)
     assert "the link to Redis is slow" in str(judged) and "redis_min_bytes_per_s" in str(judged)
     assert pace.allowance(6_000_000) == 17
-    pace.kept_up()
+    pace.kept_up(6_000_000, 3.0)  # it crossed at 2 MB/s: back to the setting
     assert pace.allowance(6_000_000) == 11
 
 

@@ -6,7 +6,8 @@ again forever. So a batch (or trial) is given its timeout plus its bytes at
 redis_min_bytes_per_s, the slowest link it is allowed for. When a batch times out and Redis
 still answers a PING in time, the link is slower than that: the rate assumed is halved for the
 next send (down to MIN_BYTES_PER_S), so any link that moves bytes at all carries the batch
-within a few sends; the first batch that goes through brings it back to the setting. A send's
+within a few sends; each send that goes through sets it to half the rate it crossed at, until
+one crosses at twice the setting's, so the full batches that follow are given time for that link. A send's
 bytes include the publish script, which a connection that connected since the last send loads
 first (writer.py): 9 KB, more than most batches after a failure (one event). The mark
 in the stream makes each resend harmless (the batch may have landed after all).
@@ -47,6 +48,10 @@ class SlowLink(redis.exceptions.TimeoutError):
     the link is slower than the rate assumed (status: ``slow``, not ``down``)."""
 
 
+# After a send crosses a link judged slow, the next are given time for 1/SHOWN_SHARE of the rate it
+# showed: a full batch given just that rate outlasted it behind a 2 KB/s link (test_redteam31_slow_backlog).
+SHOWN_SHARE = 2
+
 # How much longer than twice the PING's round trip the one-line script may take and still be
 # taken for the link's pace rather than for writes held.
 HELD_S = 0.1
@@ -60,7 +65,8 @@ class WritesHeld(SlowLink):
 def is_busy(exc: BaseException) -> bool:
     """Redis answered BUSY: a script or module command runs past busy-reply-threshold, and Redis
     answers nothing else (but SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE) until it ends."""
-    return isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("BUSY ")
+    # The first word alone: a proxy's own `-BUSY`, or a module's empty busy reply, has no words after it.
+    return isinstance(exc, redis.exceptions.ResponseError) and str(exc).split(maxsplit=1)[:1] == ["BUSY"]
 
 
 class Pace:
@@ -125,8 +131,15 @@ class Pace:
             "find what paused Redis (CLIENT LIST, its log)"
         )
 
-    def kept_up(self) -> None:
-        self.bytes_per_s = float(self.setting)
+    def kept_up(self, size: int, took_s: float) -> None:
+        """A send of ``size`` bytes was answered ``took_s`` after it began. At the setting, nothing
+        changes; below it (a link judged slow), the rate assumed is 1/SHOWN_SHARE of the one the send
+        showed (a link's pace varies from send to send), up to the setting: back at the setting at once,
+        a one-event trial that crossed gave the next full batch the time of a fast link, which it
+        outlasted, and the backlog crossed one event a cycle."""
+        if self.bytes_per_s < self.setting:
+            shown = size / took_s if took_s > 0 else float(self.setting)
+            self.bytes_per_s = min(float(self.setting), max(float(MIN_BYTES_PER_S), shown / SHOWN_SHARE))
 
     def too_slow(self, size: int, waited_s: float, unsure: str | None = None) -> SlowLink:
         """A batch of ``size`` bytes got no answer in ``waited_s`` while Redis answers: slow down.

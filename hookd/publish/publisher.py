@@ -175,6 +175,7 @@ class Publisher:
             allowed = given = max(given, until - time.monotonic())
         self.progress.attempting(batch.size, allowed - self.pace.timeout_s)
         fresh = self.first_sends.sending(batch)
+        sent_at, loads = time.monotonic(), self.writer.script_loads
         try:
             async with asyncio.timeout(allowed if trial else None):
                 counts = await self.send(
@@ -192,7 +193,8 @@ class Publisher:
             )
             return False
         self.progress.answered(True)
-        self._published(batch, counts, fresh)
+        crossed = batch.size + SCRIPT_BYTES * (self.writer.script_loads - loads)
+        self._published(batch, counts, fresh, crossed, time.monotonic() - sent_at)
         return True
 
     async def send(
@@ -205,10 +207,10 @@ class Publisher:
         """Write one batch (see BatchWriter.send); ``publish`` goes through here."""
         return await self.writer.send(keys, args, ask, timeout_s)
 
-    def _published(self, batch: Batch, counts: Counts, fresh: bool) -> None:
+    def _published(self, batch: Batch, counts: Counts, fresh: bool, crossed: int, took_s: float) -> None:
         self.landed.whole(batch, counts, fresh)
         self.redirects = 0
-        self.pace.kept_up()
+        self.pace.kept_up(crossed, took_s)
 
     async def stream(self) -> None:
         """Publish batch after batch on one connection, the next sent before the last's reply.
@@ -238,7 +240,7 @@ class Publisher:
             )
 
     async def _stream_on(self, conn: Connection) -> None:
-        in_flight: deque[tuple[Batch, bool]] = deque()  # and whether it is its first send
+        in_flight: deque[tuple[Batch, bool, float]] = deque()  # whether it is its first send, when sent
         held: Batch | None = None
         while True:
             if len(in_flight) < IN_FLIGHT:
@@ -255,7 +257,7 @@ class Publisher:
                     conn.socket_timeout = self.pace.allowance(self.in_flight_bytes)
                     await conn.send_packed_command(self.writer.pack(held, after), check_health=False)
                     self.progress.attempting(self.in_flight_bytes, conn.socket_timeout - self.pace.timeout_s)
-                    in_flight.append((held, self.first_sends.sending(held)))
+                    in_flight.append((held, self.first_sends.sending(held), time.monotonic()))
                     held = None
                     continue
                 if not held.events:
@@ -266,10 +268,10 @@ class Publisher:
                 self.landed.partly(in_flight[0][0], exc)
                 raise
             self.slot_move.went_through(redirected=False)
-            batch, fresh = in_flight.popleft()
+            batch, fresh, sent_at = in_flight.popleft()
             self.in_flight_bytes -= batch.size
             self.progress.answered(True, still_waiting=bool(in_flight))
-            self._published(batch, counts, fresh)
+            self._published(batch, counts, fresh, batch.size, time.monotonic() - sent_at)
 
     async def _after_stream_failure(self, exc: BaseException) -> None:
         """Get past what stopped the stream, or count it as a failure.

@@ -94,6 +94,7 @@ class BatchWriter:
         self.slot_move = slot_move
         self.watched: weakref.WeakSet[Connection] = weakref.WeakSet()  # each forgets the script as it connects
         self.loaded: weakref.WeakSet[Connection] = weakref.WeakSet()  # each has the script, as far as hookd knows
+        self.script_loads = 0  # by ``ready``: a send's bytes include the script's when it loaded it
         # WAIT gives up in half the time a batch may take (a trial's is shorter), so that
         # its answer comes before the timeout's.
         self.wait_ms = max(1, int(min(redis_settings.timeout_s, settings.breaker_trial_timeout_s) * 500))
@@ -113,6 +114,7 @@ class BatchWriter:
             self.watched.add(conn)
             conn.register_connect_callback(self._connected)  # type: ignore[no-untyped-call]  # redis-py: unannotated
         await conn.send_command("SCRIPT", "LOAD", PUBLISH_BATCH)
+        self.script_loads += 1
         try:
             await conn.read_response()
         except redis.exceptions.ResponseError:
