@@ -20,7 +20,12 @@ from test_disk_full import STATE_MOUNT, fill, mounts, status  # noqa: F401 (moun
 
 from hookd.daemon.backlog import REDACTED_BY
 
-pytestmark = [pytest.mark.process, pytest.mark.skipif(__import__("os").geteuid() != 0, reason="tmpfs needs root")]
+# Its starts compile their own rules' scanner databases: minutes on a machine loaded past its cores.
+pytestmark = [
+    pytest.mark.process,
+    pytest.mark.skipif(__import__("os").geteuid() != 0, reason="tmpfs needs root"),
+    pytest.mark.timeout(600),
+]
 
 TICKET = "TKT-48213377"
 RULES = json.dumps([{"name": "ticket", "pattern": "TKT-[0-9]{8}", "keywords": ["TKT-"]}])

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 
 import pytest
+import redis
 from conftest import log_records, wait_for_entries, wait_until
 from test_disk_full import status
 
@@ -42,6 +43,26 @@ def _run_long_script(redis_server) -> subprocess.Popen:
     )
 
 
+def _wait_for_script(redis_server) -> None:
+    """Until the script runs: a PING goes unanswered (its first busy-reply-threshold) or is answered
+    BUSY. Sent before that, the test's batch could land ahead of the script and nothing be busy."""
+    probe = redis.Redis(port=redis_server.port, socket_timeout=0.05, socket_connect_timeout=1)
+
+    def running() -> bool:
+        try:
+            probe.ping()
+        except redis.exceptions.TimeoutError:
+            return True
+        except redis.exceptions.ResponseError as exc:
+            return str(exc).startswith("BUSY")
+        return False
+
+    try:
+        wait_until(running, what="the long script running")
+    finally:
+        probe.close()
+
+
 def _kill_script(redis_db) -> None:
     def killed() -> bool:
         try:
@@ -64,6 +85,7 @@ def test_a_script_past_busy_reply_threshold_is_reported_as_busy_script(
     wait_for_entries(redis_db, 1)
     script = _run_long_script(redis_server)
     try:
+        _wait_for_script(redis_server)
         daemon.send_stop("during")
         wait_until(
             lambda: status(daemon)[1]["redis"]["state"] == "busy_script", timeout=20, what="redis.state busy_script"

@@ -16,7 +16,12 @@ import pytest
 from conftest import RedisServer, log_records, wait_until
 from test_disk_full import STATE_MOUNT, fill, mounts  # noqa: F401 (mounts: the fixture)
 
-pytestmark = [pytest.mark.process, pytest.mark.skipif(__import__("os").geteuid() != 0, reason="tmpfs needs root")]
+# Its starts compile their own rules' scanner databases: minutes on a machine loaded past its cores.
+pytestmark = [
+    pytest.mark.process,
+    pytest.mark.skipif(__import__("os").geteuid() != 0, reason="tmpfs needs root"),
+    pytest.mark.timeout(600),
+]
 
 TICKET = "TKT-48213377"
 ALPHA = "ALPHA-77310042"

@@ -53,9 +53,13 @@ def cmd_print_hook_command(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from hookd import replay
+    from hookd import logs, replay
 
-    return replay.run(load(args), file=args.file, export_to=args.export, dry_run=args.dry_run, as_json=args.json)
+    config = load(args)
+    # What the publisher's parts log (a slot on the move, a script loaded again) goes to stderr: stdout
+    # is the report, which --json makes one JSON document.
+    logs.configure(config.log_format, config.log_level)
+    return replay.run(config, file=args.file, export_to=args.export, dry_run=args.dry_run, as_json=args.json)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
