@@ -34,10 +34,10 @@ def bare_value_in_code(match: re.Match[str]) -> bool:
     value = match.group("value")
     text, start, end = match.string, match.start("value"), match.end("value")
     after = _EXPRESSION_AFTER.match(text, end)
-    # Not a name and its colon before the = (password=token: =<v>): the = begins that label's value (its
-    # :=), which a pass redacts with it; read as a chain, the first value was kept until the second was a
-    # marker, and a second pass took it.
-    if after and not (value[-1] == ":" and after.group().strip(" \t") == "="):
+    # Not after a value that ends in a name's colon (password=token: =<v>, token: :token: ==<v>): the =, ==
+    # or != begins that label's value, which a pass redacts with it; read as a chain or a comparison, the
+    # first value was kept until the second was a marker, and a second pass took it.
+    if after and value[-1] != ":":
         return True
     # The few characters around the value first, then the regex that reads all of it.
     if _ITEM_ENDS_AFTER.match(text, end) and _LETTERS_NAME.fullmatch(value):
