@@ -17,6 +17,21 @@ def apply(payload: str) -> str:
     return expected
 
 
+def apply_twice(doc: str) -> str:
+    """The payload redacted; a second pass changes nothing and it stays JSON."""
+    out = apply(doc)
+    assert apply(out) == out, out
+    json.loads(out)
+    return out
+
+
+def nested(text: str, levels: int) -> str:
+    """``text`` as a tool's stdout, inside ``levels`` JSON documents of its own first."""
+    for _ in range(levels):
+        text = json.dumps({"content": text})
+    return json.dumps({"tool_response": {"stdout": text}})
+
+
 def as_json(text: str, ascii_only: bool = True) -> str:
     return json.dumps({"tool_input": {"command": text}}, ensure_ascii=ascii_only)
 

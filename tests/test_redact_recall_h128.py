@@ -11,27 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from recall_helpers import ENGINE, PAYLOAD_KINDS, apply, as_json
+from recall_helpers import ENGINE, PAYLOAD_KINDS, apply, apply_twice, as_json, nested
 
 sys.path.insert(0, str(Path(__file__).parent / "redaction_corpus"))
 
 from fakes import Fakes  # noqa: E402
 
 VALUES = Fakes(128).all()
-
-
-def _twice(doc: str) -> str:
-    """The payload redacted; a second pass changes nothing and it stays JSON."""
-    out = apply(doc)
-    assert apply(out) == out, out
-    json.loads(out)
-    return out
-
-
-def _nested(text: str, levels: int) -> str:
-    for _ in range(levels):
-        text = json.dumps({"content": text})
-    return json.dumps({"tool_response": {"stdout": text}})
 
 
 # --- An entity run's leading sign is the sign of what stands before it -------------------------------------------
@@ -43,7 +29,7 @@ SEED_8158301 = "token: sk-%3D\f=&#97;ghp_password: Authorization: {gh}\n"
 
 @pytest.mark.parametrize("levels", [0, 1, 2])
 def test_the_fresh_seed_with_a_sign_before_an_entity_run(levels: int) -> None:
-    out = _twice(_nested(SEED_8158301.format(**VALUES), levels))
+    out = apply_twice(nested(SEED_8158301.format(**VALUES), levels))
     assert VALUES["gh"] not in out, out
 
 
@@ -52,20 +38,20 @@ def test_the_fresh_seed_with_a_sign_before_an_entity_run(levels: int) -> None:
 @pytest.mark.parametrize("secret", ["gh", "stripe"])
 def test_a_sign_before_an_entity_run_is_kept_out_of_its_marker(before: str, sign: str, secret: str) -> None:
     text = f"{before}{sign}&#97;password: {VALUES[secret]}\n"
-    out = json.loads(_twice(as_json(text)))["tool_input"]["command"]
+    out = json.loads(apply_twice(as_json(text)))["tool_input"]["command"]
     assert VALUES[secret] not in out and sign + "[REDACTED:" in out, out
 
 
 @pytest.mark.parametrize("kind", PAYLOAD_KINDS)
 def test_a_sign_before_an_entity_run_in_every_payload_kind(kind: str) -> None:
-    out = _twice(json.dumps(PAYLOAD_KINDS[kind](f"token: abc =&#97;password: {VALUES['gh']}\n")))
+    out = apply_twice(json.dumps(PAYLOAD_KINDS[kind](f"token: abc =&#97;password: {VALUES['gh']}\n")))
     assert VALUES["gh"] not in out, out
 
 
 def test_an_entity_run_after_a_sign_still_takes_its_value() -> None:
     """The run's own sign (inside it, after a name) is still read with it: an entity-spelled name's value."""
     for text in (f"x =&#112;assword={VALUES['stripe']}", f'"=&#112;assword: {VALUES["pw"]}"'):
-        out = _twice(as_json(text))
+        out = apply_twice(as_json(text))
         assert VALUES["stripe"] not in out and VALUES["pw"] not in out, out
 
 
@@ -79,7 +65,7 @@ SEED_9658044 = '\x1b[1m&#97;password=\\,,password: Authorization: "{openai}\n'
 
 @pytest.mark.parametrize("levels", [0, 1, 2])
 def test_the_fresh_seed_with_a_marker_inside_an_entity_run(levels: int) -> None:
-    out = _twice(_nested(SEED_9658044.format(**VALUES), levels))
+    out = apply_twice(nested(SEED_9658044.format(**VALUES), levels))
     assert VALUES["openai"] not in out and "entity_run" not in out, out
 
 
@@ -88,14 +74,14 @@ def test_the_fresh_seed_with_a_marker_inside_an_entity_run(levels: int) -> None:
 @pytest.mark.parametrize("levels", [1, 2])
 def test_an_entity_run_cut_by_a_value_reads_the_same_on_a_second_pass(cut: str, name: str, levels: int) -> None:
     text = f'&#97;{name}={cut},,{name}: Authorization: "{VALUES["gh"]}\n'
-    out = _twice(_nested(text, levels))
+    out = apply_twice(nested(text, levels))
     assert VALUES["gh"] not in out, out
 
 
 def test_a_name_after_a_marker_is_read_on_its_own() -> None:
     """What follows a marker is a run of its own: an entity-spelled name there still has its value taken."""
     text = f"&#97;token: token: [REDACTED:secret_assignment] x &#112;assword={VALUES['stripe']}"
-    out = _twice(as_json(text))
+    out = apply_twice(as_json(text))
     assert VALUES["stripe"] not in out and "[REDACTED:secret_assignment] x " in out, out
 
 
@@ -114,7 +100,7 @@ JOINED = {
 @pytest.mark.parametrize("joined", JOINED)
 def test_a_gitlab_token_ends_by_its_prefix_before_a_joined_name(token: str, joined: str) -> None:
     template, kept = JOINED[joined]
-    out = _twice(as_json(template.format(t=VALUES[token])))
+    out = apply_twice(as_json(template.format(t=VALUES[token])))
     assert VALUES[token] not in out, out
     assert "[REDACTED:gitlab_token]" + kept in json.loads(out)["tool_input"]["command"], out
 
@@ -122,7 +108,7 @@ def test_a_gitlab_token_ends_by_its_prefix_before_a_joined_name(token: str, join
 @pytest.mark.parametrize("token", GITLAB)
 @pytest.mark.parametrize("kind", PAYLOAD_KINDS)
 def test_a_gitlab_token_ends_by_its_prefix_in_every_payload_kind(token: str, kind: str) -> None:
-    out = _twice(json.dumps(PAYLOAD_KINDS[kind](f"cp backup_{VALUES[token]}_old.json /tmp\n")))
+    out = apply_twice(json.dumps(PAYLOAD_KINDS[kind](f"cp backup_{VALUES[token]}_old.json /tmp\n")))
     assert VALUES[token] not in out and "]_old.json /tmp" in out, out
 
 
@@ -130,20 +116,20 @@ def test_a_gitlab_token_ends_by_its_prefix_in_every_payload_kind(token: str, kin
 def test_a_short_prefix_ends_at_20_after_a_space(prefix: str) -> None:
     """gldt-, glrt-, glft- are not read glued to a word; after a space they end at 20 before "_<name>"."""
     token = prefix + VALUES["glpat"][6:]
-    out = _twice(as_json(f"x {token}_prod_v2 x"))
+    out = apply_twice(as_json(f"x {token}_prod_v2 x"))
     assert token not in out and "[REDACTED:gitlab_token]_prod_v2 x" in out, out
 
 
 def test_a_job_tokens_own_underscore_is_kept_in_it() -> None:
     """glcbt-<1-5>_<20>: the "_" after its first part is the token's; the token is taken whole."""
-    out = _twice(as_json(f"token {VALUES['glcbt']} x"))
+    out = apply_twice(as_json(f"token {VALUES['glcbt']} x"))
     assert VALUES["glcbt"].split("_")[1] not in out and "[REDACTED:gitlab_token] x" in out, out
 
 
 def test_a_routable_runner_token_before_a_name_is_whole() -> None:
     """glrt-t<d>_<27-300>.<2><7> (gitleaks' routable runner token): its body is not cut at 20."""
     token = "glrt-t1_" + VALUES["glpat"][6:] + VALUES["glimt"][6:16] + ".0a" + "k3j9x2q"
-    out = _twice(as_json(f"x {token}_prod_v2 x"))
+    out = apply_twice(as_json(f"x {token}_prod_v2 x"))
     assert token[8:] not in out and token[30:] not in out and "]_prod_v2 x" in out, out
 
 
@@ -151,7 +137,7 @@ def test_a_routable_runner_token_before_a_name_is_whole() -> None:
 def test_a_gitlab_token_alone_is_taken_whole(token: str) -> None:
     """Without "_" after it, the longest shape reads it as before, also with more than its length."""
     for text in (f"x {VALUES[token]} x", f"x {VALUES[token]}Q9z-k2 x"):
-        out = _twice(as_json(text))
+        out = apply_twice(as_json(text))
         assert VALUES[token][6:] not in out and "Q9z-k2" not in out, out
 
 
@@ -172,7 +158,7 @@ SEED_10752144 = "curl -u a:Authorization: token: '\npassword: Authorization: \n"
 
 @pytest.mark.parametrize("levels", [0, 1, 2])
 def test_the_fresh_seed_with_a_name_at_a_later_lines_end(levels: int) -> None:
-    _twice(_nested(SEED_10752144, levels))
+    apply_twice(nested(SEED_10752144, levels))
 
 
 @pytest.mark.parametrize("before", ["", "b ", "curl -u a:b ", "curl -u a:Authorization: ", "curl -u a:[REDACTED:x] "])
@@ -181,7 +167,7 @@ def test_a_later_lines_name_reads_the_same_whatever_stands_before_the_value(befo
     """The line after an unclosed quote is read as it is read alone: in a Bash stdout kept, whatever comes before
     the value (further down, the quote runs on to the outer string's end and is taken whole, on both passes)."""
     text = f"{before}token: '\npassword: Authorization: \n"
-    out = _twice(_nested(text, levels))
+    out = apply_twice(nested(text, levels))
     assert levels or "\\npassword: Authorization: \\n" in out, out
 
 
@@ -190,5 +176,5 @@ def test_a_later_lines_name_reads_the_same_whatever_stands_before_the_value(befo
 def test_a_value_on_a_later_line_is_still_taken(breaks: str, levels: int) -> None:
     """h122's class holds: a value on a later line of an unclosed quote's value is found on the first pass."""
     text = f"token: '{breaks}password: {VALUES['pw']}{breaks}curl -u b:{VALUES['pw']} x{breaks}"
-    out = _twice(_nested(text, levels))
+    out = apply_twice(nested(text, levels))
     assert VALUES["pw"] not in out, out

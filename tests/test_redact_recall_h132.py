@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from recall_helpers import PAYLOAD_KINDS, apply, as_json
+from recall_helpers import PAYLOAD_KINDS, apply, apply_twice, as_json, nested
 
 from hookd.redact.view import COMPILED, PyView, View
 
@@ -26,22 +26,8 @@ from fakes import Fakes  # noqa: E402
 VALUES = Fakes(132).all()
 
 
-def _twice(doc: str) -> str:
-    """The payload redacted; a second pass changes nothing and it stays JSON."""
-    out = apply(doc)
-    assert apply(out) == out, out
-    json.loads(out)
-    return out
-
-
-def _nested(text: str, levels: int) -> str:
-    for _ in range(levels):
-        text = json.dumps({"content": text})
-    return json.dumps({"tool_response": {"stdout": text}})
-
-
 def _inner(out: str, levels: int) -> str:
-    """The text back out of ``_nested``'s documents, each level parsed (each must still be JSON)."""
+    """The text back out of ``nested``'s documents, each level parsed (each must still be JSON)."""
     text = json.loads(out)["tool_response"]["stdout"]
     for _ in range(levels):
         text = json.loads(text)["content"]
@@ -58,7 +44,7 @@ SEED_10556406 = "token: \x1b\\\x1b\\curl -u a:token: \x07{jwt}\n"
 
 @pytest.mark.parametrize("levels", [0, 1, 2])
 def test_the_fresh_seed_with_a_terminator_after_a_backslash(levels: int) -> None:
-    out = _twice(_nested(SEED_10556406.format(**VALUES), levels))
+    out = apply_twice(nested(SEED_10556406.format(**VALUES), levels))
     assert VALUES["jwt"] not in out and "a:[REDACTED:cli_password]" in out, out
 
 
@@ -66,14 +52,14 @@ def test_the_fresh_seed_with_a_terminator_after_a_backslash(levels: int) -> None
 @pytest.mark.parametrize("levels", [0, 1, 2, 3])
 def test_a_terminator_after_a_backslash_starts_a_line(before: str, levels: int) -> None:
     """Whatever stands before the backslash, the line after ESC \\ reads as a line's first: curl's password taken."""
-    out = _twice(_nested(f"{before}\x1b\\curl -u a:{VALUES['pw']} x\n", levels))
+    out = apply_twice(nested(f"{before}\x1b\\curl -u a:{VALUES['pw']} x\n", levels))
     assert VALUES["pw"] not in out and "a:[REDACTED:cli_password] x" in out, out
 
 
 @pytest.mark.parametrize("kind", PAYLOAD_KINDS)
 def test_a_terminator_after_a_backslash_in_every_payload_kind(kind: str) -> None:
     text = json.dumps({"content": f"token: \x1b\\\x1b\\curl -u a:token: {VALUES['gh']}\n"})
-    out = _twice(json.dumps(PAYLOAD_KINDS[kind](text)))
+    out = apply_twice(json.dumps(PAYLOAD_KINDS[kind](text)))
     assert VALUES["gh"] not in out, out
 
 
@@ -111,7 +97,7 @@ OPENERS = ("token: '", "password='", "secret: '", "curl -u a:'", "mysql -u root 
 @pytest.mark.parametrize("opener", OPENERS)
 @pytest.mark.parametrize("levels", [1, 2, 3])
 def test_an_unclosed_quote_keeps_the_inner_documents_json(opener: str, levels: int) -> None:
-    out = _twice(_nested(f"{opener}{VALUES['pw']}\nmore words\n", levels))
+    out = apply_twice(nested(f"{opener}{VALUES['pw']}\nmore words\n", levels))
     assert VALUES["pw"] not in out and "more words" not in out, out
     assert _inner(out, levels).startswith(opener.rstrip("'")), out
 
@@ -123,7 +109,7 @@ def test_an_unclosed_quote_stops_before_the_next_key(after: dict, levels: int) -
     text = json.dumps({"content": f"token: '{VALUES['pw']}\nmore\n", **after})
     for _ in range(levels - 1):
         text = json.dumps({"content": text})
-    out = _twice(json.dumps({"tool_response": {"stdout": text}}))
+    out = apply_twice(json.dumps({"tool_response": {"stdout": text}}))
     doc = json.loads(json.loads(out)["tool_response"]["stdout"])
     for _ in range(levels - 1):
         doc = json.loads(doc["content"])
@@ -134,7 +120,7 @@ def test_an_unclosed_quote_stops_before_the_next_key(after: dict, levels: int) -
 @pytest.mark.parametrize("kind", PAYLOAD_KINDS)
 def test_an_unclosed_quote_in_json_text_in_every_payload_kind(kind: str) -> None:
     doc = json.dumps({"a": json.dumps({"b": f"password='{VALUES['pw']}\nrest\n"})})
-    out = _twice(json.dumps(PAYLOAD_KINDS[kind](doc)))
+    out = apply_twice(json.dumps(PAYLOAD_KINDS[kind](doc)))
     assert VALUES["pw"] not in out, out
     for field in json.loads(out).values():
         while isinstance(field, dict):
@@ -145,7 +131,7 @@ def test_an_unclosed_quote_in_json_text_in_every_payload_kind(kind: str) -> None
 @pytest.mark.parametrize("levels", [0, 1, 2])
 def test_a_quote_that_closes_is_taken_whole(levels: int) -> None:
     """A single-quoted value that closes is read to its quote, a double quote and a comma inside it too."""
-    out = _twice(_nested(f"password='{VALUES['pw']}\", {VALUES['pw2']}' && make\n", levels))
+    out = apply_twice(nested(f"password='{VALUES['pw']}\", {VALUES['pw2']}' && make\n", levels))
     assert VALUES["pw"] not in out and VALUES["pw2"] not in out and "&& make" in _inner(out, levels), out
 
 
@@ -153,7 +139,7 @@ def test_a_quote_that_closes_is_taken_whole(levels: int) -> None:
 def test_an_unclosed_quote_over_lines_is_still_taken_to_its_strings_end(levels: int) -> None:
     """In JSON text the value still reads escaped line breaks (in the payload's own string, a quote with a line
     break after its value closes a string of code: checks._closes_a_string)."""
-    out = _twice(_nested(f"token: '{VALUES['pw']}\n{VALUES['pw2']}\n\n  {VALUES['stripe']}", levels))
+    out = apply_twice(nested(f"token: '{VALUES['pw']}\n{VALUES['pw2']}\n\n  {VALUES['stripe']}", levels))
     for value in ("pw", "pw2", "stripe"):
         assert VALUES[value] not in out, out
 
@@ -235,7 +221,7 @@ def test_the_built_tokens_are_of_their_providers_shape() -> None:
 def test_a_token_ends_by_its_format_before_a_joined_name(token: str, joined: str) -> None:
     value, rule = TOKENS[token]
     template, kept = JOINED_NAMES[joined]
-    out = _twice(as_json(template.format(t=value)))
+    out = apply_twice(as_json(template.format(t=value)))
     assert value[8:] not in out and value[-12:] not in out, out
     assert f"[REDACTED:{rule}]{kept}" in json.loads(out)["tool_input"]["command"], out
 
@@ -244,7 +230,7 @@ def test_a_token_ends_by_its_format_before_a_joined_name(token: str, joined: str
 @pytest.mark.parametrize("kind", PAYLOAD_KINDS)
 def test_a_token_ends_by_its_format_in_every_payload_kind(token: str, kind: str) -> None:
     value, rule = TOKENS[token]
-    out = _twice(json.dumps(PAYLOAD_KINDS[kind](f"cp backup_{value}_old.json /tmp\n")))
+    out = apply_twice(json.dumps(PAYLOAD_KINDS[kind](f"cp backup_{value}_old.json /tmp\n")))
     assert value[8:] not in out and f"[REDACTED:{rule}]_old.json /tmp" in out, out
 
 
@@ -253,7 +239,7 @@ def test_a_token_alone_or_glued_to_letters_is_taken_whole(token: str) -> None:
     """Where no joint follows the format's end (a letter or a digit glued on), the longest is read, as before."""
     value, rule = TOKENS[token]
     for text in (f"x {value} x", f"x {value}Q9zk2 x", f"x {value}Q9z_k2 x"):
-        out = _twice(as_json(text))
+        out = apply_twice(as_json(text))
         assert value[8:] not in out and "Q9z" not in out and f"[REDACTED:{rule}] x" in out, out
 
 
@@ -261,7 +247,7 @@ def test_a_token_alone_or_glued_to_letters_is_taken_whole(token: str) -> None:
 def test_a_body_of_no_such_format_takes_the_joined_name_as_before(token: str) -> None:
     """A body that is no macaroon, no Vault message, no key of even halves: no end is known, the longest is taken
     (the joined name goes into the marker: nothing of the token is left)."""
-    out = _twice(as_json(f"cp backup_{VALUES[token]}_old.json x"))
+    out = apply_twice(as_json(f"cp backup_{VALUES[token]}_old.json x"))
     assert VALUES[token][8:] not in out and "]_old.json" not in out and "].json x" in out, out
 
 
@@ -277,7 +263,7 @@ SEED_12034771 = (
 
 @pytest.mark.parametrize("levels", [0, 1, 2])
 def test_the_fresh_seed_with_a_line_break_under_a_marker(levels: int) -> None:
-    out = _twice(_nested(SEED_12034771.format(**VALUES), levels))
+    out = apply_twice(nested(SEED_12034771.format(**VALUES), levels))
     assert VALUES["hf"] not in out and VALUES["jwt"] not in out, out
 
 
@@ -294,7 +280,7 @@ def test_the_fresh_seed_with_a_line_break_under_a_marker(levels: int) -> None:
 )
 def test_a_quoted_value_over_a_marker_reads_the_same_on_a_second_pass(opener: str, inner: str) -> None:
     """In the payload's own string (one level down a quoted value reads escaped line breaks on both passes)."""
-    out = _twice(_nested(f"{opener}x {inner}{VALUES['pw']}\nmore {VALUES['pw2']}\n", 0))
+    out = apply_twice(nested(f"{opener}x {inner}{VALUES['pw']}\nmore {VALUES['pw2']}\n", 0))
     assert VALUES["pw"] not in out, out
 
 
@@ -308,7 +294,7 @@ SEED_12859230 = "\\\n\\password=\b%26AKIA&#97;token: token: \b{shopify}\n\\"
 
 @pytest.mark.parametrize("levels", [0, 1, 2])
 def test_the_fresh_seed_with_a_percent_escape_after_a_backspace(levels: int) -> None:
-    out = _twice(_nested(SEED_12859230.format(**VALUES), levels))
+    out = apply_twice(nested(SEED_12859230.format(**VALUES), levels))
     assert VALUES["shopify"] not in out, out
 
 
@@ -318,7 +304,7 @@ def test_the_fresh_seed_with_a_percent_escape_after_a_backspace(levels: int) -> 
 def test_a_percent_escape_after_a_redacted_escape_reads_the_same_on_a_second_pass(
     escape: str, percent: str, levels: int
 ) -> None:
-    out = _twice(_nested(f"password={escape}{percent}&#97;token: token: \b{VALUES['gh']}\n", levels))
+    out = apply_twice(nested(f"password={escape}{percent}&#97;token: token: \b{VALUES['gh']}\n", levels))
     assert VALUES["gh"] not in out, out
 
 
@@ -350,7 +336,7 @@ def test_a_percent_escape_after_a_marker_builds_the_view() -> None:
 @pytest.mark.parametrize("levels", [0, 1, 2])
 def test_an_entity_run_after_an_escape_keeps_the_escape(escape: str, spelled: str, levels: int) -> None:
     text = f"x{escape}{spelled.format(**VALUES)}\n"
-    out = _twice(_nested(text, levels))
+    out = apply_twice(nested(text, levels))
     inner = _inner(out, levels)
     assert VALUES["pw"] not in out and VALUES["gh"] not in out, out
     assert inner.startswith(f"x{escape}[REDACTED:"), out
@@ -366,7 +352,7 @@ SEED_13114353 = "token: &#97;AKIA{doppler}\n{apr1}{awsid}\n"
 
 @pytest.mark.parametrize("levels", [0, 1, 2])
 def test_the_fresh_seed_with_an_entity_run_glued_to_a_marker(levels: int) -> None:
-    out = _twice(_nested(SEED_13114353.format(**VALUES), levels))
+    out = apply_twice(nested(SEED_13114353.format(**VALUES), levels))
     assert VALUES["doppler"][6:] not in out and VALUES["awsid"] not in out, out
 
 
@@ -380,14 +366,14 @@ def test_the_fresh_seed_with_an_entity_run_glued_to_a_marker(levels: int) -> Non
 )
 @pytest.mark.parametrize("levels", [0, 1])
 def test_an_entity_run_glued_to_a_marker_is_kept(text: str, levels: int) -> None:
-    doc = _nested(text, levels)
+    doc = nested(text, levels)
     assert apply(doc) == doc
 
 
 def test_an_entity_run_with_a_marker_after_its_sign_is_still_read() -> None:
     """h111's case: a marker after a sign is the value a pass redacted there, read with the run."""
     text = f"x &#97;token: token: [REDACTED:x] y &#112;assword={VALUES['stripe']} z"
-    out = _twice(as_json(text))
+    out = apply_twice(as_json(text))
     assert VALUES["stripe"] not in out, out
 
 
@@ -400,12 +386,12 @@ SEED_13662497 = "curl -u a:\\&#112;token: Authorization: \n"
 
 @pytest.mark.parametrize("levels", [0, 1, 2])
 def test_the_fresh_seed_with_an_entity_run_after_a_backslash(levels: int) -> None:
-    _twice(_nested(SEED_13662497, levels))
+    apply_twice(nested(SEED_13662497, levels))
 
 
 @pytest.mark.parametrize("levels", [0, 1, 2])
 def test_an_entity_run_after_a_backslash_is_read(levels: int) -> None:
-    out = _twice(_nested(f"x \\&#112;assword={VALUES['pw']} y\n", levels))
+    out = apply_twice(nested(f"x \\&#112;assword={VALUES['pw']} y\n", levels))
     assert VALUES["pw"] not in out, out
 
 
@@ -417,7 +403,7 @@ SEED_13717454 = "token: \x1b[{apr1}{do}\n"
 
 @pytest.mark.parametrize("levels", [0, 1, 2])
 def test_the_fresh_seed_with_a_csi_opening_before_a_marker(levels: int) -> None:
-    out = _twice(_nested(SEED_13717454.format(**VALUES), levels))
+    out = apply_twice(nested(SEED_13717454.format(**VALUES), levels))
     assert VALUES["do"] not in out, out
 
 

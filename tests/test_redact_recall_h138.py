@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from recall_helpers import PAYLOAD_KINDS, apply
+from recall_helpers import PAYLOAD_KINDS, apply, apply_twice, nested
 
 sys.path.insert(0, str(Path(__file__).parent / "redaction_corpus"))
 
@@ -19,24 +19,10 @@ from fakes import Fakes  # noqa: E402
 VALUES = Fakes(138).all()
 
 
-def _twice(doc: str) -> str:
-    """The payload redacted; a second pass changes nothing and it stays JSON."""
-    out = apply(doc)
-    assert apply(out) == out, out
-    json.loads(out)
-    return out
-
-
-def _nested(text: str, levels: int) -> str:
-    for _ in range(levels):
-        text = json.dumps({"content": text})
-    return json.dumps({"tool_response": {"stdout": text}})
-
-
 @pytest.mark.parametrize("levels", [0, 1, 2])
 def test_the_fresh_seed_with_a_label_before_a_comparison(levels: int) -> None:
     # Seed 14,978,467, cut down: the first pass kept `:token:` (a comparison followed) and took `==:`.
-    out = _twice(_nested("token: :token: ==:", levels))
+    out = apply_twice(nested("token: :token: ==:", levels))
     assert ":token:" not in out, out
 
 
@@ -45,14 +31,14 @@ def test_the_fresh_seed_with_a_label_before_a_comparison(levels: int) -> None:
 @pytest.mark.parametrize("levels", [0, 1])
 def test_a_value_ending_in_a_label_before_an_operator(label: str, sign: str, levels: int) -> None:
     secret = VALUES["gh"]
-    out = _twice(_nested(f"token: {label} {sign}{secret}", levels))
+    out = apply_twice(nested(f"token: {label} {sign}{secret}", levels))
     assert secret not in out and label not in out.split("token: ", 1)[1], out
 
 
 @pytest.mark.parametrize("kind", PAYLOAD_KINDS)
 def test_a_label_before_a_comparison_in_every_payload_kind(kind: str) -> None:
     secret = VALUES["gho"]
-    out = _twice(json.dumps(PAYLOAD_KINDS[kind](f"password: :token: =={secret}\n")))
+    out = apply_twice(json.dumps(PAYLOAD_KINDS[kind](f"password: :token: =={secret}\n")))
     assert secret not in out and ":token:" not in out, out
 
 
