@@ -362,7 +362,9 @@ def test_a_settings_backup_is_never_readable_by_another_user_not_even_for_a_mome
         time.sleep(0.3)
         for n in range(WRITES):
             settings_write.write(
-                settings_file.load(str(path)), '{"env": {"ANTHROPIC_API_KEY": "sk-ant-secret"}, "n": %d}\n' % n
+                settings_file.load(str(path)),
+                '{"env": {"ANTHROPIC_API_KEY": "sk-ant-secret"}, "n": %d}\n' % n,
+                str(tmp_path / "state"),
             )
     finally:
         os.umask(old_umask)

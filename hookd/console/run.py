@@ -72,16 +72,19 @@ def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
     """At start: installed hooks that are broken or send elsewhere, each with its repair."""
     import structlog
 
-    from hookd.hooks import http_reach, ports, reach
+    from hookd.hooks import entries, http_reach, ports, reach, sources
     from hookd.hooks.settings import scope_paths
 
     log = structlog.get_logger("hookd.hooks")
-    paths, unnamed = scope_paths()
+    scopes, unnamed = scope_paths()
     for why in unnamed:  # no home: the user's settings cannot be found, the project's still are
         log.warning("hooks_not_checked", problem=why)
     try:
-        found = reach.check(paths, config.socket, config.state_dir, config_file_of(args))
-        found.findings += http_reach.misses(paths, config.http_addr or None, config)
+        # The files `hookd status` and `hookd hooks status` check: the scopes', managed ones, plugins'.
+        hooked = sources.read(scopes, entries.http_url(config.http_addr) if config.http_addr else None)
+        paths, repairs = hooked.paths, hooked.repairs(config_file_of(args))
+        found = reach.check(paths, config.socket, config.state_dir, config_file_of(args), repairs=repairs)
+        found.findings += http_reach.misses(paths, config.http_addr or None, config, repairs)
         # HTTP hooks posting to a port another user listens on hand that user every event.
         held = ports.hook_url_problems(ports.http_urls(paths, config), config.http_token_file)
     except Exception:  # a check of other files must never keep the daemon from starting

@@ -86,13 +86,13 @@ def chosen_client(config: Config, dry_run: bool) -> tuple[str | None, str]:
     return None, f"hook client: Python ({build.reason})"
 
 
-def _apply(settings: SettingsFile, new: dict[str, Any], dry_run: bool, out: TextIO) -> str | None:
+def _apply(settings: SettingsFile, new: dict[str, Any], dry_run: bool, out: TextIO, state_dir: str) -> str | None:
     text = settings.render(new)
     refuse_creating_through_a_link(settings.path)  # a dry run says so too
     if dry_run:
         out.write(settings.diff(text))
         return None
-    return write(settings, text)
+    return write(settings, text, state_dir)
 
 
 def install(
@@ -129,7 +129,7 @@ def install(
             file=err if dry_run else out,
         )
         return 0
-    backup = _apply(settings, new, dry_run, out)
+    backup = _apply(settings, new, dry_run, out, config.state_dir)
     if dry_run:
         return 0
     print(
@@ -196,17 +196,17 @@ def uninstall(config: Config, path: str, dry_run: bool, out: TextIO | None = Non
         return 0
     count = sum(len(h) for h in merge.found(settings.data, url).values())
     target = os.path.realpath(path)
-    made = None if os.path.islink(path) else created.matches(target, settings.raw())
+    made = None if os.path.islink(path) else created.matches(config.state_dir, target, settings.raw())
     if made and not new:  # hookd made the file and nobody else ever wrote it: it goes, as it came
         if dry_run:
             out.write(settings.diff_to_nothing())
             return 0
-        if created.remove_if_unchanged(target):
+        if created.remove_if_unchanged(config.state_dir, target):
             print(f"removed {count} hookd hook entries from {path}, and the file, which hookd created", file=out)
             return 0
         print(f"hookd: {path} changed while uninstall ran; nothing was changed: run uninstall again", file=err)
         return 1
-    backup = _apply(settings, new, dry_run, out)
+    backup = _apply(settings, new, dry_run, out, config.state_dir)
     if not dry_run:
         print(f"removed {count} hookd hook entries from {path} (backup: {backup})", file=out)
         if made is False:

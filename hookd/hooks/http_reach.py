@@ -8,7 +8,7 @@ healthy.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from hookd.hooks import entries, merge
@@ -24,9 +24,12 @@ def _host_port(url: str) -> tuple[str, int | None] | None:
         return None
 
 
-def misses(paths: Iterable[str], served_addr: str | None, config: Any) -> list[Finding]:
+def misses(
+    paths: Iterable[str], served_addr: str | None, config: Any, repairs: Mapping[str, str] | None = None
+) -> list[Finding]:
     """hookd's HTTP hooks in ``paths`` that post where the daemon does not listen (``served_addr``:
-    its HTTP listener's address, None when it has none), each with its repair."""
+    its HTTP listener's address, None when it has none), each with its repair (``repairs``: that of
+    a file ``hookd hooks install`` does not write)."""
     served = entries.http_url(served_addr) if served_addr else None
     configured = entries.http_url(config.http_addr) if config.http_addr else None
     findings = []
@@ -47,6 +50,8 @@ def misses(paths: Iterable[str], served_addr: str | None, config: Any) -> list[F
             where = f"serves {served}" if served else "has no HTTP listener (it started without http_addr)"
             if configured is not None and _host_port(url) == _host_port(configured):
                 repair = f"restart hookd: the config sets http_addr = {config.http_addr!r}, which it has not read yet"
+            elif repairs and path in repairs:
+                repair = f"set http_addr to the URL's host:port and restart hookd; else {repairs[path]}"
             else:
                 repair = (
                     f"set http_addr to the URL's host:port and restart hookd, or {repair_command(path)} "

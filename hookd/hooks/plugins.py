@@ -7,16 +7,19 @@ each file has the settings' shape, ``{"hooks": {event: [matcher groups]}}`` (plu
 ``plugin@marketplace`` -> true, the highest file that names it deciding. Installed plugins are
 copied under the config directory's ``plugins/`` and listed, with where each copy is, in
 ``plugins/installed_plugins.json`` (``{"plugins": {id: [{"installPath", "scope", ...}]}}``).
-Not seen from here: plugins of one session (``claude --plugin-dir``), and one enabled by no
-file but by its own ``defaultEnabled``.
+A plugin no file names follows its ``defaultEnabled`` (true unless set): its marketplace entry's
+(``plugins/known_marketplaces.json`` says where each marketplace is, its
+``.claude-plugin/marketplace.json`` lists the plugins), else its manifest's (plugins reference,
+"Default enablement"). Not seen from here: plugins of one session (``claude --plugin-dir``).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from hookd.hooks.layers import Layer, read_noting
 
@@ -32,8 +35,8 @@ class PluginHooks:
     forced: bool  # enabled by the managed settings, which allowManagedHooksOnly lets run
 
 
-def enabled(layers: list[Layer]) -> dict[str, bool]:
-    """The plugins the settings enable -> whether the managed settings are what enables them."""
+def decided(layers: list[Layer]) -> dict[str, tuple[bool, bool]]:
+    """The plugins the settings name -> (enabled, whether the managed settings decide it)."""
     state: dict[str, tuple[bool, bool]] = {}
     for layer in layers:
         block = layer.data.get("enabledPlugins")
@@ -41,7 +44,12 @@ def enabled(layers: list[Layer]) -> dict[str, bool]:
             for name, on in block.items():
                 if isinstance(name, str) and isinstance(on, bool):
                     state[name] = (on, layer.managed)
-    return {name: managed for name, (on, managed) in state.items() if on}
+    return state
+
+
+def enabled(layers: list[Layer]) -> dict[str, bool]:
+    """The plugins the settings enable -> whether the managed settings are what enables them."""
+    return {name: managed for name, (on, managed) in decided(layers).items() if on}
 
 
 @dataclass(frozen=True)
@@ -75,12 +83,51 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _hook_files(root: str, plugin: str, unread: list[Unread]) -> list[str]:
-    files = [os.path.join(root, "hooks", "hooks.json")]
-    manifest = os.path.join(root, ".claude-plugin", "plugin.json")
-    data, why = read_noting(manifest)
+def _manifest_path(root: str) -> str:
+    return os.path.join(root, ".claude-plugin", "plugin.json")
+
+
+def _manifest(root: str, plugin: str, unread: list[Unread]) -> dict[str, Any]:
+    data, why = read_noting(_manifest_path(root))
     if why:
-        unread.append(Unread(manifest, why, plugin))
+        unread.append(Unread(_manifest_path(root), why, plugin))
+    return data
+
+
+def _marketplace_defaults(config_dir: str) -> Callable[[str], bool | None]:
+    """plugin@marketplace -> the ``defaultEnabled`` of its marketplace entry (None: not set, or
+    not found); the lists read once, and only if asked about."""
+
+    @functools.cache
+    def known() -> dict[str, Any]:
+        return read_noting(os.path.join(config_dir, "plugins", "known_marketplaces.json"))[0]
+
+    @functools.cache
+    def listing(marketplace: str) -> dict[str, Any]:
+        entry = known().get(marketplace)
+        where = entry.get("installLocation") if isinstance(entry, dict) else None
+        if not isinstance(where, str):
+            return {}
+        data, _ = read_noting(os.path.join(where, ".claude-plugin", "marketplace.json"))
+        listed = data.get("plugins")
+        found: dict[str, Any] = {}
+        for item in itertools.islice(listed if isinstance(listed, list) else [], MOST_COPIES):
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                found.setdefault(item["name"], item.get("defaultEnabled"))
+        return found
+
+    def default(plugin: str) -> bool | None:
+        name, _, marketplace = plugin.rpartition("@")
+        value = listing(marketplace).get(name) if name else None
+        return value if isinstance(value, bool) else None
+
+    return default
+
+
+def _hook_files(root: str, plugin: str, unread: list[Unread], data: dict[str, Any]) -> list[str]:
+    """The plugin's hooks files (``data``: its manifest, read)."""
+    files = [os.path.join(root, "hooks", "hooks.json")]
+    manifest = _manifest_path(root)
     declared: Any = data.get("hooks")
     if isinstance(declared, dict):
         files.append(manifest)  # inline: the manifest has the settings' shape
@@ -104,10 +151,30 @@ def hook_files(
     """The hooks files of the enabled, installed plugins, in the install list's order; ``unread``
     gets the files among them (the install list, a manifest, a hooks file) that are there but
     could not be read."""
-    wanted = enabled(layers)
+    state = decided(layers)
     unread = [] if unread is None else unread
+    by_marketplace = _marketplace_defaults(config_dir)
     found = []
     for name, roots in _copies(config_dir, cwd or os.getcwd(), unread).items():
-        if name in wanted:
-            found += [PluginHooks(name, p, wanted[name]) for root in roots for p in _hook_files(root, name, unread)]
+        if name in state and not state[name][0]:
+            continue
+        manifests = [_manifest(root, name, unread) for root in roots]
+        if name not in state and not _on_by_default(name, manifests, by_marketplace):
+            continue
+        forced = state.get(name, (True, False))[1]
+        found += [
+            PluginHooks(name, p, forced)
+            for root, data in zip(roots, manifests)
+            for p in _hook_files(root, name, unread, data)
+        ]
     return found
+
+
+def _on_by_default(plugin: str, manifests: list[dict[str, Any]], by_marketplace: Callable[[str], bool | None]) -> bool:
+    """A plugin no settings file names: its marketplace entry's ``defaultEnabled``, else its
+    manifest's, else true."""
+    listed = by_marketplace(plugin)
+    if listed is not None:
+        return listed
+    own = next((m.get("defaultEnabled") for m in manifests if isinstance(m.get("defaultEnabled"), bool)), None)
+    return own if isinstance(own, bool) else True

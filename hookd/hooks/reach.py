@@ -89,8 +89,10 @@ def check(
     state_dir: str,
     config_file: str | None = None,
     environ: Mapping[str, str] | None = None,
+    repairs: Mapping[str, str] | None = None,
 ) -> Reach:
-    """What stops the hooks in ``paths`` from reaching the daemon at ``socket_path``/``state_dir``."""
+    """What stops the hooks in ``paths`` from reaching the daemon at ``socket_path``/``state_dir``
+    (``repairs``: the fix of a file ``hookd hooks install`` does not write, sources.py)."""
     reach = Reach()
     judged: dict[str, str | None] = {}
     for path in paths:
@@ -114,7 +116,7 @@ def check(
                     continue
                 if not same_place(where, socket_path, state_dir):
                     missing_daemon.setdefault((where.socket, where.inbox), []).append(event)
-        repair = repair_command(path, config_file)
+        repair = (repairs or {}).get(path) or repair_command(path, config_file)
         for gone, events in broken.items():
             reach.findings.append(
                 Finding(
@@ -172,7 +174,9 @@ def programs_others_can_change(handler: dict[str, Any], seen: dict[str, str | No
     return [why for path, _ in entries.run_paths(handler) or [] if (why := seen.get(path))]
 
 
-def settings_apart(path: str, handlers: dict[str, list[dict[str, Any]]], config: Any) -> list[str]:
+def settings_apart(
+    path: str, handlers: dict[str, list[dict[str, Any]]], config: Any, repair: str | None = None
+) -> list[str]:
     """Settings written into the hook commands (HOOKD_MAX_EVENT_BYTES) that are not the daemon's:
     the hooks were installed before the setting changed. One line per value, naming the setting,
     what it costs and the fix."""
@@ -195,7 +199,7 @@ def settings_apart(path: str, handlers: dict[str, list[dict[str, Any]]], config:
         lines.append(
             f"hooks for {events_text(names)} run hook-send with {variable}={value} (set in their command, "
             f"else hook-send's default), but this daemon's {setting} is {wanted}: {cost}; fix: "
-            f"{repair_command(path)} (writes the daemon's {setting} into the hook command)"
+            + (repair or f"{repair_command(path)} (writes the daemon's {setting} into the hook command)")
         )
     return lines
 
@@ -240,6 +244,7 @@ def annotate(
     config_file: str | None = None,
     paths: list[str] | None = None,
     more: Iterable[Finding] = (),
+    repairs: Mapping[str, str] | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """`hookd status` with the installed hooks checked against the daemon it found.
 
@@ -250,11 +255,12 @@ def annotate(
     socket_path = status.get("socket") or config.socket
     state_dir = status.get("state_dir") or config.state_dir
     paths = [scope_path(s) for s in SCOPES] if paths is None else paths
-    found = check(paths, socket_path, state_dir, config_file)
+    found = check(paths, socket_path, state_dir, config_file, repairs=repairs)
     found.findings += more  # the caller's (HTTP hooks the daemon does not serve: http_reach.py)
     # The running daemon's values of the settings hook commands carry (its status has them), else this config's.
     daemon = SimpleNamespace(**{s: status.get(s, getattr(config, s)) for s in SETTING_VARS.values()})
-    apart = [line for path in paths for line in settings_apart(path, command_handlers(path), daemon)]
+    fixes = repairs or {}
+    apart = [line for p in paths for line in settings_apart(p, command_handlers(p), daemon, fixes.get(p))]
     status["hooks_problems"] = [f.text() for f in found.findings] + apart
     reasons = []
     if found.findings:

@@ -95,9 +95,10 @@ def refuse_creating_through_a_link(path: str) -> None:
             )
 
 
-def write(settings: SettingsFile, new_text: str) -> str | None:
+def write(settings: SettingsFile, new_text: str, state_dir: str) -> str | None:
     """Replace the file's content atomically; returns the backup's path (None for a new file).
-    A file this makes gets hookd's record (created.py), kept while only hookd writes it."""
+    A file this makes gets hookd's record (created.py, in ``state_dir``), kept while only hookd
+    writes it."""
     refuse_creating_through_a_link(settings.path)
     target = os.path.realpath(settings.path)
     directory = os.path.dirname(target)
@@ -112,12 +113,12 @@ def write(settings: SettingsFile, new_text: str) -> str | None:
             old, times = src.read(), os.fstat(src.fileno())
         backup = _write_backup(target, old, times)
         mode = times.st_mode & 0o7777
-        ours = created.matches(target, old) is True
+        ours = created.matches(state_dir, target, old) is True
     else:
         mode = 0o600
     replace_file(target, new, mode)
     if ours:
-        created.write(target, new)
+        created.write(state_dir, target, new)
     else:
-        created.forget(target)
+        created.forget(state_dir, target)
     return backup

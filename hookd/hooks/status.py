@@ -16,9 +16,9 @@ from typing import Any, Callable, TextIO
 from hookd import port_holders
 from hookd.config import Config
 from hookd.hooks import entries, events, layers, merge
-from hookd.hooks import http_policy, plugins, ports, proxies, reach, switches
+from hookd.hooks import http_policy, ports, proxies, reach, sources, switches
 from hookd.hooks.command import Route, route
-from hookd.hooks.settings import SettingsError, load, scope_paths
+from hookd.hooks.settings import SettingsError, load
 from hookd.terminal.text import visible
 
 
@@ -27,10 +27,12 @@ def describe(
     path: str,
     ports_table: Callable[[], port_holders.Table | None] = port_holders.listening,
     merged: list[layers.Layer] | None = None,
+    repair: str | None = None,
 ) -> dict[str, Any]:
     """What one settings file holds of hookd's, for ``hooks status``; ``ports_table`` gives the
     machine's listening sockets when the file has HTTP hooks (``status`` reads them once);
-    ``merged``: the settings Claude Code merges with it (their ``env``), lowest first."""
+    ``merged``: the settings Claude Code merges with it (their ``env``), lowest first; ``repair``:
+    the fix of a file ``hooks install`` does not write (sources.py)."""
     url = entries.http_url(config.http_addr) if config.http_addr else None
     info: dict[str, Any] = {"path": path, "exists": os.path.exists(path)}
     try:
@@ -57,9 +59,9 @@ def describe(
     here = layers.Layer(os.path.abspath(path), settings.data, False)
     merged = merged if merged is not None else [here]
     problems += [p for u in urls if (p := proxies.problem(u, os.environ, merged))]
-    routes = _routes(config, path, handlers)
+    routes = _routes(config, path, handlers, repair)
     problems += [r["problem"] for r in routes if r["problem"]]
-    problems += reach.settings_apart(os.path.abspath(path), handlers, config)
+    problems += reach.settings_apart(os.path.abspath(path), handlers, config, repair)
     changeable = reach.others_can_change(path) if handlers else None
     if changeable:
         problems.append(f"hookd's hooks are in a file another user can change: {changeable}")
@@ -82,7 +84,9 @@ def describe(
     }
 
 
-def _routes(config: Config, path: str, handlers: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _routes(
+    config: Config, path: str, handlers: dict[str, list[dict[str, Any]]], repair: str | None = None
+) -> list[dict[str, Any]]:
     """Where the command hooks send, each route checked end to end: is it this daemon's socket
     and inbox, and does a process of this user accept on the socket (nothing is sent)."""
     by_route: dict[Route, list[str]] = {}
@@ -100,7 +104,7 @@ def _routes(config: Config, path: str, handlers: dict[str, list[dict[str, Any]]]
                 f"hooks for {reach.events_text(names)} send to {where.socket} and "
                 f"{where.inbox}, not to {config.socket} and {config.inbox_dir} (this "
                 "config's daemon): their events would miss it; repair: "
-                f"{reach.repair_command(os.path.abspath(path))}"
+                f"{repair or reach.repair_command(os.path.abspath(path))}"
             )
         else:
             problem = None
@@ -126,15 +130,16 @@ def status(
     out = out or sys.stdout
     files: list[dict[str, Any]] = [{"path": "(user settings)", "exists": False, "error": why} for why in unnamed or []]
     table = functools.cache(port_holders.listening)  # one reading of /proc/net/tcp for every file
-    scopes = scope_paths()[0]  # Claude Code merges all three whichever one is asked about
-    merged = layers.stack(scopes, paths, switches.MANAGED_SETTINGS)
-    files += [describe(config, p, table, merged) for p in paths]
-    user = scope_paths(("user",))[0]
-    unread: list[plugins.Unread] = []
-    found = plugins.hook_files(os.path.dirname(user[0]), merged, unread=unread) if user else []
-    files += [{**describe(config, h.path, table, merged), "plugin": h.plugin, "forced": h.forced} for h in found]
+    # The reader `hookd status` and `hookd run` use too: the files asked about, the managed ones
+    # holding hookd's hooks, the plugins' hooks files; Claude Code merges all the scopes whichever is asked about.
+    found = sources.read(paths, entries.http_url(config.http_addr) if config.http_addr else None)
+    merged = found.merged
+    for h in found.files:
+        shown = describe(config, h.path, table, merged, h.repair())
+        shown.update({"plugin": h.plugin, "forced": h.forced} if h.plugin else {"managed": True} if h.managed else {})
+        files.append(shown)
     files += [_unread(layer.path, layer.unread, "managed settings") for layer in merged if layer.unread]
-    files += [_unread(u.path, u.why, f"plugin {u.plugin}" if u.plugin else "plugin list") for u in unread]
+    files += [_unread(u.path, u.why, f"plugin {u.plugin}" if u.plugin else "plugin list") for u in found.unread]
     for f in files:
         if f.get("events"):
             f["problems"] += switches.problems(f["path"], merged, bool(f.get("forced")))
@@ -202,7 +207,9 @@ def _shown(value: Any) -> Any:
 
 
 def _render(f: dict[str, Any]) -> str:
-    head = f["path"] + (f" (plugin {f['plugin']})" if f.get("plugin") else "")
+    head = f["path"] + (
+        f" (plugin {f['plugin']})" if f.get("plugin") else " (managed settings)" if f.get("managed") else ""
+    )
     if f.get("note"):
         return f"{f['path']} ({f['what']})\n  note: {f['note']}"
     if f.get("error"):

@@ -1,0 +1,73 @@
+"""Every file Claude Code takes hooks from, read in one place.
+
+``hookd status``, ``hookd run``'s check at start and ``hookd hooks status`` all check the hooks of
+this list, so that they agree: the settings files asked about (the user, project and local files
+unless one is named), the managed settings and their drop-ins that hold hookd's hooks, and the
+hooks files of the plugins Claude Code runs (layers.py, plugins.py). Each file comes with the repair
+that fits it: a managed file is the machine's policy and a plugin's file comes with the plugin, so
+neither is rewritten by ``hookd hooks install``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from hookd.hooks import layers, merge, plugins, switches
+from hookd.hooks.settings import scope_paths
+
+
+@dataclass(frozen=True)
+class HookFile:
+    path: str
+    plugin: str | None = None  # plugin@marketplace whose hooks file this is
+    forced: bool = False  # that plugin is enabled by the managed settings
+    managed: bool = False  # a managed settings file or drop-in
+
+    def repair(self, config_file: str | None = None) -> str | None:
+        """The fix for hookd's hooks here that miss the daemon; None: the settings file's usual
+        one (``hookd hooks install --settings``)."""
+        if self.plugin:
+            return (
+                f"they come with the plugin {self.plugin}: update or reinstall it, or disable it "
+                "(enabledPlugins) and run hookd hooks install"
+            )
+        if self.managed:
+            return (
+                f"{self.path} is the machine's managed policy: ask whoever manages it to write hookd's hooks "
+                f"again (hookd hooks install --settings {self.path}, run by them)"
+            )
+        return None
+
+
+@dataclass
+class Sources:
+    files: list[HookFile]
+    merged: list[layers.Layer]  # the settings Claude Code merges, lowest first
+    unread: list[plugins.Unread] = field(default_factory=list)  # plugin files there but not readable
+
+    @property
+    def paths(self) -> list[str]:
+        return [f.path for f in self.files]
+
+    def repairs(self, config_file: str | None = None) -> dict[str, str]:
+        return {f.path: fix for f in self.files if (fix := f.repair(config_file))}
+
+
+def read(described: Sequence[str], url: str | None = None, cwd: str | None = None) -> Sources:
+    """The files whose hooks Claude Code runs here, ``described`` first (``url``: hookd's HTTP hook
+    URL, so that a managed file holding only HTTP hooks of hookd's is found)."""
+    merged = layers.stack(scope_paths()[0], described, switches.MANAGED_SETTINGS)
+    files = [HookFile(p) for p in described]
+    named = {os.path.abspath(p) for p in described}
+    files += [
+        HookFile(layer.path, managed=True)
+        for layer in merged
+        if layer.managed and layer.path not in named and merge.found(dict(layer.data), url)
+    ]
+    user = scope_paths(("user",))[0]
+    unread: list[plugins.Unread] = []
+    found = plugins.hook_files(os.path.dirname(user[0]), merged, cwd, unread) if user else []
+    files += [HookFile(h.path, h.plugin, h.forced) for h in found]
+    return Sources(files, merged, unread)
