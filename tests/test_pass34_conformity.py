@@ -195,3 +195,26 @@ def test_the_next_install_moves_an_older_record_out_of_the_project(home, state):
     assert not beside.exists()
     assert run_hooks("uninstall", "--scope", "project") == 0
     assert not _project_file(home).exists()
+
+
+# strictPluginOnlyCustomization (managed only) keeps the settings files' hooks from running.
+
+
+@pytest.mark.parametrize("value", [True, ["skills", "hooks"]])
+def test_strict_plugin_only_customization_locking_hooks_is_said_of_the_settings_files(home, managed, capsys, value):  # noqa: F811
+    hooks_file = _plugin(home, _stop_hook(hook_command("Stop")))
+    assert run_hooks("install", "--events", "SessionEnd") == 0
+    path = user_settings(home)
+    _write(path, {**json.loads(path.read_text()), "enabledPlugins": {PLUGIN: True}})
+    _write(managed, {"strictPluginOnlyCustomization": value})
+    code, out = _hooks_status(capsys)
+    assert code == 1 and "strictPluginOnlyCustomization locks hooks" in out and str(managed) in out, out
+    [settings_part, plugin_part] = out.split(f"{hooks_file} (plugin {PLUGIN})")
+    assert "strictPluginOnlyCustomization" in settings_part and "strictPluginOnlyCustomization" not in plugin_part
+
+
+def test_strict_plugin_only_customization_without_hooks_locks_nothing_of_hookds(home, managed, capsys):  # noqa: F811
+    assert run_hooks("install", "--events", "SessionEnd") == 0
+    _write(managed, {"strictPluginOnlyCustomization": ["skills", "mcp"]})
+    code, out = _hooks_status(capsys)
+    assert code == 0 and "strictPluginOnlyCustomization" not in out, out

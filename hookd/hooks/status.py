@@ -142,7 +142,7 @@ def status(
     files += [_unread(u.path, u.why, f"plugin {u.plugin}" if u.plugin else "plugin list") for u in found.unread]
     for f in files:
         if f.get("events"):
-            f["problems"] += switches.problems(f["path"], merged, bool(f.get("forced")))
+            f["problems"] += switches.problems(f["path"], merged, bool(f.get("forced")), bool(f.get("plugin")))
             f["problems"] += [p for u in f["urls"] if (p := proxies.sandbox_problem(u, merged))]
             f["problems"] += [p for u in f["urls"] for p in http_policy.problems(u, merged)]
     _twice(files)

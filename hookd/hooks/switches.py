@@ -6,8 +6,9 @@ A file can hold hookd's hooks, sound in every path, and Claude Code still never 
 local or ``--settings`` layer turns off every hook but the managed settings' and those of plugins
 the managed settings force-enable, and ``true`` from the managed settings turns off all of them.
 ``allowManagedHooksOnly: true``, read from the managed settings only, runs only theirs and those
-force-enabled plugins'. ``hooks status`` says so, naming the file and the setting, instead of
-calling the hooks sound while no event arrives.
+force-enabled plugins'; ``strictPluginOnlyCustomization`` (managed only; ``true``, or a list naming
+``"hooks"``) runs only theirs and every plugin's (settings reference). ``hooks status`` says so,
+naming the file and the setting, instead of calling the hooks sound while no event arrives.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ def _fix(path: str, key: str) -> str:
     return f"remove {key} from {path} (or set it to false)"
 
 
-def problems(hooked: str, layers: list[Layer], forced: bool = False) -> list[str]:
+def problems(hooked: str, layers: list[Layer], forced: bool = False, plugin: bool = False) -> list[str]:
     """Why Claude Code would not run the hooks in ``hooked`` given the settings it merges
     (``layers``, lowest first; ``forced``: ``hooked`` is the hooks file of a plugin the managed
-    settings force-enable) -> one line per switch, with the fix."""
+    settings force-enable; ``plugin``: of any plugin) -> one line per switch, with the fix."""
     hooked = os.path.abspath(hooked)
     exempt = forced or any(layer.managed and layer.path == hooked for layer in layers)
     found = []
@@ -61,4 +62,16 @@ def problems(hooked: str, layers: list[Layer], forced: bool = False) -> list[str
             f"in {only.path}; fix: ask whoever manages this machine to put hookd's hooks there, or to "
             f"{_fix(only.path, 'allowManagedHooksOnly')}"
         )
+    strict = deciding([layer for layer in layers if layer.managed], "strictPluginOnlyCustomization")
+    if strict is not None and _locks_hooks(strict.data.get("strictPluginOnlyCustomization")) and not (exempt or plugin):
+        found.append(
+            f"Claude Code runs only the managed settings' and plugins' hooks, not these: "
+            f"strictPluginOnlyCustomization locks hooks in {strict.path}; fix: ask whoever manages this machine to "
+            f'put hookd\'s hooks in the managed settings, or to take "hooks" out of strictPluginOnlyCustomization there'
+        )
     return found
+
+
+def _locks_hooks(value: object) -> bool:
+    """``true`` locks every surface; a list locks those it names (unknown names are ignored)."""
+    return value is True or (isinstance(value, list) and "hooks" in value)
