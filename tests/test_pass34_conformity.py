@@ -218,3 +218,18 @@ def test_strict_plugin_only_customization_without_hooks_locks_nothing_of_hookds(
     _write(managed, {"strictPluginOnlyCustomization": ["skills", "mcp"]})
     code, out = _hooks_status(capsys)
     assert code == 0 and "strictPluginOnlyCustomization" not in out, out
+
+
+# CLAUDE_CODE_SAFE_MODE (claude --safe-mode): only the managed settings' hooks run (env-vars reference).
+
+
+def test_safe_mode_in_this_environment_is_said_of_all_but_the_managed_settings(home, managed, capsys, monkeypatch):  # noqa: F811
+    assert run_hooks("install", "--events", "SessionEnd") == 0
+    _write(managed, {"hooks": _stop_hook(hook_command("Stop"))})
+    monkeypatch.setenv("CLAUDE_CODE_SAFE_MODE", "1")
+    code, out = _hooks_status(capsys)
+    assert code == 1 and out.count("CLAUDE_CODE_SAFE_MODE=1 is set") == 1, out
+    [user_part, managed_part] = out.split(f"{managed} (managed settings)")
+    assert "CLAUDE_CODE_SAFE_MODE" in user_part and "CLAUDE_CODE_SAFE_MODE" not in managed_part, out
+    monkeypatch.setenv("CLAUDE_CODE_SAFE_MODE", "0")
+    assert "CLAUDE_CODE_SAFE_MODE" not in _hooks_status(capsys)[1]

@@ -8,7 +8,9 @@ the managed settings force-enable, and ``true`` from the managed settings turns 
 ``allowManagedHooksOnly: true``, read from the managed settings only, runs only theirs and those
 force-enabled plugins'; ``strictPluginOnlyCustomization`` (managed only; ``true``, or a list naming
 ``"hooks"``) runs only theirs and every plugin's (settings reference). ``hooks status`` says so,
-naming the file and the setting, instead of calling the hooks sound while no event arrives.
+naming the file and the setting, instead of calling the hooks sound while no event arrives; and so
+does ``CLAUDE_CODE_SAFE_MODE`` in this environment (``claude --safe-mode``: only the managed
+settings' hooks run, no plugin's; env-vars reference).
 """
 
 from __future__ import annotations
@@ -61,6 +63,15 @@ def problems(hooked: str, layers: list[Layer], forced: bool = False, plugin: boo
             f"Claude Code runs only the managed settings' hooks, not these: allowManagedHooksOnly is true "
             f"in {only.path}; fix: ask whoever manages this machine to put hookd's hooks there, or to "
             f"{_fix(only.path, 'allowManagedHooksOnly')}"
+        )
+    safe = os.environ.get("CLAUDE_CODE_SAFE_MODE", "")
+    if safe.strip().lower() not in ("", "0", "false", "no") and not any(
+        layer.managed and layer.path == hooked for layer in layers
+    ):
+        found.append(
+            f"CLAUDE_CODE_SAFE_MODE={safe} is set in this environment: Claude Code started from here (safe mode) "
+            "runs no hooks but the managed settings'; fix: unset CLAUDE_CODE_SAFE_MODE (and start Claude Code "
+            "without --safe-mode)"
         )
     strict = deciding([layer for layer in layers if layer.managed], "strictPluginOnlyCustomization")
     if strict is not None and _locks_hooks(strict.data.get("strictPluginOnlyCustomization")) and not (exempt or plugin):
