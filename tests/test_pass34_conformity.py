@@ -68,6 +68,15 @@ def _hooks_status(capsys) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
+@pytest.fixture
+def own_daemon(home, monkeypatch):  # noqa: F811
+    """This config's socket and state directory, the test's own (the default socket is the
+    machine's, where another hookd may run): (socket, state_dir)."""
+    monkeypatch.setenv("HOOKD_STATE_DIR", str(home / "state"))
+    monkeypatch.setenv("HOOKD_SOCKET", str(home / "state" / "hookd.sock"))
+    return str(home / "state" / "hookd.sock"), str(home / "state")
+
+
 def _status_problems(capsys) -> list[str]:
     """``hookd status --json``'s hooks findings (no daemon runs: exit 2, the hooks still checked)."""
     capsys.readouterr()
@@ -113,7 +122,7 @@ def test_a_plugin_enabled_by_default_and_a_settings_file_both_hooked_is_said_twi
 # hookd status reads the files hooks status reads.
 
 
-def test_hookd_status_names_a_plugins_hook_that_sends_elsewhere(home, managed, capsys, tmp_path):  # noqa: F811
+def test_hookd_status_names_a_plugins_hook_that_sends_elsewhere(home, managed, own_daemon, capsys, tmp_path):  # noqa: F811
     other = tmp_path / "other"
     hooks_file = _plugin(home, _stop_hook(hook_command("Stop", str(other / "h.sock"), str(other / "state"))))
     _write(user_settings(home), {"enabledPlugins": {PLUGIN: True}})
@@ -122,9 +131,16 @@ def test_hookd_status_names_a_plugins_hook_that_sends_elsewhere(home, managed, c
     assert f"come with the plugin {PLUGIN}" in problem and "--settings" not in problem, problem
 
 
-def test_hookd_status_and_hooks_status_name_a_managed_hook_whose_interpreter_is_gone(home, managed, capsys):  # noqa: F811
+def test_hookd_status_and_hooks_status_name_a_managed_hook_whose_interpreter_is_gone(
+    home,  # noqa: F811
+    managed,  # noqa: F811
+    own_daemon,
+    capsys,
+):
     gone = str(home / "pyenv" / "versions" / "3.11.4" / "bin" / "python3.11")
-    _write(managed, {"hooks": _stop_hook([gone, *hook_command("Stop")[1:]])})
+    argv = hook_command("Stop", *own_daemon)
+    argv[argv.index(hook_command("Stop")[0])] = gone
+    _write(managed, {"hooks": _stop_hook(argv)})
     [problem] = _status_problems(capsys)
     assert str(managed) in problem and gone in problem and "no longer exists" in problem, problem
     assert "managed policy" in problem, problem
@@ -132,7 +148,7 @@ def test_hookd_status_and_hooks_status_name_a_managed_hook_whose_interpreter_is_
     assert f"{managed} (managed settings)" in out and gone in out and code == 1, out
 
 
-def test_a_disabled_plugins_hooks_are_not_checked_by_hookd_status(home, managed, capsys, tmp_path):  # noqa: F811
+def test_a_disabled_plugins_hooks_are_not_checked_by_hookd_status(home, managed, own_daemon, capsys, tmp_path):  # noqa: F811
     other = tmp_path / "other"
     _plugin(home, _stop_hook(hook_command("Stop", str(other / "h.sock"), str(other / "state"))))
     _write(user_settings(home), {"enabledPlugins": {PLUGIN: False}})
