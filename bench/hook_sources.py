@@ -47,9 +47,10 @@ def main(listed: int, enabled: int) -> None:
         start = time.perf_counter()
         found = sources.read(scope_paths()[0])
         times.append(time.perf_counter() - start)
+    size = os.path.getsize(listing)
     shutil.rmtree(root)
     print(
-        f"{listed} listed, {enabled} enabledPlugins entries, list {os.path.getsize(listing):,} bytes: "
+        f"{listed} listed, {enabled} enabledPlugins entries, list {size:,} bytes: "
         f"{len(found.files)} files, best {min(times) * 1000:.1f} ms"
     )
 
