@@ -96,10 +96,11 @@ class Copier:
             self.done += len(batch.events)
             found.update(more)
             self.progress(WHAT, self.done, self.waiting)
-        if end is not None:
+        if end is None:
+            spool.rewind()
+        else:
             spool.commit_copied(end, self.done)
-        spool.rewind()  # the reader from the committed position: the copies next
-        if end is not None:
+            spool.rewind()  # the reader from the committed position: the copies next
             try:
                 await asyncio.to_thread(spool.let_go_committed)
             except OSError:
