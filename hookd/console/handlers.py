@@ -75,17 +75,18 @@ def cmd_status(args: argparse.Namespace) -> int:
         return verdict.UNKNOWN
     from hookd.hooks import http_reach, ports
     from hookd.hooks.reach import annotate
-    from hookd.hooks.settings import scope_paths
+    from hookd.hooks.settings import readable, scope_paths
 
     config_file = config_file_of(args)
     paths, unnamed = scope_paths()  # without a home, the user's settings cannot be checked: said
 
     def check(code: int, found: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        read = readable(paths)  # once a round (--watch sees the files change), for every check
         served = (found.get("http") or {}).get("addr")
-        missed = http_reach.misses(paths, served, config) if found.get("running") else []
-        code, found = annotate(code, found, config, config_file, paths, missed)
+        missed = http_reach.misses(read, served, config) if found.get("running") else []
+        code, found = annotate(code, found, config, config_file, read, missed)
         found["hooks_problems"] = unnamed + found.get("hooks_problems", [])
-        return ports.annotate(code, found, config, paths)
+        return ports.annotate(code, found, config, read)
 
     return status.run(config, as_json=args.json, watch_s=args.watch, check=check)
 

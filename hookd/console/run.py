@@ -73,17 +73,18 @@ def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
     import structlog
 
     from hookd.hooks import http_reach, ports, reach
-    from hookd.hooks.settings import scope_paths
+    from hookd.hooks.settings import readable, scope_paths
 
     log = structlog.get_logger("hookd.hooks")
     paths, unnamed = scope_paths()
     for why in unnamed:  # no home: the user's settings cannot be found, the project's still are
         log.warning("hooks_not_checked", problem=why)
     try:
-        found = reach.check(paths, config.socket, config.state_dir, config_file_of(args))
-        found.findings += http_reach.misses(paths, config.http_addr or None, config)
+        read = readable(paths)  # each file read once for the three checks
+        found = reach.check(read, config.socket, config.state_dir, config_file_of(args))
+        found.findings += http_reach.misses(read, config.http_addr or None, config)
         # HTTP hooks posting to a port another user listens on hand that user every event.
-        held = ports.hook_url_problems(ports.http_urls(paths, config), config.http_token_file)
+        held = ports.hook_url_problems(ports.http_urls(read, config), config.http_token_file)
     except Exception:  # a check of other files must never keep the daemon from starting
         log.exception("hooks_check_failed")
         return

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from hookd.hooks import entries, merge
 from hookd.hooks.command import SETTING_VARS, Route, route, written_settings
-from hookd.hooks.settings import SCOPES, SettingsError, load, scope_path
+from hookd.hooks.settings import SCOPES, SettingsFile, readable, scope_path
 from hookd.paths import UnsafePathError
 from hookd.trust import check_trusted_file
 
@@ -71,12 +71,8 @@ def repair_command(path: str, config_file: str | None = None) -> str:
     return f"hookd hooks install --settings {path}{extra}"
 
 
-def command_handlers(path: str) -> dict[str, list[dict[str, Any]]]:
-    """hookd's command handlers per event in one settings file ({} when unreadable or missing)."""
-    try:
-        settings = load(path)
-    except SettingsError:
-        return {}
+def command_handlers(settings: SettingsFile) -> dict[str, list[dict[str, Any]]]:
+    """hookd's command handlers per event in one settings file ({} when missing)."""
     return {
         event: [h for h in handlers if h.get("type") == "command"]
         for event, handlers in merge.found(settings.data, None).items()
@@ -84,7 +80,7 @@ def command_handlers(path: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def check(
-    paths: Iterable[str],
+    paths: Iterable[str | SettingsFile],
     socket_path: str,
     state_dir: str,
     config_file: str | None = None,
@@ -93,10 +89,11 @@ def check(
     """What stops the hooks in ``paths`` from reaching the daemon at ``socket_path``/``state_dir``."""
     reach = Reach()
     judged: dict[str, str | None] = {}
-    for path in paths:
+    for settings in readable(paths):
+        path = settings.path
         broken: dict[str, list[str]] = {}  # missing path -> events
         missing_daemon: dict[tuple[str, str], list[str]] = {}  # (socket, inbox) -> events
-        handlers_of = command_handlers(path)
+        handlers_of = command_handlers(settings)
         changeable = others_can_change(path) if handlers_of else None
         if changeable:
             problem = f"are in a file another user can change: {changeable}"
@@ -238,7 +235,7 @@ def annotate(
     status: dict[str, Any],
     config: Any,
     config_file: str | None = None,
-    paths: list[str] | None = None,
+    paths: Iterable[str | SettingsFile] | None = None,
     more: Iterable[Finding] = (),
 ) -> tuple[int, dict[str, Any]]:
     """`hookd status` with the installed hooks checked against the daemon it found.
@@ -249,12 +246,12 @@ def annotate(
     """
     socket_path = status.get("socket") or config.socket
     state_dir = status.get("state_dir") or config.state_dir
-    paths = [scope_path(s) for s in SCOPES] if paths is None else paths
-    found = check(paths, socket_path, state_dir, config_file)
+    read = readable([scope_path(s) for s in SCOPES] if paths is None else paths)
+    found = check(read, socket_path, state_dir, config_file)
     found.findings += more  # the caller's (HTTP hooks the daemon does not serve: http_reach.py)
     # The running daemon's values of the settings hook commands carry (its status has them), else this config's.
     daemon = SimpleNamespace(**{s: status.get(s, getattr(config, s)) for s in SETTING_VARS.values()})
-    apart = [line for path in paths for line in settings_apart(path, command_handlers(path), daemon)]
+    apart = [line for settings in read for line in settings_apart(settings.path, command_handlers(settings), daemon)]
     status["hooks_problems"] = [f.text() for f in found.findings] + apart
     reasons = []
     if found.findings:
