@@ -21,7 +21,7 @@ import time
 
 import structlog
 
-from hookd.paths import DISK_FULL_ERRNOS
+from hookd.disk_full import DISK_FULL_ERRNOS
 
 log = structlog.get_logger("hookd.spool")
 
