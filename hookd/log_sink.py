@@ -23,7 +23,8 @@ import threading
 import time
 from typing import Any
 
-from hookd.paths import DISK_FULL_ERRNOS, write_all
+from hookd.disk_full import DISK_FULL_ERRNOS
+from hookd.paths import write_all
 
 FALLBACK_NAME = "hookd.log"
 # The fallback file is rotated to hookd.log.1 at this size: at most twice this on the disk.

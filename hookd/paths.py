@@ -35,27 +35,8 @@ from hookd.trust import (  # the checks, kept here too: paths is where callers l
     why_untrusted,
 )
 
-# What a full filesystem says (ENOSPC; EDQUOT past a quota): the spool, the sequence file and the
-# log's stderr each treat it as a condition that passes once there is room.
-DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
-
-
-class DiskFullError(OSError):
-    """A write of hookd's state (the sequence file, the spool's cursor) met a full filesystem: what it
-    was written for is refused for now and kept by its sender (the pipeline's disk_full refusal)."""
-
-
-def raise_disk_full(exc: OSError, path: str | None = None) -> None:
-    """Raise ``exc`` again as a DiskFullError naming ``path`` (or its own file) if it says the
-    filesystem is full; return otherwise."""
-    if exc.errno in DISK_FULL_ERRNOS:
-        raise DiskFullError(exc.errno, exc.strerror, path or exc.filename) from exc
-
-
 __all__ = [
-    "DISK_FULL_ERRNOS",
     "MAX_LINKS",
-    "DiskFullError",
     "PRIVATE_FILE",
     "UnsafePathError",
     "check_parents",
@@ -68,7 +49,6 @@ __all__ = [
     "open_private_dir",
     "others_can_write",
     "ours_or_roots",
-    "raise_disk_full",
     "read_private",
     "refuse_untrusted",
     "replace_file",

@@ -29,7 +29,8 @@ import time
 
 import structlog
 
-from hookd.paths import DISK_FULL_ERRNOS, create_private, raise_disk_full, read_private, replace_private
+from hookd.disk_full import DISK_FULL_ERRNOS, raise_disk_full
+from hookd.paths import create_private, read_private, replace_private
 
 BLOCK = 100_000
 # Numbers from here on are too near 2**53 (see above); microseconds since 1970 reach it in 2112.

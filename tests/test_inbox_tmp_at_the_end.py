@@ -17,11 +17,11 @@ import os
 import select
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from conftest import wait_for_entries, wait_until
+from handoff_helpers import frame_head, published_handoff, write_inbox_file
 
 pytestmark = pytest.mark.process
 
@@ -101,16 +101,8 @@ def test_a_whole_temporary_file_a_killed_hook_send_left_is_not_a_second_event(ho
     the killed client leaves it, just after the socket copy was taken; waits the minute."""
     daemon = hookd_process
     payload = b'{"hook_event_name":"Stop","session_id":"killed-client"}'
-    daemon.send_stop("before")
-    done = daemon.send(payload, "Stop")
-    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
-    entries = wait_for_entries(redis_db, 2)
-    handoff = json.loads(entries[-1][b"envelope"])["client"]["handoff_id"]
-    frame = b"HOOKD/1 %d sent=%d pid=1 ppid=1 id=%s hook=Stop\n" % (len(payload), time.time_ns(), handoff.encode())
-    tmp = daemon.state_dir / "inbox" / f".tmp-{handoff}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.write(fd, frame + payload)
-    os.close(fd)
+    handoff = published_handoff(daemon, redis_db, payload)
+    write_inbox_file(daemon.state_dir / "inbox" / f".tmp-{handoff}", frame_head(handoff, payload) + payload)
     wait_until(
         lambda: not [p for p in (daemon.state_dir / "inbox").iterdir() if p.name.startswith(".")],
         timeout=150,
@@ -125,11 +117,8 @@ def test_a_whole_temporary_file_a_killed_hook_send_left_is_not_a_second_event(ho
 def _abandoned(daemon, handoff: str, payload: bytes, keep: int) -> Path:
     """An inbox file a killed hook-send left after ``keep`` bytes of its body, as a sweep that then
     stopped had claimed it (.abandoned-<id>: taken at the next sweep, without the minute's wait)."""
-    frame = b"HOOKD/1 %d sent=%d pid=1 ppid=1 id=%s hook=Stop\n" % (len(payload), time.time_ns(), handoff.encode())
     path = daemon.state_dir / "inbox" / f".abandoned-{handoff}"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.write(fd, frame + payload[:keep])
-    os.close(fd)
+    write_inbox_file(path, frame_head(handoff, payload) + payload[:keep])
     return path
 
 

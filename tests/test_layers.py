@@ -24,8 +24,8 @@ other unless the layer says otherwise:
     log_sink                              where log lines go: a bounded queue, a writer thread
     terminal                              colour and progress bars on a terminal
     config_errors, core_files,            a settings error; no core files; the descriptor limit;
-    descriptors, liveness, paths,         progress and loop lag; private files; the header, refusal
-    refusals, units                       reasons and reply lines; numbers
+    descriptors, disk_full, liveness,     a full filesystem; progress and loop lag; private files; the
+    paths, refusals, units                header, refusal reasons and reply lines; numbers
     trust                                 who can change a path: the link-by-link walk, trusted files
     policies                              the Enums of the settings that choose among named ways
 
@@ -86,6 +86,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
             "config_errors",
             "core_files",
             "descriptors",
+            "disk_full",
             "hook_names",
             "hostport",
             "liveness",

@@ -12,23 +12,20 @@ temporary file's age is set back, as a minute's wait would leave it.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import time
 
 import pytest
 from conftest import wait_for_entries, wait_until
+from handoff_helpers import frame_head, published_handoff, write_inbox_file
 
 pytestmark = pytest.mark.process
 
 
 def _left_copy(daemon, name: str, handoff: str, payload: bytes) -> None:
-    frame = b"HOOKD/1 %d sent=%d pid=1 ppid=1 id=%s hook=Stop\n" % (len(payload), time.time_ns(), handoff.encode())
     path = daemon.state_dir / "inbox" / name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.write(fd, frame + payload)
-    os.close(fd)
+    write_inbox_file(path, frame_head(handoff, payload) + payload)
     if name.startswith(".tmp-"):
         old = time.time() - 90  # past the sweep's minute, within the spool's two minutes
         os.utime(path, (old, old))
@@ -38,11 +35,7 @@ def _left_copy(daemon, name: str, handoff: str, payload: bytes) -> None:
 def test_a_left_copy_of_a_spooled_event_is_not_a_second_event_after_a_restart(hookd_process, redis_db, prefix):
     daemon = hookd_process
     payload = b'{"hook_event_name":"Stop","session_id":"left-copy"}'
-    daemon.send_stop("before")
-    done = daemon.send(payload, "Stop")
-    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
-    entries = wait_for_entries(redis_db, 2)
-    handoff = json.loads(entries[-1][b"envelope"])["client"]["handoff_id"]
+    handoff = published_handoff(daemon, redis_db, payload)
     assert daemon.stop() == 0
     _left_copy(daemon, prefix + handoff, handoff, payload)
     daemon.start()
@@ -66,11 +59,11 @@ def test_an_inbox_copy_written_after_a_crash_and_restart_is_not_a_second_event(h
     daemon = hookd_process
     payload = b'{"hook_event_name":"Stop","session_id":"late-copy"}'
     handoff = "late-copy-handoff-0001"
-    frame = b"HOOKD/1 %d sent=%d pid=1 ppid=1 id=%s hook=Stop\n" % (len(payload), time.time_ns(), handoff.encode())
+    frame = frame_head(handoff, payload) + payload
     daemon.send_stop("before")
     with socket.socket(socket.AF_UNIX) as conn:
         conn.connect(str(daemon.socket))
-        conn.sendall(frame + payload)
+        conn.sendall(frame)
         wait_for_entries(redis_db, 2)  # spooled and published; its OK never read
         daemon.proc.kill()
         daemon.proc.wait()
@@ -78,9 +71,7 @@ def test_an_inbox_copy_written_after_a_crash_and_restart_is_not_a_second_event(h
     daemon.start()
     inbox = daemon.state_dir / "inbox"
     tmp = inbox / f".tmp-{handoff}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.write(fd, frame + payload)
-    os.close(fd)
+    write_inbox_file(tmp, frame)
     os.rename(tmp, inbox / f"{time.time_ns()}-{handoff}.hookd")
     wait_until(lambda: not daemon.inbox(), timeout=30, what="the inbox copy swept")
     daemon.send_stop("after")  # its entry follows the copy's, were the copy published

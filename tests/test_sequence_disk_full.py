@@ -17,7 +17,7 @@ from test_disk_full import fill, mounts  # noqa: F401 (mounts: the fixture)
 
 from hookd.envelope import EnvelopeBuilder
 from hookd.ingest.protocol import Header
-from hookd.paths import DiskFullError
+from hookd.disk_full import DiskFullError
 from hookd.pipeline import Pipeline
 from hookd.refusals import Reason, Rejected
 from hookd.sequence import SequenceAllocator

@@ -16,7 +16,7 @@ from collections import Counter
 
 import pytest
 
-from hookd.daemon import backlog_copier
+from hookd.daemon import backlog_publish
 from hookd.daemon.backlog import BATCH_EVENTS, redact_backlog
 from hookd.envelope.again import event_again
 from hookd.redact import build_redactor
@@ -52,7 +52,7 @@ def test_each_waiting_event_is_redacted_once_and_the_copies_are_unchanged(tmp_pa
         redacted[event.event_id] += 1
         return event_again(redactor, event)
 
-    monkeypatch.setattr(backlog_copier, "event_again", counted)
+    monkeypatch.setattr(backlog_publish, "event_again", counted)
     state_fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         asyncio.run(redact_backlog(spool, redactor, "digest", state_fd, lambda *said: None))

@@ -75,7 +75,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         return verdict.UNKNOWN
     from hookd.hooks import entries, http_reach, ports, sources
     from hookd.hooks.reach import annotate
-    from hookd.hooks.settings import scope_paths
+    from hookd.hooks.settings import readable, scope_paths
 
     config_file = config_file_of(args)
     scopes, unnamed = scope_paths()  # without a home, the user's settings cannot be checked: said
@@ -83,12 +83,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     def check(code: int, found: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         # Every file Claude Code takes hooks from, as `hookd hooks status` reads them (managed, plugins).
         hooked = sources.read(scopes, entries.http_url(config.http_addr) if config.http_addr else None)
-        paths, repairs = hooked.paths, hooked.repairs(config_file)
+        repairs = hooked.repairs(config_file)
+        read = readable(hooked.paths)  # once a round (--watch sees the files change), for every check
         served = (found.get("http") or {}).get("addr")
-        missed = http_reach.misses(paths, served, config, repairs) if found.get("running") else []
-        code, found = annotate(code, found, config, config_file, paths, missed, repairs)
+        missed = http_reach.misses(read, served, config, repairs) if found.get("running") else []
+        code, found = annotate(code, found, config, config_file, read, missed, repairs)
         found["hooks_problems"] = unnamed + found.get("hooks_problems", [])
-        return ports.annotate(code, found, config, paths)
+        return ports.annotate(code, found, config, read)
 
     return status.run(config, as_json=args.json, watch_s=args.watch, check=check)
 

@@ -73,7 +73,7 @@ def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
     import structlog
 
     from hookd.hooks import entries, http_reach, ports, reach, sources
-    from hookd.hooks.settings import scope_paths
+    from hookd.hooks.settings import readable, scope_paths
 
     log = structlog.get_logger("hookd.hooks")
     scopes, unnamed = scope_paths()
@@ -82,11 +82,12 @@ def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
     try:
         # The files `hookd status` and `hookd hooks status` check: the scopes', managed ones, plugins'.
         hooked = sources.read(scopes, entries.http_url(config.http_addr) if config.http_addr else None)
-        paths, repairs = hooked.paths, hooked.repairs(config_file_of(args))
-        found = reach.check(paths, config.socket, config.state_dir, config_file_of(args), repairs=repairs)
-        found.findings += http_reach.misses(paths, config.http_addr or None, config, repairs)
+        repairs = hooked.repairs(config_file_of(args))
+        read = readable(hooked.paths)  # each file read once for the three checks
+        found = reach.check(read, config.socket, config.state_dir, config_file_of(args), repairs=repairs)
+        found.findings += http_reach.misses(read, config.http_addr or None, config, repairs)
         # HTTP hooks posting to a port another user listens on hand that user every event.
-        held = ports.hook_url_problems(ports.http_urls(paths, config), config.http_token_file)
+        held = ports.hook_url_problems(ports.http_urls(read, config), config.http_token_file)
     except Exception:  # a check of other files must never keep the daemon from starting
         log.exception("hooks_check_failed")
         return

@@ -35,8 +35,8 @@ import msgspec
 
 from hookd import __version__
 from hookd.config import Config
-from hookd.daemon.backlog_copier import BATCH_EVENTS, WHAT, Copier, Probe, Progress, batch_bytes, each_again
-from hookd.daemon.backlog_publish import RedactOnPublish
+from hookd.daemon.backlog_copier import BATCH_EVENTS, WHAT, Copier, Probe, Progress, batch_bytes
+from hookd.daemon.backlog_publish import RedactOnPublish, each_again
 from hookd.daemon.backlog_record import REDACTED_BY, BacklogRecord
 from hookd.redact.redactor import Redactor
 from hookd.spool import Spool

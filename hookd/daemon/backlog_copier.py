@@ -17,14 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import NamedTuple
 
 import structlog
 
-from hookd.daemon.backlog_publish import RedactOnPublish
+from hookd.daemon.backlog_publish import RedactOnPublish, each_again
 from hookd.daemon.backlog_record import BacklogRecord
-from hookd.envelope.again import event_again
 from hookd.redact.redactor import Redactor
 from hookd.spool import Batch, Spool, SpoolFull
 from hookd.spool.event import Event
@@ -44,16 +43,6 @@ def batch_bytes(spool: Spool) -> int:
     """A batch's bytes at most: within a segment, so that the copies past spool_max_bytes (append_copies)
     are a segment at most before the originals' segments go."""
     return min(BATCH_BYTES, spool.segment_bytes)
-
-
-def each_again(redactor: Redactor, events: Sequence[Event]) -> tuple[list[Event], Counter[str]]:
-    found: Counter[str] = Counter()
-    copies = []
-    for event in events:
-        copy, more = event_again(redactor, event)
-        copies.append(copy)
-        found.update(more)
-    return copies, found
 
 
 class Probe(NamedTuple):
@@ -107,10 +96,11 @@ class Copier:
             self.done += len(batch.events)
             found.update(more)
             self.progress(WHAT, self.done, self.waiting)
-        if end is not None:
+        if end is None:
+            spool.rewind()
+        else:
             spool.commit_copied(end, self.done)
-        spool.rewind()  # the reader from the committed position: the copies next
-        if end is not None:
+            spool.rewind()  # the reader from the committed position: the copies next
             try:
                 await asyncio.to_thread(spool.let_go_committed)
             except OSError:

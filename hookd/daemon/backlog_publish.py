@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -34,6 +36,17 @@ log = structlog.get_logger("hookd.daemon")
 
 # How often the task that records the settings looks whether Redis has the whole backlog.
 CHECK_S = 1.0
+
+
+def each_again(redactor: Redactor, events: Sequence[Event]) -> tuple[list[Event], Counter[str]]:
+    """Each event redacted again by ``redactor`` (envelope/again.py), and what was found in them all."""
+    found: Counter[str] = Counter()
+    copies = []
+    for event in events:
+        copy, more = event_again(redactor, event)
+        copies.append(copy)
+        found.update(more)
+    return copies, found
 
 
 class RedactOnPublish:
@@ -68,11 +81,16 @@ class RedactOnPublish:
         return batch._replace(events=await asyncio.to_thread(self._each_again, batch))
 
     def _each_again(self, batch: Batch) -> list[Event]:
+        """The batch's events redacted again; what is found counted only in those past ``counted_seq``.
+
+        Not one split into a counted prefix and a fresh suffix: seqs rise within a batch but where the
+        copies a cut copy pass wrote (backlog_copier.py) follow their originals, with the same seqs, so
+        a batch may end the originals and start the copies. Hence by runs of counted or fresh events."""
         copies, found = [], Counter[str]()
-        for event in batch.events:
-            copy, more = event_again(self.redactor, event)
-            copies.append(copy)
-            if event.seq > self.counted_seq:
+        for fresh, run in groupby(batch.events, key=lambda event: event.seq > self.counted_seq):
+            more_copies, more = each_again(self.redactor, list(run))
+            copies += more_copies
+            if fresh:
                 found.update(more)
         self.counted_seq = max(self.counted_seq, batch.events[-1].seq)
         self.found.update(found)

@@ -13,7 +13,8 @@ import os
 
 import structlog
 
-from hookd.paths import DISK_FULL_ERRNOS, read_private, replace_private
+from hookd.disk_full import DISK_FULL_ERRNOS
+from hookd.paths import read_private, replace_private
 from hookd.spool.failed_run import FailedRun
 
 log = structlog.get_logger("hookd.daemon")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from hookd.hooks import entries, merge
 from hookd.hooks.reach import Finding, repair_command
-from hookd.hooks.settings import SettingsError, load
+from hookd.hooks.settings import SettingsFile, readable
 
 
 def _host_port(url: str) -> tuple[str, int | None] | None:
@@ -25,7 +25,10 @@ def _host_port(url: str) -> tuple[str, int | None] | None:
 
 
 def misses(
-    paths: Iterable[str], served_addr: str | None, config: Any, repairs: Mapping[str, str] | None = None
+    paths: Iterable[str | SettingsFile],
+    served_addr: str | None,
+    config: Any,
+    repairs: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """hookd's HTTP hooks in ``paths`` that post where the daemon does not listen (``served_addr``:
     its HTTP listener's address, None when it has none), each with its repair (``repairs``: that of
@@ -33,11 +36,8 @@ def misses(
     served = entries.http_url(served_addr) if served_addr else None
     configured = entries.http_url(config.http_addr) if config.http_addr else None
     findings = []
-    for path in paths:
-        try:
-            settings = load(path)
-        except SettingsError:
-            continue  # `hookd status` names an unreadable settings file elsewhere
+    for settings in readable(paths):
+        path = settings.path
         by_url: dict[str, list[str]] = {}
         for event, handlers in merge.found(settings.data, configured).items():
             for handler in handlers:

@@ -8,12 +8,12 @@ held by another user only keeps that server from starting.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from hookd import port_holders
 from hookd.hooks import entries, merge
-from hookd.hooks.settings import SettingsError, load
+from hookd.hooks.settings import SettingsFile, readable
 from hookd.hostport import split_host_port
 
 
@@ -58,15 +58,11 @@ def url_state(url: str, table: port_holders.Table | None) -> str:
     return "a process of yours listens there" if any(h.ours for h in found) else "another user listens there"
 
 
-def http_urls(paths: list[str], config: Any) -> list[str]:
+def http_urls(paths: Iterable[str | SettingsFile], config: Any) -> list[str]:
     """The URLs hookd's HTTP hooks in these settings files post to."""
     url = entries.http_url(config.http_addr) if config.http_addr else None
     found: set[str] = set()
-    for path in paths:
-        try:
-            settings = load(path)
-        except SettingsError:
-            continue  # `hookd status` names an unreadable settings file elsewhere
+    for settings in readable(paths):
         for handlers in merge.found(settings.data, url).values():
             found.update(h["url"] for h in handlers if h.get("type") == "http" and isinstance(h.get("url"), str))
     return sorted(found)
@@ -95,7 +91,9 @@ def config_problems(config: Any, urls: list[str]) -> list[str]:
     return problems
 
 
-def annotate(code: int, status: dict[str, Any], config: Any, paths: list[str]) -> tuple[int, dict[str, Any]]:
+def annotate(
+    code: int, status: dict[str, Any], config: Any, paths: Iterable[str | SettingsFile]
+) -> tuple[int, dict[str, Any]]:
     """`hookd status` with the ports checked: one HTTP hooks post to, held by another user, makes
     a running daemon degraded."""
     problems = config_problems(config, http_urls(paths, config))

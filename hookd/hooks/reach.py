@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from hookd.hooks import entries, merge
 from hookd.hooks.command import SETTING_VARS, Route, route, written_settings
-from hookd.hooks.settings import SCOPES, SettingsError, load, scope_path
+from hookd.hooks.settings import SCOPES, SettingsFile, readable, scope_path
 from hookd.paths import UnsafePathError
 from hookd.trust import check_trusted_file
 
@@ -71,12 +71,8 @@ def repair_command(path: str, config_file: str | None = None) -> str:
     return f"hookd hooks install --settings {path}{extra}"
 
 
-def command_handlers(path: str) -> dict[str, list[dict[str, Any]]]:
-    """hookd's command handlers per event in one settings file ({} when unreadable or missing)."""
-    try:
-        settings = load(path)
-    except SettingsError:
-        return {}
+def command_handlers(settings: SettingsFile) -> dict[str, list[dict[str, Any]]]:
+    """hookd's command handlers per event in one settings file ({} when missing)."""
     return {
         event: [h for h in handlers if h.get("type") == "command"]
         for event, handlers in merge.found(settings.data, None).items()
@@ -84,7 +80,7 @@ def command_handlers(path: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def check(
-    paths: Iterable[str],
+    paths: Iterable[str | SettingsFile],
     socket_path: str,
     state_dir: str,
     config_file: str | None = None,
@@ -95,10 +91,11 @@ def check(
     (``repairs``: the fix of a file ``hookd hooks install`` does not write, sources.py)."""
     reach = Reach()
     judged: dict[str, str | None] = {}
-    for path in paths:
+    for settings in readable(paths):
+        path = settings.path
         broken: dict[str, list[str]] = {}  # missing path -> events
         missing_daemon: dict[tuple[str, str], list[str]] = {}  # (socket, inbox) -> events
-        handlers_of = command_handlers(path)
+        handlers_of = command_handlers(settings)
         changeable = others_can_change(path) if handlers_of else None
         if changeable:
             problem = f"are in a file another user can change: {changeable}"
@@ -242,7 +239,7 @@ def annotate(
     status: dict[str, Any],
     config: Any,
     config_file: str | None = None,
-    paths: list[str] | None = None,
+    paths: Iterable[str | SettingsFile] | None = None,
     more: Iterable[Finding] = (),
     repairs: Mapping[str, str] | None = None,
 ) -> tuple[int, dict[str, Any]]:
@@ -254,13 +251,17 @@ def annotate(
     """
     socket_path = status.get("socket") or config.socket
     state_dir = status.get("state_dir") or config.state_dir
-    paths = [scope_path(s) for s in SCOPES] if paths is None else paths
-    found = check(paths, socket_path, state_dir, config_file, repairs=repairs)
+    read = readable([scope_path(s) for s in SCOPES] if paths is None else paths)
+    found = check(read, socket_path, state_dir, config_file, repairs=repairs)
     found.findings += more  # the caller's (HTTP hooks the daemon does not serve: http_reach.py)
     # The running daemon's values of the settings hook commands carry (its status has them), else this config's.
     daemon = SimpleNamespace(**{s: status.get(s, getattr(config, s)) for s in SETTING_VARS.values()})
     fixes = repairs or {}
-    apart = [line for p in paths for line in settings_apart(p, command_handlers(p), daemon, fixes.get(p))]
+    apart = [
+        line
+        for settings in read
+        for line in settings_apart(settings.path, command_handlers(settings), daemon, fixes.get(settings.path))
+    ]
     status["hooks_problems"] = [f.text() for f in found.findings] + apart
     reasons = []
     if found.findings:

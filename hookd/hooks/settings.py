@@ -13,7 +13,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,6 +205,22 @@ def load(path: str) -> SettingsFile:
             "Code settings file is one object (nothing was changed)"
         )
     return SettingsFile(path, True, text, data, _indent_of(text), text.endswith("\n"), bom)
+
+
+def readable(paths: Iterable[str | SettingsFile]) -> list[SettingsFile]:
+    """The settings files of ``paths`` that can be read, in order; those given read already are kept, so
+    that the checks of the installed hooks, each of them all, read each file once. One that cannot be read
+    is left out: the checks find no hooks in it, and `hookd hooks status` names why it cannot be read."""
+    found = []
+    for path in paths:
+        if isinstance(path, SettingsFile):
+            found.append(path)
+            continue
+        try:
+            found.append(load(path))
+        except SettingsError:
+            continue
+    return found
 
 
 _TOO_DEEP = (

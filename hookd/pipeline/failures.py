@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import structlog
 
-from hookd.paths import DiskFullError
+from hookd.disk_full import DiskFullError
 from hookd.pipeline.refusal_counts import RefusalCounts
 from hookd.refusals import Header, Reason, Rejected
 from hookd.spool import Spool, SpoolFull

@@ -22,7 +22,7 @@ import structlog
 from hookd.envelope import EnvelopeBuilder, Prepared
 from hookd.handoffs import RecentHandoffs
 from hookd.held_back import HeldBack
-from hookd.paths import DiskFullError
+from hookd.disk_full import DiskFullError
 from hookd.pipeline.failures import cannot_keep, internal_failure
 from hookd.pipeline.outcome import Outcome, RunReplies, fail_unflushed
 from hookd.pipeline.refusal_counts import RefusalCounts

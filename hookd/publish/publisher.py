@@ -1,7 +1,8 @@
 """Drains the spool into the Redis Stream, in order, in batches (two in flight on one connection).
 
-The loop lives here: batching (publish_linger_ms: linger.py), the circuit breaker's waits, retries
-after a failure, and the draining at shutdown. Each batch is written by writer.py (one Lua
+The loop lives here: the circuit breaker's waits, retries after a failure, and the draining at
+shutdown; while Redis answers, batches stream, the next sent before the last's reply (in_flight.py;
+batching by publish_linger_ms: linger.py). Each batch is written by writer.py (one Lua
 script that skips events at or below their sender's high-water mark, XADDs the rest and
 raises the mark, atomically); what Redis answers is checked by answers.py, what it changes
 is landed.py's, what a failure says health.py's. The spool's position moves only after
@@ -14,33 +15,29 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 
 import redis.asyncio as aioredis
 import redis.exceptions
-from redis.asyncio.connection import Connection
 
 from hookd.publish import topology
 from hookd.publish.breaker import HALF_OPEN
 from hookd.publish.first_sends import FirstSends
 from hookd.publish.health import HealthReport
 from hookd.publish.landed import Landed
-from hookd.publish.linger import Linger
+from hookd.publish.in_flight import InFlight
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.pace import Pace
-from hookd.publish.script import ScriptArg, batch_args, batch_keys, sender
+from hookd.publish.script import ScriptArg, batch_args, batch_keys
 from hookd.publish.topology import FAILURES
 from hookd.publish.answers import Counts, GapError, PartlyAdded
-from hookd.publish.writer import SCRIPT_BYTES, BatchWriter, paced
+from hookd.publish.writer import SCRIPT_BYTES, BatchWriter
 from hookd.spool import Batch, Spool
 from hookd.state import DaemonState, PublisherHealth
 
 __all__ = ["Publisher"]
 
-# Batches sent before the previous one's reply: enough to keep Redis and hookd both busy.
-IN_FLIGHT = 2
 # MOVED replies followed in a row before the next one counts as a failure (a cluster that
 # keeps changing its mind is backed off from like one that is down).
 MAX_REDIRECTS = 5
@@ -80,12 +77,22 @@ class Publisher:
         self.report = HealthReport(settings, redis_settings, spool, state)
         self.breaker = self.report.breaker
         self.pace = Pace(redis_settings.timeout_s, settings.breaker_trial_timeout_s, redis_settings.min_bytes_per_s)
-        self.in_flight_bytes = 0  # of the stream's batches sent and not yet answered
         self.redirects = 0
-        self.linger = Linger(settings, spool)
         self.progress = state.progress
         self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path, unsent_dir_fd, run_sender)
         self.landed = Landed(settings, spool, state, self.report, self.first_sends)
+        self.in_flight = InFlight(
+            settings,
+            spool,
+            self.writer,
+            self.pace,
+            self.progress,
+            self.first_sends,
+            self.landed,
+            self.slot_move,
+            self._ready,
+            self._published,
+        )
         # Set by the daemon when the spool's backlog is to be redacted again on its way out
         # (daemon/backlog_publish.py): every batch read goes through it before it is sent.
         self.redacted: Callable[[Batch], Awaitable[Batch]] | None = None
@@ -213,65 +220,17 @@ class Publisher:
         self.pace.kept_up(crossed, took_s)
 
     async def stream(self) -> None:
-        """Publish batch after batch on one connection, the next sent before the last's reply.
-
-        Redis runs one script while hookd reads and packs the next, which nearly
-        doubles the rate of a replay. Replies come back in order and commit in
-        order. A batch sent behind another names the seq that one ends with,
-        and the script refuses it if that one did not land, so a failure can
-        never let a later batch raise the mark over an earlier one. Returns on
-        the first failure, with the spool rewound to its committed position.
-        """
-        self.in_flight_bytes = 0
+        """Publish batch after batch on one connection, the next sent before the last's reply
+        (in_flight.py). Returns on the first failure, with the spool rewound to its committed position."""
         try:
-            async with self.writer.connection() as conn:
-                self.in_flight_bytes = self.writer.to_load(conn)
-                with paced(conn, self.pace.allowance(self.in_flight_bytes)):
-                    await self.writer.ready(conn)
-                self.in_flight_bytes = 0
-                with paced(conn, None):
-                    await self._stream_on(conn)
+            await self.in_flight.stream()
         except FAILURES as exc:
             self.progress.answered(False)
             self.spool.rewind()
-            size = self.in_flight_bytes
+            size = self.in_flight.bytes
             await self._after_stream_failure(
                 await self.pace.judge(exc, size, self.pace.allowance(size), self.writer.ping, self.writer.write_probe)
             )
-
-    async def _stream_on(self, conn: Connection) -> None:
-        in_flight: deque[tuple[Batch, bool, float]] = deque()  # whether it is its first send, when sent
-        held: Batch | None = None
-        while True:
-            if len(in_flight) < IN_FLIGHT:
-                if held is None:
-                    held = await self._ready(
-                        self.spool.read_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
-                        if in_flight
-                        else await self.linger.next_batch()
-                    )
-                if held.events and (not in_flight or sender(in_flight[-1][0].events[-1]) == sender(held.events[0])):
-                    after = in_flight[-1][0].events[-1].seq if in_flight else 0
-                    self.in_flight_bytes += held.size
-                    # The write waits for the bytes already in flight to cross, the reply for all of them.
-                    conn.socket_timeout = self.pace.allowance(self.in_flight_bytes)
-                    await conn.send_packed_command(self.writer.pack(held, after), check_health=False)
-                    self.progress.attempting(self.in_flight_bytes, conn.socket_timeout - self.pace.timeout_s)
-                    in_flight.append((held, self.first_sends.sending(held), time.monotonic()))
-                    held = None
-                    continue
-                if not held.events:
-                    held = None
-            try:
-                counts = await self.writer.read_reply(conn, len(in_flight[0][0].events))
-            except PartlyAdded as exc:
-                self.landed.partly(in_flight[0][0], exc)
-                raise
-            self.slot_move.went_through(redirected=False)
-            batch, fresh, sent_at = in_flight.popleft()
-            self.in_flight_bytes -= batch.size
-            self.progress.answered(True, still_waiting=bool(in_flight))
-            self._published(batch, counts, fresh, batch.size, time.monotonic() - sent_at)
 
     async def _after_stream_failure(self, exc: BaseException) -> None:
         """Get past what stopped the stream, or count it as a failure.

@@ -15,7 +15,7 @@ import os
 import threading
 import time
 
-from hookd.paths import raise_disk_full
+from hookd.disk_full import raise_disk_full
 from hookd.spool.files import SegmentFiles
 from hookd.spool.reader import Batch
 from hookd.spool.segments import CURSOR, Position, write_cursor

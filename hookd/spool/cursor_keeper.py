@@ -11,7 +11,7 @@ import asyncio
 
 import structlog
 
-from hookd.paths import DISK_FULL_ERRNOS
+from hookd.disk_full import DISK_FULL_ERRNOS
 from hookd.spool.failed_run import FailedRun
 from hookd.spool.spool import Spool
 

@@ -3,7 +3,7 @@ said once per run of failures, not at every attempt, and its end is said with th
 
 from __future__ import annotations
 
-from hookd.paths import DISK_FULL_ERRNOS
+from hookd.disk_full import DISK_FULL_ERRNOS
 
 
 class FailedRun:

@@ -21,7 +21,7 @@ import time
 
 import structlog
 
-from hookd.paths import DISK_FULL_ERRNOS
+from hookd.disk_full import DISK_FULL_ERRNOS
 
 log = structlog.get_logger("hookd.spool")
 
@@ -123,6 +123,19 @@ class Reserve:
                 full_for_s=round(full_for, 1),
                 reserve_bytes=self.size,
             )
+
+    def refill_or_see_room(self, room: int) -> None:
+        """Refill; and with the reserve whole, the disk has room again once ``room`` bytes are free: a
+        disk that filled at a write other than the spool's (the sequence file, the cursor) leaves the
+        reserve whole, and refill, with nothing to grow, never says so."""
+        self.refill()
+        if self.size >= self.target and self.disk_full_since is not None:
+            try:
+                free = os.fstatvfs(self.dir_fd)
+            except OSError:
+                return
+            if free.f_bavail * free.f_frsize > room:
+                self.disk_full_since = None
 
     def mark_exhausted(self) -> None:
         if self.disk_full_since is None:

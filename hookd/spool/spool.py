@@ -35,7 +35,7 @@ from hookd.spool.recovery import recover
 from hookd.spool.reserve import Reserve
 from hookd.spool.segments import Position
 from hookd.spool.inspect import oldest_waiting_received_ns
-from hookd.spool.unsure_file import read_unsure, remove_unsure
+from hookd.spool.unsure_file import unsure_left
 from hookd.spool.writer import SegmentWriter
 from hookd.state import SpoolStats
 
@@ -81,10 +81,7 @@ class Spool:
         self.cursor_moved = self._cursor.moved
         self.backlog_at_start = files.pending_from(cursor)
         # A failed fsync of an earlier run whose events Redis does not have yet (flusher.py).
-        self.unsure_at_start = read_unsure(self.directory, self.dir_fd)
-        if self.unsure_at_start is not None and (cursor >= self.unsure_at_start.through or not self.backlog_at_start):
-            remove_unsure(self.directory, self.dir_fd)
-            self.unsure_at_start = None
+        self.unsure_at_start = unsure_left(self.directory, self.dir_fd, cursor, bool(self.backlog_at_start))
         self._data_ready.set()
         recent = RecentEvents()
         self._reader = SpoolReader(files, recent, cursor)
@@ -141,16 +138,7 @@ class Spool:
 
     def refill_reserve(self) -> None:
         """Take back reserve space the filesystem has free again (from a worker thread)."""
-        self.reserve.refill()
-        # Also when the disk filled at a write other than the spool's (the sequence file, the
-        # cursor) with the reserve whole: refill never grows it, so room is judged by the free space.
-        if self.reserve.size >= self.reserve.target and self.reserve.disk_full_since is not None:
-            try:
-                free = os.fstatvfs(self.dir_fd)
-            except OSError:
-                return
-            if free.f_bavail * free.f_frsize > self.segment_bytes:
-                self.reserve.disk_full_since = None
+        self.reserve.refill_or_see_room(self.segment_bytes)
 
     # -- reading and committing ---------------------------------------------
 

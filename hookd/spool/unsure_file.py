@@ -32,6 +32,16 @@ def read_unsure(directory: str, dir_fd: int | None = None) -> Unsure | None:
     return Unsure(Position(seg, offset), number, error.strip())
 
 
+def unsure_left(directory: str, dir_fd: int, cursor: Position, waiting: bool) -> Unsure | None:
+    """At start: the unsure mark of events Redis does not have yet (``cursor``: what it has); one it
+    has in full, or with nothing ``waiting``, is removed."""
+    unsure = read_unsure(directory, dir_fd)
+    if unsure is not None and (cursor >= unsure.through or not waiting):
+        remove_unsure(directory, dir_fd)
+        return None
+    return unsure
+
+
 def write_unsure(directory: str, unsure: Unsure, dir_fd: int | None = None) -> None:
     """Record the unsure mark. Not fsynced (the disk is failing): it has to outlive hookd, not the
     machine; after a power loss what the segments hold is what the disk kept, and under

@@ -14,7 +14,8 @@ import os
 import msgspec
 import structlog
 
-from hookd.paths import DISK_FULL_ERRNOS, UnsafePathError, replace_private
+from hookd.disk_full import DISK_FULL_ERRNOS
+from hookd.paths import UnsafePathError, replace_private
 from hookd.policies import FsyncPolicy
 from hookd.spool.event import Event
 from hookd.spool.failed_run import FailedRun

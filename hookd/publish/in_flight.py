@@ -1,0 +1,109 @@
+"""Batch after batch on one connection, the next sent before the last's reply (Publisher.stream).
+
+Redis runs one script while hookd reads and packs the next, which nearly doubles the rate of a
+replay. Replies come back in order and commit in order. A batch sent behind another names the seq
+that one ends with, and the script refuses it if that one did not land, so a failure can never let
+a later batch raise the mark over an earlier one. What a failure leaves (the rewind, the pace's
+judgement of the bytes still in flight, the breaker) is the publisher's (publisher.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from redis.asyncio.connection import Connection
+
+from hookd.liveness import Progress
+from hookd.publish.answers import Counts, PartlyAdded
+from hookd.publish.first_sends import FirstSends
+from hookd.publish.landed import Landed
+from hookd.publish.linger import Linger
+from hookd.publish.migration import SlotMove
+from hookd.publish.pace import Pace
+from hookd.publish.script import sender
+from hookd.publish.settings import PublishSettings
+from hookd.publish.writer import BatchWriter, paced
+from hookd.spool import Batch, Spool
+
+# Batches sent before the previous one's reply: enough to keep Redis and hookd both busy.
+IN_FLIGHT = 2
+
+# Told of each batch Redis has: its counts, whether it was its first send, the bytes that crossed
+# and the seconds from its send to its reply.
+Published = Callable[[Batch, Counts, bool, int, float], None]
+
+
+class InFlight:
+    def __init__(
+        self,
+        settings: PublishSettings,
+        spool: Spool,
+        writer: BatchWriter,
+        pace: Pace,
+        progress: Progress,
+        first_sends: FirstSends,
+        landed: Landed,
+        slot_move: SlotMove,
+        ready: Callable[[Batch], Awaitable[Batch]],
+        published: Published,
+    ) -> None:
+        """``ready``: what a batch read goes through before it is sent (Publisher.redacted)."""
+        self.settings = settings
+        self.spool = spool
+        self.writer = writer
+        self.pace = pace
+        self.progress = progress
+        self.first_sends = first_sends
+        self.landed = landed
+        self.slot_move = slot_move
+        self.ready = ready
+        self.published = published
+        self.linger = Linger(settings, spool)
+        self.bytes = 0  # of the batches sent and not yet answered
+
+    async def stream(self) -> None:
+        """Send and commit batches until one fails; the failure is raised, with ``bytes`` in flight."""
+        self.bytes = 0
+        async with self.writer.connection() as conn:
+            self.bytes = self.writer.to_load(conn)
+            with paced(conn, self.pace.allowance(self.bytes)):
+                await self.writer.ready(conn)
+            self.bytes = 0
+            with paced(conn, None):
+                await self._stream_on(conn)
+
+    async def _stream_on(self, conn: Connection) -> None:
+        in_flight: deque[tuple[Batch, bool, float]] = deque()  # whether it is its first send, when sent
+        held: Batch | None = None
+        while True:
+            if len(in_flight) < IN_FLIGHT:
+                if held is None:
+                    held = await self.ready(
+                        self.spool.read_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
+                        if in_flight
+                        else await self.linger.next_batch()
+                    )
+                if held.events and (not in_flight or sender(in_flight[-1][0].events[-1]) == sender(held.events[0])):
+                    after = in_flight[-1][0].events[-1].seq if in_flight else 0
+                    self.bytes += held.size
+                    # The write waits for the bytes already in flight to cross, the reply for all of them.
+                    conn.socket_timeout = self.pace.allowance(self.bytes)
+                    await conn.send_packed_command(self.writer.pack(held, after), check_health=False)
+                    self.progress.attempting(self.bytes, conn.socket_timeout - self.pace.timeout_s)
+                    in_flight.append((held, self.first_sends.sending(held), time.monotonic()))
+                    held = None
+                    continue
+                if not held.events:
+                    held = None
+            try:
+                counts = await self.writer.read_reply(conn, len(in_flight[0][0].events))
+            except PartlyAdded as exc:
+                self.landed.partly(in_flight[0][0], exc)
+                raise
+            self.slot_move.went_through(redirected=False)
+            batch, fresh, sent_at = in_flight.popleft()
+            self.bytes -= batch.size
+            self.progress.answered(True, still_waiting=bool(in_flight))
+            self.published(batch, counts, fresh, batch.size, time.monotonic() - sent_at)
