@@ -68,9 +68,7 @@ def in_unmapped_namespace(argv: list[str], env: dict[str, str], stdin: bytes = b
 
 
 @pytest.mark.parametrize("client", ["python", "native"])
-def test_hook_send_in_an_unmapped_namespace_sends_nothing_to_another_users_socket(
-    client, squatted, tmp_path, request
-):
+def test_hook_send_in_an_unmapped_namespace_sends_nothing_to_another_users_socket(client, squatted, tmp_path, request):
     argv = list(CLIENT_ARGV) if client == "python" else [request.getfixturevalue("native_client")]
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -122,5 +120,35 @@ def test_hookd_status_in_an_unmapped_namespace_does_not_believe_another_users_so
     proc = in_unmapped_namespace([sys.executable, "-m", "hookd", "status", "--json"], env)
     got = squatted.report()
     assert got["bytes"] == 0, f"hookd status sent nobody {got['data']!r}"
-    assert proc.returncode == 3, (proc.stdout, proc.stderr)
-    assert b"squatter" not in proc.stdout
+    assert proc.returncode == 3 and proc.stdout == b"", (proc.stdout, proc.stderr)  # 3: could not tell
+    assert proc.stderr.decode().startswith("hookd: your uid is not mapped in this user namespace")
+
+
+def test_hookd_in_an_unmapped_namespace_does_not_take_another_users_config_file(tmp_path):
+    """Its owner read as ours: nobody's config (Redis elsewhere, redaction off) was taken as the user's."""
+    shared = tempfile.mkdtemp(prefix="hk32c", dir="/tmp")
+    os.chmod(shared, 0o1777)
+    try:
+        config = os.path.join(shared, "config.toml")
+        written = subprocess.run(
+            [
+                "setpriv",
+                f"--reuid={NOBODY}",
+                f"--regid={NOBODY}",
+                "--clear-groups",
+                "sh",
+                "-c",
+                f"umask 022; printf 'redis_url = \"redis://squatter.example:6379/0\"\\nredact = false\\n' > {config}",
+            ],
+            capture_output=True,
+        )
+        assert written.returncode == 0 and os.stat(config).st_uid == NOBODY, written.stderr
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "HOOKD_CONFIG": config}
+        outside = subprocess.run([sys.executable, "-m", "hookd", "config"], env=env, capture_output=True, timeout=60)
+        assert outside.returncode == 78 and b"belongs to another user" in outside.stderr  # the check it escaped
+        proc = in_unmapped_namespace([sys.executable, "-m", "hookd", "config"], env)
+        assert b"squatter.example" not in proc.stdout
+        assert proc.returncode == 1
+        assert proc.stderr.decode().startswith("hookd: your uid is not mapped in this user namespace")
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
