@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     args.parser = parser  # the completion script is generated from it
 
     def run() -> int:
-        problem = unmapped_uid_problem()
+        problem = unmapped_uid_problem() if args.command != "completion" else None  # it reads no file
         if problem:  # before any check that compares uids; hook-send refuses likewise
             print(f"hookd: {problem}", file=sys.stderr)
             return verdict.UNKNOWN if args.command == "status" else exits.FAILURE
