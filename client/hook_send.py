@@ -326,7 +326,13 @@ def uid_stands_for_many(uid):
 
 def peer_uid(s):
     """The uid of the process at the other end of a connected Unix socket (None if unknown, or if it
-    may be any of several users: uid_stands_for_many); one getsockopt."""
+    may be any of several users: uid_stands_for_many): the one to compare with ours."""
+    uid = peer_uid_as_read(s)
+    return None if uid is None or uid_stands_for_many(uid) else uid
+
+
+def peer_uid_as_read(s):
+    """The peer's uid as the kernel gives it (None if it cannot be read); one getsockopt."""
     opt = getattr(_socket, "SO_PEERCRED", None)
     if opt is not None:
         raw = s.getsockopt(_socket.SOL_SOCKET, opt, 12)  # Linux struct ucred {pid, uid, gid}
@@ -336,8 +342,7 @@ def peer_uid(s):
         at = 4
     else:
         return None
-    uid = int.from_bytes(raw[at : at + 4], sys.byteorder) if len(raw) >= at + 4 else None
-    return None if uid is None or uid_stands_for_many(uid) else uid
+    return int.from_bytes(raw[at : at + 4], sys.byteorder) if len(raw) >= at + 4 else None
 
 
 def send_frame(header, body, sock_path, deadline):

@@ -152,3 +152,34 @@ def test_hookd_in_an_unmapped_namespace_does_not_take_another_users_config_file(
         assert proc.stderr.decode().startswith("hookd: your uid is not mapped in this user namespace")
     finally:
         shutil.rmtree(shared, ignore_errors=True)
+
+
+def test_tail_in_a_namespace_that_maps_only_the_user_sends_a_strangers_redis_nothing(tmp_path):
+    """Under PrivateUsers= (hookd.service) or ``unshare -U --map-current-user`` only the user's uid
+    is mapped: another user's Redis reads as the overflow uid. Taken for "no owner found" (as a
+    remote server is), it was sent the password: a regression of this pass's first change, caught
+    before it landed; the uid as read is what the Redis check judges, and it is never trusted."""
+    from test_redteam19_redis_owner import SECRET as PASSWORD
+    from test_redteam19_redis_owner import FakeRedis, _says_who
+
+    shared = tempfile.mkdtemp(prefix="hk32r", dir="/tmp")
+    os.chmod(shared, 0o1777)
+    fake = FakeRedis("unix", shared)
+    try:
+        config = tmp_path / "config.toml"
+        config.write_text("")
+        config.chmod(0o600)
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "HOOKD_CONFIG": str(config)}
+        env.update(HOOKD_REDIS_URL=fake.url, HOOKD_STATE_DIR=str(tmp_path / "state"))
+        argv = ["unshare", "-U", "--map-current-user", sys.executable, "-m", "hookd", "tail", "--count", "1"]
+        done = subprocess.run(argv, env=env, capture_output=True, timeout=60, cwd=REPO)
+        connections, sent = fake.received()
+        assert connections >= 1 and PASSWORD.encode() not in sent, sent[:300]
+        assert sent == b"", sent[:300]
+        assert done.returncode != 0
+        _says_who(done.stderr.decode())
+    finally:
+        if fake.proc.poll() is None:
+            fake.proc.kill()
+        fake.proc.wait()
+        shutil.rmtree(shared, ignore_errors=True)
