@@ -477,7 +477,10 @@ def _makedirs(path):
         if parent == path:
             raise
         _makedirs(parent)
-        _makedirs(path)
+        try:  # once: ENOENT again, the parent there (a link to nothing on the way, /proc), is the answer
+            posix.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
     except FileExistsError:
         pass
 
@@ -925,7 +928,17 @@ def main(argv=None, env=None):
         )
     except BaseException as e:
         try:
-            log("unexpected %s: %s" % (type(e).__name__, e))
+            unexpected = "unexpected %s: %s" % (type(e).__name__, e)
+            if _lost_line is None:  # no event read yet, or it is settled
+                log(unexpected)
+            else:  # read, and neither acknowledged nor kept: never lost without a word
+                _settled()
+                say(
+                    "event not acknowledged and not kept: %s, after hookd was handed all of it; %s"
+                    % (unexpected, MAY_STILL_TAKE)
+                    if _handed
+                    else "event lost: %s; fix: run it again with HOOKD_DEBUG=1 and report what it says" % unexpected
+                )
         except BaseException:
             pass
     finally:
