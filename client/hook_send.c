@@ -79,6 +79,10 @@ static char whole_tmp[32], whole_name[96];
 struct failure { char place[PATHCAP]; char why[200]; const char *fix; };
 static const char FIX_SOCKET_DIR[] = "remove it if it is not yours, or set HOOKD_SOCKET to hookd's socket in a directory of your own";
 static const char FIX_PEER[] = "stop that process and remove the socket, then start hookd";
+static const char WHY_UNMAPPED[] =
+    "your uid is not mapped in this user namespace, so hookd's process cannot be told from another user's";
+static const char FIX_UNMAPPED[] =
+    "run the agent outside the namespace, or map your uid into it (unshare --map-current-user; bwrap does)";
 static const char FIX_REPLACE[] = "remove it and let hook-send create it";
 static const char *const NO_HOME[] = {
     "(no state directory)", "HOME is not an absolute path and the password database names no home",
@@ -697,6 +701,51 @@ static int peer_uid(int fd, uid_t *uid)
 #endif
 }
 
+#if defined(__linux__)
+/* A small /proc file's text, NUL-ended; -1 if it cannot be read. */
+static ssize_t proc_read(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, cap - 1);
+    close(fd);
+    if (n >= 0)
+        buf[n] = 0;
+    return n;
+}
+#endif
+
+/* Whether `uid`, as this process sees it, may be any of several users: in a Linux user namespace that
+ * does not map every uid, each unmapped uid (another user's, and ours when ours is unmapped) reads as
+ * the overflow uid, in a peer's credentials as in a file's owner. As uid_stands_for_many in hook_send.py. */
+static int uid_stands_for_many(uid_t uid)
+{
+#if defined(__linux__)
+    char buf[4096];
+    if (proc_read("/proc/self/uid_map", buf, sizeof buf) < 0)
+        return uid == 65534; /* no /proc: unmapped reads as the default */
+    unsigned long long mapped = 0;
+    for (char *line = buf; *line;) {
+        unsigned long long inside, outside, count;
+        if (sscanf(line, "%llu %llu %llu", &inside, &outside, &count) == 3)
+            mapped += count;
+        char *next = strchr(line, '\n');
+        if (!next)
+            break;
+        line = next + 1;
+    }
+    if (mapped >= 0xFFFFFFFFULL)
+        return 0; /* every uid mapped (the initial namespace): each one names one user */
+    if (proc_read("/proc/sys/kernel/overflowuid", buf, 32) <= 0)
+        return uid == 65534;
+    return (unsigned long long)uid == strtoull(buf, NULL, 10);
+#else
+    (void)uid;
+    return 0; /* no user namespaces */
+#endif
+}
+
 /* Python's repr() of the answer's first line (at most 200 bytes), decoded as UTF-8 with replacement. */
 static void quote(char *out, size_t cap, const unsigned char *s, size_t n)
 {
@@ -769,14 +818,17 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
             goto unreachable;
     }
     uid_t uid;
-    int known = peer_uid(fd, &uid) == 0;
+    int known = peer_uid(fd, &uid) == 0 && !uid_stands_for_many(uid);
     if (!known || uid != getuid()) { /* not a byte to another user's process */
         close(fd);
+        const char *fix = FIX_PEER;
         if (known)
             snprintf(why, sizeof why, "the process listening on it is not yours (peer uid %ld)", (long)uid);
+        else if (uid_stands_for_many(getuid()))
+            snprintf(why, sizeof why, "%s", WHY_UNMAPPED), fix = FIX_UNMAPPED;
         else
             snprintf(why, sizeof why, "the peer's uid cannot be read (peer uid None)");
-        fail(refused, path, why, FIX_PEER);
+        fail(refused, path, why, fix);
         snprintf(detail, dcap, "refused");
         return REFUSED;
     }

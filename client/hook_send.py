@@ -35,6 +35,10 @@ NO_HOME = (
     "HOME is not an absolute path and the password database names no home",
     "set HOOKD_STATE_DIR (and HOOKD_SOCKET) to absolute paths in the hook's command",
 )
+UNMAPPED = (
+    "your uid is not mapped in this user namespace, so hookd's process cannot be told from another user's",
+    "run the agent outside the namespace, or map your uid into it (unshare --map-current-user; bwrap does)",
+)
 MAX_EVENT_BYTES = 8 << 20  # hookd's max_event_bytes by default
 # How much of a too-large payload is looked at for its hook_event_name and session_id.
 PREFIX_BYTES = 16384
@@ -295,8 +299,40 @@ def check_socket_dir(sock_path):
         )
 
 
+def _proc_read(path):
+    fd = posix.open(path, posix.O_RDONLY | posix.O_CLOEXEC)
+    try:
+        return posix.read(fd, 4096)
+    finally:
+        posix.close(fd)
+
+
+def uid_stands_for_many(uid):
+    """Whether ``uid``, as this process sees it, may be any of several users: in a Linux user
+    namespace that does not map every uid (``unshare -U``, a sandbox), each unmapped uid, another
+    user's as well as (when ours is unmapped) our own, reads as the overflow uid, in a peer's
+    credentials as in a file's owner."""
+    try:
+        spans = [line.split() for line in _proc_read("/proc/self/uid_map").splitlines()]
+    except OSError:  # no user namespaces (macOS, the BSDs), or no /proc: unmapped reads as the default
+        return sys.platform.startswith("linux") and uid == 65534
+    if sum(int(span[2]) for span in spans if len(span) == 3) >= 0xFFFFFFFF:
+        return False  # every uid mapped (the initial namespace): each one names one user
+    try:
+        return uid == int(_proc_read("/proc/sys/kernel/overflowuid"))
+    except (OSError, ValueError):
+        return uid == 65534
+
+
 def peer_uid(s):
-    """The uid of the process at the other end of a connected Unix socket (None if unknown); one getsockopt."""
+    """The uid of the process at the other end of a connected Unix socket (None if unknown, or if it
+    may be any of several users: uid_stands_for_many): the one to compare with ours."""
+    uid = peer_uid_as_read(s)
+    return None if uid is None or uid_stands_for_many(uid) else uid
+
+
+def peer_uid_as_read(s):
+    """The peer's uid as the kernel gives it (None if it cannot be read); one getsockopt."""
     opt = getattr(_socket, "SO_PEERCRED", None)
     if opt is not None:
         raw = s.getsockopt(_socket.SOL_SOCKET, opt, 12)  # Linux struct ucred {pid, uid, gid}
@@ -319,6 +355,8 @@ def send_frame(header, body, sock_path, deadline):
             s.connect(sock_path)
             uid = peer_uid(s)
             if uid != posix.getuid():  # not a byte to another user's process
+                if uid is None and uid_stands_for_many(posix.getuid()):
+                    return REFUSED, Refused(sock_path, *UNMAPPED)
                 who = "the peer's uid cannot be read" if uid is None else "the process listening on it is not yours"
                 return REFUSED, Refused(
                     sock_path,
@@ -439,7 +477,10 @@ def _makedirs(path):
         if parent == path:
             raise
         _makedirs(parent)
-        _makedirs(path)
+        try:  # once: ENOENT again, the parent there (a link to nothing on the way, /proc), is the answer
+            posix.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
     except FileExistsError:
         pass
 
@@ -887,7 +928,17 @@ def main(argv=None, env=None):
         )
     except BaseException as e:
         try:
-            log("unexpected %s: %s" % (type(e).__name__, e))
+            unexpected = "unexpected %s: %s" % (type(e).__name__, e)
+            if _lost_line is None:  # no event read yet, or it is settled
+                log(unexpected)
+            else:  # read, and neither acknowledged nor kept: never lost without a word
+                _settled()
+                say(
+                    "event not acknowledged and not kept: %s, after hookd was handed all of it; %s"
+                    % (unexpected, MAY_STILL_TAKE)
+                    if _handed
+                    else "event lost: %s; fix: run it again with HOOKD_DEBUG=1 and report what it says" % unexpected
+                )
         except BaseException:
             pass
     finally:

@@ -13,6 +13,8 @@ from hookd.config_errors import SettingError
 from hookd.console import arguments, exits, handlers, options
 from hookd.console.reference import settings_reference  # noqa: F401 - scripts import it from here
 from hookd.console.run import cmd_run
+from hookd.control import verdict
+from hookd.trust import unmapped_uid_problem
 
 STATUS_CODES = (
     f"{exits.OK} healthy, {exits.FAILURE} degraded (Redis down or breaker open while "
@@ -238,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     args.parser = parser  # the completion script is generated from it
 
     def run() -> int:
+        problem = unmapped_uid_problem() if args.command != "completion" else None  # it reads no file
+        if problem:  # before any check that compares uids; hook-send refuses likewise
+            print(f"hookd: {problem}", file=sys.stderr)
+            return verdict.UNKNOWN if args.command == "status" else exits.FAILURE
         try:
             code: int = args.handler(args)
             return code

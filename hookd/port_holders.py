@@ -19,6 +19,7 @@ import struct
 from dataclasses import dataclass
 
 from hookd.hostport import is_loopback
+from hookd_client.hook_send import uid_stands_for_many
 
 LISTEN = "0A"  # the kernel's TCP_LISTEN, as /proc/net/tcp writes the state
 LOGIN_DEFS = "/etc/login.defs"
@@ -199,10 +200,10 @@ def server_uid(sock: socket.socket) -> int | None:
     whose local address is our peer and whose remote one is us: a socket accepted from a listener
     keeps the listener's uid."""
     if sock.family == socket.AF_UNIX:
-        from hookd_client.hook_send import peer_uid
+        from hookd_client.hook_send import peer_uid_as_read
 
-        try:
-            uid: int | None = peer_uid(sock)
+        try:  # as read: an unmapped owner is the overflow uid, as /proc/net/tcp shows it, not None (no owner found)
+            uid: int | None = peer_uid_as_read(sock)
         except OSError:
             return None
         return uid
@@ -264,8 +265,15 @@ def _uid_min(version: tuple[int, int, int, int] | None) -> int:
 DYNAMIC_SERVICE_UIDS = range(61184, 65520)
 
 
+# A process's user namespace and its uid map are set for its life: asked once per uid, not per connection.
+_stands_for_many = functools.lru_cache(maxsize=16)(uid_stands_for_many)
+
+
 def trusted_server(uid: int) -> bool:
     """A server this user may send its secrets to: its own, root's, or a system account's (below
     UID_MIN, or a systemd service's dynamic user). nobody (65534) is none of these: anyone's
-    daemon may run as it."""
+    daemon may run as it, and neither is a uid that stands for every user a user namespace leaves
+    unmapped (the overflow uid: a distribution's redis-server too, under PrivateUsers=)."""
+    if _stands_for_many(uid):
+        return False
     return uid in (os.geteuid(), 0) or uid < first_user_uid() or uid in DYNAMIC_SERVICE_UIDS

@@ -16,9 +16,25 @@ import os
 import pwd
 import stat
 
+from hookd_client.hook_send import uid_stands_for_many
+
 
 class UnsafePathError(Exception):
     """A path hookd must keep private is someone else's, open to others, or a symbolic link."""
+
+
+def unmapped_uid_problem() -> str | None:
+    """Why no owner or peer can be told apart here, or None: every check below compares uids, and in
+    a user namespace that leaves ours unmapped (``unshare -U``) each unmapped user's uid, ours and
+    another's alike, reads as the overflow uid (tests/test_redteam32_user_namespace.py)."""
+    uid = os.getuid()
+    if not uid_stands_for_many(uid):
+        return None
+    return (
+        f"your uid is not mapped in this user namespace (it reads as {uid}, as every unmapped user's "
+        f"does), so hookd cannot tell your files and processes from another user's; fix: run hookd "
+        f"outside the namespace, or map your uid into it (unshare --map-current-user)"
+    )
 
 
 def describe(info: os.stat_result) -> str:
