@@ -91,7 +91,9 @@ class Publisher:
         self.redacted: Callable[[Batch], Awaitable[Batch]] | None = None
 
     async def _next_batch(self, max_events: int) -> Batch:
-        return await self._ready(await self.spool.next_batch(max_events, self.settings.batch_max_bytes))
+        return await self._ready(
+            await self.spool.next_batch(max_events, self.pace.batch_bytes(self.settings.batch_max_bytes))
+        )
 
     async def _ready(self, batch: Batch) -> Batch:
         return batch if self.redacted is None else await self.redacted(batch)
@@ -211,6 +213,7 @@ class Publisher:
         self.landed.whole(batch, counts, fresh)
         self.redirects = 0
         self.pace.kept_up(crossed, took_s)
+        self.pace.crossed(batch.size)
 
     async def stream(self) -> None:
         """Publish batch after batch on one connection, the next sent before the last's reply.
@@ -245,10 +248,11 @@ class Publisher:
         while True:
             if len(in_flight) < IN_FLIGHT:
                 if held is None:
+                    most = self.pace.batch_bytes(self.settings.batch_max_bytes)
                     held = await self._ready(
-                        self.spool.read_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
+                        self.spool.read_batch(self.settings.batch_max_events, most)
                         if in_flight
-                        else await self.linger.next_batch()
+                        else await self.linger.next_batch(most)
                     )
                 if held.events and (not in_flight or sender(in_flight[-1][0].events[-1]) == sender(held.events[0])):
                     after = in_flight[-1][0].events[-1].seq if in_flight else 0
