@@ -57,6 +57,9 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
             "host and instance, or a mark set by hand; see the log's events_skipped_unsent); they are "
             "kept in unsent.jsonl in the state directory, for hookd replay --file once the mark is right"
         )
+    lost = status["redis"].get("lost") or []
+    if lost:
+        reasons.append(f"{lost[-1]} ({len(lost)} such losses seen; see the log's redis_lost_events)")
     refused = sorted((status["redis"].get("index_refused") or {}).items())
     for key, error in refused[:MAX_NAMED_FILES]:
         reasons.append(

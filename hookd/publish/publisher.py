@@ -27,6 +27,7 @@ from hookd.publish.first_sends import FirstSends
 from hookd.publish.health import HealthReport
 from hookd.publish.landed import Landed
 from hookd.publish.linger import Linger
+from hookd.publish.lost import LostEvents
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.pace import Pace
@@ -86,6 +87,8 @@ class Publisher:
         self.progress = state.progress
         self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path, unsent_dir_fd, run_sender)
         self.landed = Landed(settings, spool, state, self.report, self.first_sends)
+        self.lost = LostEvents(settings.stream, state)
+        self.writer.connected_check = self.lost.check
         # Set by the daemon when the spool's backlog is to be redacted again on its way out
         # (daemon/backlog_publish.py): every batch read goes through it before it is sent.
         self.redacted: Callable[[Batch], Awaitable[Batch]] | None = None
@@ -211,6 +214,7 @@ class Publisher:
 
     def _published(self, batch: Batch, counts: Counts, fresh: bool, crossed: int, took_s: float) -> None:
         self.landed.whole(batch, counts, fresh)
+        self.lost.took(batch)
         self.redirects = 0
         self.pace.kept_up(crossed, took_s)
         self.pace.crossed(batch.size)

@@ -1,0 +1,56 @@
+"""Events Redis took and lost since are said: a restart from an older snapshot, or from nothing.
+
+hookd lets an event go once Redis has answered its batch. A Redis restarted without persistence, or
+from a snapshot older than its last writes, no longer holds the events it took after that; before,
+the batches after the restart went through, `hookd status` said healthy (exit 0) and the log said only
+`redis_down` and `redis_up`. Now the marks of the senders whose batches landed are read on each
+connection that connected since, and a mark found below what landed is logged (`redis_lost_events`)
+and kept as a reason in status (publish/lost.py). Real redis-server (its own, restarted), real `hookd run`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import RedisServer, log_records, wait_until
+
+pytestmark = pytest.mark.process
+
+
+@pytest.mark.parametrize("snapshot", [True, False], ids=["older_snapshot", "empty"])
+def test_events_a_restarted_redis_lost_are_said(hookd_process_factory, tmp_path, snapshot):
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    db = server.client()
+    try:
+        daemon = hookd_process_factory(redis_url=server.url, redis_timeout_s="1", breaker_backoff_max_s="1")
+        for i in range(10):
+            daemon.send_stop(f"kept-{i}")
+        wait_until(lambda: db.xlen("hookd:events") == 10, timeout=30, what="the first 10 events")
+        if snapshot:
+            db.save()  # the snapshot the restart loads: the next 10 are taken after it
+        for i in range(10):
+            daemon.send_stop(f"lost-{i}")
+        wait_until(lambda: db.xlen("hookd:events") == 20, timeout=30, what="the next 10 events")
+        server.stop()  # started with --save "": nothing is written at the stop
+        server.start()
+        before = db.xlen("hookd:events")
+        assert before == (10 if snapshot else 0)
+        for i in range(5):
+            daemon.send_stop(f"after-{i}")
+        wait_until(lambda: db.xlen("hookd:events") == before + 5, timeout=30, what="the events after the restart")
+
+        lost = [r for r in log_records(daemon.log_text()) if r.get("event") == "redis_lost_events"]
+        assert len(lost) == 1, daemon.log_text()[-3000:]
+        if snapshot:
+            assert 0 < lost[0]["mark"] < lost[0]["landed_seq"], lost[0]
+        else:
+            assert lost[0]["mark"] is None, lost[0]
+        status = subprocess.run(
+            [sys.executable, "-m", "hookd", "status"], env=daemon.env, capture_output=True, text=True, timeout=30
+        )
+        assert status.returncode == 1 and "Redis lost events it had taken" in status.stdout, status.stdout
+    finally:
+        server.stop()
