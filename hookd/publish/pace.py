@@ -126,6 +126,10 @@ class Pace:
             # Its few bytes cross a slow link about as fast as the PING's: held this much longer, it
             # waited for writes to be let go (a pause that ended while it waited), not for the link.
             return self._held(size, waited_s, f"its answer only after {held_s:.1f}s (a PING's took {ping_s:.2f}s)")
+        if ping_s > 2 * held_s + HELD_S:
+            # The PING waited where the script after it did not: Redis was busy (a script or command that ended
+            # before busy-reply-threshold answers nothing until then), or the link's queue drained meanwhile.
+            return self.too_slow(size, waited_s, busy_s=ping_s)
         return self.too_slow(size, waited_s)
 
     def _held(self, size: int, waited_s: float, script: str) -> WritesHeld:
@@ -153,9 +157,10 @@ class Pace:
         if self.cut is not None:
             self.cut = max(self.cut, 2 * batch_bytes)
 
-    def too_slow(self, size: int, waited_s: float, unsure: str | None = None) -> SlowLink:
+    def too_slow(self, size: int, waited_s: float, unsure: str | None = None, busy_s: float | None = None) -> SlowLink:
         """A batch of ``size`` bytes got no answer in ``waited_s`` while Redis answers: slow down.
-        ``unsure``: the one-line script failed (its error's name), so a write pause is not ruled out."""
+        ``unsure``: the one-line script failed (its error's name), so a write pause is not ruled out;
+        ``busy_s``: the PING took that long and the one-line script after it far less."""
         assumed = self.bytes_per_s
         self.bytes_per_s = max(float(MIN_BYTES_PER_S), assumed / 2)
         # Below what was cut already, even if two batches in flight made more: else the cut stays put.
@@ -175,4 +180,10 @@ class Pace:
             f"(the stream's mark skips what already landed){cut}; if this repeats, lower redis_min_bytes_per_s "
             "to the link's rate, or raise redis_timeout_s; if small batches cross at once and large ones never, "
             "the path drops large packets (an MTU black hole): lower the tunnel's MTU"
+            + (
+                ""
+                if busy_s is None
+                else f"; but the PING took {busy_s:.1f}s and a one-line script after it far less: Redis may have "
+                "run a long script or command meanwhile (SLOWLOG GET names it), which no setting of hookd's helps"
+            )
         )
