@@ -73,8 +73,9 @@ class LostEvents:
             f"Redis lost events it had taken: sender {name}'s batches in this run landed up to seq {landed}, and "
             f"Redis now has {where} ({self.marks}): {gone} are no longer in the stream, and hookd let them go "
             "when Redis took them (a restart without persistence or from an older snapshot, a failover to a "
-            "replica that did not have them, or the marks deleted); keep Redis's writes: appendonly yes with "
-            "appendfsync always or everysec, and redis_wait_replicas for a failover"
+            "replica that did not have them; or only the marks deleted, or evicted under a maxmemory-policy "
+            "other than noeviction); keep Redis's writes: appendonly yes with appendfsync always or everysec, "
+            "redis_wait_replicas for a failover, maxmemory-policy noeviction"
         )
         log.error("redis_lost_events", sender=name, landed_seq=landed, mark=mark, marks=self.marks, error=message)
         kept = self.state.redis.lost
