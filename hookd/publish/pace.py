@@ -165,7 +165,7 @@ class Pace:
         self.bytes_per_s = max(float(MIN_BYTES_PER_S), assumed / 2)
         # Below what was cut already, even if two batches in flight made more: else the cut stays put.
         self.cut = max(1, min(size, self.cut or size) // 2)
-        cut = f"; batches are cut to {format_bytes(self.cut)} until one that size crosses"
+        cut = f"; batches are cut to {format_bytes(self.cut)} (one event at least) until one that size crosses"
         if unsure is not None:
             return SlowLink(
                 f"a batch of {format_bytes(size)} got no answer within {waited_s:.1f}s, though Redis answers "
