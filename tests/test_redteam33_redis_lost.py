@@ -15,6 +15,8 @@ import sys
 
 import pytest
 from conftest import RedisServer, log_records, wait_until
+from hookd.publish.acl import publisher_rule
+from test_redis_acl import PASSWORD, acl_users, rule_without  # noqa: F401 (acl_users: a fixture)
 
 pytestmark = pytest.mark.process
 
@@ -54,3 +56,21 @@ def test_events_a_restarted_redis_lost_are_said(hookd_process_factory, tmp_path,
         assert status.returncode == 1 and "Redis lost events it had taken" in status.stdout, status.stdout
     finally:
         server.stop()
+
+
+def test_marks_that_cannot_be_read_are_said_once(hookd_process_factory, redis_server, redis_db, acl_users):
+    """An ACL user without HMGET (a rule older than the check): publishing goes on, and the check that
+    cannot run is said once, not on every connection."""
+    user = acl_users("hookd-nohmget", rule_without(publisher_rule(), "+hmget"))
+    daemon = hookd_process_factory(
+        redis_url=f"redis://{user}:{PASSWORD}@127.0.0.1:{redis_server.port}/0", redis_timeout_s="1"
+    )
+    for round_ in range(3):
+        daemon.send_stop(f"round-{round_}")
+        wait_until(lambda: redis_db.xlen("hookd:events") == round_ + 1, timeout=30, what="the event")
+        redis_db.execute_command("CLIENT", "KILL", "USER", user)  # the next batch goes on a new connection
+    daemon.send_stop("last")
+    wait_until(lambda: redis_db.xlen("hookd:events") == 4, timeout=30, what="the last event")
+    names = [r.get("event") for r in log_records(daemon.log_text())]
+    assert names.count("redis_marks_unread") == 1, names
+    assert "redis_lost_events" not in names, names

@@ -32,6 +32,7 @@ class LostEvents:
         self.marks = marks_key(stream)
         self.state = state
         self.landed: dict[str, int] = {}  # sender -> the highest seq of it Redis took in this run
+        self.unread_said = False
 
     def took(self, batch: Batch) -> None:
         """Redis answered ``batch``: its mark is at least its last seq now."""
@@ -48,6 +49,9 @@ class LostEvents:
         try:
             found = await conn.read_response()
         except redis.exceptions.NoPermissionError as exc:
+            if self.unread_said:
+                return
+            self.unread_said = True  # once a run: each connection after would say it again
             log.warning(
                 "redis_marks_unread",
                 marks=self.marks,
