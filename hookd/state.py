@@ -40,6 +40,8 @@ class RedisHealth(msgspec.Struct):
     # The session index's keys Redis refused to update (key -> its error): the events landed,
     # the key is not kept (publish/health.py: index_answered).
     index_refused: dict[str, str] = msgspec.field(default_factory=dict)
+    # Events Redis took and lost since (publish/lost.py): what was said of each loss, the latest last.
+    lost: list[str] = msgspec.field(default_factory=list)
 
 
 class RateWindow:

@@ -45,6 +45,7 @@ class SlowLinkProxy:
         self.up, self.down = Bucket(rate, burst), Bucket(rate, burst)
         self.upstream_bytes = 0  # what hookd sent towards Redis
         self.stall_after: int | None = None  # bytes a connection carries towards Redis before it stalls
+        self.black_hole_over: int | None = None  # a read towards Redis longer than this stalls its connection
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
         self.server = asyncio.run_coroutine_threadsafe(self._listen(), self.loop).result(10)
@@ -72,6 +73,8 @@ class SlowLinkProxy:
             while chunk := await reader.read(CHUNK):
                 carried += len(chunk)
                 if count and self.stall_after is not None and carried > self.stall_after:
+                    await asyncio.Event().wait()  # stalled for good
+                if count and self.black_hole_over is not None and len(chunk) > self.black_hole_over:
                     await asyncio.Event().wait()  # stalled for good
                 await bucket.take(len(chunk))
                 if count:

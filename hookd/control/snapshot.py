@@ -91,6 +91,7 @@ def take(
             "last_ok_at": state.redis.last_ok_at,
             "down_for_s": None if state.redis.down_since is None else round(elapsed - state.redis.down_since, 1),
             "index_refused": dict(state.redis.index_refused),
+            "lost": list(state.redis.lost),
         },
         "breaker": {
             "state": breaker.breaker,

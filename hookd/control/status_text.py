@@ -47,6 +47,10 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     if redis.get("open_to_all"):
         line += paint("  open: it answers without a password, so anyone who can connect reads the stream", RED)
     rows.append(("redis", line))
+    # Redis's loss, not hookd's: said in red, without changing the exit code (hookd's events move).
+    lost = redis.get("lost") or []
+    if lost:
+        rows.append(("", paint(f"! {visible(lost[-1])} ({len(lost)} such losses seen in this run)", RED)))
     breaker = status["breaker"]
     text = breaker["state"].replace("_", "-")
     if breaker["state"] != "closed":

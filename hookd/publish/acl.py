@@ -51,7 +51,8 @@ end
 
 # Every command hookd's publishing can send: the connection's own (PING for the health
 # check, CLIENT SETNAME; connection_kwargs turns redis-py's CLIENT SETINFO off, as Redis
-# 7.0 has no such command to grant), the script's, and HMGET for `hookd replay --dry-run`.
+# 7.0 has no such command to grant), the script's, and HMGET for `hookd replay --dry-run` and for the marks read
+# on each new connection (publish/lost.py).
 PUBLISHER_COMMANDS = (
     "ping",
     "client|setname",

@@ -80,10 +80,11 @@ class InFlight:
         while True:
             if len(in_flight) < IN_FLIGHT:
                 if held is None:
+                    most = self.pace.batch_bytes(self.settings.batch_max_bytes)
                     held = await self.ready(
-                        self.spool.read_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
+                        self.spool.read_batch(self.settings.batch_max_events, most)
                         if in_flight
-                        else await self.linger.next_batch()
+                        else await self.linger.next_batch(most)
                     )
                 if held.events and (not in_flight or sender(in_flight[-1][0].events[-1]) == sender(held.events[0])):
                     after = in_flight[-1][0].events[-1].seq if in_flight else 0

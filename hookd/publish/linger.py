@@ -21,8 +21,9 @@ class Linger:
         self.linger_s = settings.publish_linger_ms / 1000
         self.batch_started_at = float("-inf")
 
-    async def next_batch(self) -> Batch:
-        """The next batch, once events wait and publish_linger_ms has passed since the last one started."""
+    async def next_batch(self, max_bytes: int) -> Batch:
+        """The next batch of at most ``max_bytes`` (batch_max_bytes, or less behind a link that did not carry
+        a full one: pace.py), once events wait and publish_linger_ms has passed since the last one started."""
         loop = asyncio.get_running_loop()
         if self.linger_s and not self.spool.has_unread():
             await self.spool.wait_for_unread()
@@ -30,4 +31,4 @@ class Linger:
             if wait > 0:
                 await asyncio.sleep(wait)
         self.batch_started_at = loop.time()
-        return await self.spool.next_batch(self.settings.batch_max_events, self.settings.batch_max_bytes)
+        return await self.spool.next_batch(self.settings.batch_max_events, max_bytes)

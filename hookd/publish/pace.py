@@ -75,6 +75,11 @@ class Pace:
         self.trial_timeout_s = trial_timeout_s
         self.setting = min_bytes_per_s
         self.bytes_per_s = float(min_bytes_per_s)
+        self.cut: int | None = None  # the batches' bytes after a batch did not cross (None: batch_max_bytes)
+
+    def batch_bytes(self, most: int) -> int:
+        """The bytes the next batch may hold, of ``most`` (batch_max_bytes)."""
+        return most if self.cut is None else min(most, self.cut)
 
     def allowance(self, size: int, trial: bool = False) -> float:
         """Seconds a batch of ``size`` bytes may take, to its last reply."""
@@ -121,6 +126,10 @@ class Pace:
             # Its few bytes cross a slow link about as fast as the PING's: held this much longer, it
             # waited for writes to be let go (a pause that ended while it waited), not for the link.
             return self._held(size, waited_s, f"its answer only after {held_s:.1f}s (a PING's took {ping_s:.2f}s)")
+        if ping_s > 2 * held_s + HELD_S:
+            # The PING waited where the script after it did not: Redis was busy (a script or command that ended
+            # before busy-reply-threshold answers nothing until then), or the link's queue drained meanwhile.
+            return self.too_slow(size, waited_s, busy_s=ping_s)
         return self.too_slow(size, waited_s)
 
     def _held(self, size: int, waited_s: float, script: str) -> WritesHeld:
@@ -141,22 +150,40 @@ class Pace:
             shown = size / took_s if took_s > 0 else float(self.setting)
             self.bytes_per_s = min(float(self.setting), max(float(MIN_BYTES_PER_S), shown / SHOWN_SHARE))
 
-    def too_slow(self, size: int, waited_s: float, unsure: str | None = None) -> SlowLink:
+    def crossed(self, batch_bytes: int) -> None:
+        """A batch of ``batch_bytes`` (the script's not counted: it crosses in a write of its own) was
+        answered. Only one over half the cut shows that twice the cut may cross: the one-event trial
+        after a failure shows nothing of a full batch."""
+        if self.cut is not None:
+            self.cut = max(self.cut, 2 * batch_bytes)
+
+    def too_slow(self, size: int, waited_s: float, unsure: str | None = None, busy_s: float | None = None) -> SlowLink:
         """A batch of ``size`` bytes got no answer in ``waited_s`` while Redis answers: slow down.
-        ``unsure``: the one-line script failed (its error's name), so a write pause is not ruled out."""
+        ``unsure``: the one-line script failed (its error's name), so a write pause is not ruled out;
+        ``busy_s``: the PING took that long and the one-line script after it far less."""
         assumed = self.bytes_per_s
         self.bytes_per_s = max(float(MIN_BYTES_PER_S), assumed / 2)
+        # Below what was cut already, even if two batches in flight made more: else the cut stays put.
+        self.cut = max(1, min(size, self.cut or size) // 2)
+        cut = f"; batches are cut to {format_bytes(self.cut)} (one event at least) until one that size crosses"
         if unsure is not None:
             return SlowLink(
                 f"a batch of {format_bytes(size)} got no answer within {waited_s:.1f}s, though Redis answers "
                 f"a PING: the link is slower than {format_bytes(int(assumed))}/s, or Redis holds writes (CLIENT "
                 f"PAUSE WRITE); which, a one-line script could not tell ({unsure}); it is sent again with its "
-                f"bytes at {format_bytes(int(self.bytes_per_s))}/s (the stream's mark skips what already landed)"
+                f"bytes at {format_bytes(int(self.bytes_per_s))}/s (the stream's mark skips what already landed){cut}"
             )
         return SlowLink(
             f"the link to Redis is slow: a batch of {format_bytes(size)} got no answer within "
             f"{waited_s:.1f}s (redis_timeout_s plus its bytes at {format_bytes(int(assumed))}/s), though "
             f"Redis answers a PING; it is sent again with its bytes at {format_bytes(int(self.bytes_per_s))}/s "
-            "(the stream's mark skips what already landed); if this repeats, lower redis_min_bytes_per_s "
-            "to the link's rate, or raise redis_timeout_s"
+            f"(the stream's mark skips what already landed){cut}; if this repeats, lower redis_min_bytes_per_s "
+            "to the link's rate, or raise redis_timeout_s; if small batches cross at once and large ones never, "
+            "the path drops large packets (an MTU black hole): lower the tunnel's MTU"
+            + (
+                ""
+                if busy_s is None
+                else f"; but the PING took {busy_s:.1f}s and a one-line script after it far less: Redis may have "
+                "run a long script or command meanwhile (SLOWLOG GET names it), which no setting of hookd's helps"
+            )
         )

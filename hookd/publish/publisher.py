@@ -26,6 +26,7 @@ from hookd.publish.first_sends import FirstSends
 from hookd.publish.health import HealthReport
 from hookd.publish.landed import Landed
 from hookd.publish.in_flight import InFlight
+from hookd.publish.lost import LostEvents
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.pace import Pace
@@ -93,12 +94,16 @@ class Publisher:
             self._ready,
             self._published,
         )
+        self.lost = LostEvents(settings.stream, state)
+        self.writer.connected_check = self.lost.check
         # Set by the daemon when the spool's backlog is to be redacted again on its way out
         # (daemon/backlog_publish.py): every batch read goes through it before it is sent.
         self.redacted: Callable[[Batch], Awaitable[Batch]] | None = None
 
     async def _next_batch(self, max_events: int) -> Batch:
-        return await self._ready(await self.spool.next_batch(max_events, self.settings.batch_max_bytes))
+        return await self._ready(
+            await self.spool.next_batch(max_events, self.pace.batch_bytes(self.settings.batch_max_bytes))
+        )
 
     async def _ready(self, batch: Batch) -> Batch:
         return batch if self.redacted is None else await self.redacted(batch)
@@ -216,8 +221,10 @@ class Publisher:
 
     def _published(self, batch: Batch, counts: Counts, fresh: bool, crossed: int, took_s: float) -> None:
         self.landed.whole(batch, counts, fresh)
+        self.lost.took(batch)
         self.redirects = 0
         self.pace.kept_up(crossed, took_s)
+        self.pace.crossed(batch.size)
 
     async def stream(self) -> None:
         """Publish batch after batch on one connection, the next sent before the last's reply

@@ -17,7 +17,7 @@ loaded, and the batch sent again.
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 
 import hiredis
@@ -95,6 +95,8 @@ class BatchWriter:
         self.watched: weakref.WeakSet[Connection] = weakref.WeakSet()  # each forgets the script as it connects
         self.loaded: weakref.WeakSet[Connection] = weakref.WeakSet()  # each has the script, as far as hookd knows
         self.script_loads = 0  # by ``ready``: a send's bytes include the script's when it loaded it
+        # Run by ``ready`` on a connection that connected since (the publisher's: lost.py).
+        self.connected_check: Callable[[Connection], Awaitable[None]] | None = None
         # WAIT gives up in half the time a batch may take (a trial's is shorter), so that
         # its answer comes before the timeout's.
         self.wait_ms = max(1, int(min(redis_settings.timeout_s, settings.breaker_trial_timeout_s) * 500))
@@ -122,6 +124,8 @@ class BatchWriter:
             # the batch's EVALSHA says NOSCRIPT if the script is missing, and get_past names it.
             pass
         self.loaded.add(conn)
+        if self.connected_check is not None:
+            await self.connected_check(conn)
 
     def to_load(self, conn: Connection) -> int:
         """The bytes ``ready`` sends on ``conn``: the script's, or none if it has it."""

@@ -1,0 +1,87 @@
+"""Events Redis took and no longer holds: said, never silent.
+
+hookd lets an event go once Redis has answered its batch (landed.py). A Redis that restarts without
+persistence or from a snapshot older than its last writes, or a replica promoted before it had them,
+has lost them since, and hookd's spool no longer holds them either: before this, the batches after
+went through and `hookd status` said healthy. The stream's high-water mark (script.py) moves with the
+events in one script, so it goes back with them. Each connection that connected since (a restart or
+a failover drops the old ones) reads, before its first batch, the marks of the senders whose batches
+landed in this run (HMGET, in the ACL docs/redis.md gives); a mark found below what landed is logged
+(``redis_lost_events``, the seqs gone) and kept for status (``redis.lost``). The events cannot be sent
+again from here; the fix is Redis's persistence, or redis_wait_replicas for a failover.
+"""
+
+from __future__ import annotations
+
+import redis.exceptions
+import structlog
+from redis.asyncio.connection import Connection
+
+from hookd.publish.script import marks_key, sender
+from hookd.spool import Batch
+from hookd.state import DaemonState
+
+log = structlog.get_logger("hookd.publish")
+
+# Losses kept for status, the latest last: enough to name what happened, not one per restart forever.
+KEPT = 10
+
+
+class LostEvents:
+    def __init__(self, stream: str, state: DaemonState) -> None:
+        self.marks = marks_key(stream)
+        self.state = state
+        self.landed: dict[str, int] = {}  # sender -> the highest seq of it Redis took in this run
+        self.unread_said = False
+
+    def took(self, batch: Batch) -> None:
+        """Redis answered ``batch``: its mark is at least its last seq now."""
+        if batch.events:
+            name = sender(batch.events[-1])
+            self.landed[name] = max(self.landed.get(name, 0), batch.events[-1].seq)
+
+    async def check(self, conn: Connection) -> None:
+        """On a connection that connected since the last batch: is every mark where batches left it?"""
+        if not self.landed:
+            return
+        senders = list(self.landed)
+        await conn.send_command("HMGET", self.marks, *senders)
+        try:
+            found = await conn.read_response()
+        except redis.exceptions.NoPermissionError as exc:
+            if self.unread_said:
+                return
+            self.unread_said = True  # once a run: each connection after would say it again
+            log.warning(
+                "redis_marks_unread",
+                marks=self.marks,
+                error=str(exc),
+                hint="hookd cannot tell whether Redis lost events it took: give its ACL user +hmget (docs/redis.md)",
+            )
+            return
+        except redis.exceptions.ResponseError:
+            return  # a moved slot, a script past busy-reply-threshold: the batch's own reply says it
+        if not isinstance(found, list) or len(found) != len(senders):
+            return  # not an answer to HMGET: the batch's own reply says what answers there
+        for name, value in zip(senders, found):
+            if value is not None and not (isinstance(value, bytes) and value.isdigit()):
+                continue  # not a mark the script keeps: its own refusal names the key
+            mark = None if value is None else int(value)
+            if mark is None or mark < self.landed[name]:
+                self._lost(name, mark, self.landed[name])
+                self.landed[name] = mark or 0  # said once: the batches that follow raise it again
+
+    def _lost(self, name: str, mark: int | None, landed: int) -> None:
+        where, gone = ("no mark at all", "all of them") if mark is None else (f"it at {mark}", "those above it")
+        message = (
+            f"Redis lost events it had taken: sender {name}'s batches in this run landed up to seq {landed}, and "
+            f"Redis now has {where} ({self.marks}): {gone} are no longer in the stream, and hookd let them go "
+            "when Redis took them (a restart without persistence or from an older snapshot, a failover to a "
+            "replica that did not have them; or only the marks deleted, or evicted under a maxmemory-policy "
+            "other than noeviction); keep Redis's writes: appendonly yes with appendfsync always or everysec, "
+            "redis_wait_replicas for a failover, maxmemory-policy noeviction"
+        )
+        log.error("redis_lost_events", sender=name, landed_seq=landed, mark=mark, marks=self.marks, error=message)
+        kept = self.state.redis.lost
+        kept.append(message)
+        del kept[:-KEPT]
