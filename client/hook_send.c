@@ -911,6 +911,40 @@ static int spare_inbox(char *base, const char **sub)
     return 0;
 }
 
+/* Ignore the signals whose default action ends or stops the process, other than SIGTERM and SIGALRM
+ * (the deadline's) and those a fault of the process raises. A terminal's ^C (SIGINT) or hang-up
+ * (SIGHUP) reaches the whole process group, hook-send included, and killed it mid-hand-off: the event
+ * gone, nothing said, a status by signal. A read of a terminal from a background group (SIGTTIN)
+ * stopped it for good, where the deadline cannot end it. Ignored, the run goes on to its end, which
+ * the deadline bounds anyway, and a terminal read fails (EIO) instead. As hook_send.py's _IGNORED. */
+static void ignore_signals(void)
+{
+    static const int named[] = {
+        SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU, SIGTSTP, SIGXFSZ, SIGXCPU, SIGVTALRM, SIGPROF,
+#ifdef SIGIO
+        SIGIO,
+#endif
+#ifdef SIGPWR
+        SIGPWR,
+#endif
+#ifdef SIGSTKFLT
+        SIGSTKFLT,
+#endif
+#ifdef SIGEMT
+        SIGEMT,
+#endif
+#ifdef SIGLOST
+        SIGLOST,
+#endif
+    };
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        signal(named[i], SIG_IGN);
+#if defined(SIGRTMIN) && defined(SIGRTMAX)
+    for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+        signal(sig, SIG_IGN);
+#endif
+}
+
 static void usage(void)
 {
     fputs("usage: hook-send [EVENT] < event.json\n\n"
@@ -1074,6 +1108,7 @@ int main(int argc, char **argv)
     struct itimerval it = {{0, 0}, {timeout / 1000, (timeout % 1000) * 1000}};
     setitimer(ITIMER_REAL, &it, NULL);
     signal(SIGPIPE, SIG_IGN);
+    ignore_signals();
     run(argc > 1 ? argv[1] : NULL, start, timeout);
     return 0;
 }

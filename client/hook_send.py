@@ -686,6 +686,30 @@ def _on_alarm(signum, frame):
         posix._exit(0)
 
 
+# Signals whose default action ends or stops the process, other than SIGTERM and SIGALRM (the
+# deadline's) and those a fault of the process raises. A terminal's ^C (SIGINT) or hang-up
+# (SIGHUP) reaches the whole process group, hook-send included, and killed it mid-hand-off: the
+# event gone, nothing said, a status by signal. A read of a terminal from a background group
+# (SIGTTIN) stopped it for good, where the deadline cannot end it. Ignored, the run goes on to
+# its end, which the deadline bounds anyway, and a terminal read fails (EIO) instead.
+_IGNORED_NAMES = "SIGINT SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGTTIN SIGTTOU SIGTSTP SIGXFSZ SIGXCPU SIGVTALRM SIGPROF SIGIO"
+_IGNORED = [getattr(_signal, name, None) for name in (_IGNORED_NAMES + " SIGPWR SIGSTKFLT SIGEMT SIGLOST").split()]
+_IGNORED = [sig for sig in _IGNORED if sig is not None] + list(
+    range(getattr(_signal, "SIGRTMIN", 0), getattr(_signal, "SIGRTMAX", -1) + 1)
+)
+
+
+def _ignore_signals():
+    """Ignore _IGNORED -> [(signal, its handler before)], for main() to put back."""
+    before = []
+    for sig in _IGNORED:
+        try:
+            before.append((sig, _signal.signal(sig, _signal.SIG_IGN)))
+        except (OSError, ValueError, RuntimeError):  # not settable here (a thread, a reserved number)
+            pass
+    return before
+
+
 def _settled():
     """The event is acknowledged, kept, or reported: the deadline has nothing more to say."""
     global _lost_line
@@ -851,6 +875,7 @@ def main(argv=None, env=None):
     """The hook command; argv excludes the program name. Always returns 0."""
     global _debug, _stderr_open, _unacked_line
     old = old_term = None
+    ignored = []
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--help"] or argv[:1] == ["--version"]:  # a person asking: answer here, read nothing
         try:
@@ -874,6 +899,7 @@ def main(argv=None, env=None):
             _signal.setitimer(_signal.ITIMER_REAL, timeout / 1000)
             # Claude Code ends a hook at its timeout with SIGTERM: the run then ends as at the deadline.
             old_term = _signal.signal(_signal.SIGTERM, _on_alarm)
+            ignored = _ignore_signals()
         except Exception:
             pass
         reserve = socket_reserve_ms(timeout)
@@ -898,6 +924,8 @@ def main(argv=None, env=None):
                 _signal.signal(_signal.SIGALRM, old)
                 if old_term is not None:
                     _signal.signal(_signal.SIGTERM, old_term)
+                for sig, handler in ignored:
+                    _signal.signal(sig, handler)
             except BaseException:
                 pass
     return 0
