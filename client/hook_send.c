@@ -1053,7 +1053,15 @@ static void run(const char *hook, long long start, int timeout)
 int main(int argc, char **argv)
 {
     long long start = now_ns(CLOCK_MONOTONIC);
+    signal(SIGPIPE, SIG_IGN); /* before --version too: its answer to a closed pipe was a death by SIGPIPE */
+    ignore_signals();
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "--version") == 0)) {
+        /* A person asking, but a stdout nobody reads (a full pipe) held it for ever: the deadline
+         * bounds this too, its handler then exiting 0 with nothing to say. */
+        signal(SIGALRM, on_alarm);
+        int ms = send_timeout_ms();
+        struct itimerval answer = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
+        setitimer(ITIMER_REAL, &answer, NULL);
         if (argv[1][2] == 'h')
             usage();
         else
@@ -1107,8 +1115,6 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     struct itimerval it = {{0, 0}, {timeout / 1000, (timeout % 1000) * 1000}};
     setitimer(ITIMER_REAL, &it, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    ignore_signals();
     run(argc > 1 ? argv[1] : NULL, start, timeout);
     return 0;
 }

@@ -871,6 +871,23 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
     log("daemon at %s %s; event saved to %s %s" % (path, detail, "spare inbox" if failures else "inbox", saved))
 
 
+def _answer(text, env):
+    """--help and --version: ``text`` on stdout -> 0. A stdout nobody reads (a full pipe) held this for
+    ever: the deadline bounds it too, its handler then exiting 0 with nothing to say."""
+    old = None
+    try:
+        old = _signal.signal(_signal.SIGALRM, _on_alarm)
+        _signal.setitimer(_signal.ITIMER_REAL, send_timeout_ms(read_environ() if env is None else env) / 1000)
+        posix.write(1, text.encode())
+    except (OSError, ValueError):  # a closed stdout; a thread, where no alarm can be set
+        pass
+    finally:
+        if old is not None:
+            _signal.setitimer(_signal.ITIMER_REAL, 0)
+            _signal.signal(_signal.SIGALRM, old)
+    return 0
+
+
 def main(argv=None, env=None):
     """The hook command; argv excludes the program name. Always returns 0."""
     global _debug, _stderr_open, _unacked_line
@@ -878,11 +895,7 @@ def main(argv=None, env=None):
     ignored = []
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--help"] or argv[:1] == ["--version"]:  # a person asking: answer here, read nothing
-        try:
-            posix.write(1, (USAGE if argv[0] == "--help" else "hook-send %s (HOOKD/1)\n" % __version__).encode())
-        except OSError:
-            pass
-        return 0
+        return _answer(USAGE if argv[0] == "--help" else "hook-send %s (HOOKD/1)\n" % __version__, env)
     try:
         start = time.monotonic()
         try:
