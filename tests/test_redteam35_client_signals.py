@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import resource
 import signal
 import subprocess
 import sys
@@ -119,3 +120,20 @@ def test_a_background_client_on_the_terminal_is_never_stopped_for_good(env, clie
     assert done.stdout.decode().splitlines()[:-1] == [], "the client wrote to stdout"
     if tty_is == "stderr":  # its stdin was the event, and no hookd listens: the inbox keeps it
         assert len(inbox_files(env["HOOKD_STATE_DIR"])) == 1
+
+
+def test_a_file_size_limit_is_a_failed_write_said_not_a_death_by_sigxfsz(env, client_cmd):  # noqa: F811
+    """`ulimit -f` (RLIMIT_FSIZE) under the event's size: the inbox write past it raised SIGXFSZ,
+    which killed the native client (the Python interpreter ignores it from its start) with half a
+    temporary file left and nothing said. Now it is a write that failed (EFBIG), said with the loss."""
+    body = b'{"hook_event_name":"Stop","session_id":"fsize","pad":"' + b"x" * 8192 + b'"}'
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+
+    done = subprocess.run([*client_cmd, "Stop"], input=body, env=env, capture_output=True, preexec_fn=limit, timeout=30)
+    assert done.returncode == 0 and done.stdout == b"", (done.returncode, done.stderr)
+    assert b"event lost" in done.stderr and b"EFBIG" in done.stderr, done.stderr
+    for box in ("state/inbox", "spare"):
+        where = os.path.join(os.path.dirname(env["HOOKD_STATE_DIR"]), box)
+        assert not os.path.isdir(where) or os.listdir(where) == [], (where, os.listdir(where))
