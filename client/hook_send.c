@@ -911,38 +911,20 @@ static int spare_inbox(char *base, const char **sub)
     return 0;
 }
 
-/* Ignore the signals whose default action ends or stops the process, other than SIGTERM and SIGALRM
- * (the deadline's) and those a fault of the process raises. A terminal's ^C (SIGINT) or hang-up
- * (SIGHUP) reaches the whole process group, hook-send included, and killed it mid-hand-off: the event
- * gone, nothing said, a status by signal. A read of a terminal from a background group (SIGTTIN)
- * stopped it for good, where the deadline cannot end it. Ignored, the run goes on to its end, which
- * the deadline bounds anyway, and a terminal read fails (EIO) instead. As hook_send.py's _IGNORED. */
-static void ignore_signals(void)
+/* Block every signal but the deadline's (SIGALRM, SIGTERM) and the faults'. A terminal's ^C (SIGINT)
+ * or hang-up (SIGHUP) reaches the whole process group, hook-send included, and killed it mid-hand-off:
+ * the event gone, nothing said, a status by signal. A read of a terminal from a background group
+ * (SIGTTIN) stopped it for good, where the deadline cannot end it. Blocked, the run goes on to its end,
+ * which the deadline bounds anyway, a terminal read fails (EIO) and a write past `ulimit -f` fails
+ * (EFBIG) instead. As hook_send.py's _block_signals; blocked rather than ignored: one system call. */
+static void block_signals(void)
 {
-    static const int named[] = {
-        SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU, SIGTSTP, SIGXFSZ, SIGXCPU, SIGVTALRM, SIGPROF,
-#ifdef SIGIO
-        SIGIO,
-#endif
-#ifdef SIGPWR
-        SIGPWR,
-#endif
-#ifdef SIGSTKFLT
-        SIGSTKFLT,
-#endif
-#ifdef SIGEMT
-        SIGEMT,
-#endif
-#ifdef SIGLOST
-        SIGLOST,
-#endif
-    };
-    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
-        signal(named[i], SIG_IGN);
-#if defined(SIGRTMIN) && defined(SIGRTMAX)
-    for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
-        signal(sig, SIG_IGN);
-#endif
+    static const int keep[] = {SIGALRM, SIGTERM, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
+    sigset_t set;
+    sigfillset(&set);
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        sigdelset(&set, keep[i]);
+    sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
 static void usage(void)
@@ -1054,7 +1036,7 @@ int main(int argc, char **argv)
 {
     long long start = now_ns(CLOCK_MONOTONIC);
     signal(SIGPIPE, SIG_IGN); /* before --version too: its answer to a closed pipe was a death by SIGPIPE */
-    ignore_signals();
+    block_signals();
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "--version") == 0)) {
         /* A person asking, but a stdout nobody reads (a full pipe) held it for ever: the deadline
          * bounds this too, its handler then exiting 0 with nothing to say. */

@@ -686,28 +686,24 @@ def _on_alarm(signum, frame):
         posix._exit(0)
 
 
-# Signals whose default action ends or stops the process, other than SIGTERM and SIGALRM (the
-# deadline's) and those a fault of the process raises. A terminal's ^C (SIGINT) or hang-up
-# (SIGHUP) reaches the whole process group, hook-send included, and killed it mid-hand-off: the
-# event gone, nothing said, a status by signal. A read of a terminal from a background group
-# (SIGTTIN) stopped it for good, where the deadline cannot end it. Ignored, the run goes on to
-# its end, which the deadline bounds anyway, and a terminal read fails (EIO) instead.
-_IGNORED_NAMES = "SIGINT SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGTTIN SIGTTOU SIGTSTP SIGXFSZ SIGXCPU SIGVTALRM SIGPROF SIGIO"
-_IGNORED = [getattr(_signal, name, None) for name in (_IGNORED_NAMES + " SIGPWR SIGSTKFLT SIGEMT SIGLOST").split()]
-_IGNORED = [sig for sig in _IGNORED if sig is not None] + list(
-    range(getattr(_signal, "SIGRTMIN", 0), getattr(_signal, "SIGRTMAX", -1) + 1)
-)
+# Signals a fault of the process raises: blocked, one would end it all the same.
+_FAULTS = ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGSYS")
 
 
-def _ignore_signals():
-    """Ignore _IGNORED -> [(signal, its handler before)], for main() to put back."""
-    before = []
-    for sig in _IGNORED:
-        try:
-            before.append((sig, _signal.signal(sig, _signal.SIG_IGN)))
-        except (OSError, ValueError, RuntimeError):  # not settable here (a thread, a reserved number)
-            pass
-    return before
+def _block_signals():
+    """Block every signal but the deadline's (SIGALRM, SIGTERM) and the faults', where the platform can.
+
+    A terminal's ^C (SIGINT) or hang-up (SIGHUP) reaches the whole process group, hook-send included,
+    and ended it mid-hand-off: the event gone, nothing said (SIGINT raised KeyboardInterrupt through the
+    send; the others killed it). A read of a terminal from a background group (SIGTTIN) stopped it for
+    good, where the deadline cannot end it. Blocked, the run goes on to its end, which the deadline
+    bounds anyway, and a terminal read fails (EIO) instead. Blocked rather than ignored: one call.
+    """
+    keep = {_signal.SIGALRM, _signal.SIGTERM, *(getattr(_signal, name, 0) for name in _FAULTS)}
+    try:
+        _signal.pthread_sigmask(_signal.SIG_BLOCK, _signal.valid_signals() - keep)
+    except (AttributeError, OSError, ValueError):  # not on this platform
+        pass
 
 
 def _settled():
@@ -892,7 +888,6 @@ def main(argv=None, env=None):
     """The hook command; argv excludes the program name. Always returns 0."""
     global _debug, _stderr_open, _unacked_line
     old = old_term = None
-    ignored = []
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--help"] or argv[:1] == ["--version"]:  # a person asking: answer here, read nothing
         return _answer(USAGE if argv[0] == "--help" else "hook-send %s (HOOKD/1)\n" % __version__, env)
@@ -912,7 +907,6 @@ def main(argv=None, env=None):
             _signal.setitimer(_signal.ITIMER_REAL, timeout / 1000)
             # Claude Code ends a hook at its timeout with SIGTERM: the run then ends as at the deadline.
             old_term = _signal.signal(_signal.SIGTERM, _on_alarm)
-            ignored = _ignore_signals()
         except Exception:
             pass
         reserve = socket_reserve_ms(timeout)
@@ -937,8 +931,6 @@ def main(argv=None, env=None):
                 _signal.signal(_signal.SIGALRM, old)
                 if old_term is not None:
                     _signal.signal(_signal.SIGTERM, old_term)
-                for sig, handler in ignored:
-                    _signal.signal(sig, handler)
             except BaseException:
                 pass
     return 0
@@ -952,6 +944,7 @@ def exit_after_main():
     bytecode instead of compiling this file on every run (a fifth of a bare
     start), and recompiles it by itself when the file changes.
     """
+    _block_signals()  # for the process's life: unblocked, a pending one would end it before its exit
     try:
         try:  # the raw payload, secrets and all, must not reach a core file (in the project's checkout)
             import resource

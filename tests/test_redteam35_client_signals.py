@@ -8,8 +8,9 @@ Python one on every signal but SIGINT, which raised KeyboardInterrupt through th
 the run at exit 0 with the event neither handed on, kept, nor said lost. And a hook-send whose
 stdin or stderr is the controlling terminal, run in a background process group, was stopped by
 SIGTTIN (or SIGTTOU under `stty tostop`) for good: a stopped process's deadline never fires, so
-the agent waited on it for ever. Now both clients ignore these signals for their run, which the
-deadline bounds anyway; a terminal read from the background fails (EIO) instead of stopping.
+the agent waited on it for ever. Now both clients block every signal but the deadline's (SIGALRM,
+SIGTERM) and a fault's for their life, which the deadline bounds anyway; a terminal read from the
+background fails (EIO) instead of stopping.
 """
 
 from __future__ import annotations

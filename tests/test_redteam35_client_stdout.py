@@ -40,8 +40,11 @@ def _run(client_cmd, args, env, stdout_fd):  # noqa: F811
         [*client_cmd, *args], stdin=subprocess.PIPE, stdout=stdout_fd, stderr=subprocess.PIPE, env=env
     )
     try:
-        proc.stdin.write(BODY)
-        proc.stdin.close()
+        try:
+            proc.stdin.write(BODY)
+            proc.stdin.close()
+        except BrokenPipeError:  # --help and --version read nothing, and may be gone already
+            pass
         # Not a timing goal: 20 s for a 500 ms deadline is what a client held for ever breaks.
         return proc.wait(20), proc.stderr.read()
     except subprocess.TimeoutExpired:
