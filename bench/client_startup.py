@@ -4,7 +4,8 @@
 Measures whole-process wall time (time.perf_counter_ns around subprocess.run)
 of the Python hook command (`hookd print-hook-command --hook-client python`: `python -I -S -c
 "import hook_send; ..."`, which loads the client's cached bytecode) against
-`python -I -S -c pass` on the same interpreter, runs interleaved so drift hits both alike, for a small and
+`python -I -S -c pass` on the same interpreter, runs interleaved in an order shuffled each round (seeded)
+so that drift, and what one variant leaves behind (an fsync's writeback), hits all alike, for a small and
 a 2 MB payload, in three situations:
 
 - bare:   `python -I -S -c pass`, same stdin
@@ -29,6 +30,8 @@ is measured in the same run as Claude Code runs every command hook, through
 - py.sh daemon: `sh -c '<python hook command>'`, for comparison
 - sh-cat: `sh -c 'exec cat >/dev/null'`, for reference: what any hook pays to read the payload
 - native.sh absent, no fsync: HOOKD_INBOX_FSYNC=0, for reference: what the fsync costs
+- true: `/bin/true` spawned directly, the process-spawn floor (the /true column), and
+  native daemon / absent: the native client spawned directly, without the shell
 
 Run it with the project's environment (make bench), which has hookd installed. Usage: python3 bench/client_startup.py [--runs N] [--python PY] [--corpus DIR]
 """
@@ -38,6 +41,7 @@ import math
 import multiprocessing
 import shlex
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -164,6 +168,9 @@ def main():
         if build.path:
             sh_native = ["/bin/sh", "-c", shlex.join(hook_command("PreToolUse", native=build.path))]
             variants += [
+                ("true", ["/bin/true"], base_env),
+                ("native daemon", [build.path, "PreToolUse"], env_daemon),
+                ("native absent", [build.path, "PreToolUse"], env_absent),
                 ("sh-true", ["/bin/sh", "-c", "exec /bin/true"], base_env),
                 ("sh-cat", ["/bin/sh", "-c", "exec cat >/dev/null"], base_env),
                 ("native.sh daemon", sh_native, env_daemon),
@@ -190,8 +197,9 @@ def main():
             size = os.path.getsize(path)
             times = {v[0]: [] for v in variants}
             frames_before = listener.frames
+            order = random.Random(size)  # a fixed order put each variant after the same one (an fsync's writeback)
             for i in range(args.warmup + args.runs):
-                for vname, cmd, env in variants:
+                for vname, cmd, env in order.sample(variants, len(variants)):
                     ms = timed(cmd, path, env)
                     if i >= args.warmup:
                         times[vname].append(ms)
@@ -207,20 +215,33 @@ def main():
         fell_back = len(os.listdir(daemon_inbox)) if os.path.isdir(daemon_inbox) else 0
 
         print()
-        print("%-44s %-27s %9s %9s %13s %13s" % ("payload", "variant", "median", "p95", "median/bare", "/sh-true"))
+        print(
+            "%-44s %-27s %9s %9s %13s %13s %9s"
+            % ("payload", "variant", "median", "p95", "median/bare", "/sh-true", "/true")
+        )
         ok, native_ok = True, {(k, label): True for k in NATIVE_GOALS for label, _ in PAYLOADS}
         daemon_runs = sum(1 for v in variants if "daemon" in v[0]) * (args.warmup + args.runs)
         absent_runs = sum(1 for v in variants if "absent" in v[0]) * (args.warmup + args.runs)
         for (label, name, size), (times, delivered) in results.items():
             bare_med = statistics.median(times["bare"])
             floor = statistics.median(times["sh-true"]) if "sh-true" in times else None
+            spawn = statistics.median(times["true"]) if "true" in times else None
             for vname, _, _ in variants:
                 med = statistics.median(times[vname])
                 ratio = med / bare_med
                 sh_ratio = "%12.3fx" % (med / floor) if floor else ""
+                spawn_ratio = "%8.3fx" % (med / spawn) if spawn else ""
                 print(
-                    "%-44s %-27s %7.2fms %7.2fms %12.3fx %s"
-                    % ("%s: %s (%d B)" % (label, name, size), vname, med, p95(times[vname]), ratio, sh_ratio)
+                    "%-44s %-27s %7.2fms %7.2fms %12.3fx %s %s"
+                    % (
+                        "%s: %s (%d B)" % (label, name, size),
+                        vname,
+                        med,
+                        p95(times[vname]),
+                        ratio,
+                        sh_ratio,
+                        spawn_ratio,
+                    )
                 )
                 if vname in ("daemon", "absent") and ratio > GOAL:
                     ok = False

@@ -963,6 +963,22 @@ static int spare_inbox(char *base, const char **sub)
     return 0;
 }
 
+/* Block every signal but the deadline's (SIGALRM, SIGTERM) and the faults'. A terminal's ^C (SIGINT)
+ * or hang-up (SIGHUP) reaches the whole process group, hook-send included, and killed it mid-hand-off:
+ * the event gone, nothing said, a status by signal. A read of a terminal from a background group
+ * (SIGTTIN) stopped it for good, where the deadline cannot end it. Blocked, the run goes on to its end,
+ * which the deadline bounds anyway, a terminal read fails (EIO) and a write past `ulimit -f` fails
+ * (EFBIG) instead. As hook_send.py's _block_signals; blocked rather than ignored: one system call. */
+static void block_signals(void)
+{
+    static const int keep[] = {SIGALRM, SIGTERM, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
+    sigset_t set;
+    sigfillset(&set);
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        sigdelset(&set, keep[i]);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 static void usage(void)
 {
     fputs("usage: hook-send [EVENT] < event.json\n\n"
@@ -1071,7 +1087,15 @@ static void run(const char *hook, long long start, int timeout)
 int main(int argc, char **argv)
 {
     long long start = now_ns(CLOCK_MONOTONIC);
+    signal(SIGPIPE, SIG_IGN); /* before --version too: its answer to a closed pipe was a death by SIGPIPE */
+    block_signals();
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "--version") == 0)) {
+        /* A person asking, but a stdout nobody reads (a full pipe) held it for ever: the deadline
+         * bounds this too, its handler then exiting 0 with nothing to say. */
+        signal(SIGALRM, on_alarm);
+        int ms = send_timeout_ms();
+        struct itimerval answer = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
+        setitimer(ITIMER_REAL, &answer, NULL);
         if (argv[1][2] == 'h')
             usage();
         else
@@ -1125,7 +1149,6 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     struct itimerval it = {{0, 0}, {timeout / 1000, (timeout % 1000) * 1000}};
     setitimer(ITIMER_REAL, &it, NULL);
-    signal(SIGPIPE, SIG_IGN);
     run(argc > 1 ? argv[1] : NULL, start, timeout);
     return 0;
 }

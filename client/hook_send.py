@@ -727,6 +727,26 @@ def _on_alarm(signum, frame):
         posix._exit(0)
 
 
+# Signals a fault of the process raises: blocked, one would end it all the same.
+_FAULTS = ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGSYS")
+
+
+def _block_signals():
+    """Block every signal but the deadline's (SIGALRM, SIGTERM) and the faults', where the platform can.
+
+    A terminal's ^C (SIGINT) or hang-up (SIGHUP) reaches the whole process group, hook-send included,
+    and ended it mid-hand-off: the event gone, nothing said (SIGINT raised KeyboardInterrupt through the
+    send; the others killed it). A read of a terminal from a background group (SIGTTIN) stopped it for
+    good, where the deadline cannot end it. Blocked, the run goes on to its end, which the deadline
+    bounds anyway, and a terminal read fails (EIO) instead. Blocked rather than ignored: one call.
+    """
+    keep = {_signal.SIGALRM, _signal.SIGTERM, *(getattr(_signal, name, 0) for name in _FAULTS)}
+    try:
+        _signal.pthread_sigmask(_signal.SIG_BLOCK, _signal.valid_signals() - keep)
+    except (AttributeError, OSError, ValueError):  # not on this platform
+        pass
+
+
 def _settled():
     """The event is acknowledged, kept, or reported: the deadline has nothing more to say."""
     global _lost_line
@@ -888,17 +908,30 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
     log("daemon at %s %s; event saved to %s %s" % (path, detail, "spare inbox" if failures else "inbox", saved))
 
 
+def _answer(text, env):
+    """--help and --version: ``text`` on stdout -> 0. A stdout nobody reads (a full pipe) held this for
+    ever: the deadline bounds it too, its handler then exiting 0 with nothing to say."""
+    old = None
+    try:
+        old = _signal.signal(_signal.SIGALRM, _on_alarm)
+        _signal.setitimer(_signal.ITIMER_REAL, send_timeout_ms(read_environ() if env is None else env) / 1000)
+        posix.write(1, text.encode())
+    except (OSError, ValueError):  # a closed stdout; a thread, where no alarm can be set
+        pass
+    finally:
+        if old is not None:
+            _signal.setitimer(_signal.ITIMER_REAL, 0)
+            _signal.signal(_signal.SIGALRM, old)
+    return 0
+
+
 def main(argv=None, env=None):
     """The hook command; argv excludes the program name. Always returns 0."""
     global _debug, _stderr_open, _unacked_line
     old = old_term = None
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--help"] or argv[:1] == ["--version"]:  # a person asking: answer here, read nothing
-        try:
-            posix.write(1, (USAGE if argv[0] == "--help" else "hook-send %s (HOOKD/1)\n" % __version__).encode())
-        except OSError:
-            pass
-        return 0
+        return _answer(USAGE if argv[0] == "--help" else "hook-send %s (HOOKD/1)\n" % __version__, env)
     try:
         start = time.monotonic()
         try:
@@ -962,6 +995,7 @@ def exit_after_main():
     bytecode instead of compiling this file on every run (a fifth of a bare
     start), and recompiles it by itself when the file changes.
     """
+    _block_signals()  # for the process's life: unblocked, a pending one would end it before its exit
     try:
         try:  # the raw payload, secrets and all, must not reach a core file (in the project's checkout)
             import resource
