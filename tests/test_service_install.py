@@ -114,7 +114,7 @@ def test_a_changed_service_is_rewritten_and_restarted(home):
     home.calls.unlink()
     result = home.hookd("install", "--manager", "systemd", "--state-dir", str(home.root / "other"))
     assert result.returncode == 0, result.stderr
-    assert f"ReadWritePaths={home.root}/other" in (home.units / "hookd.service").read_text()
+    assert f"--state-dir {home.root}/other" in (home.units / "hookd.service").read_text()
     assert home.recorded()[-1] == "systemctl --user try-restart hookd.service"
 
 
