@@ -99,7 +99,7 @@ def test_install_replaces_an_older_unit_with_namespace_options_and_says_so(tmp_p
     assert "user namespace that maps only your uid" in before.stdout
     done = home.hookd("install", "--files-only", "--manager", "systemd")
     assert done.returncode == 0, done.stderr
-    assert "it replaces a unit whose ProtectSystem=strict" in done.stdout, done.stdout
+    assert "it replaces a unit that set ProtectSystem=strict" in done.stdout, done.stdout
     installed = (home.units / "hookd.service").read_text()
     assert userns.namespace_settings([installed]) == []
     after = home.hookd("status", "--manager", "systemd")
@@ -113,10 +113,10 @@ def test_a_drop_in_that_puts_the_service_back_in_a_namespace_is_pointed_out(tmp_
     drop_in.write_text("[Service]\nProtectSystem=strict\n")
     done = home.hookd("install", "--files-only", "--manager", "systemd")
     assert done.returncode == 0, done.stderr
-    assert f"hookd: {drop_in}: ProtectSystem=strict" in done.stderr
-    assert "fix: remove them from that drop-in" in done.stderr
+    assert f"hookd: {drop_in} sets ProtectSystem=strict, which make" in done.stderr
+    assert "fix: remove them from it" in done.stderr
     status = home.hookd("status", "--manager", "systemd")
-    assert f"{drop_in}: ProtectSystem=strict" in status.stdout
+    assert f"{drop_in} sets ProtectSystem=strict" in status.stdout
 
 
 # ---------------------------------------------------------------- in the namespace

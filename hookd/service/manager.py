@@ -87,7 +87,7 @@ class Systemd:
         return [["systemctl", "--user", "--no-pager", "status", "hookd.socket", "hookd.service"]]
 
     def prepare(self) -> None:
-        # ReadWritePaths= must exist when the service starts.
+        # Made here so that a state directory hookd cannot have is said now, not at the first start.
         ensure_private_dir(self.installation.state_dir)
 
 
@@ -178,9 +178,9 @@ def install(
             write_atomically(f.path, f.text)
         print(f"{f.path}: {'unchanged' if state == 'up to date' else 'written'}", file=out)
         if old:
-            print(f"  it replaces a unit whose {', '.join(old)} {userns.WHY}; the new one has none", file=out)
-        for line in userns.findings(f.path, None):
-            print(f"hookd: {line}; fix: remove them from that drop-in", file=sys.stderr)
+            print(f"  it replaces a unit that set {', '.join(old)}, {userns.WHY}; the new one sets none", file=out)
+        for path, settings in userns.findings(f.path, None):
+            print(f"hookd: {path} sets {', '.join(settings)}, {userns.WHY}; fix: remove them from it", file=sys.stderr)
     commands = manager.install_commands(states)
     if files_only or reason:
         return _not_run(commands, reason, out)
@@ -220,11 +220,9 @@ def status(manager: Systemd | Launchd, out: TextIO = sys.stdout) -> int:
             "differs": " (not what this installation renders: run hookd service install)",
         }
         print(f"{f.path}: {state}{hint.get(state, '')}", file=out)
-        for line in userns.findings(f.path, f.current()):
-            print(
-                f"  {line}; fix: {'hookd service install' if line.startswith(f.path + ':') else 'remove them'}",
-                file=out,
-            )
+        for path, settings in userns.findings(f.path, f.current()):
+            fix = "run hookd service install" if path == f.path else "remove them from it"
+            print(f"  {path} sets {', '.join(settings)}, {userns.WHY}; fix: {fix}", file=out)
     reason = manager.unreachable()
     if reason:
         print(f"{manager.name}: cannot ask: {reason}", file=out)

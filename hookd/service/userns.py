@@ -110,19 +110,19 @@ def drop_ins(unit_path: str) -> list[str]:
     return [os.path.join(directory, name) for name in names]
 
 
-def findings(unit_path: str, unit_text: str | None) -> list[str]:
-    """One line for the unit (its text as installed, None if none) and each drop-in of the user's
-    that would run it in a user namespace, naming the settings; [] if none does."""
-    lines = []
+def findings(unit_path: str, unit_text: str | None) -> list[tuple[str, list[str]]]:
+    """(file, its settings) for the unit (its text as installed, None to leave it out) and each
+    drop-in of the user's that would run it in a user namespace; [] if none would."""
+    found = []
     for path, text in [(unit_path, unit_text)] + [(p, _read(p)) for p in drop_ins(unit_path)]:
         if text is not None and (settings := namespace_settings([text])):
-            lines.append(f"{path}: {', '.join(settings)} {WHY}")
-    return lines
+            found.append((path, settings))
+    return found
 
 
 WHY = (
-    "run the service in a user namespace that maps only your uid, where root and every other user "
-    "read as uid 65534 and hookd's owner checks refuse them all (it does not start)"
+    "which make systemd run the service in a user namespace that maps only your uid, where root and "
+    "every other user read as uid 65534 and hookd's owner checks refuse them all (it does not start)"
 )
 
 
