@@ -145,31 +145,33 @@ needs_userns = pytest.mark.skipif(
 )
 
 
+def _link_or_copy(source: str | Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system: a copy does as well, only slower
+        shutil.copy2(source, target)
+
+
 @pytest.fixture(scope="module")
 def interpreter():
-    """This interpreter, reachable by the second uid: the tests' one is under /root (0700), so its
-    files are hard-linked into a directory anyone can enter (the site-packages come from the
-    project's .venv, on sys.path)."""
-    prefix = Path(sys.base_prefix)
+    """This interpreter, reachable by the second uid: the tests' one may be under /root (0700), so
+    its files are hard-linked (or copied) into a directory anyone can enter (the site-packages come
+    from the project's .venv, on sys.path)."""
     stdlib = Path(sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_prefix})["stdlib"])
-    library = prefix / "lib" / sysconfig.get_config_var("INSTSONAME")
+    library = Path(sys.base_prefix) / "lib" / str(sysconfig.get_config_var("INSTSONAME"))
     root = Path(tempfile.mkdtemp(prefix="hk36py", dir="/tmp"))
     root.chmod(0o755)
-    try:
-        (root / "bin").mkdir()
-        (root / "lib").mkdir()
-        os.link(os.path.realpath(sys.executable), root / "bin" / "python3")
-        if library.exists():
-            os.link(library, root / "lib" / library.name)
-        for directory, names, files in os.walk(stdlib):
-            names[:] = [n for n in names if n not in ("site-packages", "test", "__pycache__", "idlelib", "tkinter")]
-            target = root / "lib" / stdlib.name / Path(directory).relative_to(stdlib)
-            target.mkdir(parents=True, exist_ok=True)
-            for name in files:
-                os.link(os.path.join(directory, name), target / name)
-    except OSError as exc:  # another file system: no hard links
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"cannot link this interpreter where the second uid reaches it: {exc}")
+    (root / "bin").mkdir()
+    (root / "lib").mkdir()
+    _link_or_copy(os.path.realpath(sys.executable), root / "bin" / "python3")
+    if library.is_file():  # a shared libpython, found through LD_LIBRARY_PATH
+        _link_or_copy(library, root / "lib" / library.name)
+    for directory, names, files in os.walk(stdlib):
+        names[:] = [n for n in names if n not in ("site-packages", "test", "__pycache__", "idlelib", "tkinter")]
+        target = root / "lib" / stdlib.name / Path(directory).relative_to(stdlib)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            _link_or_copy(os.path.join(directory, name), target / name)
     yield root
     shutil.rmtree(root, ignore_errors=True)
 
