@@ -37,6 +37,32 @@ def unmapped_uid_problem() -> str | None:
     )
 
 
+PARTIAL_NAMESPACE_FIX = (
+    "run `hookd service install` again, which writes a unit without them, or run hookd outside the namespace"
+)
+
+
+def partial_namespace_cause(uid: int) -> str:
+    """Why an owner or peer reads as ``uid`` here, when it is the overflow uid of a user namespace
+    that maps ours but not root (systemd's PrivateUsers=, which a user unit's sandboxing options
+    imply): root and every other user read alike there, so such an owner stays untrusted; ""
+    otherwise. PARTIAL_NAMESPACE_FIX is the fix to name with it."""
+    if uid == os.getuid() or not uid_stands_for_many(uid):
+        return ""
+    return (
+        f"uid {uid} is how root and every other user read here: hookd runs in a user namespace that "
+        f"maps only your uid, as systemd's PrivateUsers= makes, and in a user unit ProtectSystem=, "
+        f"ProtectHome=, PrivateTmp= and the other sandboxing options imply, so hookd cannot tell root's "
+        f"files and processes from another user's"
+    )
+
+
+def partial_namespace_note(uid: int) -> str:
+    """partial_namespace_cause with its fix, or ""."""
+    cause = partial_namespace_cause(uid)
+    return f"{cause}; fix: {PARTIAL_NAMESPACE_FIX}" if cause else ""
+
+
 def describe(info: os.stat_result) -> str:
     """Owner and mode, for a message about a path."""
     return f"owner uid {info.st_uid}, mode {stat.S_IMODE(info.st_mode):04o}"
@@ -105,8 +131,8 @@ def _refuse_others(path: str, looked_in: list[str], links: list[tuple[str, os.st
         if not ours_or_roots(info):
             raise UnsafePathError(
                 f"{path} is reached through the symbolic link {link} ({describe(info)}), which "
-                f"another user owns: they could point it elsewhere; choose a path under a directory "
-                f"of your own"
+                f"another user owns: they could point it elsewhere; "
+                f"{partial_namespace_note(info.st_uid) or 'choose a path under a directory of your own'}"
             )
     for directory in looked_in:
         refuse_open_parent(path, directory, os.stat(directory))
@@ -117,6 +143,8 @@ def refuse_open_parent(path: str, directory: str, info: os.stat_result) -> None:
     writable by others and not sticky: they could replace ``path``."""
     owner_ok = ours_or_roots(info)
     open_to_others = others_can_write(info) and not info.st_mode & stat.S_ISVTX
+    if not owner_ok and (note := partial_namespace_note(info.st_uid)):
+        raise UnsafePathError(f"{path} is inside {directory} ({describe(info)}), which may be another user's: {note}")
     if not owner_ok or open_to_others:
         raise UnsafePathError(
             f"{path} is inside {directory} ({describe(info)}), which "
@@ -215,6 +243,8 @@ def refuse_untrusted(path: str, info: os.stat_result, what: str, secret: bool = 
         problem, fix = "is not a regular file", "point the setting at a regular file"
     elif not ours_or_roots(info):
         problem, fix = "belongs to another user", f"use a file of your own or root's (chown {os.getuid()} {path})"
+        if cause := partial_namespace_cause(info.st_uid):
+            problem, consequence, fix = "may belong to another user", cause, PARTIAL_NAMESPACE_FIX
     elif others_can_write(info):  # a directory even if sticky: adding a file is enough
         problem = "is a directory other users can add files to" if is_dir else "is writable by other users"
         fix = f"chmod go-w {path}"

@@ -160,7 +160,7 @@ def test_tail_in_a_namespace_that_maps_only_the_user_sends_a_strangers_redis_not
     remote server is), it was sent the password: a regression of this pass's first change, caught
     before it landed; the uid as read is what the Redis check judges, and it is never trusted."""
     from test_redteam19_redis_owner import SECRET as PASSWORD
-    from test_redteam19_redis_owner import FakeRedis, _says_who
+    from test_redteam19_redis_owner import FakeRedis
 
     shared = tempfile.mkdtemp(prefix="hk32r", dir="/tmp")
     os.chmod(shared, 0o1777)
@@ -177,7 +177,9 @@ def test_tail_in_a_namespace_that_maps_only_the_user_sends_a_strangers_redis_not
         assert connections >= 1 and PASSWORD.encode() not in sent, sent[:300]
         assert sent == b"", sent[:300]
         assert done.returncode != 0
-        _says_who(done.stderr.decode())
+        text = done.stderr.decode()
+        assert "SECURITY" in text and "hookd closed the connection without sending it anything" in text, text
+        assert "hookd runs in a user namespace that maps only your uid" in text, text  # the cause, thirty-sixth pass
     finally:
         if fake.proc.poll() is None:
             fake.proc.kill()

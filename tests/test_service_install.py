@@ -90,7 +90,7 @@ def test_install_writes_the_units_runs_systemctl_and_a_second_install_changes_no
     socket_unit, service_unit = home.units / "hookd.socket", home.units / "hookd.service"
     assert stat.S_IMODE(service_unit.stat().st_mode) == 0o644
     assert "ExecStart=" + sys.executable in service_unit.read_text()
-    assert stat.S_IMODE(home.state.stat().st_mode) == 0o700  # ReadWritePaths= must exist
+    assert stat.S_IMODE(home.state.stat().st_mode) == 0o700  # made at install, private
     assert home.recorded() == [
         "systemctl --user show --property=Version",
         "systemctl --user daemon-reload",
@@ -114,7 +114,7 @@ def test_a_changed_service_is_rewritten_and_restarted(home):
     home.calls.unlink()
     result = home.hookd("install", "--manager", "systemd", "--state-dir", str(home.root / "other"))
     assert result.returncode == 0, result.stderr
-    assert f"ReadWritePaths={home.root}/other" in (home.units / "hookd.service").read_text()
+    assert f"--state-dir {home.root}/other" in (home.units / "hookd.service").read_text()
     assert home.recorded()[-1] == "systemctl --user try-restart hookd.service"
 
 

@@ -67,7 +67,7 @@ def test_systemd_analyze_verify_accepts_paths_with_spaces_and_percent_signs(tmp_
     )
     result = verify(tmp_path, rendered)
     assert (result.returncode, result.stderr) == (0, "")
-    assert f'ReadWritePaths="{tmp_path}/state 100%%"' in rendered["hookd.service"]
+    assert f'--state-dir "{tmp_path}/state 100%%"' in rendered["hookd.service"]
     assert f'--config "{tmp_path}/my config %%h.toml"' in rendered["hookd.service"]
 
 
@@ -95,9 +95,7 @@ def test_the_units_run_this_interpreter_on_the_sockets_the_socket_unit_holds(tmp
         "WatchdogSec=",
         "Restart=on-failure",
         "NoNewPrivileges=yes",
-        "ProtectSystem=strict",
-        f"ReadWritePaths={tmp_path}/state",
-        "PrivateTmp=yes",
+        "SystemCallFilter=@system-service",
         "MemoryMax=",
     ):
         assert setting in service
@@ -146,7 +144,7 @@ def test_the_repositorys_unit_files_are_the_templates_install_renders(path, temp
 # ---------------------------------------------------------------- hardening
 
 
-def test_the_service_is_hardened_to_an_ok_systemd_analyze_security_score(tmp_path):
+def test_the_service_keeps_its_systemd_analyze_security_score(tmp_path):
     tool = shutil.which("systemd-analyze")
     if tool is None:
         pytest.fail("systemd-analyze is missing: run `make setup`")
@@ -155,8 +153,6 @@ def test_the_service_is_hardened_to_an_ok_systemd_analyze_security_score(tmp_pat
     for option in (
         "UMask=0077",
         "NoNewPrivileges=yes",
-        "ProtectSystem=strict",
-        "ProtectHome=read-only",
         "MemoryDenyWriteExecute=yes",
         "SystemCallFilter=@system-service",
         "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
@@ -178,8 +174,10 @@ def test_the_service_is_hardened_to_an_ok_systemd_analyze_security_score(tmp_pat
     if found is None and "--offline" in result.stderr:
         pytest.skip(f"this systemd-analyze has no --offline: {result.stderr.strip()}")
     assert found, result.stdout + result.stderr
-    # docs/services.md records the figure (3.3 with systemd 252; 9.0 before the hardening).
-    assert float(found.group(1)) <= 4.0, result.stdout
+    # docs/services.md records the figure (6.2 with systemd 252 since the namespace options left the
+    # user unit; 3.3 with them, 9.0 before the hardening). What is left scores only as capabilities,
+    # which a user service has none of, and namespace options, which a user unit cannot have.
+    assert float(found.group(1)) <= 6.2, result.stdout
 
 
 @pytest.mark.process

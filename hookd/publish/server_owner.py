@@ -25,6 +25,7 @@ from typing import Any
 import redis.exceptions
 
 from hookd import port_holders
+from hookd.trust import partial_namespace_note
 
 # A loopback server's end of the connection is in /proc/net/tcp once it has taken the
 # handshake's last packet, which may be a moment after connect() returned on our side.
@@ -36,14 +37,23 @@ class StrangerServer(redis.exceptions.ConnectionError):
     """The server hookd connected to is a process of another user: nothing was sent to it."""
 
     def __init__(self, where: str, uid: int) -> None:
-        super().__init__(
-            f"SECURITY: {where} is served by a process of uid {uid} ({port_holders.user_name(uid)}), not by you, "
-            "root or a system account: another user listens where hookd expects Redis, and would be sent "
-            "the password and every event; hookd closed the connection without sending it anything; fix: "
-            "stop that listener and start Redis there (as a system service, or as you), or point redis_url "
-            "at a Redis of your own (a unix:// socket in a directory only you and Redis can enter), and "
-            "find out why that user listens there"
-        )
+        note = partial_namespace_note(uid)
+        if note:
+            message = (
+                f"SECURITY: {where} is served by a process whose uid reads as {uid} here, which may be root, "
+                f"a system account's redis-server or another user's listener: hookd closed the connection "
+                f"without sending it anything; {note}"
+            )
+        else:
+            message = (
+                f"SECURITY: {where} is served by a process of uid {uid} ({port_holders.user_name(uid)}), not by "
+                "you, root or a system account: another user listens where hookd expects Redis, and would be "
+                "sent the password and every event; hookd closed the connection without sending it anything; "
+                "fix: stop that listener and start Redis there (as a system service, or as you), or point "
+                "redis_url at a Redis of your own (a unix:// socket in a directory only you and Redis can "
+                "enter), and find out why that user listens there"
+            )
+        super().__init__(message)
         self.uid = uid
 
 

@@ -21,7 +21,7 @@ from typing import NamedTuple, TextIO
 
 from hookd.home import user_home
 from hookd.paths import ensure_private_dir, makedirs_private, replace_file
-from hookd.service import units
+from hookd.service import units, userns
 
 ENABLE_HINT = "hookd.socket and hookd.service"
 SETTINGS_IN_UNITS = {"HOOKD_SOCKET", "HOOKD_CONTROL_SOCKET", "HOOKD_STATE_DIR", "HOOKD_CONFIG"}
@@ -87,7 +87,7 @@ class Systemd:
         return [["systemctl", "--user", "--no-pager", "status", "hookd.socket", "hookd.service"]]
 
     def prepare(self) -> None:
-        # ReadWritePaths= must exist when the service starts.
+        # Made here so that a state directory hookd cannot have is said now, not at the first start.
         ensure_private_dir(self.installation.state_dir)
 
 
@@ -173,9 +173,14 @@ def install(
     manager.prepare()
     for f in files:
         state = states[os.path.basename(f.path)]
+        old = userns.namespace_settings([f.current() or ""]) if state == "differs" else []
         if state != "up to date":
             write_atomically(f.path, f.text)
         print(f"{f.path}: {'unchanged' if state == 'up to date' else 'written'}", file=out)
+        if old:
+            print(f"  it replaces a unit that set {', '.join(old)}, {userns.WHY}; the new one sets none", file=out)
+        for path, settings in userns.findings(f.path, None):
+            print(f"hookd: {path} sets {', '.join(settings)}, {userns.WHY}; fix: remove them from it", file=sys.stderr)
     commands = manager.install_commands(states)
     if files_only or reason:
         return _not_run(commands, reason, out)
@@ -215,6 +220,9 @@ def status(manager: Systemd | Launchd, out: TextIO = sys.stdout) -> int:
             "differs": " (not what this installation renders: run hookd service install)",
         }
         print(f"{f.path}: {state}{hint.get(state, '')}", file=out)
+        for path, settings in userns.findings(f.path, f.current()):
+            fix = "run hookd service install" if path == f.path else "remove them from it"
+            print(f"  {path} sets {', '.join(settings)}, {userns.WHY}; fix: {fix}", file=out)
     reason = manager.unreachable()
     if reason:
         print(f"{manager.name}: cannot ask: {reason}", file=out)

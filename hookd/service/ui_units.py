@@ -36,7 +36,6 @@ def systemd_unit(installation: units.Installation) -> str:
         {
             "exec_start": " ".join(words),
             "url_file": url_file(installation),
-            "state_dir": units.systemd_word(installation.state_dir.replace("%", "%%"), expand_variables=False),
         },
     )
 

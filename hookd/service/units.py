@@ -158,7 +158,6 @@ def systemd_units(installation: Installation) -> dict[str, str]:
         "socket": systemd_path(installation.socket, installation),
         "control_socket": systemd_path(installation.control_socket, installation),
         "exec_start": " ".join(words),
-        "state_dir": systemd_word(installation.state_dir.replace("%", "%%"), expand_variables=False),
         "http_listen": (
             f"# HTTP hooks (http_addr): requests made while hookd restarts wait here.\n"
             f"ListenStream={listen_address(installation.http_addr)}"
