@@ -64,3 +64,24 @@ def test_each_waiting_event_is_redacted_once_and_the_copies_are_unchanged(tmp_pa
     assert [(e.seq, e.event_id, e.envelope) for e in after] == [(e.seq, e.event_id, e.envelope) for e in expected]
     assert sum(AWS_KEY.encode() in e.envelope for e in after) == 0
     spool.close()
+
+
+def test_a_batch_resent_after_its_seqs_dropped_counts_its_secrets_once():
+    """A batch read across a cut copy pass ends the originals and starts their copies (seqs 3, 4, then
+    1, 2: backlog_copier.py); sent again after a failure, its secrets were counted again, the count
+    resting on the batch's last seq instead of its highest."""
+    from types import SimpleNamespace
+
+    on_publish = backlog_publish.RedactOnPublish(
+        SimpleNamespace(committed=0, dropped=0),
+        build_redactor(True),
+        None,
+        4,
+        "disk full",  # type: ignore[arg-type]
+    )
+    batch = SimpleNamespace(events=[_event(seq, True) for seq in (3, 4, 1, 2)])
+    on_publish._each_again(batch)  # type: ignore[arg-type]
+    first = sum(on_publish.found.values())
+    assert first == 4  # one secret in each event, none counted before
+    on_publish._each_again(batch)  # type: ignore[arg-type]
+    assert sum(on_publish.found.values()) == first

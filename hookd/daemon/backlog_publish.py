@@ -92,7 +92,7 @@ class RedactOnPublish:
             copies += more_copies
             if fresh:
                 found.update(more)
-        self.counted_seq = max(self.counted_seq, batch.events[-1].seq)
+        self.counted_seq = max(self.counted_seq, *(event.seq for event in batch.events))  # not the last's: see above
         self.found.update(found)
         return copies
 
