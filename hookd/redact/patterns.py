@@ -304,6 +304,7 @@ def hyperscan_shape(pattern: str, jointed: bool = True) -> str:
         shape = shape.replace(piece, replacement)
     shape = re.sub(r"\(\?<[=!][^()]*\)", "", shape)  # (?<=[sr]), (?<=[A-Za-z0-9]): checked by the regex
     shape = re.sub(r"([}*?])\+", r"\1", shape)  # possessive: a regex engine's concern
+    shape = shape.replace("(?>", "(?:")  # atomic: Hyperscan has none, and without it the shape matches more
     return shape.replace("(?P<value>", "(")
 
 

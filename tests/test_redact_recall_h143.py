@@ -1,0 +1,121 @@
+"""h132's leftovers (issue 16), each a class: an OpenAI key's second half is the longest of gitleaks' lengths the
+text holds (a 74 half with a joint at 58 was cut there, its last 16 characters kept); a Vault batch token and an
+OpenAI key without its marker take a joined name (no length in their format: fail closed). Each case through the
+reference and the engine, which must agree; the fake secrets are built at run time.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import string
+
+import pytest
+from recall_helpers import PAYLOAD_KINDS, apply_twice, as_json
+
+RNG = random.Random(143)
+URLSAFE = string.ascii_letters + string.digits + "_-"
+
+
+def _half(n: int, joint_at: int | None = None, joint: str = "_") -> str:
+    """``n`` characters of a key's half (a letter last), with ``joint`` at ``joint_at``."""
+    chars = [RNG.choice(URLSAFE) for _ in range(n - 1)] + [RNG.choice(string.ascii_letters)]
+    if joint_at is not None:
+        chars[joint_at] = joint
+    return "".join(chars)
+
+
+def _openai(kind: str, front: int, back: int, joint: str = "_") -> str:
+    """A key of gitleaks' shape; a 74 half after a 58 one holds ``joint`` at 58, where a 58 half would end."""
+    return f"sk-{kind}{_half(front)}T3BlbkFJ{_half(back, 58 if back > 58 else None, joint)}"
+
+
+# --- An OpenAI key's second half: the longest of gitleaks' lengths the text holds --------------------------------
+# gitleaks reads each half as 74 or 58 characters of [A-Za-z0-9_-]. Where "_" or "-" followed 58 characters of the
+# second half, the exact shape (tried before the general one for a joined name) and tokenends.openai_end (as long
+# after the marker as before it) ended the key there: a 74 half's last 16 characters were kept, alone or before a
+# joined name.
+KINDS = ("proj-", "svcacct-", "admin-")
+SHAPES = ((58, 74), (74, 74), (74, 58), (58, 58))
+JOINED = {  # the text, the name joined after the token, what follows the name
+    "file": ("cp backup_{t}_old.json x", "_old", ".json x"),
+    "constant": ("export KEY_{t}_OLD=1", "_OLD", "=1"),
+    "dash": ("x {t}-prod x", "-prod", " x"),
+    "long_name": ("x {t}_backup_of_the_prod_db_2024 x", "_backup_of_the_prod_db_2024", " x"),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("joint", ["_", "-"])
+def test_a_74_half_with_a_joint_at_58_is_taken_whole(kind: str, joint: str) -> None:
+    key = _openai(kind, 58, 74, joint)
+    for text in (f"x {key} x", f"OPENAI_API_KEY={key}\n", f'{{"key": "{key}"}}'):
+        out = apply_twice(as_json(text))
+        assert key[-16:] not in out and key[-30:-20] not in out and "[REDACTED:openai_api_key]" in out, out
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("joined", JOINED)
+def test_a_key_of_every_shape_ends_before_a_joined_name(shape: tuple[int, int], joined: str) -> None:
+    key = _openai("proj-", *shape)
+    template, name, after = JOINED[joined]
+    out = apply_twice(as_json(template.format(t=key)))
+    assert key[-16:] not in out and key[12:40] not in out, out
+    if joined == "long_name" and shape[1] == 58:
+        # 74 characters after the marker are there (the half and 16 of the name) and no joint follows them: the
+        # half may be a 74 one, and the longest is taken, the name's head with it (fail closed)
+        assert "[REDACTED:openai_api_key]" in out and "_backup_of" not in out, out
+    else:
+        assert f"[REDACTED:openai_api_key]{name}{after}" in json.loads(out)["tool_input"]["command"], out
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_key_glued_to_letters_is_taken_with_them(shape: tuple[int, int]) -> None:
+    """No joint at the half's end: the name may be more of the key, and nothing of it is left (fail closed)."""
+    key = _openai("svcacct-", *shape)
+    out = apply_twice(as_json(f"x {key}Q9zk_old x"))
+    assert key[-16:] not in out and "Q9z" not in out and "[REDACTED:openai_api_key] x" in out, out
+
+
+@pytest.mark.parametrize("kind", PAYLOAD_KINDS)
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_a_74_half_with_a_joint_at_58_in_every_payload_kind(kind: str, levels: int) -> None:
+    key = _openai("proj-", 58, 74)
+    text = f"cp backup_{key}_old.json /tmp\nx {_openai('admin-', 58, 74, '-')} x\n"
+    for _ in range(levels):
+        text = json.dumps({"content": text})
+    out = apply_twice(json.dumps(PAYLOAD_KINDS[kind](text)))
+    assert key[-16:] not in out and "[REDACTED:openai_api_key]_old.json /tmp" in out, out
+    assert "[REDACTED:openai_api_key] x" in out, out
+
+
+# --- No length in the format: the joined name goes with the token (fail closed) ----------------------------------
+# A Vault batch token is hvb. and base64url of an encrypted blob (the key's term, the AES-GCM version byte, a
+# 12-byte nonce, the ciphertext and a 16-byte tag); an OpenAI key without T3BlbkFJ is of no known shape. A guessed
+# end (a joint inside the body, a valid base64 length before it) would leave the token's last characters in clear.
+def _batch(body_bytes: int, joint_every: int) -> str:
+    blob = b"\x00\x00\x00\x01\x02" + RNG.randbytes(12 + body_bytes + 16)
+    body = list(base64.urlsafe_b64encode(blob).decode().rstrip("="))
+    for at in range(joint_every, len(body) - 4, joint_every):
+        body[at] = "_-"[at % 2]  # joints inside the body: none of them is the token's end
+    return "hvb." + "".join(body)
+
+
+@pytest.mark.parametrize("body_bytes", [90, 121, 175])
+@pytest.mark.parametrize("joined", JOINED)
+def test_a_vault_batch_token_takes_a_joined_name(body_bytes: int, joined: str) -> None:
+    token = _batch(body_bytes, 37)
+    template, _, after = JOINED[joined]
+    out = apply_twice(as_json(template.format(t=token)))
+    assert all(token[k : k + 12] not in out for k in range(4, len(token) - 12, 6)), out
+    assert f"[REDACTED:vault_token]{after}" in out, out
+
+
+@pytest.mark.parametrize("joined", JOINED)
+def test_an_openai_key_without_its_marker_takes_a_joined_name(joined: str) -> None:
+    key = "sk-proj-" + _half(40, 20) + _half(60, 30, "-")
+    template, _, after = JOINED[joined]
+    out = apply_twice(as_json(template.format(t=key)))
+    assert all(key[k : k + 12] not in out for k in range(8, len(key) - 12, 6)), out
+    assert f"[REDACTED:openai_api_key]{after}" in out, out
