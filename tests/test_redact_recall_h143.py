@@ -1,7 +1,9 @@
 """h132's leftovers (issue 16), each a class: an OpenAI key's second half is the longest of gitleaks' lengths the
 text holds (a 74 half with a joint at 58 was cut there, its last 16 characters kept); a Vault batch token and an
-OpenAI key without its marker take a joined name (no length in their format: fail closed). Each case through the
-reference and the engine, which must agree; the fake secrets are built at run time.
+OpenAI key without its marker take a joined name (no length in their format: fail closed); a single-quoted value
+in JSON text inside a string ends at that text's string's end only where JSON goes on after it, whether the value
+closes far on or not at all. Each case through the reference and the engine, which must agree; the fake secrets
+are built at run time.
 """
 
 from __future__ import annotations
@@ -10,10 +12,17 @@ import base64
 import json
 import random
 import string
+import sys
+from pathlib import Path
 
 import pytest
-from recall_helpers import PAYLOAD_KINDS, apply_twice, as_json
+from recall_helpers import PAYLOAD_KINDS, apply_twice, as_json, nested
 
+sys.path.insert(0, str(Path(__file__).parent / "redaction_corpus"))
+
+from fakes import Fakes  # noqa: E402
+
+VALUES = Fakes(143).all()
 RNG = random.Random(143)
 URLSAFE = string.ascii_letters + string.digits + "_-"
 
@@ -29,6 +38,13 @@ def _half(n: int, joint_at: int | None = None, joint: str = "_") -> str:
 def _openai(kind: str, front: int, back: int, joint: str = "_") -> str:
     """A key of gitleaks' shape; a 74 half after a 58 one holds ``joint`` at 58, where a 58 half would end."""
     return f"sk-{kind}{_half(front)}T3BlbkFJ{_half(back, 58 if back > 58 else None, joint)}"
+
+
+def _inner(out: str, levels: int) -> str:
+    text = json.loads(out)["tool_response"]["stdout"]
+    for _ in range(levels):
+        text = json.loads(text)["content"]
+    return text
 
 
 # --- An OpenAI key's second half: the longest of gitleaks' lengths the text holds --------------------------------
@@ -119,3 +135,55 @@ def test_an_openai_key_without_its_marker_takes_a_joined_name(joined: str) -> No
     out = apply_twice(as_json(template.format(t=key)))
     assert all(key[k : k + 12] not in out for k in range(8, len(key) - 12, 6)), out
     assert f"[REDACTED:openai_api_key]{after}" in out, out
+
+
+# --- A single-quoted value in JSON text ends at its string's end where JSON goes on ------------------------------
+# The view writes a nested string's closing quote and a quote inside a value alike (\"): what follows tells them
+# apart. A value that closed far on ran over the inner document's ", " and what stood between to the next single
+# quote (an apostrophe in a later string), and took them into its marker (with [ or { between: no longer JSON); one
+# that never closed stopped before any \" and , : } ], and kept the rest of a password holding a quote.
+AFTER = {
+    "string": {"b": "it's"},
+    "list": {"b": ["it's", 1]},
+    "object": {"b": {"c": "don't"}},
+    "number_then_string": {"n": 5, "b": "it's"},
+    "literal": {"ok": True, "b": "it's"},
+}
+
+
+@pytest.mark.parametrize("after", AFTER)
+@pytest.mark.parametrize("indent", [None, 2])
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_a_closing_quote_far_on_stays_in_its_own_string(after: str, indent: int | None, levels: int) -> None:
+    doc = {"a": f"token: '{VALUES['pw']}", **AFTER[after]}
+    out = apply_twice(nested(json.dumps(doc, indent=indent), levels))
+    inner = json.loads(_inner(out, levels))
+    assert VALUES["pw"] not in out and inner["a"].startswith("token: '[REDACTED:"), out
+    assert {k: v for k, v in inner.items() if k != "a"} == AFTER[after], out
+
+
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_a_closing_quote_far_on_in_a_list_of_strings(levels: int) -> None:
+    items = [f"password='{VALUES['pw']}", 5, "it's", f"secret: '{VALUES['pw2']}", "don't"]
+    out = apply_twice(nested(json.dumps(items), levels))
+    inner = json.loads(_inner(out, levels))
+    assert VALUES["pw"] not in out and VALUES["pw2"] not in out, out
+    assert inner[1:3] == [5, "it's"] and inner[4] == "don't", out
+
+
+@pytest.mark.parametrize("quote_then", ['", ', '"}', '": ', '"]', '",', '" , '])
+@pytest.mark.parametrize("opener", ["password='", "token: '", "secret = '"])
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_a_quote_in_an_unclosed_value_before_words_stays_in_it(quote_then: str, opener: str, levels: int) -> None:
+    """What follows the quote is no JSON (words, not a string, a number or a literal): the value goes on, to its
+    string's end (no line break after it: a value over a line's end is code after a closed string, kept)."""
+    secret = f"{VALUES['pw']}{quote_then}{VALUES['pw2']}"
+    out = apply_twice(nested(f"{opener}{secret}", levels))
+    assert VALUES["pw"] not in out and VALUES["pw2"] not in out, out
+    assert _inner(out, levels).startswith(opener + "[REDACTED:"), out
+
+
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_a_quote_in_a_closing_value_before_words_stays_in_it(levels: int) -> None:
+    out = apply_twice(nested(f"DB_PASSWORD='{VALUES['pw']}\"}}{VALUES['pw2']}' make\n", levels))
+    assert VALUES["pw"] not in out and VALUES["pw2"] not in out and " make" in _inner(out, levels), out
