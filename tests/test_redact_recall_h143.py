@@ -187,3 +187,41 @@ def test_a_quote_in_an_unclosed_value_before_words_stays_in_it(quote_then: str, 
 def test_a_quote_in_a_closing_value_before_words_stays_in_it(levels: int) -> None:
     out = apply_twice(nested(f"DB_PASSWORD='{VALUES['pw']}\"}}{VALUES['pw2']}' make\n", levels))
     assert VALUES["pw"] not in out and VALUES["pw2"] not in out and " make" in _inner(out, levels), out
+
+
+# Random JSON documents whose strings open single-quoted values (a secret's or prose's apostrophe) beside quotes,
+# commas and braces, printed compact or indented, as a stdout 0-2 JSON levels down: every inner document must
+# still parse after a pass and a second pass change nothing (bench/redaction_json_quotes.py draws millions).
+_OPENERS = ("token: '", "password='", "secret = '", "curl -u a:'", "mysql -u root -p'", "it's ", "don't ", "'", "x'y")
+_AFTER_VALUE = ("'", " ", '"', ", ", "}", "]", ": ", "it's", "\n")
+
+
+def _string(rng: random.Random) -> str:
+    value = VALUES["pw"] if rng.random() < 0.5 else "abc def"
+    return rng.choice(_OPENERS) + value + "".join(rng.choice(_AFTER_VALUE) for _ in range(rng.randint(0, 3)))
+
+
+def _json_value(rng: random.Random, depth: int = 0) -> object:
+    draw = rng.random()
+    if draw < 0.5 or depth > 2:
+        return _string(rng)
+    if draw < 0.65:
+        return rng.choice([rng.randint(-5, 99), True, False, None])
+    if draw < 0.8:
+        return [_json_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    return {f"k{k}": _json_value(rng, depth + 1) for k in range(rng.randint(0, 3))}
+
+
+def json_text_with_quotes(rng: random.Random) -> tuple[str, int]:
+    """A payload whose stdout holds such a document ``levels`` JSON levels down, and ``levels``."""
+    doc = {f"k{k}": _json_value(rng) for k in range(rng.randint(1, 4))}
+    text, levels = json.dumps(doc, indent=rng.choice([None, 2])), rng.randint(0, 2)
+    return nested(text, levels), levels
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_json_text_with_single_quotes_stays_json(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(60):
+        payload, levels = json_text_with_quotes(rng)
+        json.loads(_inner(apply_twice(payload), levels))  # each level parses, and the document
