@@ -106,6 +106,19 @@ def test_a_74_half_with_a_joint_at_58_in_every_payload_kind(kind: str, levels: i
     assert "[REDACTED:openai_api_key] x" in out, out
 
 
+@pytest.mark.parametrize("shape", [(40, 40), (40, 50), (64, 30), (30, 64), (66, 66)])
+@pytest.mark.parametrize("joined", JOINED)
+def test_a_key_of_no_known_shape_takes_a_joined_name(shape: tuple[int, int], joined: str) -> None:
+    """A first half of no length gitleaks knows: no end is known, and the run is taken (as long after the marker
+    as before it, h132's guess, left the rest of a longer second half in clear where a joint stood there)."""
+    front, back = shape
+    key = f"sk-proj-{_half(front)}T3BlbkFJ{_half(back, front if back > front else None)}"
+    template, _, after = JOINED[joined]
+    out = apply_twice(as_json(template.format(t=key)))
+    assert all(key[k : k + 12] not in out for k in range(8, len(key) - 12, 6)), out
+    assert f"[REDACTED:openai_api_key]{after}" in out, out
+
+
 # --- No length in the format: the joined name goes with the token (fail closed) ----------------------------------
 # A Vault batch token is hvb. and base64url of an encrypted blob (the key's term, the AES-GCM version byte, a
 # 12-byte nonce, the ciphertext and a 16-byte tag); an OpenAI key without T3BlbkFJ is of no known shape. A guessed
