@@ -32,6 +32,9 @@ SPARE = 4096  # characters past a text's length that its re-reads may read in al
 # Between the windows of a round read together: raw line breaks, which end every value and token.
 SEPARATOR = "\n\n\n"
 SHORTEST = 16  # characters of a run, at least, to be read again (a token is longer; a short password is left)
+# After a marker, a run as short as the shortest token a rule takes there (sk-T3BlbkFJ, xoxa-<9>): a second pass
+# reads the marker's ] as the boundary the token lacked on the first.
+SHORTEST_AFTER = 11
 ASSIGNED_RUN = 32  # characters of a run that ends in = or : before a marker, at least, to be read again
 LOOKBEHIND = 8  # characters before a run the re-read sees (a rule's lookbehind: an escape before a token)
 # What ends a run, read back from a marker: a space, a quote, a bracket (another marker's end), structure
@@ -204,7 +207,7 @@ def _read(text: str, site: _Site) -> tuple[_Site, int, int, str, int] | None:
     if left_at >= site.bound or not _AFTER.match(text, left_at, site.bound):
         return None
     high = _run_end(text, left_at, site.bound)
-    if high - left_at < SHORTEST:
+    if high - left_at < SHORTEST_AFTER:
         return None
     after = site.neighbour if site.neighbour and high == site.bound else text[high : min(site.bound, high + LOOKAHEAD)]
     return site, left_at, high, site.marker + text[left_at:high] + after, len(site.marker)

@@ -128,8 +128,9 @@ _GITLAB = (
 )
 _SENTRY = rf"s{GLUED_DASH}ntry(?:s_eyJ(?:{_SENTRY_ORG}[A-Za-z0-9+/=_-]{{80,400}}+{E_DASH})|u_[a-f0-9]{{56,72}}+{E_DASH_UNDER})"
 # A project, service-account or admin key's exact shape (gitleaks' rule): its body may hold "_", so where one
-# follows the key, this shape tells where the key ends.
-_OPENAI_EXACT = r"(?:[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58})T3BlbkFJ(?:[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58})"
+# follows the key, this shape tells where the key ends. The second half is the longest the text holds (atomic):
+# a 74 half with a "_" at 58 read as a 58 one left its last 16 characters in clear (tokenends.openai_end alike).
+_OPENAI_EXACT = r"(?:[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58})T3BlbkFJ(?>[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58})"
 
 PROVIDER_RULES: tuple[Rule, ...] = (
     _token(

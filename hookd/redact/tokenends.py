@@ -11,8 +11,15 @@ there; anything else (a body that is no such structure, a letter or digit glued 
   signature field, the last of the macaroon;
 * a Vault service token (``hvs.``, Vault 1.10 on): a protobuf message of its version (field 1, a varint), its HMAC
   (field 2, bytes) and the token proper (field 3, bytes), in that order, the last;
-* an OpenAI key with its marker (``T3BlbkFJ``, base64 of "OpenAI"): as long after it as before it, as every shape
-  gitleaks knows (20 and 20, 58 and 58, 74 and 74).
+* an OpenAI key with its marker (``T3BlbkFJ``, base64 of "OpenAI"), of a shape gitleaks knows: a legacy key's
+  halves are 20 and 20; a front half of 58 or 74 has a second half of either, and the longer that the text holds
+  decides: where its end has no joint, the name may be more of the key, and the longest is kept (a cut at 58
+  left a 74 half's last 16 characters in clear).
+
+A Vault batch token (``hvb.``) is an encrypted blob (the key's term, then AES-GCM's nonce, ciphertext and tag),
+and an OpenAI key without its marker or with a front half of another length has no shape known: no length is
+in them, and a joined name is taken with the token (fail closed: a guessed end would leave the token's last
+characters in clear).
 
 Each reads at most the token's own characters once: linear.
 """
@@ -25,6 +32,7 @@ import binascii
 _JOINT = "_-"  # what a joined name begins with, inside the token's alphabet
 _OPENAI_MARK = "T3BlbkFJ"
 _OPENAI_KINDS = ("proj-", "svcacct-", "admin-", "None-")
+_OPENAI_HALVES = {20: (20,), 58: (74, 58), 74: (74, 58)}  # gitleaks' second halves by the first, longest first
 
 
 def _decoded(body: str) -> bytes | None:
@@ -120,10 +128,15 @@ def vault_end(value: str) -> int:
 
 
 def openai_end(value: str) -> int:
-    """The length of the OpenAI key ``value`` begins with: as long after its marker as before it."""
+    """The length of the OpenAI key ``value`` begins with: after its marker, the longest second half that its
+    first half's shape has and the text holds, where a joint follows; a first half of no known shape, all."""
     mark = value.find(_OPENAI_MARK)
     if mark < 0:
         return len(value)
     head = 3 + next((len(kind) for kind in _OPENAI_KINDS if value.startswith(kind, 3)), 0)
-    end = mark + len(_OPENAI_MARK) + (mark - head)
-    return end if head < mark and end < len(value) and value[end] in _JOINT else len(value)
+    start = mark + len(_OPENAI_MARK)
+    for half in _OPENAI_HALVES.get(mark - head, ()):
+        end = start + half
+        if end <= len(value):
+            return end if end < len(value) and value[end] in _JOINT else len(value)
+    return len(value)
