@@ -10,8 +10,9 @@ ever wrote it, and it holds nothing but hookd's entries.
 
 The record is not beside the file: a project's ``.claude/`` is in the user's repository, where a
 record could be committed (and one that came with a checkout would claim a file for hookd). An
-older hookd kept it there, as ``<file>.hookd-created``; such a record is still read when hookd's
-own is missing, so that uninstall takes back a file created then, and removed at hookd's next write.
+older hookd kept it there, as ``<file>.hookd-created``; such a record is never read, for the same
+reason (nothing tells one hookd wrote from one a checkout brought: test_redteam37_created), only
+removed at hookd's next write: a file created then stays at uninstall, hookd's entries taken out.
 """
 
 from __future__ import annotations
@@ -59,8 +60,6 @@ def matches(state_dir: str, target: str, data: bytes) -> bool | None:
     """None: no record of ``target``; else whether ``data`` (the file's bytes) are what hookd
     last wrote there."""
     digest = _read(record_path(state_dir, target))
-    if digest is None:
-        digest = _read(old_record_path(target))
     return None if digest is None else digest == _digest(data).encode()
 
 
