@@ -12,17 +12,16 @@ Usage: python bench/redaction_fresh_seeds.py [--first N] [--count N]
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "redaction_corpus"))
 
+from _seeds import run_seeds  # noqa: E402
 from test_redact_idempotent import GLUABLE, HOSTILE, REDACTOR  # noqa: E402
 from test_redact_properties import SECRETS  # noqa: E402
 
@@ -65,22 +64,11 @@ def failure(payload: str, apart: list[str]) -> str | None:
     return "apart" if any(f" {secret} " in out for secret in apart) else None
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--first", type=int, default=0)
-    parser.add_argument("--count", type=int, default=100_000)
-    args = parser.parse_args()
-    started, failed = time.monotonic(), 0
-    for seed in range(args.first, args.first + args.count):
-        payload, apart, parts = hostile(random.Random(seed))
-        what = failure(payload, apart)
-        if what is not None:
-            failed += 1
-            print(f"seed {seed} {what} {json.dumps(parts)}", flush=True)
-    took = time.monotonic() - started
-    print(f"seeds {args.first}-{args.first + args.count - 1}: {args.count} payloads, {failed} failed, {took:.0f} s")
-    return 1 if failed else 0
+def check(rng: random.Random) -> str | None:
+    payload, apart, parts = hostile(rng)
+    what = failure(payload, apart)
+    return None if what is None else f"{what} {json.dumps(parts)}"
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_seeds(__doc__.split("\n\n")[0], 100_000, check))

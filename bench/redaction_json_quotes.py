@@ -12,17 +12,16 @@ Usage: python bench/redaction_json_quotes.py [--first N] [--count N]
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "redaction_corpus"))
 
+from _seeds import run_seeds  # noqa: E402
 from recall_helpers import ENGINE, REFERENCE  # noqa: E402
 from test_redact_recall_h143 import json_text_with_quotes  # noqa: E402
 
@@ -41,22 +40,11 @@ def failure(payload: str, levels: int) -> str | None:
     return "idem" if REFERENCE.redact(out)[0] != out else None
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--first", type=int, default=0)
-    parser.add_argument("--count", type=int, default=10_000)
-    args = parser.parse_args()
-    started, failed = time.monotonic(), 0
-    for seed in range(args.first, args.first + args.count):
-        payload, levels = json_text_with_quotes(random.Random(seed))
-        what = failure(payload, levels)
-        if what is not None:
-            failed += 1
-            print(f"seed {seed} {what} {payload}", flush=True)
-    took = time.monotonic() - started
-    print(f"seeds {args.first}-{args.first + args.count - 1}: {args.count} payloads, {failed} failed, {took:.0f} s")
-    return 1 if failed else 0
+def check(rng: random.Random) -> str | None:
+    payload, levels = json_text_with_quotes(rng)
+    what = failure(payload, levels)
+    return None if what is None else f"{what} {payload}"
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_seeds(__doc__.split("\n\n")[0], 10_000, check))
