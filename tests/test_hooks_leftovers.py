@@ -167,3 +167,14 @@ def test_a_file_another_user_cannot_read_is_named_as_such(tmp_path):
     secret.write_text(json.dumps({"env": {"K": SECRET}}))
     secret.chmod(0o600)
     assert run_as_nobody(_reason, str(secret)) == "Permission denied"
+
+
+def test_run_from_the_home_directory_the_one_settings_file_is_listed_once(home, capsys, monkeypatch):  # noqa: F811
+    """In the home directory the project's .claude/settings.json is the user's: `hooks status` listed it
+    twice, each of its findings said twice (and `hookd status` and `hookd run` said them twice)."""
+    monkeypatch.chdir(home / "home")
+    assert run_hooks("install") == 0
+    capsys.readouterr()
+    run_hooks("status", "--json")
+    listed = [f["path"] for f in json.loads(capsys.readouterr().out)["files"]]
+    assert listed.count(str(user_settings(home))) == 1, listed

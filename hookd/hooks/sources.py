@@ -59,7 +59,12 @@ def read(described: Sequence[str], url: str | None = None, cwd: str | None = Non
     """The files whose hooks Claude Code runs here, ``described`` first (``url``: hookd's HTTP hook
     URL, so that a managed file holding only HTTP hooks of hookd's is found)."""
     merged = layers.stack(scope_paths()[0], described, switches.MANAGED_SETTINGS)
-    files = [HookFile(p) for p in described]
+    # Run from the home directory, the project's settings file is the user's: listed once, its findings said once.
+    files, seen = [], set()
+    for path in described:
+        if os.path.realpath(path) not in seen:
+            seen.add(os.path.realpath(path))
+            files.append(HookFile(path))
     named = {os.path.abspath(p) for p in described}
     files += [
         HookFile(layer.path, managed=True)
