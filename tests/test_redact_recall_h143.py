@@ -24,6 +24,14 @@ from fakes import Fakes  # noqa: E402
 
 VALUES = Fakes(143).all()
 RNG = random.Random(143)
+
+
+@pytest.fixture(autouse=True)
+def _tokens_of_this_test(request: pytest.FixtureRequest) -> None:
+    """Each test draws the same tokens whatever ran before it in its worker (xdist splits the file)."""
+    RNG.seed(request.node.nodeid)
+
+
 URLSAFE = string.ascii_letters + string.digits + "_-"
 
 
@@ -255,3 +263,20 @@ def test_a_short_token_glued_after_a_token_is_taken_on_the_first_pass(first: str
     assert ENGINE.redact(out)[0] == out, out
     _inner(out, levels)
     assert VALUES[first] not in out and short not in out and "[REDACTED:slack_token] y" in out, out
+
+
+# Known leak, not fixed (closing note 26, docs/redaction.md): a token of no fixed length whose body holds another
+# token's prefix (patterns.JOINTS) after a token character is ended at that joint (joints.py), and when what follows
+# the joint is no token (`hf_` + 15 letters), glued.py's re-read after the marker takes nothing: the body's tail stays
+# in clear. The reference, which reads no joints, takes the whole run. Strict: this fails the suite once fixed.
+LEAKED_TAIL = "btytAjsCdybsqvX"
+HVB_WITH_A_PREFIX_INSIDE = (
+    "hvb.AAAAAQJofQjSESq3Q6CP1kHqMZ25yX4rEuZyp-j52pVv3oF4ebq8dvj6KJPiqRaRJ32Pz0fZum_N0lwCCxi2cojJ32tt-ecUOq9Jx7ZSk"
+    f"VVS8yf-7Moo-k6QJzAYP_YNvvw5Oyc3QiWecZ4dQghf_{LEAKED_TAIL}"
+)
+
+
+@pytest.mark.xfail(strict=True, reason="a joint inside a token of no fixed length leaves the tail in clear")
+def test_a_prefix_inside_a_batch_token_does_not_leave_its_tail_in_clear() -> None:
+    out = ENGINE.redact(as_json(f"x {HVB_WITH_A_PREFIX_INSIDE}-prod x"))[0]
+    assert LEAKED_TAIL not in out, out
