@@ -61,6 +61,15 @@ static inline Py_ssize_t skip(int kind, const void *data, Py_ssize_t n, Py_ssize
     return i;
 }
 
+/* A marker's head, [REDACTED:, at k: the token a pass redacted there began with a name's letter or not, and %26
+ * before it reads the same on both passes only if it reads as before the letter. */
+static inline int marker_head_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    static const char head[] = "[REDACTED:";
+    for (int i = 0; head[i]; i++, k++)
+        if (k >= n || AT(k) != (Py_UCS4)head[i]) return 0;
+    return 1;
+}
+
 /* The first match of _EDIT at or after `from` (1), or none (0); the edit it makes, as viewpattern.py's _edit. */
 static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from, match_t *m) {
     m->raw = 0;
@@ -276,7 +285,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             m->what = DROP;
             return 1;
         } else if (c == '%') {
-            /* %((?<=[A-Za-z0-9_\]]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~\]-]%)2(?=6[A-Za-z_]))[Dd6] */
+            /* %((?<=[A-Za-z0-9_\]]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~\]-]%)2(?=6(?:[A-Za-z_]|\[REDACTED:)))[Dd6] */
             if (i == 0 || i + 2 >= n) continue;
             Py_UCS4 before = AT(i - 1), first = AT(i + 1), second = AT(i + 2);
             if (first == '3' && (second == 'D' || second == 'd') && (is_word(before) || before == ']')) {
@@ -289,7 +298,8 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             if (first == '2' && second == '6' && i + 3 < n &&
                 (is_word(before) || before == '.' || before == '~' || before == '-' || before == ']')) {
                 Py_UCS4 name = AT(i + 3);
-                if ((name >= 'A' && name <= 'Z') || (name >= 'a' && name <= 'z') || name == '_') {
+                if ((name >= 'A' && name <= 'Z') || (name >= 'a' && name <= 'z') || name == '_' ||
+                    (name == '[' && marker_head_at(kind, data, n, i + 3))) {
                     m->end = i + 3;
                     m->edit_at = i;
                     m->what = CHAR;

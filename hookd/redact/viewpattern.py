@@ -79,7 +79,9 @@ _ESCAPE_END = "|".join(rf"(?<=\\[A-Za-z0-9]\\{{{n}}}\")|(?<=\\u[0-9A-Fa-f]{{4}}\
 # Nor is a short option's letter (mysql -p\"<pw>\", zip -P\"<pw>\"): a quote after it opens the option's value.
 _OPTION_END = "|".join(rf"(?<=-[A-Za-z]\\{{{n}}}\")(?<![A-Za-z0-9_-]-[A-Za-z]\\{{{n}}}\")" for n in (3, 7))
 # A percent escape is read after a name's last character, or after a marker's ] (the value a pass redacted there
-# ended in one: \b%26 reads & whether or not its \b, a value, is a marker).
+# ended in one: \b%26 reads & whether or not its \b, a value, is a marker); %26 before a name's first letter, or
+# before a marker's [ (the token a pass redacted there began with one: curl%26AGE-SECRET-KEY-1... ends curl's
+# command whether or not the key is a marker).
 # A terminal's escape sequences (ESC, raw or as an escape of any level the view reads) print nothing: a colour
 # or an erase (CSI: ESC [ parameters, intermediates, a final character) and an OSC's opening (ESC ] and its
 # number; OSC 8's hyperlink parameters too) are dropped, so ``grep --color`` output that splits a token reads
@@ -149,7 +151,7 @@ EDIT = re.compile(
     + _JOINED
     + r"\\\")"
     r"|'(?=[ \t\\+\"])(?<!\\')" + _JOINED + "'"
-    r"|%((?<=[A-Za-z0-9_\]]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~\]-]%)2(?=6[A-Za-z_]))[Dd6]"
+    r"|%((?<=[A-Za-z0-9_\]]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~\]-]%)2(?=6(?:[A-Za-z_]|\[REDACTED:)))[Dd6]"
     r"|[" + INVISIBLE + "]"
     r"|\x1b(" + _CSI + "|" + _OSC + r"|\\)(?:(?<=\x1b\\)(?:" + LINE_PREFIX + "))?"
     r"|([" + SPACES + FULLWIDTH + "])"

@@ -53,12 +53,12 @@ VIEW_TRIGGERS = (
     r"""(?:\\"|')[ \t]{0,8}\\\\(?:\\n|", ?"[+ -])""",
     # after the name's own quote (a key), or after = or : (password = \\\"...\\\" in a file JSON quotes)
     _NAME_WORD + r"(?:[ \t]{0,4}[=:][ \t]{0,4})?" + _NESTED_QUOTE,
-    # An encoded = or & wherever the view decodes one (after a word's character or a marker's ]: a=1%26password=,
-    # x%3D): read raw only when nothing else built the view, a pair was read another way (an entity run from 26, a
-    # value x%3D that the view reads x=, too short), and a second pass (an escape a marker, no view) took what the
-    # first had not.
+    # An encoded = or & wherever the view decodes one (after a word's character or a marker's ], & before a
+    # letter or a marker's [: a=1%26password=, x%3D): read raw only when nothing else built the view, a pair was
+    # read another way (an entity run from 26, a value x%3D that the view reads x=, too short), and a second pass
+    # (an escape a marker, no view) took what the first had not.
     r"[A-Za-z0-9_\]]%3[Dd]",
-    r"[A-Za-z0-9_.~\]-]%26[A-Za-z_]",
+    r"[A-Za-z0-9_.~\]-]%26(?:[A-Za-z_]|\[REDACTED:)",
     # a command's argument in nested quotes (a command in JSON in a string: echo \\\"pw\\\" | docker login
     # --password-stdin, sshpass -p \\\"pw\\\", -p\\\"pw\\\"): after a word and a space or =, a glued short
     # option or a here-string; not a nested JSON's own quotes (after {, a comma, a colon and a space)
