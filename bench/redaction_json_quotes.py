@@ -20,6 +20,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "redaction_corpus"))
+if HERE not in sys.path:  # imported by a test (tests/test_redact_recall_h148.py), not run: _seeds beside it
+    sys.path.append(HERE)
 
 from _seeds import run_seeds  # noqa: E402
 from recall_helpers import ENGINE, REFERENCE  # noqa: E402
