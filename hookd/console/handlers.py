@@ -73,18 +73,18 @@ def cmd_status(args: argparse.Namespace) -> int:
         # Exit 2 means "not running" to a monitoring script; a bad setting is "could not tell".
         print(f"hookd: {exc}", file=sys.stderr)
         return verdict.UNKNOWN
-    from hookd.hooks import entries, http_reach, ports, sources
+    from hookd.hooks import http_reach, ports, sources
     from hookd.hooks.reach import annotate
-    from hookd.hooks.settings import readable, scope_paths
+    from hookd.hooks.settings import scope_paths
 
     config_file = config_file_of(args)
     scopes, unnamed = scope_paths()  # without a home, the user's settings cannot be checked: said
 
     def check(code: int, found: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        # Every file Claude Code takes hooks from, as `hookd hooks status` reads them (managed, plugins).
-        hooked = sources.read(scopes, entries.http_url(config.http_addr) if config.http_addr else None)
-        repairs = hooked.repairs(config_file)
-        read = readable(hooked.paths)  # once a round (--watch sees the files change), for every check
+        # Every file Claude Code takes hooks from, as `hookd hooks status` reads them (managed, plugins),
+        # read again each round: --watch sees the files change.
+        hooked = sources.read(scopes, config.http_addr)
+        read, repairs = hooked.settings, hooked.repairs
         served = (found.get("http") or {}).get("addr")
         missed = http_reach.misses(read, served, config, repairs) if found.get("running") else []
         code, found = annotate(code, found, config, config_file, read, missed, repairs)

@@ -10,12 +10,13 @@ neither is rewritten by ``hookd hooks install``.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from hookd.hooks import layers, merge, plugins, switches
-from hookd.hooks.settings import scope_paths
+from hookd.hooks import entries, layers, merge, plugins, switches
+from hookd.hooks.settings import SettingsFile, readable, scope_paths
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class HookFile:
     forced: bool = False  # that plugin is enabled by the managed settings
     managed: bool = False  # a managed settings file or drop-in
 
-    def repair(self, config_file: str | None = None) -> str | None:
+    def repair(self) -> str | None:
         """The fix for hookd's hooks here that miss the daemon; None: the settings file's usual
         one (``hookd hooks install --settings``)."""
         if self.plugin:
@@ -51,13 +52,21 @@ class Sources:
     def paths(self) -> list[str]:
         return [f.path for f in self.files]
 
-    def repairs(self, config_file: str | None = None) -> dict[str, str]:
-        return {f.path: fix for f in self.files if (fix := f.repair(config_file))}
+    @property
+    def repairs(self) -> dict[str, str]:
+        return {f.path: fix for f in self.files if (fix := f.repair())}
+
+    @functools.cached_property
+    def settings(self) -> list[SettingsFile]:
+        """The files that can be read, each read once for all the checks that read them all (reach.py,
+        http_reach.py, ports.py); read when first asked for, as `hookd hooks status` loads each itself."""
+        return readable(self.paths)
 
 
-def read(described: Sequence[str], url: str | None = None, cwd: str | None = None) -> Sources:
-    """The files whose hooks Claude Code runs here, ``described`` first (``url``: hookd's HTTP hook
-    URL, so that a managed file holding only HTTP hooks of hookd's is found)."""
+def read(described: Sequence[str], http_addr: str = "", cwd: str | None = None) -> Sources:
+    """The files whose hooks Claude Code runs here, ``described`` first (``http_addr``: the config's,
+    so that a managed file holding only HTTP hooks of hookd's is found)."""
+    url = entries.http_url(http_addr) if http_addr else None
     merged = layers.stack(scope_paths()[0], described, switches.MANAGED_SETTINGS)
     # Run from the home directory, the project's settings file is the user's: listed once, its findings said once.
     files, seen = [], set()

@@ -132,7 +132,7 @@ def status(
     table = functools.cache(port_holders.listening)  # one reading of /proc/net/tcp for every file
     # The reader `hookd status` and `hookd run` use too: the files asked about, the managed ones
     # holding hookd's hooks, the plugins' hooks files; Claude Code merges all the scopes whichever is asked about.
-    found = sources.read(paths, entries.http_url(config.http_addr) if config.http_addr else None)
+    found = sources.read(paths, config.http_addr)
     merged = found.merged
     for h in found.files:
         shown = describe(config, h.path, table, merged, h.repair())
