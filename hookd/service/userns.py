@@ -73,16 +73,22 @@ _OFF_BY_OPTION = {"ProtectProc": {"default"}, "ProcSubset": {"all"}, "MountFlags
 def namespace_settings(texts: Iterable[str]) -> list[str]:
     """The settings that would run the unit in a user namespace, as ``Option=value``, from the unit
     file's text and then its drop-ins' (later ones win, as systemd reads them); [] if none."""
-    found: dict[str, str] = {}
-    for text in texts:
+    return [f"{option}={value}" for option, (value, _) in _left_on(("", text) for text in texts).items()]
+
+
+def _left_on(files: Iterable[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """Option -> (value, the file that last set it) of each option left on once ``files`` (path, text)
+    are read in order, as systemd reads a unit and its drop-ins: a later assignment replaces an earlier
+    one, an off value or an empty one (a list's reset) turns it off. In the order they were last set."""
+    found: dict[str, tuple[str, str]] = {}
+    for path, text in files:
         for option, value in _service_settings(text):
             if option not in USER_NAMESPACE_OPTIONS:
                 continue
-            if value.strip().lower() in _OFF | _OFF_BY_OPTION.get(option, set()):
-                found.pop(option, None)
-            else:
-                found[option] = value.strip()
-    return [f"{option}={value}" for option, value in found.items()]
+            found.pop(option, None)
+            if value.strip().lower() not in _OFF | _OFF_BY_OPTION.get(option, set()):
+                found[option] = (value.strip(), path)
+    return found
 
 
 def _service_settings(text: str) -> list[tuple[str, str]]:
@@ -111,13 +117,16 @@ def drop_ins(unit_path: str) -> list[str]:
 
 
 def findings(unit_path: str, unit_text: str | None) -> list[tuple[str, list[str]]]:
-    """(file, its settings) for the unit (its text as installed, None to leave it out) and each
-    drop-in of the user's that would run it in a user namespace; [] if none would."""
-    found = []
-    for path, text in [(unit_path, unit_text)] + [(p, _read(p)) for p in drop_ins(unit_path)]:
-        if text is not None and (settings := namespace_settings([text])):
-            found.append((path, settings))
-    return found
+    """(file, its settings) for each file that sets an option that would run the unit in a user
+    namespace, the unit (its text as installed, None to leave it out) and its drop-ins judged together
+    as systemd reads them: each option left on at the end is named once, with the file that last set
+    it; [] if none is left on."""
+    files = [] if unit_text is None else [(unit_path, unit_text)]
+    files += [(path, text) for path in drop_ins(unit_path) if (text := _read(path)) is not None]
+    by_file: dict[str, list[str]] = {path: [] for path, _ in files}
+    for option, (value, path) in _left_on(files).items():
+        by_file[path].append(f"{option}={value}")
+    return [(path, settings) for path, settings in by_file.items() if settings]
 
 
 WHY = (
