@@ -38,8 +38,9 @@ class UnitFile(NamedTuple):
         except FileNotFoundError:
             return None
 
-    def state(self) -> str:
-        current = self.current()
+    def state(self, current: str | None) -> str:
+        """Missing, up to date or differs, by ``current``: the text there, which the caller reads once
+        (``current()``) for all it says of the file."""
         return "missing" if current is None else "up to date" if current == self.text else "differs"
 
 
@@ -156,7 +157,8 @@ def install(
     manager: Systemd | Launchd, *, dry_run: bool, files_only: bool, environ: Mapping[str, str], out: TextIO = sys.stdout
 ) -> int:
     files = manager.files()
-    states = {os.path.basename(f.path): f.state() for f in files}
+    installed = {f.path: f.current() for f in files}
+    states = {os.path.basename(f.path): f.state(installed[f.path]) for f in files}
     unseen = sorted(k for k in environ if k.startswith("HOOKD_") and k not in SETTINGS_IN_UNITS)
     if unseen:
         print(
@@ -173,7 +175,7 @@ def install(
     manager.prepare()
     for f in files:
         state = states[os.path.basename(f.path)]
-        old = userns.namespace_settings([f.current() or ""]) if state == "differs" else []
+        old = userns.namespace_settings([installed[f.path] or ""]) if state == "differs" else []
         if state != "up to date":
             write_atomically(f.path, f.text)
         print(f"{f.path}: {'unchanged' if state == 'up to date' else 'written'}", file=out)
@@ -212,15 +214,16 @@ def uninstall(manager: Systemd | Launchd, *, dry_run: bool, files_only: bool, ou
 
 def status(manager: Systemd | Launchd, out: TextIO = sys.stdout) -> int:
     """Are the files installed and current; what the service manager says of them."""
-    files = manager.files()
-    for f in files:
-        state = f.state()
-        hint = {
-            "missing": " (run hookd service install)",
-            "differs": " (not what this installation renders: run hookd service install)",
-        }
+    hint = {
+        "missing": " (run hookd service install)",
+        "differs": " (not what this installation renders: run hookd service install)",
+    }
+    states = []
+    for f in manager.files():
+        current = f.current()  # once: the state shown, the options named and the exit status agree
+        states.append(state := f.state(current))
         print(f"{f.path}: {state}{hint.get(state, '')}", file=out)
-        for path, settings in userns.findings(f.path, f.current()):
+        for path, settings in userns.findings(f.path, current):
             fix = "run hookd service install" if path == f.path else "remove them from it"
             print(f"  {path} sets {', '.join(settings)}, {userns.WHY}; fix: {fix}", file=out)
     reason = manager.unreachable()
@@ -230,7 +233,7 @@ def status(manager: Systemd | Launchd, out: TextIO = sys.stdout) -> int:
         for command in manager.status_commands():
             result = _run(command)
             print(result.stdout.rstrip() or _first_line(result), file=out)
-    return 0 if all(f.state() == "up to date" for f in files) else 1
+    return 0 if all(state == "up to date" for state in states) else 1
 
 
 # -- plumbing -------------------------------------------------------------------------
