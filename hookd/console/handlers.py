@@ -73,7 +73,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         # Exit 2 means "not running" to a monitoring script; a bad setting is "could not tell".
         print(f"hookd: {exc}", file=sys.stderr)
         return verdict.UNKNOWN
-    from hookd.hooks import entries, http_reach, ports, sources
+    from hookd.hooks import entries, fields, http_reach, ports, sources
     from hookd.hooks.reach import annotate
     from hookd.hooks.settings import readable, scope_paths
 
@@ -82,11 +82,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     def check(code: int, found: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         # Every file Claude Code takes hooks from, as `hookd hooks status` reads them (managed, plugins).
-        hooked = sources.read(scopes, entries.http_url(config.http_addr) if config.http_addr else None)
+        url = entries.http_url(config.http_addr) if config.http_addr else None
+        hooked = sources.read(scopes, url)
         repairs = hooked.repairs(config_file)
         read = readable(hooked.paths)  # once a round (--watch sees the files change), for every check
         served = (found.get("http") or {}).get("addr")
         missed = http_reach.misses(read, served, config, repairs) if found.get("running") else []
+        missed += fields.findings(read, url, config_file, repairs)  # fields that stop or block hookd's hooks
         code, found = annotate(code, found, config, config_file, read, missed, repairs)
         found["hooks_problems"] = unnamed + found.get("hooks_problems", [])
         return ports.annotate(code, found, config, read)

@@ -72,7 +72,7 @@ def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
     """At start: installed hooks that are broken or send elsewhere, each with its repair."""
     import structlog
 
-    from hookd.hooks import entries, http_reach, ports, reach, sources
+    from hookd.hooks import entries, fields, http_reach, ports, reach, sources
     from hookd.hooks.settings import readable, scope_paths
 
     log = structlog.get_logger("hookd.hooks")
@@ -81,11 +81,13 @@ def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
         log.warning("hooks_not_checked", problem=why)
     try:
         # The files `hookd status` and `hookd hooks status` check: the scopes', managed ones, plugins'.
-        hooked = sources.read(scopes, entries.http_url(config.http_addr) if config.http_addr else None)
+        url = entries.http_url(config.http_addr) if config.http_addr else None
+        hooked = sources.read(scopes, url)
         repairs = hooked.repairs(config_file_of(args))
         read = readable(hooked.paths)  # each file read once for the three checks
         found = reach.check(read, config.socket, config.state_dir, config_file_of(args), repairs=repairs)
         found.findings += http_reach.misses(read, config.http_addr or None, config, repairs)
+        found.findings += fields.findings(read, url, config_file_of(args), repairs)
         # HTTP hooks posting to a port another user listens on hand that user every event.
         held = ports.hook_url_problems(ports.http_urls(read, config), config.http_token_file)
     except Exception:  # a check of other files must never keep the daemon from starting
