@@ -207,3 +207,23 @@ def test_every_event_with_the_newer_common_fields_reaches_the_stream_redacted(ho
         assert payload["agent_type"] == "reviewer [REDACTED:github_token]", payload
         assert (payload["prompt_id"], payload["agent_id"]) == (f"p{i}", f"a{i}")
         assert payload["effort"] == {"level": "high"} and payload["scratchpad_dir"] == "/tmp/pad"
+
+
+def test_hookds_whole_shell_line_put_in_exec_form_is_said_to_run_nothing(home, managed, capsys):  # noqa: F811
+    """With ``args`` (even ``[]``) Claude Code spawns ``command`` as one program, and a whole shell
+    line names no program: said as a path that does not exist, install the repair."""
+    line = shlex.join(hook_command("Stop"))
+    _write(user_settings(home), _groups({"Stop": {"type": "command", "command": line, "args": []}}))
+    code, out = _hooks_status(capsys)
+    assert code == 1 and "no longer exist" in out and "Stop" in out, out
+
+
+def test_a_plugin_whose_hooks_file_names_only_a_module_is_read_without_a_finding(home, managed, capsys):  # noqa: F811
+    """A mod's hooks/hooks.json ({"modules": [...]}, 2.1.287) holds no classic hooks of hookd's."""
+    root = home / "home" / ".claude" / "plugins" / "cache" / "tools" / "guard" / "1.0.0"
+    _write(root / "hooks" / "hooks.json", {"description": "a mod", "modules": ["./register.ts"]})
+    listed = {"version": 2, "plugins": {"guard@tools": [{"scope": "user", "installPath": str(root)}]}}
+    _write(home / "home" / ".claude" / "plugins" / "installed_plugins.json", listed)
+    assert run_hooks("install", "--events", "Stop") == 0
+    code, out = _hooks_status(capsys)
+    assert code == 0 and "(plugin guard@tools)\n  no hookd hooks" in out, out
