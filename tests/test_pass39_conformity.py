@@ -24,6 +24,7 @@ from hookd.hook_names import KNOWN_HOOKS
 from hookd.hooks import entries
 from hookd.hooks.command import hook_command
 from test_hooks_install import home, run_hooks, user_settings  # noqa: F401 - fixture
+from test_http_hooks_reach import hookd_cli
 from test_pass29_conformity import managed  # noqa: F401 - fixture
 
 ADDR = "127.0.0.1:9"
@@ -227,3 +228,22 @@ def test_a_plugin_whose_hooks_file_names_only_a_module_is_read_without_a_finding
     assert run_hooks("install", "--events", "Stop") == 0
     code, out = _hooks_status(capsys)
     assert code == 0 and "(plugin guard@tools)\n  no hookd hooks" in out, out
+
+
+@pytest.mark.process
+def test_hookd_status_of_a_running_daemon_says_a_hook_could_block_the_agent(tmp_path, hookd_process_factory, redis_db):
+    """Degraded, and the reason says what the finding does: block the agent, not only lose events."""
+    daemon = hookd_process_factory()
+    home = tmp_path / "home"
+    env = {**daemon.env, "HOME": str(home), "HOOKD_HOOK_CLIENT": "python"}
+    assert hookd_cli(env, "hooks", "install", "--events", "PreToolUse").returncode == 0
+    path = home / ".claude" / "settings.json"
+    data = json.loads(path.read_text())
+    data["hooks"]["PreToolUse"][0]["hooks"][0]["onFailure"] = "block"
+    path.write_text(json.dumps(data))
+    done = hookd_cli(env, "status", "--json")
+    document = json.loads(done.stdout)
+    assert done.returncode == 1 and document["health"] == "degraded", document
+    assert "1 installed hook group(s) would lose events or block the agent (see hooks)" in document["reasons"]
+    [problem] = document["hooks_problems"]
+    assert str(path) in problem and "onFailure" in problem, problem

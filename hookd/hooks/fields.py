@@ -31,8 +31,9 @@ def _short(value: Any) -> str:
     return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
-def problem(event: str, handler: dict[str, Any]) -> str | None:
-    """What a field of hookd's ``handler`` for ``event`` does to it, or None."""
+def problem(event: str, handler: dict[str, Any]) -> tuple[str, bool] | None:
+    """What a field of hookd's ``handler`` for ``event`` does to it, and whether that can block the
+    agent; None when nothing."""
     said = []
     rule = handler.get("if")
     if rule is not None:
@@ -45,18 +46,19 @@ def problem(event: str, handler: dict[str, Any]) -> str | None:
                 "these never run and every such event is lost"
             )
     failure = handler.get("onFailure")
-    if failure is not None and failure != "continue" and handler.get("async") is not True:
+    blocks = failure is not None and failure != "continue" and handler.get("async") is not True
+    if blocks:
         said.append(
             f"carry onFailure = {_short(failure)}: when hook-send cannot start or runs past its timeout (or an "
             "HTTP hook's listener is down), Claude Code blocks what the event guards; hookd's hooks must "
             "never block the agent"
         )
-    return "; and ".join(said) or None
+    return ("; and ".join(said), blocks) if said else None
 
 
-def problems(handlers: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
-    """Each problem of hookd's ``handlers`` (per event), with the events that have it."""
-    found: dict[str, list[str]] = {}
+def problems(handlers: Mapping[str, list[dict[str, Any]]]) -> dict[tuple[str, bool], list[str]]:
+    """Each problem of hookd's ``handlers`` (per event), with whether it blocks, and the events that have it."""
+    found: dict[tuple[str, bool], list[str]] = {}
     for event, hs in handlers.items():
         for h in hs:
             if (what := problem(event, h)) is not None:
@@ -81,6 +83,6 @@ def findings(
     found = []
     for settings in readable(paths):
         repair = (repairs or {}).get(settings.path) or repair_command(settings.path, config_file)
-        for what, events in problems(merge.found(settings.data, url)).items():
-            found.append(Finding(settings.path, events, what, f"{repair} ({_WITHOUT})"))
+        for (what, blocks), events in problems(merge.found(settings.data, url)).items():
+            found.append(Finding(settings.path, events, what, f"{repair} ({_WITHOUT})", blocks))
     return found
