@@ -247,3 +247,14 @@ def test_hookd_status_of_a_running_daemon_says_a_hook_could_block_the_agent(tmp_
     assert "1 installed hook group(s) would lose events or block the agent (see hooks)" in document["reasons"]
     [problem] = document["hooks_problems"]
     assert str(path) in problem and "onFailure" in problem, problem
+
+
+def test_a_plugins_hook_of_hookds_with_if_gets_the_plugins_repair(home, managed, capsys):  # noqa: F811
+    """A plugin's hooks file is not one install writes: the repair is the plugin's."""
+    from test_pass34_conformity import PLUGIN, _plugin
+
+    hooks_file = _plugin(home, _groups({"Stop": _hookd_hook("Stop", **{"if": "Bash(*)"})})["hooks"])
+    code, out = _hooks_status(capsys)
+    assert code == 1 and f"{hooks_file} (plugin {PLUGIN})" in out and "never run" in out, out
+    [line] = [line for line in out.splitlines() if "never run" in line]
+    assert f"come with the plugin {PLUGIN}" in line and "--settings" not in line, line

@@ -69,8 +69,13 @@ def problems(handlers: Mapping[str, list[dict[str, Any]]]) -> dict[tuple[str, bo
 _WITHOUT = "it writes hookd's hooks without these fields"
 
 
-def text(what: str, events: list[str], repair: str) -> str:
-    return f"hooks for {events_text(events)} {what}; repair: {repair} ({_WITHOUT})"
+def text(what: str, events: list[str], path: str, repair: str | None, config_file: str | None = None) -> str:
+    """One problem as ``hooks status`` says it; ``repair``: that of a file install does not write."""
+    return f"hooks for {events_text(events)} {what}; repair: {_repair(path, repair, config_file)}"
+
+
+def _repair(path: str, repair: str | None, config_file: str | None) -> str:
+    return repair or f"{repair_command(path, config_file)} ({_WITHOUT})"
 
 
 def findings(
@@ -82,7 +87,7 @@ def findings(
     """The problems of hookd's hooks (command and HTTP) in ``paths``, each with its repair."""
     found = []
     for settings in readable(paths):
-        repair = (repairs or {}).get(settings.path) or repair_command(settings.path, config_file)
+        repair = _repair(settings.path, (repairs or {}).get(settings.path), config_file)
         for (what, blocks), events in problems(merge.found(settings.data, url)).items():
-            found.append(Finding(settings.path, events, what, f"{repair} ({_WITHOUT})", blocks))
+            found.append(Finding(settings.path, events, what, repair, blocks))
     return found

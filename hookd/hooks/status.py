@@ -62,8 +62,8 @@ def describe(
     routes = _routes(config, path, handlers, repair)
     problems += [r["problem"] for r in routes if r["problem"]]
     problems += reach.settings_apart(os.path.abspath(path), handlers, config, repair)
-    fix = repair or reach.repair_command(os.path.abspath(path))
-    problems += [fields.text(what, names, fix) for (what, _), names in fields.problems(handlers).items()]
+    found = fields.problems(handlers)
+    problems += [fields.text(what, names, os.path.abspath(path), repair) for (what, _), names in found.items()]
     changeable = reach.others_can_change(path) if handlers else None
     if changeable:
         problems.append(f"hookd's hooks are in a file another user can change: {changeable}")
