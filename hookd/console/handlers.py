@@ -73,7 +73,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         # Exit 2 means "not running" to a monitoring script; a bad setting is "could not tell".
         print(f"hookd: {exc}", file=sys.stderr)
         return verdict.UNKNOWN
-    from hookd.hooks import http_reach, ports, sources
+    from hookd.hooks import fields, http_reach, ports, sources
     from hookd.hooks.reach import annotate
     from hookd.hooks.settings import scope_paths
 
@@ -87,6 +87,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         read, repairs = hooked.settings, hooked.repairs
         served = (found.get("http") or {}).get("addr")
         missed = http_reach.misses(read, served, config, repairs) if found.get("running") else []
+        missed += fields.findings(read, hooked.url, config_file, repairs)  # fields that stop or block hookd's hooks
         code, found = annotate(code, found, config, config_file, read, missed, repairs)
         found["hooks_problems"] = unnamed + found.get("hooks_problems", [])
         return ports.annotate(code, found, config, read)

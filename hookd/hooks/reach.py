@@ -29,6 +29,7 @@ class Finding:
     events: list[str]
     problem: str
     repair: str
+    blocks: bool = False  # what it says can block the agent (fields.py), not only lose events
 
     def text(self) -> str:
         return f"{self.path}: hooks for {events_text(self.events)} {self.problem}; repair: {self.repair}"
@@ -265,7 +266,8 @@ def annotate(
     status["hooks_problems"] = [f.text() for f in found.findings] + apart
     reasons = []
     if found.findings:
-        reasons.append(f"{len(found.findings)} installed hook group(s) would lose events (see hooks)")
+        harm = "would lose events or block the agent" if any(f.blocks for f in found.findings) else "would lose events"
+        reasons.append(f"{len(found.findings)} installed hook group(s) {harm} (see hooks)")
     if apart:
         reasons.append("installed hook commands carry settings apart from this daemon's (see hooks)")
     if reasons and status.get("running"):

@@ -47,6 +47,7 @@ class Sources:
     files: list[HookFile]
     merged: list[layers.Layer]  # the settings Claude Code merges, lowest first
     unread: list[plugins.Unread] = field(default_factory=list)  # plugin files there but not readable
+    url: str | None = None  # hookd's HTTP hook URL, from the config's http_addr
 
     @property
     def paths(self) -> list[str]:
@@ -84,4 +85,4 @@ def read(described: Sequence[str], http_addr: str = "", cwd: str | None = None) 
     unread: list[plugins.Unread] = []
     found = plugins.hook_files(os.path.dirname(user[0]), merged, cwd, unread) if user else []
     files += [HookFile(h.path, h.plugin, h.forced) for h in found]
-    return Sources(files, merged, unread)
+    return Sources(files, merged, unread, url)

@@ -16,7 +16,7 @@ from typing import Any, Callable, TextIO
 from hookd import port_holders
 from hookd.config import Config
 from hookd.hooks import entries, events, layers, merge
-from hookd.hooks import http_policy, ports, proxies, reach, sources, switches
+from hookd.hooks import fields, http_policy, ports, proxies, reach, sources, switches
 from hookd.hooks.command import Route, route
 from hookd.hooks.settings import SettingsError, load
 from hookd.terminal.text import visible
@@ -62,6 +62,8 @@ def describe(
     routes = _routes(config, path, handlers, repair)
     problems += [r["problem"] for r in routes if r["problem"]]
     problems += reach.settings_apart(os.path.abspath(path), handlers, config, repair)
+    found = fields.problems(handlers)
+    problems += [fields.text(what, names, os.path.abspath(path), repair) for (what, _), names in found.items()]
     changeable = reach.others_can_change(path) if handlers else None
     if changeable:
         problems.append(f"hookd's hooks are in a file another user can change: {changeable}")
