@@ -13,7 +13,12 @@ import redis.exceptions
 
 
 class GapError(redis.exceptions.RedisError):
-    """The batch sent before this one did not land; this one was refused so as not to skip it."""
+    """The sender's ``mark`` is short of the seq the batch was sent behind: the batch sent before
+    this one did not land, or Redis lost what landed (lost.py); it was refused so as not to skip it."""
+
+    def __init__(self, message: str, mark: int) -> None:
+        super().__init__(message)
+        self.mark = mark
 
 
 class ReplicasBehind(redis.exceptions.RedisError):
@@ -60,7 +65,8 @@ class Counts(NamedTuple):
 def checked_counts(reply: object, events: int) -> Counts:
     """The script's answer for a batch of ``events``, or GapError / UnexpectedReply."""
     if isinstance(reply, list) and len(reply) == 2 and reply[0] == -1 and _is_mark(reply[1]):
-        raise GapError(f"the batch sent before this one did not land (the mark is at {reply[1].decode()})")
+        mark = reply[1].decode()
+        raise GapError(f"the batch sent before this one did not land (the mark is at {mark})", int(mark))
     if not (
         isinstance(reply, list)
         and len(reply) >= 2

@@ -6,9 +6,13 @@ has lost them since, and hookd's spool no longer holds them either: before this,
 went through and `hookd status` said healthy. The stream's high-water mark (script.py) moves with the
 events in one script, so it goes back with them. Each connection that connected since (a restart or
 a failover drops the old ones) reads, before its first batch, the marks of the senders whose batches
-landed in this run (HMGET, in the ACL docs/redis.md gives); a mark found below what landed is logged
-(``redis_lost_events``, the seqs gone) and kept for status (``redis.lost``). The events cannot be sent
-again from here; the fix is Redis's persistence, or redis_wait_replicas for a failover.
+landed in this run (HMGET, in the ACL docs/redis.md gives). A loss on a connection that stays open
+(FLUSHALL, FLUSHDB, DEBUG RELOAD, the marks evicted) drops no connection: each batch sent first on
+its way names the seq its sender's batches landed up to (``after``), the script refuses it when the
+mark is short of that, and ``gap`` says so; the batch goes again behind the mark found. A mark found
+below what landed is logged (``redis_lost_events``, the seqs gone) and kept for status
+(``redis.lost``). The events cannot be sent again from here; the fix is Redis's persistence, or
+redis_wait_replicas for a failover.
 """
 
 from __future__ import annotations
@@ -40,6 +44,22 @@ class LostEvents:
             name = sender(batch.events[-1])
             self.landed[name] = max(self.landed.get(name, 0), batch.events[-1].seq)
 
+    def after(self, batch: Batch) -> int:
+        """The seq ``batch``'s sender's batches landed up to in this run (0: none), for the script
+        to check its mark against: a batch sent first on its way goes behind it (script.py)."""
+        return self.landed.get(sender(batch.events[0]), 0) if batch.events else 0
+
+    def gap(self, batch: Batch, mark: int) -> bool:
+        """The script refused ``batch``, sent behind ``after(batch)``, its sender's mark at ``mark``:
+        whether that is a loss (said here; the batch may go again behind the mark)."""
+        name = sender(batch.events[0])
+        landed = self.landed.get(name, 0)
+        if mark >= landed:
+            return False  # not short of what landed: the batch sent before this one failed
+        self._lost(name, mark or None, landed)  # the script reads a missing mark as 0
+        self.landed[name] = mark
+        return True
+
     async def check(self, conn: Connection) -> None:
         """On a connection that connected since the last batch: is every mark where batches left it?"""
         if not self.landed:
@@ -67,7 +87,7 @@ class LostEvents:
             if value is not None and not (isinstance(value, bytes) and value.isdigit()):
                 continue  # not a mark the script keeps: its own refusal names the key
             mark = None if value is None else int(value)
-            if mark is None or mark < self.landed[name]:
+            if (mark or 0) < self.landed[name]:  # none landed (0, after a loss said): nothing to lose
                 self._lost(name, mark, self.landed[name])
                 self.landed[name] = mark or 0  # said once: the batches that follow raise it again
 
@@ -77,8 +97,8 @@ class LostEvents:
             f"Redis lost events it had taken: sender {name}'s batches in this run landed up to seq {landed}, and "
             f"Redis now has {where} ({self.marks}): {gone} are no longer in the stream, and hookd let them go "
             "when Redis took them (a restart without persistence or from an older snapshot, a failover to a "
-            "replica that did not have them; or only the marks deleted, or evicted under a maxmemory-policy "
-            "other than noeviction); keep Redis's writes: appendonly yes with appendfsync always or everysec, "
+            "replica that did not have them, a FLUSHALL or FLUSHDB, a DEBUG RELOAD of an older dump; or only "
+            "the marks deleted, or evicted under a maxmemory-policy other than noeviction); keep Redis's writes: appendonly yes with appendfsync always or everysec, "
             "redis_wait_replicas for a failover, maxmemory-policy noeviction"
         )
         log.error("redis_lost_events", sender=name, landed_seq=landed, mark=mark, marks=self.marks, error=message)

@@ -1,0 +1,83 @@
+"""Events Redis loses while hookd's connection to it stays open are said.
+
+h142's check (publish/lost.py) read the senders' marks only on a connection that connected since: a
+`FLUSHALL`, a `FLUSHDB`, a `DEBUG RELOAD` of an older dump or the marks' key deleted (as an eviction
+under allkeys-lru does) took events hookd had let go, the connection stayed open, the next batches
+landed, and nothing was said, ever: no `redis_lost_events`, status healthy without a word. Now each
+batch that is the first on its way names the seq its sender's last batch landed at (the script's
+ARGV[3], as a batch sent behind another does), and a mark found below it is the loss, said and sent
+past. Real redis-server (its own, so that it may be flushed), real `hookd run`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import RedisServer, log_records, stream_entries, wait_until
+
+pytestmark = pytest.mark.process
+
+STREAM = "hookd:events"
+MARKS = "{hookd:events}:hwm"
+
+
+def _flushall(db):
+    db.flushall()
+
+
+def _flushdb(db):
+    db.flushdb()
+
+
+def _older_dump(db):
+    db.execute_command("DEBUG", "RELOAD", "NOSAVE")  # the snapshot taken after the first 10
+
+
+def _marks_gone(db):
+    db.delete(MARKS)  # what an eviction of the marks under allkeys-lru leaves
+
+
+LOSSES = {"flushall": _flushall, "flushdb": _flushdb, "debug_reload": _older_dump, "marks_gone": _marks_gone}
+
+
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_a_loss_on_an_open_connection_is_said(hookd_process_factory, tmp_path, loss):
+    server = RedisServer(tmp_path / "redis", extra_args=("--enable-debug-command", "yes"))
+    server.start()
+    db = server.client()
+    try:
+        daemon = hookd_process_factory(redis_url=server.url, redis_timeout_s="2")
+        for i in range(10):
+            daemon.send_stop(f"kept-{i}")
+        wait_until(lambda: db.xlen(STREAM) == 10, timeout=30, what="the first 10 events")
+        db.save()  # the older dump DEBUG RELOAD loads
+        for i in range(10):
+            daemon.send_stop(f"lost-{i}")
+        wait_until(lambda: db.xlen(STREAM) == 20, timeout=30, what="the next 10 events")
+        landed = [int(e[b"seq"]) for e in stream_entries(db)]
+        clients = {c["id"] for c in db.client_list() if c["name"] == "hookd"}
+        LOSSES[loss](db)
+        # The loss drops none of hookd's connections: no reconnect tells it.
+        assert clients and clients <= {c["id"] for c in db.client_list() if c["name"] == "hookd"}
+        before = db.xlen(STREAM)
+        for i in range(5):
+            daemon.send_stop(f"after-{i}")
+        wait_until(lambda: db.xlen(STREAM) == before + 5, timeout=30, what="the events after the loss")
+
+        records = log_records(daemon.log_text())
+        lost = [r for r in records if r.get("event") == "redis_lost_events"]
+        assert len(lost) == 1, daemon.log_text()[-3000:]
+        seqs = [int(e[b"seq"]) for e in stream_entries(db)]
+        assert lost[0]["landed_seq"] == landed[-1], (lost[0], landed)
+        assert lost[0]["mark"] == (landed[9] if loss == "debug_reload" else None), (lost[0], landed)
+        assert not [r for r in records if r.get("event") == "redis_down"], daemon.log_text()[-3000:]
+        # Sent past the loss, once each, in order.
+        assert len(seqs) == before + 5 and seqs == sorted(seqs) and seqs[-5] > landed[-1], seqs
+        status = subprocess.run(
+            [sys.executable, "-m", "hookd", "status"], env=daemon.env, capture_output=True, text=True, timeout=30
+        )
+        assert status.returncode == 0 and "Redis lost events it had taken" in status.stdout, status.stdout
+    finally:
+        server.stop()
