@@ -23,6 +23,7 @@ from redis.asyncio.connection import Connection
 
 from hookd.publish.script import marks_key, sender
 from hookd.spool import Batch
+from hookd.spool.event import Event
 from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.publish")
@@ -36,13 +37,25 @@ class LostEvents:
         self.marks = marks_key(stream)
         self.state = state
         self.landed: dict[str, int] = {}  # sender -> the highest seq of it Redis took in this run
+        # What the spool says landed in an earlier run (earlier_run), until this run lands more of it.
+        self.earlier: dict[str, int] = {}
         self.unread_said = False
+
+    def earlier_run(self, last: Event | None, first: Event | None) -> None:
+        """The spool's last committed event and its first waiting one at start (Spool.around_cursor):
+        Redis took ``last`` in an earlier run, unless the event after it is numbered at or below it
+        (a backlog copied for new redaction settings: the copies wait, the old ones committed unsent)."""
+        if last is None or (first is not None and sender(first) == sender(last) and first.seq <= last.seq):
+            return
+        name = sender(last)
+        self.landed[name] = self.earlier[name] = last.seq
 
     def took(self, batch: Batch) -> None:
         """Redis answered ``batch``: its mark is at least its last seq now."""
         if batch.events:
             name = sender(batch.events[-1])
             self.landed[name] = max(self.landed.get(name, 0), batch.events[-1].seq)
+            self.earlier.pop(name, None)
 
     def after(self, batch: Batch) -> int:
         """The seq ``batch``'s sender's batches landed up to in this run (0: none), for the script
@@ -92,6 +105,19 @@ class LostEvents:
                 self.landed[name] = mark or 0  # said once: the batches that follow raise it again
 
     def _lost(self, name: str, mark: int | None, landed: int) -> None:
+        if mark is None and self.earlier.pop(name, None) == landed:
+            # No mark at all for what an earlier run sent: as likely another Redis or stream than it
+            # went to as one that lost everything. Said, not counted as Redis's loss on status.
+            log.warning(
+                "redis_marks_missing",
+                sender=name,
+                landed_seq=landed,
+                marks=self.marks,
+                hint=f"an earlier run of hookd saw sender {name}'s events land up to seq {landed}, and Redis has "
+                f"no mark for it ({self.marks}): if redis_url and stream are where they went, Redis lost them "
+                "(a restart without persistence: appendonly yes); if they changed since, nothing is wrong",
+            )
+            return
         where, gone = ("no mark at all", "all of them") if mark is None else (f"it at {mark}", "those above it")
         message = (
             f"Redis lost events it had taken: sender {name}'s batches in this run landed up to seq {landed}, and "

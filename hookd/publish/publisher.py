@@ -83,6 +83,7 @@ class Publisher:
         self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path, unsent_dir_fd, run_sender)
         self.landed = Landed(settings, spool, state, self.report, self.first_sends)
         self.lost = LostEvents(settings.stream, state)
+        self.lost.earlier_run(*spool.around_cursor())
         self.writer.connected_check = self.lost.check
         self.in_flight = InFlight(
             settings,
