@@ -39,7 +39,17 @@ def _marks_gone(db):
     db.delete(MARKS)  # what an eviction of the marks under allkeys-lru leaves
 
 
-LOSSES = {"flushall": _flushall, "flushdb": _flushdb, "debug_reload": _older_dump, "marks_gone": _marks_gone}
+def _stream_gone(db):
+    db.delete(STREAM)  # by a client, or evicted: the marks stay
+
+
+LOSSES = {
+    "flushall": _flushall,
+    "flushdb": _flushdb,
+    "debug_reload": _older_dump,
+    "marks_gone": _marks_gone,
+    "stream_gone": _stream_gone,
+}
 
 
 @pytest.mark.parametrize("loss", list(LOSSES))
@@ -67,17 +77,23 @@ def test_a_loss_on_an_open_connection_is_said(hookd_process_factory, tmp_path, l
         wait_until(lambda: db.xlen(STREAM) == before + 5, timeout=30, what="the events after the loss")
 
         records = log_records(daemon.log_text())
-        lost = [r for r in records if r.get("event") == "redis_lost_events"]
-        assert len(lost) == 1, daemon.log_text()[-3000:]
-        seqs = [int(e[b"seq"]) for e in stream_entries(db)]
+        pair = ("redis_stream_gone", "redis_lost_events")
+        event, other = pair if loss == "stream_gone" else pair[::-1]
+        lost = [r for r in records if r.get("event") == event]
+        assert len(lost) == 1 and not [r for r in records if r.get("event") == other], daemon.log_text()[-3000:]
         assert lost[0]["landed_seq"] == landed[-1], (lost[0], landed)
-        assert lost[0]["mark"] == (landed[9] if loss == "debug_reload" else None), (lost[0], landed)
+        if loss == "stream_gone":
+            assert lost[0]["stream"] == STREAM, lost[0]
+        else:
+            assert lost[0]["mark"] == (landed[9] if loss == "debug_reload" else None), (lost[0], landed)
         assert not [r for r in records if r.get("event") == "redis_down"], daemon.log_text()[-3000:]
         # Sent past the loss, once each, in order.
+        seqs = [int(e[b"seq"]) for e in stream_entries(db)]
         assert len(seqs) == before + 5 and seqs == sorted(seqs) and seqs[-5] > landed[-1], seqs
         status = subprocess.run(
             [sys.executable, "-m", "hookd", "status"], env=daemon.env, capture_output=True, text=True, timeout=30
         )
-        assert status.returncode == 0 and "Redis lost events it had taken" in status.stdout, status.stdout
+        said = "was gone, its marks kept" if loss == "stream_gone" else "Redis lost events it had taken"
+        assert status.returncode == 0 and said in status.stdout, status.stdout
     finally:
         server.stop()

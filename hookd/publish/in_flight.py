@@ -112,7 +112,7 @@ class InFlight:
                 raise
             except GapError as exc:
                 if in_flight[0][3]:  # sent behind what landed, not behind another batch
-                    self.lost.gap(in_flight[0][0], exc.mark)
+                    self.lost.gap(in_flight[0][0], exc)
                 raise  # the publisher starts again, not counting a failure (the next goes behind the mark)
             self.slot_move.went_through(redirected=False)
             batch, fresh, sent_at, _ = in_flight.popleft()

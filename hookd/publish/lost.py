@@ -21,6 +21,7 @@ import redis.exceptions
 import structlog
 from redis.asyncio.connection import Connection
 
+from hookd.publish.answers import GapError
 from hookd.publish.script import marks_key, sender
 from hookd.spool import Batch
 from hookd.spool.event import Event
@@ -34,6 +35,7 @@ KEPT = 10
 
 class LostEvents:
     def __init__(self, stream: str, state: DaemonState) -> None:
+        self.stream = stream
         self.marks = marks_key(stream)
         self.state = state
         self.landed: dict[str, int] = {}  # sender -> the highest seq of it Redis took in this run
@@ -62,15 +64,20 @@ class LostEvents:
         to check its mark against: a batch sent first on its way goes behind it (script.py)."""
         return self.landed.get(sender(batch.events[0]), 0) if batch.events else 0
 
-    def gap(self, batch: Batch, mark: int) -> bool:
-        """The script refused ``batch``, sent behind ``after(batch)``, its sender's mark at ``mark``:
-        whether that is a loss (said here; the batch may go again behind the mark)."""
+    def gap(self, batch: Batch, exc: GapError) -> bool:
+        """The script refused ``batch``, sent behind ``after(batch)``: whether that is a loss (said
+        here; the batch may go again behind the mark found, or, the stream gone, make it again)."""
         name = sender(batch.events[0])
         landed = self.landed.get(name, 0)
-        if mark >= landed:
+        if exc.mark < landed:
+            self._lost(name, exc.mark or None, landed)  # the script reads a missing mark as 0
+            self.landed[name] = exc.mark
+        elif exc.stream_gone and landed:
+            self._stream_gone(name, landed)
+            self.landed[name] = 0  # the next batch makes the stream again
+        else:
             return False  # not short of what landed: the batch sent before this one failed
-        self._lost(name, mark or None, landed)  # the script reads a missing mark as 0
-        self.landed[name] = mark
+        self.earlier.pop(name, None)
         return True
 
     async def check(self, conn: Connection) -> None:
@@ -104,6 +111,16 @@ class LostEvents:
                 self._lost(name, mark, self.landed[name])
                 self.landed[name] = mark or 0  # said once: the batches that follow raise it again
 
+    def _stream_gone(self, name: str, landed: int) -> None:
+        message = (
+            f"the stream {self.stream} was gone, its marks kept ({self.marks}): sender {name}'s events up to seq "
+            f"{landed}, which Redis had taken, are no longer in it, and hookd let them go when Redis took them "
+            "(deleted or renamed by a client, or evicted under a maxmemory-policy other than noeviction); if no "
+            "one meant to delete it, set maxmemory-policy noeviction; hookd makes the stream again"
+        )
+        log.error("redis_stream_gone", sender=name, landed_seq=landed, stream=self.stream, error=message)
+        self._keep(message)
+
     def _lost(self, name: str, mark: int | None, landed: int) -> None:
         if mark is None and self.earlier.pop(name, None) == landed:
             # No mark at all for what an earlier run sent: as likely another Redis or stream than it
@@ -128,6 +145,9 @@ class LostEvents:
             "redis_wait_replicas for a failover, maxmemory-policy noeviction"
         )
         log.error("redis_lost_events", sender=name, landed_seq=landed, mark=mark, marks=self.marks, error=message)
+        self._keep(message)
+
+    def _keep(self, message: str) -> None:
         kept = self.state.redis.lost
         kept.append(message)
         del kept[:-KEPT]

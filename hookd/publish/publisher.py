@@ -199,7 +199,7 @@ class Publisher:
                     timeout_s=given,
                 )
         except FAILURES as exc:
-            if isinstance(exc, GapError) and self.lost.gap(batch, exc.mark):
+            if isinstance(exc, GapError) and self.lost.gap(batch, exc):
                 return await self.publish(batch, ask, until)  # said; now behind the mark Redis has
             self.progress.answered(False)
             if isinstance(exc, PartlyAdded):
