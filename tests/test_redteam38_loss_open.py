@@ -11,6 +11,7 @@ past. Real redis-server (its own, so that it may be flushed), real `hookd run`.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -97,3 +98,37 @@ def test_a_loss_on_an_open_connection_is_said(hookd_process_factory, tmp_path, l
         assert status.returncode == 0 and said in status.stdout, status.stdout
     finally:
         server.stop()
+
+
+def test_events_evicted_under_allkeys_lru_are_said(hookd_process_factory, tmp_path):
+    """A real eviction: 120 events of 60 KB into a Redis of 4 MB under allkeys-lru. The stream cannot hold
+    them all, so it (or the marks with it) is evicted along the way; before, 80-odd events were gone and
+    nothing was said."""
+    server = RedisServer(tmp_path / "redis", extra_args=("--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru"))
+    server.start()
+    db = server.client()
+    try:
+        daemon = hookd_process_factory(redis_url=server.url, redis_timeout_s="2")
+        pad = "x" * 60_000
+        for i in range(120):
+            body = json.dumps({"hook_event_name": "Stop", "session_id": f"s{i % 3}", "note": f"{pad}{i}"})
+            done = daemon.send(body.encode(), "Stop", HOOKD_SEND_TIMEOUT_MS="5000")
+            assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+        status = wait_until(
+            lambda: (s := _status(daemon))["spool"]["events"] == 0 and s, timeout=60, what="the spool drained"
+        )
+        assert db.xlen(STREAM) < 120 and db.info("stats")["evicted_keys"] > 0
+        said = [
+            r for r in log_records(daemon.log_text()) if r.get("event") in ("redis_lost_events", "redis_stream_gone")
+        ]
+        assert said, daemon.log_text()[-3000:]
+        assert status["redis"]["lost"], status["redis"]
+    finally:
+        server.stop()
+
+
+def _status(daemon) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env, capture_output=True, text=True, timeout=30
+    )
+    return json.loads(done.stdout)
