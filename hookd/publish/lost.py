@@ -141,8 +141,9 @@ class LostEvents:
             f"Redis now has {where} ({self.marks}): {gone} are no longer in the stream, and hookd let them go "
             "when Redis took them (a restart without persistence or from an older snapshot, a failover to a "
             "replica that did not have them, a FLUSHALL or FLUSHDB, a DEBUG RELOAD of an older dump; or only "
-            "the marks deleted, or evicted under a maxmemory-policy other than noeviction); keep Redis's writes: appendonly yes with appendfsync always or everysec, "
-            "redis_wait_replicas for a failover, maxmemory-policy noeviction"
+            "the marks deleted, or evicted under a maxmemory-policy other than noeviction); keep Redis's "
+            "writes: appendonly yes with appendfsync always or everysec, redis_wait_replicas for a failover, "
+            "maxmemory-policy noeviction"
         )
         log.error("redis_lost_events", sender=name, landed_seq=landed, mark=mark, marks=self.marks, error=message)
         self._keep(message)

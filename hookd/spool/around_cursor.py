@@ -12,11 +12,14 @@ without sending them, and the new ones, waiting after the cursor, have their seq
 from __future__ import annotations
 
 import msgspec
+import structlog
 
 from hookd.spool.event import Event
 from hookd.spool.files import SegmentFiles
 from hookd.spool.records import SegmentReader
 from hookd.spool.segments import Position
+
+log = structlog.get_logger("hookd.spool")
 
 
 def around_cursor(files: SegmentFiles, cursor: Position) -> tuple[Event | None, Event | None]:
@@ -37,14 +40,24 @@ def around_cursor(files: SegmentFiles, cursor: Position) -> tuple[Event | None, 
 def _record(files: SegmentFiles, seg: int, start: int, end: int, last: bool) -> bytes | None:
     if start >= end:
         return None
-    reader = SegmentReader(files.path(seg), start, files.dir_fd)
     try:
-        found = None
-        for data, _ in reader.records(limit=2**62 if last else 1, end=end):
-            found = data
-        return found
-    finally:
-        reader.close()
+        reader = SegmentReader(files.path(seg), start, files.dir_fd)
+        try:
+            found = None
+            for data, _ in reader.records(limit=2**62 if last else 1, end=end):
+                found = data
+            return found
+        finally:
+            reader.close()
+    except OSError as exc:
+        # Only a check (publish/lost.py) rests on it: said, and hookd starts without it.
+        log.warning(
+            "spool_cursor_neighbours_unread",
+            segment=files.path(seg),
+            error=str(exc),
+            hint="hookd cannot tell what an earlier run saw land, so a loss Redis had since is not checked for",
+        )
+        return None
 
 
 def _decoded(data: bytes | None) -> Event | None:
