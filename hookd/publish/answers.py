@@ -13,7 +13,13 @@ import redis.exceptions
 
 
 class GapError(redis.exceptions.RedisError):
-    """The batch sent before this one did not land; this one was refused so as not to skip it."""
+    """The sender's ``mark`` is short of the seq the batch was sent behind: the batch sent before
+    this one did not land, or Redis lost what landed (lost.py); it was refused so as not to skip it."""
+
+    def __init__(self, message: str, mark: int, stream_gone: bool = False) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.stream_gone = stream_gone  # the stream itself was not there, whatever the mark
 
 
 class ReplicasBehind(redis.exceptions.RedisError):
@@ -60,7 +66,11 @@ class Counts(NamedTuple):
 def checked_counts(reply: object, events: int) -> Counts:
     """The script's answer for a batch of ``events``, or GapError / UnexpectedReply."""
     if isinstance(reply, list) and len(reply) == 2 and reply[0] == -1 and _is_mark(reply[1]):
-        raise GapError(f"the batch sent before this one did not land (the mark is at {reply[1].decode()})")
+        mark = reply[1].decode()
+        raise GapError(f"the batch sent before this one did not land (the mark is at {mark})", int(mark))
+    if isinstance(reply, list) and len(reply) == 3 and reply[0] == -1 and _is_mark(reply[1]) and reply[2] == b"stream":
+        mark = reply[1].decode()
+        raise GapError(f"the stream was gone behind a batch that landed (the mark is at {mark})", int(mark), True)
     if not (
         isinstance(reply, list)
         and len(reply) >= 2

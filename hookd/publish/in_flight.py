@@ -16,10 +16,11 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio.connection import Connection
 
 from hookd.liveness import Progress
-from hookd.publish.answers import Counts, PartlyAdded
+from hookd.publish.answers import Counts, GapError, PartlyAdded
 from hookd.publish.first_sends import FirstSends
 from hookd.publish.landed import Landed
 from hookd.publish.linger import Linger
+from hookd.publish.lost import LostEvents
 from hookd.publish.migration import SlotMove
 from hookd.publish.pace import Pace
 from hookd.publish.script import sender
@@ -46,10 +47,12 @@ class InFlight:
         first_sends: FirstSends,
         landed: Landed,
         slot_move: SlotMove,
+        lost: LostEvents,
         ready: Callable[[Batch], Awaitable[Batch]],
         published: Published,
     ) -> None:
-        """``ready``: what a batch read goes through before it is sent (Publisher.redacted)."""
+        """``lost``: what landed, which the first batch on its way is sent behind (lost.py);
+        ``ready``: what a batch read goes through before it is sent (Publisher.redacted)."""
         self.settings = settings
         self.spool = spool
         self.writer = writer
@@ -58,6 +61,7 @@ class InFlight:
         self.first_sends = first_sends
         self.landed = landed
         self.slot_move = slot_move
+        self.lost = lost
         self.ready = ready
         self.published = published
         self.linger = Linger(settings, spool)
@@ -75,7 +79,8 @@ class InFlight:
                 await self._stream_on(conn)
 
     async def _stream_on(self, conn: Connection) -> None:
-        in_flight: deque[tuple[Batch, bool, float]] = deque()  # whether it is its first send, when sent
+        # Whether it is its first send, when sent, whether it went behind what landed (first on its way).
+        in_flight: deque[tuple[Batch, bool, float, bool]] = deque()
         held: Batch | None = None
         while True:
             if len(in_flight) < IN_FLIGHT:
@@ -87,13 +92,15 @@ class InFlight:
                         else await self.linger.next_batch(most)
                     )
                 if held.events and (not in_flight or sender(in_flight[-1][0].events[-1]) == sender(held.events[0])):
-                    after = in_flight[-1][0].events[-1].seq if in_flight else 0
+                    # Behind the batch before it, or the first behind what landed: a mark short of
+                    # that is a loss Redis had (FLUSHALL, an older dump) on a connection still open.
+                    after = in_flight[-1][0].events[-1].seq if in_flight else self.lost.after(held)
                     self.bytes += held.size
                     # The write waits for the bytes already in flight to cross, the reply for all of them.
                     conn.socket_timeout = self.pace.allowance(self.bytes)
                     await conn.send_packed_command(self.writer.pack(held, after), check_health=False)
                     self.progress.attempting(self.bytes, conn.socket_timeout - self.pace.timeout_s)
-                    in_flight.append((held, self.first_sends.sending(held), time.monotonic()))
+                    in_flight.append((held, self.first_sends.sending(held), time.monotonic(), not in_flight))
                     held = None
                     continue
                 if not held.events:
@@ -103,8 +110,12 @@ class InFlight:
             except PartlyAdded as exc:
                 self.landed.partly(in_flight[0][0], exc)
                 raise
+            except GapError as exc:
+                if in_flight[0][3]:  # sent behind what landed, not behind another batch
+                    self.lost.gap(in_flight[0][0], exc)
+                raise  # the publisher starts again, not counting a failure (the next goes behind the mark)
             self.slot_move.went_through(redirected=False)
-            batch, fresh, sent_at = in_flight.popleft()
+            batch, fresh, sent_at, _ = in_flight.popleft()
             self.bytes -= batch.size
             self.progress.answered(True, still_waiting=bool(in_flight))
             self.published(batch, counts, fresh, batch.size, time.monotonic() - sent_at)

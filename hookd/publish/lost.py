@@ -6,9 +6,13 @@ has lost them since, and hookd's spool no longer holds them either: before this,
 went through and `hookd status` said healthy. The stream's high-water mark (script.py) moves with the
 events in one script, so it goes back with them. Each connection that connected since (a restart or
 a failover drops the old ones) reads, before its first batch, the marks of the senders whose batches
-landed in this run (HMGET, in the ACL docs/redis.md gives); a mark found below what landed is logged
-(``redis_lost_events``, the seqs gone) and kept for status (``redis.lost``). The events cannot be sent
-again from here; the fix is Redis's persistence, or redis_wait_replicas for a failover.
+landed in this run (HMGET, in the ACL docs/redis.md gives). A loss on a connection that stays open
+(FLUSHALL, FLUSHDB, DEBUG RELOAD, the marks evicted) drops no connection: each batch sent first on
+its way names the seq its sender's batches landed up to (``after``), the script refuses it when the
+mark is short of that, and ``gap`` says so; the batch goes again behind the mark found. A mark found
+below what landed is logged (``redis_lost_events``, the seqs gone) and kept for status
+(``redis.lost``). The events cannot be sent again from here; the fix is Redis's persistence, or
+redis_wait_replicas for a failover.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ import redis.exceptions
 import structlog
 from redis.asyncio.connection import Connection
 
+from hookd.publish.answers import GapError
 from hookd.publish.script import marks_key, sender
 from hookd.spool import Batch
+from hookd.spool.event import Event
 from hookd.state import DaemonState
 
 log = structlog.get_logger("hookd.publish")
@@ -29,16 +35,50 @@ KEPT = 10
 
 class LostEvents:
     def __init__(self, stream: str, state: DaemonState) -> None:
+        self.stream = stream
         self.marks = marks_key(stream)
         self.state = state
         self.landed: dict[str, int] = {}  # sender -> the highest seq of it Redis took in this run
+        # What the spool says landed in an earlier run (earlier_run), until this run lands more of it.
+        self.earlier: dict[str, int] = {}
         self.unread_said = False
+
+    def earlier_run(self, last: Event | None, first: Event | None) -> None:
+        """The spool's last committed event and its first waiting one at start (Spool.around_cursor):
+        Redis took ``last`` in an earlier run, unless the event after it is numbered at or below it
+        (a backlog copied for new redaction settings: the copies wait, the old ones committed unsent)."""
+        if last is None or (first is not None and sender(first) == sender(last) and first.seq <= last.seq):
+            return
+        name = sender(last)
+        self.landed[name] = self.earlier[name] = last.seq
 
     def took(self, batch: Batch) -> None:
         """Redis answered ``batch``: its mark is at least its last seq now."""
         if batch.events:
             name = sender(batch.events[-1])
             self.landed[name] = max(self.landed.get(name, 0), batch.events[-1].seq)
+            self.earlier.pop(name, None)
+
+    def after(self, batch: Batch) -> int:
+        """The seq ``batch``'s sender's batches landed up to in this run (0: none), for the script
+        to check its mark against: a batch sent first on its way goes behind it (script.py)."""
+        return self.landed.get(sender(batch.events[0]), 0) if batch.events else 0
+
+    def gap(self, batch: Batch, exc: GapError) -> bool:
+        """The script refused ``batch``, sent behind ``after(batch)``: whether that is a loss (said
+        here; the batch may go again behind the mark found, or, the stream gone, make it again)."""
+        name = sender(batch.events[0])
+        landed = self.landed.get(name, 0)
+        if exc.mark < landed:
+            self._lost(name, exc.mark or None, landed)  # the script reads a missing mark as 0
+            self.landed[name] = exc.mark
+        elif exc.stream_gone and landed:
+            self._stream_gone(name, landed)
+            self.landed[name] = 0  # the next batch makes the stream again
+        else:
+            return False  # not short of what landed: the batch sent before this one failed
+        self.earlier.pop(name, None)
+        return True
 
     async def check(self, conn: Connection) -> None:
         """On a connection that connected since the last batch: is every mark where batches left it?"""
@@ -67,21 +107,48 @@ class LostEvents:
             if value is not None and not (isinstance(value, bytes) and value.isdigit()):
                 continue  # not a mark the script keeps: its own refusal names the key
             mark = None if value is None else int(value)
-            if mark is None or mark < self.landed[name]:
+            if (mark or 0) < self.landed[name]:  # none landed (0, after a loss said): nothing to lose
                 self._lost(name, mark, self.landed[name])
                 self.landed[name] = mark or 0  # said once: the batches that follow raise it again
 
+    def _stream_gone(self, name: str, landed: int) -> None:
+        message = (
+            f"the stream {self.stream} was gone, its marks kept ({self.marks}): sender {name}'s events up to seq "
+            f"{landed}, which Redis had taken, are no longer in it, and hookd let them go when Redis took them "
+            "(deleted or renamed by a client, or evicted under a maxmemory-policy other than noeviction); if no "
+            "one meant to delete it, set maxmemory-policy noeviction; hookd makes the stream again"
+        )
+        log.error("redis_stream_gone", sender=name, landed_seq=landed, stream=self.stream, error=message)
+        self._keep(message)
+
     def _lost(self, name: str, mark: int | None, landed: int) -> None:
+        if mark is None and self.earlier.pop(name, None) == landed:
+            # No mark at all for what an earlier run sent: as likely another Redis or stream than it
+            # went to as one that lost everything. Said, not counted as Redis's loss on status.
+            log.warning(
+                "redis_marks_missing",
+                sender=name,
+                landed_seq=landed,
+                marks=self.marks,
+                hint=f"an earlier run of hookd saw sender {name}'s events land up to seq {landed}, and Redis has "
+                f"no mark for it ({self.marks}): if redis_url and stream are where they went, Redis lost them "
+                "(a restart without persistence: appendonly yes); if they changed since, nothing is wrong",
+            )
+            return
         where, gone = ("no mark at all", "all of them") if mark is None else (f"it at {mark}", "those above it")
         message = (
             f"Redis lost events it had taken: sender {name}'s batches in this run landed up to seq {landed}, and "
             f"Redis now has {where} ({self.marks}): {gone} are no longer in the stream, and hookd let them go "
             "when Redis took them (a restart without persistence or from an older snapshot, a failover to a "
-            "replica that did not have them; or only the marks deleted, or evicted under a maxmemory-policy "
-            "other than noeviction); keep Redis's writes: appendonly yes with appendfsync always or everysec, "
-            "redis_wait_replicas for a failover, maxmemory-policy noeviction"
+            "replica that did not have them, a FLUSHALL or FLUSHDB, a DEBUG RELOAD of an older dump; or only "
+            "the marks deleted, or evicted under a maxmemory-policy other than noeviction); keep Redis's "
+            "writes: appendonly yes with appendfsync always or everysec, redis_wait_replicas for a failover, "
+            "maxmemory-policy noeviction"
         )
         log.error("redis_lost_events", sender=name, landed_seq=landed, mark=mark, marks=self.marks, error=message)
+        self._keep(message)
+
+    def _keep(self, message: str) -> None:
         kept = self.state.redis.lost
         kept.append(message)
         del kept[:-KEPT]

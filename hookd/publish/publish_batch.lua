@@ -50,12 +50,29 @@ for i = 9, #ARGV, 9 do
       fields[#fields + 1] = 'instance'
       fields[#fields + 1] = instance
     end
-    local ok, err
-    if maxlen > 0 then
-      -- ARGV[1] as written: a Lua number loses digits
-      ok, err = pcall(redis.call, 'XADD', stream, 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
-    else
-      ok, err = pcall(redis.call, 'XADD', stream, '*', unpack(fields))
+    local ok, err, plain = nil, nil, true
+    if added == 0 and after ~= '0' then
+      -- Events of this sender landed in the stream (ARGV[3]), so it must be there: gone (deleted,
+      -- flushed, evicted) is answered, not made again in silence. NOMKSTREAM is XADD's own option
+      -- (no command more for the ACL); a Redis before 6.2 refuses it, and adds as before.
+      if maxlen > 0 then
+        ok, err = pcall(redis.call, 'XADD', stream, 'NOMKSTREAM', 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
+      else
+        ok, err = pcall(redis.call, 'XADD', stream, 'NOMKSTREAM', '*', unpack(fields))
+      end
+      if ok and not err then
+        return {-1, mark, 'stream'}
+      end
+      local text = ok and '' or string.lower(tostring(type(err) == 'table' and err.err or err))
+      plain = string.find(text, 'syntax', 1, true) or string.find(text, 'invalid stream id', 1, true)
+    end
+    if plain then
+      if maxlen > 0 then
+        -- ARGV[1] as written: a Lua number loses digits
+        ok, err = pcall(redis.call, 'XADD', stream, 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
+      else
+        ok, err = pcall(redis.call, 'XADD', stream, '*', unpack(fields))
+      end
     end
     if not ok then
       local why = refusal_text(err, stream, 'the stream, refused XADD',

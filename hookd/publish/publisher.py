@@ -82,6 +82,9 @@ class Publisher:
         self.progress = state.progress
         self.first_sends = FirstSends(settings.stream, state, first_new_seq, unsent_path, unsent_dir_fd, run_sender)
         self.landed = Landed(settings, spool, state, self.report, self.first_sends)
+        self.lost = LostEvents(settings.stream, state)
+        self.lost.earlier_run(*spool.around_cursor())
+        self.writer.connected_check = self.lost.check
         self.in_flight = InFlight(
             settings,
             spool,
@@ -91,11 +94,10 @@ class Publisher:
             self.first_sends,
             self.landed,
             self.slot_move,
+            self.lost,
             self._ready,
             self._published,
         )
-        self.lost = LostEvents(settings.stream, state)
-        self.writer.connected_check = self.lost.check
         # Set by the daemon when the spool's backlog is to be redacted again on its way out
         # (daemon/backlog_publish.py): every batch read goes through it before it is sent.
         self.redacted: Callable[[Batch], Awaitable[Batch]] | None = None
@@ -192,11 +194,13 @@ class Publisher:
             async with asyncio.timeout(allowed if trial else None):
                 counts = await self.send(
                     batch_keys(self.settings, batch.events),
-                    batch_args(self.settings, batch.events),
+                    batch_args(self.settings, batch.events, self.lost.after(batch)),
                     ask,
                     timeout_s=given,
                 )
         except FAILURES as exc:
+            if isinstance(exc, GapError) and self.lost.gap(batch, exc):
+                return await self.publish(batch, ask, until)  # said; now behind the mark Redis has
             self.progress.answered(False)
             if isinstance(exc, PartlyAdded):
                 self.landed.partly(batch, exc)

@@ -72,8 +72,9 @@ class ScriptEvent(Protocol):
 # hash or the sorted set) the key and Redis's error, and last, when an XADD was refused after
 # others of the batch had landed, '' and that refusal (added and skipped then count the events
 # before it); or {-1, mark} when the mark is short of ARGV[3]: the batch sent before this one
-# did not land. The session index and the PUBLISH see only the events added, so a batch sent
-# again counts nothing twice. The script's text is publish_batch.lua (package data), read once.
+# did not land, or Redis lost what landed (publish/lost.py); or {-1, mark, 'stream'} when
+# ARGV[3] is not 0 and the stream is not there at all (deleted, flushed, evicted). The session
+# index and the PUBLISH see only the events added, so a batch sent again counts nothing twice. The script's text is publish_batch.lua (package data), read once.
 PUBLISH_BATCH = ACL_CHECK + resources.files("hookd.publish").joinpath("publish_batch.lua").read_text("utf-8")
 
 

@@ -25,6 +25,7 @@ import asyncio
 import os
 
 from hookd.paths import open_private_dir
+from hookd.spool.around_cursor import around_cursor
 from hookd.policies import FsyncPolicy, FullPolicy
 from hookd.spool.cursor import Cursor
 from hookd.spool.event import Event
@@ -187,6 +188,10 @@ class Spool:
     def cursor(self) -> Position:
         """The committed position: Redis has every event before it."""
         return self._cursor.position
+
+    def around_cursor(self) -> tuple[Event | None, Event | None]:
+        """The last event before the committed position in its segment, and the first after it."""
+        return around_cursor(self._files, self._cursor.position)
 
     def save_cursor(self) -> None:
         """Write the committed position to the disk now, then delete the segments it has passed."""
