@@ -4,6 +4,7 @@ said "not running" (exit 2) and advised `hookd run`, which then failed on the st
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -66,4 +67,49 @@ def test_status_without_the_daemons_socket_still_says_it_is_held(redis_server, r
     finally:
         daemon.kill()
         shutil.rmtree(daemon.socket.parent, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_hooks_that_reach_the_daemon_only_through_its_inbox_are_said_so_with_a_repair_that_works(
+    redis_server, redis_db
+):
+    # Hooks installed from a shell with XDG_RUNTIME_DIR send to $XDG_RUNTIME_DIR/hookd/hookd.sock; a
+    # daemon started without it listens in state_dir/run and sweeps the same inbox: the events arrive,
+    # late. Said before as "their events would miss it", with a repair that changed nothing.
+    base = Path(tempfile.mkdtemp(prefix="h152-", dir="/tmp"))
+    daemon = Hookd(base, redis_server.url)
+    for name in ("HOOKD_SOCKET", "XDG_RUNTIME_DIR"):
+        daemon.env.pop(name, None)
+    daemon.env["HOME"] = str(base / "home")
+    daemon.socket = daemon.state_dir / "run" / "hookd.sock"
+    runtime = base / "xdg"
+    runtime.mkdir(mode=0o700)
+    shell = {**daemon.env, "XDG_RUNTIME_DIR": str(runtime), "HOOKD_HOOK_CLIENT": "python"}
+    settings = base / "home" / ".claude" / "settings.json"
+
+    def hookd(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "hookd", *args], env=shell, cwd=REPO, capture_output=True, text=True, timeout=60
+        )
+
+    try:
+        daemon.start()
+        assert hookd("hooks", "install", "--events", "Stop").returncode == 0
+        found = hookd("status", "--json", "--socket", str(daemon.socket))
+        document = json.loads(found.stdout)
+        assert found.returncode == 1, found
+        assert "1 installed hook group(s) reach this daemon only through its inbox (see hooks)" in document["reasons"]
+        assert not any("would lose events" in reason for reason in document["reasons"]), document["reasons"]
+        (problem,) = document["hooks_problems"]
+        assert f"not to this daemon's {daemon.socket}" in problem and "only through the inbox" in problem, problem
+        repair = problem.split("; repair: ")[1]
+        assert repair.startswith(f"hookd hooks install --settings {settings} "), repair
+        assert repair.endswith(f" --socket {daemon.socket}"), repair
+        assert hookd(*repair.split()[1:]).returncode == 0  # as the message says, from the same shell
+        after = hookd("status", "--json", "--socket", str(daemon.socket))
+        document = json.loads(after.stdout)
+        assert document["hooks_problems"] == [], document["hooks_problems"]
+        assert not any("hook group" in reason for reason in document["reasons"]), document["reasons"]
+    finally:
+        daemon.kill()
         shutil.rmtree(base, ignore_errors=True)

@@ -4,7 +4,8 @@ Two ways a hook loses events without a word: its command names an interpreter or
 client that is gone (an interpreter upgrade; Claude Code then sees exit 127 for
 every event), or it sends to a socket and inbox that this daemon does not use
 (its paths set in hookd's config file only). Each finding names the hooks, the
-settings file and the one command that repairs them.
+settings file and the one command that repairs them. A hook that sends to another socket
+but this daemon's inbox loses nothing (the inbox is swept): it is said as late, not lost.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Finding:
     events: list[str]
     problem: str
     repair: str
+    late: bool = False  # the events still reach the daemon, through its inbox: nothing is lost
 
     def text(self) -> str:
         return f"{self.path}: hooks for {events_text(self.events)} {self.problem}; repair: {self.repair}"
@@ -129,6 +131,19 @@ def check(
                 Finding(path, events, f"run a file another user can change: {why}", "as the fix says")
             )
         for (sock, inbox), events in missing_daemon.items():
+            if _same(os.path.dirname(inbox), state_dir):
+                # Only the socket differs (most often XDG_RUNTIME_DIR set on one side and not the
+                # other): the daemon sweeps that inbox, so the events arrive, late and at a cost.
+                problem = (
+                    f"send to {sock}, not to this daemon's {socket_path}: their events reach it only "
+                    f"through the inbox {inbox} (up to inbox_poll_ms late, each hook paying a failed "
+                    "connect and a write to disk; XDG_RUNTIME_DIR set for one and not the other does this)"
+                )
+                # --socket writes HOOKD_SOCKET into the commands (a plugin's or the managed file's
+                # repair is someone else's to run: left as it is).
+                fix = repair if (repairs or {}).get(path) else f"{repair} --socket {socket_path}"
+                reach.findings.append(Finding(path, events, problem, fix, late=True))
+                continue
             reach.findings.append(
                 Finding(
                     path,
@@ -264,8 +279,11 @@ def annotate(
     ]
     status["hooks_problems"] = [f.text() for f in found.findings] + apart
     reasons = []
-    if found.findings:
-        reasons.append(f"{len(found.findings)} installed hook group(s) would lose events (see hooks)")
+    late = [f for f in found.findings if f.late]
+    if len(late) < len(found.findings):
+        reasons.append(f"{len(found.findings) - len(late)} installed hook group(s) would lose events (see hooks)")
+    if late:
+        reasons.append(f"{len(late)} installed hook group(s) reach this daemon only through its inbox (see hooks)")
     if apart:
         reasons.append("installed hook commands carry settings apart from this daemon's (see hooks)")
     if reasons and status.get("running"):
