@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from conftest import REPO, Hookd
+from other_user import NOBODY, needs_root, run_as_nobody
 
 
 def _status(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -112,4 +113,56 @@ def test_hooks_that_reach_the_daemon_only_through_its_inbox_are_said_so_with_a_r
         assert not any("hook group" in reason for reason in document["reasons"]), document["reasons"]
     finally:
         daemon.kill()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _hookd_as_nobody(argv: list[str], runtime: str, home: str, errors: str) -> int:
+    """``hookd ARGV`` in this forked child (run as nobody), its output to ``errors``."""
+    from hookd.cli import main
+
+    for name in [k for k in os.environ if k.startswith("HOOKD_")]:
+        del os.environ[name]
+    os.environ.update(XDG_RUNTIME_DIR=runtime, HOME=home, XDG_STATE_HOME=f"{home}/state", XDG_CONFIG_HOME=home)
+    out = os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(out, 1)  # status says it on stdout, run on stderr
+    os.dup2(out, 2)
+    sys.stdout = open(1, "w", closefd=False)  # not pytest's capture, which the child never hands back
+    sys.stderr = open(2, "w", closefd=False)
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()  # the child ends in os._exit
+
+
+@needs_root
+def test_a_runtime_dir_of_another_user_is_named_with_the_fix():
+    # `su newbie` (without -) keeps root's XDG_RUNTIME_DIR; the default sockets follow it, and hookd run
+    # and hookd status said only "Permission denied" about a directory the user never chose.
+    # The child cannot import what nobody may not read (an interpreter under /root): loaded here first,
+    # as the two commands below load it.
+    import encodings.ascii  # noqa: F401
+    import hookd.cli  # noqa: F401
+    import hookd.console.run  # noqa: F401
+    import hookd.control.status  # noqa: F401
+    import hookd.daemon  # noqa: F401
+
+    base = Path(tempfile.mkdtemp(prefix="h152-", dir="/tmp"))
+    runtime = base / "root-runtime"
+    runtime.mkdir(mode=0o700)  # root's
+    home = base / "home"
+    home.mkdir()
+    os.chown(home, NOBODY, NOBODY)
+    os.chmod(base, 0o755)
+    try:
+        for argv, code in ((["run"], 1), (["status"], 3)):
+            errors = str(home / "stderr")
+            assert run_as_nobody(_hookd_as_nobody, argv, str(runtime), str(home), errors) == code, argv
+            text = Path(errors).read_text()
+            assert str(runtime) in text and "permission denied" in text.lower(), (argv, text)
+            assert f"XDG_RUNTIME_DIR={runtime} belongs to uid 0, not to you (uid {NOBODY})" in text, text
+            assert "unset XDG_RUNTIME_DIR" in text and "HOOKD_SOCKET" in text, text
+    finally:
         shutil.rmtree(base, ignore_errors=True)

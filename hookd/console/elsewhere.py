@@ -10,6 +10,7 @@ are asked; one that answers with the lock holder's pid is named.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from hookd.config import Config
@@ -62,3 +63,23 @@ def held_elsewhere(config: Config) -> dict[str, Any] | None:
         "control_socket": config.control_socket,
         "answers_on": control,
     }
+
+
+def foreign_runtime_dir(text: str, environ: Mapping[str, str] = os.environ) -> str:
+    """A hint for an error about a path under XDG_RUNTIME_DIR when that directory is not this user's:
+    a shell from `su` without `-` (or sudo -u) keeps the other user's, and the default sockets follow
+    it. "" when that is not the case."""
+    runtime = environ.get("XDG_RUNTIME_DIR", "")
+    if not runtime.startswith("/") or runtime.rstrip("/") + "/" not in text:
+        return ""
+    try:
+        owner = os.stat(runtime).st_uid
+    except OSError:
+        return ""
+    if owner == os.getuid():
+        return ""
+    return (
+        f"; XDG_RUNTIME_DIR={runtime} belongs to uid {owner}, not to you (uid {os.getuid()}): a shell from "
+        "`su` without `-` or `sudo -u` keeps the other user's. Fix: log in as this user (su - or ssh), "
+        "or unset XDG_RUNTIME_DIR, or set the socket setting (HOOKD_SOCKET, --socket)"
+    )

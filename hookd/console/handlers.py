@@ -96,6 +96,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             held = elsewhere.held_elsewhere(config)
             if held is not None:  # not "not running": `hookd run` would fail on the state directory's lock
                 return verdict.UNKNOWN, held
+        if found.get("running") is None and found.get("error"):
+            found["error"] += elsewhere.foreign_runtime_dir(found["error"])
         return code, found
 
     return status.run(config, as_json=args.json, watch_s=args.watch, check=check)
