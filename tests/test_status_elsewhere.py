@@ -106,6 +106,9 @@ def test_hooks_that_reach_the_daemon_only_through_its_inbox_are_said_so_with_a_r
         repair = problem.split("; repair: ")[1]
         assert repair.startswith(f"hookd hooks install --settings {settings} "), repair
         assert repair.endswith(f" --socket {daemon.socket}"), repair
+        listed = hookd("hooks", "status", "--scope", "user").stdout
+        assert f"which hookd (pid {daemon.proc.pid}) running on that state directory takes" in listed, listed
+        assert "until a hookd reading that state directory runs" not in listed, listed
         assert hookd(*repair.split()[1:]).returncode == 0  # as the message says, from the same shell
         after = hookd("status", "--json", "--socket", str(daemon.socket))
         document = json.loads(after.stdout)

@@ -21,6 +21,7 @@ from hookd.hooks import entries, merge
 from hookd.hooks.command import SETTING_VARS, Route, route, written_settings
 from hookd.hooks.settings import SCOPES, SettingsFile, readable, scope_path
 from hookd.paths import UnsafePathError
+from hookd.statedir import daemon_pid
 from hookd.trust import check_trusted_file
 
 
@@ -227,6 +228,13 @@ def probe(where: Route, timeout_s: float = 1.0) -> str | None:
         try:
             sock.connect(where.socket)
         except OSError as exc:
+            pid = daemon_pid(where.state_dir)
+            if pid is not None:  # it sweeps the inbox: the events arrive, late
+                who = f"hookd (pid {pid})" if pid > 0 else "the hookd"
+                return (
+                    f"nothing accepts on {where.socket} ({exc.strerror}): events go to {where.inbox}, "
+                    f"which {who} running on that state directory takes every inbox_poll_ms (it listens elsewhere)"
+                )
             return (
                 f"nothing accepts on {where.socket} ({exc.strerror}): events wait in "
                 f"{where.inbox} until a hookd reading that state directory runs"
