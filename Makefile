@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run test lint types bench clean constraints
+.PHONY: runtime setup run test lint types bench clean constraints
 
 # The compiler and Python's headers come first: the install builds the redaction view's C core
 # (hookd/redact/_viewcore.c; optional, so without them it is skipped and the view runs in Python). An
@@ -28,17 +28,22 @@ constraints: setup
 	{ echo "# make constraints writes this file: the versions make setup installs (see the Makefile)"; \
 	  $(BIN)/pip freeze --exclude-editable; } > constraints.txt
 
-setup: $(BIN)/hookd
+# What hookd itself runs on: the virtualenv, the native hook-send (or a note) and the scanners.
+runtime: $(BIN)/hookd
+	$(BIN)/python -m hookd.hooks.native
+	@test -d hookd/redact/_scanners || echo "make: compiling the redaction scanners' databases (once; up to a minute)"
+	$(BIN)/python -m hookd.redact.prebuild
+
+# The tests' tools besides: a user who cannot install packages still gets make run (run needs none
+# of them, and dev-redis installs redis-server only when it has to start one).
+setup: runtime
 	scripts/install-redis-server
 	scripts/install-systemd-tools
 	scripts/install-c-compiler
 	scripts/install-chromium
 	scripts/install-strace
-	$(BIN)/python -m hookd.hooks.native
-	@test -d hookd/redact/_scanners || echo "make: compiling the redaction scanners' databases (once; up to a minute)"
-	$(BIN)/python -m hookd.redact.prebuild
 
-run: setup
+run: runtime
 	scripts/dev-redis
 	exec $(BIN)/hookd run
 

@@ -19,7 +19,7 @@ from hookd.trust import unmapped_uid_problem
 STATUS_CODES = (
     f"{exits.OK} healthy, {exits.FAILURE} degraded (Redis down or breaker open while "
     "spooling, spool over 80%, events dropped, installed hooks that are broken or "
-    "would miss this daemon), 2 not running, 3 could not tell (a bad setting too, named on stderr)"
+    "would miss this daemon), 2 not running, 3 could not tell (a bad setting too, named on stderr; or a hookd holding the state directory answers elsewhere)"
 )
 
 

@@ -119,6 +119,17 @@ def test_settings_are_grouped_with_real_metavars_choices_and_boolean_flags(capsy
     assert "VALUE" not in text
 
 
+def test_each_metavar_says_what_the_flag_takes(cli_env, capsys):
+    # A newcomer's reading of --help (h152): a rate shown as SECONDS, a table and a directory as NAME.
+    text = " ".join(help_of("run", capsys).split())
+    assert "--redis-min-bytes-per-s BYTES/S" in text and "--spare-inbox PATH" in text
+    assert "--usage-prices JSON" in text
+    prices = '{"claude-x": {"input": 1, "output": 2, "cache_read": 0.1, "cache_write": 1}}'
+    assert main(["config", "--json", "--usage-prices", prices, "--spare-inbox", "/tmp/spare"]) == 0
+    values = json.loads(capsys.readouterr().out)
+    assert values["usage_prices"]["claude-x"]["output"] == 2 and values["spare_inbox"] == "/tmp/spare"
+
+
 def test_booleans_are_flags(cli_env, capsys):
     assert main(["config", "--json", "--no-redact", "--redis-cluster"]) == 0
     values = json.loads(capsys.readouterr().out)

@@ -14,7 +14,15 @@ import sys
 
 from conftest import REPO
 
-HEAVY = ("redis", "structlog", "psutil", "hookd.spool.spool", "hookd.ingest.inbox", "hookd.pipeline")
+HEAVY = (
+    "redis",
+    "structlog",
+    "psutil",
+    "hookd.spool.spool",
+    "hookd.ingest.inbox",
+    "hookd.pipeline",
+    "hookd.redact.rules",
+)
 
 
 def loaded_by(args: list[str], tmp_path, env: dict[str, str] | None = None) -> tuple[int, list[str]]:
@@ -49,3 +57,13 @@ def test_hookd_status_of_a_running_daemon_imports_none_of_them_either(hookd, tmp
 def test_the_check_can_fail_a_command_that_needs_redis_loads_it(tmp_path):
     code, modules = loaded_by(["config"], tmp_path)
     assert code == 0 and "redis" in modules
+
+
+def test_config_without_redaction_settings_leaves_the_built_in_rules_unloaded(tmp_path):
+    # `hookd config` took 1.4 s for a newcomer (h152), most of it importing and compiling the built-in
+    # rules to check an empty redact_disable; scripts/dev-redis runs it on each make run.
+    code, modules = loaded_by(["config", "--json"], tmp_path)
+    assert code == 0 and "hookd.redact.rules" not in modules, modules
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "HOOKD_REDACT_DISABLE": '["no_such_rule"]'}
+    code, modules = loaded_by(["config"], tmp_path, env)
+    assert code == 78 and "hookd.redact.rules" in modules  # a setting of the user's is still checked

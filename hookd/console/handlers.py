@@ -67,6 +67,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     from hookd.control import verdict
 
+    from hookd.console import elsewhere
+
     try:
         config = load(args)
     except SettingError as exc:
@@ -90,7 +92,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         missed += fields.findings(read, hooked.url, config_file, repairs)  # fields that stop or block hookd's hooks
         code, found = annotate(code, found, config, config_file, read, missed, repairs)
         found["hooks_problems"] = unnamed + found.get("hooks_problems", [])
-        return ports.annotate(code, found, config, read)
+        code, found = ports.annotate(code, found, config, read)
+        if found.get("running") is False:
+            held = elsewhere.held_elsewhere(config)
+            if held is not None:  # not "not running": `hookd run` would fail on the state directory's lock
+                return verdict.UNKNOWN, held
+        if found.get("running") is None and found.get("error"):
+            found["error"] += elsewhere.foreign_runtime_dir(found["error"])
+        return code, found
 
     return status.run(config, as_json=args.json, watch_s=args.watch, check=check)
 

@@ -83,14 +83,16 @@ USES: dict[str, tuple[str, ...]] = {
 
 def _metavar(name: str, field: msgspec.inspect.Field) -> str:
     kind = field.type.type if isinstance(field.type, msgspec.inspect.Metadata) else field.type
-    if isinstance(kind, msgspec.inspect.ListType):
+    if isinstance(kind, (msgspec.inspect.ListType, msgspec.inspect.DictType)):
         return "JSON"
     if name.endswith("_url"):
         return "URL"
     if name.endswith("_addr"):
         return "HOST:PORT"
-    if name.endswith(("_file", "_dir")) or name in ("socket", "control_socket"):
+    if name.endswith(("_file", "_dir")) or name in ("socket", "control_socket", "spare_inbox"):
         return "PATH"
+    if name.endswith("_bytes_per_s"):
+        return "BYTES/S"
     if name.endswith("_s"):
         return "SECONDS"
     if name.endswith("_ms"):

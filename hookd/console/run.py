@@ -22,6 +22,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from hookd.ingest.socket_files import AlreadyRunning
     from hookd.paths import UnsafePathError
     from hookd.service.activation import ActivationError
+    from hookd.console.elsewhere import foreign_runtime_dir
 
     config = load(args)
     # A closed stderr must cost log lines, not the process: EPIPE is an error to handle
@@ -36,7 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         code = uvloop.run(_serve(Daemon(config, handle_signals=True)))
     except (AlreadyRunning, StateDirLocked, UnsafePathError, ActivationError) as exc:
         logs.release_stderr()
-        _say(f"hookd: {exc}")
+        _say(f"hookd: {exc}{foreign_runtime_dir(str(exc))}")
         return exits.FAILURE
     finally:
         # Before any traceback is printed: the queued lines first, and stderr given back.

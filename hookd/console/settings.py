@@ -33,6 +33,8 @@ def _check_stream(config: Config) -> None:
 
 
 def _check_redaction(config: Config) -> None:
+    if not (config.redact_disable or config.redact_allow or config.redact_rules):
+        return  # nothing of the user's to check, and the built-in rules take a second to import
     from hookd.redact import check_settings
 
     check_settings(config.redact_disable, config.redact_allow, config.redact_rules)

@@ -4,7 +4,8 @@ Two ways a hook loses events without a word: its command names an interpreter or
 client that is gone (an interpreter upgrade; Claude Code then sees exit 127 for
 every event), or it sends to a socket and inbox that this daemon does not use
 (its paths set in hookd's config file only). Each finding names the hooks, the
-settings file and the one command that repairs them.
+settings file and the one command that repairs them. A hook that sends to another socket
+but this daemon's inbox loses nothing (the inbox is swept): it is said as late, not lost.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hookd.hooks import entries, merge
 from hookd.hooks.command import SETTING_VARS, Route, route, written_settings
 from hookd.hooks.settings import SCOPES, SettingsFile, readable, scope_path
 from hookd.paths import UnsafePathError
+from hookd.statedir import daemon_pid
 from hookd.trust import check_trusted_file
 
 
@@ -30,6 +32,7 @@ class Finding:
     problem: str
     repair: str
     blocks: bool = False  # what it says can block the agent (fields.py), not only lose events
+    late: bool = False  # the events still reach the daemon, through its inbox: nothing is lost
 
     def text(self) -> str:
         return f"{self.path}: hooks for {events_text(self.events)} {self.problem}; repair: {self.repair}"
@@ -130,6 +133,19 @@ def check(
                 Finding(path, events, f"run a file another user can change: {why}", "as the fix says")
             )
         for (sock, inbox), events in missing_daemon.items():
+            if _same(os.path.dirname(inbox), state_dir):
+                # Only the socket differs (most often XDG_RUNTIME_DIR set on one side and not the
+                # other): the daemon sweeps that inbox, so the events arrive, late and at a cost.
+                problem = (
+                    f"send to {sock}, not to this daemon's {socket_path}: their events reach it only "
+                    f"through the inbox {inbox} (up to inbox_poll_ms late, each hook paying a failed "
+                    "connect and a write to disk; XDG_RUNTIME_DIR set for one and not the other does this)"
+                )
+                # --socket writes HOOKD_SOCKET into the commands (a plugin's or the managed file's
+                # repair is someone else's to run: left as it is).
+                fix = repair if (repairs or {}).get(path) else f"{repair} --socket {socket_path}"
+                reach.findings.append(Finding(path, events, problem, fix, late=True))
+                continue
             reach.findings.append(
                 Finding(
                     path,
@@ -213,6 +229,13 @@ def probe(where: Route, timeout_s: float = 1.0) -> str | None:
         try:
             sock.connect(where.socket)
         except OSError as exc:
+            pid = daemon_pid(where.state_dir)
+            if pid is not None:  # it sweeps the inbox: the events arrive, late
+                who = f"hookd (pid {pid})" if pid > 0 else "the hookd"
+                return (
+                    f"nothing accepts on {where.socket} ({exc.strerror}): events go to {where.inbox}, "
+                    f"which {who} running on that state directory takes every inbox_poll_ms (it listens elsewhere)"
+                )
             return (
                 f"nothing accepts on {where.socket} ({exc.strerror}): events wait in "
                 f"{where.inbox} until a hookd reading that state directory runs"
@@ -265,9 +288,13 @@ def annotate(
     ]
     status["hooks_problems"] = [f.text() for f in found.findings] + apart
     reasons = []
-    if found.findings:
-        harm = "would lose events or block the agent" if any(f.blocks for f in found.findings) else "would lose events"
-        reasons.append(f"{len(found.findings)} installed hook group(s) {harm} (see hooks)")
+    late = [f for f in found.findings if f.late]
+    lost = [f for f in found.findings if not f.late]
+    if lost:
+        harm = "would lose events or block the agent" if any(f.blocks for f in lost) else "would lose events"
+        reasons.append(f"{len(lost)} installed hook group(s) {harm} (see hooks)")
+    if late:
+        reasons.append(f"{len(late)} installed hook group(s) reach this daemon only through its inbox (see hooks)")
     if apart:
         reasons.append("installed hook commands carry settings apart from this daemon's (see hooks)")
     if reasons and status.get("running"):
