@@ -106,7 +106,10 @@ class LostEvents:
         for name, value in zip(senders, found):
             if value is not None and not (isinstance(value, bytes) and value.isdigit()):
                 continue  # not a mark the script keeps: its own refusal names the key
-            mark = None if value is None else int(value)
+            digits = b"" if value is None else value.lstrip(b"0") or b"0"
+            if len(digits) > len(str(self.landed[name])):
+                continue  # above what landed; int() would refuse one past 4300 digits (a mark set by hand)
+            mark = None if value is None else int(digits)
             if (mark or 0) < self.landed[name]:  # none landed (0, after a loss said): nothing to lose
                 self._lost(name, mark, self.landed[name])
                 self.landed[name] = mark or 0  # said once: the batches that follow raise it again
