@@ -34,6 +34,14 @@ if not got_mark then
   return refusal(mark, marks, "hookd's high-water marks, must be a hash",
                  "delete it if it is not a hash of hookd's: hookd writes it again with the next batch")
 end
+if mark and not string.match(mark, '^%d+$') then
+  -- Set by hand or by another program: named with the fix, shown in part (it may be of any length).
+  return redis.error_reply("ERR hookd's mark for sender " .. sender .. ' in ' .. marks
+    .. ' is not a sequence number (' .. string.format('%q', string.sub(mark, 1, 40))
+    .. (#mark > 40 and '...' or '') .. '); set it to the seq of that sender\'s last event in the stream, '
+    .. 'or delete the field (HDEL ' .. marks .. ' ' .. sender .. '): hookd writes it again with the next '
+    .. 'batch, and adds again any event of it sent again')
+end
 mark = digits(mark or '0')
 if after ~= '0' and above(after, mark) then
   return {-1, mark}
