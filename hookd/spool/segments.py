@@ -11,7 +11,11 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
+import structlog
+
 from hookd.paths import read_private, replace_private
+
+log = structlog.get_logger("hookd.spool")
 
 SUFFIX = ".seg"
 CURSOR = "cursor"
@@ -54,9 +58,22 @@ def file_size(path: str, dir_fd: int | None = None) -> int:
 
 def read_cursor(directory: str, segments: list[int], dir_fd: int | None = None) -> Position:
     """Where publishing resumes: the committed position, or the oldest segment left after it."""
+    path = os.path.join(directory, CURSOR)
     try:
-        seg, offset = (int(x) for x in read_private(os.path.join(directory, CURSOR), dir_fd=dir_fd).split())
-    except (FileNotFoundError, ValueError):
+        seg, offset = (int(x) for x in read_private(path, dir_fd=dir_fd).split())
+        if seg < 0 or offset < 0:
+            raise ValueError(f"a negative number ({seg} {offset})")
+    except FileNotFoundError:
+        return Position(segments[0], 0)
+    except ValueError as exc:
+        # hookd writes it by rename, so only a damaged disk or a hand leaves this: a read at a
+        # negative offset failed the start on each try. From the oldest segment, Redis skips repeats.
+        log.warning(
+            "spool_cursor_unreadable",
+            cursor=path,
+            error=str(exc),
+            hint="the spool's events are sent again from its oldest segment; Redis skips those it has",
+        )
         return Position(segments[0], 0)
     if seg not in segments:
         # Deleted after the cursor moved past it: resume at the oldest segment
