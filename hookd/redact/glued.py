@@ -109,7 +109,7 @@ def unglued(text: str, spans: Spans, locate: Callable[[str], Spans]) -> Spans:
             found += [
                 (_run_start(text, site.bound, site.edge, None), site.edge, DENSE)
                 if site.before
-                else (site.edge, _run_end(text, site.edge, site.bound, None), DENSE)
+                else (site.edge, run_end(text, site.edge, site.bound, None), DENSE)
                 for site, _, _, _, _ in reads
             ]
             break
@@ -206,7 +206,7 @@ def _read(text: str, site: _Site) -> tuple[_Site, int, int, str, int] | None:
     left_at = site.edge
     if left_at >= site.bound or not _AFTER.match(text, left_at, site.bound):
         return None
-    high = _run_end(text, left_at, site.bound)
+    high = run_end(text, left_at, site.bound)
     if high - left_at < SHORTEST_AFTER:
         return None
     after = site.neighbour if site.neighbour and high == site.bound else text[high : min(site.bound, high + LOOKAHEAD)]
@@ -233,7 +233,7 @@ def _run_start(text: str, floor: int, at: int, most: int | None = RUN) -> int:
     return i
 
 
-def _run_end(text: str, at: int, ceiling: int, most: int | None = RUN) -> int:
+def run_end(text: str, at: int, ceiling: int, most: int | None = RUN) -> int:
     """Where the run that begins at ``at`` ends: at the first stop character, not past ``ceiling``, at
     most ``most`` characters on."""
     high = ceiling if most is None else min(ceiling, at + most)

@@ -19,8 +19,9 @@ one joint and begins after the one before), so the reads of one rule together re
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
+from hookd.redact.glued import LOOKAHEAD, RUN, run_end
 from hookd.redact.patterns import JOINTS
 from hookd.redact.scan import CHUNK
 
@@ -54,16 +55,59 @@ def joints(text: str, ends: list[int], reach: int, dense: Collection[int] = ()) 
     return windows
 
 
-def ended_at_joints(found: list[tuple[int, int, int]], cut: dict[tuple[int, int], int]) -> list[tuple[int, int, int]]:
+def ended_at_joints(
+    found: list[tuple[int, int, int]], cut: dict[tuple[int, int], int], taken: Callable[[int, int, int], bool]
+) -> list[tuple[int, int, int]]:
     """``found`` less a token's find that runs past the joint its own find ends at (``cut``: start and rule ->
     joint): a body that may end before ``_`` took the next token's prefix up to its ``_`` (``sk_live_<24>`` +
     ``shpat`` of ``shpat_<hex>``), and the union of the two left the next token's rest in clear, its prefix
-    inside the marker. Ended at the joint, glued.py reads the run after its marker and takes the next token."""
+    inside the marker. Ended at the joint, glued.py reads the run after its marker and takes the next token.
+    Only where the run after the joint is taken as a token (``taken``: joint, the longer find's end, rule): a
+    prefix inside a token of no fixed length (``hvb.<body>hf_<15>``) is no joint when no token follows it, and
+    split there, the body's tail was left in clear after the marker; the longer find stands (fail closed)."""
     if not cut:
         return found
     confirmed = set(found)
     return [
         (start, end, index)
         for start, end, index in found
-        if (joint := cut.get((start, index))) is None or end <= joint or (start, joint, index) not in confirmed
+        if (joint := cut.get((start, index))) is None
+        or end <= joint
+        or (start, joint, index) not in confirmed
+        or not taken(joint, end, index)
     ]
+
+
+class Tails:
+    """Whether the run after a joint in ``text`` is taken as tokens up to the longer find's end: read as a
+    second pass would, glued tokens too (``locate``: a text's spans as the passes find them), finds from the
+    joint on, each beginning where the one before ends, cover it. A rest they leave (``hf_<15>``, a glued
+    ``-prod`` the body reads on, the body after a token) stays in the longer find. Bounded: each read counted
+    twice (its pass, and glued.py's re-reads of the runs glued in it), the reads of one text together read at
+    most its length and one run more; past that, the longer find stands, with no read."""
+
+    def __init__(self, text: str, names: Callable[[int], str], locate: Callable[[str], list[tuple[int, int, str]]]):
+        self._text = text
+        self._names = names
+        self._locate = locate
+        self._left = len(text) + RUN
+
+    def __call__(self, joint: int, end: int, index: int) -> bool:
+        marker = f"[REDACTED:{self._names(index)}]"
+        high = run_end(self._text, end, len(self._text))
+        window = marker + self._text[joint:high] + self._text[high : high + LOOKAHEAD]
+        self._left -= 2 * len(window)
+        if self._left < 0:
+            return False
+        reached = len(marker)  # the finds from the joint on, each beginning where the one before ends or earlier
+        for start, stop, _ in self._locate(window):
+            if start > reached:
+                break
+            reached = max(reached, stop)
+        return reached >= len(marker) + end - joint
+
+
+def always(joint: int, end: int, index: int) -> bool:
+    """No run after a joint read, every split stands: inside a run after a joint that Tails reads (whose cover
+    of the run judges the split before it; a run is not read within a run)."""
+    return True

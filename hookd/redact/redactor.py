@@ -37,7 +37,7 @@ from hookd.redact.escapes import inside_strings, whole_escapes
 from hookd.redact.budget import CONFIRM_LIMIT, Budget
 from hookd.redact.dense import MARK, redact_in_bulk
 from hookd.redact.glued import unglued
-from hookd.redact.joints import ended_at_joints, joints
+from hookd.redact.joints import Tails, always, ended_at_joints, joints
 from hookd.redact.mcpnames import tools_kept
 from hookd.redact.nested import InnerBudget, Unwrapper
 from hookd.redact.patterns import HS_JOINT
@@ -135,10 +135,18 @@ class Redactor:
         pieces.append(text[last:])
         return "".join(pieces), counts
 
-    def _spans(self, text: str) -> list[tuple[int, int, str]]:
-        """What a pass over ``text`` replaces (a stretch too dense to confirm: nothing)."""
-        located = self._located(text, None, 0, always_view=True, limited=False)
+    def _spans(self, text: str, tails: bool = True) -> list[tuple[int, int, str]]:
+        """What a pass over ``text`` replaces (a stretch too dense to confirm: nothing). Not ``tails``: no run
+        after a joint read (joints.Tails), every split at a joint stands."""
+        located = self._located(text, None, 0, always_view=True, limited=False, tails=tails)
         return located[0] if located is not None and not located[1] else []
+
+    def _tail_spans(self, run: str) -> list[tuple[int, int, str]]:
+        """What the passes take of a run after a joint (joints.Tails), the tokens glued in it too. The run is of
+        the text the rules read (the view, decoded already): read as it is, not through a view of its own."""
+        located = self._located(run, None, 0, limited=False, tails=False)
+        spans = located[0] if located is not None and not located[1] else []
+        return unglued(run, spans, lambda text: self._spans(text, False))
 
     def _located(
         self,
@@ -148,6 +156,7 @@ class Redactor:
         inner: InnerBudget | None = None,
         always_view: bool = False,
         limited: bool = True,
+        tails: bool = True,
     ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int]]] | None:
         """The spans to replace in ``text`` (whole escapes) and the dense stretches; None: nothing.
         ``always_view``: the rules read the view even where the scan saw nothing to decode (pieces of a
@@ -170,7 +179,7 @@ class Redactor:
                 pass
             scanned = done[0]
         read = view.text if view else text
-        spans, budget = self._find(read, scanned, depth, inner, limited)
+        spans, budget = self._find(read, scanned, depth, inner, limited, tails)
         if budget is None:
             return None
         if budget.spent and limited:  # the reads of glued runs are bounded by glued.py, not per chunk
@@ -184,10 +193,17 @@ class Redactor:
         return whole_escapes(text, spans), runs
 
     def _find(
-        self, text: str, scanned: Scanned, depth: int, inner: InnerBudget | None = None, limited: bool = True
+        self,
+        text: str,
+        scanned: Scanned,
+        depth: int,
+        inner: InnerBudget | None = None,
+        limited: bool = True,
+        tails: bool = True,
     ) -> tuple[list[tuple[int, int, str]], Budget | None]:
         """The spans to replace, in order, overlapping finds merged (named by the earlier rule); and the
-        budget spent on them (None: nothing to read). Decoded text spends the outer text's (``inner``)."""
+        budget spent on them (None: nothing to read). Decoded text spends the outer text's (``inner``). Not
+        ``tails``: a split at a joint stands without a read of the run after it (joints.Tails)."""
         gated, reports, _, confirms, dense = scanned
         if not gated and not reports and not confirms and not dense and self._every_rule_gates and not self.exhaustive:
             return [], None
@@ -246,7 +262,8 @@ class Redactor:
                             cut[match.start(rule.group), index] = joint
                             self._take(index, rule, match, found, pending, depth, budget, joint=True)
         settled(pending, found, budget, len(text), self._confirmed)
-        return tools_kept(text, merged(ended_at_joints(found, cut), self.rules)), budget
+        taken = Tails(text, lambda index: rules[index].name, self._tail_spans) if tails else always
+        return tools_kept(text, merged(ended_at_joints(found, cut, taken), self.rules)), budget
 
     def _take(
         self,
