@@ -34,6 +34,7 @@ setup: $(BIN)/hookd
 	scripts/install-c-compiler
 	scripts/install-chromium
 	scripts/install-strace
+	scripts/install-fuse
 	$(BIN)/python -m hookd.hooks.native
 	@test -d hookd/redact/_scanners || echo "make: compiling the redaction scanners' databases (once; up to a minute)"
 	$(BIN)/python -m hookd.redact.prebuild
