@@ -10,8 +10,8 @@ the child reads again whenever it changes. A rule:
      "after_bytes": N  (write only: the matching files take N bytes in all, the next write is cut at
                         that byte and the one after fails),
      "short": N        (write only: a write of more than N bytes writes N and says so),
-     "drop": true      (fsync only: the file loses what was written since its last good fsync, as
-                        Linux may drop the dirty pages of a failed writeback)}
+     "drop": true      (fsync only: what was written since the file's last good fsync reads back as
+                        zeros, as Linux may drop the dirty pages of a failed writeback)}
 
 Every fault the child injects is appended to a log file (``faults()`` reads it), so a test can
 check that its fault really fired instead of passing without it. ``available()`` says whether FUSE
@@ -221,7 +221,9 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
             return {k: getattr(sv, k) for k in (*keys, "f_frsize", "f_namemax")}
 
         def open(self, path: str, flags: int) -> int:
-            return os.open(self._real(path), flags & ~(os.O_APPEND | os.O_CREAT | os.O_EXCL | os.O_TRUNC))
+            fd = os.open(self._real(path), flags & ~(os.O_APPEND | os.O_CREAT | os.O_EXCL | os.O_TRUNC))
+            synced.setdefault(path, os.fstat(fd).st_size)
+            return fd
 
         def create(self, path: str, mode: int, fi: Any = None) -> int:
             real = self._real(path)
@@ -268,10 +270,13 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
                     rules.spend(rule)
                     dropped = 0
                     if rule.get("drop"):
+                        # The file keeps its size; what was not yet on the disk reads back as zeros,
+                        # as from ext4 after a failed writeback.
                         size = os.fstat(fh).st_size
                         keep = synced.get(path, 0)
                         if size > keep:
-                            os.ftruncate(fh, keep)
+                            os.pwrite(fh, bytes(size - keep), keep)
+                            os.fsync(fh)
                             dropped = size - keep
                     note("fsync", path, errno=rule.get("errno", "EIO"), dropped=dropped)
                     raise fail(rule)
