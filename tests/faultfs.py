@@ -299,7 +299,15 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
 
     # Only root mounts without fusermount's checks; allow_other lets the tests' second uid in, and
     # default_permissions has the kernel check modes as on a disk.
-    options: dict[str, Any] = {"foreground": True, "nothreads": False, "direct_io": True, "use_ino": True}
+    # hard_remove: an open file unlinked is removed at once, as on a disk, not renamed to .fuse_hidden*
+    # (a rename the rules could fail).
+    options: dict[str, Any] = {
+        "foreground": True,
+        "nothreads": False,
+        "direct_io": True,
+        "use_ino": True,
+        "hard_remove": True,
+    }
     options.update(default_permissions=True)
     if os.geteuid() == 0:
         options.update(allow_other=True)
