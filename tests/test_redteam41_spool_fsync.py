@@ -103,3 +103,21 @@ def test_a_failed_spool_fsync_whose_pages_are_dropped_loses_no_handed_over_event
     assert arrived(redis) == handed_over, sent
     assert '"spool_damage_skipped"' not in daemon.log_text()  # the zeroed records were never read back
     daemon.stop()
+
+
+def test_inbox_files_taken_while_a_failed_fsync_drops_their_pages_arrive_once(faulty_daemon):
+    daemon, fs, redis = faulty_daemon(spool_fsync="interval")
+    sent = {n: send(daemon, n) for n in range(4)}  # hookd not running yet: all kept in the inbox
+    assert set(sent.values()) == {"kept"}, sent
+    assert len(daemon.inbox()) == 4
+    fs.set_rules([{"op": "fsync", "path": "/spool/*.seg", "count": 1, "drop": True}])
+    daemon.start()
+    wait_until(lambda: fs.faults(), what="the fsync fault to fire")
+    wait_until(lambda: '"spool_flush_failed"' in daemon.log_text(), what="spool_flush_failed in the log")
+    assert len(daemon.inbox()) == 4  # kept while the spool's copies are unsure
+    redis.start()
+    wait_until(lambda: len(arrived(redis)) >= 4, timeout=60, what="the inbox's events in Redis")
+    wait_until(lambda: not daemon.inbox(), timeout=30, what="the inbox emptied")
+    assert arrived(redis) == [0, 1, 2, 3]
+    assert '"spool_damage_skipped"' not in daemon.log_text()
+    daemon.stop()

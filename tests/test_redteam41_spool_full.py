@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 
 import pytest
 from conftest import RedisServer, wait_until

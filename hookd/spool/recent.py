@@ -19,26 +19,48 @@ from __future__ import annotations
 
 from collections import deque
 
+import structlog
+
 from hookd.spool.event import Event
 from hookd.spool.segments import Position
 
+log = structlog.get_logger("hookd.spool")
+
 MAX_BYTES = 4 << 20  # a few thousand events; during an outage the oldest go, read from the file later
+# A disk whose every fsync fails, with Redis away, would pin everything: past this the oldest go too.
+PINNED_MAX_BYTES = 64 << 20
 
 
 class RecentEvents:
-    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int = MAX_BYTES, pinned_max_bytes: int = PINNED_MAX_BYTES) -> None:
         self.max_bytes = max_bytes
+        self.pinned_max_bytes = pinned_max_bytes
         self._entries: deque[tuple[Position, Event, Position]] = deque()
         self._by_start: dict[Position, tuple[Event, Position]] = {}
         self._bytes = 0
         self._pinned: Position | None = None  # entries ending by here stay whatever the bound
+        self._said_past = False  # spool_unsure_events_past_memory logged since the last pin
 
     def add(self, start: Position, event: Event, after: Position) -> None:
         """Remember an event just written to the file between ``start`` and ``after``."""
         self._entries.append((start, event, after))
         self._by_start[start] = (event, after)
         self._bytes += after.offset - start.offset
-        while self._bytes > self.max_bytes and not self._front_pinned():
+        while self._bytes > self.max_bytes:
+            if self._front_pinned():
+                if self._bytes <= self.pinned_max_bytes:
+                    break
+                start, _, _ = self._entries[0]
+                if not self._said_past:
+                    self._said_past = True
+                    log.warning(
+                        "spool_unsure_events_past_memory",
+                        segment=start.segment,
+                        offset=start.offset,
+                        pinned_max_bytes=self.pinned_max_bytes,
+                        hint="a failed fsync left more events unsure than memory keeps: the oldest are read back "
+                        "from the spool's file, which may have lost them; check the disk (dmesg), bring Redis back",
+                    )
             self._drop_first()
 
     def has(self, position: Position) -> bool:
@@ -60,6 +82,7 @@ class RecentEvents:
         """Keep the events written before ``through`` (a failed fsync left them unsure on the disk)."""
         if self._pinned is None or self._pinned < through:
             self._pinned = through
+            self._said_past = False
 
     def _front_pinned(self) -> bool:
         return bool(self._entries) and self._pinned is not None and self._entries[0][0] < self._pinned
