@@ -42,6 +42,7 @@ setup: runtime
 	scripts/install-c-compiler
 	scripts/install-chromium
 	scripts/install-strace
+	scripts/install-fuse
 
 run: runtime
 	scripts/dev-redis

@@ -42,16 +42,22 @@ def test_across_a_new_segment_memory_goes_on(tmp_path, file_reads):
     assert file_reads == []
 
 
-def test_after_a_rewind_the_same_events_come_from_the_file(tmp_path, file_reads):
+def test_after_a_rewind_the_same_events_come_from_memory_again(tmp_path, file_reads):
+    # Memory keeps them until Redis has them: after a failed fsync the file may not (recent.py).
     spool = open_spool(tmp_path)
     spool.append_many([event(n) for n in range(1, 4)])
     from_memory = spool.read_batch(100, 1 << 20)
     spool.rewind()  # the publish failed
-    from_file = spool.read_batch(100, 1 << 20)
-    assert from_file.events == from_memory.events and from_file.end == from_memory.end
-    assert len(file_reads) == 1
+    again = spool.read_batch(100, 1 << 20)
+    assert again.events == from_memory.events and again.end == from_memory.end
+    assert file_reads == []
+    spool.commit(again)
     spool.append(event(4))
     assert [e.seq for e in spool.read_batch(100, 1 << 20).events] == [4]
+    spool.close()
+    reopened = open_spool(tmp_path)  # memory is gone after a restart: the file is read
+    assert [e.seq for e in reopened.read_batch(100, 1 << 20).events] == [4]
+    assert len(file_reads) == 1
 
 
 def test_past_its_bound_memory_forgets_the_oldest_and_the_file_fills_in(tmp_path, monkeypatch):
@@ -70,5 +76,40 @@ def test_a_damaged_record_in_the_file_is_skipped_there_but_memory_holds_the_good
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
     assert [e.seq for e in spool.read_batch(100, 1 << 20).events] == [1, 2, 3]
-    spool.rewind()  # read from the file: the damaged record is skipped, never returned as data
-    assert [e.seq for e in spool.read_batch(100, 1 << 20).events] == [1, 3]
+    spool.rewind()  # the publish failed: memory still holds them
+    assert [e.seq for e in spool.read_batch(100, 1 << 20).events] == [1, 2, 3]
+    spool.close()
+    reopened = open_spool(tmp_path)  # read from the file: the damaged record is skipped, never returned as data
+    assert [e.seq for e in reopened.read_batch(100, 1 << 20).events] == [1, 3]
+
+
+def test_events_a_failed_fsync_left_unsure_come_from_memory_past_its_bound(tmp_path, monkeypatch):
+    # After a failed fsync Linux may drop the pages it could not write: the file reads back zeros there.
+    monkeypatch.setattr(spool_module, "RecentEvents", lambda: RecentEvents(max_bytes=2000))
+    spool = open_spool(tmp_path)
+    spool.append(event(1))
+    spool.sync()
+    path = next(tmp_path.glob("*.seg"))
+    synced = path.stat().st_size
+    for n in range(2, 6):
+        spool.append(event(n))
+    unsure_end = path.stat().st_size
+    spool.keep_unsure(spool.end)  # the Flusher's flush failed: events 2 to 5 may not be on the disk
+    for n in range(6, 41):  # Redis away: far past memory's bound
+        spool.append(event(n))
+    data = path.read_bytes()
+    path.write_bytes(data[:synced] + bytes(unsure_end - synced) + data[unsure_end:])
+    assert drain(spool, max_events=7) == list(range(1, 41))
+
+
+def test_unsure_events_past_the_pinned_cap_go_from_memory_and_it_is_said(tmp_path, monkeypatch, capsys):
+    # A disk whose every fsync fails, with Redis away, must not pin events in memory without end.
+    recent = RecentEvents(max_bytes=2000, pinned_max_bytes=5000)
+    monkeypatch.setattr(spool_module, "RecentEvents", lambda: recent)
+    spool = open_spool(tmp_path)
+    for n in range(1, 101):
+        spool.append(event(n))
+        spool.keep_unsure(spool.end)
+    assert 2000 < recent._bytes <= 5000 + 200
+    assert "spool_unsure_events_past_memory" in capsys.readouterr().out
+    assert drain(spool, max_events=7) == list(range(1, 101))  # the file, undamaged here, fills in

@@ -204,6 +204,7 @@ class Flusher:
         failure = self.failure = FlushFailure(
             exc, self.spool.end, say or (self.failure is not None and self.failure.said)
         )
+        self.spool.keep_unsure(failure.through)
         if say:
             log.error(
                 "spool_flush_failed",

@@ -1,7 +1,7 @@
 """Handing events out to the publisher, in order, ahead of the committed position.
 
-Events just appended come from memory (recent.py); anything memory cannot say (after a
-rewind, or past its bound) is read back from the segment files. A record that fails its
+Events just appended come from memory (recent.py), after a rewind too; anything memory cannot
+say (past its bound, after a restart) is read back from the segment files. A record that fails its
 checksum is skipped and logged, never handed out. ``rewind`` starts again from the
 committed position after a failed publish.
 """
@@ -94,6 +94,7 @@ class SpoolReader:
                 continue
             if self._reader is None:
                 self._reader = SegmentReader(files.path(seg), offset, files.dir_fd)
+            in_memory = False
             for data, after in self._reader.records(limit=2**62, end=files.sizes[seg]):
                 self._note_damage(self._reader, seg)
                 self.position = Position(seg, after)
@@ -103,6 +104,14 @@ class SpoolReader:
                     log.error("spool_record_undecodable", segment=seg, offset=after - len(data))
                     continue
                 yield event, self.position
+                # What follows is in memory: taken from there, not from a file a failed fsync may have
+                # left without it (recent.py).
+                if self.recent.has(self.position):
+                    in_memory = True
+                    break
+            if in_memory:
+                self.close()
+                continue
             self._note_damage(self._reader, seg)
             # Damage at the end is skipped too: the position must reach the end, or
             # next_batch would find "unread" bytes it can never hand out.

@@ -2,47 +2,92 @@
 
 While Redis keeps up, the publisher hands out what was appended a few ms
 before: reading it from the file costs a read, a checksum and a decode for
-each event. The file is still what survives a crash, and the position in it
-still rules: an event is taken from here only when it starts exactly where the
-publisher's read position is; anything else (a rewind after a failed publish,
-events dropped for the bound below, a restart) is read from the file as
-before, and entries the position has passed are discarded.
+each event. The file is still what survives a crash of hookd, and the position
+in it still rules: an event is taken from here only when it starts exactly
+where the publisher's read position is; anything else (events dropped for the
+bound below, a restart) is read from the file as before. An entry stays until
+Redis has it (``forget_before``), so that a rewind after a failed publish finds
+it here again.
+
+After a failed fsync the file may not hold what it was given: Linux can drop
+the pages it could not write, and they read back as zeros (or old data). The
+events written by then are ``pin``ned: the bound does not evict them until Redis
+has them, so the publisher takes them from here instead of from the file.
 """
 
 from __future__ import annotations
 
 from collections import deque
 
+import structlog
+
 from hookd.spool.event import Event
 from hookd.spool.segments import Position
 
+log = structlog.get_logger("hookd.spool")
+
 MAX_BYTES = 4 << 20  # a few thousand events; during an outage the oldest go, read from the file later
+# A disk whose every fsync fails, with Redis away, would pin everything: past this the oldest go too.
+PINNED_MAX_BYTES = 64 << 20
 
 
 class RecentEvents:
-    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int = MAX_BYTES, pinned_max_bytes: int = PINNED_MAX_BYTES) -> None:
         self.max_bytes = max_bytes
+        self.pinned_max_bytes = pinned_max_bytes
         self._entries: deque[tuple[Position, Event, Position]] = deque()
+        self._by_start: dict[Position, tuple[Event, Position]] = {}
         self._bytes = 0
+        self._pinned: Position | None = None  # entries ending by here stay whatever the bound
+        self._said_past = False  # spool_unsure_events_past_memory logged since the last pin
 
     def add(self, start: Position, event: Event, after: Position) -> None:
         """Remember an event just written to the file between ``start`` and ``after``."""
         self._entries.append((start, event, after))
+        self._by_start[start] = (event, after)
         self._bytes += after.offset - start.offset
         while self._bytes > self.max_bytes:
+            if self._front_pinned():
+                if self._bytes <= self.pinned_max_bytes:
+                    break
+                start, _, _ = self._entries[0]
+                if not self._said_past:
+                    self._said_past = True
+                    log.warning(
+                        "spool_unsure_events_past_memory",
+                        segment=start.segment,
+                        offset=start.offset,
+                        pinned_max_bytes=self.pinned_max_bytes,
+                        hint="a failed fsync left more events unsure than memory keeps: the oldest are read back "
+                        "from the spool's file, which may have lost them; check the disk (dmesg), bring Redis back",
+                    )
             self._drop_first()
+
+    def has(self, position: Position) -> bool:
+        return position in self._by_start
 
     def take(self, position: Position) -> tuple[Event, Position] | None:
         """The event that starts at ``position`` and the position after it, or None if not here."""
+        return self._by_start.get(position)
+
+    def forget_before(self, position: Position) -> None:
+        """Redis has every event before ``position``: they need not be kept."""
         entries = self._entries
         while entries and entries[0][0] < position:
             self._drop_first()
-        if not entries or entries[0][0] != position:
-            return None
-        _, event, after = entries[0]
-        self._drop_first()
-        return event, after
+        if self._pinned is not None and self._pinned <= position:
+            self._pinned = None
+
+    def pin(self, through: Position) -> None:
+        """Keep the events written before ``through`` (a failed fsync left them unsure on the disk)."""
+        if self._pinned is None or self._pinned < through:
+            self._pinned = through
+            self._said_past = False
+
+    def _front_pinned(self) -> bool:
+        return bool(self._entries) and self._pinned is not None and self._entries[0][0] < self._pinned
 
     def _drop_first(self) -> None:
         start, _, after = self._entries.popleft()
+        self._by_start.pop(start, None)
         self._bytes -= after.offset - start.offset

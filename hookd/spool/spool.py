@@ -84,7 +84,7 @@ class Spool:
         # A failed fsync of an earlier run whose events Redis does not have yet (flusher.py).
         self.unsure_at_start = unsure_left(self.directory, self.dir_fd, cursor, bool(self.backlog_at_start))
         self._data_ready.set()
-        recent = RecentEvents()
+        recent = self._recent = RecentEvents()
         self._reader = SpoolReader(files, recent, cursor)
         # Segments are the unit of deletion and of dropping: keep several within the bound.
         self._writer = SegmentWriter(
@@ -117,6 +117,7 @@ class Spool:
         """The ``events`` waiting events before ``end`` are copied behind the spool's end (daemon/backlog.py):
         committed as if published, their copies go to Redis in their place."""
         self._cursor.commit_to(end, events)
+        self._recent.forget_before(self._cursor.position)
 
     def let_go_committed(self) -> None:
         """Record the committed position and delete the segments before it; recent ones too while
@@ -127,6 +128,10 @@ class Spool:
     def sync(self) -> None:
         """Flush everything written so far to the disk (called from a worker thread)."""
         self._writer.sync()
+
+    def keep_unsure(self, through: Position) -> None:
+        """A flush failed: the events before ``through`` are published from memory, not the file (recent.py)."""
+        self._recent.pin(through)
 
     @property
     def disk_full(self) -> bool:
@@ -168,11 +173,13 @@ class Spool:
 
     def rewind(self) -> None:
         """Hand out again everything after the committed position (after a failed publish)."""
+        self._recent.forget_before(self._cursor.position)
         self._reader.rewind(self._cursor.position)
 
     def commit(self, batch: Batch) -> None:
         """Record that Redis has every event up to ``batch.end``; drop segments before it."""
         self._cursor.commit(batch)
+        self._recent.forget_before(self._cursor.position)
 
     @property
     def writing_segment(self) -> int:
