@@ -697,7 +697,9 @@ def test_published_events_kept_for_dedupe_do_not_make_the_spool_look_full(hookd_
     code, status = status_json(daemon)
     assert status["spool"]["events"] == 0 and status["spool"]["bytes"] == 0
     assert status["spool"]["disk_bytes"] > 0.8 * status["spool"]["max_bytes"]  # the setup holds
-    assert (code, status["reasons"]) == (HEALTHY, [])
+    # A loaded machine can make the loop run late (a reason of its own, not the spool's): only that may be said.
+    others = [r for r in status["reasons"] if not r.startswith("the event loop runs late")]
+    assert others == [] and (code == HEALTHY or status["reasons"]), (code, status["reasons"])
 
 
 # ---------------------------------------------------------------- metrics
