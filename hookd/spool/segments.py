@@ -11,11 +11,7 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
-import structlog
-
 from hookd.paths import read_private, replace_private
-
-log = structlog.get_logger("hookd.spool")
 
 SUFFIX = ".seg"
 CURSOR = "cursor"
@@ -68,7 +64,10 @@ def read_cursor(directory: str, segments: list[int], dir_fd: int | None = None) 
     except ValueError as exc:
         # hookd writes it by rename, so only a damaged disk or a hand leaves this: a read at a
         # negative offset failed the start on each try. From the oldest segment, Redis skips repeats.
-        log.warning(
+        # structlog here only: `hookd status` reads the cursor too and starts without it.
+        import structlog
+
+        structlog.get_logger("hookd.spool").warning(
             "spool_cursor_unreadable",
             cursor=path,
             error=str(exc),
