@@ -39,7 +39,7 @@ class RecentEvents:
         self._by_start: dict[Position, tuple[Event, Position]] = {}
         self._bytes = 0
         self._pinned: Position | None = None  # entries ending by here stay whatever the bound
-        self._said_past = False  # spool_unsure_events_past_memory logged since the last pin
+        self._said_past = False  # spool_unsure_events_past_memory logged while pinned (once, not per flush)
 
     def add(self, start: Position, event: Event, after: Position) -> None:
         """Remember an event just written to the file between ``start`` and ``after``."""
@@ -77,12 +77,12 @@ class RecentEvents:
             self._drop_first()
         if self._pinned is not None and self._pinned <= position:
             self._pinned = None
+            self._said_past = False
 
     def pin(self, through: Position) -> None:
         """Keep the events written before ``through`` (a failed fsync left them unsure on the disk)."""
         if self._pinned is None or self._pinned < through:
             self._pinned = through
-            self._said_past = False
 
     def _front_pinned(self) -> bool:
         return bool(self._entries) and self._pinned is not None and self._entries[0][0] < self._pinned
