@@ -102,7 +102,8 @@ GITLEAKS_PROVIDER_RULES: tuple[Rule, ...] = (
         "a Facebook (Meta) user or page access token (EAAB, EAAC, EAAD, EAAG, EAAM, EAAU + 100 or more)",
         # (EAAA + 56-100 is Square's, square_token)
         ("EAAB", "EAAC", "EAAD", "EAAG", "EAAM", "EAAU"),
-        rf"E{B1}AA[BCDGMU][A-Za-z0-9]{{100,1000}}+{E}",
+        # Not after + or /: inside base64 (a font's, a binary's) a run of 100 may begin EAA after either
+        rf"(?<![+/])E{B1}AA[BCDGMU][A-Za-z0-9]{{100,1000}}+{E}",
         "`EAAM` + 100 or more of `[A-Za-z0-9]`",
         reach=1100,
         jointed=False,  # a token of 100 to 1000: joints after every length cost Hyperscan (patterns.py)
