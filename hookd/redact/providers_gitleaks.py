@@ -27,8 +27,9 @@ def _cased(token: str) -> bool:
 def _random_after(prefixes: tuple[str, ...], distinct: int = 10) -> Callable[[str], bool]:
     """The token's body (past its prefix) mixes letters and digits over more than ``distinct`` different
     characters (10 unless told): random, not a placeholder (sha256~XXXX_PUT_YOUR_TOKEN_HERE_XXXX,
-    sgp_5555555dAAAAA7777777...) nor a word. ``distinct`` is lower where a body may be as short as 12 (Alibaba's older key ids, Flutterwave's 12 hex): 12 of 16 at
-    random hold 8 on average, and 5 or fewer 1 time in 300."""
+    sgp_5555555dAAAAA7777777...) nor a word. ``distinct`` is lower where a body may be as short as 12
+    (Alibaba's older key ids, Flutterwave's 12 hex): 12 of 16 at random hold 8 on average, and 5 or fewer 1
+    time in 300."""
 
     def ok(token: str) -> bool:
         body = token
