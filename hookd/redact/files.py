@@ -210,11 +210,13 @@ def _value_ok(match: re.Match[str]) -> bool:
 # the text up to the next tag (JSON escapes inside it, \" and \n, taken whole). The text may be
 # a CDATA section (<password><![CDATA[...]]></password>): then its inside, up to ]]> (never past a <,
 # and 256 characters: a flood of unclosed sections would read far ahead from each).
-XML_SECRET_TRIGGER = (
+# An opening tag whose name (after a namespace) ends in a secret's word, with its attributes, to its ">".
+XML_SECRET_NAME = (
     r"(?i)<(?:[A-Za-z0-9_.-]{1,40}:)?[A-Za-z0-9_.-]{0,40}"
     r"(?:password|passwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key)"
-    r"(?:\s[^<>]{0,200})?>(?:<!\[CDATA\[)?[^<\s\]]"
+    r"(?:\s[^<>]{0,200})?"
 )
+XML_SECRET_TRIGGER = XML_SECRET_NAME + r">(?:<!\[CDATA\[)?[^<\s\]]"
 # A < inside the text that begins no tag (a digit or a sign after it: Tr0ub4dor<3xQz, pasted unescaped) is
 # part of it; inside CDATA, everything to its ]]>.
 XML_SECRET_VALUE = (

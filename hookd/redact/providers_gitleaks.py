@@ -1,4 +1,4 @@
-"""Provider tokens gitleaks' own examples found kept (nineteenth session, h92).
+"""Provider tokens gitleaks' own examples found kept (nineteenth session, h92; again h153).
 
 Each rule carries over a gitleaks rule's facts (config/gitleaks.toml, cmd/generate/config/rules/*.go): a
 fixed prefix, an alphabet, a length. As in providers.py a token is found only at a boundary and replaced
@@ -24,9 +24,12 @@ def _cased(token: str) -> bool:
     return _mixed(token) and any(c.isupper() for c in token) and any(c.islower() for c in token)
 
 
-def _random_after(prefixes: tuple[str, ...]) -> Callable[[str], bool]:
-    """The token's body (past its prefix) mixes letters and digits over more than 10 characters: random, not a
-    placeholder (sha256~XXXX_PUT_YOUR_TOKEN_HERE_XXXX, sgp_5555555dAAAAA7777777...) nor a word."""
+def _random_after(prefixes: tuple[str, ...], distinct: int = 10) -> Callable[[str], bool]:
+    """The token's body (past its prefix) mixes letters and digits over more than ``distinct`` different
+    characters (10 unless told): random, not a placeholder (sha256~XXXX_PUT_YOUR_TOKEN_HERE_XXXX,
+    sgp_5555555dAAAAA7777777...) nor a word. ``distinct`` is lower where a body may be as short as 12
+    (Alibaba's older key ids, Flutterwave's 12 hex): 12 of 16 at random hold 8 on average, and 5 or fewer 1
+    time in 300."""
 
     def ok(token: str) -> bool:
         body = token
@@ -34,9 +37,18 @@ def _random_after(prefixes: tuple[str, ...]) -> Callable[[str], bool]:
             if token.startswith(prefix):
                 body = token[len(prefix) :]
                 break
-        return _mixed(body) and len(set(body)) > 10
+        return _mixed(body) and len(set(body)) > distinct
 
     return ok
+
+
+_KEY_ID_BODY = _random_after(("LTAI", "p8e-"), 7)
+
+
+def _key_id_ok(token: str) -> bool:
+    """Random past its prefix, and not an upper-case identifier (LTAIMONITORINGSERVICE2): Alibaba's ids are
+    base62, both cases at random (a run of 12 with no lower-case letter: 1 in 700)."""
+    return _KEY_ID_BODY(token) and not token[4:].isupper()
 
 
 GITLEAKS_PROVIDER_RULES: tuple[Rule, ...] = (
@@ -75,5 +87,45 @@ GITLEAKS_PROVIDER_RULES: tuple[Rule, ...] = (
         # hundred starts alive at every character
         trigger=r"(?:^|[^A-Za-z0-9_\\]|\\[nrtbf]|\\u[0-9A-Fa-f]{4})A{22}[A-Za-z0-9%]{80,100}(?:[^A-Za-z0-9_]|$)",
         validate=_cased,
+    ),
+    _token(
+        "payment_api_token",
+        "a payment or shipping API key (EasyPost EZAK/EZTK, Flutterwave FLWSECK-, Duffel duffel_live_/duffel_test_)",
+        ("EZAK", "EZTK", "FLWSECK", "duffel_"),
+        # (not Flutterwave's FLWPUBK-: a public key, meant for the browser)
+        rf"(?:E{B1}Z[AT]K[A-Za-z0-9]{{54}}|F{B1}LWSECK(?:_TEST)?-?[a-hA-H0-9]{{12}}(?:[a-hA-H0-9]{{20}}-X)?"
+        rf"|d{B1}uffel_(?:test|live)_[A-Za-z0-9_=-]{{43}}){E_DASH}",
+        "`EZAK` + 54, `FLWSECK_TEST-` + 32 hex + `-X`, `FLWSECK_TEST` + 12 hex, `duffel_live_` + 43",
+        validate=_random_after(("EZAK", "EZTK", "FLWSECK_TEST-", "FLWSECK_TEST", "FLWSECK-", "FLWSECK", "duffel_"), 5),
+    ),
+    _token(
+        "meta_access_token",
+        "a Facebook (Meta) user or page access token (EAAB, EAAC, EAAD, EAAG, EAAM, EAAU + 100 or more)",
+        # (EAAA + 56-100 is Square's, square_token)
+        ("EAAB", "EAAC", "EAAD", "EAAG", "EAAM", "EAAU"),
+        # Not after + or /: inside base64 (a font's, a binary's) a run of 100 may begin EAA after either
+        rf"(?<![+/])E{B1}AA[BCDGMU][A-Za-z0-9]{{100,1000}}+{E}",
+        "`EAAM` + 100 or more of `[A-Za-z0-9]`",
+        reach=1100,
+        jointed=False,  # a token of 100 to 1000: joints after every length cost Hyperscan (patterns.py)
+        validate=_random_after(("EAA",)),
+    ),
+    _token(
+        "cloud_access_key_id",
+        "a cloud access key id or client secret (Alibaba Cloud LTAI, Adobe p8e-)",
+        ("LTAI", "p8e-"),
+        rf"(?:L{B1}TAI[A-Za-z0-9]{{12,20}}+|p{B1_DASH}8e-[A-Za-z0-9]{{32}}){E_DASH}",
+        "`LTAI` + 12-20 of `[A-Za-z0-9]`, `p8e-` + 32",
+        validate=_key_id_ok,
+    ),
+    _token(
+        "gitlab_session_cookie",
+        "GitLab's session cookie (_gitlab_session=<32 hex>)",
+        ("_gitlab_session=",),
+        # the cookie's name stays: it says what was there
+        rf"_gitlab_session=(?P<value>[0-9a-z]{{32}}){E}",
+        "`_gitlab_session=` + 32 of `[0-9a-z]` (hex in GitLab's own)",
+        group="value",
+        validate=_random_after((), 8),
     ),
 )

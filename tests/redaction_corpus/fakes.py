@@ -156,4 +156,13 @@ class Fakes:
             "gloas": "gl" + "oas-" + p(URLSAFE, 64),
             "glsoat": "gl" + "soat-" + p(URLSAFE, 20),
             "glffct": "gl" + "ffct-" + p(URLSAFE, 20),
+            # h153: providers gitleaks' own examples found kept, again; an XML element's text on a patch line
+            "easypost": "EZ" + "AK" + p(ALNUM, 54),
+            "flutterwave": "FLWSECK" + "_TEST-" + p(HEX, 32) + "-X",
+            "duffel": "duf" + "fel_live_" + p(URLSAFE, 43),
+            "metatoken": "EA" + "AG" + p(ALNUM, 180),
+            "alibabaid": "LT" + "AI" + p(ALNUM, 20),
+            "adobesecret": "p8" + "e-" + p(ALNUM, 32),
+            "glsession": p(HEX, 32),
+            "xmlpw": p(ALNUM, 20),
         }
