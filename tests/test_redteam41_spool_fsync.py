@@ -15,30 +15,14 @@ import os
 import subprocess
 
 import pytest
-from conftest import RedisServer, wait_until
-from faultfs import FaultFS, available
+from conftest import wait_until
+from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, outcome  # noqa: F401 (a fixture)
 
-pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="mounting a FUSE filesystem for hookd needs root (CI runs as root)"),
-    pytest.mark.skipif(available() is not None, reason=f"faultfs cannot mount here: {available()}"),
-]
+pytestmark = NEEDS_FAULTFS
 
 
 def body(n: int) -> bytes:
     return json.dumps({"hook_event_name": "PostToolUse", "session_id": "fsync", "n": n}).encode()
-
-
-def outcome(result: subprocess.CompletedProcess) -> str:
-    err = result.stderr.decode(errors="replace")
-    assert (result.returncode, result.stdout) == (0, b""), err
-    for marker, name in (
-        ("event delivered", "delivered"),
-        ("saved to spare inbox", "kept"),
-        ("saved to inbox", "kept"),
-    ):
-        if marker in err:
-            return name
-    return "lost" if "event lost" in err else f"unexpected: {err!r}"
 
 
 def status(daemon) -> dict:
@@ -48,33 +32,8 @@ def status(daemon) -> dict:
     return json.loads(result.stdout)
 
 
-@pytest.fixture
-def faulty_daemon(hookd_process_factory, tmp_path):
-    """A daemon (not started) whose state directory is a faultfs mount, and a Redis not started."""
-    redis = RedisServer(tmp_path / "redis")
-    mounts = []
-
-    def make(**settings):
-        daemon = hookd_process_factory(redis_url=redis.url, start=False, **settings)
-        fs = FaultFS(tmp_path / "backing", daemon.state_dir)
-        fs.mount()
-        mounts.append((daemon, fs))
-        return daemon, fs, redis
-
-    yield make
-    redis.stop()
-    for daemon, fs in mounts:
-        daemon.kill()  # before its state directory goes
-        fs.unmount()
-
-
 def send(daemon, n: int) -> str:
     return outcome(daemon.send(body(n), HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS="5000"))
-
-
-def arrived(redis) -> list[int]:
-    client = redis.client()
-    return [json.loads(f[b"envelope"])["payload"]["n"] for _, f in client.xrange("hookd:events")]
 
 
 @pytest.mark.parametrize("policy", ["batch", "interval"])

@@ -9,16 +9,12 @@ event acknowledged or kept must reach Redis once, in order, and the failures mus
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
-from conftest import RedisServer, wait_until
-from faultfs import FaultFS, available
+from conftest import wait_until
+from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, outcome  # noqa: F401 (a fixture)
 
-pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="mounting a FUSE filesystem for hookd needs root (CI runs as root)"),
-    pytest.mark.skipif(available() is not None, reason=f"faultfs cannot mount here: {available()}"),
-]
+pytestmark = NEEDS_FAULTFS
 
 
 def body(n: int) -> bytes:
@@ -26,45 +22,12 @@ def body(n: int) -> bytes:
 
 
 def send(daemon, n: int) -> str:
-    result = daemon.send(body(n), HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS="5000")
-    err = result.stderr.decode(errors="replace")
-    assert (result.returncode, result.stdout) == (0, b""), err
-    for marker, name in (
-        ("event delivered", "delivered"),
-        ("saved to spare inbox", "kept"),
-        ("saved to inbox", "kept"),
-    ):
-        if marker in err:
-            return name
-    return "lost" if "event lost" in err else f"unexpected: {err!r}"
-
-
-def arrived(client) -> list[int]:
-    return [json.loads(f[b"envelope"])["payload"]["n"] for _, f in client.xrange("hookd:events")]
-
-
-@pytest.fixture
-def faulty(hookd_process_factory, tmp_path):
-    redis = RedisServer(tmp_path / "redis")
-    made = []
-
-    def make(**settings):
-        daemon = hookd_process_factory(redis_url=redis.url, start=False, **settings)
-        fs = FaultFS(tmp_path / "backing", daemon.state_dir)
-        fs.mount()
-        made.append((daemon, fs))
-        return daemon, fs, redis
-
-    yield make
-    for daemon, fs in made:
-        daemon.kill()
-        fs.unmount()
-    redis.stop()
+    return outcome(daemon.send(body(n), HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS="5000"))
 
 
 @pytest.mark.parametrize("errno_name", ["EDQUOT", "ENOSPC"])
-def test_a_segment_write_cut_mid_record_is_never_half_believed(faulty, errno_name):
-    daemon, fs, redis = faulty()
+def test_a_segment_write_cut_mid_record_is_never_half_believed(faulty_daemon, errno_name):
+    daemon, fs, redis = faulty_daemon()
     daemon.start()
     sent = {n: send(daemon, n) for n in range(3)}
     # The next records' bytes: some 100 go in, then the quota (or the disk) is gone until the rule is cleared.
@@ -79,30 +42,28 @@ def test_a_segment_write_cut_mid_record_is_never_half_believed(faulty, errno_nam
         sent[n] = send(daemon, n)
     assert "lost" not in sent.values(), sent
     redis.start()
-    client = redis.client()
-    wait_until(lambda: len(arrived(client)) >= len(sent), timeout=60, what="every event in Redis")
+    wait_until(lambda: len(arrived(redis)) >= len(sent), timeout=60, what="every event in Redis")
     wait_until(lambda: not daemon.inbox(), what="the inbox emptied")
-    assert arrived(client) == sorted(sent), sent
+    assert arrived(redis) == sorted(sent), sent
     assert '"spool_damage_skipped"' not in daemon.log_text()
     daemon.stop()
 
 
-def test_a_cursor_file_that_cannot_be_renamed_is_said_and_a_restart_publishes_nothing_twice(faulty):
-    daemon, fs, redis = faulty()
+def test_a_cursor_file_that_cannot_be_renamed_is_said_and_a_restart_publishes_nothing_twice(faulty_daemon):
+    daemon, fs, redis = faulty_daemon()
     redis.start()
-    client = redis.client()
     fs.set_rules([{"op": "rename", "path": "/spool/cursor", "count": -1}])
     daemon.start()
     sent = {n: send(daemon, n) for n in range(5)}
     assert set(sent.values()) == {"delivered"}, sent
-    wait_until(lambda: len(arrived(client)) >= 5, what="five events in Redis")
+    wait_until(lambda: len(arrived(redis)) >= 5, what="five events in Redis")
     wait_until(lambda: fs.faults(), what="the cursor's rename to fail")
     wait_until(lambda: '"spool_cursor_save_failed"' in daemon.log_text(), what="the failure said")
     daemon.stop()
     fs.set_rules([])
     daemon.start()
     sent[5] = send(daemon, 5)
-    wait_until(lambda: len(arrived(client)) >= 6, what="the sixth event in Redis")
+    wait_until(lambda: len(arrived(redis)) >= 6, what="the sixth event in Redis")
     wait_until(lambda: daemon.proc.poll() is None and not daemon.inbox(), what="nothing left")
-    assert arrived(client) == list(range(6))
+    assert arrived(redis) == list(range(6))
     daemon.stop()

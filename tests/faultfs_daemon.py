@@ -1,0 +1,60 @@
+"""A real hookd whose state directory is a faultfs mount (tests/faultfs.py), and what its clients said.
+
+Shared by the forty-first pass's spool tests: the fixture mounts the state directory before the
+daemon starts and unmounts it after the daemon is killed (its open files would hold the mount).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import RedisServer
+from faultfs import FaultFS, available
+
+NEEDS_FAULTFS = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="mounting a FUSE filesystem for hookd needs root (CI runs as root)"),
+    pytest.mark.skipif(available() is not None, reason=f"faultfs cannot mount here: {available()}"),
+]
+
+
+def outcome(result: subprocess.CompletedProcess) -> str:
+    """What hook-send did with the event (delivered, kept, lost), from its debug line; it exits 0, stdout empty."""
+    err = result.stderr.decode(errors="replace")
+    assert (result.returncode, result.stdout) == (0, b""), err
+    for marker, name in (
+        ("event delivered", "delivered"),
+        ("saved to spare inbox", "kept"),
+        ("saved to inbox", "kept"),
+    ):
+        if marker in err:
+            return name
+    return "lost" if "event lost" in err else f"unexpected: {err!r}"
+
+
+def arrived(redis: RedisServer) -> list[int]:
+    """The ``n`` of each event in the stream, in its order."""
+    return [json.loads(f[b"envelope"])["payload"]["n"] for _, f in redis.client().xrange("hookd:events")]
+
+
+@pytest.fixture
+def faulty_daemon(hookd_process_factory, tmp_path):
+    """make(**settings): a daemon (not started) whose state directory is a faultfs mount, its FaultFS, and
+    a Redis (not started) it publishes to."""
+    redis = RedisServer(tmp_path / "redis")
+    mounts = []
+
+    def make(**settings):
+        daemon = hookd_process_factory(redis_url=redis.url, start=False, **settings)
+        fs = FaultFS(tmp_path / "backing", daemon.state_dir)
+        fs.mount()
+        mounts.append((daemon, fs))
+        return daemon, fs, redis
+
+    yield make
+    for daemon, fs in mounts:
+        daemon.kill()  # before its state directory goes
+        fs.unmount()
+    redis.stop()
