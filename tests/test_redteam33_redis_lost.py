@@ -14,7 +14,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import RedisServer, log_records, wait_until
+from conftest import log_records, wait_until
+from own_redis import land, own_redis  # noqa: F401 (a fixture)
 from hookd.publish.acl import publisher_rule
 from test_redis_acl import PASSWORD, acl_users, rule_without  # noqa: F401 (acl_users: a fixture)
 
@@ -22,41 +23,31 @@ pytestmark = pytest.mark.process
 
 
 @pytest.mark.parametrize("snapshot", [True, False], ids=["older_snapshot", "empty"])
-def test_events_a_restarted_redis_lost_are_said(hookd_process_factory, tmp_path, snapshot):
-    server = RedisServer(tmp_path / "redis")
-    server.start()
+def test_events_a_restarted_redis_lost_are_said(hookd_process_factory, own_redis, snapshot):
+    server = own_redis
     db = server.client()
-    try:
-        daemon = hookd_process_factory(redis_url=server.url, redis_timeout_s="1", breaker_backoff_max_s="1")
-        for i in range(10):
-            daemon.send_stop(f"kept-{i}")
-        wait_until(lambda: db.xlen("hookd:events") == 10, timeout=30, what="the first 10 events")
-        if snapshot:
-            db.save()  # the snapshot the restart loads: the next 10 are taken after it
-        for i in range(10):
-            daemon.send_stop(f"lost-{i}")
-        wait_until(lambda: db.xlen("hookd:events") == 20, timeout=30, what="the next 10 events")
-        server.stop()  # started with --save "": nothing is written at the stop
-        server.start()
-        before = db.xlen("hookd:events")
-        assert before == (10 if snapshot else 0)
-        for i in range(5):
-            daemon.send_stop(f"after-{i}")
-        wait_until(lambda: db.xlen("hookd:events") == before + 5, timeout=30, what="the events after the restart")
+    daemon = hookd_process_factory(redis_url=server.url, redis_timeout_s="1", breaker_backoff_max_s="1")
+    land(daemon, db, "kept", 10, 10)
+    if snapshot:
+        db.save()  # the snapshot the restart loads: the next 10 are taken after it
+    land(daemon, db, "lost", 10, 20)
+    server.stop()  # started with --save "": nothing is written at the stop
+    server.start()
+    before = db.xlen("hookd:events")
+    assert before == (10 if snapshot else 0)
+    land(daemon, db, "after", 5, before + 5)
 
-        lost = [r for r in log_records(daemon.log_text()) if r.get("event") == "redis_lost_events"]
-        assert len(lost) == 1, daemon.log_text()[-3000:]
-        if snapshot:
-            assert 0 < lost[0]["mark"] < lost[0]["landed_seq"], lost[0]
-        else:
-            assert lost[0]["mark"] is None, lost[0]
-        status = subprocess.run(
-            [sys.executable, "-m", "hookd", "status"], env=daemon.env, capture_output=True, text=True, timeout=30
-        )
-        # Redis's loss, said in red on the redis row; hookd's own events move, so the exit code stays healthy.
-        assert status.returncode == 0 and "Redis lost events it had taken" in status.stdout, status.stdout
-    finally:
-        server.stop()
+    lost = [r for r in log_records(daemon.log_text()) if r.get("event") == "redis_lost_events"]
+    assert len(lost) == 1, daemon.log_text()[-3000:]
+    if snapshot:
+        assert 0 < lost[0]["mark"] < lost[0]["landed_seq"], lost[0]
+    else:
+        assert lost[0]["mark"] is None, lost[0]
+    status = subprocess.run(
+        [sys.executable, "-m", "hookd", "status"], env=daemon.env, capture_output=True, text=True, timeout=30
+    )
+    # Redis's loss, said in red on the redis row; hookd's own events move, so the exit code stays healthy.
+    assert status.returncode == 0 and "Redis lost events it had taken" in status.stdout, status.stdout
 
 
 def test_marks_that_cannot_be_read_are_said_once(hookd_process_factory, redis_server, redis_db, acl_users):

@@ -10,7 +10,8 @@ real `hookd run`.
 from __future__ import annotations
 
 import pytest
-from conftest import RedisServer, log_records, stream_entries, wait_until
+from conftest import log_records, stream_entries
+from own_redis import land, own_redis  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.process
 
@@ -18,26 +19,18 @@ STREAM = "hookd:events"
 
 
 @pytest.mark.parametrize("offset", ["-5", "-999999999"])
-def test_a_negative_cursor_offset_starts_and_loses_nothing(hookd_process_factory, tmp_path, offset):
-    server = RedisServer(tmp_path / "redis")
-    server.start()
+def test_a_negative_cursor_offset_starts_and_loses_nothing(hookd_process_factory, own_redis, offset):
+    server = own_redis
     db = server.client()
-    try:
-        daemon = hookd_process_factory(redis_url=server.url, redis_timeout_s="1", breaker_backoff_max_s="1")
-        for i in range(3):
-            daemon.send_stop(f"first-{i}")
-        wait_until(lambda: db.xlen(STREAM) == 3, timeout=30, what="the first events")
-        assert daemon.stop() == 0
-        cursor = daemon.state_dir / "spool" / "cursor"
-        segment = cursor.read_text().split()[0]
-        cursor.write_text(f"{segment} {offset}\n")
-        daemon.start()
-        for i in range(3):
-            daemon.send_stop(f"after-{i}")
-        wait_until(lambda: db.xlen(STREAM) == 6, timeout=30, what="the events after the restart")
-        seqs = [int(e[b"seq"]) for e in stream_entries(db)]
-        assert seqs == sorted(set(seqs)), seqs  # each once, in order: the events before went again, skipped
-        names = [r.get("event") for r in log_records(daemon.log_text())]
-        assert "spool_cursor_unreadable" in names, names
-    finally:
-        server.stop()
+    daemon = hookd_process_factory(redis_url=server.url, redis_timeout_s="1", breaker_backoff_max_s="1")
+    land(daemon, db, "first", 3, 3)
+    assert daemon.stop() == 0
+    cursor = daemon.state_dir / "spool" / "cursor"
+    segment = cursor.read_text().split()[0]
+    cursor.write_text(f"{segment} {offset}\n")
+    daemon.start()
+    land(daemon, db, "after", 3, 6)
+    seqs = [int(e[b"seq"]) for e in stream_entries(db)]
+    assert seqs == sorted(set(seqs)), seqs  # each once, in order: the events before went again, skipped
+    names = [r.get("event") for r in log_records(daemon.log_text())]
+    assert "spool_cursor_unreadable" in names, names

@@ -13,7 +13,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import RedisServer, wait_until
+from conftest import wait_until
+from own_redis import land, own_redis  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.process
 
@@ -28,26 +29,22 @@ def _status(daemon) -> dict:
     return json.loads(done.stdout)
 
 
-def test_a_garbage_mark_is_refused_naming_the_key_and_the_fix(hookd_process_factory, tmp_path):
-    server = RedisServer(tmp_path / "redis")
-    server.start()
+def test_a_garbage_mark_is_refused_naming_the_key_and_the_fix(hookd_process_factory, own_redis):
+    server = own_redis
     db = server.client()
-    try:
-        daemon = hookd_process_factory(redis_url=server.url, redis_timeout_s="1", breaker_backoff_max_s="1")
-        daemon.send_stop("first")
-        wait_until(lambda: db.xlen(STREAM) == 1, timeout=30, what="the first event")
-        (sender,) = db.hkeys(MARKS)
-        db.hset(MARKS, sender, "garbage" * 10_000)
-        daemon.send_stop("second")
-        said = wait_until(
-            lambda: next((e for e in [json.dumps(_status(daemon))] if "garbage" in e or MARKS in e), None),
-            timeout=30,
-            what="status to say why the batch is refused",
-        )
-        assert MARKS in said and "HDEL" in said, said[:3000]
-        assert said.count("garbage") < 100, "the value is echoed whole"
-        assert db.xlen(STREAM) == 1 and _status(daemon)["spool"]["events"] == 1  # waits, not lost
-        db.hdel(MARKS, sender)  # the fix named
-        wait_until(lambda: db.xlen(STREAM) == 2, timeout=30, what="the event after the fix")
-    finally:
-        server.stop()
+    daemon = hookd_process_factory(redis_url=server.url, redis_timeout_s="1", breaker_backoff_max_s="1")
+    daemon.send_stop("first")
+    wait_until(lambda: db.xlen(STREAM) == 1, timeout=30, what="the first event")
+    (sender,) = db.hkeys(MARKS)
+    db.hset(MARKS, sender, "garbage" * 10_000)
+    daemon.send_stop("second")
+    said = wait_until(
+        lambda: next((e for e in [json.dumps(_status(daemon))] if "garbage" in e or MARKS in e), None),
+        timeout=30,
+        what="status to say why the batch is refused",
+    )
+    assert MARKS in said and "HDEL" in said, said[:3000]
+    assert said.count("garbage") < 100, "the value is echoed whole"
+    assert db.xlen(STREAM) == 1 and _status(daemon)["spool"]["events"] == 1  # waits, not lost
+    db.hdel(MARKS, sender)  # the fix named
+    wait_until(lambda: db.xlen(STREAM) == 2, timeout=30, what="the event after the fix")
