@@ -121,3 +121,19 @@ def assert_gone_in(text: str, secret: str, kind: str, rule: str | None = None) -
     if kind == "plain":
         return assert_redacted(text, secret, rule=rule)
     return assert_gone(text, secret, kind)
+
+
+def gitleaks_forms(token: str) -> list[str]:
+    """``token`` in gitleaks' GenerateSampleSecrets forms (cmd/generate/config/utils/generate.go), a few of each kind."""
+    return [
+        f"the value is {token} for now",
+        f'acme_api_token = "{token}"',
+        f"acmeToken={token}",
+        f'{{\n    "acme_token": "{token}"\n}}',
+        f"<acmeToken>\n    {token}\n</acmeToken>",
+        f"acme_token: '{token}'",
+        f'System.setProperty("ACME_TOKEN", "{token}")',
+        f"acmeToken := `{token}`",
+        f'var acmeToken string = "{token}"',
+        f'  "acmeToken" => "{token}"',
+    ]

@@ -13,7 +13,7 @@ import json
 import random
 
 import pytest
-from recall_helpers import EVERY_KIND, apply, assert_gone_in, assert_kept, assert_redacted, patch_lines
+from recall_helpers import gitleaks_forms, EVERY_KIND, apply, assert_gone_in, assert_kept, assert_redacted, patch_lines
 
 HEX = "0123456789abcdef"
 LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -57,21 +57,6 @@ def token_for(shape_id: str, salt: str = "") -> tuple[str, str]:
     return rule, make(random.Random(f"h153-{shape_id}-{salt}"))
 
 
-# gitleaks' GenerateSampleSecrets forms (cmd/generate/config/utils/generate.go), a few of each kind
-def forms(token: str) -> list[str]:
-    return [
-        f"the value is {token} for now",
-        f'acme_api_token = "{token}"',
-        f"acmeToken={token}",
-        f'{{\n    "acme_token": "{token}"\n}}',
-        f"<acmeToken>\n    {token}\n</acmeToken>",
-        f"acme_token: '{token}'",
-        f'System.setProperty("ACME_TOKEN", "{token}")',
-        f"acmeToken := `{token}`",
-        f'var acmeToken string = "{token}"',
-    ]
-
-
 @pytest.mark.parametrize("shape", IDS)
 def test_a_provider_token_alone_is_its_rules(shape):
     rule, token = token_for(shape, "alone")
@@ -82,7 +67,7 @@ def test_a_provider_token_alone_is_its_rules(shape):
 @pytest.mark.parametrize("shape", IDS)
 def test_in_gitleaks_sample_forms(shape):
     _, token = token_for(shape, "forms")
-    for text in forms(token):
+    for text in gitleaks_forms(token):
         assert_redacted(text, token)
 
 

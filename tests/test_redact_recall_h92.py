@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from recall_helpers import PAYLOAD_KINDS, assert_kept, assert_redacted, assert_redacted_in_payload
+from recall_helpers import gitleaks_forms, PAYLOAD_KINDS, assert_kept, assert_redacted, assert_redacted_in_payload
 
 RNG = random.Random(92)
 HEX = "0123456789abcdef"
@@ -58,20 +58,6 @@ TOKENS = [
 IDS = [token[:12] for _, token in TOKENS]
 
 
-# gitleaks' GenerateSampleSecrets forms (cmd/generate/config/utils/generate.go), a few of each kind
-def forms(token: str) -> list[str]:
-    return [
-        f"the value is {token} for now",
-        f'acme_api_token = "{token}"',
-        f"acmeToken={token}",
-        f'{{\n    "acme_token": "{token}"\n}}',
-        f"<acmeToken>\n    {token}\n</acmeToken>",
-        f"acme_token: '{token}'",
-        f'System.setProperty("ACME_TOKEN", "{token}")',
-        f'  "acmeToken" => "{token}"',
-    ]
-
-
 @pytest.mark.parametrize(("rule", "token"), TOKENS, ids=IDS)
 def test_a_provider_token_alone_is_its_rules(rule, token):
     assert_redacted(f"the value is {token} for now", token, rule)
@@ -80,7 +66,7 @@ def test_a_provider_token_alone_is_its_rules(rule, token):
 
 @pytest.mark.parametrize(("rule", "token"), TOKENS, ids=IDS)
 def test_in_gitleaks_sample_forms(rule, token):
-    for text in forms(token):
+    for text in gitleaks_forms(token):
         assert_redacted(text, token)
 
 
