@@ -78,6 +78,10 @@ def ended_at_joints(
     ]
 
 
+READS_AT_LEAST = 16  # runs after joints read in any text: more than real text holds (a few glued tokens)
+READ_EVERY = 65536  # and one more for each this many characters
+
+
 class Tails:
     """Whether the run after a joint in ``text`` is taken as tokens up to the longer find's end: read as a
     second pass would, glued tokens too (``locate``: a text's spans as the passes find them), finds from the
@@ -91,8 +95,15 @@ class Tails:
         self._names = names
         self._locate = locate
         self._left = len(text) + RUN
+        # Each read is a whole pass over a short window, whose fixed cost outweighs its characters: a flood of
+        # such joints read each would run several times slower than the text without them. Past this many
+        # reads the longer finds stand (their labels merged, nothing left in clear).
+        self._reads = READS_AT_LEAST + len(text) // READ_EVERY
 
     def __call__(self, joint: int, end: int, index: int) -> bool:
+        self._reads -= 1
+        if self._reads < 0:
+            return False
         marker = f"[REDACTED:{self._names(index)}]"
         high = run_end(self._text, end, len(self._text))
         window = marker + self._text[joint:high] + self._text[high : high + LOOKAHEAD]
