@@ -142,3 +142,20 @@ def test_a_flood_of_prefixes_inside_tokens_costs_no_more_than_the_text(glue: str
     assert_linear(text)
     out = ENGINE.redact(text)[0]
     assert not any(unit[-15:] in out for unit in units), out[:2000]
+
+
+@pytest.mark.parametrize("glue", [":", "\\n"])
+def test_a_flood_of_prefixes_inside_tokens_reads_a_bounded_number_of_runs(glue: str, monkeypatch) -> None:
+    # Each read is a pass over a short window, whose fixed cost the characters' bound above does not see: a
+    # flood read every run ran six times slower than one that reads none. The reads are capped by count.
+    from hookd.redact.redactor import Redactor
+
+    reads = []
+    real = Redactor._tail_spans
+    monkeypatch.setattr(Redactor, "_tail_spans", lambda self, run: reads.append(run) or real(self, run))
+    rng = random.Random(glue)
+    units = [f"hvb.{_body(rng, URLSAFE, 100)}hf_{_letters(rng, 15)}" for _ in range(64)]
+    text = (glue.join(units) + glue) * 64  # ~ 500 KB, some 4,000 joints
+    out = ENGINE.redact(text)[0]
+    assert 0 < len(reads) <= 16 + len(text) // 65536, len(reads)  # joints.READS_AT_LEAST, READ_EVERY
+    assert not any(unit[-15:] in out for unit in units), out[:2000]
