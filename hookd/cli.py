@@ -8,7 +8,7 @@ import difflib
 import sys
 from typing import Any, NoReturn
 
-from hookd import __version__
+from hookd import __version__, core_files
 from hookd.config_errors import SettingError
 from hookd.console import arguments, exits, handlers, options
 from hookd.console.reference import settings_reference  # noqa: F401 - scripts import it from here
@@ -240,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     args.parser = parser  # the completion script is generated from it
 
     def run() -> int:
+        # Before any command reads a setting: every one may hold the Redis password (config,
+        # status, replay), raw text (redact), or the user's settings files (hooks).
+        core_files.turn_off()
         problem = unmapped_uid_problem() if args.command != "completion" else None  # it reads no file
         if problem:  # before any check that compares uids; hook-send refuses likewise
             print(f"hookd: {problem}", file=sys.stderr)

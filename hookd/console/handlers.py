@@ -9,7 +9,6 @@ import os
 import sys
 from typing import Any
 
-from hookd import core_files
 from hookd.config import masked
 from hookd.config_errors import SettingError
 from hookd.console import exits
@@ -209,7 +208,6 @@ def cmd_tail(args: argparse.Namespace) -> int:
         claim_idle_s=args.claim_idle,
     )
     config = load(args)
-    core_files.turn_off()  # it holds the Redis password, and events
     return run(config, options)
 
 
@@ -263,7 +261,6 @@ def cmd_ui(args: argparse.Namespace) -> int:
             end="",
         )
         return exits.OK
-    core_files.turn_off()  # it holds the Redis password, the UI's tokens, and events
     logs.configure(config.log_format, config.log_level)
     return server.run(config, args.addr, args.history, url_file=args.url_file)
 

@@ -7,7 +7,6 @@ import signal
 import sys
 from typing import Any
 
-from hookd import core_files
 from hookd.console import exits
 from hookd.console.command_settings import config_file_of, load
 from hookd.descriptors import raise_limit, warn_if_few
@@ -28,7 +27,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     # A closed stderr must cost log lines, not the process: EPIPE is an error to handle
     # (hookd/log_sink.py), never a signal that kills.
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    core_files.turn_off()  # the payloads in memory are not yet redacted
     descriptors = raise_limit()
     logs.configure(config.log_format, config.log_level, fallback_dir=config.state_dir, take_stderr=True)
     warn_if_few(descriptors)
