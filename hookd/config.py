@@ -12,13 +12,13 @@ import ipaddress
 import os
 import socket as socket_module
 from typing import Annotated, Any, ClassVar, Mapping, Self
-from urllib.parse import unquote_plus, urlsplit
 
 import msgspec
 
 from hookd_client.hook_send import default_socket_path, default_state_dir, named_state_dir, spare_inbox_dir
 
 from hookd import config_sources
+from hookd.config_sources import SECRET_SETTINGS as SECRET_SETTINGS, mask_url as mask_url
 
 # SettingError (and its older name) from here too, beside load, which raises it.
 from hookd.config_errors import ConfigError as ConfigError, SettingError as SettingError
@@ -27,8 +27,6 @@ from hookd.home import default_config_path, home_problem
 from hookd.policies import FsyncPolicy, FullPolicy, HookClient, LogFormat, LogLevel, SentinelTls
 
 MiB = 1024 * 1024
-# Settings that hold a secret: masked in output, and never a flag (process arguments are public).
-SECRET_SETTINGS = frozenset({"redis_password", "redis_sentinel_password"})
 
 
 def _doc(text: str) -> msgspec.Meta:
@@ -571,32 +569,6 @@ def _with_defaults(config: Config, environ: Mapping[str, str]) -> Config:
         host=config.host or socket_module.gethostname(),
         spare_inbox=_absolute(config.spare_inbox or spare_inbox_dir(environ) or ""),
     )
-
-
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by ``****``, for logs and output.
-
-    Only the password's text is replaced, so that the rest reads exactly as
-    configured (urlunsplit would rewrite ``unix:///path`` as ``unix:/path``).
-    A query parameter is judged by its name as redis-py reads it (parse_qs
-    decodes ``p%61ssword`` and ``+``), so that every spelling redis-py sends
-    as a password (or a key's, ``ssl_password``) is masked.
-    """
-    parts = urlsplit(url)
-    masked_url = url
-    if parts.password:
-        userinfo, _, hostinfo = parts.netloc.rpartition("@")
-        user = userinfo.partition(":")[0]
-        netloc = f"{user}:****@{hostinfo}"
-        masked_url = masked_url.replace(parts.netloc, netloc, 1)
-    if parts.query:
-        pieces = []
-        for piece in parts.query.split("&"):
-            name, equals, _ = piece.partition("=")
-            secret = equals and "password" in unquote_plus(name).lower()
-            pieces.append(f"{name}=****" if secret else piece)
-        masked_url = masked_url.replace("?" + parts.query, "?" + "&".join(pieces), 1)
-    return masked_url
 
 
 def masked(config: Config) -> dict[str, Any]:

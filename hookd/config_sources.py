@@ -13,6 +13,7 @@ import stat
 import tomllib
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote_plus, urlsplit
 
 import msgspec
 
@@ -21,6 +22,10 @@ from hookd_client.hook_send import ROUTE_VARS
 from hookd.config_errors import ConfigError, SettingError
 
 Fields = tuple[msgspec.inspect.Field, ...]
+
+# Settings that hold a secret: masked in output, never a flag (process arguments are public), and
+# kept only in a config file no one else can read.
+SECRET_SETTINGS = frozenset({"redis_password", "redis_sentinel_password"})
 
 # A config file is a few KiB; past this, what is read of one (a device, a huge file) is refused.
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -33,11 +38,14 @@ def read_file(path: str, must_exist: bool) -> dict[str, Any]:
         # O_NONBLOCK: a FIFO (nobody writing) reads as empty instead of hanging the open.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
         with os.fdopen(fd, "rb") as fh:
-            _check_config_file(path, os.fstat(fd))
+            info = os.fstat(fd)
+            _check_config_file(path, info)
             data = fh.read(MAX_CONFIG_BYTES + 1)
         if len(data) > MAX_CONFIG_BYTES:
             raise ConfigError(f"config file {path} is over {MAX_CONFIG_BYTES} bytes: not a config file")
-        return tomllib.loads(data.decode("utf-8"))
+        values = tomllib.loads(data.decode("utf-8"))
+        _refuse_open_secret(path, info, values)
+        return values
     except FileNotFoundError:
         if must_exist:
             raise ConfigError(f"config file {path} does not exist; create it or drop --config") from None
@@ -71,6 +79,55 @@ def _check_config_file(path: str, info: os.stat_result) -> None:
         check_way_to(path)  # the link itself too: one in a sticky directory is its owner's to replace
     except UnsafePathError as exc:
         raise ConfigError(f"config file {exc} (or point --config / HOOKD_CONFIG at a file of your own)") from None
+
+
+def _refuse_open_secret(path: str, info: os.stat_result, values: Mapping[str, Any]) -> None:
+    """Refuse a config file others can read when it holds a password, as a password file is
+    refused (trust.refuse_untrusted): whoever reads the Redis password reads every event in the
+    stream, and can add their own. A file without one may stay readable (umask 022 makes it so)."""
+    if not stat.S_ISREG(info.st_mode) or not info.st_mode & 0o077:
+        return
+    held = [name for name in sorted(SECRET_SETTINGS) if values.get(name)]
+    url = values.get("redis_url")
+    try:
+        if isinstance(url, str) and mask_url(url) != url:
+            held.insert(0, "a password in redis_url")
+    except ValueError:
+        pass  # not a URL (an unclosed '['): refused as malformed once the settings are checked
+    if held:
+        from hookd.paths import describe
+
+        raise ConfigError(
+            f"config file {path} holds {' and '.join(held)} and is open to other users ({describe(info)}): "
+            f"they can read the password, and with it every event in the stream; fix: chmod 600 {path} "
+            "(or keep the password in redis_password_file, a file only you can read)"
+        )
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ``****``, for logs and output.
+
+    Only the password's text is replaced, so that the rest reads exactly as
+    configured (urlunsplit would rewrite ``unix:///path`` as ``unix:/path``).
+    A query parameter is judged by its name as redis-py reads it (parse_qs
+    decodes ``p%61ssword`` and ``+``), so that every spelling redis-py sends
+    as a password (or a key's, ``ssl_password``) is masked.
+    """
+    parts = urlsplit(url)
+    masked_url = url
+    if parts.password:
+        userinfo, _, hostinfo = parts.netloc.rpartition("@")
+        user = userinfo.partition(":")[0]
+        netloc = f"{user}:****@{hostinfo}"
+        masked_url = masked_url.replace(parts.netloc, netloc, 1)
+    if parts.query:
+        pieces = []
+        for piece in parts.query.split("&"):
+            name, equals, _ = piece.partition("=")
+            secret = equals and "password" in unquote_plus(name).lower()
+            pieces.append(f"{name}=****" if secret else piece)
+        masked_url = masked_url.replace("?" + parts.query, "?" + "&".join(pieces), 1)
+    return masked_url
 
 
 def check_routes(environ: Mapping[str, str], overridden: set[str]) -> None:
