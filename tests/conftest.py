@@ -18,8 +18,19 @@ from pathlib import Path
 import pytest
 import redis
 
+from hookd import core_files
 from hookd.redact.checksums import base62
 from inprocess import InProcessHookd as InProcessMixin
+
+
+@pytest.fixture(autouse=True)
+def _core_files_left_to_started_processes(monkeypatch):
+    """cli.main turns core files off for good (hard limit 0) as every command starts. Run in a
+    test's own process it would do so for the whole worker, and the tests that start a process
+    with core files on to see it turn them off (test_redteam19_core_dumps, test_redteam45_core_files)
+    would skip. The processes tests start still turn them off: those tests read their limits."""
+    monkeypatch.setattr(core_files, "turn_off", lambda: None)
+
 
 if os.environ.get("HOOKD_TEST_CPU"):  # where the CPU goes, per test (tests/cpu_profile.py)
     from cpu_profile import pytest_runtest_protocol, pytest_sessionstart, pytest_terminal_summary  # noqa: F401
