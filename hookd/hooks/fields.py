@@ -121,6 +121,7 @@ def problems(handlers: Mapping[str, list[dict[str, Any]]]) -> dict[tuple[str, bo
 
 
 _WITHOUT = "it writes hookd's hooks without these fields"
+_ONE = "it writes one handler an event"
 
 
 def text(what: str, events: list[str], path: str, repair: str | None, config_file: str | None = None) -> str:
@@ -144,4 +145,7 @@ def findings(
         repair = _repair(settings.path, (repairs or {}).get(settings.path), config_file)
         for (what, blocks), events in problems(merge.found(settings.data, url)).items():
             found.append(Finding(settings.path, events, what, repair, blocks))
+        if (too_many := merge.beyond(settings.data, url)) is not None:
+            fix = (repairs or {}).get(settings.path) or f"{repair_command(settings.path, config_file)} ({_ONE})"
+            found.append(Finding(settings.path, too_many[1], too_many[0], fix))
     return found
