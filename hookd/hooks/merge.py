@@ -109,9 +109,9 @@ def uninstall(data: dict[str, Any], path: str, url: str | None) -> tuple[dict[st
     return new, changed
 
 
-# The most of hookd's handlers one file's checks look at: hookd writes one an event (33), a doubled
-# install twice that. The checks parse each command several times (shlex), so a file of 200,000 of
-# them kept `hookd status` busy for over 20 s; past this they judge the first ones and say the rest.
+# The most of hookd's handlers one file's checks look at: hookd writes one an event, a doubled
+# install twice that. The checks parse each command several times (shlex), so that a settings file
+# of hundreds of thousands would keep `hookd status` busy for long: past this, the rest is said.
 JUDGED = 256
 
 
