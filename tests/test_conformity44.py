@@ -48,6 +48,13 @@ def _hooks_status(capsys) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
+@pytest.fixture
+def short_state(home, monkeypatch):  # noqa: F811
+    """State and socket under a short path: a control socket's path under xdist's can pass 108 bytes."""
+    monkeypatch.setenv("HOOKD_STATE_DIR", str(home / "state"))
+    monkeypatch.setenv("HOOKD_SOCKET", str(home / "state" / "hookd.sock"))
+
+
 def _status_problems(capsys) -> list[str]:
     """``hookd status --json``'s hooks findings (no daemon runs: exit 2, the hooks still checked)."""
     capsys.readouterr()
@@ -78,7 +85,7 @@ def test_hooks_status_says_a_field_that_loses_hookds_events(home, managed, capsy
 
 
 @pytest.mark.parametrize(("extra", "said"), LOSING)
-def test_hookd_status_says_it_with_the_file_and_the_repair(home, managed, capsys, extra, said):  # noqa: F811
+def test_hookd_status_says_it_with_the_file_and_the_repair(home, managed, capsys, short_state, extra, said):  # noqa: F811
     path = user_settings(home)
     _write(path, _groups({"PreToolUse": _hookd_hook("PreToolUse", **extra)}))
     [problem] = [p for p in _status_problems(capsys) if said in p]
@@ -147,7 +154,7 @@ def test_hookd_runs_start_check_names_once_on_hookds_hook(home, hookd_factory, r
 # Settings that switch hooks off wholesale: said by `hookd status`, not only `hooks status`.
 
 
-def test_hookd_status_says_disable_all_hooks_in_the_users_settings(home, managed, capsys):  # noqa: F811
+def test_hookd_status_says_disable_all_hooks_in_the_users_settings(home, managed, capsys, short_state):  # noqa: F811
     path = user_settings(home)
     _write(path, {**_groups({"Stop": _hookd_hook("Stop")}), "disableAllHooks": True})
     [problem] = [p for p in _status_problems(capsys) if "disableAllHooks" in p]
@@ -163,7 +170,7 @@ def test_hookd_status_says_disable_all_hooks_in_the_users_settings(home, managed
         ({"strictPluginOnlyCustomization": ["hooks"]}, "strictPluginOnlyCustomization locks hooks in"),
     ],
 )
-def test_hookd_status_says_a_managed_switch_naming_the_managed_file(home, managed, capsys, policy, said):  # noqa: F811
+def test_hookd_status_says_a_managed_switch_naming_the_managed_file(home, managed, capsys, short_state, policy, said):  # noqa: F811
     path = user_settings(home)
     _write(path, _groups({"Stop": _hookd_hook("Stop")}))
     _write(managed, policy)
@@ -172,19 +179,21 @@ def test_hookd_status_says_a_managed_switch_naming_the_managed_file(home, manage
     assert str(managed) in problem and "ask whoever manages this machine" in problem, problem
 
 
-def test_hookd_status_says_safe_mode(home, managed, capsys, monkeypatch):  # noqa: F811
+def test_hookd_status_says_safe_mode(home, managed, capsys, short_state, monkeypatch):  # noqa: F811
     monkeypatch.setenv("CLAUDE_CODE_SAFE_MODE", "1")
     _write(user_settings(home), _groups({"Stop": _hookd_hook("Stop")}))
     [problem] = [p for p in _status_problems(capsys) if "CLAUDE_CODE_SAFE_MODE" in p]
     assert "no events will reach hookd" in problem and "unset CLAUDE_CODE_SAFE_MODE" in problem, problem
 
 
-def test_hooks_in_the_managed_file_itself_are_not_switched_off_by_allow_managed_hooks_only(home, managed, capsys):  # noqa: F811
+def test_hooks_in_the_managed_file_itself_are_not_switched_off_by_allow_managed_hooks_only(
+    home, managed, capsys, short_state
+):  # noqa: F811
     _write(managed, {**_groups({"Stop": _hookd_hook("Stop")}), "allowManagedHooksOnly": True})
     assert not [p for p in _status_problems(capsys) if "no events will reach hookd" in p]
 
 
-def test_a_false_switch_is_not_said(home, managed, capsys):  # noqa: F811
+def test_a_false_switch_is_not_said(home, managed, capsys, short_state):  # noqa: F811
     _write(user_settings(home), {**_groups({"Stop": _hookd_hook("Stop")}), "disableAllHooks": False})
     _write(managed, {"allowManagedHooksOnly": False})
     assert not [p for p in _status_problems(capsys) if "no events will reach hookd" in p]
@@ -228,7 +237,9 @@ def _parses(monkeypatch) -> list[str]:
     return seen
 
 
-def test_hookd_status_judges_a_bounded_number_of_handlers_and_says_the_rest(home, managed, capsys, monkeypatch):  # noqa: F811
+def test_hookd_status_judges_a_bounded_number_of_handlers_and_says_the_rest(
+    home, managed, capsys, short_state, monkeypatch
+):  # noqa: F811
     path = _many(home, 4000)
     parses = _parses(monkeypatch)
     problems = _status_problems(capsys)
@@ -247,7 +258,7 @@ def test_hooks_status_judges_a_bounded_number_too(home, managed, capsys, monkeyp
     assert code == 1 and "4000 handlers of hookd's" in out and "too many to judge" in out, out
 
 
-def test_a_file_within_the_bound_is_judged_whole(home, managed, capsys):  # noqa: F811
+def test_a_file_within_the_bound_is_judged_whole(home, managed, capsys, short_state):  # noqa: F811
     _many(home, JUDGED)
     problems = _status_problems(capsys)
     assert not [p for p in problems if "too many to judge" in p], problems
