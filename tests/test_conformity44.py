@@ -26,6 +26,7 @@ from hookd.cli import main
 from hookd.hooks import entries
 from hookd.hooks.command import hook_command
 from test_hooks_install import home, run_hooks, user_settings  # noqa: F401 - fixture
+from test_http_hooks_reach import hookd_cli
 from test_pass29_conformity import managed  # noqa: F401 - fixture
 
 
@@ -262,3 +263,19 @@ def test_a_file_within_the_bound_is_judged_whole(home, managed, capsys, short_st
     _many(home, JUDGED)
     problems = _status_problems(capsys)
     assert not [p for p in problems if "too many to judge" in p], problems
+
+
+@pytest.mark.process
+def test_hookd_status_of_a_running_daemon_is_degraded_by_disable_all_hooks(tmp_path, hookd_process_factory, redis_db):
+    daemon = hookd_process_factory()
+    home = tmp_path / "home"
+    env = {**daemon.env, "HOME": str(home), "HOOKD_HOOK_CLIENT": "python"}
+    assert hookd_cli(env, "hooks", "install", "--events", "Stop").returncode == 0
+    path = home / ".claude" / "settings.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "disableAllHooks": True}))
+    done = hookd_cli(env, "status", "--json")
+    document = json.loads(done.stdout)
+    assert done.returncode == 1 and document["health"] == "degraded", document
+    assert any("would lose events" in r for r in document["reasons"]), document
+    [problem] = [p for p in document["hooks_problems"] if "no events will reach hookd" in p]
+    assert problem.startswith(f"{path}: hooks for Stop") and f"disableAllHooks is true in {path}" in problem, problem
