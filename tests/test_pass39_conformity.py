@@ -86,7 +86,8 @@ def test_hooks_status_says_on_failure_block_would_let_hook_send_block_the_agent(
 def test_on_failure_that_cannot_block_is_not_a_problem(home, managed, capsys, extra):  # noqa: F811
     _write(user_settings(home), _groups({"PreToolUse": _hookd_hook("PreToolUse", **extra)}))
     code, out = _hooks_status(capsys)
-    assert code == 0 and "onFailure" not in out, out
+    # async itself loses a session's last events (test_conformity44.py): said, but not as a block.
+    assert code == (1 if extra.get("async") else 0) and "onFailure" not in out, out
 
 
 def test_an_http_hook_of_hookds_with_on_failure_block_is_said(home, managed, capsys):  # noqa: F811

@@ -89,6 +89,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         served = (found.get("http") or {}).get("addr")
         missed = http_reach.misses(read, served, config, repairs) if found.get("running") else []
         missed += fields.findings(read, hooked.url, config_file, repairs)  # fields that stop or block hookd's hooks
+        missed += hooked.switched_off()  # settings that keep Claude Code from running them at all
         code, found = annotate(code, found, config, config_file, read, missed, repairs)
         found["hooks_problems"] = unnamed + found.get("hooks_problems", [])
         code, found = ports.annotate(code, found, config, read)

@@ -80,7 +80,10 @@ def is_hookd(handler: Any, url: str | None = None) -> bool:
     if not isinstance(handler, dict):
         return False
     if handler.get("type") == "command":
-        return bool(_CLIENT.search(command_line(handler)))
+        line = command_line(handler)
+        # Every form _CLIENT matches holds one of these: a plain find first, as each check reads every
+        # handler of a settings file, most of them other tools'.
+        return ("hook_send" in line or "hook-send" in line) and bool(_CLIENT.search(line))
     if handler.get("type") == "http":
         env = handler.get("allowedEnvVars")
         return (isinstance(env, list) and TOKEN_VAR in env) or (url is not None and handler.get("url") == url)

@@ -11,6 +11,18 @@ pass):
 - ``onFailure: "block"`` turns a hook that cannot start, runs past its timeout or exits abnormally
   from a non-blocking error into a block of the action: a missing interpreter or a listener that
   is down would stop the agent, which a hook of hookd's must never do. An async hook cannot block.
+- ``shell`` other than ``"bash"`` runs a shell-form command through PowerShell (``pwsh``): hookd's
+  line is POSIX shell (its ``VAR=value`` prefix, its quoting), so the hook fails and the event is
+  lost. Exec form (``args``) takes no shell and ignores it.
+- ``async`` or ``asyncRewake`` (which implies it): Claude Code does not wait for the hook and
+  cancels one still running when the session ends, so the session's last events can be lost.
+- ``once: true``: the handler runs once and is then removed; every later event of that kind is lost.
+- ``timeout`` (seconds) below what hook-send needs to start and finish within its own deadline,
+  or not a positive number (the settings schema refuses it): Claude Code kills the hook first.
+
+Harmless, left alone: ``statusMessage`` (a spinner's text), ``continueOnBlock`` (prompt hooks' only;
+it changes what a block does, and hook-send never asks for one), a longer ``timeout`` (hook-send
+ends within its own deadline whatever Claude Code allows; docs/hooks.md).
 """
 
 from __future__ import annotations
@@ -23,6 +35,11 @@ from hookd.hooks.settings import SettingsFile, readable
 
 # The events whose handlers Claude Code filters by ``if`` (hooks reference, "Common fields").
 IF_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "PermissionDenied"})
+
+
+# The least timeout a hook of hookd's may carry: hookd writes 1 s at the least (SessionEnd's), over
+# hook-send's 250 ms deadline and an interpreter's start.
+LEAST_TIMEOUT_S = 1
 
 
 def _short(value: Any) -> str:
@@ -53,7 +70,44 @@ def problem(event: str, handler: dict[str, Any]) -> tuple[str, bool] | None:
             "HTTP hook's listener is down), Claude Code blocks what the event guards; hookd's hooks must "
             "never block the agent"
         )
+    said += _losses(handler)
     return ("; and ".join(said), blocks) if said else None
+
+
+def _losses(handler: dict[str, Any]) -> list[str]:
+    """What ``shell``, ``async``, ``once`` and ``timeout`` on ``handler`` lose (module docstring)."""
+    said = []
+    shell = handler.get("shell")
+    if (
+        handler.get("type") == "command"
+        and shell is not None
+        and shell != "bash"
+        and not isinstance(handler.get("args"), list)
+    ):
+        said.append(
+            f"carry shell = {_short(shell)}: Claude Code runs the command through PowerShell, which cannot run "
+            "hookd's POSIX shell line (or refuses the value), and every such event is lost"
+        )
+    waits = [key for key in ("async", "asyncRewake") if handler.get(key) is True]
+    if handler.get("type") == "command" and waits:
+        said.append(
+            f"carry {' and '.join(f'{key} = true' for key in waits)}: Claude Code does not wait for hook-send "
+            "and cancels it when the session ends (claude -p, exit), so the session's last events can be lost"
+        )
+    if handler.get("once") is True:
+        said.append("carry once = true: Claude Code runs them once and then removes them, so every later event is lost")
+    timeout = handler.get("timeout")
+    if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0):
+        said.append(
+            f"carry timeout = {_short(timeout)}, not a positive number of seconds: Claude Code's settings "
+            "schema refuses it, and their events can be lost"
+        )
+    elif timeout is not None and timeout < LEAST_TIMEOUT_S:
+        said.append(
+            f"carry timeout = {_short(timeout)} s, under the {LEAST_TIMEOUT_S} s hook-send needs to start and "
+            "hand an event over within its own deadline: Claude Code kills it first and the event can be lost"
+        )
+    return said
 
 
 def problems(handlers: Mapping[str, list[dict[str, Any]]]) -> dict[tuple[str, bool], list[str]]:
@@ -67,6 +121,7 @@ def problems(handlers: Mapping[str, list[dict[str, Any]]]) -> dict[tuple[str, bo
 
 
 _WITHOUT = "it writes hookd's hooks without these fields"
+_ONE = "it writes one handler an event"
 
 
 def text(what: str, events: list[str], path: str, repair: str | None, config_file: str | None = None) -> str:
@@ -90,4 +145,7 @@ def findings(
         repair = _repair(settings.path, (repairs or {}).get(settings.path), config_file)
         for (what, blocks), events in problems(merge.found(settings.data, url)).items():
             found.append(Finding(settings.path, events, what, repair, blocks))
+        if (too_many := merge.beyond(settings.data, url)) is not None:
+            fix = (repairs or {}).get(settings.path) or f"{repair_command(settings.path, config_file)} ({_ONE})"
+            found.append(Finding(settings.path, too_many[1], too_many[0], fix))
     return found

@@ -109,19 +109,43 @@ def uninstall(data: dict[str, Any], path: str, url: str | None) -> tuple[dict[st
     return new, changed
 
 
-def found(data: dict[str, Any], url: str | None) -> dict[str, list[dict[str, Any]]]:
-    """hookd's handlers per event, in file order."""
+# The most of hookd's handlers one file's checks look at: hookd writes one an event, a doubled
+# install twice that. The checks parse each command several times (shlex), so that a settings file
+# of hundreds of thousands would keep `hookd status` busy for long: past this, the rest is said.
+JUDGED = 256
+
+
+def found(data: dict[str, Any], url: str | None, limit: int | None = JUDGED) -> dict[str, list[dict[str, Any]]]:
+    """hookd's handlers per event, in file order: the first ``limit`` of them (None: all)."""
     hooks = data.get("hooks")
     result: dict[str, list[dict[str, Any]]] = {}
     if not isinstance(hooks, dict):
         return result
+    left = limit
     for event, groups in hooks.items():
-        if not isinstance(groups, list):
+        if not isinstance(groups, list) or left == 0:
             continue
         for group in groups:
             handlers = group.get("hooks") if isinstance(group, dict) else None
             if isinstance(handlers, list):
-                result.setdefault(event, []).extend(h for h in handlers if entries.is_hookd(h, url))
+                mine = [h for h in handlers if entries.is_hookd(h, url)]
+                if left is not None:
+                    mine, left = mine[:left], left - min(left, len(mine))
+                result.setdefault(event, []).extend(mine)
         if not result.get(event):
             result.pop(event, None)
     return result
+
+
+def beyond(data: dict[str, Any], url: str | None) -> tuple[str, list[str]] | None:
+    """What to say when a file holds more of hookd's handlers than its checks judge, and for which
+    events; None when not."""
+    every = found(data, url, None)
+    count = sum(len(hs) for hs in every.values())
+    if count <= JUDGED:
+        return None
+    said = (
+        f"are {count} handlers of hookd's, each run for every event they match (one an event is enough): "
+        f"too many to judge, only the first {JUDGED} were checked"
+    )
+    return said, list(every)

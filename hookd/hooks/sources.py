@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from hookd.hooks import entries, layers, merge, plugins, switches
+from hookd.hooks.reach import Finding
 from hookd.hooks.settings import SettingsFile, readable, scope_paths
 
 
@@ -62,6 +63,19 @@ class Sources:
         """The files that can be read, each read once for all the checks that read them all (reach.py,
         http_reach.py, ports.py); read when first asked for, as `hookd hooks status` loads each itself."""
         return readable(self.paths)
+
+    def switched_off(self) -> list[Finding]:
+        """hookd's hooks that Claude Code would not run at all, for ``hookd status`` and ``hookd run``'s
+        check (``hooks status`` says the same per file): ``disableAllHooks``, ``allowManagedHooksOnly``,
+        ``strictPluginOnlyCustomization``, safe mode (switches.py)."""
+        kind = {f.path: f for f in self.files}
+        said = []
+        for settings in self.settings:
+            events = list(merge.found(settings.data, self.url))
+            f = kind.get(settings.path) or HookFile(settings.path)
+            for why, fix in switches.found(settings.path, self.merged, f.forced, bool(f.plugin)) if events else []:
+                said.append(Finding(settings.path, events, f"never run, so no events will reach hookd: {why}", fix))
+        return said
 
 
 def read(described: Sequence[str], http_addr: str = "", cwd: str | None = None) -> Sources:

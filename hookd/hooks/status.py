@@ -64,6 +64,9 @@ def describe(
     problems += reach.settings_apart(os.path.abspath(path), handlers, config, repair)
     found = fields.problems(handlers)
     problems += [fields.text(what, names, os.path.abspath(path), repair) for (what, _), names in found.items()]
+    if (too_many := merge.beyond(settings.data, url)) is not None:
+        fix = repair or f"{reach.repair_command(os.path.abspath(path))} (it writes one handler an event)"
+        problems.append(f"hookd's hooks {too_many[0]}; repair: {fix}")
     changeable = reach.others_can_change(path) if handlers else None
     if changeable:
         problems.append(f"hookd's hooks are in a file another user can change: {changeable}")

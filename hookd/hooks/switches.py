@@ -37,15 +37,22 @@ def problems(hooked: str, layers: list[Layer], forced: bool = False, plugin: boo
     """Why Claude Code would not run the hooks in ``hooked`` given the settings it merges
     (``layers``, lowest first; ``forced``: ``hooked`` is the hooks file of a plugin the managed
     settings force-enable; ``plugin``: of any plugin) -> one line per switch, with the fix."""
+    return [f"{why}; fix: {fix}" for why, fix in found(hooked, layers, forced, plugin)]
+
+
+def found(hooked: str, layers: list[Layer], forced: bool = False, plugin: bool = False) -> list[tuple[str, str]]:
+    """``problems`` as (why, fix) pairs, for ``hookd status`` and ``hookd run``'s findings."""
     hooked = os.path.abspath(hooked)
     exempt = forced or any(layer.managed and layer.path == hooked for layer in layers)
-    found = []
+    said: list[tuple[str, str]] = []
     disable = deciding(layers, "disableAllHooks")
     if disable is not None and disable.data.get("disableAllHooks") is True:
         if disable.managed:
-            found.append(
-                f"Claude Code runs no hooks at all: disableAllHooks is true in the managed settings "
-                f"{disable.path}; fix: ask whoever manages this machine to {_fix(disable.path, 'disableAllHooks')}"
+            said.append(
+                (
+                    f"Claude Code runs no hooks at all: disableAllHooks is true in the managed settings {disable.path}",
+                    f"ask whoever manages this machine to {_fix(disable.path, 'disableAllHooks')}",
+                )
             )
         elif not exempt:
             also = [
@@ -53,34 +60,44 @@ def problems(hooked: str, layers: list[Layer], forced: bool = False, plugin: boo
                 for layer in layers
                 if layer is not disable and not layer.managed and layer.data.get("disableAllHooks") is True
             ]
-            found.append(
-                f"Claude Code runs none of these hooks: disableAllHooks is true in {disable.path}, the highest "
-                f"file that sets it; fix: set it to false there, or remove it from {', '.join([disable.path, *also])}"
+            said.append(
+                (
+                    f"Claude Code runs none of these hooks: disableAllHooks is true in {disable.path}, the highest "
+                    "file that sets it",
+                    f"set it to false there, or remove it from {', '.join([disable.path, *also])}",
+                )
             )
     only = deciding([layer for layer in layers if layer.managed], "allowManagedHooksOnly")
     if only is not None and only.data.get("allowManagedHooksOnly") is True and not exempt:
-        found.append(
-            f"Claude Code runs only the managed settings' hooks, not these: allowManagedHooksOnly is true "
-            f"in {only.path}; fix: ask whoever manages this machine to put hookd's hooks there, or to "
-            f"{_fix(only.path, 'allowManagedHooksOnly')}"
+        said.append(
+            (
+                f"Claude Code runs only the managed settings' hooks, not these: allowManagedHooksOnly is true in {only.path}",
+                f"ask whoever manages this machine to put hookd's hooks there, or to "
+                f"{_fix(only.path, 'allowManagedHooksOnly')}",
+            )
         )
     safe = os.environ.get("CLAUDE_CODE_SAFE_MODE", "")
     if safe.strip().lower() not in ("", "0", "false", "no") and not any(
         layer.managed and layer.path == hooked for layer in layers
     ):
-        found.append(
-            f"CLAUDE_CODE_SAFE_MODE={safe} is set in this environment: Claude Code started from here (safe mode) "
-            "runs no hooks but the managed settings'; fix: unset CLAUDE_CODE_SAFE_MODE (and start Claude Code "
-            "without --safe-mode)"
+        said.append(
+            (
+                f"CLAUDE_CODE_SAFE_MODE={safe} is set in this environment: Claude Code started from here (safe mode) "
+                "runs no hooks but the managed settings'",
+                "unset CLAUDE_CODE_SAFE_MODE (and start Claude Code without --safe-mode)",
+            )
         )
     strict = deciding([layer for layer in layers if layer.managed], "strictPluginOnlyCustomization")
     if strict is not None and _locks_hooks(strict.data.get("strictPluginOnlyCustomization")) and not (exempt or plugin):
-        found.append(
-            f"Claude Code runs only the managed settings' and plugins' hooks, not these: "
-            f"strictPluginOnlyCustomization locks hooks in {strict.path}; fix: ask whoever manages this machine to "
-            f'put hookd\'s hooks in the managed settings, or to take "hooks" out of strictPluginOnlyCustomization there'
+        said.append(
+            (
+                f"Claude Code runs only the managed settings' and plugins' hooks, not these: "
+                f"strictPluginOnlyCustomization locks hooks in {strict.path}",
+                "ask whoever manages this machine to put hookd's hooks in the managed settings, or to take "
+                '"hooks" out of strictPluginOnlyCustomization there',
+            )
         )
-    return found
+    return said
 
 
 def _locks_hooks(value: object) -> bool:
