@@ -172,7 +172,8 @@ class Inbox:
         return 0
 
     async def _sweep(self, sources: list[Source], progress: Progress | None) -> int:
-        paths = self._pending_paths(sources)
+        # In a thread: the listing of a directory of many names would hold the event loop
+        paths = await asyncio.to_thread(self._pending_paths, sources)
         done: list[tuple[str, int]] = []
         removed = 0
         self.waiting = 0
@@ -246,7 +247,7 @@ class Inbox:
         taken = []
         now, seen = time.monotonic(), {}
         for directory, dir_fd in sources:
-            for name in os.listdir(dir_fd):
+            for name in await asyncio.to_thread(os.listdir, dir_fd):
                 if name.startswith(TMP_PREFIX):
                     key = os.path.join(directory, name)
                     seen[key] = self.tmp_seen.get(key, now)
