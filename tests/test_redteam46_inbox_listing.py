@@ -13,8 +13,10 @@ start, which reads the inbox before it serves, is not counted).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -39,12 +41,20 @@ def test_the_sweeps_list_the_inbox_off_the_event_loop(hookd_process_factory, red
         stdout=subprocess.DEVNULL,
         stderr=daemon.log,
         cwd=REPO,
+        start_new_session=True,
     )
-    wait_until(daemon._serving, timeout=60, what="hookd under strace to serve")
-    from hookd.control.client import request
+    try:
+        wait_until(daemon._serving, timeout=60, what="hookd under strace to serve")
+        from hookd.control.client import request
 
-    control = str(daemon.socket.parent / "control.sock")
-    main = request(control, "status", timeout_s=5)["pid"]  # the main thread's id is the process's
+        control = str(daemon.socket.parent / "control.sock")
+        main = request(control, "status", timeout_s=5)["pid"]  # the main thread's id is the process's
+        _check(daemon, redis_db, trace, main)
+    finally:  # strace and hookd both: the fixture would end strace alone, and its tracee run on detached
+        os.killpg(daemon.proc.pid, signal.SIGKILL)
+
+
+def _check(daemon, redis_db, trace, main: int) -> None:
     inbox = str((daemon.state_dir / "inbox").resolve()).encode()
     daemon.send_stop("swept-meanwhile")  # the daemon works on while traced
     assert [e[b"session"] for e in wait_for_entries(redis_db, 1)] == [b"swept-meanwhile"]
