@@ -83,6 +83,7 @@ class Inbox:
         # (spool/flusher.py): removed by a later sweep, not taken (and counted) again.
         self.spooled_unsure: set[str] = set()
         self.blocked: str | None = None  # the file the last sweep stopped at: the pipeline could not take it
+        self.tmp_seen: dict[str, float] = {}  # temporary files left by hook-send -> when a sweep first saw them
 
     def _sources(self) -> list[str]:
         """The inbox, and the spare inbox when it exists and is trusted."""
@@ -171,7 +172,8 @@ class Inbox:
         return 0
 
     async def _sweep(self, sources: list[Source], progress: Progress | None) -> int:
-        paths = self._pending_paths(sources)
+        # In a thread: the listing of a directory of many names would hold the event loop
+        paths = await asyncio.to_thread(self._pending_paths, sources)
         done: list[tuple[str, int]] = []
         removed = 0
         self.waiting = 0
@@ -243,10 +245,13 @@ class Inbox:
         one that does not (the writer died mid-write) is set aside in rejected/, never read as an event,
         and one whose event hookd already has (its hand-off id) is removed as a copy."""
         taken = []
+        now, seen = time.monotonic(), {}
         for directory, dir_fd in sources:
-            for name in os.listdir(dir_fd):
+            for name in await asyncio.to_thread(os.listdir, dir_fd):
                 if name.startswith(TMP_PREFIX):
-                    claimed = claim_abandoned(name, dir_fd, ABANDONED_TMP_S)
+                    key = os.path.join(directory, name)
+                    seen[key] = self.tmp_seen.get(key, now)
+                    claimed = claim_abandoned(name, dir_fd, ABANDONED_TMP_S, now - seen[key])
                 elif name.startswith(ABANDONED_PREFIX):  # moved away by a sweep that then stopped
                     claimed = name
                 else:
@@ -262,6 +267,7 @@ class Inbox:
                     log.info("inbox_abandoned_copy_removed", file=path, handoff_id=known)
                 elif await self._take_file(path, dir_fd):
                     taken.append((path, dir_fd))
+        self.tmp_seen = seen  # only those still there
         return taken
 
     async def run(self, interval_s: float) -> None:

@@ -111,13 +111,16 @@ def remove(path: str, dir_fd: int) -> None:
     os.unlink(os.path.basename(path), dir_fd=dir_fd)
 
 
-def claim_abandoned(name: str, dir_fd: int, older_than_s: float) -> str | None:
+def claim_abandoned(name: str, dir_fd: int, older_than_s: float, seen_for_s: float = 0.0) -> str | None:
     """Move hook-send's temporary file ``name`` to ABANDONED_PREFIX if its writer is gone -> the name
     to take it under; None to leave it (its writer holds it, it is gone, or it held nothing).
 
     hook-send holds a lock on the file from its creation to its rename (client/hook_send.py,
     _open_locked), so a file that can be locked has no writer, whatever the clock says; its age by
-    the clock, the only sign before the lock, is still required, for a hook-send that predates it.
+    the clock, the only sign before the lock, is still required, for a hook-send that predates it. The
+    age is its modification time's, or ``seen_for_s`` (how long the sweeps have seen the file, on the
+    monotonic clock), whichever is more: after a step back of the wall clock, a file written before
+    it is ahead of the clock and would wait until the clock caught up, hours maybe.
     The move is made while the lock is held, so a writer that locks the file after the check finds
     it gone from its name and makes it again. A file that is not a regular one is handed on as it
     is: reading it refuses it (read_frame)."""
@@ -131,7 +134,7 @@ def claim_abandoned(name: str, dir_fd: int, older_than_s: float) -> str | None:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return name
-        if time.time() - info.st_mtime < older_than_s:
+        if max(time.time() - info.st_mtime, seen_for_s) < older_than_s:
             return None
         try:
             fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
