@@ -76,6 +76,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"hookd: {exc}", file=sys.stderr)
         return verdict.UNKNOWN
     from hookd.hooks import fields, http_reach, ports, sources
+    from hookd.hooks import missed as missed_socket
     from hookd.hooks.reach import annotate
     from hookd.hooks.settings import scope_paths
 
@@ -93,6 +94,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         code, found = annotate(code, found, config, config_file, read, missed, repairs)
         found["hooks_problems"] = unnamed + found.get("hooks_problems", [])
         code, found = ports.annotate(code, found, config, read)
+        code, found = missed_socket.annotate(code, found, config)
         if found.get("running") is False:
             held = elsewhere.held_elsewhere(config)
             if held is not None:  # not "not running": `hookd run` would fail on the state directory's lock

@@ -14,7 +14,7 @@ from typing import Any, Callable, TextIO
 from hookd.config import Config
 from hookd.policies import HookClient, HookMode
 from hookd.hooks import created, entries, events, merge
-from hookd.hooks import http_policy, layers, ports, proxies, switches
+from hookd.hooks import http_policy, layers, missed, ports, proxies, switches
 from hookd.hooks.command import hook_command, route_env
 from hookd.hooks.settings import SettingsError, SettingsFile, load, scope_paths
 from hookd.hooks.settings_write import refuse_creating_through_a_link, write
@@ -122,6 +122,8 @@ def install(
             file=err,
         )
     new, changed = merge.install(settings.data, path, chosen, handler_for, url)
+    if not dry_run:  # the hooks now written are the repair it names; a hook that still misses marks again
+        missed.clear(config.state_dir)
     print(f"hookd: {client_note}", file=err if dry_run else out)
     if not changed:
         print(

@@ -1,0 +1,76 @@
+"""hook-send that cannot reach the running hookd's socket keeps the event in the inbox, silently (it
+must: exit 0, nothing on stdout); `hookd status` says so with the repair, and the repair works end to
+end: the hooks `hooks install --socket` writes reach the socket from Claude Code's environment."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO, wait_for_entries
+
+
+def hookd_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "hookd", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=60
+    )
+
+
+def status_reasons(env: dict[str, str]) -> tuple[int, list[str]]:
+    done = hookd_cli(env, "status", "--json")
+    assert done.stdout, done.stderr
+    return done.returncode, json.loads(done.stdout).get("reasons", [])
+
+
+@pytest.mark.process
+def test_status_names_a_hook_send_that_missed_the_socket_and_the_repair_reaches_it(
+    hookd_process, redis_db, tmp_path, client_cmd
+):
+    home = tmp_path / "home"
+    home.mkdir()
+    runtime = tmp_path / "xdg"
+    runtime.mkdir(mode=0o700)
+    env = {**hookd_process.env, "HOME": str(home), "HOOKD_HOOK_CLIENT": "python"}
+    # Claude Code's environment: a runtime directory hookd's does not have, no HOOKD_SOCKET.
+    claude = {k: v for k, v in env.items() if k != "HOOKD_SOCKET"} | {"XDG_RUNTIME_DIR": str(runtime)}
+    body = json.dumps({"hook_event_name": "Stop", "session_id": "s-missed"}).encode()
+    sent = subprocess.run([*client_cmd, "Stop"], input=body, capture_output=True, env=claude, timeout=30)
+    assert (sent.returncode, sent.stdout, sent.stderr) == (0, b"", b"")
+    wait_for_entries(redis_db, 1)  # kept, and taken from the inbox
+
+    code, reasons = status_reasons(env)
+    said = [r for r in reasons if r.startswith("hook-send could not reach this daemon")]
+    assert code == 1 and len(said) == 1, reasons
+    assert f"it tried {runtime}/hookd/hookd.sock (unreachable (ENOENT))" in said[0], said
+    repair = f"hookd hooks install --socket {hookd_process.socket}"
+    assert repair in said[0], said
+
+    settings = home / ".claude" / "settings.json"
+    done = hookd_cli(
+        env, "hooks", "install", "--settings", str(settings), "--events", "Stop", "--socket", str(hookd_process.socket)
+    )
+    assert done.returncode == 0, done.stderr
+    [group] = json.loads(settings.read_text())["hooks"]["Stop"]
+    [handler] = group["hooks"]
+    ran = subprocess.run(["/bin/sh", "-c", handler["command"]], input=body, capture_output=True, env=claude, timeout=30)
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, b"", b"")
+    wait_for_entries(redis_db, 2)
+    assert not (hookd_process.state_dir / "hook-send-missed").exists()  # delivered live: no new mark
+    code, reasons = status_reasons(env)
+    assert not [r for r in reasons if "could not reach" in r or "only through its inbox" in r], reasons
+
+
+@pytest.mark.process
+def test_a_mark_left_while_hookd_was_stopped_is_not_said_once_it_runs(hookd_process_factory, redis_db, tmp_path):
+    daemon = hookd_process_factory(start=False)
+    body = json.dumps({"hook_event_name": "Stop", "session_id": "s-stopped"}).encode()
+    sent = daemon.send(body, "Stop")
+    assert (sent.returncode, sent.stdout, sent.stderr) == (0, b"", b"")
+    assert (daemon.state_dir / "hook-send-missed").exists()  # hookd stopped: its own socket was missing
+    daemon.start()
+    wait_for_entries(redis_db, 1)
+    code, reasons = status_reasons({**daemon.env, "HOME": str(tmp_path)})
+    assert not [r for r in reasons if "hook-send could not reach" in r], reasons
