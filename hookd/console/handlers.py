@@ -15,6 +15,7 @@ from hookd.config_errors import SettingError
 from hookd.console import exits
 from hookd.console.command_settings import config_file_of, load
 from hookd.policies import HookMode
+from hookd.units import plural
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -126,7 +127,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
     sys.stdout.write(redacted)
     sys.stdout.flush()
     summary = ", ".join(f"{name} {n}" for name, n in sorted(counts.items())) or "nothing"
-    cut = f"; cut {truncated} strings to {config.truncate_strings_at} characters" if truncated else ""
+    cut = f"; cut {plural(truncated, 'string')} to {config.truncate_strings_at} characters" if truncated else ""
     print(f"hookd: redacted {summary}{cut}", file=sys.stderr)
     return exits.OK
 

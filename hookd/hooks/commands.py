@@ -13,6 +13,7 @@ from typing import Any, Callable, TextIO
 
 from hookd.config import Config
 from hookd.policies import HookClient, HookMode
+from hookd.units import plural
 from hookd.hooks import created, entries, events, merge
 from hookd.hooks import http_policy, layers, missed, ports, proxies, switches
 from hookd.hooks.command import hook_command, route_env
@@ -127,7 +128,7 @@ def install(
     print(f"hookd: {client_note}", file=err if dry_run else out)
     if not changed:
         print(
-            f"hookd's hooks are already installed in {path} ({mode} mode, {len(chosen)} events); nothing to change",
+            f"hookd's hooks are already installed in {path} ({mode} mode, {plural(len(chosen), 'event')}); nothing to change",
             file=err if dry_run else out,
         )
         return 0
@@ -135,7 +136,7 @@ def install(
     if dry_run:
         return 0
     print(
-        f"installed hookd's hooks in {path}: {mode} mode, {len(chosen)} events"
+        f"installed hookd's hooks in {path}: {mode} mode, {plural(len(chosen), 'event')}"
         + (f" (backup: {backup})" if backup else ""),
         file=out,
     )
