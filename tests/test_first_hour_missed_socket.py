@@ -5,8 +5,11 @@ end: the hooks `hooks install --socket` writes reach the socket from Claude Code
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +77,55 @@ def test_a_mark_left_while_hookd_was_stopped_is_not_said_once_it_runs(hookd_proc
     wait_for_entries(redis_db, 1)
     code, reasons = status_reasons({**daemon.env, "HOME": str(tmp_path)})
     assert not [r for r in reasons if "hook-send could not reach" in r], reasons
+
+
+@pytest.mark.process
+def test_hooks_installed_without_xdg_runtime_dir_are_said_and_the_repair_pins_the_socket(
+    redis_server, redis_db, tmp_path
+):
+    """A service installed from a shell without XDG_RUNTIME_DIR serves <state_dir>/run/hookd.sock, which
+    is also what `hooks install` there leaves hook-send to find, unpinned; a Claude Code started from a
+    session with XDG_RUNTIME_DIR then sends elsewhere."""
+    from conftest import Hookd
+
+    state = Path(tempfile.mkdtemp(prefix="h160-"))  # short: a socket path holds about 100 bytes
+    daemon = Hookd(tmp_path / "hookd", redis_server.url)
+    daemon.state_dir, daemon.socket = state, state / "run" / "hookd.sock"
+    daemon.env = {k: v for k, v in daemon.env.items() if k not in ("HOOKD_SOCKET", "XDG_RUNTIME_DIR")}
+    daemon.env |= {"HOOKD_STATE_DIR": str(state), "HOME": str(tmp_path), "HOOKD_HOOK_CLIENT": "python"}
+    runtime = tmp_path / "xdg"
+    runtime.mkdir(mode=0o700)
+    claude = daemon.env | {"XDG_RUNTIME_DIR": str(runtime)}
+    settings = tmp_path / "settings.json"
+    body = json.dumps({"hook_event_name": "Stop", "session_id": "s-unpinned"}).encode()
+
+    def run_hook() -> subprocess.CompletedProcess:
+        [group] = json.loads(settings.read_text())["hooks"]["Stop"]
+        command = group["hooks"][0]["command"]
+        return subprocess.run(["/bin/sh", "-c", command], input=body, capture_output=True, env=claude, timeout=30)
+
+    try:
+        daemon.start()
+        done = hookd_cli(daemon.env, "hooks", "install", "--settings", str(settings), "--events", "Stop")
+        repair = f"hookd hooks install --socket {daemon.socket}"
+        assert done.returncode == 0 and "this shell has no XDG_RUNTIME_DIR" in done.stderr, done
+        assert repair in done.stderr, done.stderr
+        ran = run_hook()
+        assert (ran.returncode, ran.stdout, ran.stderr) == (0, b"", b"")
+        wait_for_entries(redis_db, 1)
+        code, reasons = status_reasons(daemon.env)
+        said = [r for r in reasons if r.startswith("hook-send could not reach this daemon")]
+        assert code == 1 and len(said) == 1 and repair in said[0], reasons
+
+        done = hookd_cli(daemon.env, *repair.split()[1:], "--settings", str(settings), "--events", "Stop")
+        assert done.returncode == 0 and "no XDG_RUNTIME_DIR" not in done.stderr, done
+        assert f"HOOKD_SOCKET={daemon.socket}" in settings.read_text()
+        ran = run_hook()
+        assert (ran.returncode, ran.stdout, ran.stderr) == (0, b"", b"")
+        wait_for_entries(redis_db, 2)
+        assert not (state / "hook-send-missed").exists()  # delivered live
+        code, reasons = status_reasons(daemon.env)
+        assert not [r for r in reasons if "could not reach" in r or "only through its inbox" in r], reasons
+    finally:
+        daemon.kill()
+        shutil.rmtree(state, ignore_errors=True)

@@ -173,7 +173,10 @@ def cmd_hooks(args: argparse.Namespace) -> int:
             from hookd.home import default_config_path
 
             config_file = config_file_of(args) or default_config_path(os.environ)
-            code = commands.install(config, paths[0], args.mode, names, args.dry_run, config_file=config_file)
+            pin = bool(getattr(args, "socket", None))  # named here: written into the hooks as given
+            code = commands.install(
+                config, paths[0], args.mode, names, args.dry_run, config_file=config_file, pin_socket=pin
+            )
             if code == exits.OK and HookMode(args.mode) is HookMode.HTTP and not args.dry_run:
                 _say_whether_hookd_serves_http(config)
             return code
