@@ -156,7 +156,11 @@ def install(
         print(
             "the hook command sets "
             + " ".join(f"{k}={v}" for k, v in carried.items())
-            + ": this daemon's paths or max_event_bytes are not the ones hook-send finds by itself",
+            + (
+                ": --socket named it, so the hooks reach it whatever Claude Code's environment"
+                if pin_socket and set(carried) == {"HOOKD_SOCKET"}
+                else ": this daemon's paths or max_event_bytes are not the ones hook-send finds by itself"
+            ),
             file=out,
         )
     if mode is HookMode.COMMAND and "HOOKD_SOCKET" not in carried and not _runtime_dir():
