@@ -129,3 +129,14 @@ def test_hooks_installed_without_xdg_runtime_dir_are_said_and_the_repair_pins_th
     finally:
         daemon.kill()
         shutil.rmtree(state, ignore_errors=True)
+
+
+def test_service_install_without_xdg_runtime_dir_names_the_hooks_repair(tmp_path):
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "HOOKD_STATE_DIR": str(tmp_path / "state")}
+    done = hookd_cli(env, "service", "install", "--files-only")
+    socket = tmp_path / "state" / "run" / "hookd.sock"
+    assert done.returncode == 0, done
+    assert "this shell has no XDG_RUNTIME_DIR, so the service serves" in done.stdout, done.stdout
+    assert f"hookd hooks install --socket {socket}" in done.stdout, done.stdout
+    with_runtime = hookd_cli(env | {"XDG_RUNTIME_DIR": str(tmp_path)}, "service", "install", "--files-only")
+    assert with_runtime.returncode == 0 and "no XDG_RUNTIME_DIR" not in with_runtime.stdout, with_runtime
