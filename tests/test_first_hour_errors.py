@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 
+
 from conftest import REPO
 
 
@@ -42,3 +43,22 @@ def test_a_port_held_by_ones_own_process_names_that_process(tmp_path):
     assert f"cannot listen on 127.0.0.1:{port} for HTTP hooks" in done.stderr, done.stderr
     assert f"pid {os.getpid()} (" in done.stderr and "choose another http_addr" in done.stderr, done.stderr
     assert "not visible to you" not in done.stderr, done.stderr
+
+
+def hookd_with_home(home: str, *args: str) -> subprocess.CompletedProcess:
+    env = {"HOME": home, "PATH": "/usr/bin:/bin", "HOOKD_REDIS_URL": "redis://127.0.0.1:1/0"}
+    argv = [sys.executable, "-m", "hookd", *args]
+    return subprocess.run(argv, capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
+
+
+def test_a_home_that_takes_no_directory_names_the_setting_that_moves_it():
+    """/proc takes no new directory, even from root (a read-only home does the same to a user):
+    hookd run recursed until Python's limit there, a RecursionError traceback."""
+    run = hookd_with_home("/proc", "run")
+    assert run.returncode != 0 and "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert "cannot create the directory /proc/.local/state/hookd" in run.stderr, run.stderr
+    assert "the state_dir setting (HOOKD_STATE_DIR, --state-dir" in run.stderr, run.stderr
+    install = hookd_with_home("/proc", "hooks", "install", "--events", "Stop")
+    assert install.returncode != 0 and "Traceback" not in install.stderr, install.stderr[-3000:]
+    assert "cannot write /proc/.claude" in install.stderr, install.stderr
+    assert "--settings PATH" in install.stderr and "CLAUDE_CONFIG_DIR" in install.stderr, install.stderr

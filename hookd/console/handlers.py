@@ -107,6 +107,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     return status.run(config, as_json=args.json, watch_s=args.watch, check=check)
 
 
+# The fix for a settings file or directory that cannot be written (a read-only home).
+SETTINGS_FIX = (
+    "; make it writable, or name a settings file Claude Code reads with --settings PATH "
+    "(or move Claude Code's user settings with CLAUDE_CONFIG_DIR, for it and hookd alike)"
+)
+
+
 def cmd_redact(args: argparse.Namespace) -> int:
     """Redact one JSON document from stdin with the daemon's own code and settings."""
     from hookd.redact import build_redactor
@@ -192,8 +199,10 @@ def cmd_hooks(args: argparse.Namespace) -> int:
         if args.action == "status":
             print(f"hookd: cannot read {exc.filename or ', '.join(paths)}: {exc.strerror}", file=sys.stderr)
         else:
+            where = exc.filename or paths[0]
             print(
-                f"hookd: cannot write {exc.filename or paths[0]}: {exc.strerror}; nothing was changed", file=sys.stderr
+                f"hookd: cannot write {where}: {exc.strerror}; nothing was changed{SETTINGS_FIX}",
+                file=sys.stderr,
             )
         return exits.FAILURE
 
