@@ -140,3 +140,16 @@ def test_service_install_without_xdg_runtime_dir_names_the_hooks_repair(tmp_path
     assert f"hookd hooks install --socket {socket}" in done.stdout, done.stdout
     with_runtime = hookd_cli(env | {"XDG_RUNTIME_DIR": str(tmp_path)}, "service", "install", "--files-only")
     assert with_runtime.returncode == 0 and "no XDG_RUNTIME_DIR" not in with_runtime.stdout, with_runtime
+
+
+def test_a_shorter_mark_written_over_a_longer_one_reads_as_itself(tmp_path):
+    """The mark is written over in place (no truncation: ext4 would flush it at each close)."""
+    from hookd.hooks import missed
+    from hookd_client import hook_send
+
+    state = tmp_path / "state"
+    hook_send.mark_missed(str(state), "/a/much/longer/path/to/a/socket/than/the/next/one/hookd.sock", "refused")
+    hook_send.mark_missed(str(state), "/run/user/7/hookd/hookd.sock", "unreachable (ENOENT)")
+    mark = missed.read(str(state))
+    assert mark is not None and (mark.socket, mark.why) == ("/run/user/7/hookd/hookd.sock", "unreachable (ENOENT)")
+    assert (state / "hook-send-missed").stat().st_mode & 0o777 == 0o600

@@ -43,8 +43,11 @@ def read(state_dir: str) -> Missed | None:
         return None
     finally:
         os.close(fd)
-    socket, _, rest = text.partition("\n")
-    return Missed(socket, rest.strip() or "unknown", info.st_mtime) if socket else None
+    # hook-send writes over the mark in place, padded with spaces: what follows the second line is
+    # left from a longer one before.
+    lines = text.split("\n")
+    socket, why = lines[0], (lines[1].strip() if len(lines) > 1 else "")
+    return Missed(socket, why or "unknown", info.st_mtime) if socket else None
 
 
 def clear(state_dir: str) -> None:
