@@ -242,12 +242,20 @@ def _render_offline(status: dict[str, Any], paint: Paint) -> str:
             ("spool", spool_text),
             *_unsure_rows(spool.get("unsure"), paint),
             ("inbox", _inbox_waiting(status["inbox"], paint, "waiting", "event")),
+            *_offline_spare_rows(status["inbox"]),
             ("state", status["state_dir"]),
             *[("hooks", paint(f"! {visible(problem)}", YELLOW)) for problem in status.get("hooks_problems", [])],
             *_port_rows(status, paint),
             ("start", "hookd run  (or: systemctl --user start hookd)"),
         ]
     )
+
+
+def _offline_spare_rows(inbox: dict[str, Any]) -> list[tuple[str, str]]:
+    """Events in the spare inbox, shown once there are any: hookd takes them at its next start."""
+    if not inbox.get("spare_events"):
+        return []
+    return [("spare inbox", f"{inbox['spare']}: {plural(inbox['spare_events'], 'event')} waiting")]
 
 
 def _port_rows(status: dict[str, Any], paint: Paint) -> list[tuple[str, str]]:
