@@ -672,6 +672,31 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
     return 0;
 }
 
+/* Note in the state directory which socket this run could not reach and why (as the Python client's
+ * mark_missed): a hookd running on another socket gets the event only at its next inbox sweep, and
+ * `hookd status` reads the mark to say so with the repair. Best effort. */
+static void mark_missed(const char *state, const char *sock, const char *detail)
+{
+    struct failure ignored;
+    char line[2 * PATHCAP + 1300];
+    int base_fd = open_trusted(state, NULL, -1, &ignored), fd, n;
+    if (base_fd < 0)
+        return;
+    /* Written over in place, padded to 512 bytes (MARK_SIZE in the Python client): ext4 flushes a file
+     * truncated and written again at its close, about 1.5 ms per kept event. */
+    fd = openat(base_fd, "hook-send-missed", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    n = snprintf(line, sizeof line, "%s\n%s\n", sock, detail);
+    if (fd >= 0) {
+        if (n > 0 && (size_t)n < sizeof line) {
+            while (n < 512 && (size_t)n < sizeof line - 1)
+                line[n++] = ' ';
+            (void)write_all(fd, line, (size_t)n);
+        }
+        close(fd);
+    }
+    close(base_fd);
+}
+
 /* Wait for fd to be ready until the monotonic deadline (at least 1 ms, as the Python client) -> 1, or 0 */
 static int wait_fd(int fd, short events, long long deadline)
 {
@@ -1079,7 +1104,9 @@ static void run(const char *hook, long long start, int timeout)
     else if (!saved)
         say("hook-send: event lost: %s: %s; %s: %s", failures[0].place, failures[0].why, failures[1].place,
             failures[1].why);
-    else if (debug)
+    if (saved && !nfail && sock[0])
+        mark_missed(state, sock, detail);
+    if (saved && debug)
         say("hook-send: daemon at %s %s; event saved to %s %s", sock, detail, nfail ? "spare inbox" : "inbox",
             final);
 }

@@ -381,7 +381,7 @@ def send_frame(header, body, sock_path, deadline):
         finally:
             s.close()
     except Exception as e:  # OSError: ENOENT, ECONNREFUSED, EACCES, EPIPE, timeout, ...
-        return RETRY, "unreachable (%s)" % _err_name(e)
+        return RETRY, "unreachable (%s)" % err_name(e)  # named always: the missed mark carries it
     detail = "answered %r" % buf.partition(b"\n")[0][:200].decode("utf-8", "replace")
     return _outcome(buf), detail if buf else "gave no reply"
 
@@ -632,6 +632,38 @@ def keep(env, header, body, sent_ns, pid, hid):
         except OSError as e:
             failures.append((_join(base, sub) if sub else base, err_name(e), None))
     return None, failures
+
+
+MISSED_MARK = "hook-send-missed"  # hookd/hooks/missed.py reads it: keep the two in step
+# Written over in place, padded to this size: ext4 flushes a file truncated and written again at its
+# close (auto_da_alloc), which cost each kept event about 1.5 ms (bench/README.md).
+MARK_SIZE = 512
+
+
+def mark_missed(state_dir, sock_path, detail):
+    """Note in the state directory which socket this run could not reach and why: the event is in
+    the inbox, but a hookd running on another socket gets it only at its next sweep, and nothing
+    here may say so on stdout; `hookd status` reads the mark and names the repair. Best effort."""
+    try:
+        base_fd = _open_trusted(state_dir)
+    except (OSError, Refused):
+        return
+    try:
+        fd = posix.open(
+            MISSED_MARK,
+            posix.O_WRONLY | posix.O_CREAT | posix.O_NOFOLLOW | posix.O_CLOEXEC,  # no O_TRUNC: MARK_SIZE
+            0o600,
+            dir_fd=base_fd,
+        )
+        try:
+            line = ("%s\n%s\n" % (sock_path, detail)).encode("utf-8", "surrogateescape")
+            posix.write(fd, line.ljust(MARK_SIZE))
+        finally:
+            posix.close(fd)
+    except OSError:
+        pass
+    finally:
+        posix.close(base_fd)
 
 
 # -- output ---------------------------------------------------------------------
@@ -905,6 +937,8 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
                 " no inbox could keep it (%s); %s" % (where, MAY_STILL_TAKE)
             )
         return say("event lost: " + where)
+    if not failures and path is not None:
+        mark_missed(default_state_dir(env), path, detail)
     log("daemon at %s %s; event saved to %s %s" % (path, detail, "spare inbox" if failures else "inbox", saved))
 
 

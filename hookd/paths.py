@@ -71,7 +71,10 @@ def makedirs_private(path: str) -> None:
         if parent == path:
             raise
         makedirs_private(parent)
-        makedirs_private(path)
+        try:  # once: ENOENT again, the parent there (/proc takes no new directory), is the answer
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
     except FileExistsError:
         pass
 

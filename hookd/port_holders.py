@@ -38,7 +38,10 @@ class Holder:
 
     def text(self) -> str:
         who = f"uid {self.uid} ({user_name(self.uid)})"
-        seen = ", ".join(self.processes) if self.processes else "a process not visible to you"
+        hidden = (
+            "one of yours not seen in /proc (another PID namespace?)" if self.ours else "a process not visible to you"
+        )
+        seen = ", ".join(self.processes) if self.processes else hidden
         return f"{who} listens on {self.addr}: {seen}"
 
 
@@ -113,8 +116,7 @@ def listeners(host: str, port: int, table: Table | None = None) -> list[Holder] 
         for at, addr, uid, inode in table
         if at == port and _reaches(addr, host)
     }
-    others = {inode for inode, (uid, _) in found.items() if uid != os.geteuid()}
-    processes = _processes(others) if others else {}
+    processes = _processes(set(found)) if found else {}  # ours too: "which of my processes?" is the question
     return [Holder(uid, addr, tuple(processes.get(inode, ()))) for inode, (uid, addr) in found.items()]
 
 

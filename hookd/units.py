@@ -26,5 +26,7 @@ def format_bytes(n: float) -> str:
     raise AssertionError("unreachable")
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 event``, ``2 events``, ``1,024 events``; ``words`` for a plural not made with an s
+    (``plural(n, "batch", "batches")``). Every count a command prints with a noun goes through it."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {words or word + 's'}"

@@ -114,7 +114,7 @@ def test_a_small_event_sent_while_a_hostile_large_one_is_prepared_is_acknowledge
     table = subprocess.run(
         [sys.executable, "-m", "hookd", "status"], env=daemon.env, capture_output=True, text=True, timeout=30
     ).stdout
-    assert "1 events over work_budget_ms" in table, table
+    assert "1 event over work_budget_ms" in table, table
 
 
 def test_large_events_are_redacted_by_the_worker_and_keep_their_order(hookd, redis_db):

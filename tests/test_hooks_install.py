@@ -377,7 +377,7 @@ def test_an_http_install_on_another_port_is_still_found(home, capsys, monkeypatc
     monkeypatch.setenv("HOOKD_HTTP_TOKEN", "x")
     assert run_hooks("status", "--scope", "user", "--http-addr", "127.0.0.1:9001") == 1
     out = capsys.readouterr().out
-    assert "http mode, 1 events: Stop" in out and "but http_addr is 127.0.0.1:9001" in out
+    assert "http mode, 1 event: Stop" in out and "but http_addr is 127.0.0.1:9001" in out
     assert run_hooks("uninstall", "--http-addr", "127.0.0.1:9001") == 0
     assert not user_settings(home).exists()  # found and removed, and with them the file install made
 

@@ -178,7 +178,7 @@ def test_hookds_hooks_in_an_enabled_plugin_are_shown(home, managed, capsys):  # 
     hooks_file = _plugin(home, STOP)
     _write(user_settings(home), {"enabledPlugins": {"hookd@tools": True}})
     code, out = _status(capsys)
-    assert f"{hooks_file} (plugin hookd@tools)" in out and "1 events: Stop" in out, out
+    assert f"{hooks_file} (plugin hookd@tools)" in out and "1 event: Stop" in out, out
     assert code == 0, out
 
 

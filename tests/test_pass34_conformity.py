@@ -90,7 +90,7 @@ def _status_problems(capsys) -> list[str]:
 def test_an_installed_plugin_no_settings_file_names_runs_its_hooks(home, managed, capsys):  # noqa: F811
     hooks_file = _plugin(home, _stop_hook(hook_command("Stop")))
     code, out = _hooks_status(capsys)
-    assert f"{hooks_file} (plugin {PLUGIN})" in out and "1 events: Stop" in out, out
+    assert f"{hooks_file} (plugin {PLUGIN})" in out and "1 event: Stop" in out, out
     assert code == 0, out
 
 

@@ -245,7 +245,7 @@ def test_hookd_status_of_a_running_daemon_says_a_hook_could_block_the_agent(tmp_
     done = hookd_cli(env, "status", "--json")
     document = json.loads(done.stdout)
     assert done.returncode == 1 and document["health"] == "degraded", document
-    assert "1 installed hook group(s) would lose events or block the agent (see hooks)" in document["reasons"]
+    assert "1 installed hook group would lose events or block the agent (see hooks)" in document["reasons"]
     [problem] = document["hooks_problems"]
     assert str(path) in problem and "onFailure" in problem, problem
 

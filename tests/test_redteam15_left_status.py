@@ -39,7 +39,7 @@ def test_a_refused_batch_is_said_so_with_the_key_and_the_fix(hookd_factory, redi
     assert not any("redis is down" in r for r in reasons), reasons
     assert reasons[0].startswith("Redis answers but refuses every batch ("), reasons
     assert f"the key {MARKS}, hookd's high-water marks, must be a hash; delete it" in reasons[0]
-    assert "1 events spooled until it takes them" in reasons[0]
+    assert "1 event spooled until it takes them" in reasons[0]
     text = hookd_cli(daemon.env, "status").stdout
     assert "Redis answers but refuses every batch" in text and "refusing batches for" in text, text
     assert "redis is down" not in text

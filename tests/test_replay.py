@@ -376,7 +376,7 @@ def test_a_file_of_many_bad_lines_counts_them_all_and_names_the_first_thousand(c
     path = tmp_path / "in.jsonl"
     path.write_text("not json\n" * 5000 + json.dumps(envelope("a", 1)) + "\n")
     code, out, err = replay(capsys, tmp_path / "state", unreachable_url(), "--file", str(path), "--dry-run")
-    assert code == 0 and "1 envelope read, 5000 bad lines skipped" in out, out
+    assert code == 0 and "1 envelope read, 5,000 bad lines skipped" in out, out
     assert "... and 4980 more bad lines (--json lists the first 1,000)" in err, err
     code, out, _ = replay(capsys, tmp_path / "state", unreachable_url(), "--file", str(path), "--dry-run", "--json")
     report = json.loads(out)

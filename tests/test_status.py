@@ -666,7 +666,7 @@ def _document(redis="up", breaker="closed", events=0, disk=0, max_bytes=1000, dr
         (_document(breaker="open", events=0), HEALTHY, None),
         (_document(disk=801), DEGRADED, "80% full"),
         (_document(disk=800), HEALTHY, None),
-        (_document(dropped=2), DEGRADED, "2 events were dropped"),
+        (_document(dropped=2), DEGRADED, "2 events dropped"),
     ],
     ids=[
         "healthy",

@@ -99,7 +99,7 @@ def test_hooks_that_reach_the_daemon_only_through_its_inbox_are_said_so_with_a_r
         found = hookd("status", "--json", "--socket", str(daemon.socket))
         document = json.loads(found.stdout)
         assert found.returncode == 1, found
-        assert "1 installed hook group(s) reach this daemon only through its inbox (see hooks)" in document["reasons"]
+        assert "1 installed hook group reaches this daemon only through its inbox (see hooks)" in document["reasons"]
         assert not any("would lose events" in reason for reason in document["reasons"]), document["reasons"]
         (problem,) = document["hooks_problems"]
         assert f"not to this daemon's {daemon.socket}" in problem and "only through the inbox" in problem, problem

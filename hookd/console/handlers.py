@@ -14,6 +14,7 @@ from hookd.config_errors import SettingError
 from hookd.console import exits
 from hookd.console.command_settings import config_file_of, load
 from hookd.policies import HookMode
+from hookd.units import plural
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -75,6 +76,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"hookd: {exc}", file=sys.stderr)
         return verdict.UNKNOWN
     from hookd.hooks import fields, http_reach, ports, sources
+    from hookd.hooks import missed as missed_socket
     from hookd.hooks.reach import annotate
     from hookd.hooks.settings import scope_paths
 
@@ -93,6 +95,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         code, found = annotate(code, found, config, config_file, read, missed, repairs)
         found["hooks_problems"] = unnamed + found.get("hooks_problems", [])
         code, found = ports.annotate(code, found, config, read)
+        code, found = missed_socket.annotate(code, found, config)
         if found.get("running") is False:
             held = elsewhere.held_elsewhere(config)
             if held is not None:  # not "not running": `hookd run` would fail on the state directory's lock
@@ -102,6 +105,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         return code, found
 
     return status.run(config, as_json=args.json, watch_s=args.watch, check=check)
+
+
+# The fix for a settings file or directory that cannot be written (a read-only home).
+SETTINGS_FIX = (
+    "; make it writable, or name a settings file Claude Code reads with --settings PATH "
+    "(or move Claude Code's user settings with CLAUDE_CONFIG_DIR, for it and hookd alike)"
+)
 
 
 def cmd_redact(args: argparse.Namespace) -> int:
@@ -124,7 +134,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
     sys.stdout.write(redacted)
     sys.stdout.flush()
     summary = ", ".join(f"{name} {n}" for name, n in sorted(counts.items())) or "nothing"
-    cut = f"; cut {truncated} strings to {config.truncate_strings_at} characters" if truncated else ""
+    cut = f"; cut {plural(truncated, 'string')} to {config.truncate_strings_at} characters" if truncated else ""
     print(f"hookd: redacted {summary}{cut}", file=sys.stderr)
     return exits.OK
 
@@ -170,7 +180,10 @@ def cmd_hooks(args: argparse.Namespace) -> int:
             from hookd.home import default_config_path
 
             config_file = config_file_of(args) or default_config_path(os.environ)
-            code = commands.install(config, paths[0], args.mode, names, args.dry_run, config_file=config_file)
+            pin = bool(getattr(args, "socket", None))  # named here: written into the hooks as given
+            code = commands.install(
+                config, paths[0], args.mode, names, args.dry_run, config_file=config_file, pin_socket=pin
+            )
             if code == exits.OK and HookMode(args.mode) is HookMode.HTTP and not args.dry_run:
                 _say_whether_hookd_serves_http(config)
             return code
@@ -186,8 +199,10 @@ def cmd_hooks(args: argparse.Namespace) -> int:
         if args.action == "status":
             print(f"hookd: cannot read {exc.filename or ', '.join(paths)}: {exc.strerror}", file=sys.stderr)
         else:
+            where = exc.filename or paths[0]
             print(
-                f"hookd: cannot write {exc.filename or paths[0]}: {exc.strerror}; nothing was changed", file=sys.stderr
+                f"hookd: cannot write {where}: {exc.strerror}; nothing was changed{SETTINGS_FIX}",
+                file=sys.stderr,
             )
         return exits.FAILURE
 

@@ -35,12 +35,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         code = uvloop.run(_serve(Daemon(config, handle_signals=True)))
     except (AlreadyRunning, StateDirLocked, UnsafePathError, ActivationError) as exc:
         logs.release_stderr()
-        _say(f"hookd: {exc}{foreign_runtime_dir(str(exc))}")
+        _say(f"hookd: {exc}{foreign_runtime_dir(str(exc))}{_state_dir_setting(str(exc), config.state_dir)}")
         return exits.FAILURE
     finally:
         # Before any traceback is printed: the queued lines first, and stderr given back.
         logs.release_stderr()
     return code or exits.OK
+
+
+def _state_dir_setting(text: str, state_dir: str) -> str:
+    """The setting behind a state directory hookd cannot make (a read-only or foreign home): the
+    message names the path, and the user needs the knob that moves it."""
+    if not text.startswith(f"cannot create the directory {state_dir}"):
+        return ""
+    return (
+        "; the state directory is the state_dir setting (HOOKD_STATE_DIR, --state-dir, or "
+        "$XDG_STATE_HOME/hookd, else ~/.local/state/hookd): point it at a directory you can write, "
+        "and install the hooks again (hookd hooks install) so that hook-send keeps events there too"
+    )
 
 
 async def _serve(daemon: Any) -> int:

@@ -29,8 +29,17 @@ def offline(config: Config, why: str) -> dict[str, Any]:
         "control_socket": config.control_socket,
         "state_dir": config.state_dir,
         "spool": spool_info,
-        "inbox": snapshot.inbox_count(config.inbox_dir),
+        "inbox": {**snapshot.inbox_count(config.inbox_dir), **_spare(config)},
     }
+
+
+def _spare(config: Config) -> dict[str, Any]:
+    """The spare inbox's count: hook-send keeps events there when the inbox cannot be written (a
+    read-only home, a full disk), and a stopped hookd's status read "0 events waiting" beside them."""
+    if not config.spare_inbox:
+        return {}
+    counted = snapshot.inbox_count(config.spare_inbox)
+    return {"spare": config.spare_inbox, "spare_events": counted["events"], "spare_error": counted.get("error")}
 
 
 def _unsure_mark(spool_dir: str) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from hookd.terminal.text import visible
-from hookd.units import format_age, format_bytes
+from hookd.units import format_age, format_bytes, plural
 
 GREEN, YELLOW, RED, RESET = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
 STATE_LABELS = {
@@ -50,12 +50,17 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     # Redis's loss, not hookd's: said in red, without changing the exit code (hookd's events move).
     lost = redis.get("lost") or []
     if lost:
-        rows.append(("", paint(f"! {visible(lost[-1])} ({len(lost)} such losses seen in this run)", RED)))
+        rows.append(
+            (
+                "",
+                paint(f"! {visible(lost[-1])} ({plural(len(lost), 'such loss', 'such losses')} seen in this run)", RED),
+            )
+        )
     breaker = status["breaker"]
     text = breaker["state"].replace("_", "-")
     if breaker["state"] != "closed":
         text = paint(text, YELLOW) + (
-            f", {breaker['failures']} failures in a row, next try in {breaker['next_attempt_in_s']:.1f}s"
+            f", {plural(breaker['failures'], 'failure')} in a row, next try in {breaker['next_attempt_in_s']:.1f}s"
         )
     rows.append(("breaker", text))
     spool = status["spool"]
@@ -63,7 +68,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     rows.append(
         (
             "spool",
-            f"{spool['events']:,} events waiting, {format_bytes(spool['bytes'])}{oldest}; "
+            f"{plural(spool['events'], 'event')} waiting, {format_bytes(spool['bytes'])}{oldest}; "
             f"{format_bytes(spool['disk_bytes'])} of {format_bytes(spool['max_bytes'])} on disk; "
             f"fsync {spool['fsync']}" + (f"; {spool['dropped']:,} dropped" if spool["dropped"] else ""),
         )
@@ -84,7 +89,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
             (
                 "work",
                 paint(
-                    f"{work['over_budget']:,} events over work_budget_ms, "
+                    f"{plural(work['over_budget'], 'event')} over work_budget_ms, "
                     f"{work['worker_failed']:,} the worker failed on: payloads withheld",
                     YELLOW,
                 ),
@@ -96,7 +101,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
             (
                 "backlog",
                 paint(
-                    f"{left['events']:,} events spooled under other redaction settings are redacted again as "
+                    f"{plural(left['events'], 'event')} spooled under other redaction settings are redacted again as "
                     f"they are published: the disk could not take redacted copies ({left['error']})",
                     YELLOW,
                 ),
@@ -119,7 +124,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
         (
             "events",
             f"received {counters['received']:,}, published {counters['published']:,} "
-            f"in {counters['batches']:,} batches, "
+            f"in {plural(counters['batches'], 'batch', 'batches')}, "
             f"deduplicated {counters['deduplicated']:,}, redacted {counters['redacted']:,}",
         )
     )
@@ -143,7 +148,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
                 f"{name} ms",
                 "no samples yet"
                 if not lat["samples"]
-                else f"p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}  ({lat['samples']} samples)",
+                else f"p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}  ({plural(lat['samples'], 'sample')})",
             )
         )
     rows += _liveness_rows(status)
@@ -155,7 +160,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
         (
             "process",
             f"rss {format_bytes(proc['rss_bytes'])}, cpu {proc['cpu_percent']:.1f}%, "
-            f"{proc['open_fds']} fds, {proc['threads']} threads",
+            f"{plural(proc['open_fds'], 'fd')}, {plural(proc['threads'], 'thread')}",
         )
     )
     rows.append(("socket", status["socket"]))
@@ -165,7 +170,9 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     if status.get("http"):
         http = status["http"]
         answers = ", ".join(f"{s} {n:,}" for s, n in http["by_status"].items()) or "none yet"
-        rows.append(("http", f"http://{http['addr']}/hook, {http['connections']} connections; answers {answers}"))
+        rows.append(
+            ("http", f"http://{http['addr']}/hook, {plural(http['connections'], 'connection')}; answers {answers}")
+        )
     return _table(rows)
 
 
@@ -206,15 +213,15 @@ def _liveness_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
             (
                 "frames",
                 f"{format_bytes(frames['bytes'])} of {format_bytes(frames['limit'])} "
-                f"held in unfinished frames by {frames['connections']} connections, "
-                f"{frames['waiting']} waiting; budget full {frames['pauses']:,} times",
+                f"held in unfinished frames by {plural(frames['connections'], 'connection')}, "
+                f"{frames['waiting']} waiting; budget full {plural(frames['pauses'], 'time')}",
             )
         )
     logging = status.get("logging")
     if logging:
         text = f"to {logging['file']}" if logging["stderr_error"] else "to stderr"
         if logging["dropped"]:
-            text += f", {logging['dropped']:,} lines dropped"
+            text += f", {plural(logging['dropped'], 'line')} dropped"
         if logging.get("blocked_s"):
             text += f", a write waiting {logging['blocked_s']:g}s"
         rows.append(("logging", text))
@@ -226,7 +233,7 @@ def _render_offline(status: dict[str, Any], paint: Paint) -> str:
     if "error" in spool:
         spool_text = spool["error"]
     else:
-        spool_text = f"{spool['events']:,} events waiting, {format_bytes(spool['bytes'])}"
+        spool_text = f"{plural(spool['events'], 'event')} waiting, {format_bytes(spool['bytes'])}"
         if spool["oldest_received_at"]:
             spool_text += f", oldest received {spool['oldest_received_at']}"
     return _table(
@@ -234,13 +241,21 @@ def _render_offline(status: dict[str, Any], paint: Paint) -> str:
             ("hookd", paint("not running", RED) + f" ({status['error']})"),
             ("spool", spool_text),
             *_unsure_rows(spool.get("unsure"), paint),
-            ("inbox", _inbox_waiting(status["inbox"], paint, "events waiting")),
+            ("inbox", _inbox_waiting(status["inbox"], paint, "waiting", "event")),
+            *_offline_spare_rows(status["inbox"]),
             ("state", status["state_dir"]),
             *[("hooks", paint(f"! {visible(problem)}", YELLOW)) for problem in status.get("hooks_problems", [])],
             *_port_rows(status, paint),
             ("start", "hookd run  (or: systemctl --user start hookd)"),
         ]
     )
+
+
+def _offline_spare_rows(inbox: dict[str, Any]) -> list[tuple[str, str]]:
+    """Events in the spare inbox, shown once there are any: hookd takes them at its next start."""
+    if not inbox.get("spare_events"):
+        return []
+    return [("spare inbox", f"{inbox['spare']}: {plural(inbox['spare_events'], 'event')} waiting")]
 
 
 def _port_rows(status: dict[str, Any], paint: Paint) -> list[tuple[str, str]]:
@@ -262,10 +277,10 @@ def _unsure_rows(unsure: dict[str, Any] | None, paint: Paint) -> list[tuple[str,
     return [("fsync", paint(text, RED))]
 
 
-def _inbox_waiting(inbox: dict[str, Any], paint: Paint, waiting: str) -> str:
+def _inbox_waiting(inbox: dict[str, Any], paint: Paint, waiting: str, noun: str = "") -> str:
     if inbox.get("error"):
         return paint(f"{inbox['error']}: its events cannot be counted", RED)
-    return f"{inbox['events']:,} {waiting}"
+    return f"{plural(inbox['events'], noun) if noun else format(inbox['events'], ',')} {waiting}"
 
 
 def _table(rows: list[tuple[str, str]]) -> str:

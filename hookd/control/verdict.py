@@ -10,6 +10,7 @@ from typing import Any
 
 from hookd import liveness, log_sink
 from hookd.ingest.inbox_files import listing_fix, spare_fix
+from hookd.units import plural
 
 HEALTHY, DEGRADED, NOT_RUNNING, UNKNOWN = 0, 1, 2, 3
 SPOOL_WARN_FRACTION = 0.8
@@ -22,37 +23,45 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     spool = status["spool"]
     if status["redis"]["state"] == "down":
         reasons.append(
-            f"redis is down ({status['redis']['last_error']}); {spool['events']} events spooled, sent once it "
+            f"redis is down ({status['redis']['last_error']}); {plural(spool['events'], 'event')} spooled, sent once it "
             "answers; fix: start Redis where redis_url points, or correct redis_url (`hookd config` shows it)"
         )
     elif status["redis"]["state"] == "holding_writes":
-        reasons.append(f"{status['redis']['last_error']}; {spool['events']} events spooled until Redis takes writes")
+        reasons.append(
+            f"{status['redis']['last_error']}; {plural(spool['events'], 'event')} spooled until Redis takes writes"
+        )
     elif status["redis"]["state"] == "busy_script":
-        reasons.append(f"{status['redis']['last_error']}; {spool['events']} events spooled until the script ends")
+        reasons.append(
+            f"{status['redis']['last_error']}; {plural(spool['events'], 'event')} spooled until the script ends"
+        )
     elif status["redis"]["state"] == "slow":
-        reasons.append(f"{status['redis']['last_error']}; {spool['events']} events spooled until a batch crosses")
+        reasons.append(
+            f"{status['redis']['last_error']}; {plural(spool['events'], 'event')} spooled until a batch crosses"
+        )
     elif status["redis"]["state"] == "refusing":
         reasons.append(
             f"Redis answers but refuses every batch ({status['redis']['last_error']}); "
-            f"{spool['events']} events spooled until it takes them"
+            f"{plural(spool['events'], 'event')} spooled until it takes them"
         )
     elif status["redis"]["state"] == "unconfirmed":
         reasons.append(
             f"Redis takes the batches but too few replicas confirm them ({status['redis']['last_error']}); "
-            f"{spool['events']} events spooled until they do"
+            f"{plural(spool['events'], 'event')} spooled until they do"
         )
     elif status["breaker"]["state"] != "closed" and spool["events"]:
-        reasons.append(f"the circuit breaker is {status['breaker']['state']}; {spool['events']} events spooled")
+        reasons.append(
+            f"the circuit breaker is {status['breaker']['state']}; {plural(spool['events'], 'event')} spooled"
+        )
     # Published segments kept for dedupe are freed the moment room is needed: only
     # what waits for Redis counts towards full.
     if spool["bytes"] > SPOOL_WARN_FRACTION * spool["max_bytes"]:
         reasons.append(f"the spool is {spool['bytes'] * 100 // spool['max_bytes']}% full")
     if spool["dropped"]:
-        reasons.append(f"{spool['dropped']} events were dropped from a full spool")
+        reasons.append(f"{plural(spool['dropped'], 'event')} dropped from a full spool")
     skipped_unsent = (status.get("counters") or {}).get("skipped_unsent")
     if skipped_unsent:
         reasons.append(
-            f"{skipped_unsent} events were skipped by the stream's high-water mark "
+            f"{plural(skipped_unsent, 'event')} skipped by the stream's high-water mark "
             "although hookd had never sent them: they are not in the stream (another daemon with this "
             "host and instance, or a mark set by hand; see the log's events_skipped_unsent); they are "
             "kept in unsent.jsonl in the state directory, for hookd replay --file once the mark is right"
@@ -65,7 +74,9 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
             f"delete it (redis-cli DEL '{key}') and hookd writes it again with the session's next event"
         )
     if len(refused) > MAX_NAMED_FILES:
-        reasons.append(f"{len(refused) - MAX_NAMED_FILES} more session index keys were refused (see status --json)")
+        reasons.append(
+            f"{plural(len(refused) - MAX_NAMED_FILES, 'more session index key')} refused (see status --json)"
+        )
     reasons += _liveness_reasons(status)
     reasons += [f"the directory {path} {problem}" for path, problem in (status.get("directories") or {}).items()]
     inbox = status.get("inbox") or {}
@@ -78,7 +89,7 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     if inbox.get("spare_problem") and inbox.get("spare_events"):
         # Nothing moves them: shown on the spare inbox's line alone, it read as healthy.
         reasons.append(
-            f"the spare inbox {inbox['spare']} holds {inbox['spare_events']} events that hookd does "
+            f"the spare inbox {inbox['spare']} holds {plural(inbox['spare_events'], 'event')} that hookd does "
             f"not take: {inbox['spare_problem']}{spare_fix(inbox['spare_problem'])}"
         )
     unreadable = sorted((inbox.get("unreadable") or {}).items())
@@ -89,7 +100,7 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
         )
     more = max(inbox.get("unreadable_count", 0), len(unreadable)) - MAX_NAMED_FILES
     if more > 0:
-        reasons.append(f"{more} more inbox files cannot be read")
+        reasons.append(f"{plural(more, 'more inbox file')} cannot be read")
     not_removed = sorted((inbox.get("not_removed") or {}).items())
     for path, error in not_removed[:MAX_NAMED_FILES]:
         reasons.append(
@@ -99,12 +110,12 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
         )
     more = max(inbox.get("not_removed_count", 0), len(not_removed)) - MAX_NAMED_FILES
     if more > 0:
-        reasons.append(f"{more} more inbox files cannot be deleted")
+        reasons.append(f"{plural(more, 'more inbox file')} cannot be deleted")
     if spool.get("flush_error"):
         reasons.append(
             f"an fsync of the spool failed ({spool['flush_error']}) {spool['flush_failed_s']:g}s ago: the "
             "events written before it may not be on the disk, and are not counted as such until Redis has "
-            f'them ({spool["events"]} events spooled; under spool_fsync = "batch" new events are refused and '
+            f'them ({plural(spool["events"], "event")} spooled; under spool_fsync = "batch" new events are refused and '
             "kept in hook-send's inbox meanwhile); check the disk (dmesg) and its free space"
         )
     if spool.get("disk_full"):
@@ -112,7 +123,7 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
         reasons.append(
             f"DISK FULL: the spool's filesystem has no space; "
             f"{spool['reserve_bytes'] >> 20} of {spool['reserve_target_bytes'] >> 20} MiB "
-            f"of reserve left; {refused} events refused (kept by hook-send in its inbox "
+            f"of reserve left; {plural(refused, 'event')} refused (kept by hook-send in its inbox "
             "or spare inbox); free space there"
         )
     return (DEGRADED if reasons else HEALTHY), reasons
@@ -139,7 +150,7 @@ def _liveness_reasons(status: dict[str, Any]) -> list[str]:
         where = logging["file"] if not logging.get("file_error") else f"nowhere ({logging['file_error']})"
         reasons.append(f"stderr failed ({logging['stderr_error']}); log lines go to {where}")
     if logging.get("dropped"):
-        reasons.append(f"{logging['dropped']} log lines were dropped (stderr blocked or gone)")
+        reasons.append(f"{plural(logging['dropped'], 'log line')} dropped (stderr blocked or gone)")
     blocked = logging.get("blocked_s")
     if blocked is not None and blocked >= log_sink.BLOCKED_AFTER_S and logging.get("stderr_error"):
         reasons.append(f"the log file {logging['file']} has taken no line for {blocked:g}s; check its disk")
@@ -158,5 +169,5 @@ def _liveness_reasons(status: dict[str, Any]) -> list[str]:
             + " (see the log)"
         )
     if tasks.get("callback_errors"):
-        reasons.append(f"{tasks['callback_errors']} internal errors in connection handlers (see the log)")
+        reasons.append(f"{plural(tasks['callback_errors'], 'internal error')} in connection handlers (see the log)")
     return reasons

@@ -63,6 +63,7 @@ def route_env(
     state_dir: str | None,
     environ: Mapping[str, str] | None = None,
     max_event_bytes: int | None = None,
+    pin_socket: bool = False,
 ) -> dict[str, str]:
     """The variables the command must set for hook-send to reach this socket and state dir, and to
     hold events up to this max_event_bytes.
@@ -77,7 +78,9 @@ def route_env(
     wanted: dict[str, str] = {}
     if state_dir and _absolute(default_state_dir(base)) != os.path.abspath(state_dir):
         wanted["HOOKD_STATE_DIR"] = os.path.abspath(state_dir)
-    if socket and _absolute(default_socket_path({**base, **wanted})) != os.path.abspath(socket):
+    # pin_socket: named by the user (hooks install --socket), so written whatever this shell's default
+    # is: hook-send's default follows XDG_RUNTIME_DIR, which Claude Code's environment may not share.
+    if socket and (pin_socket or _absolute(default_socket_path({**base, **wanted})) != os.path.abspath(socket)):
         wanted["HOOKD_SOCKET"] = os.path.abspath(socket)
     # Against hook-send's default, not this shell's HOOKD_MAX_EVENT_BYTES: Claude Code's may lack it.
     if max_event_bytes is not None and max_event_bytes != MAX_EVENT_BYTES:
@@ -92,10 +95,11 @@ def hook_command(
     environ: Mapping[str, str] | None = None,
     native: str | None = None,
     max_event_bytes: int | None = None,
+    pin_socket: bool = False,
 ) -> list[str]:
     """The hook command as argv, for the daemon at ``socket`` with ``state_dir``; with
     ``native``, that binary (hookd/hooks/native.py) instead of the Python client."""
-    variables = route_env(socket, state_dir, environ, max_event_bytes)
+    variables = route_env(socket, state_dir, environ, max_event_bytes, pin_socket)
     prefix = ["env", *(f"{k}={v}" for k, v in variables.items())] if variables else []
     if native:  # `exec`: /bin/sh (dash) would otherwise fork for the command and wait for it
         return ["exec", *prefix, native] + ([event] if event else [])

@@ -13,8 +13,9 @@ from typing import Any, Callable, TextIO
 
 from hookd.config import Config
 from hookd.policies import HookClient, HookMode
+from hookd.units import plural
 from hookd.hooks import created, entries, events, merge
-from hookd.hooks import http_policy, layers, ports, proxies, switches
+from hookd.hooks import http_policy, layers, missed, ports, proxies, switches
 from hookd.hooks.command import hook_command, route_env
 from hookd.hooks.settings import SettingsError, SettingsFile, load, scope_paths
 from hookd.hooks.settings_write import refuse_creating_through_a_link, write
@@ -41,12 +42,21 @@ def _config_file_text(path: str | None) -> str:
 
 
 def _handler_factory(
-    mode: HookMode, config: Config, native_client: str | None = None, config_file: str | None = None
+    mode: HookMode,
+    config: Config,
+    native_client: str | None = None,
+    config_file: str | None = None,
+    pin_socket: bool = False,
 ) -> tuple[Callable[[str], dict[str, Any]], str | None]:
     def command(event: str) -> dict[str, Any]:
         return entries.command_handler(
             hook_command(
-                event, config.socket, config.state_dir, native=native_client, max_event_bytes=config.max_event_bytes
+                event,
+                config.socket,
+                config.state_dir,
+                native=native_client,
+                max_event_bytes=config.max_event_bytes,
+                pin_socket=pin_socket,
             )
         )
 
@@ -104,14 +114,16 @@ def install(
     out: TextIO | None = None,
     err: TextIO | None = None,
     config_file: str | None = None,
+    pin_socket: bool = False,
 ) -> int:
-    """``config_file``: the file this command's settings are read from (named in its messages)."""
+    """``config_file``: the file this command's settings are read from (named in its messages);
+    ``pin_socket``: the socket was named (--socket), so the hooks carry it whatever the default."""
     out, err = out or sys.stdout, err or sys.stderr
     settings = load(path)
     chosen, note = events.choose(names, None if names else claude_version())
     native_client, client_note = chosen_client(config, dry_run)
     mode = HookMode(mode)
-    handler_for, url = _handler_factory(mode, config, native_client, config_file)
+    handler_for, url = _handler_factory(mode, config, native_client, config_file, pin_socket)
     if note:
         print(f"hookd: {note}", file=err)
     if not names and not shutil.which("claude"):
@@ -122,10 +134,12 @@ def install(
             file=err,
         )
     new, changed = merge.install(settings.data, path, chosen, handler_for, url)
+    if not dry_run:  # the hooks now written are the repair it names; a hook that still misses marks again
+        missed.clear(config.state_dir)
     print(f"hookd: {client_note}", file=err if dry_run else out)
     if not changed:
         print(
-            f"hookd's hooks are already installed in {path} ({mode} mode, {len(chosen)} events); nothing to change",
+            f"hookd's hooks are already installed in {path} ({mode} mode, {plural(len(chosen), 'event')}); nothing to change",
             file=err if dry_run else out,
         )
         return 0
@@ -133,18 +147,24 @@ def install(
     if dry_run:
         return 0
     print(
-        f"installed hookd's hooks in {path}: {mode} mode, {len(chosen)} events"
+        f"installed hookd's hooks in {path}: {mode} mode, {plural(len(chosen), 'event')}"
         + (f" (backup: {backup})" if backup else ""),
         file=out,
     )
-    carried = route_env(config.socket, config.state_dir, max_event_bytes=config.max_event_bytes)
+    carried = route_env(config.socket, config.state_dir, max_event_bytes=config.max_event_bytes, pin_socket=pin_socket)
     if carried:
         print(
             "the hook command sets "
             + " ".join(f"{k}={v}" for k, v in carried.items())
-            + ": this daemon's paths or max_event_bytes are not the ones hook-send finds by itself",
+            + (
+                ": --socket named it, so the hooks reach it whatever Claude Code's environment"
+                if pin_socket and set(carried) == {"HOOKD_SOCKET"}
+                else ": this daemon's paths or max_event_bytes are not the ones hook-send finds by itself"
+            ),
             file=out,
         )
+    if mode is HookMode.COMMAND and "HOOKD_SOCKET" not in carried and not _runtime_dir():
+        print(f"hookd: note: {_socket_follows_the_environment(config.socket)}", file=err)
     if mode is HookMode.HTTP:
         print(_token_advice(config), file=out)
         merged = _merged_with(path, new)
@@ -158,6 +178,23 @@ def install(
         file=out,
     )
     return 0
+
+
+def _runtime_dir() -> str:
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    return runtime if runtime.startswith("/") else ""  # hook-send ignores a relative one
+
+
+def _socket_follows_the_environment(socket: str) -> str:
+    """Hooks without HOOKD_SOCKET installed from a shell without XDG_RUNTIME_DIR (su, sudo, cron, a
+    service installed from one) find hookd's socket by it; Claude Code's environment often has one."""
+    return (
+        f"this shell has no XDG_RUNTIME_DIR, so the hooks were left to find hookd's socket as hook-send "
+        f"does without one, {socket}; a Claude Code started where XDG_RUNTIME_DIR is set (a desktop or "
+        f"ssh login session) sends to $XDG_RUNTIME_DIR/hookd/hookd.sock instead, and its events reach "
+        f"hookd only at its inbox sweeps; to name this socket in the hooks whatever the environment: "
+        f"hookd hooks install --socket {socket}"
+    )
 
 
 def _merged_with(path: str, data: dict[str, Any]) -> list[layers.Layer]:

@@ -23,6 +23,7 @@ from hookd.hooks.settings import SCOPES, SettingsFile, readable, scope_path
 from hookd.paths import UnsafePathError
 from hookd.statedir import daemon_pid
 from hookd.trust import check_trusted_file
+from hookd.units import plural
 
 
 @dataclass
@@ -292,9 +293,12 @@ def annotate(
     lost = [f for f in found.findings if not f.late]
     if lost:
         harm = "would lose events or block the agent" if any(f.blocks for f in lost) else "would lose events"
-        reasons.append(f"{len(lost)} installed hook group(s) {harm} (see hooks)")
+        reasons.append(f"{plural(len(lost), 'installed hook group')} {harm} (see hooks)")
     if late:
-        reasons.append(f"{len(late)} installed hook group(s) reach this daemon only through its inbox (see hooks)")
+        reasons.append(
+            f"{plural(len(late), 'installed hook group')} {'reaches' if len(late) == 1 else 'reach'} this daemon "
+            "only through its inbox (see hooks)"
+        )
     if apart:
         reasons.append("installed hook commands carry settings apart from this daemon's (see hooks)")
     if reasons and status.get("running"):

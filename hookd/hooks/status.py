@@ -19,6 +19,7 @@ from hookd.hooks import entries, events, layers, merge
 from hookd.hooks import fields, http_policy, ports, proxies, reach, sources, switches
 from hookd.hooks.command import Route, route
 from hookd.hooks.settings import SettingsError, load
+from hookd.units import plural
 from hookd.terminal.text import visible
 
 
@@ -223,7 +224,7 @@ def _render(f: dict[str, Any]) -> str:
         return f"{head}\n  (no such file)"
     if not f["events"]:
         return f"{head}\n  no hookd hooks"
-    lines = [head, f"  {' + '.join(f['modes'])} mode, {len(f['events'])} events: {', '.join(f['events'])}"]
+    lines = [head, f"  {' + '.join(f['modes'])} mode, {plural(len(f['events']), 'event')}: {', '.join(f['events'])}"]
     lines += [f"  url {u}: {f['url_states'][u]}" for u in f["urls"]]
     for r in f.get("routes", []):
         state = "a daemon accepts there" if r["reachable"] else r["note"]

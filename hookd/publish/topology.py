@@ -87,8 +87,11 @@ def check_url(url: str) -> None:
                 "(rediss:// for TLS, unix:///path for a socket)",
                 setting="redis_url",
             )
+        # The URL itself is not quoted: it may hold a password.
+        got = f"not {parts.scheme}://" if parts.scheme else "and it has no scheme (a missing ':' after redis?)"
         raise SettingError(
-            f"redis_url must start with redis://, rediss:// or unix://, not {parts.scheme or 'nothing'}://",
+            f"redis_url must start with redis://, rediss:// or unix://, {got}; for example "
+            "redis://127.0.0.1:6379/0, or redis://USER:PASSWORD@HOST:6379/0",
             setting="redis_url",
         )
     if parts.scheme != "unix" and parts.path not in ("", "/") and not _DB_PATH.fullmatch(parts.path):

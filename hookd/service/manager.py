@@ -166,6 +166,17 @@ def install(
             "settings in the config file",
             file=out,
         )
+    socket = manager.installation.socket
+    fallback = os.path.join(manager.installation.state_dir, "run", "hookd.sock")
+    if manager.installation.runtime_dir is None and isinstance(manager, Systemd) and socket == fallback:
+        # The unit pins the socket this shell finds; a Claude Code with XDG_RUNTIME_DIR looks elsewhere.
+        print(
+            f"note: this shell has no XDG_RUNTIME_DIR, so the service serves {socket}; hooks that find "
+            "the socket themselves send, from a Claude Code started where XDG_RUNTIME_DIR is set (a "
+            "desktop or ssh login), to $XDG_RUNTIME_DIR/hookd/hookd.sock, reaching the service only at "
+            f"its inbox sweeps; install them with: hookd hooks install --socket {socket}",
+            file=out,
+        )
     if dry_run:
         for f in files:
             print(f"# {f.path} ({_would(states[os.path.basename(f.path)])})\n{f.text}", file=out)
