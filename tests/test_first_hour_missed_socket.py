@@ -153,3 +153,21 @@ def test_a_shorter_mark_written_over_a_longer_one_reads_as_itself(tmp_path):
     mark = missed.read(str(state))
     assert mark is not None and (mark.socket, mark.why) == ("/run/user/7/hookd/hookd.sock", "unreachable (ENOENT)")
     assert (state / "hook-send-missed").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("why", ["gave no reply", "unreachable (EAGAIN)", "unreachable (ECONNREFUSED)", "refused"])
+def test_a_miss_of_the_running_daemons_own_socket_leaves_status_healthy(tmp_path, why):
+    """A miss of the socket the daemon serves is a moment (binding it, too busy within hook-send's
+    deadline): the inbox keeps the event and status counts it while it waits; a daemon that answers
+    again is not degraded for it until someone runs `hooks install`."""
+    from hookd.hooks import missed
+    from hookd_client import hook_send
+
+    state, socket = tmp_path / "state", str(tmp_path / "state" / "hookd.sock")
+    hook_send.mark_missed(str(state), socket, why)
+    running = {"running": True, "socket": socket, "state_dir": str(state), "uptime_s": 60}
+    assert missed.annotate(0, dict(running), None) == (0, running)
+    elsewhere = str(tmp_path / "other" / "hookd.sock")
+    hook_send.mark_missed(str(state), elsewhere, why)
+    code, said = missed.annotate(0, dict(running), None)
+    assert code == 1 and elsewhere in said["reasons"][0] and f"--socket {socket}" in said["reasons"][0]
