@@ -45,9 +45,15 @@ class LostEvents:
 
     def earlier_run(self, last: Event | None, first: Event | None) -> None:
         """The spool's last committed event and its first waiting one at start (Spool.around_cursor):
-        Redis took ``last`` in an earlier run, unless the event after it is numbered at or below it
-        (a backlog copied for new redaction settings: the copies wait, the old ones committed unsent)."""
-        if last is None or (first is not None and sender(first) == sender(last) and first.seq <= last.seq):
+        Redis took ``last`` in an earlier run, unless the event after it is a copy of one before it (a
+        backlog copied for new redaction settings: the copies wait, the old ones committed unsent). A copy
+        keeps its original's seq and time of receipt: numbered at or below ``last`` (its sender's), or
+        received no later than it (a backlog of two senders, whose first copy is of the other's)."""
+        if last is None:
+            return
+        if first is not None and (
+            (sender(first) == sender(last) and first.seq <= last.seq) or first.received_ns <= last.received_ns
+        ):
             return
         name = sender(last)
         self.landed[name] = self.earlier[name] = last.seq
