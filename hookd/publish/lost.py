@@ -120,6 +120,27 @@ class LostEvents:
                 self._lost(name, mark, self.landed[name])
                 self.landed[name] = mark or 0  # said once: the batches that follow raise it again
 
+    async def idle_check(self, conn: Connection) -> None:
+        """While nothing is sent (in_flight.py, every breaker_backoff_max_s): the marks, as ``check``,
+        and whether the stream is still there: a loss while hookd is quiet said then, not at the next event.
+        The stream is asked with HGET, which the publisher's ACL rule grants: a stream answers it WRONGTYPE,
+        and only a key that is not there answers nil."""
+        await self.check(conn)
+        if not any(self.landed.values()):
+            return  # nothing landed, or a loss just said: the stream is made again by the next batch
+        await conn.send_command("HGET", self.stream, "")
+        try:
+            found = await conn.read_response()
+        except redis.exceptions.ResponseError:
+            return  # WRONGTYPE: there (another type's key is named by the batch's reply); MOVED, NOPERM: not known
+        if found is not None:
+            return  # not a reply from a Redis that has no such key
+        for name, landed in list(self.landed.items()):
+            if landed:
+                self._stream_gone(name, landed)
+                self.landed[name] = 0
+                self.earlier.pop(name, None)
+
     def _stream_gone(self, name: str, landed: int) -> None:
         message = (
             f"the stream {self.stream} was gone, its marks kept ({self.marks}): sender {name}'s events up to seq "
