@@ -17,6 +17,8 @@ import pytest
 from conftest import log_records, stream_entries, wait_until
 from own_redis import land, own_redis  # noqa: F401 (a fixture)
 
+from hookd.publish.acl import publisher_rule
+
 pytestmark = pytest.mark.process
 
 STREAM = "hookd:events"
@@ -111,3 +113,22 @@ def test_redis_gone_while_quiet_and_back_is_checked_again(hookd_process_factory,
     daemon.send_stop("after")
     wait_until(lambda: db.xlen(STREAM) == 1, timeout=30, what="the event after the restart")
     assert int(stream_entries(db)[0][b"seq"]) > landed[-1]
+
+
+def test_the_idle_check_needs_nothing_past_the_documented_acl_rule(hookd_process_factory, own_redis):
+    """Under a user with exactly docs/redis.md's rule: the stream deleted while quiet is said, and Redis
+    refused hookd nothing (its ACL LOG is empty) across the checks."""
+    db = own_redis.client()
+    password = "Zq8-acl-pw-42"
+    db.execute_command("ACL", "SETUSER", "hookd-pub", "reset", "on", f">{password}", *publisher_rule(STREAM).split())
+    db.execute_command("ACL", "LOG", "RESET")
+    url = own_redis.url.replace("redis://", "redis://hookd-pub@", 1)
+    daemon = hookd_process_factory(
+        redis_url=url, redis_password=password, redis_timeout_s="1", breaker_backoff_max_s="1"
+    )
+    land(daemon, db, "landed", 3, 3)
+    db.delete(STREAM)
+    wait_until(lambda: _said(daemon), timeout=30, what="the stream's loss said with no event sent")
+    _checks_pass(db, 3)
+    assert [r["event"] for r in _said(daemon)] == ["redis_stream_gone"], daemon.log_text()[-3000:]
+    assert db.execute_command("ACL", "LOG") == []
