@@ -90,8 +90,9 @@ class InFlight:
                 return
             except TimeoutError:
                 pass
-            conn.socket_timeout = self.pace.allowance(0)
+            conn.socket_timeout = self.pace.allowance(self.writer.to_load(conn))
             try:
+                await self.writer.ready(conn)  # connected again since a check failed: as a new lease is
                 await self.lost.idle_check(conn)
             except FAILURES:
                 # Half a reply may be left on it: dropped, and connected again by the next command. An
