@@ -113,6 +113,11 @@ def test_redis_gone_while_quiet_and_back_is_checked_again(hookd_process_factory,
     daemon.send_stop("after")
     wait_until(lambda: db.xlen(STREAM) == 1, timeout=30, what="the event after the restart")
     assert int(stream_entries(db)[0][b"seq"]) > landed[-1]
+    names = [r.get("event") for r in log_records(daemon.log_text())]
+    assert "redis_down" not in names and "redis_refused_batch" not in names, names
+    # Connected again by a check, the connection was readied as a new lease is: the script loaded before
+    # the batch, which Redis did not have to refuse.
+    assert "errorstat_NOSCRIPT" not in db.info("errorstats"), db.info("errorstats")
 
 
 def test_the_idle_check_needs_nothing_past_the_documented_acl_rule(hookd_process_factory, own_redis):
