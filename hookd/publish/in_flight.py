@@ -9,6 +9,7 @@ judgement of the bytes still in flight, the breaker) is the publisher's (publish
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,7 @@ from hookd.publish.migration import SlotMove
 from hookd.publish.pace import Pace
 from hookd.publish.script import sender
 from hookd.publish.settings import PublishSettings
+from hookd.publish.topology import FAILURES
 from hookd.publish.writer import BatchWriter, paced
 from hookd.spool import Batch, Spool
 
@@ -78,12 +80,34 @@ class InFlight:
             with paced(conn, None):
                 await self._stream_on(conn)
 
+    async def _idle(self, conn: Connection) -> None:
+        """Wait for events; every breaker_backoff_max_s of none, check what landed is still in Redis
+        (lost.py), so that a loss while hookd is quiet is said then and on status, not at the next event."""
+        while not self.spool.has_unread():
+            try:
+                async with asyncio.timeout(self.settings.breaker_backoff_max_s):
+                    await self.spool.wait_for_unread()
+                return
+            except TimeoutError:
+                pass
+            conn.socket_timeout = self.pace.allowance(self.writer.to_load(conn))
+            try:
+                await self.writer.ready(conn)  # connected again since a check failed: as a new lease is
+                await self.lost.idle_check(conn)
+            except FAILURES:
+                # Half a reply may be left on it: dropped, and connected again by the next command. An
+                # outage is the next batch's to say (as it was), not a check's: it would stay said while
+                # Redis is back and nothing is sent.
+                await conn.disconnect(nowait=True)
+
     async def _stream_on(self, conn: Connection) -> None:
         # Whether it is its first send, when sent, whether it went behind what landed (first on its way).
         in_flight: deque[tuple[Batch, bool, float, bool]] = deque()
         held: Batch | None = None
         while True:
             if len(in_flight) < IN_FLIGHT:
+                if held is None and not in_flight:
+                    await self._idle(conn)
                 if held is None:
                     most = self.pace.batch_bytes(self.settings.batch_max_bytes)
                     held = await self.ready(

@@ -45,9 +45,15 @@ class LostEvents:
 
     def earlier_run(self, last: Event | None, first: Event | None) -> None:
         """The spool's last committed event and its first waiting one at start (Spool.around_cursor):
-        Redis took ``last`` in an earlier run, unless the event after it is numbered at or below it
-        (a backlog copied for new redaction settings: the copies wait, the old ones committed unsent)."""
-        if last is None or (first is not None and sender(first) == sender(last) and first.seq <= last.seq):
+        Redis took ``last`` in an earlier run, unless the event after it is a copy of one before it (a
+        backlog copied for new redaction settings: the copies wait, the old ones committed unsent). A copy
+        keeps its original's seq and time of receipt: numbered at or below ``last`` (its sender's), or
+        received no later than it (a backlog of two senders, whose first copy is of the other's)."""
+        if last is None:
+            return
+        if first is not None and (
+            (sender(first) == sender(last) and first.seq <= last.seq) or first.received_ns <= last.received_ns
+        ):
             return
         name = sender(last)
         self.landed[name] = self.earlier[name] = last.seq
@@ -113,6 +119,27 @@ class LostEvents:
             if (mark or 0) < self.landed[name]:  # none landed (0, after a loss said): nothing to lose
                 self._lost(name, mark, self.landed[name])
                 self.landed[name] = mark or 0  # said once: the batches that follow raise it again
+
+    async def idle_check(self, conn: Connection) -> None:
+        """While nothing is sent (in_flight.py, every breaker_backoff_max_s): the marks, as ``check``,
+        and whether the stream is still there: a loss while hookd is quiet said then, not at the next event.
+        The stream is asked with HGET, which the publisher's ACL rule grants: a stream answers it WRONGTYPE,
+        and only a key that is not there answers nil."""
+        await self.check(conn)
+        if not any(self.landed.values()):
+            return  # nothing landed, or a loss just said: the stream is made again by the next batch
+        await conn.send_command("HGET", self.stream, "")
+        try:
+            found = await conn.read_response()
+        except redis.exceptions.ResponseError:
+            return  # WRONGTYPE: there (another type's key is named by the batch's reply); MOVED, NOPERM: not known
+        if found is not None:
+            return  # not a reply from a Redis that has no such key
+        for name, landed in list(self.landed.items()):
+            if landed:
+                self._stream_gone(name, landed)
+                self.landed[name] = 0
+                self.earlier.pop(name, None)
 
     def _stream_gone(self, name: str, landed: int) -> None:
         message = (
