@@ -100,6 +100,26 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     more = max(inbox.get("not_removed_count", 0), len(not_removed)) - MAX_NAMED_FILES
     if more > 0:
         reasons.append(f"{more} more inbox files cannot be deleted")
+    if spool.get("lost_events"):
+        # Lost, not waiting: the events after them were sent; said until hookd restarts.
+        reasons.append(
+            f"{spool['lost_events']} events were lost to damage in the spool ({spool['damaged_bytes']} bytes "
+            f"that failed their checksum, last in {spool['damage_at']}; the log's spool_damage_lost says where): "
+            "the disk returned other bytes than hookd wrote, so they cannot be sent; the events after them "
+            "were; check the disk (dmesg, smartctl) and move the spool to a sound one; a restart of hookd "
+            "clears this line"
+        )
+    elif spool.get("damaged_bytes"):
+        reasons.append(
+            f"{spool['damaged_bytes']} bytes of the spool failed their checksum and were skipped (see the "
+            "log's spool_damage_skipped for where): the disk returned other bytes than hookd wrote; check it "
+            "(dmesg, smartctl); a restart of hookd clears this line"
+        )
+    if spool.get("read_error"):
+        reasons.append(
+            f"the spool cannot be read ({spool['read_error']}): {spool['events']} events wait and are read "
+            "again every second, none skipped; check the disk (dmesg)"
+        )
     if spool.get("flush_error"):
         reasons.append(
             f"an fsync of the spool failed ({spool['flush_error']}) {spool['flush_failed_s']:g}s ago: the "
