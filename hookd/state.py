@@ -139,6 +139,7 @@ class SpoolStats:
     disk_full: bool
     reserve_bytes: int
     reserve_target_bytes: int
+    reserve_short: str | None  # the filesystem refused the reserve's allocation (spool/reserve.py)
 
 
 @dataclass(frozen=True, slots=True)

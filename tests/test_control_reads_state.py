@@ -120,6 +120,7 @@ def made_up_state(http: bool = True):
             disk_full=False,
             reserve_bytes=1 << 20,
             reserve_target_bytes=1 << 20,
+            reserve_short=None,
         ),
         oldest_waiting_ns=lambda: None,
         publisher=lambda: PublisherHealth("open", 4, 1.23456),

@@ -117,6 +117,7 @@ def take(
             "disk_full": spool.disk_full,
             "reserve_bytes": spool.reserve_bytes,
             "reserve_target_bytes": spool.reserve_target_bytes,
+            "reserve_short": spool.reserve_short,
             "flush_error": state.progress.flush_error,
             "flush_failed_s": None
             if state.progress.flush_failed_at is None

@@ -127,6 +127,12 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
             f'them ({spool["events"]} events spooled; under spool_fsync = "batch" new events are refused and '
             "kept in hook-send's inbox meanwhile); check the disk (dmesg) and its free space"
         )
+    if spool.get("reserve_short") and not spool.get("disk_full"):
+        reasons.append(
+            f"the filesystem refused the spool's reserve ({spool['reserve_short']}): it holds "
+            f"{spool['reserve_bytes'] >> 20} of {spool['reserve_target_bytes'] >> 20} MiB, so a full disk "
+            "refuses events sooner; raise the quota or free space there, or lower spool_reserve_bytes"
+        )
     if spool.get("disk_full"):
         refused = status["counters"]["rejected"].get("disk_full", 0)
         reasons.append(

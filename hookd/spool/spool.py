@@ -303,6 +303,7 @@ class Spool:
             disk_full=self.disk_full,
             reserve_bytes=self.reserve.size,
             reserve_target_bytes=self.reserve.target,
+            reserve_short=self.reserve.short,
         )
 
     def oldest_waiting_ns(self) -> int | None:
