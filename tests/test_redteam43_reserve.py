@@ -39,9 +39,7 @@ def test_a_reserve_the_filesystem_refuses_is_said_once_and_on_status_until_it_is
     short = [r for r in log_records(daemon.log_text()) if r.get("event") == "spool_reserve_short"]
     assert len(short) == 1 and short[0]["error"] == os.strerror(122), short  # once, not at each try
     fs.set_rules([])
-    wait_until(
-        lambda: status(daemon)[1]["spool"]["reserve_bytes"] == 4 << 20, timeout=30, what="the reserve allocated"
-    )
+    wait_until(lambda: status(daemon)[1]["spool"]["reserve_bytes"] == 4 << 20, timeout=30, what="the reserve allocated")
     code, doc = status(daemon)
     assert code == 0 and doc["spool"]["reserve_short"] is None, doc["reasons"]
     daemon.stop()
