@@ -108,8 +108,14 @@ class SpoolReader:
                 continue
             if self._reader is None:
                 self._reader = SegmentReader(files.path(seg), offset, files.dir_fd)
+            # The file only up to where memory starts: damage there (a failed fsync's dropped pages)
+            # is not passed over as far as the next whole record, past events memory still holds.
+            end = files.sizes[seg]
+            front = self.recent.front()
+            if front is not None and front.segment == seg and offset < front.offset < end:
+                end = front.offset
             in_memory = False
-            for data, after in self._reader.records(limit=2**62, end=files.sizes[seg]):
+            for data, after in self._reader.records(limit=2**62, end=end):
                 self._note_damage(self._reader, seg)
                 self.position = Position(seg, after)
                 try:
@@ -130,6 +136,9 @@ class SpoolReader:
             # Damage at the end is skipped too: the position must reach the end, or
             # next_batch would find "unread" bytes it can never hand out.
             self.position = Position(seg, self._reader.offset)
+            if self.recent.has(self.position):
+                self.close()
+                continue
             if active:
                 return
             self.close()

@@ -29,6 +29,8 @@ log = structlog.get_logger("hookd.spool")
 MAX_BYTES = 4 << 20  # a few thousand events; during an outage the oldest go, read from the file later
 # A disk whose every fsync fails, with Redis away, would pin everything: past this the oldest go too.
 PINNED_MAX_BYTES = 64 << 20
+# The hand-off ids of unsure events let go past PINNED_MAX_BYTES (``gone_unsure``), at most this many.
+GONE_UNSURE_MAX = 200_000
 
 
 class RecentEvents:
@@ -40,6 +42,10 @@ class RecentEvents:
         self._bytes = 0
         self._pinned: Position | None = None  # entries ending by here stay whatever the bound
         self._said_past = False  # spool_unsure_events_past_memory logged while pinned (once, not per flush)
+        # Hand-off ids of unsure events memory let go, until Redis has them or a copy is written again:
+        # their file copy may be lost, so hook-send's inbox copy of one is taken again, not dropped as
+        # a duplicate (pipeline.py, ingest/inbox.py). Under "batch" none was acknowledged: hook-send kept each.
+        self.gone_unsure: set[str] = set()
 
     def add(self, start: Position, event: Event, after: Position) -> None:
         """Remember an event just written to the file between ``start`` and ``after``."""
@@ -61,7 +67,22 @@ class RecentEvents:
                         hint="a failed fsync left more events unsure than memory keeps: the oldest are read back "
                         "from the spool's file, which may have lost them; check the disk (dmesg), bring Redis back",
                     )
+            if self._pinned is not None:
+                # A flush failed and the next may too: what goes now, pinned or written since, may read
+                # back as zeros, and under "batch" hook-send keeps its own copy of it.
+                handoff_id = self._entries[0][1].handoff_id
+                if handoff_id and len(self.gone_unsure) < GONE_UNSURE_MAX:
+                    self.gone_unsure.add(handoff_id)
             self._drop_first()
+
+    def has_copy(self, events: list[Event]) -> None:
+        """These events are written again, or Redis has them: their copies are no longer unsure."""
+        for event in events:
+            self.gone_unsure.discard(event.handoff_id)
+
+    def front(self) -> Position | None:
+        """Where the oldest event memory holds starts: it holds every one after it."""
+        return self._entries[0][0] if self._entries else None
 
     def has(self, position: Position) -> bool:
         return position in self._by_start

@@ -107,6 +107,8 @@ class Spool:
         self._bound.make_room_for(sum(map(len, records)))
         self._writer.write(events, records)
         self._data_ready.set()
+        if self._recent.gone_unsure:
+            self._recent.has_copy(events)
 
     def append_copies(self, events: list[Event]) -> None:
         """Write copies of waiting events whose originals are committed once all are copied
@@ -132,6 +134,14 @@ class Spool:
     def sync(self) -> None:
         """Flush everything written so far to the disk (called from a worker thread)."""
         self._writer.sync()
+
+    def copy_may_be_lost(self, handoff_id: str) -> bool:
+        """Whether the spool's copy of this hand-off was left unsure by a failed flush, let go from
+        memory and not read back whole (recent.py): another copy of it is taken, not dropped."""
+        return handoff_id in self._recent.gone_unsure
+
+    def has_lost_unsure_copies(self) -> bool:
+        return bool(self._recent.gone_unsure)
 
     def keep_unsure(self, through: Position) -> None:
         """A flush failed: the events before ``through`` are published from memory, not the file (recent.py)."""
@@ -196,6 +206,8 @@ class Spool:
         """Record that Redis has every event up to ``batch.end``; drop segments before it."""
         self._cursor.commit(batch)
         self._recent.forget_before(self._cursor.position)
+        if self._recent.gone_unsure:
+            self._recent.has_copy(batch.events)  # Redis has them: another copy is a duplicate
         self._reader.forget_damage_before(self._cursor.position.segment)
 
     @property
