@@ -188,7 +188,7 @@ class Pipeline:
         if header.handoff_id is None:
             return None
         earlier = self.handoffs.get(header.handoff_id)
-        if earlier is not None and self.spool.copy_may_be_lost(header.handoff_id):
+        if earlier is not None and self.spool.copy_may_be_lost(header.handoff_id, earlier):
             # The first copy's record may read back as zeros (a failed fsync, memory past its
             # bound): this one is taken, at worst a second copy in Redis rather than none.
             log.warning(

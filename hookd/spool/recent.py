@@ -45,7 +45,8 @@ class RecentEvents:
         # Hand-off ids of unsure events memory let go, until Redis has them or a copy is written again:
         # their file copy may be lost, so hook-send's inbox copy of one is taken again, not dropped as
         # a duplicate (pipeline.py, ingest/inbox.py). Under "batch" none was acknowledged: hook-send kept each.
-        self.gone_unsure: set[str] = set()
+        # hand-off id -> where the copy let go started, and its event id (a later copy may be here still)
+        self.gone_unsure: dict[str, tuple[Position, str]] = {}
 
     def add(self, start: Position, event: Event, after: Position) -> None:
         """Remember an event just written to the file between ``start`` and ``after``."""
@@ -70,15 +71,24 @@ class RecentEvents:
             if self._pinned is not None:
                 # A flush failed and the next may too: what goes now, pinned or written since, may read
                 # back as zeros, and under "batch" hook-send keeps its own copy of it.
-                handoff_id = self._entries[0][1].handoff_id
-                if handoff_id and len(self.gone_unsure) < GONE_UNSURE_MAX:
-                    self.gone_unsure.add(handoff_id)
+                start, event, _ = self._entries[0]
+                if event.handoff_id and len(self.gone_unsure) < GONE_UNSURE_MAX:
+                    self.gone_unsure[event.handoff_id] = (start, event.event_id)
             self._drop_first()
 
     def has_copy(self, events: list[Event]) -> None:
         """These events are written again, or Redis has them: their copies are no longer unsure."""
         for event in events:
-            self.gone_unsure.discard(event.handoff_id)
+            self.gone_unsure.pop(event.handoff_id, None)
+
+    def flushed(self, through: Position) -> None:
+        """A flush worked for everything before ``through``: what was written after the last failed
+        one (``pin``) is on the disk whole, and no longer unsure."""
+        if self._pinned is None:
+            return
+        low = self._pinned
+        for handoff_id in [h for h, (start, _) in self.gone_unsure.items() if low <= start < through]:
+            del self.gone_unsure[handoff_id]
 
     def front(self) -> Position | None:
         """Where the oldest event memory holds starts: it holds every one after it."""

@@ -135,13 +135,19 @@ class Spool:
         """Flush everything written so far to the disk (called from a worker thread)."""
         self._writer.sync()
 
-    def copy_may_be_lost(self, handoff_id: str) -> bool:
-        """Whether the spool's copy of this hand-off was left unsure by a failed flush, let go from
-        memory and not read back whole (recent.py): another copy of it is taken, not dropped."""
-        return handoff_id in self._recent.gone_unsure
+    def copy_may_be_lost(self, handoff_id: str, event_id: str) -> bool:
+        """Whether the spool's copy ``event_id`` of this hand-off, its latest, was left unsure by a
+        failed flush and let go from memory (recent.py): another copy of it is taken, not dropped."""
+        gone = self._recent.gone_unsure.get(handoff_id)
+        return gone is not None and gone[1] == event_id
 
     def has_lost_unsure_copies(self) -> bool:
         return bool(self._recent.gone_unsure)
+
+    def flushed(self, through: Position) -> None:
+        """A flush worked for everything written before ``through`` (flusher.py)."""
+        if self._recent.gone_unsure:
+            self._recent.flushed(through)
 
     def keep_unsure(self, through: Position) -> None:
         """A flush failed: the events before ``through`` are published from memory, not the file (recent.py)."""
