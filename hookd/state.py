@@ -133,9 +133,13 @@ class SpoolStats:
     fsync: str
     torn_bytes: int
     damaged_bytes: int
+    lost_events: int  # in damaged records (spool/damage.py)
+    damage_at: str | None  # the last segment found damaged
+    read_error: str | None  # a segment that cannot be read now (spool/damage.py)
     disk_full: bool
     reserve_bytes: int
     reserve_target_bytes: int
+    reserve_short: str | None  # the filesystem refused the reserve's allocation (spool/reserve.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ libfuse2, ``direct_io`` so that every write and fsync reaches it). Faults are ru
 run time with ``set_rules``; they are written to a control file beside the backing directory, which
 the child reads again whenever it changes. A rule:
 
-    {"op": "fsync" | "write" | "rename", "path": "<fnmatch pattern of the path in the mount>",
+    {"op": "fsync" | "write" | "rename" | "read" | "unlink", "path": "<fnmatch pattern of the path in the mount>",
      "errno": "EIO" | "ENOSPC" | "EDQUOT" | ..., "count": N (faults, then the rule is spent; -1: always),
      "after_bytes": N  (write only: the matching files take N bytes in all, the next write is cut at
                         that byte and the one after fails),
@@ -182,6 +182,12 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
             os.rmdir(self._real(path))
 
         def unlink(self, path: str) -> None:
+            with rules.lock:
+                hit = rules.match("unlink", path)
+                if hit:
+                    rules.spend(hit[1])
+                    note("unlink", path, errno=hit[1].get("errno", "EIO"))
+                    raise fail(hit[1])
             os.unlink(self._real(path))
             synced.pop(path, None)
 
@@ -233,6 +239,12 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
             return fd
 
         def read(self, path: str, size: int, offset: int, fh: int) -> bytes:
+            with rules.lock:
+                hit = rules.match("read", path)
+                if hit:
+                    rules.spend(hit[1])
+                    note("read", path, errno=hit[1].get("errno", "EIO"), offset=offset)
+                    raise fail(hit[1])
             return os.pread(fh, size, offset)
 
         def write(self, path: str, data: bytes, offset: int, fh: int) -> int:

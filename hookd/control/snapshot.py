@@ -111,9 +111,13 @@ def take(
             "fsync": spool.fsync,
             "torn_bytes": spool.torn_bytes,
             "damaged_bytes": spool.damaged_bytes,
+            "lost_events": spool.lost_events,
+            "damage_at": spool.damage_at,
+            "read_error": spool.read_error,
             "disk_full": spool.disk_full,
             "reserve_bytes": spool.reserve_bytes,
             "reserve_target_bytes": spool.reserve_target_bytes,
+            "reserve_short": spool.reserve_short,
             "flush_error": state.progress.flush_error,
             "flush_failed_s": None
             if state.progress.flush_failed_at is None

@@ -111,12 +111,38 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     more = max(inbox.get("not_removed_count", 0), len(not_removed)) - MAX_NAMED_FILES
     if more > 0:
         reasons.append(f"{plural(more, 'more inbox file')} cannot be deleted")
+    if spool.get("lost_events"):
+        # Lost, not waiting: the events after them were sent; said until hookd restarts.
+        reasons.append(
+            f"{plural(spool['lost_events'], 'event')} {'was' if spool['lost_events'] == 1 else 'were'} lost to damage in the spool ({plural(spool['damaged_bytes'], 'byte')} "
+            f"that failed their checksum, last in {spool['damage_at']}; the log's spool_damage_lost says where): "
+            "the disk returned other bytes than hookd wrote, so they cannot be sent; the events after them "
+            "were; check the disk (dmesg, smartctl) and move the spool to a sound one; a restart of hookd "
+            "clears this line"
+        )
+    elif spool.get("damaged_bytes"):
+        reasons.append(
+            f"{plural(spool['damaged_bytes'], 'byte')} of the spool failed their checksum and were skipped (see the "
+            "log's spool_damage_skipped for where): the disk returned other bytes than hookd wrote; check it "
+            "(dmesg, smartctl); a restart of hookd clears this line"
+        )
+    if spool.get("read_error"):
+        reasons.append(
+            f"the spool cannot be read ({spool['read_error']}): {plural(spool['events'], 'event')} wait and are read "
+            "again every second, none skipped; check the disk (dmesg)"
+        )
     if spool.get("flush_error"):
         reasons.append(
             f"an fsync of the spool failed ({spool['flush_error']}) {spool['flush_failed_s']:g}s ago: the "
             "events written before it may not be on the disk, and are not counted as such until Redis has "
             f'them ({plural(spool["events"], "event")} spooled; under spool_fsync = "batch" new events are refused and '
             "kept in hook-send's inbox meanwhile); check the disk (dmesg) and its free space"
+        )
+    if spool.get("reserve_short") and not spool.get("disk_full"):
+        reasons.append(
+            f"the filesystem refused the spool's reserve ({spool['reserve_short']}): it holds "
+            f"{spool['reserve_bytes'] >> 20} of {spool['reserve_target_bytes'] >> 20} MiB, so a full disk "
+            "refuses events sooner; raise the quota or free space there, or lower spool_reserve_bytes"
         )
     if spool.get("disk_full"):
         refused = status["counters"]["rejected"].get("disk_full", 0)

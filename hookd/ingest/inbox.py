@@ -221,6 +221,13 @@ class Inbox:
         except OSError:
             self.spooled_unsure.update(path for path, _ in done)
             return 0
+        if self.spooled_unsure and self.pipeline.spool.has_lost_unsure_copies():
+            # Taken while a failed flush left the spool unsure, and the spool let some of those copies
+            # go from memory without reading them back whole: each file is taken once more rather than
+            # deleted; its event goes in again if its copy is one of those (pipeline._earlier_copy).
+            again = {path for path, _ in done if path in self.spooled_unsure}
+            self.spooled_unsure.difference_update(again)
+            done = [(path, dir_fd) for path, dir_fd in done if path not in again]
         self.spooled_unsure.difference_update(path for path, _ in done)
         for index, (path, dir_fd) in enumerate(done):
             if index and index % (4 * FILES_PER_TURN) == 0:

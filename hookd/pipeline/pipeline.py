@@ -188,6 +188,16 @@ class Pipeline:
         if header.handoff_id is None:
             return None
         earlier = self.handoffs.get(header.handoff_id)
+        if earlier is not None and self.spool.copy_may_be_lost(header.handoff_id, earlier):
+            # The first copy's record may read back as zeros (a failed fsync, memory past its
+            # bound): this one is taken, at worst a second copy in Redis rather than none.
+            log.warning(
+                "handoff_copy_taken_spool_unsure",
+                handoff_id=header.handoff_id,
+                event_id=earlier,
+                hint="a failed fsync left the spool's first copy of this event unsure; this copy is taken too",
+            )
+            return None
         if earlier is not None:
             self.state.received += 1
             self.state.deduplicated_handoffs += 1

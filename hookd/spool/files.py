@@ -69,13 +69,13 @@ class SegmentFiles:
         seg, offset = position
         return sum(size for s, size in self.sizes.items() if s >= seg) - offset
 
-    def pending_from(self, position: Position) -> int:
+    def pending_from(self, position: Position, quiet: bool = False) -> int:
         """Events after ``position``: counted in its segment, read from count files after it."""
-        return sum(self.pending_in(seg, position) for seg in self.sizes if seg >= position.segment)
+        return sum(self.pending_in(seg, position, quiet) for seg in self.sizes if seg >= position.segment)
 
-    def pending_in(self, seg: int, position: Position) -> int:
+    def pending_in(self, seg: int, position: Position, quiet: bool = False) -> int:
         if seg == position.segment and position.offset:
-            return self.count_records(seg, position.offset)
+            return self.count_records(seg, position.offset, quiet)
         return self.records_in(seg)
 
     def records_in(self, seg: int) -> int:
@@ -84,13 +84,15 @@ class SegmentFiles:
             self.counts[seg] = self.count_records(seg, 0) if counted is None else counted
         return self.counts[seg]
 
-    def count_records(self, seg: int, offset: int) -> int:
+    def count_records(self, seg: int, offset: int, quiet: bool = False) -> int:
+        """Valid records in ``seg`` from ``offset``; damage passed is logged unless ``quiet``
+        (the caller says it)."""
         reader = SegmentReader(self.path(seg), offset, self.dir_fd)
         try:
             count = sum(1 for _ in reader.records(limit=2**62, end=self.sizes[seg]))
         finally:
             reader.close()
-        if reader.skipped_bytes:
+        if reader.skipped_bytes and not quiet:
             log.warning(
                 "spool_damage_found",
                 segment=self.path(seg),

@@ -158,7 +158,7 @@ class Flusher:
     async def _flush(self, raise_error: bool = False) -> None:
         """Flush in a worker thread; settle the waiters the flush covers."""
         through = self.written  # read on the loop: every event counted here is written already
-        segment = self.spool.writing_segment
+        segment, end = self.spool.writing_segment, self.spool.end
         self.progress.flush_busy_since = time.monotonic()
         try:
             await asyncio.to_thread(self.spool.sync)
@@ -181,6 +181,7 @@ class Flusher:
             return
         self.progress.flush_busy_since = None
         self.progress.flush_at = time.monotonic()
+        self.spool.flushed(end)
         failure = self.failure
         if failure is not None and not self._past(failure):
             self._settle(through, failure.error)

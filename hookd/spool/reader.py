@@ -2,8 +2,9 @@
 
 Events just appended come from memory (recent.py), after a rewind too; anything memory cannot
 say (past its bound, after a restart) is read back from the segment files. A record that fails its
-checksum is skipped and logged, never handed out. ``rewind`` starts again from the
-committed position after a failed publish.
+checksum is skipped and logged, never handed out; each stretch of damage is logged and counted
+once, however often a rewind reads past it again. ``rewind`` starts again from the committed
+position after a failed publish.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ class SpoolReader:
         self.recent = recent
         self.position = position  # just after the last event handed out
         self.damaged_bytes = 0
+        # Each stretch of damage met, by (segment, where it ends): a rewind meets it again, and a
+        # publisher retrying against a Redis that is down would log it at every retry.
+        self.damage: dict[tuple[int, int], int] = {}
+        self.new_damage: list[tuple[int, int, int]] = []  # (segment, end, bytes) not yet counted in events
         self._decoder = msgspec.msgpack.Decoder(Event)
         self._reader: SegmentReader | None = None
         self._lookahead: tuple[Event, Position] | None = None
@@ -57,18 +62,27 @@ class SpoolReader:
         events: list[Event] = []
         size = 0
         end = self.position
-        for event, after in self._unread():
-            if events and (
-                size + len(event.envelope) > max_bytes
-                or (event.host, event.instance) != (events[0].host, events[0].instance)
-            ):
-                self._lookahead = (event, after)
-                break
-            events.append(event)
-            size += len(event.envelope)
-            end = after
-            if len(events) >= max_events:
-                break
+        try:
+            for event, after in self._unread():
+                if events and (
+                    size + len(event.envelope) > max_bytes
+                    or (event.host, event.instance) != (events[0].host, events[0].instance)
+                ):
+                    self._lookahead = (event, after)
+                    break
+                events.append(event)
+                size += len(event.envelope)
+                end = after
+                if len(events) >= max_events:
+                    break
+        except OSError:
+            # A read of a segment failed (EIO): nothing past the last event in the batch counts as
+            # read, so that the next read tries the same bytes again rather than skip them.
+            self.close()
+            self._lookahead = None
+            self.position = end
+            if not events:
+                raise
         return Batch(events, end, size)
 
     def _unread(self) -> Iterator[tuple[Event, Position]]:
@@ -94,8 +108,14 @@ class SpoolReader:
                 continue
             if self._reader is None:
                 self._reader = SegmentReader(files.path(seg), offset, files.dir_fd)
+            # The file only up to where memory starts: damage there (a failed fsync's dropped pages)
+            # is not passed over as far as the next whole record, past events memory still holds.
+            end = files.sizes[seg]
+            front = self.recent.front()
+            if front is not None and front.segment == seg and offset < front.offset < end:
+                end = front.offset
             in_memory = False
-            for data, after in self._reader.records(limit=2**62, end=files.sizes[seg]):
+            for data, after in self._reader.records(limit=2**62, end=end):
                 self._note_damage(self._reader, seg)
                 self.position = Position(seg, after)
                 try:
@@ -116,6 +136,9 @@ class SpoolReader:
             # Damage at the end is skipped too: the position must reach the end, or
             # next_batch would find "unread" bytes it can never hand out.
             self.position = Position(seg, self._reader.offset)
+            if self.recent.has(self.position):
+                self.close()
+                continue
             if active:
                 return
             self.close()
@@ -126,6 +149,10 @@ class SpoolReader:
         new = reader.skipped_bytes - reader.reported_bytes
         if new:
             reader.reported_bytes = reader.skipped_bytes
+            if (seg, reader.offset) in self.damage:
+                return
+            self.damage[seg, reader.offset] = new
+            self.new_damage.append((seg, reader.offset, new))
             self.damaged_bytes += new
             log.warning(
                 "spool_damage_skipped",
@@ -135,6 +162,11 @@ class SpoolReader:
                 damaged_so_far=self.damaged_bytes,
                 hint="a record failed its checksum (disk or file damage); it was skipped",
             )
+
+    def forget_damage_before(self, segment: int) -> None:
+        """Segments before ``segment`` are never read again: their damage need not be known."""
+        for key in [key for key in self.damage if key[0] < segment]:
+            del self.damage[key]
 
     def close(self) -> None:
         if self._reader is not None:

@@ -29,6 +29,8 @@ log = structlog.get_logger("hookd.spool")
 MAX_BYTES = 4 << 20  # a few thousand events; during an outage the oldest go, read from the file later
 # A disk whose every fsync fails, with Redis away, would pin everything: past this the oldest go too.
 PINNED_MAX_BYTES = 64 << 20
+# The hand-off ids of unsure events let go past PINNED_MAX_BYTES (``gone_unsure``), at most this many.
+GONE_UNSURE_MAX = 200_000
 
 
 class RecentEvents:
@@ -40,6 +42,11 @@ class RecentEvents:
         self._bytes = 0
         self._pinned: Position | None = None  # entries ending by here stay whatever the bound
         self._said_past = False  # spool_unsure_events_past_memory logged while pinned (once, not per flush)
+        # Hand-off ids of unsure events memory let go, until Redis has them or a copy is written again:
+        # their file copy may be lost, so hook-send's inbox copy of one is taken again, not dropped as
+        # a duplicate (pipeline.py, ingest/inbox.py). Under "batch" none was acknowledged: hook-send kept each.
+        # hand-off id -> where the copy let go started, and its event id (a later copy may be here still)
+        self.gone_unsure: dict[str, tuple[Position, str]] = {}
 
     def add(self, start: Position, event: Event, after: Position) -> None:
         """Remember an event just written to the file between ``start`` and ``after``."""
@@ -61,7 +68,31 @@ class RecentEvents:
                         hint="a failed fsync left more events unsure than memory keeps: the oldest are read back "
                         "from the spool's file, which may have lost them; check the disk (dmesg), bring Redis back",
                     )
+            if self._pinned is not None:
+                # A flush failed and the next may too: what goes now, pinned or written since, may read
+                # back as zeros, and under "batch" hook-send keeps its own copy of it.
+                start, event, _ = self._entries[0]
+                if event.handoff_id and len(self.gone_unsure) < GONE_UNSURE_MAX:
+                    self.gone_unsure[event.handoff_id] = (start, event.event_id)
             self._drop_first()
+
+    def has_copy(self, events: list[Event]) -> None:
+        """These events are written again, or Redis has them: their copies are no longer unsure."""
+        for event in events:
+            self.gone_unsure.pop(event.handoff_id, None)
+
+    def flushed(self, through: Position) -> None:
+        """A flush worked for everything before ``through``: what was written after the last failed
+        one (``pin``) is on the disk whole, and no longer unsure."""
+        if self._pinned is None:
+            return
+        low = self._pinned
+        for handoff_id in [h for h, (start, _) in self.gone_unsure.items() if low <= start < through]:
+            del self.gone_unsure[handoff_id]
+
+    def front(self) -> Position | None:
+        """Where the oldest event memory holds starts: it holds every one after it."""
+        return self._entries[0][0] if self._entries else None
 
     def has(self, position: Position) -> bool:
         return position in self._by_start

@@ -37,6 +37,9 @@ class Reserve:
         self.dir_fd = dir_fd  # the spool directory hookd holds: the reserve is made in it
         self.target = target
         self.disk_full_since: float | None = None
+        # Why the reserve is short of its target while the disk is not full (the filesystem refused
+        # the allocation: a quota statvfs does not show); None once it is whole.
+        self.short: str | None = None
         self.released_times = 0
         self._lock = threading.Lock()
         self._fd: int | None = None
@@ -109,8 +112,24 @@ class Reserve:
                 self.size = min(os.fstat(self._fd).st_size, self.target)  # a partial allocation
                 if exc.errno not in DISK_FULL_ERRNOS:
                     log.error("spool_reserve_failed", error=exc.strerror, directory=self.directory)
+                elif self.disk_full_since is None and self.short is None:
+                    # The filesystem said it had room (statvfs) and refused it: a quota. Said once,
+                    # not at each refill, and on status while it lasts.
+                    log.error(
+                        "spool_reserve_short",
+                        directory=self.directory,
+                        error=exc.strerror,
+                        reserve_target_bytes=self.target,
+                        reserve_bytes=self.size,
+                        hint="the filesystem refused the spool's reserve; raise the quota or free space "
+                        "there, or lower spool_reserve_bytes",
+                    )
+                if self.disk_full_since is None:
+                    self.short = exc.strerror or str(exc)
                 return
             self.size += grow
+            if self.size >= self.target:
+                self.short = None
             since = self.disk_full_since if self.size >= self.target else None
             back = since is not None
             full_for = time.time() - since if since is not None else 0.0

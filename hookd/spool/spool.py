@@ -28,6 +28,7 @@ from hookd.paths import open_private_dir
 from hookd.spool.around_cursor import around_cursor
 from hookd.policies import FsyncPolicy, FullPolicy
 from hookd.spool.cursor import Cursor
+from hookd.spool.damage import READ_RETRY_S, ReadFailure, count_lost
 from hookd.spool.event import Event
 from hookd.spool.full import DiskFull, SpoolBound, SpoolFull
 from hookd.spool.reader import Batch, SpoolReader
@@ -84,6 +85,9 @@ class Spool:
         # A failed fsync of an earlier run whose events Redis does not have yet (flusher.py).
         self.unsure_at_start = unsure_left(self.directory, self.dir_fd, cursor, bool(self.backlog_at_start))
         self._data_ready.set()
+        self.lost = 0  # events in damaged records (damage.py)
+        self.damage_at: str | None = None  # the last segment found damaged
+        self.read_failure = ReadFailure()
         recent = self._recent = RecentEvents()
         self._reader = SpoolReader(files, recent, cursor)
         # Segments are the unit of deletion and of dropping: keep several within the bound.
@@ -103,6 +107,8 @@ class Spool:
         self._bound.make_room_for(sum(map(len, records)))
         self._writer.write(events, records)
         self._data_ready.set()
+        if self._recent.gone_unsure:
+            self._recent.has_copy(events)
 
     def append_copies(self, events: list[Event]) -> None:
         """Write copies of waiting events whose originals are committed once all are copied
@@ -129,6 +135,20 @@ class Spool:
         """Flush everything written so far to the disk (called from a worker thread)."""
         self._writer.sync()
 
+    def copy_may_be_lost(self, handoff_id: str, event_id: str) -> bool:
+        """Whether the spool's copy ``event_id`` of this hand-off, its latest, was left unsure by a
+        failed flush and let go from memory (recent.py): another copy of it is taken, not dropped."""
+        gone = self._recent.gone_unsure.get(handoff_id)
+        return gone is not None and gone[1] == event_id
+
+    def has_lost_unsure_copies(self) -> bool:
+        return bool(self._recent.gone_unsure)
+
+    def flushed(self, through: Position) -> None:
+        """A flush worked for everything written before ``through`` (flusher.py)."""
+        if self._recent.gone_unsure:
+            self._recent.flushed(through)
+
     def keep_unsure(self, through: Position) -> None:
         """A flush failed: the events before ``through`` are published from memory, not the file (recent.py)."""
         self._recent.pin(through)
@@ -154,6 +174,8 @@ class Spool:
             batch = self.read_batch(max_events, max_bytes)
             if batch.events:
                 return batch
+            if self.read_failure.error is not None:
+                await asyncio.sleep(READ_RETRY_S)  # the read is tried again, never skipped
             await self.wait_for_unread()
 
     async def wait_for_unread(self) -> None:
@@ -166,7 +188,17 @@ class Spool:
 
     def read_batch(self, max_events: int, max_bytes: int) -> Batch:
         """The next events after those already handed out, possibly none; never waits."""
-        return self._reader.read_batch(max_events, max_bytes)
+        try:
+            batch = self._reader.read_batch(max_events, max_bytes)
+            if self._reader.new_damage:
+                self.lost += count_lost(self._files, self._reader.new_damage)
+                self.damage_at = self._files.path(self._reader.new_damage[-1][0])
+                self._reader.new_damage = []
+        except OSError as exc:
+            self.read_failure.failed(self._files.path(self._reader.position.segment), exc)
+            return Batch([], self._reader.position, 0)
+        self.read_failure.read()
+        return batch
 
     def has_unread(self) -> bool:
         return self._reader.has_unread()
@@ -180,6 +212,9 @@ class Spool:
         """Record that Redis has every event up to ``batch.end``; drop segments before it."""
         self._cursor.commit(batch)
         self._recent.forget_before(self._cursor.position)
+        if self._recent.gone_unsure:
+            self._recent.has_copy(batch.events)  # Redis has them: another copy is a duplicate
+        self._reader.forget_damage_before(self._cursor.position.segment)
 
     @property
     def writing_segment(self) -> int:
@@ -221,7 +256,7 @@ class Spool:
 
     @property
     def pending_events(self) -> int:
-        return self.backlog_at_start + self.appended - self.committed - self.dropped
+        return self.backlog_at_start + self.appended - self.committed - self.dropped - self.lost
 
     @property
     def pending_bytes(self) -> int:
@@ -280,15 +315,22 @@ class Spool:
             fsync=self.fsync_policy,
             torn_bytes=self.torn_bytes,
             damaged_bytes=self.damaged_bytes,
+            lost_events=self.lost,
+            damage_at=self.damage_at,
+            read_error=self.read_failure.error,
             disk_full=self.disk_full,
             reserve_bytes=self.reserve.size,
             reserve_target_bytes=self.reserve.target,
+            reserve_short=self.reserve.short,
         )
 
     def oldest_waiting_ns(self) -> int | None:
         """When the oldest event not yet in Redis was received (reads one record)."""
         # From the position in memory: the cursor file lags it by up to keep_cursor's interval.
-        return oldest_waiting_received_ns(self.directory, self._cursor.position, self.dir_fd)
+        try:
+            return oldest_waiting_received_ns(self.directory, self._cursor.position, self.dir_fd)
+        except OSError:
+            return None  # a segment that cannot be read: read_error says it, status still answers
 
     def close(self) -> None:
         try:

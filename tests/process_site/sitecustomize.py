@@ -29,3 +29,12 @@ if _slow:
         return _prepare(self, body)
 
     _payload.Preparer.prepare = _slow_prepare
+
+# The spool's memory of recent events held to a few KB, for the tests of what lies past its bounds
+# (spool/recent.py: MAX_BYTES and PINNED_MAX_BYTES, 4 and 64 MiB, which a test would fill slowly):
+# "<max_bytes>,<pinned_max_bytes>".
+_recent = os.environ.pop("HOOKD_TEST_RECENT_BYTES", None)
+if _recent:
+    from hookd.spool import recent as _recent_module
+
+    _recent_module.RecentEvents.__init__.__defaults__ = tuple(int(n) for n in _recent.split(","))

@@ -1,0 +1,71 @@
+"""Events lost to damage in a segment, and segments that cannot be read: each said once.
+
+The reader skips a record that fails its checksum (records.py) and logs the stretch once
+(reader.py). The events it held are lost, but the spool counted them as waiting, and nothing would
+ever commit them: status said `stalled` for good. Here the damaged segment is counted again from
+its valid records; the difference from what was written to it is lost, logged once with where
+and how many bytes, and the segment's count is corrected so that dropping it later (full.py) does
+not count them twice.
+
+A read that fails (EIO) is not damage: nothing is skipped, the same bytes are read again
+every READ_RETRY_S, and status says so while it lasts (``ReadFailure``).
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from hookd.spool.files import SegmentFiles
+
+log = structlog.get_logger("hookd.spool")
+
+READ_RETRY_S = 1.0
+
+
+class ReadFailure:
+    """A segment that cannot be read now: logged when it starts and when it ends, not at each retry."""
+
+    def __init__(self) -> None:
+        self.error: str | None = None  # "<segment>: <strerror>" while reads fail
+
+    def failed(self, segment: str, exc: OSError) -> None:
+        error = f"{segment}: {exc.strerror or exc}"
+        if error != self.error:
+            log.error(
+                "spool_read_failed",
+                segment=segment,
+                error=exc.strerror or str(exc),
+                retry_s=READ_RETRY_S,
+                hint="the events there are read again until the read works, never skipped; check the disk (dmesg)",
+            )
+        self.error = error
+
+    def read(self) -> None:
+        if self.error is not None:
+            log.info("spool_read_recovered", was=self.error)
+            self.error = None
+
+
+def count_lost(files: SegmentFiles, new_damage: list[tuple[int, int, int]]) -> int:
+    """Events lost in the segments of ``new_damage`` ((segment, end, bytes) the reader met)."""
+    lost = 0
+    for seg in sorted({seg for seg, _, _ in new_damage}):
+        if seg not in files.sizes:
+            continue
+        expected = files.records_in(seg)
+        # One read of the segment, once per stretch of damage; the reader already said where it is.
+        valid = files.count_records(seg, 0, quiet=True)
+        files.counts[seg] = valid
+        here = max(0, expected - valid)
+        lost += here
+        stretches = [(end, size) for s, end, size in new_damage if s == seg]
+        log.error(
+            "spool_damage_lost",
+            segment=files.path(seg),
+            events=here,
+            bytes=sum(size for _, size in stretches),
+            ends_at=[end for end, _ in stretches],
+            hint="the disk returned other bytes than hookd wrote; these events cannot be sent. Check "
+            "the disk (dmesg, smartctl); the events after the damage are sent as usual",
+        )
+    return lost
