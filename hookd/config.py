@@ -375,7 +375,11 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         _doc("first wait of an open breaker before a trial batch (doubles per failed trial, with jitter)"),
         msgspec.Meta(gt=0),
     ] = 0.1
-    breaker_backoff_max_s: Annotated[float, _doc("longest wait of an open breaker"), msgspec.Meta(gt=0)] = 30.0
+    breaker_backoff_max_s: Annotated[
+        float,
+        _doc("longest wait of an open breaker; also how often an idle hookd checks Redis still has its events"),
+        msgspec.Meta(gt=0),
+    ] = 30.0
     breaker_trial_timeout_s: Annotated[
         float, _doc("time limit of a half-open breaker's trial batch"), msgspec.Meta(gt=0)
     ] = 2.0
