@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+from hookd.redact.jsonends import NESTED_STRING_END
+
 # Start of a token, checked just after its first character (a leading
 # lookbehind would stop the regex engine from scanning fast for that
 # character): the token is not inside a word and not right after a backslash
@@ -251,23 +253,7 @@ _REPR_ESCAPES = r"\\{4}|\\{2}'|"
 # starts with "[" (a marker) or "$" (a variable reference). A quoted one that does not close runs to the end
 # of its JSON string; a single quote inside a single-quoted value is taken when the value then closes at the
 # end of its line (PASSWORD='Tr0ub4dor'3xQz').
-# A single-quoted value inside JSON text in a string ends at that text's string's end: \" and then what follows a
-# JSON string and goes on as JSON (, or : and a value, } or ] and more of the document or its end, or the outer
-# string's end). Unclosed, it ran on over the inner document's closing \"} to its outer string's end, and the inner
-# document was no longer JSON; closing far on ({"a": "token: 'x", "b": ["it's"]}), over the inner document's
-# ", " and what stood between. The view writes a nested string's quote and a quote inside a value alike, so only
-# what follows tells them apart: a quote and a comma before words (password='ab", cd) stay in the value.
-_NESTED_QUOTE = r'(?:\\\\)*+\\"'  # raw (an odd run, 2**k - 1) or as the view writes it
-_JSON_SPACE = r"(?:[ \t]|\\{1,8}+[nrt]){0,64}+"  # raw or escaped (2**k backslashes k levels down)
-_JSON_SCALAR = r"(?:-?[0-9]{1,32}+(?:\.[0-9]{1,32}+)?(?:[eE][-+]?[0-9]{1,8}+)?|true|false|null)"
-_JSON_VALUE_ON = (
-    f"(?:{_NESTED_QUOTE}|[{{\\[]|{_JSON_SCALAR}{_JSON_SPACE}[,}}\\]]|{_JSON_SCALAR}{_JSON_SPACE}{_NESTED_QUOTE})"
-)
-_NESTED_STRING_END = (
-    f"{_NESTED_QUOTE}{_JSON_SPACE}"
-    f'(?:[,:]{_JSON_SPACE}{_JSON_VALUE_ON}|[}}\\]]{_JSON_SPACE}(?:[,}}\\]"]|{_NESTED_QUOTE}|$)|")'
-)
-_SINGLE_QUOTED_ITEMS = "(?!" + _NESTED_STRING_END + ")(?:" + _REPR_ESCAPES + r"\\.)|" + _QUOTE_PIECES + _LONE_QUOTE
+_SINGLE_QUOTED_ITEMS = "(?!" + NESTED_STRING_END + ")(?:" + _REPR_ESCAPES + r"\\.)|" + _QUOTE_PIECES + _LONE_QUOTE
 VALUE = (
     r"(?:(?P<dq>\\\")|(?P<sq>'))?"
     r"(?P<value>"
