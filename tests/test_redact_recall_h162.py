@@ -1,9 +1,14 @@
 """Issue 16's known leftovers (h162): a single-quoted password holding a quote before what reads as JSON for one
-token only.
+token only, and a token glued after a URL's percent escape.
 
 * ``password='ab", "cd``: the value stopped before the quote (read as a nested string's end, since the view writes a
   nested string's quote and a literal one alike), its rest kept. A nested string after the quote is read to its end
   now, and what follows it must go on as JSON too (jsonends.py).
+* ``x%26<Telegram token>``, ``q=a%2F<OpenAI key>``, ``%20$6$<hash>``: a token's left boundary refused the escape's
+  last hex digit or letter (the view decodes %26 only before a name's letter), so every token glued after a percent
+  escape was kept. A percent escape now ends a word for a token as an escaped line break does (patterns.AFTER_PERCENT,
+  glue.glue_ok); and %26 before the marker of a token that begins with a digit or a sign reads as written, as it did
+  before the token (viewpattern.NOT_A_LETTER_MARKERS, the C view's marker_head_at).
 
 Each case through the reference and the engine, which must agree; the fake secrets are built at run time.
 """
@@ -16,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from recall_helpers import PAYLOAD_KINDS, apply, apply_twice, nested
+
+from hookd.redact.view import PyView, View
 
 sys.path.insert(0, str(Path(__file__).parent / "redaction_corpus"))
 
@@ -75,3 +82,45 @@ def test_a_nested_string_that_ends_as_json_still_ends_the_value(doc: dict, level
     assert VALUES["pw"] not in out, out
     expected = json.loads(text)
     assert {k: v for k, v in inner.items() if k != "a"} == {k: v for k, v in expected.items() if k != "a"}, out
+
+
+# --- A token glued after a percent escape ---------------------------------------------------------------------------
+ESCAPES = ["%26", "%20", "%2F", "%3A", "%3D", "%2C", "%40", "%0A"]
+TOKENS = ["telegram", "sha512crypt", "apr1", "openai", "gh", "xbearer", "azurecs", "derrsa", "age", "stripe"]
+
+
+@pytest.mark.parametrize("escape", ESCAPES)
+@pytest.mark.parametrize("token", TOKENS)
+@pytest.mark.parametrize("before", ["x", "GET /cb?next=x", "curl https://h/?a=b"])
+def test_a_token_after_a_percent_escape_is_found(escape: str, token: str, before: str) -> None:
+    out = apply_twice(nested(f"{before}{escape}{VALUES[token]} y\n", 0))
+    assert VALUES[token] not in out, out
+
+
+@pytest.mark.parametrize("token", ["telegram", "sha512crypt", "pem"])
+@pytest.mark.parametrize("after", [" -u :on:", "=abc -u :on:", " token: x1", " -p hunter2xyz"])
+@pytest.mark.parametrize("levels", [0, 1])
+def test_a_percent_escape_before_a_token_of_a_digit_or_sign_reads_the_same_on_a_second_pass(
+    token: str, after: str, levels: int
+) -> None:
+    for before in ("curl", "x.", "password=\b", "curl [REDACTED:a]"):
+        out = apply_twice(nested(f"x {before}%26{VALUES[token]}{after}\n", levels))
+        assert VALUES[token] not in out, out
+
+
+def test_the_view_reads_a_percent_escape_before_a_digits_marker_as_written() -> None:
+    for text, view in (
+        ('"curl%26[REDACTED:telegram_bot_token] -u"', '"curl%26[REDACTED:telegram_bot_token] -u"'),
+        ('"x%26[REDACTED:password_hash]"', '"x%26[REDACTED:password_hash]"'),
+        ('"x%26[REDACTED:pem_private_key]"', '"x%26[REDACTED:pem_private_key]"'),
+        ('"x%26[REDACTED:payment_card]"', '"x%26[REDACTED:payment_card]"'),
+        ('"x%26[REDACTED:password_hashes]"', '"x&[REDACTED:password_hashes]"'),  # another name: a letter's
+        ('"curl%26[REDACTED:age_secret_key] -u"', '"curl&[REDACTED:age_secret_key] -u"'),
+    ):
+        assert PyView(text).text == view and View(text).text == view, (text, PyView(text).text, View(text).text)
+
+
+def test_percent_escapes_before_words_stay() -> None:
+    text = "https://example.com/search?q=a%2Fb%20c%26d%3De&page=2%2C3&price=%2420 %2FAKIAexample\n"
+    doc = nested(text, 0)
+    assert apply(doc) == doc

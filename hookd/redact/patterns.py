@@ -44,13 +44,17 @@ AFTER_ESCAPE_1 = AFTER_ESCAPE.replace(")", ".)")
 # glued to its value (``zip -P<token>``, ``app -t<token>``), each itself after a space, quote or sign.
 # Zero-width at the token's first character, as AFTER_ESCAPE_1.
 AFTER_OPENER_1 = r"(?<=[\s\"'(*\[=]_.)|(?<=[\s\"'=]-[A-Za-z].)"
-B1 = r"(?:(?<![A-Za-z0-9_\\].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
+# Or after a URL's percent escape (%26, %3D, %2F), which the view decodes only before a name's letter: a token that
+# begins with a digit or a sign (a Telegram bot token, a crypt hash's $6$) glued to %26 is one after an & all the same.
+AFTER_PERCENT = r"(?<=%[0-9A-Fa-f]{2})"
+AFTER_PERCENT_1 = r"(?<=%[0-9A-Fa-f]{2}.)"
+B1 = r"(?:(?<![A-Za-z0-9_\\].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + "|" + AFTER_PERCENT_1 + ")"
 
 
 def b1(extra: str) -> str:
     """B1 that also refuses to start right after one of ``extra`` (regex class syntax): a token whose
     body has those characters is tried only where a run of them begins, never at each of its positions."""
-    return rf"(?:(?<![A-Za-z0-9_\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
+    return rf"(?:(?<![A-Za-z0-9_\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + "|" + AFTER_PERCENT_1 + ")"
 
 
 B1_DASH = b1("-")
@@ -61,7 +65,7 @@ def b1_under(extra: str = "") -> str:
     """Like ``b1(extra)``, but the token may also follow ``_``, not a letter or a digit: a prefix too short or too
     like a word to stand glued to letters (``hvs.``, ``gsk_``, ``dapi``), whose token joined to a name or a file
     name by ``_`` (``mcp__<token>__tool``, ``backup_<token>.json``) is still one. glue.glue_ok judges the join."""
-    return rf"(?:(?<![A-Za-z0-9\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
+    return rf"(?:(?<![A-Za-z0-9\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + "|" + AFTER_PERCENT_1 + ")"
 
 
 B1_UNDER = b1_under()
@@ -77,7 +81,7 @@ def glued(extra: str = "", lower_only: bool = False) -> str:
     the word it is glued to be short and begin at a boundary, not inside a base64 run. It may also follow ``_``
     (``mcp__<token>__tool``, ``backup_<token>.json``, ``GH_TOKEN_<token>``): glue_ok judges that join."""
     letters = "A-Z" if lower_only else ""
-    return rf"(?:(?<![{letters}0-9\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
+    return rf"(?:(?<![{letters}0-9\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + "|" + AFTER_PERCENT_1 + ")"
 
 
 GLUED = glued()
