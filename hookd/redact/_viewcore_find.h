@@ -80,6 +80,13 @@ static inline int marker_head_at(int kind, const void *data, Py_ssize_t n, Py_ss
     return 1;
 }
 
+/* The same for a letter or a digit (a nested quote between a word and a token): not the marker of a rule whose
+ * tokens begin with a sign, viewpattern.NOT_AN_ALNUM_MARKERS. */
+static inline int alnum_marker_head_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    return word_at(kind, data, n, k, "[REDACTED:") && !word_at(kind, data, n, k + 10, "password_hash]") &&
+           !word_at(kind, data, n, k + 10, "pem_private_key]");
+}
+
 /* The first match of _EDIT at or after `from` (1), or none (0); the edit it makes, as viewpattern.py's _edit. */
 static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from, match_t *m) {
     m->raw = 0;
@@ -217,10 +224,11 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 return 1;
             }
             /* \\{6}" | \\{2}": a quote of a nested level, not one between two letters or digits (a quote escaped
-             * inside a nested string's word, p4ss\"w0rd: flattened, it closed the value) */
+             * inside a nested string's word, p4ss\"w0rd: flattened, it closed the value); a marker after it stands
+             * for the token's first letter or digit */
             if (after == '"' && (run == 7 || run == 3) &&
                 !(i > 0 && is_alnum(AT(i - 1)) && !escape_end(kind, data, n, i) && !option_end(kind, data, n, i) &&
-                  j + 1 < n && is_alnum(AT(j + 1)))) {
+                  j + 1 < n && (is_alnum(AT(j + 1)) || alnum_marker_head_at(kind, data, n, j + 1)))) {
                 m->end = j + 1;
                 m->edit_at = i;
                 m->what = QUOTE;

@@ -86,6 +86,11 @@ _OPTION_END = "|".join(rf"(?<=-[A-Za-z]\\{{{n}}}\")(?<![A-Za-z0-9_-]-[A-Za-z]\\{
 # written, and so before its marker (_viewcore_find.h's marker_head_at names the same rules).
 NOT_A_LETTER_MARKERS = ("telegram_bot_token", "password_hash", "pem_private_key", "payment_card")
 _LETTER_MARKER = r"\[REDACTED:(?!(?:" + "|".join(NOT_A_LETTER_MARKERS) + r")\])"
+# A quote of a nested level between a word and a marker is between two letters or digits as between the word and
+# the token (AKIA\"<SendGrid key>: kept as written on the first pass, flattened before its marker on the second),
+# unless the rule's tokens begin with a sign (_viewcore_find.h's alnum_marker_head_at names the same rules).
+NOT_AN_ALNUM_MARKERS = ("password_hash", "pem_private_key")
+_ALNUM_MARKER = r"\[REDACTED:(?!(?:" + "|".join(NOT_AN_ALNUM_MARKERS) + r")\])"
 # A terminal's escape sequences (ESC, raw or as an escape of any level the view reads) print nothing: a colour
 # or an erase (CSI: ESC [ parameters, intermediates, a final character) and an OSC's opening (ESC ] and its
 # number; OSC 8's hyperlink parameters too) are dropped, so ``grep --color`` output that splits a token reads
@@ -144,7 +149,9 @@ EDIT = re.compile(
     + _ST
     + r"|\\*"
     + _ESC_HEX
-    + r"|(?:\\{6}|\\{2})\"(?:(?![A-Za-z0-9])|(?<![A-Za-z0-9]\\{7}\")(?<![A-Za-z0-9]\\{3}\")|"
+    + r"|(?:\\{6}|\\{2})\"(?:(?![A-Za-z0-9]|"
+    + _ALNUM_MARKER
+    + r")|(?<![A-Za-z0-9]\\{7}\")(?<![A-Za-z0-9]\\{3}\")|"
     + _ESCAPE_END
     + "|"
     + _OPTION_END
