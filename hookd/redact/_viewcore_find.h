@@ -61,13 +61,30 @@ static inline Py_ssize_t skip(int kind, const void *data, Py_ssize_t n, Py_ssize
     return i;
 }
 
-/* A marker's head, [REDACTED:, at k: the token a pass redacted there began with a name's letter or not, and %26
- * before it reads the same on both passes only if it reads as before the letter. */
-static inline int marker_head_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
-    static const char head[] = "[REDACTED:";
-    for (int i = 0; head[i]; i++, k++)
-        if (k >= n || AT(k) != (Py_UCS4)head[i]) return 0;
+/* Whether the text at k is `word` (ASCII). */
+static inline int word_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t k, const char *word) {
+    for (int i = 0; word[i]; i++, k++)
+        if (k >= n || AT(k) != (Py_UCS4)word[i]) return 0;
     return 1;
+}
+
+/* A marker's head, [REDACTED:, at k: the token a pass redacted there began with a name's letter or not, and %26
+ * before it reads the same on both passes only if it reads as before the letter. Not the marker of a rule whose
+ * tokens begin with a digit or a sign: viewpattern.NOT_A_LETTER_MARKERS, the same names. */
+static inline int marker_head_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    static const char *const not_a_letter[] = {"telegram_bot_token]", "password_hash]", "pem_private_key]",
+                                               "payment_card]"};
+    if (!word_at(kind, data, n, k, "[REDACTED:")) return 0;
+    for (size_t i = 0; i < sizeof not_a_letter / sizeof *not_a_letter; i++)
+        if (word_at(kind, data, n, k + 10, not_a_letter[i])) return 0;
+    return 1;
+}
+
+/* The same for a letter or a digit (a nested quote between a word and a token): not the marker of a rule whose
+ * tokens begin with a sign, viewpattern.NOT_AN_ALNUM_MARKERS. */
+static inline int alnum_marker_head_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
+    return word_at(kind, data, n, k, "[REDACTED:") && !word_at(kind, data, n, k + 10, "password_hash]") &&
+           !word_at(kind, data, n, k + 10, "pem_private_key]");
 }
 
 /* The first match of _EDIT at or after `from` (1), or none (0); the edit it makes, as viewpattern.py's _edit. */
@@ -207,10 +224,11 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 return 1;
             }
             /* \\{6}" | \\{2}": a quote of a nested level, not one between two letters or digits (a quote escaped
-             * inside a nested string's word, p4ss\"w0rd: flattened, it closed the value) */
+             * inside a nested string's word, p4ss\"w0rd: flattened, it closed the value); a marker after it stands
+             * for the token's first letter or digit */
             if (after == '"' && (run == 7 || run == 3) &&
                 !(i > 0 && is_alnum(AT(i - 1)) && !escape_end(kind, data, n, i) && !option_end(kind, data, n, i) &&
-                  j + 1 < n && is_alnum(AT(j + 1)))) {
+                  j + 1 < n && (is_alnum(AT(j + 1)) || alnum_marker_head_at(kind, data, n, j + 1)))) {
                 m->end = j + 1;
                 m->edit_at = i;
                 m->what = QUOTE;
@@ -285,7 +303,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             m->what = DROP;
             return 1;
         } else if (c == '%') {
-            /* %((?<=[A-Za-z0-9_\]]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~\]-]%)2(?=6(?:[A-Za-z_]|\[REDACTED:)))[Dd6] */
+            /* %((?<=[A-Za-z0-9_\]]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~\]-]%)2(?=6(?:[A-Za-z_]|<a letter's marker>)))[Dd6] */
             if (i == 0 || i + 2 >= n) continue;
             Py_UCS4 before = AT(i - 1), first = AT(i + 1), second = AT(i + 2);
             if (first == '3' && (second == 'D' || second == 'd') && (is_word(before) || before == ']')) {

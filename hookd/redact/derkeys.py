@@ -17,7 +17,7 @@ import binascii
 import re
 
 from hookd.redact.rule import Rule
-from hookd.redact.patterns import AFTER_ESCAPE_1
+from hookd.redact.patterns import AFTER_ESCAPE_1, AFTER_PERCENT_1
 
 _B = "[A-Za-z0-9+/]"
 # The first 8 to 20 characters of each form, by the length of the outer SEQUENCE's header.
@@ -36,6 +36,8 @@ _NL = r"(?:\\r)?\\n"
 DER_KEY_PATTERN = (
     r"(?P<value>M(?:(?<![A-Za-z0-9+/\\].)|"
     + AFTER_ESCAPE_1
+    + "|"
+    + AFTER_PERCENT_1
     + r")(?:"
     + "|".join(shape[1:] for shape in _SHAPES)
     + ")"

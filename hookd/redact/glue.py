@@ -31,6 +31,8 @@ def glue_ok(match: re.Match[str]) -> bool:
         # decodes those of ASCII, so this one is of a character past it (a fullwidth comma, a CJK word), which
         # raw before a token is no glue either.
         return True
+    if _percent_before(text, start):
+        return True  # the letters end a URL's percent escape (%2F, %3A): the character it stands for ends a word
     if start - i > GLUE_MAX:
         return False
     if i >= 1 and text[i - 1] == "\\":  # the letters begin with an escape's n, r, t, b or f: a word ends
@@ -114,6 +116,11 @@ def _escape_before(text: str, at: int) -> bool:
     if low < 0 or text[low : low + 2] != "\\u" or not all(c in _HEX for c in text[low + 2 : at]):
         return False
     return int(text[low + 2 : at], 16) >= 0x80
+
+
+def _percent_before(text: str, at: int) -> bool:
+    """Whether text[:at] ends with a percent escape (%2F), as patterns.AFTER_PERCENT reads it."""
+    return at >= 3 and text[at - 3] == "%" and text[at - 2] in _HEX and text[at - 1] in _HEX
 
 
 def github_join_ok(match: re.Match[str]) -> bool:

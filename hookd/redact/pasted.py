@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from hookd.redact.checks import is_type_or_reference, option_value_ok
-from hookd.redact.patterns import AFTER_ESCAPE, VALUE, VALUE_REACH
+from hookd.redact.patterns import AFTER_ESCAPE, AFTER_PERCENT, VALUE, VALUE_REACH
 from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
 from hookd.redact.values import plausible_secret
@@ -117,10 +117,12 @@ _HASH_EXACT = (
     r"|2[abxy]\$[0-9]{2}\$" + _B + r"{53}|y\$" + _B + r"{1,32}\$" + _B + r"{1,64}\$" + _B + r"{43})"
 )
 
+_HASH_START = r"(?:(?<![A-Za-z0-9$])|" + AFTER_ESCAPE + "|" + AFTER_PERCENT + ")"
+
 PASSWORD_HASH = Rule(
     name="password_hash",
     replaces="a password hash in crypt(3) or Argon2 form (htpasswd, /etc/shadow, bcrypt; salt and hash)",
-    pattern=r"(?:(?<![A-Za-z0-9$])|" + AFTER_ESCAPE + ")(?:" + _HASH_EXACT + r"(?![./$])|" + _HASH + _HASH_END + ")",
+    pattern=_HASH_START + "(?:" + _HASH_EXACT + r"(?![./$])|" + _HASH + _HASH_END + ")",
     trigger=_HASH + r"(?:[^./A-Za-z0-9+$]|$)|" + _HASH_EXACT + r"(?:[^./$]|$)",
     keywords=("$1$", "$5$", "$6$", "$apr1$", "$2a$", "$2b$", "$2x$", "$2y$", "$y$", "$argon2"),
     exact=True,

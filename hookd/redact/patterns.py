@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+from hookd.redact.jsonends import NESTED_STRING_END
+
 # Start of a token, checked just after its first character (a leading
 # lookbehind would stop the regex engine from scanning fast for that
 # character): the token is not inside a word and not right after a backslash
@@ -42,13 +44,17 @@ AFTER_ESCAPE_1 = AFTER_ESCAPE.replace(")", ".)")
 # glued to its value (``zip -P<token>``, ``app -t<token>``), each itself after a space, quote or sign.
 # Zero-width at the token's first character, as AFTER_ESCAPE_1.
 AFTER_OPENER_1 = r"(?<=[\s\"'(*\[=]_.)|(?<=[\s\"'=]-[A-Za-z].)"
-B1 = r"(?:(?<![A-Za-z0-9_\\].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
+# Or after a URL's percent escape (%26, %3D, %2F), which the view decodes only before a name's letter: a token that
+# begins with a digit or a sign (a Telegram bot token, a crypt hash's $6$) glued to %26 is one after an & all the same.
+AFTER_PERCENT = r"(?<=%[0-9A-Fa-f]{2})"
+AFTER_PERCENT_1 = r"(?<=%[0-9A-Fa-f]{2}.)"
+B1 = r"(?:(?<![A-Za-z0-9_\\].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + "|" + AFTER_PERCENT_1 + ")"
 
 
 def b1(extra: str) -> str:
     """B1 that also refuses to start right after one of ``extra`` (regex class syntax): a token whose
     body has those characters is tried only where a run of them begins, never at each of its positions."""
-    return rf"(?:(?<![A-Za-z0-9_\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
+    return rf"(?:(?<![A-Za-z0-9_\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + "|" + AFTER_PERCENT_1 + ")"
 
 
 B1_DASH = b1("-")
@@ -59,7 +65,7 @@ def b1_under(extra: str = "") -> str:
     """Like ``b1(extra)``, but the token may also follow ``_``, not a letter or a digit: a prefix too short or too
     like a word to stand glued to letters (``hvs.``, ``gsk_``, ``dapi``), whose token joined to a name or a file
     name by ``_`` (``mcp__<token>__tool``, ``backup_<token>.json``) is still one. glue.glue_ok judges the join."""
-    return rf"(?:(?<![A-Za-z0-9\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
+    return rf"(?:(?<![A-Za-z0-9\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + "|" + AFTER_PERCENT_1 + ")"
 
 
 B1_UNDER = b1_under()
@@ -75,7 +81,7 @@ def glued(extra: str = "", lower_only: bool = False) -> str:
     the word it is glued to be short and begin at a boundary, not inside a base64 run. It may also follow ``_``
     (``mcp__<token>__tool``, ``backup_<token>.json``, ``GH_TOKEN_<token>``): glue_ok judges that join."""
     letters = "A-Z" if lower_only else ""
-    return rf"(?:(?<![{letters}0-9\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + ")"
+    return rf"(?:(?<![{letters}0-9\\{extra}].)|" + AFTER_ESCAPE_1 + "|" + AFTER_OPENER_1 + "|" + AFTER_PERCENT_1 + ")"
 
 
 GLUED = glued()
@@ -251,23 +257,7 @@ _REPR_ESCAPES = r"\\{4}|\\{2}'|"
 # starts with "[" (a marker) or "$" (a variable reference). A quoted one that does not close runs to the end
 # of its JSON string; a single quote inside a single-quoted value is taken when the value then closes at the
 # end of its line (PASSWORD='Tr0ub4dor'3xQz').
-# A single-quoted value inside JSON text in a string ends at that text's string's end: \" and then what follows a
-# JSON string and goes on as JSON (, or : and a value, } or ] and more of the document or its end, or the outer
-# string's end). Unclosed, it ran on over the inner document's closing \"} to its outer string's end, and the inner
-# document was no longer JSON; closing far on ({"a": "token: 'x", "b": ["it's"]}), over the inner document's
-# ", " and what stood between. The view writes a nested string's quote and a quote inside a value alike, so only
-# what follows tells them apart: a quote and a comma before words (password='ab", cd) stay in the value.
-_NESTED_QUOTE = r'(?:\\\\)*+\\"'  # raw (an odd run, 2**k - 1) or as the view writes it
-_JSON_SPACE = r"(?:[ \t]|\\{1,8}+[nrt]){0,64}+"  # raw or escaped (2**k backslashes k levels down)
-_JSON_SCALAR = r"(?:-?[0-9]{1,32}+(?:\.[0-9]{1,32}+)?(?:[eE][-+]?[0-9]{1,8}+)?|true|false|null)"
-_JSON_VALUE_ON = (
-    f"(?:{_NESTED_QUOTE}|[{{\\[]|{_JSON_SCALAR}{_JSON_SPACE}[,}}\\]]|{_JSON_SCALAR}{_JSON_SPACE}{_NESTED_QUOTE})"
-)
-_NESTED_STRING_END = (
-    f"{_NESTED_QUOTE}{_JSON_SPACE}"
-    f'(?:[,:]{_JSON_SPACE}{_JSON_VALUE_ON}|[}}\\]]{_JSON_SPACE}(?:[,}}\\]"]|{_NESTED_QUOTE}|$)|")'
-)
-_SINGLE_QUOTED_ITEMS = "(?!" + _NESTED_STRING_END + ")(?:" + _REPR_ESCAPES + r"\\.)|" + _QUOTE_PIECES + _LONE_QUOTE
+_SINGLE_QUOTED_ITEMS = "(?!" + NESTED_STRING_END + ")(?:" + _REPR_ESCAPES + r"\\.)|" + _QUOTE_PIECES + _LONE_QUOTE
 VALUE = (
     r"(?:(?P<dq>\\\")|(?P<sq>'))?"
     r"(?P<value>"

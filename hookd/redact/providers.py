@@ -19,6 +19,7 @@ from hookd.redact.checksums import crc32_suffix_ok
 from hookd.redact.glue import github_join_ok, glue_ok
 from hookd.redact.patterns import (
     AFTER_ESCAPE,
+    AFTER_PERCENT,
     B1,
     B1_DASH,
     B1_DOT,
@@ -435,6 +436,8 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         ("Q~",),
         r"(?:(?<![A-Za-z0-9_~.\\-])|"
         + AFTER_ESCAPE
+        + "|"
+        + AFTER_PERCENT
         + r")[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])",
         "3 + digit + `Q~` + 31-34 of `[A-Za-z0-9_~.-]`",
         reach=50,

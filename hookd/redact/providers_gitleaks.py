@@ -84,8 +84,8 @@ GITLEAKS_PROVIDER_RULES: tuple[Rule, ...] = (
         rf"A{B1}A{{21}}[A-Za-z0-9%]{{80,100}}+{E}",
         "`AAAAAAAAAAAAAAAAAAAAAA` + 90 of `[A-Za-z0-9%]`",
         # Its boundary before, for Hyperscan too: in a run of A (base64 of zeros) the shape without it kept a
-        # hundred starts alive at every character
-        trigger=r"(?:^|[^A-Za-z0-9_\\]|\\[nrtbf]|\\u[0-9A-Fa-f]{4})A{22}[A-Za-z0-9%]{80,100}(?:[^A-Za-z0-9_]|$)",
+        # hundred starts alive at every character; after a percent escape as B1 reads it
+        trigger=r"(?:^|[^A-Za-z0-9_\\]|\\[nrtbf]|\\u[0-9A-Fa-f]{4}|%[0-9A-Fa-f]{2})A{22}[A-Za-z0-9%]{80,100}(?:[^A-Za-z0-9_]|$)",
         validate=_cased,
     ),
     _token(

@@ -81,7 +81,16 @@ _OPTION_END = "|".join(rf"(?<=-[A-Za-z]\\{{{n}}}\")(?<![A-Za-z0-9_-]-[A-Za-z]\\{
 # A percent escape is read after a name's last character, or after a marker's ] (the value a pass redacted there
 # ended in one: \b%26 reads & whether or not its \b, a value, is a marker); %26 before a name's first letter, or
 # before a marker's [ (the token a pass redacted there began with one: curl%26AGE-SECRET-KEY-1... ends curl's
-# command whether or not the key is a marker).
+# command whether or not the key is a marker). Not a marker of a rule whose tokens begin with a digit or a sign
+# (a Telegram bot token, a crypt hash's $, a PEM block's -----, a card number): %26 before such a token reads as
+# written, and so before its marker (_viewcore_find.h's marker_head_at names the same rules).
+NOT_A_LETTER_MARKERS = ("telegram_bot_token", "password_hash", "pem_private_key", "payment_card")
+_LETTER_MARKER = r"\[REDACTED:(?!(?:" + "|".join(NOT_A_LETTER_MARKERS) + r")\])"
+# A quote of a nested level between a word and a marker is between two letters or digits as between the word and
+# the token (AKIA\"<SendGrid key>: kept as written on the first pass, flattened before its marker on the second),
+# unless the rule's tokens begin with a sign (_viewcore_find.h's alnum_marker_head_at names the same rules).
+NOT_AN_ALNUM_MARKERS = ("password_hash", "pem_private_key")
+_ALNUM_MARKER = r"\[REDACTED:(?!(?:" + "|".join(NOT_AN_ALNUM_MARKERS) + r")\])"
 # A terminal's escape sequences (ESC, raw or as an escape of any level the view reads) print nothing: a colour
 # or an erase (CSI: ESC [ parameters, intermediates, a final character) and an OSC's opening (ESC ] and its
 # number; OSC 8's hyperlink parameters too) are dropped, so ``grep --color`` output that splits a token reads
@@ -140,7 +149,9 @@ EDIT = re.compile(
     + _ST
     + r"|\\*"
     + _ESC_HEX
-    + r"|(?:\\{6}|\\{2})\"(?:(?![A-Za-z0-9])|(?<![A-Za-z0-9]\\{7}\")(?<![A-Za-z0-9]\\{3}\")|"
+    + r"|(?:\\{6}|\\{2})\"(?:(?![A-Za-z0-9]|"
+    + _ALNUM_MARKER
+    + r")|(?<![A-Za-z0-9]\\{7}\")(?<![A-Za-z0-9]\\{3}\")|"
     + _ESCAPE_END
     + "|"
     + _OPTION_END
@@ -151,7 +162,7 @@ EDIT = re.compile(
     + _JOINED
     + r"\\\")"
     r"|'(?=[ \t\\+\"])(?<!\\')" + _JOINED + "'"
-    r"|%((?<=[A-Za-z0-9_\]]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~\]-]%)2(?=6(?:[A-Za-z_]|\[REDACTED:)))[Dd6]"
+    r"|%((?<=[A-Za-z0-9_\]]%)3(?=[Dd])|(?<=[A-Za-z0-9_.~\]-]%)2(?=6(?:[A-Za-z_]|" + _LETTER_MARKER + r")))[Dd6]"
     r"|[" + INVISIBLE + "]"
     r"|\x1b(" + _CSI + "|" + _OSC + r"|\\)(?:(?<=\x1b\\)(?:" + LINE_PREFIX + "))?"
     r"|([" + SPACES + FULLWIDTH + "])"

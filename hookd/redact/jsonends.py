@@ -1,0 +1,55 @@
+"""Where a single-quoted value in JSON text ends: at a nested string's end that JSON goes on after.
+
+patterns.VALUE reads a single-quoted value up to the first quote that ``NESTED_STRING_END`` matches at (a lookahead
+of bounded reach: each nested string it reads stops where the next reading would begin, so the reads stay apart).
+"""
+
+from __future__ import annotations
+
+# A single-quoted value inside JSON text in a string ends at that text's string's end: \" and then what follows a
+# JSON string and goes on as JSON (, or : and a value, } or ] and more of the document or its end, or the outer
+# string's end). Unclosed, it ran on over the inner document's closing \"} to its outer string's end, and the inner
+# document was no longer JSON; closing far on ({"a": "token: 'x", "b": ["it's"]}), over the inner document's
+# ", " and what stood between. The view writes a nested string's quote and a quote inside a value alike, so only
+# what follows tells them apart: a quote and a comma before words (password='ab", cd) stay in the value.
+_NESTED_QUOTE = r'(?:\\\\)*+\\"'  # raw (an odd run, 2**k - 1) or as the view writes it
+_JSON_SPACE = r"(?:[ \t]|\\{1,8}+[nrt]){0,64}+"  # raw or escaped (2**k backslashes k levels down)
+_JSON_SCALAR = r"(?:-?[0-9]{1,32}+(?:\.[0-9]{1,32}+)?(?:[eE][-+]?[0-9]{1,8}+)?|true|false|null)"
+# A next value's first characters, and a next string read to its end: what follows that string must go on as JSON
+# too (password='ab", "cd: a quote, a comma, and a string that never ends as one, is no JSON). After a comma the
+# string is a key or a list's item (: , or ] after it), after a colon a value (, } or ]). The string ends at the
+# first quote that JSON may follow (a quote inside it, written as its end is, goes on). Every string also ends where
+# a next one would be read from (a quote, then : or , and a value): each stretch is read once, not once per quote
+# before it. A line break in it ends the reading too, as JSON going on (the value ends before the quote, as it did:
+# one read over the line's end is kept as code's), unless a single quote that ends a shell word came first
+# (password='ab", "cd' -h db\n: the value closes there).
+_JSON_VALUE_START = f"(?:{_NESTED_QUOTE}|[{{\\[]|-?[0-9]|true|false|null)"
+_NESTED_ITEM = r"(?:[^\"\\']|(?:\\\\)++(?![\\\"n])|(?:\\\\)*+\\[^\"\\n]|(?:\\\\)*+\\\")"
+_WORD_QUOTE = r"'(?=[ \t;&|)>]|\\{1,8}+[nrt])"
+# Before a line break, not over a quote that a next string's reading begins at (the reads stay apart)
+_LINE_ITEM = _NESTED_ITEM.replace(r"|(?:\\\\)*+\\\")", r"|(?:\\\\)*+\\\"(?!" + _JSON_SPACE + "[,:]))")
+
+
+def _nested_string(after: str) -> str:
+    """A nested string from its opening quote to an end ``after`` may follow, or to a line break."""
+    return (
+        f"(?:{_NESTED_QUOTE}(?:{_NESTED_ITEM}|'){{0,1024}}?{_NESTED_QUOTE}{_JSON_SPACE}(?:{after})"
+        f"|{_NESTED_QUOTE}(?:{_LINE_ITEM}|(?!{_WORD_QUOTE})'){{0,1024}}?\\\\++n)"
+    )
+
+
+_NESTED_STRING_AFTER_COMMA = _nested_string(f"[:\\]]|,{_JSON_SPACE}{_JSON_VALUE_START}")
+_NESTED_STRING_AFTER_COLON = _nested_string(f"[:}}\\]]|,{_JSON_SPACE}{_JSON_VALUE_START}")
+_NESTED_STRING_KEY = _nested_string(f":|,{_JSON_SPACE}{_JSON_VALUE_START}")
+_JSON_VALUE_ON = (
+    f"(?:\\[{_JSON_SPACE}(?:{_NESTED_STRING_AFTER_COMMA}|[{{\\[\\]]|-?[0-9]|true|false|null)"
+    f"|\\{{{_JSON_SPACE}(?:{_NESTED_STRING_KEY}|}})"
+    f"|{_JSON_SCALAR}{_JSON_SPACE}(?:[}}\\]]|,{_JSON_SPACE}{_JSON_VALUE_START})"
+    f"|{_JSON_SCALAR}{_JSON_SPACE}{_NESTED_QUOTE})"
+)
+NESTED_STRING_END = (
+    f"{_NESTED_QUOTE}{_JSON_SPACE}"
+    f"(?:,{_JSON_SPACE}(?:{_NESTED_STRING_AFTER_COMMA}|{_JSON_VALUE_ON})"
+    f"|:{_JSON_SPACE}(?:{_NESTED_STRING_AFTER_COLON}|{_JSON_VALUE_ON})"
+    f'|[}}\\]]{_JSON_SPACE}(?:[,}}\\]"]|{_NESTED_QUOTE}|$)|")'
+)
