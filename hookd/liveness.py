@@ -128,7 +128,7 @@ def stall_reasons(
         if busy is not None and now - busy > stall_after_s + progress.publish_extra_s:
             reasons.append(
                 f"the publisher has waited {now - busy:.1f}s for Redis's answer to one "
-                f"batch while {waiting_events} events wait (stall_after_s="
+                f"batch while {waiting_events:,} {'event waits' if waiting_events == 1 else 'events wait'} (stall_after_s="
                 f"{stall_after_s:g})"
             )
         elif busy is None and now - backoff_end > stall_after_s:
@@ -137,7 +137,7 @@ def stall_reasons(
                 since = "since it started" if last is None else f"for {now - last:.1f}s"
                 reasons.append(
                     f"the publisher has not tried to publish {since} while "
-                    f"{waiting_events} events wait (stall_after_s={stall_after_s:g})"
+                    f"{waiting_events:,} {'event waits' if waiting_events == 1 else 'events wait'} (stall_after_s={stall_after_s:g})"
                 )
     if progress.flush_busy_since is not None and now - progress.flush_busy_since > stall_after_s:
         reasons.append(

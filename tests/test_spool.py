@@ -367,4 +367,4 @@ def test_a_full_spools_refusal_says_what_is_used_and_left_in_a_unit_that_shows_i
     message = str(caught.value)
     assert f"{used / 1024:.1f} KiB of spool_max_bytes 600.0 KiB used" in message, message
     assert f"{(600 * 1024 - used) / 1024:.1f} KiB left" in message and "0 MiB" not in message, message
-    assert "1 events waiting for Redis" in message, message
+    assert "1 event waiting for Redis" in message, message

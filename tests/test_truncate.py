@@ -60,7 +60,7 @@ def test_hookd_redact_cuts_strings_after_redacting_them(tmp_path):
     assert result.returncode == 0, result.stderr
     # 223 = 200 + the marker: the length is that of the redacted string
     assert json.loads(result.stdout)["stdout"] == ("log " * 16) + "[TRUNCATED: 223 characters]"
-    assert "cut 1 strings" in result.stderr
+    assert "cut 1 string to 64 characters" in result.stderr
 
 
 def test_the_daemon_cuts_long_strings_and_the_envelope_counts_them(hookd_factory, redis_db):

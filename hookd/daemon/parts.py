@@ -32,6 +32,7 @@ from hookd.spool.flusher import Flusher
 from hookd.state import DaemonState
 from hookd.supervisor import Supervisor
 from hookd.worker import Worker
+from hookd.units import plural
 
 if TYPE_CHECKING:  # imported when the daemon is asked for them (usage, metrics): slow to import
     from hookd.control.metrics_server import MetricsServer
@@ -93,7 +94,7 @@ class DaemonParts:
                 reasons.append(f"the inbox has not been swept for {unswept_s:.1f}s: {counted['error']}")
             elif counted["events"]:
                 reasons.append(
-                    f"the inbox holds {counted['events']} events and has not been swept for {unswept_s:.1f}s"
+                    f"the inbox holds {plural(counted['events'], 'event')} and has not been swept for {unswept_s:.1f}s"
                 )
         return reasons
 
@@ -125,7 +126,7 @@ class DaemonParts:
     def describe(self) -> str:
         """One line for the service manager's STATUS= (systemctl --user status hookd)."""
         text = (
-            f"{self.spool.pending_events} events spooled, {self.state.published} published; "
+            f"{plural(self.spool.pending_events, 'event')} spooled, {self.state.published} published; "
             f"redis {self.state.redis.state}"
         )
         stalled = self.stall_reasons()

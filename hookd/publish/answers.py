@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import redis.exceptions
+from hookd.units import plural
 
 
 class GapError(redis.exceptions.RedisError):
@@ -99,7 +100,7 @@ def _unexpected(reply: object, events: int) -> str:
     shown = repr(reply)
     shown = shown if len(shown) <= 80 else shown[:80] + "..."
     return (
-        f"Redis answered a batch of {events} events with {shown}, which does not account for them "
+        f"Redis answered a batch of {plural(events, 'event')} with {shown}, which does not account for them "
         "(the publish script answers [added, skipped]); the batch stays spooled: check that "
         "redis_url names a Redis server and nothing in between rewrites its answers"
     )

@@ -18,7 +18,7 @@ from hookd.spool.cursor import Cursor
 from hookd.spool.files import SegmentFiles
 from hookd.spool.reader import SpoolReader
 from hookd.spool.segments import Position
-from hookd.units import format_bytes
+from hookd.units import format_bytes, plural
 
 log = structlog.get_logger("hookd.spool")
 
@@ -75,7 +75,7 @@ class SpoolBound:
         message = (
             f"the spool is full ({format_bytes(disk_bytes)} of spool_max_bytes {format_bytes(self.max_bytes)} "
             f"used, {format_bytes(max(0, self.max_bytes - disk_bytes))} left, too little for the "
-            f"{format_bytes(needed)} to write; {self.pending_events()} events waiting for Redis)"
+            f"{format_bytes(needed)} to write; {plural(self.pending_events(), 'event')} waiting for Redis)"
         )
         if self.full_since is None:
             self.full_since = time.time()
