@@ -22,31 +22,12 @@ from pathlib import Path
 import pytest
 
 from conftest import wait_until
-from hookd.cli import main
 from hookd.hooks import entries
 from hookd.hooks.command import hook_command
 from test_hooks_install import home, run_hooks, user_settings  # noqa: F401 - fixture
 from test_http_hooks_reach import hookd_cli
 from test_pass29_conformity import managed  # noqa: F401 - fixture
-
-
-def _write(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n")
-
-
-def _hookd_hook(event: str, **extra) -> dict:
-    return {**entries.command_handler(hook_command(event)), **extra}
-
-
-def _groups(hooks: dict[str, dict]) -> dict:
-    return {"hooks": {event: [entries.group(event, handler)] for event, handler in hooks.items()}}
-
-
-def _hooks_status(capsys) -> tuple[int, str]:
-    capsys.readouterr()
-    code = run_hooks("status")
-    return code, capsys.readouterr().out
+from test_pass39_conformity import _groups, _hookd_hook, _hooks_status, _status_problems, _write
 
 
 @pytest.fixture
@@ -54,13 +35,6 @@ def short_state(home, monkeypatch):  # noqa: F811
     """State and socket under a short path: a control socket's path under xdist's can pass 108 bytes."""
     monkeypatch.setenv("HOOKD_STATE_DIR", str(home / "state"))
     monkeypatch.setenv("HOOKD_SOCKET", str(home / "state" / "hookd.sock"))
-
-
-def _status_problems(capsys) -> list[str]:
-    """``hookd status --json``'s hooks findings (no daemon runs: exit 2, the hooks still checked)."""
-    capsys.readouterr()
-    assert main(["status", "--json"]) == 2
-    return json.loads(capsys.readouterr().out)["hooks_problems"]
 
 
 # Handler fields that lose events on a hook of hookd's.
