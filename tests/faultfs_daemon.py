@@ -28,6 +28,24 @@ def outcome(result: subprocess.CompletedProcess) -> str:
     return "kept" if said in ("inbox", "spare") else said
 
 
+def numbered(n: int, pad: int = 0) -> bytes:
+    """Event ``n`` (``arrived`` reads it back), with ``pad`` bytes of filler."""
+    return json.dumps({"hook_event_name": "PostToolUse", "session_id": "faultfs", "n": n, "pad": "p" * pad}).encode()
+
+
+def send(daemon, n: int, pad: int = 0) -> str:
+    """hook-send of event ``n`` (debug on, a deadline a slow mount cannot pass) -> its ``outcome``."""
+    return outcome(daemon.send(numbered(n, pad), HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS="5000"))
+
+
+def status(daemon) -> tuple[int, dict]:
+    """``hookd status --json``: its exit code and document."""
+    result = subprocess.run(
+        [os.sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env, capture_output=True, timeout=30
+    )
+    return result.returncode, json.loads(result.stdout)
+
+
 def arrived(redis: RedisServer) -> list[int]:
     """The ``n`` of each event in the stream, in its order."""
     return [json.loads(f[b"envelope"])["payload"]["n"] for _, f in redis.client().xrange("hookd:events")]

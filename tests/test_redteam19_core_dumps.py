@@ -31,6 +31,13 @@ def core_limit(pid: int) -> list[str]:
     return line.split()[4:6]
 
 
+def assert_no_core_file_in(directory) -> None:
+    """Where the kernel writes cores into the working directory (no ``|`` handler), none is there."""
+    with open("/proc/sys/kernel/core_pattern") as fh:
+        if not fh.read().startswith("|"):
+            assert not [p.name for p in directory.iterdir() if p.name.startswith("core")]
+
+
 @pytest.fixture(params=["python", "native"])
 def client(request, tmp_path) -> list[str]:
     if request.param == "python":
@@ -77,10 +84,7 @@ def test_hook_send_holding_a_payload_never_dumps_core(client, tmp_path):
             proc.kill()
             proc.wait()
     assert proc.returncode == -signal.SIGABRT
-    # Where the kernel writes cores into the working directory, none is there.
-    with open("/proc/sys/kernel/core_pattern") as fh:
-        if not fh.read().startswith("|"):
-            assert not [p.name for p in checkout.iterdir() if p.name.startswith("core")]
+    assert_no_core_file_in(checkout)
 
 
 @pytest.mark.parametrize("command", [["tail"], ["ui", "--addr", "127.0.0.1:0"]], ids=["tail", "ui"])

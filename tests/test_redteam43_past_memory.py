@@ -11,20 +11,11 @@ same code past them as past 64 MiB.
 
 from __future__ import annotations
 
-import json
 
 from conftest import log_records, wait_until
-from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, outcome  # noqa: F401 (a fixture)
+from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, send  # noqa: F401 (a fixture)
 
 pytestmark = NEEDS_FAULTFS
-
-
-def body(n: int) -> bytes:
-    return json.dumps({"hook_event_name": "PostToolUse", "session_id": "past", "n": n, "pad": "p" * 400}).encode()
-
-
-def send(daemon, n: int) -> str:
-    return outcome(daemon.send(body(n), HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS="5000"))
 
 
 def test_inbox_copies_of_events_past_the_memory_of_unsure_ones_are_not_dropped(faulty_daemon):
@@ -32,7 +23,7 @@ def test_inbox_copies_of_events_past_the_memory_of_unsure_ones_are_not_dropped(f
     daemon.env["HOOKD_TEST_RECENT_BYTES"] = "2048,4096"
     daemon.start()
     fs.set_rules([{"op": "fsync", "path": "/spool/*.seg", "count": -1, "drop": True}])
-    sent = [send(daemon, n) for n in range(12)]
+    sent = [send(daemon, n, pad=400) for n in range(12)]
     assert sent == ["kept"] * 12, sent  # none on the disk for sure: none acknowledged
     assert fs.faults()[0]["dropped"] > 0, fs.faults()
     said = [r.get("event") for r in log_records(daemon.log_text())]

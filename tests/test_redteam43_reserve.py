@@ -8,21 +8,12 @@ short of its target means a full disk refuses events sooner; that must be said, 
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 
 from conftest import log_records, wait_until
-from faultfs_daemon import NEEDS_FAULTFS, faulty_daemon  # noqa: F401 (a fixture)
+from faultfs_daemon import NEEDS_FAULTFS, faulty_daemon, status  # noqa: F401 (a fixture)
 
 pytestmark = NEEDS_FAULTFS
-
-
-def status(daemon) -> tuple[int, dict]:
-    result = subprocess.run(
-        [os.sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env, capture_output=True, timeout=30
-    )
-    return result.returncode, json.loads(result.stdout)
 
 
 def test_a_reserve_the_filesystem_refuses_is_said_once_and_on_status_until_it_is_whole(faulty_daemon):

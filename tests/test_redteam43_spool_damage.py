@@ -11,30 +11,13 @@ it is tried again, nothing skipped.
 
 from __future__ import annotations
 
-import json
 import os
 import struct
-import subprocess
 
 from conftest import log_records, wait_until
-from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, outcome  # noqa: F401 (a fixture)
+from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, send, status  # noqa: F401 (a fixture)
 
 pytestmark = NEEDS_FAULTFS
-
-
-def body(n: int) -> bytes:
-    return json.dumps({"hook_event_name": "PostToolUse", "session_id": "damage", "n": n}).encode()
-
-
-def send(daemon, n: int) -> str:
-    return outcome(daemon.send(body(n), HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS="5000"))
-
-
-def status(daemon) -> tuple[int, dict]:
-    result = subprocess.run(
-        [os.sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env, capture_output=True, timeout=30
-    )
-    return result.returncode, json.loads(result.stdout)
 
 
 def records(path) -> list[tuple[int, int]]:
