@@ -10,6 +10,7 @@ judgement of the bytes still in flight, the breaker) is the publisher's (publish
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -80,25 +81,43 @@ class InFlight:
             with paced(conn, None):
                 await self._stream_on(conn)
 
-    async def _idle(self, conn: Connection) -> None:
+    async def _idle(self, conn: Connection) -> bool:
         """Wait for events; every breaker_backoff_max_s of none, check what landed is still in Redis
-        (lost.py), so that a loss while hookd is quiet is said then and on status, not at the next event."""
+        (lost.py), so that a loss while hookd is quiet is said then and on status, not at the next event.
+        -> whether it waited (the next batch lingers for the events behind the first: linger.py)."""
+        waited = False
         while not self.spool.has_unread():
+            waited = True
             try:
                 async with asyncio.timeout(self.settings.breaker_backoff_max_s):
                     await self.spool.wait_for_unread()
-                return
+                return waited
             except TimeoutError:
                 pass
             conn.socket_timeout = self.pace.allowance(self.writer.to_load(conn))
-            try:
-                await self.writer.ready(conn)  # connected again since a check failed: as a new lease is
-                await self.lost.idle_check(conn)
-            except FAILURES:
-                # Half a reply may be left on it: dropped, and connected again by the next command. An
-                # outage is the next batch's to say (as it was), not a check's: it would stay said while
-                # Redis is back and nothing is sent.
+            check = asyncio.ensure_future(self._check(conn))
+            arrival = asyncio.ensure_future(self.spool.wait_for_unread())
+            await asyncio.wait((check, arrival), return_when=asyncio.FIRST_COMPLETED)
+            arrival.cancel()
+            if not check.done():
+                # An event came while Redis had not answered the check (a long script, a slow link): it
+                # goes now, not after the check's timeout; the check's connection is dropped mid-reply.
+                check.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await check
                 await conn.disconnect(nowait=True)
+                return True
+        return waited
+
+    async def _check(self, conn: Connection) -> None:
+        try:
+            await self.writer.ready(conn)  # connected again since a check failed: as a new lease is
+            await self.lost.idle_check(conn)
+        except FAILURES:
+            # Half a reply may be left on it: dropped, and connected again by the next command. An
+            # outage is the next batch's to say (as it was), not a check's: it would stay said while
+            # Redis is back and nothing is sent.
+            await conn.disconnect(nowait=True)
 
     async def _stream_on(self, conn: Connection) -> None:
         # Whether it is its first send, when sent, whether it went behind what landed (first on its way).
@@ -106,14 +125,13 @@ class InFlight:
         held: Batch | None = None
         while True:
             if len(in_flight) < IN_FLIGHT:
-                if held is None and not in_flight:
-                    await self._idle(conn)
+                waited = held is None and not in_flight and await self._idle(conn)
                 if held is None:
                     most = self.pace.batch_bytes(self.settings.batch_max_bytes)
                     held = await self.ready(
                         self.spool.read_batch(self.settings.batch_max_events, most)
                         if in_flight
-                        else await self.linger.next_batch(most)
+                        else await self.linger.next_batch(most, waited)
                     )
                 if held.events and (not in_flight or sender(in_flight[-1][0].events[-1]) == sender(held.events[0])):
                     # Behind the batch before it, or the first behind what landed: a mark short of

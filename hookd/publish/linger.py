@@ -21,11 +21,13 @@ class Linger:
         self.linger_s = settings.publish_linger_ms / 1000
         self.batch_started_at = float("-inf")
 
-    async def next_batch(self, max_bytes: int) -> Batch:
+    async def next_batch(self, max_bytes: int, waited: bool = False) -> Batch:
         """The next batch of at most ``max_bytes`` (batch_max_bytes, or less behind a link that did not carry
-        a full one: pace.py), once events wait and publish_linger_ms has passed since the last one started."""
+        a full one: pace.py), once events wait and publish_linger_ms has passed since the last one started.
+        ``waited``: the caller waited for the first of them (in_flight.py's idle checks); a backlog that was
+        waiting already goes at once."""
         loop = asyncio.get_running_loop()
-        if self.linger_s and not self.spool.has_unread():
+        if self.linger_s and (waited or not self.spool.has_unread()):
             await self.spool.wait_for_unread()
             wait = self.batch_started_at + self.linger_s - loop.time()
             if wait > 0:
