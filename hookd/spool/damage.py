@@ -16,6 +16,7 @@ from __future__ import annotations
 import structlog
 
 from hookd.spool.files import SegmentFiles
+from hookd.spool.segments import Position
 
 log = structlog.get_logger("hookd.spool")
 
@@ -46,18 +47,26 @@ class ReadFailure:
             self.error = None
 
 
-def count_lost(files: SegmentFiles, new_damage: list[tuple[int, int, int]]) -> int:
-    """Events lost in the segments of ``new_damage`` ((segment, end, bytes) the reader met)."""
-    lost = 0
-    for seg in sorted({seg for seg, _, _ in new_damage}):
-        if seg not in files.sizes:
-            continue
-        expected = files.records_in(seg)
+def count_lost(files: SegmentFiles, new_damage: list[tuple[int, int, int]], cursor: Position, counted: int) -> int:
+    """Events lost in the segments of ``new_damage`` ((segment, end, bytes) the reader met):
+    what the spool ``counted`` as waiting after ``cursor`` less the valid records there now.
+
+    Not each segment's written count less its valid records: damage before the cursor is in
+    events Redis has, and damage after it in the segment the cursor was in at start was left out
+    of the backlog already; either taken off the waiting count again made it wrong, below zero."""
+    segments = sorted(seg for seg in {seg for seg, _, _ in new_damage} if seg in files.sizes)
+    gone = {}
+    for seg in segments:
+        before = files.records_in(seg)
         # One read of the segment, once per stretch of damage; the reader already said where it is.
-        valid = files.count_records(seg, 0, quiet=True)
-        files.counts[seg] = valid
-        here = max(0, expected - valid)
-        lost += here
+        files.counts[seg] = files.count_records(seg, 0, quiet=True)
+        gone[seg] = max(0, before - files.counts[seg])
+    lost = max(0, counted - files.pending_from(cursor, quiet=True))
+    left = lost
+    for seg in segments:
+        # The cursor's segment may have lost some of its written records before the cursor.
+        here = min(left, gone[seg]) if seg != segments[-1] else left
+        left -= here
         stretches = [(end, size) for s, end, size in new_damage if s == seg]
         log.error(
             "spool_damage_lost",

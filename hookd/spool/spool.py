@@ -191,7 +191,7 @@ class Spool:
         try:
             batch = self._reader.read_batch(max_events, max_bytes)
             if self._reader.new_damage:
-                self.lost += count_lost(self._files, self._reader.new_damage)
+                self.lost += count_lost(self._files, self._reader.new_damage, self.cursor, self.pending_events)
                 self.damage_at = self._files.path(self._reader.new_damage[-1][0])
                 self._reader.new_damage = []
         except OSError as exc:
