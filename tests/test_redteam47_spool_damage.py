@@ -14,7 +14,7 @@ import json
 import os
 import subprocess
 
-from conftest import wait_until
+from conftest import log_records, wait_until
 from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, outcome  # noqa: F401 (a fixture)
 from test_redteam43_spool_damage import records
 
@@ -89,7 +89,37 @@ def test_damage_before_the_cursor_is_not_counted_lost(faulty_daemon, tmp_path):
     wait_until(lambda: arrived(redis)[-3:] == [1, 3, 4], timeout=60, what="the events around the damage in Redis")
     # Damage before the cursor leaves the count of what was written after it unknown: the backlog
     # is the valid records after it, and nothing is counted lost, not the two the old code took off.
-    doc = wait_until(lambda: status(daemon)["spool"]["damaged_bytes"] and status(daemon), timeout=30, what="the damage met")
+    doc = wait_until(
+        lambda: status(daemon)["spool"]["damaged_bytes"] and status(daemon), timeout=30, what="the damage met"
+    )
     assert (doc["spool"]["lost_events"], doc["spool"]["events"]) == (0, 0), doc["spool"]
     assert doc["health"] == "degraded", doc  # the damage said all the same
+    daemon.stop()
+
+
+def test_stretches_met_batch_after_batch_are_counted_from_one_read_of_the_segment(faulty_daemon, tmp_path):
+    """Each new stretch of damage met in a later batch read the whole segment again on the event
+    loop (a 64 MiB segment with damage every few records held it once per batch) and logged
+    spool_damage_lost again, with 0 events: one read counts every stretch in it."""
+    daemon, fs, redis = faulty_daemon(batch_max_events="2")
+    daemon.start()
+    assert [send(daemon, n) for n in range(12)] == ["delivered"] * 12
+    daemon.stop()
+    (segment,) = sorted((tmp_path / "backing" / "spool").glob("*.seg"))
+    placed = records(segment)
+    assert len(placed) == 12
+    daemon.start()  # the backlog counted whole; the damage comes under the running daemon
+    for n in (3, 7, 10):
+        damage(segment, *placed[n])
+    redis.start()
+    wait_until(lambda: arrived(redis)[-1:] == [11], timeout=60, what="the last event in Redis")
+    assert arrived(redis) == [0, 1, 2, 4, 5, 6, 8, 9, 11]
+    doc = wait_until(lambda: settled(daemon, 3), timeout=30, what="the three damaged events counted lost")
+    assert doc["spool"]["events"] == 0, doc["spool"]
+    skipped = [r for r in log_records(daemon.log_text()) if r.get("event") == "spool_damage_skipped"]
+    assert len(skipped) == 3, skipped  # three stretches, in three batches
+    lost = [
+        (r["events"], r["segment"]) for r in log_records(daemon.log_text()) if r.get("event") == "spool_damage_lost"
+    ]
+    assert lost == [(3, str(daemon.state_dir / "spool" / segment.name))]
     daemon.stop()
