@@ -218,6 +218,8 @@ class Spool:
         if self._recent.gone_unsure:
             self._recent.has_copy(batch.events)  # Redis has them: another copy is a duplicate
         self._reader.forget_damage_before(self._cursor.position.segment)
+        for seg in [s for s in self._damage_known if s < self._cursor.position.segment]:
+            del self._damage_known[seg]  # never read again
 
     @property
     def writing_segment(self) -> int:
