@@ -678,16 +678,18 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
 static void mark_missed(const char *state, const char *sock, const char *detail)
 {
     struct failure ignored;
+    struct stat info;
     char line[2 * PATHCAP + 1300];
     int base_fd = open_trusted(state, NULL, -1, &ignored), fd, n;
     if (base_fd < 0)
         return;
     /* Written over in place, padded to 512 bytes (MARK_SIZE in the Python client): ext4 flushes a file
      * truncated and written again at its close, about 1.5 ms per kept event. */
-    fd = openat(base_fd, "hook-send-missed", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    /* O_NONBLOCK: a FIFO there would hold the open until the deadline; only a regular file is written */
+    fd = openat(base_fd, "hook-send-missed", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
     n = snprintf(line, sizeof line, "%s\n%s\n", sock, detail);
     if (fd >= 0) {
-        if (n > 0 && (size_t)n < sizeof line) {
+        if (n > 0 && (size_t)n < sizeof line && fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
             while (n < 512 && (size_t)n < sizeof line - 1)
                 line[n++] = ' ';
             (void)write_all(fd, line, (size_t)n);

@@ -651,11 +651,14 @@ def mark_missed(state_dir, sock_path, detail):
     try:
         fd = posix.open(
             MISSED_MARK,
-            posix.O_WRONLY | posix.O_CREAT | posix.O_NOFOLLOW | posix.O_CLOEXEC,  # no O_TRUNC: MARK_SIZE
+            # no O_TRUNC: MARK_SIZE; O_NONBLOCK: a FIFO there would hold the open until the deadline
+            posix.O_WRONLY | posix.O_CREAT | posix.O_NOFOLLOW | posix.O_CLOEXEC | posix.O_NONBLOCK,
             0o600,
             dir_fd=base_fd,
         )
         try:
+            if posix.fstat(fd).st_mode & 0o170000 != 0o100000:  # a regular file only
+                return
             line = ("%s\n%s\n" % (sock_path, detail)).encode("utf-8", "surrogateescape")
             posix.write(fd, line.ljust(MARK_SIZE))
         finally:

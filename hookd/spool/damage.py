@@ -16,6 +16,8 @@ from __future__ import annotations
 import structlog
 
 from hookd.spool.files import SegmentFiles
+from hookd.spool.records import SegmentReader
+from hookd.spool.segments import Position
 
 log = structlog.get_logger("hookd.spool")
 
@@ -46,18 +48,36 @@ class ReadFailure:
             self.error = None
 
 
-def count_lost(files: SegmentFiles, new_damage: list[tuple[int, int, int]]) -> int:
-    """Events lost in the segments of ``new_damage`` ((segment, end, bytes) the reader met)."""
-    lost = 0
-    for seg in sorted({seg for seg, _, _ in new_damage}):
-        if seg not in files.sizes:
-            continue
-        expected = files.records_in(seg)
-        # One read of the segment, once per stretch of damage; the reader already said where it is.
-        valid = files.count_records(seg, 0, quiet=True)
-        files.counts[seg] = valid
-        here = max(0, expected - valid)
-        lost += here
+def count_lost(
+    files: SegmentFiles,
+    new_damage: list[tuple[int, int, int]],
+    cursor: Position,
+    counted: int,
+    known: dict[int, set[int]],
+) -> int:
+    """Events lost in the segments of ``new_damage`` ((segment, end, bytes) the reader met):
+    what the spool ``counted`` as waiting after ``cursor`` less the valid records there now.
+
+    Not each segment's written count less its valid records: damage before the cursor is in
+    events Redis has, and damage after it in the segment the cursor was in at start was left out
+    of the backlog already; either taken off the waiting count again made it wrong, below zero.
+    A segment read whole leaves all its damage out of its count: where each stretch ends is kept
+    (``known``), and a stretch met later that the read saw is no reason to read it again on the
+    event loop (a big segment with many stretches held it once per batch)."""
+    segments = sorted({seg for seg, end, _ in new_damage if seg in files.sizes and end not in known.get(seg, ())})
+    if not segments:
+        return 0
+    gone = {}
+    for seg in segments:
+        before = files.records_in(seg)
+        files.counts[seg], known[seg] = _valid_records(files, seg)
+        gone[seg] = max(0, before - files.counts[seg])
+    lost = max(0, counted - files.pending_from(cursor, quiet=True))
+    left = lost
+    for seg in segments:
+        # The cursor's segment may have lost some of its written records before the cursor.
+        here = min(left, gone[seg]) if seg != segments[-1] else left
+        left -= here
         stretches = [(end, size) for s, end, size in new_damage if s == seg]
         log.error(
             "spool_damage_lost",
@@ -69,3 +89,20 @@ def count_lost(files: SegmentFiles, new_damage: list[tuple[int, int, int]]) -> i
             "the disk (dmesg, smartctl); the events after the damage are sent as usual",
         )
     return lost
+
+
+def _valid_records(files: SegmentFiles, seg: int) -> tuple[int, set[int]]:
+    """The valid records of ``seg``, and where each stretch of damage in it ends (as reader.py keys it)."""
+    reader = SegmentReader(files.path(seg), 0, files.dir_fd)
+    count, seen, ends = 0, 0, set()
+    try:
+        for _ in reader.records(limit=2**62, end=files.sizes[seg]):
+            count += 1
+            if reader.skipped_bytes != seen:
+                seen = reader.skipped_bytes
+                ends.add(reader.offset)
+        if reader.skipped_bytes != seen:
+            ends.add(reader.offset)
+    finally:
+        reader.close()
+    return count, ends

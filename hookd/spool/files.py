@@ -75,8 +75,22 @@ class SegmentFiles:
 
     def pending_in(self, seg: int, position: Position, quiet: bool = False) -> int:
         if seg == position.segment and position.offset:
-            return self.count_records(seg, position.offset, quiet)
+            after = self.count_records(seg, position.offset, quiet)
+            # Damage after the cursor counts as waiting until the reader meets it and counts it
+            # lost (damage.py): the written count less what is before. Damage before the cursor
+            # leaves that unknown, and only the valid records after it are counted.
+            before, skipped = self._valid_before(seg, position.offset)
+            return after if skipped else max(after, self.records_in(seg) - before)
         return self.records_in(seg)
+
+    def _valid_before(self, seg: int, offset: int) -> tuple[int, int]:
+        """Valid records in ``seg`` before ``offset``, and the bytes of damage skipped there."""
+        reader = SegmentReader(self.path(seg), 0, self.dir_fd)
+        try:
+            count = sum(1 for _ in reader.records(limit=2**62, end=offset))
+        finally:
+            reader.close()
+        return count, reader.skipped_bytes
 
     def records_in(self, seg: int) -> int:
         if seg not in self.counts:

@@ -87,6 +87,7 @@ class Spool:
         self._data_ready.set()
         self.lost = 0  # events in damaged records (damage.py)
         self.damage_at: str | None = None  # the last segment found damaged
+        self._damage_known: dict[int, set[int]] = {}  # segment -> where its stretches end, once read whole
         self.read_failure = ReadFailure()
         recent = self._recent = RecentEvents()
         self._reader = SpoolReader(files, recent, cursor)
@@ -191,7 +192,9 @@ class Spool:
         try:
             batch = self._reader.read_batch(max_events, max_bytes)
             if self._reader.new_damage:
-                self.lost += count_lost(self._files, self._reader.new_damage)
+                self.lost += count_lost(
+                    self._files, self._reader.new_damage, self.cursor, self.pending_events, self._damage_known
+                )
                 self.damage_at = self._files.path(self._reader.new_damage[-1][0])
                 self._reader.new_damage = []
         except OSError as exc:
@@ -215,6 +218,8 @@ class Spool:
         if self._recent.gone_unsure:
             self._recent.has_copy(batch.events)  # Redis has them: another copy is a duplicate
         self._reader.forget_damage_before(self._cursor.position.segment)
+        for seg in [s for s in self._damage_known if s < self._cursor.position.segment]:
+            del self._damage_known[seg]  # never read again
 
     @property
     def writing_segment(self) -> int:
