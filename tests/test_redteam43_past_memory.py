@@ -11,7 +11,6 @@ same code past them as past 64 MiB.
 
 from __future__ import annotations
 
-
 from conftest import log_records, wait_until
 from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, send  # noqa: F401 (a fixture)
 
@@ -35,5 +34,7 @@ def test_inbox_copies_of_events_past_the_memory_of_unsure_ones_are_not_dropped(f
         wait_until(lambda: len(arrived(redis)) >= 12, timeout=30, what="every kept event in Redis")
     except AssertionError as exc:
         raise AssertionError(f"{exc}: {arrived(redis)}") from None
-    assert sorted(arrived(redis)) == list(range(12))  # every one, once
+    # Every one. A copy past memory whose spool record may read back as zeros is taken from the inbox too
+    # (pipeline.py: a second copy in Redis rather than none), so under load one can arrive twice.
+    assert sorted(set(arrived(redis))) == list(range(12)), arrived(redis)
     daemon.stop()
