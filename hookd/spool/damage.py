@@ -16,7 +16,6 @@ from __future__ import annotations
 import structlog
 
 from hookd.spool.files import SegmentFiles
-from hookd.spool.records import SegmentReader
 from hookd.spool.segments import Position
 
 log = structlog.get_logger("hookd.spool")
@@ -70,7 +69,8 @@ def count_lost(
     gone = {}
     for seg in segments:
         before = files.records_in(seg)
-        files.counts[seg], known[seg] = _valid_records(files, seg)
+        read = files.valid_records(seg, 0, files.sizes[seg])
+        files.counts[seg], known[seg] = read.valid, read.damage_ends
         gone[seg] = max(0, before - files.counts[seg])
     lost = max(0, counted - files.pending_from(cursor, quiet=True))
     left = lost
@@ -89,20 +89,3 @@ def count_lost(
             "the disk (dmesg, smartctl); the events after the damage are sent as usual",
         )
     return lost
-
-
-def _valid_records(files: SegmentFiles, seg: int) -> tuple[int, set[int]]:
-    """The valid records of ``seg``, and where each stretch of damage in it ends (as reader.py keys it)."""
-    reader = SegmentReader(files.path(seg), 0, files.dir_fd)
-    count, seen, ends = 0, 0, set()
-    try:
-        for _ in reader.records(limit=2**62, end=files.sizes[seg]):
-            count += 1
-            if reader.skipped_bytes != seen:
-                seen = reader.skipped_bytes
-                ends.add(reader.offset)
-        if reader.skipped_bytes != seen:
-            ends.add(reader.offset)
-    finally:
-        reader.close()
-    return count, ends

@@ -9,6 +9,7 @@ read every record just to count them.
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 import structlog
 
@@ -17,6 +18,12 @@ from hookd.spool.records import SegmentReader
 from hookd.spool.segments import Position, count_path, read_count, segment_path
 
 log = structlog.get_logger("hookd.spool")
+
+
+class ValidRecords(NamedTuple):
+    valid: int
+    skipped: int  # bytes of damage passed
+    damage_ends: set[int]  # where each stretch of it ends
 
 
 class SegmentFiles:
@@ -79,18 +86,9 @@ class SegmentFiles:
             # Damage after the cursor counts as waiting until the reader meets it and counts it
             # lost (damage.py): the written count less what is before. Damage before the cursor
             # leaves that unknown, and only the valid records after it are counted.
-            before, skipped = self._valid_before(seg, position.offset)
-            return after if skipped else max(after, self.records_in(seg) - before)
+            before = self.valid_records(seg, 0, position.offset)
+            return after if before.skipped else max(after, self.records_in(seg) - before.valid)
         return self.records_in(seg)
-
-    def _valid_before(self, seg: int, offset: int) -> tuple[int, int]:
-        """Valid records in ``seg`` before ``offset``, and the bytes of damage skipped there."""
-        reader = SegmentReader(self.path(seg), 0, self.dir_fd)
-        try:
-            count = sum(1 for _ in reader.records(limit=2**62, end=offset))
-        finally:
-            reader.close()
-        return count, reader.skipped_bytes
 
     def records_in(self, seg: int) -> int:
         if seg not in self.counts:
@@ -101,16 +99,32 @@ class SegmentFiles:
     def count_records(self, seg: int, offset: int, quiet: bool = False) -> int:
         """Valid records in ``seg`` from ``offset``; damage passed is logged unless ``quiet``
         (the caller says it)."""
-        reader = SegmentReader(self.path(seg), offset, self.dir_fd)
-        try:
-            count = sum(1 for _ in reader.records(limit=2**62, end=self.sizes[seg]))
-        finally:
-            reader.close()
-        if reader.skipped_bytes and not quiet:
+        read = self.valid_records(seg, offset, self.sizes[seg])
+        self._say_damage(seg, read.skipped, quiet)
+        return read.valid
+
+    def _say_damage(self, seg: int, skipped: int, quiet: bool) -> None:
+        if skipped and not quiet:
             log.warning(
                 "spool_damage_found",
                 segment=self.path(seg),
-                bytes=reader.skipped_bytes,
+                bytes=skipped,
                 hint="records that fail their checksum will be skipped, not published",
             )
-        return count
+
+    def valid_records(self, seg: int, start: int, end: int) -> ValidRecords:
+        """The records of ``seg`` between ``start`` and ``end`` that pass their checksum, the bytes of
+        damage skipped there, and where each stretch of it ends (as reader.py keys it)."""
+        reader = SegmentReader(self.path(seg), start, self.dir_fd)
+        count, seen, ends = 0, 0, set()
+        try:
+            for _ in reader.records(limit=2**62, end=end):
+                count += 1
+                if reader.skipped_bytes != seen:
+                    seen = reader.skipped_bytes
+                    ends.add(reader.offset)
+            if reader.skipped_bytes != seen:
+                ends.add(reader.offset)
+        finally:
+            reader.close()
+        return ValidRecords(count, reader.skipped_bytes, ends)
