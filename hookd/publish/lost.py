@@ -79,8 +79,7 @@ class LostEvents:
             self._lost(name, exc.mark or None, landed)  # the script reads a missing mark as 0
             self.landed[name] = exc.mark
         elif exc.stream_gone and landed:
-            self._stream_gone(name, landed)
-            self.landed[name] = 0  # the next batch makes the stream again
+            self._stream_gone(name, landed)  # the next batch makes the stream again
         else:
             return False  # not short of what landed: the batch sent before this one failed
         self.earlier.pop(name, None)
@@ -138,8 +137,6 @@ class LostEvents:
         for name, landed in list(self.landed.items()):
             if landed:
                 self._stream_gone(name, landed)
-                self.landed[name] = 0
-                self.earlier.pop(name, None)
 
     def _stream_gone(self, name: str, landed: int) -> None:
         message = (
@@ -150,6 +147,8 @@ class LostEvents:
         )
         log.error("redis_stream_gone", sender=name, landed_seq=landed, stream=self.stream, error=message)
         self._keep(message)
+        self.landed[name] = 0  # said once: the next batch makes the stream again
+        self.earlier.pop(name, None)
 
     def _lost(self, name: str, mark: int | None, landed: int) -> None:
         if mark is None and self.earlier.pop(name, None) == landed:
