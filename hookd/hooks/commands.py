@@ -231,7 +231,7 @@ def uninstall(config: Config, path: str, dry_run: bool, out: TextIO | None = Non
     if not changed:
         print(f"no hookd hooks in {path}; nothing to remove", file=err if dry_run else out)
         return 0
-    count = sum(len(h) for h in merge.found(settings.data, url, None).values())
+    count = merge.count(merge.found(settings.data, url))
     target = os.path.realpath(path)
     made = None if os.path.islink(path) else created.matches(config.state_dir, target, settings.raw())
     if made and not new:  # hookd made the file and nobody else ever wrote it: it goes, as it came

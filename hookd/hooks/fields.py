@@ -111,9 +111,10 @@ def _losses(handler: dict[str, Any]) -> list[str]:
 
 
 def problems(handlers: Mapping[str, list[dict[str, Any]]]) -> dict[tuple[str, bool], list[str]]:
-    """Each problem of hookd's ``handlers`` (per event), with whether it blocks, and the events that have it."""
+    """Each problem of hookd's ``handlers`` (per event, all of a file's), with whether it blocks, and
+    the events that have it: of the first JUDGED (``beyond`` says the rest)."""
     found: dict[tuple[str, bool], list[str]] = {}
-    for event, hs in handlers.items():
+    for event, hs in merge.judged(handlers).items():
         for h in hs:
             if (what := problem(event, h)) is not None:
                 found.setdefault(what, []).append(event)
@@ -133,6 +134,20 @@ def _repair(path: str, repair: str | None, config_file: str | None) -> str:
     return repair or f"{repair_command(path, config_file)} ({_WITHOUT})"
 
 
+def beyond(
+    path: str, every: Mapping[str, list[dict[str, Any]]], repair: str | None, config_file: str | None = None
+) -> Finding | None:
+    """What to say when a file holds more of hookd's handlers (``every``) than the checks judge; None when not."""
+    total = merge.count(every)
+    if total <= merge.JUDGED:
+        return None
+    said = (
+        f"are {total} handlers of hookd's, each run for every event they match (one an event is enough): "
+        f"too many to judge, only the first {merge.JUDGED} were checked"
+    )
+    return Finding(path, list(every), said, repair or f"{repair_command(path, config_file)} ({_ONE})")
+
+
 def findings(
     paths: Iterable[str | SettingsFile],
     url: str | None,
@@ -142,10 +157,11 @@ def findings(
     """The problems of hookd's hooks (command and HTTP) in ``paths``, each with its repair."""
     found = []
     for settings in readable(paths):
-        repair = _repair(settings.path, (repairs or {}).get(settings.path), config_file)
-        for (what, blocks), events in problems(merge.found(settings.data, url)).items():
+        every = merge.handlers(settings, url)
+        given = (repairs or {}).get(settings.path)
+        repair = _repair(settings.path, given, config_file)
+        for (what, blocks), events in problems(every).items():
             found.append(Finding(settings.path, events, what, repair, blocks))
-        if (too_many := merge.beyond(settings.data, url)) is not None:
-            fix = (repairs or {}).get(settings.path) or f"{repair_command(settings.path, config_file)} ({_ONE})"
-            found.append(Finding(settings.path, too_many[1], too_many[0], fix))
+        if (too_many := beyond(settings.path, every, given, config_file)) is not None:
+            found.append(too_many)
     return found

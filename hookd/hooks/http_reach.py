@@ -39,7 +39,7 @@ def misses(
     for settings in readable(paths):
         path = settings.path
         by_url: dict[str, list[str]] = {}
-        for event, handlers in merge.found(settings.data, configured).items():
+        for event, handlers in merge.handlers(settings, configured).items():
             for handler in handlers:
                 url = handler.get("url")
                 if handler.get("type") != "http" or not isinstance(url, str):

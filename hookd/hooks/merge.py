@@ -9,10 +9,10 @@ place writes nothing.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Collection
+from typing import Any, Callable, Collection, Mapping
 
 from hookd.hooks import entries
-from hookd.hooks.settings import SettingsError, json_type
+from hookd.hooks.settings import SettingsError, SettingsFile, json_type
 
 
 def _hooks_of(data: dict[str, Any], path: str) -> dict[str, Any] | None:
@@ -109,43 +109,71 @@ def uninstall(data: dict[str, Any], path: str, url: str | None) -> tuple[dict[st
     return new, changed
 
 
-# The most of hookd's handlers one file's checks look at: hookd writes one an event, a doubled
-# install twice that. The checks parse each command several times (shlex), so that a settings file
-# of hundreds of thousands would keep `hookd status` busy for long: past this, the rest is said.
+# The most of hookd's handlers one file's checks judge one by one: hookd writes one an event, a
+# doubled install twice that. Those checks parse each command several times (shlex: its route, the
+# settings written into it, the paths it runs), so that a settings file of hundreds of thousands
+# would keep `hookd status` busy for long: past this, the rest is said (fields.beyond).
 JUDGED = 256
 
 
-def found(data: dict[str, Any], url: str | None, limit: int | None = JUDGED) -> dict[str, list[dict[str, Any]]]:
-    """hookd's handlers per event, in file order: the first ``limit`` of them (None: all)."""
+def found(data: dict[str, Any], url: str | None) -> dict[str, list[dict[str, Any]]]:
+    """hookd's handlers per event, in file order: all of them (a walk of every handler)."""
     hooks = data.get("hooks")
     result: dict[str, list[dict[str, Any]]] = {}
     if not isinstance(hooks, dict):
         return result
-    left = limit
     for event, groups in hooks.items():
-        if not isinstance(groups, list) or left == 0:
+        if not isinstance(groups, list):
             continue
         for group in groups:
             handlers = group.get("hooks") if isinstance(group, dict) else None
             if isinstance(handlers, list):
                 mine = [h for h in handlers if entries.is_hookd(h, url)]
-                if left is not None:
-                    mine, left = mine[:left], left - min(left, len(mine))
-                result.setdefault(event, []).extend(mine)
-        if not result.get(event):
-            result.pop(event, None)
+                if mine:
+                    result.setdefault(event, []).extend(mine)
     return result
 
 
-def beyond(data: dict[str, Any], url: str | None) -> tuple[str, list[str]] | None:
-    """What to say when a file holds more of hookd's handlers than its checks judge, and for which
-    events; None when not."""
-    every = found(data, url, None)
-    count = sum(len(hs) for hs in every.values())
-    if count <= JUDGED:
-        return None
-    said = (
-        f"are {count} handlers of hookd's, each run for every event they match (one an event is enough): "
-        f"too many to judge, only the first {JUDGED} were checked"
+def holds(data: Mapping[str, Any], url: str | None) -> bool:
+    """Whether ``data`` holds any handler of hookd's (the walk ends at the first)."""
+    hooks = data.get("hooks")
+    groups_of = hooks.values() if isinstance(hooks, dict) else ()
+    return any(
+        entries.is_hookd(h, url)
+        for groups in groups_of
+        if isinstance(groups, list)
+        for group in groups
+        if isinstance(group, dict) and isinstance(group.get("hooks"), list)
+        for h in group["hooks"]
     )
-    return said, list(every)
+
+
+def handlers(settings: SettingsFile, url: str | None) -> dict[str, list[dict[str, Any]]]:
+    """``found`` for one settings file read, walked once for every check that reads it (reach.py,
+    http_reach.py, ports.py, fields.py, sources.py), not once each."""
+    if url not in settings.hookd:
+        settings.hookd[url] = found(settings.data, url)
+    return settings.hookd[url]
+
+
+def commands(settings: SettingsFile) -> dict[str, list[dict[str, Any]]]:
+    """hookd's command handlers per event in one settings file (an event with only HTTP ones: []):
+    whichever URL its walk was made with serves, as a command handler is hookd's whatever the URL."""
+    walked = next(iter(settings.hookd.values())) if settings.hookd else handlers(settings, None)
+    return {event: [h for h in hs if h.get("type") == "command"] for event, hs in walked.items()}
+
+
+def judged(every: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The first JUDGED of hookd's handlers, per event in file order: those the checks that parse
+    each command look at."""
+    result: dict[str, list[dict[str, Any]]] = {}
+    left = JUDGED
+    for event, hs in every.items():
+        if left == 0:
+            break
+        result[event], left = hs[:left], left - min(left, len(hs))
+    return result
+
+
+def count(every: Mapping[str, list[dict[str, Any]]]) -> int:
+    return sum(len(hs) for hs in every.values())

@@ -63,7 +63,7 @@ def http_urls(paths: Iterable[str | SettingsFile], config: Any) -> list[str]:
     url = entries.http_url(config.http_addr) if config.http_addr else None
     found: set[str] = set()
     for settings in readable(paths):
-        for handlers in merge.found(settings.data, url).values():
+        for handlers in merge.handlers(settings, url).values():
             found.update(h["url"] for h in handlers if h.get("type") == "http" and isinstance(h.get("url"), str))
     return sorted(found)
 

@@ -77,11 +77,9 @@ def repair_command(path: str, config_file: str | None = None) -> str:
 
 
 def command_handlers(settings: SettingsFile) -> dict[str, list[dict[str, Any]]]:
-    """hookd's command handlers per event in one settings file ({} when missing)."""
-    return {
-        event: [h for h in handlers if h.get("type") == "command"]
-        for event, handlers in merge.found(settings.data, None).items()
-    }
+    """hookd's command handlers per event in one settings file ({} when missing): the first JUDGED,
+    as each is parsed (its route, the paths it runs, the settings written into it)."""
+    return merge.judged(merge.commands(settings))
 
 
 def check(

@@ -14,7 +14,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hookd.home import user_home
@@ -82,6 +82,8 @@ class SettingsFile:
     indent: str | int = 2
     newline_at_end: bool = True
     bom: bool = False
+    # hookd's handlers in it per URL they were found with, walked once for all the checks (merge.handlers)
+    hookd: dict[str | None, dict[str, list[dict[str, Any]]]] = field(default_factory=dict, repr=False, compare=False)
 
     def render(self, data: dict[str, Any]) -> str:
         # A file that spells non-ASCII characters as \u escapes keeps doing so.

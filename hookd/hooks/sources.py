@@ -71,7 +71,7 @@ class Sources:
         kind = {f.path: f for f in self.files}
         said = []
         for settings in self.settings:
-            events = list(merge.found(settings.data, self.url))
+            events = list(merge.handlers(settings, self.url))
             f = kind.get(settings.path) or HookFile(settings.path)
             for why, fix in switches.found(settings.path, self.merged, f.forced, bool(f.plugin)) if events else []:
                 said.append(Finding(settings.path, events, f"never run, so no events will reach hookd: {why}", fix))
@@ -93,7 +93,7 @@ def read(described: Sequence[str], http_addr: str = "", cwd: str | None = None) 
     files += [
         HookFile(layer.path, managed=True)
         for layer in merged
-        if layer.managed and layer.path not in named and merge.found(dict(layer.data), url)
+        if layer.managed and layer.path not in named and merge.holds(layer.data, url)
     ]
     user = scope_paths(("user",))[0]
     unread: list[plugins.Unread] = []

@@ -40,7 +40,8 @@ def describe(
         settings = load(path)
     except SettingsError as exc:
         return {**info, "error": str(exc)}
-    handlers = merge.found(settings.data, url)
+    every = merge.handlers(settings, url)
+    handlers = merge.judged(every)  # each is parsed below: the rest is said (fields.beyond)
     modes = sorted({entries.mode_of(h) for hs in handlers.values() for h in hs})
     clients = {e: sorted({entries.client_of(h) for h in hs} - {"http"}) for e, hs in handlers.items()}
     missing = sorted({p for hs in handlers.values() for h in hs for p in entries.missing_paths(h)})
@@ -62,12 +63,12 @@ def describe(
     problems += [p for u in urls if (p := proxies.problem(u, os.environ, merged))]
     routes = _routes(config, path, handlers, repair)
     problems += [r["problem"] for r in routes if r["problem"]]
-    problems += reach.settings_apart(os.path.abspath(path), handlers, config, repair)
-    found = fields.problems(handlers)
-    problems += [fields.text(what, names, os.path.abspath(path), repair) for (what, _), names in found.items()]
-    if (too_many := merge.beyond(settings.data, url)) is not None:
-        fix = repair or f"{reach.repair_command(os.path.abspath(path))} (it writes one handler an event)"
-        problems.append(f"hookd's hooks {too_many[0]}; repair: {fix}")
+    where = os.path.abspath(path)
+    problems += reach.settings_apart(where, handlers, config, repair)
+    found = fields.problems(every)
+    problems += [fields.text(what, names, where, repair) for (what, _), names in found.items()]
+    if (too_many := fields.beyond(where, every, repair)) is not None:
+        problems.append(f"hookd's hooks {too_many.problem}; repair: {too_many.repair}")
     changeable = reach.others_can_change(path) if handlers else None
     if changeable:
         problems.append(f"hookd's hooks are in a file another user can change: {changeable}")
