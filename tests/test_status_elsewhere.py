@@ -86,6 +86,9 @@ def test_hooks_that_reach_the_daemon_only_through_its_inbox_are_said_so_with_a_r
     runtime = base / "xdg"
     runtime.mkdir(mode=0o700)
     shell = {**daemon.env, "XDG_RUNTIME_DIR": str(runtime), "HOOKD_HOOK_CLIENT": "python"}
+    # The fixture's HOOKD_SEND_TIMEOUT_MS (2000, for loaded workers) would pass SessionEnd's 1.5 s in the
+    # environment Claude Code would start from, which status says (fiftieth pass); not this test's subject.
+    shell.pop("HOOKD_SEND_TIMEOUT_MS")
     settings = base / "home" / ".claude" / "settings.json"
 
     def hookd(*args: str) -> subprocess.CompletedProcess[str]:

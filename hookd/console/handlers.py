@@ -90,7 +90,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         read, repairs = hooked.settings, hooked.repairs
         served = (found.get("http") or {}).get("addr")
         missed = http_reach.misses(read, served, config, repairs) if found.get("running") else []
-        missed += fields.findings(read, hooked.url, config_file, repairs)  # fields that stop or block hookd's hooks
+        # Fields that stop or block hookd's hooks, and a hook-send deadline past a hook's timeout.
+        missed += fields.findings(read, hooked.url, config_file, repairs, hooked.merged)
         missed += hooked.switched_off()  # settings that keep Claude Code from running them at all
         code, found = annotate(code, found, config, config_file, read, missed, repairs)
         found["hooks_problems"] = unnamed + found.get("hooks_problems", [])

@@ -96,7 +96,7 @@ def _warn_about_hooks(config: Any, args: argparse.Namespace) -> None:
         read, repairs = hooked.settings, hooked.repairs  # each file read once for the three checks
         found = reach.check(read, config.socket, config.state_dir, config_file_of(args), repairs=repairs)
         found.findings += http_reach.misses(read, config.http_addr or None, config, repairs)
-        found.findings += fields.findings(read, hooked.url, config_file_of(args), repairs)
+        found.findings += fields.findings(read, hooked.url, config_file_of(args), repairs, hooked.merged)
         found.findings += hooked.switched_off()
         # HTTP hooks posting to a port another user listens on hand that user every event.
         held = ports.hook_url_problems(ports.http_urls(read, config), config.http_token_file)

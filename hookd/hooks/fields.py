@@ -19,6 +19,9 @@ pass):
 - ``once: true``: the handler runs once and is then removed; every later event of that kind is lost.
 - ``timeout`` (seconds) below what hook-send needs to start and finish within its own deadline,
   or not a positive number (the settings schema refuses it): Claude Code kills the hook first.
+- ``timeout`` under hook-send's own deadline, raised by ``HOOKD_SEND_TIMEOUT_MS`` in the command,
+  a settings file's ``env`` or the environment (``killed_first``): Claude Code ends hook-send at
+  the timeout (SIGTERM), and an event it has not yet handed over is lost.
 
 Harmless, left alone: ``statusMessage`` (a spinner's text), ``continueOnBlock`` (prompt hooks' only;
 it changes what a block does, and hook-send never asks for one), a longer ``timeout`` (hook-send
@@ -27,9 +30,12 @@ ends within its own deadline whatever Claude Code allows; docs/hooks.md).
 
 from __future__ import annotations
 
+import os
 from typing import Any, Iterable, Mapping
 
-from hookd.hooks import merge
+from hookd.hooks import entries, merge
+from hookd.hooks.command import split_command, split_env
+from hookd.hooks.layers import Layer, claude_env
 from hookd.hooks.reach import Finding, events_text, repair_command
 from hookd.hooks.settings import SettingsFile, readable
 
@@ -148,13 +154,73 @@ def beyond(
     return Finding(path, list(every), said, repair or f"{repair_command(path, config_file)} ({_ONE})")
 
 
+# What hook-send reads its deadline from (client/hook_send.py's send_timeout_ms).
+SEND_TIMEOUT_VAR = "HOOKD_SEND_TIMEOUT_MS"
+
+
+def killed_first(
+    path: str,
+    handlers: Mapping[str, list[dict[str, Any]]],
+    layers: list[Layer],
+    repair: str | None,
+    config_file: str | None = None,
+) -> dict[tuple[str, str], list[str]]:
+    """hookd's command hooks whose ``timeout`` Claude Code reaches before hook-send's own deadline,
+    raised by HOOKD_SEND_TIMEOUT_MS in their command, the env of a settings file Claude Code merges
+    (``layers``) or this environment (standing in for Claude Code's): Claude Code ends hook-send
+    first (SIGTERM), and an event not yet handed over is lost. -> (what, fix): events."""
+    from hookd_client import hook_send
+
+    env, where = claude_env(os.environ, layers)
+    found: dict[tuple[str, str], list[str]] = {}
+    for event, hs in merge.judged(handlers).items():
+        for h in hs:
+            timeout = h.get("timeout")
+            if h.get("type") != "command" or isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+                continue
+            line = entries.command_line(h)
+            variables: dict[str, str] = {}
+            if SEND_TIMEOUT_VAR in line:  # a plain find first: most commands set none
+                try:
+                    variables = split_env(split_command(line))[0]
+                except ValueError:
+                    pass
+            place = (
+                "their command"
+                if SEND_TIMEOUT_VAR in variables
+                else f"the env of {where[SEND_TIMEOUT_VAR]}"
+                if SEND_TIMEOUT_VAR in where
+                else "this environment"
+            )
+            deadline = hook_send.send_timeout_ms({**env, **variables})
+            # SessionEnd's hooks are ended by a shared budget, raised to the longest of their timeouts.
+            ends_s = max(timeout, entries.SESSION_END_BUDGET_S) if event == "SessionEnd" else timeout
+            if timeout <= 0 or deadline < ends_s * 1000 or SEND_TIMEOUT_VAR not in {**env, **variables}:
+                continue
+            what = (
+                f"carry timeout = {_short(timeout)} s, but hook-send takes {SEND_TIMEOUT_VAR}={deadline} from "
+                f"{place}: Claude Code ends it after {_short(ends_s)} s, before its own deadline, and an event "
+                "not yet handed over is lost"
+            )
+            fix = (
+                _repair(path, repair, config_file)
+                if place == "their command"
+                else f"lower {SEND_TIMEOUT_VAR} in {place} to under {_short(int(ends_s * 1000))}, or raise these "
+                f"hooks' timeout in {path} past it"
+            )
+            found.setdefault((what, fix), []).append(event)
+    return found
+
+
 def findings(
     paths: Iterable[str | SettingsFile],
     url: str | None,
     config_file: str | None = None,
     repairs: Mapping[str, str] | None = None,
+    layers: list[Layer] | None = None,
 ) -> list[Finding]:
-    """The problems of hookd's hooks (command and HTTP) in ``paths``, each with its repair."""
+    """The problems of hookd's hooks (command and HTTP) in ``paths``, each with its repair (``layers``:
+    the settings Claude Code merges, lowest first, for their env)."""
     found = []
     for settings in readable(paths):
         every = merge.handlers(settings, url)
@@ -162,6 +228,8 @@ def findings(
         repair = _repair(settings.path, given, config_file)
         for (what, blocks), events in problems(every).items():
             found.append(Finding(settings.path, events, what, repair, blocks))
+        for (what, fix), events in killed_first(settings.path, every, layers or [], given, config_file).items():
+            found.append(Finding(settings.path, events, what, fix))
         if (too_many := beyond(settings.path, every, given, config_file)) is not None:
             found.append(too_many)
     return found

@@ -16,9 +16,9 @@ from typing import Any, Callable, TextIO
 from hookd import port_holders
 from hookd.config import Config
 from hookd.hooks import entries, events, layers, merge
-from hookd.hooks import fields, http_policy, ports, proxies, reach, sources, switches
+from hookd.hooks import fields, http_policy, ports, proxies, reach, sources, switches, workspace
 from hookd.hooks.command import Route, route
-from hookd.hooks.settings import SettingsError, load
+from hookd.hooks.settings import SettingsError, load, scope_path
 from hookd.units import plural
 from hookd.terminal.text import visible
 
@@ -67,6 +67,8 @@ def describe(
     problems += reach.settings_apart(where, handlers, config, repair)
     found = fields.problems(every)
     problems += [fields.text(what, names, where, repair) for (what, _), names in found.items()]
+    killed = fields.killed_first(where, every, merged, repair)
+    problems += [f"hooks for {reach.events_text(names)} {what}; fix: {fix}" for (what, fix), names in killed.items()]
     if (too_many := fields.beyond(where, every, repair)) is not None:
         problems.append(f"hookd's hooks {too_many.problem}; repair: {too_many.repair}")
     changeable = reach.others_can_change(path) if handlers else None
@@ -153,6 +155,7 @@ def status(
             f["problems"] += [p for u in f["urls"] if (p := proxies.sandbox_problem(u, merged))]
             f["problems"] += [p for u in f["urls"] for p in http_policy.problems(u, merged)]
     _twice(files)
+    _trust(files)
     if as_json:
         print(json.dumps({"files": files}), file=out)
     else:
@@ -161,6 +164,16 @@ def status(
     if any(f.get("error") or f.get("problems") for f in files):
         return 1
     return 0 if any(f.get("events") for f in files) else 3
+
+
+def _trust(files: list[dict[str, Any]]) -> None:
+    """The project's files hold hooks for this folder: a note when Claude Code would ask to trust it
+    before running any hook here (workspace.py); a note, not a problem: ``claude -p`` runs them."""
+    here = {os.path.abspath(scope_path(scope)) for scope in ("project", "local")}
+    mine = [f for f in files if f.get("events") and not f.get("plugin") and os.path.abspath(f["path"]) in here]
+    why = workspace.untrusted(os.getcwd()) if mine else None
+    for f in mine if why else []:
+        f.setdefault("notes", []).append(why)
 
 
 def _unread(path: str, why: str, what: str) -> dict[str, Any]:
@@ -238,4 +251,5 @@ def _render(f: dict[str, Any]) -> str:
     if left:
         lines.append(f"  not hooked: {', '.join(left)}")
     lines += [f"  ! {p}" for p in f["problems"]] or ["  paths ok"]
+    lines += [f"  note: {n}" for n in f.get("notes", [])]
     return "\n".join(lines)
