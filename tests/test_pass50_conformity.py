@@ -8,10 +8,12 @@ throwaway HOME, the CLI in-process (docs/security.md, "Fiftieth pass: conformity
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from hookd.cli import main
 from hookd.hooks import entries
 from test_hooks_install import home, run_hooks, user_settings  # noqa: F401 - fixture
 from test_pass29_conformity import managed  # noqa: F401 - fixture
@@ -168,3 +170,18 @@ def test_the_users_own_hooks_get_no_trust_note(home, managed, capsys):  # noqa: 
     _write(user_settings(home), _groups({"Stop": _hookd_hook("Stop")}))
     code, out = _hooks_status(capsys)
     assert code == 0 and "not trusted" not in out, out
+
+
+def test_hookd_status_notes_it_too_without_a_problem(home, managed, capsys, short_state):  # noqa: F811
+    _project_hooks(home)
+    capsys.readouterr()
+    assert main(["status", "--json"]) == 2  # not running: the hooks are still checked
+    document = json.loads(capsys.readouterr().out)
+    [note] = document["hooks_notes"]
+    assert note.startswith(f"{home / 'project'} is not trusted by Claude Code yet"), note
+    assert document["hooks_problems"] == [], document
+    assert main(["status"]) == 2
+    assert f"note: {home / 'project'} is not trusted" in capsys.readouterr().out
+    _write(home / "home" / ".claude.json", {"projects": {str(home / "project"): {"hasTrustDialogAccepted": True}}})
+    assert main(["status", "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["hooks_notes"] == []

@@ -95,6 +95,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         missed += hooked.switched_off()  # settings that keep Claude Code from running them at all
         code, found = annotate(code, found, config, config_file, read, missed, repairs)
         found["hooks_problems"] = unnamed + found.get("hooks_problems", [])
+        found["hooks_notes"] = [note] if (note := hooked.untrusted()) else []  # Claude Code's folder trust
         code, found = ports.annotate(code, found, config, read)
         code, found = missed_socket.annotate(code, found, config)
         if found.get("running") is False:

@@ -166,6 +166,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     rows.append(("socket", status["socket"]))
     # They quote settings files, the project's among them (a checkout's): shown, never acted on.
     rows += [("hooks", paint(f"! {visible(problem)}", YELLOW)) for problem in status.get("hooks_problems", [])]
+    rows += [("hooks", f"note: {visible(note)}") for note in status.get("hooks_notes", [])]
     rows += _port_rows(status, paint)
     if status.get("http"):
         http = status["http"]
@@ -245,6 +246,7 @@ def _render_offline(status: dict[str, Any], paint: Paint) -> str:
             *_offline_spare_rows(status["inbox"]),
             ("state", status["state_dir"]),
             *[("hooks", paint(f"! {visible(problem)}", YELLOW)) for problem in status.get("hooks_problems", [])],
+            *[("hooks", f"note: {visible(note)}") for note in status.get("hooks_notes", [])],
             *_port_rows(status, paint),
             ("start", "hookd run  (or: systemctl --user start hookd)"),
         ]

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from hookd.hooks import entries, layers, merge, plugins, switches
+from hookd.hooks import entries, layers, merge, plugins, switches, workspace
 from hookd.hooks.reach import Finding
 from hookd.hooks.settings import SettingsFile, readable, scope_paths
 
@@ -76,6 +76,13 @@ class Sources:
             for why, fix in switches.found(settings.path, self.merged, f.forced, bool(f.plugin)) if events else []:
                 said.append(Finding(settings.path, events, f"never run, so no events will reach hookd: {why}", fix))
         return said
+
+    def untrusted(self) -> str | None:
+        """For ``hookd status``: the note ``hooks status`` gives the project's files holding hookd's
+        hooks when Claude Code has not trusted this folder (workspace.py); None when not."""
+        here = workspace.project_files()
+        held = any(os.path.abspath(s.path) in here and merge.handlers(s, self.url) for s in self.settings)
+        return workspace.untrusted(os.getcwd()) if held else None
 
 
 def read(described: Sequence[str], http_addr: str = "", cwd: str | None = None) -> Sources:

@@ -18,7 +18,7 @@ from hookd.config import Config
 from hookd.hooks import entries, events, layers, merge
 from hookd.hooks import fields, http_policy, ports, proxies, reach, sources, switches, workspace
 from hookd.hooks.command import Route, route
-from hookd.hooks.settings import SettingsError, load, scope_path
+from hookd.hooks.settings import SettingsError, load
 from hookd.units import plural
 from hookd.terminal.text import visible
 
@@ -169,7 +169,7 @@ def status(
 def _trust(files: list[dict[str, Any]]) -> None:
     """The project's files hold hooks for this folder: a note when Claude Code would ask to trust it
     before running any hook here (workspace.py); a note, not a problem: ``claude -p`` runs them."""
-    here = {os.path.abspath(scope_path(scope)) for scope in ("project", "local")}
+    here = workspace.project_files()
     mine = [f for f in files if f.get("events") and not f.get("plugin") and os.path.abspath(f["path"]) in here]
     why = workspace.untrusted(os.getcwd()) if mine else None
     for f in mine if why else []:

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from hookd.config_errors import SettingError
 from hookd.home import user_home
-from hookd.hooks.settings import SettingsError, load
+from hookd.hooks.settings import SettingsError, load, scope_path
 
 
 def global_config(environ: Mapping[str, str]) -> str:
@@ -64,3 +64,8 @@ def untrusted(cwd: str, environ: Mapping[str, str] = os.environ) -> str | None:
         f"above it in {path}): an interactive claude started here runs no hooks, hookd's included, until its "
         "trust dialog is accepted (claude -p does not ask)"
     )
+
+
+def project_files(cwd: str | None = None) -> set[str]:
+    """This folder's project settings files (shared and local), whose hooks are for this folder."""
+    return {os.path.abspath(scope_path(scope, cwd=cwd)) for scope in ("project", "local")}
