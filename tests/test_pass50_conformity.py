@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_until
 from hookd.cli import main
 from hookd.hooks import entries
 from test_hooks_install import home, run_hooks, user_settings  # noqa: F401 - fixture
@@ -185,3 +186,15 @@ def test_hookd_status_notes_it_too_without_a_problem(home, managed, capsys, shor
     _write(home / "home" / ".claude.json", {"projects": {str(home / "project"): {"hasTrustDialogAccepted": True}}})
     assert main(["status", "--json"]) == 2
     assert json.loads(capsys.readouterr().out)["hooks_notes"] == []
+
+
+@pytest.mark.process
+def test_hookd_runs_start_check_names_a_deadline_past_the_timeout(home, hookd_factory, redis_db):  # noqa: F811
+    path = user_settings(home)
+    _write(path, _groups({"Stop": _hookd_hook("Stop", timeout=1)}))
+    daemon = hookd_factory()
+    assert daemon.env["HOOKD_SEND_TIMEOUT_MS"] == "2000"  # the fixture's, in the daemon's environment
+    wait_until(lambda: "HOOKD_SEND_TIMEOUT_MS=2000" in daemon.log_text(), what="the warning at start")
+    [record] = [json.loads(line) for line in daemon.log_text().splitlines() if "HOOKD_SEND_TIMEOUT_MS=2000" in line]
+    assert record["event"] == "hooks_would_miss" and record["settings"] == str(path), record
+    assert record["events"] == ["Stop"] and "from this environment" in record["problem"], record
