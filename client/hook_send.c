@@ -138,6 +138,34 @@ static void say(const char *fmt, ...)
     }
 }
 
+static void exit_now(int sig)
+{
+    (void)sig;
+    _exit(0);
+}
+
+/* The deadline's handler's line on stderr, its wait bounded (20 ms, LAST_WRITE_S in the Python client):
+ * a stderr nobody reads (a full pipe, a stopped terminal) held the handler, and the hook, for ever, no
+ * deadline being left to end it. SIGALRM then interrupts the write and ends the run at exit 0. */
+static void last_write(const char *line, size_t len)
+{
+    struct sigaction now;
+    struct itimerval last = {{0, 0}, {0, 20000}};
+    sigset_t alarm;
+    if (no_stderr || len == 0)
+        return;
+    memset(&now, 0, sizeof now);
+    now.sa_handler = exit_now;
+    sigemptyset(&now.sa_mask);
+    sigaction(SIGALRM, &now, NULL);
+    sigemptyset(&alarm);
+    sigaddset(&alarm, SIGALRM);
+    sigprocmask(SIG_UNBLOCK, &alarm, NULL); /* on_alarm runs with it blocked */
+    setitimer(ITIMER_REAL, &last, NULL);
+    if (write(2, line, len) < 0)
+        _exit(0);
+}
+
 static void on_alarm(int sig)
 {
     static const char msg[] = "hook-send: deadline reached; exiting\n";
@@ -153,10 +181,10 @@ static void on_alarm(int sig)
                        : sig == SIGTERM ? killed_line : lost_armed == PARTIAL ? partial_line : lost_line;
     size_t len = handed ? (sig == SIGTERM ? unacked_killed_len : unacked_len)
                  : sig == SIGTERM ? killed_len : lost_armed == PARTIAL ? partial_len : lost_len;
-    if (lost_armed && !no_stderr && write(2, line, len) < 0)
-        _exit(0);
-    if (debug && sig == SIGALRM && !no_stderr && write(2, msg, sizeof msg - 1) < 0)
-        _exit(0);
+    if (lost_armed)
+        last_write(line, len);
+    if (debug && sig == SIGALRM)
+        last_write(msg, sizeof msg - 1);
     _exit(0);
 }
 
@@ -616,10 +644,35 @@ static int open_locked(int dirfd, const char *tmp)
     return -1;
 }
 
+/* Note in the state directory (open at base_fd) which socket this run could not reach and why (as the
+ * Python client's mark_missed): a hookd running on another socket gets the event only at its next inbox
+ * sweep, and `hookd status` reads the mark to say so with the repair. Best effort. */
+static void mark_missed(int base_fd, const char *sock, const char *detail)
+{
+    struct stat info;
+    char line[2 * PATHCAP + 1300];
+    int fd, n;
+    /* Written over in place, padded to 512 bytes (MARK_SIZE in the Python client): ext4 flushes a file
+     * truncated and written again at its close, about 1.5 ms per kept event. */
+    /* O_NONBLOCK: a FIFO there would hold the open until the deadline; only a regular file is written */
+    fd = openat(base_fd, "hook-send-missed", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+    n = snprintf(line, sizeof line, "%s\n%s\n", sock, detail);
+    if (fd >= 0) {
+        if (n > 0 && (size_t)n < sizeof line && fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
+            while (n < 512 && (size_t)n < sizeof line - 1)
+                line[n++] = ' ';
+            (void)write_all(fd, line, (size_t)n);
+        }
+        close(fd);
+    }
+}
+
 /* Write the frame to <base>/<sub>/ (or <base>/) via a temporary file -> 0 and its path in `saved`,
- * or -1 and *f filled. */
+ * or -1 and *f filled. With mark_sock, the missed socket (and mark_detail) is noted in base once the
+ * file is kept, through the fd this write opened: the state directory is opened once per run. */
 static int write_inbox(const char *base, const char *sub, const char *head, size_t hlen, const char *body,
-                       size_t blen, const char *name, const char *id, char *saved, struct failure *f)
+                       size_t blen, const char *name, const char *id, char *saved, struct failure *f,
+                       const char *mark_sock, const char *mark_detail)
 {
     char box[PATHCAP], tmp[32];
     int base_fd, box_fd, fd, bad, err = 0;
@@ -666,37 +719,12 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
     }
     if (box_fd != base_fd)
         close(box_fd);
+    if (!err && fd >= 0 && mark_sock)
+        mark_missed(base_fd, mark_sock, mark_detail);
     close(base_fd);
     if (err || join(saved, box, name) != 0)
         return fail(f, box, errname(err ? err : ENAMETOOLONG), NULL), -1;
     return 0;
-}
-
-/* Note in the state directory which socket this run could not reach and why (as the Python client's
- * mark_missed): a hookd running on another socket gets the event only at its next inbox sweep, and
- * `hookd status` reads the mark to say so with the repair. Best effort. */
-static void mark_missed(const char *state, const char *sock, const char *detail)
-{
-    struct failure ignored;
-    struct stat info;
-    char line[2 * PATHCAP + 1300];
-    int base_fd = open_trusted(state, NULL, -1, &ignored), fd, n;
-    if (base_fd < 0)
-        return;
-    /* Written over in place, padded to 512 bytes (MARK_SIZE in the Python client): ext4 flushes a file
-     * truncated and written again at its close, about 1.5 ms per kept event. */
-    /* O_NONBLOCK: a FIFO there would hold the open until the deadline; only a regular file is written */
-    fd = openat(base_fd, "hook-send-missed", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
-    n = snprintf(line, sizeof line, "%s\n%s\n", sock, detail);
-    if (fd >= 0) {
-        if (n > 0 && (size_t)n < sizeof line && fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
-            while (n < 512 && (size_t)n < sizeof line - 1)
-                line[n++] = ' ';
-            (void)write_all(fd, line, (size_t)n);
-        }
-        close(fd);
-    }
-    close(base_fd);
 }
 
 /* Wait for fd to be ready until the monotonic deadline (at least 1 ms, as the Python client) -> 1, or 0 */
@@ -1075,11 +1103,12 @@ static void run(const char *hook, long long start, int timeout)
     int nfail = 0, saved = 0;
     if (!state[0])
         fail(&failures[nfail], NO_HOME[0], NO_HOME[1], NO_HOME[2]);
-    if (state[0] && write_inbox(state, "inbox", head, len, sent_body, blen, name, id, final, &failures[nfail]) == 0)
+    if (state[0] && write_inbox(state, "inbox", head, len, sent_body, blen, name, id, final, &failures[nfail],
+                                sock[0] ? sock : NULL, detail) == 0)
         saved = 1;
     else if (nfail++, !spare_inbox(spare, &sub))
         fail(&failures[nfail++], "(no spare inbox)", "none found", NULL);
-    else if (write_inbox(spare, sub, head, len, sent_body, blen, name, id, final, &failures[nfail]) == 0)
+    else if (write_inbox(spare, sub, head, len, sent_body, blen, name, id, final, &failures[nfail], NULL, NULL) == 0)
         saved = 1;
     else
         nfail++;
@@ -1106,8 +1135,6 @@ static void run(const char *hook, long long start, int timeout)
     else if (!saved)
         say("hook-send: event lost: %s: %s; %s: %s", failures[0].place, failures[0].why, failures[1].place,
             failures[1].why);
-    if (saved && !nfail && sock[0])
-        mark_missed(state, sock, detail);
     if (saved && debug)
         say("hook-send: daemon at %s %s; event saved to %s %s", sock, detail, nfail ? "spare inbox" : "inbox",
             final);

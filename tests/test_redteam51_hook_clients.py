@@ -1,0 +1,146 @@
+"""Fifty-first red-team pass: the hook clients (both: client/hook_send.py and client/hook_send.c).
+
+- The inbox fallback opened the state directory twice: once for the inbox write, once again for the
+  hook-send-missed mark. Now the mark is written through the directory's fd the inbox write holds.
+- A stderr nobody reads (a pipe left full) held the deadline's handler in its write for ever: the
+  hook never ended, no deadline being left to end it. The handler's write is now bounded itself.
+- HOOKD_SEND_TIMEOUT_MS in other scripts' digits ("\\u0663\\u0660\\u0660") was 300 ms to the Python
+  client (int() takes them) and the default 250 to the native one: now the default to both.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+STRACE = shutil.which("strace")
+BODY = json.dumps({"hook_event_name": "Stop", "session_id": "s-51"}).encode()
+
+
+def routes(tmp_path: Path) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "HOOKD_STATE_DIR": str(tmp_path / "state"),
+        "HOOKD_SOCKET": str(tmp_path / "absent.sock"),
+        "HOOKD_SPARE_INBOX": str(tmp_path / "spare"),
+    }
+
+
+@pytest.mark.skipif(STRACE is None, reason="strace counts the client's opens (apt-get install strace)")
+def test_the_inbox_fallback_opens_the_state_directory_once(tmp_path, client_cmd):
+    env = routes(tmp_path)
+    state = env["HOOKD_STATE_DIR"]
+    trace = tmp_path / "trace"
+    for _ in range(2):  # the second run: the state directory there, the Python client's bytecode cached
+        sent = subprocess.run(
+            [STRACE, "-f", "-qq", "-e", "trace=open,openat", "-o", str(trace), *client_cmd, "Stop"],
+            input=BODY,
+            capture_output=True,
+            env=env,
+            timeout=60,
+        )
+        assert (sent.returncode, sent.stdout, sent.stderr) == (0, b"", b"")
+    opens = [line for line in trace.read_text().splitlines() if f'"{state}"' in line]
+    assert len(opens) == 1, opens  # the old clients: the inbox write's open, then the mark's
+    assert len(os.listdir(Path(state) / "inbox")) == 2
+    mark = (Path(state) / "hook-send-missed").read_text().split("\n")
+    assert mark[:2] == [env["HOOKD_SOCKET"], "unreachable (ENOENT)"]
+
+
+def test_the_mark_goes_with_the_state_inbox_only(tmp_path, client_cmd):
+    """The spare inbox keeps the event when the state directory's inbox cannot: no mark is left (there
+    is no state directory of ours to leave it in), as before."""
+    env = routes(tmp_path)
+    Path(env["HOOKD_STATE_DIR"]).mkdir(mode=0o700)
+    (Path(env["HOOKD_STATE_DIR"]) / "inbox").write_text("a file where the inbox goes")
+    sent = subprocess.run([*client_cmd, "Stop"], input=BODY, capture_output=True, env=env, timeout=60)
+    assert (sent.returncode, sent.stdout) == (0, b"")
+    assert b"event kept in " + env["HOOKD_SPARE_INBOX"].encode() in sent.stderr, sent.stderr
+    assert not (Path(env["HOOKD_STATE_DIR"]) / "hook-send-missed").exists()
+
+
+def full_pipe() -> tuple[int, int]:
+    """A pipe whose buffer is full and that nobody reads -> (read end, write end), the write end blocking."""
+    r, w = os.pipe()
+    fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)
+    try:
+        while True:
+            os.write(w, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    try:
+        while True:
+            os.write(w, b"x")
+    except BlockingIOError:
+        pass
+    fcntl.fcntl(w, fcntl.F_SETFL, 0)
+    return r, w
+
+
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_a_full_stderr_does_not_hold_the_deadline(tmp_path, client_cmd, debug):
+    """stdin held open: at the deadline the handler has a line to write (part of an event read), to a
+    stderr that cannot take it. The old clients stayed in that write for ever."""
+    r, w = full_pipe()
+    env = {**routes(tmp_path), "HOOKD_SEND_TIMEOUT_MS": "300", "HOOKD_DEBUG": debug}
+    proc = subprocess.Popen(
+        [*client_cmd, "Stop"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=w, env=env
+    )
+    os.close(w)
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(BODY[:10])
+        proc.stdin.flush()
+        try:
+            code = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            code = None
+        assert code == 0  # None: still in the handler's write, long after its 300 ms deadline
+        assert proc.stdout.read() == b""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for f in (proc.stdin, proc.stdout):
+            if f is not None:
+                try:
+                    f.close()
+                except BrokenPipeError:
+                    pass
+        os.close(r)
+
+
+@pytest.mark.parametrize(
+    ("value", "deadline"),
+    [("\u0663\u0660\u0660", 250), ("\u2003300", 250), ("300\u00a0", 250), (" 300\n", 300), ("3_00", 300)],
+)
+def test_the_deadline_variable_reads_alike_in_both_clients(tmp_path, client_cmd, value, deadline):
+    """What each client's deadline line names, stdin held open until it fires."""
+    env = {**routes(tmp_path), "HOOKD_SEND_TIMEOUT_MS": value}
+    proc = subprocess.Popen(
+        [*client_cmd, "Stop"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.write(BODY[:10])
+    proc.stdin.flush()
+    try:
+        code = proc.wait(timeout=30)
+        out, err = proc.stdout.read(), proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for f in (proc.stdin, proc.stdout, proc.stderr):
+            try:
+                f.close()
+            except BrokenPipeError:
+                pass
+    assert (code, out) == (0, b"")
+    assert f"(HOOKD_SEND_TIMEOUT_MS={deadline})".encode() in err, err
