@@ -90,9 +90,7 @@ def test_a_full_stderr_does_not_hold_the_deadline(tmp_path, client_cmd, debug):
     stderr that cannot take it. The old clients stayed in that write for ever."""
     r, w = full_pipe()
     env = {**routes(tmp_path), "HOOKD_SEND_TIMEOUT_MS": "300", "HOOKD_DEBUG": debug}
-    proc = subprocess.Popen(
-        [*client_cmd, "Stop"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=w, env=env
-    )
+    proc = subprocess.Popen([*client_cmd, "Stop"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=w, env=env)
     os.close(w)
     try:
         assert proc.stdin is not None and proc.stdout is not None
