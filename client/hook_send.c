@@ -214,24 +214,25 @@ static const char *env(const char *name) /* unset and empty are alike, as in the
     return v && *v ? v : NULL;
 }
 
+/* The routing variables found relative (route), said once the event is settled (say_later_lines): to
+ * a stderr that cannot take the line (a pipe nobody reads), said while the event was in hand, it held
+ * the hand-off until the deadline and the event was lost. */
+static const char *ignored_routes[4];
+
 /* HOOKD_STATE_DIR, HOOKD_SOCKET or HOOKD_SPARE_INBOX, or NULL: a value that is not an absolute
  * path counts as unset, as relative XDG ones do. Taken relative to the hook's working directory
  * (the project's checkout) it is not where hookd looks: raw events would be kept there, never
  * swept. settings.json's env does not expand ~, so "~/x" is such a value. Said once each. */
 static const char *route(const char *name)
 {
-    static const char *said[4];
     const char *v = env(name);
     if (!v || v[0] == '/')
         return v;
     for (int i = 0; i < 4; i++) {
-        if (said[i] == name)
+        if (ignored_routes[i] == name)
             return NULL;
-        if (!said[i]) {
-            said[i] = name;
-            say("hook-send: %s is not an absolute path; ignored, as if unset (settings.json's env does not "
-                "expand ~); fix: give it an absolute path",
-                name);
+        if (!ignored_routes[i]) {
+            ignored_routes[i] = name;
             break;
         }
     }
@@ -1046,15 +1047,43 @@ static void usage(void)
           "CLAUDE_PROJECT_DIR (sent with the event)\n", stdout);
 }
 
+/* An event over the limit: its size and whether stdin ended, said once the event is settled. */
+static unsigned long long too_large_seen;
+static int too_large_ended;
+
+/* The lines that do not settle the event, said once it is (as the Python client's _say_later_lines). */
+static void say_later_lines(size_t limit)
+{
+    for (int i = 0; i < 4 && ignored_routes[i]; i++)
+        say("hook-send: %s is not an absolute path; ignored, as if unset (settings.json's env does not expand ~); "
+            "fix: give it an absolute path",
+            ignored_routes[i]);
+    if (too_large_seen)
+        say("hook-send: event over HOOKD_MAX_EVENT_BYTES=%llu (%llu bytes%s): its payload dropped, a too_large "
+            "marker handed on in its place; fix: raise max_event_bytes in hookd's settings, then run `hookd hooks "
+            "install`",
+            (unsigned long long)limit, too_large_seen, too_large_ended ? "" : " read, stdin not ended");
+}
+
+static void hand_over(const char *hook, long long start, int timeout, size_t limit);
+
 /* Read the event, send it, or keep it in the inbox; say only what must be said. */
 static void run(const char *hook, long long start, int timeout)
+{
+    size_t limit = max_event_bytes();
+    hand_over(hook, start, timeout, limit);
+    lost_armed = 0; /* settled: the deadline, if it ends the lines below, has nothing to add */
+    say_later_lines(limit);
+}
+
+static void hand_over(const char *hook, long long start, int timeout, size_t limit)
 {
     char state[PATHCAP], sock[PATHCAP], final[PATHCAP], spare[PATHCAP];
     char head[HEADER_MAX + 64], id[17], name[96], detail[1200];
     const char *sub;
     int reserve = timeout / 5 > 20 ? timeout / 5 : 20; /* kept from the socket phase for the inbox */
     reserve = reserve < timeout / 2 ? reserve : timeout / 2;
-    size_t blen, size, limit = max_event_bytes();
+    size_t blen, size;
     char *body = read_stdin(limit, &blen, &size), marker[640];
     lost_armed = 1; /* from here a stall of stdin loses an event that is known to be there */
     const char *withheld = NULL;
@@ -1065,10 +1094,7 @@ static void run(const char *hook, long long start, int timeout)
         free(body);
         body = NULL;
         withheld = "too_large";
-        say("hook-send: event over HOOKD_MAX_EVENT_BYTES=%llu (%llu bytes%s): its payload dropped, a too_large "
-            "marker handed on in its place; fix: raise max_event_bytes in hookd's settings, then run `hookd hooks "
-            "install`",
-            (unsigned long long)limit, seen, ended ? "" : " read, stdin not ended");
+        too_large_seen = seen, too_large_ended = ended; /* said once the event is settled */
     }
     const char *sent_body = body ? body : marker;
     long long sent = now_ns(CLOCK_REALTIME);

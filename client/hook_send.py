@@ -127,7 +127,7 @@ def absolute_routes(environ):
     if not relative:
         return environ
     for name in relative:
-        say(
+        say_later(
             "%s is not an absolute path; ignored, as if unset (settings.json's env does not expand ~); "
             "fix: give it an absolute path" % name
         )
@@ -702,6 +702,21 @@ def log(msg):
         say(msg)
 
 
+# Lines that do not settle the event (a routing variable ignored, a payload replaced by its marker),
+# said once it is settled: to a stderr that cannot take them (a pipe nobody reads) they held the
+# hand-off until the deadline, the event lost, and, said before the deadline was armed, the run for ever.
+_later = []
+
+
+def say_later(msg):
+    _later.append(msg)
+
+
+def _say_later_lines():
+    while _later:
+        say(_later.pop(0))
+
+
 def lost_at_deadline_line(timeout_ms):
     return (
         "hook-send: event lost: deadline reached (HOOKD_SEND_TIMEOUT_MS=%d) before hookd acknowledged"
@@ -941,7 +956,7 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
     if size > limit:
         more, ended = drain(read, deadline if drain_until is None else drain_until)
         body, withheld = too_large_marker(body, size + more, ended, limit), "too_large"
-        say(too_large_line(size + more, ended, limit))
+        say_later(too_large_line(size + more, ended, limit))
     header, sent_ns, pid, hid = make_header(
         body, argv[0] if argv else None, env.get("CLAUDE_PROJECT_DIR"), withheld=withheld
     )
@@ -1051,6 +1066,10 @@ def main(argv=None, env=None):
             pass
     finally:
         _settled()
+        try:  # the deadline still armed: it bounds a stderr that cannot take them
+            _say_later_lines()
+        except BaseException:
+            pass
         if old is not None:  # back to how it was: main() may run inside a longer-lived process
             try:
                 _signal.setitimer(_signal.ITIMER_REAL, 0)

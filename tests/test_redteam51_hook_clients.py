@@ -142,3 +142,33 @@ def test_the_deadline_variable_reads_alike_in_both_clients(tmp_path, client_cmd,
                 pass
     assert (code, out) == (0, b"")
     assert f"(HOOKD_SEND_TIMEOUT_MS={deadline})".encode() in err, err
+
+
+@pytest.mark.parametrize("case", ["too_large", "HOOKD_STATE_DIR", "HOME"])
+def test_a_full_stderr_costs_no_event(tmp_path, client_cmd, case):
+    """A line that does not settle the event (the too_large marker's, a relative routing variable's),
+    to a stderr that cannot take it. Said while the event was in hand, it held the hand-off until the
+    deadline (the event lost), or, in the Python client, said before its deadline was armed, for ever.
+    Now said once the event is kept: the event is in the inbox, the run ends by its deadline."""
+    env = {**routes(tmp_path), "HOOKD_SEND_TIMEOUT_MS": "300"}
+    xdg = tmp_path / "xdg"
+    body = BODY
+    if case == "too_large":
+        env["HOOKD_MAX_EVENT_BYTES"] = "1024"
+        body = b'{"hook_event_name":"Stop","x":"' + b"a" * 4000 + b'"}'
+    else:  # ignored, as if unset: the state directory is then $XDG_STATE_HOME/hookd
+        env.pop("HOOKD_STATE_DIR")
+        env[case] = "relative/dir"
+        env["XDG_STATE_HOME"] = str(xdg)
+    inbox = (Path(env["HOOKD_STATE_DIR"]) if case == "too_large" else xdg / "hookd") / "inbox"
+    r, w = full_pipe()
+    try:
+        sent = subprocess.run([*client_cmd, "Stop"], input=body, stdout=subprocess.PIPE, stderr=w, env=env, timeout=20)
+    finally:
+        os.close(w)
+        os.close(r)
+    assert (sent.returncode, sent.stdout) == (0, b"")
+    kept = [f for f in os.listdir(inbox) if f.endswith(".hookd")] if inbox.is_dir() else []
+    assert len(kept) == 1, kept  # the old clients: none (the native one), or still running at 20 s
+    held = (inbox / kept[0]).read_bytes()
+    assert (b'"reason":"too_large"' in held) if case == "too_large" else held.endswith(BODY)
