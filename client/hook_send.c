@@ -1019,7 +1019,7 @@ static int spare_inbox(char *base, const char **sub)
     return 0;
 }
 
-/* Block every signal but the deadline's (SIGALRM, SIGTERM) and the faults'. A terminal's ^C (SIGINT)
+/* Block every signal but the deadline's (SIGALRM) and the faults'. A terminal's ^C (SIGINT)
  * or hang-up (SIGHUP) reaches the whole process group, hook-send included, and killed it mid-hand-off:
  * the event gone, nothing said, a status by signal. A read of a terminal from a background group
  * (SIGTTIN) stopped it for good, where the deadline cannot end it. Blocked, the run goes on to its end,
@@ -1027,7 +1027,9 @@ static int spare_inbox(char *base, const char **sub)
  * (EFBIG) instead. As hook_send.py's _block_signals; blocked rather than ignored: one system call. */
 static void block_signals(void)
 {
-    static const int keep[] = {SIGALRM, SIGTERM, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
+    /* SIGTERM too, until main has set its handler: one that came before found the default, a death by
+     * it rather than exit 0 (as hook_send.py's _term_held). */
+    static const int keep[] = {SIGALRM, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
     sigset_t set;
     sigfillset(&set);
     for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
@@ -1231,6 +1233,10 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     struct itimerval it = {{0, 0}, {timeout / 1000, (timeout % 1000) * 1000}};
     setitimer(ITIMER_REAL, &it, NULL);
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigprocmask(SIG_UNBLOCK, &term, NULL); /* one that came since the start ends the run now, at exit 0 */
     run(argc > 1 ? argv[1] : NULL, start, timeout);
     return 0;
 }

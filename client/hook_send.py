@@ -820,8 +820,14 @@ def _on_alarm(signum, frame):
 _FAULTS = ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGSYS")
 
 
+# Whether _block_signals held SIGTERM too: main() lets it in once its handler is set, and holds it again
+# before it puts the old disposition back, so that no SIGTERM finds the default (death by it, not exit 0).
+_term_held = False
+
+
 def _block_signals():
-    """Block every signal but the deadline's (SIGALRM, SIGTERM) and the faults', where the platform can.
+    """Block every signal but the deadline's (SIGALRM) and the faults', where the platform can; SIGTERM
+    until main() has set its handler (_term_held).
 
     A terminal's ^C (SIGINT) or hang-up (SIGHUP) reaches the whole process group, hook-send included,
     and ended it mid-hand-off: the event gone, nothing said (SIGINT raised KeyboardInterrupt through the
@@ -829,11 +835,19 @@ def _block_signals():
     good, where the deadline cannot end it. Blocked, the run goes on to its end, which the deadline
     bounds anyway, and a terminal read fails (EIO) instead. Blocked rather than ignored: one call.
     """
-    keep = {_signal.SIGALRM, _signal.SIGTERM, *(getattr(_signal, name, 0) for name in _FAULTS)}
+    global _term_held
+    keep = {_signal.SIGALRM, *(getattr(_signal, name, 0) for name in _FAULTS)}
     try:
         _signal.pthread_sigmask(_signal.SIG_BLOCK, _signal.valid_signals() - keep)
+        _term_held = True
     except (AttributeError, OSError, ValueError):  # not on this platform
         pass
+
+
+def _let_term_in(let):
+    """SIGTERM unblocked (let) or blocked again, if _block_signals held it."""
+    if _term_held:
+        _signal.pthread_sigmask(_signal.SIG_UNBLOCK if let else _signal.SIG_BLOCK, {_signal.SIGTERM})
 
 
 def _settled():
@@ -1038,6 +1052,7 @@ def main(argv=None, env=None):
             _signal.setitimer(_signal.ITIMER_REAL, timeout / 1000)
             # Claude Code ends a hook at its timeout with SIGTERM: the run then ends as at the deadline.
             old_term = _signal.signal(_signal.SIGTERM, _on_alarm)
+            _let_term_in(True)  # one that came since the start ends the run now, at exit 0
         except Exception:
             pass
         reserve = socket_reserve_ms(timeout)
@@ -1072,6 +1087,7 @@ def main(argv=None, env=None):
             pass
         if old is not None:  # back to how it was: main() may run inside a longer-lived process
             try:
+                _let_term_in(False)  # before SIGTERM's default is back: exit_after_main exits 0 next
                 _signal.setitimer(_signal.ITIMER_REAL, 0)
                 _signal.signal(_signal.SIGALRM, old)
                 if old_term is not None:

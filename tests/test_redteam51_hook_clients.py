@@ -18,6 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 
 STRACE = shutil.which("strace")
 BODY = json.dumps({"hook_event_name": "Stop", "session_id": "s-51"}).encode()
@@ -172,3 +173,38 @@ def test_a_full_stderr_costs_no_event(tmp_path, client_cmd, case):
     assert len(kept) == 1, kept  # the old clients: none (the native one), or still running at 20 s
     held = (inbox / kept[0]).read_bytes()
     assert (b'"reason":"too_large"' in held) if case == "too_large" else held.endswith(BODY)
+
+
+@pytest.mark.skipif(STRACE is None, reason="strace holds the client in its start (apt-get install strace)")
+def test_sigterm_before_the_handler_is_set_ends_the_run_at_exit_0(tmp_path, client_cmd):
+    """SIGTERM between the signals' block and the handler's setting (the client held there by strace, at
+    its setrlimit of RLIMIT_CORE, both clients' second prlimit64) found the default disposition: a death
+    by SIGTERM, not exit 0. SIGTERM is now held with the rest until the handler is set."""
+    env = routes(tmp_path)
+    trace = tmp_path / "trace"
+    proc = subprocess.Popen(
+        [STRACE, "-qq", "-o", str(trace), "-e", "trace=prlimit64", "-e", "inject=prlimit64:delay_enter=3000000:when=2"]
+        + [*client_cmd, "Stop"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(BODY)
+        proc.stdin.close()
+        proc.stdin = None  # written and closed: communicate() below only reads
+        wait_until(lambda: trace.exists() and "RLIMIT_CORE" in trace.read_text(), timeout=30)
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(children) == 1, children
+        os.kill(int(children[0]), 15)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # strace ends as its tracee did: by SIGTERM (-15) for the old clients
+    assert (proc.returncode, out) == (0, b""), (proc.returncode, err)
+    inbox = Path(env["HOOKD_STATE_DIR"]) / "inbox"
+    assert not inbox.exists() or not [f for f in os.listdir(inbox) if f.startswith(".tmp-")]
