@@ -138,6 +138,34 @@ static void say(const char *fmt, ...)
     }
 }
 
+static void exit_now(int sig)
+{
+    (void)sig;
+    _exit(0);
+}
+
+/* The deadline's handler's line on stderr, its wait bounded (20 ms, LAST_WRITE_S in the Python client):
+ * a stderr nobody reads (a full pipe, a stopped terminal) held the handler, and the hook, for ever, no
+ * deadline being left to end it. SIGALRM then interrupts the write and ends the run at exit 0. */
+static void last_write(const char *line, size_t len)
+{
+    struct sigaction now;
+    struct itimerval last = {{0, 0}, {0, 20000}};
+    sigset_t alarm;
+    if (no_stderr || len == 0)
+        return;
+    memset(&now, 0, sizeof now);
+    now.sa_handler = exit_now;
+    sigemptyset(&now.sa_mask);
+    sigaction(SIGALRM, &now, NULL);
+    sigemptyset(&alarm);
+    sigaddset(&alarm, SIGALRM);
+    sigprocmask(SIG_UNBLOCK, &alarm, NULL); /* on_alarm runs with it blocked */
+    setitimer(ITIMER_REAL, &last, NULL);
+    if (write(2, line, len) < 0)
+        _exit(0);
+}
+
 static void on_alarm(int sig)
 {
     static const char msg[] = "hook-send: deadline reached; exiting\n";
@@ -153,10 +181,10 @@ static void on_alarm(int sig)
                        : sig == SIGTERM ? killed_line : lost_armed == PARTIAL ? partial_line : lost_line;
     size_t len = handed ? (sig == SIGTERM ? unacked_killed_len : unacked_len)
                  : sig == SIGTERM ? killed_len : lost_armed == PARTIAL ? partial_len : lost_len;
-    if (lost_armed && !no_stderr && write(2, line, len) < 0)
-        _exit(0);
-    if (debug && sig == SIGALRM && !no_stderr && write(2, msg, sizeof msg - 1) < 0)
-        _exit(0);
+    if (lost_armed)
+        last_write(line, len);
+    if (debug && sig == SIGALRM)
+        last_write(msg, sizeof msg - 1);
     _exit(0);
 }
 
@@ -186,24 +214,25 @@ static const char *env(const char *name) /* unset and empty are alike, as in the
     return v && *v ? v : NULL;
 }
 
+/* The routing variables found relative (route), said once the event is settled (say_later_lines): to
+ * a stderr that cannot take the line (a pipe nobody reads), said while the event was in hand, it held
+ * the hand-off until the deadline and the event was lost. */
+static const char *ignored_routes[4];
+
 /* HOOKD_STATE_DIR, HOOKD_SOCKET or HOOKD_SPARE_INBOX, or NULL: a value that is not an absolute
  * path counts as unset, as relative XDG ones do. Taken relative to the hook's working directory
  * (the project's checkout) it is not where hookd looks: raw events would be kept there, never
  * swept. settings.json's env does not expand ~, so "~/x" is such a value. Said once each. */
 static const char *route(const char *name)
 {
-    static const char *said[4];
     const char *v = env(name);
     if (!v || v[0] == '/')
         return v;
     for (int i = 0; i < 4; i++) {
-        if (said[i] == name)
+        if (ignored_routes[i] == name)
             return NULL;
-        if (!said[i]) {
-            said[i] = name;
-            say("hook-send: %s is not an absolute path; ignored, as if unset (settings.json's env does not "
-                "expand ~); fix: give it an absolute path",
-                name);
+        if (!ignored_routes[i]) {
+            ignored_routes[i] = name;
             break;
         }
     }
@@ -616,10 +645,35 @@ static int open_locked(int dirfd, const char *tmp)
     return -1;
 }
 
+/* Note in the state directory (open at base_fd) which socket this run could not reach and why (as the
+ * Python client's mark_missed): a hookd running on another socket gets the event only at its next inbox
+ * sweep, and `hookd status` reads the mark to say so with the repair. Best effort. */
+static void mark_missed(int base_fd, const char *sock, const char *detail)
+{
+    struct stat info;
+    char line[2 * PATHCAP + 1300];
+    int fd, n;
+    /* Written over in place, padded to 512 bytes (MARK_SIZE in the Python client): ext4 flushes a file
+     * truncated and written again at its close, about 1.5 ms per kept event. */
+    /* O_NONBLOCK: a FIFO there would hold the open until the deadline; only a regular file is written */
+    fd = openat(base_fd, "hook-send-missed", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+    n = snprintf(line, sizeof line, "%s\n%s\n", sock, detail);
+    if (fd >= 0) {
+        if (n > 0 && (size_t)n < sizeof line && fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
+            while (n < 512 && (size_t)n < sizeof line - 1)
+                line[n++] = ' ';
+            (void)write_all(fd, line, (size_t)n);
+        }
+        close(fd);
+    }
+}
+
 /* Write the frame to <base>/<sub>/ (or <base>/) via a temporary file -> 0 and its path in `saved`,
- * or -1 and *f filled. */
+ * or -1 and *f filled. With mark_sock, the missed socket (and mark_detail) is noted in base once the
+ * file is kept, through the fd this write opened: the state directory is opened once per run. */
 static int write_inbox(const char *base, const char *sub, const char *head, size_t hlen, const char *body,
-                       size_t blen, const char *name, const char *id, char *saved, struct failure *f)
+                       size_t blen, const char *name, const char *id, char *saved, struct failure *f,
+                       const char *mark_sock, const char *mark_detail)
 {
     char box[PATHCAP], tmp[32];
     int base_fd, box_fd, fd, bad, err = 0;
@@ -666,37 +720,12 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
     }
     if (box_fd != base_fd)
         close(box_fd);
+    if (!err && fd >= 0 && mark_sock)
+        mark_missed(base_fd, mark_sock, mark_detail);
     close(base_fd);
     if (err || join(saved, box, name) != 0)
         return fail(f, box, errname(err ? err : ENAMETOOLONG), NULL), -1;
     return 0;
-}
-
-/* Note in the state directory which socket this run could not reach and why (as the Python client's
- * mark_missed): a hookd running on another socket gets the event only at its next inbox sweep, and
- * `hookd status` reads the mark to say so with the repair. Best effort. */
-static void mark_missed(const char *state, const char *sock, const char *detail)
-{
-    struct failure ignored;
-    struct stat info;
-    char line[2 * PATHCAP + 1300];
-    int base_fd = open_trusted(state, NULL, -1, &ignored), fd, n;
-    if (base_fd < 0)
-        return;
-    /* Written over in place, padded to 512 bytes (MARK_SIZE in the Python client): ext4 flushes a file
-     * truncated and written again at its close, about 1.5 ms per kept event. */
-    /* O_NONBLOCK: a FIFO there would hold the open until the deadline; only a regular file is written */
-    fd = openat(base_fd, "hook-send-missed", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
-    n = snprintf(line, sizeof line, "%s\n%s\n", sock, detail);
-    if (fd >= 0) {
-        if (n > 0 && (size_t)n < sizeof line && fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
-            while (n < 512 && (size_t)n < sizeof line - 1)
-                line[n++] = ' ';
-            (void)write_all(fd, line, (size_t)n);
-        }
-        close(fd);
-    }
-    close(base_fd);
 }
 
 /* Wait for fd to be ready until the monotonic deadline (at least 1 ms, as the Python client) -> 1, or 0 */
@@ -990,7 +1019,7 @@ static int spare_inbox(char *base, const char **sub)
     return 0;
 }
 
-/* Block every signal but the deadline's (SIGALRM, SIGTERM) and the faults'. A terminal's ^C (SIGINT)
+/* Block every signal but the deadline's (SIGALRM) and the faults'. A terminal's ^C (SIGINT)
  * or hang-up (SIGHUP) reaches the whole process group, hook-send included, and killed it mid-hand-off:
  * the event gone, nothing said, a status by signal. A read of a terminal from a background group
  * (SIGTTIN) stopped it for good, where the deadline cannot end it. Blocked, the run goes on to its end,
@@ -998,7 +1027,9 @@ static int spare_inbox(char *base, const char **sub)
  * (EFBIG) instead. As hook_send.py's _block_signals; blocked rather than ignored: one system call. */
 static void block_signals(void)
 {
-    static const int keep[] = {SIGALRM, SIGTERM, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
+    /* SIGTERM too, until main has set its handler: one that came before found the default, a death by
+     * it rather than exit 0 (as hook_send.py's _term_held). */
+    static const int keep[] = {SIGALRM, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
     sigset_t set;
     sigfillset(&set);
     for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
@@ -1018,15 +1049,43 @@ static void usage(void)
           "CLAUDE_PROJECT_DIR (sent with the event)\n", stdout);
 }
 
+/* An event over the limit: its size and whether stdin ended, said once the event is settled. */
+static unsigned long long too_large_seen;
+static int too_large_ended;
+
+/* The lines that do not settle the event, said once it is (as the Python client's _say_later_lines). */
+static void say_later_lines(size_t limit)
+{
+    for (int i = 0; i < 4 && ignored_routes[i]; i++)
+        say("hook-send: %s is not an absolute path; ignored, as if unset (settings.json's env does not expand ~); "
+            "fix: give it an absolute path",
+            ignored_routes[i]);
+    if (too_large_seen)
+        say("hook-send: event over HOOKD_MAX_EVENT_BYTES=%llu (%llu bytes%s): its payload dropped, a too_large "
+            "marker handed on in its place; fix: raise max_event_bytes in hookd's settings, then run `hookd hooks "
+            "install`",
+            (unsigned long long)limit, too_large_seen, too_large_ended ? "" : " read, stdin not ended");
+}
+
+static void hand_over(const char *hook, long long start, int timeout, size_t limit);
+
 /* Read the event, send it, or keep it in the inbox; say only what must be said. */
 static void run(const char *hook, long long start, int timeout)
+{
+    size_t limit = max_event_bytes();
+    hand_over(hook, start, timeout, limit);
+    lost_armed = 0; /* settled: the deadline, if it ends the lines below, has nothing to add */
+    say_later_lines(limit);
+}
+
+static void hand_over(const char *hook, long long start, int timeout, size_t limit)
 {
     char state[PATHCAP], sock[PATHCAP], final[PATHCAP], spare[PATHCAP];
     char head[HEADER_MAX + 64], id[17], name[96], detail[1200];
     const char *sub;
     int reserve = timeout / 5 > 20 ? timeout / 5 : 20; /* kept from the socket phase for the inbox */
     reserve = reserve < timeout / 2 ? reserve : timeout / 2;
-    size_t blen, size, limit = max_event_bytes();
+    size_t blen, size;
     char *body = read_stdin(limit, &blen, &size), marker[640];
     lost_armed = 1; /* from here a stall of stdin loses an event that is known to be there */
     const char *withheld = NULL;
@@ -1037,10 +1096,7 @@ static void run(const char *hook, long long start, int timeout)
         free(body);
         body = NULL;
         withheld = "too_large";
-        say("hook-send: event over HOOKD_MAX_EVENT_BYTES=%llu (%llu bytes%s): its payload dropped, a too_large "
-            "marker handed on in its place; fix: raise max_event_bytes in hookd's settings, then run `hookd hooks "
-            "install`",
-            (unsigned long long)limit, seen, ended ? "" : " read, stdin not ended");
+        too_large_seen = seen, too_large_ended = ended; /* said once the event is settled */
     }
     const char *sent_body = body ? body : marker;
     long long sent = now_ns(CLOCK_REALTIME);
@@ -1075,11 +1131,12 @@ static void run(const char *hook, long long start, int timeout)
     int nfail = 0, saved = 0;
     if (!state[0])
         fail(&failures[nfail], NO_HOME[0], NO_HOME[1], NO_HOME[2]);
-    if (state[0] && write_inbox(state, "inbox", head, len, sent_body, blen, name, id, final, &failures[nfail]) == 0)
+    if (state[0] && write_inbox(state, "inbox", head, len, sent_body, blen, name, id, final, &failures[nfail],
+                                sock[0] ? sock : NULL, detail) == 0)
         saved = 1;
     else if (nfail++, !spare_inbox(spare, &sub))
         fail(&failures[nfail++], "(no spare inbox)", "none found", NULL);
-    else if (write_inbox(spare, sub, head, len, sent_body, blen, name, id, final, &failures[nfail]) == 0)
+    else if (write_inbox(spare, sub, head, len, sent_body, blen, name, id, final, &failures[nfail], NULL, NULL) == 0)
         saved = 1;
     else
         nfail++;
@@ -1106,8 +1163,6 @@ static void run(const char *hook, long long start, int timeout)
     else if (!saved)
         say("hook-send: event lost: %s: %s; %s: %s", failures[0].place, failures[0].why, failures[1].place,
             failures[1].why);
-    if (saved && !nfail && sock[0])
-        mark_missed(state, sock, detail);
     if (saved && debug)
         say("hook-send: daemon at %s %s; event saved to %s %s", sock, detail, nfail ? "spare inbox" : "inbox",
             final);
@@ -1178,6 +1233,10 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     struct itimerval it = {{0, 0}, {timeout / 1000, (timeout % 1000) * 1000}};
     setitimer(ITIMER_REAL, &it, NULL);
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigprocmask(SIG_UNBLOCK, &term, NULL); /* one that came since the start ends the run now, at exit 0 */
     run(argc > 1 ? argv[1] : NULL, start, timeout);
     return 0;
 }

@@ -127,7 +127,7 @@ def absolute_routes(environ):
     if not relative:
         return environ
     for name in relative:
-        say(
+        say_later(
             "%s is not an absolute path; ignored, as if unset (settings.json's env does not expand ~); "
             "fix: give it an absolute path" % name
         )
@@ -209,20 +209,25 @@ def spare_inbox_dir(environ):
     return base if base is None or sub is None else _join(base, sub)
 
 
-def send_timeout_ms(environ):
+def env_int(environ, name, default, lo, hi):
+    """min(max(int($name), lo), hi), else default (unset, empty, or not a whole number). ASCII only, as
+    the native client reads it: int() alone takes other scripts' digits and spaces ("\u0663\u0660\u0660"
+    is 300 to it), which gave the two clients different deadlines for one variable."""
+    value = environ.get(name)
     try:
-        return min(max(int(environ.get("HOOKD_SEND_TIMEOUT_MS") or 250), 10), 60000)
+        return min(max(int(value), lo), hi) if value and value.isascii() else default
     except ValueError:
-        return 250
+        return default
+
+
+def send_timeout_ms(environ):
+    return env_int(environ, "HOOKD_SEND_TIMEOUT_MS", 250, 10, 60000)
 
 
 def max_event_bytes(environ):
     """The largest body sent as it is: hookd's max_event_bytes, which `hookd hooks install` writes
     into the hook command when it is not the default. Past it, stdin is not held (see read_stdin)."""
-    try:
-        return min(max(int(environ.get("HOOKD_MAX_EVENT_BYTES") or MAX_EVENT_BYTES), 1024), 1 << 40)
-    except ValueError:
-        return MAX_EVENT_BYTES
+    return env_int(environ, "HOOKD_MAX_EVENT_BYTES", MAX_EVENT_BYTES, 1024, 1 << 40)
 
 
 def socket_reserve_ms(timeout_ms):
@@ -569,9 +574,11 @@ def _finish_or_remove(writing):
     return False
 
 
-def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, sub="inbox"):
+def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, sub="inbox", mark=None):
     """Write the frame to <state_dir>/<sub>/ via a temporary file -> its final path.
 
+    mark: (socket path, detail) to note in state_dir once the file is kept (see mark_missed), through
+    the directory's fd this write opened: the state directory is opened once per run.
     Raises Refused for a directory that is not this user's alone, OSError otherwise.
     """
     global _writing
@@ -606,18 +613,21 @@ def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, s
                     posix.close(fd)
                 except OSError:  # the file is renamed, or the error above is raised
                     pass
-            return _join(box, final)
         finally:
             if box_fd != base_fd:
                 posix.close(box_fd)
+        if mark is not None:
+            _write_mark(base_fd, *mark)
+        return _join(box, final)
     finally:
         posix.close(base_fd)
 
 
-def keep(env, header, body, sent_ns, pid, hid):
+def keep(env, header, body, sent_ns, pid, hid, mark=None):
     """Write the frame to the inbox, else the spare inbox -> (path or None, [(dir, why, fix or None), ...]).
 
-    fix is None for a write that failed (disk full, read-only, ...) rather than a refusal.
+    fix is None for a write that failed (disk full, read-only, ...) rather than a refusal. mark: the
+    missed socket's (path, detail), noted in the state directory when its inbox keeps the event.
     """
     fsync = env.get("HOOKD_INBOX_FSYNC") != "0"
     failures = []
@@ -625,8 +635,8 @@ def keep(env, header, body, sent_ns, pid, hid):
         if base is None:
             failures.append(("(no spare inbox)", "none found", None) if sub != "inbox" else NO_HOME)
             continue
-        try:
-            return write_inbox(base, header, body, sent_ns, pid, hid, fsync, sub), failures
+        try:  # the mark only with the state directory's own inbox (the first, when nothing failed yet)
+            return write_inbox(base, header, body, sent_ns, pid, hid, fsync, sub, None if failures else mark), failures
         except Refused as r:
             failures.append(r.args)
         except OSError as e:
@@ -649,6 +659,14 @@ def mark_missed(state_dir, sock_path, detail):
     except (OSError, Refused):
         return
     try:
+        _write_mark(base_fd, sock_path, detail)
+    finally:
+        posix.close(base_fd)
+
+
+def _write_mark(base_fd, sock_path, detail):
+    """mark_missed's write, in the state directory open at base_fd. Best effort."""
+    try:
         fd = posix.open(
             MISSED_MARK,
             # no O_TRUNC: MARK_SIZE; O_NONBLOCK: a FIFO there would hold the open until the deadline
@@ -665,8 +683,6 @@ def mark_missed(state_dir, sock_path, detail):
             posix.close(fd)
     except OSError:
         pass
-    finally:
-        posix.close(base_fd)
 
 
 # -- output ---------------------------------------------------------------------
@@ -684,6 +700,21 @@ def say(msg):
 def log(msg):
     if _debug:
         say(msg)
+
+
+# Lines that do not settle the event (a routing variable ignored, a payload replaced by its marker),
+# said once it is settled: to a stderr that cannot take them (a pipe nobody reads) they held the
+# hand-off until the deadline, the event lost, and, said before the deadline was armed, the run for ever.
+_later = []
+
+
+def say_later(msg):
+    _later.append(msg)
+
+
+def _say_later_lines():
+    while _later:
+        say(_later.pop(0))
 
 
 def lost_at_deadline_line(timeout_ms):
@@ -745,6 +776,29 @@ UNACKED_KILLED_LINE = (
 ).encode()
 
 
+# How long the deadline's handler may wait to write its line on stderr.
+LAST_WRITE_S = 0.02
+
+
+def _exit_now(signum, frame):
+    posix._exit(0)
+
+
+def _last_write(line):
+    """The deadline's handler's line on stderr, its wait bounded by LAST_WRITE_S: a stderr nobody reads
+    (a full pipe, a stopped terminal) held the handler, and the hook, for ever, no deadline being left
+    to end it. A signal then interrupts the write and ends the run at exit 0, the line unsaid."""
+    if not _stderr_open:
+        return
+    try:
+        _signal.signal(_signal.SIGALRM, _exit_now)
+        _signal.signal(_signal.SIGTERM, _exit_now)
+        _signal.setitimer(_signal.ITIMER_REAL, LAST_WRITE_S)
+    except (OSError, ValueError):  # not the main thread (an in-process caller): no deadline was set either
+        pass
+    posix.write(2, line)
+
+
 def _on_alarm(signum, frame):
     try:
         line, writing = _lost_line, _writing
@@ -754,10 +808,10 @@ def _on_alarm(signum, frame):
             line = KILLED_LINE
         if writing is not None and _finish_or_remove(writing):
             line = None  # written whole: kept once renamed, as the run would have done next
-        if line is not None and _stderr_open:
-            posix.write(2, line)
-        if signum == _signal.SIGALRM:
-            log("deadline reached; exiting")
+        if _debug and signum == _signal.SIGALRM:
+            line = (line or b"") + b"hook-send: deadline reached; exiting\n"
+        if line is not None:
+            _last_write(line)
     finally:
         posix._exit(0)
 
@@ -766,8 +820,14 @@ def _on_alarm(signum, frame):
 _FAULTS = ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGSYS")
 
 
+# Whether _block_signals held SIGTERM too: main() lets it in once its handler is set, and holds it again
+# before it puts the old disposition back, so that no SIGTERM finds the default (death by it, not exit 0).
+_term_held = False
+
+
 def _block_signals():
-    """Block every signal but the deadline's (SIGALRM, SIGTERM) and the faults', where the platform can.
+    """Block every signal but the deadline's (SIGALRM) and the faults', where the platform can; SIGTERM
+    until main() has set its handler (_term_held).
 
     A terminal's ^C (SIGINT) or hang-up (SIGHUP) reaches the whole process group, hook-send included,
     and ended it mid-hand-off: the event gone, nothing said (SIGINT raised KeyboardInterrupt through the
@@ -775,11 +835,19 @@ def _block_signals():
     good, where the deadline cannot end it. Blocked, the run goes on to its end, which the deadline
     bounds anyway, and a terminal read fails (EIO) instead. Blocked rather than ignored: one call.
     """
-    keep = {_signal.SIGALRM, _signal.SIGTERM, *(getattr(_signal, name, 0) for name in _FAULTS)}
+    global _term_held
+    keep = {_signal.SIGALRM, *(getattr(_signal, name, 0) for name in _FAULTS)}
     try:
         _signal.pthread_sigmask(_signal.SIG_BLOCK, _signal.valid_signals() - keep)
+        _term_held = True
     except (AttributeError, OSError, ValueError):  # not on this platform
         pass
+
+
+def _let_term_in(let):
+    """SIGTERM unblocked (let) or blocked again, if _block_signals held it."""
+    if _term_held:
+        _signal.pthread_sigmask(_signal.SIG_UNBLOCK if let else _signal.SIG_BLOCK, {_signal.SIGTERM})
 
 
 def _settled():
@@ -902,7 +970,7 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
     if size > limit:
         more, ended = drain(read, deadline if drain_until is None else drain_until)
         body, withheld = too_large_marker(body, size + more, ended, limit), "too_large"
-        say(too_large_line(size + more, ended, limit))
+        say_later(too_large_line(size + more, ended, limit))
     header, sent_ns, pid, hid = make_header(
         body, argv[0] if argv else None, env.get("CLAUDE_PROJECT_DIR"), withheld=withheld
     )
@@ -923,7 +991,8 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
         )
     if outcome == REFUSED:
         refused, detail = detail.args, "refused"
-    saved, failures = keep(env, header, body, sent_ns, pid, hid)
+    # The missed socket is noted in the state directory with the event's inbox write, which has it open.
+    saved, failures = keep(env, header, body, sent_ns, pid, hid, None if path is None else (path, detail))
     if not saved:
         _settled()  # said below, with why
     kept = ("event kept in %s" % saved) if saved else "event not kept"
@@ -940,8 +1009,6 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
                 " no inbox could keep it (%s); %s" % (where, MAY_STILL_TAKE)
             )
         return say("event lost: " + where)
-    if not failures and path is not None:
-        mark_missed(default_state_dir(env), path, detail)
     log("daemon at %s %s; event saved to %s %s" % (path, detail, "spare inbox" if failures else "inbox", saved))
 
 
@@ -985,6 +1052,7 @@ def main(argv=None, env=None):
             _signal.setitimer(_signal.ITIMER_REAL, timeout / 1000)
             # Claude Code ends a hook at its timeout with SIGTERM: the run then ends as at the deadline.
             old_term = _signal.signal(_signal.SIGTERM, _on_alarm)
+            _let_term_in(True)  # one that came since the start ends the run now, at exit 0
         except Exception:
             pass
         reserve = socket_reserve_ms(timeout)
@@ -1013,8 +1081,13 @@ def main(argv=None, env=None):
             pass
     finally:
         _settled()
+        try:  # the deadline still armed: it bounds a stderr that cannot take them
+            _say_later_lines()
+        except BaseException:
+            pass
         if old is not None:  # back to how it was: main() may run inside a longer-lived process
             try:
+                _let_term_in(False)  # before SIGTERM's default is back: exit_after_main exits 0 next
                 _signal.setitimer(_signal.ITIMER_REAL, 0)
                 _signal.signal(_signal.SIGALRM, old)
                 if old_term is not None:

@@ -232,7 +232,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
 def cmd_service(args: argparse.Namespace) -> int:
     """Install, remove or inspect the user service (systemd or launchd) for this installation."""
     from hookd.paths import UnsafePathError
-    from hookd.service import manager, units
+    from hookd.service import manager, managers, units
 
     config = load(args)
     try:
@@ -240,7 +240,7 @@ def cmd_service(args: argparse.Namespace) -> int:
     except units.UnitValueError as exc:
         print(f"hookd: {exc}", file=sys.stderr)
         return exits.CONFIG
-    service = manager.manager_for(args.manager, installation, os.environ)
+    service = managers.manager_for(args.manager, installation, os.environ)
     if args.ui:  # hookd ui's own service, beside hookd's
         from hookd.service import ui_units
 

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from hookd.paths import ensure_private_dir, makedirs_private
 from hookd.service import units
-from hookd.service.manager import Launchd, Systemd, UnitFile
+from hookd.service.managers import Launchd, Systemd, UnitFile
 
 SYSTEMD_UNIT = "hookd-ui.service"
 LAUNCHD_LABEL = "com.hookd.ui"
