@@ -107,8 +107,8 @@ def fake(request, tmp_path):
         subprocess.run(["rm", "-rf", unix_dir], check=False)
 
 
-def _says_who(text: str) -> None:
-    assert "SECURITY" in text and f"uid {NOBODY} (nobody)" in text, text
+def _says_who(text: str, uid: int = NOBODY, name: str = "nobody") -> None:
+    assert "SECURITY" in text and f"uid {uid} ({name})" in text, text
     assert "hookd closed the connection without sending it anything" in text and "fix:" in text, text
     assert SECRET not in text, text
 

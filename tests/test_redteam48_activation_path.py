@@ -19,16 +19,7 @@ import pytest
 
 from conftest import REPO
 from other_user import NOBODY, needs_root
-
-# fd 3 is a listening Unix socket at hookd's path, passed as systemd passes it.
-ACTIVATE = (
-    "import os, socket, sys\n"
-    "os.open('/dev/null', os.O_RDONLY)  # takes 3, so that the socket's dup2 to 3 makes a copy\n"
-    "s = socket.socket(socket.AF_UNIX); os.makedirs(sys.argv[1], mode=0o700, exist_ok=True)\n"
-    "s.bind(sys.argv[2]); s.listen(8)\n"
-    "os.dup2(s.fileno(), 3); os.environ['LISTEN_PID'] = str(os.getpid())\n"
-    "os.execv(sys.executable, [sys.executable, '-m', 'hookd', 'run'])\n"
-)
+from test_redteam5_activation import PASS_A_SOCKET
 
 
 def _run_activated(tmp_path, run_dir) -> tuple[int | None, str]:
@@ -49,7 +40,7 @@ def _run_activated(tmp_path, run_dir) -> tuple[int | None, str]:
         LISTEN_FDS="1",
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", ACTIVATE, str(run_dir), sock],
+        [sys.executable, "-c", PASS_A_SOCKET, str(run_dir), sock],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -55,6 +55,12 @@ def _dry_run(capsys, tmp_path, path: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def _our_file(path, mode: int) -> str:
+    path.write_text(LINE + "\n")
+    path.chmod(mode)
+    return str(path)
+
+
 def _write_as_nobody(path: str) -> None:
     with open(path, "w") as fh:
         fh.write(LINE + "\n")
@@ -78,10 +84,8 @@ def test_a_file_another_user_wrote_in_a_shared_directory_is_refused(capsys, tmp_
 
 
 def test_a_file_of_ours_others_can_write_is_refused(capsys, tmp_path):
-    path = tmp_path / "events.jsonl"
-    path.write_text(LINE + "\n")
-    path.chmod(0o666)
-    code, out, err = _dry_run(capsys, tmp_path, str(path))
+    path = _our_file(tmp_path / "events.jsonl", 0o666)
+    code, out, err = _dry_run(capsys, tmp_path, path)
     assert code == 1, (out, err)
     assert "is writable by other users" in err and f"chmod go-w {path}" in err, err
 
@@ -90,20 +94,16 @@ def test_a_file_of_ours_others_can_write_is_refused(capsys, tmp_path):
 def test_a_file_of_ours_under_another_users_directory_is_refused(capsys, tmp_path):
     theirs = tmp_path / "theirs"
     theirs.mkdir()
-    path = theirs / "events.jsonl"
-    path.write_text(LINE + "\n")
-    path.chmod(0o600)
+    path = _our_file(theirs / "events.jsonl", 0o600)
     os.chown(theirs, NOBODY, NOBODY)  # they could swap the file for one of theirs
-    code, out, err = _dry_run(capsys, tmp_path, str(path))
+    code, out, err = _dry_run(capsys, tmp_path, path)
     assert code == 1, (out, err)
     assert f"inside {theirs}" in err and "another user owns" in err, err
 
 
 def test_a_file_of_ours_is_read(capsys, tmp_path):
     """A guard: the user's own file, readable by others (an export made under umask 022) is read."""
-    path = tmp_path / "events.jsonl"
-    path.write_text(LINE + "\n")
-    path.chmod(0o644)
-    code, out, err = _dry_run(capsys, tmp_path, str(path))
+    path = _our_file(tmp_path / "events.jsonl", 0o644)
+    code, out, err = _dry_run(capsys, tmp_path, path)
     assert code == 0, (out, err)
     assert "1 envelope read" in out, out
