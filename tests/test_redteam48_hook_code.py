@@ -4,8 +4,10 @@
 client imported from its directory (sys.path[:0] = that directory, the bytecode cache beside it),
 or the native binary. Installed where others can write (a shared virtualenv or a checkout in a
 directory open to a group or to all), whoever can write there runs code as the user at every hook;
-install said nothing. It now warns, naming the path and the fix (hookd/hooks/command.py
-client_code_problem); a warning, not a refusal: the daemon runs from the same place.
+install said nothing, and `hooks status` judged hook_send.py and the way to it but not its
+directory's bytecode cache. install now warns with what `hooks status` finds
+(changeable.programs_others_can_change, entries.code_paths, which now adds the client's directory and
+its __pycache__); a warning, not a refusal: the daemon runs from the same place.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from conftest import REPO
 WARNING = "hookd: warning: the hook command runs code another user can change"
 
 
-def _install(tmp_path, pythonpath: str | None) -> subprocess.CompletedProcess:
+def _install(tmp_path, pythonpath: str | None, command: str = "install") -> subprocess.CompletedProcess:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKD_")}
@@ -28,7 +30,7 @@ def _install(tmp_path, pythonpath: str | None) -> subprocess.CompletedProcess:
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [pythonpath, os.environ.get("PYTHONPATH")]))
     return subprocess.run(
-        [sys.executable, "-m", "hookd", "hooks", "install", "--scope", "user"],
+        [sys.executable, "-m", "hookd", "hooks", command, "--scope", "user"],
         env=env,
         capture_output=True,
         text=True,
@@ -57,6 +59,9 @@ def test_a_client_whose_bytecode_cache_others_can_write_is_named(tmp_path):
     done = _install(tmp_path, str(tmp_path / "site"))
     assert done.returncode == 0, done.stderr
     assert WARNING in done.stderr and f"{cache} is a directory other users can add files to" in done.stderr, done.stderr
+    status = _install(tmp_path, str(tmp_path / "site"), "status")  # the same finding, each time it is asked
+    assert status.returncode == 1, status.stdout
+    assert f"hookd's hooks run a file another user can change: {cache} is a directory" in status.stdout, status.stdout
 
 
 def test_the_client_where_it_is_installed_here_is_not_named(tmp_path):

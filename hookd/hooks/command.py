@@ -47,24 +47,6 @@ def client_dir() -> str:
     return os.path.dirname(os.path.realpath(path))
 
 
-def client_code_problem(native: str | None) -> str | None:
-    """Why another user could change the code the hook command runs, as this user at every event,
-    or None: the native binary, else the interpreter and the Python client's directory (its files,
-    and the bytecode cache an import takes instead of them), each reached only through links and
-    directories no one else can change (paths.check_trusted_file)."""
-    from hookd.paths import UnsafePathError, check_trusted_file
-
-    where = client_dir()
-    for target in [native] if native else [interpreter(), where, os.path.join(where, "__pycache__")]:
-        try:
-            check_trusted_file(target, "run code of their own as you at every hook")
-        except FileNotFoundError:
-            continue  # no bytecode cache yet: the first hook writes it, in the directory just checked
-        except (UnsafePathError, OSError) as exc:
-            return str(exc)
-    return None
-
-
 def python_argv(event: str | None = None) -> list[str]:
     """The fast form: the interpreter with -I -S, importing the client by name.
 

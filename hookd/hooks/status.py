@@ -16,7 +16,7 @@ from typing import Any, Callable, TextIO
 from hookd import port_holders
 from hookd.config import Config
 from hookd.hooks import entries, events, layers, merge
-from hookd.hooks import fields, http_policy, ports, proxies, reach, sources, switches
+from hookd.hooks import changeable, fields, http_policy, ports, proxies, reach, sources, switches
 from hookd.hooks.command import Route, route
 from hookd.hooks.settings import SettingsError, load
 from hookd.units import plural
@@ -68,11 +68,13 @@ def describe(
     if (too_many := merge.beyond(settings.data, url)) is not None:
         fix = repair or f"{reach.repair_command(os.path.abspath(path))} (it writes one handler an event)"
         problems.append(f"hookd's hooks {too_many[0]}; repair: {fix}")
-    changeable = reach.others_can_change(path) if handlers else None
-    if changeable:
-        problems.append(f"hookd's hooks are in a file another user can change: {changeable}")
+    rewritable = changeable.others_can_change(path) if handlers else None
+    if rewritable:
+        problems.append(f"hookd's hooks are in a file another user can change: {rewritable}")
     judged: dict[str, str | None] = {}
-    opened = {why: None for hs in handlers.values() for h in hs for why in reach.programs_others_can_change(h, judged)}
+    opened = {
+        why: None for hs in handlers.values() for h in hs for why in changeable.programs_others_can_change(h, judged)
+    }
     problems += [f"hookd's hooks run a file another user can change: {why}" for why in opened]
     doubled = [e for e, hs in handlers.items() if len(hs) > 1]
     if doubled:
