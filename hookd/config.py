@@ -203,6 +203,16 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             "network path read and change what hookd sends"
         ),
     ] = True
+    redis_server_accounts: Annotated[
+        list[str],
+        _doc(
+            "the accounts, by name, whose Redis on this machine (a loopback port, a unix:// socket) "
+            "hookd sends the password and events to, besides yours and root's (a distribution's "
+            "redis-server runs as redis); a server of any other account is refused; add the account "
+            "yours runs as (ps -o user= -C redis-server); a server whose TLS certificate hookd "
+            "verified is trusted whoever runs it (JSON list in the environment)"
+        ),
+    ] = msgspec.field(default_factory=lambda: ["redis", "valkey"])
     stream: Annotated[str, _doc("Redis Stream key the events go to")] = "hookd:events"
     stream_maxlen: Annotated[
         int,

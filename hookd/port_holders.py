@@ -16,13 +16,14 @@ import os
 import pwd
 import socket
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hookd.hostport import is_loopback
 from hookd_client.hook_send import uid_stands_for_many
 
 LISTEN = "0A"  # the kernel's TCP_LISTEN, as /proc/net/tcp writes the state
-LOGIN_DEFS = "/etc/login.defs"
+PASSWD = "/etc/passwd"
 TABLES = (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6))
 
 
@@ -237,34 +238,40 @@ def _hex(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int, family: i
     return f"{words}:{port:04X}"
 
 
-def first_user_uid() -> int:
-    """The first uid of a person's account (UID_MIN in /etc/login.defs, 1000 without it): below
-    it are the system's accounts, which the distribution's services (redis-server's own) run as.
-    Every connection to Redis asks (server_owner.py), so the file is read again only once it is
-    another or has changed: a stat, not a read, per connection."""
+# The accounts besides the user's and root's whose Redis on this machine is trusted
+# (redis_server_accounts): set from the settings as each Redis client is made
+# (publish/connection.py), for every connection that client opens.
+_server_accounts: frozenset[str] = frozenset(("redis", "valkey"))
+
+
+def trust_server_accounts(names: Iterable[str]) -> None:
+    """The accounts, by name, whose Redis this process trusts besides the user's and root's."""
+    global _server_accounts
+    _server_accounts = frozenset(names)
+
+
+def server_accounts() -> frozenset[str]:
+    return _server_accounts
+
+
+def account_name(uid: int) -> str | None:
+    """The name of ``uid``'s account, or None if it has none. Every connection to Redis asks
+    (server_owner.py): the answer is kept until the password database file changes, a stat
+    per connection rather than a lookup."""
     try:
-        info = os.stat(LOGIN_DEFS)
+        info = os.stat(PASSWD)
     except OSError:
-        return _uid_min(None)
-    return _uid_min((info.st_dev, info.st_ino, info.st_ctime_ns, info.st_size))
+        return _account_name(uid, None)
+    return _account_name(uid, (info.st_dev, info.st_ino, info.st_ctime_ns, info.st_size))
 
 
-@functools.lru_cache(maxsize=1)
-def _uid_min(version: tuple[int, int, int, int] | None) -> int:
-    """UID_MIN from LOGIN_DEFS as it is at ``version`` (device, inode, change time and size; None if it is absent)."""
+@functools.lru_cache(maxsize=64)
+def _account_name(uid: int, version: tuple[int, int, int, int] | None) -> str | None:
+    """``uid``'s account name while the password database is at ``version``."""
     try:
-        with open(LOGIN_DEFS, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                words = line.split()
-                if len(words) == 2 and words[0] == "UID_MIN" and words[1].isascii() and words[1].isdigit():
-                    return int(words[1])
-    except OSError:
-        pass
-    return 1000
-
-
-# systemd's DynamicUser= range: uids it gives services the administrator set up, never a person.
-DYNAMIC_SERVICE_UIDS = range(61184, 65520)
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return None
 
 
 # A process's user namespace and its uid map are set for its life: asked once per uid, not per connection.
@@ -272,10 +279,15 @@ _stands_for_many = functools.lru_cache(maxsize=16)(uid_stands_for_many)
 
 
 def trusted_server(uid: int) -> bool:
-    """A server this user may send its secrets to: its own, root's, or a system account's (below
-    UID_MIN, or a systemd service's dynamic user). nobody (65534) is none of these: anyone's
-    daemon may run as it, and neither is a uid that stands for every user a user namespace leaves
-    unmapped (the overflow uid: a distribution's redis-server too, under PrivateUsers=)."""
+    """A server this user may send its secrets to: its own, root's, or one of an account named in
+    redis_server_accounts (a distribution's redis-server runs as ``redis``). Not any other system
+    account: on a shared host other people's code runs as some of them (a web server's www-data
+    running their CGI or PHP), and could listen where Redis should be. Neither is a uid that
+    stands for every user a user namespace leaves unmapped (the overflow uid: a distribution's
+    redis-server too, under PrivateUsers=)."""
     if _stands_for_many(uid):
         return False
-    return uid in (os.geteuid(), 0) or uid < first_user_uid() or uid in DYNAMIC_SERVICE_UIDS
+    if uid in (os.geteuid(), 0):
+        return True
+    name = account_name(uid)
+    return name is not None and name in _server_accounts

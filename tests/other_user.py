@@ -29,18 +29,19 @@ def _become_nobody() -> None:
     os.setuid(NOBODY)
 
 
-def nobody_server(code: str, *args: str) -> subprocess.Popen:
-    """``python3 -c code args`` as nobody, in a process of its own (a listener whose socket must be
-    nobody's, as /proc/net/tcp shows it); returns once the script has printed ``ready``."""
+def nobody_server(code: str, *args: str, uid: int = NOBODY) -> subprocess.Popen:
+    """``python3 -c code args`` as nobody (or ``uid``, with the same gid), in a process of its own
+    (a listener whose socket must be that uid's, as /proc/net/tcp shows it); returns once the
+    script has printed ``ready``."""
     proc = subprocess.Popen(
-        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "/usr/bin/python3", "-c", code, *args],
+        ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "/usr/bin/python3", "-c", code, *args],
         stdout=subprocess.PIPE,
         cwd="/",
     )
     assert proc.stdout is not None
     if proc.stdout.readline() != b"ready\n":
         proc.kill()
-        raise AssertionError(f"the server as nobody did not start: exit {proc.wait()}")
+        raise AssertionError(f"the server as uid {uid} did not start: exit {proc.wait()}")
     return proc
 
 

@@ -68,11 +68,13 @@ while True:
 class FakeRedis:
     """A 'Redis' of uid 65534, on a loopback port or a Unix socket in a directory all may enter."""
 
-    def __init__(self, host: str, unix_dir: str | None = None, tls: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, host: str, unix_dir: str | None = None, tls: tuple[str, str] | None = None, uid: int = NOBODY
+    ) -> None:
         self.port = free_port()
         where = [os.path.join(unix_dir, "redis.sock")] if unix_dir else [host, str(self.port), *(tls or ())]
         self.path = where[0] if unix_dir else None
-        self.proc = nobody_server(FAKE_REDIS, *where)
+        self.proc = nobody_server(FAKE_REDIS, *where, uid=uid)
         netloc = f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
         scheme = "rediss" if tls else "redis"
         self.url = f"unix://:{SECRET}@{self.path}" if unix_dir else f"{scheme}://:{SECRET}@{netloc}/0"
@@ -105,8 +107,8 @@ def fake(request, tmp_path):
         subprocess.run(["rm", "-rf", unix_dir], check=False)
 
 
-def _says_who(text: str) -> None:
-    assert "SECURITY" in text and f"uid {NOBODY} (nobody)" in text, text
+def _says_who(text: str, uid: int = NOBODY, name: str = "nobody") -> None:
+    assert "SECURITY" in text and f"uid {uid} ({name})" in text, text
     assert "hookd closed the connection without sending it anything" in text and "fix:" in text, text
     assert SECRET not in text, text
 
@@ -199,15 +201,25 @@ def test_a_server_that_proved_its_certificate_is_spoken_to_whoever_runs_it(tmp_p
 
 
 def test_whose_server_is_trusted():
-    """The user's, root's, a system account's (below UID_MIN: a distribution's redis-server) and a
-    systemd service's dynamic user; not nobody's, nor another person's."""
+    """The user's, root's and an account named in redis_server_accounts (a distribution's
+    redis-server runs as redis); not nobody's, nor another person's, nor any other system
+    account's (forty-eighth pass: below UID_MIN was trusted, www-data's listener too)."""
+    import pwd
+
     from hookd import port_holders
 
-    first = port_holders.first_user_uid()
     assert port_holders.trusted_server(os.geteuid()) and port_holders.trusted_server(0)
-    assert port_holders.trusted_server(first - 1) and port_holders.trusted_server(61184)
     assert not port_holders.trusted_server(NOBODY)
-    assert not port_holders.trusted_server(first + 1 if first + 1 != os.geteuid() else first + 2)
+    assert not port_holders.trusted_server(pwd.getpwnam("www-data").pw_uid)
+    assert not port_holders.trusted_server(1)  # daemon
+    assert not port_holders.trusted_server(61184)  # a dynamic user's uid with no account
+    assert not port_holders.trusted_server(4321 if os.geteuid() != 4321 else 4322)
+    try:
+        redis_uid = pwd.getpwnam("redis").pw_uid
+    except KeyError:
+        redis_uid = None
+    if redis_uid is not None:
+        assert port_holders.trusted_server(redis_uid)
 
 
 @pytest.mark.process
@@ -241,44 +253,19 @@ def test_synchronous_and_asynchronous_connections_refuse_a_stranger_alike(fake):
         _says_who(str(refusal.value))
 
 
-_OPENED: list[str] | None = None  # while a test counts: every path this process opens
-
-
-def _count_opens(event: str, args: tuple) -> None:
-    if _OPENED is not None and event == "open" and args and isinstance(args[0], str):
-        _OPENED.append(args[0])
-
-
-def test_login_defs_is_read_once_not_at_every_connection():
-    """Each new connection to Redis asks whether its server's uid is trusted: /etc/login.defs is
-    read once, not once per connection (the old code opened it at every one)."""
-    global _OPENED
+def test_account_names_are_looked_up_once_per_version_of_the_password_file(tmp_path, monkeypatch):
+    """Each new connection to Redis asks whether its server's uid is trusted: the account's name is
+    looked up once, not at every connection, and again once the password file has changed."""
     from hookd import port_holders
 
-    sys.addaudithook(_count_opens)
-    _OPENED = []
-    try:
-        answers = {port_holders.trusted_server(uid) for uid in [NOBODY, 0, 999, 1234] * 25}
-    finally:
-        opened, _OPENED = _OPENED, None
+    passwd = tmp_path / "passwd"
+    passwd.write_text("one\n")
+    monkeypatch.setattr(port_holders, "PASSWD", str(passwd))
+    port_holders._account_name.cache_clear()
+    answers = {port_holders.trusted_server(uid) for uid in [NOBODY, 0, 33, 1234] * 25}
     assert answers == {True, False}
-    assert opened.count("/etc/login.defs") <= 1, len(opened)
-
-
-def test_login_defs_is_read_again_once_it_changes(tmp_path, monkeypatch):
-    """Read once, the file still decides: a changed UID_MIN (rewritten, or a new file renamed over
-    it) is the one used from the next connection on, and without the file it is 1000."""
-    from hookd import port_holders
-
-    defs = tmp_path / "login.defs"
-    monkeypatch.setattr(port_holders, "LOGIN_DEFS", str(defs))
-    assert port_holders.first_user_uid() == 1000
-    defs.write_text("# a comment\nUID_MIN   2000\n")
-    assert port_holders.first_user_uid() == 2000 and port_holders.trusted_server(1999)
-    defs.write_text("UID_MIN   3000\n")
-    assert port_holders.first_user_uid() == 3000 and port_holders.trusted_server(2999)
-    (tmp_path / "new").write_text("UID_MIN 500\n")
-    os.rename(tmp_path / "new", defs)
-    assert port_holders.first_user_uid() == 500 and not port_holders.trusted_server(501)
-    defs.unlink()
-    assert port_holders.first_user_uid() == 1000
+    looked_up = port_holders._account_name.cache_info().misses
+    assert looked_up <= 3, looked_up  # nobody's, www-data's and 1234's, each once
+    passwd.write_text("two lines\nnow\n")
+    port_holders.trusted_server(33)
+    assert port_holders._account_name.cache_info().misses == looked_up + 1

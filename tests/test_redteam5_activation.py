@@ -18,6 +18,17 @@ import pytest
 
 from conftest import REPO
 
+# `python -c PASS_A_SOCKET DIR PATH`: hookd run with a listening Unix socket bound at PATH (made in
+# DIR, 0700) as fd 3, LISTEN_PID its own, as systemd passes it; LISTEN_FDS is the caller's.
+PASS_A_SOCKET = (
+    "import os, socket, sys\n"
+    "os.open('/dev/null', os.O_RDONLY)  # takes 3, so that the socket's dup2 to 3 makes a copy\n"
+    "s = socket.socket(socket.AF_UNIX); os.makedirs(sys.argv[1], mode=0o700, exist_ok=True)\n"
+    "s.bind(sys.argv[2]); s.listen(8)\n"
+    "os.dup2(s.fileno(), 3); os.environ['LISTEN_PID'] = str(os.getpid())\n"
+    "os.execv(sys.executable, [sys.executable, '-m', 'hookd', 'run'])\n"
+)
+
 
 @pytest.mark.parametrize("count", ["1000", str(10**12)])
 def test_listen_fds_naming_descriptors_that_are_not_open_is_refused_in_one_line(tmp_path, count):
@@ -34,16 +45,8 @@ def test_listen_fds_naming_descriptors_that_are_not_open_is_refused_in_one_line(
         LISTEN_FDS=count,
     )
     # fd 3 is a listening Unix socket at hookd's path; the last ones counted are not open.
-    script = (
-        "import os, socket, sys\n"
-        "os.open('/dev/null', os.O_RDONLY)  # takes 3, so that the socket's dup2 to 3 makes a copy\n"
-        "s = socket.socket(socket.AF_UNIX); os.makedirs(sys.argv[1], mode=0o700, exist_ok=True)\n"
-        "s.bind(sys.argv[2]); s.listen(8)\n"
-        "os.dup2(s.fileno(), 3); os.environ['LISTEN_PID'] = str(os.getpid())\n"
-        "os.execv(sys.executable, [sys.executable, '-m', 'hookd', 'run'])\n"
-    )
     done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "run"), str(tmp_path / "run" / "hookd.sock")],
+        [sys.executable, "-c", PASS_A_SOCKET, str(tmp_path / "run"), str(tmp_path / "run" / "hookd.sock")],
         env=env,
         capture_output=True,
         text=True,

@@ -15,7 +15,7 @@ from hookd.config import Config
 from hookd.policies import HookClient, HookMode
 from hookd.units import plural
 from hookd.hooks import created, entries, events, merge
-from hookd.hooks import http_policy, layers, missed, ports, proxies, switches
+from hookd.hooks import changeable, http_policy, layers, missed, ports, proxies, switches
 from hookd.hooks.command import hook_command, route_env
 from hookd.hooks.settings import SettingsError, SettingsFile, load, scope_paths
 from hookd.hooks.settings_write import refuse_creating_through_a_link, write
@@ -137,6 +137,13 @@ def install(
     if not dry_run:  # the hooks now written are the repair it names; a hook that still misses marks again
         missed.clear(config.state_dir)
     print(f"hookd: {client_note}", file=err if dry_run else out)
+    for problem in changeable.programs_others_can_change(handler_for(chosen[0])) if chosen else []:
+        print(
+            f"hookd: warning: the hook command runs code another user can change: {problem}; "
+            "install hookd where only you or root can write (a virtualenv of your own, pipx) and run "
+            "hookd hooks install again",
+            file=err,
+        )
     if not changed:
         print(
             f"hookd's hooks are already installed in {path} ({mode} mode, {plural(len(chosen), 'event')}); nothing to change",

@@ -134,6 +134,18 @@ def run_paths(handler: dict[str, Any]) -> list[tuple[str, bool]] | None:
     return paths
 
 
+def code_paths(handler: dict[str, Any]) -> list[tuple[str, ...]]:
+    """What the handler runs (run_paths), each with what else decides its code: for a Python
+    client, the directory it is imported from and that directory's bytecode cache (the import,
+    sys.path[:0], takes a module or a .pyc planted there in place of hook_send.py)."""
+    groups: list[tuple[str, ...]] = []
+    for path, program in run_paths(handler) or []:
+        where = os.path.dirname(path)
+        extra = () if program or not path.endswith("hook_send.py") else (where, os.path.join(where, "__pycache__"))
+        groups.append((path, *extra))
+    return groups
+
+
 def missing_paths(handler: dict[str, Any]) -> list[str]:
     """What a command handler names that no longer exists (the interpreter, the client)."""
     paths = run_paths(handler)

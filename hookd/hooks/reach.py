@@ -18,11 +18,10 @@ from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 
 from hookd.hooks import entries, merge
+from hookd.hooks.changeable import others_can_change, programs_others_can_change
 from hookd.hooks.command import SETTING_VARS, Route, route, written_settings
 from hookd.hooks.settings import SCOPES, SettingsFile, readable, scope_path
-from hookd.paths import UnsafePathError
 from hookd.statedir import daemon_pid
-from hookd.trust import check_trusted_file
 from hookd.units import plural
 
 
@@ -155,36 +154,6 @@ def check(
                 )
             )
     return reach
-
-
-def others_can_change(path: str) -> str | None:
-    """Why another user could rewrite the settings file (and so the commands Claude Code runs as
-    this user, hook-send's among them), or None. A file or directory of the user's made under
-    umask 000, or a checkout in a directory others can write, is left as it is by ``hooks install``."""
-    try:
-        check_trusted_file(path, "make Claude Code run any command as you")
-    except UnsafePathError as exc:
-        return str(exc)
-    except OSError:
-        return None  # gone or unreadable: command_handlers found nothing in it either
-    return None
-
-
-def programs_others_can_change(handler: dict[str, Any], seen: dict[str, str | None] | None = None) -> list[str]:
-    """Why another user could change what the handler runs (the interpreter, hook_send.py or the
-    native client, or a directory on the way to one): each run would be theirs, as the user.
-    ``seen``: paths already judged in this pass (every hook runs the same few)."""
-    seen = {} if seen is None else seen
-    for path, _ in entries.run_paths(handler) or []:
-        if path not in seen:
-            seen[path] = None
-            try:
-                check_trusted_file(path, "run any command as you whenever Claude Code runs the hook")
-            except UnsafePathError as exc:
-                seen[path] = str(exc)
-            except OSError:
-                pass  # gone: missing_paths names it
-    return [why for path, _ in entries.run_paths(handler) or [] if (why := seen.get(path))]
 
 
 def settings_apart(

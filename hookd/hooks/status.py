@@ -16,7 +16,7 @@ from typing import Any, Callable, TextIO
 from hookd import port_holders
 from hookd.config import Config
 from hookd.hooks import entries, events, layers, merge
-from hookd.hooks import fields, http_policy, ports, proxies, reach, sources, switches, workspace
+from hookd.hooks import changeable, fields, http_policy, ports, proxies, reach, sources, switches, workspace
 from hookd.hooks.command import Route, route
 from hookd.hooks.settings import SettingsError, load
 from hookd.units import plural
@@ -71,11 +71,13 @@ def describe(
     problems += [f"hooks for {reach.events_text(names)} {what}; fix: {fix}" for (what, fix), names in killed.items()]
     if (too_many := fields.beyond(where, every, repair)) is not None:
         problems.append(f"hookd's hooks {too_many.problem}; repair: {too_many.repair}")
-    changeable = reach.others_can_change(path) if handlers else None
-    if changeable:
-        problems.append(f"hookd's hooks are in a file another user can change: {changeable}")
+    rewritable = changeable.others_can_change(path) if handlers else None
+    if rewritable:
+        problems.append(f"hookd's hooks are in a file another user can change: {rewritable}")
     judged: dict[str, str | None] = {}
-    opened = {why: None for hs in handlers.values() for h in hs for why in reach.programs_others_can_change(h, judged)}
+    opened = {
+        why: None for hs in handlers.values() for h in hs for why in changeable.programs_others_can_change(h, judged)
+    }
     problems += [f"hookd's hooks run a file another user can change: {why}" for why in opened]
     doubled = [e for e, hs in handlers.items() if len(hs) > 1]
     if doubled:

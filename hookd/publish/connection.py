@@ -17,6 +17,7 @@ from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
 from redis.typing import EncodableT
 
+from hookd import port_holders
 from hookd.publish import topology
 from hookd.publish.access import login, tls_kwargs, uses_tls
 from hookd.publish.replies import PUBLISHER_REPLY_BYTES, bounded
@@ -97,8 +98,11 @@ def connection_kwargs(settings: RedisSettings, tls: bool | None = None) -> dict[
     They suit the synchronous and asyncio clients, and Sentinel and Cluster
     ones. ``tls`` defaults to whether redis_url is rediss://; the ssl_ arguments
     are only for TLS connections (redis-py refuses them otherwise). A user or
-    password in the URL itself is read by redis-py's from_url.
+    password in the URL itself is read by redis-py's from_url. The accounts whose Redis on
+    this machine is trusted are set for the process here, before any connection opens
+    (server_owner.py reads them).
     """
+    port_holders.trust_server_accounts(settings.server_accounts)
     kwargs: dict[str, Any] = {
         "socket_connect_timeout": settings.connect_timeout_s,
         "socket_timeout": settings.timeout_s,

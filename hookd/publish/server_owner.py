@@ -6,8 +6,9 @@ on another port than redis_url says. Whatever listens there was sent the passwor
 AUTH) and then every event hookd publishes, and could answer hookd tail and hookd ui with
 entries of its own (tests/test_redteam19_redis_owner.py). So every connection any of hookd's
 clients makes (publisher, sentinels, Cluster nodes, tail, the UI) is checked as soon as it is
-open: a server on this machine must run as the user, root, or a system account (as a
-distribution's redis-server does); any other is closed on, unsent to (port_holders.server_uid).
+open: a server on this machine must run as the user, root, or an account named in
+redis_server_accounts (a distribution's redis-server runs as ``redis``); any other, a system
+account's too, is closed on, unsent to (port_holders.server_uid, trusted_server).
 A remote server's end is not on this machine and cannot be told: TLS is what checks it. A server
 whose TLS certificate hookd verified has proved who it is, whoever runs it: that is how to reach
 a Redis another person runs on this machine.
@@ -45,13 +46,16 @@ class StrangerServer(redis.exceptions.ConnectionError):
                 f"without sending it anything; {note}"
             )
         else:
+            name = port_holders.user_name(uid)
+            accounts = ", ".join(sorted(port_holders.server_accounts())) or "none"
             message = (
-                f"SECURITY: {where} is served by a process of uid {uid} ({port_holders.user_name(uid)}), not by "
-                "you, root or a system account: another user listens where hookd expects Redis, and would be "
-                "sent the password and every event; hookd closed the connection without sending it anything; "
-                "fix: stop that listener and start Redis there (as a system service, or as you), or point "
-                "redis_url at a Redis of your own (a unix:// socket in a directory only you and Redis can "
-                "enter), and find out why that user listens there"
+                f"SECURITY: {where} is served by a process of uid {uid} ({name}), not by you, root or an "
+                f"account of redis_server_accounts ({accounts}): another user listens where hookd expects "
+                "Redis, and would be sent the password and every event; hookd closed the connection without "
+                "sending it anything; fix: stop that listener and start Redis there (as a system service, or "
+                "as you), or point redis_url at a Redis of your own (a unix:// socket in a directory only you "
+                "and Redis can enter), and find out why that user listens there; if it is the Redis you "
+                f"meant, add {name!r} to redis_server_accounts"
             )
         super().__init__(message)
         self.uid = uid

@@ -30,6 +30,7 @@ class RedisSettings(Section, frozen=True, kw_only=True):
     tls_key_file: str
     tls_server_name: str
     tls_verify: bool
+    server_accounts: list[str]
     sentinel: str
     sentinel_master: str
     sentinel_username: str

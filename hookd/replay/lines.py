@@ -12,6 +12,7 @@ from typing import IO, Any, NamedTuple, TextIO
 
 from hookd.envelope import UNKNOWN_HOOK
 from hookd.jsonl import loads
+from hookd.paths import UnsafePathError, check_way_to, refuse_untrusted
 from hookd.replay.errors import ReplayError
 from hookd.spool.event import Event
 from hookd.spool.records import MAX_RECORD_BYTES
@@ -144,7 +145,9 @@ def _cannot_read(path: str, exc: OSError) -> ReplayError:
 
 def _open_regular(path: str) -> IO[bytes]:
     """The file at ``path``, only if it is a regular file: a device such as /dev/zero never ends, and a
-    FIFO would wait for a writer; either is refused at once (standard input is ``-``)."""
+    FIFO would wait for a writer; either is refused at once (standard input is ``-``). And only if no
+    other user could have written it (paths.refuse_untrusted, as the config file): what it holds is
+    published as this user's events, its hosts' marks raised past its seqs."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as exc:
@@ -157,6 +160,14 @@ def _open_regular(path: str) -> IO[bytes]:
             f"cannot read {path}: it is {kind}; give the path of a JSONL file of envelopes, such as "
             "one written by hookd replay --export, or - to read them from standard input"
         )
+    try:  # events read from it go to the stream as this user's: a file another user could write would be theirs
+        check_way_to(path)
+        refuse_untrusted(os.path.abspath(path), os.fstat(fd), "put events of their own in your stream as yours")
+    except (UnsafePathError, OSError) as exc:
+        os.close(fd)
+        raise ReplayError(
+            f"cannot read {path}: {exc}" + ("" if "fix:" in str(exc) else "; copy it to a file of your own first")
+        ) from None
     os.set_blocking(fd, True)
     return open(fd, "rb")
 

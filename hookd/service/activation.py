@@ -28,6 +28,8 @@ from collections.abc import Callable, Mapping, MutableMapping
 
 import structlog
 
+from hookd.paths import UnsafePathError, check_parents
+
 log = structlog.get_logger("hookd.service")
 
 SD_LISTEN_FDS_START = 3
@@ -128,7 +130,9 @@ def adopt(fd: int, label: str, tcp: bool = False) -> socket.socket:
 
 
 def _check_path(path: str) -> None:
-    """A passed socket's file must be ours and owner-only, as one hookd binds would be.
+    """A passed socket's file must be ours and owner-only, as one hookd binds would be, in a
+    directory of ours that others cannot write, reached only through directories others cannot
+    change (paths.check_parents, as hookd's own directories are).
 
     Tightened to 0600 when it is looser (systemd-socket-activate creates 0644),
     refused when it belongs to someone else. A path hookd cannot see (another
@@ -157,6 +161,13 @@ def _check_path(path: str) -> None:
             f"(mode {stat.S_IMODE(parent.st_mode):04o}); set DirectoryMode=0700 "
             "in the socket unit"
         )
+    try:  # the directories above it too: one another user can change lets them swap this one
+        check_parents(path)
+    except UnsafePathError as exc:
+        raise ActivationError(
+            f"passed socket {path}: {exc} (the socket unit's ListenStream= and hookd's socket settings "
+            "must name it; hookd service install renders both)"
+        ) from None
     if stat.S_IMODE(info.st_mode) & 0o077:
         try:
             os.chmod(path, 0o600)
