@@ -16,8 +16,9 @@ const state = {
   seen: new Set(),
   lastId: null,
   paused: false,
-  pending: [],
-  queued: [],
+  pending: 0,                // records that arrived while paused (counted: the newest are kept)
+  unrendered: [],            // records not yet drawn, or null: more than the feed shows, drawn anew
+  sessionChanged: false,     // a record of the session shown arrived
   hosts: new Set(),
   hooks: new Set(),
   view: "live",
@@ -173,22 +174,36 @@ function take(records) {
   return fresh;
 }
 
+// Records are taken as they arrive (take() keeps the newest MAX_KEPT) and only the drawing waits
+// for an animation frame: a hidden tab runs none, and what it held for the next one grew for as
+// long as the tab stayed in the background under a flood of events.
+function arrived(records) {
+  const fresh = take(records);
+  if (!fresh.length) return;
+  if (state.paused) state.pending += fresh.length;
+  else if (state.unrendered) {
+    state.unrendered.push(...fresh);
+    if (state.unrendered.length > MAX_ROWS) state.unrendered = null;
+  }
+  if (fresh.some((r) => r.s === currentSession)) state.sessionChanged = true;
+  schedule();
+}
+
 let frame = 0;
 function schedule() { if (!frame) frame = requestAnimationFrame(flush); }
 
 function flush() {
   frame = 0;
-  const batch = state.queued; state.queued = [];
-  const fresh = take(batch);
   $("counts").textContent = `${state.records.length} events`;
-  if (state.view === "session" && fresh.some((r) => r.s === currentSession)) refreshSessionSoon();
+  if (state.view === "session" && state.sessionChanged) refreshSessionSoon();
+  state.sessionChanged = false;
   if (state.view === "sessions") refreshSessionsSoon();
-  if (state.paused) {
-    state.pending.push(...fresh);
-    $("pending").textContent = state.pending.length ? `${state.pending.length} new (paused)` : "";
-    return;
-  }
-  prependRows(fresh);
+  $("pending").textContent = state.pending ? `${state.pending} new (paused)` : "";
+  if (state.paused) return;
+  const unrendered = state.unrendered;
+  state.unrendered = [];
+  if (unrendered) prependRows(unrendered);
+  else renderFeed();
 }
 
 function prependRows(records) {
@@ -216,10 +231,11 @@ function renderFeed() {
 
 function setPaused(paused) {
   state.paused = paused;
+  state.unrendered = [];  // resumed: drawn anew below; paused: nothing is drawn until then
   $("pause").textContent = paused ? "Resume" : "Pause";
   $("conn").classList.toggle("paused", paused);
   if (!paused) {
-    state.pending = [];
+    state.pending = 0;
     $("pending").textContent = "";
     renderFeed();
   }
@@ -239,8 +255,7 @@ function connect() {
   const source = new EventSource(url);
   source.onopen = () => { $("conn").textContent = "live"; $("conn").className = "conn ok"; };
   source.onmessage = (ev) => {
-    state.queued.push(...JSON.parse(ev.data));
-    schedule();
+    arrived(JSON.parse(ev.data));
   };
   source.onerror = () => { $("conn").textContent = "reconnecting…"; $("conn").className = "conn bad"; };
 }
