@@ -9,7 +9,9 @@ const MAX_KEPT = 20000;      // records kept in this page for filtering
 const MAX_FILTER_OPTIONS = 200;
 const MAX_ROWS = 400;        // rows shown in the live feed
 const RISK_RANK = { low: 0, medium: 1, high: 2 };
-const REDACTED = /\[REDACTED:[^\]"]*\]/g;
+// A marker's label is short (a rule's name, or a few joined): read no further, nor past the next
+// "[", or each "[REDACTED:" of an output that never closes one is read to the end of its string.
+const REDACTED = /\[REDACTED:[^\]"[]{1,200}\]/g;
 
 const state = {
   records: [],               // newest last
