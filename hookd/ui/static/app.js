@@ -77,6 +77,13 @@ function svg(tag, attrs, text) {
 // known levels only.
 function riskClass(risk) { return `risk-${Object.hasOwn(RISK_RANK, risk) ? risk : "none"}`; }
 
+// The largest of values, at least floor: Math.max(...values) takes one argument per value, and
+// chromium throws past about 120,000 (a session's tool calls, or its events with token counts).
+function largest(values, floor = -Infinity) {
+  let most = floor;
+  for (const v of values) if (v > most) most = v;
+  return most;
+}
 function pad(n, w = 2) { return String(n).padStart(w, "0"); }
 function clock(ms) {
   const d = new Date(ms);
@@ -168,7 +175,7 @@ function take(records) {
     }
   }
   if (!fresh.length) return fresh;
-  state.records.push(...fresh);
+  for (const r of fresh) state.records.push(r);  // one by one: push(...fresh) is a call of fresh.length arguments
   if (state.records.length > MAX_KEPT) {
     for (const r of state.records.splice(0, state.records.length - MAX_KEPT)) state.seen.delete(r.id);
   }
@@ -184,7 +191,7 @@ function arrived(records) {
   if (!fresh.length) return;
   if (state.paused) state.pending += fresh.length;
   else if (state.unrendered) {
-    state.unrendered.push(...fresh);
+    for (const r of fresh) state.unrendered.push(r);
     if (state.unrendered.length > MAX_ROWS) state.unrendered = null;
   }
   if (fresh.some((r) => r.s === currentSession)) state.sessionChanged = true;
@@ -248,7 +255,7 @@ async function loadOlder() {
   const page = await getJSON(`api/events?limit=500&before=${encodeURIComponent(oldest)}`);
   const fresh = page.filter((r) => !state.seen.has(r.id)).reverse();
   for (const r of fresh) state.seen.add(r.id);
-  state.records.unshift(...fresh);
+  state.records = fresh.concat(state.records);
   renderFeed();
 }
 
@@ -377,7 +384,7 @@ function renderTimeline(events, box) {
   box.replaceChildren();
   if (!events.length) return;
   const t0 = events[0].t;
-  const t1 = Math.max(events[events.length - 1].t, ...calls.map((c) => c.end || c.start)) || t0 + 1;
+  const t1 = largest(calls.map((c) => c.end || c.start), events[events.length - 1].t) || t0 + 1;
   const span = Math.max(1, t1 - t0);
   const items = [...calls.map((c) => ({ t: c.start, call: c })), ...marks.map((m) => ({ t: m.t, mark: m }))];
   items.sort((a, b) => a.t - b.t);
@@ -460,8 +467,8 @@ function renderChart(events, box) {
     buckets[Math.min(N - 1, Math.floor(((e.t - t0) / span) * N))]++;
     if (e.tok) tokens.push([e.t, tokensOf(e.tok)]);
   }
-  const maxB = Math.max(...buckets, 1);
-  const maxT = Math.max(1, ...tokens.map((p) => p[1]));
+  const maxB = largest(buckets, 1);
+  const maxT = largest(tokens.map((p) => p[1]), 1);
   const chart = svg("svg", { viewBox: `0 0 ${W} ${H + 20}`, class: "svgchart", role: "img" });
   buckets.forEach((n, i) => {
     const h = (n / maxB) * H;
