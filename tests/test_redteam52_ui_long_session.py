@@ -2,7 +2,7 @@
 
 The session view found its timeline's end and its chart's scales with ``Math.max(...values)``: one
 argument per tool call or per event with token counts, and chromium takes about 120,000 before it
-throws (RangeError): a session of 150,000 tool calls read "cannot be shown". The page keeps the
+throws (RangeError): a session of 150,000 tool calls showed no chart and no timeline. The page keeps the
 largest in a loop now, and adds records to its lists one by one (``push(...records)`` was the same
 call, for an event stream's message).
 """

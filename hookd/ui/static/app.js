@@ -78,7 +78,8 @@ function svg(tag, attrs, text) {
 function riskClass(risk) { return `risk-${Object.hasOwn(RISK_RANK, risk) ? risk : "none"}`; }
 
 // The largest of values, at least floor: Math.max(...values) takes one argument per value, and
-// chromium throws past about 120,000 (a session's tool calls, or its events with token counts).
+// chromium throws once they are more than its stack holds (a long session's tool calls, or its
+// events with token counts).
 function largest(values, floor = -Infinity) {
   let most = floor;
   for (const v of values) if (v > most) most = v;
