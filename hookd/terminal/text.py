@@ -3,16 +3,39 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 # C0 and C1 controls, the line and paragraph separators, the bidirectional marks, overrides
 # and isolates (which reorder what is shown), and the invisible format characters: zero-width
-# spaces and joiners, the word joiner and invisible operators, the byte order mark and the
-# tag characters (which show nothing, and so hide text, or a message to a model, in plain sight).
+# spaces and joiners, the word joiner and invisible operators, the byte order mark, the soft
+# hyphen and the other default-ignorable ones, the tag characters and the variation selectors
+# (which show nothing, and so hide text, or a message to a model, in plain sight: one selector
+# per byte spells any message after a single letter). One emoji selector (U+FE0E, U+FE0F) after
+# the character it styles is left as it is (``_styles``).
 _CONTROL = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
-    "\U000e0000-\U000e007f]"
+    "[\x00-\x1f\x7f-\x9f\xad\u034f\u061c\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028\u2029"
+    "\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff0-\ufff8\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
+_EMOJI_SELECTORS = "\ufe0e\ufe0f"
+_KEYCAPS = "0123456789#*"
+
+
+def _styles(text: str, at: int) -> bool:
+    """Is the emoji selector at ``at`` one that styles the character before it (one that is not
+    ASCII and not itself hidden, or a keycap's digit, # or *)?"""
+    if at == 0:
+        return False
+    before = text[at - 1]
+    return before in _KEYCAPS if before.isascii() else _CONTROL.match(before) is None
+
+
+def _sub(escape: Callable[[str], str], text: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        char = match.group()
+        return char if char in _EMOJI_SELECTORS and _styles(text, match.start()) else escape(char)
+
+    return _CONTROL.sub(one, text)
 
 
 def _escape(char: str) -> str:
@@ -26,7 +49,7 @@ def visible(text: str) -> str:
     """Text on one line: a newline shown as ⏎, any other control or invisible character as
     \\xNN, \\uNNNN or \\UNNNNNNNN."""
     text = text.strip().replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\t", " ")
-    return _CONTROL.sub(lambda m: _escape(m.group()), text)
+    return _sub(_escape, text)
 
 
 def _json_escape(char: str) -> str:
@@ -41,7 +64,7 @@ def json_visible(text: str) -> str:
     """A JSON text with those characters spelled as \\u escapes: the same JSON value, and
     nothing a terminal acts on or hides (valid JSON has no raw C0 control, so those left are
     C1 and the like, which can only be inside strings)."""
-    return _CONTROL.sub(lambda m: _json_escape(m.group()), text)
+    return _sub(_json_escape, text)
 
 
 def escaped(text: str) -> str:

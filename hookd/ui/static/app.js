@@ -9,15 +9,18 @@ const MAX_KEPT = 20000;      // records kept in this page for filtering
 const MAX_FILTER_OPTIONS = 200;
 const MAX_ROWS = 400;        // rows shown in the live feed
 const RISK_RANK = { low: 0, medium: 1, high: 2 };
-const REDACTED = /\[REDACTED:[^\]"]*\]/g;
+// A marker's label is short (a rule's name, or a few joined): read no further, nor past the next
+// "[", or each "[REDACTED:" of an output that never closes one is read to the end of its string.
+const REDACTED = /\[REDACTED:[^\]"[]{1,200}\]/g;
 
 const state = {
   records: [],               // newest last
   seen: new Set(),
   lastId: null,
   paused: false,
-  pending: [],
-  queued: [],
+  pending: 0,                // records that arrived while paused (counted: the newest are kept)
+  unrendered: [],            // records not yet drawn, or null: more than the feed shows, drawn anew
+  sessionChanged: false,     // a record of the session shown arrived
   hosts: new Set(),
   hooks: new Set(),
   view: "live",
@@ -26,11 +29,23 @@ const state = {
 
 // Bidirectional marks, embeddings, overrides and isolates reorder the text after them even as
 // textContent (U+202E shows "exe.txt" for "txt.exe"); zero-width characters, the word joiner,
-// invisible operators, U+FEFF and the tag characters show nothing and so hide text (or words
-// meant for a model) in plain sight: all are shown as their \u escape (\u{...} past U+FFFF).
-const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]/gu;
+// invisible operators, U+FEFF, the soft hyphen and the other default-ignorable format characters,
+// the tag characters and the variation selectors show nothing and so hide text (or words meant for
+// a model) in plain sight: one selector per byte spells any message after a single letter. All are
+// shown as their \u escape (\u{...} past U+FFFF), but for one emoji selector (U+FE0E, U+FE0F) after
+// the character it styles: one that is not ASCII, or a keycap's digit, # or *.
+const INVISIBLE = /[\u00ad\u034f\u061c\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff0-\ufff8\u{1d173}-\u{1d17a}\u{e0000}-\u{e0fff}]/gu;
+const HIDDEN = new RegExp(INVISIBLE.source, "u");
+const KEYCAP = /[0-9#*]/;
+function styles(text, at) {
+  if (at === 0) return false;
+  const low = text.charCodeAt(at - 1);
+  const before = String.fromCodePoint(text.codePointAt(at > 1 && low >= 0xdc00 && low <= 0xdfff ? at - 2 : at - 1));
+  return before < "\x80" ? KEYCAP.test(before) : !HIDDEN.test(before);
+}
 function inert(text) {
-  return (text == null ? "" : String(text)).replace(INVISIBLE, (c) => {
+  return (text == null ? "" : String(text)).replace(INVISIBLE, (c, at, whole) => {
+    if ((c === "\ufe0e" || c === "\ufe0f") && styles(whole, at)) return c;
     const code = c.codePointAt(0).toString(16);
     return code.length > 4 ? `\\u{${code}}` : `\\u${code.padStart(4, "0")}`;
   });
@@ -62,6 +77,14 @@ function svg(tag, attrs, text) {
 // known levels only.
 function riskClass(risk) { return `risk-${Object.hasOwn(RISK_RANK, risk) ? risk : "none"}`; }
 
+// The largest of values, at least floor: Math.max(...values) takes one argument per value, and
+// chromium throws once they are more than its stack holds (a long session's tool calls, or its
+// events with token counts).
+function largest(values, floor = -Infinity) {
+  let most = floor;
+  for (const v of values) if (v > most) most = v;
+  return most;
+}
 function pad(n, w = 2) { return String(n).padStart(w, "0"); }
 function clock(ms) {
   const d = new Date(ms);
@@ -153,7 +176,7 @@ function take(records) {
     }
   }
   if (!fresh.length) return fresh;
-  state.records.push(...fresh);
+  for (const r of fresh) state.records.push(r);  // one by one: push(...fresh) is a call of fresh.length arguments
   if (state.records.length > MAX_KEPT) {
     for (const r of state.records.splice(0, state.records.length - MAX_KEPT)) state.seen.delete(r.id);
   }
@@ -161,22 +184,36 @@ function take(records) {
   return fresh;
 }
 
+// Records are taken as they arrive (take() keeps the newest MAX_KEPT) and only the drawing waits
+// for an animation frame: a hidden tab runs none, and what it held for the next one grew for as
+// long as the tab stayed in the background under a flood of events.
+function arrived(records) {
+  const fresh = take(records);
+  if (!fresh.length) return;
+  if (state.paused) state.pending += fresh.length;
+  else if (state.unrendered) {
+    for (const r of fresh) state.unrendered.push(r);
+    if (state.unrendered.length > MAX_ROWS) state.unrendered = null;
+  }
+  if (fresh.some((r) => r.s === currentSession)) state.sessionChanged = true;
+  schedule();
+}
+
 let frame = 0;
 function schedule() { if (!frame) frame = requestAnimationFrame(flush); }
 
 function flush() {
   frame = 0;
-  const batch = state.queued; state.queued = [];
-  const fresh = take(batch);
   $("counts").textContent = `${state.records.length} events`;
-  if (state.view === "session" && fresh.some((r) => r.s === currentSession)) refreshSessionSoon();
+  if (state.view === "session" && state.sessionChanged) refreshSessionSoon();
+  state.sessionChanged = false;
   if (state.view === "sessions") refreshSessionsSoon();
-  if (state.paused) {
-    state.pending.push(...fresh);
-    $("pending").textContent = state.pending.length ? `${state.pending.length} new (paused)` : "";
-    return;
-  }
-  prependRows(fresh);
+  $("pending").textContent = state.pending ? `${state.pending} new (paused)` : "";
+  if (state.paused) return;
+  const unrendered = state.unrendered;
+  state.unrendered = [];
+  if (unrendered) prependRows(unrendered);
+  else renderFeed();
 }
 
 function prependRows(records) {
@@ -204,10 +241,11 @@ function renderFeed() {
 
 function setPaused(paused) {
   state.paused = paused;
+  state.unrendered = [];  // resumed: drawn anew below; paused: nothing is drawn until then
   $("pause").textContent = paused ? "Resume" : "Pause";
   $("conn").classList.toggle("paused", paused);
   if (!paused) {
-    state.pending = [];
+    state.pending = 0;
     $("pending").textContent = "";
     renderFeed();
   }
@@ -218,7 +256,7 @@ async function loadOlder() {
   const page = await getJSON(`api/events?limit=500&before=${encodeURIComponent(oldest)}`);
   const fresh = page.filter((r) => !state.seen.has(r.id)).reverse();
   for (const r of fresh) state.seen.add(r.id);
-  state.records.unshift(...fresh);
+  state.records = fresh.concat(state.records);
   renderFeed();
 }
 
@@ -227,8 +265,7 @@ function connect() {
   const source = new EventSource(url);
   source.onopen = () => { $("conn").textContent = "live"; $("conn").className = "conn ok"; };
   source.onmessage = (ev) => {
-    state.queued.push(...JSON.parse(ev.data));
-    schedule();
+    arrived(JSON.parse(ev.data));
   };
   source.onerror = () => { $("conn").textContent = "reconnecting…"; $("conn").className = "conn bad"; };
 }
@@ -348,7 +385,7 @@ function renderTimeline(events, box) {
   box.replaceChildren();
   if (!events.length) return;
   const t0 = events[0].t;
-  const t1 = Math.max(events[events.length - 1].t, ...calls.map((c) => c.end || c.start)) || t0 + 1;
+  const t1 = largest(calls.map((c) => c.end || c.start), events[events.length - 1].t) || t0 + 1;
   const span = Math.max(1, t1 - t0);
   const items = [...calls.map((c) => ({ t: c.start, call: c })), ...marks.map((m) => ({ t: m.t, mark: m }))];
   items.sort((a, b) => a.t - b.t);
@@ -431,8 +468,8 @@ function renderChart(events, box) {
     buckets[Math.min(N - 1, Math.floor(((e.t - t0) / span) * N))]++;
     if (e.tok) tokens.push([e.t, tokensOf(e.tok)]);
   }
-  const maxB = Math.max(...buckets, 1);
-  const maxT = Math.max(1, ...tokens.map((p) => p[1]));
+  const maxB = largest(buckets, 1);
+  const maxT = largest(tokens.map((p) => p[1]), 1);
   const chart = svg("svg", { viewBox: `0 0 ${W} ${H + 20}`, class: "svgchart", role: "img" });
   buckets.forEach((n, i) => {
     const h = (n / maxB) * H;
