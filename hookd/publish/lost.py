@@ -22,7 +22,7 @@ import structlog
 from redis.asyncio.connection import Connection
 
 from hookd.publish.answers import GapError
-from hookd.publish.script import marks_key, sender
+from hookd.publish.script import THIS_STREAM, marks_key, sender, stream_field
 from hookd.spool import Batch
 from hookd.spool.event import Event
 from hookd.state import DaemonState
@@ -79,7 +79,7 @@ class LostEvents:
             self._lost(name, exc.mark or None, landed)  # the script reads a missing mark as 0
             self.landed[name] = exc.mark
         elif exc.stream_gone and landed:
-            self._stream_gone(name, landed)  # the next batch makes the stream again
+            self._stream_gone(name, landed, exc.remade)  # the next batch makes the stream again (or adds to it)
         else:
             return False  # not short of what landed: the batch sent before this one failed
         self.earlier.pop(name, None)
@@ -90,7 +90,7 @@ class LostEvents:
         if not self.landed:
             return
         senders = list(self.landed)
-        await conn.send_command("HMGET", self.marks, *senders)
+        await conn.send_command("HMGET", self.marks, *senders, THIS_STREAM, *(stream_field(name) for name in senders))
         try:
             found = await conn.read_response()
         except redis.exceptions.NoPermissionError as exc:
@@ -106,9 +106,10 @@ class LostEvents:
             return
         except redis.exceptions.ResponseError:
             return  # a moved slot, a script past busy-reply-threshold: the batch's own reply says it
-        if not isinstance(found, list) or len(found) != len(senders):
+        if not isinstance(found, list) or len(found) != 2 * len(senders) + 1:
             return  # not an answer to HMGET: the batch's own reply says what answers there
-        for name, value in zip(senders, found):
+        stream_id, known_ids = found[len(senders)], found[len(senders) + 1 :]
+        for name, value, known_id in zip(senders, found, known_ids):
             if value is not None and not (isinstance(value, bytes) and value.isdigit()):
                 continue  # not a mark the script keeps: its own refusal names the key
             digits = b"" if value is None else value.lstrip(b"0") or b"0"
@@ -118,6 +119,8 @@ class LostEvents:
             if (mark or 0) < self.landed[name]:  # none landed (0, after a loss said): nothing to lose
                 self._lost(name, mark, self.landed[name])
                 self.landed[name] = mark or 0  # said once: the batches that follow raise it again
+            elif self.landed[name] and stream_id is not None and known_id is not None and stream_id != known_id:
+                self._stream_gone(name, self.landed[name], remade=True)
 
     async def idle_check(self, conn: Connection) -> None:
         """While nothing is sent (in_flight.py, every breaker_backoff_max_s): the marks, as ``check``,
@@ -138,12 +141,18 @@ class LostEvents:
             if landed:
                 self._stream_gone(name, landed)
 
-    def _stream_gone(self, name: str, landed: int) -> None:
+    def _stream_gone(self, name: str, landed: int, remade: bool = False) -> None:
+        how = (
+            "deleted and made again by another sender since (a new one is there)"
+            if remade
+            else "gone, its marks kept"
+        )
         message = (
-            f"the stream {self.stream} was gone, its marks kept ({self.marks}): sender {name}'s events up to seq "
+            f"the stream {self.stream} was {how} ({self.marks}): sender {name}'s events up to seq "
             f"{landed}, which Redis had taken, are no longer in it, and hookd let them go when Redis took them "
             "(deleted or renamed by a client, or evicted under a maxmemory-policy other than noeviction); if no "
-            "one meant to delete it, set maxmemory-policy noeviction; hookd makes the stream again"
+            "one meant to delete it, set maxmemory-policy noeviction; "
+            + ("hookd adds to the new one" if remade else "hookd makes the stream again")
         )
         log.error("redis_stream_gone", sender=name, landed_seq=landed, stream=self.stream, error=message)
         self._keep(message)
