@@ -12,6 +12,8 @@ at its next batch or idle check. Real redis-server (the test's own), real `hookd
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 
@@ -47,12 +49,17 @@ def _daemon(factory, server, host: str, quiet_s: str = "30", **settings: str):
     return factory(redis_url=server.url, host=host, redis_timeout_s="1", breaker_backoff_max_s=quiet_s, **settings)
 
 
-def _remade_by_gamma(factory, own_redis, db) -> None:
-    """The stream deleted, and made again at once by a new host's hookd (its first event)."""
-    db.delete(STREAM)
+def _remade_by_gamma(factory, own_redis, db, alpha) -> None:
+    """The stream deleted, and made again by a new host's hookd (its first event), while alpha is
+    stopped (SIGSTOP): none of alpha's checks falls between the two, which would find it gone."""
     gamma = _daemon(factory, own_redis, "gamma")
-    gamma.send_stop("gamma-0")
-    wait_until(lambda: db.xlen(STREAM) == 1, timeout=30, what="gamma's event, which makes the stream again")
+    os.kill(alpha.proc.pid, signal.SIGSTOP)
+    try:
+        db.delete(STREAM)
+        gamma.send_stop("gamma-0")
+        wait_until(lambda: db.xlen(STREAM) == 1, timeout=30, what="gamma's event, which makes the stream again")
+    finally:
+        os.kill(alpha.proc.pid, signal.SIGCONT)
     assert _said(gamma) == [], gamma.log_text()[-3000:]  # gamma lost nothing: it had nothing there
 
 
@@ -61,7 +68,7 @@ def test_a_stream_made_again_by_another_host_is_said_at_the_next_batch(hookd_pro
     alpha = _daemon(hookd_process_factory, own_redis, "alpha")
     land(alpha, db, "alpha", 4, 4)
     landed = max(int(e[b"seq"]) for e in stream_entries(db))
-    _remade_by_gamma(hookd_process_factory, own_redis, db)
+    _remade_by_gamma(hookd_process_factory, own_redis, db, alpha)
 
     alpha.send_stop("alpha-after")
     wait_until(lambda: db.xlen(STREAM) == 2, timeout=30, what="alpha's event after the stream was made again")
@@ -82,7 +89,7 @@ def test_a_stream_made_again_while_hookd_is_quiet_is_said_without_an_event(hookd
     alpha = _daemon(hookd_process_factory, own_redis, "alpha", quiet_s="1")
     land(alpha, db, "alpha", 3, 3)
     landed = max(int(e[b"seq"]) for e in stream_entries(db))
-    _remade_by_gamma(hookd_process_factory, own_redis, db)
+    _remade_by_gamma(hookd_process_factory, own_redis, db, alpha)
     wait_until(lambda: _said(alpha), timeout=30, what="alpha to say its events' stream was made again")
     start = _calls(db, "hmget")
     wait_until(lambda: _calls(db, "hmget") >= start + 3, timeout=60, what="3 idle checks more")
