@@ -102,9 +102,7 @@ def test_a_stream_made_again_while_hookd_is_quiet_is_said_without_an_event(hookd
     assert len(_said(alpha)) == 1, alpha.log_text()[-3000:]
 
 
-def test_a_stream_gone_said_by_one_sender_is_said_by_the_other_after_it_made_it_again(
-    hookd_process_factory, own_redis
-):
+def test_a_stream_gone_said_by_one_sender_is_said_by_the_other_after_it_made_it_again(hookd_process_factory, own_redis):
     """alpha and beta land; the stream is deleted; beta's next batch finds it gone (said, as before)
     and makes it again; alpha, whose events were in it too, says it at its next batch (before: nothing)."""
     db = own_redis.client()

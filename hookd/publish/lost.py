@@ -143,9 +143,7 @@ class LostEvents:
 
     def _stream_gone(self, name: str, landed: int, remade: bool = False) -> None:
         how = (
-            "deleted and made again by another sender since (a new one is there)"
-            if remade
-            else "gone, its marks kept"
+            "deleted and made again by another sender since (a new one is there)" if remade else "gone, its marks kept"
         )
         message = (
             f"the stream {self.stream} was {how} ({self.marks}): sender {name}'s events up to seq "
