@@ -1,0 +1,177 @@
+"""A RESP server (asyncio, on a thread of the test's process) that stands where hookd expects Redis and
+passes each command to a real redis-server, one at a time, reading Redis's whole reply before it
+answers: so it can answer in Redis's place, or change, split, repeat or cut Redis's reply, command by
+command. The fifty-third pass's Redis that lies (tests/test_redteam53_lying_redis.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Awaitable, Callable
+
+# What the server does with a command: (command's words, Redis's reply or None if not sent there,
+# the client's writer) -> None; ``Lie`` below builds the usual ones.
+Act = Callable[[list[bytes], asyncio.StreamWriter, "Upstream"], Awaitable[None]]
+
+
+async def read_command(reader: asyncio.StreamReader) -> list[bytes] | None:
+    """One command (an array of bulk strings) as its words, or None at EOF."""
+    line = await reader.readline()
+    if not line:
+        return None
+    if not line.startswith(b"*"):
+        return line.split()
+    words = []
+    for _ in range(int(line[1:])):
+        size = int((await reader.readline())[1:])
+        words.append((await reader.readexactly(size + 2))[:-2])
+    return words
+
+
+async def read_reply(reader: asyncio.StreamReader) -> bytes:
+    """One whole reply (RESP2 or RESP3) as its raw bytes."""
+    line = await reader.readline()
+    if not line:
+        raise ConnectionError("Redis closed the connection")
+    kind, rest = line[:1], line[1:-2]
+    if kind in (b"$", b"=", b"!"):
+        size = int(rest)
+        return line if size < 0 else line + await reader.readexactly(size + 2)
+    if kind in (b"*", b"~", b">", b"%", b"|"):
+        count = int(rest) * (2 if kind in (b"%", b"|") else 1)
+        parts = [line]
+        for _ in range(max(count, 0)):
+            parts.append(await read_reply(reader))
+        return b"".join(parts)
+    return line
+
+
+def pack(*words: bytes | str) -> bytes:
+    encoded = [w.encode() if isinstance(w, str) else w for w in words]
+    return b"*%d\r\n" % len(encoded) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in encoded)
+
+
+class Upstream:
+    """The real Redis behind one client's connection."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def ask(self, words: list[bytes]) -> bytes:
+        self.writer.write(pack(*words))
+        await self.writer.drain()
+        return await read_reply(self.reader)
+
+
+async def passed(words: list[bytes], client: asyncio.StreamWriter, upstream: Upstream) -> None:
+    client.write(await upstream.ask(words))
+
+
+class LyingRedis:
+    """Listens on 127.0.0.1:``port``; ``act`` (settable at any time) decides what each command gets."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.act: Callable[[list[bytes]], Act] = lambda words: passed
+        self.commands: list[bytes] = []  # each command's name, upper-case, in order received
+        self.connections = 0
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
+        self.thread.start()
+        ready.wait(10)
+
+    def count(self, name: bytes) -> int:
+        return sum(1 for c in list(self.commands) if c == name)
+
+    def _run(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        listener = socket.create_server(("127.0.0.1", 0))
+        self.port = listener.getsockname()[1]
+        self.server = self.loop.run_until_complete(asyncio.start_server(self._serve, sock=listener))
+        self.clients: set[asyncio.StreamWriter] = set()
+        ready.set()
+        self.loop.run_forever()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self.clients.add(writer)
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        upstream = Upstream(up_reader, up_writer)
+        try:
+            while (words := await read_command(reader)) is not None:
+                self.commands.append(words[0].upper() if words else b"")
+                await self.act(words)(words, writer, upstream)
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, OSError, ValueError):
+            pass
+        finally:
+            self.clients.discard(writer)
+            for w in (writer, up_writer):
+                w.close()
+
+    def drop_all(self) -> None:
+        """Close every client connection (a restart of what answers)."""
+
+        def close() -> None:
+            for writer in list(self.clients):
+                writer.close()
+
+        self.loop.call_soon_threadsafe(close)
+
+    def close(self) -> None:
+        async def stop() -> None:
+            self.server.close()
+            for writer in list(self.clients):
+                writer.close()
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+# The usual lies, each an Act.
+
+
+def answer(reply: bytes) -> Act:
+    """Answer ``reply`` in Redis's place; the command never reaches Redis."""
+
+    async def act(words: list[bytes], client: asyncio.StreamWriter, upstream: Upstream) -> None:
+        client.write(reply)
+
+    return act
+
+
+async def byte_by_byte(words: list[bytes], client: asyncio.StreamWriter, upstream: Upstream) -> None:
+    """Redis's reply, one byte at a time, each in a segment of its own."""
+    for i, byte in enumerate(await upstream.ask(words)):
+        client.write(bytes((byte,)))
+        await client.drain()
+        if i % 4 == 0:
+            await asyncio.sleep(0.001)
+
+
+def then(extra: bytes) -> Act:
+    """Redis's reply, followed by ``extra``: a reply to a request never sent."""
+
+    async def act(words: list[bytes], client: asyncio.StreamWriter, upstream: Upstream) -> None:
+        client.write(await upstream.ask(words) + extra)
+
+    return act
+
+
+async def repeated(words: list[bytes], client: asyncio.StreamWriter, upstream: Upstream) -> None:
+    """Redis's reply twice: the second answers a request never sent (the next one's, as read)."""
+    reply = await upstream.ask(words)
+    client.write(reply + reply)
+
+
+async def cut_mid_reply(words: list[bytes], client: asyncio.StreamWriter, upstream: Upstream) -> None:
+    """Redis ran the command; half of its reply reaches the client, then the connection closes."""
+    reply = await upstream.ask(words)
+    client.write(reply[: max(1, len(reply) // 2)])
+    await client.drain()
+    raise ConnectionError("closed mid-reply")
