@@ -10,8 +10,8 @@ import socket
 import threading
 from collections.abc import Awaitable, Callable
 
-# What the server does with a command: (command's words, Redis's reply or None if not sent there,
-# the client's writer) -> None; ``Lie`` below builds the usual ones.
+# What the server does with a command: (its words, the client's writer, the real Redis behind) -> None;
+# the functions at the end are the usual ones.
 Act = Callable[[list[bytes], asyncio.StreamWriter, "Upstream"], Awaitable[None]]
 
 
@@ -76,6 +76,7 @@ class LyingRedis:
         self.act: Callable[[list[bytes]], Act] = lambda words: passed
         self.commands: list[bytes] = []  # each command's name, upper-case, in order received
         self.connections = 0
+        self.tasks: set[asyncio.Task | None] = set()
         self.loop = asyncio.new_event_loop()
         ready = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
@@ -95,6 +96,7 @@ class LyingRedis:
         self.loop.run_forever()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.tasks.add(asyncio.current_task())
         self.connections += 1
         self.clients.add(writer)
         sock = writer.get_extra_info("socket")
@@ -110,6 +112,7 @@ class LyingRedis:
             pass
         finally:
             self.clients.discard(writer)
+            self.tasks.discard(asyncio.current_task())
             for w in (writer, up_writer):
                 w.close()
 
@@ -125,8 +128,9 @@ class LyingRedis:
     def close(self) -> None:
         async def stop() -> None:
             self.server.close()
-            for writer in list(self.clients):
-                writer.close()
+            for task in list(self.tasks):
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -175,3 +179,74 @@ async def cut_mid_reply(words: list[bytes], client: asyncio.StreamWriter, upstre
     client.write(reply[: max(1, len(reply) // 2)])
     await client.drain()
     raise ConnectionError("closed mid-reply")
+
+
+class FakeSentinel:
+    """A sentinel (asyncio, on a thread of the test's process) that names ``master()`` as the master
+    of any name asked; every command a sentinel does not know is answered as a real one does."""
+
+    def __init__(self, master: Callable[[], tuple[str, int]]) -> None:
+        self.master = master
+        self.asked = 0  # SENTINEL MASTERS answered
+        self.others = 0  # commands a sentinel does not run (what a client sends its master)
+        self.tasks: set[asyncio.Task | None] = set()
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
+        self.thread.start()
+        ready.wait(10)
+
+    def _run(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        listener = socket.create_server(("127.0.0.1", 0))
+        self.port = listener.getsockname()[1]
+        self.server = self.loop.run_until_complete(asyncio.start_server(self._serve, sock=listener))
+        ready.set()
+        self.loop.run_forever()
+
+    def _masters(self) -> bytes:
+        host, port = self.master()
+        state = {
+            "name": "main", "ip": host, "port": str(port), "runid": "0" * 40, "flags": "master",
+            "link-pending-commands": "0", "link-refcount": "1", "last-ping-sent": "0",
+            "last-ok-ping-reply": "100", "last-ping-reply": "100", "down-after-milliseconds": "5000",
+            "info-refresh": "100", "role-reported": "master", "role-reported-time": "1000",
+            "config-epoch": "1", "num-slaves": "0", "num-other-sentinels": "0", "quorum": "1",
+            "failover-timeout": "60000", "parallel-syncs": "1",
+        }  # fmt: skip
+        return b"*1\r\n" + pack(*(word for pair in state.items() for word in pair))
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.tasks.add(asyncio.current_task())
+        try:
+            while (words := await read_command(reader)) is not None:
+                name = b" ".join(words[:2]).upper()
+                if name.startswith(b"PING"):
+                    writer.write(b"+PONG\r\n")
+                elif name.startswith(b"CLIENT"):
+                    writer.write(b"+OK\r\n")
+                elif name == b"SENTINEL MASTERS":
+                    self.asked += 1
+                    writer.write(self._masters())
+                elif name.startswith(b"SENTINEL"):
+                    writer.write(b"*0\r\n")
+                else:
+                    self.others += 1
+                    writer.write(b"-ERR unknown command '%s', with args beginning with: \r\n" % words[0][:40])
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, OSError, ValueError):
+            pass
+        finally:
+            writer.close()
+            self.tasks.discard(asyncio.current_task())
+
+    def close(self) -> None:
+        async def stop() -> None:
+            self.server.close()
+            for task in list(self.tasks):
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)

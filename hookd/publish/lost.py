@@ -23,6 +23,7 @@ from redis.asyncio.connection import Connection
 
 from hookd.publish.answers import GapError
 from hookd.publish.script import THIS_STREAM, marks_key, sender, stream_field
+from hookd.publish.session_index import sessions_key
 from hookd.spool import Batch
 from hookd.spool.event import Event
 from hookd.state import DaemonState
@@ -37,6 +38,7 @@ class LostEvents:
     def __init__(self, stream: str, state: DaemonState) -> None:
         self.stream = stream
         self.marks = marks_key(stream)
+        self.sessions = sessions_key(stream)
         self.state = state
         self.landed: dict[str, int] = {}  # sender -> the highest seq of it Redis took in this run
         # What the spool says landed in an earlier run (earlier_run), until this run lands more of it.
@@ -108,6 +110,8 @@ class LostEvents:
             return  # a moved slot, a script past busy-reply-threshold: the batch's own reply says it
         if not isinstance(found, list) or len(found) != 2 * len(senders) + 1:
             return  # not an answer to HMGET: the batch's own reply says what answers there
+        if self._short(senders, found) and await self._read_only(conn):
+            return  # a replica's marks (a sentinel that names one): its refusal of the batch says it
         stream_id, known_ids = found[len(senders)], found[len(senders) + 1 :]
         for name, value, known_id in zip(senders, found, known_ids):
             if value is not None and not (isinstance(value, bytes) and value.isdigit()):
@@ -122,6 +126,32 @@ class LostEvents:
             elif self.landed[name] and stream_id is not None and known_id is not None and stream_id != known_id:
                 self._stream_gone(name, self.landed[name], remade=True)
 
+    def _short(self, senders: list[str], found: list[object]) -> bool:
+        """Whether the marks ``found`` (HMGET's answer in ``check``) may say a loss, to be made sure of."""
+        stream_id = found[len(senders)]
+        for name, value, known_id in zip(senders, found, found[len(senders) + 1 :]):
+            if not self.landed[name]:
+                continue
+            if value is None or not (isinstance(value, bytes) and value.isdigit()):
+                return True
+            if len(value.lstrip(b"0")) <= len(str(self.landed[name])) and int(value) < self.landed[name]:
+                return True
+            if stream_id is not None and known_id is not None and stream_id != known_id:
+                return True
+        return False
+
+    async def _read_only(self, conn: Connection) -> bool:
+        """Whether the server refuses writes (a read-only replica): a write that changes nothing (an empty
+        range of the session index's sorted set, which the documented ACL rule grants) answers READONLY."""
+        await conn.send_command("ZREMRANGEBYSCORE", self.sessions, "+inf", "-inf")
+        try:
+            await conn.read_response()
+        except redis.exceptions.ReadOnlyError:
+            return True
+        except redis.exceptions.ResponseError:
+            return False  # NOPERM (a rule without the index's commands), MOVED: the marks stand
+        return False
+
     async def idle_check(self, conn: Connection) -> None:
         """While nothing is sent (in_flight.py, every breaker_backoff_max_s): the marks, as ``check``,
         and whether the stream is still there: a loss while hookd is quiet said then, not at the next event.
@@ -135,8 +165,8 @@ class LostEvents:
             found = await conn.read_response()
         except redis.exceptions.ResponseError:
             return  # WRONGTYPE: there (another type's key is named by the batch's reply); MOVED, NOPERM: not known
-        if found is not None:
-            return  # not a reply from a Redis that has no such key
+        if found is not None or await self._read_only(conn):
+            return  # not a reply from a Redis that has no such key; a replica's (see check)
         for name, landed in list(self.landed.items()):
             if landed:
                 self._stream_gone(name, landed)

@@ -42,9 +42,19 @@ if mark and not string.match(mark, '^%d+$') then
     .. 'or delete the field (HDEL ' .. marks .. ' ' .. sender .. '): hookd writes it again with the next '
     .. 'batch, and adds again any event of it sent again')
 end
+-- A loss is said only by a server that takes writes: a read-only replica (a sentinel that names one,
+-- or a failover half done) has marks of its own, short or none, and refuses this write, which changes
+-- nothing anywhere (an empty range). Refused for another reason (an ACL without it), the answer stands.
+local function read_only()
+  local ok, err = pcall(redis.call, 'ZREMRANGEBYSCORE', sessions, '+inf', '-inf')
+  local text = ok and '' or tostring(type(err) == 'table' and err.err or err)
+  if string.match(text, '^READONLY') then
+    return redis.error_reply(text)
+  end
+end
 mark = digits(mark or '0')
 if after ~= '0' and above(after, mark) then
-  return {-1, mark}
+  return read_only() or {-1, mark}
 end
 -- The stream's identity: the id of the event that made it (or, for one made before hookd kept it,
 -- the first this script added to it), and per sender the identity of the stream its events went
@@ -54,7 +64,7 @@ end
 local this_stream, sender_stream = ' stream', ' stream ' .. sender
 local stream_id, known_id = redis.call('HGET', marks, this_stream), redis.call('HGET', marks, sender_stream)
 if after ~= '0' and stream_id and known_id and stream_id ~= known_id then
-  return {-1, mark, 'remade'}
+  return read_only() or {-1, mark, 'remade'}
 end
 local made_id, first_id = nil, nil
 local added, skipped = 0, 0
