@@ -186,3 +186,28 @@ def test_a_reply_cut_mid_way_after_redis_ran_the_batch_adds_nothing_twice(hookd_
         _all_land_once(daemon, redis_db)
     finally:
         server.close()
+
+
+def test_counts_for_a_batch_redis_never_ran_are_said_as_a_loss_at_the_next_batch(hookd_factory, redis_server, redis_db):
+    """The limit of what a client can tell: a server that answers a batch's counts without running it
+    is believed, and the batch let go. The next batch carries what landed, the mark is short of it, and
+    the loss is said (redis_lost_events, on status), not left silent; the events after land once."""
+    server = LyingRedis(redis_server.port)
+    try:
+        daemon = _daemon(hookd_factory, server)
+        daemon.send_stop("before")
+        wait_for_entries(redis_db, 1)
+        lies = [answer(b"*2\r\n:1\r\n:0\r\n")]  # once: a batch of one event, never sent to Redis
+        server.act = lambda words: lies.pop() if lies and words[0].upper() == b"EVALSHA" else passed
+        daemon.send_stop("believed")
+        wait_until(lambda: not lies, timeout=30, what="the batch answered in Redis's place")
+        time.sleep(0.5)
+        daemon.send_stop("after")
+        wait_until(lambda: "after" in _sessions(redis_db), timeout=30, what="the event after")
+        said = [r for r in log_records(daemon.log_text()) if r.get("event") == "redis_lost_events"]
+        assert len(said) == 1, daemon.log_text()[-3000:]
+        code, document = status.gather(hookd_config.load(environ=daemon.env))
+        assert any("Redis lost events" in lost for lost in document["redis"].get("lost", [])), document["redis"]
+        assert _sessions(redis_db) == ["before", "after"]
+    finally:
+        server.close()

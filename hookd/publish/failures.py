@@ -61,6 +61,13 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
             return f"{where} refused the connection (is redis-server running?)"
         hint = " (if that port speaks TLS only, use rediss://)" if was_reset(exc) and not uses_tls(settings) else ""
         return f"{where} cannot be reached: {text}{hint}"
+    if isinstance(exc, redis.exceptions.MovedError):
+        # Followed at once, with the slot map read again (writer.py): one that stands is a loop.
+        return (
+            f"{where} sent the batch on again and again (MOVED {text}), its slot map read again each time: "
+            "its nodes disagree on which of them serves the stream's hash slot; `redis-cli --cluster check` "
+            "names the disagreement and `redis-cli --cluster fix` mends it"
+        )
     if is_ask(exc):
         return f"{where} is moving the stream's hash slot to another node; publishing resumes once it is done"
     if isinstance(exc, redis.exceptions.TryAgainError) or redirected_too_often(exc):

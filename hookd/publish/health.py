@@ -42,8 +42,9 @@ def redis_state(settings: RedisSettings, exc: BaseException) -> str:
         return "holding_writes"
     if isinstance(exc, SlowLink):
         return "slow"
-    if isinstance(exc, (GapError, UnexpectedReply, redis.exceptions.BusyLoadingError)) or refuses_batch(settings, exc):
-        return "refusing"  # up and answering: not "down", whose fix is to start Redis
+    answering = (GapError, UnexpectedReply, redis.exceptions.BusyLoadingError, redis.exceptions.AskError)
+    if isinstance(exc, answering) or refuses_batch(settings, exc):
+        return "refusing"  # up and answering (a redirect that stands included): not "down", whose fix is to start Redis
     return "down"
 
 
