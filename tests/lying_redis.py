@@ -68,14 +68,10 @@ async def passed(words: list[bytes], client: asyncio.StreamWriter, upstream: Ups
     client.write(await upstream.ask(words))
 
 
-class LyingRedis:
-    """Listens on 127.0.0.1:``port``; ``act`` (settable at any time) decides what each command gets."""
+class _Served:
+    """A listener on 127.0.0.1 (``port``) served by ``_serve`` on an event loop of its own thread."""
 
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.act: Callable[[list[bytes]], Act] = lambda words: passed
-        self.commands: list[bytes] = []  # each command's name, upper-case, in order received
-        self.connections = 0
+    def __init__(self) -> None:
         self.tasks: set[asyncio.Task | None] = set()
         self.loop = asyncio.new_event_loop()
         ready = threading.Event()
@@ -83,47 +79,26 @@ class LyingRedis:
         self.thread.start()
         ready.wait(10)
 
-    def count(self, name: bytes) -> int:
-        return sum(1 for c in list(self.commands) if c == name)
-
     def _run(self, ready: threading.Event) -> None:
         asyncio.set_event_loop(self.loop)
         listener = socket.create_server(("127.0.0.1", 0))
         self.port = listener.getsockname()[1]
-        self.server = self.loop.run_until_complete(asyncio.start_server(self._serve, sock=listener))
-        self.clients: set[asyncio.StreamWriter] = set()
+        self.server = self.loop.run_until_complete(asyncio.start_server(self._served, sock=listener))
         ready.set()
         self.loop.run_forever()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _served(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.tasks.add(asyncio.current_task())
-        self.connections += 1
-        self.clients.add(writer)
-        sock = writer.get_extra_info("socket")
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        upstream = Upstream(up_reader, up_writer)
         try:
-            while (words := await read_command(reader)) is not None:
-                self.commands.append(words[0].upper() if words else b"")
-                await self.act(words)(words, writer, upstream)
-                await writer.drain()
+            await self._serve(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, OSError, ValueError):
             pass
         finally:
-            self.clients.discard(writer)
+            writer.close()
             self.tasks.discard(asyncio.current_task())
-            for w in (writer, up_writer):
-                w.close()
 
-    def drop_all(self) -> None:
-        """Close every client connection (a restart of what answers)."""
-
-        def close() -> None:
-            for writer in list(self.clients):
-                writer.close()
-
-        self.loop.call_soon_threadsafe(close)
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         async def stop() -> None:
@@ -135,6 +110,31 @@ class LyingRedis:
         asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+
+
+class LyingRedis(_Served):
+    """Listens on 127.0.0.1:``port``; ``act`` (settable at any time) decides what each command gets."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.act: Callable[[list[bytes]], Act] = lambda words: passed
+        self.commands: list[bytes] = []  # each command's name, upper-case, in order received
+        super().__init__()
+
+    def count(self, name: bytes) -> int:
+        return sum(1 for c in list(self.commands) if c == name)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        upstream = Upstream(up_reader, up_writer)
+        try:
+            while (words := await read_command(reader)) is not None:
+                self.commands.append(words[0].upper() if words else b"")
+                await self.act(words)(words, writer, upstream)
+                await writer.drain()
+        finally:
+            up_writer.close()
 
 
 # The usual lies, each an Act.
@@ -181,7 +181,7 @@ async def cut_mid_reply(words: list[bytes], client: asyncio.StreamWriter, upstre
     raise ConnectionError("closed mid-reply")
 
 
-class FakeSentinel:
+class FakeSentinel(_Served):
     """A sentinel (asyncio, on a thread of the test's process) that names ``master()`` as the master
     of any name asked; every command a sentinel does not know is answered as a real one does."""
 
@@ -189,20 +189,7 @@ class FakeSentinel:
         self.master = master
         self.asked = 0  # SENTINEL MASTERS answered
         self.others = 0  # commands a sentinel does not run (what a client sends its master)
-        self.tasks: set[asyncio.Task | None] = set()
-        self.loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
-        self.thread.start()
-        ready.wait(10)
-
-    def _run(self, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-        listener = socket.create_server(("127.0.0.1", 0))
-        self.port = listener.getsockname()[1]
-        self.server = self.loop.run_until_complete(asyncio.start_server(self._serve, sock=listener))
-        ready.set()
-        self.loop.run_forever()
+        super().__init__()
 
     def _masters(self) -> bytes:
         host, port = self.master()
@@ -217,36 +204,18 @@ class FakeSentinel:
         return b"*1\r\n" + pack(*(word for pair in state.items() for word in pair))
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.tasks.add(asyncio.current_task())
-        try:
-            while (words := await read_command(reader)) is not None:
-                name = b" ".join(words[:2]).upper()
-                if name.startswith(b"PING"):
-                    writer.write(b"+PONG\r\n")
-                elif name.startswith(b"CLIENT"):
-                    writer.write(b"+OK\r\n")
-                elif name == b"SENTINEL MASTERS":
-                    self.asked += 1
-                    writer.write(self._masters())
-                elif name.startswith(b"SENTINEL"):
-                    writer.write(b"*0\r\n")
-                else:
-                    self.others += 1
-                    writer.write(b"-ERR unknown command '%s', with args beginning with: \r\n" % words[0][:40])
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, OSError, ValueError):
-            pass
-        finally:
-            writer.close()
-            self.tasks.discard(asyncio.current_task())
-
-    def close(self) -> None:
-        async def stop() -> None:
-            self.server.close()
-            for task in list(self.tasks):
-                task.cancel()
-            await asyncio.gather(*self.tasks, return_exceptions=True)
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+        while (words := await read_command(reader)) is not None:
+            name = b" ".join(words[:2]).upper()
+            if name.startswith(b"PING"):
+                writer.write(b"+PONG\r\n")
+            elif name.startswith(b"CLIENT"):
+                writer.write(b"+OK\r\n")
+            elif name == b"SENTINEL MASTERS":
+                self.asked += 1
+                writer.write(self._masters())
+            elif name.startswith(b"SENTINEL"):
+                writer.write(b"*0\r\n")
+            else:
+                self.others += 1
+                writer.write(b"-ERR unknown command '%s', with args beginning with: \r\n" % words[0][:40])
+            await writer.drain()
