@@ -510,6 +510,18 @@ def log_records(text: str) -> list[dict]:
     return records
 
 
+def sender_marks(client: redis.Redis, stream: str = "hookd:events") -> dict[bytes, bytes]:
+    """The senders' high-water marks, without the stream identities kept beside them (`` stream``,
+    `` stream SENDER``: publish_batch.lua), each of which must name the stream's first entry."""
+    from hookd.publish.script import THIS_STREAM, marks_key
+
+    marks = client.hgetall(marks_key(stream))
+    first = client.xrange(stream, count=1)
+    for field in (f for f in marks if f.startswith(THIS_STREAM.encode())):
+        assert first and marks[field] == first[0][0], (field, marks[field], first)
+    return {field: value for field, value in marks.items() if not field.startswith(THIS_STREAM.encode())}
+
+
 def stream_entries(client: redis.Redis, stream: str = "hookd:events") -> list[dict[str, bytes]]:
     return [fields for _, fields in client.xrange(stream)]
 

@@ -15,7 +15,7 @@ import json
 import random
 import signal
 
-from conftest import wait_until
+from conftest import sender_marks, wait_until
 from test_faults import SEED, ClientSender, FramedSender, client_send, restart_under_load, running
 
 STREAM = "hookd:events"
@@ -89,7 +89,7 @@ def test_two_hosts_sending_at_once_each_arrive_once_in_their_own_order(hookd_fac
     for host in HOSTS:
         assert_exactly_once_in_order(entries[host], {s.sender: s.handed for s in senders if s.sender.startswith(host)})
     # each host's mark is its own last seq: neither holds the other back
-    marks = redis_db.hgetall("{hookd:events}:hwm")
+    marks = sender_marks(redis_db)
     assert set(marks) == {f"{h}/{instance_of(daemons[h])}".encode() for h in HOSTS}
     assert {int(marks[f"{h}/{instance_of(daemons[h])}".encode()]) for h in HOSTS} == {
         host_entries(redis_db)[h][-1][0] for h in HOSTS

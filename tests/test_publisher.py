@@ -10,7 +10,7 @@ import pytest
 from redis.crc import key_slot
 from structlog.testing import capture_logs
 
-from conftest import free_port
+from conftest import free_port, sender_marks
 from hookd.config import Config, ConfigError
 from hookd.console.settings import load
 from hookd.spool.event import Event
@@ -91,7 +91,8 @@ def test_hosts_have_independent_marks(tmp_path, redis_server, redis_db):
         spool.append(make_event(seq, host="b"))
     run(publish_all(publisher, spool))
     assert redis_db.xlen("hookd:events") == 4
-    assert redis_db.hgetall(marks_key("hookd:events")) == {b"a": b"6", b"b": b"2"}
+    assert sender_marks(redis_db) == {b"a": b"6", b"b": b"2"}
+    assert set(redis_db.hgetall(marks_key("hookd:events"))) == {b"a", b"b", b" stream", b" stream a", b" stream b"}
 
 
 def test_the_mark_and_the_session_index_share_the_stream_hash_slot():

@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import wait_until
+from conftest import wait_until, sender_marks
 from own_redis import land, own_redis  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.process
@@ -35,7 +35,7 @@ def test_a_garbage_mark_is_refused_naming_the_key_and_the_fix(hookd_process_fact
     daemon = hookd_process_factory(redis_url=server.url, redis_timeout_s="1", breaker_backoff_max_s="1")
     daemon.send_stop("first")
     wait_until(lambda: db.xlen(STREAM) == 1, timeout=30, what="the first event")
-    (sender,) = db.hkeys(MARKS)
+    (sender,) = sender_marks(db)
     db.hset(MARKS, sender, "garbage" * 10_000)
     daemon.send_stop("second")
     said = wait_until(

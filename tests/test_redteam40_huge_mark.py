@@ -8,7 +8,7 @@ connection; a value of 5000 digits is a mark the script keeps (it compares marks
 from __future__ import annotations
 
 import pytest
-from conftest import log_records, stream_entries
+from conftest import log_records, stream_entries, sender_marks
 from own_redis import land, own_redis  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.process
@@ -23,7 +23,7 @@ def test_a_mark_of_5000_digits_read_at_start_stops_nothing(hookd_process_factory
     daemon = hookd_process_factory(redis_url=server.url, redis_timeout_s="1", breaker_backoff_max_s="1")
     land(daemon, db, "first", 3, 3)
     assert daemon.stop() == 0
-    (sender,) = db.hkeys(MARKS)
+    (sender,) = sender_marks(db)
     mark = db.hget(MARKS, sender).decode()
     db.hset(MARKS, sender, mark.rjust(5000, "0"))  # the same mark, with leading zeros past int()'s limit
     daemon.start()

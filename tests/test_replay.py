@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from conftest import free_port, wait_until
+from conftest import free_port, sender_marks, wait_until
 from hookd.cli import main
 from hookd.replay import lines
 from hookd.units import format_age
@@ -232,7 +232,7 @@ def test_a_bad_line_is_reported_and_the_rest_is_published(redis_server, redis_db
         (b"b", b"7", b""),
         (b"a", b"2", b"Bash"),
     ]
-    assert redis_db.hgetall(MARKS) == {b"a": b"2", b"b": b"7"}
+    assert sender_marks(redis_db) == {b"a": b"2", b"b": b"7"}
 
     code, out, _ = replay(capsys, tmp_path / "state", redis_server.url, "--file", str(path), "--json")
     report = json.loads(out)

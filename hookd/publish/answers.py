@@ -17,10 +17,11 @@ class GapError(redis.exceptions.RedisError):
     """The sender's ``mark`` is short of the seq the batch was sent behind: the batch sent before
     this one did not land, or Redis lost what landed (lost.py); it was refused so as not to skip it."""
 
-    def __init__(self, message: str, mark: int, stream_gone: bool = False) -> None:
+    def __init__(self, message: str, mark: int, stream_gone: bool = False, remade: bool = False) -> None:
         super().__init__(message)
         self.mark = mark
         self.stream_gone = stream_gone  # the stream itself was not there, whatever the mark
+        self.remade = remade  # it was there, made again since this sender's events went into it
 
 
 class ReplicasBehind(redis.exceptions.RedisError):
@@ -69,9 +70,13 @@ def checked_counts(reply: object, events: int) -> Counts:
     if isinstance(reply, list) and len(reply) == 2 and reply[0] == -1 and _is_mark(reply[1]):
         mark = reply[1].decode()
         raise GapError(f"the batch sent before this one did not land (the mark is at {mark})", int(mark))
-    if isinstance(reply, list) and len(reply) == 3 and reply[0] == -1 and _is_mark(reply[1]) and reply[2] == b"stream":
+    if isinstance(reply, list) and len(reply) == 3 and reply[0] == -1 and _is_mark(reply[1]):
         mark = reply[1].decode()
-        raise GapError(f"the stream was gone behind a batch that landed (the mark is at {mark})", int(mark), True)
+        if reply[2] == b"stream":
+            raise GapError(f"the stream was gone behind a batch that landed (the mark is at {mark})", int(mark), True)
+        if reply[2] == b"remade":
+            message = f"the stream was made again since a batch landed in it (the mark is at {mark})"
+            raise GapError(message, int(mark), True, remade=True)
     if not (
         isinstance(reply, list)
         and len(reply) >= 2

@@ -44,6 +44,13 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
         return f"{where}: {access}"
     if isinstance(exc, SlowLink):
         return f"{where}: {exc}"
+    if isinstance(exc, redis.exceptions.BusyLoadingError):
+        # redis-py makes LOADING a ConnectionError: not one that starting Redis would mend.
+        return (
+            f"{where} answers, but is loading its dataset into memory ({text}) and takes no command until it "
+            "has (after a restart, or a replica's full sync): events spool and are sent once it has loaded; "
+            "if it stays loading, Redis's log says why"
+        )
     if isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
         connecting = "connecting" in text
         hint = " (if that port speaks plain Redis, not TLS, use redis://)" if uses_tls(settings) and connecting else ""
@@ -54,6 +61,13 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
             return f"{where} refused the connection (is redis-server running?)"
         hint = " (if that port speaks TLS only, use rediss://)" if was_reset(exc) and not uses_tls(settings) else ""
         return f"{where} cannot be reached: {text}{hint}"
+    if isinstance(exc, redis.exceptions.MovedError):
+        # Followed at once, with the slot map read again (writer.py): one that stands is a loop.
+        return (
+            f"{where} sent the batch on again and again (MOVED {text}), its slot map read again each time: "
+            "its nodes disagree on which of them serves the stream's hash slot; `redis-cli --cluster check` "
+            "names the disagreement and `redis-cli --cluster fix` mends it"
+        )
     if is_ask(exc):
         return f"{where} is moving the stream's hash slot to another node; publishing resumes once it is done"
     if isinstance(exc, redis.exceptions.TryAgainError) or redirected_too_often(exc):
@@ -76,6 +90,14 @@ def _fix(exc: redis.exceptions.ResponseError) -> str:
         return (
             "; that server is a read-only replica: point redis_url at its master, or set redis_sentinel "
             "(and redis_sentinel_master) so that hookd follows the master through failovers"
+        )
+    if isinstance(exc, redis.exceptions.MasterDownError):
+        # redis-py drops the reply's first word (MASTERDOWN), which is what a search for it finds.
+        return (
+            " (MASTERDOWN); that server is a replica whose link to its master is down, and it answers "
+            "nothing while it is (replica-serve-stale-data no); a replica takes no writes in any case: point "
+            "redis_url at the master, or set redis_sentinel (and redis_sentinel_master) so that hookd follows "
+            "the master through failovers"
         )
     code = str(exc).split(" ", 1)[0]
     if code == "NOREPLICAS":
@@ -110,6 +132,8 @@ def refuses_batch(settings: RedisSettings, exc: BaseException) -> bool:
     an unreachable server, a login, ACL or TLS refusal (access.py), nor a Cluster slot on the move."""
     if not isinstance(exc, redis.exceptions.ResponseError) or is_ask(exc) or redirected_too_often(exc):
         return False
+    if isinstance(exc, redis.exceptions.MasterDownError):
+        return True  # a ClusterDownError to redis-py, but a replica's answer for its own state
     moving = (redis.exceptions.MovedError, redis.exceptions.TryAgainError, redis.exceptions.ClusterDownError)
     return not isinstance(exc, moving) and explain(settings, exc, str(exc)) is None
 

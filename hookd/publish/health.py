@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+import redis.exceptions
 import structlog
 
 from hookd.publish import topology
@@ -41,8 +42,9 @@ def redis_state(settings: RedisSettings, exc: BaseException) -> str:
         return "holding_writes"
     if isinstance(exc, SlowLink):
         return "slow"
-    if isinstance(exc, (GapError, UnexpectedReply)) or refuses_batch(settings, exc):
-        return "refusing"
+    answering = (GapError, UnexpectedReply, redis.exceptions.BusyLoadingError, redis.exceptions.AskError)
+    if isinstance(exc, answering) or refuses_batch(settings, exc):
+        return "refusing"  # up and answering (a redirect that stands included): not "down", whose fix is to start Redis
     return "down"
 
 

@@ -22,7 +22,8 @@ import structlog
 from redis.asyncio.connection import Connection
 
 from hookd.publish.answers import GapError
-from hookd.publish.script import marks_key, sender
+from hookd.publish.script import THIS_STREAM, marks_key, sender, stream_field
+from hookd.publish.session_index import sessions_key
 from hookd.spool import Batch
 from hookd.spool.event import Event
 from hookd.state import DaemonState
@@ -37,6 +38,7 @@ class LostEvents:
     def __init__(self, stream: str, state: DaemonState) -> None:
         self.stream = stream
         self.marks = marks_key(stream)
+        self.sessions = sessions_key(stream)
         self.state = state
         self.landed: dict[str, int] = {}  # sender -> the highest seq of it Redis took in this run
         # What the spool says landed in an earlier run (earlier_run), until this run lands more of it.
@@ -79,7 +81,7 @@ class LostEvents:
             self._lost(name, exc.mark or None, landed)  # the script reads a missing mark as 0
             self.landed[name] = exc.mark
         elif exc.stream_gone and landed:
-            self._stream_gone(name, landed)  # the next batch makes the stream again
+            self._stream_gone(name, landed, exc.remade)  # the next batch makes the stream again (or adds to it)
         else:
             return False  # not short of what landed: the batch sent before this one failed
         self.earlier.pop(name, None)
@@ -90,7 +92,7 @@ class LostEvents:
         if not self.landed:
             return
         senders = list(self.landed)
-        await conn.send_command("HMGET", self.marks, *senders)
+        await conn.send_command("HMGET", self.marks, *senders, THIS_STREAM, *(stream_field(name) for name in senders))
         try:
             found = await conn.read_response()
         except redis.exceptions.NoPermissionError as exc:
@@ -106,9 +108,12 @@ class LostEvents:
             return
         except redis.exceptions.ResponseError:
             return  # a moved slot, a script past busy-reply-threshold: the batch's own reply says it
-        if not isinstance(found, list) or len(found) != len(senders):
+        if not isinstance(found, list) or len(found) != 2 * len(senders) + 1:
             return  # not an answer to HMGET: the batch's own reply says what answers there
-        for name, value in zip(senders, found):
+        if self._short(senders, found) and await self._read_only(conn):
+            return  # a replica's marks (a sentinel that names one): its refusal of the batch says it
+        stream_id, known_ids = found[len(senders)], found[len(senders) + 1 :]
+        for name, value, known_id in zip(senders, found, known_ids):
             if value is not None and not (isinstance(value, bytes) and value.isdigit()):
                 continue  # not a mark the script keeps: its own refusal names the key
             digits = b"" if value is None else value.lstrip(b"0") or b"0"
@@ -118,6 +123,34 @@ class LostEvents:
             if (mark or 0) < self.landed[name]:  # none landed (0, after a loss said): nothing to lose
                 self._lost(name, mark, self.landed[name])
                 self.landed[name] = mark or 0  # said once: the batches that follow raise it again
+            elif self.landed[name] and stream_id is not None and known_id is not None and stream_id != known_id:
+                self._stream_gone(name, self.landed[name], remade=True)
+
+    def _short(self, senders: list[str], found: list[object]) -> bool:
+        """Whether the marks ``found`` (HMGET's answer in ``check``) may say a loss, to be made sure of."""
+        stream_id = found[len(senders)]
+        for name, value, known_id in zip(senders, found, found[len(senders) + 1 :]):
+            if not self.landed[name]:
+                continue
+            if value is None or not (isinstance(value, bytes) and value.isdigit()):
+                return True
+            if len(value.lstrip(b"0")) <= len(str(self.landed[name])) and int(value) < self.landed[name]:
+                return True
+            if stream_id is not None and known_id is not None and stream_id != known_id:
+                return True
+        return False
+
+    async def _read_only(self, conn: Connection) -> bool:
+        """Whether the server refuses writes (a read-only replica): a write that changes nothing (an empty
+        range of the session index's sorted set, which the documented ACL rule grants) answers READONLY."""
+        await conn.send_command("ZREMRANGEBYSCORE", self.sessions, "+inf", "-inf")
+        try:
+            await conn.read_response()
+        except redis.exceptions.ReadOnlyError:
+            return True
+        except redis.exceptions.ResponseError:
+            return False  # NOPERM (a rule without the index's commands), MOVED: the marks stand
+        return False
 
     async def idle_check(self, conn: Connection) -> None:
         """While nothing is sent (in_flight.py, every breaker_backoff_max_s): the marks, as ``check``,
@@ -132,18 +165,22 @@ class LostEvents:
             found = await conn.read_response()
         except redis.exceptions.ResponseError:
             return  # WRONGTYPE: there (another type's key is named by the batch's reply); MOVED, NOPERM: not known
-        if found is not None:
-            return  # not a reply from a Redis that has no such key
+        if found is not None or await self._read_only(conn):
+            return  # not a reply from a Redis that has no such key; a replica's (see check)
         for name, landed in list(self.landed.items()):
             if landed:
                 self._stream_gone(name, landed)
 
-    def _stream_gone(self, name: str, landed: int) -> None:
+    def _stream_gone(self, name: str, landed: int, remade: bool = False) -> None:
+        how = (
+            "deleted and made again by another sender since (a new one is there)" if remade else "gone, its marks kept"
+        )
         message = (
-            f"the stream {self.stream} was gone, its marks kept ({self.marks}): sender {name}'s events up to seq "
+            f"the stream {self.stream} was {how} ({self.marks}): sender {name}'s events up to seq "
             f"{landed}, which Redis had taken, are no longer in it, and hookd let them go when Redis took them "
             "(deleted or renamed by a client, or evicted under a maxmemory-policy other than noeviction); if no "
-            "one meant to delete it, set maxmemory-policy noeviction; hookd makes the stream again"
+            "one meant to delete it, set maxmemory-policy noeviction; "
+            + ("hookd adds to the new one" if remade else "hookd makes the stream again")
         )
         log.error("redis_stream_gone", sender=name, landed_seq=landed, stream=self.stream, error=message)
         self._keep(message)

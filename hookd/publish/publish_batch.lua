@@ -42,10 +42,31 @@ if mark and not string.match(mark, '^%d+$') then
     .. 'or delete the field (HDEL ' .. marks .. ' ' .. sender .. '): hookd writes it again with the next '
     .. 'batch, and adds again any event of it sent again')
 end
+-- A loss is said only by a server that takes writes: a read-only replica (a sentinel that names one,
+-- or a failover half done) has marks of its own, short or none, and refuses this write, which changes
+-- nothing anywhere (an empty range). Refused for another reason (an ACL without it), the answer stands.
+local function read_only()
+  local ok, err = pcall(redis.call, 'ZREMRANGEBYSCORE', sessions, '+inf', '-inf')
+  local text = ok and '' or tostring(type(err) == 'table' and err.err or err)
+  if string.match(text, '^READONLY') then
+    return redis.error_reply(text)
+  end
+end
 mark = digits(mark or '0')
 if after ~= '0' and above(after, mark) then
-  return {-1, mark}
+  return read_only() or {-1, mark}
 end
+-- The stream's identity: the id of the event that made it (or, for one made before hookd kept it,
+-- the first this script added to it), and per sender the identity of the stream its events went
+-- into. A stream deleted and made again by another sender (whose batch may make it: nothing of it
+-- had landed) is then told from the one this sender's events are in, though its mark is intact.
+-- Fields of the marks hash (HGET, HSET: the documented ACL rule), named so that no sender's is.
+local this_stream, sender_stream = ' stream', ' stream ' .. sender
+local stream_id, known_id = redis.call('HGET', marks, this_stream), redis.call('HGET', marks, sender_stream)
+if after ~= '0' and stream_id and known_id and stream_id ~= known_id then
+  return read_only() or {-1, mark, 'remade'}
+end
+local made_id, first_id = nil, nil
 local added, skipped = 0, 0
 local touched, order = {}, {}
 local stream_refused = nil
@@ -58,21 +79,25 @@ for i = 9, #ARGV, 9 do
       fields[#fields + 1] = 'instance'
       fields[#fields + 1] = instance
     end
-    local ok, err, plain = nil, nil, true
-    if added == 0 and after ~= '0' then
-      -- Events of this sender landed in the stream (ARGV[3]), so it must be there: gone (deleted,
-      -- flushed, evicted) is answered, not made again in silence. NOMKSTREAM is XADD's own option
-      -- (no command more for the ACL); a Redis before 6.2 refuses it, and adds as before.
+    local ok, err, plain, making = nil, nil, true, false
+    if added == 0 then
+      -- NOMKSTREAM first: XADD's own option (no command more for the ACL). Events of this sender
+      -- landed in the stream (ARGV[3]), so it must be there: gone (deleted, flushed, evicted) is
+      -- answered, not made again in silence. Otherwise this batch makes it, and keeps its identity.
+      -- A Redis before 6.2 refuses the option, and adds as before (no identity kept).
       if maxlen > 0 then
         ok, err = pcall(redis.call, 'XADD', stream, 'NOMKSTREAM', 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
       else
         ok, err = pcall(redis.call, 'XADD', stream, 'NOMKSTREAM', '*', unpack(fields))
       end
       if ok and not err then
-        return {-1, mark, 'stream'}
+        if after ~= '0' then
+          return {-1, mark, 'stream'}
+        end
+        making = true
       end
       local text = ok and '' or string.lower(tostring(type(err) == 'table' and err.err or err))
-      plain = string.find(text, 'syntax', 1, true) or string.find(text, 'invalid stream id', 1, true)
+      plain = making or string.find(text, 'syntax', 1, true) or string.find(text, 'invalid stream id', 1, true)
     end
     if plain then
       if maxlen > 0 then
@@ -81,7 +106,9 @@ for i = 9, #ARGV, 9 do
       else
         ok, err = pcall(redis.call, 'XADD', stream, '*', unpack(fields))
       end
+      if ok and making then made_id = err end
     end
+    if ok and not first_id then first_id = err end
     if not ok then
       local why = refusal_text(err, stream, 'the stream, refused XADD',
                                'make it a stream hookd can add to (delete or rename what is there), '
@@ -130,7 +157,17 @@ end
 if added + skipped > 0 then
   -- Written when every event was skipped too: a WAIT after a batch sent again then waits
   -- for the replicas to have this write, and with it the one that added the events.
-  redis.call('HSET', marks, sender, mark)
+  local set = {sender, mark}
+  if made_id or (first_id and not stream_id) then
+    stream_id = made_id or first_id
+    set[#set + 1] = this_stream
+    set[#set + 1] = stream_id
+  end
+  if stream_id and stream_id ~= known_id then
+    set[#set + 1] = sender_stream
+    set[#set + 1] = stream_id
+  end
+  redis.call('HSET', marks, unpack(set))
 end
 local reply = {added, skipped}
 -- The index is written after the events and the mark, and a Lua error does not undo those:

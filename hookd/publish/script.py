@@ -73,7 +73,9 @@ class ScriptEvent(Protocol):
 # others of the batch had landed, '' and that refusal (added and skipped then count the events
 # before it); or {-1, mark} when the mark is short of ARGV[3]: the batch sent before this one
 # did not land, or Redis lost what landed (publish/lost.py); or {-1, mark, 'stream'} when
-# ARGV[3] is not 0 and the stream is not there at all (deleted, flushed, evicted). The session
+# ARGV[3] is not 0 and the stream is not there at all (deleted, flushed, evicted); or {-1, mark,
+# 'remade'} when ARGV[3] is not 0 and the stream there is not the one the sender's events went into
+# (THIS_STREAM and stream_field: deleted and made again by another sender). The session
 # index and the PUBLISH see only the events added, so a batch sent again counts nothing twice. The script's text is publish_batch.lua (package data), read once.
 PUBLISH_BATCH = ACL_CHECK + resources.files("hookd.publish").joinpath("publish_batch.lua").read_text("utf-8")
 
@@ -157,6 +159,17 @@ def sender(event: ScriptEvent) -> str:
 def sender_of(host: str, instance: str | None) -> str:
     """``sender`` of the events of ``host`` numbered by ``instance``."""
     return f"{host}/{instance}" if instance else host
+
+
+# Fields of the marks hash beside the senders' marks (publish_batch.lua): the stream's identity (the id
+# of the event that made it), and per sender that of the stream its events went into. The leading
+# space keeps them apart from any sender a host name makes.
+THIS_STREAM = " stream"
+
+
+def stream_field(sender_name: str) -> str:
+    """The field of the marks hash that holds the identity of the stream ``sender_name``'s events went into."""
+    return f"{THIS_STREAM} {sender_name}"
 
 
 def marks_key(stream: str) -> str:
