@@ -134,7 +134,8 @@ class LostEvents:
                 continue
             if value is None or not (isinstance(value, bytes) and value.isdigit()):
                 return True
-            if len(value.lstrip(b"0")) <= len(str(self.landed[name])) and int(value) < self.landed[name]:
+            digits = value.lstrip(b"0") or b"0"  # a mark of more digits than int() reads (leading zeros)
+            if len(digits) <= len(str(self.landed[name])) and int(digits) < self.landed[name]:
                 return True
             if stream_id is not None and known_id is not None and stream_id != known_id:
                 return True
