@@ -13,6 +13,7 @@ import re
 import struct
 import zlib
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from hookd.paths import open_private
 from hookd.spool.event import Event
@@ -89,13 +90,17 @@ class _Ahead:
 class SegmentReader:
     """Reads records from one segment file between two offsets, a chunk at a time."""
 
-    def __init__(self, path: str, offset: int = 0, dir_fd: int | None = None) -> None:
+    def __init__(self, path: str, offset: int = 0, dir_fd: int | None = None, chains: bool = False) -> None:
         self.path = path
         # never through a link planted among the segments; with dir_fd, in the spool hookd holds
         self.fd = open_private(path, dir_fd=dir_fd)
         self.offset = offset
         self.skipped_bytes = 0
         self.reported_bytes = 0
+        # With ``chains``: the records in stretches of damage followed by a valid record, where the
+        # damage left their lengths (``_count_chain``).
+        self.chains = chains
+        self.chained_records = 0
         # Made at the first damage and kept: the bytes after it are read for marks once, not again
         # for each stretch (the bytes before ``end`` never change once written).
         self._stretches: FileStretches | None = None
@@ -176,6 +181,8 @@ class SegmentReader:
                         pos = after_zeros - 3
                         continue
                 if window[pos + HEADER.size] in _ARRAY_STARTS and _record_at(window, pos, stretches, room) is not None:
+                    if self.chains:
+                        self._count_chain(base + pos)
                     self.skipped_bytes += base + pos - self.offset
                     self.offset = base + pos
                     return
@@ -185,19 +192,41 @@ class SegmentReader:
         self.skipped_bytes += min(seen, end) - self.offset
         self.offset = end
 
+    def _count_chain(self, stop: int) -> None:
+        """The records from the offset to ``stop`` (damage) if their lengths lead from each one to
+        the next and land on ``stop``: a checksum that fails in a record whose header held."""
+        at, count, chunk, chunk_at = self.offset, 0, b"", self.offset
+        while at < stop:
+            if at + HEADER.size > chunk_at + len(chunk):
+                chunk, chunk_at = os.pread(self.fd, min(READ_CHUNK, stop - at), at), at
+                if len(chunk) < HEADER.size:
+                    break
+            length, _ = HEADER.unpack_from(chunk, at - chunk_at)
+            if length == 0 or length > MAX_RECORD_BYTES:
+                break
+            at, count = at + HEADER.size + length, count + 1
+        if at == stop:
+            self.chained_records += count
 
-def valid_end(path: str, dir_fd: int | None = None) -> tuple[int, int]:
-    """Scan a segment: (offset after its last valid record, valid records).
+
+class ValidEnd(NamedTuple):
+    end: int  # after the last valid record
+    valid: int  # valid records
+    damaged: int  # records in damage followed by valid records, where their lengths held (_count_chain)
+
+
+def valid_end(path: str, dir_fd: int | None = None) -> ValidEnd:
+    """Scan a segment: where its last valid record ends, and what it holds.
 
     Damage followed by valid records is skipped (the reader logs it when it
     reads there); damage that runs to the end of the file is a torn tail, and
     the end returned stops before it.
     """
-    reader = SegmentReader(path, dir_fd=dir_fd)
+    reader = SegmentReader(path, dir_fd=dir_fd, chains=True)
     try:
         last_end = count = 0
         for _, after in reader.records(limit=2**62):
             last_end, count = after, count + 1
-        return last_end, count
+        return ValidEnd(last_end, count, reader.chained_records)
     finally:
         reader.close()

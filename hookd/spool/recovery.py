@@ -49,7 +49,11 @@ def recover(directory: str, dir_fd: int) -> Recovered:
         files.sizes[seg] = _regular_size(files.path(seg), dir_fd)
     last = segments[-1]
     path = files.path(last)
-    end, files.counts[last] = valid_end(path, dir_fd)
+    end, valid, damaged = valid_end(path, dir_fd)
+    files.counted(last, valid)
+    # Records whose checksum fails but whose lengths held were written: counted as waiting, and as
+    # lost when the reader meets them (damage.py), like a finished segment's from its count file.
+    files.counts[last] = valid + damaged
     write_fd = open_private(path, os.O_WRONLY | os.O_APPEND, dir_fd=dir_fd)
     try:
         size = os.fstat(write_fd).st_size
