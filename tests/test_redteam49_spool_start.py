@@ -24,7 +24,7 @@ def placed(path) -> list[tuple[int, int]]:
     reader = SegmentReader(str(path))
     out, at = [], 0
     try:
-        for data, after in reader.records(limit=2**62):
+        for _, after in reader.records(limit=2**62):
             out.append((at, after - at))
             at = after
     finally:
