@@ -281,9 +281,19 @@ class DaemonStartup(DaemonSockets):
         then dropped as a repeat). Read from the segments, published ones too."""
         progress = StartProgress(self.notifier)
         since_ns = time.time_ns() - int(self.pipeline.handoffs.keep_s * 1e9)
-        known = recent_handoffs(self.spool.directory, since_ns, self.spool.dir_fd)
         waiting = self.inbox.handoff_ids(progress)
-        known.update(find_handoffs(self.spool.directory, waiting, self.spool.dir_fd, progress))
+        try:
+            known = recent_handoffs(self.spool.directory, since_ns, self.spool.dir_fd)
+            known.update(find_handoffs(self.spool.directory, waiting, self.spool.dir_fd, progress))
+        except OSError as exc:
+            # Not known: an inbox copy of a spooled event is taken, a duplicate at worst, never a loss.
+            log.warning(
+                "spool_handoffs_unread",
+                error=exc.strerror or str(exc),
+                hint="the spool cannot be read (status says which segment); inbox copies of spooled events "
+                "may reach Redis twice",
+            )
+            known = {}
         return waiting, known
 
     async def _take_inbox_at_start(self, waiting: set[str]) -> None:
