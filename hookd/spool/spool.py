@@ -15,9 +15,9 @@ by the high-water mark in Redis (see publish/).
 ``Spool`` is what the rest of hookd uses; each job is a module of its own:
 recovery.py (opening a directory a crash may have left), writer.py (appending,
 rotating, fsync), full.py (spool_max_bytes and spool_full_policy), reader.py
-(handing events out ahead of the cursor) with reading.py (what reading finds: damage, failed
-reads), cursor.py (the committed position and
-the cursor file), files.py (the segments' sizes and counts).
+(handing events out ahead of the cursor) with reading.py (what reading finds: damage,
+failed reads), cursor.py (the committed position and the cursor file), files.py (the
+segments' sizes and counts), counts.py (what the spool counts and shows).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import os
 from hookd.paths import open_private_dir
 from hookd.spool.around_cursor import around_cursor
 from hookd.policies import FsyncPolicy, FullPolicy
+from hookd.spool.counts import SpoolCounts
 from hookd.spool.cursor import Cursor
 from hookd.spool.damage import READ_RETRY_S
 from hookd.spool.event import Event
@@ -41,7 +42,6 @@ from hookd.spool.segments import Position
 from hookd.spool.inspect import oldest_waiting_received_ns
 from hookd.spool.unsure_file import unsure_left
 from hookd.spool.writer import SegmentWriter
-from hookd.state import SpoolStats
 
 __all__ = ["Batch", "DiskFull", "Spool", "SpoolFull"]
 
@@ -50,7 +50,7 @@ __all__ = ["Batch", "DiskFull", "Spool", "SpoolFull"]
 RETAIN_PUBLISHED_S = 120.0
 
 
-class Spool:
+class Spool(SpoolCounts):
     def __init__(
         self,
         directory: str,
@@ -205,10 +205,6 @@ class Spool:
         self.read_failure.read()
         return True
 
-    @property
-    def backlog_known(self) -> bool:
-        return self.backlog_at_start is not None
-
     def has_unread(self) -> bool:
         return self._reader.has_unread()
 
@@ -262,84 +258,6 @@ class Spool:
         self._cursor.delete_committed()
 
     # -- state ----------------------------------------------------------------
-
-    @property
-    def pending_events(self) -> int:
-        return (self.backlog_at_start or 0) + self.appended - self.committed - self.dropped - self.lost
-
-    @property
-    def lost(self) -> int:
-        return self._reading.lost
-
-    @property
-    def damage_at(self) -> str | None:
-        return self._reading.damage_at
-
-    @property
-    def pending_bytes(self) -> int:
-        return self._files.bytes_from(self._cursor.position)
-
-    @property
-    def disk_bytes(self) -> int:
-        return self._files.disk_bytes
-
-    @property
-    def appended(self) -> int:
-        return self._writer.appended
-
-    @property
-    def committed(self) -> int:
-        return self._cursor.committed
-
-    @property
-    def dropped(self) -> int:
-        return self._bound.dropped
-
-    @property
-    def damaged_bytes(self) -> int:
-        return self._reader.damaged_bytes
-
-    @property
-    def full_since(self) -> float | None:
-        return self._bound.full_since
-
-    @property
-    def max_bytes(self) -> int:
-        return self._bound.max_bytes
-
-    @property
-    def full_policy(self) -> FullPolicy:
-        return self._bound.policy
-
-    @property
-    def segment_bytes(self) -> int:
-        return self._writer.segment_bytes
-
-    @segment_bytes.setter
-    def segment_bytes(self, value: int) -> None:
-        self._writer.segment_bytes = value
-
-    def stats(self) -> SpoolStats:
-        """What status and metrics show of the spool (hookd/state.py)."""
-        return SpoolStats(
-            events=self.pending_events,
-            bytes=self.pending_bytes,
-            disk_bytes=self.disk_bytes,
-            max_bytes=self.max_bytes,
-            dropped=self.dropped,
-            full=self.full_since is not None,
-            full_policy=self.full_policy,
-            fsync=self.fsync_policy,
-            torn_bytes=self.torn_bytes,
-            damaged_bytes=self.damaged_bytes,
-            lost_events=self.lost,
-            damage_at=self.damage_at,
-            read_error=self.read_failure.error,
-            disk_full=self.disk_full,
-            reserve_bytes=self.reserve.size,
-            reserve_target_bytes=self.reserve.target,
-            reserve_short=self.reserve.short,
-        )
 
     def oldest_waiting_ns(self) -> int | None:
         """When the oldest event not yet in Redis was received (reads one record)."""
