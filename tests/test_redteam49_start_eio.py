@@ -9,11 +9,14 @@ publisher does for reads while running; nothing of it is skipped.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 
 from conftest import log_records, wait_until
 from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, send, status  # noqa: F401 (a fixture)
 from test_redteam43_spool_damage import spool_a_run
+from test_spool_redacted_again import AWS_KEY, scanners_without_the_rule  # noqa: F401 (a fixture)
 
 pytestmark = NEEDS_FAULTFS
 
@@ -39,4 +42,34 @@ def test_a_start_whose_spool_reads_fail_serves_says_it_and_reads_again_until_the
     code, doc = status(daemon)
     assert doc["spool"]["read_error"] is None and doc["spool"]["lost_events"] == 0, doc["spool"]
     assert '"spool_damage_skipped"' not in daemon.log_text()
+    daemon.stop()
+
+
+def test_a_backlog_not_read_at_start_is_redacted_again_as_it_is_published(faulty_daemon, scanners_without_the_rule):
+    """With a rule turned back on, a backlog the start could not read (so not count, nor copy
+    redacted) is redacted on its way to Redis, not published as the earlier settings left it."""
+    daemon, fs, redis = faulty_daemon(redact_disable='["aws_access_key_id"]')
+    shutil.copytree(scanners_without_the_rule, daemon.state_dir, dirs_exist_ok=True)
+    daemon.state_dir.chmod(0o700)
+    daemon.start()
+    for n in range(2):
+        body = json.dumps({"hook_event_name": "Stop", "session_id": f"s{n}", "note": f"key {AWS_KEY} here"})
+        done = daemon.send(body.encode(), "Stop", HOOKD_SEND_TIMEOUT_MS="5000")
+        assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    daemon.stop()
+    del daemon.env["HOOKD_REDACT_DISABLE"]
+    fs.set_rules([{"op": "read", "path": "/spool/*.seg", "errno": "EIO", "count": -1}])
+    redis.start()
+    daemon.start()
+    assert fs.faults(), "the read fault did not fire"
+    wait_until(lambda: status(daemon)[1]["spool"]["read_error"], timeout=30, what="status to say the read error")
+    fs.set_rules([])
+    entries = wait_until(
+        lambda: len(redis.client().xrange("hookd:events")) >= 2 and redis.client().xrange("hookd:events"),
+        timeout=60,
+        what="both events in Redis",
+    )
+    envelopes = [json.loads(fields[b"envelope"]) for _, fields in entries]
+    assert [e["session_id"] for e in envelopes] == ["s0", "s1"]
+    assert all(AWS_KEY not in json.dumps(e) for e in envelopes), envelopes
     daemon.stop()
