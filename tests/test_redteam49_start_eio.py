@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 
+import pytest
 from conftest import log_records, wait_until
 from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, send, status  # noqa: F401 (a fixture)
 from test_redteam43_spool_damage import spool_a_run
@@ -45,6 +46,7 @@ def test_a_start_whose_spool_reads_fail_serves_says_it_and_reads_again_until_the
     daemon.stop()
 
 
+@pytest.mark.timeout(600)  # the scanners without the rule compile first: half a minute of one core, more under load
 def test_a_backlog_not_read_at_start_is_redacted_again_as_it_is_published(faulty_daemon, scanners_without_the_rule):
     """With a rule turned back on, a backlog the start could not read (so not count, nor copy
     redacted) is redacted on its way to Redis, not published as the earlier settings left it."""
