@@ -45,7 +45,7 @@ from hookd.service.notify import Notifier
 from hookd.spool import Spool
 from hookd.spool.cursor_keeper import keep_cursor
 from hookd.spool.flusher import Flusher
-from hookd.spool.inspect import find_handoffs, recent_handoffs
+from hookd.spool.inspect import spooled_handoffs
 from hookd.spool.settings import SpoolSettings
 from hookd.state import Reports
 from hookd.statedir import lock_state_dir
@@ -282,19 +282,7 @@ class DaemonStartup(DaemonSockets):
         progress = StartProgress(self.notifier)
         since_ns = time.time_ns() - int(self.pipeline.handoffs.keep_s * 1e9)
         waiting = self.inbox.handoff_ids(progress)
-        try:
-            known = recent_handoffs(self.spool.directory, since_ns, self.spool.dir_fd)
-            known.update(find_handoffs(self.spool.directory, waiting, self.spool.dir_fd, progress))
-        except OSError as exc:
-            # Not known: an inbox copy of a spooled event is taken, a duplicate at worst, never a loss.
-            log.warning(
-                "spool_handoffs_unread",
-                error=exc.strerror or str(exc),
-                hint="the spool cannot be read (status says which segment); inbox copies of spooled events "
-                "may reach Redis twice",
-            )
-            known = {}
-        return waiting, known
+        return waiting, spooled_handoffs(self.spool.directory, since_ns, waiting, self.spool.dir_fd, progress)
 
     async def _take_inbox_at_start(self, waiting: set[str]) -> None:
         """Spool what hook-send left while hookd was away, before serving anything newer.
