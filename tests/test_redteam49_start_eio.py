@@ -17,7 +17,7 @@ import pytest
 from conftest import log_records, wait_until
 from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, send, status  # noqa: F401 (a fixture)
 from test_redteam43_spool_damage import spool_a_run
-from test_spool_redacted_again import AWS_KEY, scanners_without_the_rule  # noqa: F401 (a fixture)
+from test_spool_redacted_again import AWS_KEY, scanners_without_the_rule, send_keys  # noqa: F401 (a fixture)
 
 pytestmark = NEEDS_FAULTFS
 
@@ -54,10 +54,7 @@ def test_a_backlog_not_read_at_start_is_redacted_again_as_it_is_published(faulty
     shutil.copytree(scanners_without_the_rule, daemon.state_dir, dirs_exist_ok=True)
     daemon.state_dir.chmod(0o700)
     daemon.start()
-    for n in range(2):
-        body = json.dumps({"hook_event_name": "Stop", "session_id": f"s{n}", "note": f"key {AWS_KEY} here"})
-        done = daemon.send(body.encode(), "Stop", HOOKD_SEND_TIMEOUT_MS="5000")
-        assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    send_keys(daemon)
     daemon.stop()
     del daemon.env["HOOKD_REDACT_DISABLE"]
     fs.set_rules([{"op": "read", "path": "/spool/*.seg", "errno": "EIO", "count": -1}])
