@@ -79,7 +79,7 @@ def main() -> None:
             os.chmod(path, 0o600)
             COUNTED[0] = 0
             start = time.perf_counter()
-            _, count = records.valid_end(path)
+            count = records.valid_end(path).valid
             took = time.perf_counter() - start
             print(f"{case:14} {count} records  {took:8.3f} s  {COUNTED[0] / (1 << 20):10.1f} MiB CRC'd")
 

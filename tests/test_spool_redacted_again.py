@@ -33,6 +33,14 @@ def scanners_without_the_rule(tmp_path_factory):
     return cache
 
 
+def send_keys(daemon) -> None:
+    """Two Stop events, sessions s0 and s1, each holding AWS_KEY, each acknowledged."""
+    for n in range(2):
+        body = json.dumps({"hook_event_name": "Stop", "session_id": f"s{n}", "note": f"key {AWS_KEY} here"})
+        done = daemon.send(body.encode(), "Stop", HOOKD_SEND_TIMEOUT_MS="5000")
+        assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+
+
 def spooled_then_restarted(factory, redis_db, scanners, first: dict[str, str], second: dict[str, str]):
     """Spool two events under ``first`` settings with Redis away, stop, start under ``second`` with
     Redis: the stream's envelopes, and the second daemon."""
@@ -40,10 +48,7 @@ def spooled_then_restarted(factory, redis_db, scanners, first: dict[str, str], s
     shutil.copytree(scanners, away.state_dir, dirs_exist_ok=True)
     away.state_dir.chmod(0o700)
     away.start()
-    for n in range(2):
-        body = json.dumps({"hook_event_name": "Stop", "session_id": f"s{n}", "note": f"key {AWS_KEY} here"})
-        done = away.send(body.encode(), "Stop", HOOKD_SEND_TIMEOUT_MS="5000")
-        assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    send_keys(away)
     assert away.stop(signal.SIGTERM) == 0
     back = factory(start=False, **second)
     back.env["HOOKD_STATE_DIR"] = str(away.state_dir)

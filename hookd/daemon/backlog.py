@@ -63,7 +63,10 @@ async def redact_backlog(
     of is returned, to be redacted again as it is published (backlog_publish.py)."""
     record = BacklogRecord(state_fd, digest)
     on_publish = None
-    if redactor is not None and spool.pending_events and record.done_by != digest:
+    if redactor is not None and not spool.backlog_known and record.done_by != digest:
+        # Not read now (EIO): every event of it is redacted again as it is published, none recorded done.
+        on_publish = RedactOnPublish(spool, redactor, record, None, spool.read_failure.error or "")
+    elif redactor is not None and spool.pending_events and record.done_by != digest:
         on_publish = await _again(spool, redactor, record, progress)
     if on_publish is None and record.done_by != digest:
         await asyncio.to_thread(record.done)

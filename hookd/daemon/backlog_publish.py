@@ -50,11 +50,15 @@ def each_again(redactor: Redactor, events: Sequence[Event]) -> tuple[list[Event]
 
 
 class RedactOnPublish:
-    def __init__(self, spool: Spool, redactor: Redactor, record: BacklogRecord, waiting: int, error: str) -> None:
+    def __init__(
+        self, spool: Spool, redactor: Redactor, record: BacklogRecord, waiting: int | None, error: str
+    ) -> None:
         self.spool = spool
         self.redactor = redactor
         self.record = record
-        self.waiting = waiting  # what was spooled before this run served anything, from the cursor on
+        # What was spooled before this run served anything, from the cursor on; None: not counted
+        # yet (the spool could not be read at start), the spool's own count once it is.
+        self._waiting = waiting
         # Counted, not compared by position: the spool's end may be a new segment's start, the same
         # place as the end of the segment before it, where the cursor stops.
         self.gone_before = spool.committed + spool.dropped
@@ -63,15 +67,23 @@ class RedactOnPublish:
         self.found: Counter[str] = Counter()
 
     @property
+    def waiting(self) -> int | None:
+        if self._waiting is None and self.spool.backlog_known:
+            self._waiting = self.spool.backlog_at_start
+        return self._waiting
+
+    @property
     def due(self) -> bool:
         """Whether batches read now may hold events of the backlog (Redis has not all of it)."""
-        return self.spool.committed + self.spool.dropped - self.gone_before < self.waiting
+        waiting = self.waiting
+        return waiting is None or self.spool.committed + self.spool.dropped - self.gone_before < waiting
 
     def report(self) -> dict[str, Any] | None:
         """For status: the backlog's events Redis has not yet, and why they are redacted on publishing."""
         if not self.due:
             return None
-        left = self.waiting - (self.spool.committed + self.spool.dropped - self.gone_before)
+        waiting = self.spool.pending_events if self.waiting is None else self.waiting
+        left = waiting - (self.spool.committed + self.spool.dropped - self.gone_before)
         return {"events": left, "error": self.error}
 
     async def __call__(self, batch: Batch) -> Batch:

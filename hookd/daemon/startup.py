@@ -45,7 +45,7 @@ from hookd.service.notify import Notifier
 from hookd.spool import Spool
 from hookd.spool.cursor_keeper import keep_cursor
 from hookd.spool.flusher import Flusher
-from hookd.spool.inspect import find_handoffs, recent_handoffs
+from hookd.spool.inspect import spooled_handoffs
 from hookd.spool.settings import SpoolSettings
 from hookd.state import Reports
 from hookd.statedir import lock_state_dir
@@ -281,10 +281,8 @@ class DaemonStartup(DaemonSockets):
         then dropped as a repeat). Read from the segments, published ones too."""
         progress = StartProgress(self.notifier)
         since_ns = time.time_ns() - int(self.pipeline.handoffs.keep_s * 1e9)
-        known = recent_handoffs(self.spool.directory, since_ns, self.spool.dir_fd)
         waiting = self.inbox.handoff_ids(progress)
-        known.update(find_handoffs(self.spool.directory, waiting, self.spool.dir_fd, progress))
-        return waiting, known
+        return waiting, spooled_handoffs(self.spool.directory, since_ns, waiting, self.spool.dir_fd, progress)
 
     async def _take_inbox_at_start(self, waiting: set[str]) -> None:
         """Spool what hook-send left while hookd was away, before serving anything newer.

@@ -70,7 +70,8 @@ def count_lost(
     for seg in segments:
         before = files.records_in(seg)
         read = files.valid_records(seg, 0, files.sizes[seg])
-        files.counts[seg], known[seg] = read.valid, read.damage_ends
+        files.counted(seg, read.valid)
+        known[seg] = read.damage_ends
         gone[seg] = max(0, before - files.counts[seg])
     lost = max(0, counted - files.pending_from(cursor, quiet=True))
     left = lost

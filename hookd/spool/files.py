@@ -35,6 +35,10 @@ class SegmentFiles:
         self.dir_fd = dir_fd
         self.sizes: dict[int, int] = {}
         self.counts: dict[int, int] = {}  # records per segment, from count files or a scan
+        # The count a read of the whole segment gave: while counts holds it, it is the valid records,
+        # not what was written (a count file, appends since), and damage after a cursor in it is
+        # already left out of what is counted after the cursor.
+        self.read_counts: dict[int, int] = {}
         self.write_seg = 0  # the newest segment, the one being written
 
     def path(self, segment: int) -> str:
@@ -58,6 +62,7 @@ class SegmentFiles:
             pass
         del self.sizes[seg]
         self.counts.pop(seg, None)
+        self.read_counts.pop(seg, None)
 
     def after(self, seg: int) -> int:
         """The segment that follows ``seg``."""
@@ -85,16 +90,27 @@ class SegmentFiles:
             after = self.count_records(seg, position.offset, quiet)
             # Damage after the cursor counts as waiting until the reader meets it and counts it
             # lost (damage.py): the written count less what is before. Damage before the cursor
-            # leaves that unknown, and only the valid records after it are counted.
+            # leaves that unknown, and only the valid records after it are counted. A count read
+            # from the segment holds no more than the valid records: the part before is not read.
+            written = self.records_in(seg)
+            if self.read_counts.get(seg) == written:
+                return after
             before = self.valid_records(seg, 0, position.offset)
-            return after if before.skipped else max(after, self.records_in(seg) - before.valid)
+            return after if before.skipped else max(after, written - before.valid)
         return self.records_in(seg)
 
     def records_in(self, seg: int) -> int:
         if seg not in self.counts:
             counted = read_count(self.directory, seg, self.dir_fd)
-            self.counts[seg] = self.count_records(seg, 0) if counted is None else counted
+            if counted is None:
+                self.counted(seg, self.count_records(seg, 0))
+            else:
+                self.counts[seg] = counted
         return self.counts[seg]
+
+    def counted(self, seg: int, valid: int) -> None:
+        """``valid`` records in ``seg``, from a read of all of it."""
+        self.counts[seg] = self.read_counts[seg] = valid
 
     def count_records(self, seg: int, offset: int, quiet: bool = False) -> int:
         """Valid records in ``seg`` from ``offset``; damage passed is logged unless ``quiet``

@@ -11,10 +11,13 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import msgspec
+import structlog
 
 from hookd.spool.event import Event
 from hookd.spool.records import SegmentReader
 from hookd.spool.segments import Position, list_segments, read_cursor, segment_path
+
+log = structlog.get_logger("hookd.spool")
 
 
 class SpoolSummary(NamedTuple):
@@ -140,3 +143,27 @@ def recent_handoffs(directory: str, since_ns: int, dir_fd: int | None = None) ->
         if first_ns is not None and first_ns < since_ns:
             break
     return {key: value for ids in reversed(found) for key, value in ids.items()}
+
+
+def spooled_handoffs(
+    directory: str,
+    since_ns: int,
+    waiting: set[str],
+    dir_fd: int | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, str]:
+    """``recent_handoffs`` since ``since_ns`` and ``find_handoffs`` of ``waiting``: none if the spool
+    cannot be read (EIO), said; an inbox copy of a spooled event is then taken, a duplicate at worst,
+    never a loss."""
+    try:
+        known = recent_handoffs(directory, since_ns, dir_fd)
+        known.update(find_handoffs(directory, waiting, dir_fd, progress))
+    except OSError as exc:
+        log.warning(
+            "spool_handoffs_unread",
+            error=exc.strerror or str(exc),
+            hint="the spool cannot be read (status says which segment); inbox copies of spooled events "
+            "may reach Redis twice",
+        )
+        return {}
+    return known

@@ -13,10 +13,11 @@ import re
 import struct
 import zlib
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from hookd.paths import open_private
 from hookd.spool.event import Event
-from hookd.spool.stretches import Stretches
+from hookd.spool.stretches import DIRECT, FileStretches
 
 HEADER = struct.Struct("<II")
 MAX_RECORD_BYTES = 256 * 1024 * 1024
@@ -39,32 +40,72 @@ def encode_record(data: bytes) -> bytes:
     return HEADER.pack(len(data), zlib.crc32(data)) + data
 
 
-def _record_at(buf: bytes | memoryview, pos: int, stretches: Stretches | None = None) -> tuple[int, int] | None:
-    """(data start, data end) of a whole, valid record at ``pos``, or None; with ``stretches`` (of
-    ``buf``), its checksum is worked out from them (passing over damage: stretches.py)."""
+def _record_at(
+    buf: bytes, pos: int, stretches: FileStretches | None = None, room: int | None = None
+) -> tuple[int, int] | None:
+    """(data start, data end) of a whole, valid record at ``pos``, or None. With ``stretches``
+    (passing over damage), the record may run ``room`` bytes past ``buf``'s start, beyond ``buf``,
+    and its checksum is worked out from the file (stretches.py); ``buf`` starts at the file's
+    ``stretches.near`` offset."""
     if pos + HEADER.size > len(buf):
         return None
     length, crc = HEADER.unpack_from(buf, pos)
     start, end = pos + HEADER.size, pos + HEADER.size + length
     # No event is empty, and the crc32 of no bytes is 0: eight zero bytes (what a crash leaves
     # where a segment grew before its data reached the disk) would be a valid record.
-    if length == 0 or length > MAX_RECORD_BYTES or end > len(buf):
+    if length == 0 or length > MAX_RECORD_BYTES or end > (len(buf) if room is None else room):
         return None
-    if (zlib.crc32(buf[start:end]) if stretches is None else stretches.crc(start, end)) != crc:
+    if stretches is None or (end <= len(buf) and length <= DIRECT):
+        if zlib.crc32(buf[start:end]) != crc:
+            return None
+    elif stretches.crc(stretches.near[1] + start, stretches.near[1] + end) != crc:
         return None
     return start, end
+
+
+class _Ahead:
+    """The file's bytes from where the reader stands, read forward a chunk at a time: each byte is
+    read once, however often a record or a stretch of damage runs past what was read. Bytes before
+    the writer's position never change once written, so what is held stays true."""
+
+    def __init__(self, fd: int, at: int) -> None:
+        self.fd = fd
+        self.buf = b""
+        self.base = at  # the file offset of buf[0]
+
+    def fill(self, at: int, want: int, end: int) -> None:
+        """Hold the bytes from ``at`` to ``at + want`` (not past ``end``, nor the file's end)."""
+        if self.base + len(self.buf) > end:  # a read up to where memory starts (reader.py) holds none past it
+            self.buf = self.buf[: max(0, end - self.base)]
+        held = self.base + len(self.buf)
+        if self.base <= at and min(at + want, end) <= held:
+            return
+        keep = self.buf[at - self.base :] if self.base <= at < held else b""
+        start = at + len(keep)
+        stop = min(end, max(at + want, start + READ_CHUNK))
+        self.buf = keep + (os.pread(self.fd, stop - start, start) if stop > start else b"")
+        self.base = at
 
 
 class SegmentReader:
     """Reads records from one segment file between two offsets, a chunk at a time."""
 
-    def __init__(self, path: str, offset: int = 0, dir_fd: int | None = None) -> None:
+    def __init__(self, path: str, offset: int = 0, dir_fd: int | None = None, chains: bool = False) -> None:
         self.path = path
         # never through a link planted among the segments; with dir_fd, in the spool hookd holds
         self.fd = open_private(path, dir_fd=dir_fd)
         self.offset = offset
         self.skipped_bytes = 0
         self.reported_bytes = 0
+        # With ``chains``: the records in stretches of damage followed by a valid record, where the
+        # damage left their lengths (``_count_chain``).
+        self.chains = chains
+        self.chained_records = 0
+        # Made at the first damage and kept: the bytes after it are read for marks once, not again
+        # for each stretch (the bytes before ``end`` never change once written).
+        self._stretches: FileStretches | None = None
+        # Kept from one call of records to the next (the publisher's reader stops at each batch).
+        self._ahead = _Ahead(self.fd, offset)
 
     def close(self) -> None:
         os.close(self.fd)
@@ -77,77 +118,115 @@ class SegmentReader:
         """
         if end is None:
             end = os.fstat(self.fd).st_size
+        ahead = self._ahead
         count = 0
-        while count < limit and self.offset < end:
-            base = self.offset
-            buf = os.pread(self.fd, min(READ_CHUNK, end - base), base)
-            pos = 0
-            while count < limit and (found := _record_at(buf, pos)) is not None:
-                start, pos = found
-                self.offset = base + pos
-                count += 1
-                yield buf[start:pos], self.offset
-            if pos > 0:
-                continue
-            large = self._large_record(end)
-            if large is not None:
-                count += 1
-                yield large, self.offset
-            else:
-                self._skip_damage(end)
-
-    def _large_record(self, end: int) -> bytes | None:
-        """A valid record at the offset that is larger than one read chunk."""
-        head = os.pread(self.fd, HEADER.size, self.offset)
-        if len(head) < HEADER.size:
-            return None
-        length, _ = HEADER.unpack(head)
-        total = HEADER.size + length
-        if length == 0 or length > MAX_RECORD_BYTES or total <= READ_CHUNK or self.offset + total > end:
-            return None
-        buf = os.pread(self.fd, total, self.offset)
-        if _record_at(buf, 0) is None:
-            return None
-        self.offset += total
-        return buf[HEADER.size :]
-
-    def _skip_damage(self, end: int) -> None:
-        """Move to the next offset at which a whole record checks out, or to ``end``."""
-        window = os.pread(self.fd, end - self.offset, self.offset)
-        stretches = Stretches(window)  # each candidate's CRC at a bounded cost, however long it claims to be
-        pos = 1
-        while pos < len(window):
-            if window[pos] == 0:
-                # A record's length is never 0, so one starts at most 3 bytes before a byte
-                # that is not zero: a run of zeros is passed over at once, not a byte at a time.
-                found = _NOT_ZERO.search(window, pos)
-                after_zeros = len(window) if found is None else found.start()
-                if after_zeros - 3 > pos:
-                    pos = after_zeros - 3
+        try:
+            while count < limit and self.offset < end:
+                ahead.fill(self.offset, HEADER.size, end)
+                buf, base = ahead.buf, ahead.base
+                pos = first = self.offset - base
+                while count < limit and (found := _record_at(buf, pos)) is not None:
+                    start, pos = found
+                    self.offset = base + pos
+                    count += 1
+                    yield buf[start:pos], self.offset
+                if pos != first:
                     continue
-            at = pos + HEADER.size
-            if at < len(window) and window[at] in _ARRAY_STARTS and _record_at(window, pos, stretches) is not None:
-                self.skipped_bytes += pos
-                self.offset += pos
-                return
-            found = _LENGTH_TOP.search(window, pos + 4)
-            pos = len(window) if found is None else found.start() - 3
-        self.skipped_bytes += len(window)
+                if self._runs_past(ahead, end):
+                    continue  # a whole record longer than what was held: read on, then taken above
+                self._skip_damage(ahead, end)
+        finally:
+            if len(ahead.buf) > 2 * READ_CHUNK:  # a large record's bytes are not kept between calls
+                ahead.buf, ahead.base = b"", self.offset
+
+    def _runs_past(self, ahead: _Ahead, end: int) -> bool:
+        """Whether the record at the offset runs past the bytes held and may be whole: they are read."""
+        pos = self.offset - ahead.base
+        if len(ahead.buf) - pos < HEADER.size:
+            return False
+        length, _ = HEADER.unpack_from(ahead.buf, pos)
+        total = HEADER.size + length
+        if length == 0 or length > MAX_RECORD_BYTES or pos + total <= len(ahead.buf) or self.offset + total > end:
+            return False
+        ahead.fill(self.offset, total, end)
+        return _record_at(ahead.buf, self.offset - ahead.base) is not None
+
+    def _skip_damage(self, ahead: _Ahead, end: int) -> None:
+        """Move to the next offset at which a whole record checks out, or to ``end``."""
+        if self._stretches is None:
+            self._stretches = FileStretches(self.fd, self.offset)
+        try:
+            self._pass_damage(ahead, self._stretches, end)
+        finally:
+            self._stretches.near = (b"", 0)  # not the window's bytes, for the reader's life
+
+    def _pass_damage(self, ahead: _Ahead, stretches: FileStretches, end: int) -> None:
+        at, seen = self.offset + 1, end
+        while at + HEADER.size < end:
+            ahead.fill(at, READ_CHUNK, end)
+            window, base = ahead.buf, ahead.base
+            if base + len(window) <= at + HEADER.size:
+                seen = base + len(window)  # the file ends before ``end``
+                break
+            stretches.near = (window, base)
+            room = end - base
+            pos, stop = at - base, len(window) - HEADER.size
+            while pos < stop:
+                if window[pos] == 0:
+                    # A record's length is never 0, so one starts at most 3 bytes before a byte
+                    # that is not zero: a run of zeros is passed over at once, not a byte at a time.
+                    found = _NOT_ZERO.search(window, pos)
+                    after_zeros = len(window) if found is None else found.start()
+                    if after_zeros - 3 > pos:
+                        pos = after_zeros - 3
+                        continue
+                if window[pos + HEADER.size] in _ARRAY_STARTS and _record_at(window, pos, stretches, room) is not None:
+                    if self.chains:
+                        self._count_chain(base + pos)
+                    self.skipped_bytes += base + pos - self.offset
+                    self.offset = base + pos
+                    return
+                found = _LENGTH_TOP.search(window, pos + 4)
+                pos = max(pos + 1, len(window) - 3) if found is None else found.start() - 3
+            at = base + pos
+        self.skipped_bytes += min(seen, end) - self.offset
         self.offset = end
 
+    def _count_chain(self, stop: int) -> None:
+        """The records from the offset to ``stop`` (damage) if their lengths lead from each one to
+        the next and land on ``stop``: a checksum that fails in a record whose header held."""
+        at, count, chunk, chunk_at = self.offset, 0, b"", self.offset
+        while at < stop:
+            if at + HEADER.size > chunk_at + len(chunk):
+                chunk, chunk_at = os.pread(self.fd, min(READ_CHUNK, stop - at), at), at
+                if len(chunk) < HEADER.size:
+                    break
+            length, _ = HEADER.unpack_from(chunk, at - chunk_at)
+            if length == 0 or length > MAX_RECORD_BYTES:
+                break
+            at, count = at + HEADER.size + length, count + 1
+        if at == stop:
+            self.chained_records += count
 
-def valid_end(path: str, dir_fd: int | None = None) -> tuple[int, int]:
-    """Scan a segment: (offset after its last valid record, valid records).
+
+class ValidEnd(NamedTuple):
+    end: int  # after the last valid record
+    valid: int  # valid records
+    damaged: int  # records in damage followed by valid records, where their lengths held (_count_chain)
+
+
+def valid_end(path: str, dir_fd: int | None = None) -> ValidEnd:
+    """Scan a segment: where its last valid record ends, and what it holds.
 
     Damage followed by valid records is skipped (the reader logs it when it
     reads there); damage that runs to the end of the file is a torn tail, and
     the end returned stops before it.
     """
-    reader = SegmentReader(path, dir_fd=dir_fd)
+    reader = SegmentReader(path, dir_fd=dir_fd, chains=True)
     try:
         last_end = count = 0
         for _, after in reader.records(limit=2**62):
             last_end, count = after, count + 1
-        return last_end, count
+        return ValidEnd(last_end, count, reader.chained_records)
     finally:
         reader.close()

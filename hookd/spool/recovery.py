@@ -27,6 +27,7 @@ class Recovered(NamedTuple):
     write_fd: int  # the newest segment, open for appending
     cursor: Position
     torn_bytes: int  # cut off the newest segment's end
+    read_error: tuple[str, OSError] | None  # the newest segment, if it could not be read
 
 
 def _regular_size(path: str, dir_fd: int) -> int:
@@ -49,7 +50,20 @@ def recover(directory: str, dir_fd: int) -> Recovered:
         files.sizes[seg] = _regular_size(files.path(seg), dir_fd)
     last = segments[-1]
     path = files.path(last)
-    end, files.counts[last] = valid_end(path, dir_fd)
+    try:
+        end, valid, damaged = valid_end(path, dir_fd)
+    except OSError as exc:
+        # Where its valid records end is unknown (EIO): it is left as it is, read when the disk reads
+        # again (reader.py tries again), and the events of this run go to a new segment.
+        files.sizes[last] = _regular_size(path, dir_fd)
+        files.write_seg = last + 1
+        files.sizes[last + 1] = files.counts[last + 1] = 0
+        write_fd = files.create(last + 1)
+        return Recovered(files, write_fd, read_cursor(directory, segments, dir_fd), 0, (path, exc))
+    files.counted(last, valid)
+    # Records whose checksum fails but whose lengths held were written: counted as waiting, and as
+    # lost when the reader meets them (damage.py), like a finished segment's from its count file.
+    files.counts[last] = valid + damaged
     write_fd = open_private(path, os.O_WRONLY | os.O_APPEND, dir_fd=dir_fd)
     try:
         size = os.fstat(write_fd).st_size
@@ -65,7 +79,7 @@ def recover(directory: str, dir_fd: int) -> Recovered:
             os.truncate(write_fd, end)  # by its descriptor: the file in the spool hookd holds
         files.sizes[last] = end
         files.write_seg = last
-        return Recovered(files, write_fd, read_cursor(directory, segments, dir_fd), torn_bytes)
+        return Recovered(files, write_fd, read_cursor(directory, segments, dir_fd), torn_bytes, None)
     except BaseException:
         os.close(write_fd)
         raise

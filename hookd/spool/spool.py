@@ -15,8 +15,9 @@ by the high-water mark in Redis (see publish/).
 ``Spool`` is what the rest of hookd uses; each job is a module of its own:
 recovery.py (opening a directory a crash may have left), writer.py (appending,
 rotating, fsync), full.py (spool_max_bytes and spool_full_policy), reader.py
-(handing events out ahead of the cursor), cursor.py (the committed position and
-the cursor file), files.py (the segments' sizes and counts).
+(handing events out ahead of the cursor) with reading.py (what reading finds: damage,
+failed reads), cursor.py (the committed position and the cursor file), files.py (the
+segments' sizes and counts), counts.py (what the spool counts and shows).
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ import os
 from hookd.paths import open_private_dir
 from hookd.spool.around_cursor import around_cursor
 from hookd.policies import FsyncPolicy, FullPolicy
+from hookd.spool.counts import SpoolCounts
 from hookd.spool.cursor import Cursor
-from hookd.spool.damage import READ_RETRY_S, ReadFailure, count_lost
+from hookd.spool.damage import READ_RETRY_S
 from hookd.spool.event import Event
 from hookd.spool.full import DiskFull, SpoolBound, SpoolFull
-from hookd.spool.reader import Batch, SpoolReader
+from hookd.spool.reader import Batch
+from hookd.spool.reading import SpoolReading
 from hookd.spool.recent import RecentEvents
 from hookd.spool.recovery import recover
 from hookd.spool.reserve import Reserve
@@ -39,7 +42,6 @@ from hookd.spool.segments import Position
 from hookd.spool.inspect import oldest_waiting_received_ns
 from hookd.spool.unsure_file import unsure_left
 from hookd.spool.writer import SegmentWriter
-from hookd.state import SpoolStats
 
 __all__ = ["Batch", "DiskFull", "Spool", "SpoolFull"]
 
@@ -48,7 +50,7 @@ __all__ = ["Batch", "DiskFull", "Spool", "SpoolFull"]
 RETAIN_PUBLISHED_S = 120.0
 
 
-class Spool:
+class Spool(SpoolCounts):
     def __init__(
         self,
         directory: str,
@@ -77,25 +79,28 @@ class Spool:
     def _open(self, segment_bytes: int, max_bytes: int, full_policy: FullPolicy, reserve_bytes: int) -> None:
         self.reserve = Reserve(self.directory, reserve_bytes, self.dir_fd)
         self._data_ready = asyncio.Event()
-        files, write_fd, cursor, self.torn_bytes = recover(self.directory, self.dir_fd)
+        files, write_fd, cursor, self.torn_bytes, read_error = recover(self.directory, self.dir_fd)
         self._files = files
         self._cursor = Cursor(files, cursor, self.retain_published_s)
         self.cursor_moved = self._cursor.moved
-        self.backlog_at_start = files.pending_from(cursor)
-        # A failed fsync of an earlier run whose events Redis does not have yet (flusher.py).
-        self.unsure_at_start = unsure_left(self.directory, self.dir_fd, cursor, bool(self.backlog_at_start))
-        self._data_ready.set()
-        self.lost = 0  # events in damaged records (damage.py)
-        self.damage_at: str | None = None  # the last segment found damaged
-        self._damage_known: dict[int, set[int]] = {}  # segment -> where its stretches end, once read whole
-        self.read_failure = ReadFailure()
         recent = self._recent = RecentEvents()
-        self._reader = SpoolReader(files, recent, cursor)
+        self._reading = SpoolReading(files, recent, cursor, self._data_ready)
+        self._reader = self._reading.reader
+        self.read_failure = self._reading.failure
+        if read_error is not None:
+            self.read_failure.failed(*read_error)
         # Segments are the unit of deletion and of dropping: keep several within the bound.
         self._writer = SegmentWriter(
             files, write_fd, self.reserve, recent, max(64 * 1024, min(segment_bytes, max_bytes // 8)), self.fsync_policy
         )
         self._bound = SpoolBound(files, self._cursor, self._reader, max_bytes, full_policy, lambda: self.pending_events)
+        # None while the spool cannot be read to count it (EIO): hookd starts all the same, says the
+        # read error, and counts it once a read works (_count_backlog), as the reader tries again.
+        self.backlog_at_start: int | None = None
+        self._count_backlog()
+        # A failed fsync of an earlier run whose events Redis does not have yet (flusher.py).
+        self.unsure_at_start = unsure_left(self.directory, self.dir_fd, cursor, self.backlog_at_start != 0)
+        self._data_ready.set()
 
     # -- writing ----------------------------------------------------------
 
@@ -171,37 +176,34 @@ class Spool:
 
     async def next_batch(self, max_events: int, max_bytes: int) -> Batch:
         """The next events after those already handed out, waiting until there is one."""
-        while True:
-            batch = self.read_batch(max_events, max_bytes)
-            if batch.events:
-                return batch
-            if self.read_failure.error is not None:
-                await asyncio.sleep(READ_RETRY_S)  # the read is tried again, never skipped
-            await self.wait_for_unread()
+        while not self._count_backlog():
+            await asyncio.sleep(READ_RETRY_S)
+        return await self._reading.next_batch(max_events, max_bytes, self.cursor, self.pending_events)
 
     async def wait_for_unread(self) -> None:
         """Return once there are events not yet handed out (at once if there are)."""
-        while not self.has_unread():
-            self._data_ready.clear()
-            if self.has_unread():
-                return
-            await self._data_ready.wait()
+        await self._reading.wait_for_unread()
 
     def read_batch(self, max_events: int, max_bytes: int) -> Batch:
         """The next events after those already handed out, possibly none; never waits."""
-        try:
-            batch = self._reader.read_batch(max_events, max_bytes)
-            if self._reader.new_damage:
-                self.lost += count_lost(
-                    self._files, self._reader.new_damage, self.cursor, self.pending_events, self._damage_known
-                )
-                self.damage_at = self._files.path(self._reader.new_damage[-1][0])
-                self._reader.new_damage = []
-        except OSError as exc:
-            self.read_failure.failed(self._files.path(self._reader.position.segment), exc)
+        if not self._count_backlog():
             return Batch([], self._reader.position, 0)
+        return self._reading.read_batch(max_events, max_bytes, self.cursor, self.pending_events)
+
+    def _count_backlog(self) -> bool:
+        """Whether what an earlier run left waiting is counted, counting it if need be. Nothing is
+        handed out before: no event of it is committed, nor counted lost, against an unknown count."""
+        if self.backlog_at_start is not None:
+            return True
+        try:
+            waiting = self._files.pending_from(self.cursor)
+        except OSError as exc:
+            if self.read_failure.error is None:  # said once, whichever read failed first
+                self.read_failure.failed(self._files.path(self.cursor.segment), exc)
+            return False
+        self.backlog_at_start = waiting - self.appended + self.committed + self.dropped
         self.read_failure.read()
-        return batch
+        return True
 
     def has_unread(self) -> bool:
         return self._reader.has_unread()
@@ -217,9 +219,7 @@ class Spool:
         self._recent.forget_before(self._cursor.position)
         if self._recent.gone_unsure:
             self._recent.has_copy(batch.events)  # Redis has them: another copy is a duplicate
-        self._reader.forget_damage_before(self._cursor.position.segment)
-        for seg in [s for s in self._damage_known if s < self._cursor.position.segment]:
-            del self._damage_known[seg]  # never read again
+        self._reading.committed(self._cursor.position)
 
     @property
     def writing_segment(self) -> int:
@@ -258,76 +258,6 @@ class Spool:
         self._cursor.delete_committed()
 
     # -- state ----------------------------------------------------------------
-
-    @property
-    def pending_events(self) -> int:
-        return self.backlog_at_start + self.appended - self.committed - self.dropped - self.lost
-
-    @property
-    def pending_bytes(self) -> int:
-        return self._files.bytes_from(self._cursor.position)
-
-    @property
-    def disk_bytes(self) -> int:
-        return self._files.disk_bytes
-
-    @property
-    def appended(self) -> int:
-        return self._writer.appended
-
-    @property
-    def committed(self) -> int:
-        return self._cursor.committed
-
-    @property
-    def dropped(self) -> int:
-        return self._bound.dropped
-
-    @property
-    def damaged_bytes(self) -> int:
-        return self._reader.damaged_bytes
-
-    @property
-    def full_since(self) -> float | None:
-        return self._bound.full_since
-
-    @property
-    def max_bytes(self) -> int:
-        return self._bound.max_bytes
-
-    @property
-    def full_policy(self) -> FullPolicy:
-        return self._bound.policy
-
-    @property
-    def segment_bytes(self) -> int:
-        return self._writer.segment_bytes
-
-    @segment_bytes.setter
-    def segment_bytes(self, value: int) -> None:
-        self._writer.segment_bytes = value
-
-    def stats(self) -> SpoolStats:
-        """What status and metrics show of the spool (hookd/state.py)."""
-        return SpoolStats(
-            events=self.pending_events,
-            bytes=self.pending_bytes,
-            disk_bytes=self.disk_bytes,
-            max_bytes=self.max_bytes,
-            dropped=self.dropped,
-            full=self.full_since is not None,
-            full_policy=self.full_policy,
-            fsync=self.fsync_policy,
-            torn_bytes=self.torn_bytes,
-            damaged_bytes=self.damaged_bytes,
-            lost_events=self.lost,
-            damage_at=self.damage_at,
-            read_error=self.read_failure.error,
-            disk_full=self.disk_full,
-            reserve_bytes=self.reserve.size,
-            reserve_target_bytes=self.reserve.target,
-            reserve_short=self.reserve.short,
-        )
 
     def oldest_waiting_ns(self) -> int | None:
         """When the oldest event not yet in Redis was received (reads one record)."""

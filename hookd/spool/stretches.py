@@ -1,10 +1,10 @@
-"""The CRC-32 of any stretch of a buffer at a bounded cost, for passing over damage in a segment.
+"""The CRC-32 of any stretch of a segment file at a bounded cost, for passing over damage in it.
 
 Passing over damage tries each offset where a record could start, and checks its data's CRC-32.
 Computed afresh, that is one CRC of the claimed length per candidate: bytes crafted to hold a
 candidate every few bytes, each claiming to run to the end, cost the square of their size (256
-KiB of them, 3.2 GB of CRC). Here a long stretch's CRC comes from the CRCs of the buffer's
-prefixes, which are kept at every STEP bytes (one pass over the buffer, made as far as asked):
+KiB of them, 3.2 GB of CRC). Here a long stretch's CRC comes from the CRCs of the file's
+prefixes, which are kept at every STEP bytes (one pass over the file, made as far as asked):
 crc(A + B) = crc(A) * x^(8 |B|) + crc(B) over GF(2) (zlib's crc32_combine), so crc(B) is the
 prefix's CRC at B's end plus the one at its start times x^(8 |B|), a few multiplications of 32-bit
 polynomials. A short stretch is cheaper computed afresh.
@@ -12,7 +12,9 @@ polynomials. A short stretch is cheaper computed afresh.
 
 from __future__ import annotations
 
+import os
 import zlib
+from array import array
 
 STEP = 256  # prefix CRCs are kept this far apart: a prefix's CRC is at most this many bytes away
 DIRECT = 4096  # a stretch this long or shorter is computed afresh
@@ -65,27 +67,52 @@ def shifted(crc: int, n: int) -> int:
     return crc
 
 
-class Stretches:
-    """CRC-32s of stretches of ``buf``: each computed afresh if short, else from prefix CRCs."""
+MARK_CHUNK = 1024 * 1024  # the file is read this much at a time to make marks (a multiple of STEP)
 
-    def __init__(self, buf: bytes) -> None:
-        self.buf = buf
-        self.marks = [0]  # marks[k] = crc32(buf[: k * STEP])
-        self.fresh_bytes = 0  # bytes CRC'd so far (what tests bound)
+
+class FileStretches:
+    """CRC-32s of stretches of a file from ``base`` on, from marks (prefix CRCs) made by
+    reading the file once, forward, as far as asked, and kept for the reader's life: stretch after
+    stretch of damage in one segment reads its bytes once, not once per stretch. ``near`` is the
+    reader's window (bytes, where they start), where a stretch's few last bytes are taken first."""
+
+    def __init__(self, fd: int, base: int) -> None:
+        self.fd = fd
+        self.base = base
+        self.marks = array("I", [0])  # marks[k] = crc32(file[base : base + k * STEP])
+        self.fresh_bytes = 0
+        self.near: tuple[bytes, int] = (b"", base)
+        self._chunk: tuple[bytes, int] = (b"", base)  # the last bytes read to make marks
 
     def crc(self, start: int, end: int) -> int:
         if end - start <= DIRECT:
             self.fresh_bytes += end - start
-            return zlib.crc32(self.buf[start:end])
+            return zlib.crc32(self._bytes(start, end))
         return self._prefix(end) ^ shifted(self._prefix(start), end - start)
 
     def _prefix(self, at: int) -> int:
-        """crc32(buf[:at])."""
-        k = at // STEP
-        buf, marks = self.buf, self.marks
-        while len(marks) <= k:
-            j = len(marks) - 1
-            marks.append(zlib.crc32(buf[j * STEP : (j + 1) * STEP], marks[j]))
-            self.fresh_bytes += STEP
-        self.fresh_bytes += at - k * STEP
-        return zlib.crc32(buf[k * STEP : at], marks[k])
+        """crc32(file[base:at])."""
+        k = (at - self.base) // STEP
+        while len(self.marks) <= k and self._more():
+            pass
+        k = min(k, len(self.marks) - 1)  # a file shorter than asked: the CRC fails, as it should
+        start = self.base + k * STEP
+        self.fresh_bytes += at - start
+        return zlib.crc32(self._bytes(start, at), self.marks[k])
+
+    def _more(self) -> bool:
+        at = self.base + (len(self.marks) - 1) * STEP
+        data = os.pread(self.fd, MARK_CHUNK, at)
+        self._chunk = (data, at)
+        crc = self.marks[-1]
+        for j in range(0, len(data) - STEP + 1, STEP):
+            crc = zlib.crc32(data[j : j + STEP], crc)
+            self.marks.append(crc)
+        self.fresh_bytes += len(data) - len(data) % STEP
+        return len(data) >= STEP
+
+    def _bytes(self, start: int, end: int) -> bytes:
+        for buf, at in (self.near, self._chunk):
+            if at <= start and end <= at + len(buf):
+                return buf[start - at : end - at]
+        return os.pread(self.fd, end - start, start)
