@@ -1,0 +1,104 @@
+"""Issue 16 (h167): Dropbox's access tokens.
+
+* A long-lived token (gitleaks' dropbox-long-lived-api-token: 11, ten ``A``, 43; 64 of base64url) had no rule: kept
+  wherever no secret's name stood beside it (``dropbox.Dropbox("<token>")``, a bare export). The rule
+  ``dropbox_long_lived_token`` finds it from its ten ``A`` (its Hyperscan trigger) and reads the 11 back; base64
+  where a stretch between ``+`` and ``/`` holds ten ``A``, a run of ``A`` and placeholders are kept.
+* A short-lived token (``sl.`` or ``sl.u.``, saas_api_token) ended at a ``=`` in its body (gitleaks' alphabet holds
+  it), its rest kept.
+
+Each case through the reference and the engine, which must agree; the fake tokens are drawn per test, seeded by the
+test's id.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from recall_helpers import EVERY_KIND, apply, assert_gone_in, assert_kept, assert_redacted, gitleaks_forms
+
+LOWER = "abcdefghijklmnopqrstuvwxyz"
+ALNUM = LOWER.upper() + LOWER + "0123456789"
+URLSAFE = ALNUM + "_-"
+
+
+def pick(rng: random.Random, alphabet: str, n: int) -> str:
+    """Random, with upper and lower case and digits (a run of one kind would be a placeholder)."""
+    while True:
+        value = "".join(rng.choice(alphabet) for _ in range(n))
+        if any(c.isupper() for c in value) and any(c.islower() for c in value) and any(c.isdigit() for c in value):
+            return value
+
+
+def long_lived(salt: str) -> str:
+    rng = random.Random(f"h167-dropbox-{salt}")
+    return pick(rng, ALNUM, 11) + "A" * 10 + pick(rng, URLSAFE, 43)
+
+
+def short_lived(salt: str, prefix: str = "sl.u.") -> str:
+    rng = random.Random(f"h167-dropbox-sl-{salt}")
+    return prefix + pick(rng, URLSAFE, 70) + "=" + pick(rng, URLSAFE, 80)
+
+
+def test_a_long_lived_dropbox_token_alone_is_its_rules():
+    token = long_lived("alone")
+    assert_redacted(f"the value is {token} for now", token, "dropbox_long_lived_token")
+    assert_redacted(token, token, "dropbox_long_lived_token")
+    assert_redacted(f'dbx = dropbox.Dropbox("{token}")', token, "dropbox_long_lived_token")
+    assert_redacted(f"export DBX={token}\n", token, "dropbox_long_lived_token")
+
+
+def test_a_long_lived_dropbox_token_in_gitleaks_sample_forms():
+    token = long_lived("forms")
+    for text in gitleaks_forms(token) + [f"dropbox_token = '{token}'", f"Authorization: Bearer {token}"]:
+        assert_redacted(text, token)
+
+
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_a_long_lived_dropbox_token_in_every_kind_of_payload(kind):
+    token = long_lived(kind)
+    assert_gone_in(f"dbx = dropbox.Dropbox('{token}')\nexport DBX={token}\n", token, kind)
+
+
+@pytest.mark.parametrize("levels", [1, 2])
+def test_a_long_lived_dropbox_token_in_nested_json(levels):
+    token = long_lived(f"nested-{levels}")
+    text = f"dbx = dropbox.Dropbox('{token}')\n"
+    for _ in range(levels):
+        text = json.dumps({"content": text})
+    out = apply(json.dumps({"tool_response": {"stdout": text}}))
+    assert token not in out, out
+    assert apply(out) == out
+
+
+@pytest.mark.parametrize("prefix", ["sl.", "sl.u."])
+def test_a_short_lived_dropbox_token_holding_an_equals_sign_goes_whole(prefix):
+    token = short_lived(prefix, prefix)
+    head, tail = token.split("=")
+    out = assert_redacted(f'curl -H "Authorization: Bearer {token}" https://api.dropboxapi.com/2/x', token)
+    assert tail not in out and head not in out, out
+    out = assert_redacted(json.dumps({"access_token": token, "expires_in": 14400}), token)
+    assert tail not in out, out
+
+
+# Ten A between + and / inside base64 (an image's, a font's: zeros), a run of A, a placeholder, an identifier: kept
+B64_STRETCH = "QmFzZTY0IGJ" + "A" * 10 + "wMzQ1Njc4OTpCREZISkxOUFJUVlhaXF5gYmRmaGpsbn"
+KEPT = [
+    "data:image/gif;base64,R0lGODlhAQABAIAAAP+" + B64_STRETCH + "/yH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==",
+    "src: url(data:font/woff2;base64,d09GMgABAAAAA/" + B64_STRETCH + "+AAAAAAAAAA)",
+    'const ZERO = "' + "A" * 64 + '";',
+    "DROPBOX_TOKEN=xxxxxxxxxxxAAAAAAAAAAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    "TEST_CASE_NAME_AAAAAAAAAA_handles_upload_of_a_very_long_file_name_xyz",
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+    # base64 of zeros: the ten A's literal, counted, would report at every character and the chunk go dense
+    "data:image/png;base64,iVBORw0KGgo" + "A" * 5000 + "ElFTkSuQmCC",
+    "AAAAB3NzaC1yc2E" + "A" * 3000 + "x",
+]
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_dropbox_look_alikes_are_kept(text):
+    assert_kept(text)
+    assert_kept(f"line one\n{text}\nline three\n")
