@@ -102,3 +102,51 @@ KEPT = [
 def test_dropbox_look_alikes_are_kept(text):
     assert_kept(text)
     assert_kept(f"line one\n{text}\nline three\n")
+
+
+# --- A cookie header as a HAR file or a Postman collection writes it (h167's hunt) -------------------------------
+def cookie_value(salt: str) -> str:
+    return pick(random.Random(f"h167-cookie-{salt}"), ALNUM, 32)
+
+
+HAR_FORMS = [
+    '{{"name": "Cookie", "value": "sessionid={v}; csrftoken=abc"}}',
+    '{{"name": "cookie", "value": "theme=dark; _session_id={v}"}}',
+    '{{"name":"Set-Cookie","value":"session={v}; Path=/; HttpOnly"}}',
+    '"headers": [\n  {{\n    "name": "Cookie",\n    "value": "sid={v}"\n  }}\n]',
+    '{{"key": "Cookie", "value": "connect.sid={v}", "type": "text"}}',  # Postman's header
+]
+
+
+# (not the form over lines as an Edit's patch lines: its name and value are two strings of the patch, a Left)
+CASES = [(form, kind) for form in HAR_FORMS for kind in EVERY_KIND if not ("\n" in form and kind == "patch")]
+
+
+@pytest.mark.parametrize(("form", "kind"), CASES)
+def test_a_cookie_header_as_a_har_file_writes_it_goes(form, kind):
+    value = cookie_value(f"{form}-{kind}")
+    assert_gone_in(form.format(v=value), value, kind)
+
+
+@pytest.mark.parametrize("levels", [1, 2])
+def test_a_har_cookie_in_nested_json_goes(levels):
+    value = cookie_value(f"nested-{levels}")
+    text = json.dumps({"log": {"entries": [{"request": {"headers": [{"name": "Cookie", "value": f"sid={value}"}]}}]}})
+    for _ in range(levels - 1):
+        text = json.dumps({"content": text})
+    out = apply(json.dumps({"tool_response": {"stdout": text}}))
+    assert value not in out, out
+    assert apply(out) == out
+
+
+# A HAR's cookie header whose pairs hold no credential, and a "value" after another header's name: kept
+HAR_KEPT = [
+    '{"name": "Cookie", "value": "theme=dark; lang=en"}',
+    '{"name": "Accept", "value": "text/html"}, {"name": "Cookie-Policy", "value": "strict=yes"}',
+    '{"name": "cookie_banner", "value": "shown=1"}',
+]
+
+
+@pytest.mark.parametrize("text", HAR_KEPT)
+def test_har_headers_with_no_credential_are_kept(text):
+    assert_kept(text)
