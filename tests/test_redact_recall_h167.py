@@ -150,3 +150,32 @@ HAR_KEPT = [
 @pytest.mark.parametrize("text", HAR_KEPT)
 def test_har_headers_with_no_credential_are_kept(text):
     assert_kept(text)
+
+
+# --- A Postman collection's apikey auth: the key's pair is named "value" (h167's hunt) ----------------------------
+POSTMAN_FORMS = [
+    '"auth": {{"type": "apikey", "apikey": [{{"key": "value", "value": "{v}", "type": "string"}}, '
+    '{{"key": "key", "value": "X-API-Key", "type": "string"}}]}}',
+    '"apikey": [{{"key": "in", "value": "header"}}, {{"key": "key", "value": "api_key"}}, {{"key": "value", "value": "{v}"}}]',
+    '"apikey": [\n  {{\n    "key": "key",\n    "value": "x-api-key"\n  }},\n  {{\n    "key": "value",\n    "value": "{v}"\n  }}\n]',
+]
+POSTMAN_CASES = [(f, k) for f in POSTMAN_FORMS for k in EVERY_KIND if not ("\n" in f and k == "patch")]
+
+
+@pytest.mark.parametrize(("form", "kind"), POSTMAN_CASES)
+def test_a_postman_apikey_auths_key_goes(form, kind):
+    value = pick(random.Random(f"h167-postman-{form}-{kind}"), ALNUM, 32)
+    out = assert_gone_in(form.format(v=value), value, kind)
+    assert "X-API-Key" in out or "x-api-key" in out or "api_key" in out  # the header's name stays
+
+
+POSTMAN_KEPT = [
+    '"apikey": [{"key": "value", "value": "{{apiKey}}", "type": "string"}]',  # a variable
+    '"apikey": [{"key": "key", "value": "X-API-Key"}, {"key": "in", "value": "header"}]',  # no key's pair
+    '"headers": [{"key": "value", "value": "text/plain"}]',  # no apikey list
+]
+
+
+@pytest.mark.parametrize("text", POSTMAN_KEPT)
+def test_postman_pairs_with_no_key_are_kept(text):
+    assert_kept(text)

@@ -68,6 +68,7 @@ from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASS
 from hookd.redact import jsonkeys, scriptnames, wrappers
 from hookd.redact.prose import PASSPHRASE_WORDS, begins_a_sentence, random_looking
 from hookd.redact.rule import MARKER, Rule
+from hookd.redact.postman import POSTMAN_RULES
 
 __all__ = ["BUILTIN_RULES", "looks_like_credential", "luhn_ok", "plausible_secret"]
 
@@ -672,6 +673,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *K8S_SECRET_RULES,
     *FILE_RULES,
     *FORMAT_RULES,
+    *POSTMAN_RULES,
     *XML_PAIR_RULES,
     *ENCODED_RULES,
     *MARKUP_RULES,
