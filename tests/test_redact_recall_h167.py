@@ -17,6 +17,8 @@ import json
 import random
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from recall_helpers import EVERY_KIND, apply, assert_gone_in, assert_kept, assert_redacted, gitleaks_forms
 
 LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -179,3 +181,36 @@ POSTMAN_KEPT = [
 @pytest.mark.parametrize("text", POSTMAN_KEPT)
 def test_postman_pairs_with_no_key_are_kept(text):
     assert_kept(text)
+
+
+# --- The property (issue 16): arbitrary JSON with these secrets put in a string at random places ------------------
+NEW_SHAPES = [
+    lambda v: long_lived(v),
+    lambda v: short_lived(v),
+    lambda v: f'{{"name": "Cookie", "value": "sid={cookie_value(v)}"}}',
+    lambda v: f'"apikey": [{{"key": "value", "value": "{cookie_value(v)}"}}]',
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    doc=st.recursive(
+        st.one_of(st.none(), st.integers(), st.text(max_size=12)),
+        lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+        max_leaves=8,
+    ),
+    shape=st.integers(0, len(NEW_SHAPES) - 1),
+    salt=st.text(max_size=4),
+    before=st.text(max_size=16),
+    nested=st.booleans(),
+)
+def test_the_new_shapes_in_arbitrary_json_go_and_the_output_is_idempotent_json(doc, shape, salt, before, nested):
+    piece = NEW_SHAPES[shape](salt)
+    secret = long_lived(salt) if shape == 0 else short_lived(salt) if shape == 1 else cookie_value(salt)
+    text = json.dumps({"doc": doc, "log": f"{before} {piece} \n"})
+    if nested:
+        text = json.dumps({"content": text})
+    out = apply(json.dumps({"tool_response": {"stdout": text}}))
+    assert secret not in out, out
+    assert apply(out) == out
+    json.loads(out)
