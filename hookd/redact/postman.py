@@ -9,20 +9,14 @@ placeholder are kept.
 
 from __future__ import annotations
 
-import re
-
+from hookd.redact.checks import plausible_value
 from hookd.redact.patterns import HS_WS
 from hookd.redact.rule import Rule
-from hookd.redact.values import plausible_secret
 
 # Between JSON tokens, raw or over lines as a Read of the file gives them (escaped line breaks and indentation)
 _SPACE = r"(?:\s|\\{1,8}[nrt]){0,24}"
 _HS_SPACE = r"(?:" + HS_WS + r"|\\{1,8}[nrt]){0,24}"
 _Q = r'\\?"'  # a quote, raw or escaped once (JSON text in a string)
-
-
-def _pair_ok(match: re.Match[str]) -> bool:
-    return plausible_secret(match.group("value"))
 
 
 POSTMAN_RULES: tuple[Rule, ...] = (
@@ -67,7 +61,7 @@ POSTMAN_RULES: tuple[Rule, ...] = (
         exact=True,
         reach=40,
         ahead=1300,
-        check=_pair_ok,
+        check=plausible_value,
         example='`"apikey": [{"key": "value", "value": "<key>"}, {"key": "key", "value": "X-API-Key"}]`',
     ),
 )
