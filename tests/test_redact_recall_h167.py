@@ -15,11 +15,26 @@ from __future__ import annotations
 
 import json
 import random
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from recall_helpers import EVERY_KIND, apply, assert_gone_in, assert_kept, assert_redacted, gitleaks_forms
+from recall_helpers import (
+    EVERY_KIND,
+    apply,
+    apply_twice,
+    assert_gone_in,
+    assert_kept,
+    assert_redacted,
+    gitleaks_forms,
+    nested,
+)
+
+sys.path.insert(0, str(Path(__file__).parent / "redaction_corpus"))
+
+from fakes import Fakes  # noqa: E402
 
 LOWER = "abcdefghijklmnopqrstuvwxyz"
 ALNUM = LOWER.upper() + LOWER + "0123456789"
@@ -214,3 +229,32 @@ def test_the_new_shapes_in_arbitrary_json_go_and_the_output_is_idempotent_json(d
     assert secret not in out, out
     assert apply(out) == out
     json.loads(out)
+
+
+# --- Issue 16's known leftover: a value over spaces read on over a next name's assignment -------------------------
+# password=\b%26<hash> password=<pw>: the view reads \b as a space, so the first value ran over spaces to the line's
+# end, the second password= inside it; too long, it was refused, and the second name's trigger, inside that read,
+# was skipped: a second pass (the hash a marker) took <pw>. The value now ends before a next name's assignment.
+# Whether the long value was refused depends on the values drawn (17 of 200 draws below on 25ec355): each seed's.
+@pytest.mark.parametrize("seed", range(150, 200))
+def test_a_value_over_spaces_ends_before_a_next_assignment(seed):
+    values = Fakes(seed).all()
+    for hashed in ("sha512crypt", "apr1"):
+        for before in ("password=\b%26", "password=\b", "token: %26"):
+            for name in ("password", "api_key"):
+                for levels in (0, 1, 2):
+                    out = apply_twice(nested(f"{before}{values[hashed]} {name}={values['pw']}\n", levels))
+                    assert values[hashed] not in out and values["pw"] not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password= Tr0ub4dor 3xQz x1=abc token=Qm9vZ2xl4x\n",  # every word of the first value gone too
+        "db.password: Tr0ub4dor 3xQz api_key=Qm9vZ2xl4x # old\n",
+    ],
+)
+def test_both_values_go_when_a_spaced_value_meets_a_next_assignment(text):
+    out = apply_twice(nested(text, 0))
+    for word in ("Tr0ub4dor", "3xQz", "Qm9vZ2xl4x"):
+        assert word not in out, out
