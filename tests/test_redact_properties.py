@@ -73,6 +73,10 @@ BENIGN = [
     "sk-learn",
     "process.env.GITHUB_TOKEN",
     "${{ secrets.NPM_TOKEN }}",
+    # ten A at a Dropbox long-lived token's place inside base64, between + and / (h167)
+    "R0lGODlhAQABAIAAAP+QmFzZTY0IGJAAAAAAAAAAwMzQ1Njc4OTpCREZISkxOUFJUVlhaXF5gYmRmaGpsbn/yH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==",
+    '{"name": "Cookie", "value": "theme=dark; lang=en"}',  # a HAR's cookie of preferences (h167)
+    '"apikey": [{"key": "value", "value": "{{apiKey}}"}]',  # a Postman variable (h167)
 ]
 
 scalars = st.one_of(

@@ -187,6 +187,12 @@ def option_value_ok(match: re.Match[str]) -> bool:
     return plausible_secret(value) and not_a_call(match)
 
 
+def plausible_value(match: re.Match[str]) -> bool:
+    """The match's ``value`` group is worth hiding (values.plausible_secret): a check for a rule whose context
+    alone says secret."""
+    return plausible_secret(match.group("value"))
+
+
 def assigned_value_ok(match: re.Match[str]) -> bool:
     """The value in ``name: value`` / ``name = value`` is a secret, not a type, reference or placeholder.
 

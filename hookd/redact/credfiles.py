@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import line_start, option_value_ok, word_near
+from hookd.redact.checks import line_start, option_value_ok, plausible_value, word_near
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
@@ -39,10 +39,6 @@ _IDENT_TRIGGER = (
     + r"""[A-Za-z0-9._@+~-]{1,64}:[^\s"'\\/]"""
 )
 _IDENT_VALUE = r"""(?P<value>(?:[^\s"'\\]|\\\\){1,1024}+)"""
-
-
-def _ident_ok(match: re.Match[str]) -> bool:
-    return plausible_secret(match.group("value"))
 
 
 # composer's auth.json: an object of host: token pairs under one of these keys. The regex begins at the
@@ -170,7 +166,7 @@ CREDENTIAL_FILE_RULES: tuple[Rule, ...] = (
         anchored=True,
         back=1,
         reach=VALUE_REACH,
-        check=_ident_ok,
+        check=plausible_value,
         example='`npmAuthIdent: "bob:<password>"`, `BUNDLE_GEMS__EXAMPLE__COM: "bob:<token>"`',
     ),
     Rule(

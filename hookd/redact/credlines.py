@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import line_start, option_value_ok, word_near
+from hookd.redact.checks import line_start, option_value_ok, plausible_value, word_near
 from hookd.redact.openvpn import OPENVPN_RULES
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
@@ -172,10 +172,6 @@ def _cookie_value_ok(match: re.Match[str]) -> bool:
     return len(match.group("value")) >= 6 and plausible_secret(match.group("value"))
 
 
-def _echoed_ok(match: re.Match[str]) -> bool:
-    return plausible_secret(match.group("value"))
-
-
 CREDENTIAL_LINE_RULES: tuple[Rule, ...] = (
     Rule(
         name="pass_key_value",
@@ -247,7 +243,7 @@ CREDENTIAL_LINE_RULES: tuple[Rule, ...] = (
         anchored=True,
         back=1,
         reach=520,
-        check=_echoed_ok,
+        check=plausible_value,
         example="`restic --password-command 'echo <password>'`, `BORG_PASSCOMMAND='echo <password>'`",
     ),
     Rule(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.values import plausible_secret
+from hookd.redact.checks import plausible_value
 from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
 
@@ -129,10 +129,6 @@ _INPUT_TRIGGER = (
 )
 
 
-def _input_ok(match: re.Match[str]) -> bool:
-    return plausible_secret(match.group("value"))
-
-
 PASSWORD_FIELD_VALUE = Rule(
     name="password_field_value",
     replaces='the value of an HTML password field (<input type="password" value="...">)',
@@ -142,7 +138,7 @@ PASSWORD_FIELD_VALUE = Rule(
     anchored=True,
     back=1,
     reach=210,
-    check=_input_ok,
+    check=plausible_value,
     example='`<input type="password" name="pw" value="<value>">` (not `value=""`)',
 )
 

@@ -175,7 +175,10 @@ _LETTERS_AND_DIGITS = r"""(?=[^\s"\\]{0,1024}?[0-9])(?=[^\s"\\]{0,1024}?[A-Za-z]
 # quote (\\\").
 # A further word begins with a letter or a digit and is not a word of an expression (a comment's #, an
 # operator, password = pw1 if old else pw2, token = t1 or t2).
-_NEXT_WORD = r"(?=[A-Za-z0-9])(?!(?i:if|else|or|and|not|in|is|for|then)(?![^\s\"\\]))"
+# Nor a next name's assignment (password= <a> <b> token=<c>): the value over spaces ends before it, so that name's
+# own value is read (a value read over it and refused, too long, hid that name's trigger: a second pass took it).
+_NEXT_ASSIGNMENT = r"[A-Za-z_][A-Za-z0-9_.-]{0,63}="
+_NEXT_WORD = r"(?=[A-Za-z0-9])(?!(?i:if|else|or|and|not|in|is|for|then)(?![^\s\"\\]))(?!" + _NEXT_ASSIGNMENT + ")"
 _INNER_WORD = _INNER_CHAR + "{1,256}+(?:" + _INNER_SYMBOL + "{1,8}+" + _INNER_RUN + ")*+"
 # After a name in lower or mixed case (password=, db.password=), the same within the value's first 64 characters
 # (read over 1024, every password= of a flood of long values cost that much: bench/README.md, h82).
@@ -219,7 +222,11 @@ BARE_VALUE = (
     + _GLUED_WORD
     + _INNER_WORD
     + "){0,64}+)"
+    + "(?:"
     + LINE_END
+    + r"|(?(spaced)(?=[ \t]{1,4}+"
+    + _NEXT_ASSIGNMENT
+    + ")|(?!)))"
     + ")?"
     + _REPR_BREAKS
 )

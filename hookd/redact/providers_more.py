@@ -150,7 +150,7 @@ MORE_PROVIDER_RULES: tuple[Rule, ...] = (
         rf"|d{B1}t0c01\.[A-Z0-9]{{24}}\.[A-Z0-9]{{64}}|l{B1}sv2_(?:pt|sk)_[a-f0-9]{{32}}_[a-f0-9]{{10}}"
         rf"|p{B1}scale_(?:tkn|pw|oauth)_[A-Za-z0-9_=.-]{{32,64}}+|r{B1}e_[A-Za-z0-9]{{8}}_[A-Za-z0-9]{{24}}"
         rf"|s{B1_DOT}k\.eyJ[A-Za-z0-9_-]{{20,300}}+\.[A-Za-z0-9_-]{{20,64}}+|A{B1}TBB[A-Za-z0-9]{{28,40}}+"
-        rf"|s{B1_DOT}l\.(?:u\.)?[A-Za-z0-9_-]{{130,1500}}+"
+        rf"|s{B1_DOT}l\.(?:u\.)?[A-Za-z0-9_=-]{{130,1500}}+"
         rf"|a{B1}ccess_token\$production\$[a-z0-9]{{16}}\$[a-f0-9]{{32}}"
         rf"|t{B1_DASH}skey-(?:auth|api|client|scim|webhook)-[A-Za-z0-9]{{6,40}}+-[A-Za-z0-9]{{16,64}}+){E_DASH}",
         "`CFPAT-` + 43, `figd_` + 40, `lsv2_pt_` + 32 hex + `_` + 10 hex, `re_` + 8 + `_` + 24, `tskey-auth-…`",

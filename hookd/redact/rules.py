@@ -68,6 +68,7 @@ from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASS
 from hookd.redact import jsonkeys, scriptnames, wrappers
 from hookd.redact.prose import PASSPHRASE_WORDS, begins_a_sentence, random_looking
 from hookd.redact.rule import MARKER, Rule
+from hookd.redact.postman import POSTMAN_RULES
 
 __all__ = ["BUILTIN_RULES", "looks_like_credential", "luhn_ok", "plausible_secret"]
 
@@ -322,6 +323,12 @@ _APPENDS = frozenset(("+=", ".=", "&="))
 _AFTER_MARKER = re.compile(r"\[REDACTED:[a-z0-9_]{1,64}\] [^\s\]]{1,64}\Z")
 
 
+# A header as a HAR file or a Postman collection writes it: {"name": "Cookie", "value": "<pairs>"}
+# over lines (a Read of the file: its line breaks and indentation, escaped once or more)
+_HAR_SPACE = r"(?:\s|\\{1,8}[nrt]){0,24}"
+_HAR_VALUE = r'\\?"' + _HAR_SPACE + "," + _HAR_SPACE + r'\\?"value\\?"' + _HAR_SPACE + ":" + _HAR_SPACE + r'\\?"'
+
+
 def _cookie_ok(match: re.Match[str]) -> bool:
     """One of the cookies holds a credential-like value: a session id, a token; not theme=dark or a
     documentation's fig=newton."""
@@ -364,10 +371,8 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             # Its first character as a class (s, S, the long s that (?i) reads as one; c, C) and the boundary
             # looked for behind it: re then skips to those characters in C. Begun with the lookbehind, it was
             # tried at every character of the stretches its trigger's 8,400-character reach merges.
-            r"[sScC\u017f](?i:(?:(?<![A-Za-z0-9_].)|"
-            + AFTER_ESCAPE_1
-            + r")(?:(?<=s)(?P<set>et-)cookie|(?<=c)ookie))(?:\\?[\"'])?\s{0,4}:\s{0,4}(?:\\?[\"'])?"
-            r"[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}="
+            r"[sScC\u017f](?i:(?:(?<![A-Za-z0-9_].)|" + AFTER_ESCAPE_1 + r")(?:(?<=s)(?P<set>et-)cookie|(?<=c)ookie))"
+            r"(?:(?:\\?[\"'])?\s{0,4}:\s{0,4}(?:\\?[\"'])?|" + _HAR_VALUE + r")[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}="
             # Set-Cookie: one cookie, then its attributes (kept); Cookie: every pair.
             r"(?P<value>[^\s;\"'\\,]{1,4096}+(?(set)|(?:;\s?[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]{1,4096}+){0,32}+))"
         ),
@@ -377,8 +382,13 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         check=_cookie_ok,
         # Hyperscan reads up to the value's first character; the regex reads the rest around it.
         trigger=(
-            r"(?i:cookie)(?:\\?[\"'])?" + HS_WS + "{0,4}:" + HS_WS + r"{0,4}(?:\\?[\"'])?"
-            r"[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]"
+            r"(?i:cookie)(?:(?:\\?[\"'])?"
+            + HS_WS
+            + "{0,4}:"
+            + HS_WS
+            + r"{0,4}(?:\\?[\"'])?|"
+            + _HAR_VALUE.replace(_HAR_SPACE, r"(?:" + HS_WS + r"|\\{1,8}[nrt]){0,24}")
+            + r")[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]"
         ),
         exact=True,
         reach=160,
@@ -663,6 +673,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *K8S_SECRET_RULES,
     *FILE_RULES,
     *FORMAT_RULES,
+    *POSTMAN_RULES,
     *XML_PAIR_RULES,
     *ENCODED_RULES,
     *MARKUP_RULES,

@@ -15,11 +15,11 @@ def counted(keyword: str) -> bool:
     )
 
 
-# npm_: an npm script's environment holds a hundred npm_* variables. X's bearer tokens' 21 A: base64 of zeros
-# (an image, a key) is a run of A where the literal reports at every character. API-, pat., sat.: words' parts.
+# npm_: an npm script's environment holds a hundred npm_* variables. X's bearer tokens' 21 A and Dropbox's
+# long-lived tokens' 10: base64 of zeros (an image, a key) is a run of A where the literal reports at every character. API-, pat., sat.: words' parts.
 COMMON_PREFIXES = frozenset(
     {"key-", "secret_", "npm_", "sig=", "accountkey=", "sharedaccesskey=", "hooks.slack.com", ":\\/\\/"}
-    | {"a" * 21, "api-", "pat.", "sat."}
+    | {"a" * 21, "a" * 10, "api-", "pat.", "sat."}
 )
 
 

@@ -165,4 +165,6 @@ class Fakes:
             "adobesecret": "p8" + "e-" + p(ALNUM, 32),
             "glsession": p(HEX, 32),
             "xmlpw": p(ALNUM, 20),
+            "dropboxll": p(ALNUM, 11) + "A" * 10 + p(URLSAFE, 43),
+            "dropboxsl": "s" + "l.u." + p(URLSAFE, 90) + "=" + p(URLSAFE, 300),
         }
