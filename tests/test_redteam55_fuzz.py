@@ -34,14 +34,18 @@ def _status(daemon) -> dict:
     return request(_control(daemon), "status")
 
 
-def _ask(daemon, data: bytes, shut_write: bool = True) -> bytes:
-    """Send raw bytes to the control socket; everything it answers."""
+def _exchange(path: str, pieces: list[bytes], half_close: bool = True) -> bytes:
+    """Send ``pieces`` on one connection to the socket at ``path``; everything it answers."""
     with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(10)
-        s.connect(_control(daemon))
-        s.sendall(data)
-        if shut_write:
-            s.shutdown(socket.SHUT_WR)
+        s.settimeout(15)
+        s.connect(path)
+        try:  # a refusal that closes the connection may come before the last piece is sent
+            for piece in pieces:
+                s.sendall(piece)
+            if half_close:
+                s.shutdown(socket.SHUT_WR)
+        except BrokenPipeError:
+            pass
         chunks = []
         try:
             while chunk := s.recv(65536):
@@ -49,6 +53,10 @@ def _ask(daemon, data: bytes, shut_write: bool = True) -> bytes:
         except ConnectionResetError:
             pass
         return b"".join(chunks)
+
+
+def _ask(daemon, data: bytes) -> bytes:
+    return _exchange(_control(daemon), [data])
 
 
 def _next_event_goes_through(daemon, redis_db, seen: int) -> int:
@@ -157,26 +165,6 @@ def _connections(draw) -> tuple[list[bytes], bool]:
     return pieces, draw(st.booleans())
 
 
-def _send_pieces(daemon, pieces: list[bytes], half_close: bool) -> bytes:
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(15)
-        s.connect(str(daemon.socket))
-        try:  # a refusal that closes the connection may come before the last piece is sent
-            for piece in pieces:
-                s.sendall(piece)
-            if half_close:
-                s.shutdown(socket.SHUT_WR)
-        except BrokenPipeError:
-            pass
-        chunks = []
-        try:
-            while chunk := s.recv(65536):
-                chunks.append(chunk)
-        except ConnectionResetError:
-            pass
-        return b"".join(chunks)
-
-
 @pytest.fixture
 def quick_hookd(hookd_factory, redis_db):
     """client_timeout_s short, so that a connection left open mid-frame ends soon."""
@@ -193,7 +181,7 @@ def quick_hookd(hookd_factory, redis_db):
 def test_fuzzed_frames_never_stop_the_daemon_and_every_one_is_counted(quick_hookd, redis_db, connection):
     pieces, half_close = connection
     before = _status(quick_hookd)["counters"]
-    answer = _send_pieces(quick_hookd, pieces, half_close)
+    answer = _exchange(str(quick_hookd.socket), pieces, half_close)
     assert all(line.startswith((b"OK", b"ERR ")) for line in answer.splitlines()), answer[:300]
     lines = answer.splitlines()
     assert lines, "bytes were sent and nothing was answered"
