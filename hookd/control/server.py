@@ -80,7 +80,6 @@ class ControlServer:
                 return
             except ValueError:  # StreamReader's limit: the line is longer than any command
                 self._refused("too_long")
-                line = b""
                 answer: object = {"error": f"request over {MAX_REQUEST_BYTES} bytes; known: {', '.join(COMMANDS)}"}
             else:
                 if not line:
