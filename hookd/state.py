@@ -220,6 +220,7 @@ class DaemonState(msgspec.Struct):
     withheld: Counter[str] = msgspec.field(default_factory=Counter)
     refused_peers: Counter[str] = msgspec.field(default_factory=Counter)  # per socket: other users' connections
     control_unread: int = 0  # control answers dropped, their peer having read nothing for a while
+    control_refused: Counter[str] = msgspec.field(default_factory=Counter)  # control requests that are none, per why
     by_hook: Counter[str] = msgspec.field(default_factory=CappedCounter)
     redis: RedisHealth = msgspec.field(default_factory=RedisHealth)
     accepted_rate: RateWindow = msgspec.field(default_factory=RateWindow)

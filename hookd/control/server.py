@@ -23,10 +23,20 @@ log = structlog.get_logger("hookd.control")
 
 COMMANDS = ("status", "ping")
 REQUEST_TIMEOUT_S = 2.0
+# A request is one of COMMANDS on a line: a longer line is refused once this much is buffered,
+# not read on to StreamReader's 64 KiB default.
+MAX_REQUEST_BYTES = 1024
 # As hookd ui's (hookd/ui/connections.py): an answer its peer has read nothing of for this long
 # is dropped with its connection, so a client that never reads cannot hold either for good.
 WRITE_TIMEOUT_S = 10.0
 UNREAD_LOG_EVERY_S = 60.0
+REFUSED_LOG_EVERY_S = 60.0
+# Each refusal's reason, as counted in status (counters.control_refused) and logged.
+REFUSALS = {
+    "unknown_command": "the request was not one of the known commands",
+    "too_long": f"the request line was over {MAX_REQUEST_BYTES} bytes",
+    "unfinished": f"no complete request line came within {REQUEST_TIMEOUT_S:g}s",
+}
 
 
 class ControlServer:
@@ -40,9 +50,12 @@ class ControlServer:
         self.process = psutil.Process()
         self.process.cpu_percent(None)  # the first call only starts the measurement
         self.unread_lines = Throttle(UNREAD_LOG_EVERY_S)
+        self.refused_lines = Throttle(REFUSED_LOG_EVERY_S)
 
     async def start(self, sock: socket.socket) -> None:
-        self.server = await asyncio.start_unix_server(self._handle, sock=sock, backlog=self.config.listen_backlog)
+        self.server = await asyncio.start_unix_server(
+            self._handle, sock=sock, backlog=self.config.listen_backlog, limit=MAX_REQUEST_BYTES
+        )
 
     async def rebind(self, sock: socket.socket) -> None:
         """Serve ``sock`` instead: the socket file was removed and bound again (daemon/sockets.py)."""
@@ -60,14 +73,27 @@ class ControlServer:
             writer.transport.abort()  # the status names paths and counts: our user's only
             return
         try:
-            line = await asyncio.wait_for(reader.readline(), REQUEST_TIMEOUT_S)
-            command = line.strip().decode(errors="replace")
-            # The inboxes' files are counted off the loop: hundreds of thousands may wait.
-            counted = await asyncio.to_thread(snapshot.inbox_counts, self.config) if command == "status" else None
+            try:
+                line = await asyncio.wait_for(reader.readline(), REQUEST_TIMEOUT_S)
+            except TimeoutError:
+                self._refused("unfinished")
+                return
+            except ValueError:  # StreamReader's limit: the line is longer than any command
+                self._refused("too_long")
+                answer: object = {"error": f"request over {MAX_REQUEST_BYTES} bytes; known: {', '.join(COMMANDS)}"}
+            else:
+                if not line:
+                    return  # closed before a byte: a probe of whether a daemon is here (socket_files.py)
+                command = line.strip().decode(errors="replace")
+                if command not in COMMANDS:
+                    self._refused("unknown_command")
+                # The inboxes' files are counted off the loop: hundreds of thousands may wait.
+                counted = await asyncio.to_thread(snapshot.inbox_counts, self.config) if command == "status" else None
+                answer = self.answer(command, counted)
             # drain() then waits until all of it is with the kernel, and close() has nothing
             # left to flush (a close with bytes still buffered would wait for the peer for good).
             writer.transport.set_write_buffer_limits(high=0)
-            writer.write(msgspec.json.encode(self.answer(command, counted)) + b"\n")
+            writer.write(msgspec.json.encode(answer) + b"\n")
             try:
                 await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
             except TimeoutError:
@@ -78,6 +104,20 @@ class ControlServer:
             log.exception("control_request_failed")
         finally:
             writer.close()
+
+    def _refused(self, reason: str) -> None:
+        """A request that is none: counted by reason, and logged at most once a minute per reason."""
+        self.state.control_refused[reason] += 1
+        count = self.refused_lines.ready(reason)
+        if count is not None:
+            log.warning(
+                "control_request_refused",
+                reason=reason,
+                why=REFUSALS[reason],
+                count=count,
+                total=self.state.control_refused[reason],
+                hint=f"the control socket takes one line: {' or '.join(COMMANDS)} (as `hookd status` sends)",
+            )
 
     def _unread(self, writer: asyncio.StreamWriter) -> None:
         writer.transport.abort()  # close() would wait for the peer to read the rest

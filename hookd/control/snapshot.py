@@ -146,6 +146,7 @@ def take(
             "withheld": dict(state.withheld),
             "refused_peers": dict(state.refused_peers),
             "control_unread": state.control_unread,
+            "control_refused": dict(state.control_refused),
             "redacted": builder.events_redacted,
             "redactions": dict(state.redactions),
             "deduplicated": state.deduplicated + state.deduplicated_handoffs,

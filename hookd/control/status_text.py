@@ -137,6 +137,7 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
     refused.update({f"http {k}": v for k, v in ((status.get("http") or {}).get("refused") or {}).items()})
     if counters.get("control_unread"):
         refused["control answers unread"] = counters["control_unread"]
+    refused.update({f"control {k}": v for k, v in (counters.get("control_refused") or {}).items()})
     if refused:
         rows.append(("refused", ", ".join(f"{k} {v:,}" for k, v in sorted(refused.items()))))
     redactions = counters.get("redactions") or {}
