@@ -705,6 +705,7 @@ def log(msg):
 # Lines that do not settle the event (a routing variable ignored, a payload replaced by its marker),
 # said once it is settled: to a stderr that cannot take them (a pipe nobody reads) they held the
 # hand-off until the deadline, the event lost, and, said before the deadline was armed, the run for ever.
+# A run ended first (SIGTERM, the deadline) has its handler say them after its own line (_on_alarm).
 _later = []
 
 
@@ -713,7 +714,7 @@ def say_later(msg):
 
 
 def _say_later_lines():
-    while _later:
+    while _later:  # each taken off before it is said: the deadline's handler says those left, once
         say(_later.pop(0))
 
 
@@ -810,6 +811,8 @@ def _on_alarm(signum, frame):
             line = None  # written whole: kept once renamed, as the run would have done next
         if _debug and signum == _signal.SIGALRM:
             line = (line or b"") + b"hook-send: deadline reached; exiting\n"
+        if _later:  # not said yet: the run ends here, and they say why the event went where it did
+            line = (line or b"") + "".join("hook-send: %s\n" % m for m in _later).encode("utf-8", "replace")
         if line is not None:
             _last_write(line)
     finally:

@@ -1,0 +1,74 @@
+"""Fifty-fourth red-team pass: today's merged code (h168, h169).
+
+- The lines said once the event is settled (say_later: a relative routing variable ignored, a payload
+  over HOOKD_MAX_EVENT_BYTES replaced by its marker) were never said when the run ended before that:
+  ended by SIGTERM (Claude Code's hook timeout) while hookd held the event unanswered,
+  the run said the event was not acknowledged and nothing of why it went where it did. Now the
+  handler says them after its own line, in the same bounded write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+BODY = json.dumps({"hook_event_name": "Stop", "session_id": "s-54"}).encode()
+IGNORED = b"HOOKD_SOCKET is not an absolute path; ignored, as if unset"
+TOO_LARGE = b"event over HOOKD_MAX_EVENT_BYTES=1024 ("
+
+
+def silent_hookd(path: Path) -> socket.socket:
+    """A socket where hookd's would be that takes connections and never answers."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(4)
+    server.settimeout(30)
+    return server
+
+
+@pytest.mark.parametrize("case", ["relative_socket", "too_large"])
+def test_lines_said_later_are_said_when_sigterm_ends_the_run(tmp_path, client_cmd, case):
+    runtime = tmp_path / "run"
+    server = silent_hookd(runtime / "hookd" / "hookd.sock")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "XDG_RUNTIME_DIR": str(runtime),
+        "HOOKD_SOCKET": "relative/hookd.sock" if case == "relative_socket" else str(runtime / "hookd" / "hookd.sock"),
+        "HOOKD_STATE_DIR": str(tmp_path / "state"),
+        "HOOKD_SPARE_INBOX": str(tmp_path / "spare"),
+        "HOOKD_SEND_TIMEOUT_MS": "20000",  # SIGTERM ends it first, hookd holding the event
+    }
+    body = BODY
+    if case == "too_large":
+        env["HOOKD_MAX_EVENT_BYTES"] = "1024"
+        body = b'{"hook_event_name":"Stop","x":"' + b"a" * 4000 + b'"}'
+    proc = subprocess.Popen(
+        [*client_cmd, "Stop"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    try:
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        proc.stdin.write(body)
+        proc.stdin.close()
+        conn, _ = server.accept()  # the event is in hookd's hands, unanswered
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+        out, err = proc.stdout.read(), proc.stderr.read()
+        conn.close()
+    finally:
+        server.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (code, out) == (0, b"")
+    assert b"ended by SIGTERM" in err, err
+    # the old clients: only the handler's line, not why the event went to that socket, or as a marker
+    assert (IGNORED if case == "relative_socket" else TOO_LARGE) in err, err
+    assert err.count(b"hook-send: ") == len(err.splitlines()), err  # whole lines, each said once
