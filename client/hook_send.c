@@ -1195,11 +1195,17 @@ int main(int argc, char **argv)
     block_signals();
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "--version") == 0)) {
         /* A person asking, but a stdout nobody reads (a full pipe) held it for ever: the deadline
-         * bounds this too, its handler then exiting 0 with nothing to say. */
+         * bounds this too, its handler then exiting 0 with nothing to say. SIGTERM ends it as the
+         * deadline does: held since block_signals, it was held until the deadline. */
         signal(SIGALRM, on_alarm);
+        signal(SIGTERM, on_alarm);
         int ms = send_timeout_ms();
         struct itimerval answer = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
         setitimer(ITIMER_REAL, &answer, NULL);
+        sigset_t held;
+        sigemptyset(&held);
+        sigaddset(&held, SIGTERM);
+        sigprocmask(SIG_UNBLOCK, &held, NULL);
         if (argv[1][2] == 'h')
             usage();
         else

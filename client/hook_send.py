@@ -1017,18 +1017,24 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
 
 def _answer(text, env):
     """--help and --version: ``text`` on stdout -> 0. A stdout nobody reads (a full pipe) held this for
-    ever: the deadline bounds it too, its handler then exiting 0 with nothing to say."""
-    old = None
+    ever: the deadline bounds it too, its handler then exiting 0 with nothing to say. SIGTERM ends it
+    as the deadline does: held since the start (_block_signals), it was held until the deadline."""
+    old = old_term = None
     try:
         old = _signal.signal(_signal.SIGALRM, _on_alarm)
         _signal.setitimer(_signal.ITIMER_REAL, send_timeout_ms(read_environ() if env is None else env) / 1000)
+        old_term = _signal.signal(_signal.SIGTERM, _on_alarm)
+        _let_term_in(True)
         posix.write(1, text.encode())
     except (OSError, ValueError):  # a closed stdout; a thread, where no alarm can be set
         pass
     finally:
         if old is not None:
+            _let_term_in(False)  # before SIGTERM's default is back, as main() does
             _signal.setitimer(_signal.ITIMER_REAL, 0)
             _signal.signal(_signal.SIGALRM, old)
+            if old_term is not None:
+                _signal.signal(_signal.SIGTERM, old_term)
     return 0
 
 

@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 
 BODY = json.dumps({"hook_event_name": "Stop", "session_id": "s-54"}).encode()
 IGNORED = b"HOOKD_SOCKET is not an absolute path; ignored, as if unset"
@@ -72,3 +73,51 @@ def test_lines_said_later_are_said_when_sigterm_ends_the_run(tmp_path, client_cm
     # the old clients: only the handler's line, not why the event went to that socket, or as a marker
     assert (IGNORED if case == "relative_socket" else TOO_LARGE) in err, err
     assert err.count(b"hook-send: ") == len(err.splitlines()), err  # whole lines, each said once
+
+
+def full_pipe() -> tuple[int, int]:
+    """A pipe whose buffer is full and that nobody reads -> (read end, write end), the write end blocking."""
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    try:
+        while True:
+            os.write(w, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    os.set_blocking(w, True)
+    return r, w
+
+
+def term_held_or_caught(pid: int) -> bool:
+    fields = dict(
+        line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":\t" in line
+    )
+    return any(int(fields[name], 16) >> (signal.SIGTERM - 1) & 1 for name in ("SigBlk", "SigCgt"))
+
+
+@pytest.mark.parametrize("asked", ["--help", "--version"])
+def test_sigterm_ends_an_answer_stuck_on_its_stdout(tmp_path, client_cmd, asked):
+    """--help and --version never set SIGTERM's handler, and since the fifty-first pass SIGTERM is held
+    until it is: to a stdout nobody reads, the answer ignored SIGTERM until the deadline (up to 60 s)."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "HOOKD_SEND_TIMEOUT_MS": "60000"}
+    r, w = full_pipe()
+    proc = subprocess.Popen([*client_cmd, asked], stdin=subprocess.DEVNULL, stdout=w, stderr=subprocess.PIPE, env=env)
+    os.close(w)
+    try:
+        assert proc.stderr is not None
+        # Once held or handled (before, it is the default's, which no client can help): whether it comes
+        # before the handler is set (held until then) or in the stuck write, it ends the run at exit 0.
+        wait_until(lambda: term_held_or_caught(proc.pid), what="SIGTERM held or caught")
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            code = None
+        assert code == 0  # None: the old clients, SIGTERM held, still waiting for the 60 s deadline
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
+        os.close(r)
