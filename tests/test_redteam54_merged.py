@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import wait_until
+from test_redteam51_hook_clients import full_pipe
 
 BODY = json.dumps({"hook_event_name": "Stop", "session_id": "s-54"}).encode()
 IGNORED = b"HOOKD_SOCKET is not an absolute path; ignored, as if unset"
@@ -73,19 +74,6 @@ def test_lines_said_later_are_said_when_sigterm_ends_the_run(tmp_path, client_cm
     # the old clients: only the handler's line, not why the event went to that socket, or as a marker
     assert (IGNORED if case == "relative_socket" else TOO_LARGE) in err, err
     assert err.count(b"hook-send: ") == len(err.splitlines()), err  # whole lines, each said once
-
-
-def full_pipe() -> tuple[int, int]:
-    """A pipe whose buffer is full and that nobody reads -> (read end, write end), the write end blocking."""
-    r, w = os.pipe()
-    os.set_blocking(w, False)
-    try:
-        while True:
-            os.write(w, b"x" * 4096)
-    except BlockingIOError:
-        pass
-    os.set_blocking(w, True)
-    return r, w
 
 
 def term_held_or_caught(pid: int) -> bool:
