@@ -5,6 +5,10 @@
   ended by SIGTERM (Claude Code's hook timeout) while hookd held the event unanswered,
   the run said the event was not acknowledged and nothing of why it went where it did. Now the
   handler says them after its own line, in the same bounded write.
+- --help and --version never let SIGTERM in (held since the start until the hook path's handler):
+  an answer stuck on a stdout nobody reads ignored it until the deadline.
+- merge.commands took whichever walk of a settings file came first, so a check of hookd's command
+  hooks said a file held some, or did not, by the order of the checks.
 """
 
 from __future__ import annotations
@@ -109,3 +113,29 @@ def test_sigterm_ends_an_answer_stuck_on_its_stdout(tmp_path, client_cmd, asked)
         if proc.stderr is not None:
             proc.stderr.close()
         os.close(r)
+
+
+@pytest.mark.parametrize("token", [False, True])
+def test_the_command_checks_do_not_hang_on_which_walk_came_first(tmp_path, token):
+    """merge.commands took whichever walk of the file came first: one made with hookd's HTTP URL kept
+    an event whose only handler of hookd's is an HTTP one posting there, so `reach.check` said the file
+    another user can change holds hooks, or did not, by the order of the checks. Now as a walk without
+    the URL finds them, either way."""
+    from hookd.hooks import merge, reach
+    from hookd.hooks.settings import load
+
+    url = "http://127.0.0.1:8787/hooks"
+    handler = {"type": "http", "url": url, **({"allowedEnvVars": ["HOOKD_HTTP_TOKEN"]} if token else {})}
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"hooks": {"Stop": [{"hooks": [handler]}]}}))
+    path.chmod(0o666)  # another user can change it: reach.check says so of the hooks it finds there
+
+    def said(walk_first: bool) -> list[tuple[list[str], str]]:
+        settings = load(str(path))
+        if walk_first:
+            merge.handlers(settings, url)
+        found = reach.check([settings], str(tmp_path / "hookd.sock"), str(tmp_path / "state"))
+        return [(f.events, f.problem) for f in found.findings]
+
+    assert said(True) == said(False)  # the old walk with the URL first: ['Stop'] said, none without
+    assert bool(said(False)) == token  # a token-carrying handler is hookd's whatever the URL, as before
