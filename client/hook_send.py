@@ -800,7 +800,17 @@ def _last_write(line):
     posix.write(2, line)
 
 
+# Set by the first handler to run: Python runs handlers between bytecodes, so a SIGTERM that comes while
+# the deadline's handler runs (or the reverse) ran a second one inside it, which, the inbox file renamed
+# whole by the first, found none to rename and said a kept event lost. The second now leaves the first.
+_ending = False
+
+
 def _on_alarm(signum, frame):
+    global _ending
+    if _ending:
+        return
+    _ending = True
     try:
         line, writing = _lost_line, _writing
         if line is not None and _handed:

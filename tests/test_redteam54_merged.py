@@ -9,6 +9,8 @@
   an answer stuck on a stdout nobody reads ignored it until the deadline.
 - merge.commands took whichever walk of a settings file came first, so a check of hookd's command
   hooks said a file held some, or did not, by the order of the checks.
+- A SIGTERM inside the Python client's deadline handler ran a second handler inside it, which said an
+  event the first had just kept lost.
 """
 
 from __future__ import annotations
@@ -139,3 +141,47 @@ def test_the_command_checks_do_not_hang_on_which_walk_came_first(tmp_path, token
 
     assert said(True) == said(False)  # the old walk with the URL first: ['Stop'] said, none without
     assert bool(said(False)) == token  # a token-carrying handler is hookd's whatever the URL, as before
+
+
+NESTED = r"""
+import inspect, os, signal, sys
+sys.path[:0] = [sys.argv[1]]
+import hook_send
+
+box = sys.argv[2]
+box_fd = os.open(box, os.O_RDONLY | os.O_DIRECTORY)
+fd = os.open(".tmp-x", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=box_fd)
+os.write(fd, b"whole")
+hook_send._writing = (".tmp-x", "kept.hookd", box_fd, fd, 5)
+hook_send._lost_line = b"hook-send: event lost: deadline reached\n"
+signal.signal(signal.SIGALRM, hook_send._on_alarm)
+signal.signal(signal.SIGTERM, hook_send._on_alarm)
+lines, start = inspect.getsourcelines(hook_send._finish_or_remove)
+after_rename = start + next(i for i, line in enumerate(lines) if "return True" in line)
+
+def trace(frame, event, arg):  # SIGTERM the moment the file is renamed, before the handler knows it
+    if frame.f_code is hook_send._finish_or_remove.__code__ and event == "line" and frame.f_lineno == after_rename:
+        sys.settrace(None)
+        frame.f_trace = None
+        os.kill(os.getpid(), signal.SIGTERM)
+    return trace
+
+sys.settrace(trace)
+os.kill(os.getpid(), signal.SIGALRM)
+"""
+
+
+def test_sigterm_inside_the_deadline_handler_says_nothing_false(tmp_path):
+    """The Python client's handlers run between bytecodes, so a SIGTERM (Claude Code's timeout) that
+    comes while the deadline's handler runs ran a second handler inside the first: once the first had
+    renamed the inbox file whole, the second found no file to rename and said the event lost, of an
+    event in the inbox. Now the second handler leaves the first to finish."""
+    from conftest import BARE_PYTHON, CLIENT
+
+    box = tmp_path / "inbox"
+    box.mkdir()
+    ran = subprocess.run(
+        [BARE_PYTHON, "-I", "-S", "-c", NESTED, str(CLIENT.parent), str(box)], capture_output=True, timeout=60
+    )
+    assert sorted(os.listdir(box)) == ["kept.hookd"]
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, b"", b"")  # the old client: "event lost" said
