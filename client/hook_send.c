@@ -149,11 +149,17 @@ static void exit_now(int sig)
  * deadline being left to end it. SIGALRM then interrupts the write and ends the run at exit 0. */
 static void last_write(const char *line, size_t len)
 {
+    static int armed; /* one 20 ms for all the handler's lines */
     struct sigaction now;
     struct itimerval last = {{0, 0}, {0, 20000}};
     sigset_t alarm;
     if (no_stderr || len == 0)
         return;
+    if (armed++) {
+        if (write(2, line, len) < 0)
+            _exit(0);
+        return;
+    }
     memset(&now, 0, sizeof now);
     now.sa_handler = exit_now;
     sigemptyset(&now.sa_mask);
@@ -164,6 +170,24 @@ static void last_write(const char *line, size_t len)
     setitimer(ITIMER_REAL, &last, NULL);
     if (write(2, line, len) < 0)
         _exit(0);
+}
+
+/* The lines that do not settle the event (a routing variable ignored, a payload replaced by its marker),
+ * formatted when found and said once the event is settled (say_later_lines), or by the handler after its
+ * own line when the run ends first (SIGTERM, the deadline): to a stderr that cannot take them (a pipe
+ * nobody reads), said while the event was in hand, they held the hand-off until the deadline. */
+static char later[2048];
+static size_t later_len;
+static volatile sig_atomic_t later_said; /* set before they are written: the handler does not repeat them */
+
+static void say_later(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(later + later_len, sizeof later - later_len, fmt, ap);
+    va_end(ap);
+    if (n > 0 && (size_t)n < sizeof later - later_len - 1) /* whole lines only, with their newline */
+        later_len += (size_t)n, later[later_len++] = '\n';
 }
 
 static void on_alarm(int sig)
@@ -185,6 +209,8 @@ static void on_alarm(int sig)
         last_write(line, len);
     if (debug && sig == SIGALRM)
         last_write(msg, sizeof msg - 1);
+    if (!later_said)
+        last_write(later, later_len);
     _exit(0);
 }
 
@@ -214,9 +240,7 @@ static const char *env(const char *name) /* unset and empty are alike, as in the
     return v && *v ? v : NULL;
 }
 
-/* The routing variables found relative (route), said once the event is settled (say_later_lines): to
- * a stderr that cannot take the line (a pipe nobody reads), said while the event was in hand, it held
- * the hand-off until the deadline and the event was lost. */
+/* The routing variables found relative (route), each said once (say_later). */
 static const char *ignored_routes[4];
 
 /* HOOKD_STATE_DIR, HOOKD_SOCKET or HOOKD_SPARE_INBOX, or NULL: a value that is not an absolute
@@ -233,6 +257,9 @@ static const char *route(const char *name)
             return NULL;
         if (!ignored_routes[i]) {
             ignored_routes[i] = name;
+            say_later("hook-send: %s is not an absolute path; ignored, as if unset (settings.json's env does not "
+                      "expand ~); fix: give it an absolute path",
+                      name);
             break;
         }
     }
@@ -1049,22 +1076,12 @@ static void usage(void)
           "CLAUDE_PROJECT_DIR (sent with the event)\n", stdout);
 }
 
-/* An event over the limit: its size and whether stdin ended, said once the event is settled. */
-static unsigned long long too_large_seen;
-static int too_large_ended;
-
 /* The lines that do not settle the event, said once it is (as the Python client's _say_later_lines). */
-static void say_later_lines(size_t limit)
+static void say_later_lines(void)
 {
-    for (int i = 0; i < 4 && ignored_routes[i]; i++)
-        say("hook-send: %s is not an absolute path; ignored, as if unset (settings.json's env does not expand ~); "
-            "fix: give it an absolute path",
-            ignored_routes[i]);
-    if (too_large_seen)
-        say("hook-send: event over HOOKD_MAX_EVENT_BYTES=%llu (%llu bytes%s): its payload dropped, a too_large "
-            "marker handed on in its place; fix: raise max_event_bytes in hookd's settings, then run `hookd hooks "
-            "install`",
-            (unsigned long long)limit, too_large_seen, too_large_ended ? "" : " read, stdin not ended");
+    later_said = 1;
+    if (!no_stderr && later_len)
+        (void)write_all(2, later, later_len);
 }
 
 static void hand_over(const char *hook, long long start, int timeout, size_t limit);
@@ -1075,7 +1092,7 @@ static void run(const char *hook, long long start, int timeout)
     size_t limit = max_event_bytes();
     hand_over(hook, start, timeout, limit);
     lost_armed = 0; /* settled: the deadline, if it ends the lines below, has nothing to add */
-    say_later_lines(limit);
+    say_later_lines();
 }
 
 static void hand_over(const char *hook, long long start, int timeout, size_t limit)
@@ -1096,7 +1113,10 @@ static void hand_over(const char *hook, long long start, int timeout, size_t lim
         free(body);
         body = NULL;
         withheld = "too_large";
-        too_large_seen = seen, too_large_ended = ended; /* said once the event is settled */
+        say_later("hook-send: event over HOOKD_MAX_EVENT_BYTES=%llu (%llu bytes%s): its payload dropped, a too_large "
+                  "marker handed on in its place; fix: raise max_event_bytes in hookd's settings, then run `hookd "
+                  "hooks install`",
+                  (unsigned long long)limit, seen, ended ? "" : " read, stdin not ended");
     }
     const char *sent_body = body ? body : marker;
     long long sent = now_ns(CLOCK_REALTIME);
@@ -1175,11 +1195,17 @@ int main(int argc, char **argv)
     block_signals();
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "--version") == 0)) {
         /* A person asking, but a stdout nobody reads (a full pipe) held it for ever: the deadline
-         * bounds this too, its handler then exiting 0 with nothing to say. */
+         * bounds this too, its handler then exiting 0 with nothing to say. SIGTERM ends it as the
+         * deadline does: held since block_signals, it was held until the deadline. */
         signal(SIGALRM, on_alarm);
+        signal(SIGTERM, on_alarm);
         int ms = send_timeout_ms();
         struct itimerval answer = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
         setitimer(ITIMER_REAL, &answer, NULL);
+        sigset_t held;
+        sigemptyset(&held);
+        sigaddset(&held, SIGTERM);
+        sigprocmask(SIG_UNBLOCK, &held, NULL);
         if (argv[1][2] == 'h')
             usage();
         else

@@ -705,6 +705,7 @@ def log(msg):
 # Lines that do not settle the event (a routing variable ignored, a payload replaced by its marker),
 # said once it is settled: to a stderr that cannot take them (a pipe nobody reads) they held the
 # hand-off until the deadline, the event lost, and, said before the deadline was armed, the run for ever.
+# A run ended first (SIGTERM, the deadline) has its handler say them after its own line (_on_alarm).
 _later = []
 
 
@@ -713,7 +714,7 @@ def say_later(msg):
 
 
 def _say_later_lines():
-    while _later:
+    while _later:  # each taken off before it is said: the deadline's handler says those left, once
         say(_later.pop(0))
 
 
@@ -799,7 +800,17 @@ def _last_write(line):
     posix.write(2, line)
 
 
+# Set by the first handler to run: Python runs handlers between bytecodes, so a SIGTERM that comes while
+# the deadline's handler runs (or the reverse) ran a second one inside it, which, the inbox file renamed
+# whole by the first, found none to rename and said a kept event lost. The second now leaves the first.
+_ending = False
+
+
 def _on_alarm(signum, frame):
+    global _ending
+    if _ending:
+        return
+    _ending = True
     try:
         line, writing = _lost_line, _writing
         if line is not None and _handed:
@@ -810,6 +821,8 @@ def _on_alarm(signum, frame):
             line = None  # written whole: kept once renamed, as the run would have done next
         if _debug and signum == _signal.SIGALRM:
             line = (line or b"") + b"hook-send: deadline reached; exiting\n"
+        if _later:  # not said yet: the run ends here, and they say why the event went where it did
+            line = (line or b"") + "".join("hook-send: %s\n" % m for m in _later).encode("utf-8", "replace")
         if line is not None:
             _last_write(line)
     finally:
@@ -1014,18 +1027,24 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
 
 def _answer(text, env):
     """--help and --version: ``text`` on stdout -> 0. A stdout nobody reads (a full pipe) held this for
-    ever: the deadline bounds it too, its handler then exiting 0 with nothing to say."""
-    old = None
+    ever: the deadline bounds it too, its handler then exiting 0 with nothing to say. SIGTERM ends it
+    as the deadline does: held since the start (_block_signals), it was held until the deadline."""
+    old = old_term = None
     try:
         old = _signal.signal(_signal.SIGALRM, _on_alarm)
         _signal.setitimer(_signal.ITIMER_REAL, send_timeout_ms(read_environ() if env is None else env) / 1000)
+        old_term = _signal.signal(_signal.SIGTERM, _on_alarm)
+        _let_term_in(True)
         posix.write(1, text.encode())
     except (OSError, ValueError):  # a closed stdout; a thread, where no alarm can be set
         pass
     finally:
         if old is not None:
+            _let_term_in(False)  # before SIGTERM's default is back, as main() does
             _signal.setitimer(_signal.ITIMER_REAL, 0)
             _signal.signal(_signal.SIGALRM, old)
+            if old_term is not None:
+                _signal.signal(_signal.SIGTERM, old_term)
     return 0
 
 

@@ -157,10 +157,16 @@ def handlers(settings: SettingsFile, url: str | None) -> dict[str, list[dict[str
 
 
 def commands(settings: SettingsFile) -> dict[str, list[dict[str, Any]]]:
-    """hookd's command handlers per event in one settings file (an event with only HTTP ones: []):
-    whichever URL its walk was made with serves, as a command handler is hookd's whatever the URL."""
+    """hookd's command handlers per event in one settings file (an event with only HTTP ones: []),
+    as a walk made without a URL finds them: whichever URL its walk was made with serves, as a command
+    handler is hookd's whatever the URL, but an event whose only ones are HTTP handlers hookd's by that
+    URL alone is left out, so that what the checks say does not hang on which of them walked first."""
     walked = next(iter(settings.hookd.values())) if settings.hookd else handlers(settings, None)
-    return {event: [h for h in hs if h.get("type") == "command"] for event, hs in walked.items()}
+    return {
+        event: [h for h in hs if h.get("type") == "command"]
+        for event, hs in walked.items()
+        if any(h.get("type") == "command" or entries.is_hookd(h, None) for h in hs)
+    }
 
 
 def judged(every: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
