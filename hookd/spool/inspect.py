@@ -11,13 +11,10 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import msgspec
-import structlog
 
 from hookd.spool.event import Event
 from hookd.spool.records import SegmentReader
 from hookd.spool.segments import Position, list_segments, read_cursor, segment_path
-
-log = structlog.get_logger("hookd.spool")
 
 
 class SpoolSummary(NamedTuple):
@@ -159,7 +156,9 @@ def spooled_handoffs(
         known = recent_handoffs(directory, since_ns, dir_fd)
         known.update(find_handoffs(directory, waiting, dir_fd, progress))
     except OSError as exc:
-        log.warning(
+        import structlog  # only the daemon calls this: `hookd status` reads this module without structlog
+
+        structlog.get_logger("hookd.spool").warning(
             "spool_handoffs_unread",
             error=exc.strerror or str(exc),
             hint="the spool cannot be read (status says which segment); inbox copies of spooled events "
