@@ -6,7 +6,7 @@ that got no answer, the trial of one event crossed at once, and the stream's nex
 whole width again: it crossed one event a cycle, status `up` (healthy, exit 0) between the trial and the
 batch's timeout while the rest waited. Now a batch that does not cross cuts the next ones to half its bytes,
 and only a batch over half the cut that crosses lets the cut double (Pace.cut). Real redis-server behind a
-TCP proxy that stalls a connection for good on a read of more than 12,000 bytes (tests/slow_link_proxy.py),
+TCP proxy that stalls a connection for good on a read of more than the publish script and its handshake (tests/slow_link_proxy.py),
 real `hookd run`.
 """
 
@@ -15,14 +15,16 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import log_records, wait_until
+from conftest import REPO, log_records, wait_until
 
 from slow_link_proxy import SlowLinkProxy
 
 pytestmark = pytest.mark.process
 
-EVENTS = 40  # Stop events of about 600 bytes: 23 KiB, twice what the link carries in one write
-LARGEST_WRITE = 12_000  # over the publish script's 9 KB, which a fresh connection loads first
+# Over the publish script, which a fresh connection loads first (with room for the handshake beside it):
+# the link must carry the script, else nothing could cross at all.
+LARGEST_WRITE = (REPO / "hookd" / "publish" / "publish_batch.lua").stat().st_size + 2_600
+EVENTS = 2 * LARGEST_WRITE // 600  # Stop events of about 600 bytes: twice what the link carries in one write
 
 
 def test_a_backlog_behind_a_link_that_drops_large_writes_crosses_in_batches_that_fit(
