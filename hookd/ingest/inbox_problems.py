@@ -1,6 +1,6 @@
 """The inbox files hookd cannot deal with now: refused frames it cannot move to rejected/, and files
-whose read fails. Each is said once (unreadable ones at most one line a minute), passed over by the
-sweep so that the files after it are taken, tried again on every sweep, and shown by `hookd status`."""
+whose read fails. Each is said once (unreadable ones at most one line a minute, set-aside ones a few
+lines per interval), passed over by the sweep so that the files after it are taken, tried again on every sweep, and shown by `hookd status`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ log = structlog.get_logger("hookd.inbox")
 
 # One inbox_file_unreadable line per interval, however many files fail (the next says how many).
 UNREADABLE_LOG_EVERY_S = 60.0
+# Set-aside lines, as event_rejected's before them (pipeline/refusal_counts.py): a flood of refused
+# files is a few lines an interval, each saying how many it stands for, not a line a file.
+SET_ASIDE_LOG_EVERY_S = 10.0
+SET_ASIDE_LINES_PER_INTERVAL = 20
 
 
 class ProblemFiles:
@@ -31,6 +35,7 @@ class ProblemFiles:
         # would publish its event again; for status.
         self.not_removed: dict[str, str] = {}
         self._lines = Throttle(UNREADABLE_LOG_EVERY_S)
+        self._aside_lines = Throttle(SET_ASIDE_LOG_EVERY_S, burst=SET_ASIDE_LINES_PER_INTERVAL)
         # Inbox directories a sweep could not open (path -> why): their events wait, and only
         # status showed it; now said once per cause, and again when they open.
         self.closed_dirs: dict[str, str] = {}
@@ -90,9 +95,13 @@ class ProblemFiles:
         finally:
             os.close(rejected_fd)
         self.not_set_aside.pop(path, None)
+        count = self._aside_lines.ready("set_aside")
+        if count is None:
+            return
         log.warning(
             "inbox_file_set_aside",
             file=target,
+            count=count,
             hint="hookd refused this frame (see the event_rejected line before); "
             "it is kept for inspection and can be deleted",
         )
@@ -116,11 +125,12 @@ class ProblemFiles:
         self.unreadable[path] = error  # as many as the inbox lists: the sweep reads each anyway
 
     def _not_set_aside(self, path: str, why: str) -> None:
-        if path not in self.not_set_aside:
+        if path not in self.not_set_aside and (count := self._aside_lines.ready("not_set_aside")) is not None:
             log.error(
                 "inbox_file_not_set_aside",
                 file=path,
                 error=why,
+                count=count,
                 hint="hookd refused this frame (see the event_rejected line before) but cannot move it to "
                 "rejected/ beside it; it stays here, and is moved once rejected/ is a private directory of yours",
             )
