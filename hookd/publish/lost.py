@@ -17,6 +17,8 @@ redis_wait_replicas for a failover.
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis.exceptions
 import structlog
 from redis.asyncio.connection import Connection
@@ -110,9 +112,22 @@ class LostEvents:
             return  # a moved slot, a script past busy-reply-threshold: the batch's own reply says it
         if not isinstance(found, list) or len(found) != 2 * len(senders) + 1:
             return  # not an answer to HMGET: the batch's own reply says what answers there
-        if self._short(senders, found) and await self._read_only(conn):
+        judged = self._judged(senders, found)
+        if judged and await self._read_only(conn):
             return  # a replica's marks (a sentinel that names one): its refusal of the batch says it
+        for name, mark, remade in judged:
+            if remade:
+                self._stream_gone(name, self.landed[name], remade=True)
+            else:
+                self._lost(name, mark, self.landed[name])
+                self.landed[name] = mark or 0  # said once: the batches that follow raise it again
+
+    def _judged(self, senders: list[str], found: list[Any]) -> list[tuple[str, int | None, bool]]:
+        """What the marks ``found`` (HMGET's answer in ``check``) say, before it is made sure of: each sender
+        whose mark is short of what landed, (name, its mark, False), or whose stream was made again since
+        its events landed, (name, None, True)."""
         stream_id, known_ids = found[len(senders)], found[len(senders) + 1 :]
+        judged: list[tuple[str, int | None, bool]] = []
         for name, value, known_id in zip(senders, found, known_ids):
             if value is not None and not (isinstance(value, bytes) and value.isdigit()):
                 continue  # not a mark the script keeps: its own refusal names the key
@@ -121,25 +136,10 @@ class LostEvents:
                 continue  # above what landed; int() would refuse one past 4300 digits (a mark set by hand)
             mark = None if value is None else int(digits)
             if (mark or 0) < self.landed[name]:  # none landed (0, after a loss said): nothing to lose
-                self._lost(name, mark, self.landed[name])
-                self.landed[name] = mark or 0  # said once: the batches that follow raise it again
+                judged.append((name, mark, False))
             elif self.landed[name] and stream_id is not None and known_id is not None and stream_id != known_id:
-                self._stream_gone(name, self.landed[name], remade=True)
-
-    def _short(self, senders: list[str], found: list[object]) -> bool:
-        """Whether the marks ``found`` (HMGET's answer in ``check``) may say a loss, to be made sure of."""
-        stream_id = found[len(senders)]
-        for name, value, known_id in zip(senders, found, found[len(senders) + 1 :]):
-            if not self.landed[name]:
-                continue
-            if value is None or not (isinstance(value, bytes) and value.isdigit()):
-                return True
-            digits = value.lstrip(b"0") or b"0"  # a mark of more digits than int() reads (leading zeros)
-            if len(digits) <= len(str(self.landed[name])) and int(digits) < self.landed[name]:
-                return True
-            if stream_id is not None and known_id is not None and stream_id != known_id:
-                return True
-        return False
+                judged.append((name, None, True))
+        return judged
 
     async def _read_only(self, conn: Connection) -> bool:
         """Whether the server refuses writes (a read-only replica): a write that changes nothing (an empty
