@@ -18,6 +18,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -76,8 +77,12 @@ static off_t writing_size;
 static char whole_tmp[32], whole_name[96];
 
 /* A place the event could not go: refused (fix says how to repair it) or a failed write (fix NULL). */
-struct failure { char place[PATHCAP]; char why[200]; const char *fix; };
+struct failure { char place[PATHCAP]; char why[PATHCAP + 200]; const char *fix; };
 static const char FIX_SOCKET_DIR[] = "remove it if it is not yours, or set HOOKD_SOCKET to hookd's socket in a directory of your own";
+static const char FIX_SOCKET_WAY[] =
+    "set HOOKD_SOCKET (and hookd's socket setting) to a path under directories only you or root can change";
+static const char FIX_INBOX_WAY[] =
+    "set HOOKD_STATE_DIR (or HOOKD_SPARE_INBOX) to a path under directories only you or root can change";
 static const char FIX_PEER[] = "stop that process and remove the socket, then start hookd";
 static const char WHY_UNMAPPED[] =
     "your uid is not mapped in this user namespace, so hookd's process cannot be told from another user's";
@@ -568,6 +573,112 @@ static void dirname_of(char *out, const char *path)
         snprintf(out, PATHCAP, "%.*s", (int)(slash - path), path);
 }
 
+/* Whether gid is our primary group and ours alone (hookd's trust.private_group): a directory it can write
+ * is then writable by no one else (user private groups, umask 002). Read only for such a directory. */
+static int private_group(gid_t gid)
+{
+    struct passwd *pw;
+    struct group *gr;
+    char me[256];
+    int alone = 1;
+    if (gid != getgid() || !(pw = getpwuid(getuid())) || snprintf(me, sizeof me, "%s", pw->pw_name) >= (int)sizeof me)
+        return 0;
+    if (!(gr = getgrgid(gid)) || strcmp(gr->gr_name, me) != 0)
+        return 0;
+    for (char **m = gr->gr_mem; *m; m++)
+        if (strcmp(*m, me) != 0)
+            return 0;
+    setpwent();
+    while (alone && (pw = getpwent()))
+        alone = !(pw->pw_gid == gid && pw->pw_uid != getuid());
+    endpwent();
+    return alone;
+}
+
+/* Why a directory above a path of ours lets another user change that path, or NULL. */
+static const char *open_parent(const struct stat *st)
+{
+    if (st->st_uid != getuid() && st->st_uid != 0)
+        return "another user owns";
+    if ((st->st_mode & S_ISVTX) || !(st->st_mode & 022)) /* sticky (/tmp): only a name's owner can move it */
+        return NULL;
+    return (st->st_mode & 002) || !private_group(st->st_gid) ? "other users can write" : NULL;
+}
+
+/* Whether another user could rename or swap `path` by way of what is above it (hookd's own rule,
+ * trust.check_ancestors, as the Python client's unsafe_way): 1 if not, else 0 and why. Every directory a
+ * name is looked up in to reach `path` (links followed one at a time, as the kernel does) must be ours or
+ * root's and not writable by others unless sticky; every link followed must be ours or root's. `path`
+ * itself is the caller's to judge; a missing part ends the walk (it is made in a directory judged). */
+static int safe_way(const char *path, char *why, size_t cap)
+{
+    char current[PATHCAP], rest[2 * PATHCAP], next[2 * PATHCAP], name[PATHCAP], candidate[PATHCAP], target[PATHCAP];
+    struct stat st, info;
+    const char *w, *p;
+    int links = 0;
+    size_t n;
+    ssize_t t;
+    dirname_of(rest, path);
+    snprintf(current, sizeof current, "/");
+    if (lstat("/", &st) != 0)
+        return 1;
+    for (;;) {
+        if ((w = open_parent(&st)) != NULL) {
+            snprintf(why, cap, "inside %s (owner uid %ld, mode 0%03o), which %s", current, (long)st.st_uid,
+                     (unsigned)(st.st_mode & 07777), w);
+            return 0;
+        }
+        for (p = rest; *p == '/'; p++)
+            ;
+        if (!*p)
+            return 1;
+        n = strcspn(p, "/");
+        if (n >= sizeof name)
+            break;
+        memcpy(name, p, n);
+        name[n] = 0;
+        memmove(rest, p + n, strlen(p + n) + 1);
+        if (strcmp(name, ".") == 0)
+            continue;
+        if (strcmp(name, "..") == 0) {
+            dirname_of(candidate, current);
+            snprintf(current, sizeof current, "%s", candidate);
+            if (lstat(current, &st) != 0)
+                return 1;
+            continue;
+        }
+        if (join(candidate, current, name) != 0)
+            break;
+        if (lstat(candidate, &info) != 0)
+            return 1; /* missing: made in current, judged above */
+        if (S_ISLNK(info.st_mode)) {
+            if (info.st_uid != getuid() && info.st_uid != 0) {
+                snprintf(why, cap, "reached through the symbolic link %s (owner uid %ld), which another user owns",
+                         candidate, (long)info.st_uid);
+                return 0;
+            }
+            if (++links > 40 || (t = readlink(candidate, target, sizeof target - 1)) < 0)
+                break;
+            target[t] = 0;
+            if (snprintf(next, sizeof next, "%s/%s", target, rest) >= (int)sizeof next)
+                break;
+            memcpy(rest, next, sizeof rest);
+            if (target[0] == '/') {
+                snprintf(current, sizeof current, "/");
+                if (lstat("/", &st) != 0)
+                    return 1;
+            }
+            continue;
+        }
+        if (!S_ISDIR(info.st_mode))
+            return 1; /* not a directory on the way: what comes next fails on its own */
+        memcpy(current, candidate, sizeof current);
+        st = info;
+    }
+    snprintf(why, cap, "reached through too many symbolic links, or too long a way to judge");
+    return 0;
+}
+
 /* mkdir -p, every directory it creates 0700 */
 static int makedirs(const char *path)
 {
@@ -625,6 +736,8 @@ static int open_trusted(const char *path, const char *name, int dirfd, struct fa
         return fail(f, path, errname(ENAMETOOLONG), NULL), -1;
     if ((name ? mkdirat(dirfd, name, 0700) : makedirs(path)) != 0 && errno != EEXIST)
         return fail(f, where, errname(errno), NULL), -1;
+    if (!name && !safe_way(path, f->why, sizeof f->why)) /* after the made parents: those are judged too */
+        return snprintf(f->place, sizeof f->place, "%s", where), f->fix = FIX_INBOX_WAY, -1;
     fd = name ? openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
               : open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) { /* ELOOP: a symbolic link; ENOTDIR: a file */
@@ -872,6 +985,12 @@ static int send_frame(const char *path, const char *head, size_t hlen, const cha
     dirname_of(dir, path);
     if (lstat(dir, &st) == 0 && !trusted(&st, why, sizeof why)) { /* connect() fails on its own if it is missing */
         fail(refused, dir, why, FIX_SOCKET_DIR);
+        snprintf(detail, dcap, "refused");
+        return REFUSED;
+    }
+    if (lstat(dir, &st) == 0 && !safe_way(dir, refused->why, sizeof refused->why)) {
+        snprintf(refused->place, sizeof refused->place, "%s", dir);
+        refused->fix = FIX_SOCKET_WAY;
         snprintf(detail, dcap, "refused");
         return REFUSED;
     }

@@ -290,8 +290,13 @@ def untrusted(st):
     return "%s (owner uid %d, mode 0%03o)" % (why, st.st_uid, st.st_mode & 0o7777)
 
 
+FIX_SOCKET_WAY = "set HOOKD_SOCKET (and hookd's socket setting) to a path under directories only you or root can change"
+FIX_INBOX_WAY = "set HOOKD_STATE_DIR (or HOOKD_SPARE_INBOX) to a path under directories only you or root can change"
+
+
 def check_socket_dir(sock_path):
-    """Refuse a socket whose directory exists and is not this user's alone (lstat: a link is refused)."""
+    """Refuse a socket whose directory exists and is not this user's alone (lstat: a link is refused),
+    or that another user could swap by way of a directory above it (unsafe_way)."""
     d = _dirname(sock_path)
     try:
         st = posix.lstat(d)
@@ -302,6 +307,83 @@ def check_socket_dir(sock_path):
         raise Refused(
             d, why, "remove it if it is not yours, or set HOOKD_SOCKET to hookd's socket in a directory of your own"
         )
+    why = unsafe_way(d)
+    if why:
+        raise Refused(d, why, FIX_SOCKET_WAY)
+
+
+def unsafe_way(path):
+    """Why another user could rename or swap ``path`` by way of what is above it, or None: hookd's own
+    rule (trust.check_ancestors), so that the two agree. Every directory a name is looked up in to reach
+    ``path`` (links followed one at a time, as the kernel does) must be ours or root's and not writable by
+    others unless sticky (/tmp); every link followed must be ours or root's. ``path`` itself is the
+    caller's to judge; a part that is missing ends the walk (it is made in a directory judged here)."""
+    me, current, st, links = posix.getuid(), "/", posix.lstat("/"), 0
+    pending = [part for part in _dirname(path).split("/") if part and part != "."][::-1]
+    while True:
+        why = _open_parent(st, me)
+        if why:
+            return "inside %s (owner uid %d, mode 0%03o), which %s" % (current, st.st_uid, st.st_mode & 0o7777, why)
+        if not pending:
+            return None
+        name = pending.pop()
+        if name == "..":
+            current = _dirname(current)
+            st = posix.lstat(current)
+            continue
+        candidate = _join(current, name)
+        try:
+            info = posix.lstat(candidate)
+        except OSError:  # missing: made in current, judged above
+            return None
+        kind = info.st_mode & 0o170000
+        if kind == 0o120000:
+            links += 1
+            if info.st_uid not in (me, 0):
+                return "reached through the symbolic link %s (owner uid %d), which another user owns" % (
+                    candidate,
+                    info.st_uid,
+                )
+            if links > 40:  # the kernel's own limit
+                return "reached through too many symbolic links"
+            target = posix.readlink(candidate)
+            if target.startswith("/"):
+                current, st = "/", posix.lstat("/")
+            pending.extend(part for part in target.split("/")[::-1] if part and part != ".")
+            continue
+        if kind != 0o040000:
+            return None  # not a directory on the way: what comes next fails on its own
+        current, st = candidate, info
+
+
+def _open_parent(st, me):
+    """Why a directory above a path of ours lets another user change that path, or None."""
+    if st.st_uid != me and st.st_uid != 0:
+        return "another user owns"
+    mode = st.st_mode
+    if mode & 0o1000 or not mode & 0o022:  # sticky (/tmp): only a name's owner can move it
+        return None
+    if mode & 0o002 or not _private_group(st.st_gid):
+        return "other users can write"
+    return None
+
+
+def _private_group(gid):
+    """Whether ``gid`` is our primary group and ours alone (hookd's trust.private_group): a directory
+    it can write is then writable by no one else (user private groups, umask 002). Read only for such
+    a directory, which is rare: the account database is not read on a run's usual path."""
+    if gid != posix.getgid():
+        return False
+    try:
+        import grp  # rare path
+        import pwd
+
+        me, group = pwd.getpwuid(posix.getuid()).pw_name, grp.getgrgid(gid)
+        if group.gr_name != me or any(member != me for member in group.gr_mem):
+            return False
+        return not any(account.pw_gid == gid and account.pw_uid != posix.getuid() for account in pwd.getpwall())
+    except (ImportError, KeyError):
+        return False
 
 
 def _proc_read(path):
@@ -500,6 +582,9 @@ def _open_trusted(path, name=None, dir_fd=None):
             posix.mkdir(name, 0o700, dir_fd=dir_fd)
     except FileExistsError:
         pass
+    why = unsafe_way(path) if name is None else None  # after the made parents: those are judged too
+    if why:
+        raise Refused(where, why, FIX_INBOX_WAY)
     try:
         fd = posix.open(where if name is None else name, _DIR_FLAGS, dir_fd=dir_fd)
     except OSError as e:  # ELOOP: a symbolic link; ENOTDIR: a file

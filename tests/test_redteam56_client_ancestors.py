@@ -1,0 +1,123 @@
+"""Fifty-sixth red-team pass: both hook clients walk the directories above the socket and the inbox.
+
+The clients judged only the socket's own directory and the state (or spare) directory itself, where
+hookd walks the whole way (trust.check_ancestors). Whoever can write a directory above them can move
+the user's directory away and put their own in its place: a socket they listen on, an inbox they read.
+Now both clients hold every directory looked in on the way (and every link followed) to hookd's rule:
+ours or root's, not writable by others unless sticky.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+from other_user import NOBODY, needs_root
+
+BODY = b'{"hook_event_name": "Stop", "session_id": "s-56"}'
+
+
+def run(client_cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    done = subprocess.run([*client_cmd, "Stop"], input=BODY, capture_output=True, env=env, timeout=60)
+    assert (done.returncode, done.stdout) == (0, b"")
+    return done
+
+
+def base_env(tmp_path: Path, state: Path, sock: Path) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "HOOKD_STATE_DIR": str(state),
+        "HOOKD_SOCKET": str(sock),
+        "HOOKD_SPARE_INBOX": str(tmp_path / "spare"),
+    }
+
+
+def kept(directory: Path) -> list[str]:
+    return sorted(name for name in os.listdir(directory) if name.endswith(".hookd")) if directory.is_dir() else []
+
+
+def listener(path: Path) -> socket.socket:
+    """A listener of this user's (hookd's uid): only the way to it is wrong."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(str(path))
+    s.listen(8)
+    s.setblocking(False)
+    return s
+
+
+def connections(s: socket.socket) -> int:
+    count = 0
+    while True:
+        try:
+            s.accept()[0].close()
+        except BlockingIOError:
+            return count
+        count += 1
+
+
+def test_a_socket_under_a_directory_others_can_write_is_refused_before_connecting(tmp_path, client_cmd):
+    above = tmp_path / "shared"
+    above.mkdir()
+    above.chmod(0o777)  # not sticky: anyone may rename what is in it
+    (above / "run").mkdir(mode=0o700)
+    sock = above / "run" / "hookd.sock"
+    srv = listener(sock)
+    try:
+        done = run(client_cmd, base_env(tmp_path, tmp_path / "state", sock))
+        assert connections(srv) == 0  # the old clients: connected and handed the event
+    finally:
+        srv.close()
+    (saved,) = kept(tmp_path / "state" / "inbox")
+    assert done.stderr.decode() == (
+        f"hook-send: refused {above}/run: inside {above} (owner uid {os.getuid()}, mode 0777), which other users "
+        f"can write; event kept in {tmp_path}/state/inbox/{saved}; fix: set HOOKD_SOCKET (and hookd's socket "
+        f"setting) to a path under directories only you or root can change\n"
+    )
+
+
+@needs_root
+def test_a_state_directory_under_another_users_directory_is_refused_and_the_spare_inbox_keeps_it(tmp_path, client_cmd):
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o755)
+    os.chown(theirs, NOBODY, NOBODY)
+    (theirs / "state").mkdir(mode=0o700)  # ours, but they can rename it away and put theirs there
+    done = run(client_cmd, base_env(tmp_path, theirs / "state", tmp_path / "absent.sock"))
+    assert kept(theirs / "state" / "inbox") == []  # the old clients: kept there
+    (saved,) = kept(tmp_path / "spare")
+    assert done.stderr.decode() == (
+        f"hook-send: refused {theirs}/state: inside {theirs} (owner uid {NOBODY}, mode 0755), which another user "
+        f"owns; event kept in {tmp_path}/spare/{saved}; fix: set HOOKD_STATE_DIR (or HOOKD_SPARE_INBOX) to a "
+        f"path under directories only you or root can change\n"
+    )
+
+
+@needs_root
+def test_a_state_directory_reached_through_another_users_link_is_refused(tmp_path, client_cmd):
+    (tmp_path / "real").mkdir(mode=0o700)
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "real")
+    os.lchown(link, NOBODY, NOBODY)  # the link's owner can point it elsewhere (a sticky /tmp keeps it theirs)
+    done = run(client_cmd, base_env(tmp_path, link / "state", tmp_path / "absent.sock"))
+    assert kept(tmp_path / "real" / "state" / "inbox") == []
+    assert kept(tmp_path / "spare")
+    assert (
+        f"refused {link}/state: reached through the symbolic link {link} (owner uid {NOBODY}), which another "
+        f"user owns; event kept in {tmp_path}/spare/" in done.stderr.decode()
+    )
+
+
+@pytest.mark.parametrize("mode", [0o1777, 0o755], ids=["sticky-shared", "ours"])
+def test_directories_hookd_trusts_above_them_are_trusted(tmp_path, client_cmd, mode):
+    """Guards: a root-owned sticky directory (as /tmp) and one of ours above; links of ours on the way."""
+    above = tmp_path / "above"
+    above.mkdir()
+    above.chmod(mode)
+    (above / "real").mkdir(mode=0o700)
+    (above / "via").symlink_to("real")
+    done = run(client_cmd, base_env(tmp_path, above / "via" / "state", tmp_path / "absent.sock"))
+    assert done.stderr == b""
+    assert len(kept(above / "real" / "state" / "inbox")) == 1
