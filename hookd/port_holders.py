@@ -16,7 +16,7 @@ import os
 import pwd
 import socket
 import struct
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from hookd.hostport import is_loopback
@@ -238,22 +238,6 @@ def _hex(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int, family: i
     return f"{words}:{port:04X}"
 
 
-# The accounts besides the user's and root's whose Redis on this machine is trusted
-# (redis_server_accounts): set from the settings as each Redis client is made
-# (publish/connection.py), for every connection that client opens.
-_server_accounts: frozenset[str] = frozenset(("redis", "valkey"))
-
-
-def trust_server_accounts(names: Iterable[str]) -> None:
-    """The accounts, by name, whose Redis this process trusts besides the user's and root's."""
-    global _server_accounts
-    _server_accounts = frozenset(names)
-
-
-def server_accounts() -> frozenset[str]:
-    return _server_accounts
-
-
 def account_name(uid: int) -> str | None:
     """The name of ``uid``'s account, or None if it has none. Every connection to Redis asks
     (server_owner.py): the answer is kept until the password database file changes, a stat
@@ -278,9 +262,10 @@ def _account_name(uid: int, version: tuple[int, int, int, int] | None) -> str | 
 _stands_for_many = functools.lru_cache(maxsize=16)(uid_stands_for_many)
 
 
-def trusted_server(uid: int) -> bool:
+def trusted_server(uid: int, accounts: Collection[str]) -> bool:
     """A server this user may send its secrets to: its own, root's, or one of an account named in
-    redis_server_accounts (a distribution's redis-server runs as ``redis``). Not any other system
+    ``accounts``, the client's redis_server_accounts (a distribution's redis-server runs as ``redis``;
+    each client is handed its own, publish/replies.py). Not any other system
     account: on a shared host other people's code runs as some of them (a web server's www-data
     running their CGI or PHP), and could listen where Redis should be. Neither is a uid that
     stands for every user a user namespace leaves unmapped (the overflow uid: a distribution's
@@ -290,4 +275,4 @@ def trusted_server(uid: int) -> bool:
     if uid in (os.geteuid(), 0):
         return True
     name = account_name(uid)
-    return name is not None and name in _server_accounts
+    return name is not None and name in accounts

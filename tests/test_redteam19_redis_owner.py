@@ -10,6 +10,7 @@ before a byte is sent. The fake Redis here runs as uid 65534 and records what it
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -22,6 +23,7 @@ from conftest import REPO, free_port, wait_until
 from other_user import NOBODY, needs_root, nobody_server
 
 SECRET = "pw-19-never-to-a-stranger"
+DEFAULT_ACCOUNTS = ("redis", "valkey")  # redis_server_accounts by default
 MARKER = "event-19-marker"
 
 # Answers +OK to whatever it is sent and prints every chunk it receives (hex), so the test can
@@ -208,18 +210,19 @@ def test_whose_server_is_trusted():
 
     from hookd import port_holders
 
-    assert port_holders.trusted_server(os.geteuid()) and port_holders.trusted_server(0)
-    assert not port_holders.trusted_server(NOBODY)
-    assert not port_holders.trusted_server(pwd.getpwnam("www-data").pw_uid)
-    assert not port_holders.trusted_server(1)  # daemon
-    assert not port_holders.trusted_server(61184)  # a dynamic user's uid with no account
-    assert not port_holders.trusted_server(4321 if os.geteuid() != 4321 else 4322)
+    trusted_server = functools.partial(port_holders.trusted_server, accounts=DEFAULT_ACCOUNTS)
+    assert trusted_server(os.geteuid()) and trusted_server(0)
+    assert not trusted_server(NOBODY)
+    assert not trusted_server(pwd.getpwnam("www-data").pw_uid)
+    assert not trusted_server(1)  # daemon
+    assert not trusted_server(61184)  # a dynamic user's uid with no account
+    assert not trusted_server(4321 if os.geteuid() != 4321 else 4322)
     try:
         redis_uid = pwd.getpwnam("redis").pw_uid
     except KeyError:
         redis_uid = None
     if redis_uid is not None:
-        assert port_holders.trusted_server(redis_uid)
+        assert trusted_server(redis_uid)
 
 
 @pytest.mark.process
@@ -239,9 +242,9 @@ def test_synchronous_and_asynchronous_connections_refuse_a_stranger_alike(fake):
     sync_class = redis.UnixDomainSocketConnection if fake.path else redis.Connection
     async_class = redis.asyncio.UnixDomainSocketConnection if fake.path else redis.asyncio.Connection
     with pytest.raises(redis.ConnectionError) as sync_refusal:
-        bounded(sync_class)(password=SECRET, **where).connect()
+        bounded(sync_class, accounts=DEFAULT_ACCOUNTS)(password=SECRET, **where).connect()
     with pytest.raises(redis.ConnectionError) as async_refusal:
-        asyncio.run(bounded(async_class)(password=SECRET, **where).connect())
+        asyncio.run(bounded(async_class, accounts=DEFAULT_ACCOUNTS)(password=SECRET, **where).connect())
     # Refused as soon as the connection was open, maybe before the server took it: its first lines
     # are awaited, else stopping it could lose what it was sent.
     early = [fake.proc.stdout.readline().decode().strip() for _ in range(2)]
@@ -262,10 +265,10 @@ def test_account_names_are_looked_up_once_per_version_of_the_password_file(tmp_p
     passwd.write_text("one\n")
     monkeypatch.setattr(port_holders, "PASSWD", str(passwd))
     port_holders._account_name.cache_clear()
-    answers = {port_holders.trusted_server(uid) for uid in [NOBODY, 0, 33, 1234] * 25}
+    answers = {port_holders.trusted_server(uid, DEFAULT_ACCOUNTS) for uid in [NOBODY, 0, 33, 1234] * 25}
     assert answers == {True, False}
     looked_up = port_holders._account_name.cache_info().misses
     assert looked_up <= 3, looked_up  # nobody's, www-data's and 1234's, each once
     passwd.write_text("two lines\nnow\n")
-    port_holders.trusted_server(33)
+    port_holders.trusted_server(33, DEFAULT_ACCOUNTS)
     assert port_holders._account_name.cache_info().misses == looked_up + 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import socket
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import redis
@@ -17,7 +17,6 @@ from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
 from redis.typing import EncodableT
 
-from hookd import port_holders
 from hookd.publish import topology
 from hookd.publish.access import login, tls_kwargs, uses_tls
 from hookd.publish.replies import PUBLISHER_REPLY_BYTES, bounded
@@ -99,10 +98,8 @@ def connection_kwargs(settings: RedisSettings, tls: bool | None = None) -> dict[
     ones. ``tls`` defaults to whether redis_url is rediss://; the ssl_ arguments
     are only for TLS connections (redis-py refuses them otherwise). A user or
     password in the URL itself is read by redis-py's from_url. The accounts whose Redis on
-    this machine is trusted are set for the process here, before any connection opens
-    (server_owner.py reads them).
+    this machine is trusted go with each client's connection classes (replies.bounded).
     """
-    port_holders.trust_server_accounts(settings.server_accounts)
     kwargs: dict[str, Any] = {
         "socket_connect_timeout": settings.connect_timeout_s,
         "socket_timeout": settings.timeout_s,
@@ -131,10 +128,14 @@ def connect(
         client = aioredis.Redis.from_url(settings.url, **kwargs)
     if not isinstance(client, RedisCluster):  # a Cluster makes its connections per node
         _specialise(client.connection_pool, settings, reply_bytes, HiredisPacking)
-        _bound_sentinels(client.connection_pool)
+        _bound_sentinels(client.connection_pool, settings.server_accounts)
     else:  # each node's, the seeds' and those it learns of (from the shared connection_kwargs)
         manager = client.nodes_manager
-        limited = bounded(manager.connection_kwargs.get("connection_class", aioredis.Connection), reply_bytes)
+        limited = bounded(
+            manager.connection_kwargs.get("connection_class", aioredis.Connection),
+            reply_bytes,
+            accounts=settings.server_accounts,
+        )
         manager.connection_kwargs["connection_class"] = limited
         for node in manager.startup_nodes.values():
             node.connection_class = limited
@@ -152,24 +153,25 @@ def connect_sync(
         # A blocking Cluster client asks its seeds for the slots as it is made, and makes each
         # node's pool from redis_url's options, whose connection_class (rediss://) overrides one
         # passed beside it: the bound goes in through the pool class instead.
-        return topology.sync_client(settings, connection_pool_class=bounded_pool(reply_bytes), **kwargs)
+        pool_class = bounded_pool(reply_bytes, settings.server_accounts)
+        return topology.sync_client(settings, connection_pool_class=pool_class, **kwargs)
     if settings.sentinel:
         client = topology.sync_client(settings, **kwargs)
     else:
         client = redis.Redis.from_url(settings.url, **kwargs)
     assert isinstance(client, redis.Redis)
     _specialise(client.connection_pool, settings, reply_bytes)
-    _bound_sentinels(client.connection_pool)
+    _bound_sentinels(client.connection_pool, settings.server_accounts)
     return client
 
 
-def bounded_pool(reply_bytes: int) -> type[redis.ConnectionPool]:
+def bounded_pool(reply_bytes: int, accounts: Iterable[str]) -> type[redis.ConnectionPool]:
     """A blocking connection pool whose connections, of whatever class it is given, read
-    replies bounded at ``reply_bytes``."""
+    replies bounded at ``reply_bytes`` and trust a server of ``accounts`` (replies.bounded)."""
 
     class BoundedPool(redis.ConnectionPool):
         def __init__(self, connection_class: type = redis.Connection, **kwargs: Any) -> None:
-            super().__init__(connection_class=bounded(connection_class, reply_bytes), **kwargs)
+            super().__init__(connection_class=bounded(connection_class, reply_bytes, accounts=accounts), **kwargs)
 
     return BoundedPool
 
@@ -184,15 +186,15 @@ def _specialise(
     base = pool.connection_class
     if mixins:
         base = type(f"Hookd{base.__name__}", (*mixins, base), {"server_name": settings.tls_server_name})
-    pool.connection_class = bounded(base, reply_bytes)
+    pool.connection_class = bounded(base, reply_bytes, accounts=settings.server_accounts)
 
 
-def _bound_sentinels(pool: aioredis.ConnectionPool | redis.ConnectionPool) -> None:
+def _bound_sentinels(pool: aioredis.ConnectionPool | redis.ConnectionPool, accounts: Iterable[str]) -> None:
     """Behind Sentinel, the sentinels' own replies are bounded too (at the publisher's bound:
     theirs are a few addresses)."""
     manager = getattr(pool, "sentinel_manager", None)
     for asked in manager.sentinels if manager is not None else ():
-        asked.connection_pool.connection_class = bounded(asked.connection_pool.connection_class)
+        asked.connection_pool.connection_class = bounded(asked.connection_pool.connection_class, accounts=accounts)
 
 
 def client_kwargs(settings: RedisSettings, connections: int = POOL_CONNECTIONS) -> dict[str, Any]:

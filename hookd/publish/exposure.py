@@ -13,6 +13,7 @@ behind Sentinel or a Cluster the URL names no server (tests/test_redteam6_redis_
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
@@ -26,13 +27,12 @@ from hookd.publish.replies import bounded
 PROBE_TIMEOUT_S = 1.0
 
 
-# A plain connection: no credentials, no TLS, replies bounded as the publisher's are.
-_PROBE_CONNECTION = bounded(aioredis.Connection)
-
-
-async def open_to_all(url: str, stream: str, timeout_s: float = PROBE_TIMEOUT_S) -> bool | None:
+async def open_to_all(
+    url: str, stream: str, accounts: Iterable[str], timeout_s: float = PROBE_TIMEOUT_S
+) -> bool | None:
     """True if the server at ``url`` answers XLEN of ``stream`` to a connection that sent no
-    password, False if it refuses, None when not judged (see the module's doc)."""
+    password, False if it refuses, None when not judged (see the module's doc). The server is
+    judged by its owner as the publisher's are (the user's, root's, or one of ``accounts``)."""
     try:
         parts = urlsplit(url)
         host, port = parts.hostname, parts.port or 6379
@@ -41,7 +41,8 @@ async def open_to_all(url: str, stream: str, timeout_s: float = PROBE_TIMEOUT_S)
     if parts.scheme != "redis" or not host:
         return None
     pool = aioredis.ConnectionPool(
-        connection_class=_PROBE_CONNECTION,
+        # A plain connection: no credentials, no TLS, replies bounded as the publisher's are.
+        connection_class=bounded(aioredis.Connection, accounts=accounts),
         host=host,
         port=port,
         socket_timeout=timeout_s,

@@ -79,7 +79,7 @@ class HealthReport:
         settings = self.redis_settings
         if settings.sentinel or settings.cluster:
             return
-        self.state.redis.open_to_all = is_open = await open_to_all(settings.url, stream)
+        self.state.redis.open_to_all = is_open = await open_to_all(settings.url, stream, settings.server_accounts)
         if is_open:
             log.warning(
                 "redis_open_to_all",

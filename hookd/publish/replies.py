@@ -17,6 +17,7 @@ of the stream learns the id of the entry it could not take (first_entry_id) and 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import redis.exceptions
@@ -215,14 +216,19 @@ class SyncBoundedReplies(_Replies):
         return self._checked(super().read_response(*args, **kwargs))  # type: ignore[misc]
 
 
-def bounded(base: type, limit: int = PUBLISHER_REPLY_BYTES) -> type:
+def bounded(base: type, limit: int = PUBLISHER_REPLY_BYTES, *, accounts: Iterable[str]) -> type:
     """``base``, a redis-py connection class, with its replies bounded at ``limit`` bytes. Every
     connection class of hookd's clients is made here, so each also checks, as it opens, that the
-    server is not another user's (server_owner.py)."""
+    server is not another user's (server_owner.py): the user's, root's, or one of ``accounts``
+    (the client's redis_server_accounts), which the class keeps for every connection it makes."""
     is_async = issubclass(base, AsyncConnection)
     mixin, parser = (BoundedReplies, AsyncBoundedParser) if is_async else (SyncBoundedReplies, SyncBoundedParser)
     owned = OwnedServer if is_async else SyncOwnedServer
-    return type(f"Bounded{base.__name__}", (mixin, owned, base), {"parser": bounded_parser(parser, limit)})
+    return type(
+        f"Bounded{base.__name__}",
+        (mixin, owned, base),
+        {"parser": bounded_parser(parser, limit), "server_accounts": frozenset(accounts)},
+    )
 
 
 _AGGREGATE = re.compile(rb"[*%~>](\d+)\r\n")  # array, map, set, push (RESP2 and RESP3)

@@ -8,7 +8,9 @@ entries of its own (tests/test_redteam19_redis_owner.py). So every connection an
 clients makes (publisher, sentinels, Cluster nodes, tail, the UI) is checked as soon as it is
 open: a server on this machine must run as the user, root, or an account named in
 redis_server_accounts (a distribution's redis-server runs as ``redis``); any other, a system
-account's too, is closed on, unsent to (port_holders.server_uid, trusted_server).
+account's too, is closed on, unsent to (port_holders.server_uid, trusted_server). The accounts
+are the connection class's own (``server_accounts``, put there from the client's settings by
+replies.bounded), not the process's: two clients made from different settings keep theirs.
 A remote server's end is not on this machine and cannot be told: TLS is what checks it. A server
 whose TLS certificate hookd verified has proved who it is, whoever runs it: that is how to reach
 a Redis another person runs on this machine.
@@ -20,7 +22,7 @@ import asyncio
 import socket
 import ssl
 import time
-from collections.abc import Generator
+from collections.abc import Collection, Generator
 from typing import Any
 
 import redis.exceptions
@@ -37,7 +39,7 @@ LOOKUP_PAUSE_S = 0.002
 class StrangerServer(redis.exceptions.ConnectionError):
     """The server hookd connected to is a process of another user: nothing was sent to it."""
 
-    def __init__(self, where: str, uid: int) -> None:
+    def __init__(self, where: str, uid: int, accounts: Collection[str]) -> None:
         note = partial_namespace_note(uid)
         if note:
             message = (
@@ -47,10 +49,10 @@ class StrangerServer(redis.exceptions.ConnectionError):
             )
         else:
             name = port_holders.user_name(uid)
-            accounts = ", ".join(sorted(port_holders.server_accounts())) or "none"
+            named = ", ".join(sorted(accounts)) or "none"
             message = (
                 f"SECURITY: {where} is served by a process of uid {uid} ({name}), not by you, root or an "
-                f"account of redis_server_accounts ({accounts}): another user listens where hookd expects "
+                f"account of redis_server_accounts ({named}): another user listens where hookd expects "
                 "Redis, and would be sent the password and every event; hookd closed the connection without "
                 "sending it anything; fix: stop that listener and start Redis there (as a system service, or "
                 "as you), or point redis_url at a Redis of your own (a unix:// socket in a directory only you "
@@ -67,7 +69,9 @@ def _verified(tls: ssl.SSLObject | ssl.SSLSocket | None) -> bool:
     return tls is not None and tls.context.verify_mode != ssl.CERT_NONE and tls.context.check_hostname
 
 
-def _stranger(sock: socket.socket, tls: ssl.SSLObject | ssl.SSLSocket | None) -> Generator[float, None, int | None]:
+def _stranger(
+    sock: socket.socket, tls: ssl.SSLObject | ssl.SSLSocket | None, accounts: Collection[str]
+) -> Generator[float, None, int | None]:
     """The uid of another user's process serving ``sock``, else None (a trusted owner, a verified TLS
     server, a remote one, or no owner found). Yields each pause to take before looking again: the
     asynchronous connection awaits it, the synchronous one sleeps, and both share this one check."""
@@ -75,7 +79,7 @@ def _stranger(sock: socket.socket, tls: ssl.SSLObject | ssl.SSLSocket | None) ->
         return None
     for _ in range(LOOKUPS):
         if (owner := port_holders.server_uid(sock)) is not None:
-            return None if port_holders.trusted_server(owner) else owner
+            return None if port_holders.trusted_server(owner, accounts) else owner
         yield LOOKUP_PAUSE_S
     return None
 
@@ -97,8 +101,10 @@ def _slept(check: Generator[float, None, int | None]) -> int | None:
 
 
 class OwnedServer:
-    """Mixed into a redis-py asyncio connection class: the connection is checked as it opens."""
+    """Mixed into a redis-py asyncio connection class: the connection is checked as it opens.
+    No account is trusted but the user's and root's unless the class is given some."""
 
+    server_accounts: frozenset[str] = frozenset()
     _reader: Any
     _writer: Any
 
@@ -110,18 +116,22 @@ class OwnedServer:
         sock = transport.get_extra_info("socket")
         if sock is None:
             return
-        if (uid := await _awaited(_stranger(sock, transport.get_extra_info("ssl_object")))) is not None:
+        check = _stranger(sock, transport.get_extra_info("ssl_object"), self.server_accounts)
+        if (uid := await _awaited(check)) is not None:
             self._writer.close()
             self._reader = self._writer = None
-            raise StrangerServer(self._host_error(), uid)  # type: ignore[attr-defined]
+            raise StrangerServer(self._host_error(), uid, self.server_accounts)  # type: ignore[attr-defined]
 
 
 class SyncOwnedServer:
     """The same for a synchronous connection class, whose _connect returns the socket."""
 
+    server_accounts: frozenset[str] = frozenset()
+
     def _connect(self) -> socket.socket:
         sock: socket.socket = super()._connect()  # type: ignore[misc]
-        if (uid := _slept(_stranger(sock, sock if isinstance(sock, ssl.SSLSocket) else None))) is not None:
+        check = _stranger(sock, sock if isinstance(sock, ssl.SSLSocket) else None, self.server_accounts)
+        if (uid := _slept(check)) is not None:
             sock.close()
-            raise StrangerServer(self._host_error(), uid)  # type: ignore[attr-defined]
+            raise StrangerServer(self._host_error(), uid, self.server_accounts)  # type: ignore[attr-defined]
         return sock
