@@ -72,6 +72,14 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             "a non-loopback host must be given explicitly)"
         ),
     ] = ""
+    metrics_allow_hosts: Annotated[
+        list[str],
+        _doc(
+            "Host header names the metrics endpoint answers besides loopback names and IP addresses, "
+            "e.g. the name Prometheus reaches this machine by; any other is refused with 421, as a "
+            "web page that points its own name at this machine (DNS rebinding) would send"
+        ),
+    ] = msgspec.field(default_factory=list)
     http_addr: Annotated[
         str,
         _doc(

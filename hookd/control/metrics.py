@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import structlog
 from prometheus_client import CollectorRegistry, Histogram
@@ -116,8 +116,9 @@ def _per(name: str, text: str, label: str, counts: Mapping[str, int]) -> Counter
     return family
 
 
-async def start_metrics(addr: str, state: DaemonState) -> MetricsServer:
-    """Serve /metrics on ``addr`` (HOST:PORT) from the event loop; returns the server, to close at exit."""
+async def start_metrics(addr: str, state: DaemonState, allow_hosts: Iterable[str] = ()) -> MetricsServer:
+    """Serve /metrics on ``addr`` (HOST:PORT) from the event loop; returns the server, to close at exit.
+    ``allow_hosts``: the Host names it answers besides loopback ones and addresses (metrics_server.py)."""
     host, _, port = addr.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
     local = ipaddress.ip_address(host).is_loopback
@@ -131,7 +132,7 @@ async def start_metrics(addr: str, state: DaemonState) -> MetricsServer:
                 f"hookd_{name}_latency_seconds", f"Time to {name} events", buckets=LATENCY_BUCKETS, registry=registry
             ).observe
         )
-    server = MetricsServer(registry, local)
+    server = MetricsServer(registry, local, allow_hosts)
     try:
         await server.start(host, int(port))
     except OSError as exc:  # the port taken (by anyone on the machine): one line, as for http_addr

@@ -7,21 +7,27 @@ to send its request head, then WRITE_TIMEOUT_S to take the answer, and is closed
 answer; past MAX_CONNECTIONS (fewer under a low descriptor limit: hookd/descriptors.py) the oldest
 is closed to make room, so a scraper is still served.
 
-Bound to a loopback address, it serves only requests whose one ``Host`` names this machine and
-that carry no ``Origin``: a web page that pointed its own name at 127.0.0.1 (DNS rebinding) could
-otherwise read the counts as a page of its own origin (tests/test_redteam4_metrics.py). Bound
-beyond the machine (metrics_addr on purpose), scrapers name it as they reach it: no Host check.
+It serves only requests that carry no ``Origin`` and whose one ``Host`` is a loopback name or
+address, a name in metrics_allow_hosts, or, bound beyond the machine (metrics_addr on purpose),
+any IP address: a web page that pointed its own name at the machine (DNS rebinding) could
+otherwise read the counts as a page of its own origin (tests/test_redteam4_metrics.py; bound to
+0.0.0.0, 127.0.0.1 reaches it too, tests/test_redteam56_metrics_host.py). An address is no such
+page's name: a page whose origin is that address is served by whatever listens there, not by the
+rebinding site. A scraper that names the machine by a name of its own is named in the setting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
+from collections.abc import Iterable
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from hookd.descriptors import connection_cap
+from hookd.hostport import is_loopback
 from hookd.ingest.http_setup import host_of
 from hookd.peers import Throttle
 
@@ -35,9 +41,11 @@ FULL_LOG_EVERY_S = 10.0
 
 
 class MetricsServer:
-    def __init__(self, registry: CollectorRegistry, local: bool = True) -> None:
+    def __init__(self, registry: CollectorRegistry, local: bool = True, allow_hosts: Iterable[str] = ()) -> None:
         self.registry = registry
-        self.local = local  # bound to loopback: only this machine's names in Host
+        self.local = local  # bound to loopback: no other address reaches it, none is named in Host
+        self.allow_hosts = frozenset(name.strip().lower().strip("[]").removesuffix(".") for name in allow_hosts)
+        self.refused_lines = Throttle(FULL_LOG_EVERY_S)
         self.server: asyncio.Server | None = None
         self.connections: dict[asyncio.StreamWriter, float] = {}  # -> when it opened
         self.closed_to_make_room = 0
@@ -84,8 +92,9 @@ class MetricsServer:
         if any(name.strip().lower() == b"origin" for name, _, _ in fields):
             return _plain(403, b"Forbidden: requests from web pages are not served")
         hosts = [value for name, _, value in fields if name.strip().lower() == b"host"]
-        if self.local and (len(hosts) != 1 or host_of(hosts[0], loopback_only=True) is None):
-            return _plain(421, b"Misdirected Request: the Host header must name this machine")
+        if len(hosts) != 1 or not self._names_this_machine(host_of(hosts[0])):
+            self._say_refused(hosts)
+            return _plain(421, b"Misdirected Request: the Host header must name this machine (metrics_allow_hosts)")
         if path not in (b"/", b"/metrics"):
             return _plain(404, b"Not Found")
         try:
@@ -94,6 +103,31 @@ class MetricsServer:
             log.exception("metrics_collect_failed")
             return _plain(500, b"Internal Server Error")
         return _response(200, b"OK", CONTENT_TYPE_LATEST.encode(), b"" if method == b"HEAD" else body, len(body))
+
+    def _names_this_machine(self, host: str | None) -> bool:
+        if not host:
+            return False
+        if is_loopback(host) or host in self.allow_hosts:
+            return True
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return not self.local
+
+    def _say_refused(self, hosts: list[bytes]) -> None:
+        """A scraper refused for its Host is told in its answer; the user, in the log (at most a line
+        every FULL_LOG_EVERY_S: each request of a page that tries is one)."""
+        if (count := self.refused_lines.ready("host")) is None:
+            return
+        log.warning(
+            "metrics_host_refused",
+            host=b", ".join(hosts)[:200].decode("latin-1") if hosts else None,
+            count=count,
+            hint="a request's Host header named neither this machine's address nor a loopback name: a web page "
+            "rebinding its name to this machine, or a scraper reaching it by a name; if it is your scraper, add "
+            "the name to metrics_allow_hosts",
+        )
 
     def _make_room(self) -> None:
         oldest = min(self.connections, key=self.connections.__getitem__)

@@ -214,7 +214,7 @@ class DaemonStartup(DaemonSockets):
         if config.metrics_addr:  # prometheus_client is slow to import: only when asked for
             from hookd.control.metrics import start_metrics
 
-            self.metrics = await start_metrics(config.metrics_addr, self.state)
+            self.metrics = await start_metrics(config.metrics_addr, self.state, config.metrics_allow_hosts)
             stack.callback(self.metrics.close)
         stack.push_async_callback(self._cancel_tasks)
         start = self.supervisor.start
