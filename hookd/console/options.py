@@ -55,6 +55,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "http_token_file",
         "http_allow_public",
         "metrics_addr",
+        "metrics_allow_hosts",
         "max_event_bytes",
         "client_timeout_s",
         "inbox_poll_ms",
