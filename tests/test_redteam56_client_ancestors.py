@@ -18,6 +18,13 @@ import pytest
 from other_user import NOBODY, needs_root
 
 BODY = b'{"hook_event_name": "Stop", "session_id": "s-56"}'
+FIX_SOCKET = "set HOOKD_SOCKET (and hookd's socket setting) to a path under directories only you or root can change"
+FIX_INBOX = "set HOOKD_STATE_DIR (or HOOKD_SPARE_INBOX) to a path under directories only you or root can change"
+
+
+def refused(place: Path, why: str, saved: Path, fix: str) -> str:
+    """The line both clients say for a refusal, the event kept at ``saved``."""
+    return f"hook-send: refused {place}: {why}; event kept in {saved}; fix: {fix}\n"
 
 
 def run(client_cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
@@ -72,11 +79,8 @@ def test_a_socket_under_a_directory_others_can_write_is_refused_before_connectin
     finally:
         srv.close()
     (saved,) = kept(tmp_path / "state" / "inbox")
-    assert done.stderr.decode() == (
-        f"hook-send: refused {above}/run: inside {above} (owner uid {os.getuid()}, mode 0777), which other users "
-        f"can write; event kept in {tmp_path}/state/inbox/{saved}; fix: set HOOKD_SOCKET (and hookd's socket "
-        f"setting) to a path under directories only you or root can change\n"
-    )
+    why = f"inside {above} (owner uid {os.getuid()}, mode 0777), which other users can write"
+    assert done.stderr.decode() == refused(above / "run", why, tmp_path / "state" / "inbox" / saved, FIX_SOCKET)
 
 
 @needs_root
@@ -88,11 +92,8 @@ def test_a_state_directory_under_another_users_directory_is_refused_and_the_spar
     done = run(client_cmd, base_env(tmp_path, theirs / "state", tmp_path / "absent.sock"))
     assert kept(theirs / "state" / "inbox") == []  # the old clients: kept there
     (saved,) = kept(tmp_path / "spare")
-    assert done.stderr.decode() == (
-        f"hook-send: refused {theirs}/state: inside {theirs} (owner uid {NOBODY}, mode 0755), which another user "
-        f"owns; event kept in {tmp_path}/spare/{saved}; fix: set HOOKD_STATE_DIR (or HOOKD_SPARE_INBOX) to a "
-        f"path under directories only you or root can change\n"
-    )
+    why = f"inside {theirs} (owner uid {NOBODY}, mode 0755), which another user owns"
+    assert done.stderr.decode() == refused(theirs / "state", why, tmp_path / "spare" / saved, FIX_INBOX)
 
 
 @needs_root
@@ -103,11 +104,9 @@ def test_a_state_directory_reached_through_another_users_link_is_refused(tmp_pat
     os.lchown(link, NOBODY, NOBODY)  # the link's owner can point it elsewhere (a sticky /tmp keeps it theirs)
     done = run(client_cmd, base_env(tmp_path, link / "state", tmp_path / "absent.sock"))
     assert kept(tmp_path / "real" / "state" / "inbox") == []
-    assert kept(tmp_path / "spare")
-    assert (
-        f"refused {link}/state: reached through the symbolic link {link} (owner uid {NOBODY}), which another "
-        f"user owns; event kept in {tmp_path}/spare/" in done.stderr.decode()
-    )
+    (saved,) = kept(tmp_path / "spare")
+    why = f"reached through the symbolic link {link} (owner uid {NOBODY}), which another user owns"
+    assert done.stderr.decode() == refused(link / "state", why, tmp_path / "spare" / saved, FIX_INBOX)
 
 
 @pytest.mark.parametrize("mode", [0o1777, 0o755], ids=["sticky-shared", "ours"])

@@ -9,8 +9,6 @@ client's connection classes (replies.bounded), as its other settings do.
 
 from __future__ import annotations
 
-import pwd
-
 import pytest
 import redis
 
@@ -18,24 +16,14 @@ from hookd.config import load
 from hookd.publish.connection import connect_sync
 from hookd.publish.settings import RedisSettings
 from other_user import needs_root
-from test_redteam19_redis_owner import SECRET, FakeRedis
-
-WWW_DATA = pwd.getpwnam("www-data").pw_uid
+from test_redteam19_redis_owner import SECRET
+from test_redteam48_redis_account import www_data_redis  # noqa: F401 - a fixture
 
 
 def settings(url: str, **environ: str) -> RedisSettings:
     return RedisSettings.from_config(
         load(environ={"HOOKD_REDIS_URL": url, "XDG_CONFIG_HOME": "/nonexistent", **environ})
     )
-
-
-@pytest.fixture
-def www_data_redis():
-    server = FakeRedis("127.0.0.1", uid=WWW_DATA)
-    yield server
-    if server.proc.poll() is None:
-        server.proc.kill()
-        server.proc.wait()
 
 
 @needs_root
