@@ -605,6 +605,12 @@ static const char *open_parent(const struct stat *st)
     return (st->st_mode & 002) || !private_group(st->st_gid) ? "other users can write" : NULL;
 }
 
+static void inside(char *why, size_t cap, const char *directory, const struct stat *st, const char *w)
+{
+    snprintf(why, cap, "inside %s (owner uid %ld, mode 0%03o), which %s", directory, (long)st->st_uid,
+             (unsigned)(st->st_mode & 07777), w);
+}
+
 /* Whether another user could rename or swap `path` by way of what is above it (hookd's own rule,
  * trust.check_ancestors, as the Python client's unsafe_way): 1 if not, else 0 and why. Every directory a
  * name is looked up in to reach `path` (links followed one at a time, as the kernel does) must be ours or
@@ -623,15 +629,10 @@ static int safe_way(const char *path, char *why, size_t cap)
     if (lstat("/", &st) != 0)
         return 1;
     for (;;) {
-        if ((w = open_parent(&st)) != NULL) {
-            snprintf(why, cap, "inside %s (owner uid %ld, mode 0%03o), which %s", current, (long)st.st_uid,
-                     (unsigned)(st.st_mode & 07777), w);
-            return 0;
-        }
         for (p = rest; *p == '/'; p++)
             ;
-        if (!*p)
-            return 1;
+        if (!*p) /* resolved: the last name, `path`'s own, is looked up in current */
+            return (w = open_parent(&st)) == NULL ? 1 : (inside(why, cap, current, &st, w), 0);
         n = strcspn(p, "/");
         if (n >= sizeof name)
             break;
@@ -640,13 +641,15 @@ static int safe_way(const char *path, char *why, size_t cap)
         memmove(rest, p + n, strlen(p + n) + 1);
         if (strcmp(name, ".") == 0)
             continue;
-        if (strcmp(name, "..") == 0) {
+        if (strcmp(name, "..") == 0) { /* looks up nothing another user can change: not judged, as by hookd */
             dirname_of(candidate, current);
             snprintf(current, sizeof current, "%s", candidate);
             if (lstat(current, &st) != 0)
                 return 1;
             continue;
         }
+        if ((w = open_parent(&st)) != NULL) /* a name is looked up in current */
+            return inside(why, cap, current, &st, w), 0;
         if (join(candidate, current, name) != 0)
             break;
         if (lstat(candidate, &info) != 0)

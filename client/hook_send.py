@@ -320,17 +320,15 @@ def unsafe_way(path):
     caller's to judge; a part that is missing ends the walk (it is made in a directory judged here)."""
     me, current, st, links = posix.getuid(), "/", posix.lstat("/"), 0
     pending = [part for part in _dirname(path).split("/") if part and part != "."][::-1]
-    while True:
-        why = _open_parent(st, me)
-        if why:
-            return "inside %s (owner uid %d, mode 0%03o), which %s" % (current, st.st_uid, st.st_mode & 0o7777, why)
-        if not pending:
-            return None
+    while pending:
         name = pending.pop()
-        if name == "..":
+        if name == "..":  # looks up nothing another user can change: judged as the daemon does, not at all
             current = _dirname(current)
             st = posix.lstat(current)
             continue
+        why = _open_parent(st, me)  # a name is looked up in current
+        if why:
+            return _inside(current, st, why)
         candidate = _join(current, name)
         try:
             info = posix.lstat(candidate)
@@ -354,6 +352,12 @@ def unsafe_way(path):
         if kind != 0o040000:
             return None  # not a directory on the way: what comes next fails on its own
         current, st = candidate, info
+    why = _open_parent(st, me)  # where the last name, ``path``'s own, is looked up
+    return _inside(current, st, why) if why else None
+
+
+def _inside(directory, st, why):
+    return "inside %s (owner uid %d, mode 0%03o), which %s" % (directory, st.st_uid, st.st_mode & 0o7777, why)
 
 
 def _open_parent(st, me):

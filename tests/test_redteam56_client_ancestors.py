@@ -120,3 +120,37 @@ def test_directories_hookd_trusts_above_them_are_trusted(tmp_path, client_cmd, m
     done = run(client_cmd, base_env(tmp_path, above / "via" / "state", tmp_path / "absent.sock"))
     assert done.stderr == b""
     assert len(kept(above / "real" / "state" / "inbox")) == 1
+
+
+SHAPES = {
+    "dotdot-into-open": "mine/../open/st",
+    "relative-link-into-open": "mine/rel/st",
+    "dotdot-back-out-of-open": "mine/./rel/../mine",
+    "absolute-link-to-mine": "abs/st",
+    "group-writable-own-group": "group/st",
+    "sticky": "sticky/st",
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_clients_judge_the_way_as_hookd_does(tmp_path, client_cmd, shape):
+    """The clients refuse a state directory exactly when hookd's own walk (trust.check_ancestors)
+    refuses it: links followed one at a time, `..` looking up nothing another user can change."""
+    from hookd import trust
+
+    for name, mode in (("mine", 0o700), ("open", 0o777), ("group", 0o770), ("sticky", 0o1777)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name).chmod(mode)
+    os.chown(tmp_path / "group", -1, os.getgid())
+    (tmp_path / "open" / "st").mkdir(mode=0o700)
+    (tmp_path / "mine" / "rel").symlink_to("../open")
+    (tmp_path / "abs").symlink_to(tmp_path / "mine")
+    state = f"{tmp_path}/{SHAPES[shape]}"
+    try:
+        trust.check_ancestors(state)
+        hookd_refuses = False
+    except trust.UnsafePathError:
+        hookd_refuses = True
+    done = run(client_cmd, base_env(tmp_path, Path(state), tmp_path / "absent.sock"))
+    assert (b"refused " + state.encode() + b": " in done.stderr) == hookd_refuses, (hookd_refuses, done.stderr)
+    assert bool(kept(tmp_path / "spare")) == hookd_refuses
