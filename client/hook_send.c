@@ -660,8 +660,13 @@ static int safe_way(const char *path, char *why, size_t cap)
                          candidate, (long)info.st_uid);
                 return 0;
             }
-            if (++links > 40 || (t = readlink(candidate, target, sizeof target - 1)) < 0)
+            if (++links > 40)
                 break;
+            if ((t = readlink(candidate, target, sizeof target - 1)) < 0) {
+                snprintf(why, cap, "reached through the symbolic link %s, which cannot be read (%s)", candidate,
+                         errname(errno));
+                return 0;
+            }
             target[t] = 0;
             if (snprintf(next, sizeof next, "%s/%s", target, rest) >= (int)sizeof next)
                 break;

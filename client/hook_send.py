@@ -324,7 +324,10 @@ def unsafe_way(path):
         name = pending.pop()
         if name == "..":  # looks up nothing another user can change: judged as the daemon does, not at all
             current = _dirname(current)
-            st = posix.lstat(current)
+            try:
+                st = posix.lstat(current)
+            except OSError:  # gone meanwhile: what comes next fails on its own
+                return None
             continue
         why = _open_parent(st, me)  # a name is looked up in current
         if why:
@@ -344,7 +347,10 @@ def unsafe_way(path):
                 )
             if links > 40:  # the kernel's own limit
                 return "reached through too many symbolic links"
-            target = posix.readlink(candidate)
+            try:
+                target = posix.readlink(candidate)
+            except OSError as e:
+                return "reached through the symbolic link %s, which cannot be read (%s)" % (candidate, err_name(e))
             if target.startswith("/"):
                 current, st = "/", posix.lstat("/")
             pending.extend(part for part in target.split("/")[::-1] if part and part != ".")
