@@ -21,11 +21,15 @@ pass):
   or not a positive number (the settings schema refuses it): Claude Code kills the hook first.
 - ``timeout`` under hook-send's own deadline, raised by ``HOOKD_SEND_TIMEOUT_MS`` in the command,
   a settings file's ``env`` or the environment (``killed_first``): Claude Code ends hook-send at
-  the timeout (SIGTERM), and an event it has not yet handed over is lost.
+  the timeout (SIGTERM), and an event it has not yet handed over is lost; SessionEnd's end at the
+  shorter of their timeout and the budget they share, which ``CLAUDE_CODE_SESSIONEND_HOOKS_TIMEOUT_MS``
+  can set under what hook-send needs at all (session_end.py).
+- An HTTP hook's ``timeout`` past the longest hook-send waits, or none (600 s): a listener that
+  accepts and does not answer holds the agent that long at every event (``_stalls``).
 
 Harmless, left alone: ``statusMessage`` (a spinner's text), ``continueOnBlock`` (prompt hooks' only;
 it changes what a block does, and hook-send never asks for one), a longer ``timeout`` (hook-send
-ends within its own deadline whatever Claude Code allows; docs/hooks.md).
+ends within its own deadline whatever Claude Code allows; docs/hooks.md), an HTTP one's up to 60 s.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable, Mapping
 
-from hookd.hooks import entries, merge
+from hookd.hooks import entries, merge, session_end
 from hookd.hooks.command import split_command, split_env
 from hookd.hooks.layers import Layer, claude_env
 from hookd.hooks.reach import Finding, events_text, repair_command
@@ -77,7 +81,34 @@ def problem(event: str, handler: dict[str, Any]) -> tuple[str, bool] | None:
             "never block the agent"
         )
     said += _losses(handler)
+    said += _stalls(event, handler)
     return ("; and ".join(said), blocks) if said else None
+
+
+# The longest hook-send waits, whatever its environment asks (client/hook_send.py's send_timeout_ms).
+LONGEST_WAIT_S = 60
+
+
+def _stalls(event: str, handler: dict[str, Any]) -> list[str]:
+    """An HTTP hook of hookd's that lets Claude Code wait past the longest hook-send ever does: Claude
+    Code waits for the listener's answer up to the hook's timeout (600 s without one), so a listener
+    that accepts and does not answer (stopped, hung, or another program on its port) holds the agent
+    that long at every event. SessionEnd's are ended by their budget (session_end.py)."""
+    if handler.get("type") != "http" or event == "SessionEnd":
+        return []
+    timeout = handler.get("timeout")
+    if timeout is None:
+        waits = (
+            f"carry no timeout, so Claude Code waits up to {_short(int(session_end.HOOK_DEFAULT_S))} s (its default)"
+        )
+    elif (seconds := session_end.positive_seconds(timeout)) is not None and seconds > LONGEST_WAIT_S:
+        waits = f"carry timeout = {_short(timeout)} s, so Claude Code waits up to that"
+    else:
+        return []  # within it, or not a positive number (_losses says it)
+    return [
+        f"{waits} for hookd's listener: one that accepts and does not answer holds the agent that long at every "
+        f"event, where hook-send never waits more than {LONGEST_WAIT_S} s ({entries.HTTP_TIMEOUT_S} s is written)"
+    ]
 
 
 def _losses(handler: dict[str, Any]) -> list[str]:
@@ -168,16 +199,25 @@ def killed_first(
     """hookd's command hooks whose ``timeout`` Claude Code reaches before hook-send's own deadline,
     raised by HOOKD_SEND_TIMEOUT_MS in their command, the env of a settings file Claude Code merges
     (``layers``) or this environment (standing in for Claude Code's): Claude Code ends hook-send
-    first (SIGTERM), and an event not yet handed over is lost. -> (what, fix): events."""
+    first (SIGTERM), and an event not yet handed over is lost. SessionEnd's are ended by the shorter
+    of their timeout and the budget they share (session_end.py), which its variable can set under
+    what hook-send needs at all. -> (what, fix): events."""
     from hookd_client import hook_send
 
     env, where = claude_env(os.environ, layers)
+    shared = session_end.budget(env, layers)
     found: dict[tuple[str, str], list[str]] = {}
     for event, hs in merge.judged(handlers).items():
         for h in hs:
             timeout = h.get("timeout")
-            if h.get("type") != "command" or isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            own = session_end.positive_seconds(timeout)
+            if h.get("type") != "command" or (timeout is not None and own is None):
+                continue  # an HTTP hook, or a timeout the schema refuses (_losses says it)
+            if event == "SessionEnd" and shared.given is not None and shared.seconds < LEAST_TIMEOUT_S:
+                found.setdefault(_short_budget(shared, _place(where, session_end.BUDGET_VAR)), []).append(event)
                 continue
+            if event != "SessionEnd" and own is None:
+                continue  # 600 s, past the longest deadline hook-send takes
             line = entries.command_line(h)
             variables: dict[str, str] = {}
             if SEND_TIMEOUT_VAR in line:  # a plain find first: most commands set none
@@ -185,31 +225,50 @@ def killed_first(
                     variables = split_env(split_command(line))[0]
                 except ValueError:
                     pass
-            place = (
-                "their command"
-                if SEND_TIMEOUT_VAR in variables
-                else f"the env of {where[SEND_TIMEOUT_VAR]}"
-                if SEND_TIMEOUT_VAR in where
-                else "this environment"
-            )
+            place = "their command" if SEND_TIMEOUT_VAR in variables else _place(where, SEND_TIMEOUT_VAR)
             deadline = hook_send.send_timeout_ms({**env, **variables})
-            # SessionEnd's hooks are ended by a shared budget, raised to the longest of their timeouts.
-            ends_s = max(timeout, entries.SESSION_END_BUDGET_S) if event == "SessionEnd" else timeout
-            if timeout <= 0 or deadline < ends_s * 1000 or SEND_TIMEOUT_VAR not in {**env, **variables}:
+            ends_s = session_end.ends_after(h, shared) if event == "SessionEnd" else (own or 0.0)
+            if deadline < ends_s * 1000 or SEND_TIMEOUT_VAR not in {**env, **variables}:
                 continue
+            budget = event == "SessionEnd" and (own is None or shared.seconds < own)
+            said = "no timeout" if timeout is None else f"timeout = {_short(timeout)} s"
             what = (
-                f"carry timeout = {_short(timeout)} s, but hook-send takes {SEND_TIMEOUT_VAR}={deadline} from "
-                f"{place}: Claude Code ends it after {_short(ends_s)} s, before its own deadline, and an event "
-                "not yet handed over is lost"
+                f"carry {said}, but hook-send takes {SEND_TIMEOUT_VAR}={deadline} from {place}: Claude Code "
+                f"ends it after {_short(_seconds(ends_s))} s{', the budget SessionEnd hooks share' if budget else ''}, "
+                "before its own deadline, and an event not yet handed over is lost"
+            )
+            longer = (
+                f"raise {session_end.BUDGET_VAR} in {_place(where, session_end.BUDGET_VAR)} past it"
+                if budget and shared.given is not None
+                else f"raise these hooks' timeout in {path} past it"
             )
             fix = (
                 _repair(path, repair, config_file)
                 if place == "their command"
-                else f"lower {SEND_TIMEOUT_VAR} in {place} to under {_short(int(ends_s * 1000))}, or raise these "
-                f"hooks' timeout in {path} past it"
+                else f"lower {SEND_TIMEOUT_VAR} in {place} to under {_short(int(ends_s * 1000))}, or {longer}"
             )
             found.setdefault((what, fix), []).append(event)
     return found
+
+
+def _place(where: Mapping[str, str], name: str) -> str:
+    """Where Claude Code's value of the variable ``name`` comes from, as said."""
+    return f"the env of {where[name]}" if name in where else "this environment"
+
+
+def _seconds(value: float) -> float | int:
+    return int(value) if value == int(value) else value
+
+
+def _short_budget(shared: session_end.Budget, place: str) -> tuple[str, str]:
+    what = (
+        f"are ended after {_short(_seconds(shared.seconds))} s, the budget {session_end.BUDGET_VAR}={shared.given} "
+        f"from {place} gives all SessionEnd hooks: under the {LEAST_TIMEOUT_S} s "
+        "hook-send needs to start and hand an event over within its own deadline, so the session's last event "
+        "can be lost"
+    )
+    fix = f"raise {session_end.BUDGET_VAR} in {place} to {LEAST_TIMEOUT_S * 1000} or more, or unset it"
+    return what, fix
 
 
 def findings(

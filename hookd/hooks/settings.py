@@ -171,8 +171,10 @@ def kind(mode: int) -> str:
     return kinds.get(stat.S_IFMT(mode), "special file")
 
 
-def load(path: str) -> SettingsFile:
-    """Read and check a settings file; a missing or empty file is an empty object."""
+def load(path: str, duplicates: str = "refuse") -> SettingsFile:
+    """Read and check a settings file; a missing or empty file is an empty object. A key twice in one
+    object is refused, or with ``duplicates="last"`` the last is kept, as JSON.parse does (a file only
+    read, whose writer is Claude Code: its global config)."""
     try:
         raw = _read(path)
     except FileNotFoundError:
@@ -188,7 +190,8 @@ def load(path: str) -> SettingsFile:
     if not text.strip():
         return SettingsFile(path, True, text, {}, bom=bom)
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates(path), parse_constant=_reject_constant)
+        pairs = _no_duplicates(path) if duplicates == "refuse" else None
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise SettingsError(
             f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column "
