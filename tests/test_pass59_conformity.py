@@ -10,13 +10,14 @@ under a throwaway HOME, the CLI in-process.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from hookd.hooks import entries
 from hookd.hooks.settings import MAX_BYTES
-from test_hooks_install import home, user_settings  # noqa: F401 - fixture
+from test_hooks_install import home, run_hooks, user_settings  # noqa: F401 - fixture
 from test_pass29_conformity import managed  # noqa: F401 - fixture
 from test_pass39_conformity import _groups, _hookd_hook, _hooks_status, _status_problems, _write
 from test_pass50_conformity import short_state  # noqa: F401 - fixture
@@ -88,6 +89,17 @@ def test_a_relative_claude_config_dir_is_read_under_this_folder_and_said(home, m
     _write(config, {"projects": {str(home / "project"): {"hasTrustDialogAccepted": True}}})
     code, out = _hooks_status(capsys)
     assert "trust" not in out, out
+
+
+def test_an_empty_claude_config_dir_is_not_taken_for_unset(home, managed, capsys, monkeypatch):  # noqa: F811
+    # Claude Code takes it as set (``??``): its user settings are then looked for in the folder it starts
+    # in, not in ~/.claude, so hookd's hooks written there would never run.
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", "")
+    assert run_hooks("install", "--events", "Stop") == 78
+    assert "CLAUDE_CONFIG_DIR is set but empty" in capsys.readouterr().err
+    assert not user_settings(home).exists() and os.listdir(home / "project") == []
+    code, out = _hooks_status(capsys)
+    assert code == 1 and "the user settings were not checked: CLAUDE_CONFIG_DIR is set but empty" in out, out
 
 
 # SessionEnd's shared budget.

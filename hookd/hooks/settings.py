@@ -51,15 +51,18 @@ def scope_path(scope: str, environ: Mapping[str, str] = os.environ, cwd: str | N
     """The settings file of a scope; the user's needs an absolute CLAUDE_CONFIG_DIR or a home
     (SettingError naming the fix): a relative one would name a place in the working directory."""
     if scope == "user":
-        given = environ.get("CLAUDE_CONFIG_DIR", "")
-        if given and not given.startswith("/"):
+        # Claude Code takes the variable when it is set at all (``??``): an empty one names the folder it is
+        # started in, as a relative one names a place under it.
+        given = environ.get("CLAUDE_CONFIG_DIR")
+        if given is not None and not given.startswith("/"):
+            shown = f"({given!r}) is not an absolute path" if given else "is set but empty"
             raise SettingError(
-                f"CLAUDE_CONFIG_DIR ({given!r}) is not an absolute path: the user's settings would be looked "
+                f"CLAUDE_CONFIG_DIR {shown}: the user's settings would be looked "
                 "for under the working directory; fix: set CLAUDE_CONFIG_DIR to an absolute path, or unset it",
                 setting="CLAUDE_CONFIG_DIR",
                 source="the environment",
             )
-        if not given:
+        if given is None:
             try:
                 given = os.path.join(user_home(environ), ".claude")
             except SettingError as exc:
