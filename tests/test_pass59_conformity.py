@@ -203,3 +203,50 @@ def test_an_http_hook_within_a_minute_or_ended_by_the_budget_is_not(home, manage
     _http(home, event, timeout=timeout)
     code, out = _hooks_status(capsys)
     assert "does not answer holds the agent" not in out, out
+
+
+# The matcher of the group hookd's hooks sit in.
+
+
+def _under(home: Path, event: str, matcher: object) -> Path:
+    group: dict[str, object] = {"hooks": [_hookd_hook(event)]}
+    if matcher is not None:
+        group["matcher"] = matcher
+    path = user_settings(home)
+    _write(path, {"hooks": {event: [group]}})
+    return path
+
+
+@pytest.mark.parametrize("matcher", ["Bash", "Edit|Write", "mcp__.*", "^Bash$", "[", 7])
+def test_a_matcher_that_narrows_hookds_hooks_is_said_and_install_repairs_it(home, managed, capsys, matcher):  # noqa: F811
+    path = _under(home, "PreToolUse", matcher)
+    code, out = _hooks_status(capsys)
+    assert code == 1, out
+    assert f"hooks for PreToolUse sit in a group with matcher = {matcher!r}" in out, out
+    assert f"hookd hooks install --settings {path}" in out, out
+    assert run_hooks("install", "--settings", str(path), "--events", "PreToolUse") == 0
+    code, out = _hooks_status(capsys)
+    assert code == 0 and "sit in a group with matcher" not in out, out
+
+
+def test_hookd_status_says_the_narrowing_matcher_too(home, managed, capsys, short_state):  # noqa: F811
+    _under(home, "SessionStart", "startup")
+    [problem] = _status_problems(capsys)
+    assert "hooks for SessionStart sit in a group with matcher = 'startup'" in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("event", "matcher"),
+    [
+        ("PreToolUse", None),
+        ("PreToolUse", ""),
+        ("PreToolUse", "*"),
+        ("PreToolUse", ".*"),
+        ("Notification", "x*"),
+        ("Stop", "Bash"),
+    ],
+)
+def test_a_matcher_that_matches_all_or_is_ignored_is_not_said(home, managed, capsys, event, matcher):  # noqa: F811
+    _under(home, event, matcher)
+    code, out = _hooks_status(capsys)
+    assert code == 0 and "sit in a group with matcher" not in out, out

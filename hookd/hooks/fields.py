@@ -37,7 +37,7 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable, Mapping
 
-from hookd.hooks import entries, merge, session_end
+from hookd.hooks import entries, matchers, merge, session_end
 from hookd.hooks.command import split_command, split_env
 from hookd.hooks.layers import Layer, claude_env
 from hookd.hooks.reach import Finding, events_text, repair_command
@@ -289,6 +289,7 @@ def findings(
             found.append(Finding(settings.path, events, what, repair, blocks))
         for (what, fix), events in killed_first(settings.path, every, layers or [], given, config_file).items():
             found.append(Finding(settings.path, events, what, fix))
+        found += matchers.findings(settings, url, given, config_file)
         if (too_many := beyond(settings.path, every, given, config_file)) is not None:
             found.append(too_many)
     return found
