@@ -41,6 +41,7 @@ def home(tmp_path, monkeypatch):
                 "CLAUDE_CONFIG_DIR",
                 "CLAUDE_CODE_SAFE_MODE",
                 "CLAUDE_CODE_SESSIONEND_HOOKS_TIMEOUT_MS",
+                "CLAUDE_CODE_SIMPLE",
                 "NO_PROXY",
                 "no_proxy",
             )

@@ -250,3 +250,34 @@ def test_a_matcher_that_matches_all_or_is_ignored_is_not_said(home, managed, cap
     _under(home, event, matcher)
     code, out = _hooks_status(capsys)
     assert code == 0 and "sit in a group with matcher" not in out, out
+
+
+# CLAUDE_CODE_SIMPLE (claude --bare): no hooks are looked for in the settings files or plugins.
+
+
+@pytest.mark.parametrize("value", ["1", "true", " Yes ", "on"])
+def test_bare_mode_in_this_environment_is_said_of_all_but_the_managed_settings(
+    home, managed, capsys, monkeypatch, value
+):  # noqa: F811
+    assert run_hooks("install", "--events", "Stop") == 0
+    _write(managed, _groups({"SessionEnd": _hookd_hook("SessionEnd")}))
+    monkeypatch.setenv("CLAUDE_CODE_SIMPLE", value)
+    code, out = _hooks_status(capsys)
+    assert code == 1 and out.count(f"CLAUDE_CODE_SIMPLE={value} is set") == 1, out
+    [user_part, managed_part] = out.split(f"{managed} (managed settings)")
+    assert "CLAUDE_CODE_SIMPLE" in user_part and "CLAUDE_CODE_SIMPLE" not in managed_part, out
+
+
+def test_hookd_status_says_bare_mode_too(home, managed, capsys, monkeypatch, short_state):  # noqa: F811
+    assert run_hooks("install", "--events", "Stop") == 0
+    monkeypatch.setenv("CLAUDE_CODE_SIMPLE", "1")
+    [problem] = [p for p in _status_problems(capsys) if "CLAUDE_CODE_SIMPLE" in p]
+    assert "no events will reach hookd" in problem and "unset CLAUDE_CODE_SIMPLE" in problem, problem
+
+
+@pytest.mark.parametrize("value", ["0", "false", "", "2"])
+def test_a_value_claude_code_does_not_take_as_true_is_not_said(home, managed, capsys, monkeypatch, value):  # noqa: F811
+    assert run_hooks("install", "--events", "Stop") == 0
+    monkeypatch.setenv("CLAUDE_CODE_SIMPLE", value)
+    code, out = _hooks_status(capsys)
+    assert code == 0 and "CLAUDE_CODE_SIMPLE" not in out, out
