@@ -281,3 +281,23 @@ def test_a_value_claude_code_does_not_take_as_true_is_not_said(home, managed, ca
     monkeypatch.setenv("CLAUDE_CODE_SIMPLE", value)
     code, out = _hooks_status(capsys)
     assert code == 0 and "CLAUDE_CODE_SIMPLE" not in out, out
+
+
+# An HTTP hook on an event that runs none.
+
+
+@pytest.mark.parametrize("event", ["SessionStart", "Setup"])
+def test_an_http_hook_where_claude_code_runs_none_is_said_and_install_repairs_it(home, managed, capsys, event):  # noqa: F811
+    _http(home, event, timeout=2)
+    code, out = _hooks_status(capsys)
+    assert code == 1, out
+    assert f"hooks for {event} carry type = 'http': Claude Code runs only command and mcp_tool hooks" in out, out
+    assert run_hooks("install", "--settings", str(user_settings(home)), "--events", event) == 0
+    code, out = _hooks_status(capsys)
+    assert "carry type = 'http'" not in out, out
+
+
+def test_an_http_hook_where_claude_code_runs_it_is_not_said_so(home, managed, capsys):  # noqa: F811
+    _http(home, "Stop", timeout=2)
+    code, out = _hooks_status(capsys)
+    assert "carry type = 'http'" not in out, out

@@ -25,7 +25,8 @@ pass):
   shorter of their timeout and the budget they share, which ``CLAUDE_CODE_SESSIONEND_HOOKS_TIMEOUT_MS``
   can set under what hook-send needs at all (session_end.py).
 - An HTTP hook's ``timeout`` past the longest hook-send waits, or none (600 s): a listener that
-  accepts and does not answer holds the agent that long at every event (``_stalls``).
+  accepts and does not answer holds the agent that long at every event; an HTTP hook on an event
+  that runs none (SessionStart, Setup): every such event is lost (http_fields.py).
 
 Harmless, left alone: ``statusMessage`` (a spinner's text), ``continueOnBlock`` (prompt hooks' only;
 it changes what a block does, and hook-send never asks for one), a longer ``timeout`` (hook-send
@@ -37,11 +38,12 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable, Mapping
 
-from hookd.hooks import entries, matchers, merge, session_end
+from hookd.hooks import entries, http_fields, matchers, merge, session_end
 from hookd.hooks.command import split_command, split_env
 from hookd.hooks.layers import Layer, claude_env
 from hookd.hooks.reach import Finding, events_text, repair_command
 from hookd.hooks.settings import SettingsFile, readable
+from hookd.hooks.settings import shown as _short
 
 # The events whose handlers Claude Code filters by ``if`` (hooks reference, "Common fields").
 IF_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "PermissionDenied"})
@@ -50,12 +52,6 @@ IF_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure", "Permi
 # The least timeout a hook of hookd's may carry: hookd writes 1 s at the least (SessionEnd's), over
 # hook-send's 250 ms deadline and an interpreter's start.
 LEAST_TIMEOUT_S = 1
-
-
-def _short(value: Any) -> str:
-    """A value from a settings file as shown: quoted (control characters escaped) and bounded."""
-    shown = repr(value)
-    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 def problem(event: str, handler: dict[str, Any]) -> tuple[str, bool] | None:
@@ -81,34 +77,8 @@ def problem(event: str, handler: dict[str, Any]) -> tuple[str, bool] | None:
             "never block the agent"
         )
     said += _losses(handler)
-    said += _stalls(event, handler)
+    said += http_fields.problems(event, handler)
     return ("; and ".join(said), blocks) if said else None
-
-
-# The longest hook-send waits, whatever its environment asks (client/hook_send.py's send_timeout_ms).
-LONGEST_WAIT_S = 60
-
-
-def _stalls(event: str, handler: dict[str, Any]) -> list[str]:
-    """An HTTP hook of hookd's that lets Claude Code wait past the longest hook-send ever does: Claude
-    Code waits for the listener's answer up to the hook's timeout (600 s without one), so a listener
-    that accepts and does not answer (stopped, hung, or another program on its port) holds the agent
-    that long at every event. SessionEnd's are ended by their budget (session_end.py)."""
-    if handler.get("type") != "http" or event == "SessionEnd":
-        return []
-    timeout = handler.get("timeout")
-    if timeout is None:
-        waits = (
-            f"carry no timeout, so Claude Code waits up to {_short(int(session_end.HOOK_DEFAULT_S))} s (its default)"
-        )
-    elif (seconds := session_end.positive_seconds(timeout)) is not None and seconds > LONGEST_WAIT_S:
-        waits = f"carry timeout = {_short(timeout)} s, so Claude Code waits up to that"
-    else:
-        return []  # within it, or not a positive number (_losses says it)
-    return [
-        f"{waits} for hookd's listener: one that accepts and does not answer holds the agent that long at every "
-        f"event, where hook-send never waits more than {LONGEST_WAIT_S} s ({entries.HTTP_TIMEOUT_S} s is written)"
-    ]
 
 
 def _losses(handler: dict[str, Any]) -> list[str]:

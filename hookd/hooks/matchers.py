@@ -16,6 +16,7 @@ from hookd.hooks import merge
 from hookd.hooks.events import BY_NAME
 from hookd.hooks.reach import Finding, repair_command
 from hookd.hooks.settings import SettingsFile
+from hookd.hooks.settings import shown as _short
 
 _NAMES = re.compile(r"[A-Za-z0-9_|, -]*\Z")
 # Zero-width tests that depend on where they are: without them, a pattern that matches the empty
@@ -37,11 +38,6 @@ def matches_all(matcher: Any) -> bool:
         return re.search(matcher, "") is not None
     except (re.error, RecursionError, OverflowError):
         return False
-
-
-def _short(value: Any) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 def narrowed(settings: SettingsFile, url: str | None) -> dict[str, list[str]]:

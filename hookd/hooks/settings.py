@@ -252,6 +252,12 @@ def _deeper_than(data: Any, most: int) -> bool:
     return False
 
 
+def shown(value: Any) -> str:
+    """A value from a settings file as said: quoted (control characters escaped) and bounded."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def json_type(value: Any) -> str:
     names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
     return names.get(type(value), "number")
