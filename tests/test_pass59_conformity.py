@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_until
+
 from hookd.hooks import entries
 from hookd.hooks.settings import MAX_BYTES
 from test_hooks_install import home, run_hooks, user_settings  # noqa: F401 - fixture
@@ -301,3 +303,13 @@ def test_an_http_hook_where_claude_code_runs_it_is_not_said_so(home, managed, ca
     _http(home, "Stop", timeout=2)
     code, out = _hooks_status(capsys)
     assert "carry type = 'http'" not in out, out
+
+
+@pytest.mark.process
+def test_hookd_runs_start_check_names_a_narrowing_matcher(home, hookd_factory, redis_db):  # noqa: F811
+    path = _under(home, "PreToolUse", "Bash")
+    daemon = hookd_factory()
+    wait_until(lambda: "matcher = 'Bash'" in daemon.log_text(), what="the warning at start")
+    [record] = [json.loads(line) for line in daemon.log_text().splitlines() if "matcher = 'Bash'" in line]
+    assert record["event"] == "hooks_would_miss" and record["settings"] == str(path), record
+    assert record["events"] == ["PreToolUse"], record
