@@ -9,6 +9,9 @@ the one accepted; accepted in the home folder itself it is kept for that session
 again each time) by the versions that do so (``checkHasTrustDialogAccepted``; docs/security.md, fiftieth pass). A
 project's hooks of hookd's are for this folder: ``hooks status`` notes when it is not trusted yet.
 Only the ``projects`` entries' flags are read; the file holds credentials and nothing of it is shown.
+It is read as Claude Code reads it: a relative CLAUDE_CONFIG_DIR under the folder, a duplicate key
+the last kept (JSON.parse); one that cannot be read (over 16 MiB, not JSON) is said as trust that
+could not be told, not passed over (docs/security.md, fifty-ninth pass).
 """
 
 from __future__ import annotations
