@@ -174,9 +174,9 @@ def kind(mode: int) -> str:
     return kinds.get(stat.S_IFMT(mode), "special file")
 
 
-def load(path: str, duplicates: str = "refuse") -> SettingsFile:
+def load(path: str, last_key_wins: bool = False) -> SettingsFile:
     """Read and check a settings file; a missing or empty file is an empty object. A key twice in one
-    object is refused, or with ``duplicates="last"`` the last is kept, as JSON.parse does (a file only
+    object is refused, or with ``last_key_wins`` the last is kept, as JSON.parse does (a file only
     read, whose writer is Claude Code: its global config)."""
     try:
         raw = _read(path)
@@ -193,7 +193,7 @@ def load(path: str, duplicates: str = "refuse") -> SettingsFile:
     if not text.strip():
         return SettingsFile(path, True, text, {}, bom=bom)
     try:
-        pairs = _no_duplicates(path) if duplicates == "refuse" else None
+        pairs = None if last_key_wins else _no_duplicates(path)
         data = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise SettingsError(

@@ -72,8 +72,7 @@ def untrusted(cwd: str, environ: Mapping[str, str] = os.environ) -> str | None:
     if (too_large := _unread(folder, path)) is not None:
         return too_large
     try:
-        # JSON.parse keeps the last of a duplicate key, and so does this read (duplicates="last").
-        data = load(path, duplicates="last").data
+        data = load(path, last_key_wins=True).data  # as JSON.parse reads a duplicate key
     except SettingsError as exc:
         return (
             f"whether Claude Code trusts {folder} could not be told: {exc}. Claude Code cannot take its trust "
