@@ -36,7 +36,15 @@ def home(tmp_path, monkeypatch):
     for name in list(os.environ):
         if (
             name.startswith("HOOKD_")
-            or name in ("CLAUDE_CONFIG_DIR", "CLAUDE_CODE_SAFE_MODE", "NO_PROXY", "no_proxy")
+            or name
+            in (
+                "CLAUDE_CONFIG_DIR",
+                "CLAUDE_CODE_SAFE_MODE",
+                "CLAUDE_CODE_SESSIONEND_HOOKS_TIMEOUT_MS",
+                "CLAUDE_CODE_SIMPLE",
+                "NO_PROXY",
+                "no_proxy",
+            )
             or name.lower().endswith(("http_proxy", "https_proxy"))
         ):
             monkeypatch.delenv(name)

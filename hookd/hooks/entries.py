@@ -27,9 +27,9 @@ COMMAND_TIMEOUT_S = 5
 # A listener that accepts but never answers costs the agent this much per event.
 HTTP_TIMEOUT_S = 2
 # SessionEnd hooks share one budget (1.5 s) at exit, /clear and /resume, which Claude Code raises to
-# the longest timeout a settings file gives one of them: hookd's must not lengthen it for the others.
+# the longest timeout a settings file gives one of them (session_end.py): hookd's must not lengthen it
+# for the others.
 SESSION_END_TIMEOUT_S = 1
-SESSION_END_BUDGET_S = 1.5
 
 _CLIENT = re.compile(r"import hook_send\b|(?:^|[\s/\"'=])hook(?:_send\.py|-send(?:-[0-9a-f]{12})?)(?=$|[\s\"';&|])")
 _NATIVE = re.compile(r"(?:^|/)hook-send-[0-9a-f]{12}$")  # hookd/hooks/native.py's binaries

@@ -21,11 +21,16 @@ pass):
   or not a positive number (the settings schema refuses it): Claude Code kills the hook first.
 - ``timeout`` under hook-send's own deadline, raised by ``HOOKD_SEND_TIMEOUT_MS`` in the command,
   a settings file's ``env`` or the environment (``killed_first``): Claude Code ends hook-send at
-  the timeout (SIGTERM), and an event it has not yet handed over is lost.
+  the timeout (SIGTERM), and an event it has not yet handed over is lost; SessionEnd's end at the
+  shorter of their timeout and the budget they share, which ``CLAUDE_CODE_SESSIONEND_HOOKS_TIMEOUT_MS``
+  can set under what hook-send needs at all (session_end.py).
+- An HTTP hook's ``timeout`` past the longest hook-send waits, or none (600 s): a listener that
+  accepts and does not answer holds the agent that long at every event; an HTTP hook on an event
+  that runs none (SessionStart, Setup): every such event is lost (http_fields.py).
 
 Harmless, left alone: ``statusMessage`` (a spinner's text), ``continueOnBlock`` (prompt hooks' only;
 it changes what a block does, and hook-send never asks for one), a longer ``timeout`` (hook-send
-ends within its own deadline whatever Claude Code allows; docs/hooks.md).
+ends within its own deadline whatever Claude Code allows; docs/hooks.md), an HTTP one's up to 60 s.
 """
 
 from __future__ import annotations
@@ -33,11 +38,12 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable, Mapping
 
-from hookd.hooks import entries, merge
+from hookd.hooks import entries, http_fields, matchers, merge, session_end
 from hookd.hooks.command import split_command, split_env
 from hookd.hooks.layers import Layer, claude_env
 from hookd.hooks.reach import Finding, events_text, repair_command
 from hookd.hooks.settings import SettingsFile, readable
+from hookd.hooks.settings import shown as _short
 
 # The events whose handlers Claude Code filters by ``if`` (hooks reference, "Common fields").
 IF_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "PermissionDenied"})
@@ -46,12 +52,6 @@ IF_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure", "Permi
 # The least timeout a hook of hookd's may carry: hookd writes 1 s at the least (SessionEnd's), over
 # hook-send's 250 ms deadline and an interpreter's start.
 LEAST_TIMEOUT_S = 1
-
-
-def _short(value: Any) -> str:
-    """A value from a settings file as shown: quoted (control characters escaped) and bounded."""
-    shown = repr(value)
-    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 def problem(event: str, handler: dict[str, Any]) -> tuple[str, bool] | None:
@@ -77,6 +77,7 @@ def problem(event: str, handler: dict[str, Any]) -> tuple[str, bool] | None:
             "never block the agent"
         )
     said += _losses(handler)
+    said += http_fields.problems(event, handler)
     return ("; and ".join(said), blocks) if said else None
 
 
@@ -168,16 +169,25 @@ def killed_first(
     """hookd's command hooks whose ``timeout`` Claude Code reaches before hook-send's own deadline,
     raised by HOOKD_SEND_TIMEOUT_MS in their command, the env of a settings file Claude Code merges
     (``layers``) or this environment (standing in for Claude Code's): Claude Code ends hook-send
-    first (SIGTERM), and an event not yet handed over is lost. -> (what, fix): events."""
+    first (SIGTERM), and an event not yet handed over is lost. SessionEnd's are ended by the shorter
+    of their timeout and the budget they share (session_end.py), which its variable can set under
+    what hook-send needs at all. -> (what, fix): events."""
     from hookd_client import hook_send
 
     env, where = claude_env(os.environ, layers)
+    shared = session_end.budget(env, layers)
     found: dict[tuple[str, str], list[str]] = {}
     for event, hs in merge.judged(handlers).items():
         for h in hs:
             timeout = h.get("timeout")
-            if h.get("type") != "command" or isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            own = session_end.positive_seconds(timeout)
+            if h.get("type") != "command" or (timeout is not None and own is None):
+                continue  # an HTTP hook, or a timeout the schema refuses (_losses says it)
+            if event == "SessionEnd" and shared.given is not None and shared.seconds < LEAST_TIMEOUT_S:
+                found.setdefault(_short_budget(shared, _place(where, session_end.BUDGET_VAR)), []).append(event)
                 continue
+            if event != "SessionEnd" and own is None:
+                continue  # 600 s, past the longest deadline hook-send takes
             line = entries.command_line(h)
             variables: dict[str, str] = {}
             if SEND_TIMEOUT_VAR in line:  # a plain find first: most commands set none
@@ -185,31 +195,50 @@ def killed_first(
                     variables = split_env(split_command(line))[0]
                 except ValueError:
                     pass
-            place = (
-                "their command"
-                if SEND_TIMEOUT_VAR in variables
-                else f"the env of {where[SEND_TIMEOUT_VAR]}"
-                if SEND_TIMEOUT_VAR in where
-                else "this environment"
-            )
+            place = "their command" if SEND_TIMEOUT_VAR in variables else _place(where, SEND_TIMEOUT_VAR)
             deadline = hook_send.send_timeout_ms({**env, **variables})
-            # SessionEnd's hooks are ended by a shared budget, raised to the longest of their timeouts.
-            ends_s = max(timeout, entries.SESSION_END_BUDGET_S) if event == "SessionEnd" else timeout
-            if timeout <= 0 or deadline < ends_s * 1000 or SEND_TIMEOUT_VAR not in {**env, **variables}:
+            ends_s = session_end.ends_after(h, shared) if event == "SessionEnd" else (own or 0.0)
+            if deadline < ends_s * 1000 or SEND_TIMEOUT_VAR not in {**env, **variables}:
                 continue
+            budget = event == "SessionEnd" and (own is None or shared.seconds < own)
+            said = "no timeout" if timeout is None else f"timeout = {_short(timeout)} s"
             what = (
-                f"carry timeout = {_short(timeout)} s, but hook-send takes {SEND_TIMEOUT_VAR}={deadline} from "
-                f"{place}: Claude Code ends it after {_short(ends_s)} s, before its own deadline, and an event "
-                "not yet handed over is lost"
+                f"carry {said}, but hook-send takes {SEND_TIMEOUT_VAR}={deadline} from {place}: Claude Code "
+                f"ends it after {_short(_seconds(ends_s))} s{', the budget SessionEnd hooks share' if budget else ''}, "
+                "before its own deadline, and an event not yet handed over is lost"
+            )
+            longer = (
+                f"raise {session_end.BUDGET_VAR} in {_place(where, session_end.BUDGET_VAR)} past it"
+                if budget and shared.given is not None
+                else f"raise these hooks' timeout in {path} past it"
             )
             fix = (
                 _repair(path, repair, config_file)
                 if place == "their command"
-                else f"lower {SEND_TIMEOUT_VAR} in {place} to under {_short(int(ends_s * 1000))}, or raise these "
-                f"hooks' timeout in {path} past it"
+                else f"lower {SEND_TIMEOUT_VAR} in {place} to under {_short(int(ends_s * 1000))}, or {longer}"
             )
             found.setdefault((what, fix), []).append(event)
     return found
+
+
+def _place(where: Mapping[str, str], name: str) -> str:
+    """Where Claude Code's value of the variable ``name`` comes from, as said."""
+    return f"the env of {where[name]}" if name in where else "this environment"
+
+
+def _seconds(value: float) -> float | int:
+    return int(value) if value == int(value) else value
+
+
+def _short_budget(shared: session_end.Budget, place: str) -> tuple[str, str]:
+    what = (
+        f"are ended after {_short(_seconds(shared.seconds))} s, the budget {session_end.BUDGET_VAR}={shared.given} "
+        f"from {place} gives all SessionEnd hooks: under the {LEAST_TIMEOUT_S} s "
+        "hook-send needs to start and hand an event over within its own deadline, so the session's last event "
+        "can be lost"
+    )
+    fix = f"raise {session_end.BUDGET_VAR} in {place} to {LEAST_TIMEOUT_S * 1000} or more, or unset it"
+    return what, fix
 
 
 def findings(
@@ -230,6 +259,7 @@ def findings(
             found.append(Finding(settings.path, events, what, repair, blocks))
         for (what, fix), events in killed_first(settings.path, every, layers or [], given, config_file).items():
             found.append(Finding(settings.path, events, what, fix))
+        found += matchers.findings(settings, url, given, config_file)
         if (too_many := beyond(settings.path, every, given, config_file)) is not None:
             found.append(too_many)
     return found

@@ -51,15 +51,18 @@ def scope_path(scope: str, environ: Mapping[str, str] = os.environ, cwd: str | N
     """The settings file of a scope; the user's needs an absolute CLAUDE_CONFIG_DIR or a home
     (SettingError naming the fix): a relative one would name a place in the working directory."""
     if scope == "user":
-        given = environ.get("CLAUDE_CONFIG_DIR", "")
-        if given and not given.startswith("/"):
+        # Claude Code takes the variable when it is set at all (``??``): an empty one names the folder it is
+        # started in, as a relative one names a place under it.
+        given = environ.get("CLAUDE_CONFIG_DIR")
+        if given is not None and not given.startswith("/"):
+            shown = f"({given!r}) is not an absolute path" if given else "is set but empty"
             raise SettingError(
-                f"CLAUDE_CONFIG_DIR ({given!r}) is not an absolute path: the user's settings would be looked "
+                f"CLAUDE_CONFIG_DIR {shown}: the user's settings would be looked "
                 "for under the working directory; fix: set CLAUDE_CONFIG_DIR to an absolute path, or unset it",
                 setting="CLAUDE_CONFIG_DIR",
                 source="the environment",
             )
-        if not given:
+        if given is None:
             try:
                 given = os.path.join(user_home(environ), ".claude")
             except SettingError as exc:
@@ -171,8 +174,10 @@ def kind(mode: int) -> str:
     return kinds.get(stat.S_IFMT(mode), "special file")
 
 
-def load(path: str) -> SettingsFile:
-    """Read and check a settings file; a missing or empty file is an empty object."""
+def load(path: str, last_key_wins: bool = False) -> SettingsFile:
+    """Read and check a settings file; a missing or empty file is an empty object. A key twice in one
+    object is refused, or with ``last_key_wins`` the last is kept, as JSON.parse does (a file only
+    read, whose writer is Claude Code: its global config)."""
     try:
         raw = _read(path)
     except FileNotFoundError:
@@ -188,7 +193,8 @@ def load(path: str) -> SettingsFile:
     if not text.strip():
         return SettingsFile(path, True, text, {}, bom=bom)
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates(path), parse_constant=_reject_constant)
+        pairs = None if last_key_wins else _no_duplicates(path)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise SettingsError(
             f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column "
@@ -244,6 +250,12 @@ def _deeper_than(data: Any, most: int) -> bool:
                     return True
                 stack.append((child, depth + 1))
     return False
+
+
+def shown(value: Any) -> str:
+    """A value from a settings file as said: quoted (control characters escaped) and bounded."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def json_type(value: Any) -> str:

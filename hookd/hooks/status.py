@@ -16,7 +16,18 @@ from typing import Any, Callable, TextIO
 from hookd import port_holders
 from hookd.config import Config
 from hookd.hooks import entries, events, layers, merge
-from hookd.hooks import changeable, fields, http_policy, ports, proxies, reach, sources, switches, workspace
+from hookd.hooks import (
+    changeable,
+    fields,
+    http_policy,
+    matchers,
+    ports,
+    proxies,
+    reach,
+    sources,
+    switches,
+    workspace,
+)
 from hookd.hooks.command import Route, route
 from hookd.hooks.settings import SettingsError, load
 from hookd.units import plural
@@ -69,6 +80,10 @@ def describe(
     problems += [fields.text(what, names, where, repair) for (what, _), names in found.items()]
     killed = fields.killed_first(where, every, merged, repair)
     problems += [f"hooks for {reach.events_text(names)} {what}; fix: {fix}" for (what, fix), names in killed.items()]
+    problems += [
+        f"hooks for {reach.events_text(f.events)} {f.problem}; repair: {f.repair}"
+        for f in matchers.findings(settings, url, repair)
+    ]
     if (too_many := fields.beyond(where, every, repair)) is not None:
         problems.append(f"hookd's hooks {too_many.problem}; repair: {too_many.repair}")
     rewritable = changeable.others_can_change(path) if handlers else None

@@ -10,7 +10,8 @@ force-enabled plugins'; ``strictPluginOnlyCustomization`` (managed only; ``true`
 ``"hooks"``) runs only theirs and every plugin's (settings reference). ``hooks status`` says so,
 naming the file and the setting, instead of calling the hooks sound while no event arrives; and so
 does ``CLAUDE_CODE_SAFE_MODE`` in this environment (``claude --safe-mode``: only the managed
-settings' hooks run, no plugin's; env-vars reference).
+settings' hooks run, no plugin's; env-vars reference) and ``CLAUDE_CODE_SIMPLE`` (``claude --bare``: "Disables
+auto-discovery of hooks, ... plugins", a ``--settings`` file given to it still read; env-vars reference).
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ MANAGED_SETTINGS = (
     if sys.platform == "darwin"
     else ("/etc/claude-code/managed-settings.json",)
 )
+
+
+# Claude Code's isEnvTruthy, which reads CLAUDE_CODE_SIMPLE (isBareMode).
+_TRUTHY = ("1", "true", "yes", "on")
 
 
 def _fix(path: str, key: str) -> str:
@@ -85,6 +90,15 @@ def found(hooked: str, layers: list[Layer], forced: bool = False, plugin: bool =
                 f"CLAUDE_CODE_SAFE_MODE={safe} is set in this environment: Claude Code started from here (safe mode) "
                 "runs no hooks but the managed settings'",
                 "unset CLAUDE_CODE_SAFE_MODE (and start Claude Code without --safe-mode)",
+            )
+        )
+    simple = os.environ.get("CLAUDE_CODE_SIMPLE", "")
+    if simple.strip().lower() in _TRUTHY and not any(layer.managed and layer.path == hooked for layer in layers):
+        said.append(
+            (
+                f"CLAUDE_CODE_SIMPLE={simple} is set in this environment: Claude Code started from here (bare mode, "
+                "as with --bare) looks for no hooks in the settings files or plugins, only in a --settings file given to it",
+                "unset CLAUDE_CODE_SIMPLE (and start Claude Code without --bare)",
             )
         )
     strict = deciding([layer for layer in layers if layer.managed], "strictPluginOnlyCustomization")
