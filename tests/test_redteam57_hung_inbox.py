@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import subprocess
 import threading
 
 import pytest
-from conftest import wait_for_entries, wait_until
+from conftest import log_records, wait_for_entries, wait_until
 
 from hookd.control.status import gather
 
@@ -137,3 +139,23 @@ def test_events_in_the_inbox_behind_a_hung_sweep_are_a_stall_that_names_the_moun
     (entry,) = wait_for_entries(redis_db, 1, timeout=10)
     assert entry[b"session"] == b"kept"
     wait_until(lambda: daemon.inbox() == [], timeout=10, what="the taken file removed")
+
+
+@pytest.mark.process
+def test_a_limit_lowered_under_a_daemon_without_http_or_metrics_is_said(hookd_factory, redis_db):
+    # Past the limit uvloop closes each waiting connection unanswered, the owner's hook-sends and
+    # `hookd status` too ("cannot tell: Broken pipe"); the lowered limit was followed, and said, only
+    # by a daemon with an HTTP or metrics listener to cap.
+    daemon = hookd_factory()
+    pid = daemon.proc.pid
+    before = resource.prlimit(pid, resource.RLIMIT_NOFILE)[0]
+    subprocess.run(["prlimit", f"--pid={pid}", "--nofile=200:200"], check=True)
+
+    def said():
+        return [r for r in log_records(daemon.log_text()) if r.get("event") == "descriptor_limit_low"]
+
+    (line,) = wait_until(said, timeout=15, what="descriptor_limit_low")
+    assert line["limit"] == 200 and line["lowered_from"] == before, line
+    assert "closed unanswered" in line["hint"] and "LimitNOFILE" in line["hint"], line
+    assert daemon.send(_body("still-served")).returncode == 0
+    wait_for_entries(redis_db, 1, timeout=10)

@@ -230,8 +230,9 @@ class DaemonStartup(DaemonSockets):
         self.socket_watch = start("sockets", self.keep_sockets, restartable=True)
         self.directory_watch = start("directories", directories.run, restartable=True)
         capped: list[Capped] = [c for c in (self.http, self.metrics) if c is not None]
-        if capped:  # the limit the caps were fitted to, followed (prlimit may lower it)
-            start("descriptors", lambda: follow_limit(capped, soft_limit()), restartable=True)
+        # The limit followed (prlimit may lower it): the caps refitted, and a lowered one said even with
+        # nothing capped, since past it the owner's own connections are closed unanswered.
+        start("descriptors", lambda: follow_limit(capped, soft_limit()), restartable=True)
         log.info(
             "hookd_started",
             version=__version__,
