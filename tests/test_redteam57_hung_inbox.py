@@ -132,13 +132,23 @@ def test_events_in_the_inbox_behind_a_hung_sweep_are_a_stall_that_names_the_moun
         return code == 1 and [r for r in status["reasons"] if "has not been swept" in r]
 
     (said,) = wait_until(stalled, timeout=15, what="the stall said")
-    assert "the inbox holds 1 event" in said and "its sweep has waited" in said and spare in said, said
+    assert "its sweep has waited" in said and spare in said and "a mount that hung" in said, said
     assert redis_db.xlen("hookd:events") == 0
+    # and in the log, without a service manager's watchdog (the daemon/stalls.py task)
+    (logged,) = wait_until(lambda: _events(daemon, "hookd_stalled"), timeout=15, what="hookd_stalled")
+    assert any("its sweep has waited" in r for r in logged["reasons"]), logged
 
     mount.release()
     (entry,) = wait_for_entries(redis_db, 1, timeout=10)
     assert entry[b"session"] == b"kept"
     wait_until(lambda: daemon.inbox() == [], timeout=10, what="the taken file removed")
+    (over,) = wait_until(lambda: _events(daemon, "hookd_stall_over"), timeout=15, what="hookd_stall_over")
+    assert over["stalled_for_s"] > 0
+    assert len(_events(daemon, "hookd_stalled")) == 1  # once per stall, not on every check
+
+
+def _events(daemon, name: str) -> list[dict]:
+    return [r for r in log_records(daemon.log_text()) if r.get("event") == name]
 
 
 @pytest.mark.process

@@ -89,20 +89,21 @@ class DaemonParts:
         reasons += self.socket_problems()
         unswept_s = time.monotonic() - self.inbox.swept_at
         if unswept_s > config.stall_after_s + config.inbox_poll_ms / 1000:
-            counted = inbox_count(config.inbox_dir)  # only looked at when sweeps have stopped
             opening = self.inbox.opening_since
-            hung = (
-                ""
-                if opening is None
-                else f" (its sweep has waited {time.monotonic() - opening:.1f}s for the filesystem of "
-                f"{' or '.join(filter(None, (self.inbox.directory, self.inbox.spare)))} to answer: a mount that hung?)"
-            )
+            if opening is not None:  # not counted here: the loop would wait on that filesystem too
+                reasons.append(
+                    f"the inbox has not been swept for {unswept_s:.1f}s: its sweep has waited "
+                    f"{time.monotonic() - opening:.1f}s for the filesystem of "
+                    f"{' or '.join(filter(None, (self.inbox.directory, self.inbox.spare)))} to answer (a mount "
+                    "that hung?); events hook-send keeps there are not taken"
+                )
+                return reasons
+            counted = inbox_count(config.inbox_dir)  # only looked at when sweeps have stopped
             if counted.get("error"):
-                reasons.append(f"the inbox has not been swept for {unswept_s:.1f}s{hung}: {counted['error']}")
+                reasons.append(f"the inbox has not been swept for {unswept_s:.1f}s: {counted['error']}")
             elif counted["events"]:
                 reasons.append(
-                    f"the inbox holds {plural(counted['events'], 'event')} and has not been swept for "
-                    f"{unswept_s:.1f}s{hung}"
+                    f"the inbox holds {plural(counted['events'], 'event')} and has not been swept for {unswept_s:.1f}s"
                 )
         return reasons
 
