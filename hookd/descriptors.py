@@ -66,7 +66,9 @@ def warn_if_few(limit: int | None, process: str = "hookd run", lowered_from: int
         limit=limit,
         **({} if lowered_from is None else {"lowered_from": lowered_from}),
         hint=(
-            "connections from others are capped to fit it; raise the hard limit (ulimit -Hn, systemd's "
+            "every connection, spool segment and inbox file takes a descriptor (past the limit connections are "
+            "closed unanswered and hook-send keeps its events in the inbox), and connections from others are "
+            "capped to fit it; raise the hard limit (ulimit -Hn, systemd's "
             "LimitNOFILE=, launchd's HardResourceLimits NumberOfFiles) so hookd can take 1024 or more"
         ),
     )

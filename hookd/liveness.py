@@ -27,6 +27,9 @@ LAG_WARN_S = 0.25
 # in a few seconds; fewer would judge a daemon on its first tick.
 LAG_VERDICT_S = 10.0
 LAG_VERDICT_MIN_SAMPLES = 5
+# A tick this late is a gap in which nothing of hookd's ran (SIGSTOP, a frozen cgroup or VM, a call
+# that held the loop): kept, so that progress is not judged across it (LoopLag.ran_again_at).
+GAP_S = 1.0
 
 
 class Progress(msgspec.Struct):
@@ -69,6 +72,7 @@ class LoopLag:
     def __init__(self) -> None:
         self.samples: deque[tuple[float, float]] = deque(maxlen=int(LAG_WINDOW_S / LAG_PROBE_S) + 1)
         self.last_tick: float | None = None
+        self.gaps: deque[tuple[float, float]] = deque(maxlen=8)  # (when the loop ran again, how long it had not)
 
     async def run(self) -> None:
         import asyncio  # here: `hookd status` reads this module's thresholds, and runs no loop
@@ -78,8 +82,22 @@ class LoopLag:
             due = loop.time() + LAG_PROBE_S
             await asyncio.sleep(LAG_PROBE_S)
             now = time.monotonic()
-            self.samples.append((now, max(0.0, loop.time() - due)))
+            lag = max(0.0, loop.time() - due)
+            self.samples.append((now, lag))
             self.last_tick = now
+            if lag >= GAP_S:
+                self.gaps.append((now, lag))
+
+    def ran_again_at(self, gap_s: float, now: float | None = None) -> float | None:
+        """When the event loop last ran again after not running for ``gap_s`` or more, or None.
+
+        The monotonic clock goes on while the process is stopped: on the first look after a SIGSTOP
+        of ``stall_after_s``, every task seems to have done nothing for that long, though none could
+        run. A gap still open (the probe has not ticked since: this is that first look) ends now."""
+        now = time.monotonic() if now is None else now
+        if self.last_tick is not None and now - self.last_tick >= gap_s + LAG_PROBE_S:
+            return now
+        return max((at for at, lag in self.gaps if lag >= gap_s), default=None)
 
     def summary_ms(self) -> dict[str, float | int | None]:
         """p50, p99 and the largest lag over the last minute, in ms; and ``recent_p99``, the
@@ -110,6 +128,7 @@ def stall_reasons(
     fsync_policy: FsyncPolicy,
     fsync_interval_s: float,
     now: float | None = None,
+    ran_again_at: float | None = None,
 ) -> list[str]:
     """Why hookd is not making progress, or [] when it is.
 
@@ -119,12 +138,18 @@ def stall_reasons(
     back-off it chose (an open circuit breaker) that has not run out. The
     flusher is stalled when an fsync has run that long, or under
     ``spool_fsync=interval`` none has completed for that long past its period.
+    ``ran_again_at`` (LoopLag.ran_again_at): times before it count from it, the time the loop
+    did not run being no task's stall.
     """
     now = time.monotonic() if now is None else now
+
+    def judged_from(at: float | None) -> float | None:
+        return at if at is None or ran_again_at is None else max(at, ran_again_at)
+
     reasons = []
     if waiting_events:
         backoff_end = progress.publish_backoff_until or 0.0
-        busy = progress.publish_busy_since
+        busy = judged_from(progress.publish_busy_since)
         if busy is not None and now - busy > stall_after_s + progress.publish_extra_s:
             reasons.append(
                 f"the publisher has waited {now - busy:.1f}s for Redis's answer to one "
@@ -132,24 +157,25 @@ def stall_reasons(
                 f"{stall_after_s:g})"
             )
         elif busy is None and now - backoff_end > stall_after_s:
-            last = progress.publish_attempt_at
+            last = judged_from(progress.publish_attempt_at)
+            if last is None and ran_again_at is not None:
+                last = ran_again_at
             if last is None or now - last > stall_after_s:
                 since = "since it started" if last is None else f"for {now - last:.1f}s"
                 reasons.append(
                     f"the publisher has not tried to publish {since} while "
                     f"{waiting_events:,} {'event waits' if waiting_events == 1 else 'events wait'} (stall_after_s={stall_after_s:g})"
                 )
-    if progress.flush_busy_since is not None and now - progress.flush_busy_since > stall_after_s:
-        reasons.append(
-            f"an fsync of the spool has run for {now - progress.flush_busy_since:.1f}s; the disk is not answering"
-        )
+    flush_busy, flush_at = judged_from(progress.flush_busy_since), judged_from(progress.flush_at)
+    if flush_busy is not None and now - flush_busy > stall_after_s:
+        reasons.append(f"an fsync of the spool has run for {now - flush_busy:.1f}s; the disk is not answering")
     elif (
         fsync_policy == FsyncPolicy.INTERVAL
-        and progress.flush_at is not None
-        and now - progress.flush_at > fsync_interval_s + stall_after_s
+        and flush_at is not None
+        and now - flush_at > fsync_interval_s + stall_after_s
     ):
         reasons.append(
-            f"the spool was last flushed to the disk {now - progress.flush_at:.1f}s "
+            f"the spool was last flushed to the disk {now - flush_at:.1f}s "
             f"ago (spool_fsync_interval_ms={fsync_interval_s * 1000:g})"
         )
     return reasons

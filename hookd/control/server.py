@@ -16,6 +16,7 @@ import structlog
 
 from hookd.config import Config
 from hookd.control import snapshot
+from hookd.control.inbox_counter import InboxCounter
 from hookd.peers import PeerGuard, Throttle
 from hookd.state import DaemonState
 
@@ -44,6 +45,9 @@ class ControlServer:
 
     def __init__(self, config: Config, state: DaemonState) -> None:
         self.config = config
+        # Off the loop, and never waited on for long: hundreds of thousands of files may wait there,
+        # on a filesystem that may stop answering.
+        self.inboxes = InboxCounter([path for path in (config.inbox_dir, config.spare_inbox) if path])
         self.state = state
         self.guard = PeerGuard(state.refused_peers)
         self.server: asyncio.base_events.Server | None = None
@@ -87,8 +91,7 @@ class ControlServer:
                 command = line.strip().decode(errors="replace")
                 if command not in COMMANDS:
                     self._refused("unknown_command")
-                # The inboxes' files are counted off the loop: hundreds of thousands may wait.
-                counted = await asyncio.to_thread(snapshot.inbox_counts, self.config) if command == "status" else None
+                counted = await self.inboxes.counts() if command == "status" else None
                 answer = self.answer(command, counted)
             # drain() then waits until all of it is with the kernel, and close() has nothing
             # left to flush (a close with bytes still buffered would wait for the peer for good).

@@ -129,6 +129,7 @@ def take(
             "taken": inbox.taken,
             "spare": config.spare_inbox or None,
             "spare_events": counted[config.spare_inbox]["events"] if config.spare_inbox else 0,
+            "spare_error": counted[config.spare_inbox].get("error") if config.spare_inbox else None,
             "spare_taken": inbox.spare_taken,
             "spare_problem": inbox.spare_problem if inbox.spare_problem != "absent" else None,
             "unreadable": dict(sorted(inbox.unreadable.items())[:100]),

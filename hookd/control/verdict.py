@@ -86,6 +86,12 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
             f"the inbox {inbox['error']}: events hook-send keeps there (while hookd is away or slow) "
             f"cannot be counted, nor taken; {listing_fix(inbox['error'].rpartition(': ')[2])}"
         )
+    if inbox.get("spare_error") and not inbox.get("spare_problem"):
+        # Where hook-send writes when the inbox cannot take a file: its events are not taken either.
+        reasons.append(
+            f"the spare inbox {inbox['spare_error']}: events hook-send keeps there cannot be counted, nor "
+            f"taken; {listing_fix(inbox['spare_error'].rpartition(': ')[2])}"
+        )
     if inbox.get("spare_problem") and inbox.get("spare_events"):
         # Nothing moves them: shown on the spare inbox's line alone, it read as healthy.
         reasons.append(

@@ -78,17 +78,31 @@ class DaemonParts:
 
     def stall_reasons(self) -> list[str]:
         """Why hookd is not making progress (liveness.py); [] while it is."""
-        config = self.config
+        config, now = self.config, time.monotonic()
+        # Not judged across a time the loop did not run (a SIGSTOP): nothing could move then.
+        ran_again_at = self.state.loop_lag.ran_again_at(config.stall_after_s, now)
         reasons = liveness.stall_reasons(
             self.state.progress,
             self.spool.pending_events,
             config.stall_after_s,
             config.spool_fsync,
             config.spool_fsync_interval_ms / 1000,
+            now,
+            ran_again_at,
         )
         reasons += self.socket_problems()
-        unswept_s = time.monotonic() - self.inbox.swept_at
+        unswept_s = now - max(self.inbox.swept_at, ran_again_at or 0.0)
         if unswept_s > config.stall_after_s + config.inbox_poll_ms / 1000:
+            opening = self.inbox.opening_since
+            if opening is not None and now - opening > config.stall_after_s:
+                # Not counted here: the loop would wait on that filesystem too.
+                reasons.append(
+                    f"the inbox has not been swept for {unswept_s:.1f}s: its sweep has waited "
+                    f"{now - opening:.1f}s for the filesystem of "
+                    f"{' or '.join(filter(None, (self.inbox.directory, self.inbox.spare)))} to answer (a mount "
+                    "that hung?); events hook-send keeps there are not taken"
+                )
+                return reasons
             counted = inbox_count(config.inbox_dir)  # only looked at when sweeps have stopped
             if counted.get("error"):
                 reasons.append(f"the inbox has not been swept for {unswept_s:.1f}s: {counted['error']}")

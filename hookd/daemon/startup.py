@@ -22,6 +22,7 @@ from hookd.control.server import ControlServer
 from hookd.descriptors import Capped, follow_limit, soft_limit
 from hookd.daemon.backlog import redact_backlog, settings_digest
 from hookd.daemon.sockets import DaemonSockets
+from hookd.daemon.stalls import say_stalls
 from hookd.dirwatch import DirectoryWatch
 from hookd.envelope import EnvelopeBuilder
 from hookd.ingest.http_listener import HttpListener
@@ -227,11 +228,13 @@ class DaemonStartup(DaemonSockets):
         if on_publish is not None:
             start("spool-redacted-on-publish", on_publish.run, may_finish=True)
         self.lag_task = start("loop-lag", self.state.loop_lag.run, restartable=True)
+        start("stalls", lambda: say_stalls(self.stall_reasons), restartable=True)
         self.socket_watch = start("sockets", self.keep_sockets, restartable=True)
         self.directory_watch = start("directories", directories.run, restartable=True)
         capped: list[Capped] = [c for c in (self.http, self.metrics) if c is not None]
-        if capped:  # the limit the caps were fitted to, followed (prlimit may lower it)
-            start("descriptors", lambda: follow_limit(capped, soft_limit()), restartable=True)
+        # The limit followed (prlimit may lower it): the caps refitted, and a lowered one said even with
+        # nothing capped, since past it the owner's own connections are closed unanswered.
+        start("descriptors", lambda: follow_limit(capped, soft_limit()), restartable=True)
         log.info(
             "hookd_started",
             version=__version__,

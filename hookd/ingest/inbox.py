@@ -23,9 +23,11 @@ file others can write is refused (inbox_files.py).
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import structlog
 
@@ -51,6 +53,7 @@ from hookd.state import InboxStats
 
 # Told how far a long pass has gone: (what it does, files done, files in all).
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
 
 log = structlog.get_logger("hookd.inbox")
 
@@ -84,6 +87,7 @@ class Inbox:
         self.spooled_unsure: set[str] = set()
         self.blocked: str | None = None  # the file the last sweep stopped at: the pipeline could not take it
         self.tmp_seen: dict[str, float] = {}  # temporary files left by hook-send -> when a sweep first saw them
+        self.opening_since: float | None = None  # a sweep waits on its directories' filesystem since (liveness)
 
     def _sources(self) -> list[str]:
         """The inbox, and the spare inbox when it exists and is trusted."""
@@ -144,9 +148,19 @@ class Inbox:
             ]
         return [(os.path.join(directory, name), dir_fd) for name, directory, dir_fd in sorted(named)]
 
+    async def _on_disk(self, call: Callable[[], T]) -> T:
+        """``call``, the sweep's opening or listing of its directories, in a thread: one on a filesystem
+        that stops answering (a spare inbox on a network mount that hung) would hold the event loop, and
+        every connection with it, for as long. How long it has waited is for liveness (daemon/parts.py)."""
+        self.opening_since = time.monotonic()
+        try:
+            return await asyncio.to_thread(call)
+        finally:
+            self.opening_since = None
+
     async def sweep(self, progress: Progress | None = None) -> int:
         """Take every waiting frame into the spool, oldest first; return how many were taken."""
-        sources = open_sources(self._sources(), self.problems.directory)
+        sources = await self._on_disk(lambda: open_sources(self._sources(), self.problems.directory))
         try:
             retried = 0
             if self.blocked is not None:
@@ -173,7 +187,7 @@ class Inbox:
 
     async def _sweep(self, sources: list[Source], progress: Progress | None) -> int:
         # In a thread: the listing of a directory of many names would hold the event loop
-        paths = await asyncio.to_thread(self._pending_paths, sources)
+        paths = await self._on_disk(lambda: self._pending_paths(sources))
         done: list[tuple[str, int]] = []
         removed = 0
         self.waiting = 0
@@ -254,7 +268,7 @@ class Inbox:
         taken = []
         now, seen = time.monotonic(), {}
         for directory, dir_fd in sources:
-            for name in await asyncio.to_thread(os.listdir, dir_fd):
+            for name in await self._on_disk(functools.partial(os.listdir, dir_fd)):
                 if name.startswith(TMP_PREFIX):
                     key = os.path.join(directory, name)
                     seen[key] = self.tmp_seen.get(key, now)

@@ -57,6 +57,11 @@ _FIXES = {
 }
 _FIX_BY_TEXT = {os.strerror(code): fix for code, fix in _FIXES.items()}
 _FIX_BY_TEXT[OTHER_USERS] = "another user's directory is in its place: move it away, and hookd makes its own again"
+# What status says of an inbox whose listing has not returned (control/inbox_counter.py).
+NOT_ANSWERING = "its filesystem does not answer"
+_FIX_BY_TEXT[NOT_ANSWERING] = (
+    "check the mount it is on (a network filesystem that hung, a failing disk: dmesg), or point it at a local directory"
+)
 
 
 def listing_fix(error: str) -> str:

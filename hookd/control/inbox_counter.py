@@ -1,0 +1,45 @@
+"""The inboxes counted for `hookd status`, without waiting on a filesystem that does not answer.
+
+Each inbox is listed in a thread (a hundred thousand files take a tenth of a second). A listing
+that does not return (the spare inbox on a network mount that hung) must not hold the answer: the
+status would never come, and `hookd status` would say it cannot tell, while the stall it could name
+goes on. Nor may each request start another listing behind it: every one would hold a thread of the
+loop's executor for good, the one the spool's fsync runs in too. So an inbox is listed by one
+thread at a time, the requests that come meanwhile share it, and each waits for it at most
+``WAIT_S``; past that the inbox is reported as not answering, with how long it has not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from hookd.control.snapshot import inbox_count
+from hookd.ingest.inbox_files import NOT_ANSWERING
+
+WAIT_S = 1.0
+
+
+class InboxCounter:
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+        self.running: dict[str, tuple[asyncio.Future[dict[str, Any]], float]] = {}
+
+    async def counts(self) -> dict[str, dict[str, Any]]:
+        """inbox_count of each inbox, by path; one whose listing has not returned within WAIT_S is
+        {"events": 0, "error": "cannot read <path> (...): its filesystem does not answer"}."""
+        loop = asyncio.get_running_loop()
+        for path in self.paths:
+            if path not in self.running:
+                self.running[path] = (loop.run_in_executor(None, inbox_count, path), time.monotonic())
+        await asyncio.wait([future for future, _ in self.running.values()], timeout=WAIT_S)
+        counted = {}
+        for path, (future, since) in list(self.running.items()):
+            if future.done():
+                del self.running[path]
+                counted[path] = future.result()
+            else:
+                waited = time.monotonic() - since
+                counted[path] = {"events": 0, "error": f"cannot read {path} (waited {waited:.1f}s): {NOT_ANSWERING}"}
+        return counted
