@@ -28,10 +28,15 @@ def frame(body: bytes, handoff_id: str, sent_ns: int) -> bytes:
 
 
 def put(inbox: str, sent_ns: int, handoff_id: str, data: bytes) -> str:
-    path = os.path.join(inbox, "%020d-1-%s.hookd" % (sent_ns, handoff_id))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    """Leave a frame in ``inbox`` as hook-send does: written under a temporary name, then renamed, so
+    a sweep of a running daemon never reads it half-written (a frame read empty is refused as bad_header)."""
+    name = "%020d-1-%s.hookd" % (sent_ns, handoff_id)
+    path = os.path.join(inbox, name)
+    temporary = os.path.join(inbox, ".tmp-" + name)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
+    os.rename(temporary, path)
     return path
 
 
