@@ -96,6 +96,17 @@ def _master_options(url_options: Mapping[str, Any], ssl_class: type) -> dict[str
     return options
 
 
+# What redis-py's sentinel connection raises, in place of READONLY (or a blocked command's UNBLOCKED), from the
+# server it was told is the master: that server has become a replica since.
+DEMOTED = "The previous master is now a slave"
+
+
+def demoted(exc: BaseException) -> bool:
+    """The master the sentinels named answered as a replica (redis-py disconnects, and the next connection asks
+    the sentinels again)."""
+    return isinstance(exc, redis.exceptions.ConnectionError) and str(exc) == DEMOTED
+
+
 class NoMaster(redis.exceptions.ConnectionError):
     """No sentinel named the master; ``errors`` holds each sentinel's failure (None: it
     answered, but knew no such master that is up)."""
