@@ -128,3 +128,24 @@ def test_a_master_made_a_replica_by_hand_is_said_as_such_not_as_down(hookd_proce
     sessions = [e[b"session"].decode() for e in stream_entries(master.client())]
     assert sessions == ["first", "held-0", "held-1", "held-2"]
     assert daemon.stop() == 0
+
+
+@pytest.mark.parametrize(
+    "url, fix, not_said",
+    [
+        ("redis at redis://127.0.0.1:6379/0", "start Redis where redis_url points", "sentinel"),
+        ("redis master 'main' (sentinels 10.0.0.5:26379)", "start the master the sentinels name", "start Redis"),
+        ("redis cluster at redis://10.0.0.5:7000", "serves the stream's hash slot", "start Redis"),
+    ],
+    ids=["url", "sentinel", "cluster"],
+)
+def test_the_fix_for_a_redis_down_names_where_hookd_publishes(url, fix, not_said):
+    from hookd.control.verdict import verdict
+
+    status = {
+        "redis": {"url": url, "state": "down", "last_error": "refused"},
+        "spool": {"events": 3, "bytes": 0, "max_bytes": 1, "dropped": 0},
+        "breaker": {"state": "open"},
+    }
+    _, reasons = verdict(status)
+    assert fix in reasons[0] and not_said not in reasons[0], reasons[0]

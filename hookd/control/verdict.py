@@ -25,7 +25,7 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     if status["redis"]["state"] == "down":
         reasons.append(
             f"redis is down ({status['redis']['last_error']}); {plural(spool['events'], 'event')} spooled, sent once it "
-            f"answers; fix: {redis_down_fix(status['redis']['url'])}"
+            f"answers; fix: {redis_down_fix(status['redis'].get('url') or '')}"
         )
     elif status["redis"]["state"] == "holding_writes":
         reasons.append(
