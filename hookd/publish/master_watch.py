@@ -51,7 +51,8 @@ async def _switched(conn: Connection, pool: SentinelConnectionPool, every_s: flo
         if not conn.is_connected:
             continue  # not yet connected, or dropped: the next connect asks the sentinels itself
         try:
-            host, port = await pool.sentinel_manager.discover_master(pool.service_name)
+            # The pool's own ask: on a change it also drops its idle connections, which would still go to the old one.
+            host, port = await pool.get_master_address()  # type: ignore[no-untyped-call, unused-ignore]  # unannotated in redis-py
         except FAILURES:
             continue  # none names a master (a failover in progress) or answers: the connection's own failures say it
         if (host, int(port)) != (conn.host, int(conn.port)):
