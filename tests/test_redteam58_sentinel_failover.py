@@ -100,7 +100,9 @@ def test_a_sentinel_failover_under_load_loses_at_most_what_the_old_master_took_b
     print("lost with the old master:", {sender: len(numbers) for sender, numbers in lost.items()})
     if any(lost.values()):  # what the old master took after the promotion, and before hookd left it: said
         assert len(events(daemon, "redis_lost_events")) == 1, daemon.log_text()[-3000:]
-    assert hookd_cli(daemon.env, "status").returncode == 0
+    # Redis's loss, said in red under the redis row without changing the exit code (docs/status.md).
+    code, status = status_json(daemon)
+    assert (code, status["redis"]["state"], bool(status["redis"]["lost"])) == (0, "up", any(lost.values())), status
     assert daemon.stop() == 0
 
 
