@@ -74,7 +74,7 @@ def test_hookd_leaves_a_master_the_sentinels_no_longer_name(hookd_process_factor
     wait_until(lambda: setup.current_master() is replica, timeout=30, what="the sentinel to promote the replica")
     # On the base the connection stayed until the old master was demoted, and then as its replica (a read
     # needs no master): every batch sent before that went to a server that was about to throw it away.
-    wait_until(lambda: hookd_clients(old) == 0, timeout=10, what="hookd to leave the old master")
+    wait_until(lambda: hookd_clients(old) == 0, timeout=20, what="hookd to leave the old master")
     for i in range(5):
         daemon.send_stop(f"after-{i}")
     wait_until(lambda: replica.client().xlen(STREAM) == 10, timeout=30, what="the next 5 on the new master")
