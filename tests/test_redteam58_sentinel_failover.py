@@ -21,6 +21,7 @@ from redis_topologies import SentinelSetup, assert_lost_at_most_one_window
 from test_faults import FramedSender, assert_each_sender_exactly_once_in_order, finish, running
 
 from conftest import log_records, stream_entries, wait_until
+from test_sentinel import sentinel_hookd, sentinel_setup  # noqa: F401  (a fixture: one master, one replica)
 from test_status import hookd_cli, status_json, wait_status
 
 pytestmark = pytest.mark.process
@@ -28,23 +29,8 @@ pytestmark = pytest.mark.process
 STREAM = "hookd:events"
 
 
-@pytest.fixture
-def sentinel_setup(tmp_path):
-    setup = SentinelSetup(tmp_path / "sentinel-setup", replicas=1)
-    setup.start()
-    yield setup
-    setup.stop()
-
-
 def sentinel_daemon(hookd_process_factory, setup: SentinelSetup, **settings):
-    return hookd_process_factory(
-        redis_url="redis://unused.invalid:1/0",
-        redis_sentinel=setup.sentinels,
-        redis_sentinel_master=setup.master_name,
-        redis_timeout_s="1",
-        breaker_backoff_max_s="1",
-        **settings,
-    )
+    return sentinel_hookd(hookd_process_factory, setup, redis_timeout_s="1", breaker_backoff_max_s="1", **settings)
 
 
 def hookd_clients(server) -> int:
