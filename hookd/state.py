@@ -28,6 +28,28 @@ MAX_NAME_CHARS = 64
 OTHER = "other"
 
 
+# How topology.describe begins to name a master found through Sentinel, and a Cluster: the fix for a Redis that
+# cannot be reached is not the same there (redis_url's host is not where hookd publishes).
+SENTINEL_WHERE = "redis master "
+CLUSTER_WHERE = "redis cluster at "
+
+
+def redis_down_fix(where: str) -> str:
+    """What to do when nothing answers where hookd publishes (``where``: topology.describe's words, status's url)."""
+    if where.startswith(SENTINEL_WHERE):
+        return (
+            "start the master the sentinels name, or wait for their failover to finish (`SENTINEL MASTERS` on a "
+            "sentinel shows it); behind Sentinel redis_url's host is not used: correct redis_sentinel or "
+            "redis_sentinel_master if they are wrong (`hookd config` shows them)"
+        )
+    if where.startswith(CLUSTER_WHERE):
+        return (
+            "start the node that serves the stream's hash slot, or let one of its replicas take over (`redis-cli "
+            "--cluster check` names it); or correct redis_url and redis_cluster_nodes (`hookd config` shows them)"
+        )
+    return "start Redis where redis_url points, or correct redis_url (`hookd config` shows it)"
+
+
 class RedisHealth(msgspec.Struct):
     # up / down (not reached, or the login refused) / refusing (answers with errors) / unconfirmed (too few
     # replicas confirmed a batch) / unknown

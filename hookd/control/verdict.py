@@ -10,6 +10,7 @@ from typing import Any
 
 from hookd import liveness, log_sink
 from hookd.ingest.inbox_files import listing_fix, spare_fix
+from hookd.state import redis_down_fix
 from hookd.units import plural
 
 HEALTHY, DEGRADED, NOT_RUNNING, UNKNOWN = 0, 1, 2, 3
@@ -24,7 +25,7 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
     if status["redis"]["state"] == "down":
         reasons.append(
             f"redis is down ({status['redis']['last_error']}); {plural(spool['events'], 'event')} spooled, sent once it "
-            "answers; fix: start Redis where redis_url points, or correct redis_url (`hookd config` shows it)"
+            f"answers; fix: {redis_down_fix(status['redis'].get('url') or '')}"
         )
     elif status["redis"]["state"] == "holding_writes":
         reasons.append(

@@ -56,6 +56,13 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
         hint = " (if that port speaks plain Redis, not TLS, use redis://)" if uses_tls(settings) and connecting else ""
         timeout = settings.connect_timeout_s if connecting else settings.timeout_s
         return f"{where} did not answer within {timeout:g}s{hint}"
+    if sentinel.demoted(exc):
+        return (
+            f"{where}: the server the sentinels named as the master answers as a read-only replica now (READONLY: "
+            f"{text}): a failover is under way, or one was made without the sentinels; events spool, and each new "
+            "connection asks the sentinels again and goes to the master they name; if this lasts, `SENTINEL "
+            "MASTERS` on a sentinel shows which server they name and its flags"
+        )
     if isinstance(exc, (redis.exceptions.ConnectionError, OSError)):
         if refused(exc):
             return f"{where} refused the connection (is redis-server running?)"

@@ -14,7 +14,7 @@ import time
 import redis.exceptions
 import structlog
 
-from hookd.publish import topology
+from hookd.publish import sentinel, topology
 from hookd.publish.breaker import CLOSED, OPEN, CircuitBreaker
 from hookd.publish.failures import describe_failure, refuses_batch
 from hookd.publish.exposure import open_to_all
@@ -22,7 +22,7 @@ from hookd.publish.pace import SlowLink, WritesHeld, is_busy
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.answers import GapError, ReplicasBehind, UnexpectedReply
 from hookd.spool import Spool
-from hookd.state import DaemonState
+from hookd.state import DaemonState, redis_down_fix
 
 # Refused index keys kept for status: enough to name the problem, not one per session forever.
 MAX_REFUSED_KEYS = 100
@@ -38,8 +38,8 @@ def redis_state(settings: RedisSettings, exc: BaseException) -> str:
         return "unconfirmed"
     if is_busy(exc):
         return "busy_script"
-    if isinstance(exc, WritesHeld):
-        return "holding_writes"
+    if isinstance(exc, WritesHeld) or sentinel.demoted(exc):
+        return "holding_writes"  # a master the sentinels named, demoted: a failover's moment, not a Redis to start
     if isinstance(exc, SlowLink):
         return "slow"
     answering = (GapError, UnexpectedReply, redis.exceptions.BusyLoadingError, redis.exceptions.AskError)
@@ -116,8 +116,8 @@ class HealthReport:
                 "redis_down",
                 error=message,
                 spooled=self.spool.pending_events,
-                hint="events are spooling until Redis takes them; when nothing answers there, start Redis "
-                "where redis_url points, or correct redis_url (`hookd config` shows it)",
+                hint="events are spooling until Redis takes them; when nothing answers there, "
+                + redis_down_fix(topology.describe(self.redis_settings)),
             )
         elif changed and state == "slow":
             log.warning(

@@ -24,6 +24,7 @@ from hookd.publish.landed import Landed
 from hookd.publish.linger import Linger
 from hookd.publish.lost import LostEvents
 from hookd.publish.migration import SlotMove
+from hookd.publish.master_watch import on_master
 from hookd.publish.pace import Pace
 from hookd.publish.script import sender
 from hookd.publish.settings import PublishSettings
@@ -79,7 +80,7 @@ class InFlight:
                 await self.writer.ready(conn)
             self.bytes = 0
             with paced(conn, None):
-                await self._stream_on(conn)
+                await on_master(conn, self._stream_on(conn))
 
     async def _idle(self, conn: Connection) -> bool:
         """Wait for events; every breaker_backoff_max_s of none, check what landed is still in Redis

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 
 import redis.asyncio as aioredis
 import redis.exceptions
+import structlog
 
 from hookd.publish import topology
 from hookd.publish.breaker import HALF_OPEN
@@ -27,6 +28,7 @@ from hookd.publish.health import HealthReport
 from hookd.publish.landed import Landed
 from hookd.publish.in_flight import InFlight
 from hookd.publish.lost import LostEvents
+from hookd.publish.master_watch import MasterSwitched
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.publish.migration import SlotMove, is_ask
 from hookd.publish.pace import Pace
@@ -38,6 +40,8 @@ from hookd.spool import Batch, Spool
 from hookd.state import DaemonState, PublisherHealth
 
 __all__ = ["Publisher"]
+
+log = structlog.get_logger("hookd.publish")
 
 # MOVED replies followed in a row before the next one counts as a failure (a cluster that
 # keeps changing its mind is backed off from like one that is down).
@@ -251,6 +255,17 @@ class Publisher:
         (migration.py): an ASK sends the first batch to the node it names, and on
         TRYAGAIN hookd waits a moment.
         """
+        if isinstance(exc, MasterSwitched):
+            log.warning(
+                "redis_master_switched",
+                was=f"{exc.was[0]}:{exc.was[1]}",
+                now=f"{exc.now[0]}:{exc.now[1]}",
+                spooled=self.spool.pending_events,
+                hint="a failover: the batches the old master had not answered go to the new one; what it took "
+                "and had not passed to its replicas is lost with it (said as redis_lost_events), unless "
+                "redis_wait_replicas is set (docs/redis.md)",
+            )
+            return
         if is_ask(exc):
             self.slot_move.asked(exc)
             batch = await self._next_batch(self.settings.batch_max_events)

@@ -14,6 +14,7 @@ clients here keep the exceptions (NoMaster), so that hookd can name the cause an
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any, cast
@@ -94,6 +95,17 @@ def _master_options(url_options: Mapping[str, Any], ssl_class: type) -> dict[str
     if options.pop("connection_class", None) is ssl_class:
         options["ssl"] = True
     return options
+
+
+# What redis-py's sentinel connection raises, in place of READONLY (or a blocked command's UNBLOCKED), from the
+# server it was told is the master: that server has become a replica since.
+DEMOTED = "The previous master is now a slave"
+
+
+def demoted(exc: BaseException) -> bool:
+    """The master the sentinels named answered as a replica (redis-py disconnects, and the next connection asks
+    the sentinels again)."""
+    return isinstance(exc, redis.exceptions.ConnectionError) and str(exc) == DEMOTED
 
 
 class NoMaster(redis.exceptions.ConnectionError):
@@ -190,10 +202,14 @@ class _Sentinels(_AsksEach, Sentinel):
         super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
         # The same clients redis-py made (they have not connected yet), keeping their errors.
         self.sentinels = [_AskedSentinel(host=h, port=p, **kwargs) for h, p in addresses]
+        # One ask at a time: each starts by clearing the errors the last one kept, and the master watch
+        # (master_watch.py) asks beside a connection that connects.
+        self._one_ask = asyncio.Lock()
 
     async def discover_master(self, service_name: str) -> tuple[str, int]:
-        with self._asking(service_name):
-            return cast("tuple[str, int]", await super().discover_master(service_name))
+        async with self._one_ask:
+            with self._asking(service_name):
+                return cast("tuple[str, int]", await super().discover_master(service_name))
 
 
 class _SyncSentinels(_AsksEach, redis.sentinel.Sentinel):

@@ -28,6 +28,7 @@ from hookd.publish import sentinel
 from hookd.publish.addresses import host_ports
 from hookd.publish.sentinel import sentinel_addresses
 from hookd.publish.settings import RedisSettings
+from hookd.state import CLUSTER_WHERE, SENTINEL_WHERE
 
 # What a Redis call can raise. A Cluster client's topology errors are not RedisErrors.
 FAILURES = (redis.exceptions.RedisError, redis.exceptions.RedisClusterException, OSError, TimeoutError)
@@ -107,10 +108,10 @@ def check_url(url: str) -> None:
 def describe(settings: RedisSettings) -> str:
     """Where hookd publishes, for logs, status and error messages (never with the password)."""
     if settings.sentinel:
-        return f"redis master {settings.sentinel_master!r} (sentinels {settings.sentinel})"
+        return f"{SENTINEL_WHERE}{settings.sentinel_master!r} (sentinels {settings.sentinel})"
     if settings.cluster:
         seeds = f" (or {settings.cluster_nodes})" if settings.cluster_nodes else ""
-        return f"redis cluster at {mask_url(settings.url)}{seeds}"
+        return f"{CLUSTER_WHERE}{mask_url(settings.url)}{seeds}"
     return f"redis at {mask_url(settings.url)}"
 
 

@@ -1,0 +1,78 @@
+"""Behind Sentinel: the stream's connection leaves a master the sentinels no longer name.
+
+redis-py asks the sentinels for the master only when a connection connects, and hookd streams
+batch after batch on one connection. After a failover the old master is made a replica of the
+new one only when a sentinel gets round to it (seconds after the promotion, or never while it is
+cut off), and until then it takes every batch: all of them are thrown away as it syncs from the
+new master. So while the stream's connection is open, the sentinels are asked again every
+WATCH_S; once they name another server, the stream stops (its batches in flight are not
+committed: the spool rewinds) and starts again on a connection to the master they name. What
+the old master took before the sentinels named the new one is what replication can lose
+(docs/redis.md), said by the marks' check (lost.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
+
+import redis.exceptions
+from redis.asyncio.connection import Connection
+from redis.asyncio.sentinel import SentinelConnectionPool
+
+from hookd.publish.topology import FAILURES
+
+WATCH_S = 1.0
+
+T = TypeVar("T")
+
+
+class MasterSwitched(redis.exceptions.ConnectionError):
+    """The sentinels name another master than the server the stream's connection is on."""
+
+    def __init__(self, was: tuple[str, int], now: tuple[str, int]) -> None:
+        super().__init__(
+            f"the sentinels name {now[0]}:{now[1]} as the master, no longer {was[0]}:{was[1]} (a failover): "
+            "the batches not yet answered go there"
+        )
+        self.was, self.now = was, now
+
+
+def watched(conn: Connection) -> SentinelConnectionPool | None:
+    """The pool whose sentinels name ``conn``'s master, or None (not behind Sentinel)."""
+    pool = getattr(conn, "connection_pool", None)
+    return pool if isinstance(pool, SentinelConnectionPool) and pool.is_master else None
+
+
+async def _switched(conn: Connection, pool: SentinelConnectionPool, every_s: float) -> MasterSwitched:
+    while True:
+        await asyncio.sleep(every_s)
+        if not conn.is_connected:
+            continue  # not yet connected, or dropped: the next connect asks the sentinels itself
+        try:
+            # The pool's own ask: on a change it also drops its idle connections, which would still go to the old one.
+            host, port = await pool.get_master_address()  # type: ignore[no-untyped-call, unused-ignore]  # unannotated in redis-py
+        except FAILURES:
+            continue  # none names a master (a failover in progress) or answers: the connection's own failures say it
+        if (host, int(port)) != (conn.host, int(conn.port)):
+            return MasterSwitched((conn.host, int(conn.port)), (host, int(port)))
+
+
+async def on_master(conn: Connection, work: Awaitable[T], every_s: float = WATCH_S) -> T:
+    """``work`` on ``conn``; cancelled, with MasterSwitched raised, once the sentinels name another master."""
+    pool = watched(conn)
+    task = asyncio.ensure_future(work)
+    if pool is None:
+        return await task
+    watch = asyncio.ensure_future(_switched(conn, pool, every_s))
+    try:
+        await asyncio.wait((task, watch), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, watch):
+            if not pending.done():
+                pending.cancel()
+        await asyncio.gather(task, watch, return_exceptions=True)
+    if task.done() and not task.cancelled():
+        return task.result()  # it ended (a failure) before the sentinels named another master
+    raise watch.result()
