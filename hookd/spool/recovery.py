@@ -15,6 +15,7 @@ from typing import NamedTuple
 import structlog
 
 from hookd.paths import UnsafePathError, open_private
+from hookd.spool.cursor_segment import read_segment
 from hookd.spool.files import SegmentFiles
 from hookd.spool.records import valid_end
 from hookd.spool.segments import Position, list_segments, read_cursor
@@ -50,8 +51,13 @@ def recover(directory: str, dir_fd: int) -> Recovered:
         files.sizes[seg] = _regular_size(files.path(seg), dir_fd)
     last = segments[-1]
     path = files.path(last)
+    cursor = read_cursor(directory, segments, dir_fd)
+    around = None
     try:
-        end, valid, damaged = valid_end(path, dir_fd)
+        if cursor.segment == last:  # read once for the count after the cursor and its neighbours too
+            (end, valid, damaged), around = read_segment(path, dir_fd, last, cursor.offset, chains=True)
+        else:
+            end, valid, damaged = valid_end(path, dir_fd)
     except OSError as exc:
         # Where its valid records end is unknown (EIO): it is left as it is, read when the disk reads
         # again (reader.py tries again), and the events of this run go to a new segment.
@@ -59,7 +65,7 @@ def recover(directory: str, dir_fd: int) -> Recovered:
         files.write_seg = last + 1
         files.sizes[last + 1] = files.counts[last + 1] = 0
         write_fd = files.create(last + 1)
-        return Recovered(files, write_fd, read_cursor(directory, segments, dir_fd), 0, (path, exc))
+        return Recovered(files, write_fd, cursor, 0, (path, exc))
     files.counted(last, valid)
     # Records whose checksum fails but whose lengths held were written: counted as waiting, and as
     # lost when the reader meets them (damage.py), like a finished segment's from its count file.
@@ -79,7 +85,10 @@ def recover(directory: str, dir_fd: int) -> Recovered:
             os.truncate(write_fd, end)  # by its descriptor: the file in the spool hookd holds
         files.sizes[last] = end
         files.write_seg = last
-        return Recovered(files, write_fd, read_cursor(directory, segments, dir_fd), torn_bytes, None)
+        if around is not None and cursor.offset <= end:
+            files.around = around._replace(size=end, skipped_after=max(0, around.skipped_after - torn_bytes))
+        files.around_read = cursor.segment == last  # read above: not again (files.around_cursor)
+        return Recovered(files, write_fd, cursor, torn_bytes, None)
     except BaseException:
         os.close(write_fd)
         raise
