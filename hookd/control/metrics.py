@@ -56,7 +56,11 @@ class DaemonCollector:
         state = self.state
         reports = state.report()
         spool = reports.spool()
-        yield CounterMetricFamily("hookd_events_received", "Events received: accepted, refused (framing too) or dropped as repeats", value=state.received)
+        yield CounterMetricFamily(
+            "hookd_events_received",
+            "Events received: accepted, refused (framing too) or dropped as repeats",
+            value=state.received,
+        )
         yield CounterMetricFamily("hookd_events_accepted", "Events spooled", value=state.accepted)
         yield CounterMetricFamily("hookd_events_published", "Events added to the stream", value=state.published)
         yield CounterMetricFamily("hookd_batches_published", "Publish calls that went through", value=state.batches)
@@ -74,7 +78,10 @@ class DaemonCollector:
         yield _per("hookd_redactions", "Secrets redacted, per rule", "rule", state.redactions)
         yield _per("hookd_events_rejected", "Frames refused", "reason", state.rejected)
         yield _per(
-            "hookd_control_refused", "Control socket requests refused (control_refused)", "reason", state.control_refused
+            "hookd_control_refused",
+            "Control socket requests refused (control_refused)",
+            "reason",
+            state.control_refused,
         )
         yield _per(
             "hookd_events_withheld",

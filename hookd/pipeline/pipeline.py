@@ -225,7 +225,9 @@ class Pipeline:
         then ``work(body)`` (if any)."""
         self.state.received += 1
         if not self.accepting:
-            raise self.refusals.refuse(Reason.UNAVAILABLE, "hookd is shutting down; keep the event and resend it", header)
+            raise self.refusals.refuse(
+                Reason.UNAVAILABLE, "hookd is shutting down; keep the event and resend it", header
+            )
         if not from_inbox and header.handoff_id is not None and self.held_back.active():
             self.held_back.refused(header.handoff_id)
             raise self.refusals.refuse(

@@ -117,7 +117,7 @@ class SegmentFiles:
         """What is around ``position`` from one read of its segment: the one made at start
         (recovery.py, or here the first time), while the segment is still the size read."""
         around, seg = self.around, position.segment
-        if around is not None and (around.segment, around.offset, around.size) == (seg, position.offset, self.sizes[seg]):
+        if around is not None and around[:3] == (seg, position.offset, self.sizes[seg]):
             return around
         if self.around_read or seg == self.write_seg:  # the start's cursor only, in a finished segment
             return None
