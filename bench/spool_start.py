@@ -13,34 +13,19 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import tempfile
 import time
 
+from spool_around_cursor import arguments, fill
+
 from hookd.spool import Spool
-from hookd.spool.event import Event
 
 
 def rchar() -> int:
     with open("/proc/self/io") as f:
         return int(dict(line.split(": ") for line in f.read().splitlines())["rchar"])
-
-
-def fill(directory: str, count: int, size: int, segment_bytes: int, committed: int) -> None:
-    spool = Spool(directory, segment_bytes=segment_bytes, fsync="never", max_bytes=64 * segment_bytes)
-    now = time.time_ns()
-    for at in range(0, count, 1000):
-        spool.append_many(
-            [Event(n + 1, "h", f"e{n}", "Stop", "s", "", b"x" * size, f"id-{n}", now) for n in range(at, at + 1000)]
-        )
-    done = 0
-    while done < committed and (batch := spool.read_batch(min(1000, committed - done), 1 << 30)).events:
-        spool.commit(batch)
-        done += len(batch.events)
-    spool.save_cursor()
-    spool.close()
 
 
 def measure(directory: str, segment_bytes: int, rounds: int) -> None:
@@ -58,12 +43,7 @@ def measure(directory: str, segment_bytes: int, rounds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=60_000)
-    parser.add_argument("--bytes", type=int, default=1000)
-    parser.add_argument("--segment-bytes", type=int, default=64 << 20)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments()
     base = tempfile.mkdtemp(prefix="hookd-bench-start-")
     try:
         for name, events, segment_bytes in (

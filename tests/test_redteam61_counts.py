@@ -13,7 +13,7 @@ import urllib.request
 
 from conftest import free_port, wait_until
 from faultfs_daemon import NEEDS_FAULTFS, faulty_daemon, send, status  # noqa: F401 (a fixture)
-from test_redteam43_spool_damage import spool_a_run
+from test_redteam49_start_eio import started_unreadable
 
 from hookd.control.client import request
 from hookd.control.status_text import render
@@ -75,12 +75,7 @@ def test_control_refusals_are_on_the_metrics_endpoint(hookd_factory, redis_db):
 @NEEDS_FAULTFS[0]
 @NEEDS_FAULTFS[1]
 def test_a_backlog_not_counted_is_said_a_lower_bound_until_a_read_counts_it(faulty_daemon):
-    daemon, fs, redis = faulty_daemon()
-    spool_a_run(daemon, 6)
-    fs.set_rules([{"op": "read", "path": "/spool/*.seg", "errno": "EIO", "count": -1}])
-    redis.start()
-    daemon.start()
-    assert fs.faults(), "the read fault did not fire"
+    daemon, fs, _ = started_unreadable(faulty_daemon)
     assert send(daemon, 6) == "delivered"
     code, doc = status(daemon)
     # The code before: "events": 1 and nothing else, as if one event waited.
