@@ -179,3 +179,13 @@ def test_a_kill_during_writes_then_damaged_count_files_lose_and_repeat_nothing(h
     control = str(daemon.socket.parent / "control.sock")
     wait_until(lambda: request(control, "status")["spool"]["events"] == 0, timeout=30, what="nothing waiting")
     assert '"spool_count_file_ignored"' in daemon.log_text()
+
+
+def test_the_records_around_the_cursor_are_let_go_once_asked(tmp_path):
+    committed_spool(tmp_path, 10, 5)
+    spool = open_spool(tmp_path, segment_bytes=64 << 20)
+    assert [e.seq for e in spool.around_cursor()] == [4, 5]
+    assert spool._files.around is None  # not held for the daemon's life
+    assert [e.seq for e in spool.around_cursor()] == [4, 5]  # asked again: read as before
+    assert drain(spool) == [5, 6, 7, 8, 9]
+    spool.close()

@@ -44,6 +44,8 @@ def around_cursor(files: SegmentFiles, cursor: Position) -> tuple[Event | None, 
         first = _record(files, after, 0, files.sizes.get(after, 0), last=False)
     else:
         first = None
+    if around is not None:
+        files.around = None  # asked once, at start: its records (up to MAX_RECORD_BYTES each) let go
     return _decoded(last), _decoded(first)
 
 
