@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """What a start reads of a large spool, and how long it takes: ``Spool(...)`` opened (recovery, the
-backlog's count) and ``around_cursor()`` (publish/lost.py's check), bytes read counted by the kernel
-(rchar of /proc/self/io), the page cache warm (each round opens the spool again).
+backlog's count), ``around_cursor()`` (publish/lost.py's check) and the hand-off ids received in the
+last KEEP_S (inspect.spooled_handoffs, no inbox file waiting), as daemon/startup.py asks; bytes read
+counted by the kernel (rchar of /proc/self/io), the page cache warm (each round opens the spool again).
 
 Two spools of ``--events`` events of ``--bytes`` each in segments of ``--segment-bytes``: ``newest``,
 one segment with the cursor halfway through it; ``older``, the cursor halfway through the first of
@@ -20,7 +21,9 @@ import time
 
 from spool_around_cursor import arguments, fill
 
+from hookd.handoffs import KEEP_S
 from hookd.spool import Spool
+from hookd.spool.inspect import spooled_handoffs
 
 
 def rchar() -> int:
@@ -31,8 +34,14 @@ def rchar() -> int:
 def measure(directory: str, segment_bytes: int, rounds: int) -> None:
     for _ in range(rounds):
         before, started = rchar(), time.perf_counter()
-        spool = Spool(directory, segment_bytes=segment_bytes, fsync="never", max_bytes=64 * segment_bytes)
+        since = time.time_ns() - int(KEEP_S * 1e9)
+        try:
+            spool = Spool(directory, segment_bytes, "never", max_bytes=64 * segment_bytes, handoffs_since_ns=since)
+            read = spool.handoffs_at_start
+        except TypeError:  # a hookd before h180: the recovery gathers none
+            spool, read = Spool(directory, segment_bytes, "never", max_bytes=64 * segment_bytes), None
         last, first = spool.around_cursor()
+        spooled_handoffs(directory, since, set(), spool.dir_fd, None, *([read] if read is not None else []))
         seconds, read = time.perf_counter() - started, rchar() - before
         waiting, cursor = spool.pending_events, spool.cursor
         spool.close()

@@ -189,3 +189,41 @@ def test_the_records_around_the_cursor_are_let_go_once_asked(tmp_path):
     assert [e.seq for e in spool.around_cursor()] == [4, 5]  # asked again: read as before
     assert drain(spool) == [5, 6, 7, 8, 9]
     spool.close()
+
+
+def test_the_start_reads_the_newest_segment_once_for_its_recent_handoffs(tmp_path):
+    """The daemon's start asks for the hand-off ids received lately (inspect.recent_handoffs): the
+    newest segment was read whole again for them; the recovery's read gathers them now."""
+    import time
+
+    from hookd.spool import Spool
+    from hookd.spool.event import Event
+    from hookd.spool.inspect import spooled_handoffs
+
+    now = time.time_ns()
+    spool = open_spool(tmp_path, segment_bytes=64 << 20)
+    for at in range(0, 4000, 500):
+        spool.append_many(
+            [
+                Event(n, "h", f"e{n}", "Stop", "s", "", b"x" * 1000, f"hand-{n}", now - (4000 - n) * 10**9)
+                for n in range(at, at + 500)
+            ]
+        )
+    drain(spool)
+    spool.close()
+    (segment,) = tmp_path.glob("*.seg")
+    since = now - 1000 * 10**9  # the last 1,000 events' window
+    before = bytes_read()
+    spool = Spool(str(tmp_path), 64 << 20, "interval", retain_published_s=0, handoffs_since_ns=since - 10**9)
+    found = spooled_handoffs(spool.directory, since, set(), spool.dir_fd, None, spool.handoffs_at_start)
+    read = bytes_read() - before
+    assert found == {f"hand-{n}": f"e{n}" for n in range(3000, 4000)}
+    # The code before: the recovery's read and recent_handoffs' own, twice the segment.
+    assert read < 1.1 * segment.stat().st_size, (read, segment.stat().st_size)
+    # A window that begins before the gathered one's, or a segment grown since: read again, as before.
+    assert spooled_handoffs(spool.directory, since - 2 * 10**9, set(), spool.dir_fd, None, spool.handoffs_at_start) == {
+        f"hand-{n}": f"e{n}" for n in range(2998, 4000)
+    }
+    spool.append(Event(4000, "h", "e4000", "Stop", "s", "", b"x", "hand-4000", now))
+    assert "hand-4000" in spooled_handoffs(spool.directory, since, set(), spool.dir_fd, None, spool.handoffs_at_start)
+    spool.close()

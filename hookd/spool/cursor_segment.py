@@ -11,6 +11,7 @@ read as before, so a wrong guess costs a read, never an event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from hookd.spool.records import HEADER, SegmentReader, ValidEnd
@@ -29,17 +30,20 @@ class AroundCursor(NamedTuple):
 
 
 def read_segment(
-    path: str, dir_fd: int, segment: int, offset: int, chains: bool
+    path: str, dir_fd: int, segment: int, offset: int, chains: bool, each: Callable[[bytes], None] | None = None
 ) -> tuple[ValidEnd, AroundCursor | None]:
-    """Read the whole segment: what records.valid_end says of it, and what is around ``offset``
+    """Read the whole segment: where its valid records end, how many and how many more its damage held (ValidEnd), and what is around ``offset``
     (None if the read did not land on it: ``offset`` inside a record or a stretch of damage).
-    The size in what is around is the file's as read; the caller sets its own."""
+    The size in what is around is the file's as read; the caller sets its own. ``each`` is given
+    every valid record's data (inspect.SegmentHandoffs, the start's hand-off ids)."""
     reader = SegmentReader(path, dir_fd=dir_fd, chains=chains)
     try:
         last_end = before = after = 0
         last = first = None
         landed_at: int | None = 0 if offset == 0 else None  # skipped bytes when the read reached offset
         for data, end in reader.records(limit=2**62):
+            if each is not None:
+                each(data)
             start = end - len(data) - HEADER.size
             if start >= offset:
                 if landed_at is None:  # the first record from the cursor: on it, or past it (damage across it)
