@@ -32,10 +32,11 @@ class AroundCursor(NamedTuple):
 def read_segment(
     path: str, dir_fd: int, segment: int, offset: int, chains: bool, each: Callable[[bytes], None] | None = None
 ) -> tuple[ValidEnd, AroundCursor | None]:
-    """Read the whole segment: where its valid records end, how many and how many more its damage held (ValidEnd), and what is around ``offset``
-    (None if the read did not land on it: ``offset`` inside a record or a stretch of damage).
-    The size in what is around is the file's as read; the caller sets its own. ``each`` is given
-    every valid record's data (inspect.SegmentHandoffs, the start's hand-off ids)."""
+    """Read the whole segment: where its valid records end, how many, and how many more its damage
+    held (ValidEnd); and what is around ``offset`` (None if the read did not land on it: ``offset``
+    inside a record or a stretch of damage). The size in what is around is the file's as read; the
+    caller sets its own. ``each`` is given every valid record's data (inspect.SegmentHandoffs, the
+    start's hand-off ids)."""
     reader = SegmentReader(path, dir_fd=dir_fd, chains=chains)
     try:
         last_end = before = after = 0
