@@ -20,25 +20,32 @@ from hookd.spool import Spool
 from hookd.spool.event import Event
 
 
-def fill(directory: str, count: int, size: int, segment_bytes: int) -> None:
-    spool = Spool(directory, segment_bytes=segment_bytes, fsync="never", max_bytes=8 * segment_bytes)
+def fill(directory: str, count: int, size: int, segment_bytes: int, committed: int | None = None) -> None:
+    """``count`` events in a spool, the first ``committed`` (all by default) committed."""
+    spool = Spool(directory, segment_bytes=segment_bytes, fsync="never", max_bytes=64 * segment_bytes)
     now = time.time_ns()
     events = [Event(n + 1, "h", f"e{n}", "Stop", "s", "", b"x" * size, f"id-{n}", now) for n in range(count)]
     for at in range(0, count, 1000):
         spool.append_many(events[at : at + 1000])
-    while (batch := spool.read_batch(1000, 1 << 30)).events:
+    left = count if committed is None else committed
+    while left and (batch := spool.read_batch(min(1000, left), 1 << 30)).events:
         spool.commit(batch)
+        left -= len(batch.events)
     spool.save_cursor()
     spool.close()
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=60_000)
     parser.add_argument("--bytes", type=int, default=1000)
     parser.add_argument("--segment-bytes", type=int, default=64 << 20)
     parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
     base = tempfile.mkdtemp(prefix="hookd-bench-around-")
     try:
         fill(base + "/spool", args.events, args.bytes, args.segment_bytes)

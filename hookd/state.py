@@ -145,7 +145,8 @@ class LatencyWindow:
 class SpoolStats:
     """Spool.stats(): what waits, what the disk holds, what was lost or refused."""
 
-    events: int  # waiting for Redis
+    events: int  # waiting for Redis; while not events_counted, only what is known of them
+    events_counted: bool  # False while an earlier run's backlog cannot be read to count it (spool/counts.py)
     bytes: int
     disk_bytes: int  # waiting, and published but kept for a while
     max_bytes: int

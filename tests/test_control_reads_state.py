@@ -105,6 +105,7 @@ def made_up_state(http: bool = True):
     state.reports = Reports(
         spool=lambda: SpoolStats(
             events=3,
+            events_counted=True,
             bytes=300,
             disk_bytes=4096,
             max_bytes=1000,

@@ -22,7 +22,8 @@ from test_spool_redacted_again import AWS_KEY, scanners_without_the_rule, send_k
 pytestmark = NEEDS_FAULTFS
 
 
-def test_a_start_whose_spool_reads_fail_serves_says_it_and_reads_again_until_they_work(faulty_daemon):
+def started_unreadable(faulty_daemon):
+    """A daemon started on six events an earlier run spooled, every read of the segments failing (EIO)."""
     daemon, fs, redis = faulty_daemon()
     spool_a_run(daemon, 6)
     fs.set_rules([{"op": "read", "path": "/spool/*.seg", "errno": "EIO", "count": -1}])
@@ -30,6 +31,11 @@ def test_a_start_whose_spool_reads_fail_serves_says_it_and_reads_again_until_the
     daemon.start()
     assert fs.faults(), "the read fault did not fire"
     assert daemon.proc.poll() is None, daemon.log_text()[-3000:]
+    return daemon, fs, redis
+
+
+def test_a_start_whose_spool_reads_fail_serves_says_it_and_reads_again_until_they_work(faulty_daemon):
+    daemon, fs, redis = started_unreadable(faulty_daemon)
     code, doc = status(daemon)
     assert code == 1 and os.strerror(5) in " ".join(doc["reasons"]), doc["reasons"]
     assert send(daemon, 6) == "delivered"  # taken while the old events cannot be read

@@ -186,8 +186,8 @@ def test_fuzzed_frames_never_stop_the_daemon_and_every_one_is_counted(quick_hook
     lines = answer.splitlines()
     assert lines, "bytes were sent and nothing was answered"
     after = _status(quick_hookd)["counters"]
-    # Every frame answered OK was taken; every ERR line was counted under its reason (framing
-    # refusals are counted as rejected without being frames received).
+    # Every frame answered OK was taken; every ERR line was counted under its reason, and received
+    # (framing refusals too since the sixty-first pass; a hand-off repeat dropped is received alone).
     assert after["accepted"] - before["accepted"] == sum(line.startswith(b"OK ") for line in lines)
     refusals = sum(after["rejected"].values()) - sum(before["rejected"].values())
     assert sum(line.startswith(b"ERR ") for line in lines) <= refusals, (answer, before, after)

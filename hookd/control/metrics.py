@@ -56,7 +56,11 @@ class DaemonCollector:
         state = self.state
         reports = state.report()
         spool = reports.spool()
-        yield CounterMetricFamily("hookd_events_received", "Frames received", value=state.received)
+        yield CounterMetricFamily(
+            "hookd_events_received",
+            "Events received: accepted, refused (framing too) or dropped as repeats",
+            value=state.received,
+        )
         yield CounterMetricFamily("hookd_events_accepted", "Events spooled", value=state.accepted)
         yield CounterMetricFamily("hookd_events_published", "Events added to the stream", value=state.published)
         yield CounterMetricFamily("hookd_batches_published", "Publish calls that went through", value=state.batches)
@@ -74,6 +78,12 @@ class DaemonCollector:
         yield _per("hookd_redactions", "Secrets redacted, per rule", "rule", state.redactions)
         yield _per("hookd_events_rejected", "Frames refused", "reason", state.rejected)
         yield _per(
+            "hookd_control_refused",
+            "Control socket requests refused (control_refused)",
+            "reason",
+            state.control_refused,
+        )
+        yield _per(
             "hookd_events_withheld",
             "Events taken with a marker in place of a payload the sender dropped",
             "reason",
@@ -82,6 +92,11 @@ class DaemonCollector:
         yield _per("hookd_events_by_hook", "Events spooled per hook event", "hook", state.by_hook)
         yield CounterMetricFamily("hookd_spool_dropped_events", "Events dropped from a full spool", value=spool.dropped)
         yield GaugeMetricFamily("hookd_spool_events", "Events waiting in the spool", value=spool.events)
+        yield GaugeMetricFamily(
+            "hookd_spool_events_counted",
+            "0 while an earlier run's backlog cannot be read to count it: hookd_spool_events is then a lower bound",
+            value=1 if spool.events_counted else 0,
+        )
         yield GaugeMetricFamily("hookd_spool_bytes", "Bytes waiting in the spool", value=spool.bytes)
         yield GaugeMetricFamily("hookd_spool_disk_bytes", "Disk taken by the spool", value=spool.disk_bytes)
         yield GaugeMetricFamily(

@@ -100,6 +100,7 @@ def take(
         },
         "spool": {
             "events": spool.events,
+            "events_counted": spool.events_counted,
             "bytes": spool.bytes,
             "disk_bytes": spool.disk_bytes,
             "max_bytes": spool.max_bytes,

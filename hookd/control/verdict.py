@@ -135,8 +135,13 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
         )
     if spool.get("read_error"):
         reasons.append(
-            f"the spool cannot be read ({spool['read_error']}): {plural(spool['events'], 'event')} wait and are read "
-            "again every second, none skipped; check the disk (dmesg)"
+            f"the spool cannot be read ({spool['read_error']}): "
+            + (
+                f"{plural(spool['events'], 'event')} wait"
+                if spool.get("events_counted", True)
+                else f"at least {plural(spool['events'], 'event')} wait (an earlier run's are counted once it reads)"
+            )
+            + " and are read again every second, none skipped; check the disk (dmesg)"
         )
     if spool.get("flush_error"):
         reasons.append(

@@ -18,6 +18,7 @@ import structlog
 
 from hookd import __version__
 from hookd.config import mask_url
+from hookd.handoffs import KEEP_S
 from hookd.control.server import ControlServer
 from hookd.descriptors import Capped, follow_limit, soft_limit
 from hookd.daemon.backlog import redact_backlog, settings_digest
@@ -123,6 +124,9 @@ class DaemonStartup(DaemonSockets):
             full_policy=spool.full_policy,
             reserve_bytes=spool.reserve_bytes,
             parent_fd=self.state_fd,  # the spool of the state directory checked above, not a second lookup
+            # The recovery's read of the newest segment gathers its recent hand-off ids (_spooled_handoffs),
+            # from before the window the pipeline's own begins, which is later.
+            handoffs_since_ns=time.time_ns() - int(KEEP_S * 1e9),
         )
         stack.callback(self.spool.close)
         self.flusher = Flusher(self.spool, spool.fsync, spool.fsync_interval_ms / 1000, self.state.progress)
@@ -285,7 +289,8 @@ class DaemonStartup(DaemonSockets):
         progress = StartProgress(self.notifier)
         since_ns = time.time_ns() - int(self.pipeline.handoffs.keep_s * 1e9)
         waiting = self.inbox.handoff_ids(progress)
-        return waiting, spooled_handoffs(self.spool.directory, since_ns, waiting, self.spool.dir_fd, progress)
+        read, self.spool.handoffs_at_start = self.spool.handoffs_at_start, None
+        return waiting, spooled_handoffs(self.spool.directory, since_ns, waiting, self.spool.dir_fd, progress, read)
 
     async def _take_inbox_at_start(self, waiting: set[str]) -> None:
         """Spool what hook-send left while hookd was away, before serving anything newer.

@@ -225,10 +225,12 @@ class Pipeline:
         then ``work(body)`` (if any)."""
         self.state.received += 1
         if not self.accepting:
-            raise self.refuse(Reason.UNAVAILABLE, "hookd is shutting down; keep the event and resend it", header)
+            raise self.refusals.refuse(
+                Reason.UNAVAILABLE, "hookd is shutting down; keep the event and resend it", header
+            )
         if not from_inbox and header.handoff_id is not None and self.held_back.active():
             self.held_back.refused(header.handoff_id)
-            raise self.refuse(
+            raise self.refusals.refuse(
                 Reason.DISK_FULL if self.spool.disk_full else Reason.UNAVAILABLE,
                 "events refused before wait in the inbox; keep this one, it is taken after them",
                 header,
@@ -241,7 +243,7 @@ class Pipeline:
             self.refusals.count(exc, header, len(body))
             raise
         except DiskFullError as exc:
-            raise self.refuse(*cannot_keep(self.spool, exc), header, len(body)) from exc
+            raise self.refusals.refuse(*cannot_keep(self.spool, exc), header, len(body)) from exc
         except Exception as exc:
             raise internal_failure(self.refusals, exc, header, len(body)) from exc
         self.refusals.withheld(header, len(body))
@@ -255,7 +257,7 @@ class Pipeline:
             reason, message = cannot_keep(self.spool, exc)
             if not count_refusal:
                 raise Rejected(reason, message) from exc
-            raise self.refuse(reason, message, header) from exc
+            raise self.refusals.refuse(reason, message, header) from exc
 
     def _spool(self, events: list[Event], count_refusal: bool = True) -> None:
         try:
@@ -265,7 +267,7 @@ class Pipeline:
             if not count_refusal:
                 raise Rejected(reason, message) from exc
             for event in events:
-                rejected = self.refuse(reason, message)
+                rejected = self.refusals.refuse(reason, message)
                 if event.handoff_id:
                     self.held_back.refused(event.handoff_id)
             raise rejected from exc
@@ -278,5 +280,8 @@ class Pipeline:
                 self.handoffs.add(event.handoff_id, event.event_id)
 
     def refuse(self, reason: Reason, message: str, header: Header | None = None, size: int | None = None) -> Rejected:
-        """Count and log a refusal found outside ``take`` (framing, timeouts); return it to raise."""
+        """Count and log a refusal found outside ``take`` (framing, timeouts); return it to raise.
+        Counted received too: no frame whole enough to count came before it, and received is what
+        was accepted, refused or dropped as a repeat, whichever door refused it."""
+        self.state.received += 1
         return self.refusals.refuse(reason, message, header, size)

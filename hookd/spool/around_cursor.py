@@ -26,14 +26,26 @@ def around_cursor(files: SegmentFiles, cursor: Position) -> tuple[Event | None, 
     """The last event before ``cursor`` in its segment and the first after it, each None if
     there is none (or it cannot be read: a damaged record is skipped, an undecodable one is None)."""
     seg, offset = cursor
-    last = _record(files, seg, 0, offset, last=True) if seg in files.sizes and offset else None
-    if seg in files.sizes and offset < files.sizes[seg]:
+    # The start's read of the cursor's segment (cursor_segment.py) has both: not read again.
+    try:
+        around = files.around_cursor(cursor) if seg in files.sizes and offset else None
+    except OSError:
+        around = None  # read again below, where a failure is said
+    if around is not None:
+        last = around.last
+    else:
+        last = _record(files, seg, 0, offset, last=True) if seg in files.sizes and offset else None
+    if around is not None and offset < around.size:
+        first = around.first
+    elif seg in files.sizes and offset < files.sizes[seg]:
         first = _record(files, seg, offset, files.sizes[seg], last=False)
     elif seg in files.sizes and seg != files.write_seg:
         after = files.after(seg)
         first = _record(files, after, 0, files.sizes.get(after, 0), last=False)
     else:
         first = None
+    if around is not None:
+        files.around = None  # asked once, at start: its records (up to MAX_RECORD_BYTES each) let go
     return _decoded(last), _decoded(first)
 
 

@@ -96,6 +96,7 @@ class SpoolCounts:
         """What status and metrics show of the spool (hookd/state.py)."""
         return SpoolStats(
             events=self.pending_events,
+            events_counted=self.backlog_known,
             bytes=self.pending_bytes,
             disk_bytes=self.disk_bytes,
             max_bytes=self.max_bytes,

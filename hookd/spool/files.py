@@ -14,10 +14,13 @@ from typing import NamedTuple
 import structlog
 
 from hookd.paths import create_private
-from hookd.spool.records import SegmentReader
+from hookd.spool.cursor_segment import AroundCursor, read_segment
+from hookd.spool.records import HEADER, SegmentReader
 from hookd.spool.segments import Position, count_path, read_count, segment_path
 
 log = structlog.get_logger("hookd.spool")
+
+RECORD_MIN = HEADER.size + 1  # a record's header and its data, never empty (records.py)
 
 
 class ValidRecords(NamedTuple):
@@ -40,6 +43,10 @@ class SegmentFiles:
         # already left out of what is counted after the cursor.
         self.read_counts: dict[int, int] = {}
         self.write_seg = 0  # the newest segment, the one being written
+        # What one read of the start cursor's segment found (cursor_segment.py): kept while the segment
+        # is the size it was read at, so that no part of it is read again to count or to check.
+        self.around: AroundCursor | None = None
+        self.around_read = False  # that read made (the start's only: a later cursor reads as before)
 
     def path(self, segment: int) -> str:
         return segment_path(self.directory, segment)
@@ -63,6 +70,8 @@ class SegmentFiles:
         del self.sizes[seg]
         self.counts.pop(seg, None)
         self.read_counts.pop(seg, None)
+        if self.around is not None and self.around.segment == seg:
+            self.around = None
 
     def after(self, seg: int) -> int:
         """The segment that follows ``seg``."""
@@ -87,7 +96,11 @@ class SegmentFiles:
 
     def pending_in(self, seg: int, position: Position, quiet: bool = False) -> int:
         if seg == position.segment and position.offset:
-            after = self.count_records(seg, position.offset, quiet)
+            around = self.around_cursor(position, quiet)
+            if around is not None:
+                after, before = around.after, ValidRecords(around.before, around.skipped_before, set())
+            else:
+                after = self.count_records(seg, position.offset, quiet)
             # Damage after the cursor counts as waiting until the reader meets it and counts it
             # lost (damage.py): the written count less what is before. Damage before the cursor
             # leaves that unknown, and only the valid records after it are counted. A count read
@@ -95,18 +108,55 @@ class SegmentFiles:
             written = self.records_in(seg)
             if self.read_counts.get(seg) == written:
                 return after
-            before = self.valid_records(seg, 0, position.offset)
+            if around is None:
+                before = self.valid_records(seg, 0, position.offset)
             return after if before.skipped else max(after, written - before.valid)
         return self.records_in(seg)
 
+    def around_cursor(self, position: Position, quiet: bool = True) -> AroundCursor | None:
+        """What is around ``position`` from one read of its segment: the one made at start
+        (recovery.py, or here the first time), while the segment is still the size read."""
+        around, seg = self.around, position.segment
+        if around is not None and around[:3] == (seg, position.offset, self.sizes[seg]):
+            return around
+        if self.around_read or seg == self.write_seg:  # the start's cursor only, in a finished segment
+            return None
+        _, around = read_segment(self.path(seg), self.dir_fd, seg, position.offset, chains=False)
+        self.around_read = True
+        if around is None:
+            return None
+        self.around = around = around._replace(size=self.sizes[seg])
+        if seg not in self.counts and self.count_file(seg) is None:
+            self.counted(seg, around.before + around.after)
+        self._say_damage(seg, around.skipped_after, quiet)
+        return around
+
     def records_in(self, seg: int) -> int:
         if seg not in self.counts:
-            counted = read_count(self.directory, seg, self.dir_fd)
+            counted = self.count_file(seg)
             if counted is None:
                 self.counted(seg, self.count_records(seg, 0))
             else:
                 self.counts[seg] = counted
         return self.counts[seg]
+
+    def count_file(self, seg: int) -> int | None:
+        """The count in ``seg``'s count file, or None (none, or one not to be trusted: said, and the
+        segment is read to count it). Records are at least RECORD_MIN bytes: a count the segment's
+        size cannot hold is a damaged file, not a count. Neither is ever a reason to skip or repeat
+        an event: the reader goes by the records, the count only by what status says waits."""
+        counted = read_count(self.directory, seg, self.dir_fd)
+        if isinstance(counted, int) and counted * RECORD_MIN > self.sizes[seg]:
+            counted = f"{counted} records cannot be in {self.sizes[seg]} bytes"
+        if isinstance(counted, str):
+            log.warning(
+                "spool_count_file_ignored",
+                segment=self.path(seg),
+                problem=counted,
+                hint="the segment is read to count its events; nothing else rests on the count file",
+            )
+            return None
+        return counted
 
     def counted(self, seg: int, valid: int) -> None:
         """``valid`` records in ``seg``, from a read of all of it."""

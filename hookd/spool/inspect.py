@@ -14,7 +14,7 @@ import msgspec
 
 from hookd.spool.event import Event
 from hookd.spool.records import SegmentReader
-from hookd.spool.segments import Position, list_segments, read_cursor, segment_path
+from hookd.spool.segments import Position, file_size, list_segments, read_cursor, segment_path
 
 
 class SpoolSummary(NamedTuple):
@@ -108,36 +108,61 @@ def find_handoffs(
     return found
 
 
-def recent_handoffs(directory: str, since_ns: int, dir_fd: int | None = None) -> dict[str, str]:
+class SegmentHandoffs:
+    """One segment's hand-off ids received since ``since_ns``, gathered record by record (``add``)
+    as whatever reads it goes: the recovery's read of the newest segment (spool/recovery.py), so
+    that recent_handoffs need not read it again, or recent_handoffs' own."""
+
+    def __init__(self, segment: int, since_ns: int) -> None:
+        self.segment = segment
+        self.since_ns = since_ns
+        self.first_ns: int | None = None
+        self.ids: dict[str, tuple[str, int]] = {}  # hand-off id -> (event id, received_ns)
+        self.size: int | None = None  # the segment's, once read whole
+        self._decoder = msgspec.msgpack.Decoder(Event)
+
+    def add(self, data: bytes) -> None:
+        try:
+            event = self._decoder.decode(data)
+        except msgspec.DecodeError:
+            return
+        if self.first_ns is None:
+            self.first_ns = event.received_ns
+        if event.handoff_id and event.received_ns >= self.since_ns:
+            self.ids[event.handoff_id] = (event.event_id, event.received_ns)
+
+    def since(self, since_ns: int) -> dict[str, str]:
+        return {key: event_id for key, (event_id, ns) in self.ids.items() if ns >= since_ns}
+
+
+def recent_handoffs(
+    directory: str, since_ns: int, dir_fd: int | None = None, read: SegmentHandoffs | None = None
+) -> dict[str, str]:
     """The hand-off ids, with their event ids, of the spooled events received since ``since_ns``
     (published or not), oldest first. Read at start-up from the newest segment back, stopping at
     the first segment that begins before ``since_ns``: the work is bounded by the recent traffic,
-    not by a backlog's size."""
+    not by a backlog's size. ``read``: a segment's ids gathered since no later than ``since_ns``
+    by a read of it whole, taken for that segment while it is the size it was read at."""
     found: list[dict[str, str]] = []
     if dir_fd is None and not os.path.isdir(directory):
         return {}
-    decoder = msgspec.msgpack.Decoder(Event)
     for seg in reversed(list_segments(directory, dir_fd)):
-        ids: dict[str, str] = {}
-        first_ns: int | None = None
+        path = segment_path(directory, seg)
         try:
-            reader = SegmentReader(segment_path(directory, seg), dir_fd=dir_fd)
+            if read is None or (read.segment, read.size) != (seg, file_size(path, dir_fd)) or read.since_ns > since_ns:
+                here = SegmentHandoffs(seg, since_ns)
+                reader = SegmentReader(path, dir_fd=dir_fd)
+                try:
+                    for data, _ in reader.records(limit=2**62):
+                        here.add(data)
+                finally:
+                    reader.close()
+            else:
+                here = read
         except FileNotFoundError:
             continue
-        try:
-            for data, _ in reader.records(limit=2**62):
-                try:
-                    event = decoder.decode(data)
-                except msgspec.DecodeError:
-                    continue
-                if first_ns is None:
-                    first_ns = event.received_ns
-                if event.handoff_id and event.received_ns >= since_ns:
-                    ids[event.handoff_id] = event.event_id
-        finally:
-            reader.close()
-        found.append(ids)
-        if first_ns is not None and first_ns < since_ns:
+        found.append(here.since(since_ns))
+        if here.first_ns is not None and here.first_ns < since_ns:
             break
     return {key: value for ids in reversed(found) for key, value in ids.items()}
 
@@ -148,12 +173,13 @@ def spooled_handoffs(
     waiting: set[str],
     dir_fd: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    read: SegmentHandoffs | None = None,
 ) -> dict[str, str]:
     """``recent_handoffs`` since ``since_ns`` and ``find_handoffs`` of ``waiting``: none if the spool
     cannot be read (EIO), said; an inbox copy of a spooled event is then taken, a duplicate at worst,
     never a loss."""
     try:
-        known = recent_handoffs(directory, since_ns, dir_fd)
+        known = recent_handoffs(directory, since_ns, dir_fd, read)
         known.update(find_handoffs(directory, waiting, dir_fd, progress))
     except OSError as exc:
         import structlog  # only the daemon calls this: `hookd status` reads this module without structlog

@@ -213,20 +213,3 @@ class ValidEnd(NamedTuple):
     end: int  # after the last valid record
     valid: int  # valid records
     damaged: int  # records in damage followed by valid records, where their lengths held (_count_chain)
-
-
-def valid_end(path: str, dir_fd: int | None = None) -> ValidEnd:
-    """Scan a segment: where its last valid record ends, and what it holds.
-
-    Damage followed by valid records is skipped (the reader logs it when it
-    reads there); damage that runs to the end of the file is a torn tail, and
-    the end returned stops before it.
-    """
-    reader = SegmentReader(path, dir_fd=dir_fd, chains=True)
-    try:
-        last_end = count = 0
-        for _, after in reader.records(limit=2**62):
-            last_end, count = after, count + 1
-        return ValidEnd(last_end, count, reader.chained_records)
-    finally:
-        reader.close()

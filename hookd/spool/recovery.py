@@ -15,8 +15,9 @@ from typing import NamedTuple
 import structlog
 
 from hookd.paths import UnsafePathError, open_private
+from hookd.spool.cursor_segment import read_segment
 from hookd.spool.files import SegmentFiles
-from hookd.spool.records import valid_end
+from hookd.spool.inspect import SegmentHandoffs
 from hookd.spool.segments import Position, list_segments, read_cursor
 
 log = structlog.get_logger("hookd.spool")
@@ -28,6 +29,7 @@ class Recovered(NamedTuple):
     cursor: Position
     torn_bytes: int  # cut off the newest segment's end
     read_error: tuple[str, OSError] | None  # the newest segment, if it could not be read
+    handoffs: SegmentHandoffs | None  # the newest segment's recent hand-off ids, if asked for and read
 
 
 def _regular_size(path: str, dir_fd: int) -> int:
@@ -39,8 +41,9 @@ def _regular_size(path: str, dir_fd: int) -> int:
     return info.st_size
 
 
-def recover(directory: str, dir_fd: int) -> Recovered:
-    """Open the spool ``directory`` (held as ``dir_fd``: everything here is relative to it)."""
+def recover(directory: str, dir_fd: int, handoffs_since_ns: int | None = None) -> Recovered:
+    """Open the spool ``directory`` (held as ``dir_fd``: everything here is relative to it); with
+    ``handoffs_since_ns``, the newest segment's hand-off ids since then are gathered as it is read."""
     files = SegmentFiles(directory, dir_fd)
     segments = list_segments(directory, dir_fd)
     if not segments:
@@ -50,8 +53,14 @@ def recover(directory: str, dir_fd: int) -> Recovered:
         files.sizes[seg] = _regular_size(files.path(seg), dir_fd)
     last = segments[-1]
     path = files.path(last)
+    cursor = read_cursor(directory, segments, dir_fd)
+    handoffs = None if handoffs_since_ns is None else SegmentHandoffs(last, handoffs_since_ns)
     try:
-        end, valid, damaged = valid_end(path, dir_fd)
+        # Read once for the count after the cursor and its neighbours too (the cursor in it), and the
+        # start's hand-off ids (daemon/startup.py).
+        here = cursor.offset if cursor.segment == last else 0
+        each = None if handoffs is None else handoffs.add
+        (end, valid, damaged), around = read_segment(path, dir_fd, last, here, chains=True, each=each)
     except OSError as exc:
         # Where its valid records end is unknown (EIO): it is left as it is, read when the disk reads
         # again (reader.py tries again), and the events of this run go to a new segment.
@@ -59,7 +68,7 @@ def recover(directory: str, dir_fd: int) -> Recovered:
         files.write_seg = last + 1
         files.sizes[last + 1] = files.counts[last + 1] = 0
         write_fd = files.create(last + 1)
-        return Recovered(files, write_fd, read_cursor(directory, segments, dir_fd), 0, (path, exc))
+        return Recovered(files, write_fd, cursor, 0, (path, exc), None)
     files.counted(last, valid)
     # Records whose checksum fails but whose lengths held were written: counted as waiting, and as
     # lost when the reader meets them (damage.py), like a finished segment's from its count file.
@@ -79,7 +88,12 @@ def recover(directory: str, dir_fd: int) -> Recovered:
             os.truncate(write_fd, end)  # by its descriptor: the file in the spool hookd holds
         files.sizes[last] = end
         files.write_seg = last
-        return Recovered(files, write_fd, read_cursor(directory, segments, dir_fd), torn_bytes, None)
+        if handoffs is not None:
+            handoffs.size = end
+        if around is not None and cursor.segment == last and cursor.offset <= end:
+            files.around = around._replace(size=end, skipped_after=max(0, around.skipped_after - torn_bytes))
+        files.around_read = cursor.segment == last  # read above: not again (files.around_cursor)
+        return Recovered(files, write_fd, cursor, torn_bytes, None, handoffs)
     except BaseException:
         os.close(write_fd)
         raise

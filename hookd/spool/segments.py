@@ -39,11 +39,16 @@ def count_path(directory: str, segment: int) -> str:
     return os.path.join(directory, f"{segment:020d}.count")
 
 
-def read_count(directory: str, segment: int, dir_fd: int | None = None) -> int | None:
+def read_count(directory: str, segment: int, dir_fd: int | None = None) -> int | str | None:
+    """The count file's number, None without one, or what is wrong with it: hookd writes it whole
+    (digits and a newline, by rename), so one cut short or damaged is not taken for a count."""
     try:
-        return int(read_private(count_path(directory, segment), dir_fd=dir_fd))
-    except (FileNotFoundError, ValueError):
+        data = read_private(count_path(directory, segment), 64, dir_fd=dir_fd)
+    except FileNotFoundError:
         return None
+    if data[-1:] != b"\n" or not data[:-1].isdigit() or not data[:-1].isascii():
+        return f"not a count: {data[:32]!r}"
+    return int(data)
 
 
 def file_size(path: str, dir_fd: int | None = None) -> int:

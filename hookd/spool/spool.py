@@ -62,6 +62,7 @@ class Spool(SpoolCounts):
         full_policy: FullPolicy | str = FullPolicy.REFUSE,
         reserve_bytes: int = 0,
         parent_fd: int | None = None,
+        handoffs_since_ns: int | None = None,
     ) -> None:
         self.directory = os.path.abspath(directory)
         self.retain_published_s = retain_published_s
@@ -71,15 +72,19 @@ class Spool(SpoolCounts):
         # With ``parent_fd`` (the daemon's held state directory) it is found in that very directory.
         self.dir_fd = open_private_dir(self.directory, parent_fd)
         try:
-            self._open(segment_bytes, max_bytes, FullPolicy(full_policy), reserve_bytes)
+            self._open(segment_bytes, max_bytes, FullPolicy(full_policy), reserve_bytes, handoffs_since_ns)
         except BaseException:
             os.close(self.dir_fd)
             raise
 
-    def _open(self, segment_bytes: int, max_bytes: int, full_policy: FullPolicy, reserve_bytes: int) -> None:
+    def _open(
+        self, segment_bytes: int, max_bytes: int, full_policy: FullPolicy, reserve_bytes: int, since_ns: int | None
+    ) -> None:
         self.reserve = Reserve(self.directory, reserve_bytes, self.dir_fd)
         self._data_ready = asyncio.Event()
-        files, write_fd, cursor, self.torn_bytes, read_error = recover(self.directory, self.dir_fd)
+        files, write_fd, cursor, self.torn_bytes, read_error, handoffs = recover(self.directory, self.dir_fd, since_ns)
+        # The newest segment's hand-off ids since ``handoffs_since_ns``, from the recovery's read (inspect.py).
+        self.handoffs_at_start = handoffs
         self._files = files
         self._cursor = Cursor(files, cursor, self.retain_published_s)
         self.cursor_moved = self._cursor.moved
