@@ -37,3 +37,16 @@ def test_filters_match_hostile_text_as_written(stack, open_ui, redis_db):  # noq
     expect(page.locator("#feed-body tr", has_text=HOSTILE)).to_have_count(1)
     assert page.locator("#feed-body img").count() == 0
     watched.assert_clean()
+
+
+def test_the_page_refuses_markup_from_strings(stack, open_ui):  # noqa: F811
+    """The CSP requires Trusted Types and allows no policy: a string given to innerHTML (or
+    insertAdjacentHTML, document.write) throws, so no event text can become markup."""
+    watched = open_ui(stack[1])
+    tried = watched.page.evaluate(
+        """() => { try { document.body.insertAdjacentHTML("beforeend", "<b id=x>x</b>"); return "allowed"; }
+                   catch (e) { return e.name; } }"""
+    )
+    assert tried == "TypeError" and watched.page.locator("#x").count() == 0
+    watched.errors.clear()  # chromium reports the refusal on the console; nothing else may be there
+    watched.assert_clean()
