@@ -396,8 +396,18 @@ function stateText(s) {
 
 let sessionTimer = 0;
 let currentSession = null;
+// One read of the session at a time: one older than memory is read from the stream, and a read a
+// second after each new event, answered or not, piled up until the UI refused them (503).
+let sessionReading = false;
+let sessionAgain = false;
 function refreshSessionSoon() {
-  if (!sessionTimer) sessionTimer = setTimeout(() => { sessionTimer = 0; renderSession(currentSession); }, 1000);
+  if (!sessionTimer) sessionTimer = setTimeout(() => { sessionTimer = 0; rereadSession(); }, 1000);
+}
+async function rereadSession() {
+  if (sessionReading) { sessionAgain = true; return; }
+  sessionReading = true;
+  try { await renderSession(currentSession); } finally { sessionReading = false; }
+  if (sessionAgain) { sessionAgain = false; refreshSessionSoon(); }
 }
 
 function pairCalls(events) {
@@ -653,7 +663,7 @@ function route() {
       $("s-title").textContent = inert(`Session ${sid}`);
     }
     currentSession = sid;
-    renderSession(sid);
+    rereadSession();
   }
 }
 
