@@ -22,7 +22,7 @@ from hookd.publish.replies import ReplyTooLarge
 from hookd.publish.stream_replies import skipped
 from hookd.ui.failures import REDIS_FAILURES, index_entry_refused, redis_failure
 from hookd.ui.reader import StreamReader
-from hookd.ui.store import Store, join
+from hookd.ui.store import Store, id_key, join
 
 STATIC = importlib.resources.files("hookd.ui") / "static"
 PING_S = 15.0
@@ -89,6 +89,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                 "newest": store.newest_id,
                 "hosts": dict(store.by_host),
                 "browsers": len(store.subscribers),
+                "cut_off": store.cut_off,
                 "index_refused": refused["session"],
             }
         )
@@ -112,9 +113,14 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         async def body() -> AsyncIterator[bytes]:
             try:
                 yield b"retry: 1000\n\n"
+                # What was queued before the catch-up is in it too: such batches are not sent again.
+                caught = (0, -1)
                 if after:
-                    caught_up = store.after(after)
+                    caught_up, gap = store.catch_up(after)
+                    if gap:
+                        yield b"event: gap\ndata: " + _encoder.encode(gap) + b"\n\n"
                     if caught_up:
+                        caught = id_key(caught_up[-1].entry_id)
                         yield _event(caught_up[-1].entry_id, join(caught_up))
                 while True:
                     try:
@@ -124,6 +130,8 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                         continue
                     if item is None:
                         return
+                    if id_key(item[0]) <= caught:
+                        continue
                     last_id, batches = item[0], [item[1]]
                     while not queue.empty():  # what piled up goes as one message
                         more = queue.get_nowait()
@@ -160,7 +168,11 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         return _json(ordered[: _limit(request, 500)])
 
     async def session(request: Request) -> Response:
-        sid = request.path_params["sid"]
+        # The page names the session in the query: a path segment `.` or `..` is resolved away by
+        # the browser before it is sent (`api/session/..` is a request for `api/`).
+        sid = request.path_params["sid"] if "sid" in request.path_params else request.query_params.get("s")
+        if sid is None:
+            return _json({"error": "name the session: api/session?s=<session id>"}, 400)
         summary = store.sessions.get(sid)
         row, why = {}, None
         try:
@@ -204,6 +216,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         Route("/api/events", reads_redis(events)),
         Route("/api/stream", stream),
         Route("/api/sessions", sessions),
+        Route("/api/session", reads_redis(session)),
         Route("/api/session/{sid:path}", reads_redis(session)),
         Route("/api/envelope/{entry_id}", reads_redis(envelope)),
         Route("/api/overview", overview),

@@ -28,7 +28,10 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'none'"
+    "form-action 'none'; frame-ancestors 'none'; "
+    # The page puts event text on it as text only: markup from a string (innerHTML and the like)
+    # is refused by the browser, so a later change that did so with an event's text fails at once.
+    "require-trusted-types-for 'script'; trusted-types 'none'"
 )
 HEADERS = [
     (b"content-security-policy", CSP.encode()),

@@ -12,7 +12,12 @@ from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+import structlog
+
+from hookd.peers import Throttle
 from hookd.ui.events import Record
+
+log = structlog.get_logger("hookd.ui")
 
 MAX_SESSIONS = 5000
 # A browser whose connection has this many batches, or this many bytes, waiting is cut off; it
@@ -21,6 +26,8 @@ MAX_SESSIONS = 5000
 # gigabytes during a flood of large events.
 MAX_QUEUED_BATCHES = 200
 MAX_QUEUED_BYTES = 16 << 20
+# Records a reconnecting browser is sent from memory; what came before them is said as a gap.
+CATCH_UP = 5000
 WAITING_NOTIFICATIONS = ("permission_prompt", "elicitation_dialog")
 # What a browser's queue receives: the last entry's id and the new records as one JSON array;
 # None ends its stream.
@@ -112,6 +119,8 @@ class Store:
         self.read = 0
         self.evicted = 0
         self.whole_stream = False  # the first load reached the stream's first entry
+        self.cut_off = 0  # browsers' streams ended for falling behind (/api/status)
+        self._cut_lines = Throttle(10.0)
 
     @property
     def oldest_id(self) -> str | None:
@@ -152,8 +161,23 @@ class Store:
                 if waiting >= MAX_QUEUED_BATCHES or (waiting and queue.bytes + len(batch) > MAX_QUEUED_BYTES):
                     self.subscribers.discard(queue)
                     queue.put_nowait(None)  # tells the browser's stream to end; it reconnects
+                    self._said_cut_off(waiting, queue.bytes)
                 else:
                     queue.put_nowait((records[-1][0].entry_id, batch))
+
+    def _said_cut_off(self, batches: int, queued: int) -> None:
+        self.cut_off += 1
+        lines = self._cut_lines.ready("cut")
+        if lines is not None:
+            log.warning(
+                "ui_browser_cut_off",
+                batches=batches,
+                bytes=queued,
+                browsers=lines,
+                total=self.cut_off,
+                hint="a browser read its event stream too slowly (a busy or stalled tab); it reconnects and its "
+                "page says how many events it was not sent",
+            )
 
     def subscribe(self) -> BatchQueue:
         queue = BatchQueue()
@@ -170,25 +194,48 @@ class Store:
             queue.put_nowait(None)
         self.subscribers.clear()
 
-    def after(self, entry_id: str, limit: int = 5000) -> list[Record]:
+    def after(self, entry_id: str, limit: int = CATCH_UP) -> list[Record]:
         """The kept records newer than entry_id (a browser catching up after a reconnect)."""
-        key = _id_key(entry_id)
+        return self.catch_up(entry_id, limit)[0]
+
+    def catch_up(self, entry_id: str, limit: int = CATCH_UP) -> tuple[list[Record], dict[str, Any] | None]:
+        """The newest ``limit`` kept records after entry_id, and what a browser whose last record
+        is entry_id does not get of those before them (None: nothing): how many, the times of the
+        first and last, and whether more went before what is kept (``more``: their number is not
+        known here)."""
+        key = id_key(entry_id)
         found: list[Record] = []
+        newer, reached, oldest_missed, newest_missed = 0, False, None, None
         for rec in reversed(self.records):
-            if _id_key(rec.entry_id) <= key:
+            if id_key(rec.entry_id) <= key:
+                reached = True
                 break
-            found.append(rec)
-            if len(found) >= limit:
-                break
+            newer += 1
+            if len(found) < limit:
+                found.append(rec)
+            else:
+                oldest_missed = rec
+                newest_missed = newest_missed or rec
         found.reverse()
-        return found
+        more = not reached and bool(self.records) and self.evicted > 0
+        if newest_missed is None and not more:
+            return found, None
+        gap = {
+            "missed": newer - len(found),
+            "more": more,
+            "from": oldest_missed.ms if oldest_missed else (found[0].ms if found else 0),
+            "to": newest_missed.ms if newest_missed else (found[0].ms if found else 0),
+        }
+        if more:  # they began after the browser's last record
+            gap["from"] = key[0]
+        return found, gap
 
     def before(self, entry_id: str | None, limit: int) -> list[Record]:
         """Up to limit kept records older than entry_id (or the newest), newest first."""
-        key = _id_key(entry_id) if entry_id else None
+        key = id_key(entry_id) if entry_id else None
         found = []
         for rec in reversed(self.records):
-            if key is not None and _id_key(rec.entry_id) >= key:
+            if key is not None and id_key(rec.entry_id) >= key:
                 continue
             found.append(rec)
             if len(found) >= limit:
@@ -206,7 +253,7 @@ class Store:
         return bool(first_ms and self.records and self.records[0].ms < first_ms)
 
 
-def _id_key(entry_id: str) -> tuple[int, int]:
+def id_key(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
     try:
         return int(ms), int(seq or 0)

@@ -160,10 +160,23 @@ function addOption(select, value) {
   select.insertBefore(opt, after || null);
 }
 
+// A stream entry id, "ms-seq", as a pair of numbers to compare (ids as text sort "9-0" after "10-0").
+function idKey(id) {
+  const [ms, seq] = String(id).split("-");
+  return [Number(ms) || 0, Number(seq) || 0];
+}
+function newer(a, b) { return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]); }
+
 function take(records) {
   const fresh = [];
+  // The stream comes in order: a record not newer than the last one taken was taken already (the
+  // ids seen are forgotten with the records past MAX_KEPT; a reconnect's catch-up may repeat them).
+  let last = state.lastId ? idKey(state.lastId) : null;
   for (const r of records) {
     if (state.seen.has(r.id)) continue;
+    const key = idKey(r.id);
+    if (last && !newer(key, last)) continue;
+    last = key;
     state.seen.add(r.id);
     fresh.push(r);
     if (!state.hosts.has(r.host) && state.hosts.size < MAX_FILTER_OPTIONS) {
@@ -267,7 +280,23 @@ function connect() {
   source.onmessage = (ev) => {
     arrived(JSON.parse(ev.data));
   };
+  source.addEventListener("gap", (ev) => noteGap(JSON.parse(ev.data)));
   source.onerror = () => { $("conn").textContent = "reconnecting…"; $("conn").className = "conn bad"; };
+}
+
+// A reconnect after the page fell behind is sent the newest records the UI keeps: what came
+// between is said, not drawn as if the feed were whole.
+const MAX_GAP_NOTES = 5;
+function noteGap(gap) {
+  const missed = Number(gap.missed) || 0;
+  const count = gap.more ? `at least ${missed.toLocaleString("en")}` : missed.toLocaleString("en");
+  const span = `from ${clock(gap.from)} to ${clock(gap.to)}`;
+  const why = gap.more ? "; some were no longer in the UI's memory" : "";
+  const list = $("gaps");
+  list.prepend(el("li", { "data-testid": "gap", "data-missed": String(missed), "data-more": gap.more ? "1" : "0",
+    text: `${count} events not shown, ${span}: the page fell behind the stream and was sent the newest on reconnecting${why} (hookd tail or redis-cli XRANGE shows them)` }));
+  while (list.children.length > MAX_GAP_NOTES) list.lastElementChild.remove();
+  list.hidden = false;
 }
 
 // ---- envelope detail -------------------------------------------------------------------
@@ -284,15 +313,46 @@ function highlighted(text) {
   return frag;
 }
 
+// An envelope is drawn a part at a time: others write the stream, and a tool output of millions
+// of characters laid out whole held the tab for seconds. A part ends before a marker it would cut.
+const ENVELOPE_PART = 100000;
+function cutAt(text, at) {
+  if (at >= text.length) return text.length;
+  const open = text.lastIndexOf("[REDACTED:", at);
+  return open > 0 && open > at - 220 && text.indexOf("]", open) >= at ? open : at;
+}
+
+function drawEnvelope(pre, text) {
+  let shown = 0;
+  const more = el("button", { type: "button", "data-testid": "envelope-more" });
+  const all = el("button", { type: "button", "data-testid": "envelope-all" });
+  const controls = el("p", { class: "envelope-more", "data-testid": "envelope-rest" }, more, " ", all);
+  const part = (upto) => {
+    const end = cutAt(text, upto);
+    pre.append(highlighted(text.slice(shown, end)));
+    shown = end;
+    const left = text.length - shown;
+    controls.hidden = left === 0;
+    more.textContent = `Show ${Math.min(ENVELOPE_PART, left).toLocaleString("en")} more characters`;
+    all.textContent = `Show all (${left.toLocaleString("en")} characters not shown)`;
+  };
+  more.addEventListener("click", () => part(shown + ENVELOPE_PART));
+  all.addEventListener("click", () => part(text.length));
+  pre.replaceChildren();
+  part(ENVELOPE_PART);
+  $("detail-rest").replaceChildren(controls);
+}
+
 async function showEnvelope(r) {
   $("detail").hidden = false;
+  $("detail-rest").replaceChildren();
   $("detail-title").textContent = inert(`${r.hook} ${r.tool} · ${clock(r.t)} · ${r.host}`);
   $("detail-session").href = `#/session/${encodeURIComponent(r.s)}`;
   const pre = $("detail-json");
   pre.textContent = "loading…";
   try {
     const envelope = await getJSON(`api/envelope/${encodeURIComponent(r.id)}`);
-    pre.replaceChildren(highlighted(inert(JSON.stringify(envelope, null, 2))));
+    drawEnvelope(pre, inert(JSON.stringify(envelope, null, 2)));
   } catch (err) {
     pre.textContent = String(err);
   }
@@ -336,8 +396,18 @@ function stateText(s) {
 
 let sessionTimer = 0;
 let currentSession = null;
+// One read of the session at a time: one older than memory is read from the stream, and a read a
+// second after each new event, answered or not, piled up until the UI refused them (503).
+let sessionReading = false;
+let sessionAgain = false;
 function refreshSessionSoon() {
-  if (!sessionTimer) sessionTimer = setTimeout(() => { sessionTimer = 0; renderSession(currentSession); }, 1000);
+  if (!sessionTimer) sessionTimer = setTimeout(() => { sessionTimer = 0; rereadSession(); }, 1000);
+}
+async function rereadSession() {
+  if (sessionReading) { sessionAgain = true; return; }
+  sessionReading = true;
+  try { await renderSession(currentSession); } finally { sessionReading = false; }
+  if (sessionAgain) { sessionAgain = false; refreshSessionSoon(); }
 }
 
 function pairCalls(events) {
@@ -494,7 +564,7 @@ async function renderSession(sid) {
   if (!sid) return;
   let data;
   try {
-    data = await getJSON(`api/session/${encodeURIComponent(sid)}`);
+    data = await getJSON(`api/session?s=${encodeURIComponent(sid)}`);
   } catch (err) {
     $("s-title").textContent = inert(`Session ${sid}: cannot be shown (${err.message})`);
     $("s-note").hidden = true;
@@ -570,6 +640,11 @@ async function renderOverview() {
 
 // ---- routing ---------------------------------------------------------------------------
 
+// A hash typed or pasted by hand may hold a "%" that starts no escape: it is then the id as written.
+function decoded(text) {
+  try { return decodeURIComponent(text); } catch { return text; }
+}
+
 function route() {
   const hash = location.hash || "#/live";
   const [, view, ...rest] = hash.split("/");
@@ -581,14 +656,14 @@ function route() {
   if (state.view === "sessions") renderSessions();
   if (state.view === "overview") renderOverview();
   if (state.view === "session") {
-    const sid = decodeURIComponent(rest.join("/"));
+    const sid = decoded(rest.join("/"));
     if (sid !== currentSession) {  // no other session's facts while this one loads
       timelineRows = TIMELINE_PAGE;
       for (const id of ["s-facts", "s-chart", "s-timeline", "s-agents"]) $(id).replaceChildren();
       $("s-title").textContent = inert(`Session ${sid}`);
     }
     currentSession = sid;
-    renderSession(sid);
+    rereadSession();
   }
 }
 
