@@ -11,7 +11,9 @@ the child reads again whenever it changes. A rule:
                         that byte and the one after fails),
      "short": N        (write only: a write of more than N bytes writes N and says so),
      "drop": true      (fsync only: what was written since the file's last good fsync reads back as
-                        zeros, as Linux may drop the dirty pages of a failed writeback)}
+                        zeros, as Linux may drop the dirty pages of a failed writeback),
+     "delay_s": S      (read only: the read is answered, S seconds late, in place of failing: a slow disk
+                        or a remote filesystem)}
 
 Every fault the child injects is appended to a log file (``faults()`` reads it), so a test can
 check that its fault really fired instead of passing without it. ``available()`` says whether FUSE
@@ -243,8 +245,12 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
                 hit = rules.match("read", path)
                 if hit:
                     rules.spend(hit[1])
-                    note("read", path, errno=hit[1].get("errno", "EIO"), offset=offset)
-                    raise fail(hit[1])
+                    if "delay_s" not in hit[1]:
+                        note("read", path, errno=hit[1].get("errno", "EIO"), offset=offset)
+                        raise fail(hit[1])
+                    note("read", path, delay_s=hit[1]["delay_s"], offset=offset)
+            if hit:
+                time.sleep(hit[1]["delay_s"])
             return os.pread(fh, size, offset)
 
         def write(self, path: str, data: bytes, offset: int, fh: int) -> int:
