@@ -32,10 +32,11 @@ class Budget:
     given: str | None = None  # the variable's value when it set the budget
 
 
-def parse_int(raw: str) -> int | None:
-    """JavaScript's ``parseInt(raw, 10)`` for ASCII digits: the leading integer, None for NaN."""
+def parse_int(raw: str) -> float | None:
+    """JavaScript's ``parseInt(raw, 10)`` for ASCII digits: the leading integer as the Number it is (a
+    double: too many digits are infinite, not refused as int() refuses them past 4300), None for NaN."""
     match = _LEADING_INT.match(raw)
-    return int(match.group(1)) if match else None
+    return float(match.group(1)) if match else None
 
 
 def positive_seconds(value: Any) -> float | None:
