@@ -10,6 +10,7 @@ without one), so it runs for the shorter of the two (docs/security.md, fifty-nin
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
@@ -43,7 +44,10 @@ def positive_seconds(value: Any) -> float | None:
     """A handler's ``timeout`` when it is a positive number of seconds, else None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int past 1e308, which JSON.parse reads as Infinity
+        return math.inf
 
 
 def _timeouts(layers: Iterable[Layer]) -> Iterable[float]:
