@@ -22,13 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def hookd(tmp_path: Path, *args: str, budget: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "XDG_RUNTIME_DIR": str(tmp_path / "run"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-    }
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    env |= {f"XDG_{name}": str(tmp_path / name.lower()) for name in ("RUNTIME_DIR", "STATE_HOME", "CONFIG_HOME")}
     if budget is not None:
         env["CLAUDE_CODE_SESSIONEND_HOOKS_TIMEOUT_MS"] = budget
     return subprocess.run(
@@ -38,7 +33,7 @@ def hookd(tmp_path: Path, *args: str, budget: str | None = None) -> subprocess.C
 
 @pytest.mark.parametrize("digits", [400, 5000])
 def test_a_budget_of_many_digits_is_judged_as_a_long_one(tmp_path, digits):
-    (tmp_path / "run").mkdir(mode=0o700)
+    (tmp_path / "runtime_dir").mkdir(mode=0o700)
     assert hookd(tmp_path, "hooks", "install").returncode == 0
     long = hookd(tmp_path, "hooks", "status", budget="9" * 9)
     many = hookd(tmp_path, "hooks", "status", budget="9" * digits)
@@ -49,7 +44,7 @@ def test_a_budget_of_many_digits_is_judged_as_a_long_one(tmp_path, digits):
 def test_a_hooks_timeout_past_a_double_is_judged_as_a_long_one(tmp_path):
     """A handler's ``timeout`` of 10**400 (JSON.parse: Infinity) made float() overflow in `hookd hooks
     status` (OverflowError); now it is judged as any timeout past hook-send's deadline."""
-    (tmp_path / "run").mkdir(mode=0o700)
+    (tmp_path / "runtime_dir").mkdir(mode=0o700)
     assert hookd(tmp_path, "hooks", "install").returncode == 0
     path = tmp_path / ".claude" / "settings.json"
     settings = json.loads(path.read_text())
