@@ -391,9 +391,44 @@ def _private_group(gid):
         me, group = pwd.getpwuid(posix.getuid()).pw_name, grp.getgrgid(gid)
         if group.gr_name != me or any(member != me for member in group.gr_mem):
             return False
-        return not any(account.pw_gid == gid and account.pw_uid != posix.getuid() for account in pwd.getpwall())
     except (ImportError, KeyError):
         return False
+    return not _shared_by_another(gid, posix.getuid())
+
+
+def _shared_by_another(gid, uid):
+    """Whether an account other than ``uid`` has ``gid`` as its primary group, read from libc's getpwent
+    one account at a time: the deadline's handler runs between two. pwd.getpwall reads the whole
+    database (a directory service's, where it is enumerated) in one C call, during which no signal
+    handler of Python's runs: the run outlived its hard deadline by as long as the read took."""
+    try:
+        import ctypes  # rare path, as the rest of the account database's
+
+        class Passwd(ctypes.Structure):  # the fields every libc's struct passwd begins with
+            _fields_ = [
+                ("pw_name", ctypes.c_char_p),
+                ("pw_passwd", ctypes.c_char_p),
+                ("pw_uid", ctypes.c_uint32),
+                ("pw_gid", ctypes.c_uint32),
+            ]
+
+        libc = ctypes.CDLL(None)
+        getpwent = libc.getpwent
+        getpwent.restype = ctypes.POINTER(Passwd)
+    except (ImportError, OSError, AttributeError):  # no ctypes (a trimmed Python): the one call it is
+        import pwd
+
+        return any(account.pw_gid == gid and account.pw_uid != uid for account in pwd.getpwall())
+    libc.setpwent()
+    try:
+        while True:
+            entry = getpwent()
+            if not entry:
+                return False
+            if entry.contents.pw_gid == gid and entry.contents.pw_uid != uid:
+                return True
+    finally:
+        libc.endpwent()
 
 
 def _proc_read(path):

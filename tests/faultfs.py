@@ -5,13 +5,15 @@ libfuse2, ``direct_io`` so that every write and fsync reaches it). Faults are ru
 run time with ``set_rules``; they are written to a control file beside the backing directory, which
 the child reads again whenever it changes. A rule:
 
-    {"op": "fsync" | "write" | "rename" | "read" | "unlink", "path": "<fnmatch pattern of the path in the mount>",
+    {"op": "fsync" | "write" | "rename" | "read" | "unlink" | "readdir", "path": "<fnmatch pattern of the path in the mount>",
      "errno": "EIO" | "ENOSPC" | "EDQUOT" | ..., "count": N (faults, then the rule is spent; -1: always),
      "after_bytes": N  (write only: the matching files take N bytes in all, the next write is cut at
                         that byte and the one after fails),
      "short": N        (write only: a write of more than N bytes writes N and says so),
      "drop": true      (fsync only: what was written since the file's last good fsync reads back as
-                        zeros, as Linux may drop the dirty pages of a failed writeback)}
+                        zeros, as Linux may drop the dirty pages of a failed writeback),
+     "delay_s": S      (read: the read is answered, S seconds late, in place of failing: a slow disk
+                        or a remote filesystem; readdir: only this, a listing answered S seconds late)}
 
 Every fault the child injects is appended to a log file (``faults()`` reads it), so a test can
 check that its fault really fired instead of passing without it. ``available()`` says whether FUSE
@@ -169,6 +171,13 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
                 raise FuseOSError(errno.EACCES)
 
         def readdir(self, path: str, fh: int) -> list[str]:
+            with rules.lock:
+                hit = rules.match("readdir", path)
+                if hit:
+                    rules.spend(hit[1])
+                    note("readdir", path, delay_s=hit[1]["delay_s"])
+            if hit:
+                time.sleep(hit[1]["delay_s"])
             return [".", "..", *os.listdir(self._real(path))]
 
         def readlink(self, path: str) -> str:
@@ -243,8 +252,12 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
                 hit = rules.match("read", path)
                 if hit:
                     rules.spend(hit[1])
-                    note("read", path, errno=hit[1].get("errno", "EIO"), offset=offset)
-                    raise fail(hit[1])
+                    if "delay_s" not in hit[1]:
+                        note("read", path, errno=hit[1].get("errno", "EIO"), offset=offset)
+                        raise fail(hit[1])
+                    note("read", path, delay_s=hit[1]["delay_s"], offset=offset)
+            if hit:
+                time.sleep(hit[1]["delay_s"])
             return os.pread(fh, size, offset)
 
         def write(self, path: str, data: bytes, offset: int, fh: int) -> int:

@@ -6,17 +6,20 @@ status would never come, and `hookd status` would say it cannot tell, while the 
 goes on. Nor may each request start another listing behind it: every one would hold a thread of the
 loop's executor for good, the one the spool's fsync runs in too. So an inbox is listed by one
 thread at a time, the requests that come meanwhile share it, and each waits for it at most
-``WAIT_S``; past that the inbox is reported as not answering, with how long it has not.
+``WAIT_S``; past that the inbox is reported as not answering, with how long it has not. The thread
+is not the executor's: hookd's exit does not wait for it (unjoined.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from typing import Any
 
 from hookd.control.snapshot import inbox_count
 from hookd.ingest.inbox_files import NOT_ANSWERING
+from hookd.ingest.unjoined import off_loop
 
 WAIT_S = 1.0
 
@@ -29,10 +32,10 @@ class InboxCounter:
     async def counts(self) -> dict[str, dict[str, Any]]:
         """inbox_count of each inbox, by path; one whose listing has not returned within WAIT_S is
         {"events": 0, "error": "cannot read <path> (...): its filesystem does not answer"}."""
-        loop = asyncio.get_running_loop()
         for path in self.paths:
             if path not in self.running:
-                self.running[path] = (loop.run_in_executor(None, inbox_count, path), time.monotonic())
+                listing = asyncio.ensure_future(off_loop(functools.partial(inbox_count, path)))
+                self.running[path] = (listing, time.monotonic())
         await asyncio.wait([future for future, _ in self.running.values()], timeout=WAIT_S)
         counted = {}
         for path, (future, since) in list(self.running.items()):

@@ -10,6 +10,7 @@ without one), so it runs for the shorter of the two (docs/security.md, fifty-nin
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
@@ -32,17 +33,21 @@ class Budget:
     given: str | None = None  # the variable's value when it set the budget
 
 
-def parse_int(raw: str) -> int | None:
-    """JavaScript's ``parseInt(raw, 10)`` for ASCII digits: the leading integer, None for NaN."""
+def parse_int(raw: str) -> float | None:
+    """JavaScript's ``parseInt(raw, 10)`` for ASCII digits: the leading integer as the Number it is (a
+    double: too many digits are infinite, not refused as int() refuses them past 4300), None for NaN."""
     match = _LEADING_INT.match(raw)
-    return int(match.group(1)) if match else None
+    return float(match.group(1)) if match else None
 
 
 def positive_seconds(value: Any) -> float | None:
     """A handler's ``timeout`` when it is a positive number of seconds, else None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int past 1e308, which JSON.parse reads as Infinity
+        return math.inf
 
 
 def _timeouts(layers: Iterable[Layer]) -> Iterable[float]:

@@ -47,6 +47,7 @@ from hookd.ingest.inbox_files import (
 from hookd.ingest.inbox_problems import ProblemFiles
 from hookd.ingest.inbox_take import take_file
 from hookd.ingest.protocol import INBOX_SUFFIX, MAX_HEADER_BYTES, Rejected, parse_header
+from hookd.ingest.unjoined import off_loop
 from hookd.paths import UnsafePathError, ensure_private_dir
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
@@ -151,10 +152,10 @@ class Inbox:
     async def _on_disk(self, call: Callable[[], T]) -> T:
         """``call``, the sweep's opening or listing of its directories, in a thread: one on a filesystem
         that stops answering (a spare inbox on a network mount that hung) would hold the event loop, and
-        every connection with it, for as long. How long it has waited is for liveness (daemon/parts.py)."""
+        every connection with it, for as long; a thread hookd's exit does not wait for (unjoined.py). How long it has waited is for liveness (daemon/parts.py)."""
         self.opening_since = time.monotonic()
         try:
-            return await asyncio.to_thread(call)
+            return await off_loop(call)
         finally:
             self.opening_since = None
 

@@ -1,0 +1,44 @@
+"""A call on the inboxes' filesystem in a thread that hookd's exit does not wait for.
+
+A listing or an open on a mount that stopped answering (a spare inbox on a network mount that hung)
+does not return until the mount does. In a thread of the loop's default executor (asyncio.to_thread),
+it held hookd's exit as long: the runner shuts that executor down and the interpreter joins its
+workers, after the drain has said `hookd_stopped`. A daemon thread is left behind instead; what it
+was asked has no result anyone still waits for once the loop is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+async def off_loop(call: Callable[[], T]) -> T:
+    """``call()`` in a daemon thread of its own; its result or exception, as asyncio.to_thread gives."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, exc: BaseException | None) -> None:
+        if future.done():  # the caller was cancelled meanwhile
+            return
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]  # a T when exc is None
+
+    def run() -> None:
+        try:
+            outcome: tuple[T | None, BaseException | None] = (call(), None)
+        except BaseException as exc:  # handed to the awaiting task, as to_thread does
+            outcome = (None, exc)
+        try:
+            loop.call_soon_threadsafe(settle, *outcome)
+        except RuntimeError:  # the loop closed while the call hung: no one waits for it
+            pass
+
+    threading.Thread(target=run, name="hookd-inbox-disk", daemon=True).start()
+    return await future
