@@ -180,3 +180,24 @@ def test_an_export_anywhere_redacts_every_password(name: str, rows: int, levels:
     passwords = [password(f"prop-{salt}-{i}") for i in range(rows)]
     out = apply_twice(nested(before + export(name, passwords), levels))
     assert_only_passwords_gone(out, passwords)
+
+
+# --- A Dropbox long-lived token before a = (found after %26 in a query: the engine kept it, the reference did not) --
+def long_lived(salt: str) -> str:
+    rng = random.Random(f"h179-dropbox-{salt}")
+    while True:
+        head = "".join(rng.choice(ALNUM) for _ in range(11))
+        tail = "".join(rng.choice(ALNUM + "_-") for _ in range(43))
+        if any(c.isdigit() for c in head + tail) and any(c.islower() for c in head + tail):
+            return head + "A" * 10 + tail
+
+
+@pytest.mark.parametrize("before", ["x ", "curl%26", "GET /cb?a=b%26", "x.%26", "curl&"])
+@pytest.mark.parametrize("after", ["=abc -u :on:", "=", "==", "_ x", "=\n"])
+@pytest.mark.parametrize("levels", [0, 1])
+def test_a_long_lived_dropbox_token_before_an_equals_sign_is_found_by_the_engine(
+    before: str, after: str, levels: int
+) -> None:
+    token = long_lived(f"{before}{after}{levels}")
+    out = apply_twice(nested(f"{before}{token}{after}\n", levels))
+    assert token not in out and "[REDACTED:dropbox_long_lived_token]" in out, out
