@@ -44,6 +44,8 @@ def _line_start(text: str, at: int) -> int:
     """Where the line holding ``at`` begins: after its break (raw or escaped), a JSON string's opening quote (after
     a key's colon or a list's bracket, at any level) or a patch's next line; -1: none within _HEADER_BACK."""
     low = max(0, at - _HEADER_BACK)
+    # The nearest break first (found in C), so that the regex reads only the line's own stretch
+    low = max(low, text.rfind("\n", low, at), text.rfind("\\n", low, at), text.rfind("\r", low, at))
     start = -1
     for start_match in _LINE_STARTS.finditer(text, low, at):
         start = start_match.end()
@@ -142,7 +144,6 @@ CSV_EXPORT_PASSWORD = Rule(
     trigger=TRIGGER,
     anchored=True,
     reach=1100,
-    trigger_check=lambda text, at: _header(text, at) is not None,
     select=password_cells,
     check=_cell_is_a_password,
     example="`name,url,username,password` / `GitHub,https://github.com,alice,<password>`",
