@@ -19,7 +19,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from recall_helpers import EVERY_KIND, apply, apply_twice, assert_gone_in, assert_kept, nested
+from recall_helpers import EVERY_KIND, LINE_KINDS, apply, apply_twice, assert_gone_in, assert_kept, nested
 
 LOWER = "abcdefghijklmnopqrstuvwxyz"
 ALNUM = LOWER.upper() + LOWER + "0123456789"
@@ -201,3 +201,26 @@ def test_a_long_lived_dropbox_token_before_an_equals_sign_is_found_by_the_engine
     token = long_lived(f"{before}{after}{levels}")
     out = apply_twice(nested(f"{before}{token}{after}\n", levels))
     assert token not in out and "[REDACTED:dropbox_long_lived_token]" in out, out
+
+
+# --- rclone.conf's pass line as an Edit's structuredPatch (each line a string; the hunt's one miss) ------------------
+def rclone_conf(value: str, type_line: str = "type = sftp\n") -> str:
+    return f"[nas]\n{type_line}host = example.com\nuser = alice\npass = {value}\n"
+
+
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_rclone_conf_pass_is_found_in_every_kind_of_payload(kind: str) -> None:
+    value = password(f"rclone-{kind}").replace("$", "x")
+    assert_gone_in(rclone_conf(value), value, kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        rclone_conf("Zq8kLm2xPw7Rt", type_line=""),  # no type line: not rclone's
+        "my $pass = shift;\npass = Zq8kLm2xPw7Rt\n",
+    ],
+)
+def test_a_pass_line_that_is_not_rclones_is_kept_in_a_patch(text: str) -> None:
+    doc = json.dumps(LINE_KINDS["patch"](text))
+    assert apply(doc) == doc
