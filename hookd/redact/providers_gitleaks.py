@@ -135,7 +135,9 @@ GITLEAKS_PROVIDER_RULES: tuple[Rule, ...] = (
         "11 of `[A-Za-z0-9_-]` + `AAAAAAAAAA` + 43 of `[A-Za-z0-9_=-]`",
         # From its ten A, not its first 11: a trigger that begins with a run of a class and no literal costs every
         # text (docs/redaction.md, Airtable's); the regex reads the 11 back from the report
-        trigger=r"A{10}[A-Za-z0-9_=-]{43}(?:[^A-Za-z0-9_=-]|$)",
+        # It ends where the regex's end lets it: before a character not of a token's (= too: the 43 hold it, and
+        # one more after them is no token's), or an _ that ends a word
+        trigger=r"A{10}[A-Za-z0-9_=-]{43}(?:[^A-Za-z0-9_-]|_(?:[^A-Za-z0-9_-]|$)|$)",
         validate=_dropbox_long_ok,
     ),
     _token(

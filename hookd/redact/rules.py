@@ -69,6 +69,7 @@ from hookd.redact import jsonkeys, scriptnames, wrappers
 from hookd.redact.prose import PASSPHRASE_WORDS, begins_a_sentence, random_looking
 from hookd.redact.rule import MARKER, Rule
 from hookd.redact.postman import POSTMAN_RULES
+from hookd.redact.csvexports import CSV_EXPORT_RULES
 
 __all__ = ["BUILTIN_RULES", "looks_like_credential", "luhn_ok", "plausible_secret"]
 
@@ -674,6 +675,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *FILE_RULES,
     *FORMAT_RULES,
     *POSTMAN_RULES,
+    *CSV_EXPORT_RULES,
     *XML_PAIR_RULES,
     *ENCODED_RULES,
     *MARKUP_RULES,

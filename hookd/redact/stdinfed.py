@@ -149,16 +149,17 @@ _RCLONE_PASS = r"pass[ \t]{0,2}=[ \t]{0,2}" + VALUE  # at a line's start: the ch
 # A [section] header at a line's start or a JSON string's. The quote's lookbehind follows the quote, so that
 # every alternative begins with a character and the regex engine skips to those; the header at the text's
 # start is _SECTION_AT_START's.
-_SECTION = re.compile(r"(?:\n|\\n|\"(?<!\\\"))\[[^\]\n\\]{1,80}\](?=\n|\\n)")
+_SECTION = re.compile(r"(?:\n|\\n|\"(?<!\\\"))\[[^\]\n\\]{1,80}\](?=\n|\\n|\", ?\")")
 _SECTION_AT_START = re.compile(r"\[[^\]\n\\]{1,80}\](?=\n|\\n)")
-_TYPE_LINE = re.compile(r"(?:\n|\\n)type = [a-z0-9]{2,30}(?=\n|\\n)")
+_TYPE_LINE = re.compile(r"(?:\n|\\n|(?<!\\)\", ?\")type = [a-z0-9]{2,30}(?=\n|\\n|\", ?\")")
 _SECTION_REACH = 1000  # a section's lines before pass: type, host, user, port, key_file...
 
 
 def _rclone_conf_ok(match: re.Match[str]) -> bool:
     """A pass line in an rclone.conf section: a [name] header, then a type line, before it."""
     text, start = match.string, match.start()
-    if not (start == 0 or text[start - 1] == "\n" or text.startswith("\\n", start - 2)):
+    patch_line = text.startswith('", "', start - 4) or text.startswith('","', start - 3)  # an Edit's patch line
+    if not (start == 0 or text[start - 1] == "\n" or text.startswith("\\n", start - 2) or patch_line):
         return False
     header = _last_header(text, max(0, start - _SECTION_REACH), start)
     if header < 0 or _TYPE_LINE.search(text, header, start) is None:
@@ -188,7 +189,7 @@ RCLONE_CONF_PASS = Rule(
     pattern=_RCLONE_PASS,
     group="value",
     # pass at a line's start, as rclone writes it ("type = " is in much code: every chunk of Python ran the regex)
-    keywords=("\npass = ", "\\npass = "),
+    keywords=("\npass = ", "\\npass = ", '", "pass = ', '","pass = '),
     reach=VALUE_REACH + 16,
     check=_rclone_conf_ok,
     example="`[nas]` / `type = sftp` / `pass = <obscured>` (not Perl's `$pass = shift`)",
