@@ -88,6 +88,10 @@ def recover(directory: str, dir_fd: int, handoffs_since_ns: int | None = None) -
             os.truncate(write_fd, end)  # by its descriptor: the file in the spool hookd holds
         files.sizes[last] = end
         files.write_seg = last
+        if cursor.segment == last and cursor.offset > end:
+            # Read before the cut (read_cursor takes it no further than the file's size then): a cursor
+            # past the new end would start the reader inside this run's first records, skipping them.
+            cursor = Position(last, end)
         if handoffs is not None:
             handoffs.size = end
         if around is not None and cursor.segment == last and cursor.offset <= end:
