@@ -31,15 +31,16 @@ class AroundCursor(NamedTuple):
 
 def read_segment(
     path: str, dir_fd: int, segment: int, offset: int, chains: bool, each: Callable[[bytes], None] | None = None
-) -> tuple[ValidEnd, AroundCursor | None]:
+) -> tuple[ValidEnd, AroundCursor | None, int]:
     """Read the whole segment: where its valid records end, how many, and how many more its damage
     held (ValidEnd); and what is around ``offset`` (None if the read did not land on it: ``offset``
     inside a record or a stretch of damage). The size in what is around is the file's as read; the
     caller sets its own. ``each`` is given every valid record's data (inspect.SegmentHandoffs, the
-    start's hand-off ids)."""
+    start's hand-off ids). Last, where the last valid record ending no later than ``offset`` ends (0
+    if none): a cursor the read did not land on goes back there (recovery.py)."""
     reader = SegmentReader(path, dir_fd=dir_fd, chains=chains)
     try:
-        last_end = before = after = 0
+        last_end = before = after = back = 0
         last = first = None
         landed_at: int | None = 0 if offset == 0 else None  # skipped bytes when the read reached offset
         for data, end in reader.records(limit=2**62):
@@ -54,16 +55,17 @@ def read_segment(
             else:
                 before += 1
                 last = data
+                back = end if end <= offset else back
                 if end == offset:
                     landed_at = reader.skipped_bytes
             last_end = end
         found = ValidEnd(last_end, before + after, reader.chained_records)
         if landed_at is None or landed_at < 0:
-            return found, None
+            return found, None, back
         size = max(last_end, reader.offset)
         around = AroundCursor(
             segment, offset, size, before, landed_at, after, reader.skipped_bytes - landed_at, last, first
         )
-        return found, around
+        return found, around, offset
     finally:
         reader.close()

@@ -121,7 +121,7 @@ class SegmentFiles:
             return around
         if self.around_read or seg == self.write_seg:  # the start's cursor only, in a finished segment
             return None
-        _, around = read_segment(self.path(seg), self.dir_fd, seg, position.offset, chains=False)
+        _, around, _ = read_segment(self.path(seg), self.dir_fd, seg, position.offset, chains=False)
         self.around_read = True
         if around is None:
             return None

@@ -60,7 +60,7 @@ def recover(directory: str, dir_fd: int, handoffs_since_ns: int | None = None) -
         # start's hand-off ids (daemon/startup.py).
         here = cursor.offset if cursor.segment == last else 0
         each = None if handoffs is None else handoffs.add
-        (end, valid, damaged), around = read_segment(path, dir_fd, last, here, chains=True, each=each)
+        (end, valid, damaged), around, back = read_segment(path, dir_fd, last, here, chains=True, each=each)
     except OSError as exc:
         # Where its valid records end is unknown (EIO): it is left as it is, read when the disk reads
         # again (reader.py tries again), and the events of this run go to a new segment.
@@ -92,6 +92,18 @@ def recover(directory: str, dir_fd: int, handoffs_since_ns: int | None = None) -
             # Read before the cut (read_cursor takes it no further than the file's size then): a cursor
             # past the new end would start the reader inside this run's first records, skipping them.
             cursor = Position(last, end)
+        elif cursor.segment == last and 0 < cursor.offset < end and around is None:
+            # Inside a record or a stretch of damage: hookd puts it only at a record's end or at the
+            # next valid record past damage, so the file was damaged. From there the record it was
+            # in would be skipped; from the last record's end before it, a repeat is skipped in Redis.
+            log.warning(
+                "spool_cursor_inside_record",
+                segment=path,
+                offset=cursor.offset,
+                resumed_at=back,
+                hint="the cursor file was damaged; events already in Redis are skipped there, none is lost",
+            )
+            cursor = Position(last, back)
         if handoffs is not None:
             handoffs.size = end
         if around is not None and cursor.segment == last and cursor.offset <= end:
