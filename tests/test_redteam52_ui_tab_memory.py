@@ -1,6 +1,6 @@
 """Fifty-second red-team pass: a page of the UI left open under a flood holds a bounded memory.
 
-The page keeps its newest 20,000 records (MAX_KEPT in app.js). But while paused it also kept every
+The page keeps its newest 20,000 records (MAX_KEPT in feed.js). But while paused it also kept every
 record that arrived, to count them ("N new (paused)"): a tab paused during a flood of events held
 each of them until it was resumed, without end. The count is now a number. A tab in the background
 kept what arrived until the next animation frame, which browsers do not run for hidden tabs: the
@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from test_ui import stack  # noqa: F401 - fixture
 from ui_stack import open_ui, browser  # noqa: F401 - fixtures
 
-KEPT = 20_000  # app.js MAX_KEPT
+KEPT = 20_000  # feed.js MAX_KEPT
 
 
 def flood(client, start: int, count: int) -> None:

@@ -1,0 +1,11 @@
+// hookd ui: reading the UI's API.
+
+export async function getJSON(url) {
+  const res = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+  if (!res.ok) {
+    // the API's errors are {"error": "<why>"} (Redis away, or not answering as Redis)
+    const why = await res.json().then((body) => body.error || "", () => "");
+    throw new Error(`${url}: ${res.status}${why ? ` ${why}` : ""}`);
+  }
+  return res.json();
+}

@@ -1,0 +1,49 @@
+// hookd ui: putting text on the page. Every string that comes from an event is put on it with
+// textContent (or as an SVG text node): payloads are arbitrary tool output and must stay inert text.
+
+export const $ = (id) => document.getElementById(id);
+
+// Bidirectional marks, embeddings, overrides and isolates reorder the text after them even as
+// textContent (U+202E shows "exe.txt" for "txt.exe"); zero-width characters, the word joiner,
+// invisible operators, U+FEFF, the soft hyphen and the other default-ignorable format characters,
+// the tag characters and the variation selectors show nothing and so hide text (or words meant for
+// a model) in plain sight: one selector per byte spells any message after a single letter. All are
+// shown as their \u escape (\u{...} past U+FFFF), but for one emoji selector (U+FE0E, U+FE0F) after
+// the character it styles: one that is not ASCII, or a keycap's digit, # or *.
+const INVISIBLE = /[\u00ad\u034f\u061c\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff0-\ufff8\u{1d173}-\u{1d17a}\u{e0000}-\u{e0fff}]/gu;
+const HIDDEN = new RegExp(INVISIBLE.source, "u");
+const KEYCAP = /[0-9#*]/;
+function styles(text, at) {
+  if (at === 0) return false;
+  const low = text.charCodeAt(at - 1);
+  const before = String.fromCodePoint(text.codePointAt(at > 1 && low >= 0xdc00 && low <= 0xdfff ? at - 2 : at - 1));
+  return before < "\x80" ? KEYCAP.test(before) : !HIDDEN.test(before);
+}
+export function inert(text) {
+  return (text == null ? "" : String(text)).replace(INVISIBLE, (c, at, whole) => {
+    if ((c === "\ufe0e" || c === "\ufe0f") && styles(whole, at)) return c;
+    const code = c.codePointAt(0).toString(16);
+    return code.length > 4 ? `\\u{${code}}` : `\\u${code.padStart(4, "0")}`;
+  });
+}
+
+export function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = inert(v);
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (k === "title") node.setAttribute(k, inert(v));
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(inert(c)));
+  return node;
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+export function svg(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = inert(text);
+  return node;
+}
