@@ -20,10 +20,12 @@ MODULES = sorted(p.name for p in STATIC.glob("*.js"))
 IMPORT = re.compile(r'^import \{[^}]*\} from "\./([\w.-]+\.js)";$', re.M)
 
 
-def _get(base: str, path: str, cookie: str | None = None) -> tuple[http.client.HTTPResponse, bytes]:
+def _get(
+    base: str, path: str, cookie: str | None = None, extra: dict[str, str] | None = None
+) -> tuple[http.client.HTTPResponse, bytes]:
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
-    conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    conn.request("GET", path, headers={**({"Cookie": cookie} if cookie else {}), **(extra or {})})
     response = conn.getresponse()
     body = response.read()
     conn.close()
@@ -63,6 +65,11 @@ def test_each_module_is_served_as_javascript_with_the_page_headers_and_only_with
         assert response.getheader("x-content-type-options") == "nosniff", name
         assert response.getheader("cross-origin-resource-policy") == "same-origin", name
         assert body == (STATIC / name).read_bytes(), name
+        # Asked again on each load, so a browser never runs modules of two versions together.
+        assert response.getheader("cache-control") == "no-cache", name
+        etag = response.getheader("etag")
+        again, _ = _get(served.base, f"{root}/static/{name}", cookie=cookie, extra={"if-none-match": etag})
+        assert again.status == 304 and again.getheader("cache-control") == "no-cache", name
         assert _get(served.base, f"{root}/static/{name}")[0].status == 401, name
         assert _get(served.base, f"/static/{name}", cookie=cookie)[0].status == 404, name
 
