@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.process, *NEEDS_FAULTFS]
 
 
 def hang(delay_s: float) -> list[dict]:
-    return [{"op": op, "path": "/spool/*", "delay_s": delay_s, "count": 1} for op in ("write", "fsync")]
+    return [{"op": op, "path": "/spool/*.seg", "delay_s": delay_s, "count": 1} for op in ("write", "fsync")]
 
 
 def send(daemon, n: int) -> str:

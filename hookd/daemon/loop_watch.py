@@ -66,8 +66,15 @@ async def watch_loop(stall_after_s: float, spool_dir: str) -> None:
 
     def watch() -> None:
         since: float | None = None
+        last = resumed = time.monotonic()
         while not stop.wait(BEAT_EVERY_S):
-            held_s = time.monotonic() - beat[0]
+            now = time.monotonic()
+            if now - last > 2 * BEAT_EVERY_S + 1:
+                # This thread was held too: the whole process was stopped (SIGSTOP), which the
+                # monotonic clock counts; the loop is judged from when both run again (as LoopLag does).
+                resumed = now
+            last = now
+            held_s = now - max(beat[0], resumed)
             if held_s > stall_after_s and since is None:
                 since = beat[0]
                 log.error(
