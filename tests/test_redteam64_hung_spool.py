@@ -50,13 +50,19 @@ def stalled_lines(daemon) -> list[dict]:
     return [line for line in lines if line["event"] == "hookd_stalled"]
 
 
-def test_a_hung_spool_write_is_said_in_the_log_naming_the_spool_and_its_mount(hung_daemon):
+def hung_after_one(hung_daemon, delay_s: float):
+    """A daemon that has delivered event 1, its spool's writes and fsyncs then answered ``delay_s`` late."""
     daemon, fs, redis = hung_daemon(stall_after_s="2")
     redis.start()
     daemon.start()
     assert send(daemon, 1) == "delivered"
     wait_until(lambda: arrived(redis) == [1], timeout=20, what="event 1 in Redis")
-    fs.set_rules(hang(600))
+    fs.set_rules(hang(delay_s))
+    return daemon, fs, redis
+
+
+def test_a_hung_spool_write_is_said_in_the_log_naming_the_spool_and_its_mount(hung_daemon):
+    daemon, fs, redis = hung_after_one(hung_daemon, 600)
     assert send(daemon, 2) == "kept"  # the loop waits in the spool's write: hook-send keeps it in the inbox
     wait_until(lambda: any(f["op"] == "write" for f in fs.faults()), timeout=10, what="the hung write")
     wait_until(lambda: stalled_lines(daemon), timeout=20, what="hookd_stalled in the log")
@@ -68,12 +74,7 @@ def test_a_hung_spool_write_is_said_in_the_log_naming_the_spool_and_its_mount(hu
 
 
 def test_events_kept_while_the_spool_hung_reach_redis_once_when_it_answers(hung_daemon):
-    daemon, fs, redis = hung_daemon(stall_after_s="2")
-    redis.start()
-    daemon.start()
-    assert send(daemon, 1) == "delivered"
-    wait_until(lambda: arrived(redis) == [1], timeout=20, what="event 1 in Redis")
-    fs.set_rules(hang(6))
+    daemon, fs, redis = hung_after_one(hung_daemon, 6)
     outcomes = [send(daemon, n) for n in (2, 3, 4)]
     assert outcomes[0] == "kept", outcomes
     wait_until(lambda: sorted(arrived(redis)) == [1, 2, 3, 4], timeout=60, what="every event in Redis")
