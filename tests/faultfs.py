@@ -12,8 +12,9 @@ the child reads again whenever it changes. A rule:
      "short": N        (write only: a write of more than N bytes writes N and says so),
      "drop": true      (fsync only: what was written since the file's last good fsync reads back as
                         zeros, as Linux may drop the dirty pages of a failed writeback),
-     "delay_s": S      (read: the read is answered, S seconds late, in place of failing: a slow disk
-                        or a remote filesystem; readdir: only this, a listing answered S seconds late)}
+     "delay_s": S      (read, write, fsync: the call is answered, S seconds late, in place of failing:
+                        a slow disk or a remote filesystem that hung; readdir: only this, a listing
+                        answered S seconds late)}
 
 Every fault the child injects is appended to a log file (``faults()`` reads it), so a test can
 check that its fault really fired instead of passing without it. ``available()`` says whether FUSE
@@ -265,7 +266,10 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
                 hit = rules.match("write", path)
                 if hit:
                     i, rule = hit
-                    if "after_bytes" in rule:
+                    if "delay_s" in rule:
+                        rules.spend(rule)
+                        note("write", path, delay_s=rule["delay_s"])
+                    elif "after_bytes" in rule:
                         left = rule["after_bytes"] - rules.written.get(i, 0)
                         if len(data) > left:
                             if left > 0:
@@ -285,12 +289,17 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
                         rules.spend(rule)
                         note("write", path, errno=rule.get("errno", "EIO"))
                         raise fail(rule)
+            if hit and "delay_s" in hit[1]:
+                time.sleep(hit[1]["delay_s"])
             return os.pwrite(fh, data, offset)
 
         def fsync(self, path: str, datasync: int, fh: int) -> None:
             with rules.lock:
                 hit = rules.match("fsync", path)
-                if hit:
+                if hit and "delay_s" in hit[1]:
+                    rules.spend(hit[1])
+                    note("fsync", path, delay_s=hit[1]["delay_s"])
+                elif hit:
                     rule = hit[1]
                     rules.spend(rule)
                     dropped = 0
@@ -305,6 +314,8 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
                             dropped = size - keep
                     note("fsync", path, errno=rule.get("errno", "EIO"), dropped=dropped)
                     raise fail(rule)
+            if hit:
+                time.sleep(hit[1]["delay_s"])
             os.fsync(fh)
             synced[path] = os.fstat(fh).st_size
 

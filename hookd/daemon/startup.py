@@ -23,6 +23,7 @@ from hookd.control.server import ControlServer
 from hookd.descriptors import Capped, follow_limit, soft_limit
 from hookd.daemon.backlog import redact_backlog, settings_digest
 from hookd.daemon.sockets import DaemonSockets
+from hookd.daemon.loop_watch import watch_loop
 from hookd.daemon.stalls import say_stalls
 from hookd.dirwatch import DirectoryWatch
 from hookd.envelope import EnvelopeBuilder
@@ -233,6 +234,7 @@ class DaemonStartup(DaemonSockets):
             start("spool-redacted-on-publish", on_publish.run, may_finish=True)
         self.lag_task = start("loop-lag", self.state.loop_lag.run, restartable=True)
         start("stalls", lambda: say_stalls(self.stall_reasons), restartable=True)
+        start("loop-watch", lambda: watch_loop(config.stall_after_s, config.spool_dir), restartable=True)
         self.socket_watch = start("sockets", self.keep_sockets, restartable=True)
         self.directory_watch = start("directories", directories.run, restartable=True)
         capped: list[Capped] = [c for c in (self.http, self.metrics) if c is not None]
