@@ -32,15 +32,18 @@ class InboxCounter:
     async def counts(self) -> dict[str, dict[str, Any]]:
         """inbox_count of each inbox, by path; one whose listing has not returned within WAIT_S is
         {"events": 0, "error": "cannot read <path> (...): its filesystem does not answer"}."""
+        mine = {}  # what this request waits on: another may settle and drop a listing meanwhile
         for path in self.paths:
             if path not in self.running:
                 listing = asyncio.ensure_future(off_loop(functools.partial(inbox_count, path)))
                 self.running[path] = (listing, time.monotonic())
-        await asyncio.wait([future for future, _ in self.running.values()], timeout=WAIT_S)
+            mine[path] = self.running[path]
+        await asyncio.wait([future for future, _ in mine.values()], timeout=WAIT_S)
         counted = {}
-        for path, (future, since) in list(self.running.items()):
+        for path, (future, since) in mine.items():
             if future.done():
-                del self.running[path]
+                if self.running.get(path, (None, 0.0))[0] is future:
+                    del self.running[path]
                 counted[path] = future.result()
             else:
                 waited = time.monotonic() - since
