@@ -39,6 +39,7 @@ from hookd.redact.dense import MARK, redact_in_bulk
 from hookd.redact.glued import unglued
 from hookd.redact.joints import Tails, always, ended_at_joints, joints
 from hookd.redact.mcpnames import tools_kept
+from hookd.redact.one_scan import ONE_AT_A_TIME
 from hookd.redact.nested import InnerBudget, Unwrapper
 from hookd.redact.patterns import HS_JOINT
 from hookd.redact.prefilter import Prefilter
@@ -84,14 +85,16 @@ class Redactor:
 
         ``data`` is the text's UTF-8 encoding, when the caller has it already.
         """
-        return self._redact(text, data, 0)
+        with ONE_AT_A_TIME:
+            return self._redact(text, data, 0)
 
     def redact_string(self, value: str, key: str | None = None) -> tuple[str, Counter[str]]:
         """A string taken out of JSON (a frame header's value, a payload's field), redacted as the
         JSON string it is in a payload: redact() reads JSON text, where a bare quote ends a string.
         ``key``: the payload's field it was, read as under that key (a tool_name's tool: mcpnames.py)."""
         text = json.dumps(value if key is None else {key: value}, ensure_ascii=False)
-        redacted, counts = self._redact(text, None, 0)
+        with ONE_AT_A_TIME:
+            redacted, counts = self._redact(text, None, 0)
         if not counts:
             return value, counts
         try:
