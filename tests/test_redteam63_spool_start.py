@@ -82,3 +82,24 @@ def test_a_cursor_at_the_first_record_past_damage_stays(tmp_path):
         finally:
             spool.close()
     assert not [e for e in logs if e["event"] in ("spool_cursor_inside_record", "spool_damage_lost")], logs
+
+
+@pytest.mark.parametrize("into", [1, 8, 200])
+def test_a_cursor_inside_a_record_of_an_older_segment_resumes_at_that_records_start(tmp_path, into):
+    """The same in a finished segment: the record the cursor was in was skipped as damage and
+    counted lost; now reading resumes at its start, said, and nothing is lost."""
+    segments = committed_spool(tmp_path, 150, 10, segment_bytes=64 << 10)
+    assert len(segments) > 1
+    seg, offset = (int(x) for x in (tmp_path / "cursor").read_bytes().split())
+    assert seg == 1 and offset > 0
+    (tmp_path / "cursor").write_bytes(b"%d %d\n" % (seg, offset + into))
+    with capture_logs() as logs:
+        spool = open_spool(tmp_path, segment_bytes=64 << 10)
+        try:
+            assert spool.pending_events == 140
+            assert drain(spool) == list(range(10, 150))
+        finally:
+            spool.close()
+    said = [e for e in logs if e["event"] == "spool_cursor_inside_record"]
+    assert len(said) == 1 and said[0]["resumed_at"] == offset, said
+    assert not [e for e in logs if e["event"].startswith("spool_damage")], logs

@@ -121,15 +121,22 @@ class SegmentFiles:
             return around
         if self.around_read or seg == self.write_seg:  # the start's cursor only, in a finished segment
             return None
-        _, around, _ = read_segment(self.path(seg), self.dir_fd, seg, position.offset, chains=False)
+        return self.read_around(position, quiet)[0]
+
+    def read_around(self, position: Position, quiet: bool = True) -> tuple[AroundCursor | None, int]:
+        """The one read of the start cursor's finished segment (around_cursor), and where the last
+        valid record ending no later than ``position`` ends: where a cursor the read did not land on
+        (inside a record) goes back to (recovery.py)."""
+        seg = position.segment
+        _, around, back = read_segment(self.path(seg), self.dir_fd, seg, position.offset, chains=False)
         self.around_read = True
         if around is None:
-            return None
+            return None, back
         self.around = around = around._replace(size=self.sizes[seg])
         if seg not in self.counts and self.count_file(seg) is None:
             self.counted(seg, around.before + around.after)
         self._say_damage(seg, around.skipped_after, quiet)
-        return around
+        return around, position.offset
 
     def records_in(self, seg: int) -> int:
         if seg not in self.counts:

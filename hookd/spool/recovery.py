@@ -41,6 +41,29 @@ def _regular_size(path: str, dir_fd: int) -> int:
     return info.st_size
 
 
+def _say_inside_record(path: str, cursor: Position, back: int) -> None:
+    log.warning(
+        "spool_cursor_inside_record",
+        segment=path,
+        offset=cursor.offset,
+        resumed_at=back,
+        hint="the cursor file was damaged; events already in Redis are skipped there, none is lost",
+    )
+
+
+def _older_cursor(files: SegmentFiles, cursor: Position) -> Position:
+    """The cursor in a finished segment: read it now (the read the count would make anyway), and
+    one inside a record goes back to that record's start, as in the newest segment."""
+    try:
+        around, back = files.read_around(cursor, quiet=False)
+    except OSError:
+        return cursor  # unread: the reader tries again and says it (reader.py)
+    if around is not None:
+        return cursor
+    _say_inside_record(files.path(cursor.segment), cursor, back)
+    return Position(cursor.segment, back)
+
+
 def recover(directory: str, dir_fd: int, handoffs_since_ns: int | None = None) -> Recovered:
     """Open the spool ``directory`` (held as ``dir_fd``: everything here is relative to it); with
     ``handoffs_since_ns``, the newest segment's hand-off ids since then are gathered as it is read."""
@@ -96,19 +119,15 @@ def recover(directory: str, dir_fd: int, handoffs_since_ns: int | None = None) -
             # Inside a record or a stretch of damage: hookd puts it only at a record's end or at the
             # next valid record past damage, so the file was damaged. From there the record it was
             # in would be skipped; from the last record's end before it, a repeat is skipped in Redis.
-            log.warning(
-                "spool_cursor_inside_record",
-                segment=path,
-                offset=cursor.offset,
-                resumed_at=back,
-                hint="the cursor file was damaged; events already in Redis are skipped there, none is lost",
-            )
+            _say_inside_record(path, cursor, back)
             cursor = Position(last, back)
+        elif cursor.segment != last and 0 < cursor.offset < files.sizes.get(cursor.segment, 0):
+            cursor = _older_cursor(files, cursor)
         if handoffs is not None:
             handoffs.size = end
         if around is not None and cursor.segment == last and cursor.offset <= end:
             files.around = around._replace(size=end, skipped_after=max(0, around.skipped_after - torn_bytes))
-        files.around_read = cursor.segment == last  # read above: not again (files.around_cursor)
+        files.around_read = files.around_read or cursor.segment == last  # read above: not again (around_cursor)
         return Recovered(files, write_fd, cursor, torn_bytes, None, handoffs)
     except BaseException:
         os.close(write_fd)
