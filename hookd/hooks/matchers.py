@@ -1,16 +1,22 @@
-"""The ``matcher`` of the group a hook of hookd's sits in: whether Claude Code runs it for every event.
+r"""The ``matcher`` of the group a hook of hookd's sits in: whether Claude Code runs it for every event.
 
 Hooks reference, "Matcher patterns": ``"*"``, ``""`` or no ``matcher`` match every occurrence; a value
 of only letters, digits, ``_``, ``-``, spaces, ``,`` and ``|`` is an exact name or a list of them; any
 other is a JavaScript regular expression, unanchored (one that fails to compile matches nothing).
 Events without matcher support ignore it. hookd writes ``"*"`` (entries.group); a group narrowed by
 hand, or hookd's handler moved into another tool's group, sends hookd only the events it matches.
+
+The regex is read by an ECMAScript engine (``regress``, without flags, as ``new RegExp(matcher)``
+reads it), not by Python's ``re``: the two differ (``[^]``, ``\e`` and ``\p{L}`` are JavaScript only,
+``x{,3}`` is a quantifier in Python and text in JavaScript, ``(?i)`` and ``a*+`` Python only).
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+import regress
 
 from hookd.hooks import merge
 from hookd.hooks.events import BY_NAME
@@ -22,6 +28,9 @@ _NAMES = re.compile(r"[A-Za-z0-9_|, -]*\Z")
 # Zero-width tests that depend on where they are: without them, a pattern that matches the empty
 # string matches it at the start of any string, so it matches every one.
 _CONTEXT = re.compile(r"[$^]|\\[bBAZzG]|\(\?")
+# An escape, or a character class (JavaScript's: ``[]`` and ``[^]`` are classes), whose ``^`` or ``$``
+# anchors nothing: the classes are taken out before the search for anchors.
+_ESCAPE_OR_CLASS = re.compile(r"\\.|\[(?:\\.|[^\]\\])*\]", re.DOTALL)
 # A longer pattern is not compiled here (its compile is the file's author's cost, not status's).
 _LONGEST = 1000
 
@@ -32,12 +41,22 @@ def matches_all(matcher: Any) -> bool:
         return True
     if not isinstance(matcher, str) or _NAMES.match(matcher) or len(matcher) > _LONGEST:
         return False
-    if _CONTEXT.search(matcher):
+    if compile_error(matcher) is not None or _CONTEXT.search(_ESCAPE_OR_CLASS.sub(_unless_escape, matcher)):
         return False
+    return regress.Regex(matcher).find("") is not None
+
+
+def _unless_escape(found: re.Match[str]) -> str:
+    return found.group() if found.group().startswith("\\") else "[]"
+
+
+def compile_error(matcher: str) -> str | None:
+    """Why ``new RegExp(matcher)`` throws, so that the group matches nothing; None when it compiles."""
     try:
-        return re.search(matcher, "") is not None
-    except (re.error, RecursionError, OverflowError):
-        return False
+        regress.Regex(matcher)
+    except regress.RegressError as exc:
+        return str(exc) or "not a regular expression"
+    return None
 
 
 def narrowed(settings: SettingsFile, url: str | None) -> dict[str, list[str]]:
@@ -55,13 +74,28 @@ def narrowed(settings: SettingsFile, url: str | None) -> dict[str, list[str]]:
                 continue
             matcher = group.get("matcher")
             if not matches_all(matcher):
-                what = (
-                    f"sit in a group with matcher = {_short(matcher)}: Claude Code runs them only for the "
-                    "occurrences it matches, and hookd gets no event of any other"
-                )
+                what = f"sit in a group with matcher = {_short(matcher)}: {_narrows(matcher)}"
                 if event not in found.setdefault(what, []):
                     found[what].append(event)
     return found
+
+
+def _narrows(matcher: Any) -> str:
+    """What a matcher that does not match all does, as said."""
+    error = None
+    if isinstance(matcher, str) and not _NAMES.match(matcher) and len(matcher) <= _LONGEST:
+        error = compile_error(matcher)
+    if error is not None and "nested" in error:  # regress's depth limit, not JavaScript's syntax
+        return (
+            f"hookd cannot judge it ({error}): Claude Code may run them only for the occurrences it matches, "
+            "and hookd then gets no event of any other"
+        )
+    if error is not None:
+        return (
+            f"Claude Code cannot compile it as a JavaScript regular expression ({error}), so it matches "
+            "nothing: these never run and every such event is lost"
+        )
+    return "Claude Code runs them only for the occurrences it matches, and hookd gets no event of any other"
 
 
 def findings(
