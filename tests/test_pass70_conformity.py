@@ -113,3 +113,15 @@ def test_the_budget_from_a_settings_files_env_is_named_for_the_http_hook(home, m
     [problem] = [p for p in problems if "at the session's end" in p]
     assert f"{BUDGET}=300000 from the env of {project} gives SessionEnd hooks 300 s" in problem, problem
     assert "waits up to 300 s" in problem, problem
+
+
+# FileChanged's and StopFailure's exact set: letters, digits, _ and | only.
+
+
+@pytest.mark.parametrize(("event", "said"), [("StopFailure", False), ("PreToolUse", True)])
+def test_a_hyphen_makes_a_stopfailure_matcher_a_regex(home, managed, capsys, event, said):  # noqa: F811
+    """``x-|`` is a regex with an empty branch (so all) on StopFailure, the names ``x-`` and "" elsewhere."""
+    _under(home, event, "x-|")
+    code, out = _hooks_status(capsys)
+    assert ("sit in a group with matcher = 'x-|'" in out) is said, out
+    assert code == (1 if said else 0), out
