@@ -181,6 +181,10 @@ def killed_first(
         for h in hs:
             timeout = h.get("timeout")
             own = session_end.positive_seconds(timeout)
+            budget_at = _place(where, session_end.BUDGET_VAR)
+            if event == "SessionEnd" and (waits := http_fields.session_end_waits(h, shared, budget_at)) is not None:
+                fix = f"{_repair(path, repair, config_file)}, or lower {session_end.BUDGET_VAR} in {budget_at} to 60000 or less"
+                found.setdefault((waits, fix), []).append(event)
             if h.get("type") != "command" or (timeout is not None and own is None):
                 continue  # an HTTP hook, or a timeout the schema refuses (_losses says it)
             if event == "SessionEnd" and shared.given is not None and shared.seconds < LEAST_TIMEOUT_S:
@@ -204,7 +208,7 @@ def killed_first(
             said = "no timeout" if timeout is None else f"timeout = {_short(timeout)} s"
             what = (
                 f"carry {said}, but hook-send takes {SEND_TIMEOUT_VAR}={deadline} from {place}: Claude Code "
-                f"ends it after {_short(_seconds(ends_s))} s{', the budget SessionEnd hooks share' if budget else ''}, "
+                f"ends it after {_short(session_end.whole(ends_s))} s{', the budget SessionEnd hooks share' if budget else ''}, "
                 "before its own deadline, and an event not yet handed over is lost"
             )
             longer = (
@@ -226,13 +230,9 @@ def _place(where: Mapping[str, str], name: str) -> str:
     return f"the env of {where[name]}" if name in where else "this environment"
 
 
-def _seconds(value: float) -> float | int:
-    return int(value) if value == int(value) else value
-
-
 def _short_budget(shared: session_end.Budget, place: str) -> tuple[str, str]:
     what = (
-        f"are ended after {_short(_seconds(shared.seconds))} s, the budget {session_end.BUDGET_VAR}={shared.given} "
+        f"are ended after {_short(session_end.whole(shared.seconds))} s, the budget {session_end.BUDGET_VAR}={shared.given} "
         f"from {place} gives all SessionEnd hooks: under the {LEAST_TIMEOUT_S} s "
         "hook-send needs to start and hand an event over within its own deadline, so the session's last event "
         "can be lost"

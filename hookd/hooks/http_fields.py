@@ -6,6 +6,8 @@
 - On an event that runs no HTTP hook (SessionStart and Setup run command and mcp_tool hooks only;
   hooks reference, "Prompt-based hooks"; events.py): it never runs, and every such event is lost.
   ``hookd hooks install`` writes a command hook there in either mode.
+- On SessionEnd, its wait is the shorter of its ``timeout`` and the budget SessionEnd hooks share
+  (session_end.py): past 60 s only when ``CLAUDE_CODE_SESSIONEND_HOOKS_TIMEOUT_MS`` sets the budget so.
 """
 
 from __future__ import annotations
@@ -54,3 +56,26 @@ def _stalls(event: str, handler: dict[str, Any]) -> list[str]:
         f"{waits} for hookd's listener: one that accepts and does not answer holds the agent that long at every "
         f"event, where hook-send never waits more than {LONGEST_WAIT_S} s ({entries.HTTP_TIMEOUT_S} s is written)"
     ]
+
+
+def session_end_waits(handler: dict[str, Any], shared: session_end.Budget, place: str) -> str | None:
+    """How long Claude Code waits for hookd's listener at a SessionEnd HTTP ``handler`` when that is past
+    the longest hook-send waits: only a budget set by its variable goes past 60 s, and the hook runs for the
+    shorter of it and its own timeout (600 s without one); ``place``: where the variable is set, as said.
+    None when within, or not an HTTP hook."""
+    if handler.get("type") != "http" or shared.given is None:
+        return None
+    timeout = handler.get("timeout")
+    own = session_end.positive_seconds(timeout)
+    if timeout is not None and own is None:
+        return None  # not a positive number (fields._losses says it)
+    ends_s = session_end.ends_after(handler, shared)
+    if ends_s <= LONGEST_WAIT_S:
+        return None
+    said = "no timeout" if timeout is None else f"timeout = {_short(timeout)} s"
+    return (
+        f"carry {said}, and {session_end.BUDGET_VAR}={shared.given} from {place} gives SessionEnd hooks "
+        f"{_short(session_end.whole(shared.seconds))} s, so Claude Code waits up to {_short(session_end.whole(ends_s))} s for hookd's "
+        "listener at the session's end (exit, /clear, /resume): one that accepts and does not answer holds it that "
+        f"long, where hook-send never waits more than {LONGEST_WAIT_S} s"
+    )

@@ -71,6 +71,11 @@ def budget(env: Mapping[str, str], layers: Iterable[Layer]) -> Budget:
     return Budget(max(DEFAULT_S, min(longest, RAISED_AT_MOST_S)))
 
 
+def whole(seconds: float) -> float | int:
+    """``seconds`` as said: 2 rather than 2.0."""
+    return int(seconds) if seconds == int(seconds) else seconds
+
+
 def ends_after(handler: Mapping[str, Any], shared: Budget) -> float:
     """When Claude Code ends ``handler``, a SessionEnd hook, in seconds."""
     own = positive_seconds(handler.get("timeout"))
