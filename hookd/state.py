@@ -64,6 +64,7 @@ class RedisHealth(msgspec.Struct):
     index_refused: dict[str, str] = msgspec.field(default_factory=dict)
     # Events Redis took and lost since (publish/lost.py): what was said of each loss, the latest last.
     lost: list[str] = msgspec.field(default_factory=list)
+    losses: int = 0  # each said once (lost keeps the latest few)
 
 
 class RateWindow:

@@ -512,13 +512,15 @@ def log_records(text: str) -> list[dict]:
 
 def sender_marks(client: redis.Redis, stream: str = "hookd:events") -> dict[bytes, bytes]:
     """The senders' high-water marks, without the stream identities kept beside them (`` stream``,
-    `` stream SENDER``: publish_batch.lua), each of which must name the stream's first entry."""
-    from hookd.publish.script import THIS_STREAM, marks_key
+    `` stream SENDER``: publish_batch.lua), each of which must name the stream's first entry, and
+    the last event hookd added (`` last``)."""
+    from hookd.publish.script import LAST_ADDED, THIS_STREAM, marks_key
 
     marks = client.hgetall(marks_key(stream))
     first = client.xrange(stream, count=1)
     for field in (f for f in marks if f.startswith(THIS_STREAM.encode())):
         assert first and marks[field] == first[0][0], (field, marks[field], first)
+    marks.pop(LAST_ADDED.encode(), None)
     return {field: value for field, value in marks.items() if not field.startswith(THIS_STREAM.encode())}
 
 

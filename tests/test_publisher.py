@@ -92,7 +92,14 @@ def test_hosts_have_independent_marks(tmp_path, redis_server, redis_db):
     run(publish_all(publisher, spool))
     assert redis_db.xlen("hookd:events") == 4
     assert sender_marks(redis_db) == {b"a": b"6", b"b": b"2"}
-    assert set(redis_db.hgetall(marks_key("hookd:events"))) == {b"a", b"b", b" stream", b" stream a", b" stream b"}
+    assert set(redis_db.hgetall(marks_key("hookd:events"))) == {
+        b"a",
+        b"b",
+        b" stream",
+        b" stream a",
+        b" stream b",
+        b" last",
+    }
 
 
 def test_the_mark_and_the_session_index_share_the_stream_hash_slot():

@@ -731,6 +731,7 @@ def test_metrics_endpoint_serves_counters_gauges_and_latency_histograms(hookd_fa
     assert samples[("hookd_events_by_hook_total", (("hook", "PostToolUse"),))] == 4
     assert samples[("hookd_spool_events", ())] == 0
     assert samples[("hookd_redis_up", ())] == 1
+    assert samples[("hookd_redis_losses_total", ())] == 0
     assert samples[("hookd_breaker_state", (("state", "closed"),))] == 1
     for name in ("accept", "publish"):
         buckets = {

@@ -102,6 +102,11 @@ class DaemonCollector:
         yield GaugeMetricFamily(
             "hookd_redis_up", "1 when the last Redis call succeeded", value=1 if state.redis.state == "up" else 0
         )
+        yield CounterMetricFamily(
+            "hookd_redis_losses",
+            "Losses of events Redis had taken, each said once (redis_lost_events, redis_stream_gone)",
+            value=state.redis.losses,
+        )
         yield GaugeMetricFamily(
             "hookd_stalled",
             "1 while events wait and nothing moves them (see docs/reliability.md)",

@@ -92,6 +92,7 @@ def take(
             "down_for_s": None if state.redis.down_since is None else round(elapsed - state.redis.down_since, 1),
             "index_refused": dict(state.redis.index_refused),
             "lost": list(state.redis.lost),
+            "losses": state.redis.losses,
         },
         "breaker": {
             "state": breaker.breaker,

@@ -51,8 +51,9 @@ end
 
 # Every command hookd's publishing can send: the connection's own (PING for the health
 # check, CLIENT SETNAME; connection_kwargs turns redis-py's CLIENT SETINFO off, as Redis
-# 7.0 has no such command to grant), the script's, and HMGET for `hookd replay --dry-run` and for the marks read
-# on each new connection (publish/lost.py).
+# 7.0 has no such command to grant), the script's (XINFO STREAM only to tell the stream made
+# again by another client: left out of ACL_CHECK, a rule without it publishes as before), and
+# HMGET for `hookd replay --dry-run` and for the marks read on each new connection (publish/lost.py).
 PUBLISHER_COMMANDS = (
     "ping",
     "client|setname",
@@ -62,6 +63,7 @@ PUBLISHER_COMMANDS = (
     "hmget",
     "hset",
     "xadd",
+    "xinfo|stream",
     "time",
     "hsetnx",
     "hincrby",

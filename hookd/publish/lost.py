@@ -46,6 +46,7 @@ class LostEvents:
         # What the spool says landed in an earlier run (earlier_run), until this run lands more of it.
         self.earlier: dict[str, int] = {}
         self.unread_said = False
+        self.unasked_said = False
 
     def earlier_run(self, last: Event | None, first: Event | None) -> None:
         """The spool's last committed event and its first waiting one at start (Spool.around_cursor):
@@ -91,6 +92,8 @@ class LostEvents:
 
     async def check(self, conn: Connection) -> None:
         """On a connection that connected since the last batch: is every mark where batches left it?"""
+        if not self.unasked_said:
+            await self._stream_asked(conn)
         if not self.landed:
             return
         senders = list(self.landed)
@@ -121,6 +124,24 @@ class LostEvents:
             else:
                 self._lost(name, mark, self.landed[name])
                 self.landed[name] = mark or 0  # said once: the batches that follow raise it again
+
+    async def _stream_asked(self, conn: Connection) -> None:
+        """Whether the user may ask the stream what it is (XINFO STREAM, as the script does to tell a stream
+        made again by a client that is not hookd): said once a run if not, as a rule from before it has not."""
+        await conn.send_command("XINFO", "STREAM", self.stream)
+        try:
+            await conn.read_response()
+        except redis.exceptions.NoPermissionError as exc:
+            self.unasked_said = True
+            log.warning(
+                "redis_stream_unasked",
+                stream=self.stream,
+                error=str(exc),
+                hint="hookd cannot tell the stream deleted and made again by a client that is not hookd: give its "
+                "ACL user +xinfo|stream (docs/redis.md)",
+            )
+        except redis.exceptions.ResponseError:
+            pass  # no such key yet, another type's key, a moved slot: the batch's own reply says what matters
 
     def _judged(self, senders: list[str], found: list[Any]) -> list[tuple[str, int | None, bool]]:
         """What the marks ``found`` (HMGET's answer in ``check``) say, before it is made sure of: each sender
@@ -174,7 +195,9 @@ class LostEvents:
 
     def _stream_gone(self, name: str, landed: int, remade: bool = False) -> None:
         how = (
-            "deleted and made again by another sender since (a new one is there)" if remade else "gone, its marks kept"
+            "deleted and made again since, by another sender or client (a new one is there)"
+            if remade
+            else "gone, its marks kept"
         )
         message = (
             f"the stream {self.stream} was {how} ({self.marks}): sender {name}'s events up to seq "
@@ -216,6 +239,7 @@ class LostEvents:
         self._keep(message)
 
     def _keep(self, message: str) -> None:
+        self.state.redis.losses += 1
         kept = self.state.redis.lost
         kept.append(message)
         del kept[:-KEPT]

@@ -14,6 +14,7 @@ the old master took before the sentinels named the new one is what replication c
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -55,8 +56,23 @@ async def _switched(conn: Connection, pool: SentinelConnectionPool, every_s: flo
             host, port = await pool.get_master_address()  # type: ignore[no-untyped-call, unused-ignore]  # unannotated in redis-py
         except FAILURES:
             continue  # none names a master (a failover in progress) or answers: the connection's own failures say it
-        if (host, int(port)) != (conn.host, int(conn.port)):
+        if (host, int(port)) != (conn.host, int(conn.port)) and not await _same_server(conn, host, int(port)):
             return MasterSwitched((conn.host, int(conn.port)), (host, int(port)))
+
+
+async def _same_server(conn: Connection, host: str, port: int) -> bool:
+    """Whether ``host``:``port`` names the server ``conn`` is on: sentinels may name one master in two forms
+    (one announces hostnames, another its address; one asked while the other does not answer), and a switch
+    to the same server drops the stream and sends its batches again for nothing."""
+    writer = getattr(conn, "_writer", None)  # redis-py keeps the stream's transport there
+    peer = writer.get_extra_info("peername") if writer is not None else None
+    if not peer or port != int(conn.port):
+        return False
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return False  # not resolved: the connect to it says why
+    return any(address[4][0] == peer[0] for address in found)
 
 
 async def on_master(conn: Connection, work: Awaitable[T], every_s: float = WATCH_S) -> T:

@@ -66,7 +66,47 @@ local stream_id, known_id = redis.call('HGET', marks, this_stream), redis.call('
 if after ~= '0' and stream_id and known_id and stream_id ~= known_id then
   return read_only() or {-1, mark, 'remade'}
 end
+-- A stream deleted and made again by a client that is not hookd keeps the identity above (no
+-- hookd sender made it). What a stream says of itself tells it (XINFO STREAM, granted on the stream
+-- alone): hookd keeps, after each batch, the id of the last event it added and the stream's count of
+-- entries ever added then (field ' last'). The stream those went into never counts fewer, never has a
+-- last id below that one, and, its first entry past that id, holds no more entries than were added
+-- since; one made again does one of these unless its writer added more than it holds by the count
+-- kept. Without the grant (a rule from before it) nothing is asked, and the client says so once.
+local last_field, info = ' last', nil
+if not redis.acl_check_cmd or redis.acl_check_cmd('XINFO', 'STREAM', stream) then
+  local ok, got = pcall(redis.call, 'XINFO', 'STREAM', stream)
+  if ok and type(got) == 'table' then
+    info = {}
+    for j = 1, #got - 1, 2 do info[got[j]] = got[j + 1] end
+  end
+end
+local function id_above(a, b)
+  local am, as = string.match(a, '^(%d+)%-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)%-(%d+)$')
+  if not (am and bm) then return false end
+  am, bm = digits(am), digits(bm)
+  if am ~= bm then return above(am, bm) end
+  return above(digits(as), digits(bs))
+end
+local function not_the_one()
+  local kept = info and redis.call('HGET', marks, last_field)
+  local last, count = string.match(kept or '', '^(%d+%-%d+) (%d+)$')
+  if not last or type(info['last-generated-id']) ~= 'string' then return false end
+  if id_above(last, info['last-generated-id']) then return true end
+  local added_ever, length = info['entries-added'], info['length']
+  if type(added_ever) ~= 'number' or type(length) ~= 'number' then return false end  -- before Redis 7
+  count = digits(count)
+  if above(count, string.format('%d', added_ever)) then return true end
+  local first = type(info['first-entry']) == 'table' and info['first-entry'][1]
+  return first and id_above(first, last) and length + tonumber(count) > added_ever or false
+end
+local renamed = not_the_one()
+if renamed and after ~= '0' then
+  return read_only() or {-1, mark, 'remade'}
+end
 local made_id, first_id = nil, nil
+local last_id = nil
 local added, skipped = 0, 0
 local touched, order = {}, {}
 local stream_refused = nil
@@ -150,6 +190,7 @@ for i = 9, #ARGV, 9 do
     end
     mark = seq
     added = added + 1
+    last_id = err
   else
     skipped = skipped + 1
   end
@@ -158,7 +199,9 @@ if added + skipped > 0 then
   -- Written when every event was skipped too: a WAIT after a batch sent again then waits
   -- for the replicas to have this write, and with it the one that added the events.
   local set = {sender, mark}
-  if made_id or (first_id and not stream_id) then
+  if made_id or (first_id and (renamed or not stream_id)) then
+    -- A stream made again by another client takes the identity of this batch's first event: the
+    -- other senders whose events were in the one before are told by it at their next batch.
     stream_id = made_id or first_id
     set[#set + 1] = this_stream
     set[#set + 1] = stream_id
@@ -166,6 +209,18 @@ if added + skipped > 0 then
   if stream_id and stream_id ~= known_id then
     set[#set + 1] = sender_stream
     set[#set + 1] = stream_id
+  end
+  if last_id then
+    -- The stream's count of entries ever added, after this batch (XADD trims, never lowers it).
+    -- Not known (no grant, a Redis before 7): 0, which tells nothing and never tells wrong.
+    local count = 0
+    if made_id then
+      count = added
+    elseif info and type(info['entries-added']) == 'number' then
+      count = info['entries-added'] + added
+    end
+    set[#set + 1] = last_field
+    set[#set + 1] = last_id .. ' ' .. string.format('%d', count)
   end
   redis.call('HSET', marks, unpack(set))
 end

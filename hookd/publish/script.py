@@ -75,7 +75,8 @@ class ScriptEvent(Protocol):
 # did not land, or Redis lost what landed (publish/lost.py); or {-1, mark, 'stream'} when
 # ARGV[3] is not 0 and the stream is not there at all (deleted, flushed, evicted); or {-1, mark,
 # 'remade'} when ARGV[3] is not 0 and the stream there is not the one the sender's events went into
-# (THIS_STREAM and stream_field: deleted and made again by another sender). The session
+# (THIS_STREAM and stream_field: deleted and made again by another sender; LAST_ADDED: by
+# another client, told by what XINFO STREAM says against what hookd added last). The session
 # index and the PUBLISH see only the events added, so a batch sent again counts nothing twice. The script's text is publish_batch.lua (package data), read once.
 PUBLISH_BATCH = ACL_CHECK + resources.files("hookd.publish").joinpath("publish_batch.lua").read_text("utf-8")
 
@@ -165,6 +166,8 @@ def sender_of(host: str, instance: str | None) -> str:
 # of the event that made it), and per sender that of the stream its events went into. The leading
 # space keeps them apart from any sender a host name makes.
 THIS_STREAM = " stream"
+# And the id of the last event hookd added and the stream's count of entries ever added then ("ID COUNT").
+LAST_ADDED = " last"
 
 
 def stream_field(sender_name: str) -> str:

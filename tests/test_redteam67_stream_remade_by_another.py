@@ -1,0 +1,145 @@
+"""A stream deleted and made again by a client that is not hookd is said (sixty-seventh pass).
+
+The fifty-third pass told a stream made again by another hookd sender (its batch writes the new
+identity); one made again by any other client (a script's XADD, a restart of Redis that kept the marks
+but not the stream) kept the old identity, and hookd said nothing of the events that were gone. Now the
+script keeps the last id it added and the stream's count of entries ever added then (XINFO STREAM),
+and a stream that counts fewer, or whose last id went back, or that holds more past that id than were
+added since, is not the one: `redis_stream_gone`, once. Real redis-server (the test's own), real `hookd
+run` processes, under exactly the documented ACL rule.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from conftest import log_records, stream_entries, wait_until
+from own_redis import land, own_redis  # noqa: F401 (a fixture)
+from test_status import live_status
+
+from hookd.publish.acl import publisher_rule
+
+pytestmark = pytest.mark.process
+
+STREAM = "hookd:events"
+SAID = ("redis_lost_events", "redis_stream_gone", "redis_marks_missing")
+PASSWORD = "Zq8-acl-pw-67"
+
+
+def _said(daemon) -> list[dict]:
+    return [r for r in log_records(daemon.log_text()) if r.get("event") in SAID]
+
+
+def _daemon(factory, server, db, host: str, rule: str | None = None):
+    db.execute_command(
+        "ACL", "SETUSER", "hookd-pub", "reset", "on", f">{PASSWORD}", *(rule or publisher_rule()).split()
+    )
+    url = server.url.replace("redis://", "redis://hookd-pub@", 1)
+    return factory(redis_url=url, redis_password=PASSWORD, host=host, redis_timeout_s="1", breaker_backoff_max_s="30")
+
+
+def _remade(db, alpha, how) -> None:
+    """The stream deleted and written again by another client (``how``) while alpha is stopped."""
+    os.kill(alpha.proc.pid, signal.SIGSTOP)
+    try:
+        db.delete(STREAM)
+        how(db)
+    finally:
+        os.kill(alpha.proc.pid, signal.SIGCONT)
+
+
+def _one_entry(db) -> None:
+    db.xadd(STREAM, {"other": "writer"})
+
+
+def _more_entries_than_hookd_added(db) -> None:
+    for i in range(12):
+        db.xadd(STREAM, {"other": str(i)})
+
+
+def _ids_from_long_ago(db) -> None:
+    db.xadd(STREAM, {"other": "writer"}, id="5-0")
+    db.xadd(STREAM, {"other": "writer"}, id="6-0")
+    db.xadd(STREAM, {"other": "writer"}, id="7-0")
+    db.xadd(STREAM, {"other": "writer"}, id="8-0")
+    db.xadd(STREAM, {"other": "writer"}, id="9-0")
+
+
+HOW = {
+    "one entry": (_one_entry, 1),
+    "more entries than hookd had added": (_more_entries_than_hookd_added, 12),
+    "ids from long ago": (_ids_from_long_ago, 5),
+}
+
+
+@pytest.mark.parametrize("how, theirs", HOW.values(), ids=HOW.keys())
+def test_a_stream_made_again_by_another_client_is_said_once(hookd_process_factory, own_redis, how, theirs):
+    db = own_redis.client()
+    alpha = _daemon(hookd_process_factory, own_redis, db, "alpha")
+    land(alpha, db, "alpha", 4, 4)
+    landed = max(int(e[b"seq"]) for e in stream_entries(db))
+    _remade(db, alpha, how)
+
+    alpha.send_stop("alpha-after")
+    wait_until(lambda: db.xlen(STREAM) == theirs + 1, timeout=30, what="alpha's event in the stream made again")
+    said = _said(alpha)
+    assert [r["event"] for r in said] == ["redis_stream_gone"], alpha.log_text()[-3000:]
+    assert said[0]["landed_seq"] == landed and "made again" in said[0]["error"], said
+    status = live_status(alpha)
+    assert status["redis"]["losses"] == 1 and "made again" in status["redis"]["lost"][0], status["redis"]
+    # Once: the events after it land and say nothing more; none of alpha's is added twice.
+    land(alpha, db, "alpha-later", 3, theirs + 4)
+    assert len(_said(alpha)) == 1, alpha.log_text()[-3000:]
+    ids = [e[b"event_id"] for e in stream_entries(db) if b"event_id" in e]
+    assert len(ids) == len(set(ids)) == 4
+    assert db.execute_command("ACL", "LOG") == []
+
+
+def test_another_sender_is_told_by_the_identity_the_first_one_writes(hookd_process_factory, own_redis):
+    """alpha and beta land; another client makes the stream again; alpha's batch says it and takes the
+    new stream as its identity, and beta, whose events were in the old one too, says it at its next batch."""
+    db = own_redis.client()
+    alpha = _daemon(hookd_process_factory, own_redis, db, "alpha")
+    beta = _daemon(hookd_process_factory, own_redis, db, "beta")
+    land(alpha, db, "alpha", 2, 2)
+    land(beta, db, "beta", 2, 4)
+    db.delete(STREAM)
+    _one_entry(db)
+    land(alpha, db, "alpha-after", 1, 2)
+    land(beta, db, "beta-after", 1, 3)
+    assert [r["event"] for r in _said(alpha)] == ["redis_stream_gone"], alpha.log_text()[-3000:]
+    assert [r["event"] for r in _said(beta)] == ["redis_stream_gone"], beta.log_text()[-3000:]
+    land(alpha, db, "alpha-later", 1, 4)
+    land(beta, db, "beta-later", 1, 5)
+    assert len(_said(alpha)) == len(_said(beta)) == 1
+
+
+def test_another_writer_to_the_stream_that_stays_says_nothing(hookd_process_factory, own_redis):
+    """No false alarm: another client adds to the stream hookd writes, trims it past hookd's last event,
+    and deletes entries; hookd's batches between say nothing."""
+    db = own_redis.client()
+    alpha = _daemon(hookd_process_factory, own_redis, db, "alpha")
+    land(alpha, db, "alpha", 3, 3)
+    for i in range(20):
+        db.xadd(STREAM, {"other": str(i)})
+    land(alpha, db, "alpha-b", 2, 25)
+    db.xtrim(STREAM, maxlen=5, approximate=False)
+    first = db.xrange(STREAM, count=1)[0][0]
+    db.xdel(STREAM, first)
+    land(alpha, db, "alpha-c", 2, 6)
+    db.xtrim(STREAM, maxlen=0, approximate=False)
+    land(alpha, db, "alpha-d", 1, 1)
+    assert _said(alpha) == [], alpha.log_text()[-3000:]
+    assert db.execute_command("ACL", "LOG") == []
+
+
+def test_a_rule_without_xinfo_publishes_and_says_it_once(hookd_process_factory, own_redis):
+    db = own_redis.client()
+    rule = publisher_rule().replace(" +xinfo|stream", "")
+    alpha = _daemon(hookd_process_factory, own_redis, db, "alpha", rule=rule)
+    land(alpha, db, "alpha", 3, 3)
+    unasked = [r for r in log_records(alpha.log_text()) if r.get("event") == "redis_stream_unasked"]
+    assert len(unasked) == 1 and "+xinfo|stream" in unasked[0]["hint"], alpha.log_text()[-3000:]
+    assert _said(alpha) == []
