@@ -41,6 +41,7 @@ from hookd.publish.publisher import Publisher
 from hookd.publish.script import sender_of
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.redact import build_redactor
+from hookd.redact.known import HTTP_TOKEN
 from hookd.redact.view import COMPILED as VIEW_COMPILED
 from hookd.sequence import SequenceAllocator
 from hookd.service.activation import take_passed_sockets
@@ -135,6 +136,8 @@ class DaemonStartup(DaemonSockets):
         redactor = build_redactor(
             config.redact, config.redact_disable, config.redact_allow, config.redact_rules, cache_dir=config.state_dir
         )
+        if redactor is not None and self.http is not None:
+            redactor.known = ((self.http.token, HTTP_TOKEN),)
         self.usage = None
         if config.usage:
             from hookd.enrich.prices import PriceTable

@@ -32,6 +32,7 @@ class HttpListener:
         self.addr = settings.http_addr
         # Compared as digests: equal lengths, so the time taken says nothing of the token.
         self.token_digest = hashlib.sha256(token.encode()).digest()
+        self.token = token  # for the redactor: a payload that holds it is redacted (redact/known.py)
         self.hosts = allowed_hosts(settings.http_addr, settings.http_allow_public, settings.http_public_name)
         self.sockets = sockets
         self.max_body = settings.max_event_bytes

@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from hookd.redact import memo
+from hookd.redact.known import replaced
 from hookd.redact.escapes import inside_strings, whole_escapes
 from hookd.redact.budget import CONFIRM_LIMIT, Budget
 from hookd.redact.dense import MARK, redact_in_bulk
@@ -79,6 +80,7 @@ class Redactor:
         self._carried = frozenset(rule.name for rule in self.rules if not rule.exact or rule.copies)  # repeats.py
         # Exact rules whose trigger also ends on another token's prefix glued to the token (joints.py).
         self._jointed = frozenset(i for i, rule in enumerate(self.rules) if rule.exact and HS_JOINT in rule.trigger)
+        self.known: tuple[tuple[str, str], ...] = ()  # (value, rule name): hookd's own secrets (known.py)
 
     def redact(self, text: str, data: bytes | None = None) -> tuple[str, Counter[str]]:
         """The text with every secret replaced by its rule's marker, and the count per rule.
@@ -86,7 +88,8 @@ class Redactor:
         ``data`` is the text's UTF-8 encoding, when the caller has it already.
         """
         with ONE_AT_A_TIME:
-            return self._redact(text, data, 0)
+            redacted, counts = self._redact(text, data, 0)
+        return replaced(redacted, counts, self.known) if self.known else (redacted, counts)
 
     def redact_string(self, value: str, key: str | None = None) -> tuple[str, Counter[str]]:
         """A string taken out of JSON (a frame header's value, a payload's field), redacted as the
@@ -95,6 +98,8 @@ class Redactor:
         text = json.dumps(value if key is None else {key: value}, ensure_ascii=False)
         with ONE_AT_A_TIME:
             redacted, counts = self._redact(text, None, 0)
+        if self.known:
+            redacted, counts = replaced(redacted, counts, self.known)
         if not counts:
             return value, counts
         try:
