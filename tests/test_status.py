@@ -715,6 +715,23 @@ def scrape(port: int) -> dict[tuple[str, tuple], float]:
     return samples
 
 
+def test_metrics_name_no_hook_event_it_does_not_know(hookd_factory, redis_db):
+    """/metrics is read by any local user: a payload's hook_event_name, text as sent, is a label there
+    only when it is an event Claude Code has; status, the owner's, names each."""
+    port = free_port()
+    daemon = hookd_factory(metrics_addr=f"127.0.0.1:{port}")
+    odd = "x pw-3kQ9zr7LmT2vWq8N"
+    for hook in ("PostToolUse", odd, "SomeFutureEvent"):
+        send_ok(daemon, event(1, hook=hook))
+    status = wait_status(daemon, lambda s: s["counters"]["published"] == 3, "3 events published")
+    samples = scrape(port)
+    assert samples[("hookd_events_by_hook_total", (("hook", "PostToolUse"),))] == 1
+    assert samples[("hookd_events_by_hook_total", (("hook", "other"),))] == 2
+    labels = {dict(labels).get("hook") for name, labels in samples if name == "hookd_events_by_hook_total"}
+    assert labels == {"PostToolUse", "other"}, labels
+    assert set(status["by_hook"]) == {"PostToolUse", odd, "SomeFutureEvent"}
+
+
 def test_metrics_endpoint_serves_counters_gauges_and_latency_histograms(hookd_factory, redis_db):
     port = free_port()
     daemon = hookd_factory(metrics_addr=f"127.0.0.1:{port}")

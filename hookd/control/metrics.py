@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 
 import structlog
@@ -15,10 +16,12 @@ from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from hookd import logs, port_holders
+from hookd.hook_names import KNOWN_HOOKS
 from hookd.control.metrics_server import MetricsServer
 from hookd.paths import UnsafePathError
 from hookd.state import DaemonState
 
+OTHER_HOOK = "other"
 log = structlog.get_logger("hookd.metrics")
 
 
@@ -89,7 +92,7 @@ class DaemonCollector:
             "reason",
             state.withheld,
         )
-        yield _per("hookd_events_by_hook", "Events spooled per hook event", "hook", state.by_hook)
+        yield _per("hookd_events_by_hook", "Events spooled per hook event", "hook", _known_hooks(state.by_hook))
         yield CounterMetricFamily("hookd_spool_dropped_events", "Events dropped from a full spool", value=spool.dropped)
         yield GaugeMetricFamily("hookd_spool_events", "Events waiting in the spool", value=spool.events)
         yield GaugeMetricFamily(
@@ -126,6 +129,16 @@ class DaemonCollector:
         for name in ("closed", "open", "half_open"):
             breaker.add_metric([name], 1 if breaker_state == name else 0)
         yield breaker
+
+
+def _known_hooks(counts: Mapping[str, int]) -> Counter[str]:
+    """The counts per hook event with every name Claude Code's table does not know as ``other``: the
+    name is the payload's text as sent, and /metrics is read by any local user (status, the owner's,
+    shows each name)."""
+    known: Counter[str] = Counter()
+    for name, count in dict(counts).items():
+        known[name if name in KNOWN_HOOKS else OTHER_HOOK] += count
+    return known
 
 
 def _per(name: str, text: str, label: str, counts: Mapping[str, int]) -> CounterMetricFamily:
