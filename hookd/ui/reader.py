@@ -35,7 +35,7 @@ from hookd.publish.stream_replies import (
     streams_entries,
 )
 from hookd.ui.events import Record, record
-from hookd.ui.store import Store
+from hookd.ui.store import Store, id_key as _key
 
 log = structlog.get_logger("hookd.ui")
 
@@ -171,6 +171,27 @@ class StreamReader:
         """Events older than entry_id (or the newest), newest first, read from Redis."""
         upper = "(" + entry_id if entry_id else "+"
         return _decoded(await self._older(self.client, upper, limit))
+
+    async def entries_after(
+        self, after: str, before: str | None, limit: int
+    ) -> tuple[list[Record], str | None, str | None]:
+        """A page of the events after ``after`` and before ``before`` (or the newest), oldest first,
+        read with the requests' client (a page filling a gap it was not sent never holds up the
+        live read); the id to read on from (None: the range is read to its end); and the stream's
+        first entry when it is past ``after``: the events between were trimmed from the stream."""
+        upper = "(" + before if before else "+"
+        read = lambda start, n: read_entries("XRANGE", self.client.xrange(self.stream, start, upper, count=n))  # noqa: E731
+        entries = await self._bounded(read, "(" + after, limit, streams=False)
+        first = await self._bounded(
+            lambda start, n: read_entries("XRANGE", self.client.xrange(self.stream, start, "+", count=n)),
+            "-",
+            1,
+            streams=False,
+        )
+        first_id = first[0][0].decode() if first else None
+        trimmed = first_id if first_id and _key(first_id) > _key(after) else None
+        following = entries[-1][0].decode() if len(entries) >= limit else None
+        return [rec for rec, _ in _decoded(entries)], following, trimmed
 
     async def session_events(self, session: str, first_ms: int, last_ms: int) -> list[Record]:
         """A session's events from the stream, between its first and last event."""
