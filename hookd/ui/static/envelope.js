@@ -2,7 +2,7 @@
 
 import { $, el, inert } from "./dom.js";
 import { clock } from "./format.js";
-import { getJSON } from "./api.js";
+import { getText } from "./api.js";
 
 // A marker's label is short (a rule's name, or a few joined): read no further, nor past the next
 // "[", or each "[REDACTED:" of an output that never closes one is read to the end of its string.
@@ -36,7 +36,7 @@ function stopDrawing() { clearTimeout(drawing); drawing = 0; }
 
 function button(testid) { return el("button", { type: "button", "data-testid": testid }); }
 
-function drawEnvelope(pre, text, whole, name) {
+function drawEnvelope(pre, text, whole, name, note) {
   let shown = 0;
   const more = button("envelope-more"), all = button("envelope-all"), stop = button("envelope-stop");
   const controls = el("p", { class: "envelope-more", "data-testid": "envelope-rest" }, more, " ", all, " ", stop);
@@ -61,7 +61,7 @@ function drawEnvelope(pre, text, whole, name) {
   stop.addEventListener("click", () => { stopDrawing(); part(shown); });
   pre.replaceChildren();
   part(ENVELOPE_PART);
-  const rest = [controls];
+  const rest = note ? [el("p", { class: "envelope-more", "data-testid": "envelope-note", text: note }), controls] : [controls];
   if (text.length > ENVELOPE_PART) {  // a file the user can open as they like, whatever its size
     const save = el("button", { type: "button", "data-testid": "envelope-download",
       text: `Download the envelope (${whole.length.toLocaleString("en")} characters)` });
@@ -84,9 +84,14 @@ export async function showEnvelope(r) {
   const pre = $("detail-json");
   pre.textContent = "loading…";
   try {
-    const envelope = await getJSON(`api/envelope/${encodeURIComponent(r.id)}`);
-    const whole = JSON.stringify(envelope, null, 2);
-    drawEnvelope(pre, inert(whole), whole, r.id.replace(/[^0-9-]/g, ""));
+    const stored = await getText(`api/envelope/${encodeURIComponent(r.id)}`);
+    // JSON.parse and JSON.stringify go a level deeper per array or object: one nested past the
+    // stack threw, and the view said only "RangeError". Such an envelope is shown as stored.
+    let whole = stored, note = "";
+    try { whole = JSON.stringify(JSON.parse(stored), null, 2); } catch (err) {
+      note = `Shown as stored, not indented: the browser cannot read it as JSON (${err.message})`;
+    }
+    drawEnvelope(pre, inert(whole), whole, r.id.replace(/[^0-9-]/g, ""), note);
   } catch (err) {
     pre.textContent = String(err);
   }
