@@ -80,4 +80,3 @@ def test_a_gap_the_stream_no_longer_holds_is_said_trimmed(stack, open_ui, browse
     expect(page.locator("#counts")).to_have_text(f"{1 + filled + CATCH_UP} events")
     assert errors == []
     context.close()
-

@@ -20,7 +20,7 @@ from hookd.publish.failures import wrong_type
 from hookd.publish.replies import ReplyTooLarge
 from hookd.publish.stream_replies import skipped
 from hookd.ui.failures import REDIS_FAILURES, index_entry_refused, redis_failure
-from hookd.ui.reader import StreamReader
+from hookd.ui.reader import MAX_SESSION_EVENTS, StreamReader
 from hookd.ui.overview import overview_of
 from hookd.ui.store import Store, id_key, join
 
@@ -197,12 +197,15 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         first = _int(row.get("first_seen_ms")) or None
         if store.covers(first):
             found = store.of_session(sid)
+            earlier = max(0, len(found) - MAX_SESSION_EVENTS)
+            found = found[earlier:]
         elif not row and summary is None and store.whole_stream:
             return _json({"error": "no such session in the index or in the stream"}, 404)
         else:
-            found = await reader.session_events(sid, first or 0, _int(row.get("last_seen_ms")))
+            found, earlier = await reader.session_events(sid, first or 0, _int(row.get("last_seen_ms")))
         head = _encoder.encode(summary.as_dict() if summary else {"s": sid})
         note = b',"index_error":' + _encoder.encode(why) if why else b""
+        note += b',"earlier":' + str(earlier).encode()
         return _raw(b'{"summary":' + head + note + b',"events":' + join(found) + b"}")
 
     async def envelope(request: Request) -> Response:
