@@ -157,7 +157,10 @@ TOO_DEEP = "the envelope is nested too deeply to be read here; open it to see it
 def _too_deep(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str, Any]]:
     """The record of an entry whose envelope is nested too deeply to decode: named by the fields
     hookd writes beside the envelope, so that it is shown (and counted), not left out unsaid."""
-    field = lambda name, limit=200: fields.get(name, b"")[:limit].decode("utf-8", "replace")  # noqa: E731
+
+    def field(name: bytes, limit: int = 200) -> str:
+        return fields.get(name, b"")[:limit].decode("utf-8", "replace")
+
     ms = _ms(entry_id, None)
     hook, session, host, tool = field(b"hook", 64) or "unknown", field(b"session", 256), field(b"host"), field(b"tool")
     data = {
