@@ -152,6 +152,9 @@ def _read_slowly(raw: bytes) -> _Envelope | None:
 
 
 TOO_DEEP = "the envelope is nested too deeply to be read here; open it to see it as stored"
+# The rest of a record, for an envelope not read: its summary says why.
+_NOT_READ: dict[str, Any] = {"risk": "", "dur": None, "cwd": "", "model": "", "op": "", "why": (), "sum": TOO_DEEP}
+_NOT_READ.update(tu="", agent="", atype="", ntype="", red=0, tok=None)
 
 
 def _too_deep(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str, Any]]:
@@ -163,27 +166,7 @@ def _too_deep(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[s
 
     ms = _ms(entry_id, None)
     hook, session, host, tool = field(b"hook", 64) or "unknown", field(b"session", 256), field(b"host"), field(b"tool")
-    data = {
-        "id": entry_id,
-        "t": ms,
-        "host": host,
-        "s": session,
-        "hook": hook,
-        "tool": tool,
-        "risk": "",
-        "dur": None,
-        "cwd": "",
-        "model": "",
-        "op": "",
-        "why": [],
-        "sum": TOO_DEEP,
-        "tu": "",
-        "agent": "",
-        "atype": "",
-        "ntype": "",
-        "red": 0,
-        "tok": None,
-    }
+    data = {"id": entry_id, "t": ms, "host": host, "s": session, "hook": hook, "tool": tool, **_NOT_READ}
     return Record(entry_id, ms, host, session, hook, tool, "", None, _encoder.encode(data)), data
 
 
