@@ -101,7 +101,9 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
             return _json({"error": "before= must be a stream entry id (ms-seq)"}, 400)
         limit = _limit(request, 500)
         found = store.before(before, limit)
-        if len(found) < limit:  # older than what memory keeps
+        # Older than what memory keeps; none when it holds the whole stream (Redis may be away, and
+        # the page's first page of history was then a 503 for nothing).
+        if len(found) < limit and not store.holds_all:
             start = found[-1].entry_id if found else before
             found += [rec for rec, _ in await reader.page_before(start, limit - len(found))]
         return _raw(join(found))

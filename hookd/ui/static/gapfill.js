@@ -55,7 +55,14 @@ async function fill(gap, note) {
   const until = gap.until ? `&before=${encodeURIComponent(gap.until)}` : "";
   let after = gap.after, filled = 0, trimmed = null;
   for (;;) {
-    const page = await getJSON(`api/after?after=${encodeURIComponent(after)}${until}&limit=${PAGE}`);
+    let page;
+    try {
+      page = await getJSON(`api/after?after=${encodeURIComponent(after)}${until}&limit=${PAGE}`);
+    } catch (err) {  // Redis away, or not answering as Redis: said, with where they are
+      say(note, "failed", `${head}; ${filled ? `${count(filled)} were filled in, the rest` : "they"} could not be ` +
+        `read from the stream (${err.message}): hookd tail or redis-cli XRANGE shows them`);
+      return;
+    }
     if (filled === 0 && page.trimmed) trimmed = page.trimmed;
     filled += fillIn(page.events.slice(0, MAX_FILL - filled));
     note.dataset.filled = String(filled);
