@@ -70,7 +70,7 @@ def test_the_overview_charts_a_bounded_number_of_names():
     """The overview's per-minute series: the 12 hosts (and hooks) with the most events, the rest as
     one, whatever number of names the last hour's entries hold."""
 
-    from hookd.ui.app import CHART_NAMES, OTHER_NAMES, overview_of
+    from hookd.ui.overview import CHART_NAMES, OTHER_NAMES, overview_of
 
     store = Store(history=20_000)
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())

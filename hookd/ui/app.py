@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib.resources
-import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -21,7 +20,8 @@ from hookd.publish.failures import wrong_type
 from hookd.publish.replies import ReplyTooLarge
 from hookd.publish.stream_replies import skipped
 from hookd.ui.failures import REDIS_FAILURES, index_entry_refused, redis_failure
-from hookd.ui.reader import StreamReader
+from hookd.ui.reader import MAX_SESSION_EVENTS, StreamReader
+from hookd.ui.overview import overview_of
 from hookd.ui.store import Store, id_key, join
 
 STATIC = importlib.resources.files("hookd.ui") / "static"
@@ -101,7 +101,9 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
             return _json({"error": "before= must be a stream entry id (ms-seq)"}, 400)
         limit = _limit(request, 500)
         found = store.before(before, limit)
-        if len(found) < limit:  # older than what memory keeps
+        # Older than what memory keeps; none when it holds the whole stream (Redis may be away, and
+        # the page's first page of history was then a 503 for nothing).
+        if len(found) < limit and not store.holds_all:
             start = found[-1].entry_id if found else before
             found += [rec for rec, _ in await reader.page_before(start, limit - len(found))]
         return _raw(join(found))
@@ -117,7 +119,8 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                 caught = (0, -1)
                 if after:
                     caught_up, gap = store.catch_up(after)
-                    if gap:
+                    if gap:  # the page asks for what lies between (api/after)
+                        gap.update(after=after, until=caught_up[0].entry_id if caught_up else None)
                         yield b"event: gap\ndata: " + _encoder.encode(gap) + b"\n\n"
                     if caught_up:
                         caught = id_key(caught_up[-1].entry_id)
@@ -146,6 +149,16 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         return StreamingResponse(
             body(), media_type="text/event-stream", headers={"cache-control": "no-store", "x-accel-buffering": "no"}
         )
+
+    async def entries_after(request: Request) -> Response:
+        """A page of the events after=<id> (before=<id>, exclusive): what a page that fell behind
+        was not sent, asked for in pages (ui/static/gapfill.js)."""
+        after, before = request.query_params.get("after", ""), request.query_params.get("before") or None
+        if not _is_entry_id(after) or (before is not None and not _is_entry_id(before)):
+            return _json({"error": "after= (and before=, if given) must be stream entry ids (ms-seq)"}, 400)
+        found, following, trimmed = await reader.entries_after(after, before, _limit(request, 1000))
+        head = b'{"next":' + _encoder.encode(following) + b',"trimmed":' + _encoder.encode(trimmed)
+        return _raw(head + b',"events":' + join(found) + b"}")
 
     async def sessions(request: Request) -> Response:
         indexed = {}
@@ -186,12 +199,15 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         first = _int(row.get("first_seen_ms")) or None
         if store.covers(first):
             found = store.of_session(sid)
+            earlier = max(0, len(found) - MAX_SESSION_EVENTS)
+            found = found[earlier:]
         elif not row and summary is None and store.whole_stream:
             return _json({"error": "no such session in the index or in the stream"}, 404)
         else:
-            found = await reader.session_events(sid, first or 0, _int(row.get("last_seen_ms")))
+            found, earlier = await reader.session_events(sid, first or 0, _int(row.get("last_seen_ms")))
         head = _encoder.encode(summary.as_dict() if summary else {"s": sid})
         note = b',"index_error":' + _encoder.encode(why) if why else b""
+        note += b',"earlier":' + str(earlier).encode()
         return _raw(b'{"summary":' + head + note + b',"events":' + join(found) + b"}")
 
     async def envelope(request: Request) -> Response:
@@ -215,6 +231,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         Route("/api/status", status),
         Route("/api/events", reads_redis(events)),
         Route("/api/stream", stream),
+        Route("/api/after", reads_redis(entries_after)),
         Route("/api/sessions", sessions),
         Route("/api/session", reads_redis(session)),
         Route("/api/session/{sid:path}", reads_redis(session)),
@@ -254,53 +271,3 @@ def _int(value: Any) -> int:
 
 def _state(last_hook: str) -> str:
     return {"Stop": "stopped", "SessionEnd": "ended", "StopFailure": "failed"}.get(last_hook, "running")
-
-
-CHART_NAMES = 12  # hosts or hooks charted apart; the rest are one series
-OTHER_NAMES = "(others)"
-
-
-def overview_of(store: Store, minutes: int = 60) -> dict[str, Any]:
-    """Events per minute by host and hook, the slowest and riskiest calls, failures, top tools."""
-    now_min = int(time.time() // 60)
-    since = (now_min - minutes + 1) * 60_000
-    by_host: dict[str, Counter[int]] = defaultdict(Counter)  # per minute
-    by_hook: dict[str, Counter[int]] = defaultdict(Counter)
-    tools: Counter[str] = Counter()
-    slowest, risky, failures = [], [], []
-    for rec in store.records:
-        if rec.ms >= since:
-            minute = rec.ms // 60_000 - now_min + minutes - 1
-            by_host[rec.host][minute] += 1
-            by_hook[rec.hook][minute] += 1
-        if rec.hook == "PreToolUse" and rec.tool:
-            tools[rec.tool] += 1
-        if rec.duration_ms is not None:
-            slowest.append(rec)
-        if rec.risk == "high" and rec.hook == "PreToolUse":
-            risky.append(rec)
-        if rec.hook in ("PostToolUseFailure", "StopFailure", "PermissionDenied"):
-            failures.append(rec)
-    slowest.sort(key=lambda r: r.duration_ms or 0, reverse=True)
-
-    def series(counts: dict[str, Counter[int]]) -> dict[str, list[int]]:
-        # The names with the most events, the rest as one: others write the stream, and a name per
-        # entry would make a series (and a bar and a legend entry on the page) of each.
-        ranked = sorted(counts, key=lambda name: (-counts[name].total(), name))
-        shown = {name: counts[name] for name in ranked[:CHART_NAMES]}
-        if len(ranked) > CHART_NAMES:
-            rest = shown[OTHER_NAMES] = Counter()
-            for name in ranked[CHART_NAMES:]:
-                rest.update(counts[name])
-        return {name: [c.get(i, 0) for i in range(minutes)] for name, c in shown.items()}
-
-    return {
-        "minutes": minutes,
-        "end_ms": (now_min + 1) * 60_000,
-        "by_host": series(by_host),
-        "by_hook": series(by_hook),
-        "slowest": [msgspec.Raw(r.json) for r in slowest[:15]],
-        "riskiest": [msgspec.Raw(r.json) for r in risky[-15:][::-1]],
-        "failures": [msgspec.Raw(r.json) for r in failures[-15:][::-1]],
-        "top_tools": tools.most_common(15),
-    }

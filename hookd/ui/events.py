@@ -151,6 +151,25 @@ def _read_slowly(raw: bytes) -> _Envelope | None:
         return None
 
 
+TOO_DEEP = "the envelope is nested too deeply to be read here; open it to see it as stored"
+# The rest of a record, for an envelope not read: its summary says why.
+_NOT_READ: dict[str, Any] = {"risk": "", "dur": None, "cwd": "", "model": "", "op": "", "why": (), "sum": TOO_DEEP}
+_NOT_READ.update(tu="", agent="", atype="", ntype="", red=0, tok=None)
+
+
+def _too_deep(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str, Any]]:
+    """The record of an entry whose envelope is nested too deeply to decode: named by the fields
+    hookd writes beside the envelope, so that it is shown (and counted), not left out unsaid."""
+
+    def field(name: bytes, limit: int = 200) -> str:
+        return fields.get(name, b"")[:limit].decode("utf-8", "replace")
+
+    ms = _ms(entry_id, None)
+    hook, session, host, tool = field(b"hook", 64) or "unknown", field(b"session", 256), field(b"host"), field(b"tool")
+    data = {"id": entry_id, "t": ms, "host": host, "s": session, "hook": hook, "tool": tool, **_NOT_READ}
+    return Record(entry_id, ms, host, session, hook, tool, "", None, _encoder.encode(data)), data
+
+
 def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str, Any]] | None:
     """The record of one stream entry and its fields, or None when it holds no readable envelope."""
     raw = fields.get(b"envelope")
@@ -158,7 +177,9 @@ def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str,
         return None
     try:
         read: _Envelope | None = _envelope_decoder.decode(raw)
-    except (msgspec.DecodeError, RecursionError):
+    except RecursionError:  # JSON, but nested past what a reader goes into (others write the stream)
+        return _too_deep(entry_id, fields)
+    except msgspec.DecodeError:
         read = _read_slowly(raw)
     if read is None:
         return None

@@ -13,6 +13,7 @@ updating until the requests' reads timed out, for as long as requests kept comin
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
@@ -35,7 +36,7 @@ from hookd.publish.stream_replies import (
     streams_entries,
 )
 from hookd.ui.events import Record, record
-from hookd.ui.store import Store
+from hookd.ui.store import Store, id_key as _key
 
 log = structlog.get_logger("hookd.ui")
 
@@ -45,6 +46,9 @@ PAGE = 1000
 # Opening an old session reads the stream between its first and last event; this many
 # entries at most (its events are picked by the entry's session field before decoding).
 MAX_SESSION_SCAN = 500_000
+# A session's page is sent its newest this many events, and told how many came before them: one of
+# 100,000 events was sent whole (tens of MB, to every page showing it, again as its events arrive).
+MAX_SESSION_EVENTS = 20_000
 # The live reads are one at a time. Each connection may hold a READER_REPLY_BYTES reply, so the two
 # clients make as many as one pool did; a request beyond REQUEST_CONNECTIONS gets a 503
 # (ui/failures.py) rather than waiting.
@@ -172,24 +176,48 @@ class StreamReader:
         upper = "(" + entry_id if entry_id else "+"
         return _decoded(await self._older(self.client, upper, limit))
 
-    async def session_events(self, session: str, first_ms: int, last_ms: int) -> list[Record]:
-        """A session's events from the stream, between its first and last event."""
+    async def entries_after(
+        self, after: str, before: str | None, limit: int
+    ) -> tuple[list[Record], str | None, str | None]:
+        """A page of the events after ``after`` and before ``before`` (or the newest), oldest first,
+        read with the requests' client (a page filling a gap it was not sent never holds up the
+        live read); the id to read on from (None: the range is read to its end); and the stream's
+        first entry when it is past ``after``: the events between were trimmed from the stream."""
+        upper = "(" + before if before else "+"
+        read = lambda start, n: read_entries("XRANGE", self.client.xrange(self.stream, start, upper, count=n))  # noqa: E731
+        entries = await self._bounded(read, "(" + after, limit, streams=False)
+        first = await self._bounded(
+            lambda start, n: read_entries("XRANGE", self.client.xrange(self.stream, start, "+", count=n)),
+            "-",
+            1,
+            streams=False,
+        )
+        first_id = first[0][0].decode() if first else None
+        trimmed = first_id if first_id and _key(first_id) > _key(after) else None
+        following = entries[-1][0].decode() if len(entries) >= limit else None
+        return [rec for rec, _ in _decoded(entries)], following, trimmed
+
+    async def session_events(self, session: str, first_ms: int, last_ms: int) -> tuple[list[Record], int]:
+        """A session's newest events from the stream (at most MAX_SESSION_EVENTS), between its
+        first and last event; and how many of its events before them are not sent."""
         lower = f"{max(0, first_ms - 1000)}-0" if first_ms else "-"
         upper = f"{last_ms + 1000}-0" if last_ms else "+"
         wanted = session.encode()
-        found: list[Record] = []
-        scanned = 0
+        found: deque[Record] = deque(maxlen=MAX_SESSION_EVENTS)
+        scanned = matched = 0
         while scanned < MAX_SESSION_SCAN:
             read = lambda start, n: read_entries("XRANGE", self.client.xrange(self.stream, start, upper, count=n))  # noqa: E731
             entries = await self._bounded(read, lower, PAGE, streams=False)
             if not entries:
                 break
             scanned += len(entries)
-            found.extend(rec for rec, _ in _decoded((i, f) for i, f in entries if f.get(b"session") == wanted))
+            mine = _decoded((i, f) for i, f in entries if f.get(b"session") == wanted)
+            matched += len(mine)
+            found.extend(rec for rec, _ in mine)
             lower = "(" + entries[-1][0].decode()
             if len(entries) < PAGE:
                 break
-        return found
+        return list(found), matched - len(found)
 
     async def envelope(self, entry_id: str) -> bytes | None:
         """One entry's envelope (None when the stream has no such entry). An entry too large for a

@@ -245,10 +245,15 @@ class Store:
     def of_session(self, session: str) -> list[Record]:
         return [rec for rec in self.records if rec.session == session]
 
+    @property
+    def holds_all(self) -> bool:
+        """Whether every entry of the stream since the UI started reading it is kept."""
+        return self.whole_stream and self.evicted == 0
+
     def covers(self, first_ms: int | None) -> bool:
         """Whether every event of a session that started at first_ms (None: not known) is kept,
         so that opening it needs no read of the stream."""
-        if self.whole_stream and self.evicted == 0:
+        if self.holds_all:
             return True
         return bool(first_ms and self.records and self.records[0].ms < first_ms)
 

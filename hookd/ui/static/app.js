@@ -46,8 +46,14 @@ async function start() {
   $("older").addEventListener("click", loadOlder);
   $("detail-close").addEventListener("click", () => { $("detail").hidden = true; });
   window.addEventListener("hashchange", route);
-  const recent = await getJSON("api/events?limit=500");
-  take(recent.reverse());
+  // A first page that cannot be read (Redis away) leaves the page live all the same: it was the
+  // end of start(), and the page stayed blank, never connected, its views hidden and nothing said.
+  try {
+    take((await getJSON("api/events?limit=500")).reverse());
+  } catch (err) {
+    $("banner").hidden = false;
+    $("banner").textContent = inert(`The latest events cannot be read: ${err.message}`);
+  }
   renderFeed();
   route();
   connect();

@@ -2,7 +2,7 @@
 
 import { $, el, inert } from "./dom.js";
 import { clock } from "./format.js";
-import { getJSON } from "./api.js";
+import { getText } from "./api.js";
 
 // A marker's label is short (a rule's name, or a few joined): read no further, nor past the next
 // "[", or each "[REDACTED:" of an output that never closes one is read to the end of its string.
@@ -22,6 +22,8 @@ function highlighted(text) {
 
 // An envelope is drawn a part at a time: others write the stream, and a tool output of millions
 // of characters laid out whole held the tab for seconds. A part ends before a marker it would cut.
+// Each part is a block of its own, laid out (content-visibility) only when scrolled to: Show all
+// draws one part per turn of the event loop, so the page answers between parts and Stop stops.
 const ENVELOPE_PART = 100000;
 function cutAt(text, at) {
   if (at >= text.length) return text.length;
@@ -29,28 +31,52 @@ function cutAt(text, at) {
   return open > 0 && open > at - 220 && text.indexOf("]", open) >= at ? open : at;
 }
 
-function drawEnvelope(pre, text) {
+let drawing = 0;  // the timer of a Show all under way
+function stopDrawing() { clearTimeout(drawing); drawing = 0; }
+
+function button(testid) { return el("button", { type: "button", "data-testid": testid }); }
+
+function drawEnvelope(pre, text, whole, name, note) {
   let shown = 0;
-  const more = el("button", { type: "button", "data-testid": "envelope-more" });
-  const all = el("button", { type: "button", "data-testid": "envelope-all" });
-  const controls = el("p", { class: "envelope-more", "data-testid": "envelope-rest" }, more, " ", all);
+  const more = button("envelope-more"), all = button("envelope-all"), stop = button("envelope-stop");
+  const controls = el("p", { class: "envelope-more", "data-testid": "envelope-rest" }, more, " ", all, " ", stop);
   const part = (upto) => {
     const end = cutAt(text, upto);
-    pre.append(highlighted(text.slice(shown, end)));
+    pre.append(el("span", { class: "part" }, highlighted(text.slice(shown, end))));
     shown = end;
     const left = text.length - shown;
     controls.hidden = left === 0;
+    more.hidden = all.hidden = drawing !== 0;
+    stop.hidden = drawing === 0;
     more.textContent = `Show ${Math.min(ENVELOPE_PART, left).toLocaleString("en")} more characters`;
     all.textContent = `Show all (${left.toLocaleString("en")} characters not shown)`;
+    stop.textContent = `Stop (${left.toLocaleString("en")} characters not shown yet)`;
+  };
+  const drawAll = () => {
+    drawing = shown + ENVELOPE_PART < text.length ? setTimeout(drawAll, 0) : 0;
+    part(shown + ENVELOPE_PART);
   };
   more.addEventListener("click", () => part(shown + ENVELOPE_PART));
-  all.addEventListener("click", () => part(text.length));
+  all.addEventListener("click", () => { if (!drawing) drawAll(); });
+  stop.addEventListener("click", () => { stopDrawing(); part(shown); });
   pre.replaceChildren();
   part(ENVELOPE_PART);
-  $("detail-rest").replaceChildren(controls);
+  const rest = note ? [el("p", { class: "envelope-more", "data-testid": "envelope-note", text: note }), controls] : [controls];
+  if (text.length > ENVELOPE_PART) {  // a file the user can open as they like, whatever its size
+    const save = el("button", { type: "button", "data-testid": "envelope-download",
+      text: `Download the envelope (${whole.length.toLocaleString("en")} characters)` });
+    save.addEventListener("click", () => {
+      const url = URL.createObjectURL(new Blob([whole], { type: "application/json" }));
+      el("a", { href: url, download: `hookd-${name}.json` }).click();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    });
+    rest.push(el("p", { class: "envelope-more" }, save));
+  }
+  $("detail-rest").replaceChildren(...rest);
 }
 
 export async function showEnvelope(r) {
+  stopDrawing();
   $("detail").hidden = false;
   $("detail-rest").replaceChildren();
   $("detail-title").textContent = inert(`${r.hook} ${r.tool} · ${clock(r.t)} · ${r.host}`);
@@ -58,8 +84,14 @@ export async function showEnvelope(r) {
   const pre = $("detail-json");
   pre.textContent = "loading…";
   try {
-    const envelope = await getJSON(`api/envelope/${encodeURIComponent(r.id)}`);
-    drawEnvelope(pre, inert(JSON.stringify(envelope, null, 2)));
+    const stored = await getText(`api/envelope/${encodeURIComponent(r.id)}`);
+    // JSON.parse and JSON.stringify go a level deeper per array or object: one nested past the
+    // stack threw, and the view said only "RangeError". Such an envelope is shown as stored.
+    let whole = stored, note = "";
+    try { whole = JSON.stringify(JSON.parse(stored), null, 2); } catch (err) {
+      note = `Shown as stored, not indented: the browser cannot read it as JSON (${err.message})`;
+    }
+    drawEnvelope(pre, inert(whole), whole, r.id.replace(/[^0-9-]/g, ""), note);
   } catch (err) {
     pre.textContent = String(err);
   }

@@ -8,7 +8,7 @@ import { showEnvelope } from "./envelope.js";
 import { refreshSessionsSoon } from "./sessions.js";
 import { currentSession, refreshSessionSoon } from "./session.js";
 
-const MAX_KEPT = 20000;      // records kept in this page for filtering
+export const MAX_KEPT = 20000;     // records kept in this page for filtering
 // Others write the stream: a host or hook name per entry must not grow the filters (each option is
 // placed by a scan of those before it) for as long as the page is open.
 const MAX_FILTER_OPTIONS = 200;
@@ -92,6 +92,37 @@ export function take(records) {
   }
   state.lastId = fresh[fresh.length - 1].id;
   return fresh;
+}
+
+// Records the page was not sent (a gap filled from the stream, gapfill.js), oldest first: laid in
+// among those it has by their ids, none twice; the oldest beyond MAX_KEPT are let go as ever.
+// How many were new.
+export function fillIn(records) {
+  const fresh = records.filter((r) => !state.seen.has(r.id));
+  if (!fresh.length) return 0;
+  let at = 0;
+  const first = idKey(fresh[0].id);
+  for (let lo = 0, hi = state.records.length; lo < hi;) {  // the first record newer than the page's first
+    const mid = (lo + hi) >> 1;
+    if (newer(idKey(state.records[mid].id), first)) hi = mid; else lo = mid + 1;
+    at = lo;
+  }
+  const merged = state.records.slice(0, at);
+  let k = at;
+  for (const r of fresh) {
+    const key = idKey(r.id);
+    while (k < state.records.length && !newer(idKey(state.records[k].id), key)) merged.push(state.records[k++]);
+    merged.push(r);
+    state.seen.add(r.id);
+  }
+  for (; k < state.records.length; k++) merged.push(state.records[k]);
+  state.records = merged;
+  if (state.records.length > MAX_KEPT) {
+    for (const r of state.records.splice(0, state.records.length - MAX_KEPT)) state.seen.delete(r.id);
+  }
+  if (!state.paused) state.unrendered = null;  // drawn anew: the rows may go among those shown
+  schedule();
+  return fresh.length;
 }
 
 // Records are taken as they arrive (take() keeps the newest MAX_KEPT) and only the drawing waits

@@ -26,6 +26,7 @@ export function openSession(sid) {
   if (sid !== currentSession) {  // no other session's facts while this one loads
     resetTimeline();
     for (const id of ["s-facts", "s-chart", "s-timeline", "s-agents"]) $(id).replaceChildren();
+    $("s-earlier").hidden = true;
     $("s-title").textContent = inert(`Session ${sid}`);
   }
   currentSession = sid;
@@ -76,11 +77,16 @@ async function renderSession(sid) {
   // Why the view is read from the stream: hookd's index entry of the session cannot be read.
   $("s-note").hidden = !data.index_error;
   $("s-note").textContent = data.index_error ? inert(data.index_error) : "";
+  // A long session is sent its newest events (hookd/ui/reader.py, MAX_SESSION_EVENTS): the rest is said.
+  const earlier = Number(data.earlier) || 0;
+  $("s-earlier").hidden = !earlier;
+  $("s-earlier").textContent = earlier ? `The session's first ${earlier.toLocaleString("en")} events are not ` +
+    `shown: the page is sent its newest ${events.length.toLocaleString("en")} (hookd tail or redis-cli XRANGE shows them all)` : "";
   const last = [...events].reverse().find((e) => e.tok);
   const tok = last ? last.tok : s.tok;
   const facts = [["host", s.host], ["project", s.cwd], ["model", s.model || (events.find((e) => e.model) || {}).model],
     ["state", stateText(s.state)], ["started", when(s.first)], ["last activity", when(s.last)],
-    ["events", events.length], ["tool calls", s.calls], ["failures", s.failures],
+    ["events", events.length + earlier], ["tool calls", s.calls], ["failures", s.failures],
     ["tokens", tok ? `${num(tok.in)} in · ${num(tok.out)} out · ${num(tok.cr)} cache read · ${num(tok.cw)} cache write` : ""],
     ["cost", tok ? usd(tok.cost) : ""]];
   const dl = $("s-facts");

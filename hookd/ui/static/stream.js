@@ -4,6 +4,7 @@ import { $, el } from "./dom.js";
 import { clock } from "./format.js";
 import { state } from "./state.js";
 import { arrived } from "./feed.js";
+import { fillGap } from "./gapfill.js";
 
 export function connect() {
   const url = state.lastId ? `api/stream?after=${encodeURIComponent(state.lastId)}` : "api/stream";
@@ -17,7 +18,7 @@ export function connect() {
 }
 
 // A reconnect after the page fell behind is sent the newest records the UI keeps: what came
-// between is said, not drawn as if the feed were whole.
+// between is said, not drawn as if the feed were whole, then read from the stream (gapfill.js).
 const MAX_GAP_NOTES = 5;
 function noteGap(gap) {
   const missed = Number(gap.missed) || 0;
@@ -25,8 +26,10 @@ function noteGap(gap) {
   const span = `from ${clock(gap.from)} to ${clock(gap.to)}`;
   const why = gap.more ? "; some were no longer in the UI's memory" : "";
   const list = $("gaps");
-  list.prepend(el("li", { "data-testid": "gap", "data-missed": String(missed), "data-more": gap.more ? "1" : "0",
-    text: `${count} events not shown, ${span}: the page fell behind the stream and was sent the newest on reconnecting${why} (hookd tail or redis-cli XRANGE shows them)` }));
+  const note = el("li", { "data-testid": "gap", "data-missed": String(missed), "data-more": gap.more ? "1" : "0",
+    text: `${count} events not shown, ${span}: the page fell behind the stream and was sent the newest on reconnecting${why} (hookd tail or redis-cli XRANGE shows them)` });
+  list.prepend(note);
   while (list.children.length > MAX_GAP_NOTES) list.lastElementChild.remove();
   list.hidden = false;
+  fillGap(gap, note);
 }
