@@ -14,6 +14,7 @@ import json
 
 import pytest
 
+from conftest import wait_until
 from hookd.hooks import entries
 from test_hooks_install import home, run_hooks, user_settings  # noqa: F401 - fixture
 from test_pass29_conformity import managed  # noqa: F401 - fixture
@@ -60,6 +61,17 @@ def test_hookd_status_says_the_worktreecreate_hook(home, managed, capsys, short_
     _write(path, {"hooks": {"WorktreeCreate": [{"hooks": [_hookd_hook("WorktreeCreate")]}]}})
     [problem] = [p for p in _status_problems(capsys) if "WorktreeCreate" in p]
     assert problem.startswith(f"{path}: hooks for WorktreeCreate replace git's worktree creation"), problem
+
+
+@pytest.mark.process
+def test_hookd_runs_start_check_says_the_worktreecreate_hook(home, hookd_factory, redis_db):  # noqa: F811
+    path = user_settings(home)
+    _write(path, {"hooks": {"WorktreeCreate": [{"hooks": [_hookd_hook("WorktreeCreate")]}]}})
+    daemon = hookd_factory()
+    said = "every worktree creation fails"
+    wait_until(lambda: said in daemon.log_text(), what="the warning at start")
+    [record] = [json.loads(line) for line in daemon.log_text().splitlines() if said in line]
+    assert record["event"] == "hooks_would_miss" and record["settings"] == str(path), record
 
 
 def test_a_worktreeremove_hook_of_hookds_is_not_said(home, managed, capsys):  # noqa: F811
