@@ -134,3 +134,26 @@ def test_a_deadline_within_the_events_default_is_not_said(home, managed, capsys,
     _write(user_settings(home), _groups({event: _no_timeout(event)}))
     code, out = _hooks_status(capsys)
     assert "HOOKD_SEND_TIMEOUT_MS" not in out, out
+
+
+# FileChanged: a hook of hookd's there is added by hand (events.NEVER), and install keeps it.
+
+
+def _file_changed(home):  # noqa: F811
+    path = user_settings(home)
+    group = {"matcher": ".envrc|.env", "hooks": [_hookd_hook("FileChanged")]}
+    _write(path, {"hooks": {"FileChanged": [group]}})
+    return path, group
+
+
+def test_install_keeps_a_filechanged_hook_of_hookds_added_by_hand(home, managed, capsys):  # noqa: F811
+    """events.py invites one ("add such a hook by hand if you want one"); install stripped it unsaid."""
+    path, group = _file_changed(home)
+    assert run_hooks("install") == 0
+    data = json.loads(path.read_text())
+    assert data["hooks"]["FileChanged"] == [group], data["hooks"].get("FileChanged")
+    assert "PreToolUse" in data["hooks"]
+    code, out = _hooks_status(capsys)
+    assert code == 0, out
+    assert run_hooks("uninstall") == 0
+    assert "FileChanged" not in json.loads(path.read_text()).get("hooks", {})
