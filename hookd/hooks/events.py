@@ -50,6 +50,9 @@ NEVER = {
     "FileChanged": "a FileChanged hook's matcher is the list of files Claude Code watches; hookd "
     "has no files to choose (add such a hook by hand if you want one)",
 }
+# Of those, the events whose hook of hookd's the user may add by hand (NEVER says so): install keeps
+# it where it is, uninstall still removes it.
+BY_HAND = frozenset({"FileChanged"})
 # Documented events left out unless asked for by name (--events).
 NOT_BY_DEFAULT = {
     "MessageDisplay": "it runs for every batch of streamed lines and Claude Code holds the "

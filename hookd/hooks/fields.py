@@ -16,10 +16,13 @@ pass):
   lost. Exec form (``args``) takes no shell and ignores it.
 - ``async`` or ``asyncRewake`` (which implies it): Claude Code does not wait for the hook and
   cancels one still running when the session ends, so the session's last events can be lost.
-- ``once: true``: the handler runs once and is then removed; every later event of that kind is lost.
+- On WorktreeCreate, any hook of hookd's: it replaces git's worktree creation and must return the
+  new worktree's path (a command hook on stdout, an HTTP hook as ``worktreePath``); hook-send prints
+  nothing and the listener answers ``{}``, so every worktree creation fails (events.NEVER).
 - ``timeout`` (seconds) below what hook-send needs to start and finish within its own deadline,
   or not a positive number (the settings schema refuses it): Claude Code kills the hook first.
-- ``timeout`` under hook-send's own deadline, raised by ``HOOKD_SEND_TIMEOUT_MS`` in the command,
+- No ``timeout`` on UserPromptSubmit (30 s) or MessageDisplay (10 s), or a ``timeout`` under
+  hook-send's own deadline, raised by ``HOOKD_SEND_TIMEOUT_MS`` in the command,
   a settings file's ``env`` or the environment (``killed_first``): Claude Code ends hook-send at
   the timeout (SIGTERM), and an event it has not yet handed over is lost; SessionEnd's end at the
   shorter of their timeout and the budget they share, which ``CLAUDE_CODE_SESSIONEND_HOOKS_TIMEOUT_MS``
@@ -28,7 +31,8 @@ pass):
   accepts and does not answer holds the agent that long at every event; an HTTP hook on an event
   that runs none (SessionStart, Setup): every such event is lost (http_fields.py).
 
-Harmless, left alone: ``statusMessage`` (a spinner's text), ``continueOnBlock`` (prompt hooks' only;
+Harmless, left alone: ``once`` (honoured in a skill's frontmatter only, ignored in settings files;
+hooks reference, "Common fields"), ``statusMessage`` (a spinner's text), ``continueOnBlock`` (prompt hooks' only;
 it changes what a block does, and hook-send never asks for one), a longer ``timeout`` (hook-send
 ends within its own deadline whatever Claude Code allows; docs/hooks.md), an HTTP one's up to 60 s.
 """
@@ -48,6 +52,10 @@ from hookd.hooks.settings import shown as _short
 # The events whose handlers Claude Code filters by ``if`` (hooks reference, "Common fields").
 IF_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "PermissionDenied"})
 
+
+# The events whose hook replaces what Claude Code does (events.NEVER), with when it runs (hooks reference,
+# "WorktreeCreate"; "Decision control": "Hook failure or missing path fails creation").
+WORKTREE_CREATE = {"WorktreeCreate": "claude --worktree, a subagent with isolation: worktree, a background session"}
 
 # The least timeout a hook of hookd's may carry: hookd writes 1 s at the least (SessionEnd's), over
 # hook-send's 250 ms deadline and an interpreter's start.
@@ -76,13 +84,20 @@ def problem(event: str, handler: dict[str, Any]) -> tuple[str, bool] | None:
             "HTTP hook's listener is down), Claude Code blocks what the event guards; hookd's hooks must "
             "never block the agent"
         )
+    if event in WORKTREE_CREATE:
+        blocks = True
+        said.append(
+            f"replace git's worktree creation ({WORKTREE_CREATE[event]}), and Claude Code takes the new worktree's path "
+            "from them (a command hook's stdout, an HTTP hook's hookSpecificOutput.worktreePath): hook-send prints "
+            "nothing and hookd's listener answers {}, so every worktree creation fails"
+        )
     said += _losses(handler)
     said += http_fields.problems(event, handler)
     return ("; and ".join(said), blocks) if said else None
 
 
 def _losses(handler: dict[str, Any]) -> list[str]:
-    """What ``shell``, ``async``, ``once`` and ``timeout`` on ``handler`` lose (module docstring)."""
+    """What ``shell``, ``async`` and ``timeout`` on ``handler`` lose (module docstring)."""
     said = []
     shell = handler.get("shell")
     if (
@@ -101,8 +116,6 @@ def _losses(handler: dict[str, Any]) -> list[str]:
             f"carry {' and '.join(f'{key} = true' for key in waits)}: Claude Code does not wait for hook-send "
             "and cancels it when the session ends (claude -p, exit), so the session's last events can be lost"
         )
-    if handler.get("once") is True:
-        said.append("carry once = true: Claude Code runs them once and then removes them, so every later event is lost")
     timeout = handler.get("timeout")
     if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0):
         said.append(
@@ -134,11 +147,13 @@ _ONE = "it writes one handler an event"
 
 def text(what: str, events: list[str], path: str, repair: str | None, config_file: str | None = None) -> str:
     """One problem as ``hooks status`` says it; ``repair``: that of a file install does not write."""
-    return f"hooks for {events_text(events)} {what}; repair: {_repair(path, repair, config_file)}"
+    return f"hooks for {events_text(events)} {what}; repair: {_repair(path, repair, config_file, events)}"
 
 
-def _repair(path: str, repair: str | None, config_file: str | None) -> str:
-    return repair or f"{repair_command(path, config_file)} ({_WITHOUT})"
+def _repair(path: str, repair: str | None, config_file: str | None, events: Iterable[str] = ()) -> str:
+    events = set(events)
+    why = "it writes no WorktreeCreate hook" if events and events <= WORKTREE_CREATE.keys() else _WITHOUT
+    return repair or f"{repair_command(path, config_file)} ({why})"
 
 
 def beyond(
@@ -190,7 +205,7 @@ def killed_first(
             if event == "SessionEnd" and shared.given is not None and shared.seconds < LEAST_TIMEOUT_S:
                 found.setdefault(_short_budget(shared, _place(where, session_end.BUDGET_VAR)), []).append(event)
                 continue
-            if event != "SessionEnd" and own is None:
+            if event != "SessionEnd" and own is None and session_end.default_s(event) > http_fields.LONGEST_WAIT_S:
                 continue  # 600 s, past the longest deadline hook-send takes
             line = entries.command_line(h)
             variables: dict[str, str] = {}
@@ -201,11 +216,15 @@ def killed_first(
                     pass
             place = "their command" if SEND_TIMEOUT_VAR in variables else _place(where, SEND_TIMEOUT_VAR)
             deadline = hook_send.send_timeout_ms({**env, **variables})
-            ends_s = session_end.ends_after(h, shared) if event == "SessionEnd" else (own or 0.0)
+            ends_s = (
+                session_end.ends_after(h, shared) if event == "SessionEnd" else (own or session_end.default_s(event))
+            )
             if deadline < ends_s * 1000 or SEND_TIMEOUT_VAR not in {**env, **variables}:
                 continue
             budget = event == "SessionEnd" and (own is None or shared.seconds < own)
             said = "no timeout" if timeout is None else f"timeout = {_short(timeout)} s"
+            if timeout is None and event != "SessionEnd":
+                said += f" ({event}'s default is {_short(session_end.whole(ends_s))} s)"
             what = (
                 f"carry {said}, but hook-send takes {SEND_TIMEOUT_VAR}={deadline} from {place}: Claude Code "
                 f"ends it after {_short(session_end.whole(ends_s))} s{', the budget SessionEnd hooks share' if budget else ''}, "
@@ -254,9 +273,10 @@ def findings(
     for settings in readable(paths):
         every = merge.handlers(settings, url)
         given = (repairs or {}).get(settings.path)
-        repair = _repair(settings.path, given, config_file)
         for (what, blocks), events in problems(every).items():
-            found.append(Finding(settings.path, events, what, repair, blocks))
+            found.append(
+                Finding(settings.path, events, what, _repair(settings.path, given, config_file, events), blocks)
+            )
         for (what, fix), events in killed_first(settings.path, every, layers or [], given, config_file).items():
             found.append(Finding(settings.path, events, what, fix))
         found += matchers.findings(settings, url, given, config_file)

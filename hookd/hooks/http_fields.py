@@ -1,8 +1,9 @@
 """What Claude Code does with an HTTP hook of hookd's that a command hook would not have to fear.
 
-- Its ``timeout`` (600 s without one) past the longest hook-send ever waits: Claude Code waits for
-  the listener's answer that long, so a listener that accepts and does not answer (stopped, hung,
-  another program on its port) holds the agent that long at every event.
+- Its ``timeout`` (600 s without one; 30 s on UserPromptSubmit, 10 s on MessageDisplay) past the
+  longest hook-send ever waits: Claude Code waits for the listener's answer that long, so a
+  listener that accepts and does not answer (stopped, hung, another program on its port) holds
+  the agent that long at every event.
 - On an event that runs no HTTP hook (SessionStart and Setup run command and mcp_tool hooks only;
   hooks reference, "Prompt-based hooks"; events.py): it never runs, and every such event is lost.
   ``hookd hooks install`` writes a command hook there in either mode.
@@ -45,9 +46,9 @@ def _stalls(event: str, handler: dict[str, Any]) -> list[str]:
         return []
     timeout = handler.get("timeout")
     if timeout is None:
-        waits = (
-            f"carry no timeout, so Claude Code waits up to {_short(int(session_end.HOOK_DEFAULT_S))} s (its default)"
-        )
+        if (default := session_end.default_s(event)) <= LONGEST_WAIT_S:
+            return []  # UserPromptSubmit's and MessageDisplay's own, shorter default
+        waits = f"carry no timeout, so Claude Code waits up to {_short(int(default))} s (its default)"
     elif (seconds := session_end.positive_seconds(timeout)) is not None and seconds > LONGEST_WAIT_S:
         waits = f"carry timeout = {_short(timeout)} s, so Claude Code waits up to that"
     else:

@@ -20,7 +20,7 @@ from typing import Any
 import regress
 
 from hookd.hooks import merge
-from hookd.hooks.events import BY_NAME
+from hookd.hooks.events import BY_HAND, BY_NAME
 from hookd.hooks.reach import Finding, repair_command
 from hookd.hooks.settings import SettingsFile
 from hookd.hooks.settings import shown as _short
@@ -75,8 +75,8 @@ def narrowed(settings: SettingsFile, url: str | None) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for event, groups in hooks.items() if isinstance(hooks, dict) else ():
         info = BY_NAME.get(event)
-        if info is None or not info.matcher or not isinstance(groups, list):
-            continue
+        if info is None or not info.matcher or event in BY_HAND or not isinstance(groups, list):
+            continue  # BY_HAND: FileChanged's matcher is the files to watch, which only the user chooses
         for group in groups:
             handlers = group.get("hooks") if isinstance(group, dict) else None
             if not isinstance(handlers, list) or not any(id(h) in mine for h in handlers):

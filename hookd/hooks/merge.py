@@ -12,6 +12,7 @@ import copy
 from typing import Any, Callable, Collection, Mapping
 
 from hookd.hooks import entries
+from hookd.hooks.events import BY_HAND
 from hookd.hooks.settings import SettingsError, SettingsFile, json_type
 
 
@@ -58,7 +59,7 @@ def install(
                 f"{path}: hooks.{event} is a JSON {json_type(groups)}, not an "
                 "array of matcher groups; fix it by hand (nothing was changed)"
             )
-    changed = _strip_events(hooks, url, keep=set(events))
+    changed = _strip_events(hooks, url, keep=set(events) | BY_HAND)
     for event in events:
         wanted = entries.group(event, handler_for(event))
         groups = hooks.get(event) or []

@@ -23,6 +23,8 @@ DEFAULT_S = 1.5
 RAISED_AT_MOST_S = 60.0
 # A hook without ``timeout`` (hooks reference: "Default: 600" for command and http hooks).
 HOOK_DEFAULT_S = 600.0
+# The events that lower that default for command, http and mcp_tool hooks (hooks reference, "Common fields").
+LOWER_DEFAULT_S = {"UserPromptSubmit": 30.0, "MessageDisplay": 10.0}
 
 _LEADING_INT = re.compile(r"[ \t\n\r\f\v]*([+-]?[0-9]+)")
 
@@ -69,6 +71,11 @@ def budget(env: Mapping[str, str], layers: Iterable[Layer]) -> Budget:
         return Budget(given / 1000, raw)
     longest = max(_timeouts(layers), default=0.0)
     return Budget(max(DEFAULT_S, min(longest, RAISED_AT_MOST_S)))
+
+
+def default_s(event: str) -> float:
+    """When Claude Code ends a command or HTTP hook of ``event`` that carries no ``timeout``."""
+    return LOWER_DEFAULT_S.get(event, HOOK_DEFAULT_S)
 
 
 def whole(seconds: float) -> float | int:

@@ -4,13 +4,15 @@ How Claude Code reads the answer (hooks reference, code.claude.com/docs/en/hooks
 "HTTP response handling"):
 
 - 2xx with an empty body: success, as a command hook's exit 0 with no output;
-- 2xx with a plain-text body: success, and the text is added as context;
-- 2xx with a JSON body: parsed with the same output schema as command hooks;
+- 2xx with a JSON object body: parsed with the same output schema as command hooks;
+- 2xx with any other body (plain text): a non-blocking error, the text not added to context;
 - a non-2xx status, a connection failure or a timeout: a non-blocking error,
   execution continues (an HTTP hook cannot block through its status).
 
 So an event in the spool gets ``200`` with the JSON object ``{}``: no field
-set, so no decision and nothing for the model; never text. A refused request
+set, so no decision and nothing for the model, on every event but WorktreeCreate (which
+needs a ``worktreePath``; hookd never installs it, and ``hooks status`` says one of hookd's
+there); never text. A refused request
 gets a 4xx/5xx status with a small JSON error for whoever debugs it with curl;
 Claude Code only reports it as a non-blocking error. No CORS header is ever
 sent, so no browser page may read an answer or send a preflighted request.
