@@ -84,7 +84,7 @@ def test_sigterm_during_a_hung_spool_write_drains_within_its_limit_and_says_what
     daemon.proc.send_signal(signal.SIGTERM)
     wait_until(lambda: lines(daemon, "hookd_stopped"), timeout=15, what="hookd_stopped")
     (stopped,) = lines(daemon, "hookd_stopped")
-    assert stopped["took_s"] <= 2 + 1, stopped
+    assert stopped["took_s"] <= 2 + 0.4, stopped  # the deadline, and closing what start-up opened
     (left,) = lines(daemon, "spool_write_left_hung")
     assert left["not_written"] >= 1 and left["mount"] == str(daemon.state_dir), left
     assert daemon.inbox() == kept  # the unwritten event is the sender's, in the inbox
@@ -98,3 +98,4 @@ def test_when_the_spool_answers_again_every_event_reaches_redis_once_in_order(hu
     wait_until(lambda: len(arrived(redis)) >= 4 and not daemon.inbox(), timeout=60, what="every event in Redis")
     time.sleep(2)  # the inbox's copies, were any taken twice, would follow
     assert arrived(redis) == [1, 2, 3, 4]
+    assert lines(daemon, "handoff_duplicate_dropped")  # the inbox's copy of event 2, once its first was written

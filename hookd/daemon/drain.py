@@ -82,9 +82,12 @@ class DaemonDrain(DaemonParts):
         self.flusher.stop()
         cursor.cancel()
         self.lag_task.cancel()
-        # A flush in progress is let finish by the deadline (a moment at least); one held by a disk that
-        # hung is not waited for, its thread left behind.
-        await asyncio.wait({fsync, cursor, self.lag_task}, timeout=max(FLUSH_GRACE_S, deadline - time.monotonic()))
+        # A flush in progress is let finish by the deadline (a moment at least); one held past stall_after_s
+        # by a disk that hung is waited for only until the deadline, its thread left behind.
+        flushing_since = self.spool.flush_thread.busy_since
+        held = flushing_since is not None and time.monotonic() - flushing_since > self.config.stall_after_s
+        left = deadline - time.monotonic()
+        await asyncio.wait({fsync, cursor, self.lag_task}, timeout=max(0.0 if held else FLUSH_GRACE_S, left))
         fsync.cancel()
         await asyncio.gather(fsync, cursor, self.lag_task, return_exceptions=True)
         self._say_writes_left()

@@ -114,7 +114,7 @@ class Spooling:
         self.spool.append_queued(events).add_done_callback(written)
         return outcome
 
-    def _refused(self, events: list[Event], exc: Exception, count_refusal: bool) -> Rejected:
+    def _refused(self, events: list[Event], exc: SpoolFull | DiskFullError, count_refusal: bool) -> Rejected:
         reason, message = cannot_keep(self.spool, exc)
         if not count_refusal:
             rejected = Rejected(reason, message)
