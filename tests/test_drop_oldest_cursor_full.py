@@ -12,6 +12,7 @@ import json
 import os
 
 import pytest
+from pipeline_replies import take as take_all
 from test_disk_full import fill, mounts  # noqa: F401 (mounts: the fixture)
 
 from hookd.envelope import EnvelopeBuilder
@@ -47,21 +48,21 @@ def test_a_drop_whose_cursor_cannot_be_written_refuses_the_event_and_drops_nothi
         EnvelopeBuilder("h", SequenceAllocator(str(fs / "seq"))), spool, Flusher(spool, "never", 60), state
     )
 
-    def take(n: int) -> bytes:
-        (reply,) = pipeline.take_all([(Header(), _body(n))]).replies
+    async def take(n: int) -> bytes:
+        (reply,), _ = await take_all(pipeline, [(Header(), _body(n))])
         return reply
 
     async def go() -> None:
-        assert take(0).startswith(b"OK")
+        assert (await take(0)).startswith(b"OK")
         n, size = 1, spool.disk_bytes  # each event's record: the same size
         while spool.disk_bytes + size <= spool.max_bytes:  # up to the bound, Redis away
-            assert take(n).startswith(b"OK"), n
+            assert (await take(n)).startswith(b"OK"), n
             n += 1
         segments, cursor, waiting = _segments(fs / "spool"), spool.cursor, _waiting(spool)
         assert len(segments) >= 3 and waiting == [f"s{i}" for i in range(n)]
         filler = fill(fs)
 
-        refused = take(n)  # the oldest segment would go: the cursor file first, which the disk refuses
+        refused = await take(n)  # the oldest segment would go: the cursor file first, which the disk refuses
         assert refused.startswith(b"ERR disk_full ") and f"writing {fs}/spool/cursor".encode() in refused, refused
         assert b"keep the event and resend it" in refused and state.rejected["disk_full"] == 1
         assert spool.disk_full  # status says DISK FULL
@@ -69,7 +70,7 @@ def test_a_drop_whose_cursor_cannot_be_written_refuses_the_event_and_drops_nothi
         assert spool.cursor == cursor and _waiting(spool) == waiting  # nothing skipped, nothing lost
 
         filler.unlink()
-        assert take(n).startswith(b"OK")  # room again: the oldest segment dropped, counted
+        assert (await take(n)).startswith(b"OK")  # room again: the oldest segment dropped, counted
         left = _waiting(spool)
         assert spool.dropped > 0 and left == [f"s{i}" for i in range(spool.dropped, n + 1)]
         assert segments[0] not in _segments(fs / "spool")

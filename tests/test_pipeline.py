@@ -21,6 +21,7 @@ from hookd.spool.flusher import Flusher
 from hookd.spool.spool import DiskFull
 from hookd.state import DaemonState
 from hookd.worker import INLINE_BYTES
+from pipeline_replies import take
 
 
 class SlowWorker:
@@ -57,13 +58,15 @@ def test_inline_replies_keep_the_frames_order_and_an_earlier_copy_gets_its_id(tm
     async def go():
         pipeline, spool, _ = make(tmp_path)
         first = pipeline.take_all([(Header(handoff_id="a1"), body(1))])
-        (ok,) = first.replies
-        replies, close, durable = pipeline.take_all(
-            [(Header(), body(2)), (Header(handoff_id="a1"), body(1)), (Header(), b"not json"), (Header(), body(3))]
+        assert first.replies is None  # known once the spool's write thread wrote the event
+        ((ok,), _) = await asyncio.wait_for(first.durable, 5)
+        replies, close = await take(
+            pipeline,
+            [(Header(), body(2)), (Header(handoff_id="a1"), body(1)), (Header(), b"not json"), (Header(), body(3))],
         )
         assert words(replies) == ["OK", "OK", "not_json", "OK"]
         assert replies[1] == ok  # the earlier copy's event id, not spooled again
-        assert not close and durable is None  # interval: nothing to wait for
+        assert not close  # interval: nothing to wait for
         assert spool.appended == 3
         spool.close()
 
@@ -115,14 +118,14 @@ def test_a_spool_that_cannot_write_refuses_every_event_of_the_run(tmp_path, monk
     async def go():
         pipeline, spool, _ = make(tmp_path)
 
-        def full(events) -> None:
-            raise DiskFull("disk full: no space left")
+        def full(events) -> asyncio.Future[None]:
+            written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            written.set_exception(DiskFull("disk full: no space left"))
+            return written
 
-        monkeypatch.setattr(spool, "append_many", full)
+        monkeypatch.setattr(spool, "append_queued", full)
         frames = [(Header(), body(1, pad=LARGE if large else 0)), (Header(), b"not json"), (Header(), body(2))]
-        replies, close, durable = pipeline.take_all(frames)
-        if large:
-            replies, close = await asyncio.wait_for(durable, 5)
+        replies, close = await take(pipeline, frames)
         assert words(replies) == ["disk_full", "not_json", "disk_full"] and close
         assert pipeline.state.rejected["disk_full"] == 2
         monkeypatch.undo()

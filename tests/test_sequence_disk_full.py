@@ -13,6 +13,7 @@ import json
 import os
 
 import pytest
+from pipeline_replies import take
 from test_disk_full import fill, mounts  # noqa: F401 (mounts: the fixture)
 
 from hookd.envelope import EnvelopeBuilder
@@ -53,6 +54,6 @@ def test_a_full_disk_at_the_sequence_reservation_is_refused_as_disk_full_naming_
     assert inbox.value.reason is Reason.DISK_FULL and state.rejected["disk_full"] == 1  # not counted
 
     filler.unlink()
-    (taken,) = pipeline.take_all([(Header(), BODY)]).replies
+    (taken,), _ = asyncio.run(take(pipeline, [(Header(), BODY)]))
     assert taken.startswith(b"OK") and spool.appended == 1  # numbered again
     spool.close()

@@ -24,6 +24,8 @@ FIRST_FRAME_GRACE_S = 0.5
 # After a task failed, the drain is this short: the service manager should start a sound
 # hookd soon, and everything not published is on the disk.
 FATAL_DRAIN_S = 0.5
+# A flush still running at the deadline gets this long to end (the stop then flushes the rest itself).
+FLUSH_GRACE_S = 0.5
 
 
 async def cancel_and_wait(task: asyncio.Task[object], deadline: float) -> None:
@@ -80,7 +82,15 @@ class DaemonDrain(DaemonParts):
         self.flusher.stop()
         cursor.cancel()
         self.lag_task.cancel()
+        # A flush in progress is let finish by the deadline (a moment at least); one held past stall_after_s
+        # by a disk that hung is waited for only until the deadline, its thread left behind.
+        flushing_since = self.spool.flush_thread.busy_since
+        held = flushing_since is not None and time.monotonic() - flushing_since > self.config.stall_after_s
+        left = deadline - time.monotonic()
+        await asyncio.wait({fsync, cursor, self.lag_task}, timeout=max(0.0 if held else FLUSH_GRACE_S, left))
+        fsync.cancel()
         await asyncio.gather(fsync, cursor, self.lag_task, return_exceptions=True)
+        self._say_writes_left()
         # The rest in the reverse of its opening: the spool, the worker, Redis, the control
         # socket, and the state directory's lock last.
         await self.resources.aclose()
@@ -92,6 +102,24 @@ class DaemonDrain(DaemonParts):
             spooled=self.spool.pending_events,
             took_s=round(time.monotonic() - started, 3),
             failed_tasks=self.supervisor.failed or None,
+        )
+
+    def _say_writes_left(self) -> None:
+        """A spool write that has not returned (a disk that stopped answering) is left to its thread:
+        the events it and the queue behind it hold were never acknowledged, the senders keep them."""
+        appends = self.spool.appends
+        if not appends.busy:
+            return
+        since = appends.thread.busy_since
+        log.error(
+            "spool_write_left_hung",
+            not_written=appends.unwritten,
+            waited_s=None if since is None else round(time.monotonic() - since, 1),
+            directory=self.spool.directory,
+            mount=appends.mount,
+            hint="these events were never acknowledged: hook-send kept them in its inbox, and the next start "
+            "takes them; the write's thread is left behind (until the mount answers, the kernel may keep the "
+            "process); check that mount",
         )
 
     async def _wait_for_connections(self, deadline: float) -> None:

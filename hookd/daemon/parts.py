@@ -91,6 +91,8 @@ class DaemonParts:
             ran_again_at,
         )
         reasons += self.socket_problems()
+        if (held := self.spool.appends.stalled(config.stall_after_s, now)) is not None:
+            reasons.append(held)
         unswept_s = now - max(self.inbox.swept_at, ran_again_at or 0.0)
         if unswept_s > config.stall_after_s + config.inbox_poll_ms / 1000:
             opening = self.inbox.opening_since

@@ -24,10 +24,11 @@ from hookd.handoffs import RecentHandoffs
 from hookd.held_back import HeldBack
 from hookd.disk_full import DiskFullError
 from hookd.pipeline.failures import cannot_keep, internal_failure
-from hookd.pipeline.outcome import Outcome, RunReplies, fail_unflushed
+from hookd.pipeline.outcome import Outcome, RunReplies
 from hookd.pipeline.refusal_counts import RefusalCounts
+from hookd.pipeline.spooling import Spooling
 from hookd.refusals import Header, Reason, Rejected, error_line, ok_line
-from hookd.spool import Spool, SpoolFull
+from hookd.spool import Spool
 from hookd.spool.event import Event
 from hookd.spool.flusher import Flusher
 from hookd.state import DaemonState
@@ -38,7 +39,7 @@ log = structlog.get_logger("hookd.pipeline")
 T = TypeVar("T")
 
 
-class Pipeline:
+class Pipeline(Spooling):
     def __init__(
         self, builder: EnvelopeBuilder, spool: Spool, flusher: Flusher, state: DaemonState, worker: Worker | None = None
     ) -> None:
@@ -52,6 +53,7 @@ class Pipeline:
         self.handoffs = RecentHandoffs()
         self.held_back = HeldBack()
         self.refusals = RefusalCounts(state, builder)
+        self.writing: dict[str, asyncio.Future[None]] = {}
 
     def take_all(self, frames: list[tuple[Header, bytes]], after: asyncio.Future[Any] | None = None) -> Outcome:
         """Take a run of frames from one connection: one reply line each, in order.
@@ -62,11 +64,11 @@ class Pipeline:
         the replies (the daemon cannot take events now). ``after``: the
         connection's previous deferred Outcome, still pending, to wait for.
         """
-        if self.worker is not None and (after is not None or any(len(body) > INLINE_BYTES for _, body in frames)):
+        if (
+            self.worker is not None and (after is not None or any(len(body) > INLINE_BYTES for _, body in frames))
+        ) or self._copy_being_written(header for header, _ in frames):
             future: asyncio.Future[tuple[list[bytes], bool]] = asyncio.get_running_loop().create_future()
-            task = asyncio.ensure_future(self._take_later(frames, after, future))
-            self.in_flight.add(task)
-            task.add_done_callback(self.in_flight.discard)
+            self._track(asyncio.ensure_future(self._take_later(frames, after, future)))
             return Outcome(None, False, future)
         run = RunReplies()
         for header, body in frames:
@@ -76,8 +78,13 @@ class Pipeline:
                 run.add(self._build(header, body))
             except Rejected as exc:
                 run.refused(exc)
-        durable = self.flusher.durable() if run.events and self._spool_run(run) else None
-        return Outcome(run.answered(), run.close, durable)
+        if not run.events:
+            return Outcome(run.answered(), run.close, None)
+        # Handed to the spool's write thread now, in the order numbered; the replies once it is written.
+        written = self._spool([event for _, event in run.events])
+        future = asyncio.get_running_loop().create_future()
+        self._track(asyncio.ensure_future(self._reply_when_written(run, written, len(frames), future)))
+        return Outcome(None, False, future)
 
     async def _take_later(
         self,
@@ -89,6 +96,7 @@ class Pipeline:
         try:
             if after is not None:
                 await asyncio.wait({after})
+            await self._copies_written(header for header, _ in frames)
             run = RunReplies()
             ready: list[tuple[int, Header, Prepared]] = []
             for header, body in frames:
@@ -100,7 +108,8 @@ class Pipeline:
                     run.refused(exc)
                     continue
                 ready.append((run.hold(), header, prepared))
-            # From here to the spool write nothing waits: events are numbered in spool order.
+            await self._copies_written(header for _, header, _ in ready)
+            # From here to the spool's queue nothing waits: events are numbered in spool order.
             for index, header, prepared in ready:
                 earlier = self._earlier_copy(header)  # it may have come by the inbox meanwhile
                 if earlier is not None:
@@ -111,34 +120,17 @@ class Pipeline:
                     except Rejected as exc:
                         run.lines[index] = error_line(exc.reason, exc.message)
                         run.close = run.close or exc.reason.closes_connection
-            durable = self.flusher.durable() if run.events and self._spool_run(run) else None
-            replies, close = run.answered(), run.close
-            if durable is not None:
-                try:
-                    await durable
-                except OSError:
-                    replies, close = fail_unflushed(replies), True
-            future.set_result((replies, close))
+            written = self._spool([event for _, event in run.events]) if run.events else None
         except BaseException:
             if not future.done():  # cancelled at shutdown: the senders keep their events
                 future.set_result(
                     ([error_line(Reason.UNAVAILABLE, "hookd is shutting down; resend the event")] * len(frames), True)
                 )
             raise
-
-    def _spool_run(self, run: RunReplies) -> bool:
-        """Spool a run's events with one write and give each its OK; or, when the spool cannot
-        take them, give each the refusal and close the connection after it. True if spooled."""
-        try:
-            self._spool([event for _, event in run.events])
-        except Rejected as exc:
-            refusal = error_line(exc.reason, exc.message)
-            run.lines = [refusal if line is None else line for line in run.lines]
-            run.close = True
-            return False
-        for index, event in run.events:
-            run.lines[index] = ok_line(event.event_id)
-        return True
+        if written is None:
+            future.set_result((run.answered(), run.close))
+        else:
+            await self._reply_when_written(run, written, len(frames), future)
 
     async def _prepare(self, header: Header, body: bytes, from_inbox: bool = False) -> Prepared:
         """Prepared for the builder's finish: in the worker when large; counted like _build."""
@@ -159,15 +151,17 @@ class Pipeline:
         A refusal because the spool cannot take events now (full disk) is not counted:
         the file stays in the inbox and is tried again, and no sender was refused.
         """
+        await self._copies_written([header])
         if self._earlier_copy(header) is not None:
             self.held_back.taken(header.handoff_id)
             return None
         prepared = await self._prepare(header, body, from_inbox=True)
+        await self._copies_written([header])
         if self._earlier_copy(header) is not None:
             self.held_back.taken(header.handoff_id)
             return None
         event = self._finish(header, prepared, count_refusal=False)
-        self._spool([event], count_refusal=False)
+        await asyncio.shield(self._spool([event], count_refusal=False))
         self.held_back.taken(header.handoff_id)
         return event.event_id
 
@@ -258,26 +252,6 @@ class Pipeline:
             if not count_refusal:
                 raise Rejected(reason, message) from exc
             raise self.refusals.refuse(reason, message, header) from exc
-
-    def _spool(self, events: list[Event], count_refusal: bool = True) -> None:
-        try:
-            self.spool.append_many(events)
-        except (SpoolFull, DiskFullError) as exc:  # DiskFullError: the cursor file, written to make room
-            reason, message = cannot_keep(self.spool, exc)
-            if not count_refusal:
-                raise Rejected(reason, message) from exc
-            for event in events:
-                rejected = self.refusals.refuse(reason, message)
-                if event.handoff_id:
-                    self.held_back.refused(event.handoff_id)
-            raise rejected from exc
-        state = self.state
-        state.accepted += len(events)
-        state.accepted_rate.add(len(events))
-        for event in events:
-            state.by_hook[event.hook] += 1
-            if event.handoff_id:
-                self.handoffs.add(event.handoff_id, event.event_id)
 
     def refuse(self, reason: Reason, message: str, header: Header | None = None, size: int | None = None) -> Rejected:
         """Count and log a refusal found outside ``take`` (framing, timeouts); return it to raise.

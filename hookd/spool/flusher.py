@@ -161,12 +161,13 @@ class Flusher:
         segment, end = self.spool.writing_segment, self.spool.end
         self.progress.flush_busy_since = time.monotonic()
         try:
-            await asyncio.to_thread(self.spool.sync)
+            # In a daemon thread: an fsync that never returns (a disk that hung) must not hold hookd's exit.
+            await self.spool.flush_thread.run(self.spool.sync)
             if self.spool.writing_segment != segment:
                 # The spool rotated while the thread flushed: the segment holding these events
                 # may have been retired after sync took its list of retired files, and been
                 # left for the next flush. This one takes it.
-                await asyncio.to_thread(self.spool.sync)
+                await self.spool.flush_thread.run(self.spool.sync)
         except OSError as exc:
             await self.unsure.mark(self._failed(exc).through, exc)
             # Shown once the mark is on the disk (or said not to be): a status that names the failure

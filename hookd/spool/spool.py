@@ -41,6 +41,7 @@ from hookd.spool.reserve import Reserve
 from hookd.spool.segments import Position
 from hookd.spool.inspect import oldest_waiting_received_ns
 from hookd.spool.unsure_file import unsure_left
+from hookd.spool.write_thread import Appends, WriteThread
 from hookd.spool.writer import SegmentWriter
 
 __all__ = ["Batch", "DiskFull", "Spool", "SpoolFull"]
@@ -99,6 +100,8 @@ class Spool(SpoolCounts):
             files, write_fd, self.reserve, recent, max(64 * 1024, min(segment_bytes, max_bytes // 8)), self.fsync_policy
         )
         self._bound = SpoolBound(files, self._cursor, self._reader, max_bytes, full_policy, lambda: self.pending_events)
+        self.appends = Appends(self._writer, self._bound, self._written)
+        self.flush_thread = WriteThread("hookd-spool-flush")  # the flusher's fsyncs (flusher.py)
         # None while the spool cannot be read to count it (EIO): hookd starts all the same, says the
         # read error, and counts it once a read works (_count_backlog), as the reader tries again.
         self.backlog_at_start: int | None = None
@@ -113,10 +116,20 @@ class Spool(SpoolCounts):
         self.append_many([event])
 
     def append_many(self, events: list[Event]) -> None:
-        """Write events with one system call; once this returns, a crash of hookd cannot lose them."""
+        """Write events with one system call; once this returns, a crash of hookd cannot lose them.
+        On the caller's thread: for a spool no write thread writes to (``append_queued``)."""
+        assert not self.appends.busy, "a write is under way in the spool's write thread"
         records = self._writer.encode(events)
         self._bound.make_room_for(sum(map(len, records)))
         self._writer.write(events, records)
+        self._written(events)
+
+    def append_queued(self, events: list[Event]) -> asyncio.Future[None]:
+        """``append_many`` by the spool's write thread (write_thread.py), after every append queued before:
+        the future is resolved once a crash of hookd cannot lose them, or fails with SpoolFull."""
+        return self.appends.add(events)
+
+    def _written(self, events: list[Event]) -> None:
         self._data_ready.set()
         if self._recent.gone_unsure:
             self._recent.has_copy(events)
@@ -273,6 +286,10 @@ class Spool(SpoolCounts):
             return None  # a segment that cannot be read: read_error says it, status still answers
 
     def close(self) -> None:
+        if self.appends.busy or self.flush_thread.busy_since is not None:
+            # A thread is held in a call on the spool's disk: every other call there would be too
+            # (and hold the stop). Left as it is; what was handed over was never acknowledged.
+            return
         try:
             self.save_cursor()
             self._reader.close()

@@ -10,6 +10,9 @@ makes them survive a crash of the machine. A full filesystem is met with the res
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
 
 import msgspec
 import structlog
@@ -27,6 +30,8 @@ from hookd.spool.reserve import Reserve
 from hookd.spool.segments import Position
 
 log = structlog.get_logger("hookd.spool")
+
+OffLoop = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 
 class SegmentWriter:
@@ -57,8 +62,27 @@ class SegmentWriter:
 
     def write(self, events: list[Event], records: list[bytes]) -> None:
         """Write the events' records with one system call; then rotate if the segment is full."""
+        self._written(events, records, self._write_all(b"".join(records)))
+        if self.files.sizes[self.files.write_seg] >= self.segment_bytes:
+            self._rotate()
+
+    async def write_in(self, run: OffLoop, events: list[Event], records: list[bytes]) -> None:
+        """``write``, its system calls made by ``run`` (the spool's write thread, write_thread.py): the
+        records, then the next segment's file. What the loop reads (the sizes, counts, the segment
+        written) changes only here, on the loop, once the calls returned."""
+        self._written(events, records, await run(partial(self._write_all, b"".join(records))))
         files = self.files
-        start = self._write_all(b"".join(records))
+        if files.sizes[files.write_seg] < self.segment_bytes:
+            return
+        try:
+            fd = await run(partial(self._create_next, files.write_seg, files.counts[files.write_seg]))
+        except OSError as exc:
+            self._note_create_failed(exc)
+            return
+        self._rotated(fd)
+
+    def _written(self, events: list[Event], records: list[bytes], start: int) -> None:
+        files = self.files
         seg = files.write_seg
         for event, record in zip(events, records):
             self.recent.add(Position(seg, start), event, Position(seg, start + len(record)))
@@ -67,8 +91,6 @@ class SegmentWriter:
         files.counts[seg] += len(events)
         self.appended += len(events)
         self.dirty = True
-        if files.sizes[files.write_seg] >= self.segment_bytes:
-            self._rotate()
 
     def _write_all(self, data: bytes) -> int:
         """Append ``data`` to the segment being written; return where it starts.
@@ -105,17 +127,26 @@ class SegmentWriter:
         """Start the next segment; if it cannot be created, keep writing this one and retry later."""
         files = self.files
         try:
-            fd = files.create(files.write_seg + 1)
+            fd = self._create_next(files.write_seg, files.counts[files.write_seg])
         except OSError as exc:
             self._note_create_failed(exc)
             return
-        if failed := self.failed_creates.ended():
-            log.info("spool_segment_created_again", failed_creates=failed, directory=files.directory)
+        self._rotated(fd)
+
+    def _create_next(self, seg: int, count: int) -> int:
+        """The file of the segment after ``seg``, and ``seg``'s count file: the calls alone."""
+        files = self.files
+        fd = files.create(seg + 1)
         try:
-            count = b"%d\n" % files.counts[files.write_seg]
-            replace_private(files.count_path(files.write_seg), count, fsync=False, dir_fd=files.dir_fd)
+            replace_private(files.count_path(seg), b"%d\n" % count, fsync=False, dir_fd=files.dir_fd)
         except (OSError, UnsafePathError):
             pass  # only a start-up shortcut: without it the segment is counted by reading it
+        return fd
+
+    def _rotated(self, fd: int) -> None:
+        files = self.files
+        if failed := self.failed_creates.ended():
+            log.info("spool_segment_created_again", failed_creates=failed, directory=files.directory)
         self.retired_fds.append(self.write_fd)
         files.write_seg += 1
         self.write_fd = fd

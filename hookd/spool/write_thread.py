@@ -1,0 +1,152 @@
+"""The spool's appends off the event loop: one thread makes their system calls, in the order given.
+
+A spool disk that stops answering (a disk or a network mount that hung) held the loop's own thread
+in the append's write(2): no status was answered, SIGTERM was not served, nothing was said but by a
+watcher thread. The write, and the files a rotation opens, are made in this thread instead; the loop
+awaits them. One thread, so records reach the segment in the order the loop numbered them; a daemon
+thread, so that a call that never returns does not hold hookd's exit (as ingest/unjoined.py).
+
+``Appends`` queues what the pipeline hands over while a write is under way and writes it all with
+the next one: a thread hop per write, not per event. An event counts as written (``Spool.appended``,
+what the flusher covers and an OK may follow) only once its write returned, as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from hookd.spool.event import Event
+from hookd.spool.full import SpoolBound
+from hookd.spool.writer import SegmentWriter
+from hookd.units import plural
+
+T = TypeVar("T")
+
+_Call = tuple[Callable[[], Any], asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
+
+
+def _settle(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
+    if future.done():  # its awaiter was cancelled
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(result)
+
+
+class WriteThread:
+    """A daemon thread that runs the calls it is given, one at a time, in order."""
+
+    def __init__(self, name: str = "hookd-spool-write") -> None:
+        self.name = name
+        self._calls: queue.SimpleQueue[_Call] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self.busy_since: float | None = None  # monotonic time the call under way began, if one is
+
+    def run(self, call: Callable[[], T]) -> asyncio.Future[T]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        if self._thread is None:
+            # Its lines go where the loop's context routes them (logs.routed_to).
+            context = contextvars.copy_context()
+            self._thread = threading.Thread(target=context.run, args=(self._serve,), name=self.name, daemon=True)
+            self._thread.start()
+        self._calls.put((call, loop, future))
+        return future
+
+    @property
+    def thread_id(self) -> int | None:
+        return None if self._thread is None else self._thread.ident
+
+    def _serve(self) -> None:
+        while True:
+            call, loop, future = self._calls.get()
+            self.busy_since = time.monotonic()
+            try:
+                outcome: tuple[Any, BaseException | None] = (call(), None)
+            except BaseException as exc:  # handed to the awaiting task, as asyncio.to_thread does
+                outcome = (None, exc)
+            self.busy_since = None
+            try:
+                loop.call_soon_threadsafe(_settle, future, *outcome)
+            except RuntimeError:  # the loop closed while the call hung: no one waits for it
+                pass
+
+
+def mount_of(path: str) -> str:
+    """The mount point ``path`` is on (looked up at start, while its filesystem answers)."""
+    path = os.path.realpath(path)
+    while not os.path.ismount(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return path
+
+
+class Appends:
+    """Appends handed over on the loop, written in that order by the write thread."""
+
+    def __init__(self, writer: SegmentWriter, bound: SpoolBound, on_written: Callable[[list[Event]], None]) -> None:
+        self.thread = WriteThread()
+        self.mount = mount_of(writer.files.directory)
+        self._writer = writer
+        self._bound = bound
+        self._on_written = on_written
+        self._waiting: list[tuple[list[Event], list[bytes], asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.unwritten = 0  # events handed over whose write has not returned
+
+    @property
+    def busy(self) -> bool:
+        """Whether a write is handed over and not done (its thread may be held in it)."""
+        return self._task is not None
+
+    def stalled(self, stall_after_s: float, now: float) -> str | None:
+        """Why hookd is stalled when a write has waited longer than ``stall_after_s``, else None."""
+        since = self.thread.busy_since
+        if since is None or now - since <= stall_after_s:
+            return None
+        return (
+            f"the spool's write has waited {now - since:.1f}s on {self._writer.files.directory}: its filesystem, "
+            f"mounted at {self.mount}, does not answer (a disk or a network mount that hung?); "
+            f"{plural(self.unwritten, 'event')} not written, none acknowledged (hook-send keeps them in its "
+            "inbox); check that mount"
+        )
+
+    def add(self, events: list[Event]) -> asyncio.Future[None]:
+        """A future resolved once ``events`` are written (Spool.append_many's promise), or failed
+        with its SpoolFull; the events are written after every one handed over before."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((events, self._writer.encode(events), future))
+        self.unwritten += len(events)
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._write_waiting())
+        return future
+
+    async def _write_waiting(self) -> None:
+        try:
+            while self._waiting:
+                taken, self._waiting = self._waiting, []
+                events = [event for batch, _, _ in taken for event in batch]
+                records = [record for _, batch, _ in taken for record in batch]
+                error: BaseException | None = None
+                try:
+                    self._bound.make_room_for(sum(map(len, records)))
+                    await self._writer.write_in(self.thread.run, events, records)
+                except Exception as exc:  # SpoolFull, DiskFullError: each append's own failure
+                    error = exc
+                self.unwritten -= len(events)
+                if error is None:
+                    self._on_written(events)
+                for _, _, future in taken:
+                    _settle(future, None, error)
+        finally:
+            self._task = None
