@@ -132,6 +132,7 @@ class Appends:
         return future
 
     async def _write_waiting(self) -> None:
+        failed = False
         try:
             while self._waiting:
                 taken, self._waiting = self._waiting, []
@@ -144,9 +145,18 @@ class Appends:
                 except Exception as exc:  # SpoolFull, DiskFullError: each append's own failure
                     error = exc
                 self.unwritten -= len(events)
-                if error is None:
-                    self._on_written(events)
-                for _, _, future in taken:
-                    _settle(future, None, error)
+                try:
+                    if error is None:
+                        self._on_written(events)
+                finally:  # the replies waiting on it are given, whatever the bookkeeping met
+                    for _, _, future in taken:
+                        _settle(future, None, error)
+        except Exception:
+            failed = True
+            raise
         finally:
             self._task = None
+            if failed and self._waiting:
+                # The bookkeeping above failed (said by the loop's handler, callback_failed): the
+                # appends queued behind it are written all the same, by a task of their own.
+                self._task = asyncio.get_running_loop().create_task(self._write_waiting())

@@ -1,0 +1,39 @@
+"""The spool's write thread's appends (spool/write_thread.py): a failure of the bookkeeping after a
+write neither leaves the appends' futures waiting nor stops the appends queued behind it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from test_spool import drain, event, open_spool
+
+
+def test_a_failed_bookkeeping_settles_its_appends_and_the_next_are_written(tmp_path):
+    spool = open_spool(tmp_path)
+    written = spool.appends._on_written
+    calls = []
+
+    def fails_once(events):
+        calls.append(len(events))
+        if len(calls) == 1:
+            raise RuntimeError("bookkeeping")
+        written(events)
+
+    spool.appends._on_written = fails_once
+    errors = []
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda _, context: errors.append(context.get("exception")))
+        first = spool.append_queued([event(0)])
+        await asyncio.sleep(0)  # the first write under way: the next two wait behind it
+        later = [spool.append_queued([event(n)]) for n in (1, 2)]
+        await asyncio.wait_for(asyncio.gather(first, *later), 10)
+        await asyncio.sleep(0)
+
+    try:
+        asyncio.run(main())
+        assert calls[0] == 1 and sum(calls) == 3, calls
+        assert drain(spool) == [0, 1, 2]
+    finally:
+        spool.close()
