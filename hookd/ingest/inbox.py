@@ -23,7 +23,6 @@ file others can write is refused (inbox_files.py).
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import time
 from collections.abc import Callable
@@ -31,40 +30,22 @@ from typing import TypeVar
 
 import structlog
 
-from hookd.ingest.inbox_files import (
-    ABANDONED_PREFIX,
-    TMP_PREFIX,
-    Source,
-    claim_abandoned,
-    close_sources,
-    open_sources,
-    read_frame,
-    remove,
-    remove_known_copy,
-    spare_fix,
-    spare_problem,
-)
+from hookd.ingest.inbox_abandoned import salvage_abandoned
+from hookd.ingest.inbox_files import Source, close_sources, open_sources, remove, spare_fix, spare_problem
+from hookd.ingest.inbox_ids import FILES_PER_TURN, Progress, pending_paths, waiting_handoff_ids
 from hookd.ingest.inbox_problems import ProblemFiles
 from hookd.ingest.inbox_take import take_file
-from hookd.ingest.protocol import INBOX_SUFFIX, MAX_HEADER_BYTES, Rejected, parse_header
 from hookd.ingest.unjoined import off_loop
-from hookd.paths import UnsafePathError, ensure_private_dir
+from hookd.paths import ensure_private_dir
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
 
-# Told how far a long pass has gone: (what it does, files done, files in all).
-Progress = Callable[[str, int, int], None]
 T = TypeVar("T")
 
 log = structlog.get_logger("hookd.inbox")
 
-SUFFIX = INBOX_SUFFIX
-# Files handled between two turns of the event loop: a sweep of thousands of files (hook-send's
-# while hookd was down) would otherwise hold every connection up until its end.
-FILES_PER_TURN = 64
-# hook-send renames its temporary file within its deadline (250 ms by default), holding its lock
-# until then: one it does not hold and this old belongs to a client killed before the rename.
-ABANDONED_TMP_S = 60.0
+# FILES_PER_TURN (inbox_ids.py): files handled between two turns of the event loop: a sweep of
+# thousands of files (hook-send's while hookd was down) would otherwise hold every connection up until its end.
 # Taken files are deleted this many at a time during a sweep, not all at its end: a sweep of a big
 # inbox (hookd away for days) cut off midway (a crash, a start killed at the service manager's
 # timeout) leaves only the files it had not yet taken for the next one to read again.
@@ -113,41 +94,12 @@ class Inbox:
         return InboxStats(self.taken, self.spare_taken, self.spare_problem, unreadable, not_removed)
 
     def handoff_ids(self, progress: Progress | None = None) -> set[str]:
-        """Hand-off ids of the frames waiting here, read from their headers: the renamed files, and
-        those a killed hook-send (or a sweep cut off) left under a temporary name, which a later
-        sweep takes too."""
-        ids = set()
+        """Hand-off ids of the frames waiting here (inbox_ids.py)."""
         sources = open_sources(self._sources(), self.problems.directory)
         try:
-            paths = self._pending_paths(sources) + [
-                (os.path.join(directory, name), dir_fd)
-                for directory, dir_fd in sources
-                for name in os.listdir(dir_fd)
-                if name.startswith((TMP_PREFIX, ABANDONED_PREFIX))
-            ]
-            for index, (path, dir_fd) in enumerate(paths):
-                if progress is not None and index % FILES_PER_TURN == 0:
-                    progress("reading the inbox's hand-off ids", index, len(paths))
-                try:
-                    line = read_frame(path, dir_fd, MAX_HEADER_BYTES + 1).split(b"\n", 1)[0]
-                    handoff_id = parse_header(line).handoff_id
-                except (OSError, UnsafePathError, Rejected):
-                    continue
-                if handoff_id:
-                    ids.add(handoff_id)
+            return waiting_handoff_ids(sources, progress)
         finally:
             close_sources(sources)
-        return ids
-
-    def _pending_paths(self, sources: list[Source]) -> list[tuple[str, int]]:
-        """Every waiting file of the inbox and the spare inbox (as this sweep holds them), in one
-        order: by name (send time); each with the descriptor of its directory."""
-        named = []
-        for directory, dir_fd in sources:
-            named += [
-                (n, directory, dir_fd) for n in os.listdir(dir_fd) if n.endswith(SUFFIX) and not n.startswith(".")
-            ]
-        return [(os.path.join(directory, name), dir_fd) for name, directory, dir_fd in sorted(named)]
 
     async def _on_disk(self, call: Callable[[], T]) -> T:
         """``call``, the sweep's opening or listing of its directories, in a thread: one on a filesystem
@@ -188,7 +140,7 @@ class Inbox:
 
     async def _sweep(self, sources: list[Source], progress: Progress | None) -> int:
         # In a thread: the listing of a directory of many names would hold the event loop
-        paths = await self._on_disk(lambda: self._pending_paths(sources))
+        paths = await self._on_disk(lambda: pending_paths(sources))
         done: list[tuple[str, int]] = []
         removed = 0
         self.waiting = 0
@@ -263,33 +215,10 @@ class Inbox:
         return await take_file(self.pipeline, self.problems, self.max_body, path, dir_fd)
 
     async def _salvage_abandoned_tmp_files(self, sources: list[Source]) -> list[tuple[str, int]]:
-        """Take temporary files whose writer died before renaming them, if they hold a whole frame;
-        one that does not (the writer died mid-write) is set aside in rejected/, never read as an event,
-        and one whose event hookd already has (its hand-off id) is removed as a copy."""
-        taken = []
-        now, seen = time.monotonic(), {}
-        for directory, dir_fd in sources:
-            for name in await self._on_disk(functools.partial(os.listdir, dir_fd)):
-                if name.startswith(TMP_PREFIX):
-                    key = os.path.join(directory, name)
-                    seen[key] = self.tmp_seen.get(key, now)
-                    claimed = claim_abandoned(name, dir_fd, ABANDONED_TMP_S, now - seen[key])
-                elif name.startswith(ABANDONED_PREFIX):  # moved away by a sweep that then stopped
-                    claimed = name
-                else:
-                    continue
-                if claimed is None:
-                    continue
-                path = os.path.join(directory, claimed)
-                if path in self.problems.not_set_aside:
-                    self.problems.set_aside(path, dir_fd)
-                    continue
-                log.info("inbox_abandoned_tmp_file", file=path)
-                if known := remove_known_copy(path, dir_fd, self.pipeline.handoffs.get):
-                    log.info("inbox_abandoned_copy_removed", file=path, handoff_id=known)
-                elif await self._take_file(path, dir_fd):
-                    taken.append((path, dir_fd))
-        self.tmp_seen = seen  # only those still there
+        """Temporary files whose writer died before renaming them, taken (inbox_abandoned.py)."""
+        taken, self.tmp_seen = await salvage_abandoned(
+            sources, self.tmp_seen, self.problems, self.pipeline.handoffs.get, self._take_file, self._on_disk
+        )
         return taken
 
     async def run(self, interval_s: float) -> None:
