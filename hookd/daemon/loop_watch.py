@@ -19,21 +19,12 @@ import time
 
 import structlog
 
+from hookd.paths import mount_of
+
 log = structlog.get_logger("hookd.liveness")
 
 BEAT_EVERY_S = 0.5
 SPOOL_CODE = os.path.join("hookd", "spool") + os.sep
-
-
-def mount_of(path: str) -> str:
-    """The mount point ``path`` is on (looked up at start, while its filesystem answers)."""
-    path = os.path.realpath(path)
-    while not os.path.ismount(path):
-        parent = os.path.dirname(path)
-        if parent == path:
-            break
-        path = parent
-    return path
 
 
 def where_held(thread_id: int) -> tuple[str, str] | None:

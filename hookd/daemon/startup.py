@@ -175,7 +175,7 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
         self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
         # Read before the backlog's copying, which lets published segments go that hold them; remembered
         # after it, which may outlast the ids' span.
-        waiting, known = self._spooled_handoffs(StartProgress(self.notifier))
+        waiting, known = await self._spooled_handoffs(StartProgress(self.notifier))
         # Before the inbox's events and any served: the backlog keeps its place in the order.
         digest = settings_digest(config, redactor)
         on_publish = await redact_backlog(self.spool, redactor, digest, self.state_fd, StartProgress(self.notifier))

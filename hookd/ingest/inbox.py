@@ -23,6 +23,8 @@ file others can write is refused (inbox_files.py).
 from __future__ import annotations
 
 import asyncio
+import functools
+import itertools
 import os
 import time
 from collections.abc import Callable
@@ -31,12 +33,12 @@ from typing import TypeVar
 import structlog
 
 from hookd.ingest.inbox_abandoned import salvage_abandoned
-from hookd.ingest.inbox_files import Source, close_sources, open_sources, remove, spare_fix, spare_problem
+from hookd.ingest.inbox_files import Source, close_sources, open_sources, remove_each, spare_fix, spare_problem
 from hookd.ingest.inbox_ids import FILES_PER_TURN, Progress, pending_paths, waiting_handoff_ids
 from hookd.ingest.inbox_problems import ProblemFiles
 from hookd.ingest.inbox_take import take_file
 from hookd.ingest.unjoined import off_loop
-from hookd.paths import ensure_private_dir
+from hookd.paths import ensure_private_dir, mount_of
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
 
@@ -69,7 +71,32 @@ class Inbox:
         self.spooled_unsure: set[str] = set()
         self.blocked: str | None = None  # the file the last sweep stopped at: the pipeline could not take it
         self.tmp_seen: dict[str, float] = {}  # temporary files left by hook-send -> when a sweep first saw them
-        self.opening_since: float | None = None  # a sweep waits on its directories' filesystem since (liveness)
+        # The calls on the inboxes' filesystem under way in threads (id -> since when): the oldest is how
+        # long hookd has waited on it (liveness); at start the hand-off ids' read may outlast the sweep's.
+        self._on_disk_since: dict[int, float] = {}
+        self._disk_calls = itertools.count()
+        self.mounts: dict[str, str] = {}  # each inbox directory -> the mount it is on, looked up off the loop
+        # A start's sweep that waited on a filesystem that did not answer (daemon/inbox_start.py): run's
+        # first sweep is its end.
+        self.unfinished: asyncio.Future[int] | None = None
+
+    @property
+    def opening_since(self) -> float | None:
+        """Since when hookd waits on the inboxes' filesystem (None: it does not)."""
+        return min(self._on_disk_since.values(), default=None)
+
+    def where(self) -> str:
+        """The inbox directories and the mounts they are on, for what says that one does not answer."""
+        named = [self.directory] + ([self.spare] if self.spare is not None else [])
+        return " or ".join(f"{d} (mounted at {self.mounts[d]})" if d in self.mounts else d for d in named)
+
+    def _open_sources(self) -> list[Source]:
+        """The directories a sweep takes files from, held open (inbox_files.open_sources); the mounts
+        they are on looked up once, here, in the thread that waits on their filesystem."""
+        for directory in [self.directory] + ([self.spare] if self.spare is not None else []):
+            if directory not in self.mounts:
+                self.mounts[directory] = mount_of(directory)
+        return open_sources(self._sources(), self.problems.directory)
 
     def _sources(self) -> list[str]:
         """The inbox, and the spare inbox when it exists and is trusted."""
@@ -93,27 +120,33 @@ class Inbox:
         unreadable, not_removed = dict(self.problems.unreadable), dict(self.problems.not_removed)
         return InboxStats(self.taken, self.spare_taken, self.spare_problem, unreadable, not_removed)
 
-    def handoff_ids(self, progress: Progress | None = None) -> set[str]:
-        """Hand-off ids of the frames waiting here (inbox_ids.py)."""
-        sources = open_sources(self._sources(), self.problems.directory)
-        try:
-            return waiting_handoff_ids(sources, progress)
-        finally:
-            close_sources(sources)
+    async def handoff_ids(self, progress: Progress | None = None) -> set[str]:
+        """Hand-off ids of the frames waiting here (inbox_ids.py), read in a thread: the reads of a
+        filesystem that stopped answering do not hold the event loop."""
+
+        def read() -> set[str]:
+            sources = self._open_sources()
+            try:
+                return waiting_handoff_ids(sources, progress)
+            finally:
+                close_sources(sources)
+
+        return await self._on_disk(read)
 
     async def _on_disk(self, call: Callable[[], T]) -> T:
         """``call``, the sweep's opening or listing of its directories, in a thread: one on a filesystem
         that stops answering (a spare inbox on a network mount that hung) would hold the event loop, and
         every connection with it, for as long; a thread hookd's exit does not wait for (unjoined.py). How long it has waited is for liveness (daemon/parts.py)."""
-        self.opening_since = time.monotonic()
+        key = next(self._disk_calls)
+        self._on_disk_since[key] = time.monotonic()
         try:
             return await off_loop(call)
         finally:
-            self.opening_since = None
+            del self._on_disk_since[key]
 
     async def sweep(self, progress: Progress | None = None) -> int:
         """Take every waiting frame into the spool, oldest first; return how many were taken."""
-        sources = await self._on_disk(lambda: open_sources(self._sources(), self.problems.directory))
+        sources = await self._on_disk(self._open_sources)
         try:
             retried = 0
             if self.blocked is not None:
@@ -144,20 +177,20 @@ class Inbox:
         done: list[tuple[str, int]] = []
         removed = 0
         self.waiting = 0
-        self.problems.forget_gone()
+        await self._on_disk(self.problems.forget_gone)
         for index, (path, dir_fd) in enumerate(paths):
             if index and index % FILES_PER_TURN == 0:
                 if progress is not None:
                     progress("taking the inbox's files", index, len(paths))
                 await asyncio.sleep(0)
             if path in self.problems.not_set_aside:
-                self.problems.set_aside(path, dir_fd)
+                await self._on_disk(functools.partial(self.problems.set_aside, path, dir_fd))
                 continue
             if path in self.spooled_unsure:
                 done.append((path, dir_fd))
                 continue
             if path in self.problems.not_removed:  # spooled already: only its deletion is tried again
-                self.problems.remove_again(path, dir_fd)
+                await self._on_disk(functools.partial(self.problems.remove_again, path, dir_fd))
                 continue
             outcome = await self._take_file(path, dir_fd)
             if outcome is None:
@@ -196,23 +229,17 @@ class Inbox:
             self.spooled_unsure.difference_update(again)
             done = [(path, dir_fd) for path, dir_fd in done if path not in again]
         self.spooled_unsure.difference_update(path for path, _ in done)
-        for index, (path, dir_fd) in enumerate(done):
-            if index and index % (4 * FILES_PER_TURN) == 0:
-                await asyncio.sleep(0)
-            try:
-                remove(path, dir_fd)
-            except FileNotFoundError:  # someone else removed it: it is spooled all the same
-                pass
-            except OSError as exc:
-                self.problems.not_removable(path, exc)
-            if self.spare is not None and os.path.dirname(path) == self.spare:
-                self.spare_taken += 1
+        # In a thread, all at once: a filesystem that stopped answering holds that thread, not the loop.
+        for path, exc in await self._on_disk(lambda: remove_each(done)):
+            self.problems.not_removable(path, exc)
+        if self.spare is not None:
+            self.spare_taken += sum(os.path.dirname(path) == self.spare for path, _ in done)
         self.taken += len(done)
         return len(done)
 
     async def _take_file(self, path: str, dir_fd: int) -> bool | None:
         """True if spooled (the caller deletes the file), False if set aside or gone, None to wait."""
-        return await take_file(self.pipeline, self.problems, self.max_body, path, dir_fd)
+        return await take_file(self.pipeline, self.problems, self.max_body, path, dir_fd, self._on_disk)
 
     async def _salvage_abandoned_tmp_files(self, sources: list[Source]) -> list[tuple[str, int]]:
         """Temporary files whose writer died before renaming them, taken (inbox_abandoned.py)."""
@@ -222,7 +249,15 @@ class Inbox:
         return taken
 
     async def run(self, interval_s: float) -> None:
-        """Sweep every ``interval_s`` until cancelled."""
+        """Sweep every ``interval_s`` until cancelled; first, the end of a start's sweep left unfinished."""
+        if self.unfinished is not None:
+            try:
+                await self.unfinished
+                self.swept_at = time.monotonic()
+            except OSError as exc:
+                log.error("inbox_sweep_failed", directory=self.directory, error=str(exc))
+            finally:
+                self.unfinished = None
         while True:
             await asyncio.sleep(interval_s)
             self.pipeline.handoffs.trim()

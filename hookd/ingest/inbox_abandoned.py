@@ -4,6 +4,7 @@ already has (its hand-off id)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -12,6 +13,7 @@ import structlog
 
 from hookd.ingest.inbox_files import ABANDONED_PREFIX, TMP_PREFIX, Source, claim_abandoned, remove_known_copy
 from hookd.ingest.inbox_problems import ProblemFiles
+from hookd.ingest.unjoined import OnDisk
 
 
 log = structlog.get_logger("hookd.inbox")
@@ -27,7 +29,7 @@ async def salvage_abandoned(
     problems: ProblemFiles,
     known: Callable[[str], object],
     take: Callable[[str, int], Awaitable[bool | None]],
-    on_disk: Callable[[Callable[[], list[str]]], Awaitable[list[str]]],
+    on_disk: OnDisk,
 ) -> tuple[list[tuple[str, int]], dict[str, float]]:
     """The abandoned temporary files of ``sources`` taken into the pipeline by ``take`` (the caller
     deletes them), and when a sweep first saw each temporary file still there (``tmp_seen`` for the
@@ -39,7 +41,9 @@ async def salvage_abandoned(
             if name.startswith(TMP_PREFIX):
                 key = os.path.join(directory, name)
                 seen[key] = tmp_seen.get(key, now)
-                claimed = claim_abandoned(name, dir_fd, ABANDONED_TMP_S, now - seen[key])
+                claimed = await on_disk(
+                    functools.partial(claim_abandoned, name, dir_fd, ABANDONED_TMP_S, now - seen[key])
+                )
             elif name.startswith(ABANDONED_PREFIX):  # moved away by a sweep that then stopped
                 claimed = name
             else:
@@ -48,10 +52,10 @@ async def salvage_abandoned(
                 continue
             path = os.path.join(directory, claimed)
             if path in problems.not_set_aside:
-                problems.set_aside(path, dir_fd)
+                await on_disk(functools.partial(problems.set_aside, path, dir_fd))
                 continue
             log.info("inbox_abandoned_tmp_file", file=path)
-            if copy_of := remove_known_copy(path, dir_fd, known):
+            if copy_of := await on_disk(functools.partial(remove_known_copy, path, dir_fd, known)):
                 log.info("inbox_abandoned_copy_removed", file=path, handoff_id=copy_of)
             elif await take(path, dir_fd):
                 taken.append((path, dir_fd))

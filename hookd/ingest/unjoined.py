@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
+
+
+class OnDisk(Protocol):
+    """What runs a call on the inboxes' filesystem off the loop (Inbox._on_disk), awaited for its result."""
+
+    def __call__(self, call: Callable[[], T]) -> Awaitable[T]: ...
 
 
 async def off_loop(call: Callable[[], T]) -> T:
