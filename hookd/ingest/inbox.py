@@ -147,6 +147,7 @@ class Inbox:
     async def sweep(self, progress: Progress | None = None) -> int:
         """Take every waiting frame into the spool, oldest first; return how many were taken."""
         sources = await self._on_disk(self._open_sources)
+        close = True
         try:
             retried = 0
             if self.blocked is not None:
@@ -154,8 +155,14 @@ class Inbox:
                 if self.blocked is not None:
                     return 0
             return retried + await self._sweep(sources, progress)
+        except asyncio.CancelledError:
+            # hookd stops: a thread may still be in a call relative to these descriptors (a mount that
+            # hung), which closing them would give to the next open; the exit closes them.
+            close = False
+            raise
         finally:
-            close_sources(sources)
+            if close:
+                close_sources(sources)
 
     async def _retry_blocked(self, sources: list[Source]) -> int:
         """Try again only the file the last sweep stopped at: while the spool or the disk is full,
