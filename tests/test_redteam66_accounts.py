@@ -17,29 +17,19 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import faultfs
 import pytest
 from conftest import REPO
-from faultfs import FaultFS
-from test_redteam62_account_scan import ACCOUNTS, MOUNTED, pytestmark as needs_private_mounts, way
+from test_redteam62_account_scan import MOUNTED, accounts_on_faultfs, pytestmark as needs_private_mounts, way
 
 pytestmark = [pytest.mark.process, *needs_private_mounts]
 
 
 @pytest.fixture
 def hung_passwd(tmp_path: Path) -> Iterator[Path]:
-    """An account database whose every read is answered 3 s late: this machine's accounts, then many more."""
-    if why := faultfs.available():
-        pytest.skip(why)
-    fs = FaultFS(tmp_path / "backing", tmp_path / "mnt")
-    fs.mount()
+    """An account database whose every read is answered 3 s late."""
+    passwd, fs = accounts_on_faultfs(tmp_path, {"op": "read", "path": "/passwd", "delay_s": 3, "count": -1})
     try:
-        accounts = b"".join(
-            b"u%d:x:%d:%d::/nonexistent:/bin/false\n" % (i, 100000 + i, 100000 + i) for i in range(ACCOUNTS)
-        )
-        (tmp_path / "mnt" / "passwd").write_bytes(Path("/etc/passwd").read_bytes() + accounts)
-        fs.set_rules([{"op": "read", "path": "/passwd", "delay_s": 3, "count": -1}])
-        yield tmp_path / "mnt" / "passwd"
+        yield passwd
     finally:
         fs.proc.kill()  # a read it holds is answered (the caller gets an error), then the mount goes
         subprocess.run(["umount", "-l", str(tmp_path / "mnt")], check=False, capture_output=True)
