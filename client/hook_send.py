@@ -393,14 +393,15 @@ def _private_group(gid):
             return False
     except (ImportError, KeyError):
         return False
-    return not _shared_by_another(gid, posix.getuid())
+    return not shared_by_another(gid, posix.getuid())
 
 
-def _shared_by_another(gid, uid):
+def shared_by_another(gid, uid, until=None):
     """Whether an account other than ``uid`` has ``gid`` as its primary group, read from libc's getpwent
     one account at a time: the deadline's handler runs between two. pwd.getpwall reads the whole
     database (a directory service's, where it is enumerated) in one C call, during which no signal
-    handler of Python's runs: the run outlived its hard deadline by as long as the read took."""
+    handler of Python's runs: the run outlived its hard deadline by as long as the read took.
+    ``until`` (time.monotonic()): past it, None, not told (hookd's bound, trust.private_group)."""
     try:
         import ctypes  # rare path, as the rest of the account database's
 
@@ -422,6 +423,8 @@ def _shared_by_another(gid, uid):
     libc.setpwent()
     try:
         while True:
+            if until is not None and time.monotonic() > until:
+                return None
             entry = getpwent()
             if not entry:
                 return False

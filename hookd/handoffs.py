@@ -4,7 +4,7 @@ hook-send gives each event an id. If it gives up waiting for OK it also writes
 the event to its inbox, so the socket frame and the inbox file can both reach
 the spool. The inbox copy comes at the latest as a temporary file its writer
 left (a hook-send killed by SIGKILL before the rename), which the sweep takes
-once it is ABANDONED_TMP_S old (ingest/inbox.py, 60 s) and its writer's run is
+once it is ABANDONED_TMP_S old (ingest/inbox_abandoned.py, 60 s) and its writer's run is
 over (at most 60 s, HOOKD_SEND_TIMEOUT_MS's cap): three minutes of memory cover
 that, where one minute let such a copy through as a second event.
 

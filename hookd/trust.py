@@ -15,8 +15,14 @@ import grp
 import os
 import pwd
 import stat
+import threading
+import time
 
-from hookd_client.hook_send import uid_stands_for_many
+import structlog
+
+from hookd_client.hook_send import shared_by_another, uid_stands_for_many
+
+log = structlog.get_logger("hookd.trust")
 
 
 class UnsafePathError(Exception):
@@ -94,20 +100,48 @@ def others_can_write(info: os.stat_result) -> bool:
     return bool(info.st_mode & 0o020) and not (info.st_gid == os.getgid() and private_group())
 
 
+# How long hookd waits to know whether its primary group is its own (private_group): an account
+# database read one account at a time (a directory service's, enumerated) may take minutes, or not end.
+ACCOUNTS_WAIT_S = 5.0
+
+
 @functools.lru_cache(maxsize=1)
 def private_group() -> bool:
     """Whether our primary group is ours alone: named as we are (a user private group), with no
     other member, and no other account's primary group. Where every account's primary group is
     one shared group (``users`` on openSUSE, a directory service's ``domain users``), a file its
-    group can write is writable by every other user."""
+    group can write is writable by every other user. Not told within ACCOUNTS_WAIT_S (the accounts
+    read in a thread hookd does not wait for past that), False, and said."""
+    told: list[bool | None] = []
+    reading = threading.Thread(target=lambda: told.append(_private_group()), name="hookd-accounts", daemon=True)
+    reading.start()
+    reading.join(ACCOUNTS_WAIT_S + 0.5)
+    if told and told[0] is not None:
+        return told[0]
+    log.warning(
+        "account_database_not_read",
+        gid=os.getgid(),
+        waited_s=ACCOUNTS_WAIT_S,
+        hint=f"hookd could not tell within {ACCOUNTS_WAIT_S:.0f}s whether another account has group "
+        f"{os.getgid()} as its primary group (the account database is slow to read, or does not answer: a "
+        "directory service's?), so a file or directory that group can write is taken as writable by other "
+        "users and refused; fix: chmod g-w the path named, or make the account database answer",
+    )
+    return False
+
+
+def _private_group() -> bool | None:
+    """private_group's answer, None if the accounts were not all read within ACCOUNTS_WAIT_S."""
     uid, gid = os.getuid(), os.getgid()
+    until = time.monotonic() + ACCOUNTS_WAIT_S
     try:
         me, group = pwd.getpwuid(uid).pw_name, grp.getgrgid(gid)
     except KeyError:
         return False
     if group.gr_name != me or any(member != me for member in group.gr_mem):
         return False
-    return not any(account.pw_gid == gid and account.pw_uid != uid for account in pwd.getpwall())
+    shared = shared_by_another(gid, uid, until)  # one account at a time, as the clients read them
+    return None if shared is None else not shared
 
 
 def check_ancestors(path: str) -> None:

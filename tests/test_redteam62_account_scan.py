@@ -70,10 +70,9 @@ def run(
     return done
 
 
-@pytest.fixture
-def slow_passwd(tmp_path: Path) -> Iterator[tuple[Path, FaultFS]]:
-    """An account database on a filesystem that answers each read late (a directory service's, slow
-    to enumerate): this machine's accounts, then many more, in no group of ours."""
+def accounts_on_faultfs(tmp_path: Path, rule: dict) -> tuple[Path, FaultFS]:
+    """This machine's accounts, then many more in no group of ours, in a file of a faultfs mount whose
+    reads follow ``rule`` (unmount the FaultFS after)."""
     if why := faultfs.available():
         pytest.skip(why)
     fs = FaultFS(tmp_path / "backing", tmp_path / "mnt")
@@ -83,8 +82,20 @@ def slow_passwd(tmp_path: Path) -> Iterator[tuple[Path, FaultFS]]:
             b"u%d:x:%d:%d::/nonexistent:/bin/false\n" % (i, 100000 + i, 100000 + i) for i in range(ACCOUNTS)
         )
         (tmp_path / "mnt" / "passwd").write_bytes(Path("/etc/passwd").read_bytes() + accounts)
-        fs.set_rules([{"op": "read", "path": "/passwd", "delay_s": 0.05}])
-        yield tmp_path / "mnt" / "passwd", fs
+        fs.set_rules([rule])
+    except BaseException:
+        fs.unmount()
+        raise
+    return tmp_path / "mnt" / "passwd", fs
+
+
+@pytest.fixture
+def slow_passwd(tmp_path: Path) -> Iterator[tuple[Path, FaultFS]]:
+    """An account database on a filesystem that answers each read late (a directory service's, slow
+    to enumerate)."""
+    passwd, fs = accounts_on_faultfs(tmp_path, {"op": "read", "path": "/passwd", "delay_s": 0.05})
+    try:
+        yield passwd, fs
     finally:
         fs.unmount()
 

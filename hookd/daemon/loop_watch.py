@@ -19,7 +19,7 @@ import time
 
 import structlog
 
-from hookd.spool.write_thread import mount_of
+from hookd.paths import mount_of
 
 log = structlog.get_logger("hookd.liveness")
 

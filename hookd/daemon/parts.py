@@ -100,9 +100,8 @@ class DaemonParts:
                 # Not counted here: the loop would wait on that filesystem too.
                 reasons.append(
                     f"the inbox has not been swept for {unswept_s:.1f}s: its sweep has waited "
-                    f"{now - opening:.1f}s for the filesystem of "
-                    f"{' or '.join(filter(None, (self.inbox.directory, self.inbox.spare)))} to answer (a mount "
-                    "that hung?); events hook-send keeps there are not taken"
+                    f"{now - opening:.1f}s for the filesystem of {self.inbox.where()} to answer (a mount "
+                    "that hung?); events hook-send keeps there are not taken; check that mount"
                 )
                 return reasons
             counted = inbox_count(config.inbox_dir)  # only looked at when sweeps have stopped

@@ -22,6 +22,7 @@ from hookd.handoffs import KEEP_S
 from hookd.control.server import ControlServer
 from hookd.descriptors import Capped, follow_limit, soft_limit
 from hookd.daemon.backlog import redact_backlog, settings_digest
+from hookd.daemon.inbox_start import InboxAtStart
 from hookd.daemon.sockets import DaemonSockets
 from hookd.daemon.loop_watch import watch_loop
 from hookd.daemon.stalls import say_stalls
@@ -49,7 +50,6 @@ from hookd.service.notify import Notifier
 from hookd.spool import Spool
 from hookd.spool.cursor_keeper import keep_cursor
 from hookd.spool.flusher import Flusher
-from hookd.spool.inspect import spooled_handoffs
 from hookd.spool.settings import SpoolSettings
 from hookd.state import Reports
 from hookd.statedir import lock_state_dir
@@ -80,7 +80,7 @@ class StartProgress:
             self.notifier.starting(f"starting: {what}, {done:,} of {total:,}", START_EXTEND_S)
 
 
-class DaemonStartup(DaemonSockets):
+class DaemonStartup(DaemonSockets, InboxAtStart):
     """Daemon.startup(), and what it registers to be undone."""
 
     async def startup(self) -> None:
@@ -178,14 +178,14 @@ class DaemonStartup(DaemonSockets):
         self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
         # Read before the backlog's copying, which lets published segments go that hold them; remembered
         # after it, which may outlast the ids' span.
-        waiting, known = self._spooled_handoffs()
+        waiting, known = await self._spooled_handoffs(StartProgress(self.notifier))
         # Before the inbox's events and any served: the backlog keeps its place in the order.
         digest = settings_digest(config, redactor)
         on_publish = await redact_backlog(self.spool, redactor, digest, self.state_fd, StartProgress(self.notifier))
         self.publisher.redacted = on_publish
         for handoff_id, event_id in known.items():
             self.pipeline.handoffs.add(handoff_id, event_id)
-        await self._take_inbox_at_start(waiting)
+        await self._take_inbox_at_start(waiting, StartProgress(self.notifier))
 
         loop = asyncio.get_running_loop()
         peers = PeerGuard(self.state.refused_peers)
@@ -285,26 +285,3 @@ class DaemonStartup(DaemonSockets):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-    def _spooled_handoffs(self) -> tuple[set[str], dict[str, str]]:
-        """The hand-off ids of the inbox's waiting files, and those of the spool's events (hand-off id ->
-        event id) that an inbox copy may repeat: the waiting files' and those spooled in the ids' span,
-        as a sender whose OK the stop cut off may write its inbox copy after this start (the copy is
-        then dropped as a repeat). Read from the segments, published ones too."""
-        progress = StartProgress(self.notifier)
-        since_ns = time.time_ns() - int(self.pipeline.handoffs.keep_s * 1e9)
-        waiting = self.inbox.handoff_ids(progress)
-        read, self.spool.handoffs_at_start = self.spool.handoffs_at_start, None
-        return waiting, spooled_handoffs(self.spool.directory, since_ns, waiting, self.spool.dir_fd, progress, read)
-
-    async def _take_inbox_at_start(self, waiting: set[str]) -> None:
-        """Spool what hook-send left while hookd was away, before serving anything newer.
-
-        An inbox copy of an event that reached the spool just before a crash is recognised by its
-        hand-off id (_spooled_handoffs). A service manager is told how far it has gone
-        (StartProgress): a big inbox takes minutes.
-        """
-        progress = StartProgress(self.notifier)
-        taken = await self.inbox.sweep(progress)
-        if waiting or taken:
-            log.info("inbox_taken", events=taken, duplicates=self.state.deduplicated_handoffs, left=self.inbox.waiting)

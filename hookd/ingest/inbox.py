@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import os
 import time
 from collections.abc import Callable
@@ -31,40 +32,22 @@ from typing import TypeVar
 
 import structlog
 
-from hookd.ingest.inbox_files import (
-    ABANDONED_PREFIX,
-    TMP_PREFIX,
-    Source,
-    claim_abandoned,
-    close_sources,
-    open_sources,
-    read_frame,
-    remove,
-    remove_known_copy,
-    spare_fix,
-    spare_problem,
-)
+from hookd.ingest.inbox_abandoned import salvage_abandoned
+from hookd.ingest.inbox_files import Source, close_sources, open_sources, remove_each, spare_fix, spare_problem
+from hookd.ingest.inbox_ids import FILES_PER_TURN, Progress, pending_paths, waiting_handoff_ids
 from hookd.ingest.inbox_problems import ProblemFiles
 from hookd.ingest.inbox_take import take_file
-from hookd.ingest.protocol import INBOX_SUFFIX, MAX_HEADER_BYTES, Rejected, parse_header
 from hookd.ingest.unjoined import off_loop
-from hookd.paths import UnsafePathError, ensure_private_dir
+from hookd.paths import ensure_private_dir, mount_of
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
 
-# Told how far a long pass has gone: (what it does, files done, files in all).
-Progress = Callable[[str, int, int], None]
 T = TypeVar("T")
 
 log = structlog.get_logger("hookd.inbox")
 
-SUFFIX = INBOX_SUFFIX
-# Files handled between two turns of the event loop: a sweep of thousands of files (hook-send's
-# while hookd was down) would otherwise hold every connection up until its end.
-FILES_PER_TURN = 64
-# hook-send renames its temporary file within its deadline (250 ms by default), holding its lock
-# until then: one it does not hold and this old belongs to a client killed before the rename.
-ABANDONED_TMP_S = 60.0
+# FILES_PER_TURN (inbox_ids.py): files handled between two turns of the event loop: a sweep of
+# thousands of files (hook-send's while hookd was down) would otherwise hold every connection up until its end.
 # Taken files are deleted this many at a time during a sweep, not all at its end: a sweep of a big
 # inbox (hookd away for days) cut off midway (a crash, a start killed at the service manager's
 # timeout) leaves only the files it had not yet taken for the next one to read again.
@@ -88,7 +71,32 @@ class Inbox:
         self.spooled_unsure: set[str] = set()
         self.blocked: str | None = None  # the file the last sweep stopped at: the pipeline could not take it
         self.tmp_seen: dict[str, float] = {}  # temporary files left by hook-send -> when a sweep first saw them
-        self.opening_since: float | None = None  # a sweep waits on its directories' filesystem since (liveness)
+        # The calls on the inboxes' filesystem under way in threads (id -> since when): the oldest is how
+        # long hookd has waited on it (liveness); at start the hand-off ids' read may outlast the sweep's.
+        self._on_disk_since: dict[int, float] = {}
+        self._disk_calls = itertools.count()
+        self.mounts: dict[str, str] = {}  # each inbox directory -> the mount it is on, looked up off the loop
+        # A start's sweep that waited on a filesystem that did not answer (daemon/inbox_start.py): run's
+        # first sweep is its end.
+        self.unfinished: asyncio.Future[int] | None = None
+
+    @property
+    def opening_since(self) -> float | None:
+        """Since when hookd waits on the inboxes' filesystem (None: it does not)."""
+        return min(self._on_disk_since.values(), default=None)
+
+    def where(self) -> str:
+        """The inbox directories and the mounts they are on, for what says that one does not answer."""
+        named = [self.directory] + ([self.spare] if self.spare is not None else [])
+        return " or ".join(f"{d} (mounted at {self.mounts[d]})" if d in self.mounts else d for d in named)
+
+    def _open_sources(self) -> list[Source]:
+        """The directories a sweep takes files from, held open (inbox_files.open_sources); the mounts
+        they are on looked up once, here, in the thread that waits on their filesystem."""
+        for directory in [self.directory] + ([self.spare] if self.spare is not None else []):
+            if directory not in self.mounts:
+                self.mounts[directory] = mount_of(directory)
+        return open_sources(self._sources(), self.problems.directory)
 
     def _sources(self) -> list[str]:
         """The inbox, and the spare inbox when it exists and is trusted."""
@@ -112,56 +120,34 @@ class Inbox:
         unreadable, not_removed = dict(self.problems.unreadable), dict(self.problems.not_removed)
         return InboxStats(self.taken, self.spare_taken, self.spare_problem, unreadable, not_removed)
 
-    def handoff_ids(self, progress: Progress | None = None) -> set[str]:
-        """Hand-off ids of the frames waiting here, read from their headers: the renamed files, and
-        those a killed hook-send (or a sweep cut off) left under a temporary name, which a later
-        sweep takes too."""
-        ids = set()
-        sources = open_sources(self._sources(), self.problems.directory)
-        try:
-            paths = self._pending_paths(sources) + [
-                (os.path.join(directory, name), dir_fd)
-                for directory, dir_fd in sources
-                for name in os.listdir(dir_fd)
-                if name.startswith((TMP_PREFIX, ABANDONED_PREFIX))
-            ]
-            for index, (path, dir_fd) in enumerate(paths):
-                if progress is not None and index % FILES_PER_TURN == 0:
-                    progress("reading the inbox's hand-off ids", index, len(paths))
-                try:
-                    line = read_frame(path, dir_fd, MAX_HEADER_BYTES + 1).split(b"\n", 1)[0]
-                    handoff_id = parse_header(line).handoff_id
-                except (OSError, UnsafePathError, Rejected):
-                    continue
-                if handoff_id:
-                    ids.add(handoff_id)
-        finally:
-            close_sources(sources)
-        return ids
+    async def handoff_ids(self, progress: Progress | None = None) -> set[str]:
+        """Hand-off ids of the frames waiting here (inbox_ids.py), read in a thread: the reads of a
+        filesystem that stopped answering do not hold the event loop."""
 
-    def _pending_paths(self, sources: list[Source]) -> list[tuple[str, int]]:
-        """Every waiting file of the inbox and the spare inbox (as this sweep holds them), in one
-        order: by name (send time); each with the descriptor of its directory."""
-        named = []
-        for directory, dir_fd in sources:
-            named += [
-                (n, directory, dir_fd) for n in os.listdir(dir_fd) if n.endswith(SUFFIX) and not n.startswith(".")
-            ]
-        return [(os.path.join(directory, name), dir_fd) for name, directory, dir_fd in sorted(named)]
+        def read() -> set[str]:
+            sources = self._open_sources()
+            try:
+                return waiting_handoff_ids(sources, progress)
+            finally:
+                close_sources(sources)
+
+        return await self._on_disk(read)
 
     async def _on_disk(self, call: Callable[[], T]) -> T:
         """``call``, the sweep's opening or listing of its directories, in a thread: one on a filesystem
         that stops answering (a spare inbox on a network mount that hung) would hold the event loop, and
         every connection with it, for as long; a thread hookd's exit does not wait for (unjoined.py). How long it has waited is for liveness (daemon/parts.py)."""
-        self.opening_since = time.monotonic()
+        key = next(self._disk_calls)
+        self._on_disk_since[key] = time.monotonic()
         try:
             return await off_loop(call)
         finally:
-            self.opening_since = None
+            del self._on_disk_since[key]
 
     async def sweep(self, progress: Progress | None = None) -> int:
         """Take every waiting frame into the spool, oldest first; return how many were taken."""
-        sources = await self._on_disk(lambda: open_sources(self._sources(), self.problems.directory))
+        sources = await self._on_disk(self._open_sources)
+        close = True
         try:
             retried = 0
             if self.blocked is not None:
@@ -169,8 +155,14 @@ class Inbox:
                 if self.blocked is not None:
                     return 0
             return retried + await self._sweep(sources, progress)
+        except asyncio.CancelledError:
+            # hookd stops: a thread may still be in a call relative to these descriptors (a mount that
+            # hung), which closing them would give to the next open; the exit closes them.
+            close = False
+            raise
         finally:
-            close_sources(sources)
+            if close:
+                close_sources(sources)
 
     async def _retry_blocked(self, sources: list[Source]) -> int:
         """Try again only the file the last sweep stopped at: while the spool or the disk is full,
@@ -188,24 +180,24 @@ class Inbox:
 
     async def _sweep(self, sources: list[Source], progress: Progress | None) -> int:
         # In a thread: the listing of a directory of many names would hold the event loop
-        paths = await self._on_disk(lambda: self._pending_paths(sources))
+        paths = await self._on_disk(lambda: pending_paths(sources))
         done: list[tuple[str, int]] = []
         removed = 0
         self.waiting = 0
-        self.problems.forget_gone()
+        await self._on_disk(self.problems.forget_gone)
         for index, (path, dir_fd) in enumerate(paths):
             if index and index % FILES_PER_TURN == 0:
                 if progress is not None:
                     progress("taking the inbox's files", index, len(paths))
                 await asyncio.sleep(0)
             if path in self.problems.not_set_aside:
-                self.problems.set_aside(path, dir_fd)
+                await self._on_disk(functools.partial(self.problems.set_aside, path, dir_fd))
                 continue
             if path in self.spooled_unsure:
                 done.append((path, dir_fd))
                 continue
             if path in self.problems.not_removed:  # spooled already: only its deletion is tried again
-                self.problems.remove_again(path, dir_fd)
+                await self._on_disk(functools.partial(self.problems.remove_again, path, dir_fd))
                 continue
             outcome = await self._take_file(path, dir_fd)
             if outcome is None:
@@ -244,56 +236,35 @@ class Inbox:
             self.spooled_unsure.difference_update(again)
             done = [(path, dir_fd) for path, dir_fd in done if path not in again]
         self.spooled_unsure.difference_update(path for path, _ in done)
-        for index, (path, dir_fd) in enumerate(done):
-            if index and index % (4 * FILES_PER_TURN) == 0:
-                await asyncio.sleep(0)
-            try:
-                remove(path, dir_fd)
-            except FileNotFoundError:  # someone else removed it: it is spooled all the same
-                pass
-            except OSError as exc:
-                self.problems.not_removable(path, exc)
-            if self.spare is not None and os.path.dirname(path) == self.spare:
-                self.spare_taken += 1
+        # In a thread, all at once: a filesystem that stopped answering holds that thread, not the loop.
+        for path, exc in await self._on_disk(lambda: remove_each(done)):
+            self.problems.not_removable(path, exc)
+        if self.spare is not None:
+            self.spare_taken += sum(os.path.dirname(path) == self.spare for path, _ in done)
         self.taken += len(done)
         return len(done)
 
     async def _take_file(self, path: str, dir_fd: int) -> bool | None:
         """True if spooled (the caller deletes the file), False if set aside or gone, None to wait."""
-        return await take_file(self.pipeline, self.problems, self.max_body, path, dir_fd)
+        return await take_file(self.pipeline, self.problems, self.max_body, path, dir_fd, self._on_disk)
 
     async def _salvage_abandoned_tmp_files(self, sources: list[Source]) -> list[tuple[str, int]]:
-        """Take temporary files whose writer died before renaming them, if they hold a whole frame;
-        one that does not (the writer died mid-write) is set aside in rejected/, never read as an event,
-        and one whose event hookd already has (its hand-off id) is removed as a copy."""
-        taken = []
-        now, seen = time.monotonic(), {}
-        for directory, dir_fd in sources:
-            for name in await self._on_disk(functools.partial(os.listdir, dir_fd)):
-                if name.startswith(TMP_PREFIX):
-                    key = os.path.join(directory, name)
-                    seen[key] = self.tmp_seen.get(key, now)
-                    claimed = claim_abandoned(name, dir_fd, ABANDONED_TMP_S, now - seen[key])
-                elif name.startswith(ABANDONED_PREFIX):  # moved away by a sweep that then stopped
-                    claimed = name
-                else:
-                    continue
-                if claimed is None:
-                    continue
-                path = os.path.join(directory, claimed)
-                if path in self.problems.not_set_aside:
-                    self.problems.set_aside(path, dir_fd)
-                    continue
-                log.info("inbox_abandoned_tmp_file", file=path)
-                if known := remove_known_copy(path, dir_fd, self.pipeline.handoffs.get):
-                    log.info("inbox_abandoned_copy_removed", file=path, handoff_id=known)
-                elif await self._take_file(path, dir_fd):
-                    taken.append((path, dir_fd))
-        self.tmp_seen = seen  # only those still there
+        """Temporary files whose writer died before renaming them, taken (inbox_abandoned.py)."""
+        taken, self.tmp_seen = await salvage_abandoned(
+            sources, self.tmp_seen, self.problems, self.pipeline.handoffs.get, self._take_file, self._on_disk
+        )
         return taken
 
     async def run(self, interval_s: float) -> None:
-        """Sweep every ``interval_s`` until cancelled."""
+        """Sweep every ``interval_s`` until cancelled; first, the end of a start's sweep left unfinished."""
+        if self.unfinished is not None:
+            try:
+                await self.unfinished
+                self.swept_at = time.monotonic()
+            except OSError as exc:
+                log.error("inbox_sweep_failed", directory=self.directory, error=str(exc))
+            finally:
+                self.unfinished = None
         while True:
             await asyncio.sleep(interval_s)
             self.pipeline.handoffs.trim()

@@ -116,6 +116,20 @@ def remove(path: str, dir_fd: int) -> None:
     os.unlink(os.path.basename(path), dir_fd=dir_fd)
 
 
+def remove_each(taken: list[tuple[str, int]]) -> list[tuple[str, OSError]]:
+    """Delete each taken file (``remove``) -> those that could not be, with why; one already gone
+    (someone else removed it) is spooled all the same."""
+    failed = []
+    for path, dir_fd in taken:
+        try:
+            remove(path, dir_fd)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            failed.append((path, exc))
+    return failed
+
+
 def claim_abandoned(name: str, dir_fd: int, older_than_s: float, seen_for_s: float = 0.0) -> str | None:
     """Move hook-send's temporary file ``name`` to ABANDONED_PREFIX if its writer is gone -> the name
     to take it under; None to leave it (its writer holds it, it is gone, or it held nothing).

@@ -10,11 +10,18 @@ was asked has no result anyone still waits for once the loop is gone.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
+
+
+class OnDisk(Protocol):
+    """What runs a call on the inboxes' filesystem off the loop (Inbox._on_disk), awaited for its result."""
+
+    def __call__(self, call: Callable[[], T]) -> Awaitable[T]: ...
 
 
 async def off_loop(call: Callable[[], T]) -> T:
@@ -30,9 +37,13 @@ async def off_loop(call: Callable[[], T]) -> T:
         else:
             future.set_result(result)  # type: ignore[arg-type]  # a T when exc is None
 
+    # Run in the caller's context, as asyncio.to_thread does: the log's route (logs.py) and its bound
+    # fields are context variables, which a thread of its own would not see.
+    context = contextvars.copy_context()
+
     def run() -> None:
         try:
-            outcome: tuple[T | None, BaseException | None] = (call(), None)
+            outcome: tuple[T | None, BaseException | None] = (context.run(call), None)
         except BaseException as exc:  # handed to the awaiting task, as to_thread does
             outcome = (None, exc)
         try:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import os
 import queue
 import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from hookd.paths import mount_of
 from hookd.spool.event import Event
 from hookd.spool.full import SpoolBound
 from hookd.spool.writer import SegmentWriter
@@ -78,17 +78,6 @@ class WriteThread:
                 loop.call_soon_threadsafe(_settle, future, *outcome)
             except RuntimeError:  # the loop closed while the call hung: no one waits for it
                 pass
-
-
-def mount_of(path: str) -> str:
-    """The mount point ``path`` is on (looked up at start, while its filesystem answers)."""
-    path = os.path.realpath(path)
-    while not os.path.ismount(path):
-        parent = os.path.dirname(path)
-        if parent == path:
-            break
-        path = parent
-    return path
 
 
 class Appends:
