@@ -78,3 +78,29 @@ def test_the_token_in_a_posted_event_is_redacted(hookd_factory, redis_db):
     entries = wait_for_entries(redis_db, 2)
     assert all(token.encode() not in f[b"envelope"] and MARK in f[b"envelope"] for f in entries)
     assert token.encode() not in _spooled(daemon)
+
+
+def test_the_redis_password_read_by_a_tool_is_redacted(hookd_factory, redis_db, tmp_path):
+    """The password hookd logs in to Redis with, `cat` of its redis_password_file: the same leak as
+    the token's (mended after the pass). hookd logs in as an ACL user of its own."""
+    password = "redispw-XYZZY-7q"
+    redis_db.execute_command("ACL", "SETUSER", "rt69", "reset", "on", f">{password}", "~*", "&*", "+@all")
+    try:
+        password_file = tmp_path / "redis.password"
+        password_file.write_text(password + "\n")
+        password_file.chmod(0o600)
+        daemon = hookd_factory(redis_username="rt69", redis_password_file=str(password_file))
+        cat = {
+            "hook_event_name": "PostToolUse",
+            "tool_name": "Bash",
+            "tool_input": {"command": f"cat {password_file}"},
+            "tool_response": {"stdout": password + "\n", "stderr": "", "quoted": f'say "{password}"'},
+        }
+        done = daemon.send(json.dumps(cat).encode(), "PostToolUse")
+        assert done.returncode == 0 and done.stdout == b"", done.stderr
+        (fields,) = wait_for_entries(redis_db, 1)
+        assert password.encode() not in fields[b"envelope"]
+        assert fields[b"envelope"].count(b"[REDACTED:hookd_redis_password]") == 2
+        assert password.encode() not in _spooled(daemon)
+    finally:
+        redis_db.execute_command("ACL", "DELUSER", "rt69")

@@ -39,10 +39,11 @@ from hookd.pipeline import Pipeline
 from hookd.policies import FsyncPolicy
 from hookd.publish.connection import connect
 from hookd.publish.publisher import Publisher
+from hookd.publish.access import secrets_in_use
 from hookd.publish.script import sender_of
 from hookd.publish.settings import PublishSettings, RedisSettings
 from hookd.redact import build_redactor
-from hookd.redact.known import HTTP_TOKEN
+from hookd.redact.known import own_secrets
 from hookd.redact.view import COMPILED as VIEW_COMPILED
 from hookd.sequence import SequenceAllocator
 from hookd.service.activation import take_passed_sockets
@@ -136,8 +137,10 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
         redactor = build_redactor(
             config.redact, config.redact_disable, config.redact_allow, config.redact_rules, cache_dir=config.state_dir
         )
-        if redactor is not None and self.http is not None:
-            redactor.known = ((self.http.token, HTTP_TOKEN),)
+        redis_settings = RedisSettings.from_config(config)
+        if redactor is not None:  # before the worker's fork: it redacts with them too
+            token = None if self.http is None else self.http.token
+            redactor.known = own_secrets(token, secrets_in_use(redis_settings))
         self.usage = None
         if config.usage:
             from hookd.enrich.prices import PriceTable
@@ -158,7 +161,6 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
         self.worker = Worker(self.builder, config.work_budget_ms / 1000)
         stack.callback(self.worker.close)
         self.pipeline = Pipeline(self.builder, self.spool, self.flusher, self.state, self.worker)
-        redis_settings = RedisSettings.from_config(config)
         if self.given_redis is None:
             self.redis = connect(redis_settings)
             stack.push_async_callback(self.redis.aclose)

@@ -78,6 +78,23 @@ def read_password_file(path: str, setting: str = "redis_password_file") -> str:
     return password
 
 
+def secrets_in_use(settings: RedisSettings) -> list[str]:
+    """The passwords hookd logs in to Redis and the sentinels with (redis_url's, the settings', their
+    files'): hookd's own secrets, redacted by their value (redact/known.py). A file that cannot be read
+    gives none here: check_settings says it."""
+    found = [*url_secrets(settings.url), settings.password, settings.sentinel_password]
+    for path, setting in (
+        (settings.password_file, "redis_password_file"),
+        (settings.sentinel_password_file, "redis_sentinel_password_file"),
+    ):
+        if path:
+            try:
+                found.append(read_password_file(path, setting))
+            except SettingError:
+                pass
+    return [secret for secret in found if secret]
+
+
 def login(settings: RedisSettings) -> dict[str, str]:
     """The ``username`` and ``password`` arguments for redis-py, from the settings.
 
