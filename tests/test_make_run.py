@@ -53,11 +53,14 @@ def test_make_run_needs_none_of_the_test_tools():
     # failed make run (install-systemd-tools exits 1), and as root made the first run pull chromium.
     dry = subprocess.run(["make", "-n", "run"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert dry.returncode == 0, dry.stderr
-    for tool in ("install-systemd-tools", "install-chromium", "install-strace"):
+    for tool in ("install-systemd-tools", "install-chromium", "install-strace", "install-node", "npm ci"):
         assert tool not in dry.stdout, dry.stdout
     assert "scripts/dev-redis" in dry.stdout and "hookd run" in dry.stdout, dry.stdout
     setup = subprocess.run(["make", "-n", "setup"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert "install-systemd-tools" in setup.stdout and "install-redis-server" in setup.stdout, setup.stdout
+    # eslint for make lint comes with setup (-B: even where node_modules/ is already installed)
+    every = subprocess.run(["make", "-n", "-B", "setup"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert "scripts/install-node" in every.stdout and "npm ci" in every.stdout, every.stdout
 
 
 def test_dev_redis_without_redis_server_names_the_setting_and_the_fix(tmp_path):
