@@ -94,3 +94,15 @@ def test_dev_redis_leaves_a_redis_elsewhere_or_with_a_password_alone(tmp_path):
         assert result.returncode == 0 and result.stderr == "", (url, result)
     assert not _answers(port)
     assert not (tmp_path / ".run").exists()
+
+
+def test_install_node_without_node_or_a_package_manager_says_what_to_install(tmp_path):
+    # make setup goes on (the suite needs no node), and make lint then says eslint is missing
+    path = _path_without(tmp_path, "node", "npm", "npx", "corepack")
+    env = {"PATH": path, "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [str(REPO / "scripts" / "install-node")], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result
+    assert result.stdout == "", result.stdout
+    assert "node or npm is missing" in result.stderr and "nodejs and npm" in result.stderr, result.stderr
