@@ -1,6 +1,7 @@
 # Everything the project needs is installed from here: a virtualenv with hookd
 # and its test tools; Debian's redis-server, systemd tools, a C compiler, Python's headers (the
-# redaction view's C core) and chromium (the UI's browser tests) when they are missing; and the
+# redaction view's C core), chromium (the UI's browser tests) and nodejs with npm (eslint, make lint) when
+# they are missing; eslint itself (npm ci, package-lock.json); and the
 # native hook-send (built and self-tested, or a note that hooks will use the Python client); and the
 # redaction scanner's databases for the built-in rules, compiled once (hookd/redact/prebuild.py).
 PYTHON ?= python3
@@ -34,9 +35,18 @@ runtime: $(BIN)/hookd
 	@test -d hookd/redact/_scanners || echo "make: compiling the redaction scanners' databases (once; up to a minute)"
 	$(BIN)/python -m hookd.redact.prebuild
 
+# eslint for make lint, from package-lock.json's exact versions into node_modules/ (npm ci writes
+# the stamp). Without npm (a user who cannot install it) setup goes on and make lint says what to do.
+node_modules/.package-lock.json: package.json package-lock.json
+	scripts/install-node
+	@if command -v npm >/dev/null 2>&1; then \
+	  echo "make: installing eslint into node_modules/ (npm ci)"; \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "make: npm is missing, so make lint cannot run eslint: install nodejs and npm, then make setup" >&2; fi
+
 # The tests' tools besides: a user who cannot install packages still gets make run (run needs none
 # of them, and dev-redis installs redis-server only when it has to start one).
-setup: runtime
+setup: runtime node_modules/.package-lock.json
 	scripts/install-redis-server
 	scripts/install-systemd-tools
 	scripts/install-c-compiler
@@ -51,9 +61,12 @@ run: runtime
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff over the Python, eslint (eslint.config.js) over the web UI's modules; any finding fails
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@test -x node_modules/.bin/eslint || { echo "make lint: eslint is not in node_modules/: install nodejs and npm (scripts/install-node as root), then make setup" >&2; exit 1; }
+	node_modules/.bin/eslint --max-warnings 0 hookd/ui/static
 
 # mypy over hookd/ (settings in pyproject.toml); .ci/run runs it after lint
 types: setup
@@ -70,4 +83,4 @@ bench: setup
 	$(BIN)/python bench/ui.py
 
 clean:
-	rm -rf $(VENV) .run *.egg-info
+	rm -rf $(VENV) .run *.egg-info node_modules

@@ -53,11 +53,14 @@ def test_make_run_needs_none_of_the_test_tools():
     # failed make run (install-systemd-tools exits 1), and as root made the first run pull chromium.
     dry = subprocess.run(["make", "-n", "run"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert dry.returncode == 0, dry.stderr
-    for tool in ("install-systemd-tools", "install-chromium", "install-strace"):
+    for tool in ("install-systemd-tools", "install-chromium", "install-strace", "install-node", "npm ci"):
         assert tool not in dry.stdout, dry.stdout
     assert "scripts/dev-redis" in dry.stdout and "hookd run" in dry.stdout, dry.stdout
     setup = subprocess.run(["make", "-n", "setup"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert "install-systemd-tools" in setup.stdout and "install-redis-server" in setup.stdout, setup.stdout
+    # eslint for make lint comes with setup (-B: even where node_modules/ is already installed)
+    every = subprocess.run(["make", "-n", "-B", "setup"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert "scripts/install-node" in every.stdout and "npm ci" in every.stdout, every.stdout
 
 
 def test_dev_redis_without_redis_server_names_the_setting_and_the_fix(tmp_path):
@@ -91,3 +94,15 @@ def test_dev_redis_leaves_a_redis_elsewhere_or_with_a_password_alone(tmp_path):
         assert result.returncode == 0 and result.stderr == "", (url, result)
     assert not _answers(port)
     assert not (tmp_path / ".run").exists()
+
+
+def test_install_node_without_node_or_a_package_manager_says_what_to_install(tmp_path):
+    # make setup goes on (the suite needs no node), and make lint then says eslint is missing
+    path = _path_without(tmp_path, "node", "npm", "npx", "corepack")
+    env = {"PATH": path, "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [str(REPO / "scripts" / "install-node")], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result
+    assert result.stdout == "", result.stdout
+    assert "node or npm is missing" in result.stderr and "nodejs and npm" in result.stderr, result.stderr

@@ -25,6 +25,14 @@ SKIP = shutil.ignore_patterns(
 )
 
 
+# The web UI's linter (make setup's npm ci, make lint's eslint): the checkout's, never the package's.
+LINT_ONLY = {"node_modules", "package.json", "package-lock.json", ".npmrc", "eslint.config.js"}
+
+
+def _lint_only(name: str) -> bool:
+    return bool(LINT_ONLY & set(Path(name).parts))
+
+
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory) -> Path:
     """The sdist and the wheel, built from a copy of the repository (the build writes beside it)."""
@@ -61,6 +69,8 @@ def test_twine_check_passes_and_the_license_is_in_both(dist):
         assert "hookd/service/templates/hookd.service" in names
         assert "hookd/publish/publish_batch.lua" in names  # the publish script, read when script.py imports
         assert "hookd_client/hook_send.py" in names
+        assert "hookd/ui/static/app.js" in names and "hookd/ui/static/index.html" in names
+        assert not [n for n in names if _lint_only(n)], names
         # The redaction view's C core, compiled for this platform (make setup installs cc and Python's headers).
         assert any(n.startswith("hookd/redact/_viewcore.") and n.endswith(".so") for n in names), names
     assert "-any.whl" not in wheel.name, wheel.name
@@ -70,6 +80,7 @@ def test_twine_check_passes_and_the_license_is_in_both(dist):
     with tarfile.open(sdist) as archive:
         assert any(n.endswith("/LICENSE") for n in archive.getnames())
         assert any(n.endswith("/hookd/redact/_viewcore.c") for n in archive.getnames())
+        assert not [n for n in archive.getnames() if _lint_only(n)], archive.getnames()
         # and the parts it includes (pyproject.toml's depends): without one, the wheel built from the sdist
         # has no C core (the extension is optional, so the build goes on without it)
         parts = {path.name for path in (REPO / "hookd" / "redact").glob("_viewcore*.[ch]")}

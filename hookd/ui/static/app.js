@@ -35,7 +35,7 @@ async function checkStatus() {
     const banner = $("banner");
     banner.hidden = !s.error;
     banner.textContent = s.error ? inert(`Redis: ${s.error}`) : "";
-  } catch (err) { /* the stream's error handler says it */ }
+  } catch { /* the stream's error handler says it */ }
 }
 
 async function start() {

@@ -10,8 +10,12 @@ export const $ = (id) => document.getElementById(id);
 // a model) in plain sight: one selector per byte spells any message after a single letter. All are
 // shown as their \u escape (\u{...} past U+FFFF), but for one emoji selector (U+FE0E, U+FE0F) after
 // the character it styles: one that is not ASCII, or a keycap's digit, # or *.
+// Every code point here is matched on its own (the u flag); the combining ones (U+034F, the
+// variation selectors) are listed because they are invisible, not to join the one before them.
+/* eslint-disable no-misleading-character-class */
 const INVISIBLE = /[\u00ad\u034f\u061c\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff0-\ufff8\u{1d173}-\u{1d17a}\u{e0000}-\u{e0fff}]/gu;
 const HIDDEN = new RegExp(INVISIBLE.source, "u");
+/* eslint-enable no-misleading-character-class */
 const KEYCAP = /[0-9#*]/;
 function styles(text, at) {
   if (at === 0) return false;
@@ -20,7 +24,7 @@ function styles(text, at) {
   return before < "\x80" ? KEYCAP.test(before) : !HIDDEN.test(before);
 }
 export function inert(text) {
-  return (text == null ? "" : String(text)).replace(INVISIBLE, (c, at, whole) => {
+  return String(text ?? "").replace(INVISIBLE, (c, at, whole) => {
     if ((c === "\ufe0e" || c === "\ufe0f") && styles(whole, at)) return c;
     const code = c.codePointAt(0).toString(16);
     return code.length > 4 ? `\\u{${code}}` : `\\u${code.padStart(4, "0")}`;
