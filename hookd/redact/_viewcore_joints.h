@@ -89,8 +89,9 @@ static inline Py_ssize_t implicit(int kind, const void *data, Py_ssize_t n, Py_s
         i = joint_prefix(kind, data, n, i + 2);
     }
     i = indent(kind, data, n, i, IMPLICIT_INDENT, &count);
-    /* set -x's "+ " alone after the break is no indentation (a traced line that begins with a quote) */
+    /* one space alone after the break (a diff's context line), or set -x's "+ ": a quoted CSV's row, no indentation */
     if (i >= 4 && AT(i - 4) == '\\' && AT(i - 3) == 'n' && AT(i - 2) == '+' && AT(i - 1) == ' ') return -1;
+    if (i >= 3 && AT(i - 3) == '\\' && AT(i - 2) == 'n' && AT(i - 1) == ' ') return -1;
     return count ? i : -1;
 }
 

@@ -51,10 +51,11 @@ _JOINT = (
 # Two literals on adjacent lines with no + (Python's implicit concatenation inside parentheses, C's adjacent
 # literals): a newline right after the quote (or a line's continuation after it, spaces and an escaped backslash;
 # the next line's prefix after it, as in a joint), or a patch's next line, and the next line's indentation (at least one space or tab: not
-# a CSV file's next row; nor set -x's "+ " alone before a line that begins with a quote, a traced row of one).
+# a CSV file's next row; nor one space alone, a diff's context line, or set -x's "+ " alone: a quoted CSV's row
+# under a diff's or a trace's mark).
 _IMPLICIT = (
     r"(?:[ \t]{0,8}+\\\\(?=\\n|" + _PATCH_BREAK + r")|\\r(?=\\n))?+(?:\\n" + _NEXT_PREFIX + "|" + _PATCH_BREAK + r")"
-    r"(?:[ \t]|\\t){1,40}(?<!\\n\+ )"
+    r"(?:[ \t]|\\t){1,40}(?<!\\n\+ )(?<!\\n )"
 )
 _JOINED = "(?:" + _JOINT + "|" + _IMPLICIT + ")"
 # The characters that print as nothing a secret may be split by: the zero-width ones (U+200B-U+200D, U+2060,
