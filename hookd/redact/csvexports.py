@@ -77,28 +77,35 @@ def _skip(pattern: re.Pattern[str], text: str, at: int) -> int:
     return found.end() if found else at
 
 
-def _row(text: str, at: int, marked: bool = False) -> tuple[list[int], int]:
+def _skip_seqs(text: str, at: int) -> int:
+    """Past a terminal's sequences at ``at``; most cells have none, which one character says."""
+    return _skip(_SEQS, text, at) if text[at : at + 1] in ("\x1b", "\\") else at
+
+
+def _row(text: str, at: int, marked: bool = False, seqs: bool = True) -> tuple[list[int], int]:
     """The cells' starts of the row beginning at ``at`` (after a line's mark if ``marked``), and where the row's
-    last cell ends. A terminal's sequences before a cell or its comma are skipped."""
+    last cell ends. A terminal's sequences before a cell or its comma are skipped (if ``seqs``: the text has some)."""
     starts: list[int] = []
-    at = _skip(_SEQS, text, at)
+    if seqs:
+        at = _skip_seqs(text, at)
     if marked:
-        at = _skip(_SEQS, text, _skip(_MARK, text, at))
+        at = _skip(_MARK, text, at)
     while len(starts) <= _MAX_CELLS:
-        at = _skip(_SEQS, text, at)
+        if seqs:
+            at = _skip_seqs(text, at)
         starts.append(at)
         cell = _QUOTED_CELL.match(text, at) or _BARE_CELL.match(text, at)
         assert cell is not None  # a bare cell may be empty
-        at = _skip(_SEQS, text, cell.end())
+        at = _skip_seqs(text, cell.end()) if seqs else cell.end()
         if not text.startswith(",", at):
             break
         at += 1
     return starts, at
 
 
-def _names(text: str, start: int, marked: bool) -> tuple[list[str], int] | None:
+def _names(text: str, start: int, marked: bool, seqs: bool) -> tuple[list[str], int] | None:
     """The column names of a header's line from ``start``, and where its cells end; None: a cell is no name."""
-    starts, end = _row(text, start, marked)
+    starts, end = _row(text, start, marked, seqs)
     names: list[str] = []
     for cell in starts:
         name = _NAME.match(text, cell)
@@ -108,7 +115,7 @@ def _names(text: str, start: int, marked: bool) -> tuple[list[str], int] | None:
     return names, end
 
 
-def _header(text: str, report: int) -> tuple[int, int, int, bool] | None:
+def _header(text: str, report: int, seqs: bool) -> tuple[int, int, int, bool] | None:
     """For a trigger's report (past the password cell and one character): the password column's index, the
     header's width, where its rows begin and whether its line has a mark; None if the line is not a login
     export's header."""
@@ -118,11 +125,11 @@ def _header(text: str, report: int) -> tuple[int, int, int, bool] | None:
     start = _line_start(text, named[-1])  # the last: the reported cell's
     if start < 0:
         return None
-    after = _skip(_SEQS, text, start)
+    after = _skip_seqs(text, start) if seqs else start
     marked = _MARK.match(text, after) is not None
-    names = _names(text, start, marked)
+    names = _names(text, start, marked, seqs)
     if names is None and not marked and _LEAD.match(text, after):
-        names = _names(text, _skip(_LEAD, text, after), False)
+        names = _names(text, _skip(_LEAD, text, after), False, seqs)
     if names is None:
         return None
     names, end = names
@@ -141,15 +148,16 @@ def password_cells(text: str, reports: list[int]) -> list[int]:
     Work is the header lines' and the rows' length."""
     out: list[int] = []
     walked = -1
+    seqs = "\x1b" in text or "u001b" in text or "u001B" in text  # a terminal's sequences to skip: once per text
     for report in reports:
         if report <= walked:
             continue
-        header = _header(text, report)
+        header = _header(text, report, seqs)
         if header is None:
             continue
         column, width, at, marked = header
         while True:
-            starts, end = _row(text, at, marked)
+            starts, end = _row(text, at, marked, seqs)
             if len(starts) != width:
                 break
             out.append(starts[column])
