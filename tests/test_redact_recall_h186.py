@@ -81,7 +81,7 @@ TERMINAL = {
     "osc_title_bel": lambda s: "\x1b]0;user@host: ~\x07" + s,
     "osc_title_st": lambda s: "\x1b]0;user@host: ~\x1b\\" + s,
     "osc8_link": lambda s: "\x1b]8;;https://x.io/a\x1b\\link\x1b]8;;\x1b\\" + s,
-    "sgr_between_cells": lambda s: s.replace(',"', ",\x1b[0m\x1b[32m\"").replace("\n", "\x1b[0m\n"),
+    "sgr_between_cells": lambda s: s.replace(',"', ',\x1b[0m\x1b[32m"').replace("\n", "\x1b[0m\n"),
 }
 
 

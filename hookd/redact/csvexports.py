@@ -44,9 +44,7 @@ _SEQS = re.compile("(?:" + _SEQ + "){0,8}")
 # A line's mark before an export's lines: a diff's ``+``/``-``/`` `` (a patch of the file) or set -x's ``+ ``. The
 # header's says the rows may have one; a mark is taken only before a cell's first character or quote.
 _MARK = re.compile(r'(?:\+ ?|-| )(?=[A-Za-z0-9"\\])')
-_LINE_STARTS = re.compile(
-    r'\n|\r|\\[nr]|(?:(?<=[:\[])|(?<=[:\[] ))\\*"|(?<=[^\\]"), ?"'
-)
+_LINE_STARTS = re.compile(r'\n|\r|\\[nr]|(?:(?<=[:\[])|(?<=[:\[] ))\\*"|(?<=[^\\]"), ?"')
 # What the view leaves of a terminal's title before a quoted header (its text, a space): the header begins after it.
 _LEAD = re.compile(r'[^,"\\\r\n]{1,512}? (?=\\{1,15}")')
 _MAX_CELLS = 32
@@ -57,7 +55,17 @@ _HS_Q = r'(?:\\{1,15}")?'
 # Or the first column's: after a line's start (a break, a JSON string's opening quote, a terminal's BEL), a mark.
 _HS_CSI = r"(?:(?:\x1b|\\{1,15}u001[bB])\[[0-9;]{0,16}[A-Za-z]){0,2}"
 _HS_FIRST = r"(?:^|\\{1,15}[nr]|[\r\n\"\x07]|\\{1,15}u0007)(?:[+-] ?)?"
-TRIGGER = r"(?i)(?:," + _HS_CSI + "|" + _HS_FIRST + ")" + _HS_Q + r"(?:login_)?password" + _HS_Q + r"(?:,|\\{1,15}[nr]|[\r\n]|\",)"
+TRIGGER = (
+    r"(?i)(?:,"
+    + _HS_CSI
+    + "|"
+    + _HS_FIRST
+    + ")"
+    + _HS_Q
+    + r"(?:login_)?password"
+    + _HS_Q
+    + r"(?:,|\\{1,15}[nr]|[\r\n]|\",)"
+)
 
 
 def _line_start(text: str, at: int) -> int:
@@ -127,12 +135,12 @@ def _header(text: str, report: int, seqs: bool) -> tuple[int, int, int, bool] | 
         return None
     after = _skip_seqs(text, start) if seqs else start
     marked = _MARK.match(text, after) is not None
-    names = _names(text, start, marked, seqs)
-    if names is None and not marked and _LEAD.match(text, after):
-        names = _names(text, _skip(_LEAD, text, after), False, seqs)
-    if names is None:
+    read = _names(text, start, marked, seqs)
+    if read is None and not marked and _LEAD.match(text, after):
+        read = _names(text, _skip(_LEAD, text, after), False, seqs)
+    if read is None:
         return None
-    names, end = names
+    names, end = read
     lowered = set(names)
     if len(names) < 3 or not lowered & _LOGIN or not lowered & _PASSWORD:
         return None
