@@ -109,10 +109,6 @@ _LEFT = {
     "nul_first_on_lines": _JOINED_IN_CODE,
     "tabs_between_words": _TABS_LEFT | _PREFIX_AS_WRITTEN,
     **{name: _JOINED_IN_CODE | _PREFIX_AS_WRITTEN for name in TRANSFORMS if name.startswith("space_")},
-    # A quoted CSV export (h179's csv_export_password) with a terminal's OSC sequence between its words: its
-    # header's cells are not read through the sequence yet (left: docs/redaction.md).
-    "osc8_link": {"s1791"},
-    "osc_title_st": {"s1791"},
 }
 
 

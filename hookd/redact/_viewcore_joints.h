@@ -89,6 +89,9 @@ static inline Py_ssize_t implicit(int kind, const void *data, Py_ssize_t n, Py_s
         i = joint_prefix(kind, data, n, i + 2);
     }
     i = indent(kind, data, n, i, IMPLICIT_INDENT, &count);
+    /* one space alone after the break (a diff's context line), or set -x's "+ ": a quoted CSV's row, no indentation */
+    if (i >= 4 && AT(i - 4) == '\\' && AT(i - 3) == 'n' && AT(i - 2) == '+' && AT(i - 1) == ' ') return -1;
+    if (i >= 3 && AT(i - 3) == '\\' && AT(i - 2) == 'n' && AT(i - 1) == ' ') return -1;
     return count ? i : -1;
 }
 
@@ -98,7 +101,9 @@ static inline Py_ssize_t implicit(int kind, const void *data, Py_ssize_t n, Py_s
  * and _IMPLICIT, holding no +, ends before any + the joint's side reaches. */
 static inline Py_ssize_t joint(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, int escaped, Py_UCS4 close) {
     Py_ssize_t side = joint_side(kind, data, n, i);
-    if (side < n && AT(side) == '+') {
+    /* a + right after a line break with nothing on its right: a diff's added line, its quote first */
+    int after_break = side >= i + 2 && AT(side - 2) == '\\' && AT(side - 1) == 'n';
+    if (side < n && AT(side) == '+' && !(after_break && joint_side(kind, data, n, side + 1) == side + 1)) {
         i = joint_side(kind, data, n, side + 1);
     } else if (side > i && side < n && AT(side) == '.') { /* . or .., a side of at least one on each side */
         Py_ssize_t dot = side + 1 < n && AT(side + 1) == '.' ? side + 2 : side + 1;

@@ -31,13 +31,41 @@ _PASSWORD = {"password", "login_password"}
 # A login's other columns: at least one beside the password says the line is a login export's header.
 _LOGIN = {"username", "login_username", "url", "login_uri", "email", "website", "user", "login", "title", "name"}
 _PASSWORD_NAME = re.compile(r"(?i)password")
+# A terminal's sequences where a cell or a line begins: an SGR's colour (CSI) or an OSC (a title, a hyperlink) ended
+# by BEL or ST, raw or escaped at any JSON level. Skipped there: the cell begins after them.
+_CSI = r"\[[0-9;?]{0,32}[A-Za-z]"
+_OSC = r"\][^\x07\x1b\\]{0,512}"
+# The escape's own backslashes (none raw, one per JSON level's doubling) are its BEL's and twice its ST's.
+_SEQ = (
+    r"(?:\x1b(?:" + _CSI + "|" + _OSC + r"(?:\x07|\x1b\\))"
+    r"|(?P<e>\\{1,15})u001[bB](?:" + _CSI + "|" + _OSC + r"(?:(?P=e)u0007|(?P=e)u001[bB](?P=e)(?P=e))))"
+)
+_SEQS = re.compile("(?:" + _SEQ + "){0,8}")
+# A line's mark before an export's lines: a diff's ``+``/``-``/`` `` (a patch of the file) or set -x's ``+ ``. The
+# header's says the rows may have one; a mark is taken only before a cell's first character or quote.
+_MARK = re.compile(r'(?:\+ ?|-| )(?=[A-Za-z0-9"\\])')
 _LINE_STARTS = re.compile(r'\n|\r|\\[nr]|(?:(?<=[:\[])|(?<=[:\[] ))\\*"|(?<=[^\\]"), ?"')
+# What the view leaves of a terminal's title before a quoted header (its text, a space): the header begins after it.
+_LEAD = re.compile(r'[^,"\\\r\n]{1,512}? (?=\\{1,15}")')
 _MAX_CELLS = 32
 _HEADER_BACK = 600  # how far back from the password cell the header line may begin
 
 # The Hyperscan trigger: a password column's cell after a comma, then a comma or the line's end.
 _HS_Q = r'(?:\\{1,15}")?'
-TRIGGER = r"(?i)," + _HS_Q + r"(?:login_)?password" + _HS_Q + r"(?:,|\\{1,15}[nr]|[\r\n]|\",)"
+# Or the first column's: after a line's start (a break, a JSON string's opening quote, a terminal's BEL), a mark.
+_HS_CSI = r"(?:(?:\x1b|\\{1,15}u001[bB])\[[0-9;]{0,16}[A-Za-z]){0,2}"
+_HS_FIRST = r"(?:^|\\{1,15}[nr]|[\r\n\"\x07]|\\{1,15}u0007)(?:[+-] ?)?"
+TRIGGER = (
+    r"(?i)(?:,"
+    + _HS_CSI
+    + "|"
+    + _HS_FIRST
+    + ")"
+    + _HS_Q
+    + r"(?:login_)?password"
+    + _HS_Q
+    + r"(?:,|\\{1,15}[nr]|[\r\n]|\",)"
+)
 
 
 def _line_start(text: str, at: int) -> int:
@@ -52,36 +80,67 @@ def _line_start(text: str, at: int) -> int:
     return start if start >= 0 or low > 0 else 0
 
 
-def _row(text: str, at: int) -> tuple[list[int], int]:
-    """The cells' starts of the row beginning at ``at``, and where the row's last cell ends."""
+def _skip(pattern: re.Pattern[str], text: str, at: int) -> int:
+    found = pattern.match(text, at)
+    return found.end() if found else at
+
+
+def _skip_seqs(text: str, at: int) -> int:
+    """Past a terminal's sequences at ``at``; most cells have none, which one character says."""
+    return _skip(_SEQS, text, at) if text[at : at + 1] in ("\x1b", "\\") else at
+
+
+def _row(text: str, at: int, marked: bool = False, seqs: bool = True) -> tuple[list[int], int]:
+    """The cells' starts of the row beginning at ``at`` (after a line's mark if ``marked``), and where the row's
+    last cell ends. A terminal's sequences before a cell or its comma are skipped (if ``seqs``: the text has some)."""
     starts: list[int] = []
+    if seqs:
+        at = _skip_seqs(text, at)
+    if marked:
+        at = _skip(_MARK, text, at)
     while len(starts) <= _MAX_CELLS:
+        if seqs:
+            at = _skip_seqs(text, at)
         starts.append(at)
         cell = _QUOTED_CELL.match(text, at) or _BARE_CELL.match(text, at)
         assert cell is not None  # a bare cell may be empty
-        at = cell.end()
+        at = _skip_seqs(text, cell.end()) if seqs else cell.end()
         if not text.startswith(",", at):
             break
         at += 1
     return starts, at
 
 
-def _header(text: str, report: int) -> tuple[int, int, int] | None:
-    """For a trigger's report (past the password cell and one character): the password column's index, the
-    header's width and where its rows begin; None if the line is not a login export's header."""
-    named = [m.start() for m in _PASSWORD_NAME.finditer(text, max(0, report - 40), report)]
-    if not named:
-        return None
-    start = _line_start(text, named[-1])  # the last: the reported cell's
-    if start < 0:
-        return None
-    starts, end = _row(text, start)
+def _names(text: str, start: int, marked: bool, seqs: bool) -> tuple[list[str], int] | None:
+    """The column names of a header's line from ``start``, and where its cells end; None: a cell is no name."""
+    starts, end = _row(text, start, marked, seqs)
     names: list[str] = []
     for cell in starts:
         name = _NAME.match(text, cell)
         if name is None:
             return None
         names.append(name.group("name").lower())
+    return names, end
+
+
+def _header(text: str, report: int, seqs: bool) -> tuple[int, int, int, bool] | None:
+    """For a trigger's report (past the password cell and one character): the password column's index, the
+    header's width, where its rows begin and whether its line has a mark; None if the line is not a login
+    export's header."""
+    named = [m.start() for m in _PASSWORD_NAME.finditer(text, max(0, report - 40), report)]
+    if not named:
+        return None
+    start = _line_start(text, named[-1])  # the last: the reported cell's
+    if start < 0:
+        return None
+    after = _skip_seqs(text, start) if seqs else start
+    marked = _MARK.match(text, after) is not None
+    read = _names(text, start, marked, seqs)
+    if read is None and not marked and _LEAD.match(text, after):
+        read = _names(text, _skip(_LEAD, text, after), False, seqs)
+    if read is None:
+        return None
+    names, end = read
     lowered = set(names)
     if len(names) < 3 or not lowered & _LOGIN or not lowered & _PASSWORD:
         return None
@@ -89,7 +148,7 @@ def _header(text: str, report: int) -> tuple[int, int, int] | None:
     if brk is None:
         return None  # the line goes on after its cells (a tuple's assignment) or the text ends
     column = next(i for i, n in enumerate(names) if n in _PASSWORD)
-    return column, len(names), brk.end()
+    return column, len(names), brk.end(), marked
 
 
 def password_cells(text: str, reports: list[int]) -> list[int]:
@@ -97,15 +156,16 @@ def password_cells(text: str, reports: list[int]) -> list[int]:
     Work is the header lines' and the rows' length."""
     out: list[int] = []
     walked = -1
+    seqs = "\x1b" in text or "u001b" in text or "u001B" in text  # a terminal's sequences to skip: once per text
     for report in reports:
         if report <= walked:
             continue
-        header = _header(text, report)
+        header = _header(text, report, seqs)
         if header is None:
             continue
-        column, width, at = header
+        column, width, at, marked = header
         while True:
-            starts, end = _row(text, at)
+            starts, end = _row(text, at, marked, seqs)
             if len(starts) != width:
                 break
             out.append(starts[column])

@@ -33,14 +33,29 @@ _PATCH_BREAK = r'", ?"[+ -]'
 # (The next line's indentation after it, up to 40 as _IMPLICIT's, is the break's: not the side's 8.)
 _JOINT_BREAK = r"(?:\\\\)?(?:\\n" + _NEXT_PREFIX + "|" + _PATCH_BREAK + r")(?:[ \t]|\\t){0,40}+"
 _SIDE = r"(?:[ \t]|\\[rt]|" + _JOINT_BREAK + ")"
-_JOINT = "(?:" + _SIDE + r"{0,8}+\+" + _SIDE + "{0,8}+|" + _SIDE + r"{1,8}+\.\.?" + _SIDE + "{1,8}+)"
+# A + right after a line break and right before the quote is a diff's added line that begins with a quote (an
+# export's quoted row, "a",\n+"b",...), not a joint: code's + stands with a space or indentation beside it.
+_JOINT = (
+    "(?:"
+    + _SIDE
+    + r"{0,8}+(?:(?<!\\n)\+"
+    + _SIDE
+    + r"{0,8}+|\+"
+    + _SIDE
+    + "{1,8}+)|"
+    + _SIDE
+    + r"{1,8}+\.\.?"
+    + _SIDE
+    + "{1,8}+)"
+)
 # Two literals on adjacent lines with no + (Python's implicit concatenation inside parentheses, C's adjacent
 # literals): a newline right after the quote (or a line's continuation after it, spaces and an escaped backslash;
 # the next line's prefix after it, as in a joint), or a patch's next line, and the next line's indentation (at least one space or tab: not
-# a CSV file's next row).
+# a CSV file's next row; nor one space alone, a diff's context line, or set -x's "+ " alone: a quoted CSV's row
+# under a diff's or a trace's mark).
 _IMPLICIT = (
     r"(?:[ \t]{0,8}+\\\\(?=\\n|" + _PATCH_BREAK + r")|\\r(?=\\n))?+(?:\\n" + _NEXT_PREFIX + "|" + _PATCH_BREAK + r")"
-    r"(?:[ \t]|\\t){1,40}"
+    r"(?:[ \t]|\\t){1,40}(?<!\\n\+ )(?<!\\n )"
 )
 _JOINED = "(?:" + _JOINT + "|" + _IMPLICIT + ")"
 # The characters that print as nothing a secret may be split by: the zero-width ones (U+200B-U+200D, U+2060,
