@@ -16,9 +16,11 @@ import signal
 import pytest
 from conftest import free_port, wait_for_entries
 from test_redteam28_backlog_order import on
-from test_redteam69_own_token import MARK
+from test_bounded_work import status
+from test_redteam69_own_token import MARK, _http_hookd
 
 from client.hook_send import make_header
+from hookd.worker import INLINE_BYTES
 
 pytestmark = pytest.mark.process
 
@@ -48,3 +50,20 @@ def test_the_token_in_a_backlog_spooled_without_the_listener_is_redacted_at_the_
     on(hookd_process_factory, away.state_dir, http_addr=f"127.0.0.1:{free_port()}").start()
     [fields] = wait_for_entries(redis_db, 1)
     assert token.encode() not in fields[b"envelope"] and MARK in fields[b"envelope"], fields
+
+
+def test_the_token_in_an_event_the_worker_process_prepares_is_redacted(hookd_factory, redis_db):
+    """Held: a body past INLINE_BYTES is redacted in the worker process, forked once the token is known."""
+    daemon, _, token = _http_hookd(hookd_factory)
+    body = json.dumps(
+        {
+            "hook_event_name": "PostToolUse",
+            "tool_name": "Read",
+            "tool_response": {"file": {"content": "x" * (INLINE_BYTES + 1000) + "\n" + token + "\n"}},
+        }
+    ).encode()
+    done = daemon.send(body, "PostToolUse")
+    assert done.returncode == 0, done.stderr
+    [fields] = wait_for_entries(redis_db, 1)
+    assert token.encode() not in fields[b"envelope"] and MARK in fields[b"envelope"]
+    assert status(daemon)["work"]["prepared"] == 1  # by the worker process
