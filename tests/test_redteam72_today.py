@@ -17,9 +17,11 @@ import pytest
 from conftest import free_port, wait_for_entries
 from test_redteam28_backlog_order import on
 from test_bounded_work import status
+from test_redteam8_ui_api import Browser
 from test_redteam69_own_token import MARK, _http_hookd
 
 from client.hook_send import make_header
+from ui_stack import Ui
 from hookd.worker import INLINE_BYTES
 
 pytestmark = pytest.mark.process
@@ -67,3 +69,35 @@ def test_the_token_in_an_event_the_worker_process_prepares_is_redacted(hookd_fac
     [fields] = wait_for_entries(redis_db, 1)
     assert token.encode() not in fields[b"envelope"] and MARK in fields[b"envelope"]
     assert status(daemon)["work"]["prepared"] == 1  # by the worker process
+
+
+TOP = 2**64 - 1
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        (f"api/after?after={TOP + 1}-0", 400),  # not an id Redis takes
+        (f"api/after?after=1-0&before={TOP + 1}-0", 400),
+        (f"api/events?before={TOP + 1}-0", 400),
+        (f"api/envelope/{TOP + 1}-0", 400),
+        (f"api/after?after={TOP}-{TOP}", 200),  # the greatest id: nothing after it
+        ("api/after?after=0-0&before=0-0", 200),  # the least: nothing before it
+    ],
+)
+def test_ui_ids_past_redis_s_are_refused_and_those_at_its_ends_read_nothing(
+    hookd_factory, redis_db, tmp_path, path, code
+):
+    """Redis refuses an id past 2**64-1 and an exclusive range from its greatest id (or to its least):
+    the UI answered 502, as if Redis had failed, and logged ui_api_redis_failed."""
+    daemon = hookd_factory()
+    assert daemon.send(b'{"hook_event_name": "Stop"}', "Stop").returncode == 0
+    wait_for_entries(redis_db, 1)
+    ui = Ui(daemon.env, tmp_path / "ui.log")
+    try:
+        got, body = Browser(ui).get("/" + path)
+        assert got == code, (path, body[:300])
+        if code == 200:
+            assert json.loads(body)["events"] == []
+    finally:
+        ui.stop()
