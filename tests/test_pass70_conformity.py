@@ -125,3 +125,18 @@ def test_a_hyphen_makes_a_stopfailure_matcher_a_regex(home, managed, capsys, eve
     code, out = _hooks_status(capsys)
     assert ("sit in a group with matcher = 'x-|'" in out) is said, out
     assert code == (1 if said else 0), out
+
+
+@pytest.mark.parametrize("matcher", ["(a?){1000000}", "(((a?){1000}){1000}){1000}"])
+def test_a_regex_whose_repeats_are_too_many_to_run_is_said_unjudged(home, managed, capsys, matcher):  # noqa: F811
+    """The engine runs each counted repeat of what matches nothing, nested ones multiplied, with no
+    bound of its own (the second took gigabytes a second): not run, said so."""
+    _under(home, "PreToolUse", matcher)
+    code, out = _hooks_status(capsys)
+    assert code == 1 and "hookd cannot judge it (its counted repeats run" in out, out
+
+
+def test_a_regex_with_few_repeats_that_matches_all_is_not_said(home, managed, capsys):  # noqa: F811
+    _under(home, "PreToolUse", "((a?){100}){100}|Bash")
+    code, out = _hooks_status(capsys)
+    assert code == 0 and "sit in a group with matcher" not in out, out

@@ -46,12 +46,14 @@ __all__ = ["BATCH_EVENTS", "REDACTED_BY", "redact_backlog", "settings_digest"]
 
 def settings_digest(config: Config, redactor: Redactor | None) -> str:
     """What decides how an event is redacted: the rules in force (by name, with the user's whole), the
-    allowed patterns, hookd's version; none at all when redaction is off."""
+    allowed patterns, hookd's own secrets redacted by value (redact/known.py: a run without the HTTP
+    listener knows no token), hookd's version; none at all when redaction is off."""
     if redactor is None:
         return "off"
     rules = sorted(rule.name for rule in redactor.rules)
     own = [msgspec.json.encode(rule).decode() for rule in config.redact_rules]
-    text = json.dumps([__version__, rules, own, list(config.redact_allow)])
+    known = [[name, value] for value, name in redactor.known]
+    text = json.dumps([__version__, rules, own, list(config.redact_allow), *([known] if known else [])])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

@@ -37,6 +37,11 @@ _CONTEXT = re.compile(r"[$^]|\\[bBAZzG]|\(\?")
 _ESCAPE_OR_CLASS = re.compile(r"\\.|\[(?:\\.|[^\]\\])*\]", re.DOTALL)
 # A longer pattern is not compiled here (its compile is the file's author's cost, not status's).
 _LONGEST = 1000
+# A counted repeat ({n}, {n,}, {n,m}) runs at least n times even on the empty string when what it
+# repeats can match nothing, nested ones n times each other's; the engine takes time and memory for
+# each (it has no bound of its own), so a pattern that asks for more is not run, and said unjudged.
+_REPEAT = re.compile(r"\{(\d+)(?:,\d*)?\}")
+_MOST_REPEATS = 100_000
 
 
 def matches_all(matcher: Any, event: str | None = None) -> bool:
@@ -47,7 +52,30 @@ def matches_all(matcher: Any, event: str | None = None) -> bool:
         return False
     if compile_error(matcher) is not None or _CONTEXT.search(_ESCAPE_OR_CLASS.sub(_unless_escape, matcher)):
         return False
-    return regress.Regex(matcher).find("") is not None
+    return repeats(matcher) <= _MOST_REPEATS and regress.Regex(matcher).find("") is not None
+
+
+def repeats(matcher: str) -> int:
+    """How many times the counted repeats of ``matcher`` run at least, the nested ones multiplied."""
+    text = _ESCAPE_OR_CLASS.sub("x", matcher)  # an escape or a class: one atom, its braces no repeat
+    opened: list[int] = []
+    count_of: dict[int, int] = {}  # a group's opening: the count of the repeat after its closing
+    for at, char in enumerate(text):
+        if char == "(":
+            opened.append(at)
+        elif char == ")" and opened:
+            start = opened.pop()
+            if found := _REPEAT.match(text, at + 1):
+                count_of[start] = int(found.group(1))
+    total, times = 0, [1]
+    for at, char in enumerate(text):
+        if char == "(":
+            times.append(times[-1] * count_of.get(at, 1))
+        elif char == ")" and len(times) > 1:
+            times.pop()
+        elif char == "{" and (found := _REPEAT.match(text, at)):
+            total += times[-1] * int(found.group(1))
+    return total
 
 
 def _names(matcher: str, event: str | None) -> bool:
@@ -94,7 +122,9 @@ def _narrows(matcher: Any, event: str) -> str:
     error = None
     if isinstance(matcher, str) and not _names(matcher, event) and len(matcher) <= _LONGEST:
         error = compile_error(matcher)
-    if error is not None and "nested" in error:  # regress's depth limit, not JavaScript's syntax
+        if error is None and (count := repeats(matcher)) > _MOST_REPEATS:
+            error = f"its counted repeats run {count} times at least, over the {_MOST_REPEATS} hookd runs"
+    if error is not None and ("nested" in error or "counted repeats" in error):  # not JavaScript's syntax
         return (
             f"hookd cannot judge it ({error}): Claude Code may run them only for the occurrences it matches, "
             "and hookd then gets no event of any other"

@@ -30,6 +30,7 @@ from hookd.units import plural
 T = TypeVar("T")
 
 _Call = tuple[Callable[[], Any], asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
+_Append = tuple[list[Event], list[bytes], "asyncio.Future[None]"]
 
 
 def _settle(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
@@ -89,7 +90,7 @@ class Appends:
         self._writer = writer
         self._bound = bound
         self._on_written = on_written
-        self._waiting: list[tuple[list[Event], list[bytes], asyncio.Future[None]]] = []
+        self._waiting: list[_Append] = []
         self._task: asyncio.Task[None] | None = None
         self.unwritten = 0  # events handed over whose write has not returned
 
@@ -120,22 +121,41 @@ class Appends:
             self._task = asyncio.get_running_loop().create_task(self._write_waiting())
         return future
 
+    def _fitting(self, waiting: list[_Append]) -> list[_Append]:
+        """The appends of ``waiting`` the spool's bound makes room for, each judged in turn as if it
+        were written alone after those before it; the others are refused (settled with their SpoolFull)."""
+        fitting: list[_Append] = []
+        room = 0
+        for append in waiting:
+            events, records, future = append
+            size = sum(map(len, records))
+            try:
+                self._bound.make_room_for(room + size)
+            except Exception as exc:  # SpoolFull, DiskFullError (the cursor written to make room)
+                self.unwritten -= len(events)
+                _settle(future, None, exc)
+                continue
+            room += size
+            fitting.append(append)
+        return fitting
+
     async def _write_waiting(self) -> None:
         failed = False
         try:
             while self._waiting:
-                taken, self._waiting = self._waiting, []
+                taken = self._fitting(self._waiting)
+                self._waiting = []
                 events = [event for batch, _, _ in taken for event in batch]
                 records = [record for _, batch, _ in taken for record in batch]
                 error: BaseException | None = None
                 try:
-                    self._bound.make_room_for(sum(map(len, records)))
-                    await self._writer.write_in(self.thread.run, events, records)
-                except Exception as exc:  # SpoolFull, DiskFullError: each append's own failure
+                    if records:
+                        await self._writer.write_in(self.thread.run, events, records)
+                except Exception as exc:  # SpoolFull, DiskFull: the write's failure, each append's
                     error = exc
                 self.unwritten -= len(events)
                 try:
-                    if error is None:
+                    if error is None and events:
                         self._on_written(events)
                 finally:  # the replies waiting on it are given, whatever the bookkeeping met
                     for _, _, future in taken:

@@ -258,8 +258,9 @@ def _event(last_id: str, data: bytes) -> bytes:
 
 
 def _is_entry_id(text: str) -> bool:
+    """Whether Redis takes ``text`` as a stream entry id: two numbers of 64 bits (past them, it refuses)."""
     ms, _, seq = text.partition("-")
-    return text.isascii() and ms.isdigit() and seq.isdigit() and len(text) < 48
+    return text.isascii() and ms.isdigit() and seq.isdigit() and len(text) < 48 and max(int(ms), int(seq)) < 1 << 64
 
 
 def _int(value: Any) -> int:

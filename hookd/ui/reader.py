@@ -42,6 +42,7 @@ log = structlog.get_logger("hookd.ui")
 
 BLOCK_MS = 1000
 READ_COUNT = 2000
+_GREATEST = (1 << 64) - 1, (1 << 64) - 1  # the greatest stream entry id (id_key's form)
 PAGE = 1000
 # Opening an old session reads the stream between its first and last event; this many
 # entries at most (its events are picked by the entry's session field before decoding).
@@ -173,6 +174,8 @@ class StreamReader:
 
     async def page_before(self, entry_id: str | None, limit: int) -> list[tuple[Record, dict[str, Any]]]:
         """Events older than entry_id (or the newest), newest first, read from Redis."""
+        if entry_id and _key(entry_id) == (0, 0):
+            return []  # nothing is older, and Redis refuses the range
         upper = "(" + entry_id if entry_id else "+"
         return _decoded(await self._older(self.client, upper, limit))
 
@@ -185,7 +188,9 @@ class StreamReader:
         first entry when it is past ``after``: the events between were trimmed from the stream."""
         upper = "(" + before if before else "+"
         read = lambda start, n: read_entries("XRANGE", self.client.xrange(self.stream, start, upper, count=n))  # noqa: E731
-        entries = await self._bounded(read, "(" + after, limit, streams=False)
+        # Redis refuses a range from past its greatest id or to before its least: none there.
+        nothing = _key(after) == _GREATEST or (before is not None and _key(before) == (0, 0))
+        entries = [] if nothing else await self._bounded(read, "(" + after, limit, streams=False)
         first = await self._bounded(
             lambda start, n: read_entries("XRANGE", self.client.xrange(self.stream, start, "+", count=n)),
             "-",
