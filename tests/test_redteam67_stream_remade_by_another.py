@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pytest
 from conftest import log_records, stream_entries, wait_until
@@ -26,6 +27,9 @@ pytestmark = pytest.mark.process
 STREAM = "hookd:events"
 SAID = ("redis_lost_events", "redis_stream_gone", "redis_marks_missing")
 PASSWORD = "Zq8-acl-pw-67"
+# The script asks the stream what it is (XINFO STREAM, whose reply carries its first and last entries
+# whole) once a second at most: a batch sooner after the last ask is not checked, the next one is.
+ASKED_EVERY_S = 1.0
 
 
 def _said(daemon) -> list[dict]:
@@ -46,6 +50,7 @@ def _remade(db, alpha, how) -> None:
     try:
         db.delete(STREAM)
         how(db)
+        time.sleep(ASKED_EVERY_S + 0.1)
     finally:
         os.kill(alpha.proc.pid, signal.SIGCONT)
 
@@ -107,6 +112,7 @@ def test_another_sender_is_told_by_the_identity_the_first_one_writes(hookd_proce
     land(beta, db, "beta", 2, 4)
     db.delete(STREAM)
     _one_entry(db)
+    time.sleep(ASKED_EVERY_S + 0.1)
     land(alpha, db, "alpha-after", 1, 2)
     land(beta, db, "beta-after", 1, 3)
     assert [r["event"] for r in _said(alpha)] == ["redis_stream_gone"], alpha.log_text()[-3000:]
@@ -133,6 +139,22 @@ def test_another_writer_to_the_stream_that_stays_says_nothing(hookd_process_fact
     land(alpha, db, "alpha-d", 1, 1)
     assert _said(alpha) == [], alpha.log_text()[-3000:]
     assert db.execute_command("ACL", "LOG") == []
+
+
+def test_the_stream_is_asked_once_a_second_at_most(hookd_process_factory, own_redis):
+    """XINFO STREAM copies the stream's first and last entries (up to max_event_bytes each) in Redis's
+    one thread: batches in a burst do not each ask it."""
+    db = own_redis.client()
+    alpha = _daemon(hookd_process_factory, own_redis, db, "alpha")
+    land(alpha, db, "alpha", 1, 1)
+    before = db.info("commandstats").get("cmdstat_xinfo|stream", {}).get("calls", 0)
+    started = time.monotonic()
+    for n in range(12):
+        land(alpha, db, f"alpha-{n}", 1, 2 + n)  # each its own batch: landed before the next is sent
+    elapsed = time.monotonic() - started
+    asked = db.info("commandstats").get("cmdstat_xinfo|stream", {}).get("calls", 0) - before
+    assert asked <= elapsed / ASKED_EVERY_S + 1 and asked < 12, (asked, elapsed)
+    assert _said(alpha) == []
 
 
 def test_a_rule_without_xinfo_publishes_and_says_it_once(hookd_process_factory, own_redis):

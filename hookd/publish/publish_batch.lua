@@ -73,8 +73,15 @@ end
 -- last id below that one, and, its first entry past that id, holds no more entries than were added
 -- since; one made again does one of these unless its writer added more than it holds by the count
 -- kept. Without the grant (a rule from before it) nothing is asked, and the client says so once.
+-- Its reply carries the stream's first and last entries whole (up to max_event_bytes each, Redis's one
+-- thread copying them): asked once a second at most, the time of the last ask kept beside (a third word).
 local last_field, info = ' last', nil
-if not redis.acl_check_cmd or redis.acl_check_cmd('XINFO', 'STREAM', stream) then
+local clock = redis.call('TIME')
+local clock_ms = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local kept = redis.call('HGET', marks, last_field)
+local asked_ms = tonumber(string.match(kept or '', '^%d+%-%d+ %d+ (%d+)$') or '0')
+local ask = not kept or clock_ms - asked_ms >= 1000 or clock_ms < asked_ms
+if ask and (not redis.acl_check_cmd or redis.acl_check_cmd('XINFO', 'STREAM', stream)) then
   local ok, got = pcall(redis.call, 'XINFO', 'STREAM', stream)
   if ok and type(got) == 'table' then
     info = {}
@@ -90,9 +97,8 @@ local function id_above(a, b)
   return above(digits(as), digits(bs))
 end
 local function not_the_one()
-  local kept = info and redis.call('HGET', marks, last_field)
-  local last, count = string.match(kept or '', '^(%d+%-%d+) (%d+)$')
-  if not last or type(info['last-generated-id']) ~= 'string' then return false end
+  local last, count = string.match(kept or '', '^(%d+%-%d+) (%d+)')
+  if not (info and last) or type(info['last-generated-id']) ~= 'string' then return false end
   if id_above(last, info['last-generated-id']) then return true end
   local added_ever, length = info['entries-added'], info['length']
   if type(added_ever) ~= 'number' or type(length) ~= 'number' then return false end  -- before Redis 7
@@ -210,9 +216,10 @@ if added + skipped > 0 then
     set[#set + 1] = sender_stream
     set[#set + 1] = stream_id
   end
-  if last_id then
+  if last_id and (made_id or info or not kept) then
     -- The stream's count of entries ever added, after this batch (XADD trims, never lowers it).
-    -- Not known (no grant, a Redis before 7): 0, which tells nothing and never tells wrong.
+    -- Not known (no grant, a Redis before 7): 0, which tells nothing and never tells wrong. A batch
+    -- that did not ask leaves the last that did: an older last id and its count tell as truly.
     local count = 0
     if made_id then
       count = added
@@ -220,7 +227,7 @@ if added + skipped > 0 then
       count = info['entries-added'] + added
     end
     set[#set + 1] = last_field
-    set[#set + 1] = last_id .. ' ' .. string.format('%d', count)
+    set[#set + 1] = last_id .. ' ' .. string.format('%d', count) .. ' ' .. string.format('%d', clock_ms)
   end
   redis.call('HSET', marks, unpack(set))
 end
