@@ -199,7 +199,7 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
         if self.http is not None:
             self.http.budget = self.budget
             await self.http.start(self.pipeline)
-        directories = DirectoryWatch(
+        directories = self.directories = DirectoryWatch(
             {config.state_dir: self.state_fd, config.spool_dir: self.spool.dir_fd}, [config.inbox_dir]
         )
         self.state.reports = Reports(
@@ -214,6 +214,7 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
             stalled=self.stall_reasons,
             http=self.http.stats if self.http is not None else None,
             directories=directories.problems,
+            look_again=directories.look,
             redacted_on_publish=on_publish.report if on_publish is not None else None,
         )
         self.control = ControlServer(config, self.state)
