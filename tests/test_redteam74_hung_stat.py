@@ -109,6 +109,10 @@ def test_sigterm_while_the_cursor_file_write_hangs_drains_within_its_limit_and_s
     fs.set_rules([{"op": "write", "path": "/spool/cursor*", "delay_s": 600, "count": 1}])
     assert send(daemon, 2) == "delivered"  # in Redis, the cursor moves: the cursor keeper writes it, and hangs
     wait_until(lambda: any(f["op"] == "write" for f in fs.faults()), timeout=20, what="the hung cursor write")
+    wait_until(lambda: stalled_lines(daemon), timeout=20, what="hookd_stalled in the log")
+    (stalled,) = stalled_lines(daemon)
+    said = [reason for reason in stalled["reasons"] if "cursor file has waited" in reason]
+    assert len(said) == 1 and f"mounted at {daemon.state_dir}, does not answer" in said[0], stalled
     daemon.proc.send_signal(signal.SIGTERM)
     wait_until(lambda: lines(daemon, "hookd_stopped"), timeout=15, what="hookd_stopped")
     (stopped,) = lines(daemon, "hookd_stopped")
