@@ -153,6 +153,16 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
 
     synced: dict[str, int] = {}  # size of each file at its last good fsync (for "drop")
 
+    def delay(op: str, path: str) -> None:
+        """An op whose only rule is delay_s (readdir, getattr): answered that late."""
+        with rules.lock:
+            hit = rules.match(op, path)
+            if hit:
+                rules.spend(hit[1])
+                note(op, path, delay_s=hit[1]["delay_s"])
+        if hit:
+            time.sleep(hit[1]["delay_s"])
+
     class Passthrough(Operations):
         def _real(self, path: str) -> str:
             return os.path.join(backing, path.lstrip("/"))
@@ -162,13 +172,7 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
             os.lchown(real, uid, gid)
 
         def getattr(self, path: str, fh: int | None = None) -> dict[str, Any]:
-            with rules.lock:
-                hit = rules.match("getattr", path)
-                if hit:
-                    rules.spend(hit[1])
-                    note("getattr", path, delay_s=hit[1]["delay_s"])
-            if hit:
-                time.sleep(hit[1]["delay_s"])
+            delay("getattr", path)
             st = os.lstat(self._real(path))
             keys = ("st_mode", "st_nlink", "st_uid", "st_gid", "st_size", "st_ino")
             out = {k: getattr(st, k) for k in keys}
@@ -180,13 +184,7 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
                 raise FuseOSError(errno.EACCES)
 
         def readdir(self, path: str, fh: int) -> list[str]:
-            with rules.lock:
-                hit = rules.match("readdir", path)
-                if hit:
-                    rules.spend(hit[1])
-                    note("readdir", path, delay_s=hit[1]["delay_s"])
-            if hit:
-                time.sleep(hit[1]["delay_s"])
+            delay("readdir", path)
             return [".", "..", *os.listdir(self._real(path))]
 
         def readlink(self, path: str) -> str:

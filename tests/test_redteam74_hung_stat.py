@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 
 import pytest
 from conftest import wait_until
-from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, numbered, outcome  # noqa: F401
+from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, numbered, outcome, status  # noqa: F401
 from test_redteam64_hung_spool import hung_daemon, stalled_lines  # noqa: F401
 
 pytestmark = [pytest.mark.process, *NEEDS_FAULTFS]
@@ -60,12 +58,8 @@ def stat_hung(hung_daemon, delay_s: float, **settings: str):  # noqa: F811
 def test_a_hung_stat_of_the_spool_leaves_status_answering_stalled_naming_the_mount(hung_daemon):  # noqa: F811
     daemon, fs, redis = stat_hung(hung_daemon, 600)
     wait_until(lambda: stalled_lines(daemon), timeout=20, what="hookd_stalled in the log")
-    status = subprocess.run(
-        [sys.executable, "-m", "hookd", "status", "--json"], env=daemon.env, capture_output=True, timeout=30
-    )
-    assert status.returncode == 1, (status.returncode, status.stdout, status.stderr)  # stalled, not "cannot tell"
-    said = json.loads(status.stdout)
-    assert said["health"] == "stalled", said
+    code, said = status(daemon)
+    assert (code, said["health"]) == (1, "stalled"), said  # not 3, "cannot tell"
     spool = daemon.state_dir / "spool"
     found = [reason for reason in said["reasons"] if f"the check of {spool} has waited" in reason]
     assert len(found) == 1, said["reasons"]
