@@ -114,3 +114,21 @@ def test_sigterm_while_the_cursor_file_write_hangs_drains_within_its_limit_and_s
     (left,) = lines(daemon, "spool_cursor_write_left_hung")
     assert left["mount"] == str(daemon.state_dir), left
     assert arrived(redis) == [1, 2]
+
+
+def test_a_hung_read_of_the_oldest_waiting_event_leaves_status_answering(hung_daemon):  # noqa: F811
+    daemon, fs, redis = hung_daemon(stall_after_s="2")
+    daemon.start()  # Redis down: the event waits in the spool
+    assert send(daemon, 1) == "delivered"
+    fs.set_rules([{"op": "read", "path": "/spool/*.seg", "delay_s": 600, "count": 1}])
+    code, said = status(daemon)  # reads the oldest waiting event's time from its segment
+    assert any(f["op"] == "read" for f in fs.faults()), fs.faults()
+    assert code != 3, said  # an answer, not "cannot tell"
+
+    def said_stalled() -> list[str]:
+        code, said = status(daemon)
+        assert code != 3, said
+        return [reason for reason in said["reasons"] if "read of the oldest waiting event" in reason]
+
+    wait_until(said_stalled, timeout=20, what="the hung read a stall in status")
+    assert f"mounted at {daemon.state_dir}, does not answer" in said_stalled()[0]

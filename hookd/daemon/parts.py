@@ -30,6 +30,7 @@ from hookd.publish.publisher import Publisher
 from hookd.service.notify import Notifier
 from hookd.spool import Spool
 from hookd.spool.flusher import Flusher
+from hookd.spool.oldest_waiting import OldestWaiting
 from hookd.state import DaemonState
 from hookd.supervisor import Supervisor
 from hookd.worker import Worker
@@ -73,6 +74,7 @@ class DaemonParts:
     lag_task: asyncio.Task[None]
     socket_watch: asyncio.Task[None]  # binds a socket file again if it is removed (sockets.py)
     directories: DirectoryWatch  # hookd's directories, looked at off the loop (dirwatch.py)
+    oldest_waiting: OldestWaiting  # status's read of the oldest waiting event, off the loop
     directory_watch: asyncio.Task[None]  # logs a directory of hookd's opened to others (dirwatch.py)
     drain_progress: asyncio.Task[None] | None
     notifier_task: asyncio.Task[None] | None
@@ -96,6 +98,7 @@ class DaemonParts:
         if (held := self.spool.appends.stalled(config.stall_after_s, now)) is not None:
             reasons.append(held)
         reasons += self.directories.stalled(config.stall_after_s, now)
+        reasons += self.oldest_waiting.stalled(config.stall_after_s, now)
         cursor_since = self.spool.cursor_writing_since
         if cursor_since is not None and now - cursor_since > config.stall_after_s:
             reasons.append(
