@@ -9,21 +9,34 @@ reach); one removed (an `rm -rf` of the state directory) leaves hookd writing to
 path reaches. `hookd status` said healthy through both (tests/test_redteam9_state_dir.py). Now
 status asks this watch, which looks again each time (what changed, and the fix), and the watch
 logs each change as it finds it.
+
+Each look (an lstat of the directory and a stat of each directory above it) is made in a thread of
+its own, one at a time per directory (unjoined.py): on a mount that stopped answering the look does
+not return, and made on the event loop it froze the daemon, status, and the stop with it. A look
+that has not returned within WAIT_S is reported as such, naming the mount; past stall_after_s it is
+a stall (daemon/parts.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
+import time
 from collections.abc import Iterable, Mapping
 
 import structlog
 
+from hookd.paths import mount_of
 from hookd.trust import UnsafePathError, check_ancestors, describe, why_untrusted
+from hookd.unjoined import off_loop
 
 log = structlog.get_logger("hookd")
 
 CHECK_S = 1.0
+
+# How long status waits for a look before it reports the directory's filesystem as not answering.
+WAIT_S = 1.0
 
 
 class DirectoryWatch:
@@ -40,30 +53,72 @@ class DirectoryWatch:
             self.identities[os.path.abspath(path)] = (info.st_dev, info.st_ino)
         for path in checked:
             self.identities.setdefault(os.path.abspath(path), None)
+        # Looked up now, while the filesystems answer: a mount that hangs later is named by it.
+        self.mounts = {path: mount_of(path) for path in self.identities}
+        self.looks: dict[str, tuple[asyncio.Future[str | None], float]] = {}  # path -> the look under way, since
+        self.found: dict[str, str] = {}
 
     def problems(self) -> dict[str, str]:
         """Each directory that is not as it should be -> what is wrong and the fix, one sentence
-        that follows its path."""
-        found = {}
+        that follows its path; as the last look found it (``look``)."""
+        return dict(self.found)
+
+    async def look(self) -> dict[str, str]:
+        """Look at each directory again, off the loop, waiting at most WAIT_S: a look under way is
+        shared, not started again, so a hung mount holds one thread per directory, not one per ask."""
+        mine = {}
         for path, identity in self.identities.items():
-            problem = _problem(path, identity)
+            if path not in self.looks:
+                call = functools.partial(_problem, path, identity)
+                self.looks[path] = (asyncio.ensure_future(off_loop(call, "hookd-dir-watch")), time.monotonic())
+            mine[path] = self.looks[path]
+        await asyncio.wait([future for future, _ in mine.values()], timeout=WAIT_S)
+        found = {}
+        for path, (future, since) in mine.items():
+            if future.done():
+                if self.looks.get(path, (None, 0.0))[0] is future:
+                    del self.looks[path]
+                problem = future.result()
+            else:
+                problem = f"cannot be looked at (waited {time.monotonic() - since:.1f}s): {self._hung(path)}"
             if problem is not None:
                 found[path] = problem
+        self.found = found
         return found
+
+    def stalled(self, after_s: float, now: float) -> list[str]:
+        """A reason for each look that has waited past ``after_s`` (liveness: nothing is said while it hangs)."""
+        return [
+            f"the check of {path} has waited {now - since:.1f}s: {self._hung(path)}"
+            for path, (future, since) in self.looks.items()
+            if not future.done() and now - since > after_s
+        ]
+
+    def _hung(self, path: str) -> str:
+        return (
+            f"its filesystem, mounted at {self.mounts[path]}, does not answer (a disk or a network mount "
+            "that hung?); check that mount"
+        )
 
     async def run(self) -> None:
         """Look every CHECK_S and log each change once (``directory_untrusted``, and
         ``directory_private_again``): status says it when asked, the log when it happens."""
         said: dict[str, str] = {}
-        while True:
-            await asyncio.sleep(CHECK_S)
-            found = self.problems()
-            for path, problem in found.items():
-                if said.get(path) != problem:
-                    log.error("directory_untrusted", directory=path, problem=problem)
-            for path in said.keys() - found.keys():
-                log.info("directory_private_again", directory=path)
-            said = found
+        try:
+            while True:
+                await asyncio.sleep(CHECK_S)
+                looked = await self.look()
+                # A look that has not returned is a stall, said by the stalls task (daemon/stalls.py) once.
+                found = {path: problem for path, problem in looked.items() if path not in self.looks}
+                for path, problem in found.items():
+                    if said.get(path) != problem:
+                        log.error("directory_untrusted", directory=path, problem=problem)
+                for path in said.keys() - found.keys() - self.looks.keys():
+                    log.info("directory_private_again", directory=path)
+                said = {path: said[path] for path in said.keys() & self.looks.keys()} | found
+        finally:
+            for future, _ in self.looks.values():
+                future.cancel()  # its thread is left to the mount (unjoined.py)
 
 
 def _problem(path: str, identity: tuple[int, int] | None) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,6 +219,8 @@ class Reports:
     http: Callable[[], dict[str, Any]] | None = None  # None: http_addr is not set
     # hookd's directories opened to others, replaced or removed since start (dirwatch.py): path -> why
     directories: Callable[[], dict[str, str]] | None = None
+    # What status has looked at again, off the loop, before it is taken (the directories' look, dirwatch.py)
+    look_again: Callable[[], Awaitable[object]] | None = None
     # The spool's backlog redacted again as it is published (daemon/backlog_publish.py): what is left and why
     redacted_on_publish: Callable[[], dict[str, Any] | None] | None = None
 

@@ -5,7 +5,7 @@ libfuse2, ``direct_io`` so that every write and fsync reaches it). Faults are ru
 run time with ``set_rules``; they are written to a control file beside the backing directory, which
 the child reads again whenever it changes. A rule:
 
-    {"op": "fsync" | "write" | "rename" | "read" | "unlink" | "readdir", "path": "<fnmatch pattern of the path in the mount>",
+    {"op": "fsync" | "write" | "rename" | "read" | "unlink" | "readdir" | "getattr", "path": "<fnmatch pattern of the path in the mount>",
      "errno": "EIO" | "ENOSPC" | "EDQUOT" | ..., "count": N (faults, then the rule is spent; -1: always),
      "after_bytes": N  (write only: the matching files take N bytes in all, the next write is cut at
                         that byte and the one after fails),
@@ -13,8 +13,9 @@ the child reads again whenever it changes. A rule:
      "drop": true      (fsync only: what was written since the file's last good fsync reads back as
                         zeros, as Linux may drop the dirty pages of a failed writeback),
      "delay_s": S      (read, write, fsync: the call is answered, S seconds late, in place of failing:
-                        a slow disk or a remote filesystem that hung; readdir: only this, a listing
-                        answered S seconds late)}
+                        a slow disk or a remote filesystem that hung; readdir and getattr: only this,
+                        a listing or a stat (the lookup of a name, once the kernel's cache of a second
+                        has passed) answered S seconds late)}
 
 Every fault the child injects is appended to a log file (``faults()`` reads it), so a test can
 check that its fault really fired instead of passing without it. ``available()`` says whether FUSE
@@ -152,6 +153,16 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
 
     synced: dict[str, int] = {}  # size of each file at its last good fsync (for "drop")
 
+    def delay(op: str, path: str) -> None:
+        """An op whose only rule is delay_s (readdir, getattr): answered that late."""
+        with rules.lock:
+            hit = rules.match(op, path)
+            if hit:
+                rules.spend(hit[1])
+                note(op, path, delay_s=hit[1]["delay_s"])
+        if hit:
+            time.sleep(hit[1]["delay_s"])
+
     class Passthrough(Operations):
         def _real(self, path: str) -> str:
             return os.path.join(backing, path.lstrip("/"))
@@ -161,6 +172,7 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
             os.lchown(real, uid, gid)
 
         def getattr(self, path: str, fh: int | None = None) -> dict[str, Any]:
+            delay("getattr", path)
             st = os.lstat(self._real(path))
             keys = ("st_mode", "st_nlink", "st_uid", "st_gid", "st_size", "st_ino")
             out = {k: getattr(st, k) for k in keys}
@@ -172,13 +184,7 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
                 raise FuseOSError(errno.EACCES)
 
         def readdir(self, path: str, fh: int) -> list[str]:
-            with rules.lock:
-                hit = rules.match("readdir", path)
-                if hit:
-                    rules.spend(hit[1])
-                    note("readdir", path, delay_s=hit[1]["delay_s"])
-            if hit:
-                time.sleep(hit[1]["delay_s"])
+            delay("readdir", path)
             return [".", "..", *os.listdir(self._real(path))]
 
         def readlink(self, path: str) -> str:

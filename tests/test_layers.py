@@ -93,6 +93,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
             "paths",
             "refusals",
             "units",
+            "unjoined",
         },
         False,
     ),

@@ -19,7 +19,7 @@ from typing import Any
 
 from hookd.control.snapshot import inbox_count
 from hookd.ingest.inbox_files import NOT_ANSWERING
-from hookd.ingest.unjoined import off_loop
+from hookd.unjoined import off_loop
 
 WAIT_S = 1.0
 

@@ -92,6 +92,9 @@ class ControlServer:
                 if command not in COMMANDS:
                     self._refused("unknown_command")
                 counted = await self.inboxes.counts() if command == "status" else None
+                reports = self.state.reports
+                if command == "status" and reports is not None and reports.look_again is not None:
+                    await reports.look_again()
                 answer = self.answer(command, counted)
             # drain() then waits until all of it is with the kernel, and close() has nothing
             # left to flush (a close with bytes still buffered would wait for the peer for good).

@@ -108,6 +108,16 @@ class DaemonDrain(DaemonParts):
         """A spool write that has not returned (a disk that stopped answering) is left to its thread:
         the events it and the queue behind it hold were never acknowledged, the senders keep them."""
         appends = self.spool.appends
+        if (cursor_since := self.spool.cursor_writing_since) is not None:
+            log.error(
+                "spool_cursor_write_left_hung",
+                waited_s=round(time.monotonic() - cursor_since, 1),
+                directory=self.spool.directory,
+                mount=appends.mount,
+                hint="the cursor file keeps its last position: events Redis has since are sent again by the next "
+                "start (Redis skips them); the spool is not closed; its thread is left behind (until the mount "
+                "answers, the kernel may keep the process); check that mount",
+            )
         if not appends.busy:
             return
         since = appends.thread.busy_since

@@ -18,6 +18,7 @@ from hookd import liveness
 from hookd.config import Config
 from hookd.control.server import ControlServer
 from hookd.control.snapshot import inbox_count
+from hookd.dirwatch import DirectoryWatch
 from hookd.envelope import EnvelopeBuilder
 from hookd.ingest.budget import FrameBudget
 from hookd.ingest.http_listener import HttpListener
@@ -29,6 +30,7 @@ from hookd.publish.publisher import Publisher
 from hookd.service.notify import Notifier
 from hookd.spool import Spool
 from hookd.spool.flusher import Flusher
+from hookd.spool.oldest_waiting import OldestWaiting
 from hookd.state import DaemonState
 from hookd.supervisor import Supervisor
 from hookd.worker import Worker
@@ -71,6 +73,8 @@ class DaemonParts:
     tasks: list[asyncio.Task[None]]  # publisher, inbox, spool-flusher, spool-cursor
     lag_task: asyncio.Task[None]
     socket_watch: asyncio.Task[None]  # binds a socket file again if it is removed (sockets.py)
+    directories: DirectoryWatch  # hookd's directories, looked at off the loop (dirwatch.py)
+    oldest_waiting: OldestWaiting  # status's read of the oldest waiting event, off the loop
     directory_watch: asyncio.Task[None]  # logs a directory of hookd's opened to others (dirwatch.py)
     drain_progress: asyncio.Task[None] | None
     notifier_task: asyncio.Task[None] | None
@@ -93,6 +97,15 @@ class DaemonParts:
         reasons += self.socket_problems()
         if (held := self.spool.appends.stalled(config.stall_after_s, now)) is not None:
             reasons.append(held)
+        reasons += self.directories.stalled(config.stall_after_s, now)
+        reasons += self.oldest_waiting.stalled(config.stall_after_s, now)
+        cursor_since = self.spool.cursor_writing_since
+        if cursor_since is not None and now - cursor_since > config.stall_after_s:
+            reasons.append(
+                f"the spool's cursor file has waited {now - cursor_since:.1f}s to be written in {self.spool.directory}: "
+                f"its filesystem, mounted at {self.spool.appends.mount}, does not answer (a disk or a network mount "
+                "that hung?); check that mount"
+            )
         unswept_s = now - max(self.inbox.swept_at, ran_again_at or 0.0)
         if unswept_s > config.stall_after_s + config.inbox_poll_ms / 1000:
             opening = self.inbox.opening_since

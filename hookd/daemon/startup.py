@@ -27,6 +27,7 @@ from hookd.daemon.sockets import DaemonSockets
 from hookd.daemon.loop_watch import watch_loop
 from hookd.daemon.stalls import say_stalls
 from hookd.dirwatch import DirectoryWatch
+from hookd.spool.oldest_waiting import OldestWaiting
 from hookd.envelope import EnvelopeBuilder
 from hookd.ingest.http_listener import HttpListener
 from hookd.ingest.http_setup import HttpSettings
@@ -201,12 +202,15 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
         if self.http is not None:
             self.http.budget = self.budget
             await self.http.start(self.pipeline)
-        directories = DirectoryWatch(
+        oldest = self.oldest_waiting = OldestWaiting(
+            self.spool.oldest_waiting_ns, self.spool.directory, self.spool.appends.mount
+        )
+        directories = self.directories = DirectoryWatch(
             {config.state_dir: self.state_fd, config.spool_dir: self.spool.dir_fd}, [config.inbox_dir]
         )
         self.state.reports = Reports(
             spool=self.spool.stats,
-            oldest_waiting_ns=self.spool.oldest_waiting_ns,
+            oldest_waiting_ns=oldest,
             publisher=self.publisher.health,
             inbox=self.inbox.stats,
             builder=self.builder.stats,
@@ -216,6 +220,7 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
             stalled=self.stall_reasons,
             http=self.http.stats if self.http is not None else None,
             directories=directories.problems,
+            look_again=lambda: asyncio.gather(directories.look(), oldest.look()),
             redacted_on_publish=on_publish.report if on_publish is not None else None,
         )
         self.control = ControlServer(config, self.state)

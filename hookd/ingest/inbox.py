@@ -37,7 +37,7 @@ from hookd.ingest.inbox_files import Source, close_sources, open_sources, remove
 from hookd.ingest.inbox_ids import FILES_PER_TURN, Progress, pending_paths, waiting_handoff_ids
 from hookd.ingest.inbox_problems import ProblemFiles
 from hookd.ingest.inbox_take import take_file
-from hookd.ingest.unjoined import off_loop
+from hookd.unjoined import off_loop
 from hookd.paths import ensure_private_dir, mount_of
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats

@@ -13,7 +13,7 @@ import structlog
 
 from hookd.ingest.inbox_files import ABANDONED_PREFIX, TMP_PREFIX, Source, claim_abandoned, remove_known_copy
 from hookd.ingest.inbox_problems import ProblemFiles
-from hookd.ingest.unjoined import OnDisk
+from hookd.unjoined import OnDisk
 
 
 log = structlog.get_logger("hookd.inbox")

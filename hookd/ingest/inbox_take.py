@@ -11,7 +11,7 @@ from hookd.ingest.inbox_files import read_frame
 from hookd.ingest.inbox_problems import ProblemFiles
 from hookd.ingest.protocol import MAX_HEADER_BYTES, Reason, Rejected, split_frame
 from hookd.paths import UnsafePathError
-from hookd.ingest.unjoined import OnDisk
+from hookd.unjoined import OnDisk
 from hookd.pipeline import Pipeline
 
 

@@ -30,6 +30,9 @@ class Cursor:
         self.committed = 0
         self.moved = asyncio.Event()
         self._file_lock = threading.Lock()
+        # When the cursor file's write under way began (time.monotonic), None between writes: one on a
+        # disk that stopped answering holds the lock, and every later write waits for it.
+        self.writing_since: float | None = None
 
     def commit(self, batch: Batch) -> None:
         """Record that Redis has every event up to ``batch.end``."""
@@ -50,11 +53,14 @@ class Cursor:
         A full filesystem raises DiskFullError (an append making room is refused for it)."""
         with self._file_lock:
             if position > self.saved:
+                self.writing_since = time.monotonic()
                 try:
                     write_cursor(self.files.directory, position, self.files.dir_fd)
                 except OSError as exc:
                     raise_disk_full(exc, os.path.join(self.files.directory, CURSOR))  # the refusal names it
                     raise
+                finally:
+                    self.writing_since = None
                 self.saved = position
 
     def delete_published(self, keep_recent: bool = True) -> None:

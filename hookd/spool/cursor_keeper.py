@@ -1,5 +1,9 @@
 """Keeping the spool's cursor file (how far Redis has the spool) on the disk, off the event loop.
 
+Its calls are made in threads hookd's exit does not wait for (unjoined.py): in the loop's default
+executor, a write on a disk that stopped answering held the exit after `hookd_stopped` (the
+interpreter joins those workers).
+
 The cursor is saved after each commit but at most every CURSOR_SAVE_INTERVAL_S, and the
 segments it has passed are deleted; on a full disk the published segments are freed and the
 reserve taken back once there is room again (reserve.py).
@@ -8,12 +12,14 @@ reserve taken back once there is room again (reserve.py).
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import structlog
 
 from hookd.disk_full import DISK_FULL_ERRNOS
 from hookd.spool.failed_run import FailedRun
 from hookd.spool.spool import Spool
+from hookd.unjoined import off_loop
 
 log = structlog.get_logger("hookd.spool")
 
@@ -34,7 +40,7 @@ async def _free_published(spool: Spool) -> None:
     the cursor file, which a disk that full could not take; written afterwards if it can be."""
     spool.delete_committed()
     try:
-        await asyncio.to_thread(spool.write_cursor_file, spool.cursor)
+        await off_loop(functools.partial(spool.write_cursor_file, spool.cursor), "hookd-spool-cursor")
     except OSError:
         pass  # tried again in RESERVE_CHECK_S while the disk is full, and when the cursor next moves
 
@@ -56,12 +62,12 @@ async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) 
         if spool.disk_full:
             await _free_published(spool)
         if spool.reserve.size < spool.reserve.target or spool.disk_full:
-            await asyncio.to_thread(spool.refill_reserve)
+            await off_loop(spool.refill_reserve, "hookd-spool-reserve")
         if not spool.cursor_moved.is_set():
             continue
         spool.cursor_moved.clear()
         try:
-            await asyncio.to_thread(spool.write_cursor_file, spool.cursor)
+            await off_loop(functools.partial(spool.write_cursor_file, spool.cursor), "hookd-spool-cursor")
             spool.delete_published()
         except OSError as exc:
             full = exc.errno in DISK_FULL_ERRNOS

@@ -285,8 +285,13 @@ class Spool(SpoolCounts):
         except OSError:
             return None  # a segment that cannot be read: read_error says it, status still answers
 
+    @property
+    def cursor_writing_since(self) -> float | None:
+        """When the cursor file's write under way began (a worker thread's), None if none is."""
+        return self._cursor.writing_since
+
     def close(self) -> None:
-        if self.appends.busy or self.flush_thread.busy_since is not None:
+        if self.appends.busy or self.flush_thread.busy_since is not None or self.cursor_writing_since is not None:
             # A thread is held in a call on the spool's disk: every other call there would be too
             # (and hold the stop). Left as it is; what was handed over was never acknowledged.
             return

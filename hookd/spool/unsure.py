@@ -9,7 +9,7 @@ if the cursor is past it); the Flusher holds the failure again while it stands.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from typing import Protocol
 
 import structlog
@@ -17,6 +17,7 @@ import structlog
 from hookd.paths import UnsafePathError
 from hookd.spool.segments import Position
 from hookd.spool.unsure_file import Unsure, remove_unsure, write_unsure
+from hookd.unjoined import off_loop
 
 log = structlog.get_logger("hookd.spool")
 
@@ -44,7 +45,9 @@ class UnsureMark:
             return
         unsure = Unsure(through, exc.errno or 0, exc.strerror or str(exc))
         try:
-            await asyncio.to_thread(write_unsure, self.spool.directory, unsure, self.spool.dir_fd)
+            await off_loop(
+                functools.partial(write_unsure, self.spool.directory, unsure, self.spool.dir_fd), "hookd-spool-unsure"
+            )
         except (OSError, UnsafePathError) as error:
             log.error(
                 "spool_unsure_not_marked",
@@ -62,7 +65,9 @@ class UnsureMark:
         if self.marked is None:
             return
         try:
-            await asyncio.to_thread(remove_unsure, self.spool.directory, self.spool.dir_fd)
+            await off_loop(
+                functools.partial(remove_unsure, self.spool.directory, self.spool.dir_fd), "hookd-spool-unsure"
+            )
         except OSError as error:
             log.warning("spool_unsure_not_cleared", error=error.strerror, directory=self.spool.directory)
         self.marked = None

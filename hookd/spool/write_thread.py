@@ -4,7 +4,7 @@ A spool disk that stops answering (a disk or a network mount that hung) held the
 in the append's write(2): no status was answered, SIGTERM was not served, nothing was said but by a
 watcher thread. The write, and the files a rotation opens, are made in this thread instead; the loop
 awaits them. One thread, so records reach the segment in the order the loop numbered them; a daemon
-thread, so that a call that never returns does not hold hookd's exit (as ingest/unjoined.py).
+thread, so that a call that never returns does not hold hookd's exit (as unjoined.py).
 
 ``Appends`` queues what the pipeline hands over while a write is under way and writes it all with
 the next one: a thread hop per write, not per event. An event counts as written (``Spool.appended``,

@@ -1,10 +1,11 @@
-"""A call on the inboxes' filesystem in a thread that hookd's exit does not wait for.
+"""A call on a filesystem that may hang, in a thread that hookd's exit does not wait for.
 
-A listing or an open on a mount that stopped answering (a spare inbox on a network mount that hung)
-does not return until the mount does. In a thread of the loop's default executor (asyncio.to_thread),
-it held hookd's exit as long: the runner shuts that executor down and the interpreter joins its
-workers, after the drain has said `hookd_stopped`. A daemon thread is left behind instead; what it
-was asked has no result anyone still waits for once the loop is gone.
+A listing, an open, a stat or a write on a mount that stopped answering (a spare inbox on a network
+mount that hung, a state directory on one) does not return until the mount does. In a thread of the
+loop's default executor (asyncio.to_thread), it held hookd's exit as long: the runner shuts that
+executor down and the interpreter joins its workers, after the drain has said `hookd_stopped`. A
+daemon thread is left behind instead; what it was asked has no result anyone still waits for once
+the loop is gone.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class OnDisk(Protocol):
     def __call__(self, call: Callable[[], T]) -> Awaitable[T]: ...
 
 
-async def off_loop(call: Callable[[], T]) -> T:
+async def off_loop(call: Callable[[], T], name: str = "hookd-inbox-disk") -> T:
     """``call()`` in a daemon thread of its own; its result or exception, as asyncio.to_thread gives."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
@@ -51,5 +52,5 @@ async def off_loop(call: Callable[[], T]) -> T:
         except RuntimeError:  # the loop closed while the call hung: no one waits for it
             pass
 
-    threading.Thread(target=run, name="hookd-inbox-disk", daemon=True).start()
+    threading.Thread(target=run, name=name, daemon=True).start()
     return await future
