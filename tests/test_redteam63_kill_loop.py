@@ -17,6 +17,11 @@ import pytest
 from conftest import CLIENT_ARGV, free_port, wait_until
 
 ROUNDS = int(os.environ.get("HOOKD_TEST_KILL_ROUNDS", "6"))
+# Opt-in variations for longer runs: the spool's fsync mode, a segment size that rotates more often,
+# the inbox swept more often (seventy-third pass).
+FSYNC = os.environ.get("HOOKD_TEST_KILL_FSYNC")
+SEGMENT_BYTES = os.environ.get("HOOKD_TEST_KILL_SEGMENT_BYTES", str(64 << 10))
+INBOX_POLL_MS = os.environ.get("HOOKD_TEST_KILL_INBOX_POLL_MS")
 
 
 def _send_loop(daemon, session: str, sent: list[int], stop: threading.Event) -> None:
@@ -60,7 +65,10 @@ def _damage(spool, rng: random.Random, how: str) -> None:
 def test_kill_at_random_moments_loses_and_repeats_nothing(hookd_factory, redis_server, redis_db, seed):
     rng = random.Random(seed)
     nowhere = f"redis://127.0.0.1:{free_port()}/0"
-    daemon = hookd_factory(redis_url=nowhere, spool_segment_bytes=str(64 << 10))
+    extra = {"spool_fsync": FSYNC} if FSYNC else {}
+    if INBOX_POLL_MS:
+        extra["inbox_poll_ms"] = INBOX_POLL_MS
+    daemon = hookd_factory(redis_url=nowhere, spool_segment_bytes=SEGMENT_BYTES, **extra)
     spool = daemon.state_dir / "spool"
     sent: dict[str, list[int]] = {"a": [], "b": []}
     damages = os.environ.get("HOOKD_TEST_KILL_DAMAGES", "none,torn_tail,empty_newest,cursor_cut,count_wrong").split(",")

@@ -12,7 +12,9 @@ import structlog
 
 from hookd.daemon.parts import DaemonParts
 from hookd.ingest.inbox_ids import Progress
-from hookd.spool.inspect import spooled_handoffs
+from hookd.ingest.unjoined import off_loop
+from hookd.spool.inspect import find_handoffs, spooled_handoffs
+from hookd.trust import UnsafePathError
 
 log = structlog.get_logger("hookd")
 
@@ -62,10 +64,34 @@ class InboxAtStart(DaemonParts):
         reading = asyncio.ensure_future(self.inbox.handoff_ids(told))
         if await self._unless_stuck(reading, lambda: moved[0]):
             return reading.result()
-        # Its result is no longer waited for: whatever it ends with is left to it.
-        reading.add_done_callback(lambda done: done.cancelled() or done.exception())
+        # Its result is no longer waited for by the start, but looked for in the spool when it comes,
+        # before any sweep takes a file (Inbox.sweep): an inbox copy of an event spooled before the
+        # ids' span is otherwise taken as a second event. The segments that may hold them stay till then.
+        self.spool.hold_published(True)
+        self.inbox.late_ids = asyncio.ensure_future(self._late_handoff_ids(reading))
         self._said_not_answering("the start's read of the inbox's hand-off ids")
         return set()
+
+    async def _late_handoff_ids(self, reading: asyncio.Future[set[str]]) -> None:
+        """The inbox's hand-off ids the start gave up waiting for, once read: those the spool's segments
+        hold are remembered (pipeline.handoffs), so that the sweep drops their inbox copies as repeats."""
+        try:
+            try:
+                waiting = await reading
+                known = await off_loop(lambda: find_handoffs(self.spool.directory, waiting, self.spool.dir_fd))
+            except (OSError, UnsafePathError) as exc:
+                log.warning(
+                    "inbox_handoff_ids_unread",
+                    error=str(exc),
+                    hint="the inbox's or the spool's files could not be read; an inbox copy of an event the "
+                    "spool already has may reach Redis twice",
+                )
+                return
+            for handoff_id, event_id in known.items():
+                self.pipeline.handoffs.add(handoff_id, event_id)
+            log.info("inbox_handoff_ids_read_late", waiting=len(waiting), spooled=len(known))
+        finally:
+            self.spool.hold_published(False)
 
     async def _unless_stuck(self, work: asyncio.Future[Any], moved_at: Callable[[], float]) -> bool:
         """True once ``work`` is done; False once it has not moved (``moved_at``) for stall_after_s."""

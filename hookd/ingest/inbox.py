@@ -79,6 +79,9 @@ class Inbox:
         # A start's sweep that waited on a filesystem that did not answer (daemon/inbox_start.py): run's
         # first sweep is its end.
         self.unfinished: asyncio.Future[int] | None = None
+        # The hand-off ids of the waiting files, looked for in the spool after a start that gave up
+        # waiting for them (daemon/inbox_start.py): no file is taken before, lest it repeat a spooled event.
+        self.late_ids: asyncio.Future[None] | None = None
 
     @property
     def opening_since(self) -> float | None:
@@ -146,6 +149,8 @@ class Inbox:
 
     async def sweep(self, progress: Progress | None = None) -> int:
         """Take every waiting frame into the spool, oldest first; return how many were taken."""
+        if self.late_ids is not None:
+            await asyncio.wait({self.late_ids})  # not cancelled with this sweep: a later one waits for it too
         sources = await self._on_disk(self._open_sources)
         close = True
         try:

@@ -28,6 +28,9 @@ class Cursor:
         self.saved = position  # what the cursor file says
         self.retain_published_s = retain_published_s
         self.committed = 0
+        # Published segments kept whatever their age (not past the spool's bound): the start's late
+        # hand-off ids are still to be looked for in them (daemon/inbox_start.py).
+        self.held = False
         self.moved = asyncio.Event()
         self._file_lock = threading.Lock()
         # When the cursor file's write under way began (time.monotonic), None between writes: one on a
@@ -65,6 +68,8 @@ class Cursor:
 
     def delete_published(self, keep_recent: bool = True) -> None:
         """Delete the segments before the cursor file's position (kept a while if retaining)."""
+        if keep_recent and self.held:
+            return
         cutoff = time.time() - self.retain_published_s
         for seg in sorted(s for s in self.files.sizes if s < self.saved.segment):
             if keep_recent and self.retain_published_s > 0 and self.files.mtime(seg) > cutoff:

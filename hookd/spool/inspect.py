@@ -84,8 +84,8 @@ def find_handoffs(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, str]:
     """Which of ``wanted`` hand-off ids are in the spool's segments, published or not, with
-    their event ids. Read at start-up, before anything is appended; ``progress`` is told
-    before each segment."""
+    their event ids. Read at start-up, before anything is appended, or later for hand-off ids read
+    late (daemon/inbox_start.py); ``progress`` is told before each segment."""
     found: dict[str, str] = {}
     if not wanted or (dir_fd is None and not os.path.isdir(directory)):
         return found
@@ -94,7 +94,10 @@ def find_handoffs(
     for index, seg in enumerate(segments):
         if progress is not None:
             progress("looking for the inbox's hand-off ids in the spool", index, len(segments))
-        reader = SegmentReader(segment_path(directory, seg), dir_fd=dir_fd)
+        try:
+            reader = SegmentReader(segment_path(directory, seg), dir_fd=dir_fd)
+        except FileNotFoundError:  # let go since the listing (a late look, the spool past its bound)
+            continue
         try:
             for data, _ in reader.records(limit=2**62):
                 try:

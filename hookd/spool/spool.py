@@ -271,6 +271,10 @@ class Spool(SpoolCounts):
         """Delete the segments before the cursor file's position (kept a while if retaining)."""
         self._cursor.delete_published(keep_recent)
 
+    def hold_published(self, held: bool) -> None:
+        """While ``held``, keep published segments unless the spool is past its bound (Cursor.held)."""
+        self._cursor.held = held
+
     def delete_committed(self) -> None:
         """Delete every segment Redis has in full, now (a full disk: Cursor.delete_committed)."""
         self._cursor.delete_committed()
