@@ -12,7 +12,7 @@ import structlog
 
 from hookd.daemon.parts import DaemonParts
 from hookd.ingest.inbox_ids import Progress
-from hookd.ingest.unjoined import off_loop
+from hookd.unjoined import off_loop
 from hookd.spool.inspect import find_handoffs, spooled_handoffs
 from hookd.trust import UnsafePathError
 
