@@ -18,11 +18,7 @@ import stat
 import threading
 import time
 
-import structlog
-
 from hookd_client.hook_send import shared_by_another, uid_stands_for_many
-
-log = structlog.get_logger("hookd.trust")
 
 
 class UnsafePathError(Exception):
@@ -118,7 +114,9 @@ def private_group() -> bool:
     reading.join(ACCOUNTS_WAIT_S + 0.5)
     if told and told[0] is not None:
         return told[0]
-    log.warning(
+    import structlog  # here: `hookd status` imports this module and starts without structlog
+
+    structlog.get_logger("hookd.trust").warning(
         "account_database_not_read",
         gid=os.getgid(),
         waited_s=ACCOUNTS_WAIT_S,

@@ -31,9 +31,9 @@ def _get(port: int, *headers: str) -> tuple[int, bytes]:
 def metrics(hookd_factory, redis_db):
     port = free_port()
     daemon = hookd_factory(metrics_addr=f"127.0.0.1:{port}")
-    sent = daemon.send(b'{"hook_event_name": "RebindingCanary", "session_id": "s"}')
+    sent = daemon.send(b'{"hook_event_name": "PostCompact", "session_id": "s"}')
     assert sent.returncode == 0
-    wait_until(lambda: b"RebindingCanary" in _get(port, f"Host: 127.0.0.1:{port}")[1], what="the canary counted")
+    wait_until(lambda: b'hook="PostCompact"' in _get(port, f"Host: 127.0.0.1:{port}")[1], what="the canary counted")
     return port
 
 
@@ -45,13 +45,13 @@ def test_a_rebinding_page_s_host_gets_nothing_from_the_metrics_endpoint(metrics,
     headers = [] if host is None else [f"Host: {host.replace('PORT', str(metrics))}"]
     status, data = _get(metrics, *headers)
     assert status == 421, data[:200]
-    assert b"RebindingCanary" not in data and b"hookd_" not in data
+    assert b'hook="PostCompact"' not in data and b"hookd_" not in data
 
 
 def test_a_request_from_a_web_page_is_refused_whatever_its_host(metrics):
     status, data = _get(metrics, f"Host: 127.0.0.1:{metrics}", "Origin: http://evil.example")
     assert status == 403, data[:200]
-    assert b"RebindingCanary" not in data
+    assert b'hook="PostCompact"' not in data
 
 
 def test_two_host_headers_are_refused(metrics):
@@ -62,4 +62,4 @@ def test_two_host_headers_are_refused(metrics):
 @pytest.mark.parametrize("host", ["127.0.0.1:PORT", "localhost:PORT", "LOCALHOST", "[::1]:PORT", "127.0.0.1"])
 def test_a_scraper_naming_this_machine_is_served(metrics, host):
     status, data = _get(metrics, f"Host: {host.replace('PORT', str(metrics))}")
-    assert status == 200 and b"RebindingCanary" in data
+    assert status == 200 and b'hook="PostCompact"' in data

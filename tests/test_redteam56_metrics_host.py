@@ -14,14 +14,14 @@ import pytest
 from conftest import free_port, wait_until
 from test_redteam4_metrics import _get
 
-CANARY = b'{"hook_event_name": "RebindingCanary56", "session_id": "s"}'
+CANARY = b'{"hook_event_name": "PostModelSwitch", "session_id": "s"}'
 
 
 def _serving(hookd_factory, **settings):
     port = free_port()
     daemon = hookd_factory(metrics_addr=f"0.0.0.0:{port}", **settings)
     assert daemon.send(CANARY).returncode == 0
-    wait_until(lambda: b"RebindingCanary56" in _get(port, f"Host: 127.0.0.1:{port}")[1], what="the canary counted")
+    wait_until(lambda: b'hook="PostModelSwitch"' in _get(port, f"Host: 127.0.0.1:{port}")[1], what="the canary counted")
     return port, daemon
 
 
@@ -30,7 +30,7 @@ def test_a_rebinding_page_gets_nothing_from_a_metrics_endpoint_bound_beyond_loop
     port, _ = _serving(hookd_factory)
     status, data = _get(port, *([] if host is None else [f"Host: {host.replace('PORT', str(port))}"]))
     assert status == 421, data[:200]  # before: 200 and every count
-    assert b"RebindingCanary56" not in data and b"hookd_" not in data
+    assert b'hook="PostModelSwitch"' not in data and b"hookd_" not in data
     assert b"metrics_allow_hosts" in data
 
 
@@ -38,13 +38,13 @@ def test_a_rebinding_page_gets_nothing_from_a_metrics_endpoint_bound_beyond_loop
 def test_a_scraper_naming_an_address_or_loopback_is_served(hookd_factory, redis_db, host):
     port, _ = _serving(hookd_factory)
     status, data = _get(port, f"Host: {host.replace('PORT', str(port))}")
-    assert status == 200 and b"RebindingCanary56" in data
+    assert status == 200 and b'hook="PostModelSwitch"' in data
 
 
 def test_a_name_in_metrics_allow_hosts_is_served_and_no_other(hookd_factory, redis_db):
     port, daemon = _serving(hookd_factory, metrics_allow_hosts='["Scrape.Example."]')
     status, data = _get(port, f"Host: scrape.example:{port}")
-    assert status == 200 and b"RebindingCanary56" in data
+    assert status == 200 and b'hook="PostModelSwitch"' in data
     assert _get(port, f"Host: evil.example:{port}")[0] == 421
     # The user is told too, not only the page: a scraper that names the machine by a name breaks loudly.
     line = wait_until(

@@ -48,6 +48,14 @@ def run(coroutine_function):
     return asyncio.run(coroutine_function())
 
 
+async def answered(done, timeout_s: float = 10) -> None:
+    """Let the loop run until ``done()``: a reply that waits on the spool's write thread comes later."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not done():
+        assert asyncio.get_running_loop().time() < deadline, "no reply"
+        await asyncio.sleep(0.01)
+
+
 def test_replies_go_out_in_order_each_after_its_flush():
     async def go():
         sink = Sink()
@@ -252,11 +260,13 @@ def test_a_failed_spool_write_answers_the_right_refusal(tmp_path, monkeypatch, e
     async def go():
         spool, flusher, conn, transport = connection(tmp_path, "interval")
 
-        def failing_append(events) -> None:
+        async def failing_write(run, events, records) -> None:
             raise error
 
-        monkeypatch.setattr(spool, "append_many", failing_append)
+        # The write the spool's write thread makes (spool/write_thread.py): the replies come once it fails.
+        monkeypatch.setattr(spool._writer, "write_in", failing_write)
         conn.data_received(frames(1, 2))
+        await answered(lambda: transport.closed)
         lines = transport.data.splitlines()
         assert [line.split(b" ")[:2] for line in lines] == [[b"ERR", word.encode()]] * 2
         assert str(error) in lines[0].decode()
@@ -358,11 +368,12 @@ def test_http_answers_507_when_the_disk_is_full(tmp_path, monkeypatch):
     async def go():
         spool, flusher, listener, transport, conn = http_connection(tmp_path, "interval")
 
-        def full(events) -> None:
+        async def full(run, events, records) -> None:
             raise DiskFull("disk full: the filesystem has no space left")
 
-        monkeypatch.setattr(spool, "append_many", full)
+        monkeypatch.setattr(spool._writer, "write_in", full)
         conn.data_received(posts(1))
+        await answered(lambda: transport.closed)
         assert statuses(transport.data) == [507] and transport.closed
         assert b'"error":"disk_full"' in transport.data
         monkeypatch.undo()

@@ -308,3 +308,5 @@ class Spool(SpoolCounts):
             self.reserve.close()
         finally:
             os.close(self.dir_fd)
+            self.appends.thread.close()
+            self.flush_thread.close()

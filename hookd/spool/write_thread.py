@@ -29,7 +29,7 @@ from hookd.units import plural
 
 T = TypeVar("T")
 
-_Call = tuple[Callable[[], Any], asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
+_Call = tuple[Callable[[], Any], asyncio.AbstractEventLoop, "asyncio.Future[Any]"] | None  # None: end
 _Append = tuple[list[Event], list[bytes], "asyncio.Future[None]"]
 
 
@@ -62,13 +62,22 @@ class WriteThread:
         self._calls.put((call, loop, future))
         return future
 
+    def close(self) -> None:
+        """End the thread once the calls given before are made (at once if none is): a spool closed in
+        a process that goes on (tests, `hookd run` in-process) leaves no thread behind."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._calls.put(None)
+            if self.busy_since is None:  # not held in a call: it ends at once
+                thread.join(1.0)
+
     @property
     def thread_id(self) -> int | None:
         return None if self._thread is None else self._thread.ident
 
     def _serve(self) -> None:
-        while True:
-            call, loop, future = self._calls.get()
+        while (given := self._calls.get()) is not None:
+            call, loop, future = given
             self.busy_since = time.monotonic()
             try:
                 outcome: tuple[Any, BaseException | None] = (call(), None)
