@@ -45,6 +45,7 @@ class SlowLinkProxy:
         self.up, self.down = Bucket(rate, burst), Bucket(rate, burst)
         self.upstream_bytes = 0  # what hookd sent towards Redis
         self.stall_after: int | None = None  # bytes a connection carries towards Redis before it stalls
+        self.chunk = CHUNK  # the most read at once: a black hole's threshold above it is never met
         self.black_hole_over: int | None = None  # a read towards Redis longer than this stalls its connection
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
@@ -70,7 +71,7 @@ class SlowLinkProxy:
     ) -> None:
         carried = 0
         try:
-            while chunk := await reader.read(CHUNK):
+            while chunk := await reader.read(self.chunk):
                 carried += len(chunk)
                 if count and self.stall_after is not None and carried > self.stall_after:
                     await asyncio.Event().wait()  # stalled for good

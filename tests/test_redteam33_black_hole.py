@@ -39,7 +39,8 @@ def test_a_backlog_behind_a_link_that_drops_large_writes_crosses_in_batches_that
         for i in range(EVENTS):
             daemon.send_stop(f"hole-{i}")
         wait_until(lambda: "redis_down" in daemon.log_text(), timeout=30, what="Redis to be found unreachable")
-        proxy.stall_after, proxy.black_hole_over = None, LARGEST_WRITE
+        # Read in pieces larger than the threshold: the script (SCRIPT LOAD) has grown past the 16 KiB read.
+        proxy.stall_after, proxy.black_hole_over, proxy.chunk = None, LARGEST_WRITE, 4 * LARGEST_WRITE
         deadline = time.monotonic() + 150
         while redis_db.xlen("hookd:events") < EVENTS and time.monotonic() < deadline:
             time.sleep(0.5)
