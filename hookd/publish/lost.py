@@ -17,7 +17,6 @@ redis_wait_replicas for a failover.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import redis.exceptions
@@ -30,12 +29,6 @@ from hookd.publish.session_index import sessions_key
 from hookd.spool import Batch
 from hookd.spool.event import Event
 from hookd.state import DaemonState
-
-# Whether the ACL user may run XINFO STREAM on the stream (KEYS[1]); a Redis before 7 cannot tell: 1.
-_MAY_ASK = (
-    "if not redis.acl_check_cmd then return 1 end return redis.acl_check_cmd('XINFO', 'STREAM', KEYS[1]) and 1 or 0"
-)
-_MAY_ASK_SHA = hashlib.sha1(_MAY_ASK.encode()).hexdigest()
 
 log = structlog.get_logger("hookd.publish")
 
@@ -135,29 +128,23 @@ class LostEvents:
     async def _stream_asked(self, conn: Connection) -> None:
         """Whether the user may ask the stream what it is (XINFO STREAM, as the script does to tell a stream
         made again by a client that is not hookd): said once a run if not, as a rule from before it has not.
-        Asked of Redis's ACL from a script: XINFO STREAM's own reply holds the stream's first and last entries
-        whole, and one past the reply limit dropped the connection (Redis taken for down)."""
-        for _ in range(2):
-            await conn.send_command("EVALSHA", _MAY_ASK_SHA, 1, self.stream)
-            try:
-                allowed = await conn.read_response()
-                break
-            except redis.exceptions.NoScriptError:
-                await conn.send_command("SCRIPT", "LOAD", _MAY_ASK)
-                await conn.read_response()
-            except redis.exceptions.ResponseError:
-                return  # a moved slot, a script past busy-reply-threshold: the batch's own reply says what matters
-        else:
-            return
-        if allowed == 0:
+        Asked of the marks key, in the stream's slot and granted alike: Redis answers that it is no stream
+        (or no key) when the command is allowed, NOPERM when not. Of the stream itself the reply would hold
+        its first and last entries whole, and one past the reply limit dropped the connection."""
+        await conn.send_command("XINFO", "STREAM", self.marks)
+        try:
+            await conn.read_response()
+        except redis.exceptions.NoPermissionError as exc:
             self.unasked_said = True
             log.warning(
                 "redis_stream_unasked",
                 stream=self.stream,
-                error="the ACL user may not run XINFO STREAM on the stream",
+                error=str(exc),
                 hint="hookd cannot tell the stream deleted and made again by a client that is not hookd: give its "
                 "ACL user +xinfo|stream (docs/redis.md)",
             )
+        except redis.exceptions.ResponseError:
+            pass  # WRONGTYPE or no such key: allowed; a moved slot: the batch's own reply says what matters
 
     def _judged(self, senders: list[str], found: list[Any]) -> list[tuple[str, int | None, bool]]:
         """What the marks ``found`` (HMGET's answer in ``check``) say, before it is made sure of: each sender
