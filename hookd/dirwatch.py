@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 
 import structlog
 
-from hookd.paths import mount_of
+from hookd.paths import mount_of, not_answering
 from hookd.trust import UnsafePathError, check_ancestors, describe, why_untrusted
 from hookd.unjoined import off_loop
 
@@ -95,10 +95,7 @@ class DirectoryWatch:
         ]
 
     def _hung(self, path: str) -> str:
-        return (
-            f"its filesystem, mounted at {self.mounts[path]}, does not answer (a disk or a network mount "
-            "that hung?); check that mount"
-        )
+        return f"{not_answering(self.mounts[path])}; check that mount"
 
     async def run(self) -> None:
         """Look every CHECK_S and log each change once (``directory_untrusted``, and

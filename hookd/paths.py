@@ -297,3 +297,8 @@ def mount_of(path: str) -> str:
             break
         path = parent
     return path
+
+
+def not_answering(mount: str) -> str:
+    """How a stall on a filesystem that stopped answering names it (``mount``: mount_of's, looked up at start)."""
+    return f"its filesystem, mounted at {mount}, does not answer (a disk or a network mount that hung?)"

@@ -19,7 +19,7 @@ import time
 
 import structlog
 
-from hookd.paths import mount_of
+from hookd.paths import mount_of, not_answering
 
 log = structlog.get_logger("hookd.liveness")
 
@@ -41,8 +41,8 @@ def where_held(thread_id: int) -> tuple[str, str] | None:
 def reason(held_s: float, where: tuple[str, str] | None, spool_dir: str, mount: str) -> str:
     if where is not None and SPOOL_CODE in where[1]:
         return (
-            f"the event loop has waited {held_s:.1f}s in the spool's {where[0]} on {spool_dir}: its filesystem, "
-            f"mounted at {mount}, does not answer (a disk or a network mount that hung?); check that mount"
+            f"the event loop has waited {held_s:.1f}s in the spool's {where[0]} on {spool_dir}: "
+            f"{not_answering(mount)}; check that mount"
         )
     place = f" in {where[0]}" if where is not None else ""
     return f"the event loop has not run for {held_s:.1f}s{place}"

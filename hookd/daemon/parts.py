@@ -24,6 +24,7 @@ from hookd.ingest.budget import FrameBudget
 from hookd.ingest.http_listener import HttpListener
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection
+from hookd.paths import not_answering
 from hookd.ingest.socket_files import remove_socket_if_ours
 from hookd.pipeline import Pipeline
 from hookd.publish.publisher import Publisher
@@ -103,8 +104,7 @@ class DaemonParts:
         if cursor_since is not None and now - cursor_since > config.stall_after_s:
             reasons.append(
                 f"the spool's cursor file has waited {now - cursor_since:.1f}s to be written in {self.spool.directory}: "
-                f"its filesystem, mounted at {self.spool.appends.mount}, does not answer (a disk or a network mount "
-                "that hung?); check that mount"
+                f"{not_answering(self.spool.appends.mount)}; check that mount"
             )
         unswept_s = now - max(self.inbox.swept_at, ran_again_at or 0.0)
         if unswept_s > config.stall_after_s + config.inbox_poll_ms / 1000:

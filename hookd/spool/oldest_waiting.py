@@ -13,6 +13,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from hookd.paths import not_answering
 from hookd.unjoined import off_loop
 
 WAIT_S = 1.0
@@ -48,6 +49,5 @@ class OldestWaiting:
             return []
         return [
             f"status's read of the oldest waiting event in {self.directory} has waited {now - self.running[1]:.1f}s: "
-            f"its filesystem, mounted at {self.mount}, does not answer (a disk or a network mount that hung?); "
-            "check that mount"
+            f"{not_answering(self.mount)}; check that mount"
         ]

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from hookd.paths import mount_of
+from hookd.paths import mount_of, not_answering
 from hookd.spool.event import Event
 from hookd.spool.full import SpoolBound
 from hookd.spool.writer import SegmentWriter
@@ -114,8 +114,8 @@ class Appends:
         if since is None or now - since <= stall_after_s:
             return None
         return (
-            f"the spool's write has waited {now - since:.1f}s on {self._writer.files.directory}: its filesystem, "
-            f"mounted at {self.mount}, does not answer (a disk or a network mount that hung?); "
+            f"the spool's write has waited {now - since:.1f}s on {self._writer.files.directory}: "
+            f"{not_answering(self.mount)}; "
             f"{plural(self.unwritten, 'event')} not written, none acknowledged (hook-send keeps them in its "
             "inbox); check that mount"
         )
