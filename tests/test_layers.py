@@ -83,6 +83,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ({"port_holders"}, False),
     (
         {
+            "cancels",
             "config_errors",
             "core_files",
             "descriptors",

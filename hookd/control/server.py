@@ -78,7 +78,8 @@ class ControlServer:
             return
         try:
             try:
-                line = await asyncio.wait_for(reader.readline(), REQUEST_TIMEOUT_S)
+                async with asyncio.timeout(REQUEST_TIMEOUT_S):
+                    line = await reader.readline()
             except TimeoutError:
                 self._refused("unfinished")
                 return
@@ -101,7 +102,8 @@ class ControlServer:
             writer.transport.set_write_buffer_limits(high=0)
             writer.write(msgspec.json.encode(answer) + b"\n")
             try:
-                await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
+                async with asyncio.timeout(WRITE_TIMEOUT_S):
+                    await writer.drain()
             except TimeoutError:
                 self._unread(writer)
         except (TimeoutError, ConnectionError):

@@ -10,7 +10,6 @@ judgement of the bytes still in flight, the breaker) is the publisher's (publish
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -24,6 +23,7 @@ from hookd.publish.landed import Landed
 from hookd.publish.linger import Linger
 from hookd.publish.lost import LostEvents
 from hookd.publish.migration import SlotMove
+from hookd.cancels import cancel_and_wait
 from hookd.publish.master_watch import on_master
 from hookd.publish.pace import Pace
 from hookd.publish.script import sender
@@ -103,9 +103,7 @@ class InFlight:
             if not check.done():
                 # An event came while Redis had not answered the check (a long script, a slow link): it
                 # goes now, not after the check's timeout; the check's connection is dropped mid-reply.
-                check.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await check
+                await cancel_and_wait(check)
                 await conn.disconnect(nowait=True)
                 return True
         return waited

@@ -16,6 +16,7 @@ of the stream learns the id of the entry it could not take (first_entry_id) and 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -189,8 +190,25 @@ class BoundedReplies(_Replies):
             raise NotRedis(HANDSHAKE, exc) from exc
 
     async def send_packed_command(self, command: Any, *args: Any, **kwargs: Any) -> None:
+        timeout_s = self.socket_timeout  # type: ignore[has-type]  # mixed into a Connection
+        if not timeout_s:
+            await super().send_packed_command(command, *args, **kwargs)  # type: ignore[misc]
+        else:
+            # redis-py bounds the write with asyncio.wait_for, which on Python 3.11 returns when the write
+            # ends in the same turn as a cancel of its caller: the cancel is lost (CPython gh-86296) and the
+            # caller goes on (the stream kept writing to a master the sentinels had left). asyncio.timeout
+            # keeps a cancel. The connect comes first, bounded by its own timeout as in redis-py.
+            if not self.is_connected:  # type: ignore[attr-defined]
+                await self.connect_check_health(check_health=False)  # type: ignore[attr-defined]
+            self.socket_timeout = None
+            try:
+                async with asyncio.timeout(timeout_s):
+                    await super().send_packed_command(command, *args, **kwargs)  # type: ignore[misc]
+            except TimeoutError:
+                raise redis.exceptions.TimeoutError("Timeout writing to socket") from None
+            finally:
+                self.socket_timeout = timeout_s
         # noted once sent: a connection made on the way sends its handshake's commands first
-        await super().send_packed_command(command, *args, **kwargs)  # type: ignore[misc]
         self._asked_slots = _asks_slots(command)
 
     async def read_response(self, *args: Any, **kwargs: Any) -> Any:

@@ -237,6 +237,7 @@ class Flusher:
     @staticmethod
     async def _wait(event: asyncio.Event, timeout: float | None) -> None:
         try:
-            await asyncio.wait_for(event.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await event.wait()
         except TimeoutError:
             pass

@@ -127,7 +127,8 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                         yield _event(caught_up[-1].entry_id, join(caught_up))
                 while True:
                     try:
-                        item = await asyncio.wait_for(queue.get(), PING_S)
+                        async with asyncio.timeout(PING_S):
+                            item = await queue.get()
                     except asyncio.TimeoutError:
                         yield b": ping\n\n"
                         continue

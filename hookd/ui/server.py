@@ -16,6 +16,7 @@ from typing import TextIO
 import structlog
 
 from hookd import port_holders
+from hookd.cancels import cancel_and_wait
 from hookd.config import Config
 from hookd.descriptors import follow_limit, raise_limit, warn_if_few
 from hookd.hostport import is_loopback
@@ -192,9 +193,10 @@ async def _serve(
         await server.serve(sockets=[sock])
     finally:
         for task in (reading, following):
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+            try:
+                await cancel_and_wait(task)
+            except Exception:
+                log.exception("ui_task_failed", task=task.get_name())
         await live.aclose()
         await client.aclose()
     log.info("ui_stopped")
