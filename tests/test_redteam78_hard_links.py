@@ -84,3 +84,19 @@ def test_the_fallback_log_file_with_another_name_is_not_appended_to(tmp_path):
     with pytest.raises(OSError, match="2 names"):
         open_private_append(str(logs / "hookd.log"))
     assert victim.read_bytes() == VICTIM
+
+
+def test_a_token_file_left_half_made_by_a_run_with_the_same_pid_does_not_stop_the_next(tmp_path):
+    """The token's temporary file was named by the pid alone: one a killed run left (kill -9 between
+    its write and its unlink) stopped the next run with that pid (a container's pid 1) with a
+    FileExistsError traceback, not a message."""
+    from hookd.ingest.http_setup import load_or_create_token
+
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    path = state / "http.token"
+    left = state / f"http.token.tmp-{os.getpid()}"
+    left.write_text("x" * 43 + "\n")
+    token = load_or_create_token(str(path))
+    assert len(token) >= 32 and path.read_text().strip() == token
+    assert left.read_text() == "x" * 43 + "\n"
