@@ -10,7 +10,9 @@ only read or enter (0755) is tightened to 0700, through a descriptor.
 Every file hookd creates is created 0600 in the one ``os.open`` that makes it
 (``O_CREAT | O_EXCL | O_NOFOLLOW``), never widened or tightened later; a file
 it reads or appends to is opened ``O_NOFOLLOW``, so a symbolic link planted at
-any of these names is refused, never followed. See docs/security.md.
+any of these names is refused, never followed; one it writes in place must have
+no other name (a hard link), or the file at that name would change too. See
+docs/security.md.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 
 import pytest
 
@@ -73,6 +74,19 @@ def test_a_link_at_the_reserve_is_refused_by_name(hookd_factory):
     daemon, victim = _planted(hookd_factory, "spool/reserve", how="symlink")
     _refused(daemon, "spool/reserve", "is a symbolic link")
     assert victim.read_bytes() == VICTIM
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_fifo_or_a_device_at_the_reserve_is_refused_by_name(hookd_factory, kind):
+    """Before: served beside it with no reserve (spool_reserve_failed: Illegal seek, No such device)."""
+    daemon = hookd_factory(start=False)
+    (daemon.state_dir / "spool").mkdir(parents=True, mode=0o700)
+    path = daemon.state_dir / "spool/reserve"
+    if kind == "fifo":
+        os.mkfifo(path, 0o600)
+    else:
+        os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # as /dev/null
+    _refused(daemon, "spool/reserve", "is not a regular file")
 
 
 def test_the_fallback_log_file_with_another_name_is_not_appended_to(tmp_path):
