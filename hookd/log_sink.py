@@ -224,6 +224,9 @@ def open_private_append(path: str) -> int:
     if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
         os.close(fd)
         raise OSError(errno.EPERM, "not a regular file of ours")
+    if info.st_nlink > 1:  # appended to in place: the lines would land in the file at its other names too
+        os.close(fd)
+        raise OSError(errno.EPERM, f"it has {info.st_nlink} names (hard links); remove the others")
     if stat.S_IMODE(info.st_mode) & 0o077:
         os.fchmod(fd, 0o600)
     return fd

@@ -10,7 +10,9 @@ only read or enter (0755) is tightened to 0700, through a descriptor.
 Every file hookd creates is created 0600 in the one ``os.open`` that makes it
 (``O_CREAT | O_EXCL | O_NOFOLLOW``), never widened or tightened later; a file
 it reads or appends to is opened ``O_NOFOLLOW``, so a symbolic link planted at
-any of these names is refused, never followed. See docs/security.md.
+any of these names is refused, never followed; one it writes in place must have
+no other name (a hard link), or the file at that name would change too. See
+docs/security.md.
 """
 
 from __future__ import annotations
@@ -170,20 +172,23 @@ def _refuse_file(path: str, exc: OSError) -> UnsafePathError:
     return UnsafePathError(f"cannot open {path}: {exc.strerror}")
 
 
-def _check_file(fd: int, path: str) -> int:
+def _check_file(fd: int, path: str, writes: bool) -> int:
     info = os.fstat(fd)
-    problem = None
+    problem, fix = None, "remove it (hookd recreates it)"
     if not stat.S_ISREG(info.st_mode):
         problem = "is not a regular file"
     elif info.st_uid != os.getuid():
         problem = f"belongs to uid {info.st_uid}, not to you"
+    elif writes and info.st_nlink > 1:
+        # Written in place (the lock's pid, a segment's appends, the reserve's allocation), a file
+        # with another name would change that other file too: hookd's events or zeros in it.
+        problem = f"has {info.st_nlink} names (hard links): what hookd writes in it would change the file at the others"
+        fix = f"remove the other names (find / -xdev -samefile {path}), or this one if it holds nothing to keep"
     # A looser mode is not refused: the directory (0700) keeps others out, and files written
     # before hookd made every file 0600 (a cursor) are replaced by 0600 ones at the next write.
     if problem:
         os.close(fd)
-        raise UnsafePathError(
-            f"{path} {problem} ({describe(info)}); hookd's files are yours alone: remove it (hookd recreates it)"
-        )
+        raise UnsafePathError(f"{path} {problem} ({describe(info)}); hookd's files are yours alone: {fix}")
     return fd
 
 
@@ -208,7 +213,7 @@ def open_private(path: str, flags: int = os.O_RDONLY, create: bool = False, dir_
         raise
     except OSError as exc:
         raise _refuse_file(path, exc) from None
-    return _check_file(fd, path)
+    return _check_file(fd, path, writes=bool(flags & (os.O_WRONLY | os.O_RDWR)))
 
 
 def write_all(fd: int, data: bytes) -> None:

@@ -139,7 +139,9 @@ def load_or_create_token(path: str) -> str:
             f"cannot read the HTTP token file {path}: {exc.strerror}; remove it and hookd creates a token"
         ) from None
     token = secrets.token_urlsafe(32)
-    temporary = f"{path}.tmp-{os.getpid()}"
+    # A name no earlier run left (one killed before its unlink below, with this pid again: a
+    # container's pid 1): create_private refuses anything already there.
+    temporary = f"{path}.tmp-{os.getpid()}-{secrets.token_hex(8)}"
     fd = create_private(temporary)
     try:
         os.write(fd, token.encode() + b"\n")

@@ -22,6 +22,7 @@ import time
 import structlog
 
 from hookd.disk_full import DISK_FULL_ERRNOS
+from hookd.paths import open_private
 
 log = structlog.get_logger("hookd.spool")
 
@@ -47,7 +48,8 @@ class Reserve:
         if target <= 0:
             self._remove()
             return
-        self._fd = os.open(NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
+        # Not a link, a FIFO, a device or a file with another name: refused, naming the path.
+        self._fd = open_private(self.path, os.O_RDWR, create=True, dir_fd=dir_fd)
         self.size = os.fstat(self._fd).st_size
         if self.size > target:
             os.ftruncate(self._fd, target)
