@@ -39,7 +39,6 @@ from hookd.spool.recent import RecentEvents
 from hookd.spool.recovery import recover
 from hookd.spool.reserve import Reserve
 from hookd.spool.segments import Position
-from hookd.spool.inspect import oldest_waiting_received_ns
 from hookd.spool.unsure_file import unsure_left
 from hookd.spool.write_thread import Appends, WriteThread
 from hookd.spool.writer import SegmentWriter
@@ -280,14 +279,6 @@ class Spool(SpoolCounts):
         self._cursor.delete_committed()
 
     # -- state ----------------------------------------------------------------
-
-    def oldest_waiting_ns(self) -> int | None:
-        """When the oldest event not yet in Redis was received (reads one record)."""
-        # From the position in memory: the cursor file lags it by up to keep_cursor's interval.
-        try:
-            return oldest_waiting_received_ns(self.directory, self._cursor.position, self.dir_fd)
-        except OSError:
-            return None  # a segment that cannot be read: read_error says it, status still answers
 
     @property
     def cursor_writing_since(self) -> float | None:
