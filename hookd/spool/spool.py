@@ -23,6 +23,7 @@ segments' sizes and counts), counts.py (what the spool counts and shows).
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 
 from hookd.paths import open_private_dir
@@ -152,7 +153,7 @@ class Spool(SpoolCounts):
         """Record the committed position and delete the segments before it; recent ones too while
         the spool is past its bound, as the bound itself does (from a worker thread)."""
         self.write_cursor_file(self._cursor.position)
-        self.delete_published(keep_recent=self._files.disk_bytes <= self._bound.max_bytes)
+        self._cursor.delete_published(keep_recent=self._files.disk_bytes <= self._bound.max_bytes)
 
     def sync(self) -> None:
         """Flush everything written so far to the disk (called from a worker thread)."""
@@ -260,15 +261,17 @@ class Spool(SpoolCounts):
     def save_cursor(self) -> None:
         """Write the committed position to the disk now, then delete the segments it has passed."""
         self.write_cursor_file(self._cursor.position)
-        self.delete_published()
+        self._cursor.delete_published()
 
     def write_cursor_file(self, position: Position) -> None:
         """Record ``position`` in the cursor file unless a later one is there; safe from a thread."""
         self._cursor.write_file(position)
 
-    def delete_published(self, keep_recent: bool = True) -> None:
-        """Delete the segments before the cursor file's position (kept a while if retaining)."""
-        self._cursor.delete_published(keep_recent)
+    async def delete_published(self) -> None:
+        """Delete the segments before the cursor file's position (kept a while if retaining): their stats
+        and deletions by the write thread, in turn with the appends and the room they make."""
+        among = list(self._files.sizes)
+        self._files.forget_each(await self.appends.thread.run(functools.partial(self._cursor.unlink_published, among)))
 
     def hold_published(self, held: bool) -> None:
         """While ``held``, keep published segments unless the spool is past its bound (Cursor.held)."""
