@@ -28,8 +28,8 @@ class Cursor:
         self.saved = position  # what the cursor file says
         self.retain_published_s = retain_published_s
         self.committed = 0
-        # Published segments kept whatever their age (not past the spool's bound): the start's late
-        # hand-off ids are still to be looked for in them (daemon/inbox_start.py).
+        # Published segments kept whatever their age, past the spool's bound too (full.py refuses appends
+        # then): the start's late hand-off ids are still to be looked for in them (daemon/inbox_start.py).
         self.held = False
         self.moved = asyncio.Event()
         self._file_lock = threading.Lock()

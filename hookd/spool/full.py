@@ -78,8 +78,11 @@ class SpoolBound:
     def _make_room(self, needed: int) -> Iterator[Callable[[], None]]:
         """Free ``needed`` bytes under the bound: published segments first, then per policy."""
         yield functools.partial(self.cursor.write_file, self.cursor.position)
-        # Chosen here, deleted by the call: what the cursor file has passed, however recent.
-        yield from self._deletions(self.cursor.published(keep_recent=False))
+        # Chosen here, deleted by the call: what the cursor file has passed, however recent; none while
+        # held: the start's late hand-off ids are still to be looked for in them (daemon/inbox_start.py),
+        # and an inbox copy of an event they hold would be published a second time.
+        if not self.cursor.held:
+            yield from self._deletions(self.cursor.published(keep_recent=False))
         if self.policy is FullPolicy.DROP_OLDEST:
             while self.files.disk_bytes + needed > self.max_bytes:
                 dropping = self._drop_oldest_segment()
@@ -92,7 +95,8 @@ class SpoolBound:
         message = (
             f"the spool is full ({format_bytes(disk_bytes)} of spool_max_bytes {format_bytes(self.max_bytes)} "
             f"used, {format_bytes(max(0, self.max_bytes - disk_bytes))} left, too little for the "
-            f"{format_bytes(needed)} to write; {plural(self.pending_events(), 'event')} waiting for Redis)"
+            f"{format_bytes(needed)} to write; {plural(self.pending_events(), 'event')} waiting for Redis"
+            f"{'; published segments kept until the inbox hand-off ids the start waits for are read' if self.cursor.held else ''})"
         )
         if self.full_since is None:
             self.full_since = time.time()

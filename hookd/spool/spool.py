@@ -274,7 +274,7 @@ class Spool(SpoolCounts):
         self._files.forget_each(await self.appends.thread.run(functools.partial(self._cursor.unlink_published, among)))
 
     def hold_published(self, held: bool) -> None:
-        """While ``held``, keep published segments unless the spool is past its bound (Cursor.held)."""
+        """While ``held``, keep published segments, past the spool's bound too (Cursor.held)."""
         self._cursor.held = held
 
     def delete_committed(self) -> None:
