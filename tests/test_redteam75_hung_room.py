@@ -128,9 +128,7 @@ def test_the_cursor_keepers_hung_deletion_of_published_segments_leaves_the_loop_
 def test_making_room_keeps_the_segments_the_late_hand_off_ids_are_looked_for_in(hung_daemon):  # noqa: F811
     """The seventy-third pass's case, the spool then filled past spool_max_bytes while the ids wait: making
     room deleted the published segments they were to be found in, and the inbox copy was published twice."""
-    daemon, fs, redis = hung_daemon(
-        stall_after_s="2", inbox_poll_ms="200", **{**SPOOL, "spool_reserve_bytes": "0"}
-    )
+    daemon, fs, redis = hung_daemon(stall_after_s="2", inbox_poll_ms="200", **{**SPOOL, "spool_reserve_bytes": "0"})
     leave_copy(daemon, 1)
     daemon.start()  # Redis away: event 1 is spooled from the inbox and waits there
     wait_until(lambda: not list((daemon.state_dir / "inbox").glob("*.hookd")), timeout=20, what="event 1 spooled")
