@@ -145,3 +145,30 @@ def test_making_room_keeps_the_segments_the_late_hand_off_ids_are_looked_for_in(
     assert len(arrived(redis)) == 17, (arrived(redis), outcomes)
     (full,) = lines(daemon, "spool_full")  # refused while the ids waited: hook-send kept those events
     assert "kept" in outcomes, outcomes
+
+
+def test_a_hung_look_for_the_late_hand_off_ids_in_the_spool_is_said(hung_daemon):  # noqa: F811
+    """Every sweep waits for the late ids (Inbox.sweep); the look for them in the spool's segments hung:
+    status said only that the inbox was not swept (listing it on the loop), not why."""
+    daemon, fs, redis = hung_daemon(stall_after_s="2", inbox_poll_ms="200")
+    leave_copy(daemon, 1)
+    redis.start()
+    daemon.start()  # event 1 is spooled from the inbox and published: nothing is left to read ahead
+    wait_until(lambda: arrived(redis) == [1], timeout=20, what="event 1 in Redis")
+    assert daemon.stop() == 0
+    leave_copy(daemon, 1)  # the copy whose file survived
+    fs.set_rules(hang(4, count=1))  # the start's read of the ids: given up after stall_after_s
+    daemon.start(timeout=20)
+    fs.set_rules([{"op": "read", "path": "/spool/*.seg", "delay_s": 600, "count": 1}])
+    wait_until(lambda: any(f["path"].startswith("/spool/") for f in fs.faults()), timeout=20, what="the spool's read")
+
+    def said() -> list[str]:
+        code, doc = status(daemon)
+        assert code != 3, doc
+        return [reason for reason in doc.get("reasons", []) if "start's read of their hand-off ids" in reason]
+
+    wait_until(said, timeout=20, what="the late ids' wait a stall in status")
+    text = said()[0]
+    assert f"in the spool's segments, {daemon.state_dir / 'spool'}: its filesystem, mounted at" in text, text
+    assert daemon.inbox(), "the copy was taken without its id"
+    assert arrived(redis) == [1]
