@@ -67,6 +67,7 @@ def test_a_hung_deletion_making_room_leaves_status_answering_stalled_naming_the_
     found = [reason for reason in said["reasons"] if "has waited" in reason and str(spool) in reason]
     assert found, said["reasons"]
     assert f"its filesystem, mounted at {daemon.state_dir}, does not answer" in found[0], found
+    assert "1 event not written, none acknowledged" in found[0], found
     assert 7 not in arrived(redis)
 
 
