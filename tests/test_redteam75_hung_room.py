@@ -20,7 +20,7 @@ from faultfs import FaultFS
 from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, numbered, outcome, status  # noqa: F401
 from test_redteam64_hung_spool import hung_daemon, stalled_lines  # noqa: F401
 from test_redteam66_hung_inbox import hang
-from test_redteam73_late_ids import age_spool, leave_copy
+from test_redteam73_late_ids import leave_copy, restart_with_an_old_copy
 from test_spool import event
 
 from hookd.spool import Spool
@@ -130,15 +130,7 @@ def test_making_room_keeps_the_segments_the_late_hand_off_ids_are_looked_for_in(
     """The seventy-third pass's case, the spool then filled past spool_max_bytes while the ids wait: making
     room deleted the published segments they were to be found in, and the inbox copy was published twice."""
     daemon, fs, redis = hung_daemon(stall_after_s="2", inbox_poll_ms="200", **{**SPOOL, "spool_reserve_bytes": "0"})
-    leave_copy(daemon, 1)
-    daemon.start()  # Redis away: event 1 is spooled from the inbox and waits there
-    wait_until(lambda: not list((daemon.state_dir / "inbox").glob("*.hookd")), timeout=20, what="event 1 spooled")
-    assert daemon.stop() == 0
-    assert age_spool(daemon.state_dir / "spool") == 1
-    leave_copy(daemon, 1)  # the copy whose file survived
-    fs.set_rules(hang(15, count=2))
-    redis.start()
-    daemon.start(timeout=20)
+    restart_with_an_old_copy(daemon, fs, redis, hang(15, count=2))
     outcomes = [send(daemon, n, "3000") for n in range(2, 18)]  # past the bound: room is made
     wait_until(lambda: len(arrived(redis)) >= 17 and not daemon.inbox(), timeout=90, what="every event in Redis")
     time.sleep(1.5)  # sweeps more: a second copy would be published by now
