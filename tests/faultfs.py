@@ -12,7 +12,7 @@ the child reads again whenever it changes. A rule:
      "short": N        (write only: a write of more than N bytes writes N and says so),
      "drop": true      (fsync only: what was written since the file's last good fsync reads back as
                         zeros, as Linux may drop the dirty pages of a failed writeback),
-     "delay_s": S      (read, write, fsync: the call is answered, S seconds late, in place of failing:
+     "delay_s": S      (read, write, fsync, unlink: the call is answered, S seconds late, in place of failing:
                         a slow disk or a remote filesystem that hung; readdir and getattr: only this,
                         a listing or a stat (the lookup of a name, once the kernel's cache of a second
                         has passed) answered S seconds late)}
@@ -202,8 +202,13 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
                 hit = rules.match("unlink", path)
                 if hit:
                     rules.spend(hit[1])
-                    note("unlink", path, errno=hit[1].get("errno", "EIO"))
-                    raise fail(hit[1])
+                    if "delay_s" in hit[1]:
+                        note("unlink", path, delay_s=hit[1]["delay_s"])
+                    else:
+                        note("unlink", path, errno=hit[1].get("errno", "EIO"))
+                        raise fail(hit[1])
+            if hit:
+                time.sleep(hit[1]["delay_s"])
             os.unlink(self._real(path))
             synced.pop(path, None)
 

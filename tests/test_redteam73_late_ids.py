@@ -57,18 +57,24 @@ def age_spool(spool) -> int:
     return found
 
 
-def test_an_inbox_copy_of_an_event_spooled_before_the_span_is_dropped_once_its_id_is_read_late(hung_daemon):  # noqa: F811
-    # Segments small enough that the event's fills one: it is behind the cursor once published.
-    daemon, fs, redis = hung_daemon(stall_after_s="2", inbox_poll_ms="200", spool_segment_bytes=str(64 << 10))
+def restart_with_an_old_copy(daemon, fs, redis, rules: list[dict]) -> None:
+    """Event 1 spooled from the inbox (Redis away) OLD_S ago, its inbox copy left again; the daemon then
+    started with ``rules`` set and Redis up."""
     leave_copy(daemon, 1)
     daemon.start()  # Redis away: event 1 is spooled from the inbox and waits there
     wait_until(lambda: not list((daemon.state_dir / "inbox").glob("*.hookd")), timeout=20, what="event 1 spooled")
     assert daemon.stop() == 0
     assert age_spool(daemon.state_dir / "spool") == 1
     leave_copy(daemon, 1)  # the copy whose file survived
-    fs.set_rules(hang(8, count=2))
+    fs.set_rules(rules)
     redis.start()
     daemon.start(timeout=20)
+
+
+def test_an_inbox_copy_of_an_event_spooled_before_the_span_is_dropped_once_its_id_is_read_late(hung_daemon):  # noqa: F811
+    # Segments small enough that the event's fills one: it is behind the cursor once published.
+    daemon, fs, redis = hung_daemon(stall_after_s="2", inbox_poll_ms="200", spool_segment_bytes=str(64 << 10))
+    restart_with_an_old_copy(daemon, fs, redis, hang(8, count=2))
     # Published after event 1, it moves the cursor past event 1's segment, which is then let go
     # (older than retain_published_s) unless kept for the ids still to come.
     assert send(daemon, 2) == "delivered"

@@ -55,7 +55,7 @@ class InboxAtStart(DaemonParts):
     async def _waiting_handoff_ids(self, progress: Progress) -> set[str]:
         """The inbox's hand-off ids, read off the loop; none if its filesystem stops answering (no file
         read for stall_after_s): the start goes on, and each file is taken once that filesystem answers."""
-        moved = [time.monotonic()]
+        moved = [began := time.monotonic()]
 
         def told(what: str, done: int, total: int) -> None:  # in the reading thread, every few files
             moved[0] = time.monotonic()
@@ -68,6 +68,7 @@ class InboxAtStart(DaemonParts):
         # before any sweep takes a file (Inbox.sweep): an inbox copy of an event spooled before the
         # ids' span is otherwise taken as a second event. The segments that may hold them stay till then.
         self.spool.hold_published(True)
+        self.late_ids_wait = ("inbox", began)
         self.inbox.late_ids = asyncio.ensure_future(self._late_handoff_ids(reading))
         self._said_not_answering("the start's read of the inbox's hand-off ids")
         return set()
@@ -78,6 +79,7 @@ class InboxAtStart(DaemonParts):
         try:
             try:
                 waiting = await reading
+                self.late_ids_wait = ("spool", time.monotonic())
                 known = await off_loop(lambda: find_handoffs(self.spool.directory, waiting, self.spool.dir_fd))
             except (OSError, UnsafePathError) as exc:
                 log.warning(
@@ -91,6 +93,7 @@ class InboxAtStart(DaemonParts):
                 self.pipeline.handoffs.add(handoff_id, event_id)
             log.info("inbox_handoff_ids_read_late", waiting=len(waiting), spooled=len(known))
         finally:
+            self.late_ids_wait = None
             self.spool.hold_published(False)
 
     async def _unless_stuck(self, work: asyncio.Future[Any], moved_at: Callable[[], float]) -> bool:

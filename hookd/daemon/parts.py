@@ -78,6 +78,8 @@ class DaemonParts:
     oldest_waiting: OldestWaiting  # status's read of the oldest waiting event, off the loop
     directory_watch: asyncio.Task[None]  # logs a directory of hookd's opened to others (dirwatch.py)
     drain_progress: asyncio.Task[None] | None
+    # While the start's late hand-off ids are read (inbox_start.py): where ("inbox", "spool"), and since.
+    late_ids_wait: tuple[str, float] | None = None
     notifier_task: asyncio.Task[None] | None
     resources: contextlib.AsyncExitStack  # what start-up opened, closed last by the stop
 
@@ -106,6 +108,18 @@ class DaemonParts:
                 f"the spool's cursor file has waited {now - cursor_since:.1f}s to be written in {self.spool.directory}: "
                 f"{not_answering(self.spool.appends.mount)}; check that mount"
             )
+        if (late := self.late_ids_wait) is not None and now - late[1] > config.stall_after_s:
+            # Every sweep waits for them (Inbox.sweep): said here, and the inbox not listed on the loop.
+            where = (
+                f"in {self.inbox.where()} (a mount that hung?)"
+                if late[0] == "inbox"
+                else f"in the spool's segments, {self.spool.directory}: {not_answering(self.spool.appends.mount)}"
+            )
+            reasons.append(
+                f"the inbox's files are not taken: they wait {now - late[1]:.1f}s for the start's read of their "
+                f"hand-off ids {where}; check that mount"
+            )
+            return reasons
         unswept_s = now - max(self.inbox.swept_at, ran_again_at or 0.0)
         if unswept_s > config.stall_after_s + config.inbox_poll_ms / 1000:
             opening = self.inbox.opening_since

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import sys
 import time
@@ -27,7 +28,7 @@ from hookd.daemon.sockets import DaemonSockets
 from hookd.daemon.loop_watch import watch_loop
 from hookd.daemon.stalls import say_stalls
 from hookd.dirwatch import DirectoryWatch
-from hookd.spool.oldest_waiting import OldestWaiting
+from hookd.spool.oldest_waiting import OldestWaiting, read_oldest
 from hookd.envelope import EnvelopeBuilder
 from hookd.ingest.http_listener import HttpListener
 from hookd.ingest.http_setup import HttpSettings
@@ -203,7 +204,7 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
             self.http.budget = self.budget
             await self.http.start(self.pipeline)
         oldest = self.oldest_waiting = OldestWaiting(
-            self.spool.oldest_waiting_ns, self.spool.directory, self.spool.appends.mount
+            functools.partial(read_oldest, self.spool), self.spool.directory, self.spool.appends.mount
         )
         directories = self.directories = DirectoryWatch(
             {config.state_dir: self.state_fd, config.spool_dir: self.spool.dir_fd}, [config.inbox_dir]

@@ -28,8 +28,8 @@ class Cursor:
         self.saved = position  # what the cursor file says
         self.retain_published_s = retain_published_s
         self.committed = 0
-        # Published segments kept whatever their age (not past the spool's bound): the start's late
-        # hand-off ids are still to be looked for in them (daemon/inbox_start.py).
+        # Published segments kept whatever their age, past the spool's bound too (full.py refuses appends
+        # then): the start's late hand-off ids are still to be looked for in them (daemon/inbox_start.py).
         self.held = False
         self.moved = asyncio.Event()
         self._file_lock = threading.Lock()
@@ -68,13 +68,29 @@ class Cursor:
 
     def delete_published(self, keep_recent: bool = True) -> None:
         """Delete the segments before the cursor file's position (kept a while if retaining)."""
+        gone = self.published(keep_recent)
+        self.files.unlink_each(gone)
+        self.files.forget_each(gone)
+
+    def unlink_published(self, among: list[int]) -> list[int]:
+        """Delete the files of ``among``'s published segments (kept a while if retaining), and say which;
+        from a thread: their sizes are forgotten by the caller, on the loop (files.forget_each)."""
+        gone = self.published(True, among)
+        self.files.unlink_each(gone)
+        return gone
+
+    def published(self, keep_recent: bool = True, among: list[int] | None = None) -> list[int]:
+        """The segments (of ``among``, else all) before the cursor file's position that may be deleted;
+        with ``keep_recent``, not those younger than retain_published_s (a stat of each), nor any held."""
         if keep_recent and self.held:
-            return
+            return []
         cutoff = time.time() - self.retain_published_s
-        for seg in sorted(s for s in self.files.sizes if s < self.saved.segment):
+        gone = []
+        for seg in sorted(s for s in (self.files.sizes if among is None else among) if s < self.saved.segment):
             if keep_recent and self.retain_published_s > 0 and self.files.mtime(seg) > cutoff:
                 break
-            self.files.remove(seg)
+            gone.append(seg)
+        return gone
 
     def delete_committed(self) -> None:
         """Delete every segment Redis has in full (before the committed position), however recent,

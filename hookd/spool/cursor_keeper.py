@@ -68,7 +68,7 @@ async def keep_cursor(spool: Spool, interval_s: float = CURSOR_SAVE_INTERVAL_S) 
         spool.cursor_moved.clear()
         try:
             await off_loop(functools.partial(spool.write_cursor_file, spool.cursor), "hookd-spool-cursor")
-            spool.delete_published()
+            await spool.delete_published()
         except OSError as exc:
             full = exc.errno in DISK_FULL_ERRNOS
             if full:

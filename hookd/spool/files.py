@@ -62,16 +62,27 @@ class SegmentFiles:
         return os.stat(os.path.basename(self.path(segment)), dir_fd=self.dir_fd, follow_symlinks=False).st_mtime
 
     def remove(self, seg: int) -> None:
-        os.unlink(os.path.basename(self.path(seg)), dir_fd=self.dir_fd)
-        try:
-            os.unlink(os.path.basename(self.count_path(seg)), dir_fd=self.dir_fd)
-        except FileNotFoundError:
-            pass
-        del self.sizes[seg]
-        self.counts.pop(seg, None)
-        self.read_counts.pop(seg, None)
-        if self.around is not None and self.around.segment == seg:
-            self.around = None
+        self.unlink_each([seg])
+        self.forget_each([seg])
+
+    def unlink_each(self, segments: list[int]) -> None:
+        """Delete the segments' files (and count files): safe from a thread, as sizes are not touched.
+        One already gone is fine: the cursor keeper and the spool's bound may both choose it."""
+        for seg in segments:
+            for path in (self.path(seg), self.count_path(seg)):
+                try:
+                    os.unlink(os.path.basename(path), dir_fd=self.dir_fd)
+                except FileNotFoundError:
+                    pass
+
+    def forget_each(self, segments: list[int]) -> None:
+        """Forget deleted segments (on the thread that reads sizes: the event loop, once running)."""
+        for seg in segments:
+            self.sizes.pop(seg, None)
+            self.counts.pop(seg, None)
+            self.read_counts.pop(seg, None)
+            if self.around is not None and self.around.segment == seg:
+                self.around = None
 
     def after(self, seg: int) -> int:
         """The segment that follows ``seg``."""

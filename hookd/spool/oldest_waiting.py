@@ -1,6 +1,6 @@
 """When the oldest event not yet in Redis was received, for status, read off the event loop.
 
-Status reads it from the oldest waiting event's segment (Spool.oldest_waiting_ns). Made on the loop,
+Status reads it from the oldest waiting event's segment (``read_oldest``). Made on the loop,
 a read on a spool disk that stopped answering froze the daemon: no status, no event served, SIGTERM
 not served. It is read in a thread hookd's exit does not wait for (unjoined.py), one read at a time
 (the asks while one hangs share it), waited for at most WAIT_S; one not answered by then reports
@@ -13,10 +13,25 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from typing import TYPE_CHECKING
+
 from hookd.paths import not_answering
+from hookd.spool.inspect import oldest_waiting_received_ns
 from hookd.unjoined import off_loop
 
+if TYPE_CHECKING:
+    from hookd.spool.spool import Spool
+
 WAIT_S = 1.0
+
+
+def read_oldest(spool: Spool) -> int | None:
+    """When the oldest event not yet in Redis was received (reads one record)."""
+    # From the position in memory: the cursor file lags it by up to keep_cursor's interval.
+    try:
+        return oldest_waiting_received_ns(spool.directory, spool.cursor, spool.dir_fd)
+    except OSError:
+        return None  # a segment that cannot be read: read_error says it, status still answers
 
 
 class OldestWaiting:

@@ -23,6 +23,7 @@ segments' sizes and counts), counts.py (what the spool counts and shows).
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 
 from hookd.paths import open_private_dir
@@ -39,7 +40,6 @@ from hookd.spool.recent import RecentEvents
 from hookd.spool.recovery import recover
 from hookd.spool.reserve import Reserve
 from hookd.spool.segments import Position
-from hookd.spool.inspect import oldest_waiting_received_ns
 from hookd.spool.unsure_file import unsure_left
 from hookd.spool.write_thread import Appends, WriteThread
 from hookd.spool.writer import SegmentWriter
@@ -153,7 +153,7 @@ class Spool(SpoolCounts):
         """Record the committed position and delete the segments before it; recent ones too while
         the spool is past its bound, as the bound itself does (from a worker thread)."""
         self.write_cursor_file(self._cursor.position)
-        self.delete_published(keep_recent=self._files.disk_bytes <= self._bound.max_bytes)
+        self._cursor.delete_published(keep_recent=self._files.disk_bytes <= self._bound.max_bytes)
 
     def sync(self) -> None:
         """Flush everything written so far to the disk (called from a worker thread)."""
@@ -261,18 +261,20 @@ class Spool(SpoolCounts):
     def save_cursor(self) -> None:
         """Write the committed position to the disk now, then delete the segments it has passed."""
         self.write_cursor_file(self._cursor.position)
-        self.delete_published()
+        self._cursor.delete_published()
 
     def write_cursor_file(self, position: Position) -> None:
         """Record ``position`` in the cursor file unless a later one is there; safe from a thread."""
         self._cursor.write_file(position)
 
-    def delete_published(self, keep_recent: bool = True) -> None:
-        """Delete the segments before the cursor file's position (kept a while if retaining)."""
-        self._cursor.delete_published(keep_recent)
+    async def delete_published(self) -> None:
+        """Delete the segments before the cursor file's position (kept a while if retaining): their stats
+        and deletions by the write thread, in turn with the appends and the room they make."""
+        among = list(self._files.sizes)
+        self._files.forget_each(await self.appends.thread.run(functools.partial(self._cursor.unlink_published, among)))
 
     def hold_published(self, held: bool) -> None:
-        """While ``held``, keep published segments unless the spool is past its bound (Cursor.held)."""
+        """While ``held``, keep published segments, past the spool's bound too (Cursor.held)."""
         self._cursor.held = held
 
     def delete_committed(self) -> None:
@@ -280,14 +282,6 @@ class Spool(SpoolCounts):
         self._cursor.delete_committed()
 
     # -- state ----------------------------------------------------------------
-
-    def oldest_waiting_ns(self) -> int | None:
-        """When the oldest event not yet in Redis was received (reads one record)."""
-        # From the position in memory: the cursor file lags it by up to keep_cursor's interval.
-        try:
-            return oldest_waiting_received_ns(self.directory, self._cursor.position, self.dir_fd)
-        except OSError:
-            return None  # a segment that cannot be read: read_error says it, status still answers
 
     @property
     def cursor_writing_since(self) -> float | None:

@@ -105,19 +105,23 @@ class Appends:
 
     @property
     def busy(self) -> bool:
-        """Whether a write is handed over and not done (its thread may be held in it)."""
-        return self._task is not None
+        """Whether a write, or a deletion of published segments, is handed over and not done (its thread
+        may be held in it)."""
+        return self._task is not None or self.thread.busy_since is not None
 
     def stalled(self, stall_after_s: float, now: float) -> str | None:
         """Why hookd is stalled when a write has waited longer than ``stall_after_s``, else None."""
         since = self.thread.busy_since
         if since is None or now - since <= stall_after_s:
             return None
+        held = (
+            f"{plural(self.unwritten, 'event')} not written, none acknowledged (hook-send keeps them in its inbox)"
+            if self.unwritten
+            else "no event waits on it yet (it was deleting segments Redis has)"
+        )
         return (
             f"the spool's write has waited {now - since:.1f}s on {self._writer.files.directory}: "
-            f"{not_answering(self.mount)}; "
-            f"{plural(self.unwritten, 'event')} not written, none acknowledged (hook-send keeps them in its "
-            "inbox); check that mount"
+            f"{not_answering(self.mount)}; {held}; check that mount"
         )
 
     def add(self, events: list[Event]) -> asyncio.Future[None]:
@@ -130,16 +134,17 @@ class Appends:
             self._task = asyncio.get_running_loop().create_task(self._write_waiting())
         return future
 
-    def _fitting(self, waiting: list[_Append]) -> list[_Append]:
+    async def _fitting(self, waiting: list[_Append]) -> list[_Append]:
         """The appends of ``waiting`` the spool's bound makes room for, each judged in turn as if it
-        were written alone after those before it; the others are refused (settled with their SpoolFull)."""
+        were written alone after those before it; the others are refused (settled with their SpoolFull).
+        Making room (the cursor file written, segments deleted) is done by the write thread, in turn."""
         fitting: list[_Append] = []
         room = 0
         for append in waiting:
             events, records, future = append
             size = sum(map(len, records))
             try:
-                self._bound.make_room_for(room + size)
+                await self._bound.make_room_by(room + size, self.thread.run)
             except Exception as exc:  # SpoolFull, DiskFullError (the cursor written to make room)
                 self.unwritten -= len(events)
                 _settle(future, None, exc)
@@ -152,8 +157,9 @@ class Appends:
         failed = False
         try:
             while self._waiting:
-                taken = self._fitting(self._waiting)
-                self._waiting = []
+                # Taken first: what is handed over while room is made waits for the next turn.
+                waiting, self._waiting = self._waiting, []
+                taken = await self._fitting(waiting)
                 events = [event for batch, _, _ in taken for event in batch]
                 records = [record for _, batch, _ in taken for record in batch]
                 error: BaseException | None = None
