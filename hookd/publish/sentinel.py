@@ -228,6 +228,7 @@ class _Sentinels(_AsksEach, Sentinel):
         super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
         # The same clients redis-py made (they have not connected yet), keeping their errors.
         self.sentinels = [_AskedSentinel(host=h, port=p, **kwargs) for h, p in addresses]
+        self._failing_over = []
         # One ask at a time: each starts by clearing the errors the last one kept, and the master watch
         # (master_watch.py) asks beside a connection that connects.
         self._one_ask = asyncio.Lock()
@@ -242,6 +243,7 @@ class _SyncSentinels(_AsksEach, redis.sentinel.Sentinel):
     def __init__(self, addresses: list[tuple[str, int]], kwargs: dict[str, Any]) -> None:
         super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
         self.sentinels = [_AskedSyncSentinel(host=h, port=p, **kwargs) for h, p in addresses]
+        self._failing_over = []
 
     def discover_master(self, service_name: str) -> tuple[str, int]:
         with self._asking(service_name):
