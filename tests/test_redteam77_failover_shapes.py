@@ -17,8 +17,8 @@ import signal
 import threading
 
 import pytest
-from redis_topologies import SentinelSetup, assert_lost_at_most_one_window
-from test_faults import FramedSender, finish, running
+from redis_topologies import SentinelSetup, TlsFiles, assert_lost_at_most_one_window
+from test_faults import FramedSender, assert_each_sender_exactly_once_in_order, finish, running
 
 from conftest import log_records, wait_until
 from test_sentinel import sentinel_hookd
@@ -150,3 +150,39 @@ def test_wait_1_with_two_replicas_loses_what_the_other_replica_confirmed(hookd_p
     writes; they are thrown away as it syncs from the new master. Lost, one run per sender, and said (not
     closed by WAIT: docs/redis.md)."""
     run_failover(hookd_process_factory, setup, "asked", wait=1)
+
+
+def test_a_failover_through_tls_sentinels_with_a_password_loses_nothing_with_wait_1(hookd_process_factory, tmp_path):
+    """Every server TLS only, the sentinel with a password of its own, one replica: SENTINEL FAILOVER under load,
+    redis_wait_replicas = 1. hookd leaves the old master; each event once, in order."""
+    from secure_redis import Certs
+    from test_sentinel_access import SENTINEL_PASSWORD, tls_settings
+
+    certs = Certs.make(tmp_path / "certs")
+    setup = SentinelSetup(
+        tmp_path / "tls-sentinel",
+        tls=TlsFiles(certs.ca.cert, certs.server.cert, certs.server.key),
+        sentinel_password=SENTINEL_PASSWORD,
+        sentinel_conf=(f"requirepass {SENTINEL_PASSWORD}",),
+    )
+    setup.start()
+    try:
+        settings = tls_settings(setup, certs, redis_timeout_s="1", breaker_backoff_max_s="1", redis_wait_replicas="1")
+        daemon = hookd_process_factory(**settings)
+        old, replica = setup.master, setup.replicas[0]
+        stop = threading.Event()
+        raws = [FramedSender(daemon, f"raw{i}", chunk=10, rate=300, stop=stop) for i in range(2)]
+        with running(*raws):
+            wait_until(lambda: old.client().xlen(STREAM) >= 200, timeout=30, what="events before the failover")
+            failover_asked(setup)
+            wait_until(lambda: hookd_clients(old) == 0, timeout=20, what="hookd to leave the old master")
+            before = replica.client().xlen(STREAM)
+            wait_until(lambda: replica.client().xlen(STREAM) >= before + 200, timeout=30, what="events on the new one")
+            stop.set()
+        wait_until(lambda: setup.in_sync(replica, 1), timeout=30, what="the old master to follow the new one")
+        entries, expected = finish(daemon, replica.client()), {s.sender: s.handed for s in raws}
+        assert_each_sender_exactly_once_in_order(entries, expected)
+        assert events(daemon, "redis_lost_events") == []
+        assert daemon.stop() == 0
+    finally:
+        setup.stop()
