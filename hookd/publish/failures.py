@@ -165,6 +165,12 @@ def describe_read_failure(settings: RedisSettings, stream: str, exc: BaseExcepti
 def _no_master(settings: RedisSettings, exc: sentinel.NoMaster) -> str:
     """Why no sentinel named the master, and what to change."""
     failed = [(address, error) for address, error in exc.errors if error is not None]
+    if exc.failing_over:
+        return (
+            f"the sentinels name {exc.failing_over[0]} as master {exc.name!r}, but a failover from it is under "
+            "way (`SENTINEL MASTERS` flags it failover_in_progress): events stay spooled until the sentinels "
+            "name the new master, as the old one's writes from now on would be thrown away"
+        )
     if not failed:
         return (
             f"the sentinels answered, but none names a master {exc.name!r} that is up; check "

@@ -122,7 +122,13 @@ class InFlight:
         # Whether it is its first send, when sent, whether it went behind what landed (first on its way).
         in_flight: deque[tuple[Batch, bool, float, bool]] = deque()
         held: Batch | None = None
+        task = asyncio.current_task()
         while True:
+            if task is not None and task.cancelling():
+                # A cancel that an await below let go (on Python 3.11 asyncio.wait_for, which redis-py's write
+                # uses, returns a result that came in the same turn as the cancel): the master watch cancels
+                # this task to leave a master the sentinels no longer name, which must not go on taking batches.
+                raise asyncio.CancelledError
             if len(in_flight) < IN_FLIGHT:
                 waited = held is None and not in_flight and await self._idle(conn)
                 if held is None:

@@ -110,9 +110,12 @@ def demoted(exc: BaseException) -> bool:
 
 class NoMaster(redis.exceptions.ConnectionError):
     """No sentinel named the master; ``errors`` holds each sentinel's failure (None: it
-    answered, but knew no such master that is up)."""
+    answered, but knew no such master that is up); ``failing_over``: the addresses they
+    named that a failover is under way from."""
 
-    def __init__(self, name: str, errors: list[tuple[str, BaseException | None]]) -> None:
+    def __init__(
+        self, name: str, errors: list[tuple[str, BaseException | None]], failing_over: tuple[str, ...] = ()
+    ) -> None:
         said = "; ".join(
             f"{address}: " + (f"{type(error).__name__}: {error}" if error is not None else "no such master up")
             for address, error in errors
@@ -120,6 +123,18 @@ class NoMaster(redis.exceptions.ConnectionError):
         super().__init__(f"no sentinel named a master {name!r} ({said})")
         self.name = name
         self.errors = errors
+        self.failing_over = failing_over
+
+
+def failing_over(state: Mapping[str, Any]) -> bool:
+    """Whether a sentinel's state of a master (SENTINEL MASTERS) says a failover from it is under way.
+
+    Until the failover ends, SENTINEL MASTERS names the old master, which takes writes (it stays a master
+    until a sentinel demotes it, seconds later, or never while it is cut off from them) after its replica was
+    promoted: what it takes then is thrown away as it syncs from the new one, and a WAIT is confirmed by the
+    replicas not yet moved. A connection made then waits (the events stay spooled) for the new master."""
+    flags = state["flags"]  # text under RESP2, a set under RESP3
+    return "failover_in_progress" in (flags.split(",") if isinstance(flags, str) else flags)
 
 
 def _address(client: aioredis.Redis | redis.Redis) -> str:
@@ -185,16 +200,27 @@ class _AsksEach:
     """Mixed into a Sentinel: a master no sentinel named is a NoMaster holding each one's error."""
 
     sentinels: list[Any]
+    _failing_over: list[str]
+
+    def check_master_state(self, state: dict[str, Any], service_name: str) -> bool:
+        if not super().check_master_state(state, service_name):  # type: ignore[misc]  # the Sentinel's
+            return False
+        if failing_over(state):
+            self._failing_over.append(f"{state['ip']}:{state['port']}")
+            return False  # the next sentinel may know of no failover (only its leader does): asked as redis-py does
+        return True
 
     @contextlib.contextmanager
     def _asking(self, service_name: str) -> Iterator[None]:
         asked = cast("list[_AskedSentinel | _AskedSyncSentinel]", self.sentinels)  # as __init__ made them
         for sentinel in asked:
             sentinel.error = None
+        self._failing_over = []
         try:
             yield
         except redis.exceptions.RedisError as exc:  # NOPERM comes through redis-py as it is
-            raise NoMaster(service_name, [(_address(s), s.error) for s in asked]) from exc
+            errors = [(_address(s), s.error) for s in asked]
+            raise NoMaster(service_name, errors, tuple(self._failing_over)) from exc
 
 
 class _Sentinels(_AsksEach, Sentinel):
@@ -202,6 +228,7 @@ class _Sentinels(_AsksEach, Sentinel):
         super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
         # The same clients redis-py made (they have not connected yet), keeping their errors.
         self.sentinels = [_AskedSentinel(host=h, port=p, **kwargs) for h, p in addresses]
+        self._failing_over = []
         # One ask at a time: each starts by clearing the errors the last one kept, and the master watch
         # (master_watch.py) asks beside a connection that connects.
         self._one_ask = asyncio.Lock()
@@ -216,6 +243,7 @@ class _SyncSentinels(_AsksEach, redis.sentinel.Sentinel):
     def __init__(self, addresses: list[tuple[str, int]], kwargs: dict[str, Any]) -> None:
         super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
         self.sentinels = [_AskedSyncSentinel(host=h, port=p, **kwargs) for h, p in addresses]
+        self._failing_over = []
 
     def discover_master(self, service_name: str) -> tuple[str, int]:
         with self._asking(service_name):
