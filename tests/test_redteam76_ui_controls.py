@@ -13,8 +13,18 @@ from conftest import wait_for_entries
 from test_ui import at_least, send, stack  # noqa: F401 - fixture
 from ui_stack import event, open_ui, browser  # noqa: F401 - fixtures
 
-HIDDEN = {"\r": "\\u000d", "\x1b": "\\u001b", "\x07": "\\u0007", "\x08": "\\u0008", "\x7f": "\\u007f",
-          "\x85": "\\u0085", "\x9b": "\\u009b", "\u3164": "\\u3164", "\ufff9": "\\ufff9", "\ufffb": "\\ufffb"}
+HIDDEN = {
+    "\r": "\\u000d",
+    "\x1b": "\\u001b",
+    "\x07": "\\u0007",
+    "\x08": "\\u0008",
+    "\x7f": "\\u007f",
+    "\x85": "\\u0085",
+    "\x9b": "\\u009b",
+    "\u3164": "\\u3164",
+    "\ufff9": "\\ufff9",
+    "\ufffb": "\\ufffb",
+}
 
 
 def test_control_characters_in_event_text_are_shown_as_escapes(stack, open_ui, redis_db):  # noqa: F811
@@ -36,7 +46,9 @@ def test_control_characters_in_event_text_are_shown_as_escapes(stack, open_ui, r
     wait_for_entries(redis_db, 1)
     at_least(page, "#feed-body tr", 1)
     feed = page.locator("#feed-body").inner_text()
-    assert "echo done\\u000d\\u001b[2Krm -rf ~ \\u0007\\u0008\\u007f \\u0085\\u009b \\u3164 \\ufff9x\\ufffb" in feed, feed
+    assert "echo done\\u000d\\u001b[2Krm -rf ~ \\u0007\\u0008\\u007f \\u0085\\u009b \\u3164 \\ufff9x\\ufffb" in feed, (
+        feed
+    )
     page.locator("#feed-body tr").first.click()
     expect(page.locator("#detail-json")).to_contain_text("\\u0085\\u009b")
     shown = [feed, page.locator("#detail-json").inner_text(), page.locator("#detail-title").inner_text()]

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import importlib.resources
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 import msgspec
@@ -258,7 +258,7 @@ class RevalidatedFiles(StaticFiles):
         return response
 
 
-def _pieces(last_id: str, items: list[bytes] | list[memoryview]) -> Iterator[bytes]:
+def _pieces(last_id: str, items: Iterable[bytes | memoryview]) -> Iterator[bytes]:
     """One event-stream message whose data is the JSON array of ``items``, in pieces of
     ``PIECE_BYTES``. Each piece is written once the transport has taken the last (uvicorn waits
     for it to drain): a message built whole and written at once was a copy per connection, held
