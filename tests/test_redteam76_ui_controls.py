@@ -7,10 +7,9 @@ annotation marks (U+FFF9 to U+FFFB, drawn as nothing) were drawn too. They are n
 
 from __future__ import annotations
 
-from playwright.sync_api import expect
-
 from conftest import wait_for_entries
-from test_ui import at_least, send, stack  # noqa: F401 - fixture
+from test_redteam13_ui_bidi import shown_in_every_view
+from test_ui import send, stack  # noqa: F401 - fixture
 from ui_stack import event, open_ui, browser  # noqa: F401 - fixtures
 
 HIDDEN = {
@@ -44,22 +43,12 @@ def test_control_characters_in_event_text_are_shown_as_escapes(stack, open_ui, r
         ),
     )
     wait_for_entries(redis_db, 1)
-    at_least(page, "#feed-body tr", 1)
-    feed = page.locator("#feed-body").inner_text()
-    assert "echo done\\u000d\\u001b[2Krm -rf ~ \\u0007\\u0008\\u007f \\u0085\\u009b \\u3164 \\ufff9x\\ufffb" in feed, (
-        feed
-    )
-    page.locator("#feed-body tr").first.click()
-    expect(page.locator("#detail-json")).to_contain_text("\\u0085\\u009b")
-    shown = [feed, page.locator("#detail-json").inner_text(), page.locator("#detail-title").inner_text()]
-    page.goto(ui.base + "/#/sessions")
-    page.wait_for_selector("#sessions-body tr")
-    shown.append(page.locator("#sessions-body").inner_text())
-    assert "/w/\\u000dtmp\\u3164" in shown[-1], shown[-1]
-    page.locator("#sessions-body tr").first.click()
-    page.wait_for_selector("#s-timeline .tl-row.call")
-    shown += [page.locator("#s-title").inner_text(), page.locator("#s-timeline").inner_text()]
-    assert "sess-\\u001bc1" in shown[-2], shown[-2]
+    shown = shown_in_every_view(page, ui, "\\u0085\\u009b")
+    assert (
+        "echo done\\u000d\\u001b[2Krm -rf ~ \\u0007\\u0008\\u007f \\u0085\\u009b \\u3164 \\ufff9x\\ufffb" in shown[0]
+    ), shown[0]
+    assert "/w/\\u000dtmp\\u3164" in shown[3], shown[3]
+    assert "sess-\\u001bc1" in shown[4], shown[4]
     for text in shown:
         for char in HIDDEN:
             assert char not in text, (char, text)
