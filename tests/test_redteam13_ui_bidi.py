@@ -14,6 +14,22 @@ from ui_stack import event, open_ui, browser  # noqa: F401 - fixtures
 BIDI = ("\u202e", "\u2066", "\u200f", "\u061c")
 
 
+def shown_in_every_view(page, ui, in_envelope: str) -> list[str]:
+    """The text of the one event's row, its envelope (once it holds in_envelope) and the envelope's
+    title, the session list, the session's title and its timeline."""
+    at_least(page, "#feed-body tr", 1)
+    feed = page.locator("#feed-body").inner_text()
+    page.locator("#feed-body tr").first.click()
+    expect(page.locator("#detail-json")).to_contain_text(in_envelope)
+    shown = [feed, page.locator("#detail-json").inner_text(), page.locator("#detail-title").inner_text()]
+    page.goto(ui.base + "/#/sessions")
+    page.wait_for_selector("#sessions-body tr")
+    shown.append(page.locator("#sessions-body").inner_text())
+    page.locator("#sessions-body tr").first.click()
+    page.wait_for_selector("#s-timeline .tl-row.call")
+    return shown + [page.locator("#s-title").inner_text(), page.locator("#s-timeline").inner_text()]
+
+
 def test_bidi_overrides_in_event_text_are_shown_not_applied(stack, open_ui, redis_db):  # noqa: F811
     alpha, ui = stack
     watched = open_ui(ui)
@@ -31,20 +47,10 @@ def test_bidi_overrides_in_event_text_are_shown_not_applied(stack, open_ui, redi
         ),
     )
     wait_for_entries(redis_db, 1)
-    at_least(page, "#feed-body tr", 1)
-    feed = page.locator("#feed-body").inner_text()
-    assert "cat \\u202etxt.exe" in feed, feed
-    page.locator("#feed-body tr").first.click()
-    expect(page.locator("#detail-json")).to_contain_text("\\u202etxt.exe")
-    shown = [feed, page.locator("#detail-json").inner_text(), page.locator("#detail-title").inner_text()]
-    page.goto(ui.base + "/#/sessions")
-    page.wait_for_selector("#sessions-body tr")
-    shown.append(page.locator("#sessions-body").inner_text())
-    assert "\\u2066gpj.exe\\u2069" in shown[-1], shown[-1]
-    page.locator("#sessions-body tr").first.click()
-    page.wait_for_selector("#s-timeline .tl-row.call")
-    shown += [page.locator("#s-title").inner_text(), page.locator("#s-timeline").inner_text()]
-    assert "sess-\\u202ed1" in shown[-2], shown[-2]
+    shown = shown_in_every_view(page, ui, "\\u202etxt.exe")
+    assert "cat \\u202etxt.exe" in shown[0], shown[0]
+    assert "\\u2066gpj.exe\\u2069" in shown[3], shown[3]
+    assert "sess-\\u202ed1" in shown[4], shown[4]
     for text in shown:
         for char in BIDI:
             assert char not in text, (char, text)

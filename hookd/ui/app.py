@@ -6,7 +6,7 @@ import asyncio
 import functools
 import importlib.resources
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 import msgspec
@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from hookd.publish.failures import wrong_type
 from hookd.publish.replies import ReplyTooLarge
 from hookd.publish.stream_replies import skipped
+from hookd.ui.connections import BoundedH11Protocol
 from hookd.ui.failures import REDIS_FAILURES, index_entry_refused, redis_failure
 from hookd.ui.reader import MAX_SESSION_EVENTS, StreamReader
 from hookd.ui.overview import overview_of
@@ -27,6 +28,7 @@ from hookd.ui.store import Store, id_key, join
 STATIC = importlib.resources.files("hookd.ui") / "static"
 PING_S = 15.0
 MAX_PAGE = 2000
+PIECE_BYTES = 64 << 10  # asyncio's high-water mark for a transport's buffer
 _encoder = msgspec.json.Encoder()
 
 
@@ -90,6 +92,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                 "hosts": dict(store.by_host),
                 "browsers": len(store.subscribers),
                 "cut_off": store.cut_off,
+                "not_reading": BoundedH11Protocol.not_reading,
                 "index_refused": refused["session"],
             }
         )
@@ -124,7 +127,8 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                         yield b"event: gap\ndata: " + _encoder.encode(gap) + b"\n\n"
                     if caught_up:
                         caught = id_key(caught_up[-1].entry_id)
-                        yield _event(caught_up[-1].entry_id, join(caught_up))
+                        for piece in _pieces(caught_up[-1].entry_id, [rec.json for rec in caught_up]):
+                            yield piece
                 while True:
                     try:
                         async with asyncio.timeout(PING_S):
@@ -143,7 +147,8 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                             return
                         last_id = more[0]
                         batches.append(more[1])
-                    yield _event(last_id, b"[" + b",".join(b[1:-1] for b in batches) + b"]")
+                    for piece in _pieces(last_id, [memoryview(b)[1:-1] for b in batches]):
+                        yield piece
             finally:
                 store.unsubscribe(queue)
 
@@ -254,8 +259,27 @@ class RevalidatedFiles(StaticFiles):
         return response
 
 
-def _event(last_id: str, data: bytes) -> bytes:
-    return b"id: " + last_id.encode() + b"\ndata: " + data + b"\n\n"
+def _pieces(last_id: str, items: Iterable[bytes | memoryview]) -> Iterator[bytes]:
+    """One event-stream message whose data is the JSON array of ``items``, in pieces of
+    ``PIECE_BYTES``. Each piece is written once the transport has taken the last (uvicorn waits
+    for it to drain): a message built whole and written at once was a copy per connection, held
+    by the transport of a browser that reads nothing until it was closed (a catch-up of 5,000
+    records with long fields is tens of MB). The records and batches are shared; a connection
+    holds one piece."""
+    piece = bytearray(b"id: " + last_id.encode() + b"\ndata: [")
+    for n, item in enumerate(items):
+        if n:
+            piece += b","
+        view = memoryview(item)
+        while len(piece) + len(view) >= PIECE_BYTES:
+            take = PIECE_BYTES - len(piece)
+            piece += view[:take]
+            view = view[take:]
+            yield bytes(piece)
+            piece.clear()
+        piece += view
+    piece += b"]\n\n"
+    yield bytes(piece)
 
 
 def _is_entry_id(text: str) -> bool:

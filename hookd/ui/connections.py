@@ -39,6 +39,7 @@ class BoundedH11Protocol(H11Protocol):
 
     full_lines = Throttle(FULL_LOG_EVERY_S)
     evicted = 0
+    not_reading = 0  # connections closed for reading nothing of an answer (api/status)
     max_connections = MAX_CONNECTIONS
 
     waiting_since: float | None = None
@@ -73,6 +74,18 @@ class BoundedH11Protocol(H11Protocol):
     def _write_timed_out(self) -> None:
         self.write_timer = None
         self.transport.abort()  # the peer has read nothing of it for WRITE_TIMEOUT_S
+        cls = BoundedH11Protocol
+        cls.not_reading += 1
+        lines = cls.full_lines.ready("not_reading")
+        if lines is not None:
+            log.warning(
+                "ui_connection_not_reading",
+                waited_s=WRITE_TIMEOUT_S,
+                connections=lines,
+                total=cls.not_reading,
+                hint="a browser (a stalled tab?) or another client read nothing of its answer or event stream; "
+                "its connection is closed, and a page reconnects by itself",
+            )
 
     def handle_events(self) -> None:
         cycle = self.cycle

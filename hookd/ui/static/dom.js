@@ -10,12 +10,16 @@ export const $ = (id) => document.getElementById(id);
 // a model) in plain sight: one selector per byte spells any message after a single letter. All are
 // shown as their \u escape (\u{...} past U+FFFF), but for one emoji selector (U+FE0E, U+FE0F) after
 // the character it styles: one that is not ASCII, or a keycap's digit, # or *.
+// So are the control characters but tab and line feed (C0, DEL, C1: a carriage return is drawn
+// as nothing or a space, the others each as the same box, so an escape, a bell and a backspace
+// looked alike), the Hangul fillers (letters a font draws blank) and the interlinear annotation
+// marks (drawn as nothing).
 // Every code point here is matched on its own (the u flag); the combining ones (U+034F, the
 // variation selectors) are listed because they are invisible, not to join the one before them.
-/* eslint-disable no-misleading-character-class */
-const INVISIBLE = /[\u00ad\u034f\u061c\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff0-\ufff8\u{1d173}-\u{1d17a}\u{e0000}-\u{e0fff}]/gu;
+/* eslint-disable no-misleading-character-class, no-control-regex */
+const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u115f\u1160\u3164\uffa0\ufff9-\ufffb\u00ad\u034f\u061c\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff0-\ufff8\u{1d173}-\u{1d17a}\u{e0000}-\u{e0fff}]/gu;
 const HIDDEN = new RegExp(INVISIBLE.source, "u");
-/* eslint-enable no-misleading-character-class */
+/* eslint-enable no-misleading-character-class, no-control-regex */
 const KEYCAP = /[0-9#*]/;
 function styles(text, at) {
   if (at === 0) return false;

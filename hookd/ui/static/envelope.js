@@ -31,6 +31,10 @@ function cutAt(text, at) {
   return open > 0 && open > at - 220 && text.indexOf("]", open) >= at ? open : at;
 }
 
+// Reading and indenting an envelope (JSON.parse, JSON.stringify) holds the page for as long as it
+// is long, before its first part is drawn: a larger one is drawn as stored, a part at a time.
+const INDENT_UP_TO = 10 * ENVELOPE_PART;
+
 let drawing = 0;  // the timer of a Show all under way
 function stopDrawing() { clearTimeout(drawing); drawing = 0; }
 
@@ -88,7 +92,10 @@ export async function showEnvelope(r) {
     // JSON.parse and JSON.stringify go a level deeper per array or object: one nested past the
     // stack threw, and the view said only "RangeError". Such an envelope is shown as stored.
     let whole = stored, note = "";
-    try { whole = JSON.stringify(JSON.parse(stored), null, 2); } catch (err) {
+    if (stored.length > INDENT_UP_TO) {
+      note = `Shown as stored, not indented: it is ${stored.length.toLocaleString("en")} characters, and reading ` +
+        "it whole to indent it would hold the page before its first part (Download the envelope opens it whole)";
+    } else try { whole = JSON.stringify(JSON.parse(stored), null, 2); } catch (err) {
       note = `Shown as stored, not indented: the browser cannot read it as JSON (${err.message})`;
     }
     drawEnvelope(pre, inert(whole), whole, r.id.replace(/[^0-9-]/g, ""), note);
