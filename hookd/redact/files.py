@@ -108,8 +108,10 @@ _SECRET_NAME = (
 )
 _COLON = r"\s{0,4}:\s{0,4}"
 # An Edit's structuredPatch writes each line as a string of its own: the name's line ends in a quote, the value's
-# begins with one, a diff's + (the view drops it) and the line's indentation.
-_PATCH_JOIN = r'(?:"\+?[ \t]{0,16})?'
+# begins with one, a diff's + (the view drops it) and the line's indentation. When the lines are JSON (a HAR's or a
+# Postman collection's pairs) the name's quote and comma come first, then the line's closing quote, the array's
+# comma and the next line's opening quote.
+_PATCH_JOIN = r'(?:(?:\\{0,7}"[ \t]{0,4},[ \t]{0,4})?\\{0,7}"[+-]?[ \t]{0,16})?'
 _BETWEEN = rf"{_Q}(?:[\s,]|\\[nrt]){{1,16}}{_PATCH_JOIN}-?\s{{0,4}}{_Q}"
 _TYPE = rf"(?i:type){_Q}{_COLON}{_Q}[A-Za-z]{{1,20}}{_BETWEEN}"  # Parameter Store's "Type" field
 

@@ -9,15 +9,21 @@ ordinary text. hookd knows the values, so it looks for the values themselves, af
 
 Only inside the text's JSON strings, as JSON writes the value there (a quote or a backslash in it
 escaped), and never where the match would begin inside an escape (``\\n`` before a value starting
-with ``n``): the text stays valid JSON whatever surrounds the value.
+with ``n``): the text stays valid JSON whatever surrounds the value. An encoder that escapes more than
+it must (a character as ``\\u0061``, a slash as ``\\/``), at any level of JSON inside a string, writes
+the same value: in a text with such an escape, the value is also looked for in the redactor's view
+(view.py: escapes decoded, nested quotes flattened) and its whole escapes replaced.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections import Counter
 from collections.abc import Iterable
+
+from hookd.redact.view import PyView, View
 
 HTTP_TOKEN = "hookd_http_token"
 REDIS_PASSWORD = "hookd_redis_password"
@@ -25,6 +31,8 @@ REDIS_PASSWORD = "hookd_redis_password"
 SHORTEST_PASSWORD = 8
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# What an encoder writes that it need not, and the view reads as its character.
+_NEEDLESS = ("\\u", "\\/")
 
 
 def own_secrets(http_token: str | None, redis_passwords: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -39,15 +47,42 @@ def own_secrets(http_token: str | None, redis_passwords: Iterable[str]) -> tuple
 def replaced(text: str, counts: Counter[str], known: tuple[tuple[str, str], ...]) -> tuple[str, Counter[str]]:
     """``text`` with each known value replaced by its marker, and ``counts`` with them added (a new
     Counter when one is found: the redactor's NOTHING is shared)."""
+    view: PyView | None = None
     for value, name in known:
-        if not value or value not in text:
+        if not value:
             continue
         marker, found = f"[REDACTED:{name}]", [0]
-        text = _STRING.sub(lambda string: _in_string(string.group(), value, marker, found), text)
+        if value in text:
+            text = _STRING.sub(lambda string: _in_string(string.group(), value, marker, found), text)
+        if any(needless in text for needless in _NEEDLESS):
+            view = view if view is not None and view.original is text else View(text)
+            text = _escaped(view, value, marker, found)
         if found[0]:
             counts = Counter(counts)
             counts[name] += found[0]
     return text, counts
+
+
+def _escaped(view: PyView, value: str, marker: str, found: list[int]) -> str:
+    """The view's original with ``value`` replaced where the view reads it and the original writes it
+    with escapes: the original's stretch is whole escapes (view.py), replaced only inside one JSON string."""
+    text = view.original
+    if not view.changed or value not in view.text:
+        return text
+    spans, at = [], view.text.find(value)
+    while at >= 0:
+        spans.append(view.span(at, at + len(value)))
+        at = view.text.find(value, at + len(value))
+    strings = [m.span() for m in _STRING.finditer(text)]
+    pieces, start = [], 0
+    for begin, end in spans:
+        i = bisect.bisect_right(strings, (begin, len(text))) - 1
+        if begin < start or i < 0 or not strings[i][0] < begin <= end < strings[i][1] or _inside_escape(text, begin):
+            continue
+        pieces += [text[start:begin], marker]
+        start = end
+        found[0] += 1
+    return "".join(pieces) + text[start:]
 
 
 def _in_string(string: str, value: str, marker: str, found: list[int]) -> str:
@@ -57,10 +92,7 @@ def _in_string(string: str, value: str, marker: str, found: list[int]) -> str:
         return string
     pieces, start = [], 0
     while at >= 0:
-        before = at
-        while string[before - 1] == "\\":  # the string's opening quote ends the walk
-            before -= 1
-        if (at - before) % 2:  # an odd run of backslashes: the match starts inside an escape
+        if _inside_escape(string, at):
             at = string.find(value, at + 1)
             continue
         pieces += [string[start:at], marker]
@@ -68,3 +100,17 @@ def _in_string(string: str, value: str, marker: str, found: list[int]) -> str:
         found[0] += 1
         at = string.find(value, start)
     return "".join(pieces) + string[start:]
+
+
+def _inside_escape(text: str, at: int) -> bool:
+    """Whether ``at`` is inside an escape of JSON ``text`` (after its backslash: ``\\n``'s letter, or
+    one of ``\\u0031``'s digits), where a value beginning there would take the escape apart."""
+    last = text.rfind("\\", max(0, at - 6), at)
+    if last < 0:
+        return False
+    run = last
+    while text[run - 1] == "\\":  # a JSON string's opening quote ends the walk
+        run -= 1
+    if (last - run) % 2:  # the last backslash is itself escaped
+        return False
+    return at < last + (6 if text[last + 1] == "u" else 2)

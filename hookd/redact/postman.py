@@ -13,9 +13,11 @@ from hookd.redact.checks import plausible_value
 from hookd.redact.patterns import HS_WS
 from hookd.redact.rule import Rule
 
-# Between JSON tokens, raw or over lines as a Read of the file gives them (escaped line breaks and indentation)
-_SPACE = r"(?:\s|\\{1,8}[nrt]){0,24}"
-_HS_SPACE = r"(?:" + HS_WS + r"|\\{1,8}[nrt]){0,24}"
+# Between JSON tokens, raw or over lines as a Read of the file gives them (escaped line breaks and indentation),
+# or as an Edit's structuredPatch does (a line's closing quote, the array's comma, the next line's opening and mark)
+_JOINT = r'\\{0,7}"[ \t]{0,4},[ \t]{0,4}\\{0,7}"[+-]?'
+_SPACE = r"(?:\s|\\{1,8}[nrt]|" + _JOINT + "){0,24}"
+_HS_SPACE = r"(?:" + HS_WS + r"|\\{1,8}[nrt]|" + _JOINT + "){0,24}"
 _Q = r'\\?"'  # a quote, raw or escaped once (JSON text in a string)
 
 

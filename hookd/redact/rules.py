@@ -325,8 +325,10 @@ _AFTER_MARKER = re.compile(r"\[REDACTED:[a-z0-9_]{1,64}\] [^\s\]]{1,64}\Z")
 
 
 # A header as a HAR file or a Postman collection writes it: {"name": "Cookie", "value": "<pairs>"}
-# over lines (a Read of the file: its line breaks and indentation, escaped once or more)
-_HAR_SPACE = r"(?:\s|\\{1,8}[nrt]){0,24}"
+# over lines (a Read of the file: its line breaks and indentation, escaped once or more; an Edit's structuredPatch:
+# each line a string, the name's line closed and the value's opened, with its diff's + where the view keeps it)
+_HAR_JOINT = r'\\{0,7}"[ \t]{0,4},[ \t]{0,4}\\{0,7}"[+-]?'
+_HAR_SPACE = r"(?:\s|\\{1,8}[nrt]|" + _HAR_JOINT + "){0,24}"
 _HAR_VALUE = r'\\?"' + _HAR_SPACE + "," + _HAR_SPACE + r'\\?"value\\?"' + _HAR_SPACE + ":" + _HAR_SPACE + r'\\?"'
 
 
@@ -388,7 +390,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             + "{0,4}:"
             + HS_WS
             + r"{0,4}(?:\\?[\"'])?|"
-            + _HAR_VALUE.replace(_HAR_SPACE, r"(?:" + HS_WS + r"|\\{1,8}[nrt]){0,24}")
+            + _HAR_VALUE.replace(_HAR_SPACE, r"(?:" + HS_WS + r"|\\{1,8}[nrt]|" + _HAR_JOINT + "){0,24}")
             + r")[A-Za-z0-9_.!#$%&*+^`|~-]{1,128}=[^\s;\"'\\,]"
         ),
         exact=True,
