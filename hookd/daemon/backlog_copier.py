@@ -107,7 +107,7 @@ class Copier:
                 # The cursor file cannot be written (a full disk): the segments Redis need not see go
                 # all the same, as on any full disk (cursor_keeper); keep_cursor writes it later.
                 with contextlib.suppress(OSError):
-                    spool.delete_committed()
+                    await spool.delete_committed()
         log.warning(
             "spool_redacted_again",
             events=self.done,

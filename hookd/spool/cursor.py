@@ -92,9 +92,9 @@ class Cursor:
             gone.append(seg)
         return gone
 
-    def delete_committed(self) -> None:
-        """Delete every segment Redis has in full (before the committed position), however recent,
-        even past what the cursor file says: a full disk may not take the cursor file. A crash
-        after it resumes at the oldest segment left (segments.read_cursor); Redis skips repeats."""
-        for seg in sorted(s for s in self.files.sizes if s < self.position.segment):
-            self.files.remove(seg)
+    def fully_published(self) -> list[int]:
+        """The segments Redis has in full (before the committed position) to delete on a full disk, however
+        recent, even past what the cursor file says: a full disk may not take the cursor file. A crash
+        after it resumes at the oldest segment left (segments.read_cursor); Redis skips repeats.
+        None while held: an inbox copy of an event in one would be published a second time."""
+        return [] if self.held else sorted(s for s in self.files.sizes if s < self.position.segment)

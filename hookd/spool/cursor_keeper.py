@@ -37,8 +37,10 @@ async def _free_published(spool: Spool) -> None:
     (RETAIN_PUBLISHED_S) only to recognise inbox copies after a crash; on a full disk they hold
     every new event out, and with no event taken the cursor never moves again to delete them:
     hookd refused events until restarted (docs/security.md, eleventh pass). Deleted even past
-    the cursor file, which a disk that full could not take; written afterwards if it can be."""
-    spool.delete_committed()
+    the cursor file, which a disk that full could not take; written afterwards if it can be. Not while
+    the start's late hand-off ids are still looked for in them (Cursor.held), and by the spool's write
+    thread: a deletion the disk does not answer must not hold the event loop."""
+    await spool.delete_committed()
     try:
         await off_loop(functools.partial(spool.write_cursor_file, spool.cursor), "hookd-spool-cursor")
     except OSError:

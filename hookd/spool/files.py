@@ -61,10 +61,6 @@ class SegmentFiles:
     def mtime(self, segment: int) -> float:
         return os.stat(os.path.basename(self.path(segment)), dir_fd=self.dir_fd, follow_symlinks=False).st_mtime
 
-    def remove(self, seg: int) -> None:
-        self.unlink_each([seg])
-        self.forget_each([seg])
-
     def unlink_each(self, segments: list[int]) -> None:
         """Delete the segments' files (and count files): safe from a thread, as sizes are not touched.
         One already gone is fine: the cursor keeper and the spool's bound may both choose it."""

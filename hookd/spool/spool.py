@@ -277,9 +277,11 @@ class Spool(SpoolCounts):
         """While ``held``, keep published segments, past the spool's bound too (Cursor.held)."""
         self._cursor.held = held
 
-    def delete_committed(self) -> None:
-        """Delete every segment Redis has in full, now (a full disk: Cursor.delete_committed)."""
-        self._cursor.delete_committed()
+    async def delete_committed(self) -> None:
+        """Delete every segment Redis has in full, now (a full disk: Cursor.fully_published), by the write thread."""
+        if gone := self._cursor.fully_published():
+            await self.appends.thread.run(functools.partial(self._files.unlink_each, gone))
+            self._files.forget_each(gone)
 
     # -- state ----------------------------------------------------------------
 
