@@ -56,7 +56,7 @@ SHAPES = [
     (
         "acr",
         "azure_registry_password",
-        lambda r: pick(r, ALNUM, 1) + pick(r, ALNUM + "+/", 41) + "+A" + "CR" + pick(r, ALNUM, 6),
+        lambda r: r.choice(ALNUM) + pick(r, ALNUM + "+/", 41) + "+A" + "CR" + pick(r, ALNUM, 6),
     ),
     (
         "terraform-mixed-case",
