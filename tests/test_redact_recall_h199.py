@@ -13,22 +13,7 @@ import random
 
 import pytest
 from recall_helpers import EVERY_KIND, assert_gone_in, assert_kept, assert_redacted, gitleaks_forms
-
-HEX = "0123456789abcdef"
-LOWER = "abcdefghijklmnopqrstuvwxyz"
-UPPER = LOWER.upper()
-DIGITS = "0123456789"
-ALNUM = UPPER + LOWER + DIGITS
-URLSAFE = ALNUM + "_-"
-
-
-def pick(rng: random.Random, alphabet: str, n: int) -> str:
-    """Random, with every kind of character the alphabet has (a run of one kind would be a placeholder)."""
-    kinds = [k for k in (str.isupper, str.islower, str.isdigit) if any(k(c) for c in alphabet)]
-    while True:
-        value = "".join(rng.choice(alphabet) for _ in range(n))
-        if all(any(k(c) for c in value) for k in kinds) and len(set(value)) > min(n, len(set(alphabet))) // 2:
-            return value
+from test_redact_recall_h153 import ALNUM, DIGITS, HEX, LOWER, URLSAFE, pick
 
 
 def uuid(rng: random.Random, alphabet: str = HEX, version: str = "") -> str:
