@@ -116,7 +116,7 @@ MORE_PROVIDER_RULES: tuple[Rule, ...] = (
         # (not napi_ nor rnd_: Node-API's C names and random-state variables would count as prefixes, dense.py)
         ("bkua_", "squ_", "sqp_", "sqa_", "GR1348941", ".atlasv1.", "fo1_", "fm1", "fm2_", "FlyV1 fm", "nfp_"),
         rf"(?:b{B1}kua_[a-f0-9]{{40}}|s{B1}q[upa]_[a-f0-9]{{40}}|G{B1}R1348941[A-Za-z0-9_-]{{20,40}}+"
-        rf"|(?<![A-Za-z0-9_\\])[a-z0-9]{{14}}\.atlasv1\.[A-Za-z0-9_=-]{{60,70}}+"
+        rf"|[A-Za-z0-9]{B1}[A-Za-z0-9]{{13}}\.atlasv1\.[A-Za-z0-9_=-]{{60,70}}+"
         rf"|f{B1}(?:o1_[A-Za-z0-9_-]{{43}}|m[12][ar]?_[A-Za-z0-9+/]{{64,8192}}+={{0,2}}+)"
         # After flyctl's FlyV1 scheme word a macaroon of any length is Fly's (tokens create, auth token)
         # and the comma-joined macaroons after it, read as one run (a repeated group of bounded runs cost

@@ -62,6 +62,7 @@ from hookd.redact.xmlpairs import XML_PAIR_RULES
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.providers_more import MORE_PROVIDER_RULES
 from hookd.redact.providers_gitleaks import GITLEAKS_PROVIDER_RULES
+from hookd.redact.providers_trufflehog import TRUFFLEHOG_PROVIDER_RULES
 from hookd.redact.contexts import CONTEXT_MORE_RULES
 from hookd.redact.formats import FORMAT_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
@@ -620,6 +621,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *PROVIDER_RULES,
     *MORE_PROVIDER_RULES,
     *GITLEAKS_PROVIDER_RULES,
+    *TRUFFLEHOG_PROVIDER_RULES,
     Rule(
         name="twilio_key",
         replaces="a Twilio API key (SK + 32 hex), or 32 hex next to a TWILIO_... name",
