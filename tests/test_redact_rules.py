@@ -130,6 +130,27 @@ POSITIVES = [
     ("pem_private_key", PEM_LEGACY_ENC, PEM_LEGACY_ENC.split("\n")[5]),
     ("pem_private_key", PEM_PGP, PEM_PGP.split("\n")[4]),
     ("pem_private_key", "cut off: " + PEM_RSA[:300], PEM_RSA.split("\n")[1]),
+    # h199's rules from trufflehog's detectors: made-up tokens of each shape
+    (
+        "cloudflare_api_token",
+        "CF=cfut_wVz2rQTtaESGwqpXKvXIybHKYRSzFGo9FjMS2Hu4cadb0c69",
+        "wVz2rQTtaESGwqpXKvXIybHKYRSzFGo9",
+    ),
+    (
+        "ai_platform_key",
+        "key 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",
+        "0rsfZcbPXJVWLJJ2i6kBdK4g",
+    ),
+    (
+        "saas_platform_token",
+        "CCIPAT_BEcCd2cCNGr8s9tnJvcS8x_96d798d7b0c34a997ae1d1b459660a845f0c9640",
+        "BEcCd2cCNGr8s9tnJvcS8x",
+    ),
+    (
+        "azure_registry_password",
+        "docker login -p apLBtGBgXufyvzdidfi3iNI3ysIrFx9Djwe5hyczxH+ACRdXxqJW",
+        "apLBtGBgXufyvzdid",
+    ),
     ("aws_access_key_id", f"aws_access_key_id = {AWS_ID}", AWS_ID),
     ("aws_access_key_id", f"export AWS_ACCESS_KEY_ID={AWS_STS_ID}\n", AWS_STS_ID),
     ("aws_secret_access_key", f"[default]\naws_secret_access_key = {AWS_SECRET}\n", AWS_SECRET),
