@@ -139,3 +139,46 @@ def test_a_failover_led_by_another_sentinel_loses_at_most_one_run(hookd_process_
         assert daemon.stop() == 0
     finally:
         stop(setup)
+
+
+def test_a_sentinel_in_tilt_mid_failover_keeps_hookd_off_the_old_master(hookd_process_factory, tmp_path):
+    """The only sentinel stopped for 3 s just after it promoted a replica, before the failover ends: its clock
+    jumped, it goes into TILT for 30 s and the failover stays half done (the replica promoted, the old master
+    named by SENTINEL MASTERS and flagged failover_in_progress). Before, hookd streamed to the old master all
+    that while and lost it; now it stops at the flag, and what the old master took is one run per sender, said."""
+    setup = SentinelSetup(tmp_path / "sentinel-setup", replicas=2)
+    setup.master.extra += UNDEMOTABLE
+    setup.start()
+    try:
+        sentinel, old = setup.sentinel, setup.master
+        stop_event = threading.Event()
+        daemon, raws = daemon_and_senders(hookd_process_factory, setup, stop_event)
+        with running(*raws):
+            wait_until(lambda: old.client().xlen(STREAM) >= 200, timeout=30, what="events before the failover")
+            sentinel.client().execute_command("SENTINEL", "FAILOVER", setup.master_name)
+            wait_until(lambda: setup.current_master() is not old, timeout=30, what="the sentinel to promote")
+            os.kill(sentinel.proc.pid, signal.SIGSTOP)
+            threading.Event().wait(3)
+            os.kill(sentinel.proc.pid, signal.SIGCONT)
+            assert flagged(sentinel, setup), "the failover ended before the sentinel was stopped"
+            seen: list[tuple[int, bool]] = []
+
+            def left_or_ended() -> bool:
+                seen.append((hookd_clients(old), flagged(sentinel, setup)))
+                return seen[-1][0] == 0 or not seen[-1][1]
+
+            wait_until(left_or_ended, timeout=60, what="hookd to leave the old master or the failover to end")
+            assert seen[-1] == (0, True), seen[-5:]
+            wait_until(lambda: not flagged(sentinel, setup), timeout=60, what="the failover to end after TILT")
+            new = setup.current_master()
+            before = new.client().xlen(STREAM)
+            wait_until(lambda: new.client().xlen(STREAM) >= before + 200, timeout=30, what="events on the new master")
+            stop_event.set()
+        entries, expected = finish(daemon, new.client()), {s.sender: s.handed for s in raws}
+        lost = assert_lost_at_most_one_window(entries, expected)
+        print("lost with the old master:", {sender: len(numbers) for sender, numbers in lost.items()})
+        if any(lost.values()):
+            assert len(events(daemon, "redis_lost_events")) == 1
+        assert daemon.stop() == 0
+    finally:
+        stop(setup)
