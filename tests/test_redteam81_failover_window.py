@@ -182,3 +182,23 @@ def test_a_sentinel_in_tilt_mid_failover_keeps_hookd_off_the_old_master(hookd_pr
         assert daemon.stop() == 0
     finally:
         stop(setup)
+
+
+def test_one_of_three_sentinels_asleep_does_not_stop_publishing(hookd_process_factory, tmp_path):
+    """Every ask now goes to each sentinel: one that does not answer (SIGSTOP, its port still taking connections)
+    costs the ask its socket timeout, and is passed over; hookd connects and publishes all the same."""
+    setup = three_sentinels(tmp_path)
+    try:
+        asleep = setup.all_sentinels[1]
+        os.kill(asleep.proc.pid, signal.SIGSTOP)
+        stop_event = threading.Event()
+        daemon, raws = daemon_and_senders(hookd_process_factory, setup, stop_event)
+        with running(*raws):
+            wait_until(lambda: setup.master.client().xlen(STREAM) >= 600, timeout=60, what="events on the master")
+            stop_event.set()
+        entries, expected = finish(daemon, setup.master.client()), {s.sender: s.handed for s in raws}
+        assert_each_sender_exactly_once_in_order(entries, expected)
+        assert events(daemon, "redis_down") == [], events(daemon, "redis_down")
+        assert daemon.stop() == 0
+    finally:
+        stop(setup)
