@@ -55,6 +55,20 @@ def daemon_and_senders(hookd_process_factory, setup: SentinelSetup, stop_event: 
     return daemon, [FramedSender(daemon, f"raw{i}", chunk=10, rate=300, stop=stop_event) for i in range(2)]
 
 
+def events_on(server) -> None:
+    before = server.client().xlen(STREAM)
+    wait_until(lambda: server.client().xlen(STREAM) >= before + 200, timeout=30, what="events on the new master")
+
+
+def lost_at_most_one_run_said(daemon, new, raws) -> None:
+    """What the old master took after the promotion: one run per sender, said once; printed for the write-up."""
+    entries, expected = finish(daemon, new.client()), {s.sender: s.handed for s in raws}
+    lost = assert_lost_at_most_one_window(entries, expected)
+    print("lost with the old master:", {sender: len(numbers) for sender, numbers in lost.items()})
+    if any(lost.values()):
+        assert len(events(daemon, "redis_lost_events")) == 1
+
+
 def test_hookd_stops_streaming_while_the_leader_flags_a_failover_the_others_do_not_name(
     hookd_process_factory, tmp_path
 ):
@@ -127,14 +141,9 @@ def test_a_failover_led_by_another_sentinel_loses_at_most_one_run(hookd_process_
             wait_until(watch, timeout=40, what="the failover to end everywhere")
             print("timeline (s after SENTINEL FAILOVER):", timeline)
             new = setup.current_master()
-            before = new.client().xlen(STREAM)
-            wait_until(lambda: new.client().xlen(STREAM) >= before + 200, timeout=30, what="events on the new master")
+            events_on(new)
             stop_event.set()
-        entries, expected = finish(daemon, new.client()), {s.sender: s.handed for s in raws}
-        lost = assert_lost_at_most_one_window(entries, expected)
-        print("lost with the old master:", {sender: len(numbers) for sender, numbers in lost.items()})
-        if any(lost.values()):
-            assert len(events(daemon, "redis_lost_events")) == 1
+        lost_at_most_one_run_said(daemon, new, raws)
         assert hookd_clients(old) == 0
         assert daemon.stop() == 0
     finally:
@@ -171,14 +180,9 @@ def test_a_sentinel_in_tilt_mid_failover_keeps_hookd_off_the_old_master(hookd_pr
             assert seen[-1] == (0, True), seen[-5:]
             wait_until(lambda: not flagged(sentinel, setup), timeout=60, what="the failover to end after TILT")
             new = setup.current_master()
-            before = new.client().xlen(STREAM)
-            wait_until(lambda: new.client().xlen(STREAM) >= before + 200, timeout=30, what="events on the new master")
+            events_on(new)
             stop_event.set()
-        entries, expected = finish(daemon, new.client()), {s.sender: s.handed for s in raws}
-        lost = assert_lost_at_most_one_window(entries, expected)
-        print("lost with the old master:", {sender: len(numbers) for sender, numbers in lost.items()})
-        if any(lost.values()):
-            assert len(events(daemon, "redis_lost_events")) == 1
+        lost_at_most_one_run_said(daemon, new, raws)
         assert daemon.stop() == 0
     finally:
         stop(setup)
