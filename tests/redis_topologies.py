@@ -225,7 +225,8 @@ class Cluster:
 
 
 class SentinelSetup:
-    """A master, ``replicas`` replicas of it, and one sentinel watching them as ``master_name``.
+    """A master, ``replicas`` replicas of it, and ``sentinels`` sentinels (a majority their quorum) watching
+    them as ``master_name``; ``sentinel`` is the first.
 
     ``master_password`` is the master's and the replicas' requirepass; ``sentinel_conf``
     lines are added to the sentinel's configuration (its requirepass, users); with ``tls``
@@ -242,6 +243,7 @@ class SentinelSetup:
         sentinel_conf: tuple[str, ...] = (),
         sentinel_password: str | None = None,
         tls: TlsFiles | None = None,
+        sentinels: int = 1,
     ) -> None:
         common = ("--save", "", "--appendonly", "no")
         if master_password is not None:
@@ -253,9 +255,16 @@ class SentinelSetup:
         self.master_password = master_password
         self.sentinel_lines = sentinel_conf
         self.sentinel_conf = workdir / "sentinel" / "sentinel.conf"
-        self.sentinel = Server(
-            workdir / "sentinel", sentinel_conf=self.sentinel_conf, tls=tls, password=sentinel_password
-        )
+        self.all_sentinels = [
+            Server(
+                workdir / f"sentinel{'' if n == 0 else n}",
+                sentinel_conf=self.sentinel_conf.parent.with_name(f"sentinel{'' if n == 0 else n}") / "sentinel.conf",
+                tls=tls,
+                password=sentinel_password,
+            )
+            for n in range(sentinels)
+        ]
+        self.sentinel = self.all_sentinels[0]
 
     def start(self) -> None:
         self.master.start()
@@ -263,18 +272,24 @@ class SentinelSetup:
             replica.extra += ("--replicaof", "127.0.0.1", str(self.master.port))
             replica.start()
         wait_until(lambda: self.in_sync(self.master), what="the replicas to sync with the master")
-        self.sentinel_conf.parent.mkdir(parents=True, exist_ok=True)
+        quorum = len(self.all_sentinels) // 2 + 1
+        for sentinel in self.all_sentinels:
+            self._start_sentinel(sentinel, quorum)
+
+    def _start_sentinel(self, sentinel: Server, quorum: int) -> None:
+        assert sentinel.sentinel_conf is not None
+        sentinel.sentinel_conf.parent.mkdir(parents=True, exist_ok=True)
         # Sentinel rewrites its configuration file as it learns, so it must be writable.
-        self.sentinel_conf.write_text(
-            f"sentinel monitor {self.master_name} 127.0.0.1 {self.master.port} 1\n"
+        sentinel.sentinel_conf.write_text(
+            f"sentinel monitor {self.master_name} 127.0.0.1 {self.master.port} {quorum}\n"
             f"sentinel down-after-milliseconds {self.master_name} 1000\n"
             f"sentinel failover-timeout {self.master_name} 10000\n"
             + (f"sentinel auth-pass {self.master_name} {self.master_password}\n" if self.master_password else "")
             + "".join(line + "\n" for line in self.sentinel_lines)
         )
-        self.sentinel.start()
+        sentinel.start()
         wait_until(
-            lambda: len(self.sentinel.client().sentinel_slaves(self.master_name)) == len(self.replicas),
+            lambda: len(sentinel.client().sentinel_slaves(self.master_name)) == len(self.replicas),
             what="the sentinel to discover the replicas",
         )
 
@@ -288,14 +303,14 @@ class SentinelSetup:
 
     @property
     def sentinels(self) -> str:
-        return self.sentinel.address
+        return ",".join(sentinel.address for sentinel in self.all_sentinels)
 
     def current_master(self) -> Server:
         port = int(self.sentinel.client().sentinel_get_master_addr_by_name(self.master_name)[1])
         return next(s for s in (self.master, *self.replicas) if s.port == port)
 
     def stop(self) -> None:
-        for server in (self.sentinel, *self.replicas, self.master):
+        for server in (*self.all_sentinels, *self.replicas, self.master):
             server.kill()
 
 

@@ -6,8 +6,10 @@ new one only when a sentinel gets round to it (seconds after the promotion, or n
 cut off), and until then it takes every batch: all of them are thrown away as it syncs from the
 new master. So while the stream's connection is open, the sentinels are asked again every
 WATCH_S; once they name another server, the stream stops (its batches in flight are not
-committed: the spool rewinds) and starts again on a connection to the master they name. What
-the old master took before the sentinels named the new one is what replication can lose
+committed: the spool rewinds) and starts again on a connection to the master they name. Once a
+sentinel flags a failover from the master under way (only the one leading it does), the stream
+stops too and the events stay spooled until the sentinels name the new master. What the old
+master took between its replica's promotion and the stop is what replication can lose
 (docs/redis.md), said by the marks' check (lost.py).
 """
 
@@ -22,6 +24,7 @@ import redis.exceptions
 from redis.asyncio.connection import Connection
 from redis.asyncio.sentinel import SentinelConnectionPool
 
+from hookd.publish.sentinel import NoMaster
 from hookd.publish.topology import FAILURES
 
 WATCH_S = 1.0
@@ -46,7 +49,7 @@ def watched(conn: Connection) -> SentinelConnectionPool | None:
     return pool if isinstance(pool, SentinelConnectionPool) and pool.is_master else None
 
 
-async def _switched(conn: Connection, pool: SentinelConnectionPool, every_s: float) -> MasterSwitched:
+async def _switched(conn: Connection, pool: SentinelConnectionPool, every_s: float) -> MasterSwitched | NoMaster:
     while True:
         await asyncio.sleep(every_s)
         if not conn.is_connected:
@@ -54,8 +57,14 @@ async def _switched(conn: Connection, pool: SentinelConnectionPool, every_s: flo
         try:
             # The pool's own ask: on a change it also drops its idle connections, which would still go to the old one.
             host, port = await pool.get_master_address()  # type: ignore[no-untyped-call, unused-ignore]  # unannotated in redis-py
+        except NoMaster as exc:
+            if exc.failing_over:
+                # A failover from the master is under way: what it takes from its replica's promotion on is thrown
+                # away, so the stream stops and the events stay spooled until the sentinels name the new master.
+                return exc
+            continue  # none names a master or answers: the connection's own failures say it
         except FAILURES:
-            continue  # none names a master (a failover in progress) or answers: the connection's own failures say it
+            continue  # none answers: the connection's own failures say it
         if (host, int(port)) != (conn.host, int(conn.port)) and not await _same_server(conn, host, int(port)):
             return MasterSwitched((conn.host, int(conn.port)), (host, int(port)))
 
@@ -76,7 +85,8 @@ async def _same_server(conn: Connection, host: str, port: int) -> bool:
 
 
 async def on_master(conn: Connection, work: Awaitable[T], every_s: float = WATCH_S) -> T:
-    """``work`` on ``conn``; cancelled, with MasterSwitched raised, once the sentinels name another master."""
+    """``work`` on ``conn``; cancelled, with MasterSwitched raised, once the sentinels name another master (NoMaster,
+    once one flags a failover from it under way)."""
     pool = watched(conn)
     task = asyncio.ensure_future(work)
     if pool is None:

@@ -25,7 +25,7 @@ import redis.connection
 import redis.exceptions
 import redis.sentinel
 from redis.asyncio.connection import SSLConnection, parse_url
-from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.asyncio.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
 
 from hookd.config_errors import SettingError
 from hookd.policies import SentinelTls
@@ -236,7 +236,23 @@ class _Sentinels(_AsksEach, Sentinel):
     async def discover_master(self, service_name: str) -> tuple[str, int]:
         async with self._one_ask:
             with self._asking(service_name):
-                return cast("tuple[str, int]", await super().discover_master(service_name))
+                master = cast("tuple[str, int]", await super().discover_master(service_name))
+                await self._none_failing_over(service_name, master)
+                return master
+
+    async def _none_failing_over(self, service_name: str, master: tuple[str, int]) -> None:
+        """Raise if a sentinel that did not answer first flags a failover from ``master``: only the sentinel leading
+        a failover flags it, and the others name the old master, unflagged, until they hear of the new one (a
+        master's writes from the promotion on are thrown away). Asked at once, each within its socket timeout;
+        one that fails to answer is passed over, as redis-py passes over a sentinel it cannot reach."""
+        answers = await asyncio.gather(*(s.sentinel_masters() for s in self.sentinels[1:]), return_exceptions=True)
+        for answer in answers:
+            if isinstance(answer, asyncio.CancelledError):
+                raise answer
+            state = answer.get(service_name) if isinstance(answer, dict) else None
+            if state is not None and failing_over(state) and (state["ip"], state["port"]) == master:
+                self._failing_over.append(f"{master[0]}:{master[1]}")
+                raise MasterNotFoundError(f"a failover from {master[0]}:{master[1]} is under way")
 
 
 class _SyncSentinels(_AsksEach, redis.sentinel.Sentinel):
