@@ -118,6 +118,16 @@ class DaemonDrain(DaemonParts):
                 "start (Redis skips them); the spool is not closed; its thread is left behind (until the mount "
                 "answers, the kernel may keep the process); check that mount",
             )
+        if (reading := self.spool.reading.reading_since) is not None:
+            log.error(
+                "spool_read_left_hung",
+                segment=reading[0],
+                waited_s=round(time.monotonic() - reading[1], 1),
+                mount=appends.mount,
+                hint="the events there stay in the spool, not committed, and the next start sends them; the spool is "
+                "not closed; the read's thread is left behind (until the mount answers, the kernel may keep the "
+                "process); check that mount",
+            )
         if not appends.busy:
             return
         since = appends.thread.busy_since
