@@ -77,3 +77,25 @@ def test_when_the_read_answers_again_every_event_reaches_redis_once(hung_daemon)
     redis.start()
     wait_until(lambda: len(arrived(redis)) >= 3 and not daemon.inbox(), timeout=60, what="every event in Redis")
     assert arrived(redis) == [1, 2, 3], (arrived(redis), outcomes)
+
+
+def test_sigterm_when_the_stop_s_flush_hangs_drains_within_its_limit_and_says_it(hung_daemon):  # noqa: F811
+    """The stop flushes the spool (its fsync, in the flush thread): held by the mount, it is left at the
+    deadline, and the spool not closed; nothing in the log said so."""
+    daemon, fs, redis = hung_daemon(stall_after_s="2", drain_timeout_s="2")
+    redis.start()
+    daemon.start()
+    assert send(daemon, 1) == "delivered"
+    wait_until(lambda: arrived(redis) == [1], timeout=20, what="event 1 in Redis")
+    fs.set_rules([{"op": "fsync", "path": "/spool/*.seg", "delay_s": 600, "count": 1}])
+    daemon.proc.send_signal(signal.SIGTERM)
+    wait_until(
+        lambda: lines(daemon, "hookd_stopped") or lines(daemon, "hookd_stop_overran"), timeout=15, what="the stop"
+    )
+    assert any(f["op"] == "fsync" for f in fs.faults()), fs.faults()
+    assert not lines(daemon, "hookd_stop_overran")
+    (stopped,) = lines(daemon, "hookd_stopped")
+    assert stopped["took_s"] <= 2 + 0.4, stopped
+    (left,) = lines(daemon, "spool_flush_left_hung")
+    assert (left["mount"], left["directory"]) == (str(daemon.state_dir), str(daemon.state_dir / "spool")), left
+    assert arrived(redis) == [1]

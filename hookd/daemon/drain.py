@@ -118,6 +118,16 @@ class DaemonDrain(DaemonParts):
                 "start (Redis skips them); the spool is not closed; its thread is left behind (until the mount "
                 "answers, the kernel may keep the process); check that mount",
             )
+        if (flushing := self.spool.flush_thread.busy_since) is not None:
+            log.error(
+                "spool_flush_left_hung",
+                waited_s=round(time.monotonic() - flushing, 1),
+                directory=self.spool.directory,
+                mount=appends.mount,
+                hint="what it flushes may not be on the disk yet (under spool_fsync=batch its events were not "
+                "acknowledged: the senders keep them); the spool is not closed; its thread is left behind (until the "
+                "mount answers, the kernel may keep the process); check that mount",
+            )
         if (reading := self.spool.reading.reading_since) is not None:
             log.error(
                 "spool_read_left_hung",
