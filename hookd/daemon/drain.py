@@ -90,6 +90,10 @@ class DaemonDrain(DaemonParts):
         await asyncio.wait({fsync, cursor, self.lag_task}, timeout=max(0.0 if held else FLUSH_GRACE_S, left))
         fsync.cancel()
         await asyncio.gather(fsync, cursor, self.lag_task, return_exceptions=True)
+        # A read the publisher left (cancelled during it) is let finish as a flush is, or left to its thread.
+        if (reading := self.spool.reading.reading_since) is not None:
+            held = time.monotonic() - reading[1] > self.config.stall_after_s
+            await self.spool.reading.settle(max(0.0 if held else FLUSH_GRACE_S, deadline - time.monotonic()))
         self._say_writes_left()
         # The rest in the reverse of its opening: the spool, the worker, Redis, the control
         # socket, and the state directory's lock last.

@@ -70,6 +70,18 @@ class SpoolReading:
             return
         self._running = self.reading_since = None
 
+    async def settle(self, timeout: float) -> None:
+        """Wait at most ``timeout`` for the read under way (a stop's): one that returned is done with, so
+        that the spool's close, which makes no call on its disk while one is held, closes it."""
+        running = self._running
+        if running is None:
+            return
+        await asyncio.wait([running], timeout=timeout)
+        if running.done():
+            self._running = self.reading_since = None
+            if not running.cancelled():
+                running.exception()  # a failed read: tried again by the next start, as any read
+
     async def wait_for_unread(self) -> None:
         while not self.reader.has_unread():
             self.data_ready.clear()
