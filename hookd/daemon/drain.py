@@ -112,36 +112,42 @@ class DaemonDrain(DaemonParts):
         """A spool write that has not returned (a disk that stopped answering) is left to its thread:
         the events it and the queue behind it hold were never acknowledged, the senders keep them."""
         appends = self.spool.appends
-        if (cursor_since := self.spool.cursor_writing_since) is not None:
-            log.error(
+        left: list[tuple[str, float | None, dict[str, str], str]] = [
+            (
                 "spool_cursor_write_left_hung",
-                waited_s=round(time.monotonic() - cursor_since, 1),
-                directory=self.spool.directory,
-                mount=appends.mount,
-                hint="the cursor file keeps its last position: events Redis has since are sent again by the next "
-                "start (Redis skips them); the spool is not closed; its thread is left behind (until the mount "
-                "answers, the kernel may keep the process); check that mount",
-            )
-        if (flushing := self.spool.flush_thread.busy_since) is not None:
-            log.error(
+                self.spool.cursor_writing_since,
+                {},
+                "the cursor file keeps its last position: events Redis has since are sent again by the next start "
+                "(Redis skips them)",
+            ),
+            (
                 "spool_flush_left_hung",
-                waited_s=round(time.monotonic() - flushing, 1),
-                directory=self.spool.directory,
-                mount=appends.mount,
-                hint="what it flushes may not be on the disk yet (under spool_fsync=batch its events were not "
-                "acknowledged: the senders keep them); the spool is not closed; its thread is left behind (until the "
-                "mount answers, the kernel may keep the process); check that mount",
-            )
+                self.spool.flush_thread.busy_since,
+                {},
+                "what it flushes may not be on the disk yet (under spool_fsync=batch its events were not "
+                "acknowledged: the senders keep them)",
+            ),
+        ]
         if (reading := self.spool.reading.reading_since) is not None:
-            log.error(
-                "spool_read_left_hung",
-                segment=reading[0],
-                waited_s=round(time.monotonic() - reading[1], 1),
-                mount=appends.mount,
-                hint="the events there stay in the spool, not committed, and the next start sends them; the spool is "
-                "not closed; the read's thread is left behind (until the mount answers, the kernel may keep the "
-                "process); check that mount",
+            left.append(
+                (
+                    "spool_read_left_hung",
+                    reading[1],
+                    {"segment": reading[0]},
+                    "the events there stay in the spool, not committed, and the next start sends them",
+                )
             )
+        for event, since, fields, what in left:
+            if since is not None:
+                log.error(
+                    event,
+                    waited_s=round(time.monotonic() - since, 1),
+                    directory=self.spool.directory,
+                    mount=appends.mount,
+                    **fields,
+                    hint=f"{what}; the spool is not closed; its thread is left behind (until the mount answers, the "
+                    "kernel may keep the process); check that mount",
+                )
         if not appends.busy:
             return
         since = appends.thread.busy_since
