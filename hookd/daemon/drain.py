@@ -90,6 +90,10 @@ class DaemonDrain(DaemonParts):
         await asyncio.wait({fsync, cursor, self.lag_task}, timeout=max(0.0 if held else FLUSH_GRACE_S, left))
         fsync.cancel()
         await asyncio.gather(fsync, cursor, self.lag_task, return_exceptions=True)
+        # A read the publisher left (cancelled during it) is let finish as a flush is, or left to its thread.
+        if (reading := self.spool.reading.reading_since) is not None:
+            held = time.monotonic() - reading[1] > self.config.stall_after_s
+            await self.spool.reading.settle(max(0.0 if held else FLUSH_GRACE_S, deadline - time.monotonic()))
         self._say_writes_left()
         # The rest in the reverse of its opening: the spool, the worker, Redis, the control
         # socket, and the state directory's lock last.
@@ -108,16 +112,42 @@ class DaemonDrain(DaemonParts):
         """A spool write that has not returned (a disk that stopped answering) is left to its thread:
         the events it and the queue behind it hold were never acknowledged, the senders keep them."""
         appends = self.spool.appends
-        if (cursor_since := self.spool.cursor_writing_since) is not None:
-            log.error(
+        left: list[tuple[str, float | None, dict[str, str], str]] = [
+            (
                 "spool_cursor_write_left_hung",
-                waited_s=round(time.monotonic() - cursor_since, 1),
-                directory=self.spool.directory,
-                mount=appends.mount,
-                hint="the cursor file keeps its last position: events Redis has since are sent again by the next "
-                "start (Redis skips them); the spool is not closed; its thread is left behind (until the mount "
-                "answers, the kernel may keep the process); check that mount",
+                self.spool.cursor_writing_since,
+                {},
+                "the cursor file keeps its last position: events Redis has since are sent again by the next start "
+                "(Redis skips them)",
+            ),
+            (
+                "spool_flush_left_hung",
+                self.spool.flush_thread.busy_since,
+                {},
+                "what it flushes may not be on the disk yet (under spool_fsync=batch its events were not "
+                "acknowledged: the senders keep them)",
+            ),
+        ]
+        if (reading := self.spool.reading.reading_since) is not None:
+            left.append(
+                (
+                    "spool_read_left_hung",
+                    reading[1],
+                    {"segment": reading[0]},
+                    "the events there stay in the spool, not committed, and the next start sends them",
+                )
             )
+        for event, since, fields, what in left:
+            if since is not None:
+                log.error(
+                    event,
+                    waited_s=round(time.monotonic() - since, 1),
+                    directory=self.spool.directory,
+                    mount=appends.mount,
+                    **fields,
+                    hint=f"{what}; the spool is not closed; its thread is left behind (until the mount answers, the "
+                    "kernel may keep the process); check that mount",
+                )
         if not appends.busy:
             return
         since = appends.thread.busy_since

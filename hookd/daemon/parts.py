@@ -108,6 +108,12 @@ class DaemonParts:
                 f"the spool's cursor file has waited {now - cursor_since:.1f}s to be written in {self.spool.directory}: "
                 f"{not_answering(self.spool.appends.mount)}; check that mount"
             )
+        if (reading := self.spool.reading.reading_since) is not None and now - reading[1] > config.stall_after_s:
+            reasons.append(
+                f"the spool's read of {reading[0]} has waited {now - reading[1]:.1f}s: "
+                f"{not_answering(self.spool.appends.mount)}; events waiting there are not sent until it answers; "
+                "check that mount"
+            )
         if (late := self.late_ids_wait) is not None and now - late[1] > config.stall_after_s:
             # Every sweep waits for them (Inbox.sweep): said here, and the inbox not listed on the loop.
             where = (

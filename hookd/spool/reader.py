@@ -18,7 +18,7 @@ import structlog
 from hookd.spool.event import Event
 from hookd.spool.files import SegmentFiles
 from hookd.spool.recent import RecentEvents
-from hookd.spool.records import SegmentReader
+from hookd.spool.records import ReadDeferred, SegmentReader
 from hookd.spool.segments import Position
 
 log = structlog.get_logger("hookd.spool")
@@ -43,6 +43,8 @@ class SpoolReader:
         self._decoder = msgspec.msgpack.Decoder(Event)
         self._reader: SegmentReader | None = None
         self._lookahead: tuple[Event, Position] | None = None
+        self._defer = False  # reads raised as ReadDeferred, made off the loop (SpoolReading.next_batch)
+        self._opened: tuple[Position, SegmentReader] | None = None  # a deferred open's reader, for there
 
     def rewind(self, position: Position) -> None:
         """Hand out again everything after ``position``."""
@@ -53,15 +55,19 @@ class SpoolReader:
     def has_unread(self) -> bool:
         return self._lookahead is not None or self.position != self.files.end
 
-    def read_batch(self, max_events: int, max_bytes: int) -> Batch:
+    def read_batch(self, max_events: int, max_bytes: int, defer: bool = False) -> Batch:
         """The next events after those already handed out, possibly none; never waits.
 
         A batch holds one sender's events (host and instance), so that the script can
-        check them against one high-water mark.
+        check them against one high-water mark. With ``defer``, a read of a segment file the batch
+        needs is not made: ReadDeferred is raised for it (when the batch has no event before it).
         """
         events: list[Event] = []
         size = 0
         end = self.position
+        self._defer = defer
+        if self._reader is not None:
+            self._reader.defer = defer
         try:
             for event, after in self._unread():
                 if events and (
@@ -83,7 +89,16 @@ class SpoolReader:
             self.position = end
             if not events:
                 raise
+        except ReadDeferred:
+            # The events before the read are handed out; the reader stands just after them.
+            if not events:
+                raise
         return Batch(events, end, size)
+
+    def open_deferred(self, position: Position) -> None:
+        """The open of ``position``'s segment that a ReadDeferred asked for (in a thread)."""
+        reader = SegmentReader(self.files.path(position.segment), position.offset, self.files.dir_fd)
+        self._opened = (position, reader)
 
     def _unread(self) -> Iterator[tuple[Event, Position]]:
         files = self.files
@@ -107,7 +122,7 @@ class SpoolReader:
                 self.position = Position(files.after(seg), 0)
                 continue
             if self._reader is None:
-                self._reader = SegmentReader(files.path(seg), offset, files.dir_fd)
+                self._reader = self._open(self.position)
             # The file only up to where memory starts: damage there (a failed fsync's dropped pages)
             # is not passed over as far as the next whole record, past events memory still holds.
             end = files.sizes[seg]
@@ -144,6 +159,17 @@ class SpoolReader:
             self.close()
             self.position = Position(files.after(seg), 0)
 
+    def _open(self, position: Position) -> SegmentReader:
+        opened, self._opened = self._opened, None
+        if opened is not None:
+            if opened[0] == position:
+                opened[1].defer = self._defer
+                return opened[1]
+            opened[1].close()  # a rewind since: opened for another position
+        if self._defer:
+            raise ReadDeferred(lambda: self.open_deferred(position), self.files.path(position.segment))
+        return SegmentReader(self.files.path(position.segment), position.offset, self.files.dir_fd)
+
     def _note_damage(self, reader: SegmentReader, seg: int) -> None:
         """Log damage the reader skipped since last asked: never silent, never data."""
         new = reader.skipped_bytes - reader.reported_bytes
@@ -172,3 +198,7 @@ class SpoolReader:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+    @property
+    def segment_reader(self) -> SegmentReader | None:
+        return self._reader

@@ -1,17 +1,24 @@
 """The spool's read side: handing events out ahead of the committed position (reader.py), and what
 reading finds on the way, each said once: events lost to damage (damage.py) and reads that fail,
 tried again every READ_RETRY_S and never skipped (damage.ReadFailure).
+
+The publisher's reads of segment files (``next_batch``) are made in a thread hookd's exit does not wait
+for (unjoined.py), one at a time: made on the loop, a read on a spool disk that stopped answering froze
+the daemon (no status, no event served, SIGTERM not served). ``reading_since`` says one under way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 from hookd.spool.damage import READ_RETRY_S, ReadFailure, count_lost
 from hookd.spool.files import SegmentFiles
 from hookd.spool.reader import Batch, SpoolReader
 from hookd.spool.recent import RecentEvents
+from hookd.spool.records import ReadDeferred
 from hookd.spool.segments import Position
+from hookd.unjoined import off_loop
 
 
 class SpoolReading:
@@ -23,15 +30,57 @@ class SpoolReading:
         self.damage_at: str | None = None  # the last segment found damaged
         self.damage_known: dict[int, set[int]] = {}  # segment -> where its stretches end, once read whole
         self.failure = ReadFailure()
+        self.reading_since: tuple[str, float] | None = None  # a segment read under way off the loop: its file, since
+        self._running: asyncio.Future[None] | None = None  # that read
 
     async def next_batch(self, max_events: int, max_bytes: int, cursor: Position, pending: int) -> Batch:
         while True:
-            batch = self.read_batch(max_events, max_bytes, cursor, pending)
+            if self._running is not None:
+                await self._read_returned()
+            try:
+                batch = self.read_batch(max_events, max_bytes, cursor, pending, defer=True)
+            except ReadDeferred as deferred:
+                self._start_read(deferred)
+                continue
             if batch.events:
                 return batch
             if self.failure.error is not None:
                 await asyncio.sleep(READ_RETRY_S)  # the read is tried again, never skipped
             await self.wait_for_unread()
+
+    def _start_read(self, deferred: ReadDeferred) -> None:
+        segment = self.reader.segment_reader
+        read = deferred.read if segment is None else lambda: segment.read_off_loop(deferred)
+        self._running = asyncio.ensure_future(off_loop(read, "hookd-spool-read"))
+        self.reading_since = (deferred.path, time.monotonic())
+
+    async def _read_returned(self) -> None:
+        """Wait for the read under way; a caller cancelled meanwhile leaves it to the next one."""
+        running = self._running
+        assert running is not None and self.reading_since is not None
+        path = self.reading_since[0]
+        try:
+            await asyncio.shield(running)
+        except OSError as exc:
+            # As a read failing on the loop: tried again from the same place, never skipped.
+            self._running = self.reading_since = None
+            self.reader.close()
+            self.failure.failed(path, exc)
+            await asyncio.sleep(READ_RETRY_S)
+            return
+        self._running = self.reading_since = None
+
+    async def settle(self, timeout: float) -> None:
+        """Wait at most ``timeout`` for the read under way (a stop's): one that returned is done with, so
+        that the spool's close, which makes no call on its disk while one is held, closes it."""
+        running = self._running
+        if running is None:
+            return
+        await asyncio.wait([running], timeout=timeout)
+        if running.done():
+            self._running = self.reading_since = None
+            if not running.cancelled():
+                running.exception()  # a failed read: tried again by the next start, as any read
 
     async def wait_for_unread(self) -> None:
         while not self.reader.has_unread():
@@ -40,11 +89,15 @@ class SpoolReading:
                 return
             await self.data_ready.wait()
 
-    def read_batch(self, max_events: int, max_bytes: int, cursor: Position, pending: int) -> Batch:
-        """``cursor`` and ``pending``: the committed position and the events the spool counts as waiting."""
+    def read_batch(self, max_events: int, max_bytes: int, cursor: Position, pending: int, defer: bool = False) -> Batch:
+        """``cursor`` and ``pending``: the committed position and the events the spool counts as waiting.
+        With ``defer``, ReadDeferred for a read of a segment the batch needs (``next_batch``)."""
         reader = self.reader
+        if self._running is not None:
+            # The segment reader is the thread's until its read returns; the events before it were handed out.
+            return Batch([], reader.position, 0)
         try:
-            batch = reader.read_batch(max_events, max_bytes)
+            batch = reader.read_batch(max_events, max_bytes, defer)
             if reader.new_damage:
                 self.lost += count_lost(self.files, reader.new_damage, cursor, pending, self.damage_known)
                 self.damage_at = self.files.path(reader.new_damage[-1][0])

@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import re
 import struct
+import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from hookd.paths import open_private
@@ -63,15 +64,29 @@ def _record_at(
     return start, end
 
 
+class ReadDeferred(Exception):
+    """A read of a segment the caller makes off the event loop (``read``, in a thread), then asks again:
+    the reader's state is as it was before the call that raised it."""
+
+    def __init__(self, read: Callable[[], None], path: str) -> None:
+        super().__init__(path)
+        self.read = read
+        self.path = path
+
+
 class _Ahead:
     """The file's bytes from where the reader stands, read forward a chunk at a time: each byte is
     read once, however often a record or a stretch of damage runs past what was read. Bytes before
     the writer's position never change once written, so what is held stays true."""
 
-    def __init__(self, fd: int, at: int) -> None:
+    def __init__(self, fd: int, at: int, path: str) -> None:
         self.fd = fd
         self.buf = b""
         self.base = at  # the file offset of buf[0]
+        self.path = path
+        # Set by the publisher's reader (SpoolReading.next_batch): a read is raised as ReadDeferred rather
+        # than made here, on the loop, where a disk that stopped answering would hold everything.
+        self.defer = False
 
     def fill(self, at: int, want: int, end: int) -> None:
         """Hold the bytes from ``at`` to ``at + want`` (not past ``end``, nor the file's end)."""
@@ -80,6 +95,12 @@ class _Ahead:
         held = self.base + len(self.buf)
         if self.base <= at and min(at + want, end) <= held:
             return
+        if self.defer:
+            raise ReadDeferred(lambda: self.read(at, want, end), self.path)
+        self.read(at, want, end)
+
+    def read(self, at: int, want: int, end: int) -> None:
+        held = self.base + len(self.buf)
         keep = self.buf[at - self.base :] if self.base <= at < held else b""
         start = at + len(keep)
         stop = min(end, max(at + want, start + READ_CHUNK))
@@ -105,9 +126,40 @@ class SegmentReader:
         # for each stretch (the bytes before ``end`` never change once written).
         self._stretches: FileStretches | None = None
         # Kept from one call of records to the next (the publisher's reader stops at each batch).
-        self._ahead = _Ahead(self.fd, offset)
+        self._ahead = _Ahead(self.fd, offset, path)
+        # A deferred read under way in a thread (``read_off_loop``): a close meanwhile is made by that
+        # thread once the read returns, not under it (the descriptor's number taken by another file).
+        self._lock = threading.Lock()
+        self._reading = False
+        self._closing = False
+
+    @property
+    def defer(self) -> bool:
+        return self._ahead.defer
+
+    @defer.setter
+    def defer(self, value: bool) -> None:
+        self._ahead.defer = value
+
+    def read_off_loop(self, deferred: ReadDeferred) -> None:
+        """Make ``deferred``'s read (in a thread of its own): nothing else reads this reader meanwhile."""
+        with self._lock:
+            if self._closing:
+                return
+            self._reading = True
+        try:
+            deferred.read()
+        finally:
+            with self._lock:
+                self._reading = False
+                if self._closing:
+                    os.close(self.fd)
 
     def close(self) -> None:
+        with self._lock:
+            self._closing = True
+            if self._reading:
+                return
         os.close(self.fd)
 
     def records(self, limit: int, end: int | None = None) -> Iterator[tuple[bytes, int]]:

@@ -93,6 +93,7 @@ class Spool(SpoolCounts):
         self._reading = SpoolReading(files, recent, cursor, self._data_ready)
         self._reader = self._reading.reader
         self.read_failure = self._reading.failure
+        self.reading = self._reading  # its reading_since: the publisher's segment read under way off the loop
         if read_error is not None:
             self.read_failure.failed(*read_error)
         # Segments are the unit of deletion and of dropping: keep several within the bound.
@@ -291,7 +292,8 @@ class Spool(SpoolCounts):
         return self._cursor.writing_since
 
     def close(self) -> None:
-        if self.appends.busy or self.flush_thread.busy_since is not None or self.cursor_writing_since is not None:
+        held = self.flush_thread.busy_since is not None or self.cursor_writing_since is not None
+        if held or self.appends.busy or self.reading.reading_since is not None:
             # A thread is held in a call on the spool's disk: every other call there would be too
             # (and hold the stop). Left as it is; what was handed over was never acknowledged.
             return
