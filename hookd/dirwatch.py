@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 
 import structlog
 
-from hookd.paths import mount_of, not_answering
+from hookd.mounts import mount_of, not_answering
 from hookd.trust import UnsafePathError, check_ancestors, describe, why_untrusted
 from hookd.unjoined import off_loop
 

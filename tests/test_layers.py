@@ -24,8 +24,9 @@ other unless the layer says otherwise:
     log_sink                              where log lines go: a bounded queue, a writer thread
     terminal                              colour and progress bars on a terminal
     config_errors, core_files,            a settings error; no core files; the descriptor limit;
-    descriptors, disk_full, liveness,     a full filesystem; progress and loop lag; private files; the
-    paths, refusals, units                header, refusal reasons and reply lines; numbers
+    descriptors, disk_full, liveness,     a full filesystem; progress and loop lag; which filesystem a
+    mounts, paths, refusals, units        path is on; private files; the header, refusal reasons and
+                                          reply lines; numbers
     trust                                 who can change a path: the link-by-link walk, trusted files
     policies                              the Enums of the settings that choose among named ways
 
@@ -91,6 +92,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
             "hook_names",
             "hostport",
             "liveness",
+            "mounts",
             "paths",
             "refusals",
             "units",

@@ -19,7 +19,7 @@ import time
 
 import structlog
 
-from hookd.paths import mount_of, not_answering
+from hookd.mounts import mount_of, not_answering
 
 log = structlog.get_logger("hookd.liveness")
 

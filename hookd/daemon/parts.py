@@ -24,7 +24,7 @@ from hookd.ingest.budget import FrameBudget
 from hookd.ingest.http_listener import HttpListener
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection
-from hookd.paths import not_answering
+from hookd.mounts import not_answering
 from hookd.ingest.socket_files import remove_socket_if_ours
 from hookd.pipeline import Pipeline
 from hookd.publish.publisher import Publisher

@@ -38,7 +38,8 @@ from hookd.ingest.inbox_ids import FILES_PER_TURN, Progress, pending_paths, wait
 from hookd.ingest.inbox_problems import ProblemFiles
 from hookd.ingest.inbox_take import take_file
 from hookd.unjoined import off_loop
-from hookd.paths import ensure_private_dir, mount_of
+from hookd.mounts import mount_of
+from hookd.paths import ensure_private_dir
 from hookd.pipeline import Pipeline
 from hookd.state import InboxStats
 

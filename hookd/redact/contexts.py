@@ -27,8 +27,9 @@ import re
 
 from hookd.redact.checks import is_type_or_reference, looks_like_credential
 from hookd.redact.values import plausible_secret
-from hookd.redact.commands import CLI_SECRET_OPTION, PRINTED_SECRET, PRINTED_SECRET_LINE
+from hookd.redact.commands import CLI_SECRET_OPTION
 from hookd.redact.files import AT_VALUE
+from hookd.redact.printed import PRINTED_SECRET, PRINTED_SECRET_LINE
 from hookd.redact.patterns import AFTER_ESCAPE_1, B1, HS_KV_SEP, HS_WS, KV_SEP, VALUE_REACH
 from hookd.redact.prose import PROSE_SECRET, SECRET_LIST_ITEM, URL_QUERY_SECRET
 from hookd.redact.rule import Rule

@@ -7,6 +7,7 @@ pair (``- name: DB_PASSWORD`` then ``value: ...``, or
 ``{"name": "DB_PASSWORD", "value": "..."}``). Each rule's trigger is the
 file's whole context up to the value's first character (Hyperscan), and
 its regex reads just the value, like the command-line rule's.
+An XML element named for a secret (settings.xml's ``<password>``) is xmltext.py's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hookd.redact.patterns import AFTER_ESCAPE, BARE_VALUE, VALUE_REACH
 from hookd.redact.prose import random_looking
 from hookd.redact.rule import Rule
 from hookd.redact.wrappers import credential_pair
+from hookd.redact.xmltext import XML_SECRET_ELEMENT
 
 # White space in JSON text: raw (pretty-printed JSON, decoded wrappers) or escaped in a string.
 _WS = r"(?:\s|\\[nrt])"
@@ -207,37 +209,6 @@ def _value_ok(match: re.Match[str]) -> bool:
     return not _TABLE_KEY_NAME.search(name, max(0, len(name) - 60)) or random_looking(value)
 
 
-# An XML element named for a secret (Maven's settings.xml <password>, NuGet, Spring, .NET
-# configs): Hyperscan reads the opening tag and the text's first character; the regex takes
-# the text up to the next tag (JSON escapes inside it, \" and \n, taken whole). The text may be
-# a CDATA section (<password><![CDATA[...]]></password>): then its inside, up to ]]> (never past a <,
-# and 256 characters: a flood of unclosed sections would read far ahead from each).
-# An opening tag whose name (after a namespace) ends in a secret's word, with its attributes, to its ">".
-XML_SECRET_NAME = (
-    r"(?i)<(?:[A-Za-z0-9_.-]{1,40}:)?[A-Za-z0-9_.-]{0,40}"
-    r"(?:password|passwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key)"
-    r"(?:\s[^<>]{0,200})?"
-)
-XML_SECRET_TRIGGER = XML_SECRET_NAME + r">(?:<!\[CDATA\[)?[^<\s\]]"
-# A < inside the text that begins no tag (a digit or a sign after it: Tr0ub4dor<3xQz, pasted unescaped) is
-# part of it; inside CDATA, everything to its ]]>.
-XML_SECRET_VALUE = (
-    r"(?P<cdata>(?<=<!\[CDATA\[))?(?P<value>(?(cdata)(?:[^\]<\"\\]|\\.|\](?!\]>)){1,256}+"
-    r"|(?:[^<\"\\]|\\.|<(?![A-Za-z_/!?])){1,1024}+))(?(cdata)\]\]>)</"
-)
-_LETTERS_AND_DIGITS = re.compile(r"(?=[^ ]*?[0-9])(?=[^ ]*?[A-Za-z])")
-
-
-def _xml_text_ok(match: re.Match[str]) -> bool:
-    """The element's text may be a secret: not a placeholder, not a number, not words (JSX's
-    <Password>Enter your password</Password> is a component's text); words only when the first holds letters
-    and digits, as a generated password's do (Tr0ub4dor 3xQz)."""
-    value = match.group("value").replace("\\n", " ").replace("\\t", " ").strip()
-    if not plausible_secret(value) or value.isdigit():
-        return False
-    return " " not in value or _LETTERS_AND_DIGITS.match(value) is not None
-
-
 FILE_RULES: tuple[Rule, ...] = (
     Rule(
         name="netrc_password",
@@ -277,18 +248,7 @@ FILE_RULES: tuple[Rule, ...] = (
         check=_piped_ok,
         example="`echo -n alice:<password> | base64` (not `| base64 -d`)",
     ),
-    Rule(
-        name="xml_secret_element",
-        replaces="the text of an XML element named for a secret (<password>, <apiKey>, <client_secret>...)",
-        pattern=XML_SECRET_VALUE,
-        group="value",
-        trigger=XML_SECRET_TRIGGER,
-        anchored=True,
-        back=1,
-        reach=2 * 1024 + 4,
-        check=_xml_text_ok,
-        example="`<server><id>repo</id><password><value></password></server>` (not `<password>${env.PW}</password>`)",
-    ),
+    XML_SECRET_ELEMENT,
     Rule(
         name="secret_name_value",
         replaces="the value of a name/value pair whose name says secret (Kubernetes env, ECS, Parameter Store)",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.files import XML_SECRET_NAME, _xml_text_ok
+from hookd.redact.xmltext import XML_SECRET_NAME, _xml_text_ok
 from hookd.redact.rule import Rule
 
 # How far back the BEGIN line may stand: a 4096-bit RSA key's body and its patch lines' quotes and indentation

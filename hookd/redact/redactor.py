@@ -22,7 +22,7 @@ past either is dense: what is left of its candidates is not read, and
 dense.py redacts the chunk in bulk (fail closed); tests/test_redact_dense.py.
 A wrapper's decoded text (nested.py) is redacted on the same budget: what
 its redaction confirms is spent from the chunk the wrapper starts in.
-Where each rule's regex reads, and how finds merge: windows.py.
+Where each rule's regex reads, and how finds merge: windows.py; what a match comes to: candidates.py.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from hookd.redact import memo
 from hookd.redact.known import replaced
 from hookd.redact.escapes import inside_strings, whole_escapes
 from hookd.redact.budget import CONFIRM_LIMIT, Budget
+from hookd.redact.candidates import Candidates
 from hookd.redact.dense import MARK, redact_in_bulk
 from hookd.redact.glued import unglued
 from hookd.redact.joints import Tails, always, ended_at_joints, joints
@@ -52,13 +53,10 @@ from hookd.redact.validated import Validated
 from hookd.redact.view import View
 from hookd.redact.windows import AnchoredReads, around, contexts, merged, read_stretch, stretches
 
-REDACTED_PREFIX = "[REDACTED:"
 NOTHING: Counter[str] = Counter()  # what most events get; callers only read it
-WINDOW_LOOKAHEAD = 16  # characters a rule's lookahead reads past its match
-WINDOW_PAST = 8192  # characters a match at a window's end is read on past it (the longest value a rule takes)
 
 
-class Redactor:
+class Redactor(Candidates):
     def __init__(
         self, rules: Iterable[Rule], allow: Iterable[str] = (), cache_dir: str | None = None, exhaustive: bool = False
     ) -> None:
@@ -272,53 +270,3 @@ class Redactor:
         settled(pending, found, budget, len(text), self._confirmed)
         taken = Tails(text, lambda index: rules[index].name, self._tail_spans) if tails else always
         return tools_kept(text, merged(ended_at_joints(found, cut, taken), self.rules)), budget
-
-    def _take(
-        self,
-        index: int,
-        rule: Rule,
-        match: re.Match[str],
-        found: list[tuple[int, int, int]],
-        pending: list[Pending],
-        depth: int,
-        budget: Budget,
-        joint: bool = False,
-    ) -> None:
-        """``joint``: the match ends where another token's prefix is glued (joints.py), which is its end."""
-        if (
-            match.endpos - WINDOW_LOOKAHEAD <= match.end()
-            and match.endpos < len(match.string)
-            and not rule.anchored
-            and not joint
-        ):
-            # A window's end, read as the text's ($, \Z, after a lookahead's few characters), cut a token short
-            # (OAuth2Author|ization.from): the regex again from the same place, on past it, takes it whole or not.
-            end_at = min(len(match.string), match.endpos + WINDOW_PAST)
-            again = rule.compiled.match(match.string, match.start(), end_at)
-            if again is None:
-                return
-            match = again
-        start, end = match.span(rule.group)
-        if start < 0 or end <= start:
-            return
-        if rule.ends is not None:
-            end = start + rule.ends(match.string[start:end])
-        value = match.string[start:end]
-        if value.startswith(REDACTED_PREFIX) or self.allow and self._allowed(value):
-            return
-        if rule.unwrap is None:
-            pending.append((start, end, index, match))
-        elif self._confirmed(index, match, start, end) and self._unwrapper.wraps_secret(
-            index, rule, value, depth, budget, match.start()
-        ):
-            found.append((start, end, index))
-
-    def _confirmed(self, index: int, match: re.Match[str], start: int, end: int) -> bool:
-        """The rule's validation and check of its candidate (the value at ``start``-``end``) pass."""
-        rule = self.rules[index]
-        if rule.validate is not None and not self._validated.valid(index, rule.validate, match.string[start:end]):
-            return False
-        return rule.check is None or rule.check(match)
-
-    def _allowed(self, value: str) -> bool:
-        return any(pattern.search(value) for pattern in self.allow)

@@ -18,8 +18,9 @@ from __future__ import annotations
 import functools
 import re
 
-from hookd.redact.files import AT_VALUE, XML_SECRET_VALUE, _value_ok, _xml_text_ok
+from hookd.redact.files import AT_VALUE, _value_ok
 from hookd.redact.keynames import keyed_value_ok, name_words_ok
+from hookd.redact.xmltext import XML_SECRET_VALUE, _xml_text_ok
 from hookd.redact.patterns import VALUE_REACH
 from hookd.redact.rule import Rule
 

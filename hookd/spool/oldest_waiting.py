@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from typing import TYPE_CHECKING
 
-from hookd.paths import not_answering
+from hookd.mounts import not_answering
 from hookd.spool.inspect import oldest_waiting_received_ns
 from hookd.unjoined import off_loop
 

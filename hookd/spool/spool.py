@@ -17,7 +17,8 @@ recovery.py (opening a directory a crash may have left), writer.py (appending,
 rotating, fsync), full.py (spool_max_bytes and spool_full_policy), reader.py
 (handing events out ahead of the cursor) with reading.py (what reading finds: damage,
 failed reads), cursor.py (the committed position and the cursor file), files.py (the
-segments' sizes and counts), counts.py (what the spool counts and shows).
+segments' sizes and counts), counts.py (what the spool counts and shows), unsure_copies.py (the
+copies a failed flush left unsure).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from hookd.spool.recent import RecentEvents
 from hookd.spool.recovery import recover
 from hookd.spool.reserve import Reserve
 from hookd.spool.segments import Position
+from hookd.spool.unsure_copies import UnsureCopies
 from hookd.spool.unsure_file import unsure_left
 from hookd.spool.write_thread import Appends, WriteThread
 from hookd.spool.writer import SegmentWriter
@@ -51,7 +53,7 @@ __all__ = ["Batch", "DiskFull", "Spool", "SpoolFull"]
 RETAIN_PUBLISHED_S = 120.0
 
 
-class Spool(SpoolCounts):
+class Spool(SpoolCounts, UnsureCopies):
     def __init__(
         self,
         directory: str,
@@ -159,24 +161,6 @@ class Spool(SpoolCounts):
     def sync(self) -> None:
         """Flush everything written so far to the disk (called from a worker thread)."""
         self._writer.sync()
-
-    def copy_may_be_lost(self, handoff_id: str, event_id: str) -> bool:
-        """Whether the spool's copy ``event_id`` of this hand-off, its latest, was left unsure by a
-        failed flush and let go from memory (recent.py): another copy of it is taken, not dropped."""
-        gone = self._recent.gone_unsure.get(handoff_id)
-        return gone is not None and gone[1] == event_id
-
-    def has_lost_unsure_copies(self) -> bool:
-        return bool(self._recent.gone_unsure)
-
-    def flushed(self, through: Position) -> None:
-        """A flush worked for everything written before ``through`` (flusher.py)."""
-        if self._recent.gone_unsure:
-            self._recent.flushed(through)
-
-    def keep_unsure(self, through: Position) -> None:
-        """A flush failed: the events before ``through`` are published from memory, not the file (recent.py)."""
-        self._recent.pin(through)
 
     @property
     def disk_full(self) -> bool:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from hookd.paths import mount_of, not_answering
+from hookd.mounts import mount_of, not_answering
 from hookd.spool.event import Event
 from hookd.spool.full import SpoolBound
 from hookd.spool.writer import SegmentWriter

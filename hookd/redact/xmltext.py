@@ -1,0 +1,56 @@
+"""An XML element named for a secret, and its text (Maven's settings.xml, NuGet, Spring, .NET configs).
+
+One of files.py's credential-file rules (FILE_RULES holds it in its place); xmlpairs.py's attribute forms and
+patchlines.py's element split over an Edit's lines use its pattern and check.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hookd.redact.values import plausible_secret
+from hookd.redact.rule import Rule
+
+# An XML element named for a secret (Maven's settings.xml <password>, NuGet, Spring, .NET
+# configs): Hyperscan reads the opening tag and the text's first character; the regex takes
+# the text up to the next tag (JSON escapes inside it, \" and \n, taken whole). The text may be
+# a CDATA section (<password><![CDATA[...]]></password>): then its inside, up to ]]> (never past a <,
+# and 256 characters: a flood of unclosed sections would read far ahead from each).
+# An opening tag whose name (after a namespace) ends in a secret's word, with its attributes, to its ">".
+XML_SECRET_NAME = (
+    r"(?i)<(?:[A-Za-z0-9_.-]{1,40}:)?[A-Za-z0-9_.-]{0,40}"
+    r"(?:password|passwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key)"
+    r"(?:\s[^<>]{0,200})?"
+)
+XML_SECRET_TRIGGER = XML_SECRET_NAME + r">(?:<!\[CDATA\[)?[^<\s\]]"
+# A < inside the text that begins no tag (a digit or a sign after it: Tr0ub4dor<3xQz, pasted unescaped) is
+# part of it; inside CDATA, everything to its ]]>.
+XML_SECRET_VALUE = (
+    r"(?P<cdata>(?<=<!\[CDATA\[))?(?P<value>(?(cdata)(?:[^\]<\"\\]|\\.|\](?!\]>)){1,256}+"
+    r"|(?:[^<\"\\]|\\.|<(?![A-Za-z_/!?])){1,1024}+))(?(cdata)\]\]>)</"
+)
+_LETTERS_AND_DIGITS = re.compile(r"(?=[^ ]*?[0-9])(?=[^ ]*?[A-Za-z])")
+
+
+def _xml_text_ok(match: re.Match[str]) -> bool:
+    """The element's text may be a secret: not a placeholder, not a number, not words (JSX's
+    <Password>Enter your password</Password> is a component's text); words only when the first holds letters
+    and digits, as a generated password's do (Tr0ub4dor 3xQz)."""
+    value = match.group("value").replace("\\n", " ").replace("\\t", " ").strip()
+    if not plausible_secret(value) or value.isdigit():
+        return False
+    return " " not in value or _LETTERS_AND_DIGITS.match(value) is not None
+
+
+XML_SECRET_ELEMENT = Rule(
+    name="xml_secret_element",
+    replaces="the text of an XML element named for a secret (<password>, <apiKey>, <client_secret>...)",
+    pattern=XML_SECRET_VALUE,
+    group="value",
+    trigger=XML_SECRET_TRIGGER,
+    anchored=True,
+    back=1,
+    reach=2 * 1024 + 4,
+    check=_xml_text_ok,
+    example="`<server><id>repo</id><password><value></password></server>` (not `<password>${env.PW}</password>`)",
+)
