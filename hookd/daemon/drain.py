@@ -112,42 +112,32 @@ class DaemonDrain(DaemonParts):
         """A spool write that has not returned (a disk that stopped answering) is left to its thread:
         the events it and the queue behind it hold were never acknowledged, the senders keep them."""
         appends = self.spool.appends
-        left: list[tuple[str, float | None, dict[str, str], str]] = [
-            (
+        if (cursor_since := self.spool.cursor_writing_since) is not None:
+            log.error(
                 "spool_cursor_write_left_hung",
-                self.spool.cursor_writing_since,
-                {},
-                "the cursor file keeps its last position: events Redis has since are sent again by the next start "
-                "(Redis skips them)",
-            ),
-            (
-                "spool_flush_left_hung",
-                self.spool.flush_thread.busy_since,
-                {},
-                "what it flushes may not be on the disk yet (under spool_fsync=batch its events were not "
-                "acknowledged: the senders keep them)",
-            ),
-        ]
-        if (reading := self.spool.reading.reading_since) is not None:
-            left.append(
-                (
-                    "spool_read_left_hung",
-                    reading[1],
-                    {"segment": reading[0]},
-                    "the events there stay in the spool, not committed, and the next start sends them",
-                )
+                **self._left_hung(
+                    cursor_since,
+                    "the cursor file keeps its last position: events Redis has since are sent again by the next "
+                    "start (Redis skips them)",
+                ),
             )
-        for event, since, fields, what in left:
-            if since is not None:
-                log.error(
-                    event,
-                    waited_s=round(time.monotonic() - since, 1),
-                    directory=self.spool.directory,
-                    mount=appends.mount,
-                    **fields,
-                    hint=f"{what}; the spool is not closed; its thread is left behind (until the mount answers, the "
-                    "kernel may keep the process); check that mount",
-                )
+        if (flushing := self.spool.flush_thread.busy_since) is not None:
+            log.error(
+                "spool_flush_left_hung",
+                **self._left_hung(
+                    flushing,
+                    "what it flushes may not be on the disk yet (under spool_fsync=batch its events were not "
+                    "acknowledged: the senders keep them)",
+                ),
+            )
+        if (reading := self.spool.reading.reading_since) is not None:
+            log.error(
+                "spool_read_left_hung",
+                segment=reading[0],
+                **self._left_hung(
+                    reading[1], "the events there stay in the spool, not committed, and the next start sends them"
+                ),
+            )
         if not appends.busy:
             return
         since = appends.thread.busy_since
@@ -161,6 +151,16 @@ class DaemonDrain(DaemonParts):
             "takes them; the write's thread is left behind (until the mount answers, the kernel may keep the "
             "process); check that mount",
         )
+
+    def _left_hung(self, since: float, what: str) -> dict[str, object]:
+        """The fields of a spool call the stop leaves to its thread: how long it waited, where, and what it means."""
+        return {
+            "waited_s": round(time.monotonic() - since, 1),
+            "directory": self.spool.directory,
+            "mount": self.spool.appends.mount,
+            "hint": f"{what}; the spool is not closed; its thread is left behind (until the mount answers, the "
+            "kernel may keep the process); check that mount",
+        }
 
     async def _wait_for_connections(self, deadline: float) -> None:
         """Give connections in the middle of a frame (or an HTTP request) the time left to finish
