@@ -37,22 +37,22 @@ def _inner(out: str, levels: int) -> str:
 @pytest.mark.parametrize(
     "shape",
     [
-        "password='ab\", \"cd\", \"{pw}'",  # two ", " and the value closes
-        "password='ab\", \"cd\", \"ef\", \"{pw}'",  # three
-        "password='ab\",\"cd\",\"{pw}'",  # no spaces
-        "password='ab\", \"cd\", \"{pw}",  # unclosed: the last string never ends
-        "export DB_PASSWORD='ab\", \"cd\", \"{pw}'\nmake\n",  # env, then a line break
-        "DB_PASSWORD='ab\", \"cd\", \"{pw}'",  # a .env line
-        "password: 'ab\", \"cd\", \"{pw}'",  # YAML
-        "db:\n  password: 'ab\", \"cd\", \"{pw}'\n  host: db\n",  # YAML, nested
-        "password = 'ab\", \"cd\", \"{pw}'",  # TOML
-        "[db]\npassword = 'ab\", \"cd\", \"ef\", \"{pw}'\nport = 5432\n",  # TOML, a table
-        "mysql -u app --password='ab\", \"cd\", \"{pw}' -h db",  # a command's option
-        "mysql -u app --password='ab\", \"cd\", \"{pw}' -h db\n",  # and a line break after it
-        "token: 'ab\", 5, \"cd\", \"{pw}'",  # a number, then the chain
-        "password='ab\": \"cd\", \"{pw}'",  # a colon, then the chain
-        "x password='ab\", [\"cd\", \"{pw}'",  # a list whose chain never ends
-        "token: 'ab\", {{\"cd\", \"{pw}'",  # an object whose chain never ends
+        'password=\'ab", "cd", "{pw}\'',  # two ", " and the value closes
+        'password=\'ab", "cd", "ef", "{pw}\'',  # three
+        'password=\'ab","cd","{pw}\'',  # no spaces
+        'password=\'ab", "cd", "{pw}',  # unclosed: the last string never ends
+        'export DB_PASSWORD=\'ab", "cd", "{pw}\'\nmake\n',  # env, then a line break
+        'DB_PASSWORD=\'ab", "cd", "{pw}\'',  # a .env line
+        'password: \'ab", "cd", "{pw}\'',  # YAML
+        'db:\n  password: \'ab", "cd", "{pw}\'\n  host: db\n',  # YAML, nested
+        'password = \'ab", "cd", "{pw}\'',  # TOML
+        '[db]\npassword = \'ab", "cd", "ef", "{pw}\'\nport = 5432\n',  # TOML, a table
+        'mysql -u app --password=\'ab", "cd", "{pw}\' -h db',  # a command's option
+        'mysql -u app --password=\'ab", "cd", "{pw}\' -h db\n',  # and a line break after it
+        'token: \'ab", 5, "cd", "{pw}\'',  # a number, then the chain
+        'password=\'ab": "cd", "{pw}\'',  # a colon, then the chain
+        'x password=\'ab", ["cd", "{pw}\'',  # a list whose chain never ends
+        'token: \'ab", {{"cd", "{pw}\'',  # an object whose chain never ends
     ],
 )
 @pytest.mark.parametrize("levels", [0, 1, 2])
@@ -63,7 +63,7 @@ def test_a_chain_of_strings_that_is_no_json_stays_in_the_value(shape: str, level
 
 @pytest.mark.parametrize("kind", PAYLOAD_KINDS)
 def test_a_chain_of_strings_in_every_payload_kind(kind: str) -> None:
-    text = json.dumps({"content": f"password='ab\", \"cd\", \"{PW}'"})
+    text = json.dumps({"content": f'password=\'ab", "cd", "{PW}\''})
     out = apply(json.dumps(PAYLOAD_KINDS[kind](text)))
     assert PW not in out, out
 
@@ -77,7 +77,7 @@ def test_a_chain_of_strings_in_every_payload_kind(kind: str) -> None:
         {"a": ["password='{pw}", "b", "c", 5, "d"]},
         {"a": ["password='{pw}", "b", ["c", "d"], "e"]},
         {"a": "password='{pw}", "b": "c", "d": "e", "f": ["g", "h"]},
-        {"a": ["password='{pw}", "say \"hi\" now", "x", "y"]},
+        {"a": ["password='{pw}", 'say "hi" now', "x", "y"]},
         {"a": ["token: '{pw}", "it's", "don't", "x"]},
         {"a": ["token: '{pw}", "b", "two\nlines", "c"]},
     ],
@@ -100,7 +100,7 @@ def test_a_chain_of_strings_that_ends_as_json_still_ends_the_value(doc: dict, le
     [
         'fields = ["password", "token", "user", "host"]',
         '{"required": ["password", "username", "email"]}',
-        "cols = ('password', \"token\", \"a\", \"b\")",
+        'cols = (\'password\', "token", "a", "b")',
         'if key in ("password", "token", "secret"):\n    return True',
         "PASSWORD_FIELDS = ['password', 'passwd', 'pwd']",
     ],

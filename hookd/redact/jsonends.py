@@ -49,8 +49,7 @@ _NEXT_STRING = f",{_JSON_SPACE}(?={_NESTED_QUOTE})"
 _AFTER_ITEM = f"[:\\]]|,{_JSON_SPACE}{_NON_STRING_START}"
 _LINK = f"{_string_to_quote(f'{_NEXT_STRING}|{_AFTER_ITEM}')}{_NEXT_STRING}"
 _CHAIN_REST = (
-    f"(?:{_LINK}){{{_CHAIN_REACH}}}"
-    f"|(?:{_LINK}){{0,{_CHAIN_REACH - 1}}}+(?:{_string_to_quote(_AFTER_ITEM)}|{_string_to_line_break()})"
+    f"(?:{_LINK}){{0,{_CHAIN_REACH - 1}}}+(?:{_LINK}|{_string_to_quote(_AFTER_ITEM)}|{_string_to_line_break()})"
 )
 
 
