@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from recall_helpers import PAYLOAD_KINDS, apply, apply_twice, assert_kept, nested
+from recall_helpers import PAYLOAD_KINDS, apply, apply_twice, assert_kept, nested, unnested
 
 sys.path.insert(0, str(Path(__file__).parent / "redaction_corpus"))
 
@@ -24,13 +24,6 @@ from fakes import Fakes  # noqa: E402
 
 VALUES = Fakes(206).all()
 PW = VALUES["pw"]
-
-
-def _inner(out: str, levels: int) -> str:
-    text = json.loads(out)["tool_response"]["stdout"]
-    for _ in range(levels):
-        text = json.loads(text)["content"]
-    return text
 
 
 # --- A quote, then a chain of strings that never goes on as JSON -------------------------------------------------
@@ -86,7 +79,7 @@ def test_a_chain_of_strings_in_every_payload_kind(kind: str) -> None:
 def test_a_chain_of_strings_that_ends_as_json_still_ends_the_value(doc: dict, levels: int) -> None:
     text = json.dumps(doc).replace("{pw}", PW)
     out = apply_twice(nested(text, levels))
-    inner = json.loads(_inner(out, levels))
+    inner = json.loads(unnested(out, levels))
     assert PW not in out, out
     expected = json.loads(text)
     if isinstance(expected["a"], list):
