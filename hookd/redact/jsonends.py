@@ -1,7 +1,8 @@
 """Where a single-quoted value in JSON text ends: at a nested string's end that JSON goes on after.
 
 patterns.VALUE reads a single-quoted value up to the first quote that ``NESTED_STRING_END`` matches at (a lookahead
-of bounded reach: each nested string it reads stops where the next reading would begin, so the reads stay apart).
+of bounded reach: each nested string it reads stops where the next reading would begin, and a chain of strings
+joined by commas is read at most _CHAIN_REACH strings on).
 """
 
 from __future__ import annotations
