@@ -32,6 +32,14 @@ def nested(text: str, levels: int) -> str:
     return json.dumps({"tool_response": {"stdout": text}})
 
 
+def unnested(out: str, levels: int) -> str:
+    """What ``nested`` wrapped, read back from a redacted payload: the innermost document's text."""
+    text = json.loads(out)["tool_response"]["stdout"]
+    for _ in range(levels):
+        text = json.loads(text)["content"]
+    return text
+
+
 def as_json(text: str, ascii_only: bool = True) -> str:
     return json.dumps({"tool_input": {"command": text}}, ensure_ascii=ascii_only)
 

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from recall_helpers import PAYLOAD_KINDS, apply, apply_twice, nested
+from recall_helpers import PAYLOAD_KINDS, apply, apply_twice, nested, unnested
 
 from hookd.redact.view import PyView, View
 
@@ -29,13 +29,6 @@ sys.path.insert(0, str(Path(__file__).parent / "redaction_corpus"))
 from fakes import Fakes  # noqa: E402
 
 VALUES = Fakes(162).all()
-
-
-def _inner(out: str, levels: int) -> str:
-    text = json.loads(out)["tool_response"]["stdout"]
-    for _ in range(levels):
-        text = json.loads(text)["content"]
-    return text
 
 
 # --- A quote, then what reads as JSON for one token only ----------------------------------------------------------
@@ -78,7 +71,7 @@ def test_a_quote_before_one_token_of_json_in_every_payload_kind(kind: str) -> No
 def test_a_nested_string_that_ends_as_json_still_ends_the_value(doc: dict, levels: int) -> None:
     text = json.dumps(doc).replace("{pw}", VALUES["pw"])
     out = apply_twice(nested(text, levels))
-    inner = json.loads(_inner(out, levels))
+    inner = json.loads(unnested(out, levels))
     assert VALUES["pw"] not in out, out
     expected = json.loads(text)
     assert {k: v for k, v in inner.items() if k != "a"} == {k: v for k, v in expected.items() if k != "a"}, out

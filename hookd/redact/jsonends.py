@@ -1,7 +1,8 @@
 """Where a single-quoted value in JSON text ends: at a nested string's end that JSON goes on after.
 
 patterns.VALUE reads a single-quoted value up to the first quote that ``NESTED_STRING_END`` matches at (a lookahead
-of bounded reach: each nested string it reads stops where the next reading would begin, so the reads stay apart).
+of bounded reach: each nested string it reads stops where the next reading would begin, and a chain of strings
+joined by commas is read at most _CHAIN_REACH strings on).
 """
 
 from __future__ import annotations
@@ -19,32 +20,55 @@ _JSON_SCALAR = r"(?:-?[0-9]{1,32}+(?:\.[0-9]{1,32}+)?(?:[eE][-+]?[0-9]{1,8}+)?|t
 # too (password='ab", "cd: a quote, a comma, and a string that never ends as one, is no JSON). After a comma the
 # string is a key or a list's item (: , or ] after it), after a colon a value (, } or ]). The string ends at the
 # first quote that JSON may follow (a quote inside it, written as its end is, goes on). Every string also ends where
-# a next one would be read from (a quote, then : or , and a value): each stretch is read once, not once per quote
-# before it. A line break in it ends the reading too, as JSON going on (the value ends before the quote, as it did:
+# a next one would be read from (a quote, then : or , and a value), so the strings of a chain stay apart. A line break in it ends the reading too, as JSON going on (the value ends before the quote, as it did:
 # one read over the line's end is kept as code's), unless a single quote that ends a shell word came first
 # (password='ab", "cd' -h db\n: the value closes there).
-_JSON_VALUE_START = f"(?:{_NESTED_QUOTE}|[{{\\[]|-?[0-9]|true|false|null)"
+_NON_STRING_START = r"(?:[{\[]|-?[0-9]|true|false|null)"
 _NESTED_ITEM = r"(?:[^\"\\']|(?:\\\\)++(?![\\\"n])|(?:\\\\)*+\\[^\"\\n]|(?:\\\\)*+\\\")"
 _WORD_QUOTE = r"'(?=[ \t;&|)>]|\\{1,8}+[nrt])"
 # Before a line break, not over a quote that a next string's reading begins at (the reads stay apart)
 _LINE_ITEM = _NESTED_ITEM.replace(r"|(?:\\\\)*+\\\")", r"|(?:\\\\)*+\\\"(?!" + _JSON_SPACE + "[,:]))")
 
 
-def _nested_string(after: str) -> str:
-    """A nested string from its opening quote to an end ``after`` may follow, or to a line break."""
+def _string_to_quote(after: str) -> str:
+    """A nested string from its opening quote to its first end that ``after`` may follow (not taken back)."""
+    return f"(?>{_NESTED_QUOTE}(?:{_NESTED_ITEM}|'){{0,1024}}?{_NESTED_QUOTE}{_JSON_SPACE}(?={after}))"
+
+
+def _string_to_line_break() -> str:
+    """A nested string from its opening quote to a line break, not over a quote that ends a shell word."""
+    return f"{_NESTED_QUOTE}(?:{_LINE_ITEM}|(?!{_WORD_QUOTE})'){{0,1024}}?\\\\++n"
+
+
+# A string after a comma and a next string's opening quote is read to its end too, and so is a chain of them
+# (password='ab", "cd", "ef' is no JSON: its last string never ends as one). Each string of the chain ends at its
+# first quote that a comma and a next string, or what goes on as JSON, follow; the strings after the first are a
+# list's items or keys (: , or ] after the last). _CHAIN_REACH strings are taken as JSON going on without reading
+# further, so each stretch is read a bounded number of times from the quotes before it.
+_CHAIN_REACH = 8
+_NEXT_STRING = f",{_JSON_SPACE}(?={_NESTED_QUOTE})"
+_AFTER_ITEM = f"[:\\]]|,{_JSON_SPACE}{_NON_STRING_START}"
+_LINK = f"{_string_to_quote(f'{_NEXT_STRING}|{_AFTER_ITEM}')}{_NEXT_STRING}"
+_CHAIN_REST = (
+    f"(?:{_LINK}){{0,{_CHAIN_REACH - 1}}}+(?:{_LINK}|{_string_to_quote(_AFTER_ITEM)}|{_string_to_line_break()})"
+)
+
+
+def _chain(end: str) -> str:
+    """A nested string that ``end`` follows, or a chain of them after it, or one read to a line break."""
     return (
-        f"(?:{_NESTED_QUOTE}(?:{_NESTED_ITEM}|'){{0,1024}}?{_NESTED_QUOTE}{_JSON_SPACE}(?:{after})"
-        f"|{_NESTED_QUOTE}(?:{_LINE_ITEM}|(?!{_WORD_QUOTE})'){{0,1024}}?\\\\++n)"
+        f"(?:{_string_to_quote(f'{_NEXT_STRING}|{end}')}(?:(?!{_NEXT_STRING})|{_NEXT_STRING}(?:{_CHAIN_REST}))"
+        f"|{_string_to_line_break()})"
     )
 
 
-_NESTED_STRING_AFTER_COMMA = _nested_string(f"[:\\]]|,{_JSON_SPACE}{_JSON_VALUE_START}")
-_NESTED_STRING_AFTER_COLON = _nested_string(f"[:}}\\]]|,{_JSON_SPACE}{_JSON_VALUE_START}")
-_NESTED_STRING_KEY = _nested_string(f":|,{_JSON_SPACE}{_JSON_VALUE_START}")
+_NESTED_STRING_AFTER_COMMA = _chain(_AFTER_ITEM)
+_NESTED_STRING_AFTER_COLON = _chain(f"[:}}\\]]|,{_JSON_SPACE}{_NON_STRING_START}")
+_NESTED_STRING_KEY = _chain(f":|,{_JSON_SPACE}{_NON_STRING_START}")
 _JSON_VALUE_ON = (
     f"(?:\\[{_JSON_SPACE}(?:{_NESTED_STRING_AFTER_COMMA}|[{{\\[\\]]|-?[0-9]|true|false|null)"
     f"|\\{{{_JSON_SPACE}(?:{_NESTED_STRING_KEY}|}})"
-    f"|{_JSON_SCALAR}{_JSON_SPACE}(?:[}}\\]]|,{_JSON_SPACE}{_JSON_VALUE_START})"
+    f"|{_JSON_SCALAR}{_JSON_SPACE}(?:[}}\\]]|,{_JSON_SPACE}(?:{_NON_STRING_START}|{_NESTED_STRING_AFTER_COMMA}))"
     f"|{_JSON_SCALAR}{_JSON_SPACE}{_NESTED_QUOTE})"
 )
 NESTED_STRING_END = (
