@@ -145,3 +145,43 @@ def gitleaks_forms(token: str) -> list[str]:
         f'var acmeToken string = "{token}"',
         f'  "acmeToken" => "{token}"',
     ]
+
+
+def provider_token_tests(shapes: list, seed: str) -> tuple:
+    """The three tests every provider-token recall file runs over its ``shapes`` ((id, rule, make(rng)) each):
+    the token alone is its rule's, in gitleaks' sample forms, and gone in every kind of payload. ``seed``
+    keeps each file's draws its own. Assigned to module-level names, pytest collects them there."""
+    import random
+
+    import pytest
+
+    ids = [s[0] for s in shapes]
+
+    def token_for(shape_id: str, salt: str = "") -> tuple[str, str]:
+        rule, make = next((rule, make) for i, rule, make in shapes if i == shape_id)
+        return rule, make(random.Random(f"{seed}-{shape_id}-{salt}"))
+
+    @pytest.mark.parametrize("shape", ids)
+    def test_a_provider_token_alone_is_its_rules(shape):
+        rule, token = token_for(shape, "alone")
+        assert_redacted(f"the value is {token} for now", token, rule)
+        assert_redacted(token, token, rule)
+
+    @pytest.mark.parametrize("shape", ids)
+    def test_in_gitleaks_sample_forms(shape):
+        _, token = token_for(shape, "forms")
+        for text in gitleaks_forms(token):
+            assert_redacted(text, token)
+
+    @pytest.mark.parametrize("kind", EVERY_KIND)
+    @pytest.mark.parametrize("shape", ids)
+    def test_in_every_kind_of_payload(shape, kind):
+        _, token = token_for(shape, kind)
+        assert_gone_in(f"deploy with {token}\n{token}\n", token, kind)
+
+    return (
+        token_for,
+        test_a_provider_token_alone_is_its_rules,
+        test_in_gitleaks_sample_forms,
+        test_in_every_kind_of_payload,
+    )

@@ -13,7 +13,7 @@ import json
 import random
 
 import pytest
-from recall_helpers import gitleaks_forms, EVERY_KIND, apply, assert_gone_in, assert_kept, assert_redacted, patch_lines
+from recall_helpers import provider_token_tests, EVERY_KIND, apply, assert_gone_in, assert_kept, patch_lines
 
 HEX = "0123456789abcdef"
 LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -49,33 +49,12 @@ SHAPES = [
     ("alibaba-old", "cloud_access_key_id", lambda r: "LT" + "AI" + pick(r, ALNUM, 12)),
     ("adobe", "cloud_access_key_id", lambda r: "p8" + "e-" + pick(r, ALNUM, 32)),
 ]
-IDS = [s[0] for s in SHAPES]
-
-
-def token_for(shape_id: str, salt: str = "") -> tuple[str, str]:
-    rule, make = next((rule, make) for i, rule, make in SHAPES if i == shape_id)
-    return rule, make(random.Random(f"h153-{shape_id}-{salt}"))
-
-
-@pytest.mark.parametrize("shape", IDS)
-def test_a_provider_token_alone_is_its_rules(shape):
-    rule, token = token_for(shape, "alone")
-    assert_redacted(f"the value is {token} for now", token, rule)
-    assert_redacted(token, token, rule)
-
-
-@pytest.mark.parametrize("shape", IDS)
-def test_in_gitleaks_sample_forms(shape):
-    _, token = token_for(shape, "forms")
-    for text in gitleaks_forms(token):
-        assert_redacted(text, token)
-
-
-@pytest.mark.parametrize("kind", EVERY_KIND)
-@pytest.mark.parametrize("shape", IDS)
-def test_in_every_kind_of_payload(shape, kind):
-    _, token = token_for(shape, kind)
-    assert_gone_in(f"deploy with {token}\n{token}\n", token, kind)
+(
+    token_for,
+    test_a_provider_token_alone_is_its_rules,
+    test_in_gitleaks_sample_forms,
+    test_in_every_kind_of_payload,
+) = provider_token_tests(SHAPES, "h153")
 
 
 @pytest.mark.parametrize("kind", EVERY_KIND)
