@@ -70,18 +70,21 @@ def test_the_tasks_own_ending_is_waited_for_and_its_error_raised():
     asyncio.run(main())
 
 
+def _names_cancellation(names: list[ast.expr]) -> bool:
+    return any(ast.unparse(name).split(".")[-1] in ("CancelledError", "BaseException") for name in names)
+
+
 def _catches_cancellation(handler: ast.ExceptHandler) -> bool:
     if handler.type is None:
         return True
-    names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any(ast.unparse(name).split(".")[-1] in ("CancelledError", "BaseException") for name in names)
+    return _names_cancellation(handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type])
 
 
 def _suppresses_cancellation(node: ast.With | ast.AsyncWith) -> bool:
     for item in node.items:
         call = item.context_expr
         if isinstance(call, ast.Call) and ast.unparse(call.func).split(".")[-1] == "suppress":
-            if any(ast.unparse(arg).split(".")[-1] in ("CancelledError", "BaseException") for arg in call.args):
+            if _names_cancellation(call.args):
                 return True
     return False
 
