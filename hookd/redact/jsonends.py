@@ -65,15 +65,20 @@ def _chain(end: str) -> str:
 _NESTED_STRING_AFTER_COMMA = _chain(_AFTER_ITEM)
 _NESTED_STRING_AFTER_COLON = _chain(f"[:}}\\]]|,{_JSON_SPACE}{_NON_STRING_START}")
 _NESTED_STRING_KEY = _chain(f":|,{_JSON_SPACE}{_NON_STRING_START}")
+# Each chain is written once, where the ways to it are alternatives before it ((?:[|scalar ,) then a string, not
+# one copy per way): NESTED_STRING_END is only ever looked ahead for, so the alternatives' order does not matter,
+# and each copy of a chain went into every rule's regex that reads a value (its compiling, at every start).
 _JSON_VALUE_ON = (
-    f"(?:\\[{_JSON_SPACE}(?:{_NESTED_STRING_AFTER_COMMA}|[{{\\[\\]]|-?[0-9]|true|false|null)"
+    f"(?:(?:\\[|{_JSON_SCALAR}{_JSON_SPACE},){_JSON_SPACE}{_NESTED_STRING_AFTER_COMMA}"
+    f"|\\[{_JSON_SPACE}(?:[{{\\[\\]]|-?[0-9]|true|false|null)"
     f"|\\{{{_JSON_SPACE}(?:{_NESTED_STRING_KEY}|}})"
-    f"|{_JSON_SCALAR}{_JSON_SPACE}(?:[}}\\]]|,{_JSON_SPACE}(?:{_NON_STRING_START}|{_NESTED_STRING_AFTER_COMMA}))"
+    f"|{_JSON_SCALAR}{_JSON_SPACE}(?:[}}\\]]|,{_JSON_SPACE}{_NON_STRING_START})"
     f"|{_JSON_SCALAR}{_JSON_SPACE}{_NESTED_QUOTE})"
 )
 NESTED_STRING_END = (
     f"{_NESTED_QUOTE}{_JSON_SPACE}"
-    f"(?:,{_JSON_SPACE}(?:{_NESTED_STRING_AFTER_COMMA}|{_JSON_VALUE_ON})"
-    f"|:{_JSON_SPACE}(?:{_NESTED_STRING_AFTER_COLON}|{_JSON_VALUE_ON})"
+    f"(?:,{_JSON_SPACE}{_NESTED_STRING_AFTER_COMMA}"
+    f"|:{_JSON_SPACE}{_NESTED_STRING_AFTER_COLON}"
+    f"|[,:]{_JSON_SPACE}{_JSON_VALUE_ON}"
     f'|[}}\\]]{_JSON_SPACE}(?:[,}}\\]"]|{_NESTED_QUOTE}|$)|")'
 )

@@ -270,11 +270,9 @@ VALUE = (
     r"(?P<value>"
     r"(?(dq)"
     + run(r"[^\"\\]", r"\\\\\\\"|\\[^\"]", 1, 1024)  # an escaped quote (\\\") is taken whole
-    + r"|(?(sq)(?:"
+    + r"|(?(sq)"
     + run(r"[^'\"\\]", _SINGLE_QUOTED_ITEMS, 1, 1024)
-    + "(?=')|"
-    + run(r"[^'\"\\]", _SINGLE_QUOTED_ITEMS, 1, 1024)
-    + ")|"
+    + "|"
     + BARE_VALUE
     + r")))"
     r"(?(dq)(?:\\\")?|(?(sq)'?))"
