@@ -35,7 +35,17 @@ def test_a_literal_escape_is_told_apart_from_a_control_character(stack, open_ui,
     page = watched.page
     # The six characters \u001b, a real ESC, a backslash then an ESC, a path's backslash, \u{1d173}.
     command = "lit \\u001b[31m real \x1b[31m both \\\x1b path C:\\Users\\x wide \\u{1d173} \U0001d173"
-    send(alpha, event("PreToolUse", "sess-\\u001bd1", tool_name="Bash", tool_use_id="d1", cwd="/w/\\u0007", tool_input={"command": command}))
+    send(
+        alpha,
+        event(
+            "PreToolUse",
+            "sess-\\u001bd1",
+            tool_name="Bash",
+            tool_use_id="d1",
+            cwd="/w/\\u0007",
+            tool_input={"command": command},
+        ),
+    )
     wait_for_entries(redis_db, 1)
     shown = shown_in_every_view(page, ui, "both")
     expected = "lit \\\\u001b[31m real \\u001b[31m both \\\\\\u001b path C:\\Users\\x wide \\\\u{1d173} \\u{1d173}"
