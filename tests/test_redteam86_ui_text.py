@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from conftest import wait_for_entries
-from test_redteam13_ui_bidi import shown_in_every_view
+from test_redteam13_ui_bidi import sent_and_shown
 from test_redteam60_ui_envelope_parts import opened
-from test_ui import send, stack  # noqa: F401 - fixture
-from ui_stack import event, open_ui, browser  # noqa: F401 - fixtures
+from test_redteam76_ui_envelope_first_part import with_script
+from test_ui import stack  # noqa: F401 - fixture
+from ui_stack import open_ui, browser  # noqa: F401 - fixtures
 
 PART = 100_000
 # The longest string the page ran String.prototype.replace over (inert's pass is one).
@@ -30,24 +30,10 @@ LONGEST_REPLACE = """
 
 
 def test_a_literal_escape_is_told_apart_from_a_control_character(stack, open_ui, redis_db):  # noqa: F811
-    alpha, ui = stack
-    watched = open_ui(ui)
-    page = watched.page
     # The six characters \u001b, a real ESC, a backslash then an ESC, a path's backslash, \u{1d173}.
     command = "lit \\u001b[31m real \x1b[31m both \\\x1b path C:\\Users\\x wide \\u{1d173} \U0001d173"
-    send(
-        alpha,
-        event(
-            "PreToolUse",
-            "sess-\\u001bd1",
-            tool_name="Bash",
-            tool_use_id="d1",
-            cwd="/w/\\u0007",
-            tool_input={"command": command},
-        ),
-    )
-    wait_for_entries(redis_db, 1)
-    shown = shown_in_every_view(page, ui, "both")
+    fields = {"tool_use_id": "d1", "cwd": "/w/\\u0007", "tool_input": {"command": command}}
+    watched, shown = sent_and_shown(stack, open_ui, redis_db, "sess-\\u001bd1", "both", **fields)
     expected = "lit \\\\u001b[31m real \\u001b[31m both \\\\\\u001b path C:\\Users\\x wide \\\\u{1d173} \\u{1d173}"
     assert expected in shown[0], shown[0]
     # The envelope is JSON, whose own escapes tell them apart: shown as JSON writes them.
@@ -58,11 +44,8 @@ def test_a_literal_escape_is_told_apart_from_a_control_character(stack, open_ui,
 
 
 def test_a_large_envelope_is_made_inert_a_part_at_a_time(stack, open_ui, redis_db):  # noqa: F811
-    watched = open_ui(stack[1])
+    watched = with_script(open_ui, stack[1], LONGEST_REPLACE)
     page = watched.page
-    page.add_init_script(LONGEST_REPLACE)
-    page.reload()
-    page.wait_for_selector("#conn.ok", timeout=10000)
     output = "".join(f"row {n:06d} \x1b" + "z" * 88 + " " for n in range(30_000))  # 3 MB, one ESC a row
     detail = opened(page, redis_db, "wide output", output)
     expect(detail).to_contain_text("row 000000 \\u001b")
