@@ -30,24 +30,20 @@ def shown_in_every_view(page, ui, in_envelope: str) -> list[str]:
     return shown + [page.locator("#s-title").inner_text(), page.locator("#s-timeline").inner_text()]
 
 
-def test_bidi_overrides_in_event_text_are_shown_not_applied(stack, open_ui, redis_db):  # noqa: F811
+def sent_and_shown(stack, open_ui, redis_db, session: str, in_envelope: str, **fields):  # noqa: F811
+    """A page open on the UI, one Bash PreToolUse of session (with fields) sent through hookd, and
+    what every view shows of it (shown_in_every_view)."""
     alpha, ui = stack
     watched = open_ui(ui)
-    page = watched.page
-    sid = "sess-\u202ed1"
-    send(
-        alpha,
-        event(
-            "PreToolUse",
-            sid,
-            tool_name="Bash",
-            tool_use_id="b1",
-            cwd="/w/\u2066gpj.exe\u2069",
-            tool_input={"command": "cat \u202etxt.exe \u200f\u061c"},
-        ),
-    )
+    send(alpha, event("PreToolUse", session, tool_name="Bash", **fields))
     wait_for_entries(redis_db, 1)
-    shown = shown_in_every_view(page, ui, "\\u202etxt.exe")
+    return watched, shown_in_every_view(watched.page, ui, in_envelope)
+
+
+def test_bidi_overrides_in_event_text_are_shown_not_applied(stack, open_ui, redis_db):  # noqa: F811
+    fields = {"tool_use_id": "b1", "cwd": "/w/\u2066gpj.exe\u2069"}
+    fields["tool_input"] = {"command": "cat \u202etxt.exe \u200f\u061c"}
+    watched, shown = sent_and_shown(stack, open_ui, redis_db, "sess-\u202ed1", "\\u202etxt.exe", **fields)
     assert "cat \\u202etxt.exe" in shown[0], shown[0]
     assert "\\u2066gpj.exe\\u2069" in shown[3], shown[3]
     assert "sess-\\u202ed1" in shown[4], shown[4]

@@ -7,10 +7,9 @@ annotation marks (U+FFF9 to U+FFFB, drawn as nothing) were drawn too. They are n
 
 from __future__ import annotations
 
-from conftest import wait_for_entries
-from test_redteam13_ui_bidi import shown_in_every_view
-from test_ui import send, stack  # noqa: F401 - fixture
-from ui_stack import event, open_ui, browser  # noqa: F401 - fixtures
+from test_redteam13_ui_bidi import sent_and_shown
+from test_ui import stack  # noqa: F401 - fixture
+from ui_stack import open_ui, browser  # noqa: F401 - fixtures
 
 HIDDEN = {
     "\r": "\\u000d",
@@ -27,23 +26,9 @@ HIDDEN = {
 
 
 def test_control_characters_in_event_text_are_shown_as_escapes(stack, open_ui, redis_db):  # noqa: F811
-    alpha, ui = stack
-    watched = open_ui(ui)
-    page = watched.page
     command = "echo done\r\x1b[2Krm -rf ~ \x07\x08\x7f \x85\x9b \u3164 \ufff9x\ufffb"
-    send(
-        alpha,
-        event(
-            "PreToolUse",
-            "sess-\x1bc1",
-            tool_name="Bash",
-            tool_use_id="c1",
-            cwd="/w/\rtmp\u3164",
-            tool_input={"command": command},
-        ),
-    )
-    wait_for_entries(redis_db, 1)
-    shown = shown_in_every_view(page, ui, "\\u0085\\u009b")
+    fields = {"tool_use_id": "c1", "cwd": "/w/\rtmp\u3164", "tool_input": {"command": command}}
+    watched, shown = sent_and_shown(stack, open_ui, redis_db, "sess-\x1bc1", "\\u0085\\u009b", **fields)
     assert (
         "echo done\\u000d\\u001b[2Krm -rf ~ \\u0007\\u0008\\u007f \\u0085\\u009b \\u3164 \\ufff9x\\ufffb" in shown[0]
     ), shown[0]

@@ -27,12 +27,18 @@ LARGEST_PARSE = """
 """
 
 
+def with_script(open_ui, ui, script: str):
+    """A page open on the UI, reloaded with script run before the page's own."""
+    watched = open_ui(ui)
+    watched.page.add_init_script(script)
+    watched.page.reload()
+    watched.page.wait_for_selector("#conn.ok", timeout=10000)
+    return watched
+
+
 def test_a_large_envelope_is_drawn_as_stored_without_reading_it_whole(stack, open_ui, redis_db):  # noqa: F811
-    watched = open_ui(stack[1])
+    watched = with_script(open_ui, stack[1], LARGEST_PARSE)
     page = watched.page
-    page.add_init_script(LARGEST_PARSE)
-    page.reload()
-    page.wait_for_selector("#conn.ok", timeout=10000)
     detail = opened(page, redis_db, "huge output", OUTPUT)
     expect(detail).to_contain_text("row 0000000 ")
     assert len(detail.text_content()) <= PART

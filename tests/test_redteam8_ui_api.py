@@ -71,7 +71,7 @@ def routes(first: str, newest: str) -> dict[str, str]:
     newest entry), and the command it reads with."""
     return {
         f"/api/envelope/{first}": "XRANGE",
-        f"/api/session/{SESSION}": "XRANGE",
+        f"/api/session/{SESSION}": "XREVRANGE",  # read back from its last event (the eighty-sixth pass)
         f"/api/events?before={newest}": "XREVRANGE",
     }
 

@@ -206,14 +206,15 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         if store.covers(first):
             found = store.of_session(sid)
             earlier = max(0, len(found) - MAX_SESSION_EVENTS)
-            found = found[earlier:]
+            found, unread = found[earlier:], None
         elif not row and summary is None and store.whole_stream:
             return _json({"error": "no such session in the index or in the stream"}, 404)
         else:
-            found, earlier = await reader.session_events(sid, first or 0, _int(row.get("last_seen_ms")))
+            found, earlier, unread = await reader.session_events(sid, first or 0, _int(row.get("last_seen_ms")))
         head = _encoder.encode(summary.as_dict() if summary else {"s": sid})
         note = b',"index_error":' + _encoder.encode(why) if why else b""
         note += b',"earlier":' + str(earlier).encode()
+        note += b',"unread_before":' + _encoder.encode(unread) if unread else b""
         return _raw(b'{"summary":' + head + note + b',"events":' + join(found) + b"}")
 
     async def envelope(request: Request) -> Response:

@@ -13,7 +13,6 @@ updating until the requests' reads timed out, for as long as requests kept comin
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
@@ -44,8 +43,9 @@ BLOCK_MS = 1000
 READ_COUNT = 2000
 _GREATEST = (1 << 64) - 1, (1 << 64) - 1  # the greatest stream entry id (id_key's form)
 PAGE = 1000
-# Opening an old session reads the stream between its first and last event; this many
-# entries at most (its events are picked by the entry's session field before decoding).
+# Opening an old session reads the stream back from its last event to its first; this many entries
+# at most (its events are picked by the entry's session field before decoding), and the page is
+# told where the read stopped.
 MAX_SESSION_SCAN = 500_000
 # A session's page is sent its newest this many events, and told how many came before them: one of
 # 100,000 events was sent whole (tens of MB, to every page showing it, again as its events arrive).
@@ -202,27 +202,30 @@ class StreamReader:
         following = entries[-1][0].decode() if len(entries) >= limit else None
         return [rec for rec, _ in _decoded(entries)], following, trimmed
 
-    async def session_events(self, session: str, first_ms: int, last_ms: int) -> tuple[list[Record], int]:
-        """A session's newest events from the stream (at most MAX_SESSION_EVENTS), between its
-        first and last event; and how many of its events before them are not sent."""
+    async def session_events(self, session: str, first_ms: int, last_ms: int) -> tuple[list[Record], int, str | None]:
+        """A session's newest events (at most MAX_SESSION_EVENTS), oldest first, read back from its
+        last event towards its first; how many of its events before them are not sent; and, when
+        MAX_SESSION_SCAN entries were read before its first was reached, the oldest entry read
+        (the session's events before it were not looked for), else None."""
         lower = f"{max(0, first_ms - 1000)}-0" if first_ms else "-"
         upper = f"{last_ms + 1000}-0" if last_ms else "+"
         wanted = session.encode()
-        found: deque[Record] = deque(maxlen=MAX_SESSION_EVENTS)
-        scanned = matched = 0
-        while scanned < MAX_SESSION_SCAN:
-            read = lambda start, n: read_entries("XRANGE", self.client.xrange(self.stream, start, upper, count=n))  # noqa: E731
-            entries = await self._bounded(read, lower, PAGE, streams=False)
-            if not entries:
-                break
+        found: list[Record] = []
+        scanned = earlier = 0
+        while True:
+            read = lambda start, n: read_entries("XREVRANGE", self.client.xrevrange(self.stream, start, lower, count=n))  # noqa: E731
+            entries = await self._bounded(read, upper, PAGE, streams=False)
             scanned += len(entries)
-            mine = _decoded((i, f) for i, f in entries if f.get(b"session") == wanted)
-            matched += len(mine)
-            found.extend(rec for rec, _ in mine)
-            lower = "(" + entries[-1][0].decode()
+            mine = [(i, f) for i, f in entries if f.get(b"session") == wanted]
+            room = MAX_SESSION_EVENTS - len(found)
+            found.extend(rec for rec, _ in _decoded(mine[:room]))  # past the newest, counted only
+            earlier += len(mine[room:])
             if len(entries) < PAGE:
-                break
-        return list(found), matched - len(found)
+                return found[::-1], earlier, None
+            oldest = entries[-1][0].decode()
+            if scanned >= MAX_SESSION_SCAN:
+                return found[::-1], earlier, oldest
+            upper = "(" + oldest
 
     async def envelope(self, entry_id: str) -> bytes | None:
         """One entry's envelope (None when the stream has no such entry). An entry too large for a

@@ -27,12 +27,24 @@ function styles(text, at) {
   const before = String.fromCodePoint(text.codePointAt(at > 1 && low >= 0xdc00 && low <= 0xdfff ? at - 2 : at - 1));
   return before < "\x80" ? KEYCAP.test(before) : !HIDDEN.test(before);
 }
+function escaped(c, at, whole) {
+  if (c[0] === "\\") return c + c;
+  if ((c === "\ufe0e" || c === "\ufe0f") && styles(whole, at)) return c;
+  const code = c.codePointAt(0).toString(16);
+  return code.length > 4 ? `\\u{${code}}` : `\\u${code.padStart(4, "0")}`;
+}
+// A backslash the text holds before "u" and hex, or before a character shown as its escape, is
+// doubled (as JSON does): a command holding the six characters \u001b then reads \\u001b, and
+// only an escape the page made reads \u001b. Only such backslashes: a path's C:\Users is as typed.
+// The run is matched from its first backslash only (the lookbehind), so a long run is read once.
+// eslint-disable-next-line no-misleading-character-class
+const SHOWN = new RegExp(String.raw`(?<!\\)\\+(?=u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]{1,6}\})|${INVISIBLE.source})|${INVISIBLE.source}`, "gu");
 export function inert(text) {
-  return String(text ?? "").replace(INVISIBLE, (c, at, whole) => {
-    if ((c === "\ufe0e" || c === "\ufe0f") && styles(whole, at)) return c;
-    const code = c.codePointAt(0).toString(16);
-    return code.length > 4 ? `\\u{${code}}` : `\\u${code.padStart(4, "0")}`;
-  });
+  return String(text ?? "").replace(SHOWN, escaped);
+}
+// JSON text (an envelope): its backslashes are already escapes, so only the characters are.
+export function inertJson(text) {
+  return String(text ?? "").replace(INVISIBLE, escaped);
 }
 
 export function el(tag, attrs, ...children) {

@@ -1,6 +1,6 @@
 // hookd ui: one envelope, drawn a part at a time, its redaction markers marked.
 
-import { $, el, inert } from "./dom.js";
+import { $, el, inert, inertJson } from "./dom.js";
 import { clock } from "./format.js";
 import { getText } from "./api.js";
 
@@ -8,15 +8,18 @@ import { getText } from "./api.js";
 // "[", or each "[REDACTED:" of an output that never closes one is read to the end of its string.
 const REDACTED = /\[REDACTED:[^\]"[]{1,200}\]/g;
 
+// A part is made inert as it is drawn, so opening an envelope reads only its first part.
 function highlighted(text) {
   const frag = document.createDocumentFragment();
   let last = 0;
   for (const m of text.matchAll(REDACTED)) {
-    frag.append(document.createTextNode(text.slice(last, m.index)));
-    frag.append(el("mark", { class: "redacted", text: m[0] }));
+    frag.append(document.createTextNode(inertJson(text.slice(last, m.index))));
+    const mark = el("mark", { class: "redacted" });
+    mark.textContent = inertJson(m[0]);
+    frag.append(mark);
     last = m.index + m[0].length;
   }
-  frag.append(document.createTextNode(text.slice(last)));
+  frag.append(document.createTextNode(inertJson(text.slice(last))));
   return frag;
 }
 
@@ -25,10 +28,14 @@ function highlighted(text) {
 // Each part is a block of its own, laid out (content-visibility) only when scrolled to: Show all
 // draws one part per turn of the event loop, so the page answers between parts and Stop stops.
 const ENVELOPE_PART = 100000;
+// Nor between the halves of a surrogate pair, or a character and the emoji selector after it.
+function joined(code) { return (code >= 0xdc00 && code <= 0xdfff) || code === 0xfe0e || code === 0xfe0f; }
 function cutAt(text, at) {
   if (at >= text.length) return text.length;
   const open = text.lastIndexOf("[REDACTED:", at);
-  return open > 0 && open > at - 220 && text.indexOf("]", open) >= at ? open : at;
+  if (open > 0 && open > at - 220 && text.indexOf("]", open) >= at) return open;
+  while (at < text.length && joined(text.charCodeAt(at))) at += 1;
+  return at;
 }
 
 // Reading and indenting an envelope (JSON.parse, JSON.stringify) holds the page for as long as it
@@ -40,7 +47,7 @@ function stopDrawing() { clearTimeout(drawing); drawing = 0; }
 
 function button(testid) { return el("button", { type: "button", "data-testid": testid }); }
 
-function drawEnvelope(pre, text, whole, name, note) {
+function drawEnvelope(pre, text, name, note) {
   let shown = 0;
   const more = button("envelope-more"), all = button("envelope-all"), stop = button("envelope-stop");
   const controls = el("p", { class: "envelope-more", "data-testid": "envelope-rest" }, more, " ", all, " ", stop);
@@ -68,9 +75,9 @@ function drawEnvelope(pre, text, whole, name, note) {
   const rest = note ? [el("p", { class: "envelope-more", "data-testid": "envelope-note", text: note }), controls] : [controls];
   if (text.length > ENVELOPE_PART) {  // a file the user can open as they like, whatever its size
     const save = el("button", { type: "button", "data-testid": "envelope-download",
-      text: `Download the envelope (${whole.length.toLocaleString("en")} characters)` });
+      text: `Download the envelope (${text.length.toLocaleString("en")} characters)` });
     save.addEventListener("click", () => {
-      const url = URL.createObjectURL(new Blob([whole], { type: "application/json" }));
+      const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
       el("a", { href: url, download: `hookd-${name}.json` }).click();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
     });
@@ -98,7 +105,7 @@ export async function showEnvelope(r) {
     } else try { whole = JSON.stringify(JSON.parse(stored), null, 2); } catch (err) {
       note = `Shown as stored, not indented: the browser cannot read it as JSON (${err.message})`;
     }
-    drawEnvelope(pre, inert(whole), whole, r.id.replace(/[^0-9-]/g, ""), note);
+    drawEnvelope(pre, whole, r.id.replace(/[^0-9-]/g, ""), note);
   } catch (err) {
     pre.textContent = String(err);
   }

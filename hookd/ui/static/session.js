@@ -79,9 +79,13 @@ async function renderSession(sid) {
   $("s-note").textContent = data.index_error ? inert(data.index_error) : "";
   // A long session is sent its newest events (hookd/ui/reader.py, MAX_SESSION_EVENTS): the rest is said.
   const earlier = Number(data.earlier) || 0;
-  $("s-earlier").hidden = !earlier;
-  $("s-earlier").textContent = earlier ? `The session's first ${earlier.toLocaleString("en")} events are not ` +
-    `shown: the page is sent its newest ${events.length.toLocaleString("en")} (hookd tail or redis-cli XRANGE shows them all)` : "";
+  // An old session is read back from its last event, so many entries at most: where it stopped is said.
+  const unread = typeof data.unread_before === "string" ? data.unread_before : "";
+  $("s-earlier").hidden = !earlier && !unread;
+  $("s-earlier").textContent = (earlier ? `The session's first ${earlier.toLocaleString("en")} events are not ` +
+    `shown: the page is sent its newest ${events.length.toLocaleString("en")} (hookd tail or redis-cli XRANGE shows them all). ` : "") +
+    (unread ? inert(`Its events before ${when(Number(unread.split("-")[0]))} (stream entry ${unread}) were not looked for: ` +
+      "the stream is read back from the session's last event this far at most (redis-cli XRANGE shows the rest)") : "");
   const last = [...events].reverse().find((e) => e.tok);
   const tok = last ? last.tok : s.tok;
   const facts = [["host", s.host], ["project", s.cwd], ["model", s.model || (events.find((e) => e.model) || {}).model],
