@@ -19,7 +19,7 @@ import msgspec
 
 from hookd_client.hook_send import ROUTE_VARS
 
-from hookd.config_errors import ConfigError, SettingError
+from hookd.config_errors import MAX_CONFIG_BYTES, ConfigError, SettingError
 
 Fields = tuple[msgspec.inspect.Field, ...]
 
@@ -27,8 +27,6 @@ Fields = tuple[msgspec.inspect.Field, ...]
 # kept only in a config file no one else can read.
 SECRET_SETTINGS = frozenset({"redis_password", "redis_sentinel_password"})
 
-# A config file is a few KiB; past this, what is read of one (a device, a huge file) is refused.
-MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 
 def read_file(path: str, must_exist: bool) -> dict[str, Any]:
