@@ -28,7 +28,6 @@ Fields = tuple[msgspec.inspect.Field, ...]
 SECRET_SETTINGS = frozenset({"redis_password", "redis_sentinel_password"})
 
 
-
 def read_file(path: str, must_exist: bool) -> dict[str, Any]:
     """The config file's settings (none for a missing file, unless ``must_exist``: one named by
     --config or HOOKD_CONFIG); a ConfigError says why one cannot be read or trusted."""

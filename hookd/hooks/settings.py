@@ -169,8 +169,6 @@ def _checkkind(path: str, info: os.stat_result) -> None:
         )
 
 
-
-
 def load(path: str, last_key_wins: bool = False) -> SettingsFile:
     """Read and check a settings file; a missing or empty file is an empty object. A key twice in one
     object is refused, or with ``last_key_wins`` the last is kept, as JSON.parse does (a file only
