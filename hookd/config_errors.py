@@ -9,6 +9,11 @@ from typing import Any, Mapping, Sequence
 
 import msgspec
 
+from hookd import user_files
+
+# A config file is a few KiB; past this, what is read of one (a device, a huge file) is refused.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
 
 class SettingError(Exception):
     """A setting is missing, malformed, out of range or cannot be used; the message says which,
@@ -123,11 +128,11 @@ def source_of(name: str, sources: Mapping[str, Mapping[str, Any]]) -> str:
 def _file_line(source: str, name: str) -> str:
     """``config file PATH, line N``: the line where ``name`` is set (or its first table)."""
     path = source.removeprefix("config file ")
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            for number, line in enumerate(fh, 1):
-                if re.match(rf"\s*(\[\[?\s*)?[\"']?{re.escape(name)}[\"']?\s*(=|\]|\.)", line):
-                    return f"{source}, line {number}"
+    try:  # the file read again: one swapped for a FIFO since must not hold the message
+        data, _ = user_files.read(path, MAX_CONFIG_BYTES, "")
     except OSError:
-        pass
+        return source
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        if re.match(rf"\s*(\[\[?\s*)?[\"']?{re.escape(name)}[\"']?\s*(=|\]|\.)", line):
+            return f"{source}, line {number}"
     return source

@@ -19,16 +19,13 @@ import msgspec
 
 from hookd_client.hook_send import ROUTE_VARS
 
-from hookd.config_errors import ConfigError, SettingError
+from hookd.config_errors import MAX_CONFIG_BYTES, ConfigError, SettingError
 
 Fields = tuple[msgspec.inspect.Field, ...]
 
 # Settings that hold a secret: masked in output, never a flag (process arguments are public), and
 # kept only in a config file no one else can read.
 SECRET_SETTINGS = frozenset({"redis_password", "redis_sentinel_password"})
-
-# A config file is a few KiB; past this, what is read of one (a device, a huge file) is refused.
-MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 
 def read_file(path: str, must_exist: bool) -> dict[str, Any]:

@@ -27,6 +27,7 @@ other unless the layer says otherwise:
     descriptors, disk_full, liveness,     a full filesystem; progress and loop lag; which filesystem a
     mounts, paths, refusals, units        path is on; private files; the header, refusal reasons and
                                           reply lines; numbers
+    user_files                            reading a file of the user's that hookd does not keep
     trust                                 who can change a path: the link-by-link walk, trusted files
     policies                              the Enums of the settings that choose among named ways
 
@@ -100,6 +101,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
         },
         False,
     ),
+    ({"user_files"}, False),
     ({"trust"}, False),
     ({"policies"}, False),
 ]

@@ -21,6 +21,8 @@ import hashlib
 import os
 import stat
 
+from hookd import user_files
+from hookd.hooks.settings import MAX_BYTES
 from hookd.paths import ensure_private_dir, replace_file
 
 FOLDER = "created"  # in the state directory
@@ -87,9 +89,8 @@ def _unlink(path: str) -> None:
 def remove_if_unchanged(state_dir: str, target: str) -> bool:
     """Remove the file hookd created and its record, if the file still holds what hookd wrote
     (read again here: a write since ``uninstall`` read it keeps the file); whether it was removed."""
-    try:
-        with open(target, "rb") as fh:
-            data = fh.read()
+    try:  # a FIFO, a device or another user's file in its place: changed, so kept (and never waited on)
+        data, _ = user_files.read(target, MAX_BYTES, "nothing was removed")
     except OSError:
         return False
     if matches(state_dir, target, data) is not True:

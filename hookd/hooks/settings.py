@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hookd.home import user_home
+from hookd.user_files import kind as kind
 from hookd.config_errors import SettingError
 from hookd.hooks import textedit
 
@@ -166,12 +167,6 @@ def _checkkind(path: str, info: os.stat_result) -> None:
             f"{path} is too large to be a settings file ({info.st_size} bytes, over {MAX_BYTES}); "
             "nothing was read or changed"
         )
-
-
-def kind(mode: int) -> str:
-    kinds = {stat.S_IFDIR: "directory", stat.S_IFIFO: "FIFO", stat.S_IFCHR: "character device"}
-    kinds |= {stat.S_IFBLK: "block device", stat.S_IFSOCK: "socket"}
-    return kinds.get(stat.S_IFMT(mode), "special file")
 
 
 def load(path: str, last_key_wins: bool = False) -> SettingsFile:

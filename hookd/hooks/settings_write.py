@@ -14,9 +14,13 @@ import datetime
 import os
 import stat
 
+from hookd import user_files
 from hookd.hooks import created
-from hookd.hooks.settings import SettingsError, SettingsFile
+from hookd.hooks.settings import MAX_BYTES, SettingsError, SettingsFile
 from hookd.paths import makedirs_private, replace_file
+
+# What a refused settings file (or its folder) is told to do; the file is left as it was.
+FIX = "run this as the user it belongs to, or fix what is at that name, then run this again; nothing was changed"
 
 
 def backup_path(path: str, now: datetime.datetime | None = None) -> str:
@@ -95,6 +99,17 @@ def refuse_creating_through_a_link(path: str) -> None:
             )
 
 
+def _refuse_others_folder(directory: str) -> None:
+    """Refuse (SettingsError) to write in a folder another user owns: the file made there would be
+    theirs to read and replace at will, and hookd would have changed their project."""
+    owner = os.stat(directory).st_uid
+    if owner not in (os.geteuid(), 0):
+        raise SettingsError(
+            f"{directory} belongs to uid {owner}, not to you (uid {os.geteuid()}): hookd does not write a "
+            f"settings file in another user's folder: {FIX}"
+        )
+
+
 def write(settings: SettingsFile, new_text: str, state_dir: str) -> str | None:
     """Replace the file's content atomically; returns the backup's path (None for a new file).
     A file this makes gets hookd's record (created.py, in ``state_dir``), kept while only hookd
@@ -106,11 +121,14 @@ def write(settings: SettingsFile, new_text: str, state_dir: str) -> str | None:
     # runs as the user, and under umask 000 anyone could have rewritten it (and its directory)
     # (tests/test_redteam7_umask.py). An existing file keeps its mode.
     makedirs_private(directory)
+    _refuse_others_folder(directory)
     backup, ours = None, True
     new = (("\ufeff" if settings.bom else "") + new_text).encode("utf-8")
     if os.path.exists(target):
-        with open(target, "rb") as src:
-            old, times = src.read(), os.fstat(src.fileno())
+        try:  # not a plain open: a FIFO swapped in since the file was read would hold the command
+            old, times = user_files.read(target, MAX_BYTES, FIX)
+        except user_files.UserFileError as exc:
+            raise SettingsError(str(exc)) from None
         backup = _write_backup(target, old, times)
         mode = times.st_mode & 0o7777
         ours = created.matches(state_dir, target, old) is True

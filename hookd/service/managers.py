@@ -11,9 +11,11 @@ import sys
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from hookd import user_files
 from hookd.home import user_home
 from hookd.paths import ensure_private_dir, makedirs_private
 from hookd.service import units
+from hookd.service.userns import MAX_UNIT_BYTES, UNIT_FIX
 
 
 class UnitFile(NamedTuple):
@@ -21,11 +23,13 @@ class UnitFile(NamedTuple):
     text: str
 
     def current(self) -> str | None:
+        """The file's text; None if missing. A FIFO, a device or another user's file there is refused
+        (UserFileError, naming it), never waited on or taken for the unit."""
         try:
-            with open(self.path, encoding="utf-8") as fh:
-                return fh.read()
+            data, _ = user_files.read(self.path, MAX_UNIT_BYTES, UNIT_FIX)
         except FileNotFoundError:
             return None
+        return data.decode("utf-8", "replace")
 
     def state(self, current: str | None) -> str:
         """Missing, up to date or differs, by ``current``: the text there, which the caller reads once

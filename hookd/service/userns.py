@@ -13,6 +13,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
+from hookd import user_files
+
+# A unit file (or drop-in) is a few hundred bytes; past this, what is there is not one of hookd's.
+MAX_UNIT_BYTES = 1 << 20
+UNIT_FIX = "remove it (hookd service install writes hookd's own), then run this again"
+
 # systemd's exec_context_need_unprivileged_private_users() (src/core/exec-invoke.c; before v255 in
 # src/core/execute.c; since v254, NEWS "user units: implicitly enable PrivateUsers="): in a user
 # manager each of these, set, makes systemd set up the user namespace first. PrivatePIDs= is its
@@ -136,8 +142,12 @@ WHY = (
 
 
 def _read(path: str) -> str | None:
+    """A drop-in's text; None for one systemd cannot read either. A FIFO, a device or another
+    user's file there is refused (UserFileError, naming it), not waited on or passed over."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
+        data, _ = user_files.read(path, MAX_UNIT_BYTES, UNIT_FIX)
+        return data.decode("utf-8")
+    except user_files.UserFileError:
+        raise
     except (OSError, UnicodeDecodeError):
         return None

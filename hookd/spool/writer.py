@@ -34,6 +34,15 @@ log = structlog.get_logger("hookd.spool")
 OffLoop = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 
+class SegmentLinked(Exception):
+    """The segment being written has gained another name (a hard link) since it was made: what is
+    written to it would go on into the file at that name too, and outlive the segment's deletion."""
+
+    def __init__(self, seg: int, names: int) -> None:
+        super().__init__(seg, names)
+        self.seg, self.names = seg, names
+
+
 class SegmentWriter:
     def __init__(
         self,
@@ -54,6 +63,7 @@ class SegmentWriter:
         self.retired_fds: list[int] = []
         self.dirty = False
         self.failed_creates = FailedRun()  # rotations failed in a row
+        self.linked_seg: int | None = None  # the last segment found with another name (said once)
         self._encoder = msgspec.msgpack.Encoder()
 
     def encode(self, events: list[Event]) -> list[bytes]:
@@ -62,7 +72,14 @@ class SegmentWriter:
 
     def write(self, events: list[Event], records: list[bytes]) -> None:
         """Write the events' records with one system call; then rotate if the segment is full."""
-        self._written(events, records, self._write_all(b"".join(records)))
+        data = b"".join(records)
+        try:
+            start = self._write_all(data)
+        except SegmentLinked as linked:
+            self._rotate()
+            self._note_linked(linked)
+            start = self._write_all(data)
+        self._written(events, records, start)
         if self.files.sizes[self.files.write_seg] >= self.segment_bytes:
             self._rotate()
 
@@ -70,16 +87,41 @@ class SegmentWriter:
         """``write``, its system calls made by ``run`` (the spool's write thread, write_thread.py): the
         records, then the next segment's file. What the loop reads (the sizes, counts, the segment
         written) changes only here, on the loop, once the calls returned."""
-        self._written(events, records, await run(partial(self._write_all, b"".join(records))))
+        data, files = b"".join(records), self.files
+        try:
+            start = await run(partial(self._write_all, data))
+        except SegmentLinked as linked:
+            await self._rotate_in(run)
+            self._note_linked(linked)
+            start = await run(partial(self._write_all, data))
+        self._written(events, records, start)
+        if files.sizes[files.write_seg] >= self.segment_bytes:
+            await self._rotate_in(run)
+
+    async def _rotate_in(self, run: OffLoop) -> None:
         files = self.files
-        if files.sizes[files.write_seg] < self.segment_bytes:
-            return
         try:
             fd = await run(partial(self._create_next, files.write_seg, files.counts[files.write_seg]))
         except OSError as exc:
             self._note_create_failed(exc)
             return
         self._rotated(fd)
+
+    def _note_linked(self, linked: SegmentLinked) -> None:
+        """Say it, once a segment: the events from here on went to the next segment (or, where it
+        could not be made, on into this one: spool_segment_create_failed says why)."""
+        self.linked_seg = linked.seg
+        path = self.files.path(linked.seg)
+        log.error(
+            "spool_segment_linked",
+            path=path,
+            names=linked.names,
+            rotated=self.files.write_seg != linked.seg,
+            hint=f"a second name of this segment (a hard link: ln, cp -al) was made while hookd ran; it holds "
+            f"the events written before it was found, and keeps them after the spool deletes the segment; hookd "
+            f"writes no more there: remove the other name (find / -xdev -samefile {path}) unless it is a copy "
+            "you meant to keep",
+        )
 
     def _written(self, events: list[Event], records: list[bytes], start: int) -> None:
         files = self.files
@@ -99,6 +141,8 @@ class SegmentWriter:
         the write tried again, until the reserve is used up (DiskFull).
         """
         files = self.files
+        if self.linked_seg != files.write_seg and (names := os.fstat(self.write_fd).st_nlink) > 1:
+            raise SegmentLinked(files.write_seg, names)
         while True:
             start = files.sizes[files.write_seg]
             try:
