@@ -77,10 +77,12 @@ def login(settings: RedisSettings) -> dict[str, str]:
 
 
 def sentinel_kwargs(settings: RedisSettings, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """What each sentinel is connected with: hookd's timeouts and no CLIENT SETINFO (from the
+    """What each sentinel is connected with: hookd's timeouts, no CLIENT SETINFO and no push reads (from the
     master's ``kwargs``), the sentinels' own login, and TLS when they speak it."""
     options = {
-        k: v for k, v in kwargs.items() if k.startswith("socket_") or k in ("driver_info", "lib_name", "lib_version")
+        k: v
+        for k, v in kwargs.items()
+        if k.startswith("socket_") or k in ("driver_info", "lib_name", "lib_version", "maint_notifications_config")
     }
     options.update(login(settings))
     if uses_tls(settings):
