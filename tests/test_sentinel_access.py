@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, free_port
 from hookd.config import ConfigError
 from hookd.console.settings import load
 from hookd.publish.acl import sentinel_rule
@@ -394,3 +394,20 @@ def test_sentinels_that_do_not_answer_are_asked_at_once_not_one_after_another(se
             mute.listener.close()
     assert len(when) >= 2, when
     assert when[1] - when[0] < deadline_s, when  # concurrent asks, not one after the first's deadline
+
+
+def test_each_sentinels_own_failure_is_named_not_only_the_first(sentinel):
+    """A sentinel not running before one that refuses hookd's password: the refusal, the one to fix, is said too
+    (before: only the first failure, and "1 more of the sentinels failed")."""
+    gone = f"127.0.0.1:{free_port()}"
+    message = ping(
+        through(
+            sentinel,
+            redis_password=MASTER_PASSWORD,
+            redis_sentinel_password="not-the-password",
+            redis_sentinel=f"{gone},{sentinel.sentinels}",
+        )
+    )
+    assert f"sentinel {gone}: it refused the connection" in message, message
+    assert f"sentinel {sentinel.sentinels}: it refused the credentials of user 'default'" in message, message
+    assert "redis_sentinel_password (HOOKD_REDIS_SENTINEL_PASSWORD)" in message, message
