@@ -149,3 +149,45 @@ def test_a_cancel_a_redis_write_took_is_never_lost(redis_server):
     outcomes = asyncio.run(main())
     assert [took for took, cancelled in outcomes if took and not cancelled] == [], outcomes
     assert any(took for took, _ in outcomes), "no cancel came while a write was under way"
+
+
+def test_a_cancel_while_a_pooled_connection_is_checked_is_never_lost(redis_server):
+    """A connection taken from hookd's pool is first checked for data the server sent while it was idle (here a
+    RESP3 push: a tracked key's invalidation). redis-py read it as a push notification under asyncio.wait_for,
+    which on Python 3.11 returned the read's end when a cancel of the caller came in the same turn: the caller
+    went on with a connection, as if never cancelled (CPython gh-86296)."""
+    from hookd.console.settings import load
+    from hookd.publish.connection import connect
+    from hookd.publish.settings import RedisSettings
+
+    settings = RedisSettings.from_config(load({"redis_url": f"redis://127.0.0.1:{redis_server.port}/0"}, environ={}))
+
+    async def main() -> list[tuple[int, bool, bool]]:
+        client = connect(settings)
+        pool = client.connection_pool
+        killer = connect(settings)
+        outcomes = []
+        for turns in range(12):
+            held = await pool.get_connection()
+            for command in (("CLIENT", "TRACKING", "ON"), ("GET", "tracked")):
+                await held.send_command(*command)
+                await held.read_response()
+            await pool.release(held)
+            await killer.set("tracked", turns)  # the server pushes the key's invalidation to the idle connection
+            while not await held.can_read():
+                await asyncio.sleep(0.001)
+            taking = asyncio.ensure_future(pool.get_connection())
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            took = taking.cancel()
+            await asyncio.wait((taking,))
+            outcomes.append((turns, took, taking.cancelled()))
+            if not taking.cancelled() and taking.exception() is None:
+                await pool.release(taking.result())
+        await killer.aclose()
+        await client.aclose()
+        return outcomes
+
+    outcomes = asyncio.run(main())
+    assert [o for o in outcomes if o[1] and not o[2]] == [], outcomes
+    assert any(took for _, took, _ in outcomes), "no cancel came while a connection was checked"

@@ -68,6 +68,7 @@ def test_twine_check_passes_and_the_license_is_in_both(dist):
         assert licence and "MIT License" in archive.read(licence[0]).decode()
         assert "hookd/service/templates/hookd.service" in names
         assert "hookd/publish/publish_batch.lua" in names  # the publish script, read when script.py imports
+        assert "hookd/publish/stream_identity.lua" in names  # its first part, shared with the idle check
         assert "hookd_client/hook_send.py" in names
         assert "hookd/ui/static/app.js" in names and "hookd/ui/static/index.html" in names
         assert not [n for n in names if _lint_only(n)], names

@@ -21,9 +21,11 @@ from slow_link_proxy import SlowLinkProxy
 
 pytestmark = pytest.mark.process
 
+# The publish script's Lua, in two files (script.py puts them together).
+SCRIPT_FILES = ("stream_identity.lua", "publish_batch.lua")
 # Over the publish script, which a fresh connection loads first (with room for the handshake beside it):
 # the link must carry the script, else nothing could cross at all.
-LARGEST_WRITE = (REPO / "hookd" / "publish" / "publish_batch.lua").stat().st_size + 2_600
+LARGEST_WRITE = sum((REPO / "hookd" / "publish" / f).stat().st_size for f in SCRIPT_FILES) + 2_600
 EVENTS = 2 * LARGEST_WRITE // 600  # Stop events of about 600 bytes: twice what the link carries in one write
 
 

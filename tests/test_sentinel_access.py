@@ -11,10 +11,14 @@ server speaking TLS only.
 from __future__ import annotations
 
 import json
+import selectors
+import socket
+import threading
+import time
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, free_port
 from hookd.config import ConfigError
 from hookd.console.settings import load
 from hookd.publish.acl import sentinel_rule
@@ -337,3 +341,73 @@ def test_the_blocking_client_finds_the_master_through_tls_sentinels(tls_sentinel
         assert client.ping() is True
     finally:
         client.close()
+
+
+# ---------------------------------------------------------------- several sentinels, each failing its own way
+
+
+class Mute:
+    """A sentinel that takes connections and never answers (a stopped one's port still takes them)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
+
+
+def connected(mutes: list[Mute], when: list[float], stop: threading.Event) -> None:
+    """When each connection to ``mutes`` came, in order; each is held open, unanswered."""
+    held = []
+    with selectors.DefaultSelector() as selector:
+        for mute in mutes:
+            selector.register(mute.listener, selectors.EVENT_READ, mute)
+        while not stop.is_set():
+            for key, _ in selector.select(0.05):
+                held.append(key.data.listener.accept()[0])
+                when.append(time.monotonic())
+    for conn in held:
+        conn.close()
+
+
+def test_sentinels_that_do_not_answer_are_asked_at_once_not_one_after_another(sentinel):
+    """Two sentinels that never answer before the one that does: all are asked at once, under one deadline, so the
+    second is asked before the first's deadline passes (before: only after it, one deadline each, and the master
+    watch's second grew by each). The master is found through the third."""
+    mutes = [Mute(), Mute()]
+    when: list[float] = []
+    stop = threading.Event()
+    watcher = threading.Thread(target=connected, args=(mutes, when, stop))
+    watcher.start()
+    deadline_s = 2
+    try:
+        settings = through(
+            sentinel,
+            redis_password=MASTER_PASSWORD,
+            redis_sentinel_password=SENTINEL_PASSWORD,
+            redis_timeout_s=str(deadline_s),
+            redis_sentinel=",".join([m.address for m in mutes] + [sentinel.sentinels]),
+        )
+        assert ping({**settings, "redis_connect_timeout_s": str(deadline_s)}) == "PONG"
+    finally:
+        stop.set()
+        watcher.join()
+        for mute in mutes:
+            mute.listener.close()
+    assert len(when) >= 2, when
+    assert when[1] - when[0] < deadline_s, when  # concurrent asks, not one after the first's deadline
+
+
+def test_each_sentinels_own_failure_is_named_not_only_the_first(sentinel):
+    """A sentinel not running before one that refuses hookd's password: the refusal, the one to fix, is said too
+    (before: only the first failure, and "1 more of the sentinels failed")."""
+    gone = f"127.0.0.1:{free_port()}"
+    message = ping(
+        through(
+            sentinel,
+            redis_password=MASTER_PASSWORD,
+            redis_sentinel_password="not-the-password",
+            redis_sentinel=f"{gone},{sentinel.sentinels}",
+        )
+    )
+    assert f"sentinel {gone}: it refused the connection" in message, message
+    assert f"sentinel {sentinel.sentinels}: it refused the credentials of user 'default'" in message, message
+    assert "redis_sentinel_password (HOOKD_REDIS_SENTINEL_PASSWORD)" in message, message

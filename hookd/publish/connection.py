@@ -30,6 +30,16 @@ try:  # No CLIENT SETINFO on connect: one command fewer for the ACL to grant (se
 except ImportError:
     NO_SETINFO = {"lib_name": None, "lib_version": None}
 
+try:  # newer redis-py reads RESP3 push notifications on a connection taken from the pool
+    from redis.maint_notifications import MaintNotificationsConfig
+
+    # ... under asyncio.wait_for, which on Python 3.11 loses a cancel of the caller that comes in the turn the
+    # read ends (CPython gh-86296; replies.py bounds writes for the same reason). hookd registers no push
+    # handler: a connection with data while idle is made again, as redis-py did before those notifications.
+    NO_PUSH_READS: dict[str, Any] = {"maint_notifications_config": MaintNotificationsConfig(enabled=False)}
+except ImportError:
+    NO_PUSH_READS = {}
+
 # A client's pool: a publisher's batches and its checks; each connection may hold a reply of up
 # to the client's reply bound.
 POOL_CONNECTIONS = 4
@@ -205,6 +215,7 @@ def client_kwargs(settings: RedisSettings, connections: int = POOL_CONNECTIONS) 
         retry=Retry(NoBackoff(), 0),
         retry_on_timeout=False,
         max_connections=connections,
+        **NO_PUSH_READS,
         client_name="hookd",
         health_check_interval=30,
     )

@@ -163,23 +163,31 @@ def describe_read_failure(settings: RedisSettings, stream: str, exc: BaseExcepti
 
 
 def _no_master(settings: RedisSettings, exc: sentinel.NoMaster) -> str:
-    """Why no sentinel named the master, and what to change."""
-    failed = [(address, error) for address, error in exc.errors if error is not None]
+    """Why no sentinel named the master, and what to change: every sentinel's own failure, one reason once (a
+    sentinel asleep or failing over must not hide another's wrong password, ACL refusal or TLS error)."""
+    by_reason: dict[str, list[str]] = {}
+    for address, error in exc.errors:
+        if error is not None:
+            by_reason.setdefault(_sentinel_reason(settings, error), []).append(address)
+    said = [
+        f"sentinel{'s' if len(addresses) > 1 else ''} {', '.join(addresses)}: {reason}"
+        for reason, addresses in by_reason.items()
+    ]
     if exc.failing_over:
-        return (
+        said.insert(
+            0,
             f"the sentinels name {exc.failing_over[0]} as master {exc.name!r}, but a failover from it is under "
             "way (`SENTINEL MASTERS` flags it failover_in_progress): events stay spooled until the sentinels "
-            "name the new master, as the old one's writes from now on would be thrown away"
+            "name the new master, as the old one's writes from now on would be thrown away",
         )
-    if not failed:
-        return (
-            f"the sentinels answered, but none names a master {exc.name!r} that is up; check "
-            "redis_sentinel_master against `SENTINEL MASTERS` on a sentinel, or wait for the "
-            "failover in progress to finish"
+    elif any(error is None for _, error in exc.errors):  # answered, knowing no such master up
+        said.insert(
+            0,
+            f"{'the' if not said else 'other'} sentinels answered, but none names a master {exc.name!r} that is "
+            "up; check redis_sentinel_master against `SENTINEL MASTERS` on a sentinel, or wait for the failover "
+            "in progress to finish",
         )
-    address, error = failed[0]
-    others = f" (and {len(failed) - 1} more of the sentinels failed)" if len(failed) > 1 else ""
-    return f"sentinel {address}: {_sentinel_reason(settings, error)}{others}"
+    return "; ".join(said)
 
 
 def _sentinel_reason(settings: RedisSettings, error: BaseException) -> str:
@@ -224,7 +232,10 @@ def _sentinel_reason(settings: RedisSettings, error: BaseException) -> str:
     if explained is not None:
         return explained
     if isinstance(error, (redis.exceptions.TimeoutError, TimeoutError)):
-        return f"it did not answer within {settings.connect_timeout_s:g}s"
+        return (
+            f"it did not answer within {getattr(error, 'deadline_s', settings.connect_timeout_s):g}s "
+            "(redis_connect_timeout_s, redis_timeout_s); is it running, and not stopped?"
+        )
     if refused(error) or "refused" in text:
         return "it refused the connection (is the sentinel running, on that port?)"
     return f"{type(error).__name__}: {text}"

@@ -17,6 +17,7 @@ redis_wait_replicas for a failover.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import redis.exceptions
@@ -24,7 +25,7 @@ import structlog
 from redis.asyncio.connection import Connection
 
 from hookd.publish.answers import GapError
-from hookd.publish.script import THIS_STREAM, marks_key, sender, stream_field
+from hookd.publish.script import STREAM_REMADE, THIS_STREAM, marks_key, sender, stream_field
 from hookd.publish.session_index import sessions_key
 from hookd.spool import Batch
 from hookd.spool.event import Event
@@ -33,6 +34,7 @@ from hookd.state import DaemonState
 log = structlog.get_logger("hookd.publish")
 
 # Losses kept for status, the latest last: enough to name what happened, not one per restart forever.
+REMADE_SHA = hashlib.sha1(STREAM_REMADE.encode(), usedforsecurity=False).hexdigest()
 KEPT = 10
 
 
@@ -188,13 +190,35 @@ class LostEvents:
         await conn.send_command("HGET", self.stream, "")
         try:
             found = await conn.read_response()
-        except redis.exceptions.ResponseError:
-            return  # WRONGTYPE: there (another type's key is named by the batch's reply); MOVED, NOPERM: not known
+        except redis.exceptions.ResponseError as exc:
+            # WRONGTYPE: there (another type's key is named by the batch's reply), but maybe another stream;
+            # MOVED, NOPERM: not known
+            if str(exc).startswith("WRONGTYPE") and await self._remade(conn) and not await self._read_only(conn):
+                for name, landed in list(self.landed.items()):
+                    if landed:
+                        self._stream_gone(name, landed, remade=True)
+            return
         if found is not None or await self._read_only(conn):
             return  # not a reply from a Redis that has no such key; a replica's (see check)
         for name, landed in list(self.landed.items()):
             if landed:
                 self._stream_gone(name, landed)
+
+    async def _remade(self, conn: Connection) -> bool:
+        """Whether the stream there is not the one hookd added to last (STREAM_REMADE, as the batch's script
+        judges it), loaded on the connection when the server does not have it yet."""
+        for load in (False, True):
+            try:
+                if load:
+                    await conn.send_command("SCRIPT", "LOAD", STREAM_REMADE)
+                    await conn.read_response()
+                await conn.send_command("EVALSHA", REMADE_SHA, 2, self.stream, self.marks)
+                return bool(await conn.read_response() == 1)
+            except redis.exceptions.NoScriptError:
+                continue
+            except redis.exceptions.ResponseError:
+                return False  # NOPERM, MOVED, a busy script: not known, the batch's own reply says what matters
+        return False
 
     def _stream_gone(self, name: str, landed: int, remade: bool = False) -> None:
         how = (

@@ -1,13 +1,5 @@
 
--- Seqs and marks are compared as the decimal strings they are sent and kept as, never as Lua's
--- numbers: those are doubles, exact only up to 2**53, and past it neighbours compare equal (events
--- spooled under a sequence that had gone past it would be skipped as repeats).
-local function digits(s)
-  return string.match(s, '^0*(%d+)$') or error('hookd: not a sequence number: ' .. s)
-end
-local function above(a, b)
-  return #a > #b or (#a == #b and a > b)
-end
+-- digits, above and not_the_one come before this text (stream_identity.lua).
 local stream, marks, sessions = KEYS[1], KEYS[2], KEYS[3]
 local maxlen, host, after = tonumber(ARGV[1]), ARGV[2], digits(ARGV[3])
 local retention_ms, prefix, channel = tonumber(ARGV[4]) * 1000, ARGV[5], ARGV[6]
@@ -88,26 +80,7 @@ if ask and (not redis.acl_check_cmd or redis.acl_check_cmd('XINFO', 'STREAM', st
     for j = 1, #got - 1, 2 do info[got[j]] = got[j + 1] end
   end
 end
-local function id_above(a, b)
-  local am, as = string.match(a, '^(%d+)%-(%d+)$')
-  local bm, bs = string.match(b, '^(%d+)%-(%d+)$')
-  if not (am and bm) then return false end
-  am, bm = digits(am), digits(bm)
-  if am ~= bm then return above(am, bm) end
-  return above(digits(as), digits(bs))
-end
-local function not_the_one()
-  local last, count = string.match(kept or '', '^(%d+%-%d+) (%d+)')
-  if not (info and last) or type(info['last-generated-id']) ~= 'string' then return false end
-  if id_above(last, info['last-generated-id']) then return true end
-  local added_ever, length = info['entries-added'], info['length']
-  if type(added_ever) ~= 'number' or type(length) ~= 'number' then return false end  -- before Redis 7
-  count = digits(count)
-  if above(count, string.format('%d', added_ever)) then return true end
-  local first = type(info['first-entry']) == 'table' and info['first-entry'][1]
-  return first and id_above(first, last) and length + tonumber(count) > added_ever or false
-end
-local renamed = not_the_one()
+local renamed = not_the_one(kept, info)
 if renamed and after ~= '0' then
   return read_only() or {-1, mark, 'remade'}
 end

@@ -78,7 +78,27 @@ class ScriptEvent(Protocol):
 # (THIS_STREAM and stream_field: deleted and made again by another sender; LAST_ADDED: by
 # another client, told by what XINFO STREAM says against what hookd added last). The session
 # index and the PUBLISH see only the events added, so a batch sent again counts nothing twice. The script's text is publish_batch.lua (package data), read once.
-PUBLISH_BATCH = ACL_CHECK + resources.files("hookd.publish").joinpath("publish_batch.lua").read_text("utf-8")
+STREAM_IDENTITY = resources.files("hookd.publish").joinpath("stream_identity.lua").read_text("utf-8")
+PUBLISH_BATCH = (
+    ACL_CHECK + STREAM_IDENTITY + resources.files("hookd.publish").joinpath("publish_batch.lua").read_text("utf-8")
+)
+
+# KEYS[1] stream, KEYS[2] its marks: 1 when the stream there is not the one hookd added to last (deleted and
+# made again by a client that is not hookd), judged as PUBLISH_BATCH judges it; 0 when it is, or cannot be told
+# (nothing kept yet, XINFO STREAM not granted, no stream). The idle check's (lost.py), so that a stream made
+# again while nothing is sent is said then, not at the next batch.
+STREAM_REMADE = (
+    STREAM_IDENTITY
+    + """
+local kept = redis.call('HGET', KEYS[2], ' last')
+if not kept or (redis.acl_check_cmd and not redis.acl_check_cmd('XINFO', 'STREAM', KEYS[1])) then return 0 end
+local ok, got = pcall(redis.call, 'XINFO', 'STREAM', KEYS[1])
+if not ok or type(got) ~= 'table' then return 0 end
+local info = {}
+for j = 1, #got - 1, 2 do info[got[j]] = got[j + 1] end
+return not_the_one(kept, info) and 1 or 0
+"""
+)
 
 
 def script_keys(stream: str, sessions: Iterable[str] = ()) -> list[str]:

@@ -29,9 +29,10 @@ from redis.asyncio.sentinel import MasterNotFoundError, Sentinel, SentinelConnec
 
 from hookd.config_errors import SettingError
 from hookd.policies import SentinelTls
-from hookd.publish import access
+from hookd.publish import access, sentinel_ask
 from hookd.publish.addresses import host_ports
 from hookd.publish.replies import WRONG_SHAPE, NotRedis
+from hookd.publish.sentinel_ask import failing_over
 from hookd.publish.settings import RedisSettings
 
 LOGIN_FIELDS = ("sentinel_username", "sentinel_password", "sentinel_password_file")
@@ -77,10 +78,12 @@ def login(settings: RedisSettings) -> dict[str, str]:
 
 
 def sentinel_kwargs(settings: RedisSettings, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """What each sentinel is connected with: hookd's timeouts and no CLIENT SETINFO (from the
+    """What each sentinel is connected with: hookd's timeouts, no CLIENT SETINFO and no push reads (from the
     master's ``kwargs``), the sentinels' own login, and TLS when they speak it."""
     options = {
-        k: v for k, v in kwargs.items() if k.startswith("socket_") or k in ("driver_info", "lib_name", "lib_version")
+        k: v
+        for k, v in kwargs.items()
+        if k.startswith("socket_") or k in ("driver_info", "lib_name", "lib_version", "maint_notifications_config")
     }
     options.update(login(settings))
     if uses_tls(settings):
@@ -124,17 +127,6 @@ class NoMaster(redis.exceptions.ConnectionError):
         self.name = name
         self.errors = errors
         self.failing_over = failing_over
-
-
-def failing_over(state: Mapping[str, Any]) -> bool:
-    """Whether a sentinel's state of a master (SENTINEL MASTERS) says a failover from it is under way.
-
-    Until the failover ends, SENTINEL MASTERS names the old master, which takes writes (it stays a master
-    until a sentinel demotes it, seconds later, or never while it is cut off from them) after its replica was
-    promoted: what it takes then is thrown away as it syncs from the new one, and a WAIT is confirmed by the
-    replicas not yet moved. A connection made then waits (the events stay spooled) for the new master."""
-    flags = state["flags"]  # text under RESP2, a set under RESP3
-    return "failover_in_progress" in (flags.split(",") if isinstance(flags, str) else flags)
 
 
 def _address(client: aioredis.Redis | redis.Redis) -> str:
@@ -229,6 +221,7 @@ class _Sentinels(_AsksEach, Sentinel):
         # The same clients redis-py made (they have not connected yet), keeping their errors.
         self.sentinels = [_AskedSentinel(host=h, port=p, **kwargs) for h, p in addresses]
         self._failing_over = []
+        self._deadline_s = sentinel_ask.deadline_s(kwargs)
         # One ask at a time: each starts by clearing the errors the last one kept, and the master watch
         # (master_watch.py) asks beside a connection that connects.
         self._one_ask = asyncio.Lock()
@@ -236,23 +229,29 @@ class _Sentinels(_AsksEach, Sentinel):
     async def discover_master(self, service_name: str) -> tuple[str, int]:
         async with self._one_ask:
             with self._asking(service_name):
-                master = cast("tuple[str, int]", await super().discover_master(service_name))
-                await self._none_failing_over(service_name, master)
-                return master
+                return await self._ask_all(service_name)
 
-    async def _none_failing_over(self, service_name: str, master: tuple[str, int]) -> None:
-        """Raise if a sentinel that did not answer first flags a failover from ``master``: only the sentinel leading
-        a failover flags it, and the others name the old master, unflagged, until they hear of the new one (a
-        master's writes from the promotion on are thrown away). Asked at once, each within its socket timeout;
-        one that fails to answer is passed over, as redis-py passes over a sentinel it cannot reach."""
-        answers = await asyncio.gather(*(s.sentinel_masters() for s in self.sentinels[1:]), return_exceptions=True)
-        for answer in answers:
-            if isinstance(answer, asyncio.CancelledError):
-                raise answer
-            state = answer.get(service_name) if isinstance(answer, dict) else None
-            if state is not None and failing_over(state) and (state["ip"], state["port"]) == master:
-                self._failing_over.append(f"{master[0]}:{master[1]}")
-                raise MasterNotFoundError(f"a failover from {master[0]}:{master[1]} is under way")
+    async def _ask_all(self, service_name: str) -> tuple[str, int]:
+        """The master the first sentinel (in redis_sentinel's order) that names one usable names, all asked at once
+        under one deadline (sentinel_ask.py). Unless another flags a failover from it: only the sentinel leading a
+        failover flags it, and the others name the old master, unflagged, until they hear of the new one (the old
+        master's writes from the promotion on are thrown away)."""
+        asked = cast("list[_AskedSentinel]", self.sentinels)
+        answers = await sentinel_ask.at_once([s.sentinel_masters() for s in asked], self._deadline_s)
+        named: list[tuple[str, int]] = []
+        for sentinel, answer in zip(asked, answers, strict=True):
+            if isinstance(answer, BaseException):
+                sentinel.error = answer  # past the deadline its cancel was kept; what it failed with otherwise
+                continue
+            state = answer.get(service_name)
+            if state and self.check_master_state(state, service_name):  # notes a flagged failover
+                named.append((state["ip"], state["port"]))
+        if not named:
+            raise MasterNotFoundError(f"No master found for {service_name!r}")
+        master = named[0]
+        if f"{master[0]}:{master[1]}" in self._failing_over:
+            raise MasterNotFoundError(f"a failover from {master[0]}:{master[1]} is under way")
+        return master
 
 
 class _SyncSentinels(_AsksEach, redis.sentinel.Sentinel):
