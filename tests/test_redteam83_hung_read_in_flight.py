@@ -1,7 +1,7 @@
 """Eighty-third red-team pass: the streaming read of a segment, with Redis up, on a state directory that hung.
 
-The state directory is a faultfs mount (tests/faultfs.py). Events spooled while Redis was away, one per
-segment (each larger than half of spool_segment_bytes), the daemon started again (so that they are read
+The state directory is a faultfs mount (tests/faultfs.py). Events spooled while Redis was away, across two
+segments or more (large events, the smallest spool_segment_bytes), the daemon started again (so that they are read
 back from their segments, not memory) and Redis then started. The publisher sends the first batch and,
 while it is in flight, reads the next (publish/in_flight.py, ``Spool.read_batch``): the read of the
 second segment is answered late. Made on the event loop, that read froze the daemon: no status, no event
@@ -10,26 +10,21 @@ served, SIGTERM not served.
 
 from __future__ import annotations
 
-import json
 import signal
 
 import pytest
 from conftest import wait_until
-from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, numbered, outcome, status  # noqa: F401
-from test_redteam64_hung_spool import hung_daemon, stalled_lines  # noqa: F401
+from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, numbered, outcome  # noqa: F401
+from test_redteam64_hung_spool import hung_daemon  # noqa: F401
+from test_redteam80_hung_read import lines, said_read_hung
 
 pytestmark = [pytest.mark.process, *NEEDS_FAULTFS]
 
-PAD = 40 * 1024  # more than half of the smallest spool_segment_bytes: one event per segment
+PAD = 40 * 1024  # three events take two segments or more at the smallest spool_segment_bytes
 
 
 def send(daemon, n: int, pad: int = PAD) -> str:
     return outcome(daemon.send(numbered(n, pad), HOOKD_SEND_TIMEOUT_MS="5000", HOOKD_DEBUG="1"))
-
-
-def lines(daemon, event: str) -> list[dict]:
-    found = [json.loads(line) for line in daemon.log_text().splitlines() if line.startswith("{")]
-    return [line for line in found if line["event"] == event]
 
 
 def streaming_hung(hung_daemon, delay_s: float, **settings: str):  # noqa: F811
@@ -53,17 +48,7 @@ def streaming_hung(hung_daemon, delay_s: float, **settings: str):  # noqa: F811
 
 def test_a_hung_streaming_read_leaves_status_answering_stalled_naming_the_mount(hung_daemon):  # noqa: F811
     daemon, fs, redis, segment = streaming_hung(hung_daemon, 600)
-    wait_until(lambda: stalled_lines(daemon), timeout=20, what="hookd_stalled in the log")
-
-    def reasons() -> list[str]:
-        code, said = status(daemon)
-        assert code != 3, said  # an answer, not "cannot tell"
-        assert (code, said["health"]) == (1, "stalled"), said
-        return [reason for reason in said["reasons"] if f"the spool's read of {segment}" in reason]
-
-    wait_until(reasons, timeout=20, what="the hung read a stall in status")
-    (text,) = reasons()
-    assert f"its filesystem, mounted at {daemon.state_dir}, does not answer" in text, text
+    said_read_hung(daemon, str(segment))
     assert send(daemon, 4, pad=0) == "delivered"  # the loop serves on
 
 
