@@ -75,3 +75,18 @@ def test_the_read_behind_a_batch_in_flight_passes_the_zeros_and_hands_out_what_f
     skipped = [entry for entry in logs if entry["event"] == "spool_damage_skipped"]
     assert [entry["bytes"] for entry in skipped] == [ZEROS], skipped
     reopened.close()
+
+
+def test_next_batch_passes_zeros_longer_than_a_read_before_the_first_record(tmp_path):
+    # No event before the damage: next_batch itself (the publisher with nothing in flight) looped, on main too.
+    spool = open_spool(tmp_path)
+    for n in range(3):
+        spool.append(event(n))
+    spool.close()
+    (segment,) = tmp_path.glob("*.seg")
+    segment.write_bytes(bytes(ZEROS) + segment.read_bytes())
+
+    reopened = open_spool(tmp_path)
+    batch = asyncio.run(asyncio.wait_for(reopened.next_batch(10, 1 << 30), 10))
+    assert [e.seq for e in batch.events] == [0, 1, 2]
+    reopened.close()
