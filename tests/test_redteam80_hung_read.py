@@ -42,20 +42,25 @@ def read_hung(hung_daemon, delay_s: float, **settings: str):  # noqa: F811
     return daemon, fs, redis
 
 
-def test_a_hung_read_ahead_leaves_status_answering_stalled_naming_the_mount(hung_daemon):  # noqa: F811
-    daemon, fs, redis = read_hung(hung_daemon, 600)
+def said_read_hung(daemon, segment: str) -> None:
+    """Status answers, stalled, with one reason naming the spool's read of ``segment`` (a path or its
+    start) and the mount that does not answer."""
     wait_until(lambda: stalled_lines(daemon), timeout=20, what="hookd_stalled in the log")
-    spool = daemon.state_dir / "spool"
 
     def reasons() -> list[str]:
         code, said = status(daemon)
         assert code != 3, said  # an answer, not "cannot tell"
         assert (code, said["health"]) == (1, "stalled"), said
-        return [reason for reason in said["reasons"] if f"the spool's read of {spool}/" in reason]
+        return [reason for reason in said["reasons"] if f"the spool's read of {segment}" in reason]
 
     wait_until(reasons, timeout=20, what="the hung read a stall in status")
     (text,) = reasons()
     assert f"its filesystem, mounted at {daemon.state_dir}, does not answer" in text, text
+
+
+def test_a_hung_read_ahead_leaves_status_answering_stalled_naming_the_mount(hung_daemon):  # noqa: F811
+    daemon, fs, redis = read_hung(hung_daemon, 600)
+    said_read_hung(daemon, f"{daemon.state_dir / 'spool'}/")
     assert send(daemon, 2) == "delivered"  # the loop serves on
 
 

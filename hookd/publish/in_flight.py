@@ -134,7 +134,7 @@ class InFlight:
                 if held is None:
                     most = self.pace.batch_bytes(self.settings.batch_max_bytes)
                     held = await self.ready(
-                        self.spool.read_batch(self.settings.batch_max_events, most)
+                        self.spool.read_batch(self.settings.batch_max_events, most, start=True)
                         if in_flight
                         else await self.linger.next_batch(most, waited)
                     )

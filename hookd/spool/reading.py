@@ -48,6 +48,16 @@ class SpoolReading:
                 await asyncio.sleep(READ_RETRY_S)  # the read is tried again, never skipped
             await self.wait_for_unread()
 
+    def read_ahead(self, max_events: int, max_bytes: int, cursor: Position, pending: int) -> Batch:
+        """``read_batch`` for a caller on the loop with batches in flight (publish/in_flight.py): a read of a
+        segment the batch needs is started off the loop and no event returned; ``next_batch`` waits for it.
+        Made on the loop, that read held the loop (status, hook-send, SIGTERM) while its disk did not answer."""
+        try:
+            return self.read_batch(max_events, max_bytes, cursor, pending, defer=True)
+        except ReadDeferred as deferred:
+            self._start_read(deferred)
+            return Batch([], self.reader.position, 0)
+
     def _start_read(self, deferred: ReadDeferred) -> None:
         segment = self.reader.segment_reader
         read = deferred.read if segment is None else lambda: segment.read_off_loop(deferred)

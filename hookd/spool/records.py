@@ -125,6 +125,10 @@ class SegmentReader:
         # Made at the first damage and kept: the bytes after it are read for marks once, not again
         # for each stretch (the bytes before ``end`` never change once written).
         self._stretches: FileStretches | None = None
+        # Where a pass over damage stood when a deferred read stopped it: the next call goes on from there.
+        # Begun again at the damage's start, it re-read the bytes from there and stopped again as far on, for
+        # ever, over a stretch longer than what is held.
+        self._passing: int | None = None
         # Kept from one call of records to the next (the publisher's reader stops at each batch).
         self._ahead = _Ahead(self.fd, offset, path)
         # A deferred read under way in a thread (``read_off_loop``): a close meanwhile is made by that
@@ -174,18 +178,18 @@ class SegmentReader:
         count = 0
         try:
             while count < limit and self.offset < end:
-                ahead.fill(self.offset, HEADER.size, end)
-                buf, base = ahead.buf, ahead.base
-                pos = first = self.offset - base
-                while count < limit and (found := _record_at(buf, pos)) is not None:
-                    start, pos = found
-                    self.offset = base + pos
-                    count += 1
-                    yield buf[start:pos], self.offset
-                if pos != first:
-                    continue
-                if self._runs_past(ahead, end):
-                    continue  # a whole record longer than what was held: read on, then taken above
+                if self._passing is None:
+                    ahead.fill(self.offset, HEADER.size, end)
+                    buf, base = ahead.buf, ahead.base
+                    pos = first = self.offset - base
+                    while count < limit and (found := _record_at(buf, pos)) is not None:
+                        start, pos = found
+                        self.offset = base + pos
+                        count += 1
+                        yield buf[start:pos], self.offset
+                    # A whole record longer than what was held (_runs_past) is read on, then taken above.
+                    if pos != first or self._runs_past(ahead, end):
+                        continue
                 self._skip_damage(ahead, end)
         finally:
             if len(ahead.buf) > 2 * READ_CHUNK:  # a large record's bytes are not kept between calls
@@ -209,12 +213,14 @@ class SegmentReader:
             self._stretches = FileStretches(self.fd, self.offset)
         try:
             self._pass_damage(ahead, self._stretches, end)
+            self._passing = None
         finally:
             self._stretches.near = (b"", 0)  # not the window's bytes, for the reader's life
 
     def _pass_damage(self, ahead: _Ahead, stretches: FileStretches, end: int) -> None:
-        at, seen = self.offset + 1, end
+        at, seen = self.offset + 1 if self._passing is None else self._passing, end
         while at + HEADER.size < end:
+            self._passing = at  # a ReadDeferred from the fill goes on from here
             ahead.fill(at, READ_CHUNK, end)
             window, base = ahead.buf, ahead.base
             if base + len(window) <= at + HEADER.size:

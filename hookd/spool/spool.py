@@ -187,11 +187,13 @@ class Spool(SpoolCounts, UnsureCopies):
         """Return once there are events not yet handed out (at once if there are)."""
         await self._reading.wait_for_unread()
 
-    def read_batch(self, max_events: int, max_bytes: int) -> Batch:
-        """The next events after those already handed out, possibly none; never waits."""
+    def read_batch(self, max_events: int, max_bytes: int, start: bool = False) -> Batch:
+        """The next events after those already handed out, possibly none; never waits. With ``start`` (the
+        loop's caller), a read of a segment the batch needs is started off the loop, for ``next_batch``."""
         if not self._count_backlog():
             return Batch([], self._reader.position, 0)
-        return self._reading.read_batch(max_events, max_bytes, self.cursor, self.pending_events)
+        reading = self._reading.read_ahead if start else self._reading.read_batch
+        return reading(max_events, max_bytes, self.cursor, self.pending_events)
 
     def _count_backlog(self) -> bool:
         """Whether what an earlier run left waiting is counted, counting it if need be. Nothing is
