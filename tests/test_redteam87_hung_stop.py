@@ -12,7 +12,7 @@ import signal
 
 import pytest
 from conftest import wait_until
-from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, numbered, outcome  # noqa: F401
+from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, numbered, outcome, status  # noqa: F401
 from test_redteam64_hung_spool import hung_daemon  # noqa: F401
 
 pytestmark = [pytest.mark.process, *NEEDS_FAULTFS]
@@ -61,3 +61,34 @@ def test_when_the_close_answers_again_every_event_reaches_redis_once(hung_daemon
     assert send(daemon, 2) == "delivered"
     wait_until(lambda: len(arrived(redis)) >= 2 and not daemon.inbox(), timeout=30, what="event 2 in Redis")
     assert arrived(redis) == [1, 2]
+
+
+def test_a_hung_inbox_listing_leaves_status_answering_stalled_naming_the_inbox(hung_daemon):  # noqa: F811
+    """A sweep held by the spool's hung write stops; the stall check then lists the inbox to say whether
+    an event waits there, and that listing (on the loop) met the inbox's filesystem, hung too."""
+    daemon, fs, redis = hung_daemon(stall_after_s="2")
+    redis.start()
+    daemon.start()
+    assert send(daemon, 1) == "delivered"
+    fs.set_rules([{"op": "write", "path": "/spool/*.seg", "delay_s": 600, "count": -1}])
+    # Kept in the inbox at once (no socket there): the sweep takes it, and waits on the spool's write.
+    kept = daemon.send(numbered(2), HOOKD_SOCKET=str(daemon.state_dir / "none.sock"), HOOKD_DEBUG="1")
+    assert outcome(kept) == "kept"
+    wait_until(lambda: any(f["op"] == "write" for f in fs.faults()), timeout=20, what="the sweep's hung write")
+    fs.set_rules(
+        [
+            {"op": "write", "path": "/spool/*.seg", "delay_s": 600, "count": -1},
+            {"op": "readdir", "path": "/inbox*", "delay_s": 600, "count": -1},
+        ]
+    )
+    inbox = daemon.state_dir / "inbox"
+
+    def reasons() -> list[str]:
+        code, said = status(daemon)
+        assert code != 3, said  # an answer, not "cannot tell"
+        return [reason for reason in said["reasons"] if "the inbox has not been swept" in reason]
+
+    wait_until(reasons, timeout=30, what="the unswept inbox a stall in status")
+    (text,) = reasons()
+    assert f"cannot read {inbox} (waited" in text and "its filesystem does not answer" in text, text
+    assert arrived(redis) == [1]
