@@ -7,24 +7,15 @@ drain_timeout_s and says what it left, and that every acknowledged event reaches
 
 from __future__ import annotations
 
-import json
 import signal
 
 import pytest
 from conftest import wait_until
 from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, numbered, outcome, status  # noqa: F401
 from test_redteam64_hung_spool import hung_daemon  # noqa: F401
+from test_redteam80_hung_read import lines, send
 
 pytestmark = [pytest.mark.process, *NEEDS_FAULTFS]
-
-
-def send(daemon, n: int) -> str:
-    return outcome(daemon.send(numbered(n), HOOKD_SEND_TIMEOUT_MS="1000", HOOKD_DEBUG="1"))
-
-
-def lines(daemon, event: str) -> list[dict]:
-    found = [json.loads(line) for line in daemon.log_text().splitlines() if line.startswith("{")]
-    return [line for line in found if line["event"] == event]
 
 
 def stop_with_close_hung(hung_daemon, delay_s: float):  # noqa: F811
