@@ -5,7 +5,7 @@ libfuse2, ``direct_io`` so that every write and fsync reaches it). Faults are ru
 run time with ``set_rules``; they are written to a control file beside the backing directory, which
 the child reads again whenever it changes. A rule:
 
-    {"op": "fsync" | "write" | "rename" | "read" | "unlink" | "readdir" | "getattr", "path": "<fnmatch pattern of the path in the mount>",
+    {"op": "fsync" | "write" | "rename" | "read" | "unlink" | "readdir" | "getattr" | "flush", "path": "<fnmatch pattern of the path in the mount>",
      "errno": "EIO" | "ENOSPC" | "EDQUOT" | ..., "count": N (faults, then the rule is spent; -1: always),
      "after_bytes": N  (write only: the matching files take N bytes in all, the next write is cut at
                         that byte and the one after fails),
@@ -15,7 +15,8 @@ the child reads again whenever it changes. A rule:
      "delay_s": S      (read, write, fsync, unlink: the call is answered, S seconds late, in place of failing:
                         a slow disk or a remote filesystem that hung; readdir and getattr: only this,
                         a listing or a stat (the lookup of a name, once the kernel's cache of a second
-                        has passed) answered S seconds late)}
+                        has passed) answered S seconds late; flush: only this, a close(2) of the file
+                        answered S seconds late)}
 
 Every fault the child injects is appended to a log file (``faults()`` reads it), so a test can
 check that its fault really fired instead of passing without it. ``available()`` says whether FUSE
@@ -339,7 +340,7 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
                     raise fail(hit[1])
 
         def flush(self, path: str, fh: int) -> None:
-            return None
+            delay("flush", path)  # each close(2) of a file sends one, and waits for its answer
 
         def release(self, path: str, fh: int) -> None:
             os.close(fh)

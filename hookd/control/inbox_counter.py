@@ -28,16 +28,38 @@ class InboxCounter:
     def __init__(self, paths: list[str]) -> None:
         self.paths = paths
         self.running: dict[str, tuple[asyncio.Future[dict[str, Any]], float]] = {}
+        self.last: dict[str, dict[str, Any]] = {}  # each inbox's last listing that returned
+
+    def _listing(self, path: str) -> tuple[asyncio.Future[dict[str, Any]], float]:
+        """The listing of ``path`` under way, started if none is; its count kept in ``last`` once it returns."""
+        if path not in self.running:
+            listing = asyncio.ensure_future(off_loop(functools.partial(inbox_count, path)))
+            self.running[path] = (listing, time.monotonic())
+
+            def settled(done: asyncio.Future[dict[str, Any]]) -> None:
+                if self.running.get(path, (None, 0.0))[0] is done:
+                    del self.running[path]
+                if not done.cancelled() and done.exception() is None:
+                    self.last[path] = done.result()
+
+            listing.add_done_callback(settled)
+        return self.running[path]
+
+    def counted_now(self, path: str, hung_after_s: float) -> dict[str, Any] | None:
+        """inbox_count of ``path`` without waiting (for the stall check, on the loop): the last listing's,
+        a new one started meanwhile; None before any returned; not answering once one has waited past
+        ``hung_after_s``."""
+        _, since = self._listing(path)
+        if (waited := time.monotonic() - since) > hung_after_s:
+            return {"events": 0, "error": f"cannot read {path} (waited {waited:.1f}s): {NOT_ANSWERING}"}
+        return self.last.get(path)
 
     async def counts(self) -> dict[str, dict[str, Any]]:
         """inbox_count of each inbox, by path; one whose listing has not returned within WAIT_S is
         {"events": 0, "error": "cannot read <path> (...): its filesystem does not answer"}."""
         mine = {}  # what this request waits on: another may settle and drop a listing meanwhile
         for path in self.paths:
-            if path not in self.running:
-                listing = asyncio.ensure_future(off_loop(functools.partial(inbox_count, path)))
-                self.running[path] = (listing, time.monotonic())
-            mine[path] = self.running[path]
+            mine[path] = self._listing(path)
         await asyncio.wait([future for future, _ in mine.values()], timeout=WAIT_S)
         counted = {}
         for path, (future, since) in mine.items():

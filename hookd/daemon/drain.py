@@ -95,6 +95,17 @@ class DaemonDrain(DaemonParts):
             held = time.monotonic() - reading[1] > self.config.stall_after_s
             await self.spool.reading.settle(max(0.0 if held else FLUSH_GRACE_S, deadline - time.monotonic()))
         self._say_writes_left()
+        # The spool's own last calls on its disk (the cursor file, deletions, sync), within the deadline.
+        if not await self.spool.close_off_loop(max(FLUSH_GRACE_S, deadline - time.monotonic())):
+            if (closing := self.spool.closing_since) is not None:
+                log.error(
+                    "spool_close_left_hung",
+                    **self._left_hung(
+                        closing,
+                        "its last cursor write, deletions and sync did not return: the cursor file keeps its last "
+                        "position, events Redis has since are sent again by the next start (Redis skips them)",
+                    ),
+                )
         # The rest in the reverse of its opening: the spool, the worker, Redis, the control
         # socket, and the state directory's lock last.
         await self.resources.aclose()

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from hookd import liveness
 from hookd.config import Config
 from hookd.control.server import ControlServer
-from hookd.control.snapshot import inbox_count
 from hookd.dirwatch import DirectoryWatch
 from hookd.envelope import EnvelopeBuilder
 from hookd.ingest.budget import FrameBudget
@@ -137,10 +136,11 @@ class DaemonParts:
                     "that hung?); events hook-send keeps there are not taken; check that mount"
                 )
                 return reasons
-            counted = inbox_count(config.inbox_dir)  # only looked at when sweeps have stopped
-            if counted.get("error"):
+            # Only looked at when sweeps have stopped; listed off the loop, as that filesystem may not answer.
+            counted = self.control.inboxes.counted_now(config.inbox_dir, config.stall_after_s)
+            if counted is not None and counted.get("error"):
                 reasons.append(f"the inbox has not been swept for {unswept_s:.1f}s: {counted['error']}")
-            elif counted["events"]:
+            elif counted is not None and counted["events"]:
                 reasons.append(
                     f"the inbox holds {plural(counted['events'], 'event')} and has not been swept for {unswept_s:.1f}s"
                 )

@@ -18,7 +18,7 @@ rotating, fsync), full.py (spool_max_bytes and spool_full_policy), reader.py
 (handing events out ahead of the cursor) with reading.py (what reading finds: damage,
 failed reads), cursor.py (the committed position and the cursor file), files.py (the
 segments' sizes and counts), counts.py (what the spool counts and shows), unsure_copies.py (the
-copies a failed flush left unsure).
+copies a failed flush left unsure), closing.py (the close, off the loop at the daemon's stop).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import os
 
 from hookd.paths import open_private_dir
 from hookd.spool.around_cursor import around_cursor
+from hookd.spool.closing import SpoolClose
 from hookd.policies import FsyncPolicy, FullPolicy
 from hookd.spool.counts import SpoolCounts
 from hookd.spool.cursor import Cursor
@@ -53,7 +54,7 @@ __all__ = ["Batch", "DiskFull", "Spool", "SpoolFull"]
 RETAIN_PUBLISHED_S = 120.0
 
 
-class Spool(SpoolCounts, UnsureCopies):
+class Spool(SpoolCounts, UnsureCopies, SpoolClose):
     def __init__(
         self,
         directory: str,
@@ -276,21 +277,3 @@ class Spool(SpoolCounts, UnsureCopies):
     def cursor_writing_since(self) -> float | None:
         """When the cursor file's write under way began (a worker thread's), None if none is."""
         return self._cursor.writing_since
-
-    def close(self) -> None:
-        held = self.flush_thread.busy_since is not None or self.cursor_writing_since is not None
-        if held or self.appends.busy or self.reading.reading_since is not None:
-            # A thread is held in a call on the spool's disk: every other call there would be too
-            # (and hold the stop). Left as it is; what was handed over was never acknowledged.
-            return
-        try:
-            self.save_cursor()
-            self._reader.close()
-            if self.fsync_policy is not FsyncPolicy.NEVER:
-                self.sync()
-            self._writer.close()
-            self.reserve.close()
-        finally:
-            os.close(self.dir_fd)
-            self.appends.thread.close()
-            self.flush_thread.close()
