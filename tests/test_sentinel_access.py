@@ -14,11 +14,10 @@ import json
 import selectors
 import socket
 import threading
-import time
 
 import pytest
 
-from conftest import REPO, free_port
+from conftest import REPO, free_port, wait_until
 from hookd.config import ConfigError
 from hookd.console.settings import load
 from hookd.publish.acl import sentinel_rule
@@ -354,28 +353,42 @@ class Mute:
         self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
 
 
-def connected(mutes: list[Mute], when: list[float], stop: threading.Event) -> None:
-    """When each connection to ``mutes`` came, in order; each is held open, unanswered."""
+def connected(mutes: list[Mute], seen: list[tuple[str, int]], stop: threading.Event) -> None:
+    """What came to ``mutes``, in order: ("connect", n) as a connection to mute n came, ("closed", n) as the asker
+    closed it; each is held open, unanswered, until the asker closes it."""
     held = []
     with selectors.DefaultSelector() as selector:
-        for mute in mutes:
-            selector.register(mute.listener, selectors.EVENT_READ, mute)
+        for n, mute in enumerate(mutes):
+            selector.register(mute.listener, selectors.EVENT_READ, ("listener", n))
         while not stop.is_set():
             for key, _ in selector.select(0.05):
-                held.append(key.data.listener.accept()[0])
-                when.append(time.monotonic())
+                kind, n = key.data
+                if kind == "listener":
+                    conn = key.fileobj.accept()[0]  # type: ignore[union-attr]
+                    held.append(conn)
+                    selector.register(conn, selectors.EVENT_READ, ("conn", n))
+                    seen.append(("connect", n))
+                    continue
+                try:
+                    data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                except OSError:
+                    data = b""
+                if not data:
+                    selector.unregister(key.fileobj)
+                    seen.append(("closed", n))
     for conn in held:
         conn.close()
 
 
 def test_sentinels_that_do_not_answer_are_asked_at_once_not_one_after_another(sentinel):
     """Two sentinels that never answer before the one that does: all are asked at once, under one deadline, so the
-    second is asked before the first's deadline passes (before: only after it, one deadline each, and the master
-    watch's second grew by each). The master is found through the third."""
+    second is asked while the ask of the first is still open (before: only once the first's deadline had passed and
+    its connection was closed, one deadline each, and the master watch's second grew by each). The master is found
+    through the third."""
     mutes = [Mute(), Mute()]
-    when: list[float] = []
+    seen: list[tuple[str, int]] = []
     stop = threading.Event()
-    watcher = threading.Thread(target=connected, args=(mutes, when, stop))
+    watcher = threading.Thread(target=connected, args=(mutes, seen, stop))
     watcher.start()
     deadline_s = 2
     try:
@@ -387,13 +400,14 @@ def test_sentinels_that_do_not_answer_are_asked_at_once_not_one_after_another(se
             redis_sentinel=",".join([m.address for m in mutes] + [sentinel.sentinels]),
         )
         assert ping({**settings, "redis_connect_timeout_s": str(deadline_s)}) == "PONG"
+        wait_until(lambda: ("closed", 0) in seen and ("closed", 1) in seen, timeout=10, what="both asks closed")
     finally:
         stop.set()
         watcher.join()
         for mute in mutes:
             mute.listener.close()
-    assert len(when) >= 2, when
-    assert when[1] - when[0] < deadline_s, when  # concurrent asks, not one after the first's deadline
+    assert seen.index(("connect", 1)) < seen.index(("closed", 0)), seen
+    assert seen.index(("connect", 0)) < seen.index(("closed", 1)), seen
 
 
 def test_each_sentinels_own_failure_is_named_not_only_the_first(sentinel):
