@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from test_hooks_install import home, run_hooks, user_settings  # noqa: F401 - fixture
+from test_hooks_install import home, user_settings  # noqa: F401 - fixture
 from test_pass29_conformity import managed  # noqa: F401 - fixture
 from test_pass39_conformity import _groups, _hooks_status, _write
-from test_pass71_conformity import _http, _no_timeout
+from test_pass71_conformity import _no_timeout, http_status
 
 SWITCHES = ["PreModelSwitch", "PostModelSwitch"]
 
@@ -21,19 +21,13 @@ SWITCHES = ["PreModelSwitch", "PostModelSwitch"]
 @pytest.mark.parametrize("event", SWITCHES)
 def test_an_http_hook_without_timeout_on_a_model_switch_is_not_said(home, managed, capsys, event):  # noqa: F811
     """Their default (30 s) is within the longest hook-send waits: not the 600 s said before."""
-    _write(user_settings(home), _groups({event: _http(timeout=None)}))
-    capsys.readouterr()
-    run_hooks("status", "--http-addr", "127.0.0.1:8787")
-    out = capsys.readouterr().out
+    out = http_status(home, capsys, event, timeout=None)
     assert "carry no timeout" not in out and "600 s" not in out, out
 
 
 @pytest.mark.parametrize("event", SWITCHES)
 def test_an_http_hook_with_a_long_timeout_on_a_model_switch_is_still_said(home, managed, capsys, event):  # noqa: F811
-    _write(user_settings(home), _groups({event: _http(timeout=600)}))
-    capsys.readouterr()
-    run_hooks("status", "--http-addr", "127.0.0.1:8787")
-    out = capsys.readouterr().out
+    out = http_status(home, capsys, event, timeout=600)
     assert "carry timeout = 600 s, so Claude Code waits up to that" in out, out
 
 
