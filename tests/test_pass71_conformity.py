@@ -95,21 +95,23 @@ def test_once_in_a_settings_file_is_not_said(home, managed, capsys, event):  # n
 # UserPromptSubmit's and MessageDisplay's shorter default timeout.
 
 
+def http_status(home, capsys, event: str, **fields: object) -> str:  # noqa: F811
+    """What ``hooks status`` says of an HTTP hook of hookd's on ``event`` carrying ``fields``."""
+    _write(user_settings(home), _groups({event: _http(**fields)}))
+    capsys.readouterr()
+    run_hooks("status", "--http-addr", "127.0.0.1:8787")
+    return capsys.readouterr().out
+
+
 @pytest.mark.parametrize("event", ["UserPromptSubmit", "MessageDisplay"])
 def test_an_http_hook_without_timeout_on_an_event_with_a_short_default_is_not_said(home, managed, capsys, event):  # noqa: F811
     """Their default (30 s, 10 s) is within the longest hook-send waits: not the 600 s said before."""
-    _write(user_settings(home), _groups({event: _http(timeout=None)}))
-    capsys.readouterr()
-    run_hooks("status", "--http-addr", "127.0.0.1:8787")
-    out = capsys.readouterr().out
+    out = http_status(home, capsys, event, timeout=None)
     assert "carry no timeout" not in out and "600 s" not in out, out
 
 
 def test_an_http_hook_without_timeout_elsewhere_is_still_said(home, managed, capsys):  # noqa: F811
-    _write(user_settings(home), _groups({"Stop": _http(timeout=None)}))
-    capsys.readouterr()
-    run_hooks("status", "--http-addr", "127.0.0.1:8787")
-    out = capsys.readouterr().out
+    out = http_status(home, capsys, "Stop", timeout=None)
     assert "carry no timeout, so Claude Code waits up to 600 s (its default)" in out, out
 
 

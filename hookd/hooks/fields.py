@@ -21,7 +21,7 @@ pass):
   nothing and the listener answers ``{}``, so every worktree creation fails (events.NEVER).
 - ``timeout`` (seconds) below what hook-send needs to start and finish within its own deadline,
   or not a positive number (the settings schema refuses it): Claude Code kills the hook first.
-- No ``timeout`` on UserPromptSubmit (30 s) or MessageDisplay (10 s), or a ``timeout`` under
+- No ``timeout`` on UserPromptSubmit, PreModelSwitch, PostModelSwitch (30 s) or MessageDisplay (10 s), or a ``timeout`` under
   hook-send's own deadline, raised by ``HOOKD_SEND_TIMEOUT_MS`` in the command,
   a settings file's ``env`` or the environment (``killed_first``): Claude Code ends hook-send at
   the timeout (SIGTERM), and an event it has not yet handed over is lost; SessionEnd's end at the

@@ -1,6 +1,7 @@
 """What Claude Code does with an HTTP hook of hookd's that a command hook would not have to fear.
 
-- Its ``timeout`` (600 s without one; 30 s on UserPromptSubmit, 10 s on MessageDisplay) past the
+- Its ``timeout`` (600 s without one; 30 s on UserPromptSubmit and the model switches, 10 s on
+  MessageDisplay: session_end.LOWER_DEFAULT_S) past the
   longest hook-send ever waits: Claude Code waits for the listener's answer that long, so a
   listener that accepts and does not answer (stopped, hung, another program on its port) holds
   the agent that long at every event.
@@ -47,7 +48,7 @@ def _stalls(event: str, handler: dict[str, Any]) -> list[str]:
     timeout = handler.get("timeout")
     if timeout is None:
         if (default := session_end.default_s(event)) <= LONGEST_WAIT_S:
-            return []  # UserPromptSubmit's and MessageDisplay's own, shorter default
+            return []  # the event's own, shorter default (session_end.LOWER_DEFAULT_S)
         waits = f"carry no timeout, so Claude Code waits up to {_short(int(default))} s (its default)"
     elif (seconds := session_end.positive_seconds(timeout)) is not None and seconds > LONGEST_WAIT_S:
         waits = f"carry timeout = {_short(timeout)} s, so Claude Code waits up to that"
