@@ -1,0 +1,68 @@
+"""Eighty-eighth red-team pass: under spool_full_policy drop_oldest, the count of what a dropped segment held.
+
+The seventy-fifth pass made room at spool_max_bytes through the spool's write thread; the count of the
+events lost with a dropped segment (``files.pending_in``, a read of it when the cursor lies inside it)
+was still made on the event loop, between those calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from faultfs import FaultFS
+from faultfs_daemon import NEEDS_FAULTFS
+from test_spool import event
+
+from hookd.policies import FullPolicy
+from hookd.spool import Spool
+
+
+@pytest.mark.process
+@NEEDS_FAULTFS[0]
+@NEEDS_FAULTFS[1]
+def test_a_dropped_segments_hung_count_leaves_the_loop_running(tmp_path: Path) -> None:
+    """The cursor inside the oldest segment, the spool full, the next append drops that segment: its
+    count's read, answered late by the mount, holds the write thread, not the loop; the count is right."""
+    fs = FaultFS(tmp_path / "backing", tmp_path / "mnt")
+    fs.mount()
+    try:
+        directory = tmp_path / "mnt" / "spool"
+        directory.mkdir(mode=0o700)
+        spool = Spool(
+            str(directory), segment_bytes=64 << 10, fsync="never", max_bytes=192 << 10, full_policy=FullPolicy.DROP_OLDEST
+        )
+        for n in range(40):  # events of ~4 KiB: two segments and part of a third
+            spool.append(event(n, size=4000))
+        first = sorted((tmp_path / "backing" / "spool").glob("*.seg"))[0].name
+
+        async def run() -> tuple[int, int, int]:
+            spool.commit(await spool.next_batch(5, 1 << 30))  # the cursor inside the first segment
+            in_first = spool.pending_events
+            fs.set_rules([{"op": "read", "path": f"/spool/{first}", "delay_s": 3, "count": 1}])
+            appending = asyncio.gather(*(spool.append_queued([event(n, size=4000)]) for n in range(40, 60)))
+            async with asyncio.timeout(10):  # the read begun (not at all, or held up to 6 s on the loop)
+                while not any(f["op"] == "read" for f in fs.faults()):
+                    await asyncio.sleep(0.05)
+            ticks = 0
+            for _ in range(20):  # the loop runs on while the count waits on the mount
+                await asyncio.sleep(0.05)
+                ticks += 1
+            counted_meanwhile = spool._bound.dropped
+            await appending
+            left: list[int] = []
+            while spool.has_unread():
+                batch = await spool.next_batch(100, 1 << 30)
+                left += [e.seq for e in batch.events]
+                spool.commit(batch)
+            assert left == list(range(left[0], 60)), left
+            assert spool._bound.dropped == left[0] - 5, (spool._bound.dropped, left[0])
+            return counted_meanwhile, in_first, spool._bound.dropped
+
+        counted_meanwhile, waiting, dropped = asyncio.run(run())
+        assert counted_meanwhile == 0, "the loop ran again only once the hung count had returned"
+        assert dropped > 0 and dropped < waiting, (dropped, waiting)
+        spool.close()
+    finally:
+        fs.unmount()
