@@ -31,7 +31,11 @@ def test_a_dropped_segments_hung_count_leaves_the_loop_running(tmp_path: Path) -
         directory = tmp_path / "mnt" / "spool"
         directory.mkdir(mode=0o700)
         spool = Spool(
-            str(directory), segment_bytes=64 << 10, fsync="never", max_bytes=192 << 10, full_policy=FullPolicy.DROP_OLDEST
+            str(directory),
+            segment_bytes=64 << 10,
+            fsync="never",
+            max_bytes=192 << 10,
+            full_policy=FullPolicy.DROP_OLDEST,
         )
         for n in range(40):  # events of ~4 KiB: two segments and part of a third
             spool.append(event(n, size=4000))
