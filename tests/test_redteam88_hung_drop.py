@@ -8,6 +8,7 @@ was still made on the event loop, between those calls.
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ def test_a_dropped_segments_hung_count_leaves_the_loop_running(tmp_path: Path) -
             spool.append(event(n, size=4000))
         first = sorted((tmp_path / "backing" / "spool").glob("*.seg"))[0].name
 
-        async def run() -> tuple[int, int, int]:
+        async def run() -> tuple[int, str | None, int, int]:
             spool.commit(await spool.next_batch(5, 1 << 30))  # the cursor inside the first segment
             in_first = spool.pending_events
             fs.set_rules([{"op": "read", "path": f"/spool/{first}", "delay_s": 3, "count": 1}])
@@ -54,6 +55,8 @@ def test_a_dropped_segments_hung_count_leaves_the_loop_running(tmp_path: Path) -
                 await asyncio.sleep(0.05)
                 ticks += 1
             counted_meanwhile = spool._bound.dropped
+            # What status says (parts.stall_reasons): the write thread held, naming the spool and its mount.
+            said = spool.appends.stalled(0.5, time.monotonic())
             await appending
             left: list[int] = []
             while spool.has_unread():
@@ -62,10 +65,11 @@ def test_a_dropped_segments_hung_count_leaves_the_loop_running(tmp_path: Path) -
                 spool.commit(batch)
             assert left == list(range(left[0], 60)), left
             assert spool._bound.dropped == left[0] - 5, (spool._bound.dropped, left[0])
-            return counted_meanwhile, in_first, spool._bound.dropped
+            return counted_meanwhile, said, in_first, spool._bound.dropped
 
-        counted_meanwhile, waiting, dropped = asyncio.run(run())
+        counted_meanwhile, said, waiting, dropped = asyncio.run(run())
         assert counted_meanwhile == 0, "the loop ran again only once the hung count had returned"
+        assert said is not None and f"mounted at {tmp_path / 'mnt'}," in said and str(directory) in said, said
         assert dropped > 0 and dropped < waiting, (dropped, waiting)
         spool.close()
     finally:
