@@ -58,6 +58,9 @@ def test_a_dropped_segments_hung_count_leaves_the_loop_running(tmp_path: Path) -
             except TimeoutError:
                 pytest.fail("never said: the loop ran again only once the hung count had returned")
             counted_meanwhile = spool._bound.dropped
+            # Redis takes two more meanwhile (in the segment being counted): not lost.
+            async with asyncio.timeout(10):
+                spool.commit(await spool.next_batch(2, 1 << 30))
             await appending
             left: list[int] = []
             while spool.has_unread():
@@ -65,7 +68,7 @@ def test_a_dropped_segments_hung_count_leaves_the_loop_running(tmp_path: Path) -
                 left += [e.seq for e in batch.events]
                 spool.commit(batch)
             assert left == list(range(left[0], 60)), left
-            assert spool._bound.dropped == left[0] - 5, (spool._bound.dropped, left[0])
+            assert spool._bound.dropped == left[0] - 7, (spool._bound.dropped, left[0])
             return counted_meanwhile, said, in_first, spool._bound.dropped
 
         counted_meanwhile, said, waiting, dropped = asyncio.run(run())

@@ -135,9 +135,11 @@ class SpoolBound:
         # count may read the segment (the cursor inside it, its count not known): a call of its own, so
         # a disk that stopped answering there holds the write thread, not the event loop.
         counted: list[int] = []
+        committed = cursor.committed
         if cursor.position < after:
             yield functools.partial(self._count_dropped, seg, cursor.position, counted)
-        lost = counted[0] if counted and cursor.position < after else 0
+        # What Redis took while the count was made lies in the counted segment (the cursor is not past it).
+        lost = max(0, counted[0] - (cursor.committed - committed)) if counted and cursor.position < after else 0
         cursor.position = max(cursor.position, after)
         self.dropped += lost
         # Hand out again from the new cursor, before the file goes: what was read ahead may lie in the
