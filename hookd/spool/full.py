@@ -131,8 +131,15 @@ class SpoolBound:
         # in memory only then: a write that fails (DiskFullError, the append refused) drops nothing.
         after = Position(files.after(seg), 0)
         yield functools.partial(cursor.write_file, after)
-        # Counted once written: Redis may have taken some of it meanwhile (the commit moved on).
-        lost = 0 if cursor.position >= after else files.pending_in(seg, cursor.position)
+        # Counted once written: Redis may have taken some of it meanwhile (the commit moved on). The
+        # count may read the segment (the cursor inside it, its count not known): a call of its own, so
+        # a disk that stopped answering there holds the write thread, not the event loop.
+        counted: list[int] = []
+        committed = cursor.committed
+        if cursor.position < after:
+            yield functools.partial(self._count_dropped, seg, cursor.position, counted)
+        # What Redis took while the count was made lies in the counted segment (the cursor is not past it).
+        lost = max(0, counted[0] - (cursor.committed - committed)) if counted and cursor.position < after else 0
         cursor.position = max(cursor.position, after)
         self.dropped += lost
         # Hand out again from the new cursor, before the file goes: what was read ahead may lie in the
@@ -146,3 +153,6 @@ class SpoolBound:
             hint="the oldest events not yet in Redis were deleted to make room",
         )
         yield from self._deletions([seg])
+
+    def _count_dropped(self, seg: int, position: Position, counted: list[int]) -> None:
+        counted.append(self.files.pending_in(seg, position))
