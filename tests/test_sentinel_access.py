@@ -411,3 +411,78 @@ def test_each_sentinels_own_failure_is_named_not_only_the_first(sentinel):
     assert f"sentinel {gone}: it refused the connection" in message, message
     assert f"sentinel {sentinel.sentinels}: it refused the credentials of user 'default'" in message, message
     assert "redis_sentinel_password (HOOKD_REDIS_SENTINEL_PASSWORD)" in message, message
+
+
+class SlowLink:
+    """A proxy before a sentinel whose every answer arrives ``delay_s`` late (a sentinel far away, or busy): each
+    command is answered within hookd's timeout, a connect and a login and SENTINEL MASTERS together are not."""
+
+    def __init__(self, upstream: str, delay_s: float) -> None:
+        self.upstream, self.delay_s = upstream, delay_s
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._accept, daemon=True)]
+        self.threads[0].start()
+
+    def _accept(self) -> None:
+        self.listener.settimeout(0.05)
+        while not self.stop.is_set():
+            try:
+                client = self.listener.accept()[0]
+            except TimeoutError:
+                continue
+            host, port = self.upstream.rsplit(":", 1)
+            server = socket.create_connection((host, int(port)))
+            for source, sink, delay in ((client, server, 0.0), (server, client, self.delay_s)):
+                thread = threading.Thread(target=self._pipe, args=(source, sink, delay), daemon=True)
+                self.threads.append(thread)
+                thread.start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, delay_s: float) -> None:
+        source.settimeout(0.05)
+        while not self.stop.is_set():
+            try:
+                data = source.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                data = b""
+            if not data:
+                break
+            self.stop.wait(delay_s)  # the fault: the answer held on the link, not a wait of the test's
+            try:
+                sink.sendall(data)
+            except OSError:
+                break
+        for end in (source, sink):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+        self.listener.close()
+
+
+def test_a_sentinel_that_answers_each_command_in_time_is_not_cut_by_the_ask_deadline(sentinel):
+    """Each answer 1.2 s late, redis_timeout_s and redis_connect_timeout_s 2: the login (AUTH) and SENTINEL MASTERS
+    each answer within the timeout, as they did when each sentinel was asked in turn. Before, the ask's one deadline
+    was the larger of the two timeouts (2 s), and the two answers took 2.4: every ask was cut ("no answer within 2s")
+    and no master was ever found through that sentinel."""
+    link = SlowLink(sentinel.sentinels, delay_s=1.2)
+    try:
+        settings = through(
+            sentinel,
+            redis_password=MASTER_PASSWORD,
+            redis_sentinel_password=SENTINEL_PASSWORD,
+            redis_timeout_s="2",
+            redis_connect_timeout_s="2",
+            redis_sentinel=link.address,
+        )
+        assert ping(settings) == "PONG"
+    finally:
+        link.close()
