@@ -24,6 +24,7 @@ from hookd.console.settings import load
 from hookd.publish.acl import sentinel_rule
 from hookd.publish.connection import connect_sync
 from hookd.publish.settings import RedisSettings
+from redis_proxy import RedisProxy
 from redis_topologies import SentinelSetup, TlsFiles
 from secure_redis import Certs, assert_exactly_once, assert_secret_hidden, hookd_cli, send_events, wait_for_error
 from test_redis_tls import ping as ping_config
@@ -413,59 +414,23 @@ def test_each_sentinels_own_failure_is_named_not_only_the_first(sentinel):
     assert "redis_sentinel_password (HOOKD_REDIS_SENTINEL_PASSWORD)" in message, message
 
 
-class SlowLink:
-    """A proxy before a sentinel whose every answer arrives ``delay_s`` late (a sentinel far away, or busy): each
-    command is answered within hookd's timeout, a connect and a login and SENTINEL MASTERS together are not."""
+class SlowLink(RedisProxy):
+    """A proxy before a sentinel that passes each command on ``delay_s`` late (a sentinel far away, or busy): each
+    command is answered within hookd's timeout, a login and SENTINEL MASTERS together are not."""
 
     def __init__(self, upstream: str, delay_s: float) -> None:
-        self.upstream, self.delay_s = upstream, delay_s
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
-        self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self._accept, daemon=True)]
-        self.threads[0].start()
+        host, port = upstream.rsplit(":", 1)
+        super().__init__((host, int(port)))
+        self.address, self.delay_s, self.closed = f"127.0.0.1:{self.port}", delay_s, threading.Event()
 
-    def _accept(self) -> None:
-        self.listener.settimeout(0.05)
-        while not self.stop.is_set():
-            try:
-                client = self.listener.accept()[0]
-            except TimeoutError:
-                continue
-            host, port = self.upstream.rsplit(":", 1)
-            server = socket.create_connection((host, int(port)))
-            for source, sink, delay in ((client, server, 0.0), (server, client, self.delay_s)):
-                thread = threading.Thread(target=self._pipe, args=(source, sink, delay), daemon=True)
-                self.threads.append(thread)
-                thread.start()
-
-    def _pipe(self, source: socket.socket, sink: socket.socket, delay_s: float) -> None:
-        source.settimeout(0.05)
-        while not self.stop.is_set():
-            try:
-                data = source.recv(65536)
-            except TimeoutError:
-                continue
-            except OSError:
-                data = b""
-            if not data:
-                break
-            self.stop.wait(delay_s)  # the fault: the answer held on the link, not a wait of the test's
-            try:
-                sink.sendall(data)
-            except OSError:
-                break
-        for end in (source, sink):
-            try:
-                end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+    def intercept(self, command: bytes, client: socket.socket, server: socket.socket, lock: threading.Lock) -> bool:
+        self.closed.wait(self.delay_s)  # the fault: the command held on the link, not a wait of the test's
+        server.sendall(command)
+        return True
 
     def close(self) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join()
-        self.listener.close()
+        self.closed.set()
+        super().close()
 
 
 def test_a_sentinel_that_answers_each_command_in_time_is_not_cut_by_the_ask_deadline(sentinel):
