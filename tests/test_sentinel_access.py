@@ -23,6 +23,7 @@ from hookd.console.settings import load
 from hookd.publish.acl import sentinel_rule
 from hookd.publish.connection import connect_sync
 from hookd.publish.settings import RedisSettings
+from redis_proxy import RedisProxy
 from redis_topologies import SentinelSetup, TlsFiles
 from secure_redis import Certs, assert_exactly_once, assert_secret_hidden, hookd_cli, send_events, wait_for_error
 from test_redis_tls import ping as ping_config
@@ -425,3 +426,42 @@ def test_each_sentinels_own_failure_is_named_not_only_the_first(sentinel):
     assert f"sentinel {gone}: it refused the connection" in message, message
     assert f"sentinel {sentinel.sentinels}: it refused the credentials of user 'default'" in message, message
     assert "redis_sentinel_password (HOOKD_REDIS_SENTINEL_PASSWORD)" in message, message
+
+
+class SlowLink(RedisProxy):
+    """A proxy before a sentinel that passes each command on ``delay_s`` late (a sentinel far away, or busy): each
+    command is answered within hookd's timeout, a login and SENTINEL MASTERS together are not."""
+
+    def __init__(self, upstream: str, delay_s: float) -> None:
+        host, port = upstream.rsplit(":", 1)
+        super().__init__((host, int(port)))
+        self.address, self.delay_s, self.closed = f"127.0.0.1:{self.port}", delay_s, threading.Event()
+
+    def intercept(self, command: bytes, client: socket.socket, server: socket.socket, lock: threading.Lock) -> bool:
+        self.closed.wait(self.delay_s)  # the fault: the command held on the link, not a wait of the test's
+        server.sendall(command)
+        return True
+
+    def close(self) -> None:
+        self.closed.set()
+        super().close()
+
+
+def test_a_sentinel_that_answers_each_command_in_time_is_not_cut_by_the_ask_deadline(sentinel):
+    """Each answer 1.2 s late, redis_timeout_s and redis_connect_timeout_s 2: the login (AUTH) and SENTINEL MASTERS
+    each answer within the timeout, as they did when each sentinel was asked in turn. Before, the ask's one deadline
+    was the larger of the two timeouts (2 s), and the two answers took 2.4: every ask was cut ("no answer within 2s")
+    and no master was ever found through that sentinel."""
+    link = SlowLink(sentinel.sentinels, delay_s=1.2)
+    try:
+        settings = through(
+            sentinel,
+            redis_password=MASTER_PASSWORD,
+            redis_sentinel_password=SENTINEL_PASSWORD,
+            redis_timeout_s="2",
+            redis_connect_timeout_s="2",
+            redis_sentinel=link.address,
+        )
+        assert ping(settings) == "PONG"
+    finally:
+        link.close()

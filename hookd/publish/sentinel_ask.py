@@ -36,11 +36,15 @@ class Unanswered(redis.exceptions.TimeoutError):
 
 
 def deadline_s(kwargs: dict[str, Any]) -> float | None:
-    """The ask's one deadline: a sentinel is connected to and asked within its connect timeout and its
-    timeout (redis_connect_timeout_s, redis_timeout_s); None if neither bounds it."""
-    bounds = [kwargs.get("socket_connect_timeout"), kwargs.get("socket_timeout")]
-    given = [float(b) for b in bounds if b]
-    return max(given) if given else None
+    """The ask's one deadline: a sentinel is connected to within its connect timeout, then each command on it
+    answered within its timeout (redis_connect_timeout_s, redis_timeout_s), as when sentinels were asked in
+    turn: its login (AUTH) when it has one, and SENTINEL MASTERS. None when a command's wait is unbounded."""
+    each = kwargs.get("socket_timeout")
+    if not each:
+        return None
+    connect = kwargs.get("socket_connect_timeout") or each  # redis-py's default for the connect
+    commands = 2 if kwargs.get("password") else 1
+    return float(connect) + float(each) * commands
 
 
 async def at_once(asks: Sequence[Awaitable[Any]], deadline: float | None) -> list[Any]:
