@@ -295,26 +295,41 @@ def no_spare(monkeypatch):
 
 
 @functools.cache
-def scanner_seed() -> str:
-    """A file holding the redaction scanner's compiled databases, written once per test process.
+def scanner_seed(redact_rules: str = "") -> str:
+    """A file holding the redaction scanner's compiled databases, written once per test process and
+    ``redact_rules`` (the setting's JSON, as `Hookd` is given it).
 
     Each `hookd run` of a test starts in a fresh state directory, so it would compile the same
     Hyperscan databases again (most of a second of CPU; the suite starts some 150). The daemons
     started through `Hookd` read them from here instead (tests/process_site/sitecustomize.py
     puts them where hookd keeps the last database it compiled), then save them into their state
-    directory as after a compile: what a test sees of the daemon is unchanged.
+    directory as after a compile: what a test sees of the daemon is unchanged. A daemon with rules
+    of its own compiles the databases holding them at every start where its state directory does
+    not keep them (a fresh one, or a full disk: scanner_cache.SAVE_ROOM), seconds of CPU each time,
+    minutes on a loaded machine: they are compiled here once per set of rules.
     """
     import atexit
     import pickle
     import tempfile
 
+    import msgspec
+
+    from hookd.config import UserRule
     from hookd.redact import build_redactor, scanner_cache
 
-    build_redactor(True)._triggers.compile_twins()  # and the twins a daemon compiles at start (scanner_cache.Twin)
-    fd, path = tempfile.mkstemp(prefix="hookd-test-scanner-", suffix=".pickle")
-    atexit.register(os.unlink, path)
-    with os.fdopen(fd, "wb") as f:
-        pickle.dump(dict(scanner_cache._LAST), f)
+    rules = msgspec.json.decode(redact_rules, type=list[UserRule]) if redact_rules else []
+    before = dict(scanner_cache._LAST)
+    try:
+        # and the twins a daemon compiles at start (scanner_cache.Twin)
+        build_redactor(True, extra=rules)._triggers.compile_twins()
+        fd, path = tempfile.mkstemp(prefix="hookd-test-scanner-", suffix=".pickle")
+        atexit.register(os.unlink, path)
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(dict(scanner_cache._LAST), f)
+    finally:
+        if redact_rules:  # the in-process daemons of this worker, which have the built-in rules, find theirs
+            scanner_cache._LAST.clear()
+            scanner_cache._LAST.update(before)
     return path
 
 
@@ -349,7 +364,7 @@ class Hookd:
             "HOOKD_USAGE_BUDGET_MS": "1000",
             **{f"HOOKD_{k.upper()}": str(v) for k, v in settings.items()},
             "PYTHONPATH": os.pathsep.join(filter(None, [str(_SITE), os.environ.get("PYTHONPATH")])),
-            "HOOKD_TEST_SCANNER_SEED": scanner_seed(),
+            "HOOKD_TEST_SCANNER_SEED": scanner_seed(settings.get("redact_rules", "")),
         }
         (base / "config.toml").write_text("")
         self.proc: subprocess.Popen | None = None

@@ -93,13 +93,17 @@ def test_sigterm_during_the_inbox_write_leaves_no_temporary_file(hookd_process_f
     assert not Path(box / "rejected").exists() or not list((box / "rejected").iterdir())
 
 
-def test_a_whole_temporary_file_a_killed_hook_send_left_is_not_a_second_event(hookd_process, redis_db):
+def test_a_whole_temporary_file_a_killed_hook_send_left_is_not_a_second_event(hookd_process_factory, redis_db):
     """SIGKILL has no handler: a hook-send killed between writing its inbox file whole and renaming it
     leaves the file under its temporary name, and its event may have reached hookd by the socket too
     (handed whole, not yet answered). The sweep takes such a file once it is a minute old; hookd
     remembered hand-off ids for a minute, so the copy came through as a second event. Written here as
-    the killed client leaves it, just after the socket copy was taken; waits the minute."""
-    daemon = hookd_process
+    the killed client leaves it, just after the socket copy was taken. The minute and the three
+    minutes of memory are scaled down together (tests/process_site, HOOKD_TEST_ABANDONED_TMP_S):
+    with a memory as long as the wait ("3,3") the copy still comes through as a second event."""
+    daemon = hookd_process_factory(start=False)
+    daemon.env["HOOKD_TEST_ABANDONED_TMP_S"] = "3,9"
+    daemon.start()
     payload = b'{"hook_event_name":"Stop","session_id":"killed-client"}'
     handoff = published_handoff(daemon, redis_db, payload)
     write_inbox_file(daemon.state_dir / "inbox" / f".tmp-{handoff}", frame_head(handoff, payload) + payload)

@@ -11,7 +11,9 @@ taken (the socket copy of its event, if any, is spooled and known by then), but 
 
 The files are written here as killed clients leave them, with the modification time they have after
 a step back of three hours (the clock itself is not moved: that moves it for every process of the
-machine); a real `hookd run` sweeps. Waits the minute.
+machine); a real `hookd run` sweeps. The minute is ABANDONED_S here (tests/process_site,
+HOOKD_TEST_ABANDONED_TMP_S): the files' modification times are still hours ahead of the clock, which
+the age by modification time alone never caught up with.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from handoff_helpers import frame_head, write_inbox_file
 pytestmark = pytest.mark.process
 
 STEP_BACK_S = 3 * 3600
+ABANDONED_S = 3
 
 
 def _left_ahead(inbox, handoff: str, session: str):
@@ -40,9 +43,11 @@ def _left_ahead(inbox, handoff: str, session: str):
 
 
 def test_temporary_files_from_before_a_step_back_of_the_clock_are_taken_once_a_minute_has_passed(
-    hookd_process, redis_db
+    hookd_process_factory, redis_db
 ):
-    daemon = hookd_process
+    daemon = hookd_process_factory(start=False)
+    daemon.env["HOOKD_TEST_ABANDONED_TMP_S"] = f"{ABANDONED_S},{3 * ABANDONED_S}"
+    daemon.start()
     inbox = daemon.state_dir / "inbox"
     left = _left_ahead(inbox, "00112233445566778899aabb", "writer-killed")
     held = _left_ahead(inbox, "ffeeddccbbaa998877665544", "writer-alive")

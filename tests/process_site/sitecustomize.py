@@ -38,3 +38,17 @@ if _recent:
     from hookd.spool import recent as _recent_module
 
     _recent_module.RecentEvents.__init__.__defaults__ = tuple(int(n) for n in _recent.split(","))
+
+# The minute an abandoned inbox temporary file waits before the sweep takes it (ingest/inbox_abandoned.py,
+# ABANDONED_TMP_S) and the hand-off ids' memory that must outlast it (handoffs.py, KEEP_S), shortened
+# together for the tests that wait that minute out: "<abandoned_tmp_s>,<keep_s>". The tests of the
+# memory's length keep their ratio, so a memory no longer than the wait still lets a copy through.
+_abandoned = os.environ.pop("HOOKD_TEST_ABANDONED_TMP_S", None)
+if _abandoned:
+    from hookd import handoffs as _handoffs
+    from hookd.ingest import inbox_abandoned as _inbox_abandoned
+
+    _wait_s, _keep_s = (float(n) for n in _abandoned.split(","))
+    _inbox_abandoned.ABANDONED_TMP_S = _wait_s
+    _init_defaults = _handoffs.RecentHandoffs.__init__.__defaults__
+    _handoffs.RecentHandoffs.__init__.__defaults__ = (_keep_s, *_init_defaults[1:])
