@@ -18,6 +18,16 @@ from test_spool import event, open_spool
 ZEROS = 2 * READ_CHUNK + 12345  # longer than two reads, not a multiple of one
 
 
+def _spooled_segment(tmp_path, count: int):
+    """The one segment of a spool that was given events 0 to ``count`` - 1 and closed."""
+    spool = open_spool(tmp_path)
+    for n in range(count):
+        spool.append(event(n))
+    spool.close()
+    (segment,) = tmp_path.glob("*.seg")
+    return segment
+
+
 def _zeros_after_first_record(segment) -> None:
     data = segment.read_bytes()
     length, _ = HEADER.unpack_from(data, 0)
@@ -49,12 +59,7 @@ def test_a_deferred_reader_passes_zeros_longer_than_a_read_once(tmp_path):
 
 
 def test_the_read_behind_a_batch_in_flight_passes_the_zeros_and_hands_out_what_follows(tmp_path):
-    spool = open_spool(tmp_path)
-    for n in range(4):
-        spool.append(event(n))
-    spool.close()
-    (segment,) = tmp_path.glob("*.seg")
-    _zeros_after_first_record(segment)
+    _zeros_after_first_record(_spooled_segment(tmp_path, 4))
 
     async def publish(spool) -> list[int]:
         """As publish/in_flight.py: the first batch from next_batch, the rest read while one is in flight."""
@@ -79,11 +84,7 @@ def test_the_read_behind_a_batch_in_flight_passes_the_zeros_and_hands_out_what_f
 
 def test_next_batch_passes_zeros_longer_than_a_read_before_the_first_record(tmp_path):
     # No event before the damage: next_batch itself (the publisher with nothing in flight) looped, on main too.
-    spool = open_spool(tmp_path)
-    for n in range(3):
-        spool.append(event(n))
-    spool.close()
-    (segment,) = tmp_path.glob("*.seg")
+    segment = _spooled_segment(tmp_path, 3)
     segment.write_bytes(bytes(ZEROS) + segment.read_bytes())
 
     reopened = open_spool(tmp_path)
