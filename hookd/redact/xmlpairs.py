@@ -76,8 +76,22 @@ def _camel_ok(name: str, value: str) -> bool:
     return name_words_ok(name) and keyed_value_ok(value)
 
 
+# NuGet's packageSourceCredentials: the value under ClearTextPassword is the password as written, so one that reads
+# as words naming a password (value="TestSourcePassword") is still the secret; a reference or a mask is not.
+_CLEAR_TEXT_KEY = re.compile(rf"(?i)<[^<>]*?{_WS}key{_WS}*={_WS}*(?:\\\"|')ClearTextPassword(?:\\\"|')[^<>]*$")
+
+
+def _clear_text_password(match: re.Match[str]) -> bool:
+    value = match.group("value").strip()
+    if len(value) < 3 or value[0] in "$%<{[" or not value.strip("*xX.•-_"):
+        return False
+    text, start = match.string, match.start()
+    lt = text.rfind("<", max(0, start - _TAG_REACH), start)
+    return lt >= 0 and _CLEAR_TEXT_KEY.match(text, lt, start) is not None
+
+
 def _attribute_ok(match: re.Match[str]) -> bool:
-    if not _value_ok(match):
+    if not (_value_ok(match) or _clear_text_password(match)):
         return False
     return _tag_before(match, _TAG_WITH_VALUE)
 
