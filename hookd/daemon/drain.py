@@ -26,6 +26,7 @@ FIRST_FRAME_GRACE_S = 0.5
 FATAL_DRAIN_S = 0.5
 # A flush still running at the deadline gets this long to end (the stop then flushes the rest itself).
 FLUSH_GRACE_S = 0.5
+CURSOR_WRITE_POLL_S = 0.005  # the cursor write's thread says its end by an attribute, not to the loop
 
 
 async def cancel_and_wait(task: asyncio.Task[object], deadline: float) -> None:
@@ -94,6 +95,7 @@ class DaemonDrain(DaemonParts):
         if (reading := self.spool.reading.reading_since) is not None:
             held = time.monotonic() - reading[1] > self.config.stall_after_s
             await self.spool.reading.settle(max(0.0 if held else FLUSH_GRACE_S, deadline - time.monotonic()))
+        await self._let_cursor_write_finish(deadline)
         self._say_writes_left()
         # The spool's own last calls on its disk (the cursor file, deletions, sync), within the deadline.
         if not await self.spool.close_off_loop(max(FLUSH_GRACE_S, deadline - time.monotonic())):
@@ -118,6 +120,18 @@ class DaemonDrain(DaemonParts):
             took_s=round(time.monotonic() - started, 3),
             failed_tasks=self.supervisor.failed or None,
         )
+
+    async def _let_cursor_write_finish(self, deadline: float) -> None:
+        """A cursor write under way (the keeper's thread: its task was cancelled, not the write) is let finish
+        as a flush is: one just begun is no hung disk, and the spool's close makes no call on the disk while a
+        thread holds it, so the stop said it left hung and closed nothing. One held past stall_after_s is not
+        waited for."""
+        since = self.spool.cursor_writing_since
+        if since is None or time.monotonic() - since > self.config.stall_after_s:
+            return
+        end = time.monotonic() + max(FLUSH_GRACE_S, deadline - time.monotonic())
+        while self.spool.cursor_writing_since is not None and time.monotonic() < end:
+            await asyncio.sleep(CURSOR_WRITE_POLL_S)
 
     def _say_writes_left(self) -> None:
         """A spool write that has not returned (a disk that stopped answering) is left to its thread:
