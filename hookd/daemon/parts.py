@@ -97,6 +97,10 @@ class DaemonParts:
             ran_again_at,
         )
         reasons += self.socket_problems()
+        # A call that began before such a time is judged from when the loop ran again, as progress is: within
+        # stall_after_s of that, none has waited past it (its thread was stopped too).
+        if ran_again_at is not None and now - ran_again_at <= config.stall_after_s:
+            return reasons
         if (held := self.spool.appends.stalled(config.stall_after_s, now)) is not None:
             reasons.append(held)
         reasons += self.directories.stalled(config.stall_after_s, now)
