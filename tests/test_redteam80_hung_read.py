@@ -29,6 +29,20 @@ def lines(daemon, event: str) -> list[dict]:
     return [line for line in found if line["event"] == event]
 
 
+def stopped_leaving(daemon, redis, left_hung: str) -> None:
+    """After a SIGTERM with drain_timeout_s=2: the stop ended within it (no overrun), said ``left_hung``
+    naming the spool's directory and its mount, and Redis holds event 1 alone."""
+    wait_until(
+        lambda: lines(daemon, "hookd_stopped") or lines(daemon, "hookd_stop_overran"), timeout=15, what="the stop"
+    )
+    assert not lines(daemon, "hookd_stop_overran")
+    (stopped,) = lines(daemon, "hookd_stopped")
+    assert stopped["took_s"] <= 2 + 0.4, stopped
+    (left,) = lines(daemon, left_hung)
+    assert (left["mount"], left["directory"]) == (str(daemon.state_dir), str(daemon.state_dir / "spool")), left
+    assert arrived(redis) == [1]
+
+
 def read_hung(hung_daemon, delay_s: float, **settings: str):  # noqa: F811
     """A daemon started again with event 1 waiting in its spool and Redis away, whose next read of a
     segment file then waits ``delay_s``."""
@@ -94,13 +108,5 @@ def test_sigterm_when_the_stop_s_flush_hangs_drains_within_its_limit_and_says_it
     wait_until(lambda: arrived(redis) == [1], timeout=20, what="event 1 in Redis")
     fs.set_rules([{"op": "fsync", "path": "/spool/*.seg", "delay_s": 600, "count": 1}])
     daemon.proc.send_signal(signal.SIGTERM)
-    wait_until(
-        lambda: lines(daemon, "hookd_stopped") or lines(daemon, "hookd_stop_overran"), timeout=15, what="the stop"
-    )
+    stopped_leaving(daemon, redis, "spool_flush_left_hung")
     assert any(f["op"] == "fsync" for f in fs.faults()), fs.faults()
-    assert not lines(daemon, "hookd_stop_overran")
-    (stopped,) = lines(daemon, "hookd_stopped")
-    assert stopped["took_s"] <= 2 + 0.4, stopped
-    (left,) = lines(daemon, "spool_flush_left_hung")
-    assert (left["mount"], left["directory"]) == (str(daemon.state_dir), str(daemon.state_dir / "spool")), left
-    assert arrived(redis) == [1]
