@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import stat
 
+from hookd.trust import ours_or_roots
+
 _READ = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
 
@@ -30,9 +32,9 @@ def refusal(path: str, info: os.stat_result, limit: int, fix: str) -> str | None
     """Why the file (its stat) is not one a command reads or replaces, or None."""
     if not stat.S_ISREG(info.st_mode):
         return f"{path} is not a regular file (a {kind(info.st_mode)}): {fix}"
-    if info.st_uid not in (os.geteuid(), 0):
+    if not ours_or_roots(info):
         return (
-            f"{path} belongs to uid {info.st_uid}, not to you (uid {os.geteuid()}): hookd neither takes "
+            f"{path} belongs to uid {info.st_uid}, not to you (uid {os.getuid()}): hookd neither takes "
             f"what another user wrote nor changes their file: {fix}"
         )
     if info.st_size > limit:

@@ -18,6 +18,7 @@ from hookd import user_files
 from hookd.hooks import created
 from hookd.hooks.settings import MAX_BYTES, SettingsError, SettingsFile
 from hookd.paths import makedirs_private, replace_file
+from hookd.trust import ours_or_roots
 
 # What a refused settings file (or its folder) is told to do; the file is left as it was.
 FIX = "run this as the user it belongs to, or fix what is at that name, then run this again; nothing was changed"
@@ -102,10 +103,10 @@ def refuse_creating_through_a_link(path: str) -> None:
 def _refuse_others_folder(directory: str) -> None:
     """Refuse (SettingsError) to write in a folder another user owns: the file made there would be
     theirs to read and replace at will, and hookd would have changed their project."""
-    owner = os.stat(directory).st_uid
-    if owner not in (os.geteuid(), 0):
+    info = os.stat(directory)
+    if not ours_or_roots(info):
         raise SettingsError(
-            f"{directory} belongs to uid {owner}, not to you (uid {os.geteuid()}): hookd does not write a "
+            f"{directory} belongs to uid {info.st_uid}, not to you (uid {os.getuid()}): hookd does not write a "
             f"settings file in another user's folder: {FIX}"
         )
 
