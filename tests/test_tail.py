@@ -328,6 +328,25 @@ def test_a_bad_since_is_refused_before_redis_is_asked(hookd):
             "make ✗ exit 2",
         ),
         ({"tool_name": "Bash", "tool_input": {"command": "echo a\nprintf '\x1b[2J'"}}, "echo a ⏎ printf '\\x1b[2J'"),
+        # The fields the hooks reference gives the later events (each shown empty before).
+        (
+            {"hook_event_name": "MessageDisplay", "index": 0, "final": True, "delta": "Here is the plan:"},
+            "Here is the plan:",
+        ),
+        (
+            {"hook_event_name": "PostToolBatch", "tool_calls": [{"tool_name": "Edit"}, {"tool_name": "Bash"}]},
+            "2 calls: Edit, Bash",
+        ),
+        (
+            {"hook_event_name": "PostToolBatch", "tool_calls": [{"tool_name": f"T{i}"} for i in range(9)]},
+            "9 calls: T0, T1, T2, T3, …",
+        ),
+        ({"hook_event_name": "PostToolBatch", "tool_calls": ["not a call", {}]}, "2 calls: ?"),
+        (
+            {"hook_event_name": "DirectoryAdded", "directory": "/src/lib", "source": "slash_command"},
+            "/src/lib slash_command",
+        ),
+        ({"hook_event_name": "FileChanged", "file_path": "/src/.envrc", "event": "change"}, "/src/.envrc change"),
     ],
 )
 def test_summary_says_what_each_event_is_about(payload, expected):

@@ -59,8 +59,9 @@ EVENT_FIELDS = {
     "InstructionsLoaded": ("file_path", "load_reason"),
     "ConfigChange": ("source", "file_path"),
     "CwdChanged": ("new_cwd",),
-    "DirectoryAdded": ("path", "directory"),
-    "FileChanged": ("file_path",),
+    "DirectoryAdded": ("directory", "source"),
+    "FileChanged": ("file_path", "event"),
+    "MessageDisplay": ("delta",),
     "WorktreeCreate": ("name",),
     "WorktreeRemove": ("worktree_path",),
     "PreModelSwitch": ("to_model",),
@@ -76,6 +77,17 @@ EVENT_FIELDS = {
 def _first(source: dict[str, Any], fields: tuple[str, ...]) -> str:
     parts = [source[f] for f in fields if isinstance(source.get(f), (str, int, float)) and source.get(f) != ""]
     return " ".join(str(p) for p in parts[:2])
+
+
+# A batch names at most this many of its calls' tools: the line is one line, whatever the batch.
+BATCH_NAMES = 4
+
+
+def _batch(calls: list[Any]) -> str:
+    """PostToolBatch's calls: how many, and the tools of the first few (``2 calls: Edit, Write``)."""
+    names = [_name(call.get("tool_name")) or "?" for call in calls[:BATCH_NAMES] if isinstance(call, dict)]
+    more = ", …" if len(calls) > BATCH_NAMES else ""
+    return f"{len(calls)} call{'s' if len(calls) != 1 else ''}: {', '.join(names)}{more}" if calls else "0 calls"
 
 
 def _name(value: Any) -> str:
@@ -99,6 +111,8 @@ def summary(envelope: dict[str, Any]) -> str:
                 text = f"{tool_input.get('pattern', '')} in {tool_input['path']}"
             if not text and tool_input:
                 text = json.dumps(tool_input, ensure_ascii=False, separators=(",", ":"))
+    elif hook == "PostToolBatch" and isinstance(payload.get("tool_calls"), list):
+        text = _batch(payload["tool_calls"])
     elif hook in EVENT_FIELDS:
         text = _first(payload, EVENT_FIELDS[hook])
     if hook == "PostToolUseFailure" and isinstance(payload.get("error"), str):

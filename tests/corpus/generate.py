@@ -21,13 +21,13 @@ TRANSCRIPT = f"/home/dev/.claude/projects/-home-dev-src-orbit-shipping/{SESSION}
 AGENT = "b41f07c9e2d65a18"
 
 
-def common(event: str, **fields) -> dict:
+def common(hook_event_name: str, **fields) -> dict:
     return {
         "session_id": SESSION,
         "transcript_path": TRANSCRIPT,
         "cwd": CWD,
         "permission_mode": "default",
-        "hook_event_name": event,
+        "hook_event_name": hook_event_name,
         **fields,
     }
 
@@ -249,14 +249,37 @@ def payloads() -> dict[str, dict]:
             tool_response={"stdout": pytest_lines, "stderr": "", "interrupted": False, "isImage": False},
             tool_use_id="toolu_01BashHuge0000000000000b",
         ),
-        "post_tool_batch": common("PostToolBatch", tool_use_ids=[edit_id, write_id]),
+        "post_tool_batch": common(
+            "PostToolBatch",
+            tool_calls=[
+                {
+                    "tool_name": "Edit",
+                    "tool_input": {"file_path": rates, "old_string": edit_old, "new_string": edit_new},
+                    "tool_use_id": edit_id,
+                    "tool_response": "The file has been updated.",
+                },
+                {
+                    "tool_name": "Write",
+                    "tool_input": {"file_path": f"{CWD}/shipping/surcharge.py", "content": module},
+                    "tool_use_id": write_id,
+                    "tool_response": f"File created successfully at: {CWD}/shipping/surcharge.py",
+                },
+            ],
+        ),
         "notification": common(
             "Notification", message="Claude needs your permission to use Bash", notification_type="permission_prompt"
         ),
         "notification_idle": common(
             "Notification", message="Claude is waiting for your input", notification_type="idle_prompt"
         ),
-        "message_display": common("MessageDisplay", display_id=3, blocks=[{"kind": "text", "text": "Done."}]),
+        "message_display": common(
+            "MessageDisplay",
+            turn_id="0c9e6a2f-7d41-4f4e-9a15-3f4f7c2b8d10",
+            message_id="5b2a9c8e-1f63-4d8a-b7c4-9e0d2a6f1c3b",
+            index=0,
+            final=True,
+            delta="Done: the surcharge applies to zones 4 and 5.\n",
+        ),
         "subagent_start": common("SubagentStart", agent_id=AGENT, agent_type="code-reviewer"),
         "subagent_stop": common(
             "SubagentStop",
@@ -278,8 +301,8 @@ def payloads() -> dict[str, dict]:
         ),
         "config_change": common("ConfigChange", source="user_settings", file_path="/home/dev/.claude/settings.json"),
         "cwd_changed": common("CwdChanged", old_cwd=CWD, new_cwd=f"{CWD}/shipping"),
-        "directory_added": common("DirectoryAdded", directory="/home/dev/src/orbit-common"),
-        "file_changed": common("FileChanged", file_path=f"{CWD}/.env.example", change_type="modified"),
+        "directory_added": common("DirectoryAdded", directory="/home/dev/src/orbit-common", source="slash_command"),
+        "file_changed": common("FileChanged", file_path=f"{CWD}/.env.example", event="change"),
         "worktree_create": common("WorktreeCreate", name="surcharge-spike"),
         "worktree_remove": common("WorktreeRemove", worktree_path="/home/dev/src/orbit-shipping-surcharge-spike"),
         "pre_compact_auto": common("PreCompact", trigger="auto", custom_instructions=""),
