@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import hookd.ui.reader
+import hookd.ui.session_scans
 from conftest import Hookd, wait_until
 from hookd.config import Config
 from hookd.publish.connection import connect
@@ -169,3 +170,31 @@ def test_a_kept_scan_and_what_it_grew_answer_as_a_whole_read_does(redis_db, redi
     got = asyncio.run(reads())
     assert got[0::2] == got[1::2], got  # kept and grown, as read whole
     assert got[-1] == (["1001-2", "1002-0", "1002-2"], 3, None), got[-1]
+
+
+def test_scans_kept_are_bounded_in_number_and_in_records(redis_db, redis_server, tmp_path, monkeypatch):
+    """Scans that found nothing (ids no entry has) are kept too, and counted against the bound."""
+    monkeypatch.setattr(hookd.ui.session_scans, "KEPT_RECORDS", 2)
+    settings = RedisSettings.from_config(Config(redis_url=redis_server.url, state_dir=str(tmp_path)))
+    for n in range(3):
+        _add(redis_db, f"{1000 + n}-0", "two" if n < 2 else "one")
+
+    async def reads() -> list[list[str]]:
+        live, client = connect(settings, READER_REPLY_BYTES, 1), connect(settings, READER_REPLY_BYTES, 1)
+        scans = SessionScans(StreamReader(settings, STREAM, Store(100), live, client))
+        try:
+            for n in range(100):
+                await scans.events(f"none-{n}", 0, 0)
+            kept = [list(scans.kept)]
+            await scans.events("two", 0, 0)
+            await scans.events("one", 0, 0)
+            await scans.events("two", 0, 0)  # two and one: 3 records, past the 2 kept
+            return kept + [list(scans.kept)]
+        finally:
+            await live.aclose()
+            await client.aclose()
+
+    full, last = asyncio.run(reads())
+    assert len(full) < 100 and full[0] == "none-99", (len(full), full[:3])
+    assert len(full) == hookd.ui.session_scans.KEPT_SESSIONS
+    assert last == ["two"], last  # the least recently read went first, what found nothing and then one

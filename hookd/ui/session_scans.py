@@ -18,8 +18,10 @@ from hookd.ui.events import Record
 from hookd.ui.reader import StreamReader
 from hookd.ui.store import id_key
 
-# Sessions whose scans are kept, the most recently read first: their events make this many
-# records at most together (the one read last is kept whatever its size).
+# Sessions whose scans are kept, the most recently read first: at most this many, and their
+# events make this many records at most together (the one read last is kept whatever its size).
+# A scan that found nothing (a session id no stream entry has) counts too.
+KEPT_SESSIONS = 64
 KEPT_RECORDS = 40_000
 
 
@@ -74,6 +76,6 @@ class SessionScans:
         self.kept[session] = scan
         self.kept.move_to_end(session, last=False)
         total = sum(len(s.found) for s in self.kept.values())
-        while len(self.kept) > 1 and total > KEPT_RECORDS:
+        while len(self.kept) > KEPT_SESSIONS or (len(self.kept) > 1 and total > KEPT_RECORDS):
             _, dropped = self.kept.popitem()
             total -= len(dropped.found)
