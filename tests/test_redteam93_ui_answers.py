@@ -25,6 +25,7 @@ from hookd.publish.connection import connect
 from hookd.publish.replies import READER_REPLY_BYTES
 from hookd.publish.settings import RedisSettings
 from hookd.ui.answers import ENVELOPE_BYTES
+from hookd.ui.events import Record
 from hookd.ui.reader import StreamReader
 from hookd.ui.session_scans import SessionScans
 from hookd.ui.store import Store
@@ -108,21 +109,23 @@ def test_envelopes_to_clients_that_read_nothing_are_bounded_together(ui_of, redi
     assert json.loads(answers[-1][1])["payload"]["x"] == "a" * size
 
 
+def spread_session(redis_db, session: str) -> None:
+    """One event of session at the stream's start, 3,500 entries of another, one at its end."""
+    _add(redis_db, "1000-0", session)
+    pipe = redis_db.pipeline(transaction=False)
+    for n in range(3500):
+        envelope = json.dumps({"hook": "Stop", "session_id": "busy"})
+        pipe.xadd(STREAM, {"envelope": envelope, "session": "busy"}, id=f"{2000 + n}-0")
+    pipe.execute()
+    _add(redis_db, "9000000-0", session)
+
+
 def _xrevranges(redis_db) -> int:
     return int(redis_db.info("commandstats").get("cmdstat_xrevrange", {}).get("calls", 0))
 
 
 def test_an_old_session_read_again_scans_only_the_entries_since(ui_of, redis_db):
-    _add(redis_db, "1000-0", "old")
-    pipe = redis_db.pipeline(transaction=False)
-    for n in range(3500):
-        pipe.xadd(
-            STREAM,
-            {"envelope": json.dumps({"hook": "Stop", "session_id": "busy"}), "session": "busy"},
-            id=f"{2000 + n}-0",
-        )
-    pipe.execute()
-    _add(redis_db, "9000000-0", "old")
+    spread_session(redis_db, "old")
     ui = ui_of(history=100)  # the session's first event is older than what memory keeps
     cookie = _login(ui)
 
@@ -198,3 +201,23 @@ def test_scans_kept_are_bounded_in_number_and_in_records(redis_db, redis_server,
     assert len(full) < 100 and full[0] == "none-99", (len(full), full[:3])
     assert len(full) == hookd.ui.session_scans.KEPT_SESSIONS
     assert last == ["two"], last  # the least recently read went first, what found nothing and then one
+
+
+def test_reads_of_one_session_at_once_scan_it_once(redis_db, redis_server, tmp_path):
+    spread_session(redis_db, "old")
+    settings = RedisSettings.from_config(Config(redis_url=redis_server.url, state_dir=str(tmp_path)))
+
+    async def reads() -> list[tuple[list[Record], int, str | None]]:
+        live, client = connect(settings, READER_REPLY_BYTES, 1), connect(settings, READER_REPLY_BYTES, 1)
+        scans = SessionScans(StreamReader(settings, STREAM, Store(100), live, client))
+        try:
+            return await asyncio.gather(*(scans.events("old", 0, 0) for _ in range(3)))
+        finally:
+            await live.aclose()
+            await client.aclose()
+
+    before = _xrevranges(redis_db)
+    got = asyncio.run(reads())
+    assert [[rec.entry_id for rec in found] for found, _, _ in got] == [["1000-0", "9000000-0"]] * 3
+    # One scan (the newest entry, 4 pages), then the newest entry for each of the other two.
+    assert _xrevranges(redis_db) - before == 5 + 2

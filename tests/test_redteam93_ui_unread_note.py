@@ -4,23 +4,12 @@ process (its prelude), which reads a real redis-server."""
 
 from __future__ import annotations
 
-import json
-
-from test_redteam93_ui_answers import STREAM, _add, ui_of  # noqa: F401 - fixture
+from test_redteam93_ui_answers import spread_session, ui_of  # noqa: F401 - fixture
 from ui_stack import browser, open_ui  # noqa: F401 - fixtures
 
 
 def test_where_an_old_session_read_stopped_is_said_on_its_page(ui_of, redis_db, open_ui):  # noqa: F811
-    _add(redis_db, "1000-0", "cut")
-    pipe = redis_db.pipeline(transaction=False)
-    for n in range(3500):
-        pipe.xadd(
-            STREAM,
-            {"envelope": json.dumps({"hook": "Stop", "session_id": "busy"}), "session": "busy"},
-            id=f"{2000 + n}-0",
-        )
-    pipe.execute()
-    _add(redis_db, "9000000-0", "cut")
+    spread_session(redis_db, "cut")
     ui = ui_of(history=100, prelude="import hookd.ui.reader\nhookd.ui.reader.MAX_SESSION_SCAN = 2000")
     watched = open_ui(ui)
     page = watched.page

@@ -37,18 +37,21 @@ class SessionScans:
     def __init__(self, reader: StreamReader) -> None:
         self.reader = reader
         self.kept: OrderedDict[str, Scan] = OrderedDict()
-        self.locks: dict[str, asyncio.Lock] = {}
-        self.scanned_anew = 0  # reads that scanned a session from its last event (not from a kept scan)
+        self.locks: dict[str, tuple[asyncio.Lock, int]] = {}  # a session's, and the reads holding or awaiting it
 
     async def events(self, session: str, first_ms: int, last_ms: int) -> tuple[list[Record], int, str | None]:
         """What ``StreamReader.session_events`` answers, reading only what a kept scan lacks."""
-        lock = self.locks.setdefault(session, asyncio.Lock())
+        lock, users = self.locks.get(session, (asyncio.Lock(), 0))
+        self.locks[session] = lock, users + 1
         try:
             async with lock:
                 return await self._events(session, first_ms, last_ms)
         finally:
-            if not lock.locked() and self.locks.get(session) is lock:
+            lock, users = self.locks[session]
+            if users == 1:
                 del self.locks[session]
+            else:
+                self.locks[session] = lock, users - 1
 
     async def _events(self, session: str, first_ms: int, last_ms: int) -> tuple[list[Record], int, str | None]:
         top = await self.reader.newest_before(last_ms)
@@ -63,7 +66,6 @@ class SessionScans:
             after = kept.covered if kept is not None else None
             found, earlier, unread = await self.reader.session_events(session, first_ms, last_ms, top, after)
             if kept is None or unread is not None:  # read anew, or the entries since reached the bound
-                self.scanned_anew += 1
                 scan = Scan(first_ms, top, found, earlier, unread)
             else:
                 joined = kept.found + found
