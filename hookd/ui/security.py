@@ -10,7 +10,7 @@ cookie for all of 127.0.0.1 would also reach any other server there (another loc
 on another port); scoped to a path that server cannot guess, it reaches none. SIGUSR1 prints
 a new URL for another browser. Host names other than loopback ones are refused, so that a web
 page cannot reach the UI by pointing its own name at 127.0.0.1 (DNS rebinding), and so is a
-request a page of another origin sent (its Origin header).
+request a page of another origin sent (its Origin header, or without one its Sec-Fetch-Site).
 """
 
 from __future__ import annotations
