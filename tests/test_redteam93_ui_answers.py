@@ -100,6 +100,7 @@ def test_envelopes_to_clients_that_read_nothing_are_bounded_together(ui_of, redi
         assert head.startswith(b"HTTP/1.1 503"), head
         status = json.loads(_get(ui, cookie, "/api/status")[1])
         assert status["envelopes_refused"] == 1, status
+        wait_until(lambda: "ui_envelope_refused" in ui.log_path.read_text(), what="the refusal logged")
     finally:
         for s in held:
             s.close()

@@ -39,6 +39,7 @@ class Ui:
         self, env: dict[str, str], log_path: Path, history: int = 20000, extra: tuple[str, ...] = (), prelude: str = ""
     ) -> None:
         """``prelude``: Python run in the UI's process before `hookd ui` (a bound made small)."""
+        self.log_path = log_path
         self.log = open(log_path, "ab")
         start = (
             ["-c", f"{prelude}\nfrom hookd.cli import main\nraise SystemExit(main())"] if prelude else ["-m", "hookd"]
