@@ -35,10 +35,17 @@ SHOTS_ENV = "HOOKD_UI_SCREENSHOTS"
 class Ui:
     """A `hookd ui` process reading the stream the given hookd writes to."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, history: int = 20000, extra: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, env: dict[str, str], log_path: Path, history: int = 20000, extra: tuple[str, ...] = (), prelude: str = ""
+    ) -> None:
+        """``prelude``: Python run in the UI's process before `hookd ui` (a bound made small)."""
+        self.log_path = log_path
         self.log = open(log_path, "ab")
+        start = (
+            ["-c", f"{prelude}\nfrom hookd.cli import main\nraise SystemExit(main())"] if prelude else ["-m", "hookd"]
+        )
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hookd", "ui", "--addr", "127.0.0.1:0", "--history", str(history), *extra],
+            [sys.executable, *start, "ui", "--addr", "127.0.0.1:0", "--history", str(history), *extra],
             env=env,
             stdout=subprocess.PIPE,
             stderr=self.log,

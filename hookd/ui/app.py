@@ -6,7 +6,7 @@ import asyncio
 import functools
 import importlib.resources
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -19,16 +19,17 @@ from starlette.staticfiles import StaticFiles
 from hookd.publish.failures import wrong_type
 from hookd.publish.replies import ReplyTooLarge
 from hookd.publish.stream_replies import skipped
+from hookd.ui.answers import EnvelopeAnswers, pieces
 from hookd.ui.connections import BoundedH11Protocol
 from hookd.ui.failures import REDIS_FAILURES, index_entry_refused, redis_failure
 from hookd.ui.reader import MAX_SESSION_EVENTS, StreamReader
 from hookd.ui.overview import overview_of
+from hookd.ui.session_scans import SessionScans
 from hookd.ui.store import Store, id_key, join
 
 STATIC = importlib.resources.files("hookd.ui") / "static"
 PING_S = 15.0
 MAX_PAGE = 2000
-PIECE_BYTES = 64 << 10  # asyncio's high-water mark for a transport's buffer
 _encoder = msgspec.json.Encoder()
 
 
@@ -67,6 +68,8 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         return answer
 
     refused = Counter[str]()  # requests whose index entry Redis refused to read, for /api/status
+    envelopes = EnvelopeAnswers()
+    scans = SessionScans(reader)
 
     async def index_of(route: str, read: Awaitable[Any], default: Any) -> Any:
         """hookd's session index as read, or ``default`` when it cannot be (session_index off
@@ -94,6 +97,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                 "cut_off": store.cut_off,
                 "not_reading": BoundedH11Protocol.not_reading,
                 "index_refused": refused["session"],
+                "envelopes_refused": envelopes.refused,
             }
         )
 
@@ -127,7 +131,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                         yield b"event: gap\ndata: " + _encoder.encode(gap) + b"\n\n"
                     if caught_up:
                         caught = id_key(caught_up[-1].entry_id)
-                        for piece in _pieces(caught_up[-1].entry_id, [rec.json for rec in caught_up]):
+                        for piece in pieces(caught_up[-1].entry_id, [rec.json for rec in caught_up]):
                             yield piece
                 while True:
                     try:
@@ -147,7 +151,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                             return
                         last_id = more[0]
                         batches.append(more[1])
-                    for piece in _pieces(last_id, [memoryview(b)[1:-1] for b in batches]):
+                    for piece in pieces(last_id, [memoryview(b)[1:-1] for b in batches]):
                         yield piece
             finally:
                 store.unsubscribe(queue)
@@ -210,7 +214,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         elif not row and summary is None and store.whole_stream:
             return _json({"error": "no such session in the index or in the stream"}, 404)
         else:
-            found, earlier, unread = await reader.session_events(sid, first or 0, _int(row.get("last_seen_ms")))
+            found, earlier, unread = await scans.events(sid, first or 0, _int(row.get("last_seen_ms")))
         head = _encoder.encode(summary.as_dict() if summary else {"s": sid})
         note = b',"index_error":' + _encoder.encode(why) if why else b""
         note += b',"earlier":' + str(earlier).encode()
@@ -228,7 +232,11 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
             return _json({"error": f"the entry is too large to show ({exc})"}, 413)
         if envelope is None:
             return _json({"error": "no such entry (trimmed from the stream?)"}, 404)
-        return _raw(envelope)
+        written = envelopes.answer(envelope)
+        if written is None:
+            why = "other envelopes being written (to clients reading slowly or not at all) hold the most they may"
+            return _json({"error": f"{why}: open it again in a while"}, 503)
+        return written
 
     async def overview(request: Request) -> Response:
         return _json(overview_of(store))
@@ -258,29 +266,6 @@ class RevalidatedFiles(StaticFiles):
         response = super().file_response(*args, **kwargs)
         response.headers["cache-control"] = "no-cache"
         return response
-
-
-def _pieces(last_id: str, items: Iterable[bytes | memoryview]) -> Iterator[bytes]:
-    """One event-stream message whose data is the JSON array of ``items``, in pieces of
-    ``PIECE_BYTES``. Each piece is written once the transport has taken the last (uvicorn waits
-    for it to drain): a message built whole and written at once was a copy per connection, held
-    by the transport of a browser that reads nothing until it was closed (a catch-up of 5,000
-    records with long fields is tens of MB). The records and batches are shared; a connection
-    holds one piece."""
-    piece = bytearray(b"id: " + last_id.encode() + b"\ndata: [")
-    for n, item in enumerate(items):
-        if n:
-            piece += b","
-        view = memoryview(item)
-        while len(piece) + len(view) >= PIECE_BYTES:
-            take = PIECE_BYTES - len(piece)
-            piece += view[:take]
-            view = view[take:]
-            yield bytes(piece)
-            piece.clear()
-        piece += view
-    piece += b"]\n\n"
-    yield bytes(piece)
 
 
 def _is_entry_id(text: str) -> bool:

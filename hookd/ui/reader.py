@@ -202,13 +202,16 @@ class StreamReader:
         following = entries[-1][0].decode() if len(entries) >= limit else None
         return [rec for rec, _ in _decoded(entries)], following, trimmed
 
-    async def session_events(self, session: str, first_ms: int, last_ms: int) -> tuple[list[Record], int, str | None]:
+    async def session_events(
+        self, session: str, first_ms: int, last_ms: int, top: str | None = None, after: str | None = None
+    ) -> tuple[list[Record], int, str | None]:
         """A session's newest events (at most MAX_SESSION_EVENTS), oldest first, read back from its
-        last event towards its first; how many of its events before them are not sent; and, when
-        MAX_SESSION_SCAN entries were read before its first was reached, the oldest entry read
-        (the session's events before it were not looked for), else None."""
-        lower = f"{max(0, first_ms - 1000)}-0" if first_ms else "-"
-        upper = f"{last_ms + 1000}-0" if last_ms else "+"
+        last event (or ``top``) towards its first (or to ``after``, exclusive); how many of its
+        events before them are not sent; and, when MAX_SESSION_SCAN entries were read before its
+        first was reached, the oldest entry read (the session's events before it were not looked
+        for), else None."""
+        lower = "(" + after if after else f"{max(0, first_ms - 1000)}-0" if first_ms else "-"
+        upper = top or (f"{last_ms + 1000}-0" if last_ms else "+")
         wanted = session.encode()
         found: list[Record] = []
         scanned = earlier = 0
@@ -226,6 +229,11 @@ class StreamReader:
             if scanned >= MAX_SESSION_SCAN:
                 return found[::-1], earlier, oldest
             upper = "(" + oldest
+
+    async def newest_before(self, last_ms: int) -> str | None:
+        """The newest entry a read of a session that was last seen at last_ms starts from (None: none)."""
+        got = await self._older(self.client, f"{last_ms + 1000}-0" if last_ms else "+", 1)
+        return got[0][0].decode() if got else None
 
     async def envelope(self, entry_id: str) -> bytes | None:
         """One entry's envelope (None when the stream has no such entry). An entry too large for a

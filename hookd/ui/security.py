@@ -10,7 +10,7 @@ cookie for all of 127.0.0.1 would also reach any other server there (another loc
 on another port); scoped to a path that server cannot guess, it reaches none. SIGUSR1 prints
 a new URL for another browser. Host names other than loopback ones are refused, so that a web
 page cannot reach the UI by pointing its own name at 127.0.0.1 (DNS rebinding), and so is a
-request a page of another origin sent (its Origin header).
+request a page of another origin sent (its Origin header, or without one its Sec-Fetch-Site).
 """
 
 from __future__ import annotations
@@ -127,6 +127,14 @@ class Guard:
             return await _plain(secured_send, 403, "hookd ui: requests from other sites' pages are refused\n")
         root = self.tokens.root
         path = scope["path"]
+        # What a page of another origin asks for without an Origin (an <img>, a <script>, a frame,
+        # a link to the API: no-cors GETs and navigations): the browser keeps the answer from it
+        # (CORP, frame-ancestors), but the work (a session's scan) was done. Only the page itself
+        # may be opened from elsewhere (the URL from a chat or a page), as a top-level document.
+        if headers.get(b"sec-fetch-site") in (b"cross-site", b"same-site") and not (
+            path == root + "/" and headers.get(b"sec-fetch-dest") == b"document"
+        ):
+            return await _plain(secured_send, 403, "hookd ui: requests from other sites' pages are refused\n")
         if not self.tokens.under_root(path):
             return await _plain(
                 secured_send, 404, "hookd ui: nothing here; open the URL hookd ui printed (its path is part of it)\n"
