@@ -22,18 +22,22 @@ from hookd.liveness import LAG_PROBE_S, LoopLag, Progress, stall_reasons
 from hookd.policies import FsyncPolicy
 
 NOW = 1000.0
+STALL_AFTER_S = 2
+STALL_CHECK_S = 1
 
 
 @pytest.mark.process
 def test_a_daemon_stopped_and_continued_is_not_judged_stalled_for_the_stop(hookd_factory, redis_db):
-    daemon = hookd_factory(stall_after_s="3")
+    # The log's stall task looks every STALL_CHECK_S, not every 5 s (tests/process_site): the watch after
+    # each stop outlasts two of its looks, and each stop is twice stall_after_s, as before at 3 s and 6 s.
+    daemon = hookd_factory(stall_after_s=str(STALL_AFTER_S), test_stall_check_s=str(STALL_CHECK_S))
     config = load(environ=daemon.env)
     for cycle in range(3):
         daemon.proc.send_signal(signal.SIGSTOP)
-        time.sleep(6)
+        time.sleep(2 * STALL_AFTER_S)
         daemon.proc.send_signal(signal.SIGCONT)
         seen = []
-        until = time.monotonic() + 6
+        until = time.monotonic() + 2 * STALL_CHECK_S + 0.5
         while time.monotonic() < until:  # the first looks after the stop, then a check of the log's task
             code, status = gather(config)
             seen.append((code, status.get("health"), status.get("reasons")))

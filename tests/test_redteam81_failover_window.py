@@ -24,6 +24,7 @@ from test_sentinel import sentinel_hookd
 pytestmark = pytest.mark.process
 
 STREAM = "hookd:events"
+TILT_MS = 10_000
 
 
 def three_sentinels(tmp_path, replica_extra: tuple[str, ...] = ()) -> SentinelSetup:
@@ -152,7 +153,7 @@ def test_a_failover_led_by_another_sentinel_loses_at_most_one_run(hookd_process_
 
 def test_a_sentinel_in_tilt_mid_failover_keeps_hookd_off_the_old_master(hookd_process_factory, tmp_path):
     """The only sentinel stopped for 3 s just after it promoted a replica, before the failover ends: its clock
-    jumped, it goes into TILT for 30 s and the failover stays half done (the replica promoted, the old master
+    jumped, it goes into TILT (30 s; TILT_MS here) and the failover stays half done (the replica promoted, the old master
     named by SENTINEL MASTERS and flagged failover_in_progress). Before, hookd streamed to the old master all
     that while and lost it; now it stops at the flag, and what the old master took is one run per sender, said."""
     setup = SentinelSetup(tmp_path / "sentinel-setup", replicas=2)
@@ -160,6 +161,9 @@ def test_a_sentinel_in_tilt_mid_failover_keeps_hookd_off_the_old_master(hookd_pr
     setup.start()
     try:
         sentinel, old = setup.sentinel, setup.master
+        # TILT's 30 s only kept the test waiting once hookd had left the old master: a third of it still
+        # leaves hookd many asks of the sentinels to find the flag in.
+        sentinel.client().execute_command("SENTINEL", "DEBUG", "tilt-period", str(TILT_MS))
         stop_event = threading.Event()
         daemon, raws = daemon_and_senders(hookd_process_factory, setup, stop_event)
         with running(*raws):

@@ -52,3 +52,11 @@ if _abandoned:
     _inbox_abandoned.ABANDONED_TMP_S = _wait_s
     _init_defaults = _handoffs.RecentHandoffs.__init__.__defaults__
     _handoffs.RecentHandoffs.__init__.__defaults__ = (_keep_s, *_init_defaults[1:])
+
+# How often the daemon looks for a stall to say in its log (daemon/stalls.py, CHECK_EVERY_S), for the
+# tests that watch the log for `hookd_stalled` after a stop and would otherwise wait out its 5 s.
+_stall_check = os.environ.pop("HOOKD_TEST_STALL_CHECK_S", None)
+if _stall_check:
+    from hookd.daemon import stalls as _stalls
+
+    _stalls.say_stalls.__defaults__ = (float(_stall_check),)
