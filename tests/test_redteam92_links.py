@@ -145,3 +145,17 @@ def test_hook_sends_missed_mark_with_another_name_is_not_written_through(hookd_p
     mark = daemon.state_dir / "hook-send-missed"
     assert mark.stat().st_nlink == 1 and str(daemon.socket).encode() in mark.read_bytes()
     assert len(daemon.inbox()) == 1
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="makes a folder of another uid")
+def test_service_install_writes_no_unit_in_another_users_folder(project, capsys, monkeypatch):  # noqa: F811
+    home = project.parent / "home"
+    units = home / ".config" / "systemd" / "user"
+    units.mkdir(parents=True)
+    for path in (home / ".config", home / ".config" / "systemd", units):
+        os.chown(path, NOBODY, NOBODY)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(project.parent))
+    assert main(["service", "install", "--files-only", "--manager", "systemd"]) == 1
+    err = capsys.readouterr().err
+    assert f"{units} belongs to uid {NOBODY}, not to you" in err and "was not written" in err, err
+    assert list(units.iterdir()) == []
