@@ -212,7 +212,6 @@ class LogSink:
                 self.file_fd = None
             raise
 
-
     def _leave_linked(self, path: str) -> bytes:
         """The file gained another name (a hard link) since it was opened: the lines after would land
         in the file at that name too. hookd's name goes to a new file (the other keeps the lines
