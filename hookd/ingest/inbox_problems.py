@@ -159,20 +159,18 @@ class ProblemFiles:
         """A taken file still had ``others`` other names when hookd deleted its own, and was emptied
         (inbox_files.remove): counted, and said at most one line per interval."""
         self.linked_total += 1
-        count = self._lines.ready("linked")
-        if count is None:
-            return
-        log.warning(
-            "inbox_file_linked",
-            file=path,
-            names=others,
-            count=count,
-            total=self.linked_total,
-            hint="this inbox file had another name (a hard link: an ln, a cp -al of the state directory); "
-            "it held the event as hook-send wrote it, before redaction, so hookd emptied it once the spool had "
-            "the redacted event: the other name is left as an empty file; copy the state directory without "
-            "-l (or with hookd stopped and the inbox empty), and remove the empty files",
-        )
+        if (count := self._lines.ready("linked")) is not None:
+            log.warning(
+                "inbox_file_linked",
+                file=path,
+                names=others,
+                count=count,
+                total=self.linked_total,
+                hint="this inbox file had another name (a hard link: an ln, a cp -al of the state directory); "
+                "it held the event as hook-send wrote it, before redaction, so hookd emptied it once the spool "
+                "had the redacted event: the other name is left as an empty file; copy the state directory "
+                "without -l (or with hookd stopped and the inbox empty), and remove the empty files",
+            )
 
     def remove_again(self, path: str, dir_fd: int) -> None:
         """Try again to delete a file whose event is spooled (the mount made writable meanwhile)."""
