@@ -20,7 +20,7 @@ import pytest
 from conftest import log_records, wait_for_entries, wait_until
 from hookd.cli import main
 from hookd.ingest.inbox_files import remove_each, remove_known_copy
-from test_redteam84_user_files import NOBODY, project  # noqa: F401 (a fixture)
+from test_redteam84_user_files import NOBODY, finished, project  # noqa: F401 (a fixture)
 
 SECRET = "AKIAIOSFODNN7EXAMPLE"
 
@@ -159,3 +159,12 @@ def test_service_install_writes_no_unit_in_another_users_folder(project, capsys,
     err = capsys.readouterr().err
     assert f"{units} belongs to uid {NOBODY}, not to you" in err and "was not written" in err, err
     assert list(units.iterdir()) == []
+
+
+def test_a_fifo_at_a_shipped_scanner_database_does_not_hold_the_start(tmp_path):
+    from hookd.redact.scanner_cache import read_shipped
+
+    shipped = tmp_path / "_scanners"
+    shipped.mkdir()
+    os.mkfifo(shipped / "redact-x.db")
+    assert finished(lambda: read_shipped("redact-x.db", str(shipped)), str(shipped / "redact-x.db")) == {"value": None}
