@@ -800,11 +800,17 @@ static void mark_missed(int base_fd, const char *sock, const char *detail)
 {
     struct stat info;
     char line[2 * PATHCAP + 1300];
-    int fd, n;
+    int fd, n, flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
     /* Written over in place, padded to 512 bytes (MARK_SIZE in the Python client): ext4 flushes a file
      * truncated and written again at its close, about 1.5 ms per kept event. */
     /* O_NONBLOCK: a FIFO there would hold the open until the deadline; only a regular file is written */
-    fd = openat(base_fd, "hook-send-missed", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+    fd = openat(base_fd, "hook-send-missed", flags, 0600);
+    if (fd >= 0 && fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && (info.st_nlink != 1 || info.st_uid != getuid())) {
+        /* Written over in place: another name (a hard link) would have its file written over too. The
+         * mark gets a file of its own; the other name keeps what it held. */
+        close(fd);
+        fd = unlinkat(base_fd, "hook-send-missed", 0) == 0 ? openat(base_fd, "hook-send-missed", flags | O_EXCL, 0600) : -1;
+    }
     n = snprintf(line, sizeof line, "%s\n%s\n", sock, detail);
     if (fd >= 0) {
         if (n > 0 && (size_t)n < sizeof line && fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {

@@ -799,21 +799,26 @@ def mark_missed(state_dir, sock_path, detail):
 
 def _write_mark(base_fd, sock_path, detail):
     """mark_missed's write, in the state directory open at base_fd. Best effort."""
+    # no O_TRUNC: MARK_SIZE; O_NONBLOCK: a FIFO there would hold the open until the deadline
+    flags = posix.O_WRONLY | posix.O_CREAT | posix.O_NOFOLLOW | posix.O_CLOEXEC | posix.O_NONBLOCK
     try:
-        fd = posix.open(
-            MISSED_MARK,
-            # no O_TRUNC: MARK_SIZE; O_NONBLOCK: a FIFO there would hold the open until the deadline
-            posix.O_WRONLY | posix.O_CREAT | posix.O_NOFOLLOW | posix.O_CLOEXEC | posix.O_NONBLOCK,
-            0o600,
-            dir_fd=base_fd,
-        )
+        fd = posix.open(MISSED_MARK, flags, 0o600, dir_fd=base_fd)
         try:
-            if posix.fstat(fd).st_mode & 0o170000 != 0o100000:  # a regular file only
+            info = posix.fstat(fd)
+            if info.st_mode & 0o170000 != 0o100000:  # a regular file only
                 return
+            if info.st_nlink != 1 or info.st_uid != posix.getuid():
+                # Written over in place: another name (a hard link) would have its file written over
+                # too. The mark gets a file of its own; the other name keeps what it held.
+                posix.close(fd)
+                fd = -1
+                posix.unlink(MISSED_MARK, dir_fd=base_fd)
+                fd = posix.open(MISSED_MARK, flags | posix.O_EXCL, 0o600, dir_fd=base_fd)
             line = ("%s\n%s\n" % (sock_path, detail)).encode("utf-8", "surrogateescape")
             posix.write(fd, line.ljust(MARK_SIZE))
         finally:
-            posix.close(fd)
+            if fd >= 0:
+                posix.close(fd)
     except OSError:
         pass
 

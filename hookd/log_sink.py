@@ -194,6 +194,8 @@ class LogSink:
             if self.file_fd is None:
                 self.file_fd = open_private_append(path)
                 self.file_bytes = os.fstat(self.file_fd).st_size
+            if os.fstat(self.file_fd).st_nlink > 1:
+                data = self._leave_linked(path) + data
             if self.file_bytes and self.file_bytes + len(data) > self.fallback_max_bytes:
                 os.close(self.file_fd)
                 self.file_fd = None
@@ -209,6 +211,29 @@ class LogSink:
                 os.close(self.file_fd)
                 self.file_fd = None
             raise
+
+    def _leave_linked(self, path: str) -> bytes:
+        """The file gained another name (a hard link) since it was opened: the lines after would land
+        in the file at that name too. hookd's name goes to a new file (the other keeps the lines
+        written before, as a copy would) -> the note that says so, to begin the new file."""
+        assert self.file_fd is not None
+        info = os.fstat(self.file_fd)
+        os.close(self.file_fd)
+        self.file_fd = None
+        try:
+            named = os.stat(path, follow_symlinks=False)
+            if (named.st_dev, named.st_ino) == (info.st_dev, info.st_ino):
+                os.unlink(path)
+        except FileNotFoundError:
+            pass
+        self.file_fd = open_private_append(path)
+        self.file_bytes = 0
+        return _note(
+            f"{path} gained another name (a hard link, inode {info.st_ino}); the lines from here are in a "
+            f"new file at {path}; find the other (find / -xdev -inum {info.st_ino}) and remove it",
+            "log_file_linked",
+            "error",
+        )
 
 
 def open_private_append(path: str) -> int:

@@ -21,6 +21,7 @@ from hookd.home import user_home
 from hookd.user_files import kind as kind
 from hookd.config_errors import SettingError
 from hookd.hooks import textedit
+from hookd.trust import ours_or_roots
 
 
 class SettingsError(Exception):
@@ -141,8 +142,8 @@ def _reject_constant(name: str) -> None:
 
 
 def _read(path: str) -> bytes:
-    """The file's bytes, if it is a regular file (through links, as dotfile managers make them)
-    of at most MAX_BYTES. Another kind is refused before it is opened, and again by its
+    """The file's bytes, if it is a regular file of the user's or root's (through links, as dotfile
+    managers make them) of at most MAX_BYTES. Another kind is refused before it is opened, and again by its
     descriptor (O_NONBLOCK: a FIFO swapped in meanwhile does not hang the open): the project's
     settings come with a checkout, and a link there to a FIFO, a terminal or /dev/zero made
     every command that reads them wait for good or read until memory ran out."""
@@ -166,6 +167,14 @@ def _checkkind(path: str, info: os.stat_result) -> None:
         raise SettingsError(
             f"{path} is too large to be a settings file ({info.st_size} bytes, over {MAX_BYTES}); "
             "nothing was read or changed"
+        )
+    if not ours_or_roots(info):
+        # As the writes refuse it (settings_write): another user's file decides nothing hookd says
+        # of this user's hooks, read or changed, whoever runs the command (root in their project).
+        raise SettingsError(
+            f"{path} belongs to uid {info.st_uid}, not to you (uid {os.getuid()}): hookd does not take what "
+            "another user wrote as your settings: run this as the user it belongs to, or, if the project is "
+            f"yours, take the file back (chown {os.getuid()} {path}); it was not read, and nothing was changed"
         )
 
 

@@ -243,8 +243,11 @@ class Inbox:
             done = [(path, dir_fd) for path, dir_fd in done if path not in again]
         self.spooled_unsure.difference_update(path for path, _ in done)
         # In a thread, all at once: a filesystem that stopped answering holds that thread, not the loop.
-        for path, exc in await self._on_disk(lambda: remove_each(done)):
+        failed, linked = await self._on_disk(lambda: remove_each(done))
+        for path, exc in failed:
             self.problems.not_removable(path, exc)
+        for path, names in linked:
+            self.problems.linked(path, names)
         if self.spare is not None:
             self.spare_taken += sum(os.path.dirname(path) == self.spare for path, _ in done)
         self.taken += len(done)

@@ -55,7 +55,7 @@ async def salvage_abandoned(
                 await on_disk(functools.partial(problems.set_aside, path, dir_fd))
                 continue
             log.info("inbox_abandoned_tmp_file", file=path)
-            if copy_of := await on_disk(functools.partial(remove_known_copy, path, dir_fd, known)):
+            if copy_of := await on_disk(functools.partial(remove_known_copy, path, dir_fd, known, problems.linked)):
                 log.info("inbox_abandoned_copy_removed", file=path, handoff_id=copy_of)
             elif await take(path, dir_fd):
                 taken.append((path, dir_fd))

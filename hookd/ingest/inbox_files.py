@@ -111,23 +111,49 @@ def read_frame(path: str, dir_fd: int, limit: int) -> bytes:
         return fh.read(limit)
 
 
-def remove(path: str, dir_fd: int) -> None:
-    """Delete a taken file from the directory the sweep holds (FileNotFoundError if gone)."""
-    os.unlink(os.path.basename(path), dir_fd=dir_fd)
+def remove(path: str, dir_fd: int) -> int:
+    """Delete a taken file from the directory the sweep holds (FileNotFoundError if gone) -> how many
+    other names it still had, each emptied.
+
+    A file holds its event as hook-send wrote it, before redaction: another name made of it (a hard
+    link: an ``ln``, a ``cp -al`` of the state directory) would keep the raw event once hookd has the
+    redacted one. So the file is held open while its name goes, and emptied if it still has a name:
+    counted after the unlink, a link made up to then is seen, and none can be made after (a file
+    with no name cannot be linked again)."""
+    name = os.path.basename(path)
+    try:
+        fd = os.open(name, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC, dir_fd=dir_fd)
+    except FileNotFoundError:
+        raise
+    except OSError:
+        # Not one to empty (a link, not ours to write, a read-only mount): the unlink alone, as it says.
+        os.unlink(name, dir_fd=dir_fd)
+        return 0
+    try:
+        os.unlink(name, dir_fd=dir_fd)
+        info = os.fstat(fd)
+        if not info.st_nlink or not stat.S_ISREG(info.st_mode):
+            return 0
+        os.ftruncate(fd, 0)
+        return info.st_nlink
+    finally:
+        os.close(fd)
 
 
-def remove_each(taken: list[tuple[str, int]]) -> list[tuple[str, OSError]]:
-    """Delete each taken file (``remove``) -> those that could not be, with why; one already gone
-    (someone else removed it) is spooled all the same."""
-    failed = []
+def remove_each(taken: list[tuple[str, int]]) -> tuple[list[tuple[str, OSError]], list[tuple[str, int]]]:
+    """Delete each taken file (``remove``) -> those that could not be, with why, and those that had
+    other names (emptied), with how many; one already gone (someone else removed it) is spooled all
+    the same."""
+    failed, linked = [], []
     for path, dir_fd in taken:
         try:
-            remove(path, dir_fd)
+            if others := remove(path, dir_fd):
+                linked.append((path, others))
         except FileNotFoundError:
             pass
         except OSError as exc:
             failed.append((path, exc))
-    return failed
+    return failed, linked
 
 
 def claim_abandoned(name: str, dir_fd: int, older_than_s: float, seen_for_s: float = 0.0) -> str | None:
@@ -180,7 +206,9 @@ def claim_abandoned(name: str, dir_fd: int, older_than_s: float, seen_for_s: flo
         os.close(fd)
 
 
-def remove_known_copy(path: str, dir_fd: int, known: Callable[[str], object]) -> str | None:
+def remove_known_copy(
+    path: str, dir_fd: int, known: Callable[[str], object], linked: Callable[[str, int], None]
+) -> str | None:
     """Remove an abandoned file whose hand-off id ``known`` recognises (the event reached hookd by
     the socket too) -> that id; None (the file left as it is) otherwise. Whole or cut off, the file
     is then a copy of an event hookd has: not a frame to refuse and set aside in rejected/."""
@@ -192,7 +220,8 @@ def remove_known_copy(path: str, dir_fd: int, known: Callable[[str], object]) ->
     if handoff_id is None or known(handoff_id) is None:
         return None
     try:
-        remove(path, dir_fd)
+        if others := remove(path, dir_fd):
+            linked(path, others)
     except FileNotFoundError:
         pass
     return handoff_id

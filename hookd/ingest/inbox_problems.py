@@ -34,6 +34,7 @@ class ProblemFiles:
         # over by later sweeps, since taking one again once its hand-off id is forgotten (a minute)
         # would publish its event again; for status.
         self.not_removed: dict[str, str] = {}
+        self.linked_total = 0  # taken files that had other names, emptied (linked)
         self._lines = Throttle(UNREADABLE_LOG_EVERY_S)
         self._aside_lines = Throttle(SET_ASIDE_LOG_EVERY_S, burst=SET_ASIDE_LINES_PER_INTERVAL)
         # Inbox directories a sweep could not open (path -> why): their events wait, and only
@@ -154,10 +155,28 @@ class ProblemFiles:
                 )
         self.not_removed[path] = exc.strerror or str(exc)
 
+    def linked(self, path: str, others: int) -> None:
+        """A taken file still had ``others`` other names when hookd deleted its own, and was emptied
+        (inbox_files.remove): counted, and said at most one line per interval."""
+        self.linked_total += 1
+        if (count := self._lines.ready("linked")) is not None:
+            log.warning(
+                "inbox_file_linked",
+                file=path,
+                names=others,
+                count=count,
+                total=self.linked_total,
+                hint="this inbox file had another name (a hard link: an ln, a cp -al of the state directory); "
+                "it held the event as hook-send wrote it, before redaction, so hookd emptied it once the spool "
+                "had the redacted event: the other name is left as an empty file; copy the state directory "
+                "without -l (or with hookd stopped and the inbox empty), and remove the empty files",
+            )
+
     def remove_again(self, path: str, dir_fd: int) -> None:
         """Try again to delete a file whose event is spooled (the mount made writable meanwhile)."""
         try:
-            remove(path, dir_fd)
+            if others := remove(path, dir_fd):
+                self.linked(path, others)
         except FileNotFoundError:
             pass
         except OSError:

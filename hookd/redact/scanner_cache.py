@@ -156,12 +156,15 @@ def read_shipped(name: str, directory: str | None = None) -> bytes | None:
     """The database ``make setup`` compiled under ``name``, if it is there and trusted as code is."""
     directory = SHIPPED_DIR if directory is None else directory
     try:
-        fd = os.open(os.path.join(directory, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        # O_NONBLOCK: a FIFO at the name (put there by whoever could write the directory) held the
+        # open, and the start with it; it is refused below as not a regular file.
+        fd = os.open(os.path.join(directory, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as fh:
         try:
-            trusted = all(_trusted(info) for info in (os.fstat(fh.fileno()), os.lstat(directory)))
+            info = os.fstat(fh.fileno())
+            trusted = stat.S_ISREG(info.st_mode) and all(_trusted(i) for i in (info, os.lstat(directory)))
             return fh.read() if trusted else None
         except OSError:
             return None

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
-from hookd.paths import makedirs_private, replace_file
+from hookd.paths import UnsafePathError, makedirs_private, ours_or_roots, replace_file
 from hookd.service import userns
 from hookd.service.managers import Launchd, Systemd, first_line, run
 
@@ -129,7 +129,17 @@ def write_atomically(path: str, text: str) -> None:
     """Write through a temporary file in the same directory and a rename: never half a file."""
     # 0700 whatever the umask: a unit directory others could write in would let them replace
     # the unit, and so the command the service manager runs as the user
-    makedirs_private(os.path.dirname(path))
+    directory = os.path.dirname(path)
+    makedirs_private(directory)
+    info = os.stat(directory)
+    if not ours_or_roots(info):
+        # As a settings file's folder (hooks/settings_write.py): a unit made there would be theirs to
+        # replace, and the service manager of that user, not this one's, would read it.
+        raise UnsafePathError(
+            f"{directory} belongs to uid {info.st_uid}, not to you (uid {os.getuid()}): hookd does not write "
+            f"a unit file in another user's folder: run this as the user it belongs to, or set HOME to your "
+            f"own home; {path} was not written"
+        )
     replace_file(path, text.encode("utf-8"), 0o644)  # a unit file holds no secret
 
 

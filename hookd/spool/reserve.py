@@ -22,7 +22,7 @@ import time
 import structlog
 
 from hookd.disk_full import DISK_FULL_ERRNOS
-from hookd.paths import open_private
+from hookd.paths import create_private, open_private
 
 log = structlog.get_logger("hookd.spool")
 
@@ -44,6 +44,7 @@ class Reserve:
         self.released_times = 0
         self._lock = threading.Lock()
         self._fd: int | None = None
+        self._linked_said: int | None = None  # the inode of a linked reserve that could not be left, once said
         self.size = 0
         if target <= 0:
             self._remove()
@@ -73,9 +74,12 @@ class Reserve:
                 return False
             if self.disk_full_since is None:
                 self.disk_full_since = time.time()
+            before = self.size
+            self._leave_if_linked()
             new_size = max(0, self.size - max(needed + 64 * 1024, self.piece))
-            os.ftruncate(self._fd, new_size)
-            released, self.size = self.size - new_size, new_size
+            if self.size:
+                os.ftruncate(self._fd, new_size)
+            released, self.size = before - new_size, new_size
             self.released_times += 1
         log.error(
             "spool_disk_full",
@@ -109,6 +113,7 @@ class Reserve:
             return
         with self._lock:
             try:
+                self._leave_if_linked()
                 os.posix_fallocate(self._fd, self.size, grow)
             except OSError as exc:
                 self.size = min(os.fstat(self._fd).st_size, self.target)  # a partial allocation
@@ -144,6 +149,47 @@ class Reserve:
                 full_for_s=round(full_for, 1),
                 reserve_bytes=self.size,
             )
+
+    def _leave_if_linked(self) -> None:
+        """Before each write (under the lock): a reserve that gained another name (a hard link: an ``ln``,
+        a ``cp -al`` of the state directory) is left for a new file. Written in place, it grew and shrank
+        the file at the other name too, whose name kept its space once hookd's went (disk space the spool
+        counted as its own to give back), and made the next start refuse the spool. The old file is
+        emptied once the new one exists, so the other name holds nothing of the filesystem's."""
+        assert self._fd is not None
+        info = os.fstat(self._fd)
+        if info.st_nlink <= 1:
+            return
+        try:
+            named = os.stat(NAME, dir_fd=self.dir_fd, follow_symlinks=False)
+            if (named.st_dev, named.st_ino) == (info.st_dev, info.st_ino):
+                os.unlink(NAME, dir_fd=self.dir_fd)
+            fd = create_private(self.path, os.O_RDWR, dir_fd=self.dir_fd)
+        except OSError as exc:
+            if info.st_ino != self._linked_said:
+                self._linked_said = info.st_ino
+                self._say_linked(info, error=exc.strerror or str(exc))
+            return
+        os.ftruncate(self._fd, 0)
+        os.close(self._fd)
+        self._fd, self.size = fd, 0
+        self._say_linked(info)
+
+    def _say_linked(self, info: os.stat_result, error: str | None = None) -> None:
+        log.error(
+            "spool_reserve_linked",
+            path=self.path,
+            names=info.st_nlink,
+            renewed=error is None,
+            error=error,
+            hint="the spool's reserve gained another name (a hard link); "
+            + (
+                "hookd moved its reserve to a new file and emptied the old one, left at the other name"
+                if error is None
+                else "hookd could not make a new reserve file, and goes on writing the linked one"
+            )
+            + f": find it (find / -xdev -inum {info.st_ino}) and remove it",
+        )
 
     def refill_or_see_room(self, room: int) -> None:
         """Refill; and with the reserve whole, the disk has room again once ``room`` bytes are free: a
