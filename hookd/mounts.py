@@ -41,4 +41,8 @@ def not_answering_at(path: str) -> str:
     """not_answering of the mount ``path`` lies under, by name (listed_mount): for a path whose mount was not
     looked up while it answered."""
     mount = listed_mount(path)
-    return "its filesystem does not answer (a disk or a network mount that hung?)" if mount is None else not_answering(mount)
+    return (
+        "its filesystem does not answer (a disk or a network mount that hung?)"
+        if mount is None
+        else not_answering(mount)
+    )

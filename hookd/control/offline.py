@@ -118,7 +118,11 @@ def _spool(config: Config) -> dict[str, Any]:
         spool = summarize(config.spool_dir)
     except OSError as exc:
         return {"error": f"cannot read {config.spool_dir}: {exc.strerror}"}
-    info: dict[str, Any] = {"events": spool.events, "bytes": spool.bytes, "oldest_received_at": spool.oldest_received_at}
+    info: dict[str, Any] = {
+        "events": spool.events,
+        "bytes": spool.bytes,
+        "oldest_received_at": spool.oldest_received_at,
+    }
     if spool.events:
         info["unsure"] = _unsure_mark(config.spool_dir)
     return info

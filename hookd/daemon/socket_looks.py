@@ -29,7 +29,9 @@ class SocketLooks:
         """``bound``: the sockets hookd bound, path -> inode (the daemon's own dict, which a bind again changes)."""
         self.bound = bound
         self.looks: dict[str, tuple[asyncio.Future[int | None], float]] = {}  # path -> the look under way, since
-        self.found: dict[str, int | None] = dict(bound)  # path -> the inode its last look found (GONE: no file; None: not known)
+        self.found: dict[str, int | None] = dict(
+            bound
+        )  # path -> the inode its last look found (GONE: no file; None: not known)
 
     async def look(self) -> dict[str, int | None]:
         """Each bound socket's inode as a look now finds it (GONE: no file there; None: not known, the
@@ -37,16 +39,16 @@ class SocketLooks:
         mine = {}
         for path in list(self.bound):
             if path not in self.looks:
-                future = asyncio.ensure_future(off_loop(functools.partial(_inode, path), "hookd-socket-look"))
-                self.looks[path] = (future, time.monotonic())
+                call = functools.partial(_inode, path)
+                self.looks[path] = (asyncio.ensure_future(off_loop(call, "hookd-socket-look")), time.monotonic())
             mine[path] = self.looks[path]
         if mine:
-            await asyncio.wait([future for future, _ in mine.values()], timeout=WAIT_S)
-        for path, (future, _) in mine.items():
-            if future.done():
-                if self.looks.get(path, (None, 0.0))[0] is future:
+            await asyncio.wait([looking for looking, _ in mine.values()], timeout=WAIT_S)
+        for path, (looking, _) in mine.items():
+            if looking.done():
+                if self.looks.get(path, (None, 0.0))[0] is looking:
                     del self.looks[path]
-                self.found[path] = None if future.cancelled() else future.result()
+                self.found[path] = None if looking.cancelled() else looking.result()
         return {path: self.found.get(path) if not self.looks.get(path) else None for path in mine}
 
     def bound_again(self, path: str, inode: int) -> None:
@@ -78,4 +80,3 @@ def _inode(path: str) -> int | None:
         return GONE
     except OSError:
         return None  # not known: neither said gone nor bound again
-
