@@ -51,7 +51,9 @@ def test_status_answers_stalled_naming_the_socket_s_mount_and_sigterm_ends_the_d
     def reasons() -> list[str]:
         code, said = status(daemon)
         assert code != 3, said  # an answer, not "cannot tell"
-        return [reason for reason in said["reasons"] if f"the check of the socket {daemon.socket}" in reason]
+        found = [reason for reason in said["reasons"] if f"the check of the socket {daemon.socket}" in reason]
+        assert not found or (code, said["health"]) == (1, "stalled"), said
+        return found
 
     wait_until(reasons, timeout=20, what="the hung look a stall in status")
     (text,) = reasons()
