@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import structlog
 
-from hookd.spool.files import SegmentFiles
+from hookd.spool.files import SegmentFiles, ValidRecords
 from hookd.spool.segments import Position
 
 log = structlog.get_logger("hookd.spool")
@@ -53,6 +53,7 @@ def count_lost(
     cursor: Position,
     counted: int,
     known: dict[int, set[int]],
+    whole: dict[int, ValidRecords] | None = None,
 ) -> int:
     """Events lost in the segments of ``new_damage`` ((segment, end, bytes) the reader met):
     what the spool ``counted`` as waiting after ``cursor`` less the valid records there now.
@@ -62,14 +63,15 @@ def count_lost(
     of the backlog already; either taken off the waiting count again made it wrong, below zero.
     A segment read whole leaves all its damage out of its count: where each stretch ends is kept
     (``known``), and a stretch met later that the read saw is no reason to read it again on the
-    event loop (a big segment with many stretches held it once per batch)."""
-    segments = sorted({seg for seg, end, _ in new_damage if seg in files.sizes and end not in known.get(seg, ())})
+    event loop (a big segment with many stretches held it once per batch). ``whole``: the segments'
+    reads (``read_whole``), made off the loop by the caller; a segment not in it is read here."""
+    segments = to_read(files, new_damage, known)
     if not segments:
         return 0
     gone = {}
     for seg in segments:
         before = files.records_in(seg)
-        read = files.valid_records(seg, 0, files.sizes[seg])
+        read = whole[seg] if whole is not None and seg in whole else files.valid_records(seg, 0, files.sizes[seg])
         files.counted(seg, read.valid)
         known[seg] = read.damage_ends
         gone[seg] = max(0, before - files.counts[seg])
@@ -90,3 +92,14 @@ def count_lost(
             "the disk (dmesg, smartctl); the events after the damage are sent as usual",
         )
     return lost
+
+
+def to_read(files: SegmentFiles, new_damage: list[tuple[int, int, int]], known: dict[int, set[int]]) -> list[int]:
+    """The segments of ``new_damage`` count_lost reads whole: those whose stretches are not known yet."""
+    return sorted({seg for seg, end, _ in new_damage if seg in files.sizes and end not in known.get(seg, ())})
+
+
+def read_whole(files: SegmentFiles, sizes: dict[int, int]) -> dict[int, ValidRecords]:
+    """Each segment's valid records up to its size (``sizes``, taken on the loop): count_lost's reads, for a
+    thread (SpoolReading): made on the loop, a read on a disk that stopped answering held it."""
+    return {seg: files.valid_records(seg, 0, size) for seg, size in sizes.items()}
