@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+from typing import Any
 
 from hookd.spool.damage import READ_RETRY_S, Read, ReadFailure, count_lost, read_whole, to_read
 from hookd.spool.files import SegmentFiles
@@ -32,7 +33,7 @@ class SpoolReading:
         self.damage_known: dict[int, set[int]] = {}  # segment -> where its stretches end, once read whole
         self.failure = ReadFailure()
         self.reading_since: tuple[str, float] | None = None  # a segment read under way off the loop: its file, since
-        self._running: asyncio.Future[object] | None = None  # that read
+        self._running: asyncio.Future[Any] | None = None  # that read (a segment's, or the count's)
         # Damage met whose segments are read whole off the loop (damage.read_whole): what the reader found, and
         # those reads once returned; counted lost on the next call.
         self._damage: tuple[list[tuple[int, int, int]], Read | None] | None = None
