@@ -31,14 +31,15 @@ def socket_hung(hookd_process_factory, redis_db, tmp_path):
     daemon = hookd_process_factory(control_socket=str(control), stall_after_s="2", drain_timeout_s="2")
     assert send(daemon, 1) == "delivered"
     fs = FaultFS(tmp_path / "sockets-backing", daemon.socket.parent, over_files=True)
-    fs.mount()
-    fs.set_rules([{"op": "getattr", "path": "/hookd.sock", "delay_s": 600, "count": -1}])
     try:
+        fs.mount()
+        fs.set_rules([{"op": "getattr", "path": "/hookd.sock", "delay_s": 600, "count": -1}])
         wait_until(lambda: fs.faults(), timeout=20, what="the look at the socket, hung")
         yield daemon, fs, redis_db
     finally:
         daemon.proc.kill()
-        fs.proc.kill()
+        if fs.proc is not None:
+            fs.proc.kill()
         subprocess.run(["umount", "-l", str(fs.mountpoint)], check=False, capture_output=True)
         fs.unmount()
         daemon.proc.wait(30)
