@@ -60,7 +60,10 @@ def available() -> str | None:
 
 
 class FaultFS:
-    def __init__(self, backing: Path, mountpoint: Path) -> None:
+    def __init__(self, backing: Path, mountpoint: Path, over_files: bool = False) -> None:
+        """``over_files``: mounted over a directory that holds files (hidden while it is mounted), as a
+        network mount put over a runtime directory."""
+        self.over_files = over_files
         self.backing = Path(backing)
         self.mountpoint = Path(mountpoint)
         self.control = self.backing.with_name(self.backing.name + ".faults.json")
@@ -73,7 +76,8 @@ class FaultFS:
         self.set_rules([])
         self.log.write_bytes(b"")
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, str(self.backing), str(self.mountpoint), str(self.control), str(self.log)],
+            [sys.executable, __file__, str(self.backing), str(self.mountpoint), str(self.control), str(self.log)]
+            + (["nonempty"] if self.over_files else []),
             stdout=subprocess.DEVNULL,
             stderr=open(self.backing.with_name(self.backing.name + ".stderr"), "wb"),
         )
@@ -109,7 +113,7 @@ class FaultFS:
             self.proc = None
 
 
-def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
+def _serve(backing: str, mountpoint: str, control: str, log_path: str, *flags: str) -> None:
     from fuse import FUSE, FuseOSError, Operations, fuse_get_context
 
     class Rules:
@@ -356,11 +360,11 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str) -> None:
         "use_ino": True,
         "hard_remove": True,
     }
-    options.update(default_permissions=True)
+    options.update(default_permissions=True, **{flag: True for flag in flags})
     if os.geteuid() == 0:
         options.update(allow_other=True)
     FUSE(Passthrough(), mountpoint, **options)
 
 
 if __name__ == "__main__":
-    _serve(*sys.argv[1:5])
+    _serve(*sys.argv[1:])

@@ -23,6 +23,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from hookd.service.activation import ActivationError
     from hookd.console.elsewhere import foreign_runtime_dir
 
+    from hookd.daemon.start_watch import block
+
+    # Before any thread is made (the log's): the stop signals are taken by the start's watch until the
+    # start ends, and a thread that did not hold them could be handed one nobody acts on (start_watch.py).
+    block()
     config = load(args)
     # A closed stderr must cost log lines, not the process: EPIPE is an error to handle
     # (hookd/log_sink.py), never a signal that kills.

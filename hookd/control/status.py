@@ -24,7 +24,8 @@ def gather(config: Config) -> tuple[int, dict[str, Any]]:
     try:
         status = request(config.control_socket, "status")
     except NotRunning as exc:
-        return verdict.NOT_RUNNING, offline(config, str(exc))
+        answered, document = offline(config, str(exc))  # a disk that does not answer: what waits is not known
+        return (verdict.NOT_RUNNING if answered else verdict.UNKNOWN), document
     except CannotTell as exc:
         return verdict.UNKNOWN, {"running": None, "error": str(exc), "control_socket": config.control_socket}
     if not isinstance(status, dict) or "error" in status:

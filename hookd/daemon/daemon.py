@@ -26,6 +26,7 @@ import structlog
 
 from hookd.config import Config
 from hookd.daemon.drain import DaemonDrain
+from hookd.daemon.start_watch import StartWatch
 from hookd.daemon.startup import DaemonStartup
 from hookd.ingest.budget import FrameBudget
 from hookd.ingest.server import EventConnection
@@ -83,11 +84,16 @@ class Daemon(DaemonStartup, DaemonDrain):
                         handlers.callback(signal.signal, sig, signal.SIG_DFL)
                         handlers.callback(loop.remove_signal_handler, sig)
                         loop.add_signal_handler(sig, self._on_stray_signal, sig)
+            # The stop signals taken by a thread of their own while the start's disk calls may hang (start_watch.py).
+            watch = StartWatch(self.config.state_dir, self.config.drain_timeout_s) if self.handle_signals else None
             try:
                 await self.startup()
             except BaseException:
                 self.stopped.set()  # nothing left to stop: startup closed what it opened
                 raise
+            finally:
+                if watch is not None and watch.ended() is not None:
+                    self.should_exit.set()  # a stop asked for during the start (said by the watch): the drain
             self._runner = asyncio.current_task()
             try:
                 yield self

@@ -64,11 +64,12 @@ class DaemonDrain(DaemonParts):
             self.notifier_task.cancel()
         self.notifier.stopping(f"draining; {self.describe()}")
         self.socket_watch.cancel()  # nothing is bound again from here
+        self.socket_looks.cancel()
         self.directory_watch.cancel()  # the drain removes a socket's directory itself
         self.server.close()
         if self.http is not None:
             self.http.stop_listening()
-        self._remove_socket_if_bound(self.config.socket)
+        await self._remove_socket_if_bound(self.config.socket)
         await self._wait_for_connections(deadline)
         await self.pipeline.settle(deadline)  # large events being prepared: spooled, or refused
         self.pipeline.accepting = False

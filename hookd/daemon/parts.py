@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
+import functools
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
 from hookd import liveness
 from hookd.config import Config
 from hookd.control.server import ControlServer
+from hookd.daemon.socket_looks import SocketLooks
 from hookd.dirwatch import DirectoryWatch
 from hookd.envelope import EnvelopeBuilder
 from hookd.ingest.budget import FrameBudget
 from hookd.ingest.http_listener import HttpListener
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection
-from hookd.mounts import not_answering
+from hookd.mounts import not_answering, not_answering_at
 from hookd.ingest.socket_files import remove_socket_if_ours
 from hookd.pipeline import Pipeline
 from hookd.publish.publisher import Publisher
@@ -35,6 +38,11 @@ from hookd.state import DaemonState
 from hookd.supervisor import Supervisor
 from hookd.worker import Worker
 from hookd.units import plural
+from hookd.unjoined import off_loop
+
+log = structlog.get_logger("hookd")
+
+SOCKET_REMOVAL_WAIT_S = 0.5
 
 if TYPE_CHECKING:  # imported when the daemon is asked for them (usage, metrics): slow to import
     from hookd.control.metrics_server import MetricsServer
@@ -73,6 +81,7 @@ class DaemonParts:
     tasks: list[asyncio.Task[None]]  # publisher, inbox, spool-flusher, spool-cursor
     lag_task: asyncio.Task[None]
     socket_watch: asyncio.Task[None]  # binds a socket file again if it is removed (sockets.py)
+    socket_looks: SocketLooks  # the bound sockets' files, looked at off the loop (socket_looks.py)
     directories: DirectoryWatch  # hookd's directories, looked at off the loop (dirwatch.py)
     oldest_waiting: OldestWaiting  # status's read of the oldest waiting event, off the loop
     directory_watch: asyncio.Task[None]  # logs a directory of hookd's opened to others (dirwatch.py)
@@ -104,6 +113,7 @@ class DaemonParts:
         if (held := self.spool.appends.stalled(config.stall_after_s, now)) is not None:
             reasons.append(held)
         reasons += self.directories.stalled(config.stall_after_s, now)
+        reasons += self.socket_looks.stalled(config.stall_after_s, now)
         reasons += self.oldest_waiting.stalled(config.stall_after_s, now)
         cursor_since = self.spool.cursor_writing_since
         if cursor_since is not None and now - cursor_since > config.stall_after_s:
@@ -156,19 +166,13 @@ class DaemonParts:
         then keeps every event in the inbox while all else looks well. A restart binds them again
         (under systemd, the withheld watchdog does it). Passed sockets are the manager's: not here."""
         problems = []
-        for path, inode in self.socket_inodes.items():
-            try:
-                gone = os.lstat(path).st_ino != inode
-            except FileNotFoundError:
-                gone = True
-            except OSError:
-                continue
-            if gone:
-                problems.append(
-                    f"the socket {path} is gone (removed or replaced since hookd bound it): nothing can connect, "
-                    "hook-send keeps every event in the inbox; a removed one is bound again within a "
-                    "second, another file there is not touched: remove it, or restart hookd"
-                )
+        # As the last look found them (socket_looks.py): an lstat here waited on a mount that hung.
+        for path in self.socket_looks.replaced():
+            problems.append(
+                f"the socket {path} is gone (removed or replaced since hookd bound it): nothing can connect, "
+                "hook-send keeps every event in the inbox; a removed one is bound again within a "
+                "second, another file there is not touched: remove it, or restart hookd"
+            )
         return problems
 
     def alive(self) -> bool:
@@ -184,6 +188,19 @@ class DaemonParts:
         stalled = self.stall_reasons()
         return f"stalled: {stalled[0]}; {text}" if stalled else text
 
-    def _remove_socket_if_bound(self, path: str) -> None:
-        if path in self.socket_inodes:
-            remove_socket_if_ours(path, self.socket_inodes.pop(path))
+    async def _remove_socket_if_bound(self, path: str, wait_s: float = SOCKET_REMOVAL_WAIT_S) -> None:
+        """Its file unlinked, in a thread (unjoined.py) waited for at most ``wait_s``: the socket's directory may
+        be on a mount that stopped answering, and the stop is not held for it (the file is left)."""
+        if path not in self.socket_inodes:
+            return
+        removal = asyncio.ensure_future(
+            off_loop(functools.partial(remove_socket_if_ours, path, self.socket_inodes.pop(path)), "hookd-socket-look")
+        )
+        since = time.monotonic()
+        if not (await asyncio.wait({removal}, timeout=wait_s))[0]:
+            log.error(
+                "socket_removal_left_hung",
+                socket=path,
+                waited_s=round(time.monotonic() - since, 1),
+                hint=f"its file is left: {not_answering_at(path)}; the next start binds it again; check that mount",
+            )

@@ -12,11 +12,10 @@ Sockets the service manager passed are its own, and not watched.
 from __future__ import annotations
 
 import asyncio
-import os
-
 import structlog
 
 from hookd.daemon.parts import DaemonParts
+from hookd.daemon.socket_looks import GONE
 from hookd.ingest.socket_files import AlreadyRunning, bind_private_socket
 from hookd.paths import UnsafePathError
 
@@ -32,9 +31,11 @@ class DaemonSockets(DaemonParts):
         failed: dict[str, str] = {}  # path -> the last failure logged, so each is said once
         while True:
             await asyncio.sleep(SOCKET_CHECK_S)
-            for path in list(self.socket_inodes):
-                if os.path.lexists(path):
-                    failed.pop(path, None)
+            # Looked at off the loop (socket_looks.py); one not known (a look that has not returned) is left.
+            for path, inode in (await self.socket_looks.look()).items():
+                if inode != GONE:
+                    if inode is not None:
+                        failed.pop(path, None)
                     continue
                 try:
                     await self._rebind(path)
@@ -65,6 +66,7 @@ class DaemonSockets(DaemonParts):
             sock.close()
             raise
         self.socket_inodes[path] = inode
+        self.socket_looks.bound_again(path, inode)
         log.warning(
             "socket_rebound",
             socket=path,

@@ -24,6 +24,7 @@ from hookd.control.server import ControlServer
 from hookd.descriptors import Capped, follow_limit, soft_limit
 from hookd.daemon.backlog import redact_backlog, settings_digest
 from hookd.daemon.inbox_start import InboxAtStart
+from hookd.daemon.socket_looks import SocketLooks
 from hookd.daemon.sockets import DaemonSockets
 from hookd.daemon.loop_watch import watch_loop
 from hookd.daemon.stalls import say_stalls
@@ -114,6 +115,7 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
         self.socket_inodes: dict[str, int] = {}
         listen_sock = passed.get("events") or self._bind(stack, config.socket)
         control_sock = passed.get("control") or self._bind(stack, config.control_socket)
+        self.socket_looks = SocketLooks(self.socket_inodes)
         stack.callback(listen_sock.close)
         stack.callback(control_sock.close)
         self.http = HttpListener.bind(HttpSettings.from_config(config), http_passed) if config.http_addr else None
@@ -221,7 +223,7 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
             stalled=self.stall_reasons,
             http=self.http.stats if self.http is not None else None,
             directories=directories.problems,
-            look_again=lambda: asyncio.gather(directories.look(), oldest.look()),
+            look_again=lambda: asyncio.gather(directories.look(), oldest.look(), self.socket_looks.look()),
             redacted_on_publish=on_publish.report if on_publish is not None else None,
         )
         self.control = ControlServer(config, self.state)
@@ -280,7 +282,7 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
 
     def _bind(self, stack: contextlib.AsyncExitStack, path: str) -> Any:
         sock, self.socket_inodes[path] = bind_private_socket(path)
-        stack.callback(self._remove_socket_if_bound, path)
+        stack.push_async_callback(self._remove_socket_if_bound, path)
         return sock
 
     async def _cancel_tasks(self) -> None:

@@ -13,9 +13,11 @@ every READ_RETRY_S, and status says so while it lasts (``ReadFailure``).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import structlog
 
-from hookd.spool.files import SegmentFiles
+from hookd.spool.files import SegmentFiles, ValidRecords
 from hookd.spool.segments import Position
 
 log = structlog.get_logger("hookd.spool")
@@ -53,6 +55,7 @@ def count_lost(
     cursor: Position,
     counted: int,
     known: dict[int, set[int]],
+    read: Read | None = None,
 ) -> int:
     """Events lost in the segments of ``new_damage`` ((segment, end, bytes) the reader met):
     what the spool ``counted`` as waiting after ``cursor`` less the valid records there now.
@@ -62,18 +65,26 @@ def count_lost(
     of the backlog already; either taken off the waiting count again made it wrong, below zero.
     A segment read whole leaves all its damage out of its count: where each stretch ends is kept
     (``known``), and a stretch met later that the read saw is no reason to read it again on the
-    event loop (a big segment with many stretches held it once per batch)."""
-    segments = sorted({seg for seg, end, _ in new_damage if seg in files.sizes and end not in known.get(seg, ())})
+    event loop (a big segment with many stretches held it once per batch). ``read``: the reads
+    (``read_whole``), made off the loop by the caller; what it does not hold is read here."""
+    segments = to_read(files, new_damage, known)
     if not segments:
         return 0
     gone = {}
     for seg in segments:
         before = files.records_in(seg)
-        read = files.valid_records(seg, 0, files.sizes[seg])
-        files.counted(seg, read.valid)
-        known[seg] = read.damage_ends
+        if read is not None and seg in read.whole:
+            valid = read.whole[seg]
+        else:
+            valid = files.valid_records(seg, 0, files.sizes[seg])
+        files.counted(seg, valid.valid)
+        known[seg] = valid.damage_ends
         gone[seg] = max(0, before - files.counts[seg])
-    lost = max(0, counted - files.pending_from(cursor, quiet=True))
+    files.read_off_loop = read.after if read is not None else None
+    try:
+        lost = max(0, counted - files.pending_from(cursor, quiet=True))
+    finally:
+        files.read_off_loop = None
     left = lost
     for seg in segments:
         # The cursor's segment may have lost some of its written records before the cursor.
@@ -90,3 +101,27 @@ def count_lost(
             "the disk (dmesg, smartctl); the events after the damage are sent as usual",
         )
     return lost
+
+
+def to_read(files: SegmentFiles, new_damage: list[tuple[int, int, int]], known: dict[int, set[int]]) -> list[int]:
+    """The segments of ``new_damage`` count_lost reads whole: those whose stretches are not known yet."""
+    return sorted({seg for seg, end, _ in new_damage if seg in files.sizes and end not in known.get(seg, ())})
+
+
+class Read(NamedTuple):
+    """count_lost's reads, made off the loop (``read_whole``)."""
+
+    whole: dict[int, ValidRecords]  # each damaged segment's, read whole
+    after: tuple[tuple[int, int, int], ValidRecords] | None  # (segment, start, end): the cursor's segment after it
+
+
+def read_whole(files: SegmentFiles, sizes: dict[int, int], cursor: Position) -> Read:
+    """Each segment's valid records up to its size (``sizes``, taken on the loop), and the cursor's segment's
+    after the cursor when it is one of them (what count_lost's count of the waiting events reads there): its
+    reads, for a thread (SpoolReading); made on the loop, a read on a disk that stopped answering held it."""
+    whole = {seg: files.valid_records(seg, 0, size) for seg, size in sizes.items()}
+    after = None
+    if cursor.segment in sizes and cursor.offset:
+        key = (cursor.segment, cursor.offset, sizes[cursor.segment])
+        after = (key, files.valid_records(*key))
+    return Read(whole, after)

@@ -47,6 +47,9 @@ class SegmentFiles:
         # is the size it was read at, so that no part of it is read again to count or to check.
         self.around: AroundCursor | None = None
         self.around_read = False  # that read made (the start's only: a later cursor reads as before)
+        # One read of a stretch made off the loop (damage.read_whole): (segment, start, end) -> what it found,
+        # given by valid_records in place of reading it again on the loop.
+        self.read_off_loop: tuple[tuple[int, int, int], ValidRecords] | None = None
 
     def path(self, segment: int) -> str:
         return segment_path(self.directory, segment)
@@ -195,6 +198,8 @@ class SegmentFiles:
     def valid_records(self, seg: int, start: int, end: int) -> ValidRecords:
         """The records of ``seg`` between ``start`` and ``end`` that pass their checksum, the bytes of
         damage skipped there, and where each stretch of it ends (as reader.py keys it)."""
+        if self.read_off_loop is not None and self.read_off_loop[0] == (seg, start, end):
+            return self.read_off_loop[1]
         reader = SegmentReader(self.path(seg), start, self.dir_fd)
         count, seen, ends = 0, 0, set()
         try:

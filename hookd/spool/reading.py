@@ -10,9 +10,11 @@ the daemon (no status, no event served, SIGTERM not served). ``reading_since`` s
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
+from typing import Any
 
-from hookd.spool.damage import READ_RETRY_S, ReadFailure, count_lost
+from hookd.spool.damage import READ_RETRY_S, Read, ReadFailure, count_lost, read_whole, to_read
 from hookd.spool.files import SegmentFiles
 from hookd.spool.reader import Batch, SpoolReader
 from hookd.spool.recent import RecentEvents
@@ -31,7 +33,10 @@ class SpoolReading:
         self.damage_known: dict[int, set[int]] = {}  # segment -> where its stretches end, once read whole
         self.failure = ReadFailure()
         self.reading_since: tuple[str, float] | None = None  # a segment read under way off the loop: its file, since
-        self._running: asyncio.Future[None] | None = None  # that read
+        self._running: asyncio.Future[Any] | None = None  # that read (a segment's, or the count's)
+        # Damage met whose segments are read whole off the loop (damage.read_whole): what the reader found, and
+        # those reads once returned; counted lost on the next call.
+        self._damage: tuple[list[tuple[int, int, int]], Read | None] | None = None
 
     async def next_batch(self, max_events: int, max_bytes: int, cursor: Position, pending: int) -> Batch:
         while True:
@@ -43,6 +48,11 @@ class SpoolReading:
                 self._start_read(deferred)
                 continue
             if batch.events:
+                if self._damage is not None:
+                    # Its count's read awaited: counted before the batch is committed, as when it was read on the loop.
+                    if self._running is not None:
+                        await self._read_returned()
+                    self._take_count(cursor, pending)
                 return batch
             if self.failure.error is not None:
                 await asyncio.sleep(READ_RETRY_S)  # the read is tried again, never skipped
@@ -63,6 +73,36 @@ class SpoolReading:
         read = deferred.read if segment is None else lambda: segment.read_off_loop(deferred)
         self._running = asyncio.ensure_future(off_loop(read, "hookd-spool-read"))
         self.reading_since = (deferred.path, time.monotonic())
+
+    def _take_count(self, cursor: Position, pending: int) -> bool:
+        """Damage met before, its segments read off the loop: counted lost now. False while that read is
+        to be made again (it failed)."""
+        if self._damage is None:
+            return True
+        damage, whole = self._damage
+        if whole is None:
+            self._start_count(damage, cursor)
+            return False
+        self._damage = None
+        self.lost += count_lost(self.files, damage, cursor, pending, self.damage_known, whole)
+        return True
+
+    def _start_count(self, damage: list[tuple[int, int, int]], cursor: Position) -> None:
+        """count_lost's reads of the damaged segments (damage.read_whole), started off the loop as a segment
+        read is: made on the loop, a read on a disk that stopped answering held it."""
+        sizes = {seg: self.files.sizes[seg] for seg in to_read(self.files, damage, self.damage_known)}
+        self._damage = (damage, None)
+        running = asyncio.ensure_future(
+            off_loop(functools.partial(read_whole, self.files, sizes, cursor), "hookd-spool-read")
+        )
+
+        def settled(done: asyncio.Future[Read]) -> None:
+            if not done.cancelled() and done.exception() is None and self._damage == (damage, None):
+                self._damage = (damage, done.result())
+
+        running.add_done_callback(settled)
+        self._running = running
+        self.reading_since = (self.files.path(min(sizes)), time.monotonic())
 
     async def _read_returned(self) -> None:
         """Wait for the read under way; a caller cancelled meanwhile leaves it to the next one."""
@@ -106,11 +146,17 @@ class SpoolReading:
         if self._running is not None:
             # The segment reader is the thread's until its read returns; the events before it were handed out.
             return Batch([], reader.position, 0)
+        if not self._take_count(cursor, pending):
+            return Batch([], reader.position, 0)
         try:
             batch = reader.read_batch(max_events, max_bytes, defer)
             if reader.new_damage:
-                self.lost += count_lost(self.files, reader.new_damage, cursor, pending, self.damage_known)
                 self.damage_at = self.files.path(reader.new_damage[-1][0])
+                if defer and to_read(self.files, reader.new_damage, self.damage_known):
+                    # Counted once the read of its segments returns (the next call), with the cursor and count then.
+                    self._start_count(reader.new_damage, cursor)
+                else:
+                    self.lost += count_lost(self.files, reader.new_damage, cursor, pending, self.damage_known)
                 reader.new_damage = []
         except OSError as exc:
             self.failure.failed(self.files.path(reader.position.segment), exc)

@@ -1,0 +1,69 @@
+"""Ninety-first red-team pass: `hookd status` with no daemon running, on a state directory that hung.
+
+The state directory is a faultfs mount (tests/faultfs.py). With nothing answering on the control socket,
+status reads the spool and the inbox itself (control/offline.py); on a mount that stopped answering the
+command waited with it, and the kernel does not end a process while one of its calls on FUSE waits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import wait_until
+from faultfs_daemon import NEEDS_FAULTFS, faulty_daemon, status  # noqa: F401
+from test_spool import event
+
+from hookd.spool import Spool
+
+pytestmark = [pytest.mark.process, *NEEDS_FAULTFS]
+
+HUNG = [
+    {"op": op, "path": path, "delay_s": 600, "count": -1}
+    for op, path in (("getattr", "/spool"), ("readdir", "/spool"), ("read", "/spool/*"))
+]
+
+
+@pytest.fixture
+def stopped_daemon(faulty_daemon):  # noqa: F811
+    """A daemon not started (nothing answers on its control socket), its state directory a faultfs mount; at
+    the end that filesystem is ended first, as hung_daemon does: a read of it may still wait there."""
+    daemon, fs, redis = faulty_daemon()
+    yield daemon, fs
+    fs.proc.kill()
+    subprocess.run(["umount", "-l", str(fs.mountpoint)], check=False, capture_output=True)
+
+
+def test_offline_status_on_a_hung_mount_answers_within_its_deadline_naming_it(stopped_daemon):
+    daemon, fs = stopped_daemon
+    spool = Spool(str(daemon.state_dir / "spool"), segment_bytes=64 << 10, fsync="never")
+    spool.append(event(1))  # what the last run left
+    spool.close()
+    fs.set_rules(HUNG)
+    asked = subprocess.Popen(
+        [os.sys.executable, "-m", "hookd", "status", "--json"],
+        env=daemon.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        out, err = asked.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail("hookd status had not ended 10 s after it was asked, on a state directory that does not answer")
+    finally:
+        if asked.poll() is None:
+            asked.kill()  # ends once the fixture's end takes the mount away
+    assert fs.faults(), "the mount's delay never fired"
+    assert asked.returncode == 3, (asked.returncode, out, err)  # what waits cannot be told
+    said = json.loads(out)
+    assert said["running"] is False
+    spool = said["spool"]["error"]
+    assert f"cannot read {daemon.state_dir / 'spool'} (waited" in spool, spool
+    assert f"mounted at {daemon.state_dir}, does not answer" in spool and "check that mount" in spool, spool
+
+    fs.set_rules([])  # the mount answers again: the same question, the event counted
+    wait_until(lambda: status(daemon)[0] == 2, timeout=20, what="status reading the spool again")
+    code, said = status(daemon)
+    assert code == 2 and said["spool"]["events"] == 1, said
