@@ -10,6 +10,7 @@ server speaking TLS only.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import selectors
 import socket
@@ -465,3 +466,139 @@ def test_a_sentinel_that_answers_each_command_in_time_is_not_cut_by_the_ask_dead
         assert ping(settings) == "PONG"
     finally:
         link.close()
+
+
+# ---------------------------------------------------------------- a sentinel that stays mute (ninety-fourth pass)
+
+
+class Gate(RedisProxy):
+    """A proxy before a sentinel that holds every command while shut: a sentinel that takes connections and does
+    not answer (stopped, or overloaded), and that answers again once opened."""
+
+    def __init__(self, upstream: str) -> None:
+        host, port = upstream.rsplit(":", 1)
+        super().__init__((host, int(port)))
+        self.address, self.opened = f"127.0.0.1:{self.port}", threading.Event()
+
+    def intercept(self, command: bytes, client: socket.socket, server: socket.socket, lock: threading.Lock) -> bool:
+        self.opened.wait()  # the fault: held while shut, not a wait of the test's
+        server.sendall(command)
+        return True
+
+    def connections(self) -> int:
+        return len(self.socks) // 2  # a client's and the sentinel's socket each
+
+    def close(self) -> None:
+        self.opened.set()
+        super().close()
+
+
+def mute_first(setup: SentinelSetup, gate: Gate, timeout_s: str = "1") -> dict:
+    return through(
+        setup,
+        redis_password=MASTER_PASSWORD,
+        redis_sentinel_password=SENTINEL_PASSWORD,
+        redis_timeout_s=timeout_s,
+        redis_connect_timeout_s=timeout_s,
+        redis_sentinel=f"{gate.address},{setup.sentinels}",
+    )
+
+
+def test_a_sentinel_that_stayed_mute_is_asked_in_the_background_until_it_answers(sentinel):
+    """The first ask waits out the mute sentinel's deadline (it may be the one to flag a failover); after that the
+    asks end without it, it is asked beside them, one ask in flight, said (health: status), and once it answers it
+    is waited for again. Before, every ask waited for it to its deadline: a new connection to it each ask."""
+    from hookd.publish.connection import connect
+    from hookd.publish.sentinel import report_to
+    from hookd.state import RedisHealth
+
+    gate = Gate(sentinel.sentinels)
+    settings = RedisSettings.from_config(load(mute_first(sentinel, gate), environ={}))
+    health = RedisHealth()
+
+    async def asks() -> tuple[list, int, int, list]:
+        client = connect(settings)
+        report_to(client, health)
+        ask = client.connection_pool.sentinel_manager.discover_master
+        try:
+            named = [await ask(sentinel.master_name)]  # the first: waited for to the deadline
+            mute, before = list(health.sentinels_mute), gate.connections()
+            named += [await ask(sentinel.master_name) for _ in range(3)]
+            during = gate.connections() - before
+            gate.opened.set()
+            deadline = asyncio.get_running_loop().time() + 15
+            while health.sentinels_mute and asyncio.get_running_loop().time() < deadline:
+                named.append(await ask(sentinel.master_name))
+                await asyncio.sleep(0.05)
+            return named, during, health.sentinel_mutes, mute
+        finally:
+            await client.aclose()
+
+    try:
+        named, during, times, mute = asyncio.run(asks())
+    finally:
+        gate.close()
+    master = ("127.0.0.1", sentinel.master.port)
+    assert {(host, int(port)) for host, port in named} == {master}, named
+    assert mute == [gate.address]
+    assert during < 3, f"{during} connections to the mute sentinel in 3 asks: each waited for it"
+    assert health.sentinels_mute == [], "it answered again, and is waited for again"
+    assert times == 1
+
+
+def test_the_blocking_client_asks_the_sentinels_at_once_as_the_daemon_does(sentinel):
+    """hookd tail's and replay's blocking client: two sentinels that never answer before the one that does are
+    asked at once (before: redis-py's ask, one after another, each to its timeout), and closing the client ends
+    the thread its asks run on."""
+    mutes = [Mute(), Mute()]
+    seen: list[tuple[str, int]] = []
+    stop = threading.Event()
+    watcher = threading.Thread(target=connected, args=(mutes, seen, stop))
+    watcher.start()
+    try:
+        settings = through(
+            sentinel,
+            redis_password=MASTER_PASSWORD,
+            redis_sentinel_password=SENTINEL_PASSWORD,
+            redis_timeout_s="1",
+            redis_connect_timeout_s="1",
+            redis_sentinel=",".join([m.address for m in mutes] + [sentinel.sentinels]),
+        )
+        client = connect_sync(RedisSettings.from_config(load(settings, environ={})))
+        try:
+            assert client.ping() is True
+        finally:
+            client.close()
+        wait_until(lambda: ("closed", 0) in seen and ("closed", 1) in seen, timeout=10, what="both asks closed")
+    finally:
+        stop.set()
+        watcher.join()
+        for mute in mutes:
+            mute.listener.close()
+    assert seen.index(("connect", 1)) < seen.index(("closed", 0)), seen
+    assert seen.index(("connect", 0)) < seen.index(("closed", 1)), seen
+    assert not [t for t in threading.enumerate() if t.name == "hookd-sentinels"], "the asks' thread outlived close"
+
+
+def test_a_mute_sentinel_is_said_in_status_and_costs_no_event(hookd_factory, sentinel):
+    """A daemon whose first sentinel stays mute publishes every event once, through the other, and status says the
+    mute one (before: nothing in status, and each of the master watch's asks held to the mute one's deadline)."""
+    from hookd import config as hookd_config
+    from hookd.control import status, status_text
+
+    gate = Gate(sentinel.sentinels)
+    try:
+        daemon = hookd_factory(**mute_first(sentinel, gate))
+        send_events(daemon, range(6))
+        wait_status(
+            daemon,
+            lambda s: s["counters"]["published"] == 6 and s["redis"].get("sentinels_mute") == [gate.address],
+            "6 published and the mute sentinel said",
+        )
+        assert_exactly_once(sentinel.master.client(), 6)
+        code, document = status.gather(hookd_config.load({}, daemon.env))  # what `hookd status` shows
+        shown = status_text.render(document, code, False)
+        assert f"sentinel {gate.address} mute: asked in the background, not waited for (1 time)" in shown, shown
+        assert daemon.stop() == 0
+    finally:
+        gate.close()

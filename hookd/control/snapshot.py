@@ -93,6 +93,8 @@ def take(
             "index_refused": dict(state.redis.index_refused),
             "lost": list(state.redis.lost),
             "losses": state.redis.losses,
+            "sentinels_mute": list(state.redis.sentinels_mute),
+            "sentinel_mutes": state.redis.sentinel_mutes,
         },
         "breaker": {
             "state": breaker.breaker,

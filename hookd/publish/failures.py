@@ -16,6 +16,7 @@ from hookd.publish import sentinel, topology
 from hookd.publish.access import exception_chain, explain, refused, url_secrets, uses_tls, was_reset
 from hookd.publish.migration import is_ask, redirected_too_often
 from hookd.publish.pace import SlowLink
+from hookd.publish.sentinel_ask import Mute
 from hookd.publish.server_owner import StrangerServer
 from hookd.publish.settings import RedisSettings
 
@@ -232,9 +233,10 @@ def _sentinel_reason(settings: RedisSettings, error: BaseException) -> str:
     if explained is not None:
         return explained
     if isinstance(error, (redis.exceptions.TimeoutError, TimeoutError)):
+        later = ", and is asked in the background, not waited for, until it answers" if isinstance(error, Mute) else ""
         return (
             f"it did not answer within {getattr(error, 'deadline_s', settings.connect_timeout_s):g}s "
-            "(redis_connect_timeout_s, redis_timeout_s); is it running, and not stopped?"
+            f"(redis_connect_timeout_s, redis_timeout_s){later}; is it running, and not stopped?"
         )
     if refused(error) or "refused" in text:
         return "it refused the connection (is the sentinel running, on that port?)"

@@ -21,7 +21,7 @@ import redis.asyncio as aioredis
 import redis.exceptions
 import structlog
 
-from hookd.publish import topology
+from hookd.publish import sentinel, topology
 from hookd.publish.breaker import HALF_OPEN
 from hookd.publish.first_sends import FirstSends
 from hookd.publish.health import HealthReport
@@ -74,6 +74,7 @@ class Publisher:
         self.spool = spool
         self.client = client
         self.state = state
+        sentinel.report_to(client, state.redis)
         self.slot_move = SlotMove(topology.describe(redis_settings))
         self.writer = BatchWriter(settings, redis_settings, client, self.slot_move)
         self.script = self.writer.script
