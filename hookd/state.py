@@ -69,6 +69,9 @@ class RedisHealth(msgspec.Struct):
     # publish/sentinel_ask.py), and how many times one went mute in this run.
     sentinels_mute: list[str] = msgspec.field(default_factory=list)
     sentinel_mutes: int = 0
+    # ... and those whose ask failed otherwise (address: the reason said), how many times in this run.
+    sentinels_failing: dict[str, str] = msgspec.field(default_factory=dict)
+    sentinel_failures: int = 0
 
 
 class RateWindow:

@@ -518,7 +518,7 @@ def test_a_sentinel_that_stayed_mute_is_asked_in_the_background_until_it_answers
 
     async def asks() -> tuple[list, int, int, list]:
         client = connect(settings)
-        report_to(client, health)
+        report_to(client, health, str)
         ask = client.connection_pool.sentinel_manager.discover_master
         try:
             named = [await ask(sentinel.master_name)]  # the first: waited for to the deadline
@@ -602,3 +602,36 @@ def test_a_mute_sentinel_is_said_in_status_and_costs_no_event(hookd_factory, sen
         assert daemon.stop() == 0
     finally:
         gate.close()
+
+
+def test_a_sentinel_user_losing_its_permission_mid_run_is_said_and_costs_no_event(hookd_factory, sentinel):
+    """`ACL SETUSER hookd-sentinel -sentinel|masters` while events flow: the stream's connection goes on, and the
+    master watch's asks fail. Before, nothing said it (status up, no log line) while the watch heard no failover;
+    now the sentinel and its fix are said and counted, no event is lost, and it is cleared once it answers again."""
+    daemon = hookd_factory(
+        **through(
+            sentinel,
+            redis_password=MASTER_PASSWORD,
+            redis_sentinel_password=SENTINEL_PASSWORD,
+            redis_sentinel_username=SENTINEL_USER,
+        )
+    )
+    send_events(daemon, range(5))
+    wait_status(daemon, lambda s: s["counters"]["published"] == 5, "5 published")
+    acl = sentinel.sentinel.client()
+    acl.execute_command("ACL", "SETUSER", SENTINEL_USER, "-sentinel|masters")
+    try:
+        status = wait_status(daemon, lambda s: s["redis"].get("sentinels_failing"), "the sentinel's failure said")
+        assert status["redis"]["sentinels_failing"] == {
+            sentinel.sentinels: f"the sentinel user '{SENTINEL_USER}' lacks a permission hookd needs (this user has "
+            "no permissions to run the 'sentinel|masters' command); give it the sentinels' rule in the 'Redis ACL' "
+            "section of docs/redis.md"
+        }
+        assert status["redis"]["sentinel_failures"] == 1
+        send_events(daemon, range(5, 10))
+        wait_status(daemon, lambda s: s["counters"]["published"] == 10, "10 published")
+    finally:
+        acl.execute_command("ACL", "SETUSER", SENTINEL_USER, "+sentinel|masters")
+    wait_status(daemon, lambda s: not s["redis"]["sentinels_failing"], "the sentinel answering again")
+    assert_exactly_once(sentinel.master.client(), 10)
+    assert daemon.stop() == 0

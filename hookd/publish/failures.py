@@ -169,7 +169,7 @@ def _no_master(settings: RedisSettings, exc: sentinel.NoMaster) -> str:
     by_reason: dict[str, list[str]] = {}
     for address, error in exc.errors:
         if error is not None:
-            by_reason.setdefault(_sentinel_reason(settings, error), []).append(address)
+            by_reason.setdefault(sentinel_reason(settings, error), []).append(address)
     said = [
         f"sentinel{'s' if len(addresses) > 1 else ''} {', '.join(addresses)}: {reason}"
         for reason, addresses in by_reason.items()
@@ -191,7 +191,7 @@ def _no_master(settings: RedisSettings, exc: sentinel.NoMaster) -> str:
     return "; ".join(said)
 
 
-def _sentinel_reason(settings: RedisSettings, error: BaseException) -> str:
+def sentinel_reason(settings: RedisSettings, error: BaseException) -> str:
     text = str(error)
     user = settings.sentinel_username or "default"
     chain = list(exception_chain(error))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 import redis
@@ -257,11 +257,12 @@ class SentinelMasterClient(aioredis.Redis):
         await pool.sentinel_manager.aclose()
 
 
-def report_to(client: object, health: RedisHealth) -> None:
-    """Behind Sentinel, the sentinels that went mute kept in ``health``, for status."""
+def report_to(client: object, health: RedisHealth, describe: Callable[[BaseException], str]) -> None:
+    """Behind Sentinel, the sentinels that went mute or fail kept in ``health``, for status; ``describe`` names
+    a sentinel's failure and its fix (failures.sentinel_reason)."""
     manager = getattr(getattr(client, "connection_pool", None), "sentinel_manager", None)
     if isinstance(manager, Sentinels):
-        manager.asks.health = health
+        manager.asks.health, manager.asks.describe = health, describe
 
 
 def master_client(settings: RedisSettings, kwargs: dict[str, Any]) -> aioredis.Redis:

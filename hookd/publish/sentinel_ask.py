@@ -90,14 +90,19 @@ def _outcome(task: asyncio.Future[Any], deadline: float | None) -> Any:
 class Asks:
     """The sentinels at ``addresses`` asked at once (``at_once``), those that stayed mute in the background.
 
-    ``health``, when given (the daemon's status), holds the mute ones (address: what was said) and how many
-    times a sentinel went mute in this run."""
+    Each sentinel that goes mute, or fails (a refused login or permission, an answer not Redis's), is said once
+    (``describe`` gives the reason and its fix), and ``health``, when given (the daemon's status), holds them and
+    how many times it happened in this run: while the stream's connection works, the master watch's asks that
+    fail say nothing else, and a sentinel that cannot be asked cannot stop the stream with a failover's flag."""
 
     def __init__(self, addresses: Sequence[str], deadline: float | None) -> None:
         self.addresses = list(addresses)
         self.deadline = deadline
         self.mute: set[str] = set()
         self.times_mute = 0
+        self.failing: dict[str, str] = {}  # address: the reason said
+        self.times_failed = 0
+        self.describe: Callable[[BaseException], str] = str
         self.health: RedisHealth | None = None
         self._background: dict[str, asyncio.Task[Any]] = {}
 
@@ -115,9 +120,30 @@ class Asks:
         outcomes = await at_once([asks[n]() for n in waited], self.deadline)
         for n, outcome in zip(waited, outcomes, strict=True):
             answers[n] = outcome
+            address = self.addresses[n]
             if isinstance(outcome, redis.exceptions.TimeoutError):
-                self._went_mute(self.addresses[n], outcome)
+                self._went_mute(address, outcome)
+            elif isinstance(outcome, BaseException):
+                self._failed(address, outcome)
+            elif self.failing.pop(address, None) is not None:
+                log.info("redis_sentinel_answers", sentinel=address, hint="it answered again")
+                self._said()
         return answers
+
+    def _failed(self, address: str, error: BaseException) -> None:
+        reason = self.describe(error)
+        if self.failing.get(address) == reason:
+            return  # said already
+        self.failing[address] = reason
+        self.times_failed += 1
+        log.warning(
+            "redis_sentinel_failed",
+            sentinel=address,
+            error=reason,
+            times=self.times_failed,
+            hint="while it fails it names no master, and a failover it leads does not stop the stream",
+        )
+        self._said()
 
     def _heard(self, address: str) -> bool:
         """Whether a mute sentinel's background ask ended other than by its timeout (it is waited for again)."""
@@ -150,6 +176,8 @@ class Asks:
         if self.health is not None:
             self.health.sentinels_mute = sorted(self.mute)
             self.health.sentinel_mutes = self.times_mute
+            self.health.sentinels_failing = dict(self.failing)
+            self.health.sentinel_failures = self.times_failed
 
     async def _within(self, ask: Awaitable[Any]) -> Any:
         try:
