@@ -24,6 +24,8 @@ import redis.asyncio as aioredis
 import redis.connection
 import redis.exceptions
 import redis.sentinel
+from redis.backoff import NoBackoff
+from redis.asyncio.retry import Retry
 from redis.asyncio.connection import SSLConnection, parse_url
 from redis.asyncio.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
 
@@ -87,6 +89,10 @@ def sentinel_kwargs(settings: RedisSettings, kwargs: dict[str, Any]) -> dict[str
         if k.startswith("socket_") or k in ("driver_info", "lib_name", "lib_version", "maint_notifications_config")
     }
     options.update(login(settings))
+    # Not redis-py's default retries (three, each to its timeout): a sentinel that timed out, or whose answer was
+    # refused (past the reply bound), is not asked again within the ask (redis-py's own Sentinel asks its
+    # sentinels without them, for the same reason), and the master watch asks again within a second.
+    options["retry"] = Retry(NoBackoff(), 0)
     if uses_tls(settings):
         options.update(ssl=True, **access.tls_kwargs(settings))
     return options
