@@ -15,6 +15,7 @@ import json
 import selectors
 import socket
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -387,21 +388,27 @@ def test_sentinels_that_do_not_answer_are_asked_at_once_not_one_after_another(se
     second is asked while the ask of the first is still open (before: only once the first's deadline had passed and
     its connection was closed, one deadline each, and the master watch's second grew by each). The master is found
     through the third."""
+    asked_at_once(sentinel, lambda settings: ping(settings) == "PONG", timeout_s="2")
+
+
+def asked_at_once(setup: SentinelSetup, found: Callable[[dict], bool], timeout_s: str) -> None:
+    """Two sentinels that never answer before ``setup``'s: ``found(settings)`` finds the master through them, and
+    each of the two was connected to before the other's ask was closed."""
     mutes = [Mute(), Mute()]
     seen: list[tuple[str, int]] = []
     stop = threading.Event()
     watcher = threading.Thread(target=connected, args=(mutes, seen, stop))
     watcher.start()
-    deadline_s = 2
     try:
         settings = through(
-            sentinel,
+            setup,
             redis_password=MASTER_PASSWORD,
             redis_sentinel_password=SENTINEL_PASSWORD,
-            redis_timeout_s=str(deadline_s),
-            redis_sentinel=",".join([m.address for m in mutes] + [sentinel.sentinels]),
+            redis_timeout_s=timeout_s,
+            redis_connect_timeout_s=timeout_s,
+            redis_sentinel=",".join([m.address for m in mutes] + [setup.sentinels]),
         )
-        assert ping({**settings, "redis_connect_timeout_s": str(deadline_s)}) == "PONG"
+        assert found(settings)
         wait_until(lambda: ("closed", 0) in seen and ("closed", 1) in seen, timeout=10, what="both asks closed")
     finally:
         stop.set()
@@ -552,33 +559,15 @@ def test_the_blocking_client_asks_the_sentinels_at_once_as_the_daemon_does(senti
     """hookd tail's and replay's blocking client: two sentinels that never answer before the one that does are
     asked at once (before: redis-py's ask, one after another, each to its timeout), and closing the client ends
     the thread its asks run on."""
-    mutes = [Mute(), Mute()]
-    seen: list[tuple[str, int]] = []
-    stop = threading.Event()
-    watcher = threading.Thread(target=connected, args=(mutes, seen, stop))
-    watcher.start()
-    try:
-        settings = through(
-            sentinel,
-            redis_password=MASTER_PASSWORD,
-            redis_sentinel_password=SENTINEL_PASSWORD,
-            redis_timeout_s="1",
-            redis_connect_timeout_s="1",
-            redis_sentinel=",".join([m.address for m in mutes] + [sentinel.sentinels]),
-        )
+
+    def found(settings: dict) -> bool:
         client = connect_sync(RedisSettings.from_config(load(settings, environ={})))
         try:
-            assert client.ping() is True
+            return client.ping() is True
         finally:
             client.close()
-        wait_until(lambda: ("closed", 0) in seen and ("closed", 1) in seen, timeout=10, what="both asks closed")
-    finally:
-        stop.set()
-        watcher.join()
-        for mute in mutes:
-            mute.listener.close()
-    assert seen.index(("connect", 1)) < seen.index(("closed", 0)), seen
-    assert seen.index(("connect", 0)) < seen.index(("closed", 1)), seen
+
+    asked_at_once(sentinel, found, timeout_s="1")
     assert not [t for t in threading.enumerate() if t.name == "hookd-sentinels"], "the asks' thread outlived close"
 
 

@@ -160,6 +160,7 @@ class Asks:
 
     def _went_mute(self, address: str, error: BaseException) -> None:
         self.mute.add(address)
+        self.failing.pop(address, None)  # said as mute now
         self.times_mute += 1
         log.warning(
             "redis_sentinel_mute",
