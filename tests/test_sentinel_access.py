@@ -626,3 +626,37 @@ def test_a_sentinel_user_losing_its_permission_mid_run_is_said_and_costs_no_even
     wait_status(daemon, lambda s: not s["redis"]["sentinels_failing"], "the sentinel answering again")
     assert_exactly_once(sentinel.master.client(), 10)
     assert daemon.stop() == 0
+
+
+def test_the_only_sentinel_mute_is_said_as_no_master_at_each_ask(sentinel):
+    """Every sentinel mute: the asks after the first wait for none (all asked in the background) and each says so
+    as a NoMaster; before this pass's own fix to it, an ask with no sentinel left to wait for raised ValueError
+    (asyncio.wait of nothing), which ended the publisher task (task_failed, hookd stopped)."""
+    from hookd.publish.connection import connect
+    from hookd.publish.failures import describe_failure
+    from hookd.publish.sentinel import NoMaster
+
+    gate = Gate(sentinel.sentinels)
+    settings = RedisSettings.from_config(load({**mute_first(sentinel, gate), "redis_sentinel": gate.address}, {}))
+
+    async def asks() -> list[str]:
+        client = connect(settings)
+        said = []
+        try:
+            for _ in range(3):
+                try:
+                    await client.connection_pool.sentinel_manager.discover_master(sentinel.master_name)
+                except NoMaster as exc:
+                    said.append(describe_failure(settings, exc))
+            return said
+        finally:
+            await client.aclose()
+
+    try:
+        said = asyncio.run(asks())
+    finally:
+        gate.close()
+    assert len(said) == 3, said
+    assert "it did not answer within 1s" in said[0], said
+    for later in said[1:]:
+        assert "and is asked in the background, not waited for, until it answers" in later, later

@@ -70,6 +70,8 @@ async def at_once(asks: Sequence[Awaitable[Any]], deadline: float | None) -> lis
     """Each ask's answer, or the exception it raised (Unanswered past ``deadline``), in the asks' order.
     A cancel of the caller cancels the asks and is raised."""
     tasks = [asyncio.ensure_future(ask) for ask in asks]
+    if not tasks:
+        return []  # every sentinel mute (Asks): asyncio.wait refuses an empty set
     try:
         await asyncio.wait(tasks, timeout=deadline)
     finally:
@@ -90,10 +92,11 @@ def _outcome(task: asyncio.Future[Any], deadline: float | None) -> Any:
 class Asks:
     """The sentinels at ``addresses`` asked at once (``at_once``), those that stayed mute in the background.
 
-    Each sentinel that goes mute, or fails (a refused login or permission, an answer not Redis's), is said once
-    (``describe`` gives the reason and its fix), and ``health``, when given (the daemon's status), holds them and
-    how many times it happened in this run: while the stream's connection works, the master watch's asks that
-    fail say nothing else, and a sentinel that cannot be asked cannot stop the stream with a failover's flag."""
+    In the daemon (``health`` given: its status), each sentinel that goes mute, or fails (a refused login or
+    permission, an answer not Redis's), is said once in the log (``describe`` gives the reason and its fix) and
+    kept in ``health`` with how many times it happened in this run: while the stream's connection works, the
+    master watch's asks that fail say nothing else, and a sentinel that cannot be asked cannot stop the stream
+    with a failover's flag. hookd tail and replay say a failure in their own message (NoMaster), not here."""
 
     def __init__(self, addresses: Sequence[str], deadline: float | None) -> None:
         self.addresses = list(addresses)
@@ -113,7 +116,7 @@ class Asks:
         for n, (address, make) in enumerate(zip(self.addresses, asks, strict=True)):
             if address in self.mute and not self._heard(address):
                 if address not in self._background:
-                    self._background[address] = asyncio.ensure_future(self._within(make()))
+                    self._background[address] = asyncio.ensure_future(self._within(make))
                 answers[n] = Mute(self.deadline or 0.0)
                 continue
             waited.append(n)
@@ -126,8 +129,7 @@ class Asks:
             elif isinstance(outcome, BaseException):
                 self._failed(address, outcome)
             elif self.failing.pop(address, None) is not None:
-                log.info("redis_sentinel_answers", sentinel=address, hint="it answered again")
-                self._said()
+                self._said("info", "redis_sentinel_answers", sentinel=address, hint="it answered again")
         return answers
 
     def _failed(self, address: str, error: BaseException) -> None:
@@ -136,14 +138,14 @@ class Asks:
             return  # said already
         self.failing[address] = reason
         self.times_failed += 1
-        log.warning(
+        self._said(
+            "warning",
             "redis_sentinel_failed",
             sentinel=address,
             error=reason,
             times=self.times_failed,
             hint="while it fails it names no master, and a failover it leads does not stop the stream",
         )
-        self._said()
 
     def _heard(self, address: str) -> bool:
         """Whether a mute sentinel's background ask ended other than by its timeout (it is waited for again)."""
@@ -153,8 +155,7 @@ class Asks:
         del self._background[address]
         if not task.cancelled() and not isinstance(task.exception(), redis.exceptions.TimeoutError):
             self.mute.discard(address)
-            log.info("redis_sentinel_answers", sentinel=address, hint="it is waited for again at each ask")
-            self._said()
+            self._said("info", "redis_sentinel_answers", sentinel=address, hint="it is waited for again at each ask")
             return True
         return False  # mute still: asked again in the background
 
@@ -162,7 +163,8 @@ class Asks:
         self.mute.add(address)
         self.failing.pop(address, None)  # said as mute now
         self.times_mute += 1
-        log.warning(
+        self._said(
+            "warning",
             "redis_sentinel_mute",
             sentinel=address,
             error=str(error),
@@ -171,19 +173,21 @@ class Asks:
             "wait for it and it is asked in the background until it answers; a failover it leads is seen once it "
             "does: start it again, or take it out of redis_sentinel",
         )
-        self._said()
 
-    def _said(self) -> None:
-        if self.health is not None:
-            self.health.sentinels_mute = sorted(self.mute)
-            self.health.sentinel_mutes = self.times_mute
-            self.health.sentinels_failing = dict(self.failing)
-            self.health.sentinel_failures = self.times_failed
+    def _said(self, level: str, event: str, **fields: Any) -> None:
+        """In the daemon: ``event`` logged, and the sentinels that are mute or failing kept for status."""
+        if self.health is None:
+            return
+        getattr(log, level)(event, **fields)
+        self.health.sentinels_mute = sorted(self.mute)
+        self.health.sentinel_mutes = self.times_mute
+        self.health.sentinels_failing = dict(self.failing)
+        self.health.sentinel_failures = self.times_failed
 
-    async def _within(self, ask: Awaitable[Any]) -> Any:
+    async def _within(self, ask: Callable[[], Awaitable[Any]]) -> Any:
         try:
             async with asyncio.timeout(self.deadline):
-                return await ask
+                return await ask()
         except TimeoutError:
             raise Unanswered(self.deadline or 0.0) from None
 
