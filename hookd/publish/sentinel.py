@@ -19,15 +19,12 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
-import redis
 import redis.asyncio as aioredis
-import redis.connection
 import redis.exceptions
-import redis.sentinel
-from redis.backoff import NoBackoff
-from redis.asyncio.retry import Retry
 from redis.asyncio.connection import SSLConnection, parse_url
+from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
+from redis.backoff import NoBackoff
 
 from hookd.config_errors import SettingError
 from hookd.policies import SentinelTls
@@ -136,7 +133,7 @@ class NoMaster(redis.exceptions.ConnectionError):
         self.failing_over = failing_over
 
 
-def _address(client: aioredis.Redis | redis.Redis) -> str:
+def _address(client: aioredis.Redis) -> str:
     kwargs = client.connection_pool.connection_kwargs
     return f"{kwargs['host']}:{kwargs['port']}"
 
@@ -185,7 +182,7 @@ class _AskedSentinel(aioredis.Redis):
 
 
 class _AsksEach:
-    """Mixed into a Sentinel: a master no sentinel named is a NoMaster holding each one's error."""
+    """Mixed into Sentinels: a master no sentinel named is a NoMaster holding each one's error."""
 
     sentinels: list[Any]
     _failing_over: list[str]
