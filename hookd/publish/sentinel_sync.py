@@ -10,6 +10,7 @@ background), run on an event loop of their own on a thread, so the logic is writ
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from typing import Any, cast
 
@@ -39,7 +40,9 @@ class _SyncSentinels(redis.sentinel.Sentinel):
 
     def close(self) -> None:
         """The sentinels' connections and background asks closed, and the loop's thread ended."""
-        if self._loop.is_closed():
+        if self._loop.is_closed() or not self._thread.is_alive() or sys.is_finalizing():
+            # Closed already, or redis-py's __del__ at the interpreter's exit (hookd tail leaves its client to it),
+            # when the loop's daemon thread runs no more and a wait for it would never end.
             return
         asyncio.run_coroutine_threadsafe(self.asking.aclose(), self._loop).result()
         self._loop.call_soon_threadsafe(self._loop.stop)
