@@ -14,6 +14,8 @@ import asyncio
 import json
 import selectors
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 
@@ -660,3 +662,23 @@ def test_the_only_sentinel_mute_is_said_as_no_master_at_each_ask(sentinel):
     assert "it did not answer within 1s" in said[0], said
     for later in said[1:]:
         assert "and is asked in the background, not waited for, until it answers" in later, later
+
+
+LEFT_OPEN = """
+import json, sys
+from hookd.console.settings import load
+from hookd.publish.connection import connect_sync
+from hookd.publish.settings import RedisSettings
+client = connect_sync(RedisSettings.from_config(load(json.loads(sys.argv[1]), environ={})))
+print(client.ping())
+"""
+
+
+def test_a_blocking_client_left_open_does_not_hold_the_process_at_exit(sentinel):
+    """The blocking client's asks run on a loop thread of their own; a process that leaves the client to redis-py's
+    __del__ (as hookd tail does) exits: a close that waited for that thread, stopped at the interpreter's exit, hung."""
+    settings = through(sentinel, redis_password=MASTER_PASSWORD, redis_sentinel_password=SENTINEL_PASSWORD)
+    done = subprocess.run(
+        [sys.executable, "-c", LEFT_OPEN, json.dumps(settings)], capture_output=True, text=True, timeout=30, cwd=REPO
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr[-2000:]
