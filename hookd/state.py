@@ -65,6 +65,13 @@ class RedisHealth(msgspec.Struct):
     # Events Redis took and lost since (publish/lost.py): what was said of each loss, the latest last.
     lost: list[str] = msgspec.field(default_factory=list)
     losses: int = 0  # each said once (lost keeps the latest few)
+    # Behind Sentinel: the sentinels that stayed mute through an ask (asked in the background since,
+    # publish/sentinel_ask.py), and how many times one went mute in this run.
+    sentinels_mute: list[str] = msgspec.field(default_factory=list)
+    sentinel_mutes: int = 0
+    # ... and those whose ask failed otherwise (address: the reason said), how many times in this run.
+    sentinels_failing: dict[str, str] = msgspec.field(default_factory=dict)
+    sentinel_failures: int = 0
 
 
 class RateWindow:

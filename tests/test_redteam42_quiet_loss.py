@@ -11,6 +11,7 @@ test's own, flushed mid-test), real `hookd run`; no event is sent between the lo
 from __future__ import annotations
 
 import subprocess
+import time
 import sys
 
 import pytest
@@ -146,3 +147,25 @@ def test_the_idle_check_needs_nothing_past_the_documented_acl_rule(hookd_process
     _checks_pass(db, 3)
     assert [r["event"] for r in _said(daemon)] == ["redis_stream_gone"], daemon.log_text()[-3000:]
     assert db.execute_command("ACL", "LOG") == []
+
+
+def test_the_idle_checks_xinfo_is_asked_at_most_once_a_second(hookd_factory, own_redis):
+    """breaker_backoff_max_s = 0.02: the idle check (HMGET, HGET) runs about fifty times a second, and each of its two
+    XINFO STREAM (of the marks key, whether it is granted; in STREAM_REMADE, which copies the stream's first and last
+    entries into the script) at most once a second (the ninety-fourth pass: before, both at each check). The time is
+    the test's own, which only loosens the bound."""
+    db = own_redis.client()
+    daemon = hookd_factory(redis_url=own_redis.url, redis_timeout_s="1", breaker_backoff_max_s="0.02")
+    land(daemon, db, "landed", 5, 5)
+    start, xinfo, hmget = time.monotonic(), _calls(db, "xinfo|stream"), _calls(db, "hmget")
+    wait_until(
+        lambda: _calls(db, "hmget") >= hmget + 25 and _calls(db, "xinfo|stream") >= xinfo + 2,
+        timeout=30,
+        what="25 idle checks and XINFO asked again",
+    )
+    elapsed, asked = time.monotonic() - start, _calls(db, "xinfo|stream") - xinfo
+    assert asked <= 2 * (elapsed + 1), f"XINFO STREAM asked {asked} times in {elapsed:.1f}s of idle checks"
+    assert not _said(daemon), daemon.log_text()[-3000:]
+    db.pipeline().delete(STREAM).xadd(STREAM, {"by": "another client"}).execute()
+    wait_until(lambda: _said(daemon), timeout=30, what="the remade stream said, the bound notwithstanding")
+    assert [r["event"] for r in _said(daemon)] == ["redis_stream_gone"]

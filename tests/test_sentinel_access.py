@@ -10,10 +10,14 @@ server speaking TLS only.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import selectors
 import socket
+import subprocess
+import sys
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -386,21 +390,27 @@ def test_sentinels_that_do_not_answer_are_asked_at_once_not_one_after_another(se
     second is asked while the ask of the first is still open (before: only once the first's deadline had passed and
     its connection was closed, one deadline each, and the master watch's second grew by each). The master is found
     through the third."""
+    asked_at_once(sentinel, lambda settings: ping(settings) == "PONG", timeout_s="2")
+
+
+def asked_at_once(setup: SentinelSetup, found: Callable[[dict], bool], timeout_s: str) -> None:
+    """Two sentinels that never answer before ``setup``'s: ``found(settings)`` finds the master through them, and
+    each of the two was connected to before the other's ask was closed."""
     mutes = [Mute(), Mute()]
     seen: list[tuple[str, int]] = []
     stop = threading.Event()
     watcher = threading.Thread(target=connected, args=(mutes, seen, stop))
     watcher.start()
-    deadline_s = 2
     try:
         settings = through(
-            sentinel,
+            setup,
             redis_password=MASTER_PASSWORD,
             redis_sentinel_password=SENTINEL_PASSWORD,
-            redis_timeout_s=str(deadline_s),
-            redis_sentinel=",".join([m.address for m in mutes] + [sentinel.sentinels]),
+            redis_timeout_s=timeout_s,
+            redis_connect_timeout_s=timeout_s,
+            redis_sentinel=",".join([m.address for m in mutes] + [setup.sentinels]),
         )
-        assert ping({**settings, "redis_connect_timeout_s": str(deadline_s)}) == "PONG"
+        assert found(settings)
         wait_until(lambda: ("closed", 0) in seen and ("closed", 1) in seen, timeout=10, what="both asks closed")
     finally:
         stop.set()
@@ -465,3 +475,210 @@ def test_a_sentinel_that_answers_each_command_in_time_is_not_cut_by_the_ask_dead
         assert ping(settings) == "PONG"
     finally:
         link.close()
+
+
+# ---------------------------------------------------------------- a sentinel that stays mute (ninety-fourth pass)
+
+
+class Gate(RedisProxy):
+    """A proxy before a sentinel that holds every command while shut: a sentinel that takes connections and does
+    not answer (stopped, or overloaded), and that answers again once opened."""
+
+    def __init__(self, upstream: str) -> None:
+        host, port = upstream.rsplit(":", 1)
+        super().__init__((host, int(port)))
+        self.address, self.opened = f"127.0.0.1:{self.port}", threading.Event()
+
+    def intercept(self, command: bytes, client: socket.socket, server: socket.socket, lock: threading.Lock) -> bool:
+        self.opened.wait()  # the fault: held while shut, not a wait of the test's
+        server.sendall(command)
+        return True
+
+    def connections(self) -> int:
+        return len(self.socks) // 2  # a client's and the sentinel's socket each
+
+    def close(self) -> None:
+        self.opened.set()
+        super().close()
+
+
+def mute_first(setup: SentinelSetup, gate: Gate, timeout_s: str = "1") -> dict:
+    return through(
+        setup,
+        redis_password=MASTER_PASSWORD,
+        redis_sentinel_password=SENTINEL_PASSWORD,
+        redis_timeout_s=timeout_s,
+        redis_connect_timeout_s=timeout_s,
+        redis_sentinel=f"{gate.address},{setup.sentinels}",
+    )
+
+
+def test_a_sentinel_that_stayed_mute_is_asked_in_the_background_until_it_answers(sentinel):
+    """The first ask waits out the mute sentinel's deadline (it may be the one to flag a failover); after that the
+    asks end without it, it is asked beside them, one ask in flight, said (health: status), and once it answers it
+    is waited for again. Before, every ask waited for it to its deadline: a new connection to it each ask, and
+    within an ask three more (redis-py's default retries, each to redis_timeout_s)."""
+    from hookd.publish.connection import connect
+    from hookd.publish.sentinel import report_to
+    from hookd.state import RedisHealth
+
+    gate = Gate(sentinel.sentinels)
+    settings = RedisSettings.from_config(load(mute_first(sentinel, gate), environ={}))
+    health = RedisHealth()
+
+    async def asks() -> tuple[list, int, int, int, list]:
+        client = connect(settings)
+        report_to(client, health, str)
+        ask = client.connection_pool.sentinel_manager.discover_master
+        try:
+            named = [await ask(sentinel.master_name)]  # the first: waited for to the deadline
+            mute, before = list(health.sentinels_mute), gate.connections()
+            named += [await ask(sentinel.master_name) for _ in range(3)]
+            during = gate.connections() - before
+            gate.opened.set()
+            deadline = asyncio.get_running_loop().time() + 15
+            while health.sentinels_mute and asyncio.get_running_loop().time() < deadline:
+                named.append(await ask(sentinel.master_name))
+                await asyncio.sleep(0.05)
+            return named, before, during, health.sentinel_mutes, mute
+        finally:
+            await client.aclose()
+
+    try:
+        named, first, during, times, mute = asyncio.run(asks())
+    finally:
+        gate.close()
+    master = ("127.0.0.1", sentinel.master.port)
+    assert {(host, int(port)) for host, port in named} == {master}, named
+    assert mute == [gate.address]
+    assert first == 1, f"the first ask connected {first} times: redis-py's retries, each to the timeout"
+    assert during < 3, f"{during} connections to the mute sentinel in 3 asks: each waited for it"
+    assert health.sentinels_mute == [], "it answered again, and is waited for again"
+    assert times == 1
+
+
+def test_the_blocking_client_asks_the_sentinels_at_once_as_the_daemon_does(sentinel):
+    """hookd tail's and replay's blocking client: two sentinels that never answer before the one that does are
+    asked at once (before: redis-py's ask, one after another, each to its timeout), and closing the client ends
+    the thread its asks run on."""
+
+    def found(settings: dict) -> bool:
+        client = connect_sync(RedisSettings.from_config(load(settings, environ={})))
+        try:
+            return client.ping() is True
+        finally:
+            client.close()
+
+    asked_at_once(sentinel, found, timeout_s="1")
+    assert not [t for t in threading.enumerate() if t.name == "hookd-sentinels"], "the asks' thread outlived close"
+
+
+def test_a_mute_sentinel_is_said_in_status_and_costs_no_event(hookd_factory, sentinel):
+    """A daemon whose first sentinel stays mute publishes every event once, through the other, and status says the
+    mute one (before: nothing in status, and each of the master watch's asks held to the mute one's deadline)."""
+    from hookd import config as hookd_config
+    from hookd.control import status, status_text
+
+    gate = Gate(sentinel.sentinels)
+    try:
+        daemon = hookd_factory(**mute_first(sentinel, gate))
+        send_events(daemon, range(6))
+        wait_status(
+            daemon,
+            lambda s: s["counters"]["published"] == 6 and s["redis"].get("sentinels_mute") == [gate.address],
+            "6 published and the mute sentinel said",
+        )
+        assert_exactly_once(sentinel.master.client(), 6)
+        code, document = status.gather(hookd_config.load({}, daemon.env))  # what `hookd status` shows
+        shown = status_text.render(document, code, False)
+        assert f"sentinel {gate.address} mute: asked in the background, not waited for (1 time)" in shown, shown
+        assert daemon.stop() == 0
+    finally:
+        gate.close()
+
+
+def test_a_sentinel_user_losing_its_permission_mid_run_is_said_and_costs_no_event(hookd_factory, sentinel):
+    """`ACL SETUSER hookd-sentinel -sentinel|masters` while events flow: the stream's connection goes on, and the
+    master watch's asks fail. Before, nothing said it (status up, no log line) while the watch heard no failover;
+    now the sentinel and its fix are said and counted, no event is lost, and it is cleared once it answers again."""
+    daemon = hookd_factory(
+        **through(
+            sentinel,
+            redis_password=MASTER_PASSWORD,
+            redis_sentinel_password=SENTINEL_PASSWORD,
+            redis_sentinel_username=SENTINEL_USER,
+        )
+    )
+    send_events(daemon, range(5))
+    wait_status(daemon, lambda s: s["counters"]["published"] == 5, "5 published")
+    acl = sentinel.sentinel.client()
+    acl.execute_command("ACL", "SETUSER", SENTINEL_USER, "-sentinel|masters")
+    try:
+        status = wait_status(daemon, lambda s: s["redis"].get("sentinels_failing"), "the sentinel's failure said")
+        assert status["redis"]["sentinels_failing"] == {
+            sentinel.sentinels: f"the sentinel user '{SENTINEL_USER}' lacks a permission hookd needs (this user has "
+            "no permissions to run the 'sentinel|masters' command); give it the sentinels' rule in the 'Redis ACL' "
+            "section of docs/redis.md"
+        }
+        assert status["redis"]["sentinel_failures"] == 1
+        send_events(daemon, range(5, 10))
+        wait_status(daemon, lambda s: s["counters"]["published"] == 10, "10 published")
+    finally:
+        acl.execute_command("ACL", "SETUSER", SENTINEL_USER, "+sentinel|masters")
+    wait_status(daemon, lambda s: not s["redis"]["sentinels_failing"], "the sentinel answering again")
+    assert_exactly_once(sentinel.master.client(), 10)
+    assert daemon.stop() == 0
+
+
+def test_the_only_sentinel_mute_is_said_as_no_master_at_each_ask(sentinel):
+    """Every sentinel mute: the asks after the first wait for none (all asked in the background) and each says so
+    as a NoMaster; before this pass's own fix to it, an ask with no sentinel left to wait for raised ValueError
+    (asyncio.wait of nothing), which ended the publisher task (task_failed, hookd stopped)."""
+    from hookd.publish.connection import connect
+    from hookd.publish.failures import describe_failure
+    from hookd.publish.sentinel import NoMaster
+
+    gate = Gate(sentinel.sentinels)
+    settings = RedisSettings.from_config(load({**mute_first(sentinel, gate), "redis_sentinel": gate.address}, {}))
+
+    async def asks() -> list[str]:
+        client = connect(settings)
+        said = []
+        try:
+            for _ in range(3):
+                try:
+                    await client.connection_pool.sentinel_manager.discover_master(sentinel.master_name)
+                except NoMaster as exc:
+                    said.append(describe_failure(settings, exc))
+            return said
+        finally:
+            await client.aclose()
+
+    try:
+        said = asyncio.run(asks())
+    finally:
+        gate.close()
+    assert len(said) == 3, said
+    assert "it did not answer within 1s" in said[0], said
+    for later in said[1:]:
+        assert "and is asked in the background, not waited for, until it answers" in later, later
+
+
+LEFT_OPEN = """
+import json, sys
+from hookd.console.settings import load
+from hookd.publish.connection import connect_sync
+from hookd.publish.settings import RedisSettings
+client = connect_sync(RedisSettings.from_config(load(json.loads(sys.argv[1]), environ={})))
+print(client.ping())
+"""
+
+
+def test_a_blocking_client_left_open_does_not_hold_the_process_at_exit(sentinel):
+    """The blocking client's asks run on a loop thread of their own; a process that leaves the client to redis-py's
+    __del__ (as hookd tail does) exits: a close that waited for that thread, stopped at the interpreter's exit, hung."""
+    settings = through(sentinel, redis_password=MASTER_PASSWORD, redis_sentinel_password=SENTINEL_PASSWORD)
+    done = subprocess.run(
+        [sys.executable, "-c", LEFT_OPEN, json.dumps(settings)], capture_output=True, text=True, timeout=30, cwd=REPO
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr[-2000:]

@@ -93,6 +93,10 @@ def take(
             "index_refused": dict(state.redis.index_refused),
             "lost": list(state.redis.lost),
             "losses": state.redis.losses,
+            "sentinels_mute": list(state.redis.sentinels_mute),
+            "sentinel_mutes": state.redis.sentinel_mutes,
+            "sentinels_failing": dict(state.redis.sentinels_failing),
+            "sentinel_failures": state.redis.sentinel_failures,
         },
         "breaker": {
             "state": breaker.breaker,

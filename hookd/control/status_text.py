@@ -56,6 +56,12 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
                 paint(f"! {visible(lost[-1])} ({plural(len(lost), 'such loss', 'such losses')} seen in this run)", RED),
             )
         )
+    if redis.get("sentinels_mute"):
+        mute = ", ".join(visible(address) for address in redis["sentinels_mute"])
+        times = plural(redis["sentinel_mutes"], "time")
+        rows.append(("", paint(f"! sentinel {mute} mute: asked in the background, not waited for ({times})", YELLOW)))
+    for address, reason in (redis.get("sentinels_failing") or {}).items():
+        rows.append(("", paint(f"! sentinel {visible(address)}: {visible(reason)}", YELLOW)))
     breaker = status["breaker"]
     text = breaker["state"].replace("_", "-")
     if breaker["state"] != "closed":

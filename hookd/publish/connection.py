@@ -166,7 +166,7 @@ def connect_sync(
         pool_class = bounded_pool(reply_bytes, settings.server_accounts)
         return topology.sync_client(settings, connection_pool_class=pool_class, **kwargs)
     if settings.sentinel:
-        client = topology.sync_client(settings, **kwargs)
+        client = topology.sync_client(settings, **kwargs, **NO_PUSH_READS)
     else:
         client = redis.Redis.from_url(settings.url, **kwargs)
     assert isinstance(client, redis.Redis)

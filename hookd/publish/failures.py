@@ -16,6 +16,7 @@ from hookd.publish import sentinel, topology
 from hookd.publish.access import exception_chain, explain, refused, url_secrets, uses_tls, was_reset
 from hookd.publish.migration import is_ask, redirected_too_often
 from hookd.publish.pace import SlowLink
+from hookd.publish.sentinel_ask import Mute
 from hookd.publish.server_owner import StrangerServer
 from hookd.publish.settings import RedisSettings
 
@@ -168,7 +169,7 @@ def _no_master(settings: RedisSettings, exc: sentinel.NoMaster) -> str:
     by_reason: dict[str, list[str]] = {}
     for address, error in exc.errors:
         if error is not None:
-            by_reason.setdefault(_sentinel_reason(settings, error), []).append(address)
+            by_reason.setdefault(sentinel_reason(settings, error), []).append(address)
     said = [
         f"sentinel{'s' if len(addresses) > 1 else ''} {', '.join(addresses)}: {reason}"
         for reason, addresses in by_reason.items()
@@ -190,7 +191,7 @@ def _no_master(settings: RedisSettings, exc: sentinel.NoMaster) -> str:
     return "; ".join(said)
 
 
-def _sentinel_reason(settings: RedisSettings, error: BaseException) -> str:
+def sentinel_reason(settings: RedisSettings, error: BaseException) -> str:
     text = str(error)
     user = settings.sentinel_username or "default"
     chain = list(exception_chain(error))
@@ -232,9 +233,10 @@ def _sentinel_reason(settings: RedisSettings, error: BaseException) -> str:
     if explained is not None:
         return explained
     if isinstance(error, (redis.exceptions.TimeoutError, TimeoutError)):
+        later = ", and is asked in the background, not waited for, until it answers" if isinstance(error, Mute) else ""
         return (
             f"it did not answer within {getattr(error, 'deadline_s', settings.connect_timeout_s):g}s "
-            "(redis_connect_timeout_s, redis_timeout_s); is it running, and not stopped?"
+            f"(redis_connect_timeout_s, redis_timeout_s){later}; is it running, and not stopped?"
         )
     if refused(error) or "refused" in text:
         return "it refused the connection (is the sentinel running, on that port?)"

@@ -18,6 +18,7 @@ redis_wait_replicas for a failover.
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 import redis.exceptions
@@ -36,6 +37,10 @@ log = structlog.get_logger("hookd.publish")
 # Losses kept for status, the latest last: enough to name what happened, not one per restart forever.
 REMADE_SHA = hashlib.sha1(STREAM_REMADE.encode(), usedforsecurity=False).hexdigest()
 KEPT = 10
+# The idle check asks XINFO STREAM (of the marks key, whether it is granted, and in STREAM_REMADE, which copies
+# the stream's first and last entries into the script) at most this often each, however short
+# breaker_backoff_max_s is.
+XINFO_EVERY_S = 1.0
 
 
 class LostEvents:
@@ -49,6 +54,7 @@ class LostEvents:
         self.earlier: dict[str, int] = {}
         self.unread_said = False
         self.unasked_said = False
+        self.asked_at: dict[str, float] = {}  # what: when (time.monotonic()), for _due
 
     def earlier_run(self, last: Event | None, first: Event | None) -> None:
         """The spool's last committed event and its first waiting one at start (Spool.around_cursor):
@@ -94,7 +100,7 @@ class LostEvents:
 
     async def check(self, conn: Connection) -> None:
         """On a connection that connected since the last batch: is every mark where batches left it?"""
-        if not self.unasked_said:
+        if not self.unasked_said and self._due("unasked"):
             await self._stream_asked(conn)
         if not self.landed:
             return
@@ -193,7 +199,12 @@ class LostEvents:
         except redis.exceptions.ResponseError as exc:
             # WRONGTYPE: there (another type's key is named by the batch's reply), but maybe another stream;
             # MOVED, NOPERM: not known
-            if str(exc).startswith("WRONGTYPE") and await self._remade(conn) and not await self._read_only(conn):
+            if (
+                str(exc).startswith("WRONGTYPE")
+                and self._due("remade")
+                and await self._remade(conn)
+                and not await self._read_only(conn)
+            ):
                 for name, landed in list(self.landed.items()):
                     if landed:
                         self._stream_gone(name, landed, remade=True)
@@ -203,6 +214,14 @@ class LostEvents:
         for name, landed in list(self.landed.items()):
             if landed:
                 self._stream_gone(name, landed)
+
+    def _due(self, what: str) -> bool:
+        """Whether ``what`` (an XINFO STREAM) may be asked now: at most once every XINFO_EVERY_S."""
+        now = time.monotonic()
+        if what in self.asked_at and now - self.asked_at[what] < XINFO_EVERY_S:
+            return False
+        self.asked_at[what] = now
+        return True
 
     async def _remade(self, conn: Connection) -> bool:
         """Whether the stream there is not the one hookd added to last (STREAM_REMADE, as the batch's script

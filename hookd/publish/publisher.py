@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 from collections.abc import Awaitable, Callable
 
 import redis.asyncio as aioredis
 import redis.exceptions
 import structlog
 
-from hookd.publish import topology
+from hookd.publish import sentinel, topology
 from hookd.publish.breaker import HALF_OPEN
+from hookd.publish.failures import sentinel_reason
 from hookd.publish.first_sends import FirstSends
 from hookd.publish.health import HealthReport
 from hookd.publish.landed import Landed
@@ -74,6 +76,7 @@ class Publisher:
         self.spool = spool
         self.client = client
         self.state = state
+        sentinel.report_to(client, state.redis, partial(sentinel_reason, redis_settings))
         self.slot_move = SlotMove(topology.describe(redis_settings))
         self.writer = BatchWriter(settings, redis_settings, client, self.slot_move)
         self.script = self.writer.script

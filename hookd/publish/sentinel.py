@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
-import redis
 import redis.asyncio as aioredis
-import redis.connection
 import redis.exceptions
-import redis.sentinel
 from redis.asyncio.connection import SSLConnection, parse_url
+from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
+from redis.backoff import NoBackoff
 
 from hookd.config_errors import SettingError
 from hookd.policies import SentinelTls
@@ -34,6 +33,7 @@ from hookd.publish.addresses import host_ports
 from hookd.publish.replies import WRONG_SHAPE, NotRedis
 from hookd.publish.sentinel_ask import failing_over
 from hookd.publish.settings import RedisSettings
+from hookd.state import RedisHealth
 
 LOGIN_FIELDS = ("sentinel_username", "sentinel_password", "sentinel_password_file")
 
@@ -86,12 +86,16 @@ def sentinel_kwargs(settings: RedisSettings, kwargs: dict[str, Any]) -> dict[str
         if k.startswith("socket_") or k in ("driver_info", "lib_name", "lib_version", "maint_notifications_config")
     }
     options.update(login(settings))
+    # Not redis-py's default retries (three, each to its timeout): a sentinel that timed out, or whose answer was
+    # refused (past the reply bound), is not asked again within the ask (redis-py's own Sentinel asks its
+    # sentinels without them, for the same reason), and the master watch asks again within a second.
+    options["retry"] = Retry(NoBackoff(), 0)
     if uses_tls(settings):
         options.update(ssl=True, **access.tls_kwargs(settings))
     return options
 
 
-def _master_options(url_options: Mapping[str, Any], ssl_class: type) -> dict[str, Any]:
+def master_options(url_options: Mapping[str, Any], ssl_class: type) -> dict[str, Any]:
     """What redis_url gives a master that Sentinel names: its credentials, database and TLS,
     not its host. ``url_options`` is redis-py's parse_url of it (asyncio or blocking)."""
     options = {k: v for k, v in url_options.items() if k not in ("host", "port")}
@@ -129,7 +133,7 @@ class NoMaster(redis.exceptions.ConnectionError):
         self.failing_over = failing_over
 
 
-def _address(client: aioredis.Redis | redis.Redis) -> str:
+def _address(client: aioredis.Redis) -> str:
     kwargs = client.connection_pool.connection_kwargs
     return f"{kwargs['host']}:{kwargs['port']}"
 
@@ -150,7 +154,7 @@ def _checked(command: tuple[Any, ...], reply: Any) -> Any:
 
 
 @contextlib.contextmanager
-def _keeping(client: _AskedSentinel | _AskedSyncSentinel, command: tuple[Any, ...]) -> Iterator[None]:
+def _keeping(client: _AskedSentinel, command: tuple[Any, ...]) -> Iterator[None]:
     """The block's exception kept on ``client`` and raised; a reply of a shape Redis never sends
     raised as NotRedis."""
     try:
@@ -177,19 +181,8 @@ class _AskedSentinel(aioredis.Redis):
             return _checked(args, reply)
 
 
-class _AskedSyncSentinel(redis.Redis):
-    """The same, blocking."""
-
-    error: BaseException | None = None
-
-    def execute_command(self, *args: Any, **options: Any) -> Any:
-        with _keeping(self, args):
-            # redis-py's execute_command has no annotations: its reply is whatever the command's is
-            return _checked(args, super().execute_command(*args, **options))  # type: ignore[no-untyped-call, unused-ignore]
-
-
 class _AsksEach:
-    """Mixed into a Sentinel: a master no sentinel named is a NoMaster holding each one's error."""
+    """Mixed into Sentinels: a master no sentinel named is a NoMaster holding each one's error."""
 
     sentinels: list[Any]
     _failing_over: list[str]
@@ -204,7 +197,7 @@ class _AsksEach:
 
     @contextlib.contextmanager
     def _asking(self, service_name: str) -> Iterator[None]:
-        asked = cast("list[_AskedSentinel | _AskedSyncSentinel]", self.sentinels)  # as __init__ made them
+        asked = cast("list[_AskedSentinel]", self.sentinels)  # as __init__ made them
         for sentinel in asked:
             sentinel.error = None
         self._failing_over = []
@@ -215,13 +208,13 @@ class _AsksEach:
             raise NoMaster(service_name, errors, tuple(self._failing_over)) from exc
 
 
-class _Sentinels(_AsksEach, Sentinel):
+class Sentinels(_AsksEach, Sentinel):
     def __init__(self, addresses: list[tuple[str, int]], kwargs: dict[str, Any]) -> None:
         super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
         # The same clients redis-py made (they have not connected yet), keeping their errors.
         self.sentinels = [_AskedSentinel(host=h, port=p, **kwargs) for h, p in addresses]
         self._failing_over = []
-        self._deadline_s = sentinel_ask.deadline_s(kwargs)
+        self.asks = sentinel_ask.Asks([f"{h}:{p}" for h, p in addresses], sentinel_ask.deadline_s(kwargs))
         # One ask at a time: each starts by clearing the errors the last one kept, and the master watch
         # (master_watch.py) asks beside a connection that connects.
         self._one_ask = asyncio.Lock()
@@ -237,11 +230,11 @@ class _Sentinels(_AsksEach, Sentinel):
         failover flags it, and the others name the old master, unflagged, until they hear of the new one (the old
         master's writes from the promotion on are thrown away)."""
         asked = cast("list[_AskedSentinel]", self.sentinels)
-        answers = await sentinel_ask.at_once([s.sentinel_masters() for s in asked], self._deadline_s)
+        answers = await self.asks.ask([s.sentinel_masters for s in asked])
         named: list[tuple[str, int]] = []
         for sentinel, answer in zip(asked, answers, strict=True):
             if isinstance(answer, BaseException):
-                sentinel.error = answer  # past the deadline its cancel was kept; what it failed with otherwise
+                sentinel.error = answer  # past the deadline (or mute) its Unanswered; what it failed with otherwise
                 continue
             state = answer.get(service_name)
             if state and self.check_master_state(state, service_name):  # notes a flagged failover
@@ -253,17 +246,9 @@ class _Sentinels(_AsksEach, Sentinel):
             raise MasterNotFoundError(f"a failover from {master[0]}:{master[1]} is under way")
         return master
 
-
-class _SyncSentinels(_AsksEach, redis.sentinel.Sentinel):
-    def __init__(self, addresses: list[tuple[str, int]], kwargs: dict[str, Any]) -> None:
-        super().__init__(addresses, sentinel_kwargs=kwargs)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
-        self.sentinels = [_AskedSyncSentinel(host=h, port=p, **kwargs) for h, p in addresses]
-        self._failing_over = []
-
-    def discover_master(self, service_name: str) -> tuple[str, int]:
-        with self._asking(service_name):
-            master = super().discover_master(service_name)  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis-py 8
-            return cast("tuple[str, int]", master)
+    async def aclose(self) -> None:
+        await self.asks.aclose()
+        await super().aclose()
 
 
 class SentinelMasterClient(aioredis.Redis):
@@ -275,22 +260,20 @@ class SentinelMasterClient(aioredis.Redis):
         await pool.sentinel_manager.aclose()
 
 
+def report_to(client: object, health: RedisHealth, describe: Callable[[BaseException], str]) -> None:
+    """Behind Sentinel, the sentinels that went mute or fail kept in ``health``, for status; ``describe`` names
+    a sentinel's failure and its fix (failures.sentinel_reason)."""
+    manager = getattr(getattr(client, "connection_pool", None), "sentinel_manager", None)
+    if isinstance(manager, Sentinels):
+        manager.asks.health, manager.asks.describe = health, describe
+
+
 def master_client(settings: RedisSettings, kwargs: dict[str, Any]) -> aioredis.Redis:
     """The asyncio client of the master the sentinels name, with the master's ``kwargs``."""
-    sentinels = _Sentinels(sentinel_addresses(settings.sentinel), sentinel_kwargs(settings, kwargs))
+    sentinels = Sentinels(sentinel_addresses(settings.sentinel), sentinel_kwargs(settings, kwargs))
     client = sentinels.master_for(
         settings.sentinel_master,
         redis_class=SentinelMasterClient,
-        **{**kwargs, **_master_options(parse_url(settings.url), SSLConnection)},
+        **{**kwargs, **master_options(parse_url(settings.url), SSLConnection)},
     )
     return cast(SentinelMasterClient, client)  # an instance of redis_class
-
-
-def sync_master_client(settings: RedisSettings, kwargs: dict[str, Any]) -> redis.Redis:
-    """The blocking client of the master the sentinels name (hookd tail)."""
-    sentinels = _SyncSentinels(sentinel_addresses(settings.sentinel), sentinel_kwargs(settings, kwargs))
-    # redis-py's blocking parse_url and master_for have no annotations; master_for makes a redis.Redis
-    url_options = redis.connection.parse_url(settings.url)  # type: ignore[no-untyped-call, unused-ignore]
-    options = _master_options(url_options, redis.connection.SSLConnection)
-    client = sentinels.master_for(settings.sentinel_master, **{**kwargs, **options})  # type: ignore[no-untyped-call, unused-ignore]
-    return cast(redis.Redis, client)

@@ -1,19 +1,31 @@
-"""Every sentinel asked at once, under one deadline.
+"""Every sentinel asked at once, under one deadline; one that stayed mute asked beside the asks, not waited for.
 
 Asked one after another (as redis-py asks), a sentinel that takes connections but does not answer (stopped,
 its port still listening) cost each ask its timeout, and one more for the failover check that asked the rest:
 the master watch's second grew by it, and with it the window in which the old master takes writes that are
 thrown away. Asked at once, the whole ask takes at most one deadline, and ends as soon as every sentinel has
 answered or failed.
+
+What is enough to decide: every sentinel that can answer. Only the sentinel leading a failover flags it
+(failover_in_progress), and any one of them may lead (a majority elects it, but the others do not flag), so no
+count of answers short of all of them rules a flag out. A sentinel that has just stayed mute through a whole
+deadline (it timed out) cannot tell anything to an ask that waits for it: from then on it is asked in the
+background, one ask in flight at a time, and the asks end without it; once it answers (or fails at once) it
+is waited for again. Its flag is then seen at the ask after it answers, not lost.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import redis.exceptions
+import structlog
+
+from hookd.state import RedisHealth
+
+log = structlog.get_logger("hookd.publish")
 
 
 def failing_over(state: Mapping[str, Any]) -> bool:
@@ -30,9 +42,16 @@ def failing_over(state: Mapping[str, Any]) -> bool:
 class Unanswered(redis.exceptions.TimeoutError):
     """A sentinel that had not answered when the ask's deadline passed."""
 
-    def __init__(self, deadline_s: float) -> None:
-        super().__init__(f"no answer within {deadline_s:g}s")
+    def __init__(self, deadline_s: float, text: str = "no answer within {}s") -> None:
+        super().__init__(text.format(f"{deadline_s:g}"))
         self.deadline_s = deadline_s
+
+
+class Mute(Unanswered):
+    """A sentinel that stayed mute through an earlier ask's deadline, asked in the background since."""
+
+    def __init__(self, deadline_s: float) -> None:
+        super().__init__(deadline_s, "no answer within {}s; asked again in the background, not waited for")
 
 
 def deadline_s(kwargs: dict[str, Any]) -> float | None:
@@ -51,6 +70,8 @@ async def at_once(asks: Sequence[Awaitable[Any]], deadline: float | None) -> lis
     """Each ask's answer, or the exception it raised (Unanswered past ``deadline``), in the asks' order.
     A cancel of the caller cancels the asks and is raised."""
     tasks = [asyncio.ensure_future(ask) for ask in asks]
+    if not tasks:
+        return []  # every sentinel mute (Asks): asyncio.wait refuses an empty set
     try:
         await asyncio.wait(tasks, timeout=deadline)
     finally:
@@ -66,3 +87,114 @@ def _outcome(task: asyncio.Future[Any], deadline: float | None) -> Any:
     if task.cancelled():  # only past the deadline: without one, every ask is waited for
         return Unanswered(deadline or 0.0)
     return task.exception() or task.result()
+
+
+class Asks:
+    """The sentinels at ``addresses`` asked at once (``at_once``), those that stayed mute in the background.
+
+    In the daemon (``health`` given: its status), each sentinel that goes mute, or fails (a refused login or
+    permission, an answer not Redis's), is said once in the log (``describe`` gives the reason and its fix) and
+    kept in ``health`` with how many times it happened in this run: while the stream's connection works, the
+    master watch's asks that fail say nothing else, and a sentinel that cannot be asked cannot stop the stream
+    with a failover's flag. hookd tail and replay say a failure in their own message (NoMaster), not here."""
+
+    def __init__(self, addresses: Sequence[str], deadline: float | None) -> None:
+        self.addresses = list(addresses)
+        self.deadline = deadline
+        self.mute: set[str] = set()
+        self.times_mute = 0
+        self.failing: dict[str, str] = {}  # address: the reason said
+        self.times_failed = 0
+        self.describe: Callable[[BaseException], str] = str
+        self.health: RedisHealth | None = None
+        self._background: dict[str, asyncio.Task[Any]] = {}
+
+    async def ask(self, asks: Sequence[Callable[[], Awaitable[Any]]]) -> list[Any]:
+        """Each sentinel's answer or failure, in order; a mute one's Mute while its background ask is out."""
+        answers: list[Any] = [None] * len(asks)
+        waited = []
+        for n, (address, make) in enumerate(zip(self.addresses, asks, strict=True)):
+            if address in self.mute and not self._heard(address):
+                if address not in self._background:
+                    self._background[address] = asyncio.ensure_future(self._within(make))
+                answers[n] = Mute(self.deadline or 0.0)
+                continue
+            waited.append(n)
+        outcomes = await at_once([asks[n]() for n in waited], self.deadline)
+        for n, outcome in zip(waited, outcomes, strict=True):
+            answers[n] = outcome
+            address = self.addresses[n]
+            if isinstance(outcome, redis.exceptions.TimeoutError):
+                self._went_mute(address, outcome)
+            elif isinstance(outcome, BaseException):
+                self._failed(address, outcome)
+            elif self.failing.pop(address, None) is not None:
+                self._said("info", "redis_sentinel_answers", sentinel=address, hint="it answered again")
+        return answers
+
+    def _failed(self, address: str, error: BaseException) -> None:
+        reason = self.describe(error)
+        if self.failing.get(address) == reason:
+            return  # said already
+        self.failing[address] = reason
+        self.times_failed += 1
+        self._said(
+            "warning",
+            "redis_sentinel_failed",
+            sentinel=address,
+            error=reason,
+            times=self.times_failed,
+            hint="while it fails it names no master, and a failover it leads does not stop the stream",
+        )
+
+    def _heard(self, address: str) -> bool:
+        """Whether a mute sentinel's background ask ended other than by its timeout (it is waited for again)."""
+        task = self._background.get(address)
+        if task is None or not task.done():
+            return False
+        del self._background[address]
+        if not task.cancelled() and not isinstance(task.exception(), redis.exceptions.TimeoutError):
+            self.mute.discard(address)
+            self._said("info", "redis_sentinel_answers", sentinel=address, hint="it is waited for again at each ask")
+            return True
+        return False  # mute still: asked again in the background
+
+    def _went_mute(self, address: str, error: BaseException) -> None:
+        self.mute.add(address)
+        self.failing.pop(address, None)  # said as mute now
+        self.times_mute += 1
+        self._said(
+            "warning",
+            "redis_sentinel_mute",
+            sentinel=address,
+            error=str(error),
+            times=self.times_mute,
+            hint="it took the connection and did not answer in time (stopped, or overloaded); the asks no longer "
+            "wait for it and it is asked in the background until it answers; a failover it leads is seen once it "
+            "does: start it again, or take it out of redis_sentinel",
+        )
+
+    def _said(self, level: str, event: str, **fields: Any) -> None:
+        """In the daemon: ``event`` logged, and the sentinels that are mute or failing kept for status."""
+        if self.health is None:
+            return
+        getattr(log, level)(event, **fields)
+        self.health.sentinels_mute = sorted(self.mute)
+        self.health.sentinel_mutes = self.times_mute
+        self.health.sentinels_failing = dict(self.failing)
+        self.health.sentinel_failures = self.times_failed
+
+    async def _within(self, ask: Callable[[], Awaitable[Any]]) -> Any:
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await ask()
+        except TimeoutError:
+            raise Unanswered(self.deadline or 0.0) from None
+
+    async def aclose(self) -> None:
+        tasks = list(self._background.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+        self._background.clear()

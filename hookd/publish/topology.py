@@ -24,7 +24,7 @@ from redis.asyncio.connection import Connection, parse_url
 
 from hookd.config import mask_url
 from hookd.config_errors import SettingError
-from hookd.publish import sentinel
+from hookd.publish import sentinel, sentinel_sync
 from hookd.publish.addresses import host_ports
 from hookd.publish.sentinel import sentinel_addresses
 from hookd.publish.settings import RedisSettings
@@ -213,7 +213,7 @@ def sync_client(settings: RedisSettings, **kwargs: Any) -> redis.Redis | redis.R
     """A blocking Sentinel or Cluster client for the commands that read the stream (hookd
     tail); connection.connect_sync makes the one-server kind."""
     if settings.sentinel:
-        return sentinel.sync_master_client(settings, kwargs)
+        return sentinel_sync.sync_master_client(settings, kwargs)
     # redis-py's blocking ClusterNode has no annotations
     seeds = [
         redis.cluster.ClusterNode(host, port)  # type: ignore[no-untyped-call]
