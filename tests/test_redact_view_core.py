@@ -232,8 +232,11 @@ for kind, wide in t.KINDS.items():
             checked += 1
 units = {u for table in ("keywords", "candidates") for us in t.FLOODS[table].values() for u in us}
 units |= {"\\\\u0067", "'a' + 'b' ", "a%3D", "\\\\" * 9 + '"', "\\\\" * 4096, "a\\u200b", "a\\\\u200b", "\\u200b" * 3 + "\\u00e9"}
+# A flood of 64 KiB's worth of whole units (fourteen of the longest, floods.json's; forty times the farthest the
+# scan reads ahead, a log's prefix), so its loop reaches every state a longer one would, which only repeats
+# them; it ends where one of 1 MiB ends, cut inside its unit alike (a read past an escape cut short there)
 for unit in sorted(units):
-    flood = (unit * ((1 << 20) // len(unit) + 1))[: 1 << 20]
+    flood = unit * ((1 << 16) // len(unit)) + unit[: (1 << 20) % len(unit)]
     for text in (flood, flood[:-1], json.dumps({"stdout": flood})):
         got = view.CompiledView(text)
         got.span(0, 1) if got.changed else None
@@ -269,7 +272,7 @@ def sanitized(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.timeout(660)  # the driver runs for a minute alone under ASan, several on a loaded machine (its own 600 s)
+@pytest.mark.timeout(660)  # CPU-bound under ASan: minutes on a machine loaded past its cores (the driver's own 600 s)
 def test_the_compiled_view_under_the_sanitizers_reads_and_writes_only_its_own(sanitized: Path) -> None:
     cc = native.compiler()
     assert cc is not None
