@@ -229,6 +229,8 @@ def _closes_a_string(match: re.Match[str]) -> bool:
     value = match.group("value")
     if value[0] in _CODE_AFTER_STRING or _MARKER_HEAD in value:
         return True
+    if "\\" not in value:  # no escape pair: the search's only tokens are raw quotes and breaks (found in C)
+        return '"' in value or "\n" in value or "\r" in value
     return any(t.group() in _LINE_ENDS for t in _JSON_TOKENS.finditer(value))
 
 
