@@ -17,6 +17,7 @@ it was, so the value ends where it did.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from hookd.redact.jsonends import CHAIN_REACH, LAST_STRING_ENDS_AS_JSON, LINK, NESTED_QUOTE
 
@@ -28,16 +29,22 @@ _PLAIN_LINK = f'{NESTED_QUOTE}[^"\\\\\\r\\n]{{0,1024}}+{NESTED_QUOTE}[ \\t]{{0,6
 _ONE_LINK = f"(?>{_PLAIN_LINK}|{LINK})"  # atomic: a link that fails is not read again as the other kind
 # One JSON level down, a plain link's quotes are \\" as written: read without the alternation, in runs.
 _PLAIN_LINK_1 = r'\\"[^"\\\r\n]{0,1024}+\\"[ \t]{0,64}+,[ \t]{0,64}+(?=\\")'
-_LINKS = re.compile(f"(?:{_PLAIN_LINK_1})*+(?:{_ONE_LINK}(?:{_PLAIN_LINK_1})*+)*+")
-_PAST_REACH = re.compile(f"{_ONE_LINK}{{{CHAIN_REACH + 1}}}")
+_LINKS = f"(?:{_PLAIN_LINK_1})*+(?:{_ONE_LINK}(?:{_PLAIN_LINK_1})*+)*+"
+_PAST_REACH = f"{_ONE_LINK}{{{CHAIN_REACH + 1}}}"
 _SHORTEST_LINKS = (CHAIN_REACH + 1) * len('\\"\\",')  # no chain past the reach is shorter, one level down
 # A quote's end that NESTED_STRING_END reads a chain after: a comma or a colon (and a list's or an object's opening),
 # then a nested quote. It begins with the quote itself, so the search skips to each quote.
 _AFTER_QUOTE = re.compile(r'"[ \t]{0,64}+[,:][ \t]{0,64}+(?:[\[{][ \t]{0,64}+)?(?=(?:\\\\)*+\\")')
-# The chain's last string: JSON goes on after it (jsonends' _CHAIN_REST's last alternatives).
-_ENDS_AS_JSON = re.compile(LAST_STRING_ENDS_AS_JSON)
 _LETTER = "~"  # no mask's or placeholder's character (xxxx is one): the value's checks read it as punctuation
 _QUOTES = ('\\\\\\\\\\\\\\"', '\\\\\\"', '\\"')  # a nested quote three, two and one JSON levels down
+
+
+@cache
+def _compiled() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The chain's regexes, compiled at the first text that may hold a chain (jsonends' link is long: compiled at
+    import, it cost every start of every hookd process)."""
+    # The last: the chain's last string, after which JSON goes on (jsonends' _CHAIN_REST's last alternatives).
+    return re.compile(_LINKS), re.compile(_PAST_REACH), re.compile(LAST_STRING_ENDS_AS_JSON)
 
 
 def hidden(text: str) -> str:
@@ -49,14 +56,15 @@ def hidden(text: str) -> str:
     at = 0
     while (after := _AFTER_QUOTE.search(text, at)) is not None:
         first = after.end()
-        links = _LINKS.match(text, first)
+        links_at, past_reach, ends_as_json = _compiled()
+        links = links_at.match(text, first)
         assert links is not None  # none at all is a match
         at = links.end()
         if (
             at - first < _SHORTEST_LINKS
             or text.count('"', first, at) <= 2 * CHAIN_REACH  # each link holds two quotes at least
-            or not _PAST_REACH.match(text, first)
-            or _ENDS_AS_JSON.match(text, at)
+            or not past_reach.match(text, first)
+            or ends_as_json.match(text, at)
         ):
             at = max(at, first)
             continue
