@@ -49,3 +49,14 @@ def test_line_end_takes_the_break_whole() -> None:
     lines = ValueLines("value\\\\nnext")
     assert lines.next_break(0) == 5
     assert lines.line_end(0) == 8
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_first_break_far_away_is_the_regexs_first_match(seed: int) -> None:
+    # Past the first windows, and across their ends: a break of one kind after a long stretch without any.
+    draw = random.Random(seed)
+    breaks = ["\n", "\r", "\\n", "\\r", "\\" * 3 + "n", "\\" * 11 + "r", ""]
+    for _ in range(300):
+        text = "a" * draw.randrange(0, 3000) + draw.choice(breaks) + "b\\t" * draw.randrange(0, 300)
+        at = draw.randrange(0, len(text) + 1)
+        assert first_break(text, at) == searched(text, at), (len(text), at)

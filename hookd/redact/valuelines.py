@@ -9,8 +9,8 @@ where it does: ``curl -u a:\\"$apr1$<hash>`` is a password hash's) or failed its
 there overlaps the first and is merged with it, or stands alone where the first is dropped.
 
 Linear: a trigger inside such a value reads no further than its line's end, and the next break is looked
-for once per stretch between breaks, with ``str.find`` (the regex's search stopped at every backslash of a payload's
-escaped quotes: on a flood of them it took longer than all the rules).
+for once per stretch between breaks, with ``str.find`` in windows that double (the regex's search stopped at every
+backslash of a payload's escaped quotes: on a flood of them it took longer than all the rules).
 """
 
 from __future__ import annotations
@@ -20,24 +20,32 @@ import re
 # A line break, raw or escaped at any depth of JSON in a string (as patterns.LINE_END reads one).
 _BREAK = re.compile(r"[\r\n]|\\{1,8}+[nr]")
 _MOST_BACKSLASHES = 8  # _BREAK's escaped break: a run of at most 8 backslashes before its letter
+_FIRST_WIDTH = 256
 
 
 def first_break(text: str, at: int) -> int:
     """Where ``_BREAK``'s first match at or after ``at`` begins (the text's length: none)."""
-    end = len(text)
-    for raw in ("\n", "\r"):
-        found = text.find(raw, at, end)
-        if found >= 0:
-            end = found
-    for escaped in ("\\n", "\\r"):
-        # Its backslash before ``end``: a raw break is no backslash, so no run of them reaches over it.
-        found = text.find(escaped, at, end + 1)
-        if found >= 0:
-            start, lowest = found, max(at, found - _MOST_BACKSLASHES + 1)
-            while start > lowest and text[start - 1] == "\\":
-                start -= 1
-            end = min(end, start)
-    return end
+    length, width = len(text), _FIRST_WIDTH
+    while True:
+        # A window that doubles: a kind of break the text lacks (raw ones in JSON text) is looked for no further
+        # than the first break of another kind, not to the text's end at each call.
+        high = min(length, at + width)
+        end = high
+        for raw in ("\n", "\r"):
+            found = text.find(raw, at, end)
+            if found >= 0:
+                end = found
+        for escaped in ("\\n", "\\r"):
+            # Its backslash before ``end``: a raw break is no backslash, so no run of them reaches over it.
+            found = text.find(escaped, at, end + 1)
+            if found >= 0:
+                start, lowest = found, max(at, found - _MOST_BACKSLASHES + 1)
+                while start > lowest and text[start - 1] == "\\":
+                    start -= 1
+                end = min(end, start)
+        if end < high or high == length:
+            return end
+        width *= 2
 
 
 class ValueLines:
