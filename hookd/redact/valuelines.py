@@ -25,19 +25,19 @@ _FIRST_WIDTH = 256
 
 def first_break(text: str, at: int) -> int:
     """Where ``_BREAK``'s first match at or after ``at`` begins (the text's length: none)."""
-    length, width = len(text), _FIRST_WIDTH
+    length, width, low = len(text), _FIRST_WIDTH, at
     while True:
-        # A window that doubles: a kind of break the text lacks (raw ones in JSON text) is looked for no further
-        # than the first break of another kind, not to the text's end at each call.
-        high = min(length, at + width)
+        # Windows that double, each read once: a kind of break the text lacks (raw ones in JSON text) is looked for
+        # no further than twice the distance to the first break, not to the text's end at each call.
+        high = min(length, low + width)
         end = high
         for raw in ("\n", "\r"):
-            found = text.find(raw, at, end)
+            found = text.find(raw, low, end)
             if found >= 0:
                 end = found
         for escaped in ("\\n", "\\r"):
             # Its backslash before ``end``: a raw break is no backslash, so no run of them reaches over it.
-            found = text.find(escaped, at, end + 1)
+            found = text.find(escaped, low, end + 1)  # one whose letter is past the window is in it
             if found >= 0:
                 start, lowest = found, max(at, found - _MOST_BACKSLASHES + 1)
                 while start > lowest and text[start - 1] == "\\":
@@ -45,7 +45,7 @@ def first_break(text: str, at: int) -> int:
                 end = min(end, start)
         if end < high or high == length:
             return end
-        width *= 2
+        low, width = high, 2 * width
 
 
 class ValueLines:
