@@ -82,3 +82,8 @@ NESTED_STRING_END = (
     f"|[,:]{_JSON_SPACE}{_JSON_VALUE_ON}"
     f'|[}}\\]]{_JSON_SPACE}(?:[,}}\\]"]|{_NESTED_QUOTE}|$)|")'
 )
+# What chainreach.py reads a whole chain with: a link, and its last string's end where JSON goes on after it.
+CHAIN_REACH = _CHAIN_REACH
+NESTED_QUOTE = _NESTED_QUOTE
+LINK = _LINK
+LAST_STRING_ENDS_AS_JSON = f"{_string_to_quote(_AFTER_ITEM)}|{_string_to_line_break()}"

@@ -36,6 +36,7 @@ from hookd.redact import memo
 from hookd.redact.known import replaced
 from hookd.redact.escapes import inside_strings, whole_escapes
 from hookd.redact.budget import CONFIRM_LIMIT, Budget
+from hookd.redact.chainreach import hidden
 from hookd.redact.candidates import Candidates
 from hookd.redact.dense import MARK, redact_in_bulk
 from hookd.redact.glued import unglued
@@ -75,6 +76,8 @@ class Redactor(Candidates):
         self._validated = Validated(len(self.rules))
         self._unwrapper = Unwrapper(self.rules, self._inner)
         self._prefilters = [Prefilter(*rule.prefilter) if rule.prefilter else None for rule in self.rules]
+        # The rules whose value may be single-quoted: they read the text with chains past the reach hidden.
+        self._single_quoted = frozenset(i for i, rule in enumerate(self.rules) if "sq" in rule.compiled.groupindex)
         self._carried = frozenset(rule.name for rule in self.rules if not rule.exact or rule.copies)  # repeats.py
         # Exact rules whose trigger also ends on another token's prefix glued to the token (joints.py).
         self._jointed = frozenset(i for i, rule in enumerate(self.rules) if rule.exact and HS_JOINT in rule.trigger)
@@ -228,8 +231,12 @@ class Redactor(Candidates):
         else:
             indices = sorted(gated.keys() | reports.keys() | confirms.keys())
         rules = self.rules
+        chains_hidden: str | None = None  # the text as the single-quoted values read it (chainreach.py)
         for index in indices:
             rule = rules[index]
+            read = text
+            if index in self._single_quoted:
+                read = chains_hidden = hidden(text) if chains_hidden is None else chains_hidden
             if rule.anchored:
                 ends = reports.get(index, [])
                 if rule.trigger_check is not None:
@@ -239,7 +246,7 @@ class Redactor(Candidates):
                 if index in confirms:
                     ends = sorted(set(ends).union(contexts(rule, text, confirms[index])))
                 if ends:
-                    reads = AnchoredReads(rule, text, ends, budget)
+                    reads = AnchoredReads(rule, read, ends, budget)
                     for match in reads:
                         self._take(index, rule, match, found, pending, depth, budget)
                     if reads.tried:
@@ -257,13 +264,13 @@ class Redactor(Candidates):
             prefilter = None if self.exhaustive else self._prefilters[index]
             for low, high in windows:
                 self.examined[rule.name] += high - low
-                for match in read_stretch(rule, prefilter, text, low, high, budget):
+                for match in read_stretch(rule, prefilter, read, low, high, budget):
                     self._take(index, rule, match, found, pending, depth, budget)
             if index in self._jointed and not self.exhaustive:  # a token glued before another's prefix
                 assert rule.reach is not None
                 for low, joint in joints(text, reports.get(index, []), rule.reach, budget.dense):
                     self.examined[rule.name] += joint - low
-                    for match in rule.compiled.finditer(text, low, joint):
+                    for match in rule.compiled.finditer(read, low, joint):
                         if match.end() == joint and budget.spend(match.start()):
                             cut[match.start(rule.group), index] = joint
                             self._take(index, rule, match, found, pending, depth, budget, joint=True)
