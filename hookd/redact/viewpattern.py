@@ -138,8 +138,8 @@ _BS = "\\\\"  # one backslash, as a regex
 def _st(k: int) -> str:
     """ESC \\ at level k, then no backslash, or an escape of its level (2**k - 1 more: an OSC title's end, then the
     quote that opens a line's first cell)."""
-    tail = rf"(?=(?:\\{{{2**k - 1}}})?(?!\\))"
-    return f"(?:{_BS * 2**k})*+" + _BS * (2 ** (k - 1) - 1) + _ESC_HEX + _BS * 2**k + tail
+    tail = rf"(?=(?:\\{{{(1 << k) - 1}}})?(?!\\))"
+    return f"(?:{_BS * (1 << k)})*+" + _BS * ((1 << (k - 1)) - 1) + _ESC_HEX + _BS * (1 << k) + tail
 
 
 _ST = "|".join(_st(k) for k in range(1, MAX_LEVEL + 1))
@@ -162,9 +162,9 @@ _LINE_ESCAPE = r"(?=(?:\\\\)*u000[07]|(?:\\\\)*u001[Bb]\\\\\\?(?!\\))"
 
 
 def _after_st(k: int) -> str:
-    terminator = _ESC_HEX + _BS * (2**k + 1)
-    return f"(?<={_BS * 2 ** (k - 1)}{terminator})(?<!{_BS * (2 ** (k - 1) + 1)}{terminator})" + (
-        rf"(?=\\{{{2**k - 2}}}[u\"bfrt/])"
+    terminator = _ESC_HEX + _BS * ((1 << k) + 1)
+    return f"(?<={_BS * (1 << (k - 1))}{terminator})(?<!{_BS * ((1 << (k - 1)) + 1)}{terminator})" + (
+        rf"(?=\\{{{(1 << k) - 2}}}[u\"bfrt/])"
     )
 
 
