@@ -205,3 +205,35 @@ def test_a_schema_in_a_json_file(levels: int, field: str) -> None:
 def test_schema_values_that_are_no_secrets_are_kept(prop: str, field: str, value: object) -> None:
     doc = json.dumps(elicitation(prop, field, value))
     assert apply_twice(doc) == doc
+
+
+# --- gitleaks' key words as an XML element's name --------------------------------------------------------------
+
+XML_NAMES = [
+    "credential", "credentials", "secret_key", "signing_key", "encryption_key", "master_key", "AccountKey",
+    "SECRET_KEY", "DB_PASS", "pwd", "license_key", "hmac_key", "StorageKey",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", XML_NAMES)
+@pytest.mark.parametrize("levels", [0, 1])
+def test_an_xml_element_named_by_gitleaks_key_words(name: str, levels: int) -> None:
+    out = apply_twice(nested(f"<config>\n  <{name}>{SECRET}</{name}>\n</config>\n", levels))
+    assert SECRET not in out, out
+    assert f"<{name}>" in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"<bypass>{SECRET}</bypass>",  # pass only after a separator
+        f"<compass>{SECRET}</compass>",
+        f"<PublicKey>{SECRET}</PublicKey>",
+        f"<cacheKey>{SECRET}</cacheKey>",
+        "<credentials>\n  <username>ci</username>\n</credentials>",
+        "<credential>${env.DEPLOY_CREDENTIAL}</credential>",
+        "<master_key>changeme</master_key>",
+    ],
+)
+def test_xml_elements_that_hold_no_secret_are_kept(text: str) -> None:
+    assert_kept(text)
