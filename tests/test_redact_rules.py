@@ -227,6 +227,13 @@ POSITIVES = [
     ("payment_card", "mc 5555-5555-5555-4444.", "5555-5555-5555-4444"),
     ("payment_card", "amex 378282246310005", "378282246310005"),
     ("payment_card", "amex 3782 822463 10005", "3782 822463 10005"),
+    (
+        "nuget_source_password",
+        "dotnet nuget add source https://x/v3/index.json -n f -u ci -p FeedPassword",
+        "FeedPassword",
+    ),
+    ("nuget_credentials_env", 'NuGetPackageSourceCredentials_f="Username=ci;Password=CiPassword"', "CiPassword"),
+    ("schema_secret_value", {"password": {"type": "string", "default": "Xq3vT9mLp2"}}, "Xq3vT9mLp2"),
 ]
 
 # (rule, text): nothing in the text may be redacted, by any rule.

@@ -38,6 +38,10 @@ EDGES = [
     "\x1b", "\x1b[31m", "\x1b[", "\x1b]8;;", "\x1b]8;id=1;", "\x1b]0;", "\x1b]12345;", "\x1b\\", "\x07", "[K",
     "\\u001b", "\\u001B[1;2m", "\\u001b]8;;", "\\u001b\\\\", "\\\\u001b\\\\\\\\", "\\" * 3 + "u001b[0m", "\\" * 8 + "u001b[K",
     "\\" * 16 + "u001b[m", "\\" * 7 + "u001b" + "\\" * 16, "u001b", "]8;", "[0;" * 11, "!!!!!", "!",
+    # a quote of a nested level after an escaped CSI's letter, and an escape of a string terminator's level right
+    # after it (h221)
+    "\\u001b[32m\\\\\\\"a", "\\" * 2 + "u001b[0;1m" + "\\" * 7 + '"', "\\u001b\\\\\\\"", "\\" * 2 + "u001b" + "\\" * 7 + '"u',
+    "\\" * 4 + "u001b" + "\\" * 15 + '"', "\\u001b\\\\\\u0041", "[1;2;3;4;5;6;7;8;9;1;2;3m",
     # control characters' escapes (read as a space), JSON's \b \f \t, a CR before a LF (dropped), at every level
     "\\b", "\\f", "\\t", "\\r", "\\r\\n", "\\u0007", "\\u0000", "\\u0010", "\\u001c", "\\u001A", "\\u000a",
     "\\u0009", "\\u000D", "\\\\b", "\\\\u0007", "\\" * 4 + "u0008", "\\r\\n    ", '\\"a\\"\\r\\n  \\"b\\"', "\\r+",

@@ -96,7 +96,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
         Py_UCS4 c = AT(i);
         if (c == '\\') {
             /* \\(?=[\\u"])(?<!\\\\): a run of backslashes, from its first one */
-            if (i > 0 && AT(i - 1) == '\\') continue;
+            if (i > 0 && AT(i - 1) == '\\' && !after_st(kind, data, n, i)) continue;
             if (i + 1 >= n) continue;
             Py_UCS4 next = AT(i + 1);
             if (next == 'b' || next == 'f' || next == 't') { /* JSON's backspace, form feed and tab: a space */
@@ -202,8 +202,10 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                 if (level_escape <= (1 << (MAX_LEVEL - 1))) {
                     Py_ssize_t p = k;
                     while (p < n && AT(p) == '\\') p++;
-                    if (p - k == 2 * level_escape) {
-                        m->end = p;
+                    /* ESC \\ of its level, then nothing or an escape of the same level (an OSC title's end, then the
+                     * quote that opens a line's first cell) */
+                    if (p - k == 2 * level_escape || p - k == 4 * level_escape - 1) {
+                        m->end = k + 2 * level_escape;
                         m->edit_at = i + run - level_escape;
                         m->what = LINE;
                         m->level = level_escape;
@@ -228,6 +230,7 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
              * for the token's first letter or digit */
             if (after == '"' && (run == 7 || run == 3) &&
                 !(i > 0 && is_alnum(AT(i - 1)) && !escape_end(kind, data, n, i) && !option_end(kind, data, n, i) &&
+                  !csi_end(kind, data, n, i) &&
                   j + 1 < n && (is_alnum(AT(j + 1)) || alnum_marker_head_at(kind, data, n, j + 1)))) {
                 m->end = j + 1;
                 m->edit_at = i;
@@ -243,7 +246,14 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
                     return 1;
                 }
             }
-            i = j - 1; /* the run's other backslashes fail the lookbehind; its next character may start a match */
+            /* the run's other backslashes fail the lookbehind (its next character may start a match), but one 2e
+             * after an ESC's u001b (a string terminator's) may begin an escape: _AFTER_ST, read in the text as
+             * the reference's lookbehind is, whatever read the terminator */
+            Py_ssize_t from_st = -1;
+            if (i >= 5 && (AT(i - 1) == 'b' || AT(i - 1) == 'B'))
+                for (Py_ssize_t e = 1; e <= (1 << (MAX_LEVEL - 1)) && from_st < 0; e <<= 1)
+                    if (i + 2 * e < j && after_st(kind, data, n, i + 2 * e)) from_st = i + 2 * e;
+            i = from_st >= 0 ? from_st - 1 : j - 1;
         } else if (c == '\'') {
             /* '(?=[ \t\\+])(?<!\\')JOINT' */
             if (i > 0 && AT(i - 1) == '\\') continue;

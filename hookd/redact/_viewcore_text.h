@@ -109,6 +109,37 @@ static int option_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     return i < 3 || !(is_word(AT(i - 3)) || AT(i - 3) == '-');
 }
 
+/* The letter before i ends an escaped CSI (\\u001b[ and up to 12 of [0-9;]): viewpattern.py's _CSI_END */
+static int csi_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    (void)n;
+    if (i < 1) return 0;
+    Py_UCS4 c = AT(i - 1);
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return 0;
+    Py_ssize_t k = i - 2, params = 0;
+    while (k >= 0 && params <= 12 && ((AT(k) >= '0' && AT(k) <= '9') || AT(k) == ';')) k--, params++;
+    if (params > 12 || k < 6 || AT(k) != '[') return 0;
+    return (AT(k - 1) == 'b' || AT(k - 1) == 'B') && AT(k - 2) == '1' && AT(k - 3) == '0' && AT(k - 4) == '0' &&
+           AT(k - 5) == 'u' && AT(k - 6) == '\\';
+}
+
+/* The backslash at i (after another) begins an escape of the level of a string terminator right before it: its ESC
+ * after e backslashes (a level's: 1, 2, 4 or 8), then 2e, and from i 2e - 1 before an escape's character (not a
+ * line break's, read as after any backslash): viewpattern.py's _AFTER_ST */
+static int after_st(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    Py_ssize_t b = 0, e = 0, k = i - 1, j = i;
+    while (k >= 0 && AT(k) == '\\' && b <= (2 << (MAX_LEVEL - 1))) k--, b++; /* bounded: a run is not read again */
+    if (b < 2 || b > (2 << (MAX_LEVEL - 1)) || k < 4 || AT(k - 4) != 'u' || AT(k - 3) != '0' || AT(k - 2) != '0' ||
+        AT(k - 1) != '1' || (AT(k) != 'b' && AT(k) != 'B'))
+        return 0;
+    k -= 5;
+    while (k >= 0 && AT(k) == '\\') k--, e++;
+    if (b != 2 * e || (e & (e - 1)) != 0) return 0;
+    while (j < n && AT(j) == '\\' && j - i < 2 * e) j++;
+    if (j >= n || j - i != 2 * e - 1) return 0;
+    Py_UCS4 c = AT(j);
+    return c == 'u' || c == '"' || c == 'b' || c == 'f' || c == 'r' || c == 't' || c == '/';
+}
+
 /* A marker's opening ([REDACTED:) at k. */
 static inline int opens_marker(int kind, const void *data, Py_ssize_t n, Py_ssize_t k) {
     if (k >= n || AT(k) != '[') return 0;

@@ -55,3 +55,8 @@ def key_ok(text: str, end: int) -> bool:
     if opening < 0 or (opening > 0 and text[opening - 1] == "\\"):
         return False
     return _KEY.fullmatch(text, opening + 1, close) is not None
+
+
+def names_a_secret(key: str) -> bool:
+    """Whether a JSON key, whole, names a secret (as a key before its value does: key_ok)."""
+    return _KEY.fullmatch(key) is not None

@@ -59,6 +59,8 @@ from hookd.redact.markup import MARKUP_RULES
 from hookd.redact.backticks import BACKTICK_RULES
 from hookd.redact.patchlines import PATCH_LINE_RULES
 from hookd.redact.xmlpairs import XML_PAIR_RULES
+from hookd.redact.nuget import NUGET_RULES
+from hookd.redact.schemadefaults import SCHEMA_VALUE_RULES
 from hookd.redact.providers import PROVIDER_RULES
 from hookd.redact.providers_more import MORE_PROVIDER_RULES
 from hookd.redact.providers_gitleaks import GITLEAKS_PROVIDER_RULES
@@ -681,6 +683,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *POSTMAN_RULES,
     *CSV_EXPORT_RULES,
     *XML_PAIR_RULES,
+    *NUGET_RULES,
+    *SCHEMA_VALUE_RULES,
     *ENCODED_RULES,
     *MARKUP_RULES,
     *BACKTICK_RULES,

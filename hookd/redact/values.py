@@ -225,3 +225,11 @@ TYPE_NAMES = frozenset(
         "u64",
     }
 )
+
+
+def written_password(value: str) -> bool:
+    """A value where the password stands as written (NuGet's ClearTextPassword, its source's -p): a secret even
+    when it reads as words naming one (TestSourcePassword); not a reference ($VAR, %VAR%, $(Prop), <...>, {{...}})
+    nor a mask."""
+    v = value.strip()
+    return len(v) >= 3 and v[0] not in "$%<{[" and v.strip("*xX.•-_") != ""

@@ -91,6 +91,12 @@ FULLWIDTH_OFFSET = 0xFEE0  # from a fullwidth form to its ASCII character
 # flattened it closed the value there.
 # (A letter or digit that ends an escape, \n's or \u00a0's, is none: a quote after it opens a nested string.)
 _ESCAPE_END = "|".join(rf"(?<=\\[A-Za-z0-9]\\{{{n}}}\")|(?<=\\u[0-9A-Fa-f]{{4}}\\{{{n}}}\")" for n in (3, 7))
+# Nor is a terminal's colour's or erase's last letter (an escaped CSI's: jq -C's or grep --color's output one JSON
+# level down, ESC[32m\\\"password\\\"): the CSI prints nothing, so the quote after it opens a nested string.
+_CSI_PARAMS_MAX = 12
+_CSI_END = "|".join(
+    rf"(?<=\\u001[Bb]\[[0-9;]{{{k}}}[A-Za-z]\\{{{n}}}\")" for n in (3, 7) for k in range(_CSI_PARAMS_MAX + 1)
+)
 # Nor is a short option's letter (mysql -p\"<pw>\", zip -P\"<pw>\"): a quote after it opens the option's value.
 _OPTION_END = "|".join(rf"(?<=-[A-Za-z]\\{{{n}}}\")(?<![A-Za-z0-9_-]-[A-Za-z]\\{{{n}}}\")" for n in (3, 7))
 # A percent escape is read after a name's last character, or after a marker's ] (the value a pass redacted there
@@ -126,10 +132,17 @@ _ESC_HEX = r"u001[Bb]"
 # literal backslashes of its level (2**k each: the text's own \ before a string terminator), which stay. Read
 # only where nothing else stood before the ESC, a pass that redacted the text's \ before it read the terminator
 # the first pass had not (fresh seed 10,556,406).
-_ST = "|".join(
-    "(?:" + "\\\\" * 2**k + ")*+" + "\\\\" * (2 ** (k - 1) - 1) + _ESC_HEX + "\\\\" * 2**k + r"(?!\\)"
-    for k in range(1, MAX_LEVEL + 1)
-)
+_BS = "\\\\"  # one backslash, as a regex
+
+
+def _st(k: int) -> str:
+    """ESC \\ at level k, then no backslash, or an escape of its level (2**k - 1 more: an OSC title's end, then the
+    quote that opens a line's first cell)."""
+    tail = rf"(?=(?:\\{{{(1 << k) - 1}}})?(?!\\))"
+    return f"(?:{_BS * (1 << k)})*+" + _BS * ((1 << (k - 1)) - 1) + _ESC_HEX + _BS * (1 << k) + tail
+
+
+_ST = "|".join(_st(k) for k in range(1, MAX_LEVEL + 1))
 # A control character's escape (not a line break or ESC, read above) and JSON's \b, \f and \t read as a space:
 # a backspace, a form feed, a unit separator end a word as a space does, so a token right after one reads as it
 # would after a space, and a tab between a name, its sign and its value (aligned .tfvars, INI files) or a
@@ -142,9 +155,24 @@ _CONTROL_HEX = r"00(?:0[0-8BbCcEeFf]|1[0-9AaC-Fc-f])"
 # start as a written one is: a line's prefix after it (lineprefix.py) is dropped too, at the first level as after
 # a written one (an OSC title, then grep's path:N:; find -print0's records with cat -n's numbers). The group
 # (empty) says the escape after the match's backslash is one: what follows it may then be a prefix.
-_LINE_ESCAPE = r"(?=(?:\\\\)*u000[07]|(?:\\\\)*u001[Bb]\\\\(?!\\))"
+_LINE_ESCAPE = r"(?=(?:\\\\)*u000[07]|(?:\\\\)*u001[Bb]\\\\\\?(?!\\))"
+# An escape right after a string terminator of its own level is one, though a backslash stands before it (the
+# terminator's): an OSC title's end, then the quote that opens the line's first cell two JSON levels down. Read
+# after the escape's first backslash, as the (?<!\\\\) it stands beside.
+
+
+def _after_st(k: int) -> str:
+    terminator = _ESC_HEX + _BS * ((1 << k) + 1)
+    return f"(?<={_BS * (1 << (k - 1))}{terminator})(?<!{_BS * ((1 << (k - 1)) + 1)}{terminator})" + (
+        rf"(?=\\{{{(1 << k) - 2}}}[u\"bfrt/])"
+    )
+
+
+_AFTER_ST = "|".join(_after_st(k) for k in range(1, MAX_LEVEL + 1))
 EDIT = re.compile(
-    r"(\\(?=[\\u\"bfrt/])(?<!\\\\)((?<=\\n\\))?(?:("
+    r"(\\(?=[\\u\"bfrt/])(?:(?<!\\\\)|"
+    + _AFTER_ST
+    + r")((?<=\\n\\))?(?:("
     + _LINE_ESCAPE
     + r")?(\\*u(?:00[2-7][0-9A-Fa-f]|"
     + _CONTROL_HEX
@@ -170,6 +198,8 @@ EDIT = re.compile(
     + _ESCAPE_END
     + "|"
     + _OPTION_END
+    + "|"
+    + _CSI_END
     + r")"
     + r"|[bft]|r(?=\\n)|\\*/)(?(3)(?:"
     + LINE_PREFIX

@@ -23,6 +23,7 @@ from hookd.redact.keynames import keyed_value_ok, name_words_ok
 from hookd.redact.xmltext import XML_SECRET_VALUE, _xml_text_ok
 from hookd.redact.patterns import VALUE_REACH
 from hookd.redact.rule import Rule
+from hookd.redact.values import written_password
 
 _SECRET_WORDS = (
     r"password|passwd|passphrase|secret|token|credentials?|[_.-]pass|[_.-]pwd"
@@ -82,8 +83,7 @@ _CLEAR_TEXT_KEY = re.compile(rf"(?i)<[^<>]*?{_WS}key{_WS}*={_WS}*(?:\\\"|')Clear
 
 
 def _clear_text_password(match: re.Match[str]) -> bool:
-    value = match.group("value").strip()
-    if len(value) < 3 or value[0] in "$%<{[" or not value.strip("*xX.•-_"):
+    if not written_password(match.group("value")):
         return False
     text, start = match.string, match.start()
     lt = text.rfind("<", max(0, start - _TAG_REACH), start)

@@ -19,7 +19,9 @@ from hookd.redact.rule import Rule
 # An opening tag whose name (after a namespace) ends in a secret's word, with its attributes, to its ">".
 XML_SECRET_NAME = (
     r"(?i)<(?:[A-Za-z0-9_.-]{1,40}:)?[A-Za-z0-9_.-]{0,40}"
-    r"(?:password|passwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key)"
+    r"(?:password|passwd|passphrase|secret|token|credentials?|pwd|[_.]pass"
+    # gitleaks' key words before "key" (h221): an Azure <AccountKey>, a <signing_key>, a <license_key>
+    r"|(?:api|access|private|secret|signing|encryption|master|account|license|hmac|storage)[_.-]?key)"
     r"(?:\s[^<>]{0,200})?"
 )
 XML_SECRET_TRIGGER = XML_SECRET_NAME + r">(?:<!\[CDATA\[)?[^<\s\]]"

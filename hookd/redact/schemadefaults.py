@@ -1,0 +1,75 @@
+"""A secret a JSON Schema gives as a property's value (issue 16, h221): an MCP Elicitation's ``requested_schema``.
+
+``{"properties": {"password": {"type": "string", "default": "<secret>"}}}``: the property's name says secret, but it
+is the key of the object the value sits in, not the key beside it (``default``, ``const``, or an item of ``enum`` or
+``examples``), so json_secret_key kept every one. Hyperscan reads from the name's last word (jsonkeys' words, not
+auth or cookie: an ``auth`` property's enum names its kinds) through the object's members, no brace between, to
+the value's first character; the name is checked whole in Python (jsonkeys.names_a_secret), back from the object's
+opening brace. Placeholders, references and masks are kept (values.plausible_secret), as json_secret_key keeps
+them. An object with another object inside it before the value is not read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hookd.redact.jsonkeys import names_a_secret
+from hookd.redact.rule import Rule
+from hookd.redact.values import plausible_secret
+
+_Q = r'\\{0,15}"'
+_SEP = r"\s{0,4}:\s{0,4}"
+_WORDS = r"pass(?:word|wd|phrase)?|pwd|secret|token|credentials?|(?:api|private|secret|access|client|master)[_.-]?key"
+_MEMBERS = r"[^{}]{0,512}"  # the object's members before the value's field: no object opens or closes there
+# The array up to the item read: each item's opening quote is a report (a closing one's, before ", ", is too: its
+# value, a comma and spaces, is no secret); no array or object closes or opens before it.
+_ITEMS = r"\[[^\]{}]{0,512}"
+TRIGGER = (
+    rf"(?i:{_WORDS})"
+    + _Q
+    + _SEP
+    + r"\{"
+    + _MEMBERS
+    + _Q
+    + r"(?:(?:default|const)"
+    + _Q
+    + _SEP
+    + r"|(?:enum|examples)"
+    + _Q
+    + _SEP
+    + _ITEMS
+    + r")"
+    + _Q
+    + r'[^"\\]'
+)
+_REACH = 1100  # from the object's opening brace back to its name, and on to the value
+_NAME = re.compile(r'\\{0,15}"(?P<name>[A-Za-z0-9_.-]{1,100})\\{0,15}"\s{0,4}:\s{0,4}\Z')
+
+
+def _property_named_secret(text: str, end: int) -> bool:
+    """The report's object (its nearest opening brace) is a property whose whole name says secret."""
+    brace = text.rfind("{", max(0, end - _REACH), end)
+    if brace < 0:
+        return False
+    name = _NAME.search(text, max(0, brace - 130), brace)
+    return name is not None and names_a_secret(name.group("name"))
+
+
+SCHEMA_VALUE_RULES: tuple[Rule, ...] = (
+    Rule(
+        name="schema_secret_value",
+        replaces="a JSON Schema property's default, const, enum or examples value where the property's name says "
+        "secret (an MCP Elicitation's requested_schema)",
+        # Not from a closing quote (an array's item's, before ", " or "]"): no value inside a string begins there
+        pattern=r'(?P<value>[^"\\\s,\]}:][^"\\]{0,511}+)(?=' + _Q + ")",
+        group="value",
+        trigger=TRIGGER,
+        trigger_needs=(("default",), ("const",), ("enum",), ("examples",)),
+        trigger_check=_property_named_secret,
+        anchored=True,
+        back=1,
+        reach=_REACH,
+        validate=plausible_secret,
+        example='`"password": {"type": "string", "default": "<value>"}`',
+    ),
+)
