@@ -20,8 +20,12 @@ from hookd.spool import Spool
 
 pytestmark = [pytest.mark.process, *NEEDS_FAULTFS]
 
+# Longer than status's own wait (offline.WAIT_S) many times over, and short enough to end within the test: a
+# call already waiting stays so after the rules are cleared, and the kernel makes a later lookup of the same name
+# wait behind one under way, so the mount "answers again" only once the calls made while it hung have ended.
+HUNG_S = 8
 HUNG = [
-    {"op": op, "path": path, "delay_s": 600, "count": -1}
+    {"op": op, "path": path, "delay_s": HUNG_S, "count": -1}
     for op, path in (("getattr", "/spool"), ("readdir", "/spool"), ("read", "/spool/*"))
 ]
 
@@ -64,6 +68,6 @@ def test_offline_status_on_a_hung_mount_answers_within_its_deadline_naming_it(st
     assert f"mounted at {daemon.state_dir}, does not answer" in spool and "check that mount" in spool, spool
 
     fs.set_rules([])  # the mount answers again: the same question, the event counted
-    wait_until(lambda: status(daemon)[0] == 2, timeout=20, what="status reading the spool again")
+    wait_until(lambda: status(daemon)[0] == 2, timeout=20 + 3 * HUNG_S, what="status reading the spool again")
     code, said = status(daemon)
     assert code == 2 and said["spool"]["events"] == 1, said
