@@ -526,13 +526,17 @@ def test_connections_holding_unfinished_frames_share_a_bounded_budget(hookd_fact
     # second wave reuses what the first freed instead of adding to it.
     # A wave holds about the budget; kept, it would lift the second peak by that much. Under load
     # the sampled peaks differ by up to 10 MiB without anything kept.
-    assert peak_two - peak < budget, "memory held by the first wave was kept"
+    # A third wave tells a kept first wave (every later wave lifted by its ~budget, the third by twice that) from
+    # one sampled peak the allocator lifted alone (seen once in three runs: 16.4 MiB, the next wave back down).
+    peak_three, _, rss_after_three = wave(3)
+    assert min(peak_two, peak_three) - peak < budget, "memory held by the first wave was kept"
     # The first wave's high mark is its sampled peak or, when the sampling (every 50 ms, under load) missed
     # the top, what it ended at.
     # A wave may hold more than the one before by what the one connection always read took past it
     # (ingest/budget.py); a kept first wave would add its whole ~budget on top of that.
     more = max(0, held_two["bytes"] - held["bytes"])
-    assert rss_after_two - max(peak, rss_after_one) < 8 * 2**20 + more, "memory held by the waves was kept"
+    after = min(rss_after_two, rss_after_three)  # as for the peaks: kept, both would be lifted
+    assert after - max(peak, rss_after_one) < 8 * 2**20 + more, "memory held by the waves was kept"
     assert daemon.stop() == 0
 
 
