@@ -29,8 +29,9 @@ SETTINGS_IN_UNITS = {"HOOKD_SOCKET", "HOOKD_CONTROL_SOCKET", "HOOKD_STATE_DIR", 
 
 
 def install(
-    manager: Systemd | Launchd, *, dry_run: bool, files_only: bool, environ: Mapping[str, str], out: TextIO = sys.stdout
+    manager: Systemd | Launchd, *, dry_run: bool, files_only: bool, environ: Mapping[str, str], out: TextIO | None = None
 ) -> int:
+    out = sys.stdout if out is None else out  # the stdout of the call, not of the import
     files = manager.files()
     installed = {f.path: f.current() for f in files}
     states = {os.path.basename(f.path): f.state(installed[f.path]) for f in files}
@@ -75,7 +76,8 @@ def install(
     return _run_all(commands, out)
 
 
-def uninstall(manager: Systemd | Launchd, *, dry_run: bool, files_only: bool, out: TextIO = sys.stdout) -> int:
+def uninstall(manager: Systemd | Launchd, *, dry_run: bool, files_only: bool, out: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out  # the stdout of the call, not of the import
     files = [f for f in manager.files() if f.current() is not None]
     before, after = manager.uninstall_commands()
     if dry_run:
@@ -98,8 +100,9 @@ def uninstall(manager: Systemd | Launchd, *, dry_run: bool, files_only: bool, ou
     return _run_all(after, out)
 
 
-def status(manager: Systemd | Launchd, out: TextIO = sys.stdout) -> int:
+def status(manager: Systemd | Launchd, out: TextIO | None = None) -> int:
     """Are the files installed and current; what the service manager says of them."""
+    out = sys.stdout if out is None else out  # the stdout of the call, not of the import
     hint = {
         "missing": " (run hookd service install)",
         "differs": " (not what this installation renders: run hookd service install)",
