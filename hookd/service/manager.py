@@ -29,7 +29,12 @@ SETTINGS_IN_UNITS = {"HOOKD_SOCKET", "HOOKD_CONTROL_SOCKET", "HOOKD_STATE_DIR", 
 
 
 def install(
-    manager: Systemd | Launchd, *, dry_run: bool, files_only: bool, environ: Mapping[str, str], out: TextIO | None = None
+    manager: Systemd | Launchd,
+    *,
+    dry_run: bool,
+    files_only: bool,
+    environ: Mapping[str, str],
+    out: TextIO | None = None,
 ) -> int:
     out = sys.stdout if out is None else out  # the stdout of the call, not of the import
     files = manager.files()
