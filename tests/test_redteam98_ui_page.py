@@ -8,9 +8,12 @@ answer until the test lets it go, so only a page that draws as it reads shows an
 
 from __future__ import annotations
 
+import json
+from urllib.parse import quote
+
 from playwright.sync_api import expect
 
-from test_redteam93_ui_answers import _add, ui_of  # noqa: F401 - fixture
+from test_redteam93_ui_answers import STREAM, _add, ui_of  # noqa: F401 - fixture
 from test_ui import at_least
 from ui_stack import browser, open_ui  # noqa: F401 - fixtures
 
@@ -50,4 +53,39 @@ def test_a_large_envelopes_first_part_is_drawn_before_the_rest_arrives(ui_of, re
     expect(page.locator("[data-testid=envelope-arriving]")).to_have_count(0)
     expect(page.locator("[data-testid=envelope-note]")).to_contain_text("Shown as stored, not indented")
     expect(page.locator("[data-testid=envelope-all]")).to_contain_text("characters not shown")
+    watched.assert_clean()
+
+
+HOSTILE_SID = "../../api/status?x=1#/live/<img src=x onerror=alert(1)>%2e%2e\u202e"
+HOSTILE_TEXT = "<script>alert(1)</script>\x1b[31mred\x1b[0m\u202etxt.exe\u2066" + "w" * 300_000
+
+
+def test_hostile_events_an_odd_session_id_and_ten_thousand_sessions(ui_of, redis_db, open_ui):  # noqa: F811
+    """What held in this pass, kept: markup, ANSI, bidi and a long line in an event stay text, a
+    session id of path characters opens its own page, and 10,000 sessions list the newest 500."""
+    pipe = redis_db.pipeline(transaction=False)
+    for n in range(10_000):
+        envelope = {"hook": "Stop", "session_id": f"s-{n:05d}", "payload": {}}
+        pipe.xadd(STREAM, {"envelope": json.dumps(envelope), "session": f"s-{n:05d}"}, id=f"{1000 + n}-0")
+    pipe.execute()
+    _add(redis_db, "20000-0", HOSTILE_SID, {"tool_input": {"command": HOSTILE_TEXT}, "tool_response": HOSTILE_TEXT})
+    ui = ui_of(history=20_000)
+    watched = open_ui(ui)
+    page = watched.page
+    page.goto(ui.base + "/#/sessions")
+    at_least(page, "#sessions-body tr", 500)
+    assert page.locator("#sessions-body tr").count() == 500
+    page.goto(ui.base + "/#/session/" + quote(HOSTILE_SID, safe=""))
+    expect(page.locator("#s-title")).to_contain_text("onerror=alert(1)")
+    expect(page.locator("#s-facts [data-fact=events]")).to_have_text("1")
+    assert page.locator("#s-title img, img[src=x], script:not([type=module])").count() == 0
+    page.goto(ui.base + "/#/live")
+    at_least(page, "#feed-body tr", 1)
+    page.locator("#feed-body tr").first.click()
+    detail = page.locator("#detail-json")
+    expect(detail.locator(".part")).to_have_count(1)
+    text = detail.text_content() or ""
+    assert "<script>alert(1)</script>" in text and "\\u001b[31m" in text and "\x1b" not in text, text[:200]
+    assert "\u202e" not in text and "\\u202etxt.exe" in text and "\\u2066" in text, text[:300]
+    assert watched.page.evaluate("document.title") and page.locator("#detail-json script").count() == 0
     watched.assert_clean()
