@@ -219,6 +219,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         note = b',"index_error":' + _encoder.encode(why) if why else b""
         note += b',"earlier":' + str(earlier).encode()
         note += b',"unread_before":' + _encoder.encode(unread) if unread else b""
+        note += b',"reading_on":true' if unread and scans.reading_on(sid) else b""
         return _raw(b'{"summary":' + head + note + b',"events":' + join(found) + b"}")
 
     async def envelope(request: Request) -> Response:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import redis.asyncio as aioredis
 import redis.exceptions
@@ -56,6 +56,14 @@ MAX_SESSION_EVENTS = 20_000
 LIVE_CONNECTIONS = 1
 REQUEST_CONNECTIONS = POOL_CONNECTIONS - LIVE_CONNECTIONS
 Client = aioredis.Redis | aioredis.RedisCluster
+
+
+class SessionScan(NamedTuple):
+    found: list[Record]  # the session's newest events read, oldest first
+    earlier: int  # its events read that are older than found (counted, not kept)
+    unread: str | None  # the oldest entry read when the budget stopped the read, else None
+    scanned: int  # the entries read
+    oldest: str | None  # the oldest of the session's events read (found or counted)
 
 
 def _decoded(entries: Iterable[Entry]) -> list[tuple[Record, dict[str, Any]]]:
@@ -191,13 +199,7 @@ class StreamReader:
         # Redis refuses a range from past its greatest id or to before its least: none there.
         nothing = _key(after) == _GREATEST or (before is not None and _key(before) == (0, 0))
         entries = [] if nothing else await self._bounded(read, "(" + after, limit, streams=False)
-        first = await self._bounded(
-            lambda start, n: read_entries("XRANGE", self.client.xrange(self.stream, start, "+", count=n)),
-            "-",
-            1,
-            streams=False,
-        )
-        first_id = first[0][0].decode() if first else None
+        first_id = await self.first_entry()
         trimmed = first_id if first_id and _key(first_id) > _key(after) else None
         following = entries[-1][0].decode() if len(entries) >= limit else None
         return [rec for rec, _ in _decoded(entries)], following, trimmed
@@ -210,25 +212,41 @@ class StreamReader:
         events before them are not sent; and, when MAX_SESSION_SCAN entries were read before its
         first was reached, the oldest entry read (the session's events before it were not looked
         for), else None."""
+        found, earlier, unread, _, _ = await self.scan_session(session, first_ms, last_ms, top, after, MAX_SESSION_SCAN)
+        return found, earlier, unread
+
+    async def scan_session(
+        self, session: str, first_ms: int, last_ms: int, top: str | None, after: str | None, budget: int
+    ) -> SessionScan:
+        """``session_events`` reading ``budget`` entries at most (from ``top``, which may be
+        exclusive), with how many it read and the oldest of the session's events it saw."""
         lower = "(" + after if after else f"{max(0, first_ms - 1000)}-0" if first_ms else "-"
         upper = top or (f"{last_ms + 1000}-0" if last_ms else "+")
         wanted = session.encode()
         found: list[Record] = []
         scanned = earlier = 0
+        oldest: str | None = None
         while True:
             read = lambda start, n: read_entries("XREVRANGE", self.client.xrevrange(self.stream, start, lower, count=n))  # noqa: E731
-            entries = await self._bounded(read, upper, PAGE, streams=False)
+            asked = min(PAGE, budget - scanned)
+            entries = await self._bounded(read, upper, asked, streams=False)
             scanned += len(entries)
             mine = [(i, f) for i, f in entries if f.get(b"session") == wanted]
+            oldest = mine[-1][0].decode() if mine else oldest
             room = MAX_SESSION_EVENTS - len(found)
             found.extend(rec for rec, _ in _decoded(mine[:room]))  # past the newest, counted only
             earlier += len(mine[room:])
-            if len(entries) < PAGE:
-                return found[::-1], earlier, None
-            oldest = entries[-1][0].decode()
-            if scanned >= MAX_SESSION_SCAN:
-                return found[::-1], earlier, oldest
-            upper = "(" + oldest
+            if len(entries) < asked:
+                return SessionScan(found[::-1], earlier, None, scanned, oldest)
+            upper = "(" + entries[-1][0].decode()
+            if scanned >= budget:
+                return SessionScan(found[::-1], earlier, upper[1:], scanned, oldest)
+
+    async def first_entry(self) -> str | None:
+        """The stream's oldest entry (None: it is empty): what is older was trimmed (MAXLEN)."""
+        read = lambda start, n: read_entries("XRANGE", self.client.xrange(self.stream, start, "+", count=n))  # noqa: E731
+        first = await self._bounded(read, "-", 1, streams=False)
+        return first[0][0].decode() if first else None
 
     async def newest_before(self, last_ms: int) -> str | None:
         """The newest entry a read of a session that was last seen at last_ms starts from (None: none)."""

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from hookd.ui import reader as reader_module
 from hookd.ui.events import Record
-from hookd.ui.reader import StreamReader
+from hookd.ui.reader import SessionScan, StreamReader
 from hookd.ui.store import id_key
 
 # Sessions whose scans are kept, the most recently read first: at most this many, and their
@@ -23,6 +23,9 @@ from hookd.ui.store import id_key
 # A scan that found nothing (a session id no stream entry has) counts too.
 KEPT_SESSIONS = 64
 KEPT_RECORDS = 40_000
+# A request reads this many entries at most: a first read of an old session (or of an id no entry
+# has) goes on in the reads after it, until MAX_SESSION_SCAN; the answer says it reads on.
+SCAN_STEP = 50_000
 
 
 class Scan(NamedTuple):
@@ -30,7 +33,29 @@ class Scan(NamedTuple):
     covered: str  # the newest entry read: every entry up to it was looked at (back to unread)
     found: list[Record]  # its newest events, oldest first
     earlier: int  # its events older than found
-    unread: str | None  # the oldest entry read when MAX_SESSION_SCAN stopped the read
+    unread: str | None  # the oldest entry read when a bound stopped the read
+    scanned: int  # the entries read back from covered to unread
+    oldest: str | None  # the oldest of its events read (found or counted)
+
+
+def _joined(newer: Scan | SessionScan, older: Scan | SessionScan) -> tuple[list[Record], int]:
+    """The newest MAX_SESSION_EVENTS of two reads that meet, and how many of theirs are older."""
+    joined = older.found + newer.found
+    cut = max(0, len(joined) - reader_module.MAX_SESSION_EVENTS)
+    return joined[cut:], older.earlier + newer.earlier + cut
+
+
+def _untrimmed(kept: Scan, first: str) -> Scan | None:
+    """A kept scan without what the stream no longer holds (None: read it anew)."""
+    if id_key(first) > id_key(kept.covered):
+        return None  # all of it trimmed, or the stream made anew
+    unread = kept.unread if kept.unread is not None and id_key(kept.unread) >= id_key(first) else None
+    if kept.oldest is None or id_key(kept.oldest) >= id_key(first):
+        return kept._replace(unread=unread)
+    if kept.earlier:
+        return None  # how many of the events not sent are gone is not kept
+    found = [rec for rec in kept.found if id_key(rec.entry_id) >= id_key(first)]
+    return kept._replace(found=found, unread=unread, oldest=found[0].entry_id if found else None)
 
 
 class SessionScans:
@@ -40,7 +65,8 @@ class SessionScans:
         self.locks: dict[str, tuple[asyncio.Lock, int]] = {}  # a session's, and the reads holding or awaiting it
 
     async def events(self, session: str, first_ms: int, last_ms: int) -> tuple[list[Record], int, str | None]:
-        """What ``StreamReader.session_events`` answers, reading only what a kept scan lacks."""
+        """What ``StreamReader.session_events`` answers, reading only what a kept scan lacks, and
+        at most SCAN_STEP entries a request: ``reading_on`` says when a read stopped short of it."""
         lock, users = self.locks.get(session, (asyncio.Lock(), 0))
         self.locks[session] = lock, users + 1
         try:
@@ -53,26 +79,54 @@ class SessionScans:
             else:
                 self.locks[session] = lock, users - 1
 
+    def reading_on(self, session: str) -> bool:
+        """Whether the session's read stopped at a request's SCAN_STEP, short of MAX_SESSION_SCAN:
+        a read again reads on from where it stopped."""
+        scan = self.kept.get(session)
+        return scan is not None and scan.unread is not None and scan.scanned < reader_module.MAX_SESSION_SCAN
+
     async def _events(self, session: str, first_ms: int, last_ms: int) -> tuple[list[Record], int, str | None]:
         top = await self.reader.newest_before(last_ms)
-        if top is None:
-            return [], 0, None
+        first = await self.reader.first_entry()
         kept = self.kept.pop(session, None)
+        if top is None or first is None:
+            return [], 0, None
         if kept is not None and (kept.first_ms != first_ms or id_key(top) < id_key(kept.covered)):
             kept = None  # another start (the index appeared), or a stream made anew: read it all
-        if kept is not None and top == kept.covered:
-            scan = kept
-        else:
-            after = kept.covered if kept is not None else None
-            found, earlier, unread = await self.reader.session_events(session, first_ms, last_ms, top, after)
-            if kept is None or unread is not None:  # read anew, or the entries since reached the bound
-                scan = Scan(first_ms, top, found, earlier, unread)
+        scan = _untrimmed(kept, first) if kept is not None else None
+        budget = SCAN_STEP
+        if scan is None or top != scan.covered:
+            after = scan.covered if scan is not None else None
+            got = await self.reader.scan_session(session, first_ms, last_ms, top, after, self._step(0, SCAN_STEP))
+            budget -= got.scanned
+            if scan is None or got.unread is not None:  # read anew, or the entries since reached the step
+                scan = Scan(first_ms, top, got.found, got.earlier, got.unread, got.scanned, got.oldest)
             else:
-                joined = kept.found + found
-                cut = max(0, len(joined) - reader_module.MAX_SESSION_EVENTS)
-                scan = Scan(first_ms, top, joined[cut:], kept.earlier + earlier + cut, kept.unread)
+                found, earlier = _joined(got, scan)
+                scan = scan._replace(
+                    covered=top,
+                    found=found,
+                    earlier=earlier,
+                    scanned=scan.scanned + got.scanned,
+                    oldest=scan.oldest or got.oldest,
+                )
+        step = self._step(scan.scanned, budget)
+        if scan.unread is not None and step > 0 and id_key(scan.unread) > (0, 0):  # read on from where it stopped
+            got = await self.reader.scan_session(session, first_ms, last_ms, "(" + scan.unread, None, step)
+            found, earlier = _joined(scan, got)
+            scan = scan._replace(
+                found=found,
+                earlier=earlier,
+                unread=got.unread,
+                scanned=scan.scanned + got.scanned,
+                oldest=got.oldest or scan.oldest,
+            )
         self._keep(session, scan)
         return scan.found, scan.earlier, scan.unread
+
+    @staticmethod
+    def _step(scanned: int, budget: int) -> int:
+        return min(budget, reader_module.MAX_SESSION_SCAN - scanned)
 
     def _keep(self, session: str, scan: Scan) -> None:
         self.kept[session] = scan

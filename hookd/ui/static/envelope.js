@@ -2,7 +2,7 @@
 
 import { $, el, inert, inertJson } from "./dom.js";
 import { clock } from "./format.js";
-import { getText } from "./api.js";
+import { answered } from "./api.js";
 
 // A marker's label is short (a rule's name, or a few joined): read no further, nor past the next
 // "[", or each "[REDACTED:" of an output that never closes one is read to the end of its string.
@@ -47,15 +47,15 @@ function stopDrawing() { clearTimeout(drawing); drawing = 0; }
 
 function button(testid) { return el("button", { type: "button", "data-testid": testid }); }
 
-function drawEnvelope(pre, text, name, note) {
+// source is { text, done, size }: its text grows as the answer arrives, and its first part is drawn
+// once that much has arrived; the controls and the download are the whole envelope's, once it has.
+function drawEnvelope(pre, source, name, note) {
   let shown = 0;
   const more = button("envelope-more"), all = button("envelope-all"), stop = button("envelope-stop");
   const controls = el("p", { class: "envelope-more", "data-testid": "envelope-rest" }, more, " ", all, " ", stop);
-  const part = (upto) => {
-    const end = cutAt(text, upto);
-    pre.append(el("span", { class: "part" }, highlighted(text.slice(shown, end))));
-    shown = end;
-    const left = text.length - shown;
+  const arriving = el("p", { class: "envelope-more", "data-testid": "envelope-arriving" });
+  const labels = () => {
+    const left = source.text.length - shown;
     controls.hidden = left === 0;
     more.hidden = all.hidden = drawing !== 0;
     stop.hidden = drawing === 0;
@@ -63,39 +63,88 @@ function drawEnvelope(pre, text, name, note) {
     all.textContent = `Show all (${left.toLocaleString("en")} characters not shown)`;
     stop.textContent = `Stop (${left.toLocaleString("en")} characters not shown yet)`;
   };
+  const part = (upto) => {
+    const end = cutAt(source.text, upto);
+    pre.append(el("span", { class: "part" }, highlighted(source.text.slice(shown, end))));
+    shown = end;
+    labels();
+  };
   const drawAll = () => {
-    drawing = shown + ENVELOPE_PART < text.length ? setTimeout(drawAll, 0) : 0;
+    drawing = shown + ENVELOPE_PART < source.text.length ? setTimeout(drawAll, 0) : 0;
     part(shown + ENVELOPE_PART);
   };
   more.addEventListener("click", () => part(shown + ENVELOPE_PART));
   all.addEventListener("click", () => { if (!drawing) drawAll(); });
   stop.addEventListener("click", () => { stopDrawing(); part(shown); });
-  pre.replaceChildren();
-  part(ENVELOPE_PART);
-  const rest = note ? [el("p", { class: "envelope-more", "data-testid": "envelope-note", text: note }), controls] : [controls];
-  if (text.length > ENVELOPE_PART) {  // a file the user can open as they like, whatever its size
-    const save = el("button", { type: "button", "data-testid": "envelope-download",
-      text: `Download the envelope (${text.length.toLocaleString("en")} characters)` });
-    save.addEventListener("click", () => {
-      const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
-      el("a", { href: url, download: `hookd-${name}.json` }).click();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
-    });
-    rest.push(el("p", { class: "envelope-more" }, save));
-  }
-  $("detail-rest").replaceChildren(...rest);
+  const head = note ? [el("p", { class: "envelope-more", "data-testid": "envelope-note", text: note })] : [];
+  // A part is never cut where the text has not arrived past a marker it might hold.
+  const firstReady = () => source.done || source.text.length >= ENVELOPE_PART + 220;
+  return () => {
+    if (!shown && firstReady()) {
+      pre.replaceChildren();
+      part(ENVELOPE_PART);
+    }
+    if (!source.done) {
+      arriving.textContent = `Arriving: ${source.received.toLocaleString("en")} of ${source.size.toLocaleString("en")} bytes`;
+      $("detail-rest").replaceChildren(...head, arriving);
+      return;
+    }
+    const rest = [...head, controls];
+    if (source.text.length > ENVELOPE_PART) {  // a file the user can open as they like, whatever its size
+      const text = source.text;
+      const save = el("button", { type: "button", "data-testid": "envelope-download",
+        text: `Download the envelope (${text.length.toLocaleString("en")} characters)` });
+      save.addEventListener("click", () => {
+        const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+        el("a", { href: url, download: `hookd-${name}.json` }).click();
+        setTimeout(() => URL.revokeObjectURL(url), 10000);
+      });
+      rest.push(el("p", { class: "envelope-more" }, save));
+    }
+    labels();
+    $("detail-rest").replaceChildren(...rest);
+  };
 }
+
+let opened = 0;  // the envelope opened last: one still arriving when another is opened is let go
 
 export async function showEnvelope(r) {
   stopDrawing();
+  const mine = ++opened;
   $("detail").hidden = false;
   $("detail-rest").replaceChildren();
   $("detail-title").textContent = inert(`${r.hook} ${r.tool} · ${clock(r.t)} · ${r.host}`);
   $("detail-session").href = `#/session/${encodeURIComponent(r.s)}`;
   const pre = $("detail-json");
   pre.textContent = "loading…";
+  const name = r.id.replace(/[^0-9-]/g, "");
   try {
-    const stored = await getText(`api/envelope/${encodeURIComponent(r.id)}`);
+    const res = await answered(`api/envelope/${encodeURIComponent(r.id)}`);
+    const size = Number(res.headers.get("content-length")) || 0;
+    if (size > INDENT_UP_TO && res.body) {
+      // Reading and indenting it would hold the page before its first part: it is drawn as stored,
+      // its first part as soon as it has arrived (a large envelope takes a while to).
+      const source = { text: "", done: false, size, received: 0 };
+      const note = `Shown as stored, not indented: it is ${size.toLocaleString("en")} bytes, and reading ` +
+        "it whole to indent it would hold the page before its first part (Download the envelope opens it whole)";
+      const update = drawEnvelope(pre, source, name, note);
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (mine !== opened) { reader.cancel(); return; }
+        if (done) break;
+        source.received += value.length;
+        source.text += decoder.decode(value, { stream: true });
+        update();
+      }
+      source.text += decoder.decode();
+      source.done = true;
+      update();
+      return;
+    }
+    const stored = await res.text();
+    if (mine !== opened) return;
     // JSON.parse and JSON.stringify go a level deeper per array or object: one nested past the
     // stack threw, and the view said only "RangeError". Such an envelope is shown as stored.
     let whole = stored, note = "";
@@ -105,8 +154,8 @@ export async function showEnvelope(r) {
     } else try { whole = JSON.stringify(JSON.parse(stored), null, 2); } catch (err) {
       note = `Shown as stored, not indented: the browser cannot read it as JSON (${err.message})`;
     }
-    drawEnvelope(pre, whole, r.id.replace(/[^0-9-]/g, ""), note);
+    drawEnvelope(pre, { text: whole, done: true }, name, note)();
   } catch (err) {
-    pre.textContent = String(err);
+    if (mine === opened) pre.textContent = String(err);
   }
 }

@@ -84,8 +84,12 @@ async function renderSession(sid) {
   $("s-earlier").hidden = !earlier && !unread;
   $("s-earlier").textContent = (earlier ? `The session's first ${earlier.toLocaleString("en")} events are not ` +
     `shown: the page is sent its newest ${events.length.toLocaleString("en")} (hookd tail or redis-cli XRANGE shows them all). ` : "") +
-    (unread ? inert(`Its events before ${when(Number(unread.split("-")[0]))} (stream entry ${unread}) were not looked for: ` +
+    (unread && data.reading_on === true ? inert(`Reading the stream for its earlier events: read back to ` +
+      `${when(Number(unread.split("-")[0]))} (stream entry ${unread}) so far.`) :
+      unread ? inert(`Its events before ${when(Number(unread.split("-")[0]))} (stream entry ${unread}) were not looked for: ` +
       "the stream is read back from the session's last event this far at most (redis-cli XRANGE shows the rest)") : "");
+  // The read stopped at what one request reads (hookd/ui/session_scans.py, SCAN_STEP): ask again, it reads on.
+  if (unread && data.reading_on === true) refreshSessionSoon();
   const last = [...events].reverse().find((e) => e.tok);
   const tok = last ? last.tok : s.tok;
   const facts = [["host", s.host], ["project", s.cwd], ["model", s.model || (events.find((e) => e.model) || {}).model],
