@@ -164,7 +164,7 @@ def test_healthy_daemon_reports_every_counter_and_exits_0(hookd, redis_db):
     wait_status(hookd, lambda s: s["counters"]["published"] == len(names), "all events published")
 
     code, status = status_json(hookd)
-    assert code == HEALTHY
+    assert code == HEALTHY, status["reasons"]
     assert missing_keys(status, REQUIRED) == []
     assert status["running"] is True and status["health"] == "healthy" and status["reasons"] == []
     assert status["version"] == HOOKD_VERSION
@@ -205,7 +205,7 @@ def test_healthy_human_output_is_an_aligned_table_without_colour_on_a_pipe(hookd
     wait_status(hookd, lambda s: s["counters"]["published"] == 3, "3 events published")
 
     code, text = status_text(hookd)
-    assert code == HEALTHY
+    assert code == HEALTHY, text
     assert not ANSI.search(text), repr(text)
     lines = text.rstrip("\n").splitlines()
     assert lines[0].startswith("hookd") and "healthy" in lines[0]
