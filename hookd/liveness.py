@@ -70,7 +70,8 @@ class LoopLag:
     """How late a periodic timer fires, over the last minute: the event loop's lag."""
 
     def __init__(self) -> None:
-        self.samples: deque[tuple[float, float]] = deque(maxlen=int(LAG_WINDOW_S / LAG_PROBE_S) + 1)
+        # (when, how late, how much of that the loop's thread spent waiting for a CPU while runnable)
+        self.samples: deque[tuple[float, float, float]] = deque(maxlen=int(LAG_WINDOW_S / LAG_PROBE_S) + 1)
         self.last_tick: float | None = None
         self.gaps: deque[tuple[float, float]] = deque(maxlen=8)  # (when the loop ran again, how long it had not)
 
@@ -78,12 +79,15 @@ class LoopLag:
         import asyncio  # here: `hookd status` reads this module's thresholds, and runs no loop
 
         loop = asyncio.get_running_loop()
+        waited = run_queue_wait_s()
         while True:
             due = loop.time() + LAG_PROBE_S
             await asyncio.sleep(LAG_PROBE_S)
             now = time.monotonic()
             lag = max(0.0, loop.time() - due)
-            self.samples.append((now, lag))
+            waited_before, waited = waited, run_queue_wait_s()
+            machine = min(lag, waited - waited_before) if waited is not None and waited_before is not None else 0.0
+            self.samples.append((now, lag, max(0.0, machine)))
             self.last_tick = now
             if lag >= GAP_S:
                 self.gaps.append((now, lag))
@@ -101,13 +105,15 @@ class LoopLag:
 
     def summary_ms(self) -> dict[str, float | int | None]:
         """p50, p99 and the largest lag over the last minute, in ms; and ``recent_p99``, the
-        p99 of the last LAG_VERDICT_S (None until it has LAG_VERDICT_MIN_SAMPLES), which
-        health is judged by."""
+        p99 of the last LAG_VERDICT_S (None until it has LAG_VERDICT_MIN_SAMPLES) less the
+        time the loop's thread waited for a CPU, which health is judged by."""
         now = time.monotonic()
-        lags = sorted(lag for at, lag in self.samples if at >= now - LAG_WINDOW_S)
+        lags = sorted(lag for at, lag, _ in self.samples if at >= now - LAG_WINDOW_S)
         if not lags:
             return {"p50": None, "p99": None, "max": None, "samples": 0, "recent_p99": None}
-        recent = sorted(lag for at, lag in self.samples if at >= now - LAG_VERDICT_S)
+        # Judged on the lag hookd's own work or calls caused: a loaded machine that kept the thread
+        # waiting for a CPU delays every process on it, and is not a daemon that holds its loop.
+        recent = sorted(lag - machine for at, lag, machine in self.samples if at >= now - LAG_VERDICT_S)
         return {
             "p50": _pick(lags, 0.5),
             "p99": _pick(lags, 0.99),
@@ -115,6 +121,16 @@ class LoopLag:
             "samples": len(lags),
             "recent_p99": _pick(recent, 0.99) if len(recent) >= LAG_VERDICT_MIN_SAMPLES else None,
         }
+
+
+def run_queue_wait_s() -> float | None:
+    """How long the calling thread has waited, runnable, for a CPU since it started (Linux's
+    schedstat run_delay), in seconds; None where the kernel does not say (macOS, no schedstats)."""
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as stats:
+            return int(stats.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _pick(ordered: list[float], q: float) -> float:

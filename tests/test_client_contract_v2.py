@@ -85,7 +85,7 @@ def test_without_hookd_socket_or_xdg_runtime_dir_the_socket_is_in_the_state_dir(
     peer = answering(state / "run" / "hookd.sock")
     try:
         proc = run_client(env, args=["Stop"], cmd=client_cmd)
-        assert peer.got_frame.wait(2)
+        assert peer.got_frame.wait(30)
     finally:
         peer.close()
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"", b"")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import http.client
 import os
-import time
 from urllib.parse import urlsplit
 
+from conftest import wait_until
 from ui_stack import Ui
 
 
@@ -25,7 +25,13 @@ def test_a_url_file_in_a_directory_others_can_write_is_refused_and_the_ui_serves
     log_path = tmp_path / "ui.log"
     ui = Ui(daemon.env, log_path, extra=("--url-file", str(shared / "ui.url")))
     try:
-        time.sleep(1.0)  # the URL file is written just after the URL is printed
+        # The URL file is written just after the URL is printed: waited for by what the log says of it
+        # (before: a second's sleep, which a loaded machine's `hookd ui` could outlast).
+        wait_until(
+            lambda: "ui_url_file_failed" in log_path.read_text(errors="replace") or ui.proc.poll() is not None,
+            timeout=30,
+            what="the URL file refused",
+        )
         assert ui.proc.poll() is None, log_path.read_text(errors="replace")[-2000:]
         parts = urlsplit(ui.url)
         conn = http.client.HTTPConnection("127.0.0.1", parts.port, timeout=5)

@@ -164,7 +164,7 @@ def test_healthy_daemon_reports_every_counter_and_exits_0(hookd, redis_db):
     wait_status(hookd, lambda s: s["counters"]["published"] == len(names), "all events published")
 
     code, status = status_json(hookd)
-    assert code == HEALTHY
+    assert code == HEALTHY, status["reasons"]
     assert missing_keys(status, REQUIRED) == []
     assert status["running"] is True and status["health"] == "healthy" and status["reasons"] == []
     assert status["version"] == HOOKD_VERSION
@@ -205,7 +205,7 @@ def test_healthy_human_output_is_an_aligned_table_without_colour_on_a_pipe(hookd
     wait_status(hookd, lambda s: s["counters"]["published"] == 3, "3 events published")
 
     code, text = status_text(hookd)
-    assert code == HEALTHY
+    assert code == HEALTHY, text
     assert not ANSI.search(text), repr(text)
     lines = text.rstrip("\n").splitlines()
     assert lines[0].startswith("hookd") and "healthy" in lines[0]
@@ -327,8 +327,10 @@ def test_half_open_breaker_is_reported_then_closes_and_the_spool_drains(hookd_fa
     #   leave a window between the start and the pause in which a trial could succeed.
     # - WRITE, not ALL: under PAUSE ALL the pausing client is held too, CLIENT UNPAUSE
     #   included (Redis 7.0), so the pause could only end by expiring.
-    # - breaker_trial_timeout_s=15 and redis_timeout_s=20 keep the held trial from
-    #   failing on its own before CLIENT UNPAUSE releases it.
+    # - breaker_trial_timeout_s=45 and redis_timeout_s=50 keep the held trial from
+    #   failing on its own before CLIENT UNPAUSE releases it, and stall_after_s=60 keeps
+    #   it from being judged stalled meanwhile: two `hookd status` runs on a loaded
+    #   machine took longer than the default 10 s (status said "stalled", not "degraded").
     server = RedisServer(tmp_path / "redis-half-open")
     server.start()
     admin = server.client()
@@ -338,8 +340,9 @@ def test_half_open_breaker_is_reported_then_closes_and_the_spool_drains(hookd_fa
             breaker_failures=1,
             breaker_backoff_min_s=0.05,
             breaker_backoff_max_s=0.3,
-            breaker_trial_timeout_s=15,
-            redis_timeout_s=20,
+            breaker_trial_timeout_s=45,
+            redis_timeout_s=50,
+            stall_after_s=60,
         )
         for n in range(2):
             send_ok(daemon, event(n))
@@ -362,7 +365,7 @@ def test_half_open_breaker_is_reported_then_closes_and_the_spool_drains(hookd_fa
         with admin.pipeline(transaction=True) as tx:
             tx.delete("hookd:events")
             tx.rename("saved-stream", "hookd:events")
-            tx.execute_command("CLIENT", "PAUSE", 20000, "WRITE")
+            tx.execute_command("CLIENT", "PAUSE", 60000, "WRITE")
             tx.execute()
         try:
             wait_status(
