@@ -42,6 +42,7 @@ class Cause:
     code: str  # the reply's first word, as Redis says it
     words: tuple[str, ...]  # what the user is told besides: the problem, the setting or the fix
     make: Callable[[redis.Redis, Path], Callable[[], None]]  # makes the cause, returns what undoes it
+    state: str = "refusing"  # status's redis.state while it lasts
     landed: tuple[int, ...] = (1, 2)  # the events in the stream at the end, each once
 
 
@@ -121,9 +122,9 @@ CAUSES = [
     Cause("OOM", ("maxmemory", "stream_maxlen"), _oom),
     Cause("READONLY", ("read-only replica", "redis_url", "redis_sentinel"), _readonly),
     Cause("MISCONF", ("snapshot", "stop-writes-on-bgsave-error", "writable dir"), _misconf),
-    Cause("NOPERM", ("lacks a permission", "Redis ACL"), _noperm),
-    Cause("WRONGTYPE", ("the key hookd:events", "delete"), _wrongtype, (2,)),  # event 1 went with the key
-    Cause("BUSY", ("busy-reply-threshold", "SCRIPT KILL"), _busy),
+    Cause("NOPERM", ("lacks a permission", "Redis ACL"), _noperm, "down"),  # hookd is not let in
+    Cause("WRONGTYPE", ("the key hookd:events", "delete"), _wrongtype, landed=(2,)),  # event 1 went with the key
+    Cause("BUSY", ("busy-reply-threshold", "SCRIPT KILL"), _busy, "busy_script"),
 ]
 
 
@@ -139,6 +140,7 @@ def test_each_error_reply_is_said_with_its_fix_and_the_event_lands_once_it_is_go
         send(daemon, 2)
         status = wait_status(daemon, lambda s: cause.code in (s["redis"]["last_error"] or ""), cause.code)
         said = status["redis"]["last_error"]
+        assert status["redis"]["state"] == cause.state, status["redis"]
         for word in cause.words:
             assert word in said, said
         logged = [r for r in log_records(daemon.log_text()) if cause.code in str(r)]
