@@ -128,15 +128,17 @@ def _fix(exc: redis.exceptions.ResponseError) -> str:
     code = str(exc).split(" ", 1)[0]
     if isinstance(exc, redis.exceptions.ClusterCrossSlotError):
         return (
-            "; a batch's keys must share one hash slot, which hookd makes so by the stream's hash tag ({...}): a "
-            "proxy in front of the cluster or a changed stream setting breaks that; set stream to a name with one "
-            "hash tag, or point redis_url at the cluster's nodes themselves (redis_cluster)"
+            "; hookd names a batch's keys so that they share the stream's hash slot (its hash tag, from the stream "
+            "setting), so the server answering hashes keys otherwise than Redis Cluster: a proxy or a "
+            "Redis-compatible server in front of the cluster; point redis_url at a node of the cluster itself, "
+            "with redis_cluster = true"
         )
     if isinstance(exc, redis.exceptions.ClusterDownError):
         return (
-            "; the cluster serves no slot while one of its hash slots has no node (cluster-require-full-coverage) "
-            "or its nodes cannot agree: events spool and are sent once it is up again; `redis-cli --cluster check` "
-            "names the slots not served, and `redis-cli --cluster fix` mends them"
+            "; a hash slot the batch needs has no node, or the cluster takes no command while any slot has none "
+            "(cluster-require-full-coverage) or while most of its masters are out of reach: events spool and are "
+            "sent once it is up again; `redis-cli --cluster check` names the slots not served, and "
+            "`redis-cli --cluster fix` mends them"
         )
     if code == "NOREPLICAS":
         return (
