@@ -11,6 +11,7 @@ server speaking TLS only.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import selectors
 import socket
@@ -593,6 +594,34 @@ def test_a_mute_sentinel_is_said_in_status_and_costs_no_event(hookd_factory, sen
         shown = status_text.render(document, code, False)
         assert f"sentinel {gate.address} mute: asked in the background, not waited for (1 time)" in shown, shown
         assert daemon.stop() == 0
+    finally:
+        gate.close()
+
+
+def test_tail_and_replay_say_a_mute_sentinel_on_stderr(sentinel, tmp_path, capsys, monkeypatch):
+    """`hookd replay` and `hookd tail` find the master through the sentinel that answers, and say on stderr the one
+    that stayed mute, with the settings and the fix, as the daemon logs it (before: nothing; their first ask waited
+    out its deadline, and a failover it leads went unseen, with no word of it)."""
+    from hookd.cli import main
+    from test_replay import envelope, replay, write_jsonl
+
+    gate = Gate(sentinel.sentinels)
+    try:
+        settings = mute_first(sentinel, gate)
+        for name, value in settings.items():
+            monkeypatch.setenv(f"HOOKD_{name.upper()}", value)
+        events = tmp_path / "events.jsonl"
+        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # within tail's --since
+        write_jsonl(events, [{**envelope("h97", n), "received_at": now} for n in (1, 2)])
+        said = f"sentinel {gate.address} did not answer within 3s (redis_connect_timeout_s, redis_timeout_s)"
+        code, out, err = replay(capsys, tmp_path / "state", settings["redis_url"], "--file", str(events), "--json")
+        assert code == 0 and json.loads(out)["added"] == 2, err
+        assert f"hookd replay: {said}" in err and "take it out of redis_sentinel" in err, err
+        config = tmp_path / "config.toml"
+        code = main(["tail", "--config", str(config), "--since", "1h", "--count", "2", "--json"])
+        out, err = capsys.readouterr()
+        assert code == 0 and len(out.splitlines()) == 2, err
+        assert f"hookd tail: {said}" in err, err  # before the fix of its timeouts: "within 5s", tail's read's own
     finally:
         gate.close()
 

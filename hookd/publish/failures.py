@@ -36,7 +36,7 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
     stranger = next((link for link in exception_chain(exc) if isinstance(link, StrangerServer)), None)
     if stranger is not None:
         return f"{where}: {stranger}"
-    text = _masked(settings, str(exc))
+    text = _masked(settings, reply_text(exc))
     no_master = next((link for link in exception_chain(exc) if isinstance(link, sentinel.NoMaster)), None)
     if no_master is not None:
         return _masked(settings, f"{where}: {_no_master(settings, no_master)}")
@@ -87,7 +87,26 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
         )
     if isinstance(exc, redis.exceptions.ResponseError):
         return f"{where} answered with an error ({type(exc).__name__}): {text}{_fix(exc)}"
+    if isinstance(exc, redis.exceptions.InvalidResponse):
+        # hiredis's own words ("Bad integer value", "Protocol error, got ..."): bytes no Redis sends
+        return (
+            f"{where} answered with bytes that are not Redis's protocol ({text}): redis_url names a server that is "
+            "not redis-server, or something between them changes its replies; point redis_url at redis-server "
+            "itself (`redis-cli -u URL PING` answers PONG)"
+        )
     return f"{where} failed: {type(exc).__name__}: {text}"
+
+
+def reply_text(exc: BaseException) -> str:
+    """The error as Redis said it: redis-py drops the first word of the replies it has a class for (OOM,
+    NOPERM, READONLY, NOSCRIPT, LOADING, CLUSTERDOWN, CROSSSLOT, ...), which is what Redis's docs and a search
+    name them by."""
+    text = str(exc)
+    code = getattr(exc, "status_code", None)
+    if isinstance(exc, redis.exceptions.ResponseError | redis.exceptions.BusyLoadingError) and code:
+        if not text.startswith(code) and code != "ERR":
+            return f"{code} {text}"
+    return text
 
 
 def _fix(exc: redis.exceptions.ResponseError) -> str:
@@ -100,14 +119,27 @@ def _fix(exc: redis.exceptions.ResponseError) -> str:
             "(and redis_sentinel_master) so that hookd follows the master through failovers"
         )
     if isinstance(exc, redis.exceptions.MasterDownError):
-        # redis-py drops the reply's first word (MASTERDOWN), which is what a search for it finds.
         return (
-            " (MASTERDOWN); that server is a replica whose link to its master is down, and it answers "
+            "; that server is a replica whose link to its master is down, and it answers "
             "nothing while it is (replica-serve-stale-data no); a replica takes no writes in any case: point "
             "redis_url at the master, or set redis_sentinel (and redis_sentinel_master) so that hookd follows "
             "the master through failovers"
         )
     code = str(exc).split(" ", 1)[0]
+    if isinstance(exc, redis.exceptions.ClusterCrossSlotError):
+        return (
+            "; hookd names a batch's keys so that they share the stream's hash slot (its hash tag, from the stream "
+            "setting), so the server answering hashes keys otherwise than Redis Cluster: a proxy or a "
+            "Redis-compatible server in front of the cluster; point redis_url at a node of the cluster itself, "
+            "with redis_cluster = true"
+        )
+    if isinstance(exc, redis.exceptions.ClusterDownError):
+        return (
+            "; a hash slot the batch needs has no node, or the cluster takes no command while any slot has none "
+            "(cluster-require-full-coverage) or while most of its masters are out of reach: events spool and are "
+            "sent once it is up again; `redis-cli --cluster check` names the slots not served, and "
+            "`redis-cli --cluster fix` mends them"
+        )
     if code == "NOREPLICAS":
         return (
             "; Redis takes no writes while fewer replicas than its min-replicas-to-write are connected to "
@@ -240,6 +272,11 @@ def sentinel_reason(settings: RedisSettings, error: BaseException) -> str:
         )
     if refused(error) or "refused" in text:
         return "it refused the connection (is the sentinel running, on that port?)"
+    if isinstance(error, redis.exceptions.InvalidResponse):
+        return (
+            f"it answered with bytes that are not Redis's protocol ({text}): that address is not a sentinel, or "
+            "something between them changes its replies; name the sentinels themselves in redis_sentinel"
+        )
     return f"{type(error).__name__}: {text}"
 
 

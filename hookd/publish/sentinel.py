@@ -86,6 +86,9 @@ def sentinel_kwargs(settings: RedisSettings, kwargs: dict[str, Any]) -> dict[str
         if k.startswith("socket_") or k in ("driver_info", "lib_name", "lib_version", "maint_notifications_config")
     }
     options.update(login(settings))
+    # hookd's own timeouts, whatever the master's client waits: hookd tail's, a blocking read's longer, made each
+    # ask of a mute sentinel wait that, said as redis_timeout_s
+    options.update(socket_connect_timeout=settings.connect_timeout_s, socket_timeout=settings.timeout_s)
     # Not redis-py's default retries (three, each to its timeout): a sentinel that timed out, or whose answer was
     # refused (past the reply bound), is not asked again within the ask (redis-py's own Sentinel asks its
     # sentinels without them, for the same reason), and the master watch asks again within a second.
@@ -266,6 +269,16 @@ def report_to(client: object, health: RedisHealth, describe: Callable[[BaseExcep
     manager = getattr(getattr(client, "connection_pool", None), "sentinel_manager", None)
     if isinstance(manager, Sentinels):
         manager.asks.health, manager.asks.describe = health, describe
+
+
+def say_to(client: object, say: Callable[[str], None], describe: Callable[[BaseException], str]) -> None:
+    """Behind Sentinel, outside the daemon (hookd tail, replay): the sentinels that go mute, fail, or answer
+    again said by ``say``, a line each; ``describe`` as report_to's. The blocking client's asks run on its
+    own Sentinels (sentinel_sync.py)."""
+    manager = getattr(getattr(client, "connection_pool", None), "sentinel_manager", None)
+    manager = getattr(manager, "asking", manager)
+    if isinstance(manager, Sentinels):
+        manager.asks.say, manager.asks.describe = say, describe
 
 
 def master_client(settings: RedisSettings, kwargs: dict[str, Any]) -> aioredis.Redis:

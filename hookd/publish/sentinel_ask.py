@@ -107,6 +107,7 @@ class Asks:
         self.times_failed = 0
         self.describe: Callable[[BaseException], str] = str
         self.health: RedisHealth | None = None
+        self.say: Callable[[str], None] | None = None
         self._background: dict[str, asyncio.Task[Any]] = {}
 
     async def ask(self, asks: Sequence[Callable[[], Awaitable[Any]]]) -> list[Any]:
@@ -130,6 +131,7 @@ class Asks:
                 self._failed(address, outcome)
             elif self.failing.pop(address, None) is not None:
                 self._said("info", "redis_sentinel_answers", sentinel=address, hint="it answered again")
+                self._tell(f"sentinel {address} answers again")
         return answers
 
     def _failed(self, address: str, error: BaseException) -> None:
@@ -146,6 +148,7 @@ class Asks:
             times=self.times_failed,
             hint="while it fails it names no master, and a failover it leads does not stop the stream",
         )
+        self._tell(f"sentinel {address}: {reason}; while it fails it names no master")
 
     def _heard(self, address: str) -> bool:
         """Whether a mute sentinel's background ask ended other than by its timeout (it is waited for again)."""
@@ -156,6 +159,7 @@ class Asks:
         if not task.cancelled() and not isinstance(task.exception(), redis.exceptions.TimeoutError):
             self.mute.discard(address)
             self._said("info", "redis_sentinel_answers", sentinel=address, hint="it is waited for again at each ask")
+            self._tell(f"sentinel {address} answers again")
             return True
         return False  # mute still: asked again in the background
 
@@ -173,6 +177,16 @@ class Asks:
             "wait for it and it is asked in the background until it answers; a failover it leads is seen once it "
             "does: start it again, or take it out of redis_sentinel",
         )
+        self._tell(
+            f"sentinel {address} did not answer within {self.deadline or 0:g}s (redis_connect_timeout_s, "
+            "redis_timeout_s): asked in the background, not waited for, until it answers; start it again, or take "
+            "it out of redis_sentinel"
+        )
+
+    def _tell(self, text: str) -> None:
+        """Outside the daemon (hookd tail, replay): ``text`` on the command's stderr; the daemon logs instead."""
+        if self.health is None and self.say is not None:
+            self.say(text)
 
     def _said(self, level: str, event: str, **fields: Any) -> None:
         """In the daemon: ``event`` logged, and the sentinels that are mute or failing kept for status."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any, TextIO
 
 import redis.exceptions
@@ -29,6 +30,11 @@ from hookd.units import plural
 
 def _totals(counts: dict[str, HostCounts]) -> tuple[int, int]:
     return sum(c.added for c in counts.values()), sum(c.skipped for c in counts.values())
+
+
+def _sayer(err: TextIO) -> Callable[[str], None]:
+    """A sentinel gone mute or failing, said on stderr (sentinel.say_to)."""
+    return lambda text: print(f"hookd replay: {visible(text)}", file=err)
 
 
 def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: TextIO, err: TextIO) -> int:
@@ -80,7 +86,7 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: Te
         senders = sorted({sender(e) for e in parsed.events})
         redis_settings = RedisSettings.from_config(config)
         try:
-            marks = asyncio.run(read_marks(redis_settings, config.stream, senders))
+            marks = asyncio.run(read_marks(redis_settings, config.stream, senders, _sayer(err)))
         except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
             report["redis_error"] = describe_failure(redis_settings, exc)
             if as_json:
@@ -99,7 +105,7 @@ def replay_file(config: Config, path: str, dry_run: bool, as_json: bool, out: Te
         report["index_refused"] = refused_keys
         try:
             with Progress("publishing", len(parsed.events), stream=err) as progress:
-                counts = asyncio.run(publish(config, parsed.events, progress.update, refused_keys))
+                counts = asyncio.run(publish(config, parsed.events, progress.update, refused_keys, _sayer(err)))
         except PublishFailed as exc:
             added, _ = _totals(exc.counts)
             done = (

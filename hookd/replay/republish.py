@@ -15,16 +15,17 @@ command, its report and its warnings, is from_file.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
+from functools import partial
+from typing import Any, NamedTuple
 
 import msgspec
 import redis.exceptions
 
 from hookd.config import Config
 from hookd.spool.event import Event
-from hookd.publish import topology
+from hookd.publish import sentinel, topology
 from hookd.publish.connection import connect
-from hookd.publish.failures import describe_failure, refuses_batch
+from hookd.publish.failures import describe_failure, refuses_batch, sentinel_reason
 from hookd.publish.migration import SlotMove, through_a_move
 from hookd.publish.script import batch_args, batch_keys, marks_key, sender
 from hookd.publish.writer import BatchWriter
@@ -71,9 +72,11 @@ def predict(events: list[Event], marks: dict[str, int]) -> dict[str, HostCounts]
     return {h: HostCounts(c[0], c[1], c[2], marks.get(h, 0)) for h, c in counts.items()}
 
 
-async def read_marks(redis_settings: RedisSettings, stream: str, hosts: list[str]) -> dict[str, int]:
-    """Each host's high-water mark (HMGET, read-only); 0 for a host Redis has not seen."""
-    client = connect(redis_settings)
+async def read_marks(
+    redis_settings: RedisSettings, stream: str, hosts: list[str], say: Callable[[str], None] | None = None
+) -> dict[str, int]:
+    """Each host's high-water mark (HMGET, read-only); 0 for a host Redis has not seen. ``say``: _connect's."""
+    client = _connect(redis_settings, say)
     try:
         values = await client.hmget(marks_key(stream), hosts) if hosts else []
     finally:
@@ -93,6 +96,15 @@ def _is_mark(value: object) -> bool:
     return value is None or (isinstance(value, bytes) and value.isascii() and value.isdigit() and len(value) <= 20)
 
 
+def _connect(redis_settings: RedisSettings, say: Callable[[str], None] | None) -> Any:
+    """The client; behind Sentinel, a sentinel that goes mute or fails is told to ``say`` (a line on replay's
+    stderr), as the daemon logs it: the master is found through another, and a failover it leads goes unseen."""
+    client = connect(redis_settings)
+    if say is not None and redis_settings.sentinel:  # a Cluster's client connects at its first use: not asked
+        sentinel.say_to(client, say, partial(sentinel_reason, redis_settings))
+    return client
+
+
 class PublishFailed(Exception):
     """``refused``: Redis answered, refusing the batch (failures.refuses_batch), not out of reach."""
 
@@ -107,11 +119,13 @@ async def publish(
     events: list[Event],
     on_batch: Callable[[int], None] | None = None,
     refused_keys: dict[str, str] | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> dict[str, HostCounts]:
     """Send the events through the daemon's script, batch by batch; per-host counts.
 
     ``on_batch`` is told how many events have been sent so far, after each batch;
-    ``refused_keys`` gets the session index's keys Redis refused to update (key -> error).
+    ``refused_keys`` gets the session index's keys Redis refused to update (key -> error);
+    ``say``: _connect's.
     """
     sent = 0
     counts: dict[str, list[int]] = {}
@@ -122,7 +136,7 @@ async def publish(
         return {h: HostCounts(c[0], c[1], c[2], None) for h, c in counts.items()}
 
     redis_settings = RedisSettings.from_config(config)
-    client = connect(redis_settings)
+    client = _connect(redis_settings, say)
     settings = msgspec.structs.replace(PublishSettings.from_config(config), redis_wait_replicas=0)
     writer = BatchWriter(settings, redis_settings, client, SlotMove(topology.describe(redis_settings)))
     try:

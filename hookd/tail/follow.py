@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from functools import partial
 import fnmatch
 import re
 import shutil
@@ -18,8 +19,9 @@ from redis.retry import Retry
 from hookd.config import Config
 from hookd.hooks.events import BY_NAME
 from hookd.publish.connection import connect_sync
-from hookd.publish.failures import describe_read_failure
+from hookd.publish.failures import describe_read_failure, sentinel_reason
 from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge
+from hookd.publish.sentinel import say_to
 from hookd.publish.settings import RedisSettings
 from hookd.terminal.color import enabled as colour_enabled
 from hookd.terminal.text import escaped, json_visible
@@ -122,6 +124,12 @@ class Tail:
             socket_timeout=BLOCK_MS / 1000 + self.redis_settings.timeout_s,
             retry=Retry(NoBackoff(), 0),
         )
+        # a sentinel that goes mute or fails is said as the daemon logs it: tail would find the master through
+        # another, and a failover that one leads goes unseen
+        if self.redis_settings.sentinel:  # not asked of a Cluster's client: it connects at its first use
+            say_to(
+                self.client, lambda text: self.say(f"hookd tail: {text}"), partial(sentinel_reason, self.redis_settings)
+            )
         self.read_count = READ_COUNT
 
     def start_id(self) -> str:
