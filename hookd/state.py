@@ -191,6 +191,7 @@ class InboxStats:
     spare_problem: str | None  # why the spare inbox is not swept ("absent" when there is none)
     unreadable: dict[str, str] = field(default_factory=dict)  # inbox files whose read failed: path -> error
     not_removed: dict[str, str] = field(default_factory=dict)  # spooled files that could not be deleted
+    linked: int = 0  # taken files that still had another name (a hard link), emptied as theirs went
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,6 +239,17 @@ def check_way_to(path: str) -> os.stat_result:
     return info
 
 
+def check_way_to_opened(path: str, opened: os.stat_result) -> None:
+    """check_way_to for a file already open (``opened``, its fstat): the way must reach that same
+    file, so what is read is what was judged, whatever stood at the path when it was opened."""
+    info = check_way_to(path)
+    if (info.st_dev, info.st_ino) != (opened.st_dev, opened.st_ino):
+        raise UnsafePathError(
+            f"{path} was replaced while hookd opened it (another file is there now): nothing of it was used; "
+            "find out what swaps it, then run the command again"
+        )
+
+
 def check_trusted_file(path: str, what: str, secret: bool = False) -> os.stat_result:
     """Refuse (UnsafePathError) a file that decides whom hookd trusts or what secret it sends
     (a CA, a client key, a password file) unless only this user or root could have put its

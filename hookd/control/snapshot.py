@@ -142,6 +142,7 @@ def take(
             "unreadable_count": len(inbox.unreadable),
             "not_removed": dict(sorted(inbox.not_removed.items())[:100]),
             "not_removed_count": len(inbox.not_removed),
+            "linked": inbox.linked,
         },
         "work": reports.work(),
         "counters": {

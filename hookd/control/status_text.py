@@ -79,8 +79,9 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
             f"fsync {spool['fsync']}" + (f"; {spool['dropped']:,} dropped" if spool["dropped"] else ""),
         )
     )
-    rows.append(("inbox", _inbox_waiting(status["inbox"], paint, "waiting") + f", {status['inbox']['taken']:,} taken"))
     inbox = status["inbox"]
+    linked = paint(f"; {plural(inbox['linked'], 'linked file')} emptied", YELLOW) if inbox.get("linked") else ""
+    rows.append(("inbox", _inbox_waiting(inbox, paint, "waiting") + f", {inbox['taken']:,} taken{linked}"))
     if inbox.get("spare_events") or inbox.get("spare_problem"):
         rows.append(
             (

@@ -122,7 +122,9 @@ class Inbox:
     def stats(self) -> InboxStats:
         """What status shows of the files taken (hookd/state.py)."""
         unreadable, not_removed = dict(self.problems.unreadable), dict(self.problems.not_removed)
-        return InboxStats(self.taken, self.spare_taken, self.spare_problem, unreadable, not_removed)
+        return InboxStats(
+            self.taken, self.spare_taken, self.spare_problem, unreadable, not_removed, self.problems.linked_total
+        )
 
     async def handoff_ids(self, progress: Progress | None = None) -> set[str]:
         """Hand-off ids of the frames waiting here (inbox_ids.py), read in a thread: the reads of a

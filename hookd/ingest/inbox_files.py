@@ -122,11 +122,11 @@ def remove(path: str, dir_fd: int) -> int:
     with no name cannot be linked again)."""
     name = os.path.basename(path)
     try:
-        fd = os.open(name, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC, dir_fd=dir_fd)
+        fd = _open_to_empty(name, dir_fd)
     except FileNotFoundError:
         raise
     except OSError:
-        # Not one to empty (a link, not ours to write, a read-only mount): the unlink alone, as it says.
+        # Not one to empty (a link, another user's, a read-only mount): the unlink alone, as it says.
         os.unlink(name, dir_fd=dir_fd)
         return 0
     try:
@@ -138,6 +138,32 @@ def remove(path: str, dir_fd: int) -> int:
         return info.st_nlink
     finally:
         os.close(fd)
+
+
+_TO_EMPTY = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+
+
+def _open_to_empty(name: str, dir_fd: int) -> int:
+    """The file ``name`` opened for writing (OSError if it cannot be). One of the user's made read-only
+    (hook-send makes them 0600) is made 0600 again through a descriptor held on it, and taken by name
+    if the name still holds it: left read-only, it went with its raw event still at another name."""
+    try:
+        return os.open(name, os.O_WRONLY | _TO_EMPTY, dir_fd=dir_fd)
+    except PermissionError:
+        held = os.open(name, os.O_RDONLY | _TO_EMPTY, dir_fd=dir_fd)
+    try:
+        info = os.fstat(held)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+            raise PermissionError(errno.EPERM, "not the user's regular file")
+        os.fchmod(held, 0o600)
+        fd = os.open(name, os.O_WRONLY | _TO_EMPTY, dir_fd=dir_fd)
+        again = os.fstat(fd)
+        if (again.st_dev, again.st_ino) != (info.st_dev, info.st_ino):
+            os.close(fd)
+            raise PermissionError(errno.EPERM, "replaced while it was opened")
+        return fd
+    finally:
+        os.close(held)
 
 
 def remove_each(taken: list[tuple[str, int]]) -> tuple[list[tuple[str, OSError]], list[tuple[str, int]]]:

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from hookd.config_errors import SettingError
 from hookd.policies import SentinelTls
-from hookd.publish.trusted_files import check_file, check_tls_files
+from hookd.publish.trusted_files import check_tls_files, read_trusted
 
 if TYPE_CHECKING:
     from hookd.publish.settings import RedisSettings
@@ -56,13 +56,11 @@ def _url_logins(url: str) -> tuple[str | None, str | None, str | None]:
 
 def read_password_file(path: str, setting: str = "redis_password_file") -> str:
     """The password in ``path``: its first line. Refused if other users can read or change the file
-    (trusted_files.check_file), since whoever writes it chooses the password hookd sends.
+    (trusted_files.read_trusted), since whoever writes it chooses the password hookd sends.
 
     ``setting`` is the name messages give the file by; a SettingError names it."""
     try:
-        check_file(path, setting, "choose the password hookd sends", secret=True)
-        with open(path, "rb") as fh:
-            text = fh.read(64 * 1024)
+        text = read_trusted(path, setting, "choose the password hookd sends", 64 * 1024)
     except OSError as exc:
         raise SettingError(
             f"cannot read {setting} {path}: {exc.strerror}; point {setting} at the "

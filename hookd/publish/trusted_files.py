@@ -5,7 +5,8 @@ event and the password); a password file, a client key or certificate decide wha
 itself with. Each must be one that only the user or root could have written, reached through
 directories and links no one else can change, as the config file is (paths.check_trusted_file);
 the key and password files must not be readable by others either. Checked by access.py before a
-command that uses Redis starts, and again each time a password file is read.
+command that uses Redis starts, and again each time a password file is read (through the
+descriptor it is read from: read_trusted).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from hookd.config_errors import SettingError
-from hookd.paths import UnsafePathError, check_trusted_file
+from hookd.paths import UnsafePathError, check_trusted_file, check_way_to_opened, refuse_untrusted
 
 if TYPE_CHECKING:
     from hookd.publish.settings import RedisSettings
@@ -39,6 +40,22 @@ def check_file(path: str, setting: str, what: str, secret: bool = False, name: s
         check_trusted_file(path, what, secret)
     except UnsafePathError as exc:
         raise SettingError(f"{name or setting} {exc}", setting=setting) from None
+
+
+def read_trusted(path: str, setting: str, what: str, limit: int) -> bytes:
+    """Up to ``limit`` bytes of the secret file ``path`` (a password file), judged as check_file
+    judges one but by the descriptor it is read through: checked by path and then opened by path,
+    it could be another file by the open. Links are followed, as check_file follows them, and the
+    way to the file checked to reach the one opened. A missing file raises the OSError."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)  # O_NONBLOCK: a FIFO
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        try:
+            refuse_untrusted(os.path.abspath(path), info, what, secret=True)
+            check_way_to_opened(os.path.abspath(path), info)
+        except UnsafePathError as exc:
+            raise SettingError(f"{setting} {exc}", setting=setting) from None
+        return fh.read(limit)
 
 
 def check_tls_files(settings: RedisSettings, tls: bool) -> None:

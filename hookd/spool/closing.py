@@ -56,6 +56,7 @@ class SpoolClose:
         if self.fsync_policy is not FsyncPolicy.NEVER:
             self._writer.sync()
         self._writer.close()
+        self.reserve.leave_if_linked()  # else the next start refuses the spool for it
         self.reserve.close()
         return gone
 

@@ -150,6 +150,18 @@ class Reserve:
                 reserve_bytes=self.size,
             )
 
+    def leave_if_linked(self) -> None:
+        """_leave_if_linked with no write to come: a whole reserve on a disk with room is not written, so a
+        link made then was found only at the next full disk, or by the next start's refusal of the spool.
+        Called when the cursor is saved (events moving) and at the stop."""
+        with self._lock:
+            if self._fd is None:
+                return
+            try:
+                self._leave_if_linked()
+            except OSError as exc:  # the fstat or the emptying: the reserve's own writes meet it again
+                log.error("spool_reserve_failed", error=exc.strerror, directory=self.directory)
+
     def _leave_if_linked(self) -> None:
         """Before each write (under the lock): a reserve that gained another name (a hard link: an ``ln``,
         a ``cp -al`` of the state directory) is left for a new file. Written in place, it grew and shrank

@@ -252,7 +252,9 @@ class Spool(SpoolCounts, UnsureCopies, SpoolClose):
         self._cursor.delete_published()
 
     def write_cursor_file(self, position: Position) -> None:
-        """Record ``position`` in the cursor file unless a later one is there; safe from a thread."""
+        """Record ``position`` in the cursor file unless a later one is there; safe from a thread. The
+        reserve is looked at for another name too (Reserve.leave_if_linked), in the same thread."""
+        self.reserve.leave_if_linked()
         self._cursor.write_file(position)
 
     async def delete_published(self) -> None:
