@@ -19,11 +19,11 @@ import os
 import queue
 import threading
 import time
-from typing import Any
 
 import structlog
 
 from hookd.mounts import not_answering_at
+from hookd.unjoined import settle
 
 log = structlog.get_logger("hookd.daemon")
 
@@ -32,15 +32,6 @@ WAIT_S = 1.0
 GONE = 0  # the inode a look gives for a path that holds no file
 
 _Ask = tuple[str, "asyncio.Future[int | None]"] | None  # None: end
-
-
-def _settle(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
-    if future.done():  # cancelled by the stop
-        return
-    if exc is not None:
-        future.set_exception(exc)
-    else:
-        future.set_result(result)
 
 
 class SocketLooks:
@@ -146,8 +137,8 @@ class SocketLooks:
                 except BaseException as exc:  # handed to the awaiting task, as asyncio.to_thread does
                     outcome = (None, exc)
                 self.under_way = None
-                self._loop.call_soon_threadsafe(_settle, future, *outcome)
-            self._loop.call_soon_threadsafe(_settle, self._ended, None, None)
+                self._loop.call_soon_threadsafe(settle, future, *outcome)
+            self._loop.call_soon_threadsafe(settle, self._ended, None, None)
         except RuntimeError:  # the loop closed while a look hung: no one waits for it
             pass
 
