@@ -14,9 +14,20 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
+
+
+def settle(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
+    """``future`` given what a thread's call returned or raised, on the loop; left as it is when its
+    awaiter was cancelled meanwhile."""
+    if future.done():
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(result)
 
 
 class OnDisk(Protocol):
@@ -30,14 +41,6 @@ async def off_loop(call: Callable[[], T], name: str = "hookd-inbox-disk") -> T:
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 
-    def settle(result: T | None, exc: BaseException | None) -> None:
-        if future.done():  # the caller was cancelled meanwhile
-            return
-        if exc is not None:
-            future.set_exception(exc)
-        else:
-            future.set_result(result)  # type: ignore[arg-type]  # a T when exc is None
-
     # Run in the caller's context, as asyncio.to_thread does: the log's route (logs.py) and its bound
     # fields are context variables, which a thread of its own would not see.
     context = contextvars.copy_context()
@@ -48,7 +51,7 @@ async def off_loop(call: Callable[[], T], name: str = "hookd-inbox-disk") -> T:
         except BaseException as exc:  # handed to the awaiting task, as to_thread does
             outcome = (None, exc)
         try:
-            loop.call_soon_threadsafe(settle, *outcome)
+            loop.call_soon_threadsafe(settle, future, *outcome)
         except RuntimeError:  # the loop closed while the call hung: no one waits for it
             pass
 

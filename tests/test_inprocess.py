@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 
@@ -17,6 +18,7 @@ from inprocess import running_daemon
 
 from hookd import logs
 from hookd.config import load
+from hookd.control.client import request
 from hookd.control.metrics import MetricsSetupError
 from hookd.ingest.http_setup import HttpSetupError
 from hookd.daemon import Daemon
@@ -222,3 +224,25 @@ def test_the_everyday_fixture_is_in_process(hookd):
 def test_the_process_mark_gives_a_real_hookd_run(hookd):
     assert hookd.proc is not None and hookd.proc.poll() is None
     assert hookd.stop() == 0 and hookd.proc.returncode == 0
+
+
+def test_the_sockets_are_looked_at_by_one_thread_that_the_stop_ends(hookd_factory, redis_db):
+    """Each status and each check of the sockets looks at their files off the loop (socket_looks.py): in one
+    thread started with the daemon, not a thread per look; the stop ends it."""
+    started: list[str] = []
+
+    def first_call(frame, event, arg) -> None:  # each thread threading starts from here: its name, once
+        sys.setprofile(None)
+        started.append(threading.current_thread().name)
+
+    threading.setprofile(first_call)
+    try:
+        daemon = hookd_factory()
+        for _ in range(5):
+            assert "redis" in request(str(daemon.socket.parent / "control.sock"), "status")
+    finally:
+        threading.setprofile(None)
+    looks = started.count("hookd-socket-look")
+    assert daemon.stop() == 0
+    assert looks == 1, started
+    assert not [t for t in threading.enumerate() if t.name == "hookd-socket-look"]

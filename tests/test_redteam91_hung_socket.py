@@ -74,4 +74,6 @@ def test_status_answers_stalled_naming_the_socket_s_mount_and_sigterm_ends_the_d
     assert stopped["took_s"] <= 2 + 0.4, stopped
     (left,) = lines(daemon, "socket_removal_left_hung")
     assert left["socket"] == str(daemon.socket) and f"mounted at {daemon.socket.parent}" in left["hint"], left
+    (look,) = lines(daemon, "socket_look_left_hung")  # the look thread, held there, is left to the mount too
+    assert look["socket"] == str(daemon.socket) and f"mounted at {daemon.socket.parent}" in look["hint"], look
     assert arrived(redis) == [1, 2]

@@ -64,7 +64,7 @@ class DaemonDrain(DaemonParts):
             self.notifier_task.cancel()
         self.notifier.stopping(f"draining; {self.describe()}")
         self.socket_watch.cancel()  # nothing is bound again from here
-        self.socket_looks.cancel()
+        self.socket_looks.close()
         self.directory_watch.cancel()  # the drain removes a socket's directory itself
         self.server.close()
         if self.http is not None:
@@ -109,6 +109,7 @@ class DaemonDrain(DaemonParts):
                         "position, events Redis has since are sent again by the next start (Redis skips them)",
                     ),
                 )
+        await self.socket_looks.ended(deadline)
         # The rest in the reverse of its opening: the spool, the worker, Redis, the control
         # socket, and the state directory's lock last.
         await self.resources.aclose()

@@ -194,7 +194,9 @@ class DaemonParts:
         if path not in self.socket_inodes:
             return
         removal = asyncio.ensure_future(
-            off_loop(functools.partial(remove_socket_if_ours, path, self.socket_inodes.pop(path)), "hookd-socket-look")
+            off_loop(
+                functools.partial(remove_socket_if_ours, path, self.socket_inodes.pop(path)), "hookd-socket-removal"
+            )
         )
         since = time.monotonic()
         if not (await asyncio.wait({removal}, timeout=wait_s))[0]:

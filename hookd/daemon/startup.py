@@ -116,6 +116,7 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
         listen_sock = passed.get("events") or self._bind(stack, config.socket)
         control_sock = passed.get("control") or self._bind(stack, config.control_socket)
         self.socket_looks = SocketLooks(self.socket_inodes)
+        stack.callback(self.socket_looks.close_now)
         stack.callback(listen_sock.close)
         stack.callback(control_sock.close)
         self.http = HttpListener.bind(HttpSettings.from_config(config), http_passed) if config.http_addr else None

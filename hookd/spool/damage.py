@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import structlog
 
-from hookd.spool.files import SegmentFiles, ValidRecords
+from hookd.spool.files import MadeRead, SegmentFiles, ValidRecords
 from hookd.spool.segments import Position
 
 log = structlog.get_logger("hookd.spool")
@@ -80,11 +80,7 @@ def count_lost(
         files.counted(seg, valid.valid)
         known[seg] = valid.damage_ends
         gone[seg] = max(0, before - files.counts[seg])
-    files.read_off_loop = read.after if read is not None else None
-    try:
-        lost = max(0, counted - files.pending_from(cursor, quiet=True))
-    finally:
-        files.read_off_loop = None
+    lost = max(0, counted - files.pending_from(cursor, quiet=True, made=read.after if read is not None else None))
     left = lost
     for seg in segments:
         # The cursor's segment may have lost some of its written records before the cursor.
@@ -112,7 +108,7 @@ class Read(NamedTuple):
     """count_lost's reads, made off the loop (``read_whole``)."""
 
     whole: dict[int, ValidRecords]  # each damaged segment's, read whole
-    after: tuple[tuple[int, int, int], ValidRecords] | None  # (segment, start, end): the cursor's segment after it
+    after: MadeRead | None  # the cursor's segment after it
 
 
 def read_whole(files: SegmentFiles, sizes: dict[int, int], cursor: Position) -> Read:

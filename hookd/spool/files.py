@@ -29,6 +29,10 @@ class ValidRecords(NamedTuple):
     damage_ends: set[int]  # where each stretch of it ends
 
 
+# A read of (segment, start, end) made already (off the loop, damage.read_whole), and what it found.
+MadeRead = tuple[tuple[int, int, int], ValidRecords]
+
+
 class SegmentFiles:
     """``dir_fd``: the spool directory as hookd opened it at start; every file is reached
     relative to it (``directory`` names them in messages)."""
@@ -47,9 +51,6 @@ class SegmentFiles:
         # is the size it was read at, so that no part of it is read again to count or to check.
         self.around: AroundCursor | None = None
         self.around_read = False  # that read made (the start's only: a later cursor reads as before)
-        # One read of a stretch made off the loop (damage.read_whole): (segment, start, end) -> what it found,
-        # given by valid_records in place of reading it again on the loop.
-        self.read_off_loop: tuple[tuple[int, int, int], ValidRecords] | None = None
 
     def path(self, segment: int) -> str:
         return segment_path(self.directory, segment)
@@ -100,17 +101,18 @@ class SegmentFiles:
         seg, offset = position
         return sum(size for s, size in self.sizes.items() if s >= seg) - offset
 
-    def pending_from(self, position: Position, quiet: bool = False) -> int:
-        """Events after ``position``: counted in its segment, read from count files after it."""
-        return sum(self.pending_in(seg, position, quiet) for seg in self.sizes if seg >= position.segment)
+    def pending_from(self, position: Position, quiet: bool = False, made: MadeRead | None = None) -> int:
+        """Events after ``position``: counted in its segment, read from count files after it. ``made``: a read
+        already made off the loop (damage.read_whole), given in place of making it again here."""
+        return sum(self.pending_in(seg, position, quiet, made) for seg in self.sizes if seg >= position.segment)
 
-    def pending_in(self, seg: int, position: Position, quiet: bool = False) -> int:
+    def pending_in(self, seg: int, position: Position, quiet: bool = False, made: MadeRead | None = None) -> int:
         if seg == position.segment and position.offset:
             around = self.around_cursor(position, quiet)
             if around is not None:
                 after, before = around.after, ValidRecords(around.before, around.skipped_before, set())
             else:
-                after = self.count_records(seg, position.offset, quiet)
+                after = self.count_records(seg, position.offset, quiet, made)
             # Damage after the cursor counts as waiting until the reader meets it and counts it
             # lost (damage.py): the written count less what is before. Damage before the cursor
             # leaves that unknown, and only the valid records after it are counted. A count read
@@ -179,10 +181,10 @@ class SegmentFiles:
         """``valid`` records in ``seg``, from a read of all of it."""
         self.counts[seg] = self.read_counts[seg] = valid
 
-    def count_records(self, seg: int, offset: int, quiet: bool = False) -> int:
+    def count_records(self, seg: int, offset: int, quiet: bool = False, made: MadeRead | None = None) -> int:
         """Valid records in ``seg`` from ``offset``; damage passed is logged unless ``quiet``
         (the caller says it)."""
-        read = self.valid_records(seg, offset, self.sizes[seg])
+        read = self.valid_records(seg, offset, self.sizes[seg], made)
         self._say_damage(seg, read.skipped, quiet)
         return read.valid
 
@@ -195,11 +197,12 @@ class SegmentFiles:
                 hint="records that fail their checksum will be skipped, not published",
             )
 
-    def valid_records(self, seg: int, start: int, end: int) -> ValidRecords:
+    def valid_records(self, seg: int, start: int, end: int, made: MadeRead | None = None) -> ValidRecords:
         """The records of ``seg`` between ``start`` and ``end`` that pass their checksum, the bytes of
-        damage skipped there, and where each stretch of it ends (as reader.py keys it)."""
-        if self.read_off_loop is not None and self.read_off_loop[0] == (seg, start, end):
-            return self.read_off_loop[1]
+        damage skipped there, and where each stretch of it ends (as reader.py keys it); ``made`` when it
+        is that read, made already."""
+        if made is not None and made[0] == (seg, start, end):
+            return made[1]
         reader = SegmentReader(self.path(seg), start, self.dir_fd)
         count, seen, ends = 0, 0, set()
         try:

@@ -26,20 +26,12 @@ from hookd.spool.event import Event
 from hookd.spool.full import SpoolBound
 from hookd.spool.writer import SegmentWriter
 from hookd.units import plural
+from hookd.unjoined import settle
 
 T = TypeVar("T")
 
 _Call = tuple[Callable[[], Any], asyncio.AbstractEventLoop, "asyncio.Future[Any]"] | None  # None: end
 _Append = tuple[list[Event], list[bytes], "asyncio.Future[None]"]
-
-
-def _settle(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
-    if future.done():  # its awaiter was cancelled
-        return
-    if exc is not None:
-        future.set_exception(exc)
-    else:
-        future.set_result(result)
 
 
 class WriteThread:
@@ -85,7 +77,7 @@ class WriteThread:
                 outcome = (None, exc)
             self.busy_since = None
             try:
-                loop.call_soon_threadsafe(_settle, future, *outcome)
+                loop.call_soon_threadsafe(settle, future, *outcome)
             except RuntimeError:  # the loop closed while the call hung: no one waits for it
                 pass
 
@@ -147,7 +139,7 @@ class Appends:
                 await self._bound.make_room_by(room + size, self.thread.run)
             except Exception as exc:  # SpoolFull, DiskFullError (the cursor written to make room)
                 self.unwritten -= len(events)
-                _settle(future, None, exc)
+                settle(future, None, exc)
                 continue
             room += size
             fitting.append(append)
@@ -174,7 +166,7 @@ class Appends:
                         self._on_written(events)
                 finally:  # the replies waiting on it are given, whatever the bookkeeping met
                     for _, _, future in taken:
-                        _settle(future, None, error)
+                        settle(future, None, error)
         except Exception:
             failed = True
             raise
