@@ -245,4 +245,7 @@ def test_the_sockets_are_looked_at_by_one_thread_that_the_stop_ends(hookd_factor
     looks = started.count("hookd-socket-look")
     assert daemon.stop() == 0
     assert looks == 1, started
+    deadline = time.monotonic() + 10  # the stop's join is bounded: a loaded machine may end it later
+    while [t for t in threading.enumerate() if t.name == "hookd-socket-look"] and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert not [t for t in threading.enumerate() if t.name == "hookd-socket-look"]
