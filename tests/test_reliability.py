@@ -122,7 +122,7 @@ def test_a_full_log_pipe_never_blocks_events_and_dropped_lines_are_counted(hookd
         body = event(-1)
         twice = b"HOOKD/1 %d id=seen-before\n%s" % (len(body), body) * 2000
         for _ in range(40):
-            daemon.request(twice)
+            daemon.request(twice, timeout=60)  # 4,000 frames, each logged: slow on a loaded machine
             if status(daemon)[1]["logging"]["dropped"] > 0:
                 break
         started = time.monotonic()
@@ -138,6 +138,9 @@ def test_a_full_log_pipe_never_blocks_events_and_dropped_lines_are_counted(hookd
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(STOP_S) == 0
     finally:
+        if daemon.proc is not None and daemon.proc.poll() is None:  # a failed assertion: no hookd left behind
+            daemon.proc.kill()
+            daemon.proc.wait()
         os.close(read_end)
 
 
