@@ -11,7 +11,7 @@ import threading
 
 import pytest
 import structlog
-from conftest import BARE_PYTHON, CLIENT, free_port, log_records, wait_for_entries
+from conftest import BARE_PYTHON, CLIENT, free_port, log_records, wait_for_entries, wait_until
 from inprocess import running_daemon
 
 from hookd import logs
@@ -105,7 +105,8 @@ def _failed_start_cleans_up(config, error: type[BaseException]) -> None:
 
     asyncio.run(main())
     assert not os.path.exists(config.socket) and not os.path.exists(config.control_socket)
-    assert threading.active_count() == threads
+    # A thread that has done its work (the socket's removal, off the loop) may still be ending: waited for, bounded.
+    wait_until(lambda: threading.active_count() == threads, timeout=10, what="the start's threads to end")
     assert _fds() - fds == set()
     os.close(lock_state_dir(config.state_dir))  # the lock was released
 
