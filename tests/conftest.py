@@ -381,16 +381,16 @@ class Hookd:
         return self
 
     def _serving(self) -> bool:
-        """Start-up done: the control socket answers, which it does only once the event socket is
-        served (both are bound, and take connections into their backlog, long before)."""
+        """Start-up done: the control socket answers with the running daemon's document, which it does only
+        once the event socket is served (both are bound, and take connections into their backlog, long before;
+        during the start a thread answers with what the start does, daemon/start_answers.py)."""
         from hookd.control.client import request
 
         if self.proc.poll() is not None:
             raise AssertionError(f"hookd exited with {self.proc.returncode}:\n{self.log_text()}")
         control = self.env.get("HOOKD_CONTROL_SOCKET") or str(self.socket.parent / "control.sock")
         try:
-            request(control, "status", timeout_s=0.5)
-            return True
+            return "starting" not in request(control, "status", timeout_s=0.5)
         except Exception:
             return False
 

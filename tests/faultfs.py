@@ -16,7 +16,9 @@ the child reads again whenever it changes. A rule:
                         a slow disk or a remote filesystem that hung; readdir and getattr: only this,
                         a listing or a stat (the lookup of a name, once the kernel's cache of a second
                         has passed) answered S seconds late; flush: only this, a close(2) of the file
-                        answered S seconds late)}
+                        answered S seconds late),
+     "until_cleared": true (read with delay_s only: answered at the next set_rules if that comes first,
+                        so that a test ends the hang when it has looked, not when a guess of its time ends)}
 
 Every fault the child injects is appended to a log file (``faults()`` reads it), so a test can
 check that its fault really fired instead of passing without it. ``available()`` says whether FUSE
@@ -168,6 +170,20 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str, *flags: s
         if hit:
             time.sleep(hit[1]["delay_s"])
 
+    def pause(rule: dict[str, Any], stamp: tuple[int, int] | None) -> None:
+        """A delayed call's wait: delay_s, cut short by new rules (``stamp``: the rules' when it matched) for
+        an until_cleared rule."""
+        if not rule.get("until_cleared"):
+            time.sleep(rule["delay_s"])
+            return
+        end = time.monotonic() + rule["delay_s"]
+        while time.monotonic() < end:
+            time.sleep(0.05)
+            with rules.lock:
+                rules._load()
+                if rules.stamp != stamp:
+                    return
+
     class Passthrough(Operations):
         def _real(self, path: str) -> str:
             return os.path.join(backing, path.lstrip("/"))
@@ -273,8 +289,9 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str, *flags: s
                         note("read", path, errno=hit[1].get("errno", "EIO"), offset=offset)
                         raise fail(hit[1])
                     note("read", path, delay_s=hit[1]["delay_s"], offset=offset)
+                stamp = rules.stamp
             if hit:
-                time.sleep(hit[1]["delay_s"])
+                pause(hit[1], stamp)
             return os.pread(fh, size, offset)
 
         def write(self, path: str, data: bytes, offset: int, fh: int) -> int:

@@ -30,14 +30,19 @@ def lines(daemon, event: str, after: int) -> list[dict]:
     return [line for line in found if line["event"] == event]
 
 
+def leave_event_1(daemon) -> None:
+    """Event 1 in the spool of ``daemon`` (not started), for its start to read."""
+    spool = Spool(str(daemon.state_dir / "spool"), segment_bytes=64 << 10, fsync="never")
+    spool.append(msgspec.structs.replace(event(1), envelope=json.dumps({"payload": {"n": 1}}).encode()))
+    spool.close()
+
+
 pytestmark = [pytest.mark.process, *NEEDS_FAULTFS]
 
 
 def test_sigterm_during_a_hung_start_ends_it_within_the_drain_and_nothing_is_lost(hung_daemon):  # noqa: F811
     daemon, fs, redis = hung_daemon(drain_timeout_s="2")
-    spool = Spool(str(daemon.state_dir / "spool"), segment_bytes=64 << 10, fsync="never")
-    spool.append(msgspec.structs.replace(event(1), envelope=json.dumps({"payload": {"n": 1}}).encode()))
-    spool.close()
+    leave_event_1(daemon)
     fs.set_rules([{"op": "read", "path": "/spool/*.seg", "delay_s": 6, "count": 1}])
     after = len(daemon.log_text()) if daemon.log_path.exists() else 0
     daemon.start(wait=False)

@@ -2,7 +2,8 @@
 
 The document as text is status_text.py.
 
-Exit codes: 0 healthy, 1 degraded or stalled (docs/reliability.md), 2 not running, 3 could not tell.
+Exit codes: 0 healthy, 1 degraded or stalled (docs/reliability.md), 2 not running, 3 could not tell (also
+while the daemon starts: nothing is served yet).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def gather(config: Config) -> tuple[int, dict[str, Any]]:
         return (verdict.NOT_RUNNING if answered else verdict.UNKNOWN), document
     except CannotTell as exc:
         return verdict.UNKNOWN, {"running": None, "error": str(exc), "control_socket": config.control_socket}
+    if isinstance(status, dict) and isinstance(status.get("starting"), dict):
+        return starting(config, status)
     if not isinstance(status, dict) or "error" in status:
         error = status.get("error") if isinstance(status, dict) else None
         return verdict.UNKNOWN, {
@@ -46,6 +49,23 @@ def gather(config: Config) -> tuple[int, dict[str, Any]]:
             "error": "the answer is not a status document (a daemon of another hookd version?)",
         }
     return code, document
+
+
+def starting(config: Config, status: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """A daemon answering from its start (daemon/start_answers.py): stalled when the start has made no progress
+    for stall_after_s (exit 1), else starting: nothing is served yet, its health not known (exit 3)."""
+    reasons = [f"stalled: {reason}" for reason in status.get("stalled") or ()]
+    step = status["starting"]
+    document = {
+        "running": None,
+        "health": "stalled" if reasons else "starting",
+        "reasons": reasons,
+        "error": f"hookd (pid {status.get('pid')}) is starting, for {step.get('for_s')}s: {step.get('doing')} "
+        f"({step.get('path')}, on the mount {step.get('mount')}); events are taken once the start ends",
+        "control_socket": config.control_socket,
+        **status,
+    }
+    return (verdict.DEGRADED if reasons else verdict.UNKNOWN), document
 
 
 def run(

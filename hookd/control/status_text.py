@@ -28,6 +28,10 @@ Paint = Callable[[str, str], str]
 
 def render(status: dict[str, Any], code: int, color: bool) -> str:
     paint: Paint = (lambda text, c: f"{c}{text}{RESET}") if color else (lambda text, c: text)
+    if status.get("running") is None and status.get("health") in ("starting", "stalled"):
+        said = paint("stalled", RED) if status["health"] == "stalled" else paint("starting", YELLOW)
+        reasons = "".join(f"\n  {paint(f'! {visible(reason)}', YELLOW)}" for reason in status.get("reasons", ()))
+        return f"hookd: {said}: {visible(status['error'])}{reasons}"
     if status.get("running") is None:
         return f"hookd: {paint('cannot tell', RED)}: {status['error']}"
     if status["running"] is False:

@@ -188,6 +188,17 @@ class DaemonParts:
         stalled = self.stall_reasons()
         return f"stalled: {stalled[0]}; {text}" if stalled else text
 
+    async def _cancel_tasks(self) -> None:
+        """Whatever task still runs (after a failed start; after a drain, none): cancelled."""
+        self.supervisor.stop()
+        tasks = [task for task in self.supervisor.tasks.values() if not task.done()]
+        progress = getattr(self, "drain_progress", None)
+        if progress is not None:
+            tasks.append(progress)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     async def _remove_socket_if_bound(self, path: str, wait_s: float = SOCKET_REMOVAL_WAIT_S) -> None:
         """Its file unlinked, in a thread (unjoined.py) waited for at most ``wait_s``: the socket's directory may
         be on a mount that stopped answering, and the stop is not held for it (the file is left)."""

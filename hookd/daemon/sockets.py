@@ -12,6 +12,9 @@ Sockets the service manager passed are its own, and not watched.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from typing import Any
+
 import structlog
 
 from hookd.daemon.parts import DaemonParts
@@ -25,7 +28,12 @@ SOCKET_CHECK_S = 1.0
 
 
 class DaemonSockets(DaemonParts):
-    """Daemon.keep_sockets(): the watch, run as a supervised task."""
+    """Daemon.keep_sockets(): the watch, run as a supervised task; the start's binds, removed at its stop."""
+
+    def _bind(self, stack: contextlib.AsyncExitStack, path: str) -> Any:
+        sock, self.socket_inodes[path] = bind_private_socket(path)
+        stack.push_async_callback(self._remove_socket_if_bound, path)
+        return sock
 
     async def keep_sockets(self) -> None:
         failed: dict[str, str] = {}  # path -> the last failure logged, so each is said once

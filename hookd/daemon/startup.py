@@ -13,7 +13,6 @@ import functools
 import os
 import sys
 import time
-from typing import Any
 
 import structlog
 
@@ -26,6 +25,7 @@ from hookd.daemon.backlog import redact_backlog, settings_digest
 from hookd.daemon.inbox_start import InboxAtStart
 from hookd.daemon.socket_looks import SocketLooks
 from hookd.daemon.sockets import DaemonSockets
+from hookd.daemon.start_answers import StartAnswers
 from hookd.daemon.loop_watch import watch_loop
 from hookd.daemon.stalls import say_stalls
 from hookd.dirwatch import DirectoryWatch
@@ -35,7 +35,6 @@ from hookd.ingest.http_listener import HttpListener
 from hookd.ingest.http_setup import HttpSettings
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection
-from hookd.ingest.socket_files import bind_private_socket
 from hookd.paths import ensure_private_dir, open_private_dir
 from hookd.peers import PeerGuard
 from hookd.pipeline import Pipeline
@@ -73,11 +72,14 @@ class StartProgress:
     that hangs still meets TimeoutStartSec. Without them a big inbox could outlast systemd's
     default 90 s, and the start was killed and begun again (bench/README.md has the figures)."""
 
-    def __init__(self, notifier: Notifier) -> None:
+    def __init__(self, notifier: Notifier, answers: StartAnswers | None = None) -> None:
         self.notifier = notifier
+        self.answers = answers  # status's answer during the start: each step is progress
         self.next_at = time.monotonic() + START_PROGRESS_EVERY_S
 
     def __call__(self, what: str, done: int, total: int) -> None:
+        if self.answers is not None:
+            self.answers.progress(done, total)
         now = time.monotonic()
         if now >= self.next_at:
             self.next_at = now + START_PROGRESS_EVERY_S
@@ -119,11 +121,15 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
         stack.callback(self.socket_looks.close_now)
         stack.callback(listen_sock.close)
         stack.callback(control_sock.close)
+        # Status answered until the loop's control server below takes the socket over (start_answers.py).
+        answers = StartAnswers(control_sock, self.state, config.state_dir, config.stall_after_s)
+        stack.callback(answers.ended)
         self.http = HttpListener.bind(HttpSettings.from_config(config), http_passed) if config.http_addr else None
         if self.http is not None:
             stack.callback(self.http.stop_listening)
         ensure_private_dir(config.inbox_dir)
         spool = SpoolSettings.from_config(config)
+        answers.at("opening the spool (its recovery reads the newest segment)", spool.dir)
         self.spool = Spool(
             spool.dir,
             spool.segment_bytes,
@@ -138,6 +144,7 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
         )
         stack.callback(self.spool.close)
         self.flusher = Flusher(self.spool, spool.fsync, spool.fsync_interval_ms / 1000, self.state.progress)
+        answers.at("reading the sequence and the redaction rules", config.state_dir)
         sequence = SequenceAllocator(os.path.join(config.state_dir, "sequence"), dir_fd=self.state_fd)
         redactor = build_redactor(
             config.redact, config.redact_disable, config.redact_allow, config.redact_rules, cache_dir=config.state_dir
@@ -185,14 +192,19 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
         self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
         # Read before the backlog's copying, which lets published segments go that hold them; remembered
         # after it, which may outlast the ids' span.
-        waiting, known = await self._spooled_handoffs(StartProgress(self.notifier))
+        answers.at("reading the spool's recent hand-off ids", spool.dir)
+        waiting, known = await self._spooled_handoffs(StartProgress(self.notifier, answers))
         # Before the inbox's events and any served: the backlog keeps its place in the order.
         digest = settings_digest(config, redactor)
-        on_publish = await redact_backlog(self.spool, redactor, digest, self.state_fd, StartProgress(self.notifier))
+        answers.at("checking the backlog's redaction", spool.dir)
+        on_publish = await redact_backlog(
+            self.spool, redactor, digest, self.state_fd, StartProgress(self.notifier, answers)
+        )
         self.publisher.redacted = on_publish
         for handoff_id, event_id in known.items():
             self.pipeline.handoffs.add(handoff_id, event_id)
-        await self._take_inbox_at_start(waiting, StartProgress(self.notifier))
+        answers.at("taking the inbox in", config.inbox_dir)
+        await self._take_inbox_at_start(waiting, StartProgress(self.notifier, answers))
 
         loop = asyncio.get_running_loop()
         peers = PeerGuard(self.state.refused_peers)
@@ -228,6 +240,7 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
             redacted_on_publish=on_publish.report if on_publish is not None else None,
         )
         self.control = ControlServer(config, self.state)
+        answers.ended()
         await self.control.start(control_sock)
         stack.callback(self.control.close)
         self.metrics = None
@@ -280,19 +293,3 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
             if self.notifier.enabled
             else None
         )
-
-    def _bind(self, stack: contextlib.AsyncExitStack, path: str) -> Any:
-        sock, self.socket_inodes[path] = bind_private_socket(path)
-        stack.push_async_callback(self._remove_socket_if_bound, path)
-        return sock
-
-    async def _cancel_tasks(self) -> None:
-        """Whatever task still runs (after a failed start; after a drain, none): cancelled."""
-        self.supervisor.stop()
-        tasks = [task for task in self.supervisor.tasks.values() if not task.done()]
-        progress = getattr(self, "drain_progress", None)
-        if progress is not None:
-            tasks.append(progress)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
