@@ -29,6 +29,9 @@ from hookd.state import DaemonState
 log = structlog.get_logger("hookd.control")
 
 POLL_S = 0.1  # how often the thread sees that the start has ended
+# A start that ends within this much is answered by the control server as before (its clients wait in the
+# backlog, as `hookd status` waits up to 3 s): only a long start is answered from here.
+ANSWER_AFTER_S = 2.0
 REQUEST_TIMEOUT_S = 1.0  # the loop's control server waits this thread's client at most this long
 MAX_REQUEST_BYTES = 1024
 
@@ -80,15 +83,14 @@ class StartAnswers:
             "thread": {"state": state, "waits_in": waits_in},
         }
         stalled = []
-        if idle >= self.stall_after_s:
-            if state == "R":
-                why = "its thread is running (a long step on the CPU?)"
-            else:
-                where = f"its filesystem, mounted at {mount}," if mount else "its filesystem"
-                why = (
-                    f"its thread waits in the kernel ({waits_in or state}): {where} may not answer "
-                    "(a disk or a network mount that hung?); check that mount"
-                )
+        # A thread that runs (a redaction database compiled for a changed rule set takes tens of seconds on a
+        # loaded machine) is starting, not stalled: only one that waits in the kernel without progress is.
+        if idle >= self.stall_after_s and state != "R":
+            where = f"its filesystem, mounted at {mount}," if mount else "its filesystem"
+            why = (
+                f"its thread waits in the kernel ({waits_in or state}): {where} may not answer "
+                "(a disk or a network mount that hung?); check that mount"
+            )
             stalled.append(
                 f"the start has made no progress for {idle:.0f}s, {what} ({path}): {why}; nothing is served "
                 "until the start ends (hook-send keeps events in its inbox meanwhile)"
@@ -96,6 +98,8 @@ class StartAnswers:
         return {"starting": starting, "stalled": stalled, "pid": os.getpid(), "version": __version__}
 
     def _serve(self) -> None:
+        if self.done.wait(ANSWER_AFTER_S):
+            return
         while not self.done.is_set():
             try:
                 ready, _, _ = select.select([self.sock], [], [], POLL_S)
