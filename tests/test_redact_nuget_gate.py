@@ -16,7 +16,9 @@ from hookd.redact.scan import TriggerScan
 
 RULE = NUGET_RULES[0]
 # The trigger before h228: the option alone, anywhere; the check asked for the NuGet source command.
-OPTION_ALONE = dataclasses.replace(RULE, trigger=r"(?i)\s(?:-p|--password|-password)(?:=|\s{1,4})[^\s\-]", trigger_needs=())
+OPTION_ALONE = dataclasses.replace(
+    RULE, trigger=r"(?i)\s(?:-p|--password|-password)(?:=|\s{1,4})[^\s\-]", trigger_needs=()
+)
 
 COMMANDS = ["dotnet nuget", "NuGet.exe", "/usr/local/bin/nuget", '\\"nuget', "Nuget", "nuget.exe", "dotnet", "mkdir"]
 PIECES = [
@@ -48,7 +50,7 @@ PIECES = [
 ]
 SUBCOMMANDS = [" add source", " sources add", " update source", " source", " add", ""]
 OPTIONS = [" -p ", " -p  ", " --password=", " --Password ", " -Password ", " -p=", " -p -", " -P "]
-VALUES = ["FeedPushPassword", "\\\"Feed Pass\\\"", "'FeedPw1x'", "$PW", "x"]
+VALUES = ["FeedPushPassword", '\\"Feed Pass\\"', "'FeedPw1x'", "$PW", "x"]
 
 
 @functools.cache
