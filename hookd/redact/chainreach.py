@@ -11,7 +11,8 @@ none of it, where what follows tells whether it ended as JSON (as NESTED_STRING_
 The rules whose value may be single-quoted read a copy of the text in which such a chain's first quote and the
 quotes of its plain strings are letters (``hidden``: the same length, so offsets and spans hold). A value reaching
 it runs on over it (fail closed) and reads it as a class run; a chain that ends as JSON, or a short one, is left as
-it was, so the value ends where it did.
+it was, so the value ends where it did. The chains are read only where those rules read (``regions``), each stretch
+from a barrier no chain's reading holds, so in each the copy is the whole text's.
 """
 
 from __future__ import annotations
