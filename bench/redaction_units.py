@@ -29,7 +29,8 @@ def main() -> None:
         for kind, piece in (("dense", unit), ("sparse", unit + filler)):
             text, payload = forms(piece)
             cells = [timed(old, text), timed(new, text), timed(old, payload), timed(new, payload)]
-            print(f"| `{unit!r}` | {kind} | " + " | ".join(cells) + " |", flush=True)
+            shown = repr(unit) if len(unit) <= 40 else f"{unit[:30]!r}... ({len(unit)} characters)"
+            print(f"| `{shown}` | {kind} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":
