@@ -65,6 +65,11 @@ def texts() -> tuple[str, ...]:
     return tuple(found)
 
 
+@functools.cache
+def scanner() -> TriggerScan:
+    return TriggerScan([RULE])
+
+
 @pytest.fixture(scope="module")
 def engines() -> tuple[Redactor, Redactor]:
     return Redactor([RULE]), Redactor([OPTION_ALONE])
@@ -85,6 +90,5 @@ def test_other_commands_options_reach_no_trigger(unit):
     """A flood of another command's -p (after a nuget command too, past its separator) reports nothing: the check,
     which reads the command's words, is not called for each."""
     text = "dotnet nuget add source https://x/v3/index.json -n f\\n" + unit * 2000
-    scanner = TriggerScan([RULE])
-    _, reports, _, _, _ = scanner.scan(text, limit=None)
+    _, reports, _, _, _ = scanner().scan(text, limit=None)
     assert not reports.get(0), unit
