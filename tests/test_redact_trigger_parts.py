@@ -117,6 +117,9 @@ def texts() -> tuple[str, ...]:
         # k8s_secret_string_data's (h101): a Secret's stringData, a patch's lines too
         "kind: Secret\\nstringData:\\n  relay: Pw1x\\n  b: c d\\n",
         '"+kind: Secret", "+stringData:", "+  relay: Pw1x"',
+        # nuget_source_password's (h228): "nuget" in any case before the option, in its command or not
+        "dotnet nuget add source https://x -n f -u u -p Pw1x NuGet.exe sources add -Name f -Password Pw1x",
+        'Nuget sources add \\"a b\\" --password=Pw1x; mkdir -p x nuget a\\ -p Pw1x nuget\\n-p Pw1x',
     ]
     # secret_line's parts and needs: every last word of a name, the spacings (raw, escaped tab), the
     # value's forms, with and without a keyword

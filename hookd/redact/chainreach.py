@@ -11,15 +11,20 @@ none of it, where what follows tells whether it ended as JSON (as NESTED_STRING_
 The rules whose value may be single-quoted read a copy of the text in which such a chain's first quote and the
 quotes of its plain strings are letters (``hidden``: the same length, so offsets and spans hold). A value reaching
 it runs on over it (fail closed) and reads it as a class run; a chain that ends as JSON, or a short one, is left as
-it was, so the value ends where it did.
+it was, so the value ends where it did. The chains are read only where those rules read (``regions``), each stretch
+from a barrier no chain's reading holds, so in each the copy is the whole text's.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 
 from hookd.redact.jsonends import CHAIN_REACH, LAST_STRING_ENDS_AS_JSON, LINK, NESTED_QUOTE
+from hookd.redact.patterns import HS_JOINT
+from hookd.redact.rule import Rule
+from hookd.redact.windows import stretches
 
 # A plain string of a chain (no backslash, double quote or line break inside: its only quotes are its ends; plain spaces
 # around the comma) and the comma before the next one: one link as jsonends' _LINK reads it.
@@ -33,42 +38,108 @@ _LINKS = f"(?:{_PLAIN_LINK_1})*+(?:{_ONE_LINK}(?:{_PLAIN_LINK_1})*+)*+"
 _PAST_REACH = f"{_ONE_LINK}{{{CHAIN_REACH + 1}}}"
 _SHORTEST_LINKS = (CHAIN_REACH + 1) * len('\\"\\",')  # no chain past the reach is shorter, one level down
 # A quote's end that NESTED_STRING_END reads a chain after: a comma or a colon (and a list's or an object's opening),
-# then a nested quote. It begins with the quote itself, so the search skips to each quote.
-_AFTER_QUOTE = re.compile(r'"[ \t]{0,64}+[,:][ \t]{0,64}+(?:[\[{][ \t]{0,64}+)?(?=(?:\\\\)*+\\")')
+# then a nested quote; and the chain's links from there (group links, none at all is a match). It begins with the
+# quote itself, so the search skips to each quote, and a search resumes where the links it read end.
+_CHAIN = r'"[ \t]{0,64}+[,:][ \t]{0,64}+(?:[\[{][ \t]{0,64}+)?(?=(?:\\\\)*+\\")' + f"(?P<links>{_LINKS})"
+# Where a chain's reading may begin: its first characters, up to the nested quote's first backslash (found in a
+# stretch with no more than this past it; the reading itself sees the whole text).
+_HIT = r'"[ \t]{0,64}+[,:][ \t]{0,64}+(?:[\[{][ \t]{0,64}+)?\\'
+_HIT_LONGEST = 3 * 64 + 4
+# Around a single-quoted rule's value, how far the text it reads has its chains hidden: the value and what the rule's
+# checks read beside it (a command's words, commands._COMMAND_REACH back).
+_AROUND = 8192
+# A JSON line break (backslash, n) after a closing parenthesis or a colon: no chain's reading holds one (a link's
+# strings hold no escaped line break, and the spacing that may, JSON's, follows only a quote or a comma), so a reading
+# from there finds the whole text's chains from there on. Python source has one every few lines.
+_BARRIERS = (")\\n", ":\\n")
 _LETTER = "~"  # no mask's or placeholder's character (xxxx is one): the value's checks read it as punctuation
 _QUOTES = ('\\\\\\\\\\\\\\"', '\\\\\\"', '\\"')  # a nested quote three, two and one JSON levels down
 
 
 @cache
-def _compiled() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _compiled() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """The chain's regexes, compiled at the first text that may hold a chain (jsonends' link is long: compiled at
     import, it cost every start of every hookd process)."""
     # The last: the chain's last string, after which JSON goes on (jsonends' _CHAIN_REST's last alternatives).
-    return re.compile(_LINKS), re.compile(_PAST_REACH), re.compile(LAST_STRING_ENDS_AS_JSON)
+    return re.compile(_HIT), re.compile(_CHAIN), re.compile(_PAST_REACH), re.compile(LAST_STRING_ENDS_AS_JSON)
 
 
-def hidden(text: str) -> str:
+def regions(
+    rules: Sequence[Rule],
+    indices: Iterable[int],
+    text: str,
+    scanned: tuple[dict[int, list[int]], dict[int, list[int]], dict[int, list[int]]],
+) -> list[tuple[int, int]] | None:
+    """Where the single-quoted rules at ``indices`` read, with what their checks read around that, in order; None (the
+    whole text) when one of them reads where this does not know (the ends it selects, joints). ``scanned``: per
+    rule, its chunks with keywords, its trigger's ends and its confirms' ends."""
+    gated, reports, confirms = scanned
+    found: list[tuple[int, int]] = []
+    for index in indices:
+        rule = rules[index]
+        if rule.select is not None or rule.reach is None or (rule.exact and HS_JOINT in rule.trigger):
+            return None
+        if rule.anchored:
+            found += [(end - rule.back, end - rule.back + rule.reach) for end in reports.get(index, ())]
+            # a context ends within confirm_reach before its confirm's end
+            found += [(end - rule.confirm_reach - rule.back, end + rule.reach) for end in confirms.get(index, ())]
+        elif rule.exact:
+            found += [(end - rule.reach, end + rule.ahead) for end in reports.get(index, ())]
+        elif index in gated:
+            found += stretches(rule, text, gated[index])
+    where: list[tuple[int, int]] = []
+    for low, high in sorted(found):
+        if where and low - _AROUND <= where[-1][1]:
+            where[-1] = (where[-1][0], max(where[-1][1], high + _AROUND))
+        else:
+            where.append((low - _AROUND, high + _AROUND))
+    # Read over most of the text, the whole text's reading is the cheaper (one search, no barriers)
+    return where if 2 * sum(high - low for low, high in where) < len(text) else None
+
+
+def _readings(text: str, where: list[tuple[int, int]] | None) -> Iterator[re.Match[str]]:
+    """The chains' readings (a match of _CHAIN each) that the whole text's reading makes, in order: all of them, or
+    (``where``) those that begin in the stretches, each read from a barrier before it or where the last one ended."""
+    hits, chains = _compiled()[:2]
+    if where is None:
+        yield from chains.finditer(text)
+        return
+    resume = 0  # where the reading goes on: the whole text's reading from there on is the same
+    for low, high in where:
+        if high <= resume:
+            continue
+        if low > resume:  # from a barrier before the stretch, if there is one since the last reading
+            resume = max(resume, *(text.rfind(barrier, resume, low) + 1 for barrier in _BARRIERS))
+        if text[high - 1 : high] == "\\":  # the backslashes before a chain's first quote: its run begins in the stretch
+            while high < len(text) and text[high] == "\\":
+                high += 1
+            high += 1
+        last = min(len(text), high + _HIT_LONGEST)
+        while (hit := hits.search(text, resume, last)) is not None and hit.start() < high:
+            chain = chains.match(text, hit.start())
+            resume = hit.start() + 1 if chain is None else chain.end()
+            if chain is not None:
+                yield chain
+
+
+def hidden(text: str, where: list[tuple[int, int]] | None = None) -> str:
     """The text with the nested quotes of its chains past the reach that never end as JSON made letters; the text
-    itself when it holds none (nor a single quote to begin a value that could reach one)."""
+    itself when it holds none (nor a single quote to begin a value that could reach one). ``where``: the stretches
+    (in order) where it must be so (regions); elsewhere a chain may be left as it was."""
     if "'" not in text or "," not in text:
         return text
     runs: list[tuple[int, int]] = []  # from a chain's first quote to its last string's opening
-    at = 0
-    while (after := _AFTER_QUOTE.search(text, at)) is not None:
-        first = after.end()
-        links_at, past_reach, ends_as_json = _compiled()
-        links = links_at.match(text, first)
-        assert links is not None  # none at all is a match
-        at = links.end()
+    past_reach, ends_as_json = _compiled()[2:]
+    for chain in _readings(text, where):
+        first, at = chain.span("links")
         if (
             at - first < _SHORTEST_LINKS
             or text.count('"', first, at) <= 2 * CHAIN_REACH  # each link holds two quotes at least
             or not past_reach.match(text, first)
             or ends_as_json.match(text, at)
         ):
-            at = max(at, first)
             continue
-        quote = after.start()
+        quote = chain.start()
         start = quote
         while start > 0 and text[start - 1] == "\\":
             start -= 1

@@ -21,6 +21,10 @@ from hookd.redact.rule import Rule
 from hookd.redact.values import written_password
 
 _NUGET = frozenset(("nuget", "nuget.exe"))
+# What stands between a command's word and its option: no separator commands.command_start stops at (; | & ( `,
+# a line break raw or escaped, a quote not escaped), backslashes taken with the character they escape (a trailing
+# run too): every text the check accepts, in Hyperscan's syntax.
+_IN_COMMAND = r"""(?:[^;|&(`\n"\\]|\\+[^;|&(`\n\\n])*\\*"""
 _SOURCE = frozenset(("source", "sources"))
 
 
@@ -45,9 +49,11 @@ NUGET_RULES: tuple[Rule, ...] = (
         "nuget sources add -Password)",
         pattern=VALUE,
         group="value",
-        # No trigger_needs: a need stands for what the trigger itself holds (the gates lose no report,
-        # test_redact_trigger_parts); "nuget" stands before the option, and the value's regex reads it there.
-        trigger=r"(?i)\s(?:-p|--password|-password)(?:=|\s{1,4})[^\s\-]",
+        # The trigger holds its need: "nuget" before the option in the command (_IN_COMMAND), so the gated scan
+        # loses no report (test_redact_trigger_parts) and a flood of other commands' -p (mkdir -p, ssh -p)
+        # reaches neither the trigger nor the check.
+        trigger=r"(?i:nuget)" + _IN_COMMAND + r"\s(?i:-p|--password|-password)(?:=|\s{1,4})[^\s\-]",
+        trigger_needs=(("(?i)nuget",),),
         anchored=True,
         back=1,
         reach=VALUE_REACH,

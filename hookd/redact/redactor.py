@@ -36,7 +36,7 @@ from hookd.redact import memo
 from hookd.redact.known import replaced
 from hookd.redact.escapes import inside_strings, whole_escapes
 from hookd.redact.budget import CONFIRM_LIMIT, Budget
-from hookd.redact.chainreach import hidden
+from hookd.redact.chainreach import hidden, regions
 from hookd.redact.candidates import Candidates
 from hookd.redact.dense import MARK, redact_in_bulk
 from hookd.redact.glued import unglued
@@ -236,7 +236,11 @@ class Redactor(Candidates):
             rule = rules[index]
             read = text
             if index in self._single_quoted:
-                read = chains_hidden = hidden(text) if chains_hidden is None else chains_hidden
+                if chains_hidden is None:  # the chains where the single-quoted rules read (all of them: the reference)
+                    quoted = [at for at in indices if at in self._single_quoted]
+                    where = None if self.exhaustive else regions(rules, quoted, text, (gated, reports, confirms))
+                    chains_hidden = hidden(text, where)
+                read = chains_hidden
             if rule.anchored:
                 ends = reports.get(index, [])
                 if rule.trigger_check is not None:
