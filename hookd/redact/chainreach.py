@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from hookd.redact.jsonends import CHAIN_REACH, LAST_STRING_ENDS_AS_JSON, LINK, NESTED_QUOTE
+from hookd.redact.jsonends import CHAIN_REACH, JSON_SCALAR, LAST_STRING_ENDS_AS_JSON, LINK, NESTED_QUOTE
 
 # A plain string of a chain (no backslash, double quote or line break inside: its only quotes are its ends; plain spaces
 # around the comma) and the comma before the next one: one link as jsonends' _LINK reads it.
@@ -32,9 +32,17 @@ _PLAIN_LINK_1 = r'\\"[^"\\\r\n]{0,1024}+\\"[ \t]{0,64}+,[ \t]{0,64}+(?=\\")'
 _LINKS = f"(?:{_PLAIN_LINK_1})*+(?:{_ONE_LINK}(?:{_PLAIN_LINK_1})*+)*+"
 _PAST_REACH = f"{_ONE_LINK}{{{CHAIN_REACH + 1}}}"
 _SHORTEST_LINKS = (CHAIN_REACH + 1) * len('\\"\\",')  # no chain past the reach is shorter, one level down
-# A quote's end that NESTED_STRING_END reads a chain after: a comma or a colon (and a list's or an object's opening),
-# then a nested quote. It begins with the quote itself, so the search skips to each quote.
-_AFTER_QUOTE = re.compile(r'"[ \t]{0,64}+[,:][ \t]{0,64}+(?:[\[{][ \t]{0,64}+)?(?=(?:\\\\)*+\\")')
+# A quote's end that NESTED_STRING_END reads a chain after: a comma or a colon (and a list's or an object's opening,
+# or a scalar and a comma, as jsonends' _JSON_VALUE_ON reads them), then a nested quote. It begins with the quote
+# itself, so the search skips to each quote.
+_AFTER_QUOTE = re.compile(
+    r'"[ \t]{0,64}+[,:][ \t]{0,64}+(?:[\[{][ \t]{0,64}+|'
+    + JSON_SCALAR
+    + r'[ \t]{0,64}+,[ \t]{0,64}+)?(?=(?:\\\\)*+\\")'
+)
+# A single quote inside the chain's strings, not one that may open a value (a chain read from an earlier quote holds
+# the value's own opening: ='ab").
+_INNER_SINGLE_QUOTE = re.compile(r"(?<![=:\s(\[{,])'")
 _LETTER = "~"  # no mask's or placeholder's character (xxxx is one): the value's checks read it as punctuation
 _QUOTES = ('\\\\\\\\\\\\\\"', '\\\\\\"', '\\"')  # a nested quote three, two and one JSON levels down
 
@@ -83,6 +91,8 @@ def hidden(text: str) -> str:
         # A string's quote inside the chain too: past the reach and not JSON, the value runs over all of it.
         for nested in _QUOTES if "\\\\" in run else _QUOTES[-1:]:  # deeper quotes: a run of backslashes
             run = run.replace(nested, _LETTER * len(nested))
+        if "'" in run:  # one in a string (it's) would close the value there, before the chain's end
+            run = _INNER_SINGLE_QUOTE.sub(_LETTER, run)
         pieces += (text[last:low], run)
         last = high
     pieces.append(text[last:])
