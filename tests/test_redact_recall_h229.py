@@ -74,3 +74,114 @@ def test_an_array_that_ends_as_json_keeps_its_strings(items: list, levels: int) 
 def test_chains_under_no_secret_name_are_kept(text: str, levels: int) -> None:
     doc = nested(text, levels)
     assert apply_twice(doc) == doc
+
+
+# --- key names that end other names too: auth, creds, bearer, salt; a connection string, secret_key_base ----------
+
+VALUE = Fakes(2291).all()["pw"]
+WORDS = {"auth": ["auth"], "creds": ["creds"], "connectionString": ["connection", "string"]}
+WORDS |= {"secretKeyBase": ["secret", "key", "base"], "bearer": ["bearer"], "salt": ["salt"]}
+
+
+def name_forms(words: list[str]) -> dict[str, str]:
+    camel = words[0] + "".join(w.capitalize() for w in words[1:])
+    return {
+        "whole": camel,
+        "snake": "db_" + "_".join(words),
+        "kebab": "db-" + "-".join(words),
+        "camel": "db" + "".join(w.capitalize() for w in words),
+    }
+
+
+FORMS = {
+    "json": lambda n: json.dumps({n: VALUE}),
+    "yaml": lambda n: f"db:\n  {n}: {VALUE}\n",
+    "env": lambda n: f"{n}={VALUE}\n",
+    "toml": lambda n: f'{n} = "{VALUE}"\n',
+    "xml attribute": lambda n: f'<add {n}="{VALUE}" />',
+    "xml element": lambda n: f"<{n}>{VALUE}</{n}>",
+}
+
+
+@pytest.mark.parametrize("how", ["whole", "snake", "kebab", "camel"])
+@pytest.mark.parametrize("word", WORDS)
+def test_a_key_name_in_every_form(word: str, how: str) -> None:
+    """Each form on a line of its own, each value the same: one kept fails the case."""
+    name = name_forms(WORDS[word])[how]
+    out = apply_twice(nested("\n".join(form(name) for form in FORMS.values()), 0))
+    assert VALUE not in out, out
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_a_key_name_as_a_raw_json_key_and_an_option(word: str) -> None:
+    out = apply_twice(json.dumps({"tool_name": "mcp__db__connect", "tool_input": {word: VALUE}}))
+    assert VALUE not in out, out
+    for option in ("-".join(WORDS[word]), name_forms(WORDS[word])["kebab"]):  # --connection-string, --db-salt
+        out = apply_twice(nested(f"tool --{option} {VALUE} --host db", 0))
+        assert VALUE not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f'<add server="db" pwd="{VALUE}" />', f"<connection user='app' pwd='{VALUE}'/>"],
+)
+def test_pwd_as_an_xml_attribute(text: str) -> None:
+    out = apply_twice(nested(text, 1))
+    assert VALUE not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(f"{n}={VALUE}" for n in ("authority", "oauth_url", "salt_length", "connectionTimeout", "oauth", "OAUTH")),
+        *(f"{n}: {VALUE}" for n in ("author", "bearer_format", "basalt")),
+        json.dumps({"bearer_format": "JWT", "authority": VALUE, "author": "me", "oauth": VALUE}),
+        "auth: basic\nauth: jwt\nauth: none\nauth: true\n--auth basic --auth-type digest\n",
+        'auth = HTTPBasicAuth(user, pw)\nauth=("alice", pw)\nself.auth = auth\nauth: Optional[AuthConfig] = None\n',
+        "salt = bcrypt.gensalt()\nsalt: bytes\nsalt = os.urandom(16)\nbearerFormat: JWT\nscheme: bearer\n",
+        'connectionString: process.env.DATABASE_URL\nconnectionString = config.GetConnectionString("Default");\n',
+        "creds = get_credentials()\ncreds: Credentials\nexport PWD=/home/me\ncurl --anyauth -u bob https://x\n",
+        "commit 1f0e\n\n    auth: fix token refresh race\n    salt: use a longer one\n",  # a commit's subject
+        "<author>Jane Doe</author><Authority>https://login.example/x</Authority><salt_length>16</salt_length>",
+    ],
+)
+def test_look_alike_names_are_kept(text: str) -> None:
+    doc = nested(text, 0)
+    assert apply_twice(doc) == doc
+
+
+# --- an Elicitation's requested_schema: an object before the value, a PIN -------------------------------------------
+
+
+def elicitation(props: dict) -> str:
+    return json.dumps({"hook_event_name": "Elicitation", "requested_schema": {"type": "object", "properties": props}})
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"password": {"type": "string", "x-ui": {"widget": "password"}, "default": VALUE}},
+        {"api_key": {"format": {"min": 1}, "type": "string", "const": VALUE}},
+        {"token": {"type": "string", "meta": {"a": 1}, "enum": [VALUE]}},
+        {"pin": {"type": "string", "default": "482193"}},
+        {"cardPin": {"type": "string", "examples": ["482193"]}},
+    ],
+    ids=["nested then default", "nested then const", "nested then enum", "pin", "camel pin"],
+)
+def test_a_schema_value_after_a_nested_object_or_under_a_pin(props: dict) -> None:
+    out = apply_twice(elicitation(props))
+    assert VALUE not in out and "482193" not in out, out
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"spin": {"type": "string", "default": "482193"}},
+        {"pinned": {"type": "boolean", "default": "482193"}},
+        {"password": {"type": "string"}, "colour": {"x": {"a": 1}, "default": "482193"}},
+        {"password": {"type": "string", "description": "x"}, "mode": {"default": "482193"}},
+    ],
+)
+def test_schema_look_alikes_are_kept(props: dict) -> None:
+    doc = elicitation(props)
+    assert apply_twice(doc) == doc
