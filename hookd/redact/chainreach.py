@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 
-from hookd.redact.jsonends import CHAIN_REACH, LAST_STRING_ENDS_AS_JSON, LINK, NESTED_QUOTE
+from hookd.redact.jsonends import CHAIN_REACH, JSON_SCALAR, LAST_STRING_ENDS_AS_JSON, LINK, NESTED_QUOTE
 from hookd.redact.patterns import HS_JOINT
 from hookd.redact.rule import Rule
 from hookd.redact.windows import stretches
@@ -37,14 +37,20 @@ _PLAIN_LINK_1 = r'\\"[^"\\\r\n]{0,1024}+\\"[ \t]{0,64}+,[ \t]{0,64}+(?=\\")'
 _LINKS = f"(?:{_PLAIN_LINK_1})*+(?:{_ONE_LINK}(?:{_PLAIN_LINK_1})*+)*+"
 _PAST_REACH = f"{_ONE_LINK}{{{CHAIN_REACH + 1}}}"
 _SHORTEST_LINKS = (CHAIN_REACH + 1) * len('\\"\\",')  # no chain past the reach is shorter, one level down
-# A quote's end that NESTED_STRING_END reads a chain after: a comma or a colon (and a list's or an object's opening),
-# then a nested quote; and the chain's links from there (group links, none at all is a match). It begins with the
-# quote itself, so the search skips to each quote, and a search resumes where the links it read end.
-_CHAIN = r'"[ \t]{0,64}+[,:][ \t]{0,64}+(?:[\[{][ \t]{0,64}+)?(?=(?:\\\\)*+\\")' + f"(?P<links>{_LINKS})"
+# A quote's end that NESTED_STRING_END reads a chain after: a comma or a colon (and a list's or an object's opening,
+# or a scalar and a comma, as jsonends' _JSON_VALUE_ON reads them), then a nested quote; and the chain's links from
+# there (group links, none at all is a match). It begins with the quote itself, so the search skips to each quote,
+# and a search resumes where the links it read end.
+_OPENING = r'"[ \t]{0,64}+[,:][ \t]{0,64}+(?:[\[{][ \t]{0,64}+|' + JSON_SCALAR + r"[ \t]{0,64}+,[ \t]{0,64}+)?"
+_CHAIN = _OPENING + r'(?=(?:\\\\)*+\\")' + f"(?P<links>{_LINKS})"
 # Where a chain's reading may begin: its first characters, up to the nested quote's first backslash (found in a
 # stretch with no more than this past it; the reading itself sees the whole text).
-_HIT = r'"[ \t]{0,64}+[,:][ \t]{0,64}+(?:[\[{][ \t]{0,64}+)?\\'
-_HIT_LONGEST = 3 * 64 + 4
+_HIT = _OPENING + r"\\"
+_SCALAR_LONGEST = 1 + 32 + 1 + 32 + 2 + 8  # jsonends' _JSON_SCALAR at its longest: -d{32}.d{32}e+d{8}
+_HIT_LONGEST = 1 + 64 + 1 + 64 + (_SCALAR_LONGEST + 64 + 1 + 64) + 1
+# A single quote inside the chain's strings, not one that may open a value (a chain read from an earlier quote holds
+# the value's own opening: ='ab").
+_INNER_SINGLE_QUOTE = re.compile(r"(?<![=:\s(\[{,])'")
 # Around a single-quoted rule's value, how far the text it reads has its chains hidden: the value and what the rule's
 # checks read beside it (a command's words, commands._COMMAND_REACH back).
 _AROUND = 8192
@@ -154,6 +160,8 @@ def hidden(text: str, where: list[tuple[int, int]] | None = None) -> str:
         # A string's quote inside the chain too: past the reach and not JSON, the value runs over all of it.
         for nested in _QUOTES if "\\\\" in run else _QUOTES[-1:]:  # deeper quotes: a run of backslashes
             run = run.replace(nested, _LETTER * len(nested))
+        if "'" in run:  # one in a string (it's) would close the value there, before the chain's end
+            run = _INNER_SINGLE_QUOTE.sub(_LETTER, run)
         pieces += (text[last:low], run)
         last = high
     pieces.append(text[last:])

@@ -85,5 +85,6 @@ NESTED_STRING_END = (
 # What chainreach.py reads a whole chain with: a link, and its last string's end where JSON goes on after it.
 CHAIN_REACH = _CHAIN_REACH
 NESTED_QUOTE = _NESTED_QUOTE
+JSON_SCALAR = _JSON_SCALAR
 LINK = _LINK
 LAST_STRING_ENDS_AS_JSON = f"{_string_to_quote(_AFTER_ITEM)}|{_string_to_line_break()}"

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from hookd.redact import namewords
+
 # The words that make a "key" a secret (api_key, private_key; not cache_key, primary_key), here and
 # in rules.py's names.
 KEY_PREFIX_WORDS = (
@@ -28,7 +30,7 @@ _KEY_PREFIXES = KEY_PREFIX_WORDS
 # What the key may end with: the last words of every branch of KEY below.
 KEY_TRIGGER = (
     rf"(?i:pass(?:word|wd|phrase)?|pwd|secret|token|credentials?|(?:{_KEY_PREFIXES})[_.-]?key|auth(?:orization)?"
-    r'|cookie)"\s{0,4}:\s{0,4}"[^"]'
+    rf'|cookie|{namewords.PATTERN})"\s{{0,4}}:\s{{0,4}}"[^"]'
 )
 # The whole key between its quotes: the same last words, camelCase too (accessToken, apiKey, dbPass),
 # "pass"/"pwd" only after a separator or as camelCase, auth, authorization and cookie as whole or
@@ -37,8 +39,9 @@ _KEY = re.compile(
     r"(?:[A-Za-z0-9_.-]*(?i:pass(?:word|wd|phrase)|secret|token|credentials?"
     rf"|(?:{_KEY_PREFIXES})[_.-]?key)"
     r"|[A-Za-z0-9_.-]{0,60}[_.-](?i:pass|pwd)"
-    r"|(?:[A-Za-z0-9_.-]{0,60}[_.-])?(?i:auth|authorization|cookie)"
-    r"|[a-z0-9]{1,60}(?:Pass|Pwd|Auth|Authorization|Cookie)"
+    r"|(?:[A-Za-z0-9_.-]{0,60}[_.-])?(?i:auth|authorization|cookie|creds|bearer|salt)"
+    r"|[a-z0-9]{1,60}(?:Pass|Pwd|Auth|Authorization|Cookie|Creds|Bearer|Salt)"
+    r"|(?:[A-Za-z0-9_.-]{0,60}[_.-]|[a-z0-9]{1,60})?(?i:connection[_.-]?string|secret[_.-]?key[_.-]?base)"
     r"|(?i:pass|pwd))",  # the whole key: {"user": "ci", "pass": "..."}
     re.ASCII,
 )

@@ -68,7 +68,7 @@ from hookd.redact.providers_trufflehog import TRUFFLEHOG_PROVIDER_RULES
 from hookd.redact.contexts import CONTEXT_MORE_RULES
 from hookd.redact.formats import FORMAT_RULES
 from hookd.redact.shapes import AUTHORIZATION_SHAPE, MAY_BE_ASSIGNED, MAY_BE_ASSIGNED_LENGTH
-from hookd.redact import jsonkeys, scriptnames, wrappers
+from hookd.redact import jsonkeys, namewords, scriptnames, wrappers
 from hookd.redact.prose import PASSPHRASE_WORDS, begins_a_sentence, random_looking
 from hookd.redact.rule import MARKER, Rule
 from hookd.redact.postman import POSTMAN_RULES
@@ -85,6 +85,9 @@ _SECRET_NAMES = ["password", "passwd", "passphrase", "secret", "token", "credent
 _SECRET_NAMES += [p + sep + "key" for p in _KEY_PREFIXES[3:-1].split("|") for sep in ("", "_", "-", ".")]
 _SECRET_NAMES += [sep + w for w in ("pass", "pwd", "auth") for sep in "_-."] + [";pwd"]  # ODBC's ;Pwd=
 _SECRET_NAMES += [sep + "pat" for sep in "_-"]  # a personal access token: GITHUB_PAT, AZURE_DEVOPS_EXT_PAT
+# Words that end other names too (oauth, basalt): a name ending in one counts only when it is a word of the name
+# (namewords.whole_word_ok). XML's pwd attribute (<add pwd="...">): after a space, inside a tag.
+_SECRET_NAMES += [*namewords.WHOLE_WORDS, " pwd"]
 # "Password" in the languages developers name settings in, as ASCII writes them (not Italian's parola: "word").
 _SECRET_NAMES += ["passwort", "kennwort", "senha", "contrasena", "wachtwoord", "haslo", "motdepasse", "mot_de_passe"]
 _SECRET_NAMES += ["salasana", "losenord", "passord", "adgangskode", "heslo", "jelszo", "sifre"]
@@ -240,8 +243,9 @@ _CLI_BRANCHES = (
         (r"(?i)\s--?u",),
     ),
     (
-        r"--(?:[A-Za-z0-9]{1,20}-){0,3}(?:password|passwd|passphrase|pass|token|secret|api-?key|cookie)"
-        r"(?:=|\s{1,4})",
+        r"--(?:[A-Za-z0-9]{1,20}-){0,3}(?:password|passwd|passphrase|pass|token|secret|api-?key|cookie|"
+        + namewords.OPTION_PATTERN
+        + r")(?:=|\s{1,4})",
         (),  # starts on "--" and a secret word: cheap in the main database, as costly as any part apart
     ),
 )
@@ -304,6 +308,12 @@ def _assigned_ok(match: re.Match[str]) -> bool:
     url = base + "/login"), a Makefile rarely a secret."""
     if not assigned_value_ok(match):
         return False
+    unquoted = match.group("dq") is None and match.group("sq") is None
+    words_after = unquoted and _WORD_AFTER.match(match.string, match.end("value")) is not None
+    if not namewords.whole_word_ok(
+        match.string, match.start(), match.group("value"), match.group("paren") is not None, words_after
+    ):
+        return False
     if (
         match.group("dq") is None
         and match.group("sq") is None
@@ -320,6 +330,14 @@ def _assigned_ok(match: re.Match[str]) -> bool:
 
 
 _APPENDS = frozenset(("+=", ".=", "&="))
+# A word after the value, or what a first pass made of one (idempotence: fresh seed 21,759,585)
+_WORD_AFTER = re.compile(r" (?:[A-Za-z]|" + re.escape(_MARKER_START) + ")")
+
+
+def _cli_value_ok(match: re.Match[str]) -> bool:
+    """option_value_ok, and not a scheme's name after an auth option (--auth basic)."""
+    value = match.group("value")
+    return option_value_ok(match) and namewords.option_ok(match.string, match.start("value"), value)
 
 
 # A name and its colon after a marker and a space: a secret was there, a word, and after a word and a space
@@ -429,7 +447,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         anchored=True,
         back=1,
         reach=VALUE_REACH,
-        check=option_value_ok,
+        check=_cli_value_ok,
         example="`mysql -u root -p<password>`, `--password=<password>`, `curl -u user:<password>`",
     ),
     Rule(

@@ -19,8 +19,12 @@ from hookd.redact.values import plausible_secret
 
 _Q = r'\\{0,15}"'
 _SEP = r"\s{0,4}:\s{0,4}"
-_WORDS = r"pass(?:word|wd|phrase)?|pwd|secret|token|credentials?|(?:api|private|secret|access|client|master)[_.-]?key"
-_MEMBERS = r"[^{}]{0,512}"  # the object's members before the value's field: no object opens or closes there
+_WORDS = (
+    r"pass(?:word|wd|phrase)?|pwd|secret|token|credentials?|(?:api|private|secret|access|client|master)[_.-]?key|pin"
+)
+# The object's members before the value's field, and at most one object among them (an Elicitation's property with
+# its own "x-..." or "format" object first, h229)
+_MEMBERS = r"[^{}]{0,512}(?:\{[^{}]{0,256}\}[^{}]{0,512})?"
 # The array up to the item read: each item's opening quote is a report (a closing one's, before ", ", is too: its
 # value, a comma and spaces, is no secret); no array or object closes or opens before it.
 _ITEMS = r"\[[^\]{}]{0,512}"
@@ -46,13 +50,21 @@ _REACH = 1100  # from the object's opening brace back to its name, and on to the
 _NAME = re.compile(r'\\{0,15}"(?P<name>[A-Za-z0-9_.-]{1,100})\\{0,15}"\s{0,4}:\s{0,4}\Z')
 
 
+_PIN = re.compile(r"(?:[A-Za-z0-9_.-]{0,60}[_.-]|[a-z0-9]{1,60}(?=P))?(?i:pin)")  # a PIN, not spin
+
+
 def _property_named_secret(text: str, end: int) -> bool:
-    """The report's object (its nearest opening brace) is a property whose whole name says secret."""
-    brace = text.rfind("{", max(0, end - _REACH), end)
+    """The report's object (its opening brace, past one closed object inside it) is a property whose whole name
+    says secret."""
+    low = max(0, end - _REACH)
+    brace = text.rfind("{", low, end)
+    closing = text.rfind("}", low, end)
+    if closing > brace:  # an object among the members: the property's own brace is before that one's
+        brace = text.rfind("{", low, text.rfind("{", low, closing))
     if brace < 0:
         return False
     name = _NAME.search(text, max(0, brace - 130), brace)
-    return name is not None and names_a_secret(name.group("name"))
+    return name is not None and (names_a_secret(name.group("name")) or _PIN.fullmatch(name.group("name")) is not None)
 
 
 SCHEMA_VALUE_RULES: tuple[Rule, ...] = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from hookd.redact import namewords
 from hookd.redact.values import plausible_secret
 from hookd.redact.rule import Rule
 
@@ -21,7 +22,9 @@ XML_SECRET_NAME = (
     r"(?i)<(?:[A-Za-z0-9_.-]{1,40}:)?[A-Za-z0-9_.-]{0,40}"
     r"(?:password|passwd|passphrase|secret|token|credentials?|pwd|[_.]pass"
     # gitleaks' key words before "key" (h221): an Azure <AccountKey>, a <signing_key>, a <license_key>
-    r"|(?:api|access|private|secret|signing|encryption|master|account|license|hmac|storage)[_.-]?key)"
+    r"|(?:api|access|private|secret|signing|encryption|master|account|license|hmac|storage)[_.-]?key|"
+    + namewords.PATTERN
+    + ")"
     r"(?:\s[^<>]{0,200})?"
 )
 XML_SECRET_TRIGGER = XML_SECRET_NAME + r">(?:<!\[CDATA\[)?[^<\s\]]"
