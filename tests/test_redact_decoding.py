@@ -139,7 +139,7 @@ def b64(text: str) -> str:
         "{}",
         "echo {} | base64 -d",
         'curl -H "X-Auth: $(echo {} | base64 -d)" https://api.example.com',
-        "CREDS={}\nexport CREDS",
+        "PAIR={}\nexport PAIR",  # a name of its own (CREDS is a secret's name: secret_assignment takes it)
         "registry:\n  credentials: {}\n",
         "[{}]",
     ],

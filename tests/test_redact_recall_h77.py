@@ -115,7 +115,7 @@ KEPT = [
     "terraform output -raw vpc_id\naws configure get region\nop item get Prod --fields username",
     'GITHUB_PAT = re.compile(r"\\bghp_[A-Za-z0-9]{36}\\b")',
     "echo 'it'\\''s' done\nmsg='a'\"'\"'b'",
-    "http -a bob: x.io\nhttp -a bob:$PW x.io\nhttp --auth-type bearer --auth x.io\nls -a bob:x\nsee http -a docs",
+    "http -a bob: x.io\nhttp -a bob:$PW x.io\nhttp --auth-type=bearer x.io\nls -a bob:x\nsee http -a docs",
     "cargo login\ncargo login --help\ncargo login < token.txt\nngrok authtoken $NGROK_TOKEN\nrabbitmqadmin list queues",
     "secret_id_accessor    0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\nAccessorID: 0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
     'secret_id = "projects/p/secrets/db"\nSecretID: 00000000-0000-0000-0000-000000000000\nrequest 1f2e3d4c-5b6a-4789-8abc-def012345678',
