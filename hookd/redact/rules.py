@@ -103,13 +103,13 @@ _SUFFIXES = "(?:" + "|".join(s for s in _NAME_SUFFIXES if s) + ")?"
 # A comma after a quote, bracket or digit is code: an object's earlier field ({ user: 'bob', password: ...).
 # An escape's letter is no word: a line indented by one space (or a tab the view read as one) after \n.
 _NOT_PROSE = r"(?:^|[^ ]|^ |[^A-Za-z0-9,.;:!?)] |[0-9'\"\]}], |\\[nrt] )"
-_ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + r"|(?:\\\"|')auth(?:\\\"|') ?)"
+# auth in quotes ('auth' =, as Python's dicts write it) is one of _NAMES since namewords: no form of its own.
+_ASSIGNED_NAME = "(?:" + _NAMES + _SUFFIXES + ")"
 # Make's ?= and += assign too (DB_PASSWORD ?= x; := is read as a colon, the confirm, and its =), and so do the
 # appends that join strings (PHP's and Perl's $password .= "<v>", the ..= of Lua's dialects, VB's apiKey &= "<v>"):
 # parts of their own, with ASCII spacing only (an optional sign in every part made Hyperscan verify at each escaped
 # or Unicode space's bytes: a flood of U+200B went 117 -> 47 MB/s).
 _ASSIGNMENT_TRIGGER = "(?i)(?:" + _ASSIGNED_NAME + "=|" + _NAMES + r"[ \t]?\.?[?+.&]=)"
-_AUTH_FORM = r"(?:\\\"|')auth(?:\\\"|') ?"
 # The names that begin with a separator (_pass, -pwd, ;pwd, _pat) apart from the words: in one set, the raw
 # parts' literals were met at every `"pass":` of a flood of JSON-quoted `pass` (4.2 ms per MiB; apart, 0.9).
 _WORD_NAMES = "(?:" + "|".join(re.escape(w) for w in _SECRET_NAMES if w[0] not in "_-.;") + ")"
@@ -125,7 +125,7 @@ _QUOTE = r"(?:'|\\\")"
 def _assigned_parts(head: str, tail: str, need: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """``head`` + _ASSIGNED_NAME + ``tail`` as parts whose union it is, no two reporting at one end (what
     stands right before ``tail`` tells them apart), with the needs of each (Rule.trigger_parts): one per
-    quote and raw spacing after the name, which Hyperscan expands into literals, and auth in quotes; the
+    quote and raw spacing after the name, which Hyperscan expands into literals; the
     names with an escaped tab or a Unicode space among their spaces in three databases of their own, one
     per what stands between the last such space and ``need`` (nothing, a space, a tab), each scanned where
     that stands in the chunk (one need with an optional space or tab cost 0.13 ms per MiB of JSON, and
@@ -140,7 +140,6 @@ def _assigned_parts(head: str, tail: str, need: str) -> tuple[tuple[str, tuple[s
             for quote in ("", "'", r'\\"')
             for spacing in ("", " ", "  ", r"\t", r"\t\t", r" \t", r"\t ")
         ),
-        (head + _AUTH_FORM + tail, ()),
         (name + HS_SPACE + "?" + HS_SPACE_ESCAPED + tail, ("(?i)" + HS_SPACE_ESCAPED + need,)),
         (name + HS_SPACE_ESCAPED + " " + tail, ("(?i)" + HS_SPACE_ESCAPED + " " + need,)),
         (name + HS_SPACE_ESCAPED + r"\t" + tail, ("(?i)" + HS_SPACE_ESCAPED + r"\t" + need,)),
