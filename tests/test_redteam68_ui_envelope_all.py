@@ -24,6 +24,8 @@ def test_show_all_draws_in_parts_the_page_answering_and_stop_stops(stack, open_u
     watched = open_ui(stack[1])
     page = watched.page
     detail = opened(page, redis_db, "huge output", OUTPUT)
+    # A large envelope is read as it arrives (h234): Show all is offered once the whole of it has.
+    expect(page.locator("[data-testid=envelope-all]")).to_be_visible(timeout=60_000)
     # The click's handler returns after one part (before: all of it was laid out in it).
     drawn = page.evaluate("""async () => {
         const pre = document.getElementById("detail-json");

@@ -75,7 +75,7 @@ def test_a_flood_of_connections_another_user_closes_never_gets_the_owners_reques
             except ConnectionError:  # closed before its head was read: the fourth pass's Left item
                 posted.append(0)
             sent.append(
-                daemon.send(b'{"hook_event_name": "Stop", "session_id": "socket"}', HOOKD_SEND_TIMEOUT_MS="250")
+                daemon.send(b'{"hook_event_name": "Stop", "session_id": "socket"}', HOOKD_SEND_TIMEOUT_MS="2000")
             )
     finally:
         os.waitpid(pid, 0)
@@ -83,6 +83,9 @@ def test_a_flood_of_connections_another_user_closes_never_gets_the_owners_reques
     assert http["refused"].get("connections_full", 0) > 1000, http  # the flood reached hookd
     assert http["refused"].get("too_many_connections", 0) == 0, http
     assert 503 not in posted and 200 in posted, posted
-    assert all(s.returncode == 0 and s.stderr == b"" for s in sent) and daemon.inbox() == [], sent[:3]
+    # Served through the flood: each acknowledged, none left in the inbox. The deadline is above the default 250 ms:
+    # this guards that the flood never refuses the owner, not a latency (the suite's other worker and the flood's
+    # process share a loaded 2-core machine; bench/ has the latency figures).
+    assert [s for s in sent if s.returncode != 0 or s.stderr != b""] == [] and daemon.inbox() == []
     assert most_fds < NOFILE // 2, most_fds
     assert daemon.proc.poll() is None
