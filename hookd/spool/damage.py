@@ -70,17 +70,25 @@ def count_lost(
     segments = to_read(files, new_damage, known)
     if not segments:
         return 0
+    # The segment being written grew while the read was made: its records since then are counted with
+    # the read's, as the waiting count ``counted`` holds them (left out, they were counted lost).
+    grown = {seg: _written_since(files, read, seg) for seg in read.sizes} if read is not None else {}
     gone = {}
     for seg in segments:
         before = files.records_in(seg)
         if read is not None and seg in read.whole:
             valid = read.whole[seg]
+            valid = valid._replace(valid=valid.valid + grown[seg])
         else:
             valid = files.valid_records(seg, 0, files.sizes[seg])
         files.counted(seg, valid.valid)
         known[seg] = valid.damage_ends
         gone[seg] = max(0, before - files.counts[seg])
-    lost = max(0, counted - files.pending_from(cursor, quiet=True, made=read.after if read is not None else None))
+    made = None
+    if read is not None and read.after is not None:
+        (seg, offset, _), after = read.after
+        made = ((seg, offset, files.sizes[seg]), after._replace(valid=after.valid + grown.get(seg, 0)))
+    lost = max(0, counted - files.pending_from(cursor, quiet=True, made=made))
     left = lost
     for seg in segments:
         # The cursor's segment may have lost some of its written records before the cursor.
@@ -109,9 +117,18 @@ class Read(NamedTuple):
 
     whole: dict[int, ValidRecords]  # each damaged segment's, read whole
     after: MadeRead | None  # the cursor's segment after it
+    sizes: dict[int, int]  # each segment's size read up to, taken on the loop
+    written: dict[int, int]  # each segment's count of records written then (SegmentFiles.counts)
 
 
-def read_whole(files: SegmentFiles, sizes: dict[int, int], cursor: Position) -> Read:
+def _written_since(files: SegmentFiles, read: Read, seg: int) -> int:
+    """Records written to ``seg`` since ``read`` was begun: appended by this hookd, so not damage."""
+    if seg not in files.sizes or files.sizes[seg] == read.sizes[seg]:
+        return 0
+    return max(0, files.counts.get(seg, 0) - read.written.get(seg, 0))
+
+
+def read_whole(files: SegmentFiles, sizes: dict[int, int], written: dict[int, int], cursor: Position) -> Read:
     """Each segment's valid records up to its size (``sizes``, taken on the loop), and the cursor's segment's
     after the cursor when it is one of them (what count_lost's count of the waiting events reads there): its
     reads, for a thread (SpoolReading); made on the loop, a read on a disk that stopped answering held it."""
@@ -120,4 +137,4 @@ def read_whole(files: SegmentFiles, sizes: dict[int, int], cursor: Position) -> 
     if cursor.segment in sizes and cursor.offset:
         key = (cursor.segment, cursor.offset, sizes[cursor.segment])
         after = (key, files.valid_records(*key))
-    return Read(whole, after)
+    return Read(whole, after, sizes, written)

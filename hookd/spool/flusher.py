@@ -202,9 +202,9 @@ class Flusher:
         failed_flushes = self._failure_lines.ready("flush")  # this one and those not said since the last line
         say = failed_flushes is not None
         # Everything written so far, not only what the flush began with: a write while it ran
-        # may have been in the pages it failed to write.
+        # may have been in the pages it failed to write, the one the write thread has not returned from too.
         failure = self.failure = FlushFailure(
-            exc, self.spool.end, say or (self.failure is not None and self.failure.said)
+            exc, self.spool.end_written, say or (self.failure is not None and self.failure.said)
         )
         self.spool.keep_unsure(failure.through)
         if say:

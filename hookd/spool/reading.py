@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+from collections.abc import Callable
 from typing import Any
 
 from hookd.spool.damage import READ_RETRY_S, Read, ReadFailure, count_lost, read_whole, to_read
@@ -38,12 +39,15 @@ class SpoolReading:
         # those reads once returned; counted lost on the next call.
         self._damage: tuple[list[tuple[int, int, int]], Read | None] | None = None
 
-    async def next_batch(self, max_events: int, max_bytes: int, cursor: Position, pending: int) -> Batch:
+    async def next_batch(self, max_events: int, max_bytes: int, counts: Callable[[], tuple[Position, int]]) -> Batch:
+        """``counts``: the committed position and the events the spool counts as waiting, asked at each use:
+        given once, they were those of before each wait here (events appended, committed or lost since), and
+        damage met after a wait was counted against them."""
         while True:
             if self._running is not None:
                 await self._read_returned()
             try:
-                batch = self.read_batch(max_events, max_bytes, cursor, pending, defer=True)
+                batch = self.read_batch(max_events, max_bytes, *counts(), defer=True)
             except ReadDeferred as deferred:
                 self._start_read(deferred)
                 continue
@@ -52,7 +56,7 @@ class SpoolReading:
                     # Its count's read awaited: counted before the batch is committed, as when it was read on the loop.
                     if self._running is not None:
                         await self._read_returned()
-                    self._take_count(cursor, pending)
+                    self._take_count(*counts())
                 return batch
             if self.failure.error is not None:
                 await asyncio.sleep(READ_RETRY_S)  # the read is tried again, never skipped
@@ -91,9 +95,10 @@ class SpoolReading:
         """count_lost's reads of the damaged segments (damage.read_whole), started off the loop as a segment
         read is: made on the loop, a read on a disk that stopped answering held it."""
         sizes = {seg: self.files.sizes[seg] for seg in to_read(self.files, damage, self.damage_known)}
+        written = {seg: self.files.counts[seg] for seg in sizes if seg in self.files.counts}
         self._damage = (damage, None)
         running = asyncio.ensure_future(
-            off_loop(functools.partial(read_whole, self.files, sizes, cursor), "hookd-spool-read")
+            off_loop(functools.partial(read_whole, self.files, sizes, written, cursor), "hookd-spool-read")
         )
 
         def settled(done: asyncio.Future[Read]) -> None:

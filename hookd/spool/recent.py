@@ -13,6 +13,11 @@ After a failed fsync the file may not hold what it was given: Linux can drop
 the pages it could not write, and they read back as zeros (or old data). The
 events written by then are ``pin``ned: the bound does not evict them until Redis
 has them, so the publisher takes them from here instead of from the file.
+
+An event let go before any flush covered it is unsure too (``gone_unsure``), failure or not: the
+flush that comes next may fail and take it with it, and hook-send's copy of it must then be taken
+again. A flush that works makes what it covered sure, except what an earlier failed one may have
+lost (``_failed_through``).
 """
 
 from __future__ import annotations
@@ -47,6 +52,10 @@ class RecentEvents:
         # a duplicate (pipeline.py, ingest/inbox.py). Under "batch" none was acknowledged: hook-send kept each.
         # hand-off id -> where the copy let go started, and its event id (a later copy may be here still)
         self.gone_unsure: dict[str, tuple[Position, str]] = {}
+        # Under an fsync policy (spool.py sets it): an event let go before a flush covered it is unsure.
+        self.tracks_unflushed = False
+        self._synced = Position(0, 0)  # the end of the last flush that worked
+        self._failed_through = Position(0, 0)  # the furthest a failed flush reached: not made sure after
 
     def add(self, start: Position, event: Event, after: Position) -> None:
         """Remember an event just written to the file between ``start`` and ``after``."""
@@ -68,25 +77,34 @@ class RecentEvents:
                         hint="a failed fsync left more events unsure than memory keeps: the oldest are read back "
                         "from the spool's file, which may have lost them; check the disk (dmesg), bring Redis back",
                     )
-            if self._pinned is not None:
-                # A flush failed and the next may too: what goes now, pinned or written since, may read
+            start, event, _ = self._entries[0]
+            if self._pinned is not None or (self.tracks_unflushed and self._synced <= start):
+                # A flush failed and the next may too, or none has covered it yet: what goes now may read
                 # back as zeros, and under "batch" hook-send keeps its own copy of it.
-                start, event, _ = self._entries[0]
                 if event.handoff_id and len(self.gone_unsure) < GONE_UNSURE_MAX:
                     self.gone_unsure[event.handoff_id] = (start, event.event_id)
             self._drop_first()
 
     def has_copy(self, events: list[Event]) -> None:
-        """These events are written again, or Redis has them: their copies are no longer unsure."""
+        """These events are written again, or Redis has them: their earlier copies are no longer unsure.
+        Not the copy itself: a copy let go by the bound as it was written is unsure (``add``)."""
+        gone = self.gone_unsure
+        for event in events:
+            if (held := gone.get(event.handoff_id)) is not None and held[1] != event.event_id:
+                del gone[event.handoff_id]
+
+    def published(self, events: list[Event]) -> None:
+        """Redis has these events: another copy of any of them is a duplicate."""
         for event in events:
             self.gone_unsure.pop(event.handoff_id, None)
 
     def flushed(self, through: Position) -> None:
         """A flush worked for everything before ``through``: what was written after the last failed
-        one (``pin``) is on the disk whole, and no longer unsure."""
-        if self._pinned is None:
+        one is on the disk whole, and no longer unsure; what a failed one may have lost stays so."""
+        self._synced = max(self._synced, through)
+        if not self.gone_unsure:
             return
-        low = self._pinned
+        low = self._failed_through
         for handoff_id in [h for h, (start, _) in self.gone_unsure.items() if low <= start < through]:
             del self.gone_unsure[handoff_id]
 
@@ -114,6 +132,7 @@ class RecentEvents:
         """Keep the events written before ``through`` (a failed fsync left them unsure on the disk)."""
         if self._pinned is None or self._pinned < through:
             self._pinned = through
+        self._failed_through = max(self._failed_through, through)
 
     def _front_pinned(self) -> bool:
         return bool(self._entries) and self._pinned is not None and self._entries[0][0] < self._pinned

@@ -93,6 +93,7 @@ class Spool(SpoolCounts, UnsureCopies, SpoolClose):
         self._cursor = Cursor(files, cursor, self.retain_published_s)
         self.cursor_moved = self._cursor.moved
         recent = self._recent = RecentEvents()
+        recent.tracks_unflushed = self.fsync_policy is not FsyncPolicy.NEVER
         self._reading = SpoolReading(files, recent, cursor, self._data_ready)
         self._reader = self._reading.reader
         self.read_failure = self._reading.failure
@@ -182,7 +183,7 @@ class Spool(SpoolCounts, UnsureCopies, SpoolClose):
         """The next events after those already handed out, waiting until there is one."""
         while not self._count_backlog():
             await asyncio.sleep(READ_RETRY_S)
-        return await self._reading.next_batch(max_events, max_bytes, self.cursor, self.pending_events)
+        return await self._reading.next_batch(max_events, max_bytes, lambda: (self.cursor, self.pending_events))
 
     async def wait_for_unread(self) -> None:
         """Return once there are events not yet handed out (at once if there are)."""
@@ -224,13 +225,21 @@ class Spool(SpoolCounts, UnsureCopies, SpoolClose):
         self._cursor.commit(batch)
         self._recent.forget_before(self._cursor.position)
         if self._recent.gone_unsure:
-            self._recent.has_copy(batch.events)  # Redis has them: another copy is a duplicate
+            self._recent.published(batch.events)
         self._reading.committed(self._cursor.position)
 
     @property
     def writing_segment(self) -> int:
         """The number of the segment being written; it grows by one at each rotation."""
         return self._files.write_seg
+
+    @property
+    def end_written(self) -> Position:
+        """``end`` past the write under way in the write thread, if any: its bytes may be in the file
+        already, counted on the loop only once the thread has returned (a flush that failed meanwhile
+        may have lost them, as it may what ``end`` covers)."""
+        end = self.end
+        return Position(end.segment, end.offset + self.appends.writing_bytes)
 
     @property
     def end(self) -> Position:

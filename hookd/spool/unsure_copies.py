@@ -26,8 +26,7 @@ class UnsureCopies:
 
     def flushed(self, through: Position) -> None:
         """A flush worked for everything written before ``through`` (flusher.py)."""
-        if self._recent.gone_unsure:
-            self._recent.flushed(through)
+        self._recent.flushed(through)
 
     def keep_unsure(self, through: Position) -> None:
         """A flush failed: the events before ``through`` are published from memory, not the file (recent.py)."""

@@ -94,6 +94,9 @@ class Appends:
         self._waiting: list[_Append] = []
         self._task: asyncio.Task[None] | None = None
         self.unwritten = 0  # events handed over whose write has not returned
+        # The bytes of the write under way in the thread: they may be in the file before the loop counts
+        # them (Spool.end_written), and a flush failing meanwhile may have lost them.
+        self.writing_bytes = 0
 
     @property
     def busy(self) -> bool:
@@ -157,9 +160,12 @@ class Appends:
                 error: BaseException | None = None
                 try:
                     if records:
+                        self.writing_bytes = sum(map(len, records))
                         await self._writer.write_in(self.thread.run, events, records)
                 except Exception as exc:  # SpoolFull, DiskFull: the write's failure, each append's
                     error = exc
+                finally:
+                    self.writing_bytes = 0
                 self.unwritten -= len(events)
                 try:
                     if error is None and events:
