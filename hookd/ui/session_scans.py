@@ -4,7 +4,9 @@ Reading such a session scans the stream back from its last event, up to MAX_SESS
 (ui/reader.py). The page reads its session again a second after each of its new events, and each
 tab on it does: each read scanned all of it again. Here the answer of a scan is kept with the
 newest entry it covered; a later read scans only the entries after that one, and adds what it
-finds. Reads of one session wait for each other, so the second reuses what the first read.
+finds. Reads of one session wait for each other, so the second reuses what the first read. A
+scan that found nothing is kept apart, so the sessions read meanwhile do not push it out; a scan
+keeps the ids of the events it counts but does not send, so trimming past them is not a read anew.
 """
 
 from __future__ import annotations
