@@ -90,3 +90,23 @@ def test_trimming_past_a_kept_scans_events_not_sent_reads_nothing_again(redis_db
         assert calls == 1, (got, calls)  # the newest entry only
     assert [t[0][1] for t in trims] == [17, 13, 2, 0, 0], trims
     assert trims[-1][0][0] == [], trims[-1]
+
+
+def test_trimming_within_one_millisecond_counts_by_sequence(redis_db, redis_server, tmp_path, monkeypatch):
+    """Entries of one millisecond differ only in their sequence: the kept ids are cut there too."""
+    monkeypatch.setattr(hookd.ui.reader, "MAX_SESSION_EVENTS", 2)
+    for n in range(40):
+        _add(redis_db, f"{(1000 if n < 20 else 1001)}-{n % 20}", "mine" if n % 2 == 0 else "other")
+
+    async def steps(scans, reader):
+        reads = [_ids(await scans.events("mine", 0, 0))]
+        for minid in ("1000-1", "1000-9", "1000-19", "1001-3", "1001-17"):
+            redis_db.xtrim(STREAM, minid=minid, approximate=False)
+            reads.append((_ids(await scans.events("mine", 0, 0)), _ids(await reader.session_events("mine", 0, 0))))
+        return reads
+
+    first, *trims = _run(redis_server, tmp_path, steps)
+    assert first == (["1001-16", "1001-18"], 18, None), first
+    for got, whole in trims:
+        assert got == whole, (got, whole)
+    assert [got[1] for got, _ in trims] == [17, 13, 8, 6, 0], trims
