@@ -28,11 +28,13 @@ def shows(ui, open_ui, redis_db, hash_id: str, sid: str) -> None:  # noqa: F811
     wait_for_entries(redis_db, 1)
     watched = open_ui(ui)
     page = watched.page
-    at_least(page, "#feed-body tr", 1)
+    # The feed's row comes from the UI's first read of the stream (no session scan is involved: the
+    # session is in memory); a loaded machine has taken more than 10 s to start it and draw it.
+    at_least(page, "#feed-body tr", 1, timeout=60)
     page.goto(f"{ui.base}/#/session/{hash_id}")
-    expect(page.locator("#s-title")).to_have_text(f"Session {sid}")
-    expect(page.locator("[data-fact=events]")).to_have_text("1")
-    expect(page.locator("#s-timeline .tl-row.call")).to_contain_text(f"in {sid}")
+    expect(page.locator("#s-title")).to_have_text(f"Session {sid}", timeout=30_000)
+    expect(page.locator("[data-fact=events]")).to_have_text("1", timeout=30_000)
+    expect(page.locator("#s-timeline .tl-row.call")).to_contain_text(f"in {sid}", timeout=30_000)
     watched.assert_clean()
 
 

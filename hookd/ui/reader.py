@@ -34,6 +34,7 @@ from hookd.publish.stream_replies import (
     read_past,
     streams_entries,
 )
+from hookd.ui.entry_ids import EntryIds
 from hookd.ui.events import Record, record
 from hookd.ui.store import Store, id_key as _key
 
@@ -64,6 +65,7 @@ class SessionScan(NamedTuple):
     unread: str | None  # the oldest entry read when the budget stopped the read, else None
     scanned: int  # the entries read
     oldest: str | None  # the oldest of the session's events read (found or counted)
+    earlier_ids: EntryIds  # the ids of the events counted in earlier, oldest first
 
 
 def _decoded(entries: Iterable[Entry]) -> list[tuple[Record, dict[str, Any]]]:
@@ -212,7 +214,9 @@ class StreamReader:
         events before them are not sent; and, when MAX_SESSION_SCAN entries were read before its
         first was reached, the oldest entry read (the session's events before it were not looked
         for), else None."""
-        found, earlier, unread, _, _ = await self.scan_session(session, first_ms, last_ms, top, after, MAX_SESSION_SCAN)
+        found, earlier, unread, _, _, _ = await self.scan_session(
+            session, first_ms, last_ms, top, after, MAX_SESSION_SCAN
+        )
         return found, earlier, unread
 
     async def scan_session(
@@ -224,7 +228,8 @@ class StreamReader:
         upper = top or (f"{last_ms + 1000}-0" if last_ms else "+")
         wanted = session.encode()
         found: list[Record] = []
-        scanned = earlier = 0
+        earlier_ids = EntryIds()  # newest first until the read ends
+        scanned = 0
         oldest: str | None = None
         while True:
             read = lambda start, n: read_entries("XREVRANGE", self.client.xrevrange(self.stream, start, lower, count=n))  # noqa: E731
@@ -235,12 +240,13 @@ class StreamReader:
             oldest = mine[-1][0].decode() if mine else oldest
             room = MAX_SESSION_EVENTS - len(found)
             found.extend(rec for rec, _ in _decoded(mine[:room]))  # past the newest, counted only
-            earlier += len(mine[room:])
-            if len(entries) < asked:
-                return SessionScan(found[::-1], earlier, None, scanned, oldest)
+            for entry_id, _ in mine[room:]:
+                earlier_ids.append(entry_id.decode())
+            if len(entries) < asked or scanned >= budget:
+                earlier_ids.reverse()
+                unread = entries[-1][0].decode() if len(entries) == asked else None
+                return SessionScan(found[::-1], len(earlier_ids), unread, scanned, oldest, earlier_ids)
             upper = "(" + entries[-1][0].decode()
-            if scanned >= budget:
-                return SessionScan(found[::-1], earlier, upper[1:], scanned, oldest)
 
     async def first_entry(self) -> str | None:
         """The stream's oldest entry (None: it is empty): what is older was trimmed (MAXLEN)."""

@@ -4,25 +4,34 @@ Reading such a session scans the stream back from its last event, up to MAX_SESS
 (ui/reader.py). The page reads its session again a second after each of its new events, and each
 tab on it does: each read scanned all of it again. Here the answer of a scan is kept with the
 newest entry it covered; a later read scans only the entries after that one, and adds what it
-finds. Reads of one session wait for each other, so the second reuses what the first read.
+finds. Reads of one session wait for each other, so the second reuses what the first read. A
+scan that found nothing is kept apart, so the sessions read meanwhile do not push it out; a scan
+keeps the ids of the events it counts but does not send, so trimming past them is not a read anew.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import OrderedDict
 from typing import NamedTuple
 
 from hookd.ui import reader as reader_module
+from hookd.ui.entry_ids import EntryIds
 from hookd.ui.events import Record
 from hookd.ui.reader import SessionScan, StreamReader
 from hookd.ui.store import id_key
 
 # Sessions whose scans are kept, the most recently read first: at most this many, and their
-# events make this many records at most together (the one read last is kept whatever its size).
-# A scan that found nothing (a session id no stream entry has) counts too.
+# events make this many records at most together, and the ids of their events not sent this many
+# (16 bytes each) (the one read last is kept whatever its size).
 KEPT_SESSIONS = 64
 KEPT_RECORDS = 40_000
+KEPT_EARLIER_IDS = 1_000_000
+# Scans that found nothing (an id no stream entry has: a typo, an old link, a hostile client's)
+# are kept apart, by a digest of the id, this many: a few hundred bytes each, and the sessions
+# read meanwhile no longer push them out, so an id costs one pass of the stream until it grows.
+KEPT_ABSENT = 4096
 # A request reads this many entries at most: a first read of an old session (or of an id no entry
 # has) goes on in the reads after it, until MAX_SESSION_SCAN; the answer says it reads on.
 SCAN_STEP = 50_000
@@ -32,17 +41,26 @@ class Scan(NamedTuple):
     first_ms: int  # where the read of the session begins (hookd's index), the key with its id
     covered: str  # the newest entry read: every entry up to it was looked at (back to unread)
     found: list[Record]  # its newest events, oldest first
-    earlier: int  # its events older than found
+    earlier_ids: EntryIds  # its events older than found (counted, not sent)
     unread: str | None  # the oldest entry read when a bound stopped the read
     scanned: int  # the entries read back from covered to unread
     oldest: str | None  # the oldest of its events read (found or counted)
 
+    @property
+    def earlier(self) -> int:
+        return len(self.earlier_ids)
 
-def _joined(newer: Scan | SessionScan, older: Scan | SessionScan) -> tuple[list[Record], int]:
-    """The newest MAX_SESSION_EVENTS of two reads that meet, and how many of theirs are older."""
+
+def _joined(newer: Scan | SessionScan, older: Scan | SessionScan) -> tuple[list[Record], EntryIds]:
+    """The newest MAX_SESSION_EVENTS of two reads that meet, and the ids of theirs that are older."""
     joined = older.found + newer.found
     cut = max(0, len(joined) - reader_module.MAX_SESSION_EVENTS)
-    return joined[cut:], older.earlier + newer.earlier + cut
+    if newer.earlier_ids:  # newer.found is whole: all of older is earlier
+        cut = len(older.found)
+        earlier = older.earlier_ids + EntryIds.of([rec.entry_id for rec in older.found]) + newer.earlier_ids
+    else:
+        earlier = older.earlier_ids + EntryIds.of([rec.entry_id for rec in joined[:cut]])
+    return joined[cut:], earlier
 
 
 def _untrimmed(kept: Scan, first: str) -> Scan | None:
@@ -52,16 +70,17 @@ def _untrimmed(kept: Scan, first: str) -> Scan | None:
     unread = kept.unread if kept.unread is not None and id_key(kept.unread) >= id_key(first) else None
     if kept.oldest is None or id_key(kept.oldest) >= id_key(first):
         return kept._replace(unread=unread)
-    if kept.earlier:
-        return None  # how many of the events not sent are gone is not kept
-    found = [rec for rec in kept.found if id_key(rec.entry_id) >= id_key(first)]
-    return kept._replace(found=found, unread=unread, oldest=found[0].entry_id if found else None)
+    earlier = kept.earlier_ids.since(first)
+    found = kept.found if earlier else [rec for rec in kept.found if id_key(rec.entry_id) >= id_key(first)]
+    oldest = earlier.first() or (found[0].entry_id if found else None)
+    return kept._replace(found=found, earlier_ids=earlier, unread=unread, oldest=oldest)
 
 
 class SessionScans:
     def __init__(self, reader: StreamReader) -> None:
         self.reader = reader
         self.kept: OrderedDict[str, Scan] = OrderedDict()
+        self.absent: OrderedDict[bytes, Scan] = OrderedDict()  # scans that found nothing, by _digest
         self.locks: dict[str, tuple[asyncio.Lock, int]] = {}  # a session's, and the reads holding or awaiting it
 
     async def events(self, session: str, first_ms: int, last_ms: int) -> tuple[list[Record], int, str | None]:
@@ -82,13 +101,13 @@ class SessionScans:
     def reading_on(self, session: str) -> bool:
         """Whether the session's read stopped at a request's SCAN_STEP, short of MAX_SESSION_SCAN:
         a read again reads on from where it stopped."""
-        scan = self.kept.get(session)
+        scan = self.kept.get(session) or self.absent.get(_digest(session))
         return scan is not None and scan.unread is not None and scan.scanned < reader_module.MAX_SESSION_SCAN
 
     async def _events(self, session: str, first_ms: int, last_ms: int) -> tuple[list[Record], int, str | None]:
         top = await self.reader.newest_before(last_ms)
         first = await self.reader.first_entry()
-        kept = self.kept.pop(session, None)
+        kept = self.kept.pop(session, None) or self.absent.pop(_digest(session), None)
         if top is None or first is None:
             return [], 0, None
         if kept is not None and (kept.first_ms != first_ms or id_key(top) < id_key(kept.covered)):
@@ -100,13 +119,13 @@ class SessionScans:
             got = await self.reader.scan_session(session, first_ms, last_ms, top, after, self._step(0, SCAN_STEP))
             budget -= got.scanned
             if scan is None or got.unread is not None:  # read anew, or the entries since reached the step
-                scan = Scan(first_ms, top, got.found, got.earlier, got.unread, got.scanned, got.oldest)
+                scan = Scan(first_ms, top, got.found, got.earlier_ids, got.unread, got.scanned, got.oldest)
             else:
                 found, earlier = _joined(got, scan)
                 scan = scan._replace(
                     covered=top,
                     found=found,
-                    earlier=earlier,
+                    earlier_ids=earlier,
                     scanned=scan.scanned + got.scanned,
                     oldest=scan.oldest or got.oldest,
                 )
@@ -116,7 +135,7 @@ class SessionScans:
             found, earlier = _joined(scan, got)
             scan = scan._replace(
                 found=found,
-                earlier=earlier,
+                earlier_ids=earlier,
                 unread=got.unread,
                 scanned=scan.scanned + got.scanned,
                 oldest=got.oldest or scan.oldest,
@@ -129,9 +148,24 @@ class SessionScans:
         return min(budget, reader_module.MAX_SESSION_SCAN - scanned)
 
     def _keep(self, session: str, scan: Scan) -> None:
+        if scan.oldest is None:
+            key = _digest(session)
+            self.absent[key] = scan
+            self.absent.move_to_end(key, last=False)
+            while len(self.absent) > KEPT_ABSENT:
+                self.absent.popitem()
+            return
         self.kept[session] = scan
         self.kept.move_to_end(session, last=False)
-        total = sum(len(s.found) for s in self.kept.values())
-        while len(self.kept) > KEPT_SESSIONS or (len(self.kept) > 1 and total > KEPT_RECORDS):
+        records = sum(len(s.found) for s in self.kept.values())
+        ids = sum(s.earlier for s in self.kept.values())
+        while len(self.kept) > KEPT_SESSIONS or (
+            len(self.kept) > 1 and (records > KEPT_RECORDS or ids > KEPT_EARLIER_IDS)
+        ):
             _, dropped = self.kept.popitem()
-            total -= len(dropped.found)
+            records -= len(dropped.found)
+            ids -= dropped.earlier
+
+
+def _digest(session: str) -> bytes:
+    return hashlib.blake2b(session.encode("utf-8", "surrogatepass"), digest_size=16).digest()

@@ -43,50 +43,65 @@ function cutAt(text, at) {
 const INDENT_UP_TO = 10 * ENVELOPE_PART;
 
 let drawing = 0;  // the timer of a Show all under way
-function stopDrawing() { clearTimeout(drawing); drawing = 0; }
+let following = false;  // a Show all asked while the envelope arrives: it goes on as the rest does
+function stopDrawing() { clearTimeout(drawing); drawing = 0; following = false; }
 
 function button(testid) { return el("button", { type: "button", "data-testid": testid }); }
 
 // source is { text, done, size }: its text grows as the answer arrives, and its first part is drawn
-// once that much has arrived; the controls and the download are the whole envelope's, once it has.
+// once that much has arrived. The controls are offered with the first part: a part is drawn of what
+// has arrived, and Show all goes on drawing as the rest arrives; the download once all of it has.
 function drawEnvelope(pre, source, name, note) {
   let shown = 0;
   const more = button("envelope-more"), all = button("envelope-all"), stop = button("envelope-stop");
   const controls = el("p", { class: "envelope-more", "data-testid": "envelope-rest" }, more, " ", all, " ", stop);
   const arriving = el("p", { class: "envelope-more", "data-testid": "envelope-arriving" });
+  // A part is never cut where the text has not arrived past a marker it might hold.
+  const arrived = () => (source.done ? source.text.length : Math.max(shown, source.text.length - 220));
   const labels = () => {
     const left = source.text.length - shown;
-    controls.hidden = left === 0;
-    more.hidden = all.hidden = drawing !== 0;
-    stop.hidden = drawing === 0;
+    const busy = drawing !== 0 || following;
+    controls.hidden = left === 0 && source.done;
+    more.hidden = all.hidden = busy;
+    more.disabled = arrived() === shown;
+    stop.hidden = !busy;
+    const coming = source.done ? "" : ", more arriving";
     more.textContent = `Show ${Math.min(ENVELOPE_PART, left).toLocaleString("en")} more characters`;
-    all.textContent = `Show all (${left.toLocaleString("en")} characters not shown)`;
-    stop.textContent = `Stop (${left.toLocaleString("en")} characters not shown yet)`;
+    all.textContent = `Show all (${left.toLocaleString("en")} characters not shown${coming})`;
+    stop.textContent = `Stop (${left.toLocaleString("en")} characters not shown yet${coming})`;
   };
   const part = (upto) => {
-    const end = cutAt(source.text, upto);
-    pre.append(el("span", { class: "part" }, highlighted(source.text.slice(shown, end))));
+    const end = Math.min(cutAt(source.text, upto), arrived());
+    if (end > shown) pre.append(el("span", { class: "part" }, highlighted(source.text.slice(shown, end))));
     shown = end;
     labels();
   };
+  // Draws what has arrived, a part per turn; what arrives after is drawn by the update it makes.
   const drawAll = () => {
-    drawing = shown + ENVELOPE_PART < source.text.length ? setTimeout(drawAll, 0) : 0;
     part(shown + ENVELOPE_PART);
+    drawing = arrived() > shown ? setTimeout(drawAll, 0) : 0;
+    following = !source.done;
+    labels();
   };
   more.addEventListener("click", () => part(shown + ENVELOPE_PART));
   all.addEventListener("click", () => { if (!drawing) drawAll(); });
   stop.addEventListener("click", () => { stopDrawing(); part(shown); });
   const head = note ? [el("p", { class: "envelope-more", "data-testid": "envelope-note", text: note })] : [];
-  // A part is never cut where the text has not arrived past a marker it might hold.
   const firstReady = () => source.done || source.text.length >= ENVELOPE_PART + 220;
   return () => {
     if (!shown && firstReady()) {
       pre.replaceChildren();
       part(ENVELOPE_PART);
     }
+    if (following && !drawing) drawAll();  // a Show all that drew all that had arrived goes on
     if (!source.done) {
       arriving.textContent = `Arriving: ${source.received.toLocaleString("en")} of ${source.size.toLocaleString("en")} bytes`;
-      $("detail-rest").replaceChildren(...head, arriving);
+      if (shown) labels();
+      // Laid out again only when a control is new: a button moved under the pointer loses its click.
+      const rest = $("detail-rest");
+      if (!rest.contains(arriving) || (shown && !rest.contains(controls))) {
+        rest.replaceChildren(...head, arriving, ...(shown ? [controls] : []));
+      }
       return;
     }
     const rest = [...head, controls];
