@@ -29,7 +29,7 @@ pytestmark = needs_root
 
 # Checks the settings as a start does, makes the change (argv[2], Python), then connects.
 CHECK_CHANGE_CONNECT = r"""
-import json, os, sys
+import json, os, stat, sys
 from hookd.config_errors import SettingError
 from hookd.console.settings import load
 from hookd.publish.access import check_settings
@@ -112,14 +112,18 @@ def test_a_ca_file_reached_through_a_link_of_ours_is_used(mutual_tls_redis, own_
             "os.unlink(files['tls_ca_file']); os.mkfifo(files['tls_ca_file'], 0o644)",
             "redis_tls_ca_file {ca} is not a regular file",
         ),
+        (  # /dev/zero's numbers
+            "os.unlink(files['tls_key_file']); os.mknod(files['tls_key_file'], 0o600 | stat.S_IFCHR, os.makedev(1, 5))",
+            "redis_tls_key_file {key} is not a regular file",
+        ),
     ],
-    ids=["ca-others-write", "cert-nobodys", "key-others-read", "ca-fifo"],
+    ids=["ca-others-write", "cert-nobodys", "key-others-read", "ca-fifo", "key-dev-zero"],
 )
 def test_a_tls_file_made_unfit_after_the_starts_check_is_refused_not_read(
     mutual_tls_redis, own_files, change, expected
 ):
-    """Before: answered True each time (ssl read the file by path, unjudged); the FIFO held the
-    connection until the subprocess's timeout."""
+    """Before: answered True for the first three (ssl read the file by path, unjudged); the FIFO held
+    the connection until the subprocess's timeout; /dev/zero as the key, ssl's traceback."""
     names = {
         "ca": own_files["redis_tls_ca_file"],
         "cert": own_files["redis_tls_cert_file"],
@@ -145,7 +149,7 @@ def test_a_ca_file_swapped_for_a_link_into_nobodys_directory_is_refused(mutual_t
 # The CA file is swapped for one others can write at the moment hookd opens it (an audit hook on the
 # open does the swap, as a racing rename would): what ssl is given must be the file judged.
 SWAP_AT_OPEN = r"""
-import json, os, sys
+import json, os, stat, sys
 from hookd.config_errors import SettingError
 from hookd.console.settings import load
 from hookd.publish.tls_files import tls_kwargs
@@ -201,3 +205,24 @@ def test_ssl_is_given_private_copies_not_the_users_paths(own_files):
     if key_copy.startswith("/proc/self/fd/"):  # Linux: a sealed memory file, that not even hookd can change
         with pytest.raises(PermissionError), open(key_copy, "r+b") as fh:
             fh.write(b"x")
+
+
+def test_where_there_is_no_memfd_the_copy_is_a_private_file_ssl_loads(own_files, monkeypatch):
+    """macOS's way, tried here: a 0600 file in a 0700 directory of its own, that ssl loads."""
+    import ssl
+    import stat
+
+    from hookd.publish import tls_files
+
+    monkeypatch.setattr(tls_files, "_has_memfd", lambda: False)
+    monkeypatch.setattr(tls_files, "_copies", {})
+    monkeypatch.setattr(tls_files, "_directory", [])
+    with open(own_files["redis_tls_cert_file"], "rb") as cert, open(own_files["redis_tls_key_file"], "rb") as key:
+        cert_copy, key_copy = tls_files.private_copy(cert.read()), tls_files.private_copy(key.read())
+    try:
+        for path in (cert_copy, key_copy):
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(os.path.dirname(key_copy)).st_mode) == 0o700
+        ssl.create_default_context(ssl.Purpose.SERVER_AUTH).load_cert_chain(cert_copy, key_copy)
+    finally:
+        shutil.rmtree(os.path.dirname(key_copy))
