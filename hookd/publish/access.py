@@ -153,17 +153,6 @@ def check_settings(settings: RedisSettings) -> None:
     check_tls_files(settings, uses_tls(settings) or settings.sentinel_tls is SentinelTls.ON)
 
 
-def tls_kwargs(settings: RedisSettings) -> dict[str, object]:
-    """redis-py's ssl_ arguments from the redis_tls_* settings (for rediss://, or TLS sentinels)."""
-    return dict(
-        ssl_cert_reqs="required" if settings.tls_verify else "none",
-        ssl_check_hostname=settings.tls_verify,
-        ssl_ca_certs=settings.tls_ca_file or None,
-        ssl_certfile=settings.tls_cert_file or None,
-        ssl_keyfile=settings.tls_key_file or None,
-    )
-
-
 def password_flag_warning(flags: dict[str, object]) -> str | None:
     """What to say about a password given in a --redis-url flag, which every user can see in ps."""
     url = flags.get("redis_url")

@@ -18,7 +18,8 @@ from redis.connection import HiredisRespSerializer
 from redis.typing import EncodableT
 
 from hookd.publish import topology
-from hookd.publish.access import login, tls_kwargs, uses_tls
+from hookd.publish.access import login, uses_tls
+from hookd.publish.tls_files import tls_kwargs
 from hookd.publish.replies import PUBLISHER_REPLY_BYTES, bounded
 from hookd.publish.settings import RedisSettings
 

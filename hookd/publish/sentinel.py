@@ -33,6 +33,7 @@ from hookd.publish.addresses import host_ports
 from hookd.publish.replies import WRONG_SHAPE, NotRedis
 from hookd.publish.sentinel_ask import failing_over
 from hookd.publish.settings import RedisSettings
+from hookd.publish.tls_files import tls_kwargs
 from hookd.state import RedisHealth
 
 LOGIN_FIELDS = ("sentinel_username", "sentinel_password", "sentinel_password_file")
@@ -94,7 +95,7 @@ def sentinel_kwargs(settings: RedisSettings, kwargs: dict[str, Any]) -> dict[str
     # sentinels without them, for the same reason), and the master watch asks again within a second.
     options["retry"] = Retry(NoBackoff(), 0)
     if uses_tls(settings):
-        options.update(ssl=True, **access.tls_kwargs(settings))
+        options.update(ssl=True, **tls_kwargs(settings))
     return options
 
 

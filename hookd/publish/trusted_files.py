@@ -12,6 +12,7 @@ descriptor it is read from: read_trusted).
 from __future__ import annotations
 
 import os
+import stat
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,6 +31,9 @@ _TLS_TRUST = {
     "ssl_keyfile": "choose the key hookd proves itself with to Redis",
 }
 
+# A CA bundle is some hundreds of KiB at most.
+TLS_FILE_LIMIT = 16 << 20
+
 
 def check_file(path: str, setting: str, what: str, secret: bool = False, name: str = "") -> None:
     """Refuse, naming ``setting`` (or ``name``, e.g. redis_url's ssl_ca_certs), a file that
@@ -42,20 +46,44 @@ def check_file(path: str, setting: str, what: str, secret: bool = False, name: s
         raise SettingError(f"{name or setting} {exc}", setting=setting) from None
 
 
-def read_trusted(path: str, setting: str, what: str, limit: int) -> bytes:
-    """Up to ``limit`` bytes of the secret file ``path`` (a password file), judged as check_file
-    judges one but by the descriptor it is read through: checked by path and then opened by path,
-    it could be another file by the open. Links are followed, as check_file follows them, and the
-    way to the file checked to reach the one opened. A missing file raises the OSError."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)  # O_NONBLOCK: a FIFO
+def read_trusted(path: str, setting: str, what: str, limit: int, secret: bool = True) -> bytes:
+    """Up to ``limit`` bytes of the file ``path`` (a password file, a TLS file), judged as
+    check_file judges one but by the descriptor it is read through: checked by path and then
+    opened by path, it could be another file by the open. Links are followed, as check_file follows
+    them, and the way to the file checked to reach the one opened. Only a regular file is read (a
+    FIFO or a device could hold the read for ever; O_NONBLOCK keeps the open from waiting on one).
+    A missing file raises the OSError."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as fh:
         info = os.fstat(fd)
         try:
-            refuse_untrusted(os.path.abspath(path), info, what, secret=True)
+            refuse_untrusted(os.path.abspath(path), info, what, secret)
+            if not stat.S_ISREG(info.st_mode):  # refuse_untrusted takes a CA directory
+                raise UnsafePathError(f"{path} is not a regular file; fix: point the setting at a regular file")
             check_way_to_opened(os.path.abspath(path), info)
         except UnsafePathError as exc:
             raise SettingError(f"{setting} {exc}", setting=setting) from None
         return fh.read(limit)
+
+
+def read_tls_file(path: str, setting: str, secret: bool) -> bytes:
+    """The CA file, client certificate or key a redis_tls_* ``setting`` names, read once through
+    read_trusted: what ssl is given is the bytes judged, not a path it would open later (at each
+    connection, when the file could be another). A ``secret`` (the key, or a certificate holding
+    it) must not be readable by others."""
+    arg = {"redis_tls_ca_file": "ssl_ca_certs", "redis_tls_cert_file": "ssl_certfile"}.get(setting, "ssl_keyfile")
+    try:
+        data = read_trusted(path, setting, _TLS_TRUST[arg], TLS_FILE_LIMIT + 1, secret)
+    except OSError as exc:
+        raise SettingError(
+            f"cannot read {setting} {path}: {exc.strerror}; fix the file or unset {setting}", setting=setting
+        ) from None
+    if len(data) > TLS_FILE_LIMIT:
+        raise SettingError(
+            f"{setting} {path} is larger than {TLS_FILE_LIMIT >> 20} MiB: not a PEM file; point {setting} at one",
+            setting=setting,
+        )
+    return data
 
 
 def check_tls_files(settings: RedisSettings, tls: bool) -> None:

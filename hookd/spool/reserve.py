@@ -16,17 +16,20 @@ so that a brief fill does not spend it all at once.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import time
 
 import structlog
 
 from hookd.disk_full import DISK_FULL_ERRNOS
-from hookd.paths import create_private, open_private
+from hookd.paths import UnsafePathError, create_private, open_private
 
 log = structlog.get_logger("hookd.spool")
 
 NAME = "reserve"
+# A linked reserve larger than this found at the start is refused, not read through for zeros.
+MAX_LEFT_AT_START = 1 << 30
 # Left free on the filesystem when refilling: the spool's next writes need room too.
 REFILL_SLACK = 1 << 20
 
@@ -50,12 +53,43 @@ class Reserve:
             self._remove()
             return
         # Not a link, a FIFO, a device or a file with another name: refused, naming the path.
-        self._fd = open_private(self.path, os.O_RDWR, create=True, dir_fd=dir_fd)
+        try:
+            self._fd = open_private(self.path, os.O_RDWR, create=True, dir_fd=dir_fd)
+        except UnsafePathError:
+            # Linked while hookd was idle, then no cursor save nor stop to see it (a kill -9): a reserve
+            # holds no event, only space, so it is left for a new one rather than a reason to take none.
+            if not self._left_linked_at_start():
+                raise
+            self._fd = open_private(self.path, os.O_RDWR, create=True, dir_fd=dir_fd)
         self.size = os.fstat(self._fd).st_size
         if self.size > target:
             os.ftruncate(self._fd, target)
             self.size = target
         self.refill(at_start=True)
+
+    def _left_linked_at_start(self) -> bool:
+        """Unlink the reserve's name if the file there is a reserve that gained another name: a regular
+        file of ours, not a link, with other names, holding nothing but zeros (what fallocate gives; a
+        file with anything else in it was put there, and is refused as before). It is not emptied: at
+        a start nothing says whose the other name is, so the file and its space are left there."""
+        try:
+            fd = os.open(NAME, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=self.dir_fd)
+        except OSError:
+            return False
+        try:
+            info = os.fstat(fd)
+            if not (stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and info.st_nlink > 1):
+                return False
+            if info.st_size > MAX_LEFT_AT_START or not _only_zeros(fd, info.st_size):
+                return False
+            named = os.stat(NAME, dir_fd=self.dir_fd, follow_symlinks=False)
+            if (named.st_dev, named.st_ino) != (info.st_dev, info.st_ino):
+                return False
+            os.unlink(NAME, dir_fd=self.dir_fd)
+        finally:
+            os.close(fd)
+        self._say_linked(info, at_start=True)
+        return True
 
     def _remove(self) -> None:
         try:
@@ -187,20 +221,25 @@ class Reserve:
         self._fd, self.size = fd, 0
         self._say_linked(info)
 
-    def _say_linked(self, info: os.stat_result, error: str | None = None) -> None:
+    def _say_linked(self, info: os.stat_result, error: str | None = None, at_start: bool = False) -> None:
+        if at_start:
+            done = (
+                "found at the start (linked while hookd was idle, then stopped without a stop): hookd made a new "
+                f"reserve and left the old file, zeros only, and its {info.st_size} bytes at the other name"
+            )
+        elif error is None:
+            done = "hookd moved its reserve to a new file and emptied the old one, left at the other name"
+        else:
+            done = "hookd could not make a new reserve file, and goes on writing the linked one"
         log.error(
             "spool_reserve_linked",
             path=self.path,
             names=info.st_nlink,
             renewed=error is None,
+            at_start=at_start,
             error=error,
-            hint="the spool's reserve gained another name (a hard link); "
-            + (
-                "hookd moved its reserve to a new file and emptied the old one, left at the other name"
-                if error is None
-                else "hookd could not make a new reserve file, and goes on writing the linked one"
-            )
-            + f": find it (find / -xdev -inum {info.st_ino}) and remove it",
+            hint=f"the spool's reserve gained another name (a hard link); {done}: "
+            f"find it (find / -xdev -inum {info.st_ino}) and remove it",
         )
 
     def refill_or_see_room(self, room: int) -> None:
@@ -224,3 +263,16 @@ class Reserve:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _only_zeros(fd: int, size: int) -> bool:
+    """Whether the file's first ``size`` bytes are all zero bytes (what an allocated reserve reads as)."""
+    offset, chunk = 0, 1 << 20
+    while offset < size:
+        data = os.pread(fd, min(chunk, size - offset), offset)
+        if not data:
+            return True
+        if data.count(0) != len(data):
+            return False
+        offset += len(data)
+    return True
