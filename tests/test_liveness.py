@@ -208,9 +208,7 @@ def test_the_run_queue_wait_is_read_from_a_file_each_thread_holds_open():
         first = liveness.run_queue_wait_s()
         assert first is not None and liveness.run_queue_wait_s() >= first
         mine = f"/proc/{os.getpid()}/task/{threading.get_native_id()}/schedstat"
-        held[mine] = [
-            fd for fd in os.listdir("/proc/self/fd") if _link(f"/proc/self/fd/{fd}") == mine
-        ]
+        held[mine] = [fd for fd in os.listdir("/proc/self/fd") if _link(f"/proc/self/fd/{fd}") == mine]
 
     for _ in range(2):
         thread = threading.Thread(target=asks)
