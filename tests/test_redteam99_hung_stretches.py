@@ -19,12 +19,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 from faultfs import FaultFS
-from faultfs_daemon import NEEDS_FAULTFS
+from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, send, status  # noqa: F401 (a fixture)
+from test_redteam43_spool_damage import spool_a_run
+from test_redteam64_hung_spool import hung_daemon  # noqa: F401 (a fixture)
 from test_spool import event
 
 from hookd.spool import Spool
-from hookd.spool.records import HEADER, READ_CHUNK, ReadDeferred, SegmentReader, encode_record
+from hookd.spool.deferred import ReadDeferred
+from hookd.spool.records import HEADER, READ_CHUNK, SegmentReader, encode_record
 from hookd.spool.stretches import DIRECT
 
 SAFETY_S = 30.0  # the hung read let go by a timer after this: only a loop held by it waits that long
@@ -149,3 +153,33 @@ def test_a_deferred_pass_over_damage_reads_only_in_its_deferred_reads_and_finds_
     monkeypatch.setattr(os, "pread", checked)
     assert read_all(defer=True) == expected
     assert expected[1] > 0  # damage passed over
+
+
+@pytest.mark.process
+@NEEDS_FAULTFS[0]
+@NEEDS_FAULTFS[1]
+def test_the_backlog_count_made_again_after_a_failed_start_leaves_status_and_hook_send_served(hung_daemon):  # noqa: F811
+    """The start could not read the spool (EIO): its count of the backlog is made again until a read works, by
+    the publisher, on the loop; the disk then hangs. Status answers, naming the read that waits and the mount,
+    and hook-send's events are taken; once the disk answers, every event reaches Redis once, in order."""
+    daemon, fs, redis = hung_daemon(stall_after_s="2")
+    spool_a_run(daemon, 3)
+    fs.set_rules([{"op": "read", "path": "/spool/*.seg", "errno": "EIO", "count": -1}])
+    redis.start()
+    daemon.start()
+    wait_until(lambda: status(daemon)[1]["spool"]["read_error"], timeout=30, what="the start's read error said")
+    fs.set_rules([{"op": "read", "path": "/spool/*.seg", "delay_s": 600, "until_cleared": True}])
+    wait_until(lambda: any("delay_s" in f for f in fs.faults()), timeout=30, what="the count's read made again, hung")
+
+    def said() -> list[str]:
+        code, doc = status(daemon)
+        assert code != 3, doc  # an answer, not "did not answer"
+        return [r for r in doc["reasons"] if f"the spool's read of {daemon.state_dir / 'spool'}/" in r]
+
+    (reason,) = wait_until(said, timeout=30, what="the hung count's read in status")
+    assert f"its filesystem, mounted at {daemon.state_dir}, does not answer" in reason, reason
+    assert send(daemon, 3) == "delivered"  # taken into the spool while the count's read hangs
+    fs.set_rules([])
+    wait_until(lambda: len(arrived(redis)) >= 4, timeout=60, what="every event once the disk answers")
+    assert arrived(redis) == [0, 1, 2, 3]
+    wait_until(lambda: status(daemon)[1]["spool"]["events"] == 0, timeout=30, what="nothing waiting")
