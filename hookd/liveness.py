@@ -9,6 +9,8 @@ Times are ``time.monotonic()`` seconds.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections import deque
 
@@ -123,12 +125,30 @@ class LoopLag:
         }
 
 
+class _Schedstat:
+    """One thread's /proc/thread-self/schedstat, opened by that thread (the path is the opener's thread), closed
+    with the thread's locals when it ends."""
+
+    def __init__(self) -> None:
+        self.fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY | os.O_CLOEXEC)
+
+    def __del__(self) -> None:
+        os.close(self.fd)
+
+
+_held = threading.local()
+
+
 def run_queue_wait_s() -> float | None:
     """How long the calling thread has waited, runnable, for a CPU since it started (Linux's
-    schedstat run_delay), in seconds; None where the kernel does not say (macOS, no schedstats)."""
+    schedstat run_delay), in seconds; None where the kernel does not say (macOS, no schedstats).
+    The file is held open by each thread that asks and read again with one pread: the loop-lag probe
+    asks at each tick, on the loop, where an open and a close each time were two more calls."""
     try:
-        with open("/proc/thread-self/schedstat", "rb") as stats:
-            return int(stats.read().split()[1]) / 1e9
+        stats = getattr(_held, "stats", None)
+        if stats is None:
+            stats = _held.stats = _Schedstat()
+        return int(os.pread(stats.fd, 256, 0).split()[1]) / 1e9
     except (OSError, ValueError, IndexError):
         return None
 

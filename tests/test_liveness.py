@@ -8,6 +8,7 @@ import contextlib
 import fcntl
 import os
 import stat
+import threading
 import time
 
 import pytest
@@ -195,3 +196,31 @@ def test_the_run_queue_wait_is_the_kernels_figure_for_the_calling_thread():
     first = liveness.run_queue_wait_s()
     assert first is not None and first >= 0
     assert liveness.run_queue_wait_s() >= first  # a count since the thread began: it never goes back
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/thread-self/schedstat"), reason="Linux's schedstat")
+def test_the_run_queue_wait_is_read_from_a_file_each_thread_holds_open():
+    """The loop-lag probe asks at every tick (LAG_PROBE_S), on the loop: the file is opened once, by the thread
+    it describes (/proc/thread-self is the opener's), and read again, not opened and closed at each tick."""
+    held: dict[str, list[str]] = {}  # each thread's schedstat -> the descriptors open on it
+
+    def asks() -> None:
+        first = liveness.run_queue_wait_s()
+        assert first is not None and liveness.run_queue_wait_s() >= first
+        mine = f"/proc/{os.getpid()}/task/{threading.get_native_id()}/schedstat"
+        held[mine] = [fd for fd in os.listdir("/proc/self/fd") if _link(f"/proc/self/fd/{fd}") == mine]
+
+    for _ in range(2):
+        thread = threading.Thread(target=asks)
+        thread.start()
+        thread.join()
+    assert len(held) == 2 and all(len(fds) == 1 for fds in held.values()), held
+    # Closed with the thread that held it: a thread's file is not left open once the thread is gone.
+    assert not any(_link(f"/proc/self/fd/{fd}") == path for path, fds in held.items() for fd in fds), held
+
+
+def _link(path: str) -> str | None:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None

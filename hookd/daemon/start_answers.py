@@ -22,6 +22,7 @@ import time
 import structlog
 
 from hookd import __version__
+from hookd.control.server import MAX_REQUEST_BYTES
 from hookd.mounts import listed_mount
 from hookd.peers import PeerGuard
 from hookd.state import DaemonState
@@ -33,7 +34,6 @@ POLL_S = 0.1  # how often the thread sees that the start has ended
 # backlog, as `hookd status` waits up to 3 s): only a long start is answered from here.
 ANSWER_AFTER_S = 2.0
 REQUEST_TIMEOUT_S = 1.0  # the loop's control server waits this thread's client at most this long
-MAX_REQUEST_BYTES = 1024
 
 
 class StartAnswers:

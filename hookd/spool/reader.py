@@ -18,7 +18,8 @@ import structlog
 from hookd.spool.event import Event
 from hookd.spool.files import SegmentFiles
 from hookd.spool.recent import RecentEvents
-from hookd.spool.records import ReadDeferred, SegmentReader
+from hookd.spool.deferred import ReadDeferred
+from hookd.spool.records import SegmentReader
 from hookd.spool.segments import Position
 
 log = structlog.get_logger("hookd.spool")

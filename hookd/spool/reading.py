@@ -19,7 +19,7 @@ from hookd.spool.damage import READ_RETRY_S, Read, ReadFailure, count_lost, read
 from hookd.spool.files import SegmentFiles
 from hookd.spool.reader import Batch, SpoolReader
 from hookd.spool.recent import RecentEvents
-from hookd.spool.records import ReadDeferred
+from hookd.spool.deferred import ReadDeferred
 from hookd.spool.segments import Position
 from hookd.unjoined import off_loop
 

@@ -13,10 +13,11 @@ import re
 import struct
 import threading
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from hookd.paths import open_private
+from hookd.spool.deferred import ReadDeferred
 from hookd.spool.event import Event
 from hookd.spool.stretches import DIRECT, FileStretches
 
@@ -62,16 +63,6 @@ def _record_at(
     elif stretches.crc(stretches.near[1] + start, stretches.near[1] + end) != crc:
         return None
     return start, end
-
-
-class ReadDeferred(Exception):
-    """A read of a segment the caller makes off the event loop (``read``, in a thread), then asks again:
-    the reader's state is as it was before the call that raised it."""
-
-    def __init__(self, read: Callable[[], None], path: str) -> None:
-        super().__init__(path)
-        self.read = read
-        self.path = path
 
 
 class _Ahead:
@@ -144,6 +135,8 @@ class SegmentReader:
     @defer.setter
     def defer(self, value: bool) -> None:
         self._ahead.defer = value
+        if self._stretches is not None:
+            self._stretches.defer = value
 
     def read_off_loop(self, deferred: ReadDeferred) -> None:
         """Make ``deferred``'s read (in a thread of its own): nothing else reads this reader meanwhile."""
@@ -210,7 +203,8 @@ class SegmentReader:
     def _skip_damage(self, ahead: _Ahead, end: int) -> None:
         """Move to the next offset at which a whole record checks out, or to ``end``."""
         if self._stretches is None:
-            self._stretches = FileStretches(self.fd, self.offset)
+            self._stretches = FileStretches(self.fd, self.offset, self.path)
+            self._stretches.defer = self.defer
         try:
             self._pass_damage(ahead, self._stretches, end)
             self._passing = None
@@ -238,6 +232,10 @@ class SegmentReader:
                     if after_zeros - 3 > pos:
                         pos = after_zeros - 3
                         continue
+                # The checksum of a record past the window or long is read from the file (stretches.py): a deferred
+                # read of it goes on from this candidate, not from the window's start, whose candidates' reads
+                # it would make again.
+                self._passing = base + pos
                 if window[pos + HEADER.size] in _ARRAY_STARTS and _record_at(window, pos, stretches, room) is not None:
                     if self.chains:
                         self._count_chain(base + pos)

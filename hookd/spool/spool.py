@@ -29,6 +29,7 @@ import os
 
 from hookd.paths import open_private_dir
 from hookd.spool.around_cursor import around_cursor
+from hookd.spool.backlog_count import BacklogCount
 from hookd.spool.closing import SpoolClose
 from hookd.policies import FsyncPolicy, FullPolicy
 from hookd.spool.counts import SpoolCounts
@@ -54,7 +55,7 @@ __all__ = ["Batch", "DiskFull", "Spool", "SpoolFull"]
 RETAIN_PUBLISHED_S = 120.0
 
 
-class Spool(SpoolCounts, UnsureCopies, SpoolClose):
+class Spool(SpoolCounts, UnsureCopies, SpoolClose, BacklogCount):
     def __init__(
         self,
         directory: str,
@@ -110,6 +111,7 @@ class Spool(SpoolCounts, UnsureCopies, SpoolClose):
         # None while the spool cannot be read to count it (EIO): hookd starts all the same, says the
         # read error, and counts it once a read works (_count_backlog), as the reader tries again.
         self.backlog_at_start: int | None = None
+        self._counting: asyncio.Future[int] | None = None  # that count made again, off the loop (backlog_count.py)
         self._count_backlog()
         # A failed fsync of an earlier run whose events Redis does not have yet (flusher.py).
         self.unsure_at_start = unsure_left(self.directory, self.dir_fd, cursor, self.backlog_at_start != 0)
@@ -181,7 +183,7 @@ class Spool(SpoolCounts, UnsureCopies, SpoolClose):
 
     async def next_batch(self, max_events: int, max_bytes: int) -> Batch:
         """The next events after those already handed out, waiting until there is one."""
-        while not self._count_backlog():
+        while not await self._counted_off_loop():
             await asyncio.sleep(READ_RETRY_S)
         return await self._reading.next_batch(max_events, max_bytes, lambda: (self.cursor, self.pending_events))
 
@@ -192,25 +194,10 @@ class Spool(SpoolCounts, UnsureCopies, SpoolClose):
     def read_batch(self, max_events: int, max_bytes: int, start: bool = False) -> Batch:
         """The next events after those already handed out, possibly none; never waits. With ``start`` (the
         loop's caller), a read of a segment the batch needs is started off the loop, for ``next_batch``."""
-        if not self._count_backlog():
+        if not (self._start_count() if start else self._count_backlog()):
             return Batch([], self._reader.position, 0)
         reading = self._reading.read_ahead if start else self._reading.read_batch
         return reading(max_events, max_bytes, self.cursor, self.pending_events)
-
-    def _count_backlog(self) -> bool:
-        """Whether what an earlier run left waiting is counted, counting it if need be. Nothing is
-        handed out before: no event of it is committed, nor counted lost, against an unknown count."""
-        if self.backlog_at_start is not None:
-            return True
-        try:
-            waiting = self._files.pending_from(self.cursor)
-        except OSError as exc:
-            if self.read_failure.error is None:  # said once, whichever read failed first
-                self.read_failure.failed(self._files.path(self.cursor.segment), exc)
-            return False
-        self.backlog_at_start = waiting - self.appended + self.committed + self.dropped
-        self.read_failure.read()
-        return True
 
     def has_unread(self) -> bool:
         return self._reader.has_unread()

@@ -12,9 +12,12 @@ polynomials. A short stretch is cheaper computed afresh.
 
 from __future__ import annotations
 
+import functools
 import os
 import zlib
 from array import array
+
+from hookd.spool.deferred import ReadDeferred
 
 STEP = 256  # prefix CRCs are kept this far apart: a prefix's CRC is at most this many bytes away
 DIRECT = 4096  # a stretch this long or shorter is computed afresh
@@ -74,31 +77,53 @@ class FileStretches:
     """CRC-32s of stretches of a file from ``base`` on, from marks (prefix CRCs) made by
     reading the file once, forward, as far as asked, and kept for the reader's life: stretch after
     stretch of damage in one segment reads its bytes once, not once per stretch. ``near`` is the
-    reader's window (bytes, where they start), where a stretch's few last bytes are taken first."""
+    reader's window (bytes, where they start), where a stretch's few last bytes are taken first.
 
-    def __init__(self, fd: int, base: int) -> None:
+    With ``defer`` (the publisher's reader, on the event loop), a stretch whose CRC needs bytes not held
+    raises ReadDeferred in place of reading them: its read, made in a thread (reading.py), holds them for
+    the next call, which then reads nothing. Read on the loop, a disk that stopped answering held it."""
+
+    def __init__(self, fd: int, base: int, path: str = "") -> None:
         self.fd = fd
         self.base = base
+        self.path = path
+        self.defer = False
         self.marks = array("I", [0])  # marks[k] = crc32(file[base : base + k * STEP])
         self.fresh_bytes = 0
         self.near: tuple[bytes, int] = (b"", base)
         self._chunk: tuple[bytes, int] = (b"", base)  # the last bytes read to make marks
+        # A deferred read's: how far marks were read toward (the file ended before), and the bytes of a stretch
+        # (what a read of them gave, where they start, where they were asked to end). Each is the read the call
+        # asked again would make: its result, not a reason to read again.
+        self._marks_read_to: int | None = None
+        self._fetched: tuple[bytes, int, int] = (b"", base, base)
 
     def crc(self, start: int, end: int) -> int:
         if end - start <= DIRECT:
+            crc = zlib.crc32(self._bytes(start, end))
             self.fresh_bytes += end - start
-            return zlib.crc32(self._bytes(start, end))
-        return self._prefix(end) ^ shifted(self._prefix(start), end - start)
+        else:
+            crc = self._prefix(end) ^ shifted(self._prefix(start), end - start)
+        self._marks_read_to = None
+        return crc
 
     def _prefix(self, at: int) -> int:
         """crc32(file[base:at])."""
         k = (at - self.base) // STEP
-        while len(self.marks) <= k and self._more():
-            pass
+        if len(self.marks) <= k and (self._marks_read_to is None or self._marks_read_to < k):
+            if self.defer:
+                raise ReadDeferred(functools.partial(self._read_marks, k), self.path)
+            self._read_marks(k)
         k = min(k, len(self.marks) - 1)  # a file shorter than asked: the CRC fails, as it should
         start = self.base + k * STEP
+        data = self._bytes(start, at)
         self.fresh_bytes += at - start
-        return zlib.crc32(self._bytes(start, at), self.marks[k])
+        return zlib.crc32(data, self.marks[k])
+
+    def _read_marks(self, k: int) -> None:
+        while len(self.marks) <= k and self._more():
+            pass
+        self._marks_read_to = k
 
     def _more(self) -> bool:
         at = self.base + (len(self.marks) - 1) * STEP
@@ -115,4 +140,12 @@ class FileStretches:
         for buf, at in (self.near, self._chunk):
             if at <= start and end <= at + len(buf):
                 return buf[start - at : end - at]
+        buf, at, asked = self._fetched
+        if at <= start and end <= asked:
+            return buf[start - at : end - at]
+        if self.defer:
+            raise ReadDeferred(functools.partial(self._fetch, start, end), self.path)
         return os.pread(self.fd, end - start, start)
+
+    def _fetch(self, start: int, end: int) -> None:
+        self._fetched = (os.pread(self.fd, end - start, start), start, end)
