@@ -153,3 +153,23 @@ def test_events_written_while_damage_is_read_off_the_loop_are_not_counted_lost(t
     assert asyncio.run(run()) == [1, 3]
     assert spool.lost == 1
     assert spool.pending_events == 5  # 1 and 3 handed out, not committed; 4, 5, 6
+
+
+def test_events_memory_holds_are_not_counted_lost_where_their_file_copies_read_back_as_zeros(tmp_path, monkeypatch):
+    small_memory(monkeypatch, max_bytes=200)  # each event ~160 bytes: the first is let go by the second
+    spool = Spool(str(tmp_path / "spool"), 1 << 20, "batch")
+    spool.append(handed(1))
+    spool.append(handed(2))
+    spool.keep_unsure(spool.end)  # a flush failed: 2 is kept in memory whatever the bound
+    spool.append(handed(3))
+    spool.append(handed(4))
+    path = spool._files.path(spool.writing_segment)
+    with open(path, "r+b") as f:  # the failed flush's dropped pages: the whole file reads back as zeros
+        size = len(f.read())
+        f.seek(0)
+        f.write(bytes(size))
+    batch = asyncio.run(spool.next_batch(10, 1 << 30))
+    assert [e.seq for e in batch.events] == [2, 3, 4]  # from memory
+    assert spool.lost == 1  # 1 alone: its copy in the file was all there was
+    spool.commit(batch)
+    assert spool.pending_events == 0

@@ -56,6 +56,7 @@ def count_lost(
     counted: int,
     known: dict[int, set[int]],
     read: Read | None = None,
+    held: int = 0,
 ) -> int:
     """Events lost in the segments of ``new_damage`` ((segment, end, bytes) the reader met):
     what the spool ``counted`` as waiting after ``cursor`` less the valid records there now.
@@ -66,7 +67,9 @@ def count_lost(
     A segment read whole leaves all its damage out of its count: where each stretch ends is kept
     (``known``), and a stretch met later that the read saw is no reason to read it again on the
     event loop (a big segment with many stretches held it once per batch). ``read``: the reads
-    (``read_whole``), made off the loop by the caller; what it does not hold is read here."""
+    (``read_whole``), made off the loop by the caller; what it does not hold is read here. ``held``: the
+    events the spool's memory holds (recent.py), all waiting and whole, whatever their copy in the file
+    reads back as (a failed fsync's dropped pages): none of them is lost."""
     segments = to_read(files, new_damage, known)
     if not segments:
         return 0
@@ -88,7 +91,7 @@ def count_lost(
     if read is not None and read.after is not None:
         (seg, offset, _), after = read.after
         made = ((seg, offset, files.sizes[seg]), after._replace(valid=after.valid + grown.get(seg, 0)))
-    lost = max(0, counted - files.pending_from(cursor, quiet=True, made=made))
+    lost = max(0, min(counted - files.pending_from(cursor, quiet=True, made=made), counted - held))
     left = lost
     for seg in segments:
         # The cursor's segment may have lost some of its written records before the cursor.

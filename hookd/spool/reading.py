@@ -88,7 +88,7 @@ class SpoolReading:
             self._start_count(damage, cursor)
             return False
         self._damage = None
-        self.lost += count_lost(self.files, damage, cursor, pending, self.damage_known, whole)
+        self.lost += count_lost(self.files, damage, cursor, pending, self.damage_known, whole, len(self.reader.recent))
         return True
 
     def _start_count(self, damage: list[tuple[int, int, int]], cursor: Position) -> None:
@@ -161,7 +161,9 @@ class SpoolReading:
                     # Counted once the read of its segments returns (the next call), with the cursor and count then.
                     self._start_count(reader.new_damage, cursor)
                 else:
-                    self.lost += count_lost(self.files, reader.new_damage, cursor, pending, self.damage_known)
+                    self.lost += count_lost(
+                        self.files, reader.new_damage, cursor, pending, self.damage_known, held=len(reader.recent)
+                    )
                 reader.new_damage = []
         except OSError as exc:
             self.failure.failed(self.files.path(reader.position.segment), exc)

@@ -108,6 +108,10 @@ class RecentEvents:
         for handoff_id in [h for h, (start, _) in self.gone_unsure.items() if low <= start < through]:
             del self.gone_unsure[handoff_id]
 
+    def __len__(self) -> int:
+        """The events held: every one from ``front`` on, all waiting (``forget_before``)."""
+        return len(self._entries)
+
     def front(self) -> Position | None:
         """Where the oldest event memory holds starts: it holds every one after it."""
         return self._entries[0][0] if self._entries else None
