@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import os
 
 import msgspec
@@ -160,18 +161,19 @@ def test_keep_cursor_saves_each_commit_off_the_event_loop(tmp_path):
     for n in range(2000):
         spool.append(event(n))
 
+    async def saved(pending: int) -> None:
+        # Waited for, not timed: a loaded machine delays the keeper's thread by seconds.
+        deadline = time.monotonic() + 60
+        while open_spool(tmp_path, segment_bytes=64 * 1024).pending_events != pending:
+            assert time.monotonic() < deadline, f"the cursor saved with {pending} events waiting"
+            await asyncio.sleep(0.01)
+
     async def publish_and_wait() -> int:
         keeper = asyncio.create_task(keep_cursor(spool, interval_s=0.01))
         spool.commit(await spool.next_batch(1500, 1 << 30))
-        for _ in range(500):
-            await asyncio.sleep(0.01)
-            if open_spool(tmp_path, segment_bytes=64 * 1024).pending_events == 500:
-                break
+        await saved(500)
         spool.commit(await spool.next_batch(1000, 1 << 30))
-        for _ in range(500):
-            await asyncio.sleep(0.01)
-            if open_spool(tmp_path, segment_bytes=64 * 1024).pending_events == 0:
-                break
+        await saved(0)
         keeper.cancel()
         return len(list(tmp_path.glob("*.seg")))
 
