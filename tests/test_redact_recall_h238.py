@@ -171,7 +171,7 @@ def test_a_flood_of_pwd_attributes_is_read() -> None:
     assert VALUE not in ENGINE.redact(doc)[0]
 
 
-# --- ElevenLabs' sk_: what may stand before it, in Hyperscan's trigger too -------------------------------------------
+# --- ElevenLabs' sk_: what may stand before a token (a guard for the trigger's shape) --------------------------
 
 ELEVEN = "sk_" + "".join("0123456789abcdef"[(i * 7 + 3) % 16] for i in range(48))
 
@@ -183,12 +183,3 @@ def test_an_elevenlabs_key_after_what_may_stand_before_a_token(before: str) -> N
     doc = '{"tool_response": {"stdout": "' + before + ELEVEN + ' x"}}'
     out = apply_twice(doc)
     assert ELEVEN not in out, out
-
-
-@pytest.mark.parametrize("unit", ["x" + ELEVEN + " ", "task" + ELEVEN + "\n", "ask_" + ELEVEN[3:] + " "])
-def test_a_flood_of_glued_elevenlabs_shapes_reports_nothing(unit: str) -> None:
-    """After a letter an sk_ ends a word (task_, disk_): no token, and no report that counts in the budget either (a
-    flood of them went dense: the spare took 64 KiB of them, not 1 MiB)."""
-    text = nested(unit * ((1 << 20) // len(unit)), 0)
-    out, counts = ENGINE.redact(text)
-    assert "dense" not in counts and out == text, counts

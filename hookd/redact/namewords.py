@@ -36,13 +36,15 @@ def _option_word(word: str, camel: bool) -> str:
     return rest if not camel else "(?-i:" + word[0].upper() + ")" + rest
 
 
-OPTION_NAME = (
-    r"--(?:[A-Za-z0-9]{1,20}[-_]){0,3}(?:(?:"
-    + "|".join(_option_word(w, False) for w in _OPTION_WORDS)
-    + r")|(?-i:[A-Za-z0-9]{0,19}[a-z0-9])(?:"
+OPTION_NAME = r"--(?:[A-Za-z0-9]{1,20}[-_]){0,3}(?:" + "|".join(_option_word(w, False) for w in _OPTION_WORDS) + ")"
+# camelCase apart, in a database of its own scanned only where a capitalised word stands (its need): a run of
+# letters before the word starts Hyperscan at every "--" (a flood of `--bypass ` 250 -> 48 MB/s in one expression).
+OPTION_NAME_CAMEL = (
+    r"--(?:[A-Za-z0-9]{1,20}[-_]){0,3}(?-i:[A-Za-z0-9]{0,19}[a-z0-9])(?:"
     + "|".join(_option_word(w, True) for w in _OPTION_WORDS)
-    + "))"
+    + ")"
 )
+OPTION_CAMEL_NEED = r"(?:P(?i:ass)|T(?i:oken)|S(?i:ecret|alt)|A(?i:pi|uth)|C(?i:ookie|reds|onnection)|B(?i:earer))"
 _WORDS_LONGEST_FIRST = sorted(WHOLE_WORDS, key=len, reverse=True)
 # The name before an assignment's = or : (a JSON escape's letter before it is no part of it: \nauth: ...), its
 # quote and spaces, and an append's sign.

@@ -8,7 +8,7 @@ detectors that need a name beside a bare run (Deepgram's 40 hex after "deepgram"
 
 from __future__ import annotations
 
-from hookd.redact.patterns import B1, B1_DASH, E, E_DASH, b1, hyperscan_shape
+from hookd.redact.patterns import B1, B1_DASH, E, E_DASH, b1
 from hookd.redact.providers import _token
 from hookd.redact.providers_gitleaks import _random_after
 from hookd.redact.rule import Rule
@@ -16,16 +16,6 @@ from hookd.redact.rule import Rule
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # HubSpot's and LaunchDarkly's are UUID-shaped, though their detectors read any lower-case letter and digit
 _UUID_ALNUM = r"[a-z0-9]{8}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{12}"
-
-_AI_PLATFORM = (
-    rf"(?:n{B1_DASH}vapi-[A-Za-z0-9_-]{{64}}|p{B1}csk_[A-Za-z0-9]{{5,6}}_[A-Za-z0-9]{{63}}"
-    rf"|s{B1_DASH}k-lf-{_UUID}|s{B1}k_[a-f0-9]{{48}}){E_DASH}"
-)
-# ElevenLabs' sk_ with what B1 lets stand before it (Hyperscan has no lookbehind: patterns.hyperscan_shape drops
-# B1): sk_ ends many names (task_, disk_, ask_), and a glued one (xsk_ + 48 hex) was reported at every repetition of
-# a flood, each report then refused by the regex and counted, so the flood went dense.
-_B1_HS = r"""(?:^|[^A-Za-z0-9_\\]|\\[bfnrt\\]|\\u[0-9A-Fa-f]{4}|[\s"'(*\[=]_|[\s"'=]-[A-Za-z]|%[0-9A-Fa-f]{2})"""
-_AI_PLATFORM_TRIGGER = hyperscan_shape(_AI_PLATFORM).replace("|sk_[a-f0-9]{48}", "|" + _B1_HS + "sk_[a-f0-9]{48}")
 
 TRUFFLEHOG_PROVIDER_RULES: tuple[Rule, ...] = (
     _token(
@@ -41,10 +31,10 @@ TRUFFLEHOG_PROVIDER_RULES: tuple[Rule, ...] = (
         "an AI platform key (NVIDIA nvapi-, Pinecone pcsk_, Langfuse sk-lf-, ElevenLabs sk_ + 48 hex)",
         ("nvapi-", "pcsk_", "sk-lf-", "sk_"),
         # (not Langfuse's pk-lf-: its public key, sent from browsers)
-        _AI_PLATFORM,
+        rf"(?:n{B1_DASH}vapi-[A-Za-z0-9_-]{{64}}|p{B1}csk_[A-Za-z0-9]{{5,6}}_[A-Za-z0-9]{{63}}"
+        rf"|s{B1_DASH}k-lf-{_UUID}|s{B1}k_[a-f0-9]{{48}}){E_DASH}",
         "`nvapi-` + 64, `pcsk_` + 5-6 + `_` + 63, `sk-lf-` + a UUID, `sk_` + 48 hex",
         validate=_random_after(("nvapi-", "pcsk_", "sk-lf-", "sk_"), 8),
-        trigger=_AI_PLATFORM_TRIGGER,
     ),
     _token(
         "saas_platform_token",

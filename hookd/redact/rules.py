@@ -245,6 +245,7 @@ _CLI_BRANCHES = (
         namewords.OPTION_NAME + r"(?:=|\s{1,4})",
         (),  # starts on "--" and a secret word: cheap in the main database, as costly as any part apart
     ),
+    (namewords.OPTION_NAME_CAMEL + r"(?:=|\s{1,4})", (namewords.OPTION_CAMEL_NEED,)),
 )
 _CLI_VALUE_START = r"[^\s\-]"  # the value's first character: not an option, not a prompt for the password
 _CLI_TRIGGER = r"(?i)(?:" + "|".join(branch for branch, _ in _CLI_BRANCHES) + ")" + _CLI_VALUE_START
