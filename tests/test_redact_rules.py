@@ -222,6 +222,7 @@ POSITIVES = [
     ("xml_secret_element", "<server><id>repo</id><password>mvnPw-9x2Q</password></server>", "mvnPw-9x2Q"),
     ("xml_secret_element", '<ns:client_secret a="1">\n  S3cr3t!val\n</ns:client_secret>', "S3cr3t!val"),
     ("xml_secret_element", "<apiKey>abcDEF123456ghi</apiKey>", "abcDEF123456ghi"),
+    ("xml_pwd_attribute", '<add name="db" server="db1" pwd="Xk2-pQ9!vL" />', "Xk2-pQ9!vL"),
     ("payment_card", "card 4111 1111 1111 1111 exp 12/29", "4111 1111 1111 1111"),
     ("payment_card", "pan=4111111111111111", "4111111111111111"),
     ("payment_card", "mc 5555-5555-5555-4444.", "5555-5555-5555-4444"),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.xmltext import XML_SECRET_NAME, _xml_text_ok
+from hookd.redact.xmltext import XML_SECRET_NAME, xml_element_ok
 from hookd.redact.rule import Rule
 
 # How far back the BEGIN line may stand: a 4096-bit RSA key's body and its patch lines' quotes and indentation
@@ -70,7 +70,7 @@ PATCH_XML_ELEMENT_LINE = Rule(
     anchored=True,
     back=1,
     reach=600,
-    check=_xml_text_ok,
+    check=xml_element_ok,
     example='`"+<apiToken>", "+    <value>", "+</apiToken>"` in an Edit\'s structuredPatch',
 )
 

@@ -83,11 +83,11 @@ _KEY_PREFIXES = "(?:" + jsonkeys.KEY_PREFIX_WORDS + ")"
 # What an assignment's name ends with, and what may stand between it and the = or :.
 _SECRET_NAMES = ["password", "passwd", "passphrase", "secret", "token", "credential", "credentials"]
 _SECRET_NAMES += [p + sep + "key" for p in _KEY_PREFIXES[3:-1].split("|") for sep in ("", "_", "-", ".")]
-_SECRET_NAMES += [sep + w for w in ("pass", "pwd", "auth") for sep in "_-."] + [";pwd"]  # ODBC's ;Pwd=
+_SECRET_NAMES += [sep + w for w in ("pass", "pwd", "auth") for sep in "_-."] + [";pwd", "; pwd"]  # ODBC's ;Pwd=
 _SECRET_NAMES += [sep + "pat" for sep in "_-"]  # a personal access token: GITHUB_PAT, AZURE_DEVOPS_EXT_PAT
 # Words that end other names too (oauth, basalt): a name ending in one counts only when it is a word of the name
-# (namewords.whole_word_ok). XML's pwd attribute (<add pwd="...">): after a space, inside a tag.
-_SECRET_NAMES += [*namewords.WHOLE_WORDS, " pwd"]
+# (namewords.whole_word_ok). XML's pwd attribute (<add pwd="...">) is xmlpairs.py's: read only quoted.
+_SECRET_NAMES += list(namewords.WHOLE_WORDS)
 # "Password" in the languages developers name settings in, as ASCII writes them (not Italian's parola: "word").
 _SECRET_NAMES += ["passwort", "kennwort", "senha", "contrasena", "wachtwoord", "haslo", "motdepasse", "mot_de_passe"]
 _SECRET_NAMES += ["salasana", "losenord", "passord", "adgangskode", "heslo", "jelszo", "sifre"]
@@ -242,11 +242,10 @@ _CLI_BRANCHES = (
         (r"(?i)\s--?u",),
     ),
     (
-        r"--(?:[A-Za-z0-9]{1,20}-){0,3}(?:password|passwd|passphrase|pass|token|secret|api-?key|cookie|"
-        + namewords.OPTION_PATTERN
-        + r")(?:=|\s{1,4})",
+        namewords.OPTION_NAME + r"(?:=|\s{1,4})",
         (),  # starts on "--" and a secret word: cheap in the main database, as costly as any part apart
     ),
+    (namewords.OPTION_NAME_CAMEL + r"(?:=|\s{1,4})", (namewords.OPTION_CAMEL_NEED,)),
 )
 _CLI_VALUE_START = r"[^\s\-]"  # the value's first character: not an option, not a prompt for the password
 _CLI_TRIGGER = r"(?i)(?:" + "|".join(branch for branch, _ in _CLI_BRANCHES) + ")" + _CLI_VALUE_START

@@ -23,7 +23,8 @@ from hookd.redact.keynames import keyed_value_ok, name_words_ok
 from hookd.redact.xmltext import XML_SECRET_VALUE, _xml_text_ok
 from hookd.redact.patterns import VALUE_REACH
 from hookd.redact.rule import Rule
-from hookd.redact.values import written_password
+from hookd.redact.values import plausible_secret, written_password
+from hookd.redact.checks import not_a_call
 
 _SECRET_WORDS = (
     r"password|passwd|passphrase|secret|token|credentials?|[_.-]pass|[_.-]pwd"
@@ -100,6 +101,25 @@ def _text_ok(match: re.Match[str]) -> bool:
     return _xml_text_ok(match) and _tag_before(match, _TAG_THEN_TEXT)
 
 
+# An attribute named pwd (<add server="db" pwd="..."/>, .NET and ODBC configs), read only quoted and inside an
+# opening tag: a shell's PWD=/home/me is the working directory, and a flood of it (` PWD=/home/a `, `PWD = `) now
+# reports nothing, where an assignment's name (reported at every =, checked after) went dense.
+_PWD_TRIGGER = r"""(?i)(?:[ \t]|\\[tnr])pwd[ \t]{0,2}=[ \t]{0,2}(?:\\"[^"\\]|'[^'"\\])"""
+_PWD_ELEMENT = re.compile(r"<[A-Za-z_][A-Za-z0-9_.:-]{0,40}(?:[ \t]|\\[tnr])")
+
+
+def _pwd_ok(match: re.Match[str]) -> bool:
+    """A secret's value, in an element's opening tag (the last < before the name opens one, no > between)."""
+    value = match.group("value")
+    if not plausible_secret(value) or value.isdigit() or not not_a_call(match):
+        return False
+    text, start = match.string, match.start()
+    lt = text.rfind("<", max(0, start - _PWD_REACH), start)
+    return lt >= 0 and text.find(">", lt, start) < 0 and _PWD_ELEMENT.match(text, lt) is not None
+
+
+_PWD_REACH = 240  # the tag's name and 200 characters of attributes before pwd
+
 XML_PAIR_RULES: tuple[Rule, ...] = (
     Rule(
         name="xml_secret_attribute",
@@ -127,5 +147,17 @@ XML_PAIR_RULES: tuple[Rule, ...] = (
         reach=2 * 1024 + 4,
         check=_text_ok,
         example='`<entry key="db.password"><value></entry>` (not `<entry key="db.password">${DB_PW}</entry>`)',
+    ),
+    Rule(
+        name="xml_pwd_attribute",
+        replaces='the quoted value of an XML attribute named pwd (<add server="db" pwd="..."/>)',
+        pattern=AT_VALUE,
+        group="value",
+        trigger=_PWD_TRIGGER,
+        anchored=True,
+        back=1,
+        reach=VALUE_REACH,
+        check=_pwd_ok,
+        example='`<add server="db" pwd="<value>"/>` (not `export PWD=/home/me`)',
     ),
 )

@@ -47,6 +47,28 @@ def _xml_text_ok(match: re.Match[str]) -> bool:
     return " " not in value or _LETTERS_AND_DIGITS.match(value) is not None
 
 
+# The opening tag's name, after a namespace's prefix.
+_TAG_NAME = re.compile(r"<(?:[A-Za-z0-9_.-]{1,40}:)?([A-Za-z0-9_.-]{1,80})")
+_TAG_REACH = 320  # the tag's attributes (200), its name, a CDATA's opening or a patch's line break
+
+
+def _element_name_ok(match: re.Match[str]) -> bool:
+    """The element's name ends in its secret word as a word of its own (<dbAuth>, <db_salt>; not <oauth>: the
+    trigger's name is caseless and unbounded before the word, as an assignment's is; namewords decides)."""
+    text, start = match.string, match.start("value")
+    low = max(0, start - _TAG_REACH)
+    lt = text.rfind("<", low, start)
+    if lt >= 0 and text.startswith("<![CDATA[", lt):
+        lt = text.rfind("<", low, lt)
+    name = _TAG_NAME.match(text, lt) if lt >= 0 else None
+    return name is None or namewords.element_ok(name.group(1), match.group("value"))
+
+
+def xml_element_ok(match: re.Match[str]) -> bool:
+    """The text may be a secret, under a name that says one."""
+    return _xml_text_ok(match) and _element_name_ok(match)
+
+
 XML_SECRET_ELEMENT = Rule(
     name="xml_secret_element",
     replaces="the text of an XML element named for a secret (<password>, <apiKey>, <client_secret>...)",
@@ -56,6 +78,6 @@ XML_SECRET_ELEMENT = Rule(
     anchored=True,
     back=1,
     reach=2 * 1024 + 4,
-    check=_xml_text_ok,
+    check=xml_element_ok,
     example="`<server><id>repo</id><password><value></password></server>` (not `<password>${env.PW}</password>`)",
 )
