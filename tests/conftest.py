@@ -70,6 +70,10 @@ def pytest_configure(config):
         signal.signal(signal.SIGINT, signal.default_int_handler)
     config.stash[_SPARE_BEFORE] = _users_spare_inbox()
     _bytecode_caches()
+    if _xdist_worker() is None:  # the workers, started after this, inherit it
+        import tempfile
+
+        os.environ[_SEEDS] = tempfile.mkdtemp(prefix="hookd-test-scanners-")  # 0700, made for this run
 
 
 def _bytecode_caches() -> None:
@@ -106,6 +110,7 @@ def pytest_sessionfinish(session, exitstatus):
     was taken before any of them started."""
     if _xdist_worker() is not None:
         return
+    shutil.rmtree(os.environ.pop(_SEEDS, ""), ignore_errors=True)
     left = sorted(_users_spare_inbox() - session.config.stash.get(_SPARE_BEFORE, set()))
     if left:
         print(f"\nthe tests left {len(left)} events in the user's spare inbox: {left[:5]}", file=sys.stderr)
@@ -294,21 +299,26 @@ def no_spare(monkeypatch):
     monkeypatch.setattr(budget, "CONFIRM_SPARE", 0)
 
 
+_SEEDS = "HOOKD_TEST_SCANNER_SEEDS"  # the run's directory of seeds, shared by its pytest-xdist workers
+
+
 @functools.cache
-def scanner_seed(redact_rules: str = "") -> str:
-    """A file holding the redaction scanner's compiled databases, written once per test process and
-    ``redact_rules`` (the setting's JSON, as `Hookd` is given it).
+def scanner_seed(redact_rules: str = "", redact_disable: str = "") -> str:
+    """A file holding the redaction scanner's compiled databases for ``redact_rules`` and
+    ``redact_disable`` (the settings' JSON, as `Hookd` is given them), written once per test run.
 
     Each `hookd run` of a test starts in a fresh state directory, so it would compile the same
     Hyperscan databases again (most of a second of CPU; the suite starts some 150). The daemons
     started through `Hookd` read them from here instead (tests/process_site/sitecustomize.py
     puts them where hookd keeps the last database it compiled), then save them into their state
     directory as after a compile: what a test sees of the daemon is unchanged. A daemon with rules
-    of its own compiles the databases holding them at every start where its state directory does
-    not keep them (a fresh one, or a full disk: scanner_cache.SAVE_ROOM), seconds of CPU each time,
-    minutes on a loaded machine: they are compiled here once per set of rules.
+    of its own, or with one left out, compiles the databases holding them at every start where its
+    state directory does not keep them (a fresh one, or a full disk: scanner_cache.SAVE_ROOM),
+    seconds of CPU each time, minutes on a loaded machine: they are compiled here once per set of
+    settings and run, whichever worker asks first (the others wait on its lock, then read it).
     """
-    import atexit
+    import fcntl
+    import hashlib
     import pickle
     import tempfile
 
@@ -317,20 +327,30 @@ def scanner_seed(redact_rules: str = "") -> str:
     from hookd.config import UserRule
     from hookd.redact import build_redactor, scanner_cache
 
-    rules = msgspec.json.decode(redact_rules, type=list[UserRule]) if redact_rules else []
-    before = dict(scanner_cache._LAST)
-    try:
-        # and the twins a daemon compiles at start (scanner_cache.Twin)
-        build_redactor(True, extra=rules)._triggers.compile_twins()
-        fd, path = tempfile.mkstemp(prefix="hookd-test-scanner-", suffix=".pickle")
-        atexit.register(os.unlink, path)
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(dict(scanner_cache._LAST), f)
-    finally:
-        if redact_rules:  # the in-process daemons of this worker, which have the built-in rules, find theirs
-            scanner_cache._LAST.clear()
-            scanner_cache._LAST.update(before)
-    return path
+    seeds = Path(os.environ.get(_SEEDS) or tempfile.mkdtemp(prefix="hookd-test-scanners-"))
+    os.environ[_SEEDS] = str(seeds)
+    made = os.lstat(seeds)  # made by this run's mkdtemp: this user's, 0700, not a link
+    assert made.st_uid == os.getuid() and made.st_mode & 0o777 == 0o700 and not os.path.islink(seeds), seeds
+    name = hashlib.sha256(json.dumps([redact_rules, redact_disable]).encode()).hexdigest()[:32]
+    path = seeds / f"{name}.pickle"
+    with open(seeds / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return str(path)
+        rules = msgspec.json.decode(redact_rules, type=list[UserRule]) if redact_rules else []
+        disable = json.loads(redact_disable) if redact_disable else []
+        before = dict(scanner_cache._LAST)
+        try:
+            # and the twins a daemon compiles at start (scanner_cache.Twin)
+            build_redactor(True, disable, extra=rules)._triggers.compile_twins()
+            with open(f"{path}.tmp", "wb") as f:
+                pickle.dump(dict(scanner_cache._LAST), f)
+            os.rename(f"{path}.tmp", path)
+        finally:
+            if redact_rules or redact_disable:  # this worker's in-process daemons, with the built-in rules, find theirs
+                scanner_cache._LAST.clear()
+                scanner_cache._LAST.update(before)
+    return str(path)
 
 
 class Hookd:
@@ -364,7 +384,9 @@ class Hookd:
             "HOOKD_USAGE_BUDGET_MS": "1000",
             **{f"HOOKD_{k.upper()}": str(v) for k, v in settings.items()},
             "PYTHONPATH": os.pathsep.join(filter(None, [str(_SITE), os.environ.get("PYTHONPATH")])),
-            "HOOKD_TEST_SCANNER_SEED": scanner_seed(settings.get("redact_rules", "")),
+            "HOOKD_TEST_SCANNER_SEED": scanner_seed(
+                settings.get("redact_rules", ""), settings.get("redact_disable", "")
+            ),
         }
         (base / "config.toml").write_text("")
         self.proc: subprocess.Popen | None = None

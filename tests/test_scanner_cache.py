@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -91,3 +92,45 @@ def test_no_database_is_saved_where_it_would_leave_the_spool_no_room(tmp_path, m
     expected = build_redactor(True).redact(SECRETS)
     assert build_redactor(True, cache_dir=str(tmp_path)).redact(SECRETS) == expected
     assert cached_files(tmp_path) == []
+
+
+class Compiles(hyperscan.Database):
+    count = 0
+
+    def compile(self, *args, **kwargs):
+        Compiles.count += 1
+        return super().compile(*args, **kwargs)
+
+
+# A rule of the main database first, then rules with gated databases (needs, parts, needs scanned LATER).
+GATED = ("aws_access_key_id", "cli_password", "netrc_password", "secret_name_value")
+GATED_TEXT = json.dumps(
+    {
+        "a": "curl -u alice:Zq8vT3mW9x https://a.example",
+        "b": "machine api.example.com login bob password Qk4nV8rT2w\n",
+        "c": '{"name": "DB_PASSWORD", "value": "Hx7pL2vN9q"}',
+        "d": "AKIAQ3EGTRV5XJ7KZP2M",
+    }
+)
+
+
+@pytest.mark.parametrize("left_out", ["aws_access_key_id", "cli_password"])
+def test_a_rule_left_out_compiles_only_the_database_that_held_it(tmp_path, monkeypatch, left_out):
+    """redact_disable: a start keeps the databases of the rules it still has, though each id after the
+    rule left out shifted; only the main database (and its twin), which held the rule, is compiled."""
+    from hookd.redact.redactor import Redactor
+    from hookd.redact.rules import BUILTIN_RULES
+
+    rules = [rule for rule in BUILTIN_RULES if rule.name in GATED]
+    assert [rule.name for rule in rules] == list(GATED)
+    Redactor(rules, cache_dir=str(tmp_path))._triggers.compile_twins()
+    fewer = [rule for rule in rules if rule.name != left_out]
+    expected = Redactor(fewer).redact(GATED_TEXT)
+    assert len(expected[1]) == 3  # the three rules still there each redact
+    monkeypatch.setattr(scanner_cache, "_LAST", {})  # a new process: what it reads is on disk
+    monkeypatch.setattr(hyperscan, "Database", Compiles)
+    Compiles.count = 0
+    redactor = Redactor(fewer, cache_dir=str(tmp_path))
+    redactor._triggers.compile_twins()
+    assert Compiles.count <= 2, f"{Compiles.count} databases compiled, not the main one and its twin"
+    assert redactor.redact(GATED_TEXT) == expected

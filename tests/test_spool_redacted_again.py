@@ -10,11 +10,12 @@ state directory, a real Redis.
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import signal
 
 import pytest
-from conftest import free_port, log_records, wait_for_entries
+from conftest import free_port, log_records, scanner_seed, wait_for_entries
 
 pytestmark = pytest.mark.process
 
@@ -24,12 +25,16 @@ OFF = {"redact_disable": '["aws_access_key_id"]'}
 
 @pytest.fixture(scope="module")
 def scanners_without_the_rule(tmp_path_factory):
-    """The scanner databases of the table less aws_access_key_id, compiled once (half a minute of one
-    core) and copied into each daemon's state directory, where hookd keeps the ones it compiled."""
-    from hookd.redact import build_redactor
+    """The scanner databases of the table less aws_access_key_id, compiled once per run (conftest's
+    scanner_seed: the main database and its twin, a quarter of a minute of one core) and copied into
+    each daemon's state directory, where hookd keeps the ones it compiled."""
+    from hookd.redact import scanner_cache
 
     cache = tmp_path_factory.mktemp("scanners")
-    build_redactor(True, ["aws_access_key_id"], cache_dir=str(cache))._triggers.compile_twins()
+    with open(scanner_seed(redact_disable=OFF["redact_disable"]), "rb") as f:
+        for prefix, (key, data) in pickle.load(f).items():
+            if not scanner_cache.shipped_here(name := scanner_cache.file_name(prefix, key)):
+                (cache / name).write_bytes(data)
     return cache
 
 

@@ -71,3 +71,33 @@ def collect_limited(expression: int, _start: int, end: int, _flags: int, context
     found[expression].append(end)
     left[0] -= 1
     return left[0] < 0
+
+
+class ReportedAs(dict[int, list[int]]):
+    """``found`` as a database of one expression compiled with id 0 writes to it: its reports go to the
+    expression's id in the scan. A gated database is compiled without that id, which shifts whenever a
+    rule before it is left out (redact_disable): its cached file then still serves (scanner_cache).
+    A dict: after the first report, the handler's lookup is the dict's own, not a call into Python."""
+
+    __slots__ = ("found", "number")
+
+    def __init__(self, found: defaultdict[int, list[int]], number: int) -> None:
+        super().__init__()
+        self.found = found
+        self.number = number
+
+    def __missing__(self, expression: int) -> list[int]:
+        ends = self[expression] = self.found[self.number]
+        return ends
+
+
+ONE_ORDINARY = (0,)  # the flood guard's slots of a one-expression database: an ordinary report
+
+
+def reported_as(context: Any, number: int) -> Any:
+    """The context collect or collect_limited (by its shape) is given for a one-expression database
+    compiled with id 0 whose reports are ``number``'s."""
+    if isinstance(context, tuple):
+        found, left, _ = context
+        return (ReportedAs(found, number), left, ONE_ORDINARY)
+    return ReportedAs(context, number)

@@ -12,8 +12,9 @@ import hyperscan
 from hookd.redact.floods import FLOOD_LIMIT, FLOOD_WORDS, ChunkLimits
 from hookd.redact.floods import collect as _collect
 from hookd.redact.floods import collect_limited as _collect_limited
+from hookd.redact.floods import reported_as
 from hookd.redact.rule import Rule
-from hookd.redact.scanner_cache import GATED_PREFIX, Twin, compiled
+from hookd.redact.scanner_cache import GATED_PREFIX, Twin, compiled, content_prefix
 from hookd.redact.scanwords import counted, literal_pattern
 from hookd.redact.viewtriggers import VIEW_TRIGGERS
 
@@ -58,6 +59,7 @@ class TriggerScan:
         ids = list(range(len(VIEW_TRIGGERS)))
         # Per gated database: its rule, the groups of what it needs, and its one expression with its id.
         gated: list[tuple[int, tuple[tuple[str, ...], ...], tuple[bytes, int, int]]] = []
+        prefixes: list[str] = []  # per gated database: the prefix of its file (scanner_cache)
         needed: dict[str, int] = {}  # per literal or pattern needed: its expression
         later: dict[str, int] = {}  # per pattern needed LATER: its expression (in a database of its own)
         keep: set[bytes] = set()  # expressions whose ^ the twin databases keep (Rule.keeps_start)
@@ -97,7 +99,8 @@ class TriggerScan:
                 if rule.keeps_start:
                     keep.add(expression)
                 flag = flag if kind else flag | hyperscan.HS_FLAG_SINGLEMATCH
-                if wanted:
+                if wanted:  # kept under its rule's name and its place among the rule's (see _later below)
+                    prefixes.append(f"{GATED_PREFIX}{rule.name}.{sum(at == index for at, _, _ in gated)}-")
                     gated.append((index, wanted, (expression, flag, len(self._rule_of))))
                 else:
                     expressions.append(expression)
@@ -131,23 +134,27 @@ class TriggerScan:
                 )
         self._main = Twin(expressions, flags, cache_dir, ids, keep=frozenset(keep))
         # Per need scanned LATER: its own database, scanned where the rest of a group that holds it is found.
+        # Each database of one expression is compiled with id 0 (its reports are given their expression's id as
+        # they come: floods.reported_as) and kept under a name of its rule's or its pattern's, not of its place:
+        # a rule left out (redact_disable) shifts every later id and place, and would compile them all again.
         self._later: dict[int, Any] = {
             number: compiled(
-                [pattern.removeprefix(LATER).encode()],
+                [expression := pattern.removeprefix(LATER).encode()],
                 [hyperscan.HS_FLAG_SINGLEMATCH],
                 cache_dir,
-                [number],
-                f"{GATED_PREFIX}later{at}-",
+                [0],
+                content_prefix(f"{GATED_PREFIX}later-", expression),
             )
-            for at, (pattern, number) in enumerate(later.items())
+            for pattern, number in later.items()
         }
         # Per gated trigger (or part of one): the groups of its needed expressions, its own database, and
         # its rule. A database is scanned only where its needs are met: a trigger whose needs are common
         # (netrc's "password") does not make another's scan every chunk.
         self._gated: list[tuple[list[frozenset[int]], Any, int]] = [
-            (groups, Twin([expression], [flag], cache_dir, [number], f"{GATED_PREFIX}{at}-", frozenset(keep)), index)
-            for at, (groups, (index, _, (expression, flag, number))) in enumerate(zip(needs, gated))
+            (groups, Twin([expression], [flag], cache_dir, [0], prefix, frozenset(keep)), index)
+            for prefix, groups, (index, _, (expression, flag, _)) in zip(prefixes, needs, gated)
         ]
+        self._gated_ids = [number for _, _, (_, _, number) in gated]  # per gated database: its reports' id
 
     def compile_twins(self) -> None:
         """Compile (or load) now the twin databases that pieces inside a long text are scanned with."""
@@ -252,10 +259,12 @@ class TriggerScan:
                     for number in group.intersection(self._later).difference(scanned):
                         if (group - self._later.keys()).issubset(found):
                             # Its reports go to found uncounted: a chunk's budget is what it was without it.
-                            self._later[number].scan(piece, match_event_handler=_collect, context=found)
+                            later = reported_as(found, number)
+                            self._later[number].scan(piece, match_event_handler=_collect, context=later)
                             scanned.add(number)
                 if any(group.issubset(found) for group in groups):
-                    database.scan(piece, match_event_handler=handler, context=context, inner=inner)
+                    reported = reported_as(context, self._gated_ids[at])
+                    database.scan(piece, match_event_handler=handler, context=reported, inner=inner)
 
     def _probe(self, text: str, ascii_data: bytes | None, low: int, handler: Any, found: Any, left: list[int]) -> bool:
         """Whether the chunk starting at ``low``, right after a dense one, makes more than PROBE_LIMIT

@@ -5,7 +5,9 @@ on every start of the daemon: while it restarts, hooks wait on the socket and th
 the inbox. Loading the serialized databases takes milliseconds. A file's name is a hash of what
 was compiled and of the Hyperscan module's version, so a change of rules or of Hyperscan
 compiles afresh; a file that does not load (damaged, or from another build of the library,
-which Hyperscan checks) is compiled over. Only the owner can write the state directory (0700),
+which Hyperscan checks) is compiled over. A database of one expression (a gated trigger's, scan.py) is
+compiled with id 0 under its rule's name: with a rule left out (redact_disable) only the main database,
+which held it, is compiled again. Only the owner can write the state directory (0700),
 the same trust as the config file. A process that starts several daemons (the tests) also keeps
 the last database it compiled in memory, and saves it into each new state directory.
 
@@ -147,6 +149,11 @@ def never_at_start(expression: bytes, nowhere: str = "\\xff") -> bytes:
     return "".join(out).encode("latin-1")
 
 
+def content_prefix(prefix: str, expression: bytes) -> str:
+    """``prefix`` made the expression's own: for a database that has no rule's name to be kept under."""
+    return f"{prefix}{hashlib.sha256(expression).hexdigest()[:12]}-"
+
+
 def file_name(prefix: str, key: str) -> str:
     """Where a database compiled from what ``key`` hashes is kept, under ``prefix``."""
     return f"{prefix}{key[:32]}{SUFFIX}"
@@ -198,7 +205,9 @@ def _save(data: bytes, path: str, prefix: str) -> None:
         if info.f_bavail * info.f_frsize < len(data) + SAVE_ROOM:
             return
         replace_private(path, data, fsync=False)
-        for old in glob.glob(os.path.join(glob.escape(os.path.dirname(path)), f"{prefix}*")):
+        # The prefix, then a key: not another prefix that begins with this one (a rule named "a.1-x" after "a").
+        kept = f"{prefix}{'[0-9a-f]' * 32}{SUFFIX}"
+        for old in glob.glob(os.path.join(glob.escape(os.path.dirname(path)), kept)):
             if old != path:
                 os.unlink(old)
     except (OSError, UnsafePathError):
