@@ -174,6 +174,10 @@ def test_keep_cursor_saves_each_commit_off_the_event_loop(tmp_path):
         await saved(500)
         spool.commit(await spool.next_batch(1000, 1 << 30))
         await saved(0)
+        # The passed segments are deleted after the cursor file is written: waited for as well.
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("*.seg"))) != 1 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
         keeper.cancel()
         return len(list(tmp_path.glob("*.seg")))
 
