@@ -35,7 +35,7 @@ import msgspec
 
 from hookd import __version__
 from hookd.config import Config
-from hookd.daemon.backlog_copier import BATCH_EVENTS, WHAT, Copier, Probe, Progress, batch_bytes
+from hookd.daemon.backlog_copier import BATCH_EVENTS, WHAT, Copier, Probe, Progress, batch_bytes, not_read_through
 from hookd.daemon.backlog_publish import RedactOnPublish, each_again
 from hookd.daemon.backlog_record import REDACTED_BY, BacklogRecord
 from hookd.redact.redactor import Redactor
@@ -86,7 +86,7 @@ async def _holds_more(spool: Spool, redactor: Redactor, waiting: int, progress: 
     spool.rewind()
     try:
         while seen < waiting:
-            batch = spool.read_batch(min(BATCH_EVENTS, waiting - seen), batch_bytes(spool))
+            batch = await spool.read_waiting(min(BATCH_EVENTS, waiting - seen), batch_bytes(spool))
             if not batch.events:
                 return None
             copies, found = await asyncio.to_thread(each_again, redactor, batch.events)
@@ -103,5 +103,5 @@ async def _again(spool: Spool, redactor: Redactor, record: BacklogRecord, progre
     waiting = spool.pending_events  # the originals, read by count: their copies follow them
     probe = await _holds_more(spool, redactor, waiting, progress)
     if probe is None:
-        return None
+        return None if spool.read_failure.error is None else not_read_through(spool, redactor, record, waiting)
     return await Copier(spool, redactor, record, progress, waiting, probe).copy_all()

@@ -82,8 +82,11 @@ class Copier:
         spool, found, end = self.spool, Counter[str](), None
         while self.done < self.waiting:
             # The same batches as the probe's: read from the same place with the same bounds.
-            batch = spool.read_batch(min(BATCH_EVENTS, self.waiting - self.done), batch_bytes(spool))
+            batch = await spool.read_waiting(min(BATCH_EVENTS, self.waiting - self.done), batch_bytes(spool))
             if not batch.events:
+                if spool.read_failure.error is not None:  # read no further: no original let go
+                    spool.rewind()
+                    return not_read_through(spool, self.redactor, self.record, self.waiting)
                 break
             copies, more = await self._copies(batch)
             try:
@@ -136,3 +139,17 @@ class Copier:
             "on the filesystem of state_dir",
         )
         return RedactOnPublish(self.spool, self.redactor, self.record, self.waiting, str(exc))
+
+
+def not_read_through(spool: Spool, redactor: Redactor, record: BacklogRecord, waiting: int) -> RedactOnPublish:
+    """The backlog's pass stopped by a read that failed (its error said by the spool, read again by the
+    publisher): taken for done, the events past it would reach Redis as the settings of then redacted them."""
+    log.error(
+        "spool_backlog_redacted_on_publish",
+        events=waiting,
+        error=spool.read_failure.error,
+        directory=spool.directory,
+        hint="the spool's events spooled under other redaction settings could not be read through to redact "
+        "them again; they are redacted again as they are published instead, none as it was spooled",
+    )
+    return RedactOnPublish(spool, redactor, record, waiting, spool.read_failure.error or "")

@@ -62,6 +62,24 @@ class SpoolReading:
                 await asyncio.sleep(READ_RETRY_S)  # the read is tried again, never skipped
             await self.wait_for_unread()
 
+    async def read_awaited(self, max_events: int, max_bytes: int, counts: Callable[[], tuple[Position, int]]) -> Batch:
+        """``next_batch`` that never waits for appends: the events there are up to the spool's end, possibly
+        none (a read that failed is said by ``failure``, as read_batch's, and not tried again here)."""
+        while True:
+            if self._running is not None and not await self._read_returned(pause=False):
+                return Batch([], self.reader.position, 0)
+            try:
+                batch = self.read_batch(max_events, max_bytes, *counts(), defer=True)
+            except ReadDeferred as deferred:
+                self._start_read(deferred)
+                continue
+            if batch.events and self._damage is not None:
+                # Counted before the batch is committed, as next_batch counts it.
+                if self._running is not None:
+                    await self._read_returned(pause=False)
+                self._take_count(*counts())
+            return batch
+
     def read_ahead(self, max_events: int, max_bytes: int, cursor: Position, pending: int) -> Batch:
         """``read_batch`` for a caller on the loop with batches in flight (publish/in_flight.py): a read of a
         segment the batch needs is started off the loop and no event returned; ``next_batch`` waits for it.
@@ -109,8 +127,9 @@ class SpoolReading:
         self._running = running
         self.reading_since = (self.files.path(min(sizes)), time.monotonic())
 
-    async def _read_returned(self) -> None:
-        """Wait for the read under way; a caller cancelled meanwhile leaves it to the next one."""
+    async def _read_returned(self, pause: bool = True) -> bool:
+        """Wait for the read under way; a caller cancelled meanwhile leaves it to the next one. Whether it
+        worked; one that failed is tried again after READ_RETRY_S when ``pause``."""
         running = self._running
         assert running is not None and self.reading_since is not None
         path = self.reading_since[0]
@@ -121,9 +140,11 @@ class SpoolReading:
             self._running = self.reading_since = None
             self.reader.close()
             self.failure.failed(path, exc)
-            await asyncio.sleep(READ_RETRY_S)
-            return
+            if pause:
+                await asyncio.sleep(READ_RETRY_S)
+            return False
         self._running = self.reading_since = None
+        return True
 
     async def settle(self, timeout: float) -> None:
         """Wait at most ``timeout`` for the read under way (a stop's): one that returned is done with, so

@@ -187,6 +187,14 @@ class Spool(SpoolCounts, UnsureCopies, SpoolClose, BacklogCount):
             await asyncio.sleep(READ_RETRY_S)
         return await self._reading.next_batch(max_events, max_bytes, lambda: (self.cursor, self.pending_events))
 
+    async def read_waiting(self, max_events: int, max_bytes: int) -> Batch:
+        """read_batch for a caller on the loop that awaits each read of a segment, made in a thread (the start's
+        backlog pass, daemon/backlog.py): possibly no event (the end, or a read that failed); never waits for
+        appends. Made on the loop, a read on a disk that stopped answering held the start and the loop with it."""
+        if not await self._counted_off_loop():
+            return Batch([], self._reader.position, 0)
+        return await self._reading.read_awaited(max_events, max_bytes, lambda: (self.cursor, self.pending_events))
+
     async def wait_for_unread(self) -> None:
         """Return once there are events not yet handed out (at once if there are)."""
         await self._reading.wait_for_unread()
