@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from hookd.config_errors import SettingError
 from hookd.policies import SentinelTls
-from hookd.publish.trusted_files import check_tls_files, read_trusted
+from hookd.publish.trusted_files import check_tls_files, read_trusted, refuse_url_tls_files
 
 if TYPE_CHECKING:
     from hookd.publish.settings import RedisSettings
@@ -133,6 +133,7 @@ def check_settings(settings: RedisSettings) -> None:
         )
     if settings.password_file:
         read_password_file(settings.password_file)
+    refuse_url_tls_files(settings)  # first: a file there is half of what the checks below look at
     tls_given = ["redis_" + name for name in TLS_FIELDS if getattr(settings, name)]
     if tls_given and not uses_tls(settings) and settings.sentinel_tls is not SentinelTls.ON:
         # Most likely a forgotten rediss://, which would send the password in clear text.

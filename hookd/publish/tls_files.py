@@ -25,11 +25,10 @@ import tempfile
 import threading
 
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
 
 from hookd.config_errors import SettingError
 from hookd.paths import write_all
-from hookd.publish.trusted_files import read_tls_file
+from hookd.publish.trusted_files import read_tls_file, refuse_url_tls_files
 
 if TYPE_CHECKING:
     from hookd.publish.settings import RedisSettings
@@ -47,6 +46,7 @@ def tls_kwargs(settings: RedisSettings) -> dict[str, object]:
     private copies (private_copy), never the user's path, which ssl would open at each connection
     and could find another file at. A file that became unfit since the start's check raises the
     SettingError here, as a password file does (login)."""
+    refuse_url_tls_files(settings)  # a client made without the start's check (check_settings) too
     kwargs: dict[str, object] = dict(
         ssl_cert_reqs="required" if settings.tls_verify else "none",
         ssl_check_hostname=settings.tls_verify,
@@ -63,8 +63,7 @@ def tls_kwargs(settings: RedisSettings) -> dict[str, object]:
             )
         kwargs["ssl_ca_data"] = text
     if settings.tls_cert_file:
-        key_apart = bool(settings.tls_key_file or parse_qs(urlsplit(settings.url).query).get("ssl_keyfile"))
-        cert = read_tls_file(settings.tls_cert_file, "redis_tls_cert_file", secret=not key_apart)
+        cert = read_tls_file(settings.tls_cert_file, "redis_tls_cert_file", secret=not settings.tls_key_file)
         kwargs["ssl_certfile"] = private_copy(cert)
     if settings.tls_key_file:
         kwargs["ssl_keyfile"] = private_copy(read_tls_file(settings.tls_key_file, "redis_tls_key_file", secret=True))

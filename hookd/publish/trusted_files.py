@@ -5,8 +5,9 @@ event and the password); a password file, a client key or certificate decide wha
 itself with. Each must be one that only the user or root could have written, reached through
 directories and links no one else can change, as the config file is (paths.check_trusted_file);
 the key and password files must not be readable by others either. Checked by access.py before a
-command that uses Redis starts, and again each time a password file is read (through the
-descriptor it is read from: read_trusted).
+command that uses Redis starts, and again each time one is read (through the descriptor it is
+read from: read_trusted). None may be named in redis_url's query, where redis-py would read it by
+its path at each connection (refuse_url_tls_files).
 """
 
 from __future__ import annotations
@@ -22,11 +23,9 @@ from hookd.paths import UnsafePathError, check_trusted_file, check_way_to_opened
 if TYPE_CHECKING:
     from hookd.publish.settings import RedisSettings
 
-# What whoever can change each TLS file could do, by redis-py's argument for it (which is also
-# the redis_url query parameter that names it).
+# What whoever can change each TLS file could do, by redis-py's argument for it.
 _TLS_TRUST = {
     "ssl_ca_certs": "pose as the Redis server, and see every event and the password hookd sends",
-    "ssl_ca_path": "pose as the Redis server, and see every event and the password hookd sends",
     "ssl_certfile": "choose the client certificate hookd presents to Redis",
     "ssl_keyfile": "choose the key hookd proves itself with to Redis",
 }
@@ -35,15 +34,15 @@ _TLS_TRUST = {
 TLS_FILE_LIMIT = 16 << 20
 
 
-def check_file(path: str, setting: str, what: str, secret: bool = False, name: str = "") -> None:
-    """Refuse, naming ``setting`` (or ``name``, e.g. redis_url's ssl_ca_certs), a file that
+def check_file(path: str, setting: str, what: str, secret: bool = False) -> None:
+    """Refuse, naming ``setting``, a file that
     decides whom hookd trusts or what secret it sends unless only the user or root could have
     written it (paths.check_trusted_file); a ``secret`` must not be readable by others either.
     ``what`` is what whoever can change it could do. A missing file raises the OSError."""
     try:
         check_trusted_file(path, what, secret)
     except UnsafePathError as exc:
-        raise SettingError(f"{name or setting} {exc}", setting=setting) from None
+        raise SettingError(f"{setting} {exc}", setting=setting) from None
 
 
 def read_trusted(path: str, setting: str, what: str, limit: int, secret: bool = True) -> bytes:
@@ -86,28 +85,67 @@ def read_tls_file(path: str, setting: str, secret: bool) -> bytes:
     return data
 
 
+# redis_url's query parameters that name a TLS file, and the setting that names it instead.
+_URL_FILES = {
+    "ssl_ca_certs": "redis_tls_ca_file",
+    "ssl_ca_path": "redis_tls_ca_file",
+    "ssl_certfile": "redis_tls_cert_file",
+    "ssl_keyfile": "redis_tls_key_file",
+}
+
+
+def refuse_url_tls_files(settings: RedisSettings) -> None:
+    """Refuse a TLS file named in redis_url's query, and a CA given there beside redis_tls_ca_file.
+
+    redis-py's from_url hands each ssl_ query parameter to ssl as it stands, over hookd's own
+    arguments: a file named there is opened by its path at each connection, whatever stands there
+    then, long after any check of hookd's (a CA directory, ssl_ca_path, is even read a certificate
+    at a time as the server's chain asks). The redis_tls_* settings name the same files and are
+    read once, through the descriptor judged (tls_files.py). And a CA in the URL (ssl_ca_data)
+    beside redis_tls_ca_file is added to it by ssl: a server either vouches for is taken, which
+    neither setting says."""
+    query = parse_qs(urlsplit(settings.url).query)
+    for arg, setting in _URL_FILES.items():
+        for path in query.get(arg, []):
+            fix = (
+                f"set {setting} to a PEM file of the CA certificates that sign the server's (a directory is not read)"
+                if arg == "ssl_ca_path"
+                else f'set {setting} = "{path}"'
+            )
+            raise SettingError(
+                f"redis_url names a TLS file in its query ({arg}={path}), which redis-py would open by that "
+                f"path at each connection, unchecked; fix: remove {arg} from redis_url and {fix}, which hookd "
+                "checks and reads once",
+                setting="redis_url",
+            )
+    if settings.tls_ca_file and query.get("ssl_ca_data"):
+        raise SettingError(
+            "redis_url's ssl_ca_data and redis_tls_ca_file both name CA certificates, and a server either "
+            "vouches for would be taken; fix: keep one, redis_tls_ca_file (remove ssl_ca_data from redis_url)",
+            setting="redis_url",
+        )
+
+
 def check_tls_files(settings: RedisSettings, tls: bool) -> None:
-    """The CA, certificate and key files hookd's TLS connections read, wherever they are named:
-    the redis_tls_* settings, redis_url's ssl_ query parameters (redis-py reads those too, over
-    the settings), and, when ``tls`` (rediss://, or sentinels spoken to with TLS) verifies the
-    server, the system's CAs, which redis-py trusts as well as redis_tls_ca_file."""
+    """The CA, certificate and key files hookd's TLS connections read: the redis_tls_* settings
+    (none may be named in redis_url: refuse_url_tls_files, before), and, when ``tls`` (rediss://, or
+    sentinels spoken to with TLS) verifies the server, the system's CAs, which redis-py trusts as
+    well as redis_tls_ca_file."""
     query = parse_qs(urlsplit(settings.url).query)
     named = [
         ("redis_tls_ca_file", settings.tls_ca_file, "ssl_ca_certs"),
         ("redis_tls_cert_file", settings.tls_cert_file, "ssl_certfile"),
         ("redis_tls_key_file", settings.tls_key_file, "ssl_keyfile"),
     ]
-    named += [(f"redis_url's {arg}", value, arg) for arg in _TLS_TRUST for value in query.get(arg, [])]
-    key_apart = bool(settings.tls_key_file or query.get("ssl_keyfile"))  # else the certificate holds it
-    for label, path, arg in named:
+    for setting, path, arg in named:
         if not path:
             continue
-        setting = "redis_url" if label.startswith("redis_url") else label
-        secret = arg == "ssl_keyfile" or (arg == "ssl_certfile" and not key_apart)
+        # The key, and a certificate that holds its key (no redis_tls_key_file), are secrets.
+        secret = arg == "ssl_keyfile" or (arg == "ssl_certfile" and not settings.tls_key_file)
         try:
-            check_file(path, setting, _TLS_TRUST[arg], secret, name=label)
+            check_file(path, setting, _TLS_TRUST[arg], secret)
         except OSError as exc:
-            raise SettingError(f"cannot read {label} {path}: {exc.strerror}", setting=setting) from None
+            raise SettingError(f"cannot read {setting} {path}: {exc.strerror}", setting=setting) from None
     if tls and verifies(settings, query):
         for path, source in system_cas():
             try:
