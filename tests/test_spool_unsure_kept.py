@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import threading
 
 import msgspec
@@ -97,6 +98,45 @@ def test_a_flush_failing_while_the_write_thread_writes_leaves_that_write_unsure(
     asyncio.run(run())
     assert flush.failure is not None
     assert flush.failure.through == spool.end  # the write in the thread counted as unsure too
+
+
+def test_a_flush_failing_while_a_write_goes_on_into_the_next_segment_leaves_that_write_unsure(tmp_path, monkeypatch):
+    """A segment found linked (writer.SegmentLinked) has the write go to the next one. The thread writes
+    there only once the loop counted that segment (``_rotated``): ``end_written`` covers it."""
+    spool = Spool(str(tmp_path / "spool"), 1 << 20, "batch")
+    flush = flusher.Flusher(spool, "batch", 60)
+    first = spool.writing_segment
+    os.link(spool._files.path(first), str(tmp_path / "other-name"))
+    written, release = threading.Event(), threading.Event()
+    real_write_all = spool._writer._write_all
+
+    def held_write_all(data: bytes) -> int:
+        start = real_write_all(data)  # SegmentLinked the first time; then in the next segment's file
+        written.set()
+        release.wait(10)
+        return start
+
+    def failing_sync() -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(spool._writer, "_write_all", held_write_all)
+    monkeypatch.setattr(spool, "sync", failing_sync)
+
+    async def run() -> None:
+        appended = spool.append_queued([handed(0)])
+        while not written.is_set():
+            await asyncio.sleep(0.01)
+        flushing = asyncio.ensure_future(flush._flush())
+        while flush.failure is None:
+            await asyncio.sleep(0.01)
+        release.set()
+        await appended
+        await flushing
+
+    asyncio.run(run())
+    assert spool.writing_segment == first + 1 and spool.end.offset > 0  # the write went on in the next one
+    assert flush.failure is not None
+    assert flush.failure.through == spool.end  # and is unsure
 
 
 def damage_second_record(path: str) -> None:
