@@ -153,3 +153,30 @@ def test_a_failed_flush_refuses_the_deferred_runs_events(tmp_path, monkeypatch):
         spool.close()
 
     asyncio.run(go())
+
+
+def test_a_copy_of_an_event_whose_first_copy_is_unsure_is_said_taken_once(tmp_path, monkeypatch):
+    """Checked before and after its preparation (inbox, a large frame), such a copy was said taken twice."""
+    import structlog
+
+    import hookd.spool.spool as spool_module
+    from hookd.spool.recent import RecentEvents
+
+    monkeypatch.setattr(spool_module, "RecentEvents", lambda: RecentEvents(300, 1 << 20))
+
+    async def go():
+        pipeline, spool, _ = make(tmp_path)
+        first, _ = await take(pipeline, [(Header(handoff_id="a1"), body(1)), (Header(handoff_id="a2"), body(2))])
+        await take(pipeline, [(Header(), body(n)) for n in range(3, 8)])
+        # No flush has covered the first copies, and memory let them go: a flush may yet lose them.
+        assert spool.copy_may_be_lost("a1", first[0].split()[1].decode())
+        with structlog.testing.capture_logs() as logs:
+            assert await pipeline.take_async(Header(handoff_id="a1"), body(1)) is not None
+            replies, _ = await take(pipeline, [(Header(handoff_id="a2"), body(2, pad=LARGE))])
+        assert words(replies) == ["OK"]
+        said = [(e["event"], e.get("handoff_id")) for e in logs if e["event"] == "handoff_copy_taken_spool_unsure"]
+        assert said == [("handoff_copy_taken_spool_unsure", "a1"), ("handoff_copy_taken_spool_unsure", "a2")]
+        assert spool.appended == 9  # both copies taken again
+        spool.close()
+
+    asyncio.run(go())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import threading
 
 import msgspec
@@ -21,6 +22,7 @@ from hookd.spool import Spool, flusher
 from hookd.spool.damage import read_whole
 from hookd.spool.event import Event
 from hookd.spool.recent import RecentEvents
+from hookd.spool.segments import Position
 from test_spool import event
 
 
@@ -98,6 +100,45 @@ def test_a_flush_failing_while_the_write_thread_writes_leaves_that_write_unsure(
     assert flush.failure.through == spool.end  # the write in the thread counted as unsure too
 
 
+def test_a_flush_failing_while_a_write_goes_on_into_the_next_segment_leaves_that_write_unsure(tmp_path, monkeypatch):
+    """A segment found linked (writer.SegmentLinked) has the write go to the next one. The thread writes
+    there only once the loop counted that segment (``_rotated``): ``end_written`` covers it."""
+    spool = Spool(str(tmp_path / "spool"), 1 << 20, "batch")
+    flush = flusher.Flusher(spool, "batch", 60)
+    first = spool.writing_segment
+    os.link(spool._files.path(first), str(tmp_path / "other-name"))
+    written, release = threading.Event(), threading.Event()
+    real_write_all = spool._writer._write_all
+
+    def held_write_all(data: bytes) -> int:
+        start = real_write_all(data)  # SegmentLinked the first time; then in the next segment's file
+        written.set()
+        release.wait(10)
+        return start
+
+    def failing_sync() -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(spool._writer, "_write_all", held_write_all)
+    monkeypatch.setattr(spool, "sync", failing_sync)
+
+    async def run() -> None:
+        appended = spool.append_queued([handed(0)])
+        while not written.is_set():
+            await asyncio.sleep(0.01)
+        flushing = asyncio.ensure_future(flush._flush())
+        while flush.failure is None:
+            await asyncio.sleep(0.01)
+        release.set()
+        await appended
+        await flushing
+
+    asyncio.run(run())
+    assert spool.writing_segment == first + 1 and spool.end.offset > 0  # the write went on in the next one
+    assert flush.failure is not None
+    assert flush.failure.through == spool.end  # and is unsure
+
+
 def damage_second_record(path: str) -> None:
     with open(path, "r+b") as f:
         data = bytearray(f.read())
@@ -173,3 +214,42 @@ def test_events_memory_holds_are_not_counted_lost_where_their_file_copies_read_b
     assert spool.lost == 1  # 1 alone: its copy in the file was all there was
     spool.commit(batch)
     assert spool.pending_events == 0
+
+
+@pytest.mark.parametrize("path", ["on_the_loop", "next_batch"])
+def test_a_damaged_segment_counted_again_keeps_the_events_memory_holds_where_the_file_reads_zeros(
+    tmp_path, monkeypatch, path
+):
+    small_memory(monkeypatch, max_bytes=500)  # each event ~160 bytes: three of them
+    spool = Spool(str(tmp_path / "spool"), 1 << 20, "batch")
+    for n in range(1, 6):
+        spool.append(handed(n))
+    spool.flushed(spool.end)  # 1-5 on the disk: memory lets them go as it likes
+    start = spool.end.offset
+    for n in range(6, 9):
+        spool.append(handed(n))
+    spool.keep_unsure(spool.end)  # a flush failed: 6-8 are kept in memory whatever the bound
+    assert spool._recent.front() == Position(spool.writing_segment, start)
+    record = start // 5
+    with open(spool._files.path(spool.writing_segment), "r+b") as f:
+        f.seek(2 * record + 20)  # event 3's record fails its checksum
+        f.write(b"\xff" * 8)
+        f.seek(start)  # the failed flush's dropped pages: 6-8 read back as zeros
+        f.write(bytes(spool.end.offset - start))
+    seqs: list[int] = []
+
+    async def by_next_batch() -> None:  # the damaged segment read whole off the loop
+        while spool.has_unread():
+            batch = await asyncio.wait_for(spool.next_batch(2, 1 << 30), 10)
+            seqs.extend(e.seq for e in batch.events)
+            spool.commit(batch)
+
+    if path == "next_batch":
+        asyncio.run(by_next_batch())
+    while (batch := spool.read_batch(2, 1 << 30)).events:  # whatever the waiting count says
+        seqs += [e.seq for e in batch.events]
+        spool.commit(batch)
+    assert seqs == [1, 2, 4, 5, 6, 7, 8]  # 6-8 from memory
+    # Only event 3 is lost: 6-8 were sent, though the segment counted again from the file holds 4 records.
+    assert (spool.lost, spool.pending_events) == (1, 0)
+    assert spool._files.counts[spool.writing_segment] == 7

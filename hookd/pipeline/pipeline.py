@@ -100,7 +100,7 @@ class Pipeline(Spooling):
             run = RunReplies()
             ready: list[tuple[int, Header, Prepared]] = []
             for header, body in frames:
-                if run.duplicate(self._earlier_copy(header)):
+                if run.duplicate(self._earlier_copy(header, last=False)):
                     continue
                 try:
                     prepared = await self._prepare(header, body)
@@ -152,7 +152,7 @@ class Pipeline(Spooling):
         the file stays in the inbox and is tried again, and no sender was refused.
         """
         await self._copies_written([header])
-        if self._earlier_copy(header) is not None:
+        if self._earlier_copy(header, last=False) is not None:
             self.held_back.taken(header.handoff_id)
             return None
         prepared = await self._prepare(header, body, from_inbox=True)
@@ -172,12 +172,14 @@ class Pipeline(Spooling):
         for task in list(self.in_flight):
             task.cancel()
 
-    def _earlier_copy(self, header: Header) -> str | None:
+    def _earlier_copy(self, header: Header, last: bool = True) -> str | None:
         """The event id given to an earlier hand-off of the same event, if there was one.
 
         hook-send writes an event to its inbox when it gives up waiting for OK, and
         the socket frame it gave up on may still be taken (a stalled daemon), or
         may have been (the OK was lost): whichever copy comes second is dropped.
+        ``last``: the check the copy is spooled after; one before it, ahead of a wait (a preparation
+        in the worker), does not say the first copy unsure: the copy is checked again, said once.
         """
         if header.handoff_id is None:
             return None
@@ -185,6 +187,8 @@ class Pipeline(Spooling):
         if earlier is not None and self.spool.copy_may_be_lost(header.handoff_id, earlier):
             # The first copy's record may read back as zeros (a failed fsync, memory past its
             # bound): this one is taken, at worst a second copy in Redis rather than none.
+            if not last:
+                return None
             log.warning(
                 "handoff_copy_taken_spool_unsure",
                 handoff_id=header.handoff_id,

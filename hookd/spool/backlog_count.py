@@ -43,7 +43,8 @@ def taken(files: SegmentFiles, cursor: Position, appended: int, committed: int, 
 
 
 def backlog(made: Taken) -> int:
-    """In a thread: the events an earlier run left waiting (as ``Spool._count_backlog`` reckons them)."""
+    """The events an earlier run left waiting: what waits after the cursor less what this run changed since
+    (in a thread on a copy, ``taken``, or on the loop on the spool's own files, ``Spool._count_backlog``)."""
     waiting = made.files.pending_from(made.cursor)
     return waiting - made.appended + made.committed + made.dropped
 
@@ -78,15 +79,20 @@ class BacklogCount:
         handed out before: no event of it is committed, nor counted lost, against an unknown count."""
         if self.backlog_at_start is not None:
             return True
+        made = Taken(
+            self._files, self._cursor.position, self._writer.appended, self._cursor.committed, self._bound.dropped
+        )
         try:
-            waiting = self._files.pending_from(self._cursor.position)
+            self.backlog_at_start = backlog(made)
         except OSError as exc:
-            if self.read_failure.error is None:  # said once, whichever read failed first
-                self.read_failure.failed(self._files.path(self._cursor.position.segment), exc)
+            self._read_failed(made, exc)
             return False
-        self.backlog_at_start = waiting - self._writer.appended + self._cursor.committed + self._bound.dropped
         self.read_failure.read()
         return True
+
+    def _read_failed(self, made: Taken, exc: OSError) -> None:
+        if self.read_failure.error is None:  # said once, whichever read failed first
+            self.read_failure.failed(self._files.path(made.cursor.segment), exc)
 
     def _start_count(self) -> bool:
         """Whether the backlog is counted; if not, its count started off the loop (backlog_count.py), the
@@ -107,8 +113,7 @@ class BacklogCount:
                     return  # a fault of hookd's: raised to the publisher that awaits it (_counted_off_loop)
                 self._counting = None
                 if isinstance(exc, OSError):
-                    if self.read_failure.error is None:  # said once, whichever read failed first
-                        self.read_failure.failed(self._files.path(made.cursor.segment), exc)
+                    self._read_failed(made, exc)
                 elif not done.cancelled():
                     keep(self._files, made.files)
                     self.backlog_at_start = done.result()

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import structlog
 
 from hookd.spool.files import MadeRead, SegmentFiles, ValidRecords
+from hookd.spool.recent import RecentEvents
 from hookd.spool.segments import Position
 
 log = structlog.get_logger("hookd.spool")
@@ -56,7 +57,7 @@ def count_lost(
     counted: int,
     known: dict[int, set[int]],
     read: Read | None = None,
-    held: int = 0,
+    recent: RecentEvents | None = None,
 ) -> int:
     """Events lost in the segments of ``new_damage`` ((segment, end, bytes) the reader met):
     what the spool ``counted`` as waiting after ``cursor`` less the valid records there now.
@@ -67,30 +68,34 @@ def count_lost(
     A segment read whole leaves all its damage out of its count: where each stretch ends is kept
     (``known``), and a stretch met later that the read saw is no reason to read it again on the
     event loop (a big segment with many stretches held it once per batch). ``read``: the reads
-    (``read_whole``), made off the loop by the caller; what it does not hold is read here. ``held``: the
-    events the spool's memory holds (recent.py), all waiting and whole, whatever their copy in the file
-    reads back as (a failed fsync's dropped pages): none of them is lost."""
+    (``read_whole``), made off the loop by the caller; made here if None. ``recent``: the events the spool's
+    memory holds (recent.py), all waiting and whole, whatever their copy in the file reads back as (a failed
+    fsync's dropped pages): none of them is lost, and each is counted in its segment (``to_read``)."""
     segments = to_read(files, new_damage, known)
     if not segments:
         return 0
+    if read is None:
+        read = read_whole(files, *wanted(files, segments, cursor, recent))
     # The segment being written grew while the read was made: its records since then are counted with
     # the read's, as the waiting count ``counted`` holds them (left out, they were counted lost).
-    grown = {seg: _written_since(files, read, seg) for seg in read.sizes} if read is not None else {}
+    grown = {seg: _written_since(files, read, seg) for seg in read.sizes}
     gone = {}
     for seg in segments:
         before = files.records_in(seg)
-        if read is not None and seg in read.whole:
+        if seg in read.whole:
             valid = read.whole[seg]
             valid = valid._replace(valid=valid.valid + grown[seg])
         else:
-            valid = files.valid_records(seg, 0, files.sizes[seg])
+            starts = frozenset() if recent is None else recent.starts_in(seg)
+            valid = files.valid_records(seg, 0, files.sizes[seg], held=starts)
         files.counted(seg, valid.valid)
         known[seg] = valid.damage_ends
         gone[seg] = max(0, before - files.counts[seg])
     made = None
-    if read is not None and read.after is not None:
+    if read.after is not None and read.after[0][0] in files.sizes:
         (seg, offset, _), after = read.after
         made = ((seg, offset, files.sizes[seg]), after._replace(valid=after.valid + grown.get(seg, 0)))
+    held = 0 if recent is None else len(recent)
     lost = max(0, min(counted - files.pending_from(cursor, quiet=True, made=made), counted - held))
     left = lost
     for seg in segments:
@@ -115,6 +120,17 @@ def to_read(files: SegmentFiles, new_damage: list[tuple[int, int, int]], known: 
     return sorted({seg for seg, end, _ in new_damage if seg in files.sizes and end not in known.get(seg, ())})
 
 
+def wanted(
+    files: SegmentFiles, segments: list[int], cursor: Position, recent: RecentEvents | None
+) -> tuple[dict[int, int], dict[int, int], Position, dict[int, frozenset[int]]]:
+    """``read_whole``'s arguments for ``segments``, taken on the loop: each one's size and count, and where the
+    events memory holds start in it (the events a failed fsync left unsure are counted from memory)."""
+    sizes = {seg: files.sizes[seg] for seg in segments}
+    written = {seg: files.counts[seg] for seg in sizes if seg in files.counts}
+    held = {seg: recent.starts_in(seg) for seg in sizes} if recent is not None and len(recent) else {}
+    return sizes, written, cursor, held
+
+
 class Read(NamedTuple):
     """count_lost's reads, made off the loop (``read_whole``)."""
 
@@ -131,13 +147,21 @@ def _written_since(files: SegmentFiles, read: Read, seg: int) -> int:
     return max(0, files.counts.get(seg, 0) - read.written.get(seg, 0))
 
 
-def read_whole(files: SegmentFiles, sizes: dict[int, int], written: dict[int, int], cursor: Position) -> Read:
+def read_whole(
+    files: SegmentFiles,
+    sizes: dict[int, int],
+    written: dict[int, int],
+    cursor: Position,
+    held: dict[int, frozenset[int]] | None = None,
+) -> Read:
     """Each segment's valid records up to its size (``sizes``, taken on the loop), and the cursor's segment's
     after the cursor when it is one of them (what count_lost's count of the waiting events reads there): its
-    reads, for a thread (SpoolReading); made on the loop, a read on a disk that stopped answering held it."""
-    whole = {seg: files.valid_records(seg, 0, size) for seg, size in sizes.items()}
+    reads, for a thread (SpoolReading); made on the loop, a read on a disk that stopped answering held it.
+    ``held``: where the events memory held start, by segment (``wanted``): counted as valid records."""
+    held = held or {}
+    whole = {seg: files.valid_records(seg, 0, size, held=held.get(seg, frozenset())) for seg, size in sizes.items()}
     after = None
     if cursor.segment in sizes and cursor.offset:
         key = (cursor.segment, cursor.offset, sizes[cursor.segment])
-        after = (key, files.valid_records(*key))
+        after = (key, files.valid_records(*key, held=held.get(cursor.segment, frozenset())))
     return Read(whole, after, sizes, written)

@@ -9,6 +9,7 @@ read every record just to count them.
 from __future__ import annotations
 
 import os
+from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
 import structlog
@@ -197,17 +198,22 @@ class SegmentFiles:
                 hint="records that fail their checksum will be skipped, not published",
             )
 
-    def valid_records(self, seg: int, start: int, end: int, made: MadeRead | None = None) -> ValidRecords:
+    def valid_records(
+        self, seg: int, start: int, end: int, made: MadeRead | None = None, held: AbstractSet[int] = frozenset()
+    ) -> ValidRecords:
         """The records of ``seg`` between ``start`` and ``end`` that pass their checksum, the bytes of
         damage skipped there, and where each stretch of it ends (as reader.py keys it); ``made`` when it
-        is that read, made already."""
+        is that read, made already. ``held``: where the events the spool's memory holds start (recent.py):
+        each is counted, whole there whatever its copy here reads back as (a failed fsync's dropped pages)."""
         if made is not None and made[0] == (seg, start, end):
             return made[1]
         reader = SegmentReader(self.path(seg), start, self.dir_fd)
-        count, seen, ends = 0, 0, set()
+        count, seen, ends, found = 0, 0, set(), 0
         try:
-            for _ in reader.records(limit=2**62, end=end):
+            for data, after in reader.records(limit=2**62, end=end):
                 count += 1
+                if held and after - len(data) - HEADER.size in held:
+                    found += 1
                 if reader.skipped_bytes != seen:
                     seen = reader.skipped_bytes
                     ends.add(reader.offset)
@@ -215,4 +221,5 @@ class SegmentFiles:
                 ends.add(reader.offset)
         finally:
             reader.close()
+        count += sum(1 for at in held if start <= at < end) - found
         return ValidRecords(count, reader.skipped_bytes, ends)

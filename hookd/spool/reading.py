@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from hookd.spool.damage import READ_RETRY_S, Read, ReadFailure, count_lost, read_whole, to_read
+from hookd.spool.damage import READ_RETRY_S, Read, ReadFailure, count_lost, read_whole, to_read, wanted
 from hookd.spool.files import SegmentFiles
 from hookd.spool.reader import Batch, SpoolReader
 from hookd.spool.recent import RecentEvents
@@ -106,18 +106,15 @@ class SpoolReading:
             self._start_count(damage, cursor)
             return False
         self._damage = None
-        self.lost += count_lost(self.files, damage, cursor, pending, self.damage_known, whole, len(self.reader.recent))
+        self.lost += count_lost(self.files, damage, cursor, pending, self.damage_known, whole, self.reader.recent)
         return True
 
     def _start_count(self, damage: list[tuple[int, int, int]], cursor: Position) -> None:
         """count_lost's reads of the damaged segments (damage.read_whole), started off the loop as a segment
         read is: made on the loop, a read on a disk that stopped answering held it."""
-        sizes = {seg: self.files.sizes[seg] for seg in to_read(self.files, damage, self.damage_known)}
-        written = {seg: self.files.counts[seg] for seg in sizes if seg in self.files.counts}
+        made = wanted(self.files, to_read(self.files, damage, self.damage_known), cursor, self.reader.recent)
         self._damage = (damage, None)
-        running = asyncio.ensure_future(
-            off_loop(functools.partial(read_whole, self.files, sizes, written, cursor), "hookd-spool-read")
-        )
+        running = asyncio.ensure_future(off_loop(functools.partial(read_whole, self.files, *made), "hookd-spool-read"))
 
         def settled(done: asyncio.Future[Read]) -> None:
             if not done.cancelled() and done.exception() is None and self._damage == (damage, None):
@@ -125,7 +122,7 @@ class SpoolReading:
 
         running.add_done_callback(settled)
         self._running = running
-        self.reading_since = (self.files.path(min(sizes)), time.monotonic())
+        self.reading_since = (self.files.path(min(made[0])), time.monotonic())
 
     async def _read_returned(self, pause: bool = True) -> bool:
         """Wait for the read under way; a caller cancelled meanwhile leaves it to the next one. Whether it
@@ -183,7 +180,7 @@ class SpoolReading:
                     self._start_count(reader.new_damage, cursor)
                 else:
                     self.lost += count_lost(
-                        self.files, reader.new_damage, cursor, pending, self.damage_known, held=len(reader.recent)
+                        self.files, reader.new_damage, cursor, pending, self.damage_known, recent=reader.recent
                     )
                 reader.new_damage = []
         except OSError as exc:

@@ -116,6 +116,10 @@ class RecentEvents:
         """Where the oldest event memory holds starts: it holds every one after it."""
         return self._entries[0][0] if self._entries else None
 
+    def starts_in(self, segment: int) -> frozenset[int]:
+        """Where the events held in ``segment`` start (damage.py counts them whatever the file reads)."""
+        return frozenset(start.offset for start in self._by_start if start.segment == segment)
+
     def has(self, position: Position) -> bool:
         return position in self._by_start
 
