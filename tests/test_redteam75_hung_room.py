@@ -53,7 +53,7 @@ def room_hung(hung_daemon, delay_s: float, **settings: str):  # noqa: F811
     wait_until(lambda: arrived(redis) == [1, 2, 3, 4, 5, 6], timeout=30, what="events 1 to 6 in Redis")
     fs.set_rules([{"op": "unlink", "path": "/spool/*.seg", "delay_s": delay_s, "count": 1}])
     said = send(daemon, 7)
-    wait_until(lambda: any(f["op"] == "unlink" for f in fs.faults()), timeout=10, what="the hung deletion")
+    wait_until(lambda: any(f["op"] == "unlink" for f in fs.faults()), timeout=60, what="the hung deletion")
     return daemon, fs, redis, said
 
 
