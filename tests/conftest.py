@@ -566,7 +566,7 @@ def stream_entries(client: redis.Redis, stream: str = "hookd:events") -> list[di
 
 
 def wait_for_entries(
-    client: redis.Redis, count: int, stream: str = "hookd:events", timeout: float = 20
+    client: redis.Redis, count: int, stream: str = "hookd:events", timeout: float = 60
 ) -> list[dict[bytes, bytes]]:
     wait_until(lambda: client.xlen(stream) >= count, timeout=timeout, what=f"{count} entries in {stream}")
     return stream_entries(client, stream)

@@ -115,10 +115,10 @@ def test_while_the_flusher_runs_the_inbox_waits_for_its_flush(tmp_path, monkeypa
         await asyncio.sleep(0)
         for sweep in range(3):
             names.extend(put(tmp_path, 10 * sweep + n) for n in range(1, 4))
-            assert await asyncio.wait_for(inbox.sweep(), 10) == 3
+            assert await asyncio.wait_for(inbox.sweep(), 60) == 3
             assert flusher.flushed_through == 3 * (sweep + 1)
         flusher.stop()
-        await asyncio.wait_for(task, 10)
+        await asyncio.wait_for(task, 60)
 
     asyncio.run(run())
     assert_each_unlink_follows_its_fsync(recorder.log, names)
@@ -148,10 +148,10 @@ def test_a_failed_fsync_leaves_the_files_in_the_inbox(tmp_path, monkeypatch, run
         await asyncio.sleep(0)
         # Taken into the spool, not removed: the failed flush leaves it unsure (flusher.py);
         # the sweep goes on (test_redteam15_spool_fsync.py), and no file is counted as taken.
-        assert await asyncio.wait_for(inbox.sweep(), 10) == 0
+        assert await asyncio.wait_for(inbox.sweep(), 60) == 0
         if task is not None:
             flusher.stop()
-            await asyncio.wait_for(task, 10)
+            await asyncio.wait_for(task, 60)
 
     asyncio.run(run())
     assert recorder.log == []
@@ -171,11 +171,11 @@ def test_durable_through_waits_for_a_flush_then_answers_at_once(tmp_path):
         await asyncio.sleep(0.05)
         assert not pending.done()  # no flush has run yet
         task = asyncio.create_task(flusher.run())
-        await asyncio.wait_for(pending, 10)
+        await asyncio.wait_for(pending, 60)
         assert flusher.flushed_through == 1
         assert flusher.durable_through(1).done()  # already on the disk
         flusher.stop()
-        await asyncio.wait_for(task, 10)
+        await asyncio.wait_for(task, 60)
 
     asyncio.run(run())
     spool.close()
@@ -232,7 +232,7 @@ def test_a_rotation_while_the_thread_flushes_does_not_leave_the_events_segment_b
             real_fsync(fd)
 
         monkeypatch.setattr(os, "fsync", fsync)
-        await asyncio.wait_for(flusher.wait_durable(through), 10)
+        await asyncio.wait_for(flusher.wait_durable(through), 60)
 
     main = threading.get_ident()
     asyncio.run(run())

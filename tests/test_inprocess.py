@@ -203,7 +203,7 @@ def test_signals_stop_a_daemon_that_handles_them_and_are_given_back(tmp_path, re
             async with daemon.running():
                 assert signal.getsignal(signal.SIGTERM) != before["sigterm"]
                 os.kill(os.getpid(), signal.SIGTERM)
-                await asyncio.wait_for(daemon.should_exit.wait(), 10)
+                await asyncio.wait_for(daemon.should_exit.wait(), 60)
             return daemon.exit_code
 
     logs.configure_routed()

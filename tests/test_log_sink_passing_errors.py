@@ -37,7 +37,7 @@ def test_a_full_non_blocking_pipe_is_waited_for_not_given_up(tmp_path):
                     got += chunk
             return got.endswith(expected)
 
-        wait_until(read_it, timeout=10, what="the line on the pipe once it has room")
+        wait_until(read_it, timeout=60, what="the line on the pipe once it has room")
         assert sink.flush(2)
         assert sink.snapshot()["to"] == "stderr" and sink.stderr_error is None
         assert not (tmp_path / "state" / "hookd.log").exists()
@@ -66,7 +66,7 @@ def test_after_a_full_disk_the_log_comes_back_to_stderr(tmp_path, monkeypatch):
             assert sink.flush(2)
             return sink.stderr_error is None
 
-        wait_until(back, timeout=10, interval=0.1, what="stderr taken again")
+        wait_until(back, timeout=60, interval=0.1, what="stderr taken again")
         sink.write_line("and from then on")
         assert sink.flush(2)
         text = freed.read_text()

@@ -59,7 +59,7 @@ def test_inline_replies_keep_the_frames_order_and_an_earlier_copy_gets_its_id(tm
         pipeline, spool, _ = make(tmp_path)
         first = pipeline.take_all([(Header(handoff_id="a1"), body(1))])
         assert first.replies is None  # known once the spool's write thread wrote the event
-        ((ok,), _) = await asyncio.wait_for(first.durable, 5)
+        ((ok,), _) = await asyncio.wait_for(first.durable, 60)
         replies, close = await take(
             pipeline,
             [(Header(), body(2)), (Header(handoff_id="a1"), body(1)), (Header(), b"not json"), (Header(), body(3))],
@@ -84,7 +84,7 @@ def test_a_large_frame_defers_the_run_and_the_next_run_waits_for_it(tmp_path):
         await asyncio.sleep(0.05)
         assert spool.appended == 0
         worker.hold.set()
-        first, second = await asyncio.wait_for(asyncio.gather(deferred.durable, later.durable), 5)
+        first, second = await asyncio.wait_for(asyncio.gather(deferred.durable, later.durable), 60)
         assert words(first[0]) == ["OK", "OK"] and not first[1]
         assert words(second[0]) == ["OK"]
         ids = [line.split()[1] for line in first[0] + second[0]]
@@ -104,7 +104,7 @@ def test_an_inbox_copy_taken_while_a_large_frame_is_prepared_is_not_spooled_twic
         await asyncio.sleep(0.01)
         worker.hold.set()
         inbox_id = await pipeline.take_async(Header(handoff_id="dup"), large)  # meanwhile
-        replies, close = await asyncio.wait_for(deferred.durable, 5)
+        replies, close = await asyncio.wait_for(deferred.durable, 60)
         assert replies[0] == b"OK %s\n" % inbox_id.encode()
         assert words(replies) == ["OK", "not_object"] and not close
         assert spool.appended == 1 and pipeline.state.deduplicated_handoffs == 1
@@ -144,7 +144,7 @@ def test_a_failed_flush_refuses_the_deferred_runs_events(tmp_path, monkeypatch):
         monkeypatch.setattr(spool, "sync", failing_sync)
         task = asyncio.create_task(pipeline.flusher.run())
         deferred = pipeline.take_all([(Header(), body(1, pad=LARGE)), (Header(), b"")])
-        replies, close = await asyncio.wait_for(deferred.durable, 5)
+        replies, close = await asyncio.wait_for(deferred.durable, 60)
         assert words(replies) == ["unavailable", "empty"] and close
         assert b"could not be flushed" in replies[0]
         pipeline.flusher.stop()

@@ -28,7 +28,7 @@ def big_event(session: str, size: int) -> bytes:
 def test_the_script_is_on_a_fresh_server_before_any_event_is_sent(hookd_factory, redis_db):
     redis_db.script_flush()
     hookd_factory()
-    wait_until(lambda: redis_db.script_exists(SHA) == [True], timeout=10, what="the publish script loaded at start")
+    wait_until(lambda: redis_db.script_exists(SHA) == [True], timeout=60, what="the publish script loaded at start")
     assert redis_db.xlen("hookd:events") == 0
 
 

@@ -72,7 +72,7 @@ def tracee(writer: subprocess.Popen) -> int:
 def kill_tracee(writer: subprocess.Popen) -> None:
     """SIGKILL the hook-send strace holds (strace killed instead would let it go on)."""
     os.kill(tracee(writer), 9)
-    writer.wait(timeout=10)
+    writer.wait(timeout=60)
 
 
 def let_go(writer: subprocess.Popen) -> int:
@@ -80,7 +80,7 @@ def let_go(writer: subprocess.Popen) -> int:
     -> the hook-send's pid, no longer strace's child (its exit code is its new parent's)."""
     pid = tracee(writer)
     writer.kill()
-    writer.wait(timeout=10)
+    writer.wait(timeout=60)
     return pid
 
 
@@ -116,7 +116,7 @@ def writer_held_after_its_header(hookd, client_cmd: list[str], tmp: Path, sessio
     writer.stdin.write(body(session))
     writer.stdin.close()
     inbox = hookd.state_dir / "inbox"
-    [held] = wait_until(lambda: [p for p in temporary_files(inbox) if p.stat().st_size], timeout=10, what="the header")
+    [held] = wait_until(lambda: [p for p in temporary_files(inbox) if p.stat().st_size], timeout=60, what="the header")
     return writer, held, held.read_bytes()
 
 
@@ -134,7 +134,7 @@ def test_a_file_being_written_is_left_to_its_writer_however_old_the_clock_makes_
     assert writer.wait(timeout=30) == 0
     assert (writer.stdout.read(), writer.stderr.read()) == (b"", b"")
     wait_for_entries(redis_db, 1)
-    wait_until(lambda: not any(inbox.glob("*.hookd")), timeout=10, what="the inbox file to be taken")
+    wait_until(lambda: not any(inbox.glob("*.hookd")), timeout=60, what="the inbox file to be taken")
     time.sleep(1)
     assert sessions(redis_db) == ["held"]
     assert not (inbox / "rejected").exists()
@@ -151,7 +151,7 @@ def test_a_writer_that_died_mid_write_leaves_a_file_set_aside_never_read_as_an_e
     kill_tracee(writer)
     set_back(tmp)
     rejected = inbox / "rejected"
-    wait_until(lambda: rejected.is_dir() and any(rejected.iterdir()), timeout=10, what="the file to be set aside")
+    wait_until(lambda: rejected.is_dir() and any(rejected.iterdir()), timeout=60, what="the file to be set aside")
     [kept] = list(rejected.iterdir())
     assert kept.read_bytes() == written
     assert not temporary_files(inbox)
@@ -167,10 +167,10 @@ def test_a_writer_that_died_before_writing_leaves_nothing_behind(hookd, redis_db
     writer = held_writer(client_cmd, writing_env(hookd), tmp_path, "write", r'"HOOKD/1 ')
     writer.stdin.write(body("empty"))
     writer.stdin.close()
-    [tmp] = wait_until(lambda: temporary_files(inbox), timeout=10, what="the temporary file")
+    [tmp] = wait_until(lambda: temporary_files(inbox), timeout=60, what="the temporary file")
     kill_tracee(writer)
     set_back(tmp)
-    wait_until(lambda: not tmp.exists(), timeout=10, what="the empty file to be removed")
+    wait_until(lambda: not tmp.exists(), timeout=60, what="the empty file to be removed")
     assert not (inbox / "rejected").exists()
     assert redis_db.xlen("hookd:events") == 0
 
@@ -185,7 +185,7 @@ def test_a_file_moved_away_before_its_writer_locked_it_is_made_again(hookd, redi
     writer = held_writer(client_cmd, writing_env(hookd), tmp_path, "fcntl", r"F_SETLKW", hold_s=600)
     writer.stdin.write(body("again"))
     writer.stdin.close()
-    [tmp] = wait_until(lambda: temporary_files(inbox), timeout=10, what="the temporary file")
+    [tmp] = wait_until(lambda: temporary_files(inbox), timeout=60, what="the temporary file")
     set_back(tmp)
     wait_until(lambda: not tmp.exists(), timeout=60, what="hookd to take the unlocked file away")
     sender = let_go(writer)

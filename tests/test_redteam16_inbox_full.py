@@ -163,7 +163,7 @@ def test_once_the_spool_has_room_every_inbox_file_is_taken_once(hookd_factory, t
     try:
         entries = wait_for_entries(redis.client(), waiting + 50, timeout=60)
         time.sleep(1)
-        entries = wait_for_entries(redis.client(), waiting + 50, timeout=5)
+        entries = wait_for_entries(redis.client(), waiting + 50, timeout=60)
     finally:
         redis.stop()
     inbox = [e for e in entries if b'"session_id":"inbox"' in e[b"envelope"]]

@@ -76,7 +76,7 @@ def test_a_new_url_goes_to_the_url_file_after_stdouts_reader_is_gone(hookd_facto
         proc.stdout.close()  # `| head -1`: the reader is gone
         wait_until(lambda: url_file.exists() and url_file.read_text().strip() == first, what="the first URL's file")
         proc.send_signal(signal.SIGUSR1)
-        wait_until(lambda: url_file.read_text().strip() != first, timeout=10, what="a new URL in the file")
+        wait_until(lambda: url_file.read_text().strip() != first, timeout=60, what="a new URL in the file")
         time.sleep(0.5)
         assert proc.poll() is None and _served(url_file.read_text().strip()) == 303
     finally:

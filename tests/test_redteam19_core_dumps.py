@@ -76,7 +76,7 @@ def test_hook_send_holding_a_payload_never_dumps_core(client, tmp_path):
         # Half a payload, the secret in it, and stdin left open: hook-send holds it, waiting for the rest.
         proc.stdin.write(json.dumps({"hook_event_name": "PreToolUse", "tool_input": {"command": SECRET}})[:-2].encode())
         proc.stdin.flush()
-        wait_until(lambda: core_limit(proc.pid) == ["0", "0"], timeout=10, what="hook-send to turn core files off")
+        wait_until(lambda: core_limit(proc.pid) == ["0", "0"], timeout=60, what="hook-send to turn core files off")
         proc.send_signal(signal.SIGABRT)
         proc.communicate(timeout=20)
     finally:

@@ -55,14 +55,14 @@ def test_an_unreadable_inbox_is_said_in_the_log_and_its_events_are_taken_once_it
     finally:
         daemon.proc.send_signal(signal.SIGCONT)
     try:
-        (said,) = wait_until(lambda: events(daemon, "inbox_unreadable"), timeout=15, what="inbox_unreadable")
+        (said,) = wait_until(lambda: events(daemon, "inbox_unreadable"), timeout=60, what="inbox_unreadable")
         assert said["directory"] == str(inbox) and said["error"] == "Permission denied", said
         assert "chmod 700" in said["hint"]
         assert redis_db.xlen("hookd:events") == 0
     finally:
         os.chmod(inbox, 0o700)
-    wait_until(lambda: events(daemon, "inbox_readable"), timeout=15, what="inbox_readable")
+    wait_until(lambda: events(daemon, "inbox_readable"), timeout=60, what="inbox_readable")
     (entry,) = wait_for_entries(redis_db, 1)
     assert json.loads(entry[b"envelope"])["session_id"] == "kept-in-the-inbox"
     assert len(events(daemon, "inbox_unreadable")) == 1  # once, not on every sweep
-    wait_until(lambda: daemon.inbox() == [], timeout=10, what="the taken file removed from the inbox")
+    wait_until(lambda: daemon.inbox() == [], timeout=60, what="the taken file removed from the inbox")

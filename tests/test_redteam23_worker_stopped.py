@@ -47,7 +47,7 @@ def test_a_stopped_worker_holds_no_event_past_the_budget(hookd_process_factory, 
             os.kill(worker, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    seen = wait_until(lambda: len(found := envelopes(redis_db)) == 3 and found, timeout=15, what="3 events")
+    seen = wait_until(lambda: len(found := envelopes(redis_db)) == 3 and found, timeout=60, what="3 events")
     # The withheld event's payload is its marker: no session_id is lifted from it.
     assert [e["session_id"] for e in seen] == ["starts-the-worker", None, "sent-after-it"]
     held = seen[1]["payload"]["hookd_withheld"]

@@ -57,8 +57,8 @@ def test_temporary_files_from_before_a_step_back_of_the_clock_are_taken_once_a_m
         fcntl.lockf(writer, fcntl.LOCK_EX)
         entries = wait_for_entries(redis_db, 1, timeout=150)
         assert [e[b"session"] for e in entries] == [b"writer-killed"]
-        wait_until(lambda: not left.exists(), timeout=10, what="the taken file removed")
+        wait_until(lambda: not left.exists(), timeout=60, what="the taken file removed")
         assert held.exists()
     entries = wait_for_entries(redis_db, 2, timeout=30)
     assert [e[b"session"] for e in entries] == [b"writer-killed", b"writer-alive"]
-    wait_until(lambda: not [p for p in inbox.iterdir() if p.name.startswith(".")], timeout=10, what="both removed")
+    wait_until(lambda: not [p for p in inbox.iterdir() if p.name.startswith(".")], timeout=60, what="both removed")

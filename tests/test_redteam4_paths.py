@@ -120,7 +120,7 @@ def test_a_spare_inbox_behind_another_users_link_is_not_swept(hookd_factory, red
 
     put(Path(target), 1, time.time_ns())
     daemon = hookd_factory(spare_inbox=os.path.join(link, "inbox"))
-    wait_until(lambda: _status(daemon)["inbox"]["spare_problem"], timeout=10, what="status to name the problem")
+    wait_until(lambda: _status(daemon)["inbox"]["spare_problem"], timeout=60, what="status to name the problem")
     time.sleep(1)  # two sweeps
     assert redis_db.xlen("hookd:events") == 0
     assert len([n for n in os.listdir(target) if n.endswith(".hookd")]) == 1

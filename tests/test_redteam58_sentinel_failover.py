@@ -94,7 +94,7 @@ def test_a_sentinel_failover_under_load_loses_at_most_what_the_old_master_took_b
         wait_until(lambda: old.client().xlen(STREAM) >= 200, timeout=30, what="events before the failover")
         setup.sentinel.client().execute_command("SENTINEL", "FAILOVER", setup.master_name)
         wait_until(lambda: setup.current_master() is replica, timeout=30, what="the sentinel to promote the replica")
-        wait_until(lambda: hookd_clients(old) == 0, timeout=10, what="hookd to leave the old master")
+        wait_until(lambda: hookd_clients(old) == 0, timeout=60, what="hookd to leave the old master")
         before = replica.client().xlen(STREAM)
         wait_until(lambda: replica.client().xlen(STREAM) >= before + 200, timeout=30, what="events on the new master")
         stop.set()

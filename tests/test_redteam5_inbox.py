@@ -64,7 +64,7 @@ def test_a_refused_inbox_file_that_cannot_be_set_aside_stops_nothing(hookd_proce
     bad = put(inbox, now + 1, "b" * 16, frame(b"not json", "b" * 16, now + 1))
     last = put(inbox, now + 2, "c" * 16, frame(b'{"n": 3}', "c" * 16, now + 2))
 
-    wait_until(lambda: len(stream_entries(redis_db)) >= 2, timeout=15, what="both good frames in the stream")
+    wait_until(lambda: len(stream_entries(redis_db)) >= 2, timeout=60, what="both good frames in the stream")
     time.sleep(1.5)  # a dozen more sweeps
     assert daemon.proc.poll() is None
     assert not os.path.exists(first) and not os.path.exists(last)
@@ -84,6 +84,6 @@ def test_a_refused_inbox_file_that_cannot_be_set_aside_stops_nothing(hookd_proce
         os.chmod(rejected, 0o700)
     else:
         os.unlink(rejected)
-    wait_until(lambda: not os.path.exists(bad), timeout=10, what="the refused frame set aside")
+    wait_until(lambda: not os.path.exists(bad), timeout=60, what="the refused frame set aside")
     assert os.listdir(rejected) == [os.path.basename(bad)]
     assert counters(daemon)["rejected"] == {"not_json": 1}

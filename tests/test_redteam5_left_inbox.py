@@ -46,7 +46,7 @@ def test_an_unreadable_inbox_file_is_said_shown_skipped_and_retried(hookd_proces
     subprocess.run(["mount", "--bind", f"/proc/{daemon.proc.pid}/mem", bad], check=True)
     try:
         later = [put(inbox, now + i, c * 16, frame(b'{"n": %d}' % i, c * 16, now + i)) for i, c in ((1, "b"), (2, "c"))]
-        wait_until(lambda: len(stream_entries(redis_db)) >= 2, timeout=15, what="the files after it in the stream")
+        wait_until(lambda: len(stream_entries(redis_db)) >= 2, timeout=60, what="the files after it in the stream")
         time.sleep(1.0)  # ten more sweeps
         assert not any(os.path.exists(p) for p in later)
         assert os.path.exists(bad)
@@ -68,7 +68,7 @@ def test_an_unreadable_inbox_file_is_said_shown_skipped_and_retried(hookd_proces
     finally:
         subprocess.run(["umount", bad], check=True)
     # Readable again (the disk put right): taken on a later sweep, and status is clear of it.
-    wait_until(lambda: len(stream_entries(redis_db)) >= 3, timeout=15, what="the file, once readable")
-    wait_until(lambda: not os.path.exists(bad), timeout=10, what="the file deleted once spooled")
-    wait_until(lambda: not status(daemon)["inbox"]["unreadable"], timeout=10, what="status clear of it")
+    wait_until(lambda: len(stream_entries(redis_db)) >= 3, timeout=60, what="the file, once readable")
+    wait_until(lambda: not os.path.exists(bad), timeout=60, what="the file deleted once spooled")
+    wait_until(lambda: not status(daemon)["inbox"]["unreadable"], timeout=60, what="status clear of it")
     assert "rejected" not in status(daemon)["counters"] or not status(daemon)["counters"]["rejected"]

@@ -30,7 +30,7 @@ def test_a_large_stream_maxlen_that_is_accepted_publishes(hookd_process_factory,
     assert done.returncode == 0
     wait_until(
         lambda: redis_db.exists("hookd:events") and redis_db.xlen("hookd:events") == 1,
-        timeout=15,
+        timeout=60,
         what="the event in the stream",
     )
     assert "redis_down" not in [r["event"] for r in log_records(daemon.log_text())]

@@ -23,7 +23,7 @@ def test_sighup_stops_hookd_as_sigterm_does_drained_and_said(hookd_process_facto
     daemon = hookd_process_factory()
     done = daemon.send(json.dumps({"hook_event_name": "Stop", "session_id": "s1"}).encode(), "Stop")
     assert done.returncode == 0
-    wait_until(lambda: redis_db.exists("hookd:events") and redis_db.xlen("hookd:events") == 1, timeout=15)
+    wait_until(lambda: redis_db.exists("hookd:events") and redis_db.xlen("hookd:events") == 1, timeout=60)
     assert daemon.stop(signal.SIGHUP, timeout=60) == 0
     records = log_records(daemon.log_text())
     received = [r for r in records if r["event"] == "signal_received"]

@@ -43,7 +43,7 @@ def test_a_name_that_only_looks_like_a_segment_is_left_alone(hookd_process_facto
     (spool / name).write_bytes(b"junk")
     daemon.start()
     daemon.send(json.dumps({"hook_event_name": "Stop", "session_id": "s1"}).encode(), "Stop")
-    wait_until(lambda: redis_db.exists("hookd:events") and redis_db.xlen("hookd:events") == 1, timeout=15)
+    wait_until(lambda: redis_db.exists("hookd:events") and redis_db.xlen("hookd:events") == 1, timeout=60)
     assert (spool / name).read_bytes() == b"junk"
 
 

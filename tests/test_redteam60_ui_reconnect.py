@@ -58,7 +58,7 @@ def test_a_page_that_fell_behind_is_told_the_gap_and_shows_nothing_twice(stack, 
 
     context.route(lambda url: url.endswith("/api/events?limit=500"), oldest_only)
     page.goto(ui.new_url())
-    page.wait_for_selector("#conn.ok", timeout=10_000)
+    page.wait_for_selector("#conn.ok", timeout=60_000)
     at_least(page, "#feed-body tr", 400, timeout=60)
     gap = page.locator("[data-testid=gap]")
     expect(gap).to_have_count(1, timeout=20_000)

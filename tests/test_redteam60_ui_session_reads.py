@@ -39,5 +39,5 @@ def test_a_slow_session_read_is_not_read_again_meanwhile(stack, open_ui, redis_d
     held[0].continue_()
     page.unroute(session_read)
     # The events that came meanwhile are read once the first read has answered.
-    expect(page.locator("[data-fact=events]")).to_have_text("6", timeout=15_000)
+    expect(page.locator("[data-fact=events]")).to_have_text("6", timeout=60_000)
     watched.assert_clean()

@@ -66,7 +66,7 @@ def hung_after_one(hung_daemon, delay_s: float):
 def test_a_hung_spool_write_is_said_in_the_log_naming_the_spool_and_its_mount(hung_daemon):
     daemon, fs, redis = hung_after_one(hung_daemon, 600)
     assert send(daemon, 2) == "kept"  # the loop waits in the spool's write: hook-send keeps it in the inbox
-    wait_until(lambda: any(f["op"] == "write" for f in fs.faults()), timeout=10, what="the hung write")
+    wait_until(lambda: any(f["op"] == "write" for f in fs.faults()), timeout=60, what="the hung write")
     wait_until(lambda: stalled_lines(daemon), timeout=20, what="hookd_stalled in the log")
     (said,) = stalled_lines(daemon)
     # Said by the stalls task since the append is off the loop (the sixty-fifth pass), with every reason then.

@@ -53,7 +53,7 @@ def test_a_hung_spool_write_leaves_status_and_metrics_answering_and_says_stalled
     port = free_port()
     daemon, fs, redis = hung_after_one(hung_daemon, 600, hang_writes, metrics_addr=f"127.0.0.1:{port}")
     assert send(daemon, 2) == "kept"  # not acknowledged: its write hangs
-    wait_until(lambda: any(f["op"] == "write" for f in fs.faults()), timeout=10, what="the hung write")
+    wait_until(lambda: any(f["op"] == "write" for f in fs.faults()), timeout=60, what="the hung write")
     wait_until(lambda: stalled_lines(daemon), timeout=20, what="hookd_stalled in the log")
 
     status = subprocess.run(
@@ -78,7 +78,7 @@ def test_sigterm_during_a_hung_spool_write_drains_within_its_limit_and_says_what
 ):
     daemon, fs, redis = hung_after_one(hung_daemon, 600, drain_timeout_s="2")
     assert send(daemon, 2) == "kept"
-    wait_until(lambda: any(f["op"] == "write" for f in fs.faults()), timeout=10, what="the hung write")
+    wait_until(lambda: any(f["op"] == "write" for f in fs.faults()), timeout=60, what="the hung write")
     kept = daemon.inbox()
     assert len(kept) == 1
     daemon.proc.send_signal(signal.SIGTERM)

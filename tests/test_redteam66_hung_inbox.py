@@ -68,7 +68,7 @@ def test_a_sweep_whose_file_does_not_answer_leaves_the_daemon_serving_and_stalle
     assert send(daemon, 1) == "delivered"
     fs.set_rules(hang(600))
     left_in_inbox(daemon, 2)
-    wait_until(lambda: any(f["op"] == "read" for f in fs.faults()), timeout=10, what="the hung read")
+    wait_until(lambda: any(f["op"] == "read" for f in fs.faults()), timeout=60, what="the hung read")
     assert send(daemon, 3) == "delivered"
     wait_until(lambda: sorted(arrived(redis)) == [1, 3], timeout=20, what="events 1 and 3 in Redis")
     wait_until(lambda: stalled_lines(daemon), timeout=20, what="hookd_stalled in the log")

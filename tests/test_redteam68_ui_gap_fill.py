@@ -30,7 +30,7 @@ def behind(ui, browser, redis_db):  # noqa: F811
 
     context.route(lambda url: url.endswith("/api/events?limit=500"), oldest_only)
     page.goto(ui.new_url())
-    page.wait_for_selector("#conn.ok", timeout=10_000)
+    page.wait_for_selector("#conn.ok", timeout=60_000)
     return context, page, errors
 
 

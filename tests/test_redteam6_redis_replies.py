@@ -195,7 +195,7 @@ def test_events_the_mark_skips_on_their_first_send_are_not_called_repeats(hookd_
         document = _status(daemon)[1]
         return document["spool"]["events"] == 0 and document["counters"]["deduplicated"] >= 3
 
-    wait_until(committed, timeout=15, what="the 3 events to leave the spool")
+    wait_until(committed, timeout=60, what="the 3 events to leave the spool")
     code, document = _status(daemon)
     assert code != 0 and document["health"] != "healthy", (
         "status said healthy while the stream skipped events hookd had never sent",
@@ -219,7 +219,7 @@ def test_events_the_mark_skips_on_their_first_send_are_kept_for_replay(hookd_fac
     daemon = hookd_factory()
     field = _three_sent_past_a_mark_set_ahead(daemon, redis_db)
     unsent = daemon.state_dir / "unsent.jsonl"
-    wait_until(lambda: unsent.exists() and len(unsent.read_bytes().splitlines()) == 3, timeout=15, what="3 kept")
+    wait_until(lambda: unsent.exists() and len(unsent.read_bytes().splitlines()) == 3, timeout=60, what="3 kept")
     assert stat.S_IMODE(os.lstat(unsent).st_mode) == 0o600
     kept = [json.loads(line) for line in unsent.read_bytes().splitlines()]
     assert [e["session_id"] for e in kept] == ["during-0", "during-1", "during-2"]

@@ -43,7 +43,7 @@ def test_a_removed_socket_is_bound_again(hookd_process_factory, redis_db, remove
     else:
         shutil.rmtree(daemon.socket.parent)
     time.sleep(0.2)
-    wait_until(lambda: status(daemon)[0] == 0, timeout=10, what="hookd to be healthy again")
+    wait_until(lambda: status(daemon)[0] == 0, timeout=60, what="hookd to be healthy again")
     assert daemon.socket.exists() and control.exists()
     assert oct(daemon.socket.parent.stat().st_mode & 0o777) == "0o700"
     assert oct(daemon.socket.stat().st_mode & 0o777) == "0o600"

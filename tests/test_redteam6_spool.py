@@ -62,7 +62,7 @@ def test_zeros_in_a_segment_are_damage_not_events(hookd_process_factory, redis_s
     def spool_empty() -> bool:
         return status.gather(hookd_config.load(environ=daemon.env))[1]["spool"]["events"] == 0
 
-    wait_until(spool_empty, timeout=10, what="the spool to say it holds nothing")
+    wait_until(spool_empty, timeout=60, what="the spool to say it holds nothing")
     time.sleep(0.3)
     entries = stream_entries(redis_db)
     sessions = sorted(json.loads(e[b"envelope"])["session_id"] for e in entries)

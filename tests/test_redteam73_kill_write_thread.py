@@ -42,7 +42,7 @@ def test_a_kill_with_appends_queued_behind_a_write_loses_and_repeats_nothing(hun
     patient = 2 * HANG_S * 1000 if killed == "after-the-coalesced-write" else 1000
     outcomes: dict[int, str] = {}
     threads = [send_in_thread(daemon, 2, patient, outcomes)]
-    wait_until(lambda: any(f["op"] == "write" for f in fs.faults()), timeout=10, what="the held write")
+    wait_until(lambda: any(f["op"] == "write" for f in fs.faults()), timeout=60, what="the held write")
     threads += [send_in_thread(daemon, n, patient, outcomes) for n in (3, 4, 5)]
     threads += [send_in_thread(daemon, n, 1000, outcomes) for n in (6, 7)]  # they give up: the inbox
     for thread in threads:

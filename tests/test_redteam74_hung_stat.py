@@ -51,7 +51,7 @@ def stat_hung(hung_daemon, delay_s: float, **settings: str):  # noqa: F811
     # rule would hang too (that case is the cursor test's below).
     wait_until(lambda: cursor_saved(fs) > (0, 0), timeout=20, what="the cursor file past event 1")
     fs.set_rules(hang_stat(delay_s))
-    wait_until(lambda: any(f["op"] == "getattr" for f in fs.faults()), timeout=10, what="the hung stat")
+    wait_until(lambda: any(f["op"] == "getattr" for f in fs.faults()), timeout=60, what="the hung stat")
     return daemon, fs, redis
 
 

@@ -32,7 +32,7 @@ def with_script(open_ui, ui, script: str):
     watched = open_ui(ui)
     watched.page.add_init_script(script)
     watched.page.reload()
-    watched.page.wait_for_selector("#conn.ok", timeout=10000)
+    watched.page.wait_for_selector("#conn.ok", timeout=60_000)
     return watched
 
 

@@ -76,7 +76,7 @@ def test_the_read_behind_a_batch_in_flight_passes_the_zeros_and_hands_out_what_f
 
     reopened = open_spool(tmp_path)
     with capture_logs() as logs:
-        assert asyncio.run(asyncio.wait_for(publish(reopened), 10)) == [0, 1, 2, 3]
+        assert asyncio.run(asyncio.wait_for(publish(reopened), 60)) == [0, 1, 2, 3]
     skipped = [entry for entry in logs if entry["event"] == "spool_damage_skipped"]
     assert [entry["bytes"] for entry in skipped] == [ZEROS], skipped
     reopened.close()
@@ -88,6 +88,6 @@ def test_next_batch_passes_zeros_longer_than_a_read_before_the_first_record(tmp_
     segment.write_bytes(bytes(ZEROS) + segment.read_bytes())
 
     reopened = open_spool(tmp_path)
-    batch = asyncio.run(asyncio.wait_for(reopened.next_batch(10, 1 << 30), 10))
+    batch = asyncio.run(asyncio.wait_for(reopened.next_batch(10, 1 << 30), 60))
     assert [e.seq for e in batch.events] == [0, 1, 2]
     reopened.close()

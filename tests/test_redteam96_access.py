@@ -38,7 +38,7 @@ def test_status_counts_the_inbox_files_emptied_for_another_name(hookd_factory, r
     os.link(frame, daemon.base / "copy.hookd")
     daemon.start()
     wait_for_entries(redis_db, 1)
-    wait_until(lambda: daemon.inbox() == [], timeout=10, what="the inbox file deleted")
+    wait_until(lambda: daemon.inbox() == [], timeout=60, what="the inbox file deleted")
     code, status = gather(daemon.config)
     assert status["inbox"]["linked"] == 1, status["inbox"]
     inbox_row = [line for line in render(status, code, color=False).splitlines() if "inbox" in line]
@@ -131,8 +131,8 @@ def test_a_reserve_linked_while_whole_and_idle_is_left_when_events_move(hookd_fa
     os.link(reserve, copy)  # whole (1 MiB), the disk not full: nothing writes it
     daemon.send(body(0))
     wait_for_entries(redis_db, 1)
-    wait_until(lambda: _reserve_taken_back(copy), timeout=10, what="the other name emptied")
-    wait_until(lambda: reserve.stat().st_size == 1 << 20, timeout=10, what="a new reserve refilled")
+    wait_until(lambda: _reserve_taken_back(copy), timeout=60, what="the other name emptied")
+    wait_until(lambda: reserve.stat().st_size == 1 << 20, timeout=60, what="a new reserve refilled")
     assert reserve.stat().st_nlink == 1 and reserve.stat().st_ino != copy.stat().st_ino
     assert "spool_reserve_linked" in daemon.log_text()
 

@@ -44,7 +44,7 @@ def test_a_large_envelopes_first_part_is_drawn_before_the_rest_arrives(ui_of, re
     page.locator("#feed-body tr").first.click()
     # The UI holds the answer after its 8th piece (512 KiB): nothing but a page drawing as it reads shows a part.
     first = page.locator("#detail-json .part")
-    expect(first).to_have_count(1, timeout=10_000)
+    expect(first).to_have_count(1, timeout=60_000)
     assert "row 0000000 " in (first.text_content() or "")
     expect(page.locator("[data-testid=envelope-arriving]")).to_contain_text("Arriving:")
     expect(page.locator("[data-testid=envelope-download]")).to_have_count(0)  # not before it is whole

@@ -412,7 +412,7 @@ def asked_at_once(setup: SentinelSetup, found: Callable[[dict], bool], timeout_s
             redis_sentinel=",".join([m.address for m in mutes] + [setup.sentinels]),
         )
         assert found(settings)
-        wait_until(lambda: ("closed", 0) in seen and ("closed", 1) in seen, timeout=10, what="both asks closed")
+        wait_until(lambda: ("closed", 0) in seen and ("closed", 1) in seen, timeout=60, what="both asks closed")
     finally:
         stop.set()
         watcher.join()

@@ -63,7 +63,7 @@ def test_the_spare_inbox_is_swept_with_the_inbox_in_send_order_and_once(hookd_fa
 
 def test_files_left_in_the_spare_inbox_while_hookd_runs_are_taken(hookd, redis_db):
     put(spare_of(hookd), 1, time.time_ns())
-    wait_for_entries(redis_db, 1, timeout=10)
+    wait_for_entries(redis_db, 1, timeout=60)
     assert sessions(redis_db) == ["s1"]
 
 

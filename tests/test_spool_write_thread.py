@@ -30,7 +30,7 @@ def test_a_failed_bookkeeping_settles_its_appends_and_the_next_are_written(tmp_p
         first = spool.append_queued([event(0)])
         await asyncio.sleep(0)  # the first write under way: the next two wait behind it
         later = [spool.append_queued([event(n)]) for n in (1, 2)]
-        await asyncio.wait_for(asyncio.gather(first, *later), 10)
+        await asyncio.wait_for(asyncio.gather(first, *later), 60)
         await asyncio.sleep(0)
 
     try:

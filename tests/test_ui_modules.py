@@ -85,7 +85,7 @@ def test_the_browser_loads_every_module_under_the_csp_and_the_page_works(stack, 
     track(watched.context)
     # Load again with the listener in place (the first load happened inside open_ui).
     watched.page.reload()
-    watched.page.wait_for_selector("#conn.ok", timeout=10000)
+    watched.page.wait_for_selector("#conn.ok", timeout=60_000)
     # Each module asked again on the reload (no-cache): sent whole, or a 304 for the copy the browser holds.
     assert sorted(line.split(" ", 1)[1] for line in loaded) == sorted(f"{served.base}/static/{n}" for n in MODULES)
     assert all(line.split(" ", 1)[0] in ("200", "304") for line in loaded), loaded
@@ -94,11 +94,11 @@ def test_the_browser_loads_every_module_under_the_csp_and_the_page_works(stack, 
     )
     assert result.returncode == 0
     page = watched.page
-    expect(page.locator("#feed-body tr")).to_have_count(1, timeout=10000)
+    expect(page.locator("#feed-body tr")).to_have_count(1, timeout=60_000)
     page.locator("#feed-body tr").first.click()
-    expect(page.locator("#detail-json")).to_contain_text('"host": "alpha"', timeout=10000)
+    expect(page.locator("#detail-json")).to_contain_text('"host": "alpha"', timeout=60_000)
     page.goto(f"{served.base}/#/session/sess-m")
-    expect(page.locator('#s-timeline .tl-row.call[data-tool="Bash"]')).to_have_count(1, timeout=10000)
+    expect(page.locator('#s-timeline .tl-row.call[data-tool="Bash"]')).to_have_count(1, timeout=60_000)
     page.goto(f"{served.base}/#/overview")
-    expect(page.locator("#o-tools")).to_contain_text("Bash · 1", timeout=10000)
+    expect(page.locator("#o-tools")).to_contain_text("Bash · 1", timeout=60_000)
     watched.assert_clean()

@@ -103,7 +103,7 @@ def test_sigterm_while_hookd_holds_the_whole_event_unanswered(hookd_process, red
         try:
             proc.stdin.write(body("handed-then-term"))
             proc.stdin.close()
-            wait_until(lambda: waiting_on_socket(proc.pid), timeout=10, what="hook-send waiting for the answer")
+            wait_until(lambda: waiting_on_socket(proc.pid), timeout=60, what="hook-send waiting for the answer")
             proc.send_signal(signal.SIGTERM)
             out = proc.stdout.read()
             code = proc.wait(10)  # at once: SIGTERM is not held off while it waits

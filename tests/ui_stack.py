@@ -18,6 +18,7 @@ import pytest
 from conftest import REPO
 
 CHROMIUM = "/usr/bin/chromium"
+UI_WAIT_MS = 60_000
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -57,7 +58,7 @@ class Ui:
         # Where the UI is served: the origin and the secret path before the token.
         self.base = self.origin + parts.path.rstrip("/")
 
-    def next_line(self, timeout: float = 15) -> str:
+    def next_line(self, timeout: float = 60) -> str:
         deadline = time.monotonic() + timeout
         line = b""
         while not line.endswith(b"\n"):
@@ -92,8 +93,11 @@ def event(hook: str, session: str, **fields) -> bytes:
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing: `make setup` installs it (scripts/install-chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # What a page is waited for does happen; the bound is how starved a loaded CI machine leaves
+    # chromium and the UI (expect's own default is 5 s, which a loaded machine's render overran).
+    expect.set_options(timeout=UI_WAIT_MS)
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
@@ -133,7 +137,7 @@ def open_ui(browser):
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         watched = Watched(context, ui.base)
         watched.page.goto(url or ui.url)
-        watched.page.wait_for_selector("#conn.ok", timeout=10000)
+        watched.page.wait_for_selector("#conn.ok", timeout=UI_WAIT_MS)
         pages.append(watched)
         return watched
 
