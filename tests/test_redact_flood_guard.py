@@ -23,7 +23,14 @@ pytestmark = pytest.mark.usefixtures("no_spare")
 ENGINE = Redactor(BUILTIN_RULES)
 REPO = Path(__file__).resolve().parent.parent
 # A unit per word as the floods of issue 16 wrote it (the word, and what made each occurrence dear).
-UNITS = {"apikey": "ApiKey ", "passw": "chpasswd ", " -p": "a -p", "net use": "net use a /u: ", "oy2": "oy2", "pwd": "PWD = "}
+UNITS = {
+    "apikey": "ApiKey ",
+    "passw": "chpasswd ",
+    " -p": "a -p",
+    "net use": "net use a /u: ",
+    "oy2": "oy2",
+    "pwd": "PWD = ",
+}
 
 
 class Reports:
