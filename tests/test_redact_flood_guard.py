@@ -23,7 +23,14 @@ pytestmark = pytest.mark.usefixtures("no_spare")
 ENGINE = Redactor(BUILTIN_RULES)
 REPO = Path(__file__).resolve().parent.parent
 # A unit per word as the floods of issue 16 wrote it (the word, and what made each occurrence dear).
-UNITS = {"apikey": "ApiKey ", "passw": "chpasswd ", " -p": "a -p", "net use": "net use a /u: ", "oy2": "oy2"}
+UNITS = {
+    "apikey": "ApiKey ",
+    "passw": "chpasswd ",
+    " -p": "a -p",
+    "net use": "net use a /u: ",
+    "oy2": "oy2",
+    "pwd": "PWD = ",
+}
 
 
 class Reports:
@@ -66,6 +73,18 @@ def test_a_chunk_with_as_many_as_real_text_holds_is_scanned_as_usual(word):
     """At its limit per chunk (and under FLOOD_LIMIT), a word makes no chunk dense."""
     text = spaced(UNITS[word], min(FLOOD_WORDS[word], FLOOD_LIMIT), 8 * CHUNK)
     assert ENGINE._triggers.scan(text)[4] == []
+
+
+@pytest.mark.parametrize("unit", ["PWD = ", "pwd ", "cd /srv && pwd\n"])
+def test_a_flood_of_pwd_is_guarded(unit, monkeypatch):
+    """`pwd` starts some sixty expressions' engines at each occurrence and reports nothing (issue 16, h243: a
+    flood of `PWD = ` ran at 26 MB/s with no report to count): it is a guarded word, so its flood stops at the
+    word's limit and goes dense as the others do."""
+    text = (unit * (8 * CHUNK // len(unit) + 1))[: 8 * CHUNK]
+    reports = Reports(monkeypatch)
+    scanned = ENGINE._triggers.scan(text)
+    assert scanned[4] == list(range(8))
+    assert reports.calls <= (REPORT_LIMIT + 64 + 2) + 7 * (PROBE_LIMIT + max(1, 64 * PROBE // (CHUNK + OVERLAP)) + 2)
 
 
 def test_the_words_together_are_held_to_one_limit():
