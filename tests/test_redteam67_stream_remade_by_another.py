@@ -267,3 +267,27 @@ def test_the_script_asks_the_stream_for_every_batch_behind_nothing(own_redis):
     assert db.info("commandstats")["cmdstat_xinfo|stream"]["calls"] == asked + 2
     time.sleep(ASKED_EVERY_S + 0.1)
     assert publish(3, after=2) == [1, 0]
+
+
+def test_a_stream_made_again_whose_first_id_is_hookds_last_is_told(own_redis):
+    """Made again in the millisecond of hookd's last event (or with that id given), the new stream's first
+    entry has hookd's last id: it is not past it, and the stream was taken for the one. The one hookd added
+    to holds that entry and what was added since, no more."""
+    db = own_redis.client()
+    settings = PublishSettings.from_config(Config(session_index=False))
+    script = db.register_script(PUBLISH_BATCH)
+
+    def publish(*seqs: int, after: int = 0) -> list:
+        events = [Event(seq, "alpha", f"alpha{seq}", "Stop", "s", "", b"{}", instance="i") for seq in seqs]
+        return script(keys=script_keys(settings.stream), args=batch_args(settings, events, after))
+
+    assert publish(1, 2, 3) == [3, 0]
+    last = db.xrevrange(STREAM, count=1)[0][0]
+    db.delete(STREAM)
+    db.xadd(STREAM, {"other": "writer"}, id=last)
+    _more_entries_than_hookd_added(db)
+    time.sleep(ASKED_EVERY_S + 0.1)
+    assert publish(4, after=3) == [-1, b"3", b"remade"]
+    assert publish(4) == [1, 0]
+    time.sleep(ASKED_EVERY_S + 0.1)
+    assert publish(5, after=4) == [1, 0]
