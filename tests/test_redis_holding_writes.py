@@ -15,7 +15,10 @@ import json
 
 import pytest
 from conftest import log_records, wait_for_entries, wait_until
+from own_redis import own_redis  # noqa: F401 (a fixture)
 from test_disk_full import status
+
+from hookd.publish.acl import publisher_rule
 
 pytestmark = pytest.mark.process
 
@@ -47,3 +50,26 @@ def test_a_write_pause_is_reported_as_redis_holding_writes_not_a_slow_link(hookd
     assert not [r for r in records if r.get("event") == "redis_link_slow"], records
     assert not [r for r in records if "redis_min_bytes_per_s" in json.dumps(r)], records
     wait_until(lambda: status(daemon)[1]["redis"]["state"] == "up", what="redis up again")
+
+
+def test_a_write_pause_is_told_under_the_documented_acl_rule(hookd_process_factory, own_redis):
+    """The one-line script was an EVAL, which the documented rule (EVALSHA and SCRIPT LOAD) refuses: a
+    pause was said as a link that may be slow, and each batch that timed out left an ACL LOG entry."""
+    db = own_redis.client()
+    db.execute_command("ACL", "SETUSER", "hookd-pub", "reset", "on", ">pw-holding", *publisher_rule().split())
+    url = own_redis.url.replace("redis://", "redis://hookd-pub@", 1)
+    daemon = hookd_process_factory(redis_url=url, redis_password="pw-holding", redis_timeout_s="1")
+    daemon.send_stop("before")
+    wait_for_entries(db, 1)
+    db.execute_command("CLIENT", "PAUSE", PAUSE_MS, "WRITE")
+    try:
+        daemon.send_stop("paused")
+        wait_until(
+            lambda: any(r.get("event") == "redis_holding_writes" for r in log_records(daemon.log_text())),
+            timeout=PAUSE_MS / 1000,
+            what="redis_holding_writes logged",
+        )
+    finally:
+        db.execute_command("CLIENT", "UNPAUSE")
+    wait_for_entries(db, 2)
+    assert db.execute_command("ACL", "LOG") == []

@@ -20,7 +20,11 @@ from conftest import log_records, stream_entries, wait_until
 from own_redis import land, own_redis  # noqa: F401 (a fixture)
 from test_status import live_status
 
+from hookd.config import Config
 from hookd.publish.acl import publisher_rule
+from hookd.publish.script import PUBLISH_BATCH, batch_args, script_keys
+from hookd.publish.settings import PublishSettings
+from hookd.spool.event import Event
 
 pytestmark = pytest.mark.process
 
@@ -36,12 +40,13 @@ def _said(daemon) -> list[dict]:
     return [r for r in log_records(daemon.log_text()) if r.get("event") in SAID]
 
 
-def _daemon(factory, server, db, host: str, rule: str | None = None):
+def _daemon(factory, server, db, host: str, rule: str | None = None, **settings: str):
     db.execute_command(
         "ACL", "SETUSER", "hookd-pub", "reset", "on", f">{PASSWORD}", *(rule or publisher_rule()).split()
     )
     url = server.url.replace("redis://", "redis://hookd-pub@", 1)
-    return factory(redis_url=url, redis_password=PASSWORD, host=host, redis_timeout_s="1", breaker_backoff_max_s="30")
+    settings = {"redis_timeout_s": "1", "breaker_backoff_max_s": "30", **settings}
+    return factory(redis_url=url, redis_password=PASSWORD, host=host, **settings)
 
 
 def _remade(db, alpha, how) -> None:
@@ -165,3 +170,124 @@ def test_a_rule_without_xinfo_publishes_and_says_it_once(hookd_process_factory, 
     unasked = [r for r in log_records(alpha.log_text()) if r.get("event") == "redis_stream_unasked"]
     assert len(unasked) == 1 and "+xinfo|stream" in unasked[0]["hint"], alpha.log_text()[-3000:]
     assert _said(alpha) == []
+
+
+def test_a_batch_sent_again_after_its_answer_was_lost_says_the_stream_made_again_once(hookd_process_factory, own_redis):
+    """A batch whose answer hookd did not see (Redis stopped past redis_timeout_s; under load, a reply
+    that came while hookd was not run) landed in the stream before another client made it again. Sent
+    again one event at a time, it finds the stream made again (said), then, behind nothing, finds its
+    event already added (in the old stream): it still takes the new stream as the one, so the next batch
+    does not judge it made again a second time. The loss said names the seq Redis had taken."""
+    db = own_redis.client()
+    # The first retry waits (4-8 s, with jitter) so that none is sent while Redis is stopped: the one after
+    # the remaking is then the first Redis answers. A retry answered before it (a slow test) lands the
+    # event, and the next batch says the loss: once all the same.
+    alpha = _daemon(hookd_process_factory, own_redis, db, "alpha", breaker_backoff_min_s="8")
+    land(alpha, db, "alpha", 3, 3)
+    os.kill(own_redis.proc.pid, signal.SIGSTOP)
+    try:
+        alpha.send_stop("alpha-unanswered")
+        failed = ("redis_down", "redis_link_slow", "redis_holding_writes")
+        wait_until(
+            lambda: any(r.get("event") in failed for r in log_records(alpha.log_text())),
+            timeout=60,
+            what="alpha's batch timed out",
+        )
+        os.kill(alpha.proc.pid, signal.SIGSTOP)
+    finally:
+        os.kill(own_redis.proc.pid, signal.SIGCONT)
+    try:
+        wait_until(lambda: db.xlen(STREAM) == 4, timeout=30, what="Redis ran the batch hookd gave up on")
+        landed = max(int(e[b"seq"]) for e in stream_entries(db))
+        db.delete(STREAM)
+        _more_entries_than_hookd_added(db)
+        time.sleep(ASKED_EVERY_S + 0.1)
+    finally:
+        os.kill(alpha.proc.pid, signal.SIGCONT)
+    land(alpha, db, "alpha-after", 1, 13)
+    time.sleep(ASKED_EVERY_S + 0.1)  # the next batch asks the stream what it is
+    land(alpha, db, "alpha-later", 2, 15)
+    said = _said(alpha)
+    assert [r["event"] for r in said] == ["redis_stream_gone"], alpha.log_text()[-3000:]
+    assert said[0]["landed_seq"] == landed and "made again" in said[0]["error"], said
+    ids = [e[b"event_id"] for e in stream_entries(db) if b"event_id" in e]
+    assert len(ids) == len(set(ids)) == 3
+
+
+def test_the_script_takes_the_stream_made_again_from_a_batch_that_adds_nothing(own_redis):
+    """At the script itself: behind nothing (after 0), a batch all of whose events are at or below the mark
+    (they went into the old stream) still takes the stream made again as this sender's, and gives it a new
+    identity, so the sender's next batch adds to it and another sender whose events were in the old one is told."""
+    db = own_redis.client()
+    settings = PublishSettings.from_config(Config(session_index=False))
+    script = db.register_script(PUBLISH_BATCH)
+
+    def publish(host: str, *seqs: int, after: int = 0) -> list:
+        events = [Event(seq, host, f"{host}{seq}", "Stop", "s", "", b"{}", instance="i") for seq in seqs]
+        return script(keys=script_keys(settings.stream), args=batch_args(settings, events, after))
+
+    assert publish("alpha", 1, 2, 3) == [3, 0]
+    assert publish("beta", 1) == [1, 0]
+    assert publish("alpha", 4, after=3) == [1, 0]  # landed; its answer lost on the way
+    # Before the stream is made again: its first id is then past alpha's last (in the same millisecond
+    # it would not be, and the stream could not be told from the one alpha added to), and the next
+    # batch asks it.
+    time.sleep(ASKED_EVERY_S + 0.1)
+    db.delete(STREAM)
+    _more_entries_than_hookd_added(db)
+    assert publish("alpha", 4, after=3) == [-1, b"4", b"remade"]
+    assert publish("alpha", 4) == [0, 1]
+    time.sleep(ASKED_EVERY_S + 0.1)
+    assert publish("alpha", 5, after=4) == [1, 0]
+    assert publish("beta", 2, after=1) == [-1, b"1", b"remade"]
+    assert publish("beta", 2) == [1, 0]
+    time.sleep(ASKED_EVERY_S + 0.1)
+    assert publish("alpha", 6, after=5) == [1, 0]
+    assert publish("beta", 3, after=2) == [1, 0]
+
+
+def test_the_script_asks_the_stream_for_every_batch_behind_nothing(own_redis):
+    """A batch behind nothing (after a loss said by the idle check, which asks XINFO and writes nothing; or
+    the first of a run) asks the stream what it is however soon after the last ask: it is the one that takes
+    a stream made again as this sender's. Not asking, it added to the new stream and left the old one's last
+    kept, and the sender's next batch that asked found the stream made again a second time."""
+    db = own_redis.client()
+    settings = PublishSettings.from_config(Config(session_index=False))
+    script = db.register_script(PUBLISH_BATCH)
+
+    def publish(*seqs: int, after: int = 0) -> list:
+        events = [Event(seq, "alpha", f"alpha{seq}", "Stop", "s", "", b"{}", instance="i") for seq in seqs]
+        return script(keys=script_keys(settings.stream), args=batch_args(settings, events, after))
+
+    asked = db.info("commandstats").get("cmdstat_xinfo|stream", {}).get("calls", 0)
+    assert publish(1) == [1, 0]
+    db.delete(STREAM)
+    _more_entries_than_hookd_added(db)
+    assert publish(2) == [1, 0]  # the idle check said the loss (as a batch refused behind 1 would)
+    assert db.info("commandstats")["cmdstat_xinfo|stream"]["calls"] == asked + 2
+    time.sleep(ASKED_EVERY_S + 0.1)
+    assert publish(3, after=2) == [1, 0]
+
+
+def test_a_stream_made_again_whose_first_id_is_hookds_last_is_told(own_redis):
+    """Made again in the millisecond of hookd's last event (or with that id given), the new stream's first
+    entry has hookd's last id: it is not past it, and the stream was taken for the one. The one hookd added
+    to holds that entry and what was added since, no more."""
+    db = own_redis.client()
+    settings = PublishSettings.from_config(Config(session_index=False))
+    script = db.register_script(PUBLISH_BATCH)
+
+    def publish(*seqs: int, after: int = 0) -> list:
+        events = [Event(seq, "alpha", f"alpha{seq}", "Stop", "s", "", b"{}", instance="i") for seq in seqs]
+        return script(keys=script_keys(settings.stream), args=batch_args(settings, events, after))
+
+    assert publish(1, 2, 3) == [3, 0]
+    last = db.xrevrange(STREAM, count=1)[0][0]
+    db.delete(STREAM)
+    db.xadd(STREAM, {"other": "writer"}, id=last)
+    _more_entries_than_hookd_added(db)
+    time.sleep(ASKED_EVERY_S + 0.1)
+    assert publish(4, after=3) == [-1, b"3", b"remade"]
+    assert publish(4) == [1, 0]
+    time.sleep(ASKED_EVERY_S + 0.1)
+    assert publish(5, after=4) == [1, 0]

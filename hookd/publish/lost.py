@@ -92,7 +92,10 @@ class LostEvents:
             self._lost(name, exc.mark or None, landed)  # the script reads a missing mark as 0
             self.landed[name] = exc.mark
         elif exc.stream_gone and landed:
-            self._stream_gone(name, landed, exc.remade)  # the next batch makes the stream again (or adds to it)
+            # Up to the mark, not only what landed as far as hookd knows: a batch whose answer was lost (a
+            # timeout, then sent again) went into the stream that is gone too. The next batch makes the
+            # stream again (or adds to it).
+            self._stream_gone(name, max(landed, exc.mark), exc.remade)
         else:
             return False  # not short of what landed: the batch sent before this one failed
         self.earlier.pop(name, None)

@@ -13,7 +13,7 @@ first (writer.py): 9 KB, more than most batches after a failure (one event). The
 in the stream makes each resend harmless (the batch may have landed after all).
 
 A PING answers while Redis holds writes too (CLIENT PAUSE WRITE, as a failover does), which is
-no slow link. So a one-line script (EVAL "return 1", which a write pause holds as it holds the
+no slow link. So a one-line script ("return 1" by EVALSHA, which a write pause holds as it holds the
 batch's script, and whose few bytes cross any link at once) is sent after the PING: answered,
 the link is what is slow; not answered in redis_timeout_s, or answered much later than the PING
 (a pause that ended while it waited), Redis holds writes (WritesHeld, the rate left as it is);

@@ -67,12 +67,15 @@ end
 -- kept. Without the grant (a rule from before it) nothing is asked, and the client says so once.
 -- Its reply carries the stream's first and last entries whole (up to max_event_bytes each, Redis's one
 -- thread copying them): asked once a second at most, the time of the last ask kept beside (a third word).
+-- A batch behind nothing (ARGV[3] 0: the first of a run, or the one after a loss was said) asks always:
+-- it is the one that takes a stream made again as this sender's, and one that did not ask would leave the
+-- old stream's last kept, and the next batch that asks would say the same loss again.
 local last_field, info = ' last', nil
 local clock = redis.call('TIME')
 local clock_ms = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local kept = redis.call('HGET', marks, last_field)
 local asked_ms = tonumber(string.match(kept or '', '^%d+%-%d+ %d+ (%d+)$') or '0')
-local ask = not kept or clock_ms - asked_ms >= 1000 or clock_ms < asked_ms
+local ask = after == '0' or not kept or clock_ms - asked_ms >= 1000 or clock_ms < asked_ms
 if ask and (not redis.acl_check_cmd or redis.acl_check_cmd('XINFO', 'STREAM', stream)) then
   local ok, got = pcall(redis.call, 'XINFO', 'STREAM', stream)
   if ok and type(got) == 'table' then
@@ -178,10 +181,15 @@ if added + skipped > 0 then
   -- Written when every event was skipped too: a WAIT after a batch sent again then waits
   -- for the replicas to have this write, and with it the one that added the events.
   local set = {sender, mark}
-  if made_id or (first_id and (renamed or not stream_id)) then
-    -- A stream made again by another client takes the identity of this batch's first event: the
-    -- other senders whose events were in the one before are told by it at their next batch.
-    stream_id = made_id or first_id
+  -- A stream made again by another client, this batch behind nothing, that added none of its events
+  -- (each at or below the mark: a batch sent again whose first sending went into the stream before)
+  -- is this sender's from now on all the same, known by what it says of itself: its last id and count.
+  local taken = renamed and not first_id
+  if made_id or (first_id and (renamed or not stream_id)) or taken then
+    -- A stream made again by another client takes the identity of this batch's first event (or, none
+    -- added, its last id and the time): the other senders whose events were in the one before are
+    -- told by it at their next batch.
+    stream_id = made_id or first_id or (info['last-generated-id'] .. ' ' .. string.format('%d', clock_ms))
     set[#set + 1] = this_stream
     set[#set + 1] = stream_id
   end
@@ -201,6 +209,12 @@ if added + skipped > 0 then
     end
     set[#set + 1] = last_field
     set[#set + 1] = last_id .. ' ' .. string.format('%d', count) .. ' ' .. string.format('%d', clock_ms)
+  elseif taken then
+    -- Its last id and count as it says them: the same stream never says less of either after.
+    local count = type(info['entries-added']) == 'number' and info['entries-added'] or 0
+    set[#set + 1] = last_field
+    set[#set + 1] = info['last-generated-id'] .. ' ' .. string.format('%d', count) .. ' '
+      .. string.format('%d', clock_ms)
   end
   redis.call('HSET', marks, unpack(set))
 end

@@ -183,8 +183,8 @@ def sender_of(host: str, instance: str | None) -> str:
 
 
 # Fields of the marks hash beside the senders' marks (publish_batch.lua): the stream's identity (the id
-# of the event that made it), and per sender that of the stream its events went into. The leading
-# space keeps them apart from any sender a host name makes.
+# of the event that made it; compared, never parsed), and per sender that of the stream its events went
+# into. The leading space keeps them apart from any sender a host name makes.
 THIS_STREAM = " stream"
 # And the id of the last event hookd added and the stream's count of entries ever added then ("ID COUNT").
 LAST_ADDED = " last"

@@ -28,5 +28,9 @@ local function not_the_one(kept, info)
   count = digits(count)
   if above(count, string.format('%d', added_ever)) then return true end
   local first = type(info['first-entry']) == 'table' and info['first-entry'][1]
-  return first and id_above(first, last) and length + tonumber(count) > added_ever or false
+  if not first then return false end
+  if id_above(first, last) then return length + tonumber(count) > added_ever end
+  -- Its first entry is that last one itself (made again in the same millisecond, or with ids given): the
+  -- stream those went into holds it and what was added since, no more.
+  return first == last and length + tonumber(count) - 1 > added_ever
 end
