@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -44,6 +46,18 @@ class Certs:
             "redis_tls_cert_file": str(self.client.cert),
             "redis_tls_key_file": str(self.client.key),
         }
+
+    def private_copies(self, where: Path) -> dict[str, str]:
+        """client_settings' files copied into ``where`` (made 0700, a directory of ours): the key 0600, the
+        rest 0644, for a test that changes them."""
+        where.mkdir(mode=0o700)
+        settings = {}
+        for setting, source in self.client_settings().items():
+            copy = where / Path(source).name
+            shutil.copyfile(source, copy)
+            os.chmod(copy, 0o600 if setting == "redis_tls_key_file" else 0o644)
+            settings[setting] = str(copy)
+        return settings
 
 
 class TlsRedis(RedisServer):

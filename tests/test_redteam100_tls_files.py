@@ -62,15 +62,7 @@ def mutual_tls_redis(tmp_path_factory, certs):
 @pytest.fixture
 def own_files(tmp_path, certs) -> dict[str, str]:
     """This test's copies of the CA, the client certificate and its key, in a directory of ours."""
-    where = tmp_path / "tls"
-    where.mkdir(mode=0o700)
-    settings = {}
-    for setting, source in certs.client_settings().items():
-        copy = where / os.path.basename(source)
-        shutil.copyfile(source, copy)
-        os.chmod(copy, 0o600 if setting == "redis_tls_key_file" else 0o644)
-        settings[setting] = str(copy)
-    return settings
+    return certs.private_copies(tmp_path / "tls")
 
 
 @pytest.fixture
