@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from urllib.parse import quote
 
 import pytest
 
@@ -32,6 +33,7 @@ from hookd.config_errors import SettingError
 from hookd.console.settings import load
 from hookd.publish.access import check_settings
 from hookd.publish.connection import connect, connect_sync
+from hookd.publish.failures import describe_failure
 from hookd.publish.settings import RedisSettings
 
 async def ping_async(config):
@@ -49,7 +51,7 @@ try:
 except SettingError as exc:
     print("refused", exc.setting, exc)
 except (redis.exceptions.RedisError, OSError) as exc:
-    print("failed", exc)
+    print("failed", describe_failure(config, exc))
 """
 
 
@@ -95,7 +97,17 @@ def test_a_server_the_system_ca_signed_is_refused_when_redis_tls_ca_file_names_a
     """Before: answered True, blocking and asyncio (the system's CA was loaded beside the named one)."""
     settings = {"redis_url": servers["system"].tls_url, "redis_tls_ca_file": str(named.ca.cert)}
     said = connect(settings, how, str(system.ca.cert))
-    assert said.startswith("failed ") and "certificate verify failed" in said, said
+    assert said.startswith("failed ") and "TLS certificate verify failed" in said, said
+    assert f"({named.ca.cert} did not sign it)" in said, said
+
+
+def test_a_ca_given_as_text_in_the_url_is_trusted_alone_too(servers, named, system):
+    """Before: answered True (ssl_ca_data, taken alone in redis_url, was loaded beside the system's CAs)."""
+    query = f"?ssl_ca_data={quote(named.ca.cert.read_text())}"
+    said = connect({"redis_url": servers["system"].tls_url + query}, "async", str(system.ca.cert))
+    assert said.startswith("failed ") and "TLS certificate verify failed" in said, said
+    assert "(the CA in redis_url's ssl_ca_data did not sign it)" in said, said
+    assert connect({"redis_url": servers["named"].tls_url + query}, "async", str(system.ca.cert)) == "answered True"
 
 
 @pytest.mark.parametrize("how", ["sync", "async"])
@@ -152,4 +164,5 @@ def test_sentinels_the_system_ca_signed_are_refused_when_redis_tls_ca_file_names
     }
     assert connect(settings, how, str(system.ca.cert)) == "answered True"  # the control: no CA named
     said = connect({**settings, "redis_tls_ca_file": str(named.ca.cert)}, how, str(system.ca.cert))
-    assert said.startswith("failed ") and "certificate verify failed" in said, said
+    assert said.startswith("failed ") and f"sentinel {system_sentinel.sentinels}: TLS certificate verify failed" in said
+    assert f"({named.ca.cert} did not sign it)" in said, said
