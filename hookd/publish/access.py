@@ -226,11 +226,12 @@ def explain(settings: RedisSettings, exc: BaseException, text: str) -> str | Non
                 )
             if "expired" in reason or "not yet valid" in reason:
                 return f"TLS certificate verify failed: {reason}; the server needs a valid certificate"
-            now = (
-                f" ({settings.tls_ca_file} did not sign it)"
-                if settings.tls_ca_file
-                else " (the system's CAs did not sign it)"
-            )
+            if settings.tls_ca_file:
+                now = f" ({settings.tls_ca_file} did not sign it)"
+            elif "ssl_ca_data" in parse_qs(urlsplit(settings.url).query):  # trusted alone, as the file (ca_alone.py)
+                now = " (the CA in redis_url's ssl_ca_data did not sign it)"
+            else:
+                now = " (the system's CAs did not sign it)"
             return (
                 f"TLS certificate verify failed: {reason}; set redis_tls_ca_file to the CA "
                 f"certificate (PEM) that signed the server's certificate{now}"

@@ -23,9 +23,12 @@ from typing import Any
 
 import redis.exceptions
 from redis.asyncio.connection import AbstractConnection as AsyncConnection
+from redis.asyncio.connection import SSLConnection as AsyncSSLConnection
+from redis.connection import SSLConnection
 from redis._parsers import _AsyncHiredisParser, _HiredisParser
 from redis._parsers.socket import SERVER_CLOSED_CONNECTION_ERROR
 
+from hookd.publish.ca_alone import AsyncCaAlone, SyncCaAlone
 from hookd.publish.server_owner import OwnedServer, SyncOwnedServer
 
 # The publisher's replies are a few numbers or a topology (CLUSTER SLOTS of a large cluster is
@@ -238,13 +241,17 @@ def bounded(base: type, limit: int = PUBLISHER_REPLY_BYTES, *, accounts: Iterabl
     """``base``, a redis-py connection class, with its replies bounded at ``limit`` bytes. Every
     connection class of hookd's clients is made here, so each also checks, as it opens, that the
     server is not another user's (server_owner.py): the user's, root's, or one of ``accounts``
-    (the client's redis_server_accounts), which the class keeps for every connection it makes."""
+    (the client's redis_server_accounts), which the class keeps for every connection it makes; and
+    a TLS one trusts the CA it is given alone (ca_alone.py)."""
     is_async = issubclass(base, AsyncConnection)
     mixin, parser = (BoundedReplies, AsyncBoundedParser) if is_async else (SyncBoundedReplies, SyncBoundedParser)
     owned = OwnedServer if is_async else SyncOwnedServer
+    tls: tuple[type, ...] = ()
+    if issubclass(base, (AsyncSSLConnection, SSLConnection)):
+        tls = (AsyncCaAlone,) if is_async else (SyncCaAlone,)
     return type(
         f"Bounded{base.__name__}",
-        (mixin, owned, base),
+        (mixin, owned, *tls, base),
         {"parser": bounded_parser(parser, limit), "server_accounts": frozenset(accounts)},
     )
 

@@ -129,8 +129,8 @@ def refuse_url_tls_files(settings: RedisSettings) -> None:
 def check_tls_files(settings: RedisSettings, tls: bool) -> None:
     """The CA, certificate and key files hookd's TLS connections read: the redis_tls_* settings
     (none may be named in redis_url: refuse_url_tls_files, before), and, when ``tls`` (rediss://, or
-    sentinels spoken to with TLS) verifies the server, the system's CAs, which redis-py trusts as
-    well as redis_tls_ca_file."""
+    sentinels spoken to with TLS) verifies the server with no CA named, the system's CAs, which are
+    then what it trusts (a CA named is trusted alone: ca_alone.py)."""
     query = parse_qs(urlsplit(settings.url).query)
     named = [
         ("redis_tls_ca_file", settings.tls_ca_file, "ssl_ca_certs"),
@@ -146,20 +146,20 @@ def check_tls_files(settings: RedisSettings, tls: bool) -> None:
             check_file(path, setting, _TLS_TRUST[arg], secret)
         except OSError as exc:
             raise SettingError(f"cannot read {setting} {path}: {exc.strerror}", setting=setting) from None
-    if tls and verifies(settings, query):
+    if tls and verifies(settings, query) and not (settings.tls_ca_file or query.get("ssl_ca_data")):
         for path, source in system_cas():
             try:
                 check_trusted_file(path, _TLS_TRUST["ssl_ca_certs"])
             except UnsafePathError as exc:
                 raise SettingError(
-                    f"the system's CA certificates ({source}), which rediss:// trusts as well as "
-                    f"redis_tls_ca_file: {exc}"
+                    f"the system's CA certificates ({source}), which rediss:// trusts when redis_tls_ca_file "
+                    f"is not set: {exc}"
                 ) from None
             except OSError as exc:  # a CA directory this user cannot list: which CAs it holds is unknown
                 raise SettingError(
                     f"cannot check the system's CA certificates ({source}) {path}, which rediss:// "
-                    f"trusts as well as redis_tls_ca_file: {exc.strerror}; point SSL_CERT_FILE or "
-                    "SSL_CERT_DIR at CA certificates you can read"
+                    f"trusts when redis_tls_ca_file is not set: {exc.strerror}; point SSL_CERT_FILE or "
+                    "SSL_CERT_DIR at CA certificates you can read, or set redis_tls_ca_file"
                 ) from None
 
 
