@@ -16,6 +16,18 @@ import ssl
 from typing import Any
 
 from redis.asyncio.connection import RedisSSLContext
+from redis.connection import SSLConnection
+
+# The two methods overridden here: a redis-py without them would build its own contexts, the system's
+# CAs trusted beside the named one with nothing said. Refused at import, loudly, instead.
+if not (
+    callable(getattr(SSLConnection, "_build_ssl_context", None)) and callable(getattr(RedisSSLContext, "_build", None))
+):
+    raise ImportError(
+        "hookd needs redis-py >= 8.2 (its TLS contexts are built by SSLConnection._build_ssl_context and "
+        "RedisSSLContext._build, which hookd overrides to trust redis_tls_ca_file alone); "
+        "fix: pip install 'redis>=8.2'"
+    )
 
 
 def context_alone(
