@@ -184,21 +184,8 @@ def test_a_batch_sent_again_after_its_answer_was_lost_says_the_stream_made_again
     # event, and the next batch says the loss: once all the same.
     alpha = _daemon(hookd_process_factory, own_redis, db, "alpha", breaker_backoff_min_s="8")
     land(alpha, db, "alpha", 3, 3)
-    os.kill(own_redis.proc.pid, signal.SIGSTOP)
     try:
-        alpha.send_stop("alpha-unanswered")
-        failed = ("redis_down", "redis_link_slow", "redis_holding_writes")
-        wait_until(
-            lambda: any(r.get("event") in failed for r in log_records(alpha.log_text())),
-            timeout=60,
-            what="alpha's batch timed out",
-        )
-        os.kill(alpha.proc.pid, signal.SIGSTOP)
-    finally:
-        os.kill(own_redis.proc.pid, signal.SIGCONT)
-    try:
-        wait_until(lambda: db.xlen(STREAM) == 4, timeout=30, what="Redis ran the batch hookd gave up on")
-        landed = max(int(e[b"seq"]) for e in stream_entries(db))
+        landed = _answer_lost(db, own_redis.proc, alpha)
         db.delete(STREAM)
         _more_entries_than_hookd_added(db)
         time.sleep(ASKED_EVERY_S + 0.1)
@@ -291,3 +278,65 @@ def test_a_stream_made_again_whose_first_id_is_hookds_last_is_told(own_redis):
     assert publish(4) == [1, 0]
     time.sleep(ASKED_EVERY_S + 0.1)
     assert publish(5, after=4) == [1, 0]
+
+
+def _answer_lost(db, redis_proc, alpha) -> int:
+    """alpha's next batch lands in Redis while hookd has given up on its answer (Redis stopped past
+    redis_timeout_s); alpha is left stopped, its batch unanswered. -> the seq of the event that landed.
+    A retry sent before alpha is stopped times out as well, and is skipped when Redis runs it."""
+    os.kill(redis_proc.pid, signal.SIGSTOP)
+    try:
+        alpha.send_stop("alpha-unanswered")
+        failed = ("redis_down", "redis_link_slow", "redis_holding_writes")
+        wait_until(
+            lambda: any(r.get("event") in failed for r in log_records(alpha.log_text())),
+            timeout=60,
+            what="alpha's batch timed out",
+        )
+        os.kill(alpha.proc.pid, signal.SIGSTOP)
+    finally:
+        os.kill(redis_proc.pid, signal.SIGCONT)
+    wait_until(lambda: db.xlen(STREAM) == 4, timeout=30, what="Redis ran the batch hookd gave up on")
+    return max(int(e[b"seq"]) for e in stream_entries(db))
+
+
+def _wrongtype(db) -> int:
+    return int(db.info("errorstats").get("errorstat_WRONGTYPE", {}).get("count", 0))
+
+
+@pytest.mark.parametrize("remade", [True, False], ids=["remade by another sender", "the same stream"])
+def test_a_lost_answer_then_the_marks_read_on_connecting_again(hookd_process_factory, own_redis, remade):
+    """alpha's batch landed and its answer was lost; while alpha is stopped, the stream is deleted and
+    another hookd sender (beta) makes it again, writing the new identity, or beta only adds to the same
+    stream. alpha, connecting again, reads the marks (lost.py check): the stream made again is said once,
+    up to the seq Redis had taken (the batch whose answer was lost went into it too, not only what alpha
+    saw land); the same stream is said not at all."""
+    db = own_redis.client()
+    # An idle check every 2 s (each asks the stream what it is: STREAM_REMADE), and a retry as often.
+    alpha = _daemon(hookd_process_factory, own_redis, db, "alpha", breaker_backoff_min_s="2", breaker_backoff_max_s="2")
+    beta = _daemon(hookd_process_factory, own_redis, db, "beta")
+    land(alpha, db, "alpha", 3, 3)
+    try:
+        landed = _answer_lost(db, own_redis.proc, alpha)
+        if remade:
+            db.delete(STREAM)
+        land(beta, db, "beta", 1, 1 if remade else 5)
+    finally:
+        os.kill(alpha.proc.pid, signal.SIGCONT)
+    total = 2 if remade else 6
+    land(alpha, db, "alpha-after", 1, total)
+    time.sleep(ASKED_EVERY_S + 0.1)  # the next batch asks the stream what it is
+    land(alpha, db, "alpha-later", 2, total + 2)
+    # Two idle checks of alpha's since (each HGET of the stream answers WRONGTYPE; beta's, every 30 s, one
+    # at most): the stream, made again and taken or the same, is not judged gone by them either.
+    checked = _wrongtype(db)
+    wait_until(lambda: _wrongtype(db) >= checked + 3, timeout=60, what="two idle checks of alpha's")
+    said = _said(alpha)
+    if remade:
+        assert [r["event"] for r in said] == ["redis_stream_gone"], alpha.log_text()[-3000:]
+        assert said[0]["landed_seq"] == landed and "made again" in said[0]["error"], said
+    else:
+        assert said == [], alpha.log_text()[-3000:]
+    assert _said(beta) == [], beta.log_text()[-3000:]
+    ids = [e[b"event_id"] for e in stream_entries(db) if b"event_id" in e]
+    assert len(ids) == len(set(ids)) == total + 2

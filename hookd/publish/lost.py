@@ -131,7 +131,9 @@ class LostEvents:
             return  # a replica's marks (a sentinel that names one): its refusal of the batch says it
         for name, mark, remade in judged:
             if remade:
-                self._stream_gone(name, self.landed[name], remade=True)
+                # Up to the mark, as ``gap`` says it: a batch whose answer was lost (a timeout, which drops the
+                # connection: this one connected since) went into the stream that is gone too.
+                self._stream_gone(name, max(self.landed[name], mark or 0), remade=True)
             else:
                 self._lost(name, mark, self.landed[name])
                 self.landed[name] = mark or 0  # said once: the batches that follow raise it again
@@ -160,7 +162,7 @@ class LostEvents:
     def _judged(self, senders: list[str], found: list[Any]) -> list[tuple[str, int | None, bool]]:
         """What the marks ``found`` (HMGET's answer in ``check``) say, before it is made sure of: each sender
         whose mark is short of what landed, (name, its mark, False), or whose stream was made again since
-        its events landed, (name, None, True)."""
+        its events landed, (name, its mark, True)."""
         stream_id, known_ids = found[len(senders)], found[len(senders) + 1 :]
         judged: list[tuple[str, int | None, bool]] = []
         for name, value, known_id in zip(senders, found, known_ids):
@@ -173,7 +175,7 @@ class LostEvents:
             if (mark or 0) < self.landed[name]:  # none landed (0, after a loss said): nothing to lose
                 judged.append((name, mark, False))
             elif self.landed[name] and stream_id is not None and known_id is not None and stream_id != known_id:
-                judged.append((name, None, True))
+                judged.append((name, mark, True))
         return judged
 
     async def _read_only(self, conn: Connection) -> bool:
