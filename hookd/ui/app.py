@@ -71,7 +71,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
     refused = Counter[str]()  # requests whose index entry Redis refused to read, for /api/status
     envelopes = EnvelopeAnswers()
     scans = SessionScans(reader)
-    index = IndexReads(reader.client, reader.stream)
+    index_reads = IndexReads(reader.client, reader.stream)
 
     async def index_of(route: str, read: Awaitable[Any], default: Any) -> Any:
         """hookd's session index as read, or ``default`` when it cannot be (session_index off
@@ -175,7 +175,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
     async def sessions(request: Request) -> Response:
         indexed = {}
         if not reader.error:
-            indexed = {row["s"]: row for row in await index_of("sessions", index.indexed_sessions(), [])}
+            indexed = {row["s"]: row for row in await index_of("sessions", index_reads.indexed_sessions(), [])}
         rows = {}
         for sid, summary in store.sessions.items():
             rows[sid] = summary.as_dict()
@@ -201,7 +201,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         summary = store.sessions.get(sid)
         row, why = {}, None
         try:
-            row = await index.indexed_session(sid)
+            row = await index_reads.indexed_session(sid)
         except REDIS_FAILURES as exc:  # the events still come from memory or the stream
             if wrong_type(exc):
                 refused["session"] += 1
