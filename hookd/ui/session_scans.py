@@ -43,7 +43,7 @@ class Scan(NamedTuple):
     found: list[Record]  # its newest events, oldest first
     earlier_ids: EntryIds  # its events older than found (counted, not sent)
     unread: str | None  # the oldest entry read when a bound stopped the read
-    scanned: int  # the entries read back from covered to unread
+    scanned: int  # the entries read: back from covered to unread, and those since read after
     oldest: str | None  # the oldest of its events read (found or counted)
     behind: bool = False  # the entries after covered that the last read wanted are not all read
 
