@@ -22,6 +22,7 @@ from hookd.publish.stream_replies import skipped
 from hookd.ui.answers import EnvelopeAnswers, pieces
 from hookd.ui.connections import BoundedH11Protocol
 from hookd.ui.failures import REDIS_FAILURES, index_entry_refused, redis_failure
+from hookd.ui.index_reads import IndexReads
 from hookd.ui.reader import MAX_SESSION_EVENTS, StreamReader
 from hookd.ui.overview import overview_of
 from hookd.ui.session_scans import SessionScans
@@ -70,6 +71,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
     refused = Counter[str]()  # requests whose index entry Redis refused to read, for /api/status
     envelopes = EnvelopeAnswers()
     scans = SessionScans(reader)
+    index_reads = IndexReads(reader.client, reader.stream)
 
     async def index_of(route: str, read: Awaitable[Any], default: Any) -> Any:
         """hookd's session index as read, or ``default`` when it cannot be (session_index off
@@ -173,7 +175,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
     async def sessions(request: Request) -> Response:
         indexed = {}
         if not reader.error:
-            indexed = {row["s"]: row for row in await index_of("sessions", reader.indexed_sessions(), [])}
+            indexed = {row["s"]: row for row in await index_of("sessions", index_reads.indexed_sessions(), [])}
         rows = {}
         for sid, summary in store.sessions.items():
             rows[sid] = summary.as_dict()
@@ -199,7 +201,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         summary = store.sessions.get(sid)
         row, why = {}, None
         try:
-            row = await reader.indexed_session(sid)
+            row = await index_reads.indexed_session(sid)
         except REDIS_FAILURES as exc:  # the events still come from memory or the stream
             if wrong_type(exc):
                 refused["session"] += 1

@@ -24,11 +24,8 @@ from hookd.publish.connection import POOL_CONNECTIONS, Entry
 from hookd.publish.failures import describe_read_failure
 from hookd.publish.replies import READER_REPLY_BYTES, ReplyTooLarge
 from hookd.publish.settings import RedisSettings
-from hookd.publish.session_index import session_key_prefix, sessions_key
 from hookd.publish.stream_replies import (
     awaited,
-    hash_fields,
-    members,
     oversized,
     read_entries,
     read_past,
@@ -248,6 +245,31 @@ class StreamReader:
                 return SessionScan(found[::-1], len(earlier_ids), unread, scanned, oldest, earlier_ids)
             upper = "(" + entries[-1][0].decode()
 
+    async def scan_after(self, session: str, after: str, top: str, budget: int) -> tuple[SessionScan, str]:
+        """The session's events after ``after`` up to ``top``, read oldest first, ``budget`` entries
+        at most (``unread`` is None: what is left is newer), and the newest entry read (``top``
+        when the read reached it): a kept scan catches up with the entries added since it, each
+        read once, however fast a writer adds them."""
+        wanted = session.encode()
+        found: list[Record] = []
+        earlier_ids = EntryIds()
+        scanned, reached, oldest = 0, after, None
+        while scanned < budget:
+            read = lambda start, n: read_entries("XRANGE", self.client.xrange(self.stream, start, top, count=n))  # noqa: E731
+            asked = min(PAGE, budget - scanned)
+            entries = await self._bounded(read, "(" + reached, asked, streams=False)
+            scanned += len(entries)
+            mine = [(i, f) for i, f in entries if f.get(b"session") == wanted]
+            oldest = oldest or (mine[0][0].decode() if mine else None)
+            found.extend(rec for rec, _ in _decoded(mine))
+            for rec in found[: max(0, len(found) - MAX_SESSION_EVENTS)]:  # older than the newest: counted only
+                earlier_ids.append(rec.entry_id)
+            del found[: max(0, len(found) - MAX_SESSION_EVENTS)]
+            if len(entries) < asked:
+                return SessionScan(found, len(earlier_ids), None, scanned, oldest, earlier_ids), top
+            reached = entries[-1][0].decode()
+        return SessionScan(found, len(earlier_ids), None, scanned, oldest, earlier_ids), reached
+
     async def first_entry(self) -> str | None:
         """The stream's oldest entry (None: it is empty): what is older was trimmed (MAXLEN)."""
         read = lambda start, n: read_entries("XRANGE", self.client.xrange(self.stream, start, "+", count=n))  # noqa: E731
@@ -264,40 +286,3 @@ class StreamReader:
         reply is a ReplyTooLarge."""
         got = await read_entries("XRANGE", self.client.xrange(self.stream, entry_id, entry_id, count=1))
         return got[0][1].get(b"envelope", b"null") if got else None
-
-    async def indexed_session(self, session: str) -> dict[str, str]:
-        """One session's entry in hookd's session index ({} when it has none)."""
-        row = hash_fields(
-            "HGETALL", await awaited("HGETALL", self.client.hgetall(session_key_prefix(self.stream) + session))
-        )
-        return {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in row.items()}
-
-    async def indexed_sessions(self, limit: int = 500) -> list[dict[str, str]]:
-        """hookd's session index (publish/session_index.py): the most recently active sessions."""
-        ids = members(
-            "ZREVRANGE",
-            await awaited("ZREVRANGE", self.client.zrevrange(sessions_key(self.stream), 0, limit - 1)),
-            limit,
-        )
-        if not ids:
-            return []
-        prefix = session_key_prefix(self.stream)
-        pipe = self.client.pipeline(transaction=False)
-        for sid in ids:
-            pipe.hgetall(prefix + sid.decode("utf-8", "replace"))
-        # One row Redis refuses (a hash someone made another type: WRONGTYPE) leaves that session
-        # to what the stream holds, not every session of the index (hookd status names the key).
-        replies = await awaited("HGETALL", pipe.execute(raise_on_error=False))
-        rows = [
-            {} if isinstance(row, redis.exceptions.ResponseError) else hash_fields("HGETALL", row) for row in replies
-        ]
-        out = []
-        for sid, row in zip(ids, rows):
-            if row:
-                out.append(
-                    {
-                        "s": sid.decode("utf-8", "replace"),
-                        **{k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in row.items()},
-                    }
-                )
-        return out

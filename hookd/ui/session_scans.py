@@ -43,8 +43,9 @@ class Scan(NamedTuple):
     found: list[Record]  # its newest events, oldest first
     earlier_ids: EntryIds  # its events older than found (counted, not sent)
     unread: str | None  # the oldest entry read when a bound stopped the read
-    scanned: int  # the entries read back from covered to unread
+    scanned: int  # the entries read: back from covered to unread, and those since read after
     oldest: str | None  # the oldest of its events read (found or counted)
+    behind: bool = False  # the entries after covered that the last read wanted are not all read
 
     @property
     def earlier(self) -> int:
@@ -99,10 +100,12 @@ class SessionScans:
                 self.locks[session] = lock, users - 1
 
     def reading_on(self, session: str) -> bool:
-        """Whether the session's read stopped at a request's SCAN_STEP, short of MAX_SESSION_SCAN:
-        a read again reads on from where it stopped."""
+        """Whether the session's read stopped at a request's SCAN_STEP, short of MAX_SESSION_SCAN or
+        of the entries added since: a read again reads on from where it stopped."""
         scan = self.kept.get(session) or self.absent.get(_digest(session))
-        return scan is not None and scan.unread is not None and scan.scanned < reader_module.MAX_SESSION_SCAN
+        if scan is None:
+            return False
+        return scan.behind or (scan.unread is not None and scan.scanned < reader_module.MAX_SESSION_SCAN)
 
     async def _events(self, session: str, first_ms: int, last_ms: int) -> tuple[list[Record], int, str | None]:
         top = await self.reader.newest_before(last_ms)
@@ -114,24 +117,17 @@ class SessionScans:
             kept = None  # another start (the index appeared), or a stream made anew: read it all
         scan = _untrimmed(kept, first) if kept is not None else None
         budget = SCAN_STEP
-        if scan is None or top != scan.covered:
-            after = scan.covered if scan is not None else None
-            got = await self.reader.scan_session(session, first_ms, last_ms, top, after, self._step(0, SCAN_STEP))
+        if scan is None:
+            got = await self.reader.scan_session(session, first_ms, last_ms, top, None, self._step(0, SCAN_STEP))
             budget -= got.scanned
-            if scan is None or got.unread is not None:  # read anew, or the entries since reached the step
-                scan = Scan(first_ms, top, got.found, got.earlier_ids, got.unread, got.scanned, got.oldest)
-            else:
-                found, earlier = _joined(got, scan)
-                scan = scan._replace(
-                    covered=top,
-                    found=found,
-                    earlier_ids=earlier,
-                    scanned=scan.scanned + got.scanned,
-                    oldest=scan.oldest or got.oldest,
-                )
+            scan = Scan(first_ms, top, got.found, got.earlier_ids, got.unread, got.scanned, got.oldest)
+        # Reading on back comes first: it ends (at MAX_SESSION_SCAN), where the entries added since
+        # the kept scan need not. Read newest first, a writer adding a step a request kept the read
+        # at the stream's head, each step read anew, never reaching the session's events.
         step = self._step(scan.scanned, budget)
         if scan.unread is not None and step > 0 and id_key(scan.unread) > (0, 0):  # read on from where it stopped
             got = await self.reader.scan_session(session, first_ms, last_ms, "(" + scan.unread, None, step)
+            budget -= got.scanned
             found, earlier = _joined(scan, got)
             scan = scan._replace(
                 found=found,
@@ -140,6 +136,17 @@ class SessionScans:
                 scanned=scan.scanned + got.scanned,
                 oldest=got.oldest or scan.oldest,
             )
+        if top != scan.covered and budget > 0:  # the entries since, oldest first: what a step leaves is read next
+            since, reached = await self.reader.scan_after(session, scan.covered, top, budget)
+            found, earlier = _joined(since, scan)
+            scan = scan._replace(
+                covered=reached,
+                found=found,
+                earlier_ids=earlier,
+                scanned=scan.scanned + since.scanned,
+                oldest=scan.oldest or since.oldest,
+            )
+        scan = scan._replace(behind=top != scan.covered)
         self._keep(session, scan)
         return scan.found, scan.earlier, scan.unread
 

@@ -1,0 +1,46 @@
+"""The UI's reads of hookd's session index (publish/session_index.py): one session's hash, and the
+most recently active sessions. Beside the stream reads (ui/reader.py), with the requests' client."""
+
+from __future__ import annotations
+
+import redis.exceptions
+
+from hookd.publish.session_index import session_key_prefix, sessions_key
+from hookd.publish.stream_replies import awaited, hash_fields, members
+from hookd.ui.reader import Client
+
+
+def _text(row: dict[bytes, bytes]) -> dict[str, str]:
+    return {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in row.items()}
+
+
+class IndexReads:
+    def __init__(self, client: Client, stream: str) -> None:
+        self.client = client
+        self.stream = stream
+
+    async def indexed_session(self, session: str) -> dict[str, str]:
+        """One session's entry in hookd's session index ({} when it has none)."""
+        reply = await awaited("HGETALL", self.client.hgetall(session_key_prefix(self.stream) + session))
+        return _text(hash_fields("HGETALL", reply))
+
+    async def indexed_sessions(self, limit: int = 500) -> list[dict[str, str]]:
+        """The most recently active sessions of the index, each with its hash's fields."""
+        ids = members(
+            "ZREVRANGE",
+            await awaited("ZREVRANGE", self.client.zrevrange(sessions_key(self.stream), 0, limit - 1)),
+            limit,
+        )
+        if not ids:
+            return []
+        prefix = session_key_prefix(self.stream)
+        pipe = self.client.pipeline(transaction=False)
+        for sid in ids:
+            pipe.hgetall(prefix + sid.decode("utf-8", "replace"))
+        # One row Redis refuses (a hash someone made another type: WRONGTYPE) leaves that session
+        # to what the stream holds, not every session of the index (hookd status names the key).
+        replies = await awaited("HGETALL", pipe.execute(raise_on_error=False))
+        rows = [
+            {} if isinstance(row, redis.exceptions.ResponseError) else hash_fields("HGETALL", row) for row in replies
+        ]
+        return [{"s": sid.decode("utf-8", "replace"), **_text(row)} for sid, row in zip(ids, rows) if row]
