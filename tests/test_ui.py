@@ -26,7 +26,7 @@ def stack(hookd_factory, redis_db, tmp_path):
     ui.stop()
 
 
-def at_least(page, selector: str, n: int, timeout: float = 10) -> None:
+def at_least(page, selector: str, n: int, timeout: float = 60) -> None:
     """Wait (polling from here: the page's CSP forbids the evaluated predicates of
     wait_for_function) until the page has n elements matching selector."""
     wait_until(lambda: page.locator(selector).count() >= n, timeout=timeout, what=f"{n} x {selector}")
