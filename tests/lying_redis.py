@@ -10,6 +10,8 @@ import socket
 import threading
 from collections.abc import Awaitable, Callable
 
+from hookd.publish.writer import PROBE_SHA
+
 # What the server does with a command: (its words, the client's writer, the real Redis behind) -> None;
 # the functions at the end are the usual ones.
 Act = Callable[[list[bytes], asyncio.StreamWriter, "Upstream"], Awaitable[None]]
@@ -119,10 +121,15 @@ class LyingRedis(_Served):
         self.target_port = target_port
         self.act: Callable[[list[bytes]], Act] = lambda words: passed
         self.commands: list[bytes] = []  # each command's name, upper-case, in order received
+        self.scripts: list[bytes] = []  # each EVALSHA's digest, in order received
         super().__init__()
 
     def count(self, name: bytes) -> int:
         return sum(1 for c in list(self.commands) if c == name)
+
+    def batches(self) -> int:
+        """The EVALSHAs of batches: not hookd's write probe's (writer.py), which runs its script by EVALSHA too."""
+        return sum(1 for sha in list(self.scripts) if sha != PROBE_SHA.encode())
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -131,6 +138,8 @@ class LyingRedis(_Served):
         try:
             while (words := await read_command(reader)) is not None:
                 self.commands.append(words[0].upper() if words else b"")
+                if self.commands[-1] == b"EVALSHA" and len(words) > 1:
+                    self.scripts.append(words[1].lower())
                 await self.act(words)(words, writer, upstream)
                 await writer.drain()
         finally:

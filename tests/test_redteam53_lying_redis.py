@@ -53,7 +53,7 @@ SENT = 6
 
 
 def _batches(server: LyingRedis) -> int:
-    return server.count(b"EVALSHA")
+    return server.batches()
 
 
 def _daemon(hookd_factory, server: LyingRedis):
