@@ -39,13 +39,17 @@ class SpoolReading:
         # those reads once returned; counted lost on the next call.
         self._damage: tuple[list[tuple[int, int, int]], Read | None] | None = None
 
-    async def next_batch(self, max_events: int, max_bytes: int, counts: Callable[[], tuple[Position, int]]) -> Batch:
+    async def next_batch(
+        self, max_events: int, max_bytes: int, counts: Callable[[], tuple[Position, int]], wait: bool = True
+    ) -> Batch:
         """``counts``: the committed position and the events the spool counts as waiting, asked at each use:
         given once, they were those of before each wait here (events appended, committed or lost since), and
-        damage met after a wait was counted against them."""
+        damage met after a wait was counted against them. Not ``wait``: never waits for appends, nor tries a
+        read that failed again: the events there are up to the spool's end, possibly none (a failed read is
+        said by ``failure``, as read_batch's)."""
         while True:
-            if self._running is not None:
-                await self._read_returned()
+            if self._running is not None and not await self._read_returned(pause=wait) and not wait:
+                return Batch([], self.reader.position, 0)
             try:
                 batch = self.read_batch(max_events, max_bytes, *counts(), defer=True)
             except ReadDeferred as deferred:
@@ -55,30 +59,14 @@ class SpoolReading:
                 if self._damage is not None:
                     # Its count's read awaited: counted before the batch is committed, as when it was read on the loop.
                     if self._running is not None:
-                        await self._read_returned()
+                        await self._read_returned(pause=wait)
                     self._take_count(*counts())
+                return batch
+            if not wait:
                 return batch
             if self.failure.error is not None:
                 await asyncio.sleep(READ_RETRY_S)  # the read is tried again, never skipped
             await self.wait_for_unread()
-
-    async def read_awaited(self, max_events: int, max_bytes: int, counts: Callable[[], tuple[Position, int]]) -> Batch:
-        """``next_batch`` that never waits for appends: the events there are up to the spool's end, possibly
-        none (a read that failed is said by ``failure``, as read_batch's, and not tried again here)."""
-        while True:
-            if self._running is not None and not await self._read_returned(pause=False):
-                return Batch([], self.reader.position, 0)
-            try:
-                batch = self.read_batch(max_events, max_bytes, *counts(), defer=True)
-            except ReadDeferred as deferred:
-                self._start_read(deferred)
-                continue
-            if batch.events and self._damage is not None:
-                # Counted before the batch is committed, as next_batch counts it.
-                if self._running is not None:
-                    await self._read_returned(pause=False)
-                self._take_count(*counts())
-            return batch
 
     def read_ahead(self, max_events: int, max_bytes: int, cursor: Position, pending: int) -> Batch:
         """``read_batch`` for a caller on the loop with batches in flight (publish/in_flight.py): a read of a

@@ -193,7 +193,9 @@ class Spool(SpoolCounts, UnsureCopies, SpoolClose, BacklogCount):
         appends. Made on the loop, a read on a disk that stopped answering held the start and the loop with it."""
         if not await self._counted_off_loop():
             return Batch([], self._reader.position, 0)
-        return await self._reading.read_awaited(max_events, max_bytes, lambda: (self.cursor, self.pending_events))
+        return await self._reading.next_batch(
+            max_events, max_bytes, lambda: (self.cursor, self.pending_events), wait=False
+        )
 
     async def wait_for_unread(self) -> None:
         """Return once there are events not yet handed out (at once if there are)."""
