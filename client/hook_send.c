@@ -38,6 +38,9 @@
 #ifdef __APPLE__
 #include <sys/random.h> /* getentropy */
 #endif
+#ifdef __linux__
+#include <sys/xattr.h> /* lgetxattr: a directory's POSIX ACL */
+#endif
 
 #ifndef HOOK_SEND_SOURCE_ID
 #define HOOK_SEND_SOURCE_ID "unknown" /* native.py passes the first 12 hex digits of the source's sha256 */
@@ -595,14 +598,48 @@ static int private_group(gid_t gid)
     return alone;
 }
 
-/* Why a directory above a path of ours lets another user change that path, or NULL. */
-static const char *open_parent(const struct stat *st)
+/* Whether the POSIX access ACL of `path` (a link not followed) lets a user other than ours, or a group other
+ * than `gid`, write it (as acl_lets_others_write in hook_send.py): with an ACL, the mode's group bits are its
+ * mask, so a directory that reads as writable by our private group alone (setfacl -m u:someone:rwx) is
+ * writable by every user and group the ACL names. 0 where there is no ACL, or no ACLs to read (macOS's are
+ * not read). The xattr's format is the kernel's: a 4-byte version (2), then 8-byte entries, little-endian. */
+static int acl_lets_others_write(const char *path, gid_t gid)
+{
+#ifdef __linux__
+    unsigned char acl[4 + 8 * 64];
+    ssize_t n = lgetxattr(path, "system.posix_acl_access", acl, sizeof acl);
+    if (n < 0) /* none, a file system without them, or gone (what comes next fails on its own) */
+        return !(errno == ENODATA || errno == ENOTSUP || errno == EOPNOTSUPP || errno == ENOENT);
+    if (n < 4 || (n - 4) % 8 || acl[0] != 2 || acl[1] || acl[2] || acl[3])
+        return 1; /* not the kernel's format: what it grants cannot be told */
+    unsigned mask = 7;
+    for (ssize_t i = 4; i < n; i += 8)
+        if ((acl[i] | acl[i + 1] << 8) == 0x10) /* ACL_MASK */
+            mask = acl[i + 2];
+    for (ssize_t i = 4; i < n; i += 8) {
+        unsigned tag = acl[i] | acl[i + 1] << 8, perm = acl[i + 2];
+        unsigned long who = acl[i + 4] | acl[i + 5] << 8 | (unsigned long)acl[i + 6] << 16 | (unsigned long)acl[i + 7] << 24;
+        if ((perm & mask & 2) && ((tag == 0x02 && who != (unsigned long)getuid()) || (tag == 0x08 && who != (unsigned long)gid)))
+            return 1; /* ACL_USER, ACL_GROUP */
+    }
+    return 0;
+#else
+    (void)path;
+    (void)gid;
+    return 0;
+#endif
+}
+
+/* Why `dir` (`st`, its lstat) above a path of ours lets another user change that path, or NULL. */
+static const char *open_parent(const struct stat *st, const char *dir)
 {
     if (st->st_uid != getuid() && st->st_uid != 0)
         return "another user owns";
     if ((st->st_mode & S_ISVTX) || !(st->st_mode & 022)) /* sticky (/tmp): only a name's owner can move it */
         return NULL;
-    return (st->st_mode & 002) || !private_group(st->st_gid) ? "other users can write" : NULL;
+    if ((st->st_mode & 002) || !private_group(st->st_gid))
+        return "other users can write";
+    return acl_lets_others_write(dir, st->st_gid) ? "other users can write (a POSIX ACL names them)" : NULL;
 }
 
 static void inside(char *why, size_t cap, const char *directory, const struct stat *st, const char *w)
@@ -632,7 +669,7 @@ static int safe_way(const char *path, char *why, size_t cap)
         for (p = rest; *p == '/'; p++)
             ;
         if (!*p) /* resolved: the last name, `path`'s own, is looked up in current */
-            return (w = open_parent(&st)) == NULL ? 1 : (inside(why, cap, current, &st, w), 0);
+            return (w = open_parent(&st, current)) == NULL ? 1 : (inside(why, cap, current, &st, w), 0);
         n = strcspn(p, "/");
         if (n >= sizeof name)
             break;
@@ -648,7 +685,7 @@ static int safe_way(const char *path, char *why, size_t cap)
                 return 1;
             continue;
         }
-        if ((w = open_parent(&st)) != NULL) /* a name is looked up in current */
+        if ((w = open_parent(&st, current)) != NULL) /* a name is looked up in current */
             return inside(why, cap, current, &st, w), 0;
         if (join(candidate, current, name) != 0)
             break;

@@ -329,7 +329,7 @@ def unsafe_way(path):
             except OSError:  # gone meanwhile: what comes next fails on its own
                 return None
             continue
-        why = _open_parent(st, me)  # a name is looked up in current
+        why = _open_parent(st, me, current)  # a name is looked up in current
         if why:
             return _inside(current, st, why)
         candidate = _join(current, name)
@@ -358,7 +358,7 @@ def unsafe_way(path):
         if kind != 0o040000:
             return None  # not a directory on the way: what comes next fails on its own
         current, st = candidate, info
-    why = _open_parent(st, me)  # where the last name, ``path``'s own, is looked up
+    why = _open_parent(st, me, current)  # where the last name, ``path``'s own, is looked up
     return _inside(current, st, why) if why else None
 
 
@@ -366,8 +366,8 @@ def _inside(directory, st, why):
     return "inside %s (owner uid %d, mode 0%03o), which %s" % (directory, st.st_uid, st.st_mode & 0o7777, why)
 
 
-def _open_parent(st, me):
-    """Why a directory above a path of ours lets another user change that path, or None."""
+def _open_parent(st, me, directory):
+    """Why ``directory`` (``st``, its lstat) above a path of ours lets another user change that path, or None."""
     if st.st_uid != me and st.st_uid != 0:
         return "another user owns"
     mode = st.st_mode
@@ -375,7 +375,46 @@ def _open_parent(st, me):
         return None
     if mode & 0o002 or not _private_group(st.st_gid):
         return "other users can write"
+    if acl_lets_others_write(directory, me, st.st_gid):
+        return "other users can write (a POSIX ACL names them)"
     return None
+
+
+# The tags of a POSIX access ACL's entries (linux/posix_acl_xattr.h) that name a user or a group
+# besides the owner and the owning group, and the mask that bounds what they get.
+_ACL_USER, _ACL_GROUP, _ACL_MASK = 0x02, 0x08, 0x10
+
+
+def acl_lets_others_write(where, uid, gid):
+    """Whether the POSIX access ACL of ``where`` (a path, a link not followed; or an open fd) lets a
+    user other than ``uid``, or a group other than ``gid``, write it. With an ACL, the group bits of
+    the mode are its mask, not the owning group's: a directory or file that reads as writable by our
+    private group alone (``setfacl -m u:someone:rwx``) is writable by every user and group the ACL
+    names. False where there is no ACL (most files; macOS, whose ACLs this does not read)."""
+    getxattr = getattr(posix, "getxattr", None)
+    if getxattr is None:
+        return False
+    try:
+        if isinstance(where, int):
+            data = getxattr(where, "system.posix_acl_access")
+        else:
+            data = getxattr(where, "system.posix_acl_access", follow_symlinks=False)
+    except OSError as e:
+        import errno  # builtin; only for such a file
+
+        # No ACL, a file system without them, or gone (what comes next fails on its own).
+        return e.errno not in (errno.ENODATA, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOENT)
+    if len(data) < 4 or (len(data) - 4) % 8 or data[:4] != b"\x02\x00\x00\x00":
+        return True  # not the format the kernel gives: what it grants cannot be told
+    entries = [
+        (int.from_bytes(data[i : i + 2], "little"), data[i + 2], int.from_bytes(data[i + 4 : i + 8], "little"))
+        for i in range(4, len(data), 8)
+    ]
+    mask = next((perm for tag, perm, _ in entries if tag == _ACL_MASK), 0o7)
+    return any(
+        perm & mask & 0o2 and ((tag == _ACL_USER and who != uid) or (tag == _ACL_GROUP and who != gid))
+        for tag, perm, who in entries
+    )
 
 
 def _private_group(gid):

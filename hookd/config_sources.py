@@ -36,7 +36,7 @@ def read_file(path: str, must_exist: bool) -> dict[str, Any]:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
         with os.fdopen(fd, "rb") as fh:
             info = os.fstat(fd)
-            _check_config_file(path, info)
+            _check_config_file(path, info, fd)
             data = fh.read(MAX_CONFIG_BYTES + 1)
         if len(data) > MAX_CONFIG_BYTES:
             raise ConfigError(f"config file {path} is over {MAX_CONFIG_BYTES} bytes: not a config file")
@@ -60,7 +60,7 @@ def read_file(path: str, must_exist: bool) -> dict[str, Any]:
         raise ConfigError(f"config file {path} nests arrays or tables too deeply to be read") from None
 
 
-def _check_config_file(path: str, info: os.stat_result) -> None:
+def _check_config_file(path: str, info: os.stat_result, fd: int) -> None:
     """Refuse a config file another user could have written, or could swap: its settings say
     where every event goes (redis_url) and whether it is redacted. The file opened (``info``,
     its fstat) is judged as the other files that decide whom hookd trusts are
@@ -72,7 +72,8 @@ def _check_config_file(path: str, info: os.stat_result) -> None:
     if not stat.S_ISREG(info.st_mode):  # a FIFO: whoever writes into it would choose the settings
         raise ConfigError(f"config file {path} is not a regular file; point --config / HOOKD_CONFIG at one")
     try:
-        refuse_untrusted(path, info, "decide where hookd sends events (redis_url) and whether they are redacted")
+        what = "decide where hookd sends events (redis_url) and whether they are redacted"
+        refuse_untrusted(path, info, what, fd=fd)
         check_way_to(path)  # the link itself too: one in a sticky directory is its owner's to replace
     except UnsafePathError as exc:
         raise ConfigError(f"config file {exc} (or point --config / HOOKD_CONFIG at a file of your own)") from None

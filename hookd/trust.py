@@ -18,7 +18,7 @@ import stat
 import threading
 import time
 
-from hookd_client.hook_send import shared_by_another, uid_stands_for_many
+from hookd_client.hook_send import acl_lets_others_write, shared_by_another, uid_stands_for_many
 
 
 class UnsafePathError(Exception):
@@ -87,13 +87,28 @@ def ours_or_roots(info: os.stat_result) -> bool:
     return info.st_uid in (os.getuid(), 0)
 
 
-def others_can_write(info: os.stat_result) -> bool:
+def others_can_write(info: os.stat_result, where: str | int) -> bool:
     """Writable by another user: by all, or by its group unless that group is our own private
-    group (user private groups, umask 002; see private_group)."""
+    group (user private groups, umask 002; see private_group) and no POSIX ACL of ``where`` (the
+    path ``info`` is of, or its open fd) names another user or group that may write: with an ACL,
+    the group bits are its mask, so they read the same for ``setfacl -m u:someone:rw``."""
     if info.st_mode & 0o002:
         return True
     # Asked only of a file its group can write: private_group reads the account database.
-    return bool(info.st_mode & 0o020) and not (info.st_gid == os.getgid() and private_group())
+    if not info.st_mode & 0o020:
+        return False
+    if not (info.st_gid == os.getgid() and private_group()):
+        return True
+    return bool(acl_lets_others_write(where, os.getuid(), info.st_gid))
+
+
+def acl_named(info: os.stat_result) -> str:
+    """What to add to "other users can write" when others_can_write said so of ``info`` for its
+    POSIX ACL alone (its mode reads as writable by our private group only): the mode is then no
+    clue, and `chmod g-w` (which narrows the ACL's mask) or `setfacl -b` is the fix."""
+    if info.st_mode & 0o002 or info.st_gid != os.getgid() or not private_group():
+        return ""
+    return " (a POSIX ACL names them: see getfacl; chmod g-w or setfacl -b removes their write)"
 
 
 # How long hookd waits to know whether its primary group is its own (private_group): an account
@@ -174,13 +189,13 @@ def refuse_open_parent(path: str, directory: str, info: os.stat_result) -> None:
     """Refuse ``path`` if ``directory`` above it (``info``, its stat) is another user's, or
     writable by others and not sticky: they could replace ``path``."""
     owner_ok = ours_or_roots(info)
-    open_to_others = others_can_write(info) and not info.st_mode & stat.S_ISVTX
+    open_to_others = others_can_write(info, directory) and not info.st_mode & stat.S_ISVTX
     if not owner_ok and (note := partial_namespace_note(info.st_uid)):
         raise UnsafePathError(f"{path} is inside {directory} ({describe(info)}), which may be another user's: {note}")
     if not owner_ok or open_to_others:
         raise UnsafePathError(
             f"{path} is inside {directory} ({describe(info)}), which "
-            f"{'another user owns' if not owner_ok else 'other users can write'}: they could "
+            f"{'another user owns' if not owner_ok else 'other users can write' + acl_named(info)}: they could "
             f"replace {path}; choose a path under a directory of your own"
         )
 
@@ -276,10 +291,11 @@ def check_trusted_file(path: str, what: str, secret: bool = False) -> os.stat_re
     return info
 
 
-def refuse_untrusted(path: str, info: os.stat_result, what: str, secret: bool = False) -> None:
+def refuse_untrusted(path: str, info: os.stat_result, what: str, secret: bool = False, fd: int | None = None) -> None:
     """Raise UnsafePathError unless the file (or CA directory) ``info`` describes is one only
     this user or root could have written (see check_trusted_file); the way to it is the
-    caller's to check."""
+    caller's to check. ``fd``: the file as the caller opened it (``info`` its fstat), whose ACL
+    is read in place of the one at ``path``."""
     is_dir = stat.S_ISDIR(info.st_mode)
     problem, fix, consequence = None, "", f"whoever can change it could {what}"
     if not (stat.S_ISREG(info.st_mode) or is_dir):
@@ -288,8 +304,9 @@ def refuse_untrusted(path: str, info: os.stat_result, what: str, secret: bool = 
         problem, fix = "belongs to another user", f"use a file of your own or root's (chown {os.getuid()} {path})"
         if cause := partial_namespace_cause(info.st_uid):
             problem, consequence, fix = "may belong to another user", cause, PARTIAL_NAMESPACE_FIX
-    elif others_can_write(info):  # a directory even if sticky: adding a file is enough
+    elif others_can_write(info, os.path.realpath(path) if fd is None else fd):  # a directory even if sticky
         problem = "is a directory other users can add files to" if is_dir else "is writable by other users"
+        problem += acl_named(info)
         fix = f"chmod go-w {path}"
     elif secret and info.st_mode & 0o077:
         problem, fix = "is open to other users", f"make it readable by its owner only: chmod 600 {path}"

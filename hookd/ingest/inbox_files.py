@@ -103,7 +103,7 @@ def read_frame(path: str, dir_fd: int, limit: int) -> bytes:
     fd = open_private(path, dir_fd=dir_fd)
     with os.fdopen(fd, "rb") as fh:
         info = os.fstat(fd)
-        if others_can_write(info):
+        if others_can_write(info, fd):
             raise UnsafePathError(
                 f"{path} is writable by other users ({describe(info)}): another user could have "
                 "written it; hook-send makes its files 0600, so check where it came from"

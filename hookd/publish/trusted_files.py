@@ -56,7 +56,7 @@ def read_trusted(path: str, setting: str, what: str, limit: int, secret: bool = 
     with os.fdopen(fd, "rb") as fh:
         info = os.fstat(fd)
         try:
-            refuse_untrusted(os.path.abspath(path), info, what, secret)
+            refuse_untrusted(os.path.abspath(path), info, what, secret, fd=fd)
             if not stat.S_ISREG(info.st_mode):  # refuse_untrusted takes a CA directory
                 raise UnsafePathError(f"{path} is not a regular file; fix: point the setting at a regular file")
             check_way_to_opened(os.path.abspath(path), info)

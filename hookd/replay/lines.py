@@ -162,7 +162,8 @@ def _open_regular(path: str) -> IO[bytes]:
         )
     try:  # events read from it go to the stream as this user's: a file another user could write would be theirs
         check_way_to(path)
-        refuse_untrusted(os.path.abspath(path), os.fstat(fd), "put events of their own in your stream as yours")
+        what = "put events of their own in your stream as yours"
+        refuse_untrusted(os.path.abspath(path), os.fstat(fd), what, fd=fd)
     except (UnsafePathError, OSError) as exc:
         os.close(fd)
         raise ReplayError(
