@@ -606,7 +606,7 @@ static int private_group(gid_t gid)
 static int acl_lets_others_write(const char *path, gid_t gid)
 {
 #ifdef __linux__
-    unsigned char acl[4 + 8 * 64];
+    unsigned char acl[4 + 8 * 1024]; /* more entries than a file system block holds (ext4: about 500) */
     ssize_t n = lgetxattr(path, "system.posix_acl_access", acl, sizeof acl);
     if (n < 0) /* none, a file system without them, or gone (what comes next fails on its own) */
         return !(errno == ENODATA || errno == ENOTSUP || errno == EOPNOTSUPP || errno == ENOENT);

@@ -26,6 +26,8 @@ from conftest import REPO
 from fake_peer import answering
 from other_user import NOBODY, needs_root, run_as_nobody
 from test_client import BODY, env, inbox_files, run_client, sockdir  # noqa: F401 -- env and sockdir are fixtures
+from test_hooks_install import home, run_hooks, user_settings  # noqa: F401 - fixture
+from test_redteam14_left_hooks import problems
 
 ATTACKER = 'redis_url = "redis://attacker.invalid:6379/0"\n'
 ACL_USER_OBJ, ACL_USER, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER = 0x01, 0x02, 0x04, 0x10, 0x20
@@ -184,3 +186,19 @@ def test_a_directory_whose_acl_names_only_us_is_still_accepted(env, sockdir, cli
         peer.close()
     assert peer.received is not None and peer.received.endswith(BODY)
     assert not inbox_files(env["HOOKD_STATE_DIR"])
+
+
+@needs_root
+def test_hooks_status_names_a_settings_file_an_acl_lets_another_user_write(home, capsys):  # noqa: F811
+    """The checks by path (trust.check_trusted_file: hooks status, hookd status, hooks install's warning)."""
+    assert run_hooks("install", "--scope", "user", "--events", "PreToolUse,Stop") == 0
+    assert problems(capsys) == []
+    path = user_settings(home)
+    grant(str(path), NOBODY, 0o6)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o660
+    [line] = problems(capsys)
+    assert "another user can change" in line and "a POSIX ACL names them" in line, line
+    assert f"chmod go-w {path}" in line, line
+    assert run_hooks("status") == 1
+    os.chmod(path, 0o600)  # narrows the mask: the ACL's entry gives nobody nothing now
+    assert problems(capsys) == [] and run_hooks("status") == 0
