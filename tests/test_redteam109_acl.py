@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import grp
+import json
 import os
 import pwd
 import shutil
@@ -19,6 +20,7 @@ import stat
 import struct
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -202,3 +204,56 @@ def test_hooks_status_names_a_settings_file_an_acl_lets_another_user_write(home,
     assert run_hooks("status") == 1
     os.chmod(path, 0o600)  # narrows the mask: the ACL's entry gives nobody nothing now
     assert problems(capsys) == [] and run_hooks("status") == 0
+
+
+# The settings checked as a start checks them (check_settings), then a connection made: what it says.
+CHECK_CONNECT = r"""
+import json, sys
+from hookd.config_errors import SettingError
+from hookd.console.settings import load
+from hookd.publish.access import check_settings
+from hookd.publish.connection import connect_sync
+from hookd.publish.settings import RedisSettings
+try:
+    config = RedisSettings.from_config(load(json.loads(sys.argv[1]), environ={}))
+    check_settings(config)
+    print("answered", connect_sync(config).ping())
+except SettingError as exc:
+    print("refused", exc)
+"""
+
+
+@pytest.fixture(scope="module")
+def tls_redis(tmp_path_factory):
+    from secure_redis import Certs, TlsRedis
+
+    certs = Certs.make(tmp_path_factory.mktemp("certs"))
+    server = TlsRedis(tmp_path_factory.mktemp("mtls-redis"), certs, certs.server, require_client_cert=True)
+    server.start()
+    yield server, certs
+    server.stop()
+
+
+def _opens_for_writing(path: str) -> bool:
+    os.close(os.open(path, os.O_WRONLY))
+    return True
+
+
+@needs_root
+def test_a_ca_file_an_acl_lets_another_user_write_is_refused(tls_redis, shared_dir):
+    """Not a secret, so no check of who can read it caught the ACL: whoever rewrites the CA picks the
+    server hookd trusts with every event (the files read once by descriptor: trusted_files.read_trusted)."""
+    server, certs = tls_redis
+    files = certs.private_copies(Path(shared_dir) / "tls")
+    os.chmod(os.path.dirname(files["redis_tls_ca_file"]), 0o755)  # nobody may reach the file, as in a home
+    ca = files["redis_tls_ca_file"]
+    os.chmod(ca, 0o600)
+    grant(ca, NOBODY, 0o6)
+    assert run_as_nobody(_opens_for_writing, ca)
+    values = {"redis_url": server.tls_url, "redis_connect_timeout_s": "2", **files}
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK_CONNECT, json.dumps(values)], capture_output=True, timeout=60, cwd=REPO
+    )
+    out = done.stdout.decode()
+    assert out.startswith("refused "), (out, done.stderr.decode()[-2000:])
+    assert f"{ca} is writable by other users (a POSIX ACL names them" in out, out
