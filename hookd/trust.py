@@ -89,23 +89,18 @@ def ours_or_roots(info: os.stat_result) -> bool:
 
 def others_can_write(info: os.stat_result, where: str | int) -> bool:
     """Writable by another user: by all, or by its group unless that group is our own private
-    group (user private groups, umask 002; see private_group) and no POSIX ACL of ``where`` (the
-    path ``info`` is of, or its open fd) names another user or group that may write: with an ACL,
-    the group bits are its mask, so they read the same for ``setfacl -m u:someone:rw``."""
+    group (user private groups, umask 002; see private_group) and no POSIX ACL of ``where`` (its
+    path or open fd) names another who may write (with an ACL, the group bits are its mask)."""
     if info.st_mode & 0o002:
         return True
-    # Asked only of a file its group can write: private_group reads the account database.
-    if not info.st_mode & 0o020:
+    if not info.st_mode & 0o020:  # past this, private_group reads the account database
         return False
-    if not (info.st_gid == os.getgid() and private_group()):
-        return True
-    return bool(acl_lets_others_write(where, os.getuid(), info.st_gid))
+    mine = info.st_gid == os.getgid() and private_group()
+    return not mine or bool(acl_lets_others_write(where, os.getuid(), info.st_gid))
 
 
 def acl_named(info: os.stat_result) -> str:
-    """What to add to "other users can write" when others_can_write said so of ``info`` for its
-    POSIX ACL alone (its mode reads as writable by our private group only): the mode is then no
-    clue, and `chmod g-w` (which narrows the ACL's mask) or `setfacl -b` is the fix."""
+    """Said after "other users can write" when the mode reads as our private group's alone: an ACL's doing."""
     if info.st_mode & 0o002 or info.st_gid != os.getgid() or not private_group():
         return ""
     return " (a POSIX ACL names them: see getfacl; chmod g-w or setfacl -b removes their write)"
