@@ -9,8 +9,8 @@ CA. It also opens the file SSLKEYLOGFILE names, by path, following links, creati
 umask's mode, and appends every TLS session's secrets to it: whoever can read it (or set the
 variable, or place a link where it points) reads every event and password hookd sends. Here each
 context is built from what it is given alone: the named CA, or the system's CAs as tls_files.py
-read them when the client was made; SSLKEYLOGFILE is never honoured (say_keylog_ignored says so once,
-at start). Mixed into every connection class hookd's clients make (replies.bounded): the blocking
+read them when the client was made; SSLKEYLOGFILE is never honoured (say_keylog_ignored says so
+once, at start). Mixed into every connection class hookd's clients make (replies.bounded): the blocking
 and asyncio ones, Sentinel's (the master's and the sentinels'), each Cluster node's.
 """
 
@@ -38,8 +38,9 @@ if not (
 
 class SystemCas(str):
     """The system's CAs, as ssl_ca_data: the PEM text of its CA file, read when the client was made
-    (tls_files.system_trust), and its CA ``directories`` (':'-joined, or None), which OpenSSL reads a
-    certificate at a time as a chain asks for one, by the hash of its issuer's name."""
+    (tls_files.tls_kwargs, trusted_files.read_system_cas), and its CA ``directories`` (':'-joined,
+    or None), which OpenSSL reads a certificate at a time as a chain asks for one, by the hash of
+    its issuer's name. A str, so redis-py carries it as it carries any ssl_ca_data."""
 
     directories: str | None = None
 

@@ -23,9 +23,8 @@ import os
 import shutil
 import tempfile
 import threading
-from urllib.parse import parse_qs, urlsplit
-
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 from hookd.config_errors import SettingError
 from hookd.paths import write_all
@@ -48,8 +47,9 @@ def tls_kwargs(settings: RedisSettings) -> dict[str, object]:
     private copies (private_copy), never the user's path, which ssl would open at each connection
     and could find another file at. With no CA named, the system's CA file is read here too, the
     same way (read_system_cas), and given as ssl_ca_data with its CA directories (ca_alone.SystemCas):
-    replaced while hookd runs, it is read again by a client made after (a restart). A file that became unfit since the start's check raises the
-    SettingError here, as a password file does (login)."""
+    replaced while hookd runs, it is read again only by a client made after (a restart). A file
+    that became unfit since the start's check raises the SettingError here, as a password file
+    does (login)."""
     refuse_url_tls_files(settings)  # a client made without the start's check (check_settings) too
     kwargs: dict[str, object] = dict(
         ssl_cert_reqs="required" if settings.tls_verify else "none",
