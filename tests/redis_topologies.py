@@ -23,11 +23,14 @@ def _binary(name: str) -> str:
 
 
 class TlsFiles(NamedTuple):
-    """What a TLS-only server is started with: its certificate and key, and the CA of both sides."""
+    """What a TLS-only server is started with: its certificate and key, and the CA of both sides;
+    and the certificate it presents as a client (a Cluster's bus always checks one), if not ``cert``."""
 
     ca: Path
     cert: Path
     key: Path
+    client_cert: Path | None = None
+    client_key: Path | None = None
 
 
 class Server:
@@ -90,6 +93,9 @@ class Server:
                 "--tls-replication",
                 "yes",
             ]
+            if self.tls.client_cert is not None and self.tls.client_key is not None:
+                args += ["--tls-client-cert-file", str(self.tls.client_cert)]
+                args += ["--tls-client-key-file", str(self.tls.client_key)]
         args += self.extra
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until(self.answers, what=f"redis-server on port {self.port}")
@@ -127,11 +133,18 @@ class Server:
 
 
 class Cluster:
-    """``masters`` masters with ``replicas`` replicas each, made by ``redis-cli --cluster create``."""
+    """``masters`` masters with ``replicas`` replicas each, made by ``redis-cli --cluster create``.
+    With ``tls`` (one for all, or one a node) every node speaks TLS only, the cluster bus too, and
+    announces its TLS port; the tests' own clients trust the first node's CA."""
 
-    def __init__(self, workdir: Path, masters: int = 3, replicas: int = 0) -> None:
+    def __init__(
+        self, workdir: Path, masters: int = 3, replicas: int = 0, tls: TlsFiles | list[TlsFiles] | None = None
+    ) -> None:
+        count = masters * (1 + replicas)
+        node_tls = tls if isinstance(tls, list) else [tls] * count
+        self.tls = node_tls[0]
         self.nodes = []
-        for n in range(masters * (1 + replicas)):
+        for n in range(count):
             node_dir = workdir / f"node{n}"
             bus = free_port()
             self.nodes.append(
@@ -149,6 +162,8 @@ class Cluster:
                     "",
                     "--appendonly",
                     "no",
+                    *(("--tls-cluster", "yes") if node_tls[n] is not None else ()),
+                    tls=node_tls[n],
                 )
             )
         self.replicas = replicas
@@ -159,6 +174,7 @@ class Cluster:
         subprocess.run(
             [
                 _binary("redis-cli"),
+                *(("--tls", "--cacert", str(self.tls.ca)) if self.tls is not None else ()),
                 "--cluster",
                 "create",
                 *(node.address for node in self.nodes),
@@ -200,10 +216,11 @@ class Cluster:
 
     @property
     def url(self) -> str:
-        return f"redis://{self.nodes[0].address}"
+        return f"{'rediss' if self.tls is not None else 'redis'}://{self.nodes[0].address}"
 
     def client(self) -> redis.RedisCluster:
-        return redis.RedisCluster(host="127.0.0.1", port=self.live()[0].port)
+        tls = {} if self.tls is None else {"ssl": True, "ssl_ca_certs": str(self.tls.ca)}
+        return redis.RedisCluster(host="127.0.0.1", port=self.live()[0].port, **tls)
 
     def owner(self, key: str) -> Server:
         """The master serving the key's slot, as the cluster says now."""

@@ -36,6 +36,7 @@ from hookd.ingest.http_setup import HttpSettings
 from hookd.ingest.inbox import Inbox
 from hookd.ingest.server import EventConnection
 from hookd.paths import ensure_private_dir, open_private_dir
+from hookd.publish.ca_alone import say_keylog_ignored
 from hookd.peers import PeerGuard
 from hookd.pipeline import Pipeline
 from hookd.policies import FsyncPolicy
@@ -282,6 +283,7 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
             # the view's C core (hookd/redact/_viewcore.c) or its Python fallback, slower on floods of escapes
             redaction_view=("compiled" if VIEW_COMPILED else "python") if redactor else None,
         )
+        say_keylog_ignored()
         self.drain_progress = None
         if self.handle_signals and sys.stderr.isatty():  # a progress bar while a big spool drains
             from hookd.terminal.drain import show_drain

@@ -1,20 +1,26 @@
-"""A CA named for Redis's TLS is trusted alone, as redis-cli --cacert trusts it: not the system's CAs beside it.
+"""Every TLS context hookd's connections use is built here: a CA named for Redis's TLS is trusted
+alone, as redis-cli --cacert trusts it, and no context writes its session keys anywhere.
 
 redis-py builds each connection's TLS context with ssl.create_default_context(), which loads
-OpenSSL's default CAs (and SSL_CERT_FILE, SSL_CERT_DIR: paths read by OpenSSL as it builds the
-context, unchecked since the start), and then adds the CA it is given (ssl_ca_data:
-redis_tls_ca_file's text, tls_files.py). A server certificate that any CA of the system's store
-signed for the Redis host was taken too, though the user named one CA. Here a context given a CA
-is built from that CA alone; one given none is redis-py's own, the system's CAs being then the only
-trust there is. Mixed into every connection class hookd's clients make (replies.bounded): the
-blocking and asyncio ones, Sentinel's (the master's and the sentinels'), each Cluster node's.
+OpenSSL's default CAs (and SSL_CERT_FILE, SSL_CERT_DIR) by path as it builds the context, then adds
+the CA it is given (ssl_ca_data: redis_tls_ca_file's text, tls_files.py): a server certificate that
+any CA of the system's store signed for the Redis host was taken too, though the user named one
+CA. It also opens the file SSLKEYLOGFILE names, by path, following links, creating it with the
+umask's mode, and appends every TLS session's secrets to it: whoever can read it (or set the
+variable, or place a link where it points) reads every event and password hookd sends. Here each
+context is built from what it is given alone: the named CA, or the system's CAs as tls_files.py
+read them when the client was made; SSLKEYLOGFILE is never honoured (say_keylog_ignored says so
+once, at start). Mixed into every connection class hookd's clients make (replies.bounded): the blocking
+and asyncio ones, Sentinel's (the master's and the sentinels'), each Cluster node's.
 """
 
 from __future__ import annotations
 
+import os
 import ssl
 from typing import Any
 
+import structlog
 from redis.asyncio.connection import RedisSSLContext
 from redis.connection import SSLConnection
 
@@ -28,6 +34,21 @@ if not (
         "RedisSSLContext._build, which hookd overrides to trust redis_tls_ca_file alone); "
         "fix: pip install 'redis>=8.2'"
     )
+
+
+class SystemCas(str):
+    """The system's CAs, as ssl_ca_data: the PEM text of its CA file, read when the client was made
+    (tls_files.tls_kwargs, trusted_files.read_system_cas), and its CA ``directories`` (':'-joined,
+    or None), which OpenSSL reads a certificate at a time as a chain asks for one, by the hash of
+    its issuer's name. A str, so redis-py carries it as it carries any ssl_ca_data."""
+
+    directories: str | None = None
+
+    @classmethod
+    def of(cls, pem: str, directories: list[str]) -> SystemCas:
+        made = cls(pem)
+        made.directories = os.pathsep.join(directories) or None
+        return made
 
 
 def context_alone(
@@ -57,7 +78,10 @@ def context_alone(
         context.verify_flags &= ~flag
     if certfile or keyfile:
         context.load_cert_chain(certfile=certfile, keyfile=keyfile, password=password)  # type: ignore[arg-type]
-    context.load_verify_locations(cafile=ca_certs, capath=ca_path, cadata=ca_data)
+    if isinstance(ca_data, SystemCas):
+        ca_path, ca_data = ca_data.directories, str(ca_data) or None
+    if ca_certs is not None or ca_path is not None or ca_data is not None:
+        context.load_verify_locations(cafile=ca_certs, capath=ca_path, cadata=ca_data)
     if min_version is not None:
         context.minimum_version = min_version
     if ciphers:
@@ -65,14 +89,24 @@ def context_alone(
     return context
 
 
+def say_keylog_ignored() -> None:
+    """Log, once at start, that SSLKEYLOGFILE is set and not honoured (context_alone)."""
+    if path := os.environ.get("SSLKEYLOGFILE"):
+        structlog.get_logger("hookd").warning(
+            "tls_keylog_ignored",
+            variable="SSLKEYLOGFILE",
+            path=path,
+            reason="hookd never writes TLS session keys, which would let whoever reads the file read every "
+            "event and password it sends; fix: unset SSLKEYLOGFILE in hookd's environment",
+        )
+
+
 class SyncCaAlone:
-    """Mixed into redis-py's blocking SSLConnection (or a subclass): a CA given is trusted alone.
+    """Mixed into redis-py's blocking SSLConnection (or a subclass): its context is context_alone's.
     redis-py shares the context it builds between connections of the same settings."""
 
     def _build_ssl_context(self) -> ssl.SSLContext:
         conn: Any = self
-        if conn.ca_data is None:
-            return super()._build_ssl_context()  # type: ignore[misc, no-any-return]
         return context_alone(
             conn.ca_data,
             cert_reqs=conn.cert_reqs,
@@ -90,7 +124,7 @@ class SyncCaAlone:
 
 
 class CaAloneSSLContext(RedisSSLContext):
-    """redis-py's asyncio RedisSSLContext, built from the CA it was given alone."""
+    """redis-py's asyncio RedisSSLContext, built by context_alone."""
 
     __slots__ = ()
 
@@ -119,10 +153,9 @@ class CaAloneSSLContext(RedisSSLContext):
 
 
 class AsyncCaAlone:
-    """Mixed into redis-py's asyncio SSLConnection (or a subclass): a CA given is trusted alone."""
+    """Mixed into redis-py's asyncio SSLConnection (or a subclass): its context is context_alone's."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         conn: Any = self
-        if conn.ssl_context.ca_data is not None:
-            conn.ssl_context = CaAloneSSLContext.of(conn.ssl_context)
+        conn.ssl_context = CaAloneSSLContext.of(conn.ssl_context)

@@ -23,12 +23,13 @@ import os
 import shutil
 import tempfile
 import threading
-
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 from hookd.config_errors import SettingError
 from hookd.paths import write_all
-from hookd.publish.trusted_files import read_tls_file, refuse_url_tls_files
+from hookd.publish.ca_alone import SystemCas
+from hookd.publish.trusted_files import read_system_cas, read_tls_file, refuse_url_tls_files, verifies
 
 if TYPE_CHECKING:
     from hookd.publish.settings import RedisSettings
@@ -44,8 +45,11 @@ def tls_kwargs(settings: RedisSettings) -> dict[str, object]:
     Each file is read here, once, through the descriptor it is judged by (read_tls_file), and
     ssl is given what was read: the CA's PEM text as ssl_ca_data, the certificate and key as
     private copies (private_copy), never the user's path, which ssl would open at each connection
-    and could find another file at. A file that became unfit since the start's check raises the
-    SettingError here, as a password file does (login)."""
+    and could find another file at. With no CA named, the system's CA file is read here too, the
+    same way (read_system_cas), and given as ssl_ca_data with its CA directories (ca_alone.SystemCas):
+    replaced while hookd runs, it is read again only by a client made after (a restart). A file
+    that became unfit since the start's check raises the SettingError here, as a password file
+    does (login)."""
     refuse_url_tls_files(settings)  # a client made without the start's check (check_settings) too
     kwargs: dict[str, object] = dict(
         ssl_cert_reqs="required" if settings.tls_verify else "none",
@@ -62,6 +66,9 @@ def tls_kwargs(settings: RedisSettings) -> dict[str, object]:
                 setting="redis_tls_ca_file",
             )
         kwargs["ssl_ca_data"] = text
+    elif verifies(settings, query := parse_qs(urlsplit(settings.url).query)) and not query.get("ssl_ca_data"):
+        system_pem, directories = read_system_cas()
+        kwargs["ssl_ca_data"] = SystemCas.of(system_pem, directories)
     if settings.tls_cert_file:
         cert = read_tls_file(settings.tls_cert_file, "redis_tls_cert_file", secret=not settings.tls_key_file)
         kwargs["ssl_certfile"] = private_copy(cert)

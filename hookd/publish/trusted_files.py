@@ -187,3 +187,35 @@ def system_cas() -> list[tuple[str, str]]:
     else:
         found.append((defaults.openssl_capath, "OpenSSL's default CA directory"))
     return [(path, source) for path, source in found if path and os.path.exists(path)]
+
+
+def read_system_cas() -> tuple[str, list[str]]:
+    """The system's CAs as a TLS connection with no CA named trusts them: the PEM text of its CA file
+    (SSL_CERT_FILE, else OpenSSL's default), read once through read_trusted, and its CA directories,
+    which OpenSSL reads a certificate at a time as a chain asks (they cannot be read once)."""
+    pem, directories = "", []
+    for path, source in system_cas():
+        if os.path.isdir(path):
+            directories.append(path)
+            continue
+        try:
+            data = read_trusted(
+                path,
+                f"the system's CA certificates ({source})",
+                _TLS_TRUST["ssl_ca_certs"],
+                TLS_FILE_LIMIT + 1,
+                secret=False,
+            )
+        except OSError as exc:
+            raise SettingError(
+                f"cannot read the system's CA certificates ({source}) {path}: {exc.strerror}; point "
+                "SSL_CERT_FILE at CA certificates you can read, or set redis_tls_ca_file"
+            ) from None
+        if len(data) > TLS_FILE_LIMIT:
+            raise SettingError(
+                f"the system's CA certificates ({source}) {path} are over {TLS_FILE_LIMIT >> 20} MiB; point "
+                "SSL_CERT_FILE at a CA bundle, or set redis_tls_ca_file"
+            )
+        text = data.decode("ascii", "ignore")  # PEM is ASCII; OpenSSL skips the text between certificates
+        pem = text if "-----BEGIN CERTIFICATE-----" in text else ""  # as OpenSSL's load, nothing trusted
+    return pem, directories
