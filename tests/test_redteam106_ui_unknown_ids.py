@@ -107,7 +107,8 @@ def test_a_ui_answers_ids_past_the_budget_with_a_429_and_reads_nothing_for_them(
 def test_entries_added_since_do_not_shorten_the_read_back(redis_db, redis_server, tmp_path, monkeypatch):
     """A guard: the read back goes first, and the entries since are read only once it has ended, so
     a writer without end cannot take MAX_SESSION_SCAN from it: it stops 3,000 entries back from
-    where it began, whatever was added meanwhile (passes before and after this pass)."""
+    where it began, whatever was added meanwhile (on the base too: the new part is that the
+    answers say they are behind)."""
     monkeypatch.setattr(hookd.ui.session_scans, "SCAN_STEP", STEP, raising=False)
     monkeypatch.setattr(hookd.ui.reader, "MAX_SESSION_SCAN", 3 * STEP)
     _add(redis_db, "1000-0", "mine")
