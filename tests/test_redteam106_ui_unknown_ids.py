@@ -102,6 +102,8 @@ def test_a_ui_answers_ids_past_the_budget_with_a_429_and_reads_nothing_for_them(
     code, body, _ = _get(ui, cookie, "/api/session?s=old")  # a session memory holds: not refused
     assert code == 200 and [e["id"] for e in body["events"]][-1] == "9000000-0", body
     assert _get(ui, cookie, "/api/status")[1]["unknown_sessions_refused"] == 37
+    lines = ui.log_path.read_text().count("ui_unknown_session_refused")
+    assert 1 <= lines < 37, lines  # said, and rate-limited (once every 10 s)
 
 
 def test_entries_added_since_do_not_shorten_the_read_back(redis_db, redis_server, tmp_path, monkeypatch):

@@ -13,10 +13,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import structlog
+
+from hookd.peers import Throttle
+
+log = structlog.get_logger("hookd.ui")
+
 # Entries read for unknown ids: this many at once at most, refilled over this many seconds (a whole
 # pass back, MAX_SESSION_SCAN entries, a minute).
 UNKNOWN_ENTRIES = 500_000
 UNKNOWN_PERIOD_S = 60.0
+LOG_EVERY_S = 10.0
 
 
 class ScanBudgetSpent(Exception):
@@ -44,6 +51,7 @@ class ScanBudget:
         self.left = float(self.entries)
         self.at = clock()
         self.refused = 0  # requests refused (hookd ui's /api/status)
+        self._lines = Throttle(LOG_EVERY_S, clock)
 
     def _refill(self) -> None:
         now = self.clock()
@@ -57,7 +65,17 @@ class ScanBudget:
         got = min(wanted, int(self.left))
         if got <= 0:
             self.refused += 1
-            raise ScanBudgetSpent(max(1.0, (min(wanted, self.entries) - self.left) / self.rate))
+            spent = ScanBudgetSpent(max(1.0, (min(wanted, self.entries) - self.left) / self.rate))
+            requests = self._lines.ready("refused")
+            if requests is not None:
+                log.warning(
+                    "ui_unknown_session_refused",
+                    requests=requests,
+                    total=self.refused,
+                    retry_after_s=round(spent.retry_after),
+                    hint=str(spent),
+                )
+            raise spent
         self.left -= got
         return got
 
