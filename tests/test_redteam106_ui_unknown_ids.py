@@ -127,3 +127,20 @@ def test_entries_added_since_do_not_shorten_the_read_back(redis_db, redis_server
     reads = _run(redis_server, tmp_path, steps)
     assert [unread for (_, _, unread), _ in reads[2:]] == ["4001-0"] * 4, reads  # 3,000 back from 7000-0
     assert all(behind is not None for _, behind in reads[1:]), reads  # and the writer is ahead, said
+
+
+def test_a_read_anew_after_trimming_takes_what_it_read_from_the_budget(redis_db, redis_server, tmp_path, monkeypatch):
+    """A kept scan that trimming took whole is read anew: what that read takes is its own entries,
+    not those less the kept scan's (which gave the budget back more than it had taken)."""
+    monkeypatch.setattr(hookd.ui.session_scans, "SCAN_STEP", STEP, raising=False)
+    _write(redis_db, 2000, 301)
+
+    async def steps(scans, reader):
+        scans.unknown = ScanBudget(3000, 1e9)
+        await scans.events("made-up", 0, 0, unknown=True)
+        _write(redis_db, 3000, 50)
+        redis_db.xtrim(STREAM, minid="3000-0", approximate=False)
+        await scans.events("made-up", 0, 0, unknown=True)
+        return int(scans.unknown.left)  # no refill to speak of: a 1e9 s period
+
+    assert _run(redis_server, tmp_path, steps) == 3000 - 301 - 50

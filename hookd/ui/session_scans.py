@@ -140,6 +140,7 @@ class SessionScans:
         if kept is not None and (kept.first_ms != first_ms or id_key(top) < id_key(kept.covered)):
             kept = None  # another start (the index appeared), or a stream made anew: read it all
         scan = _untrimmed(kept, first) if kept is not None else None
+        before = scan.scanned if scan is not None else 0
         if scan is None:
             got = await self.reader.scan_session(session, first_ms, last_ms, top, None, self._step(0, budget))
             budget -= got.scanned
@@ -171,7 +172,7 @@ class SessionScans:
             )
         scan = scan._replace(head=top if top != scan.covered else None)
         self._keep(session, scan)
-        return scan.found, scan.earlier, scan.unread, scan.scanned - (kept.scanned if kept is not None else 0)
+        return scan.found, scan.earlier, scan.unread, scan.scanned - before
 
     @staticmethod
     def _step(scanned: int, budget: int) -> int:
