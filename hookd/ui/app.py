@@ -25,6 +25,7 @@ from hookd.ui.failures import REDIS_FAILURES, index_entry_refused, redis_failure
 from hookd.ui.index_reads import IndexReads
 from hookd.ui.reader import MAX_SESSION_EVENTS, StreamReader
 from hookd.ui.overview import overview_of
+from hookd.ui.scan_budget import ScanBudgetSpent
 from hookd.ui.session_scans import SessionScans
 from hookd.ui.store import Store, id_key, join
 
@@ -34,10 +35,9 @@ MAX_PAGE = 2000
 _encoder = msgspec.json.Encoder()
 
 
-def _json(value: Any, status: int = 200) -> Response:
-    return Response(
-        _encoder.encode(value), status, media_type="application/json", headers={"cache-control": "no-store"}
-    )
+def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    headers = {"cache-control": "no-store"} | (headers or {})
+    return Response(_encoder.encode(value), status, media_type="application/json", headers=headers)
 
 
 def _raw(body: bytes) -> Response:
@@ -100,6 +100,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                 "not_reading": BoundedH11Protocol.not_reading,
                 "index_refused": refused["session"],
                 "envelopes_refused": envelopes.refused,
+                "unknown_sessions_refused": scans.unknown.refused,
             }
         )
 
@@ -212,16 +213,24 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         if store.covers(first):
             found = store.of_session(sid)
             earlier = max(0, len(found) - MAX_SESSION_EVENTS)
-            found, unread = found[earlier:], None
+            found, unread, behind = found[earlier:], None, None
         elif not row and summary is None and store.whole_stream:
             return _json({"error": "no such session in the index or in the stream"}, 404)
         else:
-            found, earlier, unread = await scans.events(sid, first or 0, _int(row.get("last_seen_ms")))
+            try:
+                found, earlier, unread = await scans.events(
+                    sid, first or 0, _int(row.get("last_seen_ms")), unknown=not row and summary is None
+                )
+            except ScanBudgetSpent as exc:
+                return _json({"error": str(exc)}, 429, {"retry-after": str(round(exc.retry_after))})
+            behind = scans.behind(sid)
         head = _encoder.encode(summary.as_dict() if summary else {"s": sid})
         note = b',"index_error":' + _encoder.encode(why) if why else b""
         note += b',"earlier":' + str(earlier).encode()
         note += b',"unread_before":' + _encoder.encode(unread) if unread else b""
-        note += b',"reading_on":true' if unread and scans.reading_on(sid) else b""
+        note += b',"reading_on":true' if (unread or behind) and scans.reading_on(sid) else b""
+        # The entries since the session's last read are not all read: its newest events may be among them.
+        note += b',"behind":' + _encoder.encode({"read_to": behind[0], "head": behind[1]}) if behind else b""
         return _raw(b'{"summary":' + head + note + b',"events":' + join(found) + b"}")
 
     async def envelope(request: Request) -> Response:

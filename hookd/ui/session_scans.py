@@ -7,6 +7,8 @@ newest entry it covered; a later read scans only the entries after that one, and
 finds. Reads of one session wait for each other, so the second reuses what the first read. A
 scan that found nothing is kept apart, so the sessions read meanwhile do not push it out; a scan
 keeps the ids of the events it counts but does not send, so trimming past them is not a read anew.
+The reads of ids nothing else names (no index entry, no events in memory, none found yet) draw on
+one budget of entries (ui/scan_budget.py): new ids without end cannot keep the reader reading.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from hookd.ui import reader as reader_module
 from hookd.ui.entry_ids import EntryIds
 from hookd.ui.events import Record
 from hookd.ui.reader import SessionScan, StreamReader
+from hookd.ui.scan_budget import ScanBudget
 from hookd.ui.store import id_key
 
 # Sessions whose scans are kept, the most recently read first: at most this many, and their
@@ -45,7 +48,7 @@ class Scan(NamedTuple):
     unread: str | None  # the oldest entry read when a bound stopped the read
     scanned: int  # the entries read: back from covered to unread, and those since read after
     oldest: str | None  # the oldest of its events read (found or counted)
-    behind: bool = False  # the entries after covered that the last read wanted are not all read
+    head: str | None = None  # the newest entry the last read wanted, when it did not reach it
 
     @property
     def earlier(self) -> int:
@@ -83,15 +86,27 @@ class SessionScans:
         self.kept: OrderedDict[str, Scan] = OrderedDict()
         self.absent: OrderedDict[bytes, Scan] = OrderedDict()  # scans that found nothing, by _digest
         self.locks: dict[str, tuple[asyncio.Lock, int]] = {}  # a session's, and the reads holding or awaiting it
+        self.unknown = ScanBudget()
 
-    async def events(self, session: str, first_ms: int, last_ms: int) -> tuple[list[Record], int, str | None]:
+    async def events(
+        self, session: str, first_ms: int, last_ms: int, unknown: bool = False
+    ) -> tuple[list[Record], int, str | None]:
         """What ``StreamReader.session_events`` answers, reading only what a kept scan lacks, and
-        at most SCAN_STEP entries a request: ``reading_on`` says when a read stopped short of it."""
+        at most SCAN_STEP entries a request: ``reading_on`` says when a read stopped short of it.
+        ``unknown``: nothing but the stream names the session; until a read finds one of its events,
+        its reads draw on ``self.unknown`` (ScanBudgetSpent, before anything is read, when it is spent)."""
         lock, users = self.locks.get(session, (asyncio.Lock(), 0))
         self.locks[session] = lock, users + 1
         try:
             async with lock:
-                return await self._events(session, first_ms, last_ms)
+                if not unknown or session in self.kept:
+                    return (await self._events(session, first_ms, last_ms, SCAN_STEP))[:3]
+                taken, read = self.unknown.take(SCAN_STEP), 0
+                try:
+                    found, earlier, unread, read = await self._events(session, first_ms, last_ms, taken)
+                    return found, earlier, unread
+                finally:
+                    self.unknown.give_back(taken - read)
         finally:
             lock, users = self.locks[session]
             if users == 1:
@@ -105,20 +120,29 @@ class SessionScans:
         scan = self.kept.get(session) or self.absent.get(_digest(session))
         if scan is None:
             return False
-        return scan.behind or (scan.unread is not None and scan.scanned < reader_module.MAX_SESSION_SCAN)
+        return scan.head is not None or (scan.unread is not None and scan.scanned < reader_module.MAX_SESSION_SCAN)
 
-    async def _events(self, session: str, first_ms: int, last_ms: int) -> tuple[list[Record], int, str | None]:
+    def behind(self, session: str) -> tuple[str, str] | None:
+        """The newest entry the session's last read covered and the newest it wanted, when the
+        entries between (added since an earlier read) are not all read yet."""
+        scan = self.kept.get(session) or self.absent.get(_digest(session))
+        return (scan.covered, scan.head) if scan is not None and scan.head is not None else None
+
+    async def _events(
+        self, session: str, first_ms: int, last_ms: int, budget: int
+    ) -> tuple[list[Record], int, str | None, int]:
+        """The answer, and how many entries were read for it (the newest and the first aside)."""
         top = await self.reader.newest_before(last_ms)
         first = await self.reader.first_entry()
         kept = self.kept.pop(session, None) or self.absent.pop(_digest(session), None)
         if top is None or first is None:
-            return [], 0, None
+            return [], 0, None, 0
         if kept is not None and (kept.first_ms != first_ms or id_key(top) < id_key(kept.covered)):
             kept = None  # another start (the index appeared), or a stream made anew: read it all
         scan = _untrimmed(kept, first) if kept is not None else None
-        budget = SCAN_STEP
+        before = scan.scanned if scan is not None else 0
         if scan is None:
-            got = await self.reader.scan_session(session, first_ms, last_ms, top, None, self._step(0, SCAN_STEP))
+            got = await self.reader.scan_session(session, first_ms, last_ms, top, None, self._step(0, budget))
             budget -= got.scanned
             scan = Scan(first_ms, top, got.found, got.earlier_ids, got.unread, got.scanned, got.oldest)
         # Reading on back comes first: it ends (at MAX_SESSION_SCAN), where the entries added since
@@ -146,9 +170,9 @@ class SessionScans:
                 scanned=scan.scanned + since.scanned,
                 oldest=scan.oldest or since.oldest,
             )
-        scan = scan._replace(behind=top != scan.covered)
+        scan = scan._replace(head=top if top != scan.covered else None)
         self._keep(session, scan)
-        return scan.found, scan.earlier, scan.unread
+        return scan.found, scan.earlier, scan.unread, scan.scanned - before
 
     @staticmethod
     def _step(scanned: int, budget: int) -> int:

@@ -10,7 +10,10 @@ export async function answered(url) {
   if (!res.ok) {
     // the API's errors are {"error": "<why>"} (Redis away, or not answering as Redis)
     const why = await res.json().then((body) => body.error || "", () => "");
-    throw new Error(`${url}: ${res.status}${why ? ` ${why}` : ""}`);
+    const err = new Error(`${url}: ${res.status}${why ? ` ${why}` : ""}`);
+    err.status = res.status;
+    err.retryAfter = Number(res.headers.get("retry-after")) || 0;  // a 429's seconds to wait
+    throw err;
   }
   return res;
 }

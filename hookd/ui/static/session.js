@@ -12,8 +12,8 @@ export let currentSession = null;
 // second after each new event, answered or not, piled up until the UI refused them (503).
 let sessionReading = false;
 let sessionAgain = false;
-export function refreshSessionSoon() {
-  if (!sessionTimer) sessionTimer = setTimeout(() => { sessionTimer = 0; rereadSession(); }, 1000);
+export function refreshSessionSoon(seconds = 1) {
+  if (!sessionTimer) sessionTimer = setTimeout(() => { sessionTimer = 0; rereadSession(); }, seconds * 1000);
 }
 async function rereadSession() {
   if (sessionReading) { sessionAgain = true; return; }
@@ -27,6 +27,7 @@ export function openSession(sid) {
     resetTimeline();
     for (const id of ["s-facts", "s-chart", "s-timeline", "s-agents"]) $(id).replaceChildren();
     $("s-earlier").hidden = true;
+    $("s-behind").hidden = true;
     $("s-title").textContent = inert(`Session ${sid}`);
   }
   currentSession = sid;
@@ -68,6 +69,8 @@ async function renderSession(sid) {
   } catch (err) {
     $("s-title").textContent = inert(`Session ${sid}: cannot be shown (${err.message})`);
     $("s-note").hidden = true;
+    // Too much of the stream read for ids hookd does not index (hookd/ui/scan_budget.py): again once it refills.
+    if (err.status === 429 && currentSession === sid) refreshSessionSoon(Math.min(60, Math.max(1, err.retryAfter)));
     return;
   }
   if (currentSession !== sid) return;
@@ -89,7 +92,12 @@ async function renderSession(sid) {
       unread ? inert(`Its events before ${when(Number(unread.split("-")[0]))} (stream entry ${unread}) were not looked for: ` +
       "the stream is read back from the session's last event this far at most (redis-cli XRANGE shows the rest)") : "");
   // The read stopped at what one request reads (hookd/ui/session_scans.py, SCAN_STEP): ask again, it reads on.
-  if (unread && data.reading_on === true) refreshSessionSoon();
+  // The entries added since its last read are not all read yet (a writer adding faster than a
+  // request reads): its newest events may be among them, so the page must not look complete.
+  const behind = data.behind && typeof data.behind.read_to === "string" ? data.behind : null;
+  $("s-behind").hidden = !behind;
+  $("s-behind").textContent = behind ? inert(behindText(behind.read_to, String(behind.head))) : "";
+  if ((unread || behind) && data.reading_on === true) refreshSessionSoon();
   const last = [...events].reverse().find((e) => e.tok);
   const tok = last ? last.tok : s.tok;
   const facts = [["host", s.host], ["project", s.cwd], ["model", s.model || (events.find((e) => e.model) || {}).model],
@@ -103,4 +111,12 @@ async function renderSession(sid) {
   renderChart(events, $("s-chart"));
   renderTimeline(events, $("s-timeline"));
   renderAgents(sid, events, $("s-agents"));
+}
+
+function behindText(readTo, head) {
+  const [readMs, headMs] = [Number(readTo.split("-")[0]), Number(head.split("-")[0])];
+  const lag = Math.max(0, (headMs - readMs) / 1000);
+  return `Behind the stream, reading on: the entries after ${when(readMs)} (stream entry ${readTo}) are ` +
+    `not all read yet, up to ${when(headMs)} (stream entry ${head}), ${lag.toLocaleString("en")} s later: ` +
+    "this session's newest events may be among them.";
 }
