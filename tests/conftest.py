@@ -391,9 +391,9 @@ class Hookd:
         (base / "config.toml").write_text("")
         self.proc: subprocess.Popen | None = None
 
-    def start(self, wait: bool = True, timeout: float = 30) -> Hookd:
-        """``timeout``: for starts that compile a scanner database of their own (redact_rules), which a
-        loaded machine takes longer than 30 s to do."""
+    def start(self, wait: bool = True, timeout: float = 60) -> Hookd:
+        """``timeout``: a wait on hookd serving, which a loaded 2-core machine's start of a plain hookd
+        has taken past 30 s; more for starts that compile a scanner database of their own (redact_rules)."""
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hookd", "run"], env=self.env, stdout=subprocess.DEVNULL, stderr=self.log, cwd=REPO

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from playwright.sync_api import expect
 
 from hookd.ui.reader import MAX_SESSION_EVENTS
@@ -20,6 +21,9 @@ from ui_stack import open_ui, browser  # noqa: F401 - fixtures
 CALLS = 150_000
 
 
+# 150,000 entries written, read by the UI, then scanned by the page: on a loaded 2-core machine that
+# can outlast the suite's 120 s a test (bench/README.md, h249), the outcome unchanged. Not a timing goal.
+@pytest.mark.timeout(360)
 def test_a_session_of_150000_tool_calls_is_shown(stack, open_ui, redis_db):  # noqa: F811
     alpha, ui = stack
     pipe = redis_db.pipeline(transaction=False)

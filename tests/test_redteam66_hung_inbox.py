@@ -49,7 +49,7 @@ def test_a_start_whose_inbox_does_not_answer_serves_and_says_the_stall(hung_daem
     redis.start()
     left_in_inbox(daemon, 1)
     fs.set_rules(hang(600))
-    daemon.start(timeout=20)
+    daemon.start()
     assert any(f["op"] == "read" for f in fs.faults())
     assert send(daemon, 2) == "delivered"
     wait_until(lambda: arrived(redis) == [2], timeout=20, what="event 2 in Redis")
@@ -85,7 +85,7 @@ def test_inbox_events_reach_redis_once_when_the_mount_answers_again(hung_daemon,
     if at_start:
         left_in_inbox(daemon, 1, 2)
         fs.set_rules(hang(8, count=2))
-        daemon.start(timeout=20)
+        daemon.start()
     else:
         daemon.start()
         assert send(daemon, 1) == "delivered"

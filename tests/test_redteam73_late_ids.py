@@ -68,7 +68,7 @@ def restart_with_an_old_copy(daemon, fs, redis, rules: list[dict]) -> None:
     leave_copy(daemon, 1)  # the copy whose file survived
     fs.set_rules(rules)
     redis.start()
-    daemon.start(timeout=20)
+    daemon.start()
 
 
 def test_an_inbox_copy_of_an_event_spooled_before_the_span_is_dropped_once_its_id_is_read_late(hung_daemon):  # noqa: F811

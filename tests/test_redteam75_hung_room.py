@@ -159,7 +159,7 @@ def test_a_hung_look_for_the_late_hand_off_ids_in_the_spool_is_said(hung_daemon)
     assert daemon.stop() == 0
     leave_copy(daemon, 1)  # the copy whose file survived
     fs.set_rules(hang(4, count=1))  # the start's read of the ids: given up after stall_after_s
-    daemon.start(timeout=20)
+    daemon.start()
     fs.set_rules([{"op": "read", "path": "/spool/*.seg", "delay_s": 600, "count": 1}])
     wait_until(lambda: any(f["path"].startswith("/spool/") for f in fs.faults()), timeout=20, what="the spool's read")
 
