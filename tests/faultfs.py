@@ -17,7 +17,7 @@ the child reads again whenever it changes. A rule:
                         a listing or a stat (the lookup of a name, once the kernel's cache of a second
                         has passed) answered S seconds late; flush: only this, a close(2) of the file
                         answered S seconds late),
-     "until_cleared": true (read with delay_s only: answered at the next set_rules if that comes first,
+     "until_cleared": true (read or write with delay_s only: answered at the next set_rules if that comes first,
                         so that a test ends the hang when it has looked, not when a guess of its time ends)}
 
 Every fault the child injects is appended to a log file (``faults()`` reads it), so a test can
@@ -322,8 +322,9 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str, *flags: s
                         rules.spend(rule)
                         note("write", path, errno=rule.get("errno", "EIO"))
                         raise fail(rule)
+                stamp = rules.stamp
             if hit and "delay_s" in hit[1]:
-                time.sleep(hit[1]["delay_s"])
+                pause(hit[1], stamp)
             return os.pwrite(fh, data, offset)
 
         def fsync(self, path: str, datasync: int, fh: int) -> None:

@@ -13,17 +13,15 @@ from hookd.descriptors import raise_limit, warn_if_few
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import uvloop
-
     from hookd import logs
-    from hookd.daemon import Daemon
-    from hookd.statedir import StateDirLocked
+    from hookd.console.elsewhere import foreign_runtime_dir
+    from hookd.daemon.first_socket import FirstSocket
+    from hookd.daemon.start_watch import block
     from hookd.ingest.socket_files import AlreadyRunning
     from hookd.paths import UnsafePathError
     from hookd.service.activation import ActivationError
-    from hookd.console.elsewhere import foreign_runtime_dir
-
-    from hookd.daemon.start_watch import block
+    from hookd.state import DaemonState
+    from hookd.statedir import StateDirLocked
 
     # Before any thread is made (the log's): the stop signals are taken by the start's watch until the
     # start ends, and a thread that did not hold them could be handed one nobody acts on (start_watch.py).
@@ -35,14 +33,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     descriptors = raise_limit()
     logs.configure(config.log_format, config.log_level, fallback_dir=config.state_dir, take_stderr=True)
     warn_if_few(descriptors)
-    _warn_about_hooks(config, args)
+    first = daemon = None
     try:
-        code = uvloop.run(_serve(Daemon(config, handle_signals=True)))
+        # Status answered from here (first_socket.py), before the slow imports below and the hooks' check.
+        first = FirstSocket(config, DaemonState())
+        first.answers.at("loading the daemon's modules and checking the installed hooks", config.state_dir)
+        _warn_about_hooks(config, args)
+        import uvloop
+
+        from hookd.daemon import Daemon
+
+        daemon = Daemon(config, handle_signals=True, first=first)
+        code = uvloop.run(_serve(daemon))
     except (AlreadyRunning, StateDirLocked, UnsafePathError, ActivationError) as exc:
         logs.release_stderr()
         _say(f"hookd: {exc}{foreign_runtime_dir(str(exc))}{_state_dir_setting(str(exc), config.state_dir)}")
         return exits.FAILURE
     finally:
+        if first is not None and (daemon is None or daemon.first is not None):
+            first.close()  # no start took it over (and closes it): a failure before
         # Before any traceback is printed: the queued lines first, and stderr given back.
         logs.release_stderr()
     return code or exits.OK

@@ -26,6 +26,7 @@ import structlog
 
 from hookd.config import Config
 from hookd.daemon.drain import DaemonDrain
+from hookd.daemon.first_socket import FirstSocket
 from hookd.daemon.start_watch import StartWatch
 from hookd.daemon.startup import DaemonStartup
 from hookd.ingest.budget import FrameBudget
@@ -39,11 +40,15 @@ log = structlog.get_logger("hookd")
 class Daemon(DaemonStartup, DaemonDrain):
     """hookd's daemon. ``redis``: a client to publish with instead of one built from the config
     (its owner closes it). ``handle_signals``: this daemon owns the process: SIGTERM, SIGINT and SIGHUP
-    stop it, a thread's failure stops it, and a stop that overruns its deadline ends the process."""
+    stop it, a thread's failure stops it, and a stop that overruns its deadline ends the process. ``first``: the
+    control socket `hookd run` bound before the daemon's modules were imported (first_socket.py)."""
 
-    def __init__(self, config: Config, redis: Any = None, handle_signals: bool = True) -> None:
+    def __init__(
+        self, config: Config, redis: Any = None, handle_signals: bool = True, first: FirstSocket | None = None
+    ) -> None:
         self.config = config
-        self.state = DaemonState()
+        self.state = first.state if first is not None else DaemonState()
+        self.first = first  # taken by the start (None then); else it binds its own
         self.should_exit = asyncio.Event()
         self.stopped = asyncio.Event()
         self.connections: set[EventConnection] = set()

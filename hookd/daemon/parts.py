@@ -19,6 +19,7 @@ import structlog
 from hookd import liveness
 from hookd.config import Config
 from hookd.control.server import ControlServer
+from hookd.daemon.first_socket import FirstSocket
 from hookd.daemon.socket_looks import SocketLooks
 from hookd.dirwatch import DirectoryWatch
 from hookd.envelope import EnvelopeBuilder
@@ -60,6 +61,7 @@ class DaemonParts:
     budget: FrameBudget
     given_redis: Any
     handle_signals: bool
+    first: FirstSocket | None  # the control socket `hookd run` bound first, until the start takes it
     # Opened by the start-up, in this order; closed by the stop.
     lock_fd: int
     notifier: Notifier

@@ -25,6 +25,7 @@ from hookd.daemon.backlog import redact_backlog, settings_digest
 from hookd.daemon.inbox_start import InboxAtStart
 from hookd.daemon.socket_looks import SocketLooks
 from hookd.daemon.sockets import DaemonSockets
+from hookd.daemon.first_socket import FirstSocket
 from hookd.daemon.start_answers import StartAnswers
 from hookd.daemon.loop_watch import watch_loop
 from hookd.daemon.stalls import say_stalls
@@ -49,7 +50,6 @@ from hookd.redact import build_redactor
 from hookd.redact.known import own_secrets
 from hookd.redact.view import COMPILED as VIEW_COMPILED
 from hookd.sequence import SequenceAllocator
-from hookd.service.activation import take_passed_sockets
 from hookd.service.notify import Notifier
 from hookd.spool import Spool
 from hookd.spool.cursor_keeper import keep_cursor
@@ -99,32 +99,40 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
 
     async def _open(self, stack: contextlib.AsyncExitStack) -> None:
         config = self.config
-        # The state directory is held open for the daemon's life and its files (lock, sequence,
-        # unsent.jsonl) reached relative to it, as the spool's are (Spool): one moved aside and
-        # replaced while hookd runs receives none of them.
-        self.state_fd = open_private_dir(config.state_dir)
-        stack.callback(os.close, self.state_fd)
-        self.lock_fd = lock_state_dir(config.state_dir, self.state_fd)
-        stack.callback(os.close, self.lock_fd)
         self.notifier = Notifier.from_environ()
         stack.callback(self.notifier.close)
-        # Sockets the service manager passed are served as they are; the others are bound
-        # before anything slow, so a second daemon fails at once. Clients that connect
-        # meanwhile wait in the backlog until the server below serves them.
-        paths = {"events": config.socket, "control": config.control_socket}
-        passed = take_passed_sockets(paths, http_addr=config.http_addr)
+        # Sockets the service manager passed are served as they are; the others are bound first, before
+        # the state directory is touched: a second daemon on them fails at once (bind_private_socket asks
+        # the one there), and status is answered while the state directory's open and lock wait on a mount
+        # that hung. Clients that connect meanwhile wait in the backlog until a server serves them.
+        # The control socket and its answers: `hookd run` made them before importing the daemon (first_socket.py).
+        first, self.first = self.first or FirstSocket(config, self.state), None
+        passed = first.passed
         http_passed = passed.http or None
         # Only what hookd bound is its to unlink; a passed socket belongs to the manager.
         self.socket_inodes: dict[str, int] = {}
+        for path, inode in first.inodes.items():
+            self.socket_inodes[path] = inode
+            stack.push_async_callback(self._remove_socket_if_bound, path)
+        first.inodes = {}
+        control_sock = first.control
+        stack.callback(control_sock.close)
+        # Status answered until the loop's control server below takes the socket over (start_answers.py).
+        answers = first.answers
+        stack.callback(answers.ended)
         listen_sock = passed.get("events") or self._bind(stack, config.socket)
-        control_sock = passed.get("control") or self._bind(stack, config.control_socket)
         self.socket_looks = SocketLooks(self.socket_inodes)
         stack.callback(self.socket_looks.close_now)
         stack.callback(listen_sock.close)
-        stack.callback(control_sock.close)
-        # Status answered until the loop's control server below takes the socket over (start_answers.py).
-        answers = StartAnswers(control_sock, self.state, config.state_dir, config.stall_after_s)
-        stack.callback(answers.ended)
+        # The state directory is held open for the daemon's life and its files (lock, sequence,
+        # unsent.jsonl) reached relative to it, as the spool's are (Spool): one moved aside and
+        # replaced while hookd runs receives none of them.
+        answers.at("opening the state directory", config.state_dir)
+        self.state_fd = open_private_dir(config.state_dir)
+        stack.callback(os.close, self.state_fd)
+        answers.at("locking the state directory", config.state_dir)
+        self.lock_fd = lock_state_dir(config.state_dir, self.state_fd)
+        stack.callback(os.close, self.lock_fd)
         self.http = HttpListener.bind(HttpSettings.from_config(config), http_passed) if config.http_addr else None
         if self.http is not None:
             stack.callback(self.http.stop_listening)

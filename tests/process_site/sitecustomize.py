@@ -60,3 +60,30 @@ if _stall_check:
     from hookd.daemon import stalls as _stalls
 
     _stalls.say_stalls.__defaults__ = (float(_stall_check),)
+
+# `hookd run` held before it loads the daemon's modules (hookd.daemon.daemon), until this file exists: the
+# window in which only its first socket (hookd/daemon/first_socket.py) answers, which takes seconds on a loaded
+# machine and is otherwise too short to ask in.
+_hold = os.environ.pop("HOOKD_TEST_HOLD_DAEMON_IMPORT", None)
+if _hold:
+    import importlib.util
+    import sys
+    import time
+
+    class _HoldDaemonImport:
+        def find_spec(self, name, path=None, target=None):
+            if name != "hookd.daemon.daemon":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(name)
+            run = spec.loader.exec_module
+
+            def held(module):  # not in find_spec, which runs under the import lock every thread needs
+                while not os.path.exists(_hold):
+                    time.sleep(0.05)
+                run(module)
+
+            spec.loader.exec_module = held
+            return spec
+
+    sys.meta_path.insert(0, _HoldDaemonImport())
