@@ -15,8 +15,10 @@ from collections import Counter
 from typing import Any
 
 import msgspec
+import structlog
 
 from hookd.jsonl import loads
+from hookd.peers import Throttle
 from hookd.redact import DENSE
 from hookd.redact.dense import redact_in_bulk
 from hookd.redact.redactor import Redactor
@@ -26,6 +28,9 @@ from hookd.spool.event import Event
 IDENTITY = frozenset({"v", "event_id", "seq", "host", "instance", "received_at", "sent_at", "redactions", "truncated"})
 # Kept as the event's names when a dense stretch (hookd/redact/dense.py) takes every string.
 NAMES = ("hook", "session_id", "tool_name")
+
+log = structlog.get_logger("hookd.envelope")
+_not_json_lines = Throttle(10.0)
 
 
 def redact_fields(redactor: Redactor, envelope: dict[str, Any]) -> Counter[str]:
@@ -53,7 +58,10 @@ def redact_fields(redactor: Redactor, envelope: dict[str, Any]) -> Counter[str]:
 def event_again(redactor: Redactor, event: Event) -> tuple[Event, Counter[str]]:
     """The spooled event with its envelope redacted again (the same event if nothing was found),
     and the secrets found, by rule; its names (session, tool) follow the envelope's."""
-    envelope = loads(event.envelope)
+    try:
+        envelope = loads(event.envelope)
+    except (ValueError, RecursionError):
+        return _not_json_again(redactor, event)
     if not isinstance(envelope, dict):
         return event, Counter()
     found = redact_fields(redactor, envelope)
@@ -66,3 +74,24 @@ def event_again(redactor: Redactor, event: Event) -> tuple[Event, Counter[str]]:
     }
     raw = json.dumps(envelope, separators=(",", ":")).encode()
     return msgspec.structs.replace(event, envelope=raw, **names), found
+
+
+def _not_json_again(redactor: Redactor, event: Event) -> tuple[Event, Counter[str]]:
+    """A spooled envelope that is not JSON (hookd spools only JSON: a spool another program wrote,
+    or bytes that changed under a valid checksum) is redacted as text, whole, and kept: the start's
+    backlog pass ended in a traceback on it, and each restart again, so nothing behind it moved."""
+    lines = _not_json_lines.ready("not_json")
+    if lines is not None:
+        log.warning(
+            "spool_envelope_not_json",
+            event_id=event.event_id,
+            seq=event.seq,
+            events=lines,
+            hint="a spooled envelope is not JSON (not written by hookd, or damaged); it is redacted as text "
+            "and published as it is",
+        )
+    text = event.envelope.decode("utf-8", "replace")
+    redacted, found = redactor.redact(text)
+    if not found:
+        return event, found
+    return msgspec.structs.replace(event, envelope=redacted.encode()), found
