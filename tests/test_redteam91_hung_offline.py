@@ -71,3 +71,29 @@ def test_offline_status_on_a_hung_mount_answers_within_its_deadline_naming_it(st
     wait_until(lambda: status(daemon)[0] == 2, timeout=20 + 3 * HUNG_S, what="status reading the spool again")
     code, said = status(daemon)
     assert code == 2 and said["spool"]["events"] == 1, said
+
+
+def test_offline_status_does_not_wait_on_the_state_directorys_lock_on_a_hung_mount(stopped_daemon):
+    """With nothing answering, status also asks whether a hookd holds the state directory's lock (a daemon
+    started with other sockets: console/elsewhere.py). That probe opened the lock file in the command itself,
+    and a lookup on the hung mount held `hookd status` until the mount answered."""
+    daemon, fs = stopped_daemon
+    fs.set_rules([{"op": "getattr", "path": "/hookd.lock", "delay_s": HUNG_S, "count": -1}])
+    asked = subprocess.Popen(
+        [os.sys.executable, "-m", "hookd", "status", "--json"],
+        env=daemon.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        out, err = asked.communicate(timeout=HUNG_S - 2)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"hookd status had not ended {HUNG_S - 2} s after it was asked, its lock file's lookup hung")
+    finally:
+        if asked.poll() is None:
+            asked.kill()
+    assert fs.faults(), "the mount's delay never fired"
+    said = json.loads(out)
+    assert asked.returncode == 3 and said["running"] is False, (asked.returncode, out, err)
+    lock = said["lock"]["error"]
+    assert f"cannot read {daemon.state_dir / 'hookd.lock'} (waited" in lock and "check that mount" in lock, lock

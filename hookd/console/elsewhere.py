@@ -15,7 +15,6 @@ from typing import Any
 
 from hookd.config import Config
 from hookd.control.client import CannotTell, NotRunning, request
-from hookd.statedir import daemon_pid
 
 
 def _candidates(config: Config) -> list[str]:
@@ -39,11 +38,13 @@ def _answering(paths: list[str], pid: int) -> str | None:
     return None
 
 
-def held_elsewhere(config: Config) -> dict[str, Any] | None:
+def held_elsewhere(config: Config, offline: Mapping[str, Any]) -> dict[str, Any] | None:
     """The status document for a hookd that holds ``config``'s state directory without answering
-    on its control socket, or None when no hookd holds it."""
-    pid = daemon_pid(config.state_dir)
-    if pid is None:
+    on its control socket, or None when no hookd holds it (or the lock could not be read: on a
+    mount that hung, status's reads of the disk, this one among them, are waited for a while only,
+    in control/offline.py)."""
+    pid = (offline.get("lock") or {}).get("holder")
+    if not isinstance(pid, int):
         return None
     control = _answering(_candidates(config), pid) if pid > 0 else None
     who = f"a hookd (pid {pid})" if pid > 0 else "a hookd"

@@ -99,7 +99,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         code, found = ports.annotate(code, found, config, read)
         code, found = missed_socket.annotate(code, found, config)
         if found.get("running") is False:
-            held = elsewhere.held_elsewhere(config)
+            held = elsewhere.held_elsewhere(config, found)
             if held is not None:  # not "not running": `hookd run` would fail on the state directory's lock
                 return verdict.UNKNOWN, held
         if found.get("running") is None and found.get("error"):

@@ -1,5 +1,6 @@
-"""What `hookd status` reads from the disk when no daemon answers: the spool, the inbox, and the mark
-of a failed fsync (spool/unsure.py) that the last run left.
+"""What `hookd status` reads from the disk when no daemon answers: the spool, the inbox, the mark
+of a failed fsync (spool/unsure.py) that the last run left, and which hookd holds the state
+directory's lock (one that answers on other sockets: console/elsewhere.py).
 
 Those reads are made in a child process, and waited for WAIT_S. On a mount that hung (the state
 directory on a network filesystem that stopped answering) a read does not return until the mount
@@ -24,6 +25,7 @@ from hookd.mounts import not_answering_at
 from hookd.paths import UnsafePathError
 from hookd.spool.inspect import summarize
 from hookd.spool.unsure_file import read_unsure
+from hookd.statedir import LOCK_FILE, daemon_pid
 
 WAIT_S = 2.0
 
@@ -52,6 +54,7 @@ def offline(config: Config, why: str) -> tuple[bool, dict[str, Any]]:
         "state_dir": config.state_dir,
         "spool": parts.get("spool") or {"error": _not_read(config.spool_dir, waited)},
         "inbox": inbox,
+        "lock": parts.get("lock") or {"error": _not_read(os.path.join(config.state_dir, LOCK_FILE), waited)},
     }
 
 
@@ -102,6 +105,7 @@ def _read_parts(config: Config, write: int) -> None:
             reads = [("spool", _spool), ("inbox", lambda c: snapshot.inbox_count(c.inbox_dir))]
             if config.spare_inbox:
                 reads.append(("spare", lambda c: snapshot.inbox_count(c.spare_inbox)))
+            reads.append(("lock", lambda c: {"holder": daemon_pid(c.state_dir)}))
             for name, read in reads:
                 try:
                     value = read(config)
