@@ -97,3 +97,11 @@ def test_offline_status_does_not_wait_on_the_state_directorys_lock_on_a_hung_mou
     assert asked.returncode == 3 and said["running"] is False, (asked.returncode, out, err)
     lock = said["lock"]["error"]
     assert f"cannot read {daemon.state_dir / 'hookd.lock'} (waited" in lock and "check that mount" in lock, lock
+    assert f"cannot read {daemon.state_dir / 'hookd.lock'}" in _text_status(daemon), "the text does not say it"
+
+
+def _text_status(daemon) -> str:
+    asked = subprocess.run(
+        [os.sys.executable, "-m", "hookd", "status"], env=daemon.env, capture_output=True, text=True, timeout=HUNG_S
+    )
+    return asked.stdout
